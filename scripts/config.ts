@@ -1,0 +1,48 @@
+// Local configuration: defaults from local.vars, overridden by the process
+// environment. Shared by `npm start`, the benchmarks and the tests.
+
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+
+export const ROOT = fileURLToPath(new URL("..", import.meta.url));
+
+/** Every variable the Worker reads (api.md, Configuration), and nothing else, is passed on. */
+export const WORKER_VARS = [
+	"ADMIN_TOKEN",
+	"DEBUG_TOKEN",
+	"TURNSTILE_SITE_KEY",
+	"TURNSTILE_SECRET_KEY",
+	"TURNSTILE_VERIFY_URL",
+	"SESSION_TTL_SECONDS",
+	"HOLD_SECONDS",
+	"IP_HASH_SALT",
+	"RATE_LIMITS",
+	"DEMO_COST_LIMIT",
+	"BILLING_SCALE",
+	"GUARDRAIL_VIRTUAL_USD",
+	"ENVIRONMENT",
+	"PAYMENT_PROVIDER",
+	"PAYMENT_SIM_LATENCY_MS",
+	"PAYMENT_TIMEOUT_MS",
+	"STRIPE_SECRET_KEY",
+	"STRIPE_API_BASE",
+] as const;
+
+export function parseVars(text: string): Record<string, string> {
+	const out: Record<string, string> = {};
+	for (const line of text.split(/\r?\n/)) {
+		const m = /^\s*([A-Z0-9_]+)\s*=\s*(.*?)\s*$/.exec(line);
+		if (m?.[1] !== undefined && !line.trimStart().startsWith("#")) out[m[1]] = m[2] ?? "";
+	}
+	return out;
+}
+
+export function localVars(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+	const defaults = parseVars(readFileSync(new URL("../local.vars", import.meta.url), "utf8"));
+	const vars: Record<string, string> = {};
+	for (const key of WORKER_VARS) {
+		const value = env[key] ?? defaults[key];
+		if (value !== undefined) vars[key] = value;
+	}
+	return vars;
+}

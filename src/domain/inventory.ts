@@ -1,0 +1,381 @@
+// The rules of one SKU's stock: reserve, cancel, expire, checkout transitions,
+// per-session limits. Pure: no Workers imports, no clock, no randomness — the
+// caller passes `nowMs` and ids, so the same module runs in the Durable Object,
+// in property tests and in the simulator. Expected outcomes are values.
+//
+// Every change is recorded twice for the caller to persist in one transaction:
+// the changed holds and the audit events (design.md, "Cold path").
+
+import type { DropStatus, EventType, HoldStatus } from "../shared/types.ts";
+import { MinHeap } from "./heap.ts";
+import { MAX_QUANTITY } from "./limits.ts";
+
+export interface ProductConfig {
+	sku: string;
+	name: string;
+	priceCents: number;
+	currency: string;
+	totalStock: number;
+	holdSeconds: number;
+	perUserLimit: number;
+	startsAtMs: number | null;
+}
+
+export interface Hold {
+	id: string;
+	sessionId: string;
+	quantity: number;
+	status: HoldStatus;
+	createdAtMs: number;
+	expiresAtMs: number;
+	idempotencyKey: string | null;
+	orderId: string | null;
+	/** While CHECKOUT_PENDING: when the saga must have settled (bounded in-flight state). */
+	paymentDeadlineMs: number | null;
+}
+
+export interface DomainEvent {
+	type: EventType;
+	atMs: number;
+	reservationId?: string;
+	orderId?: string;
+	quantity?: number;
+	sessionId?: string;
+	detail?: Record<string, unknown>;
+}
+
+export interface Counters {
+	total: number;
+	available: number;
+	reserved: number;
+	sold: number;
+}
+
+export interface InventorySnapshot {
+	product: ProductConfig;
+	reserved: number;
+	sold: number;
+	attempts: number;
+	rejected: Record<string, number>;
+}
+
+export type ReserveRejection = "sold_out" | "not_started" | "purchase_limit";
+export type ReserveOutcome = { ok: true; hold: Hold } | { ok: false; code: ReserveRejection };
+export type TransitionOutcome =
+	| { ok: true; hold: Hold }
+	| { ok: false; code: "invalid_state" | "reservation_expired" };
+
+export interface ReserveAttempt {
+	id: string;
+	sessionId: string;
+	quantity: number;
+	idempotencyKey: string | null;
+	nowMs: number;
+}
+
+const LIVE_STATUSES: ReadonlySet<HoldStatus> = new Set(["RESERVED", "CHECKOUT_PENDING"]);
+
+export function isActive(status: HoldStatus): boolean {
+	return LIVE_STATUSES.has(status);
+}
+
+export class Inventory {
+	product: ProductConfig;
+	reserved: number;
+	sold: number;
+	attempts: number;
+	readonly rejected: Record<string, number>;
+	/** Non-terminal holds: RESERVED and CHECKOUT_PENDING. Terminal ones live only in storage. */
+	private readonly active = new Map<string, Hold>();
+	/** Units each session holds or has bought: the purchase limit counts both. */
+	private readonly usage = new Map<string, number>();
+	private readonly expiries = new MinHeap<string>();
+	private changedHolds = new Map<string, Hold>();
+	private events: DomainEvent[] = [];
+
+	constructor(
+		snapshot: InventorySnapshot,
+		activeHolds: Iterable<Hold> = [],
+		usage: Iterable<[string, number]> = [],
+	) {
+		this.product = { ...snapshot.product };
+		this.reserved = snapshot.reserved;
+		this.sold = snapshot.sold;
+		this.attempts = snapshot.attempts;
+		this.rejected = { ...snapshot.rejected };
+		for (const [session, units] of usage) this.usage.set(session, units);
+		for (const hold of activeHolds) this.track(hold);
+	}
+
+	static create(product: ProductConfig, nowMs: number): Inventory {
+		const inv = new Inventory({ product, reserved: 0, sold: 0, attempts: 0, rejected: {} });
+		inv.emit({ type: "product.created", atMs: nowMs, detail: { ...product } });
+		return inv;
+	}
+
+	snapshot(): InventorySnapshot {
+		return {
+			product: { ...this.product },
+			reserved: this.reserved,
+			sold: this.sold,
+			attempts: this.attempts,
+			rejected: { ...this.rejected },
+		};
+	}
+
+	counters(): Counters {
+		const total = this.product.totalStock;
+		return {
+			total,
+			available: total - this.reserved - this.sold,
+			reserved: this.reserved,
+			sold: this.sold,
+		};
+	}
+
+	status(nowMs: number): DropStatus {
+		if (this.product.startsAtMs !== null && nowMs < this.product.startsAtMs) return "scheduled";
+		return this.counters().available > 0 ? "live" : "sold_out";
+	}
+
+	usageOf(sessionId: string): number {
+		return this.usage.get(sessionId) ?? 0;
+	}
+
+	activeHold(id: string): Hold | undefined {
+		return this.active.get(id);
+	}
+
+	activeCount(): number {
+		return this.active.size;
+	}
+
+	/** Earliest moment a RESERVED hold can expire, or a pending payment runs out of time. */
+	nextDeadlineMs(): number | null {
+		this.dropStaleExpiries();
+		return this.expiries.peekKey() ?? null;
+	}
+
+	reserve(attempt: ReserveAttempt): ReserveOutcome {
+		const { quantity, nowMs, sessionId } = attempt;
+		if (!Number.isInteger(quantity) || quantity < 1 || quantity > MAX_QUANTITY) {
+			throw new RangeError(`quantity must be an integer 1..${MAX_QUANTITY}, got ${quantity}`);
+		}
+		this.expireDue(nowMs);
+		this.attempts += 1;
+		const rejection = this.check(sessionId, quantity, nowMs);
+		if (rejection !== null) {
+			this.reject(rejection);
+			return { ok: false, code: rejection };
+		}
+		const hold: Hold = {
+			id: attempt.id,
+			sessionId,
+			quantity,
+			status: "RESERVED",
+			createdAtMs: nowMs,
+			expiresAtMs: nowMs + this.product.holdSeconds * 1000,
+			idempotencyKey: attempt.idempotencyKey,
+			orderId: null,
+			paymentDeadlineMs: null,
+		};
+		this.reserved += quantity;
+		this.usage.set(sessionId, this.usageOf(sessionId) + quantity);
+		this.track(hold);
+		this.changed(hold);
+		this.emit({
+			type: "reservation.created",
+			atMs: nowMs,
+			reservationId: hold.id,
+			quantity,
+			sessionId,
+			detail: { expiresAt: new Date(hold.expiresAtMs).toISOString() },
+		});
+		return { ok: true, hold };
+	}
+
+	/** Counts a rejection decided outside the object's rules (e.g. a rate limit). */
+	reject(code: string): void {
+		this.rejected[code] = (this.rejected[code] ?? 0) + 1;
+	}
+
+	cancel(hold: Hold, nowMs: number): TransitionOutcome {
+		this.expireDue(nowMs);
+		const live = this.active.get(hold.id);
+		if (live === undefined || live.status !== "RESERVED") return { ok: false, code: "invalid_state" };
+		this.release(live, "CANCELLED", nowMs, "reservation.cancelled");
+		return { ok: true, hold: live };
+	}
+
+	/** Returns every RESERVED hold whose time is up to stock. Idempotent, cheap when nothing is due. */
+	expireDue(nowMs: number): number {
+		let expired = 0;
+		for (;;) {
+			const at = this.expiries.peekKey();
+			if (at === undefined || at > nowMs) break;
+			const id = this.expiries.pop() as string;
+			const hold = this.active.get(id);
+			// Stale heap entry (cancelled, paid, or a checkout with its own deadline).
+			if (hold === undefined || hold.status !== "RESERVED" || hold.expiresAtMs > nowMs) continue;
+			this.release(hold, "EXPIRED", nowMs, "reservation.expired");
+			expired += 1;
+		}
+		return expired;
+	}
+
+	/** RESERVED → CHECKOUT_PENDING. The hold no longer expires; the saga's deadline bounds it. */
+	beginCheckout(id: string, nowMs: number, paymentDeadlineMs: number): TransitionOutcome {
+		this.expireDue(nowMs);
+		const hold = this.active.get(id);
+		if (hold === undefined || hold.status !== "RESERVED") return { ok: false, code: "invalid_state" };
+		hold.status = "CHECKOUT_PENDING";
+		hold.paymentDeadlineMs = paymentDeadlineMs;
+		this.changed(hold);
+		this.emit({
+			type: "checkout.started",
+			atMs: nowMs,
+			reservationId: id,
+			quantity: hold.quantity,
+			sessionId: hold.sessionId,
+		});
+		return { ok: true, hold };
+	}
+
+	/** CHECKOUT_PENDING → PAID: the units move from reserved to sold. */
+	completeCheckout(id: string, orderId: string, nowMs: number): TransitionOutcome {
+		const hold = this.active.get(id);
+		if (hold === undefined || hold.status !== "CHECKOUT_PENDING") {
+			return { ok: false, code: "invalid_state" };
+		}
+		hold.status = "PAID";
+		hold.orderId = orderId;
+		hold.paymentDeadlineMs = null;
+		this.active.delete(id);
+		this.reserved -= hold.quantity;
+		this.sold += hold.quantity;
+		this.changed(hold);
+		this.emit({
+			type: "order.created",
+			atMs: nowMs,
+			reservationId: id,
+			orderId,
+			quantity: hold.quantity,
+			sessionId: hold.sessionId,
+		});
+		return { ok: true, hold };
+	}
+
+	/** CHECKOUT_PENDING → PAYMENT_FAILED: the units return to stock at once. */
+	failCheckout(id: string, nowMs: number, reason: string): TransitionOutcome {
+		const hold = this.active.get(id);
+		if (hold === undefined || hold.status !== "CHECKOUT_PENDING") {
+			return { ok: false, code: "invalid_state" };
+		}
+		this.release(hold, "PAYMENT_FAILED", nowMs, "payment.failed", { reason });
+		return { ok: true, hold };
+	}
+
+	/** Records an event that changes no counter (payment.succeeded, payment.refunded, …). */
+	note(event: DomainEvent): void {
+		this.emit(event);
+	}
+
+	update(patch: Partial<Omit<ProductConfig, "sku">>, nowMs: number): { ok: boolean } {
+		const next = { ...this.product, ...patch };
+		if (next.totalStock < this.reserved + this.sold) return { ok: false };
+		this.product = next;
+		this.emit({ type: "product.updated", atMs: nowMs, detail: { ...patch } });
+		return { ok: true };
+	}
+
+	/** Clears holds, orders and counters and restores full stock (api.md, reset). */
+	reset(nowMs: number): void {
+		for (const hold of this.active.values()) {
+			// Cleared holds are dropped from storage by the caller; no per-hold events, the reset is one.
+			hold.status = "CANCELLED";
+		}
+		this.active.clear();
+		this.usage.clear();
+		this.expiries.clear();
+		this.changedHolds.clear();
+		this.reserved = 0;
+		this.sold = 0;
+		this.attempts = 0;
+		for (const key of Object.keys(this.rejected)) delete this.rejected[key];
+		this.emit({ type: "inventory.reset", atMs: nowMs, detail: { totalStock: this.product.totalStock } });
+	}
+
+	/** Hands the caller what changed since the last drain, to persist in one transaction. */
+	drain(): { holds: Hold[]; events: DomainEvent[] } {
+		const out = { holds: [...this.changedHolds.values()], events: this.events };
+		this.changedHolds = new Map();
+		this.events = [];
+		return out;
+	}
+
+	private check(sessionId: string, quantity: number, nowMs: number): ReserveRejection | null {
+		const { startsAtMs, perUserLimit } = this.product;
+		if (startsAtMs !== null && nowMs < startsAtMs) return "not_started";
+		if (this.counters().available < quantity) return "sold_out";
+		if (this.usageOf(sessionId) + quantity > perUserLimit) return "purchase_limit";
+		return null;
+	}
+
+	private track(hold: Hold): void {
+		this.active.set(hold.id, hold);
+		if (hold.status === "RESERVED") this.expiries.push(hold.expiresAtMs, hold.id);
+		else if (hold.paymentDeadlineMs !== null) this.expiries.push(hold.paymentDeadlineMs, hold.id);
+	}
+
+	/** Keeps a payment deadline visible to `nextDeadlineMs` (the saga resumes from the alarm). */
+	scheduleDeadline(id: string, atMs: number): void {
+		this.expiries.push(atMs, id);
+	}
+
+	private dropStaleExpiries(): void {
+		for (;;) {
+			const at = this.expiries.peekKey();
+			if (at === undefined) return;
+			const id = this.expiries.peekValue();
+			const hold = id === undefined ? undefined : this.active.get(id);
+			if (hold !== undefined) {
+				if (hold.status === "RESERVED" && hold.expiresAtMs === at) return;
+				if (hold.status === "CHECKOUT_PENDING" && hold.paymentDeadlineMs === at) return;
+			}
+			this.expiries.pop();
+		}
+	}
+
+	private release(
+		hold: Hold,
+		status: "EXPIRED" | "CANCELLED" | "PAYMENT_FAILED",
+		nowMs: number,
+		type: EventType,
+		detail?: Record<string, unknown>,
+	): void {
+		hold.status = status;
+		hold.paymentDeadlineMs = null;
+		this.active.delete(hold.id);
+		this.reserved -= hold.quantity;
+		const left = this.usageOf(hold.sessionId) - hold.quantity;
+		if (left > 0) this.usage.set(hold.sessionId, left);
+		else this.usage.delete(hold.sessionId);
+		this.changed(hold);
+		this.emit({
+			type,
+			atMs: nowMs,
+			reservationId: hold.id,
+			quantity: hold.quantity,
+			sessionId: hold.sessionId,
+			...(detail ? { detail } : {}),
+		});
+	}
+
+	private changed(hold: Hold): void {
+		this.changedHolds.set(hold.id, hold);
+	}
+
+	private emit(event: DomainEvent): void {
+		this.events.push(event);
+	}
+}

@@ -1,0 +1,32 @@
+// Every limit of the system, named (style.md: "put a limit on everything").
+
+/** Units per reservation (api.md: quantity 1..10). */
+export const MAX_QUANTITY = 10;
+/** Request bodies above this are refused with 413 (api.md). */
+export const MAX_BODY_BYTES = 16 * 1024;
+/** api.md: totalStock 0..10,000,000. */
+export const MAX_TOTAL_STOCK = 10_000_000;
+/** api.md: holdSeconds 1..3600. */
+export const MIN_HOLD_SECONDS = 1;
+export const MAX_HOLD_SECONDS = 3600;
+export const DEFAULT_HOLD_SECONDS = 120;
+/** A drop typically caps units per buyer; an operator can raise it per product. */
+export const DEFAULT_PER_USER_LIMIT = 2;
+export const MAX_PER_USER_LIMIT = 1000;
+/** api.md: sku is 1–64 of [A-Za-z0-9._-]. */
+export const SKU_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
+/** api.md: Idempotency-Key is 1–255 printable ASCII. */
+export const IDEMPOTENCY_KEY_PATTERN = /^[\x20-\x7E]{1,255}$/;
+export const MAX_NAME_LENGTH = 200;
+export const MAX_PRICE_CENTS = 100_000_000;
+/** Event pages: api.md limit=1..1000. */
+export const MAX_EVENTS_PAGE = 1000;
+export const DEFAULT_EVENTS_PAGE = 100;
+/** Attempts one RPC may carry (the batch entry point; seed 002 batches 250 per 10 ms). */
+export const MAX_RESERVE_BATCH = 250;
+/** Outbox rows copied to D1 per batch: D1 batches are one round trip each. */
+export const OUTBOX_FLUSH_BATCH = 200;
+/** How long after a failed flush the alarm tries again. */
+export const OUTBOX_RETRY_MS = 1000;
+/** Products listed by GET /api/products. */
+export const MAX_PRODUCTS_LISTED = 100;

@@ -1,0 +1,49 @@
+// Rebuilds a SKU's counters from its audit trail alone (design.md invariant 5):
+// if this disagrees with the live counters, an event was lost or double-counted.
+
+import type { EventType } from "../shared/types.ts";
+import type { Counters } from "./inventory.ts";
+
+export interface ReplayableEvent {
+	type: EventType;
+	quantity?: number | null;
+	detail?: Record<string, unknown> | null;
+}
+
+export function replay(events: Iterable<ReplayableEvent>): Counters {
+	let total = 0;
+	let reserved = 0;
+	let sold = 0;
+	for (const e of events) {
+		const q = e.quantity ?? 0;
+		switch (e.type) {
+			case "product.created":
+			case "product.updated":
+			case "inventory.reset": {
+				const stock = e.detail?.totalStock;
+				if (typeof stock === "number") total = stock;
+				if (e.type === "inventory.reset") {
+					reserved = 0;
+					sold = 0;
+				}
+				break;
+			}
+			case "reservation.created":
+				reserved += q;
+				break;
+			case "reservation.cancelled":
+			case "reservation.expired":
+			case "payment.failed":
+				reserved -= q;
+				break;
+			case "order.created":
+				reserved -= q;
+				sold += q;
+				break;
+			// checkout.started, payment.succeeded, payment.refunded move no unit.
+			default:
+				break;
+		}
+	}
+	return { total, available: total - reserved - sold, reserved, sold };
+}

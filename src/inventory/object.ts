@@ -1,0 +1,313 @@
+// One Durable Object per SKU: the single serialisation point of its stock
+// (seeds 000/001). Decisions happen in memory on the domain model and are
+// written to the object's SQLite in the same synchronous turn — writes without
+// an `await` between them are one implicit transaction, and the output gate
+// holds every answer until that transaction is durable (design.md invariant 3).
+
+import { DurableObject } from "cloudflare:workers";
+import {
+	type Hold,
+	Inventory,
+	type InventorySnapshot,
+	type ProductConfig,
+	isActive,
+} from "../domain/inventory.ts";
+import { MAX_RESERVE_BATCH, OUTBOX_RETRY_MS } from "../domain/limits.ts";
+import type { Env } from "../worker/env.ts";
+import { type HoldRow, holdFromRow, holdParams, toAuditEvent, toAvailability, toProduct, toReservation } from "./codec.ts";
+import { LiveFeed } from "./live.ts";
+import { Outbox } from "./outbox.ts";
+import { SCHEMA, hasSchema } from "./schema.ts";
+import type {
+	CancelResult,
+	CreateResult,
+	ReserveRequest,
+	ReserveResult,
+	ReservationResult,
+	StatsResult,
+	UpdateResult,
+} from "./rpc.ts";
+
+const UPSERT_HOLD = `INSERT OR REPLACE INTO holds
+	(id, session_id, quantity, status, created_at, expires_at, idem_key, order_id, payment_deadline)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+
+export class InventoryObject extends DurableObject<Env> {
+	private readonly sql: SqlStorage;
+	private inv: Inventory | null = null;
+	private seq = 0;
+	private alarmAtMs: number | null = null;
+	private readonly outbox: Outbox;
+	private readonly live: LiveFeed;
+
+	constructor(ctx: DurableObjectState, env: Env) {
+		super(ctx, env);
+		this.sql = ctx.storage.sql;
+		this.outbox = new Outbox(this.sql, env.DB, (error) => {
+			console.warn("outbox flush failed, retrying from the alarm", String(error));
+			this.scheduleAlarm(Date.now() + OUTBOX_RETRY_MS);
+		});
+		this.live = new LiveFeed(ctx, () => this.availabilityNow());
+		// The in-memory model is a cache of the durable one, rebuilt here (design.md).
+		ctx.blockConcurrencyWhile(async () => {
+			this.load();
+			this.alarmAtMs = await ctx.storage.getAlarm();
+		});
+	}
+
+	// ---- RPC: operator ----
+
+	create(product: ProductConfig): CreateResult {
+		if (this.inv !== null) return { ok: false, code: "already_exists" };
+		for (const statement of SCHEMA) this.sql.exec(statement);
+		const now = Date.now();
+		this.inv = Inventory.create(product, now);
+		this.sql.exec(
+			"INSERT INTO state (id, snapshot, seq) VALUES (1, ?, 0)",
+			JSON.stringify(this.inv.snapshot()),
+		);
+		this.persist();
+		return { ok: true, product: toProduct(this.inv, now) };
+	}
+
+	update(patch: Partial<Omit<ProductConfig, "sku">>): UpdateResult {
+		const inv = this.inv;
+		if (inv === null) return { ok: false, code: "unknown_sku" };
+		const now = this.tick();
+		if (!inv.update(patch, now).ok) return { ok: false, code: "invalid_state" };
+		this.persist();
+		return { ok: true, product: toProduct(inv, now) };
+	}
+
+	reset(): UpdateResult {
+		const inv = this.inv;
+		if (inv === null) return { ok: false, code: "unknown_sku" };
+		const now = Date.now();
+		inv.reset(now);
+		this.sql.exec("DELETE FROM holds");
+		this.sql.exec("DELETE FROM idempotency");
+		this.persist();
+		return { ok: true, product: toProduct(inv, now) };
+	}
+
+	/** Counters computed from the hold records themselves, never from the cached counters. */
+	stats(): StatsResult {
+		const inv = this.inv;
+		if (inv === null) return { ok: false, code: "unknown_sku" };
+		this.tick();
+		let reserved = 0;
+		let sold = 0;
+		for (const row of this.sql.exec<{ status: string; units: number }>(
+			"SELECT status, SUM(quantity) AS units FROM holds GROUP BY status",
+		)) {
+			if (row.status === "RESERVED" || row.status === "CHECKOUT_PENDING") reserved += row.units;
+			if (row.status === "PAID") sold += row.units;
+		}
+		const total = inv.product.totalStock;
+		return {
+			ok: true,
+			stats: {
+				sku: inv.product.sku,
+				total,
+				available: total - reserved - sold,
+				reserved,
+				sold,
+				oversellCount: Math.max(0, sold + reserved - total),
+				attempts: inv.attempts,
+				rejected: { ...inv.rejected },
+			},
+		};
+	}
+
+	/** Copies the outbox to D1 now; true when nothing is left pending. */
+	async flushEvents(): Promise<boolean> {
+		if (this.inv === null) return true;
+		return this.outbox.flush();
+	}
+
+	// ---- RPC: public ----
+
+	product(): ReturnType<typeof toProduct> | null {
+		if (this.inv === null) return null;
+		return toProduct(this.inv, this.tick());
+	}
+
+	availability(): ReturnType<typeof toAvailability> | null {
+		if (this.inv === null) return null;
+		return toAvailability(this.inv, this.tick());
+	}
+
+	// ---- RPC: buyer ----
+
+	/**
+	 * The batch entry point: one result per attempt, in order (design.md). All
+	 * attempts are decided in one synchronous turn and stored in one transaction,
+	 * so a batch costs one durable commit however many attempts it carries.
+	 */
+	reserve(attempts: ReserveRequest[]): ReserveResult[] {
+		const inv = this.inv;
+		if (inv === null) return attempts.map(() => ({ ok: false, code: "unknown_sku" }));
+		if (attempts.length > MAX_RESERVE_BATCH) {
+			throw new RangeError(`at most ${MAX_RESERVE_BATCH} attempts per batch`);
+		}
+		const now = this.tick();
+		const results: ReserveResult[] = [];
+		for (const a of attempts) {
+			if (a.idempotencyKey !== null) {
+				const stored = this.sql
+					.exec<{ outcome: string }>(
+						"SELECT outcome FROM idempotency WHERE session_id = ? AND key = ?",
+						a.sessionId,
+						a.idempotencyKey,
+					)
+					.toArray()[0];
+				if (stored !== undefined) {
+					results.push({ ...(JSON.parse(stored.outcome) as ReserveResult), replayed: true });
+					continue;
+				}
+			}
+			const outcome = inv.reserve({
+				id: a.id,
+				sessionId: a.sessionId,
+				quantity: a.quantity,
+				idempotencyKey: a.idempotencyKey,
+				nowMs: now,
+			});
+			const result: ReserveResult = outcome.ok
+				? { ok: true, reservation: toReservation(inv.product.sku, outcome.hold, now) }
+				: { ok: false, code: outcome.code };
+			if (a.idempotencyKey !== null) {
+				this.sql.exec(
+					"INSERT INTO idempotency (session_id, key, outcome) VALUES (?, ?, ?)",
+					a.sessionId,
+					a.idempotencyKey,
+					JSON.stringify(result),
+				);
+			}
+			results.push(result);
+		}
+		this.persist();
+		return results;
+	}
+
+	reservation(id: string, sessionId: string): ReservationResult {
+		const inv = this.inv;
+		if (inv === null) return { ok: false, code: "not_found" };
+		const now = this.tick();
+		const hold = this.readHold(id);
+		if (hold === null || hold.sessionId !== sessionId) return { ok: false, code: "not_found" };
+		return { ok: true, reservation: toReservation(inv.product.sku, hold, now) };
+	}
+
+	cancel(id: string, sessionId: string): CancelResult {
+		const inv = this.inv;
+		if (inv === null) return { ok: false, code: "not_found" };
+		const now = this.tick();
+		const hold = this.readHold(id);
+		if (hold === null || hold.sessionId !== sessionId) return { ok: false, code: "not_found" };
+		const outcome = inv.cancel(hold, now);
+		if (!outcome.ok) return { ok: false, code: outcome.code, reservation: toReservation(inv.product.sku, hold, now) };
+		this.persist();
+		return { ok: true, reservation: toReservation(inv.product.sku, outcome.hold, now) };
+	}
+
+	// ---- WebSocket (hibernation API) ----
+
+	override async fetch(request: Request): Promise<Response> {
+		if (this.inv === null) return new Response("unknown sku", { status: 404 });
+		return this.live.accept(request);
+	}
+
+	override webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): void {
+		this.live.message(ws, message);
+	}
+
+	override webSocketClose(ws: WebSocket, code: number): void {
+		this.live.close(ws, code);
+	}
+
+	// ---- Alarm: expiry, outbox retry ----
+
+	override async alarm(): Promise<void> {
+		this.alarmAtMs = null;
+		if (this.inv === null) return;
+		this.tick();
+		await this.outbox.flush();
+		this.scheduleNextDeadline();
+	}
+
+	// ---- internals ----
+
+	/** Lazy expiry before every decision and read: a late alarm never shows a stale hold. */
+	private tick(): number {
+		const now = Date.now();
+		if (this.inv !== null && this.inv.expireDue(now) > 0) this.persist();
+		return now;
+	}
+
+	private readHold(id: string): Hold | null {
+		const active = this.inv?.activeHold(id);
+		if (active !== undefined) return active;
+		const row = this.sql.exec<HoldRow>("SELECT * FROM holds WHERE id = ?", id).toArray()[0];
+		return row === undefined ? null : holdFromRow(row);
+	}
+
+	/** Writes what the model changed, in the caller's synchronous turn (one transaction). */
+	private persist(): void {
+		const inv = this.inv;
+		if (inv === null) return;
+		const { holds, events } = inv.drain();
+		if (holds.length === 0 && events.length === 0) return;
+		for (const hold of holds) this.sql.exec(UPSERT_HOLD, ...holdParams(hold));
+		for (const event of events) {
+			this.seq += 1;
+			this.outbox.append(toAuditEvent(inv.product.sku, this.seq, event));
+		}
+		this.sql.exec(
+			"UPDATE state SET snapshot = ?, seq = ? WHERE id = 1",
+			JSON.stringify(inv.snapshot()),
+			this.seq,
+		);
+		this.outbox.schedule();
+		this.scheduleNextDeadline();
+		this.live.changed();
+	}
+
+	private scheduleNextDeadline(): void {
+		const next = this.inv?.nextDeadlineMs() ?? null;
+		if (next !== null) this.scheduleAlarm(next);
+		else if (this.outbox.pending() > 0) this.scheduleAlarm(Date.now() + OUTBOX_RETRY_MS);
+	}
+
+	/** Moves the alarm earlier only: one alarm serves every deadline. */
+	private scheduleAlarm(atMs: number): void {
+		if (this.alarmAtMs !== null && this.alarmAtMs <= atMs) return;
+		this.alarmAtMs = atMs;
+		void this.ctx.storage.setAlarm(atMs);
+	}
+
+	private availabilityNow() {
+		return this.inv === null ? null : toAvailability(this.inv, Date.now());
+	}
+
+	private load(): void {
+		if (!hasSchema(this.sql)) return;
+		const state = this.sql
+			.exec<{ snapshot: string; seq: number }>("SELECT snapshot, seq FROM state WHERE id = 1")
+			.one();
+		this.seq = state.seq;
+		const active = this.sql
+			.exec<HoldRow>("SELECT * FROM holds WHERE status IN ('RESERVED', 'CHECKOUT_PENDING')")
+			.toArray()
+			.map(holdFromRow)
+			.filter((h) => isActive(h.status));
+		const usage = this.sql
+			.exec<{ session_id: string; units: number }>(
+				`SELECT session_id, SUM(quantity) AS units FROM holds
+				 WHERE status IN ('RESERVED', 'CHECKOUT_PENDING', 'PAID') GROUP BY session_id`,
+			)
+			.toArray()
+			.map((r): [string, number] => [r.session_id, r.units]);
+		this.inv = new Inventory(JSON.parse(state.snapshot) as InventorySnapshot, active, usage);
+	}
+}

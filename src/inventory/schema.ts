@@ -1,0 +1,41 @@
+// The SKU object's own SQLite schema. Created on `create` only, so that a
+// request for an unknown SKU never writes anything (an attacker cannot make us
+// store junk by asking for random SKUs).
+
+export const SCHEMA = [
+	`CREATE TABLE IF NOT EXISTS state (
+		id INTEGER PRIMARY KEY CHECK (id = 1),
+		snapshot TEXT NOT NULL,
+		seq INTEGER NOT NULL
+	)`,
+	`CREATE TABLE IF NOT EXISTS holds (
+		id TEXT PRIMARY KEY,
+		session_id TEXT NOT NULL,
+		quantity INTEGER NOT NULL,
+		status TEXT NOT NULL,
+		created_at INTEGER NOT NULL,
+		expires_at INTEGER NOT NULL,
+		idem_key TEXT,
+		order_id TEXT,
+		payment_deadline INTEGER
+	)`,
+	`CREATE INDEX IF NOT EXISTS holds_by_status ON holds (status)`,
+	`CREATE INDEX IF NOT EXISTS holds_by_session ON holds (session_id)`,
+	// Idempotency-Key replay: the first outcome, answered again verbatim (api.md).
+	`CREATE TABLE IF NOT EXISTS idempotency (
+		session_id TEXT NOT NULL,
+		key TEXT NOT NULL,
+		outcome TEXT NOT NULL,
+		PRIMARY KEY (session_id, key)
+	) WITHOUT ROWID`,
+	// Transactional outbox: written with every change, copied to D1 by the flusher.
+	`CREATE TABLE IF NOT EXISTS outbox (
+		seq INTEGER PRIMARY KEY,
+		event TEXT NOT NULL
+	)`,
+];
+
+export function hasSchema(sql: SqlStorage): boolean {
+	return sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'state'").toArray()
+		.length > 0;
+}

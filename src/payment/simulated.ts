@@ -1,0 +1,271 @@
+// The local default provider (api.md, "Checkout"). It behaves like Stripe where
+// the saga's correctness depends on it:
+// - an idempotency key's first result is stored and replayed for the same
+//   parameters; different parameters with the same key are refused;
+// - a second request with a key whose first request is still running is refused
+//   (Stripe answers 409), which the caller sees as `unknown`;
+// - a timeout may hide a capture: `pm_sim_timeout` captures on the first attempt
+//   but "loses" the response, so the retry with the same key finds the capture.
+//
+// State lives in a small synchronous store so that the Durable Object can back it
+// with its SQLite (same turn, no await) and a restarted object still replays the
+// earlier captures instead of charging again. Values are plain JSON.
+
+import {
+	type CallOptions,
+	type ChargeOutcome,
+	type ChargeRequest,
+	type PaymentProvider,
+	type RefundOutcome,
+	resolveTimeoutMs,
+	validateChargeRequest,
+	validateId,
+	validateIdempotencyKey,
+} from "./provider";
+
+/** The storage the caller may make durable. Synchronous on purpose (DO SQLite is). */
+export interface SyncStore<T> {
+	get(key: string): T | undefined;
+	put(key: string, value: T): void;
+}
+
+/** Default store. Unbounded by design: evicting a key would allow a second capture;
+ * it grows with the number of checkouts, which stock bounds. */
+export class MemoryStore<T> implements SyncStore<T> {
+	private readonly entries = new Map<string, T>();
+	get(key: string): T | undefined {
+		return this.entries.get(key);
+	}
+	put(key: string, value: T): void {
+		this.entries.set(key, value);
+	}
+}
+
+export interface SimulatedProviderStats {
+	chargeCalls: number;
+	refundCalls: number;
+	/** Money actually taken; a replayed result does not count again. */
+	captures: number;
+	refunds: number;
+}
+
+/** Everything the simulated provider stores, keyed by the prefixes below. JSON-safe. */
+export type SimRecord =
+	| { type: "charge"; fingerprint: string; outcome: ChargeOutcome }
+	| { type: "payment"; paymentId: string; amountCents: number; currency: string; refundId: string | null }
+	| { type: "refund"; paymentId: string; outcome: RefundOutcome }
+	| { type: "stats"; stats: SimulatedProviderStats };
+
+export interface SimulatedProviderOptions {
+	/** Simulated provider round trip, applied with setTimeout on every call. */
+	latencyMs?: number;
+	store?: SyncStore<SimRecord>;
+}
+
+/** Test payment methods understood by the simulator (api.md). */
+export const SIM_PAYMENT_METHODS = {
+	succeeds: "pm_card_visa",
+	declined: "pm_card_chargeDeclined",
+	timeoutThenSucceeds: "pm_sim_timeout",
+	providerError: "pm_sim_error",
+} as const;
+
+/** A latency beyond this is a configuration mistake, not a simulation. */
+export const MAX_SIM_LATENCY_MS = 60_000;
+
+export const REASON_KEY_REUSED = "idempotency key reused with different parameters";
+export const REASON_KEY_IN_USE = "idempotency key in use by a concurrent request";
+export const REASON_UNKNOWN_METHOD = "unknown payment method";
+export const REASON_DECLINED = "generic_decline";
+export const REASON_LOST_RESPONSE = "simulated timeout: response lost after capture";
+export const REASON_PROVIDER_ERROR = "api_error: simulated provider error";
+export const REASON_ALREADY_REFUNDED = "charge_already_refunded";
+export const REASON_NO_SUCH_PAYMENT = "resource_missing: no such captured payment";
+
+const STATS_KEY = "stats";
+const chargeKey = (idempotencyKey: string) => `charge:${idempotencyKey}`;
+const refundKey = (idempotencyKey: string) => `refund:${idempotencyKey}`;
+const paymentKey = (paymentId: string) => `payment:${paymentId}`;
+
+export class SimulatedProvider implements PaymentProvider {
+	readonly name = "simulated";
+	private readonly latencyMs: number;
+	private readonly store: SyncStore<SimRecord>;
+	// In-flight keys are process memory on purpose: after a restart nothing is in flight.
+	private readonly inFlight = new Set<string>();
+
+	constructor(options: SimulatedProviderOptions = {}) {
+		const latencyMs = options.latencyMs ?? 0;
+		if (!Number.isFinite(latencyMs) || latencyMs < 0 || latencyMs > MAX_SIM_LATENCY_MS) {
+			throw new RangeError(`latencyMs must be 0..${MAX_SIM_LATENCY_MS}, got ${latencyMs}`);
+		}
+		this.latencyMs = latencyMs;
+		this.store = options.store ?? new MemoryStore<SimRecord>();
+	}
+
+	stats(): SimulatedProviderStats {
+		const record = this.store.get(STATS_KEY);
+		if (record === undefined) return { chargeCalls: 0, refundCalls: 0, captures: 0, refunds: 0 };
+		if (record.type !== "stats") throw new Error(`store holds a ${record.type} record under "stats"`);
+		return { ...record.stats };
+	}
+
+	charge(req: ChargeRequest, opts?: CallOptions): Promise<ChargeOutcome> {
+		this.count("chargeCalls");
+		const problem = validateChargeRequest(req);
+		if (problem !== null) return Promise.resolve({ kind: "error", reason: problem });
+		return this.attempt(chargeKey(req.idempotencyKey), opts, () => this.settleCharge(req));
+	}
+
+	refund(paymentId: string, idempotencyKey: string, opts?: CallOptions): Promise<RefundOutcome> {
+		this.count("refundCalls");
+		const problem = validateId("paymentId", paymentId) ?? validateIdempotencyKey(idempotencyKey);
+		if (problem !== null) return Promise.resolve({ kind: "error", reason: problem });
+		return this.attempt(refundKey(idempotencyKey), opts, () =>
+			this.settleRefund(paymentId, idempotencyKey),
+		);
+	}
+
+	/**
+	 * One request as the provider would see it: the key is locked on arrival, the
+	 * work happens after the latency, and the caller stops waiting at its timeout —
+	 * while the "server side" still finishes, as a real provider would.
+	 */
+	private async attempt<T extends ChargeOutcome | RefundOutcome>(
+		lockKey: string,
+		opts: CallOptions | undefined,
+		settle: () => T,
+	): Promise<T | { kind: "unknown"; reason: string }> {
+		if (this.inFlight.has(lockKey)) return { kind: "unknown", reason: REASON_KEY_IN_USE };
+		this.inFlight.add(lockKey);
+		if (this.latencyMs === 0) {
+			// Zero latency: settle in this turn; no timer, so checkout p50 measures our code.
+			try {
+				return settle();
+			} finally {
+				this.inFlight.delete(lockKey);
+			}
+		}
+		const serverSide = sleep(this.latencyMs)
+			.then(settle)
+			.finally(() => this.inFlight.delete(lockKey));
+		const timeoutMs = resolveTimeoutMs(opts?.timeoutMs);
+		return withDeadline(serverSide, timeoutMs, () => ({
+			kind: "unknown" as const,
+			reason: `timeout after ${timeoutMs} ms`,
+		}));
+	}
+
+	// Synchronous from lookup to store write, so no other call can interleave.
+	private settleCharge(req: ChargeRequest): ChargeOutcome {
+		const key = chargeKey(req.idempotencyKey);
+		const fingerprint = chargeFingerprint(req);
+		const earlier = this.read(key, "charge");
+		if (earlier !== undefined) {
+			if (earlier.fingerprint !== fingerprint) return { kind: "error", reason: REASON_KEY_REUSED };
+			return earlier.outcome;
+		}
+		const outcome = this.decide(req);
+		this.store.put(key, { type: "charge", fingerprint, outcome });
+		if (req.paymentMethod === SIM_PAYMENT_METHODS.timeoutThenSucceeds) {
+			// Captured and stored above, but this first response never reaches the caller.
+			return { kind: "unknown", reason: REASON_LOST_RESPONSE };
+		}
+		return outcome;
+	}
+
+	private decide(req: ChargeRequest): ChargeOutcome {
+		switch (req.paymentMethod) {
+			case SIM_PAYMENT_METHODS.succeeds:
+			case SIM_PAYMENT_METHODS.timeoutThenSucceeds:
+				return { kind: "succeeded", paymentId: this.capture(req) };
+			case SIM_PAYMENT_METHODS.declined:
+				// Stripe creates a PaymentIntent even when the card is declined.
+				return { kind: "declined", paymentId: newId("pi_sim"), reason: REASON_DECLINED };
+			case SIM_PAYMENT_METHODS.providerError:
+				return { kind: "error", reason: REASON_PROVIDER_ERROR };
+			default:
+				return { kind: "declined", paymentId: null, reason: REASON_UNKNOWN_METHOD };
+		}
+	}
+
+	private capture(req: ChargeRequest): string {
+		const paymentId = newId("pi_sim");
+		this.store.put(paymentKey(paymentId), {
+			type: "payment",
+			paymentId,
+			amountCents: req.amountCents,
+			currency: req.currency,
+			refundId: null,
+		});
+		this.count("captures");
+		return paymentId;
+	}
+
+	private settleRefund(paymentId: string, idempotencyKey: string): RefundOutcome {
+		const key = refundKey(idempotencyKey);
+		const earlier = this.read(key, "refund");
+		if (earlier !== undefined) {
+			if (earlier.paymentId !== paymentId) return { kind: "error", reason: REASON_KEY_REUSED };
+			return earlier.outcome;
+		}
+		const outcome = this.decideRefund(paymentId);
+		this.store.put(key, { type: "refund", paymentId, outcome });
+		return outcome;
+	}
+
+	private decideRefund(paymentId: string): RefundOutcome {
+		const payment = this.read(paymentKey(paymentId), "payment");
+		if (payment === undefined) return { kind: "error", reason: REASON_NO_SUCH_PAYMENT };
+		if (payment.refundId !== null) return { kind: "error", reason: REASON_ALREADY_REFUNDED };
+		const refundId = newId("re_sim");
+		this.store.put(paymentKey(paymentId), { ...payment, refundId });
+		this.count("refunds");
+		return { kind: "refunded", refundId };
+	}
+
+	private read<K extends SimRecord["type"]>(
+		key: string,
+		type: K,
+	): Extract<SimRecord, { type: K }> | undefined {
+		const record = this.store.get(key);
+		if (record === undefined) return undefined;
+		// Keys are prefixed by type, so a mismatch means a corrupted store: unexpected.
+		if (record.type !== type) throw new Error(`store holds a ${record.type} record under ${key}`);
+		return record as Extract<SimRecord, { type: K }>;
+	}
+
+	private count(field: keyof SimulatedProviderStats): void {
+		const stats = this.stats();
+		stats[field] += 1;
+		this.store.put(STATS_KEY, { type: "stats", stats });
+	}
+}
+
+/** Stripe compares every parameter of a replayed request; so do we. */
+function chargeFingerprint(req: ChargeRequest): string {
+	const metadata = Object.entries(req.metadata ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+	return JSON.stringify([
+		req.amountCents,
+		req.currency,
+		req.paymentMethod,
+		req.description ?? null,
+		metadata,
+	]);
+}
+
+function newId(prefix: string): string {
+	return `${prefix}_${crypto.randomUUID().replaceAll("-", "")}`;
+}
+
+function sleep(ms: number): Promise<void> {
+	return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function withDeadline<T>(work: Promise<T>, timeoutMs: number, onTimeout: () => T): Promise<T> {
+	let timer: ReturnType<typeof setTimeout> | undefined;
+	const deadline = new Promise<T>((resolve) => {
+		timer = setTimeout(() => resolve(onTimeout()), timeoutMs);
+	});
+	return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
+}

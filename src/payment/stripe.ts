@@ -1,0 +1,219 @@
+// Stripe adapter: PaymentIntents created and confirmed in one call, over plain
+// `fetch` so it runs inside a Durable Object. Request and response shapes follow
+// https://docs.stripe.com/api/payment_intents/create and /api/refunds/create.
+//
+// Mapping rule: a response that proves nothing was captured is `error` or
+// `declined`; anything that leaves the capture in doubt (abort, network failure,
+// 5xx, 409 key-in-use, 429) is `unknown`, and the caller retries with the same
+// Idempotency-Key — Stripe then replays the first result instead of charging again.
+
+import {
+	type CallOptions,
+	type ChargeOutcome,
+	type ChargeRequest,
+	type PaymentProvider,
+	type RefundOutcome,
+	resolveTimeoutMs,
+	validateChargeRequest,
+	validateId,
+	validateIdempotencyKey,
+} from "./provider";
+
+export const DEFAULT_STRIPE_API_BASE = "https://api.stripe.com";
+
+export interface StripeProviderOptions {
+	secretKey: string;
+	/** Override for tests (a local stub) or a proxy. */
+	apiBase?: string;
+	/** Pins `Stripe-Version`; without it the account's default version applies. */
+	apiVersion?: string;
+	/** Defaults to the global fetch; bound here because workerd rejects an unbound call. */
+	fetch?: typeof fetch;
+}
+
+type HttpResult =
+	| { kind: "response"; status: number; body: unknown }
+	| { kind: "unreachable"; reason: string };
+
+// PaymentIntent statuses after a confirm that prove the money was not taken.
+const NOT_CAPTURED_STATUSES = new Set([
+	"requires_payment_method",
+	"requires_confirmation",
+	// With allow_redirects=never a card that needs 3-D Secure stops here; we cannot
+	// involve the buyer from the server, so the charge is over.
+	"requires_action",
+	"canceled",
+]);
+// Refund statuses that mean the refund was accepted (pending completes on its own).
+const REFUND_ACCEPTED_STATUSES = new Set(["succeeded", "pending"]);
+const REFUND_FAILED_STATUSES = new Set(["failed", "canceled"]);
+
+export class StripeProvider implements PaymentProvider {
+	readonly name = "stripe";
+	private readonly secretKey: string;
+	private readonly apiBase: string;
+	private readonly apiVersion: string | undefined;
+	private readonly fetchFn: typeof fetch;
+
+	constructor(options: StripeProviderOptions) {
+		if (options.secretKey.length === 0) throw new Error("StripeProvider needs a secret key");
+		this.secretKey = options.secretKey;
+		this.apiBase = (options.apiBase ?? DEFAULT_STRIPE_API_BASE).replace(/\/+$/, "");
+		this.apiVersion = options.apiVersion;
+		this.fetchFn = options.fetch ?? ((input, init) => fetch(input, init));
+	}
+
+	async charge(req: ChargeRequest, opts?: CallOptions): Promise<ChargeOutcome> {
+		const problem = validateChargeRequest(req);
+		if (problem !== null) return { kind: "error", reason: problem };
+		const form = new URLSearchParams({
+			amount: String(req.amountCents),
+			currency: req.currency.toLowerCase(),
+			payment_method: req.paymentMethod,
+			confirm: "true",
+			// Card-only, server-side confirmation: never hand back a redirect we cannot follow.
+			"automatic_payment_methods[enabled]": "true",
+			"automatic_payment_methods[allow_redirects]": "never",
+		});
+		if (req.description !== undefined) form.set("description", req.description);
+		for (const [key, value] of Object.entries(req.metadata ?? {})) {
+			form.set(`metadata[${key}]`, value);
+		}
+		const result = await this.post("/v1/payment_intents", form, req.idempotencyKey, opts);
+		if (result.kind === "unreachable") return { kind: "unknown", reason: result.reason };
+		return mapChargeResponse(result.status, result.body);
+	}
+
+	async refund(paymentId: string, idempotencyKey: string, opts?: CallOptions): Promise<RefundOutcome> {
+		const problem = validateId("paymentId", paymentId) ?? validateIdempotencyKey(idempotencyKey);
+		if (problem !== null) return { kind: "error", reason: problem };
+		const form = new URLSearchParams({ payment_intent: paymentId });
+		const result = await this.post("/v1/refunds", form, idempotencyKey, opts);
+		if (result.kind === "unreachable") return { kind: "unknown", reason: result.reason };
+		return mapRefundResponse(result.status, result.body);
+	}
+
+	private async post(
+		path: string,
+		form: URLSearchParams,
+		idempotencyKey: string,
+		opts: CallOptions | undefined,
+	): Promise<HttpResult> {
+		const timeoutMs = resolveTimeoutMs(opts?.timeoutMs);
+		const controller = new AbortController();
+		let timedOut = false;
+		const timer = setTimeout(() => {
+			timedOut = true;
+			controller.abort();
+		}, timeoutMs);
+		const headers: Record<string, string> = {
+			Authorization: `Bearer ${this.secretKey}`,
+			"Content-Type": "application/x-www-form-urlencoded",
+			"Idempotency-Key": idempotencyKey,
+		};
+		if (this.apiVersion !== undefined) headers["Stripe-Version"] = this.apiVersion;
+		try {
+			const response = await this.fetchFn(`${this.apiBase}${path}`, {
+				method: "POST",
+				headers,
+				body: form.toString(),
+				signal: controller.signal,
+			});
+			// Read the body under the same deadline: a stalled body is as unknown as no answer.
+			const text = await response.text();
+			return { kind: "response", status: response.status, body: parseJson(text) };
+		} catch (error) {
+			if (timedOut) return { kind: "unreachable", reason: `timeout after ${timeoutMs} ms` };
+			return { kind: "unreachable", reason: `network error: ${describe(error)}` };
+		} finally {
+			clearTimeout(timer);
+		}
+	}
+}
+
+function mapChargeResponse(status: number, body: unknown): ChargeOutcome {
+	if (status >= 200 && status < 300) {
+		const intent = asRecord(body);
+		const id = stringField(intent, "id");
+		const intentStatus = stringField(intent, "status");
+		if (id === undefined || intentStatus === undefined) {
+			return { kind: "unknown", reason: `stripe ${status}: unreadable PaymentIntent` };
+		}
+		if (intentStatus === "succeeded") return { kind: "succeeded", paymentId: id };
+		if (NOT_CAPTURED_STATUSES.has(intentStatus)) {
+			const lastError = asRecord(intent?.last_payment_error);
+			return { kind: "declined", paymentId: id, reason: declineReason(lastError) ?? intentStatus };
+		}
+		// `processing` (and anything newer we do not know) settles later: ask again.
+		return { kind: "unknown", reason: `payment intent ${id} is ${intentStatus}` };
+	}
+	const error = asRecord(asRecord(body)?.error);
+	if (status === 402 && stringField(error, "type") === "card_error") {
+		const intentId = stringField(asRecord(error?.payment_intent), "id") ?? null;
+		return { kind: "declined", paymentId: intentId, reason: declineReason(error) ?? "card_error" };
+	}
+	if (isInDoubt(status)) return { kind: "unknown", reason: describeError(status, error) };
+	return { kind: "error", reason: describeError(status, error) };
+}
+
+function mapRefundResponse(status: number, body: unknown): RefundOutcome {
+	if (status >= 200 && status < 300) {
+		const refund = asRecord(body);
+		const id = stringField(refund, "id");
+		const refundStatus = stringField(refund, "status");
+		if (id === undefined || refundStatus === undefined) {
+			return { kind: "unknown", reason: `stripe ${status}: unreadable Refund` };
+		}
+		if (REFUND_ACCEPTED_STATUSES.has(refundStatus)) return { kind: "refunded", refundId: id };
+		if (REFUND_FAILED_STATUSES.has(refundStatus)) {
+			return { kind: "error", reason: `refund ${id} ${refundStatus}` };
+		}
+		return { kind: "unknown", reason: `refund ${id} is ${refundStatus}` };
+	}
+	const error = asRecord(asRecord(body)?.error);
+	if (isInDoubt(status)) return { kind: "unknown", reason: describeError(status, error) };
+	return { kind: "error", reason: describeError(status, error) };
+}
+
+// 409: another request with this key is still running (or a lock conflict);
+// 429: rate limited; 5xx: Stripe may or may not have acted. All safe to retry with the key.
+function isInDoubt(status: number): boolean {
+	return status === 409 || status === 429 || status >= 500;
+}
+
+function declineReason(error: Record<string, unknown> | undefined): string | undefined {
+	return (
+		stringField(error, "decline_code") ?? stringField(error, "code") ?? stringField(error, "message")
+	);
+}
+
+function describeError(status: number, error: Record<string, unknown> | undefined): string {
+	const code = stringField(error, "code") ?? stringField(error, "type") ?? "http_error";
+	const message = stringField(error, "message");
+	return message === undefined ? `stripe ${status} ${code}` : `stripe ${status} ${code}: ${message}`;
+}
+
+function parseJson(text: string): unknown {
+	try {
+		return JSON.parse(text);
+	} catch {
+		return undefined;
+	}
+}
+
+function asRecord(value: unknown): Record<string, unknown> | undefined {
+	return typeof value === "object" && value !== null && !Array.isArray(value)
+		? (value as Record<string, unknown>)
+		: undefined;
+}
+
+function stringField(record: Record<string, unknown> | undefined, field: string): string | undefined {
+	const value = record?.[field];
+	return typeof value === "string" && value.length > 0 ? value : undefined;
+}
+
+function describe(error: unknown): string {
+	if (!(error instanceof Error)) return String(error);
+	// Node's fetch says only "fetch failed"; the cause names the socket error.
+	return error.cause instanceof Error ? `${error.message} (${error.cause.message})` : error.message;
+}

@@ -1,0 +1,132 @@
+// Wire types of the public HTTP contract (../shared/api.md). Used by the Worker,
+// the UI and the CLI, so nothing here may import Workers or DOM types.
+
+export type HoldStatus =
+	| "RESERVED"
+	| "CHECKOUT_PENDING"
+	| "PAID"
+	| "EXPIRED"
+	| "CANCELLED"
+	| "PAYMENT_FAILED";
+
+export type DropStatus = "scheduled" | "live" | "sold_out" | "closed";
+
+export interface Availability {
+	sku: string;
+	total: number;
+	available: number;
+	reserved: number;
+	sold: number;
+	status: DropStatus;
+	asOf: string;
+}
+
+export interface Product {
+	sku: string;
+	name: string;
+	priceCents: number;
+	currency: string;
+	totalStock: number;
+	holdSeconds: number;
+	perUserLimit: number;
+	startsAt: string | null;
+	availability: Availability;
+}
+
+export interface Reservation {
+	reservationId: string;
+	sku: string;
+	quantity: number;
+	status: HoldStatus;
+	createdAt: string;
+	expiresAt: string;
+	expiresInSeconds: number;
+	orderId?: string | null;
+}
+
+export interface Order {
+	orderId: string;
+	reservationId: string;
+	sku: string;
+	quantity: number;
+	amountCents: number;
+	currency: string;
+	status: "PAID" | "REFUNDED";
+	paidAt: string;
+}
+
+export type EventType =
+	| "product.created"
+	| "product.updated"
+	| "reservation.created"
+	| "reservation.cancelled"
+	| "reservation.expired"
+	| "checkout.started"
+	| "payment.succeeded"
+	| "payment.failed"
+	| "payment.refunded"
+	| "order.created"
+	| "inventory.reset";
+
+export interface AuditEvent {
+	id: string;
+	seq: number;
+	sku: string;
+	type: EventType;
+	at: string;
+	reservationId?: string;
+	orderId?: string;
+	quantity?: number;
+	sessionId?: string;
+	detail?: Record<string, unknown>;
+}
+
+export interface Stats {
+	sku: string;
+	total: number;
+	available: number;
+	reserved: number;
+	sold: number;
+	oversellCount: number;
+	attempts: number;
+	rejected: Record<string, number>;
+	eventual?: { allocated: number; oversellDelta: number };
+}
+
+export type ErrorCode =
+	| "invalid_request"
+	| "unauthorized"
+	| "payment_declined"
+	| "turnstile_failed"
+	| "purchase_limit"
+	| "forbidden"
+	| "not_found"
+	| "unknown_sku"
+	| "sold_out"
+	| "not_started"
+	| "invalid_state"
+	| "already_exists"
+	| "reservation_expired"
+	| "payload_too_large"
+	| "unsupported_media_type"
+	| "rate_limited"
+	| "unavailable"
+	| "cost_limit"
+	| "internal_error";
+
+export interface Meta {
+	requestId: string;
+	latencyMs: number;
+	cost?: unknown;
+	guardrail?: { thresholdUsd: number; tripped: boolean };
+}
+
+export interface SuccessEnvelope<T> {
+	data: T;
+	meta: Meta;
+}
+
+export interface ErrorEnvelope {
+	error: { code: ErrorCode; message: string };
+	meta: Meta;
+}

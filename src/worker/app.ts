@@ -1,0 +1,37 @@
+// The edge API: validate, authenticate, one RPC to the SKU's object, answer.
+
+import { Hono } from "hono";
+import { ApiError, type AppEnv, fail, ok } from "./http.ts";
+import { admin } from "./routes/admin.ts";
+import { products } from "./routes/products.ts";
+import { reservations } from "./routes/reservations.ts";
+import { sessions } from "./routes/sessions.ts";
+
+let counter = 0;
+function requestId(): string {
+	counter = (counter + 1) % 1_000_000;
+	return `${Date.now().toString(36)}-${counter.toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+}
+
+export const app = new Hono<AppEnv>();
+
+app.use("*", async (c, next) => {
+	c.set("requestId", c.req.header("cf-ray") ?? requestId());
+	c.set("startedAtMs", Date.now());
+	await next();
+});
+
+app.get("/healthz", (c) => ok(c, { status: "ok" }));
+app.route("/api/sessions", sessions);
+app.route("/api/products", products);
+app.route("/api/reservations", reservations);
+app.route("/api/admin", admin);
+
+app.notFound((c) => fail(c, "not_found", `No route for ${c.req.method} ${new URL(c.req.url).pathname}.`));
+
+app.onError((error, c) => {
+	if (error instanceof ApiError) return fail(c, error.code, error.message, error.headers);
+	// Anything else is a bug: api.md promises that no input produces a 5xx.
+	console.error("unexpected error", error);
+	return fail(c, "internal_error");
+});

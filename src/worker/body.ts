@@ -1,0 +1,74 @@
+// Types at the edges: every JSON body is size-checked, content-type-checked,
+// parsed and validated here, and rejected with a message naming the field.
+
+import type { z } from "zod";
+import { MAX_BODY_BYTES } from "../domain/limits.ts";
+import { ApiError, type Ctx } from "./http.ts";
+
+async function readLimited(body: ReadableStream<Uint8Array> | null): Promise<string> {
+	if (body === null) return "";
+	const reader = body.getReader();
+	const chunks: Uint8Array[] = [];
+	let size = 0;
+	for (;;) {
+		const { done, value } = await reader.read();
+		if (done) break;
+		size += value.byteLength;
+		// Stop reading as soon as the limit is passed: a chunked upload has no Content-Length.
+		if (size > MAX_BODY_BYTES) {
+			await reader.cancel();
+			throw new ApiError("payload_too_large");
+		}
+		chunks.push(value);
+	}
+	const all = new Uint8Array(size);
+	let offset = 0;
+	for (const chunk of chunks) {
+		all.set(chunk, offset);
+		offset += chunk.byteLength;
+	}
+	return new TextDecoder().decode(all);
+}
+
+export function describeIssues(error: z.ZodError): string {
+	return error.issues
+		.slice(0, 3)
+		.map((issue) => {
+			const path = issue.path.length > 0 ? issue.path.join(".") : "body";
+			return `${path}: ${issue.message}`;
+		})
+		.join("; ");
+}
+
+/** Reads a JSON body and validates it; `allowEmpty` treats no body as `{}`. */
+export async function parseBody<S extends z.ZodType>(
+	c: Ctx,
+	schema: S,
+	options: { allowEmpty?: boolean } = {},
+): Promise<z.infer<S>> {
+	const length = Number(c.req.header("content-length") ?? "0");
+	if (length > MAX_BODY_BYTES) throw new ApiError("payload_too_large");
+	const type = c.req.header("content-type") ?? "";
+	// Body-less operator calls (reset) may omit both the body and its type.
+	if (options.allowEmpty && length === 0 && type === "") return schema.parse({});
+	if (!/^application\/json\s*(;|$)/i.test(type)) {
+		throw new ApiError(
+			"unsupported_media_type",
+			`Content-Type must be application/json, got ${type === "" ? "none" : JSON.stringify(type.slice(0, 80))}.`,
+		);
+	}
+	const text = await readLimited(c.req.raw.body);
+	if (text.trim() === "") {
+		if (options.allowEmpty) return schema.parse({});
+		throw new ApiError("invalid_request", "The request body is empty; a JSON object is required.");
+	}
+	let value: unknown;
+	try {
+		value = JSON.parse(text);
+	} catch {
+		throw new ApiError("invalid_request", "The request body is not valid JSON.");
+	}
+	const parsed = schema.safeParse(value);
+	if (!parsed.success) throw new ApiError("invalid_request", describeIssues(parsed.error));
+	return parsed.data;
+}

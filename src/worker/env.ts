@@ -1,0 +1,40 @@
+// The Worker's bindings and configuration (wrangler.jsonc, api.md "Configuration").
+// Written by hand rather than generated so it documents what each binding is for.
+
+import type { InventoryObject } from "../inventory/object.ts";
+
+export interface Env {
+	/** One object per SKU: the single serialisation point. */
+	INVENTORY: DurableObjectNamespace<InventoryObject>;
+	/** The permanent record: audit events, catalogue index, orders. */
+	DB: D1Database;
+	/** Buyer sessions with a TTL. */
+	SESSIONS: KVNamespace;
+	/** Static UI (Workers Static Assets). */
+	ASSETS?: Fetcher;
+	/** Analytics Engine: a no-op locally, D1 stays the record. */
+	ANALYTICS?: AnalyticsEngineDataset;
+
+	ADMIN_TOKEN?: string;
+	DEBUG_TOKEN?: string;
+	TURNSTILE_SITE_KEY?: string;
+	TURNSTILE_SECRET_KEY?: string;
+	TURNSTILE_VERIFY_URL?: string;
+	SESSION_TTL_SECONDS?: string;
+	HOLD_SECONDS?: string;
+	IP_HASH_SALT?: string;
+	RATE_LIMITS?: string;
+	DEMO_COST_LIMIT?: string;
+	BILLING_SCALE?: string;
+	GUARDRAIL_VIRTUAL_USD?: string;
+	/** "local" enables the local-only helpers (e.g. the siteverify emulation). */
+	ENVIRONMENT?: string;
+}
+
+export const TURNSTILE_SITEVERIFY = "https://challenges.cloudflare.com/turnstile/v0/siteverify";
+
+export function numberVar(value: string | undefined, fallback: number): number {
+	if (value === undefined || value.trim() === "") return fallback;
+	const n = Number(value);
+	return Number.isFinite(n) ? n : fallback;
+}

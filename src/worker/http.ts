@@ -1,0 +1,96 @@
+// The one response envelope of api.md and the one mapping from error codes to
+// HTTP statuses. Routes return values; this file turns them into responses.
+
+import type { Context } from "hono";
+import type { ErrorCode, Meta } from "../shared/types.ts";
+import type { Env } from "./env.ts";
+
+export type AppEnv = {
+	Bindings: Env;
+	Variables: {
+		requestId: string;
+		startedAtMs: number;
+		session?: import("./middleware/auth.ts").Session;
+	};
+};
+export type Ctx = Context<AppEnv>;
+
+export const STATUS_OF: Record<ErrorCode, number> = {
+	invalid_request: 400,
+	unauthorized: 401,
+	payment_declined: 402,
+	turnstile_failed: 403,
+	purchase_limit: 403,
+	forbidden: 403,
+	not_found: 404,
+	unknown_sku: 404,
+	sold_out: 409,
+	not_started: 409,
+	invalid_state: 409,
+	already_exists: 409,
+	reservation_expired: 410,
+	payload_too_large: 413,
+	unsupported_media_type: 415,
+	rate_limited: 429,
+	unavailable: 503,
+	cost_limit: 503,
+	internal_error: 500,
+};
+
+const DEFAULT_MESSAGE: Record<ErrorCode, string> = {
+	invalid_request: "The request is not valid.",
+	unauthorized: "A valid session token is required.",
+	payment_declined: "The payment was declined.",
+	turnstile_failed: "The bot check failed.",
+	purchase_limit: "This session already holds or bought as many units as a buyer may.",
+	forbidden: "Not allowed.",
+	not_found: "Not found.",
+	unknown_sku: "No product has that SKU.",
+	sold_out: "Sold out: fewer units are available than requested.",
+	not_started: "The drop has not started yet.",
+	invalid_state: "The resource is not in a state that allows this.",
+	already_exists: "It already exists.",
+	reservation_expired: "The reservation has expired and its units went back to stock.",
+	payload_too_large: "The request body is over 16 KiB.",
+	unsupported_media_type: "The request body must be JSON (Content-Type: application/json).",
+	rate_limited: "Too many requests; retry after the time in Retry-After.",
+	unavailable: "The service is unavailable; retry shortly.",
+	cost_limit: "The demo cost limit for this session has been reached.",
+	internal_error: "An unexpected error occurred.",
+};
+
+/** An expected failure raised from deep inside a route (body parsing, auth). */
+export class ApiError extends Error {
+	constructor(
+		readonly code: ErrorCode,
+		message?: string,
+		readonly headers: Record<string, string> = {},
+	) {
+		super(message ?? DEFAULT_MESSAGE[code]);
+	}
+}
+
+export function meta(c: Ctx): Meta {
+	return {
+		requestId: c.get("requestId"),
+		latencyMs: Date.now() - c.get("startedAtMs"),
+	};
+}
+
+export function ok<T>(c: Ctx, data: T, status: 200 | 201 = 200): Response {
+	return c.json({ data, meta: meta(c) }, status);
+}
+
+export function fail(
+	c: Ctx,
+	code: ErrorCode,
+	message?: string,
+	headers: Record<string, string> = {},
+): Response {
+	const status = STATUS_OF[code] as 400;
+	for (const [k, v] of Object.entries(headers)) c.header(k, v);
+	return c.json(
+		{ error: { code, message: message ?? DEFAULT_MESSAGE[code] }, meta: meta(c) },
+		status,
+	);
+}

@@ -1,0 +1,8 @@
+import { app } from "./app.ts";
+import type { Env } from "./env.ts";
+
+export { InventoryObject } from "../inventory/object.ts";
+
+export default {
+	fetch: app.fetch,
+} satisfies ExportedHandler<Env>;

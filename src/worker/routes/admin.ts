@@ -1,0 +1,142 @@
+import { Hono } from "hono";
+import { z } from "zod";
+import {
+	DEFAULT_EVENTS_PAGE,
+	DEFAULT_HOLD_SECONDS,
+	DEFAULT_PER_USER_LIMIT,
+	MAX_EVENTS_PAGE,
+	MAX_HOLD_SECONDS,
+	MAX_NAME_LENGTH,
+	MAX_PER_USER_LIMIT,
+	MAX_PRICE_CENTS,
+	MAX_TOTAL_STOCK,
+	MIN_HOLD_SECONDS,
+	SKU_PATTERN,
+} from "../../domain/limits.ts";
+import type { AuditEvent } from "../../shared/types.ts";
+import { parseBody } from "../body.ts";
+import { numberVar } from "../env.ts";
+import { ApiError, type AppEnv, type Ctx, fail, ok } from "../http.ts";
+import { requireAdmin } from "../middleware/auth.ts";
+import { inventory } from "../stub.ts";
+
+const ProductFields = {
+	name: z.string().trim().min(1).max(MAX_NAME_LENGTH),
+	priceCents: z.number().int().min(0).max(MAX_PRICE_CENTS),
+	currency: z.string().regex(/^[A-Za-z]{3}$/, "must be a 3-letter ISO 4217 code").transform((s) => s.toUpperCase()),
+	totalStock: z.number().int().min(0).max(MAX_TOTAL_STOCK),
+	holdSeconds: z.number().int().min(MIN_HOLD_SECONDS).max(MAX_HOLD_SECONDS),
+	perUserLimit: z.number().int().min(1).max(MAX_PER_USER_LIMIT),
+	startsAt: z.iso.datetime({ offset: true }).nullable(),
+};
+
+const CreateProduct = z.object({
+	sku: z.string().regex(SKU_PATTERN, "must be 1–64 of A-Z a-z 0-9 . _ -"),
+	...ProductFields,
+	holdSeconds: ProductFields.holdSeconds.optional(),
+	perUserLimit: ProductFields.perUserLimit.optional(),
+	startsAt: ProductFields.startsAt.optional(),
+});
+
+const PatchProduct = z.object(ProductFields).partial();
+
+const EventsQuery = z.object({
+	after: z.string().regex(/^\d{1,15}$/, "must be a cursor from a previous page").optional(),
+	limit: z.coerce.number().int().min(1).max(MAX_EVENTS_PAGE).optional(),
+});
+
+function skuParam(c: Ctx): string {
+	const sku = c.req.param("sku") ?? "";
+	if (!SKU_PATTERN.test(sku)) throw new ApiError("unknown_sku", `No product has the SKU ${JSON.stringify(sku)}.`);
+	return sku;
+}
+
+export const admin = new Hono<AppEnv>();
+admin.use("*", requireAdmin);
+
+admin.post("/products", async (c) => {
+	const body = await parseBody(c, CreateProduct);
+	const holdSeconds = body.holdSeconds ?? numberVar(c.env.HOLD_SECONDS, DEFAULT_HOLD_SECONDS);
+	const result = await inventory(c.env, body.sku).create({
+		sku: body.sku,
+		name: body.name,
+		priceCents: body.priceCents,
+		currency: body.currency,
+		totalStock: body.totalStock,
+		holdSeconds,
+		perUserLimit: body.perUserLimit ?? DEFAULT_PER_USER_LIMIT,
+		startsAtMs: body.startsAt ? Date.parse(body.startsAt) : null,
+	});
+	if (!result.ok) return fail(c, "already_exists", `A product with SKU ${body.sku} already exists.`);
+	await c.env.DB.prepare("INSERT OR REPLACE INTO products (sku, name, created_at) VALUES (?, ?, ?)")
+		.bind(body.sku, body.name, new Date().toISOString())
+		.run();
+	return ok(c, result.product, 201);
+});
+
+admin.patch("/products/:sku", async (c) => {
+	const sku = skuParam(c);
+	const body = await parseBody(c, PatchProduct);
+	const { startsAt, ...rest } = body;
+	const patch = {
+		...rest,
+		...(startsAt !== undefined ? { startsAtMs: startsAt === null ? null : Date.parse(startsAt) } : {}),
+	};
+	const result = await inventory(c.env, sku).update(patch);
+	if (!result.ok && result.code === "invalid_state") {
+		return fail(c, "invalid_state", "totalStock cannot go below the units reserved and sold.");
+	}
+	if (!result.ok) return fail(c, "unknown_sku");
+	if (body.name !== undefined) {
+		await c.env.DB.prepare("UPDATE products SET name = ? WHERE sku = ?").bind(body.name, sku).run();
+	}
+	return ok(c, result.product);
+});
+
+admin.post("/products/:sku/reset", async (c) => {
+	const sku = skuParam(c);
+	const result = await inventory(c.env, sku).reset();
+	if (!result.ok) return fail(c, "unknown_sku");
+	return ok(c, result.product);
+});
+
+admin.get("/products/:sku/events", async (c) => {
+	const sku = skuParam(c);
+	const query = EventsQuery.safeParse(c.req.query());
+	if (!query.success) {
+		throw new ApiError("invalid_request", query.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "));
+	}
+	const limit = query.data.limit ?? DEFAULT_EVENTS_PAGE;
+	const after = Number(query.data.after ?? "0");
+	const stub = inventory(c.env, sku);
+	if ((await stub.availability()) === null) return fail(c, "unknown_sku");
+	// Bring the trail up to date first, so a page never misses a change already answered.
+	await stub.flushEvents();
+	const { results } = await c.env.DB.prepare(
+		`SELECT id, seq, sku, type, at, reservation_id, order_id, quantity, session_id, detail
+		 FROM events WHERE sku = ? AND seq > ? ORDER BY seq LIMIT ?`,
+	)
+		.bind(sku, after, limit)
+		.all<Record<string, string | number | null>>();
+	const events: AuditEvent[] = results.map((r) => ({
+		id: String(r.id),
+		seq: Number(r.seq),
+		sku: String(r.sku),
+		type: r.type as AuditEvent["type"],
+		at: String(r.at),
+		...(r.reservation_id !== null ? { reservationId: String(r.reservation_id) } : {}),
+		...(r.order_id !== null ? { orderId: String(r.order_id) } : {}),
+		...(r.quantity !== null ? { quantity: Number(r.quantity) } : {}),
+		...(r.session_id !== null ? { sessionId: String(r.session_id) } : {}),
+		...(r.detail !== null ? { detail: JSON.parse(String(r.detail)) as Record<string, unknown> } : {}),
+	}));
+	const last = events.at(-1);
+	return ok(c, { events, next: events.length === limit && last ? String(last.seq) : null });
+});
+
+admin.get("/products/:sku/stats", async (c) => {
+	const sku = skuParam(c);
+	const result = await inventory(c.env, sku).stats();
+	if (!result.ok) return fail(c, "unknown_sku");
+	return ok(c, result.stats);
+});

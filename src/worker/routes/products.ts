@@ -1,0 +1,43 @@
+import { Hono } from "hono";
+import { MAX_PRODUCTS_LISTED, SKU_PATTERN } from "../../domain/limits.ts";
+import type { Product } from "../../shared/types.ts";
+import { type AppEnv, fail, ok } from "../http.ts";
+import { inventory } from "../stub.ts";
+
+export const products = new Hono<AppEnv>();
+
+products.get("/", async (c) => {
+	const { results } = await c.env.DB.prepare(
+		"SELECT sku FROM products ORDER BY created_at, sku LIMIT ?",
+	)
+		.bind(MAX_PRODUCTS_LISTED)
+		.all<{ sku: string }>();
+	const found = await Promise.all(results.map((r) => inventory(c.env, r.sku).product()));
+	return ok(c, { products: found.filter((p): p is Product => p !== null) });
+});
+
+products.get("/:sku", async (c) => {
+	const sku = c.req.param("sku");
+	const product = SKU_PATTERN.test(sku) ? await inventory(c.env, sku).product() : null;
+	if (product === null) return fail(c, "unknown_sku", `No product has the SKU ${JSON.stringify(sku)}.`);
+	return ok(c, product);
+});
+
+products.get("/:sku/availability", async (c) => {
+	const sku = c.req.param("sku");
+	const availability = SKU_PATTERN.test(sku) ? await inventory(c.env, sku).availability() : null;
+	if (availability === null) return fail(c, "unknown_sku", `No product has the SKU ${JSON.stringify(sku)}.`);
+	return ok(c, availability);
+});
+
+products.get("/:sku/live", async (c) => {
+	const sku = c.req.param("sku");
+	if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
+		return fail(c, "invalid_request", "This endpoint is a WebSocket: send Upgrade: websocket.");
+	}
+	if (!SKU_PATTERN.test(sku)) return fail(c, "unknown_sku");
+	const response = await inventory(c.env, sku).fetch(c.req.raw);
+	if (response.status === 404) return fail(c, "unknown_sku", `No product has the SKU ${JSON.stringify(sku)}.`);
+	if (response.status === 503) return fail(c, "unavailable", "Too many live viewers; poll availability instead.", { "Retry-After": "5" });
+	return response;
+});

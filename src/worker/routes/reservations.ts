@@ -1,0 +1,75 @@
+import { Hono } from "hono";
+import { z } from "zod";
+import { IDEMPOTENCY_KEY_PATTERN, MAX_QUANTITY, SKU_PATTERN } from "../../domain/limits.ts";
+import type { ReserveResult } from "../../inventory/rpc.ts";
+import { parseBody } from "../body.ts";
+import { ApiError, type AppEnv, type Ctx, fail, ok } from "../http.ts";
+import { newId, skuOfId } from "../ids.ts";
+import { requireSession } from "../middleware/auth.ts";
+import { inventory } from "../stub.ts";
+
+export const ReserveBody = z.object({
+	sku: z.string().regex(SKU_PATTERN, "must be 1–64 of A-Z a-z 0-9 . _ -"),
+	quantity: z.number().int().min(1).max(MAX_QUANTITY).optional(),
+	mode: z.enum(["safe", "eventual"]).optional(),
+});
+
+export function idempotencyKey(c: Ctx, required = false): string | null {
+	const key = c.req.header("idempotency-key");
+	if (key === undefined) {
+		if (required) throw new ApiError("invalid_request", "Idempotency-Key header is required.");
+		return null;
+	}
+	if (!IDEMPOTENCY_KEY_PATTERN.test(key)) {
+		throw new ApiError("invalid_request", "Idempotency-Key must be 1–255 printable ASCII characters.");
+	}
+	return key;
+}
+
+export function answerReserve(c: Ctx, result: ReserveResult): Response {
+	if (result.ok) return ok(c, result.reservation, 201);
+	return fail(c, result.code);
+}
+
+export const reservations = new Hono<AppEnv>();
+reservations.use("*", requireSession);
+
+reservations.post("/", async (c) => {
+	const body = await parseBody(c, ReserveBody);
+	const key = idempotencyKey(c);
+	const session = c.get("session");
+	if (session === undefined) throw new ApiError("unauthorized");
+	const [result] = await inventory(c.env, body.sku).reserve([
+		{
+			id: newId("rsv", body.sku),
+			sessionId: session.sessionId,
+			quantity: body.quantity ?? 1,
+			idempotencyKey: key,
+		},
+	]);
+	if (result === undefined) throw new Error("the inventory object returned no result");
+	return answerReserve(c, result);
+});
+
+function ownedSku(c: Ctx): { id: string; sku: string; sessionId: string } {
+	const id = c.req.param("id") ?? "";
+	const sku = skuOfId(id, "rsv");
+	const session = c.get("session");
+	if (sku === null || session === undefined) throw new ApiError("not_found", "No reservation has that id.");
+	return { id, sku, sessionId: session.sessionId };
+}
+
+reservations.get("/:id", async (c) => {
+	const { id, sku, sessionId } = ownedSku(c);
+	const result = await inventory(c.env, sku).reservation(id, sessionId);
+	if (!result.ok) return fail(c, "not_found", "No reservation of this session has that id.");
+	return ok(c, result.reservation);
+});
+
+reservations.delete("/:id", async (c) => {
+	const { id, sku, sessionId } = ownedSku(c);
+	const result = await inventory(c.env, sku).cancel(id, sessionId);
+	if (result.ok) return ok(c, result.reservation);
+	if (result.code === "not_found") return fail(c, "not_found", "No reservation of this session has that id.");
+	return fail(c, result.code, `The reservation is ${result.reservation.status} and cannot be cancelled.`);
+});

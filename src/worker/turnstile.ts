@@ -1,0 +1,32 @@
+// Turnstile siteverify (seed 000: Turnstile at the door). The URL is configurable
+// so tests and local runs can point it at a stub speaking the same JSON.
+
+import { type Env, TURNSTILE_SITEVERIFY } from "./env.ts";
+
+const VERIFY_TIMEOUT_MS = 5_000;
+
+export type VerifyOutcome = { ok: true } | { ok: false; reason: "rejected" | "unreachable"; detail: string };
+
+export async function verifyTurnstile(env: Env, token: string): Promise<VerifyOutcome> {
+	const secret = env.TURNSTILE_SECRET_KEY ?? "";
+	const body = new FormData();
+	body.set("secret", secret);
+	body.set("response", token);
+	let response: Response;
+	try {
+		response = await fetch(env.TURNSTILE_VERIFY_URL || TURNSTILE_SITEVERIFY, {
+			method: "POST",
+			body,
+			signal: AbortSignal.timeout(VERIFY_TIMEOUT_MS),
+		});
+	} catch (error) {
+		return { ok: false, reason: "unreachable", detail: String(error) };
+	}
+	if (!response.ok) return { ok: false, reason: "unreachable", detail: `siteverify answered ${response.status}` };
+	const result = (await response.json().catch(() => null)) as {
+		success?: boolean;
+		"error-codes"?: string[];
+	} | null;
+	if (result?.success === true) return { ok: true };
+	return { ok: false, reason: "rejected", detail: (result?.["error-codes"] ?? []).join(", ") || "not verified" };
+}

@@ -1,0 +1,341 @@
+/// <reference types="node" />
+// A local stand-in for Stripe's HTTP API, only for the two calls the adapter makes:
+// POST /v1/payment_intents (create + confirm) and POST /v1/refunds. It speaks
+// Stripe's shapes (form bodies, Bearer secret, error JSON, Idempotency-Key replay,
+// https://docs.stripe.com/idempotency) so the adapter is tested against the wire
+// format, not against our own code. Node only: it listens on 127.0.0.1, port 0.
+
+import { randomUUID } from "node:crypto";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+
+/** Stripe bodies are small; anything bigger is a bug in the adapter. */
+const MAX_BODY_BYTES = 64 * 1024;
+
+export interface StubBehaviour {
+	/** Held with the idempotency key locked, before the work (a concurrent retry gets 409). */
+	processingMs: number;
+	/** After the work is done and its result stored: models a response lost or late in transit. */
+	responseDelayMs: number;
+	/** The next N requests get a 500 before any work, and nothing is stored (Stripe saves
+	 * a result only once the endpoint starts executing). */
+	failNext: number;
+}
+
+export interface StubRequest {
+	path: string;
+	authorization: string | undefined;
+	idempotencyKey: string | undefined;
+	contentType: string | undefined;
+	params: Record<string, string>;
+}
+
+interface StubResponse {
+	status: number;
+	body: unknown;
+}
+
+interface StoredResponse extends StubResponse {
+	fingerprint: string;
+}
+
+interface StubIntent {
+	id: string;
+	amount: number;
+	currency: string;
+	refunded: boolean;
+}
+
+export class StripeStub {
+	readonly requests: StubRequest[] = [];
+	/** Payment intents that took money; never decremented (a refund is counted separately). */
+	captures = 0;
+	refunds = 0;
+	private behaviour: StubBehaviour = { processingMs: 0, responseDelayMs: 0, failNext: 0 };
+	private readonly idempotent = new Map<string, StoredResponse>();
+	private readonly inFlight = new Set<string>();
+	private readonly intents = new Map<string, StubIntent>();
+	private readonly timers = new Set<{ timer: NodeJS.Timeout; resolve: () => void }>();
+
+	private constructor(
+		private readonly server: Server,
+		readonly url: string,
+		private readonly secretKey: string,
+	) {}
+
+	static async start(options: { secretKey: string }): Promise<StripeStub> {
+		let stub: StripeStub | undefined;
+		const server = createServer((req, res) => {
+			void stub?.handle(req, res);
+		});
+		await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+		const { port } = server.address() as AddressInfo;
+		stub = new StripeStub(server, `http://127.0.0.1:${port}`, options.secretKey);
+		return stub;
+	}
+
+	behave(changes: Partial<StubBehaviour>): void {
+		this.behaviour = { ...this.behaviour, ...changes };
+	}
+
+	/** The payment intents that captured money, in order. */
+	capturedIntentIds(): string[] {
+		return [...this.intents.values()].map((intent) => intent.id);
+	}
+
+	async close(): Promise<void> {
+		for (const pending of this.timers) {
+			clearTimeout(pending.timer);
+			pending.resolve();
+		}
+		this.timers.clear();
+		this.server.closeAllConnections();
+		await new Promise<void>((resolve) => this.server.close(() => resolve()));
+	}
+
+	private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+		res.on("error", () => {}); // the client may have aborted (timeout tests)
+		const raw = await readBody(req);
+		const path = (req.url ?? "/").split("?")[0] ?? "/";
+		const params = raw === null ? {} : Object.fromEntries(new URLSearchParams(raw));
+		const idempotencyKey = header(req, "idempotency-key");
+		this.requests.push({
+			path,
+			authorization: header(req, "authorization"),
+			idempotencyKey,
+			contentType: header(req, "content-type"),
+			params,
+		});
+		const answer = await this.answer(req, path, params, idempotencyKey, raw === null);
+		await this.sleep(this.behaviour.responseDelayMs);
+		send(res, answer.response, answer.replayed);
+	}
+
+	private async answer(
+		req: IncomingMessage,
+		path: string,
+		params: Record<string, string>,
+		idempotencyKey: string | undefined,
+		tooLarge: boolean,
+	): Promise<{ response: StubResponse; replayed: boolean }> {
+		const fresh = (response: StubResponse) => ({ response, replayed: false });
+		if (tooLarge) return fresh(stripeError(413, "invalid_request_error", "Request too large."));
+		if (header(req, "authorization") !== `Bearer ${this.secretKey}`) {
+			const hint = (header(req, "authorization") ?? "").slice(-4);
+			return fresh(
+				stripeError(401, "invalid_request_error", `Invalid API Key provided: sk_****${hint}`),
+			);
+		}
+		if (this.behaviour.failNext > 0) {
+			this.behaviour.failNext -= 1;
+			return fresh(stripeError(500, "api_error", "An unknown error occurred."));
+		}
+		if (req.method !== "POST" || !(path === "/v1/payment_intents" || path === "/v1/refunds")) {
+			const message = `Unrecognized request URL (${req.method}: ${path}).`;
+			return fresh(stripeError(404, "invalid_request_error", message));
+		}
+		if (idempotencyKey === undefined) return fresh(await this.execute(path, params));
+
+		const fingerprint = JSON.stringify([path, Object.entries(params).sort()]);
+		const stored = this.idempotent.get(idempotencyKey);
+		if (stored !== undefined) {
+			if (stored.fingerprint !== fingerprint) {
+				const message = `Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '${idempotencyKey}' if you meant to execute a different request.`;
+				return fresh(stripeError(400, "idempotency_error", message));
+			}
+			return { response: stored, replayed: true };
+		}
+		if (this.inFlight.has(idempotencyKey)) {
+			const message = `There is currently another in-progress request using this Idempotency Key (that probably means you submitted twice, and the other request is still going through): ${idempotencyKey}. Please try again later.`;
+			return fresh(stripeError(409, "idempotency_error", message, { code: "idempotency_key_in_use" }));
+		}
+		this.inFlight.add(idempotencyKey);
+		try {
+			await this.sleep(this.behaviour.processingMs);
+			const response = await this.execute(path, params);
+			// Validation failures are not saved, like Stripe; executed results are.
+			if (!isValidationError(response)) {
+				this.idempotent.set(idempotencyKey, { ...response, fingerprint });
+			}
+			return fresh(response);
+		} finally {
+			this.inFlight.delete(idempotencyKey);
+		}
+	}
+
+	private async execute(path: string, params: Record<string, string>): Promise<StubResponse> {
+		return path === "/v1/refunds" ? this.createRefund(params) : this.createPaymentIntent(params);
+	}
+
+	private createPaymentIntent(params: Record<string, string>): StubResponse {
+		const amount = Number(params.amount);
+		if (!Number.isInteger(amount) || amount < 1) return missingOrInvalid("amount");
+		const currency = params.currency;
+		if (currency === undefined) return missingOrInvalid("currency");
+		const paymentMethod = params.payment_method;
+		if (paymentMethod === undefined) return missingOrInvalid("payment_method");
+		const intent = {
+			id: stripeId("pi"),
+			object: "payment_intent",
+			amount,
+			currency,
+			payment_method: paymentMethod,
+			capture_method: "automatic",
+			confirmation_method: "automatic",
+			created: Math.floor(Date.now() / 1000),
+			livemode: false,
+			description: params.description ?? null,
+			metadata: metadataOf(params),
+		};
+		if (params.confirm !== "true") {
+			return { status: 200, body: { ...intent, status: "requires_confirmation" } };
+		}
+		switch (paymentMethod) {
+			case "pm_card_visa": {
+				this.captures += 1;
+				this.intents.set(intent.id, { id: intent.id, amount, currency, refunded: false });
+				const charge = stripeId("ch");
+				return {
+					status: 200,
+					body: { ...intent, status: "succeeded", amount_received: amount, latest_charge: charge },
+				};
+			}
+			case "pm_card_chargeDeclined": {
+				const decline = {
+					type: "card_error",
+					code: "card_declined",
+					decline_code: "generic_decline",
+					message: "Your card was declined.",
+					charge: stripeId("ch"),
+				};
+				return {
+					status: 402,
+					body: {
+						error: {
+							...decline,
+							payment_intent: {
+								...intent,
+								status: "requires_payment_method",
+								amount_received: 0,
+								last_payment_error: decline,
+							},
+						},
+					},
+				};
+			}
+			default:
+				return stripeError(400, "invalid_request_error", `No such PaymentMethod: '${paymentMethod}'`, {
+					code: "resource_missing",
+					param: "payment_method",
+				});
+		}
+	}
+
+	private createRefund(params: Record<string, string>): StubResponse {
+		const intentId = params.payment_intent;
+		if (intentId === undefined) return missingOrInvalid("payment_intent");
+		const intent = this.intents.get(intentId);
+		if (intent === undefined) {
+			return stripeError(400, "invalid_request_error", `No such payment_intent: '${intentId}'`, {
+				code: "resource_missing",
+				param: "payment_intent",
+			});
+		}
+		if (intent.refunded) {
+			return stripeError(400, "invalid_request_error", `Charge for ${intentId} has already been refunded.`, {
+				code: "charge_already_refunded",
+			});
+		}
+		intent.refunded = true;
+		this.refunds += 1;
+		return {
+			status: 200,
+			body: {
+				id: stripeId("re"),
+				object: "refund",
+				amount: intent.amount,
+				currency: intent.currency,
+				payment_intent: intent.id,
+				status: "succeeded",
+				created: Math.floor(Date.now() / 1000),
+			},
+		};
+	}
+
+	private sleep(ms: number): Promise<void> {
+		if (ms <= 0) return Promise.resolve();
+		return new Promise((resolve) => {
+			const pending = {
+				resolve,
+				timer: setTimeout(() => {
+					this.timers.delete(pending);
+					resolve();
+				}, ms),
+			};
+			this.timers.add(pending);
+		});
+	}
+}
+
+function stripeError(
+	status: number,
+	type: string,
+	message: string,
+	extra: Record<string, string> = {},
+): StubResponse {
+	return { status, body: { error: { type, message, ...extra } } };
+}
+
+function missingOrInvalid(param: string): StubResponse {
+	return stripeError(400, "invalid_request_error", `Missing or invalid parameter: ${param}`, {
+		code: "parameter_missing",
+		param,
+	});
+}
+
+function isValidationError(response: StubResponse): boolean {
+	const body = response.body as { error?: { code?: string } };
+	return body.error?.code === "parameter_missing";
+}
+
+function metadataOf(params: Record<string, string>): Record<string, string> {
+	const metadata: Record<string, string> = {};
+	for (const [key, value] of Object.entries(params)) {
+		const match = /^metadata\[(.+)\]$/.exec(key);
+		if (match?.[1] !== undefined) metadata[match[1]] = value;
+	}
+	return metadata;
+}
+
+function stripeId(prefix: string): string {
+	return `${prefix}_${randomUUID().replaceAll("-", "").slice(0, 24)}`;
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+	const value = req.headers[name];
+	return Array.isArray(value) ? value[0] : value;
+}
+
+/** The body as text, or null when it passes MAX_BODY_BYTES. */
+async function readBody(req: IncomingMessage): Promise<string | null> {
+	const chunks: Buffer[] = [];
+	let size = 0;
+	for await (const chunk of req) {
+		const buffer = chunk as Buffer;
+		size += buffer.length;
+		if (size > MAX_BODY_BYTES) return null;
+		chunks.push(buffer);
+	}
+	return Buffer.concat(chunks).toString("utf8");
+}
+
+function send(res: ServerResponse, response: StubResponse, replayed: boolean): void {
+	if (res.destroyed || res.writableEnded) return;
+	const headers: Record<string, string> = {
+		"Content-Type": "application/json",
+		"Request-Id": `req_${randomUUID().replaceAll("-", "").slice(0, 14)}`,
+	};
+	if (replayed) headers["Idempotent-Replayed"] = "true";
+	res.writeHead(response.status, headers);
+	res.end(JSON.stringify(response.body));
+}
