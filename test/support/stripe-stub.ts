@@ -147,7 +147,9 @@ export class StripeStub {
 		}
 		if (this.inFlight.has(idempotencyKey)) {
 			const message = `There is currently another in-progress request using this Idempotency Key (that probably means you submitted twice, and the other request is still going through): ${idempotencyKey}. Please try again later.`;
-			return fresh(stripeError(409, "idempotency_error", message, { code: "idempotency_key_in_use" }));
+			return fresh(
+				stripeError(409, "idempotency_error", message, { code: "idempotency_key_in_use" }),
+			);
 		}
 		this.inFlight.add(idempotencyKey);
 		try {
@@ -224,10 +226,15 @@ export class StripeStub {
 				};
 			}
 			default:
-				return stripeError(400, "invalid_request_error", `No such PaymentMethod: '${paymentMethod}'`, {
-					code: "resource_missing",
-					param: "payment_method",
-				});
+				return stripeError(
+					400,
+					"invalid_request_error",
+					`No such PaymentMethod: '${paymentMethod}'`,
+					{
+						code: "resource_missing",
+						param: "payment_method",
+					},
+				);
 		}
 	}
 
@@ -242,9 +249,14 @@ export class StripeStub {
 			});
 		}
 		if (intent.refunded) {
-			return stripeError(400, "invalid_request_error", `Charge for ${intentId} has already been refunded.`, {
-				code: "charge_already_refunded",
-			});
+			return stripeError(
+				400,
+				"invalid_request_error",
+				`Charge for ${intentId} has already been refunded.`,
+				{
+					code: "charge_already_refunded",
+				},
+			);
 		}
 		intent.refunded = true;
 		this.refunds += 1;

@@ -42,7 +42,10 @@ describe("SimulatedProvider charge", () => {
 		const provider = new SimulatedProvider();
 		const req = request("pm_card_visa");
 		const first = await provider.charge(req);
-		expect(first).toMatchObject({ kind: "succeeded", paymentId: expect.stringMatching(/^pi_sim_/) });
+		expect(first).toMatchObject({
+			kind: "succeeded",
+			paymentId: expect.stringMatching(/^pi_sim_/),
+		});
 		expect(await provider.charge({ ...req })).toEqual(first);
 		expect(provider.stats()).toEqual({ chargeCalls: 2, refundCalls: 0, captures: 1, refunds: 0 });
 	});
@@ -105,12 +108,12 @@ describe("SimulatedProvider charge", () => {
 	});
 
 	it("answers unknown when the latency passes the caller's timeout, and still captures", async () => {
-		const provider = new SimulatedProvider({ latencyMs: 200 });
+		const provider = new SimulatedProvider({ latencyMs: 100 });
 		const req = request("pm_card_visa");
 		const outcome = await provider.charge(req, { timeoutMs: 10 });
 		expect(outcome).toEqual({ kind: "unknown", reason: "timeout after 10 ms" });
 		// The "server side" finishes on its own; the retry with the same key learns the result.
-		await new Promise((resolve) => setTimeout(resolve, 300));
+		await new Promise((resolve) => setTimeout(resolve, 150));
 		expect((await provider.charge(req)).kind).toBe("succeeded");
 		expect(provider.stats().captures).toBe(1);
 	});
@@ -118,7 +121,9 @@ describe("SimulatedProvider charge", () => {
 	it("rejects invalid requests as errors before touching the key", async () => {
 		const provider = new SimulatedProvider();
 		const key = `chk_${crypto.randomUUID()}`;
-		const bad = await provider.charge(request("pm_card_visa", { idempotencyKey: key, amountCents: 0 }));
+		const bad = await provider.charge(
+			request("pm_card_visa", { idempotencyKey: key, amountCents: 0 }),
+		);
 		expect(bad.kind).toBe("error");
 		const good = await provider.charge(request("pm_card_visa", { idempotencyKey: key }));
 		expect(good.kind).toBe("succeeded");
@@ -174,7 +179,10 @@ describe("SimulatedProvider refund", () => {
 		if (charged.kind !== "succeeded") throw new Error("setup: charge failed");
 		const refundKey = `rf_${crypto.randomUUID()}`;
 		const refunded = await provider.refund(charged.paymentId, refundKey);
-		expect(refunded).toMatchObject({ kind: "refunded", refundId: expect.stringMatching(/^re_sim_/) });
+		expect(refunded).toMatchObject({
+			kind: "refunded",
+			refundId: expect.stringMatching(/^re_sim_/),
+		});
 		expect(await provider.refund(charged.paymentId, refundKey)).toEqual(refunded);
 		const otherKey = await provider.refund(charged.paymentId, `rf_${crypto.randomUUID()}`);
 		expect(otherKey).toEqual({ kind: "error", reason: REASON_ALREADY_REFUNDED });
@@ -198,10 +206,12 @@ describe("createPaymentProvider", () => {
 	});
 
 	it("builds Stripe only with a secret, and refuses unknown names", () => {
-		expect(createPaymentProvider({ PAYMENT_PROVIDER: "stripe", STRIPE_SECRET_KEY: "sk_test_x" }).name).toBe(
-			"stripe",
+		expect(
+			createPaymentProvider({ PAYMENT_PROVIDER: "stripe", STRIPE_SECRET_KEY: "sk_test_x" }).name,
+		).toBe("stripe");
+		expect(() => createPaymentProvider({ PAYMENT_PROVIDER: "stripe" })).toThrow(
+			/STRIPE_SECRET_KEY/,
 		);
-		expect(() => createPaymentProvider({ PAYMENT_PROVIDER: "stripe" })).toThrow(/STRIPE_SECRET_KEY/);
 		expect(() => createPaymentProvider({ PAYMENT_PROVIDER: "paypal" })).toThrow(/PAYMENT_PROVIDER/);
 	});
 

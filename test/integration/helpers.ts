@@ -1,0 +1,52 @@
+// Drives the Worker through its real fetch handler inside workerd.
+import { exports } from "cloudflare:workers";
+
+export const ADMIN = "test-admin-token";
+export const DEBUG = "test-debug-token";
+const BASE = "http://rg.test";
+
+export interface ApiResponse<T = Record<string, unknown>> {
+	status: number;
+	headers: Headers;
+	body: { data?: T; error?: { code: string; message: string }; meta?: Record<string, unknown> };
+}
+
+export async function call<T = Record<string, unknown>>(
+	method: string,
+	path: string,
+	options: { token?: string; body?: unknown; rawBody?: string; headers?: Record<string, string> } = {},
+): Promise<ApiResponse<T>> {
+	const headers: Record<string, string> = { ...options.headers };
+	if (options.token) headers.authorization = `Bearer ${options.token}`;
+	let body: string | undefined;
+	if (options.rawBody !== undefined) body = options.rawBody;
+	else if (options.body !== undefined) {
+		body = JSON.stringify(options.body);
+		headers["content-type"] ??= "application/json";
+	}
+	const res = await exports.default.fetch(new Request(`${BASE}${path}`, { method, headers, body }));
+	const text = await res.text();
+	return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : {} };
+}
+
+export function uniqueSku(prefix = "T"): string {
+	return `${prefix}-${crypto.randomUUID().slice(0, 12)}`;
+}
+
+export async function createProduct(
+	fields: Partial<{ sku: string; totalStock: number; holdSeconds: number; perUserLimit: number; startsAt: string | null; priceCents: number }> = {},
+): Promise<string> {
+	const sku = fields.sku ?? uniqueSku();
+	const res = await call("POST", "/api/admin/products", {
+		token: ADMIN,
+		body: { name: "Test drop", priceCents: 1000, currency: "USD", totalStock: 10, ...fields, sku },
+	});
+	if (res.status !== 201) throw new Error(`create product failed: ${res.status} ${JSON.stringify(res.body)}`);
+	return sku;
+}
+
+export async function newSession(): Promise<string> {
+	const res = await call<{ token: string }>("POST", "/api/sessions", { body: { turnstileToken: DEBUG } });
+	if (res.status !== 201 || !res.body.data) throw new Error(`session failed: ${res.status}`);
+	return res.body.data.token;
+}

@@ -1,0 +1,44 @@
+// Invariant 3 of design.md, end to end: stop and restart the local server on
+// the same state directory; products, holds and sessions are intact.
+import { rmSync } from "node:fs";
+import { afterAll, describe, expect, it } from "vitest";
+import { api, startServer, type TestServer } from "../support/server.ts";
+
+describe("npm start persists across restarts", () => {
+	let server: TestServer | undefined;
+	afterAll(async () => {
+		await server?.stop();
+		if (server) rmSync(server.stateDir, { recursive: true, force: true });
+	});
+
+	it("keeps products, holds and sessions", async () => {
+		server = await startServer();
+		const sku = `RESTART-${Date.now()}`;
+		const created = await api(server, "POST", "/api/admin/products", {
+			token: server.adminToken,
+			body: { sku, name: "Restart", priceCents: 100, currency: "USD", totalStock: 5 },
+		});
+		expect(created.status).toBe(201);
+		const session = await api<{ token: string }>(server, "POST", "/api/sessions", {
+			body: { turnstileToken: server.debugToken },
+		});
+		const token = session.body.data?.token ?? "";
+		const hold = await api<{ reservationId: string }>(server, "POST", "/api/reservations", {
+			token,
+			body: { sku, quantity: 2 },
+		});
+		expect(hold.status).toBe(201);
+		const id = hold.body.data?.reservationId ?? "";
+
+		await server.stop();
+		server = await startServer({ stateDir: server.stateDir, port: server.port });
+
+		const again = await api<{ status: string; quantity: number }>(server, "GET", `/api/reservations/${id}`, { token });
+		expect(again.status).toBe(200);
+		expect(again.body.data).toMatchObject({ status: "RESERVED", quantity: 2 });
+		const availability = await api(server, "GET", `/api/products/${sku}/availability`);
+		expect(availability.body.data).toMatchObject({ total: 5, reserved: 2, available: 3, sold: 0 });
+		const demo = await api(server, "GET", "/api/products/DEMO-SNEAKER");
+		expect(demo.status).toBe(200);
+	});
+});

@@ -1,0 +1,168 @@
+// The Stripe adapter against a local stub of Stripe's HTTP API (Node only: the
+// stub listens with node:http). Nothing of ours is mocked.
+
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { ChargeRequest } from "../../src/payment/provider";
+import { StripeProvider } from "../../src/payment/stripe";
+import { StripeStub } from "../support/stripe-stub";
+
+const SECRET = "sk_test_revenue_guard";
+
+let stub: StripeStub;
+let stripe: StripeProvider;
+
+beforeEach(async () => {
+	stub = await StripeStub.start({ secretKey: SECRET });
+	stripe = new StripeProvider({ secretKey: SECRET, apiBase: stub.url });
+});
+
+afterEach(async () => {
+	await stub.close();
+});
+
+function request(paymentMethod: string, overrides: Partial<ChargeRequest> = {}): ChargeRequest {
+	return {
+		amountCents: 4_999,
+		currency: "USD",
+		paymentMethod,
+		idempotencyKey: `chk_${crypto.randomUUID()}`,
+		...overrides,
+	};
+}
+
+async function chargedPaymentId(): Promise<string> {
+	const outcome = await stripe.charge(request("pm_card_visa"));
+	if (outcome.kind !== "succeeded") throw new Error(`setup: charge ${outcome.kind}`);
+	return outcome.paymentId;
+}
+
+describe("StripeProvider charge", () => {
+	it("confirms a PaymentIntent with Stripe's form fields, secret and Idempotency-Key", async () => {
+		const req = request("pm_card_visa", { metadata: { reservationId: "r_1" } });
+		const outcome = await stripe.charge(req);
+		expect(outcome).toEqual({ kind: "succeeded", paymentId: stub.capturedIntentIds()[0] });
+		const sent = stub.requests[0];
+		expect(sent).toMatchObject({
+			path: "/v1/payment_intents",
+			authorization: `Bearer ${SECRET}`,
+			idempotencyKey: req.idempotencyKey,
+			contentType: "application/x-www-form-urlencoded",
+			params: {
+				amount: "4999",
+				currency: "usd",
+				payment_method: "pm_card_visa",
+				confirm: "true",
+				"automatic_payment_methods[enabled]": "true",
+				"automatic_payment_methods[allow_redirects]": "never",
+				"metadata[reservationId]": "r_1",
+			},
+		});
+		expect(stub.captures).toBe(1);
+	});
+
+	it("maps a 402 card_error to declined with the decline code and the intent id", async () => {
+		const outcome = await stripe.charge(request("pm_card_chargeDeclined"));
+		expect(outcome).toMatchObject({
+			kind: "declined",
+			reason: "generic_decline",
+			paymentId: expect.stringMatching(/^pi_/),
+		});
+		expect(stub.captures).toBe(0);
+	});
+
+	it("times out as unknown, and the retry with the same key gets the one capture", async () => {
+		const req = request("pm_card_visa");
+		stub.behave({ responseDelayMs: 500 }); // Stripe captures, the answer comes too late
+		const first = await stripe.charge(req, { timeoutMs: 50 });
+		expect(first).toEqual({ kind: "unknown", reason: "timeout after 50 ms" });
+		expect(stub.captures).toBe(1);
+
+		stub.behave({ responseDelayMs: 0 });
+		const retry = await stripe.charge(req);
+		expect(retry).toEqual({ kind: "succeeded", paymentId: stub.capturedIntentIds()[0] });
+		expect(await stripe.charge(req)).toEqual(retry);
+		expect(stub.captures).toBe(1);
+	});
+
+	it("answers unknown while Stripe still holds the key for a concurrent request", async () => {
+		const req = request("pm_card_visa");
+		stub.behave({ processingMs: 150 });
+		const [a, b] = await Promise.all([stripe.charge(req), stripe.charge(req)]);
+		const kinds = [a.kind, b.kind].sort();
+		expect(kinds).toEqual(["succeeded", "unknown"]);
+		expect(stub.captures).toBe(1);
+	});
+
+	it("maps a 500 to unknown; the retry with the same key then succeeds once", async () => {
+		const req = request("pm_card_visa");
+		stub.behave({ failNext: 1 });
+		const first = await stripe.charge(req);
+		expect(first.kind).toBe("unknown");
+		expect(first.kind === "unknown" && first.reason).toMatch(/^stripe 500/);
+		expect((await stripe.charge(req)).kind).toBe("succeeded");
+		expect(stub.captures).toBe(1);
+	});
+
+	it("maps a wrong secret (401) to error", async () => {
+		const wrong = new StripeProvider({ secretKey: "sk_test_wrong", apiBase: stub.url });
+		const outcome = await wrong.charge(request("pm_card_visa"));
+		expect(outcome.kind).toBe("error");
+		expect(outcome.kind === "error" && outcome.reason).toMatch(/^stripe 401 .*Invalid API Key/);
+		expect(stub.captures).toBe(0);
+	});
+
+	it("maps a reused key with different parameters (400 idempotency_error) to error", async () => {
+		const req = request("pm_card_visa");
+		await stripe.charge(req);
+		const outcome = await stripe.charge({ ...req, amountCents: 100 });
+		expect(outcome.kind).toBe("error");
+		expect(outcome.kind === "error" && outcome.reason).toMatch(/idempotency_error/);
+		expect(stub.captures).toBe(1);
+	});
+
+	it("maps an unreachable Stripe to unknown", async () => {
+		const url = stub.url;
+		await stub.close();
+		const offline = new StripeProvider({ secretKey: SECRET, apiBase: url });
+		const outcome = await offline.charge(request("pm_card_visa"));
+		expect(outcome.kind).toBe("unknown");
+		stub = await StripeStub.start({ secretKey: SECRET }); // for afterEach
+	});
+
+	it("refuses an invalid request without calling Stripe", async () => {
+		const outcome = await stripe.charge(request("pm_card_visa", { currency: "dollars" }));
+		expect(outcome.kind).toBe("error");
+		expect(stub.requests).toHaveLength(0);
+	});
+});
+
+describe("StripeProvider refund", () => {
+	it("refunds a PaymentIntent once, replaying the same key", async () => {
+		const paymentId = await chargedPaymentId();
+		const key = `rf_${crypto.randomUUID()}`;
+		const refunded = await stripe.refund(paymentId, key);
+		expect(refunded).toMatchObject({ kind: "refunded", refundId: expect.stringMatching(/^re_/) });
+		expect(stub.requests.at(-1)).toMatchObject({
+			path: "/v1/refunds",
+			idempotencyKey: key,
+			params: { payment_intent: paymentId },
+		});
+		expect(await stripe.refund(paymentId, key)).toEqual(refunded);
+		expect(stub.refunds).toBe(1);
+	});
+
+	it("maps an already refunded payment to error", async () => {
+		const paymentId = await chargedPaymentId();
+		await stripe.refund(paymentId, `rf_${crypto.randomUUID()}`);
+		const again = await stripe.refund(paymentId, `rf_${crypto.randomUUID()}`);
+		expect(again.kind === "error" && again.reason).toMatch(/charge_already_refunded/);
+		expect(stub.refunds).toBe(1);
+	});
+
+	it("maps a refund timeout to unknown", async () => {
+		const paymentId = await chargedPaymentId();
+		stub.behave({ responseDelayMs: 500 });
+		const outcome = await stripe.refund(paymentId, `rf_${crypto.randomUUID()}`, { timeoutMs: 50 });
+		expect(outcome.kind).toBe("unknown");
+	});
+});

@@ -1,0 +1,57 @@
+// One `npm test` runs every project:
+//  - unit: the pure domain rules and helpers, in Node (fast-check property tests);
+//  - workers: the Worker and the SKU object inside workerd (@cloudflare/vitest-plugin),
+//    real D1 migrations applied in setup, real KV and Durable Object storage;
+//  - node: black-box tests against `npm start` servers the tests launch themselves
+//    (restart/persistence, concurrency over HTTP, drop simulator, browser e2e).
+import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
+import { defineConfig } from "vitest/config";
+
+const migrations = await readD1Migrations("./migrations");
+
+export default defineConfig({
+	test: {
+		projects: [
+			{
+				test: {
+					name: "unit",
+					include: ["test/unit/**/*.test.ts"],
+					environment: "node",
+				},
+			},
+			{
+				plugins: [
+					cloudflareTest({
+						wrangler: { configPath: "./wrangler.jsonc" },
+						miniflare: {
+							bindings: {
+								TEST_MIGRATIONS: migrations,
+								ADMIN_TOKEN: "test-admin-token",
+								DEBUG_TOKEN: "test-debug-token",
+								ENVIRONMENT: "test",
+								RATE_LIMITS: "off",
+							},
+						},
+					}),
+				],
+				test: {
+					name: "workers",
+					include: ["test/integration/**/*.test.ts"],
+					setupFiles: ["./test/integration/setup.ts"],
+					testTimeout: 30_000,
+				},
+			},
+			{
+				test: {
+					name: "node",
+					include: ["test/node/**/*.test.ts", "test/e2e/**/*.test.ts"],
+					environment: "node",
+					testTimeout: 120_000,
+					hookTimeout: 120_000,
+					// Each file starts its own servers; two at a time suits a 2-core machine.
+					maxWorkers: 2,
+				},
+			},
+		],
+	},
+});
