@@ -33,7 +33,10 @@ export function createPaymentProvider(
 	const name = config.PAYMENT_PROVIDER || "simulated";
 	switch (name) {
 		case "simulated":
-			return new SimulatedProvider({ latencyMs: parseLatencyMs(config.PAYMENT_SIM_LATENCY_MS), store });
+			return new SimulatedProvider({
+				latencyMs: parseLatencyMs(config.PAYMENT_SIM_LATENCY_MS),
+				store,
+			});
 		case "stripe": {
 			const secretKey = config.STRIPE_SECRET_KEY;
 			if (!secretKey) throw new Error("PAYMENT_PROVIDER=stripe needs STRIPE_SECRET_KEY");

@@ -52,7 +52,13 @@ export interface SimulatedProviderStats {
 /** Everything the simulated provider stores, keyed by the prefixes below. JSON-safe. */
 export type SimRecord =
 	| { type: "charge"; fingerprint: string; outcome: ChargeOutcome }
-	| { type: "payment"; paymentId: string; amountCents: number; currency: string; refundId: string | null }
+	| {
+			type: "payment";
+			paymentId: string;
+			amountCents: number;
+			currency: string;
+			refundId: string | null;
+	  }
 	| { type: "refund"; paymentId: string; outcome: RefundOutcome }
 	| { type: "stats"; stats: SimulatedProviderStats };
 
@@ -106,7 +112,8 @@ export class SimulatedProvider implements PaymentProvider {
 	stats(): SimulatedProviderStats {
 		const record = this.store.get(STATS_KEY);
 		if (record === undefined) return { chargeCalls: 0, refundCalls: 0, captures: 0, refunds: 0 };
-		if (record.type !== "stats") throw new Error(`store holds a ${record.type} record under "stats"`);
+		if (record.type !== "stats")
+			throw new Error(`store holds a ${record.type} record under "stats"`);
 		return { ...record.stats };
 	}
 
@@ -244,7 +251,9 @@ export class SimulatedProvider implements PaymentProvider {
 
 /** Stripe compares every parameter of a replayed request; so do we. */
 function chargeFingerprint(req: ChargeRequest): string {
-	const metadata = Object.entries(req.metadata ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+	const metadata = Object.entries(req.metadata ?? {}).sort(([a], [b]) =>
+		a < b ? -1 : a > b ? 1 : 0,
+	);
 	return JSON.stringify([
 		req.amountCents,
 		req.currency,
@@ -262,10 +271,16 @@ function sleep(ms: number): Promise<void> {
 	return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-function withDeadline<T>(work: Promise<T>, timeoutMs: number, onTimeout: () => T): Promise<T> {
+function withDeadline<T, U>(
+	work: Promise<T>,
+	timeoutMs: number,
+	onTimeout: () => U,
+): Promise<T | U> {
 	let timer: ReturnType<typeof setTimeout> | undefined;
-	const deadline = new Promise<T>((resolve) => {
+	const deadline = new Promise<U>((resolve) => {
 		timer = setTimeout(() => resolve(onTimeout()), timeoutMs);
 	});
-	return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
+	return Promise.race([work, deadline]).finally(() => {
+		if (timer !== undefined) clearTimeout(timer);
+	});
 }

@@ -84,7 +84,11 @@ export class StripeProvider implements PaymentProvider {
 		return mapChargeResponse(result.status, result.body);
 	}
 
-	async refund(paymentId: string, idempotencyKey: string, opts?: CallOptions): Promise<RefundOutcome> {
+	async refund(
+		paymentId: string,
+		idempotencyKey: string,
+		opts?: CallOptions,
+	): Promise<RefundOutcome> {
 		const problem = validateId("paymentId", paymentId) ?? validateIdempotencyKey(idempotencyKey);
 		if (problem !== null) return { kind: "error", reason: problem };
 		const form = new URLSearchParams({ payment_intent: paymentId });
@@ -183,14 +187,18 @@ function isInDoubt(status: number): boolean {
 
 function declineReason(error: Record<string, unknown> | undefined): string | undefined {
 	return (
-		stringField(error, "decline_code") ?? stringField(error, "code") ?? stringField(error, "message")
+		stringField(error, "decline_code") ??
+		stringField(error, "code") ??
+		stringField(error, "message")
 	);
 }
 
 function describeError(status: number, error: Record<string, unknown> | undefined): string {
 	const code = stringField(error, "code") ?? stringField(error, "type") ?? "http_error";
 	const message = stringField(error, "message");
-	return message === undefined ? `stripe ${status} ${code}` : `stripe ${status} ${code}: ${message}`;
+	return message === undefined
+		? `stripe ${status} ${code}`
+		: `stripe ${status} ${code}: ${message}`;
 }
 
 function parseJson(text: string): unknown {
@@ -207,7 +215,10 @@ function asRecord(value: unknown): Record<string, unknown> | undefined {
 		: undefined;
 }
 
-function stringField(record: Record<string, unknown> | undefined, field: string): string | undefined {
+function stringField(
+	record: Record<string, unknown> | undefined,
+	field: string,
+): string | undefined {
 	const value = record?.[field];
 	return typeof value === "string" && value.length > 0 ? value : undefined;
 }
