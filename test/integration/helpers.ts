@@ -1,6 +1,9 @@
 // Drives the Worker through its real fetch handler inside workerd.
 import { exports } from "cloudflare:workers";
 
+// `exports` is typed per project by `wrangler types`; here we only need its default fetch.
+const worker = (exports as unknown as { default: { fetch(r: Request): Promise<Response> } }).default;
+
 export const ADMIN = "test-admin-token";
 export const DEBUG = "test-debug-token";
 const BASE = "http://rg.test";
@@ -24,7 +27,7 @@ export async function call<T = Record<string, unknown>>(
 		body = JSON.stringify(options.body);
 		headers["content-type"] ??= "application/json";
 	}
-	const res = await exports.default.fetch(new Request(`${BASE}${path}`, { method, headers, body }));
+	const res = await worker.fetch(new Request(`${BASE}${path}`, { method, headers, body }));
 	const text = await res.text();
 	return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : {} };
 }

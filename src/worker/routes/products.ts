@@ -12,7 +12,9 @@ products.get("/", async (c) => {
 	)
 		.bind(MAX_PRODUCTS_LISTED)
 		.all<{ sku: string }>();
-	const found = await Promise.all(results.map((r) => inventory(c.env, r.sku).product()));
+	const found: (Product | null)[] = await Promise.all(
+		results.map(async (r): Promise<Product | null> => (await inventory(c.env, r.sku).product()) as Product | null),
+	);
 	return ok(c, { products: found.filter((p): p is Product => p !== null) });
 });
 
