@@ -1,0 +1,336 @@
+// Property tests of the pure stock rules (design.md, "Invariants"): random
+// sequences of operations against `Inventory`, driven the way the Durable
+// Object drives it (drain after every step into "storage" and an audit trail,
+// restart from storage), and compared step by step with a naive model.
+
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import {
+	type DomainEvent,
+	type Hold,
+	Inventory,
+	type InventorySnapshot,
+	isActive,
+	type ProductConfig,
+} from "../../src/domain/inventory.ts";
+import { MAX_QUANTITY } from "../../src/domain/limits.ts";
+import { replay } from "../../src/domain/replay.ts";
+import type { EventType } from "../../src/shared/types.ts";
+import { ACTIVE, Model } from "./domain-model.ts";
+
+const T0 = Date.UTC(2026, 0, 1);
+const SESSIONS = 5;
+const TERMINAL_EVENTS: ReadonlySet<EventType> = new Set([
+	"reservation.cancelled",
+	"reservation.expired",
+	"payment.failed",
+	"order.created",
+]);
+
+type Op =
+	| { kind: "reserve"; session: number; quantity: number; key: string | null }
+	| { kind: "cancel" | "begin" | "complete" | "fail"; pick: number }
+	| { kind: "advance"; ms: number }
+	| { kind: "stock"; total: number }
+	| { kind: "reset" }
+	| { kind: "restart" };
+
+const pick = fc.nat({ max: 1000 });
+const op: fc.Arbitrary<Op> = fc.oneof(
+	{
+		weight: 6,
+		arbitrary: fc.record({
+			kind: fc.constant("reserve" as const),
+			session: fc.nat({ max: SESSIONS - 1 }),
+			quantity: fc.integer({ min: 1, max: MAX_QUANTITY }),
+			key: fc.option(fc.string({ minLength: 1, maxLength: 8 }), { nil: null }),
+		}),
+	},
+	{ weight: 2, arbitrary: fc.record({ kind: fc.constant("cancel" as const), pick }) },
+	{ weight: 2, arbitrary: fc.record({ kind: fc.constant("begin" as const), pick }) },
+	{ weight: 2, arbitrary: fc.record({ kind: fc.constant("complete" as const), pick }) },
+	{ weight: 1, arbitrary: fc.record({ kind: fc.constant("fail" as const), pick }) },
+	{
+		weight: 3,
+		arbitrary: fc.record({ kind: fc.constant("advance" as const), ms: fc.nat({ max: 8000 }) }),
+	},
+	{
+		weight: 1,
+		arbitrary: fc.record({ kind: fc.constant("stock" as const), total: fc.nat({ max: 60 }) }),
+	},
+	{ weight: 1, arbitrary: fc.record({ kind: fc.constant("reset" as const) }) },
+	{ weight: 1, arbitrary: fc.record({ kind: fc.constant("restart" as const) }) },
+);
+
+const product: fc.Arbitrary<ProductConfig> = fc.record({
+	sku: fc.constant("SKU-1"),
+	name: fc.constant("Test"),
+	priceCents: fc.constant(100),
+	currency: fc.constant("USD"),
+	totalStock: fc.nat({ max: 40 }),
+	holdSeconds: fc.integer({ min: 1, max: 5 }),
+	perUserLimit: fc.integer({ min: 1, max: 12 }),
+	startsAtMs: fc.option(fc.integer({ min: T0, max: T0 + 4000 }), { nil: null }),
+});
+
+/** The object's side of the contract: storage rows, the outbox trail, restarts. */
+class Harness {
+	inv: Inventory;
+	nowMs = T0;
+	readonly storage = new Map<string, Hold>();
+	readonly trail: DomainEvent[] = [];
+	readonly model: Model;
+	private nextId = 0;
+
+	constructor(config: ProductConfig) {
+		this.inv = Inventory.create(config, this.nowMs);
+		this.model = new Model(
+			config.totalStock,
+			config.holdSeconds,
+			config.perUserLimit,
+			config.startsAtMs,
+		);
+		this.drain();
+	}
+
+	drain(): void {
+		const { holds, events } = this.inv.drain();
+		for (const h of holds) this.storage.set(h.id, structuredClone(h));
+		this.trail.push(...events);
+	}
+
+	/** The n-th hold the model knows, wrapping around; undefined when there is none. */
+	chosen(n: number): string | undefined {
+		const holds = this.model.holds;
+		return holds.length === 0 ? undefined : holds[n % holds.length]?.id;
+	}
+
+	apply(o: Op): void {
+		const { inv, model } = this;
+		switch (o.kind) {
+			case "reserve": {
+				const id = `h${this.nextId++}`;
+				const sessionId = `s${o.session}`;
+				const expected = model.reserve(id, sessionId, o.quantity, this.nowMs);
+				const out = inv.reserve({
+					id,
+					sessionId,
+					quantity: o.quantity,
+					idempotencyKey: o.key,
+					nowMs: this.nowMs,
+				});
+				if (expected === null) {
+					expect(out.ok).toBe(true);
+					if (out.ok) {
+						expect(out.hold).toMatchObject({
+							id,
+							sessionId,
+							quantity: o.quantity,
+							idempotencyKey: o.key,
+						});
+						expect(out.hold.expiresAtMs).toBe(this.nowMs + inv.product.holdSeconds * 1000);
+					}
+				} else expect(out).toEqual({ ok: false, code: expected });
+				break;
+			}
+			case "cancel": {
+				const id = this.chosen(o.pick);
+				if (id === undefined) return;
+				// As the object does: the live hold if active, else the stored row.
+				const hold = inv.activeHold(id) ?? structuredClone(this.storage.get(id) as Hold);
+				model.expire(this.nowMs);
+				const expected = model.move(id, "RESERVED", "CANCELLED");
+				expect(inv.cancel(hold, this.nowMs).ok).toBe(expected);
+				break;
+			}
+			case "begin": {
+				const id = this.chosen(o.pick);
+				if (id === undefined) return;
+				model.expire(this.nowMs);
+				const expected = model.move(id, "RESERVED", "CHECKOUT_PENDING");
+				expect(inv.beginCheckout(id, this.nowMs, this.nowMs + 30_000).ok).toBe(expected);
+				break;
+			}
+			case "complete": {
+				const id = this.chosen(o.pick);
+				if (id === undefined) return;
+				const expected = model.move(id, "CHECKOUT_PENDING", "PAID");
+				expect(inv.completeCheckout(id, `o-${id}`, this.nowMs).ok).toBe(expected);
+				break;
+			}
+			case "fail": {
+				const id = this.chosen(o.pick);
+				if (id === undefined) return;
+				const expected = model.move(id, "CHECKOUT_PENDING", "PAYMENT_FAILED");
+				expect(inv.failCheckout(id, this.nowMs, "declined").ok).toBe(expected);
+				break;
+			}
+			case "advance": {
+				this.nowMs += o.ms;
+				expect(inv.expireDue(this.nowMs)).toBe(model.expire(this.nowMs));
+				break;
+			}
+			case "stock": {
+				const expected = model.setTotal(o.total);
+				expect(inv.update({ totalStock: o.total }, this.nowMs).ok).toBe(expected);
+				break;
+			}
+			case "reset": {
+				model.reset();
+				inv.reset(this.nowMs);
+				this.storage.clear(); // the object deletes every hold row with the reset
+				break;
+			}
+			case "restart": {
+				this.restart();
+				break;
+			}
+		}
+		this.drain();
+	}
+
+	/** What InventoryObject.load() does after a crash: snapshot + stored holds only. */
+	private restart(): void {
+		const snapshot = JSON.parse(JSON.stringify(this.inv.snapshot())) as InventorySnapshot;
+		const rows = [...this.storage.values()].map((h) => structuredClone(h));
+		const usage = new Map<string, number>();
+		for (const h of rows) {
+			if (isActive(h.status) || h.status === "PAID")
+				usage.set(h.sessionId, (usage.get(h.sessionId) ?? 0) + h.quantity);
+		}
+		this.inv = new Inventory(
+			snapshot,
+			rows.filter((h) => isActive(h.status)),
+			usage,
+		);
+	}
+
+	check(): void {
+		const { inv, model } = this;
+		const c = inv.counters();
+		// Invariant 1.
+		expect(c.available + c.reserved + c.sold).toBe(c.total);
+		expect(c.available).toBeGreaterThanOrEqual(0);
+		expect(c).toEqual({
+			total: model.total,
+			available: model.total - model.reserved - model.sold,
+			reserved: model.reserved,
+			sold: model.sold,
+		});
+		expect(inv.attempts).toBe(model.attempts);
+		expect(inv.rejected).toEqual(model.rejected);
+		// The purchase limit counts held and bought units.
+		for (let s = 0; s < SESSIONS; s++) {
+			const usage = inv.usageOf(`s${s}`);
+			expect(usage).toBe(model.usage(`s${s}`));
+			expect(usage).toBeLessThanOrEqual(inv.product.perUserLimit);
+		}
+		// Invariant 2: one state per hold, the same in memory and in storage;
+		// one creation event, and exactly one terminal event once it has ended.
+		const created = new Map<string, number>();
+		const ended = new Map<string, DomainEvent[]>();
+		for (const e of this.trail) {
+			if (e.reservationId === undefined) continue;
+			if (e.type === "reservation.created")
+				created.set(e.reservationId, (created.get(e.reservationId) ?? 0) + 1);
+			if (TERMINAL_EVENTS.has(e.type))
+				ended.set(e.reservationId, [...(ended.get(e.reservationId) ?? []), e]);
+		}
+		expect(inv.activeCount()).toBe(model.holds.filter((h) => ACTIVE.has(h.status)).length);
+		for (const h of model.holds) {
+			const active = inv.activeHold(h.id);
+			expect(active?.status).toBe(ACTIVE.has(h.status) ? h.status : undefined);
+			expect(this.storage.get(h.id)?.status).toBe(h.status);
+			expect(created.get(h.id)).toBe(1);
+			const terminal = ended.get(h.id) ?? [];
+			expect(terminal.length).toBe(ACTIVE.has(h.status) ? 0 : 1);
+			for (const e of terminal)
+				expect(e).toMatchObject({ quantity: h.quantity, sessionId: h.sessionId });
+		}
+		// Invariant 5: the trail alone reproduces the counters.
+		expect(replay(this.trail)).toEqual(c);
+		// The alarm is never later than the first RESERVED hold's expiry.
+		const due = model.holds.filter((h) => h.status === "RESERVED").map((h) => h.expiresAtMs);
+		if (due.length > 0) expect(inv.nextDeadlineMs()).toBeLessThanOrEqual(Math.min(...due));
+	}
+}
+
+describe("Inventory under random operation sequences", () => {
+	it("keeps every invariant after every step and agrees with the model", () => {
+		fc.assert(
+			fc.property(product, fc.array(op, { maxLength: 120, size: "max" }), (config, ops) => {
+				const h = new Harness(config);
+				h.check();
+				for (const o of ops) {
+					h.apply(o);
+					h.check();
+				}
+			}),
+			{ numRuns: 300 },
+		);
+	});
+
+	it("never shows a RESERVED hold after its expiresAt once time is read", () => {
+		fc.assert(
+			fc.property(
+				product,
+				fc.array(op, { maxLength: 60, size: "max" }),
+				fc.nat({ max: 10_000 }),
+				(config, ops, lateMs) => {
+					const h = new Harness(config);
+					for (const o of ops) h.apply(o);
+					const now = h.nowMs + lateMs;
+					h.inv.expireDue(now);
+					for (const hold of h.model.holds) {
+						const active = h.inv.activeHold(hold.id);
+						if (active?.status === "RESERVED") expect(active.expiresAtMs).toBeGreaterThan(now);
+					}
+				},
+			),
+			{ numRuns: 200 },
+		);
+	});
+});
+
+describe("Inventory edges", () => {
+	const config: ProductConfig = {
+		sku: "E",
+		name: "E",
+		priceCents: 1,
+		currency: "USD",
+		totalStock: 5,
+		holdSeconds: 2,
+		perUserLimit: 10,
+		startsAtMs: null,
+	};
+
+	it("refuses a quantity outside 1..MAX_QUANTITY as a programming error, changing nothing", () => {
+		const inv = Inventory.create(config, T0);
+		inv.drain();
+		for (const quantity of [0, -1, MAX_QUANTITY + 1, 1.5, Number.NaN, 1e9]) {
+			expect(() =>
+				inv.reserve({ id: "x", sessionId: "s", quantity, idempotencyKey: null, nowMs: T0 }),
+			).toThrow(RangeError);
+		}
+		expect(inv.counters()).toEqual({ total: 5, available: 5, reserved: 0, sold: 0 });
+		expect(inv.attempts).toBe(0);
+		expect(inv.drain()).toEqual({ holds: [], events: [] });
+	});
+
+	it("expires a hold exactly at expiresAt, not a millisecond before", () => {
+		const inv = Inventory.create(config, T0);
+		const out = inv.reserve({
+			id: "a",
+			sessionId: "s",
+			quantity: 2,
+			idempotencyKey: null,
+			nowMs: T0,
+		});
+		expect(out.ok).toBe(true);
+		expect(inv.expireDue(T0 + 1999)).toBe(0);
+		expect(inv.nextDeadlineMs()).toBe(T0 + 2000);
+		expect(inv.expireDue(T0 + 2000)).toBe(1);
+		expect(inv.counters().available).toBe(5);
+		expect(inv.nextDeadlineMs()).toBeNull();
+	});
+});

@@ -1,0 +1,110 @@
+// A deliberately naive reference model of one SKU's stock, for the property
+// tests of src/domain/inventory.ts: a flat list of holds, scanned in full on
+// every question. It shares no code with the real model, so agreeing with it
+// means something.
+
+import type { ReserveRejection } from "../../src/domain/inventory.ts";
+import type { HoldStatus } from "../../src/shared/types.ts";
+
+export interface ModelHold {
+	id: string;
+	sessionId: string;
+	quantity: number;
+	status: HoldStatus;
+	expiresAtMs: number;
+}
+
+export const ACTIVE: ReadonlySet<HoldStatus> = new Set(["RESERVED", "CHECKOUT_PENDING"]);
+
+export class Model {
+	holds: ModelHold[] = [];
+	attempts = 0;
+	rejected: Record<string, number> = {};
+
+	constructor(
+		public total: number,
+		readonly holdSeconds: number,
+		readonly perUserLimit: number,
+		readonly startsAtMs: number | null,
+	) {}
+
+	units(statuses: HoldStatus[]): number {
+		let n = 0;
+		for (const h of this.holds) if (statuses.includes(h.status)) n += h.quantity;
+		return n;
+	}
+
+	get reserved(): number {
+		return this.units(["RESERVED", "CHECKOUT_PENDING"]);
+	}
+
+	get sold(): number {
+		return this.units(["PAID"]);
+	}
+
+	usage(sessionId: string): number {
+		let n = 0;
+		for (const h of this.holds) {
+			if (h.sessionId === sessionId && (ACTIVE.has(h.status) || h.status === "PAID"))
+				n += h.quantity;
+		}
+		return n;
+	}
+
+	find(id: string): ModelHold | undefined {
+		return this.holds.find((h) => h.id === id);
+	}
+
+	/** Every RESERVED hold whose time is up becomes EXPIRED; returns how many. */
+	expire(nowMs: number): number {
+		let n = 0;
+		for (const h of this.holds) {
+			if (h.status === "RESERVED" && h.expiresAtMs <= nowMs) {
+				h.status = "EXPIRED";
+				n += 1;
+			}
+		}
+		return n;
+	}
+
+	reserve(id: string, sessionId: string, quantity: number, nowMs: number): ReserveRejection | null {
+		this.expire(nowMs);
+		this.attempts += 1;
+		let code: ReserveRejection | null = null;
+		if (this.startsAtMs !== null && nowMs < this.startsAtMs) code = "not_started";
+		else if (this.total - this.reserved - this.sold < quantity) code = "sold_out";
+		else if (this.usage(sessionId) + quantity > this.perUserLimit) code = "purchase_limit";
+		if (code !== null) {
+			this.rejected[code] = (this.rejected[code] ?? 0) + 1;
+			return code;
+		}
+		this.holds.push({
+			id,
+			sessionId,
+			quantity,
+			status: "RESERVED",
+			expiresAtMs: nowMs + this.holdSeconds * 1000,
+		});
+		return null;
+	}
+
+	/** A transition from `from` to `to`; false (and no change) when the hold is elsewhere. */
+	move(id: string, from: HoldStatus, to: HoldStatus): boolean {
+		const h = this.find(id);
+		if (h === undefined || h.status !== from) return false;
+		h.status = to;
+		return true;
+	}
+
+	setTotal(total: number): boolean {
+		if (total < this.reserved + this.sold) return false;
+		this.total = total;
+		return true;
+	}
+
+	reset(): void {
+		this.holds = [];
+		this.attempts = 0;
+		this.rejected = {};
+	}
+}
