@@ -1,0 +1,208 @@
+// The audit trail (issue "Demonstrate", third bullet; design.md invariant 5):
+// one creation and one terminal event per hold, pages in order, replay from
+// empty reproduces the counters, the outbox → D1 copy is idempotent, and a
+// reset is recorded.
+import { runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { replay } from "../../src/domain/replay.ts";
+import type { InventoryObject } from "../../src/inventory/object.ts";
+import type { AuditEvent, Reservation, Stats } from "../../src/shared/types.ts";
+import { ADMIN, call, createProduct, newSession } from "./helpers.ts";
+
+const stubOf = (sku: string) => env.INVENTORY.get(env.INVENTORY.idFromName(sku));
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+type Page = { events: AuditEvent[]; next: string | null };
+
+async function page(sku: string, query: string): Promise<Page> {
+	const res = await call<Page>("GET", `/api/admin/products/${sku}/events${query}`, {
+		token: ADMIN,
+	});
+	expect(res.status).toBe(200);
+	return res.body.data as Page;
+}
+
+/** Walks every page with the given size, checking the cursor contract on the way. */
+async function allEvents(sku: string, limit: number): Promise<AuditEvent[]> {
+	const out: AuditEvent[] = [];
+	let after: string | null = null;
+	for (let pages = 0; pages < 1000; pages++) {
+		const p: Page = await page(sku, `?limit=${limit}${after === null ? "" : `&after=${after}`}`);
+		expect(p.events.length).toBeLessThanOrEqual(limit);
+		out.push(...p.events);
+		if (p.next === null) return out;
+		expect(p.events.length).toBe(limit);
+		expect(p.next).toBe(String(p.events.at(-1)?.seq));
+		after = p.next;
+	}
+	throw new Error("the events cursor never ended");
+}
+
+async function stats(sku: string): Promise<Stats> {
+	const res = await call<Stats>("GET", `/api/admin/products/${sku}/stats`, { token: ADMIN });
+	expect(res.status).toBe(200);
+	return res.body.data as Stats;
+}
+
+async function reserve(sku: string, token: string, quantity: number): Promise<Reservation> {
+	const res = await call<Reservation>("POST", "/api/reservations", {
+		token,
+		body: { sku, quantity },
+	});
+	expect(res.status).toBe(201);
+	return res.body.data as Reservation;
+}
+
+function countersOf(s: Stats) {
+	return { total: s.total, available: s.available, reserved: s.reserved, sold: s.sold };
+}
+
+async function d1Count(sku: string): Promise<number> {
+	const row = await env.DB.prepare("SELECT COUNT(*) AS n FROM events WHERE sku = ?")
+		.bind(sku)
+		.first<{ n: number }>();
+	return row?.n ?? 0;
+}
+
+describe("the audit trail", () => {
+	it("records one creation and one end per hold, pages in order and replays to the counters", async () => {
+		const sku = await createProduct({ totalStock: 10, holdSeconds: 1, perUserLimit: 5 });
+		const [s1, s2, s3] = await Promise.all([newSession(), newSession(), newSession()]);
+		const expiring = await reserve(sku, s1, 2);
+		const cancelled = await reserve(sku, s2, 1);
+		expect(
+			(await call("DELETE", `/api/reservations/${cancelled.reservationId}`, { token: s2 })).status,
+		).toBe(200);
+		const patched = await call("PATCH", `/api/admin/products/${sku}`, {
+			token: ADMIN,
+			body: { holdSeconds: 3600, totalStock: 12 },
+		});
+		expect(patched.status).toBe(200);
+		const kept = await reserve(sku, s3, 3);
+		await sleep(Date.parse(expiring.expiresAt) - Date.now() + 200);
+		// A read settles the expiry (lazily if the alarm has not run yet).
+		const read = await call<Reservation>("GET", `/api/reservations/${expiring.reservationId}`, {
+			token: s1,
+		});
+		expect(read.body.data?.status).toBe("EXPIRED");
+
+		const events = await allEvents(sku, 1000);
+		const seqs = events.map((e) => e.seq);
+		expect(seqs).toEqual(seqs.map((_, i) => i + 1)); // gapless, in the order they happened
+		for (const e of events) expect(e).toMatchObject({ id: `${sku}:${e.seq}`, sku });
+		expect(events.map((e) => e.type)).toEqual([
+			"product.created",
+			"reservation.created",
+			"reservation.created",
+			"reservation.cancelled",
+			"product.updated",
+			"reservation.created",
+			"reservation.expired",
+		]);
+		const of = (id: string) => events.filter((e) => e.reservationId === id).map((e) => e.type);
+		expect(of(expiring.reservationId)).toEqual(["reservation.created", "reservation.expired"]);
+		expect(of(cancelled.reservationId)).toEqual(["reservation.created", "reservation.cancelled"]);
+		expect(of(kept.reservationId)).toEqual(["reservation.created"]);
+		for (const e of events.filter((x) => x.reservationId !== undefined)) {
+			expect(e.sessionId).toMatch(/^ses_/); // the session id, never the bearer token
+			expect(e.quantity).toBeGreaterThan(0);
+		}
+
+		// Smaller pages walk the same trail.
+		expect(await allEvents(sku, 2)).toEqual(events);
+		expect(await allEvents(sku, 7)).toEqual(events);
+		expect((await page(sku, `?after=${events.length}`)).events).toEqual([]);
+
+		const now = await stats(sku);
+		expect(countersOf(now)).toEqual({ total: 12, available: 9, reserved: 3, sold: 0 });
+		expect(now.oversellCount).toBe(0);
+		expect(replay(events)).toEqual(countersOf(now));
+	});
+
+	it("records a reset, after which replay still reproduces the counters", async () => {
+		const sku = await createProduct({ totalStock: 5, perUserLimit: 5 });
+		const token = await newSession();
+		const hold = await reserve(sku, token, 4);
+		const reset = await call("POST", `/api/admin/products/${sku}/reset`, { token: ADMIN });
+		expect(reset.status).toBe(200);
+		expect(reset.body.data).toMatchObject({
+			totalStock: 5,
+			availability: { available: 5, reserved: 0, sold: 0 },
+		});
+
+		const events = await allEvents(sku, 100);
+		expect(events.map((e) => e.type)).toEqual([
+			"product.created",
+			"reservation.created",
+			"inventory.reset",
+		]);
+		expect(events.at(-1)?.detail).toMatchObject({ totalStock: 5 });
+		const now = await stats(sku);
+		expect(countersOf(now)).toEqual({ total: 5, available: 5, reserved: 0, sold: 0 });
+		expect(replay(events)).toEqual(countersOf(now));
+		// Reset clears the holds themselves, and the stock is whole again.
+		expect((await call("GET", `/api/reservations/${hold.reservationId}`, { token })).status).toBe(
+			404,
+		);
+		await reserve(sku, token, 5);
+	});
+});
+
+describe("the outbox → D1 copy", () => {
+	it("inserts nothing twice: concurrent flushes, and a batch re-sent after a lost acknowledgement", async () => {
+		const sku = await createProduct({ totalStock: 20, perUserLimit: 20 });
+		const token = await newSession();
+		for (let i = 0; i < 5; i++) await reserve(sku, token, 1);
+		const stub = stubOf(sku);
+		const flushed = await Promise.all([stub.flushEvents(), stub.flushEvents(), stub.flushEvents()]);
+		expect(flushed).toEqual([true, true, true]);
+		expect(await d1Count(sku)).toBe(6);
+		expect(await stub.flushEvents()).toBe(true);
+		expect(await d1Count(sku)).toBe(6);
+
+		// A crash after D1 committed but before the outbox rows were deleted: the
+		// same rows are sent again on the next flush.
+		const sent = await allEvents(sku, 100);
+		await runInDurableObject(stub, (_: InventoryObject, state) => {
+			for (const e of sent) {
+				state.storage.sql.exec(
+					"INSERT INTO outbox (seq, event) VALUES (?, ?)",
+					e.seq,
+					JSON.stringify(e),
+				);
+			}
+		});
+		expect(await stub.flushEvents()).toBe(true);
+		expect(await d1Count(sku)).toBe(6);
+		expect(await allEvents(sku, 100)).toEqual(sent);
+		const left = await runInDurableObject(
+			stub,
+			(_: InventoryObject, state) =>
+				state.storage.sql.exec("SELECT COUNT(*) AS n FROM outbox").one().n,
+		);
+		expect(left).toBe(0);
+	});
+});
+
+describe("the events endpoint", () => {
+	it("answers 404 unknown_sku for a SKU nobody created, and 400 naming the parameter for a bad cursor", async () => {
+		const missing = await call("GET", "/api/admin/products/NOPE-x/events", { token: ADMIN });
+		expect(missing.status).toBe(404);
+		expect(missing.body.error?.code).toBe("unknown_sku");
+		const sku = await createProduct();
+		for (const query of [
+			"?limit=0",
+			"?limit=1001",
+			"?limit=abc",
+			"?after=-1",
+			"?after=x",
+			"?limit=1.5",
+		]) {
+			const res = await call("GET", `/api/admin/products/${sku}/events${query}`, { token: ADMIN });
+			expect(res.status, query).toBe(400);
+			expect(res.body.error?.code).toBe("invalid_request");
+			expect(res.body.error?.message).toMatch(query.includes("limit") ? /limit/ : /after/);
+		}
+	});
+});
