@@ -4,8 +4,9 @@
 // local.vars / api.md "Configuration".
 
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { buildUi } from "./build-ui.ts";
 import { ROOT, localVars } from "./config.ts";
 
 const PORT = Number(process.env.PORT ?? 8787);
@@ -71,7 +72,8 @@ async function seedDemo(base: string, adminToken: string): Promise<void> {
 
 async function main(): Promise<void> {
 	mkdirSync(STATE_DIR, { recursive: true });
-	if (!existsSync(join(ROOT, "dist", "client"))) mkdirSync(join(ROOT, "dist", "client"), { recursive: true });
+	// The pages are static assets of the same Worker: build them when missing or stale.
+	buildUi();
 	applyMigrations();
 	const vars = localVars();
 	const args = [

@@ -130,3 +130,11 @@ export interface ErrorEnvelope {
 	error: { code: ErrorCode; message: string };
 	meta: Meta;
 }
+
+/** GET /api/config: what a page needs before it starts. Public values only. */
+export interface UiConfig {
+	/** Turnstile site key (public by design). */
+	turnstileSiteKey: string;
+	/** ENVIRONMENT=local: the page may fall back to a local check that sends Turnstile's dummy token. */
+	localTurnstile: boolean;
+}

@@ -3,9 +3,11 @@
 import { Hono } from "hono";
 import { ApiError, type AppEnv, fail, ok } from "./http.ts";
 import { admin } from "./routes/admin.ts";
+import { config } from "./routes/config.ts";
 import { products } from "./routes/products.ts";
 import { reservations } from "./routes/reservations.ts";
 import { sessions } from "./routes/sessions.ts";
+import { turnstileLocal } from "./routes/turnstile-local.ts";
 
 let counter = 0;
 function requestId(): string {
@@ -26,6 +28,9 @@ app.route("/api/sessions", sessions);
 app.route("/api/products", products);
 app.route("/api/reservations", reservations);
 app.route("/api/admin", admin);
+app.route("/api/config", config);
+// Local-only siteverify emulation (answers 404 unless ENVIRONMENT=local).
+app.route("/__local/turnstile", turnstileLocal);
 
 app.notFound((c) => fail(c, "not_found", `No route for ${c.req.method} ${new URL(c.req.url).pathname}.`));
 

@@ -1,0 +1,89 @@
+// Builds the UI (vite build → dist/client) when it is missing or older than its
+// sources, so `npm start` always serves the current pages and stays fast when
+// nothing changed. Run directly (`node scripts/build-ui.ts [--force]`) or from start.ts.
+// Several test servers may start at once: a lock directory lets one build while
+// the others wait, then they see a fresh build and skip it.
+
+import { spawnSync } from "node:child_process";
+import { mkdirSync, readdirSync, rmSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { ROOT } from "./config.ts";
+
+const VITE = join(ROOT, "node_modules", "vite", "bin", "vite.js");
+const OUT_MARKER = join(ROOT, "dist", "client", "index.html");
+const LOCK = join(ROOT, "dist", ".ui-build-lock");
+/** What the pages are built from (the mock imports the domain rules). */
+const SOURCES = ["src/web", "src/shared", "src/domain", "vite.config.ts", "package-lock.json"];
+const LOCK_WAIT_MS = 120_000;
+/** A lock older than this was left by a build that died. */
+const STALE_LOCK_MS = 180_000;
+
+function newestMtimeMs(path: string): number {
+	let stat: ReturnType<typeof statSync>;
+	try {
+		stat = statSync(path);
+	} catch {
+		return 0;
+	}
+	if (!stat.isDirectory()) return stat.mtimeMs;
+	let newest = stat.mtimeMs;
+	for (const entry of readdirSync(path))
+		newest = Math.max(newest, newestMtimeMs(join(path, entry)));
+	return newest;
+}
+
+export function uiIsStale(): boolean {
+	let built: number;
+	try {
+		built = statSync(OUT_MARKER).mtimeMs;
+	} catch {
+		return true;
+	}
+	return SOURCES.some((s) => newestMtimeMs(join(ROOT, s)) > built);
+}
+
+function tryLock(): boolean {
+	try {
+		mkdirSync(LOCK);
+		return true;
+	} catch {
+		try {
+			if (Date.now() - statSync(LOCK).mtimeMs > STALE_LOCK_MS)
+				rmSync(LOCK, { recursive: true, force: true });
+		} catch {
+			// Released meanwhile.
+		}
+		return false;
+	}
+}
+
+function sleep(ms: number): void {
+	Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+export function buildUi(options: { force?: boolean } = {}): void {
+	mkdirSync(join(ROOT, "dist"), { recursive: true });
+	const deadline = Date.now() + LOCK_WAIT_MS;
+	while (!tryLock()) {
+		if (Date.now() > deadline)
+			throw new Error(`another UI build holds ${LOCK}; remove it if no build is running`);
+		sleep(250);
+	}
+	try {
+		if (!options.force && !uiIsStale()) return;
+		const started = Date.now();
+		const result = spawnSync(process.execPath, [VITE, "build", "--logLevel", "warn"], {
+			cwd: ROOT,
+			stdio: "inherit",
+			env: { ...process.env, NODE_ENV: "production" },
+		});
+		if (result.status !== 0) throw new Error("vite build failed");
+		console.log(`built the UI into dist/client in ${Date.now() - started} ms`);
+	} finally {
+		rmSync(LOCK, { recursive: true, force: true });
+	}
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+	buildUi({ force: process.argv.includes("--force") });
+}
