@@ -1,0 +1,140 @@
+// The live feed (api.md, GET /api/products/:sku/live) through the Worker's
+// own fetch, as a browser would reach it: availability on connect, then an
+// update after every change.
+import { evictDurableObject } from "cloudflare:test";
+import { env, exports } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import type { Availability } from "../../src/shared/types.ts";
+import { call, createProduct, newSession } from "./helpers.ts";
+
+const worker = (exports as unknown as { default: { fetch(r: Request): Promise<Response> } })
+	.default;
+/** Generous: the feed coalesces changes into at most ~10 messages a second. */
+const MESSAGE_TIMEOUT_MS = 5_000;
+
+type LiveMessage = { type: string } & Availability;
+
+/** Opens the feed and queues what arrives, so no message is lost between awaits. */
+interface Feed {
+	ws: WebSocket;
+	next(): Promise<LiveMessage>;
+	/** Reads until a message matches; every message on the way must keep the invariant. */
+	until(match: (m: LiveMessage) => boolean): Promise<LiveMessage>;
+}
+
+async function connect(sku: string): Promise<Feed> {
+	const res = await worker.fetch(
+		new Request(`http://rg.test/api/products/${sku}/live`, { headers: { upgrade: "websocket" } }),
+	);
+	expect(res.status).toBe(101);
+	const ws = res.webSocket;
+	if (ws === null) throw new Error("no WebSocket in the 101 response");
+	const queue: LiveMessage[] = [];
+	const waiters: ((m: LiveMessage) => void)[] = [];
+	ws.addEventListener("message", (event) => {
+		const message = JSON.parse(String(event.data)) as LiveMessage;
+		const waiter = waiters.shift();
+		if (waiter) waiter(message);
+		else queue.push(message);
+	});
+	ws.accept();
+	return {
+		ws,
+		async until(match) {
+			for (;;) {
+				const m = await this.next();
+				expect(m.available + m.reserved + m.sold).toBe(m.total);
+				if (match(m)) return m;
+			}
+		},
+		next() {
+			const ready = queue.shift();
+			if (ready) return Promise.resolve(ready);
+			return new Promise((resolve, reject) => {
+				const timer = setTimeout(
+					() => reject(new Error("no live message in time")),
+					MESSAGE_TIMEOUT_MS,
+				);
+				waiters.push((m) => {
+					clearTimeout(timer);
+					resolve(m);
+				});
+			});
+		},
+	};
+}
+
+describe("GET /api/products/:sku/live", () => {
+	it("sends availability on connect and an update after a reservation and a cancel", async () => {
+		const sku = await createProduct({ totalStock: 5 });
+		const live = await connect(sku);
+		const first = await live.next();
+		expect(first).toMatchObject({
+			type: "availability",
+			sku,
+			total: 5,
+			available: 5,
+			reserved: 0,
+			sold: 0,
+		});
+
+		const token = await newSession();
+		const hold = await call<{ reservationId: string }>("POST", "/api/reservations", {
+			token,
+			body: { sku, quantity: 2 },
+		});
+		expect(hold.status).toBe(201);
+		// The product's creation may still be announced after connecting: read on to the hold.
+		const update = await live.until((m) => m.reserved > 0);
+		expect(update).toMatchObject({
+			type: "availability",
+			sku,
+			total: 5,
+			available: 3,
+			reserved: 2,
+		});
+
+		await call("DELETE", `/api/reservations/${hold.body.data?.reservationId}`, { token });
+		const back = await live.until((m) => m.reserved === 0);
+		expect(back).toMatchObject({ type: "availability", available: 5, reserved: 0 });
+		live.ws.close(1000, "done");
+	});
+
+	it("keeps the socket across a hibernation of the object (hibernation API)", async () => {
+		const sku = await createProduct({ totalStock: 6 });
+		const live = await connect(sku);
+		await live.next();
+		await evictDurableObject(env.INVENTORY.get(env.INVENTORY.idFromName(sku)), {
+			webSockets: "hibernate",
+		});
+		const token = await newSession();
+		expect((await call("POST", "/api/reservations", { token, body: { sku } })).status).toBe(201);
+		expect(await live.until((m) => m.reserved > 0)).toMatchObject({
+			sku,
+			available: 5,
+			reserved: 1,
+		});
+		live.ws.close(1000, "done");
+	});
+
+	it("answers a client message with the current availability", async () => {
+		const sku = await createProduct({ totalStock: 4 });
+		const live = await connect(sku);
+		await live.next();
+		live.ws.send("ping");
+		expect(await live.next()).toMatchObject({ type: "availability", sku, available: 4 });
+		live.ws.send("again");
+		expect(await live.next()).toMatchObject({ type: "availability", sku, available: 4 });
+		live.ws.close(1000, "done");
+	});
+
+	it("refuses an unknown SKU with 404 unknown_sku before upgrading", async () => {
+		const res = await worker.fetch(
+			new Request("http://rg.test/api/products/NOPE-none/live", {
+				headers: { upgrade: "websocket" },
+			}),
+		);
+		expect(res.status).toBe(404);
+		expect(((await res.json()) as { error: { code: string } }).error.code).toBe("unknown_sku");
+	});
+});
