@@ -38,30 +38,28 @@ async function connect(sku: string): Promise<Feed> {
 		else queue.push(message);
 	});
 	ws.accept();
-	return {
-		ws,
-		async until(match) {
-			for (;;) {
-				const m = await this.next();
-				expect(m.available + m.reserved + m.sold).toBe(m.total);
-				if (match(m)) return m;
-			}
-		},
-		next() {
-			const ready = queue.shift();
-			if (ready) return Promise.resolve(ready);
-			return new Promise((resolve, reject) => {
-				const timer = setTimeout(
-					() => reject(new Error("no live message in time")),
-					MESSAGE_TIMEOUT_MS,
-				);
-				waiters.push((m) => {
-					clearTimeout(timer);
-					resolve(m);
-				});
+	const next = (): Promise<LiveMessage> => {
+		const ready = queue.shift();
+		if (ready) return Promise.resolve(ready);
+		return new Promise((resolve, reject) => {
+			const timer = setTimeout(
+				() => reject(new Error("no live message in time")),
+				MESSAGE_TIMEOUT_MS,
+			);
+			waiters.push((m) => {
+				clearTimeout(timer);
+				resolve(m);
 			});
-		},
+		});
 	};
+	const until = async (match: (m: LiveMessage) => boolean): Promise<LiveMessage> => {
+		for (;;) {
+			const m = await next();
+			expect(m.available + m.reserved + m.sold).toBe(m.total);
+			if (match(m)) return m;
+		}
+	};
+	return { ws, next, until };
 }
 
 describe("GET /api/products/:sku/live", () => {
