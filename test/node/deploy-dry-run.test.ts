@@ -1,0 +1,71 @@
+// The production bundle builds (issue "Build" 1: "a test validates the
+// production bundle"): `wrangler deploy --dry-run` on wrangler.jsonc as
+// committed, offline, and the bundle it writes is a Worker that exports the
+// Durable Object class and carries no test code or secrets.
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { gzipSync } from "node:zlib";
+import { afterAll, describe, expect, it } from "vitest";
+
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+const WRANGLER = join(ROOT, "node_modules", "wrangler", "bin", "wrangler.js");
+/** Workers' compressed script size limit on the free plan (the stricter one). */
+const MAX_GZIP_BYTES = 3 * 1024 * 1024;
+const DRY_RUN_TIMEOUT_MS = 90_000;
+
+describe("wrangler deploy --dry-run", () => {
+	const outdir = mkdtempSync(join(tmpdir(), "rg-dry-run-"));
+	afterAll(() => rmSync(outdir, { recursive: true, force: true }));
+
+	it("bundles the production Worker offline", () => {
+		// The assets directory is built by Vite; wrangler only needs it to exist.
+		const assets = join(ROOT, "dist", "client");
+		if (!existsSync(assets)) mkdirSync(assets, { recursive: true });
+		const result = spawnSync(
+			process.execPath,
+			[WRANGLER, "deploy", "--dry-run", "--outdir", outdir],
+			{
+				cwd: ROOT,
+				encoding: "utf8",
+				timeout: DRY_RUN_TIMEOUT_MS,
+				env: {
+					...process.env,
+					WRANGLER_SEND_METRICS: "false",
+					CI: "true",
+					// No credentials, and any attempt to reach the network goes nowhere.
+					CLOUDFLARE_API_TOKEN: "",
+					HTTPS_PROXY: "http://127.0.0.1:9",
+					HTTP_PROXY: "http://127.0.0.1:9",
+				},
+			},
+		);
+		const output = `${result.stdout}\n${result.stderr}`;
+		expect(result.status, output).toBe(0);
+		expect(output).toContain("--dry-run: exiting now");
+		// Production bindings as configured; secrets never live in the config.
+		for (const binding of [
+			"env.INVENTORY (InventoryObject)",
+			"env.DB",
+			"env.SESSIONS",
+			"env.ASSETS",
+		]) {
+			expect(output).toContain(binding);
+		}
+		expect(output).toContain('env.ENVIRONMENT ("production")');
+		for (const secret of ["ADMIN_TOKEN", "DEBUG_TOKEN", "TURNSTILE_SECRET_KEY", "IP_HASH_SALT"]) {
+			expect(output).not.toContain(`env.${secret}`);
+		}
+
+		const files = readdirSync(outdir);
+		expect(files).toContain("index.js");
+		const bundle = readFileSync(join(outdir, "index.js"), "utf8");
+		expect(bundle).toMatch(/export\s*\{[^}]*\bInventoryObject\b/);
+		expect(bundle).toMatch(/InventoryObject = class extends DurableObject/);
+		expect(bundle).not.toContain("cloudflare:test");
+		expect(bundle).not.toContain("vitest");
+		expect(gzipSync(bundle).byteLength).toBeLessThan(MAX_GZIP_BYTES);
+	});
+});
