@@ -1,0 +1,138 @@
+// Turnstile at the door (issue "Build" 2), against a local stub speaking
+// siteverify's JSON — the one part that cannot be reached from a test. The
+// product runs for real (`npm start`) with TURNSTILE_VERIFY_URL pointing here.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { api, startServer, type TestServer } from "../support/server.ts";
+
+const SECRET = "stub-secret-key";
+
+interface Seen {
+	secret: string;
+	response: string;
+}
+
+/** siteverify: form body in, {"success", "error-codes"} out. The token picks the behaviour. */
+class SiteverifyStub {
+	readonly seen: Seen[] = [];
+	private server: Server | null = null;
+	url = "";
+
+	async start(): Promise<void> {
+		this.server = createServer((req, res) => {
+			void this.handle(req, res);
+		});
+		await new Promise<void>((r) => this.server?.listen(0, "127.0.0.1", r));
+		this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/siteverify`;
+	}
+
+	/** Closes the port: from now on the verify URL is unreachable. */
+	async stop(): Promise<void> {
+		const server = this.server;
+		if (server === null) return;
+		this.server = null;
+		server.closeAllConnections();
+		await new Promise<void>((r) => server.close(() => r()));
+	}
+
+	private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+		const chunks: Buffer[] = [];
+		for await (const chunk of req) chunks.push(chunk as Buffer);
+		const form = await new Request("http://stub/", {
+			method: "POST",
+			headers: { "content-type": req.headers["content-type"] ?? "" },
+			body: Buffer.concat(chunks),
+		})
+			.formData()
+			.catch(() => null);
+		const seen = {
+			secret: String(form?.get("secret") ?? ""),
+			response: String(form?.get("response") ?? ""),
+		};
+		this.seen.push(seen);
+		const reply = (status: number, body: string) => {
+			res.writeHead(status, { "content-type": "application/json" });
+			res.end(body);
+		};
+		if (seen.response === "reset") return void req.socket.destroy();
+		if (seen.response === "hang") return; // never answers: the Worker's timeout decides
+		if (seen.response === "http-500") return reply(500, "{}");
+		if (seen.response === "not-json") return reply(200, "<html>");
+		if (seen.secret !== SECRET)
+			return reply(200, '{"success":false,"error-codes":["invalid-input-secret"]}');
+		if (seen.response.startsWith("pass")) {
+			return reply(
+				200,
+				JSON.stringify({ success: true, "error-codes": [], hostname: "localhost" }),
+			);
+		}
+		reply(200, '{"success":false,"error-codes":["invalid-input-response"]}');
+	}
+}
+
+describe("POST /api/sessions with Turnstile", () => {
+	const stub = new SiteverifyStub();
+	let server: TestServer;
+	beforeAll(async () => {
+		await stub.start();
+		server = await startServer({
+			env: { TURNSTILE_VERIFY_URL: stub.url, TURNSTILE_SECRET_KEY: SECRET },
+		});
+	});
+	afterAll(async () => {
+		await server?.dispose();
+		await stub.stop();
+	});
+
+	const session = (turnstileToken: string) =>
+		api<{ sessionId: string; token: string; expiresAt: string }>(server, "POST", "/api/sessions", {
+			body: { turnstileToken },
+		});
+
+	it("creates a session when siteverify accepts the token, sending it with the secret key", async () => {
+		const res = await session("pass-abc");
+		expect(res.status).toBe(201);
+		expect(res.body.data?.sessionId).toMatch(/^ses_/);
+		expect(stub.seen.at(-1)).toEqual({ secret: SECRET, response: "pass-abc" });
+		// The token works.
+		const list = await api(server, "GET", "/api/reservations/rsv_x~DEMO-SNEAKER", {
+			token: res.body.data?.token,
+		});
+		expect(list.status).toBe(404);
+	});
+
+	it("answers 403 turnstile_failed when siteverify says no, or answers something unreadable", async () => {
+		for (const token of ["fail-abc", "not-json"]) {
+			const res = await session(token);
+			expect(res.status, token).toBe(403);
+			expect(res.body.error?.code).toBe("turnstile_failed");
+			expect(res.body.data).toBeUndefined();
+		}
+	});
+
+	it("accepts DEBUG_TOKEN without asking siteverify", async () => {
+		const asked = stub.seen.length;
+		const res = await session(server.debugToken);
+		expect(res.status).toBe(201);
+		expect(stub.seen.length).toBe(asked);
+	});
+
+	it("answers 503 unavailable with Retry-After when siteverify errs, drops the connection or hangs", async () => {
+		for (const token of ["http-500", "reset", "hang"]) {
+			const res = await session(token);
+			expect(res.status, token).toBe(503);
+			expect(res.body.error?.code).toBe("unavailable");
+			expect(res.headers.get("retry-after")).toMatch(/^\d+$/);
+		}
+	});
+
+	it("answers 503 unavailable, not a 500, when the verify URL cannot be reached at all", async () => {
+		await stub.stop();
+		const res = await session("pass-after-close");
+		expect(res.status).toBe(503);
+		expect(res.body.error?.code).toBe("unavailable");
+		// DEBUG_TOKEN still works: local runs do not depend on siteverify.
+		expect((await session(server.debugToken)).status).toBe(201);
+	});
+});
