@@ -14,13 +14,18 @@ import {
 } from "../domain/inventory.ts";
 import { MAX_RESERVE_BATCH, OUTBOX_RETRY_MS } from "../domain/limits.ts";
 import type { Env } from "../worker/env.ts";
+import { CheckoutSaga } from "./checkout.ts";
+import { orderProjection } from "./checkout-store.ts";
 import { type HoldRow, holdFromRow, holdParams, toAuditEvent, toAvailability, toProduct, toReservation } from "./codec.ts";
 import { LiveFeed } from "./live.ts";
 import { Outbox } from "./outbox.ts";
 import { SCHEMA, hasSchema } from "./schema.ts";
 import type {
 	CancelResult,
+	CheckoutRequest,
+	CheckoutResult,
 	CreateResult,
+	OrderResult,
 	ReserveRequest,
 	ReserveResult,
 	ReservationResult,
@@ -39,13 +44,25 @@ export class InventoryObject extends DurableObject<Env> {
 	private alarmAtMs: number | null = null;
 	private readonly outbox: Outbox;
 	private readonly live: LiveFeed;
+	private readonly saga: CheckoutSaga;
 
 	constructor(ctx: DurableObjectState, env: Env) {
 		super(ctx, env);
 		this.sql = ctx.storage.sql;
-		this.outbox = new Outbox(this.sql, env.DB, (error) => {
-			console.warn("outbox flush failed, retrying from the alarm", String(error));
-			this.scheduleAlarm(Date.now() + OUTBOX_RETRY_MS);
+		this.outbox = new Outbox(
+			this.sql,
+			env.DB,
+			(error) => {
+				console.warn("outbox flush failed, retrying from the alarm", String(error));
+				this.scheduleAlarm(Date.now() + OUTBOX_RETRY_MS);
+			},
+			orderProjection(env.DB),
+		);
+		this.saga = new CheckoutSaga(this.sql, env, {
+			inventory: () => this.inv,
+			hold: (id) => this.readHold(id),
+			persist: () => this.persist(),
+			wake: (atMs) => this.scheduleAlarm(atMs),
 		});
 		this.live = new LiveFeed(ctx, () => this.availabilityNow());
 		// The in-memory model is a cache of the durable one, rebuilt here (design.md).
@@ -84,6 +101,7 @@ export class InventoryObject extends DurableObject<Env> {
 		if (inv === null) return { ok: false, code: "unknown_sku" };
 		const now = Date.now();
 		inv.reset(now);
+		this.saga.reset(now);
 		this.sql.exec("DELETE FROM holds");
 		this.sql.exec("DELETE FROM idempotency");
 		this.persist();
@@ -211,6 +229,17 @@ export class InventoryObject extends DurableObject<Env> {
 		return { ok: true, reservation: toReservation(inv.product.sku, outcome.hold, now) };
 	}
 
+	/** The payment saga (inventory/checkout.ts); resolves once the hold is PAID or released. */
+	async checkout(req: CheckoutRequest): Promise<CheckoutResult> {
+		if (this.inv === null) return { ok: false, code: "not_found", message: "No reservation of this session has that id." };
+		return this.saga.checkout(req, this.tick());
+	}
+
+	order(orderId: string, sessionId: string): OrderResult {
+		if (this.inv === null) return { ok: false, code: "not_found" };
+		return this.saga.order(orderId, sessionId);
+	}
+
 	// ---- WebSocket (hibernation API) ----
 
 	override async fetch(request: Request): Promise<Response> {
@@ -226,12 +255,13 @@ export class InventoryObject extends DurableObject<Env> {
 		this.live.close(ws, code);
 	}
 
-	// ---- Alarm: expiry, outbox retry ----
+	// ---- Alarm: expiry, checkout sagas, outbox retry ----
 
 	override async alarm(): Promise<void> {
 		this.alarmAtMs = null;
 		if (this.inv === null) return;
 		this.tick();
+		await this.saga.resume();
 		await this.outbox.flush();
 		this.scheduleNextDeadline();
 	}
@@ -274,7 +304,9 @@ export class InventoryObject extends DurableObject<Env> {
 	}
 
 	private scheduleNextDeadline(): void {
-		const next = this.inv?.nextDeadlineMs() ?? null;
+		const hold = this.inv?.nextDeadlineMs() ?? null;
+		const saga = this.saga.nextWakeMs();
+		const next = hold === null ? saga : saga === null ? hold : Math.min(hold, saga);
 		if (next !== null) this.scheduleAlarm(next);
 		else if (this.outbox.pending() > 0) this.scheduleAlarm(Date.now() + OUTBOX_RETRY_MS);
 	}
@@ -292,6 +324,8 @@ export class InventoryObject extends DurableObject<Env> {
 
 	private load(): void {
 		if (!hasSchema(this.sql)) return;
+		// Objects created before a table was added get it here (every statement is IF NOT EXISTS).
+		for (const statement of SCHEMA) this.sql.exec(statement);
 		const state = this.sql
 			.exec<{ snapshot: string; seq: number }>("SELECT snapshot, seq FROM state WHERE id = 1")
 			.one();
@@ -309,5 +343,6 @@ export class InventoryObject extends DurableObject<Env> {
 			.toArray()
 			.map((r): [string, number] => [r.session_id, r.units]);
 		this.inv = new Inventory(JSON.parse(state.snapshot) as InventorySnapshot, active, usage);
+		this.saga.load();
 	}
 }

@@ -1,6 +1,6 @@
 // What the SKU object's RPC methods return: expected outcomes as values.
 
-import type { Product, Reservation, Stats } from "../shared/types.ts";
+import type { Order, Product, Reservation, Stats } from "../shared/types.ts";
 
 export interface ReserveRequest {
 	/** Minted by the caller so the id encodes the SKU (see worker/ids.ts). */
@@ -30,3 +30,26 @@ export type CancelResult =
 	| { ok: true; reservation: Reservation }
 	| { ok: false; code: "not_found" }
 	| { ok: false; code: "invalid_state" | "reservation_expired"; reservation: Reservation };
+
+export interface CheckoutRequest {
+	reservationId: string;
+	sessionId: string;
+	/** The client's Idempotency-Key: the same key answers the same outcome (api.md). */
+	idempotencyKey: string;
+	paymentMethod: string;
+	/** Minted by the caller so the id encodes the SKU; used only when this request starts the saga. */
+	orderId: string;
+}
+
+export type CheckoutFailureCode =
+	| "not_found"
+	| "invalid_request"
+	| "invalid_state"
+	| "reservation_expired"
+	| "payment_declined";
+
+export type CheckoutResult =
+	| { ok: true; order: Order; replayed?: boolean }
+	| { ok: false; code: CheckoutFailureCode; message: string; replayed?: boolean };
+
+export type OrderResult = { ok: true; order: Order } | { ok: false; code: "not_found" };

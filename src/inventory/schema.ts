@@ -33,6 +33,35 @@ export const SCHEMA = [
 		seq INTEGER PRIMARY KEY,
 		event TEXT NOT NULL
 	)`,
+	// Checkout saga (inventory/checkout.ts): one row per reservation that began a
+	// checkout; the step is written before every provider call so that the alarm
+	// can resume after a crash. A row in step "paid" is the order.
+	`CREATE TABLE IF NOT EXISTS checkouts (
+		reservation_id TEXT PRIMARY KEY,
+		order_id TEXT NOT NULL UNIQUE,
+		session_id TEXT NOT NULL,
+		client_key TEXT NOT NULL,
+		payment_method TEXT NOT NULL,
+		quantity INTEGER NOT NULL,
+		amount_cents INTEGER NOT NULL,
+		currency TEXT NOT NULL,
+		step TEXT NOT NULL,
+		charge_attempts INTEGER NOT NULL,
+		compensation_attempts INTEGER NOT NULL,
+		payment_id TEXT,
+		deadline INTEGER NOT NULL,
+		resume_at INTEGER,
+		outcome TEXT,
+		created_at INTEGER NOT NULL,
+		paid_at INTEGER
+	)`,
+	`CREATE INDEX IF NOT EXISTS checkouts_by_key ON checkouts (session_id, client_key)`,
+	// The simulated payment provider's own records (payment/simulated.ts SyncStore):
+	// kept here so a restarted object replays earlier captures instead of charging again.
+	`CREATE TABLE IF NOT EXISTS payment_sim (
+		key TEXT PRIMARY KEY,
+		value TEXT NOT NULL
+	) WITHOUT ROWID`,
 ];
 
 export function hasSchema(sql: SqlStorage): boolean {

@@ -3,7 +3,9 @@
 import { Hono } from "hono";
 import { ApiError, type AppEnv, fail, ok } from "./http.ts";
 import { admin } from "./routes/admin.ts";
+import { checkout } from "./routes/checkout.ts";
 import { config } from "./routes/config.ts";
+import { orders } from "./routes/orders.ts";
 import { products } from "./routes/products.ts";
 import { reservations } from "./routes/reservations.ts";
 import { sessions } from "./routes/sessions.ts";
@@ -27,6 +29,8 @@ app.get("/healthz", (c) => ok(c, { status: "ok" }));
 app.route("/api/sessions", sessions);
 app.route("/api/products", products);
 app.route("/api/reservations", reservations);
+app.route("/api/checkout", checkout);
+app.route("/api/orders", orders);
 app.route("/api/admin", admin);
 app.route("/api/config", config);
 // Local-only siteverify emulation (answers 404 unless ENVIRONMENT=local).

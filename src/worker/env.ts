@@ -29,6 +29,14 @@ export interface Env {
 	GUARDRAIL_VIRTUAL_USD?: string;
 	/** "local" enables the local-only helpers (e.g. the siteverify emulation). */
 	ENVIRONMENT?: string;
+	/** Checkout (issue 3): "simulated" (default) or "stripe". */
+	PAYMENT_PROVIDER?: string;
+	/** Simulated provider round trip in ms (default 0). */
+	PAYMENT_SIM_LATENCY_MS?: string;
+	/** How long a hold may stay CHECKOUT_PENDING, in ms (default 20000, 1000..60000). */
+	PAYMENT_TIMEOUT_MS?: string;
+	STRIPE_SECRET_KEY?: string;
+	STRIPE_API_BASE?: string;
 }
 
 export const TURNSTILE_SITEVERIFY = "https://challenges.cloudflare.com/turnstile/v0/siteverify";

@@ -1,0 +1,99 @@
+// Shared steps of the checkout tests: reserve, pay, look inside the SKU's object.
+import { runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { expect } from "vitest";
+import type { CheckoutSaga } from "../../src/inventory/checkout.ts";
+import type { InventoryObject } from "../../src/inventory/object.ts";
+import type { SimulatedProviderStats } from "../../src/payment/index.ts";
+import type { Availability, EventType, Order, Reservation } from "../../src/shared/types.ts";
+import { ADMIN, type ApiResponse, call } from "./helpers.ts";
+
+export function stub(sku: string) {
+	return env.INVENTORY.get(env.INVENTORY.idFromName(sku));
+}
+
+/** The saga inside the live object (test-only path: runInDurableObject, never RPC). */
+export function withSaga<R>(sku: string, fn: (saga: CheckoutSaga) => R | Promise<R>): Promise<R> {
+	// biome-ignore lint/complexity/useLiteralKeys: bracket access is how TypeScript reaches a private field
+	return runInDurableObject(stub(sku), (instance: InventoryObject) => fn(instance["saga"]));
+}
+
+/** The simulated provider's own counters, kept in its store inside the object. */
+export function providerStats(sku: string): Promise<SimulatedProviderStats> {
+	return withSaga(sku, (saga) => saga.paymentStats());
+}
+
+export async function reserve(token: string, sku: string, quantity = 1): Promise<string> {
+	const res = await call<Reservation>("POST", "/api/reservations", {
+		token,
+		body: { sku, quantity },
+	});
+	expect(res.status, JSON.stringify(res.body)).toBe(201);
+	return res.body.data?.reservationId ?? "";
+}
+
+export function pay(
+	token: string,
+	reservationId: string,
+	paymentMethod: string,
+	key: string = crypto.randomUUID(),
+): Promise<ApiResponse<Order>> {
+	return call<Order>("POST", "/api/checkout", {
+		token,
+		body: { reservationId, paymentMethod },
+		headers: { "idempotency-key": key },
+	});
+}
+
+export async function reservation(token: string, id: string): Promise<Reservation | undefined> {
+	return (await call<Reservation>("GET", `/api/reservations/${id}`, { token })).body.data;
+}
+
+export async function availability(sku: string): Promise<Availability> {
+	const res = await call<Availability>("GET", `/api/products/${sku}/availability`);
+	const a = res.body.data as Availability;
+	expect(a.available + a.reserved + a.sold).toBe(a.total);
+	return a;
+}
+
+export interface EventRow {
+	type: EventType;
+	reservationId?: string;
+	orderId?: string;
+	quantity?: number;
+	detail?: Record<string, unknown>;
+}
+
+/** The audit trail as stored in D1 (the admin endpoint flushes the outbox first). */
+export async function events(sku: string): Promise<EventRow[]> {
+	const res = await call<{ events: EventRow[] }>(
+		"GET",
+		`/api/admin/products/${sku}/events?limit=1000`,
+		{
+			token: ADMIN,
+		},
+	);
+	expect(res.status).toBe(200);
+	return res.body.data?.events ?? [];
+}
+
+export interface OrderRow {
+	order_id: string;
+	sku: string;
+	reservation_id: string;
+	session_id: string;
+	quantity: number;
+	amount_cents: number;
+	currency: string;
+	payment_id: string | null;
+	status: string;
+	paid_at: string;
+}
+
+/** D1's orders table for one SKU; call `events(sku)` first so the outbox has been flushed. */
+export async function d1Orders(sku: string): Promise<OrderRow[]> {
+	const { results } = await env.DB.prepare("SELECT * FROM orders WHERE sku = ? ORDER BY paid_at")
+		.bind(sku)
+		.all<OrderRow>();
+	return results;
+}
