@@ -41,6 +41,8 @@ export class InventoryObject extends DurableObject<Env> {
 	private readonly sql: SqlStorage;
 	private inv: Inventory | null = null;
 	private seq = 0;
+	/** The snapshot last written to `state`, so an unchanged one is not written again. */
+	private savedSnapshot = "";
 	private alarmAtMs: number | null = null;
 	private readonly outbox: Outbox;
 	private readonly live: LiveFeed;
@@ -287,17 +289,22 @@ export class InventoryObject extends DurableObject<Env> {
 		const inv = this.inv;
 		if (inv === null) return;
 		const { holds, events } = inv.drain();
-		if (holds.length === 0 && events.length === 0) return;
+		const snapshot = JSON.stringify(inv.snapshot());
+		if (holds.length === 0 && events.length === 0) {
+			// A rejected attempt changes only the stats counters; they must survive a restart too.
+			if (snapshot !== this.savedSnapshot) {
+				this.sql.exec("UPDATE state SET snapshot = ? WHERE id = 1", snapshot);
+				this.savedSnapshot = snapshot;
+			}
+			return;
+		}
 		for (const hold of holds) this.sql.exec(UPSERT_HOLD, ...holdParams(hold));
 		for (const event of events) {
 			this.seq += 1;
 			this.outbox.append(toAuditEvent(inv.product.sku, this.seq, event));
 		}
-		this.sql.exec(
-			"UPDATE state SET snapshot = ?, seq = ? WHERE id = 1",
-			JSON.stringify(inv.snapshot()),
-			this.seq,
-		);
+		this.sql.exec("UPDATE state SET snapshot = ?, seq = ? WHERE id = 1", snapshot, this.seq);
+		this.savedSnapshot = snapshot;
 		this.outbox.schedule();
 		this.scheduleNextDeadline();
 		this.live.changed();

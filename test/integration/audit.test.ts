@@ -2,7 +2,7 @@
 // one creation and one terminal event per hold, pages in order, replay from
 // empty reproduces the counters, the outbox → D1 copy is idempotent, and a
 // reset is recorded.
-import { runInDurableObject } from "cloudflare:test";
+import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { replay } from "../../src/domain/replay.ts";
@@ -146,6 +146,22 @@ describe("the audit trail", () => {
 			404,
 		);
 		await reserve(sku, token, 5);
+	});
+});
+
+describe("the stats", () => {
+	it("keep attempts and rejections across a restart of the object, also when nothing else changed", async () => {
+		const sku = await createProduct({ totalStock: 1 });
+		const token = await newSession();
+		await reserve(sku, token, 1);
+		for (let i = 0; i < 3; i++) {
+			const res = await call("POST", "/api/reservations", { token: await newSession(), body: { sku } });
+			expect(res.body.error?.code).toBe("sold_out");
+		}
+		const before = await stats(sku);
+		expect(before).toMatchObject({ attempts: 4, rejected: { sold_out: 3 } });
+		await evictDurableObject(stubOf(sku));
+		expect(await stats(sku)).toEqual(before);
 	});
 });
 
