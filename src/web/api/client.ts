@@ -1,0 +1,212 @@
+// A typed client for the HTTP contract (/work/shared/api.md). Every call
+// resolves to a value — success or an expected failure with its code, message,
+// status and Retry-After — and never throws for an answer the contract lists.
+
+import type {
+	AuditEvent,
+	Availability,
+	ErrorCode,
+	Meta,
+	Order,
+	Product,
+	Reservation,
+	Stats,
+	UiConfig,
+} from "../../shared/types.ts";
+import type { Transport, WireRequest } from "./transport.ts";
+
+/** A failure the client itself detects: no answer, or an answer outside the contract. */
+export type ClientErrorCode = "network_error" | "bad_response";
+
+export type ApiOk<T> = { ok: true; status: number; data: T; meta: Meta; roundTripMs: number };
+export type ApiErr = {
+	ok: false;
+	status: number;
+	code: ErrorCode | ClientErrorCode;
+	message: string;
+	meta: Meta | null;
+	/** Seconds from the Retry-After header (429, 503), when present. */
+	retryAfterSeconds: number | null;
+	roundTripMs: number;
+};
+export type ApiResult<T> = ApiOk<T> | ApiErr;
+
+export interface NewProduct {
+	sku: string;
+	name: string;
+	priceCents: number;
+	currency: string;
+	totalStock: number;
+	holdSeconds?: number;
+	perUserLimit?: number;
+	startsAt?: string | null;
+}
+
+export interface Session {
+	sessionId: string;
+	token: string;
+	expiresAt: string;
+}
+
+export type Mode = "safe" | "eventual";
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+	return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function retryAfter(headers: Headers): number | null {
+	const raw = headers.get("retry-after");
+	if (raw === null) return null;
+	const seconds = Number(raw);
+	if (Number.isFinite(seconds)) return Math.max(0, Math.ceil(seconds));
+	// The header may also be an HTTP date (RFC 9110 §10.2.3).
+	const at = Date.parse(raw);
+	return Number.isFinite(at) ? Math.max(0, Math.ceil((at - Date.now()) / 1000)) : null;
+}
+
+export class ApiClient {
+	/** The buyer's session token, or the operator's ADMIN_TOKEN for admin calls. */
+	token: string | null = null;
+	adminToken: string | null = null;
+
+	constructor(readonly transport: Transport) {}
+
+	get mode(): "live" | "mock" {
+		return this.transport.kind;
+	}
+
+	async request<T>(
+		method: WireRequest["method"],
+		path: string,
+		options: { body?: unknown; auth?: "session" | "admin"; idempotencyKey?: string } = {},
+	): Promise<ApiResult<T>> {
+		const headers: Record<string, string> = { accept: "application/json" };
+		const token =
+			options.auth === "admin" ? this.adminToken : options.auth === "session" ? this.token : null;
+		if (token) headers.authorization = `Bearer ${token}`;
+		if (options.idempotencyKey) headers["idempotency-key"] = options.idempotencyKey;
+		const started = performance.now();
+		let res: Awaited<ReturnType<Transport["send"]>>;
+		try {
+			res = await this.transport.send({ method, path, headers, body: options.body });
+		} catch (error) {
+			return {
+				ok: false,
+				status: 0,
+				code: "network_error",
+				message:
+					error instanceof Error && error.name === "TimeoutError"
+						? "The server did not answer in time."
+						: "Could not reach the server.",
+				meta: null,
+				retryAfterSeconds: null,
+				roundTripMs: performance.now() - started,
+			};
+		}
+		const roundTripMs = performance.now() - started;
+		const body = res.body;
+		const meta = isRecord(body) && isRecord(body.meta) ? (body.meta as unknown as Meta) : null;
+		if (res.status < 400 && isRecord(body) && "data" in body && meta !== null) {
+			return { ok: true, status: res.status, data: body.data as T, meta, roundTripMs };
+		}
+		const error = isRecord(body) && isRecord(body.error) ? body.error : null;
+		return {
+			ok: false,
+			status: res.status,
+			code: typeof error?.code === "string" ? (error.code as ErrorCode) : "bad_response",
+			message:
+				typeof error?.message === "string"
+					? error.message
+					: `Unexpected answer (HTTP ${res.status}).`,
+			meta,
+			retryAfterSeconds: retryAfter(res.headers),
+			roundTripMs,
+		};
+	}
+
+	// ---- public ----
+	config() {
+		return this.request<UiConfig>("GET", "/api/config");
+	}
+	products() {
+		return this.request<{ products: Product[] }>("GET", "/api/products");
+	}
+	product(sku: string) {
+		return this.request<Product>("GET", `/api/products/${encodeURIComponent(sku)}`);
+	}
+	availability(sku: string) {
+		return this.request<Availability>(
+			"GET",
+			`/api/products/${encodeURIComponent(sku)}/availability`,
+		);
+	}
+
+	// ---- buyer ----
+	createSession(turnstileToken: string) {
+		return this.request<Session>("POST", "/api/sessions", { body: { turnstileToken } });
+	}
+	reserve(sku: string, options: { quantity?: number; mode?: Mode; idempotencyKey?: string } = {}) {
+		const body: Record<string, unknown> = { sku, quantity: options.quantity ?? 1 };
+		if (options.mode) body.mode = options.mode;
+		return this.request<Reservation>("POST", "/api/reservations", {
+			body,
+			auth: "session",
+			...(options.idempotencyKey ? { idempotencyKey: options.idempotencyKey } : {}),
+		});
+	}
+	reservation(id: string) {
+		return this.request<Reservation>("GET", `/api/reservations/${encodeURIComponent(id)}`, {
+			auth: "session",
+		});
+	}
+	cancel(id: string) {
+		return this.request<Reservation>("DELETE", `/api/reservations/${encodeURIComponent(id)}`, {
+			auth: "session",
+		});
+	}
+	checkout(reservationId: string, paymentMethod: string, idempotencyKey: string) {
+		return this.request<Order>("POST", "/api/checkout", {
+			body: { reservationId, paymentMethod },
+			auth: "session",
+			idempotencyKey,
+		});
+	}
+	order(id: string) {
+		return this.request<Order>("GET", `/api/orders/${encodeURIComponent(id)}`, { auth: "session" });
+	}
+
+	// ---- demo sandbox (issue 4): a private SKU per session, reset once a minute ----
+	createSandbox() {
+		return this.request<Product>("POST", "/api/demo/sandbox", { auth: "session" });
+	}
+	sandboxStats() {
+		return this.request<Stats>("GET", "/api/demo/sandbox/stats", { auth: "session" });
+	}
+	resetSandbox() {
+		return this.request<Product>("POST", "/api/demo/sandbox/reset", { auth: "session" });
+	}
+
+	// ---- operator ----
+	createProduct(product: NewProduct) {
+		return this.request<Product>("POST", "/api/admin/products", { body: product, auth: "admin" });
+	}
+	resetProduct(sku: string) {
+		return this.request<Product>("POST", `/api/admin/products/${encodeURIComponent(sku)}/reset`, {
+			auth: "admin",
+		});
+	}
+	stats(sku: string) {
+		return this.request<Stats>("GET", `/api/admin/products/${encodeURIComponent(sku)}/stats`, {
+			auth: "admin",
+		});
+	}
+	events(sku: string, after: string | null, limit: number) {
+		const query = new URLSearchParams({ limit: String(limit) });
+		if (after !== null) query.set("after", after);
+		return this.request<{ events: AuditEvent[]; next: string | null }>(
+			"GET",
+			`/api/admin/products/${encodeURIComponent(sku)}/events?${query}`,
+			{ auth: "admin" },
+		);
+	}
+}

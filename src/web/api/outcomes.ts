@@ -1,0 +1,64 @@
+// One human sentence per outcome a buyer or presenter can meet. Codes come from
+// api.md's table; the server's own message is kept as a fallback for anything new.
+
+import type { ApiErr } from "./client.ts";
+
+export interface OutcomeContext {
+	perUserLimit?: number;
+	/** When the drop opens, for not_started. */
+	startsAt?: string | null;
+}
+
+export function seconds(n: number): string {
+	return n === 1 ? "1 second" : `${n} seconds`;
+}
+
+export function describeError(err: ApiErr, context: OutcomeContext = {}): string {
+	return describeCode(err.code, err.message, err.retryAfterSeconds, context);
+}
+
+export function describeCode(
+	code: string,
+	serverMessage: string,
+	wait: number | null = null,
+	context: OutcomeContext = {},
+): string {
+	switch (code) {
+		case "sold_out":
+			return "Sold out: every unit is held or sold. Holds that run out return to stock, so it may come back.";
+		case "purchase_limit":
+			return context.perUserLimit !== undefined
+				? `Purchase limit reached: each buyer may hold or buy ${context.perUserLimit} of this product.`
+				: "Purchase limit reached for this product.";
+		case "rate_limited":
+			return wait !== null
+				? `Too many requests. Please wait ${seconds(wait)} and try again.`
+				: "Too many requests. Please wait a moment and try again.";
+		case "reservation_expired":
+			return "Your hold expired before payment, so the units went back to stock. Reserve again if any are left.";
+		case "payment_declined":
+			return "Your card was declined. Nothing was charged and the hold was released.";
+		case "not_started":
+			return context.startsAt
+				? `The drop has not started yet: it opens at ${new Date(context.startsAt).toLocaleTimeString()}.`
+				: "The drop has not started yet.";
+		case "invalid_state":
+			return "This hold can no longer be paid: it was cancelled, released or already paid.";
+		case "unauthorized":
+			return "Your session has ended. Please verify again to continue.";
+		case "turnstile_failed":
+			return "The human check did not pass. Please try it again.";
+		case "unknown_sku":
+			return "This product does not exist.";
+		case "cost_limit":
+			return "The demo cost limit for this session was reached: requests are refused so real spend stays at zero.";
+		case "unavailable":
+			return wait !== null
+				? `The service is busy. Please retry in ${seconds(wait)}.`
+				: "The service is busy. Please retry shortly.";
+		case "network_error":
+			return `${serverMessage} Check your connection and try again.`;
+		default:
+			return serverMessage;
+	}
+}

@@ -1,0 +1,120 @@
+// The bot check at the door (seed 000). In production the real Turnstile widget
+// renders with the site key from /api/config. Offline local runs cannot load its
+// script, so when config.localTurnstile is on, the page offers a local check that
+// sends Turnstile's documented dummy token — which only the local siteverify
+// emulation accepts (the Worker's ENVIRONMENT=local). No secret reaches the page.
+
+import { useEffect, useRef, useState } from "preact/hooks";
+import { TURNSTILE_DUMMY_TOKEN } from "../../shared/turnstile.ts";
+
+const SCRIPT_URL = "https://challenges.cloudflare.com/turnstile/v0/api.js?render=explicit";
+/** How long to wait for the script before deciding it cannot load. */
+const SCRIPT_TIMEOUT_MS = 4_000;
+
+interface TurnstileApi {
+	render(el: HTMLElement, options: Record<string, unknown>): string;
+	remove(id: string): void;
+}
+
+let loading: Promise<TurnstileApi> | null = null;
+
+function loadScript(): Promise<TurnstileApi> {
+	const existing = (window as unknown as { turnstile?: TurnstileApi }).turnstile;
+	if (existing) return Promise.resolve(existing);
+	loading ??= new Promise<TurnstileApi>((resolve, reject) => {
+		const script = document.createElement("script");
+		const timer = setTimeout(() => reject(new Error("timeout")), SCRIPT_TIMEOUT_MS);
+		script.src = SCRIPT_URL;
+		script.async = true;
+		script.onload = () => {
+			clearTimeout(timer);
+			const api = (window as unknown as { turnstile?: TurnstileApi }).turnstile;
+			if (api) resolve(api);
+			else reject(new Error("no turnstile global"));
+		};
+		script.onerror = () => {
+			clearTimeout(timer);
+			reject(new Error("script failed"));
+		};
+		document.head.append(script);
+	}).catch((error: unknown) => {
+		loading = null;
+		throw error;
+	});
+	return loading;
+}
+
+export interface TurnstileProps {
+	siteKey: string;
+	/** The server emulates siteverify (ENVIRONMENT=local): a local check may stand in. */
+	local: boolean;
+	/** Mock mode: no script at all, the simulated check only. */
+	simulated?: boolean;
+	onToken(token: string): void;
+}
+
+type State = "loading" | "widget" | "local" | "failed";
+
+export function Turnstile({ siteKey, local, simulated = false, onToken }: TurnstileProps) {
+	const [state, setState] = useState<State>(simulated ? "local" : "loading");
+	const [checked, setChecked] = useState(false);
+	const box = useRef<HTMLDivElement>(null);
+
+	useEffect(() => {
+		if (simulated) return;
+		let widgetId: string | null = null;
+		let cancelled = false;
+		loadScript().then(
+			(api) => {
+				if (cancelled || box.current === null) return;
+				setState("widget");
+				widgetId = api.render(box.current, {
+					sitekey: siteKey,
+					theme: "light",
+					callback: (token: string) => onToken(token),
+				});
+			},
+			() => {
+				if (!cancelled) setState(local ? "local" : "failed");
+			},
+		);
+		return () => {
+			cancelled = true;
+			const api = (window as unknown as { turnstile?: TurnstileApi }).turnstile;
+			if (widgetId !== null) api?.remove(widgetId);
+		};
+	}, [siteKey, local, simulated, onToken]);
+
+	return (
+		<div class="turnstile">
+			<div ref={box} />
+			{state === "loading" && <p class="muted">Loading the human check…</p>}
+			{state === "local" && (
+				<div class="local-check">
+					<label>
+						<input
+							type="checkbox"
+							checked={checked}
+							disabled={checked}
+							onChange={() => {
+								setChecked(true);
+								onToken(TURNSTILE_DUMMY_TOKEN);
+							}}
+						/>{" "}
+						I am human
+					</label>
+					<p class="muted small">
+						{simulated
+							? "Mock mode: a simulated Turnstile check."
+							: "Local test mode: Turnstile could not load here, so this sends Turnstile's test token, which only a local server accepts."}
+					</p>
+				</div>
+			)}
+			{state === "failed" && (
+				<p role="alert" class="error">
+					The human check could not load. Check your connection and reload the page.
+				</p>
+			)}
+		</div>
+	);
+}

@@ -1,0 +1,198 @@
+// The operator console (/console): sign in with the ADMIN_TOKEN (kept in this
+// tab's sessionStorage only), pick or create a drop, watch it live, reset it.
+
+import { useEffect, useState } from "preact/hooks";
+import type { Product } from "../../shared/types.ts";
+import { ApiClient } from "../api/client.ts";
+import { webSocketSource } from "../api/live.ts";
+import { describeError } from "../api/outcomes.ts";
+import { httpTransport } from "../api/transport.ts";
+import { Layout, Notice, type NoticeValue } from "../components/Layout.tsx";
+import { LiveBadge } from "../storefront/ProductCard.tsx";
+import { AuditTrail } from "./AuditTrail.tsx";
+import { LatencyPanel, StockChart } from "./Charts.tsx";
+import { Counters, Rejections } from "./Counters.tsx";
+import { CreateDrop } from "./CreateDrop.tsx";
+import { useDrop } from "./useDrop.ts";
+
+const TOKEN_KEY = "rg.admin.token";
+const api = new ApiClient(httpTransport());
+const liveSource = webSocketSource();
+
+function readToken(): string | null {
+	try {
+		return sessionStorage.getItem(TOKEN_KEY);
+	} catch {
+		return null;
+	}
+}
+
+function writeToken(token: string | null): void {
+	try {
+		if (token === null) sessionStorage.removeItem(TOKEN_KEY);
+		else sessionStorage.setItem(TOKEN_KEY, token);
+	} catch {
+		// No storage: the token lives in memory until the tab closes.
+	}
+}
+
+function TokenForm({ onToken, error }: { onToken(t: string): void; error: string | null }) {
+	return (
+		<section class="card" aria-labelledby="signin-title">
+			<h1 id="signin-title">Operator console</h1>
+			<form
+				class="row"
+				onSubmit={(e) => {
+					e.preventDefault();
+					const value = String(new FormData(e.currentTarget).get("token") ?? "").trim();
+					if (value) onToken(value);
+				}}
+			>
+				<label>
+					Operator token{" "}
+					<input type="password" name="token" autoComplete="current-password" required />
+				</label>
+				<button type="submit" class="primary">
+					Sign in
+				</button>
+			</form>
+			<p class="muted small">The ADMIN_TOKEN. It stays in this tab only (sessionStorage).</p>
+			{error && (
+				<p role="alert" class="notice notice-error">
+					{error}
+				</p>
+			)}
+		</section>
+	);
+}
+
+export function Console() {
+	const [token, setToken] = useState<string | null>(readToken);
+	const [tokenError, setTokenError] = useState<string | null>(null);
+	const [products, setProducts] = useState<Product[]>([]);
+	const [sku, setSku] = useState<string | null>(() =>
+		new URLSearchParams(location.search).get("sku"),
+	);
+	const [notice, setNotice] = useState<NoticeValue | null>(null);
+	const [resetting, setResetting] = useState(false);
+	api.adminToken = token;
+
+	const refreshProducts = async () => {
+		const r = await api.products();
+		if (r.ok) {
+			setProducts(r.data.products);
+			setSku((s) => s ?? r.data.products[0]?.sku ?? null);
+		}
+	};
+	useEffect(() => {
+		if (token !== null) void refreshProducts();
+	}, [token]);
+
+	const view = useDrop(api, liveSource, token !== null ? sku : null);
+
+	// A refused token ends the sign-in, whichever call found out.
+	useEffect(() => {
+		if (view.error && (view.error.code === "unauthorized" || view.error.code === "forbidden")) {
+			writeToken(null);
+			setToken(null);
+			setTokenError("That operator token was not accepted.");
+		}
+	}, [view.error]);
+
+	const choose = (next: string) => {
+		setSku(next);
+		const url = new URL(location.href);
+		url.searchParams.set("sku", next);
+		history.replaceState(null, "", url);
+	};
+
+	const reset = async () => {
+		if (sku === null) return;
+		setResetting(true);
+		const r = await api.resetProduct(sku);
+		setResetting(false);
+		if (r.ok)
+			setNotice({
+				tone: "success",
+				text: `${sku} was reset: ${r.data.totalStock} units available again.`,
+			});
+		else if (r.code === "rate_limited") {
+			setNotice({ tone: "error", text: `Resets are limited to one a minute. ${describeError(r)}` });
+		} else setNotice({ tone: "error", text: `Reset failed: ${describeError(r)}` });
+	};
+
+	if (token === null) {
+		return (
+			<Layout current="/console">
+				<TokenForm
+					error={tokenError}
+					onToken={(t) => {
+						writeToken(t);
+						setTokenError(null);
+						setToken(t);
+					}}
+				/>
+			</Layout>
+		);
+	}
+
+	return (
+		<Layout current="/console">
+			<section class="card" aria-labelledby="console-title">
+				<h1 id="console-title">Operator console</h1>
+				<div class="row">
+					<label>
+						Drop{" "}
+						<select value={sku ?? ""} onChange={(e) => choose(e.currentTarget.value)}>
+							{sku !== null && !products.some((p) => p.sku === sku) && (
+								<option value={sku}>{sku}</option>
+							)}
+							{products.map((p) => (
+								<option key={p.sku} value={p.sku}>
+									{p.sku} — {p.name}
+								</option>
+							))}
+						</select>
+					</label>
+					<LiveBadge state={view.live} />
+					<button
+						type="button"
+						class="danger"
+						onClick={() => void reset()}
+						disabled={sku === null || resetting}
+					>
+						{resetting ? "Resetting…" : "Reset drop"}
+					</button>
+					<button
+						type="button"
+						onClick={() => {
+							writeToken(null);
+							setToken(null);
+						}}
+					>
+						Sign out
+					</button>
+				</div>
+				{view.error && view.error.code !== "unauthorized" && view.error.code !== "forbidden" && (
+					<p class="error small">Stats unavailable: {describeError(view.error)}</p>
+				)}
+			</section>
+			<Notice value={notice} label="Console status" />
+			<Counters counters={view.counters ?? view.stats} stats={view.stats} />
+			<div class="grid-2">
+				<Rejections stats={view.stats} />
+				<StockChart history={view.history} />
+			</div>
+			<LatencyPanel samples={view.latencyMs} />
+			<AuditTrail events={view.events} />
+			<CreateDrop
+				api={api}
+				onNotice={setNotice}
+				onCreated={(p) => {
+					void refreshProducts();
+					choose(p.sku);
+				}}
+			/>
+		</Layout>
+	);
+}

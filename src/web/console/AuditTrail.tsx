@@ -1,0 +1,54 @@
+// The audit trail, newest first (the API pages oldest first; useDrop keeps the tail).
+
+import type { AuditEvent } from "../../shared/types.ts";
+import { time } from "../lib/format.ts";
+import { AUDIT_ROWS } from "./useDrop.ts";
+
+/** Ids end with "~<sku>" (worker/ids.ts); the random head is what tells rows apart. */
+function short(id: string | undefined): string {
+	if (id === undefined) return "";
+	const head = id.split("~")[0] ?? id;
+	return head.length > 14 ? `${head.slice(0, 12)}…` : head;
+}
+
+export function AuditTrail({ events }: { events: AuditEvent[] }) {
+	return (
+		<section class="card" aria-labelledby="audit-title">
+			<h2 id="audit-title">Audit trail</h2>
+			<p class="muted small">Newest first, the latest {AUDIT_ROWS} events.</p>
+			<div class="table-scroll">
+				<table aria-label="Audit trail, newest first">
+					<thead>
+						<tr>
+							<th scope="col">Time</th>
+							<th scope="col">Event</th>
+							<th scope="col" class="num">
+								Qty
+							</th>
+							<th scope="col">Reservation</th>
+							<th scope="col">Order</th>
+						</tr>
+					</thead>
+					<tbody>
+						{events.length === 0 && (
+							<tr>
+								<td colSpan={5} class="muted">
+									No events yet.
+								</td>
+							</tr>
+						)}
+						{events.map((e) => (
+							<tr key={e.id}>
+								<td>{time(e.at)}</td>
+								<td>{e.type}</td>
+								<td class="num">{e.quantity ?? ""}</td>
+								<td title={e.reservationId}>{short(e.reservationId)}</td>
+								<td title={e.orderId}>{short(e.orderId)}</td>
+							</tr>
+						))}
+					</tbody>
+				</table>
+			</div>
+		</section>
+	);
+}

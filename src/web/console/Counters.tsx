@@ -1,0 +1,79 @@
+// The drop's numbers: live counters, oversell (red the moment it is not 0),
+// attempts and rejections by reason, and the eventual-mode contrast.
+
+import type { Availability, Stats } from "../../shared/types.ts";
+import { Metric } from "../components/Metric.tsx";
+
+export function Counters({
+	counters,
+	stats,
+}: {
+	counters: Availability | Stats | null;
+	stats: Stats | null;
+}) {
+	const oversell = stats?.oversellCount ?? 0;
+	return (
+		<section class="card" aria-labelledby="counters-title">
+			<h2 id="counters-title">Live counters</h2>
+			<div class="metrics">
+				<Metric label="Available">{counters?.available ?? "–"}</Metric>
+				<Metric label="Reserved">{counters?.reserved ?? "–"}</Metric>
+				<Metric label="Sold">{counters?.sold ?? "–"}</Metric>
+				<Metric label="Total">{counters?.total ?? "–"}</Metric>
+				<Metric label="Oversold" alert={oversell > 0}>
+					{stats ? oversell : "–"}
+				</Metric>
+			</div>
+			{oversell > 0 && (
+				<p role="alert" class="notice notice-error">
+					Oversold by {oversell}: more units are held or sold than exist.
+				</p>
+			)}
+		</section>
+	);
+}
+
+export function Rejections({ stats }: { stats: Stats | null }) {
+	const reasons = Object.entries(stats?.rejected ?? {}).sort((a, b) => b[1] - a[1]);
+	const rejected = reasons.reduce((sum, [, n]) => sum + n, 0);
+	return (
+		<section class="card" aria-labelledby="attempts-title">
+			<h2 id="attempts-title">Attempts</h2>
+			<p>
+				<strong>{stats?.attempts ?? "–"}</strong> reserve attempts, <strong>{rejected}</strong>{" "}
+				rejected.
+			</p>
+			<table aria-label="Rejections by reason">
+				<thead>
+					<tr>
+						<th scope="col">Reason</th>
+						<th scope="col" class="num">
+							Count
+						</th>
+					</tr>
+				</thead>
+				<tbody>
+					{reasons.length === 0 && (
+						<tr>
+							<td colSpan={2} class="muted">
+								No rejections yet.
+							</td>
+						</tr>
+					)}
+					{reasons.map(([code, n]) => (
+						<tr key={code}>
+							<td>{code}</td>
+							<td class="num">{n}</td>
+						</tr>
+					))}
+				</tbody>
+			</table>
+			{stats?.eventual && (
+				<p class={stats.eventual.oversellDelta > 0 ? "banner banner-warn" : "muted"}>
+					Eventual mode (demo): {stats.eventual.allocated} allocated, oversell delta{" "}
+					<strong>{stats.eventual.oversellDelta}</strong>
+				</p>
+			)}
+		</section>
+	);
+}

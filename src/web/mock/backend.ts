@@ -1,0 +1,306 @@
+// The in-browser simulation of the API for the demo's mock mode. It answers the
+// same routes with the same envelopes, status codes and headers as the Worker,
+// and decides with the same pure rules (src/domain/inventory.ts) and wire
+// conversions (src/inventory/codec.ts), so the screens cannot tell the difference
+// — only the numbers are simulated (no network, no durable storage).
+
+import { Inventory } from "../../domain/inventory.ts";
+import { costUsd } from "../../domain/pricing.ts";
+import { toAvailability, toProduct, toReservation } from "../../inventory/codec.ts";
+import { TURNSTILE_DUMMY_TOKEN } from "../../shared/turnstile.ts";
+import type { Availability, ErrorCode, Stats } from "../../shared/types.ts";
+import type { LiveSource } from "../api/live.ts";
+import type { Transport, WireRequest, WireResponse } from "../api/transport.ts";
+import { ledger, type RouteKind, usageOf } from "./cost.ts";
+import { EventualStock } from "./eventual.ts";
+
+export const MOCK_SESSION_TTL_SECONDS = 1200;
+export const MOCK_SANDBOX_UNITS = 100;
+const MOCK_HOLD_SECONDS = 120;
+/** seed 003: one reset a minute. */
+const RESET_INTERVAL_MS = 60_000;
+/** A little simulated network time, so pending states show as they would live. */
+const NETWORK_MS = { min: 4, max: 18 };
+/** Simulated time inside the Worker and the object, so meta.latencyMs is not a meaningless 0. */
+const EDGE_MS = { min: 1, max: 7 };
+
+interface MockSession {
+	sessionId: string;
+	expiresAtMs: number;
+	virtualUsd: number;
+	sandboxSku: string | null;
+}
+
+type Answer = {
+	status: number;
+	data?: unknown;
+	code?: ErrorCode;
+	message?: string;
+	headers?: Record<string, string>;
+};
+
+const between = (r: { min: number; max: number }) => r.min + Math.random() * (r.max - r.min);
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+const randomHex = (bytes: number) =>
+	Array.from(crypto.getRandomValues(new Uint8Array(bytes)), (b) =>
+		b.toString(16).padStart(2, "0"),
+	).join("");
+
+export class MockBackend implements Transport, LiveSource {
+	readonly kind = "mock" as const;
+	private readonly sessions = new Map<string, MockSession>();
+	private readonly products = new Map<string, Inventory>();
+	private readonly eventual = new Map<string, EventualStock>();
+	private readonly listeners = new Map<string, Set<(a: Availability) => void>>();
+	private lastResetMs = Number.NEGATIVE_INFINITY;
+	private requests = 0;
+
+	async send(request: WireRequest): Promise<WireResponse> {
+		await sleep(between(NETWORK_MS));
+		const started = performance.now();
+		await sleep(between(EDGE_MS));
+		const session = this.sessionOf(request.headers.authorization);
+		const { kind, answer } = await this.route(request, session);
+		// Like the Worker, the ledger is charged to the session that made the request.
+		if (session !== null) session.virtualUsd += costUsd(usageOf(kind));
+		const { cost, guardrail } = ledger(kind, session?.virtualUsd ?? null);
+		const meta = {
+			requestId: `mock-${(++this.requests).toString(36)}`,
+			latencyMs: Math.round(performance.now() - started),
+			cost,
+			guardrail,
+		};
+		const body =
+			answer.status < 400
+				? { data: answer.data, meta }
+				: { error: { code: answer.code ?? "internal_error", message: answer.message ?? "" }, meta };
+		return { status: answer.status, headers: new Headers(answer.headers ?? {}), body };
+	}
+
+	subscribe(
+		sku: string,
+		onAvailability: (a: Availability) => void,
+		onState: (s: { kind: "open" }) => void,
+	) {
+		const set = this.listeners.get(sku) ?? new Set();
+		this.listeners.set(sku, set);
+		set.add(onAvailability);
+		onState({ kind: "open" });
+		const inv = this.products.get(sku);
+		if (inv) queueMicrotask(() => onAvailability(toAvailability(inv, Date.now())));
+		return () => set.delete(onAvailability);
+	}
+
+	private notify(inv: Inventory): void {
+		const a = toAvailability(inv, Date.now());
+		for (const cb of this.listeners.get(inv.product.sku) ?? []) cb(a);
+	}
+
+	private sessionOf(authorization: string | undefined): MockSession | null {
+		const token = /^Bearer (\S+)$/.exec(authorization ?? "")?.[1];
+		const s = token === undefined ? undefined : this.sessions.get(token);
+		return s !== undefined && s.expiresAtMs > Date.now() ? s : null;
+	}
+
+	private async route(
+		req: WireRequest,
+		session: MockSession | null,
+	): Promise<{ kind: RouteKind; answer: Answer }> {
+		const path = req.path.split("?")[0] ?? "";
+		const body = (typeof req.body === "object" && req.body !== null ? req.body : {}) as Record<
+			string,
+			unknown
+		>;
+		const product = /^\/api\/products\/([^/]+)(\/availability)?$/.exec(path);
+		if (req.method === "GET" && path === "/api/config") {
+			return {
+				kind: "plain",
+				answer: {
+					status: 200,
+					data: { turnstileSiteKey: "1x00000000000000000000AA", localTurnstile: true },
+				},
+			};
+		}
+		if (req.method === "POST" && path === "/api/sessions")
+			return { kind: "session", answer: this.createSession(body) };
+		if (req.method === "GET" && product) {
+			const inv = this.products.get(decodeURIComponent(product[1] ?? ""));
+			if (!inv)
+				return { kind: "object-read", answer: err("unknown_sku", "No product has that SKU.") };
+			inv.expireDue(Date.now());
+			const data = product[2] ? toAvailability(inv, Date.now()) : toProduct(inv, Date.now());
+			return { kind: "object-read", answer: { status: 200, data } };
+		}
+		if (session === null)
+			return { kind: "plain", answer: err("unauthorized", "Missing or expired session token.") };
+		if (req.method === "POST" && path === "/api/reservations") {
+			const eventual = body.mode === "eventual";
+			return {
+				kind: eventual ? "eventual-reserve" : "safe-reserve",
+				answer: await this.reserve(session, body),
+			};
+		}
+		if (req.method === "POST" && path === "/api/demo/sandbox")
+			return { kind: "object-read", answer: this.sandbox(session) };
+		if (req.method === "GET" && path === "/api/demo/sandbox/stats")
+			return { kind: "object-read", answer: this.stats(session) };
+		if (req.method === "POST" && path === "/api/demo/sandbox/reset")
+			return { kind: "reset", answer: this.reset(session) };
+		return { kind: "plain", answer: err("not_found", `No route for ${req.method} ${path}.`) };
+	}
+
+	private createSession(body: Record<string, unknown>): Answer {
+		if (typeof body.turnstileToken !== "string" || body.turnstileToken === "") {
+			return err("invalid_request", "turnstileToken: must be a non-empty string.");
+		}
+		// The mock's siteverify behaves like Turnstile's always-pass test secret with its test site key.
+		if (body.turnstileToken !== TURNSTILE_DUMMY_TOKEN)
+			return err("turnstile_failed", "Turnstile rejected the token.");
+		const token = randomHex(32);
+		const session: MockSession = {
+			sessionId: `ses_${randomHex(12)}`,
+			expiresAtMs: Date.now() + MOCK_SESSION_TTL_SECONDS * 1000,
+			virtualUsd: 0,
+			sandboxSku: null,
+		};
+		this.sessions.set(token, session);
+		return {
+			status: 201,
+			data: {
+				sessionId: session.sessionId,
+				token,
+				expiresAt: new Date(session.expiresAtMs).toISOString(),
+			},
+		};
+	}
+
+	private sandbox(session: MockSession): Answer {
+		const sku = session.sandboxSku ?? `SANDBOX-${session.sessionId.slice(4, 16)}`;
+		let inv = this.products.get(sku);
+		if (!inv) {
+			inv = Inventory.create(
+				{
+					sku,
+					name: "Demo sandbox",
+					priceCents: 18_000,
+					currency: "USD",
+					totalStock: MOCK_SANDBOX_UNITS,
+					holdSeconds: MOCK_HOLD_SECONDS,
+					// The stampede comes from one presenter's session: the sandbox lets it take every unit.
+					perUserLimit: MOCK_SANDBOX_UNITS,
+					startsAtMs: null,
+				},
+				Date.now(),
+			);
+			this.products.set(sku, inv);
+			this.eventual.set(sku, new EventualStock(MOCK_SANDBOX_UNITS));
+			session.sandboxSku = sku;
+			return { status: 201, data: toProduct(inv, Date.now()) };
+		}
+		return { status: 200, data: toProduct(inv, Date.now()) };
+	}
+
+	private async reserve(session: MockSession, body: Record<string, unknown>): Promise<Answer> {
+		const sku = typeof body.sku === "string" ? body.sku : "";
+		const quantity = body.quantity === undefined ? 1 : body.quantity;
+		if (
+			typeof quantity !== "number" ||
+			!Number.isInteger(quantity) ||
+			quantity < 1 ||
+			quantity > 10
+		) {
+			return err("invalid_request", "quantity: must be an integer 1..10.");
+		}
+		const inv = this.products.get(sku);
+		if (!inv) return err("unknown_sku", "No product has that SKU.");
+		const id = `rsv_${randomHex(12)}~${sku}`;
+		if (body.mode === "eventual") {
+			const stock = this.eventual.get(sku) as EventualStock;
+			if (!(await stock.allocate(quantity, sleep)))
+				return err("sold_out", "Sold out: fewer units are available than requested.");
+			const now = Date.now();
+			return {
+				status: 201,
+				data: {
+					reservationId: id,
+					sku,
+					quantity,
+					status: "RESERVED",
+					createdAt: new Date(now).toISOString(),
+					expiresAt: new Date(now + inv.product.holdSeconds * 1000).toISOString(),
+					expiresInSeconds: inv.product.holdSeconds,
+				},
+			};
+		}
+		const now = Date.now();
+		const outcome = inv.reserve({
+			id,
+			sessionId: session.sessionId,
+			quantity,
+			idempotencyKey: null,
+			nowMs: now,
+		});
+		inv.drain();
+		if (!outcome.ok) return err(outcome.code, MESSAGES[outcome.code]);
+		this.notify(inv);
+		return { status: 201, data: toReservation(sku, outcome.hold, now) };
+	}
+
+	private stats(session: MockSession): Answer {
+		const inv = session.sandboxSku ? this.products.get(session.sandboxSku) : undefined;
+		if (!inv || !session.sandboxSku) return err("not_found", "This session has no sandbox yet.");
+		inv.expireDue(Date.now());
+		const c = inv.counters();
+		const eventual = this.eventual.get(session.sandboxSku) as EventualStock;
+		const stats: Stats = {
+			sku: inv.product.sku,
+			...c,
+			oversellCount: Math.max(0, c.sold + c.reserved - c.total),
+			attempts: inv.attempts,
+			rejected: { ...inv.rejected },
+			eventual: { allocated: eventual.allocated, oversellDelta: eventual.oversellDelta },
+		};
+		return { status: 200, data: stats };
+	}
+
+	private reset(session: MockSession): Answer {
+		const inv = session.sandboxSku ? this.products.get(session.sandboxSku) : undefined;
+		if (!inv || !session.sandboxSku) return err("not_found", "This session has no sandbox yet.");
+		const now = Date.now();
+		const waitMs = this.lastResetMs + RESET_INTERVAL_MS - now;
+		if (waitMs > 0) {
+			return {
+				...err("rate_limited", "Too many requests; retry after the time in Retry-After."),
+				headers: { "Retry-After": String(Math.ceil(waitMs / 1000)) },
+			};
+		}
+		this.lastResetMs = now;
+		inv.reset(now);
+		inv.drain();
+		this.eventual.get(session.sandboxSku)?.reset();
+		this.notify(inv);
+		return { status: 200, data: toProduct(inv, now) };
+	}
+}
+
+const STATUS: Partial<Record<ErrorCode, number>> = {
+	invalid_request: 400,
+	unauthorized: 401,
+	turnstile_failed: 403,
+	purchase_limit: 403,
+	not_found: 404,
+	unknown_sku: 404,
+	sold_out: 409,
+	not_started: 409,
+	rate_limited: 429,
+};
+
+const MESSAGES: Record<"sold_out" | "not_started" | "purchase_limit", string> = {
+	sold_out: "Sold out: fewer units are available than requested.",
+	not_started: "The drop has not started yet.",
+	purchase_limit: "This session already holds or bought as many units as a buyer may.",
+};
+
+function err(code: ErrorCode, message: string): Answer {
+	return { status: STATUS[code] ?? 500, code, message };
+}

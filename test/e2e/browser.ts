@@ -1,0 +1,81 @@
+// Debian's Chromium driven by playwright-core (no browser download: CI installs
+// it with scripts/install-chromium.sh). Offline by construction: any request to
+// another origin is refused, which is also how the Turnstile script fails to load
+// locally — the pages then offer the local check backed by the siteverify emulation.
+
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import {
+	type Browser,
+	type BrowserContext,
+	chromium,
+	type Locator,
+	type Page,
+} from "playwright-core";
+
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+export const SCREENSHOTS = join(ROOT, "test-results", "screenshots");
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+
+export const PHONE = { width: 390, height: 844 };
+export const DESKTOP = { width: 1280, height: 900 };
+
+export async function launch(): Promise<Browser> {
+	return chromium.launch({
+		executablePath: CHROMIUM,
+		args: [
+			"--headless",
+			"--no-sandbox",
+			"--disable-gpu",
+			"--disable-quic",
+			"--no-first-run",
+			"--disable-background-networking",
+			"--disable-component-update",
+			"--disable-sync",
+		],
+	});
+}
+
+/** A fresh context (own sessionStorage) that may only talk to `origin`. */
+export async function openContext(
+	browser: Browser,
+	origin: string,
+	viewport = DESKTOP,
+): Promise<BrowserContext> {
+	const context = await browser.newContext({ viewport, baseURL: origin });
+	await context.route(
+		(url) => url.origin !== origin,
+		(route) => route.abort("internetdisconnected"),
+	);
+	return context;
+}
+
+export async function screenshot(page: Page, name: string): Promise<void> {
+	mkdirSync(SCREENSHOTS, { recursive: true });
+	await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+}
+
+/** Errors the page logs to its console or throws: a test fails on them rather than ignoring them. */
+export function collectPageErrors(page: Page): string[] {
+	const errors: string[] = [];
+	page.on("pageerror", (e) => errors.push(String(e)));
+	page.on("console", (m) => {
+		// Refused third-party loads (the Turnstile script offline) and the browser's note on
+		// every 4xx answer (a declined card is a 402) are expected, not page bugs.
+		if (
+			!/status of 4\d\d/.test(m.text()) &&
+			m.type() === "error" &&
+			!/ERR_INTERNET_DISCONNECTED|challenges\.cloudflare\.com/.test(m.text())
+		) {
+			errors.push(m.text());
+		}
+	});
+	return errors;
+}
+
+/** The number shown by a labelled metric (components/Metric.tsx: a group named by its label). */
+export async function metric(scope: Page | Locator, label: string): Promise<string> {
+	const text = await scope.getByRole("group", { name: label, exact: true }).first().textContent();
+	return (text ?? "").replace(label, "").trim();
+}

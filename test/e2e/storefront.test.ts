@@ -1,0 +1,159 @@
+// The buyer's journey in Debian's Chromium: verify (local Turnstile check),
+// reserve, pay, see the order — and a clear sentence for every other outcome.
+
+import type { Browser, Page } from "playwright-core";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { api, startServer, type TestServer } from "../support/server.ts";
+import { collectPageErrors, launch, metric, openContext, PHONE, screenshot } from "./browser.ts";
+
+const POLL = { timeout: 15_000, interval: 100 };
+
+describe("storefront", () => {
+	let server: TestServer;
+	let browser: Browser;
+
+	beforeAll(async () => {
+		[server, browser] = await Promise.all([startServer(), launch()]);
+	});
+	afterAll(async () => {
+		await browser?.close();
+		await server?.dispose();
+	});
+
+	// On failure, what each page looked like: test-results/screenshots/failed-*.png.
+	const pages: Page[] = [];
+	afterEach(async ({ task }) => {
+		if (task.result?.state === "fail") {
+			for (const [i, p] of pages.entries())
+				await screenshot(p, `failed-${task.name.replace(/\W+/g, "-")}-${i}`).catch(() => {});
+		}
+		for (const p of pages.splice(0)) await p.context().close();
+	});
+
+	async function createDrop(fields: Record<string, unknown> = {}): Promise<string> {
+		const sku = `E2E-${crypto.randomUUID().slice(0, 8)}`;
+		const res = await api(server, "POST", "/api/admin/products", {
+			token: server.adminToken,
+			body: {
+				sku,
+				name: `Drop ${sku}`,
+				priceCents: 4200,
+				currency: "USD",
+				totalStock: 3,
+				perUserLimit: 2,
+				...fields,
+			},
+		});
+		expect(res.status).toBe(201);
+		return sku;
+	}
+
+	async function openAndVerify(sku: string): Promise<{ page: Page; errors: string[] }> {
+		const context = await openContext(browser, server.url, PHONE);
+		const page = await context.newPage();
+		pages.push(page);
+		const errors = collectPageErrors(page);
+		await page.goto(`/?sku=${sku}`);
+		await page.getByRole("heading", { name: `Drop ${sku}` }).waitFor();
+		// Offline, the Turnstile script cannot load: the local check stands in (ENVIRONMENT=local).
+		const human = page.getByRole("checkbox", { name: "I am human" });
+		await human.waitFor();
+		if (pages.length === 1) await screenshot(page, "storefront-verify");
+		await human.check();
+		await page.getByRole("button", { name: "Reserve" }).waitFor();
+		return { page, errors };
+	}
+
+	const alertText = (page: Page) =>
+		page.getByRole("alert", { name: "Purchase status: problem" }).textContent();
+
+	it("reserves, pays with the test card and shows the order", async () => {
+		const sku = await createDrop();
+		const { page, errors } = await openAndVerify(sku);
+		await expect.poll(() => metric(page, "Available"), POLL).toBe("3");
+		await screenshot(page, "storefront-verified");
+
+		await page.getByRole("button", { name: "Reserve" }).click();
+		await page.getByRole("timer", { name: "Time left on your hold" }).waitFor();
+		// The live socket brings the change back to the page.
+		await expect.poll(() => metric(page, "Available"), POLL).toBe("2");
+		await expect.poll(() => metric(page, "Held"), POLL).toBe("1");
+		await screenshot(page, "storefront-hold");
+
+		await page.getByRole("radio", { name: /Visa test card/ }).check();
+		await page.getByRole("button", { name: "Pay $42.00" }).click();
+		await page.getByRole("heading", { name: "Order confirmed" }).waitFor();
+		await expect
+			.poll(() => page.getByRole("status", { name: "Purchase status" }).textContent(), POLL)
+			.toMatch(/Payment accepted/);
+		await expect.poll(() => metric(page, "Sold"), POLL).toBe("1");
+		await screenshot(page, "storefront-order");
+		expect(errors).toEqual([]);
+	});
+
+	it("says declined, purchase limit and sold out in words", async () => {
+		const sku = await createDrop();
+		const { page } = await openAndVerify(sku);
+
+		await page.getByRole("button", { name: "Reserve" }).click();
+		await page.getByRole("radio", { name: /Declined card/ }).check();
+		await page.getByRole("button", { name: /^Pay/ }).click();
+		await expect.poll(() => alertText(page), POLL).toMatch(/declined/i);
+		// The hold was released: Reserve is offered again and the unit is back.
+		await page.getByRole("button", { name: "Reserve" }).waitFor();
+		await expect.poll(() => metric(page, "Available"), POLL).toBe("3");
+
+		// Two held by this buyer is the limit; a third unit is refused.
+		await page.getByLabel("Quantity").selectOption("2");
+		await page.getByRole("button", { name: "Reserve" }).click();
+		await page.getByRole("button", { name: "Release hold" }).click();
+		await page.getByRole("button", { name: "Reserve" }).click();
+		await page.getByRole("radio", { name: /Visa test card/ }).check();
+		await page.getByRole("button", { name: /^Pay/ }).click();
+		await page.getByRole("heading", { name: "Order confirmed" }).waitFor();
+		await page.getByLabel("Quantity").selectOption("1");
+		await page.getByRole("button", { name: "Reserve" }).click();
+		await expect
+			.poll(() => alertText(page), POLL)
+			.toMatch(/Purchase limit reached: each buyer may hold or buy 2/);
+
+		// Another buyer takes the last unit: this one is told it is sold out.
+		const other = await api<{ token: string }>(server, "POST", "/api/sessions", {
+			body: { turnstileToken: server.debugToken },
+		});
+		const taken = await api(server, "POST", "/api/reservations", {
+			token: other.body.data?.token ?? "",
+			body: { sku },
+		});
+		expect(taken.status).toBe(201);
+		await expect.poll(() => metric(page, "Available"), POLL).toBe("0");
+		const fresh = await openAndVerify(sku);
+		await fresh.page.getByRole("button", { name: "Reserve" }).click();
+		await expect.poll(() => alertText(fresh.page), POLL).toMatch(/Sold out/);
+		await screenshot(fresh.page, "storefront-sold-out");
+	});
+
+	it("counts down to the start and says not started", async () => {
+		const startsAt = new Date(Date.now() + 3_600_000).toISOString();
+		const sku = await createDrop({ startsAt });
+		const { page } = await openAndVerify(sku);
+		await expect
+			.poll(
+				() => page.getByRole("timer", { name: "Time until the drop starts" }).textContent(),
+				POLL,
+			)
+			.toMatch(/Drop starts in 5\d:\d\d|Drop starts in 1:00:00/);
+		await page.getByRole("button", { name: "Reserve" }).click();
+		await expect.poll(() => alertText(page), POLL).toMatch(/has not started yet/);
+		await screenshot(page, "storefront-not-started");
+	});
+
+	it("says when the hold expired", async () => {
+		const sku = await createDrop({ holdSeconds: 2 });
+		const { page } = await openAndVerify(sku);
+		await page.getByRole("button", { name: "Reserve" }).click();
+		await page.getByRole("timer", { name: "Time left on your hold" }).waitFor();
+		await expect.poll(() => alertText(page), POLL).toMatch(/hold expired/);
+		await expect.poll(() => metric(page, "Available"), POLL).toBe("3");
+	});
+});
