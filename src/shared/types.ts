@@ -114,11 +114,54 @@ export type ErrorCode =
 	| "cost_limit"
 	| "internal_error";
 
+/** What one request did, in the units Cloudflare bills (src/domain/pricing.ts prices them). */
+export interface UsageCounts {
+	workerRequests: number;
+	/** An estimate: a Worker cannot read its own CPU time (see src/worker/cost/meter.ts). */
+	workerCpuMs: number;
+	doRequests: number;
+	/** Wall-clock time of the object calls as seen from the Worker; billed as GB-s at 128 MB. */
+	doWallMs: number;
+	doRowsRead: number;
+	doRowsWritten: number;
+	d1RowsRead: number;
+	d1RowsWritten: number;
+	kvReads: number;
+	/** Writes, deletes and lists: one list price. */
+	kvWrites: number;
+	aePoints: number;
+}
+
+/** meta.cost: this request's modelled cost on list prices and the session's running total. */
+export interface CostLedger {
+	/** This request, USD at Cloudflare's list prices. */
+	requestUsd: number;
+	usage: UsageCounts;
+	/** "session": the totals are the session's; "request": no session, the totals are this request's. */
+	scope: "session" | "request";
+	/** Running total, USD at list prices. */
+	virtualUsd: number;
+	/** virtualUsd × billingScale, rounded down to whole cents: what would really be billed. */
+	realUsd: number;
+	billingScale: number;
+	/** DEMO_COST_LIMIT: a session whose realUsd would pass it is refused (503 cost_limit). */
+	limitUsd: number;
+	/** The date of the price table (src/domain/pricing.ts). */
+	pricesAsOf: string;
+}
+
+/** meta.guardrail: trips once the running virtual total passes the threshold; nothing is refused for it. */
+export interface Guardrail {
+	thresholdUsd: number;
+	tripped: boolean;
+}
+
 export interface Meta {
 	requestId: string;
 	latencyMs: number;
-	cost?: unknown;
-	guardrail?: { thresholdUsd: number; tripped: boolean };
+	/** Present on every JSON response (src/worker/http.ts meta()). */
+	cost?: CostLedger;
+	guardrail?: Guardrail;
 }
 
 export interface SuccessEnvelope<T> {
