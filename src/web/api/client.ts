@@ -78,11 +78,13 @@ export class ApiClient {
 	async request<T>(
 		method: WireRequest["method"],
 		path: string,
-		options: { body?: unknown; auth?: "session" | "admin"; idempotencyKey?: string } = {},
+		options: { body?: unknown; auth?: "session" | "admin" | "none"; idempotencyKey?: string } = {},
 	): Promise<ApiResult<T>> {
 		const headers: Record<string, string> = { accept: "application/json" };
+		// Public reads carry the buyer's session when there is one: the session's cost
+		// ledger then counts them, and the rate limiter sees that a person looked first.
 		const token =
-			options.auth === "admin" ? this.adminToken : options.auth === "session" ? this.token : null;
+			options.auth === "admin" ? this.adminToken : options.auth === "none" ? null : this.token;
 		if (token) headers.authorization = `Bearer ${token}`;
 		if (options.idempotencyKey) headers["idempotency-key"] = options.idempotencyKey;
 		const started = performance.now();
@@ -126,7 +128,7 @@ export class ApiClient {
 
 	// ---- public ----
 	config() {
-		return this.request<UiConfig>("GET", "/api/config");
+		return this.request<UiConfig>("GET", "/api/config", { auth: "none" });
 	}
 	products() {
 		return this.request<{ products: Product[] }>("GET", "/api/products");
@@ -143,7 +145,10 @@ export class ApiClient {
 
 	// ---- buyer ----
 	createSession(turnstileToken: string) {
-		return this.request<Session>("POST", "/api/sessions", { body: { turnstileToken } });
+		return this.request<Session>("POST", "/api/sessions", {
+			body: { turnstileToken },
+			auth: "none",
+		});
 	}
 	reserve(sku: string, options: { quantity?: number; mode?: Mode; idempotencyKey?: string } = {}) {
 		const body: Record<string, unknown> = { sku, quantity: options.quantity ?? 1 };
@@ -179,8 +184,8 @@ export class ApiClient {
 	createSandbox() {
 		return this.request<Product>("POST", "/api/demo/sandbox", { auth: "session" });
 	}
-	sandboxStats() {
-		return this.request<Stats>("GET", "/api/demo/sandbox/stats", { auth: "session" });
+	sandbox() {
+		return this.request<Product>("GET", "/api/demo/sandbox", { auth: "session" });
 	}
 	resetSandbox() {
 		return this.request<Product>("POST", "/api/demo/sandbox/reset", { auth: "session" });

@@ -141,19 +141,17 @@ export function Console() {
 			<section class="card" aria-labelledby="console-title">
 				<h1 id="console-title">Operator console</h1>
 				<div class="row">
-					<label>
-						Drop{" "}
-						<select value={sku ?? ""} onChange={(e) => choose(e.currentTarget.value)}>
-							{sku !== null && !products.some((p) => p.sku === sku) && (
-								<option value={sku}>{sku}</option>
-							)}
-							{products.map((p) => (
-								<option key={p.sku} value={p.sku}>
-									{p.sku} — {p.name}
-								</option>
-							))}
-						</select>
-					</label>
+					<label for="drop">Drop</label>
+					<select id="drop" value={sku ?? ""} onChange={(e) => choose(e.currentTarget.value)}>
+						{sku !== null && !products.some((p) => p.sku === sku) && (
+							<option value={sku}>{sku}</option>
+						)}
+						{products.map((p) => (
+							<option key={p.sku} value={p.sku}>
+								{p.sku} — {p.name}
+							</option>
+						))}
+					</select>
 					<LiveBadge state={view.live} />
 					<button
 						type="button"

@@ -59,7 +59,7 @@ export function CreateDrop({
 					</label>
 					<label>
 						Price
-						<input type="number" name="price" required min={0} step="0.01" value="100" />
+						<input type="number" name="price" required min={0} step="0.01" defaultValue="100" />
 					</label>
 					<label>
 						Currency
@@ -68,21 +68,35 @@ export function CreateDrop({
 							name="currency"
 							required
 							pattern="[A-Za-z]{3}"
-							value="USD"
+							defaultValue="USD"
 							maxLength={3}
 						/>
 					</label>
 					<label>
 						Total stock
-						<input type="number" name="totalStock" required min={0} max={10_000_000} value="100" />
+						<input
+							type="number"
+							name="totalStock"
+							required
+							min={0}
+							max={10_000_000}
+							defaultValue="100"
+						/>
 					</label>
 					<label>
 						Hold seconds
-						<input type="number" name="holdSeconds" required min={1} max={3600} value="120" />
+						<input
+							type="number"
+							name="holdSeconds"
+							required
+							min={1}
+							max={3600}
+							defaultValue="120"
+						/>
 					</label>
 					<label>
 						Per-buyer limit
-						<input type="number" name="perUserLimit" required min={1} max={1000} value="2" />
+						<input type="number" name="perUserLimit" required min={1} max={1000} defaultValue="2" />
 					</label>
 					<label>
 						Starts at (optional)

@@ -121,16 +121,30 @@ export function SafeStep({ s, onAllocate }: { s: DemoState; onAllocate(): void }
 	);
 }
 
-function Tally({ run }: { run: Stampede }) {
+function Tally({ run, stock }: { run: Stampede; stock: number }) {
+	const limited = run.outcomes.rate_limited ?? 0;
 	return (
-		<ul class="tally" aria-label={`${run.mode} mode outcomes`}>
-			{Object.entries(run.outcomes).map(([k, n]) => (
-				<li key={k}>
-					{k}: <strong>{n}</strong>
-				</li>
-			))}
-			<li>in {ms(run.elapsedMs)}</li>
-		</ul>
+		<>
+			<ul class="tally" aria-label={`${run.mode} mode outcomes`}>
+				{Object.entries(run.outcomes)
+					.sort(([a], [b]) => (a === "allocated" ? -1 : b === "allocated" ? 1 : a.localeCompare(b)))
+					.map(([k, n]) => (
+						<li key={k}>
+							{k}: <strong>{n}</strong>
+						</li>
+					))}
+				<li>in {ms(run.elapsedMs)}</li>
+			</ul>
+			<p class="small">
+				{run.allocated} of {stock} units allocated so far.
+			</p>
+			{limited > 0 && (
+				<p class="muted small">
+					{limited} attempts met the rate limits (per session and per IP): they protect a real drop
+					from one client. Start the server with RATE_LIMITS=off to send the whole stampede through.
+				</p>
+			)}
+		</>
 	);
 }
 
@@ -176,7 +190,7 @@ export function StampedeStep({ s, onFire }: { s: DemoState; onFire(m: Mode): voi
 					<h3>Safe mode</h3>
 					{safe ? (
 						<>
-							<Tally run={safe} />
+							<Tally run={safe} stock={s.sandbox?.totalStock ?? 0} />
 							<Metric label="Oversold (safe)" alert={safe.oversell > 0}>
 								{safe.oversell}
 							</Metric>
@@ -189,7 +203,7 @@ export function StampedeStep({ s, onFire }: { s: DemoState; onFire(m: Mode): voi
 					<h3>Eventual mode</h3>
 					{eventual ? (
 						<>
-							<Tally run={eventual} />
+							<Tally run={eventual} stock={s.sandbox?.totalStock ?? 0} />
 							<Metric label="oversellDelta" alert={eventual.oversell > 0}>
 								{eventual.oversell}
 							</Metric>

@@ -3,14 +3,7 @@
 // steps below cannot tell which, by design.
 
 import { useMemo, useRef, useState } from "preact/hooks";
-import type {
-	Availability,
-	CostLedger,
-	Guardrail,
-	Product,
-	Stats,
-	UiConfig,
-} from "../../shared/types.ts";
+import type { Availability, CostLedger, Guardrail, Product, UiConfig } from "../../shared/types.ts";
 import { ApiClient, type ApiErr, type ApiResult, type Mode, type Session } from "../api/client.ts";
 import { httpTransport } from "../api/transport.ts";
 import { MockBackend } from "../mock/backend.ts";
@@ -32,9 +25,10 @@ export interface Stampede {
 	/** Outcome → count; "allocated" for a 201. */
 	outcomes: Record<string, number>;
 	elapsedMs: number;
-	/** From the server's stats when it can be read, else counted from the answers. */
+	/** Units past the stock: safe mode from the sandbox's counters, eventual mode from its granted answers. */
 	oversell: number;
-	source: "stats" | "answers";
+	/** Units allocated in this mode so far (since the last reset). */
+	allocated: number;
 }
 
 export interface DemoState {
@@ -48,7 +42,6 @@ export interface DemoState {
 	allocation: Allocation | null;
 	safeLatenciesMs: number[];
 	stampedes: Partial<Record<Mode, Stampede>>;
-	stats: Stats | null;
 	resets: number;
 	requests: number;
 	busy: string | null;
@@ -70,7 +63,6 @@ function initial(backend: Backend): DemoState {
 		allocation: null,
 		safeLatenciesMs: [],
 		stampedes: {},
-		stats: null,
 		resets: 0,
 		requests: 0,
 		busy: null,
@@ -95,8 +87,11 @@ export function useDemo(startWith: Backend) {
 		const meta = r.ok ? r.meta : r.meta;
 		patch((s) => ({
 			requests: s.requests + 1,
-			...(meta?.cost?.scope === "session" ? { cost: meta.cost } : {}),
-			...(meta?.guardrail ? { guardrail: meta.guardrail } : {}),
+			// A request without the session (none here, but the ledger allows it) is priced
+			// alone; only the session's ledger and guardrail describe the demo.
+			...(meta?.cost?.scope === "session"
+				? { cost: meta.cost, ...(meta.guardrail ? { guardrail: meta.guardrail } : {}) }
+				: {}),
 		}));
 		return r;
 	};
@@ -108,13 +103,10 @@ export function useDemo(startWith: Backend) {
 			return { problems };
 		});
 
-	const refresh = async (sku: string) => {
-		const [a, st] = await Promise.all([
-			api.availability(sku).then(track),
-			api.sandboxStats().then(track),
-		]);
-		patch({ ...(a.ok ? { availability: a.data } : {}), ...(st.ok ? { stats: st.data } : {}) });
-		return st.ok ? st.data : null;
+	const refresh = async (sku: string): Promise<Availability | null> => {
+		const a = track(await api.availability(sku));
+		if (a.ok) patch({ availability: a.data });
+		return a.ok ? a.data : null;
 	};
 
 	const actions = {
@@ -142,6 +134,8 @@ export function useDemo(startWith: Backend) {
 				...(box.ok ? { sandbox: box.data, availability: box.data.availability } : {}),
 			});
 			problem("login", box.ok ? null : box);
+			// A first read as this session, as a person would look before buying (issue 7's signals).
+			if (box.ok) await refresh(box.data.sku);
 		},
 		async allocateSafe() {
 			if (!state.sandbox) return;
@@ -182,26 +176,27 @@ export function useDemo(startWith: Backend) {
 				if (r.ok && mode === "safe") latencies.push(r.meta.latencyMs);
 			}
 			if (mode === "eventual") eventualAllocated.current += outcomes.allocated ?? 0;
-			const stats = await refresh(sandbox.sku);
-			const availability = await api.availability(sandbox.sku);
-			let oversell: number;
-			let source: Stampede["source"] = "stats";
-			if (stats !== null)
-				oversell = mode === "safe" ? stats.oversellCount : (stats.eventual?.oversellDelta ?? 0);
-			else {
-				source = "answers";
-				const a = availability.ok ? availability.data : null;
-				oversell =
-					mode === "safe"
-						? Math.max(0, (a?.reserved ?? 0) + (a?.sold ?? 0) - (a?.total ?? sandbox.totalStock))
-						: Math.max(0, eventualAllocated.current - sandbox.totalStock);
-			}
+			// Measured, not assumed: safe mode from the sandbox's own counters, eventual
+			// mode from the allocations its answers granted (the session cannot read stats).
+			const a = await refresh(sandbox.sku);
+			const oversell =
+				mode === "safe"
+					? Math.max(0, (a?.reserved ?? 0) + (a?.sold ?? 0) - (a?.total ?? sandbox.totalStock))
+					: Math.max(0, eventualAllocated.current - sandbox.totalStock);
 			patch((s) => ({
 				busy: null,
 				safeLatenciesMs: [...s.safeLatenciesMs, ...latencies],
 				stampedes: {
 					...s.stampedes,
-					[mode]: { mode, attempts: STAMPEDE_ATTEMPTS, outcomes, elapsedMs, oversell, source },
+					[mode]: {
+						mode,
+						attempts: STAMPEDE_ATTEMPTS,
+						outcomes,
+						elapsedMs,
+						oversell,
+						allocated:
+							mode === "eventual" ? eventualAllocated.current : (a?.reserved ?? 0) + (a?.sold ?? 0),
+					},
 				},
 			}));
 		},

@@ -8,7 +8,7 @@ import { Inventory } from "../../domain/inventory.ts";
 import { costUsd } from "../../domain/pricing.ts";
 import { toAvailability, toProduct, toReservation } from "../../inventory/codec.ts";
 import { TURNSTILE_DUMMY_TOKEN } from "../../shared/turnstile.ts";
-import type { Availability, ErrorCode, Stats } from "../../shared/types.ts";
+import type { Availability, ErrorCode } from "../../shared/types.ts";
 import type { LiveSource } from "../api/live.ts";
 import type { Transport, WireRequest, WireResponse } from "../api/transport.ts";
 import { ledger, type RouteKind, usageOf } from "./cost.ts";
@@ -142,8 +142,8 @@ export class MockBackend implements Transport, LiveSource {
 		}
 		if (req.method === "POST" && path === "/api/demo/sandbox")
 			return { kind: "object-read", answer: this.sandbox(session) };
-		if (req.method === "GET" && path === "/api/demo/sandbox/stats")
-			return { kind: "object-read", answer: this.stats(session) };
+		if (req.method === "GET" && path === "/api/demo/sandbox")
+			return { kind: "object-read", answer: this.ownSandbox(session) };
 		if (req.method === "POST" && path === "/api/demo/sandbox/reset")
 			return { kind: "reset", answer: this.reset(session) };
 		return { kind: "plain", answer: err("not_found", `No route for ${req.method} ${path}.`) };
@@ -175,7 +175,7 @@ export class MockBackend implements Transport, LiveSource {
 	}
 
 	private sandbox(session: MockSession): Answer {
-		const sku = session.sandboxSku ?? `SANDBOX-${session.sessionId.slice(4, 16)}`;
+		const sku = session.sandboxSku ?? `SBX-${session.sessionId.slice(4, 24)}`;
 		let inv = this.products.get(sku);
 		if (!inv) {
 			inv = Inventory.create(
@@ -246,21 +246,11 @@ export class MockBackend implements Transport, LiveSource {
 		return { status: 201, data: toReservation(sku, outcome.hold, now) };
 	}
 
-	private stats(session: MockSession): Answer {
+	private ownSandbox(session: MockSession): Answer {
 		const inv = session.sandboxSku ? this.products.get(session.sandboxSku) : undefined;
-		if (!inv || !session.sandboxSku) return err("not_found", "This session has no sandbox yet.");
+		if (!inv) return err("not_found", "This session has no sandbox yet: POST /api/demo/sandbox.");
 		inv.expireDue(Date.now());
-		const c = inv.counters();
-		const eventual = this.eventual.get(session.sandboxSku) as EventualStock;
-		const stats: Stats = {
-			sku: inv.product.sku,
-			...c,
-			oversellCount: Math.max(0, c.sold + c.reserved - c.total),
-			attempts: inv.attempts,
-			rejected: { ...inv.rejected },
-			eventual: { allocated: eventual.allocated, oversellDelta: eventual.oversellDelta },
-		};
-		return { status: 200, data: stats };
+		return { status: 200, data: toProduct(inv, Date.now()) };
 	}
 
 	private reset(session: MockSession): Answer {

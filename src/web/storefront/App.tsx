@@ -104,15 +104,24 @@ export function Storefront() {
 		[product],
 	);
 
-	const verify = useCallback(async (token: string) => {
-		setBusy("verify");
-		const r = await api.createSession(token);
-		setBusy(null);
-		if (r.ok) {
-			setSession(r.data);
-			setNotice({ tone: "success", text: "You are verified. You can reserve now." });
-		} else setNotice({ tone: "error", text: describeError(r) });
-	}, []);
+	const verify = useCallback(
+		async (token: string) => {
+			setBusy("verify");
+			const r = await api.createSession(token);
+			setBusy(null);
+			if (r.ok) {
+				setSession(r.data);
+				setNotice({ tone: "success", text: "You are verified. You can reserve now." });
+				// Read the product once as this session: fresh numbers, and the limiter's
+				// bot signals see that this buyer looked before reserving (issue 7).
+				api.token = r.data.token;
+				void api
+					.product(sku)
+					.then((p) => p.ok && setAvailability((a) => newer(a, p.data.availability)));
+			} else setNotice({ tone: "error", text: describeError(r) });
+		},
+		[sku],
+	);
 
 	const reserve = async () => {
 		setBusy("reserve");
@@ -241,16 +250,18 @@ export function Storefront() {
 							void reserve();
 						}}
 					>
-						<label>
-							Quantity{" "}
-							<select value={quantity} onChange={(e) => setQuantity(Number(e.currentTarget.value))}>
-								{Array.from({ length: limit }, (_, i) => (
-									<option key={i} value={i + 1}>
-										{i + 1}
-									</option>
-								))}
-							</select>
-						</label>
+						<label for="quantity">Quantity</label>
+						<select
+							id="quantity"
+							value={quantity}
+							onChange={(e) => setQuantity(Number(e.currentTarget.value))}
+						>
+							{Array.from({ length: limit }, (_, i) => (
+								<option key={i} value={i + 1}>
+									{i + 1}
+								</option>
+							))}
+						</select>
 						<button type="submit" class="primary" disabled={busy !== null || waitSeconds > 0}>
 							{busy === "reserve"
 								? "Reserving…"
