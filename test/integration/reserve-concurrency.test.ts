@@ -81,16 +81,14 @@ describe("a burst of 400 attempts on 50 units", () => {
 		expect(new Set(holdIds).size).toBe(UNITS);
 
 		expect(samples.length).toBeGreaterThan(0);
-		const seen = new Set<number>();
 		for (const read of reads) {
 			expect(read.status).toBe(200);
 			const a = read.body.data as Availability;
 			checkInvariant(a);
 			expect(a.reserved).toBeLessThanOrEqual(UNITS);
-			seen.add(a.reserved);
 		}
-		// The reads really were interleaved with the attempts (not all before or after).
-		expect([...seen].some((r) => r > 0 && r < UNITS)).toBe(true);
+		// Whether a read lands between two attempts depends on scheduling (and on edge
+		// coalescing, which may decide many attempts in one turn): it is not asserted.
 		let lastReserved = 0;
 		for (const a of samples) {
 			checkInvariant(a);
