@@ -13,6 +13,8 @@ import {
 	isActive,
 } from "../domain/inventory.ts";
 import { MAX_RESERVE_BATCH, OUTBOX_RETRY_MS } from "../domain/limits.ts";
+import type { SqlRows } from "../worker/cost/meter.ts";
+import { RowMeter } from "../worker/cost/rows.ts";
 import type { Env } from "../worker/env.ts";
 import { CheckoutSaga } from "./checkout.ts";
 import { orderProjection } from "./checkout-store.ts";
@@ -39,6 +41,8 @@ const UPSERT_HOLD = `INSERT OR REPLACE INTO holds
 
 export class InventoryObject extends DurableObject<Env> {
 	private readonly sql: SqlStorage;
+	/** Counts the SQLite rows every statement touches, for the cost ledger (reserveMetered). */
+	private readonly rows = new RowMeter();
 	private inv: Inventory | null = null;
 	private seq = 0;
 	/** The snapshot last written to `state`, so an unchanged one is not written again. */
@@ -50,7 +54,7 @@ export class InventoryObject extends DurableObject<Env> {
 
 	constructor(ctx: DurableObjectState, env: Env) {
 		super(ctx, env);
-		this.sql = ctx.storage.sql;
+		this.sql = this.rows.wrap(ctx.storage.sql);
 		this.outbox = new Outbox(
 			this.sql,
 			env.DB,
@@ -158,6 +162,22 @@ export class InventoryObject extends DurableObject<Env> {
 	}
 
 	// ---- RPC: buyer ----
+
+	/**
+	 * reserve() plus the rows its own turn touched, so the cost ledger bills
+	 * measured rows (the cold path's outbox and alarm rows are shared by all
+	 * traffic and billed to no single request). The Worker's metered
+	 * binding calls this in place of reserve (worker/cost/bindings.ts); the
+	 * plain reserve keeps its answer shape for every other caller.
+	 */
+	reserveMetered(...args: Parameters<InventoryObject["reserve"]>): {
+		results: ReserveResult[];
+		sqlRows: SqlRows;
+	} {
+		this.rows.take(); // earlier calls' and background rows are not this decision's
+		const results = this.reserve(...args);
+		return { results, sqlRows: this.rows.take() };
+	}
 
 	/**
 	 * The batch entry point: one result per attempt, in order (design.md). All

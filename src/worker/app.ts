@@ -1,6 +1,7 @@
 // The edge API: validate, authenticate, one RPC to the SKU's object, answer.
 
 import { Hono } from "hono";
+import { costLedger } from "./cost/middleware.ts";
 import { ApiError, type AppEnv, fail, ok } from "./http.ts";
 import { admin } from "./routes/admin.ts";
 import { checkout } from "./routes/checkout.ts";
@@ -24,6 +25,8 @@ app.use("*", async (c, next) => {
 	c.set("startedAtMs", Date.now());
 	await next();
 });
+// Meters every request and answers meta.cost / meta.guardrail; refuses a session past DEMO_COST_LIMIT.
+app.use("*", costLedger);
 
 app.get("/healthz", (c) => ok(c, { status: "ok" }));
 app.route("/api/sessions", sessions);

@@ -2,6 +2,7 @@
 // Written by hand rather than generated so it documents what each binding is for.
 
 import type { InventoryObject } from "../inventory/object.ts";
+import type { CostLedgerObject } from "./cost/ledger-object.ts";
 
 export interface Env {
 	/** One object per SKU: the single serialisation point. */
@@ -14,6 +15,8 @@ export interface Env {
 	ASSETS?: Fetcher;
 	/** Analytics Engine: a no-op locally, D1 stays the record. */
 	ANALYTICS?: AnalyticsEngineDataset;
+	/** One small object per session holding its running modelled cost (worker/cost/ledger.ts). */
+	LEDGER?: DurableObjectNamespace<CostLedgerObject>;
 
 	ADMIN_TOKEN?: string;
 	DEBUG_TOKEN?: string;

@@ -3,6 +3,7 @@
 
 import type { Context } from "hono";
 import type { ErrorCode, Meta } from "../shared/types.ts";
+import { costMeta } from "./cost/meta.ts";
 import type { Env } from "./env.ts";
 
 export type AppEnv = {
@@ -11,6 +12,8 @@ export type AppEnv = {
 		requestId: string;
 		startedAtMs: number;
 		session?: import("./middleware/auth.ts").Session;
+		/** The request's usage meter and cost ledger answer (worker/cost). */
+		cost?: import("./cost/meta.ts").CostState;
 	};
 };
 export type Ctx = Context<AppEnv>;
@@ -70,10 +73,12 @@ export class ApiError extends Error {
 	}
 }
 
+/** The one place every JSON envelope's meta is built: cost and guardrail included, success or error. */
 export function meta(c: Ctx): Meta {
 	return {
 		requestId: c.get("requestId"),
 		latencyMs: Date.now() - c.get("startedAtMs"),
+		...costMeta(c),
 	};
 }
 

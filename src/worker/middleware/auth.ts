@@ -36,7 +36,8 @@ export function rememberSession(token: string, session: Session): void {
 	cache.set(token, session);
 }
 
-async function lookup(kv: KVNamespace, token: string): Promise<Session | null> {
+/** Also used by the cost ledger (worker/cost/middleware.ts) to find a request's session on any route. */
+export async function lookup(kv: KVNamespace, token: string): Promise<Session | null> {
 	const cached = cache.get(token);
 	if (cached !== undefined) return cached;
 	const session = await kv.get<Session>(sessionKey(await sha256Hex(token)), "json");

@@ -41,5 +41,7 @@ sessions.post("/", async (c) => {
 		expirationTtl: Math.max(KV_MIN_TTL_SECONDS, ttlSeconds),
 	});
 	rememberSession(token, session);
+	// The new session's cost ledger starts with the request that created it (worker/cost/meta.ts).
+	c.set("session", session);
 	return ok(c, { sessionId: session.sessionId, token, expiresAt: session.expiresAt }, 201);
 });
