@@ -16,6 +16,7 @@ import {
 import type { AuditEvent } from "../../shared/types.ts";
 import { parseBody } from "../body.ts";
 import { numberVar } from "../env.ts";
+import { eventualStats, resetEventual } from "../eventual.ts";
 import { ApiError, type AppEnv, type Ctx, fail, ok } from "../http.ts";
 import { requireAdmin } from "../middleware/auth.ts";
 import { inventory } from "../stub.ts";
@@ -97,6 +98,8 @@ admin.post("/products/:sku/reset", async (c) => {
 	const sku = skuParam(c);
 	const result = await inventory(c.env, sku).reset();
 	if (!result.ok) return fail(c, "unknown_sku");
+	// Eventual mode's allocations restart with the drop (worker/eventual.ts).
+	await resetEventual(c.env.DB, sku, result.product.totalStock);
 	return ok(c, result.product);
 });
 
@@ -138,5 +141,7 @@ admin.get("/products/:sku/stats", async (c) => {
 	const sku = skuParam(c);
 	const result = await inventory(c.env, sku).stats();
 	if (!result.ok) return fail(c, "unknown_sku");
-	return ok(c, result.stats);
+	// api.md "Demo modes": eventual mode's allocations, counted from its own D1 records.
+	const eventual = await eventualStats(c.env.DB, sku, result.stats.total);
+	return ok(c, { ...result.stats, eventual });
 });

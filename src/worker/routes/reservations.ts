@@ -3,6 +3,8 @@ import { z } from "zod";
 import { IDEMPOTENCY_KEY_PATTERN, MAX_QUANTITY, SKU_PATTERN } from "../../domain/limits.ts";
 import type { ReserveResult } from "../../inventory/rpc.ts";
 import { parseBody } from "../body.ts";
+import { recordDecision } from "../cost/analytics.ts";
+import { reserveEventual } from "../eventual.ts";
 import { ApiError, type AppEnv, type Ctx, fail, ok } from "../http.ts";
 import { newId, skuOfId } from "../ids.ts";
 import { requireSession } from "../middleware/auth.ts";
@@ -39,15 +41,38 @@ reservations.post("/", async (c) => {
 	const key = idempotencyKey(c);
 	const session = c.get("session");
 	if (session === undefined) throw new ApiError("unauthorized");
+	const quantity = body.quantity ?? 1;
+	if (body.mode === "eventual") {
+		// The naive D1 path of the demo (worker/eventual.ts): oversells on purpose.
+		const eventual = await reserveEventual(c.env, {
+			sku: body.sku,
+			sessionId: session.sessionId,
+			quantity,
+			idempotencyKey: key,
+		});
+		recordDecision(c, {
+			sku: body.sku,
+			mode: "eventual",
+			outcome: eventual.ok ? "reserved" : eventual.code,
+			quantity,
+		});
+		return answerReserve(c, eventual);
+	}
 	const [result] = await inventory(c.env, body.sku).reserve([
 		{
 			id: newId("rsv", body.sku),
 			sessionId: session.sessionId,
-			quantity: body.quantity ?? 1,
+			quantity,
 			idempotencyKey: key,
 		},
 	]);
 	if (result === undefined) throw new Error("the inventory object returned no result");
+	recordDecision(c, {
+		sku: body.sku,
+		mode: "safe",
+		outcome: result.ok ? "reserved" : result.code,
+		quantity,
+	});
 	return answerReserve(c, result);
 });
 

@@ -1,0 +1,156 @@
+// Eventual mode (seed 003, step 3 "Race Condition Demo"): how a reservation
+// is usually built on a regional database, kept here to be watched failing.
+// Read the remaining count from D1 → pause 100 ms (the app server's work, a
+// network hop) → write back remaining − quantity and record the allocation.
+// Every request that read before the first write wrote back a count computed
+// from the same stale value: a lost update, so allocations pass the stock.
+//
+// It keeps its own D1 tables (migrations/0002_eventual.sql) and never touches
+// the SKU object's stock: safe mode's numbers stay exact next to it. It reads
+// the product from its object for the drop's rules (total, start, hold
+// length). Allocations do not expire: this is bookkeeping to count oversell,
+// cleared by a reset, not a second inventory.
+
+import type { ReserveResult } from "../inventory/rpc.ts";
+import type { Reservation } from "../shared/types.ts";
+import type { Env } from "./env.ts";
+import { inventory } from "./stub.ts";
+
+/** Seed 003: "D1 read → 100ms pause → write". */
+export const EVENTUAL_PAUSE_MS = 100;
+const ID_BYTES = 12;
+
+export interface EventualAttempt {
+	sku: string;
+	sessionId: string;
+	quantity: number;
+	idempotencyKey: string | null;
+}
+
+type AllocationRow = { id: string; quantity: number; created_at: string; expires_at: string };
+
+function eventualId(sku: string): string {
+	const bytes = crypto.getRandomValues(new Uint8Array(ID_BYTES));
+	let hex = "";
+	for (const b of bytes) hex += b.toString(16).padStart(2, "0");
+	// Says what it is; GET /api/reservations/:id answers 404 for it (no object holds it).
+	return `eventual_${hex}~${sku}`;
+}
+
+function toReservation(sku: string, row: AllocationRow, nowMs: number): Reservation {
+	const expiresAtMs = Date.parse(row.expires_at);
+	return {
+		reservationId: row.id,
+		sku,
+		quantity: row.quantity,
+		status: "RESERVED",
+		createdAt: row.created_at,
+		expiresAt: row.expires_at,
+		expiresInSeconds: Math.max(0, Math.ceil((expiresAtMs - nowMs) / 1000)),
+	};
+}
+
+async function replay(
+	db: D1Database,
+	a: EventualAttempt,
+	nowMs: number,
+): Promise<ReserveResult | null> {
+	if (a.idempotencyKey === null) return null;
+	const row = await db
+		.prepare(
+			"SELECT id, quantity, created_at, expires_at FROM eventual_allocations WHERE sku = ? AND session_id = ? AND idem_key = ?",
+		)
+		.bind(a.sku, a.sessionId, a.idempotencyKey)
+		.first<AllocationRow>();
+	return row === null
+		? null
+		: { ok: true, reservation: toReservation(a.sku, row, nowMs), replayed: true };
+}
+
+export async function reserveEventual(env: Env, a: EventualAttempt): Promise<ReserveResult> {
+	const product = await inventory(env, a.sku).product();
+	if (product === null) return { ok: false, code: "unknown_sku" };
+	const startedMs = Date.now();
+	if (product.startsAt !== null && startedMs < Date.parse(product.startsAt))
+		return { ok: false, code: "not_started" };
+	const replayed = await replay(env.DB, a, startedMs);
+	if (replayed !== null) return replayed;
+
+	// The read: first use initialises the count from the product's stock.
+	const [, read] = await env.DB.batch<{ remaining: number }>([
+		env.DB.prepare(
+			"INSERT OR IGNORE INTO eventual_stock (sku, total, remaining, updated_at) VALUES (?, ?, ?, ?)",
+		).bind(a.sku, product.totalStock, product.totalStock, new Date(startedMs).toISOString()),
+		env.DB.prepare("SELECT remaining FROM eventual_stock WHERE sku = ?").bind(a.sku),
+	]);
+	const remaining = read?.results[0]?.remaining ?? 0;
+	if (remaining < a.quantity) return { ok: false, code: "sold_out" };
+
+	// The gap in which every concurrent request reads the same `remaining`.
+	await new Promise((resolve) => setTimeout(resolve, EVENTUAL_PAUSE_MS));
+
+	// The write: an absolute value computed from the stale read — the lost update.
+	const nowMs = Date.now();
+	const row: AllocationRow = {
+		id: eventualId(a.sku),
+		quantity: a.quantity,
+		created_at: new Date(nowMs).toISOString(),
+		expires_at: new Date(nowMs + product.holdSeconds * 1000).toISOString(),
+	};
+	try {
+		await env.DB.batch([
+			env.DB.prepare("UPDATE eventual_stock SET remaining = ?, updated_at = ? WHERE sku = ?").bind(
+				remaining - a.quantity,
+				row.created_at,
+				a.sku,
+			),
+			env.DB.prepare(
+				`INSERT INTO eventual_allocations (id, sku, session_id, quantity, idem_key, created_at, expires_at)
+				 VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			).bind(
+				row.id,
+				a.sku,
+				a.sessionId,
+				a.quantity,
+				a.idempotencyKey,
+				row.created_at,
+				row.expires_at,
+			),
+		]);
+	} catch (error) {
+		// Two requests with one Idempotency-Key raced: the batch rolled back, the first one's answer stands.
+		const again = /UNIQUE/i.test(String(error)) ? await replay(env.DB, a, nowMs) : null;
+		if (again !== null) return again;
+		throw error;
+	}
+	return { ok: true, reservation: toReservation(a.sku, row, nowMs) };
+}
+
+/** Units eventual mode handed out for a SKU, and by how much that passes its stock. */
+export async function eventualStats(
+	db: D1Database,
+	sku: string,
+	total: number,
+): Promise<{ allocated: number; oversellDelta: number }> {
+	const row = await db
+		.prepare(
+			"SELECT COALESCE(SUM(quantity), 0) AS allocated FROM eventual_allocations WHERE sku = ?",
+		)
+		.bind(sku)
+		.first<{ allocated: number }>();
+	const allocated = Number(row?.allocated ?? 0);
+	return { allocated, oversellDelta: Math.max(0, allocated - total) };
+}
+
+/** Clears eventual mode's allocations of a SKU and restores its count to the product's stock. */
+export async function resetEventual(db: D1Database, sku: string, total: number): Promise<void> {
+	await db.batch([
+		db.prepare("DELETE FROM eventual_allocations WHERE sku = ?").bind(sku),
+		db
+			.prepare(
+				`INSERT INTO eventual_stock (sku, total, remaining, updated_at) VALUES (?, ?, ?, ?)
+			 ON CONFLICT (sku) DO UPDATE SET total = excluded.total, remaining = excluded.remaining, updated_at = excluded.updated_at`,
+			)
+			.bind(sku, total, total, new Date().toISOString()),
+	]);
+}
