@@ -8,7 +8,15 @@
 import type { Browser, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startServer, type TestServer } from "../support/server.ts";
-import { collectPageErrors, DESKTOP, launch, metric, openContext, screenshot } from "./browser.ts";
+import {
+	collectPageErrors,
+	DESKTOP,
+	launch,
+	metric,
+	openContext,
+	PHONE,
+	screenshot,
+} from "./browser.ts";
 
 const POLL = { timeout: 30_000, interval: 200 };
 const HIGH = "1000000";
@@ -130,8 +138,8 @@ describe("guided demo", () => {
 		expect(errors).toEqual([]);
 	});
 
-	it("walks the same steps against the in-browser mock", async () => {
-		const context = await openContext(browser, server.url, DESKTOP);
+	it("walks the same steps against the in-browser mock, on a phone", async () => {
+		const context = await openContext(browser, server.url, PHONE);
 		const page = await context.newPage();
 		pages.push(page);
 		const errors = collectPageErrors(page);
@@ -145,7 +153,10 @@ describe("guided demo", () => {
 		});
 		await walkThrough(page, "mock");
 		expect(apiCalls).toEqual([]);
-		await screenshot(page, "demo-mock");
+		expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(
+			PHONE.width,
+		);
+		await screenshot(page, "demo-mock-phone");
 		expect(errors).toEqual([]);
 	});
 });

@@ -7,13 +7,28 @@ import { api, startServer, type TestServer } from "../support/server.ts";
 import { collectPageErrors, launch, metric, openContext, PHONE, screenshot } from "./browser.ts";
 
 const POLL = { timeout: 15_000, interval: 100 };
+/** Reserve attempts a session may make per minute on this test server. */
+const RESERVE_LIMIT = 6;
 
 describe("storefront", () => {
 	let server: TestServer;
 	let browser: Browser;
 
 	beforeAll(async () => {
-		[server, browser] = await Promise.all([startServer(), launch()]);
+		// Rate limits on, with a per-session reserve limit small enough to meet in a test.
+		[server, browser] = await Promise.all([
+			startServer({
+				env: {
+					RATE_LIMITS: "on",
+					RATE_LIMIT_RESERVE: String(RESERVE_LIMIT),
+					RATE_LIMIT_RESERVE_NEW: String(RESERVE_LIMIT),
+					RATE_LIMIT_WRITES: "100000",
+					RATE_LIMIT_READS: "100000",
+					RATE_LIMIT_SESSIONS: "1000",
+				},
+			}),
+			launch(),
+		]);
 	});
 	afterAll(async () => {
 		await browser?.close();
@@ -143,7 +158,9 @@ describe("storefront", () => {
 				POLL,
 			)
 			.toMatch(/Drop starts in 5\d:\d\d|Drop starts in 1:00:00/);
-		await page.getByRole("button", { name: "Reserve" }).click();
+		// Keyboard only: focus the button and press Enter.
+		await page.getByRole("button", { name: "Reserve" }).focus();
+		await page.keyboard.press("Enter");
 		await expect.poll(() => alertText(page), POLL).toMatch(/has not started yet/);
 		await screenshot(page, "storefront-not-started");
 	});
@@ -156,4 +173,62 @@ describe("storefront", () => {
 		await expect.poll(() => alertText(page), POLL).toMatch(/hold expired/);
 		await expect.poll(() => metric(page, "Available"), POLL).toBe("3");
 	});
+
+	it("says rate limited, with the wait from Retry-After", async () => {
+		const sku = await createDrop({ totalStock: 50 });
+		const { page } = await openAndVerify(sku);
+		// Reserve and release until the limiter answers 429; the limit is RESERVE_LIMIT
+		// a minute, so it must come within a few more attempts than that.
+		const reserve = page.getByRole("button", { name: "Reserve" });
+		const hold = page.getByRole("button", { name: "Release hold" });
+		const limited = page.getByRole("button", { name: /^Wait \d+ s$/ });
+		let attempts = 0;
+		while (attempts < RESERVE_LIMIT * 2) {
+			await reserve.click();
+			attempts += 1;
+			await hold.or(limited).waitFor();
+			if (await limited.isVisible()) break;
+			await hold.click();
+			await reserve.waitFor();
+		}
+		expect(attempts).toBeGreaterThan(RESERVE_LIMIT);
+		await expect
+			.poll(() => alertText(page), POLL)
+			.toMatch(/Too many requests\. Please wait \d+ seconds? and try again\./);
+		// The button waits with the buyer instead of inviting another refused click.
+		expect(await limited.isDisabled()).toBe(true);
+		await screenshot(page, "storefront-rate-limited");
+	});
+
+	it("uses the real Turnstile widget when its script loads", async () => {
+		const sku = await createDrop();
+		const context = await openContext(browser, server.url, PHONE);
+		// challenges.cloudflare.com cannot be reached from here: a stand-in script with
+		// the same explicit-render API (turnstile.render with a callback) takes its place,
+		// and hands over the dummy token, as Turnstile's test site key does.
+		await context.route("https://challenges.cloudflare.com/turnstile/v0/api.js*", (route) =>
+			route.fulfill({ contentType: "text/javascript", body: TURNSTILE_STAND_IN }),
+		);
+		const page = await context.newPage();
+		pages.push(page);
+		await page.goto(`/?sku=${sku}`);
+		await page.getByRole("button", { name: "Verify (stand-in widget)" }).click();
+		await page.getByRole("button", { name: "Reserve" }).waitFor();
+		expect(await page.getByRole("checkbox", { name: "I am human" }).count()).toBe(0);
+	});
 });
+
+const TURNSTILE_STAND_IN = `
+window.turnstile = {
+	render(el, options) {
+		if (options.sitekey !== "1x00000000000000000000AA") throw new Error("unexpected site key " + options.sitekey);
+		const b = document.createElement("button");
+		b.type = "button";
+		b.textContent = "Verify (stand-in widget)";
+		b.onclick = () => options.callback("XXXX.DUMMY.TOKEN.XXXX");
+		el.append(b);
+		return "w1";
+	},
+	remove() {},
+};
+`;
