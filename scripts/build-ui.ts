@@ -5,7 +5,7 @@
 // the others wait, then they see a fresh build and skip it.
 
 import { spawnSync } from "node:child_process";
-import { mkdirSync, readdirSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT } from "./config.ts";
 
@@ -77,7 +77,15 @@ export function buildUi(options: { force?: boolean } = {}): void {
 			stdio: "inherit",
 			env: { ...process.env, NODE_ENV: "production" },
 		});
-		if (result.status !== 0) throw new Error("vite build failed");
+		if (result.status !== 0) {
+			// A broken UI source must not take the API down with it: serve the last good
+			// build, loudly. Without one (a fresh clone, CI) there is nothing to serve: fail.
+			if (!options.force && existsSync(OUT_MARKER)) {
+				console.warn("vite build failed (above); serving the previous UI build from dist/client");
+				return;
+			}
+			throw new Error("vite build failed");
+		}
 		console.log(`built the UI into dist/client in ${Date.now() - started} ms`);
 	} finally {
 		rmSync(LOCK, { recursive: true, force: true });

@@ -3,7 +3,7 @@
 // another origin is refused, which is also how the Turnstile script fails to load
 // locally — the pages then offer the local check backed by the siteverify emulation.
 
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
@@ -22,6 +22,11 @@ export const PHONE = { width: 390, height: 844 };
 export const DESKTOP = { width: 1280, height: 900 };
 
 export async function launch(): Promise<Browser> {
+	if (!existsSync(CHROMIUM)) {
+		throw new Error(
+			`No Chromium at ${CHROMIUM}: run scripts/install-chromium.sh as root, or set CHROMIUM_PATH.`,
+		);
+	}
 	return chromium.launch({
 		executablePath: CHROMIUM,
 		args: [

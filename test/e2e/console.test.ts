@@ -138,4 +138,30 @@ describe("operator console", () => {
 		);
 		await screenshot(page, "console-phone");
 	});
+
+	// Last in this file: it restarts the server the other tests share.
+	it("the live feed reconnects after the server restarts", async () => {
+		const context = await openContext(browser, server.url, DESKTOP);
+		const page = await context.newPage();
+		await page.goto("/?sku=DEMO-SNEAKER");
+		const badge = page.getByText(/^(Live|Connecting…|Reconnecting in \d+ s)$/);
+		await expect.poll(() => badge.textContent(), POLL).toBe("Live");
+
+		await server.stop();
+		await expect.poll(() => badge.textContent(), POLL).toMatch(/^Reconnecting in \d+ s$/);
+		server = await startServer({ stateDir: server.stateDir, port: server.port });
+		await expect.poll(() => badge.textContent(), { ...POLL, timeout: 60_000 }).toBe("Live");
+
+		// And it carries changes again.
+		const before = Number(await metric(page, "Available"));
+		const session = await api<{ token: string }>(server, "POST", "/api/sessions", {
+			body: { turnstileToken: server.debugToken },
+		});
+		const hold = await api(server, "POST", "/api/reservations", {
+			token: session.body.data?.token ?? "",
+			body: { sku: "DEMO-SNEAKER" },
+		});
+		expect(hold.status).toBe(201);
+		await expect.poll(() => metric(page, "Available"), POLL).toBe(String(before - 1));
+	});
 });

@@ -4,6 +4,7 @@
 // server or a flaky phone connection does not leave a stale number on screen.
 
 import type { Availability } from "../../shared/types.ts";
+import { backoffMs, parseAvailabilityMessage } from "./live-protocol.ts";
 
 export type LiveState =
 	| { kind: "connecting" }
@@ -16,27 +17,6 @@ export interface LiveSource {
 		onAvailability: (a: Availability) => void,
 		onState: (s: LiveState) => void,
 	): () => void;
-}
-
-const BACKOFF_FIRST_MS = 500;
-const BACKOFF_MAX_MS = 10_000;
-
-/** Delay before reconnect attempt n (1-based): doubling, capped, with ±20 % jitter so clients spread out. */
-export function backoffMs(attempt: number, random: () => number = Math.random): number {
-	const base = Math.min(BACKOFF_MAX_MS, BACKOFF_FIRST_MS * 2 ** Math.max(0, attempt - 1));
-	return Math.round(base * (0.8 + 0.4 * random()));
-}
-
-export function parseAvailabilityMessage(data: unknown): Availability | null {
-	if (typeof data !== "string") return null;
-	try {
-		const msg = JSON.parse(data) as Record<string, unknown>;
-		if (msg.type !== "availability" || typeof msg.available !== "number") return null;
-		const { type: _type, ...rest } = msg;
-		return rest as unknown as Availability;
-	} catch {
-		return null;
-	}
 }
 
 export function webSocketSource(origin: string = location.origin): LiveSource {

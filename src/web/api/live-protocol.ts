@@ -1,0 +1,25 @@
+// The live feed's protocol, without the DOM: the message format of
+// GET /api/products/:sku/live and the reconnect schedule (unit-tested in Node).
+
+import type { Availability } from "../../shared/types.ts";
+
+const BACKOFF_FIRST_MS = 500;
+const BACKOFF_MAX_MS = 10_000;
+
+/** Delay before reconnect attempt n (1-based): doubling, capped, with ±20 % jitter so clients spread out. */
+export function backoffMs(attempt: number, random: () => number = Math.random): number {
+	const base = Math.min(BACKOFF_MAX_MS, BACKOFF_FIRST_MS * 2 ** Math.max(0, attempt - 1));
+	return Math.round(base * (0.8 + 0.4 * random()));
+}
+
+export function parseAvailabilityMessage(data: unknown): Availability | null {
+	if (typeof data !== "string") return null;
+	try {
+		const msg = JSON.parse(data) as Record<string, unknown>;
+		if (msg.type !== "availability" || typeof msg.available !== "number") return null;
+		const { type: _type, ...rest } = msg;
+		return rest as unknown as Availability;
+	} catch {
+		return null;
+	}
+}

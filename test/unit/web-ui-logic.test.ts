@@ -1,0 +1,88 @@
+// The UI's pure pieces: reconnect backoff, live message parsing, percentiles,
+// outcome sentences, and the mock's eventual mode (the lost update, on purpose).
+import { describe, expect, it } from "vitest";
+import { backoffMs, parseAvailabilityMessage } from "../../src/web/api/live-protocol.ts";
+import { describeCode } from "../../src/web/api/outcomes.ts";
+import { clock } from "../../src/web/lib/format.ts";
+import { percentiles } from "../../src/web/lib/percentiles.ts";
+import { EventualStock } from "../../src/web/mock/eventual.ts";
+
+describe("live feed reconnect backoff", () => {
+	it("doubles from 0.5 s, caps at 10 s, and jitters within ±20 %", () => {
+		expect(backoffMs(1, () => 0.5)).toBe(500);
+		expect(backoffMs(2, () => 0.5)).toBe(1000);
+		expect(backoffMs(5, () => 0.5)).toBe(8000);
+		expect(backoffMs(50, () => 0.5)).toBe(10_000);
+		expect(backoffMs(1, () => 0)).toBe(400);
+		expect(backoffMs(1, () => 1)).toBe(600);
+	});
+
+	it("reads availability messages and ignores anything else", () => {
+		const msg = {
+			type: "availability",
+			sku: "A",
+			total: 3,
+			available: 2,
+			reserved: 1,
+			sold: 0,
+			status: "live",
+			asOf: "x",
+		};
+		const { type: _type, ...availability } = msg;
+		expect(parseAvailabilityMessage(JSON.stringify(msg))).toEqual(availability);
+		expect(parseAvailabilityMessage("not json")).toBeNull();
+		expect(parseAvailabilityMessage(JSON.stringify({ type: "other" }))).toBeNull();
+		expect(parseAvailabilityMessage(new ArrayBuffer(2))).toBeNull();
+	});
+});
+
+describe("percentiles", () => {
+	it("uses the nearest rank", () => {
+		const samples = Array.from({ length: 100 }, (_, i) => i + 1);
+		expect(percentiles(samples)).toEqual({ count: 100, p50: 50, p95: 95, p99: 99 });
+		expect(percentiles([7])).toEqual({ count: 1, p50: 7, p95: 7, p99: 7 });
+		expect(percentiles([])).toBeNull();
+	});
+});
+
+describe("outcome sentences", () => {
+	it("names the wait from Retry-After and the purchase limit", () => {
+		expect(describeCode("rate_limited", "", 12)).toBe(
+			"Too many requests. Please wait 12 seconds and try again.",
+		);
+		expect(describeCode("rate_limited", "", 1)).toBe(
+			"Too many requests. Please wait 1 second and try again.",
+		);
+		expect(describeCode("purchase_limit", "", null, { perUserLimit: 2 })).toMatch(
+			/may hold or buy 2/,
+		);
+		expect(describeCode("something_new", "The server's own words.")).toBe(
+			"The server's own words.",
+		);
+	});
+
+	it("formats countdowns", () => {
+		expect(clock(125)).toBe("2:05");
+		expect(clock(3725)).toBe("1:02:05");
+		expect(clock(-3)).toBe("0:00");
+	});
+});
+
+describe("the mock's eventual mode", () => {
+	it("oversells when attempts overlap in the pause, and not when they are one at a time", async () => {
+		const pause = () => Promise.resolve();
+		const overlapping = new EventualStock(10);
+		const granted = await Promise.all(
+			Array.from({ length: 30 }, () => overlapping.allocate(1, pause)),
+		);
+		expect(granted.filter(Boolean)).toHaveLength(30);
+		expect(overlapping.oversellDelta).toBe(20);
+
+		const serial = new EventualStock(10);
+		for (let i = 0; i < 30; i++) await serial.allocate(1, pause);
+		expect(serial.allocated).toBe(10);
+		expect(serial.oversellDelta).toBe(0);
+		serial.reset();
+		expect(serial.remaining).toBe(10);
+	});
+});
