@@ -43,8 +43,13 @@ export function chargeRequest(row: CheckoutRow): ChargeRequest {
 	};
 }
 
-/** A charge attempt's timeout: never past the deadline, except a minimal last chance. */
-export function chargeTimeoutMs(nowMs: number, deadlineMs: number): number {
+/**
+ * A charge attempt's timeout: never past the deadline, except a minimal last chance —
+ * and a saga resumed after a crash (first attempt of a run) gets one full attempt even
+ * past its deadline, so that a capture made before the crash is found and becomes the order.
+ */
+export function chargeTimeoutMs(nowMs: number, deadlineMs: number, resumed: boolean): number {
+	if (resumed && nowMs >= deadlineMs) return CHARGE_ATTEMPT_TIMEOUT_MS;
 	return Math.min(
 		CHARGE_ATTEMPT_TIMEOUT_MS,
 		Math.max(MIN_CHARGE_ATTEMPT_TIMEOUT_MS, deadlineMs - nowMs),

@@ -97,11 +97,18 @@ export class CheckoutSaga {
 		}
 	}
 
-	/** Earliest moment an unsettled saga that nobody is driving needs the alarm. */
+	/**
+	 * Earliest moment an unsettled saga needs the alarm. A saga being driven here keeps
+	 * its alarm too — it is what resumes the saga if the process dies — but one whose
+	 * attempt overran is looked at again after a grace period, not in a tight loop.
+	 */
 	nextWakeMs(): number | null {
+		const nowMs = Date.now();
 		let next: number | null = null;
-		for (const [id, atMs] of this.wakeups) {
-			if (!this.running.has(id) && (next === null || atMs < next)) next = atMs;
+		for (const [id, resumeAtMs] of this.wakeups) {
+			const atMs =
+				this.running.has(id) && resumeAtMs <= nowMs ? nowMs + RESUME_GRACE_MS : resumeAtMs;
+			if (next === null || atMs < next) next = atMs;
 		}
 		return next;
 	}
@@ -224,7 +231,7 @@ export class CheckoutSaga {
 				return giveUp(this.ctx, row, nowMs);
 			}
 			if (row.amountCents === 0) return paid(this.ctx, row, null, nowMs);
-			const timeoutMs = chargeTimeoutMs(nowMs, row.deadlineMs);
+			const timeoutMs = chargeTimeoutMs(nowMs, row.deadlineMs, firstInThisRun);
 			row.chargeAttempts += 1;
 			row.resumeAtMs = nowMs + timeoutMs + RESUME_GRACE_MS;
 			this.save(row); // durable before the provider hears of it

@@ -3,7 +3,7 @@
 // outcome that stays unknown, a reset mid-charge, and a hold outliving its expiry
 // while its payment is in flight. The provider is the real simulated one, backed
 // by the object's SQLite; "latency" tests swap in one that takes its time.
-import { evictDurableObject, runDurableObjectAlarm } from "cloudflare:test";
+import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
 import { SimulatedProvider } from "../../src/payment/index.ts";
 import type { Order } from "../../src/shared/types.ts";
@@ -103,6 +103,25 @@ describe("checkout saga recovery", () => {
 		expect(await availability(sku)).toMatchObject({ available: 2, reserved: 0, sold: 1 });
 		await events(sku);
 		expect((await d1Orders(sku)).map((o) => o.reservation_id)).toEqual([id]);
+	});
+
+	it("keeps the alarm that would resume an in-flight saga when another alarm runs meanwhile", async () => {
+		const sku = await createProduct();
+		await slowProvider(sku, 1_000);
+		const token = await newSession();
+		const id = await reserve(token, sku);
+		const pending = pay(token, id, "pm_card_visa");
+		await new Promise((r) => setTimeout(r, 200));
+		// An alarm (expiry, outbox) runs while the provider call is in flight...
+		expect(await runDurableObjectAlarm(stub(sku))).toBe(true);
+		// ...and a durable alarm must still be set, or a crash now would strand the saga.
+		const alarmAtMs = await runInDurableObject(stub(sku), (_instance, state) =>
+			state.storage.getAlarm(),
+		);
+		expect(alarmAtMs).not.toBeNull();
+		// At the saga's resume point (attempt timeout + grace, ~6 s), not the payment deadline (20 s).
+		expect(alarmAtMs as number).toBeLessThan(Date.now() + 10_000);
+		expect((await pending).status).toBe(200);
 	});
 
 	it("releases the hold when the outcome stays unknown, then refunds what was captured", async () => {
