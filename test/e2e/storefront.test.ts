@@ -148,6 +148,24 @@ describe("storefront", () => {
 		await screenshot(fresh.page, "storefront-sold-out");
 	});
 
+	it("pays through a provider timeout, and releases the hold on a provider error", async () => {
+		const sku = await createDrop();
+		const { page } = await openAndVerify(sku);
+		await page.getByRole("button", { name: "Reserve" }).click();
+		await page.getByRole("radio", { name: /Slow provider/ }).check();
+		await page.getByRole("button", { name: /^Pay/ }).click();
+		await page.getByRole("heading", { name: "Order confirmed" }).waitFor();
+
+		await page.getByRole("button", { name: "Reserve" }).click();
+		await page.getByRole("radio", { name: /Failing provider/ }).check();
+		await page.getByRole("button", { name: /^Pay/ }).click();
+		await expect
+			.poll(() => alertText(page), POLL)
+			.toMatch(/declined\. Nothing was charged and the hold was released/);
+		await page.getByRole("button", { name: "Reserve" }).waitFor();
+		await expect.poll(() => metric(page, "Available"), POLL).toBe("2");
+	});
+
 	it("counts down to the start and says not started", async () => {
 		const startsAt = new Date(Date.now() + 3_600_000).toISOString();
 		const sku = await createDrop({ startsAt });

@@ -37,7 +37,8 @@ export function describeCode(
 		case "reservation_expired":
 			return "Your hold expired before payment, so the units went back to stock. Reserve again if any are left.";
 		case "payment_declined":
-			return "Your card was declined. Nothing was charged and the hold was released.";
+			// Both a declined card and a failing provider end here (the saga released the hold).
+			return "The payment was declined. Nothing was charged and the hold was released.";
 		case "not_started":
 			return context.startsAt
 				? `The drop has not started yet: it opens at ${new Date(context.startsAt).toLocaleTimeString()}.`
