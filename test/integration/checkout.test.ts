@@ -298,6 +298,12 @@ describe("checkout: bad input is a 4xx that changes nothing", () => {
 		expect((await pay(token, id, "pm_card_visa", "k-2")).status).toBe(200);
 		const changed = await pay(token, id, "pm_card_chargeDeclined", "k-2");
 		expect(changed.status).toBe(400);
+		// ...and so is the same key on another reservation of the session: it names another order.
+		const second = await reserve(token, sku);
+		const reused = await pay(token, second, "pm_card_visa", "k-2");
+		expect(reused.status).toBe(400);
+		expect(reused.body.error?.message).toContain("Idempotency-Key");
+		expect(await reservation(token, second)).toMatchObject({ status: "RESERVED" });
 		expect(await providerStats(sku)).toMatchObject({ chargeCalls: 1 });
 	});
 });
