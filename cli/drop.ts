@@ -1,0 +1,221 @@
+// `npm run drop -- [options]` (issue 5): a flash sale against a running server,
+// then a verdict from the server's own records. Phases: fresh SKU → sessions →
+// burst of reserve attempts → checkouts, cancels and expiry → read the records →
+// verify → report. Progress goes to stderr; the result to stdout (with --json,
+// its last line is one JSON object). Exit code: 0 verified, 1 not, 2 no run.
+// The run is bounded in count (options.ts limits) and in time (--max-seconds),
+// and talks to the --url host alone.
+
+import { randomBytes } from "node:crypto";
+import { type Buyer, runBurst } from "./drop/burst.ts";
+import { JsonClient } from "./drop/http.ts";
+import { parseOptions, USAGE } from "./drop/options.ts";
+import { Progress } from "./drop/progress.ts";
+import { seededRandom } from "./drop/random.ts";
+import { collectRecords } from "./drop/records.ts";
+import { type DropResult, summaryLines, writeReports } from "./drop/report.ts";
+import { Sampler } from "./drop/sampler.ts";
+import { assignFates, type SettleResult, settle } from "./drop/settle.ts";
+import { checkTarget, createBuyers, createProduct } from "./drop/setup.ts";
+import type { Tally } from "./drop/types.ts";
+import { verify } from "./drop/verify.ts";
+
+/** Reading the records and writing the report get this long past --max-seconds. */
+const WRAP_UP_GRACE_MS = 120_000;
+
+async function main(): Promise<number> {
+	const parsed = parseOptions(process.argv.slice(2));
+	if (!parsed.ok) {
+		if (parsed.message !== "") process.stderr.write(`${parsed.message}\n\n`);
+		process.stderr.write(USAGE);
+		return 2;
+	}
+	const options = parsed.options;
+	const startedAt = new Date().toISOString();
+	const startedMs = performance.now();
+	const deadlineMs = startedMs + options.maxSeconds * 1000;
+	const expired = () => performance.now() > deadlineMs;
+	const progress = new Progress();
+	const random = seededRandom(options.seed);
+	const runId = `drop-${randomBytes(4).toString("hex")}`;
+	const sku = `DROP-${startedAt.slice(0, 19).replace(/[-:T]/g, "")}-${randomBytes(3).toString("hex")}`;
+	const client = new JsonClient(options.url, options.concurrency);
+	const sampleClient = new JsonClient(options.url, 1);
+	const stopReason: string[] = [];
+	// Seconds each phase took, for the report (where a slow run spent its time).
+	const phaseSeconds: Record<string, number> = {};
+	let phaseStartMs = startedMs;
+	const phaseDone = (name: string) => {
+		const now = performance.now();
+		phaseSeconds[name] = Math.round((now - phaseStartMs) / 100) / 10;
+		phaseStartMs = now;
+	};
+	const abort = (message: string) => {
+		progress.line(`drop: ${message}`);
+		return 2;
+	};
+
+	try {
+		const target = await checkTarget(client, options.url);
+		if (!target.ok) return abort(target.message);
+		const product = await createProduct(client, options, sku);
+		if (!product.ok) return abort(product.message);
+		progress.line(
+			`drop: ${sku} created on ${options.url} (${options.stock} units, hold ${options.holdSeconds} s, limit ${options.perUserLimit}/buyer, ${options.mode} mode, seed ${options.seed})`,
+		);
+		const buyers = await createBuyers(client, options, progress, expired);
+		if (!buyers.ok) return abort(buyers.message);
+		phaseDone("setup");
+		const tokens = new Map(buyers.value.map((b: Buyer) => [b.sessionId, b.token]));
+		progress.line(`drop: ${buyers.value.length} buyer sessions ready`);
+
+		const sampler = new Sampler();
+		const burstOriginMs = performance.now();
+		sampler.start(sampleClient, sku, burstOriginMs);
+		const burst = await runBurst({
+			client,
+			options,
+			sku,
+			buyers: buyers.value,
+			random,
+			runId,
+			progress,
+			expired,
+		});
+		if (burst.attempts < options.attempts)
+			stopReason.push(
+				`time limit: the burst stopped after ${burst.attempts} of ${options.attempts} attempts`,
+			);
+		phaseDone("burst");
+		const heldUnits = burst.holds.reduce((sum, h) => sum + h.quantity, 0);
+		progress.line(
+			`drop: burst done, ${burst.attempts} attempts in ${burst.elapsedSec.toFixed(1)} s, ${burst.holds.length} holds (${heldUnits} units), answers ${JSON.stringify(burst.statusCounts)}`,
+		);
+
+		let settled: SettleResult | null = null;
+		if (options.mode === "safe" && !expired()) {
+			assignFates(burst.holds, options, random);
+			const unseenDueMs = burst.unanswered > 0 ? burst.endedAtMs + options.holdSeconds * 1000 : 0;
+			settled = await settle(
+				client,
+				options,
+				burst.holds,
+				tokens,
+				runId,
+				progress,
+				expired,
+				unseenDueMs,
+			);
+			progress.line(
+				`drop: checkouts ${JSON.stringify(settled.checkoutStatus)}, cancels ${JSON.stringify(settled.cancelStatus)}, the rest expired`,
+			);
+		}
+		if (expired())
+			stopReason.push(
+				`time limit: the run passed --max-seconds ${options.maxSeconds} before the holds settled`,
+			);
+		await sampler.stop();
+		phaseDone("settle");
+
+		// Reading the records may take a while on a big run; it has its own bound.
+		const wrapUpDeadline = performance.now() + WRAP_UP_GRACE_MS;
+		const collected = await Promise.race([
+			collectRecords({
+				client,
+				mode: options.mode,
+				sku,
+				adminToken: options.adminToken,
+				holds: burst.holds,
+				tokens,
+				progress,
+			}),
+			new Promise<{ ok: false; message: string }>((resolve) =>
+				setTimeout(
+					() => resolve({ ok: false, message: "reading the records took too long" }),
+					wrapUpDeadline - performance.now(),
+				).unref(),
+			),
+		]);
+		if (!collected.ok) return abort(collected.message);
+		phaseDone("records");
+
+		const tally: Tally = {
+			mode: options.mode,
+			stock: options.stock,
+			attempts: burst.attempts,
+			unanswered: burst.unanswered,
+			statusCounts: burst.statusCounts,
+			holds: burst.holds,
+			duplicates: burst.duplicates,
+			samples: sampler.samples,
+		};
+		const verdict = verify(collected.records, tally);
+		const failures = [...stopReason, ...verdict.failures];
+		const fates: Record<string, number> = {};
+		for (const h of burst.holds) fates[h.fate] = (fates[h.fate] ?? 0) + 1;
+		const result: DropResult = {
+			sku,
+			mode: options.mode,
+			url: options.url,
+			seed: options.seed,
+			startedAt,
+			stock: options.stock,
+			buyers: options.buyers,
+			attempts: burst.attempts,
+			holds: burst.holds.length,
+			heldUnits,
+			sold: verdict.sold,
+			oversell: verdict.oversell,
+			verified: failures.length === 0,
+			failures,
+			expectedFailures: verdict.expectedFailures,
+			latencyMs: burst.latency.summary(),
+			attemptsPerSec: Math.round(burst.attempts / burst.elapsedSec),
+			burstSeconds: Math.round(burst.elapsedSec * 100) / 100,
+			statusCounts: burst.statusCounts,
+			codeCounts: burst.codeCounts,
+			rejected: collected.records.stats.rejected,
+			duplicatePairs: burst.duplicates.length,
+			settle:
+				settled === null
+					? null
+					: {
+							checkoutStatus: settled.checkoutStatus,
+							cancelStatus: settled.cancelStatus,
+							checkoutLatencyMs: settled.checkoutLatency.summary(),
+							checkoutReplays: settled.replays,
+							checkoutReplayMismatches: settled.replayMismatches,
+							fates,
+						},
+			events: collected.records.events.length,
+			phaseSeconds,
+			durationSeconds: Math.round((performance.now() - startedMs) / 100) / 10,
+			reportPath: null,
+			jsonPath: null,
+		};
+		if (options.reportDir !== null) {
+			const charts = {
+				latencyBins: burst.latency.bins(),
+				latencyPercentiles: burst.latency.percentiles(),
+				samples: sampler.samples,
+			};
+			Object.assign(result, writeReports(options.reportDir, result, charts));
+		}
+		burst.latency.destroy();
+		progress.line(`drop: ${result.verified ? "verified" : "NOT verified"}`);
+		// With --json the summary goes to stderr, so stdout's last line is the object alone.
+		const summary = `${summaryLines(result).join("\n")}\n`;
+		if (options.json) {
+			process.stderr.write(summary);
+			process.stdout.write(`${JSON.stringify(result)}\n`);
+		} else {
+			process.stdout.write(summary);
+		}
+		return result.verified ? 0 : 1;
+	} finally {
+		client.close();
+		sampleClient.close();
+	}
+}
+
+process.exitCode = await main();

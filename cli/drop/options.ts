@@ -1,0 +1,194 @@
+// `npm run drop -- …` arguments: parsed with node:util parseArgs, checked against
+// named limits, so a typo is a clear usage error and every run is bounded.
+
+import { parseArgs } from "node:util";
+import { localVars } from "../../scripts/config.ts";
+
+/** Upper bounds on one run, whatever the caller asks (style.md: a limit on everything). */
+export const MAX_STOCK = 10_000_000; // api.md: totalStock 0..10,000,000
+export const MAX_BUYERS = 200_000;
+export const MAX_ATTEMPTS = 2_000_000;
+export const MAX_CONCURRENCY = 1_024;
+/** The run waits for its holds to expire, so a hold longer than this would stall it. */
+export const MAX_HOLD_SECONDS = 600;
+/** api.md: perUserLimit is bounded by the server (src/domain/limits.ts MAX_PER_USER_LIMIT). */
+export const MAX_PER_USER_LIMIT = 1_000;
+/** The whole run stops by itself after this long, whatever the target does. */
+export const DEFAULT_MAX_SECONDS = 1_800;
+export const MAX_MAX_SECONDS = 7_200;
+/** `--random-quantity`: each attempt asks for 1..RANDOM_QUANTITY_MAX units. */
+export const RANDOM_QUANTITY_MAX = 3;
+
+export type Mode = "safe" | "eventual";
+
+export interface DropOptions {
+	url: string;
+	stock: number;
+	buyers: number;
+	attempts: number;
+	concurrency: number;
+	checkoutRate: number;
+	/** Share of the checkouts paid with a card that is declined. */
+	declineRate: number;
+	/** Share of the holds cancelled (taken from those not checked out). */
+	cancelRate: number;
+	/** Share of the attempts sent with an Idempotency-Key. */
+	idempotentRate: number;
+	/** Attempts sent twice at once with the same Idempotency-Key (part of `attempts`). */
+	duplicates: number;
+	randomQuantity: boolean;
+	perUserLimit: number;
+	holdSeconds: number;
+	mode: Mode;
+	json: boolean;
+	adminToken: string;
+	debugToken: string;
+	seed: number;
+	maxSeconds: number;
+	/** Where the JSON result and the HTML report go; null writes none. */
+	reportDir: string | null;
+}
+
+export const USAGE = `usage: npm run drop -- [options]
+  --url URL               target (default http://127.0.0.1:\${PORT:-8787}); the only host the run talks to
+  --stock N               units of the fresh SKU (default 10000)
+  --buyers N              sessions to create (default 20000)
+  --attempts N            reserve requests to fire, duplicates included (default 100000)
+  --concurrency N         requests in flight during the burst (default 256)
+  --checkout-rate R       share of the holds checked out (default 0.5)
+  --decline-rate R        share of the checkouts paid with pm_card_chargeDeclined (default 0.1)
+  --cancel-rate R         share of the holds cancelled (default 0.2)
+  --idempotent-rate R     share of the attempts carrying an Idempotency-Key (default 0.2)
+  --duplicates N          attempts sent twice at once with the same key (default 1% of attempts, ≤ 500)
+  --random-quantity       ask for 1..${RANDOM_QUANTITY_MAX} units per attempt instead of 1
+  --per-user-limit N      product's perUserLimit (default 2)
+  --hold-seconds N        product's holdSeconds; the run waits for the rest to expire (default 30)
+  --mode safe|eventual    reserve path (default safe; eventual oversells by design)
+  --json                  last line of stdout is one JSON object
+  --admin-token T         operator token (default ADMIN_TOKEN from local.vars / env)
+  --debug-token T         Turnstile bypass token (default DEBUG_TOKEN from local.vars / env)
+  --seed N                random seed (default: time-based)
+  --max-seconds N         stop the whole run after this long (default ${DEFAULT_MAX_SECONDS})
+  --report-dir DIR        where reports go (default reports/); --no-report writes none
+`;
+
+export type ParsedOptions = { ok: true; options: DropOptions } | { ok: false; message: string };
+
+export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.env): ParsedOptions {
+	let values: Record<string, string | boolean | undefined>;
+	try {
+		values = parseArgs({
+			args: argv,
+			strict: true,
+			allowPositionals: false,
+			options: {
+				url: { type: "string" },
+				stock: { type: "string" },
+				buyers: { type: "string" },
+				attempts: { type: "string" },
+				concurrency: { type: "string" },
+				"checkout-rate": { type: "string" },
+				"decline-rate": { type: "string" },
+				"cancel-rate": { type: "string" },
+				"idempotent-rate": { type: "string" },
+				duplicates: { type: "string" },
+				"random-quantity": { type: "boolean" },
+				"per-user-limit": { type: "string" },
+				"hold-seconds": { type: "string" },
+				mode: { type: "string" },
+				json: { type: "boolean" },
+				"admin-token": { type: "string" },
+				"debug-token": { type: "string" },
+				seed: { type: "string" },
+				"max-seconds": { type: "string" },
+				"report-dir": { type: "string" },
+				"no-report": { type: "boolean" },
+				help: { type: "boolean", short: "h" },
+			},
+		}).values;
+	} catch (error) {
+		return { ok: false, message: (error as Error).message };
+	}
+	if (values.help === true) return { ok: false, message: "" };
+	const problems: string[] = [];
+	const int = (name: string, fallback: number, min: number, max: number): number => {
+		const raw = values[name];
+		if (raw === undefined) return fallback;
+		const n = Number(raw);
+		if (!Number.isInteger(n) || n < min || n > max) {
+			problems.push(`--${name} must be an integer ${min}..${max}, got ${JSON.stringify(raw)}`);
+			return fallback;
+		}
+		return n;
+	};
+	const rate = (name: string, fallback: number): number => {
+		const raw = values[name];
+		if (raw === undefined) return fallback;
+		const n = Number(raw);
+		if (!Number.isFinite(n) || n < 0 || n > 1) {
+			problems.push(`--${name} must be a number 0..1, got ${JSON.stringify(raw)}`);
+			return fallback;
+		}
+		return n;
+	};
+
+	const vars = safeLocalVars(env);
+	const url = String(values.url ?? `http://127.0.0.1:${env.PORT ?? "8787"}`).replace(/\/+$/, "");
+	if (!/^https?:\/\/[^/]+$/.test(url))
+		problems.push(`--url must be http(s)://host[:port], got ${JSON.stringify(url)}`);
+	const attempts = int("attempts", 100_000, 1, MAX_ATTEMPTS);
+	const mode = values.mode ?? "safe";
+	if (mode !== "safe" && mode !== "eventual")
+		problems.push(`--mode must be safe or eventual, got ${JSON.stringify(mode)}`);
+	const adminToken = String(values["admin-token"] ?? vars.ADMIN_TOKEN ?? "");
+	const debugToken = String(values["debug-token"] ?? vars.DEBUG_TOKEN ?? "");
+	if (adminToken === "")
+		problems.push("--admin-token is required (no ADMIN_TOKEN in local.vars or the environment)");
+	if (debugToken === "")
+		problems.push("--debug-token is required (no DEBUG_TOKEN in local.vars or the environment)");
+	const options: DropOptions = {
+		url,
+		stock: int("stock", 10_000, 1, MAX_STOCK),
+		buyers: int("buyers", 20_000, 1, MAX_BUYERS),
+		attempts,
+		concurrency: int("concurrency", 256, 1, MAX_CONCURRENCY),
+		checkoutRate: rate("checkout-rate", 0.5),
+		declineRate: rate("decline-rate", 0.1),
+		cancelRate: rate("cancel-rate", 0.2),
+		idempotentRate: rate("idempotent-rate", 0.2),
+		// A pair uses two of the attempts.
+		duplicates: int(
+			"duplicates",
+			Math.min(500, Math.floor(attempts / 100)),
+			0,
+			Math.floor(attempts / 2),
+		),
+		randomQuantity: values["random-quantity"] === true,
+		perUserLimit: int("per-user-limit", 2, 1, MAX_PER_USER_LIMIT),
+		holdSeconds: int("hold-seconds", 30, 1, MAX_HOLD_SECONDS),
+		mode: mode === "eventual" ? "eventual" : "safe",
+		json: values.json === true,
+		adminToken,
+		debugToken,
+		seed: int("seed", Date.now() % 2_147_483_647, 0, 2_147_483_647),
+		maxSeconds: int("max-seconds", DEFAULT_MAX_SECONDS, 10, MAX_MAX_SECONDS),
+		reportDir: values["no-report"] === true ? null : String(values["report-dir"] ?? "reports"),
+	};
+	if (options.checkoutRate + options.cancelRate > 1) {
+		problems.push("--checkout-rate plus --cancel-rate must not pass 1");
+	}
+	if (problems.length > 0) return { ok: false, message: problems.join("\n") };
+	return { ok: true, options };
+}
+
+/** local.vars is the repo's file; a run from elsewhere (or without it) falls back to the env alone. */
+function safeLocalVars(env: NodeJS.ProcessEnv): Record<string, string> {
+	try {
+		return localVars(env);
+	} catch {
+		return {
+			...(env.ADMIN_TOKEN ? { ADMIN_TOKEN: env.ADMIN_TOKEN } : {}),
+			...(env.DEBUG_TOKEN ? { DEBUG_TOKEN: env.DEBUG_TOKEN } : {}),
+		};
+	}
+}

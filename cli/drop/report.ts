@@ -1,0 +1,109 @@
+// The run's result: the object printed with --json, and the two files under
+// reports/ (gitignored) named by the run's start time: <stamp>.json and a
+// self-contained <stamp>.html with the charts.
+
+import { mkdirSync, writeFileSync } from "node:fs";
+import { isAbsolute, join, relative } from "node:path";
+import { ROOT } from "../../scripts/config.ts";
+import { renderHtml } from "./html.ts";
+import type { LatencySummary } from "./latency.ts";
+import type { Mode } from "./options.ts";
+import type { AvailabilitySample } from "./types.ts";
+
+export interface DropResult {
+	sku: string;
+	mode: Mode;
+	url: string;
+	seed: number;
+	startedAt: string;
+	stock: number;
+	buyers: number;
+	/** Reserve requests sent (deliberate duplicate sends included). */
+	attempts: number;
+	/** Distinct holds granted (eventual mode: allocations). */
+	holds: number;
+	heldUnits: number;
+	/** Units sold according to the server's records. */
+	sold: number;
+	/** Units beyond stock from the records (eventual mode: stats.eventual.oversellDelta). */
+	oversell: number;
+	verified: boolean;
+	failures: string[];
+	/** Rules this mode breaks by design (eventual mode: "no oversell"). */
+	expectedFailures: string[];
+	latencyMs: LatencySummary;
+	attemptsPerSec: number;
+	burstSeconds: number;
+	statusCounts: Record<string, number>;
+	/** Refusals by error code, as the run saw them. */
+	codeCounts: Record<string, number>;
+	/** Refusals by reason, as the server counted them (stats.rejected). */
+	rejected: Record<string, number>;
+	duplicatePairs: number;
+	settle: {
+		checkoutStatus: Record<string, number>;
+		cancelStatus: Record<string, number>;
+		checkoutLatencyMs: LatencySummary;
+		checkoutReplays: number;
+		checkoutReplayMismatches: number;
+		fates: Record<string, number>;
+	} | null;
+	events: number;
+	/** Wall time per phase: setup (product, sessions), burst, settle (checkouts, cancels, expiry wait), records. */
+	phaseSeconds: Record<string, number>;
+	durationSeconds: number;
+	reportPath: string | null;
+	jsonPath: string | null;
+}
+
+export interface ChartData {
+	/** [upper bound ms, count] per latency bin. */
+	latencyBins: [number, number][];
+	/** [percentile, ms]. */
+	latencyPercentiles: [number, number][];
+	samples: AvailabilitySample[];
+}
+
+/** File stem from the run's start time: 2025-01-31T12-00-00-000Z (sortable, no colons). */
+export function reportStem(startedAt: string, sku: string): string {
+	return `drop-${startedAt.replace(/[:.]/g, "-")}-${sku}`;
+}
+
+/** Writes <dir>/<stem>.json and .html; returns the paths (relative to the repo when inside it). */
+export function writeReports(
+	dir: string,
+	result: DropResult,
+	charts: ChartData,
+): { jsonPath: string; reportPath: string } {
+	const abs = isAbsolute(dir) ? dir : join(ROOT, dir);
+	mkdirSync(abs, { recursive: true });
+	const stem = reportStem(result.startedAt, result.sku);
+	const jsonAbs = join(abs, `${stem}.json`);
+	const htmlAbs = join(abs, `${stem}.html`);
+	const shown = (p: string) => (p.startsWith(ROOT) ? relative(ROOT, p) : p);
+	const paths = { jsonPath: shown(jsonAbs), reportPath: shown(htmlAbs) };
+	const full = { ...result, ...paths };
+	writeFileSync(jsonAbs, `${JSON.stringify({ ...full, charts }, null, 2)}\n`);
+	writeFileSync(htmlAbs, renderHtml(full, charts));
+	return paths;
+}
+
+/** The human summary printed without --json. */
+export function summaryLines(r: DropResult): string[] {
+	const lines = [
+		`drop ${r.sku} (${r.mode}) on ${r.url}: ${r.verified ? "VERIFIED" : "NOT VERIFIED"}`,
+		`  stock ${r.stock}, buyers ${r.buyers}, attempts ${r.attempts} in ${r.burstSeconds} s (${r.attemptsPerSec}/s)`,
+		`  holds ${r.holds} (${r.heldUnits} units), sold ${r.sold}, oversell ${r.oversell}`,
+		`  reserve latency p50 ${r.latencyMs.p50} ms, p95 ${r.latencyMs.p95} ms, p99 ${r.latencyMs.p99} ms, max ${r.latencyMs.max} ms`,
+		`  answers ${JSON.stringify(r.statusCounts)}, refusals ${JSON.stringify(r.codeCounts)}`,
+	];
+	if (r.settle !== null) {
+		lines.push(
+			`  fates ${JSON.stringify(r.settle.fates)}; checkout ${JSON.stringify(r.settle.checkoutStatus)} p95 ${r.settle.checkoutLatencyMs.p95} ms; cancel ${JSON.stringify(r.settle.cancelStatus)}`,
+		);
+	}
+	for (const f of r.failures) lines.push(`  FAIL ${f}`);
+	for (const f of r.expectedFailures) lines.push(`  expected failure: ${f}`);
+	if (r.reportPath !== null) lines.push(`  report ${r.reportPath} (data ${r.jsonPath})`);
+	return lines;
+}

@@ -1,0 +1,291 @@
+// The drop simulator (issue 5): `cli/drop.ts` against a server this file starts
+// (RATE_LIMITS off), 1,000 units and 5,000 attempts, verified from the server's
+// records; and the verifier itself fed a deliberately broken tally, which it must
+// refuse with a failure that names the problem.
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { DropResult } from "../../cli/drop/report.ts";
+import type { ServerRecords, Tally, TallyHold } from "../../cli/drop/types.ts";
+import { verify } from "../../cli/drop/verify.ts";
+import { Inventory } from "../../src/domain/inventory.ts";
+import { toAuditEvent, toReservation } from "../../src/inventory/codec.ts";
+import type { AuditEvent, Order, Reservation } from "../../src/shared/types.ts";
+import { startServer, type TestServer } from "../support/server.ts";
+
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+const STOCK = 1_000;
+const ATTEMPTS = 5_000;
+/** Few sessions (setup, not the thing under test), each allowed enough units to sell out. */
+const BUYERS = 250;
+const PER_USER_LIMIT = 8;
+/**
+ * Holds must outlast the burst, or expired units would be held again (holds ≤ stock would
+ * not hold); the run waits for the rest to expire, so this is also most of the test's time.
+ */
+const HOLD_SECONDS = 60;
+/** The run bounds itself (--max-seconds); this only catches a hung child. */
+const RUN_TIMEOUT_MS = 170_000;
+
+function runDrop(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+	return new Promise((resolve, reject) => {
+		const child = spawn(process.execPath, [join(ROOT, "cli", "drop.ts"), ...args], {
+			cwd: ROOT,
+			stdio: ["ignore", "pipe", "pipe"],
+		});
+		let stdout = "";
+		let stderr = "";
+		child.stdout.on("data", (d) => {
+			stdout += d;
+		});
+		child.stderr.on("data", (d) => {
+			stderr += d;
+		});
+		const timer = setTimeout(() => child.kill("SIGKILL"), RUN_TIMEOUT_MS);
+		child.once("error", reject);
+		child.once("close", (code) => {
+			clearTimeout(timer);
+			resolve({ code, stdout, stderr });
+		});
+	});
+}
+
+describe("npm run drop against a local server", () => {
+	let server: TestServer;
+	let reportDir: string;
+	beforeAll(async () => {
+		server = await startServer({ env: { HOLD_SECONDS: String(HOLD_SECONDS) } });
+		reportDir = mkdtempSync(join(tmpdir(), "rg-drop-reports-"));
+	});
+	afterAll(async () => {
+		await server?.dispose();
+		if (reportDir) rmSync(reportDir, { recursive: true, force: true });
+	});
+
+	it(
+		"sells 1,000 units to 5,000 attempts with zero oversell, verified from the records",
+		async () => {
+			const run = await runDrop([
+				...["--url", server.url, "--stock", String(STOCK), "--attempts", String(ATTEMPTS)],
+				...["--buyers", String(BUYERS), "--per-user-limit", String(PER_USER_LIMIT)],
+				...["--concurrency", "64", "--hold-seconds", String(HOLD_SECONDS)],
+				...["--admin-token", server.adminToken, "--debug-token", server.debugToken],
+				...["--report-dir", reportDir, "--max-seconds", "150", "--seed", "42", "--json"],
+			]);
+			const last = run.stdout.trim().split("\n").at(-1) ?? "";
+			let result: DropResult;
+			try {
+				result = JSON.parse(last) as DropResult;
+			} catch {
+				throw new Error(
+					`no JSON on the last line (exit ${run.code}):\n${run.stdout}\n${run.stderr}`,
+				);
+			}
+			expect(result.failures, run.stderr).toEqual([]);
+			expect(result.verified).toBe(true);
+			expect(run.code).toBe(0);
+			expect(result.oversell).toBe(0);
+			expect(result.stock).toBe(STOCK);
+			expect(result.attempts).toBe(ATTEMPTS);
+			expect(result.holds).toBeGreaterThan(0);
+			expect(result.holds).toBeLessThanOrEqual(STOCK);
+			expect(result.sold).toBeGreaterThan(0);
+			expect(result.sold).toBeLessThanOrEqual(STOCK);
+			for (const p of ["p50", "p95", "p99"] as const)
+				expect(result.latencyMs[p]).toBeGreaterThan(0);
+			expect(result.attemptsPerSec).toBeGreaterThan(0);
+			expect(result.duplicatePairs).toBeGreaterThan(0);
+			// The burst sold out: most attempts were refused as sold out.
+			expect(result.codeCounts.sold_out ?? 0).toBeGreaterThan(0);
+
+			// One self-contained HTML report (uPlot inlined, nothing fetched) and the JSON beside it.
+			const html = readFileSync(result.reportPath ?? "", "utf8");
+			expect(html).toContain("uPlot");
+			expect(html).not.toMatch(/<script[^>]+src=|<link[^>]+href=/);
+			const json = JSON.parse(readFileSync(result.jsonPath ?? "", "utf8")) as DropResult & {
+				charts: { samples: unknown[]; latencyBins: unknown[] };
+			};
+			expect(json.verified).toBe(true);
+			expect(json.charts.samples.length).toBeGreaterThan(0);
+			expect(json.charts.latencyBins.length).toBeGreaterThan(0);
+		},
+		RUN_TIMEOUT_MS + 10_000,
+	);
+});
+
+/**
+ * A small honest drop, recorded by the real domain rules: 10 units; two holds paid,
+ * one declined, one cancelled, two expired. Returns what the server would answer and
+ * the tally an honest run would keep.
+ */
+function honestDrop(): { records: ServerRecords; tally: Tally } {
+	const t0 = Date.parse("2025-06-01T10:00:00Z");
+	const sku = "VERIFY-1";
+	const inv = Inventory.create(
+		{
+			sku,
+			name: "Verify",
+			priceCents: 100,
+			currency: "USD",
+			totalStock: 10,
+			holdSeconds: 30,
+			perUserLimit: 2,
+			startsAtMs: null,
+		},
+		t0,
+	);
+	const fates = ["PAID", "PAID", "PAYMENT_FAILED", "CANCELLED", "EXPIRED", "EXPIRED"] as const;
+	const holds: TallyHold[] = [];
+	const orders: Record<string, { status: number; value: Order }> = {};
+	fates.forEach((fate, i) => {
+		const outcome = inv.reserve({
+			id: `rsv_${i}~${sku}`,
+			sessionId: `s${i}`,
+			quantity: 1,
+			idempotencyKey: null,
+			nowMs: t0 + i,
+		});
+		if (!outcome.ok) throw new Error(outcome.code);
+		holds.push({
+			reservationId: outcome.hold.id,
+			sessionId: `s${i}`,
+			quantity: 1,
+			expiresAt: new Date(outcome.hold.expiresAtMs).toISOString(),
+			fate:
+				fate === "PAID"
+					? "checkout"
+					: fate === "PAYMENT_FAILED"
+						? "declined"
+						: fate === "CANCELLED"
+							? "cancel"
+							: "expire",
+			expected: fate,
+			orderIds: [],
+		});
+	});
+	const live = (id: string) =>
+		inv.activeHold(id) ??
+		(() => {
+			throw new Error(id);
+		})();
+	for (const [i, h] of holds.entries()) {
+		const at = t0 + 1_000 + i;
+		if (h.expected === "PAID" || h.expected === "PAYMENT_FAILED")
+			inv.beginCheckout(h.reservationId, at, at + 10_000);
+		if (h.expected === "PAID") {
+			const orderId = `ord_${i}~${sku}`;
+			inv.completeCheckout(h.reservationId, orderId, at);
+			h.orderIds.push(orderId);
+			orders[orderId] = {
+				status: 200,
+				value: {
+					orderId,
+					reservationId: h.reservationId,
+					sku,
+					quantity: 1,
+					amountCents: 100,
+					currency: "USD",
+					status: "PAID",
+					paidAt: new Date(at).toISOString(),
+				},
+			};
+		}
+		if (h.expected === "PAYMENT_FAILED") inv.failCheckout(h.reservationId, at, "declined");
+		if (h.expected === "CANCELLED") inv.cancel(live(h.reservationId), at);
+	}
+	const endMs = t0 + 60_000;
+	inv.expireDue(endMs);
+	const { holds: changed, events } = inv.drain();
+	const audit: AuditEvent[] = events.map((e, i) => toAuditEvent(sku, i + 1, e));
+	const reservations: Record<string, { status: number; value: Reservation }> = {};
+	for (const h of changed)
+		reservations[h.id] = { status: 200, value: toReservation(sku, h, endMs) };
+	const c = inv.counters();
+	return {
+		records: {
+			mode: "safe",
+			stats: { sku, ...c, oversellCount: 0, attempts: inv.attempts, rejected: {} },
+			events: audit,
+			reservations,
+			orders,
+		},
+		tally: {
+			mode: "safe",
+			stock: 10,
+			attempts: 6,
+			unanswered: 0,
+			statusCounts: { 201: 6 },
+			holds,
+			duplicates: [],
+			samples: [{ tMs: 0, total: 10, available: 4, reserved: 6, sold: 0 }],
+		},
+	};
+}
+
+describe("the drop verifier", () => {
+	it("passes an honest tally against honest records", () => {
+		const { records, tally } = honestDrop();
+		expect(records.stats.sold).toBe(2);
+		expect(verify(records, tally)).toMatchObject({
+			verified: true,
+			failures: [],
+			oversell: 0,
+			sold: 2,
+		});
+	});
+
+	it("fails a tally that counts a paid reservation twice", () => {
+		const { records, tally } = honestDrop();
+		const paid = tally.holds.find((h) => h.expected === "PAID") as TallyHold;
+		tally.holds.push({ ...paid, orderIds: [...paid.orderIds] });
+		const verdict = verify(records, tally);
+		expect(verdict.verified).toBe(false);
+		expect(verdict.failures.join("\n")).toContain("hold counted more than once by the run");
+		expect(verdict.failures.join("\n")).toContain("the run bought 3, the records sold only 2");
+	});
+
+	it("fails a tally with one more sold unit than the records", () => {
+		const { records, tally } = honestDrop();
+		const expired = tally.holds.find((h) => h.expected === "EXPIRED") as TallyHold;
+		expired.expected = "PAID";
+		const verdict = verify(records, tally);
+		expect(verdict.verified).toBe(false);
+		expect(verdict.failures.join("\n")).toContain(
+			"sold units: the run bought 3, the records sold only 2",
+		);
+		expect(verdict.failures.join("\n")).toContain("a hold ended otherwise than its answers said");
+	});
+
+	it("fails records where one reservation was sold twice, or counters that the trail does not replay to", () => {
+		const { records, tally } = honestDrop();
+		const order = records.events.find((e) => e.type === "order.created") as AuditEvent;
+		records.events.push({ ...order, id: "VERIFY-1:99", seq: 99, orderId: "ord_again~VERIFY-1" });
+		const verdict = verify(records, tally);
+		expect(verdict.verified).toBe(false);
+		expect(verdict.failures.join("\n")).toContain(
+			"sold twice: reservation with more than one order",
+		);
+		expect(verdict.failures.join("\n")).toContain("audit replay: sold replays to 3");
+	});
+
+	it("reports eventual mode's oversell as an expected failure, and its tally against its records", () => {
+		const { records, tally } = honestDrop();
+		records.mode = "eventual";
+		tally.mode = "eventual";
+		records.stats.eventual = { allocated: 16, oversellDelta: 6 };
+		tally.holds = Array.from({ length: 16 }, (_, i) => ({
+			...(tally.holds[0] as TallyHold),
+			reservationId: `eventual_${i}~VERIFY-1`,
+		}));
+		const verdict = verify(records, tally);
+		expect(verdict).toMatchObject({ verified: true, oversell: 6 });
+		expect(verdict.expectedFailures.join("\n")).toContain("no oversell");
+		tally.holds.pop();
+		expect(verify(records, tally).failures.join("\n")).toContain(
+			"eventual allocations: the records count 16 units, the run was granted 15",
+		);
+	});
+});
