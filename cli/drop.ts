@@ -52,6 +52,9 @@ async function main(): Promise<number> {
 	};
 	const abort = (message: string) => {
 		progress.line(`drop: ${message}`);
+		// A script reading the last line still gets an object, one that says no run happened.
+		if (options.json)
+			process.stdout.write(`${JSON.stringify({ verified: false, error: message })}\n`);
 		return 2;
 	};
 
