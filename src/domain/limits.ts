@@ -30,3 +30,26 @@ export const OUTBOX_FLUSH_BATCH = 200;
 export const OUTBOX_RETRY_MS = 1000;
 /** Products listed by GET /api/products. */
 export const MAX_PRODUCTS_LISTED = 100;
+
+// ---- Rate limits (issue 7; README "Rate limits and fairness"). Each can be
+// overridden from the environment (src/limits/config.ts); RATE_LIMITS=off turns
+// them all off. Counts are per RATE_LIMIT_WINDOW_SECONDS.
+
+/** The window every rate limit counts over (tests shrink it). */
+export const RATE_LIMIT_WINDOW_SECONDS = 60;
+/** Reserve attempts per session per window, verified tier (seed 003's 200/min allocate throttle). */
+export const RATE_LIMIT_RESERVE = 200;
+/** Reserve attempts per session per window before it has read the product (seed 002, Tier 2 "new user"). */
+export const RATE_LIMIT_RESERVE_NEW = 50;
+/** Reserve attempts per session per window once flagged by a bot signal (seed 002, Tier 1 "suspected bot"). */
+export const RATE_LIMIT_RESERVE_SUSPECTED = 1;
+/** Write requests per IP per window, reserve attempts excepted (seed 002, layer 1). */
+export const RATE_LIMIT_WRITES = 100;
+/** Read requests per IP per window (seed 002, layer 1). */
+export const RATE_LIMIT_READS = 1000;
+/** Inventory resets per IP per window (seed 003; api.md). */
+export const RATE_LIMIT_RESET = 1;
+/** Sessions created per IP per window: a household or office at a drop's start fits, a session farm does not. */
+export const RATE_LIMIT_SESSIONS = 30;
+/** A bot flag lasts this many windows from the last attempt that raised it. */
+export const RATE_LIMIT_FLAG_WINDOWS = 10;

@@ -1,0 +1,108 @@
+// The per-session reserve limit and its tiers, kept inside the SKU's object:
+// the object already serialises every attempt on the SKU, so the count is exact
+// and costs no extra hop (README, "Rate limits and fairness", for the
+// measurements behind this choice). Pure: no Workers imports, clock passed in.
+//
+// Nothing here is durable. A restart forgets the windows, which can only make
+// the next answers more lenient; the stock rules never depend on it.
+
+import { type Flag, SessionSignals, type Tier } from "../domain/botsignals.ts";
+import { BoundedMap, SlidingWindow } from "../domain/ratelimit.ts";
+import type { ReserveLimits } from "./config.ts";
+
+/** Sessions tracked per SKU object; the least recently seen are forgotten first (about 0.5 KB each). */
+export const MAX_TRACKED_SESSIONS = 50_000;
+
+/** The stats key each tier's refusals are counted under (`rejected` map of the SKU's stats). */
+export const REJECTION_KEY: Record<Tier, string> = {
+	verified: "rate_limited.reserve",
+	new: "rate_limited.reserve_new",
+	suspected: "rate_limited.reserve_suspected",
+};
+
+export type GuardVerdict =
+	| { ok: true; tier: Tier }
+	| {
+			ok: false;
+			tier: Tier;
+			flag: Flag | null;
+			limit: number;
+			windowMs: number;
+			retryAfterMs: number;
+	  };
+
+export type ReserveRefusal = Extract<GuardVerdict, { ok: false }>;
+
+interface SessionState {
+	signals: SessionSignals;
+	/** Created on the first attempt: a session that only reads costs a few bytes. */
+	window: SlidingWindow | null;
+}
+
+export class ReserveGuard {
+	private readonly sessions: BoundedMap<SessionState>;
+
+	constructor(maxSessions = MAX_TRACKED_SESSIONS) {
+		this.sessions = new BoundedMap(maxSessions);
+	}
+
+	/** The session read the product or its availability: it is no longer "new". */
+	markRead(sessionId: string): void {
+		this.state(sessionId).signals.markRead();
+	}
+
+	/**
+	 * Judges one attempt. `arrivedAtMs` (the edge's clock) feeds the timing
+	 * signals; `nowMs` (this object's clock) keeps the window. Refused attempts
+	 * are observed for signals but not counted in the window, so an impatient
+	 * retry never moves its own Retry-After.
+	 */
+	attempt(
+		sessionId: string,
+		arrivedAtMs: number,
+		nowMs: number,
+		limits: ReserveLimits,
+	): GuardVerdict {
+		const state = this.state(sessionId);
+		const tier = state.signals.observe(arrivedAtMs, limits.flaggedForMs);
+		if (state.window === null || state.window.windowMs !== limits.windowMs) {
+			state.window = new SlidingWindow(limits.windowMs);
+		}
+		const limit = limits[tier];
+		const decision = state.window.hit(nowMs, limit);
+		if (decision.ok) return { ok: true, tier };
+		return {
+			ok: false,
+			tier,
+			flag: tier === "suspected" ? state.signals.flag : null,
+			limit,
+			windowMs: limits.windowMs,
+			retryAfterMs: decision.retryAfterMs,
+		};
+	}
+
+	get size(): number {
+		return this.sessions.size;
+	}
+
+	private state(sessionId: string): SessionState {
+		return this.sessions.use(sessionId, () => ({ signals: new SessionSignals(), window: null }));
+	}
+}
+
+/** The sentence a refused buyer reads: which limit, why, and when to come back. */
+export function refusalMessage(v: ReserveRefusal, retryAfterSeconds: number): string {
+	const per = `${v.limit} reservation attempt${v.limit === 1 ? "" : "s"} per ${v.windowMs / 1000} s`;
+	const again = `Retry after ${retryAfterSeconds} s.`;
+	if (v.tier === "suspected") {
+		const why =
+			v.flag === "burst"
+				? "arrived in a burst faster than a person can click"
+				: "arrived at machine-regular intervals";
+		return `This session's attempts ${why}, so it is limited to ${per} for a while. ${again}`;
+	}
+	if (v.tier === "new") {
+		return `This session has not viewed this product yet, so it is limited to ${per}; viewing the product (GET /api/products/:sku with the session token) raises the limit. ${again}`;
+	}
+	return `This session reached its limit of ${per}. ${again}`;
+}
