@@ -13,6 +13,8 @@ import {
 	isActive,
 } from "../domain/inventory.ts";
 import { MAX_RESERVE_BATCH, OUTBOX_RETRY_MS } from "../domain/limits.ts";
+import type { ReserveLimits } from "../limits/config.ts";
+import { REJECTION_KEY, ReserveGuard, type ReserveRefusal } from "../limits/guard.ts";
 import type { SqlRows } from "../worker/cost/meter.ts";
 import { RowMeter } from "../worker/cost/rows.ts";
 import type { Env } from "../worker/env.ts";
@@ -51,6 +53,8 @@ export class InventoryObject extends DurableObject<Env> {
 	private readonly outbox: Outbox;
 	private readonly live: LiveFeed;
 	private readonly saga: CheckoutSaga;
+	/** Per-session reserve limits and bot signals (limits/guard.ts): memory only, exact for this SKU. */
+	private readonly guard = new ReserveGuard();
 
 	constructor(ctx: DurableObjectState, env: Env) {
 		super(ctx, env);
@@ -151,14 +155,41 @@ export class InventoryObject extends DurableObject<Env> {
 
 	// ---- RPC: public ----
 
-	product(): ReturnType<typeof toProduct> | null {
+	/** `readerSessionId`: a buyer's session read the product (a bot signal's "prior read"). */
+	product(readerSessionId?: string): ReturnType<typeof toProduct> | null {
 		if (this.inv === null) return null;
+		if (readerSessionId !== undefined) this.guard.markRead(readerSessionId);
 		return toProduct(this.inv, this.tick());
 	}
 
-	availability(): ReturnType<typeof toAvailability> | null {
+	availability(readerSessionId?: string): ReturnType<typeof toAvailability> | null {
 		if (this.inv === null) return null;
+		if (readerSessionId !== undefined) this.guard.markRead(readerSessionId);
 		return toAvailability(this.inv, this.tick());
+	}
+
+	/**
+	 * The reserve limit alone, for attempts decided elsewhere (the demo's eventual
+	 * mode): null when admitted; a refusal is counted in this SKU's stats.
+	 */
+	admit(sessionId: string, arrivedAtMs: number, limits: ReserveLimits): ReserveRefusal | null {
+		const inv = this.inv;
+		if (inv === null) return null;
+		const verdict = this.guard.attempt(sessionId, arrivedAtMs, Date.now(), limits);
+		if (verdict.ok) return null;
+		inv.reject(REJECTION_KEY[verdict.tier]);
+		this.persist();
+		return verdict;
+	}
+
+	/** Refusals decided at the edge (per-IP limits, reset), merged into this SKU's stats by reason. */
+	recordRejections(counts: Record<string, number>): void {
+		const inv = this.inv;
+		if (inv === null) return;
+		for (const [reason, n] of Object.entries(counts)) {
+			if (Number.isSafeInteger(n) && n > 0) inv.rejected[reason] = (inv.rejected[reason] ?? 0) + n;
+		}
+		this.persist();
 	}
 
 	// ---- RPC: buyer ----
@@ -183,8 +214,9 @@ export class InventoryObject extends DurableObject<Env> {
 	 * The batch entry point: one result per attempt, in order (design.md). All
 	 * attempts are decided in one synchronous turn and stored in one transaction,
 	 * so a batch costs one durable commit however many attempts it carries.
+	 * `limits` (null: RATE_LIMITS=off) come from the Worker's configuration.
 	 */
-	reserve(attempts: ReserveRequest[]): ReserveResult[] {
+	reserve(attempts: ReserveRequest[], limits: ReserveLimits | null = null): ReserveResult[] {
 		const inv = this.inv;
 		if (inv === null) return attempts.map(() => ({ ok: false, code: "unknown_sku" }));
 		if (attempts.length > MAX_RESERVE_BATCH) {
@@ -193,6 +225,15 @@ export class InventoryObject extends DurableObject<Env> {
 		const now = this.tick();
 		const results: ReserveResult[] = [];
 		for (const a of attempts) {
+			if (limits !== null) {
+				const verdict = this.guard.attempt(a.sessionId, a.arrivedAtMs ?? now, now, limits);
+				if (!verdict.ok) {
+					inv.attempts += 1;
+					inv.reject(REJECTION_KEY[verdict.tier]);
+					results.push({ ok: false, code: "rate_limited", refusal: verdict });
+					continue;
+				}
+			}
 			if (a.idempotencyKey !== null) {
 				const stored = this.sql
 					.exec<{ outcome: string }>(

@@ -1,5 +1,6 @@
 // What the SKU object's RPC methods return: expected outcomes as values.
 
+import type { ReserveRefusal } from "../limits/guard.ts";
 import type { Order, Product, Reservation, Stats } from "../shared/types.ts";
 
 export interface ReserveRequest {
@@ -8,6 +9,8 @@ export interface ReserveRequest {
 	sessionId: string;
 	quantity: number;
 	idempotencyKey: string | null;
+	/** When the attempt reached the edge (its Date.now()): the bot signals time gaps by it. */
+	arrivedAtMs?: number;
 }
 
 export type ReserveResult =
@@ -16,7 +19,9 @@ export type ReserveResult =
 			ok: false;
 			code: "sold_out" | "not_started" | "purchase_limit" | "unknown_sku";
 			replayed?: boolean;
-	  };
+	  }
+	/** The session's reserve limit (limits/guard.ts); never stored as an idempotent outcome. */
+	| { ok: false; code: "rate_limited"; refusal: ReserveRefusal; replayed?: boolean };
 
 export type CreateResult = { ok: true; product: Product } | { ok: false; code: "already_exists" };
 export type UpdateResult =

@@ -3,9 +3,11 @@
 import { Hono } from "hono";
 import { costLedger } from "./cost/middleware.ts";
 import { ApiError, type AppEnv, fail, ok } from "./http.ts";
+import { rateLimits } from "./middleware/ratelimit.ts";
 import { admin } from "./routes/admin.ts";
 import { checkout } from "./routes/checkout.ts";
 import { config } from "./routes/config.ts";
+import { limits } from "./routes/limits.ts";
 import { orders } from "./routes/orders.ts";
 import { products } from "./routes/products.ts";
 import { reservations } from "./routes/reservations.ts";
@@ -29,11 +31,14 @@ app.use("*", async (c, next) => {
 app.use("*", costLedger);
 
 app.get("/healthz", (c) => ok(c, { status: "ok" }));
+// Per-IP reads/writes and session creation (issue 7); the per-session reserve limit lives in the SKU object.
+app.use("/api/*", rateLimits);
 app.route("/api/sessions", sessions);
 app.route("/api/products", products);
 app.route("/api/reservations", reservations);
 app.route("/api/checkout", checkout);
 app.route("/api/orders", orders);
+app.route("/api/admin/limits", limits);
 app.route("/api/admin", admin);
 app.route("/api/config", config);
 // Local-only siteverify emulation (answers 404 unless ENVIRONMENT=local).

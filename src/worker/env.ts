@@ -2,15 +2,20 @@
 // Written by hand rather than generated so it documents what each binding is for.
 
 import type { InventoryObject } from "../inventory/object.ts";
+import type { RateLimitVars } from "../limits/config.ts";
+import type { RateLimiterObject } from "../limits/object.ts";
 import type { CostLedgerObject } from "./cost/ledger-object.ts";
 
-export interface Env {
+/** RateLimitVars: RATE_LIMIT_* overrides of the named limits (README, "Rate limits and fairness"). */
+export interface Env extends RateLimitVars {
 	/** One object per SKU: the single serialisation point. */
 	INVENTORY: DurableObjectNamespace<InventoryObject>;
 	/** The permanent record: audit events, catalogue index, orders. */
 	DB: D1Database;
 	/** Buyer sessions with a TTL. */
 	SESSIONS: KVNamespace;
+	/** Exact per-IP limits (resets) and the edge's refusal totals (src/limits/object.ts). */
+	LIMITER: DurableObjectNamespace<RateLimiterObject>;
 	/** Static UI (Workers Static Assets). */
 	ASSETS?: Fetcher;
 	/** Analytics Engine: a no-op locally, D1 stays the record. */

@@ -19,6 +19,7 @@ import { numberVar } from "../env.ts";
 import { eventualStats, resetEventual } from "../eventual.ts";
 import { ApiError, type AppEnv, type Ctx, fail, ok } from "../http.ts";
 import { requireAdmin } from "../middleware/auth.ts";
+import { deliverTallies, resetRateLimit } from "../middleware/ratelimit.ts";
 import { inventory } from "../stub.ts";
 
 const ProductFields = {
@@ -94,7 +95,7 @@ admin.patch("/products/:sku", async (c) => {
 	return ok(c, result.product);
 });
 
-admin.post("/products/:sku/reset", async (c) => {
+admin.post("/products/:sku/reset", resetRateLimit, async (c) => {
 	const sku = skuParam(c);
 	const result = await inventory(c.env, sku).reset();
 	if (!result.ok) return fail(c, "unknown_sku");
@@ -139,6 +140,8 @@ admin.get("/products/:sku/events", async (c) => {
 
 admin.get("/products/:sku/stats", async (c) => {
 	const sku = skuParam(c);
+	// Refusals this isolate counted for the SKU (e.g. resets) are merged first.
+	await deliverTallies(c.env, sku);
 	const result = await inventory(c.env, sku).stats();
 	if (!result.ok) return fail(c, "unknown_sku");
 	// api.md "Demo modes": eventual mode's allocations, counted from its own D1 records.

@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import { MAX_PRODUCTS_LISTED, SKU_PATTERN } from "../../domain/limits.ts";
 import type { Product } from "../../shared/types.ts";
 import { type AppEnv, fail, ok } from "../http.ts";
+import { readerSessionId } from "../middleware/ratelimit.ts";
 import { inventory } from "../stub.ts";
 
 export const products = new Hono<AppEnv>();
@@ -20,14 +21,16 @@ products.get("/", async (c) => {
 
 products.get("/:sku", async (c) => {
 	const sku = c.req.param("sku");
-	const product = SKU_PATTERN.test(sku) ? await inventory(c.env, sku).product() : null;
+	const product = SKU_PATTERN.test(sku) ? await inventory(c.env, sku).product(await readerSessionId(c)) : null;
 	if (product === null) return fail(c, "unknown_sku", `No product has the SKU ${JSON.stringify(sku)}.`);
 	return ok(c, product);
 });
 
 products.get("/:sku/availability", async (c) => {
 	const sku = c.req.param("sku");
-	const availability = SKU_PATTERN.test(sku) ? await inventory(c.env, sku).availability() : null;
+	const availability = SKU_PATTERN.test(sku)
+		? await inventory(c.env, sku).availability(await readerSessionId(c))
+		: null;
 	if (availability === null) return fail(c, "unknown_sku", `No product has the SKU ${JSON.stringify(sku)}.`);
 	return ok(c, availability);
 });

@@ -8,6 +8,7 @@ import { reserveEventual } from "../eventual.ts";
 import { ApiError, type AppEnv, type Ctx, fail, ok } from "../http.ts";
 import { newId, skuOfId } from "../ids.ts";
 import { requireSession } from "../middleware/auth.ts";
+import { refuseReserve, reserveLimits } from "../middleware/ratelimit.ts";
 import { inventory } from "../stub.ts";
 
 export const ReserveBody = z.object({
@@ -30,6 +31,7 @@ export function idempotencyKey(c: Ctx, required = false): string | null {
 
 export function answerReserve(c: Ctx, result: ReserveResult): Response {
 	if (result.ok) return ok(c, result.reservation, 201);
+	if (result.code === "rate_limited") return refuseReserve(c, result.refusal);
 	return fail(c, result.code);
 }
 
@@ -42,6 +44,12 @@ reservations.post("/", async (c) => {
 	const session = c.get("session");
 	if (session === undefined) throw new ApiError("unauthorized");
 	const quantity = body.quantity ?? 1;
+	const limits = reserveLimits(c.env);
+	if (body.mode === "eventual" && limits !== null) {
+		// The same per-session limit as the safe path, kept by the SKU's object.
+		const refusal = await inventory(c.env, body.sku).admit(session.sessionId, c.get("startedAtMs"), limits);
+		if (refusal !== null) return refuseReserve(c, refusal);
+	}
 	if (body.mode === "eventual") {
 		// The naive D1 path of the demo (worker/eventual.ts): oversells on purpose.
 		const eventual = await reserveEventual(c.env, {
@@ -64,8 +72,9 @@ reservations.post("/", async (c) => {
 			sessionId: session.sessionId,
 			quantity,
 			idempotencyKey: key,
+			arrivedAtMs: c.get("startedAtMs"),
 		},
-	]);
+	], limits);
 	if (result === undefined) throw new Error("the inventory object returned no result");
 	recordDecision(c, {
 		sku: body.sku,

@@ -1,0 +1,192 @@
+// Rate limits at the edge (issue 7; README, "Rate limits and fairness").
+//
+//   rateLimits      on /api/*: per-IP reads and writes (token buckets in this
+//                   isolate's memory) and per-IP session creation.
+//   resetRateLimit  in front of any reset (operator reset, demo sandbox reset):
+//                   per IP, exact, in a limiter Durable Object.
+//   reserveLimits   what the reserve route passes to the SKU object, which keeps
+//                   the per-session limit and the tiers (limits/guard.ts).
+//
+// Every refusal is 429 `rate_limited` with a Retry-After in whole seconds,
+// rounded up from the exact time the same request would pass, and a message
+// naming the limit. RATE_LIMITS=off turns all of them off.
+
+import type { MiddlewareHandler } from "hono";
+import { SKU_PATTERN } from "../../domain/limits.ts";
+import { retryAfterSeconds } from "../../domain/ratelimit.ts";
+import { type RateLimitConfig, type ReserveLimits, rateLimitConfig } from "../../limits/config.ts";
+import {
+	flushSoon,
+	type IpLimit,
+	ipWouldAllow,
+	takeIp,
+	takeTallies,
+	tally,
+} from "../../limits/edge.ts";
+import { type ReserveRefusal, refusalMessage } from "../../limits/guard.ts";
+import { TOTALS_NAME } from "../../limits/object.ts";
+import type { Env } from "../env.ts";
+import { type AppEnv, type Ctx, fail } from "../http.ts";
+import { sha256Hex } from "../ids.ts";
+import { inventory } from "../stub.ts";
+import { bearer, lookup } from "./auth.ts";
+
+/** Stats keys of the edge's refusals (the `rejected` maps). */
+export const EDGE_REJECTION_KEY = {
+	reads: "rate_limited.ip_reads",
+	writes: "rate_limited.ip_writes",
+	sessions: "rate_limited.sessions",
+	reset: "rate_limited.reset",
+} as const;
+
+/** The client's IP as Cloudflare reports it. Locally workerd fills it from the socket unless the client sent one (README). */
+export function clientIp(c: Ctx): string {
+	return c.req.header("cf-connecting-ip") ?? "unknown";
+}
+
+/** The reserve limits for the SKU object; null when RATE_LIMITS=off. */
+export function reserveLimits(env: Env): ReserveLimits | null {
+	return rateLimitConfig(env)?.reserve ?? null;
+}
+
+/** 429 with an honest Retry-After; the refusal is counted for the stats. */
+export function refuse(
+	c: Ctx,
+	retryAfterMs: number,
+	message: string,
+	reason: string,
+	sku: string | null,
+): Response {
+	const seconds = retryAfterSeconds(retryAfterMs);
+	count(c, reason, sku);
+	return fail(c, "rate_limited", `${message} Retry after ${seconds} s.`, {
+		"Retry-After": String(seconds),
+	});
+}
+
+/** 429 for a reserve attempt the SKU object refused (it counted the refusal itself). */
+export function refuseReserve(c: Ctx, refusal: ReserveRefusal): Response {
+	const seconds = retryAfterSeconds(refusal.retryAfterMs);
+	return fail(c, "rate_limited", refusalMessage(refusal, seconds), {
+		"Retry-After": String(seconds),
+	});
+}
+
+/**
+ * The session behind a public read that carries a buyer token: the SKU object
+ * remembers it read the product (the "prior read" signal). Undefined when there
+ * is no valid token or limits are off; a read never fails for it.
+ */
+export async function readerSessionId(c: Ctx): Promise<string | undefined> {
+	if (rateLimitConfig(c.env) === null) return undefined;
+	const token = bearer(c.req.header("authorization"));
+	if (token === null) return undefined;
+	const session = await lookup(c.env.SESSIONS, token);
+	if (session === null || Date.parse(session.expiresAt) <= Date.now()) return undefined;
+	return session.sessionId;
+}
+
+function send(env: Env, target: string | null, counts: Record<string, number>): Promise<void> {
+	if (target === null) return env.LIMITER.get(env.LIMITER.idFromName(TOTALS_NAME)).record(counts);
+	return inventory(env, target).recordRejections(counts);
+}
+
+function count(c: Ctx, reason: string, sku: string | null): void {
+	const target = tally({ sku }, reason);
+	const env = c.env;
+	const delivery = flushSoon(target, Date.now(), (counts) => send(env, target, counts));
+	if (delivery !== null) c.executionCtx.waitUntil(delivery);
+}
+
+/** Delivers this isolate's waiting counts for a target now: stats read after a refusal include it. */
+export async function deliverTallies(env: Env, sku: string | null): Promise<void> {
+	const counts = takeTallies(sku);
+	if (counts !== null) await send(env, sku, counts);
+}
+
+function per(limit: number, windowMs: number, what: string): string {
+	return `${limit} ${what}${limit === 1 ? "" : "s"} per ${windowMs / 1000} s`;
+}
+
+const IP_WHAT: Record<IpLimit, string> = {
+	reads: "read",
+	writes: "write request",
+	sessions: "new session",
+};
+
+function refuseIp(c: Ctx, kind: IpLimit, config: RateLimitConfig, retryAfterMs: number): Response {
+	const limit = config[kind];
+	return refuse(
+		c,
+		retryAfterMs,
+		`This network address reached its limit of ${per(limit, config.windowMs, IP_WHAT[kind])}.`,
+		EDGE_REJECTION_KEY[kind],
+		null,
+	);
+}
+
+function isReserveAttempt(c: Ctx): boolean {
+	return c.req.method === "POST" && /^\/api\/reservations\/?$/.test(c.req.path);
+}
+
+/**
+ * Per-IP limits (seed 002, layer 1). Reads: GET/HEAD. Writes: everything else,
+ * except a reserve attempt by a valid session — those are governed by the
+ * session's own, exact limit in the SKU object (seed 003's 200/min), which a
+ * per-IP 100/min would otherwise cut in half; a reserve attempt that turns out
+ * to have no valid session is charged to the IP after all.
+ */
+export const rateLimits: MiddlewareHandler<AppEnv> = async (c, next) => {
+	const config = rateLimitConfig(c.env);
+	if (config === null) return next();
+	const ip = clientIp(c);
+	const now = Date.now();
+	const method = c.req.method;
+	if (method === "GET" || method === "HEAD") {
+		const d = takeIp("reads", ip, now, config.reads, config.windowMs);
+		if (!d.ok) return refuseIp(c, "reads", config, d.retryAfterMs);
+		return next();
+	}
+	if (isReserveAttempt(c)) {
+		// Refused only when the IP's write budget is spent; a take that fails consumes nothing.
+		if (!ipWouldAllow("writes", ip, now, config.writes, config.windowMs)) {
+			const d = takeIp("writes", ip, now, config.writes, config.windowMs);
+			if (!d.ok) return refuseIp(c, "writes", config, d.retryAfterMs);
+		}
+		await next();
+		if (c.get("session") === undefined) takeIp("writes", ip, now, config.writes, config.windowMs);
+		return;
+	}
+	const d = takeIp("writes", ip, now, config.writes, config.windowMs);
+	if (!d.ok) return refuseIp(c, "writes", config, d.retryAfterMs);
+	if (method === "POST" && /^\/api\/sessions\/?$/.test(c.req.path)) {
+		const s = takeIp("sessions", ip, now, config.sessions, config.windowMs);
+		if (!s.ok) return refuseIp(c, "sessions", config, s.retryAfterMs);
+	}
+	return next();
+};
+
+/**
+ * At most RATE_LIMIT_RESET resets per window per client IP (api.md), exact
+ * across isolates. Put it in front of any route that resets a SKU; the refusal
+ * is counted in that SKU's stats when the route has a :sku parameter.
+ */
+export const resetRateLimit: MiddlewareHandler<AppEnv> = async (c, next) => {
+	const config = rateLimitConfig(c.env);
+	if (config === null) return next();
+	// A salted hash names the limiter object: no IP in object names or storage.
+	const key = `reset:${(await sha256Hex(`${c.env.IP_HASH_SALT ?? ""}:${clientIp(c)}`)).slice(0, 32)}`;
+	const d = await c.env.LIMITER.get(c.env.LIMITER.idFromName(key)).take(
+		config.reset,
+		config.windowMs,
+	);
+	if (d.ok) return next();
+	const sku = c.req.param("sku");
+	return refuse(
+		c,
+		d.retryAfterMs,
+		`Resets are limited to ${per(config.reset, config.windowMs, "reset")} for each network address.`,
+		EDGE_REJECTION_KEY.reset,
+		sku !== undefined && SKU_PATTERN.test(sku) ? sku : null,
+	);
+};

@@ -1,0 +1,20 @@
+// GET /api/admin/limits (operator): the rate limits in force and the edge's
+// refusals that belong to no SKU (per-IP reads/writes, session creation), by
+// reason. Refusals of one SKU are in that SKU's stats (`rejected`).
+
+import { Hono } from "hono";
+import { rateLimitConfig } from "../../limits/config.ts";
+import { TOTALS_NAME } from "../../limits/object.ts";
+import { type AppEnv, ok } from "../http.ts";
+import { requireAdmin } from "../middleware/auth.ts";
+import { deliverTallies } from "../middleware/ratelimit.ts";
+
+export const limits = new Hono<AppEnv>();
+limits.use("*", requireAdmin);
+
+limits.get("/", async (c) => {
+	const config = rateLimitConfig(c.env);
+	await deliverTallies(c.env, null);
+	const rejected = await c.env.LIMITER.get(c.env.LIMITER.idFromName(TOTALS_NAME)).totals();
+	return ok(c, { enabled: config !== null, limits: config, rejected });
+});
