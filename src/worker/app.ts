@@ -5,6 +5,7 @@ import { costLedger } from "./cost/middleware.ts";
 import { ApiError, type AppEnv, fail, ok } from "./http.ts";
 import { rateLimits } from "./middleware/ratelimit.ts";
 import { admin } from "./routes/admin.ts";
+import { demo } from "./routes/demo.ts";
 import { checkout } from "./routes/checkout.ts";
 import { config } from "./routes/config.ts";
 import { limits } from "./routes/limits.ts";
@@ -40,6 +41,7 @@ app.route("/api/checkout", checkout);
 app.route("/api/orders", orders);
 app.route("/api/admin/limits", limits);
 app.route("/api/admin", admin);
+app.route("/api/demo", demo);
 app.route("/api/config", config);
 // Local-only siteverify emulation (answers 404 unless ENVIRONMENT=local).
 app.route("/__local/turnstile", turnstileLocal);

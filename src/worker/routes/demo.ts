@@ -1,0 +1,81 @@
+// The per-session demo sandbox (seed 003): a private SKU of 100 units for the
+// presenter's session, so two presenters never disturb each other's drop.
+//
+// - POST /api/demo/sandbox        creates it (201) or returns the same one (200).
+// - GET  /api/demo/sandbox        returns it, 404 before it was created.
+// - POST /api/demo/sandbox/reset  clears holds, orders, counters and eventual
+//   mode's allocations; under the operator reset's limit, one a minute per
+//   client IP (429 + Retry-After).
+//
+// Ownership: the SKU is derived from the session id, and these routes only
+// ever address the caller's own sandbox, so only its owner can reset it.
+// Anyone who knows the SKU may reserve on it through /api/reservations, like
+// any product: a presenter can bring the audience's phones into the drop.
+// Sandboxes are not listed in GET /api/products (the catalogue is D1's
+// products table, which they are never written to).
+
+import { Hono } from "hono";
+import { DEFAULT_HOLD_SECONDS } from "../../domain/limits.ts";
+import { numberVar } from "../env.ts";
+import { resetEventual } from "../eventual.ts";
+import { ApiError, type AppEnv, type Ctx, fail, ok } from "../http.ts";
+import { sha256Hex } from "../ids.ts";
+import { requireSession } from "../middleware/auth.ts";
+import { resetRateLimit } from "../middleware/ratelimit.ts";
+import { inventory } from "../stub.ts";
+
+export const SANDBOX_STOCK = 100;
+/** Enough hex of a hash of the session id that sandboxes never collide, without exposing the id. */
+const SANDBOX_ID_HEX = 20;
+
+export async function sandboxSku(sessionId: string): Promise<string> {
+	return `SBX-${(await sha256Hex(`sandbox:${sessionId}`)).slice(0, SANDBOX_ID_HEX)}`;
+}
+
+async function ownSku(c: Ctx): Promise<string> {
+	const session = c.get("session");
+	if (session === undefined) throw new ApiError("unauthorized");
+	return sandboxSku(session.sessionId);
+}
+
+export const demo = new Hono<AppEnv>();
+demo.use("*", requireSession);
+
+demo.post("/sandbox", async (c) => {
+	const sku = await ownSku(c);
+	const stub = inventory(c.env, sku);
+	const created = await stub.create({
+		sku,
+		name: "Demo sandbox",
+		priceCents: 18_000,
+		currency: "USD",
+		totalStock: SANDBOX_STOCK,
+		holdSeconds: numberVar(c.env.HOLD_SECONDS, DEFAULT_HOLD_SECONDS),
+		// One presenter can drain it alone in safe mode, which is the point of the demo.
+		perUserLimit: SANDBOX_STOCK,
+		startsAtMs: null,
+	});
+	if (created.ok) return ok(c, created.product, 201);
+	// Idempotent per session: the sandbox already exists, answer it as it is now.
+	const product = await stub.product();
+	if (product === null) throw new Error("the sandbox object refused create but has no product");
+	return ok(c, product);
+});
+
+demo.get("/sandbox", async (c) => {
+	const product = await inventory(c.env, await ownSku(c)).product();
+	if (product === null)
+		return fail(c, "not_found", "This session has no sandbox yet: POST /api/demo/sandbox.");
+	return ok(c, product);
+});
+
+// The operator reset's own limiter (middleware/ratelimit.ts, issue 7): one
+// reset a minute per client IP, exact across isolates, off with RATE_LIMITS=off.
+demo.post("/sandbox/reset", resetRateLimit, async (c) => {
+	const sku = await ownSku(c);
+	const result = await inventory(c.env, sku).reset();
+	if (!result.ok)
+		return fail(c, "not_found", "This session has no sandbox yet: POST /api/demo/sandbox.");
+	await resetEventual(c.env.DB, sku, result.product.totalStock);
+	return ok(c, result.product);
+});

@@ -1,0 +1,93 @@
+// The per-session demo sandbox: a private 100-unit SKU per session, the same
+// one on every call, resettable by its owner only, under the reset limit.
+import { describe, expect, it } from "vitest";
+import type { Product } from "../../src/shared/types.ts";
+import { callWith } from "./cost-support.ts";
+import { ADMIN, call, newSession } from "./helpers.ts";
+
+describe("POST /api/demo/sandbox", () => {
+	it("creates a private 100-unit SKU for the session, and the same one again on later calls", async () => {
+		const token = await newSession();
+		const first = await call<Product>("POST", "/api/demo/sandbox", { token });
+		expect(first.status).toBe(201);
+		const sku = first.body.data?.sku ?? "";
+		expect(sku).toMatch(/^SBX-[0-9a-f]{20}$/);
+		expect(first.body.data).toMatchObject({
+			totalStock: 100,
+			availability: { available: 100, status: "live" },
+		});
+		const again = await call<Product>("POST", "/api/demo/sandbox", { token });
+		expect(again.status).toBe(200);
+		expect(again.body.data?.sku).toBe(sku);
+		expect((await call<Product>("GET", "/api/demo/sandbox", { token })).body.data?.sku).toBe(sku);
+
+		const other = await call<Product>("POST", "/api/demo/sandbox", { token: await newSession() });
+		expect(other.status).toBe(201);
+		expect(other.body.data?.sku).not.toBe(sku);
+
+		// Private: not in the public catalogue.
+		const listed = await call<{ products: Product[] }>("GET", "/api/products");
+		expect(listed.body.data?.products.some((p) => p.sku.startsWith("SBX-"))).toBe(false);
+	});
+
+	it("needs a session; GET before creation is 404", async () => {
+		expect((await call("POST", "/api/demo/sandbox")).status).toBe(401);
+		const token = await newSession();
+		const none = await call("GET", "/api/demo/sandbox", { token });
+		expect(none.status).toBe(404);
+		expect(none.body.error?.code).toBe("not_found");
+		expect((await call("POST", "/api/demo/sandbox/reset", { token })).status).toBe(404);
+	});
+
+	it("others may reserve on it; only the owner's reset clears it, both modes", async () => {
+		const owner = await newSession();
+		const guest = await newSession();
+		const sku =
+			(await call<Product>("POST", "/api/demo/sandbox", { token: owner })).body.data?.sku ?? "";
+		expect(
+			(await call("POST", "/api/reservations", { token: owner, body: { sku, quantity: 3 } }))
+				.status,
+		).toBe(201);
+		expect((await call("POST", "/api/reservations", { token: guest, body: { sku } })).status).toBe(
+			201,
+		);
+		expect(
+			(
+				await call("POST", "/api/reservations", {
+					token: guest,
+					body: { sku, quantity: 2, mode: "eventual" },
+				})
+			).status,
+		).toBe(201);
+		// The guest's reset addresses the guest's own (absent) sandbox, never the owner's.
+		expect((await call("POST", "/api/demo/sandbox/reset", { token: guest })).status).toBe(404);
+		type Stats = { reserved: number; eventual: { allocated: number } };
+		const before = await call<Stats>("GET", `/api/admin/products/${sku}/stats`, { token: ADMIN });
+		expect(before.body.data).toMatchObject({ reserved: 4, eventual: { allocated: 2 } });
+
+		const reset = await call<Product>("POST", "/api/demo/sandbox/reset", { token: owner });
+		expect(reset.status).toBe(200);
+		expect(reset.body.data?.availability).toMatchObject({ available: 100, reserved: 0, sold: 0 });
+		const after = await call<Stats>("GET", `/api/admin/products/${sku}/stats`, { token: ADMIN });
+		expect(after.body.data).toMatchObject({
+			reserved: 0,
+			eventual: { allocated: 0, oversellDelta: 0 },
+		});
+	});
+
+	it("reset is limited to one a minute, with a Retry-After", async () => {
+		const on = { RATE_LIMITS: "on" };
+		const headers = { "cf-connecting-ip": `203.0.113.${Math.floor(Math.random() * 250) + 1}` };
+		const token = await newSession();
+		expect((await callWith(on, "POST", "/api/demo/sandbox", { token, headers })).status).toBe(201);
+		expect((await callWith(on, "POST", "/api/demo/sandbox/reset", { token, headers })).status).toBe(
+			200,
+		);
+		const second = await callWith(on, "POST", "/api/demo/sandbox/reset", { token, headers });
+		expect(second.status).toBe(429);
+		expect(second.body.error?.code).toBe("rate_limited");
+		const wait = Number(second.headers.get("retry-after"));
+		expect(wait).toBeGreaterThan(0);
+		expect(wait).toBeLessThanOrEqual(60);
+	});
+});
