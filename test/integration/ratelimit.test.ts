@@ -217,6 +217,18 @@ describe("per-IP limits", () => {
 		});
 		expectRetryAfter(writeRefused);
 		expect(writeRefused.body.error?.message).toContain("1 write request per 60 s");
+		// Reserve attempts without a valid session are charged to the IP's writes (token guessing stays bounded).
+		const guesser = freshIp();
+		const guess = () =>
+			limited("POST", "/api/reservations", {
+				ip: guesser,
+				token: "0".repeat(64),
+				vars: { RATE_LIMIT_WRITES: "2" },
+				body: { sku: "X" },
+			});
+		expect((await guess()).status).toBe(401);
+		expect((await guess()).status).toBe(401);
+		expectRetryAfter(await guess());
 		const totals = await limited<{ enabled: boolean; rejected: Record<string, number> }>(
 			"GET",
 			"/api/admin/limits",
