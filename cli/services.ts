@@ -2,17 +2,10 @@
 // Debian's packages, started on free loopback ports with throwaway data under .tmp/, durable
 // before they answer (Redis AOF appendfsync always; PostgreSQL fsync + synchronous_commit on).
 
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { chown, mkdir, rm, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import {
-	freePort,
-	onCleanup,
-	runCommand,
-	startDaemon,
-	tcpOpen,
-	waitUntil,
-} from "./lib/proc.ts";
+import { freePort, onCleanup, runCommand, startDaemon, tcpOpen, waitUntil } from "./lib/proc.ts";
 
 export type Service = {
 	/** Connection URL (redis://… or postgres://…) on 127.0.0.1. */
@@ -39,10 +32,13 @@ export async function ensureRedis(): Promise<Service> {
 	if (!binary) {
 		await aptInstall("redis-server", "redis-server (Redis)");
 		binary = findRedis();
-		if (!binary) throw new Error("apt-get installed redis-server but no redis-server binary was found");
+		if (!binary)
+			throw new Error("apt-get installed redis-server but no redis-server binary was found");
 	}
-	const version = (await runCommand(binary, ["--version"], { timeoutMs: START_TIMEOUT_MS })).stdout
-		.match(/v=(\S+)/)?.[1] ?? "unknown";
+	const version =
+		(await runCommand(binary, ["--version"], { timeoutMs: START_TIMEOUT_MS })).stdout.match(
+			/v=(\S+)/,
+		)?.[1] ?? "unknown";
 	const port = await freePort();
 	const dir = join(SERVICES_DIR, `redis-${port}`);
 	await rm(dir, { recursive: true, force: true });
@@ -63,6 +59,8 @@ export async function ensureRedis(): Promise<Service> {
 	].join("\n");
 	const configPath = join(dir, "redis.conf");
 	await writeFile(configPath, `${config}\n`);
+	// Registered before the daemon so that, on an interrupted run, it runs after the kill.
+	const forgetDir = onCleanup(() => rmSync(dir, { recursive: true, force: true }));
 	const daemon = startDaemon(binary, [configPath]);
 	try {
 		await waitUntil(`redis-server on port ${port}`, () => tcpOpen(port), START_TIMEOUT_MS);
@@ -75,6 +73,7 @@ export async function ensureRedis(): Promise<Service> {
 		version,
 		stop: async () => {
 			await daemon.stop();
+			forgetDir();
 			await rm(dir, { recursive: true, force: true });
 		},
 	};
@@ -96,7 +95,9 @@ export async function ensurePostgres(): Promise<Service> {
 	const pgCtl = join(binDir, "pg_ctl");
 	const owner = postgresOwner();
 	const asOwner = owner ? { uid: owner.uid, gid: owner.gid } : {};
-	const version = (await runCommand(pgCtl, ["--version"], { timeoutMs: START_TIMEOUT_MS })).stdout.trim();
+	const version = (
+		await runCommand(pgCtl, ["--version"], { timeoutMs: START_TIMEOUT_MS })
+	).stdout.trim();
 	const port = await freePort();
 	const dir = join(SERVICES_DIR, `postgres-${port}`);
 	const dataDir = join(dir, "data");
@@ -105,6 +106,23 @@ export async function ensurePostgres(): Promise<Service> {
 	await mkdir(dir, { recursive: true });
 	// initdb and postgres refuse to run as root: hand the directory to the postgres user.
 	if (owner) await chown(dir, owner.uid, owner.gid);
+	// pg_ctl daemonises postgres, so an interrupted run must stop the postmaster itself; this
+	// hook is registered first so that it runs last, after initdb or pg_ctl have been killed.
+	// SIGQUIT is PostgreSQL's "immediate shutdown": the data is being thrown away anyway.
+	const discardSync = () => {
+		const pid = readPostmasterPid(dataDir);
+		if (pid && isAlive(pid)) {
+			process.kill(pid, "SIGQUIT");
+			waitForExitSync(pid, STOP_TIMEOUT_MS);
+		}
+		rmSync(dir, { recursive: true, force: true });
+	};
+	const forget = onCleanup(discardSync);
+	const fail = (message: string): never => {
+		forget();
+		discardSync();
+		throw new Error(message);
+	};
 
 	const env = { ...process.env, LANG: "C.UTF-8", LC_ALL: "C.UTF-8" };
 	const init = await runCommand(
@@ -112,7 +130,7 @@ export async function ensurePostgres(): Promise<Service> {
 		["-D", dataDir, "-U", PG_SUPERUSER, "--auth=trust", "--encoding=UTF8", "--locale=C"],
 		{ ...asOwner, env, cwd: dir, timeoutMs: START_TIMEOUT_MS },
 	);
-	if (init.code !== 0) throw new Error(`initdb failed (exit ${init.code}):\n${init.stderr}${init.stdout}`);
+	if (init.code !== 0) fail(`initdb failed (exit ${init.code}):\n${init.stderr}${init.stdout}`);
 	const settings = [
 		"listen_addresses = '127.0.0.1'",
 		`port = ${port}`,
@@ -130,27 +148,23 @@ export async function ensurePostgres(): Promise<Service> {
 
 	const ctl = (args: string[], timeoutMs: number) =>
 		runCommand(pgCtl, ["-D", dataDir, ...args], { ...asOwner, env, cwd: dir, timeoutMs });
-	const started = await ctl(["-l", logPath, "-w", "-t", String(START_TIMEOUT_MS / 1000), "start"], START_TIMEOUT_MS + 5_000);
-	const postmasterPid = readPostmasterPid(dataDir);
-	// pg_ctl daemonises postgres, so an interrupted run must kill the postmaster itself.
-	// SIGINT is PostgreSQL's "fast shutdown".
-	const unregister = onCleanup(() => {
-		if (postmasterPid) process.kill(postmasterPid, "SIGINT");
-	});
+	const started = await ctl(
+		["-l", logPath, "-w", "-t", String(START_TIMEOUT_MS / 1000), "start"],
+		START_TIMEOUT_MS + 5_000,
+	);
 	if (started.code !== 0 || !(await tcpOpen(port))) {
-		unregister();
-		if (postmasterPid) process.kill(postmasterPid, "SIGINT");
-		throw new Error(`pg_ctl start failed (exit ${started.code}):\n${started.stderr}${readTail(logPath)}`);
+		fail(`pg_ctl start failed (exit ${started.code}):\n${started.stderr}${readTail(logPath)}`);
 	}
 	return {
 		url: `postgres://${PG_SUPERUSER}@127.0.0.1:${port}/postgres`,
 		version,
 		stop: async () => {
+			const postmasterPid = readPostmasterPid(dataDir);
 			const stopped = await ctl(["-m", "fast", "-w", "stop"], STOP_TIMEOUT_MS);
 			if (stopped.code !== 0 && postmasterPid) {
 				await waitUntil("postgres to stop", async () => !isAlive(postmasterPid), STOP_TIMEOUT_MS);
 			}
-			unregister();
+			forget();
 			await rm(dir, { recursive: true, force: true });
 		},
 	};
@@ -181,7 +195,9 @@ function postgresOwner(): { uid: number; gid: number } | undefined {
 		.find((entry) => entry.startsWith(`${PG_SUPERUSER}:`));
 	const [, , uid, gid] = line?.split(":") ?? [];
 	if (!uid || !gid) {
-		throw new Error("running as root but there is no 'postgres' user to run PostgreSQL as (initdb refuses root)");
+		throw new Error(
+			"running as root but there is no 'postgres' user to run PostgreSQL as (initdb refuses root)",
+		);
 	}
 	return { uid: Number(uid), gid: Number(gid) };
 }
@@ -193,10 +209,18 @@ function readPostmasterPid(dataDir: string): number | undefined {
 	return Number.isInteger(pid) && pid > 0 ? pid : undefined;
 }
 
+/** Exit hooks cannot await: block (bounded) until `pid` is gone so its files can be deleted. */
+function waitForExitSync(pid: number, timeoutMs: number): void {
+	const deadline = Date.now() + timeoutMs;
+	const tick = new Int32Array(new SharedArrayBuffer(4));
+	while (isAlive(pid) && Date.now() < deadline) Atomics.wait(tick, 0, 0, 20);
+}
+
+/** A zombie counts as gone: a daemonised postmaster is reaped by init, sometimes late. */
 function isAlive(pid: number): boolean {
 	try {
-		process.kill(pid, 0);
-		return true;
+		const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+		return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
 	} catch {
 		return false;
 	}
@@ -211,14 +235,20 @@ function isAlive(pid: number): boolean {
 async function aptInstall(pkg: string, what: string): Promise<void> {
 	const hint = `install it with \`sudo apt-get install -y ${pkg}\` or \`sudo scripts/install-services.sh\``;
 	if (process.getuid?.() !== 0) {
-		throw new Error(`${what} is not installed, and this process is not root so it cannot install it: ${hint}`);
+		throw new Error(
+			`${what} is not installed, and this process is not root so it cannot install it: ${hint}`,
+		);
 	}
 	const aptGet = findOnPath("apt-get", ["/usr/bin"]);
-	if (!aptGet) throw new Error(`${what} is not installed and there is no apt-get on this machine: ${hint}`);
+	if (!aptGet)
+		throw new Error(`${what} is not installed and there is no apt-get on this machine: ${hint}`);
 	console.error(`[services] ${what} is missing: apt-get install -y ${pkg} …`);
 	const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
 	const install = () =>
-		runCommand(aptGet, ["install", "-y", "--no-install-recommends", pkg], { env, timeoutMs: APT_TIMEOUT_MS });
+		runCommand(aptGet, ["install", "-y", "--no-install-recommends", pkg], {
+			env,
+			timeoutMs: APT_TIMEOUT_MS,
+		});
 	let result = await install();
 	if (result.code !== 0) {
 		// Stale package lists are the usual cause on a fresh machine or container.
@@ -226,7 +256,9 @@ async function aptInstall(pkg: string, what: string): Promise<void> {
 		result = await install();
 	}
 	if (result.code !== 0) {
-		throw new Error(`${what} is not installed and apt-get install ${pkg} failed (exit ${result.code}):\n${result.stderr}`);
+		throw new Error(
+			`${what} is not installed and apt-get install ${pkg} failed (exit ${result.code}):\n${result.stderr}`,
+		);
 	}
 }
 

@@ -2,7 +2,7 @@
 // answer, and stop them (and everything they spawned) on the way out, even on Ctrl-C.
 
 import { type ChildProcess, type SpawnOptions, spawn } from "node:child_process";
-import { createServer, connect } from "node:net";
+import { connect, createServer } from "node:net";
 
 /** Grace period between SIGTERM and SIGKILL when stopping a child. */
 export const STOP_GRACE_MS = 10_000;
@@ -73,12 +73,15 @@ export async function runCommand(
 			stderr = tail(stderr + chunk.toString());
 		});
 		const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs);
+		const forget = onCleanup(() => child.kill("SIGKILL"));
 		child.once("error", (error) => {
 			clearTimeout(timer);
+			forget();
 			reject(error);
 		});
 		child.once("close", (code) => {
 			clearTimeout(timer);
+			forget();
 			resolve({ code, stdout, stderr });
 		});
 	});
@@ -101,7 +104,11 @@ export function startDaemon(
 	args: readonly string[],
 	options: SpawnOptions = {},
 ): Daemon {
-	const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"], ...options, detached: true });
+	const child = spawn(command, args, {
+		stdio: ["ignore", "pipe", "pipe"],
+		...options,
+		detached: true,
+	});
 	let output = "";
 	const collect = (chunk: Buffer) => {
 		output = tail(output + chunk.toString());
@@ -155,7 +162,8 @@ export function onCleanup(cleanup: () => void): () => void {
 }
 
 function runCleanups(): void {
-	for (const cleanup of cleanups) {
+	// Last registered runs first, like nested `finally` blocks: a process dies before its files.
+	for (const cleanup of [...cleanups].reverse()) {
 		try {
 			cleanup();
 		} catch {
