@@ -1,0 +1,198 @@
+// The rows measured on our worker: hello, reserve, sold-out, availability, checkout. Each sets up
+// its own SKU and sessions untimed, warms up, then runs closed-loop load through runLoad.
+
+import { type LoadOptions, type LoadResult, runLoad } from "../lib/load.ts";
+import type { BenchRow, RowName } from "./format.ts";
+import { call, clientIp, expectCall, pool } from "./http.ts";
+import type { BenchWorker } from "./worker.ts";
+
+export type RunShape = { connections: number; durationSec: number; warmupSec: number };
+
+/** Enough sessions that perUserLimit never binds: 1,000 units each (MAX_PER_USER_LIMIT). */
+const SESSIONS = 256;
+const PER_USER_LIMIT = 1_000;
+const HOT_STOCK = 10_000_000;
+const HOLD_SECONDS = 3_600;
+const SETUP_WIDTH = 32;
+/** Checkout holds per second of run time: more than one closed loop of 64 can pay on 2 vCPUs. */
+const CHECKOUT_HOLDS_PER_SEC = 600;
+const CHECKOUT_WARMUP_HOLDS = 256;
+
+export async function measureOurs(
+	worker: BenchWorker,
+	shape: RunShape,
+	log: (line: string) => void,
+): Promise<BenchRow[]> {
+	const base = worker.directUrl;
+	const admin = { authorization: `Bearer ${worker.adminToken}`, "cf-connecting-ip": "10.255.0.1" };
+	const stamp = Date.now().toString(36);
+	const createProduct = (sku: string, totalStock: number) =>
+		expectCall(
+			201,
+			base,
+			"POST",
+			"/api/admin/products",
+			{
+				sku,
+				name: `Bench ${sku}`,
+				priceCents: 1_000,
+				currency: "USD",
+				totalStock,
+				holdSeconds: HOLD_SECONDS,
+				perUserLimit: PER_USER_LIMIT,
+			},
+			admin,
+		);
+	const oversell = async (sku: string) => {
+		const stats = await expectCall(
+			200,
+			base,
+			"GET",
+			`/api/admin/products/${sku}/stats`,
+			undefined,
+			admin,
+		);
+		return Number(stats.oversellCount ?? Number.NaN);
+	};
+
+	const tokens: string[] = new Array(SESSIONS);
+	await pool(SESSIONS, SETUP_WIDTH, async (i) => {
+		const data = await expectCall(
+			201,
+			base,
+			"POST",
+			"/api/sessions",
+			{ turnstileToken: worker.debugToken },
+			{
+				"cf-connecting-ip": clientIp(i),
+			},
+		);
+		tokens[i] = String(data.token);
+	});
+	const sessionHeaders = (i: number) => ({
+		authorization: `Bearer ${tokens[i % SESSIONS]}`,
+		"cf-connecting-ip": clientIp(i % SESSIONS),
+	});
+
+	const measure = async (
+		name: RowName,
+		options: Omit<LoadOptions, "connections" | "durationSec" | "url"> & { path: string },
+		oversellOf?: string,
+	): Promise<BenchRow> => {
+		const { path, ...rest } = options;
+		const load: LoadOptions = { ...rest, url: `${base}${path}`, connections: shape.connections };
+		log(`[bench] ${name}: warm-up ${shape.warmupSec}s, run ${shape.durationSec}s`);
+		await runLoad({ ...load, durationSec: shape.warmupSec });
+		const result = await runLoad({ ...load, durationSec: shape.durationSec });
+		return toRow(name, result, oversellOf ? await oversell(oversellOf) : null);
+	};
+
+	const rows: BenchRow[] = [];
+	rows.push(
+		await measure("hello", {
+			path: "/healthz",
+			headersFactory: (i) => ({ "cf-connecting-ip": clientIp(i % SESSIONS) }),
+		}),
+	);
+
+	const hot = `BENCH-HOT-${stamp}`;
+	await createProduct(hot, HOT_STOCK);
+	const reserveBody = JSON.stringify({ sku: hot });
+	rows.push(
+		await measure(
+			"reserve",
+			{
+				path: "/api/reservations",
+				method: "POST",
+				headers: { "content-type": "application/json" },
+				body: reserveBody,
+				headersFactory: sessionHeaders,
+			},
+			hot,
+		),
+	);
+
+	const gone = `BENCH-GONE-${stamp}`;
+	await createProduct(gone, 0);
+	rows.push(
+		await measure(
+			"sold-out",
+			{
+				path: "/api/reservations",
+				method: "POST",
+				headers: { "content-type": "application/json" },
+				body: JSON.stringify({ sku: gone }),
+				headersFactory: sessionHeaders,
+			},
+			gone,
+		),
+	);
+
+	rows.push(
+		await measure(
+			"availability",
+			{ path: `/api/products/${hot}/availability`, headersFactory: sessionHeaders },
+			hot,
+		),
+	);
+
+	rows.push(
+		await measureCheckout(base, shape, createProduct, sessionHeaders, oversell, stamp, log),
+	);
+	return rows;
+}
+
+async function measureCheckout(
+	base: string,
+	shape: RunShape,
+	createProduct: (sku: string, totalStock: number) => Promise<unknown>,
+	sessionHeaders: (i: number) => Record<string, string>,
+	oversell: (sku: string) => Promise<number>,
+	stamp: string,
+	log: (line: string) => void,
+): Promise<BenchRow> {
+	const sku = `BENCH-PAY-${stamp}`;
+	const measured = Math.round(shape.durationSec * CHECKOUT_HOLDS_PER_SEC);
+	const total = measured + CHECKOUT_WARMUP_HOLDS;
+	await createProduct(sku, total);
+	log(`[bench] checkout: creating ${total} holds (untimed)`);
+	const holds: { id: string; headers: Record<string, string> }[] = new Array(total);
+	await pool(total, SETUP_WIDTH, async (i) => {
+		const headers = sessionHeaders(i);
+		const reply = await call(base, "POST", "/api/reservations", { sku }, headers);
+		if (reply.status !== 201)
+			throw new Error(
+				`checkout setup: reserve answered ${reply.status}: ${JSON.stringify(reply.json)}`,
+			);
+		holds[i] = { id: String(reply.json.data?.reservationId), headers };
+	});
+	// One Idempotency-Key per hold and `amount` = holds, so every hold is paid exactly once.
+	const payLoad = (offset: number, amount: number): LoadOptions => ({
+		url: `${base}/api/checkout`,
+		method: "POST",
+		headers: { "content-type": "application/json" },
+		connections: shape.connections,
+		amount,
+		bodyFactory: (i) =>
+			JSON.stringify({ reservationId: holds[offset + i]?.id, paymentMethod: "pm_card_visa" }),
+		headersFactory: (i) => ({
+			...holds[offset + i]?.headers,
+			"idempotency-key": `bench-${stamp}-${offset + i}`,
+		}),
+	});
+	log(`[bench] checkout: warm-up ${CHECKOUT_WARMUP_HOLDS}, run ${measured} payments`);
+	await runLoad(payLoad(0, CHECKOUT_WARMUP_HOLDS));
+	const result = await runLoad(payLoad(CHECKOUT_WARMUP_HOLDS, measured));
+	return toRow("checkout", result, await oversell(sku));
+}
+
+export function toRow(name: RowName, result: LoadResult, oversell: number | null): BenchRow {
+	return {
+		name,
+		reqPerSec: result.reqPerSec,
+		latencyMs: { p50: result.latencyMs.p50, p95: result.latencyMs.p95, p99: result.latencyMs.p99 },
+		oversell,
+		statusCounts: result.statusCounts,
+		errors: result.errors,
+	};
+}

@@ -1,0 +1,74 @@
+// The peer rows: the same hot-SKU reserve workload against redis-lua, postgres-row-lock and
+// single-writer, each in its own process on a real engine. An engine that cannot start turns
+// its peers' rows into "skipped" with the reason, never into a crash.
+
+import { runLoad } from "../lib/load.ts";
+import { PEER_ENGINE, PEER_NAMES, startPeerProcess } from "../peers/spawn.ts";
+import { ensurePostgres, ensureRedis, type Service } from "../services.ts";
+import { type BenchRow, skippedRow } from "./format.ts";
+import { expectCall } from "./http.ts";
+import { type RunShape, toRow } from "./ours.ts";
+
+const PEER_STOCK = 10_000_000;
+const PEER_SESSIONS = 256;
+
+export async function measurePeers(
+	shape: RunShape,
+	log: (line: string) => void,
+	warn: (line: string) => void,
+): Promise<BenchRow[]> {
+	const engines: Partial<Record<"redis" | "postgres", Service | string>> = {};
+	const start = async (engine: "redis" | "postgres") => {
+		if (engines[engine] !== undefined) return;
+		try {
+			log(`[bench] starting ${engine}`);
+			engines[engine] = await (engine === "redis" ? ensureRedis() : ensurePostgres());
+		} catch (error) {
+			const reason = `${engine} could not be started: ${String(error).split("\n")[0]}`;
+			warn(`[bench] ${reason}`);
+			engines[engine] = reason;
+		}
+	};
+	const rows: BenchRow[] = [];
+	try {
+		for (const name of PEER_NAMES) {
+			const engineName = PEER_ENGINE[name];
+			await start(engineName);
+			const engine = engines[engineName];
+			if (engine === undefined || typeof engine === "string") {
+				rows.push(skippedRow(name, engine ?? `${engineName} unavailable`));
+				continue;
+			}
+			let peer: Awaited<ReturnType<typeof startPeerProcess>> | undefined;
+			try {
+				peer = await startPeerProcess(name, engine.url);
+				const sku = `bench-${name}-${Date.now().toString(36)}`;
+				await expectCall(201, peer.url, "POST", "/admin/setup", { sku, stock: PEER_STOCK });
+				const load = {
+					url: `${peer.url}/api/reservations`,
+					method: "POST" as const,
+					headers: { "content-type": "application/json" },
+					body: JSON.stringify({ sku }),
+					headersFactory: (i: number) => ({ authorization: `Bearer session-${i % PEER_SESSIONS}` }),
+					connections: shape.connections,
+				};
+				log(`[bench] ${name}: warm-up ${shape.warmupSec}s, run ${shape.durationSec}s`);
+				await runLoad({ ...load, durationSec: shape.warmupSec });
+				const result = await runLoad({ ...load, durationSec: shape.durationSec });
+				const stats = await expectCall(200, peer.url, "GET", `/admin/stats?sku=${sku}`);
+				rows.push(toRow(name, result, Number(stats.oversell ?? Number.NaN)));
+			} catch (error) {
+				const reason = `${name} failed: ${String(error).split("\n")[0]}`;
+				warn(`[bench] ${reason}`);
+				rows.push(skippedRow(name, reason));
+			} finally {
+				await peer?.stop();
+			}
+		}
+	} finally {
+		for (const engine of Object.values(engines)) {
+			if (engine !== undefined && typeof engine !== "string") await engine.stop();
+		}
+	}
+	return rows;
+}
