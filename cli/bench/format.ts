@@ -23,6 +23,8 @@ export type BenchRow = {
 	/** Responses by HTTP status, to show that a row measured what it claims (e.g. 409s for sold-out). */
 	statusCounts: Record<number, number>;
 	errors: number;
+	/** How busy the CPUs were (other processes, %) just before the row ran; null if unknown. */
+	busyCpuBefore?: number | null;
 	/** Set when the row could not be measured; the numbers are then zero. */
 	skipped?: string;
 };
@@ -53,21 +55,25 @@ function fmtStatuses(counts: Record<number, number>): string {
 	return parts.length > 0 ? parts.join(" ") : "–";
 }
 
+function fmtBusy(value: number | null | undefined): string {
+	return value === null || value === undefined ? "–" : `${value}%`;
+}
+
 export function markdownTable(rows: readonly BenchRow[]): string {
 	const hello = rows.find((row) => row.name === "hello" && !row.skipped)?.reqPerSec;
 	const best = bestPeer(rows);
 	const lines = [
-		`| row | req/s | p50 ms | p95 ms | p99 ms | oversell | × hello | × best peer${best ? ` (${best.name})` : ""} | statuses | errors |`,
-		"|---|---:|---:|---:|---:|---:|---:|---:|---|---:|",
+		`| row | req/s | p50 ms | p95 ms | p99 ms | oversell | × hello | × best peer${best ? ` (${best.name})` : ""} | statuses | errors | busy CPU before |`,
+		"|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|",
 	];
 	for (const row of rows) {
 		if (row.skipped) {
-			lines.push(`| ${row.name} | skipped: ${row.skipped} | | | | | | | | |`);
+			lines.push(`| ${row.name} | skipped: ${row.skipped} | | | | | | | | | |`);
 			continue;
 		}
 		const { p50, p95, p99 } = row.latencyMs;
 		lines.push(
-			`| ${row.name} | ${row.reqPerSec} | ${p50} | ${p95} | ${p99} | ${row.oversell ?? "–"} | ${fmtRatio(ratio(row.reqPerSec, hello))} | ${fmtRatio(ratio(row.reqPerSec, best?.reqPerSec))} | ${fmtStatuses(row.statusCounts)} | ${row.errors} |`,
+			`| ${row.name} | ${row.reqPerSec} | ${p50} | ${p95} | ${p99} | ${row.oversell ?? "–"} | ${fmtRatio(ratio(row.reqPerSec, hello))} | ${fmtRatio(ratio(row.reqPerSec, best?.reqPerSec))} | ${fmtStatuses(row.statusCounts)} | ${row.errors} | ${fmtBusy(row.busyCpuBefore)} |`,
 		);
 	}
 	return lines.join("\n");

@@ -1,12 +1,31 @@
 // The rows measured on our worker: hello, reserve, sold-out, availability, checkout. Each sets up
 // its own SKU and sessions untimed, warms up, then runs closed-loop load through runLoad.
 
+import { waitForQuietCpu } from "../lib/cpu.ts";
 import { type LoadOptions, type LoadResult, runLoad } from "../lib/load.ts";
 import type { BenchRow, RowName } from "./format.ts";
 import { call, clientIp, expectCall, pool } from "./http.ts";
 import type { BenchWorker } from "./worker.ts";
 
-export type RunShape = { connections: number; durationSec: number; warmupSec: number };
+export type RunShape = {
+	connections: number;
+	durationSec: number;
+	warmupSec: number;
+	/** How long a row may wait for other processes to quieten down before it runs anyway. */
+	quietWaitSec: number;
+};
+
+/** A row starts once other work uses at most this share of the CPUs (or the wait ends). */
+export const QUIET_CPU_PERCENT = 25;
+
+export async function quietCpu(shape: RunShape): Promise<number | null> {
+	return (
+		(await waitForQuietCpu({
+			maxBusyPercent: QUIET_CPU_PERCENT,
+			maxWaitSec: shape.quietWaitSec,
+		})) ?? null
+	);
+}
 
 /** Enough sessions that perUserLimit never binds: 1,000 units each (MAX_PER_USER_LIMIT). */
 const SESSIONS = 256;
@@ -82,9 +101,10 @@ export async function measureOurs(
 		const { path, ...rest } = options;
 		const load: LoadOptions = { ...rest, url: `${base}${path}`, connections: shape.connections };
 		log(`[bench] ${name}: warm-up ${shape.warmupSec}s, run ${shape.durationSec}s`);
+		const busy = await quietCpu(shape);
 		await runLoad({ ...load, durationSec: shape.warmupSec });
 		const result = await runLoad({ ...load, durationSec: shape.durationSec });
-		return toRow(name, result, oversellOf ? await oversell(oversellOf) : null);
+		return toRow(name, result, oversellOf ? await oversell(oversellOf) : null, busy);
 	};
 
 	const rows: BenchRow[] = [];
@@ -181,12 +201,18 @@ async function measureCheckout(
 		}),
 	});
 	log(`[bench] checkout: warm-up ${CHECKOUT_WARMUP_HOLDS}, run ${measured} payments`);
+	const busy = await quietCpu(shape);
 	await runLoad(payLoad(0, CHECKOUT_WARMUP_HOLDS));
 	const result = await runLoad(payLoad(CHECKOUT_WARMUP_HOLDS, measured));
-	return toRow("checkout", result, await oversell(sku));
+	return toRow("checkout", result, await oversell(sku), busy);
 }
 
-export function toRow(name: RowName, result: LoadResult, oversell: number | null): BenchRow {
+export function toRow(
+	name: RowName,
+	result: LoadResult,
+	oversell: number | null,
+	busyCpuBefore: number | null,
+): BenchRow {
 	return {
 		name,
 		reqPerSec: result.reqPerSec,
@@ -194,5 +220,6 @@ export function toRow(name: RowName, result: LoadResult, oversell: number | null
 		oversell,
 		statusCounts: result.statusCounts,
 		errors: result.errors,
+		busyCpuBefore,
 	};
 }

@@ -7,7 +7,7 @@ import { PEER_ENGINE, PEER_NAMES, startPeerProcess } from "../peers/spawn.ts";
 import { ensurePostgres, ensureRedis, type Service } from "../services.ts";
 import { type BenchRow, skippedRow } from "./format.ts";
 import { expectCall } from "./http.ts";
-import { type RunShape, toRow } from "./ours.ts";
+import { quietCpu, type RunShape, toRow } from "./ours.ts";
 
 const PEER_STOCK = 10_000_000;
 const PEER_SESSIONS = 256;
@@ -53,10 +53,11 @@ export async function measurePeers(
 					connections: shape.connections,
 				};
 				log(`[bench] ${name}: warm-up ${shape.warmupSec}s, run ${shape.durationSec}s`);
+				const busy = await quietCpu(shape);
 				await runLoad({ ...load, durationSec: shape.warmupSec });
 				const result = await runLoad({ ...load, durationSec: shape.durationSec });
 				const stats = await expectCall(200, peer.url, "GET", `/admin/stats?sku=${sku}`);
-				rows.push(toRow(name, result, Number(stats.oversell ?? Number.NaN)));
+				rows.push(toRow(name, result, Number(stats.oversell ?? Number.NaN), busy));
 			} catch (error) {
 				const reason = `${name} failed: ${String(error).split("\n")[0]}`;
 				warn(`[bench] ${reason}`);

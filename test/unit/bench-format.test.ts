@@ -17,6 +17,7 @@ function row(name: BenchRow["name"], reqPerSec: number, oversell: number | null 
 		oversell,
 		statusCounts: { 201: reqPerSec },
 		errors: 0,
+		busyCpuBefore: 7,
 	};
 }
 
@@ -54,8 +55,12 @@ describe("bench table", () => {
 		]);
 		const lines = table.split("\n");
 		expect(lines[0]).toContain("× best peer (redis-lua)");
-		expect(lines[2]).toBe("| hello | 4000 | 1.5 | 3 | 9.25 | – | 1.00× | 0.50× | 201:4000 | 0 |");
-		expect(lines[3]).toBe("| reserve | 2000 | 1.5 | 3 | 9.25 | 0 | 0.50× | 0.25× | 201:2000 | 0 |");
+		expect(lines[2]).toBe(
+			"| hello | 4000 | 1.5 | 3 | 9.25 | – | 1.00× | 0.50× | 201:4000 | 0 | 7% |",
+		);
+		expect(lines[3]).toBe(
+			"| reserve | 2000 | 1.5 | 3 | 9.25 | 0 | 0.50× | 0.25× | 201:2000 | 0 | 7% |",
+		);
 		expect(lines[5]).toContain("skipped: postgres could not be started: not installed");
 	});
 });
