@@ -7,7 +7,7 @@ import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { buildUi } from "./build-ui.ts";
-import { ROOT, localVars } from "./config.ts";
+import { localVars, ROOT } from "./config.ts";
 
 const PORT = Number(process.env.PORT ?? 8787);
 const HOST = "127.0.0.1";
@@ -36,7 +36,11 @@ function applyMigrations(): void {
 	const result = spawnSync(
 		process.execPath,
 		[WRANGLER, "d1", "migrations", "apply", "DB", "--local", "--persist-to", STATE_DIR],
-		{ cwd: ROOT, stdio: "pipe", env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true" } },
+		{
+			cwd: ROOT,
+			stdio: "pipe",
+			env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true" },
+		},
 	);
 	if (result.status !== 0) {
 		process.stderr.write(result.stdout);

@@ -202,7 +202,8 @@ export class Inventory {
 	cancel(hold: Hold, nowMs: number): TransitionOutcome {
 		this.expireDue(nowMs);
 		const live = this.active.get(hold.id);
-		if (live === undefined || live.status !== "RESERVED") return { ok: false, code: "invalid_state" };
+		if (live === undefined || live.status !== "RESERVED")
+			return { ok: false, code: "invalid_state" };
 		this.release(live, "CANCELLED", nowMs, "reservation.cancelled");
 		return { ok: true, hold: live };
 	}
@@ -227,7 +228,8 @@ export class Inventory {
 	beginCheckout(id: string, nowMs: number, paymentDeadlineMs: number): TransitionOutcome {
 		this.expireDue(nowMs);
 		const hold = this.active.get(id);
-		if (hold === undefined || hold.status !== "RESERVED") return { ok: false, code: "invalid_state" };
+		if (hold === undefined || hold.status !== "RESERVED")
+			return { ok: false, code: "invalid_state" };
 		hold.status = "CHECKOUT_PENDING";
 		hold.paymentDeadlineMs = paymentDeadlineMs;
 		this.changed(hold);
@@ -302,7 +304,11 @@ export class Inventory {
 		this.sold = 0;
 		this.attempts = 0;
 		for (const key of Object.keys(this.rejected)) delete this.rejected[key];
-		this.emit({ type: "inventory.reset", atMs: nowMs, detail: { totalStock: this.product.totalStock } });
+		this.emit({
+			type: "inventory.reset",
+			atMs: nowMs,
+			detail: { totalStock: this.product.totalStock },
+		});
 	}
 
 	/** Hands the caller what changed since the last drain, to persist in one transaction. */

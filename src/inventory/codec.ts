@@ -1,7 +1,13 @@
 // Row ⇄ domain ⇄ wire conversions for the SKU object.
 
 import type { DomainEvent, Hold, Inventory } from "../domain/inventory.ts";
-import type { AuditEvent, Availability, HoldStatus, Product, Reservation } from "../shared/types.ts";
+import type {
+	AuditEvent,
+	Availability,
+	HoldStatus,
+	Product,
+	Reservation,
+} from "../shared/types.ts";
 
 export type HoldRow = {
 	id: string;

@@ -9,8 +9,8 @@ import {
 	type Hold,
 	Inventory,
 	type InventorySnapshot,
-	type ProductConfig,
 	isActive,
+	type ProductConfig,
 } from "../domain/inventory.ts";
 import { MAX_RESERVE_BATCH, OUTBOX_RETRY_MS } from "../domain/limits.ts";
 import type { ReserveLimits } from "../limits/config.ts";
@@ -20,22 +20,30 @@ import { RowMeter } from "../worker/cost/rows.ts";
 import type { Env } from "../worker/env.ts";
 import { CheckoutSaga } from "./checkout.ts";
 import { orderProjection } from "./checkout-store.ts";
-import { type HoldRow, holdFromRow, holdParams, toAuditEvent, toAvailability, toProduct, toReservation } from "./codec.ts";
+import {
+	type HoldRow,
+	holdFromRow,
+	holdParams,
+	toAuditEvent,
+	toAvailability,
+	toProduct,
+	toReservation,
+} from "./codec.ts";
 import { LiveFeed } from "./live.ts";
 import { Outbox } from "./outbox.ts";
-import { SCHEMA, hasSchema } from "./schema.ts";
 import type {
 	CancelResult,
 	CheckoutRequest,
 	CheckoutResult,
 	CreateResult,
 	OrderResult,
+	ReservationResult,
 	ReserveRequest,
 	ReserveResult,
-	ReservationResult,
 	StatsResult,
 	UpdateResult,
 } from "./rpc.ts";
+import { hasSchema, SCHEMA } from "./schema.ts";
 
 const UPSERT_HOLD = `INSERT OR REPLACE INTO holds
 	(id, session_id, quantity, status, created_at, expires_at, idem_key, order_id, payment_deadline)
@@ -287,14 +295,24 @@ export class InventoryObject extends DurableObject<Env> {
 		const hold = this.readHold(id);
 		if (hold === null || hold.sessionId !== sessionId) return { ok: false, code: "not_found" };
 		const outcome = inv.cancel(hold, now);
-		if (!outcome.ok) return { ok: false, code: outcome.code, reservation: toReservation(inv.product.sku, hold, now) };
+		if (!outcome.ok)
+			return {
+				ok: false,
+				code: outcome.code,
+				reservation: toReservation(inv.product.sku, hold, now),
+			};
 		this.persist();
 		return { ok: true, reservation: toReservation(inv.product.sku, outcome.hold, now) };
 	}
 
 	/** The payment saga (inventory/checkout.ts); resolves once the hold is PAID or released. */
 	async checkout(req: CheckoutRequest): Promise<CheckoutResult> {
-		if (this.inv === null) return { ok: false, code: "not_found", message: "No reservation of this session has that id." };
+		if (this.inv === null)
+			return {
+				ok: false,
+				code: "not_found",
+				message: "No reservation of this session has that id.",
+			};
 		return this.saga.checkout(req, this.tick());
 	}
 

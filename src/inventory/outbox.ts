@@ -29,7 +29,11 @@ export class Outbox {
 	) {}
 
 	append(event: AuditEvent): void {
-		this.sql.exec("INSERT INTO outbox (seq, event) VALUES (?, ?)", event.seq, JSON.stringify(event));
+		this.sql.exec(
+			"INSERT INTO outbox (seq, event) VALUES (?, ?)",
+			event.seq,
+			JSON.stringify(event),
+		);
 	}
 
 	pending(): number {

@@ -65,6 +65,8 @@ export const SCHEMA = [
 ];
 
 export function hasSchema(sql: SqlStorage): boolean {
-	return sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'state'").toArray()
-		.length > 0;
+	return (
+		sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'state'").toArray()
+			.length > 0
+	);
 }

@@ -5,9 +5,9 @@ import { costLedger } from "./cost/middleware.ts";
 import { ApiError, type AppEnv, fail, ok } from "./http.ts";
 import { rateLimits } from "./middleware/ratelimit.ts";
 import { admin } from "./routes/admin.ts";
-import { demo } from "./routes/demo.ts";
 import { checkout } from "./routes/checkout.ts";
 import { config } from "./routes/config.ts";
+import { demo } from "./routes/demo.ts";
 import { limits } from "./routes/limits.ts";
 import { orders } from "./routes/orders.ts";
 import { products } from "./routes/products.ts";
@@ -46,7 +46,9 @@ app.route("/api/config", config);
 // Local-only siteverify emulation (answers 404 unless ENVIRONMENT=local).
 app.route("/__local/turnstile", turnstileLocal);
 
-app.notFound((c) => fail(c, "not_found", `No route for ${c.req.method} ${new URL(c.req.url).pathname}.`));
+app.notFound((c) =>
+	fail(c, "not_found", `No route for ${c.req.method} ${new URL(c.req.url).pathname}.`),
+);
 
 app.onError((error, c) => {
 	if (error instanceof ApiError) return fail(c, error.code, error.message, error.headers);

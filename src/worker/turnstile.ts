@@ -6,7 +6,9 @@ import { emulateSiteverify, isLocal, isTestSecret } from "./routes/turnstile-loc
 
 const VERIFY_TIMEOUT_MS = 5_000;
 
-export type VerifyOutcome = { ok: true } | { ok: false; reason: "rejected" | "unreachable"; detail: string };
+export type VerifyOutcome =
+	| { ok: true }
+	| { ok: false; reason: "rejected" | "unreachable"; detail: string };
 
 export async function verifyTurnstile(env: Env, token: string): Promise<VerifyOutcome> {
 	const secret = env.TURNSTILE_SECRET_KEY ?? "";
@@ -30,11 +32,16 @@ export async function verifyTurnstile(env: Env, token: string): Promise<VerifyOu
 	} catch (error) {
 		return { ok: false, reason: "unreachable", detail: String(error) };
 	}
-	if (!response.ok) return { ok: false, reason: "unreachable", detail: `siteverify answered ${response.status}` };
+	if (!response.ok)
+		return { ok: false, reason: "unreachable", detail: `siteverify answered ${response.status}` };
 	const result = (await response.json().catch(() => null)) as {
 		success?: boolean;
 		"error-codes"?: string[];
 	} | null;
 	if (result?.success === true) return { ok: true };
-	return { ok: false, reason: "rejected", detail: (result?.["error-codes"] ?? []).join(", ") || "not verified" };
+	return {
+		ok: false,
+		reason: "rejected",
+		detail: (result?.["error-codes"] ?? []).join(", ") || "not verified",
+	};
 }

@@ -155,7 +155,10 @@ describe("the stats", () => {
 		const token = await newSession();
 		await reserve(sku, token, 1);
 		for (let i = 0; i < 3; i++) {
-			const res = await call("POST", "/api/reservations", { token: await newSession(), body: { sku } });
+			const res = await call("POST", "/api/reservations", {
+				token: await newSession(),
+				body: { sku },
+			});
 			expect(res.body.error?.code).toBe("sold_out");
 		}
 		const before = await stats(sku);

@@ -2,7 +2,8 @@
 import { exports } from "cloudflare:workers";
 
 // `exports` is typed per project by `wrangler types`; here we only need its default fetch.
-const worker = (exports as unknown as { default: { fetch(r: Request): Promise<Response> } }).default;
+const worker = (exports as unknown as { default: { fetch(r: Request): Promise<Response> } })
+	.default;
 
 export const ADMIN = "test-admin-token";
 export const DEBUG = "test-debug-token";
@@ -17,7 +18,12 @@ export interface ApiResponse<T = Record<string, unknown>> {
 export async function call<T = Record<string, unknown>>(
 	method: string,
 	path: string,
-	options: { token?: string; body?: unknown; rawBody?: string; headers?: Record<string, string> } = {},
+	options: {
+		token?: string;
+		body?: unknown;
+		rawBody?: string;
+		headers?: Record<string, string>;
+	} = {},
 ): Promise<ApiResponse<T>> {
 	const headers: Record<string, string> = { ...options.headers };
 	if (options.token) headers.authorization = `Bearer ${options.token}`;
@@ -37,19 +43,29 @@ export function uniqueSku(prefix = "T"): string {
 }
 
 export async function createProduct(
-	fields: Partial<{ sku: string; totalStock: number; holdSeconds: number; perUserLimit: number; startsAt: string | null; priceCents: number }> = {},
+	fields: Partial<{
+		sku: string;
+		totalStock: number;
+		holdSeconds: number;
+		perUserLimit: number;
+		startsAt: string | null;
+		priceCents: number;
+	}> = {},
 ): Promise<string> {
 	const sku = fields.sku ?? uniqueSku();
 	const res = await call("POST", "/api/admin/products", {
 		token: ADMIN,
 		body: { name: "Test drop", priceCents: 1000, currency: "USD", totalStock: 10, ...fields, sku },
 	});
-	if (res.status !== 201) throw new Error(`create product failed: ${res.status} ${JSON.stringify(res.body)}`);
+	if (res.status !== 201)
+		throw new Error(`create product failed: ${res.status} ${JSON.stringify(res.body)}`);
 	return sku;
 }
 
 export async function newSession(): Promise<string> {
-	const res = await call<{ token: string }>("POST", "/api/sessions", { body: { turnstileToken: DEBUG } });
+	const res = await call<{ token: string }>("POST", "/api/sessions", {
+		body: { turnstileToken: DEBUG },
+	});
 	if (res.status !== 201 || !res.body.data) throw new Error(`session failed: ${res.status}`);
 	return res.body.data.token;
 }

@@ -7,7 +7,11 @@ describe("smoke", () => {
 		const token = await newSession();
 		const res = await call("POST", "/api/reservations", { token, body: { sku } });
 		expect(res.status).toBe(201);
-		const stats = await call<{ reserved: number; available: number }>("GET", `/api/admin/products/${sku}/stats`, { token: ADMIN });
+		const stats = await call<{ reserved: number; available: number }>(
+			"GET",
+			`/api/admin/products/${sku}/stats`,
+			{ token: ADMIN },
+		);
 		expect(stats.body.data).toMatchObject({ reserved: 1, available: 2 });
 	});
 });

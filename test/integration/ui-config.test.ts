@@ -7,7 +7,10 @@ describe("UI configuration", () => {
 	it("serves the site key and says the local check is off", async () => {
 		const res = await call<Record<string, unknown>>("GET", "/api/config");
 		expect(res.status).toBe(200);
-		expect(res.body.data).toEqual({ turnstileSiteKey: "1x00000000000000000000AA", localTurnstile: false });
+		expect(res.body.data).toEqual({
+			turnstileSiteKey: "1x00000000000000000000AA",
+			localTurnstile: false,
+		});
 		const text = JSON.stringify(res.body);
 		expect(text).not.toContain("test-debug-token");
 		expect(text).not.toContain("test-admin-token");

@@ -33,7 +33,12 @@ describe("npm start persists across restarts", () => {
 		await server.stop();
 		server = await startServer({ stateDir: server.stateDir, port: server.port });
 
-		const again = await api<{ status: string; quantity: number }>(server, "GET", `/api/reservations/${id}`, { token });
+		const again = await api<{ status: string; quantity: number }>(
+			server,
+			"GET",
+			`/api/reservations/${id}`,
+			{ token },
+		);
 		expect(again.status).toBe(200);
 		expect(again.body.data).toMatchObject({ status: "RESERVED", quantity: 2 });
 		const availability = await api(server, "GET", `/api/products/${sku}/availability`);

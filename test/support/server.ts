@@ -74,7 +74,8 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
 	const deadline = Date.now() + START_TIMEOUT_MS;
 	// Ready once the start script has seeded the demo product (it prints this line).
 	while (!log.includes("Revenue Guard is running")) {
-		if (child.exitCode !== null) throw new Error(`server exited early (${child.exitCode}):\n${log}`);
+		if (child.exitCode !== null)
+			throw new Error(`server exited early (${child.exitCode}):\n${log}`);
 		if (Date.now() > deadline) {
 			killTree(child);
 			throw new Error(`server did not start within ${START_TIMEOUT_MS} ms:\n${log}`);
@@ -117,7 +118,11 @@ export async function api<T = Record<string, unknown>>(
 	method: string,
 	path: string,
 	options: { token?: string; body?: unknown; headers?: Record<string, string> } = {},
-): Promise<{ status: number; headers: Headers; body: { data?: T; error?: { code: string; message: string }; meta?: Record<string, unknown> } }> {
+): Promise<{
+	status: number;
+	headers: Headers;
+	body: { data?: T; error?: { code: string; message: string }; meta?: Record<string, unknown> };
+}> {
 	const headers: Record<string, string> = { ...options.headers };
 	if (options.token) headers.authorization = `Bearer ${options.token}`;
 	if (options.body !== undefined) headers["content-type"] ??= "application/json";

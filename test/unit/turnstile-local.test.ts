@@ -1,7 +1,11 @@
 // The local siteverify emulation follows Turnstile's documented test secrets.
 import { describe, expect, it } from "vitest";
 import { TURNSTILE_DUMMY_TOKEN } from "../../src/shared/turnstile.ts";
-import { emulateSiteverify, isLocal, isTestSecret } from "../../src/worker/routes/turnstile-local.ts";
+import {
+	emulateSiteverify,
+	isLocal,
+	isTestSecret,
+} from "../../src/worker/routes/turnstile-local.ts";
 
 const PASS = "1x0000000000000000000000000000000AA";
 const FAIL = "2x0000000000000000000000000000000AA";
@@ -9,7 +13,10 @@ const SPENT = "3x0000000000000000000000000000000AA";
 
 describe("emulateSiteverify", () => {
 	it("passes the dummy token with the always-pass secret", () => {
-		expect(emulateSiteverify(PASS, TURNSTILE_DUMMY_TOKEN, 0)).toMatchObject({ success: true, "error-codes": [] });
+		expect(emulateSiteverify(PASS, TURNSTILE_DUMMY_TOKEN, 0)).toMatchObject({
+			success: true,
+			"error-codes": [],
+		});
 	});
 
 	it("fails it with the always-fail secret, and reports a spent token with the third", () => {
@@ -25,7 +32,9 @@ describe("emulateSiteverify", () => {
 
 	it("never accepts a real (non-test) secret or an empty token", () => {
 		expect(isTestSecret("0x4AAAAAAAreal-secret")).toBe(false);
-		expect(emulateSiteverify("0x4AAAAAAAreal-secret", TURNSTILE_DUMMY_TOKEN, 0).success).toBe(false);
+		expect(emulateSiteverify("0x4AAAAAAAreal-secret", TURNSTILE_DUMMY_TOKEN, 0).success).toBe(
+			false,
+		);
 		expect(emulateSiteverify(PASS, "", 0).success).toBe(false);
 	});
 

@@ -3,8 +3,8 @@
 // usable token); operators present ADMIN_TOKEN.
 
 import type { MiddlewareHandler } from "hono";
-import { sha256Hex } from "../ids.ts";
 import { ApiError, type AppEnv } from "../http.ts";
+import { sha256Hex } from "../ids.ts";
 
 /** All a session stores: no PII (seed 003, CCO row). */
 export interface Session {
@@ -47,7 +47,8 @@ export async function lookup(kv: KVNamespace, token: string): Promise<Session | 
 
 export const requireSession: MiddlewareHandler<AppEnv> = async (c, next) => {
 	const token = bearer(c.req.header("authorization"));
-	if (token === null) throw new ApiError("unauthorized", "Missing Authorization: Bearer <token> header.");
+	if (token === null)
+		throw new ApiError("unauthorized", "Missing Authorization: Bearer <token> header.");
 	const session = await lookup(c.env.SESSIONS, token);
 	if (session === null) throw new ApiError("unauthorized", "Unknown or expired session token.");
 	if (Date.parse(session.expiresAt) <= Date.now()) {
@@ -69,7 +70,8 @@ function sameSecret(a: string, b: string): boolean {
 export const requireAdmin: MiddlewareHandler<AppEnv> = async (c, next) => {
 	const token = bearer(c.req.header("authorization"));
 	const admin = c.env.ADMIN_TOKEN;
-	if (token === null) throw new ApiError("unauthorized", "Missing Authorization: Bearer <ADMIN_TOKEN> header.");
+	if (token === null)
+		throw new ApiError("unauthorized", "Missing Authorization: Bearer <ADMIN_TOKEN> header.");
 	if (admin === undefined || admin === "" || !sameSecret(token, admin)) {
 		throw new ApiError("forbidden", "This operator endpoint needs the ADMIN_TOKEN.");
 	}

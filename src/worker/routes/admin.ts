@@ -25,7 +25,10 @@ import { inventory } from "../stub.ts";
 const ProductFields = {
 	name: z.string().trim().min(1).max(MAX_NAME_LENGTH),
 	priceCents: z.number().int().min(0).max(MAX_PRICE_CENTS),
-	currency: z.string().regex(/^[A-Za-z]{3}$/, "must be a 3-letter ISO 4217 code").transform((s) => s.toUpperCase()),
+	currency: z
+		.string()
+		.regex(/^[A-Za-z]{3}$/, "must be a 3-letter ISO 4217 code")
+		.transform((s) => s.toUpperCase()),
 	totalStock: z.number().int().min(0).max(MAX_TOTAL_STOCK),
 	holdSeconds: z.number().int().min(MIN_HOLD_SECONDS).max(MAX_HOLD_SECONDS),
 	perUserLimit: z.number().int().min(1).max(MAX_PER_USER_LIMIT),
@@ -43,13 +46,17 @@ const CreateProduct = z.object({
 const PatchProduct = z.object(ProductFields).partial();
 
 const EventsQuery = z.object({
-	after: z.string().regex(/^\d{1,15}$/, "must be a cursor from a previous page").optional(),
+	after: z
+		.string()
+		.regex(/^\d{1,15}$/, "must be a cursor from a previous page")
+		.optional(),
 	limit: z.coerce.number().int().min(1).max(MAX_EVENTS_PAGE).optional(),
 });
 
 function skuParam(c: Ctx): string {
 	const sku = c.req.param("sku") ?? "";
-	if (!SKU_PATTERN.test(sku)) throw new ApiError("unknown_sku", `No product has the SKU ${JSON.stringify(sku)}.`);
+	if (!SKU_PATTERN.test(sku))
+		throw new ApiError("unknown_sku", `No product has the SKU ${JSON.stringify(sku)}.`);
 	return sku;
 }
 
@@ -69,7 +76,8 @@ admin.post("/products", async (c) => {
 		perUserLimit: body.perUserLimit ?? DEFAULT_PER_USER_LIMIT,
 		startsAtMs: body.startsAt ? Date.parse(body.startsAt) : null,
 	});
-	if (!result.ok) return fail(c, "already_exists", `A product with SKU ${body.sku} already exists.`);
+	if (!result.ok)
+		return fail(c, "already_exists", `A product with SKU ${body.sku} already exists.`);
 	await c.env.DB.prepare("INSERT OR REPLACE INTO products (sku, name, created_at) VALUES (?, ?, ?)")
 		.bind(body.sku, body.name, new Date().toISOString())
 		.run();
@@ -82,7 +90,9 @@ admin.patch("/products/:sku", async (c) => {
 	const { startsAt, ...rest } = body;
 	const patch = {
 		...rest,
-		...(startsAt !== undefined ? { startsAtMs: startsAt === null ? null : Date.parse(startsAt) } : {}),
+		...(startsAt !== undefined
+			? { startsAtMs: startsAt === null ? null : Date.parse(startsAt) }
+			: {}),
 	};
 	const result = await inventory(c.env, sku).update(patch);
 	if (!result.ok && result.code === "invalid_state") {
@@ -108,7 +118,10 @@ admin.get("/products/:sku/events", async (c) => {
 	const sku = skuParam(c);
 	const query = EventsQuery.safeParse(c.req.query());
 	if (!query.success) {
-		throw new ApiError("invalid_request", query.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "));
+		throw new ApiError(
+			"invalid_request",
+			query.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "),
+		);
 	}
 	const limit = query.data.limit ?? DEFAULT_EVENTS_PAGE;
 	const after = Number(query.data.after ?? "0");
@@ -132,7 +145,9 @@ admin.get("/products/:sku/events", async (c) => {
 		...(r.order_id !== null ? { orderId: String(r.order_id) } : {}),
 		...(r.quantity !== null ? { quantity: Number(r.quantity) } : {}),
 		...(r.session_id !== null ? { sessionId: String(r.session_id) } : {}),
-		...(r.detail !== null ? { detail: JSON.parse(String(r.detail)) as Record<string, unknown> } : {}),
+		...(r.detail !== null
+			? { detail: JSON.parse(String(r.detail)) as Record<string, unknown> }
+			: {}),
 	}));
 	const last = events.at(-1);
 	return ok(c, { events, next: events.length === limit && last ? String(last.seq) : null });

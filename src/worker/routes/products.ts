@@ -14,15 +14,21 @@ products.get("/", async (c) => {
 		.bind(MAX_PRODUCTS_LISTED)
 		.all<{ sku: string }>();
 	const found: (Product | null)[] = await Promise.all(
-		results.map(async (r): Promise<Product | null> => (await inventory(c.env, r.sku).product()) as Product | null),
+		results.map(
+			async (r): Promise<Product | null> =>
+				(await inventory(c.env, r.sku).product()) as Product | null,
+		),
 	);
 	return ok(c, { products: found.filter((p): p is Product => p !== null) });
 });
 
 products.get("/:sku", async (c) => {
 	const sku = c.req.param("sku");
-	const product = SKU_PATTERN.test(sku) ? await inventory(c.env, sku).product(await readerSessionId(c)) : null;
-	if (product === null) return fail(c, "unknown_sku", `No product has the SKU ${JSON.stringify(sku)}.`);
+	const product = SKU_PATTERN.test(sku)
+		? await inventory(c.env, sku).product(await readerSessionId(c))
+		: null;
+	if (product === null)
+		return fail(c, "unknown_sku", `No product has the SKU ${JSON.stringify(sku)}.`);
 	return ok(c, product);
 });
 
@@ -31,7 +37,8 @@ products.get("/:sku/availability", async (c) => {
 	const availability = SKU_PATTERN.test(sku)
 		? await inventory(c.env, sku).availability(await readerSessionId(c))
 		: null;
-	if (availability === null) return fail(c, "unknown_sku", `No product has the SKU ${JSON.stringify(sku)}.`);
+	if (availability === null)
+		return fail(c, "unknown_sku", `No product has the SKU ${JSON.stringify(sku)}.`);
 	return ok(c, availability);
 });
 
@@ -42,7 +49,11 @@ products.get("/:sku/live", async (c) => {
 	}
 	if (!SKU_PATTERN.test(sku)) return fail(c, "unknown_sku");
 	const response = await inventory(c.env, sku).fetch(c.req.raw);
-	if (response.status === 404) return fail(c, "unknown_sku", `No product has the SKU ${JSON.stringify(sku)}.`);
-	if (response.status === 503) return fail(c, "unavailable", "Too many live viewers; poll availability instead.", { "Retry-After": "5" });
+	if (response.status === 404)
+		return fail(c, "unknown_sku", `No product has the SKU ${JSON.stringify(sku)}.`);
+	if (response.status === 503)
+		return fail(c, "unavailable", "Too many live viewers; poll availability instead.", {
+			"Retry-After": "5",
+		});
 	return response;
 });

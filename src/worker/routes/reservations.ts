@@ -24,7 +24,10 @@ export function idempotencyKey(c: Ctx, required = false): string | null {
 		return null;
 	}
 	if (!IDEMPOTENCY_KEY_PATTERN.test(key)) {
-		throw new ApiError("invalid_request", "Idempotency-Key must be 1–255 printable ASCII characters.");
+		throw new ApiError(
+			"invalid_request",
+			"Idempotency-Key must be 1–255 printable ASCII characters.",
+		);
 	}
 	return key;
 }
@@ -47,7 +50,11 @@ reservations.post("/", async (c) => {
 	const limits = reserveLimits(c.env);
 	if (body.mode === "eventual" && limits !== null) {
 		// The same per-session limit as the safe path, kept by the SKU's object.
-		const refusal = await inventory(c.env, body.sku).admit(session.sessionId, c.get("startedAtMs"), limits);
+		const refusal = await inventory(c.env, body.sku).admit(
+			session.sessionId,
+			c.get("startedAtMs"),
+			limits,
+		);
 		if (refusal !== null) return refuseReserve(c, refusal);
 	}
 	if (body.mode === "eventual") {
@@ -66,15 +73,18 @@ reservations.post("/", async (c) => {
 		});
 		return answerReserve(c, eventual);
 	}
-	const [result] = await inventory(c.env, body.sku).reserve([
-		{
-			id: newId("rsv", body.sku),
-			sessionId: session.sessionId,
-			quantity,
-			idempotencyKey: key,
-			arrivedAtMs: c.get("startedAtMs"),
-		},
-	], limits);
+	const [result] = await inventory(c.env, body.sku).reserve(
+		[
+			{
+				id: newId("rsv", body.sku),
+				sessionId: session.sessionId,
+				quantity,
+				idempotencyKey: key,
+				arrivedAtMs: c.get("startedAtMs"),
+			},
+		],
+		limits,
+	);
 	if (result === undefined) throw new Error("the inventory object returned no result");
 	recordDecision(c, {
 		sku: body.sku,
@@ -89,7 +99,8 @@ function ownedSku(c: Ctx): { id: string; sku: string; sessionId: string } {
 	const id = c.req.param("id") ?? "";
 	const sku = skuOfId(id, "rsv");
 	const session = c.get("session");
-	if (sku === null || session === undefined) throw new ApiError("not_found", "No reservation has that id.");
+	if (sku === null || session === undefined)
+		throw new ApiError("not_found", "No reservation has that id.");
 	return { id, sku, sessionId: session.sessionId };
 }
 
@@ -104,6 +115,11 @@ reservations.delete("/:id", async (c) => {
 	const { id, sku, sessionId } = ownedSku(c);
 	const result = await inventory(c.env, sku).cancel(id, sessionId);
 	if (result.ok) return ok(c, result.reservation);
-	if (result.code === "not_found") return fail(c, "not_found", "No reservation of this session has that id.");
-	return fail(c, result.code, `The reservation is ${result.reservation.status} and cannot be cancelled.`);
+	if (result.code === "not_found")
+		return fail(c, "not_found", "No reservation of this session has that id.");
+	return fail(
+		c,
+		result.code,
+		`The reservation is ${result.reservation.status} and cannot be cancelled.`,
+	);
 });

@@ -4,7 +4,7 @@ import { parseBody } from "../body.ts";
 import { numberVar } from "../env.ts";
 import { type AppEnv, fail, ok } from "../http.ts";
 import { newSessionId, newToken, sha256Hex } from "../ids.ts";
-import { type Session, rememberSession, sessionKey } from "../middleware/auth.ts";
+import { rememberSession, type Session, sessionKey } from "../middleware/auth.ts";
 import { verifyTurnstile } from "../turnstile.ts";
 
 const DEFAULT_SESSION_TTL_SECONDS = 1200;
@@ -25,9 +25,13 @@ sessions.post("/", async (c) => {
 				"Retry-After": "5",
 			});
 		}
-		if (!verdict.ok) return fail(c, "turnstile_failed", `Turnstile rejected the token (${verdict.detail}).`);
+		if (!verdict.ok)
+			return fail(c, "turnstile_failed", `Turnstile rejected the token (${verdict.detail}).`);
 	}
-	const ttlSeconds = Math.max(1, Math.floor(numberVar(c.env.SESSION_TTL_SECONDS, DEFAULT_SESSION_TTL_SECONDS)));
+	const ttlSeconds = Math.max(
+		1,
+		Math.floor(numberVar(c.env.SESSION_TTL_SECONDS, DEFAULT_SESSION_TTL_SECONDS)),
+	);
 	const now = Date.now();
 	const token = newToken();
 	const ip = c.req.header("cf-connecting-ip") ?? "unknown";
