@@ -5,13 +5,7 @@
 // holds every answer until that transaction is durable (design.md invariant 3).
 
 import { DurableObject } from "cloudflare:workers";
-import {
-	type Hold,
-	Inventory,
-	type InventorySnapshot,
-	isActive,
-	type ProductConfig,
-} from "../domain/inventory.ts";
+import { type Hold, Inventory, type ProductConfig } from "../domain/inventory.ts";
 import { MAX_RESERVE_BATCH, OUTBOX_RETRY_MS } from "../domain/limits.ts";
 import type { ReserveLimits } from "../limits/config.ts";
 import { REJECTION_KEY, ReserveGuard, type ReserveRefusal } from "../limits/guard.ts";
@@ -20,17 +14,17 @@ import { RowMeter } from "../worker/cost/rows.ts";
 import type { Env } from "../worker/env.ts";
 import { CheckoutSaga } from "./checkout.ts";
 import { orderProjection } from "./checkout-store.ts";
-import {
-	type HoldRow,
-	holdFromRow,
-	holdParams,
-	toAuditEvent,
-	toAvailability,
-	toProduct,
-	toReservation,
-} from "./codec.ts";
+import { toAuditEvent, toAvailability, toProduct, toReservation } from "./codec.ts";
 import { LiveFeed } from "./live.ts";
 import { Outbox } from "./outbox.ts";
+import {
+	loadState,
+	readStoredHold,
+	storedOutcome,
+	storeOutcome,
+	unitsFromRecords,
+	writeHold,
+} from "./records.ts";
 import type {
 	CancelResult,
 	CheckoutRequest,
@@ -44,10 +38,6 @@ import type {
 	UpdateResult,
 } from "./rpc.ts";
 import { hasSchema, SCHEMA } from "./schema.ts";
-
-const UPSERT_HOLD = `INSERT OR REPLACE INTO holds
-	(id, session_id, quantity, status, created_at, expires_at, idem_key, order_id, payment_deadline)
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 
 export class InventoryObject extends DurableObject<Env> {
 	private readonly sql: SqlStorage;
@@ -131,14 +121,7 @@ export class InventoryObject extends DurableObject<Env> {
 		const inv = this.inv;
 		if (inv === null) return { ok: false, code: "unknown_sku" };
 		this.tick();
-		let reserved = 0;
-		let sold = 0;
-		for (const row of this.sql.exec<{ status: string; units: number }>(
-			"SELECT status, SUM(quantity) AS units FROM holds GROUP BY status",
-		)) {
-			if (row.status === "RESERVED" || row.status === "CHECKOUT_PENDING") reserved += row.units;
-			if (row.status === "PAID") sold += row.units;
-		}
+		const { reserved, sold } = unitsFromRecords(this.sql);
 		const total = inv.product.totalStock;
 		return {
 			ok: true,
@@ -243,15 +226,9 @@ export class InventoryObject extends DurableObject<Env> {
 				}
 			}
 			if (a.idempotencyKey !== null) {
-				const stored = this.sql
-					.exec<{ outcome: string }>(
-						"SELECT outcome FROM idempotency WHERE session_id = ? AND key = ?",
-						a.sessionId,
-						a.idempotencyKey,
-					)
-					.toArray()[0];
-				if (stored !== undefined) {
-					results.push({ ...(JSON.parse(stored.outcome) as ReserveResult), replayed: true });
+				const stored = storedOutcome(this.sql, a.sessionId, a.idempotencyKey);
+				if (stored !== null) {
+					results.push({ ...stored, replayed: true });
 					continue;
 				}
 			}
@@ -265,14 +242,7 @@ export class InventoryObject extends DurableObject<Env> {
 			const result: ReserveResult = outcome.ok
 				? { ok: true, reservation: toReservation(inv.product.sku, outcome.hold, now) }
 				: { ok: false, code: outcome.code };
-			if (a.idempotencyKey !== null) {
-				this.sql.exec(
-					"INSERT INTO idempotency (session_id, key, outcome) VALUES (?, ?, ?)",
-					a.sessionId,
-					a.idempotencyKey,
-					JSON.stringify(result),
-				);
-			}
+			if (a.idempotencyKey !== null) storeOutcome(this.sql, a.sessionId, a.idempotencyKey, result);
 			results.push(result);
 		}
 		this.persist();
@@ -359,8 +329,7 @@ export class InventoryObject extends DurableObject<Env> {
 	private readHold(id: string): Hold | null {
 		const active = this.inv?.activeHold(id);
 		if (active !== undefined) return active;
-		const row = this.sql.exec<HoldRow>("SELECT * FROM holds WHERE id = ?", id).toArray()[0];
-		return row === undefined ? null : holdFromRow(row);
+		return readStoredHold(this.sql, id);
 	}
 
 	/** Writes what the model changed, in the caller's synchronous turn (one transaction). */
@@ -377,7 +346,7 @@ export class InventoryObject extends DurableObject<Env> {
 			}
 			return;
 		}
-		for (const hold of holds) this.sql.exec(UPSERT_HOLD, ...holdParams(hold));
+		for (const hold of holds) writeHold(this.sql, hold);
 		for (const event of events) {
 			this.seq += 1;
 			this.outbox.append(toAuditEvent(inv.product.sku, this.seq, event));
@@ -412,23 +381,9 @@ export class InventoryObject extends DurableObject<Env> {
 		if (!hasSchema(this.sql)) return;
 		// Objects created before a table was added get it here (every statement is IF NOT EXISTS).
 		for (const statement of SCHEMA) this.sql.exec(statement);
-		const state = this.sql
-			.exec<{ snapshot: string; seq: number }>("SELECT snapshot, seq FROM state WHERE id = 1")
-			.one();
+		const state = loadState(this.sql);
 		this.seq = state.seq;
-		const active = this.sql
-			.exec<HoldRow>("SELECT * FROM holds WHERE status IN ('RESERVED', 'CHECKOUT_PENDING')")
-			.toArray()
-			.map(holdFromRow)
-			.filter((h) => isActive(h.status));
-		const usage = this.sql
-			.exec<{ session_id: string; units: number }>(
-				`SELECT session_id, SUM(quantity) AS units FROM holds
-				 WHERE status IN ('RESERVED', 'CHECKOUT_PENDING', 'PAID') GROUP BY session_id`,
-			)
-			.toArray()
-			.map((r): [string, number] => [r.session_id, r.units]);
-		this.inv = new Inventory(JSON.parse(state.snapshot) as InventorySnapshot, active, usage);
+		this.inv = new Inventory(state.snapshot, state.active, state.usage);
 		this.saga.load();
 	}
 }

@@ -1,0 +1,95 @@
+// The SKU object's own records in SQLite: holds, idempotency outcomes and the
+// state row. Plain functions over `SqlStorage`, so the object keeps to
+// decisions and scheduling while this file holds the statements.
+
+import { type Hold, type InventorySnapshot, isActive } from "../domain/inventory.ts";
+import { type HoldRow, holdFromRow, holdParams } from "./codec.ts";
+import type { ReserveResult } from "./rpc.ts";
+
+const UPSERT_HOLD = `INSERT OR REPLACE INTO holds
+	(id, session_id, quantity, status, created_at, expires_at, idem_key, order_id, payment_deadline)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+
+export function writeHold(sql: SqlStorage, hold: Hold): void {
+	sql.exec(UPSERT_HOLD, ...holdParams(hold));
+}
+
+export function readStoredHold(sql: SqlStorage, id: string): Hold | null {
+	const row = sql.exec<HoldRow>("SELECT * FROM holds WHERE id = ?", id).toArray()[0];
+	return row === undefined ? null : holdFromRow(row);
+}
+
+/** Units held and sold, summed from the hold rows themselves (stats never trust the cache). */
+export function unitsFromRecords(sql: SqlStorage): { reserved: number; sold: number } {
+	let reserved = 0;
+	let sold = 0;
+	for (const row of sql.exec<{ status: string; units: number }>(
+		"SELECT status, SUM(quantity) AS units FROM holds GROUP BY status",
+	)) {
+		if (row.status === "RESERVED" || row.status === "CHECKOUT_PENDING") reserved += row.units;
+		if (row.status === "PAID") sold += row.units;
+	}
+	return { reserved, sold };
+}
+
+/** The first outcome stored for this session and Idempotency-Key, if any (api.md: answered verbatim). */
+export function storedOutcome(
+	sql: SqlStorage,
+	sessionId: string,
+	key: string,
+): ReserveResult | null {
+	const row = sql
+		.exec<{ outcome: string }>(
+			"SELECT outcome FROM idempotency WHERE session_id = ? AND key = ?",
+			sessionId,
+			key,
+		)
+		.toArray()[0];
+	return row === undefined ? null : (JSON.parse(row.outcome) as ReserveResult);
+}
+
+export function storeOutcome(
+	sql: SqlStorage,
+	sessionId: string,
+	key: string,
+	result: ReserveResult,
+): void {
+	sql.exec(
+		"INSERT INTO idempotency (session_id, key, outcome) VALUES (?, ?, ?)",
+		sessionId,
+		key,
+		JSON.stringify(result),
+	);
+}
+
+export interface StoredState {
+	snapshot: InventorySnapshot;
+	seq: number;
+	active: Hold[];
+	usage: [string, number][];
+}
+
+/** Everything the in-memory model is rebuilt from after a restart. */
+export function loadState(sql: SqlStorage): StoredState {
+	const state = sql
+		.exec<{ snapshot: string; seq: number }>("SELECT snapshot, seq FROM state WHERE id = 1")
+		.one();
+	const active = sql
+		.exec<HoldRow>("SELECT * FROM holds WHERE status IN ('RESERVED', 'CHECKOUT_PENDING')")
+		.toArray()
+		.map(holdFromRow)
+		.filter((h) => isActive(h.status));
+	const usage = sql
+		.exec<{ session_id: string; units: number }>(
+			`SELECT session_id, SUM(quantity) AS units FROM holds
+			 WHERE status IN ('RESERVED', 'CHECKOUT_PENDING', 'PAID') GROUP BY session_id`,
+		)
+		.toArray()
+		.map((r): [string, number] => [r.session_id, r.units]);
+	return {
+		snapshot: JSON.parse(state.snapshot) as InventorySnapshot,
+		seq: state.seq,
+		active,
+		usage,
+	};
+}
