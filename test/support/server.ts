@@ -46,9 +46,28 @@ export interface StartOptions {
 	port?: number;
 }
 
+/** Starts on a fresh port again when another process took ours between probe and bind. */
+const START_ATTEMPTS = 3;
+
 export async function startServer(options: StartOptions = {}): Promise<TestServer> {
-	const port = options.port ?? (await freePort());
 	const stateDir = options.stateDir ?? mkdtempSync(join(tmpdir(), "rg-state-"));
+	for (let attempt = 1; ; attempt++) {
+		try {
+			return await startOnce({ ...options, stateDir }, options.stateDir === undefined);
+		} catch (error) {
+			// wrangler also binds ports of its own; with parallel test files one can collide.
+			const collided = error instanceof Error && error.message.includes("Address already in use");
+			if (!collided || attempt >= START_ATTEMPTS || options.port !== undefined) throw error;
+		}
+	}
+}
+
+async function startOnce(
+	options: StartOptions & { stateDir: string },
+	ownsStateDir: boolean,
+): Promise<TestServer> {
+	const port = options.port ?? (await freePort());
+	const stateDir = options.stateDir;
 	let log = "";
 	const child: ChildProcess = spawn(process.execPath, [join(ROOT, "scripts", "start.ts")], {
 		cwd: ROOT,
@@ -97,7 +116,7 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
 		stop,
 		async dispose() {
 			await stop();
-			if (!options.stateDir) rmSync(stateDir, { recursive: true, force: true });
+			if (ownsStateDir) rmSync(stateDir, { recursive: true, force: true });
 		},
 		output: () => log,
 	};
