@@ -5,16 +5,17 @@
 // holds every answer until that transaction is durable (design.md invariant 3).
 
 import { DurableObject } from "cloudflare:workers";
+import { decideReserves, type OutcomeStore } from "../domain/batch.ts";
 import { type Hold, Inventory, type ProductConfig } from "../domain/inventory.ts";
-import { MAX_RESERVE_BATCH, OUTBOX_RETRY_MS } from "../domain/limits.ts";
+import { MAX_QUANTITY, MAX_RESERVE_BATCH, OUTBOX_RETRY_MS } from "../domain/limits.ts";
 import type { ReserveLimits } from "../limits/config.ts";
 import { REJECTION_KEY, ReserveGuard, type ReserveRefusal } from "../limits/guard.ts";
-import type { SqlRows } from "../worker/cost/meter.ts";
 import { RowMeter } from "../worker/cost/rows.ts";
 import type { Env } from "../worker/env.ts";
 import { CheckoutSaga } from "./checkout.ts";
 import { orderProjection } from "./checkout-store.ts";
 import { toAuditEvent, toAvailability, toProduct, toReservation } from "./codec.ts";
+import { GroupCommit } from "./group-commit.ts";
 import { LiveFeed } from "./live.ts";
 import { Outbox } from "./outbox.ts";
 import {
@@ -25,19 +26,42 @@ import {
 	unitsFromRecords,
 	writeHold,
 } from "./records.ts";
-import type {
-	CancelResult,
-	CheckoutRequest,
-	CheckoutResult,
-	CreateResult,
-	OrderResult,
-	ReservationResult,
-	ReserveRequest,
-	ReserveResult,
-	StatsResult,
-	UpdateResult,
+import {
+	type CancelResult,
+	type CheckoutRequest,
+	type CheckoutResult,
+	type CreateResult,
+	EDGE_ANSWERED,
+	type EdgeSnapshot,
+	type OrderResult,
+	type ReservationResult,
+	type ReserveAnswer,
+	type ReserveRequest,
+	type ReserveResult,
+	type StatsResult,
+	type UpdateResult,
 } from "./rpc.ts";
 import { hasSchema, SCHEMA } from "./schema.ts";
+
+/**
+ * Rejection counters (stats only) reach storage with the next commit or at
+ * most this long after they changed. A crash can lose the counts of this
+ * window — never a hold, an order or an idempotent outcome (docs/hot-path.md).
+ */
+export const COUNTERS_FLUSH_MS = 1000;
+
+type ReserveOp = { kind: "reserve"; attempts: ReserveRequest[]; limits: ReserveLimits | null };
+type CancelOp = { kind: "cancel"; id: string; sessionId: string };
+type Op = ReserveOp | CancelOp;
+type OpAnswer = ReserveAnswer | CancelResult;
+
+interface DecisionCounts {
+	decisions: number;
+	commits: number;
+	edgeAnswered: number;
+}
+
+const NO_ROWS = { read: 0, written: 0 } as const;
 
 export class InventoryObject extends DurableObject<Env> {
 	private readonly sql: SqlStorage;
@@ -53,6 +77,12 @@ export class InventoryObject extends DurableObject<Env> {
 	private readonly saga: CheckoutSaga;
 	/** Per-session reserve limits and bot signals (limits/guard.ts): memory only, exact for this SKU. */
 	private readonly guard = new ReserveGuard();
+	/** Reserve attempts and cancels wait here for the next group commit (group-commit.ts). */
+	private readonly group = new GroupCommit<Op, OpAnswer>((ops) => this.decideGroup(ops));
+	/** Stats (api.md v1.1): attempts this object decided, the commits that carried them, and attempts the edge answered. */
+	private counts: DecisionCounts = { decisions: 0, commits: 0, edgeAnswered: 0 };
+	/** Set while only rejection counters changed: they are written by the next commit or this timer. */
+	private countersTimer: ReturnType<typeof setTimeout> | null = null;
 
 	constructor(ctx: DurableObjectState, env: Env) {
 		super(ctx, env);
@@ -112,6 +142,7 @@ export class InventoryObject extends DurableObject<Env> {
 		this.saga.reset(now);
 		this.sql.exec("DELETE FROM holds");
 		this.sql.exec("DELETE FROM idempotency");
+		this.counts = { decisions: 0, commits: 0, edgeAnswered: 0 };
 		this.persist();
 		return { ok: true, product: toProduct(inv, now) };
 	}
@@ -134,6 +165,9 @@ export class InventoryObject extends DurableObject<Env> {
 				oversellCount: Math.max(0, sold + reserved - total),
 				attempts: inv.attempts,
 				rejected: { ...inv.rejected },
+				decisions: this.counts.decisions,
+				commits: this.counts.commits,
+				edgeAnswered: this.counts.edgeAnswered,
 			},
 		};
 	}
@@ -159,6 +193,14 @@ export class InventoryObject extends DurableObject<Env> {
 		return toAvailability(this.inv, this.tick());
 	}
 
+	/** The SKU's state for the edge's copy (worker/edge-snapshot.ts); null for an unknown SKU. */
+	snapshot(readerSessionId?: string): EdgeSnapshot | null {
+		const inv = this.inv;
+		if (inv === null) return null;
+		if (readerSessionId !== undefined) this.guard.markRead(readerSessionId);
+		return this.edgeSnapshot(inv, this.tick());
+	}
+
 	/**
 	 * The reserve limit alone, for attempts decided elsewhere (the demo's eventual
 	 * mode): null when admitted; a refusal is counted in this SKU's stats.
@@ -169,7 +211,7 @@ export class InventoryObject extends DurableObject<Env> {
 		const verdict = this.guard.attempt(sessionId, arrivedAtMs, Date.now(), limits);
 		if (verdict.ok) return null;
 		inv.reject(REJECTION_KEY[verdict.tier]);
-		this.persist();
+		this.countersSoon();
 		return verdict;
 	}
 
@@ -178,75 +220,57 @@ export class InventoryObject extends DurableObject<Env> {
 		const inv = this.inv;
 		if (inv === null) return;
 		for (const [reason, n] of Object.entries(counts)) {
-			if (Number.isSafeInteger(n) && n > 0) inv.rejected[reason] = (inv.rejected[reason] ?? 0) + n;
+			if (!Number.isSafeInteger(n) || n <= 0) continue;
+			if (reason === EDGE_ANSWERED) {
+				// Reserve attempts the edge answered from its snapshot (worker/edge-snapshot.ts).
+				inv.attempts += n;
+				this.counts.edgeAnswered += n;
+			} else inv.rejected[reason] = (inv.rejected[reason] ?? 0) + n;
 		}
-		this.persist();
+		this.countersSoon();
 	}
 
 	// ---- RPC: buyer ----
 
 	/**
-	 * reserve() plus the rows its own turn touched, so the cost ledger bills
-	 * measured rows (the cold path's outbox and alarm rows are shared by all
-	 * traffic and billed to no single request). The Worker's metered
-	 * binding calls this in place of reserve (worker/cost/bindings.ts); the
-	 * plain reserve keeps its answer shape for every other caller.
+	 * The batch entry point: one result per attempt, in order (design.md).
+	 * `limits` (null: RATE_LIMITS=off) come from the Worker's configuration.
 	 */
-	reserveMetered(...args: Parameters<InventoryObject["reserve"]>): {
-		results: ReserveResult[];
-		sqlRows: SqlRows;
-	} {
-		this.rows.take(); // earlier calls' and background rows are not this decision's
-		const results = this.reserve(...args);
-		return { results, sqlRows: this.rows.take() };
+	reserve(
+		attempts: ReserveRequest[],
+		limits: ReserveLimits | null = null,
+	): Promise<ReserveResult[]> {
+		return this.reserveWithMeta(attempts, limits).then((answer) => answer.results);
 	}
 
 	/**
-	 * The batch entry point: one result per attempt, in order (design.md). All
-	 * attempts are decided in one synchronous turn and stored in one transaction,
-	 * so a batch costs one durable commit however many attempts it carries.
-	 * `limits` (null: RATE_LIMITS=off) come from the Worker's configuration.
+	 * reserve() plus what the edge needs besides the results: the SQLite rows
+	 * the decision cost (for the cost ledger) and the SKU's state right after it
+	 * (the edge's snapshot, worker/edge-snapshot.ts). The call joins the next
+	 * group commit; its promise resolves once the batch is decided, and the
+	 * output gate releases the answer once the batch is durable.
 	 */
-	reserve(attempts: ReserveRequest[], limits: ReserveLimits | null = null): ReserveResult[] {
-		const inv = this.inv;
-		if (inv === null) return attempts.map(() => ({ ok: false, code: "unknown_sku" }));
+	reserveWithMeta(
+		attempts: ReserveRequest[],
+		limits: ReserveLimits | null = null,
+	): Promise<ReserveAnswer> {
 		if (attempts.length > MAX_RESERVE_BATCH) {
 			throw new RangeError(`at most ${MAX_RESERVE_BATCH} attempts per batch`);
 		}
-		const now = this.tick();
-		const results: ReserveResult[] = [];
+		// A bad attempt is the caller's bug: refused here, alone, before it could fail a whole group.
 		for (const a of attempts) {
-			if (limits !== null) {
-				const verdict = this.guard.attempt(a.sessionId, a.arrivedAtMs ?? now, now, limits);
-				if (!verdict.ok) {
-					inv.attempts += 1;
-					inv.reject(REJECTION_KEY[verdict.tier]);
-					results.push({ ok: false, code: "rate_limited", refusal: verdict });
-					continue;
-				}
+			if (!Number.isInteger(a.quantity) || a.quantity < 1 || a.quantity > MAX_QUANTITY) {
+				throw new RangeError(`quantity must be an integer 1..${MAX_QUANTITY}, got ${a.quantity}`);
 			}
-			if (a.idempotencyKey !== null) {
-				const stored = storedOutcome(this.sql, a.sessionId, a.idempotencyKey);
-				if (stored !== null) {
-					results.push({ ...stored, replayed: true });
-					continue;
-				}
-			}
-			const outcome = inv.reserve({
-				id: a.id,
-				sessionId: a.sessionId,
-				quantity: a.quantity,
-				idempotencyKey: a.idempotencyKey,
-				nowMs: now,
-			});
-			const result: ReserveResult = outcome.ok
-				? { ok: true, reservation: toReservation(inv.product.sku, outcome.hold, now) }
-				: { ok: false, code: outcome.code };
-			if (a.idempotencyKey !== null) storeOutcome(this.sql, a.sessionId, a.idempotencyKey, result);
-			results.push(result);
 		}
-		this.persist();
-		return results;
+		if (this.inv === null) {
+			return Promise.resolve({
+				results: attempts.map(() => ({ ok: false, code: "unknown_sku" })),
+				sqlRows: { ...NO_ROWS },
+				snapshot: null,
+			});
+		}
+		return this.group.submit({ kind: "reserve", attempts, limits }) as Promise<ReserveAnswer>;
 	}
 
 	reservation(id: string, sessionId: string): ReservationResult {
@@ -258,21 +282,10 @@ export class InventoryObject extends DurableObject<Env> {
 		return { ok: true, reservation: toReservation(inv.product.sku, hold, now) };
 	}
 
-	cancel(id: string, sessionId: string): CancelResult {
-		const inv = this.inv;
-		if (inv === null) return { ok: false, code: "not_found" };
-		const now = this.tick();
-		const hold = this.readHold(id);
-		if (hold === null || hold.sessionId !== sessionId) return { ok: false, code: "not_found" };
-		const outcome = inv.cancel(hold, now);
-		if (!outcome.ok)
-			return {
-				ok: false,
-				code: outcome.code,
-				reservation: toReservation(inv.product.sku, hold, now),
-			};
-		this.persist();
-		return { ok: true, reservation: toReservation(inv.product.sku, outcome.hold, now) };
+	/** Joins the next group commit, in arrival order with the reserve attempts around it. */
+	cancel(id: string, sessionId: string): Promise<CancelResult> {
+		if (this.inv === null) return Promise.resolve({ ok: false, code: "not_found" });
+		return this.group.submit({ kind: "cancel", id, sessionId }) as Promise<CancelResult>;
 	}
 
 	/** The payment saga (inventory/checkout.ts); resolves once the hold is PAID or released. */
@@ -332,30 +345,209 @@ export class InventoryObject extends DurableObject<Env> {
 		return readStoredHold(this.sql, id);
 	}
 
-	/** Writes what the model changed, in the caller's synchronous turn (one transaction). */
-	private persist(): void {
+	// ---- group commit ----
+
+	/**
+	 * Decides a whole batch in one synchronous block and one transaction: the
+	 * model and SQLite never disagree. A throw rolls the transaction back and
+	 * rebuilds the model from storage, and every caller of the batch gets it.
+	 */
+	private decideGroup(ops: Op[]): OpAnswer[] {
 		const inv = this.inv;
-		if (inv === null) return;
-		const { holds, events } = inv.drain();
-		const snapshot = JSON.stringify(inv.snapshot());
-		if (holds.length === 0 && events.length === 0) {
-			// A rejected attempt changes only the stats counters; they must survive a restart too.
-			if (snapshot !== this.savedSnapshot) {
-				this.sql.exec("UPDATE state SET snapshot = ? WHERE id = 1", snapshot);
-				this.savedSnapshot = snapshot;
+		if (inv === null) {
+			return ops.map((op) =>
+				op.kind === "cancel"
+					? { ok: false, code: "not_found" }
+					: {
+							results: op.attempts.map(() => ({ ok: false, code: "unknown_sku" }) as const),
+							sqlRows: { ...NO_ROWS },
+							snapshot: null,
+						},
+			);
+		}
+		this.rows.take(); // rows of earlier calls and of the cold path are not this batch's
+		let answers: OpAnswer[];
+		try {
+			answers = this.ctx.storage.transactionSync(() => this.decideInTransaction(inv, ops));
+		} catch (error) {
+			this.reload();
+			throw error;
+		}
+		this.shareRows(ops, answers);
+		return answers;
+	}
+
+	private decideInTransaction(inv: Inventory, ops: Op[]): OpAnswer[] {
+		const now = this.tick();
+		let keyedWrites = 0;
+		const store: OutcomeStore<ReserveResult> = {
+			get: (sessionId, key) => storedOutcome(this.sql, sessionId, key),
+			put: (sessionId, key, result) => {
+				storeOutcome(this.sql, sessionId, key, result);
+				keyedWrites += 1;
+			},
+		};
+		const answers: OpAnswer[] = ops.map((op) => {
+			if (op.kind === "cancel") return this.decideCancel(inv, op, now);
+			this.counts.decisions += op.attempts.length;
+			return {
+				results: this.decideAttempts(inv, op, now, store),
+				sqlRows: NO_ROWS,
+				snapshot: null,
+			};
+		});
+		const changes = inv.drain();
+		const durable = changes.holds.length > 0 || changes.events.length > 0 || keyedWrites > 0;
+		// The commit counts itself: the count is written in the transaction it counts.
+		if (durable) this.counts.commits += 1;
+		this.write(changes, durable);
+		const snapshot = this.edgeSnapshot(inv, now);
+		for (const answer of answers) if ("results" in answer) answer.snapshot = snapshot;
+		return answers;
+	}
+
+	/** One reserve call's attempts: the per-session guard first, then the batched decider. */
+	private decideAttempts(
+		inv: Inventory,
+		op: ReserveOp,
+		now: number,
+		store: OutcomeStore<ReserveResult>,
+	): ReserveResult[] {
+		const results: (ReserveResult | null)[] = [];
+		const admitted: ReserveRequest[] = [];
+		for (const a of op.attempts) {
+			if (a.priorRead === true) this.guard.markRead(a.sessionId);
+			if (op.limits !== null) {
+				const verdict = this.guard.attempt(a.sessionId, a.arrivedAtMs ?? now, now, op.limits);
+				if (!verdict.ok) {
+					// Never stored as an idempotent outcome: the same key may pass once the window allows.
+					inv.attempts += 1;
+					inv.reject(REJECTION_KEY[verdict.tier]);
+					results.push({ ok: false, code: "rate_limited", refusal: verdict });
+					continue;
+				}
 			}
-			return;
+			results.push(null);
+			admitted.push(a);
+		}
+		const decisions = decideReserves(
+			inv,
+			admitted,
+			now,
+			store,
+			(outcome): ReserveResult =>
+				outcome.ok
+					? { ok: true, reservation: toReservation(inv.product.sku, outcome.hold, now) }
+					: { ok: false, code: outcome.code },
+		);
+		let next = 0;
+		return results.map((r) => {
+			if (r !== null) return r;
+			const d = decisions[next++];
+			if (d === undefined) throw new Error("the batched decider returned too few decisions");
+			return d.replayed ? { ...d.stored, replayed: true } : d.stored;
+		});
+	}
+
+	private decideCancel(inv: Inventory, op: CancelOp, now: number): CancelResult {
+		const hold = this.readHold(op.id);
+		if (hold === null || hold.sessionId !== op.sessionId) return { ok: false, code: "not_found" };
+		const outcome = inv.cancel(hold, now);
+		if (!outcome.ok) {
+			return {
+				ok: false,
+				code: outcome.code,
+				reservation: toReservation(inv.product.sku, hold, now),
+			};
+		}
+		return { ok: true, reservation: toReservation(inv.product.sku, outcome.hold, now) };
+	}
+
+	/** The batch's measured rows, shared by its reserve calls in proportion to their attempts. */
+	private shareRows(ops: Op[], answers: OpAnswer[]): void {
+		const rows = this.rows.take();
+		const attempts = ops.reduce((n, op) => n + (op.kind === "reserve" ? op.attempts.length : 0), 0);
+		if (attempts === 0) return;
+		let readLeft = rows.read;
+		let writtenLeft = rows.written;
+		let attemptsLeft = attempts;
+		ops.forEach((op, i) => {
+			const answer = answers[i];
+			if (op.kind !== "reserve" || answer === undefined || !("results" in answer)) return;
+			const read = Math.round((readLeft * op.attempts.length) / attemptsLeft);
+			const written = Math.round((writtenLeft * op.attempts.length) / attemptsLeft);
+			answer.sqlRows = { read, written };
+			readLeft -= read;
+			writtenLeft -= written;
+			attemptsLeft -= op.attempts.length;
+		});
+	}
+
+	private edgeSnapshot(inv: Inventory, now: number): EdgeSnapshot {
+		return { availability: toAvailability(inv, now), startsAtMs: inv.product.startsAtMs };
+	}
+
+	// ---- persistence ----
+
+	/** Writes what the model changed, in the caller's synchronous turn (one transaction). */
+	private persist(): boolean {
+		const inv = this.inv;
+		if (inv === null) return false;
+		return this.write(inv.drain(), false);
+	}
+
+	/**
+	 * Holds, audit events and the state row, or nothing when only rejection
+	 * counters changed (they ride with the next commit, or COUNTERS_FLUSH_MS
+	 * later): a sold-out answer costs no fsync of its own. `force` writes the
+	 * state row even without holds or events (a batch that stored outcomes).
+	 */
+	private write(changes: ReturnType<Inventory["drain"]>, force: boolean): boolean {
+		const inv = this.inv;
+		if (inv === null) return false;
+		const { holds, events } = changes;
+		if (holds.length === 0 && events.length === 0 && !force) {
+			if (this.stateJson(inv) !== this.savedSnapshot) this.countersSoon();
+			return false;
 		}
 		for (const hold of holds) writeHold(this.sql, hold);
 		for (const event of events) {
 			this.seq += 1;
 			this.outbox.append(toAuditEvent(inv.product.sku, this.seq, event));
 		}
+		this.writeState(inv);
+		if (holds.length > 0 || events.length > 0) {
+			this.outbox.schedule();
+			this.scheduleNextDeadline();
+			this.live.changed();
+		}
+		return true;
+	}
+
+	private stateJson(inv: Inventory): string {
+		return JSON.stringify({ ...inv.snapshot(), ...this.counts });
+	}
+
+	private writeState(inv: Inventory): void {
+		const snapshot = this.stateJson(inv);
 		this.sql.exec("UPDATE state SET snapshot = ?, seq = ? WHERE id = 1", snapshot, this.seq);
 		this.savedSnapshot = snapshot;
-		this.outbox.schedule();
-		this.scheduleNextDeadline();
-		this.live.changed();
+		if (this.countersTimer !== null) {
+			clearTimeout(this.countersTimer);
+			this.countersTimer = null;
+		}
+	}
+
+	/** Rejection counters changed alone: write them within COUNTERS_FLUSH_MS unless a commit takes them first. */
+	private countersSoon(): void {
+		if (this.countersTimer !== null) return;
+		this.countersTimer = setTimeout(() => {
+			this.countersTimer = null;
+			const inv = this.inv;
+			if (inv === null || this.stateJson(inv) === this.savedSnapshot) return;
+			// Not counted in `commits`: it carries counts, not decisions, at most once per window.
+			this.writeState(inv);
+		}, COUNTERS_FLUSH_MS);
 	}
 
 	private scheduleNextDeadline(): void {
@@ -383,7 +575,20 @@ export class InventoryObject extends DurableObject<Env> {
 		for (const statement of SCHEMA) this.sql.exec(statement);
 		const state = loadState(this.sql);
 		this.seq = state.seq;
+		const stored = state.snapshot as Partial<DecisionCounts>;
+		this.counts = {
+			decisions: stored.decisions ?? 0,
+			commits: stored.commits ?? 0,
+			edgeAnswered: stored.edgeAnswered ?? 0,
+		};
 		this.inv = new Inventory(state.snapshot, state.active, state.usage);
 		this.saga.load();
+		this.savedSnapshot = this.inv === null ? "" : this.stateJson(this.inv);
+	}
+
+	/** After a rolled-back batch: the model in memory is rebuilt from what is durable. */
+	private reload(): void {
+		this.inv = null;
+		this.load();
 	}
 }

@@ -1,7 +1,8 @@
 // What the SKU object's RPC methods return: expected outcomes as values.
 
 import type { ReserveRefusal } from "../limits/guard.ts";
-import type { Order, Product, Reservation, Stats } from "../shared/types.ts";
+import type { Availability, Order, Product, Reservation, Stats } from "../shared/types.ts";
+import type { SqlRows } from "../worker/cost/meter.ts";
 
 export interface ReserveRequest {
 	/** Minted by the caller so the id encodes the SKU (see worker/ids.ts). */
@@ -11,6 +12,28 @@ export interface ReserveRequest {
 	idempotencyKey: string | null;
 	/** When the attempt reached the edge (its Date.now()): the bot signals time gaps by it. */
 	arrivedAtMs?: number;
+	/**
+	 * The edge saw this session read the product (an availability answered from
+	 * its snapshot never reached the object): the "prior read" bot signal.
+	 */
+	priorRead?: boolean;
+}
+
+/** recordRejections key: reserve attempts the edge answered without calling the object. */
+export const EDGE_ANSWERED = "edge.answered";
+
+/** The SKU's state as the edge may cache it (worker/edge-snapshot.ts). */
+export interface EdgeSnapshot {
+	availability: Availability;
+	startsAtMs: number | null;
+}
+
+/** reserveWithMeta: the results plus the rows they cost and the state right after the batch. */
+export interface ReserveAnswer {
+	results: ReserveResult[];
+	sqlRows: SqlRows;
+	/** Null for an unknown SKU. */
+	snapshot: EdgeSnapshot | null;
 }
 
 export type ReserveResult =

@@ -90,6 +90,12 @@ export interface Stats {
 	oversellCount: number;
 	attempts: number;
 	rejected: Record<string, number>;
+	/** Reserve attempts the SKU's object decided (api.md v1.1). */
+	decisions: number;
+	/** Durable transactions that carried those decisions: decisions ÷ commits is the group-commit factor. */
+	commits: number;
+	/** Attempts the edge answered from its snapshot (sold out, not started) without an object call. */
+	edgeAnswered: number;
 	eventual?: { allocated: number; oversellDelta: number };
 }
 

@@ -4,7 +4,7 @@
 // reset is recorded.
 import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { replay } from "../../src/domain/replay.ts";
 import type { InventoryObject } from "../../src/inventory/object.ts";
 import type { AuditEvent, Reservation, Stats } from "../../src/shared/types.ts";
@@ -150,6 +150,8 @@ describe("the audit trail", () => {
 });
 
 describe("the stats", () => {
+	// Rejections cost no commit of their own (src/inventory/object.ts, COUNTERS_FLUSH_MS):
+	// their counts reach storage on their own within the flush window, with no other write.
 	it("keep attempts and rejections across a restart of the object, also when nothing else changed", async () => {
 		const sku = await createProduct({ totalStock: 1 });
 		const token = await newSession();
@@ -163,6 +165,15 @@ describe("the stats", () => {
 		}
 		const before = await stats(sku);
 		expect(before).toMatchObject({ attempts: 4, rejected: { sold_out: 3 } });
+		await vi.waitFor(
+			async () => {
+				const stored = await runInDurableObject(stubOf(sku), (_: InventoryObject, state) =>
+					JSON.parse(String(state.storage.sql.exec("SELECT snapshot FROM state").one().snapshot)),
+				);
+				expect(stored).toMatchObject({ attempts: 4, rejected: { sold_out: 3 } });
+			},
+			{ timeout: 10_000, interval: 100 },
+		);
 		await evictDurableObject(stubOf(sku));
 		expect(await stats(sku)).toEqual(before);
 	});

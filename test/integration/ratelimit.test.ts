@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { createProduct, newSession } from "./helpers.ts";
 import { freshIp, humanGaps, limited, sleep } from "./ratelimit-support.ts";
 
-type Stats = { rejected: Record<string, number>; attempts: number };
+type Stats = { rejected: Record<string, number>; attempts: number; reserved: number };
 
 async function stats(sku: string, ip = freshIp()): Promise<Stats> {
 	const res = await limited<Stats>("GET", `/api/admin/products/${sku}/stats`, {
@@ -31,7 +31,7 @@ function expectRetryAfter(res: {
 describe("per-session reserve limit", () => {
 	it("an eager person gets 20 real outcomes in the window, the 21st is 429, and retrying after Retry-After succeeds", async () => {
 		const vars = { RATE_LIMIT_WINDOW_SECONDS: "3", RATE_LIMIT_RESERVE: "20" };
-		const sku = await createProduct({ totalStock: 10, perUserLimit: 1000 });
+		const sku = await createProduct({ totalStock: 30, perUserLimit: 1000 });
 		const token = await newSession();
 		const ip = freshIp();
 		// Looks at the product first (with the session token: the "prior read").
@@ -43,8 +43,8 @@ describe("per-session reserve limit", () => {
 				(await limited("POST", "/api/reservations", { ip, token, vars, body: { sku } })).status,
 			);
 		}
-		// Real outcomes: ten holds, then sold out.
-		expect(statuses).toEqual([...Array(10).fill(201), ...Array(10).fill(409)]);
+		// Real outcomes: twenty holds (stock is left, so only the limit can refuse the 21st).
+		expect(statuses).toEqual(Array(20).fill(201));
 		const refused = await limited<never>("POST", "/api/reservations", {
 			ip,
 			token,
@@ -56,10 +56,54 @@ describe("per-session reserve limit", () => {
 		expect(refused.body.error?.message).toContain("20 reservation attempts per 3 s");
 		await sleep(seconds * 1000);
 		const again = await limited("POST", "/api/reservations", { ip, token, vars, body: { sku } });
-		expect(again.status).toBe(409);
+		expect(again.status).toBe(201);
 		const s = await stats(sku);
 		expect(s.rejected["rate_limited.reserve"]).toBe(1);
-		expect(s.rejected.sold_out).toBe(11);
+		expect(s.reserved).toBe(21);
+	});
+
+	it("counts sold-out answers from the object in the window; past the limit a sold-out SKU still says sold out", async () => {
+		const vars = { RATE_LIMIT_WINDOW_SECONDS: "3", RATE_LIMIT_RESERVE: "5" };
+		const sku = await createProduct({ totalStock: 2, perUserLimit: 1000 });
+		const token = await newSession();
+		const ip = freshIp();
+		expect((await limited("GET", `/api/products/${sku}`, { ip, token, vars })).status).toBe(200);
+		const key = (i: number) => ({ "idempotency-key": `window-${i}` });
+		// Keyed attempts always reach the object (only it knows replays), so all five count.
+		const statuses: number[] = [];
+		for (let i = 0; i < 5; i++) {
+			await sleep(40 + i * 17);
+			const res = await limited("POST", "/api/reservations", {
+				ip,
+				token,
+				vars,
+				body: { sku },
+				headers: key(i),
+			});
+			statuses.push(res.status);
+		}
+		expect(statuses).toEqual([201, 201, 409, 409, 409]);
+		const refused = await limited<never>("POST", "/api/reservations", {
+			ip,
+			token,
+			vars,
+			body: { sku },
+			headers: key(5),
+		});
+		expectRetryAfter(refused);
+		// Without a key, the edge answers from its copy of a sold-out SKU: no object call, and
+		// "sold out" is the true and final answer, so the session's window is not consulted.
+		const plain = await limited<never>("POST", "/api/reservations", {
+			ip,
+			token,
+			vars,
+			body: { sku },
+		});
+		expect([409, 429]).toContain(plain.status);
+		if (plain.status === 409) expect(plain.body.error?.code).toBe("sold_out");
+		const s = await stats(sku);
+		expect(s.rejected["rate_limited.reserve"]).toBeGreaterThanOrEqual(1);
+		expect(s.rejected.sold_out).toBeGreaterThanOrEqual(3);
 	});
 
 	it("a session that never read the product gets the new tier, and the message says how to lift it", async () => {

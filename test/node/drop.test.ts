@@ -207,7 +207,16 @@ function honestDrop(): { records: ServerRecords; tally: Tally } {
 	return {
 		records: {
 			mode: "safe",
-			stats: { sku, ...c, oversellCount: 0, attempts: inv.attempts, rejected: {} },
+			stats: {
+				sku,
+				...c,
+				oversellCount: 0,
+				attempts: inv.attempts,
+				rejected: {},
+				decisions: inv.attempts,
+				commits: 1,
+				edgeAnswered: 0,
+			},
 			events: audit,
 			reservations,
 			orders,

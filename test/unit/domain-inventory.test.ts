@@ -268,7 +268,7 @@ describe("Inventory under random operation sequences", () => {
 			}),
 			{ numRuns: 300 },
 		);
-	});
+	}, 60_000);
 
 	it("never shows a RESERVED hold after its expiresAt once time is read", () => {
 		fc.assert(
@@ -289,7 +289,7 @@ describe("Inventory under random operation sequences", () => {
 			),
 			{ numRuns: 200 },
 		);
-	});
+	}, 60_000);
 });
 
 describe("Inventory edges", () => {

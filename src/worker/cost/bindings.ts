@@ -16,13 +16,6 @@ import type { UsageCounts } from "../../shared/types.ts";
 import type { Env } from "../env.ts";
 import type { SqlRows } from "./meter.ts";
 
-/**
- * Object methods with a twin that also answers the SQLite rows it touched
- * (`{ results, sqlRows }`): the metered stub calls the twin and hands the
- * route the plain answer, so routes and direct callers see one shape.
- */
-const ROW_REPORTING = new Map<string, string>([["reserve", "reserveMetered"]]);
-
 export function meteredEnv(env: Env, usage: UsageCounts): Env {
 	// A binding an environment lacks stays absent: the route that needs it fails as it would unmetered.
 	return {
@@ -57,8 +50,7 @@ function meterStub<T extends object>(stub: T, usage: UsageCounts): T {
 			if (typeof prop === "symbol" || prop === "then" || prop === "id" || prop === "name") {
 				return Reflect.get(target, prop);
 			}
-			const variant = ROW_REPORTING.get(prop);
-			const method = Reflect.get(target, variant ?? prop) as unknown;
+			const method = Reflect.get(target, prop) as unknown;
 			if (typeof method !== "function") return method;
 			return (...args: unknown[]) => {
 				usage.doRequests += 1;
@@ -67,11 +59,13 @@ function meterStub<T extends object>(stub: T, usage: UsageCounts): T {
 				return Promise.resolve(Reflect.apply(method as AnyFunction, target, args)).then(
 					(answer) => {
 						usage.doWallMs += Date.now() - startedMs;
-						if (variant === undefined) return answer;
-						const { results, sqlRows } = answer as { results: unknown; sqlRows: SqlRows };
-						usage.doRowsRead += sqlRows.read;
-						usage.doRowsWritten += sqlRows.written;
-						return results;
+						// Answers that report the SQLite rows they cost (reserveWithMeta) are billed by them.
+						const sqlRows = (answer as { sqlRows?: SqlRows } | null)?.sqlRows;
+						if (sqlRows !== undefined) {
+							usage.doRowsRead += sqlRows.read;
+							usage.doRowsWritten += sqlRows.written;
+						}
+						return answer;
 					},
 					(error: unknown) => {
 						usage.doWallMs += Date.now() - startedMs;

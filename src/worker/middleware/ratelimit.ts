@@ -14,6 +14,7 @@
 import type { MiddlewareHandler } from "hono";
 import { SKU_PATTERN } from "../../domain/limits.ts";
 import { retryAfterSeconds } from "../../domain/ratelimit.ts";
+import { EDGE_ANSWERED } from "../../inventory/rpc.ts";
 import { type RateLimitConfig, type ReserveLimits, rateLimitConfig } from "../../limits/config.ts";
 import {
 	flushSoon,
@@ -96,6 +97,15 @@ function count(c: Ctx, reason: string, sku: string | null): void {
 	const env = c.env;
 	const delivery = flushSoon(target, Date.now(), (counts) => send(env, target, counts));
 	if (delivery !== null) c.executionCtx.waitUntil(delivery);
+}
+
+/**
+ * A reserve attempt the edge answered from its snapshot: counted in the SKU's
+ * attempts and rejections, delivered with the same batching as the refusals.
+ */
+export function countEdgeAnswer(c: Ctx, sku: string, code: string): void {
+	tally({ sku }, EDGE_ANSWERED);
+	count(c, code, sku);
 }
 
 /** Delivers this isolate's waiting counts for a target now: stats read after a refusal include it. */

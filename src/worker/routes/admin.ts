@@ -15,6 +15,7 @@ import {
 } from "../../domain/limits.ts";
 import type { AuditEvent } from "../../shared/types.ts";
 import { parseBody } from "../body.ts";
+import { forgetSnapshot } from "../edge-snapshot.ts";
 import { numberVar } from "../env.ts";
 import { eventualStats, resetEventual } from "../eventual.ts";
 import { ApiError, type AppEnv, type Ctx, fail, ok } from "../http.ts";
@@ -95,6 +96,7 @@ admin.patch("/products/:sku", async (c) => {
 			: {}),
 	};
 	const result = await inventory(c.env, sku).update(patch);
+	forgetSnapshot(sku);
 	if (!result.ok && result.code === "invalid_state") {
 		return fail(c, "invalid_state", "totalStock cannot go below the units reserved and sold.");
 	}
@@ -108,6 +110,7 @@ admin.patch("/products/:sku", async (c) => {
 admin.post("/products/:sku/reset", resetRateLimit, async (c) => {
 	const sku = skuParam(c);
 	const result = await inventory(c.env, sku).reset();
+	forgetSnapshot(sku);
 	if (!result.ok) return fail(c, "unknown_sku");
 	// Eventual mode's allocations restart with the drop (worker/eventual.ts).
 	await resetEventual(c.env.DB, sku, result.product.totalStock);

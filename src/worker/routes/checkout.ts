@@ -5,6 +5,7 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { MAX_ID_LENGTH } from "../../payment/index.ts";
 import { parseBody } from "../body.ts";
+import { forgetSnapshot } from "../edge-snapshot.ts";
 import { ApiError, type AppEnv, fail, ok } from "../http.ts";
 import { newId, skuOfId } from "../ids.ts";
 import { requireSession } from "../middleware/auth.ts";
@@ -41,6 +42,8 @@ checkout.post("/", async (c) => {
 		paymentMethod: body.paymentMethod,
 		orderId: newId("ord", sku),
 	});
+	// Units moved (sold, or back after a failed payment): this isolate asks the object next time.
+	forgetSnapshot(sku);
 	if (result.ok) return ok(c, result.order);
 	return fail(c, result.code, result.message);
 });

@@ -16,6 +16,7 @@
 
 import { Hono } from "hono";
 import { DEFAULT_HOLD_SECONDS } from "../../domain/limits.ts";
+import { forgetSnapshot } from "../edge-snapshot.ts";
 import { numberVar } from "../env.ts";
 import { resetEventual } from "../eventual.ts";
 import { ApiError, type AppEnv, type Ctx, fail, ok } from "../http.ts";
@@ -74,6 +75,7 @@ demo.get("/sandbox", async (c) => {
 demo.post("/sandbox/reset", resetRateLimit, async (c) => {
 	const sku = await ownSku(c);
 	const result = await inventory(c.env, sku).reset();
+	forgetSnapshot(sku);
 	if (!result.ok)
 		return fail(c, "not_found", "This session has no sandbox yet: POST /api/demo/sandbox.");
 	await resetEventual(c.env.DB, sku, result.product.totalStock);

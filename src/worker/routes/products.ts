@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { MAX_PRODUCTS_LISTED, SKU_PATTERN } from "../../domain/limits.ts";
 import type { Product } from "../../shared/types.ts";
+import { freshSnapshot, markReader, rememberSnapshot } from "../edge-snapshot.ts";
 import { type AppEnv, fail, ok } from "../http.ts";
 import { readerSessionId } from "../middleware/ratelimit.ts";
 import { inventory } from "../stub.ts";
@@ -34,12 +35,21 @@ products.get("/:sku", async (c) => {
 
 products.get("/:sku/availability", async (c) => {
 	const sku = c.req.param("sku");
-	const availability = SKU_PATTERN.test(sku)
-		? await inventory(c.env, sku).availability(await readerSessionId(c))
-		: null;
-	if (availability === null)
+	if (!SKU_PATTERN.test(sku))
 		return fail(c, "unknown_sku", `No product has the SKU ${JSON.stringify(sku)}.`);
-	return ok(c, availability);
+	const reader = await readerSessionId(c);
+	const now = Date.now();
+	// The edge's copy while it is fresh (worker/edge-snapshot.ts); `asOf` says when it was taken.
+	const cached = freshSnapshot(sku, now);
+	if (cached !== null) {
+		if (reader !== undefined) markReader(sku, reader);
+		return ok(c, cached.availability);
+	}
+	const snapshot = await inventory(c.env, sku).snapshot(reader);
+	if (snapshot === null)
+		return fail(c, "unknown_sku", `No product has the SKU ${JSON.stringify(sku)}.`);
+	rememberSnapshot(sku, snapshot, Date.now());
+	return ok(c, snapshot.availability);
 });
 
 products.get("/:sku/live", async (c) => {

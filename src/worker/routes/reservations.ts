@@ -4,11 +4,18 @@ import { IDEMPOTENCY_KEY_PATTERN, MAX_QUANTITY, SKU_PATTERN } from "../../domain
 import type { ReserveResult } from "../../inventory/rpc.ts";
 import { parseBody } from "../body.ts";
 import { recordDecision } from "../cost/analytics.ts";
+import {
+	edgeRejection,
+	forgetSnapshot,
+	freshSnapshot,
+	hasRead,
+	rememberSnapshot,
+} from "../edge-snapshot.ts";
 import { reserveEventual } from "../eventual.ts";
 import { ApiError, type AppEnv, type Ctx, fail, ok } from "../http.ts";
 import { newId, skuOfId } from "../ids.ts";
 import { requireSession } from "../middleware/auth.ts";
-import { refuseReserve, reserveLimits } from "../middleware/ratelimit.ts";
+import { countEdgeAnswer, refuseReserve, reserveLimits } from "../middleware/ratelimit.ts";
 import { inventory } from "../stub.ts";
 import { sandboxSku } from "./demo.ts";
 
@@ -79,18 +86,35 @@ reservations.post("/", async (c) => {
 		});
 		return answerReserve(c, eventual);
 	}
-	const [result] = await inventory(c.env, body.sku).reserve(
+	const arrivedAtMs = c.get("startedAtMs");
+	// Answers that need no decision come from the edge's fresh copy of the SKU's
+	// state (worker/edge-snapshot.ts). Only for attempts without an
+	// Idempotency-Key: a keyed attempt may be a replay of a hold, which only the
+	// object knows.
+	if (key === null) {
+		const snapshot = freshSnapshot(body.sku, arrivedAtMs);
+		const rejection = snapshot === null ? null : edgeRejection(snapshot, quantity, arrivedAtMs);
+		if (rejection !== null) {
+			countEdgeAnswer(c, body.sku, rejection);
+			recordDecision(c, { sku: body.sku, mode: "safe", outcome: rejection, quantity });
+			return fail(c, rejection);
+		}
+	}
+	const answer = await inventory(c.env, body.sku).reserveWithMeta(
 		[
 			{
 				id: newId("rsv", body.sku),
 				sessionId: session.sessionId,
 				quantity,
 				idempotencyKey: key,
-				arrivedAtMs: c.get("startedAtMs"),
+				arrivedAtMs,
+				priorRead: hasRead(body.sku, session.sessionId),
 			},
 		],
 		limits,
 	);
+	if (answer.snapshot !== null) rememberSnapshot(body.sku, answer.snapshot, Date.now());
+	const [result] = answer.results;
 	if (result === undefined) throw new Error("the inventory object returned no result");
 	recordDecision(c, {
 		sku: body.sku,
@@ -120,6 +144,8 @@ reservations.get("/:id", async (c) => {
 reservations.delete("/:id", async (c) => {
 	const { id, sku, sessionId } = ownedSku(c);
 	const result = await inventory(c.env, sku).cancel(id, sessionId);
+	// Units came back: this isolate's next attempt asks the object, not an outdated copy.
+	if (result.ok) forgetSnapshot(sku);
 	if (result.ok) return ok(c, result.reservation);
 	if (result.code === "not_found")
 		return fail(c, "not_found", "No reservation of this session has that id.");

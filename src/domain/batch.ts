@@ -1,0 +1,66 @@
+// The batched decider: a group of reserve attempts decided one after the other,
+// in arrival order, against one Inventory. The SKU object calls it once per
+// group commit (src/inventory/group-commit.ts) and writes the whole group in one
+// transaction; property tests hold it against one-at-a-time decisions
+// (test/unit/domain-batch.test.ts).
+//
+// Pure like the rest of src/domain: the clock is the caller's `nowMs`, and the
+// idempotency records come through `OutcomeStore`, so the same code runs over
+// SQLite in the object and over a Map in tests.
+
+import type { Inventory, ReserveOutcome } from "./inventory.ts";
+
+export interface BatchAttempt {
+	id: string;
+	sessionId: string;
+	quantity: number;
+	idempotencyKey: string | null;
+}
+
+/** Where first outcomes of keyed attempts live. `S` is the stored (wire) form. */
+export interface OutcomeStore<S> {
+	get(sessionId: string, key: string): S | null;
+	put(sessionId: string, key: string, stored: S): void;
+}
+
+export type BatchDecision<S> =
+	| { replayed: false; outcome: ReserveOutcome; stored: S }
+	| { replayed: true; stored: S };
+
+/**
+ * Decides `attempts` in order. A keyed attempt whose (session, key) already has
+ * an outcome — stored earlier, or decided earlier in this very batch — is
+ * answered with that outcome and changes nothing (api.md: "never takes a
+ * second hold"). `encode` turns a fresh outcome into its stored form, so a
+ * replay is byte-for-byte the first answer.
+ */
+export function decideReserves<S>(
+	inv: Inventory,
+	attempts: readonly BatchAttempt[],
+	nowMs: number,
+	store: OutcomeStore<S>,
+	encode: (outcome: ReserveOutcome) => S,
+): BatchDecision<S>[] {
+	// Outcomes decided in this batch, in front of the store: a replay inside the
+	// batch must not depend on whether the store sees its own uncommitted writes.
+	const fresh = new Map<string, S>();
+	const decisions: BatchDecision<S>[] = [];
+	for (const a of attempts) {
+		const slot = a.idempotencyKey === null ? null : `${a.sessionId}\u0000${a.idempotencyKey}`;
+		if (slot !== null && a.idempotencyKey !== null) {
+			const earlier = fresh.get(slot) ?? store.get(a.sessionId, a.idempotencyKey);
+			if (earlier !== null && earlier !== undefined) {
+				decisions.push({ replayed: true, stored: earlier });
+				continue;
+			}
+		}
+		const outcome = inv.reserve({ ...a, nowMs });
+		const stored = encode(outcome);
+		if (slot !== null && a.idempotencyKey !== null) {
+			fresh.set(slot, stored);
+			store.put(a.sessionId, a.idempotencyKey, stored);
+		}
+		decisions.push({ replayed: false, outcome, stored });
+	}
+	return decisions;
+}

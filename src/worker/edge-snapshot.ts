@@ -1,0 +1,78 @@
+// The edge's copy of each SKU's state, in this isolate's memory (design.md,
+// "Answers at the edge"). Sold-out and not-started answers, and availability
+// reads, are served from it while it is at most EDGE_SNAPSHOT_MAX_AGE_MS old,
+// without a call to the SKU's object; an older copy is refreshed by the
+// request that finds it stale (no request ever waits on another's promise:
+// workerd cancels continuations resolved from another request's context).
+//
+// Every reserve answer carries the object's state right after its batch, so
+// under load the copy is refreshed for free. Units that come back (cancel,
+// expiry, a failed payment) are sellable again through the edge at most
+// EDGE_SNAPSHOT_MAX_AGE_MS later; a cancel through this isolate forgets the
+// copy at once. `asOf` is the object's clock at the moment the copy was taken,
+// so a reader always sees how old it is (docs/hot-path.md).
+
+import { BoundedMap } from "../domain/ratelimit.ts";
+import type { EdgeSnapshot } from "../inventory/rpc.ts";
+
+/**
+ * How stale an edge answer may be. 100 ms is below what a person can notice
+ * between two clicks, and it bounds the edge's refresh calls to 10 a second per
+ * SKU per isolate however hot the SKU is.
+ */
+export const EDGE_SNAPSHOT_MAX_AGE_MS = 100;
+/** SKUs whose copy an isolate keeps; the least recently used is forgotten first. */
+export const MAX_EDGE_SNAPSHOTS = 1_000;
+/** (SKU, session) pairs remembered as "has read the product" for the bot signal. */
+export const MAX_EDGE_READERS = 100_000;
+
+interface Copy {
+	snapshot: EdgeSnapshot;
+	/** This isolate's clock when the copy arrived (the copy is at least this fresh). */
+	receivedAtMs: number;
+}
+
+const copies = new BoundedMap<Copy>(MAX_EDGE_SNAPSHOTS);
+const readers = new BoundedMap<true>(MAX_EDGE_READERS);
+
+export function rememberSnapshot(sku: string, snapshot: EdgeSnapshot, nowMs: number): void {
+	const copy = copies.use(sku, () => ({ snapshot, receivedAtMs: nowMs }));
+	copy.snapshot = snapshot;
+	copy.receivedAtMs = nowMs;
+}
+
+/** Something changed the SKU through this isolate (cancel, reset, update): ask the object next time. */
+export function forgetSnapshot(sku: string): void {
+	copies.delete(sku);
+}
+
+/** The SKU's copy if it is fresh enough to answer from, else null. */
+export function freshSnapshot(sku: string, nowMs: number): EdgeSnapshot | null {
+	const copy = copies.peek(sku);
+	if (copy === undefined || nowMs - copy.receivedAtMs > EDGE_SNAPSHOT_MAX_AGE_MS) return null;
+	return copy.snapshot;
+}
+
+/**
+ * The answer the object would give for `quantity` units that needs no
+ * decision of its own: not started, or fewer units available than asked.
+ * Null when only the object can decide (including every attempt that could
+ * succeed). Mirrors the order of checks in domain/inventory.ts (`check`).
+ */
+export function edgeRejection(
+	snapshot: EdgeSnapshot,
+	quantity: number,
+	nowMs: number,
+): "not_started" | "sold_out" | null {
+	if (snapshot.startsAtMs !== null && nowMs < snapshot.startsAtMs) return "not_started";
+	if (snapshot.availability.available < quantity) return "sold_out";
+	return null;
+}
+
+export function markReader(sku: string, sessionId: string): void {
+	readers.use(`${sku}\u0000${sessionId}`, () => true);
+}
+
+export function hasRead(sku: string, sessionId: string): boolean {
+	return readers.peek(`${sku}\u0000${sessionId}`) === true;
+}

@@ -1,0 +1,158 @@
+// The batched decider (src/domain/batch.ts) against one-at-a-time decisions:
+// whatever way a random sequence of attempts is cut into batches, every answer,
+// every hold and every counter is the one that deciding the attempts one by one
+// gives — including Idempotency-Key replays of an attempt in the same batch —
+// and both agree with the naive reference model (domain-model.ts).
+
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { type BatchAttempt, decideReserves, type OutcomeStore } from "../../src/domain/batch.ts";
+import { Inventory, type ProductConfig, type ReserveOutcome } from "../../src/domain/inventory.ts";
+import { MAX_QUANTITY } from "../../src/domain/limits.ts";
+import { Model } from "./domain-model.ts";
+
+const T0 = Date.UTC(2026, 0, 1);
+const SESSIONS = 6;
+const KEYS = 4;
+
+type Stored = { ok: true; id: string } | { ok: false; code: string };
+
+const encode = (outcome: ReserveOutcome): Stored =>
+	outcome.ok ? { ok: true, id: outcome.hold.id } : { ok: false, code: outcome.code };
+
+function mapStore(): OutcomeStore<Stored> & { size(): number } {
+	const rows = new Map<string, Stored>();
+	return {
+		get: (s, k) => rows.get(`${s}|${k}`) ?? null,
+		put: (s, k, v) => {
+			rows.set(`${s}|${k}`, v);
+		},
+		size: () => rows.size,
+	};
+}
+
+const attemptArb = fc.record({
+	session: fc.nat({ max: SESSIONS - 1 }),
+	quantity: fc.integer({ min: 1, max: MAX_QUANTITY }),
+	key: fc.option(fc.nat({ max: KEYS - 1 }), { nil: null, freq: 2 }),
+});
+
+/** A batch: its attempts and how far the clock moved before it was decided. */
+const batchArb = fc.record({
+	advanceMs: fc.nat({ max: 3000 }),
+	attempts: fc.array(attemptArb, { minLength: 1, maxLength: 12 }),
+});
+
+const productArb: fc.Arbitrary<ProductConfig> = fc.record({
+	sku: fc.constant("SKU-B"),
+	name: fc.constant("Batch"),
+	priceCents: fc.constant(100),
+	currency: fc.constant("USD"),
+	totalStock: fc.nat({ max: 30 }),
+	holdSeconds: fc.integer({ min: 1, max: 4 }),
+	perUserLimit: fc.integer({ min: 1, max: 12 }),
+	startsAtMs: fc.option(fc.integer({ min: T0, max: T0 + 3000 }), { nil: null }),
+});
+
+describe("the batched decider", () => {
+	it("agrees with one-at-a-time decisions and the naive model, however the attempts are batched", () => {
+		fc.assert(
+			fc.property(productArb, fc.array(batchArb, { maxLength: 15 }), (product, batches) => {
+				const batched = Inventory.create(product, T0);
+				const single = Inventory.create(product, T0);
+				const model = new Model(
+					product.totalStock,
+					product.holdSeconds,
+					product.perUserLimit,
+					product.startsAtMs,
+				);
+				const batchedStore = mapStore();
+				const singleStore = new Map<string, Stored>();
+				let now = T0;
+				let n = 0;
+				for (const batch of batches) {
+					now += batch.advanceMs;
+					const attempts: BatchAttempt[] = batch.attempts.map((a) => ({
+						id: `h${n++}`,
+						sessionId: `s${a.session}`,
+						quantity: a.quantity,
+						idempotencyKey: a.key === null ? null : `k${a.key}`,
+					}));
+					const decisions = decideReserves(batched, attempts, now, batchedStore, encode);
+					expect(decisions).toHaveLength(attempts.length);
+					attempts.forEach((a, i) => {
+						// One at a time, with the naive reading of api.md's replay rule.
+						const slot = a.idempotencyKey === null ? null : `${a.sessionId}|${a.idempotencyKey}`;
+						const earlier = slot === null ? undefined : singleStore.get(slot);
+						const decision = decisions[i];
+						if (earlier !== undefined) {
+							expect(decision).toEqual({ replayed: true, stored: earlier });
+							return;
+						}
+						const expected = model.reserve(a.id, a.sessionId, a.quantity, now);
+						const stored = encode(single.reserve({ ...a, nowMs: now }));
+						if (slot !== null) singleStore.set(slot, stored);
+						expect(stored).toEqual(
+							expected === null ? { ok: true, id: a.id } : { ok: false, code: expected },
+						);
+						expect(decision).toMatchObject({ replayed: false, stored });
+					});
+					// The same state either way, and the stock invariant after every batch.
+					expect(batched.counters()).toEqual(single.counters());
+					expect(batched.attempts).toBe(single.attempts);
+					expect(batched.rejected).toEqual(single.rejected);
+					const c = batched.counters();
+					expect(c.available + c.reserved + c.sold).toBe(c.total);
+					expect(c.available).toBeGreaterThanOrEqual(0);
+					expect(c.reserved).toBe(model.reserved);
+					expect(batchedStore.size()).toBe(singleStore.size);
+				}
+			}),
+			{ numRuns: 300 },
+		);
+	}, 60_000);
+
+	it("answers a replay inside one batch like the first attempt and takes one hold", () => {
+		const inv = Inventory.create(
+			{
+				sku: "SKU-R",
+				name: "Replay",
+				priceCents: 100,
+				currency: "USD",
+				totalStock: 5,
+				holdSeconds: 60,
+				perUserLimit: 5,
+				startsAtMs: null,
+			},
+			T0,
+		);
+		// A store that never sees the batch's own writes: the decider must not need it to.
+		const blind: OutcomeStore<Stored> = { get: () => null, put: () => {} };
+		const same = { sessionId: "s", quantity: 1, idempotencyKey: "k" };
+		const decisions = decideReserves(
+			inv,
+			[
+				{ id: "a", ...same },
+				{ id: "b", ...same },
+				{ id: "c", ...same, idempotencyKey: null },
+			],
+			T0,
+			blind,
+			encode,
+		);
+		expect(decisions).toEqual([
+			{
+				replayed: false,
+				outcome: expect.objectContaining({ ok: true }),
+				stored: { ok: true, id: "a" },
+			},
+			{ replayed: true, stored: { ok: true, id: "a" } },
+			{
+				replayed: false,
+				outcome: expect.objectContaining({ ok: true }),
+				stored: { ok: true, id: "c" },
+			},
+		]);
+		expect(inv.counters()).toMatchObject({ reserved: 2, available: 3 });
+	});
+});
