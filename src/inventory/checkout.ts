@@ -16,7 +16,7 @@ import {
 	SimulatedProvider,
 	type SimulatedProviderStats,
 } from "../payment/index.ts";
-import { numberVar } from "../worker/env.ts";
+import { numberVar } from "../shared/vars.ts";
 import { type CompensationContext, compensate } from "./checkout-compensation.ts";
 import {
 	admit,

@@ -10,11 +10,10 @@ import { type Hold, Inventory, type ProductConfig } from "../domain/inventory.ts
 import { MAX_QUANTITY, MAX_RESERVE_BATCH, OUTBOX_RETRY_MS } from "../domain/limits.ts";
 import type { ReserveLimits } from "../limits/config.ts";
 import { REJECTION_KEY, ReserveGuard, type ReserveRefusal } from "../limits/guard.ts";
-import { RowMeter } from "../worker/cost/rows.ts";
-import type { Env } from "../worker/env.ts";
 import { CheckoutSaga } from "./checkout.ts";
 import { orderProjection } from "./checkout-store.ts";
 import { toAuditEvent, toAvailability, toProduct, toReservation } from "./codec.ts";
+import type { InventoryEnv } from "./env.ts";
 import { GroupCommit } from "./group-commit.ts";
 import { LiveFeed } from "./live.ts";
 import { Outbox } from "./outbox.ts";
@@ -26,6 +25,7 @@ import {
 	unitsFromRecords,
 	writeHold,
 } from "./records.ts";
+import { RowMeter } from "./rows.ts";
 import {
 	type CancelResult,
 	type CheckoutRequest,
@@ -63,7 +63,7 @@ interface DecisionCounts {
 
 const NO_ROWS = { read: 0, written: 0 } as const;
 
-export class InventoryObject extends DurableObject<Env> {
+export class InventoryObject extends DurableObject<InventoryEnv> {
 	private readonly sql: SqlStorage;
 	/** Counts the SQLite rows every statement touches, for the cost ledger (reserveMetered). */
 	private readonly rows = new RowMeter();
@@ -84,7 +84,7 @@ export class InventoryObject extends DurableObject<Env> {
 	/** Set while only rejection counters changed: they are written by the next commit or this timer. */
 	private countersTimer: ReturnType<typeof setTimeout> | null = null;
 
-	constructor(ctx: DurableObjectState, env: Env) {
+	constructor(ctx: DurableObjectState, env: InventoryEnv) {
 		super(ctx, env);
 		this.sql = this.rows.wrap(ctx.storage.sql);
 		this.outbox = new Outbox(

@@ -2,7 +2,7 @@
 
 import type { ReserveRefusal } from "../limits/guard.ts";
 import type { Availability, Order, Product, Reservation, Stats } from "../shared/types.ts";
-import type { SqlRows } from "../worker/cost/meter.ts";
+import type { SqlRows } from "./rows.ts";
 
 export interface ReserveRequest {
 	/** Minted by the caller so the id encodes the SKU (see worker/ids.ts). */

@@ -49,8 +49,4 @@ export interface Env extends RateLimitVars {
 
 export const TURNSTILE_SITEVERIFY = "https://challenges.cloudflare.com/turnstile/v0/siteverify";
 
-export function numberVar(value: string | undefined, fallback: number): number {
-	if (value === undefined || value.trim() === "") return fallback;
-	const n = Number(value);
-	return Number.isFinite(n) ? n : fallback;
-}
+export { numberVar } from "../shared/vars.ts";

@@ -3,7 +3,6 @@
 
 import type { Context } from "hono";
 import type { ErrorCode, Meta } from "../shared/types.ts";
-import { costMeta } from "./cost/meta.ts";
 import type { Env } from "./env.ts";
 
 export type AppEnv = {
@@ -12,8 +11,15 @@ export type AppEnv = {
 		requestId: string;
 		startedAtMs: number;
 		session?: import("./middleware/auth.ts").Session;
+		/** resolveSession's answer, so a request resolves its session once (middleware/auth.ts). */
+		resolvedSession?: Awaited<ReturnType<typeof import("./middleware/auth.ts").resolveSession>>;
 		/** The request's usage meter and cost ledger answer (worker/cost). */
 		cost?: import("./cost/meta.ts").CostState;
+		/**
+		 * What other middleware adds to every envelope's meta (the cost ledger sets
+		 * meta.cost and meta.guardrail), so this file knows no middleware's internals.
+		 */
+		metaExtras?: () => Partial<Meta>;
 	};
 };
 export type Ctx = Context<AppEnv>;
@@ -78,7 +84,7 @@ export function meta(c: Ctx): Meta {
 	return {
 		requestId: c.get("requestId"),
 		latencyMs: Date.now() - c.get("startedAtMs"),
-		...costMeta(c),
+		...c.get("metaExtras")?.(),
 	};
 }
 

@@ -16,11 +16,7 @@ import type { UsageCounts } from "../../shared/types.ts";
  */
 export const WORKER_CPU_MS_PER_REQUEST = 1;
 
-/** Rows one SQLite-backed object call touched, as its cursors reported them. */
-export interface SqlRows {
-	read: number;
-	written: number;
-}
+export type { SqlRows } from "../../inventory/rows.ts";
 
 export function requestUsage(): UsageCounts {
 	const usage = emptyUsage();

@@ -12,23 +12,21 @@
 import type { MiddlewareHandler } from "hono";
 import { costUsd, realUsd } from "../../domain/pricing.ts";
 import { type AppEnv, type Ctx, fail } from "../http.ts";
-import { bearer, lookup } from "../middleware/auth.ts";
+import { resolveSession } from "../middleware/auth.ts";
 import { meteredEnv } from "./bindings.ts";
 import { costConfig } from "./config.ts";
 import { openEntry, totalUsd } from "./ledger.ts";
 import { costMeta, deferTo } from "./meta.ts";
 import { requestUsage } from "./meter.ts";
 
-/** Session tokens are 32 random bytes in hex (ids.ts newToken). */
-const SESSION_TOKEN = /^[0-9a-f]{64}$/;
-
 export const costLedger: MiddlewareHandler<AppEnv> = async (c, next) => {
 	const state = { usage: requestUsage(), result: null };
 	c.set("cost", state);
+	c.set("metaExtras", () => costMeta(c));
 	c.env = meteredEnv(c.env, state.usage);
 	const sessionId = await sessionOf(c);
 	if (sessionId !== null) {
-		const entry = await openEntry(c.env, sessionId, state.usage, deferTo(c));
+		const entry = openEntry(c.env, sessionId, state.usage, deferTo(c));
 		const config = costConfig(c.env);
 		const wouldBe = realUsd(totalUsd(entry) + costUsd(state.usage), config.billingScale);
 		if (wouldBe > config.limitUsd) {
@@ -44,13 +42,7 @@ export const costLedger: MiddlewareHandler<AppEnv> = async (c, next) => {
 	costMeta(c);
 };
 
-/** The session the bearer token names, if any; never throws (routes decide whether a session is required). */
+/** The session the bearer token names, if any (resolved once per request, middleware/auth.ts). */
 async function sessionOf(c: Ctx): Promise<string | null> {
-	const token = bearer(c.req.header("authorization"));
-	// Only what could be a session token costs a KV read (an operator's token never does).
-	if (token === null || !SESSION_TOKEN.test(token)) return null;
-	const session = await lookup(c.env.SESSIONS, token);
-	if (session === null || Date.parse(session.expiresAt) <= Date.now()) return null;
-	c.set("session", session);
-	return session.sessionId;
+	return (await resolveSession(c)).session?.sessionId ?? null;
 }

@@ -3,7 +3,7 @@
 // usable token); operators present ADMIN_TOKEN.
 
 import type { MiddlewareHandler } from "hono";
-import { ApiError, type AppEnv } from "../http.ts";
+import { ApiError, type AppEnv, type Ctx } from "../http.ts";
 import { sha256Hex } from "../ids.ts";
 
 /** All a session stores: no PII (seed 003, CCO row). */
@@ -45,17 +45,46 @@ export async function lookup(kv: KVNamespace, token: string): Promise<Session | 
 	return session;
 }
 
-export const requireSession: MiddlewareHandler<AppEnv> = async (c, next) => {
+/** Session tokens are 32 random bytes in hex (ids.ts newToken): nothing else costs a KV read. */
+const SESSION_TOKEN = /^[0-9a-f]{64}$/;
+
+type Resolved = { session: Session } | { session: null; why: "missing" | "unknown" | "expired" };
+
+/**
+ * The request's buyer session, resolved once per request and kept on the
+ * context: the cost ledger, the rate limits and the routes all ask here, so a
+ * request costs at most one lookup (one KV read on an isolate's first sight
+ * of a token, none after). Never throws; routes decide whether they need one.
+ */
+export async function resolveSession(c: Ctx): Promise<Resolved> {
+	const known = c.get("resolvedSession");
+	if (known !== undefined) return known;
 	const token = bearer(c.req.header("authorization"));
-	if (token === null)
-		throw new ApiError("unauthorized", "Missing Authorization: Bearer <token> header.");
-	const session = await lookup(c.env.SESSIONS, token);
-	if (session === null) throw new ApiError("unauthorized", "Unknown or expired session token.");
-	if (Date.parse(session.expiresAt) <= Date.now()) {
-		cache.delete(token);
-		throw new ApiError("unauthorized", "The session has expired; start a new one.");
+	let resolved: Resolved;
+	if (token === null) resolved = { session: null, why: "missing" };
+	else if (!SESSION_TOKEN.test(token)) resolved = { session: null, why: "unknown" };
+	else {
+		const session = await lookup(c.env.SESSIONS, token);
+		if (session === null) resolved = { session: null, why: "unknown" };
+		else if (Date.parse(session.expiresAt) <= Date.now()) {
+			cache.delete(token);
+			resolved = { session: null, why: "expired" };
+		} else resolved = { session };
 	}
-	c.set("session", session);
+	c.set("resolvedSession", resolved);
+	if (resolved.session !== null) c.set("session", resolved.session);
+	return resolved;
+}
+
+const UNAUTHORIZED: Record<"missing" | "unknown" | "expired", string> = {
+	missing: "Missing Authorization: Bearer <token> header.",
+	unknown: "Unknown or expired session token.",
+	expired: "The session has expired; start a new one.",
+};
+
+export const requireSession: MiddlewareHandler<AppEnv> = async (c, next) => {
+	const resolved = await resolveSession(c);
+	if (resolved.session === null) throw new ApiError("unauthorized", UNAUTHORIZED[resolved.why]);
 	await next();
 };
 

@@ -30,7 +30,7 @@ import type { Env } from "../env.ts";
 import { type AppEnv, type Ctx, fail } from "../http.ts";
 import { sha256Hex } from "../ids.ts";
 import { inventory } from "../stub.ts";
-import { bearer, lookup } from "./auth.ts";
+import { resolveSession } from "./auth.ts";
 
 /** Stats keys of the edge's refusals (the `rejected` maps). */
 export const EDGE_REJECTION_KEY = {
@@ -80,11 +80,7 @@ export function refuseReserve(c: Ctx, refusal: ReserveRefusal): Response {
  */
 export async function readerSessionId(c: Ctx): Promise<string | undefined> {
 	if (rateLimitConfig(c.env) === null) return undefined;
-	const token = bearer(c.req.header("authorization"));
-	if (token === null) return undefined;
-	const session = await lookup(c.env.SESSIONS, token);
-	if (session === null || Date.parse(session.expiresAt) <= Date.now()) return undefined;
-	return session.sessionId;
+	return (await resolveSession(c)).session?.sessionId;
 }
 
 function send(env: Env, target: string | null, counts: Record<string, number>): Promise<void> {

@@ -7,7 +7,11 @@
 // and every caller consumes a cursor before issuing the next statement, so
 // the previous cursor is folded in when the next one starts (or on `take`).
 
-import type { SqlRows } from "./meter.ts";
+/** Rows one SQLite-backed object call touched, as its cursors reported them. */
+export interface SqlRows {
+	read: number;
+	written: number;
+}
 
 export class RowMeter {
 	private read = 0;
