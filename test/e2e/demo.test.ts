@@ -130,7 +130,7 @@ describe("guided demo", () => {
 						.textContent(),
 				POLL,
 			)
-			.toMatch(/^Last response: GET \/api\/products\/SBX-\w+\/availability → 200 · \$0\.\d{7}$/);
+			.toMatch(/^Last response: \$0\.\d{7} · GET \/api\/products\/SBX-\w+\/availability → 200$/);
 		await meter(page)
 			.getByText(/^Last response:/)
 			.click();
@@ -163,6 +163,7 @@ describe("guided demo", () => {
 			new RegExp(`^Guardrail armed: \\$0\\.\\d{6} of \\${DEFAULT_THRESHOLD} virtual spend`),
 		);
 		expect(await metric(meter(page), "Guardrail")).toBe(`armed at ${DEFAULT_THRESHOLD}`);
+		const afterStep3 = await metric(meter(page), "Virtual spend (list prices)");
 		await expectNoSeriousA11yViolations(page, `${label}: step 3 done`);
 
 		// 4. The guardrail trips here, in step 4; allocations go on, real spend stays zero.
@@ -185,6 +186,9 @@ describe("guided demo", () => {
 			.poll(() => page.evaluate(() => document.activeElement?.id), POLL)
 			.toBe("guardrail-outcome");
 		expect(await metric(meter(page), "Guardrail")).toBe(`tripped at ${DEFAULT_THRESHOLD}`);
+		console.info(
+			`${label}: virtual spend after step 3 ${afterStep3}; step 4: ${await run.textContent()}`,
+		);
 		// The reveal: the meter stays in view while the audience looks at the banner.
 		await tripped.scrollIntoViewIfNeeded();
 		await expectInView(page, meter(page));

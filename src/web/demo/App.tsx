@@ -184,10 +184,10 @@ function ThresholdForm({
 			</label>
 			<button type="submit">Set threshold</button>
 			<p id="threshold-help" class="muted small">
-				Steps 1–3 cost about $0.0017, so at the default {usd(DEMO_GUARDRAIL_DEFAULT_USD, 4)} the
-				guardrail trips in step 4. From {usd(DEMO_GUARDRAIL_MIN_USD, 4)} to{" "}
-				{usd(DEMO_GUARDRAIL_MAX_USD, 2)} (the server's own default); other sessions keep the
-				server's.
+				Steps 1–3 cost about $0.0014 (mock) to $0.0018 (live), so at the default{" "}
+				{usd(DEMO_GUARDRAIL_DEFAULT_USD, 4)} the guardrail trips in step 4. From{" "}
+				{usd(DEMO_GUARDRAIL_MIN_USD, 4)} to {usd(DEMO_GUARDRAIL_MAX_USD, 2)} (the server's own
+				default); other sessions keep the server's.
 			</p>
 			<div ref={outcomeRef} class="notices">
 				<p

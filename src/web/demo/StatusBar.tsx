@@ -89,8 +89,8 @@ function ReceiptLines({ receipt }: { receipt: Receipt }) {
 	return (
 		<details class="receipt">
 			<summary>
-				Last response: {receipt.request} → {receipt.status} ·{" "}
-				<strong>{usd(cost.requestUsd, 7)}</strong>
+				Last response: <strong>{usd(cost.requestUsd, 7)}</strong> · {receipt.request} →{" "}
+				{receipt.status}
 			</summary>
 			<table aria-label="Receipt for the last response">
 				<thead>
