@@ -229,6 +229,7 @@ describe("operator console", () => {
 		await input.fill("2030-01-02T03:04");
 		expect(await input.inputValue()).toBe("2030-01-02T03:04");
 		await screenshot(page, "console-create-1366");
+		await expectNoSeriousA11yViolations(page, "console: create form at 1366 px");
 		await context.close();
 	});
 
