@@ -13,7 +13,7 @@ export const DEMO_GUARDRAIL_MIN_USD = 0.0001;
 /** The server's default threshold: a demo never sets a laxer one than production. */
 export const DEMO_GUARDRAIL_MAX_USD = 0.05;
 /**
- * Above what steps 1–3 cost (measured: $0.0018 live, $0.0014 in the mock — one
+ * Above what steps 1–3 cost (measured: $0.0017–0.0018 live, $0.0014 in the mock — one
  * allocation and two stampedes of 200), so the guardrail trips in step 4, whose
  * traffic pushes the spend past it (docs/decisions/002-demo-guardrail.md).
  */

@@ -12,9 +12,9 @@ import { MockBackend } from "../mock/backend.ts";
 /** Seed 003, step 3: a stampede of 200 concurrent attempts. */
 export const STAMPEDE_ATTEMPTS = 200;
 /** Step 4 keeps selling in waves of this many concurrent attempts until the guardrail trips… */
-export const GUARDRAIL_WAVE_ATTEMPTS = 50;
+export const GUARDRAIL_WAVE_ATTEMPTS = 100;
 /** …and gives up after this many (a threshold far above the demo's spend; "Trip now" remains). */
-export const GUARDRAIL_RUN_MAX_ATTEMPTS = 2_000;
+export const GUARDRAIL_RUN_MAX_ATTEMPTS = 3_000;
 
 export type Backend = "mock" | "live";
 
