@@ -290,24 +290,39 @@ export class Inventory {
 		return { ok: true };
 	}
 
-	/** Clears holds, orders and counters and restores full stock (api.md, reset). */
+	/**
+	 * Clears every hold that is not paid and the attempt counters; paid orders
+	 * and their units stay sold, so the stock returns to total − sold
+	 * (docs/decisions/001-reset-keeps-paid-orders.md). Each session keeps the
+	 * units it bought against its purchase limit.
+	 */
 	reset(nowMs: number): void {
+		let releasedUnits = 0;
 		for (const hold of this.active.values()) {
 			// Cleared holds are dropped from storage by the caller; no per-hold events, the reset is one.
 			hold.status = "CANCELLED";
+			releasedUnits += hold.quantity;
+			const left = this.usageOf(hold.sessionId) - hold.quantity;
+			if (left > 0) this.usage.set(hold.sessionId, left);
+			else this.usage.delete(hold.sessionId);
 		}
+		const releasedHolds = this.active.size;
 		this.active.clear();
-		this.usage.clear();
 		this.expiries.clear();
 		this.changedHolds.clear();
 		this.reserved = 0;
-		this.sold = 0;
 		this.attempts = 0;
 		for (const key of Object.keys(this.rejected)) delete this.rejected[key];
 		this.emit({
 			type: "inventory.reset",
 			atMs: nowMs,
-			detail: { totalStock: this.product.totalStock },
+			// soldKept tells replay (domain/replay.ts) that this reset kept the sold units.
+			detail: {
+				totalStock: this.product.totalStock,
+				soldKept: this.sold,
+				releasedHolds,
+				releasedUnits,
+			},
 		});
 	}
 

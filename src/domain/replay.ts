@@ -24,7 +24,9 @@ export function replay(events: Iterable<ReplayableEvent>): Counters {
 				if (typeof stock === "number") total = stock;
 				if (e.type === "inventory.reset") {
 					reserved = 0;
-					sold = 0;
+					// A reset keeps paid orders and says so (detail.soldKept); one recorded
+					// before that rule cleared the sold units too.
+					if (typeof e.detail?.soldKept !== "number") sold = 0;
 				}
 				break;
 			}

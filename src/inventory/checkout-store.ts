@@ -151,9 +151,13 @@ export class CheckoutStore {
 		);
 	}
 
-	/** Drops every settled saga (reset); unsettled ones still owe the buyer a refund or an answer. */
+	/**
+	 * Drops the settled sagas that moved no money (reset): unsettled ones still owe the
+	 * buyer a refund or an answer, and a paid, refunded or unresolved one is an order or
+	 * a money trail that a reset never erases.
+	 */
 	deleteSettled(): void {
-		this.sql.exec("DELETE FROM checkouts WHERE resume_at IS NULL");
+		this.sql.exec("DELETE FROM checkouts WHERE resume_at IS NULL AND step = 'failed'");
 	}
 
 	private first(query: string, ...params: (string | number)[]): CheckoutRow | null {

@@ -175,7 +175,7 @@ export class CheckoutSaga {
 		await Promise.all(work);
 	}
 
-	/** Operator reset: settled sagas go; a charge in flight is compensated (its hold is gone). */
+	/** Operator reset: failed sagas go, orders stay; a charge in flight is compensated (its hold is gone). */
 	reset(nowMs: number): void {
 		for (const row of this.rows.unsettled(Number.MAX_SAFE_INTEGER)) {
 			if (row.step !== "charging") continue;

@@ -140,8 +140,14 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 		const now = Date.now();
 		inv.reset(now);
 		this.saga.reset(now);
-		this.sql.exec("DELETE FROM holds");
-		this.sql.exec("DELETE FROM idempotency");
+		// Paid orders survive a reset (docs/decisions/001-reset-keeps-paid-orders.md): their
+		// holds stay, and so do the Idempotency-Key outcomes that created them, so a retried
+		// request is still answered with the hold that was paid, never a second one.
+		this.sql.exec(
+			`DELETE FROM idempotency WHERE json_extract(outcome, '$.reservation.reservationId') IS NULL
+			 OR json_extract(outcome, '$.reservation.reservationId') NOT IN (SELECT id FROM holds WHERE status = 'PAID')`,
+		);
+		this.sql.exec("DELETE FROM holds WHERE status != 'PAID'");
 		this.counts = { decisions: 0, commits: 0, edgeAnswered: 0 };
 		this.persist();
 		return { ok: true, product: toProduct(inv, now) };

@@ -160,6 +160,10 @@ export interface CostLedger {
 export interface Guardrail {
 	thresholdUsd: number;
 	tripped: boolean;
+	/** "demo": the session's own threshold (POST /api/demo/guardrail); absent: GUARDRAIL_VIRTUAL_USD. */
+	source?: "demo";
+	/** With source "demo": the presenter tripped it (POST /api/demo/guardrail/trip), whatever the spend. */
+	manual?: boolean;
 }
 
 export interface Meta {

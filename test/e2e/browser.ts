@@ -19,7 +19,7 @@ export const SCREENSHOTS = join(ROOT, "test-results", "screenshots");
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
 export const PHONE = { width: 390, height: 844 };
-export const DESKTOP = { width: 1280, height: 900 };
+export const DESKTOP = { width: 1366, height: 900 };
 
 export async function launch(): Promise<Browser> {
 	if (!existsSync(CHROMIUM)) {

@@ -1,10 +1,12 @@
 // The operator console in Chromium: sign in with the ADMIN_TOKEN, watch a drop
 // sell out while buyers (driven through the API) take every unit, create a drop
-// and reset one.
+// and reset one (typed confirmation; paid orders stay), keyboard focus after
+// every action, polling that backs off while the API fails, axe on every state.
 
-import type { Browser, Page } from "playwright-core";
+import type { Browser, Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { api, startServer, type TestServer } from "../support/server.ts";
+import { expectNoSeriousA11yViolations } from "./axe.ts";
 import {
 	collectPageErrors,
 	DESKTOP,
@@ -35,7 +37,9 @@ describe("operator console", () => {
 		await page.getByRole("button", { name: "Sign in" }).click();
 	}
 
-	async function buyOne(sku: string, i: number): Promise<void> {
+	const isFocused = (l: Locator) => l.evaluate((el) => el === document.activeElement);
+
+	async function buyOne(sku: string, i: number): Promise<{ token: string; orderId?: string }> {
 		const session = await api<{ token: string }>(server, "POST", "/api/sessions", {
 			body: { turnstileToken: server.debugToken },
 		});
@@ -47,13 +51,15 @@ describe("operator console", () => {
 		expect(hold.status).toBe(201);
 		// Half the buyers pay, half keep their hold: both count against the stock.
 		if (i % 2 === 0) {
-			const paid = await api(server, "POST", "/api/checkout", {
+			const paid = await api<{ orderId: string }>(server, "POST", "/api/checkout", {
 				token,
 				body: { reservationId: hold.body.data?.reservationId, paymentMethod: "pm_card_visa" },
 				headers: { "idempotency-key": `buy-${i}` },
 			});
 			expect(paid.status).toBe(200);
+			return { token, orderId: paid.body.data?.orderId ?? "" };
 		}
+		return { token };
 	}
 
 	it("watches a drop sell out", async () => {
@@ -76,7 +82,8 @@ describe("operator console", () => {
 		await expect.poll(() => metric(page, "Available"), POLL).toBe(String(STOCK));
 		expect(await page.getByLabel("Drop", { exact: true }).inputValue()).toBe(sku);
 
-		for (let i = 0; i < STOCK; i++) await buyOne(sku, i);
+		const buyers: { token: string; orderId?: string }[] = [];
+		for (let i = 0; i < STOCK; i++) buyers.push(await buyOne(sku, i));
 		// A buyer too late: rejected as sold out, counted by reason.
 		const late = await api<{ token: string }>(server, "POST", "/api/sessions", {
 			body: { turnstileToken: server.debugToken },
@@ -106,14 +113,66 @@ describe("operator console", () => {
 		await expect.poll(() => metric(page, "p95"), POLL).toMatch(/ms$/);
 		await screenshot(page, "console-sold-out");
 
-		await page.getByRole("button", { name: "Reset drop" }).click();
+		await expectNoSeriousA11yViolations(page, "console: sold out");
+
+		// Reset asks first: nothing happens until the SKU is typed, and Cancel changes nothing.
+		const resetButton = page.getByRole("button", { name: "Reset drop" });
+		await resetButton.click();
+		const dialog = page.getByRole("dialog", { name: `Reset ${sku}?` });
+		await dialog.waitFor();
+		expect(await dialog.textContent()).toMatch(/Paid orders stay/);
+		const confirmInput = dialog.getByLabel(`Type ${sku} to confirm`);
+		expect(await isFocused(confirmInput)).toBe(true);
+		const confirm = dialog.getByRole("button", { name: `Reset ${sku}` });
+		expect(await confirm.isDisabled()).toBe(true);
+		await confirmInput.fill(sku.toLowerCase());
+		expect(await confirm.isDisabled()).toBe(true);
+		await confirmInput.press("Enter");
+		expect(await dialog.isVisible()).toBe(true);
+		expect(await metric(page, "Sold")).toBe(String(STOCK / 2));
+		await expectNoSeriousA11yViolations(page, "console: reset dialog");
+		await screenshot(page, "console-reset-dialog");
+		await dialog.getByRole("button", { name: "Cancel" }).click();
+		await expect.poll(() => dialog.isVisible(), POLL).toBe(false);
+		await expect.poll(() => isFocused(resetButton), POLL).toBe(true);
+		expect(await metric(page, "Sold")).toBe(String(STOCK / 2));
+		await resetButton.press("Enter");
+		await dialog.waitFor();
+		// Escape cancels too.
+		await page.keyboard.press("Escape");
+		await expect.poll(() => dialog.isVisible(), POLL).toBe(false);
+		await resetButton.click();
+		await dialog.waitFor();
+		await expect.poll(() => confirmInput.inputValue(), POLL).toBe("");
+		await confirmInput.fill(sku);
+		await confirm.click();
+
+		// The holds that were not paid went back on sale; the paid orders and their units stay.
+		const status = page.getByRole("status", { name: "Console status" });
 		await expect
-			.poll(() => page.getByRole("status", { name: "Console status" }).textContent(), POLL)
-			.toMatch(/was reset/);
-		await expect.poll(() => metric(page, "Available"), POLL).toBe(String(STOCK));
+			.poll(() => status.textContent(), POLL)
+			.toBe(
+				`${sku} was reset: ${STOCK / 2} of ${STOCK} units available. ${STOCK / 2} sold units stay with their paid orders.`,
+			);
+		await expect.poll(() => isFocused(status), POLL).toBe(true);
+		await expect.poll(() => metric(page, "Available"), POLL).toBe(String(STOCK / 2));
+		await expect.poll(() => metric(page, "Sold"), POLL).toBe(String(STOCK / 2));
+		expect(await metric(page, "Reserved")).toBe("0");
+		for (const buyer of buyers.filter((b) => b.orderId !== undefined)) {
+			const order = await api<{ status: string }>(server, "GET", `/api/orders/${buyer.orderId}`, {
+				token: buyer.token,
+			});
+			expect(order.status).toBe(200);
+			expect(order.body.data?.status).toBe("PAID");
+		}
 		await expect
 			.poll(() => trail.getByRole("row").nth(1).textContent(), POLL)
 			.toMatch(/inventory\.reset/);
+		// The trail scrolls inside its box: that box takes keyboard focus.
+		const scroller = page.getByRole("region", { name: "Audit trail events" });
+		await scroller.focus();
+		expect(await isFocused(scroller)).toBe(true);
+		await expectNoSeriousA11yViolations(page, "console: after the reset");
 		expect(errors).toEqual([]);
 	});
 
@@ -121,15 +180,21 @@ describe("operator console", () => {
 		const context = await openContext(browser, server.url, PHONE);
 		const page = await context.newPage();
 		await page.goto("/console");
+		await expectNoSeriousA11yViolations(page, "console: sign-in on a phone");
 		await signIn(page, server.adminToken);
+		await expect
+			.poll(() => isFocused(page.getByRole("heading", { name: "Operator console" })), POLL)
+			.toBe(true);
 		const sku = `NEW-${crypto.randomUUID().slice(0, 8)}`;
 		await page.getByLabel("SKU").fill(sku);
 		await page.getByLabel("Name").fill("Made in the console");
 		await page.getByLabel("Total stock").fill("25");
 		await page.getByRole("button", { name: "Create drop" }).click();
+		const status = page.getByRole("status", { name: "Console status" });
 		await expect
-			.poll(() => page.getByRole("status", { name: "Console status" }).textContent(), POLL)
+			.poll(() => status.textContent(), POLL)
 			.toMatch(new RegExp(`Created ${sku} with 25 units`));
+		await expect.poll(() => isFocused(status), POLL).toBe(true);
 		await expect.poll(() => page.getByLabel("Drop", { exact: true }).inputValue(), POLL).toBe(sku);
 		await expect.poll(() => metric(page, "Available"), POLL).toBe("25");
 		// Nothing wider than the screen.
@@ -137,6 +202,118 @@ describe("operator console", () => {
 			PHONE.width,
 		);
 		await screenshot(page, "console-phone");
+		await expectNoSeriousA11yViolations(page, "console: a drop created on a phone");
+		await page.getByRole("button", { name: "Sign out" }).click();
+		await expect
+			.poll(() => isFocused(page.getByRole("heading", { name: "Operator console" })), POLL)
+			.toBe(true);
+		expect(await page.getByLabel("Operator token").count()).toBe(1);
+	});
+
+	it("keeps the Starts at input inside its card at 1366 px", async () => {
+		const context = await openContext(browser, server.url, DESKTOP);
+		const page = await context.newPage();
+		await page.goto("/console");
+		await signIn(page, server.adminToken);
+		const card = page.getByRole("region", { name: "Create a drop" });
+		const input = card.getByLabel("Starts at (optional)");
+		await input.waitFor();
+		const [cardBox, inputBox] = [await card.boundingBox(), await input.boundingBox()];
+		expect(cardBox).not.toBeNull();
+		expect(inputBox).not.toBeNull();
+		if (cardBox === null || inputBox === null) return;
+		expect(inputBox.x).toBeGreaterThanOrEqual(cardBox.x);
+		expect(inputBox.x + inputBox.width).toBeLessThanOrEqual(cardBox.x + cardBox.width);
+		// The control shows its whole value: it is not clipped inside its own box.
+		expect(await input.evaluate((el) => el.scrollWidth <= el.clientWidth)).toBe(true);
+		await input.fill("2030-01-02T03:04");
+		expect(await input.inputValue()).toBe("2030-01-02T03:04");
+		await screenshot(page, "console-create-1366");
+		await expectNoSeriousA11yViolations(page, "console: create form at 1366 px");
+		await context.close();
+	});
+
+	it("backs off with jitter while the API fails, and recovers when it answers again", async () => {
+		const sku = `BACKOFF-${crypto.randomUUID().slice(0, 8)}`;
+		expect(
+			(
+				await api(server, "POST", "/api/admin/products", {
+					token: server.adminToken,
+					body: { sku, name: "Backoff", priceCents: 100, currency: "USD", totalStock: 5 },
+				})
+			).status,
+		).toBe(201);
+		const context = await openContext(browser, server.url, DESKTOP);
+		const page = await context.newPage();
+		const errors = collectPageErrors(page);
+		// The page's timers run on a clock the test moves: a minute passes in a few seconds.
+		await page.clock.install();
+		await page.goto(`/console?sku=${sku}`);
+		await signIn(page, server.adminToken);
+		await expect.poll(() => metric(page, "Available"), POLL).toBe("5");
+
+		// The API goes down (the live socket stays: only the console's polls fail).
+		let failed = 0;
+		const polled = (url: URL) =>
+			url.pathname === `/api/admin/products/${sku}/stats` ||
+			url.pathname === `/api/admin/products/${sku}/events`;
+		await context.route(polled, async (route) => {
+			failed += 1;
+			await route.abort("internetdisconnected");
+		});
+		const minute = async () => {
+			for (let s = 0; s < 60; s++) {
+				await page.clock.runFor(1_000);
+				// Let the page's aborted fetches settle before the next second.
+				await page.waitForTimeout(20);
+			}
+		};
+		await minute();
+		// Before: one stats poll a second and one events poll every 1.5 s, about 100 a minute.
+		// With backoff: each stream waits 1, 2, 4, 8, 16, then 30 s (from half of each, jittered).
+		console.info(`failed polls in one simulated minute of outage: ${failed}`);
+		expect(failed).toBeGreaterThanOrEqual(4);
+		expect(failed).toBeLessThanOrEqual(20);
+		const problem = page.getByRole("status", { name: "Stats problem" });
+		expect(await problem.textContent()).toMatch(
+			/^Stats unavailable: Could not reach the server\. Check your connection and try again\. Next try at .+\.$/,
+		);
+		await expectNoSeriousA11yViolations(page, "console: API unreachable");
+		await screenshot(page, "console-api-unreachable");
+
+		// The API is back: within one backoff the console polls again at its normal cadence.
+		await context.unroute(polled);
+		const session = await api<{ token: string }>(server, "POST", "/api/sessions", {
+			body: { turnstileToken: server.debugToken },
+		});
+		await api(server, "POST", "/api/reservations", {
+			token: session.body.data?.token ?? "",
+			body: { sku },
+		});
+		for (let s = 0; s < 35 && (await problem.count()) > 0; s++) {
+			await page.clock.runFor(1_000);
+			await page.waitForTimeout(50);
+		}
+		expect(await problem.count()).toBe(0);
+		await expect.poll(() => metric(page, "Reserved"), POLL).toBe("1");
+		let answered = 0;
+		const count = (r: { url(): string }) => {
+			if (polled(new URL(r.url()))) answered += 1;
+		};
+		page.on("requestfinished", count);
+		// Ten simulated seconds in quarter-second steps, so a poll that answers is followed
+		// closely by its next one.
+		for (let s = 0; s < 40; s++) {
+			await page.clock.runFor(250);
+			await page.waitForTimeout(20);
+		}
+		page.off("requestfinished", count);
+		console.info(`answered polls in ten simulated seconds after recovery: ${answered}`);
+		// Back at the normal cadence (1 s and 1.5 s): far more than the one or two polls that
+		// 10 s of a 15–30 s backoff would allow.
+		expect(answered).toBeGreaterThanOrEqual(6);
+		expect(errors).toEqual([]);
+		await context.close();
 	});
 
 	// Last in this file: it restarts the server the other tests share.

@@ -7,7 +7,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import { replay } from "../../src/domain/replay.ts";
 import type { InventoryObject } from "../../src/inventory/object.ts";
-import type { AuditEvent, Reservation, Stats } from "../../src/shared/types.ts";
+import type { AuditEvent, Order, Reservation, Stats } from "../../src/shared/types.ts";
 import { ADMIN, call, createProduct, newSession } from "./helpers.ts";
 
 const stubOf = (sku: string) => env.INVENTORY.get(env.INVENTORY.idFromName(sku));
@@ -146,6 +146,85 @@ describe("the audit trail", () => {
 			404,
 		);
 		await reserve(sku, token, 5);
+	});
+});
+
+describe("a reset after sales", () => {
+	it("keeps paid orders and their units sold, clears the holds that are not paid, and replays to the counters", async () => {
+		const sku = await createProduct({ totalStock: 10, perUserLimit: 3 });
+		const [buyer, holder] = await Promise.all([newSession(), newSession()]);
+		const bought = await call<Reservation>("POST", "/api/reservations", {
+			token: buyer,
+			body: { sku, quantity: 2 },
+			headers: { "idempotency-key": "reserve-1" },
+		});
+		expect(bought.status).toBe(201);
+		const reservationId = bought.body.data?.reservationId ?? "";
+		const pay = () =>
+			call<Order>("POST", "/api/checkout", {
+				token: buyer,
+				body: { reservationId, paymentMethod: "pm_card_visa" },
+				headers: { "idempotency-key": "pay-1" },
+			});
+		const paid = await pay();
+		expect(paid.status).toBe(200);
+		const order = paid.body.data as Order;
+		expect(order.status).toBe("PAID");
+		const unpaid = await reserve(sku, holder, 3);
+
+		const reset = await call("POST", `/api/admin/products/${sku}/reset`, { token: ADMIN });
+		expect(reset.status).toBe(200);
+		expect(reset.body.data).toMatchObject({
+			totalStock: 10,
+			availability: { total: 10, available: 8, reserved: 0, sold: 2 },
+		});
+
+		// The order and its paid hold are still there, for their owner.
+		const read = await call<Order>("GET", `/api/orders/${order.orderId}`, { token: buyer });
+		expect(read.status).toBe(200);
+		expect(read.body.data).toEqual(order);
+		const hold = await call<Reservation>("GET", `/api/reservations/${reservationId}`, {
+			token: buyer,
+		});
+		expect(hold.body.data?.status).toBe("PAID");
+		// The hold that was not paid is gone, its units back in stock.
+		expect(
+			(await call("GET", `/api/reservations/${unpaid.reservationId}`, { token: holder })).status,
+		).toBe(404);
+		// Retries are answered as before the reset: the same order, the same hold, no second charge or hold.
+		const again = await pay();
+		expect(again.status).toBe(200);
+		expect(again.body.data?.orderId).toBe(order.orderId);
+		const replayed = await call<Reservation>("POST", "/api/reservations", {
+			token: buyer,
+			body: { sku, quantity: 2 },
+			headers: { "idempotency-key": "reserve-1" },
+		});
+		expect(replayed.body.data?.reservationId).toBe(reservationId);
+		// The buyer's two paid units still count against the limit of 3.
+		const over = await call("POST", "/api/reservations", {
+			token: buyer,
+			body: { sku, quantity: 2 },
+		});
+		expect(over.body.error?.code).toBe("purchase_limit");
+
+		const now = await stats(sku);
+		expect(countersOf(now)).toEqual({ total: 10, available: 8, reserved: 0, sold: 2 });
+		expect(now.oversellCount).toBe(0);
+		const events = await allEvents(sku, 100);
+		const resetEvent = events.find((e) => e.type === "inventory.reset");
+		expect(resetEvent?.detail).toMatchObject({
+			totalStock: 10,
+			soldKept: 2,
+			releasedHolds: 1,
+			releasedUnits: 3,
+		});
+		expect(replay(events)).toEqual(countersOf(now));
+		// And the object rebuilt from storage agrees.
+		await evictDurableObject(stubOf(sku));
+		expect(countersOf(await stats(sku))).toEqual(countersOf(now));
+		await reserve(sku, holder, 3);
+		expect(countersOf(await stats(sku))).toEqual({ total: 10, available: 5, reserved: 3, sold: 2 });
 	});
 });
 

@@ -75,6 +75,31 @@ describe("POST /api/demo/sandbox", () => {
 		});
 	});
 
+	it("resets after a checkout, keeping the paid order", async () => {
+		const token = await newSession();
+		const box = await call<Product>("POST", "/api/demo/sandbox", { token });
+		const sku = box.body.data?.sku ?? "";
+		const hold = await call<{ reservationId: string }>("POST", "/api/reservations", {
+			token,
+			body: { sku },
+		});
+		const paid = await call<{ orderId: string }>("POST", "/api/checkout", {
+			token,
+			body: { reservationId: hold.body.data?.reservationId, paymentMethod: "pm_card_visa" },
+			headers: { "idempotency-key": "sandbox-pay" },
+		});
+		expect(paid.status).toBe(200);
+		await call("POST", "/api/reservations", { token, body: { sku, quantity: 3 } });
+
+		const reset = await call<Product>("POST", "/api/demo/sandbox/reset", { token });
+		expect(reset.status).toBe(200);
+		expect(reset.body.data?.availability).toMatchObject({ available: 99, reserved: 0, sold: 1 });
+		const order = await call<{ status: string }>("GET", `/api/orders/${paid.body.data?.orderId}`, {
+			token,
+		});
+		expect(order.body.data?.status).toBe("PAID");
+	});
+
 	it("reset is limited to one a minute, with a Retry-After", async () => {
 		const on = { RATE_LIMITS: "on" };
 		const headers = { "cf-connecting-ip": `203.0.113.${Math.floor(Math.random() * 250) + 1}` };

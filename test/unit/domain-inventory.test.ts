@@ -178,7 +178,8 @@ class Harness {
 			case "reset": {
 				model.reset();
 				inv.reset(this.nowMs);
-				this.storage.clear(); // the object deletes every hold row with the reset
+				// The object deletes every hold row with the reset but the paid ones.
+				for (const [id, h] of this.storage) if (h.status !== "PAID") this.storage.delete(id);
 				break;
 			}
 			case "restart": {

@@ -102,8 +102,9 @@ export class Model {
 		return true;
 	}
 
+	/** Paid holds stay (and keep counting against their buyer's limit); every other hold goes. */
 	reset(): void {
-		this.holds = [];
+		this.holds = this.holds.filter((h) => h.status === "PAID");
 		this.attempts = 0;
 		this.rejected = {};
 	}

@@ -6,6 +6,7 @@ import type {
 	AuditEvent,
 	Availability,
 	ErrorCode,
+	Guardrail,
 	Meta,
 	Order,
 	Product,
@@ -189,6 +190,17 @@ export class ApiClient {
 	}
 	resetSandbox() {
 		return this.request<Product>("POST", "/api/demo/sandbox/reset", { auth: "session" });
+	}
+	/** The session's own guardrail threshold (shared/demo-guardrail.ts); re-arms it. */
+	setDemoGuardrail(thresholdUsd: number) {
+		return this.request<Guardrail>("POST", "/api/demo/guardrail", {
+			body: { thresholdUsd },
+			auth: "session",
+		});
+	}
+	/** The presenter's fallback (seed 003): trips the session's guardrail now. */
+	tripDemoGuardrail() {
+		return this.request<Guardrail>("POST", "/api/demo/guardrail/trip", { auth: "session" });
 	}
 
 	// ---- operator ----

@@ -59,6 +59,11 @@ export function Turnstile({ siteKey, local, simulated = false, onToken }: Turnst
 	const [state, setState] = useState<State>(simulated ? "local" : "loading");
 	const [checked, setChecked] = useState(false);
 	const box = useRef<HTMLDivElement>(null);
+	// The latest callback, read when the widget answers: a parent that re-renders
+	// (a countdown, every second) hands a new function each time, and the widget
+	// must not be removed and rendered again for that — it would restart the challenge.
+	const latestOnToken = useRef(onToken);
+	latestOnToken.current = onToken;
 
 	useEffect(() => {
 		if (simulated) return;
@@ -71,7 +76,7 @@ export function Turnstile({ siteKey, local, simulated = false, onToken }: Turnst
 				widgetId = api.render(box.current, {
 					sitekey: siteKey,
 					theme: "light",
-					callback: (token: string) => onToken(token),
+					callback: (token: string) => latestOnToken.current(token),
 				});
 			},
 			() => {
@@ -83,7 +88,7 @@ export function Turnstile({ siteKey, local, simulated = false, onToken }: Turnst
 			const api = (window as unknown as { turnstile?: TurnstileApi }).turnstile;
 			if (widgetId !== null) api?.remove(widgetId);
 		};
-	}, [siteKey, local, simulated, onToken]);
+	}, [siteKey, local, simulated]);
 
 	return (
 		<div class="turnstile">

@@ -1,18 +1,21 @@
 // The operator console (/console): sign in with the ADMIN_TOKEN (kept in this
 // tab's sessionStorage only), pick or create a drop, watch it live, reset it.
 
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import type { Product } from "../../shared/types.ts";
 import { ApiClient } from "../api/client.ts";
 import { webSocketSource } from "../api/live.ts";
 import { describeError } from "../api/outcomes.ts";
 import { httpTransport } from "../api/transport.ts";
 import { Layout, Notice, type NoticeValue } from "../components/Layout.tsx";
+import { time } from "../lib/format.ts";
+import { moveFocus } from "../lib/move-focus.ts";
 import { LiveBadge } from "../storefront/ProductCard.tsx";
 import { AuditTrail } from "./AuditTrail.tsx";
 import { LatencyPanel, StockChart } from "./Charts.tsx";
 import { Counters, Rejections } from "./Counters.tsx";
 import { CreateDrop } from "./CreateDrop.tsx";
+import { ResetDialog } from "./ResetDialog.tsx";
 import { useDrop } from "./useDrop.ts";
 
 const TOKEN_KEY = "rg.admin.token";
@@ -39,7 +42,9 @@ function writeToken(token: string | null): void {
 function TokenForm({ onToken, error }: { onToken(t: string): void; error: string | null }) {
 	return (
 		<section class="card" aria-labelledby="signin-title">
-			<h1 id="signin-title">Operator console</h1>
+			<h1 id="signin-title" tabIndex={-1}>
+				Operator console
+			</h1>
 			<form
 				class="row"
 				onSubmit={(e) => {
@@ -58,7 +63,7 @@ function TokenForm({ onToken, error }: { onToken(t: string): void; error: string
 			</form>
 			<p class="muted small">The ADMIN_TOKEN. It stays in this tab only (sessionStorage).</p>
 			{error && (
-				<p role="alert" class="notice notice-error">
+				<p role="alert" class="notice notice-error" id="signin-error" tabIndex={-1}>
 					{error}
 				</p>
 			)}
@@ -73,9 +78,25 @@ export function Console() {
 	const [sku, setSku] = useState<string | null>(() =>
 		new URLSearchParams(location.search).get("sku"),
 	);
-	const [notice, setNotice] = useState<NoticeValue | null>(null);
+	const [notice, setNoticeValue] = useState<NoticeValue | null>(null);
 	const [resetting, setResetting] = useState(false);
+	const [confirming, setConfirming] = useState(false);
 	api.adminToken = token;
+
+	// Keyboard focus follows every action to its outcome, never falling to <body>.
+	const noticeBox = useRef<HTMLDivElement>(null);
+	const [focusTarget, setFocusTarget] = useState<{ id: string; n: number } | null>(null);
+	const focusCount = useRef(0);
+	const focusOn = (id: string) => setFocusTarget({ id, n: ++focusCount.current });
+	useEffect(() => {
+		if (focusTarget === null) return;
+		if (focusTarget.id === "notice") moveFocus(noticeBox.current?.querySelector(".notice"));
+		else moveFocus(focusTarget.id);
+	}, [focusTarget]);
+	const setNotice = (n: NoticeValue) => {
+		setNoticeValue(n);
+		focusOn("notice");
+	};
 
 	const refreshProducts = async () => {
 		const r = await api.products();
@@ -96,6 +117,7 @@ export function Console() {
 			writeToken(null);
 			setToken(null);
 			setTokenError("That operator token was not accepted.");
+			focusOn("signin-error");
 		}
 	}, [view.error]);
 
@@ -108,15 +130,21 @@ export function Console() {
 
 	const reset = async () => {
 		if (sku === null) return;
+		setConfirming(false);
 		setResetting(true);
 		const r = await api.resetProduct(sku);
 		setResetting(false);
-		if (r.ok)
+		if (r.ok) {
+			const a = r.data.availability;
 			setNotice({
 				tone: "success",
-				text: `${sku} was reset: ${r.data.totalStock} units available again.`,
+				text:
+					`${sku} was reset: ${a.available} of ${a.total} units available.` +
+					(a.sold > 0
+						? ` ${a.sold} sold ${a.sold === 1 ? "unit stays" : "units stay"} with ${a.sold === 1 ? "its" : "their"} paid orders.`
+						: ""),
 			});
-		else if (r.code === "rate_limited") {
+		} else if (r.code === "rate_limited") {
 			setNotice({ tone: "error", text: `Resets are limited to one a minute. ${describeError(r)}` });
 		} else setNotice({ tone: "error", text: `Reset failed: ${describeError(r)}` });
 	};
@@ -130,6 +158,7 @@ export function Console() {
 						writeToken(t);
 						setTokenError(null);
 						setToken(t);
+						focusOn("console-title");
 					}}
 				/>
 			</Layout>
@@ -139,7 +168,9 @@ export function Console() {
 	return (
 		<Layout current="/console">
 			<section class="card" aria-labelledby="console-title">
-				<h1 id="console-title">Operator console</h1>
+				<h1 id="console-title" tabIndex={-1}>
+					Operator console
+				</h1>
 				<div class="row">
 					<label for="drop">Drop</label>
 					<select id="drop" value={sku ?? ""} onChange={(e) => choose(e.currentTarget.value)}>
@@ -156,8 +187,13 @@ export function Console() {
 					<button
 						type="button"
 						class="danger"
-						onClick={() => void reset()}
-						disabled={sku === null || resetting}
+						id="reset-drop"
+						// aria-disabled while the reset runs: focus stays here instead of falling to <body>.
+						aria-disabled={resetting ? "true" : undefined}
+						onClick={() => {
+							if (!resetting) setConfirming(true);
+						}}
+						disabled={sku === null}
 					>
 						{resetting ? "Resetting…" : "Reset drop"}
 					</button>
@@ -166,16 +202,35 @@ export function Console() {
 						onClick={() => {
 							writeToken(null);
 							setToken(null);
+							focusOn("signin-title");
 						}}
 					>
 						Sign out
 					</button>
 				</div>
 				{view.error && view.error.code !== "unauthorized" && view.error.code !== "forbidden" && (
-					<p class="error small">Stats unavailable: {describeError(view.error)}</p>
+					<p class="error small" role="status" aria-label="Stats problem">
+						Stats unavailable: {describeError(view.error)}
+						{view.retryAtMs !== null
+							? ` Next try at ${time(new Date(view.retryAtMs).toISOString())}.`
+							: ""}
+					</p>
 				)}
 			</section>
-			<Notice value={notice} label="Console status" />
+			{sku !== null && (
+				<ResetDialog
+					sku={sku}
+					open={confirming}
+					onConfirm={() => void reset()}
+					onCancel={() => {
+						setConfirming(false);
+						focusOn("reset-drop");
+					}}
+				/>
+			)}
+			<div ref={noticeBox} class="notices">
+				<Notice value={notice} label="Console status" />
+			</div>
 			<Counters counters={view.counters ?? view.stats} stats={view.stats} />
 			<div class="grid-2">
 				<Rejections stats={view.stats} />

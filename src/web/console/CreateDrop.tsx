@@ -98,7 +98,8 @@ export function CreateDrop({
 						Per-buyer limit
 						<input type="number" name="perUserLimit" required min={1} max={1000} defaultValue="2" />
 					</label>
-					<label>
+					{/* Its own row: a date and time control is wider than one column of the grid. */}
+					<label class="form-wide">
 						Starts at (optional)
 						<input type="datetime-local" name="startsAt" />
 					</label>

@@ -7,9 +7,11 @@ import type { AuditEvent, Availability, Stats } from "../../shared/types.ts";
 import type { ApiClient, ApiErr } from "../api/client.ts";
 import type { LiveSource, LiveState } from "../api/live.ts";
 import { SampleWindow } from "../lib/percentiles.ts";
+import { pollDelayMs } from "./poll.ts";
 
 const STATS_POLL_MS = 1_000;
 const EVENTS_POLL_MS = 1_500;
+
 /** Events fetched per page (api.md allows 1..1000) and pages per poll while catching up. */
 const EVENTS_PAGE = 1_000;
 const EVENTS_PAGES_PER_POLL = 5;
@@ -37,6 +39,50 @@ export interface DropView {
 	latencyMs: readonly number[];
 	events: AuditEvent[];
 	error: ApiErr | null;
+	/** While polls fail: when the stats are asked again (epoch ms). */
+	retryAtMs: number | null;
+}
+
+interface Poller {
+	/** Asks again at once if the last poll failed (the live socket came back). */
+	retryNow(): void;
+	stop(): void;
+}
+
+/** Runs `poll` now, then again after each answer: at `baseMs`, or backing off while it fails. */
+function schedule(
+	baseMs: number,
+	poll: () => Promise<boolean>,
+	onWait: (retryAtMs: number | null) => void,
+): Poller {
+	let failures = 0;
+	let timer: ReturnType<typeof setTimeout> | null = null;
+	let running = false;
+	let stopped = false;
+	const run = async () => {
+		timer = null;
+		if (stopped || running) return;
+		running = true;
+		const ok = await poll().catch(() => false);
+		running = false;
+		if (stopped) return;
+		failures = ok ? 0 : failures + 1;
+		const waitMs = pollDelayMs(baseMs, failures);
+		onWait(ok ? null : Date.now() + waitMs);
+		timer = setTimeout(() => void run(), waitMs);
+	};
+	void run();
+	return {
+		retryNow() {
+			if (failures === 0 || running || stopped) return;
+			if (timer !== null) clearTimeout(timer);
+			void run();
+		},
+		stop() {
+			stopped = true;
+			if (timer !== null) clearTimeout(timer);
+		},
+	};
 }
 
 export function useDrop(api: ApiClient, liveSource: LiveSource, sku: string | null): DropView {
@@ -47,6 +93,7 @@ export function useDrop(api: ApiClient, liveSource: LiveSource, sku: string | nu
 	const [events, setEvents] = useState<AuditEvent[]>([]);
 	const [error, setError] = useState<ApiErr | null>(null);
 	const [latencyMs, setLatencyMs] = useState<readonly number[]>([]);
+	const [retryAtMs, setRetryAtMs] = useState<number | null>(null);
 	const samples = useRef(new SampleWindow(LATENCY_SAMPLES));
 
 	useEffect(() => {
@@ -55,6 +102,7 @@ export function useDrop(api: ApiClient, liveSource: LiveSource, sku: string | nu
 		setHistory([]);
 		setEvents([]);
 		setError(null);
+		setRetryAtMs(null);
 		if (sku === null) return;
 		let stopped = false;
 		const record = (a: { available: number; reserved: number; sold: number }) =>
@@ -70,22 +118,23 @@ export function useDrop(api: ApiClient, liveSource: LiveSource, sku: string | nu
 				next.push(point);
 				return next;
 			});
+		let pollers: Poller[] = [];
 		const unsubscribe = liveSource.subscribe(
 			sku,
 			(a) => {
 				setCounters(a);
 				record(a);
 			},
-			setLive,
+			(state) => {
+				setLive(state);
+				// The socket is back: the server is too, so failed polls need not wait out their backoff.
+				if (state.kind === "open") for (const p of pollers) p.retryNow();
+			},
 		);
 
-		let statsBusy = false;
-		const pollStats = async () => {
-			if (statsBusy || stopped) return;
-			statsBusy = true;
+		const pollStats = async (): Promise<boolean> => {
 			const r = await api.stats(sku);
-			statsBusy = false;
-			if (stopped) return;
+			if (stopped) return true;
 			if (r.ok) {
 				setStats(r.data);
 				setError(null);
@@ -93,52 +142,49 @@ export function useDrop(api: ApiClient, liveSource: LiveSource, sku: string | nu
 				setLatencyMs(samples.current.all().slice());
 				record(r.data);
 			} else setError(r);
+			return r.ok;
 		};
 
 		// The trail pages oldest first; start near its tail, follow it with a cursor,
 		// keep only the newest rows.
 		let cursor: string | null = null;
 		let started = false;
-		let eventsBusy = false;
-		const pollEvents = async () => {
-			if (eventsBusy || stopped) return;
-			eventsBusy = true;
-			try {
-				if (!started) {
-					const tail = await tailCursor(api, sku);
-					if (tail === undefined) return;
-					cursor = tail;
-					started = true;
-				}
-				for (let page = 0; page < EVENTS_PAGES_PER_POLL; page++) {
-					const r = await api.events(sku, cursor, EVENTS_PAGE);
-					if (stopped || !r.ok) return;
-					const got = r.data.events;
-					const last = got.at(-1);
-					if (last !== undefined) {
-						cursor = r.data.next ?? String(last.seq);
-						setEvents((old) => [...got.slice(-AUDIT_ROWS).reverse(), ...old].slice(0, AUDIT_ROWS));
-					}
-					if (r.data.next === null) return;
-				}
-			} finally {
-				eventsBusy = false;
+		const pollEvents = async (): Promise<boolean> => {
+			if (!started) {
+				const tail = await tailCursor(api, sku);
+				if (tail === undefined) return false;
+				cursor = tail;
+				started = true;
 			}
+			for (let page = 0; page < EVENTS_PAGES_PER_POLL; page++) {
+				const r = await api.events(sku, cursor, EVENTS_PAGE);
+				if (stopped) return true;
+				if (!r.ok) return false;
+				const got = r.data.events;
+				const last = got.at(-1);
+				if (last !== undefined) {
+					cursor = r.data.next ?? String(last.seq);
+					setEvents((old) => [...got.slice(-AUDIT_ROWS).reverse(), ...old].slice(0, AUDIT_ROWS));
+				}
+				if (r.data.next === null) return true;
+			}
+			return true;
 		};
 
-		void pollStats();
-		void pollEvents();
-		const statsTimer = setInterval(() => void pollStats(), STATS_POLL_MS);
-		const eventsTimer = setInterval(() => void pollEvents(), EVENTS_POLL_MS);
+		pollers = [
+			schedule(STATS_POLL_MS, pollStats, (at) => {
+				if (!stopped) setRetryAtMs(at);
+			}),
+			schedule(EVENTS_POLL_MS, pollEvents, () => {}),
+		];
 		return () => {
 			stopped = true;
 			unsubscribe();
-			clearInterval(statsTimer);
-			clearInterval(eventsTimer);
+			for (const p of pollers) p.stop();
 		};
 	}, [api, liveSource, sku]);
 
-	return { stats, counters, live, history, latencyMs, events, error };
+	return { stats, counters, live, history, latencyMs, events, error, retryAtMs };
 }
 
 /**

@@ -1,12 +1,22 @@
 // What stays on screen through every step: the session's time left, the cost
-// meter (real spend, locked at $0, and the modelled virtual spend) and the guardrail.
+// meter (real spend, locked at $0, the modelled virtual spend, the guardrail
+// and the last response's own receipt). The meter is sticky, so the numbers
+// stay in view at the reveal (steps 4 and 6).
 
-import type { CostLedger, Guardrail } from "../../shared/types.ts";
+import { costUsd, DO_MEMORY_GB, emptyUsage } from "../../domain/pricing.ts";
+import type { CostLedger, Guardrail, UsageCounts } from "../../shared/types.ts";
 import type { Session } from "../api/client.ts";
 import { Metric } from "../components/Metric.tsx";
 import { clock, usd } from "../lib/format.ts";
+import { useNow } from "../lib/hooks.ts";
+import type { Receipt } from "./useDemo.ts";
 
-export function SessionBanner({ session, nowMs }: { session: Session; nowMs: number }) {
+/**
+ * Its own clock: only the banner re-renders every second, not the page (a
+ * page-wide tick re-rendered every step, and with it the Turnstile widget).
+ */
+export function SessionBanner({ session }: { session: Session }) {
+	const nowMs = useNow(1000);
 	const left = (Date.parse(session.expiresAt) - nowMs) / 1000;
 	return (
 		<p class="banner" role="status" aria-label="Session">
@@ -23,26 +33,93 @@ export function SessionBanner({ session, nowMs }: { session: Session; nowMs: num
 export function CostMeter({
 	cost,
 	guardrail,
+	plannedThresholdUsd,
+	receipt,
 }: {
 	cost: CostLedger | null;
 	guardrail: Guardrail | null;
+	/** The page's threshold, shown before the session exists to carry it. */
+	plannedThresholdUsd: number;
+	receipt: Receipt | null;
 }) {
+	const ownThreshold = guardrail?.source === "demo";
 	return (
 		<section class="card meter" aria-label="Cost meter">
 			<div class="metrics">
 				<Metric label="Real spend">{usd(cost?.realUsd ?? 0)}</Metric>
 				<Metric label="Virtual spend (list prices)">{usd(cost?.virtualUsd ?? 0, 6)}</Metric>
 				<Metric label="Guardrail" alert={guardrail?.tripped === true}>
-					{guardrail
+					{guardrail && ownThreshold
 						? `${guardrail.tripped ? "tripped" : "armed"} at ${usd(guardrail.thresholdUsd, 4)}`
-						: "–"}
+						: `armed at ${usd(plannedThresholdUsd, 4)}`}
 				</Metric>
 			</div>
-			<p class="muted small">
+			<p class="muted small meter-note">
 				{cost
 					? `Billing scale ${cost.billingScale} and cost limit ${usd(cost.limitUsd)}: real billing rounds down to $0.`
 					: "No requests yet."}
 			</p>
+			{receipt && <ReceiptLines receipt={receipt} />}
 		</section>
+	);
+}
+
+/** One line per metered item of the last response: count, unit, amount at list price. */
+const LINES: { key: keyof UsageCounts; label: string }[] = [
+	{ key: "workerRequests", label: "Worker request" },
+	{ key: "workerCpuMs", label: "Worker CPU ms" },
+	{ key: "doRequests", label: "Durable Object request" },
+	{ key: "doWallMs", label: `Durable Object ms (${DO_MEMORY_GB * 1024} MB)` },
+	{ key: "doRowsRead", label: "SQLite row read" },
+	{ key: "doRowsWritten", label: "SQLite row written" },
+	{ key: "d1RowsRead", label: "D1 row read" },
+	{ key: "d1RowsWritten", label: "D1 row written" },
+	{ key: "kvReads", label: "KV read" },
+	{ key: "kvWrites", label: "KV write" },
+	{ key: "aePoints", label: "Analytics Engine point" },
+];
+
+function ReceiptLines({ receipt }: { receipt: Receipt }) {
+	const { cost } = receipt;
+	const lines = LINES.filter((l) => cost.usage[l.key] > 0).map((l) => {
+		const one = emptyUsage();
+		one[l.key] = cost.usage[l.key];
+		return { ...l, count: cost.usage[l.key], usd: costUsd(one) };
+	});
+	return (
+		<details class="receipt">
+			<summary>
+				Last response: <strong>{usd(cost.requestUsd, 7)}</strong> · {receipt.request} →{" "}
+				{receipt.status}
+			</summary>
+			<table aria-label="Receipt for the last response">
+				<thead>
+					<tr>
+						<th scope="col">Item</th>
+						<th scope="col" class="num">
+							Count
+						</th>
+						<th scope="col" class="num">
+							USD
+						</th>
+					</tr>
+				</thead>
+				<tbody>
+					{lines.map((l) => (
+						<tr key={l.key}>
+							<td>{l.label}</td>
+							<td class="num">{Number.isInteger(l.count) ? l.count : l.count.toFixed(1)}</td>
+							<td class="num">{usd(l.usd, 8)}</td>
+						</tr>
+					))}
+					<tr>
+						<th scope="row">This response</th>
+						<td />
+						<td class="num">{usd(cost.requestUsd, 8)}</td>
+					</tr>
+				</tbody>
+			</table>
+			<p class="muted small">List prices as of {cost.pricesAsOf}; real spend stays at $0.</p>
+		</details>
 	);
 }

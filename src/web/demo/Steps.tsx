@@ -7,9 +7,17 @@ import { describeError } from "../api/outcomes.ts";
 import { Metric } from "../components/Metric.tsx";
 import { StockBar } from "../components/StockBar.tsx";
 import { Turnstile } from "../components/Turnstile.tsx";
-import { ms, usd } from "../lib/format.ts";
+import { ms, time, usd } from "../lib/format.ts";
 import { percentiles } from "../lib/percentiles.ts";
-import { type DemoState, STAMPEDE_ATTEMPTS, type Stampede, type StepId } from "./useDemo.ts";
+import {
+	type DemoState,
+	FOCUS,
+	GUARDRAIL_RUN_MAX_ATTEMPTS,
+	GUARDRAIL_WAVE_ATTEMPTS,
+	STAMPEDE_ATTEMPTS,
+	type Stampede,
+	type StepId,
+} from "./useDemo.ts";
 
 /** seed 003: "allocations return in <100ms on safe path". */
 const FAST_MS = 100;
@@ -32,16 +40,60 @@ export function Step({
 	children: ComponentChildren;
 }) {
 	return (
-		<section class="card step" data-done={done} aria-labelledby={`step-${id}`}>
-			<h2 id={`step-${id}`}>
+		<section class="card step" data-done={done} aria-labelledby={FOCUS.step(id)}>
+			{/* Focusable by script only: actions move focus here when this step is next. */}
+			<h2 id={FOCUS.step(id)} tabIndex={-1}>
 				Step {n} · {title}
 			</h2>
 			<p class="step-say">“{say}”</p>
 			{children}
-			<p role="alert" class={problem ? "notice notice-error" : "notice-empty"}>
+			<p
+				id={FOCUS.problem(id)}
+				tabIndex={-1}
+				role="alert"
+				class={problem ? "notice notice-error" : "notice-empty"}
+			>
 				{problem ?? ""}
 			</p>
 		</section>
+	);
+}
+
+/**
+ * A step's button. While any request of the demo is in flight it is
+ * aria-disabled rather than disabled, so keyboard focus stays on it instead of
+ * falling to <body>; `disabled` is kept for when it cannot be used at all.
+ */
+function Action({
+	s,
+	busyAs,
+	busyLabel,
+	unavailable,
+	onPress,
+	class: className,
+	children,
+}: {
+	s: DemoState;
+	busyAs: string;
+	busyLabel: string;
+	unavailable: boolean;
+	onPress(): void;
+	class?: string;
+	children: ComponentChildren;
+}) {
+	const waiting = s.busy !== null;
+	return (
+		<button
+			type="button"
+			class={className}
+			disabled={unavailable}
+			aria-disabled={waiting ? "true" : undefined}
+			onClick={() => {
+				if (!waiting) onPress();
+			}}
+		>
+			{s.busy === busyAs ? busyLabel : children}
+		</button>
 	);
 }
 
@@ -98,14 +150,16 @@ export function SafeStep({ s, onAllocate }: { s: DemoState; onAllocate(): void }
 			problem={problemText(s, "safe")}
 		>
 			<div class="row">
-				<button
-					type="button"
+				<Action
+					s={s}
 					class="primary"
-					disabled={!s.sandbox || s.busy !== null}
-					onClick={onAllocate}
+					busyAs="safe"
+					busyLabel="Allocating…"
+					unavailable={!s.sandbox}
+					onPress={onAllocate}
 				>
-					{s.busy === "safe" ? "Allocating…" : "Allocate 1 unit (safe)"}
-				</button>
+					Allocate 1 unit (safe)
+				</Action>
 				{a && (
 					<span
 						class={`badge ${a.latencyMs < FAST_MS ? "badge-ok" : "badge-warn"}`}
@@ -151,6 +205,8 @@ function Tally({ run, stock }: { run: Stampede; stock: number }) {
 export function StampedeStep({ s, onFire }: { s: DemoState; onFire(m: Mode): void }) {
 	const safe = s.stampedes.safe;
 	const eventual = s.stampedes.eventual;
+	// After a reset the old runs describe stock that is gone: say so instead of showing them.
+	const notRun = s.resetAt ? `Not run since the reset at ${time(s.resetAt)}.` : "Not run yet.";
 	return (
 		<Step
 			n={3}
@@ -164,29 +220,29 @@ export function StampedeStep({ s, onFire }: { s: DemoState; onFire(m: Mode): voi
 				Eventual mode is a D1 read, a 100 ms pause, then a write: the lost-update pattern.
 			</p>
 			<div class="row">
-				<button
-					type="button"
+				<Action
+					s={s}
 					class="primary"
-					disabled={!s.sandbox || s.busy !== null}
-					onClick={() => onFire("safe")}
+					busyAs="stampede-safe"
+					busyLabel="Firing…"
+					unavailable={!s.sandbox}
+					onPress={() => onFire("safe")}
 				>
-					{s.busy === "stampede-safe"
-						? "Firing…"
-						: `Fire ${STAMPEDE_ATTEMPTS} attempts (safe mode)`}
-				</button>
-				<button
-					type="button"
+					Fire {STAMPEDE_ATTEMPTS} attempts (safe mode)
+				</Action>
+				<Action
+					s={s}
 					class="danger"
-					disabled={!s.sandbox || s.busy !== null}
-					onClick={() => onFire("eventual")}
+					busyAs="stampede-eventual"
+					busyLabel="Firing…"
+					unavailable={!s.sandbox}
+					onPress={() => onFire("eventual")}
 				>
-					{s.busy === "stampede-eventual"
-						? "Firing…"
-						: `Fire ${STAMPEDE_ATTEMPTS} attempts (eventual mode)`}
-				</button>
+					Fire {STAMPEDE_ATTEMPTS} attempts (eventual mode)
+				</Action>
 			</div>
 			<div class="grid-2">
-				<div role="status" aria-label="Safe mode result">
+				<div role="status" aria-label="Safe mode result" id={FOCUS.stampede("safe")} tabIndex={-1}>
 					<h3>Safe mode</h3>
 					{safe ? (
 						<>
@@ -196,10 +252,15 @@ export function StampedeStep({ s, onFire }: { s: DemoState; onFire(m: Mode): voi
 							</Metric>
 						</>
 					) : (
-						<p class="muted">Not run yet.</p>
+						<p class="muted">{notRun}</p>
 					)}
 				</div>
-				<div role="status" aria-label="Eventual mode result">
+				<div
+					role="status"
+					aria-label="Eventual mode result"
+					id={FOCUS.stampede("eventual")}
+					tabIndex={-1}
+				>
 					<h3>Eventual mode</h3>
 					{eventual ? (
 						<>
@@ -209,7 +270,7 @@ export function StampedeStep({ s, onFire }: { s: DemoState; onFire(m: Mode): voi
 							</Metric>
 						</>
 					) : (
-						<p class="muted">Not run yet.</p>
+						<p class="muted">{notRun}</p>
 					)}
 				</div>
 			</div>
@@ -217,9 +278,19 @@ export function StampedeStep({ s, onFire }: { s: DemoState; onFire(m: Mode): voi
 	);
 }
 
-export function GuardrailStep({ s }: { s: DemoState }) {
+export function GuardrailStep({
+	s,
+	onRun,
+	onTrip,
+}: {
+	s: DemoState;
+	onRun(): void;
+	onTrip(): void;
+}) {
 	const g = s.guardrail;
 	const spent = s.cost?.virtualUsd ?? 0;
+	const run = s.guardrailRun;
+	const share = g ? Math.min(100, (100 * spent) / Math.max(g.thresholdUsd, Number.EPSILON)) : 0;
 	return (
 		<Step
 			n={4}
@@ -227,21 +298,66 @@ export function GuardrailStep({ s }: { s: DemoState }) {
 			title="Virtual guardrail trip"
 			say="We model financial risk without real spend: perfect for training and pilots."
 			done={g?.tripped === true}
+			problem={problemText(s, "guardrail")}
 		>
-			{g?.tripped ? (
-				<p class="banner banner-bad" role="alert">
-					Guardrail tripped: virtual spend {usd(spent, 6)} passed the {usd(g.thresholdUsd, 4)}{" "}
-					threshold. Allocations continue; real spend stays {usd(s.cost?.realUsd ?? 0)}.
-				</p>
-			) : (
-				<p class="banner" role="status" aria-label="Guardrail">
-					Guardrail armed: {usd(spent, 6)} of {usd(g?.thresholdUsd ?? 0, 4)} virtual spend
-					{g
-						? ` (${Math.min(100, (100 * spent) / Math.max(g.thresholdUsd, Number.EPSILON)).toFixed(1)} %)`
-						: ""}
-					. The threshold is the server's GUARDRAIL_VIRTUAL_USD.
-				</p>
-			)}
+			<p class="muted small">
+				The button keeps selling on the sandbox in waves of {GUARDRAIL_WAVE_ATTEMPTS} attempts until
+				a response reports the guardrail tripped (at most {GUARDRAIL_RUN_MAX_ATTEMPTS}). The
+				guardrail warns; it refuses nothing.
+			</p>
+			<div class="row">
+				<Action
+					s={s}
+					class="primary"
+					busyAs="guardrail"
+					busyLabel="Selling…"
+					unavailable={!s.sandbox || g?.tripped === true}
+					onPress={onRun}
+				>
+					Keep selling until the guardrail trips
+				</Action>
+				<Action
+					s={s}
+					busyAs="trip"
+					busyLabel="Tripping…"
+					unavailable={!s.session || g?.tripped === true}
+					onPress={onTrip}
+				>
+					Trip now (presenter)
+				</Action>
+			</div>
+			<div id={FOCUS.guardrail} tabIndex={-1}>
+				{g?.tripped ? (
+					<p class="banner banner-bad" role="alert">
+						{g.manual
+							? `Guardrail tripped by the presenter at ${usd(spent, 6)} of virtual spend (threshold ${usd(g.thresholdUsd, 4)}).`
+							: `Guardrail tripped: virtual spend ${usd(spent, 6)} passed the ${usd(g.thresholdUsd, 4)} threshold.`}{" "}
+						Allocations continue; real spend stays {usd(s.cost?.realUsd ?? 0)}.
+					</p>
+				) : (
+					<p class="banner" role="status" aria-label="Guardrail">
+						Guardrail armed: {usd(spent, 6)} of {usd(g?.thresholdUsd ?? 0, 4)} virtual spend
+						{g ? ` (${share.toFixed(1)} %)` : ""}.{" "}
+						{g?.source === "demo"
+							? "The threshold is this demo's own (set above)."
+							: "The threshold is the server's GUARDRAIL_VIRTUAL_USD."}
+					</p>
+				)}
+				{run && (
+					<p class="small" role="status" aria-label="Guardrail run">
+						{run.sent} attempts sent (
+						{Object.entries(run.outcomes)
+							.map(([k, n]) => `${k}: ${n}`)
+							.join(", ")}
+						).{" "}
+						{run.tripped
+							? `${run.answeredAfterTrip} responses reported the guardrail tripped, and every one was answered: nothing was refused for it.`
+							: run.capped
+								? `Not tripped after ${run.sent} attempts: lower the threshold, or use "Trip now".`
+								: ""}
+					</p>
+				)}
+			</div>
 		</Step>
 	);
 }
@@ -257,14 +373,20 @@ export function ResetStep({ s, onReset }: { s: DemoState; onReset(): void }) {
 			problem={problemText(s, "reset")}
 		>
 			<div class="row">
-				<button type="button" disabled={!s.sandbox || s.busy !== null} onClick={onReset}>
-					{s.busy === "reset" ? "Resetting…" : "Reset the sandbox"}
-				</button>
-				<span role="status" aria-label="Reset result">
+				<Action
+					s={s}
+					busyAs="reset"
+					busyLabel="Resetting…"
+					unavailable={!s.sandbox}
+					onPress={onReset}
+				>
+					Reset the sandbox
+				</Action>
+				<p role="status" aria-label="Reset result" id={FOCUS.reset} tabIndex={-1} class="inline">
 					{s.resets > 0
-						? `Reset ${s.resets === 1 ? "once" : `${s.resets} times`}: stock is full again. Press again to see the limit.`
+						? `Reset ${s.resets === 1 ? "once" : `${s.resets} times`}: every unpaid hold is released, ${s.availability?.available ?? s.sandbox?.totalStock ?? 0} units available. Press again to see the limit.`
 						: ""}
-				</span>
+				</p>
 			</div>
 		</Step>
 	);
@@ -272,8 +394,13 @@ export function ResetStep({ s, onReset }: { s: DemoState; onReset(): void }) {
 
 export function SummaryStep({ s }: { s: DemoState }) {
 	const p = percentiles(s.safeLatenciesMs);
-	const safe = s.stampedes.safe;
-	const eventual = s.stampedes.eventual;
+	// Every run of the session, resets included: the wrap-up is the whole story.
+	const largest = (mode: Mode) =>
+		s.history
+			.filter((r) => r.mode === mode)
+			.reduce<number | undefined>((max, r) => Math.max(max ?? 0, r.oversell), undefined);
+	const safe = largest("safe");
+	const eventual = largest("eventual");
 	return (
 		<Step
 			n={6}
@@ -284,17 +411,18 @@ export function SummaryStep({ s }: { s: DemoState }) {
 		>
 			<div class="metrics">
 				<Metric label="Real spend">{usd(s.cost?.realUsd ?? 0)}</Metric>
-				<Metric label="Safe path oversold" alert={(safe?.oversell ?? 0) > 0}>
-					{safe ? safe.oversell : "–"}
+				<Metric label="Safe path oversold" alert={(safe ?? 0) > 0}>
+					{safe ?? "–"}
 				</Metric>
-				<Metric label="Eventual oversellDelta">{eventual ? eventual.oversell : "–"}</Metric>
+				<Metric label="Eventual oversellDelta">{eventual ?? "–"}</Metric>
 				<Metric label="Safe p50 / p95">{p ? `${ms(p.p50)} / ${ms(p.p95)}` : "–"}</Metric>
 				<Metric label="Guardrail">{s.guardrail?.tripped ? "tripped" : "not tripped"}</Metric>
 				<Metric label="Requests">{s.requests}</Metric>
 			</div>
 			<p class="muted small">
 				Backend: {s.backend === "mock" ? "in-browser simulation (mock)" : "the live Worker"}. Safe
-				allocations never pass the stock; eventual mode oversells by the amount shown.
+				allocations never pass the stock; eventual mode oversells by the amount shown (the largest
+				of this session's runs, resets included).
 			</p>
 		</Step>
 	);

@@ -1,6 +1,7 @@
 // The guided demo's state and actions (seed 003's six steps). One ApiClient per
 // backend: live talks to the Worker, mock to the in-browser simulation; the
-// steps below cannot tell which, by design.
+// steps below cannot tell which, by design. The page keeps one of these per
+// backend, so switching Mock/Live never wipes the other run's progress.
 
 import { useMemo, useRef, useState } from "preact/hooks";
 import type { Availability, CostLedger, Guardrail, Product, UiConfig } from "../../shared/types.ts";
@@ -10,6 +11,10 @@ import { MockBackend } from "../mock/backend.ts";
 
 /** Seed 003, step 3: a stampede of 200 concurrent attempts. */
 export const STAMPEDE_ATTEMPTS = 200;
+/** Step 4 keeps selling in waves of this many concurrent attempts until the guardrail trips… */
+export const GUARDRAIL_WAVE_ATTEMPTS = 100;
+/** …and gives up after this many (a threshold far above the demo's spend; "Trip now" remains). */
+export const GUARDRAIL_RUN_MAX_ATTEMPTS = 3_000;
 
 export type Backend = "mock" | "live";
 
@@ -31,6 +36,26 @@ export interface Stampede {
 	allocated: number;
 }
 
+/** Step 4: traffic that carries on until the guardrail trips, and what it was answered. */
+export interface GuardrailRun {
+	sent: number;
+	outcomes: Record<string, number>;
+	/** Responses that reported the guardrail tripped, and were still answered. */
+	answeredAfterTrip: number;
+	tripped: boolean;
+	/** Stopped at GUARDRAIL_RUN_MAX_ATTEMPTS without a trip. */
+	capped: boolean;
+}
+
+/** The last response's own cost (every response carries meta.cost, seed 003). */
+export interface Receipt {
+	request: string;
+	status: number;
+	cost: CostLedger;
+}
+
+export type StepId = "login" | "safe" | "stampede" | "guardrail" | "reset" | "summary";
+
 export interface DemoState {
 	backend: Backend;
 	config: UiConfig | null;
@@ -39,17 +64,23 @@ export interface DemoState {
 	availability: Availability | null;
 	cost: CostLedger | null;
 	guardrail: Guardrail | null;
+	receipt: Receipt | null;
 	allocation: Allocation | null;
 	safeLatenciesMs: number[];
+	/** Step 3's runs since the last reset: a reset clears them, so no old oversell stays on screen. */
 	stampedes: Partial<Record<Mode, Stampede>>;
+	/** Every stampede of this session, for the wrap-up's "largest seen". */
+	history: Stampede[];
+	guardrailRun: GuardrailRun | null;
 	resets: number;
+	resetAt: string | null;
 	requests: number;
 	busy: string | null;
 	/** The latest problem, per step: a sentence for the step's live region. */
 	problems: Partial<Record<StepId, ApiErr>>;
+	/** Where keyboard focus goes after the last action (an element id), with a counter to repeat it. */
+	focus: { id: string; n: number } | null;
 }
-
-export type StepId = "login" | "safe" | "stampede" | "guardrail" | "reset" | "summary";
 
 function initial(backend: Backend): DemoState {
 	return {
@@ -60,35 +91,53 @@ function initial(backend: Backend): DemoState {
 		availability: null,
 		cost: null,
 		guardrail: null,
+		receipt: null,
 		allocation: null,
 		safeLatenciesMs: [],
 		stampedes: {},
+		history: [],
+		guardrailRun: null,
 		resets: 0,
+		resetAt: null,
 		requests: 0,
 		busy: null,
 		problems: {},
+		focus: null,
 	};
 }
 
-export function useDemo(startWith: Backend) {
-	const [state, setState] = useState<DemoState>(() => initial(startWith));
+/** Element ids the actions move focus to (Steps.tsx renders them). */
+export const FOCUS = {
+	step: (id: StepId) => `step-${id}`,
+	problem: (id: StepId) => `problem-${id}`,
+	stampede: (mode: Mode) => `result-${mode}`,
+	guardrail: "guardrail-outcome",
+	reset: "reset-result",
+} as const;
+
+export function useDemo(backend: Backend) {
+	const [state, setState] = useState<DemoState>(() => initial(backend));
 	const api = useMemo(
-		() => new ApiClient(state.backend === "mock" ? new MockBackend() : httpTransport()),
-		[state.backend],
+		() => new ApiClient(backend === "mock" ? new MockBackend() : httpTransport()),
+		[backend],
 	);
-	api.token = state.session?.token ?? null;
+	// api.token is set once, by login: a render in between (state not yet carrying the
+	// session) must not clear it while login's later requests are on their way.
 	/** Eventual allocations seen in answers, for when stats cannot be read. */
 	const eventualAllocated = useRef(0);
+	const focusCount = useRef(0);
 	const patch = (p: Partial<DemoState> | ((s: DemoState) => Partial<DemoState>)) =>
 		setState((s) => ({ ...s, ...(typeof p === "function" ? p(s) : p) }));
+	const focusOn = (id: string) => patch({ focus: { id, n: ++focusCount.current } });
 
-	/** Every answer carries the ledger (issue 4): keep the session's latest. */
-	const track = <T>(r: ApiResult<T>): ApiResult<T> => {
-		const meta = r.ok ? r.meta : r.meta;
+	/** Every answer carries the ledger: keep the session's latest, and the response's own receipt. */
+	const track = <T>(request: string, r: ApiResult<T>): ApiResult<T> => {
+		const meta = r.meta;
 		patch((s) => ({
 			requests: s.requests + 1,
-			// A request without the session (none here, but the ledger allows it) is priced
-			// alone; only the session's ledger and guardrail describe the demo.
+			...(meta?.cost ? { receipt: { request, status: r.status, cost: meta.cost } } : {}),
+			// A request without the session is priced alone; only the session's ledger
+			// and guardrail describe the demo.
 			...(meta?.cost?.scope === "session"
 				? { cost: meta.cost, ...(meta.guardrail ? { guardrail: meta.guardrail } : {}) }
 				: {}),
@@ -102,45 +151,68 @@ export function useDemo(startWith: Backend) {
 			else problems[step] = err;
 			return { problems };
 		});
+	const failed = (step: StepId, err: ApiErr) => {
+		problem(step, err);
+		focusOn(FOCUS.problem(step));
+	};
 
 	const refresh = async (sku: string): Promise<Availability | null> => {
-		const a = track(await api.availability(sku));
+		const a = track(`GET /api/products/${sku}/availability`, await api.availability(sku));
 		if (a.ok) patch({ availability: a.data });
 		return a.ok ? a.data : null;
 	};
 
 	const actions = {
-		switchBackend(backend: Backend) {
-			eventualAllocated.current = 0;
-			setState(initial(backend));
-		},
 		async loadConfig() {
 			const r = await api.config();
 			if (r.ok) patch({ config: r.data });
 		},
-		async login(turnstileToken: string) {
+		/** Signs in, creates the sandbox and gives it the page's guardrail threshold. */
+		async login(turnstileToken: string, thresholdUsd: number) {
 			patch({ busy: "login" });
-			const s = track(await api.createSession(turnstileToken));
+			const s = track("POST /api/sessions", await api.createSession(turnstileToken));
 			if (!s.ok) {
 				patch({ busy: null });
-				problem("login", s);
+				failed("login", s);
 				return;
 			}
 			api.token = s.data.token;
-			const box = track(await api.createSandbox());
+			const box = track("POST /api/demo/sandbox", await api.createSandbox());
 			patch({
-				busy: null,
 				session: s.data,
 				...(box.ok ? { sandbox: box.data, availability: box.data.availability } : {}),
 			});
-			problem("login", box.ok ? null : box);
-			// A first read as this session, as a person would look before buying (issue 7's signals).
-			if (box.ok) await refresh(box.data.sku);
+			if (!box.ok) {
+				patch({ busy: null });
+				failed("login", box);
+				return;
+			}
+			const g = track("POST /api/demo/guardrail", await api.setDemoGuardrail(thresholdUsd));
+			patch({ busy: null });
+			if (!g.ok) {
+				failed("login", g);
+				return;
+			}
+			problem("login", null);
+			// A first read as this session, as a person would look before buying (the bot signals).
+			await refresh(box.data.sku);
+			focusOn(FOCUS.step("safe"));
+		},
+		/** A new threshold for this run's session; re-arms the guardrail. */
+		async setThreshold(thresholdUsd: number): Promise<boolean> {
+			if (!state.session) return true;
+			const g = track("POST /api/demo/guardrail", await api.setDemoGuardrail(thresholdUsd));
+			if (!g.ok) problem("guardrail", g);
+			else problem("guardrail", null);
+			return g.ok;
 		},
 		async allocateSafe() {
 			if (!state.sandbox) return;
 			patch({ busy: "safe" });
-			const r = track(await api.reserve(state.sandbox.sku, { mode: "safe" }));
+			const r = track(
+				"POST /api/reservations",
+				await api.reserve(state.sandbox.sku, { mode: "safe" }),
+			);
 			patch((s) => ({
 				busy: null,
 				...(r.ok
@@ -154,8 +226,11 @@ export function useDemo(startWith: Backend) {
 						}
 					: {}),
 			}));
-			problem("safe", r.ok ? null : r);
 			await refresh(state.sandbox.sku);
+			if (r.ok) {
+				problem("safe", null);
+				focusOn(FOCUS.step("stampede"));
+			} else failed("safe", r);
 		},
 		async stampede(mode: Mode) {
 			const sandbox = state.sandbox;
@@ -164,7 +239,7 @@ export function useDemo(startWith: Backend) {
 			const started = performance.now();
 			const results = await Promise.all(
 				Array.from({ length: STAMPEDE_ATTEMPTS }, () =>
-					api.reserve(sandbox.sku, { mode }).then(track),
+					api.reserve(sandbox.sku, { mode }).then((r) => track("POST /api/reservations", r)),
 				),
 			);
 			const elapsedMs = performance.now() - started;
@@ -183,39 +258,112 @@ export function useDemo(startWith: Backend) {
 				mode === "safe"
 					? Math.max(0, (a?.reserved ?? 0) + (a?.sold ?? 0) - (a?.total ?? sandbox.totalStock))
 					: Math.max(0, eventualAllocated.current - sandbox.totalStock);
+			const run: Stampede = {
+				mode,
+				attempts: STAMPEDE_ATTEMPTS,
+				outcomes,
+				elapsedMs,
+				oversell,
+				allocated:
+					mode === "eventual" ? eventualAllocated.current : (a?.reserved ?? 0) + (a?.sold ?? 0),
+			};
 			patch((s) => ({
 				busy: null,
 				safeLatenciesMs: [...s.safeLatenciesMs, ...latencies],
-				stampedes: {
-					...s.stampedes,
-					[mode]: {
-						mode,
-						attempts: STAMPEDE_ATTEMPTS,
-						outcomes,
-						elapsedMs,
-						oversell,
-						allocated:
-							mode === "eventual" ? eventualAllocated.current : (a?.reserved ?? 0) + (a?.sold ?? 0),
-					},
-				},
+				stampedes: { ...s.stampedes, [mode]: run },
+				history: [...s.history, run],
 			}));
+			// Both modes shown: on to the next step; otherwise to this run's result.
+			const other = state.stampedes[mode === "safe" ? "eventual" : "safe"];
+			focusOn(other !== undefined ? FOCUS.step("guardrail") : FOCUS.stampede(mode));
+		},
+		/**
+		 * Step 4: keeps selling in waves until a response reports the guardrail
+		 * tripped. Nothing is refused for it: every attempt is still answered.
+		 */
+		async runToGuardrail() {
+			const sandbox = state.sandbox;
+			if (!sandbox) return;
+			patch({ busy: "guardrail" });
+			const run: GuardrailRun = {
+				sent: 0,
+				outcomes: {},
+				answeredAfterTrip: 0,
+				tripped: false,
+				capped: false,
+			};
+			while (!run.tripped && run.sent < GUARDRAIL_RUN_MAX_ATTEMPTS) {
+				const wave = Math.min(GUARDRAIL_WAVE_ATTEMPTS, GUARDRAIL_RUN_MAX_ATTEMPTS - run.sent);
+				const results = await Promise.all(
+					Array.from({ length: wave }, () =>
+						api
+							.reserve(sandbox.sku, { mode: "safe" })
+							.then((r) => track("POST /api/reservations", r)),
+					),
+				);
+				for (const r of results) {
+					run.sent += 1;
+					const key = r.ok ? "allocated" : r.code;
+					run.outcomes[key] = (run.outcomes[key] ?? 0) + 1;
+					if (r.meta?.guardrail?.tripped) {
+						run.tripped = true;
+						run.answeredAfterTrip += 1;
+					}
+				}
+				// A wave with no answer at all (the server gone) ends the run; its problem shows.
+				const firstError = results.find((r) => !r.ok && r.status === 0);
+				if (firstError && !firstError.ok) {
+					patch({ busy: null, guardrailRun: { ...run } });
+					failed("guardrail", firstError);
+					return;
+				}
+				patch({ guardrailRun: { ...run, outcomes: { ...run.outcomes } } });
+			}
+			run.capped = !run.tripped;
+			patch({ busy: null, guardrailRun: run });
+			problem("guardrail", null);
+			await refresh(sandbox.sku);
+			focusOn(FOCUS.guardrail);
+		},
+		/** The presenter's fallback (seed 003: "trigger it manually"). */
+		async tripNow() {
+			if (!state.session) return;
+			patch({ busy: "trip" });
+			const r = track("POST /api/demo/guardrail/trip", await api.tripDemoGuardrail());
+			patch({ busy: null });
+			if (r.ok) {
+				problem("guardrail", null);
+				focusOn(FOCUS.guardrail);
+			} else failed("guardrail", r);
 		},
 		async reset() {
 			if (!state.sandbox) return;
 			patch({ busy: "reset" });
-			const r = track(await api.resetSandbox());
+			const r = track("POST /api/demo/sandbox/reset", await api.resetSandbox());
 			patch((s) => ({
 				busy: null,
 				...(r.ok
-					? { resets: s.resets + 1, sandbox: r.data, availability: r.data.availability }
+					? {
+							resets: s.resets + 1,
+							resetAt: new Date().toISOString(),
+							sandbox: r.data,
+							availability: r.data.availability,
+							// The numbers of the runs before the reset describe stock that is gone.
+							stampedes: {},
+							allocation: null,
+							guardrailRun: null,
+						}
 					: {}),
 			}));
-			problem("reset", r.ok ? null : r);
 			if (r.ok) {
+				problem("reset", null);
 				eventualAllocated.current = 0;
 				await refresh(state.sandbox.sku);
-			}
+				focusOn(FOCUS.reset);
+			} else failed("reset", r);
 		},
 	};
 	return { state, actions, api };
 }
+
+export type Demo = ReturnType<typeof useDemo>;

@@ -7,6 +7,13 @@
 import { Inventory } from "../../domain/inventory.ts";
 import { costUsd } from "../../domain/pricing.ts";
 import { toAvailability, toProduct, toReservation } from "../../inventory/codec.ts";
+import {
+	DEMO_GUARDRAIL_DEFAULT_USD,
+	DEMO_GUARDRAIL_MAX_USD,
+	DEMO_GUARDRAIL_MIN_USD,
+	type DemoGuardrailSetting,
+	isDemoThreshold,
+} from "../../shared/demo-guardrail.ts";
 import { TURNSTILE_DUMMY_TOKEN } from "../../shared/turnstile.ts";
 import type { Availability, ErrorCode } from "../../shared/types.ts";
 import type { LiveSource } from "../api/live.ts";
@@ -29,11 +36,15 @@ interface MockSession {
 	expiresAtMs: number;
 	virtualUsd: number;
 	sandboxSku: string | null;
+	/** The session's own demo guardrail (POST /api/demo/guardrail), as the Worker keeps it. */
+	guardrail: DemoGuardrailSetting | null;
 }
 
 type Answer = {
 	status: number;
 	data?: unknown;
+	/** The data is the response's own meta.guardrail (the guardrail routes). */
+	guardrailOfMeta?: boolean;
 	code?: ErrorCode;
 	message?: string;
 	headers?: Record<string, string>;
@@ -63,7 +74,13 @@ export class MockBackend implements Transport, LiveSource {
 		const { kind, answer } = await this.route(request, session);
 		// Like the Worker, the ledger is charged to the session that made the request.
 		if (session !== null) session.virtualUsd += costUsd(usageOf(kind));
-		const { cost, guardrail } = ledger(kind, session?.virtualUsd ?? null);
+		const { cost, guardrail } = ledger(
+			kind,
+			session?.virtualUsd ?? null,
+			session?.guardrail ?? null,
+		);
+		// The guardrail routes answer the guardrail this very response reports (routes/demo.ts).
+		if (answer.guardrailOfMeta) answer.data = guardrail;
 		const meta = {
 			requestId: `mock-${(++this.requests).toString(36)}`,
 			latencyMs: Math.round(performance.now() - started),
@@ -134,12 +151,21 @@ export class MockBackend implements Transport, LiveSource {
 		if (session === null)
 			return { kind: "plain", answer: err("unauthorized", "Missing or expired session token.") };
 		if (req.method === "POST" && path === "/api/reservations") {
-			const eventual = body.mode === "eventual";
-			return {
-				kind: eventual ? "eventual-reserve" : "safe-reserve",
-				answer: await this.reserve(session, body),
-			};
+			const answer = await this.reserve(session, body);
+			const kind =
+				body.mode === "eventual"
+					? "eventual-reserve"
+					: answer.status < 400
+						? "safe-reserve"
+						: "safe-reject";
+			return { kind, answer };
 		}
+		if (req.method === "GET" && path === "/api/demo/guardrail")
+			return { kind: "plain", answer: { status: 200, data: null, guardrailOfMeta: true } };
+		if (req.method === "POST" && path === "/api/demo/guardrail")
+			return { kind: "ledger-write", answer: this.setGuardrail(session, body) };
+		if (req.method === "POST" && path === "/api/demo/guardrail/trip")
+			return { kind: "ledger-write", answer: this.changeGuardrail(session, null) };
 		if (req.method === "POST" && path === "/api/demo/sandbox")
 			return { kind: "object-read", answer: this.sandbox(session) };
 		if (req.method === "GET" && path === "/api/demo/sandbox")
@@ -162,6 +188,7 @@ export class MockBackend implements Transport, LiveSource {
 			expiresAtMs: Date.now() + MOCK_SESSION_TTL_SECONDS * 1000,
 			virtualUsd: 0,
 			sandboxSku: null,
+			guardrail: null,
 		};
 		this.sessions.set(token, session);
 		return {
@@ -251,6 +278,26 @@ export class MockBackend implements Transport, LiveSource {
 		if (!inv) return err("not_found", "This session has no sandbox yet: POST /api/demo/sandbox.");
 		inv.expireDue(Date.now());
 		return { status: 200, data: toProduct(inv, Date.now()) };
+	}
+
+	private setGuardrail(session: MockSession, body: Record<string, unknown>): Answer {
+		if (!isDemoThreshold(body.thresholdUsd)) {
+			return err(
+				"invalid_request",
+				`thresholdUsd: must be a number from ${DEMO_GUARDRAIL_MIN_USD} to ${DEMO_GUARDRAIL_MAX_USD} USD`,
+			);
+		}
+		return this.changeGuardrail(session, body.thresholdUsd);
+	}
+
+	/** A new threshold re-arms it; null trips it by hand (from the default when none was set). */
+	private changeGuardrail(session: MockSession, thresholdUsd: number | null): Answer {
+		session.guardrail = {
+			thresholdUsd: thresholdUsd ?? session.guardrail?.thresholdUsd ?? DEMO_GUARDRAIL_DEFAULT_USD,
+			manual: thresholdUsd === null,
+			version: (session.guardrail?.version ?? 0) + 1,
+		};
+		return { status: 200, data: null, guardrailOfMeta: true };
 	}
 
 	private reset(session: MockSession): Answer {

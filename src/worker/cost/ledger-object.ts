@@ -6,19 +6,28 @@
 // the answer's path.
 
 import { DurableObject } from "cloudflare:workers";
+import { type DemoGuardrailSetting, isDemoThreshold } from "../../shared/demo-guardrail.ts";
 import type { Env } from "../env.ts";
 
 /** A session lives 20 minutes by default (api.md); its ledger is kept a day, then deleted. */
 export const LEDGER_RETENTION_MS = 24 * 60 * 60 * 1000;
 /** One flush can carry at most this much: anything larger is a bug upstream, not a cost. */
 const MAX_DELTA_USD = 1_000_000;
+const GUARDRAIL_TABLE = `CREATE TABLE IF NOT EXISTS guardrail (id INTEGER PRIMARY KEY CHECK (id = 1),
+	threshold_usd REAL NOT NULL, manual INTEGER NOT NULL, version INTEGER NOT NULL)`;
 
 export interface LedgerTotal {
 	virtualUsd: number;
+	/** The session's own guardrail from the demo page, if it set one (shared/demo-guardrail.ts). */
+	guardrail: DemoGuardrailSetting | null;
 }
+
+/** A change to the session's demo guardrail: a new threshold (re-arms it), or a trip by hand. */
+export type GuardrailChange = { thresholdUsd: number } | { trip: true };
 
 export class CostLedgerObject extends DurableObject<Env> {
 	private virtualUsd = 0;
+	private guardrail: DemoGuardrailSetting | null = null;
 	/** False after the retention alarm dropped everything, so a late add recreates the table. */
 	private hasTable = false;
 
@@ -36,38 +45,88 @@ export class CostLedgerObject extends DurableObject<Env> {
 					.exec<{ virtual_usd: number }>("SELECT virtual_usd FROM ledger WHERE id = 1")
 					.toArray()[0];
 				this.virtualUsd = saved?.virtual_usd ?? 0;
+				// Ledgers written before the demo guardrail existed get its table here.
+				ctx.storage.sql.exec(GUARDRAIL_TABLE);
+				const g = ctx.storage.sql
+					.exec<{ threshold_usd: number; manual: number; version: number }>(
+						"SELECT threshold_usd, manual, version FROM guardrail WHERE id = 1",
+					)
+					.toArray()[0];
+				if (g !== undefined)
+					this.guardrail = {
+						thresholdUsd: g.threshold_usd,
+						manual: g.manual === 1,
+						version: g.version,
+					};
 			}
 		});
 	}
 
 	total(): LedgerTotal {
-		return { virtualUsd: this.virtualUsd };
+		return { virtualUsd: this.virtualUsd, guardrail: this.guardrail };
+	}
+
+	/**
+	 * Sets the session's demo threshold (and re-arms the guardrail), or trips it by
+	 * hand. Tripping a session that set no threshold starts from the demo's default.
+	 */
+	async changeGuardrail(change: GuardrailChange, defaultUsd: number): Promise<LedgerTotal> {
+		const thresholdUsd =
+			"thresholdUsd" in change ? change.thresholdUsd : (this.guardrail?.thresholdUsd ?? defaultUsd);
+		if (!isDemoThreshold(thresholdUsd)) {
+			throw new RangeError(
+				"a demo guardrail threshold must be within the bounds of shared/demo-guardrail.ts",
+			);
+		}
+		const first = this.ensureTables();
+		this.guardrail = {
+			thresholdUsd,
+			manual: "trip" in change,
+			version: (this.guardrail?.version ?? 0) + 1,
+		};
+		this.ctx.storage.sql.exec(
+			`INSERT INTO guardrail (id, threshold_usd, manual, version) VALUES (1, ?, ?, ?)
+			 ON CONFLICT (id) DO UPDATE SET threshold_usd = excluded.threshold_usd, manual = excluded.manual, version = excluded.version`,
+			this.guardrail.thresholdUsd,
+			this.guardrail.manual ? 1 : 0,
+			this.guardrail.version,
+		);
+		if (first) await this.ctx.storage.setAlarm(Date.now() + LEDGER_RETENTION_MS);
+		return this.total();
 	}
 
 	async add(deltaUsd: number): Promise<LedgerTotal> {
 		if (!Number.isFinite(deltaUsd) || deltaUsd < 0 || deltaUsd > MAX_DELTA_USD) {
 			throw new RangeError(`a ledger delta must be within 0..${MAX_DELTA_USD} USD`);
 		}
-		const first = !this.hasTable;
-		if (first) {
-			// Created on the first add only: asking an unknown session's total stores nothing.
-			this.ctx.storage.sql.exec(
-				"CREATE TABLE IF NOT EXISTS ledger (id INTEGER PRIMARY KEY CHECK (id = 1), virtual_usd REAL NOT NULL)",
-			);
-			this.hasTable = true;
-		}
+		const first = this.ensureTables();
 		this.virtualUsd += deltaUsd;
 		this.ctx.storage.sql.exec(
 			"INSERT INTO ledger (id, virtual_usd) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET virtual_usd = excluded.virtual_usd",
 			this.virtualUsd,
 		);
 		if (first) await this.ctx.storage.setAlarm(Date.now() + LEDGER_RETENTION_MS);
-		return { virtualUsd: this.virtualUsd };
+		return this.total();
 	}
 
 	override async alarm(): Promise<void> {
 		await this.ctx.storage.deleteAll();
 		this.virtualUsd = 0;
+		this.guardrail = null;
 		this.hasTable = false;
+	}
+
+	/**
+	 * Created on the first write only: asking an unknown session's total stores
+	 * nothing. True when this call created them (the retention alarm is then set).
+	 */
+	private ensureTables(): boolean {
+		if (this.hasTable) return false;
+		this.ctx.storage.sql.exec(
+			"CREATE TABLE IF NOT EXISTS ledger (id INTEGER PRIMARY KEY CHECK (id = 1), virtual_usd REAL NOT NULL)",
+		);
+		this.ctx.storage.sql.exec(GUARDRAIL_TABLE);
+		this.hasTable = true;
+		return true;
 	}
 }

@@ -19,6 +19,7 @@
 // the request that arms it, so a session's total is exactly the sum of the
 // request costs its responses report.
 
+import type { DemoGuardrailSetting } from "../../shared/demo-guardrail.ts";
 import type { UsageCounts } from "../../shared/types.ts";
 import type { Env } from "../env.ts";
 import type { LedgerTotal } from "./ledger-object.ts";
@@ -41,6 +42,8 @@ export interface LedgerEntry {
 	inFlightUsd: number;
 	/** Charged here, not yet sent. */
 	pendingUsd: number;
+	/** The session's demo guardrail as the object last answered it (null: GUARDRAIL_VIRTUAL_USD applies). */
+	guardrail: DemoGuardrailSetting | null;
 	/** A flush is scheduled (its cost already carried by the request that armed it). */
 	armed: boolean;
 	lastFlushMs: number;
@@ -69,6 +72,7 @@ function fresh(): LedgerEntry {
 		baseUsd: 0,
 		inFlightUsd: 0,
 		pendingUsd: 0,
+		guardrail: null,
 		armed: false,
 		lastFlushMs: Date.now(),
 		ready: null,
@@ -117,6 +121,7 @@ export function openEntry(
 				.then(
 					(t: LedgerTotal) => {
 						target.baseUsd = Math.max(target.baseUsd, t.virtualUsd);
+						adoptGuardrail(target, t);
 					},
 					(error: unknown) => {
 						// Unreachable ledger: count from zero here; the next flush answers the true total.
@@ -177,6 +182,17 @@ export function charge(
 	);
 }
 
+/**
+ * Takes the guardrail an answer of the object carries, unless this isolate
+ * already knows a newer one (a flush answered after the route changed it).
+ * Another isolate's change arrives with this one's next flush, like its spend.
+ */
+export function adoptGuardrail(entry: LedgerEntry, t: LedgerTotal): void {
+	const next = t.guardrail ?? null;
+	if (next === null) return;
+	if (entry.guardrail === null || next.version >= entry.guardrail.version) entry.guardrail = next;
+}
+
 /** True when this request would arm the session's next flush (and so carries its cost). */
 export function needsFlush(env: Env, entry: LedgerEntry): boolean {
 	return env.LEDGER !== undefined && !entry.armed;
@@ -195,6 +211,7 @@ async function flush(env: Env, sessionId: string, entry: LedgerEntry): Promise<v
 	entry.flushing = stub.add(delta).then(
 		(t: LedgerTotal) => {
 			entry.baseUsd = t.virtualUsd;
+			adoptGuardrail(entry, t);
 			entry.inFlightUsd = 0;
 			entry.flushing = null;
 		},

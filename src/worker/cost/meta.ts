@@ -3,6 +3,7 @@
 // included), and charged to the session's running total at that moment.
 
 import { costUsd, PRICES_AS_OF, realUsd } from "../../domain/pricing.ts";
+import { demoGuardrail } from "../../shared/demo-guardrail.ts";
 import type { CostLedger, Guardrail, UsageCounts } from "../../shared/types.ts";
 import type { Ctx } from "../http.ts";
 import { costConfig } from "./config.ts";
@@ -51,6 +52,7 @@ export function costMeta(c: Ctx): CostMeta {
 	const sessionId = c.get("session")?.sessionId;
 	let requestUsd: number;
 	let virtualUsd: number;
+	let guardrail: Guardrail | null = null;
 	if (sessionId === undefined) {
 		requestUsd = costUsd(state.usage);
 		virtualUsd = requestUsd;
@@ -62,6 +64,8 @@ export function costMeta(c: Ctx): CostMeta {
 		requestUsd = costUsd(state.usage);
 		charge(c.env, sessionId, entry, requestUsd, armFlush, defer);
 		virtualUsd = totalUsd(entry);
+		// A session that set its own demo threshold (routes/demo.ts) is judged by it; every other by the server's.
+		if (entry.guardrail !== null) guardrail = demoGuardrail(entry.guardrail, virtualUsd);
 	}
 	state.result = {
 		cost: {
@@ -74,7 +78,10 @@ export function costMeta(c: Ctx): CostMeta {
 			limitUsd: config.limitUsd,
 			pricesAsOf: PRICES_AS_OF,
 		},
-		guardrail: { thresholdUsd: config.guardrailUsd, tripped: virtualUsd > config.guardrailUsd },
+		guardrail: guardrail ?? {
+			thresholdUsd: config.guardrailUsd,
+			tripped: virtualUsd > config.guardrailUsd,
+		},
 	};
 	return state.result;
 }

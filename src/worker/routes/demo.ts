@@ -3,9 +3,14 @@
 //
 // - POST /api/demo/sandbox        creates it (201) or returns the same one (200).
 // - GET  /api/demo/sandbox        returns it, 404 before it was created.
-// - POST /api/demo/sandbox/reset  clears holds, orders, counters and eventual
-//   mode's allocations; under the operator reset's limit, one a minute per
-//   client IP (429 + Retry-After).
+// - POST /api/demo/sandbox/reset  clears the holds that are not paid, the
+//   counters and eventual mode's allocations, and keeps paid orders
+//   (docs/decisions/001-reset-keeps-paid-orders.md); under the operator reset's
+//   limit, one a minute per client IP (429 + Retry-After).
+// - GET  /api/demo/guardrail       the session's guardrail, as meta.guardrail says it.
+// - POST /api/demo/guardrail       {"thresholdUsd"}: the session's own threshold,
+//   within shared/demo-guardrail.ts's bounds; re-arms it.
+// - POST /api/demo/guardrail/trip  trips it now (the presenter's fallback, seed 003).
 //
 // Ownership: the SKU is derived from the session id, and these routes only
 // ever address the caller's own sandbox, so only its owner can reset it.
@@ -15,7 +20,18 @@
 // products table, which they are never written to).
 
 import { Hono } from "hono";
+import { z } from "zod";
 import { DEFAULT_HOLD_SECONDS } from "../../domain/limits.ts";
+import {
+	DEMO_GUARDRAIL_DEFAULT_USD,
+	DEMO_GUARDRAIL_MAX_USD,
+	DEMO_GUARDRAIL_MIN_USD,
+} from "../../shared/demo-guardrail.ts";
+import type { Guardrail } from "../../shared/types.ts";
+import { parseBody } from "../body.ts";
+import { adoptGuardrail, entryFor } from "../cost/ledger.ts";
+import type { GuardrailChange } from "../cost/ledger-object.ts";
+import { costMeta, costState, deferTo } from "../cost/meta.ts";
 import { forgetSnapshot } from "../edge-snapshot.ts";
 import { numberVar } from "../env.ts";
 import { resetEventual } from "../eventual.ts";
@@ -81,3 +97,41 @@ demo.post("/sandbox/reset", resetRateLimit, async (c) => {
 	await resetEventual(c.env.DB, sku, result.product.totalStock);
 	return ok(c, result.product);
 });
+
+const GuardrailBody = z.object({
+	thresholdUsd: z
+		.number()
+		.min(DEMO_GUARDRAIL_MIN_USD, `must be at least ${DEMO_GUARDRAIL_MIN_USD} USD`)
+		.max(DEMO_GUARDRAIL_MAX_USD, `must be at most ${DEMO_GUARDRAIL_MAX_USD} USD`),
+});
+
+/**
+ * Stores the change in the session's ledger object (one object request and one
+ * row, charged to this request like any other), then answers the guardrail as
+ * this very response's meta.guardrail reports it.
+ */
+async function changeGuardrail(c: Ctx, change: GuardrailChange): Promise<Guardrail> {
+	const session = c.get("session");
+	if (session === undefined) throw new ApiError("unauthorized");
+	const ns = c.env.LEDGER;
+	if (ns === undefined) throw new ApiError("unavailable", "No cost ledger is bound here.");
+	const usage = costState(c).usage;
+	usage.doRequests += 1;
+	usage.doRowsWritten += 1;
+	const startedMs = Date.now();
+	const total = await ns
+		.get(ns.idFromName(session.sessionId))
+		.changeGuardrail(change, DEMO_GUARDRAIL_DEFAULT_USD);
+	usage.doWallMs += Date.now() - startedMs;
+	adoptGuardrail(entryFor(c.env, session.sessionId, deferTo(c)), total);
+	return costMeta(c).guardrail;
+}
+
+demo.get("/guardrail", (c) => ok(c, costMeta(c).guardrail));
+
+demo.post("/guardrail", async (c) => {
+	const body = await parseBody(c, GuardrailBody);
+	return ok(c, await changeGuardrail(c, { thresholdUsd: body.thresholdUsd }));
+});
+
+demo.post("/guardrail/trip", async (c) => ok(c, await changeGuardrail(c, { trip: true })));

@@ -1,0 +1,86 @@
+// "Reset drop" asks first: a modal dialog that says what a reset releases and
+// what it keeps (docs/decisions/001-reset-keeps-paid-orders.md), and arms its
+// button only once the operator has typed the SKU — the confirmation GitHub
+// and Cloudflare ask for before an action that cannot be undone.
+
+import { useEffect, useRef, useState } from "preact/hooks";
+
+export function ResetDialog({
+	sku,
+	open,
+	onConfirm,
+	onCancel,
+}: {
+	sku: string;
+	open: boolean;
+	onConfirm(): void;
+	onCancel(): void;
+}) {
+	const dialog = useRef<HTMLDialogElement>(null);
+	const [typed, setTyped] = useState("");
+
+	useEffect(() => {
+		const el = dialog.current;
+		if (el === null) return;
+		if (open && !el.open) {
+			setTyped("");
+			// Modal: the rest of the page is inert, Escape cancels, focus goes to the input.
+			el.showModal();
+		} else if (!open && el.open) el.close();
+	}, [open]);
+
+	const matches = typed === sku;
+	return (
+		<dialog
+			ref={dialog}
+			class="confirm"
+			aria-labelledby="reset-dialog-title"
+			aria-describedby="reset-dialog-what"
+			onCancel={(e) => {
+				e.preventDefault();
+				onCancel();
+			}}
+		>
+			<form
+				onSubmit={(e) => {
+					e.preventDefault();
+					if (matches) onConfirm();
+				}}
+			>
+				<h2 id="reset-dialog-title">Reset {sku}?</h2>
+				<div id="reset-dialog-what">
+					<p>
+						Every hold that is not paid is released and its units go back on sale. The attempt and
+						rejection counters start again from zero.
+					</p>
+					<p>
+						<strong>Paid orders stay</strong>, with their units sold: buyers keep what they bought.
+						The audit trail records the reset. Resets are limited to one a minute.
+					</p>
+				</div>
+				<label class="confirm-input">
+					<span>
+						Type <strong>{sku}</strong> to confirm
+					</span>
+					<input
+						type="text"
+						name="confirm-sku"
+						autoComplete="off"
+						spellcheck={false}
+						autoCapitalize="off"
+						value={typed}
+						onInput={(e) => setTyped(e.currentTarget.value)}
+					/>
+				</label>
+				<div class="actions">
+					<button type="submit" class="danger" disabled={!matches}>
+						Reset {sku}
+					</button>
+					<button type="button" onClick={onCancel}>
+						Cancel
+					</button>
+				</div>
+			</form>
+		</dialog>
+	);
+}
