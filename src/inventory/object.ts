@@ -5,11 +5,11 @@
 // holds every answer until that transaction is durable (design.md invariant 3).
 
 import { DurableObject } from "cloudflare:workers";
-import { decideReserves, type OutcomeStore } from "../domain/batch.ts";
 import { type Hold, Inventory, type ProductConfig } from "../domain/inventory.ts";
 import { MAX_QUANTITY, MAX_RESERVE_BATCH, OUTBOX_RETRY_MS } from "../domain/limits.ts";
 import type { ReserveLimits } from "../limits/config.ts";
 import { REJECTION_KEY, ReserveGuard, type ReserveRefusal } from "../limits/guard.ts";
+import { decideOps, NO_ROWS, type Op, type OpAnswer, shareRows } from "./batch-decisions.ts";
 import { CheckoutSaga } from "./checkout.ts";
 import { orderProjection } from "./checkout-store.ts";
 import { toAuditEvent, toAvailability, toProduct, toReservation } from "./codec.ts";
@@ -17,14 +17,7 @@ import type { InventoryEnv } from "./env.ts";
 import { GroupCommit } from "./group-commit.ts";
 import { LiveFeed } from "./live.ts";
 import { Outbox } from "./outbox.ts";
-import {
-	loadState,
-	readStoredHold,
-	storedOutcome,
-	storeOutcome,
-	unitsFromRecords,
-	writeHold,
-} from "./records.ts";
+import { loadState, readStoredHold, unitsFromRecords, writeHold } from "./records.ts";
 import { RowMeter } from "./rows.ts";
 import {
 	type CancelResult,
@@ -50,18 +43,11 @@ import { hasSchema, SCHEMA } from "./schema.ts";
  */
 export const COUNTERS_FLUSH_MS = 1000;
 
-type ReserveOp = { kind: "reserve"; attempts: ReserveRequest[]; limits: ReserveLimits | null };
-type CancelOp = { kind: "cancel"; id: string; sessionId: string };
-type Op = ReserveOp | CancelOp;
-type OpAnswer = ReserveAnswer | CancelResult;
-
 interface DecisionCounts {
 	decisions: number;
 	commits: number;
 	edgeAnswered: number;
 }
-
-const NO_ROWS = { read: 0, written: 0 } as const;
 
 export class InventoryObject extends DurableObject<InventoryEnv> {
 	private readonly sql: SqlStorage;
@@ -379,29 +365,19 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 			this.reload();
 			throw error;
 		}
-		this.shareRows(ops, answers);
+		shareRows(ops, answers, this.rows.take());
 		return answers;
 	}
 
 	private decideInTransaction(inv: Inventory, ops: Op[]): OpAnswer[] {
 		const now = this.tick();
-		let keyedWrites = 0;
-		const store: OutcomeStore<ReserveResult> = {
-			get: (sessionId, key) => storedOutcome(this.sql, sessionId, key),
-			put: (sessionId, key, result) => {
-				storeOutcome(this.sql, sessionId, key, result);
-				keyedWrites += 1;
-			},
-		};
-		const answers: OpAnswer[] = ops.map((op) => {
-			if (op.kind === "cancel") return this.decideCancel(inv, op, now);
-			this.counts.decisions += op.attempts.length;
-			return {
-				results: this.decideAttempts(inv, op, now, store),
-				sqlRows: NO_ROWS,
-				snapshot: null,
-			};
-		});
+		const { answers, decisions, keyedWrites } = decideOps(
+			{ sql: this.sql, guard: this.guard, readHold: (id) => this.readHold(id) },
+			inv,
+			ops,
+			now,
+		);
+		this.counts.decisions += decisions;
 		const changes = inv.drain();
 		const durable = changes.holds.length > 0 || changes.events.length > 0 || keyedWrites > 0;
 		// The commit counts itself: the count is written in the transaction it counts.
@@ -410,83 +386,6 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 		const snapshot = this.edgeSnapshot(inv, now);
 		for (const answer of answers) if ("results" in answer) answer.snapshot = snapshot;
 		return answers;
-	}
-
-	/** One reserve call's attempts: the per-session guard first, then the batched decider. */
-	private decideAttempts(
-		inv: Inventory,
-		op: ReserveOp,
-		now: number,
-		store: OutcomeStore<ReserveResult>,
-	): ReserveResult[] {
-		const results: (ReserveResult | null)[] = [];
-		const admitted: ReserveRequest[] = [];
-		for (const a of op.attempts) {
-			if (a.priorRead === true) this.guard.markRead(a.sessionId);
-			if (op.limits !== null) {
-				const verdict = this.guard.attempt(a.sessionId, a.arrivedAtMs ?? now, now, op.limits);
-				if (!verdict.ok) {
-					// Never stored as an idempotent outcome: the same key may pass once the window allows.
-					inv.attempts += 1;
-					inv.reject(REJECTION_KEY[verdict.tier]);
-					results.push({ ok: false, code: "rate_limited", refusal: verdict });
-					continue;
-				}
-			}
-			results.push(null);
-			admitted.push(a);
-		}
-		const decisions = decideReserves(
-			inv,
-			admitted,
-			now,
-			store,
-			(outcome): ReserveResult =>
-				outcome.ok
-					? { ok: true, reservation: toReservation(inv.product.sku, outcome.hold, now) }
-					: { ok: false, code: outcome.code },
-		);
-		let next = 0;
-		return results.map((r) => {
-			if (r !== null) return r;
-			const d = decisions[next++];
-			if (d === undefined) throw new Error("the batched decider returned too few decisions");
-			return d.replayed ? { ...d.stored, replayed: true } : d.stored;
-		});
-	}
-
-	private decideCancel(inv: Inventory, op: CancelOp, now: number): CancelResult {
-		const hold = this.readHold(op.id);
-		if (hold === null || hold.sessionId !== op.sessionId) return { ok: false, code: "not_found" };
-		const outcome = inv.cancel(hold, now);
-		if (!outcome.ok) {
-			return {
-				ok: false,
-				code: outcome.code,
-				reservation: toReservation(inv.product.sku, hold, now),
-			};
-		}
-		return { ok: true, reservation: toReservation(inv.product.sku, outcome.hold, now) };
-	}
-
-	/** The batch's measured rows, shared by its reserve calls in proportion to their attempts. */
-	private shareRows(ops: Op[], answers: OpAnswer[]): void {
-		const rows = this.rows.take();
-		const attempts = ops.reduce((n, op) => n + (op.kind === "reserve" ? op.attempts.length : 0), 0);
-		if (attempts === 0) return;
-		let readLeft = rows.read;
-		let writtenLeft = rows.written;
-		let attemptsLeft = attempts;
-		ops.forEach((op, i) => {
-			const answer = answers[i];
-			if (op.kind !== "reserve" || answer === undefined || !("results" in answer)) return;
-			const read = Math.round((readLeft * op.attempts.length) / attemptsLeft);
-			const written = Math.round((writtenLeft * op.attempts.length) / attemptsLeft);
-			answer.sqlRows = { read, written };
-			readLeft -= read;
-			writtenLeft -= written;
-			attemptsLeft -= op.attempts.length;
-		});
 	}
 
 	private edgeSnapshot(inv: Inventory, now: number): EdgeSnapshot {

@@ -1,0 +1,142 @@
+// What one group commit decides (group-commit.ts): the reserve calls and
+// cancels that arrived together, in arrival order, against the SKU's model.
+// The object runs this inside its transaction and then writes what changed;
+// nothing here awaits, so the whole batch is one synchronous block.
+
+import { decideReserves, type OutcomeStore } from "../domain/batch.ts";
+import type { Hold, Inventory } from "../domain/inventory.ts";
+import type { ReserveLimits } from "../limits/config.ts";
+import { REJECTION_KEY, type ReserveGuard } from "../limits/guard.ts";
+import { toReservation } from "./codec.ts";
+import { storedOutcome, storeOutcome } from "./records.ts";
+import type { SqlRows } from "./rows.ts";
+import type { CancelResult, ReserveAnswer, ReserveRequest, ReserveResult } from "./rpc.ts";
+
+export type ReserveOp = {
+	kind: "reserve";
+	attempts: ReserveRequest[];
+	limits: ReserveLimits | null;
+};
+export type CancelOp = { kind: "cancel"; id: string; sessionId: string };
+export type Op = ReserveOp | CancelOp;
+export type OpAnswer = ReserveAnswer | CancelResult;
+
+export const NO_ROWS: Readonly<SqlRows> = { read: 0, written: 0 };
+
+export interface BatchHost {
+	sql: SqlStorage;
+	/** Per-session reserve limits and bot signals (limits/guard.ts). */
+	guard: ReserveGuard;
+	/** An active hold from memory, else its stored row. */
+	readHold(id: string): Hold | null;
+}
+
+/**
+ * Decides `ops` in order at `now`. Returns one answer per op (reserve answers
+ * without rows or snapshot yet: the object adds them once the batch is written),
+ * the number of reserve attempts decided, and how many idempotent outcomes
+ * were stored (a batch that stored any must commit even without a new hold).
+ */
+export function decideOps(
+	host: BatchHost,
+	inv: Inventory,
+	ops: readonly Op[],
+	now: number,
+): { answers: OpAnswer[]; decisions: number; keyedWrites: number } {
+	let keyedWrites = 0;
+	let decisions = 0;
+	const store: OutcomeStore<ReserveResult> = {
+		get: (sessionId, key) => storedOutcome(host.sql, sessionId, key),
+		put: (sessionId, key, result) => {
+			storeOutcome(host.sql, sessionId, key, result);
+			keyedWrites += 1;
+		},
+	};
+	const answers = ops.map((op): OpAnswer => {
+		if (op.kind === "cancel") return decideCancel(host, inv, op, now);
+		decisions += op.attempts.length;
+		return {
+			results: decideAttempts(host, inv, op, now, store),
+			sqlRows: { ...NO_ROWS },
+			snapshot: null,
+		};
+	});
+	return { answers, decisions, keyedWrites };
+}
+
+/** One reserve call's attempts: the per-session guard first, then the batched decider. */
+function decideAttempts(
+	host: BatchHost,
+	inv: Inventory,
+	op: ReserveOp,
+	now: number,
+	store: OutcomeStore<ReserveResult>,
+): ReserveResult[] {
+	const results: (ReserveResult | null)[] = [];
+	const admitted: ReserveRequest[] = [];
+	for (const a of op.attempts) {
+		if (a.priorRead === true) host.guard.markRead(a.sessionId);
+		if (op.limits !== null) {
+			const verdict = host.guard.attempt(a.sessionId, a.arrivedAtMs ?? now, now, op.limits);
+			if (!verdict.ok) {
+				// Never stored as an idempotent outcome: the same key may pass once the window allows.
+				inv.attempts += 1;
+				inv.reject(REJECTION_KEY[verdict.tier]);
+				results.push({ ok: false, code: "rate_limited", refusal: verdict });
+				continue;
+			}
+		}
+		results.push(null);
+		admitted.push(a);
+	}
+	const decided = decideReserves(
+		inv,
+		admitted,
+		now,
+		store,
+		(outcome): ReserveResult =>
+			outcome.ok
+				? { ok: true, reservation: toReservation(inv.product.sku, outcome.hold, now) }
+				: { ok: false, code: outcome.code },
+	);
+	let next = 0;
+	return results.map((r) => {
+		if (r !== null) return r;
+		const d = decided[next++];
+		if (d === undefined) throw new Error("the batched decider returned too few decisions");
+		return d.replayed ? { ...d.stored, replayed: true } : d.stored;
+	});
+}
+
+function decideCancel(host: BatchHost, inv: Inventory, op: CancelOp, now: number): CancelResult {
+	const hold = host.readHold(op.id);
+	if (hold === null || hold.sessionId !== op.sessionId) return { ok: false, code: "not_found" };
+	const outcome = inv.cancel(hold, now);
+	if (!outcome.ok) {
+		return {
+			ok: false,
+			code: outcome.code,
+			reservation: toReservation(inv.product.sku, hold, now),
+		};
+	}
+	return { ok: true, reservation: toReservation(inv.product.sku, outcome.hold, now) };
+}
+
+/** The batch's measured rows, shared by its reserve calls in proportion to their attempts. */
+export function shareRows(ops: readonly Op[], answers: OpAnswer[], rows: SqlRows): void {
+	const attempts = ops.reduce((n, op) => n + (op.kind === "reserve" ? op.attempts.length : 0), 0);
+	if (attempts === 0) return;
+	let readLeft = rows.read;
+	let writtenLeft = rows.written;
+	let attemptsLeft = attempts;
+	ops.forEach((op, i) => {
+		const answer = answers[i];
+		if (op.kind !== "reserve" || answer === undefined || !("results" in answer)) return;
+		const read = Math.round((readLeft * op.attempts.length) / attemptsLeft);
+		const written = Math.round((writtenLeft * op.attempts.length) / attemptsLeft);
+		answer.sqlRows = { read, written };
+		readLeft -= read;
+		writtenLeft -= written;
+		attemptsLeft -= op.attempts.length;
+	});
+}
