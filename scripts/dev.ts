@@ -1,28 +1,18 @@
-// `npm start`: the whole product on this machine, every binding local and
-// persisted under STATE_DIR (default .wrangler/state), a demo product seeded on
-// first start. Environment overrides: PORT, STATE_DIR and every variable of
-// local.vars / api.md "Configuration".
+// `npm run dev`: the product under `wrangler dev` (rebuilds on every source change), with the
+// same state, variables, demo product and ready line as `npm start` (scripts/start.ts), which runs
+// the same Worker on the lean runtime instead of wrangler's development proxy. Both keep their
+// state in STATE_DIR with the same layout, so either sees what the other wrote.
 
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { mkdirSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { buildUi } from "./build-ui.ts";
-import { localVars, ROOT } from "./config.ts";
+import { localVars, ROOT, serverSettings } from "./config.ts";
+import { readyLine, seedDemo } from "./seed.ts";
 
-const PORT = Number(process.env.PORT ?? 8787);
-const HOST = "127.0.0.1";
-const STATE_DIR = resolve(ROOT, process.env.STATE_DIR ?? ".wrangler/state");
+const { host: HOST, port: PORT, stateDir: STATE_DIR } = serverSettings();
 const READY_TIMEOUT_MS = 60_000;
 const WRANGLER = join(ROOT, "node_modules", "wrangler", "bin", "wrangler.js");
-
-export const DEMO_PRODUCT = {
-	sku: "DEMO-SNEAKER",
-	name: "Revenue Guard Runner — launch edition",
-	priceCents: 18_000,
-	currency: "USD",
-	totalStock: 100,
-	perUserLimit: 2,
-};
 
 function wrangler(args: string[], options: { stdio: "inherit" | "pipe" }): ChildProcess {
 	return spawn(process.execPath, [WRANGLER, ...args], {
@@ -64,16 +54,6 @@ async function waitForHealth(base: string, child: ChildProcess): Promise<void> {
 	throw new Error(`the server did not answer /healthz within ${READY_TIMEOUT_MS} ms`);
 }
 
-async function seedDemo(base: string, adminToken: string): Promise<void> {
-	const res = await fetch(`${base}/api/admin/products`, {
-		method: "POST",
-		headers: { "content-type": "application/json", authorization: `Bearer ${adminToken}` },
-		body: JSON.stringify(DEMO_PRODUCT),
-	});
-	if (res.status === 201) console.log(`seeded the demo product ${DEMO_PRODUCT.sku} (100 units)`);
-	else if (res.status !== 409) console.warn(`seeding the demo product answered ${res.status}`);
-}
-
 async function main(): Promise<void> {
 	mkdirSync(STATE_DIR, { recursive: true });
 	// The pages are static assets of the same Worker: build them when missing or stale.
@@ -102,7 +82,7 @@ async function main(): Promise<void> {
 	const base = `http://${HOST}:${PORT}`;
 	await waitForHealth(base, child);
 	await seedDemo(base, vars.ADMIN_TOKEN ?? "");
-	console.log(`Revenue Guard is running at ${base} (state in ${STATE_DIR})`);
+	console.log(readyLine(base, STATE_DIR));
 }
 
 main().catch((error) => {

@@ -1,0 +1,49 @@
+// `npm start`: the whole product on this machine on the lean runtime (scripts/runtime.ts): API,
+// pages and live WebSocket on one loopback socket that workerd owns, every binding local and
+// persisted under STATE_DIR (default .wrangler/state, the layout `wrangler dev --persist-to`
+// uses), D1 migrations applied, a demo product seeded on first start. Environment overrides:
+// PORT, STATE_DIR and every variable of local.vars / api.md "Configuration".
+// `npm run dev` (scripts/dev.ts) runs the same under wrangler dev, with hot reload.
+
+import { mkdirSync } from "node:fs";
+import { buildUi } from "./build-ui.ts";
+import { localVars, serverSettings } from "./config.ts";
+import { type ProductRuntime, readWranglerConfig, startProduct } from "./runtime.ts";
+import { readyLine, seedDemo } from "./seed.ts";
+
+/** A stop that hangs (workerd not answering) still ends the process. */
+const STOP_TIMEOUT_MS = 10_000;
+
+let runtime: ProductRuntime | undefined;
+let stopping = false;
+
+async function stop(code: number): Promise<never> {
+	if (!stopping) {
+		stopping = true;
+		const timer = setTimeout(() => process.exit(code), STOP_TIMEOUT_MS);
+		timer.unref();
+		await runtime?.stop().catch(() => undefined);
+	}
+	process.exit(code);
+}
+
+async function main(): Promise<void> {
+	process.once("SIGINT", () => void stop(0));
+	process.once("SIGTERM", () => void stop(0));
+	const settings = serverSettings();
+	mkdirSync(settings.stateDir, { recursive: true });
+	// The pages are static assets of the same Worker: build them when missing or stale.
+	buildUi();
+	// wrangler.jsonc's vars, then local.vars and the environment over them (as `--var` does for
+	// wrangler dev).
+	const vars = { ...readWranglerConfig().vars, ...localVars() };
+	runtime = await startProduct({ vars, ...settings });
+	if (stopping) return;
+	await seedDemo(runtime.url, vars.ADMIN_TOKEN ?? "");
+	console.log(readyLine(runtime.url, settings.stateDir));
+}
+
+main().catch(async (error) => {
+	console.error(error instanceof Error ? error.message : error);
+	await stop(1);
+});
