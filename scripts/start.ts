@@ -43,7 +43,16 @@ async function main(): Promise<void> {
 	console.log(readyLine(runtime.url, settings.stateDir));
 }
 
+/** One line for the user, no stack: the runtime's own messages name wrangler's flags. */
+function explain(error: unknown): string {
+	if ((error as { code?: unknown })?.code === "ERR_ADDRESS_IN_USE") {
+		const { host, port } = serverSettings();
+		return `Address already in use: ${host}:${port} is taken by another server; stop it or set PORT.`;
+	}
+	return error instanceof Error ? error.message : String(error);
+}
+
 main().catch(async (error) => {
-	console.error(error instanceof Error ? error.message : error);
+	console.error(explain(error));
 	await stop(1);
 });
