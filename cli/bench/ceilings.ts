@@ -7,13 +7,13 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type LoadOptions, runLoad } from "../lib/load.ts";
+import type { LoadOptions } from "../lib/load.ts";
 import { MINIFLARE_CONFIG, WORKER_JS, workerdConfig } from "../lib/probe-worker.ts";
 import { onCleanup } from "../lib/proc.ts";
 import { type RunningWorker, startMiniflare, startWorkerd } from "../lib/runtimes.ts";
 import { type BenchRow, type RowName, skippedRow } from "./format.ts";
 import { clientIp } from "./http.ts";
-import { HELLO_HEADERS, quietCpu, type RunShape, toRow } from "./ours.ts";
+import { HELLO_HEADERS, type RunShape, timedRun, toRow } from "./ours.ts";
 
 /** As many distinct senders as our rows use (cli/bench/ours.ts SESSIONS). */
 const SENDERS = 256;
@@ -24,10 +24,8 @@ async function measure(
 	shape: RunShape,
 	log: (line: string) => void,
 ): Promise<BenchRow> {
-	log(`[bench] ${name}: warm-up ${shape.warmupSec}s, run ${shape.durationSec}s`);
-	const busy = await quietCpu(shape);
-	await runLoad({ ...load, durationSec: shape.warmupSec });
-	return toRow(name, await runLoad({ ...load, durationSec: shape.durationSec }), null, busy);
+	const { result, busy } = await timedRun(name, load, shape, log);
+	return toRow(name, result, null, busy);
 }
 
 /** Runs `body` against a started worker and stops it; a worker that cannot start skips the row. */

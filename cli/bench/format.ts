@@ -16,6 +16,8 @@ export const ROW_NAMES = [
 	"start-reserve",
 	"start-sold-out",
 	"start-availability",
+	// Only with --dev-hello: `npm run dev` (wrangler dev, the development proxy), for comparison.
+	"dev-hello",
 	"redis-lua",
 	"postgres-row-lock",
 	"single-writer",

@@ -71,6 +71,40 @@ export const NPM_START_ROWS: OurRowNames = {
 /** The hello request of every hello row (ours and the ceilings), so the generator's work is the same. */
 export const HELLO_HEADERS = (i: number) => ({ "cf-connecting-ip": clientIp(i % SESSIONS) });
 
+/**
+ * One row's load: a warm-up, then the measured run once the machine is quiet enough (or the wait
+ * ends). `beforeRun` reads what the row needs between the two (e.g. the SKU's counters).
+ */
+export async function timedRun(
+	name: RowName,
+	load: LoadOptions,
+	shape: RunShape,
+	log: (line: string) => void,
+	beforeRun?: () => Promise<void>,
+): Promise<{ result: LoadResult; busy: number | null }> {
+	log(`[bench] ${name}: warm-up ${shape.warmupSec}s, run ${shape.durationSec}s`);
+	const busy = await quietCpu(shape);
+	await runLoad({ ...load, durationSec: shape.warmupSec });
+	await beforeRun?.();
+	return { result: await runLoad({ ...load, durationSec: shape.durationSec }), busy };
+}
+
+/** GET /healthz, the hello-world of a server running our worker. */
+export async function measureHello(
+	base: string,
+	shape: RunShape,
+	log: (line: string) => void,
+	name: RowName,
+): Promise<BenchRow> {
+	const load = {
+		url: `${base}/healthz`,
+		connections: shape.connections,
+		headersFactory: HELLO_HEADERS,
+	};
+	const { result, busy } = await timedRun(name, load, shape, log);
+	return toRow(name, result, null, busy);
+}
+
 export async function measureOurs(
 	worker: BenchTarget,
 	shape: RunShape,
@@ -128,11 +162,10 @@ export async function measureOurs(
 	): Promise<BenchRow> => {
 		const { path, ...rest } = options;
 		const load: LoadOptions = { ...rest, url: `${base}${path}`, connections: shape.connections };
-		log(`[bench] ${name}: warm-up ${shape.warmupSec}s, run ${shape.durationSec}s`);
-		const busy = await quietCpu(shape);
-		await runLoad({ ...load, durationSec: shape.warmupSec });
-		const before: CommitCounters | null = sku ? commitCounters(await stats(sku)) : null;
-		const result = await runLoad({ ...load, durationSec: shape.durationSec });
+		let before: CommitCounters | null = null;
+		const { result, busy } = await timedRun(name, load, shape, log, async () => {
+			if (sku) before = commitCounters(await stats(sku));
+		});
 		if (!sku) return toRow(name, result, null, busy);
 		const after = await stats(sku);
 		return {
@@ -141,8 +174,7 @@ export async function measureOurs(
 		};
 	};
 
-	const rows: BenchRow[] = [];
-	rows.push(await measure(names.hello, { path: "/healthz", headersFactory: HELLO_HEADERS }));
+	const rows: BenchRow[] = [await measureHello(base, shape, log, names.hello)];
 
 	const hot = `BENCH-HOT-${stamp}`;
 	await createProduct(hot, HOT_STOCK);

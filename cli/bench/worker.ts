@@ -1,8 +1,9 @@
-// The two ways the bench runs our real worker, both with fresh state and the same variables:
+// The ways the bench runs our real worker, all with fresh state and the same variables:
 //  - in this process, on the lean runtime of scripts/runtime.ts (the Miniflare API with a direct
 //    socket, cli/RUNTIME-NOTES.md), the rows named after what they measure;
 //  - as `npm start` (scripts/start.ts, its own process group), the `start-…` rows: the product as
-//    a user runs it, with its own start-up, signal handling and build checks.
+//    a user runs it, with its own start-up, signal handling and build checks;
+//  - as `npm run dev` (scripts/dev.ts, wrangler's development proxy), only with --dev-hello.
 
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -85,13 +86,13 @@ export async function startBenchWorker(): Promise<BenchTarget> {
 	}
 }
 
-/** `npm start` itself (scripts/start.ts) in its own process group, on a free port. */
-export async function startNpmStart(): Promise<BenchTarget> {
+/** `npm start` (scripts/start.ts) or `npm run dev` (scripts/dev.ts) in its own process group, on a free port. */
+export async function startServerScript(script: "start" | "dev"): Promise<BenchTarget> {
 	const adminToken = `bench-admin-${process.pid}`;
 	const debugToken = `bench-debug-${process.pid}`;
 	const state = freshStateDir();
 	const port = await freePort();
-	const daemon = startDaemon(process.execPath, [join(REPO_ROOT, "scripts", "start.ts")], {
+	const daemon = startDaemon(process.execPath, [join(REPO_ROOT, "scripts", `${script}.ts`)], {
 		cwd: REPO_ROOT,
 		env: {
 			...process.env,
@@ -103,11 +104,11 @@ export async function startNpmStart(): Promise<BenchTarget> {
 	try {
 		const exited = () => daemon.child.exitCode !== null || daemon.child.signalCode !== null;
 		await waitUntil(
-			"npm start's ready line",
+			`${script}'s ready line`,
 			async () => exited() || daemon.output().includes(READY_LINE),
 			START_TIMEOUT_MS,
 		);
-		if (exited()) throw new Error("npm start exited before it was ready");
+		if (exited()) throw new Error(`scripts/${script}.ts exited before it was ready`);
 	} catch (error) {
 		await daemon.stop();
 		state.remove();
