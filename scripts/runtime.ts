@@ -307,9 +307,6 @@ const MIGRATIONS_TABLE = "d1_migrations";
  * binding, so the data lands where the running worker reads it. Returns the files applied.
  */
 export async function applyD1Migrations(db: D1Like, migrationsDir: string): Promise<string[]> {
-	const { unstable_splitSqlQuery: splitSql } = (await import(require.resolve("wrangler"))) as {
-		unstable_splitSqlQuery(sql: string): string[];
-	};
 	// The same table definition as wrangler's.
 	await db
 		.prepare(
@@ -327,6 +324,12 @@ export async function applyD1Migrations(db: D1Like, migrationsDir: string): Prom
 	const pending = readdirSync(migrationsDir)
 		.filter((name) => name.endsWith(".sql") && !done.has(name))
 		.sort();
+	if (pending.length === 0) return pending;
+	// wrangler's own splitter (triggers, quoted semicolons); loading wrangler takes a while, so
+	// only when there is something to apply.
+	const { unstable_splitSqlQuery: splitSql } = (await import(require.resolve("wrangler"))) as {
+		unstable_splitSqlQuery(sql: string): string[];
+	};
 	for (const file of pending) {
 		const statements = splitSql(readFileSync(join(migrationsDir, file), "utf8"));
 		await db.batch([

@@ -27,9 +27,21 @@ async function stop(code: number): Promise<never> {
 	process.exit(code);
 }
 
+/**
+ * `npm start` alone answers its signals: dispose Miniflare, then exit 0 (a second signal exits at
+ * once). Miniflare installs handlers of its own when it starts (its exit hook) that kill workerd
+ * and exit with 128+signal on the spot, before a dispose could finish; they are replaced, and its
+ * `exit` hook stays as the last resort that kills workerd.
+ */
+function ownSignals(): void {
+	for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+		process.removeAllListeners(signal);
+		process.on(signal, () => void stop(0));
+	}
+}
+
 async function main(): Promise<void> {
-	process.once("SIGINT", () => void stop(0));
-	process.once("SIGTERM", () => void stop(0));
+	ownSignals();
 	const settings = serverSettings();
 	mkdirSync(settings.stateDir, { recursive: true });
 	// The pages are static assets of the same Worker: build them when missing or stale.
@@ -38,6 +50,7 @@ async function main(): Promise<void> {
 	// wrangler dev).
 	const vars = { ...readWranglerConfig().vars, ...localVars() };
 	runtime = await startProduct({ vars, ...settings });
+	ownSignals();
 	if (stopping) return;
 	await seedDemo(runtime.url, vars.ADMIN_TOKEN ?? "");
 	console.log(readyLine(runtime.url, settings.stateDir));
