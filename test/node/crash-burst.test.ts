@@ -4,6 +4,7 @@
 // no known outcome; each is settled afterwards by sending it again with its Idempotency-Key (the
 // stored outcome if it was decided before the crash, a fresh decision otherwise), so the expected
 // total is exact rather than a bound.
+import { rmSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
 import { api, startServer, type TestServer } from "../support/server.ts";
 
@@ -31,7 +32,9 @@ type Stats = {
 describe("kill -9 of npm start during a burst of reserves", () => {
 	let server: TestServer | undefined;
 	afterAll(async () => {
-		await server?.dispose();
+		// The restarted server does not own the state directory it was given: remove it here.
+		await server?.stop();
+		if (server) rmSync(server.stateDir, { recursive: true, force: true });
 	});
 
 	it("keeps every acknowledged hold, and the counters agree with the holds", async () => {
