@@ -2,7 +2,7 @@
 // the Miniflare API with a socket straight into the Worker (no development proxy, no entry worker;
 // Node supervises but is not on the request path). One module for `npm start` (scripts/start.ts)
 // and the benchmarks (cli/bench/worker.ts, cli/lib/runtimes.ts); the choice and its numbers are in
-// docs/decisions/001-local-runtime.md.
+// docs/decisions/004-local-runtime.md.
 //
 // Storage is laid out as `wrangler dev --persist-to STATE_DIR` lays it out (STATE_DIR/v3/…), so
 // `npm run dev` and `wrangler d1 … --local --persist-to STATE_DIR` see the same data.

@@ -6,7 +6,7 @@
 // entry worker does (`X-Mf-Additional-Response-Log`).
 // A named entrypoint rather than the default one because Miniflare puts its assets router in front
 // of a direct socket into the default entrypoint, which costs about three quarters of the hello
-// throughput (docs/decisions/001-local-runtime.md). Unused in production: a named entrypoint is
+// throughput (docs/decisions/004-local-runtime.md). Unused in production: a named entrypoint is
 // reachable only through a service binding, and nothing binds to it.
 
 import { WorkerEntrypoint } from "cloudflare:workers";

@@ -1,5 +1,5 @@
 // What Cloudflare's assets router decides in front of the Worker, for the one place that has no
-// router: `npm start`'s socket (scripts/runtime.ts, docs/decisions/001-local-runtime.md).
+// router: `npm start`'s socket (scripts/runtime.ts, docs/decisions/004-local-runtime.md).
 // test/unit/local-routes.test.ts keeps RUN_WORKER_FIRST equal to wrangler.jsonc.
 
 /** wrangler.jsonc `assets.run_worker_first`: these paths reach the Worker, everything else is a static asset. */

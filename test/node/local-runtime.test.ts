@@ -1,5 +1,5 @@
 // What `npm start`'s direct socket has to do itself, since no router or entry worker stands in
-// front of it (src/worker/local-entry.ts, docs/decisions/001-local-runtime.md): pages and the 404
+// front of it (src/worker/local-entry.ts, docs/decisions/004-local-runtime.md): pages and the 404
 // page as the assets router serves them, a client address for per-IP limits, and state that
 // wrangler's own local tools read (the layout of `wrangler dev --persist-to`).
 import { spawnSync } from "node:child_process";
