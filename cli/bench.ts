@@ -1,28 +1,39 @@
-// `npm run bench [-- --quick] [--json] [--duration N] [--connections 64]` (issue 5): our worker
-// on the Miniflare direct socket (cli/RUNTIME-NOTES.md) next to three peers on real engines,
-// one run, same load generator. Writes BENCH.md and reports/bench-<time>.json; with --json the
-// last stdout line is {"rows":[…]}. Everything started is stopped, also on error and Ctrl-C
-// (cli/lib/proc.ts onCleanup).
+// `npm run bench [-- --quick] [--json] [--duration N] [--connections 64] [--dev-hello]`: the
+// runtime's ceilings (bare workerd hello, a JSON POST on the lean runtime), our worker on the
+// lean runtime (cli/RUNTIME-NOTES.md) and as `npm start` runs it, next to three peers on real
+// engines; one run, same load generator. Writes BENCH.md and reports/bench-<time>.json; with
+// --json the last stdout line is {"rows":[…]}. Everything started is stopped, also on error and
+// Ctrl-C (cli/lib/proc.ts onCleanup).
 
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { measureCeilings } from "./bench/ceilings.ts";
 import { type BenchRow, jsonLine, markdownTable } from "./bench/format.ts";
-import { measureOurs, QUIET_CPU_PERCENT, type RunShape } from "./bench/ours.ts";
+import {
+	LEAN_ROWS,
+	measureHello,
+	measureOurs,
+	NPM_START_ROWS,
+	QUIET_CPU_PERCENT,
+	type RunShape,
+} from "./bench/ours.ts";
 import { measurePeers } from "./bench/peers.ts";
-import { startBenchWorker } from "./bench/worker.ts";
+import { startBenchWorker, startServerScript } from "./bench/worker.ts";
 import { MAX_CONNECTIONS, MAX_DURATION_SEC } from "./lib/load.ts";
 
 const REPO_ROOT = resolve(import.meta.dirname, "..");
 const DEFAULT_CONNECTIONS = 64;
-// Quick must finish in under two minutes in all, so it barely waits for a quiet machine.
+// Quick has fifteen rows to run, so it barely waits for a quiet machine.
 const FULL = { durationSec: 10, warmupSec: 2, quietWaitSec: 15 };
 const QUICK = { durationSec: 4, warmupSec: 1, quietWaitSec: 3 };
 
 const { values } = parseArgs({
 	options: {
 		quick: { type: "boolean", default: false },
+		// Also measure hello on `npm run dev` (wrangler dev), to show what the lean runtime saves.
+		"dev-hello": { type: "boolean", default: false },
 		json: { type: "boolean", default: false },
 		duration: { type: "string" },
 		connections: { type: "string", default: String(DEFAULT_CONNECTIONS) },
@@ -56,12 +67,29 @@ async function main(): Promise<void> {
 	const startedAt = new Date();
 	const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(" ")}` : ""}`;
 	const rows: BenchRow[] = [];
+	rows.push(...(await measureCeilings(shape, log, log)));
 	log("[bench] bundling and starting the worker (Miniflare, direct socket)");
 	const worker = await startBenchWorker();
 	try {
-		rows.push(...(await measureOurs(worker, shape, log)));
+		rows.push(...(await measureOurs(worker, shape, log, LEAN_ROWS)));
 	} finally {
 		await worker.stop();
+	}
+	log("[bench] starting npm start (scripts/start.ts)");
+	const server = await startServerScript("start");
+	try {
+		rows.push(...(await measureOurs(server, shape, log, NPM_START_ROWS)));
+	} finally {
+		await server.stop();
+	}
+	if (values["dev-hello"]) {
+		log("[bench] starting npm run dev (scripts/dev.ts, wrangler dev)");
+		const dev = await startServerScript("dev");
+		try {
+			rows.push(await measureHello(dev.url, shape, log, "dev-hello"));
+		} finally {
+			await dev.stop();
+		}
 	}
 	rows.push(...(await measurePeers(shape, log, log)));
 
@@ -84,7 +112,9 @@ async function main(): Promise<void> {
 		"",
 		`Machine: ${machine()}.`,
 		`Load: autocannon closed loop, ${shape.connections} keep-alive connections, ${shape.warmupSec} s warm-up then ${shape.durationSec} s per row (checkout: a fixed number of pre-created holds, each paid once).`,
-		"Our worker runs on the Miniflare API with a direct socket (cli/RUNTIME-NOTES.md), fresh state, RATE_LIMITS=off, simulated payments with 0 ms latency. Peers run in their own Node processes on Redis (AOF, appendfsync always) and PostgreSQL (fsync, synchronous_commit on).",
+		"Ceilings: `workerd-hello` is a hello-world on bare workerd (hand-written capnp config), `post-json-hello` a worker that parses the reserve's JSON body and answers 201 on the lean runtime, no object and no write.",
+		"Our worker runs with fresh state, RATE_LIMITS=off, simulated payments with 0 ms latency: the unprefixed rows on the lean runtime started by the bench (the Miniflare API with a direct socket, scripts/runtime.ts, cli/RUNTIME-NOTES.md), the `start-` rows against `npm start` itself (scripts/start.ts in its own process, the same runtime), `dev-hello` (with --dev-hello) against `npm run dev` (wrangler dev). Peers run in their own Node processes on Redis (AOF, appendfsync always) and PostgreSQL (fsync, synchronous_commit on).",
+		"`× hello` divides by the same server's hello (`start-` rows by `start-hello`, all others by `hello`); `× workerd-hello` by the bare-workerd ceiling. `decisions/commit` is the SKU's `decisions` ÷ `commits` over the run, from its stats (– where the stats do not report them or the run committed nothing).",
 		`Oversell comes from each system's own records (our SKU stats, the peers' /admin/stats). The load generator shares the machine's CPUs with the servers, and other engineers' work may share them too: the last column shows how busy the CPUs were just before each row (each row waits up to ${shape.quietWaitSec} s for them to fall to ${QUIET_CPU_PERCENT}%).`,
 		"",
 		table,

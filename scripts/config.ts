@@ -2,6 +2,7 @@
 // environment. Shared by `npm start`, the benchmarks and the tests.
 
 import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -54,4 +55,22 @@ export function localVars(env: NodeJS.ProcessEnv = process.env): Record<string, 
 		if (value !== undefined) vars[key] = value;
 	}
 	return vars;
+}
+
+/** Where `npm start` and `npm run dev` listen and keep their state (README, Configuration). */
+export type ServerSettings = { host: string; port: number; stateDir: string };
+
+export const DEFAULT_PORT = 8787;
+const LOOPBACK = "127.0.0.1";
+const MAX_PORT = 65_535;
+
+export function serverSettings(env: NodeJS.ProcessEnv = process.env): ServerSettings {
+	const port = Number(env.PORT ?? DEFAULT_PORT);
+	if (!Number.isInteger(port) || port < 1 || port > MAX_PORT)
+		throw new Error(`PORT must be an integer 1..${MAX_PORT}, not "${env.PORT}"`);
+	return {
+		host: LOOPBACK,
+		port,
+		stateDir: resolve(ROOT, env.STATE_DIR ?? ".wrangler/state"),
+	};
 }

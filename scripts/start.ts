@@ -1,111 +1,71 @@
-// `npm start`: the whole product on this machine, every binding local and
-// persisted under STATE_DIR (default .wrangler/state), a demo product seeded on
-// first start. Environment overrides: PORT, STATE_DIR and every variable of
-// local.vars / api.md "Configuration".
+// `npm start`: the whole product on this machine on the lean runtime (scripts/runtime.ts): API,
+// pages and live WebSocket on one loopback socket that workerd owns, every binding local and
+// persisted under STATE_DIR (default .wrangler/state, the layout `wrangler dev --persist-to`
+// uses), D1 migrations applied, a demo product seeded on first start. Environment overrides:
+// PORT, STATE_DIR and every variable of local.vars / api.md "Configuration".
+// `npm run dev` (scripts/dev.ts) runs the same under wrangler dev, with hot reload.
 
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { mkdirSync } from "node:fs";
-import { join, resolve } from "node:path";
 import { buildUi } from "./build-ui.ts";
-import { localVars, ROOT } from "./config.ts";
+import { localVars, serverSettings } from "./config.ts";
+import { type ProductRuntime, readWranglerConfig, startProduct } from "./runtime.ts";
+import { readyLine, seedDemo } from "./seed.ts";
 
-const PORT = Number(process.env.PORT ?? 8787);
-const HOST = "127.0.0.1";
-const STATE_DIR = resolve(ROOT, process.env.STATE_DIR ?? ".wrangler/state");
-const READY_TIMEOUT_MS = 60_000;
-const WRANGLER = join(ROOT, "node_modules", "wrangler", "bin", "wrangler.js");
+/** A stop that hangs (workerd not answering) still ends the process. */
+const STOP_TIMEOUT_MS = 10_000;
 
-export const DEMO_PRODUCT = {
-	sku: "DEMO-SNEAKER",
-	name: "Revenue Guard Runner — launch edition",
-	priceCents: 18_000,
-	currency: "USD",
-	totalStock: 100,
-	perUserLimit: 2,
-};
+let runtime: ProductRuntime | undefined;
+let stopping = false;
 
-function wrangler(args: string[], options: { stdio: "inherit" | "pipe" }): ChildProcess {
-	return spawn(process.execPath, [WRANGLER, ...args], {
-		cwd: ROOT,
-		stdio: options.stdio === "inherit" ? "inherit" : ["ignore", "pipe", "pipe"],
-		env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: process.env.CI ?? "" },
-	});
-}
-
-function applyMigrations(): void {
-	const result = spawnSync(
-		process.execPath,
-		[WRANGLER, "d1", "migrations", "apply", "DB", "--local", "--persist-to", STATE_DIR],
-		{
-			cwd: ROOT,
-			stdio: "pipe",
-			env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true" },
-		},
-	);
-	if (result.status !== 0) {
-		process.stderr.write(result.stdout);
-		process.stderr.write(result.stderr);
-		throw new Error("applying the D1 migrations failed");
+async function stop(code: number): Promise<never> {
+	if (!stopping) {
+		stopping = true;
+		const timer = setTimeout(() => process.exit(code), STOP_TIMEOUT_MS);
+		timer.unref();
+		await runtime?.stop().catch(() => undefined);
 	}
+	process.exit(code);
 }
 
-async function waitForHealth(base: string, child: ChildProcess): Promise<void> {
-	const deadline = Date.now() + READY_TIMEOUT_MS;
-	while (Date.now() < deadline) {
-		if (child.exitCode !== null) throw new Error(`the server exited with code ${child.exitCode}`);
-		try {
-			const res = await fetch(`${base}/healthz`);
-			if (res.ok) return;
-		} catch {
-			// Not listening yet.
-		}
-		await new Promise((r) => setTimeout(r, 200));
+/**
+ * `npm start` alone answers its signals: dispose Miniflare, then exit 0 (a second signal exits at
+ * once). Miniflare installs handlers of its own when it starts (its exit hook) that kill workerd
+ * and exit with 128+signal on the spot, before a dispose could finish; they are replaced, and its
+ * `exit` hook stays as the last resort that kills workerd.
+ */
+function ownSignals(): void {
+	for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+		process.removeAllListeners(signal);
+		process.on(signal, () => void stop(0));
 	}
-	throw new Error(`the server did not answer /healthz within ${READY_TIMEOUT_MS} ms`);
-}
-
-async function seedDemo(base: string, adminToken: string): Promise<void> {
-	const res = await fetch(`${base}/api/admin/products`, {
-		method: "POST",
-		headers: { "content-type": "application/json", authorization: `Bearer ${adminToken}` },
-		body: JSON.stringify(DEMO_PRODUCT),
-	});
-	if (res.status === 201) console.log(`seeded the demo product ${DEMO_PRODUCT.sku} (100 units)`);
-	else if (res.status !== 409) console.warn(`seeding the demo product answered ${res.status}`);
 }
 
 async function main(): Promise<void> {
-	mkdirSync(STATE_DIR, { recursive: true });
+	ownSignals();
+	const settings = serverSettings();
+	mkdirSync(settings.stateDir, { recursive: true });
 	// The pages are static assets of the same Worker: build them when missing or stale.
 	buildUi();
-	applyMigrations();
-	const vars = localVars();
-	const args = [
-		"dev",
-		"--ip",
-		HOST,
-		"--port",
-		String(PORT),
-		"--persist-to",
-		STATE_DIR,
-		"--show-interactive-dev-session=false",
-		"--live-reload=false",
-		"--log-level",
-		process.env.WRANGLER_LOG ?? "warn",
-	];
-	for (const [k, v] of Object.entries(vars)) args.push("--var", `${k}:${v}`);
-	const child = wrangler(args, { stdio: "inherit" });
-	const stop = () => child.kill("SIGTERM");
-	process.on("SIGINT", stop);
-	process.on("SIGTERM", stop);
-	child.on("exit", (code) => process.exit(code ?? 0));
-	const base = `http://${HOST}:${PORT}`;
-	await waitForHealth(base, child);
-	await seedDemo(base, vars.ADMIN_TOKEN ?? "");
-	console.log(`Revenue Guard is running at ${base} (state in ${STATE_DIR})`);
+	// wrangler.jsonc's vars, then local.vars and the environment over them (as `--var` does for
+	// wrangler dev).
+	const vars = { ...readWranglerConfig().vars, ...localVars() };
+	runtime = await startProduct({ vars, ...settings });
+	ownSignals();
+	if (stopping) return;
+	await seedDemo(runtime.url, vars.ADMIN_TOKEN ?? "");
+	console.log(readyLine(runtime.url, settings.stateDir));
 }
 
-main().catch((error) => {
-	console.error(error instanceof Error ? error.message : error);
-	process.exit(1);
+/** One line for the user, no stack: the runtime's own messages name wrangler's flags. */
+function explain(error: unknown): string {
+	if ((error as { code?: unknown })?.code === "ERR_ADDRESS_IN_USE") {
+		const { host, port } = serverSettings();
+		return `Address already in use: ${host}:${port} is taken by another server; stop it or set PORT.`;
+	}
+	return error instanceof Error ? error.message : String(error);
+}
+
+main().catch(async (error) => {
+	console.error(explain(error));
+	await stop(1);
 });

@@ -1,11 +1,18 @@
-// The rows measured on our worker: hello, reserve, sold-out, availability, checkout. Each sets up
-// its own SKU and sessions untimed, warms up, then runs closed-loop load through runLoad.
+// The rows measured on our worker: hello, reserve, sold-out, availability and (on the bench's own
+// runtime) checkout, under the names the caller gives them. Each sets up its own SKU and sessions
+// untimed, warms up, then runs closed-loop load through runLoad.
 
 import { waitForQuietCpu } from "../lib/cpu.ts";
 import { type LoadOptions, type LoadResult, runLoad } from "../lib/load.ts";
-import type { BenchRow, RowName } from "./format.ts";
+import {
+	type BenchRow,
+	type CommitCounters,
+	commitCounters,
+	decisionsPerCommit,
+	type RowName,
+} from "./format.ts";
 import { call, clientIp, expectCall, pool } from "./http.ts";
-import type { BenchWorker } from "./worker.ts";
+import type { BenchTarget } from "./worker.ts";
 
 export type RunShape = {
 	connections: number;
@@ -37,12 +44,74 @@ const SETUP_WIDTH = 32;
 const CHECKOUT_HOLDS_PER_SEC = 600;
 const CHECKOUT_WARMUP_HOLDS = 256;
 
-export async function measureOurs(
-	worker: BenchWorker,
+/** What each of our rows is called in the table; a row without a name is not measured. */
+export type OurRowNames = {
+	hello: RowName;
+	reserve: RowName;
+	soldOut: RowName;
+	availability: RowName;
+	checkout?: RowName;
+};
+
+export const LEAN_ROWS: OurRowNames = {
+	hello: "hello",
+	reserve: "reserve",
+	soldOut: "sold-out",
+	availability: "availability",
+	checkout: "checkout",
+};
+
+export const NPM_START_ROWS: OurRowNames = {
+	hello: "start-hello",
+	reserve: "start-reserve",
+	soldOut: "start-sold-out",
+	availability: "start-availability",
+};
+
+/** The hello request of every hello row (ours and the ceilings), so the generator's work is the same. */
+export const HELLO_HEADERS = (i: number) => ({ "cf-connecting-ip": clientIp(i % SESSIONS) });
+
+/**
+ * One row's load: a warm-up, then the measured run once the machine is quiet enough (or the wait
+ * ends). `beforeRun` reads what the row needs between the two (e.g. the SKU's counters).
+ */
+export async function timedRun(
+	name: RowName,
+	load: LoadOptions,
 	shape: RunShape,
 	log: (line: string) => void,
+	beforeRun?: () => Promise<void>,
+): Promise<{ result: LoadResult; busy: number | null }> {
+	log(`[bench] ${name}: warm-up ${shape.warmupSec}s, run ${shape.durationSec}s`);
+	const busy = await quietCpu(shape);
+	await runLoad({ ...load, durationSec: shape.warmupSec });
+	await beforeRun?.();
+	return { result: await runLoad({ ...load, durationSec: shape.durationSec }), busy };
+}
+
+/** GET /healthz, the hello-world of a server running our worker. */
+export async function measureHello(
+	base: string,
+	shape: RunShape,
+	log: (line: string) => void,
+	name: RowName,
+): Promise<BenchRow> {
+	const load = {
+		url: `${base}/healthz`,
+		connections: shape.connections,
+		headersFactory: HELLO_HEADERS,
+	};
+	const { result, busy } = await timedRun(name, load, shape, log);
+	return toRow(name, result, null, busy);
+}
+
+export async function measureOurs(
+	worker: BenchTarget,
+	shape: RunShape,
+	log: (line: string) => void,
+	names: OurRowNames,
 ): Promise<BenchRow[]> {
-	const base = worker.directUrl;
+	const base = worker.url;
 	const admin = { authorization: `Bearer ${worker.adminToken}`, "cf-connecting-ip": "10.255.0.1" };
 	const stamp = Date.now().toString(36);
 	const createProduct = (sku: string, totalStock: number) =>
@@ -62,17 +131,14 @@ export async function measureOurs(
 			},
 			admin,
 		);
-	const oversell = async (sku: string) => {
-		const stats = await expectCall(
-			200,
-			base,
-			"GET",
-			`/api/admin/products/${sku}/stats`,
-			undefined,
-			admin,
-		);
-		return Number(stats.oversellCount ?? Number.NaN);
-	};
+	const stats = (sku: string) =>
+		expectCall(200, base, "GET", `/api/admin/products/${sku}/stats`, undefined, admin);
+	const oversell = async (sku: string) => Number((await stats(sku)).oversellCount ?? Number.NaN);
+
+	// Hello first: creating the sessions below keeps workerd busy for seconds afterwards (each
+	// session's cost ledger object is created and flushed), which a hello measured right after
+	// would show as a stall (observed: no answer at all for 6 s on a busy machine).
+	const rows: BenchRow[] = [await measureHello(base, shape, log, names.hello)];
 
 	const tokens: string[] = new Array(SESSIONS);
 	await pool(SESSIONS, SETUP_WIDTH, async (i) => {
@@ -93,34 +159,32 @@ export async function measureOurs(
 		"cf-connecting-ip": clientIp(i % SESSIONS),
 	});
 
+	/** `sku`: the SKU the row writes to, whose records give its oversell and decisions per commit. */
 	const measure = async (
 		name: RowName,
 		options: Omit<LoadOptions, "connections" | "durationSec" | "url"> & { path: string },
-		oversellOf?: string,
+		sku?: string,
 	): Promise<BenchRow> => {
 		const { path, ...rest } = options;
 		const load: LoadOptions = { ...rest, url: `${base}${path}`, connections: shape.connections };
-		log(`[bench] ${name}: warm-up ${shape.warmupSec}s, run ${shape.durationSec}s`);
-		const busy = await quietCpu(shape);
-		await runLoad({ ...load, durationSec: shape.warmupSec });
-		const result = await runLoad({ ...load, durationSec: shape.durationSec });
-		return toRow(name, result, oversellOf ? await oversell(oversellOf) : null, busy);
+		let before: CommitCounters | null = null;
+		const { result, busy } = await timedRun(name, load, shape, log, async () => {
+			if (sku) before = commitCounters(await stats(sku));
+		});
+		if (!sku) return toRow(name, result, null, busy);
+		const after = await stats(sku);
+		return {
+			...toRow(name, result, Number(after.oversellCount ?? Number.NaN), busy),
+			decisionsPerCommit: decisionsPerCommit(before, commitCounters(after)),
+		};
 	};
-
-	const rows: BenchRow[] = [];
-	rows.push(
-		await measure("hello", {
-			path: "/healthz",
-			headersFactory: (i) => ({ "cf-connecting-ip": clientIp(i % SESSIONS) }),
-		}),
-	);
 
 	const hot = `BENCH-HOT-${stamp}`;
 	await createProduct(hot, HOT_STOCK);
 	const reserveBody = JSON.stringify({ sku: hot });
 	rows.push(
 		await measure(
-			"reserve",
+			names.reserve,
 			{
 				path: "/api/reservations",
 				method: "POST",
@@ -136,7 +200,7 @@ export async function measureOurs(
 	await createProduct(gone, 0);
 	rows.push(
 		await measure(
-			"sold-out",
+			names.soldOut,
 			{
 				path: "/api/reservations",
 				method: "POST",
@@ -150,19 +214,31 @@ export async function measureOurs(
 
 	rows.push(
 		await measure(
-			"availability",
+			names.availability,
 			{ path: `/api/products/${hot}/availability`, headersFactory: sessionHeaders },
 			hot,
 		),
 	);
 
-	rows.push(
-		await measureCheckout(base, shape, createProduct, sessionHeaders, oversell, stamp, log),
-	);
+	if (names.checkout) {
+		rows.push(
+			await measureCheckout(
+				names.checkout,
+				base,
+				shape,
+				createProduct,
+				sessionHeaders,
+				oversell,
+				stamp,
+				log,
+			),
+		);
+	}
 	return rows;
 }
 
 async function measureCheckout(
+	name: RowName,
 	base: string,
 	shape: RunShape,
 	createProduct: (sku: string, totalStock: number) => Promise<unknown>,
@@ -175,7 +251,7 @@ async function measureCheckout(
 	const measured = Math.round(shape.durationSec * CHECKOUT_HOLDS_PER_SEC);
 	const total = measured + CHECKOUT_WARMUP_HOLDS;
 	await createProduct(sku, total);
-	log(`[bench] checkout: creating ${total} holds (untimed)`);
+	log(`[bench] ${name}: creating ${total} holds (untimed)`);
 	const holds: { id: string; headers: Record<string, string> }[] = new Array(total);
 	await pool(total, SETUP_WIDTH, async (i) => {
 		const headers = sessionHeaders(i);
@@ -200,11 +276,11 @@ async function measureCheckout(
 			"idempotency-key": `bench-${stamp}-${offset + i}`,
 		}),
 	});
-	log(`[bench] checkout: warm-up ${CHECKOUT_WARMUP_HOLDS}, run ${measured} payments`);
+	log(`[bench] ${name}: warm-up ${CHECKOUT_WARMUP_HOLDS}, run ${measured} payments`);
 	const busy = await quietCpu(shape);
 	await runLoad(payLoad(0, CHECKOUT_WARMUP_HOLDS));
 	const result = await runLoad(payLoad(CHECKOUT_WARMUP_HOLDS, measured));
-	return toRow("checkout", result, await oversell(sku), busy);
+	return toRow(name, result, await oversell(sku), busy);
 }
 
 export function toRow(

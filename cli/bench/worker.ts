@@ -1,69 +1,34 @@
-// Bundles the real worker and starts it on the Miniflare API with a direct socket (the runtime
-// chosen in cli/RUNTIME-NOTES.md), with fresh state and every binding of wrangler.jsonc.
+// The ways the bench runs our real worker, all with fresh state and the same variables:
+//  - in this process, on the lean runtime of scripts/runtime.ts (the Miniflare API with a direct
+//    socket, cli/RUNTIME-NOTES.md), the rows named after what they measure;
+//  - as `npm start` (scripts/start.ts, its own process group), the `start-…` rows: the product as
+//    a user runs it, with its own start-up, signal handling and build checks;
+//  - as `npm run dev` (scripts/dev.ts, wrangler's development proxy), only with --dev-hello.
 
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { buildUi } from "../../scripts/build-ui.ts";
 import { localVars } from "../../scripts/config.ts";
-import { onCleanup, runCommand } from "../lib/proc.ts";
-import { type MiniflareWorker, startMiniflare } from "../lib/runtimes.ts";
+import { readWranglerConfig, startProduct } from "../../scripts/runtime.ts";
+import { freePort, onCleanup, startDaemon, waitUntil } from "../lib/proc.ts";
 
 const REPO_ROOT = resolve(import.meta.dirname, "../..");
-const BUNDLE_DIR = join(REPO_ROOT, ".tmp/bench-bundle");
-const BUNDLE_TIMEOUT_MS = 120_000;
+/** The ready line scripts/start.ts prints once migrations ran and the demo product exists. */
+const READY_LINE = "Revenue Guard is running at";
+const START_TIMEOUT_MS = 120_000;
 
-export type BenchWorker = MiniflareWorker & { adminToken: string; debugToken: string };
-
-type WranglerConfig = {
-	name: string;
-	compatibility_date: string;
-	durable_objects: { bindings: { name: string; class_name: string }[] };
-	migrations: { new_sqlite_classes?: string[] }[];
-	d1_databases: { binding: string; database_id: string; migrations_dir?: string }[];
-	kv_namespaces: { binding: string; id: string }[];
-	analytics_engine_datasets?: { binding: string; dataset: string }[];
-	vars?: Record<string, string>;
+export type BenchTarget = {
+	/** Base URL of the product's socket (API, pages, live WebSocket). */
+	url: string;
+	adminToken: string;
+	debugToken: string;
+	stop(): Promise<void>;
 };
 
-/** wrangler.jsonc's comments are whole lines; dropping them leaves plain JSON. */
-function readWranglerConfig(): WranglerConfig {
-	const text = readFileSync(join(REPO_ROOT, "wrangler.jsonc"), "utf8")
-		.split("\n")
-		.filter((line) => !line.trimStart().startsWith("//"))
-		.join("\n");
-	return JSON.parse(text) as WranglerConfig;
-}
-
-async function bundle(): Promise<string> {
-	const result = await runCommand(
-		process.execPath,
-		[
-			join(REPO_ROOT, "node_modules/wrangler/bin/wrangler.js"),
-			"deploy",
-			"--dry-run",
-			"--outdir",
-			BUNDLE_DIR,
-		],
-		{
-			cwd: REPO_ROOT,
-			env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "1" },
-			timeoutMs: BUNDLE_TIMEOUT_MS,
-		},
-	);
-	if (result.code !== 0) {
-		throw new Error(`wrangler deploy --dry-run failed (exit ${result.code}):\n${result.stderr}`);
-	}
-	return readFileSync(join(BUNDLE_DIR, "index.js"), "utf8");
-}
-
-export async function startBenchWorker(): Promise<BenchWorker> {
-	const wrangler = readWranglerConfig();
-	const contents = await bundle();
-	const adminToken = `bench-admin-${process.pid}`;
-	const debugToken = `bench-debug-${process.pid}`;
-	const vars: Record<string, string> = {
-		...wrangler.vars,
-		...localVars(),
+/** What every bench target runs with, over local.vars. */
+function benchVars(adminToken: string, debugToken: string): Record<string, string> {
+	return {
 		ADMIN_TOKEN: adminToken,
 		DEBUG_TOKEN: debugToken,
 		// The bench sends load from one machine; per-IP and per-session limits would measure
@@ -73,60 +38,89 @@ export async function startBenchWorker(): Promise<BenchWorker> {
 		PAYMENT_PROVIDER: "simulated",
 		PAYMENT_SIM_LATENCY_MS: "0",
 	};
-	const env: Record<string, unknown> = {};
-	for (const [key, value] of Object.entries(vars)) env[key] = { type: "json", value };
-	for (const binding of wrangler.durable_objects.bindings) {
-		env[binding.name] = {
-			type: "durable-object",
-			worker: wrangler.name,
-			exportName: binding.class_name,
-		};
-	}
-	for (const db of wrangler.d1_databases) env[db.binding] = { type: "d1", id: db.database_id };
-	for (const kv of wrangler.kv_namespaces) env[kv.binding] = { type: "kv", id: kv.id };
-	for (const dataset of wrangler.analytics_engine_datasets ?? []) {
-		env[dataset.binding] = { type: "analytics-engine-dataset", name: dataset.dataset };
-	}
-	const exportsConfig: Record<string, unknown> = {};
-	for (const migration of wrangler.migrations) {
-		for (const className of migration.new_sqlite_classes ?? []) {
-			exportsConfig[className] = { type: "durable-object", storage: "sqlite" };
-		}
-	}
+}
 
-	const persistDir = mkdtempSync(join(tmpdir(), "revenue-guard-bench-"));
-	const forgetDir = onCleanup(() => rmSync(persistDir, { recursive: true, force: true }));
-	let worker: MiniflareWorker;
+function freshStateDir(): { dir: string; remove(): void } {
+	const dir = mkdtempSync(join(tmpdir(), "revenue-guard-bench-"));
+	const forget = onCleanup(() => rmSync(dir, { recursive: true, force: true }));
+	return {
+		dir,
+		remove: () => {
+			forget();
+			rmSync(dir, { recursive: true, force: true });
+		},
+	};
+}
+
+/** The worker on the lean runtime, started from this process (scripts/runtime.ts). */
+export async function startBenchWorker(): Promise<BenchTarget> {
+	const adminToken = `bench-admin-${process.pid}`;
+	const debugToken = `bench-debug-${process.pid}`;
+	buildUi();
+	const state = freshStateDir();
 	try {
-		worker = await startMiniflare({
-			persistDir,
-			config: {
-				name: wrangler.name,
-				compatibilityDate: wrangler.compatibility_date,
-				manifest: {
-					mainModule: "index.js",
-					modules: { "index.js": { type: "esm", contents } },
-				},
-				env,
-				exports: exportsConfig,
+		const product = await startProduct({
+			vars: {
+				...readWranglerConfig().vars,
+				...localVars(),
+				...benchVars(adminToken, debugToken),
 			},
+			stateDir: state.dir,
+			host: "127.0.0.1",
+			port: 0,
 		});
+		const unregister = onCleanup(() => void product.stop());
+		return {
+			url: product.url,
+			adminToken,
+			debugToken,
+			stop: async () => {
+				await product.stop();
+				unregister();
+				state.remove();
+			},
+		};
 	} catch (error) {
-		forgetDir();
-		rmSync(persistDir, { recursive: true, force: true });
+		state.remove();
 		throw error;
 	}
-	for (const db of wrangler.d1_databases) {
-		await worker.applyD1Migrations(db.binding, join(REPO_ROOT, db.migrations_dir ?? "migrations"));
+}
+
+/** `npm start` (scripts/start.ts) or `npm run dev` (scripts/dev.ts) in its own process group, on a free port. */
+export async function startServerScript(script: "start" | "dev"): Promise<BenchTarget> {
+	const adminToken = `bench-admin-${process.pid}`;
+	const debugToken = `bench-debug-${process.pid}`;
+	const state = freshStateDir();
+	const port = await freePort();
+	const daemon = startDaemon(process.execPath, [join(REPO_ROOT, "scripts", `${script}.ts`)], {
+		cwd: REPO_ROOT,
+		env: {
+			...process.env,
+			...benchVars(adminToken, debugToken),
+			PORT: String(port),
+			STATE_DIR: state.dir,
+		},
+	});
+	try {
+		const exited = () => daemon.child.exitCode !== null || daemon.child.signalCode !== null;
+		await waitUntil(
+			`${script}'s ready line`,
+			async () => exited() || daemon.output().includes(READY_LINE),
+			START_TIMEOUT_MS,
+		);
+		if (exited()) throw new Error(`scripts/${script}.ts exited before it was ready`);
+	} catch (error) {
+		await daemon.stop();
+		state.remove();
+		throw new Error(`${String(error)}\n${daemon.output()}`);
 	}
 	return {
-		...worker,
+		url: `http://127.0.0.1:${port}`,
 		adminToken,
 		debugToken,
 		stop: async () => {
-			await worker.stop();
-			forgetDir();
-			rmSync(persistDir, { recursive: true, force: true });
+			await daemon.stop();
+			state.remove();
 		},
 	};
 }

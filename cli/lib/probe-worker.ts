@@ -4,6 +4,8 @@
 //   GET /do        one RPC to a SQLite-backed Durable Object that INSERTs one row
 //   GET /count     rows in that object (to check that acknowledged writes happened)
 //   GET /bindings  whether D1 and KV bindings answer in this runtime
+//   POST /json     parses a JSON body and answers 201 with a small JSON reply, no object and no
+//                  write: the ceiling of any write path (the bench's post-json-hello row)
 
 export const COMPATIBILITY_DATE = "2025-10-01";
 
@@ -25,6 +27,10 @@ export class Counter extends DurableObject {
 export default {
 	async fetch(request, env) {
 		const { pathname } = new URL(request.url);
+		if (pathname === "/json" && request.method === "POST") {
+			const body = await request.json();
+			return Response.json({ data: { ok: true, sku: body.sku ?? null } }, { status: 201 });
+		}
 		if (pathname === "/do" || pathname === "/count") {
 			const stub = env.COUNTER.get(env.COUNTER.idFromName("hot"));
 			const n = pathname === "/do" ? await stub.hit() : await stub.count();

@@ -3,9 +3,10 @@
 // and bare workerd with a hand-written capnp config. cli/runtime-probe.ts measures them;
 // cli/RUNTIME-NOTES.md says which one the bench uses and why.
 
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join, resolve } from "node:path";
+import { type MiniflareWorkerConfig, startMiniflareWorker } from "../../scripts/runtime.ts";
 import { freePort, onCleanup, startDaemon, waitUntil } from "./proc.ts";
 
 export type RunningWorker = {
@@ -17,15 +18,6 @@ export type RunningWorker = {
 const REPO_ROOT = resolve(import.meta.dirname, "../..");
 const START_TIMEOUT_MS = 60_000;
 const require = createRequire(join(REPO_ROOT, "package.json"));
-
-/**
- * wrangler's own copy first (node_modules/wrangler/node_modules/…) so miniflare and workerd are
- * the versions wrangler was released with; the hoisted copy otherwise.
- */
-function resolveFromWrangler(request: string): string {
-	const wranglerRequire = createRequire(require.resolve("wrangler/package.json"));
-	return wranglerRequire.resolve(request);
-}
 
 export function workerdBinary(): string {
 	const candidates = [
@@ -124,83 +116,38 @@ export async function startWranglerHarness(options: {
 
 // ---- Miniflare API ---------------------------------------------------------------------------
 
-type D1Like = { batch(statements: unknown[]): Promise<unknown>; prepare(sql: string): unknown };
-type MiniflareInstance = {
-	ready: Promise<URL>;
-	unsafeGetDirectURL(workerName?: string): Promise<URL>;
-	getD1Database(binding: string, workerName?: string): Promise<D1Like>;
-	dispose(): Promise<void>;
-};
-type MiniflareClass = new (options: Record<string, unknown>) => MiniflareInstance;
-
 export type MiniflareWorker = RunningWorker & {
 	/**
 	 * A socket straight into the user worker, skipping Miniflare's entry worker: no `request.cf`
 	 * and no `CF-Connecting-IP` unless the client sends one (see cli/RUNTIME-NOTES.md).
 	 */
 	directUrl: string;
-	/** Applies every `*.sql` file of `migrationsDir`, in name order, to the D1 `binding`. */
-	applyD1Migrations(binding: string, migrationsDir: string): Promise<number>;
 };
 
 /**
- * The Miniflare API (v5 option shape: `workers: [{ config }]`, the same structure as a wrangler
- * config). workerd serves both sockets itself: Node only supervises, it is not on the request path.
+ * The Miniflare API with a direct socket on a free loopback port (scripts/runtime.ts, the
+ * runtime `npm start` uses). workerd serves both sockets itself: Node only supervises.
  */
 export async function startMiniflare(options: {
-	config: Record<string, unknown> & { name: string };
+	config: MiniflareWorkerConfig;
 	persistDir: string;
 }): Promise<MiniflareWorker> {
-	const { Miniflare } = (await import(resolveFromWrangler("miniflare"))) as {
-		Miniflare: MiniflareClass;
-	};
-	const port = await freePort();
-	const directPort = await freePort();
-	const mf = new Miniflare({
+	const runtime = await startMiniflareWorker({
+		config: options.config,
+		persistRoot: options.persistDir,
 		host: "127.0.0.1",
-		port,
-		resourcePersistencePath: options.persistDir,
-		// On by default: the entry worker then posts every request to Node over the loopback
-		// service (in waitUntil), which puts Node's event loop back on the request path.
-		logRequests: false,
-		workers: [
-			{
-				config: options.config,
-				dev: { unsafeDirectSockets: [{ host: "127.0.0.1", port: directPort }] },
-			},
-		],
+		// The kernel picks the port when workerd binds it: no window for another process to take it.
+		port: 0,
 	});
-	const unregister = onCleanup(() => void mf.dispose());
-	const url = await mf.ready;
-	const directUrl = await mf.unsafeGetDirectURL(options.config.name);
+	const unregister = onCleanup(() => void runtime.dispose());
 	return {
-		url: url.origin,
-		directUrl: directUrl.origin,
-		applyD1Migrations: async (binding, migrationsDir) =>
-			applyMigrations(await mf.getD1Database(binding, options.config.name), migrationsDir),
+		url: runtime.entryUrl,
+		directUrl: runtime.directUrl,
 		stop: async () => {
-			await mf.dispose();
+			await runtime.dispose();
 			unregister();
 		},
 	};
-}
-
-/**
- * The same files `wrangler d1 migrations apply --local` would run, through the binding itself,
- * so the data lands where the running worker reads it. One batch per file (atomic, like wrangler).
- */
-async function applyMigrations(db: D1Like, migrationsDir: string): Promise<number> {
-	const { unstable_splitSqlQuery: splitSql } = (await import(require.resolve("wrangler"))) as {
-		unstable_splitSqlQuery(sql: string): string[];
-	};
-	const files = readdirSync(migrationsDir)
-		.filter((name) => name.endsWith(".sql"))
-		.sort();
-	for (const file of files) {
-		const statements = splitSql(readFileSync(join(migrationsDir, file), "utf8"));
-		await db.batch(statements.map((statement) => db.prepare(statement)));
-	}
-	return files.length;
 }
 
 // ---- bare workerd ----------------------------------------------------------------------------

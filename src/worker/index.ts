@@ -4,6 +4,7 @@ import type { Env } from "./env.ts";
 export { InventoryObject } from "../inventory/object.ts";
 export { RateLimiterObject } from "../limits/object.ts";
 export { CostLedgerObject } from "./cost/ledger-object.ts";
+export { LocalEntrypoint } from "./local-entry.ts";
 
 export default {
 	fetch: app.fetch,

@@ -1,4 +1,4 @@
-// The drop over real HTTP against `npm start` (wrangler dev, workerd, local
+// The drop over real HTTP against `npm start` (workerd on the lean runtime, local
 // bindings): 50 units, 400 concurrent attempts from 200 sessions, some sent
 // twice at the same moment with the same Idempotency-Key. Exactly 50 holds,
 // replays answered like the original, availability consistent throughout,

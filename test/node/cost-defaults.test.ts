@@ -63,7 +63,7 @@ describe("the defaults: real billing locked at zero", () => {
 		expect(crossedAt).toBeGreaterThan(5);
 	});
 
-	// About a minute on a busy 2-core machine (wrangler dev serves a few hundred requests a second there).
+	// Up to a minute on a busy 2-core machine (wrangler dev served a few hundred requests a second there).
 	it(`${TOTAL_REQUESTS} requests of one session, ${CONCURRENCY} at a time, are never refused for cost`, {
 		timeout: 300_000,
 	}, async () => {

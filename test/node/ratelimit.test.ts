@@ -19,7 +19,7 @@ let on: TestServer;
 let off: TestServer;
 
 beforeAll(async () => {
-	// One after the other: two `wrangler dev` starting at once can race for the same local port.
+	// One after the other, so the two start-ups do not compete for the two cores.
 	on = await startServer({
 		env: {
 			RATE_LIMITS: "on",

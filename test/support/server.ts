@@ -34,6 +34,8 @@ export interface TestServer {
 	debugToken: string;
 	/** Stops the process; the state directory stays until `dispose`. */
 	stop(): Promise<void>;
+	/** `kill -9` of the whole process group (a power cut, no shutdown); the state directory stays. */
+	crash(): Promise<void>;
 	/** Stops and removes the state directory. */
 	dispose(): Promise<void>;
 	output(): string;
@@ -55,7 +57,7 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
 		try {
 			return await startOnce({ ...options, stateDir }, options.stateDir === undefined);
 		} catch (error) {
-			// wrangler also binds ports of its own; with parallel test files one can collide.
+			// Another process (a parallel test file) may take the port between the probe and the bind.
 			const collided = error instanceof Error && error.message.includes("Address already in use");
 			if (!collided || attempt >= START_ATTEMPTS || options.port !== undefined) throw error;
 		}
@@ -101,12 +103,13 @@ async function startOnce(
 		}
 		await new Promise((r) => setTimeout(r, 100));
 	}
-	const stop = async () => {
+	const end = async (signal: NodeJS.Signals) => {
 		if (child.exitCode !== null || child.signalCode !== null) return;
 		const exited = new Promise<void>((r) => child.once("exit", () => r()));
-		killTree(child);
+		killTree(child, signal);
 		await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
 	};
+	const stop = () => end("SIGTERM");
 	return {
 		url,
 		port,
@@ -114,6 +117,7 @@ async function startOnce(
 		adminToken: options.env?.ADMIN_TOKEN ?? TEST_ADMIN_TOKEN,
 		debugToken: options.env?.DEBUG_TOKEN ?? TEST_DEBUG_TOKEN,
 		stop,
+		crash: () => end("SIGKILL"),
 		async dispose() {
 			await stop();
 			if (ownsStateDir) rmSync(stateDir, { recursive: true, force: true });
@@ -122,12 +126,12 @@ async function startOnce(
 	};
 }
 
-function killTree(child: ChildProcess): void {
+function killTree(child: ChildProcess, signal: NodeJS.Signals = "SIGTERM"): void {
 	try {
-		// The start script runs wrangler which runs workerd: end the whole process group.
-		if (child.pid !== undefined) process.kill(-child.pid, "SIGTERM");
+		// The start script runs workerd (through Miniflare): end the whole process group.
+		if (child.pid !== undefined) process.kill(-child.pid, signal);
 	} catch {
-		child.kill("SIGTERM");
+		child.kill(signal);
 	}
 }
 

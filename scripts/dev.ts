@@ -1,0 +1,91 @@
+// `npm run dev`: the product under `wrangler dev` (rebuilds on every source change), with the
+// same state, variables, demo product and ready line as `npm start` (scripts/start.ts), which runs
+// the same Worker on the lean runtime instead of wrangler's development proxy. Both keep their
+// state in STATE_DIR with the same layout, so either sees what the other wrote.
+
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { buildUi } from "./build-ui.ts";
+import { localVars, ROOT, serverSettings } from "./config.ts";
+import { readyLine, seedDemo } from "./seed.ts";
+
+const { host: HOST, port: PORT, stateDir: STATE_DIR } = serverSettings();
+const READY_TIMEOUT_MS = 60_000;
+const WRANGLER = join(ROOT, "node_modules", "wrangler", "bin", "wrangler.js");
+
+function wrangler(args: string[], options: { stdio: "inherit" | "pipe" }): ChildProcess {
+	return spawn(process.execPath, [WRANGLER, ...args], {
+		cwd: ROOT,
+		stdio: options.stdio === "inherit" ? "inherit" : ["ignore", "pipe", "pipe"],
+		env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: process.env.CI ?? "" },
+	});
+}
+
+function applyMigrations(): void {
+	const result = spawnSync(
+		process.execPath,
+		[WRANGLER, "d1", "migrations", "apply", "DB", "--local", "--persist-to", STATE_DIR],
+		{
+			cwd: ROOT,
+			stdio: "pipe",
+			env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true" },
+		},
+	);
+	if (result.status !== 0) {
+		process.stderr.write(result.stdout);
+		process.stderr.write(result.stderr);
+		throw new Error("applying the D1 migrations failed");
+	}
+}
+
+async function waitForHealth(base: string, child: ChildProcess): Promise<void> {
+	const deadline = Date.now() + READY_TIMEOUT_MS;
+	while (Date.now() < deadline) {
+		if (child.exitCode !== null) throw new Error(`the server exited with code ${child.exitCode}`);
+		try {
+			const res = await fetch(`${base}/healthz`);
+			if (res.ok) return;
+		} catch {
+			// Not listening yet.
+		}
+		await new Promise((r) => setTimeout(r, 200));
+	}
+	throw new Error(`the server did not answer /healthz within ${READY_TIMEOUT_MS} ms`);
+}
+
+async function main(): Promise<void> {
+	mkdirSync(STATE_DIR, { recursive: true });
+	// The pages are static assets of the same Worker: build them when missing or stale.
+	buildUi();
+	applyMigrations();
+	const vars = localVars();
+	const args = [
+		"dev",
+		"--ip",
+		HOST,
+		"--port",
+		String(PORT),
+		"--persist-to",
+		STATE_DIR,
+		"--show-interactive-dev-session=false",
+		"--live-reload=false",
+		"--log-level",
+		process.env.WRANGLER_LOG ?? "warn",
+	];
+	for (const [k, v] of Object.entries(vars)) args.push("--var", `${k}:${v}`);
+	const child = wrangler(args, { stdio: "inherit" });
+	const stop = () => child.kill("SIGTERM");
+	process.on("SIGINT", stop);
+	process.on("SIGTERM", stop);
+	child.on("exit", (code) => process.exit(code ?? 0));
+	const base = `http://${HOST}:${PORT}`;
+	await waitForHealth(base, child);
+	await seedDemo(base, vars.ADMIN_TOKEN ?? "");
+	console.log(readyLine(base, STATE_DIR));
+}
+
+main().catch((error) => {
+	console.error(error instanceof Error ? error.message : error);
+	process.exit(1);
+});

@@ -1,0 +1,383 @@
+// The lean local runtime of the product: the Worker bundled as `wrangler deploy` ships it, run by
+// the Miniflare API with a socket straight into the Worker (no development proxy, no entry worker;
+// Node supervises but is not on the request path). One module for `npm start` (scripts/start.ts)
+// and the benchmarks (cli/bench/worker.ts, cli/lib/runtimes.ts); the choice and its numbers are in
+// docs/decisions/004-local-runtime.md.
+//
+// Storage is laid out as `wrangler dev --persist-to STATE_DIR` lays it out (STATE_DIR/v3/…), so
+// `npm run dev` and `wrangler d1 … --local --persist-to STATE_DIR` see the same data.
+
+import { spawn } from "node:child_process";
+import { createHash } from "node:crypto";
+import {
+	mkdirSync,
+	mkdtempSync,
+	readdirSync,
+	readFileSync,
+	renameSync,
+	rmSync,
+	statSync,
+	writeFileSync,
+} from "node:fs";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import { ROOT } from "./config.ts";
+
+const require = createRequire(join(ROOT, "package.json"));
+const WRANGLER = join(ROOT, "node_modules", "wrangler", "bin", "wrangler.js");
+const BUNDLE_TIMEOUT_MS = 120_000;
+/** Bundles by content hash of their inputs, so a start with unchanged sources skips wrangler. */
+const BUNDLE_CACHE_DIR = join(ROOT, ".wrangler", "bundle");
+/** What the bundle is built from: any change here means a new bundle. */
+const BUNDLE_INPUTS = ["src", "wrangler.jsonc", "package-lock.json", "tsconfig.base.json"];
+/** The entrypoint the direct socket enters (src/worker/local-entry.ts). */
+export const LOCAL_ENTRYPOINT = "LocalEntrypoint";
+
+// ---- wrangler.jsonc --------------------------------------------------------------------------
+
+export type WranglerConfig = {
+	name: string;
+	compatibility_date: string;
+	compatibility_flags?: string[];
+	durable_objects: { bindings: { name: string; class_name: string }[] };
+	migrations: { new_sqlite_classes?: string[] }[];
+	d1_databases: {
+		binding: string;
+		database_id?: string;
+		preview_database_id?: string;
+		migrations_dir?: string;
+	}[];
+	kv_namespaces: { binding: string; id?: string }[];
+	analytics_engine_datasets?: { binding: string; dataset: string }[];
+	assets?: {
+		directory: string;
+		binding?: string;
+		html_handling?: string;
+		not_found_handling?: string;
+		run_worker_first?: string[] | boolean;
+	};
+	vars?: Record<string, string>;
+};
+
+/** wrangler.jsonc's comments are whole lines; dropping them leaves plain JSON. */
+export function readWranglerConfig(): WranglerConfig {
+	const text = readFileSync(join(ROOT, "wrangler.jsonc"), "utf8")
+		.split("\n")
+		.filter((line) => !line.trimStart().startsWith("//"))
+		.join("\n");
+	return JSON.parse(text) as WranglerConfig;
+}
+
+// ---- bundle ------------------------------------------------------------------------------------
+
+function hashInputs(): string {
+	const hash = createHash("sha256");
+	const visit = (relative: string) => {
+		const path = join(ROOT, relative);
+		let stat: ReturnType<typeof statSync>;
+		try {
+			stat = statSync(path);
+		} catch {
+			return;
+		}
+		if (stat.isDirectory()) {
+			for (const entry of readdirSync(path).sort()) visit(join(relative, entry));
+			return;
+		}
+		hash.update(`${relative}\0`);
+		hash.update(readFileSync(path));
+		hash.update("\0");
+	};
+	for (const input of BUNDLE_INPUTS) visit(input);
+	return hash.digest("hex").slice(0, 16);
+}
+
+async function run(
+	args: string[],
+	timeoutMs: number,
+): Promise<{ code: number | null; output: string }> {
+	return await new Promise((resolve, reject) => {
+		const child = spawn(process.execPath, args, {
+			cwd: ROOT,
+			stdio: ["ignore", "pipe", "pipe"],
+			env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "1" },
+		});
+		let output = "";
+		child.stdout.on("data", (chunk: Buffer) => {
+			output += chunk;
+		});
+		child.stderr.on("data", (chunk: Buffer) => {
+			output += chunk;
+		});
+		const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+		child.once("error", (error) => {
+			clearTimeout(timer);
+			reject(error);
+		});
+		child.once("close", (code) => {
+			clearTimeout(timer);
+			resolve({ code, output });
+		});
+	});
+}
+
+/**
+ * The Worker exactly as `wrangler deploy` would upload it (`--dry-run --outdir`: esbuild, no
+ * network), cached under .wrangler/bundle by the hash of its inputs. Several test servers may
+ * start at once: each bundles into its own directory and renames the result into place.
+ * Needs the UI built first (wrangler checks that the assets directory exists).
+ */
+export async function bundleWorker(): Promise<string> {
+	const cached = join(BUNDLE_CACHE_DIR, `${hashInputs()}.js`);
+	try {
+		return readFileSync(cached, "utf8");
+	} catch {
+		// Not bundled yet.
+	}
+	mkdirSync(BUNDLE_CACHE_DIR, { recursive: true });
+	const outDir = mkdtempSync(join(BUNDLE_CACHE_DIR, "build-"));
+	try {
+		const result = await run(
+			[WRANGLER, "deploy", "--dry-run", "--outdir", outDir],
+			BUNDLE_TIMEOUT_MS,
+		);
+		if (result.code !== 0)
+			throw new Error(`bundling the Worker failed (wrangler deploy --dry-run):\n${result.output}`);
+		const contents = readFileSync(join(outDir, "index.js"), "utf8");
+		// Older bundles are of no use any more; the newest replaces them.
+		for (const entry of readdirSync(BUNDLE_CACHE_DIR)) {
+			if (entry.endsWith(".js")) rmSync(join(BUNDLE_CACHE_DIR, entry), { force: true });
+		}
+		writeFileSync(join(outDir, "bundle.js"), contents);
+		renameSync(join(outDir, "bundle.js"), cached);
+		return contents;
+	} finally {
+		rmSync(outDir, { recursive: true, force: true });
+	}
+}
+
+// ---- Miniflare ---------------------------------------------------------------------------------
+
+type D1Statement = { bind(...values: unknown[]): D1Statement };
+export type D1Like = {
+	prepare(sql: string): D1Statement & {
+		run(): Promise<unknown>;
+		all<T>(): Promise<{ results: T[] }>;
+	};
+	batch(statements: D1Statement[]): Promise<unknown>;
+};
+type MiniflareInstance = {
+	ready: Promise<URL>;
+	unsafeGetDirectURL(workerName?: string, entrypoint?: string): Promise<URL>;
+	getD1Database(binding: string, workerName?: string): Promise<D1Like>;
+	dispose(): Promise<void>;
+};
+type MiniflareClass = new (options: Record<string, unknown>) => MiniflareInstance;
+
+/** A Miniflare 5 worker config (`workers: [{ config }]`, the same structure as a wrangler config). */
+export type MiniflareWorkerConfig = Record<string, unknown> & { name: string };
+
+export type MiniflareRuntime = {
+	/** Miniflare's entry socket (its entry worker in front: `request.cf`, CF-Connecting-IP). */
+	entryUrl: string;
+	/** The direct socket into the worker: workerd owns it, no JS runs before the worker's own. */
+	directUrl: string;
+	d1(binding: string): Promise<D1Like>;
+	dispose(): Promise<void>;
+};
+
+/**
+ * wrangler's own copy of Miniflare (node_modules/wrangler/node_modules/…), so Miniflare and
+ * workerd are the versions wrangler was released with; the hoisted copy otherwise.
+ */
+async function loadMiniflare(): Promise<MiniflareClass> {
+	const wranglerRequire = createRequire(require.resolve("wrangler/package.json"));
+	const { Miniflare } = (await import(wranglerRequire.resolve("miniflare"))) as {
+		Miniflare: MiniflareClass;
+	};
+	return Miniflare;
+}
+
+/**
+ * Starts one worker on the Miniflare API with a direct socket on `host:port` (port 0: the kernel
+ * picks) into `entrypoint`. Storage persists under `persistRoot` (a temporary directory that
+ * Miniflare deletes on dispose when undefined). Miniflare's own entry socket listens on a
+ * kernel-chosen loopback port; nothing needs it.
+ */
+export async function startMiniflareWorker(options: {
+	config: MiniflareWorkerConfig;
+	persistRoot: string | undefined;
+	host: string;
+	port: number;
+	entrypoint?: string;
+}): Promise<MiniflareRuntime> {
+	const Miniflare = await loadMiniflare();
+	const entrypoint = options.entrypoint ?? "default";
+	const mf = new Miniflare({
+		host: "127.0.0.1",
+		port: 0,
+		resourcePersistencePath: options.persistRoot,
+		// On by default: the entry worker then posts every request to Node over the loopback
+		// service, which would put Node's event loop back on its path.
+		logRequests: false,
+		workers: [
+			{
+				config: options.config,
+				dev: { unsafeDirectSockets: [{ host: options.host, port: options.port, entrypoint }] },
+			},
+		],
+	});
+	try {
+		const entryUrl = await mf.ready;
+		const directUrl = await mf.unsafeGetDirectURL(options.config.name, entrypoint);
+		return {
+			entryUrl: entryUrl.origin,
+			directUrl: directUrl.origin,
+			d1: (binding) => mf.getD1Database(binding, options.config.name),
+			dispose: () => mf.dispose(),
+		};
+	} catch (error) {
+		await mf.dispose().catch(() => undefined);
+		throw error;
+	}
+}
+
+/**
+ * wrangler.jsonc in Miniflare 5's shape, with the bindings as `wrangler dev` would make them
+ * locally (same ids, so the same files under the persist root) and `vars` as JSON bindings.
+ */
+export function productWorkerConfig(
+	wrangler: WranglerConfig,
+	bundle: string,
+	vars: Record<string, string>,
+): MiniflareWorkerConfig {
+	const env: Record<string, unknown> = {};
+	for (const [key, value] of Object.entries(vars)) env[key] = { type: "json", value };
+	for (const binding of wrangler.durable_objects.bindings) {
+		env[binding.name] = {
+			type: "durable-object",
+			worker: wrangler.name,
+			exportName: binding.class_name,
+		};
+	}
+	for (const db of wrangler.d1_databases)
+		env[db.binding] = { type: "d1", id: db.preview_database_id ?? db.database_id ?? db.binding };
+	for (const kv of wrangler.kv_namespaces)
+		env[kv.binding] = { type: "kv", id: kv.id ?? kv.binding };
+	for (const dataset of wrangler.analytics_engine_datasets ?? [])
+		env[dataset.binding] = { type: "analytics-engine-dataset", name: dataset.dataset };
+	const exportsConfig: Record<string, unknown> = {};
+	for (const migration of wrangler.migrations) {
+		for (const className of migration.new_sqlite_classes ?? [])
+			exportsConfig[className] = { type: "durable-object", storage: "sqlite" };
+	}
+	const config: MiniflareWorkerConfig = {
+		name: wrangler.name,
+		compatibilityDate: wrangler.compatibility_date,
+		compatibilityFlags: wrangler.compatibility_flags,
+		manifest: {
+			mainModule: "index.js",
+			modules: { "index.js": { type: "esm", contents: bundle } },
+		},
+		env,
+		exports: exportsConfig,
+	};
+	if (wrangler.assets) {
+		const assets = wrangler.assets;
+		config.assets = {
+			directory: join(ROOT, assets.directory),
+			hasUserWorker: true,
+			htmlHandling: assets.html_handling,
+			notFoundHandling: assets.not_found_handling,
+			runWorkerFirst: assets.run_worker_first,
+		};
+		if (assets.binding) env[assets.binding] = { type: "assets" };
+	}
+	return config;
+}
+
+// ---- D1 migrations -----------------------------------------------------------------------------
+
+/** wrangler's bookkeeping table (`wrangler d1 migrations apply`), so both agree on what ran. */
+const MIGRATIONS_TABLE = "d1_migrations";
+
+/**
+ * Applies the `*.sql` files of `migrationsDir` that `d1_migrations` does not list yet, in name
+ * order, each in one batch with its bookkeeping row (atomic, like wrangler). Runs through the
+ * binding, so the data lands where the running worker reads it. Returns the files applied.
+ */
+export async function applyD1Migrations(db: D1Like, migrationsDir: string): Promise<string[]> {
+	// The same table definition as wrangler's.
+	await db
+		.prepare(
+			`CREATE TABLE IF NOT EXISTS ${MIGRATIONS_TABLE}(
+		id         INTEGER PRIMARY KEY AUTOINCREMENT,
+		name       TEXT UNIQUE,
+		applied_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP NOT NULL
+);`,
+		)
+		.run();
+	const { results } = await db
+		.prepare(`SELECT name FROM ${MIGRATIONS_TABLE}`)
+		.all<{ name: string }>();
+	const done = new Set(results.map((row) => row.name));
+	const pending = readdirSync(migrationsDir)
+		.filter((name) => name.endsWith(".sql") && !done.has(name))
+		.sort();
+	if (pending.length === 0) return pending;
+	// wrangler's own splitter (triggers, quoted semicolons); loading wrangler takes a while, so
+	// only when there is something to apply.
+	const { unstable_splitSqlQuery: splitSql } = (await import(require.resolve("wrangler"))) as {
+		unstable_splitSqlQuery(sql: string): string[];
+	};
+	for (const file of pending) {
+		const statements = splitSql(readFileSync(join(migrationsDir, file), "utf8"));
+		await db.batch([
+			...statements.map((statement) => db.prepare(statement)),
+			db.prepare(`INSERT INTO ${MIGRATIONS_TABLE} (name) VALUES (?)`).bind(file),
+		]);
+	}
+	return pending;
+}
+
+// ---- the product -------------------------------------------------------------------------------
+
+export type ProductRuntime = {
+	/** The product's socket (the LocalEntrypoint): API, pages, live WebSocket. */
+	url: string;
+	stop(): Promise<void>;
+};
+
+/**
+ * The whole product on the lean runtime: bundle (cached), start with every binding of
+ * wrangler.jsonc persisted under `stateDir` as wrangler dev lays it out, apply D1 migrations.
+ * The caller builds the UI first (scripts/build-ui.ts) and passes the Worker's variables.
+ */
+export async function startProduct(options: {
+	vars: Record<string, string>;
+	stateDir: string;
+	host: string;
+	port: number;
+}): Promise<ProductRuntime> {
+	const wrangler = readWranglerConfig();
+	const bundle = await bundleWorker();
+	const runtime = await startMiniflareWorker({
+		config: productWorkerConfig(wrangler, bundle, options.vars),
+		persistRoot: join(options.stateDir, "v3"),
+		host: options.host,
+		port: options.port,
+		entrypoint: LOCAL_ENTRYPOINT,
+	});
+	try {
+		for (const db of wrangler.d1_databases) {
+			await applyD1Migrations(
+				await runtime.d1(db.binding),
+				join(ROOT, db.migrations_dir ?? "migrations"),
+			);
+		}
+	} catch (error) {
+		await runtime.dispose();
+		throw error;
+	}
+	return { url: runtime.directUrl, stop: () => runtime.dispose() };
+}

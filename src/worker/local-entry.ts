@@ -1,0 +1,41 @@
+// The entrypoint `npm start` wires its socket to (scripts/runtime.ts). It is the same Hono app as
+// the default export, with the two things Cloudflare's edge (or wrangler dev's entry worker) would
+// otherwise do in front of it: route non-API paths to the static assets with the assets router's
+// rules (src/worker/local-routes.ts), and fill CF-Connecting-IP when the client sent none.
+// It also drops the note Miniflare's asset worker adds to its answers for the request log, as the
+// entry worker does (`X-Mf-Additional-Response-Log`).
+// A named entrypoint rather than the default one because Miniflare puts its assets router in front
+// of a direct socket into the default entrypoint, which costs about three quarters of the hello
+// throughput (docs/decisions/004-local-runtime.md). Unused in production: a named entrypoint is
+// reachable only through a service binding, and nothing binds to it.
+
+import { WorkerEntrypoint } from "cloudflare:workers";
+import { app } from "./app.ts";
+import type { Env } from "./env.ts";
+import { LOCAL_CLIENT_IP, runsWorkerFirst } from "./local-routes.ts";
+
+export class LocalEntrypoint extends WorkerEntrypoint<Env> {
+	override async fetch(request: Request): Promise<Response> {
+		const assets = this.env.ASSETS;
+		if (assets && !runsWorkerFirst(new URL(request.url).pathname))
+			return withoutLogNote(await assets.fetch(request));
+		return app.fetch(withClientIp(request), this.env, this.ctx);
+	}
+}
+
+function withClientIp(request: Request): Request {
+	if (request.headers.has("cf-connecting-ip")) return request;
+	const headers = new Headers(request.headers);
+	headers.set("cf-connecting-ip", LOCAL_CLIENT_IP);
+	return new Request(request, { headers });
+}
+
+/** Miniflare's asset worker notes how it answered (e.g. "using not_found_handling") for its log. */
+const LOG_NOTE_HEADER = "x-mf-additional-response-log";
+
+function withoutLogNote(response: Response): Response {
+	if (!response.headers.has(LOG_NOTE_HEADER)) return response;
+	const copy = new Response(response.body, response);
+	copy.headers.delete(LOG_NOTE_HEADER);
+	return copy;
+}

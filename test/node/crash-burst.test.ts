@@ -1,0 +1,130 @@
+// Durability end to end: `kill -9` of the whole `npm start` process group in the middle of a burst
+// of reserves, then a restart on the same state directory. Every hold that was acknowledged (201)
+// is still held, and the SKU's counters agree with the holds. The attempts the crash cut off have
+// no known outcome; each is settled afterwards by sending it again with its Idempotency-Key (the
+// stored outcome if it was decided before the crash, a fresh decision otherwise), so the expected
+// total is exact rather than a bound.
+import { rmSync } from "node:fs";
+import { afterAll, describe, expect, it } from "vitest";
+import { api, startServer, type TestServer } from "../support/server.ts";
+
+/** Reserve loops running at once, one session each. */
+const LOOPS = 32;
+/** The crash comes once this many holds were acknowledged, with every loop still sending. */
+const ACKS_BEFORE_CRASH = 300;
+/** Far more than the burst can take, so every attempt is a hold (no sold-out noise). */
+const TOTAL_STOCK = 100_000;
+/** An hour: no hold expires between the crash and the checks. */
+const HOLD_SECONDS = 3_600;
+/** MAX_PER_USER_LIMIT (src/domain/limits.ts): the limit never binds during the burst. */
+const PER_USER_LIMIT = 1_000;
+
+type Attempt = { key: string; token: string; quantity: number };
+type Hold = Attempt & { reservationId: string };
+type Stats = {
+	total: number;
+	available: number;
+	reserved: number;
+	sold: number;
+	oversellCount: number;
+};
+
+describe("kill -9 of npm start during a burst of reserves", () => {
+	let server: TestServer | undefined;
+	afterAll(async () => {
+		// The restarted server does not own the state directory it was given: remove it here.
+		await server?.stop();
+		if (server) rmSync(server.stateDir, { recursive: true, force: true });
+	});
+
+	it("keeps every acknowledged hold, and the counters agree with the holds", async () => {
+		const first = await startServer();
+		server = first;
+		const sku = `CRASH-${Date.now()}`;
+		const created = await api(first, "POST", "/api/admin/products", {
+			token: first.adminToken,
+			body: {
+				sku,
+				name: "Crash burst",
+				priceCents: 100,
+				currency: "USD",
+				totalStock: TOTAL_STOCK,
+				holdSeconds: HOLD_SECONDS,
+				perUserLimit: PER_USER_LIMIT,
+			},
+		});
+		expect(created.status).toBe(201);
+		const tokens = await Promise.all(
+			Array.from({ length: LOOPS }, async () => {
+				const session = await api<{ token: string }>(first, "POST", "/api/sessions", {
+					body: { turnstileToken: first.debugToken },
+				});
+				expect(session.status).toBe(201);
+				return session.body.data?.token ?? "";
+			}),
+		);
+
+		const holds: Hold[] = [];
+		const cutOff: Attempt[] = [];
+		const reserve = (base: { url: string }, attempt: Attempt) =>
+			api<{ reservationId: string }>(base, "POST", "/api/reservations", {
+				token: attempt.token,
+				headers: { "idempotency-key": attempt.key },
+				body: { sku, quantity: attempt.quantity },
+			});
+		let crashed: Promise<void> | undefined;
+		// Each loop sends its next attempt as soon as the last one is answered, until the server
+		// is gone: the one it has in flight then (or sends into the dead socket) is cut off.
+		const loop = async (index: number) => {
+			const token = tokens[index] ?? "";
+			for (let n = 0; ; n++) {
+				const attempt = { key: `crash-${index}-${n}`, token, quantity: 1 + (n % 2) };
+				let answer: Awaited<ReturnType<typeof reserve>>;
+				try {
+					answer = await reserve(first, attempt);
+				} catch {
+					cutOff.push(attempt);
+					return;
+				}
+				expect(answer.status, JSON.stringify(answer.body)).toBe(201);
+				holds.push({ ...attempt, reservationId: answer.body.data?.reservationId ?? "" });
+				if (holds.length >= ACKS_BEFORE_CRASH) crashed ??= first.crash();
+			}
+		};
+		await Promise.all(Array.from({ length: LOOPS }, (_, index) => loop(index)));
+		await crashed;
+		expect(cutOff.length).toBe(LOOPS);
+
+		const second = await startServer({ stateDir: first.stateDir });
+		server = second;
+		for (const hold of holds) {
+			const again = await api<{ status: string; quantity: number }>(
+				second,
+				"GET",
+				`/api/reservations/${hold.reservationId}`,
+				{ token: hold.token },
+			);
+			expect(again.status, hold.reservationId).toBe(200);
+			expect(again.body.data).toMatchObject({ status: "RESERVED", quantity: hold.quantity });
+		}
+		// The cut-off attempts, settled by their Idempotency-Key.
+		for (const attempt of cutOff) {
+			const answer = await reserve(second, attempt);
+			expect(answer.status, JSON.stringify(answer.body)).toBe(201);
+			holds.push({ ...attempt, reservationId: answer.body.data?.reservationId ?? "" });
+		}
+		expect(new Set(holds.map((hold) => hold.reservationId)).size).toBe(holds.length);
+
+		const stats = await api<Stats>(second, "GET", `/api/admin/products/${sku}/stats`, {
+			token: second.adminToken,
+		});
+		expect(stats.status).toBe(200);
+		const counters = stats.body.data as Stats;
+		const held = holds.reduce((sum, hold) => sum + hold.quantity, 0);
+		expect(counters.reserved).toBe(held);
+		expect(counters.sold).toBe(0);
+		expect(counters.available + counters.reserved + counters.sold).toBe(counters.total);
+		expect(counters.total).toBe(TOTAL_STOCK);
+		expect(counters.oversellCount).toBe(0);
+	});
+});
