@@ -106,15 +106,16 @@ function offsets(gapList: number[]): number[] {
 
 describe("RATE_LIMITS=on over HTTP", () => {
 	it("an eager person gets a real outcome for every attempt in the window, then 429 with an honest Retry-After", async () => {
-		const sku = await product(on, 30);
+		// Stock is left after the window's attempts, so only the limit can refuse the next one (a
+		// sold-out SKU is answered "sold out" from the edge's copy, before any limit: docs/hot-path.md).
+		const sku = await product(on, RESERVE_LIMIT + 30);
 		const from = ip();
 		const token = await session(on, from);
 		const headers = { "cf-connecting-ip": from };
 		expect((await api(on, "GET", `/api/products/${sku}`, { token, headers })).status).toBe(200);
 		const reserve = () => api(on, "POST", "/api/reservations", { token, headers, body: { sku } });
 		const statuses = await clickAt(offsets(gaps(RESERVE_LIMIT, 21, 20, 120)), reserve);
-		expect(statuses.filter((s) => s === 201)).toHaveLength(30);
-		expect(statuses.filter((s) => s === 409)).toHaveLength(RESERVE_LIMIT - 30);
+		expect(statuses.filter((s) => s === 201)).toHaveLength(RESERVE_LIMIT);
 		const refused = await reserve();
 		expect(refused.status).toBe(429);
 		expect(refused.body.error?.code).toBe("rate_limited");
@@ -122,7 +123,7 @@ describe("RATE_LIMITS=on over HTTP", () => {
 		expect(retryAfter).toBeGreaterThanOrEqual(1);
 		expect(retryAfter).toBeLessThanOrEqual(WINDOW_SECONDS + 1);
 		await new Promise((r) => setTimeout(r, retryAfter * 1000));
-		expect((await reserve()).status).toBe(409);
+		expect((await reserve()).status).toBe(201);
 		const stats = await api<{ rejected: Record<string, number> }>(
 			on,
 			"GET",
