@@ -8,17 +8,12 @@
 
 import { Hono } from "hono";
 import { z } from "zod";
+import { type IssuedSession, MAX_SESSIONS_PER_REQUEST } from "../../shared/sessions.ts";
 import { parseBody } from "../body.ts";
 import { type AppEnv, ok } from "../http.ts";
 import { clientIp } from "../middleware/ratelimit.ts";
-import { type IssuedSession, mintSession } from "./sessions.ts";
+import { mintSession } from "./sessions.ts";
 
-/**
- * Sessions per request. Each is one KV write, and a Worker invocation may make
- * at most 1,000 KV operations (Cloudflare's Workers limits, paid plan): a
- * bigger batch would fail half-way in production. Callers ask again for more.
- */
-export const MAX_SESSIONS_PER_REQUEST = 1_000;
 /** KV writes in flight at once while minting a batch. */
 const KV_WRITES_IN_FLIGHT = 50;
 

@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import { z } from "zod";
+import type { IssuedSession } from "../../shared/sessions.ts";
 import { parseBody } from "../body.ts";
 import type { Env } from "../env.ts";
 import { numberVar } from "../env.ts";
@@ -13,13 +14,6 @@ const DEFAULT_SESSION_TTL_SECONDS = 1200;
 const KV_MIN_TTL_SECONDS = 60;
 
 const CreateSession = z.object({ turnstileToken: z.string().min(1).max(2048) });
-
-/** What a new session's creator is told; the token is never stored (only its hash). */
-export interface IssuedSession {
-	sessionId: string;
-	token: string;
-	expiresAt: string;
-}
 
 /**
  * Mints one buyer session and stores it in KV: the one place sessions are made,
