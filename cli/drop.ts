@@ -1,13 +1,14 @@
-// `npm run drop -- [options]` (issue 5): a flash sale against a running server,
-// then a verdict from the server's own records. Phases: fresh SKU → sessions →
-// burst of reserve attempts → checkouts, cancels and expiry → read the records →
-// verify → report. Progress goes to stderr; the result to stdout (with --json,
+// `npm run drop -- [options]`: a flash sale against a running server, then a
+// verdict from the server's own records. Phases: preflight (target, operator
+// token, buyer sessions) → fresh SKU, read by every buyer → burst of reserve
+// attempts → checkouts, cancels and expiry → read the records → verify → report. Progress goes to stderr; the result to stdout (with --json,
 // its last line is one JSON object). Exit code: 0 verified, 1 not, 2 no run.
 // The run is bounded in count (options.ts limits) and in time (--max-seconds),
 // and talks to the --url host alone.
 
 import { randomBytes } from "node:crypto";
-import { type Buyer, runBurst } from "./drop/burst.ts";
+import { runBurst } from "./drop/burst.ts";
+import { type Buyer, ipHeader, OPERATOR_IP, sendsClientIps, thinkMinMs } from "./drop/buyers.ts";
 import { JsonClient } from "./drop/http.ts";
 import { parseOptions, USAGE } from "./drop/options.ts";
 import { Progress } from "./drop/progress.ts";
@@ -16,7 +17,13 @@ import { collectRecords } from "./drop/records.ts";
 import { type DropResult, summaryLines, writeReports } from "./drop/report.ts";
 import { Sampler } from "./drop/sampler.ts";
 import { assignFates, type SettleResult, settle } from "./drop/settle.ts";
-import { checkTarget, createBuyers, createProduct } from "./drop/setup.ts";
+import {
+	checkOperator,
+	checkTarget,
+	createBuyers,
+	createProduct,
+	readProduct,
+} from "./drop/setup.ts";
 import type { Tally } from "./drop/types.ts";
 import { verify } from "./drop/verify.ts";
 
@@ -39,16 +46,23 @@ async function main(): Promise<number> {
 	const random = seededRandom(options.seed);
 	const runId = `drop-${randomBytes(4).toString("hex")}`;
 	const sku = `DROP-${startedAt.slice(0, 19).replace(/[-:T]/g, "")}-${randomBytes(3).toString("hex")}`;
-	const client = new JsonClient(options.url, options.concurrency);
-	const sampleClient = new JsonClient(options.url, 1);
+	// Buyers present addresses of their own to a local target (buyers.ts); the operator one more.
+	const withIps = sendsClientIps(options.url);
+	const operatorHeaders = withIps ? ipHeader(OPERATOR_IP) : {};
+	const client = new JsonClient(options.url, options.concurrency, operatorHeaders);
+	const sampleClient = new JsonClient(options.url, 1, operatorHeaders);
 	const stopReason: string[] = [];
-	// Seconds each phase took, for the report (where a slow run spent its time).
+	// Seconds each phase took, and the 429s answered in it, for the report.
 	const phaseSeconds: Record<string, number> = {};
+	const rateLimited: Record<string, number> = {};
 	let phaseStartMs = startedMs;
+	let rateLimitedBefore = 0;
 	const phaseDone = (name: string) => {
 		const now = performance.now();
 		phaseSeconds[name] = Math.round((now - phaseStartMs) / 100) / 10;
 		phaseStartMs = now;
+		rateLimited[name] = client.rateLimited - rateLimitedBefore;
+		rateLimitedBefore = client.rateLimited;
 	};
 	const abort = (message: string) => {
 		progress.line(`drop: ${message}`);
@@ -59,18 +73,26 @@ async function main(): Promise<number> {
 	};
 
 	try {
+		// Preflight: nothing is created in the catalogue until all of it has passed (setup.ts).
 		const target = await checkTarget(client, options.url);
 		if (!target.ok) return abort(target.message);
+		const operator = await checkOperator(client, options);
+		if (!operator.ok) return abort(operator.message);
+		const limits = operator.value;
+		const buyers = await createBuyers(client, options, withIps, progress, expired);
+		if (!buyers.ok) return abort(buyers.message);
+		progress.line(
+			`drop: ${buyers.value.length} buyer sessions ready (${options.sessions === "admin" ? "operator-issued" : "public"}); rate limits ${limits === null ? "off" : "on"} on ${options.url}`,
+		);
 		const product = await createProduct(client, options, sku);
 		if (!product.ok) return abort(product.message);
 		progress.line(
-			`drop: ${sku} created on ${options.url} (${options.stock} units, hold ${options.holdSeconds} s, limit ${options.perUserLimit}/buyer, ${options.mode} mode, seed ${options.seed})`,
+			`drop: ${sku} created (${options.stock} units, hold ${options.holdSeconds} s, limit ${options.perUserLimit}/buyer, ${options.mode} mode, seed ${options.seed})`,
 		);
-		const buyers = await createBuyers(client, options, progress, expired);
-		if (!buyers.ok) return abort(buyers.message);
+		const reads = await readProduct(client, buyers.value, sku, progress, expired);
+		progress.line(`drop: buyers read the product, answers ${JSON.stringify(reads)}`);
 		phaseDone("setup");
-		const tokens = new Map(buyers.value.map((b: Buyer) => [b.sessionId, b.token]));
-		progress.line(`drop: ${buyers.value.length} buyer sessions ready`);
+		const byId = new Map(buyers.value.map((b: Buyer) => [b.sessionId, b]));
 
 		const sampler = new Sampler();
 		const burstOriginMs = performance.now();
@@ -80,6 +102,7 @@ async function main(): Promise<number> {
 			options,
 			sku,
 			buyers: buyers.value,
+			thinkMinMs: thinkMinMs(limits),
 			random,
 			runId,
 			progress,
@@ -103,7 +126,7 @@ async function main(): Promise<number> {
 				client,
 				options,
 				burst.holds,
-				tokens,
+				byId,
 				runId,
 				progress,
 				expired,
@@ -119,6 +142,7 @@ async function main(): Promise<number> {
 			);
 		await sampler.stop();
 		phaseDone("settle");
+		rateLimited.sampler = sampleClient.rateLimited;
 
 		// Reading the records may take a while on a big run; it has its own bound.
 		const wrapUpDeadline = performance.now() + WRAP_UP_GRACE_MS;
@@ -129,7 +153,7 @@ async function main(): Promise<number> {
 				sku,
 				adminToken: options.adminToken,
 				holds: burst.holds,
-				tokens,
+				buyers: byId,
 				progress,
 			}),
 			new Promise<{ ok: false; message: string }>((resolve) =>
@@ -164,6 +188,10 @@ async function main(): Promise<number> {
 			startedAt,
 			stock: options.stock,
 			buyers: options.buyers,
+			sessions: options.sessions,
+			pacing: options.pacing,
+			rateLimits: limits !== null,
+			productReads: reads,
 			attempts: burst.attempts,
 			holds: burst.holds.length,
 			heldUnits,
@@ -192,6 +220,7 @@ async function main(): Promise<number> {
 						},
 			events: collected.records.events.length,
 			phaseSeconds,
+			rateLimited,
 			durationSeconds: Math.round((performance.now() - startedMs) / 100) / 10,
 			reportPath: null,
 			jsonPath: null,

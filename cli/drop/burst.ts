@@ -1,9 +1,13 @@
-// The burst: `attempts` reserve requests at `concurrency` in flight, each from a
-// random buyer. A share carries an Idempotency-Key, and a few go out as two
-// copies at the same moment with the same key (api.md: same key → same answer,
-// never a second hold). Every answer goes into the tally; a 201 is a hold.
+// The burst: `attempts` reserve requests at up to `concurrency` in flight, each
+// from a random buyer who is free to act (buyers.ts: one attempt at a time and
+// a pause between, like people; without pacing any buyer at any time). A share
+// carries an Idempotency-Key, and a few go out as two copies at the same moment
+// with the same key (api.md: same key → same answer, never a second hold).
+// Every answer goes into the tally; a 201 is a hold, a 429 a refusal counted
+// like any other.
 
 import type { Reservation } from "../../src/shared/types.ts";
+import { type Buyer, BuyerQueue, ipHeader } from "./buyers.ts";
 import { type Answer, type JsonClient, pool } from "./http.ts";
 import { Latency } from "./latency.ts";
 import type { DropOptions } from "./options.ts";
@@ -14,11 +18,6 @@ import type { DuplicateSend, TallyHold } from "./types.ts";
 
 /** An unexpected answer is quoted this far in the counts (enough to tell what it was). */
 const MAX_PROBLEM_CHARS = 80;
-
-export interface Buyer {
-	sessionId: string;
-	token: string;
-}
 
 export interface BurstResult {
 	/** Requests sent (a duplicate pair counts two). */
@@ -41,6 +40,8 @@ export interface BurstInput {
 	options: DropOptions;
 	sku: string;
 	buyers: Buyer[];
+	/** Shortest pause between one buyer's attempts (buyers.ts thinkMinMs). */
+	thinkMinMs: number;
 	random: () => number;
 	runId: string;
 	progress: Progress;
@@ -71,7 +72,7 @@ export async function runBurst(input: BurstInput): Promise<BurstResult> {
 		const answer = await client.request<Reservation>("POST", "/api/reservations", {
 			token: buyer.token,
 			body: options.mode === "eventual" ? { sku, quantity, mode: "eventual" } : { sku, quantity },
-			...(key !== null ? { headers: { "idempotency-key": key } } : {}),
+			headers: { ...ipHeader(buyer.ip), ...(key !== null ? { "idempotency-key": key } : {}) },
 		});
 		answered++;
 		statusCounts[answer.status] = (statusCounts[answer.status] ?? 0) + 1;
@@ -94,11 +95,13 @@ export async function runBurst(input: BurstInput): Promise<BurstResult> {
 		return answer;
 	};
 
+	const queue = new BuyerQueue(buyers, random, options.pacing, input.thinkMinMs);
 	await pool(
 		jobs,
 		options.concurrency,
 		async (i) => {
-			const buyer = buyers[pick(random, buyers.length)] as Buyer;
+			const buyer = await queue.next();
+			if (buyer === null) return;
 			const quantity = options.randomQuantity ? 1 + pick(random, RANDOM_QUANTITY_MAX) : 1;
 			if (isPair(i)) {
 				const key = `${runId}-dup-${i}`;
@@ -113,6 +116,7 @@ export async function runBurst(input: BurstInput): Promise<BurstResult> {
 			} else {
 				await send(buyer, quantity, random() < options.idempotentRate ? `${runId}-a-${i}` : null);
 			}
+			queue.rest(buyer);
 			const elapsedSec = (performance.now() - startedMs) / 1000;
 			progress.update(
 				`burst: ${answered}/${options.attempts} answered, ${holds.size} holds, ${Math.round(answered / elapsedSec)} req/s`,
@@ -120,6 +124,7 @@ export async function runBurst(input: BurstInput): Promise<BurstResult> {
 		},
 		input.expired,
 	);
+	queue.close();
 
 	const elapsedSec = Math.max(performance.now() - startedMs, 1) / 1000;
 	return {

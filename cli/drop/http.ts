@@ -13,6 +13,12 @@ export const REQUEST_TIMEOUT_MS = 30_000;
 /** Tries of a repeatable request, and the pause before the next (times the attempt number). */
 export const RETRY_ATTEMPTS = 4;
 const RETRY_PAUSE_MS = 500;
+/**
+ * A repeatable request refused with 429 is tried again after its Retry-After
+ * when that is at most this long (the server's default window is 60 s);
+ * a longer wait is answered as the 429 itself.
+ */
+export const MAX_RETRY_AFTER_SECONDS = 61;
 /** Response bodies past this are cut off: the API's answers are a few hundred bytes. */
 const MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
 
@@ -36,12 +42,17 @@ export interface RequestOptions {
 }
 
 export class JsonClient {
+	/** Every 429 this client was answered, retried ones included: the report shows them all. */
+	rateLimited = 0;
 	private readonly base: URL;
 	private readonly agent: http.Agent;
 	private readonly transport: typeof http | typeof https;
+	private readonly defaultHeaders: Record<string, string>;
 
-	constructor(baseUrl: string, maxSockets: number) {
+	/** `defaultHeaders` go on every request unless the request sets the same header. */
+	constructor(baseUrl: string, maxSockets: number, defaultHeaders: Record<string, string> = {}) {
 		this.base = new URL(baseUrl);
+		this.defaultHeaders = defaultHeaders;
 		const secure = this.base.protocol === "https:";
 		this.transport = secure ? https : http;
 		const AgentClass = secure ? https.Agent : http.Agent;
@@ -49,7 +60,11 @@ export class JsonClient {
 	}
 
 	request<T>(method: string, path: string, options: RequestOptions = {}): Promise<Answer<T>> {
-		const headers: Record<string, string> = { accept: "application/json", ...options.headers };
+		const headers: Record<string, string> = {
+			accept: "application/json",
+			...this.defaultHeaders,
+			...options.headers,
+		};
 		if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
 		let payload: string | undefined;
 		if (options.body !== undefined) {
@@ -88,6 +103,7 @@ export class JsonClient {
 					res.on("error", (error) => lost(error.message));
 					res.on("end", () => {
 						const status = res.statusCode ?? 0;
+						if (status === 429) this.rateLimited++;
 						const retryAfter = headerValue(res.headers["retry-after"]);
 						const text = Buffer.concat(chunks).toString("utf8");
 						const parsed = parseEnvelope<T>(text);
@@ -105,7 +121,8 @@ export class JsonClient {
 
 	/**
 	 * For requests that are safe to repeat (reads, and writes carrying an Idempotency-Key):
-	 * tries again while there is no answer or a 5xx (a dev server reloading answers 503).
+	 * tries again while there is no answer or a 5xx (a dev server reloading answers 503),
+	 * and after a 429's Retry-After (a refused request changed nothing).
 	 */
 	async retrying<T>(
 		method: string,
@@ -114,14 +131,25 @@ export class JsonClient {
 	): Promise<Answer<T>> {
 		for (let attempt = 1; ; attempt++) {
 			const answer = await this.request<T>(method, path, options);
-			if ((answer.status !== 0 && answer.status < 500) || attempt >= RETRY_ATTEMPTS) return answer;
-			await new Promise((r) => setTimeout(r, RETRY_PAUSE_MS * attempt));
+			if (attempt >= RETRY_ATTEMPTS) return answer;
+			const waitMs = retryWaitMs(answer, attempt);
+			if (waitMs === null) return answer;
+			await new Promise((r) => setTimeout(r, waitMs));
 		}
 	}
 
 	close(): void {
 		this.agent.destroy();
 	}
+}
+
+/** How long to wait before trying a repeatable request again; null when its answer stands. */
+function retryWaitMs(answer: Answer<unknown>, attempt: number): number | null {
+	if (answer.status === 0 || answer.status >= 500) return RETRY_PAUSE_MS * attempt;
+	if (answer.status !== 429) return null;
+	const seconds = Number(answer.retryAfter);
+	if (!Number.isInteger(seconds) || seconds < 0 || seconds > MAX_RETRY_AFTER_SECONDS) return null;
+	return seconds * 1000;
 }
 
 function headerValue(value: string | string[] | undefined): string | null {

@@ -20,6 +20,8 @@ export const MAX_MAX_SECONDS = 7_200;
 export const RANDOM_QUANTITY_MAX = 3;
 
 export type Mode = "safe" | "eventual";
+/** Where buyers' sessions come from: the operator's load-test sessions, or the public door. */
+export type SessionSource = "admin" | "public";
 
 export interface DropOptions {
 	url: string;
@@ -42,7 +44,11 @@ export interface DropOptions {
 	mode: Mode;
 	json: boolean;
 	adminToken: string;
+	/** Only needed with `sessions: "public"`. */
 	debugToken: string;
+	sessions: SessionSource;
+	/** Buyers behave like people (one attempt at a time, irregular pauses); false hammers. */
+	pacing: boolean;
 	seed: number;
 	maxSeconds: number;
 	/** Where the JSON result and the HTML report go; null writes none. */
@@ -65,8 +71,12 @@ export const USAGE = `usage: npm run drop -- [options]
   --hold-seconds N        product's holdSeconds; the run waits for the rest to expire (default 30)
   --mode safe|eventual    reserve path (default safe; eventual oversells by design)
   --json                  last line of stdout is one JSON object
-  --admin-token T         operator token (default ADMIN_TOKEN from local.vars / env)
-  --debug-token T         Turnstile bypass token (default DEBUG_TOKEN from local.vars / env)
+  --admin-token T         operator token (default ADMIN_TOKEN from local.vars / env); creates the
+                          SKU and issues the buyers' sessions (POST /api/admin/sessions)
+  --sessions admin|public where buyers' sessions come from (default admin; public = POST
+                          /api/sessions with --debug-token, under the per-IP session limit)
+  --debug-token T         Turnstile bypass token for --sessions public (default DEBUG_TOKEN)
+  --no-pacing             buyers fire without pauses, several at once (RATE_LIMITS=off targets)
   --seed N                random seed (default: time-based)
   --max-seconds N         stop the whole run after this long (default ${DEFAULT_MAX_SECONDS})
   --report-dir DIR        where reports go (default reports/); --no-report writes none
@@ -99,6 +109,8 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
 				json: { type: "boolean" },
 				"admin-token": { type: "string" },
 				"debug-token": { type: "string" },
+				sessions: { type: "string" },
+				"no-pacing": { type: "boolean" },
 				seed: { type: "string" },
 				"max-seconds": { type: "string" },
 				"report-dir": { type: "string" },
@@ -140,12 +152,17 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
 	const mode = values.mode ?? "safe";
 	if (mode !== "safe" && mode !== "eventual")
 		problems.push(`--mode must be safe or eventual, got ${JSON.stringify(mode)}`);
+	const sessions = values.sessions ?? "admin";
+	if (sessions !== "admin" && sessions !== "public")
+		problems.push(`--sessions must be admin or public, got ${JSON.stringify(sessions)}`);
 	const adminToken = String(values["admin-token"] ?? vars.ADMIN_TOKEN ?? "");
 	const debugToken = String(values["debug-token"] ?? vars.DEBUG_TOKEN ?? "");
 	if (adminToken === "")
 		problems.push("--admin-token is required (no ADMIN_TOKEN in local.vars or the environment)");
-	if (debugToken === "")
-		problems.push("--debug-token is required (no DEBUG_TOKEN in local.vars or the environment)");
+	if (sessions === "public" && debugToken === "")
+		problems.push(
+			"--sessions public needs --debug-token (no DEBUG_TOKEN in local.vars or the environment)",
+		);
 	const options: DropOptions = {
 		url,
 		stock: int("stock", 10_000, 1, MAX_STOCK),
@@ -170,6 +187,8 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
 		json: values.json === true,
 		adminToken,
 		debugToken,
+		sessions: sessions === "public" ? "public" : "admin",
+		pacing: values["no-pacing"] !== true,
 		seed: int("seed", Date.now() % 2_147_483_647, 0, 2_147_483_647),
 		maxSeconds: int("max-seconds", DEFAULT_MAX_SECONDS, 10, MAX_MAX_SECONDS),
 		reportDir: values["no-report"] === true ? null : String(values["report-dir"] ?? "reports"),

@@ -4,6 +4,7 @@
 // stats and the trail, read after them, describe the same settled state.
 
 import type { AuditEvent, Order, Reservation, Stats } from "../../src/shared/types.ts";
+import { type Buyer, ipHeader } from "./buyers.ts";
 import { type Answer, type JsonClient, pool } from "./http.ts";
 import type { Mode } from "./options.ts";
 import type { Progress } from "./progress.ts";
@@ -24,11 +25,11 @@ export async function collectRecords(input: {
 	sku: string;
 	adminToken: string;
 	holds: TallyHold[];
-	/** sessionId → bearer token of every buyer the run created. */
-	tokens: Map<string, string>;
+	/** sessionId → every buyer the run created. */
+	buyers: Map<string, Buyer>;
 	progress: Progress;
 }): Promise<Collected> {
-	const { client, sku, adminToken, holds, tokens, progress } = input;
+	const { client, sku, adminToken, holds, buyers, progress } = input;
 	const skuPath = `/api/admin/products/${encodeURIComponent(sku)}`;
 	const reservations: Record<string, Read<Reservation>> = {};
 	const orders: Record<string, Read<Order>> = {};
@@ -36,7 +37,7 @@ export async function collectRecords(input: {
 	// Eventual mode's allocations live in D1 alone: no object answers for them.
 	if (input.mode === "safe") {
 		const owners = new Map(holds.map((h) => [h.reservationId, h.sessionId]));
-		await readAll(client, owners, tokens, "reservations", reservations, progress);
+		await readAll(client, owners, buyers, "reservations", reservations, progress);
 	}
 
 	const stats = await client.retrying<Stats>("GET", `${skuPath}/stats`, { token: adminToken });
@@ -84,9 +85,9 @@ export async function collectRecords(input: {
 			if (e.type === "order.created" && e.orderId && e.sessionId)
 				orderOwners.set(e.orderId, e.sessionId);
 		}
-		await readAll(client, owners, tokens, "reservations", reservations, progress);
+		await readAll(client, owners, buyers, "reservations", reservations, progress);
 		for (const h of holds) for (const id of h.orderIds) orderOwners.set(id, h.sessionId);
-		await readAll(client, orderOwners, tokens, "orders", orders, progress);
+		await readAll(client, orderOwners, buyers, "orders", orders, progress);
 	}
 	return {
 		ok: true,
@@ -97,7 +98,7 @@ export async function collectRecords(input: {
 async function readAll<T>(
 	client: JsonClient,
 	owners: Map<string, string>,
-	tokens: Map<string, string>,
+	buyers: Map<string, Buyer>,
 	collection: "reservations" | "orders",
 	into: Record<string, Read<T>>,
 	progress: Progress,
@@ -106,14 +107,15 @@ async function readAll<T>(
 	let done = 0;
 	await pool(ids.length, READ_CONCURRENCY, async (i) => {
 		const id = ids[i] as string;
-		const token = tokens.get(owners.get(id) ?? "");
-		if (token === undefined) {
+		const owner = buyers.get(owners.get(id) ?? "");
+		if (owner === undefined) {
 			// Not one of this run's sessions: nothing the run can read (and a failure for the verifier).
 			into[id] = { status: 0, value: null };
 			return;
 		}
 		const answer = await client.retrying<T>("GET", `/api/${collection}/${encodeURIComponent(id)}`, {
-			token,
+			token: owner.token,
+			headers: ipHeader(owner.ip),
 		});
 		into[id] = { status: answer.status, value: answer.status === 200 ? answer.data : null };
 		done++;

@@ -7,7 +7,7 @@ import { isAbsolute, join, relative } from "node:path";
 import { ROOT } from "../../scripts/config.ts";
 import { renderHtml } from "./html.ts";
 import type { LatencySummary } from "./latency.ts";
-import type { Mode } from "./options.ts";
+import type { Mode, SessionSource } from "./options.ts";
 import type { AvailabilitySample } from "./types.ts";
 
 export interface DropResult {
@@ -18,6 +18,14 @@ export interface DropResult {
 	startedAt: string;
 	stock: number;
 	buyers: number;
+	/** Where the buyers' sessions came from (operator-issued load-test sessions or the public door). */
+	sessions: SessionSource;
+	/** Buyers paused between attempts like people (buyers.ts). */
+	pacing: boolean;
+	/** The target's rate limits were on (GET /api/admin/limits). */
+	rateLimits: boolean;
+	/** Answers to the buyers' reads of the product before the burst, by status. */
+	productReads: Record<string, number>;
 	/** Reserve requests sent (deliberate duplicate sends included). */
 	attempts: number;
 	/** Distinct holds granted (eventual mode: allocations). */
@@ -51,6 +59,8 @@ export interface DropResult {
 	events: number;
 	/** Wall time per phase: setup (product, sessions), burst, settle (checkouts, cancels, expiry wait), records. */
 	phaseSeconds: Record<string, number>;
+	/** Every 429 the run was answered, by phase (retried ones included) and by the sampler. */
+	rateLimited: Record<string, number>;
 	durationSeconds: number;
 	reportPath: string | null;
 	jsonPath: string | null;
@@ -96,6 +106,7 @@ export function summaryLines(r: DropResult): string[] {
 		`  holds ${r.holds} (${r.heldUnits} units), sold ${r.sold}, oversell ${r.oversell}`,
 		`  reserve latency p50 ${r.latencyMs.p50} ms, p95 ${r.latencyMs.p95} ms, p99 ${r.latencyMs.p99} ms, max ${r.latencyMs.max} ms`,
 		`  answers ${JSON.stringify(r.statusCounts)}, refusals ${JSON.stringify(r.codeCounts)}`,
+		`  rate limits ${r.rateLimits ? "on" : "off"}, ${r.sessions === "admin" ? "operator-issued" : "public"} sessions, ${r.pacing ? "paced like people" : "no pacing"}; product reads ${JSON.stringify(r.productReads)}; 429 answers ${JSON.stringify(r.rateLimited)}`,
 	];
 	if (r.settle !== null) {
 		lines.push(

@@ -4,6 +4,7 @@
 // tally (`expected`), for the verifier to hold against the records.
 
 import type { Order } from "../../src/shared/types.ts";
+import { type Buyer, ipHeader } from "./buyers.ts";
 import { type JsonClient, pool } from "./http.ts";
 import { Latency } from "./latency.ts";
 import type { DropOptions } from "./options.ts";
@@ -49,7 +50,8 @@ export async function settle(
 	client: JsonClient,
 	options: DropOptions,
 	holds: TallyHold[],
-	tokens: Map<string, string>,
+	/** sessionId → buyer, for each hold's owner. */
+	buyers: Map<string, Buyer>,
 	runId: string,
 	progress: Progress,
 	expired: () => boolean,
@@ -70,22 +72,24 @@ export async function settle(
 		Math.min(options.concurrency, MAX_CHECKOUT_CONCURRENCY),
 		async (i) => {
 			const hold = active[i] as TallyHold;
-			const token = tokens.get(hold.sessionId) ?? "";
+			const owner = buyers.get(hold.sessionId);
+			const token = owner?.token ?? "";
+			const headers = ipHeader(owner?.ip ?? null);
 			if (hold.fate === "cancel") {
 				const answer = await client.request(
 					"DELETE",
 					`/api/reservations/${encodeURIComponent(hold.reservationId)}`,
-					{ token },
+					{ token, headers },
 				);
 				cancelStatus[answer.status] = (cancelStatus[answer.status] ?? 0) + 1;
 				// 409: already expired (or otherwise not RESERVED); the records decide.
 				hold.expected = answer.status === 200 ? "CANCELLED" : null;
 			} else {
-				// Retried on a lost answer or a 5xx with the same key: api.md, same key → same outcome.
+				// Retried on a lost answer, a 5xx or a 429 with the same key: api.md, same key → same outcome.
 				const checkout = () =>
 					client.retrying<Order>("POST", "/api/checkout", {
 						token,
-						headers: { "idempotency-key": `${runId}-co-${hold.reservationId}` },
+						headers: { ...headers, "idempotency-key": `${runId}-co-${hold.reservationId}` },
 						body: {
 							reservationId: hold.reservationId,
 							paymentMethod: hold.fate === "declined" ? CARD_DECLINED : CARD_OK,

@@ -1,14 +1,23 @@
-// Before the burst: the target answers, a fresh SKU exists, the buyers have sessions.
-// Failures here are values with a sentence for the operator; the run stops on them.
+// Before the burst. The preflight — the target answers, the operator token is
+// accepted, every buyer has a session — runs before the SKU exists: there is no
+// API to delete a product, so a run that stops there leaves nothing in the
+// public catalogue. Then the SKU is created and each buyer reads it (the prior
+// read of buyers.ts); a failed read is counted, not fatal, since the SKU is
+// already there and the run is worth finishing.
+// Failures are values with a sentence for the operator; the run stops on them.
 
+import type { RateLimitConfig } from "../../src/limits/config.ts";
+import { type IssuedSession, MAX_SESSIONS_PER_REQUEST } from "../../src/shared/sessions.ts";
 import type { Product } from "../../src/shared/types.ts";
-import type { Buyer } from "./burst.ts";
-import { type JsonClient, pool } from "./http.ts";
+import { type Buyer, buyerIp, ipHeader } from "./buyers.ts";
+import { type Answer, type JsonClient, pool } from "./http.ts";
 import type { DropOptions } from "./options.ts";
 import type { Progress } from "./progress.ts";
 
-/** Sessions are set-up, not the thing measured: a modest number in flight is enough. */
-const SESSION_CONCURRENCY = 64;
+/** Sessions and reads are set-up, not the thing measured: a modest number in flight is enough. */
+const SETUP_CONCURRENCY = 64;
+/** Batches of load-test sessions in flight (each is up to 1,000 KV writes on the server). */
+const ADMIN_SESSION_BATCHES_IN_FLIGHT = 2;
 /** The simulated product's price (any value works; the orders carry it). */
 const PRICE_CENTS = 12_900;
 
@@ -20,8 +29,23 @@ export async function checkTarget(client: JsonClient, url: string): Promise<Setu
 	const why = health.status === 0 ? (health.problem ?? "no answer") : `HTTP ${health.status}`;
 	return {
 		ok: false,
-		message: `cannot reach ${url}/healthz (${why}); start the server with \`RATE_LIMITS=off npm start\``,
+		message: `cannot reach ${url}/healthz (${why}); start the server with \`npm start\``,
 	};
+}
+
+/** The operator token works, and the rate limits in force (null when RATE_LIMITS=off). */
+export async function checkOperator(
+	client: JsonClient,
+	options: DropOptions,
+): Promise<Setup<RateLimitConfig | null>> {
+	const answer = await client.retrying<{ enabled: boolean; limits: RateLimitConfig | null }>(
+		"GET",
+		"/api/admin/limits",
+		{ token: options.adminToken },
+	);
+	if (answer.status === 200 && answer.data !== null)
+		return { ok: true, value: answer.data.enabled ? answer.data.limits : null };
+	return { ok: false, message: operatorRefusal("reading the rate limits", answer) };
 }
 
 export async function createProduct(
@@ -29,6 +53,7 @@ export async function createProduct(
 	options: DropOptions,
 	sku: string,
 ): Promise<Setup<Product>> {
+	// Not repeated: a lost answer could have created it, and the repeat would then be a 409.
 	const answer = await client.request<Product>("POST", "/api/admin/products", {
 		token: options.adminToken,
 		body: {
@@ -42,57 +67,120 @@ export async function createProduct(
 		},
 	});
 	if (answer.status === 201 && answer.data !== null) return { ok: true, value: answer.data };
-	if (answer.status === 401) {
-		return {
-			ok: false,
-			message: "the admin token was refused (401): pass --admin-token or set ADMIN_TOKEN",
-		};
-	}
-	return {
-		ok: false,
-		message: `creating the product failed: HTTP ${answer.status} ${describe(answer)}`,
-	};
+	return { ok: false, message: operatorRefusal("creating the product", answer) };
 }
 
+/** `--buyers` sessions, from the operator (batches of ≤ 1,000) or the public door. */
 export async function createBuyers(
 	client: JsonClient,
 	options: DropOptions,
+	withIps: boolean,
 	progress: Progress,
 	expired: () => boolean,
 ): Promise<Setup<Buyer[]>> {
-	const buyers: Buyer[] = [];
+	const issued: IssuedSession[] = [];
 	let refusal: string | null = null;
-	await pool(
-		options.buyers,
-		Math.min(SESSION_CONCURRENCY, options.concurrency),
-		async () => {
-			// Set-up, safe to repeat: a lost answer costs one unused session.
-			const answer = await client.retrying<{ sessionId: string; token: string }>(
-				"POST",
-				"/api/sessions",
-				{
+	const report = () => progress.update(`sessions: ${issued.length}/${options.buyers}`);
+	if (options.sessions === "admin") {
+		const batches = Math.ceil(options.buyers / MAX_SESSIONS_PER_REQUEST);
+		await pool(
+			batches,
+			ADMIN_SESSION_BATCHES_IN_FLIGHT,
+			async (b) => {
+				const count = Math.min(
+					MAX_SESSIONS_PER_REQUEST,
+					options.buyers - b * MAX_SESSIONS_PER_REQUEST,
+				);
+				// Set-up, safe to repeat: a lost answer costs unused sessions, a 429 waits its Retry-After.
+				const answer = await client.retrying<{ sessions: IssuedSession[] }>(
+					"POST",
+					"/api/admin/sessions",
+					{ token: options.adminToken, body: { count } },
+				);
+				if (answer.status === 201 && answer.data !== null) {
+					issued.push(...answer.data.sessions);
+					report();
+					return;
+				}
+				refusal ??=
+					answer.status === 404
+						? "the target has no POST /api/admin/sessions (an older server): pass --sessions public"
+						: operatorRefusal("issuing load-test sessions", answer);
+			},
+			() => refusal !== null || expired(),
+		);
+	} else {
+		await pool(
+			options.buyers,
+			Math.min(SETUP_CONCURRENCY, options.concurrency),
+			async (i) => {
+				const answer = await client.retrying<IssuedSession>("POST", "/api/sessions", {
 					body: { turnstileToken: options.debugToken },
-				},
-			);
-			if (answer.status === 201 && answer.data !== null) {
-				buyers.push({ sessionId: answer.data.sessionId, token: answer.data.token });
-				progress.update(`sessions: ${buyers.length}/${options.buyers}`);
-				return;
-			}
-			if (answer.status === 429) {
-				refusal ??= `the target rate-limits session creation (429); start it with RATE_LIMITS=off (api.md, Configuration)`;
-			} else if (answer.status === 403) {
-				refusal ??= `the debug token was refused (403 ${answer.error?.code}): pass --debug-token or set DEBUG_TOKEN`;
-			} else {
-				refusal ??= `creating a session failed: HTTP ${answer.status} ${describe(answer)}`;
-			}
-		},
-		() => refusal !== null || expired(),
-	);
+					headers: withIps ? ipHeader(buyerIp(i)) : {},
+				});
+				if (answer.status === 201 && answer.data !== null) {
+					issued.push(answer.data);
+					report();
+					return;
+				}
+				if (answer.status === 429) {
+					refusal ??=
+						"the target rate-limits session creation (429): use the operator's sessions (--sessions admin, the default)";
+				} else if (answer.status === 403) {
+					refusal ??= `the debug token was refused (403 ${answer.error?.code}): pass --debug-token or set DEBUG_TOKEN`;
+				} else {
+					refusal ??= `creating a session failed: HTTP ${answer.status} ${describe(answer)}`;
+				}
+			},
+			() => refusal !== null || expired(),
+		);
+	}
 	if (refusal !== null) return { ok: false, message: refusal };
-	if (buyers.length < options.buyers)
-		return { ok: false, message: `time ran out after ${buyers.length} sessions` };
-	return { ok: true, value: buyers };
+	if (issued.length < options.buyers)
+		return { ok: false, message: `time ran out after ${issued.length} sessions` };
+	return {
+		ok: true,
+		value: issued
+			.slice(0, options.buyers)
+			.map((s, i) => ({ sessionId: s.sessionId, token: s.token, ip: withIps ? buyerIp(i) : null })),
+	};
+}
+
+/**
+ * Every buyer looks at the product with its session, as the storefront does
+ * before anyone can click: the server's "prior read". Answers by status.
+ */
+export async function readProduct(
+	client: JsonClient,
+	buyers: Buyer[],
+	sku: string,
+	progress: Progress,
+	expired: () => boolean,
+): Promise<Record<string, number>> {
+	const statusCounts: Record<string, number> = {};
+	let done = 0;
+	await pool(
+		buyers.length,
+		SETUP_CONCURRENCY,
+		async (i) => {
+			const buyer = buyers[i] as Buyer;
+			const answer = await client.retrying("GET", `/api/products/${encodeURIComponent(sku)}`, {
+				token: buyer.token,
+				headers: ipHeader(buyer.ip),
+			});
+			statusCounts[answer.status] = (statusCounts[answer.status] ?? 0) + 1;
+			progress.update(`reads: ${++done}/${buyers.length} buyers looked at ${sku}`);
+		},
+		expired,
+	);
+	return statusCounts;
+}
+
+function operatorRefusal(what: string, answer: Answer<unknown>): string {
+	if (answer.status === 401 || answer.status === 403)
+		return `the admin token was refused (${answer.status} ${answer.error?.code ?? ""}) ${what}: pass --admin-token or set ADMIN_TOKEN`;
+	const why = answer.status === 0 ? (answer.problem ?? "no answer") : `HTTP ${answer.status}`;
+	return `${what} failed: ${why} ${describe(answer)}`.trim();
 }
 
 function describe(answer: {

@@ -1,12 +1,12 @@
 // The drop simulator (issue 5): `cli/drop.ts` against a server this file starts
-// (RATE_LIMITS off), 1,000 units and 5,000 attempts, verified from the server's
-// records; and the verifier itself fed a deliberately broken tally, which it must
-// refuse with a failure that names the problem.
-import { spawn } from "node:child_process";
+// (RATE_LIMITS off), 1,000 units and 5,000 attempts from public sessions without
+// pacing (the hammering path), verified from the server's records; and the
+// verifier itself fed a deliberately broken tally, which it must refuse with a
+// failure that names the problem. The default path (operator-issued sessions,
+// buyers paced like people, limits on) is test/node/drop-limits.test.ts.
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DropResult } from "../../cli/drop/report.ts";
 import type { ServerRecords, Tally, TallyHold } from "../../cli/drop/types.ts";
@@ -14,9 +14,9 @@ import { verify } from "../../cli/drop/verify.ts";
 import { Inventory } from "../../src/domain/inventory.ts";
 import { toAuditEvent, toReservation } from "../../src/inventory/codec.ts";
 import type { AuditEvent, Order, Reservation } from "../../src/shared/types.ts";
+import { lastJson, runDrop } from "../support/drop.ts";
 import { startServer, type TestServer } from "../support/server.ts";
 
-const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const STOCK = 1_000;
 const ATTEMPTS = 5_000;
 /** Few sessions (setup, not the thing under test), each allowed enough units to sell out. */
@@ -29,29 +29,6 @@ const PER_USER_LIMIT = 8;
 const HOLD_SECONDS = 60;
 /** The run bounds itself (--max-seconds); this only catches a hung child. */
 const RUN_TIMEOUT_MS = 170_000;
-
-function runDrop(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-	return new Promise((resolve, reject) => {
-		const child = spawn(process.execPath, [join(ROOT, "cli", "drop.ts"), ...args], {
-			cwd: ROOT,
-			stdio: ["ignore", "pipe", "pipe"],
-		});
-		let stdout = "";
-		let stderr = "";
-		child.stdout.on("data", (d) => {
-			stdout += d;
-		});
-		child.stderr.on("data", (d) => {
-			stderr += d;
-		});
-		const timer = setTimeout(() => child.kill("SIGKILL"), RUN_TIMEOUT_MS);
-		child.once("error", reject);
-		child.once("close", (code) => {
-			clearTimeout(timer);
-			resolve({ code, stdout, stderr });
-		});
-	});
-}
 
 describe("npm run drop against a local server", () => {
 	let server: TestServer;
@@ -68,22 +45,19 @@ describe("npm run drop against a local server", () => {
 	it(
 		"sells 1,000 units to 5,000 attempts with zero oversell, verified from the records",
 		async () => {
-			const run = await runDrop([
-				...["--url", server.url, "--stock", String(STOCK), "--attempts", String(ATTEMPTS)],
-				...["--buyers", String(BUYERS), "--per-user-limit", String(PER_USER_LIMIT)],
-				...["--concurrency", "64", "--hold-seconds", String(HOLD_SECONDS)],
-				...["--admin-token", server.adminToken, "--debug-token", server.debugToken],
-				...["--report-dir", reportDir, "--max-seconds", "150", "--seed", "42", "--json"],
-			]);
-			const last = run.stdout.trim().split("\n").at(-1) ?? "";
-			let result: DropResult;
-			try {
-				result = JSON.parse(last) as DropResult;
-			} catch {
-				throw new Error(
-					`no JSON on the last line (exit ${run.code}):\n${run.stdout}\n${run.stderr}`,
-				);
-			}
+			const run = await runDrop(
+				[
+					...["--url", server.url, "--stock", String(STOCK), "--attempts", String(ATTEMPTS)],
+					...["--buyers", String(BUYERS), "--per-user-limit", String(PER_USER_LIMIT)],
+					...["--concurrency", "64", "--hold-seconds", String(HOLD_SECONDS)],
+					// The public door (Turnstile bypass), which this server's limits-off setting leaves open.
+					...["--admin-token", server.adminToken, "--sessions", "public"],
+					...["--debug-token", server.debugToken, "--no-pacing"],
+					...["--report-dir", reportDir, "--max-seconds", "150", "--seed", "42", "--json"],
+				],
+				RUN_TIMEOUT_MS,
+			);
+			const result = lastJson(run);
 			expect(result.failures, run.stderr).toEqual([]);
 			expect(result.verified).toBe(true);
 			expect(run.code).toBe(0);

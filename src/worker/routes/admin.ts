@@ -22,6 +22,7 @@ import { ApiError, type AppEnv, type Ctx, fail, ok } from "../http.ts";
 import { requireAdmin } from "../middleware/auth.ts";
 import { deliverTallies, resetRateLimit } from "../middleware/ratelimit.ts";
 import { inventory } from "../stub.ts";
+import { adminSessions } from "./admin-sessions.ts";
 
 const ProductFields = {
 	name: z.string().trim().min(1).max(MAX_NAME_LENGTH),
@@ -63,6 +64,8 @@ function skuParam(c: Ctx): string {
 
 export const admin = new Hono<AppEnv>();
 admin.use("*", requireAdmin);
+// Load-test sessions for the operator (api.md, "Load-test sessions").
+admin.route("/sessions", adminSessions);
 
 admin.post("/products", async (c) => {
 	const body = await parseBody(c, CreateProduct);

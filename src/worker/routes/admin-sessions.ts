@@ -1,0 +1,37 @@
+// POST /api/admin/sessions (operator): buyer sessions for load tests and the
+// drop simulator (cli/drop/setup.ts). They are minted by the same code as
+// POST /api/sessions (routes/sessions.ts mintSession): same stored shape, same
+// TTL, same limits once in use. What they skip is the door: Turnstile and the
+// per-IP session-creation limit (middleware/ratelimit.ts matches only
+// /api/sessions), because the operator vouches for them with ADMIN_TOKEN.
+// The request itself is an operator write like any other (per-IP writes).
+
+import { Hono } from "hono";
+import { z } from "zod";
+import { type IssuedSession, MAX_SESSIONS_PER_REQUEST } from "../../shared/sessions.ts";
+import { parseBody } from "../body.ts";
+import { type AppEnv, ok } from "../http.ts";
+import { clientIp } from "../middleware/ratelimit.ts";
+import { mintSession } from "./sessions.ts";
+
+/** KV writes in flight at once while minting a batch. */
+const KV_WRITES_IN_FLIGHT = 50;
+
+// Strict: a misspelt field ("cout") is a 400 naming it, not a silent default.
+const IssueSessions = z.strictObject({
+	count: z.number().int().min(1).max(MAX_SESSIONS_PER_REQUEST),
+});
+
+export const adminSessions = new Hono<AppEnv>();
+
+adminSessions.post("/", async (c) => {
+	const { count } = await parseBody(c, IssueSessions);
+	const ip = clientIp(c);
+	const issued: IssuedSession[] = [];
+	for (let start = 0; start < count; start += KV_WRITES_IN_FLIGHT) {
+		const batch = Math.min(KV_WRITES_IN_FLIGHT, count - start);
+		const minted = await Promise.all(Array.from({ length: batch }, () => mintSession(c.env, ip)));
+		for (const m of minted) issued.push(m.issued);
+	}
+	return ok(c, { sessions: issued }, 201);
+});
