@@ -1,9 +1,10 @@
 // After the burst, every hold meets its fate: a share is checked out (a part of
-// those with a declined card), some are cancelled, the rest are left to expire,
+// those with a declined card, whose buyers then walk away from the kept hold),
+// some are cancelled, the rest are left to expire,
 // and the run waits until they have. What each answer implies goes into the
 // tally (`expected`), for the verifier to hold against the records.
 
-import type { Order } from "../../src/shared/types.ts";
+import type { Order, PaymentFailure } from "../../src/shared/types.ts";
 import { type Buyer, ipHeader } from "./buyers.ts";
 import { type JsonClient, pool } from "./http.ts";
 import { Latency } from "./latency.ts";
@@ -98,7 +99,7 @@ export async function settle(
 				const answer = await checkout();
 				checkoutStatus[answer.status] = (checkoutStatus[answer.status] ?? 0) + 1;
 				if (answer.status !== 0) checkoutLatency.record(answer.latencyMs);
-				hold.expected = expectedAfterCheckout(answer.status);
+				hold.expected = expectedAfterCheckout(answer.status, answer.error);
 				if (answer.status === 200 && answer.data !== null) {
 					hold.orderIds.push(answer.data.orderId);
 					if (paidSoFar++ < CHECKOUT_REPLAYS) {
@@ -136,13 +137,17 @@ export async function settle(
 	return { checkoutStatus, cancelStatus, checkoutLatency, replays, replayMismatches };
 }
 
-/** What a checkout answer says about the hold's end (api.md, "Checkout"). */
-function expectedAfterCheckout(status: number): TallyHold["expected"] {
+/** What a checkout answer says about the hold's end (docs/api.md, "Checkout"). */
+function expectedAfterCheckout(status: number, error: unknown): TallyHold["expected"] {
 	switch (status) {
 		case 200:
 			return "PAID";
 		case 402:
-			return "PAYMENT_FAILED";
+			// A declined card keeps the hold for another method; this buyer walks away
+			// instead, so the hold ends at its own expiry.
+			return (error as { payment?: PaymentFailure } | null)?.payment?.holdKept
+				? "EXPIRED"
+				: "PAYMENT_FAILED";
 		case 410:
 			return "EXPIRED";
 		default:

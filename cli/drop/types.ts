@@ -24,7 +24,8 @@ export interface TallyHold {
 	fate: Fate;
 	/**
 	 * The terminal status the run's own answers imply (checkout 200 → PAID, 402 →
-	 * PAYMENT_FAILED, 410 → EXPIRED, cancel 200 → CANCELLED, left alone → EXPIRED);
+	 * PAYMENT_FAILED, or EXPIRED when the 402 kept the hold, 410 → EXPIRED, cancel
+	 * 200 → CANCELLED, left alone → EXPIRED);
 	 * null when an answer was lost and the client cannot know.
 	 */
 	expected: HoldStatus | null;

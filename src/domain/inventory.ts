@@ -277,6 +277,34 @@ export class Inventory {
 		return { ok: true, hold };
 	}
 
+	/**
+	 * CHECKOUT_PENDING → RESERVED after a payment that definitely took nothing (a
+	 * declined card, a provider that refused): the buyer keeps the units until the
+	 * hold's own expiresAt and may pay with another method. No unit moves. Past
+	 * expiresAt there is nothing left to keep: `reservation_expired`, no change.
+	 */
+	reopenCheckout(id: string, nowMs: number, detail: Record<string, unknown>): TransitionOutcome {
+		const hold = this.active.get(id);
+		if (hold === undefined || hold.status !== "CHECKOUT_PENDING") {
+			return { ok: false, code: "invalid_state" };
+		}
+		if (nowMs >= hold.expiresAtMs) return { ok: false, code: "reservation_expired" };
+		hold.status = "RESERVED";
+		hold.paymentDeadlineMs = null;
+		// Its first expiry entry may have been dropped while the payment was in flight.
+		this.expiries.push(hold.expiresAtMs, hold.id);
+		this.changed(hold);
+		this.emit({
+			type: "payment.attempt_failed",
+			atMs: nowMs,
+			reservationId: id,
+			quantity: hold.quantity,
+			sessionId: hold.sessionId,
+			detail,
+		});
+		return { ok: true, hold };
+	}
+
 	/** Records an event that changes no counter (payment.succeeded, payment.refunded, …). */
 	note(event: DomainEvent): void {
 		this.emit(event);

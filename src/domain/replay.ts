@@ -42,7 +42,8 @@ export function replay(events: Iterable<ReplayableEvent>): Counters {
 				reserved -= q;
 				sold += q;
 				break;
-			// checkout.started, payment.succeeded, payment.refunded move no unit.
+			// checkout.started, payment.attempt_failed (the hold is kept), payment.succeeded and
+			// payment.refunded move no unit.
 			default:
 				break;
 		}

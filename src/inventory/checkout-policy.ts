@@ -3,7 +3,8 @@
 
 import type { Hold } from "../domain/inventory.ts";
 import type { ChargeRequest } from "../payment/index.ts";
-import type { CheckoutRow } from "./checkout-store.ts";
+import type { PaymentFailure } from "../shared/types.ts";
+import type { CheckoutRow, FailedPayment } from "./checkout-store.ts";
 import type { CheckoutFailureCode, CheckoutRequest, CheckoutResult } from "./rpc.ts";
 
 /** How long a hold may stay CHECKOUT_PENDING by default (env PAYMENT_TIMEOUT_MS). */
@@ -25,9 +26,26 @@ export const COMPENSATION_RETRY_BASE_MS = 1_000;
 export const COMPENSATION_RETRY_MAX_MS = 60_000;
 /** Sagas one alarm run resumes; the rest wait for the next run. */
 export const MAX_SAGAS_PER_ALARM = 32;
+/**
+ * Failed payments (declined, or refused by the provider: nothing taken) a hold
+ * tolerates. Each of the first MAX − 1 keeps the hold RESERVED until its own
+ * expiresAt so the buyer can try another method; the MAX-th releases it
+ * (PAYMENT_FAILED, units back at once). Three: the first card and two others is
+ * what a buyer with a wrong card needs, while a bot testing stolen cards gets at
+ * most three tries per hold before the units go back to real buyers
+ * (docs/decisions/002-failed-payments-keep-the-hold.md).
+ */
+export const MAX_FAILED_PAYMENTS_PER_HOLD = 3;
 
-/** One payment per reservation: every attempt, from any client key, uses this provider key. */
-export const providerKey = (reservationId: string) => `chk_${reservationId}`;
+/**
+ * One provider key per payment attempt of a reservation: every retry of one attempt
+ * (any copy of its client key, a resume after a crash) reuses it, so an attempt is
+ * captured at most once. The first attempt keeps the key sagas always had; a later
+ * attempt (another payment method after a failed one) gets its own, since a provider
+ * refuses a reused key with other parameters.
+ */
+export const providerKey = (reservationId: string, priorFailures = 0) =>
+	priorFailures === 0 ? `chk_${reservationId}` : `chk_${reservationId}~${priorFailures + 1}`;
 export const refundKey = (reservationId: string) => `rfd_${reservationId}`;
 
 /** Every field is fixed by the row, so a retry sends the provider exactly the same request
@@ -37,7 +55,7 @@ export function chargeRequest(row: CheckoutRow): ChargeRequest {
 		amountCents: row.amountCents,
 		currency: row.currency,
 		paymentMethod: row.paymentMethod,
-		idempotencyKey: providerKey(row.reservationId),
+		idempotencyKey: providerKey(row.reservationId, row.priorFailures),
 		description: `Revenue Guard order ${row.orderId}`,
 		metadata: { reservationId: row.reservationId, orderId: row.orderId },
 	};
@@ -67,8 +85,14 @@ export function sleep(ms: number): Promise<void> {
 
 export const NO_SUCH_RESERVATION = "No reservation of this session has that id.";
 
-export function fail(code: CheckoutFailureCode, message: string): CheckoutResult {
-	return { ok: false, code, message };
+export function fail(
+	code: CheckoutFailureCode,
+	message: string,
+	payment?: PaymentFailure,
+): CheckoutResult {
+	return payment === undefined
+		? { ok: false, code, message }
+		: { ok: false, code, message, payment };
 }
 
 export type Admission =
@@ -80,15 +104,18 @@ export type Admission =
 	| { kind: "join" };
 
 /**
- * What a checkout request gets, from the hold, this reservation's saga (if any)
- * and the saga this session started with the same key on another reservation.
- * api.md: same key → same outcome; another key on a hold being or already paid → 409.
+ * What a checkout request gets, from the hold, this reservation's current saga (if
+ * any), the saga this session started with the same key on another reservation, and
+ * the failed payment this session made with the same key (kept-hold failures only).
+ * api.md: same key → same outcome; another key on a hold being or already paid → 409;
+ * another key on a hold kept after a failed payment → a new payment.
  */
 export function admit(
 	req: CheckoutRequest,
 	hold: Hold | null,
 	saga: CheckoutRow | null,
 	sameKeyElsewhere: CheckoutRow | null,
+	sameKeyFailed: FailedPayment | null = null,
 ): Admission {
 	const answer = (code: CheckoutFailureCode, message: string): Admission => ({
 		kind: "answer",
@@ -96,6 +123,21 @@ export function admit(
 	});
 	if (hold === null || hold.sessionId !== req.sessionId) {
 		return answer("not_found", NO_SUCH_RESERVATION);
+	}
+	if (sameKeyFailed !== null) {
+		if (sameKeyFailed.reservationId !== req.reservationId) {
+			return answer(
+				"invalid_request",
+				"Idempotency-Key was already used to check out another reservation.",
+			);
+		}
+		if (sameKeyFailed.paymentMethod !== req.paymentMethod) {
+			return answer(
+				"invalid_request",
+				"This Idempotency-Key was first used with another paymentMethod; pay with another method under a new key.",
+			);
+		}
+		return { kind: "answer", result: { ...sameKeyFailed.outcome, replayed: true } };
 	}
 	if (saga !== null) {
 		if (saga.clientKey !== req.idempotencyKey) {

@@ -1,6 +1,6 @@
 // The checkout saga's durable state in the SKU object's SQLite (schema.ts:
-// `checkouts`, `payment_sim`) and the projection of orders into D1 through the
-// outbox (migrations/0003_orders.sql).
+// `checkouts`, `checkout_failures`, `payment_sim`) and the projection of orders
+// into D1 through the outbox (migrations/0003_orders.sql).
 
 import type { SimRecord, SyncStore } from "../payment/index.ts";
 import type { AuditEvent, Order } from "../shared/types.ts";
@@ -15,6 +15,8 @@ import type { CheckoutResult } from "./rpc.ts";
  * - refunding: a capture exists without an order; refund it.
  * - refunded: captured, then refunded (terminal).
  * - unresolved: compensation ran out of attempts; an operator must reconcile (terminal).
+ * A failed payment that keeps the hold is not a step: its row moves to
+ * `checkout_failures` (see `retire`) and the next payment starts a new row.
  */
 export type CheckoutStep =
 	| "charging"
@@ -48,6 +50,18 @@ export interface CheckoutRow {
 	outcome: CheckoutResult | null;
 	createdAtMs: number;
 	paidAtMs: number | null;
+	/** Failed payments of this reservation before this one (read from `checkout_failures`;
+	 * fixed while this row exists, since only retiring a row adds one). */
+	priorFailures: number;
+}
+
+/** A failed payment after which the hold was kept: its outcome, replayed for its client key. */
+export interface FailedPayment {
+	reservationId: string;
+	sessionId: string;
+	clientKey: string;
+	paymentMethod: string;
+	outcome: CheckoutResult;
 }
 
 type Row = {
@@ -68,7 +82,20 @@ type Row = {
 	outcome: string | null;
 	created_at: number;
 	paid_at: number | null;
+	prior_failures: number;
 };
+
+type FailureRow = {
+	reservation_id: string;
+	session_id: string;
+	client_key: string;
+	payment_method: string;
+	outcome: string;
+};
+
+/** Every read of a saga row counts the failed payments of its reservation with it. */
+const SELECT_ROW = `SELECT c.*, (SELECT COUNT(*) FROM checkout_failures f
+	WHERE f.reservation_id = c.reservation_id) AS prior_failures FROM checkouts c`;
 
 const UPSERT = `INSERT OR REPLACE INTO checkouts
 	(reservation_id, order_id, session_id, client_key, payment_method, quantity, amount_cents,
@@ -95,6 +122,7 @@ function fromRow(r: Row): CheckoutRow {
 		outcome: r.outcome === null ? null : (JSON.parse(r.outcome) as CheckoutResult),
 		createdAtMs: r.created_at,
 		paidAtMs: r.paid_at,
+		priorFailures: r.prior_failures,
 	};
 }
 
@@ -102,16 +130,16 @@ export class CheckoutStore {
 	constructor(private readonly sql: SqlStorage) {}
 
 	get(reservationId: string): CheckoutRow | null {
-		return this.first("SELECT * FROM checkouts WHERE reservation_id = ?", reservationId);
+		return this.first(`${SELECT_ROW} WHERE c.reservation_id = ?`, reservationId);
 	}
 
 	byOrderId(orderId: string): CheckoutRow | null {
-		return this.first("SELECT * FROM checkouts WHERE order_id = ?", orderId);
+		return this.first(`${SELECT_ROW} WHERE c.order_id = ?`, orderId);
 	}
 
 	byClientKey(sessionId: string, clientKey: string): CheckoutRow | null {
 		return this.first(
-			"SELECT * FROM checkouts WHERE session_id = ? AND client_key = ? LIMIT 1",
+			`${SELECT_ROW} WHERE c.session_id = ? AND c.client_key = ? LIMIT 1`,
 			sessionId,
 			clientKey,
 		);
@@ -120,12 +148,60 @@ export class CheckoutStore {
 	/** Sagas that are not settled yet, earliest first. */
 	unsettled(limit: number): CheckoutRow[] {
 		return this.sql
-			.exec<Row>(
-				"SELECT * FROM checkouts WHERE resume_at IS NOT NULL ORDER BY resume_at LIMIT ?",
-				limit,
-			)
+			.exec<Row>(`${SELECT_ROW} WHERE c.resume_at IS NOT NULL ORDER BY c.resume_at LIMIT ?`, limit)
 			.toArray()
 			.map(fromRow);
+	}
+
+	/** The failed payment this session made with this client key, on any reservation. */
+	failure(sessionId: string, clientKey: string): FailedPayment | null {
+		const row = this.sql
+			.exec<FailureRow>(
+				"SELECT * FROM checkout_failures WHERE session_id = ? AND client_key = ?",
+				sessionId,
+				clientKey,
+			)
+			.toArray()[0];
+		if (row === undefined) return null;
+		return {
+			reservationId: row.reservation_id,
+			sessionId: row.session_id,
+			clientKey: row.client_key,
+			paymentMethod: row.payment_method,
+			outcome: JSON.parse(row.outcome) as CheckoutResult,
+		};
+	}
+
+	/** Failed payments of this reservation after which its hold was kept. */
+	failureCount(reservationId: string): number {
+		const row = this.sql
+			.exec<{ n: number }>(
+				"SELECT COUNT(*) AS n FROM checkout_failures WHERE reservation_id = ?",
+				reservationId,
+			)
+			.toArray()[0];
+		return row?.n ?? 0;
+	}
+
+	/**
+	 * A failed payment after which the hold is kept: its outcome stays answerable for its
+	 * client key, and the reservation is free for the next payment (a new row). Called in
+	 * the same synchronous turn as the hold's return to RESERVED.
+	 */
+	retire(c: CheckoutRow, failedAtMs: number): void {
+		if (c.outcome === null) throw new Error("a retired payment needs its outcome");
+		this.sql.exec(
+			`INSERT INTO checkout_failures
+				(reservation_id, session_id, client_key, payment_method, outcome, failed_at)
+				VALUES (?, ?, ?, ?, ?, ?)`,
+			c.reservationId,
+			c.sessionId,
+			c.clientKey,
+			c.paymentMethod,
+			JSON.stringify(c.outcome),
+			failedAtMs,
+		);
+		this.sql.exec("DELETE FROM checkouts WHERE reservation_id = ?", c.reservationId);
 	}
 
 	put(c: CheckoutRow): void {
@@ -158,6 +234,12 @@ export class CheckoutStore {
 	 */
 	deleteSettled(): void {
 		this.sql.exec("DELETE FROM checkouts WHERE resume_at IS NULL AND step = 'failed'");
+		// Failed payments whose hold the reset cleared: nothing is left to pay again. Those of
+		// a saga still compensating name its provider key, and those of a paid order still
+		// answer their keys: both stay with their row.
+		this.sql.exec(
+			"DELETE FROM checkout_failures WHERE reservation_id NOT IN (SELECT reservation_id FROM checkouts)",
+		);
 	}
 
 	private first(query: string, ...params: (string | number)[]): CheckoutRow | null {

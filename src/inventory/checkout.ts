@@ -1,8 +1,12 @@
-// The checkout saga (seed 004, issue 3), run inside the SKU's object:
-//   RESERVED → CHECKOUT_PENDING → PAID (order created) | PAYMENT_FAILED (units back at once).
+// The checkout saga (seed 004), run inside the SKU's object:
+//   RESERVED → CHECKOUT_PENDING → PAID (order created)
+//                               → RESERVED again (a payment that took nothing; the buyer may
+//                                 try another method until expiresAt, checkout-settle.ts)
+//                               → PAYMENT_FAILED (units back at once).
 // The step is written to SQLite before every provider call, so after a crash the
-// alarm resumes where it stopped. The provider key is derived from the reservation,
-// so however many client keys or retries, one reservation is captured at most once.
+// alarm resumes where it stopped. The provider key is derived from the reservation
+// and its payment attempt; a new attempt starts only after one that definitely took
+// nothing, so however many client keys or retries, a reservation is captured at most once.
 // A captured payment becomes an order in the same transaction as the PAID hold, or
 // is refunded; an order is only ever created from a captured payment.
 
@@ -84,6 +88,10 @@ export class CheckoutSaga {
 			host,
 			provider: () => this.provider(),
 			save: (row) => this.save(row),
+			retire: (row, atMs) => {
+				this.rows.retire(row, atMs);
+				this.wakeups.delete(row.reservationId);
+			},
 		};
 		const timeoutMs = numberVar(config.PAYMENT_TIMEOUT_MS, DEFAULT_CHECKOUT_TIMEOUT_MS);
 		this.timeoutMs = Math.min(Math.max(timeoutMs, MIN_CHECKOUT_TIMEOUT_MS), MAX_PAYMENT_TIMEOUT_MS);
@@ -118,9 +126,10 @@ export class CheckoutSaga {
 		const hold = this.host.hold(req.reservationId);
 		if (inv === null || hold === null) return fail("not_found", NO_SUCH_RESERVATION);
 		const saga = this.rows.get(req.reservationId);
+		const earlier = this.rows.failure(req.sessionId, req.idempotencyKey);
 		const elsewhere =
 			saga === null ? this.rows.byClientKey(req.sessionId, req.idempotencyKey) : null;
-		const admission = admit(req, hold, saga, elsewhere);
+		const admission = admit(req, hold, saga, elsewhere, earlier);
 		if (admission.kind === "answer") return admission.result;
 		// Same key while the first copy awaits the provider: join it. After a crash: resume it.
 		if (admission.kind === "join") return this.drive(hold.id, () => this.charge(hold.id));
@@ -146,6 +155,7 @@ export class CheckoutSaga {
 			outcome: null,
 			createdAtMs: nowMs,
 			paidAtMs: null,
+			priorFailures: this.rows.failureCount(hold.id),
 		});
 		this.host.persist();
 		return this.drive(hold.id, () => this.charge(hold.id));
@@ -247,8 +257,7 @@ export class CheckoutSaga {
 				return failed(
 					this.ctx,
 					current,
-					`declined: ${outcome.reason}`,
-					`The payment was declined (${outcome.reason}).`,
+					{ outcome: "declined", reason: outcome.reason },
 					settledAtMs,
 				);
 			}
@@ -256,8 +265,7 @@ export class CheckoutSaga {
 				return failed(
 					this.ctx,
 					current,
-					`provider error: ${outcome.reason}`,
-					"The payment provider refused the charge.",
+					{ outcome: "provider_error", reason: outcome.reason },
 					settledAtMs,
 				);
 			}

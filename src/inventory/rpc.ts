@@ -1,7 +1,14 @@
 // What the SKU object's RPC methods return: expected outcomes as values.
 
 import type { ReserveRefusal } from "../limits/guard.ts";
-import type { Availability, Order, Product, Reservation, Stats } from "../shared/types.ts";
+import type {
+	Availability,
+	Order,
+	PaymentFailure,
+	Product,
+	Reservation,
+	Stats,
+} from "../shared/types.ts";
 import type { SqlRows } from "./rows.ts";
 
 export interface ReserveRequest {
@@ -78,6 +85,13 @@ export type CheckoutFailureCode =
 
 export type CheckoutResult =
 	| { ok: true; order: Order; replayed?: boolean }
-	| { ok: false; code: CheckoutFailureCode; message: string; replayed?: boolean };
+	| {
+			ok: false;
+			code: CheckoutFailureCode;
+			message: string;
+			/** With payment_declined: which failure, and whether the hold was kept. */
+			payment?: PaymentFailure;
+			replayed?: boolean;
+	  };
 
 export type OrderResult = { ok: true; order: Order } | { ok: false; code: "not_found" };

@@ -56,6 +56,19 @@ export const SCHEMA = [
 		paid_at INTEGER
 	)`,
 	`CREATE INDEX IF NOT EXISTS checkouts_by_key ON checkouts (session_id, client_key)`,
+	// Failed payments after which the hold was kept (inventory/checkout-settle.ts): one
+	// row per client key, so a retry of that key replays its 402, and their count per
+	// reservation bounds how many a hold tolerates and names the next provider key.
+	`CREATE TABLE IF NOT EXISTS checkout_failures (
+		session_id TEXT NOT NULL,
+		client_key TEXT NOT NULL,
+		reservation_id TEXT NOT NULL,
+		payment_method TEXT NOT NULL,
+		outcome TEXT NOT NULL,
+		failed_at INTEGER NOT NULL,
+		PRIMARY KEY (session_id, client_key)
+	) WITHOUT ROWID`,
+	`CREATE INDEX IF NOT EXISTS checkout_failures_by_reservation ON checkout_failures (reservation_id)`,
 	// The simulated payment provider's own records (payment/simulated.ts SyncStore):
 	// kept here so a restarted object replays earlier captures instead of charging again.
 	`CREATE TABLE IF NOT EXISTS payment_sim (

@@ -63,10 +63,31 @@ export type EventType =
 	| "reservation.expired"
 	| "checkout.started"
 	| "payment.succeeded"
+	| "payment.attempt_failed"
 	| "payment.failed"
 	| "payment.refunded"
 	| "order.created"
 	| "inventory.reset";
+
+/** Which failure a 402 payment_declined reports (docs/api.md, "Checkout after a failed payment"). */
+export type PaymentFailureOutcome = "declined" | "provider_error" | "not_confirmed";
+
+/**
+ * `error.payment` of a 402: what happened, whether money may have moved, and
+ * whether the hold is still the buyer's for another payment method.
+ */
+export interface PaymentFailure {
+	outcome: PaymentFailureOutcome;
+	/** "no" when the provider said the charge was not made; "unknown" when a capture may
+	 * exist (it is then looked for and refunded). */
+	charged: "no" | "unknown";
+	/** True: the hold is RESERVED again until its own expiresAt. False: it was released. */
+	holdKept: boolean;
+	/** Failed payments on this hold so far, this one included. */
+	failedPayments: number;
+	/** Failed payments a hold tolerates; the last of them releases it. */
+	maxFailedPayments: number;
+}
 
 export interface AuditEvent {
 	id: string;

@@ -92,16 +92,18 @@ export function ok<T>(c: Ctx, data: T, status: 200 | 201 = 200): Response {
 	return c.json({ data, meta: meta(c) }, status);
 }
 
+/** `fields` extend `error` beside code and message (e.g. a 402's `payment`). */
 export function fail(
 	c: Ctx,
 	code: ErrorCode,
 	message?: string,
 	headers: Record<string, string> = {},
+	fields: Record<string, unknown> = {},
 ): Response {
 	const status = STATUS_OF[code] as 400;
 	for (const [k, v] of Object.entries(headers)) c.header(k, v);
 	return c.json(
-		{ error: { code, message: message ?? DEFAULT_MESSAGE[code] }, meta: meta(c) },
+		{ error: { code, message: message ?? DEFAULT_MESSAGE[code], ...fields }, meta: meta(c) },
 		status,
 	);
 }

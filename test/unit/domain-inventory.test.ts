@@ -29,7 +29,7 @@ const TERMINAL_EVENTS: ReadonlySet<EventType> = new Set([
 
 type Op =
 	| { kind: "reserve"; session: number; quantity: number; key: string | null }
-	| { kind: "cancel" | "begin" | "complete" | "fail"; pick: number }
+	| { kind: "cancel" | "begin" | "complete" | "fail" | "reopen"; pick: number }
 	| { kind: "advance"; ms: number }
 	| { kind: "stock"; total: number }
 	| { kind: "reset" }
@@ -50,6 +50,7 @@ const op: fc.Arbitrary<Op> = fc.oneof(
 	{ weight: 2, arbitrary: fc.record({ kind: fc.constant("begin" as const), pick }) },
 	{ weight: 2, arbitrary: fc.record({ kind: fc.constant("complete" as const), pick }) },
 	{ weight: 1, arbitrary: fc.record({ kind: fc.constant("fail" as const), pick }) },
+	{ weight: 1, arbitrary: fc.record({ kind: fc.constant("reopen" as const), pick }) },
 	{
 		weight: 3,
 		arbitrary: fc.record({ kind: fc.constant("advance" as const), ms: fc.nat({ max: 8000 }) }),
@@ -163,6 +164,18 @@ class Harness {
 				if (id === undefined) return;
 				const expected = model.move(id, "CHECKOUT_PENDING", "PAYMENT_FAILED");
 				expect(inv.failCheckout(id, this.nowMs, "declined").ok).toBe(expected);
+				break;
+			}
+			case "reopen": {
+				// A payment that took nothing: the hold is the buyer's again until its own expiry.
+				const id = this.chosen(o.pick);
+				if (id === undefined) return;
+				const h = model.find(id);
+				const expected =
+					h !== undefined &&
+					h.expiresAtMs > this.nowMs &&
+					model.move(id, "CHECKOUT_PENDING", "RESERVED");
+				expect(inv.reopenCheckout(id, this.nowMs, { reason: "declined" }).ok).toBe(expected);
 				break;
 			}
 			case "advance": {

@@ -1,5 +1,6 @@
-// POST /api/checkout (api.md, "Checkout"): validate, one RPC to the SKU's object,
-// which runs the payment saga and answers once the hold is PAID or released.
+// POST /api/checkout (docs/api.md, "Checkout"): validate, one RPC to the SKU's object,
+// which runs the payment saga and answers once the hold is PAID, kept after a
+// failed payment, or released.
 
 import { Hono } from "hono";
 import { z } from "zod";
@@ -45,5 +46,11 @@ checkout.post("/", async (c) => {
 	// Units moved (sold, or back after a failed payment): this isolate asks the object next time.
 	forgetSnapshot(sku);
 	if (result.ok) return ok(c, result.order);
-	return fail(c, result.code, result.message);
+	return fail(
+		c,
+		result.code,
+		result.message,
+		{},
+		result.payment === undefined ? {} : { payment: result.payment },
+	);
 });
