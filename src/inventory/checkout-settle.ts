@@ -104,7 +104,7 @@ export function failed(
 			const left = MAX_FAILED_PAYMENTS_PER_HOLD - failedPayments;
 			row.outcome = fail(
 				"payment_declined",
-				`${what} Your hold is kept until ${new Date(kept.hold.expiresAtMs).toISOString()}: pay with another method (${left} more failed payment${left === 1 ? "" : "s"} and the hold is released).`,
+				`${what} Your hold is kept until it expires: pay with another method (${left} more failed payment${left === 1 ? "" : "s"} and the hold is released).`,
 				{ ...payment, holdKept: true },
 			);
 			ctx.retire(row, nowMs);
