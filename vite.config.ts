@@ -21,7 +21,8 @@ export const PAGES = {
 export default defineConfig({
 	root: WEB,
 	base: "/",
-	publicDir: false,
+	// Copied as is to the root of the build: favicon.ico, which browsers ask every page for.
+	publicDir: resolve(WEB, "public"),
 	// JSX through Oxc (Vite 8's transformer): Preact's automatic runtime, no plugin needed.
 	oxc: { jsx: { runtime: "automatic", importSource: "preact" } },
 	build: {
