@@ -4,9 +4,11 @@
 import type { Browser, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { api, startServer, type TestServer } from "../support/server.ts";
+import { expectNoSeriousA11yViolations } from "./axe.ts";
 import { collectPageErrors, launch, metric, openContext, PHONE, screenshot } from "./browser.ts";
 
 const POLL = { timeout: 15_000, interval: 100 };
+const ORDER_HEADING = /^Order [0-9A-F]{4}-[0-9A-F]{4}$/;
 /** Reserve attempts a session may make per minute on this test server. */
 const RESERVE_LIMIT = 6;
 
@@ -74,6 +76,7 @@ describe("storefront", () => {
 		const human = page.getByRole("checkbox", { name: "I am human" });
 		await human.waitFor();
 		if (pages.length === 1) await screenshot(page, "storefront-verify");
+		await expectNoSeriousA11yViolations(page, "storefront-verify");
 		await human.check();
 		await page.getByRole("button", { name: "Reserve" }).waitFor();
 		return { page, errors };
@@ -87,6 +90,7 @@ describe("storefront", () => {
 		const { page, errors } = await openAndVerify(sku);
 		await expect.poll(() => metric(page, "Available"), POLL).toBe("3");
 		await screenshot(page, "storefront-verified");
+		await expectNoSeriousA11yViolations(page, "storefront-verified");
 
 		await page.getByRole("button", { name: "Reserve" }).click();
 		await page.getByRole("timer", { name: "Time left on your hold" }).waitFor();
@@ -94,15 +98,17 @@ describe("storefront", () => {
 		await expect.poll(() => metric(page, "Available"), POLL).toBe("2");
 		await expect.poll(() => metric(page, "Held"), POLL).toBe("1");
 		await screenshot(page, "storefront-hold");
+		await expectNoSeriousA11yViolations(page, "storefront-hold");
 
 		await page.getByRole("radio", { name: /Visa test card/ }).check();
 		await page.getByRole("button", { name: "Pay $42.00" }).click();
-		await page.getByRole("heading", { name: "Order confirmed" }).waitFor();
+		await page.getByRole("heading", { name: ORDER_HEADING }).waitFor();
 		await expect
 			.poll(() => page.getByRole("status", { name: "Purchase status" }).textContent(), POLL)
 			.toMatch(/Payment accepted/);
 		await expect.poll(() => metric(page, "Sold"), POLL).toBe("1");
 		await screenshot(page, "storefront-order");
+		await expectNoSeriousA11yViolations(page, "storefront-order");
 		expect(errors).toEqual([]);
 	});
 
@@ -114,25 +120,25 @@ describe("storefront", () => {
 		await page.getByRole("radio", { name: /Declined card/ }).check();
 		await page.getByRole("button", { name: /^Pay/ }).click();
 		await expect.poll(() => alertText(page), POLL).toMatch(/declined/i);
-		// The hold was released: Reserve is offered again and the unit is back.
+		// Contract v1.1: the declined hold is kept for another method; the buyer lets it go here.
+		await page.getByRole("button", { name: "Release hold" }).click();
 		await page.getByRole("button", { name: "Reserve" }).waitFor();
 		await expect.poll(() => metric(page, "Available"), POLL).toBe("3");
 
-		// Two held by this buyer is the limit; a third unit is refused.
+		// Two held by this buyer is the limit; after buying two, Reserve is off with the reason.
 		await page.getByLabel("Quantity").selectOption("2");
 		await page.getByRole("button", { name: "Reserve" }).click();
 		await page.getByRole("button", { name: "Release hold" }).click();
 		await page.getByRole("button", { name: "Reserve" }).click();
 		await page.getByRole("radio", { name: /Visa test card/ }).check();
 		await page.getByRole("button", { name: /^Pay/ }).click();
-		await page.getByRole("heading", { name: "Order confirmed" }).waitFor();
-		await page.getByLabel("Quantity").selectOption("1");
-		await page.getByRole("button", { name: "Reserve" }).click();
+		await page.getByRole("heading", { name: ORDER_HEADING }).waitFor();
 		await expect
-			.poll(() => alertText(page), POLL)
-			.toMatch(/Purchase limit reached: each buyer may hold or buy 2/);
+			.poll(() => page.getByRole("button", { name: "Reserve" }).isDisabled(), POLL)
+			.toBe(true);
+		await page.getByText("You hold or bought 2 of 2 allowed per buyer.").waitFor();
 
-		// Another buyer takes the last unit: this one is told it is sold out.
+		// Another buyer takes the last unit: a new buyer finds Reserve off, and is told why.
 		const other = await api<{ token: string }>(server, "POST", "/api/sessions", {
 			body: { turnstileToken: server.debugToken },
 		});
@@ -143,30 +149,32 @@ describe("storefront", () => {
 		expect(taken.status).toBe(201);
 		await expect.poll(() => metric(page, "Available"), POLL).toBe("0");
 		const fresh = await openAndVerify(sku);
-		await fresh.page.getByRole("button", { name: "Reserve" }).click();
-		await expect.poll(() => alertText(fresh.page), POLL).toMatch(/Sold out/);
+		expect(await fresh.page.getByRole("button", { name: "Reserve" }).isDisabled()).toBe(true);
+		await fresh.page.getByText(/^Sold out right now\./).waitFor();
 		await screenshot(fresh.page, "storefront-sold-out");
+		await expectNoSeriousA11yViolations(fresh.page, "storefront-sold-out");
 	});
 
-	it("pays through a provider timeout, and releases the hold on a provider error", async () => {
+	it("pays through a provider timeout, and keeps the hold through a provider error", async () => {
 		const sku = await createDrop();
 		const { page } = await openAndVerify(sku);
 		await page.getByRole("button", { name: "Reserve" }).click();
 		await page.getByRole("radio", { name: /Slow provider/ }).check();
 		await page.getByRole("button", { name: /^Pay/ }).click();
-		await page.getByRole("heading", { name: "Order confirmed" }).waitFor();
+		await page.getByRole("heading", { name: ORDER_HEADING }).waitFor();
 
 		await page.getByRole("button", { name: "Reserve" }).click();
 		await page.getByRole("radio", { name: /Failing provider/ }).check();
 		await page.getByRole("button", { name: /^Pay/ }).click();
+		// Contract v1.1: the provider took nothing, so the page says so and the hold stays.
 		await expect
 			.poll(() => alertText(page), POLL)
-			.toMatch(/declined\. Nothing was charged and the hold was released/);
-		await page.getByRole("button", { name: "Reserve" }).waitFor();
-		await expect.poll(() => metric(page, "Available"), POLL).toBe("2");
+			.toMatch(/^Payment provider error\. .*nothing was charged\. Your hold is kept/);
+		await page.getByRole("heading", { name: "1 unit held for you" }).waitFor();
+		await expect.poll(() => metric(page, "Available"), POLL).toBe("1");
 	});
 
-	it("counts down to the start and says not started", async () => {
+	it("counts down to the start, with Reserve off until then and the reason shown", async () => {
 		const startsAt = new Date(Date.now() + 3_600_000).toISOString();
 		const sku = await createDrop({ startsAt });
 		const { page } = await openAndVerify(sku);
@@ -176,11 +184,11 @@ describe("storefront", () => {
 				POLL,
 			)
 			.toMatch(/Drop starts in 5\d:\d\d|Drop starts in 1:00:00/);
-		// Keyboard only: focus the button and press Enter.
-		await page.getByRole("button", { name: "Reserve" }).focus();
-		await page.keyboard.press("Enter");
-		await expect.poll(() => alertText(page), POLL).toMatch(/has not started yet/);
+		// Nothing a press could do yet: the button is off and says when it opens.
+		expect(await page.getByRole("button", { name: "Reserve" }).isDisabled()).toBe(true);
+		await page.getByText(/^Reserving opens when the drop starts, at /).waitFor();
 		await screenshot(page, "storefront-not-started");
+		await expectNoSeriousA11yViolations(page, "storefront-not-started");
 	});
 
 	it("says when the hold expired", async () => {
@@ -190,6 +198,7 @@ describe("storefront", () => {
 		await page.getByRole("timer", { name: "Time left on your hold" }).waitFor();
 		await expect.poll(() => alertText(page), POLL).toMatch(/hold expired/);
 		await expect.poll(() => metric(page, "Available"), POLL).toBe("3");
+		await expectNoSeriousA11yViolations(page, "storefront-hold-expired");
 	});
 
 	it("says rate limited, with the wait from Retry-After", async () => {
@@ -216,6 +225,7 @@ describe("storefront", () => {
 		// The button waits with the buyer instead of inviting another refused click.
 		expect(await limited.isDisabled()).toBe(true);
 		await screenshot(page, "storefront-rate-limited");
+		await expectNoSeriousA11yViolations(page, "storefront-rate-limited");
 	});
 
 	it("uses the real Turnstile widget when its script loads", async () => {

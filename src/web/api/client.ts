@@ -9,6 +9,7 @@ import type {
 	Guardrail,
 	Meta,
 	Order,
+	PaymentFailure,
 	Product,
 	Reservation,
 	Stats,
@@ -29,6 +30,8 @@ export type ApiErr = {
 	/** Seconds from the Retry-After header (429, 503), when present. */
 	retryAfterSeconds: number | null;
 	roundTripMs: number;
+	/** A 402's `error.payment` (docs/api.md): which failure, and whether the hold was kept. */
+	payment?: PaymentFailure;
 };
 export type ApiResult<T> = ApiOk<T> | ApiErr;
 
@@ -53,6 +56,16 @@ export type Mode = "safe" | "eventual";
 
 function isRecord(v: unknown): v is Record<string, unknown> {
 	return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function isPaymentFailure(v: unknown): v is PaymentFailure {
+	return (
+		isRecord(v) &&
+		typeof v.outcome === "string" &&
+		typeof v.holdKept === "boolean" &&
+		typeof v.failedPayments === "number" &&
+		typeof v.maxFailedPayments === "number"
+	);
 }
 
 function retryAfter(headers: Headers): number | null {
@@ -113,7 +126,9 @@ export class ApiClient {
 			return { ok: true, status: res.status, data: body.data as T, meta, roundTripMs };
 		}
 		const error = isRecord(body) && isRecord(body.error) ? body.error : null;
+		const payment = isPaymentFailure(error?.payment) ? { payment: error.payment } : {};
 		return {
+			...payment,
 			ok: false,
 			status: res.status,
 			code: typeof error?.code === "string" ? (error.code as ErrorCode) : "bad_response",

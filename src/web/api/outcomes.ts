@@ -1,6 +1,7 @@
 // One human sentence per outcome a buyer or presenter can meet. Codes come from
 // api.md's table; the server's own message is kept as a fallback for anything new.
 
+import type { PaymentFailureOutcome } from "../../shared/types.ts";
 import type { ApiErr } from "./client.ts";
 
 export interface OutcomeContext {
@@ -14,7 +15,20 @@ export function seconds(n: number): string {
 }
 
 export function describeError(err: ApiErr, context: OutcomeContext = {}): string {
+	if (err.code === "payment_declined") return describePaymentFailure(err);
 	return describeCode(err.code, err.message, err.retryAfterSeconds, context);
+}
+
+const PAYMENT_HEADLINE: Record<PaymentFailureOutcome, string> = {
+	declined: "Card declined.",
+	provider_error: "Payment provider error.",
+	not_confirmed: "Payment not confirmed in time.",
+};
+
+/** A 402 in the server's own words, headed by which case it was (docs/api.md, error.payment). */
+export function describePaymentFailure(err: ApiErr): string {
+	if (err.payment === undefined) return err.message;
+	return `${PAYMENT_HEADLINE[err.payment.outcome] ?? "Payment failed."} ${err.message}`;
 }
 
 export function describeCode(
@@ -37,8 +51,9 @@ export function describeCode(
 		case "reservation_expired":
 			return "Your hold expired before payment, so the units went back to stock. Reserve again if any are left.";
 		case "payment_declined":
-			// Both a declined card and a failing provider end here (the saga released the hold).
-			return "The payment was declined. Nothing was charged and the hold was released.";
+			// A declined card, a failing provider and an unconfirmed charge all end here, with
+			// different truths about money and the hold: the server's own sentence says which.
+			return serverMessage;
 		case "not_started":
 			return context.startsAt
 				? `The drop has not started yet: it opens at ${new Date(context.startsAt).toLocaleTimeString()}.`

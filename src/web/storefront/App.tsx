@@ -1,25 +1,34 @@
 // The storefront (/): one product (?sku=, the seeded demo product otherwise),
 // its live stock, the human check, Reserve, the hold's countdown, checkout with
-// the test payment methods, and a clear sentence for every outcome.
+// the test payment methods, this visit's orders, and a clear sentence for every
+// outcome. What is shown about the sale is derived from the live availability
+// and the clock on every render (sale.ts), never kept from an earlier answer.
 
 import { useCallback, useEffect, useRef, useState } from "preact/hooks";
-import type { Availability, Order, Product, UiConfig } from "../../shared/types.ts";
+import type { UiConfig } from "../../shared/types.ts";
 import { ApiClient, type ApiErr, type Session } from "../api/client.ts";
-import { type LiveState, webSocketSource } from "../api/live.ts";
+import { webSocketSource } from "../api/live.ts";
 import { describeCode, describeError } from "../api/outcomes.ts";
 import { httpTransport } from "../api/transport.ts";
 import { Layout, Notice, type NoticeValue } from "../components/Layout.tsx";
 import { Turnstile } from "../components/Turnstile.tsx";
-import { clock } from "../lib/format.ts";
+import { time } from "../lib/format.ts";
 import { newIdempotencyKey, useNow } from "../lib/hooks.ts";
 import { isObject, load, save } from "../lib/stored.ts";
+import { useFocusAfterRender } from "./focus.ts";
 import { type HeldReservation, HoldPanel } from "./HoldPanel.tsx";
-import { OrderCard } from "./OrderCard.tsx";
+import { Orders, orderHeadingId, type StoredOrder } from "./Orders.tsx";
 import { ProductCard } from "./ProductCard.tsx";
 import type { PaymentMethodId } from "./payment-methods.ts";
+import { ReservePanel } from "./ReservePanel.tsx";
+import { orderNumber, saleView, stillTrue } from "./sale.ts";
+import { useProductFeed } from "./useProductFeed.ts";
 
 export const DEFAULT_SKU = "DEMO-SNEAKER";
 const SESSION_KEY = "rg.buyer.session";
+const ORDERS_KEY = "rg.buyer.orders";
+/** Orders this tab remembers; older ones drop off the list (the server keeps them all). */
+const MAX_STORED_ORDERS = 50;
 /** Answers after which a retried payment must reuse its Idempotency-Key: the outcome is unknown. */
 const UNKNOWN_OUTCOME = new Set([
 	"network_error",
@@ -29,81 +38,114 @@ const UNKNOWN_OUTCOME = new Set([
 	"rate_limited",
 	"cost_limit",
 ]);
-const MAX_QUANTITY_CHOICES = 10;
+const OUTCOME_ID = "outcome";
 
 const api = new ApiClient(httpTransport());
 const liveSource = webSocketSource();
 
 const isSession = (v: unknown): v is Session =>
-	isObject(v) && typeof v.token === "string" && typeof v.expiresAt === "string";
+	isObject(v) &&
+	typeof v.token === "string" &&
+	typeof v.sessionId === "string" &&
+	typeof v.expiresAt === "string";
 const isHeld = (v: unknown): v is HeldReservation =>
 	isObject(v) && isObject(v.reservation) && typeof v.deadlineMs === "number";
-const isOrder = (v: unknown): v is Order => isObject(v) && typeof v.orderId === "string";
+const isOrders = (v: unknown): v is StoredOrder[] =>
+	Array.isArray(v) &&
+	v.every((o) => isObject(o) && typeof o.sessionId === "string" && isObject(o.order));
 
-function newer(current: Availability | null, next: Availability): Availability {
-	return current !== null && Date.parse(next.asOf) < Date.parse(current.asOf) ? current : next;
-}
+/** An outcome on screen; `code` and `atServerMs` let the live state retire it once untrue. */
+type StoreNotice = NoticeValue & { code?: string; atServerMs?: number };
 
 export function Storefront() {
 	const sku = new URLSearchParams(location.search).get("sku") || DEFAULT_SKU;
 	const holdKey = `rg.buyer.hold.${sku}`;
-	const orderKey = `rg.buyer.order.${sku}`;
+	const { product, missing, loadProblem, availability, offsetMs, feed, accept } = useProductFeed(
+		sku,
+		api,
+		liveSource,
+	);
 	const [config, setConfig] = useState<UiConfig | null>(null);
-	const [product, setProduct] = useState<Product | null>(null);
-	const [loadError, setLoadError] = useState<string | null>(null);
-	const [availability, setAvailability] = useState<Availability | null>(null);
-	const [live, setLive] = useState<LiveState>({ kind: "connecting" });
 	const [session, setSession] = useState<Session | null>(() => load(SESSION_KEY, isSession));
 	const [hold, setHold] = useState<HeldReservation | null>(() => load(holdKey, isHeld));
-	const [order, setOrder] = useState<Order | null>(() => load(orderKey, isOrder));
-	const [notice, setNotice] = useState<NoticeValue | null>(null);
+	const [orders, setOrders] = useState<StoredOrder[]>(() => load(ORDERS_KEY, isOrders) ?? []);
+	const [notice, setNotice] = useState<StoreNotice | null>(null);
 	const [busy, setBusy] = useState<null | "verify" | "reserve" | "pay" | "cancel">(null);
 	const [quantity, setQuantity] = useState(1);
 	const [method, setMethod] = useState<PaymentMethodId>("pm_card_visa");
 	const [waitUntilMs, setWaitUntilMs] = useState(0);
-	const checkoutKey = useRef<{ reservationId: string; key: string } | null>(null);
+	const checkoutKey = useRef<{ reservationId: string; method: string; key: string } | null>(null);
 	const checkingExpiry = useRef(false);
+	const focusNext = useFocusAfterRender();
 	const now = useNow(250);
+	const serverNowMs = now + offsetMs;
 
 	api.token = session?.token ?? null;
 	useEffect(() => save(SESSION_KEY, session), [session]);
 	useEffect(() => save(holdKey, hold), [hold, holdKey]);
-	useEffect(() => save(orderKey, order), [order, orderKey]);
-
+	useEffect(() => save(ORDERS_KEY, orders), [orders]);
 	useEffect(() => {
 		void api.config().then((r) => r.ok && setConfig(r.data));
-		void api.product(sku).then((r) => {
-			if (r.ok) {
-				setProduct(r.data);
-				setAvailability((a) => newer(a, r.data.availability));
-			} else
-				setLoadError(
-					r.code === "unknown_sku" ? `No product has the SKU ${sku}.` : describeError(r),
-				);
-		});
-		return liveSource.subscribe(sku, (a) => setAvailability((cur) => newer(cur, a)), setLive);
-	}, [sku]);
+	}, []);
 
 	// A session past its end is gone: ask for the human check again.
 	if (session !== null && Date.parse(session.expiresAt) <= now) setSession(null);
 
+	const paidUnits = orders
+		.filter((o) => o.sessionId === session?.sessionId && o.order.sku === sku)
+		.reduce((n, o) => n + (o.order.status === "PAID" ? o.order.quantity : 0), 0);
+	const heldUnits = hold?.reservation.sku === sku ? hold.reservation.quantity : 0;
+	const sale =
+		product !== null && availability !== null
+			? saleView(product, availability, serverNowMs, paidUnits + heldUnits)
+			: null;
+	const waitSeconds = Math.ceil((waitUntilMs - now) / 1000);
+
+	// An outcome the live state has made untrue goes away: "Sold out" once stock is back
+	// (seen in an availability newer than the answer), "not started" once it has, a
+	// "please wait" once the wait is over.
+	useEffect(() => {
+		if (notice?.code === undefined || sale === null || availability === null) return;
+		const untrue =
+			notice.code === "rate_limited"
+				? waitUntilMs > 0 && waitSeconds <= 0
+				: !stillTrue(notice.code, sale, {
+						noticeAtServerMs: notice.atServerMs ?? 0,
+						availabilityAsOfMs: Date.parse(availability.asOf),
+						serverNowMs,
+					});
+		if (untrue) setNotice(null);
+	});
+
+	const say = (value: StoreNotice, focus = false) => {
+		setNotice(value);
+		if (focus) focusNext({ id: OUTCOME_ID });
+	};
+
 	const fail = useCallback(
 		(err: ApiErr) => {
 			if (err.code === "unauthorized") setSession(null);
-			if (err.code === "rate_limited" && err.retryAfterSeconds !== null) {
-				setWaitUntilMs(Date.now() + err.retryAfterSeconds * 1000);
-			}
+			const waits = err.code === "rate_limited" && err.retryAfterSeconds !== null;
+			if (waits) setWaitUntilMs(Date.now() + (err.retryAfterSeconds as number) * 1000);
 			setNotice({
 				tone: "error",
 				text: describeError(err, {
 					perUserLimit: product?.perUserLimit,
 					startsAt: product?.startsAt,
 				}),
+				...(err.code !== "rate_limited" || waits
+					? { code: err.code, atServerMs: Date.now() + offsetMs }
+					: {}),
 			});
+			focusNext({ id: OUTCOME_ID });
 		},
-		[product],
+		[product, offsetMs, focusNext],
 	);
 
+	// Stable for the page's life: the Turnstile widget renders again whenever its callback
+	// changes, and this page re-renders several times a second (the countdowns).
+	const latest = useRef({ hold, fail });
+	latest.current = { hold, fail };
 	const verify = useCallback(
 		async (token: string) => {
 			setBusy("verify");
@@ -112,65 +154,85 @@ export function Storefront() {
 			if (r.ok) {
 				setSession(r.data);
 				setNotice({ tone: "success", text: "You are verified. You can reserve now." });
+				// The step that replaces the check: Reserve, or the hold this tab already has.
+				focusNext({ id: latest.current.hold === null ? "reserve-title" : "hold-title" });
 				// Read the product once as this session: fresh numbers, and the limiter's
-				// bot signals see that this buyer looked before reserving (issue 7).
+				// bot signals see that this buyer looked before reserving.
 				api.token = r.data.token;
-				void api
-					.product(sku)
-					.then((p) => p.ok && setAvailability((a) => newer(a, p.data.availability)));
-			} else setNotice({ tone: "error", text: describeError(r) });
+				void api.product(sku).then((p) => p.ok && accept(p.data.availability));
+			} else latest.current.fail(r);
 		},
-		[sku],
+		[sku, accept, focusNext],
 	);
 
 	const reserve = async () => {
+		if (sale === null) return;
 		setBusy("reserve");
 		setNotice(null);
-		const r = await api.reserve(sku, { quantity, idempotencyKey: newIdempotencyKey() });
+		const r = await api.reserve(sku, {
+			quantity: Math.min(quantity, sale.maxQuantity),
+			idempotencyKey: newIdempotencyKey(),
+		});
 		setBusy(null);
 		if (!r.ok) return fail(r);
-		setOrder(null);
 		setHold({ reservation: r.data, deadlineMs: Date.now() + r.data.expiresInSeconds * 1000 });
 		setNotice({
 			tone: "success",
 			text: `Reserved ${r.data.quantity === 1 ? "1 unit" : `${r.data.quantity} units`}. Pay before the timer runs out to keep it.`,
 		});
+		// On a phone the hold and its Pay button start below the fold: bring them up.
+		focusNext({ id: "hold-title", toTop: true });
 	};
 
 	const pay = async () => {
-		if (hold === null) return;
+		if (hold === null || session === null) return;
 		const id = hold.reservation.reservationId;
-		// Same hold, outcome unknown so far: reuse the key so a retry can never charge twice.
-		if (checkoutKey.current?.reservationId !== id)
-			checkoutKey.current = { reservationId: id, key: newIdempotencyKey() };
+		// Same hold and method, outcome unknown so far: reuse the key so a retry can never
+		// charge twice. Another method, or after a definite failure: a new payment, a new key.
+		const reuse = checkoutKey.current;
+		if (reuse?.reservationId !== id || reuse.method !== method)
+			checkoutKey.current = { reservationId: id, method, key: newIdempotencyKey() };
+		const key = (checkoutKey.current as { key: string }).key;
 		setBusy("pay");
 		setNotice({ tone: "info", text: "Paying…" });
-		const r = await api.checkout(id, method, checkoutKey.current.key);
+		const r = await api.checkout(id, method, key);
 		if (r.ok) {
 			setBusy(null);
 			checkoutKey.current = null;
 			setHold(null);
-			setOrder(r.data);
+			setOrders((list) =>
+				[{ sessionId: session.sessionId, order: r.data }, ...list].slice(0, MAX_STORED_ORDERS),
+			);
 			setNotice({
 				tone: "success",
-				text: `Payment accepted. Order ${r.data.orderId} is confirmed.`,
+				text: `Payment accepted. Order ${orderNumber(r.data.orderId)} is confirmed.`,
 			});
+			focusNext({ id: orderHeadingId(r.data.orderId) });
 			return;
 		}
 		if (UNKNOWN_OUTCOME.has(r.code) || r.status >= 500) {
 			setBusy(null);
 			fail(r);
-			setNotice({
+			say({
 				tone: "error",
-				text: `${describeError(r)} Paying again is safe: you will not be charged twice.`,
+				text: `${describeError(r)} Paying again with the same method is safe: you will not be charged twice.`,
 			});
 			return;
 		}
 		checkoutKey.current = null;
-		// The hold may be gone (declined, expired, failed provider): ask the server.
-		const now = await api.reservation(id);
+		const payment = r.payment;
+		if (r.code === "payment_declined" && payment?.holdKept) {
+			// The hold is still ours (docs/api.md): stay on it and offer the other methods.
+			setBusy(null);
+			setHold((h) => h && { ...h, failed: [...(h.failed ?? []), { method, payment }] });
+			fail(r);
+			return;
+		}
+		// Released, expired or paid elsewhere: ask the server where the hold stands.
+		const current = await api.reservation(id);
 		setBusy(null);
-		if (!now.ok || !["RESERVED", "CHECKOUT_PENDING"].includes(now.data.status)) setHold(null);
+		if (!current.ok || !["RESERVED", "CHECKOUT_PENDING"].includes(current.data.status))
+			setHold(null);
 		fail(r);
 	};
 
@@ -181,7 +243,7 @@ export function Storefront() {
 		setBusy(null);
 		if (r.ok || r.code === "not_found") {
 			setHold(null);
-			setNotice({ tone: "info", text: "Hold released: the units are back in stock." });
+			say({ tone: "info", text: "Hold released: the units are back in stock." }, true);
 		} else fail(r);
 	};
 
@@ -196,30 +258,48 @@ export function Storefront() {
 				return;
 			}
 			setHold(null);
-			if (!r.ok || r.data.status === "EXPIRED") {
-				setNotice({
+			if (r.ok && r.data.status === "PAID") return;
+			const unconfirmed = !r.ok && (r.code === "network_error" || r.status >= 500);
+			say(
+				{
 					tone: "error",
-					text: describeCode("reservation_expired", "The hold expired."),
-				});
-			}
+					text: unconfirmed
+						? `Your hold ended at ${time(new Date(hold.deadlineMs).toISOString())}, so its units went back to stock. (This page could not reach the store to confirm.)`
+						: describeCode("reservation_expired", "The hold expired."),
+				},
+				true,
+			);
 		});
 	}, [now, hold, busy]);
 
-	const waitSeconds = Math.ceil((waitUntilMs - now) / 1000);
-	const limit = Math.min(product?.perUserLimit ?? 1, MAX_QUANTITY_CHOICES);
-
+	const offline = feed.lostAtMs !== null;
 	return (
 		<Layout current="/">
-			{loadError !== null && (
+			{missing && (
+				<section class="card" aria-labelledby="missing-title">
+					<h1 id="missing-title">Product not found</h1>
+					<p role="alert" class="notice notice-error">
+						The product {sku} does not exist, so this page stopped looking for it.
+					</p>
+					<p>
+						<a href="/">See the current drop</a>
+					</p>
+				</section>
+			)}
+			{loadProblem !== null && product === null && (
 				<p role="alert" class="notice notice-error">
-					{loadError}
+					Could not load the product: {loadProblem} Trying again by itself…
 				</p>
 			)}
-			{product !== null && availability !== null && (
-				<ProductCard product={product} availability={availability} live={live} nowMs={now} />
+			{product !== null && availability !== null && sale !== null && (
+				<ProductCard product={product} availability={availability} sale={sale} feed={feed} />
 			)}
-			{product === null && loadError === null && <p class="muted">Loading the product…</p>}
-			<Notice value={notice} label="Purchase status" />
+			{product === null && !missing && loadProblem === null && (
+				<p class="muted">Loading the product…</p>
+			)}
+			<div id={OUTCOME_ID} tabIndex={-1} class="outcome">
+				<Notice value={notice} label="Purchase status" />
+			</div>
 
 			{product !== null && session === null && (
 				<section class="card" aria-labelledby="verify-title">
@@ -237,40 +317,16 @@ export function Storefront() {
 				</section>
 			)}
 
-			{product !== null && session !== null && hold === null && (
-				<section class="card" aria-labelledby="reserve-title">
-					<h2 id="reserve-title">Reserve</h2>
-					<p class="muted small">
-						Verified · session ends in {clock((Date.parse(session.expiresAt) - now) / 1000)}
-					</p>
-					<form
-						class="row"
-						onSubmit={(e) => {
-							e.preventDefault();
-							void reserve();
-						}}
-					>
-						<label for="quantity">Quantity</label>
-						<select
-							id="quantity"
-							value={quantity}
-							onChange={(e) => setQuantity(Number(e.currentTarget.value))}
-						>
-							{Array.from({ length: limit }, (_, i) => (
-								<option key={i} value={i + 1}>
-									{i + 1}
-								</option>
-							))}
-						</select>
-						<button type="submit" class="primary" disabled={busy !== null || waitSeconds > 0}>
-							{busy === "reserve"
-								? "Reserving…"
-								: waitSeconds > 0
-									? `Wait ${waitSeconds} s`
-									: "Reserve"}
-						</button>
-					</form>
-				</section>
+			{product !== null && sale !== null && session !== null && hold === null && (
+				<ReservePanel
+					sale={sale}
+					quantity={quantity}
+					sessionEndsInSeconds={(Date.parse(session.expiresAt) - now) / 1000}
+					busy={busy !== null}
+					waitSeconds={waitSeconds}
+					onQuantity={setQuantity}
+					onReserve={() => void reserve()}
+				/>
 			)}
 
 			{product !== null && hold !== null && (
@@ -280,13 +336,14 @@ export function Storefront() {
 					nowMs={now}
 					method={method}
 					busy={busy !== null}
+					offline={offline}
 					onMethod={setMethod}
 					onPay={() => void pay()}
 					onCancel={() => void cancel()}
 				/>
 			)}
 
-			{order !== null && <OrderCard order={order} />}
+			<Orders orders={orders} />
 		</Layout>
 	);
 }

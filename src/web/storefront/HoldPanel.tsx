@@ -1,14 +1,24 @@
 // The buyer's hold: its own countdown, the test payment methods, pay or let go.
+// After a failed payment the hold stays (docs/api.md, "Checkout after a failed
+// payment"): the panel says how many tries are left and which methods failed.
 
-import type { Product, Reservation } from "../../shared/types.ts";
-import { clock, money } from "../lib/format.ts";
+import type { PaymentFailure, Product, Reservation } from "../../shared/types.ts";
+import { clock, money, time } from "../lib/format.ts";
 import { PAYMENT_METHODS, type PaymentMethodId } from "./payment-methods.ts";
 
 export interface HeldReservation {
 	reservation: Reservation;
 	/** Client-clock deadline: receipt time + expiresInSeconds, immune to clock skew. */
 	deadlineMs: number;
+	/** Methods that failed on this hold, with the server's outcome, oldest first. */
+	failed?: { method: string; payment: PaymentFailure }[];
 }
+
+const FAILED_LABEL: Record<PaymentFailure["outcome"], string> = {
+	declined: "declined on this hold",
+	provider_error: "failed on this hold",
+	not_confirmed: "not confirmed",
+};
 
 export function HoldPanel({
 	hold,
@@ -16,6 +26,7 @@ export function HoldPanel({
 	nowMs,
 	method,
 	busy,
+	offline,
 	onMethod,
 	onPay,
 	onCancel,
@@ -25,18 +36,38 @@ export function HoldPanel({
 	nowMs: number;
 	method: PaymentMethodId;
 	busy: boolean;
+	/** The page has lost the server: say what the timer still means. */
+	offline: boolean;
 	onMethod(m: PaymentMethodId): void;
 	onPay(): void;
 	onCancel(): void;
 }) {
 	const left = Math.max(0, (hold.deadlineMs - nowMs) / 1000);
 	const { quantity } = hold.reservation;
+	const failed = hold.failed ?? [];
+	const last = failed.at(-1)?.payment;
+	const failedOutcome = (id: string) => failed.findLast((f) => f.method === id)?.payment.outcome;
 	return (
-		<section class="card hold" aria-labelledby="hold-title">
-			<h2 id="hold-title">{quantity === 1 ? "1 unit" : `${quantity} units`} held for you</h2>
+		<section id="hold" class="card hold" aria-labelledby="hold-title">
+			<h2 id="hold-title" tabIndex={-1}>
+				{quantity === 1 ? "1 unit" : `${quantity} units`} held for you
+			</h2>
 			<p class="countdown" role="timer" aria-label="Time left on your hold">
 				Pay within <strong>{clock(left)}</strong>
 			</p>
+			{offline && (
+				<p class="note">
+					This page cannot reach the store right now. The timer counts down to your hold's end at{" "}
+					{time(new Date(hold.deadlineMs).toISOString())}: the server keeps the hold until then
+					whether or not this page is connected, and you can pay once the connection is back.
+				</p>
+			)}
+			{last !== undefined && (
+				<p class="note">
+					{last.failedPayments} of {last.maxFailedPayments} payment attempts on this hold failed;
+					nothing was charged. Choose another method below.
+				</p>
+			)}
 			<form
 				onSubmit={(e) => {
 					e.preventDefault();
@@ -45,23 +76,29 @@ export function HoldPanel({
 			>
 				<fieldset disabled={busy}>
 					<legend>Payment method (test cards)</legend>
-					{PAYMENT_METHODS.map((m) => (
-						<label key={m.id} class="choice">
-							<input
-								type="radio"
-								name="payment-method"
-								value={m.id}
-								checked={method === m.id}
-								onChange={() => onMethod(m.id)}
-							/>
-							<span>
-								{m.label}{" "}
-								<span class="muted small">
-									({m.id}: {m.hint})
+					{PAYMENT_METHODS.map((m) => {
+						const outcome = failedOutcome(m.id);
+						return (
+							<label key={m.id} class="choice">
+								<input
+									type="radio"
+									name="payment-method"
+									value={m.id}
+									checked={method === m.id}
+									onChange={() => onMethod(m.id)}
+								/>
+								<span>
+									{m.label}{" "}
+									<span class="muted small">
+										({m.id}: {m.hint})
+									</span>
+									{outcome !== undefined && (
+										<span class="failed-tag small"> — {FAILED_LABEL[outcome]}</span>
+									)}
 								</span>
-							</span>
-						</label>
-					))}
+							</label>
+						);
+					})}
 				</fieldset>
 				<div class="actions">
 					<button type="submit" class="primary" disabled={busy}>

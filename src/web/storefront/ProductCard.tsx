@@ -1,17 +1,21 @@
-// The product and its live stock.
+// The product, its sale status and its live stock. The sale status comes from the
+// availability and the clock (sale.ts); the connection to the live feed is a
+// separate line, so "Live" never sits beside "Sold out" as if it were a status.
 
-import type { Availability, Product } from "../../shared/types.ts";
+import type { Availability, DropStatus, Product } from "../../shared/types.ts";
 import type { LiveState } from "../api/live.ts";
 import { StockBar } from "../components/StockBar.tsx";
-import { clock, money } from "../lib/format.ts";
+import { clock, money, time } from "../lib/format.ts";
+import type { SaleView } from "./sale.ts";
 
-const STATUS_LABEL: Record<Availability["status"], string> = {
+const STATUS_LABEL: Record<DropStatus, string> = {
 	scheduled: "Starts soon",
 	live: "On sale",
 	sold_out: "Sold out",
 	closed: "Closed",
 };
 
+/** The feed's state as a badge (the operator console shows it beside its own numbers). */
 export function LiveBadge({ state }: { state: LiveState }) {
 	const text =
 		state.kind === "open"
@@ -22,36 +26,59 @@ export function LiveBadge({ state }: { state: LiveState }) {
 	return <span class={`badge ${state.kind === "open" ? "badge-ok" : "badge-warn"}`}>{text}</span>;
 }
 
+/** The live feed as the buyer should read it: fresh, connecting, or lost since a moment. */
+export interface FeedView {
+	state: LiveState;
+	/** When live updates stopped (the connection dropped, or never came up); null while fine. */
+	lostAtMs: number | null;
+}
+
+export function FeedLine({ feed }: { feed: FeedView }) {
+	const lost = feed.lostAtMs !== null;
+	const text = lost
+		? `Stock may be stale: no live updates since ${time(new Date(feed.lostAtMs as number).toISOString())}. Reconnecting…`
+		: feed.state.kind === "open"
+			? "Live: the stock updates as it changes."
+			: "Connecting to live stock updates…";
+	return (
+		<p
+			role="status"
+			aria-label="Live stock updates"
+			class={`feed ${lost ? "feed-lost" : feed.state.kind === "open" ? "feed-ok" : "feed-wait"}`}
+		>
+			{text}
+		</p>
+	);
+}
+
 export function ProductCard({
 	product,
 	availability,
-	live,
-	nowMs,
+	sale,
+	feed,
 }: {
 	product: Product;
 	availability: Availability;
-	live: LiveState;
-	nowMs: number;
+	sale: SaleView;
+	feed: FeedView;
 }) {
-	const startsAtMs = product.startsAt ? Date.parse(product.startsAt) : null;
-	const startsIn = startsAtMs !== null && startsAtMs > nowMs ? (startsAtMs - nowMs) / 1000 : null;
 	return (
 		<section class="card" aria-labelledby="product-name">
 			<p class="eyebrow">
 				{product.sku} ·{" "}
-				<span class={`badge status-${availability.status}`}>
-					{STATUS_LABEL[availability.status]}
-				</span>{" "}
-				<LiveBadge state={live} />
+				<span class={`badge status-${sale.status}`}>{STATUS_LABEL[sale.status]}</span>
 			</p>
 			<h1 id="product-name">{product.name}</h1>
 			<p class="price">{money(product.priceCents, product.currency)}</p>
-			{startsIn !== null && (
+			{sale.startsInMs !== null && (
 				<p class="countdown" role="timer" aria-label="Time until the drop starts">
-					Drop starts in <strong>{clock(startsIn)}</strong>
+					Drop starts in <strong>{clock(Math.ceil(sale.startsInMs / 1000))}</strong>
 				</p>
 			)}
-			<StockBar availability={availability} />
+			<div class={feed.lostAtMs !== null ? "stale" : undefined}>
+				<StockBar availability={availability} />
+			</div>
+			<FeedLine feed={feed} />
 			<p class="muted small">
 				Up to {product.perUserLimit} per buyer · a hold lasts {clock(product.holdSeconds)}
 			</p>

@@ -1,0 +1,119 @@
+// What the storefront shows about the sale, derived from the live availability,
+// the product and the clock on every render — never remembered from an earlier
+// answer. Pure (no DOM): unit-tested in test/unit/storefront-sale.test.ts.
+
+import type { Availability, DropStatus, Product } from "../../shared/types.ts";
+
+/** Quantity choices never go beyond this, whatever the per-buyer limit (api.md: 1..10). */
+export const MAX_QUANTITY_CHOICES = 10;
+
+export interface SaleView {
+	status: DropStatus;
+	/** Milliseconds until the drop opens, while it has not. */
+	startsInMs: number | null;
+	/** Units this buyer may still hold or buy. */
+	allowance: number;
+	/** Why Reserve is off right now, in words; null when it is on. */
+	blocked: {
+		code: "not_started" | "sold_out" | "closed" | "purchase_limit";
+		reason: string;
+	} | null;
+	/** The largest quantity worth offering (at least 1). */
+	maxQuantity: number;
+}
+
+/**
+ * `nowMs` is the server's clock as well as this page can tell (see `serverNow`):
+ * at startsAt the sale opens here on its own, without waiting for a change on the feed.
+ */
+export function saleView(
+	product: Product,
+	availability: Availability,
+	nowMs: number,
+	unitsOfBuyer: number,
+): SaleView {
+	const startsAtMs = product.startsAt === null ? null : Date.parse(product.startsAt);
+	const startsInMs = startsAtMs !== null && nowMs < startsAtMs ? startsAtMs - nowMs : null;
+	const status: DropStatus =
+		availability.status === "closed"
+			? "closed"
+			: startsInMs !== null
+				? "scheduled"
+				: availability.available > 0
+					? "live"
+					: "sold_out";
+	const allowance = Math.max(0, product.perUserLimit - unitsOfBuyer);
+	let blocked: SaleView["blocked"] = null;
+	if (status === "closed") blocked = { code: "closed", reason: "This drop is closed." };
+	else if (status === "scheduled")
+		blocked = {
+			code: "not_started",
+			reason: `Reserving opens when the drop starts, at ${new Date(startsAtMs as number).toLocaleTimeString()}.`,
+		};
+	else if (status === "sold_out")
+		blocked = {
+			code: "sold_out",
+			reason:
+				"Sold out right now. Holds that run out or are released come back to stock, and this page updates by itself.",
+		};
+	else if (allowance === 0)
+		blocked = {
+			code: "purchase_limit",
+			reason: `You hold or bought ${product.perUserLimit} of ${product.perUserLimit} allowed per buyer.`,
+		};
+	const maxQuantity = Math.max(
+		1,
+		Math.min(allowance, Math.max(availability.available, 1), MAX_QUANTITY_CHOICES),
+	);
+	return { status, startsInMs, allowance, blocked, maxQuantity };
+}
+
+/** What is known about the sale since an outcome was shown. */
+export interface Evidence {
+	/** When the outcome was answered, on the server's clock (as well as this page can tell). */
+	noticeAtServerMs: number;
+	/** The `asOf` of the availability on screen. */
+	availabilityAsOfMs: number;
+	serverNowMs: number;
+}
+
+/** After startsAt, a "not started" answer is kept this long (clocks are never exact). */
+export const START_MARGIN_MS = 1_000;
+
+/**
+ * Whether an outcome shown earlier is still true of the sale as it is now. Only
+ * evidence newer than the answer can retire it: a "Sold out" answered while the
+ * page still showed the last unit stays until an availability from after the
+ * answer shows stock again.
+ */
+export function stillTrue(code: string, sale: SaleView, evidence: Evidence): boolean {
+	switch (code) {
+		case "sold_out":
+			return evidence.availabilityAsOfMs <= evidence.noticeAtServerMs || sale.status === "sold_out";
+		case "not_started":
+			return (
+				sale.status === "scheduled" ||
+				evidence.serverNowMs < evidence.noticeAtServerMs + START_MARGIN_MS
+			);
+		default:
+			return true;
+	}
+}
+
+/**
+ * The server's clock as seen from here: each availability carries the server's
+ * `asOf`; the offset from the local clock at receipt corrects a device whose clock
+ * is wrong (network delay aside), so a countdown ends when the server opens.
+ */
+export function clockOffsetMs(asOf: string, receivedAtMs: number): number {
+	const serverMs = Date.parse(asOf);
+	return Number.isFinite(serverMs) ? serverMs - receivedAtMs : 0;
+}
+
+/** A short order number for people: the first 8 hex digits of the id, in two groups. */
+export function orderNumber(orderId: string): string {
+	const hex = /^ord_([0-9a-f]{8})/i.exec(orderId)?.[1];
+	if (hex === undefined) return orderId;
+	const upper = hex.toUpperCase();
+	return `${upper.slice(0, 4)}-${upper.slice(4)}`;
+}

@@ -1,0 +1,104 @@
+// Shared steps of the storefront's browser tests: a drop, a buyer's page through
+// the human check, and the few reads every test makes (role-based throughout).
+
+import type { Browser, Locator, Page } from "playwright-core";
+import { expect } from "vitest";
+import { api, type TestServer } from "../support/server.ts";
+import { collectPageErrors, openContext, PHONE } from "./browser.ts";
+
+/** The desktop the storefront was reviewed at. */
+export const DESKTOP_WIDE = { width: 1366, height: 900 };
+export { PHONE };
+export const POLL = { timeout: 15_000, interval: 100 };
+
+export async function createDrop(
+	server: TestServer,
+	fields: Record<string, unknown> = {},
+): Promise<string> {
+	const sku = `E2E-${crypto.randomUUID().slice(0, 8)}`;
+	const res = await api(server, "POST", "/api/admin/products", {
+		token: server.adminToken,
+		body: {
+			sku,
+			name: `Drop ${sku}`,
+			priceCents: 4200,
+			currency: "USD",
+			totalStock: 3,
+			perUserLimit: 2,
+			...fields,
+		},
+	});
+	expect(res.status, JSON.stringify(res.body)).toBe(201);
+	return sku;
+}
+
+/** A buyer session made over the API (another buyer, for the page to compete with). */
+export async function otherBuyer(server: TestServer): Promise<string> {
+	const res = await api<{ token: string }>(server, "POST", "/api/sessions", {
+		body: { turnstileToken: server.debugToken },
+	});
+	expect(res.status).toBe(201);
+	return res.body.data?.token ?? "";
+}
+
+export interface BuyerPage {
+	page: Page;
+	errors: string[];
+}
+
+/** Opens the store for `sku` in a fresh context (own sessionStorage); the test closes it. */
+export async function openStore(
+	browser: Browser,
+	server: TestServer,
+	sku: string,
+	viewport = PHONE,
+	/** Runs before the page loads (e.g. to route its WebSocket). */
+	before?: (page: Page) => Promise<void>,
+): Promise<BuyerPage> {
+	const context = await openContext(browser, server.url, viewport);
+	const page = await context.newPage();
+	const errors = collectPageErrors(page);
+	await before?.(page);
+	await page.goto(`/?sku=${sku}`);
+	await page.getByRole("heading", { name: `Drop ${sku}` }).waitFor();
+	return { page, errors };
+}
+
+/** The local human check (offline, the Turnstile script cannot load), by keyboard. */
+export async function verify(page: Page): Promise<void> {
+	const human = page.getByRole("checkbox", { name: "I am human" });
+	await human.focus();
+	await page.keyboard.press("Space");
+	await page.getByRole("heading", { name: "Reserve" }).waitFor();
+}
+
+/** The text of a message region, or "" while it is hidden (it says nothing then). */
+async function shownText(page: Page, role: "alert" | "status", name: string): Promise<string> {
+	const region = page.getByRole(role, { name, includeHidden: true });
+	return (await region.isVisible()) ? ((await region.textContent()) ?? "") : "";
+}
+export const alertText = (page: Page) => shownText(page, "alert", "Purchase status: problem");
+export const statusText = (page: Page) => shownText(page, "status", "Purchase status");
+export const feedText = (page: Page) =>
+	page.getByRole("status", { name: "Live stock updates" }).textContent();
+
+/** True when `locator` is the focused element (never <body> after an action). */
+export function isFocused(locator: Locator): Promise<boolean> {
+	return locator.evaluate((el) => el === document.activeElement);
+}
+
+/** What has focus, for failure messages. */
+export function focusedDescription(page: Page): Promise<string> {
+	return page.evaluate(() => {
+		const el = document.activeElement;
+		return el === null ? "nothing" : `${el.tagName}#${el.id} "${(el.textContent ?? "").trim()}"`;
+	});
+}
+
+/** Whether the element is entirely inside the viewport, without scrolling. */
+export function inViewport(locator: Locator): Promise<boolean> {
+	return locator.evaluate((el) => {
+		const r = el.getBoundingClientRect();
+		return r.top >= 0 && r.left >= 0 && r.bottom <= innerHeight && r.right <= innerWidth;
+	});
+}

@@ -1,0 +1,136 @@
+// The storefront's derivations (src/web/storefront/sale.ts): sale status and the
+// Reserve button from availability and clock, retiring outcomes the live state
+// made untrue, the clock offset and the short order number.
+import { describe, expect, it } from "vitest";
+import type { Availability, Product } from "../../src/shared/types.ts";
+import {
+	clockOffsetMs,
+	orderNumber,
+	type SaleView,
+	saleView,
+	stillTrue,
+} from "../../src/web/storefront/sale.ts";
+
+const T0 = Date.UTC(2026, 0, 1, 12);
+
+function availability(fields: Partial<Availability> = {}): Availability {
+	return {
+		sku: "S",
+		total: 10,
+		available: 4,
+		reserved: 3,
+		sold: 3,
+		status: "live",
+		asOf: new Date(T0).toISOString(),
+		...fields,
+	};
+}
+
+function product(fields: Partial<Product> = {}): Product {
+	return {
+		sku: "S",
+		name: "Shoe",
+		priceCents: 100,
+		currency: "USD",
+		totalStock: 10,
+		holdSeconds: 120,
+		perUserLimit: 2,
+		startsAt: null,
+		availability: availability(),
+		...fields,
+	};
+}
+
+describe("saleView", () => {
+	it("opens at startsAt by the clock alone, even while the feed still says scheduled", () => {
+		const p = product({ startsAt: new Date(T0 + 5_000).toISOString() });
+		const a = availability({ status: "scheduled" });
+		const before = saleView(p, a, T0 + 4_999, 0);
+		expect(before).toMatchObject({
+			status: "scheduled",
+			startsInMs: 1,
+			blocked: { code: "not_started" },
+		});
+		const after = saleView(p, a, T0 + 5_000, 0);
+		expect(after).toMatchObject({ status: "live", startsInMs: null, blocked: null });
+	});
+
+	it("is sold out exactly when nothing is available, and live again when stock returns", () => {
+		const p = product();
+		expect(saleView(p, availability({ available: 0, status: "live" }), T0, 0)).toMatchObject({
+			status: "sold_out",
+			blocked: { code: "sold_out" },
+		});
+		expect(saleView(p, availability({ available: 1, status: "sold_out" }), T0, 0)).toMatchObject({
+			status: "live",
+			blocked: null,
+			maxQuantity: 1,
+		});
+	});
+
+	it("blocks at the buyer's limit with the reason, and offers no more than the allowance", () => {
+		const p = product({ perUserLimit: 3 });
+		expect(saleView(p, availability(), T0, 1)).toMatchObject({ allowance: 2, maxQuantity: 2 });
+		const full = saleView(p, availability(), T0, 3);
+		expect(full.blocked?.code).toBe("purchase_limit");
+		expect(full.blocked?.reason).toMatch(/3 of 3 allowed per buyer/);
+	});
+
+	it("reports closed as closed", () => {
+		expect(saleView(product(), availability({ status: "closed" }), T0, 0).blocked?.code).toBe(
+			"closed",
+		);
+	});
+});
+
+describe("stillTrue", () => {
+	const view = (status: SaleView["status"]): SaleView => ({
+		status,
+		startsInMs: null,
+		allowance: 2,
+		blocked: null,
+		maxQuantity: 1,
+	});
+
+	it("keeps a Sold out answer until an availability newer than the answer shows stock", () => {
+		const evidence = { noticeAtServerMs: T0, serverNowMs: T0 + 100 };
+		// The page still showed the last unit when the answer came: not evidence against it.
+		expect(stillTrue("sold_out", view("live"), { ...evidence, availabilityAsOfMs: T0 - 50 })).toBe(
+			true,
+		);
+		expect(
+			stillTrue("sold_out", view("sold_out"), { ...evidence, availabilityAsOfMs: T0 + 50 }),
+		).toBe(true);
+		expect(stillTrue("sold_out", view("live"), { ...evidence, availabilityAsOfMs: T0 + 50 })).toBe(
+			false,
+		);
+	});
+
+	it("retires not started once the sale is open past a margin; keeps anything else", () => {
+		const evidence = { noticeAtServerMs: T0, availabilityAsOfMs: T0 };
+		expect(
+			stillTrue("not_started", view("scheduled"), { ...evidence, serverNowMs: T0 + 5_000 }),
+		).toBe(true);
+		expect(stillTrue("not_started", view("live"), { ...evidence, serverNowMs: T0 + 200 })).toBe(
+			true,
+		);
+		expect(stillTrue("not_started", view("live"), { ...evidence, serverNowMs: T0 + 5_000 })).toBe(
+			false,
+		);
+		expect(stillTrue("payment_declined", view("live"), { ...evidence, serverNowMs: T0 })).toBe(
+			true,
+		);
+	});
+});
+
+describe("clock and order number", () => {
+	it("measures the server's clock against this one", () => {
+		expect(clockOffsetMs(new Date(T0 + 3_000).toISOString(), T0)).toBe(3_000);
+		expect(clockOffsetMs("not a date", T0)).toBe(0);
+	});
+
+	it("turns an order id into a short number a buyer can read out", () => {
+		expect(orderNumber("ord_4f2a9c1b0123456789abcdef~DEMO-SNEAKER")).toBe("4F2A-9C1B");
+		expect(orderNumber("something-else")).toBe("something-else");
+	});
+});
