@@ -8,27 +8,32 @@ import { useCallback, useEffect, useRef, useState } from "preact/hooks";
 import type { UiConfig } from "../../shared/types.ts";
 import { ApiClient, type ApiErr, type Session } from "../api/client.ts";
 import { webSocketSource } from "../api/live.ts";
-import { describeCode, describeError } from "../api/outcomes.ts";
+import { describeError } from "../api/outcomes.ts";
 import { httpTransport } from "../api/transport.ts";
 import { Layout, Notice, type NoticeValue } from "../components/Layout.tsx";
 import { Turnstile } from "../components/Turnstile.tsx";
-import { time } from "../lib/format.ts";
 import { newIdempotencyKey, useNow } from "../lib/hooks.ts";
-import { isObject, load, save } from "../lib/stored.ts";
 import { useFocusAfterRender } from "./focus.ts";
 import { type HeldReservation, HoldPanel } from "./HoldPanel.tsx";
 import { Orders, orderHeadingId, type StoredOrder } from "./Orders.tsx";
-import { ProductCard } from "./ProductCard.tsx";
+import { ProductCard, ProductMissing } from "./ProductCard.tsx";
 import type { PaymentMethodId } from "./payment-methods.ts";
 import { ReservePanel } from "./ReservePanel.tsx";
 import { orderNumber, saleView, stillTrue } from "./sale.ts";
+import {
+	holdKey,
+	isHeld,
+	isOrders,
+	isSession,
+	MAX_STORED_ORDERS,
+	ORDERS_KEY,
+	SESSION_KEY,
+	useStored,
+} from "./stored.ts";
+import { useHoldExpiry } from "./useHoldExpiry.ts";
 import { useProductFeed } from "./useProductFeed.ts";
 
 export const DEFAULT_SKU = "DEMO-SNEAKER";
-const SESSION_KEY = "rg.buyer.session";
-const ORDERS_KEY = "rg.buyer.orders";
-/** Orders this tab remembers; older ones drop off the list (the server keeps them all). */
-const MAX_STORED_ORDERS = 50;
 /** Answers after which a retried payment must reuse its Idempotency-Key: the outcome is unknown. */
 const UNKNOWN_OUTCOME = new Set([
 	"network_error",
@@ -43,47 +48,31 @@ const OUTCOME_ID = "outcome";
 const api = new ApiClient(httpTransport());
 const liveSource = webSocketSource();
 
-const isSession = (v: unknown): v is Session =>
-	isObject(v) &&
-	typeof v.token === "string" &&
-	typeof v.sessionId === "string" &&
-	typeof v.expiresAt === "string";
-const isHeld = (v: unknown): v is HeldReservation =>
-	isObject(v) && isObject(v.reservation) && typeof v.deadlineMs === "number";
-const isOrders = (v: unknown): v is StoredOrder[] =>
-	Array.isArray(v) &&
-	v.every((o) => isObject(o) && typeof o.sessionId === "string" && isObject(o.order));
-
 /** An outcome on screen; `code` and `atServerMs` let the live state retire it once untrue. */
 type StoreNotice = NoticeValue & { code?: string; atServerMs?: number };
 
 export function Storefront() {
 	const sku = new URLSearchParams(location.search).get("sku") || DEFAULT_SKU;
-	const holdKey = `rg.buyer.hold.${sku}`;
 	const { product, missing, loadProblem, availability, offsetMs, feed, accept } = useProductFeed(
 		sku,
 		api,
 		liveSource,
 	);
 	const [config, setConfig] = useState<UiConfig | null>(null);
-	const [session, setSession] = useState<Session | null>(() => load(SESSION_KEY, isSession));
-	const [hold, setHold] = useState<HeldReservation | null>(() => load(holdKey, isHeld));
-	const [orders, setOrders] = useState<StoredOrder[]>(() => load(ORDERS_KEY, isOrders) ?? []);
+	const [session, setSession] = useStored<Session | null>(SESSION_KEY, isSession, null);
+	const [hold, setHold] = useStored<HeldReservation | null>(holdKey(sku), isHeld, null);
+	const [orders, setOrders] = useStored<StoredOrder[]>(ORDERS_KEY, isOrders, []);
 	const [notice, setNotice] = useState<StoreNotice | null>(null);
 	const [busy, setBusy] = useState<null | "verify" | "reserve" | "pay" | "cancel">(null);
 	const [quantity, setQuantity] = useState(1);
 	const [method, setMethod] = useState<PaymentMethodId>("pm_card_visa");
 	const [waitUntilMs, setWaitUntilMs] = useState(0);
 	const checkoutKey = useRef<{ reservationId: string; method: string; key: string } | null>(null);
-	const checkingExpiry = useRef(false);
 	const focusNext = useFocusAfterRender();
 	const now = useNow(250);
 	const serverNowMs = now + offsetMs;
 
 	api.token = session?.token ?? null;
-	useEffect(() => save(SESSION_KEY, session), [session]);
-	useEffect(() => save(holdKey, hold), [hold, holdKey]);
-	useEffect(() => save(ORDERS_KEY, orders), [orders]);
 	useEffect(() => {
 		void api.config().then((r) => r.ok && setConfig(r.data));
 	}, []);
@@ -247,45 +236,12 @@ export function Storefront() {
 		} else fail(r);
 	};
 
-	// The hold's timer ran out: confirm with the server (its clock decides), then say so.
-	useEffect(() => {
-		if (hold === null || now < hold.deadlineMs || busy !== null || checkingExpiry.current) return;
-		checkingExpiry.current = true;
-		void api.reservation(hold.reservation.reservationId).then((r) => {
-			checkingExpiry.current = false;
-			if (r.ok && r.data.status === "RESERVED") {
-				setHold({ ...hold, deadlineMs: Date.now() + 1000 });
-				return;
-			}
-			setHold(null);
-			if (r.ok && r.data.status === "PAID") return;
-			const unconfirmed = !r.ok && (r.code === "network_error" || r.status >= 500);
-			say(
-				{
-					tone: "error",
-					text: unconfirmed
-						? `Your hold ended at ${time(new Date(hold.deadlineMs).toISOString())}, so its units went back to stock. (This page could not reach the store to confirm.)`
-						: describeCode("reservation_expired", "The hold expired."),
-				},
-				true,
-			);
-		});
-	}, [now, hold, busy]);
+	useHoldExpiry(api, hold, setHold, now, busy !== null, (notice) => say(notice, true));
 
 	const offline = feed.lostAtMs !== null;
 	return (
 		<Layout current="/">
-			{missing && (
-				<section class="card" aria-labelledby="missing-title">
-					<h1 id="missing-title">Product not found</h1>
-					<p role="alert" class="notice notice-error">
-						The product {sku} does not exist, so this page stopped looking for it.
-					</p>
-					<p>
-						<a href="/">See the current drop</a>
-					</p>
-				</section>
-			)}
+			{missing && <ProductMissing sku={sku} />}
 			{loadProblem !== null && product === null && (
 				<p role="alert" class="notice notice-error">
 					Could not load the product: {loadProblem} Trying again by itself…

@@ -85,3 +85,18 @@ export function ProductCard({
 		</section>
 	);
 }
+
+/** An unknown SKU: said once, and nothing keeps retrying (useProductFeed.ts). */
+export function ProductMissing({ sku }: { sku: string }) {
+	return (
+		<section class="card" aria-labelledby="missing-title">
+			<h1 id="missing-title">Product not found</h1>
+			<p role="alert" class="notice notice-error">
+				The product {sku} does not exist, so this page stopped looking for it.
+			</p>
+			<p>
+				<a href="/">See the current drop</a>
+			</p>
+		</section>
+	);
+}

@@ -1,0 +1,33 @@
+// What the storefront keeps in sessionStorage (lib/stored.ts): the buyer session,
+// the hold per SKU and this tab's orders — so a reload picks up where it was.
+
+import { useEffect, useState } from "preact/hooks";
+import type { Session } from "../api/client.ts";
+import { isObject, load, save } from "../lib/stored.ts";
+import type { HeldReservation } from "./HoldPanel.tsx";
+import type { StoredOrder } from "./Orders.tsx";
+
+export const SESSION_KEY = "rg.buyer.session";
+export const ORDERS_KEY = "rg.buyer.orders";
+export const holdKey = (sku: string) => `rg.buyer.hold.${sku}`;
+/** Orders this tab remembers; older ones drop off the list (the server keeps them all). */
+export const MAX_STORED_ORDERS = 50;
+
+export const isSession = (v: unknown): v is Session =>
+	isObject(v) &&
+	typeof v.token === "string" &&
+	typeof v.sessionId === "string" &&
+	typeof v.expiresAt === "string";
+export const isHeld = (v: unknown): v is HeldReservation =>
+	isObject(v) && isObject(v.reservation) && typeof v.deadlineMs === "number";
+export const isOrders = (v: unknown): v is StoredOrder[] =>
+	Array.isArray(v) &&
+	v.every((o) => isObject(o) && typeof o.sessionId === "string" && isObject(o.order));
+
+/** State that survives a reload of this tab. */
+export function useStored<T>(key: string, valid: (v: unknown) => v is T, initial: T) {
+	const state = useState<T>(() => load(key, valid) ?? initial);
+	const [value] = state;
+	useEffect(() => save(key, value), [key, value]);
+	return state;
+}
