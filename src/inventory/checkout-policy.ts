@@ -33,7 +33,7 @@ export const MAX_SAGAS_PER_ALARM = 32;
  * (PAYMENT_FAILED, units back at once). Three: the first card and two others is
  * what a buyer with a wrong card needs, while a bot testing stolen cards gets at
  * most three tries per hold before the units go back to real buyers
- * (docs/decisions/002-failed-payments-keep-the-hold.md).
+ * (docs/decisions/006-failed-payments-keep-the-hold.md).
  */
 export const MAX_FAILED_PAYMENTS_PER_HOLD = 3;
 

@@ -1,9 +1,10 @@
 // Keyboard focus after an action: the button that was pressed often disappears
 // with the step it belonged to (Reserve → the hold, Pay → the order), and focus
 // would fall to <body>. An action names where focus goes next; the element is
-// focused after the render that shows it.
+// focused (lib/move-focus.ts) after the render that shows it.
 
 import { useCallback, useEffect, useRef } from "preact/hooks";
+import { moveFocus } from "../lib/move-focus.ts";
 
 export interface FocusRequest {
 	id: string;
@@ -20,7 +21,7 @@ export function useFocusAfterRender(): (request: FocusRequest) => void {
 		if (el === null) return; // not rendered yet: the next render tries again
 		pending.current = null;
 		if (request.toTop) el.scrollIntoView({ block: "start" });
-		el.focus({ preventScroll: request.toTop === true });
+		moveFocus(el);
 	});
 	// Stable: callers may hand it to children that must not re-render for a new function.
 	return useCallback((request: FocusRequest) => {
