@@ -16,6 +16,7 @@ import { toAuditEvent, toAvailability, toProduct, toReservation } from "./codec.
 import type { InventoryEnv } from "./env.ts";
 import { GroupCommit } from "./group-commit.ts";
 import { LiveFeed } from "./live.ts";
+import { DecisionMetrics, type MetricsResult } from "./metrics.ts";
 import { Outbox } from "./outbox.ts";
 import { loadState, readStoredHold, unitsFromRecords, writeHold } from "./records.ts";
 import { RowMeter } from "./rows.ts";
@@ -69,6 +70,8 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 	private counts: DecisionCounts = { decisions: 0, commits: 0, edgeAnswered: 0 };
 	/** Set while only rejection counters changed: they are written by the next commit or this timer. */
 	private countersTimer: ReturnType<typeof setTimeout> | null = null;
+	/** Attempts, rejections and decision latency per second, in memory only (inventory/metrics.ts). */
+	private readonly metricsRing = new DecisionMetrics();
 
 	constructor(ctx: DurableObjectState, env: InventoryEnv) {
 		super(ctx, env);
@@ -164,6 +167,13 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 		};
 	}
 
+	/** The last `seconds` of the reserve path's history (inventory/metrics.ts). */
+	metrics(seconds: number): MetricsResult {
+		const inv = this.inv;
+		if (inv === null) return { ok: false, code: "unknown_sku" };
+		return { ok: true, metrics: this.metricsRing.read(inv.product.sku, Date.now(), seconds) };
+	}
+
 	/** Copies the outbox to D1 now; true when nothing is left pending. */
 	async flushEvents(): Promise<boolean> {
 		if (this.inv === null) return true;
@@ -203,6 +213,7 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 		const verdict = this.guard.attempt(sessionId, arrivedAtMs, Date.now(), limits);
 		if (verdict.ok) return null;
 		inv.reject(REJECTION_KEY[verdict.tier]);
+		this.metricsRing.refusal(REJECTION_KEY[verdict.tier], Date.now());
 		this.countersSoon();
 		return verdict;
 	}
@@ -211,6 +222,7 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 	recordRejections(counts: Record<string, number>): void {
 		const inv = this.inv;
 		if (inv === null) return;
+		this.metricsRing.edge(counts, Date.now());
 		for (const [reason, n] of Object.entries(counts)) {
 			if (!Number.isSafeInteger(n) || n <= 0) continue;
 			if (reason === EDGE_ANSWERED) {
@@ -366,6 +378,7 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 			throw error;
 		}
 		shareRows(ops, answers, this.rows.take());
+		this.metricsRing.batch(ops, answers, Date.now());
 		return answers;
 	}
 

@@ -13,6 +13,7 @@ import {
 	MIN_HOLD_SECONDS,
 	SKU_PATTERN,
 } from "../../domain/limits.ts";
+import { HISTORY_SECONDS } from "../../domain/timeseries.ts";
 import type { AuditEvent } from "../../shared/types.ts";
 import { parseBody } from "../body.ts";
 import { forgetSnapshot } from "../edge-snapshot.ts";
@@ -53,6 +54,15 @@ const EventsQuery = z.object({
 		.regex(/^\d{1,15}$/, "must be a cursor from a previous page")
 		.optional(),
 	limit: z.coerce.number().int().min(1).max(MAX_EVENTS_PAGE).optional(),
+});
+
+const MetricsQuery = z.object({
+	seconds: z
+		.string()
+		.regex(/^\d{1,4}$/, `must be a whole number of seconds 1..${HISTORY_SECONDS}`)
+		.transform(Number)
+		.pipe(z.number().int().min(1).max(HISTORY_SECONDS))
+		.optional(),
 });
 
 function skuParam(c: Ctx): string {
@@ -157,6 +167,23 @@ admin.get("/products/:sku/events", async (c) => {
 	}));
 	const last = events.at(-1);
 	return ok(c, { events, next: events.length === limit && last ? String(last.seq) : null });
+});
+
+// The reserve path's history as the SKU object saw it (docs/metrics.md).
+admin.get("/products/:sku/metrics", async (c) => {
+	const sku = skuParam(c);
+	const query = MetricsQuery.safeParse(c.req.query());
+	if (!query.success) {
+		throw new ApiError(
+			"invalid_request",
+			query.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "),
+		);
+	}
+	// Attempts and refusals this isolate answered for the SKU are merged first.
+	await deliverTallies(c.env, sku);
+	const result = await inventory(c.env, sku).metrics(query.data.seconds ?? HISTORY_SECONDS);
+	if (!result.ok) return fail(c, "unknown_sku");
+	return ok(c, result.metrics);
 });
 
 admin.get("/products/:sku/stats", async (c) => {

@@ -1,0 +1,193 @@
+// Per-second history of a SKU's reserve path: attempts, rejections by code and
+// a small fixed-bucket latency histogram per second, in a ring of
+// HISTORY_SECONDS slots. Pure (no I/O, no clock of its own): the SKU object
+// feeds it (src/inventory/metrics.ts), the unit tests drive it directly.
+// Memory is bounded: HISTORY_SECONDS × (LATENCY_EDGES_MS.length + 1) counters,
+// plus the rejection codes seen in each second.
+
+/** Seconds of history kept: the last 15 minutes at one-second resolution. */
+export const HISTORY_SECONDS = 900;
+
+/**
+ * Upper bounds (exclusive) of the latency buckets in ms; one more bucket holds
+ * everything at or above the last edge. Fine where a decision usually takes,
+ * coarse in the tail; a percentile read from them is within one bucket.
+ */
+export const LATENCY_EDGES_MS: readonly number[] = [
+	1, 2, 3, 5, 8, 12, 20, 30, 50, 80, 120, 200, 300, 500, 800, 1200, 2000, 3000, 5000, 8000, 12000,
+];
+export const LATENCY_BUCKETS = LATENCY_EDGES_MS.length + 1;
+
+/** The bucket a latency falls in: the first whose edge is above it, else the last. */
+export function latencyBucket(ms: number): number {
+	for (let i = 0; i < LATENCY_EDGES_MS.length; i++) {
+		if (ms < (LATENCY_EDGES_MS[i] as number)) return i;
+	}
+	return LATENCY_EDGES_MS.length;
+}
+
+/**
+ * The q-th percentile (0 < q ≤ 100) of the samples counted in `counts`, read
+ * as the upper edge of the bucket holding the sample of that rank (nearest
+ * rank), capped at `maxMs` (the largest sample seen, which also answers for
+ * the open last bucket). Null without samples.
+ */
+export function histogramPercentile(
+	counts: ArrayLike<number>,
+	q: number,
+	maxMs: number,
+): number | null {
+	let total = 0;
+	for (let i = 0; i < counts.length; i++) total += counts[i] as number;
+	if (total === 0) return null;
+	const rank = Math.max(1, Math.ceil((q / 100) * total));
+	let seen = 0;
+	for (let i = 0; i < counts.length; i++) {
+		seen += counts[i] as number;
+		if (seen >= rank) {
+			const edge = LATENCY_EDGES_MS[i];
+			return edge === undefined ? maxMs : Math.min(edge, maxMs);
+		}
+	}
+	return maxMs;
+}
+
+/** The exact nearest-rank percentile of raw samples (for tests and comparisons). */
+export function exactPercentile(samples: readonly number[], q: number): number | null {
+	if (samples.length === 0) return null;
+	const sorted = [...samples].sort((a, b) => a - b);
+	const rank = Math.max(1, Math.ceil((q / 100) * sorted.length));
+	return sorted[rank - 1] as number;
+}
+
+export interface SecondPoint {
+	/** Start of the second, ISO 8601. */
+	at: string;
+	attempts: number;
+	rejected: number;
+	latencyMsP50: number | null;
+	latencyMsP95: number | null;
+	latencyMsP99: number | null;
+}
+
+export interface WindowSummary {
+	attemptsPerSec: number;
+	rejectionsPerSec: number;
+	latencyMsP50: number | null;
+	latencyMsP95: number | null;
+	latencyMsP99: number | null;
+	/** Rejections in the window by reason (the stats' `rejected` keys). */
+	rejectedByCode: Record<string, number>;
+}
+
+export interface History {
+	series: SecondPoint[];
+	window: WindowSummary;
+}
+
+export class SecondRing {
+	/** Which epoch second each slot holds (-1: never used); a slot of an older second is stale. */
+	private readonly second = new Float64Array(HISTORY_SECONDS).fill(-1);
+	private readonly attempts = new Uint32Array(HISTORY_SECONDS);
+	private readonly rejected = new Uint32Array(HISTORY_SECONDS);
+	private readonly byCode: (Map<string, number> | null)[] = new Array(HISTORY_SECONDS).fill(null);
+	private readonly latency = new Uint32Array(HISTORY_SECONDS * LATENCY_BUCKETS);
+	private readonly maxMs = new Float64Array(HISTORY_SECONDS);
+
+	/** The slot of the second holding `atMs`, cleared first if it held an older second. */
+	private slot(atMs: number): number {
+		const s = Math.floor(atMs / 1000);
+		const i = ((s % HISTORY_SECONDS) + HISTORY_SECONDS) % HISTORY_SECONDS;
+		if (this.second[i] !== s) {
+			this.second[i] = s;
+			this.attempts[i] = 0;
+			this.rejected[i] = 0;
+			this.byCode[i] = null;
+			this.latency.fill(0, i * LATENCY_BUCKETS, (i + 1) * LATENCY_BUCKETS);
+			this.maxMs[i] = 0;
+		}
+		return i;
+	}
+
+	/** `n` attempts in the second of `atMs`. */
+	attempt(atMs: number, n = 1): void {
+		const i = this.slot(atMs);
+		this.attempts[i] = (this.attempts[i] ?? 0) + n;
+	}
+
+	/** `n` rejections for `code` in the second of `atMs`. */
+	reject(atMs: number, code: string, n = 1): void {
+		const i = this.slot(atMs);
+		this.rejected[i] = (this.rejected[i] ?? 0) + n;
+		const codes = this.byCode[i] ?? new Map<string, number>();
+		codes.set(code, (codes.get(code) ?? 0) + n);
+		this.byCode[i] = codes;
+	}
+
+	/** One latency sample (ms, clamped at 0) in the second of `atMs`. */
+	latencySample(atMs: number, ms: number): void {
+		const i = this.slot(atMs);
+		const v = Math.max(0, ms);
+		const b = i * LATENCY_BUCKETS + latencyBucket(v);
+		this.latency[b] = (this.latency[b] ?? 0) + 1;
+		if (v > (this.maxMs[i] as number)) this.maxMs[i] = v;
+	}
+
+	/** The last `seconds` whole seconds up to and including the one holding `nowMs`, oldest first. */
+	read(nowMs: number, seconds: number): History {
+		const span = Math.max(1, Math.min(HISTORY_SECONDS, Math.floor(seconds)));
+		const nowS = Math.floor(nowMs / 1000);
+		const series: SecondPoint[] = [];
+		const total = new Array<number>(LATENCY_BUCKETS).fill(0);
+		const byCode: Record<string, number> = {};
+		let attempts = 0;
+		let rejected = 0;
+		let maxMs = 0;
+		for (let s = nowS - span + 1; s <= nowS; s++) {
+			const i = ((s % HISTORY_SECONDS) + HISTORY_SECONDS) % HISTORY_SECONDS;
+			const at = new Date(s * 1000).toISOString();
+			if (this.second[i] !== s) {
+				series.push(emptyPoint(at));
+				continue;
+			}
+			const counts = this.latency.subarray(i * LATENCY_BUCKETS, (i + 1) * LATENCY_BUCKETS);
+			const slotMax = this.maxMs[i] as number;
+			for (let b = 0; b < LATENCY_BUCKETS; b++)
+				total[b] = (total[b] as number) + (counts[b] as number);
+			maxMs = Math.max(maxMs, slotMax);
+			attempts += this.attempts[i] as number;
+			rejected += this.rejected[i] as number;
+			for (const [code, n] of this.byCode[i] ?? []) byCode[code] = (byCode[code] ?? 0) + n;
+			series.push({
+				at,
+				attempts: this.attempts[i] as number,
+				rejected: this.rejected[i] as number,
+				latencyMsP50: histogramPercentile(counts, 50, slotMax),
+				latencyMsP95: histogramPercentile(counts, 95, slotMax),
+				latencyMsP99: histogramPercentile(counts, 99, slotMax),
+			});
+		}
+		return {
+			series,
+			window: {
+				attemptsPerSec: attempts / span,
+				rejectionsPerSec: rejected / span,
+				latencyMsP50: histogramPercentile(total, 50, maxMs),
+				latencyMsP95: histogramPercentile(total, 95, maxMs),
+				latencyMsP99: histogramPercentile(total, 99, maxMs),
+				rejectedByCode: byCode,
+			},
+		};
+	}
+}
+
+function emptyPoint(at: string): SecondPoint {
+	return {
+		at,
+		attempts: 0,
+		rejected: 0,
+		latencyMsP50: null,
+		latencyMsP95: null,
+		latencyMsP99: null,
+	};
+}

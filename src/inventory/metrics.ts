@@ -1,0 +1,75 @@
+// The SKU's reserve-path history as the object sees it (docs/metrics.md):
+// attempts, rejections by reason and decision latency per second for the last
+// HISTORY_SECONDS, in the object's memory only. Nothing here writes to
+// storage, so the hot path gains no commit; a restart of the object (deploy,
+// eviction, crash) starts the history afresh.
+
+import { HISTORY_SECONDS, type History, SecondRing } from "../domain/timeseries.ts";
+import { REJECTION_KEY } from "../limits/guard.ts";
+import type { Op, OpAnswer } from "./batch-decisions.ts";
+import { EDGE_ANSWERED, type ReserveResult } from "./rpc.ts";
+
+export interface MetricsReport extends History {
+	sku: string;
+	resolutionSeconds: 1;
+}
+
+export type MetricsResult =
+	| { ok: true; metrics: MetricsReport }
+	| { ok: false; code: "unknown_sku" };
+
+/** The stats key of a rejection (the same keys as the SKU's `rejected` map). */
+function rejectionKey(result: ReserveResult): string | null {
+	if (result.ok) return null;
+	return result.code === "rate_limited" ? REJECTION_KEY[result.refusal.tier] : result.code;
+}
+
+export class DecisionMetrics {
+	private readonly ring = new SecondRing();
+
+	/**
+	 * A decided batch at `decidedAtMs`: every reserve attempt counts in that
+	 * second, with its latency from its arrival at the edge (`arrivedAtMs`, the
+	 * edge's clock) to this moment. An attempt without `arrivedAtMs` counts
+	 * without a latency sample.
+	 */
+	batch(ops: readonly Op[], answers: readonly OpAnswer[], decidedAtMs: number): void {
+		ops.forEach((op, i) => {
+			const answer = answers[i];
+			if (op.kind !== "reserve" || answer === undefined || !("results" in answer)) return;
+			op.attempts.forEach((attempt, j) => {
+				this.ring.attempt(decidedAtMs);
+				const result = answer.results[j];
+				const key = result === undefined ? null : rejectionKey(result);
+				if (key !== null) this.ring.reject(decidedAtMs, key);
+				if (attempt.arrivedAtMs !== undefined) {
+					this.ring.latencySample(decidedAtMs, decidedAtMs - attempt.arrivedAtMs);
+				}
+			});
+		});
+	}
+
+	/**
+	 * Counts the edge delivered (recordRejections): attempts it answered from its
+	 * snapshot and refusals by reason. The edge batches its tallies (at most once
+	 * a second per SKU per isolate), so they are counted in the second they reach
+	 * the object — up to about a second after the attempts themselves — and carry
+	 * no latency sample: the object never saw them.
+	 */
+	edge(counts: Record<string, number>, receivedAtMs: number): void {
+		for (const [reason, n] of Object.entries(counts)) {
+			if (!Number.isSafeInteger(n) || n <= 0) continue;
+			if (reason === EDGE_ANSWERED) this.ring.attempt(receivedAtMs, n);
+			else this.ring.reject(receivedAtMs, reason, n);
+		}
+	}
+
+	/** A refusal counted outside a batch (the demo's eventual mode, `admit`). */
+	refusal(key: string, atMs: number): void {
+		this.ring.reject(atMs, key);
+	}
+
+	read(sku: string, nowMs: number, seconds: number = HISTORY_SECONDS): MetricsReport {
+		return { sku, resolutionSeconds: 1, ...this.ring.read(nowMs, seconds) };
+	}
+}

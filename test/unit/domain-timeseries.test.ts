@@ -1,0 +1,136 @@
+// The reserve path's per-second history (src/domain/timeseries.ts): the ring
+// keeps exactly the last HISTORY_SECONDS, and percentiles read from the fixed
+// buckets stay within one bucket of the exact percentile of the samples.
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import {
+	exactPercentile,
+	HISTORY_SECONDS,
+	histogramPercentile,
+	LATENCY_BUCKETS,
+	LATENCY_EDGES_MS,
+	latencyBucket,
+	SecondRing,
+} from "../../src/domain/timeseries.ts";
+
+const T0 = Date.UTC(2026, 10, 29, 7, 0, 0);
+
+function countsOf(samples: readonly number[]): number[] {
+	const counts = new Array<number>(LATENCY_BUCKETS).fill(0);
+	for (const v of samples) counts[latencyBucket(v)] = (counts[latencyBucket(v)] ?? 0) + 1;
+	return counts;
+}
+
+describe("latency histogram", () => {
+	it("puts each value in the first bucket whose edge is above it", () => {
+		expect(latencyBucket(0)).toBe(0);
+		expect(latencyBucket(0.5)).toBe(0);
+		expect(latencyBucket(1)).toBe(1);
+		expect(latencyBucket(12_000)).toBe(LATENCY_EDGES_MS.length);
+		expect(latencyBucket(1e9)).toBe(LATENCY_EDGES_MS.length);
+	});
+
+	it("reads p50/p95/p99 within one bucket of the exact percentile, never above the largest sample", () => {
+		fc.assert(
+			fc.property(
+				fc.array(fc.double({ min: 0, max: 20_000, noNaN: true }), { minLength: 1, maxLength: 400 }),
+				fc.constantFrom(50, 95, 99),
+				(samples, q) => {
+					const max = Math.max(...samples);
+					const estimate = histogramPercentile(countsOf(samples), q, max) as number;
+					const exact = exactPercentile(samples, q) as number;
+					expect(Math.abs(latencyBucket(estimate) - latencyBucket(exact))).toBeLessThanOrEqual(1);
+					expect(estimate).toBeGreaterThanOrEqual(exact);
+					expect(estimate).toBeLessThanOrEqual(max);
+				},
+			),
+		);
+	});
+
+	it("has no percentile without samples", () => {
+		expect(histogramPercentile(countsOf([]), 50, 0)).toBeNull();
+	});
+});
+
+describe("SecondRing", () => {
+	it("counts attempts, rejections by code and latency in the second they happened", () => {
+		const ring = new SecondRing();
+		ring.attempt(T0 + 100, 3);
+		ring.reject(T0 + 900, "sold_out", 2);
+		ring.latencySample(T0 + 100, 4);
+		ring.latencySample(T0 + 200, 40);
+		ring.attempt(T0 + 2_000);
+		ring.reject(T0 + 2_000, "not_started");
+		const { series, window } = ring.read(T0 + 2_500, 3);
+		expect(series.map((p) => p.at)).toEqual([
+			new Date(T0).toISOString(),
+			new Date(T0 + 1_000).toISOString(),
+			new Date(T0 + 2_000).toISOString(),
+		]);
+		expect(series.map((p) => [p.attempts, p.rejected])).toEqual([
+			[3, 2],
+			[0, 0],
+			[1, 1],
+		]);
+		expect(series[0]?.latencyMsP50).toBe(5);
+		expect(series[0]?.latencyMsP99).toBe(40);
+		expect(series[1]?.latencyMsP50).toBeNull();
+		expect(window.attemptsPerSec).toBeCloseTo(4 / 3);
+		expect(window.rejectionsPerSec).toBe(1);
+		expect(window.rejectedByCode).toEqual({ sold_out: 2, not_started: 1 });
+	});
+
+	it("forgets a second once it is older than HISTORY_SECONDS, and never grows", () => {
+		const ring = new SecondRing();
+		ring.attempt(T0, 7);
+		ring.latencySample(T0, 3);
+		// The same slot, one full turn later: the old second is cleared, not added to.
+		const later = T0 + HISTORY_SECONDS * 1_000;
+		ring.attempt(later, 1);
+		const { series, window } = ring.read(later, HISTORY_SECONDS);
+		expect(series).toHaveLength(HISTORY_SECONDS);
+		expect(series.at(-1)?.attempts).toBe(1);
+		expect(series.at(-1)?.latencyMsP50).toBeNull();
+		expect(window.attemptsPerSec).toBeCloseTo(1 / HISTORY_SECONDS);
+		// A window reaching back past the oldest kept second is capped.
+		expect(ring.read(later, 10_000).series).toHaveLength(HISTORY_SECONDS);
+	});
+
+	it("window totals equal the sums of the per-second counts (any sequence of events)", () => {
+		fc.assert(
+			fc.property(
+				fc.array(
+					fc.record({
+						offsetMs: fc.integer({ min: 0, max: 60_000 }),
+						rejected: fc.boolean(),
+						latencyMs: fc.integer({ min: 0, max: 5_000 }),
+					}),
+					{ maxLength: 200 },
+				),
+				(events) => {
+					const ring = new SecondRing();
+					for (const e of events) {
+						ring.attempt(T0 + e.offsetMs);
+						if (e.rejected) ring.reject(T0 + e.offsetMs, "sold_out");
+						ring.latencySample(T0 + e.offsetMs, e.latencyMs);
+					}
+					const { series, window } = ring.read(T0 + 60_999, 61);
+					const attempts = series.reduce((n, p) => n + p.attempts, 0);
+					const rejected = series.reduce((n, p) => n + p.rejected, 0);
+					expect(attempts).toBe(events.length);
+					expect(rejected).toBe(events.filter((e) => e.rejected).length);
+					expect(window.attemptsPerSec * 61).toBeCloseTo(events.length);
+					const exact = exactPercentile(
+						events.map((e) => e.latencyMs),
+						95,
+					);
+					if (exact === null) expect(window.latencyMsP95).toBeNull();
+					else
+						expect(
+							Math.abs(latencyBucket(window.latencyMsP95 as number) - latencyBucket(exact)),
+						).toBeLessThanOrEqual(1);
+				},
+			),
+		);
+	});
+});
