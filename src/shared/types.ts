@@ -120,6 +120,29 @@ export interface Stats {
 	eventual?: { allocated: number; oversellDelta: number };
 }
 
+/** GET /api/admin/products/:sku/metrics (src/inventory/metrics.ts). */
+export interface SkuMetrics {
+	sku: string;
+	resolutionSeconds: 1;
+	/** One point per second, oldest first; latency is null in a second without a decided attempt. */
+	series: {
+		at: string;
+		attempts: number;
+		rejected: number;
+		latencyMsP50: number | null;
+		latencyMsP95: number | null;
+		latencyMsP99: number | null;
+	}[];
+	window: {
+		attemptsPerSec: number;
+		rejectionsPerSec: number;
+		latencyMsP50: number | null;
+		latencyMsP95: number | null;
+		latencyMsP99: number | null;
+		rejectedByCode: Record<string, number>;
+	};
+}
+
 export type ErrorCode =
 	| "invalid_request"
 	| "unauthorized"

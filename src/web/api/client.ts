@@ -12,6 +12,7 @@ import type {
 	PaymentFailure,
 	Product,
 	Reservation,
+	SkuMetrics,
 	Stats,
 	UiConfig,
 } from "../../shared/types.ts";
@@ -231,6 +232,14 @@ export class ApiClient {
 		return this.request<Stats>("GET", `/api/admin/products/${encodeURIComponent(sku)}/stats`, {
 			auth: "admin",
 		});
+	}
+	/** The reserve path's per-second history as the SKU's object saw it (api.md v1.1 additions). */
+	metrics(sku: string, seconds: number) {
+		return this.request<SkuMetrics>(
+			"GET",
+			`/api/admin/products/${encodeURIComponent(sku)}/metrics?seconds=${seconds}`,
+			{ auth: "admin" },
+		);
 	}
 	events(sku: string, after: string | null, limit: number) {
 		const query = new URLSearchParams({ limit: String(limit) });

@@ -236,7 +236,7 @@ export function Console() {
 				<Rejections stats={view.stats} />
 				<StockChart history={view.history} />
 			</div>
-			<LatencyPanel samples={view.latencyMs} />
+			<LatencyPanel metrics={view.metrics} />
 			<AuditTrail events={view.events} />
 			<CreateDrop
 				api={api}

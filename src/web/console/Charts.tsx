@@ -1,31 +1,12 @@
-// Stock over time and the latency distribution, drawn with uPlot.
+// Stock over time, and the server's decision latency and attempts per second over time, drawn with uPlot.
 
 import { useMemo } from "preact/hooks";
-import uPlot from "uplot";
+import type uPlot from "uplot";
+import type { SkuMetrics } from "../../shared/types.ts";
 import { Chart } from "../components/Chart.tsx";
 import { Metric } from "../components/Metric.tsx";
 import { ms } from "../lib/format.ts";
-import { percentiles } from "../lib/percentiles.ts";
 import type { StockPoint } from "./useDrop.ts";
-
-/** Histogram bucket edges in ms: fine where latency usually is, coarse in the tail. */
-const LATENCY_EDGES_MS = [1, 2, 3, 5, 8, 12, 20, 30, 50, 80, 120, 200, 300, 500, 800, 1200, 2000];
-
-export function histogram(samples: readonly number[]): [number[], number[]] {
-	const counts = new Array<number>(LATENCY_EDGES_MS.length + 1).fill(0);
-	for (const v of samples) {
-		let i = LATENCY_EDGES_MS.findIndex((edge) => v < edge);
-		if (i === -1) i = LATENCY_EDGES_MS.length;
-		counts[i] = (counts[i] ?? 0) + 1;
-	}
-	return [counts.map((_, i) => i), counts];
-}
-
-function bucketLabel(i: number): string {
-	if (i === 0) return `<${LATENCY_EDGES_MS[0]}`;
-	if (i >= LATENCY_EDGES_MS.length) return `≥${LATENCY_EDGES_MS.at(-1)}`;
-	return `${LATENCY_EDGES_MS[i - 1]}–${LATENCY_EDGES_MS[i]}`;
-}
 
 const STOCK_OPTIONS: Omit<uPlot.Options, "width" | "height"> = {
 	series: [
@@ -39,21 +20,24 @@ const STOCK_OPTIONS: Omit<uPlot.Options, "width" | "height"> = {
 };
 
 const LATENCY_OPTIONS: Omit<uPlot.Options, "width" | "height"> = {
-	scales: { x: { time: false } },
 	series: [
-		{ label: "ms", value: (_u, v) => (v === null ? "" : bucketLabel(v)) },
-		{
-			label: "Requests",
-			stroke: "#0b57d0",
-			fill: "rgba(11, 87, 208, 0.25)",
-			paths: uPlot.paths.bars?.({ size: [0.8, 40] }),
-			points: { show: false },
-		},
+		{},
+		{ label: "p50", stroke: "#1a7f37", width: 2, spanGaps: false },
+		{ label: "p95", stroke: "#bf8700", width: 2, spanGaps: false },
+		{ label: "p99", stroke: "#cf222e", width: 2, spanGaps: false },
 	],
-	axes: [
-		{ values: (_u, ticks) => ticks.map((t) => (Number.isInteger(t) ? bucketLabel(t) : "")) },
-		{ size: 40 },
+	axes: [{}, { size: 50, values: (_u, ticks) => ticks.map((t) => `${t} ms`) }],
+	scales: { y: { range: (_u, _min, max) => [0, Math.max(1, max)] } },
+};
+
+const THROUGHPUT_OPTIONS: Omit<uPlot.Options, "width" | "height"> = {
+	series: [
+		{},
+		{ label: "Attempts/s", stroke: "#0b57d0", width: 2 },
+		{ label: "Rejections/s", stroke: "#cf222e", width: 2 },
 	],
+	axes: [{}, { size: 50 }],
+	scales: { y: { range: (_u, _min, max) => [0, Math.max(1, max)] } },
 };
 
 export function StockChart({ history }: { history: StockPoint[] }) {
@@ -81,33 +65,83 @@ export function StockChart({ history }: { history: StockPoint[] }) {
 	);
 }
 
-export function LatencyPanel({ samples }: { samples: readonly number[] }) {
-	const p = percentiles(samples);
-	const data = useMemo<uPlot.AlignedData>(() => histogram(samples), [samples]);
+function rate(perSec: number): string {
+	return perSec === 0 ? "0" : perSec < 10 ? perSec.toFixed(2) : String(Math.round(perSec));
+}
+
+/**
+ * The reserve path as the SKU's object saw it, from GET …/metrics: decision
+ * latency (from the attempt's arrival at the edge to its batch's decision) and
+ * attempts per second over the last 15 minutes. The history is the server's,
+ * so a reload shows it again.
+ */
+export function LatencyPanel({ metrics }: { metrics: SkuMetrics | null }) {
+	const series = metrics?.series ?? [];
+	const w = metrics?.window ?? null;
+	const attempts = series.reduce((n, p) => n + p.attempts, 0);
+	const rejected = series.reduce((n, p) => n + p.rejected, 0);
+	const peak = series.reduce((n, p) => Math.max(n, p.attempts), 0);
+	const minutes = Math.round(series.length / 60);
+	const latencyData = useMemo<uPlot.AlignedData>(
+		() => [
+			series.map((p) => Date.parse(p.at) / 1000),
+			series.map((p) => p.latencyMsP50),
+			series.map((p) => p.latencyMsP95),
+			series.map((p) => p.latencyMsP99),
+		],
+		[metrics],
+	);
+	const throughputData = useMemo<uPlot.AlignedData>(
+		() => [
+			series.map((p) => Date.parse(p.at) / 1000),
+			series.map((p) => p.attempts),
+			series.map((p) => p.rejected),
+		],
+		[metrics],
+	);
+	const pct = (v: number | null | undefined) => (v === null || v === undefined ? "–" : ms(v));
 	return (
-		<div class="grid-2">
+		<>
 			<section class="card" aria-labelledby="latency-title">
-				<h2 id="latency-title">Latency</h2>
+				<h2 id="latency-title">Server decision latency</h2>
 				<div class="metrics">
-					<Metric label="p50">{p ? ms(p.p50) : "–"}</Metric>
-					<Metric label="p95">{p ? ms(p.p95) : "–"}</Metric>
-					<Metric label="p99">{p ? ms(p.p99) : "–"}</Metric>
+					<Metric label="p50">{pct(w?.latencyMsP50)}</Metric>
+					<Metric label="p95">{pct(w?.latencyMsP95)}</Metric>
+					<Metric label="p99">{pct(w?.latencyMsP99)}</Metric>
+					<Metric label="Attempts">{metrics ? attempts : "–"}</Metric>
+					<Metric label="Rejected">{metrics ? rejected : "–"}</Metric>
+					<Metric label="Attempts/s">{w ? rate(w.attemptsPerSec) : "–"}</Metric>
+					<Metric label="Peak attempts/s">{metrics ? peak : "–"}</Metric>
 				</div>
 				<p class="muted small">
-					Server time (meta.latencyMs) of the last {p?.count ?? 0} calls this console made to the
-					drop's object.
+					Measured by the drop's object over the last {minutes || 15} minutes, at 1-second
+					resolution: each reserve attempt from its arrival at the edge to the moment its batch was
+					decided. Attempts the edge answered alone (sold out, not started) are counted but carry no
+					latency. The history restarts if the object restarts.
 				</p>
 			</section>
-			<Chart
-				title="Latency distribution"
-				description={
-					p
-						? `p50 ${ms(p.p50)}, p95 ${ms(p.p95)}, p99 ${ms(p.p99)} over ${p.count} requests.`
-						: "No data yet."
-				}
-				options={LATENCY_OPTIONS}
-				data={data}
-			/>
-		</div>
+			<div class="grid-2">
+				<Chart
+					title="Decision latency over time"
+					description={
+						w && w.latencyMsP50 !== null
+							? `Last ${minutes} minutes: p50 ${pct(w.latencyMsP50)}, p95 ${pct(w.latencyMsP95)}, p99 ${pct(w.latencyMsP99)}.`
+							: "No decided attempts in the last 15 minutes."
+					}
+					options={LATENCY_OPTIONS}
+					data={latencyData}
+				/>
+				<Chart
+					title="Attempts per second"
+					description={
+						metrics
+							? `Last ${minutes} minutes: ${attempts} attempts, ${rejected} rejected, peak ${peak} a second.`
+							: "No data yet."
+					}
+					options={THROUGHPUT_OPTIONS}
+					data={throughputData}
+				/>
+			</div>
+		</>
 	);
 }

@@ -1,16 +1,21 @@
 // Everything the console watches for one drop: counters over the live socket
 // (fast) and the stats endpoint (attempts, rejections, oversell), a bounded
-// history of stock for the chart, latency samples, and the tail of the audit trail.
+// history of stock for the chart, the server's per-second history of the
+// reserve path (attempts, rejections, decision latency; kept by the SKU's
+// object, so it survives a reload), and the tail of the audit trail.
 
-import { useEffect, useRef, useState } from "preact/hooks";
-import type { AuditEvent, Availability, Stats } from "../../shared/types.ts";
+import { useEffect, useState } from "preact/hooks";
+import type { AuditEvent, Availability, SkuMetrics, Stats } from "../../shared/types.ts";
 import type { ApiClient, ApiErr } from "../api/client.ts";
 import type { LiveSource, LiveState } from "../api/live.ts";
-import { SampleWindow } from "../lib/percentiles.ts";
 import { pollDelayMs } from "./poll.ts";
 
 const STATS_POLL_MS = 1_000;
 const EVENTS_POLL_MS = 1_500;
+/** The metrics answer is the whole window (up to 900 points), so it is asked less often than the stats. */
+const METRICS_POLL_MS = 2_000;
+/** The window the latency panel shows: the whole history the server keeps (15 minutes). */
+export const METRICS_WINDOW_SECONDS = 900;
 
 /** Events fetched per page (api.md allows 1..1000) and pages per poll while catching up. */
 const EVENTS_PAGE = 1_000;
@@ -21,7 +26,6 @@ const MAX_TAIL_PROBES = 40;
 export const AUDIT_ROWS = 200;
 /** Points of stock history on the chart (at ~1 per second: ten minutes). */
 const HISTORY_POINTS = 600;
-const LATENCY_SAMPLES = 1_000;
 
 export interface StockPoint {
 	atS: number;
@@ -35,8 +39,8 @@ export interface DropView {
 	counters: Availability | null;
 	live: LiveState;
 	history: StockPoint[];
-	/** Server-side time (meta.latencyMs) of this console's own API calls. */
-	latencyMs: readonly number[];
+	/** The SKU's reserve path as its object saw it, per second (GET …/metrics). */
+	metrics: SkuMetrics | null;
 	events: AuditEvent[];
 	error: ApiErr | null;
 	/** While polls fail: when the stats are asked again (epoch ms). */
@@ -92,12 +96,12 @@ export function useDrop(api: ApiClient, liveSource: LiveSource, sku: string | nu
 	const [history, setHistory] = useState<StockPoint[]>([]);
 	const [events, setEvents] = useState<AuditEvent[]>([]);
 	const [error, setError] = useState<ApiErr | null>(null);
-	const [latencyMs, setLatencyMs] = useState<readonly number[]>([]);
+	const [metrics, setMetrics] = useState<SkuMetrics | null>(null);
 	const [retryAtMs, setRetryAtMs] = useState<number | null>(null);
-	const samples = useRef(new SampleWindow(LATENCY_SAMPLES));
 
 	useEffect(() => {
 		setStats(null);
+		setMetrics(null);
 		setCounters(null);
 		setHistory([]);
 		setEvents([]);
@@ -138,10 +142,15 @@ export function useDrop(api: ApiClient, liveSource: LiveSource, sku: string | nu
 			if (r.ok) {
 				setStats(r.data);
 				setError(null);
-				samples.current.add(r.meta.latencyMs);
-				setLatencyMs(samples.current.all().slice());
 				record(r.data);
 			} else setError(r);
+			return r.ok;
+		};
+
+		const pollMetrics = async (): Promise<boolean> => {
+			const r = await api.metrics(sku, METRICS_WINDOW_SECONDS);
+			if (stopped) return true;
+			if (r.ok) setMetrics(r.data);
 			return r.ok;
 		};
 
@@ -176,6 +185,7 @@ export function useDrop(api: ApiClient, liveSource: LiveSource, sku: string | nu
 				if (!stopped) setRetryAtMs(at);
 			}),
 			schedule(EVENTS_POLL_MS, pollEvents, () => {}),
+			schedule(METRICS_POLL_MS, pollMetrics, () => {}),
 		];
 		return () => {
 			stopped = true;
@@ -184,7 +194,7 @@ export function useDrop(api: ApiClient, liveSource: LiveSource, sku: string | nu
 		};
 	}, [api, liveSource, sku]);
 
-	return { stats, counters, live, history, latencyMs, events, error, retryAtMs };
+	return { stats, counters, live, history, metrics, events, error, retryAtMs };
 }
 
 /**
