@@ -65,6 +65,9 @@ export function StockChart({ history }: { history: StockPoint[] }) {
 	);
 }
 
+/** The "now" throughput figure: the 15-minute average hides a burst that just ended. */
+const RECENT_SECONDS = 60;
+
 function rate(perSec: number): string {
 	return perSec === 0 ? "0" : perSec < 10 ? perSec.toFixed(2) : String(Math.round(perSec));
 }
@@ -81,6 +84,8 @@ export function LatencyPanel({ metrics }: { metrics: SkuMetrics | null }) {
 	const attempts = series.reduce((n, p) => n + p.attempts, 0);
 	const rejected = series.reduce((n, p) => n + p.rejected, 0);
 	const peak = series.reduce((n, p) => Math.max(n, p.attempts), 0);
+	const recent = series.slice(-RECENT_SECONDS);
+	const recentPerSec = recent.reduce((n, p) => n + p.attempts, 0) / Math.max(1, recent.length);
 	const minutes = Math.round(series.length / 60);
 	const latencyData = useMemo<uPlot.AlignedData>(
 		() => [
@@ -110,7 +115,7 @@ export function LatencyPanel({ metrics }: { metrics: SkuMetrics | null }) {
 					<Metric label="p99">{pct(w?.latencyMsP99)}</Metric>
 					<Metric label="Attempts">{metrics ? attempts : "–"}</Metric>
 					<Metric label="Rejected">{metrics ? rejected : "–"}</Metric>
-					<Metric label="Attempts/s">{w ? rate(w.attemptsPerSec) : "–"}</Metric>
+					<Metric label="Attempts/s (last minute)">{metrics ? rate(recentPerSec) : "–"}</Metric>
 					<Metric label="Peak attempts/s">{metrics ? peak : "–"}</Metric>
 				</div>
 				<p class="muted small">
