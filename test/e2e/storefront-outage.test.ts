@@ -63,6 +63,8 @@ describe("storefront during failures", () => {
 		await page.getByRole("button", { name: "Reserve" }).click();
 		await page.getByRole("heading", { name: "1 unit held for you" }).waitFor();
 		await expect.poll(() => feedText(page), POLL).toMatch(/^Live: /);
+		// The hold has come back on the feed before the server goes away.
+		await expect.poll(() => metric(page, "Held"), POLL).toBe("1");
 
 		await server.stop();
 		await expect
