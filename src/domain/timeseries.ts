@@ -68,6 +68,10 @@ export interface SecondPoint {
 	latencyMsP50: number | null;
 	latencyMsP95: number | null;
 	latencyMsP99: number | null;
+	/** The reserve request as the edge saw it, from its arrival to its answer (edge answers included). */
+	edgeLatencyMsP50: number | null;
+	edgeLatencyMsP95: number | null;
+	edgeLatencyMsP99: number | null;
 }
 
 export interface WindowSummary {
@@ -76,6 +80,9 @@ export interface WindowSummary {
 	latencyMsP50: number | null;
 	latencyMsP95: number | null;
 	latencyMsP99: number | null;
+	edgeLatencyMsP50: number | null;
+	edgeLatencyMsP95: number | null;
+	edgeLatencyMsP99: number | null;
 	/** Rejections in the window by reason (the stats' `rejected` keys). */
 	rejectedByCode: Record<string, number>;
 }
@@ -93,6 +100,9 @@ export class SecondRing {
 	private readonly byCode: (Map<string, number> | null)[] = new Array(HISTORY_SECONDS).fill(null);
 	private readonly latency = new Uint32Array(HISTORY_SECONDS * LATENCY_BUCKETS);
 	private readonly maxMs = new Float64Array(HISTORY_SECONDS);
+	/** The edge's view, delivered as bucket counts (no raw samples): capped at the top bucket's edge. */
+	private readonly edgeLatency = new Uint32Array(HISTORY_SECONDS * LATENCY_BUCKETS);
+	private readonly edgeMaxMs = new Float64Array(HISTORY_SECONDS);
 
 	/** The slot of the second holding `atMs`, cleared first if it held an older second. */
 	private slot(atMs: number): number {
@@ -105,6 +115,8 @@ export class SecondRing {
 			this.byCode[i] = null;
 			this.latency.fill(0, i * LATENCY_BUCKETS, (i + 1) * LATENCY_BUCKETS);
 			this.maxMs[i] = 0;
+			this.edgeLatency.fill(0, i * LATENCY_BUCKETS, (i + 1) * LATENCY_BUCKETS);
+			this.edgeMaxMs[i] = 0;
 		}
 		return i;
 	}
@@ -133,12 +145,27 @@ export class SecondRing {
 		if (v > (this.maxMs[i] as number)) this.maxMs[i] = v;
 	}
 
+	/**
+	 * `n` requests the edge answered with a latency in `bucket` (latencyBucket),
+	 * counted in the second of `atMs`. The open last bucket counts as its lower edge.
+	 */
+	edgeLatencyBucket(atMs: number, bucket: number, n = 1): void {
+		if (!Number.isInteger(bucket) || bucket < 0 || bucket >= LATENCY_BUCKETS) return;
+		const i = this.slot(atMs);
+		const b = i * LATENCY_BUCKETS + bucket;
+		this.edgeLatency[b] = (this.edgeLatency[b] ?? 0) + n;
+		const top = LATENCY_EDGES_MS[bucket] ?? (LATENCY_EDGES_MS.at(-1) as number);
+		if (top > (this.edgeMaxMs[i] as number)) this.edgeMaxMs[i] = top;
+	}
+
 	/** The last `seconds` whole seconds up to and including the one holding `nowMs`, oldest first. */
 	read(nowMs: number, seconds: number): History {
 		const span = Math.max(1, Math.min(HISTORY_SECONDS, Math.floor(seconds)));
 		const nowS = Math.floor(nowMs / 1000);
 		const series: SecondPoint[] = [];
 		const total = new Array<number>(LATENCY_BUCKETS).fill(0);
+		const edgeTotal = new Array<number>(LATENCY_BUCKETS).fill(0);
+		let edgeMaxMs = 0;
 		const byCode: Record<string, number> = {};
 		let attempts = 0;
 		let rejected = 0;
@@ -155,6 +182,11 @@ export class SecondRing {
 			for (let b = 0; b < LATENCY_BUCKETS; b++)
 				total[b] = (total[b] as number) + (counts[b] as number);
 			maxMs = Math.max(maxMs, slotMax);
+			const edgeCounts = this.edgeLatency.subarray(i * LATENCY_BUCKETS, (i + 1) * LATENCY_BUCKETS);
+			const edgeSlotMax = this.edgeMaxMs[i] as number;
+			for (let b = 0; b < LATENCY_BUCKETS; b++)
+				edgeTotal[b] = (edgeTotal[b] as number) + (edgeCounts[b] as number);
+			edgeMaxMs = Math.max(edgeMaxMs, edgeSlotMax);
 			attempts += this.attempts[i] as number;
 			rejected += this.rejected[i] as number;
 			for (const [code, n] of this.byCode[i] ?? []) byCode[code] = (byCode[code] ?? 0) + n;
@@ -165,6 +197,9 @@ export class SecondRing {
 				latencyMsP50: histogramPercentile(counts, 50, slotMax),
 				latencyMsP95: histogramPercentile(counts, 95, slotMax),
 				latencyMsP99: histogramPercentile(counts, 99, slotMax),
+				edgeLatencyMsP50: histogramPercentile(edgeCounts, 50, edgeSlotMax),
+				edgeLatencyMsP95: histogramPercentile(edgeCounts, 95, edgeSlotMax),
+				edgeLatencyMsP99: histogramPercentile(edgeCounts, 99, edgeSlotMax),
 			});
 		}
 		return {
@@ -175,6 +210,9 @@ export class SecondRing {
 				latencyMsP50: histogramPercentile(total, 50, maxMs),
 				latencyMsP95: histogramPercentile(total, 95, maxMs),
 				latencyMsP99: histogramPercentile(total, 99, maxMs),
+				edgeLatencyMsP50: histogramPercentile(edgeTotal, 50, edgeMaxMs),
+				edgeLatencyMsP95: histogramPercentile(edgeTotal, 95, edgeMaxMs),
+				edgeLatencyMsP99: histogramPercentile(edgeTotal, 99, edgeMaxMs),
 				rejectedByCode: byCode,
 			},
 		};
@@ -189,5 +227,8 @@ function emptyPoint(at: string): SecondPoint {
 		latencyMsP50: null,
 		latencyMsP95: null,
 		latencyMsP99: null,
+		edgeLatencyMsP50: null,
+		edgeLatencyMsP95: null,
+		edgeLatencyMsP99: null,
 	};
 }

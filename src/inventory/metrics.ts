@@ -7,7 +7,7 @@
 import { HISTORY_SECONDS, type History, SecondRing } from "../domain/timeseries.ts";
 import { REJECTION_KEY } from "../limits/guard.ts";
 import type { Op, OpAnswer } from "./batch-decisions.ts";
-import { EDGE_ANSWERED, type ReserveResult } from "./rpc.ts";
+import { EDGE_ANSWERED, EDGE_LATENCY_PREFIX, type ReserveResult } from "./rpc.ts";
 
 export interface MetricsReport extends History {
 	sku: string;
@@ -60,7 +60,13 @@ export class DecisionMetrics {
 		for (const [reason, n] of Object.entries(counts)) {
 			if (!Number.isSafeInteger(n) || n <= 0) continue;
 			if (reason === EDGE_ANSWERED) this.ring.attempt(receivedAtMs, n);
-			else this.ring.reject(receivedAtMs, reason, n);
+			else if (reason.startsWith(EDGE_LATENCY_PREFIX)) {
+				this.ring.edgeLatencyBucket(
+					receivedAtMs,
+					Number(reason.slice(EDGE_LATENCY_PREFIX.length)),
+					n,
+				);
+			} else this.ring.reject(receivedAtMs, reason, n);
 		}
 	}
 

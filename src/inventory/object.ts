@@ -26,6 +26,7 @@ import {
 	type CheckoutResult,
 	type CreateResult,
 	EDGE_ANSWERED,
+	EDGE_LATENCY_PREFIX,
 	type EdgeSnapshot,
 	type OrderResult,
 	type ReservationResult,
@@ -229,7 +230,10 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 				// Reserve attempts the edge answered from its snapshot (worker/edge-snapshot.ts).
 				inv.attempts += n;
 				this.counts.edgeAnswered += n;
-			} else inv.rejected[reason] = (inv.rejected[reason] ?? 0) + n;
+			} else if (!reason.startsWith(EDGE_LATENCY_PREFIX)) {
+				// Latency buckets feed the metrics only (inventory/metrics.ts), not the stats.
+				inv.rejected[reason] = (inv.rejected[reason] ?? 0) + n;
+			}
 		}
 		this.countersSoon();
 	}

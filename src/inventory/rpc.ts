@@ -28,6 +28,11 @@ export interface ReserveRequest {
 
 /** recordRejections key: reserve attempts the edge answered without calling the object. */
 export const EDGE_ANSWERED = "edge.answered";
+/**
+ * recordRejections key prefix: reserve requests the edge answered with a
+ * latency in bucket N (domain/timeseries.ts latencyBucket), e.g. "edge.latency.7".
+ */
+export const EDGE_LATENCY_PREFIX = "edge.latency.";
 
 /** The SKU's state as the edge may cache it (worker/edge-snapshot.ts). */
 export interface EdgeSnapshot {

@@ -132,6 +132,10 @@ export interface SkuMetrics {
 		latencyMsP50: number | null;
 		latencyMsP95: number | null;
 		latencyMsP99: number | null;
+		/** The reserve request as the edge saw it, arrival to answer (edge answers included). */
+		edgeLatencyMsP50: number | null;
+		edgeLatencyMsP95: number | null;
+		edgeLatencyMsP99: number | null;
 	}[];
 	window: {
 		attemptsPerSec: number;
@@ -139,6 +143,9 @@ export interface SkuMetrics {
 		latencyMsP50: number | null;
 		latencyMsP95: number | null;
 		latencyMsP99: number | null;
+		edgeLatencyMsP50: number | null;
+		edgeLatencyMsP95: number | null;
+		edgeLatencyMsP99: number | null;
 		rejectedByCode: Record<string, number>;
 	};
 }

@@ -40,7 +40,7 @@ describe("console latency panel", () => {
 		const panel = page.getByRole("region", { name: "Server decision latency" });
 		await expect.poll(() => metric(panel, "Attempts"), POLL).toBe(String(ATTEMPTS));
 		await expect.poll(() => metric(panel, "Rejected"), POLL).toBe(String(ATTEMPTS - STOCK));
-		for (const label of ["p50", "p95", "p99"]) {
+		for (const label of ["p50", "p95", "p99", "Edge p50", "Edge p95", "Edge p99"]) {
 			await expect.poll(() => metric(panel, label), POLL).toMatch(/^\d+(\.\d)? ms$/);
 		}
 		expect(await metric(panel, "Peak attempts/s")).toMatch(/^[1-9]\d*$/);

@@ -24,6 +24,9 @@ interface Metrics {
 		latencyMsP50: number | null;
 		latencyMsP95: number | null;
 		latencyMsP99: number | null;
+		edgeLatencyMsP50: number | null;
+		edgeLatencyMsP95: number | null;
+		edgeLatencyMsP99: number | null;
 		rejectedByCode: Record<string, number>;
 	};
 }
@@ -78,6 +81,19 @@ describe("SKU metrics", () => {
 		const p50 = m.window.latencyMsP50 as number;
 		expect(m.window.latencyMsP95).toBeGreaterThanOrEqual(p50);
 		expect(busy.some((p) => p.latencyMsP50 !== null)).toBe(true);
+		// The edge's view covers every request, the ones it answered from its copy too.
+		for (const q of ["edgeLatencyMsP50", "edgeLatencyMsP95", "edgeLatencyMsP99"] as const) {
+			expect(typeof m.window[q]).toBe("number");
+			expect(m.window[q]).toBeGreaterThanOrEqual(0);
+		}
+		expect(m.window.edgeLatencyMsP95).toBeGreaterThanOrEqual(m.window.edgeLatencyMsP50 as number);
+		// Latency buckets feed the metrics, never the rejection counts or the stats.
+		const stats = await call<{ rejected: Record<string, number> }>(
+			"GET",
+			`/api/admin/products/${sku}/stats`,
+			{ token: ADMIN },
+		);
+		expect(Object.keys(stats.body.data?.rejected ?? {})).toEqual(["sold_out"]);
 
 		// The default window is the whole history: 900 seconds.
 		const all = await metrics(sku);
@@ -94,6 +110,8 @@ describe("SKU metrics", () => {
 		const m = (await metrics(sku, "?seconds=60")).body.data as Metrics;
 		expect(m.series.reduce((n, p) => n + p.attempts, 0)).toBe(4);
 		expect(m.window.rejectedByCode).toEqual({ not_started: 4 });
+		// Most were answered by the edge from its copy; the edge's latency covers all of them.
+		expect(typeof m.window.edgeLatencyMsP50).toBe("number");
 	});
 
 	it("refuses a bad `seconds` with 400 naming the parameter, and changes nothing", async () => {

@@ -134,3 +134,38 @@ describe("SecondRing", () => {
 		);
 	});
 });
+
+describe("the edge's latency, delivered as bucket counts", () => {
+	it("reads the same percentiles as the samples bucketed at the edge, capped at the top bucket's edge", () => {
+		fc.assert(
+			fc.property(
+				fc.array(fc.nat({ max: 20_000 }), { minLength: 1, maxLength: 300 }),
+				(samples) => {
+					const ring = new SecondRing();
+					for (const [bucket, n] of countsOf(samples).entries()) {
+						if (n > 0) ring.edgeLatencyBucket(T0 + 10, bucket, n);
+					}
+					const w = ring.read(T0 + 500, 1).window;
+					for (const q of [50, 95, 99] as const) {
+						const exact = exactPercentile(samples, q) as number;
+						const read = w[`edgeLatencyMsP${q}`] as number;
+						// The bucket's upper edge: never below the exact value unless it is the open last bucket.
+						if (exact < (LATENCY_EDGES_MS.at(-1) as number)) expect(read).toBeGreaterThan(exact);
+						expect(read).toBe(histogramPercentile(countsOf(samples), q, read));
+					}
+					// The object's own decision latency is untouched by the edge's counts.
+					expect(w.latencyMsP50).toBeNull();
+				},
+			),
+			{ numRuns: 200 },
+		);
+	}, 30_000);
+
+	it("ignores a bucket outside the histogram", () => {
+		const ring = new SecondRing();
+		ring.edgeLatencyBucket(T0, -1);
+		ring.edgeLatencyBucket(T0, LATENCY_BUCKETS);
+		ring.edgeLatencyBucket(T0, 1.5);
+		expect(ring.read(T0, 1).window.edgeLatencyMsP50).toBeNull();
+	});
+});

@@ -113,6 +113,9 @@ export function LatencyPanel({ metrics }: { metrics: SkuMetrics | null }) {
 					<Metric label="p50">{pct(w?.latencyMsP50)}</Metric>
 					<Metric label="p95">{pct(w?.latencyMsP95)}</Metric>
 					<Metric label="p99">{pct(w?.latencyMsP99)}</Metric>
+					<Metric label="Edge p50">{pct(w?.edgeLatencyMsP50)}</Metric>
+					<Metric label="Edge p95">{pct(w?.edgeLatencyMsP95)}</Metric>
+					<Metric label="Edge p99">{pct(w?.edgeLatencyMsP99)}</Metric>
 					<Metric label="Attempts">{metrics ? attempts : "–"}</Metric>
 					<Metric label="Rejected">{metrics ? rejected : "–"}</Metric>
 					<Metric label="Attempts/s (last minute)">{metrics ? rate(recentPerSec) : "–"}</Metric>
@@ -122,7 +125,9 @@ export function LatencyPanel({ metrics }: { metrics: SkuMetrics | null }) {
 					Measured by the drop's object over the last {minutes || 15} minutes, at 1-second
 					resolution: each reserve attempt from its arrival at the edge to the moment its batch was
 					decided. Attempts the edge answered alone (sold out, not started) are counted but carry no
-					latency. The history restarts if the object restarts.
+					decision latency. "Edge" percentiles are each reserve request as the Worker saw it, from
+					its arrival to its answer (edge answers included), delivered in batches about a second
+					late. The history restarts if the object restarts.
 				</p>
 			</section>
 			<div class="grid-2">

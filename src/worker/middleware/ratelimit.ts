@@ -14,7 +14,8 @@
 import type { MiddlewareHandler } from "hono";
 import { SKU_PATTERN } from "../../domain/limits.ts";
 import { retryAfterSeconds } from "../../domain/ratelimit.ts";
-import { EDGE_ANSWERED } from "../../inventory/rpc.ts";
+import { latencyBucket } from "../../domain/timeseries.ts";
+import { EDGE_ANSWERED, EDGE_LATENCY_PREFIX } from "../../inventory/rpc.ts";
 import { type RateLimitConfig, type ReserveLimits, rateLimitConfig } from "../../limits/config.ts";
 import {
 	flushSoon,
@@ -102,6 +103,14 @@ function count(c: Ctx, reason: string, sku: string | null): void {
 export function countEdgeAnswer(c: Ctx, sku: string, code: string): void {
 	tally({ sku }, EDGE_ANSWERED);
 	count(c, code, sku);
+}
+
+/**
+ * A reserve request's latency as the edge saw it (arrival to answer), tallied
+ * by bucket and delivered with the refusals to the SKU's metrics.
+ */
+export function countEdgeLatency(c: Ctx, sku: string, latencyMs: number): void {
+	count(c, `${EDGE_LATENCY_PREFIX}${latencyBucket(Math.max(0, latencyMs))}`, sku);
 }
 
 /** Delivers this isolate's waiting counts for a target now: stats read after a refusal include it. */

@@ -15,7 +15,12 @@ import { reserveEventual } from "../eventual.ts";
 import { ApiError, type AppEnv, type Ctx, fail, ok } from "../http.ts";
 import { newId, skuOfId } from "../ids.ts";
 import { requireSession } from "../middleware/auth.ts";
-import { countEdgeAnswer, refuseReserve, reserveLimits } from "../middleware/ratelimit.ts";
+import {
+	countEdgeAnswer,
+	countEdgeLatency,
+	refuseReserve,
+	reserveLimits,
+} from "../middleware/ratelimit.ts";
 import { inventory } from "../stub.ts";
 import { sandboxSku } from "./demo.ts";
 
@@ -97,6 +102,7 @@ reservations.post("/", async (c) => {
 		if (rejection !== null) {
 			countEdgeAnswer(c, body.sku, rejection);
 			recordDecision(c, { sku: body.sku, mode: "safe", outcome: rejection, quantity });
+			countEdgeLatency(c, body.sku, Date.now() - arrivedAtMs);
 			return fail(c, rejection);
 		}
 	}
@@ -122,6 +128,7 @@ reservations.post("/", async (c) => {
 		outcome: result.ok ? "reserved" : result.code,
 		quantity,
 	});
+	countEdgeLatency(c, body.sku, Date.now() - arrivedAtMs);
 	return answerReserve(c, result);
 });
 
