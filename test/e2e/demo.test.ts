@@ -78,7 +78,8 @@ describe("guided demo", () => {
 	const meter = (page: Page) => page.getByRole("region", { name: "Cost meter" });
 
 	async function login(page: Page): Promise<void> {
-		await page.getByRole("checkbox", { name: "I am human" }).check();
+		// click, not check: the box may be replaced once login succeeds, racing check()'s read-back.
+		await page.getByRole("checkbox", { name: "I am human" }).click();
 		await expect
 			.poll(() => step(page, "Step 1 · Login + guardrails on").textContent(), POLL)
 			.toMatch(/Signed in\. Sandbox SBX-\w+ with 100 units/);
