@@ -157,12 +157,11 @@ describe("RATE_LIMITS=on over HTTP", () => {
 });
 
 describe("RATE_LIMITS=off over HTTP", () => {
-	it("2,000 attempts from one session in a few seconds all get their real outcome", async () => {
+	it("2,000 attempts from one session, back to back, all get their real outcome (speed is the bench's to measure)", async () => {
 		const sku = await product(off, 1000);
 		const from = ip();
 		const token = await session(off, from);
 		const counts: Record<number, number> = {};
-		const started = Date.now();
 		let next = 0;
 		// 25 clients in parallel, 2,000 attempts in all, no pause: a bot's pattern, which limits off must let through.
 		await Promise.all(
@@ -179,6 +178,5 @@ describe("RATE_LIMITS=off over HTTP", () => {
 			}),
 		);
 		expect(counts).toEqual({ 201: 1000, 409: 1000 });
-		expect(Date.now() - started).toBeLessThan(30_000);
 	});
 });
