@@ -5,6 +5,8 @@
 // Memory is bounded: HISTORY_SECONDS × (LATENCY_EDGES_MS.length + 1) counters,
 // plus the rejection codes seen in each second.
 
+import type { MetricsPoint, MetricsWindow } from "../shared/types.ts";
+
 /** Seconds of history kept: the last 15 minutes at one-second resolution. */
 export const HISTORY_SECONDS = 900;
 
@@ -60,36 +62,9 @@ export function exactPercentile(samples: readonly number[], q: number): number |
 	return sorted[rank - 1] as number;
 }
 
-export interface SecondPoint {
-	/** Start of the second, ISO 8601. */
-	at: string;
-	attempts: number;
-	rejected: number;
-	latencyMsP50: number | null;
-	latencyMsP95: number | null;
-	latencyMsP99: number | null;
-	/** The reserve request as the edge saw it, from its arrival to its answer (edge answers included). */
-	edgeLatencyMsP50: number | null;
-	edgeLatencyMsP95: number | null;
-	edgeLatencyMsP99: number | null;
-}
-
-export interface WindowSummary {
-	attemptsPerSec: number;
-	rejectionsPerSec: number;
-	latencyMsP50: number | null;
-	latencyMsP95: number | null;
-	latencyMsP99: number | null;
-	edgeLatencyMsP50: number | null;
-	edgeLatencyMsP95: number | null;
-	edgeLatencyMsP99: number | null;
-	/** Rejections in the window by reason (the stats' `rejected` keys). */
-	rejectedByCode: Record<string, number>;
-}
-
 export interface History {
-	series: SecondPoint[];
-	window: WindowSummary;
+	series: MetricsPoint[];
+	window: MetricsWindow;
 }
 
 export class SecondRing {
@@ -162,7 +137,7 @@ export class SecondRing {
 	read(nowMs: number, seconds: number): History {
 		const span = Math.max(1, Math.min(HISTORY_SECONDS, Math.floor(seconds)));
 		const nowS = Math.floor(nowMs / 1000);
-		const series: SecondPoint[] = [];
+		const series: MetricsPoint[] = [];
 		const total = new Array<number>(LATENCY_BUCKETS).fill(0);
 		const edgeTotal = new Array<number>(LATENCY_BUCKETS).fill(0);
 		let edgeMaxMs = 0;
@@ -219,7 +194,7 @@ export class SecondRing {
 	}
 }
 
-function emptyPoint(at: string): SecondPoint {
+function emptyPoint(at: string): MetricsPoint {
 	return {
 		at,
 		attempts: 0,

@@ -3,36 +3,11 @@
 // reason and decision latency, including attempts the edge answered alone.
 
 import { describe, expect, it } from "vitest";
-import type { Reservation } from "../../src/shared/types.ts";
+import type { Reservation, SkuMetrics } from "../../src/shared/types.ts";
 import { ADMIN, call, createProduct, newSession, uniqueSku } from "./helpers.ts";
 
-interface Point {
-	at: string;
-	attempts: number;
-	rejected: number;
-	latencyMsP50: number | null;
-	latencyMsP95: number | null;
-	latencyMsP99: number | null;
-}
-interface Metrics {
-	sku: string;
-	resolutionSeconds: number;
-	series: Point[];
-	window: {
-		attemptsPerSec: number;
-		rejectionsPerSec: number;
-		latencyMsP50: number | null;
-		latencyMsP95: number | null;
-		latencyMsP99: number | null;
-		edgeLatencyMsP50: number | null;
-		edgeLatencyMsP95: number | null;
-		edgeLatencyMsP99: number | null;
-		rejectedByCode: Record<string, number>;
-	};
-}
-
 const metrics = (sku: string, query = "") =>
-	call<Metrics>("GET", `/api/admin/products/${sku}/metrics${query}`, { token: ADMIN });
+	call<SkuMetrics>("GET", `/api/admin/products/${sku}/metrics${query}`, { token: ADMIN });
 
 const reserve = (sku: string, token: string) =>
 	call<Reservation>("POST", "/api/reservations", { token, body: { sku } });
@@ -52,7 +27,7 @@ describe("SKU metrics", () => {
 
 		const res = await metrics(sku, "?seconds=120");
 		expect(res.status).toBe(200);
-		const m = res.body.data as Metrics;
+		const m = res.body.data as SkuMetrics;
 		expect(m.sku).toBe(sku);
 		expect(m.resolutionSeconds).toBe(1);
 		expect(m.series).toHaveLength(120);
@@ -107,7 +82,7 @@ describe("SKU metrics", () => {
 		const sku = await createProduct({ totalStock: 5, startsAt });
 		const buyers = await Promise.all(Array.from({ length: 4 }, () => newSession()));
 		for (const t of buyers) expect((await reserve(sku, t)).body.error?.code).toBe("not_started");
-		const m = (await metrics(sku, "?seconds=60")).body.data as Metrics;
+		const m = (await metrics(sku, "?seconds=60")).body.data as SkuMetrics;
 		expect(m.series.reduce((n, p) => n + p.attempts, 0)).toBe(4);
 		expect(m.window.rejectedByCode).toEqual({ not_started: 4 });
 		// Most were answered by the edge from its copy; the edge's latency covers all of them.
