@@ -7,7 +7,7 @@
 import { HISTORY_SECONDS, type History, SecondRing } from "../domain/timeseries.ts";
 import { REJECTION_KEY } from "../limits/guard.ts";
 import type { Op, OpAnswer } from "./batch-decisions.ts";
-import { EDGE_ANSWERED, EDGE_LATENCY_PREFIX, type ReserveResult } from "./rpc.ts";
+import type { EdgeCounts, ReserveResult } from "./rpc.ts";
 
 export interface MetricsReport extends History {
 	sku: string;
@@ -56,18 +56,11 @@ export class DecisionMetrics {
 	 * the object — up to about a second after the attempts themselves — and carry
 	 * no latency sample: the object never saw them.
 	 */
-	edge(counts: Record<string, number>, receivedAtMs: number): void {
-		for (const [reason, n] of Object.entries(counts)) {
-			if (!Number.isSafeInteger(n) || n <= 0) continue;
-			if (reason === EDGE_ANSWERED) this.ring.attempt(receivedAtMs, n);
-			else if (reason.startsWith(EDGE_LATENCY_PREFIX)) {
-				this.ring.edgeLatencyBucket(
-					receivedAtMs,
-					Number(reason.slice(EDGE_LATENCY_PREFIX.length)),
-					n,
-				);
-			} else this.ring.reject(receivedAtMs, reason, n);
-		}
+	edge(counts: EdgeCounts, receivedAtMs: number): void {
+		if (counts.answered > 0) this.ring.attempt(receivedAtMs, counts.answered);
+		for (const [bucket, n] of counts.latency) this.ring.edgeLatencyBucket(receivedAtMs, bucket, n);
+		for (const [reason, n] of Object.entries(counts.rejected))
+			this.ring.reject(receivedAtMs, reason, n);
 	}
 
 	/** A refusal counted outside a batch (the demo's eventual mode, `admit`). */

@@ -25,14 +25,13 @@ import {
 	type CheckoutRequest,
 	type CheckoutResult,
 	type CreateResult,
-	EDGE_ANSWERED,
-	EDGE_LATENCY_PREFIX,
 	type EdgeSnapshot,
 	type OrderResult,
 	type ReservationResult,
 	type ReserveAnswer,
 	type ReserveRequest,
 	type ReserveResult,
+	readEdgeCounts,
 	type StatsResult,
 	type UpdateResult,
 } from "./rpc.ts";
@@ -223,17 +222,14 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 	recordRejections(counts: Record<string, number>): void {
 		const inv = this.inv;
 		if (inv === null) return;
-		this.metricsRing.edge(counts, Date.now());
-		for (const [reason, n] of Object.entries(counts)) {
-			if (!Number.isSafeInteger(n) || n <= 0) continue;
-			if (reason === EDGE_ANSWERED) {
-				// Reserve attempts the edge answered from its snapshot (worker/edge-snapshot.ts).
-				inv.attempts += n;
-				this.counts.edgeAnswered += n;
-			} else if (!reason.startsWith(EDGE_LATENCY_PREFIX)) {
-				// Latency buckets feed the metrics only (inventory/metrics.ts), not the stats.
-				inv.rejected[reason] = (inv.rejected[reason] ?? 0) + n;
-			}
+		const edge = readEdgeCounts(counts);
+		this.metricsRing.edge(edge, Date.now());
+		// Attempts the edge answered from its copy (worker/edge-snapshot.ts); latency buckets
+		// feed the metrics only, not the stats.
+		inv.attempts += edge.answered;
+		this.counts.edgeAnswered += edge.answered;
+		for (const [reason, n] of Object.entries(edge.rejected)) {
+			inv.rejected[reason] = (inv.rejected[reason] ?? 0) + n;
 		}
 		this.countersSoon();
 	}

@@ -34,6 +34,29 @@ export const EDGE_ANSWERED = "edge.answered";
  */
 export const EDGE_LATENCY_PREFIX = "edge.latency.";
 
+/** What one delivery of the edge's tallies carries, read once for the stats and the metrics. */
+export interface EdgeCounts {
+	/** Reserve attempts answered from the edge's copy (EDGE_ANSWERED). */
+	answered: number;
+	/** Requests per latency bucket (EDGE_LATENCY_PREFIX + bucket). */
+	latency: [bucket: number, n: number][];
+	/** Refusals by stats key (everything else). */
+	rejected: Record<string, number>;
+}
+
+/** Splits a tally delivery into its kinds; counts that are not positive integers are dropped. */
+export function readEdgeCounts(counts: Record<string, number>): EdgeCounts {
+	const out: EdgeCounts = { answered: 0, latency: [], rejected: {} };
+	for (const [key, n] of Object.entries(counts)) {
+		if (!Number.isSafeInteger(n) || n <= 0) continue;
+		if (key === EDGE_ANSWERED) out.answered += n;
+		else if (key.startsWith(EDGE_LATENCY_PREFIX)) {
+			out.latency.push([Number(key.slice(EDGE_LATENCY_PREFIX.length)), n]);
+		} else out.rejected[key] = (out.rejected[key] ?? 0) + n;
+	}
+	return out;
+}
+
 /** The SKU's state as the edge may cache it (worker/edge-snapshot.ts). */
 export interface EdgeSnapshot {
 	availability: Availability;

@@ -4,7 +4,12 @@
 import { describe, expect, it } from "vitest";
 import type { Op, OpAnswer } from "../../src/inventory/batch-decisions.ts";
 import { DecisionMetrics } from "../../src/inventory/metrics.ts";
-import { EDGE_ANSWERED, type ReserveRequest, type ReserveResult } from "../../src/inventory/rpc.ts";
+import {
+	EDGE_ANSWERED,
+	type ReserveRequest,
+	type ReserveResult,
+	readEdgeCounts,
+} from "../../src/inventory/rpc.ts";
 
 const T0 = Date.UTC(2026, 10, 29, 7, 0, 0);
 
@@ -63,7 +68,7 @@ describe("DecisionMetrics", () => {
 
 	it("counts the edge's tallies as attempts and rejections, without latency", () => {
 		const m = new DecisionMetrics();
-		m.edge({ [EDGE_ANSWERED]: 4, sold_out: 3, not_started: 1, bogus: -2 }, T0 + 10);
+		m.edge(readEdgeCounts({ [EDGE_ANSWERED]: 4, sold_out: 3, not_started: 1, bogus: -2 }), T0 + 10);
 		const r = m.read("SKU", T0 + 10, 1);
 		expect(r.series[0]).toMatchObject({ attempts: 4, rejected: 4, latencyMsP50: null });
 		expect(r.window.rejectedByCode).toEqual({ sold_out: 3, not_started: 1 });
