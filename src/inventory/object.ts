@@ -12,13 +12,13 @@ import { REJECTION_KEY, ReserveGuard, type ReserveRefusal } from "../limits/guar
 import { decideOps, NO_ROWS, type Op, type OpAnswer, shareRows } from "./batch-decisions.ts";
 import { CheckoutSaga } from "./checkout.ts";
 import { orderProjection } from "./checkout-store.ts";
-import { toAuditEvent, toAvailability, toProduct, toReservation } from "./codec.ts";
+import { toAvailability, toProduct, toReservation } from "./codec.ts";
 import type { InventoryEnv } from "./env.ts";
 import { GroupCommit } from "./group-commit.ts";
 import { LiveFeed } from "./live.ts";
 import { DecisionMetrics, type MetricsResult } from "./metrics.ts";
 import { Outbox } from "./outbox.ts";
-import { loadState, readStoredHold, unitsFromRecords, writeHold } from "./records.ts";
+import { loadState, readStoredHold, unitsFromRecords } from "./records.ts";
 import { RowMeter } from "./rows.ts";
 import {
 	type CancelResult,
@@ -36,28 +36,13 @@ import {
 	type UpdateResult,
 } from "./rpc.ts";
 import { hasSchema, SCHEMA } from "./schema.ts";
-
-/**
- * Rejection counters (stats only) reach storage with the next commit or at
- * most this long after they changed. A crash can lose the counts of this
- * window — never a hold, an order or an idempotent outcome (docs/hot-path.md).
- */
-export const COUNTERS_FLUSH_MS = 1000;
-
-interface DecisionCounts {
-	decisions: number;
-	commits: number;
-	edgeAnswered: number;
-}
+import { type DecisionCounts, StateWriter } from "./state-writer.ts";
 
 export class InventoryObject extends DurableObject<InventoryEnv> {
 	private readonly sql: SqlStorage;
 	/** Counts the SQLite rows every statement touches, for the cost ledger (reserveMetered). */
 	private readonly rows = new RowMeter();
 	private inv: Inventory | null = null;
-	private seq = 0;
-	/** The snapshot last written to `state`, so an unchanged one is not written again. */
-	private savedSnapshot = "";
 	private alarmAtMs: number | null = null;
 	private readonly outbox: Outbox;
 	private readonly live: LiveFeed;
@@ -66,12 +51,10 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 	private readonly guard = new ReserveGuard();
 	/** Reserve attempts and cancels wait here for the next group commit (group-commit.ts). */
 	private readonly group = new GroupCommit<Op, OpAnswer>((ops) => this.decideGroup(ops));
-	/** Stats (api.md v1.1): attempts this object decided, the commits that carried them, and attempts the edge answered. */
-	private counts: DecisionCounts = { decisions: 0, commits: 0, edgeAnswered: 0 };
-	/** Set while only rejection counters changed: they are written by the next commit or this timer. */
-	private countersTimer: ReturnType<typeof setTimeout> | null = null;
 	/** Attempts, rejections and decision latency per second, in memory only (inventory/metrics.ts). */
 	private readonly metricsRing = new DecisionMetrics();
+	/** Holds, audit events and the state row (state-writer.ts). */
+	private readonly state: StateWriter;
 
 	constructor(ctx: DurableObjectState, env: InventoryEnv) {
 		super(ctx, env);
@@ -85,10 +68,20 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 			},
 			orderProjection(env.DB),
 		);
+		this.state = new StateWriter(
+			this.sql,
+			this.outbox,
+			() => this.inv,
+			() => {
+				this.outbox.schedule();
+				this.scheduleNextDeadline();
+				this.live.changed();
+			},
+		);
 		this.saga = new CheckoutSaga(this.sql, env, {
 			inventory: () => this.inv,
 			hold: (id) => this.readHold(id),
-			persist: () => this.persist(),
+			persist: () => this.state.persist(),
 			wake: (atMs) => this.scheduleAlarm(atMs),
 		});
 		this.live = new LiveFeed(ctx, () => this.availabilityNow());
@@ -110,7 +103,7 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 			"INSERT INTO state (id, snapshot, seq) VALUES (1, ?, 0)",
 			JSON.stringify(this.inv.snapshot()),
 		);
-		this.persist();
+		this.state.persist();
 		return { ok: true, product: toProduct(this.inv, now) };
 	}
 
@@ -119,7 +112,7 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 		if (inv === null) return { ok: false, code: "unknown_sku" };
 		const now = this.tick();
 		if (!inv.update(patch, now).ok) return { ok: false, code: "invalid_state" };
-		this.persist();
+		this.state.persist();
 		return { ok: true, product: toProduct(inv, now) };
 	}
 
@@ -137,8 +130,8 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 			 OR json_extract(outcome, '$.reservation.reservationId') NOT IN (SELECT id FROM holds WHERE status = 'PAID')`,
 		);
 		this.sql.exec("DELETE FROM holds WHERE status != 'PAID'");
-		this.counts = { decisions: 0, commits: 0, edgeAnswered: 0 };
-		this.persist();
+		this.state.resetCounts();
+		this.state.persist();
 		return { ok: true, product: toProduct(inv, now) };
 	}
 
@@ -160,9 +153,9 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 				oversellCount: Math.max(0, sold + reserved - total),
 				attempts: inv.attempts,
 				rejected: { ...inv.rejected },
-				decisions: this.counts.decisions,
-				commits: this.counts.commits,
-				edgeAnswered: this.counts.edgeAnswered,
+				decisions: this.state.counts.decisions,
+				commits: this.state.counts.commits,
+				edgeAnswered: this.state.counts.edgeAnswered,
 			},
 		};
 	}
@@ -214,7 +207,7 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 		if (verdict.ok) return null;
 		inv.reject(REJECTION_KEY[verdict.tier]);
 		this.metricsRing.refusal(REJECTION_KEY[verdict.tier], Date.now());
-		this.countersSoon();
+		this.state.countersSoon();
 		return verdict;
 	}
 
@@ -227,11 +220,11 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 		// Attempts the edge answered from its copy (worker/edge-snapshot.ts); latency buckets
 		// feed the metrics only, not the stats.
 		inv.attempts += edge.answered;
-		this.counts.edgeAnswered += edge.answered;
+		this.state.counts.edgeAnswered += edge.answered;
 		for (const [reason, n] of Object.entries(edge.rejected)) {
 			inv.rejected[reason] = (inv.rejected[reason] ?? 0) + n;
 		}
-		this.countersSoon();
+		this.state.countersSoon();
 	}
 
 	// ---- RPC: buyer ----
@@ -339,7 +332,7 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 	/** Lazy expiry before every decision and read: a late alarm never shows a stale hold. */
 	private tick(): number {
 		const now = Date.now();
-		if (this.inv !== null && this.inv.expireDue(now) > 0) this.persist();
+		if (this.inv !== null && this.inv.expireDue(now) > 0) this.state.persist();
 		return now;
 	}
 
@@ -390,12 +383,12 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 			ops,
 			now,
 		);
-		this.counts.decisions += decisions;
+		this.state.counts.decisions += decisions;
 		const changes = inv.drain();
 		const durable = changes.holds.length > 0 || changes.events.length > 0 || keyedWrites > 0;
 		// The commit counts itself: the count is written in the transaction it counts.
-		if (durable) this.counts.commits += 1;
-		this.write(changes, durable);
+		if (durable) this.state.counts.commits += 1;
+		this.state.write(changes, durable);
 		const snapshot = this.edgeSnapshot(inv, now);
 		for (const answer of answers) if ("results" in answer) answer.snapshot = snapshot;
 		return answers;
@@ -403,69 +396,6 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 
 	private edgeSnapshot(inv: Inventory, now: number): EdgeSnapshot {
 		return { availability: toAvailability(inv, now), startsAtMs: inv.product.startsAtMs };
-	}
-
-	// ---- persistence ----
-
-	/** Writes what the model changed, in the caller's synchronous turn (one transaction). */
-	private persist(): boolean {
-		const inv = this.inv;
-		if (inv === null) return false;
-		return this.write(inv.drain(), false);
-	}
-
-	/**
-	 * Holds, audit events and the state row, or nothing when only rejection
-	 * counters changed (they ride with the next commit, or COUNTERS_FLUSH_MS
-	 * later): a sold-out answer costs no fsync of its own. `force` writes the
-	 * state row even without holds or events (a batch that stored outcomes).
-	 */
-	private write(changes: ReturnType<Inventory["drain"]>, force: boolean): boolean {
-		const inv = this.inv;
-		if (inv === null) return false;
-		const { holds, events } = changes;
-		if (holds.length === 0 && events.length === 0 && !force) {
-			if (this.stateJson(inv) !== this.savedSnapshot) this.countersSoon();
-			return false;
-		}
-		for (const hold of holds) writeHold(this.sql, hold);
-		for (const event of events) {
-			this.seq += 1;
-			this.outbox.append(toAuditEvent(inv.product.sku, this.seq, event));
-		}
-		this.writeState(inv);
-		if (holds.length > 0 || events.length > 0) {
-			this.outbox.schedule();
-			this.scheduleNextDeadline();
-			this.live.changed();
-		}
-		return true;
-	}
-
-	private stateJson(inv: Inventory): string {
-		return JSON.stringify({ ...inv.snapshot(), ...this.counts });
-	}
-
-	private writeState(inv: Inventory): void {
-		const snapshot = this.stateJson(inv);
-		this.sql.exec("UPDATE state SET snapshot = ?, seq = ? WHERE id = 1", snapshot, this.seq);
-		this.savedSnapshot = snapshot;
-		if (this.countersTimer !== null) {
-			clearTimeout(this.countersTimer);
-			this.countersTimer = null;
-		}
-	}
-
-	/** Rejection counters changed alone: write them within COUNTERS_FLUSH_MS unless a commit takes them first. */
-	private countersSoon(): void {
-		if (this.countersTimer !== null) return;
-		this.countersTimer = setTimeout(() => {
-			this.countersTimer = null;
-			const inv = this.inv;
-			if (inv === null || this.stateJson(inv) === this.savedSnapshot) return;
-			// Not counted in `commits`: it carries counts, not decisions, at most once per window.
-			this.writeState(inv);
-		}, COUNTERS_FLUSH_MS);
 	}
 
 	private scheduleNextDeadline(): void {
@@ -492,16 +422,9 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 		// Objects created before a table was added get it here (every statement is IF NOT EXISTS).
 		for (const statement of SCHEMA) this.sql.exec(statement);
 		const state = loadState(this.sql);
-		this.seq = state.seq;
-		const stored = state.snapshot as Partial<DecisionCounts>;
-		this.counts = {
-			decisions: stored.decisions ?? 0,
-			commits: stored.commits ?? 0,
-			edgeAnswered: stored.edgeAnswered ?? 0,
-		};
 		this.inv = new Inventory(state.snapshot, state.active, state.usage);
+		this.state.loaded(state.seq, state.snapshot as Partial<DecisionCounts>);
 		this.saga.load();
-		this.savedSnapshot = this.inv === null ? "" : this.stateJson(this.inv);
 	}
 
 	/** After a rolled-back batch: the model in memory is rebuilt from what is durable. */

@@ -229,7 +229,7 @@ describe("a reset after sales", () => {
 });
 
 describe("the stats", () => {
-	// Rejections cost no commit of their own (src/inventory/object.ts, COUNTERS_FLUSH_MS):
+	// Rejections cost no commit of their own (src/inventory/state-writer.ts, COUNTERS_FLUSH_MS):
 	// their counts reach storage on their own within the flush window, with no other write.
 	it("keep attempts and rejections across a restart of the object, also when nothing else changed", async () => {
 		const sku = await createProduct({ totalStock: 1 });

@@ -1,0 +1,115 @@
+// How the SKU object writes what its model changed: holds, audit events into
+// the outbox, and the state row (the model's counters plus the decision
+// counts), all in the caller's synchronous turn, so one transaction. Rejection
+// counters alone are not worth an fsync: they ride with the next write, or a
+// timer writes them at most COUNTERS_FLUSH_MS later (docs/hot-path.md).
+
+import type { Inventory } from "../domain/inventory.ts";
+import { toAuditEvent } from "./codec.ts";
+import type { Outbox } from "./outbox.ts";
+import { writeHold } from "./records.ts";
+
+/**
+ * Rejection counters (stats only) reach storage with the next commit or at
+ * most this long after they changed. A crash can lose the counts of this
+ * window — never a hold, an order or an idempotent outcome (docs/hot-path.md).
+ */
+export const COUNTERS_FLUSH_MS = 1000;
+
+/** Stats (api.md v1.1): attempts the object decided, the commits that carried them, attempts the edge answered. */
+export interface DecisionCounts {
+	decisions: number;
+	commits: number;
+	edgeAnswered: number;
+}
+
+const NO_COUNTS: DecisionCounts = { decisions: 0, commits: 0, edgeAnswered: 0 };
+
+export class StateWriter {
+	/** The last audit event's sequence number. */
+	seq = 0;
+	counts: DecisionCounts = { ...NO_COUNTS };
+	/** The state row as last written, so an unchanged one is not written again. */
+	private saved = "";
+	private timer: ReturnType<typeof setTimeout> | null = null;
+
+	constructor(
+		private readonly sql: SqlStorage,
+		private readonly outbox: Outbox,
+		/** The model now (null before create). */
+		private readonly model: () => Inventory | null,
+		/** Holds or events were written: schedule the outbox, the alarm, the live feed. */
+		private readonly changed: () => void,
+	) {}
+
+	/** After loading the state row: where the sequence and the counts stand. */
+	loaded(seq: number, stored: Partial<DecisionCounts>): void {
+		this.seq = seq;
+		this.counts = {
+			decisions: stored.decisions ?? 0,
+			commits: stored.commits ?? 0,
+			edgeAnswered: stored.edgeAnswered ?? 0,
+		};
+		const inv = this.model();
+		this.saved = inv === null ? "" : this.json(inv);
+	}
+
+	resetCounts(): void {
+		this.counts = { ...NO_COUNTS };
+	}
+
+	/** Writes what the model changed since its last drain. True when it wrote. */
+	persist(): boolean {
+		const inv = this.model();
+		return inv === null ? false : this.write(inv.drain(), false);
+	}
+
+	/**
+	 * Holds, audit events and the state row, or nothing when only rejection
+	 * counters changed. `force` writes the state row even without holds or
+	 * events (a batch that stored idempotent outcomes).
+	 */
+	write(changes: ReturnType<Inventory["drain"]>, force: boolean): boolean {
+		const inv = this.model();
+		if (inv === null) return false;
+		const { holds, events } = changes;
+		if (holds.length === 0 && events.length === 0 && !force) {
+			if (this.json(inv) !== this.saved) this.countersSoon();
+			return false;
+		}
+		for (const hold of holds) writeHold(this.sql, hold);
+		for (const event of events) {
+			this.seq += 1;
+			this.outbox.append(toAuditEvent(inv.product.sku, this.seq, event));
+		}
+		this.writeState(inv);
+		if (holds.length > 0 || events.length > 0) this.changed();
+		return true;
+	}
+
+	/** Rejection counters changed alone: write them within COUNTERS_FLUSH_MS unless a commit takes them first. */
+	countersSoon(): void {
+		if (this.timer !== null) return;
+		this.timer = setTimeout(() => {
+			this.timer = null;
+			const inv = this.model();
+			if (inv === null || this.json(inv) === this.saved) return;
+			// Not counted in `commits`: it carries counts, not decisions, at most once per window.
+			this.writeState(inv);
+		}, COUNTERS_FLUSH_MS);
+	}
+
+	private json(inv: Inventory): string {
+		return JSON.stringify({ ...inv.snapshot(), ...this.counts });
+	}
+
+	private writeState(inv: Inventory): void {
+		const row = this.json(inv);
+		this.sql.exec("UPDATE state SET snapshot = ?, seq = ? WHERE id = 1", row, this.seq);
+		this.saved = row;
+		if (this.timer !== null) {
+			clearTimeout(this.timer);
+			this.timer = null;
+		}
+	}
+}
