@@ -26,8 +26,20 @@ export const DEFAULT_EVENTS_PAGE = 100;
 export const MAX_RESERVE_BATCH = 250;
 /** Outbox rows copied to D1 per batch: D1 batches are one round trip each. */
 export const OUTBOX_FLUSH_BATCH = 200;
-/** How long after a failed flush the alarm tries again. */
+/** How long after a failed flush the alarm tries again; it doubles with each failure in a row. */
 export const OUTBOX_RETRY_MS = 1000;
+/**
+ * The longest wait between two flush attempts while D1 keeps failing: after D1
+ * recovers, pending rows reach it at most this much later (docs/decisions/007-cold-path-d1-outages.md).
+ */
+export const OUTBOX_RETRY_MAX_MS = 5000;
+/**
+ * Outbox rows written → the object's alarm is set at most this far ahead, in the
+ * same transaction. The debounce timer normally copies them first; the alarm is
+ * what copies them after a crash or restart, since an alarm survives both and
+ * wakes the object on its own.
+ */
+export const OUTBOX_ALARM_DELAY_MS = 1000;
 /** Products listed by GET /api/products. */
 export const MAX_PRODUCTS_LISTED = 100;
 

@@ -2,9 +2,17 @@
 // each change are copied to D1 in batches. Inserts are idempotent (event id is
 // the primary key), so a batch re-sent after a crash between the D1 write and
 // the local delete inserts nothing twice. Nothing is lost while D1 is down:
-// rows stay in the outbox and the alarm retries.
+// rows stay in the outbox and the alarm retries, backing off from
+// OUTBOX_RETRY_MS to OUTBOX_RETRY_MAX_MS. The object keeps an alarm set while
+// rows are pending (inventory/object.ts), so they reach D1 after a restart
+// without waiting for the next write.
 
-import { OUTBOX_FLUSH_BATCH } from "../domain/limits.ts";
+import {
+	OUTBOX_ALARM_DELAY_MS,
+	OUTBOX_FLUSH_BATCH,
+	OUTBOX_RETRY_MAX_MS,
+	OUTBOX_RETRY_MS,
+} from "../domain/limits.ts";
 import type { AuditEvent } from "../shared/types.ts";
 
 /** Gathers the events of a burst into one D1 batch instead of one per change. */
@@ -16,14 +24,23 @@ const INSERT_EVENT = `INSERT OR IGNORE INTO events
 
 export type Projector = (event: AuditEvent) => D1PreparedStatement[];
 
+/** The wait before the next attempt after `failures` failed flushes in a row. */
+export function retryDelayMs(failures: number): number {
+	return Math.min(OUTBOX_RETRY_MS * 2 ** Math.max(0, failures - 1), OUTBOX_RETRY_MAX_MS);
+}
+
 export class Outbox {
 	private timer: ReturnType<typeof setTimeout> | null = null;
 	private running: Promise<boolean> | null = null;
+	/** Failed flushes in a row, and when the next attempt is due (null: D1 answered last time). */
+	private failures = 0;
+	private retryAtMs: number | null = null;
 
 	constructor(
 		private readonly sql: SqlStorage,
 		private readonly db: D1Database,
-		private readonly onFailure: (error: unknown) => void,
+		/** A flush failed: the alarm should try again at `retryAtMs`. */
+		private readonly onFailure: (error: unknown, retryAtMs: number) => void,
 		/** Extra D1 writes derived from an event (e.g. the orders table), same batch. */
 		private readonly project: Projector = () => [],
 	) {}
@@ -40,9 +57,22 @@ export class Outbox {
 		return Number(this.sql.exec("SELECT COUNT(*) AS n FROM outbox").one().n);
 	}
 
+	/**
+	 * When the alarm should next try to copy pending rows: the backoff's retry
+	 * time while D1 fails, else OUTBOX_ALARM_DELAY_MS from now (a safety net
+	 * behind the debounce timer, which dies with the process).
+	 */
+	nextAttemptMs(nowMs: number): number {
+		return this.retryAtMs === null
+			? nowMs + OUTBOX_ALARM_DELAY_MS
+			: Math.max(this.retryAtMs, nowMs);
+	}
+
 	/** Flush soon, coalescing with other changes of the same burst. */
 	schedule(): void {
 		if (this.timer !== null) return;
+		// While D1 fails, only the alarm retries (on its backoff): a burst of writes does not hammer D1.
+		if (this.retryAtMs !== null && Date.now() < this.retryAtMs) return;
 		this.timer = setTimeout(() => {
 			this.timer = null;
 			void this.flush();
@@ -71,7 +101,11 @@ export class Outbox {
 					)
 					.toArray();
 				const last = rows.at(-1);
-				if (last === undefined) return true;
+				if (last === undefined) {
+					this.failures = 0;
+					this.retryAtMs = null;
+					return true;
+				}
 				const insert = this.db.prepare(INSERT_EVENT);
 				const statements: D1PreparedStatement[] = [];
 				for (const row of rows) {
@@ -96,7 +130,9 @@ export class Outbox {
 				this.sql.exec("DELETE FROM outbox WHERE seq <= ?", last.seq);
 			}
 		} catch (error) {
-			this.onFailure(error);
+			this.failures += 1;
+			this.retryAtMs = Date.now() + retryDelayMs(this.failures);
+			this.onFailure(error, this.retryAtMs);
 			return false;
 		}
 	}
