@@ -19,6 +19,12 @@ export interface ProductConfig {
 	holdSeconds: number;
 	perUserLimit: number;
 	startsAtMs: number | null;
+	/**
+	 * False keeps the product out of GET /api/products while the edge still
+	 * knows it (the demo's per-session sandboxes, worker/routes/demo.ts).
+	 * Absent means listed.
+	 */
+	listed?: boolean;
 }
 
 export interface Hold {

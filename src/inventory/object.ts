@@ -6,7 +6,7 @@
 
 import { DurableObject } from "cloudflare:workers";
 import { type Hold, Inventory, type ProductConfig } from "../domain/inventory.ts";
-import { MAX_QUANTITY, MAX_RESERVE_BATCH, OUTBOX_RETRY_MS } from "../domain/limits.ts";
+import { MAX_QUANTITY, MAX_RESERVE_BATCH } from "../domain/limits.ts";
 import type { ReserveLimits } from "../limits/config.ts";
 import { REJECTION_KEY, ReserveGuard, type ReserveRefusal } from "../limits/guard.ts";
 import { decideOps, NO_ROWS, type Op, type OpAnswer, shareRows } from "./batch-decisions.ts";
@@ -18,6 +18,7 @@ import { GroupCommit } from "./group-commit.ts";
 import { LiveFeed } from "./live.ts";
 import { DecisionMetrics, type MetricsResult } from "./metrics.ts";
 import { Outbox } from "./outbox.ts";
+import { catalogueProjection, eventualResetProjection, projectAll } from "./projections.ts";
 import { loadState, readStoredHold, unitsFromRecords } from "./records.ts";
 import { RowMeter } from "./rows.ts";
 import {
@@ -62,11 +63,15 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 		this.outbox = new Outbox(
 			this.sql,
 			env.DB,
-			(error) => {
+			(error, retryAtMs) => {
 				console.warn("outbox flush failed, retrying from the alarm", String(error));
-				this.scheduleAlarm(Date.now() + OUTBOX_RETRY_MS);
+				this.scheduleAlarm(retryAtMs);
 			},
-			orderProjection(env.DB),
+			projectAll(
+				orderProjection(env.DB),
+				catalogueProjection(env.DB),
+				eventualResetProjection(env.DB),
+			),
 		);
 		this.state = new StateWriter(
 			this.sql,
@@ -74,6 +79,9 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 			() => this.inv,
 			() => {
 				this.outbox.schedule();
+				// In the same transaction as the rows: an alarm survives a crash and wakes the
+				// object to copy them, where the debounce timer above dies with the process.
+				this.scheduleAlarm(this.outbox.nextAttemptMs(Date.now()));
 				this.scheduleNextDeadline();
 				this.live.changed();
 			},
@@ -89,13 +97,26 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 		ctx.blockConcurrencyWhile(async () => {
 			this.load();
 			this.alarmAtMs = await ctx.storage.getAlarm();
+			// Rows left by an object that ran before outbox rows set the alarm: copy them soon.
+			if (this.inv !== null && this.outbox.pending() > 0) {
+				this.scheduleAlarm(this.outbox.nextAttemptMs(Date.now()));
+			}
 		});
 	}
 
 	// ---- RPC: operator ----
 
+	/**
+	 * Creates the product, or answers it again when it already exists with the
+	 * very same definition (a retried create: the first may have been answered
+	 * with an error after the object stored it). Another definition for an
+	 * existing SKU is `already_exists`.
+	 */
 	create(product: ProductConfig): CreateResult {
-		if (this.inv !== null) return { ok: false, code: "already_exists" };
+		if (this.inv !== null) {
+			if (!sameDefinition(this.inv.product, product)) return { ok: false, code: "already_exists" };
+			return { ok: true, product: toProduct(this.inv, this.tick()), replayed: true };
+		}
 		for (const statement of SCHEMA) this.sql.exec(statement);
 		const now = Date.now();
 		this.inv = Inventory.create(product, now);
@@ -323,7 +344,8 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 		if (this.inv === null) return;
 		this.tick();
 		await this.saga.resume();
-		await this.outbox.flush();
+		// Kept set until the outbox is empty (on the backoff while D1 fails).
+		if (!(await this.outbox.flush())) this.scheduleAlarm(this.outbox.nextAttemptMs(Date.now()));
 		this.scheduleNextDeadline();
 	}
 
@@ -403,7 +425,6 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 		const saga = this.saga.nextWakeMs();
 		const next = hold === null ? saga : saga === null ? hold : Math.min(hold, saga);
 		if (next !== null) this.scheduleAlarm(next);
-		else if (this.outbox.pending() > 0) this.scheduleAlarm(Date.now() + OUTBOX_RETRY_MS);
 	}
 
 	/** Moves the alarm earlier only: one alarm serves every deadline. */
@@ -432,4 +453,19 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 		this.inv = null;
 		this.load();
 	}
+}
+
+/** Every field a create sets, compared as stored (an absent `listed` means listed). */
+function sameDefinition(a: ProductConfig, b: ProductConfig): boolean {
+	return (
+		a.sku === b.sku &&
+		a.name === b.name &&
+		a.priceCents === b.priceCents &&
+		a.currency === b.currency &&
+		a.totalStock === b.totalStock &&
+		a.holdSeconds === b.holdSeconds &&
+		a.perUserLimit === b.perUserLimit &&
+		a.startsAtMs === b.startsAtMs &&
+		(a.listed ?? true) === (b.listed ?? true)
+	);
 }

@@ -81,7 +81,10 @@ export type ReserveResult =
 	/** The session's reserve limit (limits/guard.ts); never stored as an idempotent outcome. */
 	| { ok: false; code: "rate_limited"; refusal: ReserveRefusal; replayed?: boolean };
 
-export type CreateResult = { ok: true; product: Product } | { ok: false; code: "already_exists" };
+/** `replayed`: the product already existed with this very definition (a retried create). */
+export type CreateResult =
+	| { ok: true; product: Product; replayed?: boolean }
+	| { ok: false; code: "already_exists" };
 export type UpdateResult =
 	| { ok: true; product: Product }
 	| { ok: false; code: "unknown_sku" | "invalid_state" };

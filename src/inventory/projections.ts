@@ -1,0 +1,52 @@
+// D1 tables that are projections of the SKU object's audit trail, written in the
+// same D1 batch as the events they derive from (inventory/outbox.ts), so they
+// catch up on their own after D1 was down: the object is the truth.
+//
+// - products (the catalogue, GET /api/products and the edge's SKU check,
+//   worker/catalogue.ts): a row from `product.created`, its name from
+//   `product.updated`.
+// - eventual_stock / eventual_allocations (the demo's eventual mode,
+//   worker/eventual.ts): cleared and restored to the stock by `inventory.reset`.
+
+import type { AuditEvent } from "../shared/types.ts";
+import type { Projector } from "./outbox.ts";
+
+/** The first writer wins: the create route writes the row too (worker/catalogue.ts), with the same values. */
+export const INSERT_CATALOGUE_ROW = `INSERT INTO products (sku, name, created_at, listed) VALUES (?, ?, ?, ?)
+	ON CONFLICT (sku) DO NOTHING`;
+
+const RENAME = "UPDATE products SET name = ? WHERE sku = ?";
+
+const CLEAR_ALLOCATIONS = "DELETE FROM eventual_allocations WHERE sku = ?";
+const RESTORE_EVENTUAL_STOCK = `INSERT INTO eventual_stock (sku, total, remaining, updated_at) VALUES (?, ?, ?, ?)
+	ON CONFLICT (sku) DO UPDATE SET total = excluded.total, remaining = excluded.remaining, updated_at = excluded.updated_at`;
+
+export function catalogueProjection(db: D1Database): Projector {
+	return (event: AuditEvent) => {
+		const detail = event.detail ?? {};
+		if (event.type === "product.created" && typeof detail.name === "string") {
+			const listed = detail.listed === false ? 0 : 1;
+			return [db.prepare(INSERT_CATALOGUE_ROW).bind(event.sku, detail.name, event.at, listed)];
+		}
+		if (event.type === "product.updated" && typeof detail.name === "string") {
+			return [db.prepare(RENAME).bind(detail.name, event.sku)];
+		}
+		return [];
+	};
+}
+
+export function eventualResetProjection(db: D1Database): Projector {
+	return (event: AuditEvent) => {
+		const total = event.detail?.totalStock;
+		if (event.type !== "inventory.reset" || typeof total !== "number") return [];
+		return [
+			db.prepare(CLEAR_ALLOCATIONS).bind(event.sku),
+			db.prepare(RESTORE_EVENTUAL_STOCK).bind(event.sku, total, total, event.at),
+		];
+	};
+}
+
+/** Every projection's statements for one event, in order. */
+export function projectAll(...projectors: Projector[]): Projector {
+	return (event) => projectors.flatMap((project) => project(event));
+}
