@@ -10,7 +10,11 @@ export const DEMO_PRODUCT = {
 	perUserLimit: 2,
 };
 
-/** 201 on first start, 409 once it exists; anything else is worth a line, not a failure. */
+/**
+ * 201 when it is there as defined here (created now, or a create repeated: the API answers an
+ * identical create again), 409 when an operator changed it since; anything else is worth a line,
+ * not a failure.
+ */
 export async function seedDemo(base: string, adminToken: string): Promise<void> {
 	const res = await fetch(`${base}/api/admin/products`, {
 		method: "POST",
@@ -18,7 +22,7 @@ export async function seedDemo(base: string, adminToken: string): Promise<void> 
 		body: JSON.stringify(DEMO_PRODUCT),
 	});
 	await res.arrayBuffer();
-	if (res.status === 201) console.log(`seeded the demo product ${DEMO_PRODUCT.sku} (100 units)`);
+	if (res.status === 201) console.log(`demo product ${DEMO_PRODUCT.sku} is in place (100 units)`);
 	else if (res.status !== 409) console.warn(`seeding the demo product answered ${res.status}`);
 }
 

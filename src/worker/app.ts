@@ -14,6 +14,7 @@ import { products } from "./routes/products.ts";
 import { reservations } from "./routes/reservations.ts";
 import { sessions } from "./routes/sessions.ts";
 import { turnstileLocal } from "./routes/turnstile-local.ts";
+import { guardStorage, STORAGE_RETRY_AFTER_SECONDS, StorageUnavailable } from "./storage-errors.ts";
 
 let counter = 0;
 function requestId(): string {
@@ -26,6 +27,8 @@ export const app = new Hono<AppEnv>();
 app.use("*", async (c, next) => {
 	c.set("requestId", c.req.header("cf-ray") ?? requestId());
 	c.set("startedAtMs", Date.now());
+	// D1 and KV failures become 503 `unavailable` below, on every route (worker/storage-errors.ts).
+	c.env = guardStorage(c.env);
 	await next();
 });
 // Meters every request and answers meta.cost / meta.guardrail; refuses a session past DEMO_COST_LIMIT.
@@ -52,6 +55,13 @@ app.notFound((c) =>
 
 app.onError((error, c) => {
 	if (error instanceof ApiError) return fail(c, error.code, error.message, error.headers);
+	if (error instanceof StorageUnavailable) {
+		console.warn("storage unavailable", error.message);
+		const what = error.binding === "D1" ? "The database" : "The session store";
+		return fail(c, "unavailable", `${what} is unavailable; retry shortly.`, {
+			"Retry-After": String(STORAGE_RETRY_AFTER_SECONDS),
+		});
+	}
 	// Anything else is a bug: api.md promises that no input produces a 5xx.
 	console.error("unexpected error", error);
 	return fail(c, "internal_error");

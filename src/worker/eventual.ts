@@ -9,7 +9,8 @@
 // the SKU object's stock: safe mode's numbers stay exact next to it. It reads
 // the product from its object for the drop's rules (total, start, hold
 // length). Allocations do not expire: this is bookkeeping to count oversell,
-// cleared by a reset, not a second inventory.
+// cleared by a reset (the reset event's projection, inventory/projections.ts),
+// not a second inventory.
 
 import type { ReserveResult } from "../inventory/rpc.ts";
 import type { Reservation } from "../shared/types.ts";
@@ -140,17 +141,4 @@ export async function eventualStats(
 		.first<{ allocated: number }>();
 	const allocated = Number(row?.allocated ?? 0);
 	return { allocated, oversellDelta: Math.max(0, allocated - total) };
-}
-
-/** Clears eventual mode's allocations of a SKU and restores its count to the product's stock. */
-export async function resetEventual(db: D1Database, sku: string, total: number): Promise<void> {
-	await db.batch([
-		db.prepare("DELETE FROM eventual_allocations WHERE sku = ?").bind(sku),
-		db
-			.prepare(
-				`INSERT INTO eventual_stock (sku, total, remaining, updated_at) VALUES (?, ?, ?, ?)
-			 ON CONFLICT (sku) DO UPDATE SET total = excluded.total, remaining = excluded.remaining, updated_at = excluded.updated_at`,
-			)
-			.bind(sku, total, total, new Date().toISOString()),
-	]);
 }

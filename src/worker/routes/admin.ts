@@ -1,4 +1,4 @@
-import { Hono } from "hono";
+import { Hono, type MiddlewareHandler } from "hono";
 import { z } from "zod";
 import {
 	DEFAULT_EVENTS_PAGE,
@@ -16,12 +16,14 @@ import {
 import { HISTORY_SECONDS } from "../../domain/timeseries.ts";
 import type { AuditEvent } from "../../shared/types.ts";
 import { parseBody } from "../body.ts";
+import { recordInCatalogue, requireKnownSku } from "../catalogue.ts";
 import { forgetSnapshot } from "../edge-snapshot.ts";
 import { numberVar } from "../env.ts";
-import { eventualStats, resetEventual } from "../eventual.ts";
+import { eventualStats } from "../eventual.ts";
 import { ApiError, type AppEnv, type Ctx, fail, ok } from "../http.ts";
 import { requireAdmin } from "../middleware/auth.ts";
 import { deliverTallies, resetRateLimit } from "../middleware/ratelimit.ts";
+import { STORAGE_RETRY_AFTER_SECONDS } from "../storage-errors.ts";
 import { inventory } from "../stub.ts";
 import { adminSessions } from "./admin-sessions.ts";
 
@@ -65,10 +67,10 @@ const MetricsQuery = z.object({
 		.optional(),
 });
 
-function skuParam(c: Ctx): string {
+/** The route's SKU, refused at the edge when the catalogue does not have it (worker/catalogue.ts). */
+async function skuParam(c: Ctx): Promise<string> {
 	const sku = c.req.param("sku") ?? "";
-	if (!SKU_PATTERN.test(sku))
-		throw new ApiError("unknown_sku", `No product has the SKU ${JSON.stringify(sku)}.`);
+	await requireKnownSku(c, sku);
 	return sku;
 }
 
@@ -77,6 +79,9 @@ admin.use("*", requireAdmin);
 // Load-test sessions for the operator (api.md, "Load-test sessions").
 admin.route("/sessions", adminSessions);
 
+// The object is the truth and stores the product first; the catalogue row follows
+// (docs/decisions/007-cold-path-d1-outages.md). Safe to retry: the same definition
+// again answers 201 with the product as it is; another one is 409 `already_exists`.
 admin.post("/products", async (c) => {
 	const body = await parseBody(c, CreateProduct);
 	const holdSeconds = body.holdSeconds ?? numberVar(c.env.HOLD_SECONDS, DEFAULT_HOLD_SECONDS);
@@ -91,15 +96,19 @@ admin.post("/products", async (c) => {
 		startsAtMs: body.startsAt ? Date.parse(body.startsAt) : null,
 	});
 	if (!result.ok)
-		return fail(c, "already_exists", `A product with SKU ${body.sku} already exists.`);
-	await c.env.DB.prepare("INSERT OR REPLACE INTO products (sku, name, created_at) VALUES (?, ?, ?)")
-		.bind(body.sku, body.name, new Date().toISOString())
-		.run();
+		return fail(
+			c,
+			"already_exists",
+			`A product with SKU ${body.sku} already exists with another definition.`,
+		);
+	// Written now so the edge knows the SKU before this answer; if D1 fails, the object's
+	// outbox writes it once D1 is back, and GET /api/products lists the product then.
+	await recordInCatalogue(c.env.DB, result.product, true);
 	return ok(c, result.product, 201);
 });
 
 admin.patch("/products/:sku", async (c) => {
-	const sku = skuParam(c);
+	const sku = await skuParam(c);
 	const body = await parseBody(c, PatchProduct);
 	const { startsAt, ...rest } = body;
 	const patch = {
@@ -114,24 +123,30 @@ admin.patch("/products/:sku", async (c) => {
 		return fail(c, "invalid_state", "totalStock cannot go below the units reserved and sold.");
 	}
 	if (!result.ok) return fail(c, "unknown_sku");
-	if (body.name !== undefined) {
-		await c.env.DB.prepare("UPDATE products SET name = ? WHERE sku = ?").bind(body.name, sku).run();
-	}
+	// A new name reaches the catalogue through the outbox (inventory/projections.ts).
 	return ok(c, result.product);
 });
 
-admin.post("/products/:sku/reset", resetRateLimit, async (c) => {
-	const sku = skuParam(c);
-	const result = await inventory(c.env, sku).reset();
+/** Unknown SKUs are refused before the reset limiter, which would tally the refusal to the SKU's object. */
+const knownSku: MiddlewareHandler<AppEnv> = async (c, next) => {
+	await skuParam(c);
+	await next();
+};
+
+admin.post("/products/:sku/reset", knownSku, resetRateLimit, async (c) => {
+	const sku = await skuParam(c);
+	const stub = inventory(c.env, sku);
+	const result = await stub.reset();
 	forgetSnapshot(sku);
 	if (!result.ok) return fail(c, "unknown_sku");
-	// Eventual mode's allocations restart with the drop (worker/eventual.ts).
-	await resetEventual(c.env.DB, sku, result.product.totalStock);
+	// Eventual mode's allocations restart with the drop: the reset event's projection
+	// (inventory/projections.ts), applied now when D1 answers, else once it is back.
+	await stub.flushEvents();
 	return ok(c, result.product);
 });
 
 admin.get("/products/:sku/events", async (c) => {
-	const sku = skuParam(c);
+	const sku = await skuParam(c);
 	const query = EventsQuery.safeParse(c.req.query());
 	if (!query.success) {
 		throw new ApiError(
@@ -144,7 +159,15 @@ admin.get("/products/:sku/events", async (c) => {
 	const stub = inventory(c.env, sku);
 	if ((await stub.availability()) === null) return fail(c, "unknown_sku");
 	// Bring the trail up to date first, so a page never misses a change already answered.
-	await stub.flushEvents();
+	// Rows D1 did not take make any page possibly incomplete: 503, never a partial trail as whole.
+	if (!(await stub.flushEvents())) {
+		return fail(
+			c,
+			"unavailable",
+			"The audit trail is not complete: some events are not in the database yet (it is failing); retry shortly.",
+			{ "Retry-After": String(STORAGE_RETRY_AFTER_SECONDS) },
+		);
+	}
 	const { results } = await c.env.DB.prepare(
 		`SELECT id, seq, sku, type, at, reservation_id, order_id, quantity, session_id, detail
 		 FROM events WHERE sku = ? AND seq > ? ORDER BY seq LIMIT ?`,
@@ -171,7 +194,7 @@ admin.get("/products/:sku/events", async (c) => {
 
 // The reserve path's history as the SKU object saw it (docs/metrics.md).
 admin.get("/products/:sku/metrics", async (c) => {
-	const sku = skuParam(c);
+	const sku = await skuParam(c);
 	const query = MetricsQuery.safeParse(c.req.query());
 	if (!query.success) {
 		throw new ApiError(
@@ -187,7 +210,7 @@ admin.get("/products/:sku/metrics", async (c) => {
 });
 
 admin.get("/products/:sku/stats", async (c) => {
-	const sku = skuParam(c);
+	const sku = await skuParam(c);
 	// Refusals this isolate counted for the SKU (e.g. resets) are merged first.
 	await deliverTallies(c.env, sku);
 	const result = await inventory(c.env, sku).stats();

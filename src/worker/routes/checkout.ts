@@ -6,6 +6,7 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { MAX_ID_LENGTH } from "../../payment/index.ts";
 import { parseBody } from "../body.ts";
+import { requireKnownSku } from "../catalogue.ts";
 import { forgetSnapshot } from "../edge-snapshot.ts";
 import { ApiError, type AppEnv, fail, ok } from "../http.ts";
 import { newId, skuOfId } from "../ids.ts";
@@ -36,6 +37,7 @@ checkout.post("/", async (c) => {
 	if (session === undefined) throw new ApiError("unauthorized");
 	const sku = skuOfId(body.reservationId, "rsv");
 	if (sku === null) return fail(c, "not_found", "No reservation of this session has that id.");
+	await requireKnownSku(c, sku, "not_found", "No reservation of this session has that id.");
 	const result = await inventory(c.env, sku).checkout({
 		reservationId: body.reservationId,
 		sessionId: session.sessionId,

@@ -16,8 +16,8 @@
 // ever address the caller's own sandbox, so only its owner can reset it.
 // Anyone who knows the SKU may reserve on it through /api/reservations, like
 // any product: a presenter can bring the audience's phones into the drop.
-// Sandboxes are not listed in GET /api/products (the catalogue is D1's
-// products table, which they are never written to).
+// Sandboxes are not listed in GET /api/products: their catalogue row says
+// `listed = 0` (the edge still knows them, worker/catalogue.ts).
 
 import { Hono } from "hono";
 import { z } from "zod";
@@ -29,12 +29,12 @@ import {
 } from "../../shared/demo-guardrail.ts";
 import type { Guardrail } from "../../shared/types.ts";
 import { parseBody } from "../body.ts";
+import { recordInCatalogue } from "../catalogue.ts";
 import { adoptGuardrail, entryFor } from "../cost/ledger.ts";
 import type { GuardrailChange } from "../cost/ledger-object.ts";
 import { costMeta, costState, deferTo } from "../cost/meta.ts";
 import { forgetSnapshot } from "../edge-snapshot.ts";
 import { numberVar } from "../env.ts";
-import { resetEventual } from "../eventual.ts";
 import { ApiError, type AppEnv, type Ctx, fail, ok } from "../http.ts";
 import { sha256Hex } from "../ids.ts";
 import { requireSession } from "../middleware/auth.ts";
@@ -71,12 +71,14 @@ demo.post("/sandbox", async (c) => {
 		// One presenter can drain it alone in safe mode, which is the point of the demo.
 		perUserLimit: SANDBOX_STOCK,
 		startsAtMs: null,
+		listed: false,
 	});
-	if (created.ok) return ok(c, created.product, 201);
 	// Idempotent per session: the sandbox already exists, answer it as it is now.
-	const product = await stub.product();
+	const product = created.ok ? created.product : await stub.product();
 	if (product === null) throw new Error("the sandbox object refused create but has no product");
-	return ok(c, product);
+	// Every time, not only on create: a sandbox made before the catalogue knew sandboxes gets its row.
+	await recordInCatalogue(c.env.DB, product, false);
+	return ok(c, product, created.ok && created.replayed !== true ? 201 : 200);
 });
 
 demo.get("/sandbox", async (c) => {
@@ -90,11 +92,13 @@ demo.get("/sandbox", async (c) => {
 // reset a minute per client IP, exact across isolates, off with RATE_LIMITS=off.
 demo.post("/sandbox/reset", resetRateLimit, async (c) => {
 	const sku = await ownSku(c);
-	const result = await inventory(c.env, sku).reset();
+	const stub = inventory(c.env, sku);
+	const result = await stub.reset();
 	forgetSnapshot(sku);
 	if (!result.ok)
 		return fail(c, "not_found", "This session has no sandbox yet: POST /api/demo/sandbox.");
-	await resetEventual(c.env.DB, sku, result.product.totalStock);
+	// Eventual mode's allocations: the reset event's projection, now when D1 answers (inventory/projections.ts).
+	await stub.flushEvents();
 	return ok(c, result.product);
 });
 

@@ -2,6 +2,7 @@
 // so the read goes straight to the one object that holds the order.
 
 import { Hono } from "hono";
+import { requireKnownSku } from "../catalogue.ts";
 import { type AppEnv, fail, ok } from "../http.ts";
 import { skuOfId } from "../ids.ts";
 import { requireSession } from "../middleware/auth.ts";
@@ -17,6 +18,7 @@ orders.get("/:id", async (c) => {
 	const sku = skuOfId(id, "ord");
 	const session = c.get("session");
 	if (sku === null || session === undefined) return fail(c, "not_found", NOT_FOUND);
+	await requireKnownSku(c, sku, "not_found", NOT_FOUND);
 	const result = await inventory(c.env, sku).order(id, session.sessionId);
 	if (!result.ok) return fail(c, "not_found", NOT_FOUND);
 	return ok(c, result.order);

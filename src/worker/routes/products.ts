@@ -1,6 +1,7 @@
 import { Hono } from "hono";
-import { MAX_PRODUCTS_LISTED, SKU_PATTERN } from "../../domain/limits.ts";
+import { MAX_PRODUCTS_LISTED } from "../../domain/limits.ts";
 import type { Product } from "../../shared/types.ts";
+import { rememberSku, requireKnownSku } from "../catalogue.ts";
 import { freshSnapshot, markReader, rememberSnapshot } from "../edge-snapshot.ts";
 import { type AppEnv, fail, ok } from "../http.ts";
 import { readerSessionId } from "../middleware/ratelimit.ts";
@@ -8,12 +9,15 @@ import { inventory } from "../stub.ts";
 
 export const products = new Hono<AppEnv>();
 
+// The catalogue is D1's projection of the SKU objects (inventory/projections.ts); each
+// product is then read from its object, the truth.
 products.get("/", async (c) => {
 	const { results } = await c.env.DB.prepare(
-		"SELECT sku FROM products ORDER BY created_at, sku LIMIT ?",
+		"SELECT sku FROM products WHERE listed = 1 ORDER BY created_at, sku LIMIT ?",
 	)
 		.bind(MAX_PRODUCTS_LISTED)
 		.all<{ sku: string }>();
+	for (const r of results) rememberSku(r.sku);
 	const found: (Product | null)[] = await Promise.all(
 		results.map(
 			async (r): Promise<Product | null> =>
@@ -25,9 +29,8 @@ products.get("/", async (c) => {
 
 products.get("/:sku", async (c) => {
 	const sku = c.req.param("sku");
-	const product = SKU_PATTERN.test(sku)
-		? await inventory(c.env, sku).product(await readerSessionId(c))
-		: null;
+	await requireKnownSku(c, sku);
+	const product = await inventory(c.env, sku).product(await readerSessionId(c));
 	if (product === null)
 		return fail(c, "unknown_sku", `No product has the SKU ${JSON.stringify(sku)}.`);
 	return ok(c, product);
@@ -35,16 +38,16 @@ products.get("/:sku", async (c) => {
 
 products.get("/:sku/availability", async (c) => {
 	const sku = c.req.param("sku");
-	if (!SKU_PATTERN.test(sku))
-		return fail(c, "unknown_sku", `No product has the SKU ${JSON.stringify(sku)}.`);
 	const reader = await readerSessionId(c);
 	const now = Date.now();
 	// The edge's copy while it is fresh (worker/edge-snapshot.ts); `asOf` says when it was taken.
+	// A copy exists only for a SKU its object answered, so the catalogue is asked only without one.
 	const cached = freshSnapshot(sku, now);
 	if (cached !== null) {
 		if (reader !== undefined) markReader(sku, reader);
 		return ok(c, cached.availability);
 	}
+	await requireKnownSku(c, sku);
 	const snapshot = await inventory(c.env, sku).snapshot(reader);
 	if (snapshot === null)
 		return fail(c, "unknown_sku", `No product has the SKU ${JSON.stringify(sku)}.`);
@@ -57,7 +60,7 @@ products.get("/:sku/live", async (c) => {
 	if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
 		return fail(c, "invalid_request", "This endpoint is a WebSocket: send Upgrade: websocket.");
 	}
-	if (!SKU_PATTERN.test(sku)) return fail(c, "unknown_sku");
+	await requireKnownSku(c, sku);
 	const response = await inventory(c.env, sku).fetch(c.req.raw);
 	if (response.status === 404)
 		return fail(c, "unknown_sku", `No product has the SKU ${JSON.stringify(sku)}.`);

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { IDEMPOTENCY_KEY_PATTERN, MAX_QUANTITY, SKU_PATTERN } from "../../domain/limits.ts";
 import type { ReserveResult } from "../../inventory/rpc.ts";
 import { parseBody } from "../body.ts";
+import { requireKnownSku } from "../catalogue.ts";
 import { recordDecision } from "../cost/analytics.ts";
 import {
 	edgeRejection,
@@ -60,6 +61,8 @@ reservations.post("/", async (c) => {
 	const session = c.get("session");
 	if (session === undefined) throw new ApiError("unauthorized");
 	const quantity = body.quantity ?? 1;
+	// An unknown SKU is refused here: no object call, and nothing tallied for it below.
+	await requireKnownSku(c, body.sku);
 	// A presenter's stampede on their own sandbox (seed 003, step 3) is the point of
 	// the demo, not abuse: per-session reserve limits and bot tiers do not apply to
 	// the caller's own private SKU. Everyone else's attempts on it are limited as usual.
@@ -128,28 +131,31 @@ reservations.post("/", async (c) => {
 		outcome: result.ok ? "reserved" : result.code,
 		quantity,
 	});
-	countEdgeLatency(c, body.sku, Date.now() - arrivedAtMs);
+	// Tallies are delivered to the SKU's object: none for a SKU without one (D1 was down above).
+	if (result.ok || result.code !== "unknown_sku")
+		countEdgeLatency(c, body.sku, Date.now() - arrivedAtMs);
 	return answerReserve(c, result);
 });
 
-function ownedSku(c: Ctx): { id: string; sku: string; sessionId: string } {
+async function ownedSku(c: Ctx): Promise<{ id: string; sku: string; sessionId: string }> {
 	const id = c.req.param("id") ?? "";
 	const sku = skuOfId(id, "rsv");
 	const session = c.get("session");
 	if (sku === null || session === undefined)
 		throw new ApiError("not_found", "No reservation has that id.");
+	await requireKnownSku(c, sku, "not_found", "No reservation of this session has that id.");
 	return { id, sku, sessionId: session.sessionId };
 }
 
 reservations.get("/:id", async (c) => {
-	const { id, sku, sessionId } = ownedSku(c);
+	const { id, sku, sessionId } = await ownedSku(c);
 	const result = await inventory(c.env, sku).reservation(id, sessionId);
 	if (!result.ok) return fail(c, "not_found", "No reservation of this session has that id.");
 	return ok(c, result.reservation);
 });
 
 reservations.delete("/:id", async (c) => {
-	const { id, sku, sessionId } = ownedSku(c);
+	const { id, sku, sessionId } = await ownedSku(c);
 	const result = await inventory(c.env, sku).cancel(id, sessionId);
 	// Units came back: this isolate's next attempt asks the object, not an outdated copy.
 	if (result.ok) forgetSnapshot(sku);

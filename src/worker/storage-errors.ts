@@ -1,0 +1,108 @@
+// D1 and KV failures, told apart from bugs. Every request's D1 and KV bindings
+// are wrapped here (worker/app.ts, first middleware): a call that fails is
+// rethrown as StorageUnavailable, which the app's error handler answers with
+// 503 `unavailable` and a Retry-After (api.md: a 5xx other than 503 is a bug).
+// A constraint violation is an answer, not an outage (eventual mode reads it
+// as a raced Idempotency-Key), so it passes through unchanged.
+//
+// The hot path needs neither: reservations and availability are decided by the
+// SKU's object, and the edge's SKU check (worker/catalogue.ts) falls through to
+// the object when D1 cannot answer.
+
+import type { Env } from "./env.ts";
+
+/** What a client should wait before retrying: the outbox's longest retry wait, rounded up. */
+export const STORAGE_RETRY_AFTER_SECONDS = 5;
+
+export type StorageBinding = "D1" | "KV";
+
+export class StorageUnavailable extends Error {
+	constructor(
+		readonly binding: StorageBinding,
+		override readonly cause: unknown,
+	) {
+		// The cause's text stays in the message: logs and String(error) still show it.
+		super(`${binding} failed: ${cause instanceof Error ? cause.message : String(cause)}`);
+		this.name = "StorageUnavailable";
+	}
+}
+
+const CONSTRAINT = /SQLITE_CONSTRAINT|UNIQUE constraint|constraint failed/i;
+
+function rethrow(binding: StorageBinding) {
+	return (error: unknown): never => {
+		if (error instanceof StorageUnavailable) throw error;
+		if (binding === "D1" && CONSTRAINT.test(String(error))) throw error;
+		throw new StorageUnavailable(binding, error);
+	};
+}
+
+/** A promise's rejection as StorageUnavailable; a synchronous throw too. */
+function guarded<T>(binding: StorageBinding, call: () => T): T {
+	let result: T;
+	try {
+		result = call();
+	} catch (error) {
+		return rethrow(binding)(error);
+	}
+	if (result instanceof Promise) return result.catch(rethrow(binding)) as T;
+	return result;
+}
+
+type AnyFunction = (...args: unknown[]) => unknown;
+
+/** The bindings of `env` with D1 and KV failures made StorageUnavailable. */
+export function guardStorage(env: Env): Env {
+	return {
+		...env,
+		DB: env.DB && guardD1(env.DB),
+		SESSIONS: env.SESSIONS && guardKv(env.SESSIONS),
+	};
+}
+
+function guardD1(db: D1Database): D1Database {
+	// batch() needs D1's own statements back.
+	const inner = new WeakMap<object, D1PreparedStatement>();
+	const wrap = (statement: D1PreparedStatement): D1PreparedStatement => {
+		const proxy = new Proxy(statement, {
+			get(target, prop) {
+				const value = Reflect.get(target, prop) as unknown;
+				if (typeof value !== "function") return value;
+				if (prop === "bind") {
+					return (...values: unknown[]) =>
+						wrap(guarded("D1", () => target.bind(...values)) as D1PreparedStatement);
+				}
+				return (...args: unknown[]) =>
+					guarded("D1", () => Reflect.apply(value as AnyFunction, target, args));
+			},
+		});
+		inner.set(proxy, statement);
+		return proxy;
+	};
+	return new Proxy(db, {
+		get(target, prop) {
+			if (prop === "prepare") {
+				return (query: string) => wrap(guarded("D1", () => target.prepare(query)));
+			}
+			if (prop === "batch") {
+				return (statements: D1PreparedStatement[]) =>
+					guarded("D1", () => target.batch(statements.map((s) => inner.get(s) ?? s)));
+			}
+			const value = Reflect.get(target, prop) as unknown;
+			if (typeof value !== "function") return value;
+			return (...args: unknown[]) =>
+				guarded("D1", () => Reflect.apply(value as AnyFunction, target, args));
+		},
+	});
+}
+
+function guardKv(kv: KVNamespace): KVNamespace {
+	return new Proxy(kv, {
+		get(target, prop) {
+			const value = Reflect.get(target, prop) as unknown;
+			if (typeof value !== "function") return value;
+			return (...args: unknown[]) =>
+				guarded("KV", () => Reflect.apply(value as AnyFunction, target, args));
+		},
+	});
+}
