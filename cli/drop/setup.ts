@@ -53,8 +53,9 @@ export async function createProduct(
 	options: DropOptions,
 	sku: string,
 ): Promise<Setup<Product>> {
-	// Not repeated: a lost answer could have created it, and the repeat would then be a 409.
-	const answer = await client.request<Product>("POST", "/api/admin/products", {
+	// Repeatable: the same body again answers 201 with the product a lost answer created
+	// (docs/decisions/007-cold-path-d1-outages.md).
+	const answer = await client.retrying<Product>("POST", "/api/admin/products", {
 		token: options.adminToken,
 		body: {
 			sku,

@@ -1,0 +1,104 @@
+// Unknown SKUs are answered at the edge from the catalogue (src/worker/catalogue.ts):
+// 1,000 requests for random SKUs, over every kind of route that names a SKU,
+// instantiate no object — locally, no new SQLite file under the state directory.
+import { readdirSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { objectFiles } from "../support/local-storage.ts";
+import { api, startServer, type TestServer } from "../support/server.ts";
+
+const REQUESTS = 1000;
+const IN_FLIGHT = 16;
+/** Generous: the ledger flushes at most every 2 s. */
+const LEDGER_DEADLINE_MS = 30_000;
+
+function sqliteFiles(dir: string): string[] {
+	const out: string[] = [];
+	for (const entry of readdirSync(dir)) {
+		const path = join(dir, entry);
+		if (statSync(path).isDirectory()) out.push(...sqliteFiles(path));
+		else if (entry.endsWith(".sqlite")) out.push(path);
+	}
+	return out.sort();
+}
+
+function randomSku(): string {
+	return `FUZZ-${Math.random().toString(36).slice(2, 10)}-${Date.now().toString(36)}`;
+}
+
+describe("random unknown SKUs", () => {
+	let server: TestServer;
+	beforeAll(async () => {
+		server = await startServer();
+	});
+	afterAll(async () => {
+		await server?.dispose();
+	});
+
+	it("create no object and no file, on any route", async () => {
+		const session = await api<{ token: string }>(server, "POST", "/api/sessions", {
+			body: { turnstileToken: server.debugToken },
+		});
+		const token = session.body.data?.token ?? "";
+		const admin = server.adminToken;
+		// Every route below, once on a real SKU first: whatever it creates for itself (the
+		// session's cost ledger object) exists before the count.
+		const known = `KNOWN-${Date.now()}`;
+		const created = await api(server, "POST", "/api/admin/products", {
+			token: admin,
+			body: { sku: known, name: "Known", priceCents: 100, currency: "USD", totalStock: 10 },
+		});
+		expect(created.status).toBe(201);
+		type Req = [method: string, path: string, options: Parameters<typeof api>[3]];
+		const routes = (sku: string, i: number): Req[] => [
+			["GET", `/api/products/${sku}/availability`, { token }],
+			["POST", "/api/reservations", { token, body: { sku } }],
+			["GET", `/api/admin/products/${sku}/events`, { token: admin }],
+			["GET", `/api/products/${sku}`, {}],
+			["POST", "/api/reservations", { token, body: { sku, mode: "eventual" } }],
+			["GET", `/api/reservations/rsv_0~${sku}`, { token }],
+			["DELETE", `/api/reservations/rsv_0~${sku}`, { token }],
+			[
+				"POST",
+				"/api/checkout",
+				{
+					token,
+					body: { reservationId: `rsv_0~${sku}`, paymentMethod: "pm_card_visa" },
+					headers: { "idempotency-key": `fuzz-${i}` },
+				},
+			],
+			["GET", `/api/orders/ord_0~${sku}`, { token }],
+			["GET", `/api/admin/products/${sku}/stats`, { token: admin }],
+			["GET", `/api/admin/products/${sku}/metrics`, { token: admin }],
+			["PATCH", `/api/admin/products/${sku}`, { token: admin, body: { name: "x" } }],
+			["POST", `/api/admin/products/${sku}/reset`, { token: admin }],
+		];
+		const warm = routes(known, -1);
+		for (const [method, path, options] of warm) await api(server, method, path, options);
+		// The session's cost ledger object is written on the ledger's next flush (worker/cost/ledger.ts).
+		const ledgerDeadline = Date.now() + LEDGER_DEADLINE_MS;
+		while (objectFiles(server.stateDir, "CostLedgerObject").length === 0) {
+			if (Date.now() > ledgerDeadline) throw new Error("the session's ledger was never written");
+			await new Promise((r) => setTimeout(r, 100));
+		}
+
+		const filesBefore = sqliteFiles(server.stateDir);
+		const objectsBefore = objectFiles(server.stateDir, "InventoryObject").length;
+		const statuses = new Map<number, number>();
+		let next = 0;
+		await Promise.all(
+			Array.from({ length: IN_FLIGHT }, async () => {
+				for (let i = next++; i < REQUESTS; i = next++) {
+					const all = routes(randomSku(), i);
+					const [method, path, options] = all[i % all.length] as Req;
+					const res = await api(server, method, path, options);
+					statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+					if (res.status !== 404) throw new Error(`${method} ${path}: ${res.status}`);
+				}
+			}),
+		);
+		expect(Object.fromEntries(statuses)).toEqual({ 404: REQUESTS });
+		expect(objectFiles(server.stateDir, "InventoryObject")).toHaveLength(objectsBefore);
+		expect(sqliteFiles(server.stateDir)).toEqual(filesBefore);
+	});
+});
