@@ -61,17 +61,22 @@ export function chargeRequest(row: CheckoutRow): ChargeRequest {
 	};
 }
 
-/**
- * A charge attempt's timeout: never past the deadline, except a minimal last chance —
- * and a saga resumed after a crash (first attempt of a run) gets one full attempt even
- * past its deadline, so that a capture made before the crash is found and becomes the order.
- */
-export function chargeTimeoutMs(nowMs: number, deadlineMs: number, resumed: boolean): number {
-	if (resumed && nowMs >= deadlineMs) return CHARGE_ATTEMPT_TIMEOUT_MS;
+/** A charge attempt's timeout: never past the deadline, except a minimal last chance. */
+export function chargeTimeoutMs(nowMs: number, deadlineMs: number): number {
 	return Math.min(
 		CHARGE_ATTEMPT_TIMEOUT_MS,
 		Math.max(MIN_CHARGE_ATTEMPT_TIMEOUT_MS, deadlineMs - nowMs),
 	);
+}
+
+/**
+ * The deadline of a saga resumed at `nowMs` (after a crash, or by a copy of its request
+ * that finds nobody driving it): at least one full provider timeout from now, so that
+ * a capture made before the crash is found and becomes the order. Bounded: each resumed
+ * attempt counts against MAX_CHARGE_ATTEMPTS (docs/decisions/007-resumed-checkout-gets-a-full-attempt.md).
+ */
+export function resumedDeadlineMs(deadlineMs: number, nowMs: number): number {
+	return Math.max(deadlineMs, nowMs + CHARGE_ATTEMPT_TIMEOUT_MS);
 }
 
 /** Exponential backoff: base, 2×base, 4×base, … up to max. `attempt` counts from 1. */

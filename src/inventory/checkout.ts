@@ -35,6 +35,7 @@ import {
 	MIN_CHECKOUT_TIMEOUT_MS,
 	NO_SUCH_RESERVATION,
 	RESUME_GRACE_MS,
+	resumedDeadlineMs,
 	retryDelayMs,
 	sleep,
 } from "./checkout-policy.ts";
@@ -132,7 +133,7 @@ export class CheckoutSaga {
 		const admission = admit(req, hold, saga, elsewhere, earlier);
 		if (admission.kind === "answer") return admission.result;
 		// Same key while the first copy awaits the provider: join it. After a crash: resume it.
-		if (admission.kind === "join") return this.drive(hold.id, () => this.charge(hold.id));
+		if (admission.kind === "join") return this.drive(hold.id, () => this.charge(hold.id, true));
 		const deadlineMs = nowMs + this.timeoutMs;
 		const begun = inv.beginCheckout(hold.id, nowMs, deadlineMs);
 		if (!begun.ok) return fail(begun.code, `The reservation is ${hold.status} and cannot be paid.`);
@@ -158,7 +159,7 @@ export class CheckoutSaga {
 			priorFailures: this.rows.failureCount(hold.id),
 		});
 		this.host.persist();
-		return this.drive(hold.id, () => this.charge(hold.id));
+		return this.drive(hold.id, () => this.charge(hold.id, false));
 	}
 
 	order(orderId: string, sessionId: string): OrderResult {
@@ -178,7 +179,7 @@ export class CheckoutSaga {
 			const id = row.reservationId;
 			if (this.running.has(id)) continue;
 			// Not running here means nobody is driving it: charge again with the same key at once.
-			if (row.step === "charging") work.push(this.drive(id, () => this.charge(id)));
+			if (row.step === "charging") work.push(this.drive(id, () => this.charge(id, true)));
 			else if ((row.resumeAtMs ?? nowMs) <= nowMs)
 				work.push(this.drive(id, () => compensate(id, this.ctx)));
 		}
@@ -221,7 +222,8 @@ export class CheckoutSaga {
 		return promise;
 	}
 
-	private async charge(id: string): Promise<CheckoutResult> {
+	/** `resumed`: this run picks up a saga that an earlier run (or process) left in flight. */
+	private async charge(id: string, resumed: boolean): Promise<CheckoutResult> {
 		let firstInThisRun = true;
 		for (;;) {
 			const row = this.rows.get(id);
@@ -233,7 +235,12 @@ export class CheckoutSaga {
 				);
 			}
 			const nowMs = Date.now();
-			// A resumed saga gets one attempt even past its deadline: a capture found now becomes the order.
+			// A resumed saga gets at least one full provider timeout from the resume moment, however
+			// little of its window the crash and the queue of resumed sagas left: a capture made
+			// before the crash is found and becomes the order instead of a refund.
+			if (resumed && firstInThisRun) {
+				row.deadlineMs = resumedDeadlineMs(row.deadlineMs, nowMs);
+			}
 			if (
 				row.chargeAttempts >= MAX_CHARGE_ATTEMPTS ||
 				(!firstInThisRun && nowMs >= row.deadlineMs)
@@ -241,7 +248,7 @@ export class CheckoutSaga {
 				return giveUp(this.ctx, row, nowMs);
 			}
 			if (row.amountCents === 0) return paid(this.ctx, row, null, nowMs);
-			const timeoutMs = chargeTimeoutMs(nowMs, row.deadlineMs, firstInThisRun);
+			const timeoutMs = chargeTimeoutMs(nowMs, row.deadlineMs);
 			row.chargeAttempts += 1;
 			row.resumeAtMs = nowMs + timeoutMs + RESUME_GRACE_MS;
 			this.save(row); // durable before the provider hears of it

@@ -192,3 +192,54 @@ describe("checkout saga recovery", () => {
 		expect(await availability(sku)).toMatchObject({ available: 1, reserved: 0, sold: 1 });
 	});
 });
+
+describe("checkout sagas resumed after a crash", () => {
+	/** More sagas than one alarm run resumes (MAX_SAGAS_PER_ALARM), so two runs are needed. */
+	const SAGAS = 40;
+	/** What is left of each saga's payment window when the object comes back. */
+	const WINDOW_LEFT_MS = 300;
+	/** Slower than what is left of the window, well inside one provider timeout. */
+	const RESUMED_PROVIDER_MS = 1_000;
+
+	it("gives each a full provider timeout from the resume moment: all end paid, none refunded", async () => {
+		const sku = await createProduct({ totalStock: SAGAS, perUserLimit: SAGAS });
+		const token = await newSession();
+		const ids: string[] = [];
+		for (let i = 0; i < SAGAS; i++) ids.push(await reserve(token, sku));
+		// Every charge is captured, then the process dies before it is recorded.
+		await withSaga(sku, (saga) => {
+			saga.hooks.afterCharge = () => {
+				throw new Error("injected crash after the provider call");
+			};
+		});
+		const interrupted = await Promise.all(ids.map((id) => pay(token, id, "pm_card_visa")));
+		for (const res of interrupted) expect(res.status).toBe(500);
+		expect(await providerStats(sku)).toMatchObject({ captures: SAGAS });
+		// The restart took all but WINDOW_LEFT_MS of every payment window: the same rows a
+		// slow restart, or a long queue of sagas resumed before these, leaves behind.
+		await runInDurableObject(stub(sku), (_instance, state) => {
+			state.storage.sql.exec(
+				"UPDATE checkouts SET deadline = ? WHERE step = 'charging'",
+				Date.now() + WINDOW_LEFT_MS,
+			);
+		});
+		await evictDurableObject(stub(sku));
+		// The provider answers the replays slowly, as it would under the load of a restart.
+		await slowProvider(sku, RESUMED_PROVIDER_MS);
+
+		await vi.waitFor(
+			async () => {
+				await runDurableObjectAlarm(stub(sku));
+				const settled = await Promise.all(ids.map((id) => reservation(token, id)));
+				expect(settled.filter((h) => h?.status === "CHECKOUT_PENDING")).toEqual([]);
+			},
+			{ timeout: 20_000, interval: 50 },
+		);
+		const holds = await Promise.all(ids.map((id) => reservation(token, id)));
+		expect(holds.map((h) => h?.status)).toEqual(ids.map(() => "PAID"));
+		expect(await providerStats(sku)).toMatchObject({ captures: SAGAS, refunds: 0 });
+		expect(await availability(sku)).toMatchObject({ sold: SAGAS, reserved: 0 });
+		await events(sku);
+		expect((await d1Orders(sku)).length).toBe(SAGAS);
+	});
+});
