@@ -1,0 +1,529 @@
+// The checkout saga (seed 004) as a pure step function: a saga's state and what
+// just happened (an input) give its next state, the hold's transition, the audit
+// notes and the one effect to run next. The driver in the SKU object
+// (src/inventory/checkout-driver.ts) writes the step in one synchronous turn, runs
+// the effect (a provider call, a backoff) and feeds its outcome back. Pure: no
+// storage, no clock, no randomness.
+//
+//   RESERVED → CHECKOUT_PENDING → PAID (order created)
+//                               → RESERVED again (a payment that took nothing; the buyer
+//                                 may try another method until expiresAt)
+//                               → PAYMENT_FAILED (units back at once; a capture that may
+//                                 exist is looked for and refunded by the compensation).
+//
+// Invariants (test/unit/checkout-saga.test.ts): every charge of a payment uses its
+// provider key, so a reservation is captured at most once; a hold becomes PAID only
+// on a capture; a capture without its order is refunded; a payment that definitely
+// took nothing never reports "charged"; attempts, failed payments and
+// compensations are bounded; a resumed saga gets one full provider timeout.
+
+import type { ChargeOutcome, ChargeRequest, RefundOutcome } from "../payment/provider.ts";
+import type { HoldStatus, Order, PaymentFailure } from "../shared/types.ts";
+import {
+	CHARGE_ATTEMPT_TIMEOUT_MS,
+	CHARGE_RETRY_BASE_MS,
+	CHARGE_RETRY_MAX_MS,
+	COMPENSATION_RETRY_BASE_MS,
+	COMPENSATION_RETRY_MAX_MS,
+	chargeTimeoutMs,
+	MAX_CHARGE_ATTEMPTS,
+	MAX_COMPENSATION_ATTEMPTS,
+	MAX_FAILED_PAYMENTS_PER_HOLD,
+	providerKey,
+	RESUME_GRACE_MS,
+	refundKey,
+	resumedDeadlineMs,
+	retryDelayMs,
+} from "./checkout-policy.ts";
+import type { DomainEvent } from "./inventory.ts";
+
+export interface CheckoutRequest {
+	reservationId: string;
+	sessionId: string;
+	/** The client's Idempotency-Key: the same key answers the same outcome (api.md). */
+	idempotencyKey: string;
+	paymentMethod: string;
+	/** Minted by the caller so the id encodes the SKU; used only when this request starts the saga. */
+	orderId: string;
+}
+
+export type CheckoutFailureCode =
+	| "not_found"
+	| "invalid_request"
+	| "invalid_state"
+	| "reservation_expired"
+	| "payment_declined";
+
+export type CheckoutResult =
+	| { ok: true; order: Order; replayed?: boolean }
+	| {
+			ok: false;
+			code: CheckoutFailureCode;
+			message: string;
+			/** With payment_declined: which failure, and whether the hold was kept. */
+			payment?: PaymentFailure;
+			replayed?: boolean;
+	  };
+
+/**
+ * Where one payment of a reservation stands.
+ * - charging: the hold is CHECKOUT_PENDING; asking the provider (same key on every attempt).
+ * - paid: the order exists (terminal).
+ * - failed: nothing was captured; the units went back (terminal).
+ * - compensating: the units went back but a capture may exist; ask again with the same key.
+ * - refunding: a capture exists without an order; refund it.
+ * - refunded: captured, then refunded (terminal).
+ * - unresolved: compensation ran out of attempts; an operator must reconcile (terminal).
+ * A failed payment that keeps the hold is not a step: its state is retired (kept
+ * only to answer its client key) and the next payment starts a new saga.
+ */
+export type CheckoutStep =
+	| "charging"
+	| "paid"
+	| "failed"
+	| "compensating"
+	| "refunding"
+	| "refunded"
+	| "unresolved";
+
+export interface SagaState {
+	reservationId: string;
+	orderId: string;
+	sessionId: string;
+	/** The client's Idempotency-Key that started this checkout. */
+	clientKey: string;
+	paymentMethod: string;
+	quantity: number;
+	/** Fixed when the checkout starts: a retry must send the provider the same parameters. */
+	amountCents: number;
+	currency: string;
+	step: CheckoutStep;
+	chargeAttempts: number;
+	compensationAttempts: number;
+	paymentId: string | null;
+	/** The payment window: the hold may stay CHECKOUT_PENDING until then (a resume extends it). */
+	deadlineMs: number;
+	/** When the alarm should look at this saga if nobody is driving it; null once settled. */
+	resumeAtMs: number | null;
+	/** The answer to the client, once there is one (replayed for the same key). */
+	outcome: CheckoutResult | null;
+	createdAtMs: number;
+	paidAtMs: number | null;
+	/** Failed payments of this reservation before this one (fixed while this saga lives). */
+	priorFailures: number;
+}
+
+/** A failed payment after which the hold was kept: its outcome, replayed for its client key. */
+export interface FailedPayment {
+	reservationId: string;
+	sessionId: string;
+	clientKey: string;
+	paymentMethod: string;
+	outcome: CheckoutResult;
+}
+
+/** What the step reads of the world, observed by the driver in the same turn. */
+export interface SagaWorld {
+	nowMs: number;
+	sku: string;
+	/** The reservation's hold while it is active (not yet paid or released), else null. */
+	hold: { status: HoldStatus; expiresAtMs: number } | null;
+}
+
+export type SagaInput =
+	/** Drive the saga now. `resumed`: this run did not begin it (the alarm after a crash, or
+	 * a copy of the request that finds nobody driving it). */
+	| { kind: "run"; resumed: boolean }
+	/** The backoff after an unknown charge outcome is over. */
+	| { kind: "retry" }
+	| { kind: "charged"; outcome: ChargeOutcome }
+	/** The compensation's charge replay: did the payment capture? */
+	| { kind: "probed"; outcome: ChargeOutcome }
+	| { kind: "refunded"; outcome: RefundOutcome }
+	/** An operator reset cleared the SKU's holds. */
+	| { kind: "reset" };
+
+export type SagaEffect =
+	| { kind: "charge"; request: ChargeRequest; timeoutMs: number }
+	| { kind: "probe"; request: ChargeRequest; timeoutMs: number }
+	| { kind: "refund"; paymentId: string; idempotencyKey: string; timeoutMs: number }
+	| { kind: "wait"; ms: number }
+	/** Nothing more now: answer the caller; the alarm looks again at resumeAtMs if unsettled. */
+	| { kind: "stop"; answer: CheckoutResult };
+
+export type HoldChange =
+	/** CHECKOUT_PENDING → PAID. */
+	| { kind: "complete"; orderId: string }
+	/** CHECKOUT_PENDING → RESERVED, kept until its own expiresAt. */
+	| {
+			kind: "reopen";
+			detail: { reason: string; failedPayments: number; maxFailedPayments: number };
+	  }
+	/** CHECKOUT_PENDING → PAYMENT_FAILED, units back at once. */
+	| { kind: "release"; reason: string };
+
+export interface SagaStep {
+	state: SagaState;
+	/** put: write the state; retire: file it as a failed payment and free the reservation. */
+	write: "put" | "retire" | "none";
+	hold: HoldChange | null;
+	/** Audit events that move no unit, recorded before the hold's own event. */
+	notes: DomainEvent[];
+	effect: SagaEffect;
+	/** Set when money may be held without an order: an operator must reconcile. */
+	alert: string | null;
+}
+
+export type BeginParams = Pick<
+	SagaState,
+	| "reservationId"
+	| "orderId"
+	| "sessionId"
+	| "clientKey"
+	| "paymentMethod"
+	| "quantity"
+	| "amountCents"
+	| "currency"
+	| "priorFailures"
+>;
+
+export const INTERRUPTED = "The checkout was interrupted; it will be settled shortly.";
+
+export function fail(
+	code: CheckoutFailureCode,
+	message: string,
+	payment?: PaymentFailure,
+): CheckoutResult {
+	return payment === undefined
+		? { ok: false, code, message }
+		: { ok: false, code, message, payment };
+}
+
+/** A new payment of a reservation whose hold just became CHECKOUT_PENDING until `deadlineMs`. */
+export function begin(params: BeginParams, nowMs: number, deadlineMs: number): SagaState {
+	return {
+		...params,
+		step: "charging",
+		chargeAttempts: 0,
+		compensationAttempts: 0,
+		paymentId: null,
+		deadlineMs,
+		resumeAtMs: nowMs + RESUME_GRACE_MS,
+		outcome: null,
+		createdAtMs: nowMs,
+		paidAtMs: null,
+	};
+}
+
+/** Should the alarm drive this saga now? A charge nobody drives resumes at once. */
+export function dueForResume(state: SagaState, nowMs: number): boolean {
+	if (state.resumeAtMs === null) return false;
+	return state.step === "charging" || state.resumeAtMs <= nowMs;
+}
+
+/** Every field is fixed by the state, so a retry sends the provider exactly the same request
+ * (a provider refuses a reused key with different parameters). */
+export function chargeRequest(state: SagaState): ChargeRequest {
+	return {
+		amountCents: state.amountCents,
+		currency: state.currency,
+		paymentMethod: state.paymentMethod,
+		idempotencyKey: providerKey(state.reservationId, state.priorFailures),
+		description: `Revenue Guard order ${state.orderId}`,
+		metadata: { reservationId: state.reservationId, orderId: state.orderId },
+	};
+}
+
+export function toOrder(sku: string, state: SagaState): Order {
+	return {
+		orderId: state.orderId,
+		reservationId: state.reservationId,
+		sku,
+		quantity: state.quantity,
+		amountCents: state.amountCents,
+		currency: state.currency,
+		status: state.step === "refunded" ? "REFUNDED" : "PAID",
+		paidAt: new Date(state.paidAtMs ?? state.createdAtMs).toISOString(),
+	};
+}
+
+/** The saga's transition function. Never mutates `state`. */
+export function step(state: SagaState, input: SagaInput, world: SagaWorld): SagaStep {
+	const s: SagaState = { ...state };
+	switch (input.kind) {
+		case "reset":
+			if (s.step !== "charging") return idle(s);
+			// The hold is gone; the charge in flight (if any) is compensated.
+			s.step = "compensating";
+			s.resumeAtMs = world.nowMs;
+			s.outcome = fail(
+				"invalid_state",
+				"The reservation was cleared by an operator reset; any amount taken will be refunded.",
+			);
+			return settle(s, "put");
+		case "run":
+			if (s.step === "charging") {
+				if (input.resumed) s.deadlineMs = resumedDeadlineMs(s.deadlineMs, world.nowMs);
+				// The first attempt of a run is made even at the deadline: a resumed saga's
+				// capture found now becomes the order.
+				return attempt(s, world, false);
+			}
+			if (s.step === "compensating" || s.step === "refunding") return compensate(s, world);
+			return idle(s);
+		case "retry":
+			return s.step === "charging" ? attempt(s, world, true) : idle(s);
+		case "charged":
+			return s.step === "charging" ? charged(s, input.outcome, world) : idle(s);
+		case "probed":
+			return s.step === "compensating" ? probed(s, input.outcome, world) : idle(s);
+		case "refunded":
+			return s.step === "refunding" ? refunded(s, input.outcome, world) : idle(s);
+	}
+}
+
+// ---- charging ----
+
+function attempt(s: SagaState, world: SagaWorld, checkDeadline: boolean): SagaStep {
+	const { nowMs } = world;
+	if (s.chargeAttempts >= MAX_CHARGE_ATTEMPTS || (checkDeadline && nowMs >= s.deadlineMs)) {
+		return giveUp(s, world);
+	}
+	if (s.amountCents === 0) return paid(s, null, world);
+	const timeoutMs = chargeTimeoutMs(nowMs, s.deadlineMs);
+	s.chargeAttempts += 1;
+	s.resumeAtMs = nowMs + timeoutMs + RESUME_GRACE_MS;
+	// Written before the provider hears of it: a crash resumes this attempt with this key.
+	return { ...quiet(s, "put"), effect: { kind: "charge", request: chargeRequest(s), timeoutMs } };
+}
+
+function charged(s: SagaState, outcome: ChargeOutcome, world: SagaWorld): SagaStep {
+	switch (outcome.kind) {
+		case "succeeded":
+			return paid(s, outcome.paymentId, world);
+		case "declined":
+			return failed(s, "declined", outcome.reason, world);
+		case "error":
+			return failed(s, "provider_error", outcome.reason, world);
+		case "unknown": {
+			const backoffMs = retryDelayMs(CHARGE_RETRY_BASE_MS, s.chargeAttempts, CHARGE_RETRY_MAX_MS);
+			if (s.chargeAttempts >= MAX_CHARGE_ATTEMPTS || world.nowMs + backoffMs >= s.deadlineMs) {
+				return giveUp(s, world);
+			}
+			return { ...quiet(s, "none"), effect: { kind: "wait", ms: backoffMs } };
+		}
+	}
+}
+
+/** Captured (or free): the order and the PAID hold are written in one transaction. */
+function paid(s: SagaState, paymentId: string | null, world: SagaWorld): SagaStep {
+	const { nowMs } = world;
+	s.paymentId = paymentId;
+	if (world.hold?.status !== "CHECKOUT_PENDING") {
+		// Cannot happen while the saga owns the hold; if it does, the money must go back.
+		s.step = paymentId === null ? "failed" : "refunding";
+		s.resumeAtMs = paymentId === null ? null : nowMs;
+		s.outcome = fail(
+			"invalid_state",
+			"The reservation is no longer held; any amount taken will be refunded.",
+		);
+		return settle(s, "put");
+	}
+	s.step = "paid";
+	s.paidAtMs = nowMs;
+	s.resumeAtMs = null;
+	s.outcome = { ok: true, order: toOrder(world.sku, s) };
+	return {
+		...settle(s, "put"),
+		hold: { kind: "complete", orderId: s.orderId },
+		notes: [
+			{
+				type: "payment.succeeded",
+				atMs: nowMs,
+				reservationId: s.reservationId,
+				orderId: s.orderId,
+				sessionId: s.sessionId,
+				detail: {
+					paymentId,
+					amountCents: s.amountCents,
+					currency: s.currency,
+					attempts: s.chargeAttempts,
+				},
+			},
+		],
+	};
+}
+
+/**
+ * Definitely not captured. Within MAX_FAILED_PAYMENTS_PER_HOLD and the hold's own
+ * expiresAt the hold goes back to RESERVED for another payment method; otherwise
+ * the units go back at once (PAYMENT_FAILED).
+ */
+function failed(
+	s: SagaState,
+	kind: "declined" | "provider_error",
+	providerReason: string,
+	world: SagaWorld,
+): SagaStep {
+	const { nowMs, hold } = world;
+	const failedPayments = s.priorFailures + 1;
+	const reason = `${kind === "declined" ? "declined" : "provider error"}: ${providerReason}`;
+	const payment: Omit<PaymentFailure, "holdKept"> = {
+		outcome: kind,
+		charged: "no",
+		failedPayments,
+		maxFailedPayments: MAX_FAILED_PAYMENTS_PER_HOLD,
+	};
+	const what =
+		kind === "declined"
+			? `The payment was declined (${providerReason}); nothing was charged.`
+			: `The payment provider failed (${providerReason}) and did not take the payment; nothing was charged.`;
+	s.step = "failed";
+	s.resumeAtMs = null;
+	const pending = hold?.status === "CHECKOUT_PENDING";
+
+	if (failedPayments < MAX_FAILED_PAYMENTS_PER_HOLD && pending && nowMs < hold.expiresAtMs) {
+		const left = MAX_FAILED_PAYMENTS_PER_HOLD - failedPayments;
+		s.outcome = fail(
+			"payment_declined",
+			`${what} Your hold is kept until it expires: pay with another method (${left} more failed payment${left === 1 ? "" : "s"} and the hold is released).`,
+			{ ...payment, holdKept: true },
+		);
+		return {
+			...settle(s, "retire"),
+			hold: {
+				kind: "reopen",
+				detail: { reason, failedPayments, maxFailedPayments: MAX_FAILED_PAYMENTS_PER_HOLD },
+			},
+		};
+	}
+	const why =
+		failedPayments >= MAX_FAILED_PAYMENTS_PER_HOLD
+			? `That was failed payment ${failedPayments} of ${MAX_FAILED_PAYMENTS_PER_HOLD} allowed on this hold, so the reservation is released`
+			: "The hold's time ran out during the payment, so the reservation is released";
+	s.outcome = fail("payment_declined", `${what} ${why} and its units went back to stock.`, {
+		...payment,
+		holdKept: false,
+	});
+	return { ...settle(s, "put"), hold: pending ? { kind: "release", reason } : null };
+}
+
+/** Still unknown at the bound: release the units now, find and refund any capture later. */
+function giveUp(s: SagaState, world: SagaWorld): SagaStep {
+	s.step = "compensating";
+	s.resumeAtMs = world.nowMs;
+	// Money may have moved: never "nothing was charged" here.
+	s.outcome = fail(
+		"payment_declined",
+		"The payment provider did not confirm the charge in time, so it is not known yet whether money was taken. The reservation is released; any amount taken will be refunded.",
+		{
+			outcome: "not_confirmed",
+			charged: "unknown",
+			holdKept: false,
+			failedPayments: s.priorFailures + 1,
+			maxFailedPayments: MAX_FAILED_PAYMENTS_PER_HOLD,
+		},
+	);
+	const release: HoldChange | null =
+		world.hold?.status === "CHECKOUT_PENDING"
+			? { kind: "release", reason: `payment outcome unknown after ${s.chargeAttempts} attempts` }
+			: null;
+	return { ...settle(s, "put"), hold: release };
+}
+
+// ---- compensation: after the units went back while a capture may exist ----
+
+/**
+ * Ask the provider again with the same key — a replay, never a second capture —
+ * and refund whatever it says was taken. Bounded; past the bound an operator
+ * reconciles by hand (step "unresolved").
+ */
+function compensate(s: SagaState, world: SagaWorld): SagaStep {
+	if (s.compensationAttempts >= MAX_COMPENSATION_ATTEMPTS) {
+		return unresolved(s, "compensation ran out of attempts");
+	}
+	s.compensationAttempts += 1;
+	const backoffMs = retryDelayMs(
+		COMPENSATION_RETRY_BASE_MS,
+		s.compensationAttempts,
+		COMPENSATION_RETRY_MAX_MS,
+	);
+	s.resumeAtMs = world.nowMs + CHARGE_ATTEMPT_TIMEOUT_MS + backoffMs;
+	const timeoutMs = CHARGE_ATTEMPT_TIMEOUT_MS;
+	if (s.step === "compensating") {
+		return { ...quiet(s, "put"), effect: { kind: "probe", request: chargeRequest(s), timeoutMs } };
+	}
+	if (s.paymentId === null) {
+		s.step = "failed"; // a free order: nothing was taken
+		s.resumeAtMs = null;
+		return settle(s, "put");
+	}
+	const refund: SagaEffect = {
+		kind: "refund",
+		paymentId: s.paymentId,
+		idempotencyKey: refundKey(s.reservationId),
+		timeoutMs,
+	};
+	return { ...quiet(s, "put"), effect: refund };
+}
+
+function probed(s: SagaState, outcome: ChargeOutcome, world: SagaWorld): SagaStep {
+	if (outcome.kind === "unknown") return idle(s); // the alarm asks again at resumeAtMs
+	if (outcome.kind === "succeeded") {
+		s.step = "refunding";
+		s.paymentId = outcome.paymentId;
+		return compensate(s, world);
+	}
+	s.step = "failed"; // declined or refused: nothing was taken
+	s.resumeAtMs = null;
+	return settle(s, "put");
+}
+
+function refunded(s: SagaState, outcome: RefundOutcome, world: SagaWorld): SagaStep {
+	if (outcome.kind === "unknown") return idle(s);
+	if (outcome.kind === "error") return unresolved(s, `refund refused: ${outcome.reason}`);
+	s.step = "refunded";
+	s.resumeAtMs = null;
+	return {
+		...settle(s, "put"),
+		notes: [
+			{
+				type: "payment.refunded",
+				atMs: world.nowMs,
+				reservationId: s.reservationId,
+				sessionId: s.sessionId,
+				detail: {
+					paymentId: s.paymentId,
+					refundId: outcome.refundId,
+					amountCents: s.amountCents,
+					currency: s.currency,
+				},
+			},
+		],
+	};
+}
+
+function unresolved(s: SagaState, reason: string): SagaStep {
+	s.step = "unresolved";
+	s.resumeAtMs = null;
+	return { ...settle(s, "put"), alert: reason };
+}
+
+// ---- step builders ----
+
+function answerOf(s: SagaState): CheckoutResult {
+	return s.outcome ?? fail("invalid_state", INTERRUPTED);
+}
+
+/** Written as given; no hold change, no note, nothing to run. */
+function settle(s: SagaState, write: SagaStep["write"]): SagaStep {
+	return { ...quiet(s, write), effect: { kind: "stop", answer: answerOf(s) } };
+}
+
+/** Nothing changes: the input does not apply to this step (e.g. a reset moved it on). */
+function idle(s: SagaState): SagaStep {
+	return settle(s, "none");
+}
+
+function quiet(s: SagaState, write: SagaStep["write"]): Omit<SagaStep, "effect"> {
+	return { state: s, write, hold: null, notes: [], alert: null };
+}
