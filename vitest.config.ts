@@ -23,6 +23,9 @@ export default defineConfig({
 				plugins: [
 					cloudflareTest({
 						wrangler: { configPath: "./wrangler.jsonc" },
+						// The real Worker, its SKU object given a payment provider the tests can
+						// slow down or make lossy (test/integration/worker.ts).
+						main: "./test/integration/worker.ts",
 						miniflare: {
 							bindings: {
 								TEST_MIGRATIONS: migrations,

@@ -1,68 +1,13 @@
-// The checkout saga's durable state in the SKU object's SQLite (schema.ts:
-// `checkouts`, `checkout_failures`, `payment_sim`) and the projection of orders
-// into D1 through the outbox (migrations/0003_orders.sql).
+// The checkout sagas' durable state in the SKU object's SQLite (schema.ts:
+// `checkouts`, `checkout_failures`): the state of src/domain/checkout-saga.ts, one
+// row per reservation's current payment, and the failed payments that kept the hold.
 
-import type { SimRecord, SyncStore } from "../payment/index.ts";
-import type { AuditEvent, Order } from "../shared/types.ts";
-import type { CheckoutResult } from "./rpc.ts";
-
-/**
- * Where one reservation's checkout stands.
- * - charging: the hold is CHECKOUT_PENDING; asking the provider (same key on every attempt).
- * - paid: the order exists (terminal).
- * - failed: nothing was captured; the units went back (terminal).
- * - compensating: the units went back but a capture may exist; ask again with the same key.
- * - refunding: a capture exists without an order; refund it.
- * - refunded: captured, then refunded (terminal).
- * - unresolved: compensation ran out of attempts; an operator must reconcile (terminal).
- * A failed payment that keeps the hold is not a step: its row moves to
- * `checkout_failures` (see `retire`) and the next payment starts a new row.
- */
-export type CheckoutStep =
-	| "charging"
-	| "paid"
-	| "failed"
-	| "compensating"
-	| "refunding"
-	| "refunded"
-	| "unresolved";
-
-export interface CheckoutRow {
-	reservationId: string;
-	orderId: string;
-	sessionId: string;
-	/** The client's Idempotency-Key that started this checkout. */
-	clientKey: string;
-	paymentMethod: string;
-	quantity: number;
-	/** Fixed when the checkout starts: a retry must send the provider the same parameters. */
-	amountCents: number;
-	currency: string;
-	step: CheckoutStep;
-	chargeAttempts: number;
-	compensationAttempts: number;
-	paymentId: string | null;
-	/** The payment timeout: the hold may stay CHECKOUT_PENDING until then, no longer. */
-	deadlineMs: number;
-	/** When the alarm should look at this saga if nobody is driving it; null once settled. */
-	resumeAtMs: number | null;
-	/** The answer to the client, once there is one (replayed for the same key). */
-	outcome: CheckoutResult | null;
-	createdAtMs: number;
-	paidAtMs: number | null;
-	/** Failed payments of this reservation before this one (read from `checkout_failures`;
-	 * fixed while this row exists, since only retiring a row adds one). */
-	priorFailures: number;
-}
-
-/** A failed payment after which the hold was kept: its outcome, replayed for its client key. */
-export interface FailedPayment {
-	reservationId: string;
-	sessionId: string;
-	clientKey: string;
-	paymentMethod: string;
-	outcome: CheckoutResult;
-}
+import type {
+	CheckoutResult,
+	CheckoutStep,
+	FailedPayment,
+	SagaState,
+} from "../domain/checkout-saga.ts";
 
 type Row = {
 	reservation_id: string;
@@ -103,7 +48,7 @@ const UPSERT = `INSERT OR REPLACE INTO checkouts
 	 outcome, created_at, paid_at)
 	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 
-function fromRow(r: Row): CheckoutRow {
+function fromRow(r: Row): SagaState {
 	return {
 		reservationId: r.reservation_id,
 		orderId: r.order_id,
@@ -129,15 +74,15 @@ function fromRow(r: Row): CheckoutRow {
 export class CheckoutStore {
 	constructor(private readonly sql: SqlStorage) {}
 
-	get(reservationId: string): CheckoutRow | null {
+	get(reservationId: string): SagaState | null {
 		return this.first(`${SELECT_ROW} WHERE c.reservation_id = ?`, reservationId);
 	}
 
-	byOrderId(orderId: string): CheckoutRow | null {
+	byOrderId(orderId: string): SagaState | null {
 		return this.first(`${SELECT_ROW} WHERE c.order_id = ?`, orderId);
 	}
 
-	byClientKey(sessionId: string, clientKey: string): CheckoutRow | null {
+	byClientKey(sessionId: string, clientKey: string): SagaState | null {
 		return this.first(
 			`${SELECT_ROW} WHERE c.session_id = ? AND c.client_key = ? LIMIT 1`,
 			sessionId,
@@ -146,7 +91,7 @@ export class CheckoutStore {
 	}
 
 	/** Sagas that are not settled yet, earliest first. */
-	unsettled(limit: number): CheckoutRow[] {
+	unsettled(limit: number): SagaState[] {
 		return this.sql
 			.exec<Row>(`${SELECT_ROW} WHERE c.resume_at IS NOT NULL ORDER BY c.resume_at LIMIT ?`, limit)
 			.toArray()
@@ -188,7 +133,7 @@ export class CheckoutStore {
 	 * client key, and the reservation is free for the next payment (a new row). Called in
 	 * the same synchronous turn as the hold's return to RESERVED.
 	 */
-	retire(c: CheckoutRow, failedAtMs: number): void {
+	retire(c: SagaState, failedAtMs: number): void {
 		if (c.outcome === null) throw new Error("a retired payment needs its outcome");
 		this.sql.exec(
 			`INSERT INTO checkout_failures
@@ -204,7 +149,7 @@ export class CheckoutStore {
 		this.sql.exec("DELETE FROM checkouts WHERE reservation_id = ?", c.reservationId);
 	}
 
-	put(c: CheckoutRow): void {
+	put(c: SagaState): void {
 		this.sql.exec(
 			UPSERT,
 			c.reservationId,
@@ -242,80 +187,8 @@ export class CheckoutStore {
 		);
 	}
 
-	private first(query: string, ...params: (string | number)[]): CheckoutRow | null {
+	private first(query: string, ...params: (string | number)[]): SagaState | null {
 		const row = this.sql.exec<Row>(query, ...params).toArray()[0];
 		return row === undefined ? null : fromRow(row);
 	}
-}
-
-export function toOrder(sku: string, c: CheckoutRow): Order {
-	return {
-		orderId: c.orderId,
-		reservationId: c.reservationId,
-		sku,
-		quantity: c.quantity,
-		amountCents: c.amountCents,
-		currency: c.currency,
-		status: c.step === "refunded" ? "REFUNDED" : "PAID",
-		paidAt: new Date(c.paidAtMs ?? c.createdAtMs).toISOString(),
-	};
-}
-
-/** Backs the simulated provider with the object's SQLite: synchronous, same transaction. */
-export class SqlSimStore implements SyncStore<SimRecord> {
-	constructor(private readonly sql: SqlStorage) {}
-
-	get(key: string): SimRecord | undefined {
-		const row = this.sql
-			.exec<{ value: string }>("SELECT value FROM payment_sim WHERE key = ?", key)
-			.toArray()[0];
-		return row === undefined ? undefined : (JSON.parse(row.value) as SimRecord);
-	}
-
-	put(key: string, value: SimRecord): void {
-		this.sql.exec(
-			"INSERT OR REPLACE INTO payment_sim (key, value) VALUES (?, ?)",
-			key,
-			JSON.stringify(value),
-		);
-	}
-}
-
-// An order row is derived from order.created plus the payment.succeeded event the
-// saga writes just before it in the same transaction (hence in an earlier or the
-// same D1 batch): the domain's order.created carries no amount. OR IGNORE: a
-// re-sent batch inserts nothing twice, and a missing payment event skips the row
-// instead of blocking the outbox forever.
-const INSERT_ORDER = `INSERT OR IGNORE INTO orders
-	(order_id, sku, reservation_id, session_id, quantity, amount_cents, currency, payment_id, status, paid_at)
-	SELECT ?, ?, ?, ?, ?, json_extract(detail, '$.amountCents'), json_extract(detail, '$.currency'),
-		json_extract(detail, '$.paymentId'), 'PAID', ?
-	FROM events WHERE reservation_id = ? AND type = 'payment.succeeded'
-	ORDER BY seq DESC LIMIT 1`;
-const REFUND_ORDER = "UPDATE orders SET status = 'REFUNDED' WHERE reservation_id = ?";
-
-/** The outbox's `project` hook: orders reach D1 through the same batches as the events. */
-export function orderProjection(db: D1Database): (event: AuditEvent) => D1PreparedStatement[] {
-	return (event) => {
-		const { reservationId, orderId } = event;
-		if (event.type === "order.created" && reservationId !== undefined && orderId !== undefined) {
-			return [
-				db
-					.prepare(INSERT_ORDER)
-					.bind(
-						orderId,
-						event.sku,
-						reservationId,
-						event.sessionId ?? "",
-						event.quantity ?? 0,
-						event.at,
-						reservationId,
-					),
-			];
-		}
-		if (event.type === "payment.refunded" && reservationId !== undefined) {
-			return [db.prepare(REFUND_ORDER).bind(reservationId)];
-		}
-		return [];
-	};
 }

@@ -7,6 +7,6 @@ import type { PaymentConfig } from "../payment/index.ts";
 export interface InventoryEnv extends PaymentConfig {
 	/** The permanent record the outbox copies audit events and orders to. */
 	DB: D1Database;
-	/** How long a hold may stay CHECKOUT_PENDING, in ms (inventory/checkout-policy.ts). */
+	/** How long a hold may stay CHECKOUT_PENDING, in ms (inventory/checkout-driver.ts paymentWindowMs). */
 	PAYMENT_TIMEOUT_MS?: string;
 }

@@ -9,14 +9,22 @@ import { type Hold, Inventory, type ProductConfig } from "../domain/inventory.ts
 import { MAX_QUANTITY, MAX_RESERVE_BATCH } from "../domain/limits.ts";
 import type { ReserveLimits } from "../limits/config.ts";
 import { REJECTION_KEY, ReserveGuard, type ReserveRefusal } from "../limits/guard.ts";
+import {
+	createPaymentProvider,
+	type PaymentConfig,
+	type PaymentProvider,
+	type SimRecord,
+	type SyncStore,
+} from "../payment/index.ts";
+import { SqlSimStore } from "../payment/sql-store.ts";
 import { decideOps, NO_ROWS, type Op, type OpAnswer, shareRows } from "./batch-decisions.ts";
-import { CheckoutSaga } from "./checkout.ts";
-import { orderProjection } from "./checkout-store.ts";
+import { CheckoutDriver, paymentWindowMs } from "./checkout-driver.ts";
 import { toAvailability, toProduct, toReservation } from "./codec.ts";
 import type { InventoryEnv } from "./env.ts";
 import { GroupCommit } from "./group-commit.ts";
 import { LiveFeed } from "./live.ts";
 import { DecisionMetrics, type MetricsResult } from "./metrics.ts";
+import { orderProjection } from "./order-projection.ts";
 import { Outbox } from "./outbox.ts";
 import { catalogueProjection, eventualResetProjection, projectAll } from "./projections.ts";
 import { loadState, readStoredHold, unitsFromRecords } from "./records.ts";
@@ -39,6 +47,14 @@ import {
 import { hasSchema, SCHEMA } from "./schema.ts";
 import { type DecisionCounts, StateWriter } from "./state-writer.ts";
 
+/** What the object is built from besides its storage and environment (tests pass their own). */
+export interface InventoryDeps {
+	/** The payment provider; `simStore` keeps the simulated provider's records in this object's SQLite. */
+	paymentProvider(config: PaymentConfig, simStore: SyncStore<SimRecord>): PaymentProvider;
+}
+
+const DEFAULT_DEPS: InventoryDeps = { paymentProvider: createPaymentProvider };
+
 export class InventoryObject extends DurableObject<InventoryEnv> {
 	private readonly sql: SqlStorage;
 	/** Counts the SQLite rows every statement touches, for the cost ledger (reserveMetered). */
@@ -47,7 +63,7 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 	private alarmAtMs: number | null = null;
 	private readonly outbox: Outbox;
 	private readonly live: LiveFeed;
-	private readonly saga: CheckoutSaga;
+	private readonly saga: CheckoutDriver;
 	/** Per-session reserve limits and bot signals (limits/guard.ts): memory only, exact for this SKU. */
 	private readonly guard = new ReserveGuard();
 	/** Reserve attempts and cancels wait here for the next group commit (group-commit.ts). */
@@ -57,7 +73,7 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 	/** Holds, audit events and the state row (state-writer.ts). */
 	private readonly state: StateWriter;
 
-	constructor(ctx: DurableObjectState, env: InventoryEnv) {
+	constructor(ctx: DurableObjectState, env: InventoryEnv, deps: InventoryDeps = DEFAULT_DEPS) {
 		super(ctx, env);
 		this.sql = this.rows.wrap(ctx.storage.sql);
 		this.outbox = new Outbox(
@@ -86,12 +102,25 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 				this.live.changed();
 			},
 		);
-		this.saga = new CheckoutSaga(this.sql, env, {
-			inventory: () => this.inv,
-			hold: (id) => this.readHold(id),
-			persist: () => this.state.persist(),
-			wake: (atMs) => this.scheduleAlarm(atMs),
-		});
+		let provider: PaymentProvider | null = null;
+		this.saga = new CheckoutDriver(
+			this.sql,
+			{
+				inventory: () => this.inv,
+				hold: (id) => this.readHold(id),
+				persist: () => this.state.persist(),
+				wake: (atMs) => this.scheduleAlarm(atMs),
+			},
+			{
+				// Built at the first payment: a misconfigured provider fails that checkout (500),
+				// not every read of the SKU.
+				provider: () => {
+					provider ??= deps.paymentProvider(env, new SqlSimStore(this.sql));
+					return provider;
+				},
+				windowMs: paymentWindowMs(env.PAYMENT_TIMEOUT_MS),
+			},
+		);
 		this.live = new LiveFeed(ctx, () => this.availabilityNow());
 		// The in-memory model is a cache of the durable one, rebuilt here (design.md).
 		ctx.blockConcurrencyWhile(async () => {
@@ -306,7 +335,7 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 		return this.group.submit({ kind: "cancel", id, sessionId }) as Promise<CancelResult>;
 	}
 
-	/** The payment saga (inventory/checkout.ts); resolves once the hold is PAID or released. */
+	/** The payment saga (inventory/checkout-driver.ts); resolves once the hold is PAID or released. */
 	async checkout(req: CheckoutRequest): Promise<CheckoutResult> {
 		if (this.inv === null)
 			return {

@@ -1,14 +1,7 @@
 // What the SKU object's RPC methods return: expected outcomes as values.
 
 import type { ReserveRefusal } from "../limits/guard.ts";
-import type {
-	Availability,
-	Order,
-	PaymentFailure,
-	Product,
-	Reservation,
-	Stats,
-} from "../shared/types.ts";
+import type { Availability, Order, Product, Reservation, Stats } from "../shared/types.ts";
 import type { SqlRows } from "./rows.ts";
 
 export interface ReserveRequest {
@@ -97,32 +90,11 @@ export type CancelResult =
 	| { ok: false; code: "not_found" }
 	| { ok: false; code: "invalid_state" | "reservation_expired"; reservation: Reservation };
 
-export interface CheckoutRequest {
-	reservationId: string;
-	sessionId: string;
-	/** The client's Idempotency-Key: the same key answers the same outcome (api.md). */
-	idempotencyKey: string;
-	paymentMethod: string;
-	/** Minted by the caller so the id encodes the SKU; used only when this request starts the saga. */
-	orderId: string;
-}
-
-export type CheckoutFailureCode =
-	| "not_found"
-	| "invalid_request"
-	| "invalid_state"
-	| "reservation_expired"
-	| "payment_declined";
-
-export type CheckoutResult =
-	| { ok: true; order: Order; replayed?: boolean }
-	| {
-			ok: false;
-			code: CheckoutFailureCode;
-			message: string;
-			/** With payment_declined: which failure, and whether the hold was kept. */
-			payment?: PaymentFailure;
-			replayed?: boolean;
-	  };
+// The checkout's request and answer are the saga's own (src/domain/checkout-saga.ts).
+export type {
+	CheckoutFailureCode,
+	CheckoutRequest,
+	CheckoutResult,
+} from "../domain/checkout-saga.ts";
 
 export type OrderResult = { ok: true; order: Order } | { ok: false; code: "not_found" };

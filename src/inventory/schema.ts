@@ -33,9 +33,10 @@ export const SCHEMA = [
 		seq INTEGER PRIMARY KEY,
 		event TEXT NOT NULL
 	)`,
-	// Checkout saga (inventory/checkout.ts): one row per reservation that began a
-	// checkout; the step is written before every provider call so that the alarm
-	// can resume after a crash. A row in step "paid" is the order.
+	// Checkout saga (domain/checkout-saga.ts, driven by inventory/checkout-driver.ts):
+	// one row per reservation that began a checkout; the step is written before every
+	// provider call so that the alarm can resume after a crash. A row in step "paid"
+	// is the order.
 	`CREATE TABLE IF NOT EXISTS checkouts (
 		reservation_id TEXT PRIMARY KEY,
 		order_id TEXT NOT NULL UNIQUE,
@@ -56,7 +57,7 @@ export const SCHEMA = [
 		paid_at INTEGER
 	)`,
 	`CREATE INDEX IF NOT EXISTS checkouts_by_key ON checkouts (session_id, client_key)`,
-	// Failed payments after which the hold was kept (inventory/checkout-settle.ts): one
+	// Failed payments after which the hold was kept (inventory/checkout-store.ts retire): one
 	// row per client key, so a retry of that key replays its 402, and their count per
 	// reservation bounds how many a hold tolerates and names the next provider key.
 	`CREATE TABLE IF NOT EXISTS checkout_failures (

@@ -5,9 +5,8 @@
 // unknown is released and compensated as before, and says so.
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
+import { MAX_FAILED_PAYMENTS_PER_HOLD } from "../../src/domain/checkout-policy.ts";
 import { replay } from "../../src/domain/replay.ts";
-import { MAX_FAILED_PAYMENTS_PER_HOLD } from "../../src/inventory/checkout-policy.ts";
-import { SimulatedProvider } from "../../src/payment/index.ts";
 import type { Order, PaymentFailure, Stats } from "../../src/shared/types.ts";
 import {
 	availability,
@@ -18,7 +17,7 @@ import {
 	reservation,
 	reserve,
 	stub,
-	withSaga,
+	withPayments,
 } from "./checkout-support.ts";
 import { ADMIN, call, createProduct, newSession } from "./helpers.ts";
 
@@ -146,8 +145,8 @@ describe("checkout after a failed payment", () => {
 
 	it("releases the hold when the decline arrives after its expiresAt, and says why", async () => {
 		const sku = await createProduct({ totalStock: 1, holdSeconds: 1 });
-		await withSaga(sku, (saga) => {
-			saga.hooks.provider = new SimulatedProvider({ latencyMs: 1_300, store: saga.simStore });
+		await withPayments(sku, (payments) => {
+			payments.latencyMs = 1_300;
 		});
 		const token = await newSession();
 		const id = await reserve(token, sku);
@@ -188,8 +187,8 @@ describe("checkout after a failed payment", () => {
 		const id = await reserve(token, sku);
 		expect((await pay(token, id, DECLINED)).status).toBe(402);
 		// The second payment captures, but every answer is lost on the way back.
-		await withSaga(sku, (saga) => {
-			saga.hooks.afterCharge = () => ({ kind: "unknown", reason: "injected lost response" });
+		await withPayments(sku, (payments) => {
+			payments.afterCharge = () => ({ kind: "unknown", reason: "injected lost response" });
 		});
 		const res = await pay(token, id, "pm_card_visa");
 		expect(res.status).toBe(402);
@@ -206,7 +205,11 @@ describe("checkout after a failed payment", () => {
 		expect(await reservation(token, id)).toMatchObject({ status: "PAYMENT_FAILED" });
 		expect(await availability(sku)).toMatchObject({ available: 2, reserved: 0 });
 
-		// The compensation asks with the second payment's own provider key and refunds its capture.
+		// The compensation asks with the second payment's own provider key and refunds its capture
+		// once the provider's answers get through again.
+		await withPayments(sku, (payments) => {
+			payments.afterCharge = null;
+		});
 		await runDurableObjectAlarm(stub(sku));
 		await vi.waitFor(async () => expect(await providerStats(sku)).toMatchObject({ refunds: 1 }), {
 			timeout: 10_000,

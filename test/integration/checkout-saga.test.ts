@@ -5,7 +5,6 @@
 // by the object's SQLite; "latency" tests swap in one that takes its time.
 import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
-import { SimulatedProvider } from "../../src/payment/index.ts";
 import type { Order } from "../../src/shared/types.ts";
 import {
 	availability,
@@ -16,7 +15,7 @@ import {
 	reservation,
 	reserve,
 	stub,
-	withSaga,
+	withPayments,
 } from "./checkout-support.ts";
 import { ADMIN, call, createProduct, newSession } from "./helpers.ts";
 
@@ -24,8 +23,8 @@ import { ADMIN, call, createProduct, newSession } from "./helpers.ts";
 const SLOW_PROVIDER_MS = 150;
 
 function slowProvider(sku: string, latencyMs = SLOW_PROVIDER_MS): Promise<void> {
-	return withSaga(sku, (saga) => {
-		saga.hooks.provider = new SimulatedProvider({ latencyMs, store: saga.simStore });
+	return withPayments(sku, (payments) => {
+		payments.latencyMs = latencyMs;
 	});
 }
 
@@ -75,8 +74,8 @@ describe("checkout saga recovery", () => {
 		const sku = await createProduct({ totalStock: 3 });
 		const token = await newSession();
 		const id = await reserve(token, sku);
-		await withSaga(sku, (saga) => {
-			saga.hooks.afterCharge = () => {
+		await withPayments(sku, (payments) => {
+			payments.afterCharge = () => {
 				throw new Error("injected crash after the provider call");
 			};
 		});
@@ -85,7 +84,8 @@ describe("checkout saga recovery", () => {
 		expect(await providerStats(sku)).toMatchObject({ captures: 1 });
 		expect(await reservation(token, id)).toMatchObject({ status: "CHECKOUT_PENDING" });
 
-		// Drop the instance (memory, hooks, in-flight state) and let the alarm resume from storage.
+		// Drop the instance (memory, in-flight state, the crashing provider) and let the alarm
+		// resume from storage.
 		await evictDurableObject(stub(sku));
 		expect(await runDurableObjectAlarm(stub(sku))).toBe(true);
 
@@ -129,14 +129,19 @@ describe("checkout saga recovery", () => {
 		const token = await newSession();
 		const id = await reserve(token, sku);
 		// The provider captures, but every answer is lost on the way back.
-		await withSaga(sku, (saga) => {
-			saga.hooks.afterCharge = () => ({ kind: "unknown", reason: "injected lost response" });
+		await withPayments(sku, (payments) => {
+			payments.afterCharge = () => ({ kind: "unknown", reason: "injected lost response" });
 		});
 		const res = await pay(token, id, "pm_card_visa");
 		expect(res.status).toBe(402);
 		expect(res.body.error?.code).toBe("payment_declined");
 		expect(await reservation(token, id)).toMatchObject({ status: "PAYMENT_FAILED" });
 		expect(await availability(sku)).toMatchObject({ available: 2, reserved: 0, sold: 0 });
+
+		// The provider's answers get through again: the compensation learns of the capture.
+		await withPayments(sku, (payments) => {
+			payments.afterCharge = null;
+		});
 
 		await runDurableObjectAlarm(stub(sku));
 		await vi.waitFor(async () => expect(await providerStats(sku)).toMatchObject({ refunds: 1 }), {
@@ -207,8 +212,8 @@ describe("checkout sagas resumed after a crash", () => {
 		const ids: string[] = [];
 		for (let i = 0; i < SAGAS; i++) ids.push(await reserve(token, sku));
 		// Every charge is captured, then the process dies before it is recorded.
-		await withSaga(sku, (saga) => {
-			saga.hooks.afterCharge = () => {
+		await withPayments(sku, (payments) => {
+			payments.afterCharge = () => {
 				throw new Error("injected crash after the provider call");
 			};
 		});

@@ -2,25 +2,30 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { expect } from "vitest";
-import type { CheckoutSaga } from "../../src/inventory/checkout.ts";
-import type { InventoryObject } from "../../src/inventory/object.ts";
-import type { SimulatedProviderStats } from "../../src/payment/index.ts";
+import { SimulatedProvider, type SimulatedProviderStats } from "../../src/payment/index.ts";
+import { SqlSimStore } from "../../src/payment/sql-store.ts";
 import type { Availability, EventType, Order, Reservation } from "../../src/shared/types.ts";
 import { ADMIN, type ApiResponse, call } from "./helpers.ts";
+import type { ScriptedPayments } from "./scripted-payments.ts";
+import type { InventoryObject } from "./worker.ts";
 
 export function stub(sku: string) {
 	return env.INVENTORY.get(env.INVENTORY.idFromName(sku));
 }
 
-/** The saga inside the live object (test-only path: runInDurableObject, never RPC). */
-export function withSaga<R>(sku: string, fn: (saga: CheckoutSaga) => R | Promise<R>): Promise<R> {
-	// biome-ignore lint/complexity/useLiteralKeys: bracket access is how TypeScript reaches a private field
-	return runInDurableObject(stub(sku), (instance: InventoryObject) => fn(instance["saga"]));
+/** The live object's payment provider (test/integration/worker.ts), to make it slow or lossy. */
+export function withPayments<R>(
+	sku: string,
+	fn: (payments: ScriptedPayments) => R | Promise<R>,
+): Promise<R> {
+	return runInDurableObject(stub(sku), (instance: InventoryObject) => fn(instance.payments));
 }
 
-/** The simulated provider's own counters, kept in its store inside the object. */
+/** The simulated provider's own counters, read from its records in the object's SQLite. */
 export function providerStats(sku: string): Promise<SimulatedProviderStats> {
-	return withSaga(sku, (saga) => saga.paymentStats());
+	return runInDurableObject(stub(sku), (_instance, state) =>
+		new SimulatedProvider({ store: new SqlSimStore(state.storage.sql) }).stats(),
+	);
 }
 
 export async function reserve(token: string, sku: string, quantity = 1): Promise<string> {

@@ -1,0 +1,25 @@
+// The simulated provider's records (simulated.ts) in a Durable Object's SQLite,
+// table `payment_sim` (src/inventory/schema.ts): synchronous, so a record is written
+// in the caller's transaction, and a restarted object still replays its earlier
+// captures instead of charging again.
+
+import type { SimRecord, SyncStore } from "./simulated.ts";
+
+export class SqlSimStore implements SyncStore<SimRecord> {
+	constructor(private readonly sql: SqlStorage) {}
+
+	get(key: string): SimRecord | undefined {
+		const row = this.sql
+			.exec<{ value: string }>("SELECT value FROM payment_sim WHERE key = ?", key)
+			.toArray()[0];
+		return row === undefined ? undefined : (JSON.parse(row.value) as SimRecord);
+	}
+
+	put(key: string, value: SimRecord): void {
+		this.sql.exec(
+			"INSERT OR REPLACE INTO payment_sim (key, value) VALUES (?, ?)",
+			key,
+			JSON.stringify(value),
+		);
+	}
+}

@@ -1,0 +1,62 @@
+// The payment provider the workers tests give the SKU object (through
+// test/integration/worker.ts): the configured provider, unless a test asks for a
+// slow one or for the provider's answers to be lost or to crash the caller. It
+// stands where the network between the object and a real provider would be.
+import {
+	type CallOptions,
+	type ChargeOutcome,
+	type ChargeRequest,
+	createPaymentProvider,
+	type PaymentConfig,
+	type PaymentProvider,
+	type RefundOutcome,
+	type SimRecord,
+	SimulatedProvider,
+	type SyncStore,
+} from "../../src/payment/index.ts";
+
+export class ScriptedPayments implements PaymentProvider {
+	readonly name = "scripted";
+	/**
+	 * Every answer to a charge (a saga's attempt or its compensation's probe) passes
+	 * through here once the provider has acted: throw to emulate a crash right after
+	 * the call, or return an outcome to replace the provider's (a lost response).
+	 */
+	afterCharge: ((outcome: ChargeOutcome) => ChargeOutcome | undefined) | null = null;
+	private bound: { config: PaymentConfig; store: SyncStore<SimRecord> } | null = null;
+	private configured: PaymentProvider | null = null;
+	private slowMs: number | null = null;
+	private slow: SimulatedProvider | null = null;
+
+	/** The object's provider factory (InventoryDeps): its configuration and its records. */
+	bind(config: PaymentConfig, store: SyncStore<SimRecord>): this {
+		this.bound = { config, store };
+		return this;
+	}
+
+	/** From now on the simulated provider takes this long per call, over the same records. */
+	set latencyMs(latencyMs: number) {
+		this.slowMs = latencyMs;
+		this.slow = null;
+	}
+
+	async charge(req: ChargeRequest, opts?: CallOptions): Promise<ChargeOutcome> {
+		const outcome = await this.provider().charge(req, opts);
+		return this.afterCharge?.(outcome) ?? outcome;
+	}
+
+	refund(paymentId: string, idempotencyKey: string, opts?: CallOptions): Promise<RefundOutcome> {
+		return this.provider().refund(paymentId, idempotencyKey, opts);
+	}
+
+	private provider(): PaymentProvider {
+		if (this.bound === null) throw new Error("ScriptedPayments used before the object bound it");
+		const { config, store } = this.bound;
+		if (this.slowMs !== null) {
+			this.slow ??= new SimulatedProvider({ latencyMs: this.slowMs, store });
+			return this.slow;
+		}
+		this.configured ??= createPaymentProvider(config, store);
+		return this.configured;
+	}
+}
