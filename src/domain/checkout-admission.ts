@@ -1,5 +1,5 @@
 // Who may pay a reservation, and what a repeated checkout request is answered:
-// the rules of api.md ("Checkout", "Checkout after a failed payment") as a pure
+// the rules of docs/api.md ("Checkout", "Checkout after a failed payment") as a pure
 // function of the hold, the sagas already recorded and the request.
 
 import {
@@ -9,7 +9,7 @@ import {
 	type FailedPayment,
 	fail,
 	type SagaState,
-} from "./checkout-saga.ts";
+} from "./checkout-state.ts";
 import type { Hold } from "./inventory.ts";
 
 export const NO_SUCH_RESERVATION = "No reservation of this session has that id.";
@@ -26,7 +26,7 @@ export type Admission =
  * What a checkout request gets, from the hold, this reservation's current saga (if
  * any), the saga this session started with the same key on another reservation, and
  * the failed payment this session made with the same key (kept-hold failures only).
- * api.md: same key → same outcome; another key on a hold being or already paid → 409;
+ * docs/api.md: same key → same outcome; another key on a hold being or already paid → 409;
  * another key on a hold kept after a failed payment → a new payment.
  */
 export function admit(

@@ -14,20 +14,22 @@ import {
 	RESUME_GRACE_MS,
 } from "../domain/checkout-policy.ts";
 import {
+	type HoldChange,
+	type SagaEffect,
+	type SagaInput,
+	type SagaStep,
+	type SagaWorld,
+	step,
+} from "../domain/checkout-saga.ts";
+import {
 	begin,
 	type CheckoutRequest,
 	type CheckoutResult,
 	dueForResume,
 	fail,
-	type HoldChange,
-	type SagaEffect,
-	type SagaInput,
 	type SagaState,
-	type SagaStep,
-	type SagaWorld,
-	step,
 	toOrder,
-} from "../domain/checkout-saga.ts";
+} from "../domain/checkout-state.ts";
 import type { Hold, Inventory } from "../domain/inventory.ts";
 import { MAX_PAYMENT_TIMEOUT_MS, type PaymentProvider } from "../payment/provider.ts";
 import { numberVar } from "../shared/vars.ts";

@@ -7,7 +7,7 @@ import type {
 	CheckoutStep,
 	FailedPayment,
 	SagaState,
-} from "../domain/checkout-saga.ts";
+} from "../domain/checkout-state.ts";
 
 type Row = {
 	reservation_id: string;

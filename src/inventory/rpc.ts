@@ -90,11 +90,11 @@ export type CancelResult =
 	| { ok: false; code: "not_found" }
 	| { ok: false; code: "invalid_state" | "reservation_expired"; reservation: Reservation };
 
-// The checkout's request and answer are the saga's own (src/domain/checkout-saga.ts).
+// The checkout's request and answer are the saga's own (src/domain/checkout-state.ts).
 export type {
 	CheckoutFailureCode,
 	CheckoutRequest,
 	CheckoutResult,
-} from "../domain/checkout-saga.ts";
+} from "../domain/checkout-state.ts";
 
 export type OrderResult = { ok: true; order: Order } | { ok: false; code: "not_found" };

@@ -15,15 +15,17 @@ import {
 	providerKey,
 } from "../../src/domain/checkout-policy.ts";
 import {
-	begin,
-	type CheckoutResult,
-	dueForResume,
 	type SagaEffect,
 	type SagaInput,
-	type SagaState,
 	type SagaStep,
 	step,
 } from "../../src/domain/checkout-saga.ts";
+import {
+	begin,
+	type CheckoutResult,
+	dueForResume,
+	type SagaState,
+} from "../../src/domain/checkout-state.ts";
 import { type Hold, Inventory } from "../../src/domain/inventory.ts";
 import type { ChargeOutcome, RefundOutcome } from "../../src/payment/provider.ts";
 
