@@ -48,8 +48,9 @@ export interface SagaHost {
 }
 
 export interface CheckoutDriverOptions {
-	/** The payment provider every call goes to. */
-	provider(): PaymentProvider;
+	/** Builds the payment provider, once, at the first provider call: a misconfigured
+	 * provider fails that checkout (500), not the object's load or every read of the SKU. */
+	createProvider(): PaymentProvider;
 	/** A new checkout's payment window (paymentWindowMs). */
 	windowMs: number;
 }
@@ -68,6 +69,7 @@ export class CheckoutDriver {
 	private readonly running = new Map<string, Promise<CheckoutResult>>();
 	/** resume_at of every unsettled saga, so planning the alarm never queries SQLite. */
 	private readonly wakeups = new Map<string, number>();
+	private provider: PaymentProvider | null = null;
 
 	constructor(
 		sql: SqlStorage,
@@ -244,7 +246,8 @@ export class CheckoutDriver {
 	}
 
 	private async perform(effect: Work): Promise<SagaInput> {
-		const provider = this.options.provider();
+		this.provider ??= this.options.createProvider();
+		const provider = this.provider;
 		switch (effect.kind) {
 			case "charge":
 				return {

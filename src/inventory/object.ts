@@ -102,7 +102,6 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 				this.live.changed();
 			},
 		);
-		let provider: PaymentProvider | null = null;
 		this.saga = new CheckoutDriver(
 			this.sql,
 			{
@@ -112,12 +111,7 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 				wake: (atMs) => this.scheduleAlarm(atMs),
 			},
 			{
-				// Built at the first payment: a misconfigured provider fails that checkout (500),
-				// not every read of the SKU.
-				provider: () => {
-					provider ??= deps.paymentProvider(env, new SqlSimStore(this.sql));
-					return provider;
-				},
+				createProvider: () => deps.paymentProvider(env, new SqlSimStore(this.sql)),
 				windowMs: paymentWindowMs(env.PAYMENT_TIMEOUT_MS),
 			},
 		);
