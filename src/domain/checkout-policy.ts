@@ -56,7 +56,7 @@ export function chargeTimeoutMs(nowMs: number, deadlineMs: number): number {
  * now, however little of its window the restart and the sagas resumed before it
  * left, so that a capture made before the crash is found and becomes the order.
  * Bounded: each resumed attempt counts against MAX_CHARGE_ATTEMPTS
- * (docs/decisions/007-resumed-checkout-gets-a-full-attempt.md).
+ * (docs/decisions/014-resumed-checkout-gets-a-full-attempt.md).
  */
 export function resumedDeadlineMs(deadlineMs: number, nowMs: number): number {
 	return Math.max(deadlineMs, nowMs + CHARGE_ATTEMPT_TIMEOUT_MS);
