@@ -24,9 +24,13 @@ import type { InventoryEnv } from "./env.ts";
 import { GroupCommit } from "./group-commit.ts";
 import { LiveFeed } from "./live.ts";
 import { DecisionMetrics, type MetricsResult } from "./metrics.ts";
-import { orderProjection } from "./order-projection.ts";
 import { Outbox } from "./outbox.ts";
-import { catalogueProjection, eventualResetProjection, projectAll } from "./projections.ts";
+import {
+	catalogueProjection,
+	eventualResetProjection,
+	orderProjection,
+	projectAll,
+} from "./projections.ts";
 import { loadState, readStoredHold, unitsFromRecords } from "./records.ts";
 import { RowMeter } from "./rows.ts";
 import {
