@@ -19,14 +19,11 @@ const REPO_ROOT = resolve(import.meta.dirname, "../..");
 const START_TIMEOUT_MS = 60_000;
 const require = createRequire(join(REPO_ROOT, "package.json"));
 
+/** The one workerd of the project: the package `npm start` and the workers tests run too. */
 export function workerdBinary(): string {
-	const candidates = [
-		join(REPO_ROOT, "node_modules/wrangler/node_modules/workerd/bin/workerd"),
-		join(REPO_ROOT, "node_modules/workerd/bin/workerd"),
-	];
-	const found = candidates.find((path) => existsSync(path));
-	if (!found) throw new Error(`no workerd binary in ${candidates.join(" or ")}`);
-	return found;
+	const path = join(REPO_ROOT, "node_modules/workerd/bin/workerd");
+	if (!existsSync(path)) throw new Error(`no workerd binary at ${path}: run npm install`);
+	return path;
 }
 
 /** Resolves once GET `url` answers with any HTTP status. */
