@@ -99,7 +99,7 @@ async function main(): Promise<void> {
 		const serverErrors = Object.entries(row.statusCounts).filter(
 			([status]) => Number(status) >= 500,
 		);
-		// A 5xx is always a bug (style.md); the row's numbers still stand, but say so loudly.
+		// A 5xx is always a bug (docs/api.md); the row's numbers still stand, but say so loudly.
 		if (serverErrors.length > 0)
 			log(
 				`[bench] WARNING ${row.name} got server errors: ${JSON.stringify(Object.fromEntries(serverErrors))}`,

@@ -107,7 +107,7 @@ export type Admission =
  * What a checkout request gets, from the hold, this reservation's current saga (if
  * any), the saga this session started with the same key on another reservation, and
  * the failed payment this session made with the same key (kept-hold failures only).
- * api.md: same key → same outcome; another key on a hold being or already paid → 409;
+ * docs/api.md: same key → same outcome; another key on a hold being or already paid → 409;
  * another key on a hold kept after a failed payment → a new payment.
  */
 export function admit(

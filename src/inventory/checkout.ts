@@ -1,4 +1,4 @@
-// The checkout saga (seed 004), run inside the SKU's object:
+// The checkout saga (docs/checkout.md), run inside the SKU's object:
 //   RESERVED → CHECKOUT_PENDING → PAID (order created)
 //                               → RESERVED again (a payment that took nothing; the buyer may
 //                                 try another method until expiresAt, checkout-settle.ts)

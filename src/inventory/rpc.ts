@@ -100,7 +100,7 @@ export type CancelResult =
 export interface CheckoutRequest {
 	reservationId: string;
 	sessionId: string;
-	/** The client's Idempotency-Key: the same key answers the same outcome (api.md). */
+	/** The client's Idempotency-Key: the same key answers the same outcome (docs/api.md). */
 	idempotencyKey: string;
 	paymentMethod: string;
 	/** Minted by the caller so the id encodes the SKU; used only when this request starts the saga. */
