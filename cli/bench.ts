@@ -1,8 +1,8 @@
 // `npm run bench [-- --quick] [--json] [--duration N] [--connections 64] [--dev-hello]`: the
 // runtime's ceilings (bare workerd hello, a JSON POST on the lean runtime), our worker on the
-// lean runtime (cli/RUNTIME-NOTES.md) and as `npm start` runs it, next to three peers on real
-// engines; one run, same load generator. Writes BENCH.md and reports/bench-<time>.json; with
-// --json the last stdout line is {"rows":[…]}. Everything started is stopped, also on error and
+// lean runtime (docs/measurements/local-runtimes.md) and as `npm start` runs it, next to three
+// peers on real engines; one run, same load generator. Writes docs/measurements/bench.md and
+// reports/bench-<time>.json; with --json the last stdout line is {"rows":[…]}. Everything started is stopped, also on error and
 // Ctrl-C (cli/lib/proc.ts onCleanup).
 
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -24,6 +24,8 @@ import { startBenchWorker, startServerScript } from "./bench/worker.ts";
 import { MAX_CONNECTIONS, MAX_DURATION_SEC } from "./lib/load.ts";
 
 const REPO_ROOT = resolve(import.meta.dirname, "..");
+/** The latest run's table, committed with the change it measured (git log keeps the earlier ones). */
+const BENCH_MARKDOWN = "docs/measurements/bench.md";
 const DEFAULT_CONNECTIONS = 64;
 // Quick has fifteen rows to run, so it barely waits for a quiet machine.
 const FULL = { durationSec: 10, warmupSec: 2, quietWaitSec: 15 };
@@ -97,7 +99,7 @@ async function main(): Promise<void> {
 		const serverErrors = Object.entries(row.statusCounts).filter(
 			([status]) => Number(status) >= 500,
 		);
-		// A 5xx is always a bug (style.md); the row's numbers still stand, but say so loudly.
+		// A 5xx is always a bug (docs/api.md); the row's numbers still stand, but say so loudly.
 		if (serverErrors.length > 0)
 			log(
 				`[bench] WARNING ${row.name} got server errors: ${JSON.stringify(Object.fromEntries(serverErrors))}`,
@@ -113,14 +115,14 @@ async function main(): Promise<void> {
 		`Machine: ${machine()}.`,
 		`Load: autocannon closed loop, ${shape.connections} keep-alive connections, ${shape.warmupSec} s warm-up then ${shape.durationSec} s per row (checkout: a fixed number of pre-created holds, each paid once).`,
 		"Ceilings: `workerd-hello` is a hello-world on bare workerd (hand-written capnp config), `post-json-hello` a worker that parses the reserve's JSON body and answers 201 on the lean runtime, no object and no write.",
-		"Our worker runs with fresh state, RATE_LIMITS=off, simulated payments with 0 ms latency: the unprefixed rows on the lean runtime started by the bench (the Miniflare API with a direct socket, scripts/runtime.ts, cli/RUNTIME-NOTES.md), the `start-` rows against `npm start` itself (scripts/start.ts in its own process, the same runtime), `dev-hello` (with --dev-hello) against `npm run dev` (wrangler dev). Peers run in their own Node processes on Redis (AOF, appendfsync always) and PostgreSQL (fsync, synchronous_commit on).",
+		"Our worker runs with fresh state, RATE_LIMITS=off, simulated payments with 0 ms latency: the unprefixed rows on the lean runtime started by the bench (the Miniflare API with a direct socket, scripts/runtime.ts, docs/measurements/local-runtimes.md), the `start-` rows against `npm start` itself (scripts/start.ts in its own process, the same runtime), `dev-hello` (with --dev-hello) against `npm run dev` (wrangler dev). Peers run in their own Node processes on Redis (AOF, appendfsync always) and PostgreSQL (fsync, synchronous_commit on).",
 		"`× hello` divides by the same server's hello (`start-` rows by `start-hello`, all others by `hello`); `× workerd-hello` by the bare-workerd ceiling. `decisions/commit` is the SKU's `decisions` ÷ `commits` over the run, from its stats (– where the stats do not report them or the run committed nothing).",
 		`Oversell comes from each system's own records (our SKU stats, the peers' /admin/stats). The load generator shares the machine's CPUs with the servers, and other engineers' work may share them too: the last column shows how busy the CPUs were just before each row (each row waits up to ${shape.quietWaitSec} s for them to fall to ${QUIET_CPU_PERCENT}%).`,
 		"",
 		table,
 		"",
 	].join("\n");
-	writeFileSync(join(REPO_ROOT, "BENCH.md"), markdown);
+	writeFileSync(join(REPO_ROOT, BENCH_MARKDOWN), markdown);
 	mkdirSync(join(REPO_ROOT, "reports"), { recursive: true });
 	const reportPath = join(
 		REPO_ROOT,
@@ -132,7 +134,7 @@ async function main(): Promise<void> {
 		`${JSON.stringify({ command, startedAt: startedAt.toISOString(), machine: machine(), shape, rows }, null, 2)}\n`,
 	);
 	console.log(table);
-	log(`[bench] wrote BENCH.md and ${reportPath}`);
+	log(`[bench] wrote ${BENCH_MARKDOWN} and ${reportPath}`);
 	if (values.json) console.log(jsonLine(rows));
 }
 

@@ -1,4 +1,4 @@
-// Private Redis and PostgreSQL instances for the benchmark peers (issue 5): real engines from
+// Private Redis and PostgreSQL instances for the benchmark peers (docs/benchmarks.md): real engines from
 // Debian's packages, started on free loopback ports with throwaway data under .tmp/, durable
 // before they answer (Redis AOF appendfsync always; PostgreSQL fsync + synchronous_commit on).
 
@@ -49,7 +49,7 @@ export async function ensureRedis(): Promise<Service> {
 		"protected-mode yes",
 		"daemonize no",
 		`dir ${dir}`,
-		// Seed 004's engine with the same promise as our Durable Object: the hold is on disk
+		// The Redis peer's engine with the same promise as our Durable Object: the hold is on disk
 		// before the client hears about it.
 		"appendonly yes",
 		"appendfsync always",

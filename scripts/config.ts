@@ -7,7 +7,7 @@ import { fileURLToPath } from "node:url";
 
 export const ROOT = fileURLToPath(new URL("..", import.meta.url));
 
-/** Every variable the Worker reads (api.md, Configuration), and nothing else, is passed on. */
+/** Every variable the Worker reads (docs/api.md, Configuration), and nothing else, is passed on. */
 export const WORKER_VARS = [
 	"ADMIN_TOKEN",
 	"DEBUG_TOKEN",
@@ -57,7 +57,7 @@ export function localVars(env: NodeJS.ProcessEnv = process.env): Record<string, 
 	return vars;
 }
 
-/** Where `npm start` and `npm run dev` listen and keep their state (README, Configuration). */
+/** Where `npm start` and `npm run dev` listen and keep their state (README.md, "Configuration"). */
 export type ServerSettings = { host: string; port: number; stateDir: string };
 
 export const DEFAULT_PORT = 8787;

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Installs Debian's Chromium for the browser tests (issue 6: test/e2e drives it
+# Installs Debian's Chromium for the browser tests (docs/ui.md: test/e2e drives it
 # through playwright-core at /usr/bin/chromium). Idempotent: does nothing when
 # it is already there. Not root: says what to run and exits 0, so CI images that
 # ship Chromium elsewhere can set CHROMIUM_PATH instead.

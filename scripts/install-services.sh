@@ -1,5 +1,5 @@
 #!/bin/sh
-# Installs the engines behind the benchmark peers (issue 5): Redis 7 and PostgreSQL from
+# Installs the engines behind the benchmark peers (docs/benchmarks.md): Redis 7 and PostgreSQL from
 # Debian's packages. Idempotent: installs only what is missing. Not root: says so, exits 0,
 # and leaves it to `npm run bench` to report which peers it cannot run.
 set -eu

@@ -187,8 +187,9 @@ export type MiniflareRuntime = {
 };
 
 /**
- * wrangler's own copy of Miniflare (node_modules/wrangler/node_modules/…), so Miniflare and
- * workerd are the versions wrangler was released with; the hoisted copy otherwise.
+ * Miniflare as wrangler resolves it, so Miniflare and workerd are the versions wrangler was
+ * released with. package.json pins wrangler to the version the vitest plugin depends on, so this
+ * is the one copy the tests run as well (test/unit/toolchain.test.ts).
  */
 async function loadMiniflare(): Promise<MiniflareClass> {
 	const wranglerRequire = createRequire(require.resolve("wrangler/package.json"));

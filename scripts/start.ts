@@ -2,7 +2,7 @@
 // pages and live WebSocket on one loopback socket that workerd owns, every binding local and
 // persisted under STATE_DIR (default .wrangler/state, the layout `wrangler dev --persist-to`
 // uses), D1 migrations applied, a demo product seeded on first start. Environment overrides:
-// PORT, STATE_DIR and every variable of local.vars / api.md "Configuration".
+// PORT, STATE_DIR and every variable of local.vars / docs/api.md "Configuration".
 // `npm run dev` (scripts/dev.ts) runs the same under wrangler dev, with hot reload.
 
 import { mkdirSync } from "node:fs";

@@ -1,14 +1,14 @@
 // The runtime's ceilings, measured with the same load as our rows:
-//   workerd-hello    bare workerd (hand-written capnp, cli/lib/probe-worker.ts) answering hello
+//   workerd-hello    bare workerd (hand-written capnp, cli/lib/ceiling-worker.ts) answering hello
 //                    world: what any server on this runtime could reach at best;
-//   post-json-hello  the probe worker on the lean runtime (Miniflare, direct socket) parsing a
+//   post-json-hello  the same worker on the lean runtime (Miniflare, direct socket) parsing a
 //                    reserve-sized JSON body and answering 201: the ceiling of any write path.
 
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { MINIFLARE_CONFIG, WORKER_JS, workerdConfig } from "../lib/ceiling-worker.ts";
 import type { LoadOptions } from "../lib/load.ts";
-import { MINIFLARE_CONFIG, WORKER_JS, workerdConfig } from "../lib/probe-worker.ts";
 import { onCleanup } from "../lib/proc.ts";
 import { type RunningWorker, startMiniflare, startWorkerd } from "../lib/runtimes.ts";
 import { type BenchRow, type RowName, skippedRow } from "./format.ts";

@@ -1,6 +1,6 @@
 // The ways the bench runs our real worker, all with fresh state and the same variables:
 //  - in this process, on the lean runtime of scripts/runtime.ts (the Miniflare API with a direct
-//    socket, cli/RUNTIME-NOTES.md), the rows named after what they measure;
+//    socket, docs/measurements/local-runtimes.md), the rows named after what they measure;
 //  - as `npm start` (scripts/start.ts, its own process group), the `start-…` rows: the product as
 //    a user runs it, with its own start-up, signal handling and build checks;
 //  - as `npm run dev` (scripts/dev.ts, wrangler's development proxy), only with --dev-hello.

@@ -2,7 +2,7 @@
 // from a random buyer who is free to act (buyers.ts: one attempt at a time and
 // a pause between, like people; without pacing any buyer at any time). A share
 // carries an Idempotency-Key, and a few go out as two copies at the same moment
-// with the same key (api.md: same key → same answer, never a second hold).
+// with the same key (docs/api.md: same key → same answer, never a second hold).
 // Every answer goes into the tally; a 201 is a hold, a 429 a refusal counted
 // like any other.
 

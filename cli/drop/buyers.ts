@@ -3,10 +3,10 @@
 //
 // - each buyer has its own session and, against a loopback target, its own
 //   client address (CF-Connecting-IP, which local mode takes from the client:
-//   README, "Client IPs locally"), as people in a real drop do — so the per-IP
+//   docs/rate-limits.md, "Client IPs locally"), as people in a real drop do — so the per-IP
 //   layer sees one person per address, not 20,000 people behind one;
 // - each reads the product before the drop (the "prior read" of the verified
-//   tier: README, "Tiers and bot signals");
+//   tier: docs/rate-limits.md, "Tiers and bot signals");
 // - each has one attempt in flight at a time and pauses an irregular while
 //   before the next, never less than the server's per-session limit allows and
 //   far from a burst or a machine rhythm (src/domain/botsignals.ts).

@@ -4,14 +4,14 @@
 import { parseArgs } from "node:util";
 import { localVars } from "../../scripts/config.ts";
 
-/** Upper bounds on one run, whatever the caller asks (style.md: a limit on everything). */
-export const MAX_STOCK = 10_000_000; // api.md: totalStock 0..10,000,000
+/** Upper bounds on one run, whatever the caller asks (a limit on everything). */
+export const MAX_STOCK = 10_000_000; // docs/api.md: totalStock 0..10,000,000
 export const MAX_BUYERS = 200_000;
 export const MAX_ATTEMPTS = 2_000_000;
 export const MAX_CONCURRENCY = 1_024;
 /** The run waits for its holds to expire, so a hold longer than this would stall it. */
 export const MAX_HOLD_SECONDS = 600;
-/** api.md: perUserLimit is bounded by the server (src/domain/limits.ts MAX_PER_USER_LIMIT). */
+/** docs/api.md: perUserLimit is bounded by the server (src/domain/limits.ts MAX_PER_USER_LIMIT). */
 export const MAX_PER_USER_LIMIT = 1_000;
 /** The whole run stops by itself after this long, whatever the target does. */
 export const DEFAULT_MAX_SECONDS = 1_800;

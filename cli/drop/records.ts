@@ -10,7 +10,7 @@ import type { Mode } from "./options.ts";
 import type { Progress } from "./progress.ts";
 import type { Read, ServerRecords, TallyHold } from "./types.ts";
 
-/** api.md: events pages hold at most 1000. */
+/** docs/api.md: events pages hold at most 1000. */
 const EVENTS_PAGE = 1000;
 /** Ten million events: far past any run this tool allows; a trail that does not end is a bug. */
 const MAX_EVENT_PAGES = 10_000;

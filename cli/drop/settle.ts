@@ -13,7 +13,7 @@ import type { Progress } from "./progress.ts";
 import { shuffle } from "./random.ts";
 import type { TallyHold } from "./types.ts";
 
-/** api.md: the simulated provider's test cards. */
+/** docs/api.md: the simulated provider's test cards. */
 const CARD_OK = "pm_card_visa";
 const CARD_DECLINED = "pm_card_chargeDeclined";
 /** This many paid checkouts are sent a second time with the same key: the same order must come back. */
@@ -86,7 +86,7 @@ export async function settle(
 				// 409: already expired (or otherwise not RESERVED); the records decide.
 				hold.expected = answer.status === 200 ? "CANCELLED" : null;
 			} else {
-				// Retried on a lost answer, a 5xx or a 429 with the same key: api.md, same key → same outcome.
+				// Retried on a lost answer, a 5xx or a 429 with the same key: docs/api.md, same key → same outcome.
 				const checkout = () =>
 					client.retrying<Order>("POST", "/api/checkout", {
 						token,
@@ -103,7 +103,7 @@ export async function settle(
 				if (answer.status === 200 && answer.data !== null) {
 					hold.orderIds.push(answer.data.orderId);
 					if (paidSoFar++ < CHECKOUT_REPLAYS) {
-						// A buyer's retry: api.md promises the same order and no second charge.
+						// A buyer's retry: docs/api.md promises the same order and no second charge.
 						const again = await checkout();
 						replays++;
 						if (again.status === 200 && again.data !== null) hold.orderIds.push(again.data.orderId);

@@ -8,7 +8,7 @@ import type { Mode } from "./options.ts";
 /** What the run decided to do with a hold after the burst. */
 export type Fate = "checkout" | "declined" | "cancel" | "expire";
 
-/** Terminal statuses (api.md): every hold must end in exactly one. */
+/** Terminal statuses (docs/api.md): every hold must end in exactly one. */
 export const TERMINAL: ReadonlySet<HoldStatus> = new Set([
 	"PAID",
 	"CANCELLED",

@@ -1,5 +1,5 @@
 // The drop's verdict: a pure function of the server's records and the run's own
-// tally. It checks the design's invariants from the records (design.md 1, 2, 4, 5)
+// tally. It checks the design's invariants from the records (docs/architecture.md, invariants 1, 2, 4, 5)
 // and that the records agree with what the run was answered. Each failure is one
 // sentence that names the rule it breaks; a rule broken by many holds is one
 // sentence with a count and a few example ids.

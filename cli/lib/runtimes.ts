@@ -1,10 +1,9 @@
-// The ways to run a Cloudflare Worker on this machine, each started on a free loopback port and
-// stopped cleanly: `wrangler dev` (development proxy), wrangler's test harness, the Miniflare API,
-// and bare workerd with a hand-written capnp config. cli/runtime-probe.ts measures them;
-// cli/RUNTIME-NOTES.md says which one the bench uses and why.
+// The two runtimes the bench's rows run on, each started on a free loopback port and stopped
+// cleanly: the Miniflare API with a direct socket (the lean runtime `npm start` uses) and bare
+// workerd with a hand-written capnp config (the ceiling). Why these, measured against wrangler
+// dev and wrangler's test harness: docs/measurements/local-runtimes.md.
 
 import { existsSync } from "node:fs";
-import { createRequire } from "node:module";
 import { join, resolve } from "node:path";
 import { type MiniflareWorkerConfig, startMiniflareWorker } from "../../scripts/runtime.ts";
 import { freePort, onCleanup, startDaemon, waitUntil } from "./proc.ts";
@@ -17,16 +16,12 @@ export type RunningWorker = {
 
 const REPO_ROOT = resolve(import.meta.dirname, "../..");
 const START_TIMEOUT_MS = 60_000;
-const require = createRequire(join(REPO_ROOT, "package.json"));
 
+/** The one workerd of the project: the package `npm start` and the workers tests run too. */
 export function workerdBinary(): string {
-	const candidates = [
-		join(REPO_ROOT, "node_modules/wrangler/node_modules/workerd/bin/workerd"),
-		join(REPO_ROOT, "node_modules/workerd/bin/workerd"),
-	];
-	const found = candidates.find((path) => existsSync(path));
-	if (!found) throw new Error(`no workerd binary in ${candidates.join(" or ")}`);
-	return found;
+	const path = join(REPO_ROOT, "node_modules/workerd/bin/workerd");
+	if (!existsSync(path)) throw new Error(`no workerd binary at ${path}: run npm install`);
+	return path;
 }
 
 /** Resolves once GET `url` answers with any HTTP status. */
@@ -42,84 +37,12 @@ async function waitForHttp(what: string, url: string): Promise<void> {
 	);
 }
 
-// ---- wrangler dev ----------------------------------------------------------------------------
-
-/** `wrangler dev` as a developer runs it, request logging off so it does not cost throughput. */
-export async function startWranglerDev(options: {
-	configPath: string;
-	persistDir: string;
-}): Promise<RunningWorker> {
-	const port = await freePort();
-	const inspectorPort = await freePort();
-	const wrangler = join(REPO_ROOT, "node_modules/wrangler/bin/wrangler.js");
-	const daemon = startDaemon(
-		// The project's Node 24: wrangler refuses the system Node 20.
-		process.execPath,
-		[
-			wrangler,
-			"dev",
-			"--config",
-			options.configPath,
-			"--ip",
-			"127.0.0.1",
-			"--port",
-			String(port),
-			"--inspector-port",
-			String(inspectorPort),
-			"--persist-to",
-			options.persistDir,
-			"--show-interactive-dev-session=false",
-			"--log-level",
-			"error",
-		],
-		{ env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "1" } },
-	);
-	const url = `http://127.0.0.1:${port}`;
-	try {
-		await waitForHttp("wrangler dev", url);
-	} catch (error) {
-		await daemon.stop();
-		throw new Error(`${String(error)}\n${daemon.output()}`);
-	}
-	return { url, stop: () => daemon.stop() };
-}
-
-// ---- wrangler test harness -------------------------------------------------------------------
-
-type Harness = { listen(): Promise<{ url: URL }>; close(): Promise<void> };
-
-/**
- * wrangler's `createTestHarness`: reads wrangler.jsonc, bundles, and serves from workerd on a
- * random port with no development proxy in front. Storage is ephemeral (a temporary directory).
- */
-export async function startWranglerHarness(options: {
-	root: string;
-	configPath: string;
-}): Promise<RunningWorker> {
-	const { createTestHarness } = (await import(require.resolve("wrangler"))) as {
-		createTestHarness(options: { root: string; workers: { configPath: string }[] }): Harness;
-	};
-	const harness = createTestHarness({
-		root: options.root,
-		workers: [{ configPath: options.configPath }],
-	});
-	const unregister = onCleanup(() => void harness.close());
-	const { url } = await harness.listen();
-	return {
-		url: url.origin,
-		stop: async () => {
-			await harness.close();
-			unregister();
-		},
-	};
-}
-
 // ---- Miniflare API ---------------------------------------------------------------------------
 
 export type MiniflareWorker = RunningWorker & {
 	/**
 	 * A socket straight into the user worker, skipping Miniflare's entry worker: no `request.cf`
-	 * and no `CF-Connecting-IP` unless the client sends one (see cli/RUNTIME-NOTES.md).
+	 * and no `CF-Connecting-IP` unless the client sends one (see docs/measurements/local-runtimes.md).
 	 */
 	directUrl: string;
 };

@@ -1,19 +1,19 @@
 // The HTTP face shared by the benchmark peers: the same request and response shape as our
-// `POST /api/reservations` (shared/api.md), so one load generator drives every row of the bench.
+// `POST /api/reservations` (docs/api.md), so one load generator drives every row of the bench.
 // Each peer only supplies a `PeerEngine`; everything on the wire is identical across peers.
 
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 
-/** api.md: bodies over 16 KiB are rejected with 413. */
+/** docs/api.md: bodies over 16 KiB are rejected with 413. */
 export const MAX_BODY_BYTES = 16 * 1024;
-/** api.md: quantity is an integer 1..10, default 1. */
+/** docs/api.md: quantity is an integer 1..10, default 1. */
 export const MAX_QUANTITY = 10;
-/** api.md default HOLD_SECONDS. The peers never expire holds: a bench run is shorter. */
+/** docs/api.md default HOLD_SECONDS. The peers never expire holds: a bench run is shorter. */
 export const HOLD_SECONDS = 120;
-/** api.md: `sku` is 1–64 of [A-Za-z0-9._-]. */
+/** docs/api.md: `sku` is 1–64 of [A-Za-z0-9._-]. */
 const SKU_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
-/** api.md: totalStock 0..10,000,000. */
+/** docs/api.md: totalStock 0..10,000,000. */
 export const MAX_STOCK = 10_000_000;
 /** Longer than any load generator's idle gap, so connections are reused, never re-opened. */
 const KEEP_ALIVE_TIMEOUT_MS = 65_000;

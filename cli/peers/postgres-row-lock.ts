@@ -1,7 +1,7 @@
-// Peer (b) — seeds 000 and 002's relational answer: one transaction per attempt that locks the
+// Peer (b) — the relational answer (docs/benchmarks.md, "The peers"): one transaction per attempt that locks the
 // SKU's inventory row (`SELECT … FOR UPDATE`), decrements it and inserts the hold, then COMMITs
 // with synchronous_commit on. Attempts on one SKU therefore queue on that row lock, and each
-// holds it across its WAL flush — the cost the seeds accept for never overselling.
+// holds it across its WAL flush — the cost that design accepts for never overselling.
 
 import type pg from "pg";
 import {

@@ -1,4 +1,4 @@
-// Peer (a) — seed 004's hot path: one Lua script checks the stock, decrements it and records
+// Peer (a) — the Redis answer (docs/benchmarks.md, "The peers"): one Lua script checks the stock, decrements it and records
 // the hold, atomically (Redis runs a script to completion before any other command). The
 // server runs with `appendfsync always`, so the hold is on disk before the reply (cli/services.ts).
 

@@ -1,4 +1,4 @@
-// Peer (c) — seed 002's single writer: attempts wait in an in-memory queue, and one writer loop
+// Peer (c) — the single writer (docs/benchmarks.md, "The peers"): attempts wait in an in-memory queue, and one writer loop
 // takes batches of up to 250 every 10 ms and applies each batch in ONE PostgreSQL transaction
 // (lock the rows, decrement, multi-row insert of the holds). Every attempt is answered only after
 // its batch COMMITs, so an acknowledged hold is durable, exactly as in the other peers.
@@ -15,7 +15,7 @@ import {
 } from "./common.ts";
 import { openSchemaPool, setupSku, skuStats } from "./pg-schema.ts";
 
-/** Seed 002: "batches of 250 per 10 ms". */
+/** The brief's figures: batches of 250 per 10 ms (docs/benchmarks.md). */
 export const BATCH_MAX = 250;
 export const BATCH_INTERVAL_MS = 10;
 /** Beyond this many waiting attempts the peer sheds load with 503 instead of growing memory. */

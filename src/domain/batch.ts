@@ -30,7 +30,7 @@ export type BatchDecision<S> =
 /**
  * Decides `attempts` in order. A keyed attempt whose (session, key) already has
  * an outcome — stored earlier, or decided earlier in this very batch — is
- * answered with that outcome and changes nothing (api.md: "never takes a
+ * answered with that outcome and changes nothing (docs/api.md: "never takes a
  * second hold"). `encode` turns a fresh outcome into its stored form, so a
  * replay is byte-for-byte the first answer.
  */

@@ -1,4 +1,4 @@
-// Bot signals that need no PII (seed 002, "Layer 2: behavioral analysis"):
+// Bot signals that need no PII (FR-7 layer 2, behavioural analysis; docs/rate-limits.md):
 // machine-regular intervals between attempts, bursts, and attempts without any
 // prior read of the product. Pure: times are passed in, nothing is stored but
 // a few numbers per session.
@@ -8,7 +8,7 @@
 // trying to keep a rhythm, and clicks plus network add more), and cannot click
 // twenty times a second. A timer loop is regular to within network jitter.
 
-/** Tiers, mapped onto seed 002's (README, "Rate limits and fairness"). */
+/** Tiers, mapped onto FR-7's (docs/rate-limits.md, "Tiers and bot signals"). */
 export type Tier = "verified" | "new" | "suspected";
 export type Flag = "regular" | "burst";
 

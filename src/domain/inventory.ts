@@ -4,7 +4,7 @@
 // in property tests and in the simulator. Expected outcomes are values.
 //
 // Every change is recorded twice for the caller to persist in one transaction:
-// the changed holds and the audit events (design.md, "Cold path").
+// the changed holds and the audit events (docs/architecture.md, "Cold path").
 
 import type { DropStatus, EventType, HoldStatus } from "../shared/types.ts";
 import { MinHeap } from "./heap.ts";

@@ -1,28 +1,28 @@
-// Every limit of the system, named (style.md: "put a limit on everything").
+// Every limit of the system, named: a limit on everything, each in one place.
 
-/** Units per reservation (api.md: quantity 1..10). */
+/** Units per reservation (docs/api.md: quantity 1..10). */
 export const MAX_QUANTITY = 10;
-/** Request bodies above this are refused with 413 (api.md). */
+/** Request bodies above this are refused with 413 (docs/api.md). */
 export const MAX_BODY_BYTES = 16 * 1024;
-/** api.md: totalStock 0..10,000,000. */
+/** docs/api.md: totalStock 0..10,000,000. */
 export const MAX_TOTAL_STOCK = 10_000_000;
-/** api.md: holdSeconds 1..3600. */
+/** docs/api.md: holdSeconds 1..3600. */
 export const MIN_HOLD_SECONDS = 1;
 export const MAX_HOLD_SECONDS = 3600;
 export const DEFAULT_HOLD_SECONDS = 120;
 /** A drop typically caps units per buyer; an operator can raise it per product. */
 export const DEFAULT_PER_USER_LIMIT = 2;
 export const MAX_PER_USER_LIMIT = 1000;
-/** api.md: sku is 1–64 of [A-Za-z0-9._-]. */
+/** docs/api.md: sku is 1–64 of [A-Za-z0-9._-]. */
 export const SKU_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
-/** api.md: Idempotency-Key is 1–255 printable ASCII. */
+/** docs/api.md: Idempotency-Key is 1–255 printable ASCII. */
 export const IDEMPOTENCY_KEY_PATTERN = /^[\x20-\x7E]{1,255}$/;
 export const MAX_NAME_LENGTH = 200;
 export const MAX_PRICE_CENTS = 100_000_000;
-/** Event pages: api.md limit=1..1000. */
+/** Event pages: docs/api.md limit=1..1000. */
 export const MAX_EVENTS_PAGE = 1000;
 export const DEFAULT_EVENTS_PAGE = 100;
-/** Attempts one RPC may carry (the batch entry point; seed 002 batches 250 per 10 ms). */
+/** Attempts one RPC may carry (the batch entry point; the single-writer peer batches 250 per 10 ms, docs/benchmarks.md). */
 export const MAX_RESERVE_BATCH = 250;
 /** Outbox rows copied to D1 per batch: D1 batches are one round trip each. */
 export const OUTBOX_FLUSH_BATCH = 200;
@@ -43,23 +43,23 @@ export const OUTBOX_ALARM_DELAY_MS = 1000;
 /** Products listed by GET /api/products. */
 export const MAX_PRODUCTS_LISTED = 100;
 
-// ---- Rate limits (issue 7; README "Rate limits and fairness"). Each can be
+// ---- Rate limits (docs/rate-limits.md). Each can be
 // overridden from the environment (src/limits/config.ts); RATE_LIMITS=off turns
 // them all off. Counts are per RATE_LIMIT_WINDOW_SECONDS.
 
 /** The window every rate limit counts over (tests shrink it). */
 export const RATE_LIMIT_WINDOW_SECONDS = 60;
-/** Reserve attempts per session per window, verified tier (seed 003's 200/min allocate throttle). */
+/** Reserve attempts per session per window, verified tier (the demo's 200/min allocate throttle, docs/rate-limits.md). */
 export const RATE_LIMIT_RESERVE = 200;
-/** Reserve attempts per session per window before it has read the product (seed 002, Tier 2 "new user"). */
+/** Reserve attempts per session per window before it has read the product (FR-7 Tier 2 "new user", docs/rate-limits.md). */
 export const RATE_LIMIT_RESERVE_NEW = 50;
-/** Reserve attempts per session per window once flagged by a bot signal (seed 002, Tier 1 "suspected bot"). */
+/** Reserve attempts per session per window once flagged by a bot signal (FR-7 Tier 1 "suspected bot", docs/rate-limits.md). */
 export const RATE_LIMIT_RESERVE_SUSPECTED = 1;
-/** Write requests per IP per window, reserve attempts excepted (seed 002, layer 1). */
+/** Write requests per IP per window, reserve attempts excepted (FR-7 layer 1, docs/rate-limits.md). */
 export const RATE_LIMIT_WRITES = 100;
-/** Read requests per IP per window (seed 002, layer 1). */
+/** Read requests per IP per window (FR-7 layer 1, docs/rate-limits.md). */
 export const RATE_LIMIT_READS = 1000;
-/** Inventory resets per IP per window (seed 003; api.md). */
+/** Inventory resets per IP per window (docs/api.md, "Operator"). */
 export const RATE_LIMIT_RESET = 1;
 /** Sessions created per IP per window: a household or office at a drop's start fits, a session farm does not. */
 export const RATE_LIMIT_SESSIONS = 30;

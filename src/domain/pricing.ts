@@ -1,5 +1,5 @@
-// What a request would cost on Cloudflare, from one price table (seed 003:
-// "every response returns the cost ledger"). Pure: no Workers imports, so the
+// What a request would cost on Cloudflare, from one price table (docs/demo.md:
+// every response carries the cost ledger). Pure: no Workers imports, so the
 // Worker, the UI and the tests compute the same numbers.
 //
 // Source: Cloudflare's published list prices, Workers Paid plan, as read on
@@ -89,7 +89,7 @@ export function costUsd(u: UsageCounts): number {
  * DOWN to whole cents. The tiny epsilon keeps binary floating point from
  * turning an exact 0.29 into 28.999…/100 and losing a cent; it is far below a
  * cent, so with BILLING_SCALE = 1e-9 the result is 0 for any total under
- * about $10 million (seed 003: "real billing is locked to zero by design").
+ * about $10 million (docs/demo.md: real billing is locked to zero by design).
  */
 export function realUsd(virtualUsd: number, billingScale: number): number {
 	if (!(virtualUsd > 0) || !(billingScale > 0)) return 0;

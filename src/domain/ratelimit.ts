@@ -1,13 +1,13 @@
-// Rate-limit counters (FR-7 of seed 002; seed 003's throttles; seed 004's
-// token bucket). Pure: no Workers imports and no clock — every call takes
+// Rate-limit counters (docs/rate-limits.md: FR-7's layers and tiers, the
+// demo's throttles, a token bucket at the edge). Pure: no Workers imports and no clock — every call takes
 // `nowMs`, so tests drive them with an injected clock and the same code runs in
 // the Worker, in the SKU object and in the limiter object.
 //
 // Two shapes, each used where its promise is the one the contract makes:
 // - SlidingWindow: "at most N per window", strictly — the per-session reserve
-//   limit (seed 003: 200/min) and the reset limit (api.md: one a minute).
+//   limit (200/min) and the reset limit (docs/api.md: one a minute).
 // - TokenBucket: "N per window sustained, bursts up to N" — the per-IP edge
-//   limits (seed 002, layer 1), O(1) memory per key (seed 004's table).
+//   limits (FR-7 layer 1), O(1) memory per key.
 // Both answer a refusal with the exact time after which the same call succeeds,
 // so the Retry-After built from it is honest.
 

@@ -1,4 +1,4 @@
-// Rebuilds a SKU's counters from its audit trail alone (design.md invariant 5):
+// Rebuilds a SKU's counters from its audit trail alone (docs/architecture.md, invariant 5):
 // if this disagrees with the live counters, an event was lost or double-counted.
 
 import type { EventType } from "../shared/types.ts";

@@ -1,8 +1,8 @@
-// Group commit for the SKU object (design.md, "Scale beyond one object").
+// Group commit for the SKU object (docs/hot-path.md, "Group commit in the SKU object").
 //
 // workerd fsyncs every SQLite commit of a Durable Object and does not group
 // concurrent requests' commits by itself, so one commit per call caps a hot SKU
-// at the disk's fsync rate (cli/RUNTIME-NOTES.md). Here every call
+// at the disk's fsync rate (docs/measurements/local-runtimes.md). Here every call
 // pushes its work on a queue and gets a promise; the queue is decided in one
 // synchronous block — one implicit transaction, one fsync — and every promise
 // is resolved from it. The output gate holds each reply until that transaction

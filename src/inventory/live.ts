@@ -1,4 +1,4 @@
-// Real-time availability over hibernatable WebSockets (api.md: GET …/live).
+// Real-time availability over hibernatable WebSockets (docs/api.md: GET …/live).
 // The object may sleep between messages without dropping its sockets; changes
 // are coalesced so a burst sends at most ~10 messages a second per socket.
 

@@ -1,8 +1,8 @@
 // One Durable Object per SKU: the single serialisation point of its stock
-// (seeds 000/001). Decisions happen in memory on the domain model and are
+// (docs/architecture.md). Decisions happen in memory on the domain model and are
 // written to the object's SQLite in the same synchronous turn — writes without
 // an `await` between them are one implicit transaction, and the output gate
-// holds every answer until that transaction is durable (design.md invariant 3).
+// holds every answer until that transaction is durable (docs/architecture.md, invariant 3).
 
 import { DurableObject } from "cloudflare:workers";
 import { type Hold, Inventory, type ProductConfig } from "../domain/inventory.ts";
@@ -120,7 +120,7 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 			},
 		);
 		this.live = new LiveFeed(ctx, () => this.availabilityNow());
-		// The in-memory model is a cache of the durable one, rebuilt here (design.md).
+		// The in-memory model is a cache of the durable one, rebuilt here (docs/architecture.md).
 		ctx.blockConcurrencyWhile(async () => {
 			this.load();
 			this.alarmAtMs = await ctx.storage.getAlarm();
@@ -278,7 +278,7 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 	// ---- RPC: buyer ----
 
 	/**
-	 * The batch entry point: one result per attempt, in order (design.md).
+	 * The batch entry point: one result per attempt, in order (docs/architecture.md).
 	 * `limits` (null: RATE_LIMITS=off) come from the Worker's configuration.
 	 */
 	reserve(

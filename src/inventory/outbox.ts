@@ -1,4 +1,4 @@
-// The cold path (design.md): outbox rows written in the same transaction as
+// The cold path (docs/architecture.md): outbox rows written in the same transaction as
 // each change are copied to D1 in batches. Inserts are idempotent (event id is
 // the primary key), so a batch re-sent after a crash between the D1 write and
 // the local delete inserts nothing twice. Nothing is lost while D1 is down:

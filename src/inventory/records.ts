@@ -32,7 +32,7 @@ export function unitsFromRecords(sql: SqlStorage): { reserved: number; sold: num
 	return { reserved, sold };
 }
 
-/** The first outcome stored for this session and Idempotency-Key, if any (api.md: answered verbatim). */
+/** The first outcome stored for this session and Idempotency-Key, if any (docs/api.md: answered verbatim). */
 export function storedOutcome(
 	sql: SqlStorage,
 	sessionId: string,

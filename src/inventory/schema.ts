@@ -21,7 +21,7 @@ export const SCHEMA = [
 	)`,
 	`CREATE INDEX IF NOT EXISTS holds_by_status ON holds (status)`,
 	`CREATE INDEX IF NOT EXISTS holds_by_session ON holds (session_id)`,
-	// Idempotency-Key replay: the first outcome, answered again verbatim (api.md).
+	// Idempotency-Key replay: the first outcome, answered again verbatim (docs/api.md).
 	`CREATE TABLE IF NOT EXISTS idempotency (
 		session_id TEXT NOT NULL,
 		key TEXT NOT NULL,

@@ -16,7 +16,7 @@ import { writeHold } from "./records.ts";
  */
 export const COUNTERS_FLUSH_MS = 1000;
 
-/** Stats (api.md v1.1): attempts the object decided, the commits that carried them, attempts the edge answered. */
+/** Stats (docs/api.md v1.1): attempts the object decided, the commits that carried them, attempts the edge answered. */
 export interface DecisionCounts {
 	decisions: number;
 	commits: number;

@@ -34,7 +34,7 @@ export interface RateLimitConfig {
 	sessions: number;
 }
 
-/** The environment variables read here (README lists them; scripts/config.ts passes them to `npm start`). */
+/** The environment variables read here (docs/rate-limits.md lists them; scripts/config.ts passes them to `npm start`). */
 export const RATE_LIMIT_VARS = [
 	"RATE_LIMITS",
 	"RATE_LIMIT_WINDOW_SECONDS",

@@ -1,10 +1,10 @@
 // The edge's own limiter state, in this isolate's memory: per-IP token buckets
 // (reads, writes, session creation) and the refusals counted here but reported
 // in the SKU's stats. Memory is the only option that costs nothing measurable
-// on the read path (README, "Rate limits and fairness"); the price is that in
+// on the read path (docs/decisions/010-rate-limit-counters.md); the price is that in
 // production each isolate counts on its own, like the Workers Rate Limiting
-// binding counts per location — these are the coarse, volumetric layer (seed
-// 002, layer 1), not a promise to a buyer.
+// binding counts per location — these are the coarse, volumetric layer (FR-7
+// layer 1, docs/rate-limits.md), not a promise to a buyer.
 //
 // IPs are held only in memory, only as map keys, and never logged or stored.
 

@@ -1,6 +1,6 @@
 // The per-session reserve limit and its tiers, kept inside the SKU's object:
 // the object already serialises every attempt on the SKU, so the count is exact
-// and costs no extra hop (README, "Rate limits and fairness", for the
+// and costs no extra hop (docs/decisions/010-rate-limit-counters.md has the
 // measurements behind this choice). Pure: no Workers imports, clock passed in.
 //
 // Nothing here is durable. A restart forgets the windows, which can only make

@@ -1,5 +1,5 @@
 // Picks the payment provider from the environment. The simulated provider is the
-// local default (design.md: everything runs with only Node and npm); Stripe needs
+// local default (docs/architecture.md: everything runs with only Node and npm); Stripe needs
 // an explicit PAYMENT_PROVIDER=stripe and a secret, never a silent fallback.
 
 import type { PaymentProvider } from "./provider";

@@ -1,9 +1,9 @@
-// The payment seam of the checkout saga (issue 3). The saga in the SKU's Durable
+// The payment seam of the checkout saga (docs/checkout.md). The saga in the SKU's Durable
 // Object talks only to this interface; the simulated provider (local default) and
 // the Stripe adapter implement it. No Workers or Node imports: web standards only.
 //
-// Expected outcomes are values, never exceptions (design.md, "Decisions already
-// taken"). A provider throws only for the unexpected (a bug, a broken store).
+// Expected outcomes are values, never exceptions (docs/architecture.md, "Decisions
+// this design rests on"). A provider throws only for the unexpected (a bug, a broken store).
 //
 // Retries are deliberately NOT done inside a provider: the saga owns the retry
 // policy and its bound (a hold must not stay in flight forever), and it must
@@ -15,7 +15,7 @@ export interface ChargeRequest {
 	amountCents: number;
 	/** ISO 4217 code, any case (Stripe wants lower case; the adapter converts). */
 	currency: string;
-	/** A payment method id, e.g. `pm_card_visa` (see api.md for the test ones). */
+	/** A payment method id, e.g. `pm_card_visa` (see docs/api.md for the test ones). */
 	paymentMethod: string;
 	/** Provider idempotency key: reuse it, unchanged, on every retry of this charge. */
 	idempotencyKey: string;
@@ -68,7 +68,7 @@ export const MAX_METADATA_KEY_LENGTH = 40;
 export const MAX_METADATA_VALUE_LENGTH = 500;
 
 const CURRENCY_PATTERN = /^[A-Za-z]{3}$/;
-// Printable ASCII, as api.md asks of our own Idempotency-Key header.
+// Printable ASCII, as docs/api.md asks of our own Idempotency-Key header.
 const PRINTABLE_ASCII_PATTERN = /^[\x20-\x7e]+$/;
 
 export function resolveTimeoutMs(timeoutMs: number | undefined): number {

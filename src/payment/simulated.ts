@@ -1,4 +1,4 @@
-// The local default provider (api.md, "Checkout"). It behaves like Stripe where
+// The local default provider (docs/api.md, "Checkout"). It behaves like Stripe where
 // the saga's correctness depends on it:
 // - an idempotency key's first result is stored and replayed for the same
 //   parameters; different parameters with the same key are refused;
@@ -68,7 +68,7 @@ export interface SimulatedProviderOptions {
 	store?: SyncStore<SimRecord>;
 }
 
-/** Test payment methods understood by the simulator (api.md). */
+/** Test payment methods understood by the simulator (docs/api.md). */
 export const SIM_PAYMENT_METHODS = {
 	succeeds: "pm_card_visa",
 	declined: "pm_card_chargeDeclined",

@@ -1,4 +1,4 @@
-// The demo sandbox's own guardrail (seed 003, step 4: "virtual cost crosses
+// The demo sandbox's own guardrail (docs/demo.md, step 4: "virtual cost crosses
 // threshold; banner warns; allocations continue safely"). The server-wide
 // GUARDRAIL_VIRTUAL_USD (0.05 by default) is sized for real traffic: a whole
 // six-step demo costs about $0.002 of it, so it never trips live. A session

@@ -1,5 +1,5 @@
 // Buyer sessions on the wire: POST /api/sessions answers one, the operator's
-// POST /api/admin/sessions a batch (../shared/api.md, "Load-test sessions").
+// POST /api/admin/sessions a batch (docs/api.md, "Load-test sessions").
 // Shared by the Worker (src/worker/routes/admin-sessions.ts) and the drop
 // simulator (cli/drop/setup.ts), which asks in batches of this size.
 

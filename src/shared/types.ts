@@ -1,4 +1,4 @@
-// Wire types of the public HTTP contract (../shared/api.md). Used by the Worker,
+// Wire types of the public HTTP contract (docs/api.md). Used by the Worker,
 // the UI and the CLI, so nothing here may import Workers or DOM types.
 
 export type HoldStatus =
@@ -111,7 +111,7 @@ export interface Stats {
 	oversellCount: number;
 	attempts: number;
 	rejected: Record<string, number>;
-	/** Reserve attempts the SKU's object decided (api.md v1.1). */
+	/** Reserve attempts the SKU's object decided (docs/api.md v1.1). */
 	decisions: number;
 	/** Durable transactions that carried those decisions: decisions ÷ commits is the group-commit factor. */
 	commits: number;

@@ -35,7 +35,7 @@ app.use("*", async (c, next) => {
 app.use("*", costLedger);
 
 app.get("/healthz", (c) => ok(c, { status: "ok" }));
-// Per-IP reads/writes and session creation (issue 7); the per-session reserve limit lives in the SKU object.
+// Per-IP reads/writes and session creation (docs/rate-limits.md); the per-session reserve limit lives in the SKU object.
 app.use("/api/*", rateLimits);
 app.route("/api/sessions", sessions);
 app.route("/api/products", products);
@@ -62,7 +62,7 @@ app.onError((error, c) => {
 			"Retry-After": String(STORAGE_RETRY_AFTER_SECONDS),
 		});
 	}
-	// Anything else is a bug: api.md promises that no input produces a 5xx.
+	// Anything else is a bug: docs/api.md promises that no input produces a 5xx.
 	console.error("unexpected error", error);
 	return fail(c, "internal_error");
 });

@@ -1,4 +1,4 @@
-// The edge's copy of each SKU's state, in this isolate's memory (design.md,
+// The edge's copy of each SKU's state, in this isolate's memory (docs/hot-path.md,
 // "Answers at the edge"). Sold-out and not-started answers, and availability
 // reads, are served from it while it is at most EDGE_SNAPSHOT_MAX_AGE_MS old,
 // without a call to the SKU's object; an older copy is refreshed by the

@@ -1,4 +1,4 @@
-// The Worker's bindings and configuration (wrangler.jsonc, api.md "Configuration").
+// The Worker's bindings and configuration (wrangler.jsonc, docs/api.md "Configuration").
 // Written by hand rather than generated so it documents what each binding is for.
 
 import type { InventoryObject } from "../inventory/object.ts";
@@ -6,7 +6,7 @@ import type { RateLimitVars } from "../limits/config.ts";
 import type { RateLimiterObject } from "../limits/object.ts";
 import type { CostLedgerObject } from "./cost/ledger-object.ts";
 
-/** RateLimitVars: RATE_LIMIT_* overrides of the named limits (README, "Rate limits and fairness"). */
+/** RateLimitVars: RATE_LIMIT_* overrides of the named limits (docs/rate-limits.md). */
 export interface Env extends RateLimitVars {
 	/** One object per SKU: the single serialisation point. */
 	INVENTORY: DurableObjectNamespace<InventoryObject>;
@@ -37,7 +37,7 @@ export interface Env extends RateLimitVars {
 	GUARDRAIL_VIRTUAL_USD?: string;
 	/** "local" enables the local-only helpers (e.g. the siteverify emulation). */
 	ENVIRONMENT?: string;
-	/** Checkout (issue 3): "simulated" (default) or "stripe". */
+	/** Checkout (docs/checkout.md): "simulated" (default) or "stripe". */
 	PAYMENT_PROVIDER?: string;
 	/** Simulated provider round trip in ms (default 0). */
 	PAYMENT_SIM_LATENCY_MS?: string;

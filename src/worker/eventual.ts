@@ -1,4 +1,4 @@
-// Eventual mode (seed 003, step 3 "Race Condition Demo"): how a reservation
+// Eventual mode (docs/demo.md, step 3 "Race condition: safe vs eventual"): how a reservation
 // is usually built on a regional database, kept here to be watched failing.
 // Read the remaining count from D1 → pause 100 ms (the app server's work, a
 // network hop) → write back remaining − quantity and record the allocation.
@@ -17,7 +17,7 @@ import type { Reservation } from "../shared/types.ts";
 import type { Env } from "./env.ts";
 import { inventory } from "./stub.ts";
 
-/** Seed 003: "D1 read → 100ms pause → write". */
+/** docs/demo.md: "D1 read → 100 ms pause → write". */
 export const EVENTUAL_PAUSE_MS = 100;
 const ID_BYTES = 12;
 

@@ -1,4 +1,4 @@
-// The one response envelope of api.md and the one mapping from error codes to
+// The one response envelope of docs/api.md and the one mapping from error codes to
 // HTTP statuses. Routes return values; this file turns them into responses.
 
 import type { Context } from "hono";

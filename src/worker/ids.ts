@@ -1,6 +1,6 @@
 // Identifiers that carry their SKU, so that GET /api/reservations/:id can go
 // straight to the one object that owns it without a lookup table.
-// SKUs never contain "~" (api.md: [A-Za-z0-9._-]), so it separates safely.
+// SKUs never contain "~" (docs/api.md: [A-Za-z0-9._-]), so it separates safely.
 
 import { SKU_PATTERN } from "../domain/limits.ts";
 

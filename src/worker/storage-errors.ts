@@ -1,7 +1,7 @@
 // D1 and KV failures, told apart from bugs. Every request's D1 and KV bindings
 // are wrapped here (worker/app.ts, first middleware): a call that fails is
 // rethrown as StorageUnavailable, which the app's error handler answers with
-// 503 `unavailable` and a Retry-After (api.md: a 5xx other than 503 is a bug).
+// 503 `unavailable` and a Retry-After (docs/api.md: a 5xx other than 503 is a bug).
 // A constraint violation is an answer, not an outage (eventual mode reads it
 // as a raced Idempotency-Key), so it passes through unchanged.
 //

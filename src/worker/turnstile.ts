@@ -1,4 +1,4 @@
-// Turnstile siteverify (seed 000: Turnstile at the door). The URL is configurable
+// Turnstile siteverify: Turnstile at the door (docs/architecture.md, decision 011). The URL is configurable
 // so tests and local runs can point it at a stub speaking the same JSON.
 
 import { type Env, TURNSTILE_SITEVERIFY } from "./env.ts";

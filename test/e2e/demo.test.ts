@@ -1,4 +1,4 @@
-// The guided demo's six steps (seed 003) in Chromium, against the live Worker and
+// The guided demo's six steps (docs/demo.md) in Chromium, against the live Worker and
 // against the in-browser mock: the same screens, the same assertions.
 // The live server runs with rate limits on (reset: one a minute, as in
 // production) but with the per-session and per-IP request limits raised, so the

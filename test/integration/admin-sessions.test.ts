@@ -1,4 +1,4 @@
-// Load-test sessions (api.md, "Load-test sessions (operator)"): POST
+// Load-test sessions (docs/api.md, "Load-test sessions (operator)"): POST
 // /api/admin/sessions mints buyer sessions exactly like POST /api/sessions
 // (src/worker/routes/sessions.ts mintSession), refuses bad input without
 // creating any, needs ADMIN_TOKEN, and is exempt from the per-IP

@@ -1,4 +1,4 @@
-// The audit trail (issue "Demonstrate", third bullet; design.md invariant 5):
+// The audit trail (FR-6 and invariant 5, docs/architecture.md):
 // one creation and one terminal event per hold, pages in order, replay from
 // empty reproduces the counters, the outbox → D1 copy is idempotent, and a
 // reset is recorded.

@@ -1,4 +1,4 @@
-// Bad input (issue "Demonstrate", last bullet; api.md "Envelope"): every
+// Bad input (docs/api.md "Envelope"): every
 // malformed request gets the documented 4xx with its error.code, the field is
 // named, the envelope carries meta, and the SKU's state is exactly as before.
 // Never a 5xx.

@@ -1,4 +1,4 @@
-// The saga's hard cases (issue 3): copies arriving while the provider call is in
+// The saga's hard cases (docs/checkout.md): copies arriving while the provider call is in
 // flight, two keys racing for one hold, a crash right after the capture, an
 // outcome that stays unknown, a reset mid-charge, and a hold outliving its expiry
 // while its payment is in flight. The provider is the real simulated one, backed

@@ -1,5 +1,5 @@
 // POST /api/checkout and GET /api/orders/:id over the real Worker, object, D1
-// and the simulated provider (api.md "Checkout"; issue 3 "Demonstrate").
+// and the simulated provider (docs/api.md "Checkout"; docs/checkout.md).
 import { describe, expect, it } from "vitest";
 import { replay } from "../../src/domain/replay.ts";
 import type { Order, Stats } from "../../src/shared/types.ts";

@@ -151,7 +151,7 @@ describe("what the ledger counts", () => {
 		const cost = costOf(await call("POST", "/api/reservations", { token, body: { sku } }));
 		expect(cost.usage.doRequests).toBeGreaterThanOrEqual(1);
 		expect(cost.usage.doRowsWritten).toBeGreaterThan(0);
-		expect(cost.usage.d1RowsWritten).toBe(0); // design.md: no D1 write on the hot path
+		expect(cost.usage.d1RowsWritten).toBe(0); // docs/architecture.md: no D1 write on the hot path
 		expect(cost.usage.kvWrites).toBe(0); // nor a KV write
 		expect(cost.usage.aePoints).toBe(env.ANALYTICS === undefined ? 0 : 1);
 	});

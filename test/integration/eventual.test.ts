@@ -1,4 +1,4 @@
-// Seed 003's race condition demo: eventual mode (D1 read → 100 ms → write)
+// The demo's race condition (docs/demo.md, step 3): eventual mode (D1 read → 100 ms → write)
 // oversells under concurrency and stats say by how much; the same load in safe
 // mode (the SKU object) takes exactly the stock and oversells nothing.
 import { describe, expect, it } from "vitest";

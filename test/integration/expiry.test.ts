@@ -1,4 +1,4 @@
-// Holds end on their own (issue "Demonstrate", second bullet): with
+// Holds end on their own (FR-3, docs/architecture.md): with
 // holdSeconds 2 the alarm returns the units without anyone asking, and a read
 // after expiresAt says EXPIRED even when the alarm has not run (lazy expiry).
 // Real time, no fake clocks: the object reads Date.now() like in production.

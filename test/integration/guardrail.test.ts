@@ -1,4 +1,4 @@
-// The virtual guardrail (seed 003, step 4): meta.guardrail.tripped turns true
+// The virtual guardrail (docs/demo.md, step 4): meta.guardrail.tripped turns true
 // on exactly the first response whose running total passes
 // GUARDRAIL_VIRTUAL_USD, stays true, and refuses nothing. And the hard lock:
 // with a billing scale that bills real cents, a session past DEMO_COST_LIMIT

@@ -1,5 +1,5 @@
 // The catalogue and the reserve rules that answer with a 4xx by design:
-// not_started, sold_out, purchase_limit (api.md, "Reservations").
+// not_started, sold_out, purchase_limit (docs/api.md, "Reservations").
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { Availability, Product, Reservation } from "../../src/shared/types.ts";

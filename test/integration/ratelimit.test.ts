@@ -1,4 +1,4 @@
-// Rate limits end to end inside workerd (issue 7): real Worker, real SKU
+// Rate limits end to end inside workerd (docs/rate-limits.md): real Worker, real SKU
 // objects, real limiter object, RATE_LIMITS=on with small windows so the
 // waits stay short. Each test uses its own IPs, sessions and SKU.
 import { describe, expect, it } from "vitest";

@@ -1,4 +1,4 @@
-// The drop itself (issue "Demonstrate", first bullet): 50 units, 400 concurrent
+// The drop itself (FR-5 and invariant 4, docs/architecture.md): 50 units, 400 concurrent
 // attempts from 200 sessions, some sent twice at once with the same
 // Idempotency-Key. Exactly 50 holds, replays answered like their original, and
 // availability consistent at every observation during the burst.

@@ -1,4 +1,4 @@
-// Seed 003, step 3: a presenter fires 200 concurrent attempts at their own
+// docs/demo.md, step 3: a presenter fires 200 concurrent attempts at their own
 // sandbox with the default limits on. They must see real outcomes (exactly the
 // 100 units held, the rest sold out), not a wall of 429s; a stranger hammering
 // the same sandbox is still limited.

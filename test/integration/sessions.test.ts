@@ -1,4 +1,4 @@
-// Sessions (issue "Build" 2): created with DEBUG_TOKEN here (Turnstile itself is
+// Sessions (docs/api.md, "Sessions"): created with DEBUG_TOKEN here (Turnstile itself is
 // verified against a stub in test/node/turnstile.test.ts), kept in KV with a
 // TTL under the token's hash, and holding no PII: session id, IP hash, times.
 import { env } from "cloudflare:workers";

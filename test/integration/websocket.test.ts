@@ -1,4 +1,4 @@
-// The live feed (api.md, GET /api/products/:sku/live) through the Worker's
+// The live feed (docs/api.md, GET /api/products/:sku/live) through the Worker's
 // own fetch, as a browser would reach it: availability on connect, then an
 // update after every change.
 import { evictDurableObject } from "cloudflare:test";

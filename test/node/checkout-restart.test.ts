@@ -1,5 +1,5 @@
-// The checkout saga survives the death of the process (design.md invariant 3,
-// issue 3 "if the process dies mid-saga, the object's alarm resumes it"): the
+// The checkout saga survives the death of the process (docs/architecture.md,
+// invariant 3; docs/checkout.md: the alarm resumes an interrupted saga): the
 // server is killed while the provider call is in flight, restarted on the same
 // state, and the persisted alarm finishes the saga — PAID, captured exactly once,
 // the same Idempotency-Key answering the same order. The simulated provider's own

@@ -1,5 +1,5 @@
-// The production bundle builds (issue "Build" 1: "a test validates the
-// production bundle"): `wrangler deploy --dry-run` on wrangler.jsonc as
+// The production bundle builds (README.md, "Deploy": a test validates the
+// production bundle): `wrangler deploy --dry-run` on wrangler.jsonc as
 // committed, offline, and the bundle it writes is a Worker that exports the
 // Durable Object class and carries no test code or secrets.
 import { spawnSync } from "node:child_process";

@@ -1,4 +1,4 @@
-// The drop simulator (issue 5): `cli/drop.ts` against a server this file starts
+// The drop simulator (docs/drop-simulator.md): `cli/drop.ts` against a server this file starts
 // (RATE_LIMITS off), 1,000 units and 5,000 attempts from public sessions without
 // pacing (the hammering path), verified from the server's records; and the
 // verifier itself fed a deliberately broken tally, which it must refuse with a

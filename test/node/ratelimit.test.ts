@@ -1,12 +1,12 @@
-// Rate limits end to end over HTTP against `npm start` (issue 7). One server
+// Rate limits end to end over HTTP against `npm start` (docs/rate-limits.md). One server
 // with RATE_LIMITS=on and a 10 s window (so waits stay short), one with
 // RATE_LIMITS=off. Clients set CF-Connecting-IP, which workerd passes through
-// locally (README, "Rate limits and fairness"), to act as different IPs.
+// locally (docs/rate-limits.md, "Client IPs locally"), to act as different IPs.
 //
 // The 100 ms script versus a person is shown in test/integration/ratelimit.test.ts
 // (inside workerd, where a timer loop arrives within ~1 ms of its beat): over
 // local HTTP on this shared 2-core machine the edge sees the same script with
-// 1.5–5% timing variation (measured, README), as steady as a person keeping a
+// 1.5–5% timing variation (measured: docs/decisions/010-rate-limit-counters.md), as steady as a person keeping a
 // rhythm, and the classifier deliberately errs towards the person.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { api, startServer, type TestServer } from "../support/server.ts";

@@ -1,4 +1,4 @@
-// Invariant 3 of design.md, end to end: stop and restart the local server on
+// Invariant 3 of docs/architecture.md, end to end: stop and restart the local server on
 // the same state directory; products, holds and sessions are intact.
 import { rmSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";

@@ -1,4 +1,4 @@
-// Turnstile at the door (issue "Build" 2), against a local stub speaking
+// Turnstile at the door (docs/api.md, "Sessions"), against a local stub speaking
 // siteverify's JSON — the one part that cannot be reached from a test. The
 // product runs for real (`npm start`) with TURNSTILE_VERIFY_URL pointing here.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";

@@ -81,7 +81,7 @@ describe("the batched decider", () => {
 					const decisions = decideReserves(batched, attempts, now, batchedStore, encode);
 					expect(decisions).toHaveLength(attempts.length);
 					attempts.forEach((a, i) => {
-						// One at a time, with the naive reading of api.md's replay rule.
+						// One at a time, with the naive reading of docs/api.md's replay rule.
 						const slot = a.idempotencyKey === null ? null : `${a.sessionId}|${a.idempotencyKey}`;
 						const earlier = slot === null ? undefined : singleStore.get(slot);
 						const decision = decisions[i];

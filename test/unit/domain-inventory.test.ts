@@ -1,4 +1,4 @@
-// Property tests of the pure stock rules (design.md, "Invariants"): random
+// Property tests of the pure stock rules (docs/architecture.md, "Invariants"): random
 // sequences of operations against `Inventory`, driven the way the Durable
 // Object drives it (drain after every step into "storage" and an audit trail,
 // restart from storage), and compared step by step with a naive model.

@@ -1,4 +1,4 @@
-// A typed client for the HTTP contract (/work/shared/api.md). Every call
+// A typed client for the HTTP contract (docs/api.md). Every call
 // resolves to a value — success or an expected failure with its code, message,
 // status and Retry-After — and never throws for an answer the contract lists.
 
@@ -197,7 +197,7 @@ export class ApiClient {
 		return this.request<Order>("GET", `/api/orders/${encodeURIComponent(id)}`, { auth: "session" });
 	}
 
-	// ---- demo sandbox (issue 4): a private SKU per session, reset once a minute ----
+	// ---- demo sandbox (docs/demo.md): a private SKU per session, reset once a minute ----
 	createSandbox() {
 		return this.request<Product>("POST", "/api/demo/sandbox", { auth: "session" });
 	}
@@ -214,7 +214,7 @@ export class ApiClient {
 			auth: "session",
 		});
 	}
-	/** The presenter's fallback (seed 003): trips the session's guardrail now. */
+	/** The presenter's fallback (docs/decisions/002-demo-guardrail.md): trips the session's guardrail now. */
 	tripDemoGuardrail() {
 		return this.request<Guardrail>("POST", "/api/demo/guardrail/trip", { auth: "session" });
 	}
@@ -233,7 +233,7 @@ export class ApiClient {
 			auth: "admin",
 		});
 	}
-	/** The reserve path's per-second history as the SKU's object saw it (api.md v1.1 additions). */
+	/** The reserve path's per-second history as the SKU's object saw it (docs/api.md v1.1 additions). */
 	metrics(sku: string, seconds: number) {
 		return this.request<SkuMetrics>(
 			"GET",

@@ -1,4 +1,4 @@
-// Live availability (api.md: GET /api/products/:sku/live, a WebSocket that
+// Live availability (docs/api.md: GET /api/products/:sku/live, a WebSocket that
 // sends {"type":"availability", ...} on connect and after every change).
 // Reconnects with capped exponential backoff and jitter, so a restart of the
 // server or a flaky phone connection does not leave a stale number on screen.

@@ -1,5 +1,5 @@
 // One human sentence per outcome a buyer or presenter can meet. Codes come from
-// api.md's table; the server's own message is kept as a fallback for anything new.
+// docs/api.md's table; the server's own message is kept as a fallback for anything new.
 
 import type { PaymentFailureOutcome } from "../../shared/types.ts";
 import type { ApiErr } from "./client.ts";

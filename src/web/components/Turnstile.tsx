@@ -1,4 +1,4 @@
-// The bot check at the door (seed 000). In production the real Turnstile widget
+// The bot check at the door (docs/decisions/011-turnstile-offline.md). In production the real Turnstile widget
 // renders with the site key from /api/config. Offline local runs cannot load its
 // script, so when config.localTurnstile is on, the page offers a local check that
 // sends Turnstile's documented dummy token — which only the local siteverify

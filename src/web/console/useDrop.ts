@@ -17,7 +17,7 @@ const METRICS_POLL_MS = 2_000;
 /** The window the latency panel shows: the whole history the server keeps (15 minutes). */
 export const METRICS_WINDOW_SECONDS = 900;
 
-/** Events fetched per page (api.md allows 1..1000) and pages per poll while catching up. */
+/** Events fetched per page (docs/api.md allows 1..1000) and pages per poll while catching up. */
 const EVENTS_PAGE = 1_000;
 const EVENTS_PAGES_PER_POLL = 5;
 /** Probes allowed to find the end of a long trail (each doubles the range: 2^40 events). */

@@ -1,4 +1,4 @@
-// The guided demo (/demo): seed 003's six steps against the live Worker or the
+// The guided demo (/demo): the six steps of docs/demo.md against the live Worker or the
 // in-browser simulation, chosen with the mock/live toggle (?backend=mock|live).
 // Each backend keeps its own run: switching (one arrow key on the focused
 // radio is enough) shows the other run and never wipes either.

@@ -1,4 +1,4 @@
-// Seed 003's six steps. Each says what the audience sees, what to say, and
+// The six steps of docs/demo.md. Each says what the audience sees, what to say, and
 // offers the one action that shows it.
 
 import type { ComponentChildren } from "preact";
@@ -19,7 +19,7 @@ import {
 	type StepId,
 } from "./useDemo.ts";
 
-/** seed 003: "allocations return in <100ms on safe path". */
+/** docs/demo.md, step 2: a safe allocation answers in under 100 ms. */
 const FAST_MS = 100;
 
 export function Step({

@@ -1,4 +1,4 @@
-// The guided demo's state and actions (seed 003's six steps). One ApiClient per
+// The guided demo's state and actions (the six steps of docs/demo.md). One ApiClient per
 // backend: live talks to the Worker, mock to the in-browser simulation; the
 // steps below cannot tell which, by design. The page keeps one of these per
 // backend, so switching Mock/Live never wipes the other run's progress.
@@ -9,7 +9,7 @@ import { ApiClient, type ApiErr, type ApiResult, type Mode, type Session } from 
 import { httpTransport } from "../api/transport.ts";
 import { MockBackend } from "../mock/backend.ts";
 
-/** Seed 003, step 3: a stampede of 200 concurrent attempts. */
+/** docs/demo.md, step 3: a stampede of 200 concurrent attempts. */
 export const STAMPEDE_ATTEMPTS = 200;
 /** Step 4 keeps selling in waves of this many concurrent attempts until the guardrail trips… */
 export const GUARDRAIL_WAVE_ATTEMPTS = 100;
@@ -47,7 +47,7 @@ export interface GuardrailRun {
 	capped: boolean;
 }
 
-/** The last response's own cost (every response carries meta.cost, seed 003). */
+/** The last response's own cost (every response carries meta.cost, docs/demo.md). */
 export interface Receipt {
 	request: string;
 	status: number;
@@ -325,7 +325,7 @@ export function useDemo(backend: Backend) {
 			await refresh(sandbox.sku);
 			focusOn(FOCUS.guardrail);
 		},
-		/** The presenter's fallback (seed 003: "trigger it manually"). */
+		/** The presenter's fallback: trip it by hand (docs/decisions/002-demo-guardrail.md). */
 		async tripNow() {
 			if (!state.session) return;
 			patch({ busy: "trip" });

@@ -24,7 +24,7 @@ import { EventualStock } from "./eventual.ts";
 export const MOCK_SESSION_TTL_SECONDS = 1200;
 export const MOCK_SANDBOX_UNITS = 100;
 const MOCK_HOLD_SECONDS = 120;
-/** seed 003: one reset a minute. */
+/** One reset a minute (docs/api.md, "Operator"). */
 const RESET_INTERVAL_MS = 60_000;
 /** A little simulated network time, so pending states show as they would live. */
 const NETWORK_MS = { min: 4, max: 18 };

@@ -1,4 +1,4 @@
-// Eventual mode, simulated the way issue 4 builds it on D1 (seed 003, step 3):
+// Eventual mode, simulated the way src/worker/eventual.ts builds it on D1 (docs/demo.md, step 3):
 // read the remaining count, pause, write it back minus the quantity. Requests
 // that overlap in the pause all read the same count, so the writes lose each
 // other's updates and more units are allocated than exist (oversellDelta).

@@ -1,4 +1,4 @@
-// The simulated provider's test payment methods (api.md, Checkout).
+// The simulated provider's test payment methods (docs/api.md, Checkout).
 export const PAYMENT_METHODS = [
 	{ id: "pm_card_visa", label: "Visa test card", hint: "succeeds" },
 	{ id: "pm_card_chargeDeclined", label: "Declined card", hint: "is declined" },

@@ -4,7 +4,7 @@
 
 import type { Availability, DropStatus, Product } from "../../shared/types.ts";
 
-/** Quantity choices never go beyond this, whatever the per-buyer limit (api.md: 1..10). */
+/** Quantity choices never go beyond this, whatever the per-buyer limit (docs/api.md: 1..10). */
 export const MAX_QUANTITY_CHOICES = 10;
 
 export interface SaleView {

@@ -1,6 +1,6 @@
-// One Analytics Engine data point per reservation decision (seed 003: "AE
-// event on success", "Analytics Engine captures every interaction"). Locally
-// the binding is a no-op and D1 stays the record (design.md); where the
+// One Analytics Engine data point per reservation decision (docs/demo.md:
+// every decision is an Analytics Engine point). Locally the binding is a
+// no-op and D1 stays the record (docs/architecture.md, "Runtime and parts"); where the
 // binding is absent altogether nothing is written and nothing is charged.
 
 import { costUsd } from "../../domain/pricing.ts";

@@ -1,8 +1,8 @@
-// The cost ledger's configuration (api.md, Configuration; wrangler.jsonc vars).
+// The cost ledger's configuration (docs/api.md, Configuration; wrangler.jsonc vars).
 
 import { type Env, numberVar } from "../env.ts";
 
-/** Real spend = virtual × 1e-9: locked to zero for any plausible demo (seed 003). */
+/** Real spend = virtual × 1e-9: locked to zero for any plausible demo (docs/demo.md). */
 export const DEFAULT_BILLING_SCALE = 1e-9;
 /** Real dollars a session may be billed: none. */
 export const DEFAULT_DEMO_COST_LIMIT = 0;

@@ -9,7 +9,7 @@ import { DurableObject } from "cloudflare:workers";
 import { type DemoGuardrailSetting, isDemoThreshold } from "../../shared/demo-guardrail.ts";
 import type { Env } from "../env.ts";
 
-/** A session lives 20 minutes by default (api.md); its ledger is kept a day, then deleted. */
+/** A session lives 20 minutes by default (docs/api.md); its ledger is kept a day, then deleted. */
 export const LEDGER_RETENTION_MS = 24 * 60 * 60 * 1000;
 /** One flush can carry at most this much: anything larger is a bug upstream, not a cost. */
 const MAX_DELTA_USD = 1_000_000;

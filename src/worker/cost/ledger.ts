@@ -1,7 +1,7 @@
 // Where a session's running total lives: in this isolate's memory, flushed to
 // the session's CostLedgerObject at most once per LEDGER_FLUSH_MS.
 //
-// The choice (design.md: no D1 or KV write on the hot path):
+// The choice (docs/architecture.md, "Hot path": no D1 or KV write on it):
 // - A KV write per request would cost $5 per million (17× the Worker request
 //   itself), sit on the answer's path, and KV allows one write per key per second.
 // - KV written on a debounce is off the path but has no atomic add: two

@@ -6,7 +6,7 @@ import type { MiddlewareHandler } from "hono";
 import { ApiError, type AppEnv, type Ctx } from "../http.ts";
 import { sha256Hex } from "../ids.ts";
 
-/** All a session stores: no PII (seed 003, CCO row). */
+/** All a session stores: no PII (docs/architecture.md, "Behaviour where the contract is silent"). */
 export interface Session {
 	sessionId: string;
 	ipHash: string;

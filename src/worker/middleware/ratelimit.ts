@@ -1,4 +1,4 @@
-// Rate limits at the edge (issue 7; README, "Rate limits and fairness").
+// Rate limits at the edge (docs/rate-limits.md).
 //
 //   rateLimits      on /api/*: per-IP reads and writes (token buckets in this
 //                   isolate's memory) and per-IP session creation.
@@ -41,7 +41,7 @@ export const EDGE_REJECTION_KEY = {
 	reset: "rate_limited.reset",
 } as const;
 
-/** The client's IP as Cloudflare reports it. Locally workerd fills it from the socket unless the client sent one (README). */
+/** The client's IP as Cloudflare reports it. Locally workerd fills it from the socket unless the client sent one (docs/rate-limits.md, "Client IPs locally"). */
 export function clientIp(c: Ctx): string {
 	return c.req.header("cf-connecting-ip") ?? "unknown";
 }
@@ -145,9 +145,9 @@ function isReserveAttempt(c: Ctx): boolean {
 }
 
 /**
- * Per-IP limits (seed 002, layer 1). Reads: GET/HEAD. Writes: everything else,
+ * Per-IP limits (FR-7 layer 1, docs/rate-limits.md). Reads: GET/HEAD. Writes: everything else,
  * except a reserve attempt by a valid session — those are governed by the
- * session's own, exact limit in the SKU object (seed 003's 200/min), which a
+ * session's own, exact limit in the SKU object (200/min, docs/rate-limits.md), which a
  * per-IP 100/min would otherwise cut in half; a reserve attempt that turns out
  * to have no valid session is charged to the IP after all.
  */
@@ -182,7 +182,7 @@ export const rateLimits: MiddlewareHandler<AppEnv> = async (c, next) => {
 };
 
 /**
- * At most RATE_LIMIT_RESET resets per window per client IP (api.md), exact
+ * At most RATE_LIMIT_RESET resets per window per client IP (docs/api.md), exact
  * across isolates. Put it in front of any route that resets a SKU; the refusal
  * is counted in that SKU's stats when the route has a :sku parameter.
  */

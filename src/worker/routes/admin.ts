@@ -76,7 +76,7 @@ async function skuParam(c: Ctx): Promise<string> {
 
 export const admin = new Hono<AppEnv>();
 admin.use("*", requireAdmin);
-// Load-test sessions for the operator (api.md, "Load-test sessions").
+// Load-test sessions for the operator (docs/api.md, "Load-test sessions").
 admin.route("/sessions", adminSessions);
 
 // The object is the truth and stores the product first; the catalogue row follows
@@ -215,7 +215,7 @@ admin.get("/products/:sku/stats", async (c) => {
 	await deliverTallies(c.env, sku);
 	const result = await inventory(c.env, sku).stats();
 	if (!result.ok) return fail(c, "unknown_sku");
-	// api.md "Demo modes": eventual mode's allocations, counted from its own D1 records.
+	// docs/api.md "Demo modes": eventual mode's allocations, counted from its own D1 records.
 	const eventual = await eventualStats(c.env.DB, sku, result.stats.total);
 	return ok(c, { ...result.stats, eventual });
 });

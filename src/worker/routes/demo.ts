@@ -1,4 +1,4 @@
-// The per-session demo sandbox (seed 003): a private SKU of 100 units for the
+// The per-session demo sandbox (docs/demo.md): a private SKU of 100 units for the
 // presenter's session, so two presenters never disturb each other's drop.
 //
 // - POST /api/demo/sandbox        creates it (201) or returns the same one (200).
@@ -10,7 +10,7 @@
 // - GET  /api/demo/guardrail       the session's guardrail, as meta.guardrail says it.
 // - POST /api/demo/guardrail       {"thresholdUsd"}: the session's own threshold,
 //   within shared/demo-guardrail.ts's bounds; re-arms it.
-// - POST /api/demo/guardrail/trip  trips it now (the presenter's fallback, seed 003).
+// - POST /api/demo/guardrail/trip  trips it now (the presenter's fallback, docs/decisions/002-demo-guardrail.md).
 //
 // Ownership: the SKU is derived from the session id, and these routes only
 // ever address the caller's own sandbox, so only its owner can reset it.
@@ -88,7 +88,7 @@ demo.get("/sandbox", async (c) => {
 	return ok(c, product);
 });
 
-// The operator reset's own limiter (middleware/ratelimit.ts, issue 7): one
+// The operator reset's own limiter (middleware/ratelimit.ts, docs/rate-limits.md): one
 // reset a minute per client IP, exact across isolates, off with RATE_LIMITS=off.
 demo.post("/sandbox/reset", resetRateLimit, async (c) => {
 	const sku = await ownSku(c);

@@ -1,4 +1,4 @@
-// GET /api/orders/:id (owner; api.md). Order ids carry their SKU (worker/ids.ts),
+// GET /api/orders/:id (owner; docs/api.md). Order ids carry their SKU (worker/ids.ts),
 // so the read goes straight to the one object that holds the order.
 
 import { Hono } from "hono";

@@ -63,9 +63,10 @@ reservations.post("/", async (c) => {
 	const quantity = body.quantity ?? 1;
 	// An unknown SKU is refused here: no object call, and nothing tallied for it below.
 	await requireKnownSku(c, body.sku);
-	// A presenter's stampede on their own sandbox (seed 003, step 3) is the point of
+	// A presenter's stampede on their own sandbox (docs/demo.md, step 3) is the point of
 	// the demo, not abuse: per-session reserve limits and bot tiers do not apply to
-	// the caller's own private SKU. Everyone else's attempts on it are limited as usual.
+	// the caller's own private SKU. Everyone else's attempts on it are limited as usual
+	// (docs/decisions/012-sandbox-exemption.md).
 	const ownSandbox =
 		body.sku.startsWith("SBX-") && body.sku === (await sandboxSku(session.sessionId));
 	const limits = ownSandbox ? null : reserveLimits(c.env);

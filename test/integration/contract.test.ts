@@ -1,0 +1,468 @@
+// The code against its contract, docs/api.md: every route the Worker registers is in the
+// contract, and every answer it gives to good and bad input is one the contract lists — a
+// success status the contract uses (200, 201; 101 for the live feed), or an error whose status
+// and code stand together in the contract's status table. A new route, a new error code or a
+// code answered with another status fails here until docs/api.md says so. Any 5xx but a 503
+// fails too: the contract calls it a bug.
+
+import { beforeAll, describe, expect, it } from "vitest";
+import contract from "../../docs/api.md?raw";
+import { app } from "../../src/worker/app.ts";
+import { worker } from "./bad-input-support.ts";
+import { ADMIN, type ApiResponse, createProduct, DEBUG, newSession, uniqueSku } from "./helpers.ts";
+import { freshIp, limited } from "./ratelimit-support.ts";
+
+/** Statuses the contract uses for success; 101 only where it promises a WebSocket. */
+const SUCCESS_STATUSES = new Set([200, 201]);
+const WEBSOCKET_ROUTES = new Set(["GET /api/products/:x/live"]);
+/** Over the 16 KiB body limit of the contract. */
+const OVERSIZE_BYTES = 17 * 1024;
+
+/** The contract's status table (`| 409 | \`sold_out\`, … |`) plus codes its sections add to a row. */
+function parseStatusTable(markdown: string): Map<number, Set<string>> {
+	const table = new Map<number, Set<string>>();
+	for (const match of markdown.matchAll(/^\| (\d{3}) \| (.+) \|$/gm)) {
+		const codes = [...(match[2] ?? "").matchAll(/`([a-z_]+)`/g)].map((m) => m[1] ?? "");
+		table.set(Number(match[1]), new Set(codes));
+	}
+	// "Add `queued` to the 429 row of the status table." (waiting room, v1.1)
+	for (const match of markdown.matchAll(/Add `([a-z_]+)` to the (\d{3}) row/g)) {
+		table.get(Number(match[2]))?.add(match[1] ?? "");
+	}
+	return table;
+}
+
+/** Route parameters under one name, so `:sku` and `:id` compare equal. */
+function normalise(route: string): string {
+	return route.replace(/:[A-Za-z]+/g, ":x");
+}
+
+/** Every "`METHOD /path`" the contract names, query strings dropped. */
+function parseRoutes(markdown: string): Set<string> {
+	const routes = new Set<string>();
+	for (const match of markdown.matchAll(/`(GET|POST|PUT|PATCH|DELETE) (\/[^`\s?]*)/g)) {
+		routes.add(normalise(`${match[1]} ${match[2]}`));
+	}
+	return routes;
+}
+
+const STATUS_TABLE = parseStatusTable(contract);
+const CONTRACT_ROUTES = parseRoutes(contract);
+
+/** The routes the app answers (Hono's table; `ALL` entries are middleware). */
+const APP_ROUTES = new Set(
+	app.routes.filter((r) => r.method !== "ALL").map((r) => normalise(`${r.method} ${r.path}`)),
+);
+
+type Answer = {
+	route: string;
+	label: string;
+	status: number;
+	code: string | null;
+	body: Record<string, unknown> | null;
+	retryAfter: string | null;
+};
+
+const answers: Answer[] = [];
+
+/**
+ * Sends one request as a client would and records the answer under the route it exercises.
+ * `route` is the contract's pattern ("POST /api/reservations"), `path` the concrete URL.
+ */
+async function send(
+	route: string,
+	label: string,
+	path: string,
+	options: {
+		token?: string;
+		body?: unknown;
+		rawBody?: string;
+		headers?: Record<string, string>;
+	} = {},
+): Promise<Answer> {
+	const method = route.split(" ")[0] ?? "GET";
+	const headers: Record<string, string> = { ...options.headers };
+	if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
+	let body: string | undefined;
+	if (options.rawBody !== undefined) body = options.rawBody;
+	else if (options.body !== undefined) {
+		body = JSON.stringify(options.body);
+		headers["content-type"] ??= "application/json";
+	}
+	const res = await worker.fetch(new Request(`http://rg.test${path}`, { method, headers, body }));
+	let parsed: Record<string, unknown> | null = null;
+	if (res.status === 101) {
+		const socket = (res as Response & { webSocket?: WebSocket | null }).webSocket;
+		socket?.accept();
+		socket?.close(1000, "contract test done");
+	} else {
+		const text = await res.text();
+		parsed = text === "" ? null : (JSON.parse(text) as Record<string, unknown>);
+	}
+	const error = parsed?.error as { code?: string } | undefined;
+	const answer: Answer = {
+		route: normalise(route),
+		label,
+		status: res.status,
+		code: error?.code ?? null,
+		body: parsed,
+		retryAfter: res.headers.get("retry-after"),
+	};
+	answers.push(answer);
+	return answer;
+}
+
+/** Records an answer of the app driven with rate limits on (ratelimit-support.ts). */
+function record(route: string, label: string, res: ApiResponse<unknown>): void {
+	const body = res.body as Record<string, unknown>;
+	answers.push({
+		route: normalise(route),
+		label,
+		status: res.status,
+		code: (body.error as { code?: string } | undefined)?.code ?? null,
+		body,
+		retryAfter: res.headers.get("retry-after"),
+	});
+}
+
+function dataOf<T>(answer: Answer): T {
+	return answer.body?.data as T;
+}
+
+const OVERSIZE = JSON.stringify({ sku: "X", pad: "x".repeat(OVERSIZE_BYTES) });
+const TEXT = { "content-type": "text/plain" };
+
+describe("docs/api.md against the Worker", () => {
+	beforeAll(async () => {
+		const admin = ADMIN;
+		const buyer = await newSession();
+		const other = await newSession();
+		const sku = await createProduct({ totalStock: 6, perUserLimit: 2 });
+		const soldOut = await createProduct({ totalStock: 0 });
+		const later = await createProduct({ startsAt: new Date(Date.now() + 3_600_000).toISOString() });
+		const unknown = uniqueSku("NOPE");
+
+		// Health, config, unrouted paths.
+		await send("GET /healthz", "good", "/healthz");
+		await send("GET /api/config", "good", "/api/config");
+		await send("GET /api/nope", "unrouted", "/api/nope");
+		await send("PUT /api/products", "unrouted method", "/api/products", { body: {} });
+		await send(
+			"POST /__local/turnstile/siteverify",
+			"outside ENVIRONMENT=local",
+			"/__local/turnstile/siteverify",
+			{
+				rawBody: "secret=1x0000000000000000000000000000000AA&response=t",
+				headers: { "content-type": "application/x-www-form-urlencoded" },
+			},
+		);
+
+		// Sessions.
+		const S = "POST /api/sessions";
+		await send(S, "good", "/api/sessions", { body: { turnstileToken: DEBUG } });
+		await send(S, "missing token", "/api/sessions", { body: {} });
+		await send(S, "wrong type", "/api/sessions", { body: { turnstileToken: 7 } });
+		await send(S, "malformed JSON", "/api/sessions", {
+			rawBody: "{",
+			headers: { "content-type": "application/json" },
+		});
+		await send(S, "not JSON", "/api/sessions", { rawBody: "t", headers: TEXT });
+		await send(S, "oversize", "/api/sessions", {
+			rawBody: OVERSIZE,
+			headers: { "content-type": "application/json" },
+		});
+
+		// Catalogue and availability.
+		await send("GET /api/products", "good", "/api/products");
+		await send("GET /api/products/:sku", "good", `/api/products/${sku}`);
+		await send("GET /api/products/:sku", "unknown", `/api/products/${unknown}`);
+		await send("GET /api/products/:sku", "not a SKU", "/api/products/no%20such%20sku");
+		await send("GET /api/products/:sku/availability", "good", `/api/products/${sku}/availability`);
+		await send(
+			"GET /api/products/:sku/availability",
+			"unknown",
+			`/api/products/${unknown}/availability`,
+		);
+		const LIVE = "GET /api/products/:sku/live";
+		await send(LIVE, "good", `/api/products/${sku}/live`, { headers: { upgrade: "websocket" } });
+		await send(LIVE, "no Upgrade", `/api/products/${sku}/live`);
+		await send(LIVE, "unknown", `/api/products/${unknown}/live`, {
+			headers: { upgrade: "websocket" },
+		});
+
+		// Reservations.
+		const R = "POST /api/reservations";
+		const held = dataOf<{ reservationId: string }>(
+			await send(R, "good", "/api/reservations", { token: buyer, body: { sku } }),
+		).reservationId;
+		const toCancel = dataOf<{ reservationId: string }>(
+			await send(R, "good, keyed", "/api/reservations", {
+				token: buyer,
+				body: { sku },
+				headers: { "idempotency-key": "contract-1" },
+			}),
+		).reservationId;
+		await send(R, "keyed replay", "/api/reservations", {
+			token: buyer,
+			body: { sku },
+			headers: { "idempotency-key": "contract-1" },
+		});
+		await send(R, "over the purchase limit", "/api/reservations", { token: buyer, body: { sku } });
+		await send(R, "sold out", "/api/reservations", { token: buyer, body: { sku: soldOut } });
+		await send(R, "sold out, keyed", "/api/reservations", {
+			token: buyer,
+			body: { sku: soldOut },
+			headers: { "idempotency-key": "contract-2" },
+		});
+		await send(R, "not started", "/api/reservations", { token: buyer, body: { sku: later } });
+		await send(R, "unknown SKU", "/api/reservations", { token: buyer, body: { sku: unknown } });
+		await send(R, "eventual mode", "/api/reservations", {
+			token: other,
+			body: { sku, mode: "eventual" },
+		});
+		await send(R, "no token", "/api/reservations", { body: { sku } });
+		await send(R, "unknown token", "/api/reservations", { token: "nope", body: { sku } });
+		await send(R, "quantity 0", "/api/reservations", { token: buyer, body: { sku, quantity: 0 } });
+		await send(R, "quantity 11", "/api/reservations", {
+			token: buyer,
+			body: { sku, quantity: 11 },
+		});
+		await send(R, "bad mode", "/api/reservations", { token: buyer, body: { sku, mode: "fast" } });
+		await send(R, "missing sku", "/api/reservations", { token: buyer, body: {} });
+		await send(R, "malformed JSON", "/api/reservations", {
+			token: buyer,
+			rawBody: "{",
+			headers: { "content-type": "application/json" },
+		});
+		await send(R, "not JSON", "/api/reservations", { token: buyer, rawBody: "x", headers: TEXT });
+		await send(R, "oversize", "/api/reservations", {
+			token: buyer,
+			rawBody: OVERSIZE,
+			headers: { "content-type": "application/json" },
+		});
+		await send(R, "bad Idempotency-Key", "/api/reservations", {
+			token: buyer,
+			body: { sku },
+			headers: { "idempotency-key": "x".repeat(300) },
+		});
+
+		const G = "GET /api/reservations/:id";
+		await send(G, "owner", `/api/reservations/${held}`, { token: buyer });
+		await send(G, "another session", `/api/reservations/${held}`, { token: other });
+		await send(G, "garbage id", "/api/reservations/nope", { token: buyer });
+		await send(G, "no token", `/api/reservations/${held}`);
+		const D = "DELETE /api/reservations/:id";
+		await send(D, "another session", `/api/reservations/${toCancel}`, { token: other });
+		await send(D, "owner", `/api/reservations/${toCancel}`, { token: buyer });
+		await send(D, "again", `/api/reservations/${toCancel}`, { token: buyer });
+		await send(D, "garbage id", "/api/reservations/nope", { token: buyer });
+
+		// Checkout and orders.
+		const C = "POST /api/checkout";
+		const pay = (label: string, body: unknown, key: string | null, token = buyer) =>
+			send(C, label, "/api/checkout", {
+				token,
+				body,
+				headers: key === null ? {} : { "idempotency-key": key },
+			});
+		await pay(
+			"declined",
+			{ reservationId: held, paymentMethod: "pm_card_chargeDeclined" },
+			"c-decl",
+		);
+		const order = dataOf<{ orderId: string }>(
+			await pay("good", { reservationId: held, paymentMethod: "pm_card_visa" }, "c-ok"),
+		).orderId;
+		await pay("same key again", { reservationId: held, paymentMethod: "pm_card_visa" }, "c-ok");
+		await pay("paid, another key", { reservationId: held, paymentMethod: "pm_card_visa" }, "c-2");
+		await pay("cancelled hold", { reservationId: toCancel, paymentMethod: "pm_card_visa" }, "c-3");
+		await pay(
+			"another session's hold",
+			{ reservationId: held, paymentMethod: "pm_card_visa" },
+			"c-4",
+			other,
+		);
+		await pay(
+			"unknown reservation",
+			{ reservationId: "rsv_nope", paymentMethod: "pm_card_visa" },
+			"c-5",
+		);
+		await pay("no Idempotency-Key", { reservationId: held, paymentMethod: "pm_card_visa" }, null);
+		await pay("missing paymentMethod", { reservationId: held }, "c-6");
+		await send(C, "no token", "/api/checkout", {
+			body: { reservationId: held, paymentMethod: "pm_card_visa" },
+			headers: { "idempotency-key": "c-7" },
+		});
+		const O = "GET /api/orders/:id";
+		await send(O, "owner", `/api/orders/${order}`, { token: buyer });
+		await send(O, "another session", `/api/orders/${order}`, { token: other });
+		await send(O, "garbage id", "/api/orders/nope", { token: buyer });
+		await send(O, "no token", `/api/orders/${order}`);
+
+		// Operator.
+		const P = "POST /api/admin/products";
+		const fresh = uniqueSku("C");
+		const product = {
+			sku: fresh,
+			name: "Contract",
+			priceCents: 100,
+			currency: "USD",
+			totalStock: 3,
+		};
+		await send(P, "good", "/api/admin/products", { token: admin, body: product });
+		await send(P, "already exists", "/api/admin/products", { token: admin, body: product });
+		await send(P, "bad sku", "/api/admin/products", {
+			token: admin,
+			body: { ...product, sku: "a b" },
+		});
+		await send(P, "negative stock", "/api/admin/products", {
+			token: admin,
+			body: { ...product, sku: uniqueSku("C"), totalStock: -1 },
+		});
+		await send(P, "no token", "/api/admin/products", { body: product });
+		await send(P, "buyer token", "/api/admin/products", { token: buyer, body: product });
+		const PA = "PATCH /api/admin/products/:sku";
+		await send(PA, "good", `/api/admin/products/${fresh}`, {
+			token: admin,
+			body: { name: "Renamed" },
+		});
+		await send(PA, "below reserved + sold", `/api/admin/products/${sku}`, {
+			token: admin,
+			body: { totalStock: 0 },
+		});
+		await send(PA, "unknown", `/api/admin/products/${unknown}`, {
+			token: admin,
+			body: { name: "X" },
+		});
+		await send(PA, "wrong type", `/api/admin/products/${fresh}`, {
+			token: admin,
+			body: { totalStock: "3" },
+		});
+		const RS = "POST /api/admin/products/:sku/reset";
+		await send(RS, "good", `/api/admin/products/${fresh}/reset`, { token: admin });
+		await send(RS, "unknown", `/api/admin/products/${unknown}/reset`, { token: admin });
+		await send(RS, "no token", `/api/admin/products/${fresh}/reset`);
+		// With limits on, a second reset within the minute from one address is refused.
+		const ip = freshIp();
+		for (const label of ["limits on, first", "limits on, second within a minute"]) {
+			const path = `/api/admin/products/${fresh}/reset`;
+			record(RS, label, await limited("POST", path, { ip, token: admin }));
+		}
+		const EV = "GET /api/admin/products/:sku/events";
+		await send(EV, "good", `/api/admin/products/${sku}/events?limit=10`, { token: admin });
+		await send(EV, "limit 0", `/api/admin/products/${sku}/events?limit=0`, { token: admin });
+		await send(EV, "bad cursor", `/api/admin/products/${sku}/events?after=%%%`, { token: admin });
+		await send(EV, "unknown", `/api/admin/products/${unknown}/events`, { token: admin });
+		const ME = "GET /api/admin/products/:sku/metrics";
+		await send(ME, "good", `/api/admin/products/${sku}/metrics?seconds=60`, { token: admin });
+		await send(ME, "seconds 0", `/api/admin/products/${sku}/metrics?seconds=0`, { token: admin });
+		await send(ME, "unknown", `/api/admin/products/${unknown}/metrics`, { token: admin });
+		const ST = "GET /api/admin/products/:sku/stats";
+		await send(ST, "good", `/api/admin/products/${sku}/stats`, { token: admin });
+		await send(ST, "unknown", `/api/admin/products/${unknown}/stats`, { token: admin });
+		await send(ST, "no token", `/api/admin/products/${sku}/stats`);
+		await send("GET /api/admin/limits", "good", "/api/admin/limits", { token: admin });
+		await send("GET /api/admin/limits", "buyer token", "/api/admin/limits", { token: buyer });
+		const AS = "POST /api/admin/sessions";
+		await send(AS, "good", "/api/admin/sessions", { token: admin, body: { count: 2 } });
+		await send(AS, "count 0", "/api/admin/sessions", { token: admin, body: { count: 0 } });
+		await send(AS, "count 1001", "/api/admin/sessions", { token: admin, body: { count: 1001 } });
+		await send(AS, "no token", "/api/admin/sessions", { body: { count: 1 } });
+
+		// Demo: sandbox and guardrail.
+		const presenter = await newSession();
+		await send("GET /api/demo/sandbox", "before it exists", "/api/demo/sandbox", {
+			token: presenter,
+		});
+		await send("POST /api/demo/sandbox/reset", "before it exists", "/api/demo/sandbox/reset", {
+			token: presenter,
+		});
+		await send("POST /api/demo/sandbox", "good", "/api/demo/sandbox", { token: presenter });
+		await send("POST /api/demo/sandbox", "again", "/api/demo/sandbox", { token: presenter });
+		await send("POST /api/demo/sandbox", "no token", "/api/demo/sandbox");
+		await send("GET /api/demo/sandbox", "good", "/api/demo/sandbox", { token: presenter });
+		await send("POST /api/demo/sandbox/reset", "good", "/api/demo/sandbox/reset", {
+			token: presenter,
+		});
+		const GR = "POST /api/demo/guardrail";
+		await send("GET /api/demo/guardrail", "good", "/api/demo/guardrail", { token: presenter });
+		await send("GET /api/demo/guardrail", "no token", "/api/demo/guardrail");
+		await send(GR, "good", "/api/demo/guardrail", {
+			token: presenter,
+			body: { thresholdUsd: 0.001 },
+		});
+		await send(GR, "out of bounds", "/api/demo/guardrail", {
+			token: presenter,
+			body: { thresholdUsd: 5 },
+		});
+		await send(GR, "not a number", "/api/demo/guardrail", {
+			token: presenter,
+			body: { thresholdUsd: "x" },
+		});
+		await send("POST /api/demo/guardrail/trip", "good", "/api/demo/guardrail/trip", {
+			token: presenter,
+		});
+	});
+
+	it("parses the contract: a status table with every code and the endpoints", () => {
+		expect([...STATUS_TABLE.keys()]).toEqual([
+			400, 401, 402, 403, 404, 409, 410, 413, 415, 429, 503,
+		]);
+		expect(STATUS_TABLE.get(409)).toEqual(
+			new Set(["sold_out", "not_started", "invalid_state", "already_exists"]),
+		);
+		expect(STATUS_TABLE.get(429)).toEqual(new Set(["rate_limited", "queued"]));
+		expect(CONTRACT_ROUTES).toContain("POST /api/reservations");
+		expect(CONTRACT_ROUTES).toContain("GET /api/admin/products/:x/events");
+	});
+
+	it("documents every route the Worker registers", () => {
+		const undocumented = [...APP_ROUTES].filter((route) => !CONTRACT_ROUTES.has(route));
+		expect(undocumented, "routes missing from docs/api.md").toEqual([]);
+	});
+
+	it("drives every registered route with good and bad input", () => {
+		const driven = new Set(answers.map((a) => a.route));
+		const untested = [...APP_ROUTES].filter((route) => !driven.has(route));
+		expect(untested, "routes this test does not drive yet").toEqual([]);
+		// The siteverify emulation answers only under ENVIRONMENT=local; the tests run as "test".
+		for (const route of APP_ROUTES) {
+			const statuses = answers.filter((a) => a.route === route).map((a) => a.status);
+			expect(
+				statuses.some((s) => s < 400),
+				`${route}: no good input answered with success (got ${statuses.join(", ")})`,
+			).toBe(route !== "POST /__local/turnstile/siteverify");
+		}
+	});
+
+	it("answers only status and code pairs the contract lists", () => {
+		expect(answers.some((a) => a.status === 429)).toBe(true);
+		const offContract = answers
+			.filter((a) => {
+				if (a.status === 101) return !WEBSOCKET_ROUTES.has(a.route);
+				if (a.status < 400) return !SUCCESS_STATUSES.has(a.status) || a.code !== null;
+				return a.code === null || !(STATUS_TABLE.get(a.status)?.has(a.code) ?? false);
+			})
+			.map((a) => `${a.route} (${a.label}) → ${a.status} ${a.code ?? ""}`);
+		expect(offContract, "answers docs/api.md does not list").toEqual([]);
+	});
+
+	it("wraps every JSON answer in the envelope, errors with a message, 429 with Retry-After", () => {
+		for (const a of answers) {
+			if (a.route === "POST /__local/turnstile/siteverify" && a.status === 200) continue;
+			if (a.status === 101) continue;
+			const where = `${a.route} (${a.label}) → ${a.status}`;
+			const meta = a.body?.meta as { requestId?: unknown; latencyMs?: unknown } | undefined;
+			expect(typeof meta?.requestId, where).toBe("string");
+			expect(typeof meta?.latencyMs, where).toBe("number");
+			if (a.status >= 400) {
+				expect(a.body?.data, where).toBeUndefined();
+				expect(typeof (a.body?.error as { message?: unknown })?.message, where).toBe("string");
+			} else {
+				expect(a.body?.error, where).toBeUndefined();
+				expect(a.body?.data, where).toBeDefined();
+			}
+			if (a.status === 429) expect(a.retryAfter, where).toMatch(/^\d+$/);
+		}
+	});
+});
