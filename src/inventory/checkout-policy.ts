@@ -7,9 +7,8 @@ import type { PaymentFailure } from "../shared/types.ts";
 import type { CheckoutRow, FailedPayment } from "./checkout-store.ts";
 import type { CheckoutFailureCode, CheckoutRequest, CheckoutResult } from "./rpc.ts";
 
-/** How long a hold may stay CHECKOUT_PENDING by default (env PAYMENT_TIMEOUT_MS). */
-export const DEFAULT_CHECKOUT_TIMEOUT_MS = 20_000;
-export const MIN_CHECKOUT_TIMEOUT_MS = 1_000;
+/** How long a hold may stay CHECKOUT_PENDING (PAYMENT_TIMEOUT_MS): bounds with the configuration. */
+export { DEFAULT_CHECKOUT_TIMEOUT_MS, MIN_CHECKOUT_TIMEOUT_MS } from "../shared/config.ts";
 /** One provider call gives up after this and counts as `unknown`. */
 export const CHARGE_ATTEMPT_TIMEOUT_MS = 5_000;
 /** A last attempt close to the deadline still gets this long. */

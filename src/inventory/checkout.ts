@@ -13,14 +13,12 @@
 import type { Hold, Inventory } from "../domain/inventory.ts";
 import {
 	type ChargeOutcome,
-	createPaymentProvider,
-	MAX_PAYMENT_TIMEOUT_MS,
-	type PaymentConfig,
 	type PaymentProvider,
+	paymentProvider,
 	SimulatedProvider,
 	type SimulatedProviderStats,
 } from "../payment/index.ts";
-import { numberVar } from "../shared/vars.ts";
+import type { Config } from "../shared/config.ts";
 import { type CompensationContext, compensate } from "./checkout-compensation.ts";
 import {
 	admit,
@@ -28,11 +26,9 @@ import {
 	CHARGE_RETRY_MAX_MS,
 	chargeRequest,
 	chargeTimeoutMs,
-	DEFAULT_CHECKOUT_TIMEOUT_MS,
 	fail,
 	MAX_CHARGE_ATTEMPTS,
 	MAX_SAGAS_PER_ALARM,
-	MIN_CHECKOUT_TIMEOUT_MS,
 	NO_SUCH_RESERVATION,
 	RESUME_GRACE_MS,
 	retryDelayMs,
@@ -62,7 +58,8 @@ export interface SagaTestHooks {
 	afterCharge?: (outcome: ChargeOutcome) => ChargeOutcome | undefined;
 }
 
-export type SagaConfig = PaymentConfig & { PAYMENT_TIMEOUT_MS?: string };
+/** The object's parsed configuration (src/shared/config.ts): the provider and PAYMENT_TIMEOUT_MS. */
+export type SagaConfig = Pick<Config, "payment" | "paymentTimeoutMs">;
 
 export class CheckoutSaga {
 	readonly hooks: SagaTestHooks = {};
@@ -93,8 +90,7 @@ export class CheckoutSaga {
 				this.wakeups.delete(row.reservationId);
 			},
 		};
-		const timeoutMs = numberVar(config.PAYMENT_TIMEOUT_MS, DEFAULT_CHECKOUT_TIMEOUT_MS);
-		this.timeoutMs = Math.min(Math.max(timeoutMs, MIN_CHECKOUT_TIMEOUT_MS), MAX_PAYMENT_TIMEOUT_MS);
+		this.timeoutMs = config.paymentTimeoutMs;
 	}
 
 	/** After the object loads its state: remember which sagas the alarm must look at. */
@@ -297,7 +293,7 @@ export class CheckoutSaga {
 
 	private provider(): PaymentProvider {
 		if (this.hooks.provider !== undefined) return this.hooks.provider;
-		this.configured ??= createPaymentProvider(this.config, this.simStore);
+		this.configured ??= paymentProvider(this.config.payment, this.simStore);
 		return this.configured;
 	}
 }

@@ -9,6 +9,7 @@ import { type Hold, Inventory, type ProductConfig } from "../domain/inventory.ts
 import { MAX_QUANTITY, MAX_RESERVE_BATCH } from "../domain/limits.ts";
 import type { ReserveLimits } from "../limits/config.ts";
 import { REJECTION_KEY, ReserveGuard, type ReserveRefusal } from "../limits/guard.ts";
+import { configOf } from "../shared/config.ts";
 import { decideOps, NO_ROWS, type Op, type OpAnswer, shareRows } from "./batch-decisions.ts";
 import { CheckoutSaga } from "./checkout.ts";
 import { orderProjection } from "./checkout-store.ts";
@@ -59,6 +60,10 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 
 	constructor(ctx: DurableObjectState, env: InventoryEnv) {
 		super(ctx, env);
+		// The same variables the Worker checks before it calls any object (middleware/config.ts),
+		// so an invalid configuration never gets this far; if it did, no call may run on it.
+		const loaded = configOf(env);
+		if (!loaded.ok) throw loaded.error;
 		this.sql = this.rows.wrap(ctx.storage.sql);
 		this.outbox = new Outbox(
 			this.sql,
@@ -86,7 +91,7 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 				this.live.changed();
 			},
 		);
-		this.saga = new CheckoutSaga(this.sql, env, {
+		this.saga = new CheckoutSaga(this.sql, loaded.config, {
 			inventory: () => this.inv,
 			hold: (id) => this.readHold(id),
 			persist: () => this.state.persist(),
