@@ -193,6 +193,8 @@ describe("helpers", () => {
 		expect(bad).toThrow(/RATE_LIMIT_RESERVE must be a whole number from 0 to 1000000, got "-5"/);
 		expect(bad).toThrow(/RATE_LIMIT_WINDOW_SECONDS must be a number above 0/);
 		expect(bad).toThrow(/RATE_LIMIT_READS must be a whole number/);
-		expect(() => rateLimitConfig({ RATE_LIMITS: "no" })).toThrow(/RATE_LIMITS must be "on" or "off"/);
+		expect(() => rateLimitConfig({ RATE_LIMITS: "no" })).toThrow(
+			/RATE_LIMITS must be "on" or "off"/,
+		);
 	});
 });
