@@ -164,7 +164,7 @@ describe("configOf", () => {
 describe("docs/configuration.md", () => {
 	it("has a row for every variable of the schema, and none it does not know", () => {
 		const text = readFileSync(
-			fileURLToPath(new URL("../../docs/configuration.md", import.meta.url)),
+			fileURLToPath(new URL("../../docs/configuration.md", import.meta.url).href),
 			"utf8",
 		);
 		const rows = [...text.matchAll(/^\| `([A-Z][A-Z0-9_]+)` \|/gm)].map((m) => m[1]);

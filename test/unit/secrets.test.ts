@@ -76,7 +76,7 @@ describe("sameSecret", () => {
 
 // ---- every token check uses sameSecret ----------------------------------------------------
 
-const SRC = fileURLToPath(new URL("../../src/", import.meta.url));
+const SRC = fileURLToPath(new URL("../../src/", import.meta.url).href);
 
 function sources(dir: string): string[] {
 	return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
