@@ -31,6 +31,8 @@ export default defineConfig({
 								TEST_MIGRATIONS: migrations,
 								ADMIN_TOKEN: "test-admin-token",
 								DEBUG_TOKEN: "test-debug-token",
+								// Tests only; `npm start` generates its own (scripts/config.ts).
+								IP_HASH_SECRET: "test-only-ip-hash-secret-0123456789abcdef",
 								ENVIRONMENT: "test",
 								RATE_LIMITS: "off",
 							},

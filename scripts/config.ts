@@ -1,42 +1,19 @@
 // Local configuration: defaults from local.vars, overridden by the process
 // environment. Shared by `npm start`, the benchmarks and the tests.
 
-import { readFileSync } from "node:fs";
-import { resolve } from "node:path";
+import { randomBytes } from "node:crypto";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { CONFIG_VARS, type ConfigVarName, parseConfig } from "../src/shared/config.ts";
 
 export const ROOT = fileURLToPath(new URL("..", import.meta.url));
 
-/** Every variable the Worker reads (docs/api.md, Configuration), and nothing else, is passed on. */
-export const WORKER_VARS = [
-	"ADMIN_TOKEN",
-	"DEBUG_TOKEN",
-	"TURNSTILE_SITE_KEY",
-	"TURNSTILE_SECRET_KEY",
-	"TURNSTILE_VERIFY_URL",
-	"SESSION_TTL_SECONDS",
-	"HOLD_SECONDS",
-	"IP_HASH_SALT",
-	"RATE_LIMITS",
-	// Overrides of the named rate limits (src/limits/config.ts, RATE_LIMIT_VARS).
-	"RATE_LIMIT_WINDOW_SECONDS",
-	"RATE_LIMIT_RESERVE",
-	"RATE_LIMIT_RESERVE_NEW",
-	"RATE_LIMIT_RESERVE_SUSPECTED",
-	"RATE_LIMIT_WRITES",
-	"RATE_LIMIT_READS",
-	"RATE_LIMIT_RESET",
-	"RATE_LIMIT_SESSIONS",
-	"DEMO_COST_LIMIT",
-	"BILLING_SCALE",
-	"GUARDRAIL_VIRTUAL_USD",
-	"ENVIRONMENT",
-	"PAYMENT_PROVIDER",
-	"PAYMENT_SIM_LATENCY_MS",
-	"PAYMENT_TIMEOUT_MS",
-	"STRIPE_SECRET_KEY",
-	"STRIPE_API_BASE",
-] as const;
+/**
+ * Every variable the Worker reads, and nothing else, is passed on: the names come from the
+ * configuration schema (src/shared/config.ts), which also checks the values before a start.
+ */
+export const WORKER_VARS: readonly ConfigVarName[] = CONFIG_VARS;
 
 export function parseVars(text: string): Record<string, string> {
 	const out: Record<string, string> = {};
@@ -57,7 +34,49 @@ export function localVars(env: NodeJS.ProcessEnv = process.env): Record<string, 
 	return vars;
 }
 
-/** Where `npm start` and `npm run dev` listen and keep their state (README.md, "Configuration"). */
+/** The local IP hash secret, kept beside the state it keys (STATE_DIR/ip-hash-secret). */
+const LOCAL_SECRET_FILE = "ip-hash-secret";
+const LOCAL_SECRET_BYTES = 32;
+
+/**
+ * IP_HASH_SECRET for a local run: made once per state directory from 32 random bytes and kept
+ * there, so a restart hashes IPs as before and no committed value ever keys a hash (a public
+ * salt would make the stored hashes reversible). Production sets its own with
+ * `wrangler secret put IP_HASH_SECRET` (docs/configuration.md).
+ */
+export function localIpHashSecret(stateDir: string): string {
+	const path = join(stateDir, LOCAL_SECRET_FILE);
+	try {
+		const kept = readFileSync(path, "utf8").trim();
+		if (kept !== "") return kept;
+	} catch (error) {
+		if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+	}
+	const secret = randomBytes(LOCAL_SECRET_BYTES).toString("hex");
+	mkdirSync(stateDir, { recursive: true });
+	writeFileSync(path, `${secret}\n`, { mode: 0o600 });
+	return secret;
+}
+
+/**
+ * The Worker's variables for a local run: `base` (wrangler.jsonc's vars), then local.vars and
+ * the environment over them, and the state directory's IP hash secret unless the environment
+ * sets one. Checked with the Worker's own schema, so a bad value stops the start with one line
+ * naming the variable (a ConfigError) instead of a server that answers 503.
+ */
+export function workerVars(
+	stateDir: string,
+	base: Record<string, string> = {},
+	env: NodeJS.ProcessEnv = process.env,
+): Record<string, string> {
+	const vars: Record<string, string> = { ...base, ...localVars(env) };
+	vars.IP_HASH_SECRET ??= localIpHashSecret(stateDir);
+	const checked = parseConfig(vars);
+	if (!checked.ok) throw checked.error;
+	return vars;
+}
+
+/** Where `npm start` and `npm run dev` listen and keep their state (docs/configuration.md). */
 export type ServerSettings = { host: string; port: number; stateDir: string };
 
 export const DEFAULT_PORT = 8787;

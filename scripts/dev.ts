@@ -7,7 +7,8 @@ import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { buildUi } from "./build-ui.ts";
-import { localVars, ROOT, serverSettings } from "./config.ts";
+import { ROOT, serverSettings, workerVars } from "./config.ts";
+import { readWranglerConfig } from "./runtime.ts";
 import { readyLine, seedDemo } from "./seed.ts";
 
 const { host: HOST, port: PORT, stateDir: STATE_DIR } = serverSettings();
@@ -56,10 +57,11 @@ async function waitForHealth(base: string, child: ChildProcess): Promise<void> {
 
 async function main(): Promise<void> {
 	mkdirSync(STATE_DIR, { recursive: true });
+	// Checked before anything starts, as `npm start` does; wrangler.jsonc's vars are wrangler's own.
+	const vars = workerVars(STATE_DIR, readWranglerConfig().vars);
 	// The pages are static assets of the same Worker: build them when missing or stale.
 	buildUi();
 	applyMigrations();
-	const vars = localVars();
 	const args = [
 		"dev",
 		"--ip",

@@ -2,12 +2,12 @@
 // pages and live WebSocket on one loopback socket that workerd owns, every binding local and
 // persisted under STATE_DIR (default .wrangler/state, the layout `wrangler dev --persist-to`
 // uses), D1 migrations applied, a demo product seeded on first start. Environment overrides:
-// PORT, STATE_DIR and every variable of local.vars / docs/api.md "Configuration".
+// PORT, STATE_DIR and every variable of docs/configuration.md.
 // `npm run dev` (scripts/dev.ts) runs the same under wrangler dev, with hot reload.
 
 import { mkdirSync } from "node:fs";
 import { buildUi } from "./build-ui.ts";
-import { localVars, serverSettings } from "./config.ts";
+import { serverSettings, workerVars } from "./config.ts";
 import { type ProductRuntime, readWranglerConfig, startProduct } from "./runtime.ts";
 import { readyLine, seedDemo } from "./seed.ts";
 
@@ -44,11 +44,11 @@ async function main(): Promise<void> {
 	ownSignals();
 	const settings = serverSettings();
 	mkdirSync(settings.stateDir, { recursive: true });
+	// wrangler.jsonc's vars, then local.vars and the environment over them (as `--var` does for
+	// wrangler dev), checked before anything starts: a bad value ends here with one line.
+	const vars = workerVars(settings.stateDir, readWranglerConfig().vars);
 	// The pages are static assets of the same Worker: build them when missing or stale.
 	buildUi();
-	// wrangler.jsonc's vars, then local.vars and the environment over them (as `--var` does for
-	// wrangler dev).
-	const vars = { ...readWranglerConfig().vars, ...localVars() };
 	runtime = await startProduct({ vars, ...settings });
 	ownSignals();
 	if (stopping) return;

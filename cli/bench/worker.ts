@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { buildUi } from "../../scripts/build-ui.ts";
-import { localVars } from "../../scripts/config.ts";
+import { workerVars } from "../../scripts/config.ts";
 import { readWranglerConfig, startProduct } from "../../scripts/runtime.ts";
 import { freePort, onCleanup, startDaemon, waitUntil } from "../lib/proc.ts";
 
@@ -61,8 +61,7 @@ export async function startBenchWorker(): Promise<BenchTarget> {
 	try {
 		const product = await startProduct({
 			vars: {
-				...readWranglerConfig().vars,
-				...localVars(),
+				...workerVars(state.dir, readWranglerConfig().vars),
 				...benchVars(adminToken, debugToken),
 			},
 			stateDir: state.dir,

@@ -1,9 +1,6 @@
 // The checkout saga's limits, its provider keys and the timing rules derived
 // from them (src/domain/checkout-saga.ts applies them). Pure: no storage, no clock.
 
-/** How long a hold may stay CHECKOUT_PENDING by default (env PAYMENT_TIMEOUT_MS). */
-export const DEFAULT_CHECKOUT_TIMEOUT_MS = 20_000;
-export const MIN_CHECKOUT_TIMEOUT_MS = 1_000;
 /** One provider call gives up after this and counts as `unknown`: one full provider timeout. */
 export const CHARGE_ATTEMPT_TIMEOUT_MS = 5_000;
 /** A last attempt close to the deadline still gets this long. */

@@ -44,7 +44,7 @@ export const OUTBOX_ALARM_DELAY_MS = 1000;
 export const MAX_PRODUCTS_LISTED = 100;
 
 // ---- Rate limits (docs/rate-limits.md). Each can be
-// overridden from the environment (src/limits/config.ts); RATE_LIMITS=off turns
+// overridden from the environment (src/shared/config.ts); RATE_LIMITS=off turns
 // them all off. Counts are per RATE_LIMIT_WINDOW_SECONDS.
 
 /** The window every rate limit counts over (tests shrink it). */

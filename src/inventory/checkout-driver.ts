@@ -7,12 +7,7 @@
 // where it stopped, with the same provider key.
 
 import { admit, NO_SUCH_RESERVATION } from "../domain/checkout-admission.ts";
-import {
-	DEFAULT_CHECKOUT_TIMEOUT_MS,
-	MAX_SAGAS_PER_ALARM,
-	MIN_CHECKOUT_TIMEOUT_MS,
-	RESUME_GRACE_MS,
-} from "../domain/checkout-policy.ts";
+import { MAX_SAGAS_PER_ALARM, RESUME_GRACE_MS } from "../domain/checkout-policy.ts";
 import {
 	type HoldChange,
 	type SagaEffect,
@@ -31,8 +26,7 @@ import {
 	toOrder,
 } from "../domain/checkout-state.ts";
 import type { Hold, Inventory } from "../domain/inventory.ts";
-import { MAX_PAYMENT_TIMEOUT_MS, type PaymentProvider } from "../payment/provider.ts";
-import { numberVar } from "../shared/vars.ts";
+import type { PaymentProvider } from "../payment/provider.ts";
 import { CheckoutStore } from "./checkout-store.ts";
 import type { OrderResult } from "./rpc.ts";
 
@@ -51,14 +45,8 @@ export interface CheckoutDriverOptions {
 	/** Builds the payment provider, once, at the first provider call: a misconfigured
 	 * provider fails that checkout (500), not the object's load or every read of the SKU. */
 	createProvider(): PaymentProvider;
-	/** A new checkout's payment window (paymentWindowMs). */
+	/** A new checkout's payment window: PAYMENT_TIMEOUT_MS as parsed by src/shared/config.ts. */
 	windowMs: number;
-}
-
-/** PAYMENT_TIMEOUT_MS as the payment window: default 20 s, within what one provider call may take. */
-export function paymentWindowMs(configured: string | undefined): number {
-	const windowMs = numberVar(configured, DEFAULT_CHECKOUT_TIMEOUT_MS);
-	return Math.min(Math.max(windowMs, MIN_CHECKOUT_TIMEOUT_MS), MAX_PAYMENT_TIMEOUT_MS);
 }
 
 type Work = Exclude<SagaEffect, { kind: "stop" }>;

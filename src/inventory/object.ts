@@ -10,15 +10,15 @@ import { MAX_QUANTITY, MAX_RESERVE_BATCH } from "../domain/limits.ts";
 import type { ReserveLimits } from "../limits/config.ts";
 import { REJECTION_KEY, ReserveGuard, type ReserveRefusal } from "../limits/guard.ts";
 import {
-	createPaymentProvider,
-	type PaymentConfig,
 	type PaymentProvider,
+	paymentProvider,
 	type SimRecord,
 	type SyncStore,
 } from "../payment/index.ts";
 import { SqlSimStore } from "../payment/sql-store.ts";
+import { configOf, type PaymentSettings } from "../shared/config.ts";
 import { decideOps, NO_ROWS, type Op, type OpAnswer, shareRows } from "./batch-decisions.ts";
-import { CheckoutDriver, paymentWindowMs } from "./checkout-driver.ts";
+import { CheckoutDriver } from "./checkout-driver.ts";
 import { toAvailability, toProduct, toReservation } from "./codec.ts";
 import type { InventoryEnv } from "./env.ts";
 import { GroupCommit } from "./group-commit.ts";
@@ -54,10 +54,10 @@ import { type DecisionCounts, StateWriter } from "./state-writer.ts";
 /** What the object is built from besides its storage and environment (tests pass their own). */
 export interface InventoryDeps {
 	/** The payment provider; `simStore` keeps the simulated provider's records in this object's SQLite. */
-	paymentProvider(config: PaymentConfig, simStore: SyncStore<SimRecord>): PaymentProvider;
+	paymentProvider(settings: PaymentSettings, simStore: SyncStore<SimRecord>): PaymentProvider;
 }
 
-const DEFAULT_DEPS: InventoryDeps = { paymentProvider: createPaymentProvider };
+const DEFAULT_DEPS: InventoryDeps = { paymentProvider };
 
 export class InventoryObject extends DurableObject<InventoryEnv> {
 	private readonly sql: SqlStorage;
@@ -79,6 +79,10 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 
 	constructor(ctx: DurableObjectState, env: InventoryEnv, deps: InventoryDeps = DEFAULT_DEPS) {
 		super(ctx, env);
+		// The same variables the Worker checks before it calls any object (middleware/config.ts),
+		// so an invalid configuration never gets this far; if it did, no call may run on it.
+		const loaded = configOf(env);
+		if (!loaded.ok) throw loaded.error;
 		this.sql = this.rows.wrap(ctx.storage.sql);
 		this.outbox = new Outbox(
 			this.sql,
@@ -115,8 +119,9 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 				wake: (atMs) => this.scheduleAlarm(atMs),
 			},
 			{
-				createProvider: () => deps.paymentProvider(env, new SqlSimStore(this.sql)),
-				windowMs: paymentWindowMs(env.PAYMENT_TIMEOUT_MS),
+				createProvider: () =>
+					deps.paymentProvider(loaded.config.payment, new SqlSimStore(this.sql)),
+				windowMs: loaded.config.paymentTimeoutMs,
 			},
 		);
 		this.live = new LiveFeed(ctx, () => this.availabilityNow());

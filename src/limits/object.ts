@@ -1,7 +1,7 @@
 // A dedicated limiter Durable Object, for the limits that must be exact across
 // every isolate and location but are rare: resets (docs/api.md: at most one a minute
-// per client IP). One object per key (a salted hash of the IP), so keys never
-// contend. It is an extra hop — measured at about half the edge's throughput
+// per client IP). One object per key (a keyed hash of the IP, src/worker/secrets.ts), so
+// keys never contend. It is an extra hop — measured at about half the edge's throughput
 // (docs/decisions/010-rate-limit-counters.md) — which is why the hot paths do not use it.
 //
 // The object named TOTALS_NAME also keeps the edge's refusal counts that belong

@@ -21,7 +21,7 @@ import {
 	validateChargeRequest,
 	validateId,
 	validateIdempotencyKey,
-} from "./provider";
+} from "./provider.ts";
 
 /** The storage the caller may make durable. Synchronous on purpose (DO SQLite is). */
 export interface SyncStore<T> {

@@ -3,6 +3,7 @@
 import { Hono } from "hono";
 import { costLedger } from "./cost/middleware.ts";
 import { ApiError, type AppEnv, fail, ok } from "./http.ts";
+import { loadConfig } from "./middleware/config.ts";
 import { rateLimits } from "./middleware/ratelimit.ts";
 import { admin } from "./routes/admin.ts";
 import { checkout } from "./routes/checkout.ts";
@@ -31,6 +32,8 @@ app.use("*", async (c, next) => {
 	c.env = guardStorage(c.env);
 	await next();
 });
+// Parses the configuration once per isolate; an invalid one answers 503 naming the variable.
+app.use("*", loadConfig);
 // Meters every request and answers meta.cost / meta.guardrail; refuses a session past DEMO_COST_LIMIT.
 app.use("*", costLedger);
 

@@ -2,6 +2,7 @@
 // HTTP statuses. Routes return values; this file turns them into responses.
 
 import type { Context } from "hono";
+import type { Config } from "../shared/config.ts";
 import type { ErrorCode, Meta } from "../shared/types.ts";
 import type { Env } from "./env.ts";
 
@@ -10,6 +11,8 @@ export type AppEnv = {
 	Variables: {
 		requestId: string;
 		startedAtMs: number;
+		/** The parsed configuration (middleware/config.ts): routes read this, never a raw var. */
+		config: Config;
 		session?: import("./middleware/auth.ts").Session;
 		/** resolveSession's answer, so a request resolves its session once (middleware/auth.ts). */
 		resolvedSession?: Awaited<ReturnType<typeof import("./middleware/auth.ts").resolveSession>>;

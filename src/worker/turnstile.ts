@@ -1,7 +1,8 @@
 // Turnstile siteverify: Turnstile at the door (docs/architecture.md, decision 011). The URL is configurable
 // so tests and local runs can point it at a stub speaking the same JSON.
 
-import { type Env, TURNSTILE_SITEVERIFY } from "./env.ts";
+import type { Config } from "../shared/config.ts";
+import { TURNSTILE_SITEVERIFY } from "./env.ts";
 import { emulateSiteverify, isLocal, isTestSecret } from "./routes/turnstile-local.ts";
 
 const VERIFY_TIMEOUT_MS = 5_000;
@@ -10,11 +11,11 @@ export type VerifyOutcome =
 	| { ok: true }
 	| { ok: false; reason: "rejected" | "unreachable"; detail: string };
 
-export async function verifyTurnstile(env: Env, token: string): Promise<VerifyOutcome> {
-	const secret = env.TURNSTILE_SECRET_KEY ?? "";
+export async function verifyTurnstile(config: Config, token: string): Promise<VerifyOutcome> {
+	const { secretKey: secret, verifyUrl } = config.turnstile;
 	// Offline local runs: Turnstile's test secrets are emulated in-process (no HTTP
 	// hop, the Worker cannot know its own port). Never in production (ENVIRONMENT).
-	if (!env.TURNSTILE_VERIFY_URL && isLocal(env) && isTestSecret(secret)) {
+	if (verifyUrl === null && isLocal(config) && isTestSecret(secret)) {
 		const result = emulateSiteverify(secret, token, Date.now());
 		if (result.success) return { ok: true };
 		return { ok: false, reason: "rejected", detail: result["error-codes"].join(", ") };
@@ -24,7 +25,7 @@ export async function verifyTurnstile(env: Env, token: string): Promise<VerifyOu
 	body.set("response", token);
 	let response: Response;
 	try {
-		response = await fetch(env.TURNSTILE_VERIFY_URL || TURNSTILE_SITEVERIFY, {
+		response = await fetch(verifyUrl ?? TURNSTILE_SITEVERIFY, {
 			method: "POST",
 			body,
 			signal: AbortSignal.timeout(VERIFY_TIMEOUT_MS),

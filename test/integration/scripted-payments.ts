@@ -6,14 +6,14 @@ import {
 	type CallOptions,
 	type ChargeOutcome,
 	type ChargeRequest,
-	createPaymentProvider,
-	type PaymentConfig,
 	type PaymentProvider,
+	paymentProvider,
 	type RefundOutcome,
 	type SimRecord,
 	SimulatedProvider,
 	type SyncStore,
 } from "../../src/payment/index.ts";
+import type { PaymentSettings } from "../../src/shared/config.ts";
 
 export class ScriptedPayments implements PaymentProvider {
 	readonly name = "scripted";
@@ -23,13 +23,13 @@ export class ScriptedPayments implements PaymentProvider {
 	 * the call, or return an outcome to replace the provider's (a lost response).
 	 */
 	afterCharge: ((outcome: ChargeOutcome) => ChargeOutcome | undefined) | null = null;
-	private bound: { config: PaymentConfig; store: SyncStore<SimRecord> } | null = null;
+	private bound: { config: PaymentSettings; store: SyncStore<SimRecord> } | null = null;
 	private configured: PaymentProvider | null = null;
 	private slowMs: number | null = null;
 	private slow: SimulatedProvider | null = null;
 
 	/** The object's provider factory (InventoryDeps): its configuration and its records. */
-	bind(config: PaymentConfig, store: SyncStore<SimRecord>): this {
+	bind(config: PaymentSettings, store: SyncStore<SimRecord>): this {
 		this.bound = { config, store };
 		return this;
 	}
@@ -56,7 +56,7 @@ export class ScriptedPayments implements PaymentProvider {
 			this.slow ??= new SimulatedProvider({ latencyMs: this.slowMs, store });
 			return this.slow;
 		}
-		this.configured ??= createPaymentProvider(config, store);
+		this.configured ??= paymentProvider(config, store);
 		return this.configured;
 	}
 }

@@ -55,7 +55,13 @@ describe("wrangler deploy --dry-run", () => {
 			expect(output).toContain(binding);
 		}
 		expect(output).toContain('env.ENVIRONMENT ("production")');
-		for (const secret of ["ADMIN_TOKEN", "DEBUG_TOKEN", "TURNSTILE_SECRET_KEY", "IP_HASH_SALT"]) {
+		for (const secret of [
+			"ADMIN_TOKEN",
+			"DEBUG_TOKEN",
+			"TURNSTILE_SECRET_KEY",
+			"IP_HASH_SECRET",
+			"IP_HASH_SALT",
+		]) {
 			expect(output).not.toContain(`env.${secret}`);
 		}
 

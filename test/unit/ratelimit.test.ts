@@ -170,7 +170,7 @@ describe("helpers", () => {
 		expect(m.size).toBe(2);
 	});
 
-	it("configuration: named defaults, environment overrides, RATE_LIMITS=off, bad values fall back", () => {
+	it("configuration: named defaults, environment overrides, RATE_LIMITS=off, bad values are errors naming the variable", () => {
 		const defaults = rateLimitConfig({});
 		expect(defaults).toMatchObject({
 			windowMs: RATE_LIMIT_WINDOW_SECONDS * 1000,
@@ -183,11 +183,18 @@ describe("helpers", () => {
 		expect(rateLimitConfig({ RATE_LIMITS: "OFF " })).toBeNull();
 		const small = rateLimitConfig({ RATE_LIMIT_WINDOW_SECONDS: "3", RATE_LIMIT_RESERVE: "20" });
 		expect(small?.reserve).toMatchObject({ windowMs: 3000, verified: 20 });
-		const bad = rateLimitConfig({
-			RATE_LIMIT_RESERVE: "-5",
-			RATE_LIMIT_WINDOW_SECONDS: "0",
-			RATE_LIMIT_READS: "1.5",
-		});
-		expect(bad).toMatchObject({ windowMs: 60_000, reserve: { verified: 200 }, reads: 1000 });
+		// A bad override never falls back to the default (or switches a limit off) unnoticed.
+		const bad = () =>
+			rateLimitConfig({
+				RATE_LIMIT_RESERVE: "-5",
+				RATE_LIMIT_WINDOW_SECONDS: "0",
+				RATE_LIMIT_READS: "1.5",
+			});
+		expect(bad).toThrow(/RATE_LIMIT_RESERVE must be a whole number from 0 to 1000000, got "-5"/);
+		expect(bad).toThrow(/RATE_LIMIT_WINDOW_SECONDS must be a number above 0/);
+		expect(bad).toThrow(/RATE_LIMIT_READS must be a whole number/);
+		expect(() => rateLimitConfig({ RATE_LIMITS: "no" })).toThrow(
+			/RATE_LIMITS must be "on" or "off"/,
+		);
 	});
 });

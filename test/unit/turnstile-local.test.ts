@@ -1,5 +1,6 @@
 // The local siteverify emulation follows Turnstile's documented test secrets.
 import { describe, expect, it } from "vitest";
+import { ConfigVarsSchema } from "../../src/shared/config.ts";
 import { TURNSTILE_DUMMY_TOKEN } from "../../src/shared/turnstile.ts";
 import {
 	emulateSiteverify,
@@ -39,8 +40,12 @@ describe("emulateSiteverify", () => {
 	});
 
 	it("is on only for ENVIRONMENT=local", () => {
-		expect(isLocal({ ENVIRONMENT: "local" })).toBe(true);
-		expect(isLocal({ ENVIRONMENT: "production" })).toBe(false);
-		expect(isLocal({})).toBe(false);
+		// ENVIRONMENT as the configuration parses it (src/shared/config.ts).
+		const env = (ENVIRONMENT?: string) => ({
+			environment: ConfigVarsSchema.shape.ENVIRONMENT.parse(ENVIRONMENT),
+		});
+		expect(isLocal(env("local"))).toBe(true);
+		expect(isLocal(env("production"))).toBe(false);
+		expect(isLocal(env(undefined))).toBe(false);
 	});
 });

@@ -6,7 +6,6 @@ import { costUsd, PRICES_AS_OF, realUsd } from "../../domain/pricing.ts";
 import { demoGuardrail } from "../../shared/demo-guardrail.ts";
 import type { CostLedger, Guardrail, UsageCounts } from "../../shared/types.ts";
 import type { Ctx } from "../http.ts";
-import { costConfig } from "./config.ts";
 import { charge, entryFor, LEDGER_FLUSH_USAGE, needsFlush, totalUsd } from "./ledger.ts";
 import { addUsage, requestUsage } from "./meter.ts";
 
@@ -48,7 +47,7 @@ export function deferTo(c: Ctx): (p: Promise<unknown>) => void {
 export function costMeta(c: Ctx): CostMeta {
 	const state = costState(c);
 	if (state.result !== null) return state.result;
-	const config = costConfig(c.env);
+	const config = c.var.config.cost;
 	const sessionId = c.get("session")?.sessionId;
 	let requestUsd: number;
 	let virtualUsd: number;

@@ -14,7 +14,6 @@ import { costUsd, realUsd } from "../../domain/pricing.ts";
 import { type AppEnv, type Ctx, fail } from "../http.ts";
 import { resolveSession } from "../middleware/auth.ts";
 import { meteredEnv } from "./bindings.ts";
-import { costConfig } from "./config.ts";
 import { openEntry, totalUsd } from "./ledger.ts";
 import { costMeta, deferTo } from "./meta.ts";
 import { requestUsage } from "./meter.ts";
@@ -27,7 +26,7 @@ export const costLedger: MiddlewareHandler<AppEnv> = async (c, next) => {
 	const sessionId = await sessionOf(c);
 	if (sessionId !== null) {
 		const entry = openEntry(c.env, sessionId, state.usage, deferTo(c));
-		const config = costConfig(c.env);
+		const config = c.var.config.cost;
 		const wouldBe = realUsd(totalUsd(entry) + costUsd(state.usage), config.billingScale);
 		if (wouldBe > config.limitUsd) {
 			return fail(

@@ -1,10 +1,11 @@
 // Bearer authentication. Buyers present a session token from POST /api/sessions
 // (stored in KV with a TTL, keyed by the token's hash so a KV dump reveals no
-// usable token); operators present ADMIN_TOKEN.
+// usable token); operators present ADMIN_TOKEN, compared in constant time (secrets.ts).
 
 import type { MiddlewareHandler } from "hono";
 import { ApiError, type AppEnv, type Ctx } from "../http.ts";
 import { sha256Hex } from "../ids.ts";
+import { sameSecret } from "../secrets.ts";
 
 /** All a session stores: no PII (docs/architecture.md, "Behaviour where the contract is silent"). */
 export interface Session {
@@ -88,20 +89,12 @@ export const requireSession: MiddlewareHandler<AppEnv> = async (c, next) => {
 	await next();
 };
 
-function sameSecret(a: string, b: string): boolean {
-	const enc = new TextEncoder();
-	const x = enc.encode(a);
-	const y = enc.encode(b);
-	// timingSafeEqual needs equal lengths; compare a digest-free length check first.
-	return x.byteLength === y.byteLength && crypto.subtle.timingSafeEqual(x, y);
-}
-
 export const requireAdmin: MiddlewareHandler<AppEnv> = async (c, next) => {
 	const token = bearer(c.req.header("authorization"));
-	const admin = c.env.ADMIN_TOKEN;
+	const admin = c.var.config.adminToken;
 	if (token === null)
 		throw new ApiError("unauthorized", "Missing Authorization: Bearer <ADMIN_TOKEN> header.");
-	if (admin === undefined || admin === "" || !sameSecret(token, admin)) {
+	if (admin === null || !(await sameSecret(token, admin))) {
 		throw new ApiError("forbidden", "This operator endpoint needs the ADMIN_TOKEN.");
 	}
 	await next();

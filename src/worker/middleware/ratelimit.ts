@@ -16,7 +16,7 @@ import { SKU_PATTERN } from "../../domain/limits.ts";
 import { retryAfterSeconds } from "../../domain/ratelimit.ts";
 import { latencyBucket } from "../../domain/timeseries.ts";
 import { EDGE_ANSWERED, EDGE_LATENCY_PREFIX } from "../../inventory/rpc.ts";
-import { type RateLimitConfig, type ReserveLimits, rateLimitConfig } from "../../limits/config.ts";
+import type { RateLimitConfig, ReserveLimits } from "../../limits/config.ts";
 import {
 	flushSoon,
 	type IpLimit,
@@ -29,7 +29,7 @@ import { type ReserveRefusal, refusalMessage } from "../../limits/guard.ts";
 import { TOTALS_NAME } from "../../limits/object.ts";
 import type { Env } from "../env.ts";
 import { type AppEnv, type Ctx, fail } from "../http.ts";
-import { sha256Hex } from "../ids.ts";
+import { ipHash } from "../secrets.ts";
 import { inventory } from "../stub.ts";
 import { resolveSession } from "./auth.ts";
 
@@ -41,14 +41,17 @@ export const EDGE_REJECTION_KEY = {
 	reset: "rate_limited.reset",
 } as const;
 
+/** Hex characters of the IP hash that name a client's reset limiter (128 bits: no collisions). */
+const RESET_KEY_HEX = 32;
+
 /** The client's IP as Cloudflare reports it. Locally workerd fills it from the socket unless the client sent one (docs/rate-limits.md, "Client IPs locally"). */
 export function clientIp(c: Ctx): string {
 	return c.req.header("cf-connecting-ip") ?? "unknown";
 }
 
 /** The reserve limits for the SKU object; null when RATE_LIMITS=off. */
-export function reserveLimits(env: Env): ReserveLimits | null {
-	return rateLimitConfig(env)?.reserve ?? null;
+export function reserveLimits(c: Ctx): ReserveLimits | null {
+	return c.var.config.rateLimits?.reserve ?? null;
 }
 
 /** 429 with an honest Retry-After; the refusal is counted for the stats. */
@@ -80,7 +83,7 @@ export function refuseReserve(c: Ctx, refusal: ReserveRefusal): Response {
  * is no valid token or limits are off; a read never fails for it.
  */
 export async function readerSessionId(c: Ctx): Promise<string | undefined> {
-	if (rateLimitConfig(c.env) === null) return undefined;
+	if (c.var.config.rateLimits === null) return undefined;
 	return (await resolveSession(c)).session?.sessionId;
 }
 
@@ -152,7 +155,7 @@ function isReserveAttempt(c: Ctx): boolean {
  * to have no valid session is charged to the IP after all.
  */
 export const rateLimits: MiddlewareHandler<AppEnv> = async (c, next) => {
-	const config = rateLimitConfig(c.env);
+	const config = c.var.config.rateLimits;
 	if (config === null) return next();
 	const ip = clientIp(c);
 	const now = Date.now();
@@ -187,10 +190,13 @@ export const rateLimits: MiddlewareHandler<AppEnv> = async (c, next) => {
  * is counted in that SKU's stats when the route has a :sku parameter.
  */
 export const resetRateLimit: MiddlewareHandler<AppEnv> = async (c, next) => {
-	const config = rateLimitConfig(c.env);
+	const config = c.var.config.rateLimits;
 	if (config === null) return next();
-	// A salted hash names the limiter object: no IP in object names or storage.
-	const key = `reset:${(await sha256Hex(`${c.env.IP_HASH_SALT ?? ""}:${clientIp(c)}`)).slice(0, 32)}`;
+	// A keyed hash names the limiter object: no IP in object names or storage. The key rotates at
+	// midnight UTC (secrets.ts), so a reset just before midnight does not count against one just
+	// after: at most twice the limit across that one boundary (docs/configuration.md).
+	const hash = await ipHash(c.var.config.ipHashSecret, clientIp(c), Date.now());
+	const key = `reset:${hash.slice(0, RESET_KEY_HEX)}`;
 	const d = await c.env.LIMITER.get(c.env.LIMITER.idFromName(key)).take(
 		config.reset,
 		config.windowMs,

@@ -30,7 +30,9 @@ adminSessions.post("/", async (c) => {
 	const issued: IssuedSession[] = [];
 	for (let start = 0; start < count; start += KV_WRITES_IN_FLIGHT) {
 		const batch = Math.min(KV_WRITES_IN_FLIGHT, count - start);
-		const minted = await Promise.all(Array.from({ length: batch }, () => mintSession(c.env, ip)));
+		const minted = await Promise.all(
+			Array.from({ length: batch }, () => mintSession(c.env, c.var.config, ip)),
+		);
 		for (const m of minted) issued.push(m.issued);
 	}
 	return ok(c, { sessions: issued }, 201);

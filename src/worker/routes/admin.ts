@@ -2,7 +2,6 @@ import { Hono, type MiddlewareHandler } from "hono";
 import { z } from "zod";
 import {
 	DEFAULT_EVENTS_PAGE,
-	DEFAULT_HOLD_SECONDS,
 	DEFAULT_PER_USER_LIMIT,
 	MAX_EVENTS_PAGE,
 	MAX_HOLD_SECONDS,
@@ -18,7 +17,6 @@ import type { AuditEvent } from "../../shared/types.ts";
 import { parseBody } from "../body.ts";
 import { recordInCatalogue, requireKnownSku } from "../catalogue.ts";
 import { forgetSnapshot } from "../edge-snapshot.ts";
-import { numberVar } from "../env.ts";
 import { eventualStats } from "../eventual.ts";
 import { ApiError, type AppEnv, type Ctx, fail, ok } from "../http.ts";
 import { requireAdmin } from "../middleware/auth.ts";
@@ -84,7 +82,7 @@ admin.route("/sessions", adminSessions);
 // again answers 201 with the product as it is; another one is 409 `already_exists`.
 admin.post("/products", async (c) => {
 	const body = await parseBody(c, CreateProduct);
-	const holdSeconds = body.holdSeconds ?? numberVar(c.env.HOLD_SECONDS, DEFAULT_HOLD_SECONDS);
+	const holdSeconds = body.holdSeconds ?? c.var.config.holdSeconds;
 	const result = await inventory(c.env, body.sku).create({
 		sku: body.sku,
 		name: body.name,

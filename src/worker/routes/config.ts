@@ -12,8 +12,8 @@ export const config = new Hono<AppEnv>();
 
 config.get("/", (c) => {
 	const body: UiConfig = {
-		turnstileSiteKey: c.env.TURNSTILE_SITE_KEY ?? "",
-		localTurnstile: isLocal(c.env),
+		turnstileSiteKey: c.var.config.turnstile.siteKey,
+		localTurnstile: isLocal(c.var.config),
 	};
 	return ok(c, body);
 });

@@ -21,7 +21,6 @@
 
 import { Hono } from "hono";
 import { z } from "zod";
-import { DEFAULT_HOLD_SECONDS } from "../../domain/limits.ts";
 import {
 	DEMO_GUARDRAIL_DEFAULT_USD,
 	DEMO_GUARDRAIL_MAX_USD,
@@ -34,7 +33,6 @@ import { adoptGuardrail, entryFor } from "../cost/ledger.ts";
 import type { GuardrailChange } from "../cost/ledger-object.ts";
 import { costMeta, costState, deferTo } from "../cost/meta.ts";
 import { forgetSnapshot } from "../edge-snapshot.ts";
-import { numberVar } from "../env.ts";
 import { ApiError, type AppEnv, type Ctx, fail, ok } from "../http.ts";
 import { sha256Hex } from "../ids.ts";
 import { requireSession } from "../middleware/auth.ts";
@@ -67,7 +65,7 @@ demo.post("/sandbox", async (c) => {
 		priceCents: 18_000,
 		currency: "USD",
 		totalStock: SANDBOX_STOCK,
-		holdSeconds: numberVar(c.env.HOLD_SECONDS, DEFAULT_HOLD_SECONDS),
+		holdSeconds: c.var.config.holdSeconds,
 		// One presenter can drain it alone in safe mode, which is the point of the demo.
 		perUserLimit: SANDBOX_STOCK,
 		startsAtMs: null,

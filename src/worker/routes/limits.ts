@@ -3,7 +3,6 @@
 // reason. Refusals of one SKU are in that SKU's stats (`rejected`).
 
 import { Hono } from "hono";
-import { rateLimitConfig } from "../../limits/config.ts";
 import { TOTALS_NAME } from "../../limits/object.ts";
 import { type AppEnv, ok } from "../http.ts";
 import { requireAdmin } from "../middleware/auth.ts";
@@ -13,7 +12,7 @@ export const limits = new Hono<AppEnv>();
 limits.use("*", requireAdmin);
 
 limits.get("/", async (c) => {
-	const config = rateLimitConfig(c.env);
+	const config = c.var.config.rateLimits;
 	await deliverTallies(c.env, null);
 	const rejected = await c.env.LIMITER.get(c.env.LIMITER.idFromName(TOTALS_NAME)).totals();
 	return ok(c, { enabled: config !== null, limits: config, rejected });

@@ -69,7 +69,7 @@ reservations.post("/", async (c) => {
 	// (docs/decisions/012-sandbox-exemption.md).
 	const ownSandbox =
 		body.sku.startsWith("SBX-") && body.sku === (await sandboxSku(session.sessionId));
-	const limits = ownSandbox ? null : reserveLimits(c.env);
+	const limits = ownSandbox ? null : reserveLimits(c);
 	if (body.mode === "eventual" && limits !== null) {
 		// The same per-session limit as the safe path, kept by the SKU's object.
 		const refusal = await inventory(c.env, body.sku).admit(

@@ -1,14 +1,17 @@
 import { Hono } from "hono";
 import { z } from "zod";
+import type { Config } from "../../shared/config.ts";
 import type { IssuedSession } from "../../shared/sessions.ts";
 import { parseBody } from "../body.ts";
-import { type Env, numberVar } from "../env.ts";
+import type { Env } from "../env.ts";
 import { type AppEnv, fail, ok } from "../http.ts";
 import { newSessionId, newToken, sha256Hex } from "../ids.ts";
 import { rememberSession, type Session, sessionKey } from "../middleware/auth.ts";
+import { ipHash, sameSecret } from "../secrets.ts";
 import { verifyTurnstile } from "../turnstile.ts";
 
-const DEFAULT_SESSION_TTL_SECONDS = 1200;
+/** Hex characters of the IP hash a session keeps: 64 bits tell sessions apart, no more is needed. */
+const SESSION_IP_HASH_HEX = 16;
 /** KV refuses expirationTtl below 60 s; shorter sessions still end on time via expiresAt. */
 const KV_MIN_TTL_SECONDS = 60;
 
@@ -21,17 +24,16 @@ const CreateSession = z.object({ turnstileToken: z.string().min(1).max(2048) });
  */
 export async function mintSession(
 	env: Env,
+	config: Config,
 	clientIp: string,
 ): Promise<{ session: Session; issued: IssuedSession }> {
-	const ttlSeconds = Math.max(
-		1,
-		Math.floor(numberVar(env.SESSION_TTL_SECONDS, DEFAULT_SESSION_TTL_SECONDS)),
-	);
+	const ttlSeconds = config.sessionTtlSeconds;
 	const now = Date.now();
 	const token = newToken();
 	const session: Session = {
 		sessionId: newSessionId(),
-		ipHash: (await sha256Hex(`${env.IP_HASH_SALT ?? ""}:${clientIp}`)).slice(0, 16),
+		// Keyed and rotated daily (secrets.ts): comparable with other sessions of the same UTC day only.
+		ipHash: (await ipHash(config.ipHashSecret, clientIp, now)).slice(0, SESSION_IP_HASH_HEX),
 		createdAt: new Date(now).toISOString(),
 		expiresAt: new Date(now + ttlSeconds * 1000).toISOString(),
 	};
@@ -46,9 +48,10 @@ export const sessions = new Hono<AppEnv>();
 
 sessions.post("/", async (c) => {
 	const { turnstileToken } = await parseBody(c, CreateSession);
-	const debug = c.env.DEBUG_TOKEN;
-	if (!(debug !== undefined && debug !== "" && turnstileToken === debug)) {
-		const verdict = await verifyTurnstile(c.env, turnstileToken);
+	const config = c.var.config;
+	const debug = config.debugToken;
+	if (!(debug !== null && (await sameSecret(turnstileToken, debug)))) {
+		const verdict = await verifyTurnstile(config, turnstileToken);
 		if (!verdict.ok && verdict.reason === "unreachable") {
 			return fail(c, "unavailable", "The bot check service could not be reached; retry shortly.", {
 				"Retry-After": "5",
@@ -59,6 +62,7 @@ sessions.post("/", async (c) => {
 	}
 	const { session, issued } = await mintSession(
 		c.env,
+		config,
 		c.req.header("cf-connecting-ip") ?? "unknown",
 	);
 	// The new session's cost ledger starts with the request that created it (worker/cost/meta.ts).

@@ -8,6 +8,7 @@
 // real siteverify, so a real key is never silently accepted.
 
 import { Hono } from "hono";
+import type { Config } from "../../shared/config.ts";
 import type { AppEnv } from "../http.ts";
 
 const MAX_TOKEN_LENGTH = 2048;
@@ -30,8 +31,8 @@ export function isTestSecret(secret: string): boolean {
 	return Object.hasOwn(TEST_SECRETS, secret);
 }
 
-export function isLocal(env: { ENVIRONMENT?: string }): boolean {
-	return env.ENVIRONMENT === "local";
+export function isLocal(config: Pick<Config, "environment">): boolean {
+	return config.environment === "local";
 }
 
 export function emulateSiteverify(secret: string, token: string, nowMs: number): SiteverifyResult {
@@ -58,7 +59,7 @@ export function emulateSiteverify(secret: string, token: string, nowMs: number):
 export const turnstileLocal = new Hono<AppEnv>();
 
 turnstileLocal.post("/siteverify", async (c) => {
-	if (!isLocal(c.env)) return c.notFound();
+	if (!isLocal(c.var.config)) return c.notFound();
 	const form = await c.req.formData().catch(() => null);
 	const read = (name: string) => {
 		const v = form?.get(name);

@@ -1,0 +1,357 @@
+// The Worker's configuration, in one place: every variable it reads (wrangler.jsonc vars,
+// secrets, local.vars, the environment of `npm start`), its default, its bounds, and one policy
+// for a bad value — an error that names the variable. No silent fallback, no clamping: a typo in
+// a limit must not quietly become the default or switch a limit off.
+//
+// Parsed once per environment object (configOf) by the Worker, which answers 503 while its
+// configuration is invalid (src/worker/middleware/config.ts), and by the SKU object; `npm start`
+// parses the same variables before it starts anything (scripts/config.ts). Every variable is
+// documented in docs/configuration.md (a unit test keeps the two in step).
+//
+// Pure (zod and named limits only), so the Worker, the SKU object and the Node scripts share it.
+
+import { z } from "zod";
+import {
+	DEFAULT_HOLD_SECONDS,
+	MAX_HOLD_SECONDS,
+	MIN_HOLD_SECONDS,
+	RATE_LIMIT_FLAG_WINDOWS,
+	RATE_LIMIT_READS,
+	RATE_LIMIT_RESERVE,
+	RATE_LIMIT_RESERVE_NEW,
+	RATE_LIMIT_RESERVE_SUSPECTED,
+	RATE_LIMIT_RESET,
+	RATE_LIMIT_SESSIONS,
+	RATE_LIMIT_WINDOW_SECONDS,
+	RATE_LIMIT_WRITES,
+} from "../domain/limits.ts";
+import type { RateLimitConfig } from "../limits/config.ts";
+import { MAX_PAYMENT_TIMEOUT_MS } from "../payment/provider.ts";
+import { MAX_SIM_LATENCY_MS } from "../payment/simulated.ts";
+
+// ---- limits and defaults of the variables --------------------------------------------------
+
+/** What an unset ENVIRONMENT means: the safe side (no local-only helpers). */
+export const DEFAULT_ENVIRONMENT = "production";
+export const DEFAULT_SESSION_TTL_SECONDS = 1200;
+/** A session outliving a month is a mistake, not a setting. */
+export const MAX_SESSION_TTL_SECONDS = 30 * 24 * 60 * 60;
+/** 32 characters: 128 bits or more of key, e.g. `openssl rand -hex 32` (64 characters). */
+export const MIN_IP_HASH_SECRET_LENGTH = 32;
+/** A bad override must not switch a limit off by accident; these bound what a limit may be. */
+export const MAX_RATE_LIMIT_COUNT = 1_000_000;
+export const MAX_RATE_LIMIT_WINDOW_SECONDS = 3600;
+/** Real spend = virtual × BILLING_SCALE: 1e-9 keeps any plausible demo at zero dollars. */
+export const DEFAULT_BILLING_SCALE = 1e-9;
+/** Real dollars a session may be billed: none. */
+export const DEFAULT_DEMO_COST_LIMIT = 0;
+/** Same as wrangler.jsonc, for environments that do not set the var. */
+export const DEFAULT_GUARDRAIL_VIRTUAL_USD = 0.05;
+/** How long a hold may stay CHECKOUT_PENDING (PAYMENT_TIMEOUT_MS), by default and at least. */
+export const DEFAULT_CHECKOUT_TIMEOUT_MS = 20_000;
+export const MIN_CHECKOUT_TIMEOUT_MS = 1_000;
+
+// ---- the parsed configuration --------------------------------------------------------------
+
+export interface CostConfig {
+	billingScale: number;
+	limitUsd: number;
+	guardrailUsd: number;
+}
+
+export type PaymentSettings =
+	| { provider: "simulated"; simLatencyMs: number }
+	| { provider: "stripe"; secretKey: string; apiBase: string | undefined };
+
+export interface Config {
+	/** "local" enables the local-only helpers (the siteverify emulation); "production" by default. */
+	environment: string;
+	/** Null: unset, so every operator endpoint answers 403. */
+	adminToken: string | null;
+	/** Null: unset, so every session needs a real Turnstile token. */
+	debugToken: string | null;
+	turnstile: { siteKey: string; secretKey: string; verifyUrl: string | null };
+	sessionTtlSeconds: number;
+	/** Hold length of products created without `holdSeconds`. */
+	holdSeconds: number;
+	/** Keys the HMAC of client IPs (src/worker/secrets.ts). */
+	ipHashSecret: string;
+	/** Null when RATE_LIMITS=off. */
+	rateLimits: RateLimitConfig | null;
+	cost: CostConfig;
+	payment: PaymentSettings;
+	paymentTimeoutMs: number;
+}
+
+// ---- one schema per kind of variable -------------------------------------------------------
+// Variables arrive as strings; blank means unset (the default applies). The messages complete
+// "<VARIABLE> …" and never echo a secret.
+
+const notText = (issue: { input: unknown }) => `must be a string, not ${typeof issue.input}`;
+const text = () => z.string({ error: notText }).optional();
+const isBlank = (raw: string | undefined): raw is undefined =>
+	raw === undefined || raw.trim() === "";
+
+function problem(ctx: z.RefinementCtx, message: string): never {
+	ctx.addIssue({ code: "custom", message });
+	return z.NEVER;
+}
+
+/** A value that is used as given (a token, a key); null when unset. */
+const secret = () => text().transform((raw) => (isBlank(raw) ? null : raw));
+
+function integer(min: number, max: number, fallback: number) {
+	return text().transform((raw, ctx) => {
+		if (isBlank(raw)) return fallback;
+		const n = Number(raw);
+		if (Number.isInteger(n) && n >= min && n <= max) return n;
+		return problem(ctx, `must be a whole number from ${min} to ${max}, got ${JSON.stringify(raw)}`);
+	});
+}
+
+function decimal(range: { above?: number; min?: number; max?: number }, fallback: number) {
+	const { above, min, max } = range;
+	const wanted = [
+		above !== undefined ? `above ${above}` : `at least ${min ?? 0}`,
+		max !== undefined ? `at most ${max}` : null,
+	]
+		.filter(Boolean)
+		.join(" and ");
+	return text().transform((raw, ctx) => {
+		if (isBlank(raw)) return fallback;
+		const n = Number(raw);
+		const fits =
+			Number.isFinite(n) &&
+			(above === undefined || n > above) &&
+			n >= (min ?? Number.NEGATIVE_INFINITY) &&
+			(max === undefined || n <= max);
+		if (fits) return n;
+		return problem(ctx, `must be a number ${wanted}, got ${JSON.stringify(raw)}`);
+	});
+}
+
+function oneOf<const T extends string>(values: readonly T[], fallback: T) {
+	return text().transform((raw, ctx): T => {
+		if (isBlank(raw)) return fallback;
+		const value = raw.trim().toLowerCase();
+		const known = values.find((v) => v === value);
+		if (known !== undefined) return known;
+		return problem(
+			ctx,
+			`must be ${values.map((v) => `"${v}"`).join(" or ")}, got ${JSON.stringify(raw)}`,
+		);
+	});
+}
+
+function httpUrl() {
+	return text().transform((raw, ctx) => {
+		if (isBlank(raw)) return null;
+		const url = URL.canParse(raw.trim()) ? new URL(raw.trim()) : null;
+		if (url !== null && (url.protocol === "https:" || url.protocol === "http:")) return url.href;
+		return problem(ctx, `must be an http(s) URL, got ${JSON.stringify(raw)}`);
+	});
+}
+
+const count = (fallback: number) => integer(0, MAX_RATE_LIMIT_COUNT, fallback);
+const nonNegative = (fallback: number) => decimal({ min: 0 }, fallback);
+
+/**
+ * Every variable the Worker reads, and its parser. Keys are the variable names: the Worker's
+ * `Env` takes their types from here (src/worker/env.ts), and `npm start` passes exactly these on.
+ */
+export const ConfigVarsSchema = z.object({
+	ENVIRONMENT: text().transform((raw) => (isBlank(raw) ? DEFAULT_ENVIRONMENT : raw.trim())),
+	ADMIN_TOKEN: secret(),
+	DEBUG_TOKEN: secret(),
+	TURNSTILE_SITE_KEY: text().transform((raw) => (isBlank(raw) ? "" : raw.trim())),
+	TURNSTILE_SECRET_KEY: text().transform((raw) => (isBlank(raw) ? "" : raw.trim())),
+	TURNSTILE_VERIFY_URL: httpUrl(),
+	SESSION_TTL_SECONDS: integer(1, MAX_SESSION_TTL_SECONDS, DEFAULT_SESSION_TTL_SECONDS),
+	HOLD_SECONDS: integer(MIN_HOLD_SECONDS, MAX_HOLD_SECONDS, DEFAULT_HOLD_SECONDS),
+	IP_HASH_SECRET: secret().transform((value, ctx) => {
+		if (value === null || value.length >= MIN_IP_HASH_SECRET_LENGTH) return value;
+		return problem(
+			ctx,
+			`must be at least ${MIN_IP_HASH_SECRET_LENGTH} characters (e.g. the output of \`openssl rand -hex 32\`); it has ${value.length}`,
+		);
+	}),
+	RATE_LIMITS: oneOf(["on", "off"], "on"),
+	RATE_LIMIT_WINDOW_SECONDS: decimal(
+		{ above: 0, max: MAX_RATE_LIMIT_WINDOW_SECONDS },
+		RATE_LIMIT_WINDOW_SECONDS,
+	),
+	RATE_LIMIT_RESERVE: count(RATE_LIMIT_RESERVE),
+	RATE_LIMIT_RESERVE_NEW: count(RATE_LIMIT_RESERVE_NEW),
+	RATE_LIMIT_RESERVE_SUSPECTED: count(RATE_LIMIT_RESERVE_SUSPECTED),
+	RATE_LIMIT_WRITES: count(RATE_LIMIT_WRITES),
+	RATE_LIMIT_READS: count(RATE_LIMIT_READS),
+	RATE_LIMIT_RESET: count(RATE_LIMIT_RESET),
+	RATE_LIMIT_SESSIONS: count(RATE_LIMIT_SESSIONS),
+	DEMO_COST_LIMIT: nonNegative(DEFAULT_DEMO_COST_LIMIT),
+	BILLING_SCALE: nonNegative(DEFAULT_BILLING_SCALE),
+	GUARDRAIL_VIRTUAL_USD: nonNegative(DEFAULT_GUARDRAIL_VIRTUAL_USD),
+	PAYMENT_PROVIDER: oneOf(["simulated", "stripe"], "simulated"),
+	PAYMENT_SIM_LATENCY_MS: decimal({ min: 0, max: MAX_SIM_LATENCY_MS }, 0),
+	PAYMENT_TIMEOUT_MS: integer(
+		MIN_CHECKOUT_TIMEOUT_MS,
+		MAX_PAYMENT_TIMEOUT_MS,
+		DEFAULT_CHECKOUT_TIMEOUT_MS,
+	),
+	STRIPE_SECRET_KEY: secret(),
+	STRIPE_API_BASE: httpUrl(),
+});
+
+/** The variables as they arrive: every one an optional string. */
+export type ConfigVars = z.input<typeof ConfigVarsSchema>;
+type Parsed = z.output<typeof ConfigVarsSchema>;
+
+export type ConfigVarName = keyof ConfigVars;
+export const CONFIG_VARS = Object.keys(ConfigVarsSchema.shape) as ConfigVarName[];
+
+// ---- parsing -------------------------------------------------------------------------------
+
+/** A configuration that cannot be served: one line naming each variable and what is wrong. */
+export class ConfigError extends Error {
+	override readonly name = "ConfigError";
+	readonly problems: readonly string[];
+	// No parameter properties: Node runs this file with type stripping only (scripts/config.ts).
+	constructor(problems: readonly string[]) {
+		super(`Invalid configuration: ${problems.join("; ")}.`);
+		this.problems = problems;
+	}
+}
+
+export type ConfigResult = { ok: true; config: Config } | { ok: false; error: ConfigError };
+
+const IP_HASH_SECRET_MISSING =
+	"is not set: it keys the hash of client IPs (production: `wrangler secret put IP_HASH_SECRET` with the output of `openssl rand -hex 32`; `npm start` and `npm run dev` generate a local one)";
+
+function problemsOf(error: z.ZodError): string[] {
+	return error.issues.map((issue) => `${issue.path.join(".") || "environment"} ${issue.message}`);
+}
+
+/** Parses the variables (other keys, the bindings, are ignored). Never throws. */
+export function parseConfig(vars: Readonly<Record<string, unknown>>): ConfigResult {
+	const parsed = ConfigVarsSchema.safeParse(vars);
+	if (!parsed.success) return { ok: false, error: new ConfigError(problemsOf(parsed.error)) };
+	const v: Parsed = parsed.data;
+	const problems: string[] = [];
+	if (v.IP_HASH_SECRET === null) problems.push(`IP_HASH_SECRET ${IP_HASH_SECRET_MISSING}`);
+	const payment = paymentSettings(v, problems);
+	if (payment === null || v.IP_HASH_SECRET === null)
+		return { ok: false, error: new ConfigError(problems) };
+	return {
+		ok: true,
+		config: {
+			environment: v.ENVIRONMENT,
+			adminToken: v.ADMIN_TOKEN,
+			debugToken: v.DEBUG_TOKEN,
+			turnstile: {
+				siteKey: v.TURNSTILE_SITE_KEY,
+				secretKey: v.TURNSTILE_SECRET_KEY,
+				verifyUrl: v.TURNSTILE_VERIFY_URL,
+			},
+			sessionTtlSeconds: v.SESSION_TTL_SECONDS,
+			holdSeconds: v.HOLD_SECONDS,
+			ipHashSecret: v.IP_HASH_SECRET,
+			rateLimits: rateLimitsOf(v),
+			cost: {
+				billingScale: v.BILLING_SCALE,
+				limitUsd: v.DEMO_COST_LIMIT,
+				guardrailUsd: v.GUARDRAIL_VIRTUAL_USD,
+			},
+			payment,
+			paymentTimeoutMs: v.PAYMENT_TIMEOUT_MS,
+		},
+	};
+}
+
+type RateLimitParsed = Pick<Parsed, keyof RateLimitVars>;
+
+function rateLimitsOf(v: RateLimitParsed): RateLimitConfig | null {
+	if (v.RATE_LIMITS === "off") return null;
+	const windowMs = v.RATE_LIMIT_WINDOW_SECONDS * 1000;
+	return {
+		windowMs,
+		reserve: {
+			windowMs,
+			verified: v.RATE_LIMIT_RESERVE,
+			new: v.RATE_LIMIT_RESERVE_NEW,
+			suspected: v.RATE_LIMIT_RESERVE_SUSPECTED,
+			flaggedForMs: windowMs * RATE_LIMIT_FLAG_WINDOWS,
+		},
+		writes: v.RATE_LIMIT_WRITES,
+		reads: v.RATE_LIMIT_READS,
+		reset: v.RATE_LIMIT_RESET,
+		sessions: v.RATE_LIMIT_SESSIONS,
+	};
+}
+
+function paymentSettings(v: Parsed, problems: string[]): PaymentSettings | null {
+	if (v.PAYMENT_PROVIDER === "simulated")
+		return { provider: "simulated", simLatencyMs: v.PAYMENT_SIM_LATENCY_MS };
+	if (v.STRIPE_SECRET_KEY === null) {
+		problems.push("STRIPE_SECRET_KEY is not set, and PAYMENT_PROVIDER=stripe needs it");
+		return null;
+	}
+	return {
+		provider: "stripe",
+		secretKey: v.STRIPE_SECRET_KEY,
+		apiBase: v.STRIPE_API_BASE ?? undefined,
+	};
+}
+
+const RateLimitVarsSchema = ConfigVarsSchema.pick({
+	RATE_LIMITS: true,
+	RATE_LIMIT_WINDOW_SECONDS: true,
+	RATE_LIMIT_RESERVE: true,
+	RATE_LIMIT_RESERVE_NEW: true,
+	RATE_LIMIT_RESERVE_SUSPECTED: true,
+	RATE_LIMIT_WRITES: true,
+	RATE_LIMIT_READS: true,
+	RATE_LIMIT_RESET: true,
+	RATE_LIMIT_SESSIONS: true,
+});
+/** RATE_LIMITS and the RATE_LIMIT_* overrides, as they arrive. */
+export type RateLimitVars = z.input<typeof RateLimitVarsSchema>;
+
+/** The rate-limit variables alone (null when RATE_LIMITS=off); throws a ConfigError naming a bad one. */
+export function rateLimitConfig(vars: RateLimitVars): RateLimitConfig | null {
+	const parsed = RateLimitVarsSchema.safeParse(vars);
+	if (!parsed.success) throw new ConfigError(problemsOf(parsed.error));
+	return rateLimitsOf(parsed.data);
+}
+
+const PaymentVarsSchema = ConfigVarsSchema.pick({
+	PAYMENT_PROVIDER: true,
+	PAYMENT_SIM_LATENCY_MS: true,
+	STRIPE_SECRET_KEY: true,
+	STRIPE_API_BASE: true,
+});
+export type PaymentVars = z.input<typeof PaymentVarsSchema>;
+
+/** The payment variables alone, with the same rules and messages (src/payment/index.ts). */
+export function parsePaymentVars(vars: PaymentVars): PaymentSettings {
+	const parsed = PaymentVarsSchema.safeParse(vars);
+	if (!parsed.success) throw new ConfigError(problemsOf(parsed.error));
+	const problems: string[] = [];
+	const settings = paymentSettings(parsed.data as Parsed, problems);
+	if (settings === null) throw new ConfigError(problems);
+	return settings;
+}
+
+const cache = new WeakMap<object, ConfigResult>();
+
+/**
+ * The configuration of one environment object, parsed on first use and kept for the object's
+ * life: workerd hands an isolate (and each Durable Object) the same `env` on every call, so this
+ * parses once per isolate or object. A failure is logged once and kept too.
+ */
+export function configOf(env: object): ConfigResult {
+	const known = cache.get(env);
+	if (known !== undefined) return known;
+	const result = parseConfig(env as Record<string, unknown>);
+	if (!result.ok) console.error(result.error.message);
+	cache.set(env, result);
+	return result;
+}

@@ -1,0 +1,111 @@
+// `npm start`'s side of the configuration (scripts/config.ts): a bad variable stops the start
+// with one line naming it, before anything is built or started; the local IP hash secret is
+// generated once per state directory and never committed.
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterEach, describe, expect, it } from "vitest";
+import { localIpHashSecret, parseVars, workerVars } from "../../scripts/config.ts";
+
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+/** The refusal comes before any build or runtime start: seconds, not a server's start time. */
+const REFUSAL_TIMEOUT_MS = 60_000;
+
+const dirs: string[] = [];
+function stateDir(): string {
+	const dir = mkdtempSync(join(tmpdir(), "rg-config-"));
+	dirs.push(dir);
+	return dir;
+}
+afterEach(() => {
+	for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+/** Runs `npm start`'s script in its own process group; the group is killed whatever happens. */
+async function start(
+	env: Record<string, string>,
+): Promise<{ code: number | null; stderr: string }> {
+	const child: ChildProcess = spawn(process.execPath, [join(ROOT, "scripts", "start.ts")], {
+		cwd: ROOT,
+		env: { ...process.env, PORT: "9", STATE_DIR: stateDir(), ...env },
+		stdio: ["ignore", "pipe", "pipe"],
+		detached: true,
+	});
+	let stderr = "";
+	child.stderr?.on("data", (d) => {
+		stderr += d;
+	});
+	try {
+		const code = await new Promise<number | null>((resolve, reject) => {
+			const timer = setTimeout(
+				() => reject(new Error(`npm start kept running with a bad variable:\n${stderr}`)),
+				REFUSAL_TIMEOUT_MS,
+			);
+			child.once("exit", (exitCode) => {
+				clearTimeout(timer);
+				resolve(exitCode);
+			});
+		});
+		return { code, stderr };
+	} finally {
+		try {
+			if (child.pid !== undefined) process.kill(-child.pid, "SIGKILL");
+		} catch {
+			// Already gone with its group.
+		}
+	}
+}
+
+describe("npm start with an invalid variable", () => {
+	it(
+		"refuses to start, with one line naming the variable",
+		async () => {
+			const { code, stderr } = await start({ HOLD_SECONDS: "two minutes" });
+			expect(code).toBe(1);
+			const lines = stderr.trim().split("\n");
+			expect(lines).toEqual([
+				'Invalid configuration: HOLD_SECONDS must be a whole number from 1 to 3600, got "two minutes".',
+			]);
+		},
+		REFUSAL_TIMEOUT_MS + 10_000,
+	);
+
+	it(
+		"names a bad rate limit and a short IP_HASH_SECRET the same way",
+		async () => {
+			const { code, stderr } = await start({ RATE_LIMIT_WRITES: "lots", IP_HASH_SECRET: "short" });
+			expect(code).toBe(1);
+			expect(stderr.trim().split("\n")).toHaveLength(1);
+			expect(stderr).toMatch(/IP_HASH_SECRET must be at least 32 characters/);
+			expect(stderr).toMatch(/RATE_LIMIT_WRITES must be a whole number/);
+			expect(stderr).not.toContain("short");
+		},
+		REFUSAL_TIMEOUT_MS + 10_000,
+	);
+});
+
+describe("the local IP hash secret", () => {
+	it("is generated once per state directory, private, and kept across starts", () => {
+		const dir = stateDir();
+		const secret = localIpHashSecret(dir);
+		expect(secret).toMatch(/^[0-9a-f]{64}$/);
+		expect(localIpHashSecret(dir)).toBe(secret);
+		expect(statSync(join(dir, "ip-hash-secret")).mode & 0o777).toBe(0o600);
+		expect(localIpHashSecret(stateDir())).not.toBe(secret);
+	});
+
+	it("is what workerVars passes on, unless the environment sets one", () => {
+		const dir = stateDir();
+		expect(workerVars(dir, {}, {}).IP_HASH_SECRET).toBe(localIpHashSecret(dir));
+		const own = "x".repeat(40);
+		expect(workerVars(dir, {}, { IP_HASH_SECRET: own }).IP_HASH_SECRET).toBe(own);
+	});
+
+	it("is not in local.vars: no committed value keys a hash", () => {
+		const vars = parseVars(readFileSync(join(ROOT, "local.vars"), "utf8"));
+		expect(Object.keys(vars)).not.toContain("IP_HASH_SECRET");
+		expect(Object.keys(vars)).not.toContain("IP_HASH_SALT");
+	});
+});

@@ -1,0 +1,176 @@
+// The one configuration schema (src/shared/config.ts): today's defaults when nothing is set,
+// every bad value an error naming its variable (no fallback, no clamp), the IP hash secret
+// required, parsed once per environment object, and docs/configuration.md in step with it.
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import {
+	CONFIG_VARS,
+	ConfigError,
+	type ConfigVars,
+	configOf,
+	parseConfig,
+	rateLimitConfig,
+} from "../../src/shared/config.ts";
+
+const SECRET = "unit-test-ip-hash-secret-0123456789abcdef";
+const base: ConfigVars = { IP_HASH_SECRET: SECRET };
+
+function problems(vars: Record<string, unknown>): string {
+	const result = parseConfig(vars);
+	if (result.ok) throw new Error(`expected ${JSON.stringify(vars)} to be refused`);
+	return result.error.message;
+}
+
+describe("parseConfig", () => {
+	it("keeps today's defaults when nothing but the secret is set", () => {
+		const result = parseConfig(base);
+		expect(result.ok).toBe(true);
+		if (!result.ok) return;
+		expect(result.config).toEqual({
+			environment: "production",
+			adminToken: null,
+			debugToken: null,
+			turnstile: { siteKey: "", secretKey: "", verifyUrl: null },
+			sessionTtlSeconds: 1200,
+			holdSeconds: 120,
+			ipHashSecret: SECRET,
+			rateLimits: {
+				windowMs: 60_000,
+				reserve: { windowMs: 60_000, verified: 200, new: 50, suspected: 1, flaggedForMs: 600_000 },
+				writes: 100,
+				reads: 1000,
+				reset: 1,
+				sessions: 30,
+			},
+			cost: { billingScale: 1e-9, limitUsd: 0, guardrailUsd: 0.05 },
+			payment: { provider: "simulated", simLatencyMs: 0 },
+			paymentTimeoutMs: 20_000,
+		});
+	});
+
+	it("reads every variable, blank meaning unset, and ignores the bindings beside them", () => {
+		const result = parseConfig({
+			...base,
+			DB: {},
+			INVENTORY: { get() {} },
+			ENVIRONMENT: "local",
+			ADMIN_TOKEN: "a",
+			DEBUG_TOKEN: "",
+			TURNSTILE_VERIFY_URL: "http://127.0.0.1:9/siteverify",
+			SESSION_TTL_SECONDS: "60",
+			HOLD_SECONDS: " 30 ",
+			RATE_LIMITS: "OFF",
+			BILLING_SCALE: "1000000",
+			PAYMENT_PROVIDER: "stripe",
+			STRIPE_SECRET_KEY: "sk_test_x",
+			PAYMENT_TIMEOUT_MS: "60000",
+		});
+		expect(result.ok && result.config).toMatchObject({
+			environment: "local",
+			adminToken: "a",
+			debugToken: null,
+			turnstile: { verifyUrl: "http://127.0.0.1:9/siteverify" },
+			sessionTtlSeconds: 60,
+			holdSeconds: 30,
+			rateLimits: null,
+			cost: { billingScale: 1_000_000 },
+			payment: { provider: "stripe", secretKey: "sk_test_x", apiBase: undefined },
+			paymentTimeoutMs: 60_000,
+		});
+	});
+
+	it("refuses a bad value with a message naming the variable and what is wrong", () => {
+		const cases: [Record<string, string>, RegExp][] = [
+			[{ HOLD_SECONDS: "abc" }, /HOLD_SECONDS must be a whole number from 1 to 3600, got "abc"/],
+			[{ HOLD_SECONDS: "0" }, /HOLD_SECONDS must be a whole number from 1 to 3600/],
+			[{ HOLD_SECONDS: "3601" }, /HOLD_SECONDS must be a whole number/],
+			[{ SESSION_TTL_SECONDS: "1.5" }, /SESSION_TTL_SECONDS must be a whole number/],
+			[{ RATE_LIMITS: "maybe" }, /RATE_LIMITS must be "on" or "off", got "maybe"/],
+			[{ RATE_LIMIT_WINDOW_SECONDS: "0" }, /RATE_LIMIT_WINDOW_SECONDS must be a number above 0/],
+			[{ RATE_LIMIT_RESERVE: "-5" }, /RATE_LIMIT_RESERVE must be a whole number from 0/],
+			[{ BILLING_SCALE: "-1" }, /BILLING_SCALE must be a number at least 0, got "-1"/],
+			[{ DEMO_COST_LIMIT: "free" }, /DEMO_COST_LIMIT must be a number/],
+			[{ GUARDRAIL_VIRTUAL_USD: "Infinity" }, /GUARDRAIL_VIRTUAL_USD must be a number/],
+			[
+				{ PAYMENT_TIMEOUT_MS: "500" },
+				/PAYMENT_TIMEOUT_MS must be a whole number from 1000 to 60000/,
+			],
+			[{ PAYMENT_SIM_LATENCY_MS: "soon" }, /PAYMENT_SIM_LATENCY_MS must be a number/],
+			[{ PAYMENT_PROVIDER: "paypal" }, /PAYMENT_PROVIDER must be "simulated" or "stripe"/],
+			[
+				{ PAYMENT_PROVIDER: "stripe" },
+				/STRIPE_SECRET_KEY is not set, and PAYMENT_PROVIDER=stripe needs it/,
+			],
+			[{ TURNSTILE_VERIFY_URL: "localhost:8787" }, /TURNSTILE_VERIFY_URL must be an http\(s\) URL/],
+			[{ STRIPE_API_BASE: "ftp://x" }, /STRIPE_API_BASE must be an http\(s\) URL/],
+		];
+		for (const [vars, message] of cases) {
+			expect(problems({ ...base, ...vars }), JSON.stringify(vars)).toMatch(message);
+		}
+	});
+
+	it("names every bad variable at once, in one line", () => {
+		const message = problems({ ...base, HOLD_SECONDS: "x", RATE_LIMIT_READS: "1.5" });
+		expect(message).toMatch(/^Invalid configuration: .*HOLD_SECONDS.*; .*RATE_LIMIT_READS.*\.$/);
+		expect(message).not.toContain("\n");
+	});
+
+	it("refuses a non-string value (a JSON var) by name", () => {
+		expect(problems({ ...base, HOLD_SECONDS: 120 })).toMatch(
+			/HOLD_SECONDS must be a string, not number/,
+		);
+	});
+
+	it("refuses to run without IP_HASH_SECRET, in production and anywhere else", () => {
+		for (const ENVIRONMENT of ["production", undefined, "local", "test"]) {
+			const message = problems({ ENVIRONMENT });
+			expect(message).toMatch(/IP_HASH_SECRET is not set/);
+			expect(message).toContain("wrangler secret put IP_HASH_SECRET");
+		}
+		expect(problems({ ENVIRONMENT: "production", IP_HASH_SECRET: "  " })).toMatch(
+			/IP_HASH_SECRET is not set/,
+		);
+	});
+
+	it("refuses a short IP_HASH_SECRET without echoing it", () => {
+		const message = problems({ IP_HASH_SECRET: "hunter2-hunter2" });
+		expect(message).toMatch(/IP_HASH_SECRET must be at least 32 characters/);
+		expect(message).not.toContain("hunter2");
+	});
+
+	it("is also what rateLimitConfig uses (same rules, same messages)", () => {
+		expect(() => rateLimitConfig({ RATE_LIMIT_WRITES: "lots" })).toThrow(ConfigError);
+		expect(() => rateLimitConfig({ RATE_LIMIT_WRITES: "lots" })).toThrow(/RATE_LIMIT_WRITES/);
+	});
+});
+
+describe("configOf", () => {
+	it("parses once per environment object and keeps a failure too", () => {
+		const env = { ...base, HOLD_SECONDS: "45" };
+		const first = configOf(env);
+		expect(configOf(env)).toBe(first);
+		expect(first.ok && first.config.holdSeconds).toBe(45);
+		// Another object is parsed on its own.
+		const other = configOf({ ...env, HOLD_SECONDS: "46" });
+		expect(other.ok && other.config.holdSeconds).toBe(46);
+		const bad = { ...base, HOLD_SECONDS: "x" };
+		const refused = configOf(bad);
+		expect(refused.ok).toBe(false);
+		expect(configOf(bad)).toBe(refused);
+	});
+});
+
+describe("docs/configuration.md", () => {
+	it("has a row for every variable of the schema, and none it does not know", () => {
+		const text = readFileSync(
+			fileURLToPath(new URL("../../docs/configuration.md", import.meta.url).href),
+			"utf8",
+		);
+		const rows = [...text.matchAll(/^\| `([A-Z][A-Z0-9_]+)` \|/gm)].map((m) => m[1]);
+		const local = ["PORT", "STATE_DIR"];
+		expect(rows.filter((name) => !local.includes(name ?? "")).sort()).toEqual(
+			[...CONFIG_VARS].sort(),
+		);
+	});
+});
