@@ -51,6 +51,10 @@ export default defineConfig({
 					name: "node",
 					include: ["test/node/**/*.test.ts", "test/e2e/**/*.test.ts"],
 					environment: "node",
+					// Every server a file starts is stopped when the file ends; anything a test
+					// left running fails the run at the end (test/support/server.ts).
+					setupFiles: ["./test/support/node-setup.ts"],
+					globalSetup: ["./test/support/global-setup.ts"],
 					testTimeout: 120_000,
 					hookTimeout: 120_000,
 					// Each file starts its own servers; two at a time suits a 2-core machine.

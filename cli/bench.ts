@@ -3,7 +3,7 @@
 // lean runtime (docs/measurements/local-runtimes.md) and as `npm start` runs it, next to three
 // peers on real engines; one run, same load generator. Writes docs/measurements/bench.md and
 // reports/bench-<time>.json; with --json the last stdout line is {"rows":[…]}. Everything started is stopped, also on error and
-// Ctrl-C (cli/lib/proc.ts onCleanup).
+// Ctrl-C (test/support/proc.ts onCleanup).
 
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";

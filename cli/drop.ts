@@ -7,12 +7,12 @@
 // and talks to the --url host alone.
 
 import { randomBytes } from "node:crypto";
+import { seededRandom } from "../test/support/random.ts";
 import { runBurst } from "./drop/burst.ts";
 import { type Buyer, ipHeader, OPERATOR_IP, sendsClientIps, thinkMinMs } from "./drop/buyers.ts";
 import { JsonClient } from "./drop/http.ts";
 import { parseOptions, USAGE } from "./drop/options.ts";
 import { Progress } from "./drop/progress.ts";
-import { seededRandom } from "./drop/random.ts";
 import { collectRecords } from "./drop/records.ts";
 import { type DropResult, summaryLines, writeReports } from "./drop/report.ts";
 import { Sampler } from "./drop/sampler.ts";

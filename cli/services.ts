@@ -5,7 +5,14 @@
 import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { chown, mkdir, rm, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { freePort, onCleanup, runCommand, startDaemon, tcpOpen, waitUntil } from "./lib/proc.ts";
+import {
+	freePort,
+	onCleanup,
+	runCommand,
+	startDaemon,
+	tcpOpen,
+	waitUntil,
+} from "../test/support/proc.ts";
 
 export type Service = {
 	/** Connection URL (redis://… or postgres://…) on 127.0.0.1. */

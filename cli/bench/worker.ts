@@ -11,7 +11,7 @@ import { join, resolve } from "node:path";
 import { buildUi } from "../../scripts/build-ui.ts";
 import { workerVars } from "../../scripts/config.ts";
 import { readWranglerConfig, startProduct } from "../../scripts/runtime.ts";
-import { freePort, onCleanup, startDaemon, waitUntil } from "../lib/proc.ts";
+import { freePort, onCleanup, startDaemon, waitUntil } from "../../test/support/proc.ts";
 
 const REPO_ROOT = resolve(import.meta.dirname, "../..");
 /** The ready line scripts/start.ts prints once migrations ran and the demo product exists. */

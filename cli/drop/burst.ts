@@ -7,13 +7,13 @@
 // like any other.
 
 import type { Reservation } from "../../src/shared/types.ts";
+import { pick } from "../../test/support/random.ts";
 import { type Buyer, BuyerQueue, ipHeader } from "./buyers.ts";
 import { type Answer, type JsonClient, pool } from "./http.ts";
 import { Latency } from "./latency.ts";
 import type { DropOptions } from "./options.ts";
 import { RANDOM_QUANTITY_MAX } from "./options.ts";
 import type { Progress } from "./progress.ts";
-import { pick } from "./random.ts";
 import type { DuplicateSend, TallyHold } from "./types.ts";
 
 /** An unexpected answer is quoted this far in the counts (enough to tell what it was). */

@@ -15,7 +15,7 @@
 
 import { BURST_COUNT, BURST_WINDOW_MS } from "../../src/domain/botsignals.ts";
 import type { RateLimitConfig } from "../../src/limits/config.ts";
-import { pick } from "./random.ts";
+import { pick } from "../../test/support/random.ts";
 
 export interface Buyer {
 	sessionId: string;

@@ -5,12 +5,12 @@
 // tally (`expected`), for the verifier to hold against the records.
 
 import type { Order, PaymentFailure } from "../../src/shared/types.ts";
+import { shuffle } from "../../test/support/random.ts";
 import { type Buyer, ipHeader } from "./buyers.ts";
 import { type JsonClient, pool } from "./http.ts";
 import { Latency } from "./latency.ts";
 import type { DropOptions } from "./options.ts";
 import type { Progress } from "./progress.ts";
-import { shuffle } from "./random.ts";
 import type { TallyHold } from "./types.ts";
 
 /** docs/api.md: the simulated provider's test cards. */

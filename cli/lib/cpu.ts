@@ -2,7 +2,7 @@
 // comparable when this is recorded next to each number (and low).
 
 import { readFile } from "node:fs/promises";
-import { sleep } from "./proc.ts";
+import { sleep } from "../../src/shared/sleep.ts";
 
 /** Default sampling window: long enough to smooth scheduler noise, short enough to repeat. */
 export const CPU_SAMPLE_MS = 1_000;

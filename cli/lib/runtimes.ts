@@ -6,7 +6,7 @@
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { type MiniflareWorkerConfig, startMiniflareWorker } from "../../scripts/runtime.ts";
-import { freePort, onCleanup, startDaemon, waitUntil } from "./proc.ts";
+import { freePort, onCleanup, startDaemon, waitUntil } from "../../test/support/proc.ts";
 
 export type RunningWorker = {
 	/** Base URL of the worker's HTTP socket. */

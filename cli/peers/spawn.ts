@@ -3,7 +3,7 @@
 // same footing as our worker, which runs in workerd's process.
 
 import { join } from "node:path";
-import { startDaemon, waitUntil } from "../lib/proc.ts";
+import { startDaemon, waitUntil } from "../../test/support/proc.ts";
 
 export const PEER_NAMES = ["redis-lua", "postgres-row-lock", "single-writer"] as const;
 export type PeerName = (typeof PEER_NAMES)[number];

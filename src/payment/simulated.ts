@@ -11,6 +11,7 @@
 // with its SQLite (same turn, no await) and a restarted object still replays the
 // earlier captures instead of charging again. Values are plain JSON.
 
+import { sleep } from "../shared/sleep.ts";
 import {
 	type CallOptions,
 	type ChargeOutcome,
@@ -265,10 +266,6 @@ function chargeFingerprint(req: ChargeRequest): string {
 
 function newId(prefix: string): string {
 	return `${prefix}_${crypto.randomUUID().replaceAll("-", "")}`;
-}
-
-function sleep(ms: number): Promise<void> {
-	return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 function withDeadline<T, U>(

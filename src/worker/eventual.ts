@@ -13,6 +13,8 @@
 // not a second inventory.
 
 import type { ReserveResult } from "../inventory/rpc.ts";
+import { randomHex } from "../shared/hex.ts";
+import { sleep } from "../shared/sleep.ts";
 import type { Reservation } from "../shared/types.ts";
 import type { Env } from "./env.ts";
 import { inventory } from "./stub.ts";
@@ -31,11 +33,8 @@ export interface EventualAttempt {
 type AllocationRow = { id: string; quantity: number; created_at: string; expires_at: string };
 
 function eventualId(sku: string): string {
-	const bytes = crypto.getRandomValues(new Uint8Array(ID_BYTES));
-	let hex = "";
-	for (const b of bytes) hex += b.toString(16).padStart(2, "0");
 	// Says what it is; GET /api/reservations/:id answers 404 for it (no object holds it).
-	return `eventual_${hex}~${sku}`;
+	return `eventual_${randomHex(ID_BYTES)}~${sku}`;
 }
 
 function toReservation(sku: string, row: AllocationRow, nowMs: number): Reservation {
@@ -88,7 +87,7 @@ export async function reserveEventual(env: Env, a: EventualAttempt): Promise<Res
 	if (remaining < a.quantity) return { ok: false, code: "sold_out" };
 
 	// The gap in which every concurrent request reads the same `remaining`.
-	await new Promise((resolve) => setTimeout(resolve, EVENTUAL_PAUSE_MS));
+	await sleep(EVENTUAL_PAUSE_MS);
 
 	// The write: an absolute value computed from the stale read — the lost update.
 	const nowMs = Date.now();

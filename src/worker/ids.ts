@@ -3,15 +3,9 @@
 // SKUs never contain "~" (docs/api.md: [A-Za-z0-9._-]), so it separates safely.
 
 import { SKU_PATTERN } from "../domain/limits.ts";
+import { hex, randomHex } from "../shared/hex.ts";
 
 const ID_BYTES = 12;
-
-function randomHex(bytes: number): string {
-	const buf = crypto.getRandomValues(new Uint8Array(bytes));
-	let out = "";
-	for (const b of buf) out += b.toString(16).padStart(2, "0");
-	return out;
-}
 
 export function newId(prefix: "rsv" | "ord", sku: string): string {
 	return `${prefix}_${randomHex(ID_BYTES)}~${sku}`;
@@ -36,7 +30,5 @@ export function newSessionId(): string {
 
 export async function sha256Hex(text: string): Promise<string> {
 	const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-	let out = "";
-	for (const b of new Uint8Array(digest)) out += b.toString(16).padStart(2, "0");
-	return out;
+	return hex(new Uint8Array(digest));
 }

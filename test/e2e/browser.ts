@@ -13,6 +13,7 @@ import {
 	type Locator,
 	type Page,
 } from "playwright-core";
+import { childEnv } from "../support/proc.ts";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 export const SCREENSHOTS = join(ROOT, "test-results", "screenshots");
@@ -29,6 +30,8 @@ export async function launch(): Promise<Browser> {
 	}
 	return chromium.launch({
 		executablePath: CHROMIUM,
+		// Marked like every child a test starts, so the suite's teardown finds a browser left open.
+		env: childEnv(),
 		args: [
 			"--headless",
 			"--no-sandbox",

@@ -1,40 +1,24 @@
 // Runs the drop simulator (`cli/drop.ts`) as a child process, as `npm run drop`
-// would, and reads the JSON object on the last line of its stdout.
+// would (in its own process group, killed on timeout: proc.ts runCommand), and
+// reads the JSON object on the last line of its stdout.
 
-import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { DropResult } from "../../cli/drop/report.ts";
+import { type CommandResult, runCommand } from "./proc.ts";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+/** The whole stdout is kept: the result is its last line, the progress lines explain a failure. */
+const OUTPUT_BYTES = 4 * 1024 * 1024;
 
-export interface DropRun {
-	code: number | null;
-	stdout: string;
-	stderr: string;
-}
+export type DropRun = CommandResult;
 
 /** `timeoutMs` only catches a hung child: the run bounds itself with --max-seconds. */
 export function runDrop(args: string[], timeoutMs: number): Promise<DropRun> {
-	return new Promise((resolve, reject) => {
-		const child = spawn(process.execPath, [join(ROOT, "cli", "drop.ts"), ...args], {
-			cwd: ROOT,
-			stdio: ["ignore", "pipe", "pipe"],
-		});
-		let stdout = "";
-		let stderr = "";
-		child.stdout.on("data", (d) => {
-			stdout += d;
-		});
-		child.stderr.on("data", (d) => {
-			stderr += d;
-		});
-		const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
-		child.once("error", reject);
-		child.once("close", (code) => {
-			clearTimeout(timer);
-			resolve({ code, stdout, stderr });
-		});
+	return runCommand(process.execPath, [join(ROOT, "cli", "drop.ts"), ...args], {
+		cwd: ROOT,
+		timeoutMs,
+		outputBytes: OUTPUT_BYTES,
 	});
 }
 

@@ -1,30 +1,32 @@
 // Starts the real product (`npm start` = scripts/start.ts) on a free port with
-// its own state directory, for black-box tests. Each test file owns its server.
+// its own state directory, for black-box tests. Each test file owns its servers.
+//
+// Every server runs in its own process group (proc.ts startDaemon: the start
+// script, workerd and esbuild below it), and the group is killed when the test
+// stops it, when the file ends (servers the file forgot: test/support/node-setup.ts),
+// when the test process exits, and else by the suite's global teardown, which
+// also fails the run (test/support/global-setup.ts).
 
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { readyLine } from "../../scripts/seed.ts";
+import { sleep } from "../../src/shared/sleep.ts";
+import { type Daemon, freePort, startDaemon } from "./proc.ts";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const START_TIMEOUT_MS = 90_000;
+const READY_POLL_MS = 100;
+/** Enough of the server's log to explain a failed start. */
+const OUTPUT_BYTES = 64 * 1024;
+/** Starts on a fresh port again when another process took ours between probe and bind. */
+const START_ATTEMPTS = 3;
+/** Printed once the start script has seeded the demo product (scripts/seed.ts). */
+const READY_TEXT = readyLine("", "").split(" at ")[0] ?? "";
 
 export const TEST_ADMIN_TOKEN = "node-test-admin";
 export const TEST_DEBUG_TOKEN = "node-test-debug";
-
-export async function freePort(): Promise<number> {
-	return new Promise((resolve, reject) => {
-		const srv = createServer();
-		srv.once("error", reject);
-		srv.listen(0, "127.0.0.1", () => {
-			const address = srv.address();
-			const port = typeof address === "object" && address ? address.port : 0;
-			srv.close(() => resolve(port));
-		});
-	});
-}
 
 export interface TestServer {
 	url: string;
@@ -32,11 +34,11 @@ export interface TestServer {
 	stateDir: string;
 	adminToken: string;
 	debugToken: string;
-	/** Stops the process; the state directory stays until `dispose`. */
+	/** Stops the process group; the state directory stays until `dispose`. */
 	stop(): Promise<void>;
 	/** `kill -9` of the whole process group (a power cut, no shutdown); the state directory stays. */
 	crash(): Promise<void>;
-	/** Stops and removes the state directory. */
+	/** Stops and removes the state directory (when this server made it). */
 	dispose(): Promise<void>;
 	output(): string;
 }
@@ -48,8 +50,8 @@ export interface StartOptions {
 	port?: number;
 }
 
-/** Starts on a fresh port again when another process took ours between probe and bind. */
-const START_ATTEMPTS = 3;
+/** Servers of this test process not disposed yet: disposeServers() ends them. */
+const live = new Set<TestServer>();
 
 export async function startServer(options: StartOptions = {}): Promise<TestServer> {
 	const stateDir = options.stateDir ?? mkdtempSync(join(tmpdir(), "rg-state-"));
@@ -59,9 +61,19 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
 		} catch (error) {
 			// Another process (a parallel test file) may take the port between the probe and the bind.
 			const collided = error instanceof Error && error.message.includes("Address already in use");
-			if (!collided || attempt >= START_ATTEMPTS || options.port !== undefined) throw error;
+			if (!collided || attempt >= START_ATTEMPTS || options.port !== undefined) {
+				if (options.stateDir === undefined) rmSync(stateDir, { recursive: true, force: true });
+				throw error;
+			}
 		}
 	}
+}
+
+/** Stops every server this test process started and did not dispose (file teardown). */
+export async function disposeServers(): Promise<number> {
+	const left = [...live];
+	await Promise.all(left.map((server) => server.dispose()));
+	return left.length;
 }
 
 async function startOnce(
@@ -70,8 +82,7 @@ async function startOnce(
 ): Promise<TestServer> {
 	const port = options.port ?? (await freePort());
 	const stateDir = options.stateDir;
-	let log = "";
-	const child: ChildProcess = spawn(process.execPath, [join(ROOT, "scripts", "start.ts")], {
+	const daemon: Daemon = startDaemon(process.execPath, [join(ROOT, "scripts", "start.ts")], {
 		cwd: ROOT,
 		env: {
 			...process.env,
@@ -82,57 +93,39 @@ async function startOnce(
 			RATE_LIMITS: "off",
 			...options.env,
 		},
-		stdio: ["ignore", "pipe", "pipe"],
-		detached: true,
+		outputBytes: OUTPUT_BYTES,
 	});
-	child.stdout?.on("data", (d) => {
-		log += d;
-	});
-	child.stderr?.on("data", (d) => {
-		log += d;
-	});
-	const url = `http://127.0.0.1:${port}`;
-	const deadline = Date.now() + START_TIMEOUT_MS;
-	// Ready once the start script has seeded the demo product (it prints this line).
-	while (!log.includes("Revenue Guard is running")) {
-		if (child.exitCode !== null)
-			throw new Error(`server exited early (${child.exitCode}):\n${log}`);
-		if (Date.now() > deadline) {
-			killTree(child);
-			throw new Error(`server did not start within ${START_TIMEOUT_MS} ms:\n${log}`);
-		}
-		await new Promise((r) => setTimeout(r, 100));
-	}
-	const end = async (signal: NodeJS.Signals) => {
-		if (child.exitCode !== null || child.signalCode !== null) return;
-		const exited = new Promise<void>((r) => child.once("exit", () => r()));
-		killTree(child, signal);
-		await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
-	};
-	const stop = () => end("SIGTERM");
-	return {
-		url,
+	const server: TestServer = {
+		url: `http://127.0.0.1:${port}`,
 		port,
 		stateDir,
 		adminToken: options.env?.ADMIN_TOKEN ?? TEST_ADMIN_TOKEN,
 		debugToken: options.env?.DEBUG_TOKEN ?? TEST_DEBUG_TOKEN,
-		stop,
-		crash: () => end("SIGKILL"),
+		stop: () => daemon.stop(),
+		crash: () => daemon.kill(),
 		async dispose() {
-			await stop();
+			live.delete(server);
+			await daemon.stop();
 			if (ownsStateDir) rmSync(stateDir, { recursive: true, force: true });
 		},
-		output: () => log,
+		output: () => daemon.output(),
 	};
-}
-
-function killTree(child: ChildProcess, signal: NodeJS.Signals = "SIGTERM"): void {
+	live.add(server);
+	const deadline = Date.now() + START_TIMEOUT_MS;
 	try {
-		// The start script runs workerd (through Miniflare): end the whole process group.
-		if (child.pid !== undefined) process.kill(-child.pid, signal);
-	} catch {
-		child.kill(signal);
+		while (!daemon.output().includes(READY_TEXT)) {
+			if (daemon.exited())
+				throw new Error(`server exited early (${daemon.child.exitCode}):\n${daemon.output()}`);
+			if (Date.now() > deadline)
+				throw new Error(`server did not start within ${START_TIMEOUT_MS} ms:\n${daemon.output()}`);
+			await sleep(READY_POLL_MS);
+		}
+	} catch (error) {
+		live.delete(server);
+		await daemon.stop();
+		throw error;
 	}
+	return server;
 }
 
 /** A small JSON client for black-box tests. */

@@ -11,9 +11,9 @@ import {
 	THINK_MIN_MS,
 	thinkMinMs,
 } from "../../cli/drop/buyers.ts";
-import { seededRandom } from "../../cli/drop/random.ts";
 import { gapsOf, isBurst, isMachineRegular } from "../../src/domain/botsignals.ts";
 import type { RateLimitConfig } from "../../src/limits/config.ts";
+import { seededRandom } from "../support/random.ts";
 
 function limits(verified: number, windowMs = 60_000): RateLimitConfig {
 	return {

@@ -14,6 +14,8 @@ import {
 	type DemoGuardrailSetting,
 	isDemoThreshold,
 } from "../../shared/demo-guardrail.ts";
+import { randomHex } from "../../shared/hex.ts";
+import { sleep } from "../../shared/sleep.ts";
 import { TURNSTILE_DUMMY_TOKEN } from "../../shared/turnstile.ts";
 import type { Availability, ErrorCode } from "../../shared/types.ts";
 import type { LiveSource } from "../api/live.ts";
@@ -51,11 +53,6 @@ type Answer = {
 };
 
 const between = (r: { min: number; max: number }) => r.min + Math.random() * (r.max - r.min);
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-const randomHex = (bytes: number) =>
-	Array.from(crypto.getRandomValues(new Uint8Array(bytes)), (b) =>
-		b.toString(16).padStart(2, "0"),
-	).join("");
 
 export class MockBackend implements Transport, LiveSource {
 	readonly kind = "mock" as const;

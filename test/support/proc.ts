@@ -1,8 +1,15 @@
-// Child processes for benchmarks: start them in their own process group, wait until they
-// answer, and stop them (and everything they spawned) on the way out, even on Ctrl-C.
+// Child processes for the tests and the CLI (benchmarks, drop simulator): start them in
+// their own process group, wait until they answer, and stop them (and everything they
+// spawned) on the way out, even on failure or Ctrl-C. Node only; the runtime-neutral
+// helpers are random.ts and src/shared/sleep.ts.
+//
+// Under `npm test` every child is marked (SPAWNED_MARK_VAR in its environment, inherited by
+// its own children), so the suite's global teardown (global-setup.ts) can find and fail on
+// anything a test left running, whichever process group it ended up in.
 
 import { type ChildProcess, type SpawnOptions, spawn } from "node:child_process";
 import { connect, createServer } from "node:net";
+import { sleep } from "../../src/shared/sleep.ts";
 
 /** Grace period between SIGTERM and SIGKILL when stopping a child. */
 export const STOP_GRACE_MS = 10_000;
@@ -10,6 +17,27 @@ export const STOP_GRACE_MS = 10_000;
 const POLL_INTERVAL_MS = 100;
 /** Bytes of a command's output kept for error messages. */
 const OUTPUT_TAIL_BYTES = 4_096;
+
+/** Set by the suite's global setup to this run's id (global-setup.ts). */
+export const TEST_RUN_VAR = "RG_TEST_RUN";
+/** Put into every child's environment while a suite runs: the run id that started it. */
+export const SPAWNED_MARK_VAR = "RG_TEST_SPAWNED_BY";
+
+/** The environment for a child: `env` (default: ours), marked when a test run is on. */
+export function childEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+	const run = process.env[TEST_RUN_VAR];
+	return run === undefined ? env : { ...env, [SPAWNED_MARK_VAR]: run };
+}
+
+/** Signals a whole process group; false when it is already gone. */
+export function killGroup(pgid: number, signal: NodeJS.Signals): boolean {
+	try {
+		process.kill(-pgid, signal);
+		return true;
+	} catch {
+		return false;
+	}
+}
 
 export type CommandResult = { code: number | null; stdout: string; stderr: string };
 
@@ -52,28 +80,36 @@ export async function tcpOpen(port: number): Promise<boolean> {
 	});
 }
 
-export function sleep(ms: number): Promise<void> {
-	return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** Runs a command to completion (bounded by `timeoutMs`) and collects its output. */
+/**
+ * Runs a command to completion (bounded by `timeoutMs`, after which its whole process group
+ * is killed) and collects its output; `outputBytes` of each stream are kept (the tail).
+ */
 export async function runCommand(
 	command: string,
 	args: readonly string[],
-	options: SpawnOptions & { timeoutMs: number },
+	options: SpawnOptions & { timeoutMs: number; outputBytes?: number },
 ): Promise<CommandResult> {
+	const { timeoutMs, outputBytes = OUTPUT_TAIL_BYTES, ...spawnOptions } = options;
 	return await new Promise((resolve, reject) => {
-		const child = spawn(command, args, { ...options, stdio: ["ignore", "pipe", "pipe"] });
+		const child = spawn(command, args, {
+			...spawnOptions,
+			env: childEnv(spawnOptions.env),
+			stdio: ["ignore", "pipe", "pipe"],
+			detached: true,
+		});
 		let stdout = "";
 		let stderr = "";
 		child.stdout?.on("data", (chunk: Buffer) => {
-			stdout = tail(stdout + chunk.toString());
+			stdout = tail(stdout + chunk.toString(), outputBytes);
 		});
 		child.stderr?.on("data", (chunk: Buffer) => {
-			stderr = tail(stderr + chunk.toString());
+			stderr = tail(stderr + chunk.toString(), outputBytes);
 		});
-		const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs);
-		const forget = onCleanup(() => child.kill("SIGKILL"));
+		const kill = () => {
+			if (child.pid !== undefined) killGroup(child.pid, "SIGKILL");
+		};
+		const timer = setTimeout(kill, timeoutMs);
+		const forget = onCleanup(kill);
 		child.once("error", (error) => {
 			clearTimeout(timer);
 			forget();
@@ -91,27 +127,37 @@ export type Daemon = {
 	readonly child: ChildProcess;
 	/** Output seen so far (tail), for error messages. */
 	output(): string;
-	/** SIGTERM to the whole process group, SIGKILL after the grace period; resolves on exit. */
+	/** True once the child has exited. */
+	exited(): boolean;
+	/**
+	 * SIGTERM to the whole process group, SIGKILL after the grace period; resolves on exit.
+	 * Anything of the group still there then (grandchildren that ignored SIGTERM) is killed.
+	 */
 	stop(): Promise<void>;
+	/** SIGKILL to the whole group at once (a power cut: no shutdown); resolves on exit. */
+	kill(): Promise<void>;
 };
 
 /**
  * Starts a long-running child in its own process group (so wrappers such as wrangler, which
  * spawn workerd, are stopped with everything below them) and registers it for cleanup.
+ * `outputBytes` of its output are kept (the tail).
  */
 export function startDaemon(
 	command: string,
 	args: readonly string[],
-	options: SpawnOptions = {},
+	options: SpawnOptions & { outputBytes?: number } = {},
 ): Daemon {
+	const { outputBytes = OUTPUT_TAIL_BYTES, ...spawnOptions } = options;
 	const child = spawn(command, args, {
 		stdio: ["ignore", "pipe", "pipe"],
-		...options,
+		...spawnOptions,
+		env: childEnv(spawnOptions.env),
 		detached: true,
 	});
 	let output = "";
 	const collect = (chunk: Buffer) => {
-		output = tail(output + chunk.toString());
+		output = tail(output + chunk.toString(), outputBytes);
 	};
 	child.stdout?.on("data", collect);
 	child.stderr?.on("data", collect);
@@ -122,25 +168,28 @@ export function startDaemon(
 	child.once("error", (error) => {
 		output = tail(`${output}\nspawn error: ${error.message}`);
 	});
-	const killGroup = (signal: NodeJS.Signals) => {
-		if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
-		try {
-			process.kill(-child.pid, signal);
-		} catch {
-			// The group is already gone.
-		}
+	const isExited = () => child.exitCode !== null || child.signalCode !== null;
+	// The group outlives its leader when a grandchild lingers: signal it even after the exit.
+	const signalGroup = (signal: NodeJS.Signals) => {
+		if (child.pid !== undefined) killGroup(child.pid, signal);
 	};
-	const unregister = onCleanup(() => killGroup("SIGKILL"));
+	const unregister = onCleanup(() => signalGroup("SIGKILL"));
 	return {
 		child,
 		output: () => output,
+		exited: isExited,
 		stop: async () => {
-			killGroup("SIGTERM");
-			const timer = setTimeout(() => killGroup("SIGKILL"), STOP_GRACE_MS);
+			if (!isExited()) signalGroup("SIGTERM");
+			const timer = setTimeout(() => signalGroup("SIGKILL"), STOP_GRACE_MS);
 			await exited;
 			clearTimeout(timer);
 			// Grandchildren that ignored SIGTERM die with the group.
-			killGroup("SIGKILL");
+			signalGroup("SIGKILL");
+			unregister();
+		},
+		kill: async () => {
+			signalGroup("SIGKILL");
+			await exited;
 			unregister();
 		},
 	};
@@ -185,6 +234,6 @@ function installHooks(): void {
 	}
 }
 
-function tail(text: string): string {
-	return text.length > OUTPUT_TAIL_BYTES ? text.slice(-OUTPUT_TAIL_BYTES) : text;
+function tail(text: string, bytes = OUTPUT_TAIL_BYTES): string {
+	return text.length > bytes ? text.slice(-bytes) : text;
 }
