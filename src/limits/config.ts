@@ -3,6 +3,19 @@
 // passes the reserve limits on to the SKU object with each batch, so configuration lives in one
 // place and a test can switch limits on for one request.
 
+/**
+ * Whose clock times the limits. "system": each judge's own (the edge's, the SKU
+ * object's, the limiter object's), as in production. "request": the moment a
+ * request names in TEST_CLOCK_HEADER (its arrival when it names none), for every
+ * judge of that request, so a test plays a minute of clicks in milliseconds and
+ * its verdicts do not depend on how busy the machine is (docs/testing.md). Only
+ * with ENVIRONMENT local or test (RATE_LIMIT_CLOCK, src/shared/config.ts).
+ */
+export type RateLimitClock = "system" | "request";
+
+/** RATE_LIMIT_CLOCK=request: the epoch milliseconds a request is judged at. */
+export const TEST_CLOCK_HEADER = "x-test-clock-ms";
+
 /** What the SKU object needs to judge reserve attempts (structured-clone friendly). */
 export interface ReserveLimits {
 	windowMs: number;
@@ -11,10 +24,13 @@ export interface ReserveLimits {
 	suspected: number;
 	/** How long a bot flag lasts after the attempt that raised it. */
 	flaggedForMs: number;
+	/** RATE_LIMIT_CLOCK=request: the window is kept by the attempt's arrival, not the object's clock. */
+	windowAtArrival: boolean;
 }
 
 export interface RateLimitConfig {
 	windowMs: number;
+	clock: RateLimitClock;
 	reserve: ReserveLimits;
 	writes: number;
 	reads: number;

@@ -53,9 +53,10 @@ export class ReserveGuard {
 
 	/**
 	 * Judges one attempt. `arrivedAtMs` (the edge's clock) feeds the timing
-	 * signals; `nowMs` (this object's clock) keeps the window. Refused attempts
-	 * are observed for signals but not counted in the window, so an impatient
-	 * retry never moves its own Retry-After.
+	 * signals; `nowMs` (this object's clock) keeps the window, unless the limits
+	 * say the request names its own time (RATE_LIMIT_CLOCK=request, config.ts).
+	 * Refused attempts are observed for signals but not counted in the window, so
+	 * an impatient retry never moves its own Retry-After.
 	 */
 	attempt(
 		sessionId: string,
@@ -69,7 +70,7 @@ export class ReserveGuard {
 			state.window = new SlidingWindow(limits.windowMs);
 		}
 		const limit = limits[tier];
-		const decision = state.window.hit(nowMs, limit);
+		const decision = state.window.hit(limits.windowAtArrival ? arrivedAtMs : nowMs, limit);
 		if (decision.ok) return { ok: true, tier };
 		return {
 			ok: false,

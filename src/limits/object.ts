@@ -33,9 +33,10 @@ export class RateLimiterObject extends DurableObject {
 	/**
 	 * A sliding log of accepted hits, durable so an evicted object still
 	 * remembers: exact "at most `limit` per `windowMs`". Refusals are not logged.
+	 * `nowMs` only from a request that names its time (RATE_LIMIT_CLOCK=request).
 	 */
-	take(limit: number, windowMs: number): Decision {
-		const now = Date.now();
+	take(limit: number, windowMs: number, nowMs?: number): Decision {
+		const now = nowMs ?? Date.now();
 		this.sql.exec("DELETE FROM hits WHERE at_ms <= ?", now - windowMs);
 		const hits = this.sql
 			.exec<{ at_ms: number }>("SELECT at_ms FROM hits ORDER BY at_ms")

@@ -187,6 +187,8 @@ export const ConfigVarsSchema = z.object({
 	RATE_LIMIT_READS: count(RATE_LIMIT_READS),
 	RATE_LIMIT_RESET: count(RATE_LIMIT_RESET),
 	RATE_LIMIT_SESSIONS: count(RATE_LIMIT_SESSIONS),
+	// Tests only: whose clock times the limits (src/limits/config.ts, RateLimitClock).
+	RATE_LIMIT_CLOCK: oneOf(["system", "request"], "system"),
 	DEMO_COST_LIMIT: nonNegative(DEFAULT_DEMO_COST_LIMIT),
 	BILLING_SCALE: nonNegative(DEFAULT_BILLING_SCALE),
 	GUARDRAIL_VIRTUAL_USD: nonNegative(DEFAULT_GUARDRAIL_VIRTUAL_USD),
@@ -236,9 +238,11 @@ export function parseConfig(vars: Readonly<Record<string, unknown>>): ConfigResu
 	if (!parsed.success) return { ok: false, error: new ConfigError(problemsOf(parsed.error)) };
 	const v: Parsed = parsed.data;
 	const problems: string[] = [];
+	const clock = clockProblem(v);
+	if (clock !== null) problems.push(clock);
 	if (v.IP_HASH_SECRET === null) problems.push(`IP_HASH_SECRET ${IP_HASH_SECRET_MISSING}`);
 	const payment = paymentSettings(v, problems);
-	if (payment === null || v.IP_HASH_SECRET === null)
+	if (payment === null || v.IP_HASH_SECRET === null || clock !== null)
 		return { ok: false, error: new ConfigError(problems) };
 	return {
 		ok: true,
@@ -268,17 +272,29 @@ export function parseConfig(vars: Readonly<Record<string, unknown>>): ConfigResu
 
 type RateLimitParsed = Pick<Parsed, keyof RateLimitVars>;
 
+/** Environments where a request may name the moment the limits judge it at. */
+const TEST_CLOCK_ENVIRONMENTS: ReadonlySet<string> = new Set(["local", "test"]);
+
+/** RATE_LIMIT_CLOCK=request anywhere else would let a client pick its own time: refused. */
+function clockProblem(v: Pick<Parsed, "RATE_LIMIT_CLOCK" | "ENVIRONMENT">): string | null {
+	if (v.RATE_LIMIT_CLOCK !== "request" || TEST_CLOCK_ENVIRONMENTS.has(v.ENVIRONMENT)) return null;
+	return `RATE_LIMIT_CLOCK=request is for tests: it needs ENVIRONMENT local or test, not ${JSON.stringify(v.ENVIRONMENT)}`;
+}
+
 function rateLimitsOf(v: RateLimitParsed): RateLimitConfig | null {
 	if (v.RATE_LIMITS === "off") return null;
 	const windowMs = v.RATE_LIMIT_WINDOW_SECONDS * 1000;
+	const clock = v.RATE_LIMIT_CLOCK;
 	return {
 		windowMs,
+		clock,
 		reserve: {
 			windowMs,
 			verified: v.RATE_LIMIT_RESERVE,
 			new: v.RATE_LIMIT_RESERVE_NEW,
 			suspected: v.RATE_LIMIT_RESERVE_SUSPECTED,
 			flaggedForMs: windowMs * RATE_LIMIT_FLAG_WINDOWS,
+			windowAtArrival: clock === "request",
 		},
 		writes: v.RATE_LIMIT_WRITES,
 		reads: v.RATE_LIMIT_READS,
@@ -311,14 +327,18 @@ const RateLimitVarsSchema = ConfigVarsSchema.pick({
 	RATE_LIMIT_READS: true,
 	RATE_LIMIT_RESET: true,
 	RATE_LIMIT_SESSIONS: true,
+	RATE_LIMIT_CLOCK: true,
+	ENVIRONMENT: true,
 });
-/** RATE_LIMITS and the RATE_LIMIT_* overrides, as they arrive. */
+/** RATE_LIMITS and the RATE_LIMIT_* overrides (and ENVIRONMENT, for RATE_LIMIT_CLOCK), as they arrive. */
 export type RateLimitVars = z.input<typeof RateLimitVarsSchema>;
 
 /** The rate-limit variables alone (null when RATE_LIMITS=off); throws a ConfigError naming a bad one. */
 export function rateLimitConfig(vars: RateLimitVars): RateLimitConfig | null {
 	const parsed = RateLimitVarsSchema.safeParse(vars);
 	if (!parsed.success) throw new ConfigError(problemsOf(parsed.error));
+	const clock = clockProblem(parsed.data);
+	if (clock !== null) throw new ConfigError([clock]);
 	return rateLimitsOf(parsed.data);
 }
 

@@ -2,11 +2,13 @@
 // runs with RATE_LIMITS=off for everyone else's tests; here each request goes
 // through the real app with the same bindings and RATE_LIMITS=on plus the
 // test's overrides. The SKU objects take their reserve limits from the Worker
-// with every batch, so they apply them too.
+// with every batch, so they apply them too. A call with `atMs` is judged at that
+// moment by every limit it meets (the request clock, test/support/clock.ts).
 import { createExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import type { RateLimitVars } from "../../src/limits/config.ts";
+import { type RateLimitVars, TEST_CLOCK_HEADER } from "../../src/limits/config.ts";
 import { app } from "../../src/worker/app.ts";
+import { REQUEST_CLOCK_VARS } from "../support/clock.ts";
 import type { ApiResponse } from "./helpers.ts";
 
 const BASE = "http://rg.test";
@@ -17,6 +19,8 @@ export interface LimitedCall {
 	body?: unknown;
 	vars?: RateLimitVars;
 	headers?: Record<string, string>;
+	/** Judge this request at this moment (epoch ms) instead of the runtime's clocks. */
+	atMs?: number;
 }
 
 export async function limited<T = Record<string, unknown>>(
@@ -25,6 +29,8 @@ export async function limited<T = Record<string, unknown>>(
 	options: LimitedCall,
 ): Promise<ApiResponse<T>> {
 	const headers: Record<string, string> = { "cf-connecting-ip": options.ip, ...options.headers };
+	if (options.atMs !== undefined) headers[TEST_CLOCK_HEADER] = String(options.atMs);
+	const clockVars = options.atMs === undefined ? {} : REQUEST_CLOCK_VARS;
 	if (options.token) headers.authorization = `Bearer ${options.token}`;
 	let body: string | undefined;
 	if (options.body !== undefined) {
@@ -33,7 +39,7 @@ export async function limited<T = Record<string, unknown>>(
 	}
 	const res = await app.fetch(
 		new Request(`${BASE}${path}`, { method, headers, body }),
-		{ ...env, RATE_LIMITS: "on", ...options.vars },
+		{ ...env, RATE_LIMITS: "on", ...clockVars, ...options.vars },
 		createExecutionContext(),
 	);
 	const text = await res.text();
@@ -44,21 +50,4 @@ export async function limited<T = Record<string, unknown>>(
 export function freshIp(): string {
 	const hex = crypto.randomUUID().replace(/-/g, "");
 	return `2001:db8::${hex.slice(0, 4)}:${hex.slice(4, 8)}`;
-}
-
-export function sleep(ms: number): Promise<void> {
-	return new Promise((r) => setTimeout(r, ms));
-}
-
-/** Irregular gaps of tens to hundreds of ms, seeded (mulberry32), like an eager person clicking. */
-export function humanGaps(n: number, seed: number, minMs = 20, maxMs = 150): number[] {
-	let a = seed >>> 0;
-	const rand = () => {
-		a = (a + 0x6d2b79f5) >>> 0;
-		let t = a;
-		t = Math.imul(t ^ (t >>> 15), t | 1);
-		t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-		return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-	};
-	return Array.from({ length: n }, () => minMs + Math.round(rand() * (maxMs - minMs)));
 }

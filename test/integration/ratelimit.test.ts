@@ -1,9 +1,17 @@
-// Rate limits end to end inside workerd (docs/rate-limits.md): real Worker, real SKU
-// objects, real limiter object, RATE_LIMITS=on with small windows so the
-// waits stay short. Each test uses its own IPs, sessions and SKU.
+// Rate limits end to end inside workerd: real Worker, real SKU objects, real
+// limiter object, RATE_LIMITS=on. Where time passes, the request clock plays it
+// (each call names its moment, test/support/clock.ts): the default one-minute
+// windows, no waiting, and the same verdicts however busy the machine is. The
+// tests without `atMs` run on the runtime's own clocks, with windows long
+// enough that nothing they assert depends on speed. Each test uses its own IPs,
+// sessions and SKU.
 import { describe, expect, it } from "vitest";
+import { REGULAR_GAPS } from "../../src/domain/botsignals.ts";
+import { TEST_CLOCK_HEADER } from "../../src/limits/config.ts";
+import { TestClock } from "../support/clock.ts";
+import { irregularGapsMs, offsetsMs } from "../support/random.ts";
 import { createProduct, newSession } from "./helpers.ts";
-import { freshIp, humanGaps, limited, sleep } from "./ratelimit-support.ts";
+import { freshIp, limited } from "./ratelimit-support.ts";
 
 type Stats = { rejected: Record<string, number>; attempts: number; reserved: number };
 
@@ -30,55 +38,56 @@ function expectRetryAfter(res: {
 
 describe("per-session reserve limit", () => {
 	it("an eager person gets 20 real outcomes in the window, the 21st is 429, and retrying after Retry-After succeeds", async () => {
-		const vars = { RATE_LIMIT_WINDOW_SECONDS: "3", RATE_LIMIT_RESERVE: "20" };
+		const vars = { RATE_LIMIT_RESERVE: "20" };
 		const sku = await createProduct({ totalStock: 30, perUserLimit: 1000 });
 		const token = await newSession();
 		const ip = freshIp();
+		const clock = new TestClock();
+		const reserve = (atMs: number) =>
+			limited<never>("POST", "/api/reservations", { ip, token, vars, body: { sku }, atMs });
 		// Looks at the product first (with the session token: the "prior read").
-		expect((await limited("GET", `/api/products/${sku}`, { ip, token, vars })).status).toBe(200);
+		expect(
+			(await limited("GET", `/api/products/${sku}`, { ip, token, vars, atMs: clock.nowMs })).status,
+		).toBe(200);
 		const statuses: number[] = [];
-		for (const gap of humanGaps(20, 11, 20, 90)) {
-			await sleep(gap);
-			statuses.push(
-				(await limited("POST", "/api/reservations", { ip, token, vars, body: { sku } })).status,
-			);
+		for (const at of offsetsMs(irregularGapsMs(20, 11, 40, 160), clock.nowMs)) {
+			statuses.push((await reserve(at)).status);
 		}
 		// Real outcomes: twenty holds (stock is left, so only the limit can refuse the 21st).
 		expect(statuses).toEqual(Array(20).fill(201));
-		const refused = await limited<never>("POST", "/api/reservations", {
-			ip,
-			token,
-			vars,
-			body: { sku },
-		});
+		const refused = await reserve(clock.advance(5_000));
 		const seconds = expectRetryAfter(refused);
-		expect(seconds).toBeLessThanOrEqual(4);
-		expect(refused.body.error?.message).toContain("20 reservation attempts per 3 s");
-		await sleep(seconds * 1000);
-		const again = await limited("POST", "/api/reservations", { ip, token, vars, body: { sku } });
+		expect(seconds).toBeLessThanOrEqual(61);
+		expect(refused.body.error?.message).toContain("20 reservation attempts per 60 s");
+		// A second early: still refused (Retry-After is honest, not early).
+		expect((await reserve(clock.nowMs + seconds * 1000 - 2_000)).status).toBe(429);
+		const again = await reserve(clock.advance(seconds * 1000));
 		expect(again.status).toBe(201);
 		const s = await stats(sku);
-		expect(s.rejected["rate_limited.reserve"]).toBe(1);
+		expect(s.rejected["rate_limited.reserve"]).toBe(2);
 		expect(s.reserved).toBe(21);
 	});
 
 	it("counts sold-out answers from the object in the window; past the limit a sold-out SKU still says sold out", async () => {
-		const vars = { RATE_LIMIT_WINDOW_SECONDS: "3", RATE_LIMIT_RESERVE: "5" };
+		const vars = { RATE_LIMIT_RESERVE: "5" };
 		const sku = await createProduct({ totalStock: 2, perUserLimit: 1000 });
 		const token = await newSession();
 		const ip = freshIp();
-		expect((await limited("GET", `/api/products/${sku}`, { ip, token, vars })).status).toBe(200);
+		const clock = new TestClock();
+		expect(
+			(await limited("GET", `/api/products/${sku}`, { ip, token, vars, atMs: clock.nowMs })).status,
+		).toBe(200);
 		const key = (i: number) => ({ "idempotency-key": `window-${i}` });
 		// Keyed attempts always reach the object (only it knows replays), so all five count.
 		const statuses: number[] = [];
 		for (let i = 0; i < 5; i++) {
-			await sleep(40 + i * 17);
 			const res = await limited("POST", "/api/reservations", {
 				ip,
 				token,
 				vars,
 				body: { sku },
 				headers: key(i),
+				atMs: clock.advance(40 + i * 17),
 			});
 			statuses.push(res.status);
 		}
@@ -89,6 +98,7 @@ describe("per-session reserve limit", () => {
 			vars,
 			body: { sku },
 			headers: key(5),
+			atMs: clock.advance(100),
 		});
 		expectRetryAfter(refused);
 		// Without a key, the edge answers from its copy of a sold-out SKU: no object call, and
@@ -98,6 +108,7 @@ describe("per-session reserve limit", () => {
 			token,
 			vars,
 			body: { sku },
+			atMs: clock.advance(100),
 		});
 		expect([409, 429]).toContain(plain.status);
 		if (plain.status === 409) expect(plain.body.error?.code).toBe("sold_out");
@@ -111,26 +122,30 @@ describe("per-session reserve limit", () => {
 		const sku = await createProduct({ totalStock: 100, perUserLimit: 1000 });
 		const token = await newSession();
 		const ip = freshIp();
-		for (let i = 0; i < 3; i++) {
-			await sleep(30 + i * 40);
-			expect(
-				(await limited("POST", "/api/reservations", { ip, token, vars, body: { sku } })).status,
-			).toBe(201);
-		}
-		const refused = await limited<never>("POST", "/api/reservations", {
-			ip,
-			token,
-			vars,
-			body: { sku },
-		});
+		const clock = new TestClock();
+		const reserve = () =>
+			limited<never>("POST", "/api/reservations", {
+				ip,
+				token,
+				vars,
+				body: { sku },
+				atMs: clock.advance(150),
+			});
+		for (let i = 0; i < 3; i++) expect((await reserve()).status).toBe(201);
+		const refused = await reserve();
 		expectRetryAfter(refused);
 		expect(refused.body.error?.message).toContain("has not viewed this product");
 		expect(
-			(await limited("GET", `/api/products/${sku}/availability`, { ip, token, vars })).status,
+			(
+				await limited("GET", `/api/products/${sku}/availability`, {
+					ip,
+					token,
+					vars,
+					atMs: clock.advance(150),
+				})
+			).status,
 		).toBe(200);
-		expect(
-			(await limited("POST", "/api/reservations", { ip, token, vars, body: { sku } })).status,
-		).toBe(201);
+		expect((await reserve()).status).toBe(201);
 		expect((await stats(sku)).rejected["rate_limited.reserve_new"]).toBe(1);
 	});
 
@@ -158,34 +173,25 @@ describe("per-session reserve limit", () => {
 		const sku = await createProduct({ totalStock: 1000, perUserLimit: 1000 });
 		const [bot, human] = [await newSession(), await newSession()];
 		const ip = freshIp();
-		await limited("GET", `/api/products/${sku}`, { ip, token: bot });
-		await limited("GET", `/api/products/${sku}`, { ip, token: human });
-		const start = Date.now();
+		const clock = new TestClock();
+		const start = clock.nowMs;
+		await limited("GET", `/api/products/${sku}`, { ip, token: bot, atMs: start });
+		await limited("GET", `/api/products/${sku}`, { ip, token: human, atMs: start });
+		const reserve = (token: string, atMs: number) =>
+			limited<never>("POST", "/api/reservations", { ip, token, body: { sku }, atMs });
 		const botStatuses: number[] = [];
-		for (let i = 0; i < 60; i++) {
-			// Exact schedule: each send at start + i × 100 ms, whatever the last one took.
-			await sleep(Math.max(0, start + i * 100 - Date.now()));
-			botStatuses.push(
-				(await limited("POST", "/api/reservations", { ip, token: bot, body: { sku } })).status,
-			);
-		}
-		// Judged once 30 gaps are in; a timer hiccup on this shared machine may delay the verdict a little.
-		const firstRefused = botStatuses.indexOf(429);
-		expect(firstRefused).toBeGreaterThanOrEqual(30);
-		expect(firstRefused).toBeLessThan(60);
-		expect(botStatuses.slice(0, firstRefused).every((s) => s === 201)).toBe(true);
-		const refused = await limited<never>("POST", "/api/reservations", {
-			ip,
-			token: bot,
-			body: { sku },
-		});
+		// Exact schedule: a send every 100 ms.
+		for (let i = 1; i <= 40; i++) botStatuses.push((await reserve(bot, start + i * 100)).status);
+		// Judged once REGULAR_GAPS gaps are in: the attempt that completes them is the first refused
+		// (the suspected tier allows 1 a window, and the window already holds 30).
+		expect(botStatuses.indexOf(429)).toBe(REGULAR_GAPS);
+		expect(botStatuses.slice(0, REGULAR_GAPS)).toEqual(Array(REGULAR_GAPS).fill(201));
+		expect(botStatuses.slice(REGULAR_GAPS)).toEqual(Array(40 - REGULAR_GAPS).fill(429));
+		const refused = await reserve(bot, start + 41 * 100);
 		expectRetryAfter(refused);
 		expect(refused.body.error?.message).toContain("machine-regular");
-		for (const gap of humanGaps(45, 3, 20, 250)) {
-			await sleep(gap);
-			expect(
-				(await limited("POST", "/api/reservations", { ip, token: human, body: { sku } })).status,
-			).toBe(201);
+		for (const at of offsetsMs(irregularGapsMs(45, 3, 20, 250), start)) {
+			expect((await reserve(human, at)).status).toBe(201);
 		}
 		expect((await stats(sku)).rejected["rate_limited.reserve_suspected"]).toBeGreaterThanOrEqual(2);
 	});
@@ -193,15 +199,19 @@ describe("per-session reserve limit", () => {
 
 describe("per-IP limits", () => {
 	it("a second reset within the window is 429; after the window passes a reset works again", async () => {
-		const vars = { RATE_LIMIT_WINDOW_SECONDS: "2" };
 		const sku = await createProduct();
 		const ip = freshIp();
-		const reset = () =>
-			limited("POST", `/api/admin/products/${sku}/reset`, { ip, token: "test-admin-token", vars });
-		expect((await reset()).status).toBe(200);
-		const refused = await reset();
+		const clock = new TestClock();
+		const reset = (atMs: number) =>
+			limited("POST", `/api/admin/products/${sku}/reset`, {
+				ip,
+				token: "test-admin-token",
+				atMs,
+			});
+		expect((await reset(clock.nowMs)).status).toBe(200);
+		const refused = await reset(clock.advance(1_000));
 		const seconds = expectRetryAfter(refused);
-		expect(seconds).toBeLessThanOrEqual(2);
+		expect(seconds).toBe(59);
 		// Counted in the SKU's stats (a reset clears them, so read them before the next one).
 		expect((await stats(sku)).rejected["rate_limited.reset"]).toBe(1);
 		// Another IP is not affected.
@@ -210,28 +220,29 @@ describe("per-IP limits", () => {
 				await limited("POST", `/api/admin/products/${sku}/reset`, {
 					ip: freshIp(),
 					token: "test-admin-token",
-					vars,
+					atMs: clock.nowMs,
 				})
 			).status,
 		).toBe(200);
-		await sleep(seconds * 1000);
-		expect((await reset()).status).toBe(200);
+		expect((await reset(clock.nowMs + seconds * 1000 - 1_000)).status).toBe(429);
+		expect((await reset(clock.advance(seconds * 1000))).status).toBe(200);
 	});
 
 	it("reads per IP: the limit refuses with an honest Retry-After, other IPs read on, and the bucket refills", async () => {
 		const vars = { RATE_LIMIT_WINDOW_SECONDS: "1", RATE_LIMIT_READS: "5" };
 		const sku = await createProduct();
 		const ip = freshIp();
-		for (let i = 0; i < 5; i++)
-			expect((await limited("GET", `/api/products/${sku}`, { ip, vars })).status).toBe(200);
-		const refused = await limited<never>("GET", `/api/products/${sku}`, { ip, vars });
+		const clock = new TestClock();
+		const read = (from: string, atMs: number) =>
+			limited<never>("GET", `/api/products/${sku}`, { ip: from, vars, atMs });
+		for (let i = 0; i < 5; i++) expect((await read(ip, clock.nowMs)).status).toBe(200);
+		const refused = await read(ip, clock.nowMs);
+		// One token back every 200 ms: the honest wait rounds up to a whole second.
 		expect(expectRetryAfter(refused)).toBe(1);
 		expect(refused.body.error?.message).toContain("5 reads per 1 s");
-		expect((await limited("GET", `/api/products/${sku}`, { ip: freshIp(), vars })).status).toBe(
-			200,
-		);
-		await sleep(1000);
-		expect((await limited("GET", `/api/products/${sku}`, { ip, vars })).status).toBe(200);
+		expect((await read(freshIp(), clock.nowMs)).status).toBe(200);
+		expect((await read(ip, clock.nowMs + 199)).status).toBe(429);
+		expect((await read(ip, clock.advance(200))).status).toBe(200);
 	});
 
 	it("writes and session creation per IP; refusals that belong to no SKU are in GET /api/admin/limits", async () => {
@@ -285,6 +296,40 @@ describe("per-IP limits", () => {
 		expect(totals.body.data?.enabled).toBe(true);
 		expect(totals.body.data?.rejected["rate_limited.sessions"]).toBeGreaterThanOrEqual(1);
 		expect(totals.body.data?.rejected["rate_limited.ip_writes"]).toBeGreaterThanOrEqual(1);
+	});
+});
+
+describe("the request clock (tests only)", () => {
+	it("a malformed time is 400 naming the header; without the variable the header changes nothing, and production refuses the variable", async () => {
+		const sku = await createProduct();
+		const bad = await limited<never>("GET", `/api/products/${sku}`, {
+			ip: freshIp(),
+			vars: { RATE_LIMIT_CLOCK: "request" },
+			headers: { [TEST_CLOCK_HEADER]: "soon" },
+		});
+		expect(bad.status).toBe(400);
+		expect(bad.body.error?.code).toBe("invalid_request");
+		expect(bad.body.error?.message).toContain(TEST_CLOCK_HEADER);
+		// Without RATE_LIMIT_CLOCK the runtime's clocks judge: naming a moment two minutes later
+		// does not pass the one-reset-a-minute limit.
+		const ip = freshIp();
+		const clock = new TestClock();
+		const reset = (atMs: number) =>
+			limited("POST", `/api/admin/products/${sku}/reset`, {
+				ip,
+				token: "test-admin-token",
+				headers: clock.header(atMs),
+			});
+		expect((await reset(clock.nowMs)).status).toBe(200);
+		expectRetryAfter(await reset(clock.advance(120_000)));
+		// A production deployment with the variable set is refused as a whole, naming it.
+		const production = await limited<never>("GET", `/api/products/${sku}`, {
+			ip: freshIp(),
+			vars: { RATE_LIMIT_CLOCK: "request", ENVIRONMENT: "production" },
+		});
+		expect(production.status).toBe(503);
+		expect(production.body.error?.code).toBe("unavailable");
+		expect(production.body.error?.message).toContain("RATE_LIMIT_CLOCK");
 	});
 });
 

@@ -15,27 +15,11 @@ import {
 	SessionSignals,
 	trimmedCoefficientOfVariation,
 } from "../../src/domain/botsignals.ts";
+import { nth } from "../support/arrays.ts";
+import { seededRandom as prng } from "../support/random.ts";
 
-/** xs[i], failing the test loudly when it is missing. */
-function nth<T>(xs: readonly T[], i: number): T {
-	const v = xs.at(i);
-	if (v === undefined) throw new Error(`no element ${i}`);
-	return v;
-}
 const T0 = 1_750_000_000_000;
 const FLAG_MS = 600_000;
-
-/** A small seeded PRNG (mulberry32): the same seed, the same timings. */
-function prng(seed: number): () => number {
-	let a = seed >>> 0;
-	return () => {
-		a = (a + 0x6d2b79f5) >>> 0;
-		let t = a;
-		t = Math.imul(t ^ (t >>> 15), t | 1);
-		t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-		return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-	};
-}
 
 /** Normal deviate (Box–Muller). */
 function normal(rand: () => number): number {

@@ -18,7 +18,15 @@ import { seededRandom } from "../support/random.ts";
 function limits(verified: number, windowMs = 60_000): RateLimitConfig {
 	return {
 		windowMs,
-		reserve: { windowMs, verified, new: 50, suspected: 1, flaggedForMs: 600_000 },
+		clock: "system",
+		reserve: {
+			windowMs,
+			verified,
+			new: 50,
+			suspected: 1,
+			flaggedForMs: 600_000,
+			windowAtArrival: false,
+		},
 		writes: 100,
 		reads: 1000,
 		reset: 1,

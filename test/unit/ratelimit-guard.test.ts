@@ -6,26 +6,11 @@ import { REGULAR_GAPS } from "../../src/domain/botsignals.ts";
 import type { ReserveLimits } from "../../src/limits/config.ts";
 import { rateLimitConfig } from "../../src/limits/config.ts";
 import { type GuardVerdict, ReserveGuard, refusalMessage } from "../../src/limits/guard.ts";
+import { nth } from "../support/arrays.ts";
+import { seededRandom as prng } from "../support/random.ts";
 
-/** xs[i], failing the test loudly when it is missing. */
-function nth<T>(xs: readonly T[], i: number): T {
-	const v = xs.at(i);
-	if (v === undefined) throw new Error(`no element ${i}`);
-	return v;
-}
 const T0 = 1_750_000_000_000;
 const LIMITS = rateLimitConfig({})?.reserve as ReserveLimits;
-
-function prng(seed: number): () => number {
-	let a = seed >>> 0;
-	return () => {
-		a = (a + 0x6d2b79f5) >>> 0;
-		let t = a;
-		t = Math.imul(t ^ (t >>> 15), t | 1);
-		t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-		return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-	};
-}
 
 /** An eager person: irregular gaps of tens to hundreds of ms. */
 function eagerTimes(n: number, seed: number, start = T0): number[] {

@@ -17,13 +17,8 @@ import {
 	TokenBucket,
 } from "../../src/domain/ratelimit.ts";
 import { rateLimitConfig } from "../../src/limits/config.ts";
+import { nth } from "../support/arrays.ts";
 
-/** xs[i], failing the test loudly when it is missing. */
-function nth<T>(xs: readonly T[], i: number): T {
-	const v = xs.at(i);
-	if (v === undefined) throw new Error(`no element ${i}`);
-	return v;
-}
 const MINUTE_MS = 60_000;
 const T0 = 1_750_000_000_000;
 
@@ -196,5 +191,24 @@ describe("helpers", () => {
 		expect(() => rateLimitConfig({ RATE_LIMITS: "no" })).toThrow(
 			/RATE_LIMITS must be "on" or "off"/,
 		);
+	});
+
+	it("the request clock is for tests: honoured with ENVIRONMENT local or test, refused elsewhere", () => {
+		expect(rateLimitConfig({})).toMatchObject({
+			clock: "system",
+			reserve: { windowAtArrival: false },
+		});
+		for (const ENVIRONMENT of ["local", "test"]) {
+			expect(rateLimitConfig({ RATE_LIMIT_CLOCK: "request", ENVIRONMENT })).toMatchObject({
+				clock: "request",
+				reserve: { windowAtArrival: true },
+			});
+		}
+		for (const ENVIRONMENT of ["production", "staging", undefined]) {
+			expect(() => rateLimitConfig({ RATE_LIMIT_CLOCK: "request", ENVIRONMENT })).toThrow(
+				/RATE_LIMIT_CLOCK=request is for tests: it needs ENVIRONMENT local or test/,
+			);
+		}
+		expect(() => rateLimitConfig({ RATE_LIMIT_CLOCK: "soon" })).toThrow(/RATE_LIMIT_CLOCK must be/);
 	});
 });

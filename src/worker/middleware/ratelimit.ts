@@ -16,7 +16,11 @@ import { SKU_PATTERN } from "../../domain/limits.ts";
 import { retryAfterSeconds } from "../../domain/ratelimit.ts";
 import { latencyBucket } from "../../domain/timeseries.ts";
 import { EDGE_ANSWERED, EDGE_LATENCY_PREFIX } from "../../inventory/rpc.ts";
-import type { RateLimitConfig, ReserveLimits } from "../../limits/config.ts";
+import {
+	type RateLimitConfig,
+	type ReserveLimits,
+	TEST_CLOCK_HEADER,
+} from "../../limits/config.ts";
 import {
 	flushSoon,
 	type IpLimit,
@@ -28,7 +32,7 @@ import {
 import { type ReserveRefusal, refusalMessage } from "../../limits/guard.ts";
 import { TOTALS_NAME } from "../../limits/object.ts";
 import type { Env } from "../env.ts";
-import { type AppEnv, type Ctx, fail } from "../http.ts";
+import { ApiError, type AppEnv, type Ctx, fail } from "../http.ts";
 import { ipHash } from "../secrets.ts";
 import { inventory } from "../stub.ts";
 import { resolveSession } from "./auth.ts";
@@ -52,6 +56,36 @@ export function clientIp(c: Ctx): string {
 /** The reserve limits for the SKU object; null when RATE_LIMITS=off. */
 export function reserveLimits(c: Ctx): ReserveLimits | null {
 	return c.var.config.rateLimits?.reserve ?? null;
+}
+
+/**
+ * The moment the rate limits judge this request at: `systemMs` (the judge's own
+ * clock), or with RATE_LIMIT_CLOCK=request the time the request names in
+ * TEST_CLOCK_HEADER (limits/config.ts; only with ENVIRONMENT local or test).
+ */
+function limitClockMs(c: Ctx, config: RateLimitConfig, systemMs: number): number {
+	if (config.clock !== "request") return systemMs;
+	const named = c.req.header(TEST_CLOCK_HEADER);
+	if (named === undefined) return systemMs;
+	const ms = Number(named);
+	if (named.trim() === "" || !Number.isSafeInteger(ms) || ms < 0) {
+		throw new ApiError(
+			"invalid_request",
+			`${TEST_CLOCK_HEADER} must be a whole number of epoch milliseconds.`,
+		);
+	}
+	return ms;
+}
+
+/**
+ * When a reserve attempt arrived, for the SKU object's bot signals and (with
+ * RATE_LIMIT_CLOCK=request) its window: the edge's arrival time, or the time the
+ * request names.
+ */
+export function attemptArrivedAtMs(c: Ctx): number {
+	const config = c.var.config.rateLimits;
+	const arrivedAtMs = c.get("startedAtMs");
+	return config === null ? arrivedAtMs : limitClockMs(c, config, arrivedAtMs);
 }
 
 /** 429 with an honest Retry-After; the refusal is counted for the stats. */
@@ -158,7 +192,7 @@ export const rateLimits: MiddlewareHandler<AppEnv> = async (c, next) => {
 	const config = c.var.config.rateLimits;
 	if (config === null) return next();
 	const ip = clientIp(c);
-	const now = Date.now();
+	const now = limitClockMs(c, config, Date.now());
 	const method = c.req.method;
 	if (method === "GET" || method === "HEAD") {
 		const d = takeIp("reads", ip, now, config.reads, config.windowMs);
@@ -200,6 +234,7 @@ export const resetRateLimit: MiddlewareHandler<AppEnv> = async (c, next) => {
 	const d = await c.env.LIMITER.get(c.env.LIMITER.idFromName(key)).take(
 		config.reset,
 		config.windowMs,
+		config.clock === "request" ? limitClockMs(c, config, Date.now()) : undefined,
 	);
 	if (d.ok) return next();
 	const sku = c.req.param("sku");

@@ -17,6 +17,7 @@ import { ApiError, type AppEnv, type Ctx, fail, ok } from "../http.ts";
 import { newId, skuOfId } from "../ids.ts";
 import { requireSession } from "../middleware/auth.ts";
 import {
+	attemptArrivedAtMs,
 	countEdgeAnswer,
 	countEdgeLatency,
 	refuseReserve,
@@ -74,7 +75,7 @@ reservations.post("/", async (c) => {
 		// The same per-session limit as the safe path, kept by the SKU's object.
 		const refusal = await inventory(c.env, body.sku).admit(
 			session.sessionId,
-			c.get("startedAtMs"),
+			attemptArrivedAtMs(c),
 			limits,
 		);
 		if (refusal !== null) return refuseReserve(c, refusal);
@@ -117,7 +118,7 @@ reservations.post("/", async (c) => {
 				sessionId: session.sessionId,
 				quantity,
 				idempotencyKey: key,
-				arrivedAtMs,
+				arrivedAtMs: limits === null ? arrivedAtMs : attemptArrivedAtMs(c),
 				priorRead: hasRead(body.sku, session.sessionId),
 			},
 		],
