@@ -16,6 +16,7 @@ import {
 	trimmedCoefficientOfVariation,
 } from "../../src/domain/botsignals.ts";
 import { nth } from "../support/arrays.ts";
+import { PROPERTY_TIMEOUT_MS } from "../support/property.ts";
 import { seededRandom as prng } from "../support/random.ts";
 
 const T0 = 1_750_000_000_000;
@@ -57,11 +58,14 @@ describe("machine-regular intervals", () => {
 		expect(trimmedCoefficientOfVariation(gaps.slice(0, REGULAR_GAPS), REGULAR_TRIM_GAPS)).toBe(0);
 	});
 
-	it("flags exact intervals at any pace from 20 ms to a minute", () => {
+	it("flags exact intervals at any pace from 20 ms to a minute", {
+		timeout: PROPERTY_TIMEOUT_MS,
+	}, () => {
 		fc.assert(
 			fc.property(fc.integer({ min: 20, max: 60_000 }), (intervalMs) => {
 				expect(isMachineRegular(Array(REGULAR_GAPS).fill(intervalMs))).toBe(true);
 			}),
+			{ numRuns: 100 },
 		);
 	});
 

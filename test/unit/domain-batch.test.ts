@@ -9,6 +9,7 @@ import { describe, expect, it } from "vitest";
 import { type BatchAttempt, decideReserves, type OutcomeStore } from "../../src/domain/batch.ts";
 import { Inventory, type ProductConfig, type ReserveOutcome } from "../../src/domain/inventory.ts";
 import { MAX_QUANTITY } from "../../src/domain/limits.ts";
+import { PROPERTY_TIMEOUT_MS } from "../support/property.ts";
 import { Model } from "./domain-model.ts";
 
 const T0 = Date.UTC(2026, 0, 1);
@@ -55,7 +56,9 @@ const productArb: fc.Arbitrary<ProductConfig> = fc.record({
 });
 
 describe("the batched decider", () => {
-	it("agrees with one-at-a-time decisions and the naive model, however the attempts are batched", () => {
+	it("agrees with one-at-a-time decisions and the naive model, however the attempts are batched", {
+		timeout: PROPERTY_TIMEOUT_MS,
+	}, () => {
 		fc.assert(
 			fc.property(productArb, fc.array(batchArb, { maxLength: 15 }), (product, batches) => {
 				const batched = Inventory.create(product, T0);
@@ -110,7 +113,7 @@ describe("the batched decider", () => {
 			}),
 			{ numRuns: 300 },
 		);
-	}, 60_000);
+	});
 
 	it("answers a replay inside one batch like the first attempt and takes one hold", () => {
 		const inv = Inventory.create(

@@ -2,6 +2,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { MinHeap } from "../../src/domain/heap.ts";
+import { PROPERTY_TIMEOUT_MS } from "../support/property.ts";
 
 type HeapOp = { kind: "push"; key: number } | { kind: "pop" } | { kind: "clear" };
 
@@ -18,7 +19,9 @@ const heapOp: fc.Arbitrary<HeapOp> = fc.oneof(
 );
 
 describe("MinHeap", () => {
-	it("always yields the smallest key, like a sorted array", () => {
+	it("always yields the smallest key, like a sorted array", {
+		timeout: PROPERTY_TIMEOUT_MS,
+	}, () => {
 		fc.assert(
 			fc.property(fc.array(heapOp, { maxLength: 300, size: "max" }), (ops) => {
 				const heap = new MinHeap<number>();

@@ -16,6 +16,7 @@ import {
 import { MAX_QUANTITY } from "../../src/domain/limits.ts";
 import { replay } from "../../src/domain/replay.ts";
 import type { EventType } from "../../src/shared/types.ts";
+import { PROPERTY_TIMEOUT_MS } from "../support/property.ts";
 import { ACTIVE, Model } from "./domain-model.ts";
 
 const T0 = Date.UTC(2026, 0, 1);
@@ -270,7 +271,9 @@ class Harness {
 }
 
 describe("Inventory under random operation sequences", () => {
-	it("keeps every invariant after every step and agrees with the model", () => {
+	it("keeps every invariant after every step and agrees with the model", {
+		timeout: PROPERTY_TIMEOUT_MS,
+	}, () => {
 		fc.assert(
 			fc.property(product, fc.array(op, { maxLength: 120, size: "max" }), (config, ops) => {
 				const h = new Harness(config);
@@ -282,9 +285,11 @@ describe("Inventory under random operation sequences", () => {
 			}),
 			{ numRuns: 300 },
 		);
-	}, 60_000);
+	});
 
-	it("never shows a RESERVED hold after its expiresAt once time is read", () => {
+	it("never shows a RESERVED hold after its expiresAt once time is read", {
+		timeout: PROPERTY_TIMEOUT_MS,
+	}, () => {
 		fc.assert(
 			fc.property(
 				product,
@@ -303,7 +308,7 @@ describe("Inventory under random operation sequences", () => {
 			),
 			{ numRuns: 200 },
 		);
-	}, 60_000);
+	});
 });
 
 describe("Inventory edges", () => {

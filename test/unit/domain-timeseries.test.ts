@@ -12,6 +12,7 @@ import {
 	latencyBucket,
 	SecondRing,
 } from "../../src/domain/timeseries.ts";
+import { PROPERTY_TIMEOUT_MS } from "../support/property.ts";
 
 const T0 = Date.UTC(2026, 10, 29, 7, 0, 0);
 
@@ -30,7 +31,9 @@ describe("latency histogram", () => {
 		expect(latencyBucket(1e9)).toBe(LATENCY_EDGES_MS.length);
 	});
 
-	it("reads p50/p95/p99 within one bucket of the exact percentile, never above the largest sample", () => {
+	it("reads p50/p95/p99 within one bucket of the exact percentile, never above the largest sample", {
+		timeout: PROPERTY_TIMEOUT_MS,
+	}, () => {
 		fc.assert(
 			fc.property(
 				fc.array(fc.double({ min: 0, max: 20_000, noNaN: true }), { minLength: 1, maxLength: 400 }),
@@ -44,6 +47,7 @@ describe("latency histogram", () => {
 					expect(estimate).toBeLessThanOrEqual(max);
 				},
 			),
+			{ numRuns: 100 },
 		);
 	});
 
@@ -96,7 +100,9 @@ describe("SecondRing", () => {
 		expect(ring.read(later, 10_000).series).toHaveLength(HISTORY_SECONDS);
 	});
 
-	it("window totals equal the sums of the per-second counts (any sequence of events)", () => {
+	it("window totals equal the sums of the per-second counts (any sequence of events)", {
+		timeout: PROPERTY_TIMEOUT_MS,
+	}, () => {
 		fc.assert(
 			fc.property(
 				fc.array(
@@ -131,12 +137,15 @@ describe("SecondRing", () => {
 						).toBeLessThanOrEqual(1);
 				},
 			),
+			{ numRuns: 100 },
 		);
 	});
 });
 
 describe("the edge's latency, delivered as bucket counts", () => {
-	it("reads the same percentiles as the samples bucketed at the edge, capped at the top bucket's edge", () => {
+	it("reads the same percentiles as the samples bucketed at the edge, capped at the top bucket's edge", {
+		timeout: PROPERTY_TIMEOUT_MS,
+	}, () => {
 		fc.assert(
 			fc.property(
 				fc.array(fc.nat({ max: 20_000 }), { minLength: 1, maxLength: 300 }),
@@ -159,7 +168,7 @@ describe("the edge's latency, delivered as bucket counts", () => {
 			),
 			{ numRuns: 200 },
 		);
-	}, 30_000);
+	});
 
 	it("ignores a bucket outside the histogram", () => {
 		const ring = new SecondRing();

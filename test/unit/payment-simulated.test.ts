@@ -14,6 +14,7 @@ import {
 	SimulatedProvider,
 	type SyncStore,
 } from "../../src/payment/simulated";
+import { PROPERTY_TIMEOUT_MS } from "../support/property.ts";
 
 function request(paymentMethod: string, overrides: Partial<ChargeRequest> = {}): ChargeRequest {
 	return {
@@ -143,7 +144,9 @@ describe("SimulatedProvider charge", () => {
 		expect(after.stats()).toMatchObject({ chargeCalls: 2, captures: 1 });
 	});
 
-	it("never captures more than once per key, whatever the sequence of attempts", async () => {
+	it("never captures more than once per key, whatever the sequence of attempts", {
+		timeout: PROPERTY_TIMEOUT_MS,
+	}, async () => {
 		const methods = ["pm_card_visa", "pm_sim_timeout", "pm_card_chargeDeclined", "pm_sim_error"];
 		const attempt = fc.record({
 			key: fc.integer({ min: 0, max: 4 }),
@@ -168,6 +171,7 @@ describe("SimulatedProvider charge", () => {
 				expect(provider.stats().captures).toBe(capturing.length);
 				for (const ids of paymentIds.values()) expect(ids.size).toBe(1);
 			}),
+			{ numRuns: 100 },
 		);
 	});
 });

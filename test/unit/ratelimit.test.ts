@@ -18,6 +18,7 @@ import {
 } from "../../src/domain/ratelimit.ts";
 import { rateLimitConfig } from "../../src/limits/config.ts";
 import { nth } from "../support/arrays.ts";
+import { PROPERTY_TIMEOUT_MS } from "../support/property.ts";
 
 const MINUTE_MS = 60_000;
 const T0 = 1_750_000_000_000;
@@ -62,7 +63,9 @@ describe("SlidingWindow: 200 reserve attempts a minute", () => {
 		expect(w.hit(T0 + MINUTE_MS + MINUTE_MS / 60, RATE_LIMIT_RESET).ok).toBe(true);
 	});
 
-	it("never admits more than the limit in any span of one window, and every Retry-After is honest", () => {
+	it("never admits more than the limit in any span of one window, and every Retry-After is honest", {
+		timeout: PROPERTY_TIMEOUT_MS,
+	}, () => {
 		fc.assert(
 			fc.property(
 				fc.integer({ min: 1, max: 20 }),
@@ -93,6 +96,7 @@ describe("SlidingWindow: 200 reserve attempts a minute", () => {
 					}
 				},
 			),
+			{ numRuns: 100 },
 		);
 	});
 });
@@ -120,7 +124,7 @@ describe("TokenBucket: per-IP reads and writes", () => {
 		expect(admitted).toBeGreaterThanOrEqual(10 * RATE_LIMIT_READS);
 	});
 
-	it("every Retry-After is honest", () => {
+	it("every Retry-After is honest", { timeout: PROPERTY_TIMEOUT_MS }, () => {
 		fc.assert(
 			fc.property(
 				fc.integer({ min: 1, max: 1000 }),
@@ -141,6 +145,7 @@ describe("TokenBucket: per-IP reads and writes", () => {
 					}
 				},
 			),
+			{ numRuns: 100 },
 		);
 	});
 });
