@@ -7,11 +7,11 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import { replay } from "../../src/domain/replay.ts";
 import type { InventoryObject } from "../../src/inventory/object.ts";
+import { sleep } from "../../src/shared/sleep.ts";
 import type { AuditEvent, Order, Reservation, Stats } from "../../src/shared/types.ts";
 import { ADMIN, call, createProduct, newSession } from "./helpers.ts";
 
 const stubOf = (sku: string) => env.INVENTORY.get(env.INVENTORY.idFromName(sku));
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 type Page = { events: AuditEvent[]; next: string | null };
 

@@ -7,6 +7,7 @@ import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
 import { MAX_FAILED_PAYMENTS_PER_HOLD } from "../../src/domain/checkout-policy.ts";
 import { replay } from "../../src/domain/replay.ts";
+import { sleep } from "../../src/shared/sleep.ts";
 import type { Order, PaymentFailure, Stats } from "../../src/shared/types.ts";
 import {
 	availability,
@@ -136,7 +137,7 @@ describe("checkout after a failed payment", () => {
 		const alarmAtMs = await runInDurableObject(stub(sku), (_i, state) => state.storage.getAlarm());
 		expect(alarmAtMs).not.toBeNull();
 		expect(alarmAtMs as number).toBeLessThanOrEqual(expiresAtMs);
-		await new Promise((r) => setTimeout(r, Math.max(0, expiresAtMs - Date.now()) + 100));
+		await sleep(Math.max(0, expiresAtMs - Date.now()) + 100);
 		expect(await availability(sku)).toMatchObject({ available: 1, reserved: 0 });
 		expect(await reservation(token, id)).toMatchObject({ status: "EXPIRED" });
 		const late = await pay(token, id, "pm_card_visa");

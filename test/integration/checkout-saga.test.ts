@@ -5,6 +5,7 @@
 // by the object's SQLite; "latency" tests swap in one that takes its time.
 import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
+import { sleep } from "../../src/shared/sleep.ts";
 import type { Order } from "../../src/shared/types.ts";
 import {
 	availability,
@@ -111,7 +112,7 @@ describe("checkout saga recovery", () => {
 		const token = await newSession();
 		const id = await reserve(token, sku);
 		const pending = pay(token, id, "pm_card_visa");
-		await new Promise((r) => setTimeout(r, 200));
+		await sleep(200);
 		// An alarm (expiry, outbox) runs while the provider call is in flight...
 		expect(await runDurableObjectAlarm(stub(sku))).toBe(true);
 		// ...and a durable alarm must still be set, or a crash now would strand the saga.
@@ -165,7 +166,7 @@ describe("checkout saga recovery", () => {
 		const token = await newSession();
 		const id = await reserve(token, sku);
 		const pending = pay(token, id, "pm_card_visa", "reset-key");
-		await new Promise((r) => setTimeout(r, SLOW_PROVIDER_MS / 3));
+		await sleep(SLOW_PROVIDER_MS / 3);
 		const reset = await call("POST", `/api/admin/products/${sku}/reset`, { token: ADMIN });
 		expect(reset.status).toBe(200);
 		const res = await pending;
@@ -187,7 +188,7 @@ describe("checkout saga recovery", () => {
 		const token = await newSession();
 		const id = await reserve(token, sku);
 		const pending = pay(token, id, "pm_card_visa");
-		await new Promise((r) => setTimeout(r, 1_200));
+		await sleep(1_200);
 		// Past expiresAt, the hold is still held: its payment is in flight.
 		expect(await reservation(token, id)).toMatchObject({ status: "CHECKOUT_PENDING" });
 		expect(await availability(sku)).toMatchObject({ reserved: 1 });

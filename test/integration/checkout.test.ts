@@ -2,6 +2,7 @@
 // and the simulated provider (docs/api.md "Checkout"; docs/checkout.md).
 import { describe, expect, it } from "vitest";
 import { replay } from "../../src/domain/replay.ts";
+import { sleep } from "../../src/shared/sleep.ts";
 import type { Order, Stats } from "../../src/shared/types.ts";
 import {
 	availability,
@@ -136,7 +137,7 @@ describe("checkout", () => {
 		const sku = await createProduct({ holdSeconds: 1 });
 		const token = await newSession();
 		const id = await reserve(token, sku);
-		await new Promise((r) => setTimeout(r, 1_100));
+		await sleep(1_100);
 		const res = await pay(token, id, "pm_card_visa");
 		expect(res.status).toBe(410);
 		expect(res.body.error?.code).toBe("reservation_expired");

@@ -6,6 +6,7 @@ import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { InventoryObject } from "../../src/inventory/object.ts";
+import { sleep } from "../../src/shared/sleep.ts";
 import type { Availability, Reservation } from "../../src/shared/types.ts";
 import { call, createProduct, newSession } from "./helpers.ts";
 
@@ -16,7 +17,6 @@ const ALARM_SLACK_MS = 600;
 const ALARM_DEADLINE_MS = 10_000;
 
 const stubOf = (sku: string) => env.INVENTORY.get(env.INVENTORY.idFromName(sku));
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Reads the object's own storage, bypassing its RPC methods (which expire lazily). */
 async function storedStatus(sku: string, id: string): Promise<string | undefined> {

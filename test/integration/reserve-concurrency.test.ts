@@ -7,6 +7,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { MAX_RESERVE_BATCH } from "../../src/domain/limits.ts";
 import type { InventoryObject } from "../../src/inventory/object.ts";
+import { sleep } from "../../src/shared/sleep.ts";
 import type { Availability, Reservation, Stats } from "../../src/shared/types.ts";
 import { ADMIN, type ApiResponse, call, createProduct, newSession } from "./helpers.ts";
 
@@ -35,7 +36,7 @@ describe("a burst of 400 attempts on 50 units", () => {
 			while (bursting) {
 				// A read answered from the edge's copy (worker/edge-snapshot.ts) does no I/O, so
 				// without this the loop would run on microtasks alone and starve the burst.
-				await new Promise((r) => setTimeout(r, 0));
+				await sleep(0);
 				const res = await call<Availability>("GET", `/api/products/${sku}/availability`);
 				expect(res.status).toBe(200);
 				if (res.body.data) samples.push(res.body.data);

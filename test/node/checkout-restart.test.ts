@@ -8,6 +8,7 @@ import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { afterAll, describe, expect, it } from "vitest";
+import { sleep } from "../../src/shared/sleep.ts";
 import { api, startServer, type TestServer } from "../support/server.ts";
 
 /** Long enough to kill the server while the provider call is in flight. */
@@ -92,7 +93,7 @@ describe("checkout across a crash", () => {
 		const inFlight = api(server, "POST", "/api/checkout", { token, body: checkout, headers }).catch(
 			(error: unknown) => error,
 		);
-		await new Promise((r) => setTimeout(r, KILL_AFTER_MS));
+		await sleep(KILL_AFTER_MS);
 		await server.stop();
 		// The answer died with the process (the server does not drain a 3 s call on SIGTERM).
 		expect(await inFlight).toBeInstanceOf(Error);
@@ -113,7 +114,7 @@ describe("checkout across a crash", () => {
 			status = res.body.data?.status ?? "";
 			orderId = res.body.data?.orderId;
 			if (status !== "CHECKOUT_PENDING") break;
-			await new Promise((r) => setTimeout(r, 250));
+			await sleep(250);
 		}
 		expect(status).toBe("PAID");
 

@@ -14,6 +14,7 @@ import {
 	SimulatedProvider,
 	type SyncStore,
 } from "../../src/payment/simulated";
+import { sleep } from "../../src/shared/sleep.ts";
 import { PROPERTY_TIMEOUT_MS } from "../support/property.ts";
 
 function request(paymentMethod: string, overrides: Partial<ChargeRequest> = {}): ChargeRequest {
@@ -114,7 +115,7 @@ describe("SimulatedProvider charge", () => {
 		const outcome = await provider.charge(req, { timeoutMs: 10 });
 		expect(outcome).toEqual({ kind: "unknown", reason: "timeout after 10 ms" });
 		// The "server side" finishes on its own; the retry with the same key learns the result.
-		await new Promise((resolve) => setTimeout(resolve, 150));
+		await sleep(150);
 		expect((await provider.charge(req)).kind).toBe("succeeded");
 		expect(provider.stats().captures).toBe(1);
 	});
