@@ -3,34 +3,25 @@
 // decision latency the SKU's object measured — and, because that history lives
 // on the server, a reload shows the same numbers again.
 
-import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { api, startServer, type TestServer } from "../support/server.ts";
+import type { Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
+import { api } from "../support/server.ts";
+import { newBuyer } from "../support/shop.ts";
 import { expectNoSeriousA11yViolations } from "./axe.ts";
-import { collectPageErrors, DESKTOP, launch, metric, openContext, screenshot } from "./browser.ts";
+import { collectPageErrors, DESKTOP, metric, openContext, screenshot } from "./browser.ts";
+import { browserSuite } from "./suite.ts";
 
 const POLL = { timeout: 20_000, interval: 200 };
 const STOCK = 3;
 const ATTEMPTS = 5;
 
 describe("console latency panel", () => {
-	let server: TestServer;
-	let browser: Browser;
-
-	beforeAll(async () => {
-		[server, browser] = await Promise.all([startServer(), launch()]);
-	});
-	afterAll(async () => {
-		await browser?.close();
-		await server?.dispose();
-	});
+	const e2e = browserSuite();
 
 	async function attempt(sku: string): Promise<number> {
-		const session = await api<{ token: string }>(server, "POST", "/api/sessions", {
-			body: { turnstileToken: server.debugToken },
-		});
-		const res = await api(server, "POST", "/api/reservations", {
-			token: session.body.data?.token ?? "",
+		const token = await newBuyer(e2e.server);
+		const res = await api(e2e.server, "POST", "/api/reservations", {
+			token,
 			body: { sku },
 		});
 		return res.status;
@@ -48,8 +39,8 @@ describe("console latency panel", () => {
 
 	it("shows the server's attempts and latency, and still shows them after a reload", async () => {
 		const sku = `METRICS-${crypto.randomUUID().slice(0, 8)}`;
-		const created = await api(server, "POST", "/api/admin/products", {
-			token: server.adminToken,
+		const created = await api(e2e.server, "POST", "/api/admin/products", {
+			token: e2e.server.adminToken,
 			body: { sku, name: "Metrics drop", priceCents: 500, currency: "USD", totalStock: STOCK },
 		});
 		expect(created.status).toBe(201);
@@ -57,11 +48,11 @@ describe("console latency panel", () => {
 		for (let i = 0; i < ATTEMPTS; i++) statuses.push(await attempt(sku));
 		expect(statuses).toEqual([201, 201, 201, 409, 409]);
 
-		const context = await openContext(browser, server.url, DESKTOP);
+		const context = await openContext(e2e.browser, e2e.server.url, DESKTOP);
 		const page = await context.newPage();
 		const errors = collectPageErrors(page);
 		await page.goto(`/console?sku=${sku}`);
-		await page.getByLabel("Operator token").fill(server.adminToken);
+		await page.getByLabel("Operator token").fill(e2e.server.adminToken);
 		await page.getByRole("button", { name: "Sign in" }).click();
 		await expectServerNumbers(page);
 		await expectNoSeriousA11yViolations(page, "console: server latency panel");

@@ -3,34 +3,19 @@
 // and reset one (typed confirmation; paid orders stay), keyboard focus after
 // every action, polling that backs off while the API fails, axe on every state.
 
-import type { Browser, Locator, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { api, startServer, type TestServer } from "../support/server.ts";
+import type { Locator, Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
+import { api } from "../support/server.ts";
+import { newBuyer } from "../support/shop.ts";
 import { expectNoSeriousA11yViolations } from "./axe.ts";
-import {
-	collectPageErrors,
-	DESKTOP,
-	launch,
-	metric,
-	openContext,
-	PHONE,
-	screenshot,
-} from "./browser.ts";
+import { collectPageErrors, DESKTOP, metric, openContext, PHONE, screenshot } from "./browser.ts";
+import { browserSuite } from "./suite.ts";
 
 const POLL = { timeout: 20_000, interval: 200 };
 const STOCK = 6;
 
 describe("operator console", () => {
-	let server: TestServer;
-	let browser: Browser;
-
-	beforeAll(async () => {
-		[server, browser] = await Promise.all([startServer(), launch()]);
-	});
-	afterAll(async () => {
-		await browser?.close();
-		await server?.dispose();
-	});
+	const e2e = browserSuite();
 
 	async function signIn(page: Page, token: string): Promise<void> {
 		await page.getByLabel("Operator token").fill(token);
@@ -40,18 +25,15 @@ describe("operator console", () => {
 	const isFocused = (l: Locator) => l.evaluate((el) => el === document.activeElement);
 
 	async function buyOne(sku: string, i: number): Promise<{ token: string; orderId?: string }> {
-		const session = await api<{ token: string }>(server, "POST", "/api/sessions", {
-			body: { turnstileToken: server.debugToken },
-		});
-		const token = session.body.data?.token ?? "";
-		const hold = await api<{ reservationId: string }>(server, "POST", "/api/reservations", {
+		const token = await newBuyer(e2e.server);
+		const hold = await api<{ reservationId: string }>(e2e.server, "POST", "/api/reservations", {
 			token,
 			body: { sku },
 		});
 		expect(hold.status).toBe(201);
 		// Half the buyers pay, half keep their hold: both count against the stock.
 		if (i % 2 === 0) {
-			const paid = await api<{ orderId: string }>(server, "POST", "/api/checkout", {
+			const paid = await api<{ orderId: string }>(e2e.server, "POST", "/api/checkout", {
 				token,
 				body: { reservationId: hold.body.data?.reservationId, paymentMethod: "pm_card_visa" },
 				headers: { "idempotency-key": `buy-${i}` },
@@ -64,13 +46,13 @@ describe("operator console", () => {
 
 	it("watches a drop sell out", async () => {
 		const sku = `CONSOLE-${crypto.randomUUID().slice(0, 8)}`;
-		const created = await api(server, "POST", "/api/admin/products", {
-			token: server.adminToken,
+		const created = await api(e2e.server, "POST", "/api/admin/products", {
+			token: e2e.server.adminToken,
 			body: { sku, name: "Console drop", priceCents: 1000, currency: "USD", totalStock: STOCK },
 		});
 		expect(created.status).toBe(201);
 
-		const context = await openContext(browser, server.url, DESKTOP);
+		const context = await openContext(e2e.browser, e2e.server.url, DESKTOP);
 		const page = await context.newPage();
 		const errors = collectPageErrors(page);
 		await page.goto(`/console?sku=${sku}`);
@@ -78,18 +60,16 @@ describe("operator console", () => {
 		await expect
 			.poll(() => page.getByRole("alert").first().textContent(), POLL)
 			.toMatch(/operator token was not accepted/);
-		await signIn(page, server.adminToken);
+		await signIn(page, e2e.server.adminToken);
 		await expect.poll(() => metric(page, "Available"), POLL).toBe(String(STOCK));
 		expect(await page.getByLabel("Drop", { exact: true }).inputValue()).toBe(sku);
 
 		const buyers: { token: string; orderId?: string }[] = [];
 		for (let i = 0; i < STOCK; i++) buyers.push(await buyOne(sku, i));
 		// A buyer too late: rejected as sold out, counted by reason.
-		const late = await api<{ token: string }>(server, "POST", "/api/sessions", {
-			body: { turnstileToken: server.debugToken },
-		});
-		const refused = await api(server, "POST", "/api/reservations", {
-			token: late.body.data?.token ?? "",
+		const late = await newBuyer(e2e.server);
+		const refused = await api(e2e.server, "POST", "/api/reservations", {
+			token: late,
 			body: { sku },
 		});
 		expect(refused.status).toBe(409);
@@ -159,9 +139,14 @@ describe("operator console", () => {
 		await expect.poll(() => metric(page, "Sold"), POLL).toBe(String(STOCK / 2));
 		expect(await metric(page, "Reserved")).toBe("0");
 		for (const buyer of buyers.filter((b) => b.orderId !== undefined)) {
-			const order = await api<{ status: string }>(server, "GET", `/api/orders/${buyer.orderId}`, {
-				token: buyer.token,
-			});
+			const order = await api<{ status: string }>(
+				e2e.server,
+				"GET",
+				`/api/orders/${buyer.orderId}`,
+				{
+					token: buyer.token,
+				},
+			);
 			expect(order.status).toBe(200);
 			expect(order.body.data?.status).toBe("PAID");
 		}
@@ -177,11 +162,11 @@ describe("operator console", () => {
 	});
 
 	it("creates a drop from the form, on a phone", async () => {
-		const context = await openContext(browser, server.url, PHONE);
+		const context = await openContext(e2e.browser, e2e.server.url, PHONE);
 		const page = await context.newPage();
 		await page.goto("/console");
 		await expectNoSeriousA11yViolations(page, "console: sign-in on a phone");
-		await signIn(page, server.adminToken);
+		await signIn(page, e2e.server.adminToken);
 		await expect
 			.poll(() => isFocused(page.getByRole("heading", { name: "Operator console" })), POLL)
 			.toBe(true);
@@ -211,10 +196,10 @@ describe("operator console", () => {
 	});
 
 	it("keeps the Starts at input inside its card at 1366 px", async () => {
-		const context = await openContext(browser, server.url, DESKTOP);
+		const context = await openContext(e2e.browser, e2e.server.url, DESKTOP);
 		const page = await context.newPage();
 		await page.goto("/console");
-		await signIn(page, server.adminToken);
+		await signIn(page, e2e.server.adminToken);
 		const card = page.getByRole("region", { name: "Create a drop" });
 		const input = card.getByLabel("Starts at (optional)");
 		await input.waitFor();
@@ -237,19 +222,19 @@ describe("operator console", () => {
 		const sku = `BACKOFF-${crypto.randomUUID().slice(0, 8)}`;
 		expect(
 			(
-				await api(server, "POST", "/api/admin/products", {
-					token: server.adminToken,
+				await api(e2e.server, "POST", "/api/admin/products", {
+					token: e2e.server.adminToken,
 					body: { sku, name: "Backoff", priceCents: 100, currency: "USD", totalStock: 5 },
 				})
 			).status,
 		).toBe(201);
-		const context = await openContext(browser, server.url, DESKTOP);
+		const context = await openContext(e2e.browser, e2e.server.url, DESKTOP);
 		const page = await context.newPage();
 		const errors = collectPageErrors(page);
 		// The page's timers run on a clock the test moves: a minute passes in a few seconds.
 		await page.clock.install();
 		await page.goto(`/console?sku=${sku}`);
-		await signIn(page, server.adminToken);
+		await signIn(page, e2e.server.adminToken);
 		await expect.poll(() => metric(page, "Available"), POLL).toBe("5");
 
 		// The API goes down (the live socket stays: only the console's polls fail).
@@ -283,11 +268,9 @@ describe("operator console", () => {
 
 		// The API is back: within one backoff the console polls again at its normal cadence.
 		await context.unroute(polled);
-		const session = await api<{ token: string }>(server, "POST", "/api/sessions", {
-			body: { turnstileToken: server.debugToken },
-		});
-		await api(server, "POST", "/api/reservations", {
-			token: session.body.data?.token ?? "",
+		const token = await newBuyer(e2e.server);
+		await api(e2e.server, "POST", "/api/reservations", {
+			token,
 			body: { sku },
 		});
 		for (let s = 0; s < 35 && (await problem.count()) > 0; s++) {
@@ -318,25 +301,23 @@ describe("operator console", () => {
 
 	// Last in this file: it restarts the server the other tests share.
 	it("the live feed reconnects after the server restarts", async () => {
-		const context = await openContext(browser, server.url, DESKTOP);
+		const context = await openContext(e2e.browser, e2e.server.url, DESKTOP);
 		const page = await context.newPage();
 		await page.goto("/?sku=DEMO-SNEAKER");
 		// The storefront's connection line (src/web/storefront/ProductCard.tsx, FeedLine).
 		const feed = page.getByRole("status", { name: "Live stock updates" });
 		await expect.poll(() => feed.textContent(), POLL).toMatch(/^Live: /);
 
-		await server.stop();
+		await e2e.server.stop();
 		await expect.poll(() => feed.textContent(), POLL).toMatch(/^Stock may be stale: /);
-		server = await startServer({ stateDir: server.stateDir, port: server.port });
+		e2e.server = await e2e.server.restart();
 		await expect.poll(() => feed.textContent(), { ...POLL, timeout: 60_000 }).toMatch(/^Live: /);
 
 		// And it carries changes again.
 		const before = Number(await metric(page, "Available"));
-		const session = await api<{ token: string }>(server, "POST", "/api/sessions", {
-			body: { turnstileToken: server.debugToken },
-		});
-		const hold = await api(server, "POST", "/api/reservations", {
-			token: session.body.data?.token ?? "",
+		const token = await newBuyer(e2e.server);
+		const hold = await api(e2e.server, "POST", "/api/reservations", {
+			token,
 			body: { sku: "DEMO-SNEAKER" },
 		});
 		expect(hold.status).toBe(201);

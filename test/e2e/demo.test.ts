@@ -7,19 +7,11 @@
 // in step 4 — the same one in mock and live.
 
 import type { Locator, Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { DEMO_GUARDRAIL_DEFAULT_USD } from "../../src/shared/demo-guardrail.ts";
-import { startServer, type TestServer } from "../support/server.ts";
 import { expectNoSeriousA11yViolations } from "./axe.ts";
-import {
-	collectPageErrors,
-	DESKTOP,
-	launch,
-	metric,
-	openContext,
-	PHONE,
-	screenshot,
-} from "./browser.ts";
+import { collectPageErrors, DESKTOP, metric, openContext, PHONE, screenshot } from "./browser.ts";
+import { browserSuite } from "./suite.ts";
 
 const POLL = { timeout: 30_000, interval: 200 };
 const HIGH = "1000000";
@@ -30,44 +22,25 @@ const isFocused = (l: Locator) => l.evaluate((el) => el === document.activeEleme
 const focusedTag = (page: Page) => page.evaluate(() => document.activeElement?.tagName ?? "");
 
 describe("guided demo", () => {
-	let server: TestServer;
-	let browser: Awaited<ReturnType<typeof launch>>;
-	const pages: Page[] = [];
-
-	beforeAll(async () => {
-		[server, browser] = await Promise.all([
-			startServer({
-				env: {
-					RATE_LIMITS: "on",
-					RATE_LIMIT_RESET: "1",
-					RATE_LIMIT_RESERVE: HIGH,
-					RATE_LIMIT_RESERVE_NEW: HIGH,
-					RATE_LIMIT_RESERVE_SUSPECTED: HIGH,
-					RATE_LIMIT_WRITES: HIGH,
-					RATE_LIMIT_READS: HIGH,
-					RATE_LIMIT_SESSIONS: "1000",
-				},
-			}),
-			launch(),
-		]);
-	});
-	afterEach(async ({ task }) => {
-		if (task.result?.state === "fail") {
-			for (const [i, p] of pages.entries()) {
-				await screenshot(p, `failed-${task.name.replace(/\W+/g, "-")}-${i}`).catch(() => {});
-			}
-		}
-		for (const p of pages.splice(0)) await p.context().close();
-	});
-	afterAll(async () => {
-		await browser?.close();
-		await server?.dispose();
+	const e2e = browserSuite({
+		server: {
+			env: {
+				RATE_LIMITS: "on",
+				RATE_LIMIT_RESET: "1",
+				RATE_LIMIT_RESERVE: HIGH,
+				RATE_LIMIT_RESERVE_NEW: HIGH,
+				RATE_LIMIT_RESERVE_SUSPECTED: HIGH,
+				RATE_LIMIT_WRITES: HIGH,
+				RATE_LIMIT_READS: HIGH,
+				RATE_LIMIT_SESSIONS: "1000",
+			},
+		},
 	});
 
 	async function open(backend: "mock" | "live", viewport = DESKTOP) {
-		const context = await openContext(browser, server.url, viewport);
+		const context = await openContext(e2e.browser, e2e.server.url, viewport);
 		const page = await context.newPage();
-		pages.push(page);
+		e2e.track(page);
 		const errors = collectPageErrors(page);
 		await page.goto(`/demo${backend === "mock" ? "?backend=mock" : ""}`);
 		return { page, errors };
@@ -263,14 +236,14 @@ describe("guided demo", () => {
 	});
 
 	it("mounts the real Turnstile widget once per page view, though the page ticks every second", async () => {
-		const context = await openContext(browser, server.url, DESKTOP);
+		const context = await openContext(e2e.browser, e2e.server.url, DESKTOP);
 		// challenges.cloudflare.com cannot be reached from here: a stand-in with the same
 		// explicit-render API counts how often the page renders and removes the widget.
 		await context.route("https://challenges.cloudflare.com/turnstile/v0/api.js*", (route) =>
 			route.fulfill({ contentType: "text/javascript", body: COUNTING_TURNSTILE }),
 		);
 		const page = await context.newPage();
-		pages.push(page);
+		e2e.track(page);
 		const errors = collectPageErrors(page);
 		await page.goto("/demo");
 		const verify = page.getByRole("button", { name: "Verify (stand-in widget)" });

@@ -3,11 +3,10 @@
 // number and stay listed, and a failed payment keeps the hold with the server's
 // own words for what happened (docs/api.md, "Checkout after a failed payment").
 
-import type { Browser, Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { startServer, type TestServer } from "../support/server.ts";
+import type { Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
 import { expectNoSeriousA11yViolations } from "./axe.ts";
-import { launch, metric, screenshot } from "./browser.ts";
+import { metric, screenshot } from "./browser.ts";
 import {
 	alertText,
 	createDrop,
@@ -21,32 +20,16 @@ import {
 	statusText,
 	verify,
 } from "./storefront-support.ts";
+import { browserSuite } from "./suite.ts";
 
 const ORDER_HEADING = /^Order [0-9A-F]{4}-[0-9A-F]{4}$/;
 
 describe("storefront checkout", () => {
-	let server: TestServer;
-	let browser: Browser;
-	const pages: Page[] = [];
-
-	beforeAll(async () => {
-		[server, browser] = await Promise.all([startServer(), launch()]);
-	});
-	afterAll(async () => {
-		await browser?.close();
-		await server?.dispose();
-	});
-	afterEach(async ({ task }) => {
-		if (task.result?.state === "fail") {
-			for (const [i, p] of pages.entries())
-				await screenshot(p, `failed-${task.name.replace(/\W+/g, "-")}-${i}`).catch(() => {});
-		}
-		for (const p of pages.splice(0)) await p.context().close();
-	});
+	const e2e = browserSuite();
 
 	async function open(sku: string, viewport = PHONE) {
-		const buyer = await openStore(browser, server, sku, viewport);
-		pages.push(buyer.page);
+		const buyer = await openStore(e2e.browser, e2e.server, sku, viewport);
+		e2e.track(buyer.page);
 		return buyer;
 	}
 
@@ -81,7 +64,7 @@ describe("storefront checkout", () => {
 	}
 
 	it("moves keyboard focus to every new step on a phone, shows Pay in view, and lists orders by a short number", async () => {
-		const sku = await createDrop(server, { totalStock: 5, perUserLimit: 4 });
+		const sku = await createDrop(e2e.server, { totalStock: 5, perUserLimit: 4 });
 		const { page, errors } = await open(sku, PHONE);
 		await page.getByRole("checkbox", { name: "I am human" }).waitFor();
 		await expectNoSeriousA11yViolations(page, "phone: verify");
@@ -134,7 +117,7 @@ describe("storefront checkout", () => {
 		["phone", PHONE],
 	] as const) {
 		it(`keeps the hold through a declined card and pays with another method (${label})`, async () => {
-			const sku = await createDrop(server);
+			const sku = await createDrop(e2e.server);
 			const { page, errors } = await open(sku, viewport);
 			await verify(page);
 			await page.getByRole("button", { name: "Reserve" }).click();
@@ -166,7 +149,7 @@ describe("storefront checkout", () => {
 	}
 
 	it("says provider error and declined in the server's words, and releases at the third failure", async () => {
-		const sku = await createDrop(server);
+		const sku = await createDrop(e2e.server);
 		const { page } = await open(sku, DESKTOP_WIDE);
 		await verify(page);
 		await page.getByRole("button", { name: "Reserve" }).click();
@@ -196,7 +179,7 @@ describe("storefront checkout", () => {
 	});
 
 	it("moves focus to the outcome when a hold is released by the buyer", async () => {
-		const sku = await createDrop(server);
+		const sku = await createDrop(e2e.server);
 		const { page } = await open(sku, DESKTOP_WIDE);
 		await verify(page);
 		await page.getByRole("button", { name: "Reserve" }).click();

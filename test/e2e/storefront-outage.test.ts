@@ -4,12 +4,10 @@
 // and a payment provider too slow to confirm a charge (the page says money may
 // have moved and will be refunded — never "nothing was charged").
 
-import { rmSync } from "node:fs";
-import type { Browser, Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { startServer, type TestServer } from "../support/server.ts";
+import { describe, expect, it } from "vitest";
+import type { TestServer } from "../support/server.ts";
 import { expectNoSeriousA11yViolations } from "./axe.ts";
-import { launch, metric, screenshot } from "./browser.ts";
+import { metric, screenshot } from "./browser.ts";
 import {
 	alertText,
 	createDrop,
@@ -20,6 +18,7 @@ import {
 	POLL,
 	verify,
 } from "./storefront-support.ts";
+import { browserSuite } from "./suite.ts";
 
 /** The live feed's reconnect backoff tops out at 10 s (src/web/api/live-protocol.ts). */
 const RECONNECT_POLL = { timeout: 30_000, interval: 200 };
@@ -27,38 +26,14 @@ const RECONNECT_POLL = { timeout: 30_000, interval: 200 };
 const SLOW_PROVIDER = { PAYMENT_SIM_LATENCY_MS: "3000", PAYMENT_TIMEOUT_MS: "1000" };
 
 describe("storefront during failures", () => {
-	let server: TestServer;
-	let slow: TestServer;
-	let browser: Browser;
-	const pages: Page[] = [];
-
-	beforeAll(async () => {
-		[server, slow, browser] = await Promise.all([
-			startServer(),
-			startServer({ env: SLOW_PROVIDER }),
-			launch(),
-		]);
-	});
-	afterAll(async () => {
-		await browser?.close();
-		await slow?.dispose();
-		// The restarted server does not own the state directory it was given.
-		await server?.stop();
-		if (server) rmSync(server.stateDir, { recursive: true, force: true });
-	});
-	afterEach(async ({ task }) => {
-		if (task.result?.state === "fail") {
-			for (const [i, p] of pages.entries())
-				await screenshot(p, `failed-${task.name.replace(/\W+/g, "-")}-${i}`).catch(() => {});
-		}
-		for (const p of pages.splice(0)) await p.context().close();
-	});
+	const e2e = browserSuite({ others: [{ env: SLOW_PROVIDER }] });
+	const slow = () => e2e.others[0] as TestServer;
 
 	it("marks the stock as possibly stale while the server is down, explains the hold timer, and recovers", async () => {
-		const sku = await createDrop(server, { holdSeconds: 600 });
-		const buyer = await openStore(browser, server, sku, PHONE);
+		const sku = await createDrop(e2e.server, { holdSeconds: 600 });
+		const buyer = await openStore(e2e.browser, e2e.server, sku, PHONE);
 		const { page } = buyer;
-		pages.push(page);
+		e2e.track(page);
 		await verify(page);
 		await page.getByRole("button", { name: "Reserve" }).click();
 		await page.getByRole("heading", { name: "1 unit held for you" }).waitFor();
@@ -66,7 +41,7 @@ describe("storefront during failures", () => {
 		// The hold has come back on the feed before the server goes away.
 		await expect.poll(() => metric(page, "Held"), POLL).toBe("1");
 
-		await server.stop();
+		await e2e.server.stop();
 		await expect
 			.poll(() => feedText(page), POLL)
 			.toMatch(/^Stock may be stale: no live updates since \d{1,2}:\d{2}:\d{2}/);
@@ -80,7 +55,7 @@ describe("storefront during failures", () => {
 		await screenshot(page, "storefront-phone-outage");
 		await expectNoSeriousA11yViolations(page, "phone: server down");
 
-		server = await startServer({ stateDir: server.stateDir, port: server.port });
+		e2e.server = await e2e.server.restart();
 		await expect.poll(() => feedText(page), RECONNECT_POLL).toMatch(/^Live: /);
 		expect(await note.count()).toBe(0);
 		// The hold survived the outage on the server; the buyer pays it.
@@ -91,9 +66,9 @@ describe("storefront during failures", () => {
 	});
 
 	it("says a payment not confirmed in time may have taken money, which will be refunded", async () => {
-		const sku = await createDrop(slow);
-		const { page, errors } = await openStore(browser, slow, sku, DESKTOP_WIDE);
-		pages.push(page);
+		const sku = await createDrop(slow());
+		const { page, errors } = await openStore(e2e.browser, slow(), sku, DESKTOP_WIDE);
+		e2e.track(page);
 		await verify(page);
 		await page.getByRole("button", { name: "Reserve" }).click();
 		await page.getByRole("button", { name: "Pay $42.00" }).click();

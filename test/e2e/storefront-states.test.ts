@@ -4,22 +4,23 @@
 // goes away when stock returns), the connection is its own line, an unknown SKU
 // stops looking, and every page has a favicon and the site header, 404 included.
 
-import type { Browser, Page, WebSocketRoute } from "playwright-core";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { api, startServer, type TestServer } from "../support/server.ts";
+import type { Page, WebSocketRoute } from "playwright-core";
+import { describe, expect, it } from "vitest";
+import { api } from "../support/server.ts";
+import { newBuyer } from "../support/shop.ts";
 import { expectNoSeriousA11yViolations } from "./axe.ts";
-import { collectPageErrors, launch, metric, openContext, screenshot } from "./browser.ts";
+import { collectPageErrors, metric, openContext, screenshot } from "./browser.ts";
 import {
 	alertText,
 	createDrop,
 	DESKTOP_WIDE,
 	feedText,
 	openStore,
-	otherBuyer,
 	PHONE,
 	POLL,
 	verify,
 } from "./storefront-support.ts";
+import { browserSuite } from "./suite.ts";
 
 /** Long enough to see the countdown and the disabled button before the drop opens. */
 const STARTS_IN_MS = 6_000;
@@ -27,28 +28,11 @@ const STARTS_IN_MS = 6_000;
 const UNKNOWN_SKU_WATCH_MS = 3_000;
 
 describe("storefront states", () => {
-	let server: TestServer;
-	let browser: Browser;
-	const pages: Page[] = [];
-
-	beforeAll(async () => {
-		[server, browser] = await Promise.all([startServer(), launch()]);
-	});
-	afterAll(async () => {
-		await browser?.close();
-		await server?.dispose();
-	});
-	afterEach(async ({ task }) => {
-		if (task.result?.state === "fail") {
-			for (const [i, p] of pages.entries())
-				await screenshot(p, `failed-${task.name.replace(/\W+/g, "-")}-${i}`).catch(() => {});
-		}
-		for (const p of pages.splice(0)) await p.context().close();
-	});
+	const e2e = browserSuite();
 
 	async function open(sku: string, viewport = DESKTOP_WIDE, before?: (p: Page) => Promise<void>) {
-		const buyer = await openStore(browser, server, sku, viewport, before);
-		pages.push(buyer.page);
+		const buyer = await openStore(e2e.browser, e2e.server, sku, viewport, before);
+		e2e.track(buyer.page);
 		return buyer;
 	}
 
@@ -57,7 +41,7 @@ describe("storefront states", () => {
 
 	it("opens the drop at startsAt by itself: badge, countdown and Reserve follow the clock", async () => {
 		const startsAt = new Date(Date.now() + STARTS_IN_MS).toISOString();
-		const sku = await createDrop(server, { startsAt });
+		const sku = await createDrop(e2e.server, { startsAt });
 		const { page, errors } = await open(sku);
 		await verify(page);
 		await saleBadge(page, "Starts soon").waitFor();
@@ -81,7 +65,7 @@ describe("storefront states", () => {
 	});
 
 	it("turns Reserve off when sold out, and clears a stale Sold out when stock comes back", async () => {
-		const sku = await createDrop(server, { totalStock: 1 });
+		const sku = await createDrop(e2e.server, { totalStock: 1 });
 		// The page's feed can be held back, as a slow connection would: it then still shows
 		// the last unit when another buyer has just taken it.
 		const feed: { toPage: WebSocketRoute | null; held: string[] | null } = {
@@ -100,8 +84,8 @@ describe("storefront states", () => {
 		await verify(page);
 		await expect.poll(() => metric(page, "Available"), POLL).toBe("1");
 		feed.held = [];
-		const rival = await otherBuyer(server);
-		const taken = await api<{ reservationId: string }>(server, "POST", "/api/reservations", {
+		const rival = await newBuyer(e2e.server);
+		const taken = await api<{ reservationId: string }>(e2e.server, "POST", "/api/reservations", {
 			token: rival,
 			body: { sku },
 		});
@@ -125,7 +109,7 @@ describe("storefront states", () => {
 
 		// The rival lets go: stock is back, so the old Sold out message goes and Reserve is on.
 		const released = await api(
-			server,
+			e2e.server,
 			"DELETE",
 			`/api/reservations/${taken.body.data?.reservationId}`,
 			{ token: rival },
@@ -139,7 +123,7 @@ describe("storefront states", () => {
 	});
 
 	it("turns Reserve off at the buyer's limit, with the reason", async () => {
-		const sku = await createDrop(server, { totalStock: 5, perUserLimit: 1 });
+		const sku = await createDrop(e2e.server, { totalStock: 5, perUserLimit: 1 });
 		const { page } = await open(sku);
 		await verify(page);
 		await reserveButton(page).click();
@@ -153,9 +137,9 @@ describe("storefront states", () => {
 	});
 
 	it("says an unknown SKU does not exist and opens no WebSocket for it", async () => {
-		const context = await openContext(browser, server.url, PHONE);
+		const context = await openContext(e2e.browser, e2e.server.url, PHONE);
 		const page = await context.newPage();
-		pages.push(page);
+		e2e.track(page);
 		const errors = collectPageErrors(page);
 		const sockets: string[] = [];
 		page.on("websocket", (ws) => sockets.push(ws.url()));
@@ -170,9 +154,9 @@ describe("storefront states", () => {
 	});
 
 	it("serves favicon.ico, and the 404 page has the site header", async () => {
-		const context = await openContext(browser, server.url, DESKTOP_WIDE);
+		const context = await openContext(e2e.browser, e2e.server.url, DESKTOP_WIDE);
 		const page = await context.newPage();
-		pages.push(page);
+		e2e.track(page);
 		const notFound: string[] = [];
 		page.on("response", (r) => {
 			if (r.status() === 404) notFound.push(new URL(r.url()).pathname);

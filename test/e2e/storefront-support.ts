@@ -2,8 +2,8 @@
 // the human check, and the few reads every test makes (role-based throughout).
 
 import type { Browser, Locator, Page } from "playwright-core";
-import { expect } from "vitest";
-import { api, type TestServer } from "../support/server.ts";
+import type { TestServer } from "../support/server.ts";
+import { createProduct } from "../support/shop.ts";
 import { collectPageErrors, openContext, PHONE } from "./browser.ts";
 
 /** The desktop the storefront was reviewed at. */
@@ -11,34 +11,12 @@ export const DESKTOP_WIDE = { width: 1366, height: 900 };
 export { PHONE };
 export const POLL = { timeout: 15_000, interval: 100 };
 
-export async function createDrop(
+/** A drop with a unique E2E- SKU (3 units, 2 per buyer, $42.00 unless `fields` say otherwise). */
+export function createDrop(
 	server: TestServer,
 	fields: Record<string, unknown> = {},
 ): Promise<string> {
-	const sku = `E2E-${crypto.randomUUID().slice(0, 8)}`;
-	const res = await api(server, "POST", "/api/admin/products", {
-		token: server.adminToken,
-		body: {
-			sku,
-			name: `Drop ${sku}`,
-			priceCents: 4200,
-			currency: "USD",
-			totalStock: 3,
-			perUserLimit: 2,
-			...fields,
-		},
-	});
-	expect(res.status, JSON.stringify(res.body)).toBe(201);
-	return sku;
-}
-
-/** A buyer session made over the API (another buyer, for the page to compete with). */
-export async function otherBuyer(server: TestServer): Promise<string> {
-	const res = await api<{ token: string }>(server, "POST", "/api/sessions", {
-		body: { turnstileToken: server.debugToken },
-	});
-	expect(res.status).toBe(201);
-	return res.body.data?.token ?? "";
+	return createProduct(server, fields, "E2E");
 }
 
 export interface BuyerPage {

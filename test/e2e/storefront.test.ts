@@ -1,11 +1,14 @@
 // The buyer's journey in Debian's Chromium: verify (local Turnstile check),
 // reserve, pay, see the order — and a clear sentence for every other outcome.
 
-import type { Browser, Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { api, startServer, type TestServer } from "../support/server.ts";
+import type { Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
+import { api } from "../support/server.ts";
+import { newBuyer } from "../support/shop.ts";
 import { expectNoSeriousA11yViolations } from "./axe.ts";
-import { collectPageErrors, launch, metric, openContext, PHONE, screenshot } from "./browser.ts";
+import { collectPageErrors, metric, openContext, PHONE, screenshot } from "./browser.ts";
+import { createDrop as createDropOn } from "./storefront-support.ts";
+import { browserSuite } from "./suite.ts";
 
 const POLL = { timeout: 15_000, interval: 100 };
 const ORDER_HEADING = /^Order [0-9A-F]{4}-[0-9A-F]{4}$/;
@@ -13,69 +16,33 @@ const ORDER_HEADING = /^Order [0-9A-F]{4}-[0-9A-F]{4}$/;
 const RESERVE_LIMIT = 6;
 
 describe("storefront", () => {
-	let server: TestServer;
-	let browser: Browser;
-
-	beforeAll(async () => {
-		// Rate limits on, with a per-session reserve limit small enough to meet in a test.
-		[server, browser] = await Promise.all([
-			startServer({
-				env: {
-					RATE_LIMITS: "on",
-					RATE_LIMIT_RESERVE: String(RESERVE_LIMIT),
-					RATE_LIMIT_RESERVE_NEW: String(RESERVE_LIMIT),
-					RATE_LIMIT_WRITES: "100000",
-					RATE_LIMIT_READS: "100000",
-					RATE_LIMIT_SESSIONS: "1000",
-				},
-			}),
-			launch(),
-		]);
-	});
-	afterAll(async () => {
-		await browser?.close();
-		await server?.dispose();
-	});
-
+	// Rate limits on, with a per-session reserve limit small enough to meet in a test.
 	// On failure, what each page looked like: test-results/screenshots/failed-*.png.
-	const pages: Page[] = [];
-	afterEach(async ({ task }) => {
-		if (task.result?.state === "fail") {
-			for (const [i, p] of pages.entries())
-				await screenshot(p, `failed-${task.name.replace(/\W+/g, "-")}-${i}`).catch(() => {});
-		}
-		for (const p of pages.splice(0)) await p.context().close();
-	});
-
-	async function createDrop(fields: Record<string, unknown> = {}): Promise<string> {
-		const sku = `E2E-${crypto.randomUUID().slice(0, 8)}`;
-		const res = await api(server, "POST", "/api/admin/products", {
-			token: server.adminToken,
-			body: {
-				sku,
-				name: `Drop ${sku}`,
-				priceCents: 4200,
-				currency: "USD",
-				totalStock: 3,
-				perUserLimit: 2,
-				...fields,
+	const e2e = browserSuite({
+		server: {
+			env: {
+				RATE_LIMITS: "on",
+				RATE_LIMIT_RESERVE: String(RESERVE_LIMIT),
+				RATE_LIMIT_RESERVE_NEW: String(RESERVE_LIMIT),
+				RATE_LIMIT_WRITES: "100000",
+				RATE_LIMIT_READS: "100000",
+				RATE_LIMIT_SESSIONS: "1000",
 			},
-		});
-		expect(res.status).toBe(201);
-		return sku;
-	}
+		},
+	});
+	const createDrop = (fields: Record<string, unknown> = {}) => createDropOn(e2e.server, fields);
 
 	async function openAndVerify(sku: string): Promise<{ page: Page; errors: string[] }> {
-		const context = await openContext(browser, server.url, PHONE);
+		const context = await openContext(e2e.browser, e2e.server.url, PHONE);
 		const page = await context.newPage();
-		pages.push(page);
+		e2e.track(page);
 		const errors = collectPageErrors(page);
 		await page.goto(`/?sku=${sku}`);
 		await page.getByRole("heading", { name: `Drop ${sku}` }).waitFor();
 		// Offline, the Turnstile script cannot load: the local check stands in (ENVIRONMENT=local).
 		const human = page.getByRole("checkbox", { name: "I am human" });
 		await human.waitFor();
-		if (pages.length === 1) await screenshot(page, "storefront-verify");
+		if (e2e.pages.length === 1) await screenshot(page, "storefront-verify");
 		await expectNoSeriousA11yViolations(page, "storefront-verify");
 		// click, not check: on success the check is replaced by the Reserve step, and check()'s
 		// read-back of the box can race that (the element detaches; it then waits out its timeout).
@@ -145,11 +112,8 @@ describe("storefront", () => {
 		await page.getByText("You hold or bought 2 of 2 allowed per buyer.").waitFor();
 
 		// Another buyer takes the last unit: a new buyer finds Reserve off, and is told why.
-		const other = await api<{ token: string }>(server, "POST", "/api/sessions", {
-			body: { turnstileToken: server.debugToken },
-		});
-		const taken = await api(server, "POST", "/api/reservations", {
-			token: other.body.data?.token ?? "",
+		const taken = await api(e2e.server, "POST", "/api/reservations", {
+			token: await newBuyer(e2e.server),
 			body: { sku },
 		});
 		expect(taken.status).toBe(201);
@@ -236,7 +200,7 @@ describe("storefront", () => {
 
 	it("uses the real Turnstile widget when its script loads", async () => {
 		const sku = await createDrop();
-		const context = await openContext(browser, server.url, PHONE);
+		const context = await openContext(e2e.browser, e2e.server.url, PHONE);
 		// challenges.cloudflare.com cannot be reached from here: a stand-in script with
 		// the same explicit-render API (turnstile.render with a callback) takes its place,
 		// and hands over the dummy token, as Turnstile's test site key does.
@@ -244,7 +208,7 @@ describe("storefront", () => {
 			route.fulfill({ contentType: "text/javascript", body: TURNSTILE_STAND_IN }),
 		);
 		const page = await context.newPage();
-		pages.push(page);
+		e2e.track(page);
 		await page.goto(`/?sku=${sku}`);
 		await page.getByRole("button", { name: "Verify (stand-in widget)" }).click();
 		await page.getByRole("button", { name: "Reserve" }).waitFor();

@@ -10,6 +10,7 @@ import { DatabaseSync } from "node:sqlite";
 import { afterAll, describe, expect, it } from "vitest";
 import { sleep } from "../../src/shared/sleep.ts";
 import { api, startServer, type TestServer } from "../support/server.ts";
+import { newBuyer } from "../support/shop.ts";
 
 /** Long enough to kill the server while the provider call is in flight. */
 const PROVIDER_LATENCY_MS = 3_000;
@@ -77,10 +78,7 @@ describe("checkout across a crash", () => {
 			},
 		});
 		expect(created.status).toBe(201);
-		const session = await api<{ token: string }>(server, "POST", "/api/sessions", {
-			body: { turnstileToken: server.debugToken },
-		});
-		const token = session.body.data?.token ?? "";
+		const token = await newBuyer(server);
 		const hold = await api<{ reservationId: string }>(server, "POST", "/api/reservations", {
 			token,
 			body: { sku },

@@ -7,6 +7,7 @@
 import { rmSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
 import { api, startServer, type TestServer } from "../support/server.ts";
+import { newBuyer } from "../support/shop.ts";
 
 /** Reserve loops running at once, one session each. */
 const LOOPS = 32;
@@ -54,15 +55,7 @@ describe("kill -9 of npm start during a burst of reserves", () => {
 			},
 		});
 		expect(created.status).toBe(201);
-		const tokens = await Promise.all(
-			Array.from({ length: LOOPS }, async () => {
-				const session = await api<{ token: string }>(first, "POST", "/api/sessions", {
-					body: { turnstileToken: first.debugToken },
-				});
-				expect(session.status).toBe(201);
-				return session.body.data?.token ?? "";
-			}),
-		);
+		const tokens = await Promise.all(Array.from({ length: LOOPS }, () => newBuyer(first)));
 
 		const holds: Hold[] = [];
 		const cutOff: Attempt[] = [];

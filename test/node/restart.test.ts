@@ -3,6 +3,7 @@
 import { rmSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
 import { api, startServer, type TestServer } from "../support/server.ts";
+import { newBuyer } from "../support/shop.ts";
 
 describe("npm start persists across restarts", () => {
 	let server: TestServer | undefined;
@@ -19,10 +20,7 @@ describe("npm start persists across restarts", () => {
 			body: { sku, name: "Restart", priceCents: 100, currency: "USD", totalStock: 5 },
 		});
 		expect(created.status).toBe(201);
-		const session = await api<{ token: string }>(server, "POST", "/api/sessions", {
-			body: { turnstileToken: server.debugToken },
-		});
-		const token = session.body.data?.token ?? "";
+		const token = await newBuyer(server);
 		const hold = await api<{ reservationId: string }>(server, "POST", "/api/reservations", {
 			token,
 			body: { sku, quantity: 2 },

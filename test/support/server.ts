@@ -40,6 +40,8 @@ export interface TestServer {
 	crash(): Promise<void>;
 	/** Stops and removes the state directory (when this server made it). */
 	dispose(): Promise<void>;
+	/** Starts the product again on this server's state, port and settings (stop this one first). */
+	restart(): Promise<TestServer>;
 	output(): string;
 }
 
@@ -108,6 +110,7 @@ async function startOnce(
 			await daemon.stop();
 			if (ownsStateDir) rmSync(stateDir, { recursive: true, force: true });
 		},
+		restart: () => startServer({ ...options, stateDir, port }),
 		output: () => daemon.output(),
 	};
 	live.add(server);
