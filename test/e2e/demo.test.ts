@@ -235,6 +235,18 @@ describe("guided demo", () => {
 		expect(errors).toEqual([]);
 	});
 
+	it("puts up the simulated human check when switched to mock while the real one is still loading", async () => {
+		const context = await openContext(e2e.browser, e2e.server.url, PHONE);
+		// The Turnstile script never answers (a slow network): the live check stays loading.
+		await context.route("https://challenges.cloudflare.com/**", () => undefined);
+		const page = await context.newPage();
+		e2e.track(page);
+		await page.goto("/demo");
+		await page.getByText("Loading the human check…").waitFor();
+		await page.getByRole("radio", { name: "Mock (in browser)" }).check();
+		await page.getByRole("checkbox", { name: "I am human" }).waitFor({ timeout: POLL.timeout });
+	});
+
 	it("mounts the real Turnstile widget once per page view, though the page ticks every second", async () => {
 		const context = await openContext(e2e.browser, e2e.server.url, DESKTOP);
 		// challenges.cloudflare.com cannot be reached from here: a stand-in with the same

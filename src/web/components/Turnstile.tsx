@@ -66,7 +66,12 @@ export function Turnstile({ siteKey, local, simulated = false, onToken }: Turnst
 	latestOnToken.current = onToken;
 
 	useEffect(() => {
-		if (simulated) return;
+		// Switched to mock while the script was loading: that load's answer is ignored
+		// (cancelled below), so the simulated check must be put up here.
+		if (simulated) {
+			setState("local");
+			return;
+		}
 		let widgetId: string | null = null;
 		let cancelled = false;
 		loadScript().then(
