@@ -96,7 +96,7 @@ describe("checkout across a crash", () => {
 		// The answer died with the process (the server does not drain a 3 s call on SIGTERM).
 		expect(await inFlight).toBeInstanceOf(Error);
 
-		server = await startServer({ env, stateDir: server.stateDir, port: server.port });
+		server = await server.restart();
 		const deadline = Date.now() + SETTLE_TIMEOUT_MS;
 		let status = "";
 		let orderId: string | null | undefined;

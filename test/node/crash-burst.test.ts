@@ -4,7 +4,6 @@
 // no known outcome; each is settled afterwards by sending it again with its Idempotency-Key (the
 // stored outcome if it was decided before the crash, a fresh decision otherwise), so the expected
 // total is exact rather than a bound.
-import { rmSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
 import { api, startServer, type TestServer } from "../support/server.ts";
 import { newBuyer } from "../support/shop.ts";
@@ -32,10 +31,10 @@ type Stats = {
 
 describe("kill -9 of npm start during a burst of reserves", () => {
 	let server: TestServer | undefined;
+	// The first server owns the state directory: the file's teardown removes it with that server
+	// (test/support/node-setup.ts), whichever one is running at the end.
 	afterAll(async () => {
-		// The restarted server does not own the state directory it was given: remove it here.
-		await server?.stop();
-		if (server) rmSync(server.stateDir, { recursive: true, force: true });
+		await server?.dispose();
 	});
 
 	it("keeps every acknowledged hold, and the counters agree with the holds", async () => {

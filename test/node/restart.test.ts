@@ -1,15 +1,15 @@
 // Invariant 3 of docs/architecture.md, end to end: stop and restart the local server on
 // the same state directory; products, holds and sessions are intact.
-import { rmSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
 import { api, startServer, type TestServer } from "../support/server.ts";
 import { newBuyer } from "../support/shop.ts";
 
 describe("npm start persists across restarts", () => {
 	let server: TestServer | undefined;
+	// The first server owns the state directory: the file's teardown removes it with that server
+	// (test/support/node-setup.ts), whichever one is running at the end.
 	afterAll(async () => {
-		await server?.stop();
-		if (server) rmSync(server.stateDir, { recursive: true, force: true });
+		await server?.dispose();
 	});
 
 	it("keeps products, holds and sessions", async () => {
@@ -29,7 +29,7 @@ describe("npm start persists across restarts", () => {
 		const id = hold.body.data?.reservationId ?? "";
 
 		await server.stop();
-		server = await startServer({ stateDir: server.stateDir, port: server.port });
+		server = await server.restart();
 
 		const again = await api<{ status: string; quantity: number }>(
 			server,
