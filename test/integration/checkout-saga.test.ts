@@ -9,6 +9,7 @@ import { sleep } from "../../src/shared/sleep.ts";
 import type { Order } from "../../src/shared/types.ts";
 import {
 	availability,
+	compensate,
 	d1Orders,
 	events,
 	pay,
@@ -16,6 +17,7 @@ import {
 	reservation,
 	reserve,
 	stub,
+	trailOf,
 	withPayments,
 } from "./checkout-support.ts";
 import { ADMIN, call, createProduct, newSession } from "./helpers.ts";
@@ -144,13 +146,9 @@ describe("checkout saga recovery", () => {
 			payments.afterCharge = null;
 		});
 
-		await runDurableObjectAlarm(stub(sku));
-		await vi.waitFor(async () => expect(await providerStats(sku)).toMatchObject({ refunds: 1 }), {
-			timeout: 10_000,
-			interval: 100,
-		});
+		await compensate(sku);
 		expect(await providerStats(sku)).toMatchObject({ captures: 1, refunds: 1 });
-		const trail = (await events(sku)).filter((e) => e.reservationId === id).map((e) => e.type);
+		const trail = await trailOf(sku, id);
 		expect(trail).toEqual([
 			"reservation.created",
 			"checkout.started",
@@ -173,11 +171,7 @@ describe("checkout saga recovery", () => {
 		expect(res.status).toBe(409);
 		expect(res.body.error?.code).toBe("invalid_state");
 
-		await runDurableObjectAlarm(stub(sku));
-		await vi.waitFor(async () => expect(await providerStats(sku)).toMatchObject({ refunds: 1 }), {
-			timeout: 10_000,
-			interval: 100,
-		});
+		await compensate(sku);
 		expect(await providerStats(sku)).toMatchObject({ captures: 1, refunds: 1 });
 		expect(await availability(sku)).toMatchObject({ available: 2, reserved: 0, sold: 0 });
 	});

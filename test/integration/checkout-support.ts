@@ -1,7 +1,7 @@
 // Shared steps of the checkout tests: reserve, pay, look inside the SKU's object.
-import { runInDurableObject } from "cloudflare:test";
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { expect } from "vitest";
+import { expect, vi } from "vitest";
 import { SimulatedProvider, type SimulatedProviderStats } from "../../src/payment/index.ts";
 import { SqlSimStore } from "../../src/payment/sql-store.ts";
 import type { Availability, EventType, Order, Reservation } from "../../src/shared/types.ts";
@@ -80,6 +80,20 @@ export async function events(sku: string): Promise<EventRow[]> {
 	);
 	expect(res.status).toBe(200);
 	return res.body.data?.events ?? [];
+}
+
+/** The types of one reservation's events, in order. */
+export async function trailOf(sku: string, reservationId: string): Promise<EventType[]> {
+	return (await events(sku)).filter((e) => e.reservationId === reservationId).map((e) => e.type);
+}
+
+/** Runs the object's alarm (the compensation) and waits until the provider has refunded once. */
+export async function compensate(sku: string): Promise<void> {
+	await runDurableObjectAlarm(stub(sku));
+	await vi.waitFor(async () => expect(await providerStats(sku)).toMatchObject({ refunds: 1 }), {
+		timeout: 10_000,
+		interval: 100,
+	});
 }
 
 export interface OrderRow {
