@@ -12,6 +12,7 @@ import { DEMO_GUARDRAIL_DEFAULT_USD } from "../../src/shared/demo-guardrail.ts";
 import { expectNoSeriousA11yViolations } from "./axe.ts";
 import { collectPageErrors, DESKTOP, metric, openContext, PHONE, screenshot } from "./browser.ts";
 import { browserSuite } from "./suite.ts";
+import { standInTurnstile, turnstileCalls } from "./turnstile-stand-in.ts";
 
 const POLL = { timeout: 30_000, interval: 200 };
 const HIGH = "1000000";
@@ -249,11 +250,7 @@ describe("guided demo", () => {
 
 	it("mounts the real Turnstile widget once per page view, though the page ticks every second", async () => {
 		const context = await openContext(e2e.browser, e2e.server.url, DESKTOP);
-		// challenges.cloudflare.com cannot be reached from here: a stand-in with the same
-		// explicit-render API counts how often the page renders and removes the widget.
-		await context.route("https://challenges.cloudflare.com/turnstile/v0/api.js*", (route) =>
-			route.fulfill({ contentType: "text/javascript", body: COUNTING_TURNSTILE }),
-		);
+		await standInTurnstile(context);
 		const page = await context.newPage();
 		e2e.track(page);
 		const errors = collectPageErrors(page);
@@ -262,9 +259,7 @@ describe("guided demo", () => {
 		await verify.waitFor();
 		// Several ticks of the page's one-second clocks.
 		await page.waitForTimeout(3_500);
-		expect(
-			await page.evaluate(() => (window as unknown as { turnstileCalls: object }).turnstileCalls),
-		).toEqual({
+		expect(await turnstileCalls(page)).toEqual({
 			renders: 1,
 			removes: 0,
 		});
@@ -275,9 +270,7 @@ describe("guided demo", () => {
 			.toMatch(/Signed in\. Sandbox SBX-\w+/);
 		// The session banner keeps ticking; the widget stayed rendered once until it was done.
 		await page.waitForTimeout(1_500);
-		expect(
-			await page.evaluate(() => (window as unknown as { turnstileCalls: object }).turnstileCalls),
-		).toMatchObject({ renders: 1 });
+		expect(await turnstileCalls(page)).toMatchObject({ renders: 1 });
 		expect(errors).toEqual([]);
 	});
 
@@ -364,21 +357,3 @@ describe("guided demo", () => {
 });
 
 /** Turnstile's explicit-render API, counting render() and remove() calls. */
-const COUNTING_TURNSTILE = `
-window.turnstileCalls = { renders: 0, removes: 0 };
-window.turnstile = {
-	render(el, options) {
-		window.turnstileCalls.renders += 1;
-		if (options.sitekey !== "1x00000000000000000000AA") throw new Error("unexpected site key " + options.sitekey);
-		const b = document.createElement("button");
-		b.type = "button";
-		b.textContent = "Verify (stand-in widget)";
-		b.onclick = () => options.callback("XXXX.DUMMY.TOKEN.XXXX");
-		el.append(b);
-		return "w" + window.turnstileCalls.renders;
-	},
-	remove() {
-		window.turnstileCalls.removes += 1;
-	},
-};
-`;

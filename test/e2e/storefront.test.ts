@@ -9,6 +9,7 @@ import { expectNoSeriousA11yViolations } from "./axe.ts";
 import { collectPageErrors, metric, openContext, PHONE, screenshot } from "./browser.ts";
 import { createDrop as createDropOn } from "./storefront-support.ts";
 import { browserSuite } from "./suite.ts";
+import { standInTurnstile } from "./turnstile-stand-in.ts";
 
 const POLL = { timeout: 15_000, interval: 100 };
 const ORDER_HEADING = /^Order [0-9A-F]{4}-[0-9A-F]{4}$/;
@@ -201,12 +202,7 @@ describe("storefront", () => {
 	it("uses the real Turnstile widget when its script loads", async () => {
 		const sku = await createDrop();
 		const context = await openContext(e2e.browser, e2e.server.url, PHONE);
-		// challenges.cloudflare.com cannot be reached from here: a stand-in script with
-		// the same explicit-render API (turnstile.render with a callback) takes its place,
-		// and hands over the dummy token, as Turnstile's test site key does.
-		await context.route("https://challenges.cloudflare.com/turnstile/v0/api.js*", (route) =>
-			route.fulfill({ contentType: "text/javascript", body: TURNSTILE_STAND_IN }),
-		);
+		await standInTurnstile(context);
 		const page = await context.newPage();
 		e2e.track(page);
 		await page.goto(`/?sku=${sku}`);
@@ -215,18 +211,3 @@ describe("storefront", () => {
 		expect(await page.getByRole("checkbox", { name: "I am human" }).count()).toBe(0);
 	});
 });
-
-const TURNSTILE_STAND_IN = `
-window.turnstile = {
-	render(el, options) {
-		if (options.sitekey !== "1x00000000000000000000AA") throw new Error("unexpected site key " + options.sitekey);
-		const b = document.createElement("button");
-		b.type = "button";
-		b.textContent = "Verify (stand-in widget)";
-		b.onclick = () => options.callback("XXXX.DUMMY.TOKEN.XXXX");
-		el.append(b);
-		return "w1";
-	},
-	remove() {},
-};
-`;

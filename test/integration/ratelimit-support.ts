@@ -8,8 +8,8 @@ import { createExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { type RateLimitVars, TEST_CLOCK_HEADER } from "../../src/limits/config.ts";
 import { app } from "../../src/worker/app.ts";
-import { REQUEST_CLOCK_VARS } from "../support/clock.ts";
-import type { ApiResponse } from "./helpers.ts";
+import { REQUEST_CLOCK_VARS, TestClock } from "../support/clock.ts";
+import { type ApiResponse, createProduct, newSession } from "./helpers.ts";
 
 const BASE = "http://rg.test";
 
@@ -50,4 +50,25 @@ export async function limited<T = Record<string, unknown>>(
 export function freshIp(): string {
 	const hex = crypto.randomUUID().replace(/-/g, "");
 	return `2001:db8::${hex.slice(0, 4)}:${hex.slice(4, 8)}`;
+}
+
+export interface Reader {
+	sku: string;
+	token: string;
+	ip: string;
+	clock: TestClock;
+}
+
+/**
+ * A product with `totalStock` units (no purchase limit to speak of) and a session on
+ * a fresh IP that has read it with its token (the "prior read"), on a request clock.
+ */
+export async function readerOf(totalStock: number, vars: RateLimitVars = {}): Promise<Reader> {
+	const sku = await createProduct({ totalStock, perUserLimit: 1000 });
+	const token = await newSession();
+	const ip = freshIp();
+	const clock = new TestClock();
+	const read = await limited("GET", `/api/products/${sku}`, { ip, token, vars, atMs: clock.nowMs });
+	if (read.status !== 200) throw new Error(`product read failed: ${read.status}`);
+	return { sku, token, ip, clock };
 }

@@ -11,7 +11,7 @@ import { TEST_CLOCK_HEADER } from "../../src/limits/config.ts";
 import { TestClock } from "../support/clock.ts";
 import { irregularGapsMs, offsetsMs } from "../support/random.ts";
 import { createProduct, newSession } from "./helpers.ts";
-import { freshIp, limited } from "./ratelimit-support.ts";
+import { freshIp, type LimitedCall, limited, readerOf } from "./ratelimit-support.ts";
 
 type Stats = { rejected: Record<string, number>; attempts: number; reserved: number };
 
@@ -36,19 +36,22 @@ function expectRetryAfter(res: {
 	return Number(header);
 }
 
+/** An operator's reset of `sku` from `ip`. */
+function resetFrom(sku: string, ip: string, options: Omit<LimitedCall, "ip" | "token"> = {}) {
+	return limited("POST", `/api/admin/products/${sku}/reset`, {
+		ip,
+		token: "test-admin-token",
+		...options,
+	});
+}
+
 describe("per-session reserve limit", () => {
 	it("an eager person gets 20 real outcomes in the window, the 21st is 429, and retrying after Retry-After succeeds", async () => {
 		const vars = { RATE_LIMIT_RESERVE: "20" };
-		const sku = await createProduct({ totalStock: 30, perUserLimit: 1000 });
-		const token = await newSession();
-		const ip = freshIp();
-		const clock = new TestClock();
+		// Looks at the product first (with the session token: the "prior read").
+		const { sku, token, ip, clock } = await readerOf(30, vars);
 		const reserve = (atMs: number) =>
 			limited<never>("POST", "/api/reservations", { ip, token, vars, body: { sku }, atMs });
-		// Looks at the product first (with the session token: the "prior read").
-		expect(
-			(await limited("GET", `/api/products/${sku}`, { ip, token, vars, atMs: clock.nowMs })).status,
-		).toBe(200);
 		const statuses: number[] = [];
 		for (const at of offsetsMs(irregularGapsMs(20, 11, 40, 160), clock.nowMs)) {
 			statuses.push((await reserve(at)).status);
@@ -70,13 +73,7 @@ describe("per-session reserve limit", () => {
 
 	it("counts sold-out answers from the object in the window; past the limit a sold-out SKU still says sold out", async () => {
 		const vars = { RATE_LIMIT_RESERVE: "5" };
-		const sku = await createProduct({ totalStock: 2, perUserLimit: 1000 });
-		const token = await newSession();
-		const ip = freshIp();
-		const clock = new TestClock();
-		expect(
-			(await limited("GET", `/api/products/${sku}`, { ip, token, vars, atMs: clock.nowMs })).status,
-		).toBe(200);
+		const { sku, token, ip, clock } = await readerOf(2, vars);
 		const key = (i: number) => ({ "idempotency-key": `window-${i}` });
 		// Keyed attempts always reach the object (only it knows replays), so all five count.
 		const statuses: number[] = [];
@@ -202,12 +199,7 @@ describe("per-IP limits", () => {
 		const sku = await createProduct();
 		const ip = freshIp();
 		const clock = new TestClock();
-		const reset = (atMs: number) =>
-			limited("POST", `/api/admin/products/${sku}/reset`, {
-				ip,
-				token: "test-admin-token",
-				atMs,
-			});
+		const reset = (atMs: number) => resetFrom(sku, ip, { atMs });
 		expect((await reset(clock.nowMs)).status).toBe(200);
 		const refused = await reset(clock.advance(1_000));
 		const seconds = expectRetryAfter(refused);
@@ -215,15 +207,7 @@ describe("per-IP limits", () => {
 		// Counted in the SKU's stats (a reset clears them, so read them before the next one).
 		expect((await stats(sku)).rejected["rate_limited.reset"]).toBe(1);
 		// Another IP is not affected.
-		expect(
-			(
-				await limited("POST", `/api/admin/products/${sku}/reset`, {
-					ip: freshIp(),
-					token: "test-admin-token",
-					atMs: clock.nowMs,
-				})
-			).status,
-		).toBe(200);
+		expect((await resetFrom(sku, freshIp(), { atMs: clock.nowMs })).status).toBe(200);
 		expect((await reset(clock.nowMs + seconds * 1000 - 1_000)).status).toBe(429);
 		expect((await reset(clock.advance(seconds * 1000))).status).toBe(200);
 	});
@@ -314,12 +298,7 @@ describe("the request clock (tests only)", () => {
 		// does not pass the one-reset-a-minute limit.
 		const ip = freshIp();
 		const clock = new TestClock();
-		const reset = (atMs: number) =>
-			limited("POST", `/api/admin/products/${sku}/reset`, {
-				ip,
-				token: "test-admin-token",
-				headers: clock.header(atMs),
-			});
+		const reset = (atMs: number) => resetFrom(sku, ip, { headers: clock.header(atMs) });
 		expect((await reset(clock.nowMs)).status).toBe(200);
 		expectRetryAfter(await reset(clock.advance(120_000)));
 		// A production deployment with the variable set is refused as a whole, naming it.

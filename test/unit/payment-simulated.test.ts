@@ -1,7 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { createPaymentProvider } from "../../src/payment/index";
-import type { ChargeRequest } from "../../src/payment/provider";
 import {
 	REASON_ALREADY_REFUNDED,
 	REASON_DECLINED,
@@ -15,17 +14,8 @@ import {
 	type SyncStore,
 } from "../../src/payment/simulated";
 import { sleep } from "../../src/shared/sleep.ts";
+import { chargeRequest } from "../support/payment.ts";
 import { PROPERTY_TIMEOUT_MS } from "../support/property.ts";
-
-function request(paymentMethod: string, overrides: Partial<ChargeRequest> = {}): ChargeRequest {
-	return {
-		amountCents: 4_999,
-		currency: "USD",
-		paymentMethod,
-		idempotencyKey: `chk_${crypto.randomUUID()}`,
-		...overrides,
-	};
-}
 
 /** What a Durable Object would do: keep each value as JSON text (like a SQLite row). */
 class JsonTextStore implements SyncStore<SimRecord> {
@@ -42,7 +32,7 @@ class JsonTextStore implements SyncStore<SimRecord> {
 describe("SimulatedProvider charge", () => {
 	it("captures pm_card_visa once and replays the same key without a second capture", async () => {
 		const provider = new SimulatedProvider();
-		const req = request("pm_card_visa");
+		const req = chargeRequest("pm_card_visa");
 		const first = await provider.charge(req);
 		expect(first).toMatchObject({
 			kind: "succeeded",
@@ -54,7 +44,7 @@ describe("SimulatedProvider charge", () => {
 
 	it("refuses the same key with different parameters", async () => {
 		const provider = new SimulatedProvider();
-		const req = request("pm_card_visa");
+		const req = chargeRequest("pm_card_visa");
 		await provider.charge(req);
 		const reused = await provider.charge({ ...req, amountCents: req.amountCents + 1 });
 		expect(reused).toEqual({ kind: "error", reason: REASON_KEY_REUSED });
@@ -65,21 +55,21 @@ describe("SimulatedProvider charge", () => {
 
 	it("declines pm_card_chargeDeclined without capturing", async () => {
 		const provider = new SimulatedProvider();
-		const outcome = await provider.charge(request("pm_card_chargeDeclined"));
+		const outcome = await provider.charge(chargeRequest("pm_card_chargeDeclined"));
 		expect(outcome).toMatchObject({ kind: "declined", reason: REASON_DECLINED });
 		expect(provider.stats().captures).toBe(0);
 	});
 
 	it("declines an unknown payment method", async () => {
 		const provider = new SimulatedProvider();
-		const outcome = await provider.charge(request("pm_card_mystery"));
+		const outcome = await provider.charge(chargeRequest("pm_card_mystery"));
 		expect(outcome).toEqual({ kind: "declined", paymentId: null, reason: REASON_UNKNOWN_METHOD });
 	});
 
 	it("answers pm_sim_error with a provider error every time, never capturing", async () => {
 		const provider = new SimulatedProvider();
-		const req = request("pm_sim_error");
-		for (const attempt of [req, req, request("pm_sim_error")]) {
+		const req = chargeRequest("pm_sim_error");
+		for (const attempt of [req, req, chargeRequest("pm_sim_error")]) {
 			expect((await provider.charge(attempt)).kind).toBe("error");
 		}
 		expect(provider.stats().captures).toBe(0);
@@ -87,7 +77,7 @@ describe("SimulatedProvider charge", () => {
 
 	it("pm_sim_timeout: unknown first, then the retry with the same key finds the one capture", async () => {
 		const provider = new SimulatedProvider();
-		const req = request("pm_sim_timeout");
+		const req = chargeRequest("pm_sim_timeout");
 		expect(await provider.charge(req)).toEqual({ kind: "unknown", reason: REASON_LOST_RESPONSE });
 		// The capture already happened behind the lost response (as with Stripe).
 		expect(provider.stats().captures).toBe(1);
@@ -96,12 +86,12 @@ describe("SimulatedProvider charge", () => {
 		expect(await provider.charge(req)).toEqual(retry);
 		expect(provider.stats().captures).toBe(1);
 		// A new key is a new first attempt.
-		expect((await provider.charge(request("pm_sim_timeout"))).kind).toBe("unknown");
+		expect((await provider.charge(chargeRequest("pm_sim_timeout"))).kind).toBe("unknown");
 	});
 
 	it("refuses a second request while the first with the same key is in flight", async () => {
 		const provider = new SimulatedProvider({ latencyMs: 30 });
-		const req = request("pm_card_visa");
+		const req = chargeRequest("pm_card_visa");
 		const [first, second] = await Promise.all([provider.charge(req), provider.charge(req)]);
 		expect(first.kind).toBe("succeeded");
 		expect(second).toEqual({ kind: "unknown", reason: REASON_KEY_IN_USE });
@@ -111,7 +101,7 @@ describe("SimulatedProvider charge", () => {
 
 	it("answers unknown when the latency passes the caller's timeout, and still captures", async () => {
 		const provider = new SimulatedProvider({ latencyMs: 100 });
-		const req = request("pm_card_visa");
+		const req = chargeRequest("pm_card_visa");
 		const outcome = await provider.charge(req, { timeoutMs: 10 });
 		expect(outcome).toEqual({ kind: "unknown", reason: "timeout after 10 ms" });
 		// The "server side" finishes on its own; the retry with the same key learns the result.
@@ -124,20 +114,20 @@ describe("SimulatedProvider charge", () => {
 		const provider = new SimulatedProvider();
 		const key = `chk_${crypto.randomUUID()}`;
 		const bad = await provider.charge(
-			request("pm_card_visa", { idempotencyKey: key, amountCents: 0 }),
+			chargeRequest("pm_card_visa", { idempotencyKey: key, amountCents: 0 }),
 		);
 		expect(bad.kind).toBe("error");
-		const good = await provider.charge(request("pm_card_visa", { idempotencyKey: key }));
+		const good = await provider.charge(chargeRequest("pm_card_visa", { idempotencyKey: key }));
 		expect(good.kind).toBe("succeeded");
-		expect((await provider.charge(request("pm_card_visa", { idempotencyKey: "" }))).kind).toBe(
-			"error",
-		);
+		expect(
+			(await provider.charge(chargeRequest("pm_card_visa", { idempotencyKey: "" }))).kind,
+		).toBe("error");
 	});
 
 	it("keeps its captures in the caller's store across a restart", async () => {
 		const store = new JsonTextStore();
 		const before = new SimulatedProvider({ store });
-		const req = request("pm_sim_timeout");
+		const req = chargeRequest("pm_sim_timeout");
 		expect((await before.charge(req)).kind).toBe("unknown");
 		const after = new SimulatedProvider({ store }); // the Durable Object restarted
 		const retry = await after.charge(req);
@@ -160,7 +150,9 @@ describe("SimulatedProvider charge", () => {
 				const paymentIds = new Map<number, Set<string>>();
 				for (const { key, method } of attempts) {
 					if (!firstMethod.has(key)) firstMethod.set(key, method);
-					const outcome = await provider.charge(request(method, { idempotencyKey: `k${key}` }));
+					const outcome = await provider.charge(
+						chargeRequest(method, { idempotencyKey: `k${key}` }),
+					);
 					if (outcome.kind === "succeeded") {
 						const ids = paymentIds.get(key) ?? new Set<string>();
 						paymentIds.set(key, ids.add(outcome.paymentId));
@@ -180,7 +172,7 @@ describe("SimulatedProvider charge", () => {
 describe("SimulatedProvider refund", () => {
 	it("refunds a capture once and replays the same key", async () => {
 		const provider = new SimulatedProvider();
-		const charged = await provider.charge(request("pm_card_visa"));
+		const charged = await provider.charge(chargeRequest("pm_card_visa"));
 		if (charged.kind !== "succeeded") throw new Error("setup: charge failed");
 		const refundKey = `rf_${crypto.randomUUID()}`;
 		const refunded = await provider.refund(charged.paymentId, refundKey);
@@ -223,7 +215,7 @@ describe("createPaymentProvider", () => {
 	it("backs the simulated provider with the given store", async () => {
 		const store = new JsonTextStore();
 		const provider = createPaymentProvider({}, store);
-		await provider.charge(request("pm_card_visa"));
+		await provider.charge(chargeRequest("pm_card_visa"));
 		expect([...store.rows.keys()].some((key) => key.startsWith("charge:"))).toBe(true);
 	});
 });

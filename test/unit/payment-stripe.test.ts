@@ -2,8 +2,8 @@
 // stub listens with node:http). Nothing of ours is mocked.
 
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { ChargeRequest } from "../../src/payment/provider";
 import { StripeProvider } from "../../src/payment/stripe";
+import { chargeRequest } from "../support/payment.ts";
 import { StripeStub } from "../support/stripe-stub";
 
 const SECRET = "sk_test_revenue_guard";
@@ -20,25 +20,15 @@ afterEach(async () => {
 	await stub.close();
 });
 
-function request(paymentMethod: string, overrides: Partial<ChargeRequest> = {}): ChargeRequest {
-	return {
-		amountCents: 4_999,
-		currency: "USD",
-		paymentMethod,
-		idempotencyKey: `chk_${crypto.randomUUID()}`,
-		...overrides,
-	};
-}
-
 async function chargedPaymentId(): Promise<string> {
-	const outcome = await stripe.charge(request("pm_card_visa"));
+	const outcome = await stripe.charge(chargeRequest("pm_card_visa"));
 	if (outcome.kind !== "succeeded") throw new Error(`setup: charge ${outcome.kind}`);
 	return outcome.paymentId;
 }
 
 describe("StripeProvider charge", () => {
 	it("confirms a PaymentIntent with Stripe's form fields, secret and Idempotency-Key", async () => {
-		const req = request("pm_card_visa", { metadata: { reservationId: "r_1" } });
+		const req = chargeRequest("pm_card_visa", { metadata: { reservationId: "r_1" } });
 		const outcome = await stripe.charge(req);
 		expect(outcome).toEqual({ kind: "succeeded", paymentId: stub.capturedIntentIds()[0] });
 		const sent = stub.requests[0];
@@ -61,7 +51,7 @@ describe("StripeProvider charge", () => {
 	});
 
 	it("maps a 402 card_error to declined with the decline code and the intent id", async () => {
-		const outcome = await stripe.charge(request("pm_card_chargeDeclined"));
+		const outcome = await stripe.charge(chargeRequest("pm_card_chargeDeclined"));
 		expect(outcome).toMatchObject({
 			kind: "declined",
 			reason: "generic_decline",
@@ -71,7 +61,7 @@ describe("StripeProvider charge", () => {
 	});
 
 	it("times out as unknown, and the retry with the same key gets the one capture", async () => {
-		const req = request("pm_card_visa");
+		const req = chargeRequest("pm_card_visa");
 		stub.behave({ responseDelayMs: 500 }); // Stripe captures, the answer comes too late
 		const first = await stripe.charge(req, { timeoutMs: 50 });
 		expect(first).toEqual({ kind: "unknown", reason: "timeout after 50 ms" });
@@ -85,7 +75,7 @@ describe("StripeProvider charge", () => {
 	});
 
 	it("answers unknown while Stripe still holds the key for a concurrent request", async () => {
-		const req = request("pm_card_visa");
+		const req = chargeRequest("pm_card_visa");
 		stub.behave({ processingMs: 150 });
 		const [a, b] = await Promise.all([stripe.charge(req), stripe.charge(req)]);
 		const kinds = [a.kind, b.kind].sort();
@@ -94,7 +84,7 @@ describe("StripeProvider charge", () => {
 	});
 
 	it("maps a 500 to unknown; the retry with the same key then succeeds once", async () => {
-		const req = request("pm_card_visa");
+		const req = chargeRequest("pm_card_visa");
 		stub.behave({ failNext: 1 });
 		const first = await stripe.charge(req);
 		expect(first.kind).toBe("unknown");
@@ -105,14 +95,14 @@ describe("StripeProvider charge", () => {
 
 	it("maps a wrong secret (401) to error", async () => {
 		const wrong = new StripeProvider({ secretKey: "sk_test_wrong", apiBase: stub.url });
-		const outcome = await wrong.charge(request("pm_card_visa"));
+		const outcome = await wrong.charge(chargeRequest("pm_card_visa"));
 		expect(outcome.kind).toBe("error");
 		expect(outcome.kind === "error" && outcome.reason).toMatch(/^stripe 401 .*Invalid API Key/);
 		expect(stub.captures).toBe(0);
 	});
 
 	it("maps a reused key with different parameters (400 idempotency_error) to error", async () => {
-		const req = request("pm_card_visa");
+		const req = chargeRequest("pm_card_visa");
 		await stripe.charge(req);
 		const outcome = await stripe.charge({ ...req, amountCents: 100 });
 		expect(outcome.kind).toBe("error");
@@ -124,13 +114,13 @@ describe("StripeProvider charge", () => {
 		const url = stub.url;
 		await stub.close();
 		const offline = new StripeProvider({ secretKey: SECRET, apiBase: url });
-		const outcome = await offline.charge(request("pm_card_visa"));
+		const outcome = await offline.charge(chargeRequest("pm_card_visa"));
 		expect(outcome.kind).toBe("unknown");
 		stub = await StripeStub.start({ secretKey: SECRET }); // for afterEach
 	});
 
 	it("refuses an invalid request without calling Stripe", async () => {
-		const outcome = await stripe.charge(request("pm_card_visa", { currency: "dollars" }));
+		const outcome = await stripe.charge(chargeRequest("pm_card_visa", { currency: "dollars" }));
 		expect(outcome.kind).toBe("error");
 		expect(stub.requests).toHaveLength(0);
 	});

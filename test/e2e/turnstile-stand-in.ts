@@ -1,0 +1,43 @@
+// Turnstile's script cannot be fetched from here (loopback only): a stand-in with
+// the same explicit-render API (turnstile.render with a callback) takes its place
+// and hands over the dummy token, as Turnstile's test site key does. It counts how
+// often the page renders and removes the widget (window.turnstileCalls).
+
+import type { BrowserContext, Page } from "playwright-core";
+
+const SCRIPT_URL = "https://challenges.cloudflare.com/turnstile/v0/api.js*";
+
+const STAND_IN = `
+window.turnstileCalls = { renders: 0, removes: 0 };
+window.turnstile = {
+	render(el, options) {
+		window.turnstileCalls.renders += 1;
+		if (options.sitekey !== "1x00000000000000000000AA") throw new Error("unexpected site key " + options.sitekey);
+		const b = document.createElement("button");
+		b.type = "button";
+		b.textContent = "Verify (stand-in widget)";
+		b.onclick = () => options.callback("XXXX.DUMMY.TOKEN.XXXX");
+		el.append(b);
+		return "w" + window.turnstileCalls.renders;
+	},
+	remove() {
+		window.turnstileCalls.removes += 1;
+	},
+};
+`;
+
+/** Pages of `context` load the stand-in instead of Turnstile's script. */
+export async function standInTurnstile(context: BrowserContext): Promise<void> {
+	await context.route(SCRIPT_URL, (route) =>
+		route.fulfill({ contentType: "text/javascript", body: STAND_IN }),
+	);
+}
+
+/** How often the page rendered and removed the stand-in widget so far. */
+export function turnstileCalls(page: Page): Promise<{ renders: number; removes: number }> {
+	return page.evaluate(
+		() =>
+			(window as unknown as { turnstileCalls: { renders: number; removes: number } })
+				.turnstileCalls,
+	);
+}
