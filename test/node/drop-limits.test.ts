@@ -8,7 +8,7 @@ import { createServer, request, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Product } from "../../src/shared/types.ts";
-import { lastJson, runDrop } from "../support/drop.ts";
+import { dropArgs, lastJson, runDrop } from "../support/drop.ts";
 import { api, startServer, type TestServer } from "../support/server.ts";
 
 const STOCK = 300;
@@ -102,9 +102,14 @@ describe("npm run drop against npm start with rate limits on", () => {
 		async () => {
 			const run = await runDrop(
 				[
-					...["--url", server.url, "--stock", String(STOCK), "--attempts", String(ATTEMPTS)],
-					...["--buyers", String(BUYERS), "--per-user-limit", String(PER_USER_LIMIT)],
-					...["--concurrency", "64", "--hold-seconds", String(HOLD_SECONDS)],
+					...dropArgs({
+						url: server.url,
+						stock: STOCK,
+						attempts: ATTEMPTS,
+						buyers: BUYERS,
+						perUserLimit: PER_USER_LIMIT,
+						holdSeconds: HOLD_SECONDS,
+					}),
 					// No declined cards: since v1.1 a declined payment keeps its hold until it expires
 					// (docs/decisions/006-failed-payments-keep-the-hold.md), which would make this run wait
 					// out HOLD_SECONDS; declines are driven in test/node/drop.test.ts.

@@ -14,7 +14,7 @@ import { verify } from "../../cli/drop/verify.ts";
 import { Inventory } from "../../src/domain/inventory.ts";
 import { toAuditEvent, toReservation } from "../../src/inventory/codec.ts";
 import type { AuditEvent, Order, Reservation } from "../../src/shared/types.ts";
-import { lastJson, runDrop } from "../support/drop.ts";
+import { dropArgs, lastJson, runDrop } from "../support/drop.ts";
 import { startServer, type TestServer } from "../support/server.ts";
 
 const STOCK = 1_000;
@@ -23,8 +23,9 @@ const ATTEMPTS = 5_000;
 const BUYERS = 250;
 const PER_USER_LIMIT = 8;
 /**
- * Holds must outlast the burst, or expired units would be held again (holds ≤ stock would
- * not hold); the run waits for the rest to expire, so this is also most of the test's time.
+ * Longer than the burst normally takes (32 s measured on the 2-core machine under a load
+ * average of 13), so no unit is normally held twice; the run waits for the holds left to
+ * expire, so this is also much of the test's time.
  */
 const HOLD_SECONDS = 60;
 /** The run bounds itself (--max-seconds); this only catches a hung child. */
@@ -47,9 +48,14 @@ describe("npm run drop against a local server", () => {
 		async () => {
 			const run = await runDrop(
 				[
-					...["--url", server.url, "--stock", String(STOCK), "--attempts", String(ATTEMPTS)],
-					...["--buyers", String(BUYERS), "--per-user-limit", String(PER_USER_LIMIT)],
-					...["--concurrency", "64", "--hold-seconds", String(HOLD_SECONDS)],
+					...dropArgs({
+						url: server.url,
+						stock: STOCK,
+						attempts: ATTEMPTS,
+						buyers: BUYERS,
+						perUserLimit: PER_USER_LIMIT,
+						holdSeconds: HOLD_SECONDS,
+					}),
 					// The public door (Turnstile bypass), which this server's limits-off setting leaves open.
 					...["--admin-token", server.adminToken, "--sessions", "public"],
 					...["--debug-token", server.debugToken, "--no-pacing"],
@@ -65,7 +71,10 @@ describe("npm run drop against a local server", () => {
 			expect(result.stock).toBe(STOCK);
 			expect(result.attempts).toBe(ATTEMPTS);
 			expect(result.holds).toBeGreaterThan(0);
-			expect(result.holds).toBeLessThanOrEqual(STOCK);
+			// A burst shorter than the holds cannot hold a unit twice. A slower one (a loaded
+			// machine) rightly holds expired units again; then the records' running reserved +
+			// sold, verified above (oversell 0, cli/drop/peak.ts), is what shows none was oversold.
+			if (result.burstSeconds < HOLD_SECONDS) expect(result.holds).toBeLessThanOrEqual(STOCK);
 			expect(result.sold).toBeGreaterThan(0);
 			expect(result.sold).toBeLessThanOrEqual(STOCK);
 			for (const p of ["p50", "p95", "p99"] as const)

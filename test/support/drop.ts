@@ -22,6 +22,23 @@ export function runDrop(args: string[], timeoutMs: number): Promise<DropRun> {
 	});
 }
 
+/** The arguments every full drop in the tests passes (the run's shape); a test adds its own. */
+export function dropArgs(run: {
+	url: string;
+	stock: number;
+	attempts: number;
+	buyers: number;
+	perUserLimit: number;
+	holdSeconds: number;
+	concurrency?: number;
+}): string[] {
+	return [
+		...["--url", run.url, "--stock", String(run.stock), "--attempts", String(run.attempts)],
+		...["--buyers", String(run.buyers), "--per-user-limit", String(run.perUserLimit)],
+		...["--concurrency", String(run.concurrency ?? 64), "--hold-seconds", String(run.holdSeconds)],
+	];
+}
+
 /** The last stdout line as JSON (a result, or `{verified:false,error}` when no run happened). */
 export function lastJson<T = DropResult>(run: DropRun): T {
 	const last = run.stdout.trim().split("\n").at(-1) ?? "";
