@@ -1,5 +1,5 @@
-// Debian's Chromium driven by playwright-core (no browser download: CI installs
-// it with scripts/install-chromium.sh). Offline by construction: any request to
+// Debian's Chromium driven by playwright-core (no browser download: `npm test`
+// installs it first when missing, scripts/install-chromium.sh). Offline by construction: any request to
 // another origin is refused, which is also how the Turnstile script fails to load
 // locally — the pages then offer the local check backed by the siteverify emulation.
 
@@ -25,7 +25,7 @@ export const DESKTOP = { width: 1366, height: 900 };
 export async function launch(): Promise<Browser> {
 	if (!existsSync(CHROMIUM)) {
 		throw new Error(
-			`No Chromium at ${CHROMIUM}: run scripts/install-chromium.sh as root, or set CHROMIUM_PATH.`,
+			`No Chromium at ${CHROMIUM}: run sh scripts/install-chromium.sh as root (npm test does), or set CHROMIUM_PATH.`,
 		);
 	}
 	return chromium.launch({
