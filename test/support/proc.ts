@@ -109,14 +109,18 @@ export async function runCommand(
 			if (child.pid !== undefined) killGroup(child.pid, "SIGKILL");
 		};
 		const timer = setTimeout(kill, timeoutMs);
-		const forget = onCleanup(kill);
-		child.once("error", (error) => {
+		const unregister = onCleanup(kill);
+		const watchdog = child.pid === undefined ? null : killWithParent(child.pid);
+		const forget = () => {
 			clearTimeout(timer);
+			unregister();
+			watchdog?.kill("SIGKILL");
+		};
+		child.once("error", (error) => {
 			forget();
 			reject(error);
 		});
 		child.once("close", (code) => {
-			clearTimeout(timer);
 			forget();
 			resolve({ code, stdout, stderr });
 		});
@@ -174,6 +178,11 @@ export function startDaemon(
 		if (child.pid !== undefined) killGroup(child.pid, signal);
 	};
 	const unregister = onCleanup(() => signalGroup("SIGKILL"));
+	const watchdog = child.pid === undefined ? null : killWithParent(child.pid);
+	const done = () => {
+		watchdog?.kill("SIGKILL");
+		unregister();
+	};
 	return {
 		child,
 		output: () => output,
@@ -185,14 +194,33 @@ export function startDaemon(
 			clearTimeout(timer);
 			// Grandchildren that ignored SIGTERM die with the group.
 			signalGroup("SIGKILL");
-			unregister();
+			done();
 		},
 		kill: async () => {
 			signalGroup("SIGKILL");
 			await exited;
-			unregister();
+			done();
 		},
 	};
+}
+
+/**
+ * A watchdog for a process group: a tiny shell that reads a pipe from this process and
+ * kills the group when the pipe closes, i.e. when this process is gone whatever killed
+ * it (even SIGKILL, which runs no exit hook). Stopping the group normally kills the
+ * watchdog first. It runs in its own group, so the one it guards cannot take it along.
+ */
+function killWithParent(pgid: number): ChildProcess {
+	const watchdog = spawn("sh", ["-c", `cat >/dev/null; kill -KILL -- -${pgid} 2>/dev/null`], {
+		stdio: ["pipe", "ignore", "ignore"],
+		env: childEnv(),
+		detached: true,
+	});
+	// Neither the watchdog nor its pipe keeps this process alive.
+	watchdog.unref();
+	(watchdog.stdin as unknown as { unref?: () => void } | null)?.unref?.();
+	watchdog.on("error", () => undefined);
+	return watchdog;
 }
 
 // ---- cleanup on exit -------------------------------------------------------------------------
