@@ -2,17 +2,19 @@
 // a temporary folder (never disturbing dist/client, which a running server may
 // serve) and adds up, per HTML page, its entry chunk and every chunk it imports.
 
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 import { afterAll, describe, expect, it } from "vitest";
+import { runCommand } from "../support/proc.ts";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const BUDGET_GZIP_BYTES = 150 * 1024;
 const PAGES = ["index.html", "console.html", "demo.html"];
+/** Only catches a hung build (its own process group is killed then). */
+const BUILD_TIMEOUT_MS = 90_000;
 
 interface ManifestChunk {
 	file: string;
@@ -24,8 +26,8 @@ describe("UI bundle size", () => {
 	const outDir = mkdtempSync(join(tmpdir(), "rg-ui-build-"));
 	afterAll(() => rmSync(outDir, { recursive: true, force: true }));
 
-	it("keeps every page's JavaScript under 150 KB gzipped", () => {
-		const build = spawnSync(
+	it("keeps every page's JavaScript under 150 KB gzipped", async () => {
+		const build = await runCommand(
 			process.execPath,
 			[
 				join(ROOT, "node_modules/vite/bin/vite.js"),
@@ -37,9 +39,9 @@ describe("UI bundle size", () => {
 				"--logLevel",
 				"warn",
 			],
-			{ cwd: ROOT, encoding: "utf8" },
+			{ cwd: ROOT, timeoutMs: BUILD_TIMEOUT_MS },
 		);
-		expect(build.status, build.stderr).toBe(0);
+		expect(build.code, build.stderr).toBe(0);
 		const manifest = JSON.parse(
 			readFileSync(join(outDir, ".vite/manifest.json"), "utf8"),
 		) as Record<string, ManifestChunk>;

@@ -2,35 +2,37 @@
 // production bundle): `wrangler deploy --dry-run` on wrangler.jsonc as
 // committed, offline, and the bundle it writes is a Worker that exports the
 // Durable Object class and carries no test code or secrets.
-import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 import { afterAll, describe, expect, it } from "vitest";
+import { runCommand } from "../support/proc.ts";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const WRANGLER = join(ROOT, "node_modules", "wrangler", "bin", "wrangler.js");
 /** Workers' compressed script size limit on the free plan (the stricter one). */
 const MAX_GZIP_BYTES = 3 * 1024 * 1024;
 const DRY_RUN_TIMEOUT_MS = 90_000;
+/** All of wrangler's report is read (the bindings it lists). */
+const OUTPUT_BYTES = 1024 * 1024;
 
 describe("wrangler deploy --dry-run", () => {
 	const outdir = mkdtempSync(join(tmpdir(), "rg-dry-run-"));
 	afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 
-	it("bundles the production Worker offline", () => {
+	it("bundles the production Worker offline", async () => {
 		// The assets directory is built by Vite; wrangler only needs it to exist.
 		const assets = join(ROOT, "dist", "client");
 		if (!existsSync(assets)) mkdirSync(assets, { recursive: true });
-		const result = spawnSync(
+		const result = await runCommand(
 			process.execPath,
 			[WRANGLER, "deploy", "--dry-run", "--outdir", outdir],
 			{
 				cwd: ROOT,
-				encoding: "utf8",
-				timeout: DRY_RUN_TIMEOUT_MS,
+				timeoutMs: DRY_RUN_TIMEOUT_MS,
+				outputBytes: OUTPUT_BYTES,
 				env: {
 					...process.env,
 					WRANGLER_SEND_METRICS: "false",
@@ -43,7 +45,7 @@ describe("wrangler deploy --dry-run", () => {
 			},
 		);
 		const output = `${result.stdout}\n${result.stderr}`;
-		expect(result.status, output).toBe(0);
+		expect(result.code, output).toBe(0);
 		expect(output).toContain("--dry-run: exiting now");
 		// Production bindings as configured; secrets never live in the config.
 		for (const binding of [

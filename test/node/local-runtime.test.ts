@@ -2,10 +2,10 @@
 // front of it (src/worker/local-entry.ts, docs/decisions/004-local-runtime.md): pages and the 404
 // page as the assets router serves them, a client address for per-IP limits, and state that
 // wrangler's own local tools read (the layout of `wrangler dev --persist-to`).
-import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runCommand } from "../support/proc.ts";
 import { api, startServer, type TestServer } from "../support/server.ts";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -92,25 +92,24 @@ describe("npm start's state", () => {
 		});
 		expect(created.status).toBe(201);
 		await server.stop();
-		const wrangler = (...args: string[]) => {
-			const result = spawnSync(
+		const wrangler = async (...args: string[]) => {
+			const result = await runCommand(
 				process.execPath,
 				[WRANGLER, "d1", ...args, "DB", "--local", "--persist-to", server.stateDir],
 				{
 					cwd: ROOT,
-					encoding: "utf8",
-					timeout: WRANGLER_TIMEOUT_MS,
+					timeoutMs: WRANGLER_TIMEOUT_MS,
 					env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true" },
 				},
 			);
 			const output = `${result.stdout}\n${result.stderr}`;
-			expect(result.status, output).toBe(0);
+			expect(result.code, output).toBe(0);
 			return output;
 		};
 		expect(
-			wrangler("execute", "--command", `SELECT sku FROM products WHERE sku = '${sku}'`),
+			await wrangler("execute", "--command", `SELECT sku FROM products WHERE sku = '${sku}'`),
 		).toContain(sku);
 		// npm start recorded its migrations in wrangler's own table.
-		expect(wrangler("migrations", "list")).toContain("No migrations to apply");
+		expect(await wrangler("migrations", "list")).toContain("No migrations to apply");
 	});
 });
