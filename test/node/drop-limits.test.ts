@@ -11,13 +11,16 @@ import type { Product } from "../../src/shared/types.ts";
 import { dropArgs, lastJson, runDrop } from "../support/drop.ts";
 import { api, startServer, type TestServer } from "../support/server.ts";
 
-const STOCK = 300;
-const ATTEMPTS = 3_000;
-/** Twice the buyers the stock needs at PER_USER_LIMIT, each making ten attempts or so. */
-const BUYERS = 300;
-const PER_USER_LIMIT = 2;
-/** Longer than the burst (no unit is held twice); every hold is paid or cancelled, none waits to expire. */
-const HOLD_SECONDS = 300;
+/** The drop's shape (test/support/drop.ts dropArgs). */
+const DROP = {
+	stock: 300,
+	attempts: 3_000,
+	/** Twice the buyers the stock needs at perUserLimit, each making ten attempts or so. */
+	buyers: 300,
+	perUserLimit: 2,
+	/** Longer than the burst (no unit is held twice); every hold is paid or cancelled, none waits to expire. */
+	holdSeconds: 300,
+};
 /** The run bounds itself (--max-seconds); this only catches a hung child. */
 const RUN_TIMEOUT_MS = 170_000;
 const PREFLIGHT_TIMEOUT_MS = 60_000;
@@ -102,17 +105,10 @@ describe("npm run drop against npm start with rate limits on", () => {
 		async () => {
 			const run = await runDrop(
 				[
-					...dropArgs({
-						url: server.url,
-						stock: STOCK,
-						attempts: ATTEMPTS,
-						buyers: BUYERS,
-						perUserLimit: PER_USER_LIMIT,
-						holdSeconds: HOLD_SECONDS,
-					}),
+					...dropArgs({ url: server.url, ...DROP }),
 					// No declined cards: since v1.1 a declined payment keeps its hold until it expires
 					// (docs/decisions/006-failed-payments-keep-the-hold.md), which would make this run wait
-					// out HOLD_SECONDS; declines are driven in test/node/drop.test.ts.
+					// out its holds; declines are driven in test/node/drop.test.ts.
 					...["--checkout-rate", "0.7", "--cancel-rate", "0.3", "--decline-rate", "0"],
 					...["--admin-token", server.adminToken, "--no-report"],
 					...["--max-seconds", "150", "--seed", "7", "--json"],
@@ -127,14 +123,14 @@ describe("npm run drop against npm start with rate limits on", () => {
 			expect(result.rateLimits).toBe(true);
 			expect(result.sessions).toBe("admin");
 			expect(result.pacing).toBe(true);
-			expect(result.attempts).toBe(ATTEMPTS);
+			expect(result.attempts).toBe(DROP.attempts);
 			expect(result.holds).toBeGreaterThan(0);
-			expect(result.holds).toBeLessThanOrEqual(STOCK);
+			expect(result.holds).toBeLessThanOrEqual(DROP.stock);
 			expect(result.sold).toBeGreaterThan(0);
-			expect(result.sold).toBeLessThanOrEqual(STOCK);
+			expect(result.sold).toBeLessThanOrEqual(DROP.stock);
 			expect(result.codeCounts.sold_out ?? 0).toBeGreaterThan(0);
 			// Every buyer read the product first, and honest load met no limit anywhere.
-			expect(result.productReads).toEqual({ "200": BUYERS });
+			expect(result.productReads).toEqual({ "200": DROP.buyers });
 			expect(result.statusCounts["429"]).toBeUndefined();
 			expect(
 				Object.values(result.rateLimited).every((n) => n === 0),

@@ -17,17 +17,20 @@ import type { AuditEvent, Order, Reservation } from "../../src/shared/types.ts";
 import { dropArgs, lastJson, runDrop } from "../support/drop.ts";
 import { startServer, type TestServer } from "../support/server.ts";
 
-const STOCK = 1_000;
-const ATTEMPTS = 5_000;
-/** Few sessions (setup, not the thing under test), each allowed enough units to sell out. */
-const BUYERS = 250;
-const PER_USER_LIMIT = 8;
-/**
- * Longer than the burst normally takes (32 s measured on the 2-core machine under a load
- * average of 13), so no unit is normally held twice; the run waits for the holds left to
- * expire, so this is also much of the test's time.
- */
-const HOLD_SECONDS = 60;
+/** The drop's shape (test/support/drop.ts dropArgs). */
+const DROP = {
+	stock: 1_000,
+	attempts: 5_000,
+	/** Few sessions (setup, not the thing under test), each allowed enough units to sell out. */
+	buyers: 250,
+	perUserLimit: 8,
+	/**
+	 * Longer than the burst normally takes (32 s measured on the 2-core machine under a load
+	 * average of 13), so no unit is normally held twice; the run waits for the holds left to
+	 * expire, so this is also much of the test's time.
+	 */
+	holdSeconds: 60,
+};
 /** The run bounds itself (--max-seconds); this only catches a hung child. */
 const RUN_TIMEOUT_MS = 170_000;
 
@@ -35,7 +38,7 @@ describe("npm run drop against a local server", () => {
 	let server: TestServer;
 	let reportDir: string;
 	beforeAll(async () => {
-		server = await startServer({ env: { HOLD_SECONDS: String(HOLD_SECONDS) } });
+		server = await startServer({ env: { HOLD_SECONDS: String(DROP.holdSeconds) } });
 		reportDir = mkdtempSync(join(tmpdir(), "rg-drop-reports-"));
 	});
 	afterAll(async () => {
@@ -48,14 +51,7 @@ describe("npm run drop against a local server", () => {
 		async () => {
 			const run = await runDrop(
 				[
-					...dropArgs({
-						url: server.url,
-						stock: STOCK,
-						attempts: ATTEMPTS,
-						buyers: BUYERS,
-						perUserLimit: PER_USER_LIMIT,
-						holdSeconds: HOLD_SECONDS,
-					}),
+					...dropArgs({ url: server.url, ...DROP }),
 					// The public door (Turnstile bypass), which this server's limits-off setting leaves open.
 					...["--admin-token", server.adminToken, "--sessions", "public"],
 					...["--debug-token", server.debugToken, "--no-pacing"],
@@ -68,15 +64,16 @@ describe("npm run drop against a local server", () => {
 			expect(result.verified).toBe(true);
 			expect(run.code).toBe(0);
 			expect(result.oversell).toBe(0);
-			expect(result.stock).toBe(STOCK);
-			expect(result.attempts).toBe(ATTEMPTS);
+			expect(result.stock).toBe(DROP.stock);
+			expect(result.attempts).toBe(DROP.attempts);
 			expect(result.holds).toBeGreaterThan(0);
 			// A burst shorter than the holds cannot hold a unit twice. A slower one (a loaded
 			// machine) rightly holds expired units again; then the records' running reserved +
 			// sold, verified above (oversell 0, cli/drop/peak.ts), is what shows none was oversold.
-			if (result.burstSeconds < HOLD_SECONDS) expect(result.holds).toBeLessThanOrEqual(STOCK);
+			if (result.burstSeconds < DROP.holdSeconds)
+				expect(result.holds).toBeLessThanOrEqual(DROP.stock);
 			expect(result.sold).toBeGreaterThan(0);
-			expect(result.sold).toBeLessThanOrEqual(STOCK);
+			expect(result.sold).toBeLessThanOrEqual(DROP.stock);
 			for (const p of ["p50", "p95", "p99"] as const)
 				expect(result.latencyMs[p]).toBeGreaterThan(0);
 			expect(result.attemptsPerSec).toBeGreaterThan(0);

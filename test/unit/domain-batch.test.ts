@@ -7,8 +7,9 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { type BatchAttempt, decideReserves, type OutcomeStore } from "../../src/domain/batch.ts";
-import { Inventory, type ProductConfig, type ReserveOutcome } from "../../src/domain/inventory.ts";
+import { Inventory, type ReserveOutcome } from "../../src/domain/inventory.ts";
 import { MAX_QUANTITY } from "../../src/domain/limits.ts";
+import { productConfigArb } from "../support/arbitraries.ts";
 import { PROPERTY_TIMEOUT_MS } from "../support/property.ts";
 import { Model } from "./domain-model.ts";
 
@@ -44,15 +45,13 @@ const batchArb = fc.record({
 	attempts: fc.array(attemptArb, { minLength: 1, maxLength: 12 }),
 });
 
-const productArb: fc.Arbitrary<ProductConfig> = fc.record({
-	sku: fc.constant("SKU-B"),
-	name: fc.constant("Batch"),
-	priceCents: fc.constant(100),
-	currency: fc.constant("USD"),
-	totalStock: fc.nat({ max: 30 }),
-	holdSeconds: fc.integer({ min: 1, max: 4 }),
-	perUserLimit: fc.integer({ min: 1, max: 12 }),
-	startsAtMs: fc.option(fc.integer({ min: T0, max: T0 + 3000 }), { nil: null }),
+const productArb = productConfigArb({
+	sku: "SKU-B",
+	name: "Batch",
+	maxStock: 30,
+	maxHoldSeconds: 4,
+	t0Ms: T0,
+	startsWithinMs: 3000,
 });
 
 describe("the batched decider", () => {

@@ -16,6 +16,7 @@ import {
 import { MAX_QUANTITY } from "../../src/domain/limits.ts";
 import { replay } from "../../src/domain/replay.ts";
 import type { EventType } from "../../src/shared/types.ts";
+import { productConfigArb } from "../support/arbitraries.ts";
 import { PROPERTY_TIMEOUT_MS } from "../support/property.ts";
 import { ACTIVE, Model } from "./domain-model.ts";
 
@@ -64,15 +65,13 @@ const op: fc.Arbitrary<Op> = fc.oneof(
 	{ weight: 1, arbitrary: fc.record({ kind: fc.constant("restart" as const) }) },
 );
 
-const product: fc.Arbitrary<ProductConfig> = fc.record({
-	sku: fc.constant("SKU-1"),
-	name: fc.constant("Test"),
-	priceCents: fc.constant(100),
-	currency: fc.constant("USD"),
-	totalStock: fc.nat({ max: 40 }),
-	holdSeconds: fc.integer({ min: 1, max: 5 }),
-	perUserLimit: fc.integer({ min: 1, max: 12 }),
-	startsAtMs: fc.option(fc.integer({ min: T0, max: T0 + 4000 }), { nil: null }),
+const product = productConfigArb({
+	sku: "SKU-1",
+	name: "Test",
+	maxStock: 40,
+	maxHoldSeconds: 5,
+	t0Ms: T0,
+	startsWithinMs: 4000,
 });
 
 /** The object's side of the contract: storage rows, the outbox trail, restarts. */
