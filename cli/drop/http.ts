@@ -6,6 +6,7 @@
 
 import http from "node:http";
 import https from "node:https";
+import { sleep } from "../../src/shared/sleep.ts";
 import type { Meta } from "../../src/shared/types.ts";
 
 /** A request that has not answered after this long counts as lost (status 0). */
@@ -134,7 +135,7 @@ export class JsonClient {
 			if (attempt >= RETRY_ATTEMPTS) return answer;
 			const waitMs = retryWaitMs(answer, attempt);
 			if (waitMs === null) return answer;
-			await new Promise((r) => setTimeout(r, waitMs));
+			await sleep(waitMs);
 		}
 	}
 

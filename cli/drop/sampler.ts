@@ -2,6 +2,7 @@
 // the run goes on, for the report's chart and the verifier's invariant-1 check
 // at every observed moment.
 
+import { sleep } from "../../src/shared/sleep.ts";
 import type { Availability } from "../../src/shared/types.ts";
 import type { JsonClient } from "./http.ts";
 import type { AvailabilitySample } from "./types.ts";
@@ -37,7 +38,7 @@ export class Sampler {
 					});
 				}
 				const waitMs = SAMPLE_INTERVAL_MS - (performance.now() - startedMs);
-				if (waitMs > 0) await new Promise((r) => setTimeout(r, waitMs));
+				if (waitMs > 0) await sleep(waitMs);
 			}
 		})();
 	}

@@ -4,6 +4,7 @@
 // and the run waits until they have. What each answer implies goes into the
 // tally (`expected`), for the verifier to hold against the records.
 
+import { sleep } from "../../src/shared/sleep.ts";
 import type { Order, PaymentFailure } from "../../src/shared/types.ts";
 import { shuffle } from "../../test/support/random.ts";
 import { type Buyer, ipHeader } from "./buyers.ts";
@@ -132,7 +133,7 @@ export async function settle(
 		progress.update(
 			`expiry: ${left.length} holds left to expire, ${Math.ceil((dueMs - Date.now()) / 1000)} s to go`,
 		);
-		await new Promise((r) => setTimeout(r, Math.min(250, Math.max(1, dueMs - Date.now()))));
+		await sleep(Math.min(250, Math.max(1, dueMs - Date.now())));
 	}
 	return { checkoutStatus, cancelStatus, checkoutLatency, replays, replayMismatches };
 }

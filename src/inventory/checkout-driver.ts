@@ -27,6 +27,7 @@ import {
 } from "../domain/checkout-state.ts";
 import type { Hold, Inventory } from "../domain/inventory.ts";
 import type { PaymentProvider } from "../payment/provider.ts";
+import { sleep } from "../shared/sleep.ts";
 import { CheckoutStore } from "./checkout-store.ts";
 import type { OrderResult } from "./rpc.ts";
 
@@ -255,7 +256,7 @@ export class CheckoutDriver {
 					}),
 				};
 			case "wait":
-				await new Promise((resolve) => setTimeout(resolve, effect.ms));
+				await sleep(effect.ms);
 				return { kind: "retry" };
 		}
 	}

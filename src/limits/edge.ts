@@ -9,6 +9,7 @@
 // IPs are held only in memory, only as map keys, and never logged or stored.
 
 import { BoundedMap, type Decision, TokenBucket } from "../domain/ratelimit.ts";
+import { sleep } from "../shared/sleep.ts";
 
 /** IPs tracked per bucket kind; the least recently seen are forgotten first (a forgotten IP starts full). */
 export const MAX_TRACKED_IPS = 100_000;
@@ -91,7 +92,7 @@ export function flushSoon(
 		(lastFlushMs.get(sku) ?? Number.NEGATIVE_INFINITY) + TALLY_FLUSH_INTERVAL_MS - nowMs,
 	);
 	return (async () => {
-		if (waitMs > 0) await new Promise((r) => setTimeout(r, waitMs));
+		if (waitMs > 0) await sleep(waitMs);
 		scheduled.delete(sku);
 		const at = Date.now();
 		if (lastFlushMs.size >= MAX_TALLY_TARGETS) {

@@ -11,6 +11,7 @@
 // catalogue after; every acknowledged hold has exactly one reservation.created
 // event in D1 and the trail has no gap.
 import { afterAll, describe, expect, it } from "vitest";
+import { sleep } from "../../src/shared/sleep.ts";
 import {
 	createdEvents,
 	d1File,
@@ -163,12 +164,12 @@ describe("a D1 and KV outage of 20 s", () => {
 		const buyers = tokens.map(async (token) => {
 			while (!outageOver) {
 				await reserve(token);
-				await new Promise((r) => setTimeout(r, BUYER_PAUSE_MS));
+				await sleep(BUYER_PAUSE_MS);
 			}
 		});
 		for (let round = 1; Date.now() - outageStartedAt < OUTAGE_MS; round++) {
 			await sampleEveryRoute(round);
-			await new Promise((r) => setTimeout(r, SAMPLE_EVERY_MS));
+			await sleep(SAMPLE_EVERY_MS);
 		}
 		outageOver = true;
 		await Promise.all(buyers);
@@ -186,7 +187,7 @@ describe("a D1 and KV outage of 20 s", () => {
 				missing = acked.filter((id) => created.get(id) !== 1).length;
 				lateListed = db.prepare("SELECT 1 FROM products WHERE sku = ?").get(late) !== undefined;
 				if ((missing === 0 && lateListed) || Date.now() - recoveredAt > DRAIN_DEADLINE_MS) break;
-				await new Promise((r) => setTimeout(r, 100));
+				await sleep(100);
 			}
 			const drainMs = Date.now() - recoveredAt;
 			console.log(

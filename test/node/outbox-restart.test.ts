@@ -7,8 +7,8 @@
 // The crash lands while reservations are being answered, so rows of acknowledged
 // holds are still in the outbox (checked by reading D1's file with the server
 // down); D1 is then watched through its file, so nothing reaches the server.
-import { rmSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
+import { sleep } from "../../src/shared/sleep.ts";
 import { createdEvents, d1File, readOnly } from "../support/local-storage.ts";
 import { api, startServer, type TestServer } from "../support/server.ts";
 
@@ -33,9 +33,10 @@ function missingFromD1(stateDir: string, sku: string, acked: string[]): string[]
 
 describe("outbox rows pending at a crash", () => {
 	let server: TestServer | undefined;
+	// The first server owns the state directory: the file's teardown removes it with that server
+	// (test/support/node-setup.ts), whichever one is running at the end.
 	afterAll(async () => {
-		await server?.stop();
-		if (server) rmSync(server.stateDir, { recursive: true, force: true });
+		await server?.dispose();
 	});
 
 	it("reach D1 within seconds of the restart, without any request to their SKU", async () => {
@@ -83,7 +84,7 @@ describe("outbox rows pending at a crash", () => {
 					}
 				}
 			});
-			await new Promise((r) => setTimeout(r, BURST_MS));
+			await sleep(BURST_MS);
 			await running.crash();
 			stop = true;
 			await Promise.all(buyers);
@@ -103,7 +104,7 @@ describe("outbox rows pending at a crash", () => {
 		const deadline = restartedAt + DRAIN_DEADLINE_MS;
 		let missing = missingFromD1(stateDir, sku, acked);
 		while (missing.length > 0 && Date.now() < deadline) {
-			await new Promise((r) => setTimeout(r, 100));
+			await sleep(100);
 			missing = missingFromD1(stateDir, sku, acked);
 		}
 		console.log(`pending events reached D1 ${Date.now() - restartedAt} ms after the restart`);

@@ -4,6 +4,7 @@
 import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { sleep } from "../../src/shared/sleep.ts";
 import { objectFiles } from "../support/local-storage.ts";
 import { api, startServer, type TestServer } from "../support/server.ts";
 
@@ -79,7 +80,7 @@ describe("random unknown SKUs", () => {
 		const ledgerDeadline = Date.now() + LEDGER_DEADLINE_MS;
 		while (objectFiles(server.stateDir, "CostLedgerObject").length === 0) {
 			if (Date.now() > ledgerDeadline) throw new Error("the session's ledger was never written");
-			await new Promise((r) => setTimeout(r, 100));
+			await sleep(100);
 		}
 
 		const filesBefore = sqliteFiles(server.stateDir);

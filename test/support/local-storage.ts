@@ -10,6 +10,7 @@
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
+import { sleep } from "../../src/shared/sleep.ts";
 
 /** Attempts at taking the lock while workerd is itself writing (each failure is SQLITE_BUSY). */
 const LOCK_ATTEMPTS = 200;
@@ -62,7 +63,7 @@ export async function holdWriteLock(path: string): Promise<WriteLock> {
 				db.close();
 				throw error;
 			}
-			await new Promise((r) => setTimeout(r, LOCK_RETRY_MS));
+			await sleep(LOCK_RETRY_MS);
 		}
 	}
 	return {

@@ -28,6 +28,7 @@ import {
 } from "../../src/domain/checkout-state.ts";
 import { type Hold, Inventory } from "../../src/domain/inventory.ts";
 import type { ChargeOutcome, RefundOutcome } from "../../src/payment/provider.ts";
+import { PROPERTY_TIMEOUT_MS } from "../support/property.ts";
 
 const T0 = Date.UTC(2026, 0, 1);
 const SKU = "SKU-1";
@@ -37,7 +38,6 @@ const HOLD_SECONDS = 60;
 /** Explicit bounds (a property test must not depend on the runner's defaults). */
 const NUM_RUNS = 1500;
 const FEW_RUNS = 200;
-const TEST_TIMEOUT_MS = 60_000;
 /** Steps the network needs, once healed, to settle any saga. */
 const MAX_HEAL_STEPS = 200;
 
@@ -387,7 +387,7 @@ function checkSettled(h: Harness): void {
 
 describe("checkout saga step function", () => {
 	it("keeps its invariants under lost answers, crashes, alarms, resets and time", {
-		timeout: TEST_TIMEOUT_MS,
+		timeout: PROPERTY_TIMEOUT_MS,
 	}, () => {
 		fc.assert(
 			fc.property(scenario, ({ priceCents, cmds, resetAt }) => {
@@ -406,7 +406,7 @@ describe("checkout saga step function", () => {
 	});
 
 	it("ends paid when a saga resumed after a crash hears of its capture within one provider timeout, however late it resumes", {
-		timeout: TEST_TIMEOUT_MS,
+		timeout: PROPERTY_TIMEOUT_MS,
 	}, () => {
 		fc.assert(
 			fc.property(
