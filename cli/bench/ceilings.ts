@@ -7,9 +7,9 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { onCleanup } from "../../test/support/proc.ts";
 import { MINIFLARE_CONFIG, WORKER_JS, workerdConfig } from "../lib/ceiling-worker.ts";
 import type { LoadOptions } from "../lib/load.ts";
-import { onCleanup } from "../../test/support/proc.ts";
 import { type RunningWorker, startMiniflare, startWorkerd } from "../lib/runtimes.ts";
 import { type BenchRow, type RowName, skippedRow } from "./format.ts";
 import { clientIp } from "./http.ts";

@@ -15,6 +15,8 @@
 // even the secret's holder cannot link one IP's hashes across days. Consequences
 // (docs/configuration.md, "IP_HASH_SECRET"): hashes are comparable within one UTC day only.
 
+import { hex } from "../shared/hex.ts";
+
 const encoder = new TextEncoder();
 const HMAC = { name: "HMAC", hash: "SHA-256" } as const;
 /** Domain separation: the day key is only ever used for IP hashes. */
@@ -65,8 +67,5 @@ function dayKey(secret: string, day: string): Promise<CryptoKey> {
 
 /** The keyed hash of a client IP for the UTC day of `nowMs`, as 64 hex characters. */
 export async function ipHash(secret: string, ip: string, nowMs: number): Promise<string> {
-	const digest = await hmac(await dayKey(secret, utcDay(nowMs)), ip);
-	let out = "";
-	for (const b of digest) out += b.toString(16).padStart(2, "0");
-	return out;
+	return hex(await hmac(await dayKey(secret, utcDay(nowMs)), ip));
 }

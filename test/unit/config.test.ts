@@ -37,7 +37,15 @@ describe("parseConfig", () => {
 			ipHashSecret: SECRET,
 			rateLimits: {
 				windowMs: 60_000,
-				reserve: { windowMs: 60_000, verified: 200, new: 50, suspected: 1, flaggedForMs: 600_000 },
+				clock: "system",
+				reserve: {
+					windowMs: 60_000,
+					verified: 200,
+					new: 50,
+					suspected: 1,
+					flaggedForMs: 600_000,
+					windowAtArrival: false,
+				},
 				writes: 100,
 				reads: 1000,
 				reset: 1,
