@@ -14,7 +14,7 @@ import { verify } from "../../cli/drop/verify.ts";
 import { Inventory } from "../../src/domain/inventory.ts";
 import { toAuditEvent, toReservation } from "../../src/inventory/codec.ts";
 import type { AuditEvent, Order, Reservation } from "../../src/shared/types.ts";
-import { dropArgs, lastJson, runDrop } from "../support/drop.ts";
+import { dropArgs, runDrop, verifiedResult } from "../support/drop.ts";
 import { startServer, type TestServer } from "../support/server.ts";
 
 /** The drop's shape (test/support/drop.ts dropArgs). */
@@ -59,11 +59,7 @@ describe("npm run drop against a local server", () => {
 				],
 				RUN_TIMEOUT_MS,
 			);
-			const result = lastJson(run);
-			expect(result.failures, run.stderr).toEqual([]);
-			expect(result.verified).toBe(true);
-			expect(run.code).toBe(0);
-			expect(result.oversell).toBe(0);
+			const result = verifiedResult(run);
 			expect(result.stock).toBe(DROP.stock);
 			expect(result.attempts).toBe(DROP.attempts);
 			expect(result.holds).toBeGreaterThan(0);

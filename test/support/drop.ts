@@ -4,6 +4,7 @@
 
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { expect } from "vitest";
 import type { DropResult } from "../../cli/drop/report.ts";
 import { type CommandResult, runCommand } from "./proc.ts";
 
@@ -47,4 +48,14 @@ export function lastJson<T = DropResult>(run: DropRun): T {
 	} catch {
 		throw new Error(`no JSON on the last line (exit ${run.code}):\n${run.stdout}\n${run.stderr}`);
 	}
+}
+
+/** The run's result, failing the test unless it finished and verified with no oversell. */
+export function verifiedResult(run: DropRun): DropResult {
+	const result = lastJson(run);
+	expect(result.failures, run.stderr).toEqual([]);
+	expect(result.verified).toBe(true);
+	expect(run.code).toBe(0);
+	expect(result.oversell).toBe(0);
+	return result;
 }

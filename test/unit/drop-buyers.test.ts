@@ -12,26 +12,15 @@ import {
 	thinkMinMs,
 } from "../../cli/drop/buyers.ts";
 import { gapsOf, isBurst, isMachineRegular } from "../../src/domain/botsignals.ts";
-import type { RateLimitConfig } from "../../src/limits/config.ts";
+import { type RateLimitConfig, rateLimitConfig } from "../../src/limits/config.ts";
 import { seededRandom } from "../support/random.ts";
 
+/** The configuration as the Worker parses it, with `verified` reserve attempts a window. */
 function limits(verified: number, windowMs = 60_000): RateLimitConfig {
-	return {
-		windowMs,
-		clock: "system",
-		reserve: {
-			windowMs,
-			verified,
-			new: 50,
-			suspected: 1,
-			flaggedForMs: 600_000,
-			windowAtArrival: false,
-		},
-		writes: 100,
-		reads: 1000,
-		reset: 1,
-		sessions: 30,
-	};
+	return rateLimitConfig({
+		RATE_LIMIT_RESERVE: String(verified),
+		RATE_LIMIT_WINDOW_SECONDS: String(windowMs / 1000),
+	}) as RateLimitConfig;
 }
 
 describe("thinkMinMs", () => {
