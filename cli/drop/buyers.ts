@@ -14,7 +14,7 @@
 // Whatever the server still refuses is counted and reported, never retried away.
 
 import { BURST_COUNT, BURST_WINDOW_MS } from "../../src/domain/botsignals.ts";
-import type { RateLimitConfig } from "../../src/limits/config.ts";
+import type { RateLimitConfig } from "../../src/ratelimit/config.ts";
 import { pick } from "../../test/support/random.ts";
 
 export interface Buyer {

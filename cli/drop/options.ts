@@ -11,7 +11,7 @@ export const MAX_ATTEMPTS = 2_000_000;
 export const MAX_CONCURRENCY = 1_024;
 /** The run waits for its holds to expire, so a hold longer than this would stall it. */
 export const MAX_HOLD_SECONDS = 600;
-/** docs/api.md: perUserLimit is bounded by the server (src/domain/limits.ts MAX_PER_USER_LIMIT). */
+/** docs/api.md: perUserLimit is bounded by the server (src/domain/bounds.ts MAX_PER_USER_LIMIT). */
 export const MAX_PER_USER_LIMIT = 1_000;
 /** The whole run stops by itself after this long, whatever the target does. */
 export const DEFAULT_MAX_SECONDS = 1_800;

@@ -6,7 +6,7 @@
 // already there and the run is worth finishing.
 // Failures are values with a sentence for the operator; the run stops on them.
 
-import type { RateLimitConfig } from "../../src/limits/config.ts";
+import type { RateLimitConfig } from "../../src/ratelimit/config.ts";
 import { type IssuedSession, MAX_SESSIONS_PER_REQUEST } from "../../src/shared/sessions.ts";
 import type { Product } from "../../src/shared/types.ts";
 import { type Buyer, buyerIp, ipHeader } from "./buyers.ts";

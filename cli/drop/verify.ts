@@ -4,7 +4,7 @@
 // sentence that names the rule it breaks; a rule broken by many holds is one
 // sentence with a count and a few example ids.
 
-import { MAX_QUANTITY } from "../../src/domain/limits.ts";
+import { MAX_QUANTITY } from "../../src/domain/bounds.ts";
 import { replay } from "../../src/domain/replay.ts";
 import type { AuditEvent, HoldStatus } from "../../src/shared/types.ts";
 import { peakCommitted } from "./peak.ts";

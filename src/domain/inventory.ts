@@ -7,8 +7,8 @@
 // the changed holds and the audit events (docs/architecture.md, "Cold path").
 
 import type { DropStatus, EventType, HoldStatus } from "../shared/types.ts";
+import { MAX_QUANTITY } from "./bounds.ts";
 import { MinHeap } from "./heap.ts";
-import { MAX_QUANTITY } from "./limits.ts";
 
 export interface ProductConfig {
 	sku: string;
@@ -21,7 +21,7 @@ export interface ProductConfig {
 	startsAtMs: number | null;
 	/**
 	 * False keeps the product out of GET /api/products while the edge still
-	 * knows it (the demo's per-session sandboxes, worker/routes/demo.ts).
+	 * knows it (the demo's per-session sandboxes, src/worker/sandbox.ts).
 	 * Absent means listed.
 	 */
 	listed?: boolean;

@@ -5,8 +5,8 @@
 
 import { decideReserves, type OutcomeStore } from "../domain/batch.ts";
 import type { Hold, Inventory } from "../domain/inventory.ts";
-import type { ReserveLimits } from "../limits/config.ts";
-import { REJECTION_KEY, type ReserveGuard } from "../limits/guard.ts";
+import type { ReserveLimits } from "../ratelimit/config.ts";
+import { REJECTION_KEY, type ReserveGuard } from "../ratelimit/reserve-guard.ts";
 import { toReservation } from "./codec.ts";
 import { storedOutcome, storeOutcome } from "./records.ts";
 import type { SqlRows } from "./rows.ts";
@@ -25,7 +25,7 @@ export const NO_ROWS: Readonly<SqlRows> = { read: 0, written: 0 };
 
 export interface BatchHost {
 	sql: SqlStorage;
-	/** Per-session reserve limits and bot signals (limits/guard.ts). */
+	/** Per-session reserve limits and bot signals (ratelimit/reserve-guard.ts). */
 	guard: ReserveGuard;
 	/** An active hold from memory, else its stored row. */
 	readHold(id: string): Hold | null;

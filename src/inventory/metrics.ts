@@ -5,7 +5,7 @@
 // eviction, crash) starts the history afresh.
 
 import { HISTORY_SECONDS, type History, SecondRing } from "../domain/timeseries.ts";
-import { REJECTION_KEY } from "../limits/guard.ts";
+import { REJECTION_KEY } from "../ratelimit/reserve-guard.ts";
 import type { Op, OpAnswer } from "./batch-decisions.ts";
 import type { EdgeCounts, ReserveResult } from "./rpc.ts";
 

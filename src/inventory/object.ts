@@ -5,10 +5,8 @@
 // holds every answer until that transaction is durable (docs/architecture.md, invariant 3).
 
 import { DurableObject } from "cloudflare:workers";
+import { MAX_QUANTITY, MAX_RESERVE_BATCH } from "../domain/bounds.ts";
 import { type Hold, Inventory, type ProductConfig } from "../domain/inventory.ts";
-import { MAX_QUANTITY, MAX_RESERVE_BATCH } from "../domain/limits.ts";
-import type { ReserveLimits } from "../limits/config.ts";
-import { REJECTION_KEY, ReserveGuard, type ReserveRefusal } from "../limits/guard.ts";
 import {
 	type PaymentProvider,
 	paymentProvider,
@@ -16,6 +14,8 @@ import {
 	type SyncStore,
 } from "../payment/index.ts";
 import { SqlSimStore } from "../payment/sql-store.ts";
+import type { ReserveLimits } from "../ratelimit/config.ts";
+import { REJECTION_KEY, ReserveGuard, type ReserveRefusal } from "../ratelimit/reserve-guard.ts";
 import { configOf, type PaymentSettings } from "../shared/config.ts";
 import { decideOps, NO_ROWS, type Op, type OpAnswer, shareRows } from "./batch-decisions.ts";
 import { CheckoutDriver } from "./checkout-driver.ts";
@@ -68,7 +68,7 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 	private readonly outbox: Outbox;
 	private readonly live: LiveFeed;
 	private readonly saga: CheckoutDriver;
-	/** Per-session reserve limits and bot signals (limits/guard.ts): memory only, exact for this SKU. */
+	/** Per-session reserve limits and bot signals (ratelimit/reserve-guard.ts): memory only, exact for this SKU. */
 	private readonly guard = new ReserveGuard();
 	/** Reserve attempts and cancels wait here for the next group commit (group-commit.ts). */
 	private readonly group = new GroupCommit<Op, OpAnswer>((ops) => this.decideGroup(ops));

@@ -12,7 +12,7 @@ import {
 	OUTBOX_FLUSH_BATCH,
 	OUTBOX_RETRY_MAX_MS,
 	OUTBOX_RETRY_MS,
-} from "../domain/limits.ts";
+} from "../domain/bounds.ts";
 import type { AuditEvent } from "../shared/types.ts";
 
 /** Gathers the events of a burst into one D1 batch instead of one per change. */

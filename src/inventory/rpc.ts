@@ -1,6 +1,6 @@
 // What the SKU object's RPC methods return: expected outcomes as values.
 
-import type { ReserveRefusal } from "../limits/guard.ts";
+import type { ReserveRefusal } from "../ratelimit/reserve-guard.ts";
 import type { Availability, Order, Product, Reservation, Stats } from "../shared/types.ts";
 import type { SqlRows } from "./rows.ts";
 
@@ -71,7 +71,7 @@ export type ReserveResult =
 			code: "sold_out" | "not_started" | "purchase_limit" | "unknown_sku";
 			replayed?: boolean;
 	  }
-	/** The session's reserve limit (limits/guard.ts); never stored as an idempotent outcome. */
+	/** The session's reserve limit (ratelimit/reserve-guard.ts); never stored as an idempotent outcome. */
 	| { ok: false; code: "rate_limited"; refusal: ReserveRefusal; replayed?: boolean };
 
 /** `replayed`: the product already existed with this very definition (a retried create). */

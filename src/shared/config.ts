@@ -24,10 +24,10 @@ import {
 	RATE_LIMIT_SESSIONS,
 	RATE_LIMIT_WINDOW_SECONDS,
 	RATE_LIMIT_WRITES,
-} from "../domain/limits.ts";
-import type { RateLimitConfig } from "../limits/config.ts";
+} from "../domain/bounds.ts";
 import { MAX_PAYMENT_TIMEOUT_MS } from "../payment/provider.ts";
 import { MAX_SIM_LATENCY_MS } from "../payment/simulated.ts";
+import type { RateLimitConfig } from "../ratelimit/config.ts";
 
 // ---- limits and defaults of the variables --------------------------------------------------
 
@@ -187,7 +187,7 @@ export const ConfigVarsSchema = z.object({
 	RATE_LIMIT_READS: count(RATE_LIMIT_READS),
 	RATE_LIMIT_RESET: count(RATE_LIMIT_RESET),
 	RATE_LIMIT_SESSIONS: count(RATE_LIMIT_SESSIONS),
-	// Tests only: whose clock times the limits (src/limits/config.ts, RateLimitClock).
+	// Tests only: whose clock times the limits (src/ratelimit/config.ts, RateLimitClock).
 	RATE_LIMIT_CLOCK: oneOf(["system", "request"], "system"),
 	DEMO_COST_LIMIT: nonNegative(DEFAULT_DEMO_COST_LIMIT),
 	BILLING_SCALE: nonNegative(DEFAULT_BILLING_SCALE),

@@ -2,7 +2,7 @@
 // parsed and validated here, and rejected with a message naming the field.
 
 import type { z } from "zod";
-import { MAX_BODY_BYTES } from "../domain/limits.ts";
+import { MAX_BODY_BYTES } from "../domain/bounds.ts";
 import { ApiError, type Ctx } from "./http.ts";
 
 async function readLimited(body: ReadableStream<Uint8Array> | null): Promise<string> {

@@ -16,8 +16,8 @@
 // truth: an outage costs unknown SKUs an object call again, never a refusal
 // of a real product (docs/decisions/007-cold-path-d1-outages.md).
 
-import { SKU_PATTERN } from "../domain/limits.ts";
-import { BoundedMap } from "../domain/ratelimit.ts";
+import { SKU_PATTERN } from "../domain/bounds.ts";
+import { BoundedMap } from "../domain/rate-counters.ts";
 import { INSERT_CATALOGUE_ROW } from "../inventory/projections.ts";
 import { ApiError, type Ctx } from "./http.ts";
 import { StorageUnavailable } from "./storage-errors.ts";

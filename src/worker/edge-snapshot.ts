@@ -12,7 +12,7 @@
 // copy at once. `asOf` is the object's clock at the moment the copy was taken,
 // so a reader always sees how old it is (docs/hot-path.md).
 
-import { BoundedMap } from "../domain/ratelimit.ts";
+import { BoundedMap } from "../domain/rate-counters.ts";
 import type { EdgeSnapshot } from "../inventory/rpc.ts";
 
 /**

@@ -17,7 +17,7 @@ import { randomHex } from "../shared/hex.ts";
 import { sleep } from "../shared/sleep.ts";
 import type { Reservation } from "../shared/types.ts";
 import type { Env } from "./env.ts";
-import { inventory } from "./stub.ts";
+import { inventory } from "./inventory-stub.ts";
 
 /** docs/demo.md: "D1 read → 100 ms pause → write". */
 export const EVENTUAL_PAUSE_MS = 100;

@@ -2,8 +2,8 @@
 // straight to the one object that owns it without a lookup table.
 // SKUs never contain "~" (docs/api.md: [A-Za-z0-9._-]), so it separates safely.
 
-import { SKU_PATTERN } from "../domain/limits.ts";
-import { hex, randomHex } from "../shared/hex.ts";
+import { SKU_PATTERN } from "../domain/bounds.ts";
+import { randomHex } from "../shared/hex.ts";
 
 const ID_BYTES = 12;
 
@@ -26,9 +26,4 @@ export function newToken(): string {
 
 export function newSessionId(): string {
 	return `ses_${randomHex(12)}`;
-}
-
-export async function sha256Hex(text: string): Promise<string> {
-	const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-	return hex(new Uint8Array(digest));
 }

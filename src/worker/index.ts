@@ -2,7 +2,7 @@ import { app } from "./app.ts";
 import type { Env } from "./env.ts";
 
 export { InventoryObject } from "../inventory/object.ts";
-export { RateLimiterObject } from "../limits/object.ts";
+export { RateLimiterObject } from "../ratelimit/limiter-object.ts";
 export { CostLedgerObject } from "./cost/ledger-object.ts";
 export { LocalEntrypoint } from "./local-entry.ts";
 

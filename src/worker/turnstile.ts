@@ -3,7 +3,7 @@
 
 import type { Config } from "../shared/config.ts";
 import { TURNSTILE_SITEVERIFY } from "./env.ts";
-import { emulateSiteverify, isLocal, isTestSecret } from "./routes/turnstile-local.ts";
+import { emulateSiteverify, isLocal, isTestSecret } from "./turnstile-emulation.ts";
 
 const VERIFY_TIMEOUT_MS = 5_000;
 

@@ -1,11 +1,11 @@
 // Load-test sessions (docs/api.md, "Load-test sessions (operator)"): POST
 // /api/admin/sessions mints buyer sessions exactly like POST /api/sessions
-// (src/worker/routes/sessions.ts mintSession), refuses bad input without
+// (src/worker/sessions.ts mintSession), refuses bad input without
 // creating any, needs ADMIN_TOKEN, and is exempt from the per-IP
 // session-creation limit and from nothing else.
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { sha256Hex } from "../../src/worker/ids.ts";
+import { sha256Hex } from "../../src/shared/digest.ts";
 import { sessionKey } from "../../src/worker/middleware/auth.ts";
 import { ADMIN, call, createProduct, DEBUG } from "./helpers.ts";
 import { freshIp, limited } from "./ratelimit-support.ts";

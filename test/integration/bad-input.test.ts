@@ -4,8 +4,8 @@
 // Never a 5xx.
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { MAX_BODY_BYTES } from "../../src/domain/limits.ts";
-import { sha256Hex } from "../../src/worker/ids.ts";
+import { MAX_BODY_BYTES } from "../../src/domain/bounds.ts";
+import { sha256Hex } from "../../src/shared/digest.ts";
 import { sessionKey } from "../../src/worker/middleware/auth.ts";
 import { chunked, expectError, JSON_TYPE, raw, state, worker } from "./bad-input-support.ts";
 import { call, createProduct, newSession } from "./helpers.ts";

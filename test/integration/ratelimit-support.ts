@@ -6,7 +6,7 @@
 // moment by every limit it meets (the request clock, test/support/clock.ts).
 import { createExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { type RateLimitVars, TEST_CLOCK_HEADER } from "../../src/limits/config.ts";
+import { type RateLimitVars, TEST_CLOCK_HEADER } from "../../src/ratelimit/config.ts";
 import { app } from "../../src/worker/app.ts";
 import { REQUEST_CLOCK_VARS, TestClock } from "../support/clock.ts";
 import { type ApiResponse, createProduct, newSession } from "./helpers.ts";

@@ -7,7 +7,7 @@
 // sessions and SKU.
 import { describe, expect, it } from "vitest";
 import { REGULAR_GAPS } from "../../src/domain/botsignals.ts";
-import { TEST_CLOCK_HEADER } from "../../src/limits/config.ts";
+import { TEST_CLOCK_HEADER } from "../../src/ratelimit/config.ts";
 import { TestClock } from "../support/clock.ts";
 import { irregularGapsMs, offsetsMs } from "../support/random.ts";
 import { createProduct, newSession } from "./helpers.ts";

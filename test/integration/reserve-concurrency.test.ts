@@ -5,7 +5,7 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { MAX_RESERVE_BATCH } from "../../src/domain/limits.ts";
+import { MAX_RESERVE_BATCH } from "../../src/domain/bounds.ts";
 import type { InventoryObject } from "../../src/inventory/object.ts";
 import { sleep } from "../../src/shared/sleep.ts";
 import type { Availability, Reservation, Stats } from "../../src/shared/types.ts";

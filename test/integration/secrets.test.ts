@@ -3,7 +3,7 @@
 // uses it is test/unit/secrets.test.ts), and the session's IP hash is the keyed, daily one.
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { sha256Hex } from "../../src/worker/ids.ts";
+import { sha256Hex } from "../../src/shared/digest.ts";
 import { sessionKey } from "../../src/worker/middleware/auth.ts";
 import { ipHash } from "../../src/worker/secrets.ts";
 import { ADMIN, call, DEBUG, uniqueSku } from "./helpers.ts";

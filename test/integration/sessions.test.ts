@@ -3,7 +3,7 @@
 // TTL under the token's hash, and holding no PII: session id, IP hash, times.
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { sha256Hex } from "../../src/worker/ids.ts";
+import { sha256Hex } from "../../src/shared/digest.ts";
 import { sessionKey } from "../../src/worker/middleware/auth.ts";
 import { call, createProduct, DEBUG } from "./helpers.ts";
 

@@ -16,7 +16,7 @@ const ACKS_BEFORE_CRASH = 300;
 const TOTAL_STOCK = 100_000;
 /** An hour: no hold expires between the crash and the checks. */
 const HOLD_SECONDS = 3_600;
-/** MAX_PER_USER_LIMIT (src/domain/limits.ts): the limit never binds during the burst. */
+/** MAX_PER_USER_LIMIT (src/domain/bounds.ts): the limit never binds during the burst. */
 const PER_USER_LIMIT = 1_000;
 
 type Attempt = { key: string; token: string; quantity: number };

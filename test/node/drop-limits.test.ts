@@ -24,7 +24,7 @@ const DROP = {
 /** The run bounds itself (--max-seconds); this only catches a hung child. */
 const RUN_TIMEOUT_MS = 170_000;
 const PREFLIGHT_TIMEOUT_MS = 60_000;
-/** Cloudflare's "always fails" Turnstile test secret (src/worker/routes/turnstile-local.ts): the public door refuses. */
+/** Cloudflare's "always fails" Turnstile test secret (src/worker/turnstile-emulation.ts): the public door refuses. */
 const FAILING_TURNSTILE_SECRET = "2x0000000000000000000000000000000AA";
 
 type NoRun = { verified: false; error: string };

@@ -11,7 +11,7 @@
 // variation (measured: docs/decisions/010-rate-limit-counters.md), as steady as a
 // person keeping a rhythm, and the classifier deliberately errs towards the person.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { RATE_LIMIT_WINDOW_SECONDS } from "../../src/domain/limits.ts";
+import { RATE_LIMIT_WINDOW_SECONDS } from "../../src/domain/bounds.ts";
 import { REQUEST_CLOCK_VARS, TestClock } from "../support/clock.ts";
 import { irregularGapsMs, offsetsMs } from "../support/random.ts";
 import { api, startServer, type TestServer } from "../support/server.ts";

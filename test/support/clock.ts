@@ -1,9 +1,9 @@
 // A clock a test moves by hand, for the rate limits' request clock
-// (RATE_LIMIT_CLOCK=request, src/limits/config.ts): each request names the moment
+// (RATE_LIMIT_CLOCK=request, src/ratelimit/config.ts): each request names the moment
 // it is judged at, so a minute of clicks plays in milliseconds and no verdict
 // depends on how busy the machine is. Runtime-neutral (workerd and node tests).
 
-import { TEST_CLOCK_HEADER } from "../../src/limits/config.ts";
+import { TEST_CLOCK_HEADER } from "../../src/ratelimit/config.ts";
 
 export class TestClock {
 	nowMs: number;

@@ -7,8 +7,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { type BatchAttempt, decideReserves, type OutcomeStore } from "../../src/domain/batch.ts";
+import { MAX_QUANTITY } from "../../src/domain/bounds.ts";
 import { Inventory, type ReserveOutcome } from "../../src/domain/inventory.ts";
-import { MAX_QUANTITY } from "../../src/domain/limits.ts";
 import { productConfigArb } from "../support/arbitraries.ts";
 import { PROPERTY_TIMEOUT_MS } from "../support/property.ts";
 import { Model } from "./domain-model.ts";

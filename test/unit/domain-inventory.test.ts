@@ -5,6 +5,7 @@
 
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { MAX_QUANTITY } from "../../src/domain/bounds.ts";
 import {
 	type DomainEvent,
 	type Hold,
@@ -13,7 +14,6 @@ import {
 	isActive,
 	type ProductConfig,
 } from "../../src/domain/inventory.ts";
-import { MAX_QUANTITY } from "../../src/domain/limits.ts";
 import { replay } from "../../src/domain/replay.ts";
 import type { EventType } from "../../src/shared/types.ts";
 import { productConfigArb } from "../support/arbitraries.ts";

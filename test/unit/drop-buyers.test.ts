@@ -12,7 +12,7 @@ import {
 	thinkMinMs,
 } from "../../cli/drop/buyers.ts";
 import { gapsOf, isBurst, isMachineRegular } from "../../src/domain/botsignals.ts";
-import { type RateLimitConfig, rateLimitConfig } from "../../src/limits/config.ts";
+import { type RateLimitConfig, rateLimitConfig } from "../../src/ratelimit/config.ts";
 import { seededRandom } from "../support/random.ts";
 
 /** The configuration as the Worker parses it, with `verified` reserve attempts a window. */

@@ -3,9 +3,13 @@
 // from bot signals, and one session never touches another's limit.
 import { describe, expect, it } from "vitest";
 import { REGULAR_GAPS } from "../../src/domain/botsignals.ts";
-import type { ReserveLimits } from "../../src/limits/config.ts";
-import { rateLimitConfig } from "../../src/limits/config.ts";
-import { type GuardVerdict, ReserveGuard, refusalMessage } from "../../src/limits/guard.ts";
+import type { ReserveLimits } from "../../src/ratelimit/config.ts";
+import { rateLimitConfig } from "../../src/ratelimit/config.ts";
+import {
+	type GuardVerdict,
+	ReserveGuard,
+	refusalMessage,
+} from "../../src/ratelimit/reserve-guard.ts";
 import { nth } from "../support/arrays.ts";
 import { seededRandom as prng } from "../support/random.ts";
 

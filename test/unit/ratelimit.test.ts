@@ -9,14 +9,14 @@ import {
 	RATE_LIMIT_RESET,
 	RATE_LIMIT_WINDOW_SECONDS,
 	RATE_LIMIT_WRITES,
-} from "../../src/domain/limits.ts";
+} from "../../src/domain/bounds.ts";
 import {
 	BoundedMap,
 	retryAfterSeconds,
 	SlidingWindow,
 	TokenBucket,
-} from "../../src/domain/ratelimit.ts";
-import { rateLimitConfig } from "../../src/limits/config.ts";
+} from "../../src/domain/rate-counters.ts";
+import { rateLimitConfig } from "../../src/ratelimit/config.ts";
 import { nth } from "../support/arrays.ts";
 import { PROPERTY_TIMEOUT_MS } from "../support/property.ts";
 

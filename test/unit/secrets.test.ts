@@ -4,7 +4,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { sha256Hex } from "../../src/worker/ids.ts";
+import { sha256Hex } from "../../src/shared/digest.ts";
 import { ipHash, sameSecret, utcDay } from "../../src/worker/secrets.ts";
 
 const SECRET = "unit-test-ip-hash-secret-0123456789abcdef";

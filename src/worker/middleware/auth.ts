@@ -3,8 +3,8 @@
 // usable token); operators present ADMIN_TOKEN, compared in constant time (secrets.ts).
 
 import type { MiddlewareHandler } from "hono";
+import { sha256Hex } from "../../shared/digest.ts";
 import { ApiError, type AppEnv, type Ctx } from "../http.ts";
-import { sha256Hex } from "../ids.ts";
 import { sameSecret } from "../secrets.ts";
 
 /** All a session stores: no PII (docs/architecture.md, "Behaviour where the contract is silent"). */

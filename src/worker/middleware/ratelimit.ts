@@ -5,22 +5,22 @@
 //   resetRateLimit  in front of any reset (operator reset, demo sandbox reset):
 //                   per IP, exact, in a limiter Durable Object.
 //   reserveLimits   what the reserve route passes to the SKU object, which keeps
-//                   the per-session limit and the tiers (limits/guard.ts).
+//                   the per-session limit and the tiers (ratelimit/reserve-guard.ts).
 //
 // Every refusal is 429 `rate_limited` with a Retry-After in whole seconds,
 // rounded up from the exact time the same request would pass, and a message
 // naming the limit. RATE_LIMITS=off turns all of them off.
 
 import type { MiddlewareHandler } from "hono";
-import { SKU_PATTERN } from "../../domain/limits.ts";
-import { retryAfterSeconds } from "../../domain/ratelimit.ts";
+import { SKU_PATTERN } from "../../domain/bounds.ts";
+import { retryAfterSeconds } from "../../domain/rate-counters.ts";
 import { latencyBucket } from "../../domain/timeseries.ts";
 import { EDGE_ANSWERED, EDGE_LATENCY_PREFIX } from "../../inventory/rpc.ts";
 import {
 	type RateLimitConfig,
 	type ReserveLimits,
 	TEST_CLOCK_HEADER,
-} from "../../limits/config.ts";
+} from "../../ratelimit/config.ts";
 import {
 	flushSoon,
 	type IpLimit,
@@ -28,13 +28,13 @@ import {
 	takeIp,
 	takeTallies,
 	tally,
-} from "../../limits/edge.ts";
-import { type ReserveRefusal, refusalMessage } from "../../limits/guard.ts";
-import { TOTALS_NAME } from "../../limits/object.ts";
+} from "../../ratelimit/edge-counters.ts";
+import { TOTALS_NAME } from "../../ratelimit/limiter-object.ts";
+import { type ReserveRefusal, refusalMessage } from "../../ratelimit/reserve-guard.ts";
 import type { Env } from "../env.ts";
 import { ApiError, type AppEnv, type Ctx, fail } from "../http.ts";
+import { inventory } from "../inventory-stub.ts";
 import { ipHash } from "../secrets.ts";
-import { inventory } from "../stub.ts";
 import { resolveSession } from "./auth.ts";
 
 /** Stats keys of the edge's refusals (the `rejected` maps). */
@@ -61,7 +61,7 @@ export function reserveLimits(c: Ctx): ReserveLimits | null {
 /**
  * The moment the rate limits judge this request at: `systemMs` (the judge's own
  * clock), or with RATE_LIMIT_CLOCK=request the time the request names in
- * TEST_CLOCK_HEADER (limits/config.ts; only with ENVIRONMENT local or test).
+ * TEST_CLOCK_HEADER (ratelimit/config.ts; only with ENVIRONMENT local or test).
  */
 function limitClockMs(c: Ctx, config: RateLimitConfig, systemMs: number): number {
 	if (config.clock !== "request") return systemMs;

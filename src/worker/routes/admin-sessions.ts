@@ -1,6 +1,6 @@
 // POST /api/admin/sessions (operator): buyer sessions for load tests and the
 // drop simulator (cli/drop/setup.ts). They are minted by the same code as
-// POST /api/sessions (routes/sessions.ts mintSession): same stored shape, same
+// POST /api/sessions (src/worker/sessions.ts mintSession): same stored shape, same
 // TTL, same limits once in use. What they skip is the door: Turnstile and the
 // per-IP session-creation limit (middleware/ratelimit.ts matches only
 // /api/sessions), because the operator vouches for them with ADMIN_TOKEN.
@@ -12,7 +12,7 @@ import { type IssuedSession, MAX_SESSIONS_PER_REQUEST } from "../../shared/sessi
 import { parseBody } from "../body.ts";
 import { type AppEnv, ok } from "../http.ts";
 import { clientIp } from "../middleware/ratelimit.ts";
-import { mintSession } from "./sessions.ts";
+import { mintSession } from "../sessions.ts";
 
 /** KV writes in flight at once while minting a batch. */
 const KV_WRITES_IN_FLIGHT = 50;

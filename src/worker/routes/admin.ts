@@ -11,7 +11,7 @@ import {
 	MAX_TOTAL_STOCK,
 	MIN_HOLD_SECONDS,
 	SKU_PATTERN,
-} from "../../domain/limits.ts";
+} from "../../domain/bounds.ts";
 import { HISTORY_SECONDS } from "../../domain/timeseries.ts";
 import type { AuditEvent } from "../../shared/types.ts";
 import { parseBody } from "../body.ts";
@@ -19,10 +19,10 @@ import { recordInCatalogue, requireKnownSku } from "../catalogue.ts";
 import { forgetSnapshot } from "../edge-snapshot.ts";
 import { eventualStats } from "../eventual.ts";
 import { ApiError, type AppEnv, type Ctx, fail, ok } from "../http.ts";
+import { inventory } from "../inventory-stub.ts";
 import { requireAdmin } from "../middleware/auth.ts";
 import { deliverTallies, resetRateLimit } from "../middleware/ratelimit.ts";
 import { STORAGE_RETRY_AFTER_SECONDS } from "../storage-errors.ts";
-import { inventory } from "../stub.ts";
 import { adminSessions } from "./admin-sessions.ts";
 
 const ProductFields = {

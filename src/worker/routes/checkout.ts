@@ -9,10 +9,10 @@ import { parseBody } from "../body.ts";
 import { requireKnownSku } from "../catalogue.ts";
 import { forgetSnapshot } from "../edge-snapshot.ts";
 import { ApiError, type AppEnv, fail, ok } from "../http.ts";
+import { idempotencyKey } from "../idempotency.ts";
 import { newId, skuOfId } from "../ids.ts";
+import { inventory } from "../inventory-stub.ts";
 import { requireSession } from "../middleware/auth.ts";
-import { inventory } from "../stub.ts";
-import { idempotencyKey } from "./reservations.ts";
 
 /** Our ids are ~40 characters plus the SKU (≤ 64); anything longer is not one of ours. */
 const MAX_RESERVATION_ID_LENGTH = 120;

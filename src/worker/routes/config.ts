@@ -6,7 +6,7 @@
 import { Hono } from "hono";
 import type { UiConfig } from "../../shared/types.ts";
 import { type AppEnv, ok } from "../http.ts";
-import { isLocal } from "./turnstile-local.ts";
+import { isLocal } from "../turnstile-emulation.ts";
 
 export const config = new Hono<AppEnv>();
 

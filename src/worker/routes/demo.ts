@@ -34,18 +34,10 @@ import type { GuardrailChange } from "../cost/ledger-object.ts";
 import { costMeta, costState, deferTo } from "../cost/meta.ts";
 import { forgetSnapshot } from "../edge-snapshot.ts";
 import { ApiError, type AppEnv, type Ctx, fail, ok } from "../http.ts";
-import { sha256Hex } from "../ids.ts";
+import { inventory } from "../inventory-stub.ts";
 import { requireSession } from "../middleware/auth.ts";
 import { resetRateLimit } from "../middleware/ratelimit.ts";
-import { inventory } from "../stub.ts";
-
-export const SANDBOX_STOCK = 100;
-/** Enough hex of a hash of the session id that sandboxes never collide, without exposing the id. */
-const SANDBOX_ID_HEX = 20;
-
-export async function sandboxSku(sessionId: string): Promise<string> {
-	return `SBX-${(await sha256Hex(`sandbox:${sessionId}`)).slice(0, SANDBOX_ID_HEX)}`;
-}
+import { SANDBOX_STOCK, sandboxSku } from "../sandbox.ts";
 
 async function ownSku(c: Ctx): Promise<string> {
 	const session = c.get("session");

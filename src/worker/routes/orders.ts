@@ -5,8 +5,8 @@ import { Hono } from "hono";
 import { requireKnownSku } from "../catalogue.ts";
 import { type AppEnv, fail, ok } from "../http.ts";
 import { skuOfId } from "../ids.ts";
+import { inventory } from "../inventory-stub.ts";
 import { requireSession } from "../middleware/auth.ts";
-import { inventory } from "../stub.ts";
 
 const NOT_FOUND = "No order of this session has that id.";
 

@@ -1,11 +1,11 @@
 import { Hono } from "hono";
-import { MAX_PRODUCTS_LISTED } from "../../domain/limits.ts";
+import { MAX_PRODUCTS_LISTED } from "../../domain/bounds.ts";
 import type { Product } from "../../shared/types.ts";
 import { rememberSku, requireKnownSku } from "../catalogue.ts";
 import { freshSnapshot, markReader, rememberSnapshot } from "../edge-snapshot.ts";
 import { type AppEnv, fail, ok } from "../http.ts";
+import { inventory } from "../inventory-stub.ts";
 import { readerSessionId } from "../middleware/ratelimit.ts";
-import { inventory } from "../stub.ts";
 
 export const products = new Hono<AppEnv>();
 

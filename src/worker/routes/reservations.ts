@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import { z } from "zod";
-import { IDEMPOTENCY_KEY_PATTERN, MAX_QUANTITY, SKU_PATTERN } from "../../domain/limits.ts";
+import { MAX_QUANTITY, SKU_PATTERN } from "../../domain/bounds.ts";
 import type { ReserveResult } from "../../inventory/rpc.ts";
 import { parseBody } from "../body.ts";
 import { requireKnownSku } from "../catalogue.ts";
@@ -14,7 +14,9 @@ import {
 } from "../edge-snapshot.ts";
 import { reserveEventual } from "../eventual.ts";
 import { ApiError, type AppEnv, type Ctx, fail, ok } from "../http.ts";
+import { idempotencyKey } from "../idempotency.ts";
 import { newId, skuOfId } from "../ids.ts";
+import { inventory } from "../inventory-stub.ts";
 import { requireSession } from "../middleware/auth.ts";
 import {
 	attemptArrivedAtMs,
@@ -23,31 +25,15 @@ import {
 	refuseReserve,
 	reserveLimits,
 } from "../middleware/ratelimit.ts";
-import { inventory } from "../stub.ts";
-import { sandboxSku } from "./demo.ts";
+import { sandboxSku } from "../sandbox.ts";
 
-export const ReserveBody = z.object({
+const ReserveBody = z.object({
 	sku: z.string().regex(SKU_PATTERN, "must be 1–64 of A-Z a-z 0-9 . _ -"),
 	quantity: z.number().int().min(1).max(MAX_QUANTITY).optional(),
 	mode: z.enum(["safe", "eventual"]).optional(),
 });
 
-export function idempotencyKey(c: Ctx, required = false): string | null {
-	const key = c.req.header("idempotency-key");
-	if (key === undefined) {
-		if (required) throw new ApiError("invalid_request", "Idempotency-Key header is required.");
-		return null;
-	}
-	if (!IDEMPOTENCY_KEY_PATTERN.test(key)) {
-		throw new ApiError(
-			"invalid_request",
-			"Idempotency-Key must be 1–255 printable ASCII characters.",
-		);
-	}
-	return key;
-}
-
-export function answerReserve(c: Ctx, result: ReserveResult): Response {
+function answerReserve(c: Ctx, result: ReserveResult): Response {
 	if (result.ok) return ok(c, result.reservation, 201);
 	if (result.code === "rate_limited") return refuseReserve(c, result.refusal);
 	return fail(c, result.code);

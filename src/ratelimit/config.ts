@@ -1,4 +1,4 @@
-// The effective rate limits: the named defaults of domain/limits.ts, each overridable from the
+// The effective rate limits: the named defaults of domain/bounds.ts, each overridable from the
 // environment (parsed with the rest of the configuration in src/shared/config.ts). The Worker
 // passes the reserve limits on to the SKU object with each batch, so configuration lives in one
 // place and a test can switch limits on for one request.

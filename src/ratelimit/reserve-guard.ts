@@ -7,7 +7,7 @@
 // the next answers more lenient; the stock rules never depend on it.
 
 import { type Flag, SessionSignals, type Tier } from "../domain/botsignals.ts";
-import { BoundedMap, SlidingWindow } from "../domain/ratelimit.ts";
+import { BoundedMap, SlidingWindow } from "../domain/rate-counters.ts";
 import type { ReserveLimits } from "./config.ts";
 
 /** Sessions tracked per SKU object; the least recently seen are forgotten first (about 0.5 KB each). */

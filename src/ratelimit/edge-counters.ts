@@ -8,7 +8,7 @@
 //
 // IPs are held only in memory, only as map keys, and never logged or stored.
 
-import { BoundedMap, type Decision, TokenBucket } from "../domain/ratelimit.ts";
+import { BoundedMap, type Decision, TokenBucket } from "../domain/rate-counters.ts";
 import { sleep } from "../shared/sleep.ts";
 
 /** IPs tracked per bucket kind; the least recently seen are forgotten first (a forgotten IP starts full). */

@@ -3,15 +3,15 @@
 // reason. Refusals of one SKU are in that SKU's stats (`rejected`).
 
 import { Hono } from "hono";
-import { TOTALS_NAME } from "../../limits/object.ts";
+import { TOTALS_NAME } from "../../ratelimit/limiter-object.ts";
 import { type AppEnv, ok } from "../http.ts";
 import { requireAdmin } from "../middleware/auth.ts";
 import { deliverTallies } from "../middleware/ratelimit.ts";
 
-export const limits = new Hono<AppEnv>();
-limits.use("*", requireAdmin);
+export const adminLimits = new Hono<AppEnv>();
+adminLimits.use("*", requireAdmin);
 
-limits.get("/", async (c) => {
+adminLimits.get("/", async (c) => {
 	const config = c.var.config.rateLimits;
 	await deliverTallies(c.env, null);
 	const rejected = await c.env.LIMITER.get(c.env.LIMITER.idFromName(TOTALS_NAME)).totals();

@@ -8,7 +8,7 @@
 // to no SKU (session creation, the product list), merged in batches.
 
 import { DurableObject } from "cloudflare:workers";
-import type { Decision } from "../domain/ratelimit.ts";
+import type { Decision } from "../domain/rate-counters.ts";
 
 /** The one instance that keeps the global refusal tallies. */
 export const TOTALS_NAME = "totals";

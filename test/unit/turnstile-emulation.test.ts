@@ -2,11 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { ConfigVarsSchema } from "../../src/shared/config.ts";
 import { TURNSTILE_DUMMY_TOKEN } from "../../src/shared/turnstile.ts";
-import {
-	emulateSiteverify,
-	isLocal,
-	isTestSecret,
-} from "../../src/worker/routes/turnstile-local.ts";
+import { emulateSiteverify, isLocal, isTestSecret } from "../../src/worker/turnstile-emulation.ts";
 
 const PASS = "1x0000000000000000000000000000000AA";
 const FAIL = "2x0000000000000000000000000000000AA";
