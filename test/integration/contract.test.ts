@@ -9,7 +9,15 @@ import { beforeAll, describe, expect, it } from "vitest";
 import contract from "../../docs/api.md?raw";
 import { app } from "../../src/worker/app.ts";
 import { worker } from "./bad-input-support.ts";
-import { ADMIN, type ApiResponse, createProduct, DEBUG, newSession, uniqueSku } from "./helpers.ts";
+import {
+	ADMIN,
+	type ApiResponse,
+	type CallOptions,
+	createProduct,
+	DEBUG,
+	newSession,
+	uniqueSku,
+} from "./helpers.ts";
 import { freshIp, limited } from "./ratelimit-support.ts";
 
 /** Statuses the contract uses for success; 101 only where it promises a WebSocket. */
@@ -73,12 +81,7 @@ async function send(
 	route: string,
 	label: string,
 	path: string,
-	options: {
-		token?: string;
-		body?: unknown;
-		rawBody?: string;
-		headers?: Record<string, string>;
-	} = {},
+	options: CallOptions = {},
 ): Promise<Answer> {
 	const method = route.split(" ")[0] ?? "GET";
 	const headers: Record<string, string> = { ...options.headers };

@@ -15,15 +15,18 @@ export interface ApiResponse<T = Record<string, unknown>> {
 	body: { data?: T; error?: { code: string; message: string }; meta?: Record<string, unknown> };
 }
 
+/** What a test request may carry besides its method and path. */
+export interface CallOptions {
+	token?: string;
+	body?: unknown;
+	rawBody?: string;
+	headers?: Record<string, string>;
+}
+
 export async function call<T = Record<string, unknown>>(
 	method: string,
 	path: string,
-	options: {
-		token?: string;
-		body?: unknown;
-		rawBody?: string;
-		headers?: Record<string, string>;
-	} = {},
+	options: CallOptions = {},
 ): Promise<ApiResponse<T>> {
 	const headers: Record<string, string> = { ...options.headers };
 	if (options.token) headers.authorization = `Bearer ${options.token}`;
