@@ -9,16 +9,25 @@
 
 import { DurableObject } from "cloudflare:workers";
 import type { Decision } from "../domain/rate-counters.ts";
+import { type Migration, migrate } from "../storage/do-migrations.ts";
 
 /** The one instance that keeps the global refusal tallies. */
 export const TOTALS_NAME = "totals";
 /** Accepted hits kept per key: the log never needs more than the limit, this bounds a misconfiguration. */
 const MAX_LOGGED_HITS = 10_000;
 
-const SCHEMA = [
-	"CREATE TABLE IF NOT EXISTS hits (at_ms REAL NOT NULL)",
-	"CREATE INDEX IF NOT EXISTS hits_at ON hits (at_ms)",
-	"CREATE TABLE IF NOT EXISTS totals (reason TEXT PRIMARY KEY, n INTEGER NOT NULL)",
+/** Numbered migrations (storage/do-migrations.ts); append, never edit one that has shipped. */
+export const LIMITER_MIGRATIONS: readonly Migration[] = [
+	{
+		version: 1,
+		// IF NOT EXISTS: adopts the tables of a limiter written before versions were recorded.
+		name: "initial schema (adopts databases from before versions)",
+		up: [
+			"CREATE TABLE IF NOT EXISTS hits (at_ms REAL NOT NULL)",
+			"CREATE INDEX IF NOT EXISTS hits_at ON hits (at_ms)",
+			"CREATE TABLE IF NOT EXISTS totals (reason TEXT PRIMARY KEY, n INTEGER NOT NULL)",
+		],
+	},
 ];
 
 export class RateLimiterObject extends DurableObject {
@@ -27,7 +36,9 @@ export class RateLimiterObject extends DurableObject {
 	constructor(ctx: DurableObjectState, env: Cloudflare.Env) {
 		super(ctx, env);
 		this.sql = ctx.storage.sql;
-		for (const statement of SCHEMA) this.sql.exec(statement);
+		ctx.blockConcurrencyWhile(async () => {
+			migrate(ctx.storage, LIMITER_MIGRATIONS, "RateLimiterObject");
+		});
 	}
 
 	/**

@@ -1,6 +1,7 @@
 // The edge API: validate, authenticate, one RPC to the SKU's object, answer.
 
 import { Hono } from "hono";
+import { SCHEMA_TOO_NEW } from "../storage/do-migrations.ts";
 import { costLedger } from "./cost/middleware.ts";
 import { ApiError, type AppEnv, fail, ok } from "./http.ts";
 import { loadConfig } from "./middleware/config.ts";
@@ -56,6 +57,9 @@ app.notFound((c) =>
 	fail(c, "not_found", `No route for ${c.req.method} ${new URL(c.req.url).pathname}.`),
 );
 
+/** A Durable Object whose storage is newer than this deploy refuses to open: retry once it is redeployed. */
+const SCHEMA_TOO_NEW_RETRY_SECONDS = 30;
+
 app.onError((error, c) => {
 	if (error instanceof ApiError) return fail(c, error.code, error.message, error.headers);
 	if (error instanceof StorageUnavailable) {
@@ -63,6 +67,14 @@ app.onError((error, c) => {
 		const what = error.binding === "D1" ? "The database" : "The session store";
 		return fail(c, "unavailable", `${what} is unavailable; retry shortly.`, {
 			"Retry-After": String(STORAGE_RETRY_AFTER_SECONDS),
+		});
+	}
+	// Storage migrated by a newer deploy, then rolled back (storage/do-migrations.ts):
+	// the object refuses to run rather than misread it; the message crosses the RPC.
+	if (error instanceof Error && error.message.includes(SCHEMA_TOO_NEW)) {
+		console.error("durable object refused its storage", error.message);
+		return fail(c, "unavailable", "This part of the service is being upgraded; retry shortly.", {
+			"Retry-After": String(SCHEMA_TOO_NEW_RETRY_SECONDS),
 		});
 	}
 	// Anything else is a bug: docs/api.md promises that no input produces a 5xx.

@@ -7,14 +7,28 @@
 
 import { DurableObject } from "cloudflare:workers";
 import { type DemoGuardrailSetting, isDemoThreshold } from "../../shared/demo-guardrail.ts";
+import { type Migration, migrate } from "../../storage/do-migrations.ts";
 import type { Env } from "../env.ts";
 
 /** A session lives 20 minutes by default (docs/api.md); its ledger is kept a day, then deleted. */
 export const LEDGER_RETENTION_MS = 24 * 60 * 60 * 1000;
 /** One flush can carry at most this much: anything larger is a bug upstream, not a cost. */
 const MAX_DELTA_USD = 1_000_000;
-const GUARDRAIL_TABLE = `CREATE TABLE IF NOT EXISTS guardrail (id INTEGER PRIMARY KEY CHECK (id = 1),
-	threshold_usd REAL NOT NULL, manual INTEGER NOT NULL, version INTEGER NOT NULL)`;
+
+/** Numbered migrations (storage/do-migrations.ts); append, never edit one that has shipped. */
+export const LEDGER_MIGRATIONS: readonly Migration[] = [
+	{
+		version: 1,
+		// IF NOT EXISTS: adopts a ledger written before versions were recorded, including
+		// one from before the demo guardrail, which gets its table here.
+		name: "initial schema (adopts databases from before versions)",
+		up: [
+			"CREATE TABLE IF NOT EXISTS ledger (id INTEGER PRIMARY KEY CHECK (id = 1), virtual_usd REAL NOT NULL)",
+			`CREATE TABLE IF NOT EXISTS guardrail (id INTEGER PRIMARY KEY CHECK (id = 1),
+				threshold_usd REAL NOT NULL, manual INTEGER NOT NULL, version INTEGER NOT NULL)`,
+		],
+	},
+];
 
 export interface LedgerTotal {
 	virtualUsd: number;
@@ -41,12 +55,12 @@ export class CostLedgerObject extends DurableObject<Env> {
 				.one();
 			this.hasTable = row.n > 0;
 			if (this.hasTable) {
+				// A ledger written by earlier code is brought up to date; a newer one is refused.
+				migrate(ctx.storage, LEDGER_MIGRATIONS, "CostLedgerObject");
 				const saved = ctx.storage.sql
 					.exec<{ virtual_usd: number }>("SELECT virtual_usd FROM ledger WHERE id = 1")
 					.toArray()[0];
 				this.virtualUsd = saved?.virtual_usd ?? 0;
-				// Ledgers written before the demo guardrail existed get its table here.
-				ctx.storage.sql.exec(GUARDRAIL_TABLE);
 				const g = ctx.storage.sql
 					.exec<{ threshold_usd: number; manual: number; version: number }>(
 						"SELECT threshold_usd, manual, version FROM guardrail WHERE id = 1",
@@ -122,10 +136,7 @@ export class CostLedgerObject extends DurableObject<Env> {
 	 */
 	private ensureTables(): boolean {
 		if (this.hasTable) return false;
-		this.ctx.storage.sql.exec(
-			"CREATE TABLE IF NOT EXISTS ledger (id INTEGER PRIMARY KEY CHECK (id = 1), virtual_usd REAL NOT NULL)",
-		);
-		this.ctx.storage.sql.exec(GUARDRAIL_TABLE);
+		migrate(this.ctx.storage, LEDGER_MIGRATIONS, "CostLedgerObject");
 		this.hasTable = true;
 		return true;
 	}
