@@ -6,8 +6,10 @@
 //
 // Pure like the rest of src/domain: the clock is the caller's `nowMs`, and the
 // idempotency records come through `OutcomeStore`, so the same code runs over
-// SQLite in the object and over a Map in tests.
+// SQLite in the object and over a Map in tests. Each record is an answer only
+// until its window ends (domain/idempotency.ts); the store forgets it then.
 
+import { DEFAULT_REPLAY_WINDOWS, outcomeReplayUntilMs, type ReplayWindows } from "./idempotency.ts";
 import type { Inventory, ReserveOutcome } from "./inventory.ts";
 
 export interface BatchAttempt {
@@ -19,8 +21,10 @@ export interface BatchAttempt {
 
 /** Where first outcomes of keyed attempts live. `S` is the stored (wire) form. */
 export interface OutcomeStore<S> {
-	get(sessionId: string, key: string): S | null;
-	put(sessionId: string, key: string, stored: S): void;
+	/** The outcome stored for the key, unless its window ended at or before `nowMs`. */
+	get(sessionId: string, key: string, nowMs: number): S | null;
+	/** Stores (or replaces an ended) outcome, to be answered until `untilMs`. */
+	put(sessionId: string, key: string, stored: S, untilMs: number): void;
 }
 
 export type BatchDecision<S> =
@@ -40,16 +44,24 @@ export function decideReserves<S>(
 	nowMs: number,
 	store: OutcomeStore<S>,
 	encode: (outcome: ReserveOutcome) => S,
+	windows: ReplayWindows = DEFAULT_REPLAY_WINDOWS,
 ): BatchDecision<S>[] {
 	// Outcomes decided in this batch, in front of the store: a replay inside the
 	// batch must not depend on whether the store sees its own uncommitted writes.
-	const fresh = new Map<string, S>();
+	// It lives for one batch only, so it needs no pruning.
+	const fresh = new Map<string, { stored: S; untilMs: number }>();
 	const decisions: BatchDecision<S>[] = [];
 	for (const a of attempts) {
 		const slot = a.idempotencyKey === null ? null : `${a.sessionId}\u0000${a.idempotencyKey}`;
 		if (slot !== null && a.idempotencyKey !== null) {
-			const earlier = fresh.get(slot) ?? store.get(a.sessionId, a.idempotencyKey);
-			if (earlier !== null && earlier !== undefined) {
+			const inBatch = fresh.get(slot);
+			const earlier =
+				inBatch !== undefined
+					? inBatch.untilMs > nowMs
+						? inBatch.stored
+						: null
+					: store.get(a.sessionId, a.idempotencyKey, nowMs);
+			if (earlier !== null) {
 				decisions.push({ replayed: true, stored: earlier });
 				continue;
 			}
@@ -57,8 +69,9 @@ export function decideReserves<S>(
 		const outcome = inv.reserve({ ...a, nowMs });
 		const stored = encode(outcome);
 		if (slot !== null && a.idempotencyKey !== null) {
-			fresh.set(slot, stored);
-			store.put(a.sessionId, a.idempotencyKey, stored);
+			const untilMs = outcomeReplayUntilMs(outcome, nowMs, windows);
+			fresh.set(slot, { stored, untilMs });
+			store.put(a.sessionId, a.idempotencyKey, stored, untilMs);
 		}
 		decisions.push({ replayed: false, outcome, stored });
 	}

@@ -40,6 +40,18 @@ export const OUTBOX_RETRY_MAX_MS = 5000;
  * wakes the object on its own.
  */
 export const OUTBOX_ALARM_DELAY_MS = 1000;
+/** A buyer session's lifetime unless SESSION_TTL_SECONDS says otherwise (docs/api.md: 20 minutes). */
+export const DEFAULT_SESSION_TTL_SECONDS = 1200;
+/**
+ * How long a rejected reserve attempt's Idempotency-Key outcome is answered
+ * again before the key is decided afresh (docs/decisions/008-idempotency-window.md).
+ */
+export const IDEMPOTENCY_REJECTED_SECONDS = 300;
+/** Ended Idempotency-Key records one alarm run deletes; the rest go in the next run, at once. */
+export const IDEMPOTENCY_PRUNE_BATCH = 1000;
+/** Ended records wait up to this long for the alarm, so one run deletes many, not one each. */
+export const IDEMPOTENCY_PRUNE_SLACK_MS = 10_000;
+
 /** Products listed by GET /api/products. */
 export const MAX_PRODUCTS_LISTED = 100;
 

@@ -4,6 +4,7 @@
 // nothing here awaits, so the whole batch is one synchronous block.
 
 import { decideReserves, type OutcomeStore } from "../domain/batch.ts";
+import type { ReplayWindows } from "../domain/idempotency.ts";
 import type { Hold, Inventory } from "../domain/inventory.ts";
 import type { ReserveLimits } from "../ratelimit/config.ts";
 import { REJECTION_KEY, type ReserveGuard } from "../ratelimit/reserve-guard.ts";
@@ -29,27 +30,39 @@ export interface BatchHost {
 	guard: ReserveGuard;
 	/** An active hold from memory, else its stored row. */
 	readHold(id: string): Hold | null;
+	/** How long Idempotency-Key outcomes are answered again (domain/idempotency.ts). */
+	windows: ReplayWindows;
 }
 
 /**
  * Decides `ops` in order at `now`. Returns one answer per op (reserve answers
  * without rows or snapshot yet: the object adds them once the batch is written),
- * the number of reserve attempts decided, and how many idempotent outcomes
- * were stored (a batch that stored any must commit even without a new hold).
+ * the number of reserve attempts decided, how many idempotent outcomes were
+ * stored (a batch that stored any must commit even without a new hold), and
+ * when the earliest of them ends (the object prunes it from the alarm).
  */
 export function decideOps(
 	host: BatchHost,
 	inv: Inventory,
 	ops: readonly Op[],
 	now: number,
-): { answers: OpAnswer[]; decisions: number; keyedWrites: number } {
+): {
+	answers: OpAnswer[];
+	decisions: number;
+	keyedWrites: number;
+	earliestReplayEndMs: number | null;
+} {
 	let keyedWrites = 0;
 	let decisions = 0;
+	let earliestReplayEndMs: number | null = null;
 	const store: OutcomeStore<ReserveResult> = {
-		get: (sessionId, key) => storedOutcome(host.sql, sessionId, key),
-		put: (sessionId, key, result) => {
-			storeOutcome(host.sql, sessionId, key, result);
+		get: (sessionId, key, nowMs) => storedOutcome(host.sql, sessionId, key, nowMs),
+		put: (sessionId, key, result, untilMs) => {
+			storeOutcome(host.sql, sessionId, key, result, untilMs);
 			keyedWrites += 1;
+			if (earliestReplayEndMs === null || untilMs < earliestReplayEndMs) {
+				earliestReplayEndMs = untilMs;
+			}
 		},
 	};
 	const answers = ops.map((op): OpAnswer => {
@@ -61,7 +74,7 @@ export function decideOps(
 			snapshot: null,
 		};
 	});
-	return { answers, decisions, keyedWrites };
+	return { answers, decisions, keyedWrites, earliestReplayEndMs };
 }
 
 /** One reserve call's attempts: the per-session guard first, then the batched decider. */
@@ -98,6 +111,7 @@ function decideAttempts(
 			outcome.ok
 				? { ok: true, reservation: toReservation(inv.product.sku, outcome.hold, now) }
 				: { ok: false, code: outcome.code },
+		host.windows,
 	);
 	let next = 0;
 	return results.map((r) => {

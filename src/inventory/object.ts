@@ -5,7 +5,13 @@
 // holds every answer until that transaction is durable (docs/architecture.md, invariant 3).
 
 import { DurableObject } from "cloudflare:workers";
-import { MAX_QUANTITY, MAX_RESERVE_BATCH } from "../domain/bounds.ts";
+import {
+	IDEMPOTENCY_PRUNE_BATCH,
+	IDEMPOTENCY_PRUNE_SLACK_MS,
+	MAX_QUANTITY,
+	MAX_RESERVE_BATCH,
+} from "../domain/bounds.ts";
+import type { ReplayWindows } from "../domain/idempotency.ts";
 import { type Hold, Inventory, type ProductConfig } from "../domain/inventory.ts";
 import {
 	type PaymentProvider,
@@ -17,6 +23,7 @@ import { SqlSimStore } from "../payment/sql-store.ts";
 import type { ReserveLimits } from "../ratelimit/config.ts";
 import { REJECTION_KEY, ReserveGuard, type ReserveRefusal } from "../ratelimit/reserve-guard.ts";
 import { configOf, type PaymentSettings } from "../shared/config.ts";
+import { migrate } from "../storage/do-migrations.ts";
 import { decideOps, NO_ROWS, type Op, type OpAnswer, shareRows } from "./batch-decisions.ts";
 import { CheckoutDriver } from "./checkout-driver.ts";
 import { toAvailability, toProduct, toReservation } from "./codec.ts";
@@ -31,7 +38,13 @@ import {
 	orderProjection,
 	projectAll,
 } from "./projections.ts";
-import { loadState, readStoredHold, unitsFromRecords } from "./records.ts";
+import {
+	earliestOutcomeExpiry,
+	loadState,
+	pruneOutcomes,
+	readStoredHold,
+	unitsFromRecords,
+} from "./records.ts";
 import { RowMeter } from "./rows.ts";
 import {
 	type CancelResult,
@@ -48,7 +61,7 @@ import {
 	type StatsResult,
 	type UpdateResult,
 } from "./rpc.ts";
-import { hasSchema, SCHEMA } from "./schema.ts";
+import { hasSchema, INVENTORY_MIGRATIONS } from "./schema.ts";
 import { type DecisionCounts, StateWriter } from "./state-writer.ts";
 
 /** What the object is built from besides its storage and environment (tests pass their own). */
@@ -76,6 +89,10 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 	private readonly metricsRing = new DecisionMetrics();
 	/** Holds, audit events and the state row (state-writer.ts). */
 	private readonly state: StateWriter;
+	/** How long Idempotency-Key outcomes are answered again (domain/idempotency.ts). */
+	private readonly windows: ReplayWindows;
+	/** When the alarm next deletes ended Idempotency-Key records (null: none stored). */
+	private pruneAtMs: number | null = null;
 
 	constructor(ctx: DurableObjectState, env: InventoryEnv, deps: InventoryDeps = DEFAULT_DEPS) {
 		super(ctx, env);
@@ -84,6 +101,7 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 		const loaded = configOf(env);
 		if (!loaded.ok) throw loaded.error;
 		this.sql = this.rows.wrap(ctx.storage.sql);
+		this.windows = loaded.config.replayWindows;
 		this.outbox = new Outbox(
 			this.sql,
 			env.DB,
@@ -133,6 +151,7 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 			if (this.inv !== null && this.outbox.pending() > 0) {
 				this.scheduleAlarm(this.outbox.nextAttemptMs(Date.now()));
 			}
+			if (this.pruneAtMs !== null) this.scheduleAlarm(this.pruneAtMs);
 		});
 	}
 
@@ -149,7 +168,7 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 			if (!sameDefinition(this.inv.product, product)) return { ok: false, code: "already_exists" };
 			return { ok: true, product: toProduct(this.inv, this.tick()), replayed: true };
 		}
-		for (const statement of SCHEMA) this.sql.exec(statement);
+		migrate(this.ctx.storage, INVENTORY_MIGRATIONS, "InventoryObject");
 		const now = Date.now();
 		this.inv = Inventory.create(product, now);
 		this.sql.exec(
@@ -369,12 +388,12 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 		this.live.close(ws, code);
 	}
 
-	// ---- Alarm: expiry, checkout sagas, outbox retry ----
+	// ---- Alarm: expiry, checkout sagas, outbox retry, ended idempotency records ----
 
 	override async alarm(): Promise<void> {
 		this.alarmAtMs = null;
 		if (this.inv === null) return;
-		this.tick();
+		this.pruneReplays(this.tick());
 		await this.saga.resume();
 		// Kept set until the outbox is empty (on the backoff while D1 fails).
 		if (!(await this.outbox.flush())) this.scheduleAlarm(this.outbox.nextAttemptMs(Date.now()));
@@ -431,12 +450,18 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 
 	private decideInTransaction(inv: Inventory, ops: Op[]): OpAnswer[] {
 		const now = this.tick();
-		const { answers, decisions, keyedWrites } = decideOps(
-			{ sql: this.sql, guard: this.guard, readHold: (id) => this.readHold(id) },
+		const { answers, decisions, keyedWrites, earliestReplayEndMs } = decideOps(
+			{
+				sql: this.sql,
+				guard: this.guard,
+				readHold: (id) => this.readHold(id),
+				windows: this.windows,
+			},
 			inv,
 			ops,
 			now,
 		);
+		if (earliestReplayEndMs !== null) this.prunableAt(earliestReplayEndMs);
 		this.state.counts.decisions += decisions;
 		const changes = inv.drain();
 		const durable = changes.holds.length > 0 || changes.events.length > 0 || keyedWrites > 0;
@@ -453,9 +478,10 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 	}
 
 	private scheduleNextDeadline(): void {
-		const hold = this.inv?.nextDeadlineMs() ?? null;
-		const saga = this.saga.nextWakeMs();
-		const next = hold === null ? saga : saga === null ? hold : Math.min(hold, saga);
+		let next: number | null = null;
+		for (const at of [this.inv?.nextDeadlineMs() ?? null, this.saga.nextWakeMs(), this.pruneAtMs]) {
+			if (at !== null && (next === null || at < next)) next = at;
+		}
 		if (next !== null) this.scheduleAlarm(next);
 	}
 
@@ -470,11 +496,39 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 		return this.inv === null ? null : toAvailability(this.inv, Date.now());
 	}
 
+	// ---- ended idempotency records ----
+
+	/** An Idempotency-Key record ends at `endMs`: the alarm deletes it a little later, with others. */
+	private prunableAt(endMs: number): void {
+		const at = endMs + IDEMPOTENCY_PRUNE_SLACK_MS;
+		if (this.pruneAtMs !== null && this.pruneAtMs <= at) return;
+		this.pruneAtMs = at;
+		this.scheduleAlarm(at);
+	}
+
+	/**
+	 * From every alarm run: deletes a bounded batch of ended records (one indexed
+	 * statement, nothing when none has ended), so a backlog never holds the
+	 * object for long; what is left goes in the next run, which comes at once
+	 * while ended records remain (docs/decisions/009-idempotency-window.md).
+	 */
+	private pruneReplays(now: number): void {
+		const { nextExpiryMs } = pruneOutcomes(this.sql, now, IDEMPOTENCY_PRUNE_BATCH);
+		this.pruneAtMs =
+			nextExpiryMs === null
+				? null
+				: nextExpiryMs <= now
+					? now
+					: nextExpiryMs + IDEMPOTENCY_PRUNE_SLACK_MS;
+	}
+
 	private load(): void {
 		if (!hasSchema(this.sql)) return;
-		// Objects created before a table was added get it here (every statement is IF NOT EXISTS).
-		for (const statement of SCHEMA) this.sql.exec(statement);
+		// Brings a database written by earlier code up to date (schema.ts); refuses a newer one.
+		migrate(this.ctx.storage, INVENTORY_MIGRATIONS, "InventoryObject");
 		const state = loadState(this.sql);
+		const firstEnd = earliestOutcomeExpiry(this.sql);
+		this.pruneAtMs = firstEnd === null ? null : firstEnd + IDEMPOTENCY_PRUNE_SLACK_MS;
 		this.inv = new Inventory(state.snapshot, state.active, state.usage);
 		this.state.loaded(state.seq, state.snapshot as Partial<DecisionCounts>);
 		this.saga.load();

@@ -32,34 +32,73 @@ export function unitsFromRecords(sql: SqlStorage): { reserved: number; sold: num
 	return { reserved, sold };
 }
 
-/** The first outcome stored for this session and Idempotency-Key, if any (docs/api.md: answered verbatim). */
+/**
+ * The first outcome stored for this session and Idempotency-Key (docs/api.md:
+ * answered verbatim), unless its window ended at or before `nowMs`
+ * (domain/idempotency.ts): an ended record is as good as pruned.
+ */
 export function storedOutcome(
 	sql: SqlStorage,
 	sessionId: string,
 	key: string,
+	nowMs: number,
 ): ReserveResult | null {
 	const row = sql
 		.exec<{ outcome: string }>(
-			"SELECT outcome FROM idempotency WHERE session_id = ? AND key = ?",
+			"SELECT outcome FROM idempotency WHERE session_id = ? AND key = ? AND expires_at > ?",
 			sessionId,
 			key,
+			nowMs,
 		)
 		.toArray()[0];
 	return row === undefined ? null : (JSON.parse(row.outcome) as ReserveResult);
 }
 
+/** Stores an outcome until `untilMs`; replaces an ended record of the same key not yet pruned. */
 export function storeOutcome(
 	sql: SqlStorage,
 	sessionId: string,
 	key: string,
 	result: ReserveResult,
+	untilMs: number,
 ): void {
 	sql.exec(
-		"INSERT INTO idempotency (session_id, key, outcome) VALUES (?, ?, ?)",
+		"INSERT OR REPLACE INTO idempotency (session_id, key, outcome, expires_at) VALUES (?, ?, ?, ?)",
 		sessionId,
 		key,
 		JSON.stringify(result),
+		untilMs,
 	);
+}
+
+/**
+ * Deletes at most `limit` Idempotency-Key records whose window ended at or
+ * before `nowMs`, oldest first (through idempotency_by_expiry). Returns how many
+ * went and when the earliest record left ends (null: none left).
+ */
+export function pruneOutcomes(
+	sql: SqlStorage,
+	nowMs: number,
+	limit: number,
+): { deleted: number; nextExpiryMs: number | null } {
+	const deleted = sql
+		.exec(
+			`DELETE FROM idempotency WHERE (session_id, key) IN
+			 (SELECT session_id, key FROM idempotency WHERE expires_at <= ? ORDER BY expires_at LIMIT ?)
+			 RETURNING 1`,
+			nowMs,
+			limit,
+		)
+		.toArray().length;
+	return { deleted, nextExpiryMs: earliestOutcomeExpiry(sql) };
+}
+
+/** When the earliest Idempotency-Key record ends, or null when there is none. */
+export function earliestOutcomeExpiry(sql: SqlStorage): number | null {
+	const row = sql
+		.exec<{ at: number | null }>("SELECT MIN(expires_at) AS at FROM idempotency")
+		.one();
+	return row.at;
 }
 
 export interface StoredState {

@@ -1,8 +1,19 @@
-// The SKU object's own SQLite schema. Created on `create` only, so that a
-// request for an unknown SKU never writes anything (an attacker cannot make us
-// store junk by asking for random SKUs).
+// The SKU object's own SQLite schema, as numbered migrations
+// (storage/do-migrations.ts). Applied on `create` only, so that a request for an
+// unknown SKU never writes anything (an attacker cannot make us store junk by
+// asking for random SKUs); an existing SKU's database is brought up to date when
+// the object loads it. Append new migrations; never edit one that has shipped.
 
-export const SCHEMA = [
+import { DEFAULT_REPLAY_WINDOWS, replayUntilMs } from "../domain/idempotency.ts";
+import type { Migration } from "../storage/do-migrations.ts";
+import type { ReserveResult } from "./rpc.ts";
+
+/**
+ * Migration 1: the schema as it stood before versions were recorded. Every
+ * statement is IF NOT EXISTS, so it also adopts a database created by that
+ * code (any earlier release only added tables), whichever tables it had.
+ */
+const INITIAL_SCHEMA = [
 	`CREATE TABLE IF NOT EXISTS state (
 		id INTEGER PRIMARY KEY CHECK (id = 1),
 		snapshot TEXT NOT NULL,
@@ -76,6 +87,40 @@ export const SCHEMA = [
 		key TEXT PRIMARY KEY,
 		value TEXT NOT NULL
 	) WITHOUT ROWID`,
+];
+
+/**
+ * Migration 2: Idempotency-Key records end (domain/idempotency.ts). Records
+ * kept from before get the window a new one would: a hold's from its expiresAt,
+ * a rejection's from now, as if it had just been decided.
+ */
+function idempotencyExpiry(sql: SqlStorage, { nowMs }: { nowMs: number }): void {
+	sql.exec("ALTER TABLE idempotency ADD COLUMN expires_at INTEGER NOT NULL DEFAULT 0");
+	const rows = sql
+		.exec<{ session_id: string; key: string; outcome: string }>(
+			"SELECT session_id, key, outcome FROM idempotency",
+		)
+		.toArray();
+	for (const row of rows) {
+		const result = JSON.parse(row.outcome) as ReserveResult;
+		const holdExpiresAtMs = result.ok ? Date.parse(result.reservation.expiresAt) : null;
+		sql.exec(
+			"UPDATE idempotency SET expires_at = ? WHERE session_id = ? AND key = ?",
+			replayUntilMs(holdExpiresAtMs, nowMs, DEFAULT_REPLAY_WINDOWS),
+			row.session_id,
+			row.key,
+		);
+	}
+	sql.exec("CREATE INDEX idempotency_by_expiry ON idempotency (expires_at)");
+}
+
+export const INVENTORY_MIGRATIONS: readonly Migration[] = [
+	{
+		version: 1,
+		name: "initial schema (adopts databases from before versions)",
+		up: INITIAL_SCHEMA,
+	},
+	{ version: 2, name: "idempotency.expires_at and its index", up: idempotencyExpiry },
 ];
 
 export function hasSchema(sql: SqlStorage): boolean {

@@ -13,6 +13,8 @@
 import { z } from "zod";
 import {
 	DEFAULT_HOLD_SECONDS,
+	DEFAULT_SESSION_TTL_SECONDS,
+	IDEMPOTENCY_REJECTED_SECONDS,
 	MAX_HOLD_SECONDS,
 	MIN_HOLD_SECONDS,
 	RATE_LIMIT_FLAG_WINDOWS,
@@ -25,6 +27,7 @@ import {
 	RATE_LIMIT_WINDOW_SECONDS,
 	RATE_LIMIT_WRITES,
 } from "../domain/bounds.ts";
+import type { ReplayWindows } from "../domain/idempotency.ts";
 import { MAX_PAYMENT_TIMEOUT_MS } from "../payment/provider.ts";
 import { MAX_SIM_LATENCY_MS } from "../payment/simulated.ts";
 import type { RateLimitConfig } from "../ratelimit/config.ts";
@@ -33,9 +36,10 @@ import type { RateLimitConfig } from "../ratelimit/config.ts";
 
 /** What an unset ENVIRONMENT means: the safe side (no local-only helpers). */
 export const DEFAULT_ENVIRONMENT = "production";
-export const DEFAULT_SESSION_TTL_SECONDS = 1200;
 /** A session outliving a month is a mistake, not a setting. */
 export const MAX_SESSION_TTL_SECONDS = 30 * 24 * 60 * 60;
+/** A rejection replayed for more than a day is no longer "a retry of a lost answer". */
+export const MAX_IDEMPOTENCY_REJECTED_SECONDS = 24 * 60 * 60;
 /** 32 characters: 128 bits or more of key, e.g. `openssl rand -hex 32` (64 characters). */
 export const MIN_IP_HASH_SECRET_LENGTH = 32;
 /** A bad override must not switch a limit off by accident; these bound what a limit may be. */
@@ -72,6 +76,12 @@ export interface Config {
 	debugToken: string | null;
 	turnstile: { siteKey: string; secretKey: string; verifyUrl: string | null };
 	sessionTtlSeconds: number;
+	/**
+	 * How long Idempotency-Key outcomes of reserve attempts are answered again
+	 * (src/domain/idempotency.ts): a hold's for the session lifetime past its
+	 * expiresAt, a rejection's for IDEMPOTENCY_REJECTED_SECONDS.
+	 */
+	replayWindows: ReplayWindows;
 	/** Hold length of products created without `holdSeconds`. */
 	holdSeconds: number;
 	/** Keys the HMAC of client IPs (src/worker/secrets.ts). */
@@ -168,6 +178,11 @@ export const ConfigVarsSchema = z.object({
 	TURNSTILE_VERIFY_URL: httpUrl(),
 	SESSION_TTL_SECONDS: integer(1, MAX_SESSION_TTL_SECONDS, DEFAULT_SESSION_TTL_SECONDS),
 	HOLD_SECONDS: integer(MIN_HOLD_SECONDS, MAX_HOLD_SECONDS, DEFAULT_HOLD_SECONDS),
+	IDEMPOTENCY_REJECTED_SECONDS: integer(
+		0,
+		MAX_IDEMPOTENCY_REJECTED_SECONDS,
+		IDEMPOTENCY_REJECTED_SECONDS,
+	),
 	IP_HASH_SECRET: secret().transform((value, ctx) => {
 		if (value === null || value.length >= MIN_IP_HASH_SECRET_LENGTH) return value;
 		return problem(
@@ -256,6 +271,10 @@ export function parseConfig(vars: Readonly<Record<string, unknown>>): ConfigResu
 				verifyUrl: v.TURNSTILE_VERIFY_URL,
 			},
 			sessionTtlSeconds: v.SESSION_TTL_SECONDS,
+			replayWindows: {
+				holdMarginMs: v.SESSION_TTL_SECONDS * 1000,
+				rejectedMs: v.IDEMPOTENCY_REJECTED_SECONDS * 1000,
+			},
 			holdSeconds: v.HOLD_SECONDS,
 			ipHashSecret: v.IP_HASH_SECRET,
 			rateLimits: rateLimitsOf(v),

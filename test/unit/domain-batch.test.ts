@@ -1,13 +1,15 @@
 // The batched decider (src/domain/batch.ts) against one-at-a-time decisions:
 // whatever way a random sequence of attempts is cut into batches, every answer,
 // every hold and every counter is the one that deciding the attempts one by one
-// gives — including Idempotency-Key replays of an attempt in the same batch —
+// gives — including Idempotency-Key replays of an attempt in the same batch,
+// and keys whose replay window ended (domain/idempotency.ts) decided afresh —
 // and both agree with the naive reference model (domain-model.ts).
 
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { type BatchAttempt, decideReserves, type OutcomeStore } from "../../src/domain/batch.ts";
 import { MAX_QUANTITY } from "../../src/domain/bounds.ts";
+import { outcomeReplayUntilMs, type ReplayWindows } from "../../src/domain/idempotency.ts";
 import { Inventory, type ReserveOutcome } from "../../src/domain/inventory.ts";
 import { productConfigArb } from "../support/arbitraries.ts";
 import { PROPERTY_TIMEOUT_MS } from "../support/property.ts";
@@ -23,15 +25,24 @@ const encode = (outcome: ReserveOutcome): Stored =>
 	outcome.ok ? { ok: true, id: outcome.hold.id } : { ok: false, code: outcome.code };
 
 function mapStore(): OutcomeStore<Stored> & { size(): number } {
-	const rows = new Map<string, Stored>();
+	const rows = new Map<string, { stored: Stored; untilMs: number }>();
 	return {
-		get: (s, k) => rows.get(`${s}|${k}`) ?? null,
-		put: (s, k, v) => {
-			rows.set(`${s}|${k}`, v);
+		get: (s, k, nowMs) => {
+			const row = rows.get(`${s}|${k}`);
+			return row !== undefined && row.untilMs > nowMs ? row.stored : null;
+		},
+		put: (s, k, stored, untilMs) => {
+			rows.set(`${s}|${k}`, { stored, untilMs });
 		},
 		size: () => rows.size,
 	};
 }
+
+/** Windows short enough for the clock of a run to pass them (it moves up to 45 s). */
+const windowsArb: fc.Arbitrary<ReplayWindows> = fc.record({
+	holdMarginMs: fc.nat({ max: 6000 }),
+	rejectedMs: fc.nat({ max: 6000 }),
+});
 
 const attemptArb = fc.record({
 	session: fc.nat({ max: SESSIONS - 1 }),
@@ -59,57 +70,69 @@ describe("the batched decider", () => {
 		timeout: PROPERTY_TIMEOUT_MS,
 	}, () => {
 		fc.assert(
-			fc.property(productArb, fc.array(batchArb, { maxLength: 15 }), (product, batches) => {
-				const batched = Inventory.create(product, T0);
-				const single = Inventory.create(product, T0);
-				const model = new Model(
-					product.totalStock,
-					product.holdSeconds,
-					product.perUserLimit,
-					product.startsAtMs,
-				);
-				const batchedStore = mapStore();
-				const singleStore = new Map<string, Stored>();
-				let now = T0;
-				let n = 0;
-				for (const batch of batches) {
-					now += batch.advanceMs;
-					const attempts: BatchAttempt[] = batch.attempts.map((a) => ({
-						id: `h${n++}`,
-						sessionId: `s${a.session}`,
-						quantity: a.quantity,
-						idempotencyKey: a.key === null ? null : `k${a.key}`,
-					}));
-					const decisions = decideReserves(batched, attempts, now, batchedStore, encode);
-					expect(decisions).toHaveLength(attempts.length);
-					attempts.forEach((a, i) => {
-						// One at a time, with the naive reading of docs/api.md's replay rule.
-						const slot = a.idempotencyKey === null ? null : `${a.sessionId}|${a.idempotencyKey}`;
-						const earlier = slot === null ? undefined : singleStore.get(slot);
-						const decision = decisions[i];
-						if (earlier !== undefined) {
-							expect(decision).toEqual({ replayed: true, stored: earlier });
-							return;
-						}
-						const expected = model.reserve(a.id, a.sessionId, a.quantity, now);
-						const stored = encode(single.reserve({ ...a, nowMs: now }));
-						if (slot !== null) singleStore.set(slot, stored);
-						expect(stored).toEqual(
-							expected === null ? { ok: true, id: a.id } : { ok: false, code: expected },
-						);
-						expect(decision).toMatchObject({ replayed: false, stored });
-					});
-					// The same state either way, and the stock invariant after every batch.
-					expect(batched.counters()).toEqual(single.counters());
-					expect(batched.attempts).toBe(single.attempts);
-					expect(batched.rejected).toEqual(single.rejected);
-					const c = batched.counters();
-					expect(c.available + c.reserved + c.sold).toBe(c.total);
-					expect(c.available).toBeGreaterThanOrEqual(0);
-					expect(c.reserved).toBe(model.reserved);
-					expect(batchedStore.size()).toBe(singleStore.size);
-				}
-			}),
+			fc.property(
+				productArb,
+				fc.array(batchArb, { maxLength: 15 }),
+				windowsArb,
+				(product, batches, windows) => {
+					const batched = Inventory.create(product, T0);
+					const single = Inventory.create(product, T0);
+					const model = new Model(
+						product.totalStock,
+						product.holdSeconds,
+						product.perUserLimit,
+						product.startsAtMs,
+					);
+					const batchedStore = mapStore();
+					const singleStore = new Map<string, { stored: Stored; untilMs: number }>();
+					let now = T0;
+					let n = 0;
+					for (const batch of batches) {
+						now += batch.advanceMs;
+						const attempts: BatchAttempt[] = batch.attempts.map((a) => ({
+							id: `h${n++}`,
+							sessionId: `s${a.session}`,
+							quantity: a.quantity,
+							idempotencyKey: a.key === null ? null : `k${a.key}`,
+						}));
+						const decisions = decideReserves(batched, attempts, now, batchedStore, encode, windows);
+						expect(decisions).toHaveLength(attempts.length);
+						attempts.forEach((a, i) => {
+							// One at a time, with the naive reading of docs/api.md's replay rule: a key
+							// answers its first outcome until that outcome's window ends.
+							const slot = a.idempotencyKey === null ? null : `${a.sessionId}|${a.idempotencyKey}`;
+							const earlier = slot === null ? undefined : singleStore.get(slot);
+							const decision = decisions[i];
+							if (earlier !== undefined && earlier.untilMs > now) {
+								expect(decision).toEqual({ replayed: true, stored: earlier.stored });
+								return;
+							}
+							const expected = model.reserve(a.id, a.sessionId, a.quantity, now);
+							const outcome = single.reserve({ ...a, nowMs: now });
+							const stored = encode(outcome);
+							if (slot !== null) {
+								singleStore.set(slot, {
+									stored,
+									untilMs: outcomeReplayUntilMs(outcome, now, windows),
+								});
+							}
+							expect(stored).toEqual(
+								expected === null ? { ok: true, id: a.id } : { ok: false, code: expected },
+							);
+							expect(decision).toMatchObject({ replayed: false, stored });
+						});
+						// The same state either way, and the stock invariant after every batch.
+						expect(batched.counters()).toEqual(single.counters());
+						expect(batched.attempts).toBe(single.attempts);
+						expect(batched.rejected).toEqual(single.rejected);
+						const c = batched.counters();
+						expect(c.available + c.reserved + c.sold).toBe(c.total);
+						expect(c.available).toBeGreaterThanOrEqual(0);
+						expect(c.reserved).toBe(model.reserved);
+						expect(batchedStore.size()).toBe(singleStore.size);
+					}
+				},
+			),
 			{ numRuns: 300 },
 		);
 	});
