@@ -44,7 +44,7 @@ export const OUTBOX_ALARM_DELAY_MS = 1000;
 export const DEFAULT_SESSION_TTL_SECONDS = 1200;
 /**
  * How long a rejected reserve attempt's Idempotency-Key outcome is answered
- * again before the key is decided afresh (docs/decisions/008-idempotency-window.md).
+ * again before the key is decided afresh (docs/decisions/009-idempotency-window.md).
  */
 export const IDEMPOTENCY_REJECTED_SECONDS = 300;
 /** Ended Idempotency-Key records one alarm run deletes; the rest go in the next run, at once. */

@@ -1,5 +1,5 @@
 // How long an Idempotency-Key outcome of a reserve attempt is answered again
-// (docs/decisions/008-idempotency-window.md). Pure: the caller passes the
+// (docs/decisions/009-idempotency-window.md). Pure: the caller passes the
 // moment of the decision and the windows.
 //
 // - A granted hold: until the hold's expiresAt plus the session lifetime. A

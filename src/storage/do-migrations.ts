@@ -1,5 +1,5 @@
 // Numbered, recorded migrations for a Durable Object's own SQLite, as D1 has
-// them in migrations/ (docs/decisions/007-durable-object-schema-versions.md).
+// them in migrations/ (docs/decisions/008-durable-object-schema-versions.md).
 // Every SQLite-backed object lists its migrations 1..N and calls `migrate` when
 // it opens its storage (inside blockConcurrencyWhile, so no request sees a
 // half-migrated database). The versions applied are rows of `_migrations`;

@@ -243,7 +243,7 @@ describe("a SKU database from before schema versions", () => {
 				)
 				.toArray();
 			const byKey = Object.fromEntries(rows.map((r) => [r.key, r]));
-			// Kept records get the windows of docs/decisions/008-idempotency-window.md.
+			// Kept records get the windows of docs/decisions/009-idempotency-window.md.
 			expect(byKey["k-hold"]?.expires_at).toBe(Date.parse(hold.expiresAt) + 1200 * 1000);
 			expect(byKey["k-sold-out"]?.expires_at).toBeGreaterThanOrEqual(before + 300 * 1000);
 			expect(byKey["k-sold-out"]?.expires_at).toBeLessThanOrEqual(after + 300 * 1000);
