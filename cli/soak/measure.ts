@@ -26,6 +26,7 @@ export interface DiskUsage {
 }
 
 interface ProcInfo {
+	command: string;
 	ppid: number;
 	pgrp: number;
 	rssBytes: number;
@@ -44,9 +45,11 @@ function processes(): Map<number, ProcInfo> | null {
 			const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
 			// After the command name (which may hold spaces and parentheses): state ppid pgrp …
 			const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+			const command = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
 			const status = readFileSync(`/proc/${pid}/status`, "utf8");
 			const kb = /^VmRSS:\s+(\d+)\s+kB$/m.exec(status)?.[1];
 			out.set(Number(pid), {
+				command,
 				ppid: Number(fields[1]),
 				pgrp: Number(fields[2]),
 				rssBytes: kb === undefined ? 0 : Number(kb) * 1024,
@@ -58,13 +61,20 @@ function processes(): Map<number, ProcInfo> | null {
 	return out;
 }
 
-/** Sum of VmRSS over every process of process group `pgid`; null without /proc. */
-export function processGroupRssBytes(pgid: number): number | null {
+/** Sum of VmRSS over every process of process group `pgid`, and of its workerd alone; null without /proc. */
+export function processGroupRssBytes(
+	pgid: number,
+): { totalBytes: number; workerdBytes: number } | null {
 	const all = processes();
 	if (all === null) return null;
-	let total = 0;
-	for (const p of all.values()) if (p.pgrp === pgid) total += p.rssBytes;
-	return total;
+	let totalBytes = 0;
+	let workerdBytes = 0;
+	for (const p of all.values()) {
+		if (p.pgrp !== pgid) continue;
+		totalBytes += p.rssBytes;
+		if (p.command === "workerd") workerdBytes += p.rssBytes;
+	}
+	return { totalBytes, workerdBytes };
 }
 
 /** Sum of VmRSS over the descendants of `pid` (not `pid` itself); null without /proc. */

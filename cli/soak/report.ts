@@ -2,7 +2,7 @@
 // sample as a table (docs/measurements/soak.md shows one).
 
 import { DATA_PARTS, type DataPart } from "./measure.ts";
-import type { SoakResult, SoakSample } from "./run.ts";
+import { OVERDUE_GRACE_MS, type SoakResult, type SoakSample } from "./run.ts";
 import { MAX_IN_FLIGHT } from "./traffic.ts";
 
 const MIB = 1024 * 1024;
@@ -10,6 +10,7 @@ const MIB = 1024 * 1024;
 export interface Growth {
 	/** Null where memory could not be read. */
 	rssMiB: number | null;
+	workerdRssMiB: number | null;
 	diskMiB: number;
 	dataMiB: number;
 	journalMiB: number;
@@ -47,6 +48,10 @@ export function growth(from: SoakSample, to: SoakSample): Growth {
 		from.rssBytes === null || to.rssBytes === null ? null : to.rssBytes - from.rssBytes;
 	return {
 		rssMiB: rssBytes === null ? null : rssBytes / MIB,
+		workerdRssMiB:
+			from.workerdRssBytes === null || to.workerdRssBytes === null
+				? null
+				: (to.workerdRssBytes - from.workerdRssBytes) / MIB,
 		diskMiB: (to.disk.totalBytes - from.disk.totalBytes) / MIB,
 		dataMiB: dataBytes / MIB,
 		journalMiB: (to.disk.journalBytes - from.disk.journalBytes) / MIB,
@@ -77,6 +82,7 @@ const HEADER = [
 	"requests",
 	"attempts",
 	"RSS MiB",
+	"workerd",
 	"disk MiB",
 	"data",
 	"DO",
@@ -84,7 +90,7 @@ const HEADER = [
 	"KV",
 	"journals",
 ];
-const WIDTHS = [6, 6, 9, 9, 8, 9, 7, 7, 7, 7, 9];
+const WIDTHS = [6, 6, 9, 9, 8, 8, 9, 7, 7, 7, 7, 9];
 
 function sampleRow(label: string, s: SoakSample): string {
 	return row(
@@ -94,6 +100,7 @@ function sampleRow(label: string, s: SoakSample): string {
 			String(s.requests),
 			String(s.attempts),
 			mib(s.rssBytes),
+			mib(s.workerdRssBytes),
 			mib(s.disk.totalBytes),
 			mib(s.disk.dataBytes),
 			mib(s.disk.data.do),
@@ -124,13 +131,14 @@ export function reportLines(result: SoakResult, title: string): string[] {
 		sampleRow("middle", middle),
 		sampleRow("end", end),
 		"",
-		"growth        RSS MiB  KiB/1k req   data MiB  KiB/1k attempts   DO / D1 / KV MiB       journals MiB",
+		"growth        RSS MiB  workerd  KiB/1k req   data MiB  KiB/1k attempts   DO / D1 / KV MiB       journals MiB",
 	];
 	for (const [label, g] of halves) {
 		lines.push(
 			[
 				label.padEnd(10),
 				signed(g.rssMiB).padStart(9),
+				signed(g.workerdRssMiB).padStart(8),
 				signed(g.rssKiBPer1000Requests, 0).padStart(11),
 				signed(g.dataMiB, 2).padStart(10),
 				g.dataKiBPer1000Attempts.toFixed(0).padStart(16),
@@ -146,8 +154,22 @@ export function reportLines(result: SoakResult, title: string): string[] {
 			.map(([status, n]) => `${status}×${n}`);
 		lines.push(`  ${op.padEnd(15)} ${parts.join("  ")}`);
 	}
+	lines.push(`  ticks skipped (${MAX_IN_FLIGHT} requests were still waiting): ${counts.skipped}`);
+	if (result.records !== null) {
+		const r = result.records;
+		lines.push(
+			"",
+			`records at the end (Idempotency-Key records overdue: ended more than ${OVERDUE_GRACE_MS / 1000} s ago, not yet deleted):`,
+			"  SKU                         idempotency  overdue   holds  checkouts  outbox",
+			...r.skus.map(
+				(k) =>
+					`  ${k.sku.padEnd(26)} ${String(k.idempotency).padStart(12)} ${String(k.idempotencyOverdue).padStart(8)} ${String(k.holds).padStart(7)} ${String(k.checkouts).padStart(10)} ${String(k.outbox).padStart(7)}`,
+			),
+			`  D1 events (the audit trail, kept): ${r.events ?? "n/a"}`,
+			...r.unreadable.map((u) => `  unreadable: ${u}`),
+		);
+	}
 	lines.push(
-		`  ticks skipped (${MAX_IN_FLIGHT} requests were still waiting): ${counts.skipped}`,
 		"",
 		"samples:",
 		row(HEADER, WIDTHS),

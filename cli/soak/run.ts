@@ -8,11 +8,13 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { readWranglerConfig, startMiniflareWorker } from "../../scripts/runtime.ts";
+import { IDEMPOTENCY_PRUNE_SLACK_MS } from "../../src/domain/limits.ts";
 import { MAX_SESSIONS_PER_REQUEST } from "../../src/shared/sessions.ts";
 import { JsonClient } from "../drop/http.ts";
 import { seededRandom } from "../drop/random.ts";
 import { freePort, onCleanup, startDaemon, waitUntil } from "../lib/proc.ts";
 import { type DiskUsage, descendantsRssBytes, diskUsage, processGroupRssBytes } from "./measure.ts";
+import { countRecords, type StateRecords } from "./records.ts";
 import {
 	type Buyer,
 	LIVE_PRODUCT,
@@ -119,8 +121,10 @@ export interface SoakSample {
 	tMs: number;
 	requests: number;
 	attempts: number;
-	/** Null where /proc is not available. */
+	/** The server's whole process tree; null where /proc is not available. */
 	rssBytes: number | null;
+	/** Its workerd alone (the runtime serving requests; the rest is Node supervising it). */
+	workerdRssBytes: number | null;
 	disk: DiskUsage;
 }
 
@@ -128,7 +132,16 @@ export interface SoakResult {
 	options: SoakOptions;
 	samples: SoakSample[];
 	counts: TrafficCounts;
+	/** What the state holds at the end (null for the baseline, which keeps none). */
+	records: StateRecords | null;
 }
+
+/**
+ * A record counts as overdue when its window ended longer ago than this: the
+ * alarm runs at most IDEMPOTENCY_PRUNE_SLACK_MS after a record ends, plus the
+ * time an alarm takes to come round on a busy machine.
+ */
+export const OVERDUE_GRACE_MS = IDEMPOTENCY_PRUNE_SLACK_MS + 5_000;
 
 /** Sets up two SKUs and the buyers, then runs the traffic for `minutes`, sampling every `sampleSeconds`. */
 export async function runSoak(
@@ -167,8 +180,8 @@ export async function runSoak(
 				tMs: Math.round(performance.now() - startMs),
 				requests: traffic.counts.requests,
 				attempts: traffic.counts.attempts,
-				rssBytes: processGroupRssBytes(server.pgid),
 				disk: diskUsage(server.stateDir),
+				...rssOf(server.pgid),
 			};
 			samples.push(s);
 			onSample(s);
@@ -189,10 +202,16 @@ export async function runSoak(
 			clearInterval(renewer);
 		}
 		sample();
-		return { options, samples, counts: traffic.counts };
+		const records = countRecords(server.stateDir, Date.now(), OVERDUE_GRACE_MS);
+		return { options, samples, counts: traffic.counts, records };
 	} finally {
 		client.close();
 	}
+}
+
+function rssOf(pgid: number): Pick<SoakSample, "rssBytes" | "workerdRssBytes"> {
+	const rss = processGroupRssBytes(pgid);
+	return { rssBytes: rss?.totalBytes ?? null, workerdRssBytes: rss?.workerdBytes ?? null };
 }
 
 /** The bare worker of the baseline: one line of JS, no bindings, on the same runtime as `npm start`. */
@@ -242,6 +261,7 @@ export async function runHelloBaseline(
 				attempts: 0,
 				// workerd is this process's child; Node itself is not the runtime measured.
 				rssBytes: descendantsRssBytes(process.pid),
+				workerdRssBytes: descendantsRssBytes(process.pid),
 				disk: empty,
 			};
 			samples.push(s);
@@ -281,7 +301,7 @@ export async function runHelloBaseline(
 			clearInterval(sampler);
 		}
 		sample();
-		return { options, samples, counts };
+		return { options, samples, counts, records: null };
 	} finally {
 		client.close();
 		await worker.dispose();
