@@ -10,9 +10,9 @@ import { join, resolve } from "node:path";
 import { readWranglerConfig, startMiniflareWorker } from "../../scripts/runtime.ts";
 import { IDEMPOTENCY_PRUNE_SLACK_MS } from "../../src/domain/limits.ts";
 import { MAX_SESSIONS_PER_REQUEST } from "../../src/shared/sessions.ts";
+import { freePort, onCleanup, startDaemon, waitUntil } from "../../test/support/proc.ts";
+import { seededRandom } from "../../test/support/random.ts";
 import { JsonClient } from "../drop/http.ts";
-import { seededRandom } from "../drop/random.ts";
-import { freePort, onCleanup, startDaemon, waitUntil } from "../lib/proc.ts";
 import { type DiskUsage, descendantsRssBytes, diskUsage, processGroupRssBytes } from "./measure.ts";
 import { countRecords, type StateRecords } from "./records.ts";
 import {

@@ -7,8 +7,8 @@
 // availability.
 
 import { randomBytes } from "node:crypto";
+import { pick } from "../../test/support/random.ts";
 import type { Answer, JsonClient } from "../drop/http.ts";
-import { pick } from "../drop/random.ts";
 
 /** Share of each kind of request, in percent. */
 export const MIX = {
