@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { readWranglerConfig, startMiniflareWorker } from "../../scripts/runtime.ts";
-import { IDEMPOTENCY_PRUNE_SLACK_MS } from "../../src/domain/limits.ts";
+import { IDEMPOTENCY_PRUNE_SLACK_MS } from "../../src/domain/bounds.ts";
 import { MAX_SESSIONS_PER_REQUEST } from "../../src/shared/sessions.ts";
 import { freePort, onCleanup, startDaemon, waitUntil } from "../../test/support/proc.ts";
 import { seededRandom } from "../../test/support/random.ts";

@@ -14,7 +14,7 @@ import {
 	IDEMPOTENCY_PRUNE_SLACK_MS,
 	IDEMPOTENCY_REJECTED_SECONDS,
 	MAX_RESERVE_BATCH,
-} from "../../src/domain/limits.ts";
+} from "../../src/domain/bounds.ts";
 import type { InventoryObject } from "../../src/inventory/object.ts";
 import { pruneOutcomes } from "../../src/inventory/records.ts";
 import type { Reservation } from "../../src/shared/types.ts";

@@ -33,6 +33,7 @@ describe("parseConfig", () => {
 			debugToken: null,
 			turnstile: { siteKey: "", secretKey: "", verifyUrl: null },
 			sessionTtlSeconds: 1200,
+			replayWindows: { holdMarginMs: 1_200_000, rejectedMs: 300_000 },
 			holdSeconds: 120,
 			ipHashSecret: SECRET,
 			rateLimits: {
@@ -67,6 +68,7 @@ describe("parseConfig", () => {
 			DEBUG_TOKEN: "",
 			TURNSTILE_VERIFY_URL: "http://127.0.0.1:9/siteverify",
 			SESSION_TTL_SECONDS: "60",
+			IDEMPOTENCY_REJECTED_SECONDS: "0",
 			HOLD_SECONDS: " 30 ",
 			RATE_LIMITS: "OFF",
 			BILLING_SCALE: "1000000",
@@ -80,6 +82,8 @@ describe("parseConfig", () => {
 			debugToken: null,
 			turnstile: { verifyUrl: "http://127.0.0.1:9/siteverify" },
 			sessionTtlSeconds: 60,
+			// A granted hold's outcome outlives it by the session lifetime (docs/decisions/009-idempotency-window.md).
+			replayWindows: { holdMarginMs: 60_000, rejectedMs: 0 },
 			holdSeconds: 30,
 			rateLimits: null,
 			cost: { billingScale: 1_000_000 },
@@ -94,6 +98,10 @@ describe("parseConfig", () => {
 			[{ HOLD_SECONDS: "0" }, /HOLD_SECONDS must be a whole number from 1 to 3600/],
 			[{ HOLD_SECONDS: "3601" }, /HOLD_SECONDS must be a whole number/],
 			[{ SESSION_TTL_SECONDS: "1.5" }, /SESSION_TTL_SECONDS must be a whole number/],
+			[
+				{ IDEMPOTENCY_REJECTED_SECONDS: "86401" },
+				/IDEMPOTENCY_REJECTED_SECONDS must be a whole number from 0 to 86400/,
+			],
 			[{ RATE_LIMITS: "maybe" }, /RATE_LIMITS must be "on" or "off", got "maybe"/],
 			[{ RATE_LIMIT_WINDOW_SECONDS: "0" }, /RATE_LIMIT_WINDOW_SECONDS must be a number above 0/],
 			[{ RATE_LIMIT_RESERVE: "-5" }, /RATE_LIMIT_RESERVE must be a whole number from 0/],
