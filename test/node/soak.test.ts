@@ -28,10 +28,10 @@ const REJECTED_WINDOW_SECONDS = 10;
 const MAX_DATA_KIB_PER_1000_ATTEMPTS = 175;
 /**
  * Memory growth of the server's process tree in the second half (about 3,000
- * requests). Measured: 60–73 MiB. In its first minutes the runtime is still
- * warming up (the long run's second half grows far less; the hello-world
- * baseline, `npm run soak -- --hello`, grows about 3.5 KiB a request for its
- * first 50,000), so this bound only catches a gross leak, about 50 KiB kept
+ * requests). Measured: 27–73 MiB. In its first minutes the runtime is still
+ * warming up (the long run's second half does not grow; the hello-world
+ * baseline, `npm run soak -- --hello`, grows about 4.4 KiB a request for its
+ * first 40,000), so this bound only catches a gross leak, about 50 KiB kept
  * per request; the record counts below are the exact check.
  */
 const MAX_RSS_GROWTH_MIB = 160;
