@@ -325,6 +325,21 @@ export class Inventory {
 	}
 
 	/**
+	 * An escrow shard's allotment changed (src/domain/escrow.ts): a grant raised it or
+	 * a give-back lowered it. The shard's totalStock is its allotment, so every rule of
+	 * this model holds within it; the event lets replay (domain/replay.ts) follow it.
+	 */
+	setAllotment(totalStock: number, nowMs: number, detail: Record<string, unknown>): void {
+		if (totalStock < this.reserved + this.sold) {
+			throw new RangeError(
+				`allotment ${totalStock} below ${this.reserved + this.sold} held or sold`,
+			);
+		}
+		this.product = { ...this.product, totalStock };
+		this.emit({ type: "product.updated", atMs: nowMs, detail: { totalStock, escrow: detail } });
+	}
+
+	/**
 	 * Clears every hold that is not paid and the attempt counters; paid orders
 	 * and their units stay sold, so the stock returns to total − sold
 	 * (docs/decisions/001-reset-keeps-paid-orders.md). Each session keeps the

@@ -84,6 +84,7 @@ export function toProduct(inv: Inventory, nowMs: number): Product {
 		perUserLimit: p.perUserLimit,
 		startsAt: p.startsAtMs === null ? null : new Date(p.startsAtMs).toISOString(),
 		availability: toAvailability(inv, nowMs),
+		shards: 1,
 	};
 }
 

@@ -11,6 +11,7 @@ import {
 	MAX_QUANTITY,
 	MAX_RESERVE_BATCH,
 } from "../domain/bounds.ts";
+import { MAX_SHARDS, shardName, type Transfer } from "../domain/escrow.ts";
 import type { ReplayWindows } from "../domain/idempotency.ts";
 import { type Hold, Inventory, type ProductConfig } from "../domain/inventory.ts";
 import {
@@ -23,11 +24,13 @@ import { SqlSimStore } from "../payment/sql-store.ts";
 import type { ReserveLimits } from "../ratelimit/config.ts";
 import { REJECTION_KEY, ReserveGuard, type ReserveRefusal } from "../ratelimit/reserve-guard.ts";
 import { configOf, type PaymentSettings } from "../shared/config.ts";
+import type { Availability, Product } from "../shared/types.ts";
 import { migrate } from "../storage/do-migrations.ts";
 import { decideOps, NO_ROWS, type Op, type OpAnswer, shareRows } from "./batch-decisions.ts";
 import { CheckoutDriver } from "./checkout-driver.ts";
 import { toAvailability, toProduct, toReservation } from "./codec.ts";
 import type { InventoryEnv } from "./env.ts";
+import { Escrow, type EscrowHost, readEscrow } from "./escrow.ts";
 import { GroupCommit } from "./group-commit.ts";
 import { LiveFeed } from "./live.ts";
 import { DecisionMetrics, type MetricsResult } from "./metrics.ts";
@@ -58,6 +61,7 @@ import {
 	type ReserveRequest,
 	type ReserveResult,
 	readEdgeCounts,
+	type ShardCounters,
 	type StatsResult,
 	type UpdateResult,
 } from "./rpc.ts";
@@ -93,6 +97,10 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 	private readonly windows: ReplayWindows;
 	/** When the alarm next deletes ended Idempotency-Key records (null: none stored). */
 	private pruneAtMs: number | null = null;
+	/** Null for a SKU in one object (today's path); else its shard's side of the escrow (inventory/escrow.ts). */
+	private escrow: Escrow | null = null;
+	/** A split SKU's coordinator: the last merged availability, for the live feed. */
+	private mergedCopy: Availability | null = null;
 
 	constructor(ctx: DurableObjectState, env: InventoryEnv, deps: InventoryDeps = DEFAULT_DEPS) {
 		super(ctx, env);
@@ -127,6 +135,10 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 				this.scheduleNextDeadline();
 				this.live.changed();
 			},
+			(inv) =>
+				this.escrow === null
+					? inv.product.sku
+					: shardName(this.escrow.ledger.sku, this.escrow.index),
 		);
 		this.saga = new CheckoutDriver(
 			this.sql,
@@ -163,9 +175,18 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 	 * with an error after the object stored it). Another definition for an
 	 * existing SKU is `already_exists`.
 	 */
-	create(product: ProductConfig): CreateResult {
+	create(product: ProductConfig, shards = 1): CreateResult | Promise<CreateResult> {
+		if (!Number.isInteger(shards) || shards < 1 || shards > MAX_SHARDS) {
+			throw new RangeError(`shards must be an integer 1..${MAX_SHARDS}, got ${shards}`);
+		}
 		if (this.inv !== null) {
-			if (!sameDefinition(this.inv.product, product)) return { ok: false, code: "already_exists" };
+			const stored = {
+				...this.inv.product,
+				totalStock: this.escrow?.total() ?? this.inv.product.totalStock,
+			};
+			if (!sameDefinition(stored, product) || (this.escrow?.shards ?? 1) !== shards)
+				return { ok: false, code: "already_exists" };
+			if (this.escrow !== null) return this.createdSharded(true);
 			return { ok: true, product: toProduct(this.inv, this.tick()), replayed: true };
 		}
 		migrate(this.ctx.storage, INVENTORY_MIGRATIONS, "InventoryObject");
@@ -175,20 +196,41 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 			"INSERT INTO state (id, snapshot, seq) VALUES (1, ?, 0)",
 			JSON.stringify(this.inv.snapshot()),
 		);
+		// Same transaction: the pool and every shard's first grant (docs/decisions/020-escrow-shards.md).
+		if (shards > 1)
+			this.escrow = Escrow.createCoordinator(this.escrowHost(), this.inv, shards, now);
 		this.state.persist();
+		if (this.escrow !== null) return this.createdSharded(false);
 		return { ok: true, product: toProduct(this.inv, now) };
 	}
 
-	update(patch: Partial<Omit<ProductConfig, "sku">>): UpdateResult {
+	/** The shards get their first grants before the create is answered (the alarm retries a failure). */
+	private async createdSharded(replayed: boolean): Promise<CreateResult> {
+		await this.escrow?.settle();
+		const product = await this.product();
+		if (product === null) throw new Error("a split SKU without a product");
+		return replayed ? { ok: true, product, replayed } : { ok: true, product };
+	}
+
+	update(patch: Partial<Omit<ProductConfig, "sku">>): UpdateResult | Promise<UpdateResult> {
 		const inv = this.inv;
 		if (inv === null) return { ok: false, code: "unknown_sku" };
+		if (this.escrow?.isCoordinator) return this.updateSharded(patch);
 		const now = this.tick();
 		if (!inv.update(patch, now).ok) return { ok: false, code: "invalid_state" };
 		this.state.persist();
 		return { ok: true, product: toProduct(inv, now) };
 	}
 
-	reset(): UpdateResult {
+	reset(): UpdateResult | Promise<UpdateResult> {
+		const inv = this.inv;
+		if (inv === null) return { ok: false, code: "unknown_sku" };
+		if (this.escrow?.isCoordinator) return this.resetSharded();
+		return this.resetLocal();
+	}
+
+	/** This object's own holds (a shard's, for a split SKU). */
+	private resetLocal(): UpdateResult {
 		const inv = this.inv;
 		if (inv === null) return { ok: false, code: "unknown_sku" };
 		const now = Date.now();
@@ -208,9 +250,10 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 	}
 
 	/** Counters computed from the hold records themselves, never from the cached counters. */
-	stats(): StatsResult {
+	stats(): StatsResult | Promise<StatsResult> {
 		const inv = this.inv;
 		if (inv === null) return { ok: false, code: "unknown_sku" };
+		if (this.escrow?.isCoordinator) return this.statsSharded();
 		this.tick();
 		const { reserved, sold } = unitsFromRecords(this.sql);
 		const total = inv.product.totalStock;
@@ -248,23 +291,33 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 	// ---- RPC: public ----
 
 	/** `readerSessionId`: a buyer's session read the product (a bot signal's "prior read"). */
-	product(readerSessionId?: string): ReturnType<typeof toProduct> | null {
+	product(readerSessionId?: string): Product | null | Promise<Product | null> {
 		if (this.inv === null) return null;
 		if (readerSessionId !== undefined) this.guard.markRead(readerSessionId);
+		if (this.escrow?.isCoordinator) return this.productSharded();
 		return toProduct(this.inv, this.tick());
 	}
 
-	availability(readerSessionId?: string): ReturnType<typeof toAvailability> | null {
+	availability(readerSessionId?: string): Availability | null | Promise<Availability | null> {
 		if (this.inv === null) return null;
 		if (readerSessionId !== undefined) this.guard.markRead(readerSessionId);
+		if (this.escrow?.isCoordinator) return this.mergedAvailability();
 		return toAvailability(this.inv, this.tick());
 	}
 
 	/** The SKU's state for the edge's copy (worker/edge-snapshot.ts); null for an unknown SKU. */
-	snapshot(readerSessionId?: string): EdgeSnapshot | null {
+	snapshot(readerSessionId?: string): EdgeSnapshot | null | Promise<EdgeSnapshot | null> {
 		const inv = this.inv;
 		if (inv === null) return null;
 		if (readerSessionId !== undefined) this.guard.markRead(readerSessionId);
+		if (this.escrow?.isCoordinator) {
+			const shards = this.escrow.shards;
+			return this.mergedAvailability().then((availability) => ({
+				availability,
+				startsAtMs: inv.product.startsAtMs,
+				shards,
+			}));
+		}
 		return this.edgeSnapshot(inv, this.tick());
 	}
 
@@ -339,7 +392,36 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 				snapshot: null,
 			});
 		}
+		if (this.escrow !== null) return this.reserveSharded(this.escrow, attempts, limits);
 		return this.group.submit({ kind: "reserve", attempts, limits }) as Promise<ReserveAnswer>;
+	}
+
+	/**
+	 * A shard of a split SKU: only the sessions that hash to it (so their limits and
+	 * replays stay exact); it asks for more units before it would answer sold_out.
+	 */
+	private async reserveSharded(
+		escrow: Escrow,
+		attempts: ReserveRequest[],
+		limits: ReserveLimits | null,
+	): Promise<ReserveAnswer> {
+		const shards = escrow.shards;
+		if (!attempts.every((a) => escrow.owns(a.sessionId))) {
+			return { results: [], sqlRows: { ...NO_ROWS }, snapshot: null, shards, misrouted: true };
+		}
+		const units = attempts.reduce((sum, a) => sum + a.quantity, 0);
+		await escrow.admit(units);
+		try {
+			const answer = (await this.group.submit({
+				kind: "reserve",
+				attempts,
+				limits,
+			})) as ReserveAnswer;
+			// This shard's counters are not the SKU's: the edge takes its copy from the coordinator.
+			return { ...answer, snapshot: null, shards };
+		} finally {
+			escrow.decided(units);
+		}
 	}
 
 	reservation(id: string, sessionId: string): ReservationResult {
@@ -394,10 +476,238 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 		this.alarmAtMs = null;
 		if (this.inv === null) return;
 		this.pruneReplays(this.tick());
+		await this.escrow?.retry();
 		await this.saga.resume();
 		// Kept set until the outbox is empty (on the backoff while D1 fails).
 		if (!(await this.outbox.flush())) this.scheduleAlarm(this.outbox.nextAttemptMs(Date.now()));
 		this.scheduleNextDeadline();
+	}
+
+	// ---- RPC: escrow between the objects of a split SKU (inventory/escrow.ts) ----
+
+	/** G2 in a shard: its first delivery creates it (no product.created: the coordinator has it). */
+	escrowApplyGrants(
+		product: ProductConfig,
+		index: number,
+		shards: number,
+		transfers: Transfer[],
+	): number {
+		if (this.inv === null) {
+			migrate(this.ctx.storage, INVENTORY_MIGRATIONS, "InventoryObject");
+			this.inv = new Inventory({ product, reserved: 0, sold: 0, attempts: 0, rejected: {} });
+			this.sql.exec(
+				"INSERT INTO state (id, snapshot, seq) VALUES (1, ?, 0)",
+				JSON.stringify(this.inv.snapshot()),
+			);
+			this.escrow = Escrow.createShard(this.escrowHost(), product.sku, index, shards);
+		}
+		return this.requireEscrow().applyGrants(transfers);
+	}
+
+	/** R1 in a shard: gives back unsold units; answers every give-back not yet confirmed. */
+	escrowGiveBack(ask: "half" | "all" | "none"): Transfer[] {
+		this.tick();
+		return this.requireEscrow().giveBack(ask);
+	}
+
+	escrowAckReturns(lastReturn: number): void {
+		this.requireEscrow().ackReturns(lastReturn);
+	}
+
+	/** In the coordinator: a shard asks for more. */
+	escrowRequestGrant(index: number, units: number, mayFoldBack: boolean): Promise<number> {
+		return this.requireEscrow().requestGrant(index, units, mayFoldBack);
+	}
+
+	/** R2 in the coordinator. */
+	escrowReceiveReturns(index: number, transfers: Transfer[]): number {
+		return this.requireEscrow().receiveReturns(index, transfers);
+	}
+
+	/** A shard's counters for the coordinator's whole-SKU views (from the hold records, as stats). */
+	escrowCounters(): ShardCounters | null {
+		const inv = this.inv;
+		const escrow = this.escrow;
+		if (inv === null || escrow === null) return null;
+		this.tick();
+		const { reserved, sold } = unitsFromRecords(this.sql);
+		return {
+			index: escrow.index,
+			allotment: inv.product.totalStock,
+			reserved,
+			sold,
+			attempts: inv.attempts,
+			rejected: { ...inv.rejected },
+			...this.state.counts,
+		};
+	}
+
+	/** A shard follows the coordinator's product changes (totalStock excepted: that is the escrow's). */
+	escrowUpdate(patch: Partial<Omit<ProductConfig, "sku">>): UpdateResult {
+		const inv = this.inv;
+		if (inv === null) return { ok: false, code: "unknown_sku" };
+		const { totalStock: _, ...rest } = patch;
+		const now = this.tick();
+		if (Object.keys(rest).length > 0 && !inv.update(rest, now).ok)
+			return { ok: false, code: "invalid_state" };
+		this.state.persist();
+		return { ok: true, product: toProduct(inv, now) };
+	}
+
+	// ---- a split SKU's coordinator: whole-SKU views and operations ----
+
+	/** Shard `index` of this SKU (inventory/escrow.ts). */
+	peerStub(index: number): DurableObjectStub<InventoryObject> {
+		const sku = this.escrow?.ledger.sku ?? this.inv?.product.sku ?? "";
+		return this.env.INVENTORY.get(this.env.INVENTORY.idFromName(shardName(sku, index)));
+	}
+
+	private requireEscrow(): Escrow {
+		if (this.escrow === null) throw new Error("this SKU is not split across shards");
+		return this.escrow;
+	}
+
+	private escrowHost(): EscrowHost {
+		return {
+			sql: this.sql,
+			inventory: () => this.inv,
+			persist: () => {
+				this.state.persist();
+			},
+			wake: (atMs) => this.scheduleAlarm(atMs),
+			peer: (index) => this.peerStub(index),
+		};
+	}
+
+	/** Every shard's counters, this object's (shard 0) first. */
+	private async shardCounters(): Promise<ShardCounters[]> {
+		const escrow = this.requireEscrow();
+		const own = this.escrowCounters();
+		const others = await Promise.all(
+			Array.from({ length: escrow.shards - 1 }, (_, i) => this.peerStub(i + 1).escrowCounters()),
+		);
+		const all = [own, ...others];
+		return all.map((c, index) =>
+			c === null
+				? // A shard whose first grant has not arrived yet holds nothing.
+					{
+						index,
+						allotment: 0,
+						reserved: 0,
+						sold: 0,
+						attempts: 0,
+						rejected: {},
+						decisions: 0,
+						commits: 0,
+						edgeAnswered: 0,
+					}
+				: c,
+		);
+	}
+
+	private async mergedAvailability(): Promise<Availability> {
+		const inv = this.inv;
+		const escrow = this.requireEscrow();
+		if (inv === null) throw new Error("a split SKU without a product");
+		const counters = await this.shardCounters();
+		const now = Date.now();
+		const total = escrow.total() ?? 0;
+		const reserved = counters.reduce((sum, c) => sum + c.reserved, 0);
+		const sold = counters.reduce((sum, c) => sum + c.sold, 0);
+		// Units in the pool or moving between shards are for sale: they count as available.
+		const available = total - reserved - sold;
+		const started = inv.product.startsAtMs === null || now >= inv.product.startsAtMs;
+		const availability: Availability = {
+			sku: inv.product.sku,
+			total,
+			available,
+			reserved,
+			sold,
+			status: !started ? "scheduled" : available > 0 ? "live" : "sold_out",
+			asOf: new Date(now).toISOString(),
+		};
+		this.mergedCopy = availability;
+		return availability;
+	}
+
+	private async productSharded(): Promise<Product> {
+		const inv = this.inv;
+		if (inv === null) throw new Error("a split SKU without a product");
+		const availability = await this.mergedAvailability();
+		return {
+			...toProduct(inv, Date.now()),
+			totalStock: availability.total,
+			availability,
+			shards: this.requireEscrow().shards,
+		};
+	}
+
+	private async statsSharded(): Promise<StatsResult> {
+		const inv = this.inv;
+		const escrow = this.requireEscrow();
+		if (inv === null) return { ok: false, code: "unknown_sku" };
+		// Nothing left in flight, so every unit is in the pool or an allotment.
+		await escrow.settle();
+		const counters = await this.shardCounters();
+		const total = escrow.total() ?? 0;
+		const sum = (f: (c: ShardCounters) => number) => counters.reduce((n, c) => n + f(c), 0);
+		const reserved = sum((c) => c.reserved);
+		const sold = sum((c) => c.sold);
+		const rejected: Record<string, number> = {};
+		for (const c of counters) {
+			for (const [reason, n] of Object.entries(c.rejected))
+				rejected[reason] = (rejected[reason] ?? 0) + n;
+		}
+		const shardOversell = sum((c) => Math.max(0, c.reserved + c.sold - c.allotment));
+		return {
+			ok: true,
+			stats: {
+				sku: inv.product.sku,
+				total,
+				available: total - reserved - sold,
+				reserved,
+				sold,
+				oversellCount: Math.max(shardOversell, sold + reserved - total, 0),
+				attempts: sum((c) => c.attempts),
+				rejected,
+				decisions: sum((c) => c.decisions),
+				commits: sum((c) => c.commits),
+				edgeAnswered: sum((c) => c.edgeAnswered),
+				shards: counters.map((c) => ({
+					index: c.index,
+					allotment: c.allotment,
+					available: c.allotment - c.reserved - c.sold,
+					reserved: c.reserved,
+					sold: c.sold,
+				})),
+				pool: escrow.pool(),
+			},
+		};
+	}
+
+	private async updateSharded(patch: Partial<Omit<ProductConfig, "sku">>): Promise<UpdateResult> {
+		const escrow = this.requireEscrow();
+		if (patch.totalStock !== undefined && patch.totalStock !== escrow.total()) {
+			if (!(await escrow.changeTotal(patch.totalStock)))
+				return { ok: false, code: "invalid_state" };
+		}
+		const own = this.escrowUpdate(patch);
+		if (!own.ok) return own;
+		await Promise.all(
+			Array.from({ length: escrow.shards - 1 }, (_, i) => this.peerStub(i + 1).escrowUpdate(patch)),
+		);
+		const product = await this.productSharded();
+		return { ok: true, product };
+	}
+
+	private async resetSharded(): Promise<UpdateResult> {
+		const escrow = this.requireEscrow();
+		const own = this.resetLocal();
+		if (!own.ok) return own;
+		await Promise.all(
+			Array.from({ length: escrow.shards - 1 }, (_, i) => this.peerStub(i + 1).reset()),
+		);
+		return { ok: true, product: await this.productSharded() };
 	}
 
 	// ---- internals ----
@@ -493,6 +803,7 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 	}
 
 	private availabilityNow() {
+		if (this.escrow?.isCoordinator) return this.mergedCopy;
 		return this.inv === null ? null : toAvailability(this.inv, Date.now());
 	}
 
@@ -532,6 +843,10 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 		this.inv = new Inventory(state.snapshot, state.active, state.usage);
 		this.state.loaded(state.seq, state.snapshot as Partial<DecisionCounts>);
 		this.saga.load();
+		const ledger = readEscrow(this.sql);
+		this.escrow = ledger === null ? null : new Escrow(this.escrowHost(), ledger);
+		// A transfer the other side has not confirmed is re-sent from the alarm.
+		if (this.escrow?.hasPending()) this.scheduleAlarm(Date.now());
 	}
 
 	/** After a rolled-back batch: the model in memory is rebuilt from what is durable. */

@@ -41,6 +41,8 @@ export function eventualResetProjection(db: D1Database): Projector {
 	return (event: AuditEvent) => {
 		const total = event.detail?.totalStock;
 		if (event.type !== "inventory.reset" || typeof total !== "number") return [];
+		// A shard of a split SKU (`<sku>#<i>`) has no eventual-mode stock of its own.
+		if (event.sku.includes("#")) return [];
 		return [
 			db.prepare(CLEAR_ALLOCATIONS).bind(event.sku),
 			db.prepare(RESTORE_EVENTUAL_STOCK).bind(event.sku, total, total, event.at),
@@ -67,17 +69,16 @@ export function orderProjection(db: D1Database): Projector {
 		const { reservationId, orderId } = event;
 		if (event.type === "order.created" && reservationId !== undefined && orderId !== undefined) {
 			return [
-				db
-					.prepare(INSERT_ORDER)
-					.bind(
-						orderId,
-						event.sku,
-						reservationId,
-						event.sessionId ?? "",
-						event.quantity ?? 0,
-						event.at,
-						reservationId,
-					),
+				db.prepare(INSERT_ORDER).bind(
+					orderId,
+					// The SKU, also for an order of shard i of a split SKU (events of `<sku>#<i>`).
+					event.sku.split("#")[0] ?? event.sku,
+					reservationId,
+					event.sessionId ?? "",
+					event.quantity ?? 0,
+					event.at,
+					reservationId,
+				),
 			];
 		}
 		if (event.type === "payment.refunded" && reservationId !== undefined) {

@@ -54,14 +54,35 @@ export function readEdgeCounts(counts: Record<string, number>): EdgeCounts {
 export interface EdgeSnapshot {
 	availability: Availability;
 	startsAtMs: number | null;
+	/** Objects the SKU is split across; absent means one (docs/decisions/020-escrow-shards.md). */
+	shards?: number;
 }
 
 /** reserveWithMeta: the results plus the rows they cost and the state right after the batch. */
 export interface ReserveAnswer {
 	results: ReserveResult[];
 	sqlRows: SqlRows;
-	/** Null for an unknown SKU. */
+	/** Null for an unknown SKU, and from a shard of a split SKU (its counters are not the SKU's). */
 	snapshot: EdgeSnapshot | null;
+	/**
+	 * A split SKU: the number of shards. With `misrouted`, nothing was decided:
+	 * the session's attempts belong to shard `shardOf(sessionId, shards)`.
+	 */
+	shards?: number;
+	misrouted?: boolean;
+}
+
+/** One shard's counters for the coordinator's whole-SKU views. */
+export interface ShardCounters {
+	index: number;
+	allotment: number;
+	reserved: number;
+	sold: number;
+	attempts: number;
+	rejected: Record<string, number>;
+	decisions: number;
+	commits: number;
+	edgeAnswered: number;
 }
 
 export type ReserveResult =

@@ -121,6 +121,17 @@ export const INVENTORY_MIGRATIONS: readonly Migration[] = [
 		up: INITIAL_SCHEMA,
 	},
 	{ version: 2, name: "idempotency.expires_at and its index", up: idempotencyExpiry },
+	{
+		version: 3,
+		name: "escrow ledger of a SKU split across shards",
+		// One row, only in the objects of a split SKU (inventory/escrow.ts); empty in every other.
+		up: [
+			`CREATE TABLE escrow (
+				id INTEGER PRIMARY KEY CHECK (id = 1),
+				ledger TEXT NOT NULL
+			)`,
+		],
+	},
 ];
 
 export function hasSchema(sql: SqlStorage): boolean {

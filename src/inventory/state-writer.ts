@@ -40,6 +40,11 @@ export class StateWriter {
 		private readonly model: () => Inventory | null,
 		/** Holds or events were written: schedule the outbox, the alarm, the live feed. */
 		private readonly changed: () => void,
+		/**
+		 * Whose events these are: the SKU, or `<sku>#<i>` for shard i of a split SKU, so
+		 * each shard's trail has its own sequence (docs/decisions/020-escrow-shards.md).
+		 */
+		private readonly eventSku: (inv: Inventory) => string = (inv) => inv.product.sku,
 	) {}
 
 	/** After loading the state row: where the sequence and the counts stand. */
@@ -80,7 +85,7 @@ export class StateWriter {
 		for (const hold of holds) writeHold(this.sql, hold);
 		for (const event of events) {
 			this.seq += 1;
-			this.outbox.append(toAuditEvent(inv.product.sku, this.seq, event));
+			this.outbox.append(toAuditEvent(this.eventSku(inv), this.seq, event));
 		}
 		this.writeState(inv);
 		if (holds.length > 0 || events.length > 0) this.changed();

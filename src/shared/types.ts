@@ -31,6 +31,8 @@ export interface Product {
 	perUserLimit: number;
 	startsAt: string | null;
 	availability: Availability;
+	/** Objects the SKU's stock is split across (docs/api.md, "Shards"; 1: one object). */
+	shards?: number;
 }
 
 export interface Reservation {
@@ -102,6 +104,14 @@ export interface AuditEvent {
 	detail?: Record<string, unknown>;
 }
 
+export interface ShardStats {
+	index: number;
+	allotment: number;
+	available: number;
+	reserved: number;
+	sold: number;
+}
+
 export interface Stats {
 	sku: string;
 	total: number;
@@ -117,6 +127,10 @@ export interface Stats {
 	commits: number;
 	/** Attempts the edge answered from its snapshot (sold out, not started) without an object call. */
 	edgeAnswered: number;
+	/** A SKU split across shards: each shard's allotment and counters (docs/api.md, "Shards"). */
+	shards?: ShardStats[];
+	/** A SKU split across shards: units in the coordinator's pool, in no shard's allotment. */
+	pool?: number;
 	eventual?: { allocated: number; oversellDelta: number };
 }
 

@@ -33,9 +33,21 @@ interface Copy {
 }
 
 const copies = new BoundedMap<Copy>(MAX_EDGE_SNAPSHOTS);
+/** SKUs split across shards: their shard count (never changes after create; absent: one object). */
+const shardCounts = new BoundedMap<number>(MAX_EDGE_SNAPSHOTS);
+
+/** The SKU's shard count as this isolate knows it (1 until an object said otherwise). */
+export function shardsOf(sku: string): number {
+	return shardCounts.peek(sku) ?? 1;
+}
+
+export function rememberShards(sku: string, shards: number | undefined): void {
+	if (shards !== undefined && shards > 1) shardCounts.use(sku, () => shards);
+}
 const readers = new BoundedMap<true>(MAX_EDGE_READERS);
 
 export function rememberSnapshot(sku: string, snapshot: EdgeSnapshot, nowMs: number): void {
+	rememberShards(sku, snapshot.shards);
 	const copy = copies.use(sku, () => ({ snapshot, receivedAtMs: nowMs }));
 	copy.snapshot = snapshot;
 	copy.receivedAtMs = nowMs;

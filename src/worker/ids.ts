@@ -3,21 +3,39 @@
 // SKUs never contain "~" (docs/api.md: [A-Za-z0-9._-]), so it separates safely.
 
 import { SKU_PATTERN } from "../domain/bounds.ts";
+import { MAX_SHARDS, shardIndexOf } from "../domain/escrow.ts";
 import { randomHex } from "../shared/hex.ts";
 
 const ID_BYTES = 12;
 
-export function newId(prefix: "rsv" | "ord", sku: string): string {
-	return `${prefix}_${randomHex(ID_BYTES)}~${sku}`;
+/**
+ * An id owned by shard `shard` of `sku`: `~<sku>` for shard 0 (a SKU in one
+ * object: the form ids always had), `~<sku>~<i>` for shard i (not "#": ids go in URLs).
+ */
+export function newId(prefix: "rsv" | "ord", sku: string, shard = 0): string {
+	return `${prefix}_${randomHex(ID_BYTES)}~${shard === 0 ? sku : `${sku}~${shard}`}`;
+}
+
+/** The SKU and the shard an id belongs to, or null when the id is not one of ours. */
+export function ownerOfId(
+	id: string,
+	prefix: "rsv" | "ord",
+): { sku: string; shard: number } | null {
+	if (!id.startsWith(`${prefix}_`) || id.length > 120) return null;
+	const at = id.indexOf("~");
+	if (at < 0) return null;
+	const owner = id.slice(at + 1);
+	const tilde = owner.indexOf("~");
+	const sku = tilde < 0 ? owner : owner.slice(0, tilde);
+	if (!SKU_PATTERN.test(sku)) return null;
+	if (tilde < 0) return { sku, shard: 0 };
+	const shard = shardIndexOf(`${sku}#${owner.slice(tilde + 1)}`, sku, MAX_SHARDS);
+	return shard === null || shard === 0 ? null : { sku, shard };
 }
 
 /** The SKU an id belongs to, or null when the id is not one of ours. */
 export function skuOfId(id: string, prefix: "rsv" | "ord"): string | null {
-	if (!id.startsWith(`${prefix}_`) || id.length > 120) return null;
-	const at = id.indexOf("~");
-	if (at < 0) return null;
-	const sku = id.slice(at + 1);
-	return SKU_PATTERN.test(sku) ? sku : null;
+	return ownerOfId(id, prefix)?.sku ?? null;
 }
 
 export function newToken(): string {

@@ -12,6 +12,7 @@ import {
 	MIN_HOLD_SECONDS,
 	SKU_PATTERN,
 } from "../../domain/bounds.ts";
+import { MAX_SHARDS } from "../../domain/escrow.ts";
 import { HISTORY_SECONDS } from "../../domain/timeseries.ts";
 import type { AuditEvent } from "../../shared/types.ts";
 import { parseBody } from "../body.ts";
@@ -44,6 +45,8 @@ const CreateProduct = z.object({
 	holdSeconds: ProductFields.holdSeconds.optional(),
 	perUserLimit: ProductFields.perUserLimit.optional(),
 	startsAt: ProductFields.startsAt.optional(),
+	// docs/api.md, "Shards": the SKU's stock split across this many objects (docs/decisions/020-escrow-shards.md).
+	shards: z.number().int().min(1).max(MAX_SHARDS).optional(),
 });
 
 const PatchProduct = z.object(ProductFields).partial();
@@ -83,16 +86,19 @@ admin.route("/sessions", adminSessions);
 admin.post("/products", async (c) => {
 	const body = await parseBody(c, CreateProduct);
 	const holdSeconds = body.holdSeconds ?? c.var.config.holdSeconds;
-	const result = await inventory(c.env, body.sku).create({
-		sku: body.sku,
-		name: body.name,
-		priceCents: body.priceCents,
-		currency: body.currency,
-		totalStock: body.totalStock,
-		holdSeconds,
-		perUserLimit: body.perUserLimit ?? DEFAULT_PER_USER_LIMIT,
-		startsAtMs: body.startsAt ? Date.parse(body.startsAt) : null,
-	});
+	const result = await inventory(c.env, body.sku).create(
+		{
+			sku: body.sku,
+			name: body.name,
+			priceCents: body.priceCents,
+			currency: body.currency,
+			totalStock: body.totalStock,
+			holdSeconds,
+			perUserLimit: body.perUserLimit ?? DEFAULT_PER_USER_LIMIT,
+			startsAtMs: body.startsAt ? Date.parse(body.startsAt) : null,
+		},
+		body.shards ?? 1,
+	);
 	if (!result.ok)
 		return fail(
 			c,
@@ -118,7 +124,11 @@ admin.patch("/products/:sku", async (c) => {
 	const result = await inventory(c.env, sku).update(patch);
 	forgetSnapshot(sku);
 	if (!result.ok && result.code === "invalid_state") {
-		return fail(c, "invalid_state", "totalStock cannot go below the units reserved and sold.");
+		return fail(
+			c,
+			"invalid_state",
+			"totalStock cannot go below the units reserved and sold (of a SKU split across shards: below its units held, sold or in a shard's unsold allotment that could not be taken back).",
+		);
 	}
 	if (!result.ok) return fail(c, "unknown_sku");
 	// A new name reaches the catalogue through the outbox (inventory/projections.ts).

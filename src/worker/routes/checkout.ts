@@ -10,7 +10,7 @@ import { requireKnownSku } from "../catalogue.ts";
 import { forgetSnapshot } from "../edge-snapshot.ts";
 import { ApiError, type AppEnv, fail, ok } from "../http.ts";
 import { idempotencyKey } from "../idempotency.ts";
-import { newId, skuOfId } from "../ids.ts";
+import { newId, ownerOfId } from "../ids.ts";
 import { inventory } from "../inventory-stub.ts";
 import { requireSession } from "../middleware/auth.ts";
 
@@ -35,15 +35,16 @@ checkout.post("/", async (c) => {
 	const key = idempotencyKey(c, true) as string;
 	const session = c.get("session");
 	if (session === undefined) throw new ApiError("unauthorized");
-	const sku = skuOfId(body.reservationId, "rsv");
-	if (sku === null) return fail(c, "not_found", "No reservation of this session has that id.");
+	const owner = ownerOfId(body.reservationId, "rsv");
+	if (owner === null) return fail(c, "not_found", "No reservation of this session has that id.");
+	const { sku, shard } = owner;
 	await requireKnownSku(c, sku, "not_found", "No reservation of this session has that id.");
-	const result = await inventory(c.env, sku).checkout({
+	const result = await inventory(c.env, sku, shard).checkout({
 		reservationId: body.reservationId,
 		sessionId: session.sessionId,
 		idempotencyKey: key,
 		paymentMethod: body.paymentMethod,
-		orderId: newId("ord", sku),
+		orderId: newId("ord", sku, shard),
 	});
 	// Units moved (sold, or back after a failed payment): this isolate asks the object next time.
 	forgetSnapshot(sku);

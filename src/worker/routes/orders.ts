@@ -4,7 +4,7 @@
 import { Hono } from "hono";
 import { requireKnownSku } from "../catalogue.ts";
 import { type AppEnv, fail, ok } from "../http.ts";
-import { skuOfId } from "../ids.ts";
+import { ownerOfId } from "../ids.ts";
 import { inventory } from "../inventory-stub.ts";
 import { requireSession } from "../middleware/auth.ts";
 
@@ -15,11 +15,11 @@ orders.use("*", requireSession);
 
 orders.get("/:id", async (c) => {
 	const id = c.req.param("id");
-	const sku = skuOfId(id, "ord");
+	const owner = ownerOfId(id, "ord");
 	const session = c.get("session");
-	if (sku === null || session === undefined) return fail(c, "not_found", NOT_FOUND);
-	await requireKnownSku(c, sku, "not_found", NOT_FOUND);
-	const result = await inventory(c.env, sku).order(id, session.sessionId);
+	if (owner === null || session === undefined) return fail(c, "not_found", NOT_FOUND);
+	await requireKnownSku(c, owner.sku, "not_found", NOT_FOUND);
+	const result = await inventory(c.env, owner.sku, owner.shard).order(id, session.sessionId);
 	if (!result.ok) return fail(c, "not_found", NOT_FOUND);
 	return ok(c, result.order);
 });

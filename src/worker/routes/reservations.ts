@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { MAX_QUANTITY, SKU_PATTERN } from "../../domain/bounds.ts";
+import { shardOf } from "../../domain/escrow.ts";
 import type { ReserveResult } from "../../inventory/rpc.ts";
 import { parseBody } from "../body.ts";
 import { requireKnownSku } from "../catalogue.ts";
@@ -10,12 +11,14 @@ import {
 	forgetSnapshot,
 	freshSnapshot,
 	hasRead,
+	rememberShards,
 	rememberSnapshot,
+	shardsOf,
 } from "../edge-snapshot.ts";
 import { reserveEventual } from "../eventual.ts";
 import { ApiError, type AppEnv, type Ctx, fail, ok } from "../http.ts";
 import { idempotencyKey } from "../idempotency.ts";
-import { newId, skuOfId } from "../ids.ts";
+import { newId, ownerOfId } from "../ids.ts";
 import { inventory } from "../inventory-stub.ts";
 import { requireSession } from "../middleware/auth.ts";
 import {
@@ -97,19 +100,32 @@ reservations.post("/", async (c) => {
 			return fail(c, rejection);
 		}
 	}
-	const answer = await inventory(c.env, body.sku).reserveWithMeta(
-		[
-			{
-				id: newId("rsv", body.sku),
-				sessionId: session.sessionId,
-				quantity,
-				idempotencyKey: key,
-				arrivedAtMs: limits === null ? arrivedAtMs : attemptArrivedAtMs(c),
-				priorRead: hasRead(body.sku, session.sessionId),
-			},
-		],
-		limits,
-	);
+	// A SKU split across shards: the session's own shard (docs/decisions/020-escrow-shards.md).
+	// Until this isolate knows the SKU is split it asks shard 0, the SKU's own object, which
+	// answers a misrouted call with the shard count and decides nothing.
+	const call = (shards: number) => {
+		const shard = shardOf(session.sessionId, shards);
+		return inventory(c.env, body.sku, shard).reserveWithMeta(
+			[
+				{
+					id: newId("rsv", body.sku, shard),
+					sessionId: session.sessionId,
+					quantity,
+					idempotencyKey: key,
+					arrivedAtMs: limits === null ? arrivedAtMs : attemptArrivedAtMs(c),
+					priorRead: hasRead(body.sku, session.sessionId),
+				},
+			],
+			limits,
+		);
+	};
+	let answer = await call(shardsOf(body.sku));
+	if (answer.misrouted === true && answer.shards !== undefined) {
+		rememberShards(body.sku, answer.shards);
+		answer = await call(answer.shards);
+		if (answer.misrouted === true) throw new Error("the shard count of a SKU changed");
+	}
+	rememberShards(body.sku, answer.shards);
 	if (answer.snapshot !== null) rememberSnapshot(body.sku, answer.snapshot, Date.now());
 	const [result] = answer.results;
 	if (result === undefined) throw new Error("the inventory object returned no result");
@@ -125,26 +141,28 @@ reservations.post("/", async (c) => {
 	return answerReserve(c, result);
 });
 
-async function ownedSku(c: Ctx): Promise<{ id: string; sku: string; sessionId: string }> {
+async function ownedSku(
+	c: Ctx,
+): Promise<{ id: string; sku: string; shard: number; sessionId: string }> {
 	const id = c.req.param("id") ?? "";
-	const sku = skuOfId(id, "rsv");
+	const owner = ownerOfId(id, "rsv");
 	const session = c.get("session");
-	if (sku === null || session === undefined)
+	if (owner === null || session === undefined)
 		throw new ApiError("not_found", "No reservation has that id.");
-	await requireKnownSku(c, sku, "not_found", "No reservation of this session has that id.");
-	return { id, sku, sessionId: session.sessionId };
+	await requireKnownSku(c, owner.sku, "not_found", "No reservation of this session has that id.");
+	return { id, ...owner, sessionId: session.sessionId };
 }
 
 reservations.get("/:id", async (c) => {
-	const { id, sku, sessionId } = await ownedSku(c);
-	const result = await inventory(c.env, sku).reservation(id, sessionId);
+	const { id, sku, shard, sessionId } = await ownedSku(c);
+	const result = await inventory(c.env, sku, shard).reservation(id, sessionId);
 	if (!result.ok) return fail(c, "not_found", "No reservation of this session has that id.");
 	return ok(c, result.reservation);
 });
 
 reservations.delete("/:id", async (c) => {
-	const { id, sku, sessionId } = await ownedSku(c);
-	const result = await inventory(c.env, sku).cancel(id, sessionId);
+	const { id, sku, shard, sessionId } = await ownedSku(c);
+	const result = await inventory(c.env, sku, shard).cancel(id, sessionId);
 	// Units came back: this isolate's next attempt asks the object, not an outdated copy.
 	if (result.ok) forgetSnapshot(sku);
 	if (result.ok) return ok(c, result.reservation);

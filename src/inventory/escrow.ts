@@ -1,0 +1,402 @@
+// The escrow side of a SKU object when its SKU is split across shards
+// (docs/decisions/020-escrow-shards.md; the protocol is src/domain/escrow.ts).
+// An object of a SKU created with one shard has no escrow row and never
+// reaches this file: its hot path is exactly the single-object one.
+//
+// Every step of a transfer is one synchronous block — ledger row, allotment
+// (the Inventory's totalStock), audit event and state row — so one implicit
+// transaction. Each side re-sends its own pending transfers from its alarm
+// until the other side has applied them; applying is idempotent by number.
+
+import {
+	ackReturns,
+	applyGrant,
+	chunkSize,
+	confirmGrants,
+	EXHAUSTED_MEMO_MS,
+	foldBackAsk,
+	giveBack,
+	initialShare,
+	issueGrant,
+	lowerTotal,
+	lowWater,
+	newPool,
+	newShardLedger,
+	type PoolLedger,
+	raiseTotal,
+	receiveReturn,
+	type ShardLedger,
+	shardOf,
+	type Transfer,
+} from "../domain/escrow.ts";
+import type { Inventory, ProductConfig } from "../domain/inventory.ts";
+
+/** How soon a side re-sends a transfer the other side has not confirmed (after a failed call or a restart). */
+export const ESCROW_RETRY_MS = 1000;
+
+/** What one escrow row holds: the shard's channel and, in the coordinator (shard 0), the pool. */
+export interface EscrowLedger {
+	sku: string;
+	shard: ShardLedger;
+	pool: PoolLedger | null;
+}
+
+/** The calls one SKU object makes on another (the RPC methods of InventoryObject). */
+export interface EscrowPeer {
+	escrowApplyGrants(
+		product: ProductConfig,
+		index: number,
+		shards: number,
+		transfers: Transfer[],
+	): Promise<number>;
+	escrowGiveBack(ask: "half" | "all" | "none"): Promise<Transfer[]>;
+	escrowAckReturns(lastReturn: number): Promise<void>;
+	escrowRequestGrant(index: number, units: number, mayFoldBack: boolean): Promise<number>;
+	escrowReceiveReturns(index: number, transfers: Transfer[]): Promise<number>;
+}
+
+export interface EscrowHost {
+	sql: SqlStorage;
+	inventory(): Inventory | null;
+	/** Writes the model's changes (events, state row) in the caller's synchronous turn. */
+	persist(): void;
+	/** Sets the object's alarm no later than `atMs`. */
+	wake(atMs: number): void;
+	/** The object holding shard `index` of this SKU. */
+	peer(index: number): EscrowPeer;
+}
+
+/** The escrow row (migration 3, inventory/schema.ts); null for a SKU in one object. */
+export function readEscrow(sql: SqlStorage): EscrowLedger | null {
+	const row = sql.exec<{ ledger: string }>("SELECT ledger FROM escrow WHERE id = 1").toArray()[0];
+	return row === undefined ? null : (JSON.parse(row.ledger) as EscrowLedger);
+}
+
+export class Escrow {
+	/** Units of reserve calls admitted to the group commit and not decided yet. */
+	private queuedUnits = 0;
+	private refilling: Promise<void> | null = null;
+	/** Until then the coordinator's last answer was "nothing left": sold_out without asking. */
+	private exhaustedUntilMs = 0;
+
+	constructor(
+		private readonly host: EscrowHost,
+		readonly ledger: EscrowLedger,
+	) {}
+
+	get index(): number {
+		return this.ledger.shard.index;
+	}
+	get shards(): number {
+		return this.ledger.shard.shards;
+	}
+	get isCoordinator(): boolean {
+		return this.ledger.pool !== null;
+	}
+
+	/** The coordinator at create: the whole stock goes to the pool, then each shard's first grant. */
+	static createCoordinator(
+		host: EscrowHost,
+		inv: Inventory,
+		shards: number,
+		nowMs: number,
+	): Escrow {
+		const total = inv.product.totalStock;
+		const pool = newPool(total, shards);
+		const escrow = new Escrow(host, {
+			sku: inv.product.sku,
+			shard: newShardLedger(0, shards),
+			pool,
+		});
+		inv.setAllotment(0, nowMs, { pool: total, shards });
+		const share = initialShare(total, shards);
+		for (let i = 1; i < shards; i++) issueGrant(pool, i, share);
+		escrow.grantToSelf(inv, share, nowMs);
+		escrow.save();
+		if (shards > 1) host.wake(nowMs + ESCROW_RETRY_MS);
+		return escrow;
+	}
+
+	/** A shard's first delivery creates its escrow row. */
+	static createShard(host: EscrowHost, sku: string, index: number, shards: number): Escrow {
+		const escrow = new Escrow(host, { sku, shard: newShardLedger(index, shards), pool: null });
+		escrow.save();
+		return escrow;
+	}
+
+	save(): void {
+		this.host.sql.exec(
+			"INSERT OR REPLACE INTO escrow (id, ledger) VALUES (1, ?)",
+			JSON.stringify(this.ledger),
+		);
+	}
+
+	/** The SKU's total stock (the coordinator's ledger), or null in a shard. */
+	total(): number | null {
+		return this.ledger.pool?.total ?? null;
+	}
+
+	pool(): number {
+		return this.ledger.pool?.pool ?? 0;
+	}
+
+	/** Whether this shard decides the session's attempts (else the edge must call the right one). */
+	owns(sessionId: string): boolean {
+		return shardOf(sessionId, this.shards) === this.index;
+	}
+
+	// ---- the reserve path of a shard ----
+
+	/**
+	 * Before a reserve call joins the group commit: a shard that cannot cover it
+	 * asks the coordinator first (it never answers sold_out while the pool or
+	 * another shard has a unit, moving units aside); then the call is admitted.
+	 */
+	async admit(units: number): Promise<void> {
+		const inv = this.host.inventory();
+		if (inv === null) return;
+		// A background request (pool only) may be in flight: wait for it, then fold back if still short.
+		if (this.free(inv) < units && this.refilling !== null) await this.refilling;
+		if (this.free(inv) < units && Date.now() >= this.exhaustedUntilMs) await this.refill(units);
+		this.queuedUnits += units;
+	}
+
+	/** After the call was decided: below the low-water mark, ask for more in the background. */
+	decided(units: number): void {
+		this.queuedUnits -= units;
+		const inv = this.host.inventory();
+		const total = this.ledger.pool?.total ?? inv?.product.totalStock ?? 0;
+		if (inv === null || Date.now() < this.exhaustedUntilMs || this.refilling !== null) return;
+		// From the pool only: folding back is for a shard that cannot cover an attempt, so
+		// two shards near the end do not keep taking units from each other.
+		if (this.free(inv) < lowWater(Math.max(total, 1), this.shards)) {
+			this.refilling = this.askForMore(0, false).finally(() => {
+				this.refilling = null;
+			});
+		}
+	}
+
+	private free(inv: Inventory): number {
+		return inv.counters().available - this.queuedUnits;
+	}
+
+	/** One request for more in flight per shard; callers that need it wait for the same one. */
+	private refill(units: number): Promise<void> {
+		this.refilling ??= this.askForMore(units, true).finally(() => {
+			this.refilling = null;
+		});
+		return this.refilling;
+	}
+
+	private async askForMore(units: number, mayFoldBack: boolean): Promise<void> {
+		const inv = this.host.inventory();
+		if (inv === null) return;
+		const total = this.ledger.pool?.total ?? inv.product.totalStock;
+		const want = Math.max(units, chunkSize(Math.max(total, 1), this.shards));
+		let granted = 0;
+		try {
+			granted = this.isCoordinator
+				? await this.requestGrant(0, want, mayFoldBack)
+				: await this.host.peer(0).escrowRequestGrant(this.index, want, mayFoldBack);
+		} catch (error) {
+			console.warn("escrow: grant request failed", String(error));
+			return;
+		}
+		if (granted === 0 && mayFoldBack) this.exhaustedUntilMs = Date.now() + EXHAUSTED_MEMO_MS;
+	}
+
+	// ---- shard side of the channel ----
+
+	/** G2: applies the next grants on the channel, in order; answers the last grant applied. */
+	applyGrants(transfers: Transfer[]): number {
+		const inv = this.host.inventory();
+		if (inv === null) throw new Error("escrow grant for an object without a product");
+		const now = Date.now();
+		for (const t of [...transfers].sort((a, b) => a.seq - b.seq)) {
+			const before = inv.product.totalStock;
+			const after = applyGrant(this.ledger.shard, before, t);
+			if (after !== before) {
+				inv.setAllotment(after, now, { grant: t.seq, units: t.units });
+				this.exhaustedUntilMs = 0;
+			}
+		}
+		this.save();
+		this.host.persist();
+		return this.ledger.shard.lastGrant;
+	}
+
+	/**
+	 * R1: gives back part of the unsold allotment ("half" of the free units when
+	 * folding back, "all" for a cut of totalStock, "none" to list what is pending)
+	 * and answers every give-back not yet confirmed.
+	 */
+	giveBack(ask: "half" | "all" | "none"): Transfer[] {
+		const inv = this.host.inventory();
+		if (inv === null) return [];
+		const now = Date.now();
+		const free = Math.max(0, this.free(inv));
+		const units = ask === "all" ? free : ask === "half" ? foldBackAsk(free) : 0;
+		const { reserved, sold } = inv.counters();
+		const out = giveBack(this.ledger.shard, inv.product.totalStock, reserved + sold, units);
+		if (out !== null) {
+			inv.setAllotment(out.allotment, now, { return: out.transfer.seq, units: out.transfer.units });
+			this.save();
+			this.host.persist();
+			// Re-sent from the alarm until the coordinator confirms it.
+			this.host.wake(now + ESCROW_RETRY_MS);
+		}
+		return [...this.ledger.shard.pendingReturns];
+	}
+
+	/** R3: the coordinator credited give-backs up to `lastReturn`. */
+	ackReturns(lastReturn: number): void {
+		const before = this.ledger.shard.pendingReturns.length;
+		ackReturns(this.ledger.shard, lastReturn);
+		if (this.ledger.shard.pendingReturns.length !== before) this.save();
+	}
+
+	// ---- coordinator ----
+
+	private requirePool(): PoolLedger {
+		const pool = this.ledger.pool;
+		if (pool === null) throw new Error("escrow: only the coordinator holds the pool");
+		return pool;
+	}
+
+	/** Shard `index` asks for `units`: granted from the pool, folding back from the others when it is short. */
+	async requestGrant(index: number, units: number, mayFoldBack: boolean): Promise<number> {
+		const pool = this.requirePool();
+		if (index < 0 || index >= pool.shards) throw new RangeError(`no shard ${index}`);
+		if (pool.pool < units && mayFoldBack) await this.foldBack(index, "half");
+		const inv = this.host.inventory();
+		if (inv === null) return 0;
+		if (index === 0) return this.grantToSelf(inv, units, Date.now());
+		const t = issueGrant(pool, index, units);
+		if (t === null) return 0;
+		this.save();
+		this.host.wake(Date.now() + ESCROW_RETRY_MS);
+		await this.deliver(index);
+		return t.units;
+	}
+
+	/** G1+G2+G3 for shard 0 in one transaction: the pool and the allotment are in this object. */
+	private grantToSelf(inv: Inventory, units: number, nowMs: number): number {
+		const pool = this.requirePool();
+		const t = issueGrant(pool, 0, units);
+		if (t === null) return 0;
+		const after = applyGrant(this.ledger.shard, inv.product.totalStock, t);
+		inv.setAllotment(after, nowMs, { grant: t.seq, units: t.units });
+		confirmGrants(pool, 0, this.ledger.shard.lastGrant);
+		this.exhaustedUntilMs = 0;
+		this.save();
+		this.host.persist();
+		return t.units;
+	}
+
+	/** Sends shard `index` its pending grants (all of them, in order: applying is idempotent). */
+	async deliver(index: number): Promise<void> {
+		const pool = this.requirePool();
+		const pending = pool.pending[index] ?? [];
+		if (index === 0 || pending.length === 0) return;
+		const inv = this.host.inventory();
+		if (inv === null) return;
+		const product = { ...inv.product, totalStock: 0 };
+		const last = await this.host
+			.peer(index)
+			.escrowApplyGrants(product, index, pool.shards, [...pending]);
+		confirmGrants(pool, index, last);
+		this.save();
+	}
+
+	/** R2: credits give-backs of shard `index` in order; answers the last one credited. */
+	receiveReturns(index: number, transfers: Transfer[]): number {
+		const pool = this.requirePool();
+		let credited = false;
+		for (const t of [...transfers].sort((a, b) => a.seq - b.seq)) {
+			if (receiveReturn(pool, index, t)) credited = true;
+		}
+		if (credited) this.save();
+		return pool.lastReturn[index] ?? 0;
+	}
+
+	/** Takes unsold units back from every shard but `except` into the pool. */
+	async foldBack(except: number, ask: "half" | "all" | "none"): Promise<void> {
+		const pool = this.requirePool();
+		const calls: Promise<void>[] = [];
+		for (let j = 0; j < pool.shards; j++) {
+			if (j === except) continue;
+			if (j === 0) {
+				this.receiveReturns(0, this.giveBack(ask));
+				this.ackReturns(pool.lastReturn[0] ?? 0);
+				continue;
+			}
+			calls.push(
+				(async () => {
+					const peer = this.host.peer(j);
+					const last = this.receiveReturns(j, await peer.escrowGiveBack(ask));
+					await peer.escrowAckReturns(last);
+				})(),
+			);
+		}
+		const results = await Promise.allSettled(calls);
+		for (const r of results) {
+			if (r.status === "rejected") console.warn("escrow: fold back failed", String(r.reason));
+		}
+	}
+
+	/** Delivers every pending grant and collects every pending give-back: nothing left in flight. */
+	async settle(): Promise<void> {
+		const pool = this.requirePool();
+		const calls: Promise<void>[] = [];
+		for (let i = 1; i < pool.shards; i++) calls.push(this.deliver(i));
+		await Promise.allSettled(calls);
+		await this.foldBack(-1, "none");
+	}
+
+	/** PATCH totalStock: a raise goes to the pool; a cut comes from the pool after taking back every unsold unit. */
+	async changeTotal(totalStock: number): Promise<boolean> {
+		const pool = this.requirePool();
+		if (totalStock >= pool.total) {
+			raiseTotal(pool, totalStock - pool.total);
+			this.save();
+			return true;
+		}
+		if (pool.pool < pool.total - totalStock) {
+			await this.settle();
+			await this.foldBack(-1, "all");
+		}
+		const ok = lowerTotal(pool, pool.total - totalStock);
+		this.save();
+		return ok;
+	}
+
+	/** The alarm: re-send what the other side has not confirmed. */
+	async retry(): Promise<void> {
+		if (this.isCoordinator) {
+			const pool = this.requirePool();
+			const calls: Promise<void>[] = [];
+			for (let i = 1; i < pool.shards; i++) calls.push(this.deliver(i));
+			const failed = (await Promise.allSettled(calls)).some((r) => r.status === "rejected");
+			if (failed || pool.pending.some((p, i) => i > 0 && p.length > 0)) {
+				this.host.wake(Date.now() + ESCROW_RETRY_MS);
+			}
+			return;
+		}
+		const pending = this.ledger.shard.pendingReturns;
+		if (pending.length === 0) return;
+		try {
+			const last = await this.host.peer(0).escrowReceiveReturns(this.index, [...pending]);
+			this.ackReturns(last);
+		} catch (error) {
+			console.warn("escrow: give-back delivery failed", String(error));
+		}
+		if (this.ledger.shard.pendingReturns.length > 0) this.host.wake(Date.now() + ESCROW_RETRY_MS);
+	}
+
+	/** True while something of this side is not yet confirmed by the other (the alarm must run). */
+	hasPending(): boolean {
+		const pool = this.ledger.pool;
+		if (pool !== null && pool.pending.some((p, i) => i > 0 && p.length > 0)) return true;
+		return this.ledger.shard.pendingReturns.length > 0;
+	}
+}

@@ -1,0 +1,250 @@
+// One hot SKU split across escrow shards (docs/decisions/020-escrow-shards.md,
+// docs/api.md "Shards"), through the real Worker inside workerd:
+// - 8 shards, 1,000 units, 20,000 attempts from 2,000 sessions, many sent twice
+//   with the same Idempotency-Key: exactly 1,000 units held, one per session (the
+//   purchase limit), every replay equal to its original, no shard over its allotment;
+// - a skewed crowd (most buyers hash to two shards) still takes every unit: none
+//   stays stranded in an idle shard's allotment;
+// - cancel, checkout, reset and totalStock changes on a split SKU.
+
+import { describe, expect, it } from "vitest";
+import { shardOf } from "../../src/domain/escrow.ts";
+import type { Availability, Order, Product, Reservation, Stats } from "../../src/shared/types.ts";
+import { ADMIN, type ApiResponse, call, createProduct, DEBUG, uniqueSku } from "./helpers.ts";
+
+interface Buyer {
+	token: string;
+	sessionId: string;
+}
+
+async function newBuyer(): Promise<Buyer> {
+	const res = await call<{ token: string; sessionId: string }>("POST", "/api/sessions", {
+		body: { turnstileToken: DEBUG },
+	});
+	if (res.status !== 201 || !res.body.data) throw new Error(`session failed: ${res.status}`);
+	return { token: res.body.data.token, sessionId: res.body.data.sessionId };
+}
+
+async function buyers(n: number): Promise<Buyer[]> {
+	const out: Buyer[] = [];
+	for (let i = 0; i < n; i += 200) {
+		out.push(...(await Promise.all(Array.from({ length: Math.min(200, n - i) }, newBuyer))));
+	}
+	return out;
+}
+
+async function createSharded(totalStock: number, shards: number, perUserLimit: number) {
+	const sku = uniqueSku("SH");
+	const res = await call<Product>("POST", "/api/admin/products", {
+		token: ADMIN,
+		body: {
+			sku,
+			name: "Split drop",
+			priceCents: 1000,
+			currency: "USD",
+			totalStock,
+			perUserLimit,
+			shards,
+		},
+	});
+	expect(res.status).toBe(201);
+	expect(res.body.data?.shards).toBe(shards);
+	expect(res.body.data?.totalStock).toBe(totalStock);
+	expect(res.body.data?.availability.available).toBe(totalStock);
+	return sku;
+}
+
+async function stats(sku: string): Promise<Stats> {
+	const res = await call<Stats>("GET", `/api/admin/products/${sku}/stats`, { token: ADMIN });
+	expect(res.status).toBe(200);
+	return res.body.data as Stats;
+}
+
+/** Allotments + pool = total, and no shard holds more than its allotment. */
+function checkEscrow(s: Stats): void {
+	const shards = s.shards ?? [];
+	const allotted = shards.reduce((n, x) => n + x.allotment, 0);
+	expect(allotted + (s.pool ?? 0)).toBe(s.total);
+	for (const x of shards) {
+		expect(x.reserved + x.sold).toBeLessThanOrEqual(x.allotment);
+		expect(x.available).toBe(x.allotment - x.reserved - x.sold);
+	}
+	expect(s.oversellCount).toBe(0);
+	expect(s.available + s.reserved + s.sold).toBe(s.total);
+}
+
+const reserve = (buyer: Buyer, sku: string, key?: string) =>
+	call<Reservation>("POST", "/api/reservations", {
+		token: buyer.token,
+		body: { sku },
+		...(key === undefined ? {} : { headers: { "idempotency-key": key } }),
+	});
+
+describe("a SKU split across 8 shards", () => {
+	it("20,000 attempts from 2,000 sessions on 1,000 units: exactly 1,000 held, limits exact, replays equal", async () => {
+		const UNITS = 1_000;
+		const SESSIONS = 2_000;
+		const ATTEMPTS = 20_000;
+		/** Each session reuses KEYS keys over its attempts: most attempts are replays. */
+		const KEYS = 4;
+		const WAVE = 1_000;
+		const sku = await createSharded(UNITS, 8, 1);
+		const crowd = await buyers(SESSIONS);
+
+		const answers = new Map<string, ApiResponse<Reservation>[]>();
+		for (let start = 0; start < ATTEMPTS; start += WAVE) {
+			const wave = await Promise.all(
+				Array.from({ length: WAVE }, async (_, i) => {
+					const n = start + i;
+					const buyer = crowd[n % SESSIONS] as Buyer;
+					const key = `k-${Math.floor(n / SESSIONS) % KEYS}`;
+					return { id: `${buyer.sessionId}|${key}`, res: await reserve(buyer, sku, key) };
+				}),
+			);
+			for (const { id, res } of wave) {
+				const list = answers.get(id) ?? [];
+				list.push(res);
+				answers.set(id, list);
+			}
+		}
+
+		const holdsBySession = new Map<string, Set<string>>();
+		let limited = 0;
+		for (const [id, list] of answers) {
+			const first = list[0] as ApiResponse<Reservation>;
+			expect([201, 409]).toContain(first.status);
+			for (const again of list) {
+				expect(again.status).toBe(first.status);
+				expect(again.body.data?.reservationId).toBe(first.body.data?.reservationId);
+				expect(again.body.error?.code).toBe(first.body.error?.code);
+			}
+			const session = id.split("|")[0] as string;
+			if (first.status === 201) {
+				const held = holdsBySession.get(session) ?? new Set<string>();
+				held.add(first.body.data?.reservationId ?? "");
+				holdsBySession.set(session, held);
+			} else if (first.body.error?.code === "purchase_limit") limited += 1;
+			else expect(first.body.error?.code).toBe("sold_out");
+		}
+		const holds = [...holdsBySession.values()].reduce((n, s) => n + s.size, 0);
+		expect(holds).toBe(UNITS);
+		for (const held of holdsBySession.values()) expect(held.size).toBe(1);
+		expect(limited).toBeGreaterThan(0);
+
+		const s = await stats(sku);
+		checkEscrow(s);
+		expect(s.reserved).toBe(UNITS);
+		expect(s.available).toBe(0);
+		expect(s.shards).toHaveLength(8);
+		const availability = await call<Availability>("GET", `/api/products/${sku}/availability`);
+		expect(availability.body.data).toMatchObject({ total: UNITS, available: 0, reserved: UNITS });
+	}, 240_000);
+
+	it("a crowd hashing mostly to two shards still takes every unit: none stranded", async () => {
+		const UNITS = 200;
+		const SHARDS = 8;
+		const sku = await createSharded(UNITS, SHARDS, 1);
+		// 360 buyers on shards 0 and 1, 20 spread over the other six: demand 380 > 200.
+		const pool = await buyers(1_600);
+		const hot = pool.filter((b) => shardOf(b.sessionId, SHARDS) <= 1).slice(0, 360);
+		const cold = pool.filter((b) => shardOf(b.sessionId, SHARDS) > 1).slice(0, 20);
+		expect(hot).toHaveLength(360);
+		const crowd = [...hot, ...cold];
+		const got = new Set<string>();
+		// Every buyer keeps trying (unkeyed) until it holds a unit or is told sold_out
+		// three times; the drop must end with every unit held.
+		await Promise.all(
+			crowd.map(async (buyer) => {
+				for (let tries = 0; tries < 3 && !got.has(buyer.sessionId); tries++) {
+					const res = await reserve(buyer, sku);
+					if (res.status === 201) got.add(buyer.sessionId);
+					else expect(res.body.error?.code).toBe("sold_out");
+				}
+			}),
+		);
+		expect(got.size).toBe(UNITS);
+		const s = await stats(sku);
+		checkEscrow(s);
+		expect(s.reserved).toBe(UNITS);
+		expect(s.available).toBe(0);
+		// Units started in every shard; the hot shards ended up holding most of them.
+		const byShard = s.shards ?? [];
+		expect((byShard[0]?.reserved ?? 0) + (byShard[1]?.reserved ?? 0)).toBeGreaterThan(UNITS / 2);
+	}, 120_000);
+
+	it("cancel, checkout, reset and totalStock work on a split SKU", async () => {
+		const sku = await createSharded(40, 4, 2);
+		const crowd = await buyers(40);
+		const byShard = new Map<number, Buyer>();
+		for (const b of crowd) byShard.set(shardOf(b.sessionId, 4), b);
+		expect(byShard.size).toBe(4);
+		const reservations: Reservation[] = [];
+		for (const [shard, buyer] of byShard) {
+			const res = await reserve(buyer, sku, `k-${shard}`);
+			expect(res.status).toBe(201);
+			const r = res.body.data as Reservation;
+			// The id names its shard (shard 0 is the SKU's own object: today's form).
+			expect(r.reservationId.endsWith(shard === 0 ? `~${sku}` : `~${sku}~${shard}`)).toBe(true);
+			expect(r.sku).toBe(sku);
+			const read = await call<Reservation>("GET", `/api/reservations/${r.reservationId}`, {
+				token: buyer.token,
+			});
+			expect(read.body.data?.reservationId).toBe(r.reservationId);
+			reservations.push(r);
+		}
+		// Cancel one, pay another.
+		const [first, second] = [...byShard.values()] as [Buyer, Buyer];
+		const cancelled = await call<Reservation>(
+			"DELETE",
+			`/api/reservations/${reservations[0]?.reservationId}`,
+			{ token: first.token },
+		);
+		expect(cancelled.body.data?.status).toBe("CANCELLED");
+		const paid = await call<Order>("POST", "/api/checkout", {
+			token: second.token,
+			body: { reservationId: reservations[1]?.reservationId, paymentMethod: "pm_card_visa" },
+			headers: { "idempotency-key": "pay-1" },
+		});
+		expect(paid.status).toBe(200);
+		const order = await call<Order>("GET", `/api/orders/${paid.body.data?.orderId}`, {
+			token: second.token,
+		});
+		expect(order.status).toBe(200);
+		let s = await stats(sku);
+		checkEscrow(s);
+		expect([s.reserved, s.sold, s.available]).toEqual([2, 1, 37]);
+
+		// Raising adds to the pool; lowering takes back unsold allotments; below held+sold is 409.
+		const up = await call<Product>("PATCH", `/api/admin/products/${sku}`, {
+			token: ADMIN,
+			body: { totalStock: 50 },
+		});
+		expect(up.body.data?.totalStock).toBe(50);
+		s = await stats(sku);
+		checkEscrow(s);
+		expect(s.available).toBe(47);
+		const down = await call<Product>("PATCH", `/api/admin/products/${sku}`, {
+			token: ADMIN,
+			body: { totalStock: 3 },
+		});
+		expect(down.status).toBe(200);
+		s = await stats(sku);
+		checkEscrow(s);
+		expect([s.total, s.available]).toEqual([3, 0]);
+		const tooLow = await call("PATCH", `/api/admin/products/${sku}`, {
+			token: ADMIN,
+			body: { totalStock: 2 },
+		});
+		expect(tooLow.status).toBe(409);
+		s = await stats(sku);
+		checkEscrow(s);
+		expect(s.total).toBe(3);
+
+		// Reset: holds go, the paid order stays.
+		const reset = await call<Product>("POST", `/api/admin/products/${sku}/reset`, { token: ADMIN });
+		expect(reset.status).toBe(200);
+		s = await stats(sku);
+		checkEscrow(s);
+		expect([s.reserved, s.sold, s.available]).toEqual([0, 1, 2]);
+	});
+});
