@@ -31,6 +31,11 @@ import {
 } from "../domain/escrow.ts";
 import type { Inventory, ProductConfig } from "../domain/inventory.ts";
 
+/**
+ * Grant requests one reserve call may wait for before it is decided with what
+ * the shard has (each round either brings units or ends in the sold-out memo).
+ */
+export const MAX_REFILL_ROUNDS = 4;
 /** How soon a side re-sends a transfer the other side has not confirmed (after a failed call or a restart). */
 export const ESCROW_RETRY_MS = 1000;
 
@@ -75,6 +80,8 @@ export function readEscrow(sql: SqlStorage): EscrowLedger | null {
 export class Escrow {
 	/** Units of reserve calls admitted to the group commit and not decided yet. */
 	private queuedUnits = 0;
+	/** Units of reserve calls waiting for a grant before they are admitted. */
+	private waitingUnits = 0;
 	private refilling: Promise<void> | null = null;
 	/** Until then the coordinator's last answer was "nothing left": sold_out without asking. */
 	private exhaustedUntilMs = 0;
@@ -153,11 +160,18 @@ export class Escrow {
 	 * another shard has a unit, moving units aside); then the call is admitted.
 	 */
 	async admit(units: number): Promise<void> {
-		const inv = this.host.inventory();
-		if (inv === null) return;
-		// A background request (pool only) may be in flight: wait for it, then fold back if still short.
-		if (this.free(inv) < units && this.refilling !== null) await this.refilling;
-		if (this.free(inv) < units && Date.now() >= this.exhaustedUntilMs) await this.refill(units);
+		this.waitingUnits += units;
+		try {
+			for (let round = 0; round < MAX_REFILL_ROUNDS; round++) {
+				const inv = this.host.inventory();
+				if (inv === null || this.free(inv) >= units || Date.now() < this.exhaustedUntilMs) break;
+				// One request in flight per shard, sized for every attempt waiting on it; a
+				// background one (pool only) may be it, so the next round folds back if still short.
+				await (this.refilling ?? this.refill());
+			}
+		} finally {
+			this.waitingUnits -= units;
+		}
 		this.queuedUnits += units;
 	}
 
@@ -170,7 +184,7 @@ export class Escrow {
 		// From the pool only: folding back is for a shard that cannot cover an attempt, so
 		// two shards near the end do not keep taking units from each other.
 		if (this.free(inv) < lowWater(Math.max(total, 1), this.shards)) {
-			this.refilling = this.askForMore(0, false).finally(() => {
+			this.refilling = this.askForMore(false).finally(() => {
 				this.refilling = null;
 			});
 		}
@@ -181,18 +195,19 @@ export class Escrow {
 	}
 
 	/** One request for more in flight per shard; callers that need it wait for the same one. */
-	private refill(units: number): Promise<void> {
-		this.refilling ??= this.askForMore(units, true).finally(() => {
+	private refill(): Promise<void> {
+		this.refilling ??= this.askForMore(true).finally(() => {
 			this.refilling = null;
 		});
 		return this.refilling;
 	}
 
-	private async askForMore(units: number, mayFoldBack: boolean): Promise<void> {
+	private async askForMore(mayFoldBack: boolean): Promise<void> {
 		const inv = this.host.inventory();
 		if (inv === null) return;
 		const total = this.ledger.pool?.total ?? inv.product.totalStock;
-		const want = Math.max(units, chunkSize(Math.max(total, 1), this.shards));
+		const short = this.waitingUnits - this.free(inv);
+		const want = Math.max(short, chunkSize(Math.max(total, 1), this.shards));
 		let granted = 0;
 		try {
 			granted = this.isCoordinator
@@ -396,7 +411,7 @@ export class Escrow {
 	/** True while something of this side is not yet confirmed by the other (the alarm must run). */
 	hasPending(): boolean {
 		const pool = this.ledger.pool;
-		if (pool !== null && pool.pending.some((p, i) => i > 0 && p.length > 0)) return true;
+		if (pool?.pending.some((p, i) => i > 0 && p.length > 0)) return true;
 		return this.ledger.shard.pendingReturns.length > 0;
 	}
 }
