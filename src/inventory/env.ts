@@ -4,11 +4,10 @@
 // of it; declaring it here keeps src/inventory free of src/worker imports.
 
 import type { ConfigVars } from "../shared/config.ts";
-import type { InventoryObject } from "./object.ts";
 
 export type InventoryEnv = ConfigVars & {
 	/** The permanent record the outbox copies audit events and orders to. */
 	DB: D1Database;
-	/** The SKU objects: a split SKU's coordinator reaches its shards here (inventory/escrow.ts). */
-	INVENTORY: DurableObjectNamespace<InventoryObject>;
+	/** The SKU objects: a split SKU's objects reach each other here (inventory/escrow.ts; typed where used, no import cycle). */
+	INVENTORY: DurableObjectNamespace;
 };

@@ -559,7 +559,8 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 	/** Shard `index` of this SKU (inventory/escrow.ts). */
 	peerStub(index: number): DurableObjectStub<InventoryObject> {
 		const sku = this.escrow?.ledger.sku ?? this.inv?.product.sku ?? "";
-		return this.env.INVENTORY.get(this.env.INVENTORY.idFromName(shardName(sku, index)));
+		const id = this.env.INVENTORY.idFromName(shardName(sku, index));
+		return this.env.INVENTORY.get(id) as unknown as DurableObjectStub<InventoryObject>;
 	}
 
 	private requireEscrow(): Escrow {
