@@ -285,6 +285,14 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 	/** Copies the outbox to D1 now; true when nothing is left pending. */
 	async flushEvents(): Promise<boolean> {
 		if (this.inv === null) return true;
+		const escrow = this.escrow;
+		if (escrow?.isCoordinator) {
+			// A split SKU's trail is every shard's (docs/decisions/020-escrow-shards.md).
+			const others = await Promise.all(
+				Array.from({ length: escrow.shards - 1 }, (_, i) => this.peerStub(i + 1).flushEvents()),
+			);
+			return (await this.outbox.flush()) && others.every(Boolean);
+		}
 		return this.outbox.flush();
 	}
 

@@ -97,6 +97,8 @@ export interface AuditEvent {
 	sku: string;
 	type: EventType;
 	at: string;
+	/** A SKU split across shards: the shard whose trail this is (`seq` counts within it). */
+	shard?: number;
 	reservationId?: string;
 	orderId?: string;
 	quantity?: number;

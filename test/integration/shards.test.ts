@@ -9,7 +9,15 @@
 
 import { describe, expect, it } from "vitest";
 import { shardOf } from "../../src/domain/escrow.ts";
-import type { Availability, Order, Product, Reservation, Stats } from "../../src/shared/types.ts";
+import { replay } from "../../src/domain/replay.ts";
+import type {
+	AuditEvent,
+	Availability,
+	Order,
+	Product,
+	Reservation,
+	Stats,
+} from "../../src/shared/types.ts";
 import { ADMIN, type ApiResponse, call, DEBUG, uniqueSku } from "./helpers.ts";
 
 interface Buyer {
@@ -248,5 +256,31 @@ describe("a SKU split across 8 shards", () => {
 		s = await stats(sku);
 		checkEscrow(s);
 		expect([s.reserved, s.sold, s.available]).toEqual([0, 1, 2]);
+
+		// The trail merges the shards; each shard's events replay to its allotment and counters.
+		const events: AuditEvent[] = [];
+		let after = "0";
+		for (let page = 0; page < 20; page++) {
+			const res = await call<{ events: AuditEvent[]; next: string | null }>(
+				"GET",
+				`/api/admin/products/${sku}/events?limit=10&after=${after}`,
+				{ token: ADMIN },
+			);
+			expect(res.status).toBe(200);
+			events.push(...(res.body.data?.events ?? []));
+			if (!res.body.data?.next) break;
+			after = res.body.data.next;
+		}
+		expect(new Set(events.map((e) => e.id)).size).toBe(events.length);
+		for (const shard of s.shards ?? []) {
+			const own = events.filter((e) => (e.shard ?? 0) === shard.index);
+			expect(own.every((e) => e.sku === sku)).toBe(true);
+			const replayed = replay(own);
+			expect([replayed.total, replayed.reserved, replayed.sold]).toEqual([
+				shard.allotment,
+				shard.reserved,
+				shard.sold,
+			]);
+		}
 	});
 });

@@ -165,7 +165,9 @@ admin.get("/products/:sku/events", async (c) => {
 	const limit = query.data.limit ?? DEFAULT_EVENTS_PAGE;
 	const after = Number(query.data.after ?? "0");
 	const stub = inventory(c.env, sku);
-	if ((await stub.availability()) === null) return fail(c, "unknown_sku");
+	const snapshot = await stub.snapshot();
+	if (snapshot === null) return fail(c, "unknown_sku");
+	const shards = snapshot.shards ?? 1;
 	// Bring the trail up to date first, so a page never misses a change already answered.
 	// Rows D1 did not take make any page possibly incomplete: 503, never a partial trail as whole.
 	if (!(await stub.flushEvents())) {
@@ -176,16 +178,24 @@ admin.get("/products/:sku/events", async (c) => {
 			{ "Retry-After": String(STORAGE_RETRY_AFTER_SECONDS) },
 		);
 	}
-	const { results } = await c.env.DB.prepare(
-		`SELECT id, seq, sku, type, at, reservation_id, order_id, quantity, session_id, detail
-		 FROM events WHERE sku = ? AND seq > ? ORDER BY seq LIMIT ?`,
-	)
-		.bind(sku, after, limit)
-		.all<Record<string, string | number | null>>();
+	// A split SKU's shards each keep their own sequence, stored under `<sku>#<i>`
+	// (docs/decisions/020-escrow-shards.md): one page merges them in the order D1
+	// received them, and the cursor is that order (the row id), not a sequence.
+	const { results } = await (shards === 1
+		? c.env.DB.prepare(
+				`SELECT id, seq, sku, type, at, reservation_id, order_id, quantity, session_id, detail
+				 FROM events WHERE sku = ? AND seq > ? ORDER BY seq LIMIT ?`,
+			).bind(sku, after, limit)
+		: c.env.DB.prepare(
+				`SELECT rowid AS cursor, id, seq, sku, type, at, reservation_id, order_id, quantity, session_id, detail
+				 FROM events WHERE (sku = ? OR sku GLOB ?) AND rowid > ? ORDER BY rowid LIMIT ?`,
+			).bind(sku, `${sku}#*`, after, limit)
+	).all<Record<string, string | number | null>>();
 	const events: AuditEvent[] = results.map((r) => ({
 		id: String(r.id),
 		seq: Number(r.seq),
-		sku: String(r.sku),
+		sku,
+		...(shards === 1 ? {} : { shard: shardOfEventSku(String(r.sku)) }),
 		type: r.type as AuditEvent["type"],
 		at: String(r.at),
 		...(r.reservation_id !== null ? { reservationId: String(r.reservation_id) } : {}),
@@ -197,7 +207,8 @@ admin.get("/products/:sku/events", async (c) => {
 			: {}),
 	}));
 	const last = events.at(-1);
-	return ok(c, { events, next: events.length === limit && last ? String(last.seq) : null });
+	const cursor = shards === 1 ? last?.seq : results.at(-1)?.cursor;
+	return ok(c, { events, next: events.length === limit && last ? String(cursor) : null });
 });
 
 // The reserve path's history as the SKU object saw it (docs/metrics.md).
@@ -227,3 +238,9 @@ admin.get("/products/:sku/stats", async (c) => {
 	const eventual = await eventualStats(c.env.DB, sku, result.stats.total);
 	return ok(c, { ...result.stats, eventual });
 });
+
+/** `<sku>#<i>` → i; the SKU's own trail (shard 0) has no suffix. */
+function shardOfEventSku(eventSku: string): number {
+	const hash = eventSku.indexOf("#");
+	return hash < 0 ? 0 : Number(eventSku.slice(hash + 1));
+}
