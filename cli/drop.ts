@@ -87,7 +87,7 @@ async function main(): Promise<number> {
 		const product = await createProduct(client, options, sku);
 		if (!product.ok) return abort(product.message);
 		progress.line(
-			`drop: ${sku} created (${options.stock} units, hold ${options.holdSeconds} s, limit ${options.perUserLimit}/buyer, ${options.mode} mode, seed ${options.seed})`,
+			`drop: ${sku} created (${options.stock} units, hold ${options.holdSeconds} s, limit ${options.perUserLimit}/buyer, ${options.shards} shard(s), ${options.mode} mode, seed ${options.seed})`,
 		);
 		const reads = await readProduct(client, buyers.value, sku, progress, expired);
 		progress.line(`drop: buyers read the product, answers ${JSON.stringify(reads)}`);

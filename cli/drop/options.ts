@@ -3,6 +3,7 @@
 
 import { parseArgs } from "node:util";
 import { localVars } from "../../scripts/config.ts";
+import { MAX_SHARDS } from "../../src/domain/escrow.ts";
 
 /** Upper bounds on one run, whatever the caller asks (a limit on everything). */
 export const MAX_STOCK = 10_000_000; // docs/api.md: totalStock 0..10,000,000
@@ -40,6 +41,8 @@ export interface DropOptions {
 	duplicates: number;
 	randomQuantity: boolean;
 	perUserLimit: number;
+	/** Objects the SKU's stock is split across (docs/decisions/020-escrow-shards.md); 1 is one object. */
+	shards: number;
 	holdSeconds: number;
 	mode: Mode;
 	json: boolean;
@@ -68,6 +71,7 @@ export const USAGE = `usage: npm run drop -- [options]
   --duplicates N          attempts sent twice at once with the same key (default 1% of attempts, ≤ 500)
   --random-quantity       ask for 1..${RANDOM_QUANTITY_MAX} units per attempt instead of 1
   --per-user-limit N      product's perUserLimit (default 2)
+  --shards K              split the SKU across K objects, 1..${MAX_SHARDS} (default 1)
   --hold-seconds N        product's holdSeconds; the run waits for the rest to expire (default 30)
   --mode safe|eventual    reserve path (default safe; eventual oversells by design)
   --json                  last line of stdout is one JSON object
@@ -105,6 +109,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
 				"random-quantity": { type: "boolean" },
 				"per-user-limit": { type: "string" },
 				"hold-seconds": { type: "string" },
+				shards: { type: "string" },
 				mode: { type: "string" },
 				json: { type: "boolean" },
 				"admin-token": { type: "string" },
@@ -182,6 +187,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
 		),
 		randomQuantity: values["random-quantity"] === true,
 		perUserLimit: int("per-user-limit", 2, 1, MAX_PER_USER_LIMIT),
+		shards: int("shards", 1, 1, MAX_SHARDS),
 		holdSeconds: int("hold-seconds", 30, 1, MAX_HOLD_SECONDS),
 		mode: mode === "eventual" ? "eventual" : "safe",
 		json: values.json === true,

@@ -65,6 +65,8 @@ export async function createProduct(
 			totalStock: options.stock,
 			holdSeconds: options.holdSeconds,
 			perUserLimit: options.perUserLimit,
+			// Absent for one object, so a run against a server without shards still works.
+			...(options.shards > 1 ? { shards: options.shards } : {}),
 		},
 	});
 	if (answer.status === 201 && answer.data !== null) return { ok: true, value: answer.data };

@@ -6,7 +6,7 @@
 
 import { MAX_QUANTITY } from "../../src/domain/bounds.ts";
 import { replay } from "../../src/domain/replay.ts";
-import type { AuditEvent, HoldStatus } from "../../src/shared/types.ts";
+import type { AuditEvent, HoldStatus, Stats } from "../../src/shared/types.ts";
 import { peakCommitted } from "./peak.ts";
 import { type ServerRecords, type Tally, TERMINAL, type Verdict } from "./types.ts";
 
@@ -49,15 +49,18 @@ export function verify(records: ServerRecords, tally: Tally): Verdict {
 		);
 	}
 
-	// Counters equal the audit replay (invariant 5).
-	const replayed = replay(events);
-	for (const key of ["total", "available", "reserved", "sold"] as const) {
-		if (replayed[key] !== stats[key]) {
-			fail(
-				`audit replay: ${key} replays to ${replayed[key]} from ${events.length} events, the counters say ${stats[key]}`,
-			);
+	// Counters equal the audit replay (invariant 5); a split SKU's shard by shard.
+	const shards = stats.shards;
+	if (shards === undefined) {
+		const replayed = replay(events);
+		for (const key of ["total", "available", "reserved", "sold"] as const) {
+			if (replayed[key] !== stats[key]) {
+				fail(
+					`audit replay: ${key} replays to ${replayed[key]} from ${events.length} events, the counters say ${stats[key]}`,
+				);
+			}
 		}
-	}
+	} else verifyShards(stats, events, fail);
 
 	// Stock over time as the run saw it (invariant 1 at every observed moment).
 	const badSamples = tally.samples.filter(
@@ -122,8 +125,9 @@ export function verify(records: ServerRecords, tally: Tally): Verdict {
 		};
 	}
 
-	// Oversell from the records: the final counters, and every moment of the trail.
-	const peak = peakCommitted(events);
+	// Oversell from the records: the final counters, and every moment of the trail (of
+	// each shard against its allotment, for a split SKU).
+	const peak = shards === undefined ? peakCommitted(events) : shardsPeak(events);
 	const oversell = Math.max(
 		0,
 		stats.oversellCount,
@@ -302,4 +306,61 @@ export function verify(records: ServerRecords, tally: Tally): Verdict {
 		oversell,
 		sold: stats.sold,
 	};
+}
+
+/**
+ * A SKU split across shards (docs/decisions/020-escrow-shards.md): allotments plus
+ * the pool equal the stock, no shard holds more than its allotment, and each shard's
+ * trail replays to its allotment and counters.
+ */
+function verifyShards(stats: Stats, events: AuditEvent[], fail: (message: string) => void): void {
+	const shards = stats.shards ?? [];
+	const allotted = shards.reduce((n, s) => n + s.allotment, 0);
+	if (allotted + (stats.pool ?? 0) !== stats.total) {
+		fail(`escrow: allotments ${allotted} + pool ${stats.pool} must equal total ${stats.total}`);
+	}
+	for (const shard of shards) {
+		if (shard.reserved + shard.sold > shard.allotment) {
+			fail(
+				`escrow: shard ${shard.index} holds ${shard.reserved} + sold ${shard.sold} beyond its allotment ${shard.allotment}`,
+			);
+		}
+		const own = events.filter((e) => (e.shard ?? 0) === shard.index);
+		const replayed = replay(own);
+		const counted = { total: shard.allotment, reserved: shard.reserved, sold: shard.sold };
+		for (const key of ["total", "reserved", "sold"] as const) {
+			if (replayed[key] !== counted[key]) {
+				fail(
+					`audit replay: shard ${shard.index}'s ${key === "total" ? "allotment" : key} replays to ${replayed[key]} from ${own.length} events, the counters say ${counted[key]}`,
+				);
+			}
+		}
+	}
+	const sum = (key: "reserved" | "sold") => shards.reduce((n, s) => n + s[key], 0);
+	if (sum("reserved") !== stats.reserved || sum("sold") !== stats.sold) {
+		fail(
+			`escrow: the shards hold ${sum("reserved")} and sold ${sum("sold")}, the SKU's counters say ${stats.reserved} and ${stats.sold}`,
+		);
+	}
+}
+
+/** The worst moment of any shard's trail: reserved + sold beyond its allotment then. */
+function shardsPeak(events: AuditEvent[]): ReturnType<typeof peakCommitted> {
+	const byShard = new Map<number, AuditEvent[]>();
+	for (const e of events) {
+		const list = byShard.get(e.shard ?? 0) ?? [];
+		list.push(e);
+		byShard.set(e.shard ?? 0, list);
+	}
+	let worst: ReturnType<typeof peakCommitted> = {
+		committed: 0,
+		total: 0,
+		overTotal: 0,
+		atId: null,
+	};
+	for (const list of byShard.values()) {
+		const peak = peakCommitted(list);
+		if (peak.overTotal > worst.overTotal || worst.atId === null) worst = peak;
+	}
+	return worst;
 }
