@@ -1,0 +1,158 @@
+// A SKU split across 8 escrow shards (docs/decisions/020-escrow-shards.md), `kill -9` of
+// the whole `npm start` process group in the middle of a burst of reserves, then a
+// restart on the same state directory. The stock is small enough that shards ask for
+// grants and fold back during the burst, so the crash can fall between any two steps
+// of a transfer. After the restart: every acknowledged hold is still held, the
+// cut-off attempts settle by their Idempotency-Key, allotments plus pool equal the
+// stock with no shard over its allotment, and the drop then sells every remaining
+// unit — none lost in a transfer the crash interrupted.
+import { rmSync } from "node:fs";
+import { afterAll, describe, expect, it } from "vitest";
+import type { Stats } from "../../src/shared/types.ts";
+import { api, startServer, type TestServer } from "../support/server.ts";
+
+const SHARDS = 8;
+/** Reserve loops running at once, one session each (spread over the shards by hash). */
+const LOOPS = 32;
+/** The crash comes once this many holds were acknowledged, with every loop still sending. */
+const ACKS_BEFORE_CRASH = 250;
+/** Small: the burst needs grants beyond the first allotments (half the stock starts in the pool). */
+const TOTAL_STOCK = 1_000;
+/** An hour: no hold expires between the crash and the checks. */
+const HOLD_SECONDS = 3_600;
+/** MAX_PER_USER_LIMIT (src/domain/limits.ts): the limit never binds. */
+const PER_USER_LIMIT = 1_000;
+/** After a sold_out, a buyer tries again after the shard's sold-out memo (EXHAUSTED_MEMO_MS) has passed. */
+const SOLD_OUT_PAUSE_MS = 150;
+const SOLD_OUT_TRIES = 3;
+
+type Attempt = { key: string; token: string; quantity: number };
+type Hold = Attempt & { reservationId: string };
+
+function checkEscrow(s: Stats): void {
+	const shards = s.shards ?? [];
+	expect(shards).toHaveLength(SHARDS);
+	expect(shards.reduce((n, x) => n + x.allotment, 0) + (s.pool ?? 0)).toBe(s.total);
+	for (const x of shards) expect(x.reserved + x.sold).toBeLessThanOrEqual(x.allotment);
+	expect(s.available + s.reserved + s.sold).toBe(s.total);
+	expect(s.oversellCount).toBe(0);
+}
+
+describe("kill -9 of npm start during a burst on a SKU split across shards", () => {
+	let server: TestServer | undefined;
+	afterAll(async () => {
+		await server?.stop();
+		if (server) rmSync(server.stateDir, { recursive: true, force: true });
+	});
+
+	it("keeps every acknowledged hold, loses no unit in a transfer, and sells out after the restart", async () => {
+		const first = await startServer();
+		server = first;
+		const sku = `CRASH-SH-${Date.now()}`;
+		const created = await api(first, "POST", "/api/admin/products", {
+			token: first.adminToken,
+			body: {
+				sku,
+				name: "Crash burst, split",
+				priceCents: 100,
+				currency: "USD",
+				totalStock: TOTAL_STOCK,
+				holdSeconds: HOLD_SECONDS,
+				perUserLimit: PER_USER_LIMIT,
+				shards: SHARDS,
+			},
+		});
+		expect(created.status).toBe(201);
+		const tokens = await Promise.all(
+			Array.from({ length: LOOPS }, async () => {
+				const session = await api<{ token: string }>(first, "POST", "/api/sessions", {
+					body: { turnstileToken: first.debugToken },
+				});
+				expect(session.status).toBe(201);
+				return session.body.data?.token ?? "";
+			}),
+		);
+
+		const holds: Hold[] = [];
+		const cutOff: Attempt[] = [];
+		const reserve = (base: { url: string }, attempt: Attempt) =>
+			api<{ reservationId: string }>(base, "POST", "/api/reservations", {
+				token: attempt.token,
+				headers: { "idempotency-key": attempt.key },
+				body: { sku, quantity: attempt.quantity },
+			});
+		let crashed: Promise<void> | undefined;
+		const loop = async (index: number) => {
+			const token = tokens[index] ?? "";
+			for (let n = 0; ; n++) {
+				const attempt = { key: `crash-${index}-${n}`, token, quantity: 1 + (n % 2) };
+				let answer: Awaited<ReturnType<typeof reserve>>;
+				try {
+					answer = await reserve(first, attempt);
+				} catch {
+					cutOff.push(attempt);
+					return;
+				}
+				expect(answer.status, JSON.stringify(answer.body)).toBe(201);
+				holds.push({ ...attempt, reservationId: answer.body.data?.reservationId ?? "" });
+				if (holds.length >= ACKS_BEFORE_CRASH) crashed ??= first.crash();
+			}
+		};
+		await Promise.all(Array.from({ length: LOOPS }, (_, index) => loop(index)));
+		await crashed;
+		expect(cutOff.length).toBe(LOOPS);
+
+		const second = await startServer({ stateDir: first.stateDir });
+		server = second;
+		for (const hold of holds) {
+			const again = await api<{ status: string; quantity: number }>(
+				second,
+				"GET",
+				`/api/reservations/${hold.reservationId}`,
+				{ token: hold.token },
+			);
+			expect(again.status, hold.reservationId).toBe(200);
+			expect(again.body.data).toMatchObject({ status: "RESERVED", quantity: hold.quantity });
+		}
+		for (const attempt of cutOff) {
+			const answer = await reserve(second, attempt);
+			expect(answer.status, JSON.stringify(answer.body)).toBe(201);
+			holds.push({ ...attempt, reservationId: answer.body.data?.reservationId ?? "" });
+		}
+		expect(new Set(holds.map((hold) => hold.reservationId)).size).toBe(holds.length);
+
+		const readStats = async () => {
+			const res = await api<Stats>(second, "GET", `/api/admin/products/${sku}/stats`, {
+				token: second.adminToken,
+			});
+			expect(res.status).toBe(200);
+			return res.body.data as Stats;
+		};
+		const afterCrash = await readStats();
+		checkEscrow(afterCrash);
+		const held = holds.reduce((sum, hold) => sum + hold.quantity, 0);
+		expect(afterCrash.reserved).toBe(held);
+		expect(afterCrash.total).toBe(TOTAL_STOCK);
+
+		// The rest of the drop on the restarted server: every unit, including any that was in
+		// a transfer when the process died, reaches a buyer.
+		await Promise.all(
+			tokens.map(async (token) => {
+				for (let soldOut = 0; soldOut < SOLD_OUT_TRIES; ) {
+					const res = await api(second, "POST", "/api/reservations", {
+						token,
+						body: { sku, quantity: 1 },
+					});
+					if (res.status === 201) continue;
+					expect(res.status, JSON.stringify(res.body)).toBe(409);
+					soldOut += 1;
+					await new Promise((r) => setTimeout(r, SOLD_OUT_PAUSE_MS));
+				}
+			}),
+		);
+		const end = await readStats();
+		checkEscrow(end);
+		expect(end.reserved).toBe(TOTAL_STOCK);
+		expect(end.available).toBe(0);
+	});
+});
