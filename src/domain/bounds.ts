@@ -77,3 +77,6 @@ export const RATE_LIMIT_RESET = 1;
 export const RATE_LIMIT_SESSIONS = 30;
 /** A bot flag lasts this many windows from the last attempt that raised it. */
 export const RATE_LIMIT_FLAG_WINDOWS = 10;
+
+/** OBJECT_CALLS_PER_SEC at most (0 turns the per-object limit simulation off, src/inventory/call-gate.ts). */
+export const MAX_OBJECT_CALLS_PER_SEC = 100_000;

@@ -27,6 +27,7 @@ import { configOf, type PaymentSettings } from "../shared/config.ts";
 import type { Availability, Product } from "../shared/types.ts";
 import { migrate } from "../storage/do-migrations.ts";
 import { decideOps, NO_ROWS, type Op, type OpAnswer, shareRows } from "./batch-decisions.ts";
+import { CallGate } from "./call-gate.ts";
 import { CheckoutDriver } from "./checkout-driver.ts";
 import { toAvailability, toProduct, toReservation } from "./codec.ts";
 import type { InventoryEnv } from "./env.ts";
@@ -99,6 +100,8 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 	private pruneAtMs: number | null = null;
 	/** Null for a SKU in one object (today's path); else its shard's side of the escrow (inventory/escrow.ts). */
 	private escrow: Escrow | null = null;
+	/** Null unless OBJECT_CALLS_PER_SEC simulates Cloudflare's per-object limit (inventory/call-gate.ts). */
+	private readonly gate: CallGate | null;
 	/** A split SKU's coordinator: the last merged availability, for the live feed. */
 	private mergedCopy: Availability | null = null;
 
@@ -110,6 +113,8 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 		if (!loaded.ok) throw loaded.error;
 		this.sql = this.rows.wrap(ctx.storage.sql);
 		this.windows = loaded.config.replayWindows;
+		const callsPerSec = loaded.config.objectCallsPerSec;
+		this.gate = callsPerSec === null ? null : new CallGate(callsPerSec);
 		this.outbox = new Outbox(
 			this.sql,
 			env.DB,
@@ -383,6 +388,15 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 	reserveWithMeta(
 		attempts: ReserveRequest[],
 		limits: ReserveLimits | null = null,
+	): Promise<ReserveAnswer> {
+		const turn = this.gate?.pass() ?? null;
+		if (turn !== null) return turn.then(() => this.reserveNow(attempts, limits));
+		return this.reserveNow(attempts, limits);
+	}
+
+	private reserveNow(
+		attempts: ReserveRequest[],
+		limits: ReserveLimits | null,
 	): Promise<ReserveAnswer> {
 		if (attempts.length > MAX_RESERVE_BATCH) {
 			throw new RangeError(`at most ${MAX_RESERVE_BATCH} attempts per batch`);
@@ -688,6 +702,7 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 					available: c.allotment - c.reserved - c.sold,
 					reserved: c.reserved,
 					sold: c.sold,
+					decisions: c.decisions,
 				})),
 				pool: escrow.pool(),
 			},

@@ -16,6 +16,7 @@ import {
 	DEFAULT_SESSION_TTL_SECONDS,
 	IDEMPOTENCY_REJECTED_SECONDS,
 	MAX_HOLD_SECONDS,
+	MAX_OBJECT_CALLS_PER_SEC,
 	MIN_HOLD_SECONDS,
 	RATE_LIMIT_FLAG_WINDOWS,
 	RATE_LIMIT_READS,
@@ -91,6 +92,12 @@ export interface Config {
 	cost: CostConfig;
 	payment: PaymentSettings;
 	paymentTimeoutMs: number;
+	/**
+	 * Null (the default): off. Else each SKU object lets this many reserve calls a
+	 * second through and queues the rest — a local simulation of Cloudflare's
+	 * per-object limit (docs/capacity.md), never a production setting.
+	 */
+	objectCallsPerSec: number | null;
 }
 
 // ---- one schema per kind of variable -------------------------------------------------------
@@ -216,6 +223,8 @@ export const ConfigVarsSchema = z.object({
 	),
 	STRIPE_SECRET_KEY: secret(),
 	STRIPE_API_BASE: httpUrl(),
+	// A simulation of Cloudflare's per-object request limit, for the shards bench (src/inventory/call-gate.ts).
+	OBJECT_CALLS_PER_SEC: integer(0, MAX_OBJECT_CALLS_PER_SEC, 0),
 });
 
 /** The variables as they arrive: every one an optional string. */
@@ -285,6 +294,7 @@ export function parseConfig(vars: Readonly<Record<string, unknown>>): ConfigResu
 			},
 			payment,
 			paymentTimeoutMs: v.PAYMENT_TIMEOUT_MS,
+			objectCallsPerSec: v.OBJECT_CALLS_PER_SEC === 0 ? null : v.OBJECT_CALLS_PER_SEC,
 		},
 	};
 }

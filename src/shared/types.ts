@@ -112,6 +112,8 @@ export interface ShardStats {
 	available: number;
 	reserved: number;
 	sold: number;
+	/** Reserve attempts this shard's object decided (the calls Cloudflare's per-object limit counts). */
+	decisions: number;
 }
 
 export interface Stats {

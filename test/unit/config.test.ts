@@ -55,6 +55,7 @@ describe("parseConfig", () => {
 			cost: { billingScale: 1e-9, limitUsd: 0, guardrailUsd: 0.05 },
 			payment: { provider: "simulated", simLatencyMs: 0 },
 			paymentTimeoutMs: 20_000,
+			objectCallsPerSec: null,
 		});
 	});
 

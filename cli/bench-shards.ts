@@ -1,0 +1,198 @@
+// `npm run bench:shards [-- --quick] [--object-limit N] [--json]`: one hot SKU split across
+// K = 1, 4, 16 escrow shards (docs/decisions/020-escrow-shards.md) under the same closed-loop
+// reserve load on `npm start`. Each row reports the SKU's attempts/s and the reserve calls/s
+// each object decided (the quantity Cloudflare limits per object: the busiest object and the
+// mean). `--object-limit N` starts the server with OBJECT_CALLS_PER_SEC=N, the local
+// simulation of that limit (src/inventory/call-gate.ts): then K shards should carry about
+// K times the attempts of one. Writes docs/measurements/shards-bench.md (git log keeps earlier runs).
+
+import { writeFileSync } from "node:fs";
+import { cpus } from "node:os";
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import type { Stats } from "../src/shared/types.ts";
+import { clientIp, expectCall, pool } from "./bench/http.ts";
+import { startServerScript } from "./bench/worker.ts";
+import { MAX_CONNECTIONS, MAX_DURATION_SEC, runLoad } from "./lib/load.ts";
+
+const REPO_ROOT = resolve(import.meta.dirname, "..");
+const SHARD_COUNTS = [1, 4, 16] as const;
+const SESSIONS = 256;
+const SETUP_WIDTH = 32;
+/** Far more than a run can take, so every attempt can be a hold. */
+const HOT_STOCK = 10_000_000;
+/** MAX_PER_USER_LIMIT: the purchase limit never binds during a run. */
+const PER_USER_LIMIT = 1_000;
+const HOLD_SECONDS = 3_600;
+const FULL = { durationSec: 10, warmupSec: 2 };
+const QUICK = { durationSec: 4, warmupSec: 1 };
+/** OBJECT_CALLS_PER_SEC at most, as the configuration allows (src/domain/bounds.ts). */
+const MAX_OBJECT_LIMIT = 100_000;
+
+const { values } = parseArgs({
+	options: {
+		quick: { type: "boolean", default: false },
+		json: { type: "boolean", default: false },
+		"object-limit": { type: "string", default: "0" },
+		connections: { type: "string", default: "64" },
+		duration: { type: "string" },
+		"no-write": { type: "boolean", default: false },
+	},
+});
+
+function intArg(name: string, raw: string, min: number, max: number): number {
+	const n = Number(raw);
+	if (!Number.isInteger(n) || n < min || n > max)
+		throw new Error(`--${name} must be an integer ${min}..${max}, got ${JSON.stringify(raw)}`);
+	return n;
+}
+
+const preset = values.quick ? QUICK : FULL;
+const objectLimit = intArg("object-limit", values["object-limit"], 0, MAX_OBJECT_LIMIT);
+const connections = intArg("connections", values.connections, 1, MAX_CONNECTIONS);
+const durationSec = values.duration
+	? intArg("duration", values.duration, 1, MAX_DURATION_SEC)
+	: preset.durationSec;
+const log = (line: string) => console.error(line);
+
+type ShardRow = {
+	shards: number;
+	attemptsPerSec: number;
+	/** Reserve calls/s decided by the busiest object, and by the mean object. */
+	objectCallsPerSecMax: number;
+	objectCallsPerSecMean: number;
+	latencyMsP50: number;
+	latencyMsP99: number;
+	statusCounts: Record<number, number>;
+	oversell: number;
+	/** Attempts/s relative to K = 1 in the same run. */
+	vsOne: number;
+};
+
+/** Reserve decisions per object, from the SKU's stats (one object: the SKU's own count). */
+function decisionsPerObject(stats: Stats): number[] {
+	return stats.shards?.map((s) => s.decisions) ?? [stats.decisions];
+}
+
+async function main(): Promise<void> {
+	if (objectLimit > 0) process.env.OBJECT_CALLS_PER_SEC = String(objectLimit);
+	log(
+		`[bench:shards] starting npm start${objectLimit > 0 ? ` with OBJECT_CALLS_PER_SEC=${objectLimit} (simulated per-object limit)` : ""}`,
+	);
+	const server = await startServerScript("start");
+	const rows: ShardRow[] = [];
+	try {
+		const base = server.url;
+		const admin = {
+			authorization: `Bearer ${server.adminToken}`,
+			"cf-connecting-ip": "10.255.0.1",
+		};
+		const tokens: string[] = new Array(SESSIONS);
+		await pool(SESSIONS, SETUP_WIDTH, async (i) => {
+			const data = await expectCall(
+				201,
+				base,
+				"POST",
+				"/api/sessions",
+				{ turnstileToken: server.debugToken },
+				{ "cf-connecting-ip": clientIp(i) },
+			);
+			tokens[i] = String(data.token);
+		});
+		const stamp = Date.now().toString(36);
+		for (const shards of SHARD_COUNTS) {
+			const sku = `BENCH-SHARDS-${shards}-${stamp}`;
+			await expectCall(
+				201,
+				base,
+				"POST",
+				"/api/admin/products",
+				{
+					sku,
+					name: `Bench ${sku}`,
+					priceCents: 1_000,
+					currency: "USD",
+					totalStock: HOT_STOCK,
+					holdSeconds: HOLD_SECONDS,
+					perUserLimit: PER_USER_LIMIT,
+					...(shards > 1 ? { shards } : {}),
+				},
+				admin,
+			);
+			const stats = async () =>
+				(await expectCall(
+					200,
+					base,
+					"GET",
+					`/api/admin/products/${sku}/stats`,
+					undefined,
+					admin,
+				)) as unknown as Stats;
+			const load = {
+				url: `${base}/api/reservations`,
+				method: "POST" as const,
+				headers: { "content-type": "application/json" },
+				body: JSON.stringify({ sku }),
+				headersFactory: (i: number) => ({
+					authorization: `Bearer ${tokens[i % SESSIONS]}`,
+					"cf-connecting-ip": clientIp(i % SESSIONS),
+				}),
+				connections,
+			};
+			log(`[bench:shards] K=${shards}: warm-up ${preset.warmupSec}s, run ${durationSec}s`);
+			await runLoad({ ...load, durationSec: preset.warmupSec });
+			const before = decisionsPerObject(await stats());
+			const result = await runLoad({ ...load, durationSec });
+			const after = await stats();
+			const perObject = decisionsPerObject(after).map(
+				(n, i) => (n - (before[i] ?? 0)) / result.elapsedSec,
+			);
+			const first = rows[0]?.attemptsPerSec ?? result.reqPerSec;
+			rows.push({
+				shards,
+				attemptsPerSec: Math.round(result.reqPerSec),
+				objectCallsPerSecMax: Math.round(Math.max(...perObject)),
+				objectCallsPerSecMean: Math.round(perObject.reduce((a, b) => a + b, 0) / perObject.length),
+				latencyMsP50: result.latencyMs.p50,
+				latencyMsP99: result.latencyMs.p99,
+				statusCounts: result.statusCounts,
+				oversell: after.oversellCount,
+				vsOne: Math.round((result.reqPerSec / first) * 100) / 100,
+			});
+		}
+	} finally {
+		await server.stop();
+	}
+
+	const header =
+		"| K shards | attempts/s (SKU) | × K=1 | object calls/s, busiest | object calls/s, mean | p50 ms | p99 ms | statuses | oversell |";
+	const lines = rows.map(
+		(r) =>
+			`| ${r.shards} | ${r.attemptsPerSec.toLocaleString("en-US")} | ${r.vsOne.toFixed(2)}× | ${r.objectCallsPerSecMax.toLocaleString("en-US")} | ${r.objectCallsPerSecMean.toLocaleString("en-US")} | ${r.latencyMsP50} | ${r.latencyMsP99} | ${JSON.stringify(r.statusCounts)} | ${r.oversell} |`,
+	);
+	const table = [header, "|---:|---:|---:|---:|---:|---:|---:|---|---:|", ...lines].join("\n");
+	const command = `npm run bench:shards${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(" ")}` : ""}`;
+	const cpu = cpus();
+	const markdown = [
+		"# Shards bench (one hot SKU, K objects)",
+		"",
+		`\`${command}\` on ${new Date().toISOString()}, ${cpu.length} × ${cpu[0]?.model ?? "CPU"}, ${connections} connections, ${durationSec} s a row, load generator on the same CPUs.`,
+		objectLimit > 0
+			? `Simulated per-object limit: OBJECT_CALLS_PER_SEC=${objectLimit} (src/inventory/call-gate.ts).`
+			: "No per-object limit: every object shares this machine's CPUs.",
+		"",
+		table,
+		"",
+	].join("\n");
+	console.log(markdown);
+	if (!values["no-write"]) {
+		const file = objectLimit > 0 ? "shards-bench-limited.md" : "shards-bench.md";
+		writeFileSync(join(REPO_ROOT, "docs", "measurements", file), markdown);
+	}
+	if (values.json) console.log(JSON.stringify({ rows }));
+}
+
+main().catch((error) => {
+	console.error(error);
+	process.exitCode = 1;
+});
