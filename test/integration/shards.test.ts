@@ -18,7 +18,7 @@ import type {
 	Reservation,
 	Stats,
 } from "../../src/shared/types.ts";
-import { ADMIN, type ApiResponse, call, DEBUG, uniqueSku } from "./helpers.ts";
+import { ADMIN, type ApiResponse, call, createProduct, DEBUG, uniqueSku } from "./helpers.ts";
 
 interface Buyer {
 	token: string;
@@ -87,6 +87,40 @@ const reserve = (buyer: Buyer, sku: string, key?: string) =>
 		body: { sku },
 		...(key === undefined ? {} : { headers: { "idempotency-key": key } }),
 	});
+
+describe("shards at create", () => {
+	it("refuses a shard count outside 1..64 with a 400 that names it, and creates nothing", async () => {
+		for (const shards of [0, 65, 2.5, "4"]) {
+			const sku = uniqueSku("SH");
+			const res = await call("POST", "/api/admin/products", {
+				token: ADMIN,
+				body: { sku, name: "x", priceCents: 1, currency: "USD", totalStock: 10, shards },
+			});
+			expect(res.status).toBe(400);
+			expect(res.body.error?.message).toContain("shards");
+			const after = await call("GET", `/api/products/${sku}`);
+			expect(after.status).toBe(404);
+		}
+	});
+
+	it("a retried create answers the same split product; another shard count is 409", async () => {
+		const sku = uniqueSku("SH");
+		const body = { sku, name: "x", priceCents: 1, currency: "USD", totalStock: 10, shards: 4 };
+		const first = await call<Product>("POST", "/api/admin/products", { token: ADMIN, body });
+		const again = await call<Product>("POST", "/api/admin/products", { token: ADMIN, body });
+		expect([first.status, again.status]).toEqual([201, 201]);
+		expect(again.body.data?.totalStock).toBe(10);
+		expect(again.body.data?.shards).toBe(4);
+		const other = await call("POST", "/api/admin/products", {
+			token: ADMIN,
+			body: { ...body, shards: 2 },
+		});
+		expect(other.status).toBe(409);
+		const one = await createProduct({ totalStock: 5 });
+		const plain = await call<Product>("GET", `/api/products/${one}`);
+		expect(plain.body.data?.shards).toBe(1);
+	});
+});
 
 describe("a SKU split across 8 shards", () => {
 	it("20,000 attempts from 2,000 sessions on 1,000 units: exactly 1,000 held, limits exact, replays equal", async () => {
