@@ -11,7 +11,7 @@ import { cpus } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import type { Stats } from "../src/shared/types.ts";
-import { clientIp, expectCall, pool } from "./bench/http.ts";
+import { call, clientIp, expectCall, pool } from "./bench/http.ts";
 import { startServerScript } from "./bench/worker.ts";
 import { MAX_CONNECTIONS, MAX_DURATION_SEC, runLoad } from "./lib/load.ts";
 
@@ -69,6 +69,83 @@ type ShardRow = {
 	vsOne: number;
 };
 
+/** The end game: a drop of END_GAME_UNITS, bought until every buyer is told sold_out. */
+const END_GAME_UNITS = 1_000;
+const END_GAME_PER_USER_LIMIT = 10;
+/** A buyer stops after this many sold_out answers, each after the shards' sold-out memo passed. */
+const END_GAME_SOLD_OUT_TRIES = 3;
+const END_GAME_PAUSE_MS = 150;
+
+type EndGameRow = {
+	shards: number;
+	held: number;
+	/** First hold to last hold. */
+	saleMs: number;
+	/** The last 1 % of the units: from the hold that reached 99 % to the last. */
+	lastPercentMs: number;
+};
+
+/** Sells END_GAME_UNITS to `connections` buyers at once; when did each unit go? */
+async function endGame(
+	base: string,
+	admin: Record<string, string>,
+	tokens: string[],
+	shards: number,
+	stamp: string,
+): Promise<EndGameRow> {
+	const sku = `BENCH-END-${shards}-${stamp}`;
+	await expectCall(
+		201,
+		base,
+		"POST",
+		"/api/admin/products",
+		{
+			sku,
+			name: `Bench ${sku}`,
+			priceCents: 1_000,
+			currency: "USD",
+			totalStock: END_GAME_UNITS,
+			holdSeconds: HOLD_SECONDS,
+			perUserLimit: END_GAME_PER_USER_LIMIT,
+			...(shards > 1 ? { shards } : {}),
+		},
+		admin,
+	);
+	const heldAtMs: number[] = [];
+	await Promise.all(
+		Array.from({ length: connections }, async (_, worker) => {
+			let soldOut = 0;
+			for (let n = 0; soldOut < END_GAME_SOLD_OUT_TRIES; n++) {
+				const i = (worker + n * connections) % SESSIONS;
+				const reply = await call(
+					base,
+					"POST",
+					"/api/reservations",
+					{ sku },
+					{
+						authorization: `Bearer ${tokens[i]}`,
+						"cf-connecting-ip": clientIp(i),
+					},
+				);
+				if (reply.status === 201) heldAtMs.push(Date.now());
+				else if (reply.status === 409) {
+					soldOut += 1;
+					await new Promise((r) => setTimeout(r, END_GAME_PAUSE_MS));
+				}
+			}
+		}),
+	);
+	heldAtMs.sort((a, b) => a - b);
+	const at = (k: number) => heldAtMs[Math.min(heldAtMs.length - 1, Math.max(0, k))] ?? 0;
+	const last = at(heldAtMs.length - 1);
+	return {
+		shards,
+		held: heldAtMs.length,
+		saleMs: last - at(0),
+		lastPercentMs: last - at(Math.ceil(END_GAME_UNITS * 0.99) - 1),
+	};
+}
+
 /** Reserve decisions per object, from the SKU's stats (one object: the SKU's own count). */
 function decisionsPerObject(stats: Stats): number[] {
 	return stats.shards?.map((s) => s.decisions) ?? [stats.decisions];
@@ -81,6 +158,7 @@ async function main(): Promise<void> {
 	);
 	const server = await startServerScript("start");
 	const rows: ShardRow[] = [];
+	const endRows: EndGameRow[] = [];
 	try {
 		const base = server.url;
 		const admin = {
@@ -160,6 +238,10 @@ async function main(): Promise<void> {
 				vsOne: Math.round((result.reqPerSec / first) * 100) / 100,
 			});
 		}
+		for (const shards of SHARD_COUNTS) {
+			log(`[bench:shards] end game, K=${shards}: ${END_GAME_UNITS} units until sold out`);
+			endRows.push(await endGame(base, admin, tokens, shards, stamp));
+		}
 	} finally {
 		await server.stop();
 	}
@@ -183,13 +265,19 @@ async function main(): Promise<void> {
 		"",
 		table,
 		"",
+		`End game: ${END_GAME_UNITS} units, ${connections} buyers at once, each until told sold_out ${END_GAME_SOLD_OUT_TRIES} times.`,
+		"",
+		"| K shards | units held | first to last hold, ms | last 1 % of the units, ms |",
+		"|---:|---:|---:|---:|",
+		...endRows.map((r) => `| ${r.shards} | ${r.held} | ${r.saleMs} | ${r.lastPercentMs} |`),
+		"",
 	].join("\n");
 	console.log(markdown);
 	if (!values["no-write"]) {
 		const file = objectLimit > 0 ? "shards-bench-limited.md" : "shards-bench.md";
 		writeFileSync(join(REPO_ROOT, "docs", "measurements", file), markdown);
 	}
-	if (values.json) console.log(JSON.stringify({ rows }));
+	if (values.json) console.log(JSON.stringify({ rows, endGame: endRows }));
 }
 
 main().catch((error) => {
