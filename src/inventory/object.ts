@@ -104,6 +104,8 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 	private readonly gate: CallGate | null;
 	/** A split SKU's coordinator: the last merged availability, for the live feed. */
 	private mergedCopy: Availability | null = null;
+	/** A split SKU's coordinator with live viewers: the next merge of the shards (pollShardsForLive). */
+	private livePoll: ReturnType<typeof setTimeout> | null = null;
 
 	constructor(ctx: DurableObjectState, env: InventoryEnv, deps: InventoryDeps = DEFAULT_DEPS) {
 		super(ctx, env);
@@ -481,7 +483,40 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 
 	override async fetch(request: Request): Promise<Response> {
 		if (this.inv === null) return new Response("unknown sku", { status: 404 });
+		if (this.escrow?.isCoordinator) {
+			// A split SKU's feed shows the whole SKU: merged now, then polled while anyone watches.
+			await this.mergedAvailability();
+			const response = this.live.accept(request);
+			this.pollShardsForLive();
+			return response;
+		}
 		return this.live.accept(request);
+	}
+
+	/**
+	 * A split SKU's coordinator does not see the other shards' changes, so while
+	 * live viewers are connected it merges the shards every LIVE_POLL_MS (K − 1
+	 * in-memory counter reads) and tells the feed when the counters moved. With no
+	 * viewer left the polling stops, and the object may hibernate again.
+	 */
+	private pollShardsForLive(): void {
+		if (this.livePoll !== null) return;
+		let last = liveKey(this.mergedCopy);
+		const tick = async () => {
+			this.livePoll = null;
+			if (this.ctx.getWebSockets().length === 0 || !this.escrow?.isCoordinator) return;
+			try {
+				const now = liveKey(await this.mergedAvailability());
+				if (now !== last) {
+					last = now;
+					this.live.changed();
+				}
+			} catch (error) {
+				console.warn("live: merging the shards failed", String(error));
+			}
+			this.livePoll ??= setTimeout(() => void tick(), LIVE_POLL_MS);
+		};
+		this.livePoll = setTimeout(() => void tick(), LIVE_POLL_MS);
 	}
 
 	override webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): void {
@@ -893,4 +928,12 @@ function sameDefinition(a: ProductConfig, b: ProductConfig): boolean {
 		a.startsAtMs === b.startsAtMs &&
 		(a.listed ?? true) === (b.listed ?? true)
 	);
+}
+
+/** How often a split SKU's coordinator merges its shards while live viewers watch: the feed's own pace. */
+const LIVE_POLL_MS = 100;
+
+/** The counters a live viewer sees, without the timestamp (which changes on every merge). */
+function liveKey(a: Availability | null): string {
+	return a === null ? "" : `${a.total}/${a.available}/${a.reserved}/${a.sold}/${a.status}`;
 }

@@ -7,6 +7,7 @@
 //   stays stranded in an idle shard's allotment;
 // - cancel, checkout, reset and totalStock changes on a split SKU.
 
+import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { shardOf } from "../../src/domain/escrow.ts";
 import { replay } from "../../src/domain/replay.ts";
@@ -19,6 +20,9 @@ import type {
 	Stats,
 } from "../../src/shared/types.ts";
 import { ADMIN, type ApiResponse, call, createProduct, DEBUG, uniqueSku } from "./helpers.ts";
+
+const worker = (exports as unknown as { default: { fetch(r: Request): Promise<Response> } })
+	.default;
 
 interface Buyer {
 	token: string;
@@ -318,3 +322,39 @@ describe("a SKU split across 8 shards", () => {
 		}
 	});
 });
+
+describe("the live feed of a split SKU", () => {
+	it("shows the whole SKU: a hold in another shard reaches the coordinator's viewers", async () => {
+		const sku = await createSharded(20, 4, 2);
+		const res = await worker.fetch(
+			new Request(`http://rg.test/api/products/${sku}/live`, {
+				headers: { upgrade: "websocket" },
+			}),
+		);
+		expect(res.status).toBe(101);
+		const ws = res.webSocket;
+		if (ws === null) throw new Error("no WebSocket in the 101 response");
+		const messages: Availability[] = [];
+		ws.addEventListener("message", (event) => messages.push(JSON.parse(String(event.data))));
+		ws.accept();
+		const crowd = await buyers(30);
+		const far = crowd.find((b) => shardOf(b.sessionId, 4) !== 0) as Buyer;
+		const first = await waitFor(() => messages[0]);
+		expect(first).toMatchObject({ total: 20, available: 20, reserved: 0 });
+		expect((await reserve(far, sku)).status).toBe(201);
+		const after = await waitFor(() => messages.find((m) => m.reserved === 1));
+		expect(after).toMatchObject({ total: 20, available: 19, reserved: 1, sold: 0 });
+		ws.close(1000, "done");
+	});
+});
+
+/** Polls `read` until it gives a value (the feed's pace is ~10 messages a second). */
+async function waitFor<T>(read: () => T | undefined, timeoutMs = 5_000): Promise<T> {
+	const until = Date.now() + timeoutMs;
+	for (;;) {
+		const value = read();
+		if (value !== undefined) return value;
+		if (Date.now() > until) throw new Error("nothing arrived in time");
+		await new Promise((r) => setTimeout(r, 20));
+	}
+}
