@@ -85,12 +85,22 @@ export function foldBackAsk(available: number): number {
 	return Math.ceil(Math.max(0, available) / 2);
 }
 
-/** G1: the pool is lowered and the grant recorded, one transaction; null when the pool is empty. */
-export function issueGrant(ledger: PoolLedger, shard: number, units: number): Transfer | null {
+/**
+ * G1: the pool is lowered and the grant recorded, one transaction; null when the
+ * pool is empty. `opening`: a shard's first grant at create, recorded even when it
+ * carries no unit (a stock below 2 per shard), because its delivery is what
+ * creates the shard's object — and a recorded grant is re-sent until it arrives.
+ */
+export function issueGrant(
+	ledger: PoolLedger,
+	shard: number,
+	units: number,
+	opening = false,
+): Transfer | null {
 	const pending = ledger.pending[shard];
 	if (pending === undefined) throw new RangeError(`no shard ${shard}`);
-	const granted = Math.min(units, ledger.pool);
-	if (granted <= 0 || pending.length >= MAX_PENDING_TRANSFERS) return null;
+	const granted = Math.max(0, Math.min(units, ledger.pool));
+	if ((granted === 0 && !opening) || pending.length >= MAX_PENDING_TRANSFERS) return null;
 	ledger.pool -= granted;
 	const seq = (ledger.grantSeq[shard] ?? 0) + 1;
 	ledger.grantSeq[shard] = seq;

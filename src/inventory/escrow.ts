@@ -117,7 +117,7 @@ export class Escrow {
 		});
 		inv.setAllotment(0, nowMs, { pool: total, shards });
 		const share = initialShare(total, shards);
-		for (let i = 1; i < shards; i++) issueGrant(pool, i, share);
+		for (let i = 1; i < shards; i++) issueGrant(pool, i, share, true);
 		escrow.grantToSelf(inv, share, nowMs);
 		escrow.save();
 		if (shards > 1) host.wake(nowMs + ESCROW_RETRY_MS);
@@ -145,6 +145,15 @@ export class Escrow {
 
 	pool(): number {
 		return this.ledger.pool?.pool ?? 0;
+	}
+
+	/**
+	 * True while the coordinator's last answer was "nothing left anywhere" (after
+	 * folding back): a sold_out from this shard is then the SKU's, and the edge may
+	 * repeat it for EXHAUSTED_MEMO_MS without a call (worker/edge-snapshot.ts).
+	 */
+	skuSoldOut(nowMs: number): boolean {
+		return nowMs < this.exhaustedUntilMs;
 	}
 
 	/** Whether this shard decides the session's attempts (else the edge must call the right one). */

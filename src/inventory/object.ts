@@ -442,7 +442,10 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 				limits,
 			})) as ReserveAnswer;
 			// This shard's counters are not the SKU's: the edge takes its copy from the coordinator.
-			return { ...answer, snapshot: null, shards };
+			const skuSoldOut =
+				escrow.skuSoldOut(Date.now()) &&
+				answer.results.every((r) => !r.ok && r.code === "sold_out");
+			return { ...answer, snapshot: null, shards, ...(skuSoldOut ? { skuSoldOut } : {}) };
 		} finally {
 			escrow.decided(units);
 		}

@@ -70,6 +70,8 @@ export interface ReserveAnswer {
 	 */
 	shards?: number;
 	misrouted?: boolean;
+	/** A split SKU: no shard and not the pool had a unit just now (the shard's sold-out memo). */
+	skuSoldOut?: boolean;
 }
 
 /** One shard's counters for the coordinator's whole-SKU views. */

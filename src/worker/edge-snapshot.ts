@@ -36,6 +36,24 @@ const copies = new BoundedMap<Copy>(MAX_EDGE_SNAPSHOTS);
 /** SKUs split across shards: their shard count (never changes after create; absent: one object). */
 const shardCounts = new BoundedMap<number>(MAX_EDGE_SNAPSHOTS);
 
+/**
+ * Split SKUs a shard just called sold out as a whole (no shard and not the pool had a
+ * unit): this isolate's clock when it heard. Answered like a copy that says sold out,
+ * for at most EDGE_SNAPSHOT_MAX_AGE_MS.
+ */
+const soldOutAt = new BoundedMap<number>(MAX_EDGE_SNAPSHOTS);
+
+export function rememberSoldOut(sku: string, nowMs: number): void {
+	soldOutAt.delete(sku);
+	soldOutAt.use(sku, () => nowMs);
+}
+
+/** True while a split SKU's sold-out is fresh enough to repeat without a call. */
+export function freshSoldOut(sku: string, nowMs: number): boolean {
+	const at = soldOutAt.peek(sku);
+	return at !== undefined && nowMs - at <= EDGE_SNAPSHOT_MAX_AGE_MS;
+}
+
 /** The SKU's shard count as this isolate knows it (1 until an object said otherwise). */
 export function shardsOf(sku: string): number {
 	return shardCounts.peek(sku) ?? 1;
@@ -56,6 +74,7 @@ export function rememberSnapshot(sku: string, snapshot: EdgeSnapshot, nowMs: num
 /** Something changed the SKU through this isolate (cancel, reset, update): ask the object next time. */
 export function forgetSnapshot(sku: string): void {
 	copies.delete(sku);
+	soldOutAt.delete(sku);
 }
 
 /** The SKU's copy if it is fresh enough to answer from, else null. */

@@ -323,6 +323,29 @@ describe("a SKU split across 8 shards", () => {
 	});
 });
 
+describe("sold out, answered at the edge", () => {
+	it("after a shard found no unit anywhere, unkeyed attempts are answered without an object call", async () => {
+		const sku = await createSharded(6, 4, 10);
+		const [buyer] = await buyers(1);
+		if (buyer === undefined) throw new Error("no buyer");
+		for (let i = 0; i < 6; i++) expect((await reserve(buyer, sku)).status).toBe(201);
+		const before = (await stats(sku)).edgeAnswered;
+		// The first sold_out comes from the buyer's shard after it folded back from every other;
+		// the next one, within the edge's freshness bound, from the edge.
+		const first = await reserve(buyer, sku);
+		expect(first.body.error?.code).toBe("sold_out");
+		const again = await reserve(buyer, sku);
+		expect(again.body.error?.code).toBe("sold_out");
+		const s = await stats(sku);
+		expect(s.edgeAnswered).toBe(before + 1);
+		checkEscrow(s);
+		expect(s.reserved).toBe(6);
+		// A keyed attempt always reaches its shard (it may be a replay).
+		expect((await reserve(buyer, sku, "k-1")).body.error?.code).toBe("sold_out");
+		expect((await stats(sku)).edgeAnswered).toBe(before + 1);
+	});
+});
+
 describe("the live feed of a split SKU", () => {
 	it("shows the whole SKU: a hold in another shard reaches the coordinator's viewers", async () => {
 		const sku = await createSharded(20, 4, 2);

@@ -245,6 +245,19 @@ describe("escrow protocol model", () => {
 		}
 	});
 
+	it("an opening grant of no unit is still delivered once, and changes no count", () => {
+		const w = world(3);
+		const t = issueGrant(w.pool, 3, 0, true) as Transfer;
+		expect(t).toEqual({ seq: 1, units: 0 });
+		expect(issueGrant(w.pool, 3, 0)).toBeNull();
+		check(w);
+		recover(w);
+		while (w.network.length > 0) deliver(w, w.network.shift() as Message);
+		expect(w.shards[3]?.ledger.lastGrant).toBe(1);
+		expect(w.pool.pending[3]).toEqual([]);
+		expect(w.pool.pool).toBe(3);
+	});
+
 	it("folding back moves the last unit: give back all, grant it elsewhere", () => {
 		const w = world(1);
 		const a = w.shards[0] as Shard;

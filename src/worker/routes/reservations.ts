@@ -10,9 +10,11 @@ import {
 	edgeRejection,
 	forgetSnapshot,
 	freshSnapshot,
+	freshSoldOut,
 	hasRead,
 	rememberShards,
 	rememberSnapshot,
+	rememberSoldOut,
 	shardsOf,
 } from "../edge-snapshot.ts";
 import { reserveEventual } from "../eventual.ts";
@@ -92,7 +94,14 @@ reservations.post("/", async (c) => {
 	// object knows.
 	if (key === null) {
 		const snapshot = freshSnapshot(body.sku, arrivedAtMs);
-		const rejection = snapshot === null ? null : edgeRejection(snapshot, quantity, arrivedAtMs);
+		// A split SKU's shard said the whole SKU is sold out (its sold-out memo): the same answer
+		// as a copy that says so, for the same bound (docs/decisions/020-escrow-shards.md).
+		const rejection =
+			snapshot !== null
+				? edgeRejection(snapshot, quantity, arrivedAtMs)
+				: freshSoldOut(body.sku, arrivedAtMs)
+					? "sold_out"
+					: null;
 		if (rejection !== null) {
 			countEdgeAnswer(c, body.sku, rejection);
 			recordDecision(c, { sku: body.sku, mode: "safe", outcome: rejection, quantity });
@@ -126,6 +135,7 @@ reservations.post("/", async (c) => {
 		if (answer.misrouted === true) throw new Error("the shard count of a SKU changed");
 	}
 	rememberShards(body.sku, answer.shards);
+	if (answer.skuSoldOut === true) rememberSoldOut(body.sku, Date.now());
 	if (answer.snapshot !== null) rememberSnapshot(body.sku, answer.snapshot, Date.now());
 	const [result] = answer.results;
 	if (result === undefined) throw new Error("the inventory object returned no result");
