@@ -8,6 +8,9 @@
 /** A call that would wait longer than this is refused (Cloudflare answers an overloaded object with an error too). */
 export const MAX_EMULATED_QUEUE_MS = 10_000;
 
+/** How the refusal reads once it has crossed the RPC (the Worker answers it 503, worker/app.ts). */
+export const OBJECT_OVERLOADED = "object over its emulated limit";
+
 export class ObjectOverloaded extends Error {
 	override readonly name = "ObjectOverloaded";
 }
@@ -27,7 +30,7 @@ export class CallGate {
 		const waitMs = at - nowMs;
 		if (waitMs > MAX_EMULATED_QUEUE_MS) {
 			return Promise.reject(
-				new ObjectOverloaded(`object over its emulated limit (queue ${Math.round(waitMs)} ms)`),
+				new ObjectOverloaded(`${OBJECT_OVERLOADED} (queue ${Math.round(waitMs)} ms)`),
 			);
 		}
 		this.nextFreeMs = at + this.spacingMs;

@@ -1,6 +1,7 @@
 // The edge API: validate, authenticate, one RPC to the SKU's object, answer.
 
 import { Hono } from "hono";
+import { OBJECT_OVERLOADED } from "../inventory/call-gate.ts";
 import { SCHEMA_TOO_NEW } from "../storage/do-migrations.ts";
 import { costLedger } from "./cost/middleware.ts";
 import { ApiError, type AppEnv, fail, ok } from "./http.ts";
@@ -76,6 +77,11 @@ app.onError((error, c) => {
 		return fail(c, "unavailable", "This part of the service is being upgraded; retry shortly.", {
 			"Retry-After": String(SCHEMA_TOO_NEW_RETRY_SECONDS),
 		});
+	}
+	// The simulated per-object limit (inventory/call-gate.ts, off by default) refused the call:
+	// an overloaded object, as Cloudflare would answer it, so retry shortly.
+	if (error instanceof Error && error.message.includes(OBJECT_OVERLOADED)) {
+		return fail(c, "unavailable", "This product is busy; retry shortly.", { "Retry-After": "1" });
 	}
 	// Anything else is a bug: docs/api.md promises that no input produces a 5xx.
 	console.error("unexpected error", error);
