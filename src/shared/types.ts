@@ -67,7 +67,16 @@ export type EventType =
 	| "payment.failed"
 	| "payment.refunded"
 	| "order.created"
-	| "inventory.reset";
+	| "inventory.reset"
+	// The waiting room (src/domain/waiting-room.ts): they move no unit.
+	| "queue.enabled"
+	| "queue.updated"
+	| "queue.ticket"
+	| "queue.started"
+	| "queue.admitted"
+	| "queue.lapsed"
+	| "queue.sold_out"
+	| "queue.reset";
 
 /** Which failure a 402 payment_declined reports (docs/api.md, "Checkout after a failed payment"). */
 export type PaymentFailureOutcome = "declined" | "provider_error" | "not_confirmed";
