@@ -398,6 +398,11 @@ export class WaitingRoom {
 		return room;
 	}
 
+	/** Something changed since the last drain (tickets or events to persist). */
+	hasChanges(): boolean {
+		return this.changedTickets.size > 0 || this.events.length > 0;
+	}
+
 	/** Hands the caller what changed since the last drain, to persist in one transaction. */
 	drain(): { tickets: QueueTicket[]; events: DomainEvent[] } {
 		const out = { tickets: [...this.changedTickets], events: this.events };

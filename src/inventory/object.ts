@@ -24,7 +24,14 @@ import type { ReserveLimits } from "../ratelimit/config.ts";
 import { REJECTION_KEY, ReserveGuard, type ReserveRefusal } from "../ratelimit/reserve-guard.ts";
 import { configOf, type PaymentSettings } from "../shared/config.ts";
 import { migrate } from "../storage/do-migrations.ts";
-import { decideOps, NO_ROWS, type Op, type OpAnswer, shareRows } from "./batch-decisions.ts";
+import {
+	decideOps,
+	type JoinOp,
+	NO_ROWS,
+	type Op,
+	type OpAnswer,
+	shareRows,
+} from "./batch-decisions.ts";
 import { CheckoutDriver } from "./checkout-driver.ts";
 import { toAvailability, toProduct, toReservation } from "./codec.ts";
 import type { InventoryEnv } from "./env.ts";
@@ -52,6 +59,7 @@ import {
 	type CheckoutResult,
 	type CreateResult,
 	type EdgeSnapshot,
+	type JoinResult,
 	type OrderResult,
 	type ReservationResult,
 	type ReserveAnswer,
@@ -63,6 +71,7 @@ import {
 } from "./rpc.ts";
 import { hasSchema, INVENTORY_MIGRATIONS } from "./schema.ts";
 import { type DecisionCounts, StateWriter } from "./state-writer.ts";
+import { RoomKeeper, type RoomPatch } from "./waiting-room.ts";
 
 /** What the object is built from besides its storage and environment (tests pass their own). */
 export interface InventoryDeps {
@@ -93,6 +102,8 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 	private readonly windows: ReplayWindows;
 	/** When the alarm next deletes ended Idempotency-Key records (null: none stored). */
 	private pruneAtMs: number | null = null;
+	/** The SKU's waiting room (inventory/waiting-room.ts, docs/waiting-room.md). */
+	private readonly room: RoomKeeper;
 
 	constructor(ctx: DurableObjectState, env: InventoryEnv, deps: InventoryDeps = DEFAULT_DEPS) {
 		super(ctx, env);
@@ -102,6 +113,7 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 		if (!loaded.ok) throw loaded.error;
 		this.sql = this.rows.wrap(ctx.storage.sql);
 		this.windows = loaded.config.replayWindows;
+		this.room = new RoomKeeper(this.sql);
 		this.outbox = new Outbox(
 			this.sql,
 			env.DB,
@@ -127,6 +139,8 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 				this.scheduleNextDeadline();
 				this.live.changed();
 			},
+			// The room's ticket rows and audit events ride with every write (same transaction).
+			() => this.room.flush(),
 		);
 		this.saga = new CheckoutDriver(
 			this.sql,
@@ -163,29 +177,37 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 	 * with an error after the object stored it). Another definition for an
 	 * existing SKU is `already_exists`.
 	 */
-	create(product: ProductConfig): CreateResult {
+	create(product: ProductConfig, room: RoomPatch | null = null): CreateResult {
 		if (this.inv !== null) {
-			if (!sameDefinition(this.inv.product, product)) return { ok: false, code: "already_exists" };
-			return { ok: true, product: toProduct(this.inv, this.tick()), replayed: true };
+			if (!sameDefinition(this.inv.product, product) || !this.sameRoom(room))
+				return { ok: false, code: "already_exists" };
+			return { ok: true, product: this.productNow(this.inv, this.tick()), replayed: true };
 		}
 		migrate(this.ctx.storage, INVENTORY_MIGRATIONS, "InventoryObject");
+		this.room.load();
 		const now = Date.now();
 		this.inv = Inventory.create(product, now);
+		if (room !== null) this.room.configure(room, now);
 		this.sql.exec(
 			"INSERT INTO state (id, snapshot, seq) VALUES (1, ?, 0)",
 			JSON.stringify(this.inv.snapshot()),
 		);
+		this.room.advance(this.inv, now);
 		this.state.persist();
-		return { ok: true, product: toProduct(this.inv, now) };
+		this.scheduleNextDeadline();
+		return { ok: true, product: this.productNow(this.inv, now) };
 	}
 
-	update(patch: Partial<Omit<ProductConfig, "sku">>): UpdateResult {
+	update(patch: Partial<Omit<ProductConfig, "sku">>, room: RoomPatch | null = null): UpdateResult {
 		const inv = this.inv;
 		if (inv === null) return { ok: false, code: "unknown_sku" };
 		const now = this.tick();
 		if (!inv.update(patch, now).ok) return { ok: false, code: "invalid_state" };
+		if (room !== null) this.room.configure(room, now);
+		this.room.advance(inv, now);
 		this.state.persist();
-		return { ok: true, product: toProduct(inv, now) };
+		this.scheduleNextDeadline();
+		return { ok: true, product: this.productNow(inv, now) };
 	}
 
 	reset(): UpdateResult {
@@ -202,17 +224,21 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 			 OR json_extract(outcome, '$.reservation.reservationId') NOT IN (SELECT id FROM holds WHERE status = 'PAID')`,
 		);
 		this.sql.exec("DELETE FROM holds WHERE status != 'PAID'");
+		this.room.reset(now);
+		this.room.advance(inv, now);
 		this.state.resetCounts();
 		this.state.persist();
-		return { ok: true, product: toProduct(inv, now) };
+		this.scheduleNextDeadline();
+		return { ok: true, product: this.productNow(inv, now) };
 	}
 
 	/** Counters computed from the hold records themselves, never from the cached counters. */
 	stats(): StatsResult {
 		const inv = this.inv;
 		if (inv === null) return { ok: false, code: "unknown_sku" };
-		this.tick();
+		const now = this.tick();
 		const { reserved, sold } = unitsFromRecords(this.sql);
+		const queue = this.room.stats(now);
 		const total = inv.product.totalStock;
 		return {
 			ok: true,
@@ -228,6 +254,7 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 				decisions: this.state.counts.decisions,
 				commits: this.state.counts.commits,
 				edgeAnswered: this.state.counts.edgeAnswered,
+				...(queue !== undefined ? { queue } : {}),
 			},
 		};
 	}
@@ -251,7 +278,7 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 	product(readerSessionId?: string): ReturnType<typeof toProduct> | null {
 		if (this.inv === null) return null;
 		if (readerSessionId !== undefined) this.guard.markRead(readerSessionId);
-		return toProduct(this.inv, this.tick());
+		return this.productNow(this.inv, this.tick());
 	}
 
 	availability(readerSessionId?: string): ReturnType<typeof toAvailability> | null {
@@ -300,6 +327,26 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 	}
 
 	// ---- RPC: buyer ----
+
+	/**
+	 * The session's waiting-room ticket, taken now if it has none (one per session):
+	 * joins the next group commit, like reserves, so a burst of joins shares commits.
+	 */
+	joinQueue(sessionId: string, ticketId: string): Promise<JoinResult> {
+		if (this.inv === null) return Promise.resolve({ ok: false, code: "unknown_sku" });
+		return this.group.submit({ kind: "join", sessionId, ticketId }) as Promise<JoinResult>;
+	}
+
+	/** The session's ticket as it stands now; null without one (or without a room). */
+	queueTicket(sessionId: string): JoinResult | { ok: false; code: "not_found" } {
+		const inv = this.inv;
+		if (inv === null) return { ok: false, code: "unknown_sku" };
+		const now = this.tick();
+		const ticket = this.room.ticket(inv.product.sku, sessionId, now);
+		return ticket === null
+			? { ok: false, code: "not_found" }
+			: { ok: true, ticket, created: false };
+	}
 
 	/**
 	 * The batch entry point: one result per attempt, in order (docs/architecture.md).
@@ -405,7 +452,11 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 	/** Lazy expiry before every decision and read: a late alarm never shows a stale hold. */
 	private tick(): number {
 		const now = Date.now();
-		if (this.inv !== null && this.inv.expireDue(now) > 0) this.state.persist();
+		if (this.inv === null) return now;
+		const expired = this.inv.expireDue(now) > 0;
+		// Units that came back let the next ticket in; lapsed admissions too (docs/waiting-room.md).
+		const moved = this.room.advance(this.inv, now);
+		if (expired || moved) this.state.persist();
 		return now;
 	}
 
@@ -428,11 +479,13 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 			return ops.map((op) =>
 				op.kind === "cancel"
 					? { ok: false, code: "not_found" }
-					: {
-							results: op.attempts.map(() => ({ ok: false, code: "unknown_sku" }) as const),
-							sqlRows: { ...NO_ROWS },
-							snapshot: null,
-						},
+					: op.kind === "join"
+						? { ok: false, code: "unknown_sku" }
+						: {
+								results: op.attempts.map(() => ({ ok: false, code: "unknown_sku" }) as const),
+								sqlRows: { ...NO_ROWS },
+								snapshot: null,
+							},
 			);
 		}
 		this.rows.take(); // rows of earlier calls and of the cold path are not this batch's
@@ -450,12 +503,25 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 
 	private decideInTransaction(inv: Inventory, ops: Op[]): OpAnswer[] {
 		const now = this.tick();
+		const sku = inv.product.sku;
 		const { answers, decisions, keyedWrites, earliestReplayEndMs } = decideOps(
 			{
 				sql: this.sql,
 				guard: this.guard,
 				readHold: (id) => this.readHold(id),
 				windows: this.windows,
+				gate: (sessionId, at) => {
+					const queued = this.room.gate(sku, sessionId, at);
+					if (queued === null) return null;
+					return {
+						ok: false,
+						code: "queued",
+						ticket: queued.ticket,
+						retryAfterSeconds: this.room.retryAfterSeconds(queued.ticket),
+					};
+				},
+				reserved: (sessionId, at) => this.room.onReserved(sessionId, at),
+				join: (op, at) => this.joinNow(inv, op, at),
 			},
 			inv,
 			ops,
@@ -463,7 +529,10 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 		);
 		if (earliestReplayEndMs !== null) this.prunableAt(earliestReplayEndMs);
 		this.state.counts.decisions += decisions;
+		// Units taken or returned by this batch move the room before it is written.
+		this.room.advance(inv, now);
 		const changes = inv.drain();
+		changes.events.push(...this.room.flush());
 		const durable = changes.holds.length > 0 || changes.events.length > 0 || keyedWrites > 0;
 		// The commit counts itself: the count is written in the transaction it counts.
 		if (durable) this.state.counts.commits += 1;
@@ -474,14 +543,50 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 	}
 
 	private edgeSnapshot(inv: Inventory, now: number): EdgeSnapshot {
-		return { availability: toAvailability(inv, now), startsAtMs: inv.product.startsAtMs };
+		return {
+			availability: toAvailability(inv, now),
+			startsAtMs: inv.product.startsAtMs,
+			waitingRoom: this.room.info()?.enabled === true,
+		};
+	}
+
+	private joinNow(inv: Inventory, op: JoinOp, now: number): JoinResult {
+		const joined = this.room.join(inv, op.sessionId, op.ticketId, now);
+		if (joined === null) return { ok: false, code: "invalid_state" };
+		if (!joined.ok) return joined;
+		return {
+			ok: true,
+			ticket: this.room.view(inv.product.sku, joined.ticket, now),
+			created: joined.created,
+		};
+	}
+
+	private productNow(inv: Inventory, now: number): ReturnType<typeof toProduct> {
+		return { ...toProduct(inv, now), waitingRoom: this.room.info() };
+	}
+
+	/** A retried create names the same room (or none) as the stored one. */
+	private sameRoom(room: RoomPatch | null): boolean {
+		const info = this.room.info();
+		if (room === null || room.enabled !== true) return info === null || !info.enabled;
+		return (
+			info !== null &&
+			info.enabled &&
+			(room.admitSeconds === undefined || room.admitSeconds === info.admitSeconds) &&
+			(room.overbook === undefined || room.overbook === info.overbook)
+		);
 	}
 
 	private scheduleNextDeadline(): void {
 		let next: number | null = null;
-		for (const at of [this.inv?.nextDeadlineMs() ?? null, this.saga.nextWakeMs(), this.pruneAtMs]) {
-			if (at !== null && (next === null || at < next)) next = at;
-		}
+		const inv = this.inv;
+		const deadlines = [
+			inv?.nextDeadlineMs() ?? null,
+			this.saga.nextWakeMs(),
+			this.pruneAtMs,
+			inv === null ? null : this.room.nextDeadlineMs(inv),
+		];
+		for (const at of deadlines) if (at !== null && (next === null || at < next)) next = at;
 		if (next !== null) this.scheduleAlarm(next);
 	}
 
@@ -526,6 +631,7 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 		if (!hasSchema(this.sql)) return;
 		// Brings a database written by earlier code up to date (schema.ts); refuses a newer one.
 		migrate(this.ctx.storage, INVENTORY_MIGRATIONS, "InventoryObject");
+		this.room.load();
 		const state = loadState(this.sql);
 		const firstEnd = earliestOutcomeExpiry(this.sql);
 		this.pruneAtMs = firstEnd === null ? null : firstEnd + IDEMPOTENCY_PRUNE_SLACK_MS;

@@ -7,7 +7,7 @@ import { randomHex } from "../shared/hex.ts";
 
 const ID_BYTES = 12;
 
-export function newId(prefix: "rsv" | "ord", sku: string): string {
+export function newId(prefix: "rsv" | "ord" | "tkt", sku: string): string {
 	return `${prefix}_${randomHex(ID_BYTES)}~${sku}`;
 }
 

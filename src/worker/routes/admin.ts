@@ -13,6 +13,7 @@ import {
 	SKU_PATTERN,
 } from "../../domain/bounds.ts";
 import { HISTORY_SECONDS } from "../../domain/timeseries.ts";
+import { MAX_ADMIT_SECONDS, MAX_OVERBOOK, MIN_ADMIT_SECONDS } from "../../domain/waiting-room.ts";
 import type { AuditEvent } from "../../shared/types.ts";
 import { parseBody } from "../body.ts";
 import { recordInCatalogue, requireKnownSku } from "../catalogue.ts";
@@ -38,15 +39,23 @@ const ProductFields = {
 	startsAt: z.iso.datetime({ offset: true }).nullable(),
 };
 
+/** docs/api.md v1.1 "Waiting room" (bounds in domain/waiting-room.ts). */
+const WaitingRoomBody = z.object({
+	enabled: z.boolean(),
+	admitSeconds: z.number().int().min(MIN_ADMIT_SECONDS).max(MAX_ADMIT_SECONDS).optional(),
+	overbook: z.number().min(0).max(MAX_OVERBOOK).optional(),
+});
+
 const CreateProduct = z.object({
 	sku: z.string().regex(SKU_PATTERN, "must be 1–64 of A-Z a-z 0-9 . _ -"),
 	...ProductFields,
 	holdSeconds: ProductFields.holdSeconds.optional(),
 	perUserLimit: ProductFields.perUserLimit.optional(),
 	startsAt: ProductFields.startsAt.optional(),
+	waitingRoom: WaitingRoomBody.optional(),
 });
 
-const PatchProduct = z.object(ProductFields).partial();
+const PatchProduct = z.object({ ...ProductFields, waitingRoom: WaitingRoomBody }).partial();
 
 const EventsQuery = z.object({
 	after: z
@@ -83,16 +92,19 @@ admin.route("/sessions", adminSessions);
 admin.post("/products", async (c) => {
 	const body = await parseBody(c, CreateProduct);
 	const holdSeconds = body.holdSeconds ?? c.var.config.holdSeconds;
-	const result = await inventory(c.env, body.sku).create({
-		sku: body.sku,
-		name: body.name,
-		priceCents: body.priceCents,
-		currency: body.currency,
-		totalStock: body.totalStock,
-		holdSeconds,
-		perUserLimit: body.perUserLimit ?? DEFAULT_PER_USER_LIMIT,
-		startsAtMs: body.startsAt ? Date.parse(body.startsAt) : null,
-	});
+	const result = await inventory(c.env, body.sku).create(
+		{
+			sku: body.sku,
+			name: body.name,
+			priceCents: body.priceCents,
+			currency: body.currency,
+			totalStock: body.totalStock,
+			holdSeconds,
+			perUserLimit: body.perUserLimit ?? DEFAULT_PER_USER_LIMIT,
+			startsAtMs: body.startsAt ? Date.parse(body.startsAt) : null,
+		},
+		body.waitingRoom ?? null,
+	);
 	if (!result.ok)
 		return fail(
 			c,
@@ -108,14 +120,14 @@ admin.post("/products", async (c) => {
 admin.patch("/products/:sku", async (c) => {
 	const sku = await skuParam(c);
 	const body = await parseBody(c, PatchProduct);
-	const { startsAt, ...rest } = body;
+	const { startsAt, waitingRoom, ...rest } = body;
 	const patch = {
 		...rest,
 		...(startsAt !== undefined
 			? { startsAtMs: startsAt === null ? null : Date.parse(startsAt) }
 			: {}),
 	};
-	const result = await inventory(c.env, sku).update(patch);
+	const result = await inventory(c.env, sku).update(patch, waitingRoom ?? null);
 	forgetSnapshot(sku);
 	if (!result.ok && result.code === "invalid_state") {
 		return fail(c, "invalid_state", "totalStock cannot go below the units reserved and sold.");
