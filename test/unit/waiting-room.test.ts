@@ -9,6 +9,7 @@
 import { createHash } from "node:crypto";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { checkQueueTrail } from "../../cli/verify-queue/check.ts";
 import { Inventory } from "../../src/domain/inventory.ts";
 import { sha256HexSync } from "../../src/domain/sha256.ts";
 import {
@@ -19,6 +20,8 @@ import {
 	shuffleOrder,
 	WaitingRoom,
 } from "../../src/domain/waiting-room.ts";
+import { toAuditEvent } from "../../src/inventory/codec.ts";
+import type { AuditEvent } from "../../src/shared/types.ts";
 import { PROPERTY_TIMEOUT_MS } from "../support/property.ts";
 
 const T0 = Date.UTC(2026, 0, 1);
@@ -381,5 +384,59 @@ describe("the room, by example", () => {
 		expect(room.counts().tickets).toBe(110);
 		// Five units, no overbook: five admissions in all, whoever holds the tickets.
 		expect(room.counts().admitted).toBe(5);
+	});
+});
+
+describe("the verifier's check (cli/verify-queue/check.ts)", () => {
+	function drop(): AuditEvent[] {
+		const inv = Inventory.create(
+			{
+				sku: "S",
+				name: "n",
+				priceCents: 1,
+				currency: "USD",
+				totalStock: 4,
+				holdSeconds: 30,
+				perUserLimit: 2,
+				startsAtMs: T0 + 10_000,
+			},
+			T0,
+		);
+		const room = WaitingRoom.enable({ enabled: true, admitSeconds: 10, overbook: 0 }, SEED_A, T0);
+		const stock = () => ({ available: inv.counters().available, returnable: inv.reserved });
+		for (let i = 0; i < 12; i++) room.join(`s${i}`, `t${i}`, T0 + i, T0 + 10_000, stock());
+		room.advance(T0 + 10_000, T0 + 10_000, stock());
+		for (let i = 12; i < 15; i++) room.join(`s${i}`, `t${i}`, T0 + 10_001, T0 + 10_000, stock());
+		// Admissions lapse twice over: everyone gets in, in order.
+		room.advance(T0 + 20_000, T0 + 10_000, stock());
+		room.advance(T0 + 30_000, T0 + 10_000, stock());
+		room.advance(T0 + 40_000, T0 + 10_000, stock());
+		return room.drain().events.map((e, i) => toAuditEvent("S", i + 1, e));
+	}
+
+	it("verifies the room's own trail, and finds a swapped admission or another seed", () => {
+		const trail = drop();
+		const commitment = commitmentOf(SEED_A);
+		const good = checkQueueTrail(trail, { seedCommitment: commitment, seed: SEED_A });
+		expect(good.problems).toEqual([]);
+		expect(good).toMatchObject({ ok: true, tickets: 15, preQueue: 12, admissions: 15 });
+
+		const admissions = trail.filter((e) => e.type === "queue.admitted");
+		const [x, y] = [admissions[1], admissions[2]];
+		const swapped = trail.map((e) =>
+			e === x
+				? { ...e, detail: { ...e.detail, ticketId: y?.detail?.ticketId } }
+				: e === y
+					? { ...e, detail: { ...e.detail, ticketId: x?.detail?.ticketId } }
+					: e,
+		);
+		expect(checkQueueTrail(swapped, null).ok).toBe(false);
+
+		const otherSeed = trail.map((e) =>
+			e.type === "queue.started" ? { ...e, detail: { ...e.detail, seed: "b".repeat(64) } } : e,
+		);
+		const bad = checkQueueTrail(otherSeed, null);
+		expect(bad.ok).toBe(false);
+		expect(bad.problems.join(" ")).toContain("commitment");
 	});
 });
