@@ -23,6 +23,12 @@ export const DEFAULT_OVERBOOK = 0.1;
 export const MAX_TICKETS = 50_000;
 /** Admissions counted by the ETA estimator: the last minute's (docs/waiting-room.md). */
 export const ETA_WINDOW_MS = 60_000;
+/**
+ * The shortest span the rate is measured over: right after the start a few
+ * admissions in a few seconds would promise a pace the stock cannot keep
+ * (the first admissions take the units that were free, the next wait for holds).
+ */
+export const ETA_MIN_WINDOW_MS = 30_000;
 /** Seeds are this many random bytes, published as lowercase hex. */
 export const SEED_BYTES = 32;
 
@@ -385,7 +391,10 @@ export class WaitingRoom {
 			drop += 1;
 		if (drop > 0) this.admissionTimes = this.admissionTimes.slice(drop);
 		const since = this.startedAtMs === null ? nowMs : Math.max(from, this.startedAtMs);
-		return { admissions: this.admissionTimes.length, windowMs: Math.max(1000, nowMs - since) };
+		return {
+			admissions: this.admissionTimes.length,
+			windowMs: Math.max(ETA_MIN_WINDOW_MS, nowMs - since),
+		};
 	}
 
 	/** A new drop: every ticket is dropped and a new seed committed (`queue.reset`). */
