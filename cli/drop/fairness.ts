@@ -10,14 +10,21 @@
 import { sleep } from "../../src/shared/sleep.ts";
 import type { Product, Reservation, Stats, Ticket } from "../../src/shared/types.ts";
 import { type Buyer, buyerIp, ipHeader } from "./buyers.ts";
+import { type Fairness, fairnessOf, round } from "./fairness-figures.ts";
 import type { JsonClient } from "./http.ts";
 import type { DropOptions } from "./options.ts";
 import type { Progress } from "./progress.ts";
 
 /** Sessions one script runs (behind one address). */
 export const SCRIPT_SESSIONS = 10;
-/** Time from the product's creation to its start: the pre-queue forms in it. */
-const LEAD_MS = 5_000;
+/**
+ * Time from the product's creation to its start: the pre-queue forms in it. People
+ * are on the page well before a drop; the lead is long enough that, on a loaded
+ * machine, every buyer's join lands before the start (the report counts who made it).
+ */
+const LEAD_MS = 15_000;
+/** People arrive during the first part of the lead. */
+const HUMAN_ARRIVAL_SHARE = 0.4;
 /** How long one run may sell before it stops (bounded in time, whatever happens). */
 const RUN_LIMIT_MS = 90_000;
 /** A script's loop: tight and regular. */
@@ -28,14 +35,6 @@ const HUMAN_GAP_MS: [number, number] = [1_000, 3_000];
 /** A person takes a moment between "it's your turn" and the click. */
 const HUMAN_THINK_MS: [number, number] = [500, 2_500];
 const ADMIT_SECONDS = 30;
-
-export interface Fairness {
-	humanShareOfDemand: number;
-	humanShareOfUnits: number;
-	humanShareRatio: number;
-	/** Jain's index over the humans' units: (Σx)² / (n·Σx²); 1 is everyone equal. */
-	jainIndex: number;
-}
 
 export interface FairnessRun {
 	room: boolean;
@@ -53,6 +52,8 @@ export interface FairnessRun {
 	oversell: number;
 	/** The room's overbook margin in this run (null: no room). */
 	overbook: number | null;
+	/** Buyers whose ticket was taken before the start (room on): the shuffled pre-queue. */
+	preQueue: { humans: number; scriptSessions: number } | null;
 	/** Admitted buyers who then found no unit (the overbook margin), humans and script sessions. */
 	admittedWithoutUnit: { humans: number; scriptSessions: number } | null;
 	fairness: Fairness;
@@ -65,22 +66,6 @@ export interface FairnessRun {
 	seconds: number;
 }
 
-/** The fairness figures from units per buyer (`true`: a human). */
-export function fairnessOf(units: readonly { human: boolean; units: number }[]): Fairness {
-	const humans = units.filter((u) => u.human);
-	const total = units.reduce((n, u) => n + u.units, 0);
-	const humanUnits = humans.reduce((n, u) => n + u.units, 0);
-	const share = units.length === 0 ? 0 : humans.length / units.length;
-	const unitsShare = total === 0 ? 0 : humanUnits / total;
-	const squares = humans.reduce((n, u) => n + u.units * u.units, 0);
-	return {
-		humanShareOfDemand: round(share),
-		humanShareOfUnits: round(unitsShare),
-		humanShareRatio: share === 0 ? 0 : round(unitsShare / share),
-		jainIndex: squares === 0 ? 0 : round((humanUnits * humanUnits) / (humans.length * squares)),
-	};
-}
-
 interface Role {
 	buyer: Buyer;
 	human: boolean;
@@ -89,6 +74,8 @@ interface Role {
 	units: number;
 	firstEta: { atMs: number; etaSeconds: number; low: number; high: number } | null;
 	admittedAtMs: number | null;
+	/** Joined before the start (room on): in the shuffled pre-queue. */
+	preQueue: boolean;
 	/** Admitted, then told sold_out: the overbook margin's cost, borne by the slower buyer. */
 	unitGone: boolean;
 }
@@ -118,6 +105,7 @@ export async function runFairness(
 			units: 0,
 			firstEta: null,
 			admittedAtMs: null,
+			preQueue: false,
 			unitGone: false,
 		};
 	});
@@ -150,6 +138,14 @@ export async function runFairness(
 	const between = ([lo, hi]: [number, number]) => lo + random() * (hi - lo);
 	const untilStart = () => Math.max(0, startsAtMs - Date.now());
 
+	const join = async (r: Role) => {
+		const t = await client.request<Ticket>("POST", `/api/products/${sku}/queue`, {
+			token: r.buyer.token,
+			headers: r.headers,
+		});
+		if (t.data === null) problems.push(`joining the queue answered ${t.status}`);
+		else r.preQueue = Date.parse(t.data.joinedAt) < startsAtMs;
+	};
 	const buy = async (r: Role): Promise<"bought" | "again" | "final"> => {
 		const held = await client.request<Reservation>("POST", "/api/reservations", {
 			token: r.buyer.token,
@@ -185,16 +181,12 @@ export async function runFairness(
 
 	const human = async (r: Role) => {
 		// A person looks at the product first (the "prior read"), at some moment before the start.
-		await sleep(random() * LEAD_MS * 0.6);
+		await sleep(random() * LEAD_MS * HUMAN_ARRIVAL_SHARE);
 		await client.request("GET", `/api/products/${sku}`, {
 			token: r.buyer.token,
 			headers: r.headers,
 		});
-		if (room)
-			await client.request("POST", `/api/products/${sku}/queue`, {
-				token: r.buyer.token,
-				headers: r.headers,
-			});
+		if (room) await join(r);
 		await sleep(untilStart() + between(HUMAN_REACTION_MS));
 		while (!over && Date.now() < deadlineMs) {
 			if (room) {
@@ -231,11 +223,7 @@ export async function runFairness(
 
 	const script = async (r: Role) => {
 		// No read; with a room, every session joins in one burst the moment the room opens.
-		if (room)
-			await client.request("POST", `/api/products/${sku}/queue`, {
-				token: r.buyer.token,
-				headers: r.headers,
-			});
+		if (room) await join(r);
 		await sleep(Math.max(0, untilStart() - SCRIPT_GAP_MS));
 		let tries = 0;
 		while (!over && Date.now() < deadlineMs) {
@@ -305,6 +293,12 @@ export async function runFairness(
 		unitsPerHuman: humans === 0 ? 0 : round(humanUnits / humans),
 		oversell,
 		overbook: room ? options.overbook : null,
+		preQueue: room
+			? {
+					humans: roles.filter((r) => r.human && r.preQueue).length,
+					scriptSessions: roles.filter((r) => !r.human && r.preQueue).length,
+				}
+			: null,
 		admittedWithoutUnit: room
 			? {
 					humans: roles.filter((r) => r.human && r.unitGone && r.units === 0).length,
@@ -336,6 +330,10 @@ export function fairnessLines(runs: readonly FairnessRun[]): string[] {
 		lines.push(
 			`${r.room ? `on (${r.overbook})` : "off"} | ${r.humans} | ${r.scriptSessions} (${r.scripts}) | ${r.unitsSold}/${r.stock} | ${f.humanShareOfDemand} | ${f.humanShareOfUnits} | ${f.humanShareRatio} | ${f.jainIndex} | ${r.unitsPerScript} | ${r.unitsPerHuman} | ${r.oversell}`,
 		);
+		if (r.preQueue !== null)
+			lines.push(
+				`       in the pre-queue (shuffled at the start): ${r.preQueue.humans} of ${r.humans} humans, ${r.preQueue.scriptSessions} of ${r.scriptSessions} script sessions`,
+			);
 		if (r.admittedWithoutUnit !== null)
 			lines.push(
 				`       admitted but the unit was gone (the overbook margin): ${r.admittedWithoutUnit.humans} humans, ${r.admittedWithoutUnit.scriptSessions} script sessions`,
@@ -347,8 +345,4 @@ export function fairnessLines(runs: readonly FairnessRun[]): string[] {
 		for (const p of r.problems) lines.push(`       problem: ${p}`);
 	}
 	return lines;
-}
-
-function round(n: number): number {
-	return Math.round(n * 1000) / 1000;
 }

@@ -3,6 +3,8 @@
 // start from the committed seed, the reserve gate, lapses and returned holds
 // letting the next ticket in, sold out for everyone once nothing can come back,
 // and the audit trail the verifier reads. Real time: the object reads Date.now().
+import { evictDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { sha256HexSync } from "../../src/domain/sha256.ts";
 import { shuffleOrder } from "../../src/domain/waiting-room.ts";
@@ -191,6 +193,27 @@ describe.concurrent("waiting room", { timeout: 60_000 }, () => {
 			body: { waitingRoom: { enabled: false } },
 		});
 		await reserve(await newSession(), sku, 1);
+	});
+
+	it("tickets, admissions and the seed survive the object's restart", async () => {
+		const sku = await createRoom({ totalStock: 1 }, { admitSeconds: 60 });
+		const tokens = await Promise.all([0, 1, 2].map(() => newSession()));
+		const before: Ticket[] = [];
+		for (const token of tokens) before.push((await join(sku, token)).body.data as Ticket);
+		const product = (await call<Product>("GET", `/api/products/${sku}`)).body.data as Product;
+		await evictDurableObject(env.INVENTORY.get(env.INVENTORY.idFromName(sku)));
+		const after = await Promise.all(tokens.map((t) => ticketOf(sku, t)));
+		expect(after.map((t) => [t.ticketId, t.state, t.position, t.admittedUntil])).toEqual(
+			before.map((t) => [t.ticketId, t.state, t.position, t.admittedUntil]),
+		);
+		const again = await join(sku, tokens[2] as string);
+		expect(again.status).toBe(200);
+		expect(again.body.data?.ticketId).toBe(before[2]?.ticketId);
+		const reloaded = (await call<Product>("GET", `/api/products/${sku}`)).body.data as Product;
+		expect(reloaded.waitingRoom).toEqual(product.waitingRoom);
+		// The admitted session still reserves; the others are still queued.
+		await reserve(tokens[0] as string, sku, 1);
+		expect((await stats(sku)).queue).toMatchObject({ waiting: 2, admittedTotal: 1 });
 	});
 
 	it("bad room settings are a 400 naming the field, and change nothing", async () => {

@@ -9,6 +9,7 @@
 import { createHash } from "node:crypto";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { fairnessOf } from "../../cli/drop/fairness-figures.ts";
 import { checkQueueTrail } from "../../cli/verify-queue/check.ts";
 import { Inventory } from "../../src/domain/inventory.ts";
 import { sha256HexSync } from "../../src/domain/sha256.ts";
@@ -495,5 +496,39 @@ describe("the waiting page's polling (src/web/storefront/queue-poll.ts)", () => 
 		expect(etaText(ticket({ etaSeconds: 40, etaRangeSeconds: { low: 35, high: 45 } }))).toBe(
 			"about 40 s",
 		);
+	});
+});
+
+describe("the fairness figures (cli/drop/fairness-figures.ts)", () => {
+	it("share of demand and of units, their ratio, and Jain's index over the humans", () => {
+		const units = [
+			{ human: true, units: 1 },
+			{ human: true, units: 1 },
+			{ human: true, units: 0 },
+			{ human: true, units: 0 },
+			{ human: false, units: 1 },
+			{ human: false, units: 1 },
+			{ human: false, units: 0 },
+			{ human: false, units: 0 },
+		];
+		expect(fairnessOf(units)).toEqual({
+			humanShareOfDemand: 0.5,
+			humanShareOfUnits: 0.5,
+			humanShareRatio: 1,
+			jainIndex: 0.5,
+		});
+		expect(
+			fairnessOf([
+				{ human: true, units: 2 },
+				{ human: true, units: 2 },
+				{ human: false, units: 4 },
+			]).jainIndex,
+		).toBe(1);
+		expect(
+			fairnessOf([
+				{ human: true, units: 0 },
+				{ human: false, units: 3 },
+			]).humanShareRatio,
+		).toBe(0);
 	});
 });
