@@ -570,8 +570,7 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 		const info = this.room.info();
 		if (room === null || room.enabled !== true) return info === null || !info.enabled;
 		return (
-			info !== null &&
-			info.enabled &&
+			info?.enabled === true &&
 			(room.admitSeconds === undefined || room.admitSeconds === info.admitSeconds) &&
 			(room.overbook === undefined || room.overbook === info.overbook)
 		);
