@@ -3,7 +3,8 @@
 // (they read the product first, one session each, irregular gaps, a person's reaction
 // time) share it with scripts (no prior read, tight regular loops, a burst at the start,
 // SCRIPT_SESSIONS sessions per script behind one address) at share F of the buyers.
-// Every buyer wants one unit (perUserLimit 1) and pays for the hold it gets. The
+// Every buyer wants one unit (perUserLimit 1) and pays for the hold it gets, except a
+// share of each kind who hold and then leave (ABANDON_SHARE), so the line moves. The
 // result: fairness { humanShareOfDemand, humanShareOfUnits, humanShareRatio, jainIndex }
 // per run, from the paid orders, checked against the server's own counters.
 
@@ -18,13 +19,22 @@ import type { Progress } from "./progress.ts";
 /** Sessions one script runs (behind one address). */
 export const SCRIPT_SESSIONS = 10;
 /**
- * Time from the product's creation to its start: the pre-queue forms in it. People
- * are on the page well before a drop; the lead is long enough that, on a loaded
- * machine, every buyer's join lands before the start (the report counts who made it).
+ * People are on the page well before a drop: they arrive over this span, the
+ * scripts at its beginning. The start is set (PATCH startsAt) only once every
+ * arrival has been answered, START_AFTER_MS later, so a loaded machine cannot
+ * push anyone past the start by accident (the report counts who made the pre-queue).
  */
-const LEAD_MS = 15_000;
-/** People arrive during the first part of the lead. */
-const HUMAN_ARRIVAL_SHARE = 0.4;
+const ARRIVAL_MS = 4_000;
+const START_AFTER_MS = 2_000;
+/** Until the start is set, it stands this far ahead. */
+const PLACEHOLDER_LEAD_MS = 600_000;
+/**
+ * Share of the buyers who hold a unit and then leave without paying (they cancel
+ * after ABANDON_AFTER_MS): units come back, the line moves for a while, and the ETA
+ * can be compared with the wait that followed.
+ */
+const ABANDON_SHARE = 0.3;
+const ABANDON_AFTER_MS: [number, number] = [2_000, 5_000];
 /** How long one run may sell before it stops (bounded in time, whatever happens). */
 const RUN_LIMIT_MS = 90_000;
 /** A script's loop: tight and regular. */
@@ -74,8 +84,10 @@ interface Role {
 	units: number;
 	firstEta: { atMs: number; etaSeconds: number; low: number; high: number } | null;
 	admittedAtMs: number | null;
-	/** Joined before the start (room on): in the shuffled pre-queue. */
-	preQueue: boolean;
+	/** Holds, then leaves without paying (ABANDON_SHARE of each kind). */
+	abandons: boolean;
+	/** When the server took the buyer's ticket (room on); before the start: the shuffled pre-queue. */
+	joinedAtMs: number | null;
 	/** Admitted, then told sold_out: the overbook margin's cost, borne by the slower buyer. */
 	unitGone: boolean;
 }
@@ -105,12 +117,13 @@ export async function runFairness(
 			units: 0,
 			firstEta: null,
 			admittedAtMs: null,
-			preQueue: false,
+			joinedAtMs: null,
+			abandons: random() < ABANDON_SHARE,
 			unitGone: false,
 		};
 	});
 	const sku = `FAIR-${room ? "ROOM" : "OPEN"}-${Date.now().toString(36)}-${Math.floor(random() * 1e6).toString(36)}`;
-	const startsAtMs = Date.now() + LEAD_MS;
+	let startsAtMs = Date.now() + PLACEHOLDER_LEAD_MS;
 	const created = await client.retrying<Product>("POST", "/api/admin/products", {
 		token: options.adminToken,
 		body: {
@@ -133,7 +146,26 @@ export async function runFairness(
 	progress.line(
 		`drop: fairness ${sku}: ${humans} humans, ${scriptSessions} script sessions in ${Math.ceil(scriptSessions / SCRIPT_SESSIONS)} scripts, ${options.stock} units, room ${room ? "on" : "off"}`,
 	);
-	const deadlineMs = startsAtMs + RUN_LIMIT_MS;
+	let deadlineMs = startsAtMs + RUN_LIMIT_MS;
+	let arrived = 0;
+	let announce: () => void = () => {};
+	const started = new Promise<void>((resolve) => {
+		announce = resolve;
+	});
+	const arrive = async () => {
+		arrived += 1;
+		if (arrived < roles.length) return;
+		await sleep(START_AFTER_MS);
+		const at = Date.now() + START_AFTER_MS;
+		const patched = await client.retrying("PATCH", `/api/admin/products/${sku}`, {
+			token: options.adminToken,
+			body: { startsAt: new Date(at).toISOString() },
+		});
+		if (patched.status !== 200) problems.push(`setting the start answered ${patched.status}`);
+		startsAtMs = at;
+		deadlineMs = at + RUN_LIMIT_MS;
+		announce();
+	};
 	let over = false;
 	const between = ([lo, hi]: [number, number]) => lo + random() * (hi - lo);
 	const untilStart = () => Math.max(0, startsAtMs - Date.now());
@@ -144,7 +176,7 @@ export async function runFairness(
 			headers: r.headers,
 		});
 		if (t.data === null) problems.push(`joining the queue answered ${t.status}`);
-		else r.preQueue = Date.parse(t.data.joinedAt) < startsAtMs;
+		else r.joinedAtMs = Date.parse(t.data.joinedAt);
 	};
 	const buy = async (r: Role): Promise<"bought" | "again" | "final"> => {
 		const held = await client.request<Reservation>("POST", "/api/reservations", {
@@ -153,6 +185,16 @@ export async function runFairness(
 			body: { sku, quantity: 1 },
 		});
 		if (held.status === 201 && held.data !== null) {
+			if (r.abandons) {
+				await sleep(between(ABANDON_AFTER_MS));
+				const cancelled = await client.retrying(
+					"DELETE",
+					`/api/reservations/${held.data.reservationId}`,
+					{ token: r.buyer.token, headers: r.headers },
+				);
+				if (cancelled.status !== 200) problems.push(`a cancel answered ${cancelled.status}`);
+				return "final";
+			}
 			const paid = await client.retrying("POST", "/api/checkout", {
 				token: r.buyer.token,
 				headers: { ...r.headers, "idempotency-key": `fair-${held.data.reservationId}` },
@@ -181,12 +223,14 @@ export async function runFairness(
 
 	const human = async (r: Role) => {
 		// A person looks at the product first (the "prior read"), at some moment before the start.
-		await sleep(random() * LEAD_MS * HUMAN_ARRIVAL_SHARE);
+		await sleep(random() * ARRIVAL_MS);
 		await client.request("GET", `/api/products/${sku}`, {
 			token: r.buyer.token,
 			headers: r.headers,
 		});
 		if (room) await join(r);
+		await arrive();
+		await started;
 		await sleep(untilStart() + between(HUMAN_REACTION_MS));
 		while (!over && Date.now() < deadlineMs) {
 			if (room) {
@@ -224,6 +268,8 @@ export async function runFairness(
 	const script = async (r: Role) => {
 		// No read; with a room, every session joins in one burst the moment the room opens.
 		if (room) await join(r);
+		await arrive();
+		await started;
 		await sleep(Math.max(0, untilStart() - SCRIPT_GAP_MS));
 		let tries = 0;
 		while (!over && Date.now() < deadlineMs) {
@@ -248,6 +294,7 @@ export async function runFairness(
 	};
 
 	await Promise.all(roles.map((r) => (r.human ? human(r) : script(r))));
+	const inPreQueue = (r: Role) => r.joinedAtMs !== null && r.joinedAtMs < startsAtMs;
 	over = true;
 	const stats = await client.retrying<Stats>("GET", `/api/admin/products/${sku}/stats`, {
 		token: options.adminToken,
@@ -295,8 +342,8 @@ export async function runFairness(
 		overbook: room ? options.overbook : null,
 		preQueue: room
 			? {
-					humans: roles.filter((r) => r.human && r.preQueue).length,
-					scriptSessions: roles.filter((r) => !r.human && r.preQueue).length,
+					humans: roles.filter((r) => r.human && inPreQueue(r)).length,
+					scriptSessions: roles.filter((r) => !r.human && inPreQueue(r)).length,
 				}
 			: null,
 		admittedWithoutUnit: room
