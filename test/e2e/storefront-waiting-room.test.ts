@@ -1,14 +1,15 @@
 // The waiting page in Chromium (docs/waiting-room.md): a buyer joins the queue behind
 // someone holding the only unit, sees their place, is let in when that hold is
 // cancelled, reserves and pays; a buyer behind them sees "sold out" as soon as
-// nothing can come back. The other buyers act through the API.
+// nothing can come back; the console shows the room's figures. The other buyers act
+// through the API.
 
 import { describe, expect, it } from "vitest";
 import type { Reservation, Ticket } from "../../src/shared/types.ts";
 import { api } from "../support/server.ts";
 import { newBuyer } from "../support/shop.ts";
 import { expectNoSeriousA11yViolations } from "./axe.ts";
-import { screenshot } from "./browser.ts";
+import { metric, openContext, screenshot } from "./browser.ts";
 import { createDrop, DESKTOP_WIDE, openStore, PHONE, POLL } from "./storefront-support.ts";
 import { browserSuite } from "./suite.ts";
 
@@ -83,5 +84,18 @@ describe("storefront waiting room", () => {
 		await screenshot(behind.page, "storefront-waiting-room-sold-out");
 		expect(errors).toEqual([]);
 		expect(behind.errors).toEqual([]);
+
+		// The console shows the room's figures for the drop.
+		const consolePage = e2e.track(
+			await (await openContext(e2e.browser, e2e.server.url, DESKTOP_WIDE)).newPage(),
+		);
+		await consolePage.goto(`/console?sku=${sku}`);
+		await consolePage.getByLabel("Operator token").fill(e2e.server.adminToken);
+		await consolePage.getByRole("button", { name: "Sign in" }).click();
+		await consolePage.getByRole("heading", { name: "Waiting room" }).waitFor();
+		await expect.poll(() => metric(consolePage, "Sold-out tickets"), POLL).toBe("1");
+		expect(await metric(consolePage, "In line")).toBe("0");
+		expect(await metric(consolePage, "Admitted in all")).toBe("2");
+		await screenshot(consolePage, "console-waiting-room");
 	});
 });
