@@ -318,6 +318,7 @@ export function Storefront() {
 					admitSeconds={room.admitSeconds}
 					startsAt={product?.startsAt ?? null}
 					joining={queue.joining}
+					bought={paidUnits > 0}
 					onJoin={() => void queue.join()}
 				/>
 			)}

@@ -13,6 +13,7 @@ export function WaitingPanel({
 	admitSeconds,
 	startsAt,
 	joining,
+	bought,
 	onJoin,
 }: {
 	ticket: Ticket | null;
@@ -21,6 +22,8 @@ export function WaitingPanel({
 	admitSeconds: number;
 	startsAt: string | null;
 	joining: boolean;
+	/** This session bought the product in its turn: an ended turn is then no news. */
+	bought: boolean;
 	onJoin(): void;
 }) {
 	const state = soldOut && ticket?.state !== "admitted" ? "sold_out" : (ticket?.state ?? null);
@@ -77,7 +80,10 @@ export function WaitingPanel({
 					Sold out: every unit is sold and no hold can come back. Thank you for waiting.
 				</p>
 			)}
-			{state === "expired" && (
+			{state === "expired" && bought && (
+				<p role="status">Your turn is over. Thank you for your order.</p>
+			)}
+			{state === "expired" && !bought && (
 				<p role="status">
 					Your turn passed: the {admitSeconds} seconds to reserve ran out. Each buyer gets one turn.
 				</p>
