@@ -10,6 +10,7 @@ import { randomBytes } from "node:crypto";
 import { seededRandom } from "../test/support/random.ts";
 import { runBurst } from "./drop/burst.ts";
 import { type Buyer, ipHeader, OPERATOR_IP, sendsClientIps, thinkMinMs } from "./drop/buyers.ts";
+import { type FairnessRun, fairnessLines, runFairness } from "./drop/fairness.ts";
 import { JsonClient } from "./drop/http.ts";
 import { parseOptions, USAGE } from "./drop/options.ts";
 import { Progress } from "./drop/progress.ts";
@@ -84,6 +85,31 @@ async function main(): Promise<number> {
 		progress.line(
 			`drop: ${buyers.value.length} buyer sessions ready (${options.sessions === "admin" ? "operator-issued" : "public"}); rate limits ${limits === null ? "off" : "on"} on ${options.url}`,
 		);
+		if (options.bots !== null) {
+			// Fairness (cli/drop/fairness.ts): the same drop with the room on and/or off.
+			const runs: FairnessRun[] = [];
+			for (const room of options.room === "both" ? [true, false] : [options.room === "on"]) {
+				runs.push(
+					await runFairness(
+						client,
+						options,
+						buyers.value,
+						options.bots,
+						room,
+						withIps,
+						random,
+						progress,
+					),
+				);
+			}
+			const verified = runs.every((r) => r.verified);
+			const lines = `${fairnessLines(runs).join("\n")}\n`;
+			if (options.json) {
+				process.stderr.write(lines);
+				process.stdout.write(`${JSON.stringify({ verified, bots: options.bots, runs })}\n`);
+			} else process.stdout.write(lines);
+			return verified ? 0 : 1;
+		}
 		const product = await createProduct(client, options, sku);
 		if (!product.ok) return abort(product.message);
 		progress.line(

@@ -56,7 +56,21 @@ export interface DropOptions {
 	maxSeconds: number;
 	/** Where the JSON result and the HTML report go; null writes none. */
 	reportDir: string | null;
+	/**
+	 * Share of scripted buyers for a fairness run (cli/drop/fairness.ts); null runs the
+	 * ordinary drop.
+	 */
+	bots: number | null;
+	/** A fairness run's waiting room: on, off, or both (the same drop twice, for contrast). */
+	room: "on" | "off" | "both";
+	/** A fairness run's waiting-room overbook margin (docs/api.md: 0..1, default 0.1). */
+	overbook: number;
 }
+
+/** Fairness runs (--bots): buyers and units by default, and at most this many buyers. */
+export const FAIRNESS_BUYERS = 100;
+export const FAIRNESS_STOCK = 20;
+export const MAX_FAIRNESS_BUYERS = 1_000;
 
 export const USAGE = `usage: npm run drop -- [options]
   --url URL               target (default http://127.0.0.1:\${PORT:-8787}); the only host the run talks to
@@ -84,6 +98,10 @@ export const USAGE = `usage: npm run drop -- [options]
   --seed N                random seed (default: time-based)
   --max-seconds N         stop the whole run after this long (default ${DEFAULT_MAX_SECONDS})
   --report-dir DIR        where reports go (default reports/); --no-report writes none
+  --bots F                fairness run: share F (0..1) of the buyers are scripts (cli/drop/fairness.ts);
+                          every buyer wants one unit; default ${FAIRNESS_BUYERS} buyers, ${FAIRNESS_STOCK} units
+  --room on|off|both      with --bots: the waiting room on, off, or the same drop both ways (default both)
+  --overbook R            with --bots: the room's overbook margin 0..1 (default 0.1)
 `;
 
 export type ParsedOptions = { ok: true; options: DropOptions } | { ok: false; message: string };
@@ -120,6 +138,9 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
 				"max-seconds": { type: "string" },
 				"report-dir": { type: "string" },
 				"no-report": { type: "boolean" },
+				bots: { type: "string" },
+				room: { type: "string" },
+				overbook: { type: "string" },
 				help: { type: "boolean", short: "h" },
 			},
 		}).values;
@@ -168,10 +189,22 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
 		problems.push(
 			"--sessions public needs --debug-token (no DEBUG_TOKEN in local.vars or the environment)",
 		);
+	const bots = values.bots === undefined ? null : rate("bots", 0.9);
+	const room = values.room ?? "both";
+	if (room !== "on" && room !== "off" && room !== "both")
+		problems.push(`--room must be on, off or both, got ${JSON.stringify(room)}`);
+	if (values.room !== undefined && bots === null) problems.push("--room goes with --bots");
+	// A fairness run is every buyer buying one unit, at a person's pace or a script's:
+	// a smaller drop than the throughput run by default (FAIRNESS_* below).
 	const options: DropOptions = {
 		url,
-		stock: int("stock", 10_000, 1, MAX_STOCK),
-		buyers: int("buyers", 20_000, 1, MAX_BUYERS),
+		stock: int("stock", bots === null ? 10_000 : FAIRNESS_STOCK, 1, MAX_STOCK),
+		buyers: int(
+			"buyers",
+			bots === null ? 20_000 : FAIRNESS_BUYERS,
+			1,
+			bots === null ? MAX_BUYERS : MAX_FAIRNESS_BUYERS,
+		),
 		attempts,
 		concurrency: int("concurrency", 256, 1, MAX_CONCURRENCY),
 		checkoutRate: rate("checkout-rate", 0.5),
@@ -198,6 +231,9 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
 		seed: int("seed", Date.now() % 2_147_483_647, 0, 2_147_483_647),
 		maxSeconds: int("max-seconds", DEFAULT_MAX_SECONDS, 10, MAX_MAX_SECONDS),
 		reportDir: values["no-report"] === true ? null : String(values["report-dir"] ?? "reports"),
+		bots,
+		room: room === "on" || room === "off" ? room : "both",
+		overbook: rate("overbook", 0.1),
 	};
 	if (options.checkoutRate + options.cancelRate > 1) {
 		problems.push("--checkout-rate plus --cancel-rate must not pass 1");

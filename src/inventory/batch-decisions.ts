@@ -11,7 +11,13 @@ import { REJECTION_KEY, type ReserveGuard } from "../ratelimit/reserve-guard.ts"
 import { toReservation } from "./codec.ts";
 import { storedOutcome, storeOutcome } from "./records.ts";
 import type { SqlRows } from "./rows.ts";
-import type { CancelResult, ReserveAnswer, ReserveRequest, ReserveResult } from "./rpc.ts";
+import type {
+	CancelResult,
+	JoinResult,
+	ReserveAnswer,
+	ReserveRequest,
+	ReserveResult,
+} from "./rpc.ts";
 
 export type ReserveOp = {
 	kind: "reserve";
@@ -19,8 +25,10 @@ export type ReserveOp = {
 	limits: ReserveLimits | null;
 };
 export type CancelOp = { kind: "cancel"; id: string; sessionId: string };
-export type Op = ReserveOp | CancelOp;
-export type OpAnswer = ReserveAnswer | CancelResult;
+/** A session takes its waiting-room ticket (inventory/waiting-room.ts): a burst of joins shares commits too. */
+export type JoinOp = { kind: "join"; sessionId: string; ticketId: string };
+export type Op = ReserveOp | CancelOp | JoinOp;
+export type OpAnswer = ReserveAnswer | CancelResult | JoinResult;
 
 export const NO_ROWS: Readonly<SqlRows> = { read: 0, written: 0 };
 
@@ -32,6 +40,14 @@ export interface BatchHost {
 	readHold(id: string): Hold | null;
 	/** How long Idempotency-Key outcomes are answered again (domain/idempotency.ts). */
 	windows: ReplayWindows;
+	/**
+	 * The waiting room's gate (inventory/waiting-room.ts): null lets the session
+	 * reserve; else its 429 `queued` answer.
+	 */
+	gate(sessionId: string, now: number): ReserveResult | null;
+	/** A session took a hold: its admission stops counting against the room's budget. */
+	reserved(sessionId: string, now: number): void;
+	join(op: JoinOp, now: number): JoinResult;
 }
 
 /**
@@ -67,6 +83,7 @@ export function decideOps(
 	};
 	const answers = ops.map((op): OpAnswer => {
 		if (op.kind === "cancel") return decideCancel(host, inv, op, now);
+		if (op.kind === "join") return host.join(op, now);
 		decisions += op.attempts.length;
 		return {
 			results: decideAttempts(host, inv, op, now, store),
@@ -99,6 +116,17 @@ function decideAttempts(
 				continue;
 			}
 		}
+		// After the rate limits and bot tiers, which apply to everyone. A keyed replay of an
+		// earlier outcome is answered as it was, whatever the room says now.
+		const replay =
+			a.idempotencyKey !== null && store.get(a.sessionId, a.idempotencyKey, now) !== null;
+		const queued = replay ? null : host.gate(a.sessionId, now);
+		if (queued !== null) {
+			inv.attempts += 1;
+			inv.reject("queued");
+			results.push(queued);
+			continue;
+		}
 		results.push(null);
 		admitted.push(a);
 	}
@@ -118,6 +146,7 @@ function decideAttempts(
 		if (r !== null) return r;
 		const d = decided[next++];
 		if (d === undefined) throw new Error("the batched decider returned too few decisions");
+		if (!d.replayed && d.outcome.ok) host.reserved(d.outcome.hold.sessionId, now);
 		return d.replayed ? { ...d.stored, replayed: true } : d.stored;
 	});
 }

@@ -26,7 +26,14 @@ import { REJECTION_KEY, ReserveGuard, type ReserveRefusal } from "../ratelimit/r
 import { configOf, type PaymentSettings } from "../shared/config.ts";
 import type { Availability, Product } from "../shared/types.ts";
 import { migrate } from "../storage/do-migrations.ts";
-import { decideOps, NO_ROWS, type Op, type OpAnswer, shareRows } from "./batch-decisions.ts";
+import {
+	decideOps,
+	type JoinOp,
+	NO_ROWS,
+	type Op,
+	type OpAnswer,
+	shareRows,
+} from "./batch-decisions.ts";
 import { CallGate } from "./call-gate.ts";
 import { CheckoutDriver } from "./checkout-driver.ts";
 import { toAvailability, toProduct, toReservation } from "./codec.ts";
@@ -56,6 +63,7 @@ import {
 	type CheckoutResult,
 	type CreateResult,
 	type EdgeSnapshot,
+	type JoinResult,
 	type OrderResult,
 	type ReservationResult,
 	type ReserveAnswer,
@@ -68,6 +76,7 @@ import {
 } from "./rpc.ts";
 import { hasSchema, INVENTORY_MIGRATIONS } from "./schema.ts";
 import { type DecisionCounts, StateWriter } from "./state-writer.ts";
+import { RoomKeeper, type RoomPatch } from "./waiting-room.ts";
 
 /** What the object is built from besides its storage and environment (tests pass their own). */
 export interface InventoryDeps {
@@ -106,6 +115,8 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 	private mergedCopy: Availability | null = null;
 	/** A split SKU's coordinator with live viewers: the next merge of the shards (pollShardsForLive). */
 	private livePoll: ReturnType<typeof setTimeout> | null = null;
+	/** The SKU's waiting room (inventory/waiting-room.ts, docs/waiting-room.md). */
+	private readonly room: RoomKeeper;
 
 	constructor(ctx: DurableObjectState, env: InventoryEnv, deps: InventoryDeps = DEFAULT_DEPS) {
 		super(ctx, env);
@@ -117,6 +128,7 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 		this.windows = loaded.config.replayWindows;
 		const callsPerSec = loaded.config.objectCallsPerSec;
 		this.gate = callsPerSec === null ? null : new CallGate(callsPerSec);
+		this.room = new RoomKeeper(this.sql);
 		this.outbox = new Outbox(
 			this.sql,
 			env.DB,
@@ -146,6 +158,8 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 				this.escrow === null
 					? inv.product.sku
 					: shardName(this.escrow.ledger.sku, this.escrow.index),
+			// The room's ticket rows and audit events ride with every write (same transaction).
+			() => this.room.flush(),
 		);
 		this.saga = new CheckoutDriver(
 			this.sql,
@@ -182,23 +196,35 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 	 * with an error after the object stored it). Another definition for an
 	 * existing SKU is `already_exists`.
 	 */
-	create(product: ProductConfig, shards = 1): CreateResult | Promise<CreateResult> {
+	create(
+		product: ProductConfig,
+		shards = 1,
+		room: RoomPatch | null = null,
+	): CreateResult | Promise<CreateResult> {
 		if (!Number.isInteger(shards) || shards < 1 || shards > MAX_SHARDS) {
 			throw new RangeError(`shards must be an integer 1..${MAX_SHARDS}, got ${shards}`);
 		}
+		// One queue per SKU lives in this object; a split SKU's shards would bypass it (docs/waiting-room.md).
+		if (shards > 1 && room !== null) throw new RangeError("a waiting room needs shards: 1");
 		if (this.inv !== null) {
 			const stored = {
 				...this.inv.product,
 				totalStock: this.escrow?.total() ?? this.inv.product.totalStock,
 			};
-			if (!sameDefinition(stored, product) || (this.escrow?.shards ?? 1) !== shards)
+			if (
+				!sameDefinition(stored, product) ||
+				(this.escrow?.shards ?? 1) !== shards ||
+				!this.sameRoom(room)
+			)
 				return { ok: false, code: "already_exists" };
 			if (this.escrow !== null) return this.createdSharded(true);
-			return { ok: true, product: toProduct(this.inv, this.tick()), replayed: true };
+			return { ok: true, product: this.productNow(this.inv, this.tick()), replayed: true };
 		}
 		migrate(this.ctx.storage, INVENTORY_MIGRATIONS, "InventoryObject");
+		this.room.load();
 		const now = Date.now();
 		this.inv = Inventory.create(product, now);
+		if (room !== null) this.room.configure(room, now);
 		this.sql.exec(
 			"INSERT INTO state (id, snapshot, seq) VALUES (1, ?, 0)",
 			JSON.stringify(this.inv.snapshot()),
@@ -206,9 +232,11 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 		// Same transaction: the pool and every shard's first grant (docs/decisions/020-escrow-shards.md).
 		if (shards > 1)
 			this.escrow = Escrow.createCoordinator(this.escrowHost(), this.inv, shards, now);
+		this.room.advance(this.inv, now);
 		this.state.persist();
+		this.scheduleNextDeadline();
 		if (this.escrow !== null) return this.createdSharded(false);
-		return { ok: true, product: toProduct(this.inv, now) };
+		return { ok: true, product: this.productNow(this.inv, now) };
 	}
 
 	/** The shards get their first grants before the create is answered (the alarm retries a failure). */
@@ -219,14 +247,20 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 		return replayed ? { ok: true, product, replayed } : { ok: true, product };
 	}
 
-	update(patch: Partial<Omit<ProductConfig, "sku">>): UpdateResult | Promise<UpdateResult> {
+	update(
+		patch: Partial<Omit<ProductConfig, "sku">>,
+		room: RoomPatch | null = null,
+	): UpdateResult | Promise<UpdateResult> {
 		const inv = this.inv;
 		if (inv === null) return { ok: false, code: "unknown_sku" };
 		if (this.escrow?.isCoordinator) return this.updateSharded(patch);
 		const now = this.tick();
 		if (!inv.update(patch, now).ok) return { ok: false, code: "invalid_state" };
+		if (room !== null) this.room.configure(room, now);
+		this.room.advance(inv, now);
 		this.state.persist();
-		return { ok: true, product: toProduct(inv, now) };
+		this.scheduleNextDeadline();
+		return { ok: true, product: this.productNow(inv, now) };
 	}
 
 	reset(): UpdateResult | Promise<UpdateResult> {
@@ -251,9 +285,12 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 			 OR json_extract(outcome, '$.reservation.reservationId') NOT IN (SELECT id FROM holds WHERE status = 'PAID')`,
 		);
 		this.sql.exec("DELETE FROM holds WHERE status != 'PAID'");
+		this.room.reset(now);
+		this.room.advance(inv, now);
 		this.state.resetCounts();
 		this.state.persist();
-		return { ok: true, product: toProduct(inv, now) };
+		this.scheduleNextDeadline();
+		return { ok: true, product: this.productNow(inv, now) };
 	}
 
 	/** Counters computed from the hold records themselves, never from the cached counters. */
@@ -261,8 +298,9 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 		const inv = this.inv;
 		if (inv === null) return { ok: false, code: "unknown_sku" };
 		if (this.escrow?.isCoordinator) return this.statsSharded();
-		this.tick();
+		const now = this.tick();
 		const { reserved, sold } = unitsFromRecords(this.sql);
+		const queue = this.room.stats(now);
 		const total = inv.product.totalStock;
 		return {
 			ok: true,
@@ -278,6 +316,7 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 				decisions: this.state.counts.decisions,
 				commits: this.state.counts.commits,
 				edgeAnswered: this.state.counts.edgeAnswered,
+				...(queue !== undefined ? { queue } : {}),
 			},
 		};
 	}
@@ -310,7 +349,7 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 		if (this.inv === null) return null;
 		if (readerSessionId !== undefined) this.guard.markRead(readerSessionId);
 		if (this.escrow?.isCoordinator) return this.productSharded();
-		return toProduct(this.inv, this.tick());
+		return this.productNow(this.inv, this.tick());
 	}
 
 	availability(readerSessionId?: string): Availability | null | Promise<Availability | null> {
@@ -368,6 +407,26 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 	}
 
 	// ---- RPC: buyer ----
+
+	/**
+	 * The session's waiting-room ticket, taken now if it has none (one per session):
+	 * joins the next group commit, like reserves, so a burst of joins shares commits.
+	 */
+	joinQueue(sessionId: string, ticketId: string): Promise<JoinResult> {
+		if (this.inv === null) return Promise.resolve({ ok: false, code: "unknown_sku" });
+		return this.group.submit({ kind: "join", sessionId, ticketId }) as Promise<JoinResult>;
+	}
+
+	/** The session's ticket as it stands now; null without one (or without a room). */
+	queueTicket(sessionId: string): JoinResult | { ok: false; code: "not_found" } {
+		const inv = this.inv;
+		if (inv === null) return { ok: false, code: "unknown_sku" };
+		const now = this.tick();
+		const ticket = this.room.ticket(inv.product.sku, sessionId, now);
+		return ticket === null
+			? { ok: false, code: "not_found" }
+			: { ok: true, ticket, created: false };
+	}
 
 	/**
 	 * The batch entry point: one result per attempt, in order (docs/architecture.md).
@@ -777,7 +836,11 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 	/** Lazy expiry before every decision and read: a late alarm never shows a stale hold. */
 	private tick(): number {
 		const now = Date.now();
-		if (this.inv !== null && this.inv.expireDue(now) > 0) this.state.persist();
+		if (this.inv === null) return now;
+		const expired = this.inv.expireDue(now) > 0;
+		// Units that came back let the next ticket in; lapsed admissions too (docs/waiting-room.md).
+		const moved = this.room.advance(this.inv, now);
+		if (expired || moved) this.state.persist();
 		return now;
 	}
 
@@ -800,11 +863,13 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 			return ops.map((op) =>
 				op.kind === "cancel"
 					? { ok: false, code: "not_found" }
-					: {
-							results: op.attempts.map(() => ({ ok: false, code: "unknown_sku" }) as const),
-							sqlRows: { ...NO_ROWS },
-							snapshot: null,
-						},
+					: op.kind === "join"
+						? { ok: false, code: "unknown_sku" }
+						: {
+								results: op.attempts.map(() => ({ ok: false, code: "unknown_sku" }) as const),
+								sqlRows: { ...NO_ROWS },
+								snapshot: null,
+							},
 			);
 		}
 		this.rows.take(); // rows of earlier calls and of the cold path are not this batch's
@@ -822,12 +887,25 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 
 	private decideInTransaction(inv: Inventory, ops: Op[]): OpAnswer[] {
 		const now = this.tick();
+		const sku = inv.product.sku;
 		const { answers, decisions, keyedWrites, earliestReplayEndMs } = decideOps(
 			{
 				sql: this.sql,
 				guard: this.guard,
 				readHold: (id) => this.readHold(id),
 				windows: this.windows,
+				gate: (sessionId, at) => {
+					const queued = this.room.gate(sku, sessionId, at);
+					if (queued === null) return null;
+					return {
+						ok: false,
+						code: "queued",
+						ticket: queued.ticket,
+						retryAfterSeconds: this.room.retryAfterSeconds(queued.ticket),
+					};
+				},
+				reserved: (sessionId, at) => this.room.onReserved(sessionId, at),
+				join: (op, at) => this.joinNow(inv, op, at),
 			},
 			inv,
 			ops,
@@ -835,7 +913,10 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 		);
 		if (earliestReplayEndMs !== null) this.prunableAt(earliestReplayEndMs);
 		this.state.counts.decisions += decisions;
+		// Units taken or returned by this batch move the room before it is written.
+		this.room.advance(inv, now);
 		const changes = inv.drain();
+		changes.events.push(...this.room.flush());
 		const durable = changes.holds.length > 0 || changes.events.length > 0 || keyedWrites > 0;
 		// The commit counts itself: the count is written in the transaction it counts.
 		if (durable) this.state.counts.commits += 1;
@@ -846,14 +927,49 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 	}
 
 	private edgeSnapshot(inv: Inventory, now: number): EdgeSnapshot {
-		return { availability: toAvailability(inv, now), startsAtMs: inv.product.startsAtMs };
+		return {
+			availability: toAvailability(inv, now),
+			startsAtMs: inv.product.startsAtMs,
+			waitingRoom: this.room.info()?.enabled === true,
+		};
+	}
+
+	private joinNow(inv: Inventory, op: JoinOp, now: number): JoinResult {
+		const joined = this.room.join(inv, op.sessionId, op.ticketId, now);
+		if (joined === null) return { ok: false, code: "invalid_state" };
+		if (!joined.ok) return joined;
+		return {
+			ok: true,
+			ticket: this.room.view(inv.product.sku, joined.ticket, now),
+			created: joined.created,
+		};
+	}
+
+	private productNow(inv: Inventory, now: number): ReturnType<typeof toProduct> {
+		return { ...toProduct(inv, now), waitingRoom: this.room.info() };
+	}
+
+	/** A retried create names the same room (or none) as the stored one. */
+	private sameRoom(room: RoomPatch | null): boolean {
+		const info = this.room.info();
+		if (room === null || room.enabled !== true) return info === null || !info.enabled;
+		return (
+			info?.enabled === true &&
+			(room.admitSeconds === undefined || room.admitSeconds === info.admitSeconds) &&
+			(room.overbook === undefined || room.overbook === info.overbook)
+		);
 	}
 
 	private scheduleNextDeadline(): void {
 		let next: number | null = null;
-		for (const at of [this.inv?.nextDeadlineMs() ?? null, this.saga.nextWakeMs(), this.pruneAtMs]) {
-			if (at !== null && (next === null || at < next)) next = at;
-		}
+		const inv = this.inv;
+		const deadlines = [
+			inv?.nextDeadlineMs() ?? null,
+			this.saga.nextWakeMs(),
+			this.pruneAtMs,
+			inv === null ? null : this.room.nextDeadlineMs(inv),
+		];
+		for (const at of deadlines) if (at !== null && (next === null || at < next)) next = at;
 		if (next !== null) this.scheduleAlarm(next);
 	}
 
@@ -899,6 +1015,7 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 		if (!hasSchema(this.sql)) return;
 		// Brings a database written by earlier code up to date (schema.ts); refuses a newer one.
 		migrate(this.ctx.storage, INVENTORY_MIGRATIONS, "InventoryObject");
+		this.room.load();
 		const state = loadState(this.sql);
 		const firstEnd = earliestOutcomeExpiry(this.sql);
 		this.pruneAtMs = firstEnd === null ? null : firstEnd + IDEMPOTENCY_PRUNE_SLACK_MS;

@@ -1,7 +1,7 @@
 // What the SKU object's RPC methods return: expected outcomes as values.
 
 import type { ReserveRefusal } from "../ratelimit/reserve-guard.ts";
-import type { Availability, Order, Product, Reservation, Stats } from "../shared/types.ts";
+import type { Availability, Order, Product, Reservation, Stats, Ticket } from "../shared/types.ts";
 import type { SqlRows } from "./rows.ts";
 
 export interface ReserveRequest {
@@ -56,6 +56,8 @@ export interface EdgeSnapshot {
 	startsAtMs: number | null;
 	/** Objects the SKU is split across; absent means one (docs/decisions/020-escrow-shards.md). */
 	shards?: number;
+	/** An enabled waiting room: "not started" is not the edge's answer, the room's 429 is. */
+	waitingRoom?: boolean;
 }
 
 /** reserveWithMeta: the results plus the rows they cost and the state right after the batch. */
@@ -95,7 +97,20 @@ export type ReserveResult =
 			replayed?: boolean;
 	  }
 	/** The session's reserve limit (ratelimit/reserve-guard.ts); never stored as an idempotent outcome. */
-	| { ok: false; code: "rate_limited"; refusal: ReserveRefusal; replayed?: boolean };
+	| { ok: false; code: "rate_limited"; refusal: ReserveRefusal; replayed?: boolean }
+	/** The SKU has an enabled waiting room and the session is not admitted (inventory/waiting-room.ts); never stored. */
+	| {
+			ok: false;
+			code: "queued";
+			ticket: Ticket | null;
+			retryAfterSeconds: number;
+			replayed?: boolean;
+	  };
+
+/** POST /api/products/:sku/queue: `created` false when the session already had its ticket. */
+export type JoinResult =
+	| { ok: true; ticket: Ticket; created: boolean }
+	| { ok: false; code: "invalid_state" | "queue_full" | "unknown_sku" };
 
 /** `replayed`: the product already existed with this very definition (a retried create). */
 export type CreateResult =

@@ -7,6 +7,7 @@
 import { DEFAULT_REPLAY_WINDOWS, replayUntilMs } from "../domain/idempotency.ts";
 import type { Migration } from "../storage/do-migrations.ts";
 import type { ReserveResult } from "./rpc.ts";
+import { ROOM_SCHEMA } from "./waiting-room.ts";
 
 /**
  * Migration 1: the schema as it stood before versions were recorded. Every
@@ -132,6 +133,8 @@ export const INVENTORY_MIGRATIONS: readonly Migration[] = [
 			)`,
 		],
 	},
+	// The waiting room's tables (inventory/waiting-room.ts); empty until a room is enabled.
+	{ version: 4, name: "waiting room: room, room_tickets", up: ROOM_SCHEMA },
 ];
 
 export function hasSchema(sql: SqlStorage): boolean {

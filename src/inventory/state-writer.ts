@@ -4,7 +4,7 @@
 // counters alone are not worth an fsync: they ride with the next write, or a
 // timer writes them at most COUNTERS_FLUSH_MS later (docs/hot-path.md).
 
-import type { Inventory } from "../domain/inventory.ts";
+import type { DomainEvent, Inventory } from "../domain/inventory.ts";
 import { toAuditEvent } from "./codec.ts";
 import type { Outbox } from "./outbox.ts";
 import { writeHold } from "./records.ts";
@@ -45,6 +45,8 @@ export class StateWriter {
 		 * each shard's trail has its own sequence (docs/decisions/020-escrow-shards.md).
 		 */
 		private readonly eventSku: (inv: Inventory) => string = (inv) => inv.product.sku,
+		/** Events of other parts of the object written with the model's (the waiting room's). */
+		private readonly alsoEvents: () => DomainEvent[] = () => [],
 	) {}
 
 	/** After loading the state row: where the sequence and the counts stand. */
@@ -66,7 +68,10 @@ export class StateWriter {
 	/** Writes what the model changed since its last drain. True when it wrote. */
 	persist(): boolean {
 		const inv = this.model();
-		return inv === null ? false : this.write(inv.drain(), false);
+		if (inv === null) return false;
+		const changes = inv.drain();
+		changes.events.push(...this.alsoEvents());
+		return this.write(changes, false);
 	}
 
 	/**

@@ -33,6 +33,49 @@ export interface Product {
 	availability: Availability;
 	/** Objects the SKU's stock is split across (docs/api.md, "Shards"; 1: one object). */
 	shards?: number;
+	/** docs/api.md "Waiting room"; null for a SKU whose room was never enabled (docs/waiting-room.md). */
+	waitingRoom?: WaitingRoomInfo | null;
+}
+
+/** Product.waitingRoom (docs/api.md v1.1, "Waiting room"). */
+export interface WaitingRoomInfo {
+	enabled: boolean;
+	admitSeconds: number;
+	overbook: number;
+	/** SHA-256 (hex) of the seed, published when the room was enabled. */
+	seedCommitment: string;
+	/** The seed itself, from `startsAt` on (null before): anyone can recompute the order. */
+	seed: string | null;
+	waiting: number;
+	admitted: number;
+}
+
+export type TicketState = "waiting" | "admitted" | "sold_out" | "expired";
+
+/** A session's place in a SKU's waiting room (docs/api.md v1.1, "Waiting room"). */
+export interface Ticket {
+	ticketId: string;
+	sku: string;
+	state: TicketState;
+	/** 1 is next; null in the pre-queue (before startsAt) and once not waiting. */
+	position: number | null;
+	/** From the last minute's admission rate (docs/waiting-room.md); null when nothing was measured. */
+	etaSeconds: number | null;
+	/** This repository's extension: the estimator's band around etaSeconds (docs/waiting-room.md). */
+	etaRangeSeconds: { low: number; high: number } | null;
+	admittedUntil: string | null;
+	joinedAt: string;
+}
+
+/** Stats.queue (docs/api.md v1.1). */
+export interface QueueStats {
+	waiting: number;
+	admitted: number;
+	admittedTotal: number;
+	lapsed: number;
+	soldOutTickets: number;
+	/** Admissions per second over the last minute (docs/waiting-room.md). */
+	admissionsPerSec: number;
 }
 
 export interface Reservation {
@@ -69,7 +112,16 @@ export type EventType =
 	| "payment.failed"
 	| "payment.refunded"
 	| "order.created"
-	| "inventory.reset";
+	| "inventory.reset"
+	// The waiting room (src/domain/waiting-room.ts): they move no unit.
+	| "queue.enabled"
+	| "queue.updated"
+	| "queue.ticket"
+	| "queue.started"
+	| "queue.admitted"
+	| "queue.lapsed"
+	| "queue.sold_out"
+	| "queue.reset";
 
 /** Which failure a 402 payment_declined reports (docs/api.md, "Checkout after a failed payment"). */
 export type PaymentFailureOutcome = "declined" | "provider_error" | "not_confirmed";
@@ -136,6 +188,8 @@ export interface Stats {
 	/** A SKU split across shards: units in the coordinator's pool, in no shard's allotment. */
 	pool?: number;
 	eventual?: { allocated: number; oversellDelta: number };
+	/** The waiting room's figures; absent for a SKU whose room was never enabled. */
+	queue?: QueueStats;
 }
 
 /** Reserve-path latency percentiles in ms, read from a fixed-bucket histogram (null without samples). */
@@ -191,6 +245,7 @@ export type ErrorCode =
 	| "payload_too_large"
 	| "unsupported_media_type"
 	| "rate_limited"
+	| "queued"
 	| "unavailable"
 	| "cost_limit"
 	| "internal_error";

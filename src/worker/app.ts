@@ -14,6 +14,7 @@ import { config } from "./routes/config.ts";
 import { demo } from "./routes/demo.ts";
 import { orders } from "./routes/orders.ts";
 import { products } from "./routes/products.ts";
+import { queue } from "./routes/queue.ts";
 import { reservations } from "./routes/reservations.ts";
 import { sessions } from "./routes/sessions.ts";
 import { turnstileLocal } from "./routes/turnstile-local.ts";
@@ -43,6 +44,7 @@ app.get("/healthz", (c) => ok(c, { status: "ok" }));
 // Per-IP reads/writes and session creation (docs/rate-limits.md); the per-session reserve limit lives in the SKU object.
 app.use("/api/*", rateLimits);
 app.route("/api/sessions", sessions);
+app.route("/api/products", queue);
 app.route("/api/products", products);
 app.route("/api/reservations", reservations);
 app.route("/api/checkout", checkout);

@@ -95,7 +95,10 @@ export function edgeRejection(
 	quantity: number,
 	nowMs: number,
 ): "not_started" | "sold_out" | null {
-	if (snapshot.startsAtMs !== null && nowMs < snapshot.startsAtMs) return "not_started";
+	// With a waiting room the object answers a session that is not admitted (429 `queued`
+	// with its ticket), before the start too (docs/waiting-room.md).
+	if (snapshot.waitingRoom !== true && snapshot.startsAtMs !== null && nowMs < snapshot.startsAtMs)
+		return "not_started";
 	if (snapshot.availability.available < quantity) return "sold_out";
 	return null;
 }

@@ -12,7 +12,7 @@ const ID_BYTES = 12;
  * An id owned by shard `shard` of `sku`: `~<sku>` for shard 0 (a SKU in one
  * object: the form ids always had), `~<sku>~<i>` for shard i (not "#": ids go in URLs).
  */
-export function newId(prefix: "rsv" | "ord", sku: string, shard = 0): string {
+export function newId(prefix: "rsv" | "ord" | "tkt", sku: string, shard = 0): string {
 	return `${prefix}_${randomHex(ID_BYTES)}~${shard === 0 ? sku : `${sku}~${shard}`}`;
 }
 

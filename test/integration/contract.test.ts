@@ -193,6 +193,34 @@ describe("docs/api.md against the Worker", () => {
 			headers: { upgrade: "websocket" },
 		});
 
+		// The waiting room (v1.1): a SKU with a room, one without, no session, no ticket.
+		const Q = "POST /api/products/:sku/queue";
+		const QG = "GET /api/products/:sku/queue";
+		const roomSku = uniqueSku("WR");
+		await send("POST /api/admin/products", "good with a waiting room", "/api/admin/products", {
+			token: ADMIN,
+			body: {
+				sku: roomSku,
+				name: "Room",
+				priceCents: 100,
+				currency: "USD",
+				totalStock: 1,
+				waitingRoom: { enabled: true },
+			},
+		});
+		await send(QG, "no ticket", `/api/products/${roomSku}/queue`, { token: buyer });
+		await send(Q, "good", `/api/products/${roomSku}/queue`, { token: buyer });
+		await send(Q, "again", `/api/products/${roomSku}/queue`, { token: buyer });
+		await send(QG, "good", `/api/products/${roomSku}/queue`, { token: buyer });
+		await send(Q, "no room", `/api/products/${sku}/queue`, { token: buyer });
+		await send(Q, "unknown", `/api/products/${unknown}/queue`, { token: buyer });
+		await send(Q, "no session", `/api/products/${roomSku}/queue`);
+		const queuedBuyer = await newSession();
+		await send("POST /api/reservations", "queued", "/api/reservations", {
+			token: queuedBuyer,
+			body: { sku: roomSku },
+		});
+
 		// Reservations.
 		const R = "POST /api/reservations";
 		const held = dataOf<{ reservationId: string }>(

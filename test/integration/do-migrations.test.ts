@@ -236,7 +236,7 @@ describe("a SKU database from before schema versions", () => {
 
 		await runInDurableObject(inventoryStub(sku), (_: InventoryObject, state) => {
 			const sql = state.storage.sql;
-			// Every version up to this code's last (3: the escrow ledger, inventory/schema.ts).
+			// Every version up to this code's last (inventory/schema.ts).
 			expect(recorded(sql).map((r) => r.version)).toEqual(
 				INVENTORY_MIGRATIONS.map((m) => m.version),
 			);

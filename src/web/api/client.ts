@@ -14,6 +14,7 @@ import type {
 	Reservation,
 	SkuMetrics,
 	Stats,
+	Ticket,
 	UiConfig,
 } from "../../shared/types.ts";
 import type { Transport, WireRequest } from "./transport.ts";
@@ -174,6 +175,17 @@ export class ApiClient {
 			body,
 			auth: "session",
 			...(options.idempotencyKey ? { idempotencyKey: options.idempotencyKey } : {}),
+		});
+	}
+	/** Takes (or answers again) this session's waiting-room ticket (docs/waiting-room.md). */
+	joinQueue(sku: string) {
+		return this.request<Ticket>("POST", `/api/products/${encodeURIComponent(sku)}/queue`, {
+			auth: "session",
+		});
+	}
+	queueTicket(sku: string) {
+		return this.request<Ticket>("GET", `/api/products/${encodeURIComponent(sku)}/queue`, {
+			auth: "session",
 		});
 	}
 	reservation(id: string) {

@@ -44,6 +44,8 @@ export function describeCode(
 			return context.perUserLimit !== undefined
 				? `Purchase limit reached: each buyer may hold or buy ${context.perUserLimit} of this product.`
 				: "Purchase limit reached for this product.";
+		case "queued":
+			return "This drop has a waiting room: it is not your turn to reserve yet. Your place is below.";
 		case "rate_limited":
 			return wait !== null
 				? `Too many requests. Please wait ${seconds(wait)} and try again.`

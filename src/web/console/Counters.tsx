@@ -77,3 +77,22 @@ export function Rejections({ stats }: { stats: Stats | null }) {
 		</section>
 	);
 }
+
+/** The waiting room's figures (docs/waiting-room.md), while the SKU has a room. */
+export function QueueFigures({ stats }: { stats: Stats | null }) {
+	const queue = stats?.queue;
+	if (queue === undefined) return null;
+	return (
+		<section class="card" aria-labelledby="queue-figures-title">
+			<h2 id="queue-figures-title">Waiting room</h2>
+			<div class="metrics">
+				<Metric label="In line">{queue.waiting}</Metric>
+				<Metric label="Admitted now">{queue.admitted}</Metric>
+				<Metric label="Admitted in all">{queue.admittedTotal}</Metric>
+				<Metric label="Lapsed">{queue.lapsed}</Metric>
+				<Metric label="Sold-out tickets">{queue.soldOutTickets}</Metric>
+				<Metric label="Admissions / min">{Math.round(queue.admissionsPerSec * 60)}</Metric>
+			</div>
+		</section>
+	);
+}

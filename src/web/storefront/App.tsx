@@ -32,6 +32,8 @@ import {
 } from "./stored.ts";
 import { useHoldExpiry } from "./useHoldExpiry.ts";
 import { useProductFeed } from "./useProductFeed.ts";
+import { useQueueTicket } from "./useQueueTicket.ts";
+import { AdmittedBanner, WaitingPanel } from "./WaitingPanel.tsx";
 
 export const DEFAULT_SKU = "DEMO-SNEAKER";
 /** Answers after which a retried payment must reuse its Idempotency-Key: the outcome is unknown. */
@@ -133,8 +135,9 @@ export function Storefront() {
 
 	// Stable for the page's life: the Turnstile widget renders again whenever its callback
 	// changes, and this page re-renders several times a second (the countdowns).
-	const latest = useRef({ hold, fail });
-	latest.current = { hold, fail };
+	const hasRoom = product?.waitingRoom?.enabled === true;
+	const latest = useRef({ hold, fail, room: hasRoom });
+	latest.current = { hold, fail, room: hasRoom };
 	const verify = useCallback(
 		async (token: string) => {
 			setBusy("verify");
@@ -142,9 +145,21 @@ export function Storefront() {
 			setBusy(null);
 			if (r.ok) {
 				setSession(r.data);
-				setNotice({ tone: "success", text: "You are verified. You can reserve now." });
+				setNotice({
+					tone: "success",
+					text: latest.current.room
+						? "You are verified. Join the queue to get your turn."
+						: "You are verified. You can reserve now.",
+				});
 				// The step that replaces the check: Reserve, or the hold this tab already has.
-				focusNext({ id: latest.current.hold === null ? "reserve-title" : "hold-title" });
+				focusNext({
+					id:
+						latest.current.hold !== null
+							? "hold-title"
+							: latest.current.room
+								? "queue-title"
+								: "reserve-title",
+				});
 				// Read the product once as this session: fresh numbers, and the limiter's
 				// bot signals see that this buyer looked before reserving.
 				api.token = r.data.token;
@@ -163,7 +178,11 @@ export function Storefront() {
 			idempotencyKey: newIdempotencyKey(),
 		});
 		setBusy(null);
-		if (!r.ok) return fail(r);
+		if (!r.ok) {
+			// Not (or no longer) admitted: the waiting page shows where this session stands.
+			if (r.code === "queued") void queue.refresh();
+			return fail(r);
+		}
 		setHold({ reservation: r.data, deadlineMs: Date.now() + r.data.expiresInSeconds * 1000 });
 		setNotice({
 			tone: "success",
@@ -238,6 +257,25 @@ export function Storefront() {
 
 	useHoldExpiry(api, hold, setHold, now, busy !== null, (notice) => say(notice, true));
 
+	// The waiting room (docs/waiting-room.md): with one enabled, Reserve is offered only
+	// while this session's admission lasts; until then the waiting page stands in its place.
+	const room = product?.waitingRoom?.enabled === true ? product.waitingRoom : null;
+	const queue = useQueueTicket(
+		api,
+		sku,
+		room !== null && session !== null && hold === null,
+		product?.startsAt ? Date.parse(product.startsAt) : null,
+		fail,
+	);
+	const admitted =
+		queue.ticket?.state === "admitted" &&
+		queue.ticket.admittedUntil !== null &&
+		Date.parse(queue.ticket.admittedUntil) > now + offsetMs;
+	// Sold out for good: nothing available and no hold left that could return.
+	const soldOutForGood =
+		availability !== null && availability.available === 0 && availability.reserved === 0;
+	const showReserve = room === null || admitted;
+
 	const offline = feed.lostAtMs !== null;
 	return (
 		<Layout current="/">
@@ -273,7 +311,21 @@ export function Storefront() {
 				</section>
 			)}
 
-			{product !== null && sale !== null && session !== null && hold === null && (
+			{room !== null && session !== null && hold === null && !admitted && (
+				<WaitingPanel
+					ticket={queue.ticket}
+					soldOut={soldOutForGood}
+					admitSeconds={room.admitSeconds}
+					startsAt={product?.startsAt ?? null}
+					joining={queue.joining}
+					bought={paidUnits > 0}
+					onJoin={() => void queue.join()}
+				/>
+			)}
+			{room !== null && hold === null && admitted && queue.ticket !== null && (
+				<AdmittedBanner ticket={queue.ticket} nowMs={now + offsetMs} />
+			)}
+			{product !== null && sale !== null && session !== null && hold === null && showReserve && (
 				<ReservePanel
 					sale={sale}
 					quantity={quantity}

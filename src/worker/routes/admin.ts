@@ -14,6 +14,7 @@ import {
 } from "../../domain/bounds.ts";
 import { MAX_SHARDS } from "../../domain/escrow.ts";
 import { HISTORY_SECONDS } from "../../domain/timeseries.ts";
+import { MAX_ADMIT_SECONDS, MAX_OVERBOOK, MIN_ADMIT_SECONDS } from "../../domain/waiting-room.ts";
 import type { AuditEvent } from "../../shared/types.ts";
 import { parseBody } from "../body.ts";
 import { recordInCatalogue, requireKnownSku } from "../catalogue.ts";
@@ -39,6 +40,13 @@ const ProductFields = {
 	startsAt: z.iso.datetime({ offset: true }).nullable(),
 };
 
+/** docs/api.md v1.1 "Waiting room" (bounds in domain/waiting-room.ts). */
+const WaitingRoomBody = z.object({
+	enabled: z.boolean(),
+	admitSeconds: z.number().int().min(MIN_ADMIT_SECONDS).max(MAX_ADMIT_SECONDS).optional(),
+	overbook: z.number().min(0).max(MAX_OVERBOOK).optional(),
+});
+
 const CreateProduct = z.object({
 	sku: z.string().regex(SKU_PATTERN, "must be 1–64 of A-Z a-z 0-9 . _ -"),
 	...ProductFields,
@@ -47,9 +55,10 @@ const CreateProduct = z.object({
 	startsAt: ProductFields.startsAt.optional(),
 	// docs/api.md, "Shards": the SKU's stock split across this many objects (docs/decisions/020-escrow-shards.md).
 	shards: z.number().int().min(1).max(MAX_SHARDS).optional(),
+	waitingRoom: WaitingRoomBody.optional(),
 });
 
-const PatchProduct = z.object(ProductFields).partial();
+const PatchProduct = z.object({ ...ProductFields, waitingRoom: WaitingRoomBody }).partial();
 
 const EventsQuery = z.object({
 	after: z
@@ -83,8 +92,17 @@ admin.route("/sessions", adminSessions);
 // The object is the truth and stores the product first; the catalogue row follows
 // (docs/decisions/007-cold-path-d1-outages.md). Safe to retry: the same definition
 // again answers 201 with the product as it is; another one is 409 `already_exists`.
+/** The room is one queue in the SKU's own object; a split SKU's shards would not pass through it (docs/waiting-room.md). */
+function roomNeedsOneObject(): ApiError {
+	return new ApiError(
+		"invalid_request",
+		"waitingRoom is available only on a SKU kept in one object (shards: 1).",
+	);
+}
+
 admin.post("/products", async (c) => {
 	const body = await parseBody(c, CreateProduct);
+	if ((body.shards ?? 1) > 1 && body.waitingRoom !== undefined) throw roomNeedsOneObject();
 	const holdSeconds = body.holdSeconds ?? c.var.config.holdSeconds;
 	const result = await inventory(c.env, body.sku).create(
 		{
@@ -98,6 +116,7 @@ admin.post("/products", async (c) => {
 			startsAtMs: body.startsAt ? Date.parse(body.startsAt) : null,
 		},
 		body.shards ?? 1,
+		body.waitingRoom ?? null,
 	);
 	if (!result.ok)
 		return fail(
@@ -114,14 +133,18 @@ admin.post("/products", async (c) => {
 admin.patch("/products/:sku", async (c) => {
 	const sku = await skuParam(c);
 	const body = await parseBody(c, PatchProduct);
-	const { startsAt, ...rest } = body;
+	const { startsAt, waitingRoom, ...rest } = body;
 	const patch = {
 		...rest,
 		...(startsAt !== undefined
 			? { startsAtMs: startsAt === null ? null : Date.parse(startsAt) }
 			: {}),
 	};
-	const result = await inventory(c.env, sku).update(patch);
+	if (waitingRoom !== undefined) {
+		const product = await inventory(c.env, sku).product();
+		if (product !== null && (product.shards ?? 1) > 1) throw roomNeedsOneObject();
+	}
+	const result = await inventory(c.env, sku).update(patch, waitingRoom ?? null);
 	forgetSnapshot(sku);
 	if (!result.ok && result.code === "invalid_state") {
 		return fail(

@@ -41,6 +41,17 @@ const ReserveBody = z.object({
 function answerReserve(c: Ctx, result: ReserveResult): Response {
 	if (result.ok) return ok(c, result.reservation, 201);
 	if (result.code === "rate_limited") return refuseReserve(c, result.refusal);
+	if (result.code === "queued") {
+		return fail(
+			c,
+			"queued",
+			result.ticket === null
+				? "This product has a waiting room: join the queue (POST /api/products/:sku/queue) and reserve once admitted."
+				: `You are in the waiting room (ticket ${result.ticket.state}); reserve once admitted.`,
+			{ "Retry-After": String(result.retryAfterSeconds) },
+			{ ticket: result.ticket },
+		);
+	}
 	return fail(c, result.code);
 }
 

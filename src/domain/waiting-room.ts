@@ -1,0 +1,525 @@
+// The waiting room of one SKU (docs/waiting-room.md): tickets, a pre-queue
+// before `startsAt`, a shuffle at the start drawn from a committed seed, FIFO
+// after, admission by the units left. Pure like domain/inventory.ts: the clock,
+// the seed and the ids come from the caller; every change is handed back as
+// changed tickets and audit events for the caller to persist in one transaction.
+//
+// Admission rule (docs/api.md, "Waiting room"): the room admits from the front
+// while the admitted sessions that have not reserved yet number at most
+// floor(available × (1 + overbook)). An admission lasts admitSeconds. When no
+// unit is available and no hold is left that could return, every waiting
+// ticket turns sold_out.
+
+import { MinHeap } from "./heap.ts";
+import type { DomainEvent } from "./inventory.ts";
+import { sha256, sha256HexSync } from "./sha256.ts";
+
+export const MIN_ADMIT_SECONDS = 10;
+export const MAX_ADMIT_SECONDS = 600;
+export const DEFAULT_ADMIT_SECONDS = 60;
+export const MAX_OVERBOOK = 1;
+export const DEFAULT_OVERBOOK = 0.1;
+/** Tickets one SKU's room keeps; a join past it is refused (every ticket lives in the object's memory). */
+export const MAX_TICKETS = 50_000;
+/** Admissions counted by the ETA estimator: the last minute's (docs/waiting-room.md). */
+export const ETA_WINDOW_MS = 60_000;
+/**
+ * The shortest span the rate is measured over: right after the start a few
+ * admissions in a few seconds would promise a pace the stock cannot keep
+ * (the first admissions take the units that were free, the next wait for holds).
+ */
+export const ETA_MIN_WINDOW_MS = 30_000;
+/** Seeds are this many random bytes, published as lowercase hex. */
+export const SEED_BYTES = 32;
+
+export type TicketState = "waiting" | "admitted" | "sold_out" | "expired";
+
+export interface RoomSettings {
+	enabled: boolean;
+	admitSeconds: number;
+	overbook: number;
+}
+
+export interface QueueTicket {
+	ticketId: string;
+	sessionId: string;
+	/** Arrival order, 1-based: the pre-queue is shuffled from this order. */
+	seq: number;
+	joinedAtMs: number;
+	state: TicketState;
+	/** 0-based place in the queue order; null while in the pre-queue. */
+	rank: number | null;
+	admittedAtMs: number | null;
+	admittedUntilMs: number | null;
+	/** When the admitted session first took a hold: it no longer counts against the room's budget. */
+	usedAtMs: number | null;
+}
+
+export interface RoomSnapshot {
+	settings: RoomSettings;
+	/** Secret until the start; its SHA-256 is published from the moment the room is enabled. */
+	seed: string;
+	seedCommitment: string;
+	startedAtMs: number | null;
+	nextSeq: number;
+	admittedTotal: number;
+	lapsed: number;
+	soldOutTickets: number;
+}
+
+/** What the room needs to know of the stock: units free now, units held that could come back. */
+export interface StockView {
+	available: number;
+	returnable: number;
+}
+
+export type JoinOutcome =
+	| { ok: true; ticket: QueueTicket; created: boolean }
+	| { ok: false; code: "queue_full" };
+
+/** The SHA-256 (hex) of the seed's hex text: what is published when the room is enabled. */
+export function commitmentOf(seed: string): string {
+	return sha256HexSync(seed);
+}
+
+/**
+ * A uniform integer in [0, n) drawn from a byte stream: SHA-256 of
+ * `${seed}:${counter}` (UTF-8, counter 0, 1, 2, … in decimal), each digest read
+ * as eight big-endian 32-bit words; a word at or above the largest multiple of
+ * n below 2^32 is skipped so no value is favoured.
+ */
+export function seededDraw(seed: string): (n: number) => number {
+	let counter = 0;
+	let words: DataView | null = null;
+	let next = 8;
+	const word = (): number => {
+		if (words === null || next === 8) {
+			const digest = sha256(new TextEncoder().encode(`${seed}:${counter}`));
+			counter += 1;
+			words = new DataView(digest.buffer);
+			next = 0;
+		}
+		const w = words.getUint32(next * 4);
+		next += 1;
+		return w;
+	};
+	return (n: number): number => {
+		if (!Number.isInteger(n) || n < 1 || n > 0x100000000) throw new RangeError(`bad range ${n}`);
+		const limit = Math.floor(0x100000000 / n) * n;
+		for (;;) {
+			const w = word();
+			if (w < limit) return w % n;
+		}
+	};
+}
+
+/**
+ * The pre-queue's order at the start: Fisher–Yates (from the last place down,
+ * swap place i with a draw in [0, i]) over `items` in arrival order. A pure
+ * function of the seed and the list: cli/verify-queue.ts recomputes it.
+ */
+export function shuffleOrder<T>(items: readonly T[], seed: string): T[] {
+	const out = [...items];
+	const draw = seededDraw(seed);
+	for (let i = out.length - 1; i > 0; i--) {
+		const j = draw(i + 1);
+		const a = out[i] as T;
+		out[i] = out[j] as T;
+		out[j] = a;
+	}
+	return out;
+}
+
+/** At most this many admitted sessions may be waiting to reserve (docs/api.md, "Waiting room"). */
+export function admissionBudget(available: number, overbook: number): number {
+	return Math.max(0, Math.floor(available * (1 + overbook) + 1e-9));
+}
+
+/**
+ * ETA for the ticket at `position` from the admissions of the last minute
+ * (docs/waiting-room.md): rate = admissions ÷ window; the range takes the rate
+ * at ±2√k (a Poisson count's rough 95 % band, at least half an admission).
+ * Null without any admission in the window: nothing measured yet.
+ */
+export function estimateEta(
+	position: number,
+	admissionsInWindow: number,
+	windowMs: number,
+): { etaSeconds: number; lowSeconds: number; highSeconds: number } | null {
+	const k = admissionsInWindow;
+	if (k <= 0 || windowMs <= 0) return null;
+	const windowSeconds = windowMs / 1000;
+	const rate = k / windowSeconds;
+	const spread = 2 * Math.sqrt(k);
+	const rateHigh = (k + spread) / windowSeconds;
+	const rateLow = Math.max(0.5, k - spread) / windowSeconds;
+	return {
+		etaSeconds: Math.ceil(position / rate),
+		lowSeconds: Math.floor(position / rateHigh),
+		highSeconds: Math.ceil(position / rateLow),
+	};
+}
+
+export class WaitingRoom {
+	settings: RoomSettings;
+	readonly seed: string;
+	readonly seedCommitment: string;
+	startedAtMs: number | null;
+	admittedTotal: number;
+	lapsed: number;
+	soldOutTickets: number;
+	private nextSeq: number;
+	private readonly tickets = new Map<string, QueueTicket>();
+	private readonly bySession = new Map<string, QueueTicket>();
+	/** Ticket ids before the start, in arrival order. */
+	private preQueue: QueueTicket[] = [];
+	/** The queue order from the start on (rank = index). */
+	private order: QueueTicket[] = [];
+	/** Index in `order` of the first ticket that may still be waiting. */
+	private head = 0;
+	private waitingCount = 0;
+	/** Tickets in state admitted (reserved or not). */
+	private admittedCount = 0;
+	/** Admitted, not yet reserved, admission not over: what the budget counts. */
+	private readonly unused = new Set<QueueTicket>();
+	/** Admissions by admittedUntilMs, stale entries skipped (domain/heap.ts). */
+	private readonly deadlines = new MinHeap<QueueTicket>();
+	/** Admission times of the last ETA_WINDOW_MS, oldest first. */
+	private admissionTimes: number[] = [];
+	private changedTickets = new Set<QueueTicket>();
+	private events: DomainEvent[] = [];
+
+	constructor(snapshot: RoomSnapshot, tickets: Iterable<QueueTicket> = []) {
+		this.settings = { ...snapshot.settings };
+		this.seed = snapshot.seed;
+		this.seedCommitment = snapshot.seedCommitment;
+		this.startedAtMs = snapshot.startedAtMs;
+		this.nextSeq = snapshot.nextSeq;
+		this.admittedTotal = snapshot.admittedTotal;
+		this.lapsed = snapshot.lapsed;
+		this.soldOutTickets = snapshot.soldOutTickets;
+		const all = [...tickets].map((t) => ({ ...t }));
+		for (const t of all) {
+			this.tickets.set(t.ticketId, t);
+			this.bySession.set(t.sessionId, t);
+			if (t.state === "waiting") this.waitingCount += 1;
+			if (t.state === "admitted") {
+				this.admittedCount += 1;
+				if (t.usedAtMs === null) this.unused.add(t);
+				this.deadlines.push(t.admittedUntilMs as number, t);
+			}
+			if (t.admittedAtMs !== null) this.admissionTimes.push(t.admittedAtMs);
+		}
+		this.admissionTimes.sort((a, b) => a - b);
+		this.preQueue = all.filter((t) => t.rank === null).sort((a, b) => a.seq - b.seq);
+		this.order = all.filter((t) => t.rank !== null).sort((a, b) => (a.rank ?? 0) - (b.rank ?? 0));
+		this.skipHead();
+	}
+
+	/** A new room: the seed stays secret, its commitment is published (a `queue.enabled` event). */
+	static enable(settings: RoomSettings, seed: string, nowMs: number): WaitingRoom {
+		const room = new WaitingRoom({
+			settings,
+			seed,
+			seedCommitment: commitmentOf(seed),
+			startedAtMs: null,
+			nextSeq: 1,
+			admittedTotal: 0,
+			lapsed: 0,
+			soldOutTickets: 0,
+		});
+		room.emit({
+			type: "queue.enabled",
+			atMs: nowMs,
+			detail: { ...settings, seedCommitment: room.seedCommitment },
+		});
+		return room;
+	}
+
+	snapshot(): RoomSnapshot {
+		return {
+			settings: { ...this.settings },
+			seed: this.seed,
+			seedCommitment: this.seedCommitment,
+			startedAtMs: this.startedAtMs,
+			nextSeq: this.nextSeq,
+			admittedTotal: this.admittedTotal,
+			lapsed: this.lapsed,
+			soldOutTickets: this.soldOutTickets,
+		};
+	}
+
+	/** New settings (enabled, admitSeconds, overbook); the seed never changes. */
+	configure(settings: RoomSettings, nowMs: number): void {
+		this.settings = { ...settings };
+		this.emit({ type: "queue.updated", atMs: nowMs, detail: { ...settings } });
+	}
+
+	/** The seed, once the start has revealed it. */
+	revealedSeed(): string | null {
+		return this.startedAtMs === null ? null : this.seed;
+	}
+
+	ticketOf(sessionId: string): QueueTicket | undefined {
+		return this.bySession.get(sessionId);
+	}
+
+	counts(): { waiting: number; admitted: number; tickets: number } {
+		return { waiting: this.waitingCount, admitted: this.admittedCount, tickets: this.tickets.size };
+	}
+
+	/** Admitted sessions that have not reserved yet (what the budget counts). */
+	unusedAdmissions(): number {
+		return this.unused.size;
+	}
+
+	/**
+	 * The session's ticket, creating it when it has none (one per session). The
+	 * room moves first (start, lapses, admissions), so a ticket taken at or after
+	 * `startsAtMs` always queues behind the shuffled pre-queue.
+	 */
+	join(
+		sessionId: string,
+		ticketId: string,
+		nowMs: number,
+		startsAtMs: number | null,
+		stock: StockView,
+	): JoinOutcome {
+		this.advance(nowMs, startsAtMs, stock);
+		const existing = this.bySession.get(sessionId);
+		if (existing !== undefined) return { ok: true, ticket: existing, created: false };
+		if (this.tickets.size >= MAX_TICKETS) return { ok: false, code: "queue_full" };
+		const started = this.startedAtMs !== null;
+		const ticket: QueueTicket = {
+			ticketId,
+			sessionId,
+			seq: this.nextSeq,
+			joinedAtMs: nowMs,
+			state: "waiting",
+			rank: started ? this.order.length : null,
+			admittedAtMs: null,
+			admittedUntilMs: null,
+			usedAtMs: null,
+		};
+		this.nextSeq += 1;
+		this.tickets.set(ticketId, ticket);
+		this.bySession.set(sessionId, ticket);
+		this.waitingCount += 1;
+		if (started) this.order.push(ticket);
+		else this.preQueue.push(ticket);
+		this.changed(ticket);
+		this.emit({
+			type: "queue.ticket",
+			atMs: nowMs,
+			sessionId,
+			detail: { ticketId, seq: ticket.seq, preQueue: !started },
+		});
+		this.advance(nowMs, startsAtMs, stock);
+		return { ok: true, ticket, created: true };
+	}
+
+	/** True while the session's admission lasts (it may reserve). */
+	isAdmitted(sessionId: string, nowMs: number): boolean {
+		const t = this.bySession.get(sessionId);
+		return (
+			t !== undefined &&
+			t.state === "admitted" &&
+			t.admittedUntilMs !== null &&
+			nowMs < t.admittedUntilMs
+		);
+	}
+
+	/** The admitted session took a hold: its admission no longer counts against the budget. */
+	markUsed(sessionId: string, nowMs: number): void {
+		const t = this.bySession.get(sessionId);
+		if (t === undefined || t.state !== "admitted" || t.usedAtMs !== null) return;
+		t.usedAtMs = nowMs;
+		this.unused.delete(t);
+		this.changed(t);
+	}
+
+	/**
+	 * Moves the room to `nowMs`: the shuffle at the start, lapsed admissions,
+	 * sold-out tickets, then admissions from the front while the budget allows.
+	 * Idempotent; cheap when nothing is due. A disabled room stands still.
+	 */
+	advance(nowMs: number, startsAtMs: number | null, stock: StockView): void {
+		if (!this.settings.enabled) return;
+		if (this.startedAtMs === null && (startsAtMs === null || nowMs >= startsAtMs)) {
+			this.start(nowMs);
+		}
+		this.endAdmissions(nowMs);
+		if (stock.available <= 0 && stock.returnable <= 0) {
+			this.soldOut(nowMs);
+			return;
+		}
+		if (this.startedAtMs === null) return;
+		const budget = admissionBudget(stock.available, this.settings.overbook);
+		while (this.unused.size < budget) {
+			const next = this.front();
+			if (next === undefined) break;
+			this.admit(next, nowMs);
+		}
+	}
+
+	/** Earliest moment the room must move by itself: the start, or an admission's end. */
+	nextDeadlineMs(startsAtMs: number | null): number | null {
+		if (!this.settings.enabled) return null;
+		if (this.startedAtMs === null && startsAtMs !== null) return startsAtMs;
+		for (;;) {
+			const top = this.deadlines.peekValue();
+			if (top === undefined) return null;
+			if (top.state === "admitted" && top.admittedUntilMs === this.deadlines.peekKey()) {
+				return top.admittedUntilMs;
+			}
+			this.deadlines.pop();
+		}
+	}
+
+	/** 1 is next; null before the start and for a ticket that is not waiting. */
+	position(ticket: QueueTicket): number | null {
+		if (ticket.state !== "waiting" || ticket.rank === null) return null;
+		this.skipHead();
+		return ticket.rank - this.head + 1;
+	}
+
+	/** Admissions in the last ETA_WINDOW_MS and the span they were counted over (docs/waiting-room.md). */
+	admissionRate(nowMs: number): { admissions: number; windowMs: number } {
+		const from = nowMs - ETA_WINDOW_MS;
+		let drop = 0;
+		while (drop < this.admissionTimes.length && (this.admissionTimes[drop] as number) <= from)
+			drop += 1;
+		if (drop > 0) this.admissionTimes = this.admissionTimes.slice(drop);
+		const since = this.startedAtMs === null ? nowMs : Math.max(from, this.startedAtMs);
+		return {
+			admissions: this.admissionTimes.length,
+			windowMs: Math.max(ETA_MIN_WINDOW_MS, nowMs - since),
+		};
+	}
+
+	/** A new drop: every ticket is dropped and a new seed committed (`queue.reset`). */
+	static reset(old: WaitingRoom, seed: string, nowMs: number): WaitingRoom {
+		const room = WaitingRoom.enable(old.settings, seed, nowMs);
+		room.events = [
+			{ type: "queue.reset", atMs: nowMs, detail: { tickets: old.tickets.size } },
+			...room.events,
+		];
+		return room;
+	}
+
+	/** Something changed since the last drain (tickets or events to persist). */
+	hasChanges(): boolean {
+		return this.changedTickets.size > 0 || this.events.length > 0;
+	}
+
+	/** Hands the caller what changed since the last drain, to persist in one transaction. */
+	drain(): { tickets: QueueTicket[]; events: DomainEvent[] } {
+		const out = { tickets: [...this.changedTickets], events: this.events };
+		this.changedTickets = new Set();
+		this.events = [];
+		return out;
+	}
+
+	private start(nowMs: number): void {
+		this.startedAtMs = nowMs;
+		const shuffled = shuffleOrder(this.preQueue, this.seed);
+		const base = this.order.length;
+		shuffled.forEach((t, i) => {
+			t.rank = base + i;
+			this.order.push(t);
+			this.changed(t);
+		});
+		this.preQueue = [];
+		this.emit({
+			type: "queue.started",
+			atMs: nowMs,
+			detail: {
+				seed: this.seed,
+				seedCommitment: this.seedCommitment,
+				preQueue: shuffled.length,
+				algorithm: "fisher-yates/sha256-counter (docs/waiting-room.md)",
+			},
+		});
+	}
+
+	private endAdmissions(nowMs: number): void {
+		for (;;) {
+			const at = this.deadlines.peekKey();
+			if (at === undefined || at > nowMs) return;
+			const t = this.deadlines.pop() as QueueTicket;
+			if (t.state !== "admitted" || t.admittedUntilMs !== at) continue;
+			t.state = "expired";
+			this.admittedCount -= 1;
+			this.changed(t);
+			if (this.unused.delete(t)) {
+				this.lapsed += 1;
+				this.emit({
+					type: "queue.lapsed",
+					atMs: nowMs,
+					sessionId: t.sessionId,
+					detail: { ticketId: t.ticketId },
+				});
+			}
+		}
+	}
+
+	private soldOut(nowMs: number): void {
+		let turned = 0;
+		for (const t of [...this.preQueue, ...this.order.slice(this.head)]) {
+			if (t.state !== "waiting") continue;
+			t.state = "sold_out";
+			this.changed(t);
+			turned += 1;
+		}
+		if (turned === 0) return;
+		this.waitingCount -= turned;
+		this.soldOutTickets += turned;
+		this.head = this.order.length;
+		this.emit({ type: "queue.sold_out", atMs: nowMs, detail: { tickets: turned } });
+	}
+
+	private admit(t: QueueTicket, nowMs: number): void {
+		t.state = "admitted";
+		t.admittedAtMs = nowMs;
+		t.admittedUntilMs = nowMs + this.settings.admitSeconds * 1000;
+		this.waitingCount -= 1;
+		this.admittedCount += 1;
+		this.unused.add(t);
+		this.deadlines.push(t.admittedUntilMs, t);
+		this.admissionTimes.push(nowMs);
+		this.admittedTotal += 1;
+		this.changed(t);
+		this.emit({
+			type: "queue.admitted",
+			atMs: nowMs,
+			sessionId: t.sessionId,
+			detail: {
+				ticketId: t.ticketId,
+				seq: t.seq,
+				rank: t.rank,
+				admittedUntil: new Date(t.admittedUntilMs).toISOString(),
+			},
+		});
+	}
+
+	private front(): QueueTicket | undefined {
+		this.skipHead();
+		return this.order[this.head];
+	}
+
+	private skipHead(): void {
+		while (
+			this.head < this.order.length &&
+			(this.order[this.head] as QueueTicket).state !== "waiting"
+		)
+			this.head += 1;
+	}
+
+	private changed(t: QueueTicket): void {
+		this.changedTickets.add(t);
+	}
+
+	private emit(event: DomainEvent): void {
+		this.events.push(event);
+	}
+}

@@ -1,0 +1,255 @@
+// The SKU object's waiting room (docs/waiting-room.md): the pure rules of
+// domain/waiting-room.ts kept in the object's SQLite. The room lives in the
+// object named `<sku>` — the one that decides the SKU's reserves, and the
+// coordinator when a SKU is split into shards — so one queue per SKU keeps the
+// shuffle and FIFO global (docs/waiting-room.md, "Where the queue lives").
+//
+// Everything here runs inside the caller's synchronous turn: the ticket rows,
+// the room row and the audit events the caller appends to the outbox are one
+// transaction with the decisions that caused them.
+
+import type { DomainEvent, Inventory } from "../domain/inventory.ts";
+import {
+	DEFAULT_ADMIT_SECONDS,
+	DEFAULT_OVERBOOK,
+	estimateEta,
+	type JoinOutcome,
+	type QueueTicket,
+	type RoomSettings,
+	type RoomSnapshot,
+	SEED_BYTES,
+	WaitingRoom,
+} from "../domain/waiting-room.ts";
+import { hex } from "../shared/hex.ts";
+import type { QueueStats, Ticket, WaitingRoomInfo } from "../shared/types.ts";
+
+/** Migration 3 of the object's SQLite (inventory/schema.ts): append-only from here on. */
+export const ROOM_SCHEMA = [
+	`CREATE TABLE IF NOT EXISTS room (
+		id INTEGER PRIMARY KEY CHECK (id = 1),
+		snapshot TEXT NOT NULL
+	)`,
+	`CREATE TABLE IF NOT EXISTS room_tickets (
+		ticket_id TEXT PRIMARY KEY,
+		session_id TEXT NOT NULL UNIQUE,
+		seq INTEGER NOT NULL,
+		joined_at INTEGER NOT NULL,
+		state TEXT NOT NULL,
+		rank INTEGER,
+		admitted_at INTEGER,
+		admitted_until INTEGER,
+		used_at INTEGER
+	)`,
+];
+
+/** Retry-After of a 429 `queued` without a measured ETA; with one, the ETA clamped to this range. */
+export const QUEUED_RETRY_MIN_SECONDS = 1;
+export const QUEUED_RETRY_DEFAULT_SECONDS = 5;
+export const QUEUED_RETRY_MAX_SECONDS = 30;
+
+/** A room setting as the admin routes pass it (absent fields keep their value or default). */
+export type RoomPatch = Partial<RoomSettings>;
+
+type TicketRow = {
+	ticket_id: string;
+	session_id: string;
+	seq: number;
+	joined_at: number;
+	state: string;
+	rank: number | null;
+	admitted_at: number | null;
+	admitted_until: number | null;
+	used_at: number | null;
+};
+
+export class RoomKeeper {
+	room: WaitingRoom | null = null;
+
+	constructor(private readonly sql: SqlStorage) {}
+
+	/** The room, if one was ever enabled (its tables are migration 3 of inventory/schema.ts). */
+	load(): void {
+		const row = this.sql
+			.exec<{ snapshot: string }>("SELECT snapshot FROM room WHERE id = 1")
+			.toArray()[0];
+		if (row === undefined) {
+			this.room = null;
+			return;
+		}
+		const tickets = this.sql
+			.exec<TicketRow>("SELECT * FROM room_tickets")
+			.toArray()
+			.map(ticketFromRow);
+		this.room = new WaitingRoom(JSON.parse(row.snapshot) as RoomSnapshot, tickets);
+	}
+
+	/** Creates or changes the room; a room is never deleted, only disabled. */
+	configure(patch: RoomPatch, nowMs: number): void {
+		if (this.room === null) {
+			if (patch.enabled !== true) return;
+			this.room = WaitingRoom.enable(
+				{
+					enabled: true,
+					admitSeconds: patch.admitSeconds ?? DEFAULT_ADMIT_SECONDS,
+					overbook: patch.overbook ?? DEFAULT_OVERBOOK,
+				},
+				newSeed(),
+				nowMs,
+			);
+			return;
+		}
+		this.room.configure({ ...this.room.settings, ...patch }, nowMs);
+	}
+
+	/** A reset starts a new drop: tickets dropped, a new seed committed (docs/waiting-room.md). */
+	reset(nowMs: number): void {
+		if (this.room === null) return;
+		this.room = WaitingRoom.reset(this.room, newSeed(), nowMs);
+		this.sql.exec("DELETE FROM room_tickets");
+	}
+
+	/** Moves the room to `nowMs` against the stock; true when something changed (to persist). */
+	advance(inv: Inventory, nowMs: number): boolean {
+		const room = this.room;
+		if (room === null) return false;
+		room.advance(nowMs, inv.product.startsAtMs, stockOf(inv));
+		return room.hasChanges();
+	}
+
+	join(inv: Inventory, sessionId: string, ticketId: string, nowMs: number): JoinOutcome | null {
+		if (this.room === null || !this.room.settings.enabled) return null;
+		return this.room.join(sessionId, ticketId, nowMs, inv.product.startsAtMs, stockOf(inv));
+	}
+
+	/** Null: the session may reserve (no enabled room, or admitted). Else its ticket, or null without one. */
+	gate(sku: string, sessionId: string, nowMs: number): { ticket: Ticket | null } | null {
+		const room = this.room;
+		if (room === null || !room.settings.enabled || room.isAdmitted(sessionId, nowMs)) return null;
+		const t = room.ticketOf(sessionId);
+		return { ticket: t === undefined ? null : this.view(sku, t, nowMs) };
+	}
+
+	onReserved(sessionId: string, nowMs: number): void {
+		this.room?.markUsed(sessionId, nowMs);
+	}
+
+	ticket(sku: string, sessionId: string, nowMs: number): Ticket | null {
+		const t = this.room?.ticketOf(sessionId);
+		return t === undefined ? null : this.view(sku, t, nowMs);
+	}
+
+	view(sku: string, t: QueueTicket, nowMs: number): Ticket {
+		const room = this.room as WaitingRoom;
+		const position = room.position(t);
+		const rate = room.admissionRate(nowMs);
+		const eta = position === null ? null : estimateEta(position, rate.admissions, rate.windowMs);
+		return {
+			ticketId: t.ticketId,
+			sku,
+			state: t.state,
+			position,
+			etaSeconds: eta?.etaSeconds ?? null,
+			etaRangeSeconds: eta === null ? null : { low: eta.lowSeconds, high: eta.highSeconds },
+			admittedUntil:
+				t.state === "admitted" && t.admittedUntilMs !== null
+					? new Date(t.admittedUntilMs).toISOString()
+					: null,
+			joinedAt: new Date(t.joinedAtMs).toISOString(),
+		};
+	}
+
+	info(): WaitingRoomInfo | null {
+		const room = this.room;
+		if (room === null) return null;
+		const counts = room.counts();
+		return {
+			...room.settings,
+			seedCommitment: room.seedCommitment,
+			seed: room.revealedSeed(),
+			waiting: counts.waiting,
+			admitted: counts.admitted,
+		};
+	}
+
+	stats(nowMs: number): QueueStats | undefined {
+		const room = this.room;
+		if (room === null) return undefined;
+		const counts = room.counts();
+		const rate = room.admissionRate(nowMs);
+		return {
+			waiting: counts.waiting,
+			admitted: counts.admitted,
+			admittedTotal: room.admittedTotal,
+			lapsed: room.lapsed,
+			soldOutTickets: room.soldOutTickets,
+			admissionsPerSec: rate.admissions / (rate.windowMs / 1000),
+		};
+	}
+
+	/** Retry-After for a 429 `queued`: the ETA when measured, clamped. */
+	retryAfterSeconds(ticket: Ticket | null): number {
+		if (ticket?.etaSeconds === null || ticket?.etaSeconds === undefined)
+			return QUEUED_RETRY_DEFAULT_SECONDS;
+		return Math.min(
+			QUEUED_RETRY_MAX_SECONDS,
+			Math.max(QUEUED_RETRY_MIN_SECONDS, Math.ceil(ticket.etaSeconds)),
+		);
+	}
+
+	nextDeadlineMs(inv: Inventory): number | null {
+		return this.room?.nextDeadlineMs(inv.product.startsAtMs) ?? null;
+	}
+
+	/**
+	 * Writes what the room changed (ticket rows and the room row) and returns its
+	 * audit events for the caller's outbox — in the caller's transaction.
+	 */
+	flush(): DomainEvent[] {
+		const room = this.room;
+		if (room === null || !room.hasChanges()) return [];
+		const { tickets, events } = room.drain();
+		for (const t of tickets) {
+			this.sql.exec(
+				`INSERT OR REPLACE INTO room_tickets
+				(ticket_id, session_id, seq, joined_at, state, rank, admitted_at, admitted_until, used_at)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+				t.ticketId,
+				t.sessionId,
+				t.seq,
+				t.joinedAtMs,
+				t.state,
+				t.rank,
+				t.admittedAtMs,
+				t.admittedUntilMs,
+				t.usedAtMs,
+			);
+		}
+		this.sql.exec(
+			"INSERT OR REPLACE INTO room (id, snapshot) VALUES (1, ?)",
+			JSON.stringify(room.snapshot()),
+		);
+		return events;
+	}
+}
+
+function stockOf(inv: Inventory): { available: number; returnable: number } {
+	return { available: inv.counters().available, returnable: inv.reserved };
+}
+
+function newSeed(): string {
+	return hex(crypto.getRandomValues(new Uint8Array(SEED_BYTES)));
+}
+
+function ticketFromRow(r: TicketRow): QueueTicket {
+	return {
+		ticketId: r.ticket_id,
+		sessionId: r.session_id,
+		seq: r.seq,
+		joinedAtMs: r.joined_at,
+		state: r.state as QueueTicket["state"],
+		rank: r.rank,
+		admittedAtMs: r.admitted_at,
+		admittedUntilMs: r.admitted_until,
+		usedAtMs: r.used_at,
+	};
+}

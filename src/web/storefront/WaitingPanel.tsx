@@ -1,0 +1,104 @@
+// The waiting page (docs/waiting-room.md): join the queue, then the place in it, the
+// ETA (a range when the estimator is unsure), what happens next, and "sold out" the
+// moment it is true. Once admitted the page shows the Reserve panel instead, with the
+// admission's countdown above it.
+
+import type { Ticket } from "../../shared/types.ts";
+import { clock } from "../lib/format.ts";
+import { etaText } from "./queue-poll.ts";
+
+export function WaitingPanel({
+	ticket,
+	soldOut,
+	admitSeconds,
+	startsAt,
+	joining,
+	bought,
+	onJoin,
+}: {
+	ticket: Ticket | null;
+	/** True from the live stock too: nothing available and nothing held that could return. */
+	soldOut: boolean;
+	admitSeconds: number;
+	startsAt: string | null;
+	joining: boolean;
+	/** This session bought the product in its turn: an ended turn is then no news. */
+	bought: boolean;
+	onJoin(): void;
+}) {
+	const state = soldOut && ticket?.state !== "admitted" ? "sold_out" : (ticket?.state ?? null);
+	return (
+		<section class="card" aria-labelledby="queue-title">
+			<h2 id="queue-title" tabIndex={-1}>
+				Waiting room
+			</h2>
+			{state === null && (
+				<>
+					<p>
+						This drop lets buyers in by the units left. Join the queue: when your turn comes you get{" "}
+						{admitSeconds} seconds to reserve.
+					</p>
+					{startsAt !== null && Date.parse(startsAt) > Date.now() && (
+						<p class="muted small">
+							Everyone who joins before {new Date(startsAt).toLocaleTimeString()} gets a random
+							place at the start, drawn from a seed published in advance; after that, first come
+							first served.
+						</p>
+					)}
+					<button type="button" class="primary" disabled={joining} onClick={onJoin}>
+						{joining ? "Joining…" : "Join the queue"}
+					</button>
+				</>
+			)}
+			{state === "waiting" && ticket !== null && (
+				<div role="status" aria-live="polite">
+					{ticket.position === null ? (
+						<p>
+							You are in the pre-queue. At the start everyone in it gets a random place; this page
+							then shows yours.
+						</p>
+					) : (
+						<>
+							<p class="queue-position">
+								Your place in line: <strong>{ticket.position}</strong>
+							</p>
+							<p>
+								{etaText(ticket) !== null
+									? `Estimated wait: ${etaText(ticket)}.`
+									: "Estimated wait: not known yet — the line moves as units are sold or come back."}
+							</p>
+						</>
+					)}
+					<p class="muted small">
+						Keep this page open. When it is your turn, Reserve appears here and you have{" "}
+						{admitSeconds} seconds to use it.
+					</p>
+				</div>
+			)}
+			{state === "sold_out" && (
+				<p role="status" class="why why-sold_out">
+					Sold out: every unit is sold and no hold can come back. Thank you for waiting.
+				</p>
+			)}
+			{state === "expired" && bought && (
+				<p role="status">Your turn is over. Thank you for your order.</p>
+			)}
+			{state === "expired" && !bought && (
+				<p role="status">
+					Your turn passed: the {admitSeconds} seconds to reserve ran out. Each buyer gets one turn.
+				</p>
+			)}
+		</section>
+	);
+}
+
+/** Above the Reserve panel while the admission lasts. */
+export function AdmittedBanner({ ticket, nowMs }: { ticket: Ticket; nowMs: number }) {
+	const left =
+		ticket.admittedUntil === null ? 0 : (Date.parse(ticket.admittedUntil) - nowMs) / 1000;
+	return (
+		<p role="status" class="notice notice-success">
+			It is your turn: reserve within {clock(Math.max(0, left))}.
+		</p>
+	);
+}

@@ -1,0 +1,62 @@
+// When the waiting page asks for its ticket again (docs/waiting-room.md, "Position and
+// ETA"): polling, never a fixed beat shared by every tab. The delay follows the ETA
+// (a quarter of it, within bounds), backs off on failures, waits out the pre-queue until
+// the start, and every delay is spread by ±JITTER so that thousands of tabs opened at
+// the same moment do not ask at the same moment (no thundering herd). Pure: unit-tested.
+
+import type { Ticket } from "../../shared/types.ts";
+
+export const QUEUE_POLL_MIN_MS = 2_000;
+export const QUEUE_POLL_MAX_MS = 15_000;
+/** Failures back off by doubling from the minimum up to this. */
+export const QUEUE_POLL_ERROR_MAX_MS = 60_000;
+/** Each delay is multiplied by a factor drawn in [1 − JITTER, 1 + JITTER]. */
+export const QUEUE_POLL_JITTER = 0.25;
+
+/**
+ * The next poll's delay in ms, or null when the ticket will not change by itself
+ * (admitted: the page counts down admittedUntil; sold_out and expired are final).
+ * `random` is in [0, 1); `startsInMs` is the time left before the drop opens.
+ */
+export function nextQueuePollMs(
+	ticket: Ticket | null,
+	failures: number,
+	startsInMs: number | null,
+	random: number,
+): number | null {
+	const jitter = 1 - QUEUE_POLL_JITTER + 2 * QUEUE_POLL_JITTER * random;
+	if (failures > 0) {
+		return Math.round(
+			Math.min(QUEUE_POLL_ERROR_MAX_MS, QUEUE_POLL_MIN_MS * 2 ** Math.min(failures, 10)) * jitter,
+		);
+	}
+	if (ticket === null || ticket.state !== "waiting") return null;
+	if (ticket.position === null) {
+		// The pre-queue: nothing moves before the start; after it, the first polls are spread
+		// over QUEUE_POLL_MAX_MS so the whole pre-queue does not ask in the same second.
+		if (startsInMs !== null && startsInMs > 0)
+			return Math.round(startsInMs + random * QUEUE_POLL_MAX_MS);
+		return Math.round(QUEUE_POLL_MIN_MS + random * QUEUE_POLL_MAX_MS);
+	}
+	const base =
+		ticket.etaSeconds === null
+			? QUEUE_POLL_MAX_MS
+			: Math.min(QUEUE_POLL_MAX_MS, Math.max(QUEUE_POLL_MIN_MS, (ticket.etaSeconds * 1000) / 4));
+	return Math.round(base * jitter);
+}
+
+/** The ETA in words: one figure when the estimator is sure, its band when it is not. */
+export function etaText(ticket: Ticket): string | null {
+	if (ticket.etaSeconds === null) return null;
+	const range = ticket.etaRangeSeconds;
+	if (range !== null && range.high > 1.5 * Math.max(1, range.low)) {
+		return `about ${duration(range.low)} to ${duration(range.high)}`;
+	}
+	return `about ${duration(ticket.etaSeconds)}`;
+}
+
+function duration(seconds: number): string {
+	if (seconds < 60) return `${Math.max(1, Math.round(seconds))} s`;
+	const minutes = Math.round(seconds / 60);
+	return minutes === 1 ? "1 min" : `${minutes} min`;
+}

@@ -1,0 +1,52 @@
+// The waiting room's buyer routes (docs/api.md v1.1 "Waiting room", docs/waiting-room.md):
+// take a ticket, read it. The room itself lives in the SKU's object (inventory/waiting-room.ts).
+
+import { Hono } from "hono";
+import type { JoinResult } from "../../inventory/rpc.ts";
+import { requireKnownSku } from "../catalogue.ts";
+import { ApiError, type AppEnv, type Ctx, fail, ok } from "../http.ts";
+import { newId } from "../ids.ts";
+import { inventory } from "../inventory-stub.ts";
+import { requireSession } from "../middleware/auth.ts";
+
+/** Retry-After of a join refused because the room holds MAX_TICKETS already. */
+export const QUEUE_FULL_RETRY_AFTER_SECONDS = 30;
+
+export const queue = new Hono<AppEnv>();
+queue.use("/:sku/queue", requireSession);
+
+function sessionOf(c: Ctx): string {
+	const session = c.get("session");
+	if (session === undefined) throw new ApiError("unauthorized");
+	return session.sessionId;
+}
+
+function answer(c: Ctx, sku: string, result: JoinResult | { ok: false; code: "not_found" }) {
+	if (result.ok) return ok(c, result.ticket, result.created ? 201 : 200);
+	switch (result.code) {
+		case "invalid_state":
+			return fail(c, "invalid_state", `The product ${sku} has no waiting room open.`);
+		case "queue_full":
+			return fail(c, "unavailable", "The waiting room is full; retry shortly.", {
+				"Retry-After": String(QUEUE_FULL_RETRY_AFTER_SECONDS),
+			});
+		case "not_found":
+			return fail(c, "not_found", "This session has no ticket for this product.");
+		default:
+			return fail(c, "unknown_sku", `No product has the SKU ${JSON.stringify(sku)}.`);
+	}
+}
+
+queue.post("/:sku/queue", async (c) => {
+	const sku = c.req.param("sku");
+	await requireKnownSku(c, sku);
+	const result = await inventory(c.env, sku).joinQueue(sessionOf(c), newId("tkt", sku));
+	return answer(c, sku, result);
+});
+
+queue.get("/:sku/queue", async (c) => {
+	const sku = c.req.param("sku");
+	await requireKnownSku(c, sku);
+	const result = await inventory(c.env, sku).queueTicket(sessionOf(c));
+	return answer(c, sku, result);
+});

@@ -1,0 +1,101 @@
+// The waiting page in Chromium (docs/waiting-room.md): a buyer joins the queue behind
+// someone holding the only unit, sees their place, is let in when that hold is
+// cancelled, reserves and pays; a buyer behind them sees "sold out" as soon as
+// nothing can come back; the console shows the room's figures. The other buyers act
+// through the API.
+
+import { describe, expect, it } from "vitest";
+import type { Reservation, Ticket } from "../../src/shared/types.ts";
+import { api } from "../support/server.ts";
+import { newBuyer } from "../support/shop.ts";
+import { expectNoSeriousA11yViolations } from "./axe.ts";
+import { metric, openContext, screenshot } from "./browser.ts";
+import { createDrop, DESKTOP_WIDE, openStore, PHONE, POLL } from "./storefront-support.ts";
+import { browserSuite } from "./suite.ts";
+
+/** The page polls its ticket with backoff and jitter (at most ~19 s apart while waiting). */
+const QUEUE_POLL = { ...POLL, timeout: 40_000 };
+
+describe("storefront waiting room", () => {
+	const e2e = browserSuite();
+
+	async function openAndVerify(sku: string, viewport = PHONE) {
+		const buyer = e2e.track(await openStore(e2e.browser, e2e.server, sku, viewport));
+		const human = buyer.page.getByRole("checkbox", { name: "I am human" });
+		await human.focus();
+		await buyer.page.keyboard.press("Space");
+		await buyer.page.getByRole("heading", { name: "Waiting room" }).waitFor();
+		return buyer;
+	}
+
+	it("shows the place in line, lets the buyer in when a unit comes back, through to a paid order; sold out for the next", async () => {
+		const sku = await createDrop(e2e.server, {
+			totalStock: 1,
+			waitingRoom: { enabled: true, overbook: 0, admitSeconds: 120 },
+		});
+		// Someone ahead holds the only unit.
+		const first = await newBuyer(e2e.server);
+		const ticket = await api<Ticket>(e2e.server, "POST", `/api/products/${sku}/queue`, {
+			token: first,
+		});
+		expect(ticket.body.data?.state).toBe("admitted");
+		const held = await api<Reservation>(e2e.server, "POST", "/api/reservations", {
+			token: first,
+			body: { sku, quantity: 1 },
+		});
+		expect(held.status).toBe(201);
+
+		const { page, errors } = await openAndVerify(sku, DESKTOP_WIDE);
+		// No Reserve before the buyer's turn.
+		expect(await page.getByRole("button", { name: "Reserve" }).count()).toBe(0);
+		await page.getByRole("button", { name: "Join the queue" }).click();
+		await page.getByText("Your place in line: 1").waitFor();
+		await expectNoSeriousA11yViolations(page, "waiting");
+		await screenshot(page, "storefront-waiting-room");
+
+		// A buyer behind, on a phone.
+		const behind = await openAndVerify(sku, PHONE);
+		await behind.page.getByRole("button", { name: "Join the queue" }).click();
+		await behind.page.getByText("Your place in line: 2").waitFor();
+
+		// The hold ahead is cancelled: the unit is back and the buyer's turn comes by itself.
+		const cancel = await api(
+			e2e.server,
+			"DELETE",
+			`/api/reservations/${held.body.data?.reservationId}`,
+			{
+				token: first,
+			},
+		);
+		expect(cancel.status).toBe(200);
+		await page
+			.getByText(/It is your turn: reserve within/)
+			.waitFor({ timeout: QUEUE_POLL.timeout });
+		await page.getByRole("button", { name: "Reserve" }).click();
+		await page.getByRole("button", { name: "Pay $42.00" }).click();
+		await page.getByRole("heading", { name: /^Order / }).waitFor();
+		await expect
+			.poll(
+				() =>
+					behind.page.getByText(/^Sold out: every unit is sold and no hold can come back/).count(),
+				QUEUE_POLL,
+			)
+			.toBe(1);
+		await screenshot(behind.page, "storefront-waiting-room-sold-out");
+		expect(errors).toEqual([]);
+		expect(behind.errors).toEqual([]);
+
+		// The console shows the room's figures for the drop.
+		const consolePage = e2e.track(
+			await (await openContext(e2e.browser, e2e.server.url, DESKTOP_WIDE)).newPage(),
+		);
+		await consolePage.goto(`/console?sku=${sku}`);
+		await consolePage.getByLabel("Operator token").fill(e2e.server.adminToken);
+		await consolePage.getByRole("button", { name: "Sign in" }).click();
+		await consolePage.getByRole("heading", { name: "Waiting room" }).waitFor();
+		await expect.poll(() => metric(consolePage, "Sold-out tickets"), POLL).toBe("1");
+		expect(await metric(consolePage, "In line")).toBe("0");
+		expect(await metric(consolePage, "Admitted in all")).toBe("2");
+		await screenshot(consolePage, "console-waiting-room");
+	});
+});

@@ -1,0 +1,49 @@
+// `npm run drop -- --bots F` (cli/drop/fairness.ts) against a server this file starts,
+// rate limits and bot tiers on: the same small drop with the waiting room on and off,
+// every unit sold exactly once (the server's counters agree with the orders the buyers
+// were given), no oversell, and the fairness figures reported for both. The figures
+// themselves are measurements (docs/waiting-room.md, "Fairness"), not asserted here:
+// a drop of a few dozen buyers is too small for a share to be more than a sample.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { FairnessRun } from "../../cli/drop/fairness.ts";
+import { lastJson, runDrop } from "../support/drop.ts";
+import { startServer, type TestServer } from "../support/server.ts";
+
+const RUN_TIMEOUT_MS = 200_000;
+
+describe("npm run drop -- --bots", () => {
+	let server: TestServer;
+	beforeAll(async () => {
+		server = await startServer();
+	});
+	afterAll(async () => {
+		await server?.dispose();
+	});
+
+	it("runs the drop with the room on and off and reports fairness for both, with no oversell", async () => {
+		const run = await runDrop(
+			[
+				...["--url", server.url, "--admin-token", server.adminToken, "--bots", "0.8"],
+				...["--buyers", "40", "--stock", "8", "--json", "--no-report", "--seed", "11"],
+			],
+			RUN_TIMEOUT_MS,
+		);
+		const result = lastJson<{ verified: boolean; bots: number; runs: FairnessRun[] }>(run);
+		expect(result.verified, run.stderr).toBe(true);
+		expect(run.code).toBe(0);
+		expect(result.runs.map((r) => r.room)).toEqual([true, false]);
+		for (const r of result.runs) {
+			expect(r.problems).toEqual([]);
+			expect(r.oversell).toBe(0);
+			expect(r.unitsSold).toBe(8);
+			expect(r.humans).toBe(8);
+			expect(r.scriptSessions).toBe(32);
+			expect(r.fairness.humanShareOfDemand).toBe(0.2);
+			expect(r.fairness.humanShareOfUnits).toBe(r.humanUnits / 8);
+		}
+		const [on] = result.runs;
+		// With the room every session held one ticket and the room counted every admission.
+		expect(on?.queue?.admittedTotal).toBeGreaterThanOrEqual(8);
+		expect(run.stderr).toContain("room (overbook)");
+	});
+});
