@@ -75,6 +75,7 @@ import {
 	type UpdateResult,
 } from "./rpc.ts";
 import { hasSchema, INVENTORY_MIGRATIONS } from "./schema.ts";
+import { emptyShard, mergedAvailability, mergedStats } from "./split-sku-views.ts";
 import { type DecisionCounts, StateWriter } from "./state-writer.ts";
 import { RoomKeeper, type RoomPatch } from "./waiting-room.ts";
 
@@ -232,11 +233,8 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 		// Same transaction: the pool and every shard's first grant (docs/decisions/020-escrow-shards.md).
 		if (shards > 1)
 			this.escrow = Escrow.createCoordinator(this.escrowHost(), this.inv, shards, now);
-		this.room.advance(this.inv, now);
-		this.state.persist();
-		this.scheduleNextDeadline();
-		if (this.escrow !== null) return this.createdSharded(false);
-		return { ok: true, product: this.productNow(this.inv, now) };
+		const created = this.committed(this.inv, now);
+		return this.escrow === null ? created : this.createdSharded(false);
 	}
 
 	/** The shards get their first grants before the create is answered (the alarm retries a failure). */
@@ -257,10 +255,7 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 		const now = this.tick();
 		if (!inv.update(patch, now).ok) return { ok: false, code: "invalid_state" };
 		if (room !== null) this.room.configure(room, now);
-		this.room.advance(inv, now);
-		this.state.persist();
-		this.scheduleNextDeadline();
-		return { ok: true, product: this.productNow(inv, now) };
+		return this.committed(inv, now);
 	}
 
 	reset(): UpdateResult | Promise<UpdateResult> {
@@ -286,11 +281,8 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 		);
 		this.sql.exec("DELETE FROM holds WHERE status != 'PAID'");
 		this.room.reset(now);
-		this.room.advance(inv, now);
 		this.state.resetCounts();
-		this.state.persist();
-		this.scheduleNextDeadline();
-		return { ok: true, product: this.productNow(inv, now) };
+		return this.committed(inv, now);
 	}
 
 	/** Counters computed from the hold records themselves, never from the cached counters. */
@@ -355,7 +347,7 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 	availability(readerSessionId?: string): Availability | null | Promise<Availability | null> {
 		if (this.inv === null) return null;
 		if (readerSessionId !== undefined) this.guard.markRead(readerSessionId);
-		if (this.escrow?.isCoordinator) return this.mergedAvailability();
+		if (this.escrow?.isCoordinator) return this.mergeAvailability();
 		return toAvailability(this.inv, this.tick());
 	}
 
@@ -366,7 +358,7 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 		if (readerSessionId !== undefined) this.guard.markRead(readerSessionId);
 		if (this.escrow?.isCoordinator) {
 			const shards = this.escrow.shards;
-			return this.mergedAvailability().then((availability) => ({
+			return this.mergeAvailability().then((availability) => ({
 				availability,
 				startsAtMs: inv.product.startsAtMs,
 				shards,
@@ -547,7 +539,7 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 		if (this.inv === null) return new Response("unknown sku", { status: 404 });
 		if (this.escrow?.isCoordinator) {
 			// A split SKU's feed shows the whole SKU: merged now, then polled while anyone watches.
-			await this.mergedAvailability();
+			await this.mergeAvailability();
 			const response = this.live.accept(request);
 			this.pollShardsForLive();
 			return response;
@@ -568,7 +560,7 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 			this.livePoll = null;
 			if (this.ctx.getWebSockets().length === 0 || !this.escrow?.isCoordinator) return;
 			try {
-				const now = liveKey(await this.mergedAvailability());
+				const now = liveKey(await this.mergeAvailability());
 				if (now !== last) {
 					last = now;
 					this.live.changed();
@@ -706,46 +698,15 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 		const others = await Promise.all(
 			Array.from({ length: escrow.shards - 1 }, (_, i) => this.peerStub(i + 1).escrowCounters()),
 		);
-		const all = [own, ...others];
-		return all.map((c, index) =>
-			c === null
-				? // A shard whose first grant has not arrived yet holds nothing.
-					{
-						index,
-						allotment: 0,
-						reserved: 0,
-						sold: 0,
-						attempts: 0,
-						rejected: {},
-						decisions: 0,
-						commits: 0,
-						edgeAnswered: 0,
-					}
-				: c,
-		);
+		return [own, ...others].map((c, index) => c ?? emptyShard(index));
 	}
 
-	private async mergedAvailability(): Promise<Availability> {
+	private async mergeAvailability(): Promise<Availability> {
 		const inv = this.inv;
 		const escrow = this.requireEscrow();
 		if (inv === null) throw new Error("a split SKU without a product");
 		const counters = await this.shardCounters();
-		const now = Date.now();
-		const total = escrow.total() ?? 0;
-		const reserved = counters.reduce((sum, c) => sum + c.reserved, 0);
-		const sold = counters.reduce((sum, c) => sum + c.sold, 0);
-		// Units in the pool or moving between shards are for sale: they count as available.
-		const available = total - reserved - sold;
-		const started = inv.product.startsAtMs === null || now >= inv.product.startsAtMs;
-		const availability: Availability = {
-			sku: inv.product.sku,
-			total,
-			available,
-			reserved,
-			sold,
-			status: !started ? "scheduled" : available > 0 ? "live" : "sold_out",
-			asOf: new Date(now).toISOString(),
-		};
+		const availability = mergedAvailability(inv.product, escrow.total() ?? 0, counters, Date.now());
 		this.mergedCopy = availability;
 		return availability;
 	}
@@ -753,7 +714,7 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 	private async productSharded(): Promise<Product> {
 		const inv = this.inv;
 		if (inv === null) throw new Error("a split SKU without a product");
-		const availability = await this.mergedAvailability();
+		const availability = await this.mergeAvailability();
 		return {
 			...toProduct(inv, Date.now()),
 			totalStock: availability.total,
@@ -769,40 +730,9 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 		// Nothing left in flight, so every unit is in the pool or an allotment.
 		await escrow.settle();
 		const counters = await this.shardCounters();
-		const total = escrow.total() ?? 0;
-		const sum = (f: (c: ShardCounters) => number) => counters.reduce((n, c) => n + f(c), 0);
-		const reserved = sum((c) => c.reserved);
-		const sold = sum((c) => c.sold);
-		const rejected: Record<string, number> = {};
-		for (const c of counters) {
-			for (const [reason, n] of Object.entries(c.rejected))
-				rejected[reason] = (rejected[reason] ?? 0) + n;
-		}
-		const shardOversell = sum((c) => Math.max(0, c.reserved + c.sold - c.allotment));
 		return {
 			ok: true,
-			stats: {
-				sku: inv.product.sku,
-				total,
-				available: total - reserved - sold,
-				reserved,
-				sold,
-				oversellCount: Math.max(shardOversell, sold + reserved - total, 0),
-				attempts: sum((c) => c.attempts),
-				rejected,
-				decisions: sum((c) => c.decisions),
-				commits: sum((c) => c.commits),
-				edgeAnswered: sum((c) => c.edgeAnswered),
-				shards: counters.map((c) => ({
-					index: c.index,
-					allotment: c.allotment,
-					available: c.allotment - c.reserved - c.sold,
-					reserved: c.reserved,
-					sold: c.sold,
-					decisions: c.decisions,
-				})),
-				pool: escrow.pool(),
-			},
+			stats: mergedStats(inv.product.sku, escrow.total() ?? 0, escrow.pool(), counters),
 		};
 	}
 
@@ -943,6 +873,14 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 			ticket: this.room.view(inv.product.sku, joined.ticket, now),
 			created: joined.created,
 		};
+	}
+
+	/** A change made in this turn: the room follows the stock, it is written, the alarm planned. */
+	private committed(inv: Inventory, now: number): { ok: true; product: Product } {
+		this.room.advance(inv, now);
+		this.state.persist();
+		this.scheduleNextDeadline();
+		return { ok: true, product: this.productNow(inv, now) };
 	}
 
 	private productNow(inv: Inventory, now: number): ReturnType<typeof toProduct> {
