@@ -5,6 +5,7 @@
 // stored outcome if it was decided before the crash, a fresh decision otherwise), so the expected
 // total is exact rather than a bound.
 import { afterAll, describe, expect, it } from "vitest";
+import { burstUntilCrash, recoverAfterCrash } from "../support/crash-burst.ts";
 import { api, startServer, type TestServer } from "../support/server.ts";
 import { newBuyer } from "../support/shop.ts";
 
@@ -19,8 +20,6 @@ const HOLD_SECONDS = 3_600;
 /** MAX_PER_USER_LIMIT (src/domain/bounds.ts): the limit never binds during the burst. */
 const PER_USER_LIMIT = 1_000;
 
-type Attempt = { key: string; token: string; quantity: number };
-type Hold = Attempt & { reservationId: string };
 type Stats = {
 	total: number;
 	available: number;
@@ -56,56 +55,11 @@ describe("kill -9 of npm start during a burst of reserves", () => {
 		expect(created.status).toBe(201);
 		const tokens = await Promise.all(Array.from({ length: LOOPS }, () => newBuyer(first)));
 
-		const holds: Hold[] = [];
-		const cutOff: Attempt[] = [];
-		const reserve = (base: { url: string }, attempt: Attempt) =>
-			api<{ reservationId: string }>(base, "POST", "/api/reservations", {
-				token: attempt.token,
-				headers: { "idempotency-key": attempt.key },
-				body: { sku, quantity: attempt.quantity },
-			});
-		let crashed: Promise<void> | undefined;
-		// Each loop sends its next attempt as soon as the last one is answered, until the server
-		// is gone: the one it has in flight then (or sends into the dead socket) is cut off.
-		const loop = async (index: number) => {
-			const token = tokens[index] ?? "";
-			for (let n = 0; ; n++) {
-				const attempt = { key: `crash-${index}-${n}`, token, quantity: 1 + (n % 2) };
-				let answer: Awaited<ReturnType<typeof reserve>>;
-				try {
-					answer = await reserve(first, attempt);
-				} catch {
-					cutOff.push(attempt);
-					return;
-				}
-				expect(answer.status, JSON.stringify(answer.body)).toBe(201);
-				holds.push({ ...attempt, reservationId: answer.body.data?.reservationId ?? "" });
-				if (holds.length >= ACKS_BEFORE_CRASH) crashed ??= first.crash();
-			}
-		};
-		await Promise.all(Array.from({ length: LOOPS }, (_, index) => loop(index)));
-		await crashed;
-		expect(cutOff.length).toBe(LOOPS);
+		const burst = await burstUntilCrash(first, sku, tokens, ACKS_BEFORE_CRASH);
 
 		const second = await startServer({ stateDir: first.stateDir });
 		server = second;
-		for (const hold of holds) {
-			const again = await api<{ status: string; quantity: number }>(
-				second,
-				"GET",
-				`/api/reservations/${hold.reservationId}`,
-				{ token: hold.token },
-			);
-			expect(again.status, hold.reservationId).toBe(200);
-			expect(again.body.data).toMatchObject({ status: "RESERVED", quantity: hold.quantity });
-		}
-		// The cut-off attempts, settled by their Idempotency-Key.
-		for (const attempt of cutOff) {
-			const answer = await reserve(second, attempt);
-			expect(answer.status, JSON.stringify(answer.body)).toBe(201);
-			holds.push({ ...attempt, reservationId: answer.body.data?.reservationId ?? "" });
-		}
-		expect(new Set(holds.map((hold) => hold.reservationId)).size).toBe(holds.length);
+		const holds = await recoverAfterCrash(second, sku, burst);
 
 		const stats = await api<Stats>(second, "GET", `/api/admin/products/${sku}/stats`, {
 			token: second.adminToken,

@@ -9,6 +9,7 @@
 import { rmSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
 import type { Stats } from "../../src/shared/types.ts";
+import { burstUntilCrash, recoverAfterCrash } from "../support/crash-burst.ts";
 import { api, startServer, type TestServer } from "../support/server.ts";
 
 const SHARDS = 8;
@@ -25,9 +26,6 @@ const PER_USER_LIMIT = 1_000;
 /** After a sold_out, a buyer tries again after the shard's sold-out memo (EXHAUSTED_MEMO_MS) has passed. */
 const SOLD_OUT_PAUSE_MS = 150;
 const SOLD_OUT_TRIES = 3;
-
-type Attempt = { key: string; token: string; quantity: number };
-type Hold = Attempt & { reservationId: string };
 
 function checkEscrow(s: Stats): void {
 	const shards = s.shards ?? [];
@@ -73,53 +71,11 @@ describe("kill -9 of npm start during a burst on a SKU split across shards", () 
 			}),
 		);
 
-		const holds: Hold[] = [];
-		const cutOff: Attempt[] = [];
-		const reserve = (base: { url: string }, attempt: Attempt) =>
-			api<{ reservationId: string }>(base, "POST", "/api/reservations", {
-				token: attempt.token,
-				headers: { "idempotency-key": attempt.key },
-				body: { sku, quantity: attempt.quantity },
-			});
-		let crashed: Promise<void> | undefined;
-		const loop = async (index: number) => {
-			const token = tokens[index] ?? "";
-			for (let n = 0; ; n++) {
-				const attempt = { key: `crash-${index}-${n}`, token, quantity: 1 + (n % 2) };
-				let answer: Awaited<ReturnType<typeof reserve>>;
-				try {
-					answer = await reserve(first, attempt);
-				} catch {
-					cutOff.push(attempt);
-					return;
-				}
-				expect(answer.status, JSON.stringify(answer.body)).toBe(201);
-				holds.push({ ...attempt, reservationId: answer.body.data?.reservationId ?? "" });
-				if (holds.length >= ACKS_BEFORE_CRASH) crashed ??= first.crash();
-			}
-		};
-		await Promise.all(Array.from({ length: LOOPS }, (_, index) => loop(index)));
-		await crashed;
-		expect(cutOff.length).toBe(LOOPS);
+		const burst = await burstUntilCrash(first, sku, tokens, ACKS_BEFORE_CRASH);
 
 		const second = await startServer({ stateDir: first.stateDir });
 		server = second;
-		for (const hold of holds) {
-			const again = await api<{ status: string; quantity: number }>(
-				second,
-				"GET",
-				`/api/reservations/${hold.reservationId}`,
-				{ token: hold.token },
-			);
-			expect(again.status, hold.reservationId).toBe(200);
-			expect(again.body.data).toMatchObject({ status: "RESERVED", quantity: hold.quantity });
-		}
-		for (const attempt of cutOff) {
-			const answer = await reserve(second, attempt);
-			expect(answer.status, JSON.stringify(answer.body)).toBe(201);
-			holds.push({ ...attempt, reservationId: answer.body.data?.reservationId ?? "" });
-		}
-		expect(new Set(holds.map((hold) => hold.reservationId)).size).toBe(holds.length);
+		const holds = await recoverAfterCrash(second, sku, burst);
 
 		const readStats = async () => {
 			const res = await api<Stats>(second, "GET", `/api/admin/products/${sku}/stats`, {
