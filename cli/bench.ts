@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick] [--json] [--duration N] [--connections 64] [--dev-hello]`: the
+// `npm run bench [-- --quick] [--json] [--duration N] [--connections 64] [--dev-hello] [--only STAGES]`: the
 // runtime's ceilings (bare workerd hello, a JSON POST on the lean runtime), our worker on the
 // lean runtime (docs/measurements/local-runtimes.md) and as `npm start` runs it, next to three
 // peers on real engines; one run, same load generator. Writes docs/measurements/bench.md and
@@ -39,8 +39,23 @@ const { values } = parseArgs({
 		json: { type: "boolean", default: false },
 		duration: { type: "string" },
 		connections: { type: "string", default: String(DEFAULT_CONNECTIONS) },
+		// A comma-separated subset of the stages below, for a quick look at a few rows; such a run
+		// writes only its report, never docs/measurements/bench.md (a partial table would replace the whole one).
+		only: { type: "string" },
 	},
 });
+
+const STAGES = ["ceilings", "lean", "start", "peers"] as const;
+type Stage = (typeof STAGES)[number];
+function stagesArg(raw: string | undefined): ReadonlySet<Stage> {
+	if (raw === undefined) return new Set(STAGES);
+	const picked = raw.split(",").map((s) => s.trim());
+	const unknown = picked.filter((s) => !(STAGES as readonly string[]).includes(s));
+	if (unknown.length > 0 || picked.length === 0)
+		throw new Error(`--only takes a comma-separated list of ${STAGES.join(", ")}; got ${raw}`);
+	return new Set(picked as Stage[]);
+}
+const stages = stagesArg(values.only);
 
 function intArg(name: string, raw: string, max: number): number {
 	const n = Number(raw);
@@ -69,20 +84,24 @@ async function main(): Promise<void> {
 	const startedAt = new Date();
 	const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(" ")}` : ""}`;
 	const rows: BenchRow[] = [];
-	rows.push(...(await measureCeilings(shape, log, log)));
-	log("[bench] bundling and starting the worker (Miniflare, direct socket)");
-	const worker = await startBenchWorker();
-	try {
-		rows.push(...(await measureOurs(worker, shape, log, LEAN_ROWS)));
-	} finally {
-		await worker.stop();
+	if (stages.has("ceilings")) rows.push(...(await measureCeilings(shape, log, log)));
+	if (stages.has("lean")) {
+		log("[bench] bundling and starting the worker (Miniflare, direct socket)");
+		const worker = await startBenchWorker();
+		try {
+			rows.push(...(await measureOurs(worker, shape, log, LEAN_ROWS)));
+		} finally {
+			await worker.stop();
+		}
 	}
-	log("[bench] starting npm start (scripts/start.ts)");
-	const server = await startServerScript("start");
-	try {
-		rows.push(...(await measureOurs(server, shape, log, NPM_START_ROWS)));
-	} finally {
-		await server.stop();
+	if (stages.has("start")) {
+		log("[bench] starting npm start (scripts/start.ts)");
+		const server = await startServerScript("start");
+		try {
+			rows.push(...(await measureOurs(server, shape, log, NPM_START_ROWS)));
+		} finally {
+			await server.stop();
+		}
 	}
 	if (values["dev-hello"]) {
 		log("[bench] starting npm run dev (scripts/dev.ts, wrangler dev)");
@@ -93,7 +112,7 @@ async function main(): Promise<void> {
 			await dev.stop();
 		}
 	}
-	rows.push(...(await measurePeers(shape, log, log)));
+	if (stages.has("peers")) rows.push(...(await measurePeers(shape, log, log)));
 
 	for (const row of rows) {
 		const serverErrors = Object.entries(row.statusCounts).filter(
@@ -122,7 +141,7 @@ async function main(): Promise<void> {
 		table,
 		"",
 	].join("\n");
-	writeFileSync(join(REPO_ROOT, BENCH_MARKDOWN), markdown);
+	if (values.only === undefined) writeFileSync(join(REPO_ROOT, BENCH_MARKDOWN), markdown);
 	mkdirSync(join(REPO_ROOT, "reports"), { recursive: true });
 	const reportPath = join(
 		REPO_ROOT,
@@ -134,7 +153,7 @@ async function main(): Promise<void> {
 		`${JSON.stringify({ command, startedAt: startedAt.toISOString(), machine: machine(), shape, rows }, null, 2)}\n`,
 	);
 	console.log(table);
-	log(`[bench] wrote ${BENCH_MARKDOWN} and ${reportPath}`);
+	log(`[bench] wrote ${values.only === undefined ? `${BENCH_MARKDOWN} and ` : ""}${reportPath}`);
 	if (values.json) console.log(jsonLine(rows));
 }
 
