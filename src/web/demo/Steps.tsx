@@ -1,111 +1,23 @@
 // The six steps of docs/demo.md. Each says what the audience sees, what to say, and
 // offers the one action that shows it.
 
-import type { ComponentChildren } from "preact";
 import type { Mode } from "../api/client.ts";
-import { describeError } from "../api/outcomes.ts";
 import { Metric } from "../components/Metric.tsx";
 import { StockBar } from "../components/StockBar.tsx";
 import { Turnstile } from "../components/Turnstile.tsx";
 import { ms, time, usd } from "../lib/format.ts";
 import { percentiles } from "../lib/percentiles.ts";
+import { Action, problemText, Step, Tally } from "./StepParts.tsx";
 import {
 	type DemoState,
 	FOCUS,
 	GUARDRAIL_RUN_MAX_ATTEMPTS,
 	GUARDRAIL_WAVE_ATTEMPTS,
 	STAMPEDE_ATTEMPTS,
-	type Stampede,
-	type StepId,
 } from "./useDemo.ts";
 
 /** docs/demo.md, step 2: a safe allocation answers in under 100 ms. */
 const FAST_MS = 100;
-
-export function Step({
-	n,
-	id,
-	title,
-	say,
-	done,
-	problem,
-	children,
-}: {
-	n: number;
-	id: StepId;
-	title: string;
-	say: string;
-	done: boolean;
-	problem?: string | undefined;
-	children: ComponentChildren;
-}) {
-	return (
-		<section class="card step" data-done={done} aria-labelledby={FOCUS.step(id)}>
-			{/* Focusable by script only: actions move focus here when this step is next. */}
-			<h2 id={FOCUS.step(id)} tabIndex={-1}>
-				Step {n} · {title}
-			</h2>
-			<p class="step-say">“{say}”</p>
-			{children}
-			<p
-				id={FOCUS.problem(id)}
-				tabIndex={-1}
-				role="alert"
-				class={problem ? "notice notice-error" : "notice-empty"}
-			>
-				{problem ?? ""}
-			</p>
-		</section>
-	);
-}
-
-/**
- * A step's button. While any request of the demo is in flight it is
- * aria-disabled rather than disabled, so keyboard focus stays on it instead of
- * falling to <body>; `disabled` is kept for when it cannot be used at all.
- */
-function Action({
-	s,
-	busyAs,
-	busyLabel,
-	unavailable,
-	onPress,
-	class: className,
-	children,
-}: {
-	s: DemoState;
-	busyAs: string;
-	busyLabel: string;
-	unavailable: boolean;
-	onPress(): void;
-	class?: string;
-	children: ComponentChildren;
-}) {
-	const waiting = s.busy !== null;
-	return (
-		<button
-			type="button"
-			class={className}
-			disabled={unavailable}
-			aria-disabled={waiting ? "true" : undefined}
-			onClick={() => {
-				if (!waiting) onPress();
-			}}
-		>
-			{s.busy === busyAs ? busyLabel : children}
-		</button>
-	);
-}
-
-const problemText = (s: DemoState, id: StepId) => {
-	const p = s.problems[id];
-	if (p === undefined) return undefined;
-	if (id === "reset" && p.code === "rate_limited") {
-		const wait = p.retryAfterSeconds;
-		return `Reset refused: resets are limited to one a minute.${wait !== null ? ` Try again in ${wait} s.` : ""}`;
-	}
-	return describeError(p);
-};
 
 export function LoginStep({ s, onToken }: { s: DemoState; onToken(t: string): void }) {
 	return (
@@ -175,32 +87,11 @@ export function SafeStep({ s, onAllocate }: { s: DemoState; onAllocate(): void }
 	);
 }
 
-function Tally({ run, stock }: { run: Stampede; stock: number }) {
-	const limited = run.outcomes.rate_limited ?? 0;
-	return (
-		<>
-			<ul class="tally" aria-label={`${run.mode} mode outcomes`}>
-				{Object.entries(run.outcomes)
-					.sort(([a], [b]) => (a === "allocated" ? -1 : b === "allocated" ? 1 : a.localeCompare(b)))
-					.map(([k, n]) => (
-						<li key={k}>
-							{k}: <strong>{n}</strong>
-						</li>
-					))}
-				<li>in {ms(run.elapsedMs)}</li>
-			</ul>
-			<p class="small">
-				{run.allocated} of {stock} units allocated so far.
-			</p>
-			{limited > 0 && (
-				<p class="muted small">
-					{limited} attempts met the rate limits (per session and per IP): they protect a real drop
-					from one client. Start the server with RATE_LIMITS=off to send the whole stampede through.
-				</p>
-			)}
-		</>
-	);
-}
+/** The two stampede modes side by side: what each button says and how its oversell is labelled. */
+const STAMPEDE_MODES = [
+	{ mode: "safe", class: "primary", title: "Safe mode", oversellLabel: "Oversold (safe)" },
+	{ mode: "eventual", class: "danger", title: "Eventual mode", oversellLabel: "oversellDelta" },
+] as const;
 
 export function StampedeStep({ s, onFire }: { s: DemoState; onFire(m: Mode): void }) {
 	const safe = s.stampedes.safe;
@@ -220,59 +111,45 @@ export function StampedeStep({ s, onFire }: { s: DemoState; onFire(m: Mode): voi
 				Eventual mode is a D1 read, a 100 ms pause, then a write: the lost-update pattern.
 			</p>
 			<div class="row">
-				<Action
-					s={s}
-					class="primary"
-					busyAs="stampede-safe"
-					busyLabel="Firing…"
-					unavailable={!s.sandbox}
-					onPress={() => onFire("safe")}
-				>
-					Fire {STAMPEDE_ATTEMPTS} attempts (safe mode)
-				</Action>
-				<Action
-					s={s}
-					class="danger"
-					busyAs="stampede-eventual"
-					busyLabel="Firing…"
-					unavailable={!s.sandbox}
-					onPress={() => onFire("eventual")}
-				>
-					Fire {STAMPEDE_ATTEMPTS} attempts (eventual mode)
-				</Action>
+				{STAMPEDE_MODES.map((m) => (
+					<Action
+						key={m.mode}
+						s={s}
+						class={m.class}
+						busyAs={`stampede-${m.mode}`}
+						busyLabel="Firing…"
+						unavailable={!s.sandbox}
+						onPress={() => onFire(m.mode)}
+					>
+						Fire {STAMPEDE_ATTEMPTS} attempts ({m.mode} mode)
+					</Action>
+				))}
 			</div>
 			<div class="grid-2">
-				<div role="status" aria-label="Safe mode result" id={FOCUS.stampede("safe")} tabIndex={-1}>
-					<h3>Safe mode</h3>
-					{safe ? (
-						<>
-							<Tally run={safe} stock={s.sandbox?.totalStock ?? 0} />
-							<Metric label="Oversold (safe)" alert={safe.oversell > 0}>
-								{safe.oversell}
-							</Metric>
-						</>
-					) : (
-						<p class="muted">{notRun}</p>
-					)}
-				</div>
-				<div
-					role="status"
-					aria-label="Eventual mode result"
-					id={FOCUS.stampede("eventual")}
-					tabIndex={-1}
-				>
-					<h3>Eventual mode</h3>
-					{eventual ? (
-						<>
-							<Tally run={eventual} stock={s.sandbox?.totalStock ?? 0} />
-							<Metric label="oversellDelta" alert={eventual.oversell > 0}>
-								{eventual.oversell}
-							</Metric>
-						</>
-					) : (
-						<p class="muted">{notRun}</p>
-					)}
-				</div>
+				{STAMPEDE_MODES.map((m) => {
+					const run = s.stampedes[m.mode];
+					return (
+						<div
+							key={m.mode}
+							role="status"
+							aria-label={`${m.title} result`}
+							id={FOCUS.stampede(m.mode)}
+							tabIndex={-1}
+						>
+							<h3>{m.title}</h3>
+							{run ? (
+								<>
+									<Tally run={run} stock={s.sandbox?.totalStock ?? 0} />
+									<Metric label={m.oversellLabel} alert={run.oversell > 0}>
+										{run.oversell}
+									</Metric>
+								</>
+							) : (
+								<p class="muted">{notRun}</p>
+							)}
+						</div>
+					);
+				})}
 			</div>
 		</Step>
 	);
