@@ -30,6 +30,7 @@ import {
 	type Transfer,
 } from "../domain/escrow.ts";
 import type { Inventory, ProductConfig } from "../domain/inventory.ts";
+import type { RoomLedger, ShardRoomState } from "./room-shards.ts";
 
 /**
  * Grant requests one reserve call may wait for before it is decided with what
@@ -44,6 +45,8 @@ export interface EscrowLedger {
 	sku: string;
 	shard: ShardLedger;
 	pool: PoolLedger | null;
+	/** A split SKU's waiting room as this side knows it (inventory/room-shards.ts); absent: never had one. */
+	room?: RoomLedger;
 }
 
 /** The calls one SKU object makes on another (the RPC methods of InventoryObject). */
@@ -53,6 +56,7 @@ export interface EscrowPeer {
 		index: number,
 		shards: number,
 		transfers: Transfer[],
+		room: ShardRoomState | null,
 	): Promise<number>;
 	escrowGiveBack(ask: "half" | "all" | "none"): Promise<Transfer[]>;
 	escrowAckReturns(lastReturn: number): Promise<void>;
@@ -327,7 +331,13 @@ export class Escrow {
 		const product = { ...inv.product, totalStock: 0 };
 		const last = await this.host
 			.peer(index)
-			.escrowApplyGrants(product, index, pool.shards, [...pending]);
+			.escrowApplyGrants(
+				product,
+				index,
+				pool.shards,
+				[...pending],
+				this.ledger.room?.state ?? null,
+			);
 		confirmGrants(pool, index, last);
 		this.save();
 	}

@@ -14,6 +14,7 @@ import {
 import { MAX_SHARDS, shardName, type Transfer } from "../domain/escrow.ts";
 import type { ReplayWindows } from "../domain/idempotency.ts";
 import { type Hold, Inventory, type ProductConfig } from "../domain/inventory.ts";
+import type { StockView } from "../domain/waiting-room.ts";
 import {
 	type PaymentProvider,
 	paymentProvider,
@@ -56,6 +57,14 @@ import {
 	readStoredHold,
 	unitsFromRecords,
 } from "./records.ts";
+import {
+	type RoomAnswer,
+	RoomLink,
+	type RoomLinkHost,
+	type RoomReport,
+	type ShardAdmission,
+	type ShardRoomState,
+} from "./room-shards.ts";
 import { RowMeter } from "./rows.ts";
 import {
 	type CancelResult,
@@ -118,6 +127,8 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 	private livePoll: ReturnType<typeof setTimeout> | null = null;
 	/** The SKU's waiting room (inventory/waiting-room.ts, docs/waiting-room.md). */
 	private readonly room: RoomKeeper;
+	/** A split SKU: the room between the coordinator and the shards (inventory/room-shards.ts); null in one object. */
+	private roomLink: RoomLink | null = null;
 
 	constructor(ctx: DurableObjectState, env: InventoryEnv, deps: InventoryDeps = DEFAULT_DEPS) {
 		super(ctx, env);
@@ -129,7 +140,7 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 		this.windows = loaded.config.replayWindows;
 		const callsPerSec = loaded.config.objectCallsPerSec;
 		this.gate = callsPerSec === null ? null : new CallGate(callsPerSec);
-		this.room = new RoomKeeper(this.sql);
+		this.room = new RoomKeeper(this.sql, (inv) => this.roomStock(inv));
 		this.outbox = new Outbox(
 			this.sql,
 			env.DB,
@@ -154,6 +165,10 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 				this.scheduleAlarm(this.outbox.nextAttemptMs(Date.now()));
 				this.scheduleNextDeadline();
 				this.live.changed();
+				// A split SKU's room: admissions go to their shards, a shard's units to the coordinator.
+				const admitted = this.room.takeAdmitted();
+				if (admitted.length > 0) this.roomLink?.admitted(admitted);
+				this.roomLink?.changed();
 			},
 			(inv) =>
 				this.escrow === null
@@ -205,8 +220,6 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 		if (!Number.isInteger(shards) || shards < 1 || shards > MAX_SHARDS) {
 			throw new RangeError(`shards must be an integer 1..${MAX_SHARDS}, got ${shards}`);
 		}
-		// One queue per SKU lives in this object; a split SKU's shards would bypass it (docs/waiting-room.md).
-		if (shards > 1 && room !== null) throw new RangeError("a waiting room needs shards: 1");
 		if (this.inv !== null) {
 			const stored = {
 				...this.inv.product,
@@ -231,8 +244,12 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 			JSON.stringify(this.inv.snapshot()),
 		);
 		// Same transaction: the pool and every shard's first grant (docs/decisions/020-escrow-shards.md).
-		if (shards > 1)
+		if (shards > 1) {
 			this.escrow = Escrow.createCoordinator(this.escrowHost(), this.inv, shards, now);
+			// The room's state rides with each shard's first grant (inventory/room-shards.ts).
+			this.roomLink = new RoomLink(this.roomHost(), this.escrow);
+			this.roomLink.publish(this.room.info());
+		}
 		const created = this.committed(this.inv, now);
 		return this.escrow === null ? created : this.createdSharded(false);
 	}
@@ -240,6 +257,7 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 	/** The shards get their first grants before the create is answered (the alarm retries a failure). */
 	private async createdSharded(replayed: boolean): Promise<CreateResult> {
 		await this.escrow?.settle();
+		await this.roomLink?.syncShards();
 		const product = await this.product();
 		if (product === null) throw new Error("a split SKU without a product");
 		return replayed ? { ok: true, product, replayed } : { ok: true, product };
@@ -251,7 +269,7 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 	): UpdateResult | Promise<UpdateResult> {
 		const inv = this.inv;
 		if (inv === null) return { ok: false, code: "unknown_sku" };
-		if (this.escrow?.isCoordinator) return this.updateSharded(patch);
+		if (this.escrow?.isCoordinator) return this.updateSharded(patch, room);
 		const now = this.tick();
 		if (!inv.update(patch, now).ok) return { ok: false, code: "invalid_state" };
 		if (room !== null) this.room.configure(room, now);
@@ -281,6 +299,7 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 		);
 		this.sql.exec("DELETE FROM holds WHERE status != 'PAID'");
 		this.room.reset(now);
+		if (!this.escrow?.isCoordinator) this.roomLink?.clear();
 		this.state.resetCounts();
 		return this.committed(inv, now);
 	}
@@ -358,10 +377,12 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 		if (readerSessionId !== undefined) this.guard.markRead(readerSessionId);
 		if (this.escrow?.isCoordinator) {
 			const shards = this.escrow.shards;
+			const waitingRoom = this.room.info()?.enabled === true;
 			return this.mergeAvailability().then((availability) => ({
 				availability,
 				startsAtMs: inv.product.startsAtMs,
 				shards,
+				waitingRoom,
 			}));
 		}
 		return this.edgeSnapshot(inv, this.tick());
@@ -404,20 +425,30 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 	 * The session's waiting-room ticket, taken now if it has none (one per session):
 	 * joins the next group commit, like reserves, so a burst of joins shares commits.
 	 */
-	joinQueue(sessionId: string, ticketId: string): Promise<JoinResult> {
-		if (this.inv === null) return Promise.resolve({ ok: false, code: "unknown_sku" });
-		return this.group.submit({ kind: "join", sessionId, ticketId }) as Promise<JoinResult>;
+	async joinQueue(sessionId: string, ticketId: string): Promise<JoinResult> {
+		if (this.inv === null) return { ok: false, code: "unknown_sku" };
+		const joined = (await this.group.submit({ kind: "join", sessionId, ticketId })) as JoinResult;
+		await this.shardKnows(sessionId, joined);
+		return joined;
+	}
+
+	/** A split SKU: a session told it is admitted finds its shard knowing it (inventory/room-shards.ts). */
+	private async shardKnows(sessionId: string, answer: JoinResult | { ok: false }): Promise<void> {
+		const until = answer.ok ? answer.ticket.admittedUntil : null;
+		if (until === null || this.roomLink === null || !this.escrow?.isCoordinator) return;
+		await this.roomLink.ensureKnown(sessionId, Date.parse(until));
 	}
 
 	/** The session's ticket as it stands now; null without one (or without a room). */
-	queueTicket(sessionId: string): JoinResult | { ok: false; code: "not_found" } {
+	async queueTicket(sessionId: string): Promise<JoinResult | { ok: false; code: "not_found" }> {
 		const inv = this.inv;
 		if (inv === null) return { ok: false, code: "unknown_sku" };
 		const now = this.tick();
 		const ticket = this.room.ticket(inv.product.sku, sessionId, now);
-		return ticket === null
-			? { ok: false, code: "not_found" }
-			: { ok: true, ticket, created: false };
+		if (ticket === null) return { ok: false, code: "not_found" };
+		const answer = { ok: true, ticket, created: false } as const;
+		await this.shardKnows(sessionId, answer);
+		return answer;
 	}
 
 	/**
@@ -484,7 +515,23 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 		if (!attempts.every((a) => escrow.owns(a.sessionId))) {
 			return { results: [], sqlRows: { ...NO_ROWS }, snapshot: null, shards, misrouted: true };
 		}
-		const units = attempts.reduce((sum, a) => sum + a.quantity, 0);
+		// A shard's room gate asks the coordinator only about sessions it has no word on
+		// (inventory/room-shards.ts); refused attempts take no units and ask for none.
+		const link = this.roomLink;
+		if (link !== null) await link.prepare(attempts.map((a) => a.sessionId));
+		const now = Date.now();
+		const units = attempts.reduce(
+			(sum, a) =>
+				sum +
+				((
+					link?.gating()
+						? link.mayReserve(a.sessionId, now)
+						: this.room.mayReserve(a.sessionId, now)
+				)
+					? a.quantity
+					: 0),
+			0,
+		);
 		await escrow.admit(units);
 		try {
 			const answer = (await this.group.submit({
@@ -588,6 +635,7 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 		if (this.inv === null) return;
 		this.pruneReplays(this.tick());
 		await this.escrow?.retry();
+		await this.roomLink?.retry();
 		await this.saga.resume();
 		// Kept set until the outbox is empty (on the backoff while D1 fails).
 		if (!(await this.outbox.flush())) this.scheduleAlarm(this.outbox.nextAttemptMs(Date.now()));
@@ -602,6 +650,7 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 		index: number,
 		shards: number,
 		transfers: Transfer[],
+		room: ShardRoomState | null = null,
 	): number {
 		if (this.inv === null) {
 			migrate(this.ctx.storage, INVENTORY_MIGRATIONS, "InventoryObject");
@@ -611,7 +660,10 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 				JSON.stringify(this.inv.snapshot()),
 			);
 			this.escrow = Escrow.createShard(this.escrowHost(), product.sku, index, shards);
+			this.roomLink = new RoomLink(this.roomHost(), this.escrow);
 		}
+		// Before the units: a shard never sells a unit of a roomed SKU ungated.
+		this.roomLink?.applyState(room);
 		return this.requireEscrow().applyGrants(transfers);
 	}
 
@@ -663,6 +715,56 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 			return { ok: false, code: "invalid_state" };
 		this.state.persist();
 		return { ok: true, product: toProduct(inv, now) };
+	}
+
+	// ---- RPC: a split SKU's waiting room between its objects (inventory/room-shards.ts) ----
+
+	/** In the coordinator: a shard asks about a session it has no admission for. */
+	roomTicket(sessionId: string): RoomAnswer {
+		const inv = this.inv;
+		const now = this.tick();
+		const ticket = inv === null ? null : this.room.ticket(inv.product.sku, sessionId, now);
+		return {
+			room: this.roomLink?.state() ?? null,
+			ticket,
+			admittedUntilMs: this.room.admittedUntil(sessionId, now),
+			retryAfterSeconds: this.room.retryAfterSeconds(ticket),
+		};
+	}
+
+	/** In the coordinator: a shard's units and used admissions; the room moves on them at once. */
+	roomReport(report: RoomReport): ShardRoomState | null {
+		const link = this.roomLink;
+		if (this.inv === null || link === null || !this.escrow?.isCoordinator)
+			throw new Error("a room report reached an object that is not a split SKU's coordinator");
+		link.receiveReport(report);
+		for (const [sessionId, atMs] of report.uses) this.room.onReserved(sessionId, atMs);
+		// Same turn: the counters, the uses and what the room does with them are one transaction.
+		this.tick();
+		this.scheduleNextDeadline();
+		return link.state();
+	}
+
+	/** In a shard: the room's state and admissions of its sessions; answers the version it knows. */
+	roomSync(state: ShardRoomState, admissions: ShardAdmission[]): number {
+		return this.roomLink?.applySync(state, admissions) ?? 0;
+	}
+
+	private roomHost(): RoomLinkHost {
+		return {
+			inventory: () => this.inv,
+			peer: (index) => this.peerStub(index),
+			wake: (atMs) => this.scheduleAlarm(atMs),
+			admittedUntil: (sessionId) => this.room.admittedUntil(sessionId, Date.now()),
+		};
+	}
+
+	/** What the room admits by: a split SKU's coordinator counts every shard (inventory/room-shards.ts). */
+	private roomStock(inv: Inventory): StockView {
+		const total = this.escrow?.total() ?? null;
+		if (this.roomLink === null || total === null)
+			return { available: inv.counters().available, returnable: inv.reserved };
+		return this.roomLink.stock(total, inv.reserved, inv.sold);
 	}
 
 	// ---- a split SKU's coordinator: whole-SKU views and operations ----
@@ -720,6 +822,7 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 			totalStock: availability.total,
 			availability,
 			shards: this.requireEscrow().shards,
+			waitingRoom: this.room.info(),
 		};
 	}
 
@@ -730,23 +833,33 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 		// Nothing left in flight, so every unit is in the pool or an allotment.
 		await escrow.settle();
 		const counters = await this.shardCounters();
+		const queue = this.room.stats(this.tick());
 		return {
 			ok: true,
-			stats: mergedStats(inv.product.sku, escrow.total() ?? 0, escrow.pool(), counters),
+			stats: {
+				...mergedStats(inv.product.sku, escrow.total() ?? 0, escrow.pool(), counters),
+				...(queue !== undefined ? { queue } : {}),
+			},
 		};
 	}
 
-	private async updateSharded(patch: Partial<Omit<ProductConfig, "sku">>): Promise<UpdateResult> {
+	private async updateSharded(
+		patch: Partial<Omit<ProductConfig, "sku">>,
+		room: RoomPatch | null,
+	): Promise<UpdateResult> {
 		const escrow = this.requireEscrow();
 		if (patch.totalStock !== undefined && patch.totalStock !== escrow.total()) {
 			if (!(await escrow.changeTotal(patch.totalStock)))
 				return { ok: false, code: "invalid_state" };
 		}
+		// The room is the coordinator's; the shards learn its state before the answer.
+		if (room !== null) this.room.configure(room, Date.now());
 		const own = this.escrowUpdate(patch);
 		if (!own.ok) return own;
 		await Promise.all(
 			Array.from({ length: escrow.shards - 1 }, (_, i) => this.peerStub(i + 1).escrowUpdate(patch)),
 		);
+		if (this.roomLink?.publish(this.room.info())) await this.roomLink.syncShards();
 		const product = await this.productSharded();
 		return { ok: true, product };
 	}
@@ -758,6 +871,8 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 		await Promise.all(
 			Array.from({ length: escrow.shards - 1 }, (_, i) => this.peerStub(i + 1).reset()),
 		);
+		// A new drop: a new commitment, so the shards drop the old admissions.
+		if (this.roomLink?.publish(this.room.info())) await this.roomLink.syncShards();
 		return { ok: true, product: await this.productSharded() };
 	}
 
@@ -825,6 +940,7 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 				readHold: (id) => this.readHold(id),
 				windows: this.windows,
 				gate: (sessionId, at) => {
+					if (this.roomLink?.gating()) return this.roomLink.gate(sessionId, at);
 					const queued = this.room.gate(sku, sessionId, at);
 					if (queued === null) return null;
 					return {
@@ -834,7 +950,10 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 						retryAfterSeconds: this.room.retryAfterSeconds(queued.ticket),
 					};
 				},
-				reserved: (sessionId, at) => this.room.onReserved(sessionId, at),
+				reserved: (sessionId, at) => {
+					this.room.onReserved(sessionId, at);
+					this.roomLink?.onReserved(sessionId, at);
+				},
 				join: (op, at) => this.joinNow(inv, op, at),
 			},
 			inv,
@@ -962,8 +1081,9 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 		this.saga.load();
 		const ledger = readEscrow(this.sql);
 		this.escrow = ledger === null ? null : new Escrow(this.escrowHost(), ledger);
+		this.roomLink = this.escrow === null ? null : new RoomLink(this.roomHost(), this.escrow);
 		// A transfer the other side has not confirmed is re-sent from the alarm.
-		if (this.escrow?.hasPending()) this.scheduleAlarm(Date.now());
+		if (this.escrow?.hasPending() || this.roomLink?.hasPending()) this.scheduleAlarm(Date.now());
 	}
 
 	/** After a rolled-back batch: the model in memory is rebuilt from what is durable. */

@@ -18,6 +18,7 @@ import {
 	type RoomSettings,
 	type RoomSnapshot,
 	SEED_BYTES,
+	type StockView,
 	WaitingRoom,
 } from "../domain/waiting-room.ts";
 import { hex } from "../shared/hex.ts";
@@ -64,8 +65,17 @@ type TicketRow = {
 
 export class RoomKeeper {
 	room: WaitingRoom | null = null;
+	/** Admissions written since the last take (a split SKU's coordinator pushes them to the shards). */
+	private admittedNow: { sessionId: string; admittedUntilMs: number }[] = [];
 
-	constructor(private readonly sql: SqlStorage) {}
+	/**
+	 * `stock`: what the room admits by. The object's own counters by default; a split
+	 * SKU's coordinator counts the whole SKU (inventory/room-shards.ts).
+	 */
+	constructor(
+		private readonly sql: SqlStorage,
+		private readonly stock: (inv: Inventory) => StockView = stockOf,
+	) {}
 
 	/** The room, if one was ever enabled (its tables are migration 3 of inventory/schema.ts). */
 	load(): void {
@@ -112,13 +122,13 @@ export class RoomKeeper {
 	advance(inv: Inventory, nowMs: number): boolean {
 		const room = this.room;
 		if (room === null) return false;
-		room.advance(nowMs, inv.product.startsAtMs, stockOf(inv));
+		room.advance(nowMs, inv.product.startsAtMs, this.stock(inv));
 		return room.hasChanges();
 	}
 
 	join(inv: Inventory, sessionId: string, ticketId: string, nowMs: number): JoinOutcome | null {
 		if (this.room === null || !this.room.settings.enabled) return null;
-		return this.room.join(sessionId, ticketId, nowMs, inv.product.startsAtMs, stockOf(inv));
+		return this.room.join(sessionId, ticketId, nowMs, inv.product.startsAtMs, this.stock(inv));
 	}
 
 	/** Null: the session may reserve (no enabled room, or admitted). Else its ticket, or null without one. */
@@ -131,6 +141,26 @@ export class RoomKeeper {
 
 	onReserved(sessionId: string, nowMs: number): void {
 		this.room?.markUsed(sessionId, nowMs);
+	}
+
+	/** True when the room lets the session reserve now (no enabled room, or admitted). */
+	mayReserve(sessionId: string, nowMs: number): boolean {
+		const room = this.room;
+		return room === null || !room.settings.enabled || room.isAdmitted(sessionId, nowMs);
+	}
+
+	/** Until when the session's admission lasts (null: not admitted now). */
+	admittedUntil(sessionId: string, nowMs: number): number | null {
+		const room = this.room;
+		if (room === null || !room.isAdmitted(sessionId, nowMs)) return null;
+		return room.ticketOf(sessionId)?.admittedUntilMs ?? null;
+	}
+
+	/** The admissions written since the last call. */
+	takeAdmitted(): { sessionId: string; admittedUntilMs: number }[] {
+		const out = this.admittedNow;
+		this.admittedNow = [];
+		return out;
 	}
 
 	ticket(sku: string, sessionId: string, nowMs: number): Ticket | null {
@@ -209,6 +239,8 @@ export class RoomKeeper {
 		if (room === null || !room.hasChanges()) return [];
 		const { tickets, events } = room.drain();
 		for (const t of tickets) {
+			if (t.state === "admitted" && t.usedAtMs === null && t.admittedUntilMs !== null)
+				this.admittedNow.push({ sessionId: t.sessionId, admittedUntilMs: t.admittedUntilMs });
 			this.sql.exec(
 				`INSERT OR REPLACE INTO room_tickets
 				(ticket_id, session_id, seq, joined_at, state, rank, admitted_at, admitted_until, used_at)

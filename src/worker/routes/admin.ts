@@ -92,17 +92,8 @@ admin.route("/sessions", adminSessions);
 // The object is the truth and stores the product first; the catalogue row follows
 // (docs/decisions/007-cold-path-d1-outages.md). Safe to retry: the same definition
 // again answers 201 with the product as it is; another one is 409 `already_exists`.
-/** The room is one queue in the SKU's own object; a split SKU's shards would not pass through it (docs/waiting-room.md). */
-function roomNeedsOneObject(): ApiError {
-	return new ApiError(
-		"invalid_request",
-		"waitingRoom is available only on a SKU kept in one object (shards: 1).",
-	);
-}
-
 admin.post("/products", async (c) => {
 	const body = await parseBody(c, CreateProduct);
-	if ((body.shards ?? 1) > 1 && body.waitingRoom !== undefined) throw roomNeedsOneObject();
 	const holdSeconds = body.holdSeconds ?? c.var.config.holdSeconds;
 	const result = await inventory(c.env, body.sku).create(
 		{
@@ -140,10 +131,6 @@ admin.patch("/products/:sku", async (c) => {
 			? { startsAtMs: startsAt === null ? null : Date.parse(startsAt) }
 			: {}),
 	};
-	if (waitingRoom !== undefined) {
-		const product = await inventory(c.env, sku).product();
-		if (product !== null && (product.shards ?? 1) > 1) throw roomNeedsOneObject();
-	}
 	const result = await inventory(c.env, sku).update(patch, waitingRoom ?? null);
 	forgetSnapshot(sku);
 	if (!result.ok && result.code === "invalid_state") {

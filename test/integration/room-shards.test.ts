@@ -1,0 +1,275 @@
+// A waiting room on a SKU split across shards (docs/waiting-room.md, "Where the queue
+// lives"; docs/decisions/031-room-on-shards.md), through the real Worker inside
+// workerd: one queue in the coordinator, every shard refusing a session the
+// coordinator has not admitted (429 `queued` with its ticket), admitted sessions
+// reserving on their own shard, units coming back in a shard letting the next ticket
+// in, a sale that ends in any shard turning every waiting ticket sold_out, and the
+// audit trail passing the verifier. Real time: the objects read Date.now().
+
+import { evictDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { describe, expect, it, vi } from "vitest";
+import { checkQueueTrail } from "../../cli/verify-queue/check.ts";
+import { shardName, shardOf } from "../../src/domain/escrow.ts";
+import { shuffleOrder } from "../../src/domain/waiting-room.ts";
+import { sleep } from "../../src/shared/sleep.ts";
+import type { AuditEvent, Product, Reservation, Stats, Ticket } from "../../src/shared/types.ts";
+import { events, pay } from "./checkout-support.ts";
+import { ADMIN, call, DEBUG, uniqueSku } from "./helpers.ts";
+
+interface Buyer {
+	token: string;
+	sessionId: string;
+	shard: number;
+}
+
+async function newBuyer(shards: number): Promise<Buyer> {
+	const res = await call<{ token: string; sessionId: string }>("POST", "/api/sessions", {
+		body: { turnstileToken: DEBUG },
+	});
+	if (res.status !== 201 || !res.body.data) throw new Error(`session failed: ${res.status}`);
+	const { token, sessionId } = res.body.data;
+	return { token, sessionId, shard: shardOf(sessionId, shards) };
+}
+
+/** `perShard` buyers hashed to each of the `shards` objects, in the order asked. */
+async function buyersOnEveryShard(shards: number, perShard: number): Promise<Buyer[]> {
+	const byShard = new Map<number, Buyer[]>();
+	for (let tries = 0; tries < 40; tries++) {
+		const batch = await Promise.all(Array.from({ length: 10 }, () => newBuyer(shards)));
+		for (const b of batch) {
+			const list = byShard.get(b.shard) ?? [];
+			if (list.length < perShard) list.push(b);
+			byShard.set(b.shard, list);
+		}
+		if ([...Array(shards).keys()].every((i) => (byShard.get(i)?.length ?? 0) >= perShard)) break;
+	}
+	const out: Buyer[] = [];
+	for (let k = 0; k < perShard; k++)
+		for (let i = 0; i < shards; i++) {
+			const b = byShard.get(i)?.[k];
+			if (b === undefined) throw new Error(`no buyer hashed to shard ${i}`);
+			out.push(b);
+		}
+	return out;
+}
+
+async function createRoomOnShards(
+	fields: { totalStock: number; shards: number; startsAt?: string; holdSeconds?: number },
+	room: { admitSeconds?: number; overbook?: number } = {},
+): Promise<string> {
+	const sku = uniqueSku("RS");
+	const res = await call<Product>("POST", "/api/admin/products", {
+		token: ADMIN,
+		body: {
+			sku,
+			name: "Split room drop",
+			priceCents: 1000,
+			currency: "USD",
+			perUserLimit: 1,
+			...fields,
+			waitingRoom: { enabled: true, overbook: 0, ...room },
+		},
+	});
+	expect(res.status, JSON.stringify(res.body)).toBe(201);
+	expect(res.body.data?.shards).toBe(fields.shards);
+	expect(res.body.data?.waitingRoom).toMatchObject({ enabled: true });
+	return sku;
+}
+
+const join = (sku: string, b: Buyer) =>
+	call<Ticket>("POST", `/api/products/${sku}/queue`, { token: b.token });
+const ticketOf = async (sku: string, b: Buyer) =>
+	(await call<Ticket>("GET", `/api/products/${sku}/queue`, { token: b.token })).body.data as Ticket;
+const reserve = (sku: string, b: Buyer) =>
+	call<Reservation>("POST", "/api/reservations", { token: b.token, body: { sku } });
+const stats = async (sku: string) =>
+	(await call<Stats>("GET", `/api/admin/products/${sku}/stats`, { token: ADMIN })).body
+		.data as Stats;
+
+function queuedTicket(res: { body: { error?: unknown } }): Ticket | null {
+	return (res.body.error as { ticket: Ticket | null }).ticket;
+}
+
+async function verified(sku: string): Promise<void> {
+	const product = (await call<Product>("GET", `/api/products/${sku}`)).body.data as Product;
+	const trail = (await events(sku)) as unknown as AuditEvent[];
+	const verdict = checkQueueTrail(trail, product.waitingRoom ?? null);
+	expect(verdict.problems).toEqual([]);
+	expect(verdict.ok).toBe(true);
+}
+
+describe.concurrent("waiting room on a SKU split across shards", { timeout: 90_000 }, () => {
+	it("one queue: every shard refuses a session not admitted with its ticket; admitted sessions reserve on their own shard in the shuffled order", async () => {
+		const shards = 4;
+		const startsAtMs = Date.now() + 3000;
+		const sku = await createRoomOnShards({
+			totalStock: 4,
+			shards,
+			startsAt: new Date(startsAtMs).toISOString(),
+		});
+		const buyers = await buyersOnEveryShard(shards, 3);
+		const tickets: Ticket[] = [];
+		for (const b of buyers) {
+			const res = await join(sku, b);
+			expect(res.status).toBe(201);
+			tickets.push(res.body.data as Ticket);
+		}
+		// Before the start: every shard answers 429 `queued` with the session's own ticket.
+		for (const b of buyers.slice(0, shards)) {
+			const res = await reserve(sku, b);
+			expect(res.status, JSON.stringify(res.body)).toBe(429);
+			expect(res.body.error?.code).toBe("queued");
+			expect(Number(res.headers.get("retry-after"))).toBeGreaterThan(0);
+			expect(queuedTicket(res)).toMatchObject({
+				ticketId: tickets[buyers.indexOf(b)]?.ticketId,
+				state: "waiting",
+				position: null,
+			});
+		}
+		await sleep(startsAtMs - Date.now() + 200);
+		const product = (await call<Product>("GET", `/api/products/${sku}`)).body.data as Product;
+		const seed = product.waitingRoom?.seed as string;
+		expect(seed).toMatch(/^[0-9a-f]{64}$/);
+		// The shuffle covers every ticket of every shard's buyers: one order for the SKU.
+		const order = shuffleOrder(
+			tickets.map((t) => t.ticketId),
+			seed,
+		);
+		const buyerOf = (ticketId: string) =>
+			buyers[tickets.findIndex((t) => t.ticketId === ticketId)] as Buyer;
+		const admitted = order.slice(0, 4).map(buyerOf);
+		const waiting = order.slice(4).map(buyerOf);
+		for (const b of admitted) expect((await ticketOf(sku, b)).state).toBe("admitted");
+		// Sessions not admitted, on every shard: refused with their ticket and position.
+		const seen = new Set<number>();
+		for (const [i, b] of waiting.entries()) {
+			if (seen.has(b.shard)) continue;
+			seen.add(b.shard);
+			const res = await reserve(sku, b);
+			expect(res.status).toBe(429);
+			expect(queuedTicket(res)).toMatchObject({ state: "waiting", position: i + 1 });
+		}
+		expect(seen.size).toBeGreaterThan(1);
+		// A session without a ticket is refused on its shard too, with ticket null.
+		const stranger = await newBuyer(shards);
+		const none = await reserve(sku, stranger);
+		expect(none.status).toBe(429);
+		expect(queuedTicket(none)).toBeNull();
+		// Admitted sessions reserve, each on its own shard (the id names it).
+		for (const b of admitted) {
+			const res = await reserve(sku, b);
+			expect(res.status, JSON.stringify(res.body)).toBe(201);
+			const id = res.body.data?.reservationId as string;
+			expect(id.endsWith(b.shard === 0 ? `~${sku}` : `~${sku}~${b.shard}`)).toBe(true);
+		}
+		const s = await stats(sku);
+		expect(s).toMatchObject({ reserved: 4, available: 0, oversellCount: 0 });
+		expect(s.queue).toMatchObject({ admitted: 4, admittedTotal: 4, waiting: waiting.length });
+		expect(s.rejected.queued).toBeGreaterThanOrEqual(shards + seen.size + 1);
+		await verified(sku);
+	});
+
+	it("a lapsed admission and an expired hold in a shard let the next ticket in; a sale that ends turns every waiting ticket sold_out", async () => {
+		const shards = 4;
+		const sku = await createRoomOnShards(
+			{ totalStock: 1, shards, holdSeconds: 2 },
+			{ admitSeconds: 10 },
+		);
+		// Buyers on shards other than the coordinator's, so every step crosses objects.
+		const [a, b, c, d, e] = (await buyersOnEveryShard(shards, 2)).filter((x) => x.shard !== 0);
+		for (const x of [a, b, c, d, e]) expect((await join(sku, x as Buyer)).status).toBe(201);
+		expect((await ticketOf(sku, a as Buyer)).state).toBe("admitted");
+		expect((await ticketOf(sku, b as Buyer)).position).toBe(1);
+		// a never reserves: its admission lapses, b is let in (the coordinator's alarm).
+		const until = Date.parse((await ticketOf(sku, a as Buyer)).admittedUntil as string);
+		await sleep(until - Date.now() + 300);
+		expect((await ticketOf(sku, a as Buyer)).state).toBe("expired");
+		const lapsed = await reserve(sku, a as Buyer);
+		expect(lapsed.status).toBe(429);
+		expect(queuedTicket(lapsed)?.state).toBe("expired");
+		await vi.waitFor(async () => expect((await ticketOf(sku, b as Buyer)).state).toBe("admitted"), {
+			timeout: 5000,
+			interval: 100,
+		});
+		// b holds the only unit on its shard; c waits while the hold could come back.
+		expect((await reserve(sku, b as Buyer)).status).toBe(201);
+		expect((await ticketOf(sku, c as Buyer)).state).toBe("waiting");
+		// The hold expires in b's shard: the shard reports, the coordinator lets c in.
+		await vi.waitFor(async () => expect((await ticketOf(sku, c as Buyer)).state).toBe("admitted"), {
+			timeout: 10_000,
+			interval: 200,
+		});
+		expect((await stats(sku)).queue?.lapsed).toBe(1);
+		// c buys the unit on its shard: nothing is left anywhere, d and e are sold out.
+		const held = await reserve(sku, c as Buyer);
+		expect(held.status).toBe(201);
+		expect((await ticketOf(sku, d as Buyer)).state).toBe("waiting");
+		expect(
+			(await pay(c?.token as string, held.body.data?.reservationId as string, "pm_card_visa"))
+				.status,
+		).toBe(200);
+		await vi.waitFor(
+			async () => {
+				expect((await ticketOf(sku, d as Buyer)).state).toBe("sold_out");
+				expect((await ticketOf(sku, e as Buyer)).state).toBe("sold_out");
+			},
+			{ timeout: 5000, interval: 100 },
+		);
+		const s = await stats(sku);
+		expect(s).toMatchObject({ sold: 1, available: 0, oversellCount: 0 });
+		expect(s.queue).toMatchObject({ waiting: 0, soldOutTickets: 2, lapsed: 1 });
+		// A ticket taken now is sold out from the start.
+		const late = await newBuyer(shards);
+		expect((await join(sku, late)).body.data?.state).toBe("sold_out");
+		await verified(sku);
+	});
+
+	it("PATCH turns a room on for a split SKU; an admitted session still reserves after its shard restarts; turned off, every shard lets everyone reserve", async () => {
+		const shards = 3;
+		const sku = uniqueSku("RS");
+		const created = await call<Product>("POST", "/api/admin/products", {
+			token: ADMIN,
+			body: {
+				sku,
+				name: "x",
+				priceCents: 1,
+				currency: "USD",
+				totalStock: 30,
+				shards,
+				perUserLimit: 2,
+			},
+		});
+		expect(created.status).toBe(201);
+		expect(created.body.data?.waitingRoom ?? null).toBeNull();
+		const patched = await call<Product>("PATCH", `/api/admin/products/${sku}`, {
+			token: ADMIN,
+			body: { waitingRoom: { enabled: true, overbook: 0 } },
+		});
+		expect(patched.status, JSON.stringify(patched.body)).toBe(200);
+		expect(patched.body.data?.waitingRoom).toMatchObject({ enabled: true });
+		const buyers = await buyersOnEveryShard(shards, 1);
+		for (const b of buyers) expect((await reserve(sku, b)).status).toBe(429);
+		const away = buyers.find((b) => b.shard !== 0) as Buyer;
+		expect((await join(sku, away)).body.data?.state).toBe("admitted");
+		const first = await reserve(sku, away);
+		expect(first.status, JSON.stringify(first.body)).toBe(201);
+		// The shard forgets its admissions when it restarts; it asks the coordinator again.
+		await evictDurableObject(
+			env.INVENTORY.get(env.INVENTORY.idFromName(shardName(sku, away.shard))),
+		);
+		const second = await reserve(sku, away);
+		expect(second.status, JSON.stringify(second.body)).toBe(201);
+		const off = await call("PATCH", `/api/admin/products/${sku}`, {
+			token: ADMIN,
+			body: { waitingRoom: { enabled: false } },
+		});
+		expect(off.status).toBe(200);
+		for (const b of buyers.filter((x) => x !== away)) {
+			const res = await reserve(sku, b);
+			expect(res.status, JSON.stringify([b.shard, res.body])).toBe(201);
+		}
+		const s = await stats(sku);
+		expect(s).toMatchObject({ reserved: 2 + buyers.length - 1, oversellCount: 0 });
+	});
+});
