@@ -5,6 +5,10 @@
 // mean). `--object-limit N` starts the server with OBJECT_CALLS_PER_SEC=N, the local
 // simulation of that limit (src/inventory/call-gate.ts): then K shards should carry about
 // K times the attempts of one. Writes docs/measurements/shards-bench.md (git log keeps earlier runs).
+// `--room` adds, for each K, the same SKU with a waiting room every session was admitted to
+// (docs/waiting-room.md, "Where the queue lives"): the gate's cost on the reserve path and the
+// room's calls between the coordinator and the shards per 1,000 attempts; it skips the end
+// game and writes docs/measurements/shards-bench-room.md.
 
 import { writeFileSync } from "node:fs";
 import { cpus } from "node:os";
@@ -37,6 +41,7 @@ const { values } = parseArgs({
 		connections: { type: "string", default: "64" },
 		duration: { type: "string" },
 		"no-write": { type: "boolean", default: false },
+		room: { type: "boolean", default: false },
 	},
 });
 
@@ -57,6 +62,10 @@ const log = (line: string) => console.error(line);
 
 type ShardRow = {
 	shards: number;
+	/** The SKU has a waiting room and every session was admitted before the run. */
+	room: boolean;
+	/** Room calls between the coordinator and the shards (asks + reports + pushes) per 1,000 attempts. */
+	roomCallsPer1k: number | null;
 	attemptsPerSec: number;
 	/** Reserve calls/s decided by the busiest object, and by the mean object. */
 	objectCallsPerSecMax: number;
@@ -178,8 +187,16 @@ async function main(): Promise<void> {
 			tokens[i] = String(data.token);
 		});
 		const stamp = Date.now().toString(36);
-		for (const shards of SHARD_COUNTS) {
-			const sku = `BENCH-SHARDS-${shards}-${stamp}`;
+		const variants = SHARD_COUNTS.flatMap((shards) =>
+			values.room
+				? [
+						{ shards, room: false },
+						{ shards, room: true },
+					]
+				: [{ shards, room: false }],
+		);
+		for (const { shards, room } of variants) {
+			const sku = `BENCH-SHARDS-${shards}${room ? "-ROOM" : ""}-${stamp}`;
 			await expectCall(
 				201,
 				base,
@@ -194,9 +211,27 @@ async function main(): Promise<void> {
 					holdSeconds: HOLD_SECONDS,
 					perUserLimit: PER_USER_LIMIT,
 					...(shards > 1 ? { shards } : {}),
+					...(room ? { waitingRoom: { enabled: true, overbook: 0 } } : {}),
 				},
 				admin,
 			);
+			if (room) {
+				// Every session takes its ticket and is admitted at once (the stock is far above 256).
+				await pool(SESSIONS, SETUP_WIDTH, async (i) => {
+					const ticket = await expectCall(
+						201,
+						base,
+						"POST",
+						`/api/products/${sku}/queue`,
+						undefined,
+						{
+							authorization: `Bearer ${tokens[i]}`,
+							"cf-connecting-ip": clientIp(i),
+						},
+					);
+					if (ticket.state !== "admitted") throw new Error(`session ${i} was not admitted`);
+				});
+			}
 			const stats = async () =>
 				(await expectCall(
 					200,
@@ -219,15 +254,29 @@ async function main(): Promise<void> {
 			};
 			log(`[bench:shards] K=${shards}: warm-up ${preset.warmupSec}s, run ${durationSec}s`);
 			await runLoad({ ...load, durationSec: preset.warmupSec });
-			const before = decisionsPerObject(await stats());
+			const beforeStats = await stats();
+			const before = decisionsPerObject(beforeStats);
 			const result = await runLoad({ ...load, durationSec });
 			const after = await stats();
+			const roomCalls = (s: Stats) => {
+				const c = s.queue?.shardCalls;
+				return c === undefined ? 0 : c.asks + c.reports + c.pushes;
+			};
+			const attempts = after.attempts - beforeStats.attempts;
 			const perObject = decisionsPerObject(after).map(
 				(n, i) => (n - (before[i] ?? 0)) / result.elapsedSec,
 			);
-			const first = rows[0]?.attemptsPerSec ?? result.reqPerSec;
+			// Against K = 1 without a room; a room's row against the same K without one.
+			const first = room
+				? (rows.find((r) => r.shards === shards && !r.room)?.attemptsPerSec ?? result.reqPerSec)
+				: (rows[0]?.attemptsPerSec ?? result.reqPerSec);
 			rows.push({
 				shards,
+				room,
+				roomCallsPer1k:
+					room && attempts > 0
+						? Math.round(((roomCalls(after) - roomCalls(beforeStats)) / attempts) * 10_000) / 10
+						: null,
 				attemptsPerSec: Math.round(result.reqPerSec),
 				objectCallsPerSecMax: Math.round(Math.max(...perObject)),
 				objectCallsPerSecMean: Math.round(perObject.reduce((a, b) => a + b, 0) / perObject.length),
@@ -238,7 +287,7 @@ async function main(): Promise<void> {
 				vsOne: Math.round((result.reqPerSec / first) * 100) / 100,
 			});
 		}
-		for (const shards of SHARD_COUNTS) {
+		for (const shards of values.room ? [] : SHARD_COUNTS) {
 			log(`[bench:shards] end game, K=${shards}: ${END_GAME_UNITS} units until sold out`);
 			endRows.push(await endGame(base, admin, tokens, shards, stamp));
 		}
@@ -246,13 +295,17 @@ async function main(): Promise<void> {
 		await server.stop();
 	}
 
-	const header =
-		"| K shards | attempts/s (SKU) | × K=1 | object calls/s, busiest | object calls/s, mean | p50 ms | p99 ms | statuses | oversell |";
+	const header = values.room
+		? "| K shards | room | attempts/s (SKU) | × same K without room | room calls per 1,000 attempts | object calls/s, busiest | object calls/s, mean | p50 ms | p99 ms | statuses | oversell |"
+		: "| K shards | attempts/s (SKU) | × K=1 | object calls/s, busiest | object calls/s, mean | p50 ms | p99 ms | statuses | oversell |";
 	const lines = rows.map(
 		(r) =>
-			`| ${r.shards} | ${r.attemptsPerSec.toLocaleString("en-US")} | ${r.vsOne.toFixed(2)}× | ${r.objectCallsPerSecMax.toLocaleString("en-US")} | ${r.objectCallsPerSecMean.toLocaleString("en-US")} | ${r.latencyMsP50} | ${r.latencyMsP99} | ${JSON.stringify(r.statusCounts)} | ${r.oversell} |`,
+			`| ${r.shards}${values.room ? ` | ${r.room ? "on" : "off"}` : ""} | ${r.attemptsPerSec.toLocaleString("en-US")} | ${r.vsOne.toFixed(2)}×${values.room ? ` | ${r.roomCallsPer1k ?? "–"}` : ""} | ${r.objectCallsPerSecMax.toLocaleString("en-US")} | ${r.objectCallsPerSecMean.toLocaleString("en-US")} | ${r.latencyMsP50} | ${r.latencyMsP99} | ${JSON.stringify(r.statusCounts)} | ${r.oversell} |`,
 	);
-	const table = [header, "|---:|---:|---:|---:|---:|---:|---:|---|---:|", ...lines].join("\n");
+	const align = values.room
+		? "|---:|---|---:|---:|---:|---:|---:|---:|---:|---|---:|"
+		: "|---:|---:|---:|---:|---:|---:|---:|---|---:|";
+	const table = [header, align, ...lines].join("\n");
 	const command = `npm run bench:shards${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(" ")}` : ""}`;
 	const cpu = cpus();
 	const markdown = [
@@ -265,16 +318,24 @@ async function main(): Promise<void> {
 		"",
 		table,
 		"",
-		`End game: ${END_GAME_UNITS} units, ${connections} buyers at once, each until told sold_out ${END_GAME_SOLD_OUT_TRIES} times.`,
-		"",
-		"| K shards | units held | first to last hold, ms | last 1 % of the units, ms |",
-		"|---:|---:|---:|---:|",
-		...endRows.map((r) => `| ${r.shards} | ${r.held} | ${r.saleMs} | ${r.lastPercentMs} |`),
+		...(values.room
+			? []
+			: [
+					`End game: ${END_GAME_UNITS} units, ${connections} buyers at once, each until told sold_out ${END_GAME_SOLD_OUT_TRIES} times.`,
+					"",
+					"| K shards | units held | first to last hold, ms | last 1 % of the units, ms |",
+					"|---:|---:|---:|---:|",
+					...endRows.map((r) => `| ${r.shards} | ${r.held} | ${r.saleMs} | ${r.lastPercentMs} |`),
+				]),
 		"",
 	].join("\n");
 	console.log(markdown);
 	if (!values["no-write"]) {
-		const file = objectLimit > 0 ? "shards-bench-limited.md" : "shards-bench.md";
+		const file = values.room
+			? "shards-bench-room.md"
+			: objectLimit > 0
+				? "shards-bench-limited.md"
+				: "shards-bench.md";
 		writeFileSync(join(REPO_ROOT, "docs", "measurements", file), markdown);
 	}
 	if (values.json) console.log(JSON.stringify({ rows, endGame: endRows }));

@@ -721,6 +721,7 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 
 	/** In the coordinator: a shard asks about a session it has no admission for. */
 	roomTicket(sessionId: string): RoomAnswer {
+		if (this.roomLink !== null) this.roomLink.calls.asks += 1;
 		const inv = this.inv;
 		const now = this.tick();
 		const ticket = inv === null ? null : this.room.ticket(inv.product.sku, sessionId, now);
@@ -833,7 +834,11 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 		// Nothing left in flight, so every unit is in the pool or an allotment.
 		await escrow.settle();
 		const counters = await this.shardCounters();
-		const queue = this.room.stats(this.tick());
+		const roomStats = this.room.stats(this.tick());
+		const queue =
+			roomStats === undefined || this.roomLink === null
+				? roomStats
+				: { ...roomStats, shardCalls: { ...this.roomLink.calls } };
 		return {
 			ok: true,
 			stats: {

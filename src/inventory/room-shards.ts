@@ -23,7 +23,7 @@
 import { shardOf } from "../domain/escrow.ts";
 import type { Inventory } from "../domain/inventory.ts";
 import type { StockView } from "../domain/waiting-room.ts";
-import type { Ticket } from "../shared/types.ts";
+import type { RoomShardCalls, Ticket } from "../shared/types.ts";
 import type { ReserveResult } from "./rpc.ts";
 import { QUEUED_RETRY_DEFAULT_SECONDS } from "./waiting-room.ts";
 
@@ -113,6 +113,8 @@ export interface RoomEscrow {
 type Memo = { ticket: Ticket | null; retryAfterSeconds: number; untilMs: number };
 
 export class RoomLink {
+	/** Coordinator: the room's calls between the objects since this one started (stats.queue.shardCalls). */
+	readonly calls: RoomShardCalls = { asks: 0, reports: 0, pushes: 0 };
 	/** Shard: sessions admitted by the coordinator, until when (memory; a restart asks again). */
 	private readonly admissions = new Map<string, number>();
 	/** Shard: refusals answered without asking again until `untilMs`. */
@@ -190,6 +192,7 @@ export class RoomLink {
 		this.ledger.units ??= Array.from({ length: shards }, () => ({ reserved: 0, sold: 0 }));
 		const units = this.ledger.units;
 		units[report.index] = { reserved: report.reserved, sold: report.sold };
+		this.calls.reports += 1;
 		this.escrow.save();
 	}
 
@@ -223,6 +226,7 @@ export class RoomLink {
 	}
 
 	private send(index: number, state: ShardRoomState, admissions: ShardAdmission[]): Promise<void> {
+		this.calls.pushes += 1;
 		const sent = this.host
 			.peer(index)
 			.roomSync(state, admissions)
@@ -269,6 +273,7 @@ export class RoomLink {
 		const calls: Promise<void>[] = [];
 		for (let i = 1; i < this.escrow.shards; i++) {
 			if ((acked[i] ?? 0) >= state.version) continue;
+			this.calls.pushes += 1;
 			calls.push(
 				this.host
 					.peer(i)
@@ -308,6 +313,12 @@ export class RoomLink {
 		if (known === null || known.commitment !== state.commitment) this.clear();
 		this.ledger.state = { ...state };
 		this.escrow.save();
+		// A room turned on (or a new drop): the coordinator's view of this shard may be
+		// old (nothing was reported while it was off), so report once, after this turn.
+		if (state.enabled && (known?.enabled !== true || known.commitment !== state.commitment)) {
+			this.lastUnits = "";
+			setTimeout(() => this.changed(), 0);
+		}
 	}
 
 	/** A reset of this shard: what it knew of the last drop's admissions goes. */
@@ -449,7 +460,8 @@ export class RoomLink {
 			for (let i = 1; i < this.escrow.shards; i++) if ((acked[i] ?? 0) < state.version) return true;
 			return false;
 		}
-		return this.uses.size > 0;
+		// A shard that has not reported since it loaded: its last report may have been lost.
+		return this.gating() && (this.uses.size > 0 || this.lastUnits === "");
 	}
 }
 

@@ -76,6 +76,21 @@ export interface QueueStats {
 	soldOutTickets: number;
 	/** Admissions per second over the last minute (docs/waiting-room.md). */
 	admissionsPerSec: number;
+	/**
+	 * A SKU split across shards: the room's calls between the coordinator and the
+	 * shards since the coordinator last started (docs/waiting-room.md, "Where the queue lives").
+	 */
+	shardCalls?: RoomShardCalls;
+}
+
+/** Calls the coordinator of a split SKU's room answered or made (memory only). */
+export interface RoomShardCalls {
+	/** A shard asked about a session it had no word on. */
+	asks: number;
+	/** A shard reported its units and used admissions. */
+	reports: number;
+	/** The coordinator pushed admissions or the room's state to a shard. */
+	pushes: number;
 }
 
 export interface Reservation {
