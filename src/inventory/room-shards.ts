@@ -13,9 +13,9 @@
 //   ticket for QUEUED_MEMO_MS. A lost push therefore costs one call, never a
 //   wrong refusal after the memo.
 // - Shard → coordinator: its units held and sold, and the admitted sessions that
-//   took a hold (`roomReport`), one report in flight at a time, at most every
-//   ROOM_REPORT_GAP_MS for counters alone and at once for a used admission, so
-//   the coordinator admits the next ticket when units come back and turns every
+//   took their first hold (`roomReport`), one report in flight at a time, at most
+//   every reportGapMs(K) (at once for a used admission near its end), so the
+//   coordinator admits the next ticket when units come back and turns every
 //   waiting ticket sold_out when nothing is left anywhere.
 //
 // A SKU in one object has no escrow row and never reaches this file.
@@ -35,11 +35,23 @@ import { QUEUED_RETRY_DEFAULT_SECONDS } from "./waiting-room.ts";
  */
 export const QUEUED_MEMO_MS = 1000;
 /**
- * A shard's counters reach the coordinator at most this often (the edge's own
- * freshness bound, worker/edge-snapshot.ts): K − 1 shards cost the coordinator at
- * most (K − 1) × 10 reports a second. A used admission is reported at once.
+ * A shard's report reaches the coordinator at most this often (the edge's own
+ * freshness bound, worker/edge-snapshot.ts) — or less often with many shards, see
+ * reportGapMs.
  */
 export const ROOM_REPORT_GAP_MS = 100;
+/**
+ * Reports a second the coordinator takes from all its shards together, at most:
+ * a fifth of the per-object budget docs/capacity.md plans with (500 calls/s), so
+ * the room never crowds out the coordinator's own reserves, whatever K and the
+ * reserve rate.
+ */
+export const ROOM_REPORTS_PER_SEC = 100;
+
+/** The gap between two reports of one shard: 100 ms up to K = 11, then (K − 1) × 10 ms. */
+export function reportGapMs(shards: number): number {
+	return Math.max(ROOM_REPORT_GAP_MS, Math.ceil((1000 * (shards - 1)) / ROOM_REPORTS_PER_SEC));
+}
 /** Sessions a map of this file remembers before it sweeps out the ended ones. */
 export const MAX_REMEMBERED = 10_000;
 /** How soon a failed report or an unconfirmed room state is sent again. */
@@ -121,6 +133,8 @@ export class RoomLink {
 	private readonly refused = new Map<string, Memo>();
 	/** Shard: admitted sessions that took a hold, not yet reported. */
 	private readonly uses = new Map<string, number>();
+	/** Shard: the admission (its end) each session's first hold was recorded for: one use per admission. */
+	private readonly usedFor = new Map<string, number>();
 	private reporting = false;
 	private again = false;
 	private reportTimer: ReturnType<typeof setTimeout> | null = null;
@@ -326,6 +340,7 @@ export class RoomLink {
 		this.admissions.clear();
 		this.refused.clear();
 		this.uses.clear();
+		this.usedFor.clear();
 	}
 
 	/**
@@ -337,6 +352,7 @@ export class RoomLink {
 		const now = Date.now();
 		if (this.refused.size >= MAX_REMEMBERED) sweepMemos(this.refused, now);
 		if (this.admissions.size >= MAX_REMEMBERED) sweep(this.admissions, now);
+		if (this.usedFor.size >= MAX_REMEMBERED) sweep(this.usedFor, now);
 		const ask = [...new Set(sessionIds)].filter((s) => !this.known(s, now));
 		if (ask.length === 0) return;
 		const coordinator = this.host.peer(0);
@@ -392,6 +408,9 @@ export class RoomLink {
 	/** An admitted session took a hold here: the coordinator stops counting its admission against the budget. */
 	onReserved(sessionId: string, now: number): void {
 		if (!this.gating()) return;
+		const until = this.admissions.get(sessionId);
+		if (until === undefined || this.usedFor.get(sessionId) === until) return;
+		this.usedFor.set(sessionId, until);
 		this.uses.set(sessionId, now);
 		this.changed();
 	}
@@ -406,7 +425,13 @@ export class RoomLink {
 		const inv = this.host.inventory();
 		if (inv === null) return;
 		if (this.uses.size === 0 && unitsKey(inv) === this.lastUnits) return;
-		const wait = this.uses.size > 0 ? 0 : this.lastReportMs + ROOM_REPORT_GAP_MS - Date.now();
+		const now = Date.now();
+		const gap = reportGapMs(this.escrow.shards);
+		// A use must reach the coordinator before its admission ends, or it counts as lapsed.
+		let urgent = false;
+		for (const sessionId of this.uses.keys())
+			if ((this.usedFor.get(sessionId) ?? 0) - now < 2 * gap) urgent = true;
+		const wait = urgent ? 0 : this.lastReportMs + gap - now;
 		if (wait > 0) {
 			this.reportTimer ??= setTimeout(() => {
 				this.reportTimer = null;
