@@ -308,7 +308,7 @@ async function main(): Promise<void> {
 	}
 
 	const header = values.room
-		? "| K shards | room | attempts/s (SKU) | × same K without room | room calls/s (asks on the reserve path) | room calls per 1,000 attempts | object calls/s, busiest | object calls/s, mean | p50 ms | p99 ms | statuses | oversell |"
+		? "| K shards | room | attempts/s (SKU) | × (off: K=1; on: same K, off) | room calls/s (asks on the reserve path) | room calls per 1,000 attempts | object calls/s, busiest | object calls/s, mean | p50 ms | p99 ms | statuses | oversell |"
 		: "| K shards | attempts/s (SKU) | × K=1 | object calls/s, busiest | object calls/s, mean | p50 ms | p99 ms | statuses | oversell |";
 	const lines = rows.map(
 		(r) =>
