@@ -156,17 +156,35 @@ describe.concurrent("waiting room on a SKU split across shards", { timeout: 90_0
 		const none = await reserve(sku, stranger);
 		expect(none.status).toBe(429);
 		expect(queuedTicket(none)).toBeNull();
-		// Admitted sessions reserve, each on its own shard (the id names it).
+		// Admitted sessions reserve, each on its own shard (the id names it), and no shard
+		// asks the coordinator: it heard of each admission before the session was told.
+		const asksBefore = (await stats(sku)).queue?.shardCalls?.asks;
+		const held: string[] = [];
 		for (const b of admitted) {
 			const res = await reserve(sku, b);
 			expect(res.status, JSON.stringify(res.body)).toBe(201);
 			const id = res.body.data?.reservationId as string;
 			expect(id.endsWith(b.shard === 0 ? `~${sku}` : `~${sku}~${b.shard}`)).toBe(true);
+			held.push(id);
 		}
 		const s = await stats(sku);
 		expect(s).toMatchObject({ reserved: 4, available: 0, oversellCount: 0 });
 		expect(s.queue).toMatchObject({ admitted: 4, admittedTotal: 4, waiting: waiting.length });
+		expect(s.queue?.shardCalls?.asks).toBe(asksBefore);
 		expect(s.rejected.queued).toBeGreaterThanOrEqual(shards + seen.size + 1);
+		// Waiting tickets wait while holds could come back; once every unit is paid, on
+		// whichever shard, all of them turn sold_out.
+		expect((await ticketOf(sku, waiting[0] as Buyer)).state).toBe("waiting");
+		for (const [i, b] of admitted.entries())
+			expect((await pay(b.token, held[i] as string, "pm_card_visa")).status).toBe(200);
+		await vi.waitFor(
+			async () => {
+				const states = await Promise.all(waiting.map(async (b) => (await ticketOf(sku, b)).state));
+				expect(new Set(states)).toEqual(new Set(["sold_out"]));
+			},
+			{ timeout: 5000, interval: 100 },
+		);
+		expect((await stats(sku)).queue).toMatchObject({ waiting: 0, soldOutTickets: waiting.length });
 		await verified(sku);
 	});
 
