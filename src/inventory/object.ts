@@ -515,23 +515,7 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 		if (!attempts.every((a) => escrow.owns(a.sessionId))) {
 			return { results: [], sqlRows: { ...NO_ROWS }, snapshot: null, shards, misrouted: true };
 		}
-		// A shard's room gate asks the coordinator only about sessions it has no word on
-		// (inventory/room-shards.ts); refused attempts take no units and ask for none.
-		const link = this.roomLink;
-		if (link !== null) await link.prepare(attempts.map((a) => a.sessionId));
-		const now = Date.now();
-		const units = attempts.reduce(
-			(sum, a) =>
-				sum +
-				((
-					link?.gating()
-						? link.mayReserve(a.sessionId, now)
-						: this.room.mayReserve(a.sessionId, now)
-				)
-					? a.quantity
-					: 0),
-			0,
-		);
+		const units = await this.unitsPastTheRoom(attempts);
 		await escrow.admit(units);
 		try {
 			const answer = (await this.group.submit({
@@ -749,6 +733,26 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 	/** In a shard: the room's state and admissions of its sessions; answers the version it knows. */
 	roomSync(state: ShardRoomState, admissions: ShardAdmission[]): number {
 		return this.roomLink?.applySync(state, admissions) ?? 0;
+	}
+
+	/**
+	 * A shard's reserve call: the units of the attempts the room lets through. The
+	 * gate asks the coordinator only about sessions it has no word on; refused
+	 * attempts take no units, so they never make a shard ask for a grant.
+	 */
+	private async unitsPastTheRoom(attempts: ReserveRequest[]): Promise<number> {
+		const link = this.roomLink;
+		if (link === null) return attempts.reduce((sum, a) => sum + a.quantity, 0);
+		await link.prepare(attempts.map((a) => a.sessionId));
+		const now = Date.now();
+		let units = 0;
+		for (const a of attempts) {
+			const may = link.gating()
+				? link.mayReserve(a.sessionId, now)
+				: this.room.mayReserve(a.sessionId, now);
+			if (may) units += a.quantity;
+		}
+		return units;
 	}
 
 	private roomHost(): RoomLinkHost {
