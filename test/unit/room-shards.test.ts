@@ -1,0 +1,190 @@
+// The room's link between a split SKU's objects (src/inventory/room-shards.ts), with
+// the peers faked: what a shard lets through, when it asks the coordinator, how a
+// new drop or a disabled room reaches it, and the report gap that bounds the
+// coordinator's load (docs/waiting-room.md, "A SKU split across shards").
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { shardOf } from "../../src/domain/escrow.ts";
+import type { Inventory } from "../../src/domain/inventory.ts";
+import {
+	QUEUED_MEMO_MS,
+	type RoomAnswer,
+	type RoomLedger,
+	RoomLink,
+	type RoomPeer,
+	type RoomReport,
+	reportGapMs,
+	type ShardRoomState,
+} from "../../src/inventory/room-shards.ts";
+
+const SHARDS = 4;
+
+/** A session id that hashes to `shard` of SHARDS. */
+function sessionOn(shard: number, n = 0): string {
+	let found = 0;
+	for (let i = 0; ; i++) {
+		const id = `ses_${i}`;
+		if (shardOf(id, SHARDS) === shard && found++ === n) return id;
+	}
+}
+
+function shardLink(answers: Map<string, RoomAnswer>) {
+	const asked: string[] = [];
+	const reports: RoomReport[] = [];
+	const escrow = {
+		ledger: {} as { room?: RoomLedger },
+		shards: SHARDS,
+		index: 1,
+		isCoordinator: false,
+		save: () => {},
+	};
+	const inv = { reserved: 0, sold: 0 } as unknown as Inventory;
+	const coordinator: RoomPeer = {
+		roomTicket: async (sessionId) => {
+			asked.push(sessionId);
+			const a = answers.get(sessionId);
+			if (a === undefined) throw new Error("no answer");
+			return a;
+		},
+		roomReport: async (r) => {
+			reports.push(r);
+			return escrow.ledger.room?.state ?? null;
+		},
+		roomSync: async () => 0,
+	};
+	const link = new RoomLink(
+		{ inventory: () => inv, peer: () => coordinator, wake: () => {}, admittedUntil: () => null },
+		escrow,
+	);
+	return { link, asked, reports, inv };
+}
+
+const on = (version: number, commitment = "c1"): ShardRoomState => ({
+	enabled: true,
+	commitment,
+	version,
+});
+
+afterEach(() => {
+	vi.useRealTimers();
+});
+
+describe("room link between a split SKU's objects", () => {
+	it("the report gap keeps the coordinator at most ROOM_REPORTS_PER_SEC reports a second", () => {
+		expect(reportGapMs(2)).toBe(100);
+		expect(reportGapMs(11)).toBe(100);
+		expect(reportGapMs(16)).toBe(150);
+		expect(reportGapMs(50)).toBe(490);
+		for (let k = 2; k <= 64; k++)
+			expect(((k - 1) * 1000) / reportGapMs(k)).toBeLessThanOrEqual(100);
+	});
+
+	it("a shard gates only once it knows the room; asks once per session, then repeats the refusal for QUEUED_MEMO_MS", async () => {
+		const waiting = sessionOn(1, 0);
+		const admitted = sessionOn(1, 1);
+		const until = Date.now() + 60_000;
+		const ticket = { ticketId: "tkt_1", state: "waiting", position: 3 } as RoomAnswer["ticket"];
+		const answers = new Map<string, RoomAnswer>([
+			[waiting, { room: on(1), ticket, admittedUntilMs: null, retryAfterSeconds: 7 }],
+			[admitted, { room: on(1), ticket: null, admittedUntilMs: until, retryAfterSeconds: 5 }],
+		]);
+		const { link, asked } = shardLink(answers);
+		// No room known: everyone passes, nobody is asked about.
+		await link.prepare([waiting]);
+		expect(link.gate(waiting, Date.now())).toBeNull();
+		expect(asked).toEqual([]);
+		link.applyState(on(1));
+		await link.prepare([waiting, admitted, waiting]);
+		expect(asked.sort()).toEqual([admitted, waiting].sort());
+		expect(link.gate(admitted, Date.now())).toBeNull();
+		expect(link.gate(waiting, Date.now())).toEqual({
+			ok: false,
+			code: "queued",
+			ticket,
+			retryAfterSeconds: 7,
+		});
+		// Within the memo and within the admission: no second ask.
+		await link.prepare([waiting, admitted]);
+		expect(asked).toHaveLength(2);
+		// After the memo: asked again. After the admission: refused.
+		vi.useFakeTimers({ now: Date.now() + QUEUED_MEMO_MS + 1, toFake: ["Date"] });
+		await link.prepare([waiting]);
+		expect(asked).toHaveLength(3);
+		expect(link.gate(admitted, until)).toMatchObject({ code: "queued" });
+	});
+
+	it("a coordinator that cannot be reached leaves the gate closed, not open", async () => {
+		const { link } = shardLink(new Map());
+		link.applyState(on(1));
+		const s = sessionOn(1);
+		await link.prepare([s]);
+		expect(link.gate(s, Date.now())).toMatchObject({ code: "queued", ticket: null });
+	});
+
+	it("pushed admissions open the gate; a new drop's state drops them; an older state changes nothing; disabled opens it", () => {
+		const { link } = shardLink(new Map());
+		const s = sessionOn(1);
+		const until = Date.now() + 60_000;
+		expect(link.applySync(on(1), [{ sessionId: s, admittedUntilMs: until }])).toBe(1);
+		expect(link.mayReserve(s, Date.now())).toBe(true);
+		// An admission of another drop (another commitment) is ignored.
+		link.applySync(on(2, "c2"), []);
+		expect(link.mayReserve(s, Date.now())).toBe(false);
+		link.applySync(on(1), [{ sessionId: s, admittedUntilMs: until }]);
+		expect(link.state()).toMatchObject({ version: 2, commitment: "c2" });
+		expect(link.mayReserve(s, Date.now())).toBe(false);
+		link.applySync({ enabled: false, commitment: "c2", version: 3 }, []);
+		expect(link.gating()).toBe(false);
+		expect(link.mayReserve(s, Date.now())).toBe(true);
+	});
+
+	it("a first hold of an admission is reported once, with the shard's counts", async () => {
+		const { link, reports, inv } = shardLink(new Map());
+		const s = sessionOn(1);
+		link.applySync(on(1), [{ sessionId: s, admittedUntilMs: Date.now() + 1000 }]);
+		await vi.waitFor(() => expect(reports).toHaveLength(1)); // the report a gate turned on sends
+		(inv as { reserved: number }).reserved = 1;
+		link.onReserved(s, Date.now());
+		await vi.waitFor(() => expect(reports).toHaveLength(2));
+		expect(reports[1]).toMatchObject({ index: 1, reserved: 1, sold: 0 });
+		expect(reports[1]?.uses.map(([id]) => id)).toEqual([s]);
+		await vi.waitFor(() => expect(link.hasPending()).toBe(false));
+		// A second hold of the same admission is no new use.
+		link.onReserved(s, Date.now());
+		expect(link.hasPending()).toBe(false);
+		expect(reports).toHaveLength(2);
+	});
+
+	it("the coordinator publishes a new version only when the room changed, and counts the whole SKU", () => {
+		const escrow = {
+			ledger: {} as { room?: RoomLedger },
+			shards: SHARDS,
+			index: 0,
+			isCoordinator: true,
+			save: () => {},
+		};
+		const link = new RoomLink(
+			{
+				inventory: () => null,
+				peer: () => {
+					throw new Error("no peers here");
+				},
+				wake: () => {},
+				admittedUntil: () => null,
+			},
+			escrow,
+		);
+		expect(link.publish(null)).toBe(false);
+		expect(link.publish({ enabled: true, seedCommitment: "c1" })).toBe(true);
+		expect(link.publish({ enabled: true, seedCommitment: "c1" })).toBe(false);
+		expect(link.publish({ enabled: false, seedCommitment: "c1" })).toBe(true);
+		expect(link.state()?.version).toBe(2);
+		expect(link.gating()).toBe(false);
+		link.receiveReport({ index: 2, reserved: 3, sold: 4, uses: [] });
+		link.receiveReport({ index: 3, reserved: 1, sold: 0, uses: [] });
+		// Shard 0's counts are live: 2 held, 1 sold; 20 units in all.
+		expect(link.stock(20, 2, 1)).toEqual({ available: 9, returnable: 6 });
+		expect(() => link.receiveReport({ index: 0, reserved: 0, sold: 0, uses: [] })).toThrow(
+			RangeError,
+		);
+	});
+});
