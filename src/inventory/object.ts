@@ -703,18 +703,21 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 
 	// ---- RPC: a split SKU's waiting room between its objects (inventory/room-shards.ts) ----
 
-	/** In the coordinator: a shard asks about a session it has no admission for. */
-	roomTicket(sessionId: string): RoomAnswer {
+	/** In the coordinator: a shard asks about sessions it has no admission for (one answer each, in order). */
+	roomTickets(sessionIds: string[]): RoomAnswer[] {
 		if (this.roomLink !== null) this.roomLink.calls.asks += 1;
 		const inv = this.inv;
 		const now = this.tick();
-		const ticket = inv === null ? null : this.room.ticket(inv.product.sku, sessionId, now);
-		return {
-			room: this.roomLink?.state() ?? null,
-			ticket,
-			admittedUntilMs: this.room.admittedUntil(sessionId, now),
-			retryAfterSeconds: this.room.retryAfterSeconds(ticket),
-		};
+		const room = this.roomLink?.state() ?? null;
+		return sessionIds.map((sessionId) => {
+			const ticket = inv === null ? null : this.room.ticket(inv.product.sku, sessionId, now);
+			return {
+				room,
+				ticket,
+				admittedUntilMs: this.room.admittedUntil(sessionId, now),
+				retryAfterSeconds: this.room.retryAfterSeconds(ticket),
+			};
+		});
 	}
 
 	/** In the coordinator: a shard's units and used admissions; the room moves on them at once. */

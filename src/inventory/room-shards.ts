@@ -9,7 +9,8 @@
 //   commitment, a version) is published to every shard and re-sent from the
 //   alarm until each confirmed it, like an escrow grant.
 // - Shard, on an attempt from a session it has no admission for: it asks the
-//   coordinator once (`roomTicket`) — the authority — and remembers a refusal's
+//   coordinator once (`roomTickets`, one call for a whole reserve call's sessions)
+//   — the authority — and remembers a refusal's
 //   ticket for QUEUED_MEMO_MS. A lost push therefore costs one call, never a
 //   wrong refusal after the memo.
 // - Shard → coordinator: its units held and sold, and the admitted sessions that
@@ -70,7 +71,7 @@ export interface ShardAdmission {
 	admittedUntilMs: number;
 }
 
-/** The coordinator's answer about one session (`roomTicket`). */
+/** The coordinator's answer about one session (`roomTickets`). */
 export interface RoomAnswer {
 	room: ShardRoomState | null;
 	ticket: Ticket | null;
@@ -100,7 +101,8 @@ export interface RoomLedger {
 
 /** The calls between a split SKU's objects for the room (RPC methods of InventoryObject). */
 export interface RoomPeer {
-	roomTicket(sessionId: string): Promise<RoomAnswer>;
+	/** One answer per session, in order. */
+	roomTickets(sessionIds: string[]): Promise<RoomAnswer[]>;
 	roomReport(report: RoomReport): Promise<ShardRoomState | null>;
 	roomSync(state: ShardRoomState, admissions: ShardAdmission[]): Promise<number>;
 }
@@ -355,28 +357,29 @@ export class RoomLink {
 		if (this.usedFor.size >= MAX_REMEMBERED) sweep(this.usedFor, now);
 		const ask = [...new Set(sessionIds)].filter((s) => !this.known(s, now));
 		if (ask.length === 0) return;
-		const coordinator = this.host.peer(0);
-		await Promise.all(
-			ask.map(async (sessionId) => {
-				try {
-					const answer = await coordinator.roomTicket(sessionId);
-					this.applyState(answer.room);
-					if (answer.admittedUntilMs !== null) {
-						this.admissions.set(sessionId, answer.admittedUntilMs);
-						this.refused.delete(sessionId);
-					} else {
-						this.refused.set(sessionId, {
-							ticket: answer.ticket,
-							retryAfterSeconds: answer.retryAfterSeconds,
-							untilMs: Date.now() + QUEUED_MEMO_MS,
-						});
-					}
-				} catch (error) {
-					// Closed, not open: without the coordinator no admission can be confirmed.
-					console.warn("room: asking the coordinator failed", String(error));
-				}
-			}),
-		);
+		let answers: RoomAnswer[];
+		try {
+			answers = await this.host.peer(0).roomTickets(ask);
+		} catch (error) {
+			// Closed, not open: without the coordinator no admission can be confirmed.
+			console.warn("room: asking the coordinator failed", String(error));
+			return;
+		}
+		ask.forEach((sessionId, i) => {
+			const answer = answers[i];
+			if (answer === undefined) return;
+			this.applyState(answer.room);
+			if (answer.admittedUntilMs !== null) {
+				this.admissions.set(sessionId, answer.admittedUntilMs);
+				this.refused.delete(sessionId);
+			} else {
+				this.refused.set(sessionId, {
+					ticket: answer.ticket,
+					retryAfterSeconds: answer.retryAfterSeconds,
+					untilMs: Date.now() + QUEUED_MEMO_MS,
+				});
+			}
+		});
 	}
 
 	private known(sessionId: string, now: number): boolean {

@@ -85,7 +85,7 @@ export interface QueueStats {
 
 /** Calls the coordinator of a split SKU's room answered or made (memory only). */
 export interface RoomShardCalls {
-	/** A shard asked about a session it had no word on. */
+	/** A shard asked about the sessions of a reserve call it had no word on (one call each time). */
 	asks: number;
 	/** A shard reported its units and used admissions. */
 	reports: number;

@@ -39,11 +39,13 @@ function shardLink(answers: Map<string, RoomAnswer>) {
 	};
 	const inv = { reserved: 0, sold: 0 } as unknown as Inventory;
 	const coordinator: RoomPeer = {
-		roomTicket: async (sessionId) => {
-			asked.push(sessionId);
-			const a = answers.get(sessionId);
-			if (a === undefined) throw new Error("no answer");
-			return a;
+		roomTickets: async (sessionIds) => {
+			asked.push(...sessionIds);
+			return sessionIds.map((sessionId) => {
+				const a = answers.get(sessionId);
+				if (a === undefined) throw new Error("no answer");
+				return a;
+			});
 		},
 		roomReport: async (r) => {
 			reports.push(r);
