@@ -4,15 +4,16 @@
 // admission by the SKU's whole stock stay there. The other shards only gate:
 //
 // - Coordinator → shard: each admission is pushed to the session's shard right
-//   after the transaction that made it (`roomSync`), so an admitted session's
-//   reserve costs its shard no call. The room's state (enabled, the drop's seed
-//   commitment, a version) is published to every shard and re-sent from the
-//   alarm until each confirmed it, like an escrow grant.
+//   after the transaction that made it (`roomSync`), and the coordinator tells a
+//   session it is admitted only once its shard confirmed, so an admitted
+//   session's reserve costs no coordinator call. The room's state (enabled, the
+//   drop's seed commitment, a version) is published to every shard and re-sent
+//   from the alarm until each confirmed it, like an escrow grant.
 // - Shard, on an attempt from a session it has no admission for: it asks the
-//   coordinator once (`roomTickets`, one call for a whole reserve call's sessions)
-//   — the authority — and remembers a refusal's
-//   ticket for QUEUED_MEMO_MS. A lost push therefore costs one call, never a
-//   wrong refusal after the memo.
+//   coordinator, the authority (`roomTickets`, one call for all such sessions of
+//   a reserve call), and repeats a refusal's ticket for QUEUED_MEMO_MS without
+//   asking again. A lost push therefore costs one call, never a wrong refusal
+//   after the memo.
 // - Shard → coordinator: its units held and sold, and the admitted sessions that
 //   took their first hold (`roomReport`), one report in flight at a time, at most
 //   every reportGapMs(K) (at once for a used admission near its end), so the
