@@ -290,4 +290,26 @@ describe.concurrent("waiting room on a SKU split across shards", { timeout: 90_0
 		const s = await stats(sku);
 		expect(s).toMatchObject({ reserved: 2 + buyers.length - 1, oversellCount: 0 });
 	});
+	it("a reset starts a new drop on every shard: the old admissions no longer let anyone reserve", async () => {
+		const shards = 4;
+		const sku = await createRoomOnShards({ totalStock: 10, shards }, { admitSeconds: 60 });
+		const away = (await buyersOnEveryShard(shards, 1)).find((b) => b.shard !== 0) as Buyer;
+		const before = (await call<Product>("GET", `/api/products/${sku}`)).body.data as Product;
+		expect((await join(sku, away)).body.data?.state).toBe("admitted");
+		expect((await reserve(sku, away)).status).toBe(201);
+		const reset = await call<Product>("POST", `/api/admin/products/${sku}/reset`, {
+			token: ADMIN,
+		});
+		expect(reset.status, JSON.stringify(reset.body)).toBe(200);
+		expect(reset.body.data?.waitingRoom?.seedCommitment).not.toBe(
+			before.waitingRoom?.seedCommitment,
+		);
+		// Its shard dropped the admission with the old drop: queued, with no ticket.
+		const after = await reserve(sku, away);
+		expect(after.status).toBe(429);
+		expect(queuedTicket(after)).toBeNull();
+		expect((await join(sku, away)).body.data?.state).toBe("admitted");
+		expect((await reserve(sku, away)).status).toBe(201);
+		await verified(sku);
+	});
 });
