@@ -11,7 +11,11 @@ import type { Stats } from "../../src/shared/types.ts";
 import { dropArgs, runDrop, verifiedResult } from "../support/drop.ts";
 import { api, startServer, type TestServer } from "../support/server.ts";
 
-/** Small: three runs in one test file; the holds outlast the burst and then expire. */
+/**
+ * Small: three runs in one test file, at once against one server (each on its own SKU:
+ * nothing one run does is seen by another's verification, which reads its SKU's records
+ * only); the holds outlast the burst and then expire, so most of each run is waiting.
+ */
 const DROP = {
 	stock: 300,
 	attempts: 1_500,
@@ -35,7 +39,7 @@ describe("npm run drop -- --shards K", () => {
 	});
 
 	for (const shards of [1, 4, 16]) {
-		it(
+		it.concurrent(
 			`verifies a drop on ${shards} shard(s) from the records`,
 			async () => {
 				const run = await runDrop(

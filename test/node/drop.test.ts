@@ -25,11 +25,11 @@ const DROP = {
 	buyers: 250,
 	perUserLimit: 8,
 	/**
-	 * Longer than the burst normally takes (32 s measured on the 2-core machine under a load
-	 * average of 13), so no unit is normally held twice; the run waits for the holds left to
-	 * expire, so this is also much of the test's time.
+	 * Ten times what the burst takes on the quiet 2-core machine (2.9 s measured), so no unit
+	 * is normally held twice, also with the rest of the suite running beside it; the run
+	 * waits for the holds left to expire, so this is also most of the test's time.
 	 */
-	holdSeconds: 60,
+	holdSeconds: 30,
 };
 /** The run bounds itself (--max-seconds); this only catches a hung child. */
 const RUN_TIMEOUT_MS = 170_000;
@@ -68,6 +68,10 @@ describe("npm run drop against a local server", () => {
 			// sold, verified above (oversell 0, cli/drop/peak.ts), is what shows none was oversold.
 			if (result.burstSeconds < DROP.holdSeconds)
 				expect(result.holds).toBeLessThanOrEqual(DROP.stock);
+			else
+				console.warn(
+					`the burst took ${result.burstSeconds} s, not under the ${DROP.holdSeconds} s holds: holds ≤ stock not checked, oversell 0 from the records is`,
+				);
 			expect(result.sold).toBeGreaterThan(0);
 			expect(result.sold).toBeLessThanOrEqual(DROP.stock);
 			for (const p of ["p50", "p95", "p99"] as const)
