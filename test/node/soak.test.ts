@@ -31,14 +31,16 @@ const BUYERS = 50;
 const REJECTED_WINDOW_SECONDS = 5;
 /**
  * Data kept per 1,000 attempts in the second half, SQLite journals aside
- * (cli/soak/measure.ts). Measured with this mix: 91 KiB with a 10 s window
- * (the few holds and their records); 249 KiB with the window at an hour, that
- * is without pruning (one record per keyed attempt).
+ * (cli/soak/measure.ts). Measured with this mix: 94 KiB with the 5 s window
+ * (the few holds and their records); 261 KiB with the window at an hour, that
+ * is without pruning (one record per keyed attempt). The 75 s run at 80 a
+ * second with a 10 s window measured 91–94 and 249 KiB.
  */
 const MAX_DATA_KIB_PER_1000_ATTEMPTS = 175;
 /**
  * Memory growth of the server's process tree in the second half (about 3,000
- * requests). Measured: 27–73 MiB. In its first minutes the runtime is still
+ * requests). Measured: 27–73 MiB (75 s at 80 a second), 55 MiB (45 s at 135).
+ * In its first minutes the runtime is still
  * warming up (the long run's second half does not grow; the hello-world
  * baseline, `npm run soak -- --hello`, grows about 4.4 KiB a request for its
  * first 40,000), so this bound only catches a gross leak, about 50 KiB kept
