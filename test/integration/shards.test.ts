@@ -1,8 +1,6 @@
 // One hot SKU split across escrow shards (docs/decisions/020-escrow-shards.md,
-// docs/api.md "Shards"), through the real Worker inside workerd:
-// - 8 shards, 1,000 units, 20,000 attempts from 2,000 sessions, many sent twice
-//   with the same Idempotency-Key: exactly 1,000 units held, one per session (the
-//   purchase limit), every replay equal to its original, no shard over its allotment;
+// docs/api.md "Shards"), through the real Worker inside workerd (the big crowd on
+// 8 shards is shards-crowd.test.ts):
 // - a skewed crowd (most buyers hash to two shards) still takes every unit: none
 //   stays stranded in an idle shard's allotment;
 // - cancel, checkout, reset and totalStock changes on a split SKU.
@@ -17,80 +15,19 @@ import type {
 	Order,
 	Product,
 	Reservation,
-	Stats,
 } from "../../src/shared/types.ts";
-import { ADMIN, type ApiResponse, call, createProduct, DEBUG, uniqueSku } from "./helpers.ts";
+import { ADMIN, call, createProduct, uniqueSku } from "./helpers.ts";
+import {
+	type Buyer,
+	buyers,
+	checkEscrow,
+	createSharded,
+	reserve,
+	stats,
+} from "./shards-support.ts";
 
 const worker = (exports as unknown as { default: { fetch(r: Request): Promise<Response> } })
 	.default;
-
-interface Buyer {
-	token: string;
-	sessionId: string;
-}
-
-async function newBuyer(): Promise<Buyer> {
-	const res = await call<{ token: string; sessionId: string }>("POST", "/api/sessions", {
-		body: { turnstileToken: DEBUG },
-	});
-	if (res.status !== 201 || !res.body.data) throw new Error(`session failed: ${res.status}`);
-	return { token: res.body.data.token, sessionId: res.body.data.sessionId };
-}
-
-async function buyers(n: number): Promise<Buyer[]> {
-	const out: Buyer[] = [];
-	for (let i = 0; i < n; i += 200) {
-		out.push(...(await Promise.all(Array.from({ length: Math.min(200, n - i) }, newBuyer))));
-	}
-	return out;
-}
-
-async function createSharded(totalStock: number, shards: number, perUserLimit: number) {
-	const sku = uniqueSku("SH");
-	const res = await call<Product>("POST", "/api/admin/products", {
-		token: ADMIN,
-		body: {
-			sku,
-			name: "Split drop",
-			priceCents: 1000,
-			currency: "USD",
-			totalStock,
-			perUserLimit,
-			shards,
-		},
-	});
-	expect(res.status).toBe(201);
-	expect(res.body.data?.shards).toBe(shards);
-	expect(res.body.data?.totalStock).toBe(totalStock);
-	expect(res.body.data?.availability.available).toBe(totalStock);
-	return sku;
-}
-
-async function stats(sku: string): Promise<Stats> {
-	const res = await call<Stats>("GET", `/api/admin/products/${sku}/stats`, { token: ADMIN });
-	expect(res.status).toBe(200);
-	return res.body.data as Stats;
-}
-
-/** Allotments + pool = total, and no shard holds more than its allotment. */
-function checkEscrow(s: Stats): void {
-	const shards = s.shards ?? [];
-	const allotted = shards.reduce((n, x) => n + x.allotment, 0);
-	expect(allotted + (s.pool ?? 0)).toBe(s.total);
-	for (const x of shards) {
-		expect(x.reserved + x.sold).toBeLessThanOrEqual(x.allotment);
-		expect(x.available).toBe(x.allotment - x.reserved - x.sold);
-	}
-	expect(s.oversellCount).toBe(0);
-	expect(s.available + s.reserved + s.sold).toBe(s.total);
-}
-
-const reserve = (buyer: Buyer, sku: string, key?: string) =>
-	call<Reservation>("POST", "/api/reservations", {
-		token: buyer.token,
-		body: { sku },
-		...(key === undefined ? {} : { headers: { "idempotency-key": key } }),
-	});
 
 describe("shards at create", () => {
 	it("refuses a shard count outside 1..64 with a 400 that names it, and creates nothing", async () => {
@@ -127,67 +64,6 @@ describe("shards at create", () => {
 });
 
 describe("a SKU split across 8 shards", () => {
-	it("20,000 attempts from 2,000 sessions on 1,000 units: exactly 1,000 held, limits exact, replays equal", async () => {
-		const UNITS = 1_000;
-		const SESSIONS = 2_000;
-		const ATTEMPTS = 20_000;
-		/** Each session reuses KEYS keys over its attempts: most attempts are replays. */
-		const KEYS = 4;
-		const WAVE = 1_000;
-		const sku = await createSharded(UNITS, 8, 1);
-		const crowd = await buyers(SESSIONS);
-
-		const answers = new Map<string, ApiResponse<Reservation>[]>();
-		for (let start = 0; start < ATTEMPTS; start += WAVE) {
-			const wave = await Promise.all(
-				Array.from({ length: WAVE }, async (_, i) => {
-					const n = start + i;
-					// A session's attempts are sent together under KEYS keys: copies of one key
-					// are replays, the other keys meet the purchase limit while units remain.
-					const buyer = crowd[Math.floor(n / (ATTEMPTS / SESSIONS))] as Buyer;
-					const key = `k-${n % KEYS}`;
-					return { id: `${buyer.sessionId}|${key}`, res: await reserve(buyer, sku, key) };
-				}),
-			);
-			for (const { id, res } of wave) {
-				const list = answers.get(id) ?? [];
-				list.push(res);
-				answers.set(id, list);
-			}
-		}
-
-		const holdsBySession = new Map<string, Set<string>>();
-		let limited = 0;
-		for (const [id, list] of answers) {
-			const first = list[0] as ApiResponse<Reservation>;
-			expect([201, 403, 409]).toContain(first.status);
-			for (const again of list) {
-				expect(again.status).toBe(first.status);
-				expect(again.body.data?.reservationId).toBe(first.body.data?.reservationId);
-				expect(again.body.error?.code).toBe(first.body.error?.code);
-			}
-			const session = id.split("|")[0] as string;
-			if (first.status === 201) {
-				const held = holdsBySession.get(session) ?? new Set<string>();
-				held.add(first.body.data?.reservationId ?? "");
-				holdsBySession.set(session, held);
-			} else if (first.body.error?.code === "purchase_limit") limited += 1;
-			else expect(first.body.error?.code).toBe("sold_out");
-		}
-		const holds = [...holdsBySession.values()].reduce((n, s) => n + s.size, 0);
-		expect(holds).toBe(UNITS);
-		for (const held of holdsBySession.values()) expect(held.size).toBe(1);
-		expect(limited).toBeGreaterThan(0);
-
-		const s = await stats(sku);
-		checkEscrow(s);
-		expect(s.reserved).toBe(UNITS);
-		expect(s.available).toBe(0);
-		expect(s.shards).toHaveLength(8);
-		const availability = await call<Availability>("GET", `/api/products/${sku}/availability`);
-		expect(availability.body.data).toMatchObject({ total: UNITS, available: 0, reserved: UNITS });
-	}, 240_000);
-
 	it("a crowd hashing mostly to two shards still takes every unit: none stranded", async () => {
 		const UNITS = 200;
 		const SHARDS = 8;

@@ -29,6 +29,9 @@ describe("npm run verify-queue", () => {
 		"recomputes the shuffle from the revealed seed and finds every admission at the front (shards: %i)",
 		async (shards) => {
 			const sku = `WRV-${crypto.randomUUID().slice(0, 8)}`;
+			// The sessions first: only the create and the joins must fit before the start.
+			const buyers: string[] = [];
+			for (let i = 0; i < BUYERS; i++) buyers.push(await newBuyer(server));
 			const startsAtMs = Date.now() + 4000;
 			const created = await api<Product>(server, "POST", "/api/admin/products", {
 				token: server.adminToken,
@@ -44,8 +47,6 @@ describe("npm run verify-queue", () => {
 				},
 			});
 			expect(created.status, JSON.stringify(created.body)).toBe(201);
-			const buyers: string[] = [];
-			for (let i = 0; i < BUYERS; i++) buyers.push(await newBuyer(server));
 			for (const token of buyers) {
 				const joined = await api<Ticket>(server, "POST", `/api/products/${sku}/queue`, { token });
 				expect(joined.status).toBe(201);

@@ -14,7 +14,7 @@ import { BaseSequencer, type TestSpecification } from "vitest/node";
 
 /** Files of 9 s or more, in seconds measured alone on the 2-core machine (docs/testing.md). */
 export const EXPECTED_SECONDS: Readonly<Record<string, number>> = {
-	"test/integration/shards.test.ts": 58,
+	"test/integration/shards-crowd.test.ts": 45,
 	"test/node/soak.test.ts": 48,
 	"test/node/drop.test.ts": 36,
 	"test/node/drop-fairness.test.ts": 36,
@@ -27,6 +27,7 @@ export const EXPECTED_SECONDS: Readonly<Record<string, number>> = {
 	"test/e2e/storefront.test.ts": 15,
 	"test/e2e/storefront-waiting-room.test.ts": 13,
 	"test/node/checkout-restart.test.ts": 12,
+	"test/integration/shards.test.ts": 13,
 	"test/integration/waiting-room.test.ts": 11,
 	"test/integration/checkout-saga.test.ts": 10,
 	"test/e2e/storefront-checkout.test.ts": 9,

@@ -1,0 +1,74 @@
+// Helpers of the split-SKU tests (shards.test.ts, shards-crowd.test.ts): buyers'
+// sessions, a split product, its stats and the escrow's invariants, a reserve.
+
+import { expect } from "vitest";
+import type { Product, Reservation, Stats } from "../../src/shared/types.ts";
+import { ADMIN, call, DEBUG, uniqueSku } from "./helpers.ts";
+
+export interface Buyer {
+	token: string;
+	sessionId: string;
+}
+
+export async function newBuyer(): Promise<Buyer> {
+	const res = await call<{ token: string; sessionId: string }>("POST", "/api/sessions", {
+		body: { turnstileToken: DEBUG },
+	});
+	if (res.status !== 201 || !res.body.data) throw new Error(`session failed: ${res.status}`);
+	return { token: res.body.data.token, sessionId: res.body.data.sessionId };
+}
+
+export async function buyers(n: number): Promise<Buyer[]> {
+	const out: Buyer[] = [];
+	for (let i = 0; i < n; i += 200) {
+		out.push(...(await Promise.all(Array.from({ length: Math.min(200, n - i) }, newBuyer))));
+	}
+	return out;
+}
+
+export async function createSharded(totalStock: number, shards: number, perUserLimit: number) {
+	const sku = uniqueSku("SH");
+	const res = await call<Product>("POST", "/api/admin/products", {
+		token: ADMIN,
+		body: {
+			sku,
+			name: "Split drop",
+			priceCents: 1000,
+			currency: "USD",
+			totalStock,
+			perUserLimit,
+			shards,
+		},
+	});
+	expect(res.status).toBe(201);
+	expect(res.body.data?.shards).toBe(shards);
+	expect(res.body.data?.totalStock).toBe(totalStock);
+	expect(res.body.data?.availability.available).toBe(totalStock);
+	return sku;
+}
+
+export async function stats(sku: string): Promise<Stats> {
+	const res = await call<Stats>("GET", `/api/admin/products/${sku}/stats`, { token: ADMIN });
+	expect(res.status).toBe(200);
+	return res.body.data as Stats;
+}
+
+/** Allotments + pool = total, and no shard holds more than its allotment. */
+export function checkEscrow(s: Stats): void {
+	const shards = s.shards ?? [];
+	const allotted = shards.reduce((n, x) => n + x.allotment, 0);
+	expect(allotted + (s.pool ?? 0)).toBe(s.total);
+	for (const x of shards) {
+		expect(x.reserved + x.sold).toBeLessThanOrEqual(x.allotment);
+		expect(x.available).toBe(x.allotment - x.reserved - x.sold);
+	}
+	expect(s.oversellCount).toBe(0);
+	expect(s.available + s.reserved + s.sold).toBe(s.total);
+}
+
+export const reserve = (buyer: Buyer, sku: string, key?: string) =>
+	call<Reservation>("POST", "/api/reservations", {
+		token: buyer.token,
+		body: { sku },
+		...(key === undefined ? {} : { headers: { "idempotency-key": key } }),
+	});
