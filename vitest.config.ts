@@ -30,6 +30,10 @@ export default defineConfig({
 					include: ["test/unit/**/*.test.ts"],
 					environment: "node",
 					maxWorkers: FILES_AT_ONCE,
+					// Pure functions and their own fixtures (no module mocks, no process-wide
+					// state), so the files share their workers: a fresh process and imports per
+					// file was half of this project's CPU (12.5 → 6.9 s, one worker, all green).
+					isolate: false,
 				},
 			},
 			{
