@@ -19,6 +19,12 @@ import {
 	stats,
 } from "./shards-support.ts";
 
+/**
+ * A liveness bound, never a verdict on speed: 45 s alone, about 190 s beside the rest of a
+ * busy suite on 2 cores, and the suite must pass with a second copy of it running.
+ */
+const CROWD_TIMEOUT_MS = 480_000;
+
 describe("a SKU split across 8 shards", () => {
 	it("20,000 attempts from 2,000 sessions on 1,000 units: exactly 1,000 held, limits exact, replays equal", async () => {
 		const UNITS = 1_000;
@@ -79,5 +85,5 @@ describe("a SKU split across 8 shards", () => {
 		expect(s.shards).toHaveLength(8);
 		const availability = await call<Availability>("GET", `/api/products/${sku}/availability`);
 		expect(availability.body.data).toMatchObject({ total: UNITS, available: 0, reserved: UNITS });
-	}, 240_000);
+	}, CROWD_TIMEOUT_MS);
 });
