@@ -25,7 +25,7 @@ import {
  */
 const CROWD_TIMEOUT_MS = 480_000;
 
-describe("a SKU split across 8 shards", () => {
+describe("a SKU split across 8 shards", { timeout: CROWD_TIMEOUT_MS }, () => {
 	it("20,000 attempts from 2,000 sessions on 1,000 units: exactly 1,000 held, limits exact, replays equal", async () => {
 		const UNITS = 1_000;
 		const SESSIONS = 2_000;
@@ -85,5 +85,5 @@ describe("a SKU split across 8 shards", () => {
 		expect(s.shards).toHaveLength(8);
 		const availability = await call<Availability>("GET", `/api/products/${sku}/availability`);
 		expect(availability.body.data).toMatchObject({ total: UNITS, available: 0, reserved: UNITS });
-	}, CROWD_TIMEOUT_MS);
+	});
 });
