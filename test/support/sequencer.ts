@@ -28,9 +28,11 @@ export const EXPECTED_SECONDS: Readonly<Record<string, number>> = {
 	"test/e2e/storefront-waiting-room.test.ts": 13,
 	"test/node/checkout-restart.test.ts": 12,
 	"test/integration/shards.test.ts": 13,
+	"test/integration/room-shards.test.ts": 13,
 	"test/integration/waiting-room.test.ts": 11,
 	"test/integration/checkout-saga.test.ts": 10,
 	"test/e2e/storefront-checkout.test.ts": 9,
+	"test/node/verify-queue.test.ts": 9,
 };
 /** A file with no entry and no cached time: short, like most of the suite. */
 const UNKNOWN_SECONDS = 2;
