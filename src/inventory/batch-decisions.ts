@@ -48,6 +48,11 @@ export interface BatchHost {
 	/** A session took a hold: its admission stops counting against the room's budget. */
 	reserved(sessionId: string, now: number): void;
 	join(op: JoinOp, now: number): JoinResult;
+	/**
+	 * The first decision of a coalesced attempt that arrives again (domain/attempt-memo.ts),
+	 * or null when this is its first arrival.
+	 */
+	decidedBefore(attempt: ReserveRequest, now: number): ReserveResult | null;
 }
 
 /**
@@ -67,6 +72,8 @@ export function decideOps(
 	decisions: number;
 	keyedWrites: number;
 	earliestReplayEndMs: number | null;
+	/** First decisions of coalesced attempts: the object remembers them once the batch is durable. */
+	firstDecisions: [id: string, result: ReserveResult][];
 } {
 	let keyedWrites = 0;
 	let decisions = 0;
@@ -81,30 +88,45 @@ export function decideOps(
 			}
 		},
 	};
+	const firsts = new Map<string, ReserveResult>();
 	const answers = ops.map((op): OpAnswer => {
 		if (op.kind === "cancel") return decideCancel(host, inv, op, now);
 		if (op.kind === "join") return host.join(op, now);
-		decisions += op.attempts.length;
-		return {
-			results: decideAttempts(host, inv, op, now, store),
-			sqlRows: { ...NO_ROWS },
-			snapshot: null,
-		};
+		const { results, decided } = decideAttempts(host, inv, op, now, store, firsts);
+		decisions += decided;
+		return { results, sqlRows: { ...NO_ROWS }, snapshot: null };
 	});
-	return { answers, decisions, keyedWrites, earliestReplayEndMs };
+	return { answers, decisions, keyedWrites, earliestReplayEndMs, firstDecisions: [...firsts] };
 }
 
-/** One reserve call's attempts: the per-session guard first, then the batched decider. */
+/**
+ * One reserve call's attempts: a coalesced attempt already decided is answered as it was
+ * (`firsts` holds this batch's own, ahead of the host's memory); then the per-session
+ * guard, then the batched decider. `decided` counts the attempts decided now.
+ */
 function decideAttempts(
 	host: BatchHost,
 	inv: Inventory,
 	op: ReserveOp,
 	now: number,
 	store: OutcomeStore<ReserveResult>,
-): ReserveResult[] {
+	firsts: Map<string, ReserveResult>,
+): { results: ReserveResult[]; decided: number } {
 	const results: (ReserveResult | null)[] = [];
 	const admitted: ReserveRequest[] = [];
+	/** Positions of this call's first-time coalesced attempts, to remember their results. */
+	const coalescedAt: number[] = [];
+	let repeats = 0;
 	for (const a of op.attempts) {
+		if (a.coalesced === true) {
+			const earlier = firsts.get(a.id) ?? host.decidedBefore(a, now);
+			if (earlier !== null) {
+				results.push(earlier);
+				repeats += 1;
+				continue;
+			}
+			coalescedAt.push(results.length);
+		}
 		if (a.priorRead === true) host.guard.markRead(a.sessionId);
 		if (op.limits !== null) {
 			const verdict = host.guard.attempt(a.sessionId, a.arrivedAtMs ?? now, now, op.limits);
@@ -142,13 +164,19 @@ function decideAttempts(
 		host.windows,
 	);
 	let next = 0;
-	return results.map((r) => {
+	const final = results.map((r) => {
 		if (r !== null) return r;
 		const d = decided[next++];
 		if (d === undefined) throw new Error("the batched decider returned too few decisions");
 		if (!d.replayed && d.outcome.ok) host.reserved(d.outcome.hold.sessionId, now);
 		return d.replayed ? { ...d.stored, replayed: true } : d.stored;
 	});
+	for (const i of coalescedAt) {
+		const a = op.attempts[i];
+		const r = final[i];
+		if (a !== undefined && r !== undefined) firsts.set(a.id, r);
+	}
+	return { results: final, decided: op.attempts.length - repeats };
 }
 
 function decideCancel(host: BatchHost, inv: Inventory, op: CancelOp, now: number): CancelResult {

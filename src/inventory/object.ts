@@ -5,6 +5,7 @@
 // holds every answer until that transaction is durable (docs/architecture.md, invariant 3).
 
 import { DurableObject } from "cloudflare:workers";
+import { AttemptMemo } from "../domain/attempt-memo.ts";
 import {
 	IDEMPOTENCY_PRUNE_BATCH,
 	IDEMPOTENCY_PRUNE_SLACK_MS,
@@ -109,6 +110,8 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 	private readonly guard = new ReserveGuard();
 	/** Reserve attempts and cancels wait here for the next group commit (group-commit.ts). */
 	private readonly group = new GroupCommit<Op, OpAnswer>((ops) => this.decideGroup(ops));
+	/** First decisions of coalesced attempts, for a second arrival of the same attempt (domain/attempt-memo.ts). */
+	private readonly attemptMemo = new AttemptMemo<ReserveResult>();
 	/** Attempts, rejections and decision latency per second, in memory only (inventory/metrics.ts). */
 	private readonly metricsRing = new DecisionMetrics();
 	/** Holds, audit events and the state row (state-writer.ts). */
@@ -301,6 +304,7 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 		this.room.reset(now);
 		if (!this.escrow?.isCoordinator) this.roomLink?.clear();
 		this.state.resetCounts();
+		this.attemptMemo.clear();
 		return this.committed(inv, now);
 	}
 
@@ -931,21 +935,31 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 		}
 		this.rows.take(); // rows of earlier calls and of the cold path are not this batch's
 		let answers: OpAnswer[];
+		let firstDecisions: [string, ReserveResult][];
 		try {
-			answers = this.ctx.storage.transactionSync(() => this.decideInTransaction(inv, ops));
+			({ answers, firstDecisions } = this.ctx.storage.transactionSync(() =>
+				this.decideInTransaction(inv, ops),
+			));
 		} catch (error) {
 			this.reload();
 			throw error;
 		}
+		// Remembered only once the batch committed: a rolled-back decision is no answer to repeat.
+		const now = Date.now();
+		this.attemptMemo.prune(now);
+		for (const [id, result] of firstDecisions) this.attemptMemo.remember(id, result, now);
 		shareRows(ops, answers, this.rows.take());
 		this.metricsRing.batch(ops, answers, Date.now());
 		return answers;
 	}
 
-	private decideInTransaction(inv: Inventory, ops: Op[]): OpAnswer[] {
+	private decideInTransaction(
+		inv: Inventory,
+		ops: Op[],
+	): { answers: OpAnswer[]; firstDecisions: [string, ReserveResult][] } {
 		const now = this.tick();
 		const sku = inv.product.sku;
-		const { answers, decisions, keyedWrites, earliestReplayEndMs } = decideOps(
+		const { answers, decisions, keyedWrites, earliestReplayEndMs, firstDecisions } = decideOps(
 			{
 				sql: this.sql,
 				guard: this.guard,
@@ -967,6 +981,7 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 					this.roomLink?.onReserved(sessionId, at);
 				},
 				join: (op, at) => this.joinNow(inv, op, at),
+				decidedBefore: (a, at) => this.decidedBefore(inv, a, at),
 			},
 			inv,
 			ops,
@@ -984,7 +999,20 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 		this.state.write(changes, durable);
 		const snapshot = this.edgeSnapshot(inv, now);
 		for (const answer of answers) if ("results" in answer) answer.snapshot = snapshot;
-		return answers;
+		return { answers, firstDecisions };
+	}
+
+	/**
+	 * A coalesced attempt seen before: its remembered first answer, else its hold (the
+	 * attempt's id is the hold's id) — active in memory for any arrival, and from storage
+	 * for a repeat, which may follow a restart that emptied the memory.
+	 */
+	private decidedBefore(inv: Inventory, a: ReserveRequest, now: number): ReserveResult | null {
+		const remembered = this.attemptMemo.get(a.id, now);
+		if (remembered !== null) return remembered;
+		const hold = a.repeat === true ? this.readHold(a.id) : (inv.activeHold(a.id) ?? null);
+		if (hold === null || hold.sessionId !== a.sessionId) return null;
+		return { ok: true, reservation: toReservation(inv.product.sku, hold, now) };
 	}
 
 	private edgeSnapshot(inv: Inventory, now: number): EdgeSnapshot {

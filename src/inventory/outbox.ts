@@ -14,9 +14,12 @@ import {
 	OUTBOX_RETRY_MS,
 } from "../domain/bounds.ts";
 import type { AuditEvent } from "../shared/types.ts";
+import { MAX_SQL_PARAMS, multiRowSql } from "./records.ts";
 
 /** Gathers the events of a burst into one D1 batch instead of one per change. */
 const FLUSH_DEBOUNCE_MS = 25;
+/** Outbox rows (seq, event) per multi-row insert. */
+const EVENTS_PER_STATEMENT = Math.floor(MAX_SQL_PARAMS / 2);
 
 const INSERT_EVENT = `INSERT OR IGNORE INTO events
 	(id, sku, seq, type, at, reservation_id, order_id, quantity, session_id, detail)
@@ -51,6 +54,20 @@ export class Outbox {
 			event.seq,
 			JSON.stringify(event),
 		);
+	}
+
+	/** Events in order, as few statements as fit (records.ts multiRowSql). */
+	appendAll(events: readonly AuditEvent[]): void {
+		for (let at = 0; at < events.length; at += EVENTS_PER_STATEMENT) {
+			const chunk = events.slice(at, at + EVENTS_PER_STATEMENT);
+			if (chunk.length === 1) {
+				this.append(chunk[0] as AuditEvent);
+				continue;
+			}
+			const params: (string | number)[] = [];
+			for (const event of chunk) params.push(event.seq, JSON.stringify(event));
+			this.sql.exec(multiRowSql("INSERT INTO outbox (seq, event)", 2, chunk.length), ...params);
+		}
 	}
 
 	pending(): number {

@@ -17,6 +17,15 @@ export interface ReserveRequest {
 	 * its snapshot never reached the object): the "prior read" bot signal.
 	 */
 	priorRead?: boolean;
+	/**
+	 * The edge coalesced this attempt into a batch and may send it once more, with
+	 * the same id, if the batch's answer does not reach it (worker/reserve-coalescer.ts).
+	 * The object answers a second arrival of the id with its first decision
+	 * (domain/attempt-memo.ts).
+	 */
+	coalesced?: boolean;
+	/** This is that second sending: a hold with this id, if there is one, is its answer. */
+	repeat?: boolean;
 }
 
 /** recordRejections key: reserve attempts the edge answered without calling the object. */

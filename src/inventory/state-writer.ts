@@ -7,7 +7,7 @@
 import type { DomainEvent, Inventory } from "../domain/inventory.ts";
 import { toAuditEvent } from "./codec.ts";
 import type { Outbox } from "./outbox.ts";
-import { writeHold } from "./records.ts";
+import { writeHolds } from "./records.ts";
 
 /**
  * Rejection counters (stats only) reach storage with the next commit or at
@@ -87,11 +87,9 @@ export class StateWriter {
 			if (this.json(inv) !== this.saved) this.countersSoon();
 			return false;
 		}
-		for (const hold of holds) writeHold(this.sql, hold);
-		for (const event of events) {
-			this.seq += 1;
-			this.outbox.append(toAuditEvent(this.eventSku(inv), this.seq, event));
-		}
+		writeHolds(this.sql, holds);
+		const sku = this.eventSku(inv);
+		this.outbox.appendAll(events.map((event) => toAuditEvent(sku, ++this.seq, event)));
 		this.writeState(inv);
 		if (holds.length > 0 || events.length > 0) this.changed();
 		return true;

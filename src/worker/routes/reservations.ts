@@ -2,7 +2,7 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { MAX_QUANTITY, SKU_PATTERN } from "../../domain/bounds.ts";
 import { shardOf } from "../../domain/escrow.ts";
-import type { ReserveResult } from "../../inventory/rpc.ts";
+import type { ReserveAnswer, ReserveRequest, ReserveResult } from "../../inventory/rpc.ts";
 import { parseBody } from "../body.ts";
 import { requireKnownSku } from "../catalogue.ts";
 import { recordDecision } from "../cost/analytics.ts";
@@ -30,6 +30,7 @@ import {
 	refuseReserve,
 	reserveLimits,
 } from "../middleware/ratelimit.ts";
+import { ReserveCoalescer } from "../reserve-coalescer.ts";
 import { sandboxSku } from "../sandbox.ts";
 
 const ReserveBody = z.object({
@@ -53,6 +54,23 @@ function answerReserve(c: Ctx, result: ReserveResult): Response {
 		);
 	}
 	return fail(c, result.code);
+}
+
+/** This isolate's batches of reserve attempts (worker/reserve-coalescer.ts). */
+const coalescer = new ReserveCoalescer();
+
+/** A timer of the calling request: a coalesced attempt only ever waits on its own timers. */
+function ownTimer(ms: number): Promise<void> {
+	return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** A batch's leader stays alive until its call is answered, even if its own client left. */
+function keepAlive(c: Ctx, p: Promise<unknown>): void {
+	try {
+		c.executionCtx.waitUntil(p.catch(() => undefined));
+	} catch {
+		// No execution context (a direct app.fetch without one): the promise runs all the same.
+	}
 }
 
 export const reservations = new Hono<AppEnv>();
@@ -139,16 +157,41 @@ reservations.post("/", async (c) => {
 			limits,
 		);
 	};
-	let answer = await call(shardsOf(body.sku));
+	const shards = shardsOf(body.sku);
+	let answer: ReserveAnswer;
+	let index = 0;
+	if (shards === 1) {
+		// One SKU object (as far as this isolate knows): the attempts arriving together share
+		// one call (worker/reserve-coalescer.ts).
+		const env = c.env;
+		const attempt: ReserveRequest = {
+			id: newId("rsv", body.sku, 0),
+			sessionId: session.sessionId,
+			quantity,
+			idempotencyKey: key,
+			arrivedAtMs: limits === null ? arrivedAtMs : attemptArrivedAtMs(c),
+			priorRead: hasRead(body.sku, session.sessionId),
+		};
+		const got = await coalescer.reserve(body.sku, attempt, limits, {
+			send: (attempts, batchLimits) =>
+				inventory(env, body.sku).reserveWithMeta(attempts, batchLimits),
+			sleep: ownTimer,
+			nowMs: Date.now,
+			defer: (p) => keepAlive(c, p),
+		});
+		answer = got.answer;
+		index = got.index;
+	} else answer = await call(shards);
 	if (answer.misrouted === true && answer.shards !== undefined) {
 		rememberShards(body.sku, answer.shards);
 		answer = await call(answer.shards);
+		index = 0;
 		if (answer.misrouted === true) throw new Error("the shard count of a SKU changed");
 	}
 	rememberShards(body.sku, answer.shards);
 	if (answer.skuSoldOut === true) rememberSoldOut(body.sku, Date.now());
 	if (answer.snapshot !== null) rememberSnapshot(body.sku, answer.snapshot, Date.now());
-	const [result] = answer.results;
+	const result = answer.results[index];
 	if (result === undefined) throw new Error("the inventory object returned no result");
 	recordDecision(c, {
 		sku: body.sku,

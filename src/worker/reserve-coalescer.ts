@@ -1,0 +1,229 @@
+// Edge coalescing of reserve attempts (docs/hot-path.md, "Edge coalescing").
+//
+// Once the SKU object commits ~50 decisions per fsync (inventory/group-commit.ts),
+// the cost of reaching it — one RPC per request — is what limits a hot SKU. So the
+// reserve attempts that reach one isolate for one SKU within one turn of its event
+// loop travel to the object together, in ONE call (the object already decides a
+// call's attempts in order, inventory/batch-decisions.ts).
+//
+// No request ever waits on another request's promise: workerd warns "A promise was
+// resolved or rejected from a different request context" and may drop the
+// continuation (measured here: 500s). Instead:
+// - the first attempt of a batch (the leader) sends it from its own timer and writes
+//   each attempt's answer into a plain Map keyed by the attempt's id — data, no
+//   promise crosses requests;
+// - every other attempt (a waiter) polls that Map from its own timers;
+// - a waiter that has no answer after COALESCE_GUARD_MS (the leader's request died,
+//   or its call failed) sends its own attempt itself, with the same id, marked as a
+//   repeat. The object answers a second arrival of an attempt id with its first
+//   decision (domain/attempt-memo.ts), so a repeat never takes a second hold.
+//
+// Pure of Workers APIs: the caller hands in how to send (its own stub), how to sleep
+// (its own setTimeout) and the clock, so this runs the same in node tests.
+
+import { MAX_RESERVE_BATCH } from "../domain/bounds.ts";
+import type { ReserveAnswer, ReserveRequest } from "../inventory/rpc.ts";
+import type { ReserveLimits } from "../ratelimit/config.ts";
+
+/**
+ * How long the leader waits for company before sending: 0 ms is one turn of the
+ * event loop, so the attempts already waiting in the isolate join and an idle SKU
+ * pays no added latency.
+ */
+export const COALESCE_WINDOW_MS = 0;
+/** How often a waiter looks for its answer. One timer turn: the answer is never later than that. */
+export const COALESCE_POLL_MS = 1;
+/**
+ * How long a waiter waits for the leader's answer before sending its attempt
+ * itself. Far above a batch's round trip under load (tens of ms at the bench's
+ * peak), so it fires only when the leader's request died or its call failed.
+ */
+export const COALESCE_GUARD_MS = 1_000;
+/**
+ * A batch older than this that has not been sent takes no more attempts: its
+ * leader is stuck or gone, and newcomers start a batch of their own.
+ */
+export const COALESCE_JOIN_MS = 100;
+/** Attempts in one batch: the object's own bound for one call. */
+export const MAX_COALESCED = MAX_RESERVE_BATCH;
+/** An answer nobody collected (the waiter's request died) is forgotten after this. */
+export const COALESCE_OUTCOME_KEEP_MS = 10_000;
+
+export interface CoalesceEnv {
+	/** Sends attempts to the SKU's object from the caller's own request (its own stub). */
+	send: (attempts: ReserveRequest[], limits: ReserveLimits | null) => Promise<ReserveAnswer>;
+	/** A timer of the caller's own request. */
+	sleep: (ms: number) => Promise<void>;
+	nowMs: () => number;
+	/** Keeps the caller's request alive until `p` settles (waitUntil), so a sent batch is answered. */
+	defer?: (p: Promise<unknown>) => void;
+}
+
+/** The answer of one attempt: its batch's answer and its place in it. */
+export interface Coalesced {
+	answer: ReserveAnswer;
+	index: number;
+	/** How this attempt reached the object. */
+	via: "alone" | "leader" | "waiter" | "repeat";
+}
+
+interface Batch {
+	attempts: ReserveRequest[];
+	limits: ReserveLimits | null;
+	openedAtMs: number;
+	sent: boolean;
+}
+
+type Outcome = { answer: ReserveAnswer; index: number; atMs: number } | { failedAtMs: number };
+
+export interface CoalescerCounts {
+	/** Calls to the object: batches sent plus attempts sent alone or repeated. */
+	calls: number;
+	attempts: number;
+	repeats: number;
+}
+
+export class ReserveCoalescer {
+	private readonly open = new Map<string, Batch>();
+	private readonly outcomes = new Map<string, Outcome>();
+	readonly counts: CoalescerCounts = { calls: 0, attempts: 0, repeats: 0 };
+
+	constructor(
+		private readonly guardMs = COALESCE_GUARD_MS,
+		private readonly windowMs = COALESCE_WINDOW_MS,
+	) {}
+
+	/** Attempts waiting in unsent batches (for tests). */
+	waiting(): number {
+		let n = 0;
+		for (const b of this.open.values()) if (!b.sent) n += b.attempts.length;
+		return n;
+	}
+
+	/**
+	 * Decides `attempt` through the object, in one call with the other attempts for
+	 * `key` (the SKU) that arrive meanwhile. Attempts join only a batch with the
+	 * same limits, so one call carries one set of limits.
+	 */
+	reserve(
+		key: string,
+		attempt: ReserveRequest,
+		limits: ReserveLimits | null,
+		env: CoalesceEnv,
+	): Promise<Coalesced> {
+		const now = env.nowMs();
+		const batch = this.open.get(key);
+		if (
+			batch !== undefined &&
+			!batch.sent &&
+			sameLimits(batch.limits, limits) &&
+			batch.attempts.length < MAX_COALESCED &&
+			now - batch.openedAtMs <= COALESCE_JOIN_MS
+		) {
+			batch.attempts.push(attempt);
+			return this.wait(batch, attempt, limits, env, now);
+		}
+		const own: Batch = { attempts: [attempt], limits, openedAtMs: now, sent: false };
+		this.open.set(key, own);
+		const led = this.lead(key, own, env);
+		env.defer?.(led);
+		return led;
+	}
+
+	private async lead(key: string, batch: Batch, env: CoalesceEnv): Promise<Coalesced> {
+		await env.sleep(this.windowMs);
+		if (this.open.get(key) === batch) this.open.delete(key);
+		batch.sent = true;
+		const { attempts } = batch;
+		const [mine] = attempts;
+		if (mine === undefined) throw new Error("a coalesced batch without its leader");
+		if (attempts.length === 1) {
+			return { answer: await this.send([mine], batch, env), index: 0, via: "alone" };
+		}
+		// Every attempt of a shared call may arrive twice (a waiter's repeat): the object
+		// remembers each one's first decision.
+		for (const a of attempts) a.coalesced = true;
+		let answer: ReserveAnswer;
+		try {
+			answer = await this.send(attempts, batch, env);
+		} catch {
+			// The call failed (rolled back, or lost on the way back): every attempt of the
+			// batch, the leader's too, tries once more alone, as a repeat.
+			const at = env.nowMs();
+			for (let i = 1; i < attempts.length; i++) {
+				this.outcomes.set((attempts[i] as ReserveRequest).id, { failedAtMs: at });
+			}
+			return this.repeat(mine, batch.limits, env);
+		}
+		const at = env.nowMs();
+		this.forgetOld(at);
+		for (let i = 1; i < attempts.length; i++) {
+			this.outcomes.set((attempts[i] as ReserveRequest).id, { answer, index: i, atMs: at });
+		}
+		return { answer, index: 0, via: "leader" };
+	}
+
+	private async wait(
+		batch: Batch,
+		attempt: ReserveRequest,
+		limits: ReserveLimits | null,
+		env: CoalesceEnv,
+		joinedAtMs: number,
+	): Promise<Coalesced> {
+		for (;;) {
+			await env.sleep(COALESCE_POLL_MS);
+			const outcome = this.outcomes.get(attempt.id);
+			if (outcome !== undefined) {
+				this.outcomes.delete(attempt.id);
+				if ("answer" in outcome) {
+					return { answer: outcome.answer, index: outcome.index, via: "waiter" };
+				}
+				return this.repeat(attempt, limits, env);
+			}
+			if (env.nowMs() - joinedAtMs < this.guardMs) continue;
+			if (!batch.sent) {
+				// The leader never sent: this attempt leaves the batch and goes alone, as a first arrival.
+				const at = batch.attempts.indexOf(attempt);
+				if (at > 0) batch.attempts.splice(at, 1);
+				return { answer: await this.send([attempt], batch, env), index: 0, via: "alone" };
+			}
+			return this.repeat(attempt, limits, env);
+		}
+	}
+
+	/** The attempt once more, alone, with the same id: the object answers it with its first decision. */
+	private async repeat(
+		attempt: ReserveRequest,
+		limits: ReserveLimits | null,
+		env: CoalesceEnv,
+	): Promise<Coalesced> {
+		this.counts.repeats += 1;
+		const again: ReserveRequest = { ...attempt, coalesced: true, repeat: true };
+		return { answer: await this.send([again], { limits }, env), index: 0, via: "repeat" };
+	}
+
+	private send(
+		attempts: ReserveRequest[],
+		batch: { limits: ReserveLimits | null },
+		env: CoalesceEnv,
+	): Promise<ReserveAnswer> {
+		this.counts.calls += 1;
+		this.counts.attempts += attempts.length;
+		return env.send(attempts, batch.limits);
+	}
+
+	/** Answers older than COALESCE_OUTCOME_KEEP_MS: their waiters are gone. Oldest first. */
+	private forgetOld(nowMs: number): void {
+		for (const [id, o] of this.outcomes) {
+			const at = "atMs" in o ? o.atMs : o.failedAtMs;
+			if (nowMs - at < COALESCE_OUTCOME_KEEP_MS) return;
+			this.outcomes.delete(id);
+		}
+	}
+}
+
+/** One call carries one set of limits. The configuration is normally the same object for every request. */
+function sameLimits(a: ReserveLimits | null, b: ReserveLimits | null): boolean {
+	if (a === b) return true;
+	return a !== null && b !== null && JSON.stringify(a) === JSON.stringify(b);
+}
