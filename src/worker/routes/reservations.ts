@@ -30,7 +30,7 @@ import {
 	refuseReserve,
 	reserveLimits,
 } from "../middleware/ratelimit.ts";
-import { ReserveCoalescer } from "../reserve-coalescer.ts";
+import { edgeCoalescer } from "../reserve-coalescer.ts";
 import { sandboxSku } from "../sandbox.ts";
 
 const ReserveBody = z.object({
@@ -57,7 +57,7 @@ function answerReserve(c: Ctx, result: ReserveResult): Response {
 }
 
 /** This isolate's batches of reserve attempts (worker/reserve-coalescer.ts). */
-const coalescer = new ReserveCoalescer();
+const coalescer = edgeCoalescer;
 
 /** A timer of the calling request: a coalesced attempt only ever waits on its own timers. */
 function ownTimer(ms: number): Promise<void> {
