@@ -66,6 +66,19 @@ export interface FairnessRun {
 	preQueue: { humans: number; scriptSessions: number } | null;
 	/** Admitted buyers who then found no unit (the overbook margin), humans and script sessions. */
 	admittedWithoutUnit: { humans: number; scriptSessions: number } | null;
+	/**
+	 * Room on: who was admitted and who of them got a hold. The shuffle decides who is
+	 * admitted (a lottery, noisy on small samples); what happens after admission is the
+	 * room's rule alone, so `holdRatio` (humans' hold rate ÷ scripts' hold rate, 1 is
+	 * even) shows a bias of the rule without the lottery's noise.
+	 */
+	admissions: {
+		humans: number;
+		scriptSessions: number;
+		humansWithHold: number;
+		scriptSessionsWithHold: number;
+		holdRatio: number | null;
+	} | null;
 	fairness: Fairness;
 	/** Room on: the first ETA each human saw against the wait that followed. */
 	eta: { samples: number; medianAbsErrorSeconds: number | null; withinRange: number } | null;
@@ -90,6 +103,8 @@ interface Role {
 	joinedAtMs: number | null;
 	/** Admitted, then told sold_out: the overbook margin's cost, borne by the slower buyer. */
 	unitGone: boolean;
+	/** Got a hold (paid for or not). */
+	held: boolean;
 }
 
 export async function runFairness(
@@ -120,6 +135,7 @@ export async function runFairness(
 			joinedAtMs: null,
 			abandons: random() < ABANDON_SHARE,
 			unitGone: false,
+			held: false,
 		};
 	});
 	const sku = `FAIR-${room ? "ROOM" : "OPEN"}-${Date.now().toString(36)}-${Math.floor(random() * 1e6).toString(36)}`;
@@ -137,12 +153,18 @@ export async function runFairness(
 			startsAt: new Date(startsAtMs).toISOString(),
 			...(room
 				? {
-						waitingRoom: { enabled: true, admitSeconds: ADMIT_SECONDS, overbook: options.overbook },
+						// Without --overbook the product's default applies (src/domain/waiting-room.ts).
+						waitingRoom: {
+							enabled: true,
+							admitSeconds: ADMIT_SECONDS,
+							...(options.overbook === null ? {} : { overbook: options.overbook }),
+						},
 					}
 				: {}),
 		},
 	});
 	if (created.status !== 201) throw new Error(`creating ${sku}: HTTP ${created.status}`);
+	const overbook = room ? (created.data?.waitingRoom?.overbook ?? null) : null;
 	progress.line(
 		`drop: fairness ${sku}: ${humans} humans, ${scriptSessions} script sessions in ${Math.ceil(scriptSessions / SCRIPT_SESSIONS)} scripts, ${options.stock} units, room ${room ? "on" : "off"}`,
 	);
@@ -185,6 +207,7 @@ export async function runFairness(
 			body: { sku, quantity: 1 },
 		});
 		if (held.status === 201 && held.data !== null) {
+			r.held = true;
 			if (r.abandons) {
 				await sleep(between(ABANDON_AFTER_MS));
 				const cancelled = await client.retrying(
@@ -339,7 +362,7 @@ export async function runFairness(
 		unitsPerScript: scripts === 0 ? 0 : round((unitsSold - humanUnits) / scripts),
 		unitsPerHuman: humans === 0 ? 0 : round(humanUnits / humans),
 		oversell,
-		overbook: room ? options.overbook : null,
+		overbook,
 		preQueue: room
 			? {
 					humans: roles.filter((r) => r.human && inPreQueue(r)).length,
@@ -348,10 +371,11 @@ export async function runFairness(
 			: null,
 		admittedWithoutUnit: room
 			? {
-					humans: roles.filter((r) => r.human && r.unitGone && r.units === 0).length,
-					scriptSessions: roles.filter((r) => !r.human && r.unitGone && r.units === 0).length,
+					humans: roles.filter((r) => r.human && r.unitGone && !r.held).length,
+					scriptSessions: roles.filter((r) => !r.human && r.unitGone && !r.held).length,
 				}
 			: null,
+		admissions: room ? admissionsOf(roles) : null,
 		fairness: fairnessOf(roles.map((r) => ({ human: r.human, units: r.units }))),
 		eta: room
 			? {
@@ -365,6 +389,25 @@ export async function runFairness(
 		verified: problems.length === 0,
 		problems,
 		seconds: Math.round((performance.now() - startedMs) / 100) / 10,
+	};
+}
+
+function admissionsOf(roles: readonly Role[]): NonNullable<FairnessRun["admissions"]> {
+	const count = (human: boolean, held: boolean) =>
+		roles.filter((r) => r.human === human && r.admittedAtMs !== null && (!held || r.held)).length;
+	const humans = count(true, false);
+	const scriptSessions = count(false, false);
+	const humansWithHold = count(true, true);
+	const scriptSessionsWithHold = count(false, true);
+	return {
+		humans,
+		scriptSessions,
+		humansWithHold,
+		scriptSessionsWithHold,
+		holdRatio:
+			humans === 0 || scriptSessionsWithHold === 0
+				? null
+				: round(humansWithHold / humans / (scriptSessionsWithHold / scriptSessions)),
 	};
 }
 
@@ -384,6 +427,10 @@ export function fairnessLines(runs: readonly FairnessRun[]): string[] {
 		if (r.admittedWithoutUnit !== null)
 			lines.push(
 				`       admitted but the unit was gone (the overbook margin): ${r.admittedWithoutUnit.humans} humans, ${r.admittedWithoutUnit.scriptSessions} script sessions`,
+			);
+		if (r.admissions !== null)
+			lines.push(
+				`       admitted: ${r.admissions.humans} humans (${r.admissions.humansWithHold} got a hold), ${r.admissions.scriptSessions} script sessions (${r.admissions.scriptSessionsWithHold} got a hold); hold rate humans ÷ scripts ${r.admissions.holdRatio ?? "-"}`,
 			);
 		if (r.eta !== null)
 			lines.push(

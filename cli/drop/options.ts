@@ -63,8 +63,8 @@ export interface DropOptions {
 	bots: number | null;
 	/** A fairness run's waiting room: on, off, or both (the same drop twice, for contrast). */
 	room: "on" | "off" | "both";
-	/** A fairness run's waiting-room overbook margin (docs/api.md: 0..1, default 0.1). */
-	overbook: number;
+	/** A fairness run's waiting-room overbook margin (docs/api.md: 0..1); null: the product's default. */
+	overbook: number | null;
 }
 
 /** Fairness runs (--bots): buyers and units by default, and at most this many buyers. */
@@ -101,7 +101,7 @@ export const USAGE = `usage: npm run drop -- [options]
   --bots F                fairness run: share F (0..1) of the buyers are scripts (cli/drop/fairness.ts);
                           every buyer wants one unit; default ${FAIRNESS_BUYERS} buyers, ${FAIRNESS_STOCK} units
   --room on|off|both      with --bots: the waiting room on, off, or the same drop both ways (default both)
-  --overbook R            with --bots: the room's overbook margin 0..1 (default 0.1)
+  --overbook R            with --bots: the room's overbook margin 0..1 (default: the product's default)
 `;
 
 export type ParsedOptions = { ok: true; options: DropOptions } | { ok: false; message: string };
@@ -233,7 +233,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
 		reportDir: values["no-report"] === true ? null : String(values["report-dir"] ?? "reports"),
 		bots,
 		room: room === "on" || room === "off" ? room : "both",
-		overbook: rate("overbook", 0.1),
+		overbook: values.overbook === undefined ? null : rate("overbook", 0),
 	};
 	if (options.checkoutRate + options.cancelRate > 1) {
 		problems.push("--checkout-rate plus --cancel-rate must not pass 1");

@@ -179,6 +179,11 @@ export class BoundedMap<V> {
 		return this.map.get(key);
 	}
 
+	/** Every key and value, least recently used first; does not mark them used. */
+	entries(): IterableIterator<[string, V]> {
+		return this.map.entries();
+	}
+
 	delete(key: string): void {
 		this.map.delete(key);
 	}

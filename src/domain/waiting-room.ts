@@ -260,6 +260,11 @@ export class WaitingRoom {
 		return this.startedAtMs === null ? null : this.seed;
 	}
 
+	/** Every session holding a ticket (the room's demand, for the fairness figures). */
+	sessionIds(): IterableIterator<string> {
+		return this.bySession.keys();
+	}
+
 	ticketOf(sessionId: string): QueueTicket | undefined {
 		return this.bySession.get(sessionId);
 	}

@@ -41,6 +41,7 @@ import { CheckoutDriver } from "./checkout-driver.ts";
 import { toAvailability, toProduct, toReservation } from "./codec.ts";
 import type { InventoryEnv } from "./env.ts";
 import { Escrow, type EscrowHost, readEscrow } from "./escrow.ts";
+import { fairnessStats } from "./fairness.ts";
 import { GroupCommit } from "./group-commit.ts";
 import { LiveFeed } from "./live.ts";
 import { DecisionMetrics, type MetricsResult } from "./metrics.ts";
@@ -132,6 +133,8 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 	private readonly room: RoomKeeper;
 	/** A split SKU: the room between the coordinator and the shards (inventory/room-shards.ts); null in one object. */
 	private roomLink: RoomLink | null = null;
+	/** The bot signals run with the rate limits; the fairness figures say when they did not. */
+	private readonly signalsOn: boolean;
 
 	constructor(ctx: DurableObjectState, env: InventoryEnv, deps: InventoryDeps = DEFAULT_DEPS) {
 		super(ctx, env);
@@ -141,6 +144,7 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 		if (!loaded.ok) throw loaded.error;
 		this.sql = this.rows.wrap(ctx.storage.sql);
 		this.windows = loaded.config.replayWindows;
+		this.signalsOn = loaded.config.rateLimits !== null;
 		const callsPerSec = loaded.config.objectCallsPerSec;
 		this.gate = callsPerSec === null ? null : new CallGate(callsPerSec);
 		this.room = new RoomKeeper(this.sql, (inv) => this.roomStock(inv));
@@ -332,6 +336,7 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 				commits: this.state.counts.commits,
 				edgeAnswered: this.state.counts.edgeAnswered,
 				...(queue !== undefined ? { queue } : {}),
+				fairness: fairnessStats(this.sql, this.guard, this.room.room, this.signalsOn),
 			},
 		};
 	}

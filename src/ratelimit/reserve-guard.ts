@@ -86,6 +86,26 @@ export class ReserveGuard {
 		return this.sessions.size;
 	}
 
+	/**
+	 * What the signals know of every tracked session, for the fairness figures
+	 * (domain/fairness.ts): whether it read the product, whether it was ever flagged,
+	 * whether it made a reserve attempt. Sessions forgotten past MAX_TRACKED_SESSIONS
+	 * are absent.
+	 */
+	*known(): Generator<[string, { read: boolean; everFlagged: boolean; attempted: boolean }]> {
+		for (const [sessionId, state] of this.sessions.entries()) {
+			yield [
+				sessionId,
+				{
+					read: state.signals.read,
+					// A flag, once set, is never cleared (domain/botsignals.ts): it names the last reason.
+					everFlagged: state.signals.flag !== null,
+					attempted: state.window !== null,
+				},
+			];
+		}
+	}
+
 	private state(sessionId: string): SessionState {
 		return this.sessions.use(sessionId, () => ({ signals: new SessionSignals(), window: null }));
 	}

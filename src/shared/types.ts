@@ -93,6 +93,25 @@ export interface RoomShardCalls {
 	pushes: number;
 }
 
+/**
+ * What the server can say about fairness (docs/waiting-room.md, "Fairness the server
+ * can see"; src/domain/fairness.ts): units per asking session and how the sessions
+ * the bot signals look on as suspect fared. It cannot say who is a person.
+ */
+export interface FairnessStats {
+	sessions: number;
+	units: number;
+	sessionsWithUnits: number;
+	jainIndex: number | null;
+	unitsPerAdmission: number | null;
+	/** The bot signals ran (rate limits on); without them the groups are null. */
+	signals: boolean;
+	clear: { sessions: number; units: number } | null;
+	flagged: { sessions: number; units: number } | null;
+	unread: { sessions: number; units: number } | null;
+	clearShareRatio: number | null;
+}
+
 export interface Reservation {
 	reservationId: string;
 	sku: string;
@@ -205,6 +224,8 @@ export interface Stats {
 	eventual?: { allocated: number; oversellDelta: number };
 	/** The waiting room's figures; absent for a SKU whose room was never enabled. */
 	queue?: QueueStats;
+	/** Absent on a SKU split across shards (each shard keeps its own signals). */
+	fairness?: FairnessStats;
 }
 
 /** Reserve-path latency percentiles in ms, read from a fixed-bucket histogram (null without samples). */

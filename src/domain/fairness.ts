@@ -1,0 +1,119 @@
+// The fairness figures a SKU's object can honestly report about its own drop
+// (docs/waiting-room.md, "Fairness the server can see"). The server does not know
+// who is a person: it knows each session's units (from the hold records), whether
+// it read the product before it tried (the "prior read"), and whether the bot
+// signals (domain/botsignals.ts) ever flagged it. So it reports how evenly the
+// units went round the sessions that asked, and how the sessions its signals look
+// on as suspect fared against the rest. Whether those sessions were scripts is
+// something only a simulated drop's ground truth can say (cli/drop/fairness.ts
+// compares the two). Pure: the caller gathers the sessions.
+
+/** What the bot signals say of a session: never flagged and read first; flagged at some point; never read. */
+export type SessionSignal = "clear" | "flagged" | "unread";
+
+export interface SessionUnits {
+	units: number;
+	signal: SessionSignal;
+}
+
+export interface SignalGroup {
+	sessions: number;
+	units: number;
+}
+
+export interface ServerFairness {
+	/** Sessions that asked for the SKU: took a ticket, made a reserve attempt, or hold units. */
+	sessions: number;
+	/** Units held or sold to them. */
+	units: number;
+	sessionsWithUnits: number;
+	/** Jain's index over every asking session's units, (Σx)²/(n·Σx²); null before any unit. */
+	jainIndex: number | null;
+	/** Units per admission (a room's admittedTotal); null without a room or before any admission. */
+	unitsPerAdmission: number | null;
+	/**
+	 * Whether the bot signals ran (they run with the rate limits, docs/rate-limits.md).
+	 * Without them every group below is null: the server knows nothing of the sessions.
+	 */
+	signals: boolean;
+	clear: SignalGroup | null;
+	flagged: SignalGroup | null;
+	unread: SignalGroup | null;
+	/**
+	 * Clear sessions' share of the units ÷ their share of the asking sessions: 1 when
+	 * the sessions the signals have nothing against got their share. Null while there
+	 * is no unit, or no clear session.
+	 */
+	clearShareRatio: number | null;
+}
+
+/** Jain's fairness index over non-negative amounts: 1 is everyone equal, 1/n is one takes all. */
+export function jainIndex(amounts: readonly number[]): number | null {
+	let sum = 0;
+	let squares = 0;
+	for (const x of amounts) {
+		sum += x;
+		squares += x * x;
+	}
+	if (amounts.length === 0 || squares === 0) return null;
+	return (sum * sum) / (amounts.length * squares);
+}
+
+/**
+ * A share ratio: a group's share of the units ÷ its share of the sessions. Null when
+ * either share is undefined (no units, no sessions) or the group has no session.
+ */
+export function shareRatio(
+	groupUnits: number,
+	groupSessions: number,
+	units: number,
+	sessions: number,
+): number | null {
+	if (units <= 0 || sessions <= 0 || groupSessions <= 0) return null;
+	return groupUnits / units / (groupSessions / sessions);
+}
+
+/** The server's fairness figures from the asking sessions' units and signals. */
+export function serverFairness(
+	sessions: readonly SessionUnits[],
+	admittedTotal: number | null,
+	signals: boolean,
+): ServerFairness {
+	const groups: Record<SessionSignal, SignalGroup> = {
+		clear: { sessions: 0, units: 0 },
+		flagged: { sessions: 0, units: 0 },
+		unread: { sessions: 0, units: 0 },
+	};
+	let units = 0;
+	let withUnits = 0;
+	for (const s of sessions) {
+		const g = groups[s.signal];
+		g.sessions += 1;
+		g.units += s.units;
+		units += s.units;
+		if (s.units > 0) withUnits += 1;
+	}
+	return {
+		sessions: sessions.length,
+		units,
+		sessionsWithUnits: withUnits,
+		jainIndex: jainIndex(sessions.map((s) => s.units)),
+		unitsPerAdmission: admittedTotal === null || admittedTotal <= 0 ? null : units / admittedTotal,
+		signals,
+		clear: signals ? groups.clear : null,
+		flagged: signals ? groups.flagged : null,
+		unread: signals ? groups.unread : null,
+		clearShareRatio: signals
+			? shareRatio(groups.clear.units, groups.clear.sessions, units, sessions.length)
+			: null,
+	};
+}
+
+/** A session's signal from what the guard knows of it; a flag outranks a missing read. */
+export function signalOf(
+	state: { read: boolean; everFlagged: boolean } | undefined,
+): SessionSignal {
+	if (state === undefined) return "unread";
+	if (state.everFlagged) return "flagged";
+	return state.read ? "clear" : "unread";
+}
