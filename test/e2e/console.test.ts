@@ -161,6 +161,70 @@ describe("operator console", () => {
 		expect(errors).toEqual([]);
 	});
 
+	it("shows the waiting room's figures and the fairness figures live", async () => {
+		const sku = `CONSOLE-ROOM-${crypto.randomUUID().slice(0, 8)}`;
+		const created = await api(e2e.server, "POST", "/api/admin/products", {
+			token: e2e.server.adminToken,
+			body: {
+				sku,
+				name: "Console room",
+				priceCents: 1000,
+				currency: "USD",
+				totalStock: 2,
+				waitingRoom: { enabled: true, overbook: 0 },
+			},
+		});
+		expect(created.status).toBe(201);
+		const context = await openContext(e2e.browser, e2e.server.url, DESKTOP);
+		const page = e2e.track(await context.newPage());
+		const errors = collectPageErrors(page);
+		await page.goto(`/console?sku=${sku}`);
+		await signIn(page, e2e.server.adminToken);
+		await expect.poll(() => metric(page, "Sessions asking"), POLL).toBe("0");
+		expect(await metric(page, "Jain's index")).toBe("–");
+
+		// Three buyers take tickets (the room started at once: FIFO), two units admit two
+		// of them, and both reserve; one pays. The console follows without a reload.
+		const tokens = [];
+		for (let i = 0; i < 3; i++) {
+			const token = await newBuyer(e2e.server);
+			const joined = await api(e2e.server, "POST", `/api/products/${sku}/queue`, { token });
+			expect(joined.status).toBe(201);
+			tokens.push(token);
+		}
+		await expect.poll(() => metric(page, "In line"), POLL).toBe("1");
+		expect(await metric(page, "Admitted now")).toBe("2");
+		for (const [i, token] of tokens.slice(0, 2).entries()) {
+			const hold = await api<{ reservationId: string }>(e2e.server, "POST", "/api/reservations", {
+				token,
+				body: { sku },
+			});
+			expect(hold.status).toBe(201);
+			if (i === 0) {
+				const paid = await api(e2e.server, "POST", "/api/checkout", {
+					token,
+					body: { reservationId: hold.body.data?.reservationId, paymentMethod: "pm_card_visa" },
+					headers: { "idempotency-key": `room-${sku}` },
+				});
+				expect(paid.status).toBe(200);
+			}
+		}
+		await expect.poll(() => metric(page, "Units to them"), POLL).toBe("2");
+		expect(await metric(page, "Sessions asking")).toBe("3");
+		// (1 + 1 + 0)² / (3 · 2)
+		expect(await metric(page, "Jain's index")).toBe("0.67");
+		expect(await metric(page, "Units per admission")).toBe("1.00");
+		expect(await metric(page, "Admitted in all")).toBe("2");
+		expect(await metric(page, "Lapsed")).toBe("0");
+		expect(await metric(page, "Admissions / min")).toMatch(/^\d+$/);
+		// This server runs without rate limits: no bot signals, and the console says so.
+		const fairness = page.getByRole("region", { name: "Fairness" });
+		expect(await fairness.textContent()).toMatch(/Bot signals are off/);
+		await expectNoSeriousA11yViolations(page, "console: waiting room and fairness");
+		await screenshot(page, "console-room-fairness");
+		expect(errors).toEqual([]);
+	});
+
 	it("creates a drop from the form, on a phone", async () => {
 		const context = await openContext(e2e.browser, e2e.server.url, PHONE);
 		const page = await context.newPage();

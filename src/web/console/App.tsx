@@ -13,7 +13,7 @@ import { moveFocus } from "../lib/move-focus.ts";
 import { LiveBadge } from "../storefront/ProductCard.tsx";
 import { AuditTrail } from "./AuditTrail.tsx";
 import { LatencyPanel, StockChart } from "./Charts.tsx";
-import { Counters, QueueFigures, Rejections } from "./Counters.tsx";
+import { Counters, FairnessFigures, QueueFigures, Rejections } from "./Counters.tsx";
 import { CreateDrop } from "./CreateDrop.tsx";
 import { ResetDialog } from "./ResetDialog.tsx";
 import { useDrop } from "./useDrop.ts";
@@ -233,6 +233,7 @@ export function Console() {
 			</div>
 			<Counters counters={view.counters ?? view.stats} stats={view.stats} />
 			<QueueFigures stats={view.stats} />
+			<FairnessFigures stats={view.stats} />
 			<div class="grid-2">
 				<Rejections stats={view.stats} />
 				<StockChart history={view.history} />

@@ -96,3 +96,57 @@ export function QueueFigures({ stats }: { stats: Stats | null }) {
 		</section>
 	);
 }
+
+const percent = (part: number, whole: number) =>
+	whole === 0 ? "–" : `${Math.round((part / whole) * 100)} %`;
+const ratio = (x: number | null) => (x === null ? "–" : x.toFixed(2));
+
+/**
+ * What the server can honestly say about fairness (docs/waiting-room.md, "Fairness
+ * the server can see"): how evenly units went round the sessions that asked, and how
+ * the sessions its bot signals look on as suspect fared. Not who is a person.
+ */
+export function FairnessFigures({ stats }: { stats: Stats | null }) {
+	const f = stats?.fairness;
+	if (f === undefined) return null;
+	const suspect =
+		f.flagged === null || f.unread === null
+			? null
+			: {
+					sessions: f.flagged.sessions + f.unread.sessions,
+					units: f.flagged.units + f.unread.units,
+				};
+	return (
+		<section class="card" aria-labelledby="fairness-title">
+			<h2 id="fairness-title">Fairness</h2>
+			<div class="metrics">
+				<Metric label="Sessions asking">{f.sessions}</Metric>
+				<Metric label="Units to them">{f.units}</Metric>
+				<Metric label="Jain's index">{ratio(f.jainIndex)}</Metric>
+				{stats?.queue !== undefined && (
+					<Metric label="Units per admission">{ratio(f.unitsPerAdmission)}</Metric>
+				)}
+				{suspect !== null && (
+					<>
+						<Metric label="Suspect sessions">{percent(suspect.sessions, f.sessions)}</Metric>
+						<Metric label="Units to suspect sessions">{percent(suspect.units, f.units)}</Metric>
+						<Metric label="Clear sessions' share ratio">{ratio(f.clearShareRatio)}</Metric>
+					</>
+				)}
+			</div>
+			{f.flagged !== null && f.unread !== null && f.clear !== null ? (
+				<p class="muted small">
+					Suspect: flagged by the bot signals ({f.flagged.sessions} sessions, {f.flagged.units}{" "}
+					units) or never read the product before trying ({f.unread.sessions} sessions,{" "}
+					{f.unread.units} units); clear: {f.clear.sessions} sessions, {f.clear.units} units. A
+					share ratio of 1 means the clear sessions got their share. The server cannot tell a person
+					from a script that reads first: only a simulated drop knows who was who.
+				</p>
+			) : (
+				<p class="muted small">
+					Bot signals are off (rate limits off), so the server cannot split the sessions.
+				</p>
+			)}
+		</section>
+	);
+}
