@@ -2,22 +2,20 @@
 // "Fairness"). The same drop runs with the waiting room on and off; human-like buyers
 // (they read the product first, one session each, irregular gaps, a person's reaction
 // time) share it with scripts (no prior read, tight regular loops, a burst at the start,
-// SCRIPT_SESSIONS sessions per script behind one address) at share F of the buyers.
+// --script-sessions per script behind one address, 10 by default) at share F of the buyers.
 // Every buyer wants one unit (perUserLimit 1) and pays for the hold it gets, except a
 // share of each kind who hold and then leave (ABANDON_SHARE), so the line moves. The
 // result: fairness { humanShareOfDemand, humanShareOfUnits, humanShareRatio, jainIndex }
 // per run, from the paid orders, checked against the server's own counters.
 
 import { sleep } from "../../src/shared/sleep.ts";
-import type { Product, Reservation, Stats, Ticket } from "../../src/shared/types.ts";
+import type { FairnessStats, Product, Reservation, Stats, Ticket } from "../../src/shared/types.ts";
 import { type Buyer, buyerIp, ipHeader } from "./buyers.ts";
 import { type Fairness, fairnessOf, round } from "./fairness-figures.ts";
 import type { JsonClient } from "./http.ts";
 import type { DropOptions } from "./options.ts";
 import type { Progress } from "./progress.ts";
 
-/** Sessions one script runs (behind one address). */
-export const SCRIPT_SESSIONS = 10;
 /**
  * People are on the page well before a drop: they arrive over this span, the
  * scripts at its beginning. The start is set (PATCH startsAt) only once every
@@ -83,10 +81,43 @@ export interface FairnessRun {
 	/** Room on: the first ETA each human saw against the wait that followed. */
 	eta: { samples: number; medianAbsErrorSeconds: number | null; withinRange: number } | null;
 	queue: Stats["queue"] | null;
+	/**
+	 * What the server could see (stats.fairness: it cannot tell people from scripts)
+	 * beside the ground truth only this simulation has (docs/waiting-room.md,
+	 * "Fairness the server can see").
+	 */
+	serverView: ServerView | null;
 	/** Whether the server's own counters agree with the orders the buyers were given. */
 	verified: boolean;
 	problems: string[];
 	seconds: number;
+}
+
+export interface ServerView {
+	figures: FairnessStats;
+	/** Sessions the server counts as suspect (flagged, or no read before trying); null without signals. */
+	suspectSessions: number | null;
+	/** Units to them (null without signals), against the scripts' units. */
+	unitsToSuspect: number | null;
+	/** Its stand-in for the humans' share ratio: the clear sessions' one. */
+	clearShareRatio: number | null;
+}
+
+/** The server's figures set beside the truth (pure: the report and the tests use it). */
+export function serverViewOf(figures: FairnessStats): ServerView {
+	const suspect =
+		figures.flagged === null || figures.unread === null
+			? null
+			: {
+					sessions: figures.flagged.sessions + figures.unread.sessions,
+					units: figures.flagged.units + figures.unread.units,
+				};
+	return {
+		figures,
+		suspectSessions: suspect?.sessions ?? null,
+		unitsToSuspect: suspect?.units ?? null,
+		clearShareRatio: figures.clearShareRatio === null ? null : round(figures.clearShareRatio),
+	};
 }
 
 interface Role {
@@ -124,7 +155,9 @@ export async function runFairness(
 	const roles: Role[] = buyers.map((buyer, i) => {
 		const human = i < humans;
 		// A script's sessions come from one address; each person has their own.
-		const ip = human ? buyerIp(i) : buyerIp(100_000 + Math.floor((i - humans) / SCRIPT_SESSIONS));
+		const ip = human
+			? buyerIp(i)
+			: buyerIp(100_000 + Math.floor((i - humans) / options.scriptSessions));
 		return {
 			buyer,
 			human,
@@ -166,7 +199,7 @@ export async function runFairness(
 	if (created.status !== 201) throw new Error(`creating ${sku}: HTTP ${created.status}`);
 	const overbook = room ? (created.data?.waitingRoom?.overbook ?? null) : null;
 	progress.line(
-		`drop: fairness ${sku}: ${humans} humans, ${scriptSessions} script sessions in ${Math.ceil(scriptSessions / SCRIPT_SESSIONS)} scripts, ${options.stock} units, room ${room ? "on" : "off"}`,
+		`drop: fairness ${sku}: ${humans} humans, ${scriptSessions} script sessions in ${Math.ceil(scriptSessions / options.scriptSessions)} scripts, ${options.stock} units, room ${room ? "on" : "off"}`,
 	);
 	let deadlineMs = startsAtMs + RUN_LIMIT_MS;
 	let arrived = 0;
@@ -331,7 +364,7 @@ export async function runFairness(
 		if (oversell !== 0) problems.push(`oversold by ${oversell}`);
 	}
 	const humanUnits = roles.filter((r) => r.human).reduce((n, r) => n + r.units, 0);
-	const scripts = Math.ceil(scriptSessions / SCRIPT_SESSIONS);
+	const scripts = Math.ceil(scriptSessions / options.scriptSessions);
 	const etaSamples = roles.filter((r) => r.firstEta !== null && r.admittedAtMs !== null);
 	const errors = etaSamples
 		.map((r) =>
@@ -386,6 +419,7 @@ export async function runFairness(
 				}
 			: null,
 		queue: stats.data?.queue ?? null,
+		serverView: stats.data?.fairness === undefined ? null : serverViewOf(stats.data.fairness),
 		verified: problems.length === 0,
 		problems,
 		seconds: Math.round((performance.now() - startedMs) / 100) / 10,
@@ -435,6 +469,11 @@ export function fairnessLines(runs: readonly FairnessRun[]): string[] {
 		if (r.eta !== null)
 			lines.push(
 				`       ETA: ${r.eta.samples} humans saw one while waiting; median |error| ${r.eta.medianAbsErrorSeconds ?? "-"} s; wait within the shown range (± one look): ${Math.round(r.eta.withinRange * 100)} %`,
+			);
+		const v = r.serverView;
+		if (v !== null)
+			lines.push(
+				`       server's view: ${v.figures.sessions} sessions asking, Jain ${v.figures.jainIndex === null ? "-" : round(v.figures.jainIndex)}${v.figures.unitsPerAdmission === null ? "" : `, ${round(v.figures.unitsPerAdmission)} units per admission`}; ${v.suspectSessions === null ? "no bot signals (rate limits off)" : `suspect ${v.suspectSessions} sessions (truth: ${r.scriptSessions} script sessions) took ${v.unitsToSuspect} units (truth: scripts ${r.scriptUnits}); clear sessions' share ratio ${v.clearShareRatio ?? "-"} (truth: humans' ${f.humanShareRatio})`}`,
 			);
 		for (const p of r.problems) lines.push(`       problem: ${p}`);
 	}

@@ -65,12 +65,17 @@ export interface DropOptions {
 	room: "on" | "off" | "both";
 	/** A fairness run's waiting-room overbook margin (docs/api.md: 0..1); null: the product's default. */
 	overbook: number | null;
+	/** A fairness run's sessions per script, all behind one address (default SCRIPT_SESSIONS). */
+	scriptSessions: number;
 }
 
 /** Fairness runs (--bots): buyers and units by default, and at most this many buyers. */
 export const FAIRNESS_BUYERS = 100;
 export const FAIRNESS_STOCK = 20;
 export const MAX_FAIRNESS_BUYERS = 1_000;
+/** Sessions one script runs by default (behind one address), and at most. */
+export const SCRIPT_SESSIONS = 10;
+export const MAX_SCRIPT_SESSIONS = 1_000;
 
 export const USAGE = `usage: npm run drop -- [options]
   --url URL               target (default http://127.0.0.1:\${PORT:-8787}); the only host the run talks to
@@ -102,6 +107,7 @@ export const USAGE = `usage: npm run drop -- [options]
                           every buyer wants one unit; default ${FAIRNESS_BUYERS} buyers, ${FAIRNESS_STOCK} units
   --room on|off|both      with --bots: the waiting room on, off, or the same drop both ways (default both)
   --overbook R            with --bots: the room's overbook margin 0..1 (default: the product's default)
+  --script-sessions N     with --bots: sessions per script, behind one address (default 10)
 `;
 
 export type ParsedOptions = { ok: true; options: DropOptions } | { ok: false; message: string };
@@ -141,6 +147,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
 				bots: { type: "string" },
 				room: { type: "string" },
 				overbook: { type: "string" },
+				"script-sessions": { type: "string" },
 				help: { type: "boolean", short: "h" },
 			},
 		}).values;
@@ -194,6 +201,8 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
 	if (room !== "on" && room !== "off" && room !== "both")
 		problems.push(`--room must be on, off or both, got ${JSON.stringify(room)}`);
 	if (values.room !== undefined && bots === null) problems.push("--room goes with --bots");
+	if (values["script-sessions"] !== undefined && bots === null)
+		problems.push("--script-sessions goes with --bots");
 	// A fairness run is every buyer buying one unit, at a person's pace or a script's:
 	// a smaller drop than the throughput run by default (FAIRNESS_* below).
 	const options: DropOptions = {
@@ -234,6 +243,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
 		bots,
 		room: room === "on" || room === "off" ? room : "both",
 		overbook: values.overbook === undefined ? null : rate("overbook", 0),
+		scriptSessions: int("script-sessions", SCRIPT_SESSIONS, 1, MAX_SCRIPT_SESSIONS),
 	};
 	if (options.checkoutRate + options.cancelRate > 1) {
 		problems.push("--checkout-rate plus --cancel-rate must not pass 1");

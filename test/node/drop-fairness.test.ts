@@ -3,7 +3,10 @@
 // every unit sold exactly once (the server's counters agree with the orders the buyers
 // were given), no oversell, and the fairness figures reported for both. The figures
 // themselves are measurements (docs/waiting-room.md, "Fairness"), not asserted here:
-// a drop of a few dozen buyers is too small for a share to be more than a sample.
+// a drop of a few dozen buyers is too small for a share to be more than a sample. What
+// is asserted is the server's own view (stats.fairness) against the ground truth: with
+// the room, every session asked, every unit is counted, and the bot signals put the
+// humans (who read first, at irregular gaps) among the clear sessions.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { FairnessRun } from "../../cli/drop/fairness.ts";
 import { lastJson, runDrop } from "../support/drop.ts";
@@ -14,7 +17,7 @@ const RUN_TIMEOUT_MS = 200_000;
 describe("npm run drop -- --bots", () => {
 	let server: TestServer;
 	beforeAll(async () => {
-		server = await startServer();
+		server = await startServer({ env: { RATE_LIMITS: "on" } });
 	});
 	afterAll(async () => {
 		await server?.dispose();
@@ -45,5 +48,15 @@ describe("npm run drop -- --bots", () => {
 		// With the room every session held one ticket and the room counted every admission.
 		expect(on?.queue?.admittedTotal).toBeGreaterThanOrEqual(8);
 		expect(run.stderr).toContain("room (overbook)");
+		expect(run.stderr).toContain("server's view");
+		const view = on?.serverView;
+		expect(view?.figures).toMatchObject({ sessions: 40, units: 8, signals: true });
+		expect(view?.figures.unitsPerAdmission).toBeCloseTo(8 / (on?.queue?.admittedTotal ?? 0));
+		// The simulated scripts never read the product, the humans always do first.
+		expect(view?.figures.clear?.sessions).toBe(8);
+		expect(view?.suspectSessions).toBe(32);
+		expect(view?.unitsToSuspect).toBe(on?.scriptUnits);
+		const off = result.runs[1];
+		expect(off?.serverView?.figures.units).toBe(8);
 	});
 });

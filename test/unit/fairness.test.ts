@@ -3,6 +3,7 @@
 
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { serverViewOf } from "../../cli/drop/fairness.ts";
 import {
 	jainIndex,
 	type SessionUnits,
@@ -115,5 +116,32 @@ describe("the server's figures", () => {
 		expect(signalOf({ read: false, everFlagged: true })).toBe("flagged");
 		expect(signalOf({ read: false, everFlagged: false })).toBe("unread");
 		expect(signalOf({ read: true, everFlagged: false })).toBe("clear");
+	});
+});
+
+describe("the drop report's server view", () => {
+	it("adds the flagged and unread groups into the suspect sessions, or says nothing without signals", () => {
+		const on = serverFairness(
+			[
+				{ units: 1, signal: "clear" },
+				{ units: 1, signal: "flagged" },
+				{ units: 0, signal: "unread" },
+				{ units: 1, signal: "unread" },
+			],
+			4,
+			true,
+		);
+		expect(serverViewOf(on)).toMatchObject({
+			suspectSessions: 3,
+			unitsToSuspect: 2,
+			// Clear: a third of the units for a quarter of the sessions.
+			clearShareRatio: 1.333,
+		});
+		const off = serverViewOf(serverFairness([{ units: 1, signal: "unread" }], null, false));
+		expect([off.suspectSessions, off.unitsToSuspect, off.clearShareRatio]).toEqual([
+			null,
+			null,
+			null,
+		]);
 	});
 });
