@@ -1,6 +1,8 @@
 // The fairness figures of a drop (cli/drop/fairness.ts): pure, so the unit tests and
 // any report can compute them from units per buyer.
 
+import type { FairnessStats } from "../../src/shared/types.ts";
+
 export interface Fairness {
 	humanShareOfDemand: number;
 	humanShareOfUnits: number;
@@ -27,4 +29,31 @@ export function fairnessOf(units: readonly { human: boolean; units: number }[]):
 
 export function round(n: number): number {
 	return Math.round(n * 1000) / 1000;
+}
+
+export interface ServerView {
+	figures: FairnessStats;
+	/** Sessions the server counts as suspect (flagged, or no read before trying); null without signals. */
+	suspectSessions: number | null;
+	/** Units to them (null without signals), against the scripts' units. */
+	unitsToSuspect: number | null;
+	/** Its stand-in for the humans' share ratio: the clear sessions' one. */
+	clearShareRatio: number | null;
+}
+
+/** The server's figures set beside the truth (pure: the report and the tests use it). */
+export function serverViewOf(figures: FairnessStats): ServerView {
+	const suspect =
+		figures.flagged === null || figures.unread === null
+			? null
+			: {
+					sessions: figures.flagged.sessions + figures.unread.sessions,
+					units: figures.flagged.units + figures.unread.units,
+				};
+	return {
+		figures,
+		suspectSessions: suspect?.sessions ?? null,
+		unitsToSuspect: suspect?.units ?? null,
+		clearShareRatio: figures.clearShareRatio === null ? null : round(figures.clearShareRatio),
+	};
 }

@@ -9,9 +9,15 @@
 // per run, from the paid orders, checked against the server's own counters.
 
 import { sleep } from "../../src/shared/sleep.ts";
-import type { FairnessStats, Product, Reservation, Stats, Ticket } from "../../src/shared/types.ts";
+import type { Product, Reservation, Stats, Ticket } from "../../src/shared/types.ts";
 import { type Buyer, buyerIp, ipHeader } from "./buyers.ts";
-import { type Fairness, fairnessOf, round } from "./fairness-figures.ts";
+import {
+	type Fairness,
+	fairnessOf,
+	round,
+	type ServerView,
+	serverViewOf,
+} from "./fairness-figures.ts";
 import type { JsonClient } from "./http.ts";
 import type { DropOptions } from "./options.ts";
 import type { Progress } from "./progress.ts";
@@ -91,33 +97,6 @@ export interface FairnessRun {
 	verified: boolean;
 	problems: string[];
 	seconds: number;
-}
-
-export interface ServerView {
-	figures: FairnessStats;
-	/** Sessions the server counts as suspect (flagged, or no read before trying); null without signals. */
-	suspectSessions: number | null;
-	/** Units to them (null without signals), against the scripts' units. */
-	unitsToSuspect: number | null;
-	/** Its stand-in for the humans' share ratio: the clear sessions' one. */
-	clearShareRatio: number | null;
-}
-
-/** The server's figures set beside the truth (pure: the report and the tests use it). */
-export function serverViewOf(figures: FairnessStats): ServerView {
-	const suspect =
-		figures.flagged === null || figures.unread === null
-			? null
-			: {
-					sessions: figures.flagged.sessions + figures.unread.sessions,
-					units: figures.flagged.units + figures.unread.units,
-				};
-	return {
-		figures,
-		suspectSessions: suspect?.sessions ?? null,
-		unitsToSuspect: suspect?.units ?? null,
-		clearShareRatio: figures.clearShareRatio === null ? null : round(figures.clearShareRatio),
-	};
 }
 
 interface Role {

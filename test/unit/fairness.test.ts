@@ -3,7 +3,7 @@
 
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { serverViewOf } from "../../cli/drop/fairness.ts";
+import { serverViewOf } from "../../cli/drop/fairness-figures.ts";
 import {
 	jainIndex,
 	type SessionUnits,
