@@ -133,10 +133,12 @@ export async function runFairness(
 	const humans = buyers.length - scriptSessions;
 	const roles: Role[] = buyers.map((buyer, i) => {
 		const human = i < humans;
-		// A script's sessions come from one address; each person has their own.
-		const ip = human
-			? buyerIp(i)
-			: buyerIp(100_000 + Math.floor((i - humans) / options.scriptSessions));
+		// Each person has their own address; a script's sessions share one, unless it rents
+		// one per session (--script-addresses each).
+		const ip =
+			human || options.scriptAddresses === "each"
+				? buyerIp(i)
+				: buyerIp(100_000 + Math.floor((i - humans) / options.scriptSessions));
 		return {
 			buyer,
 			human,

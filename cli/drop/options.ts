@@ -67,6 +67,12 @@ export interface DropOptions {
 	overbook: number | null;
 	/** A fairness run's sessions per script, all behind one address (default SCRIPT_SESSIONS). */
 	scriptSessions: number;
+	/**
+	 * Whether a script's sessions share one address (the default: the per-IP limits see
+	 * one client) or each has its own (a script renting addresses: only the session's
+	 * own limits and the room bound it).
+	 */
+	scriptAddresses: "one" | "each";
 }
 
 /** Fairness runs (--bots): buyers and units by default, and at most this many buyers. */
@@ -107,7 +113,8 @@ export const USAGE = `usage: npm run drop -- [options]
                           every buyer wants one unit; default ${FAIRNESS_BUYERS} buyers, ${FAIRNESS_STOCK} units
   --room on|off|both      with --bots: the waiting room on, off, or the same drop both ways (default both)
   --overbook R            with --bots: the room's overbook margin 0..1 (default: the product's default)
-  --script-sessions N     with --bots: sessions per script, behind one address (default 10)
+  --script-sessions N     with --bots: sessions per script (default 10)
+  --script-addresses one|each  with --bots: a script's sessions behind one address (default) or one each
 `;
 
 export type ParsedOptions = { ok: true; options: DropOptions } | { ok: false; message: string };
@@ -148,6 +155,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
 				room: { type: "string" },
 				overbook: { type: "string" },
 				"script-sessions": { type: "string" },
+				"script-addresses": { type: "string" },
 				help: { type: "boolean", short: "h" },
 			},
 		}).values;
@@ -203,6 +211,11 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
 	if (values.room !== undefined && bots === null) problems.push("--room goes with --bots");
 	if (values["script-sessions"] !== undefined && bots === null)
 		problems.push("--script-sessions goes with --bots");
+	const scriptAddresses = values["script-addresses"] ?? "one";
+	if (scriptAddresses !== "one" && scriptAddresses !== "each")
+		problems.push(`--script-addresses must be one or each, got ${JSON.stringify(scriptAddresses)}`);
+	if (values["script-addresses"] !== undefined && bots === null)
+		problems.push("--script-addresses goes with --bots");
 	// A fairness run is every buyer buying one unit, at a person's pace or a script's:
 	// a smaller drop than the throughput run by default (FAIRNESS_* below).
 	const options: DropOptions = {
@@ -244,6 +257,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
 		room: room === "on" || room === "off" ? room : "both",
 		overbook: values.overbook === undefined ? null : rate("overbook", 0),
 		scriptSessions: int("script-sessions", SCRIPT_SESSIONS, 1, MAX_SCRIPT_SESSIONS),
+		scriptAddresses: scriptAddresses === "each" ? "each" : "one",
 	};
 	if (options.checkoutRate + options.cancelRate > 1) {
 		problems.push("--checkout-rate plus --cancel-rate must not pass 1");
