@@ -6,7 +6,8 @@
 // units went round the sessions that asked, and how the sessions its signals look
 // on as suspect fared against the rest. Whether those sessions were scripts is
 // something only a simulated drop's ground truth can say (cli/drop/fairness.ts
-// compares the two). Pure: the caller gathers the sessions.
+// compares the two). Pure: the caller gathers the sessions — from one object, or
+// from every shard of a split SKU (fairnessAcross).
 
 /** What the bot signals say of a session: never flagged and read first; flagged at some point; never read. */
 export type SessionSignal = "clear" | "flagged" | "unread";
@@ -116,4 +117,62 @@ export function signalOf(
 	if (state === undefined) return "unread";
 	if (state.everFlagged) return "flagged";
 	return state.read ? "clear" : "unread";
+}
+
+/**
+ * What one object knows of a session for the fairness figures: its units there and
+ * the reserve guard's word on it. A split SKU's shards each send theirs with their
+ * counters (inventory/split-sku-views.ts); a SKU in one object sends its own.
+ */
+export interface SessionSummary {
+	sessionId: string;
+	/** Units held or sold to it in this object. */
+	units: number;
+	read: boolean;
+	everFlagged: boolean;
+	/** The guard saw a reserve attempt from it here. */
+	attempted: boolean;
+}
+
+/**
+ * The fairness figures over the summaries of one or more objects and the room's
+ * ticket holders. A session is counted once whichever object knows of it: its
+ * units add up, and what the guards say of it adds up too (read anywhere, flagged
+ * anywhere, attempted anywhere). That is what one object would have known: on a
+ * split SKU reads reach the coordinator and attempts the session's own shard
+ * (docs/waiting-room.md, "A SKU split across shards").
+ */
+export function fairnessAcross(
+	tickets: Iterable<string>,
+	summaries: Iterable<readonly SessionSummary[]>,
+	admittedTotal: number | null,
+	signals: boolean,
+): ServerFairness {
+	const known = new Map<string, Omit<SessionSummary, "sessionId">>();
+	for (const list of summaries) {
+		for (const s of list) {
+			const seen = known.get(s.sessionId);
+			if (seen === undefined) {
+				known.set(s.sessionId, {
+					units: s.units,
+					read: s.read,
+					everFlagged: s.everFlagged,
+					attempted: s.attempted,
+				});
+				continue;
+			}
+			seen.units += s.units;
+			seen.read ||= s.read;
+			seen.everFlagged ||= s.everFlagged;
+			seen.attempted ||= s.attempted;
+		}
+	}
+	const asking = new Set<string>(tickets);
+	for (const [sessionId, s] of known) if (s.attempted || s.units > 0) asking.add(sessionId);
+	const sessions: SessionUnits[] = [];
+	for (const sessionId of asking) {
+		const s = known.get(sessionId);
+		sessions.push({ units: s?.units ?? 0, signal: signalOf(s) });
+	}
+	return serverFairness(sessions, admittedTotal, signals);
 }

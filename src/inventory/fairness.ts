@@ -3,8 +3,10 @@
 // units from the hold records (held or paid, as the stats count them), the bot
 // signals from the reserve guard, the tickets from the waiting room. Runs on a stats
 // read, not on the reserve path: one grouped query and one pass over the sessions.
+// A split SKU's shards send their summaries to the coordinator with their counters
+// (inventory/object.ts escrowCounters), which merges them the same way.
 
-import { type SessionUnits, serverFairness, signalOf } from "../domain/fairness.ts";
+import { fairnessAcross, type SessionSummary } from "../domain/fairness.ts";
 import type { WaitingRoom } from "../domain/waiting-room.ts";
 import type { ReserveGuard } from "../ratelimit/reserve-guard.ts";
 import type { FairnessStats } from "../shared/types.ts";
@@ -22,6 +24,26 @@ function unitsBySession(sql: SqlStorage): Map<string, number> {
 }
 
 /**
+ * Every session this object has units of or a word on from its guard. A tracked
+ * session the guard knows nothing of (no read, no flag, no attempt) and without
+ * units is left out: it would count as "unread" and not asking anyway.
+ */
+export function sessionSummaries(sql: SqlStorage, guard: ReserveGuard): SessionSummary[] {
+	const units = unitsBySession(sql);
+	const out: SessionSummary[] = [];
+	for (const [sessionId, s] of guard.known()) {
+		const held = units.get(sessionId) ?? 0;
+		units.delete(sessionId);
+		if (held === 0 && !s.read && !s.everFlagged && !s.attempted) continue;
+		out.push({ sessionId, units: held, ...s });
+	}
+	for (const [sessionId, held] of units) {
+		out.push({ sessionId, units: held, read: false, everFlagged: false, attempted: false });
+	}
+	return out;
+}
+
+/**
  * The asking sessions: a ticket in the room, a reserve attempt the guard saw, or
  * units held — each once, with its units and what the signals say of it.
  */
@@ -31,14 +53,10 @@ export function fairnessStats(
 	room: WaitingRoom | null,
 	signals: boolean,
 ): FairnessStats {
-	const units = unitsBySession(sql);
-	const known = new Map(guard.known());
-	const asking = new Set<string>(units.keys());
-	for (const [sessionId, s] of known) if (s.attempted) asking.add(sessionId);
-	if (room !== null) for (const sessionId of room.sessionIds()) asking.add(sessionId);
-	const sessions: SessionUnits[] = [];
-	for (const sessionId of asking) {
-		sessions.push({ units: units.get(sessionId) ?? 0, signal: signalOf(known.get(sessionId)) });
-	}
-	return serverFairness(sessions, room === null ? null : room.admittedTotal, signals);
+	return fairnessAcross(
+		room === null ? [] : room.sessionIds(),
+		[sessionSummaries(sql, guard)],
+		room === null ? null : room.admittedTotal,
+		signals,
+	);
 }

@@ -41,7 +41,7 @@ import { CheckoutDriver } from "./checkout-driver.ts";
 import { toAvailability, toProduct, toReservation } from "./codec.ts";
 import type { InventoryEnv } from "./env.ts";
 import { Escrow, type EscrowHost, readEscrow } from "./escrow.ts";
-import { fairnessStats } from "./fairness.ts";
+import { fairnessStats, sessionSummaries } from "./fairness.ts";
 import { GroupCommit } from "./group-commit.ts";
 import { LiveFeed } from "./live.ts";
 import { DecisionMetrics, type MetricsResult } from "./metrics.ts";
@@ -86,7 +86,7 @@ import {
 	type UpdateResult,
 } from "./rpc.ts";
 import { hasSchema, INVENTORY_MIGRATIONS } from "./schema.ts";
-import { emptyShard, mergedAvailability, mergedStats } from "./split-sku-views.ts";
+import { emptyShard, mergedAvailability, mergedFairness, mergedStats } from "./split-sku-views.ts";
 import { type DecisionCounts, StateWriter } from "./state-writer.ts";
 import { RoomKeeper, type RoomPatch } from "./waiting-room.ts";
 
@@ -680,8 +680,11 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 		return this.requireEscrow().receiveReturns(index, transfers);
 	}
 
-	/** A shard's counters for the coordinator's whole-SKU views (from the hold records, as stats). */
-	escrowCounters(): ShardCounters | null {
+	/**
+	 * A shard's counters for the coordinator's whole-SKU views (from the hold records, as stats);
+	 * `withSessions` (a stats read): with its per-session summary for the fairness figures.
+	 */
+	escrowCounters(withSessions = false): ShardCounters | null {
 		const inv = this.inv;
 		const escrow = this.escrow;
 		if (inv === null || escrow === null) return null;
@@ -695,6 +698,7 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 			attempts: inv.attempts,
 			rejected: { ...inv.rejected },
 			...this.state.counts,
+			...(withSessions ? { sessions: sessionSummaries(this.sql, this.guard) } : {}),
 		};
 	}
 
@@ -810,12 +814,14 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 		};
 	}
 
-	/** Every shard's counters, this object's (shard 0) first. */
-	private async shardCounters(): Promise<ShardCounters[]> {
+	/** Every shard's counters, this object's (shard 0) first; `withSessions` as escrowCounters. */
+	private async shardCounters(withSessions = false): Promise<ShardCounters[]> {
 		const escrow = this.requireEscrow();
-		const own = this.escrowCounters();
+		const own = this.escrowCounters(withSessions);
 		const others = await Promise.all(
-			Array.from({ length: escrow.shards - 1 }, (_, i) => this.peerStub(i + 1).escrowCounters()),
+			Array.from({ length: escrow.shards - 1 }, (_, i) =>
+				this.peerStub(i + 1).escrowCounters(withSessions),
+			),
 		);
 		return [own, ...others].map((c, index) => c ?? emptyShard(index));
 	}
@@ -849,7 +855,8 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 		if (inv === null) return { ok: false, code: "unknown_sku" };
 		// Nothing left in flight, so every unit is in the pool or an allotment.
 		await escrow.settle();
-		const counters = await this.shardCounters();
+		// The same one call per shard as before, carrying its sessions for the fairness figures.
+		const counters = await this.shardCounters(true);
 		const roomStats = this.room.stats(this.tick());
 		const queue =
 			roomStats === undefined || this.roomLink === null
@@ -860,6 +867,7 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 			stats: {
 				...mergedStats(inv.product.sku, escrow.total() ?? 0, escrow.pool(), counters),
 				...(queue !== undefined ? { queue } : {}),
+				fairness: mergedFairness(this.room.room, counters, this.signalsOn),
 			},
 		};
 	}

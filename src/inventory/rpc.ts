@@ -1,5 +1,6 @@
 // What the SKU object's RPC methods return: expected outcomes as values.
 
+import type { SessionSummary } from "../domain/fairness.ts";
 import type { ReserveRefusal } from "../ratelimit/reserve-guard.ts";
 import type { Availability, Order, Product, Reservation, Stats, Ticket } from "../shared/types.ts";
 import type { SqlRows } from "./rows.ts";
@@ -96,6 +97,11 @@ export interface ShardCounters {
 	decisions: number;
 	commits: number;
 	edgeAnswered: number;
+	/**
+	 * Asked for by a stats read only (not by the availability merges): what the shard
+	 * knows per session, for the whole SKU's fairness figures (split-sku-views.ts).
+	 */
+	sessions?: SessionSummary[];
 }
 
 export type ReserveResult =
