@@ -1,0 +1,139 @@
+// The fairness figures of a SKU split across shards (docs/waiting-room.md, "Fairness
+// the server can see"; src/inventory/split-sku-views.ts mergedFairness), through the
+// real Worker inside workerd: the coordinator's room tickets and the units each shard
+// holds give the same `fairness` block as the same sessions and units in one object.
+// This pool runs without rate limits, so the bot signals' groups are absent
+// (test/unit/split-fairness.test.ts merges them).
+
+import { describe, expect, it, vi } from "vitest";
+import { shardOf } from "../../src/domain/escrow.ts";
+import type { Product, Reservation, Stats, Ticket } from "../../src/shared/types.ts";
+import { pay } from "./checkout-support.ts";
+import { ADMIN, call, DEBUG, uniqueSku } from "./helpers.ts";
+
+interface Buyer {
+	token: string;
+	sessionId: string;
+	shard: number;
+}
+
+const SHARDS = 4;
+
+async function newBuyer(): Promise<Buyer> {
+	const res = await call<{ token: string; sessionId: string }>("POST", "/api/sessions", {
+		body: { turnstileToken: DEBUG },
+	});
+	if (res.status !== 201 || !res.body.data) throw new Error(`session failed: ${res.status}`);
+	const { token, sessionId } = res.body.data;
+	return { token, sessionId, shard: shardOf(sessionId, SHARDS) };
+}
+
+/** Two buyers hashed to each shard, ordered so the first SHARDS are one per shard. */
+async function buyersOnEveryShard(): Promise<Buyer[]> {
+	const byShard = new Map<number, Buyer[]>();
+	for (let tries = 0; tries < 40; tries++) {
+		for (const b of await Promise.all(Array.from({ length: 10 }, newBuyer))) {
+			const list = byShard.get(b.shard) ?? [];
+			if (list.length < 2) list.push(b);
+			byShard.set(b.shard, list);
+		}
+		if ([...Array(SHARDS).keys()].every((i) => byShard.get(i)?.length === 2)) break;
+	}
+	const out: Buyer[] = [];
+	for (const k of [0, 1])
+		for (let i = 0; i < SHARDS; i++) {
+			const b = byShard.get(i)?.[k];
+			if (b === undefined) throw new Error(`no buyer hashed to shard ${i}`);
+			out.push(b);
+		}
+	return out;
+}
+
+async function createDrop(sku: string, shards: number | undefined): Promise<void> {
+	const res = await call<Product>("POST", "/api/admin/products", {
+		token: ADMIN,
+		body: {
+			sku,
+			name: "Fairness across shards",
+			priceCents: 1000,
+			currency: "USD",
+			totalStock: 4,
+			perUserLimit: 1,
+			...(shards === undefined ? {} : { shards }),
+			waitingRoom: { enabled: true, overbook: 0 },
+		},
+	});
+	expect(res.status, JSON.stringify(res.body)).toBe(201);
+	expect(res.body.data?.shards ?? 1).toBe(shards ?? 1);
+}
+
+const stats = async (sku: string) =>
+	(await call<Stats>("GET", `/api/admin/products/${sku}/stats`, { token: ADMIN })).body
+		.data as Stats;
+const ticketOf = async (sku: string, b: Buyer) =>
+	(await call<Ticket>("GET", `/api/products/${sku}/queue`, { token: b.token })).body.data as Ticket;
+
+describe("fairness figures of a SKU split across shards", { timeout: 90_000 }, () => {
+	it("equal what the same sessions and units give in one object", async () => {
+		const split = uniqueSku("FSPLIT");
+		const single = uniqueSku("FONE");
+		await createDrop(split, SHARDS);
+		await createDrop(single, undefined);
+		// Before anyone asks, both report the empty block (not a missing one).
+		const empty = (await stats(single)).fairness;
+		expect(empty).toMatchObject({ sessions: 0, units: 0, jainIndex: null });
+		expect((await stats(split)).fairness).toEqual(empty);
+
+		const buyers = await buyersOnEveryShard();
+		// The rooms started at once: tickets queue in arrival order, the first four (one
+		// per shard) are admitted by the four units, the other four wait.
+		for (const sku of [split, single])
+			for (const b of buyers) {
+				const joined = await call<Ticket>("POST", `/api/products/${sku}/queue`, {
+					token: b.token,
+				});
+				expect(joined.status).toBe(201);
+			}
+		const admitted = buyers.slice(0, SHARDS);
+		for (const sku of [split, single])
+			for (const [i, b] of admitted.entries()) {
+				await vi.waitFor(async () => expect((await ticketOf(sku, b)).state).toBe("admitted"), {
+					timeout: 5000,
+					interval: 100,
+				});
+				const res = await call<Reservation>("POST", "/api/reservations", {
+					token: b.token,
+					body: { sku },
+				});
+				expect(res.status, JSON.stringify(res.body)).toBe(201);
+				// Half the units paid: held and sold both count.
+				if (i % 2 === 0) {
+					const paid = await pay(b.token, res.body.data?.reservationId as string, "pm_card_visa");
+					expect(paid.status).toBe(200);
+				}
+			}
+		// A waiting session's attempt is refused on its shard and adds no unit.
+		const waiting = buyers[SHARDS] as Buyer;
+		const refused = await call("POST", "/api/reservations", {
+			token: waiting.token,
+			body: { sku: split },
+		});
+		expect(refused.status).toBe(429);
+
+		const s = await stats(split);
+		// The units sit in every shard, so every shard's summary counted.
+		expect(s.shards?.map((line) => line.reserved + line.sold)).toEqual([1, 1, 1, 1]);
+		expect(s).toMatchObject({ reserved: 2, sold: 2, oversellCount: 0 });
+		const one = (await stats(single)).fairness;
+		expect(s.fairness).toEqual(one);
+		expect(s.fairness).toMatchObject({
+			sessions: 8,
+			units: 4,
+			sessionsWithUnits: 4,
+			unitsPerAdmission: 1,
+			signals: false,
+		});
+		// Jain over four 1s and four 0s: 16 / (8 · 4).
+		expect(s.fairness?.jainIndex).toBeCloseTo(0.5);
+	});
+});
