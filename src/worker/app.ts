@@ -4,6 +4,7 @@ import { Hono } from "hono";
 import { OBJECT_OVERLOADED } from "../inventory/call-gate.ts";
 import { SCHEMA_TOO_NEW } from "../storage/do-migrations.ts";
 import { costLedger } from "./cost/middleware.ts";
+import type { Env } from "./env.ts";
 import { ApiError, type AppEnv, fail, ok } from "./http.ts";
 import { loadConfig } from "./middleware/config.ts";
 import { rateLimits } from "./middleware/ratelimit.ts";
@@ -20,10 +21,34 @@ import { sessions } from "./routes/sessions.ts";
 import { turnstileLocal } from "./routes/turnstile-local.ts";
 import { guardStorage, STORAGE_RETRY_AFTER_SECONDS, StorageUnavailable } from "./storage-errors.ts";
 
+/**
+ * Request ids: a random prefix drawn once per isolate and a counter, so an id costs one
+ * string concatenation (a clock read and a random draw per request showed in the CPU profile,
+ * docs/hot-path.md "The edge's per-request cost"). Unique within an isolate by the counter, and
+ * across isolates by the 48-bit prefix.
+ */
+const ID_PREFIX = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
 let counter = 0;
 function requestId(): string {
-	counter = (counter + 1) % 1_000_000;
-	return `${Date.now().toString(36)}-${counter.toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+	counter += 1;
+	return `${ID_PREFIX}-${counter.toString(36)}`;
+}
+
+/**
+ * The environment every route sees, per raw environment object: D1 and KV failures become 503
+ * `unavailable` (worker/storage-errors.ts). workerd hands an isolate the same `env` on every
+ * request, so the wrapping is done once per isolate, and the configuration parsed for the
+ * wrapped object (middleware/config.ts, cached by object identity) stays parsed. Wrapping per
+ * request gave every request a new object, and so a full configuration parse each time.
+ */
+const guardedEnvs = new WeakMap<Env, Env>();
+function guardedEnv(env: Env): Env {
+	let guarded = guardedEnvs.get(env);
+	if (guarded === undefined) {
+		guarded = guardStorage(env);
+		guardedEnvs.set(env, guarded);
+	}
+	return guarded;
 }
 
 export const app = new Hono<AppEnv>();
@@ -31,8 +56,7 @@ export const app = new Hono<AppEnv>();
 app.use("*", async (c, next) => {
 	c.set("requestId", c.req.header("cf-ray") ?? requestId());
 	c.set("startedAtMs", Date.now());
-	// D1 and KV failures become 503 `unavailable` below, on every route (worker/storage-errors.ts).
-	c.env = guardStorage(c.env);
+	c.env = guardedEnv(c.env);
 	await next();
 });
 // Parses the configuration once per isolate; an invalid one answers 503 naming the variable.

@@ -1,7 +1,8 @@
 // The entrypoint `npm start` wires its socket to (scripts/runtime.ts). It is the same Hono app as
 // the default export, with the two things Cloudflare's edge (or wrangler dev's entry worker) would
 // otherwise do in front of it: route non-API paths to the static assets with the assets router's
-// rules (src/worker/local-routes.ts), and fill CF-Connecting-IP when the client sent none.
+// rules (src/worker/local-routes.ts), and count a request without CF-Connecting-IP as coming from
+// the loopback peer (src/worker/client-ip.ts: named once, not by copying each Request).
 // It also drops the note Miniflare's asset worker adds to its answers for the request log, as the
 // entry worker does (`X-Mf-Additional-Response-Log`).
 // A named entrypoint rather than the default one because Miniflare puts its assets router in front
@@ -11,23 +12,18 @@
 
 import { WorkerEntrypoint } from "cloudflare:workers";
 import { app } from "./app.ts";
+import { setMissingHeaderIp } from "./client-ip.ts";
 import type { Env } from "./env.ts";
-import { LOCAL_CLIENT_IP, runsWorkerFirst } from "./local-routes.ts";
+import { LOCAL_CLIENT_IP, pathOf, runsWorkerFirst } from "./local-routes.ts";
 
 export class LocalEntrypoint extends WorkerEntrypoint<Env> {
 	override async fetch(request: Request): Promise<Response> {
 		const assets = this.env.ASSETS;
-		if (assets && !runsWorkerFirst(new URL(request.url).pathname))
+		if (assets && !runsWorkerFirst(pathOf(request.url)))
 			return withoutLogNote(await assets.fetch(request));
-		return app.fetch(withClientIp(request), this.env, this.ctx);
+		setMissingHeaderIp(LOCAL_CLIENT_IP);
+		return app.fetch(request, this.env, this.ctx);
 	}
-}
-
-function withClientIp(request: Request): Request {
-	if (request.headers.has("cf-connecting-ip")) return request;
-	const headers = new Headers(request.headers);
-	headers.set("cf-connecting-ip", LOCAL_CLIENT_IP);
-	return new Request(request, { headers });
 }
 
 /** Miniflare's asset worker notes how it answered (e.g. "using not_found_handling") for its log. */

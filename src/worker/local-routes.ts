@@ -23,3 +23,26 @@ const WORKER_FIRST = RUN_WORKER_FIRST.map(ruleToRegExp);
 export function runsWorkerFirst(pathname: string): boolean {
 	return WORKER_FIRST.some((rule) => rule.test(pathname));
 }
+
+/** Characters after which a path may be rewritten by URL parsing (dot segments, escapes, backslashes). */
+const NEEDS_PARSING = /\/\.|%|\\/;
+
+/**
+ * The pathname of an absolute request URL, as `new URL(url).pathname` gives it, without building a
+ * URL object for the common case: a plain path is cut out of the string. A path URL parsing could
+ * rewrite (`/a/../b`, `%2e`, `\`) goes through the parser, so routing never sees a different path.
+ */
+export function pathOf(url: string): string {
+	const start = url.indexOf("/", url.indexOf("://") + 3);
+	if (start === -1) return new URL(url).pathname;
+	let end = url.length;
+	for (let i = start; i < url.length; i++) {
+		const ch = url.charCodeAt(i);
+		if (ch === 63 /* ? */ || ch === 35 /* # */) {
+			end = i;
+			break;
+		}
+	}
+	const path = url.slice(start, end);
+	return NEEDS_PARSING.test(path) ? new URL(url).pathname : path;
+}

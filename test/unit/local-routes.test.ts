@@ -3,7 +3,7 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { RUN_WORKER_FIRST, runsWorkerFirst } from "../../src/worker/local-routes.ts";
+import { pathOf, RUN_WORKER_FIRST, runsWorkerFirst } from "../../src/worker/local-routes.ts";
 
 function wranglerRunWorkerFirst(): unknown {
 	const text = readFileSync(
@@ -44,5 +44,20 @@ describe("local routing between the Worker and the static assets", () => {
 			"/xapi/",
 		])
 			expect(runsWorkerFirst(path), path).toBe(false);
+	});
+
+	it("reads a request's path as URL parsing does, without parsing plain ones", () => {
+		for (const url of [
+			"http://127.0.0.1:8787/healthz",
+			"http://127.0.0.1:8787/api/products?x=1#y",
+			"http://127.0.0.1:8787",
+			"http://127.0.0.1:8787/",
+			"http://127.0.0.1:8787/api/../index.html",
+			"http://127.0.0.1:8787/%61pi/products",
+			"http://127.0.0.1:8787/api/./products",
+			"http://127.0.0.1:8787/api\\products",
+			"http://localhost/console?next=/api/x",
+		])
+			expect(pathOf(url), url).toBe(new URL(url).pathname);
 	});
 });

@@ -16,15 +16,61 @@ import type { UsageCounts } from "../../shared/types.ts";
 import type { Env } from "../env.ts";
 import type { SqlRows } from "./meter.ts";
 
+/** Where a metered environment keeps its request's usage (read by the shared getters below). */
+const USAGE = Symbol("usage");
+type Metered = Env & { [USAGE]: UsageCounts };
+
+/** The bindings that are metered, and how each is wrapped. */
+const METERS: {
+	[K in "INVENTORY" | "DB" | "SESSIONS" | "ANALYTICS"]: (
+		binding: NonNullable<Env[K]>,
+		usage: UsageCounts,
+	) => Env[K];
+} = {
+	INVENTORY: (ns, usage) => meterNamespace(ns, usage),
+	DB: (db, usage) => meterD1(db, usage),
+	SESSIONS: (kv, usage) => meterKv(kv, usage),
+	ANALYTICS: (dataset, usage) => meterAnalytics(dataset, usage),
+};
+
+/**
+ * One prototype per environment object (once per isolate: workerd hands it the same `env`
+ * every request): it inherits every binding and variable of `env` and has a getter for each
+ * metered binding that wraps it for the request reading it, on first use. A request then costs
+ * one small object, and a binding it never touches (every binding, for /healthz) is never
+ * wrapped; building four proxies and copying `env` per request showed in the CPU profile
+ * (docs/hot-path.md, "The edge's per-request cost").
+ */
+const prototypes = new WeakMap<Env, object>();
+
+function meteredPrototype(env: Env): object {
+	const proto = Object.create(env) as object;
+	for (const name of Object.keys(METERS) as (keyof typeof METERS)[]) {
+		const binding = env[name];
+		// A binding an environment lacks stays absent: the route that needs it fails as it would unmetered.
+		if (binding === undefined || binding === null) continue;
+		const wrap = METERS[name] as (binding: unknown, usage: UsageCounts) => unknown;
+		Object.defineProperty(proto, name, {
+			enumerable: true,
+			get(this: Metered) {
+				const metered = wrap(binding, this[USAGE]);
+				Object.defineProperty(this, name, { value: metered, enumerable: true });
+				return metered;
+			},
+		});
+	}
+	return proto;
+}
+
 export function meteredEnv(env: Env, usage: UsageCounts): Env {
-	// A binding an environment lacks stays absent: the route that needs it fails as it would unmetered.
-	return {
-		...env,
-		INVENTORY: env.INVENTORY && meterNamespace(env.INVENTORY, usage),
-		DB: env.DB && meterD1(env.DB, usage),
-		SESSIONS: env.SESSIONS && meterKv(env.SESSIONS, usage),
-		ANALYTICS: env.ANALYTICS && meterAnalytics(env.ANALYTICS, usage),
-	};
+	let proto = prototypes.get(env);
+	if (proto === undefined) {
+		proto = meteredPrototype(env);
+		prototypes.set(env, proto);
+	}
+	const metered = Object.create(proto) as Metered;
+	metered[USAGE] = usage;
+	return metered;
 }
 
 type AnyFunction = (...args: unknown[]) => unknown;

@@ -31,6 +31,7 @@ import {
 } from "../../ratelimit/edge-counters.ts";
 import { TOTALS_NAME } from "../../ratelimit/limiter-object.ts";
 import { type ReserveRefusal, refusalMessage } from "../../ratelimit/reserve-guard.ts";
+import { clientIpOf } from "../client-ip.ts";
 import type { Env } from "../env.ts";
 import { ApiError, type AppEnv, type Ctx, fail } from "../http.ts";
 import { inventory } from "../inventory-stub.ts";
@@ -48,9 +49,9 @@ export const EDGE_REJECTION_KEY = {
 /** Hex characters of the IP hash that name a client's reset limiter (128 bits: no collisions). */
 const RESET_KEY_HEX = 32;
 
-/** The client's IP as Cloudflare reports it. Locally workerd fills it from the socket unless the client sent one (docs/rate-limits.md, "Client IPs locally"). */
+/** The client's IP as Cloudflare reports it; locally see worker/client-ip.ts (docs/rate-limits.md, "Client IPs locally"). */
 export function clientIp(c: Ctx): string {
-	return c.req.header("cf-connecting-ip") ?? "unknown";
+	return clientIpOf(c.req);
 }
 
 /** The reserve limits for the SKU object; null when RATE_LIMITS=off. */

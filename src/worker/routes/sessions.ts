@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { parseBody } from "../body.ts";
 import { type AppEnv, fail, ok } from "../http.ts";
+import { clientIp } from "../middleware/ratelimit.ts";
 import { sameSecret } from "../secrets.ts";
 import { mintSession } from "../sessions.ts";
 import { verifyTurnstile } from "../turnstile.ts";
@@ -24,11 +25,7 @@ sessions.post("/", async (c) => {
 		if (!verdict.ok)
 			return fail(c, "turnstile_failed", `Turnstile rejected the token (${verdict.detail}).`);
 	}
-	const { session, issued } = await mintSession(
-		c.env,
-		config,
-		c.req.header("cf-connecting-ip") ?? "unknown",
-	);
+	const { session, issued } = await mintSession(c.env, config, clientIp(c));
 	// The new session's cost ledger starts with the request that created it (worker/cost/meta.ts).
 	c.set("session", session);
 	return ok(c, issued, 201);
