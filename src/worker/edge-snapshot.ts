@@ -21,6 +21,14 @@ import type { EdgeSnapshot } from "../inventory/rpc.ts";
  * SKU per isolate however hot the SKU is.
  */
 export const EDGE_SNAPSHOT_MAX_AGE_MS = 100;
+/**
+ * A copy this old is refreshed ahead of time: the first request that answers from it also asks
+ * the object in the background (waitUntil), while the copy is still fresh enough to answer from.
+ * Under steady load the copy then never goes stale, so no request waits on the object for a read
+ * or a sold-out; without it, every request arriving while a stale copy was being refreshed went
+ * to the object itself (docs/hot-path.md, "The edge's per-request cost").
+ */
+export const EDGE_SNAPSHOT_REFRESH_AFTER_MS = EDGE_SNAPSHOT_MAX_AGE_MS / 2;
 /** SKUs whose copy an isolate keeps; the least recently used is forgotten first. */
 export const MAX_EDGE_SNAPSHOTS = 1_000;
 /** (SKU, session) pairs remembered as "has read the product" for the bot signal. */
@@ -30,6 +38,8 @@ interface Copy {
 	snapshot: EdgeSnapshot;
 	/** This isolate's clock when the copy arrived (the copy is at least this fresh). */
 	receivedAtMs: number;
+	/** This isolate's clock when a background refresh was sent, while one is in flight. */
+	refreshSentAtMs: number | null;
 }
 
 const copies = new BoundedMap<Copy>(MAX_EDGE_SNAPSHOTS);
@@ -66,9 +76,46 @@ const readers = new BoundedMap<true>(MAX_EDGE_READERS);
 
 export function rememberSnapshot(sku: string, snapshot: EdgeSnapshot, nowMs: number): void {
 	rememberShards(sku, snapshot.shards);
-	const copy = copies.use(sku, () => ({ snapshot, receivedAtMs: nowMs }));
+	const copy = copies.use(sku, () => ({ snapshot, receivedAtMs: nowMs, refreshSentAtMs: null }));
 	copy.snapshot = snapshot;
 	copy.receivedAtMs = nowMs;
+}
+
+/**
+ * Starts a background refresh of the SKU's copy when it is past EDGE_SNAPSHOT_REFRESH_AFTER_MS and
+ * none is in flight; `load` asks the object, `defer` keeps the call alive past the response
+ * (executionCtx.waitUntil). Nobody waits on the refresh: it only replaces the copy. The new copy
+ * counts as taken when the refresh was sent (the object answered after that), and it replaces
+ * only a copy older than that, so a reserve answer that arrived meanwhile is kept.
+ */
+export function refreshAhead(
+	sku: string,
+	nowMs: number,
+	load: () => Promise<EdgeSnapshot | null>,
+	defer: (refresh: Promise<unknown>) => void,
+): void {
+	const copy = copies.peek(sku);
+	if (copy === undefined || nowMs - copy.receivedAtMs < EDGE_SNAPSHOT_REFRESH_AFTER_MS) return;
+	// One refresh in flight per copy; one that has not answered within the bound no longer blocks.
+	if (copy.refreshSentAtMs !== null && nowMs - copy.refreshSentAtMs < EDGE_SNAPSHOT_MAX_AGE_MS)
+		return;
+	copy.refreshSentAtMs = nowMs;
+	defer(
+		load().then(
+			(snapshot) => {
+				if (copy.refreshSentAtMs === nowMs) copy.refreshSentAtMs = null;
+				if (snapshot === null) return;
+				const current = copies.peek(sku);
+				if (current === undefined || current.receivedAtMs < nowMs)
+					rememberSnapshot(sku, snapshot, nowMs);
+			},
+			(error: unknown) => {
+				// The copy then ages out and the next request asks the object itself.
+				if (copy.refreshSentAtMs === nowMs) copy.refreshSentAtMs = null;
+				console.warn("edge snapshot refresh failed", String(error));
+			},
+		),
+	);
 }
 
 /** Something changed the SKU through this isolate (cancel, reset, update): ask the object next time. */

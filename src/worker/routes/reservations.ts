@@ -6,12 +6,14 @@ import type { ReserveAnswer, ReserveRequest, ReserveResult } from "../../invento
 import { parseBody } from "../body.ts";
 import { requireKnownSku } from "../catalogue.ts";
 import { recordDecision } from "../cost/analytics.ts";
+import { deferTo } from "../cost/meta.ts";
 import {
 	edgeRejection,
 	forgetSnapshot,
 	freshSnapshot,
 	freshSoldOut,
 	hasRead,
+	refreshAhead,
 	rememberShards,
 	rememberSnapshot,
 	rememberSoldOut,
@@ -132,6 +134,13 @@ reservations.post("/", async (c) => {
 					? "sold_out"
 					: null;
 		if (rejection !== null) {
+			if (snapshot !== null)
+				refreshAhead(
+					body.sku,
+					arrivedAtMs,
+					() => inventory(c.env, body.sku).snapshot(),
+					deferTo(c),
+				);
 			countEdgeAnswer(c, body.sku, rejection);
 			recordDecision(c, { sku: body.sku, mode: "safe", outcome: rejection, quantity });
 			countEdgeLatency(c, body.sku, Date.now() - arrivedAtMs);
