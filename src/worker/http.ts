@@ -11,7 +11,11 @@ export type AppEnv = {
 	Variables: {
 		requestId: string;
 		startedAtMs: number;
-		/** The parsed configuration (middleware/config.ts): routes read this, never a raw var. */
+		/**
+		 * The parsed configuration (middleware/config.ts): routes read this, never a raw var.
+		 * Variables are read with c.get(): Hono's `c.var` copies them all into a new object on
+		 * every access (docs/hot-path.md, "The edge's per-request cost").
+		 */
 		config: Config;
 		session?: import("./middleware/auth.ts").Session;
 		/** resolveSession's answer, so a request resolves its session once (middleware/auth.ts). */

@@ -47,7 +47,7 @@ export function deferTo(c: Ctx): (p: Promise<unknown>) => void {
 export function costMeta(c: Ctx): CostMeta {
 	const state = costState(c);
 	if (state.result !== null) return state.result;
-	const config = c.var.config.cost;
+	const config = c.get("config").cost;
 	const sessionId = c.get("session")?.sessionId;
 	let requestUsd: number;
 	let virtualUsd: number;

@@ -26,7 +26,7 @@ export const costLedger: MiddlewareHandler<AppEnv> = async (c, next) => {
 	const sessionId = await sessionOf(c);
 	if (sessionId !== null) {
 		const entry = openEntry(c.env, sessionId, state.usage, deferTo(c));
-		const config = c.var.config.cost;
+		const config = c.get("config").cost;
 		const wouldBe = realUsd(totalUsd(entry) + costUsd(state.usage), config.billingScale);
 		if (wouldBe > config.limitUsd) {
 			return fail(

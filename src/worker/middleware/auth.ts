@@ -18,6 +18,17 @@ export interface Session {
 /** Sessions cached per isolate: the hot path then reads KV once per session, not per request. */
 const CACHE_LIMIT = 10_000;
 const cache = new Map<string, Session>();
+/** Each cached session's expiry as epoch ms, parsed once rather than on every request. */
+const expiresAtMs = new WeakMap<Session, number>();
+
+function expiryOf(session: Session): number {
+	let ms = expiresAtMs.get(session);
+	if (ms === undefined) {
+		ms = Date.parse(session.expiresAt);
+		expiresAtMs.set(session, ms);
+	}
+	return ms;
+}
 
 export function sessionKey(tokenHash: string): string {
 	return `session:${tokenHash}`;
@@ -65,9 +76,11 @@ export async function resolveSession(c: Ctx): Promise<Resolved> {
 	if (token === null) resolved = { session: null, why: "missing" };
 	else if (!SESSION_TOKEN.test(token)) resolved = { session: null, why: "unknown" };
 	else {
-		const session = await lookup(c.env.SESSIONS, token);
+		// A cached session is answered before the KV binding is read (reading it builds the
+		// request's metered KV wrapper, worker/cost/bindings.ts).
+		const session = cache.get(token) ?? (await lookup(c.env.SESSIONS, token));
 		if (session === null) resolved = { session: null, why: "unknown" };
-		else if (Date.parse(session.expiresAt) <= Date.now()) {
+		else if (expiryOf(session) <= Date.now()) {
 			cache.delete(token);
 			resolved = { session: null, why: "expired" };
 		} else resolved = { session };
@@ -91,7 +104,7 @@ export const requireSession: MiddlewareHandler<AppEnv> = async (c, next) => {
 
 export const requireAdmin: MiddlewareHandler<AppEnv> = async (c, next) => {
 	const token = bearer(c.req.header("authorization"));
-	const admin = c.var.config.adminToken;
+	const admin = c.get("config").adminToken;
 	if (token === null)
 		throw new ApiError("unauthorized", "Missing Authorization: Bearer <ADMIN_TOKEN> header.");
 	if (admin === null || !(await sameSecret(token, admin))) {

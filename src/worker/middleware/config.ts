@@ -1,5 +1,5 @@
 // The configuration, first on every request: parsed once per environment object
-// (src/shared/config.ts) and handed to the routes as c.var.config. While it is invalid the Worker
+// (src/shared/config.ts) and handed to the routes as c.get("config"). While it is invalid the Worker
 // serves nothing — every route, /healthz included, answers 503 `unavailable` naming the variable
 // and what is wrong — rather than run on a fallback the operator never chose. No Retry-After:
 // only a redeploy with a fixed configuration helps.

@@ -56,7 +56,7 @@ export function clientIp(c: Ctx): string {
 
 /** The reserve limits for the SKU object; null when RATE_LIMITS=off. */
 export function reserveLimits(c: Ctx): ReserveLimits | null {
-	return c.var.config.rateLimits?.reserve ?? null;
+	return c.get("config").rateLimits?.reserve ?? null;
 }
 
 /**
@@ -84,7 +84,7 @@ function limitClockMs(c: Ctx, config: RateLimitConfig, systemMs: number): number
  * request names.
  */
 export function attemptArrivedAtMs(c: Ctx): number {
-	const config = c.var.config.rateLimits;
+	const config = c.get("config").rateLimits;
 	const arrivedAtMs = c.get("startedAtMs");
 	return config === null ? arrivedAtMs : limitClockMs(c, config, arrivedAtMs);
 }
@@ -118,7 +118,7 @@ export function refuseReserve(c: Ctx, refusal: ReserveRefusal): Response {
  * is no valid token or limits are off; a read never fails for it.
  */
 export async function readerSessionId(c: Ctx): Promise<string | undefined> {
-	if (c.var.config.rateLimits === null) return undefined;
+	if (c.get("config").rateLimits === null) return undefined;
 	return (await resolveSession(c)).session?.sessionId;
 }
 
@@ -190,7 +190,7 @@ function isReserveAttempt(c: Ctx): boolean {
  * to have no valid session is charged to the IP after all.
  */
 export const rateLimits: MiddlewareHandler<AppEnv> = async (c, next) => {
-	const config = c.var.config.rateLimits;
+	const config = c.get("config").rateLimits;
 	if (config === null) return next();
 	const ip = clientIp(c);
 	const now = limitClockMs(c, config, Date.now());
@@ -225,12 +225,12 @@ export const rateLimits: MiddlewareHandler<AppEnv> = async (c, next) => {
  * is counted in that SKU's stats when the route has a :sku parameter.
  */
 export const resetRateLimit: MiddlewareHandler<AppEnv> = async (c, next) => {
-	const config = c.var.config.rateLimits;
+	const config = c.get("config").rateLimits;
 	if (config === null) return next();
 	// A keyed hash names the limiter object: no IP in object names or storage. The key rotates at
 	// midnight UTC (secrets.ts), so a reset just before midnight does not count against one just
 	// after: at most twice the limit across that one boundary (docs/configuration.md).
-	const hash = await ipHash(c.var.config.ipHashSecret, clientIp(c), Date.now());
+	const hash = await ipHash(c.get("config").ipHashSecret, clientIp(c), Date.now());
 	const key = `reset:${hash.slice(0, RESET_KEY_HEX)}`;
 	const d = await c.env.LIMITER.get(c.env.LIMITER.idFromName(key)).take(
 		config.reset,

@@ -12,7 +12,7 @@ export const adminLimits = new Hono<AppEnv>();
 adminLimits.use("*", requireAdmin);
 
 adminLimits.get("/", async (c) => {
-	const config = c.var.config.rateLimits;
+	const config = c.get("config").rateLimits;
 	await deliverTallies(c.env, null);
 	const rejected = await c.env.LIMITER.get(c.env.LIMITER.idFromName(TOTALS_NAME)).totals();
 	return ok(c, { enabled: config !== null, limits: config, rejected });

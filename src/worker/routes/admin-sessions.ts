@@ -31,7 +31,7 @@ adminSessions.post("/", async (c) => {
 	for (let start = 0; start < count; start += KV_WRITES_IN_FLIGHT) {
 		const batch = Math.min(KV_WRITES_IN_FLIGHT, count - start);
 		const minted = await Promise.all(
-			Array.from({ length: batch }, () => mintSession(c.env, c.var.config, ip)),
+			Array.from({ length: batch }, () => mintSession(c.env, c.get("config"), ip)),
 		);
 		for (const m of minted) issued.push(m.issued);
 	}

@@ -94,7 +94,7 @@ admin.route("/sessions", adminSessions);
 // again answers 201 with the product as it is; another one is 409 `already_exists`.
 admin.post("/products", async (c) => {
 	const body = await parseBody(c, CreateProduct);
-	const holdSeconds = body.holdSeconds ?? c.var.config.holdSeconds;
+	const holdSeconds = body.holdSeconds ?? c.get("config").holdSeconds;
 	const result = await inventory(c.env, body.sku).create(
 		{
 			sku: body.sku,

@@ -12,8 +12,8 @@ export const config = new Hono<AppEnv>();
 
 config.get("/", (c) => {
 	const body: UiConfig = {
-		turnstileSiteKey: c.var.config.turnstile.siteKey,
-		localTurnstile: isLocal(c.var.config),
+		turnstileSiteKey: c.get("config").turnstile.siteKey,
+		localTurnstile: isLocal(c.get("config")),
 	};
 	return ok(c, body);
 });

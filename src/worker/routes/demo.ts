@@ -57,7 +57,7 @@ demo.post("/sandbox", async (c) => {
 		priceCents: 18_000,
 		currency: "USD",
 		totalStock: SANDBOX_STOCK,
-		holdSeconds: c.var.config.holdSeconds,
+		holdSeconds: c.get("config").holdSeconds,
 		// One presenter can drain it alone in safe mode, which is the point of the demo.
 		perUserLimit: SANDBOX_STOCK,
 		startsAtMs: null,

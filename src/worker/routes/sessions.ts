@@ -13,7 +13,7 @@ export const sessions = new Hono<AppEnv>();
 
 sessions.post("/", async (c) => {
 	const { turnstileToken } = await parseBody(c, CreateSession);
-	const config = c.var.config;
+	const config = c.get("config");
 	const debug = config.debugToken;
 	if (!(debug !== null && (await sameSecret(turnstileToken, debug)))) {
 		const verdict = await verifyTurnstile(config, turnstileToken);

@@ -13,7 +13,7 @@ import { emulateSiteverify, isLocal } from "../turnstile-emulation.ts";
 export const turnstileLocal = new Hono<AppEnv>();
 
 turnstileLocal.post("/siteverify", async (c) => {
-	if (!isLocal(c.var.config)) return c.notFound();
+	if (!isLocal(c.get("config"))) return c.notFound();
 	const form = await c.req.formData().catch(() => null);
 	const read = (name: string) => {
 		const v = form?.get(name);
