@@ -8,12 +8,16 @@ export const ROW_NAMES = [
 	// Our worker on the lean runtime, started by the bench.
 	"hello",
 	"reserve",
+	// Reserve paced at half the reserve row's req/s of the same run: the latency of a busy, not
+	// saturated, hot SKU (target p99 ≤ 25 ms).
+	"reserve-half-peak",
 	"sold-out",
 	"availability",
 	"checkout",
 	// The same worker as `npm start` runs it (scripts/start.ts, its own process).
 	"start-hello",
 	"start-reserve",
+	"start-reserve-half-peak",
 	"start-sold-out",
 	"start-availability",
 	// Only with --dev-hello: `npm run dev` (wrangler dev, the development proxy), for comparison.
@@ -28,6 +32,7 @@ export const PEER_ROWS: readonly RowName[] = ["redis-lua", "postgres-row-lock", 
 export const START_ROWS: readonly RowName[] = [
 	"start-hello",
 	"start-reserve",
+	"start-reserve-half-peak",
 	"start-sold-out",
 	"start-availability",
 ];

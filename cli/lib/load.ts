@@ -10,6 +10,8 @@ import { build as buildHistogram } from "hdr-histogram-js";
 export const MAX_CONNECTIONS = 1_024;
 export const MAX_DURATION_SEC = 600;
 export const MAX_REQUESTS_PER_RUN = 10_000_000;
+/** Upper bound of an `overallRate` (requests per second across all connections). */
+export const MAX_OVERALL_RATE = 1_000_000;
 /** An `amount` run that has not finished after this long is stopped (the server hangs). */
 const AMOUNT_RUN_TIMEOUT_SEC = 300;
 /** Per-request timeout; a timed-out request counts as an error, and the connection reconnects. */
@@ -28,6 +30,11 @@ export type LoadOptions = {
 	/** Extra headers per request (e.g. `authorization`, `idempotency-key`), merged over `headers`. */
 	headersFactory?: (i: number) => Record<string, string>;
 	connections: number;
+	/**
+	 * Paced instead of closed-loop: at most this many requests per second across all connections
+	 * (autocannon's `overallRate`), to read latency at a given load rather than at the peak.
+	 */
+	overallRate?: number;
 	/** Run for this long… */
 	durationSec?: number;
 	/** …or until this many responses arrived (takes precedence, like autocannon's `amount`). */
@@ -111,6 +118,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
 				body: options.body,
 				requests: [request],
 				connections: bounds.connections,
+				...(options.overallRate !== undefined ? { overallRate: options.overallRate } : {}),
 				...(bounds.amount !== undefined
 					? { amount: bounds.amount }
 					: { duration: bounds.durationSec, maxOverallRequests: MAX_REQUESTS_PER_RUN }),
@@ -165,6 +173,10 @@ function validate(options: LoadOptions): {
 	const { connections, durationSec, amount } = options;
 	if (!Number.isInteger(connections) || connections < 1 || connections > MAX_CONNECTIONS) {
 		throw new RangeError(`connections must be an integer 1..${MAX_CONNECTIONS}`);
+	}
+	const rate = options.overallRate;
+	if (rate !== undefined && (!Number.isInteger(rate) || rate < 1 || rate > MAX_OVERALL_RATE)) {
+		throw new RangeError(`overallRate must be an integer 1..${MAX_OVERALL_RATE}`);
 	}
 	if (options.body !== undefined && options.bodyFactory !== undefined) {
 		throw new TypeError("give body or bodyFactory, not both");
