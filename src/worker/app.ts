@@ -53,16 +53,22 @@ function guardedEnv(env: Env): Env {
 
 export const app = new Hono<AppEnv>();
 
-app.use("*", async (c, next) => {
+// The edge's context, first on every request, as one middleware rather than three: each step
+// of Hono's middleware chain costs a dispatch closure and a promise, which a hello pays in full
+// (docs/hot-path.md, "The edge's per-request cost"). In order: the request id and arrival time;
+// the guarded environment; the configuration, parsed once per isolate, whose invalid form answers
+// 503 naming the variable (middleware/config.ts); the cost ledger, which meters the request,
+// answers meta.cost / meta.guardrail and refuses a session past DEMO_COST_LIMIT (cost/middleware.ts).
+app.use("*", (c, next) => {
 	c.set("requestId", c.req.header("cf-ray") ?? requestId());
 	c.set("startedAtMs", Date.now());
 	c.env = guardedEnv(c.env);
-	await next();
+	return loadConfig(c, async () => {
+		// A refusal (cost_limit) is the answer, as Hono's chain would have made it.
+		const refused = await costLedger(c, next);
+		if (refused) c.res = refused;
+	});
 });
-// Parses the configuration once per isolate; an invalid one answers 503 naming the variable.
-app.use("*", loadConfig);
-// Meters every request and answers meta.cost / meta.guardrail; refuses a session past DEMO_COST_LIMIT.
-app.use("*", costLedger);
 
 app.get("/healthz", (c) => ok(c, { status: "ok" }));
 // Per-IP reads/writes and session creation (docs/rate-limits.md); the per-session reserve limit lives in the SKU object.
