@@ -5,6 +5,16 @@
 // provider call, a backoff) and feeds the outcome back. A step is durable before
 // the provider hears of its call, so after a crash the alarm resumes the saga
 // where it stopped, with the same provider key.
+//
+// Group commit (docs/checkout.md, "What a checkout costs"): workerd fsyncs every
+// commit of the object and does not group concurrent requests' commits, so the
+// driver gathers them. Checkout requests wait for the next `setTimeout(0)` and are
+// admitted together, in arrival order, in one turn (one commit carries every
+// saga's first step); provider answers wait for the next turn likewise, so the
+// steps they lead to (PAID, a kept or released hold) share a commit too. Each
+// request's writes run in a savepoint of their own (SagaHost.atomically), so a
+// bug in one rolls back only that one; the output gate holds every reply, and
+// every provider request, until the commit that carries its step is durable.
 
 import { admit, NO_SUCH_RESERVATION } from "../domain/checkout-admission.ts";
 import { MAX_SAGAS_PER_ALARM, RESUME_GRACE_MS } from "../domain/checkout-policy.ts";
@@ -29,6 +39,7 @@ import type { Hold, Inventory } from "../domain/inventory.ts";
 import type { PaymentProvider } from "../payment/provider.ts";
 import { sleep } from "../shared/sleep.ts";
 import { CheckoutStore } from "./checkout-store.ts";
+import { GroupCommit } from "./group-commit.ts";
 import type { OrderResult } from "./rpc.ts";
 
 /** What the driver needs from the object that owns it. */
@@ -40,6 +51,13 @@ export interface SagaHost {
 	persist(): void;
 	/** The object's alarm fires no later than this. */
 	wake(atMs: number): void;
+	/** The decision time of a batch: the clock after the object's lazy expiry. */
+	now(): number;
+	/**
+	 * Runs `fn` in a savepoint: a throw rolls back its writes and rebuilds the model
+	 * from storage, so one request's bug never leaves half a step behind.
+	 */
+	atomically<T>(fn: () => T): T;
 }
 
 export interface CheckoutDriverOptions {
@@ -52,6 +70,59 @@ export interface CheckoutDriverOptions {
 
 type Work = Exclude<SagaEffect, { kind: "stop" }>;
 
+/** Checkout requests admitted in one turn (one commit); bounds that turn's work like MAX_GROUP. */
+export const MAX_CHECKOUT_BATCH = 128;
+
+/** A request's admission: answered now, or a saga driven from a first step already written. */
+type Admitted =
+	| { kind: "answer"; result: CheckoutResult }
+	| { kind: "drive"; id: string; first: SagaInput | SagaStep };
+
+/**
+ * Lets the callers that arrive before the next `setTimeout(0)` continue together,
+ * in arrival order, in one turn of the event loop: the steps they write share one
+ * implicit transaction (one commit). A microtask would not gather them: each
+ * provider answer arrives in a task of its own.
+ *
+ * A caller already in a turn that writes a batch (a provider answering within the
+ * turn that asked it, like the simulated one at zero latency) continues at once:
+ * its step joins that turn's commit. This is only about how many steps share a
+ * commit: every step is written in one synchronous block either way, and its reply
+ * waits for its commit.
+ */
+export class NextTurn {
+	private waiting: (() => void)[] = [];
+	private timer: ReturnType<typeof setTimeout> | null = null;
+	/** Set in a turn that writes a batch, cleared by the next timer. */
+	private batchTurn = false;
+
+	/** This turn writes a batch; steps of answers that arrive before it ends join it. */
+	mark(): void {
+		if (this.batchTurn) return;
+		this.batchTurn = true;
+		setTimeout(() => {
+			this.batchTurn = false;
+		}, 0);
+	}
+
+	/** Null: step now (this turn writes a batch already); else resolves in the next batch's turn. */
+	wait(): Promise<void> | null {
+		if (this.batchTurn) return null;
+		return new Promise<void>((resolve) => {
+			this.waiting.push(resolve);
+			this.timer ??= setTimeout(() => this.release(), 0);
+		});
+	}
+
+	private release(): void {
+		this.timer = null;
+		this.mark();
+		const ready = this.waiting;
+		this.waiting = [];
+		for (const resolve of ready) resolve();
+	}
+}
+
 export class CheckoutDriver {
 	private readonly rows: CheckoutStore;
 	/** Sagas being driven by this instance: a copy of a request joins instead of calling again. */
@@ -59,6 +130,13 @@ export class CheckoutDriver {
 	/** resume_at of every unsettled saga, so planning the alarm never queries SQLite. */
 	private readonly wakeups = new Map<string, number>();
 	private provider: PaymentProvider | null = null;
+	/** Checkout requests waiting for the next batch (one turn, one commit). */
+	private readonly arrivals = new GroupCommit<
+		CheckoutRequest,
+		CheckoutResult | Promise<CheckoutResult>
+	>((reqs) => this.admitBatch(reqs), MAX_CHECKOUT_BATCH);
+	/** Provider answers waiting to be stepped together (one turn, one commit). */
+	private readonly answers = new NextTurn();
 
 	constructor(
 		sql: SqlStorage,
@@ -92,21 +170,52 @@ export class CheckoutDriver {
 		return next;
 	}
 
-	checkout(req: CheckoutRequest, nowMs: number): CheckoutResult | Promise<CheckoutResult> {
+	/**
+	 * Pays a hold. The request joins the next batch: admitted with the requests that
+	 * arrived with it, in arrival order, exactly as one at a time would be.
+	 */
+	checkout(req: CheckoutRequest): Promise<CheckoutResult> {
+		return this.arrivals.submit(req) as Promise<CheckoutResult>;
+	}
+
+	/** One batch of requests in one turn; a request's throw is its own answer, not the batch's. */
+	private admitBatch(reqs: CheckoutRequest[]): (CheckoutResult | Promise<CheckoutResult>)[] {
+		const nowMs = this.host.now();
+		this.answers.mark();
+		return reqs.map((req) => {
+			let admitted: Admitted;
+			try {
+				admitted = this.host.atomically(() => this.admit(req, nowMs));
+			} catch (error) {
+				return Promise.reject(error);
+			}
+			if (admitted.kind === "answer") return admitted.result;
+			// Driven from here, after the savepoint: a provider call never starts inside one
+			// that could still roll back. Registered before the next request is admitted, so a
+			// copy of this request in the same batch joins this run.
+			return this.drive(admitted.id, admitted.first);
+		});
+	}
+
+	/** Admission, and for a new payment its first two steps (CHECKOUT_PENDING, the attempt). */
+	private admit(req: CheckoutRequest, nowMs: number): Admitted {
 		const inv = this.host.inventory();
 		const hold = this.host.hold(req.reservationId);
-		if (inv === null || hold === null) return fail("not_found", NO_SUCH_RESERVATION);
+		if (inv === null || hold === null) return answer(fail("not_found", NO_SUCH_RESERVATION));
 		const saga = this.rows.get(req.reservationId);
 		const earlier = this.rows.failure(req.sessionId, req.idempotencyKey);
 		const elsewhere =
 			saga === null ? this.rows.byClientKey(req.sessionId, req.idempotencyKey) : null;
 		const admission = admit(req, hold, saga, elsewhere, earlier);
-		if (admission.kind === "answer") return admission.result;
+		if (admission.kind === "answer") return answer(admission.result);
 		// Same key while the first copy awaits the provider: join it. After a crash: resume it.
-		if (admission.kind === "join") return this.drive(hold.id, { kind: "run", resumed: true });
+		if (admission.kind === "join") {
+			return { kind: "drive", id: hold.id, first: { kind: "run", resumed: true } };
+		}
 		const deadlineMs = nowMs + this.options.windowMs;
 		const begun = inv.beginCheckout(hold.id, nowMs, deadlineMs);
-		if (!begun.ok) return fail(begun.code, `The reservation is ${hold.status} and cannot be paid.`);
+		if (!begun.ok)
+			return answer(fail(begun.code, `The reservation is ${hold.status} and cannot be paid.`));
 		inv.scheduleDeadline(hold.id, deadlineMs);
 		const started = begin(
 			{
@@ -123,9 +232,15 @@ export class CheckoutDriver {
 			nowMs,
 			deadlineMs,
 		);
-		this.save(started);
+		// CHECKOUT_PENDING and its audit event, then the first attempt's step (its provider
+		// key and timeout) in the same savepoint and commit: the saga row is written once,
+		// already in its attempt, before the provider hears of it.
 		this.host.persist();
-		return this.drive(hold.id, { kind: "run", resumed: false });
+		const world = this.world(hold.id);
+		const first = step(started, { kind: "run", resumed: false }, world);
+		if (first.write !== "put") this.save(started);
+		this.apply(first, world.nowMs);
+		return { kind: "drive", id: hold.id, first };
 	}
 
 	order(orderId: string, sessionId: string): OrderResult {
@@ -162,10 +277,10 @@ export class CheckoutDriver {
 	// ---- internals ----
 
 	/** One run per saga in this instance; every other caller awaits the same promise. */
-	private drive(id: string, input: SagaInput): Promise<CheckoutResult> {
+	private drive(id: string, first: SagaInput | SagaStep): Promise<CheckoutResult> {
 		const current = this.running.get(id);
 		if (current !== undefined) return current;
-		const promise = this.run(id, input).finally(() => {
+		const promise = this.run(id, first).finally(() => {
 			this.running.delete(id);
 			// Still unsettled (e.g. an unexpected throw): the alarm takes over at its resume time.
 			const atMs = this.wakeups.get(id);
@@ -175,19 +290,36 @@ export class CheckoutDriver {
 		return promise;
 	}
 
-	/** Steps the saga until it stops; every step starts from its durable state. */
-	private async run(id: string, first: SagaInput): Promise<CheckoutResult> {
-		let input = first;
+	/**
+	 * Steps the saga until it stops; every step starts from its durable state. `first` is
+	 * an input to step now, or a step the caller already wrote (a new payment's attempt).
+	 */
+	private async run(id: string, first: SagaInput | SagaStep): Promise<CheckoutResult> {
+		let next = "effect" in first ? first : this.stepNow(id, first);
 		for (;;) {
-			// Read again after every await: an operator reset may have moved the saga on.
-			const saga = this.rows.get(id);
-			if (saga === null) return fail("invalid_state", "The reservation was cleared.");
-			const world = this.world(id);
-			const next = step(saga, input, world);
-			this.apply(next, world.nowMs);
+			if (next === null) return fail("invalid_state", "The reservation was cleared.");
 			if (next.effect.kind === "stop") return next.effect.answer;
-			input = await this.perform(next.effect);
+			const input = await this.perform(next.effect);
+			// Answers that arrived meanwhile are stepped in one turn: one commit for all of them.
+			const turn = this.answers.wait();
+			if (turn !== null) await turn;
+			next = this.stepNow(id, input);
 		}
+	}
+
+	/** Reads the saga again (an operator reset may have moved it on), steps and writes it. */
+	private stepNow(id: string, input: SagaInput): SagaStep | null {
+		return this.host.atomically(() => {
+			const saga = this.rows.get(id);
+			return saga === null ? null : this.stepFrom(saga, input);
+		});
+	}
+
+	private stepFrom(saga: SagaState, input: SagaInput): SagaStep {
+		const world = this.world(saga.reservationId);
+		const next = step(saga, input, world);
+		this.apply(next, world.nowMs);
+		return next;
 	}
 
 	private world(id: string): SagaWorld {
@@ -270,4 +402,8 @@ export class CheckoutDriver {
 		this.wakeups.set(saga.reservationId, saga.resumeAtMs);
 		this.host.wake(saga.resumeAtMs);
 	}
+}
+
+function answer(result: CheckoutResult): Admitted {
+	return { kind: "answer", result };
 }

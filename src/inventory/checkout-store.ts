@@ -42,11 +42,19 @@ type FailureRow = {
 const SELECT_ROW = `SELECT c.*, (SELECT COUNT(*) FROM checkout_failures f
 	WHERE f.reservation_id = c.reservation_id) AS prior_failures FROM checkouts c`;
 
-const UPSERT = `INSERT OR REPLACE INTO checkouts
+// The columns a step changes are updated in place (INSERT OR REPLACE would delete and
+// insert the row, rewriting its three index entries on every step); the rest are fixed
+// when the payment starts.
+const UPSERT = `INSERT INTO checkouts
 	(reservation_id, order_id, session_id, client_key, payment_method, quantity, amount_cents,
 	 currency, step, charge_attempts, compensation_attempts, payment_id, deadline, resume_at,
 	 outcome, created_at, paid_at)
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+	ON CONFLICT (reservation_id) DO UPDATE SET step = excluded.step,
+	charge_attempts = excluded.charge_attempts,
+	compensation_attempts = excluded.compensation_attempts, payment_id = excluded.payment_id,
+	deadline = excluded.deadline, resume_at = excluded.resume_at, outcome = excluded.outcome,
+	paid_at = excluded.paid_at`;
 
 function fromRow(r: Row): SagaState {
 	return {

@@ -191,6 +191,8 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 				hold: (id) => this.readHold(id),
 				persist: () => this.state.persist(),
 				wake: (atMs) => this.scheduleAlarm(atMs),
+				now: () => this.tick(),
+				atomically: (fn) => this.atomically(fn),
 			},
 			{
 				createProvider: () =>
@@ -557,7 +559,10 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 		return this.group.submit({ kind: "cancel", id, sessionId }) as Promise<CancelResult>;
 	}
 
-	/** The payment saga (inventory/checkout-driver.ts); resolves once the hold is PAID or released. */
+	/**
+	 * The payment saga (inventory/checkout-driver.ts); resolves once the hold is PAID or
+	 * released. Joins the saga's next batch: concurrent checkouts share commits.
+	 */
 	async checkout(req: CheckoutRequest): Promise<CheckoutResult> {
 		if (this.inv === null)
 			return {
@@ -565,7 +570,7 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 				code: "not_found",
 				message: "No reservation of this session has that id.",
 			};
-		return this.saga.checkout(req, this.tick());
+		return this.saga.checkout(req);
 	}
 
 	order(orderId: string, sessionId: string): OrderResult {
@@ -1137,6 +1142,19 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 		this.roomLink = this.escrow === null ? null : new RoomLink(this.roomHost(), this.escrow);
 		// A transfer the other side has not confirmed is re-sent from the alarm.
 		if (this.escrow?.hasPending() || this.roomLink?.hasPending()) this.scheduleAlarm(Date.now());
+	}
+
+	/**
+	 * `fn` in a savepoint of the open transaction: a throw rolls its writes back and
+	 * the model is rebuilt from storage, like a rolled-back batch (decideGroup).
+	 */
+	private atomically<T>(fn: () => T): T {
+		try {
+			return this.ctx.storage.transactionSync(fn);
+		} catch (error) {
+			this.reload();
+			throw error;
+		}
 	}
 
 	/** After a rolled-back batch: the model in memory is rebuilt from what is durable. */

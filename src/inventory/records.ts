@@ -6,10 +6,16 @@ import { type Hold, type InventorySnapshot, isActive } from "../domain/inventory
 import { type HoldRow, holdFromRow, holdParams } from "./codec.ts";
 import type { ReserveResult } from "./rpc.ts";
 
-const UPSERT_HOLD_HEAD = `INSERT OR REPLACE INTO holds
+const UPSERT_HOLD_HEAD = `INSERT INTO holds
 	(id, session_id, quantity, status, created_at, expires_at, idem_key, order_id, payment_deadline)`;
+// An update in place when the hold exists: INSERT OR REPLACE would delete the row and
+// insert it again, rewriting every index entry (by session, by status) on each transition.
+const UPSERT_HOLD_TAIL = `ON CONFLICT (id) DO UPDATE SET session_id = excluded.session_id,
+	quantity = excluded.quantity, status = excluded.status, created_at = excluded.created_at,
+	expires_at = excluded.expires_at, idem_key = excluded.idem_key, order_id = excluded.order_id,
+	payment_deadline = excluded.payment_deadline`;
 const UPSERT_HOLD = `${UPSERT_HOLD_HEAD}
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ${UPSERT_HOLD_TAIL}`;
 
 export function writeHold(sql: SqlStorage, hold: Hold): void {
 	sql.exec(UPSERT_HOLD, ...holdParams(hold));
@@ -21,13 +27,13 @@ const HOLD_COLUMNS = 9;
 /** Holds per multi-row statement: as many as fit under MAX_SQL_PARAMS. */
 export const HOLDS_PER_STATEMENT = Math.floor(MAX_SQL_PARAMS / HOLD_COLUMNS);
 
-/** `INSERT … VALUES (…), (…)` for `rows` rows of `columns` values, built once per shape (statements are cached by text). */
-export function multiRowSql(head: string, columns: number, rows: number): string {
-	const key = `${head}\u0000${columns}\u0000${rows}`;
+/** `INSERT … VALUES (…), (…) [tail]` for `rows` rows of `columns` values, built once per shape (statements are cached by text). */
+export function multiRowSql(head: string, columns: number, rows: number, tail = ""): string {
+	const key = `${head}\u0000${columns}\u0000${rows}\u0000${tail}`;
 	let text = statements.get(key);
 	if (text === undefined) {
 		const one = `(${Array.from({ length: columns }, () => "?").join(", ")})`;
-		text = `${head} VALUES ${Array.from({ length: rows }, () => one).join(", ")}`;
+		text = `${head} VALUES ${Array.from({ length: rows }, () => one).join(", ")} ${tail}`;
 		statements.set(key, text);
 	}
 	return text;
@@ -48,7 +54,10 @@ export function writeHolds(sql: SqlStorage, holds: readonly Hold[]): void {
 		}
 		const params: (string | number | null)[] = [];
 		for (const hold of chunk) params.push(...holdParams(hold));
-		sql.exec(multiRowSql(UPSERT_HOLD_HEAD, HOLD_COLUMNS, chunk.length), ...params);
+		sql.exec(
+			multiRowSql(UPSERT_HOLD_HEAD, HOLD_COLUMNS, chunk.length, UPSERT_HOLD_TAIL),
+			...params,
+		);
 	}
 }
 
