@@ -127,6 +127,12 @@ export class CheckoutDriver {
 	private readonly rows: CheckoutStore;
 	/** Sagas being driven by this instance: a copy of a request joins instead of calling again. */
 	private readonly running = new Map<string, Promise<CheckoutResult>>();
+	/**
+	 * The state last written of each saga driven here, so stepping a provider's answer
+	 * does not read back the row this instance wrote. Only this driver writes the rows;
+	 * a rollback (SagaHost.atomically reloads) and a reset clear it.
+	 */
+	private readonly written = new Map<string, SagaState>();
 	/** resume_at of every unsettled saga, so planning the alarm never queries SQLite. */
 	private readonly wakeups = new Map<string, number>();
 	private provider: PaymentProvider | null = null;
@@ -149,6 +155,7 @@ export class CheckoutDriver {
 	/** After the object loads its state: remember which sagas the alarm must look at. */
 	load(): void {
 		this.wakeups.clear();
+		this.written.clear();
 		for (const saga of this.rows.unsettled(Number.MAX_SAFE_INTEGER)) {
 			if (saga.resumeAtMs !== null) this.wakeups.set(saga.reservationId, saga.resumeAtMs);
 		}
@@ -202,11 +209,10 @@ export class CheckoutDriver {
 		const inv = this.host.inventory();
 		const hold = this.host.hold(req.reservationId);
 		if (inv === null || hold === null) return answer(fail("not_found", NO_SUCH_RESERVATION));
-		const saga = this.rows.get(req.reservationId);
-		const earlier = this.rows.failure(req.sessionId, req.idempotencyKey);
-		const elsewhere =
-			saga === null ? this.rows.byClientKey(req.sessionId, req.idempotencyKey) : null;
-		const admission = admit(req, hold, saga, elsewhere, earlier);
+		const known = this.rows.admission(req.reservationId, req.sessionId, req.idempotencyKey);
+		const { saga, failure } = known;
+		const elsewhere = saga === null ? known.elsewhere : null;
+		const admission = admit(req, hold, saga, elsewhere, failure);
 		if (admission.kind === "answer") return answer(admission.result);
 		// Same key while the first copy awaits the provider: join it. After a crash: resume it.
 		if (admission.kind === "join") {
@@ -227,7 +233,7 @@ export class CheckoutDriver {
 				quantity: hold.quantity,
 				amountCents: inv.product.priceCents * hold.quantity,
 				currency: inv.product.currency,
-				priorFailures: this.rows.failureCount(hold.id),
+				priorFailures: known.failureCount,
 			},
 			nowMs,
 			deadlineMs,
@@ -272,6 +278,7 @@ export class CheckoutDriver {
 			this.apply(step(saga, { kind: "reset" }, world), nowMs);
 		}
 		this.rows.deleteSettled();
+		this.written.clear();
 	}
 
 	// ---- internals ----
@@ -282,6 +289,7 @@ export class CheckoutDriver {
 		if (current !== undefined) return current;
 		const promise = this.run(id, first).finally(() => {
 			this.running.delete(id);
+			this.written.delete(id);
 			// Still unsettled (e.g. an unexpected throw): the alarm takes over at its resume time.
 			const atMs = this.wakeups.get(id);
 			if (atMs !== undefined) this.host.wake(atMs);
@@ -307,10 +315,13 @@ export class CheckoutDriver {
 		}
 	}
 
-	/** Reads the saga again (an operator reset may have moved it on), steps and writes it. */
+	/**
+	 * Steps the saga from its state as last written (an operator reset may have moved it
+	 * on meanwhile) and writes the step.
+	 */
 	private stepNow(id: string, input: SagaInput): SagaStep | null {
 		return this.host.atomically(() => {
-			const saga = this.rows.get(id);
+			const saga = this.written.get(id) ?? this.rows.get(id);
 			return saga === null ? null : this.stepFrom(saga, input);
 		});
 	}
@@ -340,6 +351,7 @@ export class CheckoutDriver {
 		if (next.write === "put") this.save(state);
 		else if (next.write === "retire") {
 			this.rows.retire(state, nowMs);
+			this.written.delete(state.reservationId);
 			this.wakeups.delete(state.reservationId);
 		}
 		if (next.alert !== null) {
@@ -395,6 +407,7 @@ export class CheckoutDriver {
 
 	private save(saga: SagaState): void {
 		this.rows.put(saga);
+		this.written.set(saga.reservationId, saga);
 		if (saga.resumeAtMs === null) {
 			this.wakeups.delete(saga.reservationId);
 			return;

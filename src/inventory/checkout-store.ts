@@ -79,6 +79,16 @@ function fromRow(r: Row): SagaState {
 	};
 }
 
+function fromFailureRow(row: FailureRow): FailedPayment {
+	return {
+		reservationId: row.reservation_id,
+		sessionId: row.session_id,
+		clientKey: row.client_key,
+		paymentMethod: row.payment_method,
+		outcome: JSON.parse(row.outcome) as CheckoutResult,
+	};
+}
+
 export class CheckoutStore {
 	constructor(private readonly sql: SqlStorage) {}
 
@@ -90,12 +100,48 @@ export class CheckoutStore {
 		return this.first(`${SELECT_ROW} WHERE c.order_id = ?`, orderId);
 	}
 
-	byClientKey(sessionId: string, clientKey: string): SagaState | null {
-		return this.first(
-			`${SELECT_ROW} WHERE c.session_id = ? AND c.client_key = ? LIMIT 1`,
+	/**
+	 * What admitting a checkout request reads, in two statements instead of four: this
+	 * reservation's saga, a saga this session started with the same key on another
+	 * reservation, the failed payment this session made with the key, and how many
+	 * failed payments this reservation had (which names the next payment's provider key).
+	 */
+	admission(
+		reservationId: string,
+		sessionId: string,
+		clientKey: string,
+	): {
+		saga: SagaState | null;
+		elsewhere: SagaState | null;
+		failure: FailedPayment | null;
+		failureCount: number;
+	} {
+		let saga: SagaState | null = null;
+		let elsewhere: SagaState | null = null;
+		for (const row of this.sql.exec<Row>(
+			`${SELECT_ROW} WHERE c.reservation_id = ? OR (c.session_id = ? AND c.client_key = ?)`,
+			reservationId,
 			sessionId,
 			clientKey,
-		);
+		)) {
+			if (row.reservation_id === reservationId) saga = fromRow(row);
+			else elsewhere ??= fromRow(row);
+		}
+		const f = this.sql
+			.exec<FailureRow & { n: number }>(
+				`SELECT (SELECT COUNT(*) FROM checkout_failures WHERE reservation_id = ?) AS n, f.*
+				FROM (SELECT 1) LEFT JOIN checkout_failures f ON f.session_id = ? AND f.client_key = ?`,
+				reservationId,
+				sessionId,
+				clientKey,
+			)
+			.one();
+		return {
+			saga,
+			elsewhere,
+			failure: f.reservation_id === null ? null : fromFailureRow(f),
+			failureCount: f.n,
+		};
 	}
 
 	/** Sagas that are not settled yet, earliest first. */
@@ -104,36 +150,6 @@ export class CheckoutStore {
 			.exec<Row>(`${SELECT_ROW} WHERE c.resume_at IS NOT NULL ORDER BY c.resume_at LIMIT ?`, limit)
 			.toArray()
 			.map(fromRow);
-	}
-
-	/** The failed payment this session made with this client key, on any reservation. */
-	failure(sessionId: string, clientKey: string): FailedPayment | null {
-		const row = this.sql
-			.exec<FailureRow>(
-				"SELECT * FROM checkout_failures WHERE session_id = ? AND client_key = ?",
-				sessionId,
-				clientKey,
-			)
-			.toArray()[0];
-		if (row === undefined) return null;
-		return {
-			reservationId: row.reservation_id,
-			sessionId: row.session_id,
-			clientKey: row.client_key,
-			paymentMethod: row.payment_method,
-			outcome: JSON.parse(row.outcome) as CheckoutResult,
-		};
-	}
-
-	/** Failed payments of this reservation after which its hold was kept. */
-	failureCount(reservationId: string): number {
-		const row = this.sql
-			.exec<{ n: number }>(
-				"SELECT COUNT(*) AS n FROM checkout_failures WHERE reservation_id = ?",
-				reservationId,
-			)
-			.toArray()[0];
-		return row?.n ?? 0;
 	}
 
 	/**

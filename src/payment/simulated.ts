@@ -100,6 +100,13 @@ export class SimulatedProvider implements PaymentProvider {
 	private readonly store: SyncStore<SimRecord>;
 	// In-flight keys are process memory on purpose: after a restart nothing is in flight.
 	private readonly inFlight = new Set<string>();
+	/** Counts not yet written to the stats record (see writeCounts). */
+	private readonly counted: SimulatedProviderStats = {
+		chargeCalls: 0,
+		refundCalls: 0,
+		captures: 0,
+		refunds: 0,
+	};
 
 	constructor(options: SimulatedProviderOptions = {}) {
 		const latencyMs = options.latencyMs ?? 0;
@@ -120,18 +127,26 @@ export class SimulatedProvider implements PaymentProvider {
 
 	charge(req: ChargeRequest, opts?: CallOptions): Promise<ChargeOutcome> {
 		this.count("chargeCalls");
-		const problem = validateChargeRequest(req);
-		if (problem !== null) return Promise.resolve({ kind: "error", reason: problem });
-		return this.attempt(chargeKey(req.idempotencyKey), opts, () => this.settleCharge(req));
+		try {
+			const problem = validateChargeRequest(req);
+			if (problem !== null) return Promise.resolve({ kind: "error", reason: problem });
+			return this.attempt(chargeKey(req.idempotencyKey), opts, () => this.settleCharge(req));
+		} finally {
+			this.writeCounts();
+		}
 	}
 
 	refund(paymentId: string, idempotencyKey: string, opts?: CallOptions): Promise<RefundOutcome> {
 		this.count("refundCalls");
-		const problem = validateId("paymentId", paymentId) ?? validateIdempotencyKey(idempotencyKey);
-		if (problem !== null) return Promise.resolve({ kind: "error", reason: problem });
-		return this.attempt(refundKey(idempotencyKey), opts, () =>
-			this.settleRefund(paymentId, idempotencyKey),
-		);
+		try {
+			const problem = validateId("paymentId", paymentId) ?? validateIdempotencyKey(idempotencyKey);
+			if (problem !== null) return Promise.resolve({ kind: "error", reason: problem });
+			return this.attempt(refundKey(idempotencyKey), opts, () =>
+				this.settleRefund(paymentId, idempotencyKey),
+			);
+		} finally {
+			this.writeCounts();
+		}
 	}
 
 	/**
@@ -155,7 +170,13 @@ export class SimulatedProvider implements PaymentProvider {
 			}
 		}
 		const serverSide = sleep(this.latencyMs)
-			.then(settle)
+			.then(() => {
+				try {
+					return settle();
+				} finally {
+					this.writeCounts();
+				}
+			})
 			.finally(() => this.inFlight.delete(lockKey));
 		const timeoutMs = resolveTimeoutMs(opts?.timeoutMs);
 		return withDeadline(serverSide, timeoutMs, () => ({
@@ -243,9 +264,25 @@ export class SimulatedProvider implements PaymentProvider {
 		return record as Extract<SimRecord, { type: K }>;
 	}
 
+	/** Counted in memory, written by writeCounts before the call's synchronous part ends. */
 	private count(field: keyof SimulatedProviderStats): void {
+		this.counted[field] += 1;
+	}
+
+	/**
+	 * One read and one write of the stats record per synchronous part of a call (a
+	 * zero-latency charge counts its call and its capture together), always before the
+	 * caller's turn ends, so the counts are written in the same transaction as the
+	 * records they count. Read again every time: another instance may share the store.
+	 */
+	private writeCounts(): void {
+		const { counted } = this;
+		if (Object.values(counted).every((n) => n === 0)) return;
 		const stats = this.stats();
-		stats[field] += 1;
+		for (const field of Object.keys(counted) as (keyof SimulatedProviderStats)[]) {
+			stats[field] += counted[field];
+			counted[field] = 0;
+		}
 		this.store.put(STATS_KEY, { type: "stats", stats });
 	}
 }
