@@ -141,6 +141,8 @@ export class CheckoutDriver {
 		CheckoutRequest,
 		CheckoutResult | Promise<CheckoutResult>
 	>((reqs) => this.admitBatch(reqs), MAX_CHECKOUT_BATCH);
+	/** Batches of requests admitted since this instance started (tests read it). */
+	private admittedBatches = 0;
 	/** Provider answers waiting to be stepped together (one turn, one commit). */
 	private readonly answers = new NextTurn();
 
@@ -189,6 +191,7 @@ export class CheckoutDriver {
 	private admitBatch(reqs: CheckoutRequest[]): (CheckoutResult | Promise<CheckoutResult>)[] {
 		const nowMs = this.host.now();
 		this.answers.mark();
+		this.admittedBatches += 1;
 		return reqs.map((req) => {
 			let admitted: Admitted;
 			try {
@@ -247,6 +250,11 @@ export class CheckoutDriver {
 		if (first.write !== "put") this.save(started);
 		this.apply(first, world.nowMs);
 		return { kind: "drive", id: hold.id, first };
+	}
+
+	/** Batches of checkout requests admitted so far: requests that arrived together share one. */
+	get batches(): number {
+		return this.admittedBatches;
 	}
 
 	order(orderId: string, sessionId: string): OrderResult {

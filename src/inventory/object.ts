@@ -106,7 +106,8 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 	private alarmAtMs: number | null = null;
 	private readonly outbox: Outbox;
 	private readonly live: LiveFeed;
-	private readonly saga: CheckoutDriver;
+	/** Protected: the workers tests' subclass (test/integration/worker.ts) reads its batch count. */
+	protected readonly saga: CheckoutDriver;
 	/** Per-session reserve limits and bot signals (ratelimit/reserve-guard.ts): memory only, exact for this SKU. */
 	private readonly guard = new ReserveGuard();
 	/** Reserve attempts and cancels wait here for the next group commit (group-commit.ts). */

@@ -17,6 +17,11 @@ export class InventoryObject extends RealInventoryObject {
 		super(ctx, env, { paymentProvider: (config, store) => payments.bind(config, store) });
 		this.payments = payments;
 	}
+
+	/** Batches of checkout requests the saga driver admitted (checkout-batch.test.ts). */
+	checkoutBatches(): number {
+		return this.saga.batches;
+	}
 }
 
 export default worker;
