@@ -99,14 +99,21 @@ async function verified(sku: string): Promise<void> {
 	expect(verdict.ok).toBe(true);
 }
 
+/** Far enough that no test run reaches it before the operator moves the start. */
+const PRE_QUEUE_HOLD_MS = 3_600_000;
+/** The moved start: just ahead of now, so the shuffle runs at a start in the future. */
+const START_LEAD_MS = 300;
+
 describe.concurrent("waiting room on a SKU split across shards", { timeout: 90_000 }, () => {
 	it("one queue: every shard refuses a session not admitted with its ticket; admitted sessions reserve on their own shard in the shuffled order", async () => {
 		const shards = 4;
-		const startsAtMs = Date.now() + 3000;
+		// The start is an hour away while the pre-queue is checked, then the operator moves it
+		// to now: a loaded machine cannot let the start overtake the checks (a start 3 s ahead
+		// did, with a second copy of the suite running).
 		const sku = await createRoomOnShards({
 			totalStock: 4,
 			shards,
-			startsAt: new Date(startsAtMs).toISOString(),
+			startsAt: new Date(Date.now() + PRE_QUEUE_HOLD_MS).toISOString(),
 		});
 		const buyers = await buyersOnEveryShard(shards, 3);
 		const tickets: Ticket[] = [];
@@ -127,6 +134,12 @@ describe.concurrent("waiting room on a SKU split across shards", { timeout: 90_0
 				position: null,
 			});
 		}
+		const startsAtMs = Date.now() + START_LEAD_MS;
+		const moved = await call<Product>("PATCH", `/api/admin/products/${sku}`, {
+			token: ADMIN,
+			body: { startsAt: new Date(startsAtMs).toISOString() },
+		});
+		expect(moved.status, JSON.stringify(moved.body)).toBe(200);
 		await sleep(startsAtMs - Date.now() + 200);
 		const product = (await call<Product>("GET", `/api/products/${sku}`)).body.data as Product;
 		const seed = product.waitingRoom?.seed as string;

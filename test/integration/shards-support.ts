@@ -26,7 +26,12 @@ export async function buyers(n: number): Promise<Buyer[]> {
 	return out;
 }
 
-export async function createSharded(totalStock: number, shards: number, perUserLimit: number) {
+export async function createSharded(
+	totalStock: number,
+	shards: number,
+	perUserLimit: number,
+	holdSeconds?: number,
+) {
 	const sku = uniqueSku("SH");
 	const res = await call<Product>("POST", "/api/admin/products", {
 		token: ADMIN,
@@ -38,6 +43,7 @@ export async function createSharded(totalStock: number, shards: number, perUserL
 			totalStock,
 			perUserLimit,
 			shards,
+			...(holdSeconds !== undefined ? { holdSeconds } : {}),
 		},
 	});
 	expect(res.status).toBe(201);
