@@ -19,7 +19,7 @@ export const EXPECTED_SECONDS: Readonly<Record<string, number>> = {
 	"test/node/drop.test.ts": 36,
 	"test/node/drop-fairness.test.ts": 36,
 	"test/e2e/demo.test.ts": 36,
-	"test/node/drop-shards.test.ts": 30,
+	"test/node/drop-shards.test.ts": 50,
 	"test/node/d1-outage.test.ts": 29,
 	"test/e2e/console.test.ts": 20,
 	"test/node/drop-limits.test.ts": 18,
