@@ -12,6 +12,7 @@ import { describe, expect, it, vi } from "vitest";
 import { checkQueueTrail } from "../../cli/verify-queue/check.ts";
 import { shardName, shardOf } from "../../src/domain/escrow.ts";
 import { shuffleOrder } from "../../src/domain/waiting-room.ts";
+import { QUEUED_MEMO_MS } from "../../src/inventory/room-shards.ts";
 import { sleep } from "../../src/shared/sleep.ts";
 import type { AuditEvent, Product, Reservation, Stats, Ticket } from "../../src/shared/types.ts";
 import { events, pay } from "./checkout-support.ts";
@@ -101,8 +102,12 @@ async function verified(sku: string): Promise<void> {
 
 /** Far enough that no test run reaches it before the operator moves the start. */
 const PRE_QUEUE_HOLD_MS = 3_600_000;
-/** The moved start: just ahead of now, so the shuffle runs at a start in the future. */
-const START_LEAD_MS = 300;
+/**
+ * The moved start: ahead of now by more than a shard repeats a refusal's ticket
+ * (QUEUED_MEMO_MS), so no shard answers a session after the start with the ticket it
+ * gave that session before it (position null, "not shuffled yet").
+ */
+const START_LEAD_MS = QUEUED_MEMO_MS + 300;
 
 describe.concurrent("waiting room on a SKU split across shards", { timeout: 90_000 }, () => {
 	it("one queue: every shard refuses a session not admitted with its ticket; admitted sessions reserve on their own shard in the shuffled order", async () => {

@@ -9,6 +9,7 @@ import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { shardOf } from "../../src/domain/escrow.ts";
 import { replay } from "../../src/domain/replay.ts";
+import { sleep } from "../../src/shared/sleep.ts";
 import type {
 	AuditEvent,
 	Availability,
@@ -16,6 +17,7 @@ import type {
 	Product,
 	Reservation,
 } from "../../src/shared/types.ts";
+import { EDGE_SNAPSHOT_MAX_AGE_MS } from "../../src/worker/edge-snapshot.ts";
 import { ADMIN, call, createProduct, uniqueSku } from "./helpers.ts";
 import {
 	type Buyer,
@@ -26,6 +28,8 @@ import {
 	stats,
 } from "./shards-support.ts";
 
+/** Pairs of sold-out attempts tried until one lands within the edge's freshness bound. */
+const PAIR_TRIES = 5;
 const worker = (exports as unknown as { default: { fetch(r: Request): Promise<Response> } })
 	.default;
 
@@ -211,13 +215,23 @@ describe("sold out, answered at the edge", () => {
 		const [buyer] = await buyers(1);
 		if (buyer === undefined) throw new Error("no buyer");
 		for (let i = 0; i < 6; i++) expect((await reserve(buyer, sku)).status).toBe(201);
-		const before = (await stats(sku)).edgeAnswered;
-		// The first sold_out comes from the buyer's shard after it folded back from every other;
-		// the next one, within the edge's freshness bound, from the edge.
-		const first = await reserve(buyer, sku);
-		expect(first.body.error?.code).toBe("sold_out");
-		const again = await reserve(buyer, sku);
-		expect(again.body.error?.code).toBe("sold_out");
+		// The first sold_out comes from the buyer's shard (the first time after it folded back
+		// from every other); the next one, within the edge's freshness bound, from the edge. On a
+		// loaded machine the two can land further apart than the bound, when the edge rightly
+		// asks the shard again: then the pair is tried again once the copy has aged out.
+		let before = 0;
+		let withinBound = false;
+		for (let tries = 0; tries < PAIR_TRIES && !withinBound; tries++) {
+			if (tries > 0) await sleep(EDGE_SNAPSHOT_MAX_AGE_MS + 50);
+			before = (await stats(sku)).edgeAnswered;
+			const sentMs = Date.now();
+			const first = await reserve(buyer, sku);
+			expect(first.body.error?.code).toBe("sold_out");
+			const again = await reserve(buyer, sku);
+			expect(again.body.error?.code).toBe("sold_out");
+			withinBound = Date.now() - sentMs <= EDGE_SNAPSHOT_MAX_AGE_MS;
+		}
+		expect(withinBound, "no pair of attempts landed within the freshness bound").toBe(true);
 		const s = await stats(sku);
 		expect(s.edgeAnswered).toBe(before + 1);
 		checkEscrow(s);
