@@ -183,6 +183,9 @@ describe("storefront checkout", () => {
 		const { page } = await open(sku, DESKTOP_WIDE);
 		await verify(page);
 		await page.getByRole("button", { name: "Reserve" }).click();
+		// The page moves focus to the hold's heading once the hold is shown: wait for that step,
+		// or on a loaded machine it lands after the focus below and Enter presses the heading.
+		await expectFocusOn(page, ["heading", { name: "1 unit held for you" }], "after Reserve");
 		await page.getByRole("button", { name: "Release hold" }).focus();
 		await page.keyboard.press("Enter");
 		await expectFocusOnOutcome(page, "status", "after Release hold");
