@@ -10,6 +10,7 @@ import { describe, expect, it } from "vitest";
 import { AttemptMemo } from "../../src/domain/attempt-memo.ts";
 import type { ReserveAnswer, ReserveRequest, ReserveResult } from "../../src/inventory/rpc.ts";
 import { type CoalesceEnv, ReserveCoalescer } from "../../src/worker/reserve-coalescer.ts";
+import { PROPERTY_TIMEOUT_MS } from "../support/property.ts";
 
 /** What can happen to one call on its way back: late is far past the waiters' guard time. */
 type Fate = "answered" | "failed" | "late";
@@ -110,7 +111,9 @@ describe("reserve coalescer", () => {
 		expect(shapes).toEqual(["1", "2", "3", "4"]);
 	});
 
-	it("every attempt gets its id's one decision, whatever happens to the leaders' calls", async () => {
+	it("every attempt gets its id's one decision, whatever happens to the leaders' calls", {
+		timeout: PROPERTY_TIMEOUT_MS,
+	}, async () => {
 		await fc.assert(
 			fc.asyncProperty(
 				fc.array(fc.integer({ min: 1, max: 6 }), { minLength: 1, maxLength: 5 }),
