@@ -15,7 +15,7 @@ import { cpus } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import type { Stats } from "../src/shared/types.ts";
-import { call, clientIp, expectCall, pool } from "./bench/http.ts";
+import { call, clientIp, expectCall, mintSessions, pool } from "./bench/http.ts";
 import { startServerScript } from "./bench/worker.ts";
 import { MAX_CONNECTIONS, MAX_DURATION_SEC, runLoad } from "./lib/load.ts";
 
@@ -177,18 +177,7 @@ async function main(): Promise<void> {
 			authorization: `Bearer ${server.adminToken}`,
 			"cf-connecting-ip": "10.255.0.1",
 		};
-		const tokens: string[] = new Array(SESSIONS);
-		await pool(SESSIONS, SETUP_WIDTH, async (i) => {
-			const data = await expectCall(
-				201,
-				base,
-				"POST",
-				"/api/sessions",
-				{ turnstileToken: server.debugToken },
-				{ "cf-connecting-ip": clientIp(i) },
-			);
-			tokens[i] = String(data.token);
-		});
+		const tokens = await mintSessions(base, server.debugToken, SESSIONS, SETUP_WIDTH);
 		const stamp = Date.now().toString(36);
 		const variants = SHARD_COUNTS.flatMap((shards) =>
 			values.room

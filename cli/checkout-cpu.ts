@@ -8,7 +8,7 @@
 
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { call, clientIp, expectCall, pool } from "./bench/http.ts";
+import { call, clientIp, expectCall, mintSessions, pool } from "./bench/http.ts";
 import { startBenchWorker } from "./bench/worker.ts";
 import { type LoadOptions, type LoadResult, runLoad } from "./lib/load.ts";
 
@@ -31,18 +31,7 @@ try {
 	const base = worker.url;
 	const admin = { authorization: `Bearer ${worker.adminToken}`, "cf-connecting-ip": "10.255.0.1" };
 	const stamp = Date.now().toString(36);
-	const tokens: string[] = new Array(SESSIONS);
-	await pool(SESSIONS, SETUP_WIDTH, async (i) => {
-		const data = await expectCall(
-			201,
-			base,
-			"POST",
-			"/api/sessions",
-			{ turnstileToken: worker.debugToken },
-			{ "cf-connecting-ip": clientIp(i) },
-		);
-		tokens[i] = String(data.token);
-	});
+	const tokens = await mintSessions(base, worker.debugToken, SESSIONS, SETUP_WIDTH);
 	const sessionHeaders = (i: number) => ({
 		authorization: `Bearer ${tokens[i % SESSIONS]}`,
 		"cf-connecting-ip": clientIp(i % SESSIONS),

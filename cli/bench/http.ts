@@ -56,3 +56,29 @@ export async function pool(
 export function clientIp(i: number): string {
 	return `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
 }
+
+/**
+ * Mints `count` buyer sessions through the public endpoint (the debug token stands in for
+ * Turnstile), each from its own client address, `width` at a time. Returns their tokens
+ * in order: session i comes from clientIp(i).
+ */
+export async function mintSessions(
+	base: string,
+	debugToken: string,
+	count: number,
+	width: number,
+): Promise<string[]> {
+	const tokens: string[] = new Array(count);
+	await pool(count, width, async (i) => {
+		const data = await expectCall(
+			201,
+			base,
+			"POST",
+			"/api/sessions",
+			{ turnstileToken: debugToken },
+			{ "cf-connecting-ip": clientIp(i) },
+		);
+		tokens[i] = String(data.token);
+	});
+	return tokens;
+}

@@ -11,7 +11,7 @@ import {
 	decisionsPerCommit,
 	type RowName,
 } from "./format.ts";
-import { call, clientIp, expectCall, pool } from "./http.ts";
+import { call, clientIp, expectCall, mintSessions, pool } from "./http.ts";
 import type { BenchTarget } from "./worker.ts";
 
 export type RunShape = {
@@ -144,20 +144,7 @@ export async function measureOurs(
 	// would show as a stall (observed: no answer at all for 6 s on a busy machine).
 	const rows: BenchRow[] = [await measureHello(base, shape, log, names.hello)];
 
-	const tokens: string[] = new Array(SESSIONS);
-	await pool(SESSIONS, SETUP_WIDTH, async (i) => {
-		const data = await expectCall(
-			201,
-			base,
-			"POST",
-			"/api/sessions",
-			{ turnstileToken: worker.debugToken },
-			{
-				"cf-connecting-ip": clientIp(i),
-			},
-		);
-		tokens[i] = String(data.token);
-	});
+	const tokens = await mintSessions(base, worker.debugToken, SESSIONS, SETUP_WIDTH);
 	const sessionHeaders = (i: number) => ({
 		authorization: `Bearer ${tokens[i % SESSIONS]}`,
 		"cf-connecting-ip": clientIp(i % SESSIONS),
