@@ -58,9 +58,6 @@ function answerReserve(c: Ctx, result: ReserveResult): Response {
 	return fail(c, result.code);
 }
 
-/** This isolate's batches of reserve attempts (worker/reserve-coalescer.ts). */
-const coalescer = edgeCoalescer;
-
 /** A timer of the calling request: a coalesced attempt only ever waits on its own timers. */
 function ownTimer(ms: number): Promise<void> {
 	return new Promise((resolve) => setTimeout(resolve, ms));
@@ -150,21 +147,17 @@ reservations.post("/", async (c) => {
 	// A SKU split across shards: the session's own shard (docs/decisions/020-escrow-shards.md).
 	// Until this isolate knows the SKU is split it asks shard 0, the SKU's own object, which
 	// answers a misrouted call with the shard count and decides nothing.
+	const attemptOn = (shard: number): ReserveRequest => ({
+		id: newId("rsv", body.sku, shard),
+		sessionId: session.sessionId,
+		quantity,
+		idempotencyKey: key,
+		arrivedAtMs: limits === null ? arrivedAtMs : attemptArrivedAtMs(c),
+		priorRead: hasRead(body.sku, session.sessionId),
+	});
 	const call = (shards: number) => {
 		const shard = shardOf(session.sessionId, shards);
-		return inventory(c.env, body.sku, shard).reserveWithMeta(
-			[
-				{
-					id: newId("rsv", body.sku, shard),
-					sessionId: session.sessionId,
-					quantity,
-					idempotencyKey: key,
-					arrivedAtMs: limits === null ? arrivedAtMs : attemptArrivedAtMs(c),
-					priorRead: hasRead(body.sku, session.sessionId),
-				},
-			],
-			limits,
-		);
+		return inventory(c.env, body.sku, shard).reserveWithMeta([attemptOn(shard)], limits);
 	};
 	const shards = shardsOf(body.sku);
 	let answer: ReserveAnswer;
@@ -173,15 +166,7 @@ reservations.post("/", async (c) => {
 		// One SKU object (as far as this isolate knows): the attempts arriving together share
 		// one call (worker/reserve-coalescer.ts).
 		const env = c.env;
-		const attempt: ReserveRequest = {
-			id: newId("rsv", body.sku, 0),
-			sessionId: session.sessionId,
-			quantity,
-			idempotencyKey: key,
-			arrivedAtMs: limits === null ? arrivedAtMs : attemptArrivedAtMs(c),
-			priorRead: hasRead(body.sku, session.sessionId),
-		};
-		const got = await coalescer.reserve(body.sku, attempt, limits, {
+		const got = await edgeCoalescer.reserve(body.sku, attemptOn(0), limits, {
 			send: (attempts, batchLimits) =>
 				inventory(env, body.sku).reserveWithMeta(attempts, batchLimits),
 			sleep: ownTimer,
