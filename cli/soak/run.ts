@@ -18,6 +18,7 @@ import { countRecords, type StateRecords } from "./records.ts";
 import {
 	type Buyer,
 	LIVE_PRODUCT,
+	MAX_FAILURE_NOTES,
 	MAX_IN_FLIGHT,
 	type Mix,
 	Traffic,
@@ -243,7 +244,13 @@ export async function runHelloBaseline(
 	});
 	const forget = onCleanup(() => void worker.dispose());
 	const client = new JsonClient(worker.directUrl, MAX_IN_FLIGHT);
-	const counts: TrafficCounts = { statuses: {}, requests: 0, attempts: 0, skipped: 0 };
+	const counts: TrafficCounts = {
+		statuses: {},
+		requests: 0,
+		attempts: 0,
+		skipped: 0,
+		failureNotes: [],
+	};
 	const samples: SoakSample[] = [];
 	const empty: DiskUsage = {
 		totalBytes: 0,
@@ -289,6 +296,9 @@ export async function runHelloBaseline(
 						byStatus[answer.status] = (byStatus[answer.status] ?? 0) + 1;
 						counts.statuses.hello = byStatus;
 						counts.requests += 1;
+						if (answer.status === 0 && counts.failureNotes.length < MAX_FAILURE_NOTES) {
+							counts.failureNotes.push(`hello 0 ${answer.problem ?? ""}`.trim());
+						}
 					})
 					.finally(() => {
 						inFlight -= 1;

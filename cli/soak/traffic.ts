@@ -64,7 +64,12 @@ export interface TrafficCounts {
 	attempts: number;
 	/** Ticks skipped because MAX_IN_FLIGHT requests were still waiting (the server fell behind). */
 	skipped: number;
+	/** What went wrong, for the first MAX_FAILURE_NOTES answers that were none or a 5xx: "op status problem". */
+	failureNotes: string[];
 }
+
+/** Enough to tell a timeout from a dropped connection or a server error, without growing with the run. */
+export const MAX_FAILURE_NOTES = 20;
 
 export type Mix = Record<keyof typeof MIX, number>;
 
@@ -81,7 +86,13 @@ export interface TrafficSetup {
 }
 
 export class Traffic {
-	readonly counts: TrafficCounts = { statuses: {}, requests: 0, attempts: 0, skipped: 0 };
+	readonly counts: TrafficCounts = {
+		statuses: {},
+		requests: 0,
+		attempts: 0,
+		skipped: 0,
+		failureNotes: [],
+	};
 	private inFlight = 0;
 	private readonly held: HeldUnit[] = [];
 	private readonly recentKeys: { key: string; token: string }[] = [];
@@ -144,6 +155,10 @@ export class Traffic {
 		this.counts.statuses[op] = byStatus;
 		this.counts.requests += 1;
 		if (ATTEMPT_OPS.has(op)) this.counts.attempts += 1;
+		const failed = answer.status === 0 || (answer.status >= 500 && answer.status !== 503);
+		if (failed && this.counts.failureNotes.length < MAX_FAILURE_NOTES) {
+			this.counts.failureNotes.push(`${op} ${answer.status} ${answer.problem ?? ""}`.trim());
+		}
 	}
 
 	private async send(op: Op): Promise<void> {

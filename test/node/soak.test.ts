@@ -88,7 +88,7 @@ describe("a short soak", { timeout: 240_000 }, () => {
 	});
 
 	it("answers every request without a 5xx", () => {
-		expect(failures(result)).toBe(0);
+		expect(failures(result), result.counts.failureNotes.join("\n")).toBe(0);
 		expect(result.counts.attempts).toBeGreaterThan(1000);
 	});
 
