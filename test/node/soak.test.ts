@@ -30,13 +30,22 @@ const BUYERS = 50;
  */
 const REJECTED_WINDOW_SECONDS = 5;
 /**
- * Data kept per 1,000 attempts in the second half, SQLite journals aside
- * (cli/soak/measure.ts). Measured with this mix: 94 KiB with the 5 s window
- * (the few holds and their records); 261 KiB with the window at an hour, that
- * is without pruning (one record per keyed attempt). The 75 s run at 80 a
- * second with a 10 s window measured 91–94 and 249 KiB.
+ * Data the SKU objects keep per 1,000 attempts in the second half, SQLite journals
+ * aside (cli/soak/measure.ts): where a record per attempt would live. Measured with
+ * this mix on a loaded machine: 83–106 KiB in three runs with the 5 s window (the few holds and
+ * their records), 176 KiB with the window at an hour, that is without pruning (one
+ * record per keyed attempt); the limit sits between. D1 is counted apart
+ * (MAX_EVENTS_PER_WRITE): it keeps the audit trail on purpose, and its file grows in
+ * checkpoint-sized steps (0.18 MiB at once), which say when a checkpoint fell, not what
+ * is kept per attempt. Counting it here made a loaded run fail at 179 KiB against 175.
  */
-const MAX_DATA_KIB_PER_1000_ATTEMPTS = 175;
+const MAX_DATA_KIB_PER_1000_ATTEMPTS = 140;
+/**
+ * D1's audit trail is written per hold, cancel, checkout and restock, never per rejected
+ * attempt: measured 1.5 events per such write (253 for 170, 329 for 216). A trail row per
+ * attempt would be over 3,000.
+ */
+const MAX_EVENTS_PER_WRITE = 4;
 /**
  * Memory growth of the server's process tree in the second half (about 3,000
  * requests). Measured: 27–73 MiB (75 s at 80 a second), 55 MiB (45 s at 135).
@@ -96,7 +105,19 @@ describe("a short soak", { timeout: 240_000 }, () => {
 		const { middle, end } = curve(result.samples);
 		const second = growth(middle, end);
 		expect(second.attempts).toBeGreaterThan(500);
-		expect(second.dataKiBPer1000Attempts).toBeLessThan(MAX_DATA_KIB_PER_1000_ATTEMPTS);
+		const objectKiBPer1000Attempts = (second.data.do * 1024) / (second.attempts / 1000);
+		expect(objectKiBPer1000Attempts).toBeLessThan(MAX_DATA_KIB_PER_1000_ATTEMPTS);
+	});
+
+	it("writes the audit trail per hold, cancel, checkout and restock, not per attempt", () => {
+		const events = result.records?.events;
+		if (events === null || events === undefined) throw new Error("D1's events were not counted");
+		const { statuses } = result.counts;
+		const ok = (op: string, status: string) => statuses[op]?.[status] ?? 0;
+		const writes =
+			ok("reserveLive", "201") + ok("cancel", "200") + ok("checkout", "200") + ok("restock", "200");
+		expect(writes).toBeGreaterThan(50);
+		expect(events).toBeLessThanOrEqual(MAX_EVENTS_PER_WRITE * writes);
 	});
 
 	it("deletes ended Idempotency-Key records from the alarm while the traffic goes on", () => {
