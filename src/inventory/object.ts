@@ -40,7 +40,8 @@ import { CallGate } from "./call-gate.ts";
 import { CheckoutDriver } from "./checkout-driver.ts";
 import { toAvailability, toProduct, toReservation } from "./codec.ts";
 import type { InventoryEnv } from "./env.ts";
-import { Escrow, type EscrowHost, readEscrow } from "./escrow.ts";
+import { Escrow } from "./escrow.ts";
+import { type EscrowHost, readEscrow } from "./escrow-shard.ts";
 import { fairnessStats, sessionSummaries } from "./fairness.ts";
 import { GroupCommit } from "./group-commit.ts";
 import { LiveFeed } from "./live.ts";
@@ -122,7 +123,7 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 	private readonly windows: ReplayWindows;
 	/** When the alarm next deletes ended Idempotency-Key records (null: none stored). */
 	private pruneAtMs: number | null = null;
-	/** Null for a SKU in one object (today's path); else its shard's side of the escrow (inventory/escrow.ts). */
+	/** Null for a SKU in one object (today's path); else its side of the escrow (inventory/escrow-shard.ts, the pool in inventory/escrow.ts). */
 	private escrow: Escrow | null = null;
 	/** Null unless OBJECT_CALLS_PER_SEC simulates Cloudflare's per-object limit (inventory/call-gate.ts). */
 	private readonly gate: CallGate | null;
@@ -641,7 +642,7 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 		this.scheduleNextDeadline();
 	}
 
-	// ---- RPC: escrow between the objects of a split SKU (inventory/escrow.ts) ----
+	// ---- RPC: escrow between the objects of a split SKU (inventory/escrow-shard.ts, escrow.ts) ----
 
 	/** G2 in a shard: its first delivery creates it (no product.created: the coordinator has it). */
 	escrowApplyGrants(

@@ -116,7 +116,7 @@ export interface RoomLinkHost {
 	admittedUntil(sessionId: string): number | null;
 }
 
-/** What the link needs of the object's escrow side (inventory/escrow.ts), which keeps the RoomLedger in its row. */
+/** What the link needs of the object's escrow side (inventory/escrow-shard.ts), which keeps the RoomLedger in its row. */
 export interface RoomEscrow {
 	readonly ledger: { room?: RoomLedger };
 	readonly shards: number;

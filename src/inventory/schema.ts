@@ -125,7 +125,7 @@ export const INVENTORY_MIGRATIONS: readonly Migration[] = [
 	{
 		version: 3,
 		name: "escrow ledger of a SKU split across shards",
-		// One row, only in the objects of a split SKU (inventory/escrow.ts); empty in every other.
+		// One row, only in the objects of a split SKU (inventory/escrow-shard.ts); empty in every other.
 		up: [
 			`CREATE TABLE escrow (
 				id INTEGER PRIMARY KEY CHECK (id = 1),

@@ -1,0 +1,262 @@
+// The shard side of the escrow of a SKU split across shards
+// (docs/decisions/020-escrow-shards.md; the protocol is src/domain/escrow.ts): what
+// every object of a split SKU does with its own allotment — shard 0, the
+// coordinator, too. The coordinator's pool is inventory/escrow.ts. An object of a
+// SKU created with one shard has no escrow row and never reaches this file: its hot
+// path is exactly the single-object one.
+//
+// Every step of a transfer is one synchronous block — ledger row, allotment
+// (the Inventory's totalStock), audit event and state row — so one implicit
+// transaction. Each side re-sends its own pending transfers from its alarm
+// until the other side has applied them; applying is idempotent by number.
+
+import {
+	ackReturns,
+	applyGrant,
+	chunkSize,
+	EXHAUSTED_MEMO_MS,
+	foldBackAsk,
+	giveBack,
+	lowWater,
+	type PoolLedger,
+	type ShardLedger,
+	shardOf,
+	type Transfer,
+} from "../domain/escrow.ts";
+import type { Inventory, ProductConfig } from "../domain/inventory.ts";
+import type { RoomLedger, ShardRoomState } from "./room-shards.ts";
+
+/**
+ * Grant requests one reserve call may wait for before it is decided with what
+ * the shard has (each round either brings units or ends in the sold-out memo).
+ */
+export const MAX_REFILL_ROUNDS = 4;
+/** How soon a side re-sends a transfer the other side has not confirmed (after a failed call or a restart). */
+export const ESCROW_RETRY_MS = 1000;
+
+/** What one escrow row holds: the shard's channel and, in the coordinator (shard 0), the pool. */
+export interface EscrowLedger {
+	sku: string;
+	shard: ShardLedger;
+	pool: PoolLedger | null;
+	/** A split SKU's waiting room as this side knows it (inventory/room-shards.ts); absent: never had one. */
+	room?: RoomLedger;
+}
+
+/** The calls one SKU object makes on another (the RPC methods of InventoryObject). */
+export interface EscrowPeer {
+	escrowApplyGrants(
+		product: ProductConfig,
+		index: number,
+		shards: number,
+		transfers: Transfer[],
+		room: ShardRoomState | null,
+	): Promise<number>;
+	escrowGiveBack(ask: "half" | "all" | "none"): Promise<Transfer[]>;
+	escrowAckReturns(lastReturn: number): Promise<void>;
+	escrowRequestGrant(index: number, units: number, mayFoldBack: boolean): Promise<number>;
+	escrowReceiveReturns(index: number, transfers: Transfer[]): Promise<number>;
+}
+
+export interface EscrowHost {
+	sql: SqlStorage;
+	inventory(): Inventory | null;
+	/** Writes the model's changes (events, state row) in the caller's synchronous turn. */
+	persist(): void;
+	/** Sets the object's alarm no later than `atMs`. */
+	wake(atMs: number): void;
+	/** The object holding shard `index` of this SKU. */
+	peer(index: number): EscrowPeer;
+}
+
+/** The escrow row (migration 3, inventory/schema.ts); null for a SKU in one object. */
+export function readEscrow(sql: SqlStorage): EscrowLedger | null {
+	const row = sql.exec<{ ledger: string }>("SELECT ledger FROM escrow WHERE id = 1").toArray()[0];
+	return row === undefined ? null : (JSON.parse(row.ledger) as EscrowLedger);
+}
+
+/** One object's allotment: its reserve path and its side of the channel with the coordinator. */
+export class ShardEscrow {
+	/** Units of reserve calls admitted to the group commit and not decided yet. */
+	private queuedUnits = 0;
+	/** Units of reserve calls waiting for a grant before they are admitted. */
+	private waitingUnits = 0;
+	private refilling: Promise<void> | null = null;
+	/** Until then the coordinator's last answer was "nothing left": sold_out without asking. */
+	protected exhaustedUntilMs = 0;
+
+	constructor(
+		protected readonly host: EscrowHost,
+		readonly ledger: EscrowLedger,
+	) {}
+
+	get index(): number {
+		return this.ledger.shard.index;
+	}
+	get shards(): number {
+		return this.ledger.shard.shards;
+	}
+	get isCoordinator(): boolean {
+		return this.ledger.pool !== null;
+	}
+
+	save(): void {
+		this.host.sql.exec(
+			"INSERT OR REPLACE INTO escrow (id, ledger) VALUES (1, ?)",
+			JSON.stringify(this.ledger),
+		);
+	}
+
+	/**
+	 * True while the coordinator's last answer was "nothing left anywhere" (after
+	 * folding back): a sold_out from this shard is then the SKU's, and the edge may
+	 * repeat it for EXHAUSTED_MEMO_MS without a call (worker/edge-snapshot.ts).
+	 */
+	skuSoldOut(nowMs: number): boolean {
+		return nowMs < this.exhaustedUntilMs;
+	}
+
+	/** Whether this shard decides the session's attempts (else the edge must call the right one). */
+	owns(sessionId: string): boolean {
+		return shardOf(sessionId, this.shards) === this.index;
+	}
+
+	// ---- the reserve path of a shard ----
+
+	/**
+	 * Before a reserve call joins the group commit: a shard that cannot cover it
+	 * asks the coordinator first (it never answers sold_out while the pool or
+	 * another shard has a unit, moving units aside); then the call is admitted.
+	 */
+	async admit(units: number): Promise<void> {
+		this.waitingUnits += units;
+		try {
+			for (let round = 0; round < MAX_REFILL_ROUNDS; round++) {
+				const inv = this.host.inventory();
+				if (inv === null || this.free(inv) >= units || Date.now() < this.exhaustedUntilMs) break;
+				// One request in flight per shard, sized for every attempt waiting on it; a
+				// background one (pool only) may be it, so the next round folds back if still short.
+				await (this.refilling ?? this.refill());
+			}
+		} finally {
+			this.waitingUnits -= units;
+		}
+		this.queuedUnits += units;
+	}
+
+	/** After the call was decided: below the low-water mark, ask for more in the background. */
+	decided(units: number): void {
+		this.queuedUnits -= units;
+		const inv = this.host.inventory();
+		const total = this.ledger.pool?.total ?? inv?.product.totalStock ?? 0;
+		if (inv === null || Date.now() < this.exhaustedUntilMs || this.refilling !== null) return;
+		// From the pool only: folding back is for a shard that cannot cover an attempt, so
+		// two shards near the end do not keep taking units from each other.
+		if (this.free(inv) < lowWater(Math.max(total, 1), this.shards)) {
+			this.refilling = this.askForMore(false).finally(() => {
+				this.refilling = null;
+			});
+		}
+	}
+
+	private free(inv: Inventory): number {
+		return inv.counters().available - this.queuedUnits;
+	}
+
+	/** One request for more in flight per shard; callers that need it wait for the same one. */
+	private refill(): Promise<void> {
+		this.refilling ??= this.askForMore(true).finally(() => {
+			this.refilling = null;
+		});
+		return this.refilling;
+	}
+
+	private async askForMore(mayFoldBack: boolean): Promise<void> {
+		const inv = this.host.inventory();
+		if (inv === null) return;
+		const total = this.ledger.pool?.total ?? inv.product.totalStock;
+		const short = this.waitingUnits - this.free(inv);
+		const want = Math.max(short, chunkSize(Math.max(total, 1), this.shards));
+		let granted = 0;
+		try {
+			granted = await this.requestFromCoordinator(want, mayFoldBack);
+		} catch (error) {
+			console.warn("escrow: grant request failed", String(error));
+			return;
+		}
+		if (granted === 0 && mayFoldBack) this.exhaustedUntilMs = Date.now() + EXHAUSTED_MEMO_MS;
+	}
+
+	/** A shard asks the coordinator (shard 0) over RPC; the coordinator's own side overrides this. */
+	protected requestFromCoordinator(units: number, mayFoldBack: boolean): Promise<number> {
+		return this.host.peer(0).escrowRequestGrant(this.index, units, mayFoldBack);
+	}
+
+	// ---- shard side of the channel ----
+
+	/** G2: applies the next grants on the channel, in order; answers the last grant applied. */
+	applyGrants(transfers: Transfer[]): number {
+		const inv = this.host.inventory();
+		if (inv === null) throw new Error("escrow grant for an object without a product");
+		const now = Date.now();
+		for (const t of [...transfers].sort((a, b) => a.seq - b.seq)) {
+			const before = inv.product.totalStock;
+			const after = applyGrant(this.ledger.shard, before, t);
+			if (after !== before) {
+				inv.setAllotment(after, now, { grant: t.seq, units: t.units });
+				this.exhaustedUntilMs = 0;
+			}
+		}
+		this.save();
+		this.host.persist();
+		return this.ledger.shard.lastGrant;
+	}
+
+	/**
+	 * R1: gives back part of the unsold allotment ("half" of the free units when
+	 * folding back, "all" for a cut of totalStock, "none" to list what is pending)
+	 * and answers every give-back not yet confirmed.
+	 */
+	giveBack(ask: "half" | "all" | "none"): Transfer[] {
+		const inv = this.host.inventory();
+		if (inv === null) return [];
+		const now = Date.now();
+		const free = Math.max(0, this.free(inv));
+		const units = ask === "all" ? free : ask === "half" ? foldBackAsk(free) : 0;
+		const { reserved, sold } = inv.counters();
+		const out = giveBack(this.ledger.shard, inv.product.totalStock, reserved + sold, units);
+		if (out !== null) {
+			inv.setAllotment(out.allotment, now, { return: out.transfer.seq, units: out.transfer.units });
+			this.save();
+			this.host.persist();
+			// Re-sent from the alarm until the coordinator confirms it.
+			this.host.wake(now + ESCROW_RETRY_MS);
+		}
+		return [...this.ledger.shard.pendingReturns];
+	}
+
+	/** R3: the coordinator credited give-backs up to `lastReturn`. */
+	ackReturns(lastReturn: number): void {
+		const before = this.ledger.shard.pendingReturns.length;
+		ackReturns(this.ledger.shard, lastReturn);
+		if (this.ledger.shard.pendingReturns.length !== before) this.save();
+	}
+
+	/** The alarm: re-send the give-backs the coordinator has not confirmed. */
+	async retry(): Promise<void> {
+		const pending = this.ledger.shard.pendingReturns;
+		if (pending.length === 0) return;
+		try {
+			const last = await this.host.peer(0).escrowReceiveReturns(this.index, [...pending]);
+			this.ackReturns(last);
+		} catch (error) {
+			console.warn("escrow: give-back delivery failed", String(error));
+		}
+		if (this.ledger.shard.pendingReturns.length > 0) this.host.wake(Date.now() + ESCROW_RETRY_MS);
+	}
+
+	/** True while something of this side is not yet confirmed by the other (the alarm must run). */
+	hasPending(): boolean {
+		return this.ledger.shard.pendingReturns.length > 0;
+	}
+}
