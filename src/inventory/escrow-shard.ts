@@ -24,7 +24,7 @@ import {
 	type Transfer,
 } from "../domain/escrow.ts";
 import type { Inventory, ProductConfig } from "../domain/inventory.ts";
-import type { RoomLedger, ShardRoomState } from "./room-shards.ts";
+import type { RoomLedger, ShardRoomState } from "./room-shard-gate.ts";
 
 /**
  * Grant requests one reserve call may wait for before it is decided with what
@@ -39,7 +39,7 @@ export interface EscrowLedger {
 	sku: string;
 	shard: ShardLedger;
 	pool: PoolLedger | null;
-	/** A split SKU's waiting room as this side knows it (inventory/room-shards.ts); absent: never had one. */
+	/** A split SKU's waiting room as this side knows it (inventory/room-shard-gate.ts); absent: never had one. */
 	room?: RoomLedger;
 }
 

@@ -60,14 +60,14 @@ import {
 	readStoredHold,
 	unitsFromRecords,
 } from "./records.ts";
-import {
-	type RoomAnswer,
-	RoomLink,
-	type RoomLinkHost,
-	type RoomReport,
-	type ShardAdmission,
-	type ShardRoomState,
-} from "./room-shards.ts";
+import type {
+	RoomAnswer,
+	RoomLinkHost,
+	RoomReport,
+	ShardAdmission,
+	ShardRoomState,
+} from "./room-shard-gate.ts";
+import { RoomLink } from "./room-shards.ts";
 import { RowMeter } from "./rows.ts";
 import {
 	type CancelResult,

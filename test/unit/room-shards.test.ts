@@ -1,7 +1,7 @@
-// The room's link between a split SKU's objects (src/inventory/room-shards.ts), with
-// the peers faked: what a shard lets through, when it asks the coordinator, how a
-// new drop or a disabled room reaches it, and the report gap that bounds the
-// coordinator's load (docs/waiting-room.md, "A SKU split across shards").
+// The room's link between a split SKU's objects (src/inventory/room-shards.ts and
+// room-shard-gate.ts), with the peers faked: what a shard lets through, when it asks
+// the coordinator, how a new drop or a disabled room reaches it, and the report gap
+// that bounds the coordinator's load (docs/waiting-room.md, "A SKU split across shards").
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { shardOf } from "../../src/domain/escrow.ts";
 import type { Inventory } from "../../src/domain/inventory.ts";
@@ -9,12 +9,12 @@ import {
 	QUEUED_MEMO_MS,
 	type RoomAnswer,
 	type RoomLedger,
-	RoomLink,
 	type RoomPeer,
 	type RoomReport,
 	reportGapMs,
 	type ShardRoomState,
-} from "../../src/inventory/room-shards.ts";
+} from "../../src/inventory/room-shard-gate.ts";
+import { RoomLink } from "../../src/inventory/room-shards.ts";
 
 const SHARDS = 4;
 
