@@ -4,7 +4,7 @@
 // signals from the reserve guard, the tickets from the waiting room. Runs on a stats
 // read, not on the reserve path: one grouped query and one pass over the sessions.
 // A split SKU's shards send their summaries to the coordinator with their counters
-// (inventory/object.ts escrowCounters), which merges them the same way.
+// (inventory/stats.ts shardCounters), which merges them the same way.
 
 import { fairnessAcross, type SessionSummary } from "../domain/fairness.ts";
 import type { WaitingRoom } from "../domain/waiting-room.ts";

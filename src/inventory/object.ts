@@ -15,7 +15,6 @@ import {
 import { MAX_SHARDS, shardName, type Transfer } from "../domain/escrow.ts";
 import type { ReplayWindows } from "../domain/idempotency.ts";
 import { type Hold, Inventory, type ProductConfig } from "../domain/inventory.ts";
-import type { StockView } from "../domain/waiting-room.ts";
 import {
 	type PaymentProvider,
 	paymentProvider,
@@ -42,9 +41,9 @@ import { toAvailability, toProduct, toReservation } from "./codec.ts";
 import type { InventoryEnv } from "./env.ts";
 import { Escrow } from "./escrow.ts";
 import { type EscrowHost, readEscrow } from "./escrow-shard.ts";
-import { fairnessStats, sessionSummaries } from "./fairness.ts";
 import { GroupCommit } from "./group-commit.ts";
 import { LiveFeed } from "./live.ts";
+import { ShardsLivePoll } from "./live-poll.ts";
 import { DecisionMetrics, type MetricsResult } from "./metrics.ts";
 import { Outbox } from "./outbox.ts";
 import {
@@ -53,21 +52,16 @@ import {
 	orderProjection,
 	projectAll,
 } from "./projections.ts";
+import { earliestOutcomeExpiry, loadState, pruneOutcomes, readStoredHold } from "./records.ts";
 import {
-	earliestOutcomeExpiry,
-	loadState,
-	pruneOutcomes,
-	readStoredHold,
-	unitsFromRecords,
-} from "./records.ts";
-import type {
-	RoomAnswer,
-	RoomLinkHost,
-	RoomReport,
-	ShardAdmission,
-	ShardRoomState,
+	type RoomAnswer,
+	type RoomLinkHost,
+	type RoomReport,
+	type ShardAdmission,
+	type ShardRoomState,
+	unitsPastTheRoom,
 } from "./room-shard-gate.ts";
-import { RoomLink } from "./room-shards.ts";
+import { answerTickets, RoomLink, roomStock } from "./room-shards.ts";
 import { RowMeter } from "./rows.ts";
 import {
 	type CancelResult,
@@ -87,8 +81,9 @@ import {
 	type UpdateResult,
 } from "./rpc.ts";
 import { hasSchema, INVENTORY_MIGRATIONS } from "./schema.ts";
-import { emptyShard, mergedAvailability, mergedFairness, mergedStats } from "./split-sku-views.ts";
+import { SplitCoordinator, type SplitHost } from "./split-coordinator.ts";
 import { type DecisionCounts, StateWriter } from "./state-writer.ts";
+import { objectStats, type StatsSource, shardCounters } from "./stats.ts";
 import { RoomKeeper, type RoomPatch } from "./waiting-room.ts";
 
 /** What the object is built from besides its storage and environment (tests pass their own). */
@@ -127,10 +122,15 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 	private escrow: Escrow | null = null;
 	/** Null unless OBJECT_CALLS_PER_SEC simulates Cloudflare's per-object limit (inventory/call-gate.ts). */
 	private readonly gate: CallGate | null;
-	/** A split SKU's coordinator: the last merged availability, for the live feed. */
-	private mergedCopy: Availability | null = null;
-	/** A split SKU's coordinator with live viewers: the next merge of the shards (pollShardsForLive). */
-	private livePoll: ReturnType<typeof setTimeout> | null = null;
+	/** A split SKU's coordinator: its whole-SKU views and operations (inventory/split-coordinator.ts). */
+	private readonly split = new SplitCoordinator(this.splitHost());
+	/** A split SKU's coordinator with live viewers: the shards merged for the feed (inventory/live-poll.ts). */
+	private readonly livePoll = new ShardsLivePoll({
+		watched: () => this.ctx.getWebSockets().length > 0 && this.escrow?.isCoordinator === true,
+		lastMerged: () => this.split.lastMerged(),
+		merge: () => this.split.merge(),
+		changed: () => this.live.changed(),
+	});
 	/** The SKU's waiting room (inventory/waiting-room.ts, docs/waiting-room.md). */
 	private readonly room: RoomKeeper;
 	/** A split SKU: the room between the coordinator and the shards (inventory/room-shards.ts); null in one object. */
@@ -149,7 +149,9 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 		this.signalsOn = loaded.config.rateLimits !== null;
 		const callsPerSec = loaded.config.objectCallsPerSec;
 		this.gate = callsPerSec === null ? null : new CallGate(callsPerSec);
-		this.room = new RoomKeeper(this.sql, (inv) => this.roomStock(inv));
+		this.room = new RoomKeeper(this.sql, (inv) =>
+			roomStock(inv, this.roomLink, this.escrow?.total() ?? null),
+		);
 		this.outbox = new Outbox(
 			this.sql,
 			env.DB,
@@ -242,7 +244,7 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 				!this.sameRoom(room)
 			)
 				return { ok: false, code: "already_exists" };
-			if (this.escrow !== null) return this.createdSharded(true);
+			if (this.escrow !== null) return this.split.created(true);
 			return { ok: true, product: this.productNow(this.inv, this.tick()), replayed: true };
 		}
 		migrate(this.ctx.storage, INVENTORY_MIGRATIONS, "InventoryObject");
@@ -262,16 +264,7 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 			this.roomLink.publish(this.room.info());
 		}
 		const created = this.committed(this.inv, now);
-		return this.escrow === null ? created : this.createdSharded(false);
-	}
-
-	/** The shards get their first grants before the create is answered (the alarm retries a failure). */
-	private async createdSharded(replayed: boolean): Promise<CreateResult> {
-		await this.escrow?.settle();
-		await this.roomLink?.syncShards();
-		const product = await this.product();
-		if (product === null) throw new Error("a split SKU without a product");
-		return replayed ? { ok: true, product, replayed } : { ok: true, product };
+		return this.escrow === null ? created : this.split.created(false);
 	}
 
 	update(
@@ -280,7 +273,7 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 	): UpdateResult | Promise<UpdateResult> {
 		const inv = this.inv;
 		if (inv === null) return { ok: false, code: "unknown_sku" };
-		if (this.escrow?.isCoordinator) return this.updateSharded(patch, room);
+		if (this.escrow?.isCoordinator) return this.split.update(patch, room);
 		const now = this.tick();
 		if (!inv.update(patch, now).ok) return { ok: false, code: "invalid_state" };
 		if (room !== null) this.room.configure(room, now);
@@ -290,7 +283,7 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 	reset(): UpdateResult | Promise<UpdateResult> {
 		const inv = this.inv;
 		if (inv === null) return { ok: false, code: "unknown_sku" };
-		if (this.escrow?.isCoordinator) return this.resetSharded();
+		if (this.escrow?.isCoordinator) return this.split.reset();
 		return this.resetLocal();
 	}
 
@@ -320,29 +313,9 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 	stats(): StatsResult | Promise<StatsResult> {
 		const inv = this.inv;
 		if (inv === null) return { ok: false, code: "unknown_sku" };
-		if (this.escrow?.isCoordinator) return this.statsSharded();
+		if (this.escrow?.isCoordinator) return this.split.stats();
 		const now = this.tick();
-		const { reserved, sold } = unitsFromRecords(this.sql);
-		const queue = this.room.stats(now);
-		const total = inv.product.totalStock;
-		return {
-			ok: true,
-			stats: {
-				sku: inv.product.sku,
-				total,
-				available: total - reserved - sold,
-				reserved,
-				sold,
-				oversellCount: Math.max(0, sold + reserved - total),
-				attempts: inv.attempts,
-				rejected: { ...inv.rejected },
-				decisions: this.state.counts.decisions,
-				commits: this.state.counts.commits,
-				edgeAnswered: this.state.counts.edgeAnswered,
-				...(queue !== undefined ? { queue } : {}),
-				fairness: fairnessStats(this.sql, this.guard, this.room.room, this.signalsOn),
-			},
-		};
+		return objectStats(this.statsSource(), inv, now);
 	}
 
 	/** The last `seconds` of the reserve path's history (inventory/metrics.ts). */
@@ -355,14 +328,7 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 	/** Copies the outbox to D1 now; true when nothing is left pending. */
 	async flushEvents(): Promise<boolean> {
 		if (this.inv === null) return true;
-		const escrow = this.escrow;
-		if (escrow?.isCoordinator) {
-			// A split SKU's trail is every shard's (docs/decisions/020-escrow-shards.md).
-			const others = await Promise.all(
-				Array.from({ length: escrow.shards - 1 }, (_, i) => this.peerStub(i + 1).flushEvents()),
-			);
-			return (await this.outbox.flush()) && others.every(Boolean);
-		}
+		if (this.escrow?.isCoordinator) return this.split.flushEvents();
 		return this.outbox.flush();
 	}
 
@@ -372,14 +338,14 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 	product(readerSessionId?: string): Product | null | Promise<Product | null> {
 		if (this.inv === null) return null;
 		if (readerSessionId !== undefined) this.guard.markRead(readerSessionId);
-		if (this.escrow?.isCoordinator) return this.productSharded();
+		if (this.escrow?.isCoordinator) return this.split.product();
 		return this.productNow(this.inv, this.tick());
 	}
 
 	availability(readerSessionId?: string): Availability | null | Promise<Availability | null> {
 		if (this.inv === null) return null;
 		if (readerSessionId !== undefined) this.guard.markRead(readerSessionId);
-		if (this.escrow?.isCoordinator) return this.mergeAvailability();
+		if (this.escrow?.isCoordinator) return this.split.merge();
 		return toAvailability(this.inv, this.tick());
 	}
 
@@ -388,16 +354,7 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 		const inv = this.inv;
 		if (inv === null) return null;
 		if (readerSessionId !== undefined) this.guard.markRead(readerSessionId);
-		if (this.escrow?.isCoordinator) {
-			const shards = this.escrow.shards;
-			const waitingRoom = this.room.info()?.enabled === true;
-			return this.mergeAvailability().then((availability) => ({
-				availability,
-				startsAtMs: inv.product.startsAtMs,
-				shards,
-				waitingRoom,
-			}));
-		}
+		if (this.escrow?.isCoordinator) return this.split.snapshot(inv);
 		return this.edgeSnapshot(inv, this.tick());
 	}
 
@@ -441,15 +398,9 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 	async joinQueue(sessionId: string, ticketId: string): Promise<JoinResult> {
 		if (this.inv === null) return { ok: false, code: "unknown_sku" };
 		const joined = (await this.group.submit({ kind: "join", sessionId, ticketId })) as JoinResult;
-		await this.shardKnows(sessionId, joined);
+		// A split SKU: a session told it is admitted finds its shard knowing it (inventory/room-shards.ts).
+		await this.roomLink?.shardKnows(sessionId, joined);
 		return joined;
-	}
-
-	/** A split SKU: a session told it is admitted finds its shard knowing it (inventory/room-shards.ts). */
-	private async shardKnows(sessionId: string, answer: JoinResult | { ok: false }): Promise<void> {
-		const until = answer.ok ? answer.ticket.admittedUntil : null;
-		if (until === null || this.roomLink === null || !this.escrow?.isCoordinator) return;
-		await this.roomLink.ensureKnown(sessionId, Date.parse(until));
 	}
 
 	/** The session's ticket as it stands now; null without one (or without a room). */
@@ -460,7 +411,7 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 		const ticket = this.room.ticket(inv.product.sku, sessionId, now);
 		if (ticket === null) return { ok: false, code: "not_found" };
 		const answer = { ok: true, ticket, created: false } as const;
-		await this.shardKnows(sessionId, answer);
+		await this.roomLink?.shardKnows(sessionId, answer);
 		return answer;
 	}
 
@@ -528,7 +479,7 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 		if (!attempts.every((a) => escrow.owns(a.sessionId))) {
 			return { results: [], sqlRows: { ...NO_ROWS }, snapshot: null, shards, misrouted: true };
 		}
-		const units = await this.unitsPastTheRoom(attempts);
+		const units = await unitsPastTheRoom(this.roomLink, this.room, attempts);
 		await escrow.admit(units);
 		try {
 			const answer = (await this.group.submit({
@@ -586,38 +537,12 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 		if (this.inv === null) return new Response("unknown sku", { status: 404 });
 		if (this.escrow?.isCoordinator) {
 			// A split SKU's feed shows the whole SKU: merged now, then polled while anyone watches.
-			await this.mergeAvailability();
+			await this.split.merge();
 			const response = this.live.accept(request);
-			this.pollShardsForLive();
+			this.livePoll.start();
 			return response;
 		}
 		return this.live.accept(request);
-	}
-
-	/**
-	 * A split SKU's coordinator does not see the other shards' changes, so while
-	 * live viewers are connected it merges the shards every LIVE_POLL_MS (K − 1
-	 * in-memory counter reads) and tells the feed when the counters moved. With no
-	 * viewer left the polling stops, and the object may hibernate again.
-	 */
-	private pollShardsForLive(): void {
-		if (this.livePoll !== null) return;
-		let last = liveKey(this.mergedCopy);
-		const tick = async () => {
-			this.livePoll = null;
-			if (this.ctx.getWebSockets().length === 0 || !this.escrow?.isCoordinator) return;
-			try {
-				const now = liveKey(await this.mergeAvailability());
-				if (now !== last) {
-					last = now;
-					this.live.changed();
-				}
-			} catch (error) {
-				console.warn("live: merging the shards failed", String(error));
-			}
-			this.livePoll ??= setTimeout(() => void tick(), LIVE_POLL_MS);
-		};
-		this.livePoll = setTimeout(() => void tick(), LIVE_POLL_MS);
 	}
 
 	override webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): void {
@@ -696,17 +621,7 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 		const escrow = this.escrow;
 		if (inv === null || escrow === null) return null;
 		this.tick();
-		const { reserved, sold } = unitsFromRecords(this.sql);
-		return {
-			index: escrow.index,
-			allotment: inv.product.totalStock,
-			reserved,
-			sold,
-			attempts: inv.attempts,
-			rejected: { ...inv.rejected },
-			...this.state.counts,
-			...(withSessions ? { sessions: sessionSummaries(this.sql, this.guard) } : {}),
-		};
+		return shardCounters(this.statsSource(), inv, escrow.index, withSessions);
 	}
 
 	/** A shard follows the coordinator's product changes (totalStock excepted: that is the escrow's). */
@@ -725,19 +640,8 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 
 	/** In the coordinator: a shard asks about sessions it has no admission for (one answer each, in order). */
 	roomTickets(sessionIds: string[]): RoomAnswer[] {
-		if (this.roomLink !== null) this.roomLink.calls.asks += 1;
-		const inv = this.inv;
-		const now = this.tick();
-		const room = this.roomLink?.state() ?? null;
-		return sessionIds.map((sessionId) => {
-			const ticket = inv === null ? null : this.room.ticket(inv.product.sku, sessionId, now);
-			return {
-				room,
-				ticket,
-				admittedUntilMs: this.room.admittedUntil(sessionId, now),
-				retryAfterSeconds: this.room.retryAfterSeconds(ticket),
-			};
-		});
+		const sku = this.inv?.product.sku ?? null;
+		return answerTickets(this.roomLink, this.room, sku, sessionIds, this.tick());
 	}
 
 	/** In the coordinator: a shard's units and used admissions; the room moves on them at once. */
@@ -745,8 +649,7 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 		const link = this.roomLink;
 		if (this.inv === null || link === null || !this.escrow?.isCoordinator)
 			throw new Error("a room report reached an object that is not a split SKU's coordinator");
-		link.receiveReport(report);
-		for (const [sessionId, atMs] of report.uses) this.room.onReserved(sessionId, atMs);
+		link.takeReport(report, this.room);
 		// Same turn: the counters, the uses and what the room does with them are one transaction.
 		this.tick();
 		this.scheduleNextDeadline();
@@ -758,26 +661,6 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 		return this.roomLink?.applySync(state, admissions) ?? 0;
 	}
 
-	/**
-	 * A shard's reserve call: the units of the attempts the room lets through. The
-	 * gate asks the coordinator only about sessions it has no word on; refused
-	 * attempts take no units, so they never make a shard ask for a grant.
-	 */
-	private async unitsPastTheRoom(attempts: ReserveRequest[]): Promise<number> {
-		const link = this.roomLink;
-		if (link === null) return attempts.reduce((sum, a) => sum + a.quantity, 0);
-		await link.prepare(attempts.map((a) => a.sessionId));
-		const now = Date.now();
-		let units = 0;
-		for (const a of attempts) {
-			const may = link.gating()
-				? link.mayReserve(a.sessionId, now)
-				: this.room.mayReserve(a.sessionId, now);
-			if (may) units += a.quantity;
-		}
-		return units;
-	}
-
 	private roomHost(): RoomLinkHost {
 		return {
 			inventory: () => this.inv,
@@ -787,15 +670,7 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 		};
 	}
 
-	/** What the room admits by: a split SKU's coordinator counts every shard (inventory/room-shards.ts). */
-	private roomStock(inv: Inventory): StockView {
-		const total = this.escrow?.total() ?? null;
-		if (this.roomLink === null || total === null)
-			return { available: inv.counters().available, returnable: inv.reserved };
-		return this.roomLink.stock(total, inv.reserved, inv.sold);
-	}
-
-	// ---- a split SKU's coordinator: whole-SKU views and operations ----
+	// ---- a split SKU: the hosts of its parts (escrow, room, coordinator) ----
 
 	/** Shard `index` of this SKU (inventory/escrow.ts). */
 	peerStub(index: number): DurableObjectStub<InventoryObject> {
@@ -821,95 +696,30 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 		};
 	}
 
-	/** Every shard's counters, this object's (shard 0) first; `withSessions` as escrowCounters. */
-	private async shardCounters(withSessions = false): Promise<ShardCounters[]> {
-		const escrow = this.requireEscrow();
-		const own = this.escrowCounters(withSessions);
-		const others = await Promise.all(
-			Array.from({ length: escrow.shards - 1 }, (_, i) =>
-				this.peerStub(i + 1).escrowCounters(withSessions),
-			),
-		);
-		return [own, ...others].map((c, index) => c ?? emptyShard(index));
-	}
-
-	private async mergeAvailability(): Promise<Availability> {
-		const inv = this.inv;
-		const escrow = this.requireEscrow();
-		if (inv === null) throw new Error("a split SKU without a product");
-		const counters = await this.shardCounters();
-		const availability = mergedAvailability(inv.product, escrow.total() ?? 0, counters, Date.now());
-		this.mergedCopy = availability;
-		return availability;
-	}
-
-	private async productSharded(): Promise<Product> {
-		const inv = this.inv;
-		if (inv === null) throw new Error("a split SKU without a product");
-		const availability = await this.mergeAvailability();
+	private splitHost(): SplitHost {
 		return {
-			...toProduct(inv, Date.now()),
-			totalStock: availability.total,
-			availability,
-			shards: this.requireEscrow().shards,
-			waitingRoom: this.room.info(),
+			inventory: () => this.inv,
+			escrow: () => this.requireEscrow(),
+			roomLink: () => this.roomLink,
+			room: () => this.room,
+			stats: () => this.statsSource(),
+			peer: (index) => this.peerStub(index),
+			tick: () => this.tick(),
+			ownCounters: (withSessions) => this.escrowCounters(withSessions),
+			ownUpdate: (patch) => this.escrowUpdate(patch),
+			ownReset: () => this.resetLocal(),
+			ownFlush: () => this.outbox.flush(),
 		};
 	}
 
-	private async statsSharded(): Promise<StatsResult> {
-		const inv = this.inv;
-		const escrow = this.requireEscrow();
-		if (inv === null) return { ok: false, code: "unknown_sku" };
-		// Nothing left in flight, so every unit is in the pool or an allotment.
-		await escrow.settle();
-		// The same one call per shard as before, carrying its sessions for the fairness figures.
-		const counters = await this.shardCounters(true);
-		const roomStats = this.room.stats(this.tick());
-		const queue =
-			roomStats === undefined || this.roomLink === null
-				? roomStats
-				: { ...roomStats, shardCalls: { ...this.roomLink.calls } };
+	private statsSource(): StatsSource {
 		return {
-			ok: true,
-			stats: {
-				...mergedStats(inv.product.sku, escrow.total() ?? 0, escrow.pool(), counters),
-				...(queue !== undefined ? { queue } : {}),
-				fairness: mergedFairness(this.room.room, counters, this.signalsOn),
-			},
+			sql: this.sql,
+			guard: this.guard,
+			room: this.room,
+			signalsOn: this.signalsOn,
+			counts: this.state.counts,
 		};
-	}
-
-	private async updateSharded(
-		patch: Partial<Omit<ProductConfig, "sku">>,
-		room: RoomPatch | null,
-	): Promise<UpdateResult> {
-		const escrow = this.requireEscrow();
-		if (patch.totalStock !== undefined && patch.totalStock !== escrow.total()) {
-			if (!(await escrow.changeTotal(patch.totalStock)))
-				return { ok: false, code: "invalid_state" };
-		}
-		// The room is the coordinator's; the shards learn its state before the answer.
-		if (room !== null) this.room.configure(room, Date.now());
-		const own = this.escrowUpdate(patch);
-		if (!own.ok) return own;
-		await Promise.all(
-			Array.from({ length: escrow.shards - 1 }, (_, i) => this.peerStub(i + 1).escrowUpdate(patch)),
-		);
-		if (this.roomLink?.publish(this.room.info())) await this.roomLink.syncShards();
-		const product = await this.productSharded();
-		return { ok: true, product };
-	}
-
-	private async resetSharded(): Promise<UpdateResult> {
-		const escrow = this.requireEscrow();
-		const own = this.resetLocal();
-		if (!own.ok) return own;
-		await Promise.all(
-			Array.from({ length: escrow.shards - 1 }, (_, i) => this.peerStub(i + 1).reset()),
-		);
-		// A new drop: a new commitment, so the shards drop the old admissions.
-		if (this.roomLink?.publish(this.room.info())) await this.roomLink.syncShards();
-		return { ok: true, product: await this.productSharded() };
 	}
 
 	// ---- internals ----
@@ -1098,7 +908,7 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 	}
 
 	private availabilityNow() {
-		if (this.escrow?.isCoordinator) return this.mergedCopy;
+		if (this.escrow?.isCoordinator) return this.split.lastMerged();
 		return this.inv === null ? null : toAvailability(this.inv, Date.now());
 	}
 
@@ -1179,12 +989,4 @@ function sameDefinition(a: ProductConfig, b: ProductConfig): boolean {
 		a.startsAtMs === b.startsAtMs &&
 		(a.listed ?? true) === (b.listed ?? true)
 	);
-}
-
-/** How often a split SKU's coordinator merges its shards while live viewers watch: the feed's own pace. */
-const LIVE_POLL_MS = 100;
-
-/** The counters a live viewer sees, without the timestamp (which changes on every merge). */
-function liveKey(a: Availability | null): string {
-	return a === null ? "" : `${a.total}/${a.available}/${a.reserved}/${a.sold}/${a.status}`;
 }

@@ -25,17 +25,21 @@
 // no escrow row and never reaches either.
 
 import { shardOf } from "../domain/escrow.ts";
+import type { Inventory } from "../domain/inventory.ts";
 import type { StockView } from "../domain/waiting-room.ts";
 import type { RoomShardCalls } from "../shared/types.ts";
 import {
 	MAX_REMEMBERED,
 	ROOM_RETRY_MS,
+	type RoomAnswer,
 	type RoomReport,
 	type ShardAdmission,
 	ShardRoomGate,
 	type ShardRoomState,
 	sweep,
 } from "./room-shard-gate.ts";
+import type { JoinResult } from "./rpc.ts";
+import type { RoomKeeper } from "./waiting-room.ts";
 
 /** The coordinator's side of the room's link (a shard's side: inventory/room-shard-gate.ts). */
 export class RoomLink extends ShardRoomGate {
@@ -88,6 +92,12 @@ export class RoomLink extends ShardRoomGate {
 		units[report.index] = { reserved: report.reserved, sold: report.sold };
 		this.calls.reports += 1;
 		this.escrow.save();
+	}
+
+	/** A shard's report (`roomReport`): its counters, and its used admissions for the room. */
+	takeReport(report: RoomReport, keeper: RoomKeeper): void {
+		this.receiveReport(report);
+		for (const [sessionId, atMs] of report.uses) keeper.onReserved(sessionId, atMs);
 	}
 
 	/** Admissions the room just made: pushed to their shards once this turn is over. */
@@ -158,6 +168,13 @@ export class RoomLink extends ShardRoomGate {
 		await this.send(index, state, [{ sessionId, admittedUntilMs }]);
 	}
 
+	/** A session told it is admitted (a join's or a ticket read's answer) finds its shard knowing it. */
+	async shardKnows(sessionId: string, answer: JoinResult | { ok: false }): Promise<void> {
+		const until = answer.ok ? answer.ticket.admittedUntil : null;
+		if (until === null || !this.escrow.isCoordinator) return;
+		await this.ensureKnown(sessionId, Date.parse(until));
+	}
+
 	/** Sends the room's state to every shard that has not confirmed it; true when all have. */
 	async syncShards(): Promise<boolean> {
 		const state = this.ledger.state;
@@ -200,4 +217,35 @@ export class RoomLink extends ShardRoomGate {
 		}
 		return super.hasPending();
 	}
+}
+
+/**
+ * The coordinator's answer to a shard asking about sessions it has no admission for
+ * (`roomTickets`): one per session, in order, from the room as it stands `now`.
+ */
+export function answerTickets(
+	link: RoomLink | null,
+	keeper: RoomKeeper,
+	sku: string | null,
+	sessionIds: string[],
+	now: number,
+): RoomAnswer[] {
+	if (link !== null) link.calls.asks += 1;
+	const room = link?.state() ?? null;
+	return sessionIds.map((sessionId) => {
+		const ticket = sku === null ? null : keeper.ticket(sku, sessionId, now);
+		return {
+			room,
+			ticket,
+			admittedUntilMs: keeper.admittedUntil(sessionId, now),
+			retryAfterSeconds: keeper.retryAfterSeconds(ticket),
+		};
+	});
+}
+
+/** What the room admits by: a split SKU's coordinator counts every shard (`total`: the escrow's). */
+export function roomStock(inv: Inventory, link: RoomLink | null, total: number | null): StockView {
+	if (link === null || total === null)
+		return { available: inv.counters().available, returnable: inv.reserved };
+	return link.stock(total, inv.reserved, inv.sold);
 }

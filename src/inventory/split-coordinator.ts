@@ -1,0 +1,181 @@
+// The coordinator of a SKU split across shards (shard 0, the object named `<sku>`;
+// docs/decisions/020-escrow-shards.md): the whole-SKU views and operations. Each
+// merges or fans out to the other shards' objects over RPC; the escrow's pool is
+// inventory/escrow.ts, the room between the objects inventory/room-shards.ts. A SKU
+// in one object never reaches this file.
+
+import type { Inventory, ProductConfig } from "../domain/inventory.ts";
+import type { Availability, Product } from "../shared/types.ts";
+import { toProduct } from "./codec.ts";
+import type { Escrow } from "./escrow.ts";
+import type { EscrowPeer } from "./escrow-shard.ts";
+import type { RoomPeer } from "./room-shard-gate.ts";
+import type { RoomLink } from "./room-shards.ts";
+import type {
+	CreateResult,
+	EdgeSnapshot,
+	ShardCounters,
+	StatsResult,
+	UpdateResult,
+} from "./rpc.ts";
+import { emptyShard, mergedAvailability } from "./split-sku-views.ts";
+import { type StatsSource, splitStats } from "./stats.ts";
+import type { RoomKeeper, RoomPatch } from "./waiting-room.ts";
+
+type ProductPatch = Partial<Omit<ProductConfig, "sku">>;
+
+/** The calls the coordinator makes on the SKU's other objects (RPC methods of InventoryObject). */
+export interface ShardPeer extends EscrowPeer, RoomPeer {
+	flushEvents(): Promise<boolean>;
+	escrowCounters(withSessions?: boolean): Promise<ShardCounters | null>;
+	escrowUpdate(patch: ProductPatch): Promise<UpdateResult>;
+	reset(): Promise<UpdateResult>;
+}
+
+/** What the coordinator needs of its own object (inventory/object.ts). */
+export interface SplitHost {
+	inventory(): Inventory | null;
+	/** This SKU's escrow; throws for a SKU in one object. */
+	escrow(): Escrow;
+	roomLink(): RoomLink | null;
+	room(): RoomKeeper;
+	stats(): StatsSource;
+	/** The object holding shard `index` of this SKU. */
+	peer(index: number): ShardPeer;
+	/** Lazy expiry before a read; answers now. */
+	tick(): number;
+	/** This object as shard 0: its counters, its product change, its reset, its outbox. */
+	ownCounters(withSessions: boolean): ShardCounters | null;
+	ownUpdate(patch: ProductPatch): UpdateResult;
+	ownReset(): UpdateResult;
+	ownFlush(): Promise<boolean>;
+}
+
+export class SplitCoordinator {
+	/** The last merged availability, for the live feed. */
+	private mergedCopy: Availability | null = null;
+
+	constructor(private readonly host: SplitHost) {}
+
+	lastMerged(): Availability | null {
+		return this.mergedCopy;
+	}
+
+	/** The shards get their first grants before the create is answered (the alarm retries a failure). */
+	async created(replayed: boolean): Promise<CreateResult> {
+		await this.host.escrow().settle();
+		await this.host.roomLink()?.syncShards();
+		const product = this.host.inventory() === null ? null : await this.product();
+		if (product === null) throw new Error("a split SKU without a product");
+		return replayed ? { ok: true, product, replayed } : { ok: true, product };
+	}
+
+	async update(patch: ProductPatch, room: RoomPatch | null): Promise<UpdateResult> {
+		const escrow = this.host.escrow();
+		if (patch.totalStock !== undefined && patch.totalStock !== escrow.total()) {
+			if (!(await escrow.changeTotal(patch.totalStock)))
+				return { ok: false, code: "invalid_state" };
+		}
+		// The room is the coordinator's; the shards learn its state before the answer.
+		if (room !== null) this.host.room().configure(room, Date.now());
+		const own = this.host.ownUpdate(patch);
+		if (!own.ok) return own;
+		await this.others(escrow, (peer) => peer.escrowUpdate(patch));
+		await this.republishRoom();
+		const product = await this.product();
+		return { ok: true, product };
+	}
+
+	async reset(): Promise<UpdateResult> {
+		const escrow = this.host.escrow();
+		const own = this.host.ownReset();
+		if (!own.ok) return own;
+		await this.others(escrow, (peer) => peer.reset());
+		// A new drop: a new commitment, so the shards drop the old admissions.
+		await this.republishRoom();
+		return { ok: true, product: await this.product() };
+	}
+
+	/** A split SKU's trail is every shard's (docs/decisions/020-escrow-shards.md). */
+	async flushEvents(): Promise<boolean> {
+		const others = await this.others(this.host.escrow(), (peer) => peer.flushEvents());
+		return (await this.host.ownFlush()) && others.every(Boolean);
+	}
+
+	async product(): Promise<Product> {
+		const inv = this.host.inventory();
+		if (inv === null) throw new Error("a split SKU without a product");
+		const availability = await this.merge();
+		return {
+			...toProduct(inv, Date.now()),
+			totalStock: availability.total,
+			availability,
+			shards: this.host.escrow().shards,
+			waitingRoom: this.host.room().info(),
+		};
+	}
+
+	/** The SKU's state for the edge's copy (worker/edge-snapshot.ts), the shards merged. */
+	snapshot(inv: Inventory): Promise<EdgeSnapshot> {
+		const shards = this.host.escrow().shards;
+		const waitingRoom = this.host.room().info()?.enabled === true;
+		return this.merge().then((availability) => ({
+			availability,
+			startsAtMs: inv.product.startsAtMs,
+			shards,
+			waitingRoom,
+		}));
+	}
+
+	async stats(): Promise<StatsResult> {
+		const inv = this.host.inventory();
+		const escrow = this.host.escrow();
+		if (inv === null) return { ok: false, code: "unknown_sku" };
+		// Nothing left in flight, so every unit is in the pool or an allotment.
+		await escrow.settle();
+		// The same one call per shard as before, carrying its sessions for the fairness figures.
+		const counters = await this.counters(true);
+		const now = this.host.tick();
+		const link = this.host.roomLink();
+		return splitStats(
+			this.host.stats(),
+			inv.product.sku,
+			escrow,
+			counters,
+			link?.calls ?? null,
+			now,
+		);
+	}
+
+	/** Merges every shard's counters into the SKU's availability (kept for the live feed). */
+	async merge(): Promise<Availability> {
+		const inv = this.host.inventory();
+		const escrow = this.host.escrow();
+		if (inv === null) throw new Error("a split SKU without a product");
+		const counters = await this.counters();
+		const availability = mergedAvailability(inv.product, escrow.total() ?? 0, counters, Date.now());
+		this.mergedCopy = availability;
+		return availability;
+	}
+
+	/** Every shard's counters, this object's (shard 0) first; `withSessions` as escrowCounters. */
+	private async counters(withSessions = false): Promise<ShardCounters[]> {
+		const escrow = this.host.escrow();
+		const own = this.host.ownCounters(withSessions);
+		const others = await this.others(escrow, (peer) => peer.escrowCounters(withSessions));
+		return [own, ...others].map((c, index) => c ?? emptyShard(index));
+	}
+
+	/** One call on every other shard (1..K − 1), at once. */
+	private others<T>(escrow: Escrow, call: (peer: ShardPeer) => Promise<T>): Promise<T[]> {
+		return Promise.all(
+			Array.from({ length: escrow.shards - 1 }, (_, i) => call(this.host.peer(i + 1))),
+		);
+	}
+
+	/** After a PATCH or a reset: the shards learn the room's state before the answer. */
+	private async republishRoom(): Promise<void> {
+		const link = this.host.roomLink();
+		if (link?.publish(this.host.room().info())) await link.syncShards();
+	}
+}

@@ -1,0 +1,100 @@
+// A SKU's stats (GET …/stats, docs/api.md) as its objects assemble them: counters
+// computed from the hold records themselves, never from the cached counters, with
+// the waiting room's figures and the fairness figures (inventory/fairness.ts). A
+// split SKU's shards send their counters to the coordinator, which adds them up
+// (inventory/split-sku-views.ts).
+
+import type { Inventory } from "../domain/inventory.ts";
+import type { ReserveGuard } from "../ratelimit/reserve-guard.ts";
+import type { RoomShardCalls } from "../shared/types.ts";
+import { fairnessStats, sessionSummaries } from "./fairness.ts";
+import { unitsFromRecords } from "./records.ts";
+import type { ShardCounters, StatsResult } from "./rpc.ts";
+import { mergedFairness, mergedStats } from "./split-sku-views.ts";
+import type { DecisionCounts } from "./state-writer.ts";
+import type { RoomKeeper } from "./waiting-room.ts";
+
+/** What an object's stats are read from. */
+export interface StatsSource {
+	sql: SqlStorage;
+	guard: ReserveGuard;
+	room: RoomKeeper;
+	/** The bot signals run with the rate limits; the fairness figures say when they did not. */
+	signalsOn: boolean;
+	counts: DecisionCounts;
+}
+
+/** A SKU in one object (or a shard's own view): its counters from the hold records. */
+export function objectStats(src: StatsSource, inv: Inventory, now: number): StatsResult {
+	const { reserved, sold } = unitsFromRecords(src.sql);
+	const queue = src.room.stats(now);
+	const total = inv.product.totalStock;
+	return {
+		ok: true,
+		stats: {
+			sku: inv.product.sku,
+			total,
+			available: total - reserved - sold,
+			reserved,
+			sold,
+			oversellCount: Math.max(0, sold + reserved - total),
+			attempts: inv.attempts,
+			rejected: { ...inv.rejected },
+			decisions: src.counts.decisions,
+			commits: src.counts.commits,
+			edgeAnswered: src.counts.edgeAnswered,
+			...(queue !== undefined ? { queue } : {}),
+			fairness: fairnessStats(src.sql, src.guard, src.room.room, src.signalsOn),
+		},
+	};
+}
+
+/**
+ * A shard's counters for the coordinator's whole-SKU views (from the hold records, as stats);
+ * `withSessions` (a stats read): with its per-session summary for the fairness figures.
+ */
+export function shardCounters(
+	src: StatsSource,
+	inv: Inventory,
+	index: number,
+	withSessions: boolean,
+): ShardCounters {
+	const { reserved, sold } = unitsFromRecords(src.sql);
+	return {
+		index,
+		allotment: inv.product.totalStock,
+		reserved,
+		sold,
+		attempts: inv.attempts,
+		rejected: { ...inv.rejected },
+		...src.counts,
+		...(withSessions ? { sessions: sessionSummaries(src.sql, src.guard) } : {}),
+	};
+}
+
+/**
+ * A split SKU's coordinator: the whole SKU from every shard's counters (`counters`,
+ * gathered once nothing is in flight), with the room's calls between the objects.
+ */
+export function splitStats(
+	src: StatsSource,
+	sku: string,
+	escrow: { total(): number | null; pool(): number },
+	counters: ShardCounters[],
+	roomCalls: RoomShardCalls | null,
+	now: number,
+): StatsResult {
+	const roomStats = src.room.stats(now);
+	const queue =
+		roomStats === undefined || roomCalls === null
+			? roomStats
+			: { ...roomStats, shardCalls: { ...roomCalls } };
+	return {
+		ok: true,
+		stats: {
+			...mergedStats(sku, escrow.total() ?? 0, escrow.pool(), counters),
+			...(queue !== undefined ? { queue } : {}),
+			fairness: mergedFairness(src.room.room, counters, src.signalsOn),
+		},
+	};
+}
