@@ -21,6 +21,7 @@ import {
 import type { Inventory } from "../domain/inventory.ts";
 import { ESCROW_RETRY_MS, type EscrowHost, ShardEscrow } from "./escrow-shard.ts";
 
+/** An object's escrow: its allotment (ShardEscrow) and, in the coordinator only, the pool. */
 export class Escrow extends ShardEscrow {
 	/** The coordinator at create: the whole stock goes to the pool, then each shard's first grant. */
 	static createCoordinator(

@@ -106,7 +106,10 @@ export interface RoomEscrow {
 
 type Memo = { ticket: Ticket | null; retryAfterSeconds: number; untilMs: number };
 
-/** One object's side of the room's link: in a shard, the gate and the reports (a restart asks again). */
+/**
+ * Every object's side of the room's link; it acts in a shard (with the room on): the
+ * gate, the questions and the reports. The coordinator's RoomLink extends it.
+ */
 export class ShardRoomGate {
 	/** Shard: sessions admitted by the coordinator, until when (memory; a restart asks again). */
 	private readonly admissions = new Map<string, number>();
@@ -121,6 +124,7 @@ export class ShardRoomGate {
 	private reportTimer: ReturnType<typeof setTimeout> | null = null;
 	private lastReportMs = 0;
 	private lastUnits = "";
+
 	constructor(
 		protected readonly host: RoomLinkHost,
 		protected readonly escrow: RoomEscrow,
