@@ -1,9 +1,9 @@
 // The verifier's reasoning (docs/waiting-room.md, "Verifying a drop"): from the
-// audit trail alone, and the same shuffle the object ran (src/domain/waiting-room.ts),
+// audit trail alone, and the same shuffle the object ran (src/domain/waiting-room-shuffle.ts),
 // check that the revealed seed matches its commitment and that every admission took
 // the front of the queue as it stood. Pure: the CLI (cli/verify-queue.ts) fetches.
 
-import { commitmentOf, shuffleOrder } from "../../src/domain/waiting-room.ts";
+import { commitmentOf, shuffleOrder } from "../../src/domain/waiting-room-shuffle.ts";
 import type { AuditEvent } from "../../src/shared/types.ts";
 
 export interface QueueVerdict {

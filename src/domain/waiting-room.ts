@@ -9,10 +9,18 @@
 // floor(available × (1 + overbook)). An admission lasts admitSeconds. When no
 // unit is available and no hold is left that could return, every waiting
 // ticket turns sold_out.
+//
+// The seed and the shuffle live in domain/waiting-room-shuffle.ts, the ETA
+// estimator in domain/waiting-room-eta.ts.
 
 import { MinHeap } from "./heap.ts";
 import type { DomainEvent } from "./inventory.ts";
-import { sha256, sha256HexSync } from "./sha256.ts";
+import { AdmissionWindow } from "./waiting-room-eta.ts";
+import { commitmentOf, shuffleOrder } from "./waiting-room-shuffle.ts";
+
+// The SKU object's room keeper (src/inventory/waiting-room.ts) takes these from here.
+export { estimateEta } from "./waiting-room-eta.ts";
+export { SEED_BYTES } from "./waiting-room-shuffle.ts";
 
 export const MIN_ADMIT_SECONDS = 10;
 export const MAX_ADMIT_SECONDS = 600;
@@ -21,16 +29,6 @@ export const MAX_OVERBOOK = 1;
 export const DEFAULT_OVERBOOK = 0.1;
 /** Tickets one SKU's room keeps; a join past it is refused (every ticket lives in the object's memory). */
 export const MAX_TICKETS = 50_000;
-/** Admissions counted by the ETA estimator: the last minute's (docs/waiting-room.md). */
-export const ETA_WINDOW_MS = 60_000;
-/**
- * The shortest span the rate is measured over: right after the start a few
- * admissions in a few seconds would promise a pace the stock cannot keep
- * (the first admissions take the units that were free, the next wait for holds).
- */
-export const ETA_MIN_WINDOW_MS = 30_000;
-/** Seeds are this many random bytes, published as lowercase hex. */
-export const SEED_BYTES = 32;
 
 export type TicketState = "waiting" | "admitted" | "sold_out" | "expired";
 
@@ -77,87 +75,9 @@ export type JoinOutcome =
 	| { ok: true; ticket: QueueTicket; created: boolean }
 	| { ok: false; code: "queue_full" };
 
-/** The SHA-256 (hex) of the seed's hex text: what is published when the room is enabled. */
-export function commitmentOf(seed: string): string {
-	return sha256HexSync(seed);
-}
-
-/**
- * A uniform integer in [0, n) drawn from a byte stream: SHA-256 of
- * `${seed}:${counter}` (UTF-8, counter 0, 1, 2, … in decimal), each digest read
- * as eight big-endian 32-bit words; a word at or above the largest multiple of
- * n below 2^32 is skipped so no value is favoured.
- */
-export function seededDraw(seed: string): (n: number) => number {
-	let counter = 0;
-	let words: DataView | null = null;
-	let next = 8;
-	const word = (): number => {
-		if (words === null || next === 8) {
-			const digest = sha256(new TextEncoder().encode(`${seed}:${counter}`));
-			counter += 1;
-			words = new DataView(digest.buffer);
-			next = 0;
-		}
-		const w = words.getUint32(next * 4);
-		next += 1;
-		return w;
-	};
-	return (n: number): number => {
-		if (!Number.isInteger(n) || n < 1 || n > 0x100000000) throw new RangeError(`bad range ${n}`);
-		const limit = Math.floor(0x100000000 / n) * n;
-		for (;;) {
-			const w = word();
-			if (w < limit) return w % n;
-		}
-	};
-}
-
-/**
- * The pre-queue's order at the start: Fisher–Yates (from the last place down,
- * swap place i with a draw in [0, i]) over `items` in arrival order. A pure
- * function of the seed and the list: cli/verify-queue.ts recomputes it.
- */
-export function shuffleOrder<T>(items: readonly T[], seed: string): T[] {
-	const out = [...items];
-	const draw = seededDraw(seed);
-	for (let i = out.length - 1; i > 0; i--) {
-		const j = draw(i + 1);
-		const a = out[i] as T;
-		out[i] = out[j] as T;
-		out[j] = a;
-	}
-	return out;
-}
-
 /** At most this many admitted sessions may be waiting to reserve (docs/api.md, "Waiting room"). */
 export function admissionBudget(available: number, overbook: number): number {
 	return Math.max(0, Math.floor(available * (1 + overbook) + 1e-9));
-}
-
-/**
- * ETA for the ticket at `position` from the admissions of the last minute
- * (docs/waiting-room.md): rate = admissions ÷ window; the range takes the rate
- * at ±2√k (a Poisson count's rough 95 % band, at least half an admission).
- * Null without any admission in the window: nothing measured yet.
- */
-export function estimateEta(
-	position: number,
-	admissionsInWindow: number,
-	windowMs: number,
-): { etaSeconds: number; lowSeconds: number; highSeconds: number } | null {
-	const k = admissionsInWindow;
-	if (k <= 0 || windowMs <= 0) return null;
-	const windowSeconds = windowMs / 1000;
-	const rate = k / windowSeconds;
-	const spread = 2 * Math.sqrt(k);
-	const rateHigh = (k + spread) / windowSeconds;
-	const rateLow = Math.max(0.5, k - spread) / windowSeconds;
-	return {
-		etaSeconds: Math.ceil(position / rate),
-		lowSeconds: Math.floor(position / rateHigh),
-		highSeconds: Math.ceil(position / rateLow),
-	};
 }
 
 export class WaitingRoom {
@@ -184,8 +104,7 @@ export class WaitingRoom {
 	private readonly unused = new Set<QueueTicket>();
 	/** Admissions by admittedUntilMs, stale entries skipped (domain/heap.ts). */
 	private readonly deadlines = new MinHeap<QueueTicket>();
-	/** Admission times of the last ETA_WINDOW_MS, oldest first. */
-	private admissionTimes: number[] = [];
+	private readonly admissions: AdmissionWindow;
 	private changedTickets = new Set<QueueTicket>();
 	private events: DomainEvent[] = [];
 
@@ -208,9 +127,10 @@ export class WaitingRoom {
 				if (t.usedAtMs === null) this.unused.add(t);
 				this.deadlines.push(t.admittedUntilMs as number, t);
 			}
-			if (t.admittedAtMs !== null) this.admissionTimes.push(t.admittedAtMs);
 		}
-		this.admissionTimes.sort((a, b) => a - b);
+		this.admissions = new AdmissionWindow(
+			all.flatMap((t) => (t.admittedAtMs === null ? [] : [t.admittedAtMs])),
+		);
 		this.preQueue = all.filter((t) => t.rank === null).sort((a, b) => a.seq - b.seq);
 		this.order = all.filter((t) => t.rank !== null).sort((a, b) => (a.rank ?? 0) - (b.rank ?? 0));
 		this.skipHead();
@@ -388,18 +308,9 @@ export class WaitingRoom {
 		return ticket.rank - this.head + 1;
 	}
 
-	/** Admissions in the last ETA_WINDOW_MS and the span they were counted over (docs/waiting-room.md). */
+	/** Admissions in the last minute and the span they were counted over (domain/waiting-room-eta.ts). */
 	admissionRate(nowMs: number): { admissions: number; windowMs: number } {
-		const from = nowMs - ETA_WINDOW_MS;
-		let drop = 0;
-		while (drop < this.admissionTimes.length && (this.admissionTimes[drop] as number) <= from)
-			drop += 1;
-		if (drop > 0) this.admissionTimes = this.admissionTimes.slice(drop);
-		const since = this.startedAtMs === null ? nowMs : Math.max(from, this.startedAtMs);
-		return {
-			admissions: this.admissionTimes.length,
-			windowMs: Math.max(ETA_MIN_WINDOW_MS, nowMs - since),
-		};
+		return this.admissions.rate(nowMs, this.startedAtMs);
 	}
 
 	/** A new drop: every ticket is dropped and a new seed committed (`queue.reset`). */
@@ -491,7 +402,7 @@ export class WaitingRoom {
 		this.admittedCount += 1;
 		this.unused.add(t);
 		this.deadlines.push(t.admittedUntilMs, t);
-		this.admissionTimes.push(nowMs);
+		this.admissions.record(nowMs);
 		this.admittedTotal += 1;
 		this.changed(t);
 		this.emit({

@@ -11,7 +11,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import { checkQueueTrail } from "../../cli/verify-queue/check.ts";
 import { shardName, shardOf } from "../../src/domain/escrow.ts";
-import { shuffleOrder } from "../../src/domain/waiting-room.ts";
+import { shuffleOrder } from "../../src/domain/waiting-room-shuffle.ts";
 import { QUEUED_MEMO_MS } from "../../src/inventory/room-shards.ts";
 import { sleep } from "../../src/shared/sleep.ts";
 import type { AuditEvent, Product, Reservation, Stats, Ticket } from "../../src/shared/types.ts";

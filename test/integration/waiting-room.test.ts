@@ -7,7 +7,7 @@ import { evictDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { sha256HexSync } from "../../src/domain/sha256.ts";
-import { shuffleOrder } from "../../src/domain/waiting-room.ts";
+import { shuffleOrder } from "../../src/domain/waiting-room-shuffle.ts";
 import { sleep } from "../../src/shared/sleep.ts";
 import type { Product, Stats, Ticket } from "../../src/shared/types.ts";
 import { events, pay, reserve } from "./checkout-support.ts";

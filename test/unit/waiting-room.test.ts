@@ -13,14 +13,9 @@ import { fairnessOf } from "../../cli/drop/fairness-figures.ts";
 import { checkQueueTrail } from "../../cli/verify-queue/check.ts";
 import { Inventory } from "../../src/domain/inventory.ts";
 import { sha256HexSync } from "../../src/domain/sha256.ts";
-import {
-	admissionBudget,
-	commitmentOf,
-	estimateEta,
-	type QueueTicket,
-	shuffleOrder,
-	WaitingRoom,
-} from "../../src/domain/waiting-room.ts";
+import { admissionBudget, type QueueTicket, WaitingRoom } from "../../src/domain/waiting-room.ts";
+import { estimateEta } from "../../src/domain/waiting-room-eta.ts";
+import { commitmentOf, shuffleOrder } from "../../src/domain/waiting-room-shuffle.ts";
 import { toAuditEvent } from "../../src/inventory/codec.ts";
 import type { AuditEvent, Ticket } from "../../src/shared/types.ts";
 import {

@@ -1,0 +1,63 @@
+// The waiting room's verifiable order (docs/waiting-room.md, "Fairness"): a seed
+// committed (its SHA-256 published) when the room is enabled and revealed at the
+// start, and the shuffle of the pre-queue drawn from it. Pure functions of the seed
+// and the arrival order, so anyone can recompute them from the audit trail
+// (cli/verify-queue/check.ts does); the room's rules are in domain/waiting-room.ts.
+
+import { sha256, sha256HexSync } from "./sha256.ts";
+
+/** Seeds are this many random bytes, published as lowercase hex. */
+export const SEED_BYTES = 32;
+
+/** The SHA-256 (hex) of the seed's hex text: what is published when the room is enabled. */
+export function commitmentOf(seed: string): string {
+	return sha256HexSync(seed);
+}
+
+/**
+ * A uniform integer in [0, n) drawn from a byte stream: SHA-256 of
+ * `${seed}:${counter}` (UTF-8, counter 0, 1, 2, … in decimal), each digest read
+ * as eight big-endian 32-bit words; a word at or above the largest multiple of
+ * n below 2^32 is skipped so no value is favoured.
+ */
+export function seededDraw(seed: string): (n: number) => number {
+	let counter = 0;
+	let words: DataView | null = null;
+	let next = 8;
+	const word = (): number => {
+		if (words === null || next === 8) {
+			const digest = sha256(new TextEncoder().encode(`${seed}:${counter}`));
+			counter += 1;
+			words = new DataView(digest.buffer);
+			next = 0;
+		}
+		const w = words.getUint32(next * 4);
+		next += 1;
+		return w;
+	};
+	return (n: number): number => {
+		if (!Number.isInteger(n) || n < 1 || n > 0x100000000) throw new RangeError(`bad range ${n}`);
+		const limit = Math.floor(0x100000000 / n) * n;
+		for (;;) {
+			const w = word();
+			if (w < limit) return w % n;
+		}
+	};
+}
+
+/**
+ * The pre-queue's order at the start: Fisher–Yates (from the last place down,
+ * swap place i with a draw in [0, i]) over `items` in arrival order. A pure
+ * function of the seed and the list: cli/verify-queue.ts recomputes it.
+ */
+export function shuffleOrder<T>(items: readonly T[], seed: string): T[] {
+	const out = [...items];
+	const draw = seededDraw(seed);
+	for (let i = out.length - 1; i > 0; i--) {
+		const j = draw(i + 1);
+		const a = out[i] as T;
+		out[i] = out[j] as T;
+		out[j] = a;
+	}
+	return out;
+}
