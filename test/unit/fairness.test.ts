@@ -1,9 +1,10 @@
 // The fairness figures the server reports (src/domain/fairness.ts): Jain's index,
-// share ratios, and the split of the asking sessions by what the bot signals say.
+// share ratios, and the split of the asking sessions by what the bot signals say;
+// and the drop simulator's figures from its ground truth (cli/drop/fairness-figures.ts).
 
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { serverViewOf } from "../../cli/drop/fairness-figures.ts";
+import { fairnessOf, serverViewOf } from "../../cli/drop/fairness-figures.ts";
 import {
 	jainIndex,
 	type SessionUnits,
@@ -143,5 +144,39 @@ describe("the drop report's server view", () => {
 			null,
 			null,
 		]);
+	});
+});
+
+describe("the fairness figures (cli/drop/fairness-figures.ts)", () => {
+	it("share of demand and of units, their ratio, and Jain's index over the humans", () => {
+		const units = [
+			{ human: true, units: 1 },
+			{ human: true, units: 1 },
+			{ human: true, units: 0 },
+			{ human: true, units: 0 },
+			{ human: false, units: 1 },
+			{ human: false, units: 1 },
+			{ human: false, units: 0 },
+			{ human: false, units: 0 },
+		];
+		expect(fairnessOf(units)).toEqual({
+			humanShareOfDemand: 0.5,
+			humanShareOfUnits: 0.5,
+			humanShareRatio: 1,
+			jainIndex: 0.5,
+		});
+		expect(
+			fairnessOf([
+				{ human: true, units: 2 },
+				{ human: true, units: 2 },
+				{ human: false, units: 4 },
+			]).jainIndex,
+		).toBe(1);
+		expect(
+			fairnessOf([
+				{ human: true, units: 0 },
+				{ human: false, units: 3 },
+			]).humanShareRatio,
+		).toBe(0);
 	});
 });
