@@ -9,7 +9,7 @@ import { replay } from "../../src/domain/replay.ts";
 import type { InventoryObject } from "../../src/inventory/object.ts";
 import { sleep } from "../../src/shared/sleep.ts";
 import type { AuditEvent, Order, Reservation, Stats } from "../../src/shared/types.ts";
-import { ADMIN, call, createProduct, newSession } from "./helpers.ts";
+import { ADMIN, call, createProduct, newSession, stats } from "./helpers.ts";
 
 const stubOf = (sku: string) => env.INVENTORY.get(env.INVENTORY.idFromName(sku));
 
@@ -37,12 +37,6 @@ async function allEvents(sku: string, limit: number): Promise<AuditEvent[]> {
 		after = p.next;
 	}
 	throw new Error("the events cursor never ended");
-}
-
-async function stats(sku: string): Promise<Stats> {
-	const res = await call<Stats>("GET", `/api/admin/products/${sku}/stats`, { token: ADMIN });
-	expect(res.status).toBe(200);
-	return res.body.data as Stats;
 }
 
 async function reserve(sku: string, token: string, quantity: number): Promise<Reservation> {

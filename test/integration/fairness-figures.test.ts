@@ -4,29 +4,15 @@
 // hold records (held and paid). This pool runs without rate limits, so the bot
 // signals' groups are absent; test/node/drop-fairness.test.ts sees them with limits on.
 import { describe, expect, it } from "vitest";
-import type { Product, Stats, Ticket } from "../../src/shared/types.ts";
+import type { Ticket } from "../../src/shared/types.ts";
 import { pay, reserve } from "./checkout-support.ts";
-import { ADMIN, call, newSession, uniqueSku } from "./helpers.ts";
-
-const stats = async (sku: string) =>
-	(await call<Stats>("GET", `/api/admin/products/${sku}/stats`, { token: ADMIN })).body
-		.data as Stats;
+import { call, newSession, stats, uniqueSku } from "./helpers.ts";
+import { createRoomProduct } from "./room-support.ts";
 
 describe("fairness figures in the stats", { timeout: 60_000 }, () => {
 	it("count the room's ticket holders, their units and what the signals say of them", async () => {
 		const sku = uniqueSku("FAIR");
-		const created = await call<Product>("POST", "/api/admin/products", {
-			token: ADMIN,
-			body: {
-				sku,
-				name: "Fairness figures",
-				priceCents: 1000,
-				currency: "USD",
-				totalStock: 2,
-				waitingRoom: { enabled: true, overbook: 0 },
-			},
-		});
-		expect(created.status, JSON.stringify(created.body)).toBe(201);
+		await createRoomProduct({ totalStock: 2 }, {}, sku, "Fairness figures");
 		// Before anyone asks: no session, no unit, nothing to divide.
 		expect((await stats(sku)).fairness).toEqual({
 			sessions: 0,

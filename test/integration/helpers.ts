@@ -1,5 +1,7 @@
 // Drives the Worker through its real fetch handler inside workerd.
 import { exports } from "cloudflare:workers";
+import { expect } from "vitest";
+import type { Stats } from "../../src/shared/types.ts";
 
 // `exports` is typed per project by `wrangler types`; here we only need its default fetch.
 const worker = (exports as unknown as { default: { fetch(r: Request): Promise<Response> } })
@@ -71,4 +73,11 @@ export async function newSession(): Promise<string> {
 	});
 	if (res.status !== 201 || !res.body.data) throw new Error(`session failed: ${res.status}`);
 	return res.body.data.token;
+}
+
+/** The SKU's operator stats (GET /api/admin/products/:sku/stats). */
+export async function stats(sku: string): Promise<Stats> {
+	const res = await call<Stats>("GET", `/api/admin/products/${sku}/stats`, { token: ADMIN });
+	expect(res.status).toBe(200);
+	return res.body.data as Stats;
 }

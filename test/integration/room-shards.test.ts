@@ -10,84 +10,38 @@ import { evictDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import { checkQueueTrail } from "../../cli/verify-queue/check.ts";
-import { shardName, shardOf } from "../../src/domain/escrow.ts";
+import { shardName } from "../../src/domain/escrow.ts";
 import { shuffleOrder } from "../../src/domain/waiting-room-shuffle.ts";
 import { QUEUED_MEMO_MS } from "../../src/inventory/room-shards.ts";
 import { sleep } from "../../src/shared/sleep.ts";
-import type { AuditEvent, Product, Reservation, Stats, Ticket } from "../../src/shared/types.ts";
+import type { AuditEvent, Product, Reservation, Ticket } from "../../src/shared/types.ts";
 import { events, pay } from "./checkout-support.ts";
-import { ADMIN, call, DEBUG, uniqueSku } from "./helpers.ts";
-
-interface Buyer {
-	token: string;
-	sessionId: string;
-	shard: number;
-}
-
-async function newBuyer(shards: number): Promise<Buyer> {
-	const res = await call<{ token: string; sessionId: string }>("POST", "/api/sessions", {
-		body: { turnstileToken: DEBUG },
-	});
-	if (res.status !== 201 || !res.body.data) throw new Error(`session failed: ${res.status}`);
-	const { token, sessionId } = res.body.data;
-	return { token, sessionId, shard: shardOf(sessionId, shards) };
-}
-
-/** `perShard` buyers hashed to each of the `shards` objects, in the order asked. */
-async function buyersOnEveryShard(shards: number, perShard: number): Promise<Buyer[]> {
-	const byShard = new Map<number, Buyer[]>();
-	for (let tries = 0; tries < 40; tries++) {
-		const batch = await Promise.all(Array.from({ length: 10 }, () => newBuyer(shards)));
-		for (const b of batch) {
-			const list = byShard.get(b.shard) ?? [];
-			if (list.length < perShard) list.push(b);
-			byShard.set(b.shard, list);
-		}
-		if ([...Array(shards).keys()].every((i) => (byShard.get(i)?.length ?? 0) >= perShard)) break;
-	}
-	const out: Buyer[] = [];
-	for (let k = 0; k < perShard; k++)
-		for (let i = 0; i < shards; i++) {
-			const b = byShard.get(i)?.[k];
-			if (b === undefined) throw new Error(`no buyer hashed to shard ${i}`);
-			out.push(b);
-		}
-	return out;
-}
+import { ADMIN, call, stats, uniqueSku } from "./helpers.ts";
+import { createRoomProduct, type RoomOptions } from "./room-support.ts";
+import { buyersOnEveryShard, newShardBuyer, type ShardBuyer } from "./shards-support.ts";
 
 async function createRoomOnShards(
 	fields: { totalStock: number; shards: number; startsAt?: string; holdSeconds?: number },
-	room: { admitSeconds?: number; overbook?: number } = {},
+	room: RoomOptions = {},
 ): Promise<string> {
 	const sku = uniqueSku("RS");
-	const res = await call<Product>("POST", "/api/admin/products", {
-		token: ADMIN,
-		body: {
-			sku,
-			name: "Split room drop",
-			priceCents: 1000,
-			currency: "USD",
-			perUserLimit: 1,
-			...fields,
-			waitingRoom: { enabled: true, overbook: 0, ...room },
-		},
-	});
-	expect(res.status, JSON.stringify(res.body)).toBe(201);
-	expect(res.body.data?.shards).toBe(fields.shards);
-	expect(res.body.data?.waitingRoom).toMatchObject({ enabled: true });
+	const product = await createRoomProduct(
+		{ perUserLimit: 1, ...fields },
+		room,
+		sku,
+		"Split room drop",
+	);
+	expect(product.shards).toBe(fields.shards);
+	expect(product.waitingRoom).toMatchObject({ enabled: true });
 	return sku;
 }
 
-const join = (sku: string, b: Buyer) =>
+const join = (sku: string, b: ShardBuyer) =>
 	call<Ticket>("POST", `/api/products/${sku}/queue`, { token: b.token });
-const ticketOf = async (sku: string, b: Buyer) =>
+const ticketOf = async (sku: string, b: ShardBuyer) =>
 	(await call<Ticket>("GET", `/api/products/${sku}/queue`, { token: b.token })).body.data as Ticket;
-const reserve = (sku: string, b: Buyer) =>
+const reserve = (sku: string, b: ShardBuyer) =>
 	call<Reservation>("POST", "/api/reservations", { token: b.token, body: { sku } });
-const stats = async (sku: string) =>
-	(await call<Stats>("GET", `/api/admin/products/${sku}/stats`, { token: ADMIN })).body
-		.data as Stats;
-
 function queuedTicket(res: { body: { error?: unknown } }): Ticket | null {
 	return (res.body.error as { ticket: Ticket | null }).ticket;
 }
@@ -155,7 +109,7 @@ describe.concurrent("waiting room on a SKU split across shards", { timeout: 90_0
 			seed,
 		);
 		const buyerOf = (ticketId: string) =>
-			buyers[tickets.findIndex((t) => t.ticketId === ticketId)] as Buyer;
+			buyers[tickets.findIndex((t) => t.ticketId === ticketId)] as ShardBuyer;
 		const admitted = order.slice(0, 4).map(buyerOf);
 		const waiting = order.slice(4).map(buyerOf);
 		for (const b of admitted) expect((await ticketOf(sku, b)).state).toBe("admitted");
@@ -170,7 +124,7 @@ describe.concurrent("waiting room on a SKU split across shards", { timeout: 90_0
 		}
 		expect(seen.size).toBeGreaterThan(1);
 		// A session without a ticket is refused on its shard too, with ticket null.
-		const stranger = await newBuyer(shards);
+		const stranger = await newShardBuyer(shards);
 		const none = await reserve(sku, stranger);
 		expect(none.status).toBe(429);
 		expect(queuedTicket(none)).toBeNull();
@@ -192,7 +146,7 @@ describe.concurrent("waiting room on a SKU split across shards", { timeout: 90_0
 		expect(s.rejected.queued).toBeGreaterThanOrEqual(shards + seen.size + 1);
 		// Waiting tickets wait while holds could come back; once every unit is paid, on
 		// whichever shard, all of them turn sold_out.
-		expect((await ticketOf(sku, waiting[0] as Buyer)).state).toBe("waiting");
+		expect((await ticketOf(sku, waiting[0] as ShardBuyer)).state).toBe("waiting");
 		for (const [i, b] of admitted.entries())
 			expect((await pay(b.token, held[i] as string, "pm_card_visa")).status).toBe(200);
 		await vi.waitFor(
@@ -214,41 +168,47 @@ describe.concurrent("waiting room on a SKU split across shards", { timeout: 90_0
 		);
 		// Buyers on shards other than the coordinator's, so every step crosses objects.
 		const [a, b, c, d, e] = (await buyersOnEveryShard(shards, 2)).filter((x) => x.shard !== 0);
-		for (const x of [a, b, c, d, e]) expect((await join(sku, x as Buyer)).status).toBe(201);
-		expect((await ticketOf(sku, a as Buyer)).state).toBe("admitted");
-		expect((await ticketOf(sku, b as Buyer)).position).toBe(1);
+		for (const x of [a, b, c, d, e]) expect((await join(sku, x as ShardBuyer)).status).toBe(201);
+		expect((await ticketOf(sku, a as ShardBuyer)).state).toBe("admitted");
+		expect((await ticketOf(sku, b as ShardBuyer)).position).toBe(1);
 		// a never reserves: its admission lapses, b is let in (the coordinator's alarm).
-		const until = Date.parse((await ticketOf(sku, a as Buyer)).admittedUntil as string);
+		const until = Date.parse((await ticketOf(sku, a as ShardBuyer)).admittedUntil as string);
 		await sleep(until - Date.now() + 300);
-		expect((await ticketOf(sku, a as Buyer)).state).toBe("expired");
-		const lapsed = await reserve(sku, a as Buyer);
+		expect((await ticketOf(sku, a as ShardBuyer)).state).toBe("expired");
+		const lapsed = await reserve(sku, a as ShardBuyer);
 		expect(lapsed.status).toBe(429);
 		expect(queuedTicket(lapsed)?.state).toBe("expired");
-		await vi.waitFor(async () => expect((await ticketOf(sku, b as Buyer)).state).toBe("admitted"), {
-			timeout: 5000,
-			interval: 100,
-		});
+		await vi.waitFor(
+			async () => expect((await ticketOf(sku, b as ShardBuyer)).state).toBe("admitted"),
+			{
+				timeout: 5000,
+				interval: 100,
+			},
+		);
 		// b holds the only unit on its shard; c waits while the hold could come back.
-		expect((await reserve(sku, b as Buyer)).status).toBe(201);
-		expect((await ticketOf(sku, c as Buyer)).state).toBe("waiting");
+		expect((await reserve(sku, b as ShardBuyer)).status).toBe(201);
+		expect((await ticketOf(sku, c as ShardBuyer)).state).toBe("waiting");
 		// The hold expires in b's shard: the shard reports, the coordinator lets c in.
-		await vi.waitFor(async () => expect((await ticketOf(sku, c as Buyer)).state).toBe("admitted"), {
-			timeout: 10_000,
-			interval: 200,
-		});
+		await vi.waitFor(
+			async () => expect((await ticketOf(sku, c as ShardBuyer)).state).toBe("admitted"),
+			{
+				timeout: 10_000,
+				interval: 200,
+			},
+		);
 		expect((await stats(sku)).queue?.lapsed).toBe(1);
 		// c buys the unit on its shard: nothing is left anywhere, d and e are sold out.
-		const held = await reserve(sku, c as Buyer);
+		const held = await reserve(sku, c as ShardBuyer);
 		expect(held.status).toBe(201);
-		expect((await ticketOf(sku, d as Buyer)).state).toBe("waiting");
+		expect((await ticketOf(sku, d as ShardBuyer)).state).toBe("waiting");
 		expect(
 			(await pay(c?.token as string, held.body.data?.reservationId as string, "pm_card_visa"))
 				.status,
 		).toBe(200);
 		await vi.waitFor(
 			async () => {
-				expect((await ticketOf(sku, d as Buyer)).state).toBe("sold_out");
-				expect((await ticketOf(sku, e as Buyer)).state).toBe("sold_out");
+				expect((await ticketOf(sku, d as ShardBuyer)).state).toBe("sold_out");
+				expect((await ticketOf(sku, e as ShardBuyer)).state).toBe("sold_out");
 			},
 			{ timeout: 5000, interval: 100 },
 		);
@@ -256,7 +216,7 @@ describe.concurrent("waiting room on a SKU split across shards", { timeout: 90_0
 		expect(s).toMatchObject({ sold: 1, available: 0, oversellCount: 0 });
 		expect(s.queue).toMatchObject({ waiting: 0, soldOutTickets: 2, lapsed: 1 });
 		// A ticket taken now is sold out from the start.
-		const late = await newBuyer(shards);
+		const late = await newShardBuyer(shards);
 		expect((await join(sku, late)).body.data?.state).toBe("sold_out");
 		await verified(sku);
 	});
@@ -286,7 +246,7 @@ describe.concurrent("waiting room on a SKU split across shards", { timeout: 90_0
 		expect(patched.body.data?.waitingRoom).toMatchObject({ enabled: true });
 		const buyers = await buyersOnEveryShard(shards, 1);
 		for (const b of buyers) expect((await reserve(sku, b)).status).toBe(429);
-		const away = buyers.find((b) => b.shard !== 0) as Buyer;
+		const away = buyers.find((b) => b.shard !== 0) as ShardBuyer;
 		expect((await join(sku, away)).body.data?.state).toBe("admitted");
 		const first = await reserve(sku, away);
 		expect(first.status, JSON.stringify(first.body)).toBe(201);
@@ -311,7 +271,7 @@ describe.concurrent("waiting room on a SKU split across shards", { timeout: 90_0
 	it("a reset starts a new drop on every shard: the old admissions no longer let anyone reserve", async () => {
 		const shards = 4;
 		const sku = await createRoomOnShards({ totalStock: 10, shards }, { admitSeconds: 60 });
-		const away = (await buyersOnEveryShard(shards, 1)).find((b) => b.shard !== 0) as Buyer;
+		const away = (await buyersOnEveryShard(shards, 1)).find((b) => b.shard !== 0) as ShardBuyer;
 		const before = (await call<Product>("GET", `/api/products/${sku}`)).body.data as Product;
 		expect((await join(sku, away)).body.data?.state).toBe("admitted");
 		expect((await reserve(sku, away)).status).toBe(201);

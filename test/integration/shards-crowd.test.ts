@@ -10,15 +10,8 @@
 import { describe, expect, it } from "vitest";
 import { MAX_HOLD_SECONDS } from "../../src/domain/bounds.ts";
 import type { Availability, Reservation } from "../../src/shared/types.ts";
-import { type ApiResponse, call } from "./helpers.ts";
-import {
-	type Buyer,
-	buyers,
-	checkEscrow,
-	createSharded,
-	reserve,
-	stats,
-} from "./shards-support.ts";
+import { type ApiResponse, call, stats } from "./helpers.ts";
+import { type Buyer, buyers, checkEscrow, createSharded, reserve } from "./shards-support.ts";
 
 /**
  * A liveness bound, never a verdict on speed: 45 s alone, about 190 s beside the rest of a

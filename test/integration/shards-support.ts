@@ -1,7 +1,9 @@
-// Helpers of the split-SKU tests (shards.test.ts, shards-crowd.test.ts): buyers'
-// sessions, a split product, its stats and the escrow's invariants, a reserve.
+// Helpers of the split-SKU tests (shards.test.ts, shards-crowd.test.ts, room-shards.test.ts,
+// split-fairness.test.ts): buyers' sessions, buyers hashed to every shard, a split
+// product and the escrow's invariants, a reserve.
 
 import { expect } from "vitest";
+import { shardOf } from "../../src/domain/escrow.ts";
 import type { Product, Reservation, Stats } from "../../src/shared/types.ts";
 import { ADMIN, call, DEBUG, uniqueSku } from "./helpers.ts";
 
@@ -23,6 +25,38 @@ export async function buyers(n: number): Promise<Buyer[]> {
 	for (let i = 0; i < n; i += 200) {
 		out.push(...(await Promise.all(Array.from({ length: Math.min(200, n - i) }, newBuyer))));
 	}
+	return out;
+}
+
+/** A buyer and the shard its session hashes to in a SKU split `shards` ways. */
+export interface ShardBuyer extends Buyer {
+	shard: number;
+}
+
+export async function newShardBuyer(shards: number): Promise<ShardBuyer> {
+	const buyer = await newBuyer();
+	return { ...buyer, shard: shardOf(buyer.sessionId, shards) };
+}
+
+/** `perShard` buyers hashed to each of the `shards` objects, in the order asked. */
+export async function buyersOnEveryShard(shards: number, perShard: number): Promise<ShardBuyer[]> {
+	const byShard = new Map<number, ShardBuyer[]>();
+	for (let tries = 0; tries < 40; tries++) {
+		const batch = await Promise.all(Array.from({ length: 10 }, () => newShardBuyer(shards)));
+		for (const b of batch) {
+			const list = byShard.get(b.shard) ?? [];
+			if (list.length < perShard) list.push(b);
+			byShard.set(b.shard, list);
+		}
+		if ([...Array(shards).keys()].every((i) => (byShard.get(i)?.length ?? 0) >= perShard)) break;
+	}
+	const out: ShardBuyer[] = [];
+	for (let k = 0; k < perShard; k++)
+		for (let i = 0; i < shards; i++) {
+			const b = byShard.get(i)?.[k];
+			if (b === undefined) throw new Error(`no buyer hashed to shard ${i}`);
+			out.push(b);
+		}
 	return out;
 }
 
@@ -51,12 +85,6 @@ export async function createSharded(
 	expect(res.body.data?.totalStock).toBe(totalStock);
 	expect(res.body.data?.availability.available).toBe(totalStock);
 	return sku;
-}
-
-export async function stats(sku: string): Promise<Stats> {
-	const res = await call<Stats>("GET", `/api/admin/products/${sku}/stats`, { token: ADMIN });
-	expect(res.status).toBe(200);
-	return res.body.data as Stats;
 }
 
 /** Allotments + pool = total, and no shard holds more than its allotment. */

@@ -18,15 +18,8 @@ import type {
 	Reservation,
 } from "../../src/shared/types.ts";
 import { EDGE_SNAPSHOT_MAX_AGE_MS } from "../../src/worker/edge-snapshot.ts";
-import { ADMIN, call, createProduct, uniqueSku } from "./helpers.ts";
-import {
-	type Buyer,
-	buyers,
-	checkEscrow,
-	createSharded,
-	reserve,
-	stats,
-} from "./shards-support.ts";
+import { ADMIN, call, createProduct, stats, uniqueSku } from "./helpers.ts";
+import { type Buyer, buyers, checkEscrow, createSharded, reserve } from "./shards-support.ts";
 
 /** Pairs of sold-out attempts tried until one lands within the edge's freshness bound. */
 const PAIR_TRIES = 5;

@@ -6,71 +6,25 @@
 // (test/unit/split-fairness.test.ts merges them).
 
 import { describe, expect, it, vi } from "vitest";
-import { shardOf } from "../../src/domain/escrow.ts";
-import type { Product, Reservation, Stats, Ticket } from "../../src/shared/types.ts";
+import type { Reservation, Ticket } from "../../src/shared/types.ts";
 import { pay } from "./checkout-support.ts";
-import { ADMIN, call, DEBUG, uniqueSku } from "./helpers.ts";
-
-interface Buyer {
-	token: string;
-	sessionId: string;
-	shard: number;
-}
+import { call, stats, uniqueSku } from "./helpers.ts";
+import { createRoomProduct } from "./room-support.ts";
+import { buyersOnEveryShard, type ShardBuyer } from "./shards-support.ts";
 
 const SHARDS = 4;
 
-async function newBuyer(): Promise<Buyer> {
-	const res = await call<{ token: string; sessionId: string }>("POST", "/api/sessions", {
-		body: { turnstileToken: DEBUG },
-	});
-	if (res.status !== 201 || !res.body.data) throw new Error(`session failed: ${res.status}`);
-	const { token, sessionId } = res.body.data;
-	return { token, sessionId, shard: shardOf(sessionId, SHARDS) };
-}
-
-/** Two buyers hashed to each shard, ordered so the first SHARDS are one per shard. */
-async function buyersOnEveryShard(): Promise<Buyer[]> {
-	const byShard = new Map<number, Buyer[]>();
-	for (let tries = 0; tries < 40; tries++) {
-		for (const b of await Promise.all(Array.from({ length: 10 }, newBuyer))) {
-			const list = byShard.get(b.shard) ?? [];
-			if (list.length < 2) list.push(b);
-			byShard.set(b.shard, list);
-		}
-		if ([...Array(SHARDS).keys()].every((i) => byShard.get(i)?.length === 2)) break;
-	}
-	const out: Buyer[] = [];
-	for (const k of [0, 1])
-		for (let i = 0; i < SHARDS; i++) {
-			const b = byShard.get(i)?.[k];
-			if (b === undefined) throw new Error(`no buyer hashed to shard ${i}`);
-			out.push(b);
-		}
-	return out;
-}
-
 async function createDrop(sku: string, shards: number | undefined): Promise<void> {
-	const res = await call<Product>("POST", "/api/admin/products", {
-		token: ADMIN,
-		body: {
-			sku,
-			name: "Fairness across shards",
-			priceCents: 1000,
-			currency: "USD",
-			totalStock: 4,
-			perUserLimit: 1,
-			...(shards === undefined ? {} : { shards }),
-			waitingRoom: { enabled: true, overbook: 0 },
-		},
-	});
-	expect(res.status, JSON.stringify(res.body)).toBe(201);
-	expect(res.body.data?.shards ?? 1).toBe(shards ?? 1);
+	const product = await createRoomProduct(
+		{ totalStock: 4, perUserLimit: 1, ...(shards === undefined ? {} : { shards }) },
+		{},
+		sku,
+		"Fairness across shards",
+	);
+	expect(product.shards ?? 1).toBe(shards ?? 1);
 }
 
-const stats = async (sku: string) =>
-	(await call<Stats>("GET", `/api/admin/products/${sku}/stats`, { token: ADMIN })).body
-		.data as Stats;
-const ticketOf = async (sku: string, b: Buyer) =>
+const ticketOf = async (sku: string, b: ShardBuyer) =>
 	(await call<Ticket>("GET", `/api/products/${sku}/queue`, { token: b.token })).body.data as Ticket;
 
 describe("fairness figures of a SKU split across shards", { timeout: 90_000 }, () => {
@@ -84,7 +38,7 @@ describe("fairness figures of a SKU split across shards", { timeout: 90_000 }, (
 		expect(empty).toMatchObject({ sessions: 0, units: 0, jainIndex: null });
 		expect((await stats(split)).fairness).toEqual(empty);
 
-		const buyers = await buyersOnEveryShard();
+		const buyers = await buyersOnEveryShard(SHARDS, 2);
 		// The rooms started at once: tickets queue in arrival order, the first four (one
 		// per shard) are admitted by the four units, the other four wait.
 		for (const sku of [split, single])
@@ -113,7 +67,7 @@ describe("fairness figures of a SKU split across shards", { timeout: 90_000 }, (
 				}
 			}
 		// A waiting session's attempt is refused on its shard and adds no unit.
-		const waiting = buyers[SHARDS] as Buyer;
+		const waiting = buyers[SHARDS] as ShardBuyer;
 		const refused = await call("POST", "/api/reservations", {
 			token: waiting.token,
 			body: { sku: split },

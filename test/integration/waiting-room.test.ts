@@ -9,38 +9,15 @@ import { describe, expect, it } from "vitest";
 import { sha256HexSync } from "../../src/domain/sha256.ts";
 import { shuffleOrder } from "../../src/domain/waiting-room-shuffle.ts";
 import { sleep } from "../../src/shared/sleep.ts";
-import type { Product, Stats, Ticket } from "../../src/shared/types.ts";
+import type { Product, Ticket } from "../../src/shared/types.ts";
 import { events, pay, reserve } from "./checkout-support.ts";
-import { ADMIN, call, createProduct, newSession, uniqueSku } from "./helpers.ts";
-
-async function createRoom(
-	fields: { totalStock: number; startsAt?: string | null },
-	room: { admitSeconds?: number; overbook?: number } = {},
-): Promise<string> {
-	const sku = uniqueSku("WR");
-	const res = await call<Product>("POST", "/api/admin/products", {
-		token: ADMIN,
-		body: {
-			sku,
-			name: "Room drop",
-			priceCents: 1000,
-			currency: "USD",
-			...fields,
-			waitingRoom: { enabled: true, overbook: 0, ...room },
-		},
-	});
-	expect(res.status, JSON.stringify(res.body)).toBe(201);
-	return sku;
-}
+import { ADMIN, call, createProduct, newSession, stats, uniqueSku } from "./helpers.ts";
+import { createRoom } from "./room-support.ts";
 
 const join = (sku: string, token: string) =>
 	call<Ticket>("POST", `/api/products/${sku}/queue`, { token });
 const ticketOf = async (sku: string, token: string) =>
 	(await call<Ticket>("GET", `/api/products/${sku}/queue`, { token })).body.data as Ticket;
-const stats = async (sku: string) =>
-	(await call<Stats>("GET", `/api/admin/products/${sku}/stats`, { token: ADMIN })).body
-		.data as Stats;
-
 /**
  * From the create to the start: room for five joins, a repeated join and two refused
  * reserves. 2.5 s was too short beside the rest of the suite on 2 cores (the first join

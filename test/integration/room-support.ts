@@ -1,0 +1,49 @@
+// Helpers of the waiting-room tests inside workerd (waiting-room.test.ts,
+// room-shards.test.ts, split-fairness.test.ts, fairness-figures.test.ts): a SKU
+// created with its waiting room on.
+
+import { expect } from "vitest";
+import type { Product } from "../../src/shared/types.ts";
+import { ADMIN, call, uniqueSku } from "./helpers.ts";
+
+export interface RoomDrop {
+	totalStock: number;
+	startsAt?: string | null;
+	holdSeconds?: number;
+	perUserLimit?: number;
+	shards?: number;
+}
+
+export interface RoomOptions {
+	admitSeconds?: number;
+	overbook?: number;
+}
+
+/** A SKU with its waiting room on (overbook 0 unless `room` says otherwise), as created. */
+export async function createRoomProduct(
+	fields: RoomDrop,
+	room: RoomOptions = {},
+	sku = uniqueSku("WR"),
+	name = "Room drop",
+): Promise<Product> {
+	const res = await call<Product>("POST", "/api/admin/products", {
+		token: ADMIN,
+		body: {
+			sku,
+			name,
+			priceCents: 1000,
+			currency: "USD",
+			...fields,
+			waitingRoom: { enabled: true, overbook: 0, ...room },
+		},
+	});
+	expect(res.status, JSON.stringify(res.body)).toBe(201);
+	return res.body.data as Product;
+}
+
+/** The SKU of a new drop with its waiting room on. */
+export async function createRoom(fields: RoomDrop, room: RoomOptions = {}): Promise<string> {
+	const sku = uniqueSku("WR");
+	await createRoomProduct(fields, room, sku);
+	return sku;
+}
