@@ -6,18 +6,13 @@
 // Every buyer wants one unit (perUserLimit 1) and pays for the hold it gets, except a
 // share of each kind who hold and then leave (ABANDON_SHARE), so the line moves. The
 // result: fairness { humanShareOfDemand, humanShareOfUnits, humanShareRatio, jainIndex }
-// per run, from the paid orders, checked against the server's own counters.
+// per run, from the paid orders, checked against the server's own counters
+// (cli/drop/fairness-truth.ts; the report lines: cli/drop/fairness-report.ts).
 
 import { sleep } from "../../src/shared/sleep.ts";
 import type { Product, Reservation, Stats, Ticket } from "../../src/shared/types.ts";
 import { type Buyer, buyerIp, ipHeader } from "./buyers.ts";
-import {
-	type Fairness,
-	fairnessOf,
-	round,
-	type ServerView,
-	serverViewOf,
-} from "./fairness-figures.ts";
+import { type FairnessRun, groundTruth, type Role } from "./fairness-truth.ts";
 import type { JsonClient } from "./http.ts";
 import type { DropOptions } from "./options.ts";
 import type { Progress } from "./progress.ts";
@@ -49,73 +44,6 @@ const HUMAN_GAP_MS: [number, number] = [1_000, 3_000];
 /** A person takes a moment between "it's your turn" and the click. */
 const HUMAN_THINK_MS: [number, number] = [500, 2_500];
 const ADMIT_SECONDS = 30;
-
-export interface FairnessRun {
-	room: boolean;
-	sku: string;
-	humans: number;
-	scripts: number;
-	scriptSessions: number;
-	stock: number;
-	unitsSold: number;
-	humanUnits: number;
-	scriptUnits: number;
-	/** Units per script and per human: what a script's many sessions buy it. */
-	unitsPerScript: number;
-	unitsPerHuman: number;
-	oversell: number;
-	/** The room's overbook margin in this run (null: no room). */
-	overbook: number | null;
-	/** Buyers whose ticket was taken before the start (room on): the shuffled pre-queue. */
-	preQueue: { humans: number; scriptSessions: number } | null;
-	/** Admitted buyers who then found no unit (the overbook margin), humans and script sessions. */
-	admittedWithoutUnit: { humans: number; scriptSessions: number } | null;
-	/**
-	 * Room on: who was admitted and who of them got a hold. The shuffle decides who is
-	 * admitted (a lottery, noisy on small samples); what happens after admission is the
-	 * room's rule alone, so `holdRatio` (humans' hold rate ÷ scripts' hold rate, 1 is
-	 * even) shows a bias of the rule without the lottery's noise.
-	 */
-	admissions: {
-		humans: number;
-		scriptSessions: number;
-		humansWithHold: number;
-		scriptSessionsWithHold: number;
-		holdRatio: number | null;
-	} | null;
-	fairness: Fairness;
-	/** Room on: the first ETA each human saw against the wait that followed. */
-	eta: { samples: number; medianAbsErrorSeconds: number | null; withinRange: number } | null;
-	queue: Stats["queue"] | null;
-	/**
-	 * What the server could see (stats.fairness: it cannot tell people from scripts)
-	 * beside the ground truth only this simulation has (docs/waiting-room.md,
-	 * "Fairness the server can see").
-	 */
-	serverView: ServerView | null;
-	/** Whether the server's own counters agree with the orders the buyers were given. */
-	verified: boolean;
-	problems: string[];
-	seconds: number;
-}
-
-interface Role {
-	buyer: Buyer;
-	human: boolean;
-	/** Headers the buyer sends: its address (a script's sessions share one). */
-	headers: Record<string, string>;
-	units: number;
-	firstEta: { atMs: number; etaSeconds: number; low: number; high: number } | null;
-	admittedAtMs: number | null;
-	/** Holds, then leaves without paying (ABANDON_SHARE of each kind). */
-	abandons: boolean;
-	/** When the server took the buyer's ticket (room on); before the start: the shuffled pre-queue. */
-	joinedAtMs: number | null;
-	/** Admitted, then told sold_out: the overbook margin's cost, borne by the slower buyer. */
-	unitGone: boolean;
-	/** Got a hold (paid for or not). */
-	held: boolean;
-}
 
 export async function runFairness(
 	client: JsonClient,
@@ -331,132 +259,26 @@ export async function runFairness(
 	};
 
 	await Promise.all(roles.map((r) => (r.human ? human(r) : script(r))));
-	const inPreQueue = (r: Role) => r.joinedAtMs !== null && r.joinedAtMs < startsAtMs;
 	over = true;
 	const stats = await client.retrying<Stats>("GET", `/api/admin/products/${sku}/stats`, {
 		token: options.adminToken,
 	});
-	const unitsSold = roles.reduce((n, r) => n + r.units, 0);
-	const oversell = stats.data?.oversellCount ?? -1;
-	if (stats.data === null) problems.push(`reading the stats answered ${stats.status}`);
-	else {
-		if (stats.data.sold !== unitsSold)
-			problems.push(`the server sold ${stats.data.sold} units, the buyers were given ${unitsSold}`);
-		if (oversell !== 0) problems.push(`oversold by ${oversell}`);
-	}
-	const humanUnits = roles.filter((r) => r.human).reduce((n, r) => n + r.units, 0);
-	const scripts = Math.ceil(scriptSessions / options.scriptSessions);
-	const etaSamples = roles.filter((r) => r.firstEta !== null && r.admittedAtMs !== null);
-	const errors = etaSamples
-		.map((r) =>
-			Math.abs(
-				((r.admittedAtMs as number) - (r.firstEta?.atMs ?? 0)) / 1000 -
-					(r.firstEta?.etaSeconds ?? 0),
-			),
-		)
-		.sort((a, b) => a - b);
-	const within = etaSamples.filter((r) => {
-		const waited = ((r.admittedAtMs as number) - (r.firstEta?.atMs ?? 0)) / 1000;
-		// The buyer looks every 1–3 s: the wait is known to within one gap.
-		return (
-			waited >= (r.firstEta?.low ?? 0) - HUMAN_GAP_MS[1] / 1000 &&
-			waited <= (r.firstEta?.high ?? 0) + HUMAN_GAP_MS[1] / 1000
-		);
-	}).length;
-	return {
-		room,
-		sku,
-		humans,
-		scripts,
-		scriptSessions,
-		stock: options.stock,
-		unitsSold,
-		humanUnits,
-		scriptUnits: unitsSold - humanUnits,
-		unitsPerScript: scripts === 0 ? 0 : round((unitsSold - humanUnits) / scripts),
-		unitsPerHuman: humans === 0 ? 0 : round(humanUnits / humans),
-		oversell,
-		overbook,
-		preQueue: room
-			? {
-					humans: roles.filter((r) => r.human && inPreQueue(r)).length,
-					scriptSessions: roles.filter((r) => !r.human && inPreQueue(r)).length,
-				}
-			: null,
-		admittedWithoutUnit: room
-			? {
-					humans: roles.filter((r) => r.human && r.unitGone && !r.held).length,
-					scriptSessions: roles.filter((r) => !r.human && r.unitGone && !r.held).length,
-				}
-			: null,
-		admissions: room ? admissionsOf(roles) : null,
-		fairness: fairnessOf(roles.map((r) => ({ human: r.human, units: r.units }))),
-		eta: room
-			? {
-					samples: etaSamples.length,
-					medianAbsErrorSeconds:
-						errors.length === 0 ? null : round(errors[Math.floor(errors.length / 2)] as number),
-					withinRange: etaSamples.length === 0 ? 0 : round(within / etaSamples.length),
-				}
-			: null,
-		queue: stats.data?.queue ?? null,
-		serverView: stats.data?.fairness === undefined ? null : serverViewOf(stats.data.fairness),
-		verified: problems.length === 0,
+	return groundTruth(
+		{
+			room,
+			sku,
+			humans,
+			scriptSessions,
+			sessionsPerScript: options.scriptSessions,
+			stock: options.stock,
+			overbook,
+			startsAtMs,
+			lookGapMs: HUMAN_GAP_MS[1],
+			startedMs,
+		},
+		roles,
+		stats.data,
+		stats.status,
 		problems,
-		seconds: Math.round((performance.now() - startedMs) / 100) / 10,
-	};
-}
-
-function admissionsOf(roles: readonly Role[]): NonNullable<FairnessRun["admissions"]> {
-	const count = (human: boolean, held: boolean) =>
-		roles.filter((r) => r.human === human && r.admittedAtMs !== null && (!held || r.held)).length;
-	const humans = count(true, false);
-	const scriptSessions = count(false, false);
-	const humansWithHold = count(true, true);
-	const scriptSessionsWithHold = count(false, true);
-	return {
-		humans,
-		scriptSessions,
-		humansWithHold,
-		scriptSessionsWithHold,
-		holdRatio:
-			humans === 0 || scriptSessionsWithHold === 0
-				? null
-				: round(humansWithHold / humans / (scriptSessionsWithHold / scriptSessions)),
-	};
-}
-
-export function fairnessLines(runs: readonly FairnessRun[]): string[] {
-	const lines = [
-		"room (overbook) | humans | script sessions (scripts) | units | human share of demand | of units | ratio | Jain | units/script | units/human | oversell",
-	];
-	for (const r of runs) {
-		const f = r.fairness;
-		lines.push(
-			`${r.room ? `on (${r.overbook})` : "off"} | ${r.humans} | ${r.scriptSessions} (${r.scripts}) | ${r.unitsSold}/${r.stock} | ${f.humanShareOfDemand} | ${f.humanShareOfUnits} | ${f.humanShareRatio} | ${f.jainIndex} | ${r.unitsPerScript} | ${r.unitsPerHuman} | ${r.oversell}`,
-		);
-		if (r.preQueue !== null)
-			lines.push(
-				`       in the pre-queue (shuffled at the start): ${r.preQueue.humans} of ${r.humans} humans, ${r.preQueue.scriptSessions} of ${r.scriptSessions} script sessions`,
-			);
-		if (r.admittedWithoutUnit !== null)
-			lines.push(
-				`       admitted but the unit was gone (the overbook margin): ${r.admittedWithoutUnit.humans} humans, ${r.admittedWithoutUnit.scriptSessions} script sessions`,
-			);
-		if (r.admissions !== null)
-			lines.push(
-				`       admitted: ${r.admissions.humans} humans (${r.admissions.humansWithHold} got a hold), ${r.admissions.scriptSessions} script sessions (${r.admissions.scriptSessionsWithHold} got a hold); hold rate humans ÷ scripts ${r.admissions.holdRatio ?? "-"}`,
-			);
-		if (r.eta !== null)
-			lines.push(
-				`       ETA: ${r.eta.samples} humans saw one while waiting; median |error| ${r.eta.medianAbsErrorSeconds ?? "-"} s; wait within the shown range (± one look): ${Math.round(r.eta.withinRange * 100)} %`,
-			);
-		const v = r.serverView;
-		if (v !== null)
-			lines.push(
-				`       server's view: ${v.figures.sessions} sessions asking, Jain ${v.figures.jainIndex === null ? "-" : round(v.figures.jainIndex)}${v.figures.unitsPerAdmission === null ? "" : `, ${round(v.figures.unitsPerAdmission)} units per admission`}; ${v.suspectSessions === null ? "no bot signals (rate limits off)" : `suspect ${v.suspectSessions} sessions (truth: ${r.scriptSessions} script sessions) took ${v.unitsToSuspect} units (truth: scripts ${r.scriptUnits}); clear sessions' share ratio ${v.clearShareRatio ?? "-"} (truth: humans' ${f.humanShareRatio})`}`,
-			);
-		for (const p of r.problems) lines.push(`       problem: ${p}`);
-	}
-	return lines;
+	);
 }

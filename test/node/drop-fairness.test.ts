@@ -8,7 +8,7 @@
 // the room, every session asked, every unit is counted, and the bot signals put the
 // humans (who read first, at irregular gaps) among the clear sessions.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { FairnessRun } from "../../cli/drop/fairness.ts";
+import type { FairnessRun } from "../../cli/drop/fairness-truth.ts";
 import { lastJson, runDrop } from "../support/drop.ts";
 import { startServer, type TestServer } from "../support/server.ts";
 
