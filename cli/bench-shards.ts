@@ -15,19 +15,21 @@ import { cpus } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import type { Stats } from "../src/shared/types.ts";
-import { call, clientIp, expectCall, mintSessions, pool } from "./bench/http.ts";
+import {
+	adminHeaders,
+	benchStats,
+	createBenchProduct,
+	HOT_STOCK,
+	SESSIONS,
+	SETUP_WIDTH,
+	sessionHeadersFor,
+} from "./bench/hot-sku.ts";
+import { call, expectCall, mintSessions, pool } from "./bench/http.ts";
 import { startServerScript } from "./bench/worker.ts";
 import { MAX_CONNECTIONS, MAX_DURATION_SEC, runLoad } from "./lib/load.ts";
 
 const REPO_ROOT = resolve(import.meta.dirname, "..");
 const SHARD_COUNTS = [1, 4, 16] as const;
-const SESSIONS = 256;
-const SETUP_WIDTH = 32;
-/** Far more than a run can take, so every attempt can be a hold. */
-const HOT_STOCK = 10_000_000;
-/** MAX_PER_USER_LIMIT: the purchase limit never binds during a run. */
-const PER_USER_LIMIT = 1_000;
-const HOLD_SECONDS = 3_600;
 const FULL = { durationSec: 10, warmupSec: 2 };
 const QUICK = { durationSec: 4, warmupSec: 1 };
 /** OBJECT_CALLS_PER_SEC at most, as the configuration allows (src/domain/bounds.ts). */
@@ -106,39 +108,19 @@ async function endGame(
 	stamp: string,
 ): Promise<EndGameRow> {
 	const sku = `BENCH-END-${shards}-${stamp}`;
-	await expectCall(
-		201,
-		base,
-		"POST",
-		"/api/admin/products",
-		{
-			sku,
-			name: `Bench ${sku}`,
-			priceCents: 1_000,
-			currency: "USD",
-			totalStock: END_GAME_UNITS,
-			holdSeconds: HOLD_SECONDS,
-			perUserLimit: END_GAME_PER_USER_LIMIT,
-			...(shards > 1 ? { shards } : {}),
-		},
-		admin,
-	);
+	await createBenchProduct(base, admin, sku, {
+		totalStock: END_GAME_UNITS,
+		perUserLimit: END_GAME_PER_USER_LIMIT,
+		...(shards > 1 ? { shards } : {}),
+	});
+	const headers = sessionHeadersFor(tokens);
 	const heldAtMs: number[] = [];
 	await Promise.all(
 		Array.from({ length: connections }, async (_, worker) => {
 			let soldOut = 0;
 			for (let n = 0; soldOut < END_GAME_SOLD_OUT_TRIES; n++) {
 				const i = (worker + n * connections) % SESSIONS;
-				const reply = await call(
-					base,
-					"POST",
-					"/api/reservations",
-					{ sku },
-					{
-						authorization: `Bearer ${tokens[i]}`,
-						"cf-connecting-ip": clientIp(i),
-					},
-				);
+				const reply = await call(base, "POST", "/api/reservations", { sku }, headers(i));
 				if (reply.status === 201) heldAtMs.push(Date.now());
 				else if (reply.status === 409) {
 					soldOut += 1;
@@ -173,11 +155,9 @@ async function main(): Promise<void> {
 	const endRows: EndGameRow[] = [];
 	try {
 		const base = server.url;
-		const admin = {
-			authorization: `Bearer ${server.adminToken}`,
-			"cf-connecting-ip": "10.255.0.1",
-		};
+		const admin = adminHeaders(server.adminToken);
 		const tokens = await mintSessions(base, server.debugToken, SESSIONS, SETUP_WIDTH);
+		const headers = sessionHeadersFor(tokens);
 		const stamp = Date.now().toString(36);
 		const variants = SHARD_COUNTS.flatMap((shards) =>
 			values.room
@@ -189,24 +169,11 @@ async function main(): Promise<void> {
 		);
 		for (const { shards, room } of variants) {
 			const sku = `BENCH-SHARDS-${shards}${room ? "-ROOM" : ""}-${stamp}`;
-			await expectCall(
-				201,
-				base,
-				"POST",
-				"/api/admin/products",
-				{
-					sku,
-					name: `Bench ${sku}`,
-					priceCents: 1_000,
-					currency: "USD",
-					totalStock: HOT_STOCK,
-					holdSeconds: HOLD_SECONDS,
-					perUserLimit: PER_USER_LIMIT,
-					...(shards > 1 ? { shards } : {}),
-					...(room ? { waitingRoom: { enabled: true, overbook: 0 } } : {}),
-				},
-				admin,
-			);
+			await createBenchProduct(base, admin, sku, {
+				totalStock: HOT_STOCK,
+				...(shards > 1 ? { shards } : {}),
+				...(room ? { waitingRoom: { enabled: true, overbook: 0 } } : {}),
+			});
 			if (room) {
 				// Every session takes its ticket and is admitted at once (the stock is far above 256).
 				await pool(SESSIONS, SETUP_WIDTH, async (i) => {
@@ -216,32 +183,18 @@ async function main(): Promise<void> {
 						"POST",
 						`/api/products/${sku}/queue`,
 						undefined,
-						{
-							authorization: `Bearer ${tokens[i]}`,
-							"cf-connecting-ip": clientIp(i),
-						},
+						headers(i),
 					);
 					if (ticket.state !== "admitted") throw new Error(`session ${i} was not admitted`);
 				});
 			}
-			const stats = async () =>
-				(await expectCall(
-					200,
-					base,
-					"GET",
-					`/api/admin/products/${sku}/stats`,
-					undefined,
-					admin,
-				)) as unknown as Stats;
+			const stats = () => benchStats(base, admin, sku);
 			const load = {
 				url: `${base}/api/reservations`,
 				method: "POST" as const,
 				headers: { "content-type": "application/json" },
 				body: JSON.stringify({ sku }),
-				headersFactory: (i: number) => ({
-					authorization: `Bearer ${tokens[i % SESSIONS]}`,
-					"cf-connecting-ip": clientIp(i % SESSIONS),
-				}),
+				headersFactory: headers,
 				connections,
 			};
 			log(`[bench:shards] K=${shards}: warm-up ${preset.warmupSec}s, run ${durationSec}s`);

@@ -11,6 +11,14 @@ import {
 	decisionsPerCommit,
 	type RowName,
 } from "./format.ts";
+import {
+	adminHeaders,
+	createBenchProduct,
+	HOT_STOCK,
+	SESSIONS,
+	SETUP_WIDTH,
+	sessionHeadersFor,
+} from "./hot-sku.ts";
 import { call, clientIp, expectCall, mintSessions, pool } from "./http.ts";
 import type { BenchTarget } from "./worker.ts";
 
@@ -34,12 +42,6 @@ export async function quietCpu(shape: RunShape): Promise<number | null> {
 	);
 }
 
-/** Enough sessions that perUserLimit never binds: 1,000 units each (MAX_PER_USER_LIMIT). */
-const SESSIONS = 256;
-const PER_USER_LIMIT = 1_000;
-const HOT_STOCK = 10_000_000;
-const HOLD_SECONDS = 3_600;
-const SETUP_WIDTH = 32;
 /** Checkout holds per second of run time: more than one closed loop of 64 can pay on 2 vCPUs. */
 const CHECKOUT_HOLDS_PER_SEC = 600;
 const CHECKOUT_WARMUP_HOLDS = 256;
@@ -116,25 +118,10 @@ export async function measureOurs(
 	names: OurRowNames,
 ): Promise<BenchRow[]> {
 	const base = worker.url;
-	const admin = { authorization: `Bearer ${worker.adminToken}`, "cf-connecting-ip": "10.255.0.1" };
+	const admin = adminHeaders(worker.adminToken);
 	const stamp = Date.now().toString(36);
 	const createProduct = (sku: string, totalStock: number) =>
-		expectCall(
-			201,
-			base,
-			"POST",
-			"/api/admin/products",
-			{
-				sku,
-				name: `Bench ${sku}`,
-				priceCents: 1_000,
-				currency: "USD",
-				totalStock,
-				holdSeconds: HOLD_SECONDS,
-				perUserLimit: PER_USER_LIMIT,
-			},
-			admin,
-		);
+		createBenchProduct(base, admin, sku, { totalStock });
 	const stats = (sku: string) =>
 		expectCall(200, base, "GET", `/api/admin/products/${sku}/stats`, undefined, admin);
 	const oversell = async (sku: string) => Number((await stats(sku)).oversellCount ?? Number.NaN);
@@ -145,10 +132,7 @@ export async function measureOurs(
 	const rows: BenchRow[] = [await measureHello(base, shape, log, names.hello)];
 
 	const tokens = await mintSessions(base, worker.debugToken, SESSIONS, SETUP_WIDTH);
-	const sessionHeaders = (i: number) => ({
-		authorization: `Bearer ${tokens[i % SESSIONS]}`,
-		"cf-connecting-ip": clientIp(i % SESSIONS),
-	});
+	const sessionHeaders = sessionHeadersFor(tokens);
 
 	/** `sku`: the SKU the row writes to, whose records give its oversell and decisions per commit. */
 	const measure = async (
