@@ -5,9 +5,11 @@
 // signals (domain/botsignals.ts) ever flagged it. So it reports how evenly the
 // units went round the sessions that asked, and how the sessions its signals look
 // on as suspect fared against the rest. Whether those sessions were scripts is
-// something only a simulated drop's ground truth can say (cli/drop/fairness.ts
-// compares the two). Pure: the caller gathers the sessions — from one object, or
+// something only a simulated drop's ground truth can say (cli/drop/fairness-truth.ts
+// sets the two side by side). Pure: the caller gathers the sessions — from one object, or
 // from every shard of a split SKU (fairnessAcross).
+
+import type { FairnessGroup, FairnessStats } from "../shared/types.ts";
 
 /** What the bot signals say of a session: never flagged and read first; flagged at some point; never read. */
 export type SessionSignal = "clear" | "flagged" | "unread";
@@ -17,36 +19,8 @@ export interface SessionUnits {
 	signal: SessionSignal;
 }
 
-export interface SignalGroup {
-	sessions: number;
-	units: number;
-}
-
-export interface ServerFairness {
-	/** Sessions that asked for the SKU: took a ticket, made a reserve attempt, or hold units. */
-	sessions: number;
-	/** Units held or sold to them. */
-	units: number;
-	sessionsWithUnits: number;
-	/** Jain's index over every asking session's units, (Σx)²/(n·Σx²); null before any unit. */
-	jainIndex: number | null;
-	/** Units per admission (a room's admittedTotal); null without a room or before any admission. */
-	unitsPerAdmission: number | null;
-	/**
-	 * Whether the bot signals ran (they run with the rate limits, docs/rate-limits.md).
-	 * Without them every group below is null: the server knows nothing of the sessions.
-	 */
-	signals: boolean;
-	clear: SignalGroup | null;
-	flagged: SignalGroup | null;
-	unread: SignalGroup | null;
-	/**
-	 * Clear sessions' share of the units ÷ their share of the asking sessions: 1 when
-	 * the sessions the signals have nothing against got their share. Null while there
-	 * is no unit, or no clear session.
-	 */
-	clearShareRatio: number | null;
-}
+/** The figures as the stats report them (the wire type, src/shared/types.ts). */
+export type ServerFairness = FairnessStats;
 
 /** Jain's fairness index over non-negative amounts: 1 is everyone equal, 1/n is one takes all. */
 export function jainIndex(amounts: readonly number[]): number | null {
@@ -80,7 +54,7 @@ export function serverFairness(
 	admittedTotal: number | null,
 	signals: boolean,
 ): ServerFairness {
-	const groups: Record<SessionSignal, SignalGroup> = {
+	const groups: Record<SessionSignal, FairnessGroup> = {
 		clear: { sessions: 0, units: 0 },
 		flagged: { sessions: 0, units: 0 },
 		unread: { sessions: 0, units: 0 },

@@ -99,17 +99,35 @@ export interface RoomShardCalls {
  * the bot signals look on as suspect fared. It cannot say who is a person.
  */
 export interface FairnessStats {
+	/** Sessions that asked for the SKU: took a ticket, made a reserve attempt, or hold units. */
 	sessions: number;
+	/** Units held or sold to them. */
 	units: number;
 	sessionsWithUnits: number;
+	/** Jain's index over every asking session's units, (Σx)²/(n·Σx²); null before any unit. */
 	jainIndex: number | null;
+	/** Units per admission (a room's admittedTotal); null without a room or before any admission. */
 	unitsPerAdmission: number | null;
-	/** The bot signals ran (rate limits on); without them the groups are null. */
+	/**
+	 * Whether the bot signals ran (they run with the rate limits, docs/rate-limits.md).
+	 * Without them every group below is null: the server knows nothing of the sessions.
+	 */
 	signals: boolean;
-	clear: { sessions: number; units: number } | null;
-	flagged: { sessions: number; units: number } | null;
-	unread: { sessions: number; units: number } | null;
+	clear: FairnessGroup | null;
+	flagged: FairnessGroup | null;
+	unread: FairnessGroup | null;
+	/**
+	 * Clear sessions' share of the units ÷ their share of the asking sessions: 1 when
+	 * the sessions the signals have nothing against got their share. Null while there
+	 * is no unit, or no clear session.
+	 */
 	clearShareRatio: number | null;
+}
+
+/** The sessions of one bot-signal group (clear, flagged, unread) and the units they got. */
+export interface FairnessGroup {
+	sessions: number;
+	units: number;
 }
 
 export interface Reservation {
