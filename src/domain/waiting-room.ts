@@ -18,10 +18,6 @@ import type { DomainEvent } from "./inventory.ts";
 import { AdmissionWindow } from "./waiting-room-eta.ts";
 import { commitmentOf, shuffleOrder } from "./waiting-room-shuffle.ts";
 
-// The SKU object's room keeper (src/inventory/waiting-room.ts) takes these from here.
-export { estimateEta } from "./waiting-room-eta.ts";
-export { SEED_BYTES } from "./waiting-room-shuffle.ts";
-
 export const MIN_ADMIT_SECONDS = 10;
 export const MAX_ADMIT_SECONDS = 600;
 export const DEFAULT_ADMIT_SECONDS = 60;

@@ -41,9 +41,6 @@ import {
 import type { JoinResult } from "./rpc.ts";
 import type { RoomKeeper } from "./waiting-room.ts";
 
-/** The shard's memo of a refusal, as the tests of the whole link read it (inventory/room-shard-gate.ts). */
-export { QUEUED_MEMO_MS } from "./room-shard-gate.ts";
-
 /** The coordinator's side of the room's link (a shard's side: inventory/room-shard-gate.ts). */
 export class RoomLink extends ShardRoomGate {
 	/** Coordinator: the room's calls between the objects since this one started (stats.queue.shardCalls). */

@@ -12,15 +12,15 @@ import type { DomainEvent, Inventory } from "../domain/inventory.ts";
 import {
 	DEFAULT_ADMIT_SECONDS,
 	DEFAULT_OVERBOOK,
-	estimateEta,
 	type JoinOutcome,
 	type QueueTicket,
 	type RoomSettings,
 	type RoomSnapshot,
-	SEED_BYTES,
 	type StockView,
 	WaitingRoom,
 } from "../domain/waiting-room.ts";
+import { estimateEta } from "../domain/waiting-room-eta.ts";
+import { SEED_BYTES } from "../domain/waiting-room-shuffle.ts";
 import { hex } from "../shared/hex.ts";
 import type { QueueStats, Ticket, WaitingRoomInfo } from "../shared/types.ts";
 

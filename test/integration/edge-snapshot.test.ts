@@ -50,6 +50,14 @@ describe("answers at the edge", () => {
 		const first = await newSession();
 		const second = await newSession();
 		expect((await reserve(sku, first)).status).toBe(201);
+		// Holds taken from now on last long enough to be there when the stats are read, on a
+		// loaded machine too (the first keeps its 1 s). The update drops the edge's copy; the
+		// sold-out answer below takes a new one, and nothing tells it of the expiry.
+		const longer = await call("PATCH", `/api/admin/products/${sku}`, {
+			token: ADMIN,
+			body: { holdSeconds: 600 },
+		});
+		expect(longer.status, JSON.stringify(longer.body)).toBe(200);
 		expect((await reserve(sku, second)).body.error?.code).toBe("sold_out");
 		// Keep asking, as a buyer would: once the hold expires the unit must sell.
 		await vi.waitFor(

@@ -12,7 +12,7 @@ import { describe, expect, it, vi } from "vitest";
 import { checkQueueTrail } from "../../cli/verify-queue/check.ts";
 import { shardName } from "../../src/domain/escrow.ts";
 import { shuffleOrder } from "../../src/domain/waiting-room-shuffle.ts";
-import { QUEUED_MEMO_MS } from "../../src/inventory/room-shards.ts";
+import { QUEUED_MEMO_MS } from "../../src/inventory/room-shard-gate.ts";
 import { sleep } from "../../src/shared/sleep.ts";
 import type { AuditEvent, Product, Reservation, Ticket } from "../../src/shared/types.ts";
 import { events, pay } from "./checkout-support.ts";

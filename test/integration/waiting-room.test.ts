@@ -18,21 +18,22 @@ const join = (sku: string, token: string) =>
 	call<Ticket>("POST", `/api/products/${sku}/queue`, { token });
 const ticketOf = async (sku: string, token: string) =>
 	(await call<Ticket>("GET", `/api/products/${sku}/queue`, { token })).body.data as Ticket;
-/**
- * From the create to the start: room for five joins, a repeated join and two refused
- * reserves. 2.5 s was too short beside the rest of the suite on 2 cores (the first join
- * came after the start); the test waits this long once.
- */
-const PRE_QUEUE_MS = 5_000;
+/** Far enough that no test run reaches it before the operator moves the start. */
+const PRE_QUEUE_HOLD_MS = 3_600_000;
+/** The moved start: just ahead of now, so the PATCH lands before it. */
+const START_LEAD_MS = 300;
 
 describe.concurrent("waiting room", { timeout: 60_000 }, () => {
 	it("pre-queue, shuffle at the start from the committed seed, admission by stock, the reserve gate", async () => {
-		// The sessions first: everything between the create and the start must fit in
-		// PRE_QUEUE_MS, on a loaded machine too (a liveness margin, not a measured time).
+		// The start is an hour away while the pre-queue is checked, then the operator moves it
+		// to now: a loaded machine cannot let the start overtake the checks (a start 5 s ahead
+		// did, with the suite running twice beside other work).
 		const tokens = await Promise.all([0, 1, 2, 3, 4].map(() => newSession()));
 		const stranger = await newSession();
-		const startsAtMs = Date.now() + PRE_QUEUE_MS;
-		const sku = await createRoom({ totalStock: 2, startsAt: new Date(startsAtMs).toISOString() });
+		const sku = await createRoom({
+			totalStock: 2,
+			startsAt: new Date(Date.now() + PRE_QUEUE_HOLD_MS).toISOString(),
+		});
 		const product = (await call<Product>("GET", `/api/products/${sku}`)).body.data as Product;
 		expect(product.waitingRoom).toMatchObject({ enabled: true, seed: null, overbook: 0 });
 		expect(product.waitingRoom?.seedCommitment).toMatch(/^[0-9a-f]{64}$/);
@@ -67,6 +68,12 @@ describe.concurrent("waiting room", { timeout: 60_000 }, () => {
 		expect((none.body.error as unknown as { ticket: Ticket | null }).ticket).toBeNull();
 		expect((await call("GET", `/api/products/${sku}/queue`, { token: stranger })).status).toBe(404);
 
+		const startsAtMs = Date.now() + START_LEAD_MS;
+		const moved = await call<Product>("PATCH", `/api/admin/products/${sku}`, {
+			token: ADMIN,
+			body: { startsAt: new Date(startsAtMs).toISOString() },
+		});
+		expect(moved.status, JSON.stringify(moved.body)).toBe(200);
 		await sleep(startsAtMs - Date.now() + 100);
 		const started = (await call<Product>("GET", `/api/products/${sku}`)).body.data as Product;
 		const seed = started.waitingRoom?.seed as string;

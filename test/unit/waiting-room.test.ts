@@ -128,14 +128,6 @@ describe("the room against the stock (property)", () => {
 						...postStart.map((t) => t.ticketId),
 					].filter((id) => !soldOut.has(id));
 					expect(admittedOrder).toEqual(expected.slice(0, admittedOrder.length));
-					console.log(
-						"admitted",
-						admittedOrder.length,
-						"soldout",
-						soldOut.size,
-						"pre",
-						preQueue.length,
-					);
 					expect(room.counts().tickets).toBe(ticketsBySession.size);
 					expect(new Set(admittedOrder).size).toBe(admittedOrder.length);
 				},
