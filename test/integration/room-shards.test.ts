@@ -17,7 +17,12 @@ import { sleep } from "../../src/shared/sleep.ts";
 import type { AuditEvent, Product, Reservation, Ticket } from "../../src/shared/types.ts";
 import { events, pay } from "./checkout-support.ts";
 import { ADMIN, call, stats, uniqueSku } from "./helpers.ts";
-import { createRoomProduct, type RoomOptions } from "./room-support.ts";
+import {
+	createRoomProduct,
+	moveStart,
+	PRE_QUEUE_HOLD_MS,
+	type RoomOptions,
+} from "./room-support.ts";
 import { buyersOnEveryShard, newShardBuyer, type ShardBuyer } from "./shards-support.ts";
 
 async function createRoomOnShards(
@@ -54,8 +59,6 @@ async function verified(sku: string): Promise<void> {
 	expect(verdict.ok).toBe(true);
 }
 
-/** Far enough that no test run reaches it before the operator moves the start. */
-const PRE_QUEUE_HOLD_MS = 3_600_000;
 /**
  * The moved start: ahead of now by more than a shard repeats a refusal's ticket
  * (QUEUED_MEMO_MS), so no shard answers a session after the start with the ticket it
@@ -93,13 +96,7 @@ describe.concurrent("waiting room on a SKU split across shards", { timeout: 90_0
 				position: null,
 			});
 		}
-		const startsAtMs = Date.now() + START_LEAD_MS;
-		const moved = await call<Product>("PATCH", `/api/admin/products/${sku}`, {
-			token: ADMIN,
-			body: { startsAt: new Date(startsAtMs).toISOString() },
-		});
-		expect(moved.status, JSON.stringify(moved.body)).toBe(200);
-		await sleep(startsAtMs - Date.now() + 200);
+		await moveStart(sku, START_LEAD_MS, 200);
 		const product = (await call<Product>("GET", `/api/products/${sku}`)).body.data as Product;
 		const seed = product.waitingRoom?.seed as string;
 		expect(seed).toMatch(/^[0-9a-f]{64}$/);

@@ -3,6 +3,7 @@
 // created with its waiting room on.
 
 import { expect } from "vitest";
+import { sleep } from "../../src/shared/sleep.ts";
 import type { Product } from "../../src/shared/types.ts";
 import { ADMIN, call, uniqueSku } from "./helpers.ts";
 
@@ -46,4 +47,22 @@ export async function createRoom(fields: RoomDrop, room: RoomOptions = {}): Prom
 	const sku = uniqueSku("WR");
 	await createRoomProduct(fields, room, sku);
 	return sku;
+}
+
+/**
+ * Far enough that no test run reaches it: a room's pre-queue is checked with its start this
+ * far away, then moveStart brings the start to now (a loaded machine cannot let a start a
+ * few seconds ahead overtake the checks).
+ */
+export const PRE_QUEUE_HOLD_MS = 3_600_000;
+
+/** The operator moves the start `leadMs` ahead of now; resolves `settleMs` after it. */
+export async function moveStart(sku: string, leadMs: number, settleMs: number): Promise<void> {
+	const startsAtMs = Date.now() + leadMs;
+	const moved = await call<Product>("PATCH", `/api/admin/products/${sku}`, {
+		token: ADMIN,
+		body: { startsAt: new Date(startsAtMs).toISOString() },
+	});
+	expect(moved.status, JSON.stringify(moved.body)).toBe(200);
+	await sleep(startsAtMs - Date.now() + settleMs);
 }

@@ -12,14 +12,12 @@ import { sleep } from "../../src/shared/sleep.ts";
 import type { Product, Ticket } from "../../src/shared/types.ts";
 import { events, pay, reserve } from "./checkout-support.ts";
 import { ADMIN, call, createProduct, newSession, stats, uniqueSku } from "./helpers.ts";
-import { createRoom } from "./room-support.ts";
+import { createRoom, moveStart, PRE_QUEUE_HOLD_MS } from "./room-support.ts";
 
 const join = (sku: string, token: string) =>
 	call<Ticket>("POST", `/api/products/${sku}/queue`, { token });
 const ticketOf = async (sku: string, token: string) =>
 	(await call<Ticket>("GET", `/api/products/${sku}/queue`, { token })).body.data as Ticket;
-/** Far enough that no test run reaches it before the operator moves the start. */
-const PRE_QUEUE_HOLD_MS = 3_600_000;
 /** The moved start: just ahead of now, so the PATCH lands before it. */
 const START_LEAD_MS = 300;
 
@@ -68,13 +66,7 @@ describe.concurrent("waiting room", { timeout: 60_000 }, () => {
 		expect((none.body.error as unknown as { ticket: Ticket | null }).ticket).toBeNull();
 		expect((await call("GET", `/api/products/${sku}/queue`, { token: stranger })).status).toBe(404);
 
-		const startsAtMs = Date.now() + START_LEAD_MS;
-		const moved = await call<Product>("PATCH", `/api/admin/products/${sku}`, {
-			token: ADMIN,
-			body: { startsAt: new Date(startsAtMs).toISOString() },
-		});
-		expect(moved.status, JSON.stringify(moved.body)).toBe(200);
-		await sleep(startsAtMs - Date.now() + 100);
+		await moveStart(sku, START_LEAD_MS, 100);
 		const started = (await call<Product>("GET", `/api/products/${sku}`)).body.data as Product;
 		const seed = started.waitingRoom?.seed as string;
 		expect(seed).toMatch(/^[0-9a-f]{64}$/);
