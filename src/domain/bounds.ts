@@ -80,3 +80,11 @@ export const RATE_LIMIT_FLAG_WINDOWS = 10;
 
 /** OBJECT_CALLS_PER_SEC at most (0 turns the per-object limit simulation off, src/inventory/call-gate.ts). */
 export const MAX_OBJECT_CALLS_PER_SEC = 100_000;
+
+/**
+ * How long a shard of a split SKU (inventory/room-shard-gate.ts) repeats a refusal's ticket without asking the coordinator
+ * again: at most the shortest Retry-After of a 429 `queued`, so a buyer who
+ * waits as told always gets a fresh answer, and a script that does not costs
+ * the coordinator at most one call a second per session.
+ */
+export const QUEUED_MEMO_MS = 1000;

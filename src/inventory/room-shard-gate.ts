@@ -3,18 +3,12 @@
 // (the protocol: inventory/room-shards.ts, which adds the coordinator's side;
 // docs/decisions/031-room-on-shards.md). Also the types both sides exchange.
 
+import { QUEUED_MEMO_MS } from "../domain/bounds.ts";
 import type { Inventory } from "../domain/inventory.ts";
 import type { Ticket } from "../shared/types.ts";
 import type { ReserveResult } from "./rpc.ts";
 import { QUEUED_RETRY_DEFAULT_SECONDS } from "./waiting-room.ts";
 
-/**
- * How long a shard repeats a refusal's ticket without asking the coordinator
- * again: at most the shortest Retry-After of a 429 `queued`, so a buyer who
- * waits as told always gets a fresh answer, and a script that does not costs
- * the coordinator at most one call a second per session.
- */
-export const QUEUED_MEMO_MS = 1000;
 /**
  * A shard's report reaches the coordinator at most this often (the edge's own
  * freshness bound, worker/edge-snapshot.ts) — or less often with many shards, see

@@ -6,6 +6,7 @@
 // lives in the coordinator (docs/waiting-room.md, "Where the queue lives").
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { QUEUED_MEMO_MS } from "../../src/domain/bounds.ts";
 import { sleep } from "../../src/shared/sleep.ts";
 import type { Product, Ticket } from "../../src/shared/types.ts";
 import { runCommand } from "../support/proc.ts";
@@ -15,6 +16,10 @@ import { newBuyer } from "../support/shop.ts";
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const BUYERS = 8;
 const VERIFY_TIMEOUT_MS = 60_000;
+/** Far enough that no run reaches it before the operator moves the start. */
+const PRE_QUEUE_HOLD_MS = 3_600_000;
+/** The moved start: ahead of now by more than a shard repeats a refusal (QUEUED_MEMO_MS). */
+const START_LEAD_MS = QUEUED_MEMO_MS + 300;
 
 describe("npm run verify-queue", () => {
 	let server: TestServer;
@@ -29,10 +34,11 @@ describe("npm run verify-queue", () => {
 		"recomputes the shuffle from the revealed seed and finds every admission at the front (shards: %i)",
 		async (shards) => {
 			const sku = `WRV-${crypto.randomUUID().slice(0, 8)}`;
-			// The sessions first: only the create and the joins must fit before the start.
 			const buyers: string[] = [];
 			for (let i = 0; i < BUYERS; i++) buyers.push(await newBuyer(server));
-			const startsAtMs = Date.now() + 4000;
+			// The start is an hour away while the joins and the early verification run (spawning
+			// the verifier can take seconds on a loaded machine), then the operator moves it to now.
+			const startsAtMs = Date.now() + PRE_QUEUE_HOLD_MS;
 			const created = await api<Product>(server, "POST", "/api/admin/products", {
 				token: server.adminToken,
 				body: {
@@ -73,7 +79,13 @@ describe("npm run verify-queue", () => {
 			expect(early.code, early.stdout + early.stderr).toBe(0);
 			expect(early.stdout).toContain("(not revealed yet)");
 
-			await sleep(startsAtMs - Date.now() + 200);
+			const movedStartMs = Date.now() + START_LEAD_MS;
+			const moved = await api<Product>(server, "PATCH", `/api/admin/products/${sku}`, {
+				token: server.adminToken,
+				body: { startsAt: new Date(movedStartMs).toISOString() },
+			});
+			expect(moved.status, JSON.stringify(moved.body)).toBe(200);
+			await sleep(movedStartMs - Date.now() + 200);
 			const tickets = await Promise.all(
 				buyers.map(
 					async (token) =>

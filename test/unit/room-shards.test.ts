@@ -3,10 +3,10 @@
 // the coordinator, how a new drop or a disabled room reaches it, and the report gap
 // that bounds the coordinator's load (docs/waiting-room.md, "A SKU split across shards").
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { QUEUED_MEMO_MS } from "../../src/domain/bounds.ts";
 import { shardOf } from "../../src/domain/escrow.ts";
 import type { Inventory } from "../../src/domain/inventory.ts";
 import {
-	QUEUED_MEMO_MS,
 	type RoomAnswer,
 	type RoomLedger,
 	type RoomPeer,
