@@ -115,6 +115,27 @@ function idempotencyExpiry(sql: SqlStorage, { nowMs }: { nowMs: number }): void 
 	sql.exec("CREATE INDEX idempotency_by_expiry ON idempotency (expires_at)");
 }
 
+/**
+ * Migration 5: every hold written cost four B-tree inserts (the rowid table, the
+ * id's unique index, holds_by_status, holds_by_session), on the reserve path of
+ * every success; the one by session landed at a random place in a large tree.
+ * Now two and a half: the table (appended in rowid order), the id's index, and a
+ * partial index of the active holds only (appended too, and small: a hold leaves
+ * it when it expires, is cancelled or paid). Only the active holds are ever looked
+ * up by status (the object's load, records.ts loadState); the per-session sums
+ * (loadState, fairness.ts) and the stats' sums by status read every hold anyway,
+ * on a load or a stats read, never on a reserve, and a scan of the table serves
+ * them. Keying the table by id (WITHOUT ROWID) was measured too and costs as much
+ * as the four inserts did: the ids are random, so every row lands at a random leaf
+ * (docs/decisions/034-hold-rows-and-reserve-cpu.md).
+ */
+const HOLDS_ACTIVE_INDEX = [
+	"DROP INDEX IF EXISTS holds_by_status",
+	"DROP INDEX IF EXISTS holds_by_session",
+	// The text of the WHERE must match loadState's query for SQLite to use the index.
+	`CREATE INDEX holds_active ON holds (status) WHERE status IN ('RESERVED', 'CHECKOUT_PENDING')`,
+];
+
 export const INVENTORY_MIGRATIONS: readonly Migration[] = [
 	{
 		version: 1,
@@ -135,6 +156,11 @@ export const INVENTORY_MIGRATIONS: readonly Migration[] = [
 	},
 	// The waiting room's tables (inventory/waiting-room.ts); empty until a room is enabled.
 	{ version: 4, name: "waiting room: room, room_tickets", up: ROOM_SCHEMA },
+	{
+		version: 5,
+		name: "holds: one partial index of the active holds instead of by status and by session",
+		up: HOLDS_ACTIVE_INDEX,
+	},
 ];
 
 export function hasSchema(sql: SqlStorage): boolean {

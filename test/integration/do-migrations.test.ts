@@ -251,6 +251,32 @@ describe("a SKU database from before schema versions", () => {
 			expect(byKey["k-sold-out"]?.expires_at).toBeGreaterThanOrEqual(before + 300 * 1000);
 			expect(byKey["k-sold-out"]?.expires_at).toBeLessThanOrEqual(after + 300 * 1000);
 			expect(byKey["k-hold"]?.session_id).toBe(holder.sessionId);
+			// Migration 5: the holds keep their rows; one partial index of the active holds replaces
+			// the indexes by status and by session.
+			expect(
+				sql
+					.exec<{ status: string }>("SELECT status FROM holds WHERE id = ?", hold.reservationId)
+					.one().status,
+			).toBe("CANCELLED");
+			expect(
+				sql
+					.exec<{ name: string }>(
+						"SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'holds' ORDER BY name",
+					)
+					.toArray()
+					.map((r) => r.name),
+			).toEqual(["holds_active", "sqlite_autoindex_holds_1"]);
+			const plan = (query: string, ...params: string[]) =>
+				sql
+					.exec<{ detail: string }>(`EXPLAIN QUERY PLAN ${query}`, ...params)
+					.toArray()
+					.map((r) => r.detail)
+					.join("; ");
+			// What the object looks up: a hold by id (replays, cancels, checkout), the active holds on load.
+			expect(plan("SELECT * FROM holds WHERE id = ?", "x")).toMatch(/USING INDEX sqlite_autoindex_holds_1/);
+			expect(plan("SELECT * FROM holds WHERE status IN ('RESERVED', 'CHECKOUT_PENDING')")).toMatch(
+				/USING INDEX holds_active/,
+			);
 		});
 
 		// And it takes new decisions: the free unit goes to a new attempt.

@@ -1,0 +1,121 @@
+// `node cli/reserve-cpu.ts [seconds]`: what one durable reserve on a hot SKU costs workerd in CPU,
+// against the hello of the same server in the same run (docs/hot-path.md, "CPU per reserve").
+// On a machine shared with other work, CPU per request moves far less than requests per second,
+// so this reads the workerd processes' own CPU time (/proc, Linux) around each load, as
+// cli/checkout-cpu.ts does for checkouts. The worker runs on the bench's lean runtime
+// (cli/bench/worker.ts); 256 sessions, 64 connections, one hot SKU, as the bench's `reserve`
+// row. Run it under `flock /tmp/rg-bench.lock` like every load test.
+
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { clientIp, expectCall, mintSessions } from "./bench/http.ts";
+import { startBenchWorker } from "./bench/worker.ts";
+import { type LoadOptions, type LoadResult, runLoad } from "./lib/load.ts";
+
+const RESERVE_SEC = Number(process.argv[2] ?? 4);
+const MAX_RESERVE_SEC = 30;
+const WARMUP_SEC = 1;
+const CONNECTIONS = 64;
+const SESSIONS = 256;
+const SETUP_WIDTH = 32;
+const HELLO_SEC = 3;
+const HOT_STOCK = 10_000_000;
+/** /proc/<pid>/stat counts CPU time in ticks of 10 ms (USER_HZ = 100). */
+const US_PER_TICK = 10_000;
+
+if (!Number.isFinite(RESERVE_SEC) || RESERVE_SEC < 1 || RESERVE_SEC > MAX_RESERVE_SEC) {
+	throw new RangeError(`seconds must be 1..${MAX_RESERVE_SEC}`);
+}
+
+const worker = await startBenchWorker();
+try {
+	const base = worker.url;
+	const admin = { authorization: `Bearer ${worker.adminToken}`, "cf-connecting-ip": "10.255.0.1" };
+	const sku = `CPU-HOT-${Date.now().toString(36)}`;
+	await expectCall(
+		201,
+		base,
+		"POST",
+		"/api/admin/products",
+		{
+			sku,
+			name: "Reserve CPU",
+			priceCents: 1_000,
+			currency: "USD",
+			totalStock: HOT_STOCK,
+			holdSeconds: 3_600,
+			perUserLimit: 1_000,
+		},
+		admin,
+	);
+	const tokens = await mintSessions(base, worker.debugToken, SESSIONS, SETUP_WIDTH);
+	const reserve = (durationSec: number): LoadOptions => ({
+		url: `${base}/api/reservations`,
+		method: "POST",
+		headers: { "content-type": "application/json" },
+		body: JSON.stringify({ sku }),
+		connections: CONNECTIONS,
+		durationSec,
+		headersFactory: (i) => ({
+			authorization: `Bearer ${tokens[i % SESSIONS]}`,
+			"cf-connecting-ip": clientIp(i % SESSIONS),
+		}),
+	});
+	const hello: LoadOptions = {
+		url: `${base}/healthz`,
+		connections: CONNECTIONS,
+		durationSec: HELLO_SEC,
+		headersFactory: (i) => ({ "cf-connecting-ip": clientIp(i % SESSIONS) }),
+	};
+
+	// workerd is a child of this process (the Miniflare API); its CPU time is all that is read.
+	const pids = execFileSync("pgrep", ["-P", String(process.pid)])
+		.toString()
+		.trim()
+		.split("\n");
+	const cpuTicks = () =>
+		pids.reduce((sum, pid) => {
+			const fields = (readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1] ?? "").split(" ");
+			return sum + Number(fields[11]) + Number(fields[12]);
+		}, 0);
+	const measured = async (load: LoadOptions): Promise<{ result: LoadResult; cpuUs: number }> => {
+		const before = cpuTicks();
+		const result = await runLoad(load);
+		return { result, cpuUs: ((cpuTicks() - before) * US_PER_TICK) / Math.max(1, result.total) };
+	};
+
+	await runLoad(reserve(WARMUP_SEC));
+	await runLoad({ ...hello, durationSec: 1 });
+	const hello1 = await measured(hello);
+	const hot = await measured(reserve(RESERVE_SEC));
+	const hello2 = await measured(hello);
+	const helloCpuUs = (hello1.cpuUs + hello2.cpuUs) / 2;
+	const helloRate = (hello1.result.reqPerSec + hello2.result.reqPerSec) / 2;
+	const stats = await expectCall(
+		200,
+		base,
+		"GET",
+		`/api/admin/products/${sku}/stats`,
+		undefined,
+		admin,
+	);
+	const round = (n: number) => Math.round(n);
+	console.log(
+		JSON.stringify({
+			helloCpuUsPerReq: [round(hello1.cpuUs), round(hello2.cpuUs)],
+			reserveCpuUsPerReq: round(hot.cpuUs),
+			reserveXHelloByCpu: +(helloCpuUs / hot.cpuUs).toFixed(3),
+			helloReqPerSec: [round(hello1.result.reqPerSec), round(hello2.result.reqPerSec)],
+			reserveReqPerSec: round(hot.result.reqPerSec),
+			reserveXHelloByRate: +(hot.result.reqPerSec / helloRate).toFixed(3),
+			reserveStatuses: hot.result.statusCounts,
+			reserveP50Ms: hot.result.latencyMs.p50,
+			reserveP99Ms: hot.result.latencyMs.p99,
+			decisions: stats.decisions,
+			commits: stats.commits,
+			oversell: stats.oversellCount,
+		}),
+	);
+} finally {
+	await worker.stop();
+}
