@@ -127,7 +127,8 @@ function idempotencyExpiry(sql: SqlStorage, { nowMs }: { nowMs: number }): void 
  * on a load or a stats read, never on a reserve, and a scan of the table serves
  * them. Keying the table by id (WITHOUT ROWID) was measured too and costs as much
  * as the four inserts did: the ids are random, so every row lands at a random leaf
- * (docs/decisions/034-hold-rows-and-reserve-cpu.md).
+ * (docs/decisions/034-hold-rows-and-reserve-cpu.md). A new query that filters holds by
+ * session, or by a status other than the active ones, needs an index of its own.
  */
 const HOLDS_ACTIVE_INDEX = [
 	"DROP INDEX IF EXISTS holds_by_status",
