@@ -273,7 +273,9 @@ describe("a SKU database from before schema versions", () => {
 					.map((r) => r.detail)
 					.join("; ");
 			// What the object looks up: a hold by id (replays, cancels, checkout), the active holds on load.
-			expect(plan("SELECT * FROM holds WHERE id = ?", "x")).toMatch(/USING INDEX sqlite_autoindex_holds_1/);
+			expect(plan("SELECT * FROM holds WHERE id = ?", "x")).toMatch(
+				/USING INDEX sqlite_autoindex_holds_1/,
+			);
 			expect(plan("SELECT * FROM holds WHERE status IN ('RESERVED', 'CHECKOUT_PENDING')")).toMatch(
 				/USING INDEX holds_active/,
 			);
