@@ -58,15 +58,9 @@ function answerReserve(c: Ctx, result: ReserveResult): Response {
 	return fail(c, result.code);
 }
 
-/**
- * A timer of the calling request: a coalesced attempt only ever waits on its own timers.
- * workerd's own `scheduler.wait`, not `setTimeout`: with this compatibility date the global
- * `setTimeout` is Node's (a `Timeout` object and a wrapper per call), and a waiter sleeps once
- * per poll, so that layer was a few per cent of a reserve's CPU (docs/hot-path.md, "CPU per
- * reserve").
- */
+/** A timer of the calling request: a coalesced attempt only ever waits on its own timers. */
 function ownTimer(ms: number): Promise<void> {
-	return scheduler.wait(ms);
+	return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /** A batch's leader stays alive until its call is answered, even if its own client left. */
