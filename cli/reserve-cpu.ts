@@ -1,18 +1,26 @@
-// `node cli/reserve-cpu.ts [seconds]`: what one durable reserve on a hot SKU costs workerd in CPU,
+// `node cli/reserve-cpu.ts [seconds] [--profile out.cpuprofile]`: what one durable reserve on a hot SKU costs workerd in CPU,
 // against the hello of the same server in the same run (docs/hot-path.md, "CPU per reserve").
 // On a machine shared with other work, CPU per request moves far less than requests per second,
 // so this reads the workerd processes' own CPU time (/proc, Linux) around each load, as
 // cli/checkout-cpu.ts does for checkouts. The worker runs on the bench's lean runtime
 // (cli/bench/worker.ts); 256 sessions, 64 connections, one hot SKU, as the bench's `reserve`
-// row. Run it under `flock /tmp/rg-bench.lock` like every load test.
+// row. Run it under `flock /tmp/rg-bench.lock` like every load test. With --profile, the measured
+// reserve run is also sampled by workerd's inspector (DevTools `Profiler`, every 100 µs) and the
+// profile written to the file named (open it in Chrome DevTools or summarise it by function).
 
 import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { clientIp, expectCall, mintSessions } from "./bench/http.ts";
 import { startBenchWorker } from "./bench/worker.ts";
 import { type LoadOptions, type LoadResult, runLoad } from "./lib/load.ts";
 
-const RESERVE_SEC = Number(process.argv[2] ?? 4);
+const args = process.argv.slice(2);
+const profileAt = args.indexOf("--profile");
+const PROFILE_FILE = profileAt < 0 ? null : (args.splice(profileAt, 2)[1] ?? "reserve.cpuprofile");
+const RESERVE_SEC = Number(args[0] ?? 4);
+/** The inspector's port when profiling (scripts/runtime.ts reads RG_INSPECTOR_PORT). */
+const INSPECTOR_PORT = 9239;
+const SAMPLING_INTERVAL_US = 100;
 const MAX_RESERVE_SEC = 30;
 /**
  * Long enough for every session's cost ledger object to be created and flushed once
@@ -30,6 +38,39 @@ const US_PER_TICK = 10_000;
 
 if (!Number.isFinite(RESERVE_SEC) || RESERVE_SEC < 1 || RESERVE_SEC > MAX_RESERVE_SEC) {
 	throw new RangeError(`seconds must be 1..${MAX_RESERVE_SEC}`);
+}
+
+if (PROFILE_FILE !== null) process.env.RG_INSPECTOR_PORT = String(INSPECTOR_PORT);
+
+/** The worker's isolate through the DevTools protocol: start sampling, and stop for the profile. */
+async function profiler(): Promise<() => Promise<unknown>> {
+	const targets = (await (await fetch(`http://127.0.0.1:${INSPECTOR_PORT}/json`)).json()) as {
+		webSocketDebuggerUrl: string;
+	}[];
+	const target = targets.find((t) => t.webSocketDebuggerUrl.endsWith(":user:revenue-guard"));
+	if (target === undefined) throw new Error("no inspector target for the worker");
+	const ws = new WebSocket(target.webSocketDebuggerUrl);
+	await new Promise((resolve) => ws.addEventListener("open", resolve, { once: true }));
+	let lastId = 0;
+	const pending = new Map<number, (result: unknown) => void>();
+	ws.addEventListener("message", (event) => {
+		const message = JSON.parse(String(event.data)) as { id?: number; result?: unknown };
+		if (message.id !== undefined) pending.get(message.id)?.(message.result);
+	});
+	const send = (method: string, params: object = {}) =>
+		new Promise<unknown>((resolve) => {
+			lastId += 1;
+			pending.set(lastId, resolve);
+			ws.send(JSON.stringify({ id: lastId, method, params }));
+		});
+	await send("Profiler.enable");
+	await send("Profiler.setSamplingInterval", { interval: SAMPLING_INTERVAL_US });
+	await send("Profiler.start");
+	return async () => {
+		const { profile } = (await send("Profiler.stop")) as { profile: unknown };
+		ws.close();
+		return profile;
+	};
 }
 
 const worker = await startBenchWorker();
@@ -92,7 +133,11 @@ try {
 	await runLoad(reserve(WARMUP_SEC));
 	await runLoad({ ...hello, durationSec: 1 });
 	const hello1 = await measured(hello);
+	const stopProfile = PROFILE_FILE === null ? null : await profiler();
 	const hot = await measured(reserve(RESERVE_SEC));
+	if (stopProfile !== null && PROFILE_FILE !== null) {
+		writeFileSync(PROFILE_FILE, JSON.stringify(await stopProfile()));
+	}
 	const hello2 = await measured(hello);
 	const helloCpuUs = (hello1.cpuUs + hello2.cpuUs) / 2;
 	const helloRate = (hello1.result.reqPerSec + hello2.result.reqPerSec) / 2;

@@ -221,6 +221,11 @@ export async function startMiniflareWorker(options: {
 		// On by default: the entry worker then posts every request to Node over the loopback
 		// service, which would put Node's event loop back on its path.
 		logRequests: false,
+		// For CPU profiles of workerd (cli/reserve-cpu.ts --profile): the DevTools protocol on this
+		// port. Unset, no inspector runs.
+		...(process.env.RG_INSPECTOR_PORT
+			? { inspectorPort: Number(process.env.RG_INSPECTOR_PORT) }
+			: {}),
 		workers: [
 			{
 				config: options.config,
