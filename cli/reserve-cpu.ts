@@ -10,7 +10,16 @@
 
 import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
-import { clientIp, expectCall, mintSessions } from "./bench/http.ts";
+import {
+	adminHeaders,
+	benchStats,
+	createBenchProduct,
+	HOT_STOCK,
+	SESSIONS,
+	SETUP_WIDTH,
+	sessionHeadersFor,
+} from "./bench/hot-sku.ts";
+import { clientIp, mintSessions } from "./bench/http.ts";
 import { startBenchWorker } from "./bench/worker.ts";
 import { type LoadOptions, type LoadResult, runLoad } from "./lib/load.ts";
 
@@ -29,10 +38,7 @@ const MAX_RESERVE_SEC = 30;
  */
 const WARMUP_SEC = 5;
 const CONNECTIONS = 64;
-const SESSIONS = 256;
-const SETUP_WIDTH = 32;
 const HELLO_SEC = 3;
-const HOT_STOCK = 10_000_000;
 /** /proc/<pid>/stat counts CPU time in ticks of 10 ms (USER_HZ = 100). */
 const US_PER_TICK = 10_000;
 
@@ -76,24 +82,9 @@ async function profiler(): Promise<() => Promise<unknown>> {
 const worker = await startBenchWorker();
 try {
 	const base = worker.url;
-	const admin = { authorization: `Bearer ${worker.adminToken}`, "cf-connecting-ip": "10.255.0.1" };
+	const admin = adminHeaders(worker.adminToken);
 	const sku = `CPU-HOT-${Date.now().toString(36)}`;
-	await expectCall(
-		201,
-		base,
-		"POST",
-		"/api/admin/products",
-		{
-			sku,
-			name: "Reserve CPU",
-			priceCents: 1_000,
-			currency: "USD",
-			totalStock: HOT_STOCK,
-			holdSeconds: 3_600,
-			perUserLimit: 1_000,
-		},
-		admin,
-	);
+	await createBenchProduct(base, admin, sku, { totalStock: HOT_STOCK });
 	const tokens = await mintSessions(base, worker.debugToken, SESSIONS, SETUP_WIDTH);
 	const reserve = (durationSec: number): LoadOptions => ({
 		url: `${base}/api/reservations`,
@@ -102,10 +93,7 @@ try {
 		body: JSON.stringify({ sku }),
 		connections: CONNECTIONS,
 		durationSec,
-		headersFactory: (i) => ({
-			authorization: `Bearer ${tokens[i % SESSIONS]}`,
-			"cf-connecting-ip": clientIp(i % SESSIONS),
-		}),
+		headersFactory: sessionHeadersFor(tokens),
 	});
 	const hello: LoadOptions = {
 		url: `${base}/healthz`,
@@ -141,14 +129,7 @@ try {
 	const hello2 = await measured(hello);
 	const helloCpuUs = (hello1.cpuUs + hello2.cpuUs) / 2;
 	const helloRate = (hello1.result.reqPerSec + hello2.result.reqPerSec) / 2;
-	const stats = await expectCall(
-		200,
-		base,
-		"GET",
-		`/api/admin/products/${sku}/stats`,
-		undefined,
-		admin,
-	);
+	const stats = await benchStats(base, admin, sku);
 	const round = (n: number) => Math.round(n);
 	console.log(
 		JSON.stringify({
