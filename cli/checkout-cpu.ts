@@ -6,11 +6,10 @@
 // connections, pre-created holds each paid once, as the bench's `checkout` row. Run it under
 // `flock /tmp/rg-bench.lock` like every load test.
 
-import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
 import { call, clientIp, expectCall, mintSessions, pool } from "./bench/http.ts";
 import { startBenchWorker } from "./bench/worker.ts";
-import { type LoadOptions, type LoadResult, runLoad } from "./lib/load.ts";
+import { type LoadOptions, runLoad } from "./lib/load.ts";
+import { workerdCpuMeter } from "./lib/workerd-cpu.ts";
 
 const HOLDS = Number(process.argv[2] ?? 1_200);
 const MAX_HOLDS = 20_000;
@@ -19,8 +18,6 @@ const CONNECTIONS = 64;
 const SESSIONS = 256;
 const SETUP_WIDTH = 32;
 const HELLO_SEC = 3;
-/** /proc/<pid>/stat counts CPU time in ticks of 10 ms (USER_HZ = 100). */
-const US_PER_TICK = 10_000;
 
 if (!Number.isInteger(HOLDS) || HOLDS < 100 || HOLDS > MAX_HOLDS) {
 	throw new RangeError(`holds must be an integer 100..${MAX_HOLDS}`);
@@ -82,20 +79,7 @@ try {
 	};
 
 	// workerd is a child of this process (the Miniflare API); its CPU time is all that is read.
-	const pids = execFileSync("pgrep", ["-P", String(process.pid)])
-		.toString()
-		.trim()
-		.split("\n");
-	const cpuTicks = () =>
-		pids.reduce((sum, pid) => {
-			const fields = (readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1] ?? "").split(" ");
-			return sum + Number(fields[11]) + Number(fields[12]);
-		}, 0);
-	const measured = async (load: LoadOptions): Promise<{ result: LoadResult; cpuUs: number }> => {
-		const before = cpuTicks();
-		const result = await runLoad(load);
-		return { result, cpuUs: ((cpuTicks() - before) * US_PER_TICK) / Math.max(1, result.total) };
-	};
+	const measured = workerdCpuMeter();
 
 	await runLoad(payLoad(0, WARMUP_HOLDS));
 	await runLoad({ ...hello, durationSec: 1 });

@@ -8,8 +8,7 @@
 // reserve run is also sampled by workerd's inspector (DevTools `Profiler`, every 100 µs) and the
 // profile written to the file named (open it in Chrome DevTools or summarise it by function).
 
-import { execFileSync } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import {
 	adminHeaders,
 	benchStats,
@@ -21,7 +20,8 @@ import {
 } from "./bench/hot-sku.ts";
 import { clientIp, mintSessions } from "./bench/http.ts";
 import { startBenchWorker } from "./bench/worker.ts";
-import { type LoadOptions, type LoadResult, runLoad } from "./lib/load.ts";
+import { type LoadOptions, runLoad } from "./lib/load.ts";
+import { workerdCpuMeter } from "./lib/workerd-cpu.ts";
 
 const args = process.argv.slice(2);
 const profileAt = args.indexOf("--profile");
@@ -39,8 +39,6 @@ const MAX_RESERVE_SEC = 30;
 const WARMUP_SEC = 5;
 const CONNECTIONS = 64;
 const HELLO_SEC = 3;
-/** /proc/<pid>/stat counts CPU time in ticks of 10 ms (USER_HZ = 100). */
-const US_PER_TICK = 10_000;
 
 if (!Number.isFinite(RESERVE_SEC) || RESERVE_SEC < 1 || RESERVE_SEC > MAX_RESERVE_SEC) {
 	throw new RangeError(`seconds must be 1..${MAX_RESERVE_SEC}`);
@@ -103,20 +101,7 @@ try {
 	};
 
 	// workerd is a child of this process (the Miniflare API); its CPU time is all that is read.
-	const pids = execFileSync("pgrep", ["-P", String(process.pid)])
-		.toString()
-		.trim()
-		.split("\n");
-	const cpuTicks = () =>
-		pids.reduce((sum, pid) => {
-			const fields = (readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1] ?? "").split(" ");
-			return sum + Number(fields[11]) + Number(fields[12]);
-		}, 0);
-	const measured = async (load: LoadOptions): Promise<{ result: LoadResult; cpuUs: number }> => {
-		const before = cpuTicks();
-		const result = await runLoad(load);
-		return { result, cpuUs: ((cpuTicks() - before) * US_PER_TICK) / Math.max(1, result.total) };
-	};
+	const measured = workerdCpuMeter();
 
 	await runLoad(reserve(WARMUP_SEC));
 	await runLoad({ ...hello, durationSec: 1 });
