@@ -50,7 +50,7 @@ const CHECKOUT_WARMUP_HOLDS = 256;
 export type OurRowNames = {
 	hello: RowName;
 	reserve: RowName;
-	/** The reserve load paced at half the reserve row's req/s (autocannon `overallRate`). */
+	/** The reserve load paced evenly at half the reserve row's req/s (open loop, cli/lib/load.ts). */
 	reserveHalfPeak: RowName;
 	soldOut: RowName;
 	availability: RowName;
@@ -166,8 +166,8 @@ export async function measureOurs(
 	const peak = await measure(names.reserve, reserveLoad, hot);
 	rows.push(peak);
 	// The same load paced at half the peak just measured: p99 of a busy hot SKU that is not
-	// saturated (at the peak, latency is only queueing). Same connections, so the pacing, not a
-	// smaller pool, sets the rate.
+	// saturated (at the peak, latency is only queueing). Evenly paced, open loop, over the same
+	// connections, so the pacing, not a smaller pool, sets the rate.
 	const halfPeak = Math.max(1, Math.round(peak.reqPerSec / 2));
 	log(`[bench] ${names.reserveHalfPeak}: ${halfPeak} req/s (half of ${peak.reqPerSec})`);
 	rows.push(await measure(names.reserveHalfPeak, { ...reserveLoad, overallRate: halfPeak }, hot));

@@ -1,8 +1,16 @@
-// Closed-loop HTTP load on top of autocannon: N keep-alive connections, each sending its next
-// request as soon as the previous answer arrives. Every run is bounded in time and in count and
-// stops itself. Per-request bodies and headers (sessions, Idempotency-Keys) go through
-// autocannon's `setupRequest`, which rebuilds the raw request before each send.
+// HTTP load for the benchmarks. Every run is bounded in time and in count and stops itself.
+// - Closed loop (the default), on top of autocannon: N keep-alive connections, each sending its
+//   next request as soon as the previous answer arrives. Per-request bodies and headers
+//   (sessions, Idempotency-Keys) go through autocannon's `setupRequest`, which rebuilds the raw
+//   request before each send.
+// - Paced (`overallRate`): an open loop that sends requests evenly spread over each second,
+//   whatever the answers do. autocannon's own `overallRate` is not that: each connection sends
+//   its share of the second back to back and then waits for the next second, so a run "at half
+//   the peak" is the peak for part of each second and idle for the rest (measured: 1,000 req/s
+//   over 64 connections arrived in the first 100–200 ms of each second), and its latency is the
+//   peak's queueing.
 
+import { Agent, request as httpRequest } from "node:http";
 import { createRequire } from "node:module";
 import { build as buildHistogram } from "hdr-histogram-js";
 
@@ -31,8 +39,11 @@ export type LoadOptions = {
 	headersFactory?: (i: number) => Record<string, string>;
 	connections: number;
 	/**
-	 * Paced instead of closed-loop: at most this many requests per second across all connections
-	 * (autocannon's `overallRate`), to read latency at a given load rather than at the peak.
+	 * Paced instead of closed-loop: this many requests per second, evenly spread (one every
+	 * 1/overallRate s, sent on PACE_TICK_MS ticks), over at most `connections` keep-alive
+	 * connections, to read latency at a given load rather than at the peak. Latency counts from
+	 * each request's scheduled send time, so a request that waited for a free connection counts
+	 * its wait (no coordinated omission).
 	 */
 	overallRate?: number;
 	/** Run for this long… */
@@ -82,15 +93,15 @@ type Autocannon = (
 ) => AutocannonInstance;
 const autocannon = createRequire(import.meta.url)("autocannon") as Autocannon;
 
+/** How often the paced generator sends the requests that are due (one tick of Node's timers). */
+const PACE_TICK_MS = 1;
+
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {
 	const bounds = validate(options);
+	if (options.overallRate !== undefined) return runPaced(options, options.overallRate, bounds);
 	// autocannon's own histogram holds whole milliseconds and reports no p95; the same per-response
 	// times go into a microsecond hdr histogram here, so sub-millisecond runs stay distinguishable.
-	const latencyUs = buildHistogram({
-		lowestDiscernibleValue: 1,
-		highestTrackableValue: HISTOGRAM_MAX_US,
-		numberOfSignificantValueDigits: 3,
-	});
+	const latencyUs = newHistogram();
 	let responses = 0;
 	let lastResponseMs = 0;
 	let sent = 0;
@@ -140,13 +151,45 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
 		guard = setTimeout(() => instance.stop(), bounds.hardStopSec * 1000);
 	});
 
-	const elapsedSec = Math.max((lastResponseMs || performance.now()) - startedMs, 1) / 1000;
-	const ms = (percentile: number) => round2(latencyUs.getValueAtPercentile(percentile) / 1000);
 	const statusCounts: Record<number, number> = {};
 	for (const [status, stat] of Object.entries(result.statusCodeStats))
 		statusCounts[Number(status)] = stat.count;
+	return summarize(latencyUs, {
+		responses,
+		startedMs,
+		lastResponseMs,
+		statusCounts,
+		errors: result.errors,
+		timeouts: result.timeouts,
+	});
+}
+
+type Histogram = ReturnType<typeof buildHistogram>;
+
+function newHistogram(): Histogram {
+	return buildHistogram({
+		lowestDiscernibleValue: 1,
+		highestTrackableValue: HISTOGRAM_MAX_US,
+		numberOfSignificantValueDigits: 3,
+	});
+}
+
+/** The run's result from its latency histogram (destroyed here) and counts. */
+function summarize(
+	latencyUs: Histogram,
+	run: {
+		responses: number;
+		startedMs: number;
+		lastResponseMs: number;
+		statusCounts: Record<number, number>;
+		errors: number;
+		timeouts: number;
+	},
+): LoadResult {
+	const elapsedSec = Math.max((run.lastResponseMs || performance.now()) - run.startedMs, 1) / 1000;
+	const ms = (percentile: number) => round2(latencyUs.getValueAtPercentile(percentile) / 1000);
 	const load: LoadResult = {
-		reqPerSec: Math.round(responses / elapsedSec),
+		reqPerSec: Math.round(run.responses / elapsedSec),
 		latencyMs: {
 			p50: ms(50),
 			p95: ms(95),
@@ -154,14 +197,113 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
 			max: round2(latencyUs.maxValue / 1000),
 			mean: round2(latencyUs.mean / 1000),
 		},
-		statusCounts,
-		errors: result.errors,
-		timeouts: result.timeouts,
-		total: responses,
+		statusCounts: run.statusCounts,
+		errors: run.errors,
+		timeouts: run.timeouts,
+		total: run.responses,
 		elapsedSec: round2(elapsedSec),
 	};
 	latencyUs.destroy();
 	return load;
+}
+
+/** The open loop of `overallRate`: requests sent on schedule, answers recorded as they come. */
+async function runPaced(
+	options: LoadOptions,
+	rate: number,
+	bounds: ReturnType<typeof validate>,
+): Promise<LoadResult> {
+	const url = new URL(options.url);
+	const total = Math.min(
+		bounds.amount ?? Math.max(1, Math.round(rate * bounds.durationSec)),
+		MAX_REQUESTS_PER_RUN,
+	);
+	const agent = new Agent({ keepAlive: true, maxSockets: bounds.connections });
+	const latencyUs = newHistogram();
+	const statusCounts: Record<number, number> = {};
+	let sent = 0;
+	let responses = 0;
+	let errors = 0;
+	let timeouts = 0;
+	let lastResponseMs = 0;
+	const startedMs = performance.now();
+
+	await new Promise<void>((resolve) => {
+		let finished = false;
+		const finish = () => {
+			if (finished) return;
+			finished = true;
+			clearInterval(pacer);
+			clearInterval(ticker);
+			clearTimeout(guard);
+			resolve();
+		};
+		const settled = () => {
+			if (responses + errors >= total) finish();
+		};
+		const send = (i: number, scheduledMs: number) => {
+			const body = options.bodyFactory ? options.bodyFactory(i) : options.body;
+			const headers: Record<string, string> = {
+				...options.headers,
+				...options.headersFactory?.(i),
+			};
+			if (body !== undefined) headers["content-length"] = String(Buffer.byteLength(body));
+			const req = httpRequest(
+				{
+					host: url.hostname,
+					port: url.port,
+					path: `${url.pathname}${url.search}`,
+					method: options.method ?? "GET",
+					headers,
+					agent,
+					timeout: REQUEST_TIMEOUT_SEC * 1000,
+				},
+				(res) => {
+					res.resume();
+					res.on("end", () => {
+						if (finished) return;
+						responses++;
+						lastResponseMs = performance.now();
+						const us = Math.round((lastResponseMs - scheduledMs) * 1000);
+						latencyUs.recordValue(Math.min(Math.max(1, us), HISTOGRAM_MAX_US));
+						const status = res.statusCode ?? 0;
+						statusCounts[status] = (statusCounts[status] ?? 0) + 1;
+						settled();
+					});
+				},
+			);
+			req.on("timeout", () => {
+				timeouts++;
+				req.destroy(new Error("request timed out"));
+			});
+			req.on("error", () => {
+				if (finished) return;
+				errors++;
+				settled();
+			});
+			req.end(body);
+		};
+		const pacer = setInterval(() => {
+			const due = Math.min(total, Math.floor(((performance.now() - startedMs) / 1000) * rate));
+			while (sent < due) {
+				const i = sent++;
+				send(i, startedMs + (i / rate) * 1000);
+			}
+			if (sent >= total) clearInterval(pacer);
+		}, PACE_TICK_MS);
+		const ticker = setInterval(() => options.onTick?.(responses), 1000);
+		// Last line of defence: whatever happens to the server, the run ends.
+		const guard = setTimeout(finish, bounds.hardStopSec * 1000);
+	});
+	agent.destroy();
+	return summarize(latencyUs, {
+		responses,
+		startedMs,
+		lastResponseMs,
+		statusCounts,
+		errors,
+		timeouts,
+	});
 }
 
 function validate(options: LoadOptions): {
