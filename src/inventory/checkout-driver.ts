@@ -49,6 +49,12 @@ export interface SagaHost {
 	hold(id: string): Hold | null;
 	/** Writes the model's changes (holds, outbox) in the caller's synchronous turn. */
 	persist(): void;
+	/**
+	 * Drains the model's changes to be written later in this task, with the other steps
+	 * staged before it, before any reply (src/inventory/state-writer.ts stage). Called only
+	 * after a step's savepoint was released.
+	 */
+	stage(): void;
 	/** The object's alarm fires no later than this. */
 	wake(atMs: number): void;
 	/** The decision time of a batch: the clock after the object's lazy expiry. */
@@ -195,7 +201,7 @@ export class CheckoutDriver {
 		return reqs.map((req) => {
 			let admitted: Admitted;
 			try {
-				admitted = this.host.atomically(() => this.admit(req, nowMs));
+				admitted = this.atomically(() => this.admit(req, nowMs));
 			} catch (error) {
 				return Promise.reject(error);
 			}
@@ -243,8 +249,8 @@ export class CheckoutDriver {
 		);
 		// CHECKOUT_PENDING and its audit event, then the first attempt's step (its provider
 		// key and timeout) in the same savepoint and commit: the saga row is written once,
-		// already in its attempt, before the provider hears of it.
-		this.host.persist();
+		// already in its attempt, before the provider hears of it. The hold and the events are
+		// staged when the savepoint is released (atomically) and written before the turn ends.
 		const world = this.world(hold.id);
 		const first = step(started, { kind: "run", resumed: false }, world);
 		if (first.write !== "put") this.save(started);
@@ -282,9 +288,13 @@ export class CheckoutDriver {
 	/** Operator reset: failed sagas go, orders stay; a charge in flight is compensated (its hold is gone). */
 	reset(nowMs: number): void {
 		const world: SagaWorld = { nowMs, sku: "", hold: null };
+		let stepped = false;
 		for (const saga of this.rows.unsettled(Number.MAX_SAFE_INTEGER)) {
 			this.apply(step(saga, { kind: "reset" }, world), nowMs);
+			stepped = true;
 		}
+		// Written now, before the reset deletes the holds it cleared (object.ts resetLocal).
+		if (stepped) this.host.persist();
 		this.rows.deleteSettled();
 		this.written.clear();
 	}
@@ -328,7 +338,7 @@ export class CheckoutDriver {
 	 * on meanwhile) and writes the step.
 	 */
 	private stepNow(id: string, input: SagaInput): SagaStep | null {
-		return this.host.atomically(() => {
+		return this.atomically(() => {
 			const saga = this.written.get(id) ?? this.rows.get(id);
 			return saga === null ? null : this.stepFrom(saga, input);
 		});
@@ -370,7 +380,19 @@ export class CheckoutDriver {
 				reason: next.alert,
 			});
 		}
-		if (next.notes.length > 0 || next.hold !== null) this.host.persist();
+		// The hold's transition and the notes are written by the caller: staged once its
+		// savepoint is released (atomically), or persisted after a reset's steps.
+	}
+
+	/**
+	 * `fn` in a savepoint of its own (SagaHost.atomically); once it is released, the
+	 * model's changes are staged to be written with those of the other steps of this turn.
+	 * A throw rolls back only `fn`'s writes; what earlier steps staged is written first.
+	 */
+	private atomically<T>(fn: () => T): T {
+		const result = this.host.atomically(fn);
+		this.host.stage();
+		return result;
 	}
 
 	private transition(id: string, change: HoldChange, nowMs: number): void {

@@ -187,6 +187,9 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 					: shardName(this.escrow.ledger.sku, this.escrow.index),
 			// The room's ticket rows and audit events ride with every write (same transaction).
 			() => this.room.flush(),
+			// Staged checkout steps failed to write (src/inventory/state-writer.ts stage): the model
+			// is ahead of storage, so the object restarts from what is durable.
+			(error) => this.ctx.abort(`staged write failed: ${String(error)}`),
 		);
 		this.saga = new CheckoutDriver(
 			this.sql,
@@ -194,6 +197,7 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 				inventory: () => this.inv,
 				hold: (id) => this.readHold(id),
 				persist: () => this.state.persist(),
+				stage: () => this.state.stage(),
 				wake: (atMs) => this.scheduleAlarm(atMs),
 				now: () => this.tick(),
 				atomically: (fn) => this.atomically(fn),
@@ -764,6 +768,9 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 			);
 		}
 		this.rows.take(); // rows of earlier calls and of the cold path are not this batch's
+		// Checkout steps staged in this task are written outside the savepoint below, which
+		// could roll them back with its own writes (src/inventory/state-writer.ts stage).
+		this.state.flushStaged();
 		let answers: OpAnswer[];
 		let firstDecisions: [string, ReserveResult][];
 		try {
@@ -964,6 +971,8 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 		try {
 			return this.ctx.storage.transactionSync(fn);
 		} catch (error) {
+			// What earlier steps staged is theirs (they succeeded): written before the rebuild.
+			this.state.flushStaged();
 			this.reload();
 			throw error;
 		}
