@@ -134,12 +134,8 @@ export class StateWriter {
 		events.push(...this.alsoEvents());
 		// Nothing moved (a step that only waits): nothing to write, as `persist` would not.
 		if (holds.length === 0 && events.length === 0) return;
-		const staged: Staged = (this.staged ??= {
-			holds: new Map(),
-			events: [],
-			state: "",
-			seq: this.seq,
-		});
+		const staged: Staged = this.staged ?? { holds: new Map(), events: [], state: "", seq: 0 };
+		this.staged = staged;
 		for (const hold of holds) staged.holds.set(hold.id, { ...hold });
 		const sku = this.eventSku(inv);
 		for (const event of events) staged.events.push(toAuditEvent(sku, ++this.seq, event));
