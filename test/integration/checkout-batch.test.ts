@@ -207,4 +207,49 @@ describe("checkouts admitted together", () => {
 		});
 		expect(await units(s.sku)).toEqual({ sold: 2, reserved: 4 });
 	});
+
+	it("writes what earlier steps staged when a later step throws in its savepoint", async () => {
+		const s = await scenario();
+		const [visa, , , , error, , , , , visa2] = s.requests as CheckoutRequest[];
+		// A bug in the middle of one request's admission: its hold is already CHECKOUT_PENDING in
+		// the model when the saga row's write throws, so the model is rebuilt from storage, after
+		// the first request's staged hold and events were written (decision 036).
+		const bug = {
+			...(error as CheckoutRequest),
+			idempotencyKey: "k-bug",
+			paymentMethod: "pm_card_visa",
+		};
+		await runInDurableObject(stub(s.sku), (instance: InventoryObject) => {
+			const rows = (
+				instance as unknown as { saga: { rows: { put(c: { reservationId: string }): void } } }
+			).saga.rows;
+			const put = rows.put.bind(rows);
+			rows.put = (c) => {
+				if (c.reservationId === bug.reservationId) throw new Error("injected bug in one step");
+				put(c);
+			};
+		});
+		const asks = [visa, bug, visa2] as CheckoutRequest[];
+		const settled = await runInDurableObject(stub(s.sku), async (instance: InventoryObject) => {
+			const before = instance.checkoutBatches();
+			const results = await Promise.allSettled(asks.map((req) => instance.checkout(req)));
+			return { results, batches: instance.checkoutBatches() - before };
+		});
+		expect(settled.batches).toBe(1);
+		const [a, b, c] = settled.results;
+		expect(a).toMatchObject({ status: "fulfilled", value: { ok: true } });
+		expect(b).toMatchObject({ status: "rejected" });
+		expect(c).toMatchObject({ status: "fulfilled", value: { ok: true } });
+		// From the hold records: both paid holds are durable, the failed one is as it was.
+		expect(await units(s.sku)).toEqual({ sold: 2, reserved: 4 });
+		expect(await reservation(s.tokens[0] as string, s.holds[0] as string)).toMatchObject({
+			status: "PAID",
+		});
+		expect(await reservation(s.tokens[0] as string, s.holds[2] as string)).toMatchObject({
+			status: "RESERVED",
+		});
+		expect(await reservation(s.tokens[1] as string, s.holds[5] as string)).toMatchObject({
+			status: "PAID",
+		});
+	});
 });
