@@ -27,17 +27,11 @@ import { REJECTION_KEY, ReserveGuard, type ReserveRefusal } from "../ratelimit/r
 import { configOf, type PaymentSettings } from "../shared/config.ts";
 import type { Availability, Product } from "../shared/types.ts";
 import { migrate } from "../storage/do-migrations.ts";
-import {
-	decideOps,
-	type JoinOp,
-	NO_ROWS,
-	type Op,
-	type OpAnswer,
-	shareRows,
-} from "./batch-decisions.ts";
+import { NO_ROWS, type Op, type OpAnswer } from "./batch-decisions.ts";
 import { CallGate } from "./call-gate.ts";
 import { CheckoutDriver } from "./checkout-driver.ts";
 import { toAvailability, toProduct, toReservation } from "./codec.ts";
+import { type DecideHost, decideGroup, edgeSnapshot } from "./decide-group.ts";
 import type { InventoryEnv } from "./env.ts";
 import { Escrow } from "./escrow.ts";
 import { type EscrowHost, readEscrow } from "./escrow-shard.ts";
@@ -107,7 +101,9 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 	/** Per-session reserve limits and bot signals (ratelimit/reserve-guard.ts): memory only, exact for this SKU. */
 	private readonly guard = new ReserveGuard();
 	/** Reserve attempts and cancels wait here for the next group commit (group-commit.ts). */
-	private readonly group = new GroupCommit<Op, OpAnswer>((ops) => this.decideGroup(ops));
+	private readonly group = new GroupCommit<Op, OpAnswer>((ops) =>
+		decideGroup(this.decideHost(), ops),
+	);
 	/** First decisions of coalesced attempts, for a second arrival of the same attempt (domain/attempt-memo.ts). */
 	private readonly attemptMemo = new AttemptMemo<ReserveResult>();
 	/** Attempts, rejections and decision latency per second, in memory only (inventory/metrics.ts). */
@@ -359,7 +355,7 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 		if (inv === null) return null;
 		if (readerSessionId !== undefined) this.guard.markRead(readerSessionId);
 		if (this.escrow?.isCoordinator) return this.split.snapshot(inv);
-		return this.edgeSnapshot(inv, this.tick());
+		return edgeSnapshot(inv, this.room, this.tick());
 	}
 
 	/**
@@ -716,6 +712,27 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 		};
 	}
 
+	/** The group commit's view of this object (inventory/decide-group.ts). */
+	private decideHost(): DecideHost {
+		return {
+			storage: this.ctx.storage,
+			sql: this.sql,
+			rows: this.rows,
+			guard: this.guard,
+			windows: this.windows,
+			state: this.state,
+			room: this.room,
+			attemptMemo: this.attemptMemo,
+			metrics: this.metricsRing,
+			inventory: () => this.inv,
+			roomLink: () => this.roomLink,
+			readHold: (id) => this.readHold(id),
+			tick: () => this.tick(),
+			reload: () => this.reload(),
+			prunableAt: (endMs) => this.prunableAt(endMs),
+		};
+	}
+
 	private statsSource(): StatsSource {
 		return {
 			sql: this.sql,
@@ -743,132 +760,6 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 		const active = this.inv?.activeHold(id);
 		if (active !== undefined) return active;
 		return readStoredHold(this.sql, id);
-	}
-
-	// ---- group commit ----
-
-	/**
-	 * Decides a whole batch in one synchronous block and one transaction: the
-	 * model and SQLite never disagree. A throw rolls the transaction back and
-	 * rebuilds the model from storage, and every caller of the batch gets it.
-	 */
-	private decideGroup(ops: Op[]): OpAnswer[] {
-		const inv = this.inv;
-		if (inv === null) {
-			return ops.map((op) =>
-				op.kind === "cancel"
-					? { ok: false, code: "not_found" }
-					: op.kind === "join"
-						? { ok: false, code: "unknown_sku" }
-						: {
-								results: op.attempts.map(() => ({ ok: false, code: "unknown_sku" }) as const),
-								sqlRows: { ...NO_ROWS },
-								snapshot: null,
-							},
-			);
-		}
-		this.rows.take(); // rows of earlier calls and of the cold path are not this batch's
-		// Checkout steps staged in this task are written outside the savepoint below, which
-		// could roll them back with its own writes (src/inventory/state-writer.ts stage).
-		this.state.flushStaged();
-		let answers: OpAnswer[];
-		let firstDecisions: [string, ReserveResult][];
-		try {
-			({ answers, firstDecisions } = this.ctx.storage.transactionSync(() =>
-				this.decideInTransaction(inv, ops),
-			));
-		} catch (error) {
-			this.reload();
-			throw error;
-		}
-		// Remembered only once the batch committed: a rolled-back decision is no answer to repeat.
-		const now = Date.now();
-		this.attemptMemo.prune(now);
-		for (const [id, result] of firstDecisions) this.attemptMemo.remember(id, result, now);
-		shareRows(ops, answers, this.rows.take());
-		this.metricsRing.batch(ops, answers, Date.now());
-		return answers;
-	}
-
-	private decideInTransaction(
-		inv: Inventory,
-		ops: Op[],
-	): { answers: OpAnswer[]; firstDecisions: [string, ReserveResult][] } {
-		const now = this.tick();
-		const sku = inv.product.sku;
-		const { answers, decisions, keyedWrites, earliestReplayEndMs, firstDecisions } = decideOps(
-			{
-				sql: this.sql,
-				guard: this.guard,
-				readHold: (id) => this.readHold(id),
-				windows: this.windows,
-				gate: (sessionId, at) => {
-					if (this.roomLink?.gating()) return this.roomLink.gate(sessionId, at);
-					const queued = this.room.gate(sku, sessionId, at);
-					if (queued === null) return null;
-					return {
-						ok: false,
-						code: "queued",
-						ticket: queued.ticket,
-						retryAfterSeconds: this.room.retryAfterSeconds(queued.ticket),
-					};
-				},
-				reserved: (sessionId, at) => {
-					this.room.onReserved(sessionId, at);
-					this.roomLink?.onReserved(sessionId, at);
-				},
-				join: (op, at) => this.joinNow(inv, op, at),
-				decidedBefore: (a, at) => this.decidedBefore(inv, a, at),
-			},
-			inv,
-			ops,
-			now,
-		);
-		if (earliestReplayEndMs !== null) this.prunableAt(earliestReplayEndMs);
-		this.state.counts.decisions += decisions;
-		// Units taken or returned by this batch move the room before it is written.
-		this.room.advance(inv, now);
-		const changes = inv.drain();
-		changes.events.push(...this.room.flush());
-		const durable = changes.holds.length > 0 || changes.events.length > 0 || keyedWrites > 0;
-		// The commit counts itself: the count is written in the transaction it counts.
-		if (durable) this.state.counts.commits += 1;
-		this.state.write(changes, durable);
-		const snapshot = this.edgeSnapshot(inv, now);
-		for (const answer of answers) if ("results" in answer) answer.snapshot = snapshot;
-		return { answers, firstDecisions };
-	}
-
-	/**
-	 * A coalesced attempt seen before: its remembered first answer, else its hold (the
-	 * attempt's id is the hold's id) — active in memory for any arrival, and from storage
-	 * for a repeat, which may follow a restart that emptied the memory.
-	 */
-	private decidedBefore(inv: Inventory, a: ReserveRequest, now: number): ReserveResult | null {
-		const remembered = this.attemptMemo.get(a.id, now);
-		if (remembered !== null) return remembered;
-		const hold = a.repeat === true ? this.readHold(a.id) : (inv.activeHold(a.id) ?? null);
-		if (hold === null || hold.sessionId !== a.sessionId) return null;
-		return { ok: true, reservation: toReservation(inv.product.sku, hold, now) };
-	}
-
-	private edgeSnapshot(inv: Inventory, now: number): EdgeSnapshot {
-		return {
-			availability: toAvailability(inv, now),
-			startsAtMs: inv.product.startsAtMs,
-			waitingRoom: this.room.info()?.enabled === true,
-		};
-	}
-
-	private joinNow(inv: Inventory, op: JoinOp, now: number): JoinResult {
-		const joined = this.room.join(inv, op.sessionId, op.ticketId, now);
-		if (joined === null) return { ok: false, code: "invalid_state" };
-		if (!joined.ok) return joined;
-		return {
-			ok: true,
-			ticket: this.room.view(inv.product.sku, joined.ticket, now),
-			created: joined.created,
-		};
 	}
 
 	/** A change made in this turn: the room follows the stock, it is written, the alarm planned. */

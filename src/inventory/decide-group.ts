@@ -1,0 +1,189 @@
+// One group commit of the SKU object (group-commit.ts queues the calls, this decides
+// them): the reserve attempts, cancels and waiting-room joins that arrived together,
+// decided in one synchronous block and written in one transaction. Nothing here
+// awaits: the writes of the block are one implicit transaction, and the output gate
+// holds every answer until it is durable (docs/architecture.md, invariant 3). An
+// `await` between the decision and its write would let an answer out before its
+// decision survives a crash.
+
+import type { AttemptMemo } from "../domain/attempt-memo.ts";
+import type { ReplayWindows } from "../domain/idempotency.ts";
+import type { Hold, Inventory } from "../domain/inventory.ts";
+import type { ReserveGuard } from "../ratelimit/reserve-guard.ts";
+import {
+	decideOps,
+	type JoinOp,
+	NO_ROWS,
+	type Op,
+	type OpAnswer,
+	shareRows,
+} from "./batch-decisions.ts";
+import { toAvailability, toReservation } from "./codec.ts";
+import type { DecisionMetrics } from "./metrics.ts";
+import type { RoomLink } from "./room-shards.ts";
+import type { RowMeter } from "./rows.ts";
+import type { EdgeSnapshot, JoinResult, ReserveRequest, ReserveResult } from "./rpc.ts";
+import type { StateWriter } from "./state-writer.ts";
+import type { RoomKeeper } from "./waiting-room.ts";
+
+/** What a group commit needs of the object (inventory/object.ts builds it from its own state). */
+export interface DecideHost {
+	storage: Pick<DurableObjectStorage, "transactionSync">;
+	sql: SqlStorage;
+	/** Counts the rows of the batch, shared among its calls for the cost ledger. */
+	rows: RowMeter;
+	guard: ReserveGuard;
+	windows: ReplayWindows;
+	/** Holds, audit events and the state row (state-writer.ts). */
+	state: StateWriter;
+	/** The SKU's waiting room (inventory/waiting-room.ts). */
+	room: RoomKeeper;
+	/** First decisions of coalesced attempts (domain/attempt-memo.ts). */
+	attemptMemo: AttemptMemo<ReserveResult>;
+	/** The reserve path's history per second (inventory/metrics.ts). */
+	metrics: DecisionMetrics;
+	inventory(): Inventory | null;
+	/** A split SKU's room between its objects (inventory/room-shards.ts); null in one object. */
+	roomLink(): RoomLink | null;
+	/** An active hold from memory, else its stored row. */
+	readHold(id: string): Hold | null;
+	/** Lazy expiry before the decision (the object's `tick`); returns now. */
+	tick(): number;
+	/** After a rolled-back batch: the model in memory is rebuilt from what is durable. */
+	reload(): void;
+	/** An Idempotency-Key record stored by this batch ends at `endMs` (inventory/deadlines.ts). */
+	prunableAt(endMs: number): void;
+}
+
+/** The SKU's state for the edge's copy (worker/edge-snapshot.ts). */
+export function edgeSnapshot(inv: Inventory, room: RoomKeeper, now: number): EdgeSnapshot {
+	return {
+		availability: toAvailability(inv, now),
+		startsAtMs: inv.product.startsAtMs,
+		waitingRoom: room.info()?.enabled === true,
+	};
+}
+
+/**
+ * Decides a whole batch in one synchronous block and one transaction: the
+ * model and SQLite never disagree. A throw rolls the transaction back and
+ * rebuilds the model from storage, and every caller of the batch gets it.
+ */
+export function decideGroup(host: DecideHost, ops: Op[]): OpAnswer[] {
+	const inv = host.inventory();
+	if (inv === null) {
+		return ops.map((op) =>
+			op.kind === "cancel"
+				? { ok: false, code: "not_found" }
+				: op.kind === "join"
+					? { ok: false, code: "unknown_sku" }
+					: {
+							results: op.attempts.map(() => ({ ok: false, code: "unknown_sku" }) as const),
+							sqlRows: { ...NO_ROWS },
+							snapshot: null,
+						},
+		);
+	}
+	host.rows.take(); // rows of earlier calls and of the cold path are not this batch's
+	// Checkout steps staged in this task are written outside the savepoint below, which
+	// could roll them back with its own writes (src/inventory/state-writer.ts stage).
+	host.state.flushStaged();
+	let answers: OpAnswer[];
+	let firstDecisions: [string, ReserveResult][];
+	try {
+		({ answers, firstDecisions } = host.storage.transactionSync(() =>
+			decideInTransaction(host, inv, ops),
+		));
+	} catch (error) {
+		host.reload();
+		throw error;
+	}
+	// Remembered only once the batch committed: a rolled-back decision is no answer to repeat.
+	const now = Date.now();
+	host.attemptMemo.prune(now);
+	for (const [id, result] of firstDecisions) host.attemptMemo.remember(id, result, now);
+	shareRows(ops, answers, host.rows.take());
+	host.metrics.batch(ops, answers, Date.now());
+	return answers;
+}
+
+function decideInTransaction(
+	host: DecideHost,
+	inv: Inventory,
+	ops: Op[],
+): { answers: OpAnswer[]; firstDecisions: [string, ReserveResult][] } {
+	const now = host.tick();
+	const sku = inv.product.sku;
+	const room = host.room;
+	const { answers, decisions, keyedWrites, earliestReplayEndMs, firstDecisions } = decideOps(
+		{
+			sql: host.sql,
+			guard: host.guard,
+			readHold: (id) => host.readHold(id),
+			windows: host.windows,
+			gate: (sessionId, at) => {
+				const link = host.roomLink();
+				if (link?.gating()) return link.gate(sessionId, at);
+				const queued = room.gate(sku, sessionId, at);
+				if (queued === null) return null;
+				return {
+					ok: false,
+					code: "queued",
+					ticket: queued.ticket,
+					retryAfterSeconds: room.retryAfterSeconds(queued.ticket),
+				};
+			},
+			reserved: (sessionId, at) => {
+				room.onReserved(sessionId, at);
+				host.roomLink()?.onReserved(sessionId, at);
+			},
+			join: (op, at) => joinNow(room, inv, op, at),
+			decidedBefore: (a, at) => decidedBefore(host, inv, a, at),
+		},
+		inv,
+		ops,
+		now,
+	);
+	if (earliestReplayEndMs !== null) host.prunableAt(earliestReplayEndMs);
+	host.state.counts.decisions += decisions;
+	// Units taken or returned by this batch move the room before it is written.
+	room.advance(inv, now);
+	const changes = inv.drain();
+	changes.events.push(...room.flush());
+	const durable = changes.holds.length > 0 || changes.events.length > 0 || keyedWrites > 0;
+	// The commit counts itself: the count is written in the transaction it counts.
+	if (durable) host.state.counts.commits += 1;
+	host.state.write(changes, durable);
+	const snapshot = edgeSnapshot(inv, room, now);
+	for (const answer of answers) if ("results" in answer) answer.snapshot = snapshot;
+	return { answers, firstDecisions };
+}
+
+/**
+ * A coalesced attempt seen before: its remembered first answer, else its hold (the
+ * attempt's id is the hold's id) — active in memory for any arrival, and from storage
+ * for a repeat, which may follow a restart that emptied the memory.
+ */
+function decidedBefore(
+	host: DecideHost,
+	inv: Inventory,
+	a: ReserveRequest,
+	now: number,
+): ReserveResult | null {
+	const remembered = host.attemptMemo.get(a.id, now);
+	if (remembered !== null) return remembered;
+	const hold = a.repeat === true ? host.readHold(a.id) : (inv.activeHold(a.id) ?? null);
+	if (hold === null || hold.sessionId !== a.sessionId) return null;
+	return { ok: true, reservation: toReservation(inv.product.sku, hold, now) };
+}
+
+function joinNow(room: RoomKeeper, inv: Inventory, op: JoinOp, now: number): JoinResult {
+	const joined = room.join(inv, op.sessionId, op.ticketId, now);
+	if (joined === null) return { ok: false, code: "invalid_state" };
+	if (!joined.ok) return joined;
+	return {
+		ok: true,
+		ticket: room.view(inv.product.sku, joined.ticket, now),
+		created: joined.created,
+	};
+}
