@@ -6,12 +6,7 @@
 
 import { DurableObject } from "cloudflare:workers";
 import { AttemptMemo } from "../domain/attempt-memo.ts";
-import {
-	IDEMPOTENCY_PRUNE_BATCH,
-	IDEMPOTENCY_PRUNE_SLACK_MS,
-	MAX_QUANTITY,
-	MAX_RESERVE_BATCH,
-} from "../domain/bounds.ts";
+import { MAX_QUANTITY, MAX_RESERVE_BATCH } from "../domain/bounds.ts";
 import { MAX_SHARDS, shardName, type Transfer } from "../domain/escrow.ts";
 import type { ReplayWindows } from "../domain/idempotency.ts";
 import { type Hold, Inventory, type ProductConfig } from "../domain/inventory.ts";
@@ -31,6 +26,7 @@ import { NO_ROWS, type Op, type OpAnswer } from "./batch-decisions.ts";
 import { CallGate } from "./call-gate.ts";
 import { CheckoutDriver } from "./checkout-driver.ts";
 import { toAvailability, toProduct, toReservation } from "./codec.ts";
+import { Deadlines } from "./deadlines.ts";
 import { type DecideHost, decideGroup, edgeSnapshot } from "./decide-group.ts";
 import type { InventoryEnv } from "./env.ts";
 import { Escrow } from "./escrow.ts";
@@ -46,7 +42,7 @@ import {
 	orderProjection,
 	projectAll,
 } from "./projections.ts";
-import { earliestOutcomeExpiry, loadState, pruneOutcomes, readStoredHold } from "./records.ts";
+import { loadState, readStoredHold } from "./records.ts";
 import {
 	type RoomAnswer,
 	type RoomLinkHost,
@@ -93,7 +89,6 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 	/** Counts the SQLite rows every statement touches, for the cost ledger (reserveMetered). */
 	private readonly rows = new RowMeter();
 	private inv: Inventory | null = null;
-	private alarmAtMs: number | null = null;
 	private readonly outbox: Outbox;
 	private readonly live: LiveFeed;
 	/** Protected: the workers tests' subclass (test/integration/worker.ts) reads its batch count. */
@@ -112,8 +107,8 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 	private readonly state: StateWriter;
 	/** How long Idempotency-Key outcomes are answered again (domain/idempotency.ts). */
 	private readonly windows: ReplayWindows;
-	/** When the alarm next deletes ended Idempotency-Key records (null: none stored). */
-	private pruneAtMs: number | null = null;
+	/** The one alarm and the deadlines it serves, idempotency pruning among them (inventory/deadlines.ts). */
+	private readonly deadlines: Deadlines;
 	/** Null for a SKU in one object (today's path); else its side of the escrow (inventory/escrow-shard.ts, the pool in inventory/escrow.ts). */
 	private escrow: Escrow | null = null;
 	/** Null unless OBJECT_CALLS_PER_SEC simulates Cloudflare's per-object limit (inventory/call-gate.ts). */
@@ -153,7 +148,7 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 			env.DB,
 			(error, retryAtMs) => {
 				console.warn("outbox flush failed, retrying from the alarm", String(error));
-				this.scheduleAlarm(retryAtMs);
+				this.deadlines.scheduleAlarm(retryAtMs);
 			},
 			projectAll(
 				orderProjection(env.DB),
@@ -161,6 +156,20 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 				eventualResetProjection(env.DB),
 			),
 		);
+		this.deadlines = new Deadlines({
+			storage: ctx.storage,
+			sql: this.sql,
+			outbox: this.outbox,
+			room: this.room,
+			inventory: () => this.inv,
+			tick: () => this.tick(),
+			sagaWakeMs: () => this.saga.nextWakeMs(),
+			retryTransfers: async () => {
+				await this.escrow?.retry();
+				await this.roomLink?.retry();
+			},
+			resumeSagas: () => this.saga.resume(),
+		});
 		this.state = new StateWriter(
 			this.sql,
 			this.outbox,
@@ -169,8 +178,8 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 				this.outbox.schedule();
 				// In the same transaction as the rows: an alarm survives a crash and wakes the
 				// object to copy them, where the debounce timer above dies with the process.
-				this.scheduleAlarm(this.outbox.nextAttemptMs(Date.now()));
-				this.scheduleNextDeadline();
+				this.deadlines.scheduleAlarm(this.outbox.nextAttemptMs(Date.now()));
+				this.deadlines.scheduleNextDeadline();
 				this.live.changed();
 				// A split SKU's room: admissions go to their shards, a shard's units to the coordinator.
 				const admitted = this.room.takeAdmitted();
@@ -194,7 +203,7 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 				hold: (id) => this.readHold(id),
 				persist: () => this.state.persist(),
 				stage: () => this.state.stage(),
-				wake: (atMs) => this.scheduleAlarm(atMs),
+				wake: (atMs) => this.deadlines.scheduleAlarm(atMs),
 				now: () => this.tick(),
 				atomically: (fn) => this.atomically(fn),
 			},
@@ -208,12 +217,12 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 		// The in-memory model is a cache of the durable one, rebuilt here (docs/architecture.md).
 		ctx.blockConcurrencyWhile(async () => {
 			this.load();
-			this.alarmAtMs = await ctx.storage.getAlarm();
+			this.deadlines.known(await ctx.storage.getAlarm());
 			// Rows left by an object that ran before outbox rows set the alarm: copy them soon.
 			if (this.inv !== null && this.outbox.pending() > 0) {
-				this.scheduleAlarm(this.outbox.nextAttemptMs(Date.now()));
+				this.deadlines.scheduleAlarm(this.outbox.nextAttemptMs(Date.now()));
 			}
-			if (this.pruneAtMs !== null) this.scheduleAlarm(this.pruneAtMs);
+			this.deadlines.schedulePrune();
 		});
 	}
 
@@ -555,16 +564,8 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 
 	// ---- Alarm: expiry, checkout sagas, outbox retry, ended idempotency records ----
 
-	override async alarm(): Promise<void> {
-		this.alarmAtMs = null;
-		if (this.inv === null) return;
-		this.pruneReplays(this.tick());
-		await this.escrow?.retry();
-		await this.roomLink?.retry();
-		await this.saga.resume();
-		// Kept set until the outbox is empty (on the backoff while D1 fails).
-		if (!(await this.outbox.flush())) this.scheduleAlarm(this.outbox.nextAttemptMs(Date.now()));
-		this.scheduleNextDeadline();
+	override alarm(): Promise<void> {
+		return this.deadlines.run();
 	}
 
 	// ---- RPC: escrow between the objects of a split SKU (inventory/escrow-shard.ts, escrow.ts) ----
@@ -652,7 +653,7 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 		link.takeReport(report, this.room);
 		// Same turn: the counters, the uses and what the room does with them are one transaction.
 		this.tick();
-		this.scheduleNextDeadline();
+		this.deadlines.scheduleNextDeadline();
 		return link.state();
 	}
 
@@ -665,7 +666,7 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 		return {
 			inventory: () => this.inv,
 			peer: (index) => this.peerStub(index),
-			wake: (atMs) => this.scheduleAlarm(atMs),
+			wake: (atMs) => this.deadlines.scheduleAlarm(atMs),
 			admittedUntil: (sessionId) => this.room.admittedUntil(sessionId, Date.now()),
 		};
 	}
@@ -691,7 +692,7 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 			persist: () => {
 				this.state.persist();
 			},
-			wake: (atMs) => this.scheduleAlarm(atMs),
+			wake: (atMs) => this.deadlines.scheduleAlarm(atMs),
 			peer: (index) => this.peerStub(index),
 		};
 	}
@@ -729,7 +730,7 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 			readHold: (id) => this.readHold(id),
 			tick: () => this.tick(),
 			reload: () => this.reload(),
-			prunableAt: (endMs) => this.prunableAt(endMs),
+			prunableAt: (endMs) => this.deadlines.prunableAt(endMs),
 		};
 	}
 
@@ -766,7 +767,7 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 	private committed(inv: Inventory, now: number): { ok: true; product: Product } {
 		this.room.advance(inv, now);
 		this.state.persist();
-		this.scheduleNextDeadline();
+		this.deadlines.scheduleNextDeadline();
 		return { ok: true, product: this.productNow(inv, now) };
 	}
 
@@ -785,55 +786,9 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 		);
 	}
 
-	private scheduleNextDeadline(): void {
-		let next: number | null = null;
-		const inv = this.inv;
-		const deadlines = [
-			inv?.nextDeadlineMs() ?? null,
-			this.saga.nextWakeMs(),
-			this.pruneAtMs,
-			inv === null ? null : this.room.nextDeadlineMs(inv),
-		];
-		for (const at of deadlines) if (at !== null && (next === null || at < next)) next = at;
-		if (next !== null) this.scheduleAlarm(next);
-	}
-
-	/** Moves the alarm earlier only: one alarm serves every deadline. */
-	private scheduleAlarm(atMs: number): void {
-		if (this.alarmAtMs !== null && this.alarmAtMs <= atMs) return;
-		this.alarmAtMs = atMs;
-		void this.ctx.storage.setAlarm(atMs);
-	}
-
 	private availabilityNow() {
 		if (this.escrow?.isCoordinator) return this.split.lastMerged();
 		return this.inv === null ? null : toAvailability(this.inv, Date.now());
-	}
-
-	// ---- ended idempotency records ----
-
-	/** An Idempotency-Key record ends at `endMs`: the alarm deletes it a little later, with others. */
-	private prunableAt(endMs: number): void {
-		const at = endMs + IDEMPOTENCY_PRUNE_SLACK_MS;
-		if (this.pruneAtMs !== null && this.pruneAtMs <= at) return;
-		this.pruneAtMs = at;
-		this.scheduleAlarm(at);
-	}
-
-	/**
-	 * From every alarm run: deletes a bounded batch of ended records (one indexed
-	 * statement, nothing when none has ended), so a backlog never holds the
-	 * object for long; what is left goes in the next run, which comes at once
-	 * while ended records remain (docs/decisions/009-idempotency-window.md).
-	 */
-	private pruneReplays(now: number): void {
-		const { nextExpiryMs } = pruneOutcomes(this.sql, now, IDEMPOTENCY_PRUNE_BATCH);
-		this.pruneAtMs =
-			nextExpiryMs === null
-				? null
-				: nextExpiryMs <= now
-					? now
-					: nextExpiryMs + IDEMPOTENCY_PRUNE_SLACK_MS;
 	}
 
 	private load(): void {
@@ -842,8 +797,7 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 		migrate(this.ctx.storage, INVENTORY_MIGRATIONS, "InventoryObject");
 		this.room.load();
 		const state = loadState(this.sql);
-		const firstEnd = earliestOutcomeExpiry(this.sql);
-		this.pruneAtMs = firstEnd === null ? null : firstEnd + IDEMPOTENCY_PRUNE_SLACK_MS;
+		this.deadlines.loaded();
 		this.inv = new Inventory(state.snapshot, state.active, state.usage);
 		this.state.loaded(state.seq, state.snapshot as Partial<DecisionCounts>);
 		this.saga.load();
@@ -851,7 +805,8 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 		this.escrow = ledger === null ? null : new Escrow(this.escrowHost(), ledger);
 		this.roomLink = this.escrow === null ? null : new RoomLink(this.roomHost(), this.escrow);
 		// A transfer the other side has not confirmed is re-sent from the alarm.
-		if (this.escrow?.hasPending() || this.roomLink?.hasPending()) this.scheduleAlarm(Date.now());
+		if (this.escrow?.hasPending() || this.roomLink?.hasPending())
+			this.deadlines.scheduleAlarm(Date.now());
 	}
 
 	/**
