@@ -22,7 +22,7 @@ import { REJECTION_KEY, ReserveGuard, type ReserveRefusal } from "../ratelimit/r
 import { configOf, type PaymentSettings } from "../shared/config.ts";
 import type { Availability, Product } from "../shared/types.ts";
 import { migrate } from "../storage/do-migrations.ts";
-import { NO_ROWS, type Op, type OpAnswer } from "./batch-decisions.ts";
+import { NO_ROWS, type Op, type OpAnswer, type ReserveOp } from "./batch-decisions.ts";
 import { CallGate } from "./call-gate.ts";
 import { CheckoutDriver } from "./checkout-driver.ts";
 import { toAvailability, toProduct, toReservation } from "./codec.ts";
@@ -43,13 +43,13 @@ import {
 	projectAll,
 } from "./projections.ts";
 import { loadState, readStoredHold } from "./records.ts";
-import {
-	type RoomAnswer,
-	type RoomLinkHost,
-	type RoomReport,
-	type ShardAdmission,
-	type ShardRoomState,
-	unitsPastTheRoom,
+import { sameDefinition, sameRoom } from "./retried-create.ts";
+import type {
+	RoomAnswer,
+	RoomLinkHost,
+	RoomReport,
+	ShardAdmission,
+	ShardRoomState,
 } from "./room-shard-gate.ts";
 import { answerTickets, RoomLink, roomStock } from "./room-shards.ts";
 import { RowMeter } from "./rows.ts";
@@ -71,6 +71,7 @@ import {
 	type UpdateResult,
 } from "./rpc.ts";
 import { hasSchema, INVENTORY_MIGRATIONS } from "./schema.ts";
+import { reserveSharded } from "./shard-reserve.ts";
 import { SplitCoordinator, type SplitHost } from "./split-coordinator.ts";
 import { type DecisionCounts, StateWriter } from "./state-writer.ts";
 import { objectStats, type StatsSource, shardCounters } from "./stats.ts";
@@ -250,7 +251,7 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 			if (
 				!sameDefinition(stored, product) ||
 				(this.escrow?.shards ?? 1) !== shards ||
-				!this.sameRoom(room)
+				!sameRoom(this.room.info(), room)
 			)
 				return { ok: false, code: "already_exists" };
 			if (this.escrow !== null) return this.split.created(true);
@@ -471,39 +472,15 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 				snapshot: null,
 			});
 		}
-		if (this.escrow !== null) return this.reserveSharded(this.escrow, attempts, limits);
+		if (this.escrow !== null) {
+			const host = {
+				roomLink: this.roomLink,
+				room: this.room,
+				submit: (op: ReserveOp) => this.group.submit(op) as Promise<ReserveAnswer>,
+			};
+			return reserveSharded(host, this.escrow, attempts, limits);
+		}
 		return this.group.submit({ kind: "reserve", attempts, limits }) as Promise<ReserveAnswer>;
-	}
-
-	/**
-	 * A shard of a split SKU: only the sessions that hash to it (so their limits and
-	 * replays stay exact); it asks for more units before it would answer sold_out.
-	 */
-	private async reserveSharded(
-		escrow: Escrow,
-		attempts: ReserveRequest[],
-		limits: ReserveLimits | null,
-	): Promise<ReserveAnswer> {
-		const shards = escrow.shards;
-		if (!attempts.every((a) => escrow.owns(a.sessionId))) {
-			return { results: [], sqlRows: { ...NO_ROWS }, snapshot: null, shards, misrouted: true };
-		}
-		const units = await unitsPastTheRoom(this.roomLink, this.room, attempts);
-		await escrow.admit(units);
-		try {
-			const answer = (await this.group.submit({
-				kind: "reserve",
-				attempts,
-				limits,
-			})) as ReserveAnswer;
-			// This shard's counters are not the SKU's: the edge takes its copy from the coordinator.
-			const skuSoldOut =
-				escrow.skuSoldOut(Date.now()) &&
-				answer.results.every((r) => !r.ok && r.code === "sold_out");
-			return { ...answer, snapshot: null, shards, ...(skuSoldOut ? { skuSoldOut } : {}) };
-		} finally {
-			escrow.decided(units);
-		}
 	}
 
 	reservation(id: string, sessionId: string): ReservationResult {
@@ -775,17 +752,6 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 		return { ...toProduct(inv, now), waitingRoom: this.room.info() };
 	}
 
-	/** A retried create names the same room (or none) as the stored one. */
-	private sameRoom(room: RoomPatch | null): boolean {
-		const info = this.room.info();
-		if (room === null || room.enabled !== true) return info === null || !info.enabled;
-		return (
-			info?.enabled === true &&
-			(room.admitSeconds === undefined || room.admitSeconds === info.admitSeconds) &&
-			(room.overbook === undefined || room.overbook === info.overbook)
-		);
-	}
-
 	private availabilityNow() {
 		if (this.escrow?.isCoordinator) return this.split.lastMerged();
 		return this.inv === null ? null : toAvailability(this.inv, Date.now());
@@ -829,19 +795,4 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 		this.inv = null;
 		this.load();
 	}
-}
-
-/** Every field a create sets, compared as stored (an absent `listed` means listed). */
-function sameDefinition(a: ProductConfig, b: ProductConfig): boolean {
-	return (
-		a.sku === b.sku &&
-		a.name === b.name &&
-		a.priceCents === b.priceCents &&
-		a.currency === b.currency &&
-		a.totalStock === b.totalStock &&
-		a.holdSeconds === b.holdSeconds &&
-		a.perUserLimit === b.perUserLimit &&
-		a.startsAtMs === b.startsAtMs &&
-		(a.listed ?? true) === (b.listed ?? true)
-	);
 }
