@@ -1,6 +1,6 @@
 // What one group commit decides (group-commit.ts): the reserve calls and
 // cancels that arrived together, in arrival order, against the SKU's model.
-// The object runs this inside its transaction and then writes what changed;
+// decide-group.ts runs this inside its transaction and then writes what changed;
 // nothing here awaits, so the whole batch is one synchronous block.
 
 import { decideReserves, type OutcomeStore } from "../domain/batch.ts";
