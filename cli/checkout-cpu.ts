@@ -6,17 +6,23 @@
 // connections, pre-created holds each paid once, as the bench's `checkout` row. Run it under
 // `flock /tmp/rg-bench.lock` like every load test.
 
-import { call, clientIp, expectCall, mintSessions, pool } from "./bench/http.ts";
+import {
+	adminHeaders,
+	benchStats,
+	createBenchProduct,
+	SESSIONS,
+	SETUP_WIDTH,
+	sessionHeadersFor,
+} from "./bench/hot-sku.ts";
+import { call, clientIp, mintSessions, pool } from "./bench/http.ts";
 import { startBenchWorker } from "./bench/worker.ts";
 import { type LoadOptions, runLoad } from "./lib/load.ts";
-import { workerdCpuMeter } from "./lib/workerd-cpu.ts";
+import { againstHello, helloLoad } from "./lib/workerd-cpu.ts";
 
 const HOLDS = Number(process.argv[2] ?? 1_200);
 const MAX_HOLDS = 20_000;
 const WARMUP_HOLDS = 512;
 const CONNECTIONS = 64;
-const SESSIONS = 256;
-const SETUP_WIDTH = 32;
 const HELLO_SEC = 3;
 
 if (!Number.isInteger(HOLDS) || HOLDS < 100 || HOLDS > MAX_HOLDS) {
@@ -26,31 +32,13 @@ if (!Number.isInteger(HOLDS) || HOLDS < 100 || HOLDS > MAX_HOLDS) {
 const worker = await startBenchWorker();
 try {
 	const base = worker.url;
-	const admin = { authorization: `Bearer ${worker.adminToken}`, "cf-connecting-ip": "10.255.0.1" };
+	const admin = adminHeaders(worker.adminToken);
 	const stamp = Date.now().toString(36);
 	const tokens = await mintSessions(base, worker.debugToken, SESSIONS, SETUP_WIDTH);
-	const sessionHeaders = (i: number) => ({
-		authorization: `Bearer ${tokens[i % SESSIONS]}`,
-		"cf-connecting-ip": clientIp(i % SESSIONS),
-	});
+	const sessionHeaders = sessionHeadersFor(tokens);
 	const sku = `CPU-PAY-${stamp}`;
 	const total = HOLDS + WARMUP_HOLDS;
-	await expectCall(
-		201,
-		base,
-		"POST",
-		"/api/admin/products",
-		{
-			sku,
-			name: "Checkout CPU",
-			priceCents: 1_000,
-			currency: "USD",
-			totalStock: total,
-			holdSeconds: 3_600,
-			perUserLimit: 1_000,
-		},
-		admin,
-	);
+	await createBenchProduct(base, admin, sku, { totalStock: total });
 	const holds: { id: string; headers: Record<string, string> }[] = new Array(total);
 	await pool(total, SETUP_WIDTH, async (i) => {
 		const headers = sessionHeaders(i);
@@ -71,47 +59,12 @@ try {
 			"idempotency-key": `cpu-${stamp}-${offset + i}`,
 		}),
 	});
-	const hello: LoadOptions = {
-		url: `${base}/healthz`,
-		connections: CONNECTIONS,
-		durationSec: HELLO_SEC,
-		headersFactory: (i) => ({ "cf-connecting-ip": clientIp(i % SESSIONS) }),
-	};
-
-	// workerd is a child of this process (the Miniflare API); its CPU time is all that is read.
-	const measured = workerdCpuMeter();
+	const hello = helloLoad(base, CONNECTIONS, HELLO_SEC, (i) => clientIp(i % SESSIONS));
 
 	await runLoad(payLoad(0, WARMUP_HOLDS));
-	await runLoad({ ...hello, durationSec: 1 });
-	const hello1 = await measured(hello);
-	const pay = await measured(payLoad(WARMUP_HOLDS, HOLDS));
-	const hello2 = await measured(hello);
-	const helloCpuUs = (hello1.cpuUs + hello2.cpuUs) / 2;
-	const helloRate = (hello1.result.reqPerSec + hello2.result.reqPerSec) / 2;
-	const stats = await expectCall(
-		200,
-		base,
-		"GET",
-		`/api/admin/products/${sku}/stats`,
-		undefined,
-		admin,
-	);
-	const round = (n: number) => Math.round(n);
-	console.log(
-		JSON.stringify({
-			helloCpuUsPerReq: [round(hello1.cpuUs), round(hello2.cpuUs)],
-			checkoutCpuUsPerReq: round(pay.cpuUs),
-			checkoutXHelloByCpu: +(helloCpuUs / pay.cpuUs).toFixed(3),
-			helloReqPerSec: [round(hello1.result.reqPerSec), round(hello2.result.reqPerSec)],
-			checkoutReqPerSec: round(pay.result.reqPerSec),
-			checkoutXHelloByRate: +(pay.result.reqPerSec / helloRate).toFixed(3),
-			checkoutStatuses: pay.result.statusCounts,
-			checkoutP50Ms: pay.result.latencyMs.p50,
-			checkoutP99Ms: pay.result.latencyMs.p99,
-			sold: stats.sold,
-			oversell: stats.oversellCount,
-		}),
-	);
+	const figures = await againstHello(hello, payLoad(WARMUP_HOLDS, HOLDS), "checkout");
+	const stats = await benchStats(base, admin, sku);
+	console.log(JSON.stringify({ ...figures, sold: stats.sold, oversell: stats.oversellCount }));
 } finally {
 	await worker.stop();
 }

@@ -21,7 +21,7 @@ import {
 import { clientIp, mintSessions } from "./bench/http.ts";
 import { startBenchWorker } from "./bench/worker.ts";
 import { type LoadOptions, runLoad } from "./lib/load.ts";
-import { workerdCpuMeter } from "./lib/workerd-cpu.ts";
+import { againstHello, helloLoad } from "./lib/workerd-cpu.ts";
 
 const args = process.argv.slice(2);
 const profileAt = args.indexOf("--profile");
@@ -93,40 +93,24 @@ try {
 		durationSec,
 		headersFactory: sessionHeadersFor(tokens),
 	});
-	const hello: LoadOptions = {
-		url: `${base}/healthz`,
-		connections: CONNECTIONS,
-		durationSec: HELLO_SEC,
-		headersFactory: (i) => ({ "cf-connecting-ip": clientIp(i % SESSIONS) }),
-	};
-
-	// workerd is a child of this process (the Miniflare API); its CPU time is all that is read.
-	const measured = workerdCpuMeter();
+	const hello = helloLoad(base, CONNECTIONS, HELLO_SEC, (i) => clientIp(i % SESSIONS));
 
 	await runLoad(reserve(WARMUP_SEC));
-	await runLoad({ ...hello, durationSec: 1 });
-	const hello1 = await measured(hello);
-	const stopProfile = PROFILE_FILE === null ? null : await profiler();
-	const hot = await measured(reserve(RESERVE_SEC));
-	if (stopProfile !== null && PROFILE_FILE !== null) {
-		writeFileSync(PROFILE_FILE, JSON.stringify(await stopProfile()));
-	}
-	const hello2 = await measured(hello);
-	const helloCpuUs = (hello1.cpuUs + hello2.cpuUs) / 2;
-	const helloRate = (hello1.result.reqPerSec + hello2.result.reqPerSec) / 2;
+	let stopProfile: (() => Promise<unknown>) | null = null;
+	const figures = await againstHello(hello, reserve(RESERVE_SEC), "reserve", {
+		start: async () => {
+			if (PROFILE_FILE !== null) stopProfile = await profiler();
+		},
+		stop: async () => {
+			if (stopProfile !== null && PROFILE_FILE !== null) {
+				writeFileSync(PROFILE_FILE, JSON.stringify(await stopProfile()));
+			}
+		},
+	});
 	const stats = await benchStats(base, admin, sku);
-	const round = (n: number) => Math.round(n);
 	console.log(
 		JSON.stringify({
-			helloCpuUsPerReq: [round(hello1.cpuUs), round(hello2.cpuUs)],
-			reserveCpuUsPerReq: round(hot.cpuUs),
-			reserveXHelloByCpu: +(helloCpuUs / hot.cpuUs).toFixed(3),
-			helloReqPerSec: [round(hello1.result.reqPerSec), round(hello2.result.reqPerSec)],
-			reserveReqPerSec: round(hot.result.reqPerSec),
-			reserveXHelloByRate: +(hot.result.reqPerSec / helloRate).toFixed(3),
-			reserveStatuses: hot.result.statusCounts,
-			reserveP50Ms: hot.result.latencyMs.p50,
-			reserveP99Ms: hot.result.latencyMs.p99,
+			...figures,
 			decisions: stats.decisions,
 			commits: stats.commits,
 			oversell: stats.oversellCount,

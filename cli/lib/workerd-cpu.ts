@@ -9,10 +9,10 @@ import { type LoadOptions, type LoadResult, runLoad } from "./load.ts";
 /** /proc/<pid>/stat counts CPU time in ticks of 10 ms (USER_HZ = 100). */
 const US_PER_TICK = 10_000;
 
+export type Measured = { result: LoadResult; cpuUs: number };
+
 /** Runs a load and returns it with workerd's CPU µs per request; call after the worker started. */
-export function workerdCpuMeter(): (
-	load: LoadOptions,
-) => Promise<{ result: LoadResult; cpuUs: number }> {
+export function workerdCpuMeter(): (load: LoadOptions) => Promise<Measured> {
 	const pids = execFileSync("pgrep", ["-P", String(process.pid)])
 		.toString()
 		.trim()
@@ -26,5 +26,54 @@ export function workerdCpuMeter(): (
 		const before = cpuTicks();
 		const result = await runLoad(load);
 		return { result, cpuUs: ((cpuTicks() - before) * US_PER_TICK) / Math.max(1, result.total) };
+	};
+}
+
+/** GET /healthz of the bench's worker, request slot i from the address of session i mod `sessions`. */
+export function helloLoad(
+	base: string,
+	connections: number,
+	durationSec: number,
+	addressOf: (i: number) => string,
+): LoadOptions {
+	return {
+		url: `${base}/healthz`,
+		connections,
+		durationSec,
+		headersFactory: (i) => ({ "cf-connecting-ip": addressOf(i) }),
+	};
+}
+
+/**
+ * The probes' one measurement: a 1 s hello to warm up, a measured hello, `run`, a second
+ * measured hello, and the figures printed under `name`: CPU and rate per request of the run
+ * against the mean of the two hellos around it. `during` wraps the run (a profiler).
+ */
+export async function againstHello(
+	hello: LoadOptions,
+	run: LoadOptions,
+	name: string,
+	during: { start?: () => Promise<void>; stop?: () => Promise<void> } = {},
+): Promise<Record<string, unknown>> {
+	const measured = workerdCpuMeter();
+	await runLoad({ ...hello, durationSec: 1 });
+	const hello1 = await measured(hello);
+	await during.start?.();
+	const own = await measured(run);
+	await during.stop?.();
+	const hello2 = await measured(hello);
+	const helloCpuUs = (hello1.cpuUs + hello2.cpuUs) / 2;
+	const helloRate = (hello1.result.reqPerSec + hello2.result.reqPerSec) / 2;
+	const round = (n: number) => Math.round(n);
+	return {
+		helloCpuUsPerReq: [round(hello1.cpuUs), round(hello2.cpuUs)],
+		[`${name}CpuUsPerReq`]: round(own.cpuUs),
+		[`${name}XHelloByCpu`]: +(helloCpuUs / own.cpuUs).toFixed(3),
+		helloReqPerSec: [round(hello1.result.reqPerSec), round(hello2.result.reqPerSec)],
+		[`${name}ReqPerSec`]: round(own.result.reqPerSec),
+		[`${name}XHelloByRate`]: +(own.result.reqPerSec / helloRate).toFixed(3),
+		[`${name}Statuses`]: own.result.statusCounts,
+		[`${name}P50Ms`]: own.result.latencyMs.p50,
+		[`${name}P99Ms`]: own.result.latencyMs.p99,
 	};
 }
