@@ -39,7 +39,7 @@ import type { Hold, Inventory } from "../domain/inventory.ts";
 import type { PaymentProvider } from "../payment/provider.ts";
 import { sleep } from "../shared/sleep.ts";
 import { CheckoutStore } from "./checkout-store.ts";
-import { GroupCommit } from "./group-commit.ts";
+import { GroupCommit, NextTurn } from "./group-commit.ts";
 import type { OrderResult } from "./rpc.ts";
 
 /** What the driver needs from the object that owns it. */
@@ -83,51 +83,6 @@ export const MAX_CHECKOUT_BATCH = 128;
 type Admitted =
 	| { kind: "answer"; result: CheckoutResult }
 	| { kind: "drive"; id: string; first: SagaInput | SagaStep };
-
-/**
- * Lets the callers that arrive before the next `setTimeout(0)` continue together,
- * in arrival order, in one turn of the event loop: the steps they write share one
- * implicit transaction (one commit). A microtask would not gather them: each
- * provider answer arrives in a task of its own.
- *
- * A caller already in a turn that writes a batch (a provider answering within the
- * turn that asked it, like the simulated one at zero latency) continues at once:
- * its step joins that turn's commit. This is only about how many steps share a
- * commit: every step is written in one synchronous block either way, and its reply
- * waits for its commit.
- */
-export class NextTurn {
-	private waiting: (() => void)[] = [];
-	private timer: ReturnType<typeof setTimeout> | null = null;
-	/** Set in a turn that writes a batch, cleared by the next timer. */
-	private batchTurn = false;
-
-	/** This turn writes a batch; steps of answers that arrive before it ends join it. */
-	mark(): void {
-		if (this.batchTurn) return;
-		this.batchTurn = true;
-		setTimeout(() => {
-			this.batchTurn = false;
-		}, 0);
-	}
-
-	/** Null: step now (this turn writes a batch already); else resolves in the next batch's turn. */
-	wait(): Promise<void> | null {
-		if (this.batchTurn) return null;
-		return new Promise<void>((resolve) => {
-			this.waiting.push(resolve);
-			this.timer ??= setTimeout(() => this.release(), 0);
-		});
-	}
-
-	private release(): void {
-		this.timer = null;
-		this.mark();
-		const ready = this.waiting;
-		this.waiting = [];
-		for (const resolve of ready) resolve();
-	}
-}
 
 export class CheckoutDriver {
 	private readonly rows: CheckoutStore;

@@ -12,6 +12,11 @@
 // a microtask runs before the next call has arrived, so it never batches
 // (measured: 0.97 commits per decision). `setTimeout(0)` lets the calls that
 // are already waiting in the event loop join the batch.
+//
+// GroupCommit decides a queue of calls in one block (reserves, cancels, joins,
+// checkout admissions); NextTurn lets continuations that arrive before the
+// next timer — provider answers of checkout sagas — step together in one turn,
+// so their writes share a commit too (src/inventory/checkout-driver.ts).
 
 /** Calls one commit may carry. Bounds the work of one synchronous block (and its latency). */
 export const MAX_GROUP = 256;
@@ -71,5 +76,50 @@ export class GroupCommit<T, R> {
 			return;
 		}
 		for (let i = 0; i < batch.length; i++) (batch[i] as Waiting<T, R>).resolve(answers[i] as R);
+	}
+}
+
+/**
+ * Lets the callers that arrive before the next `setTimeout(0)` continue together,
+ * in arrival order, in one turn of the event loop: the steps they write share one
+ * implicit transaction (one commit). A microtask would not gather them: each
+ * provider answer arrives in a task of its own.
+ *
+ * A caller already in a turn that writes a batch (a provider answering within the
+ * turn that asked it, like the simulated one at zero latency) continues at once:
+ * its step joins that turn's commit. This is only about how many steps share a
+ * commit: every step is written in one synchronous block either way, and its reply
+ * waits for its commit.
+ */
+export class NextTurn {
+	private waiting: (() => void)[] = [];
+	private timer: ReturnType<typeof setTimeout> | null = null;
+	/** Set in a turn that writes a batch, cleared by the next timer. */
+	private batchTurn = false;
+
+	/** This turn writes a batch; steps of answers that arrive before it ends join it. */
+	mark(): void {
+		if (this.batchTurn) return;
+		this.batchTurn = true;
+		setTimeout(() => {
+			this.batchTurn = false;
+		}, 0);
+	}
+
+	/** Null: step now (this turn writes a batch already); else resolves in the next batch's turn. */
+	wait(): Promise<void> | null {
+		if (this.batchTurn) return null;
+		return new Promise<void>((resolve) => {
+			this.waiting.push(resolve);
+			this.timer ??= setTimeout(() => this.release(), 0);
+		});
+	}
+
+	private release(): void {
+		this.timer = null;
+		this.mark();
+		const ready = this.waiting;
+		this.waiting = [];
+		for (const resolve of ready) resolve();
 	}
 }
