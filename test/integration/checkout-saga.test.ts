@@ -177,12 +177,17 @@ describe("checkout saga recovery", () => {
 	});
 
 	it("keeps a hold whose payment is in flight past its expiry, then pays it", async () => {
-		const sku = await createProduct({ holdSeconds: 1, totalStock: 2 });
-		await slowProvider(sku, 1_500);
+		// The payment must start inside the hold and still be in flight once the hold's expiresAt
+		// has passed. It starts after the reserve and the provider takes 1 s longer than the
+		// whole hold, so it is in flight 200 ms past expiresAt whenever it started in time; 2 s
+		// gives a loaded machine time to start it (a 1 s hold left it little).
+		const sku = await createProduct({ holdSeconds: 2, totalStock: 2 });
+		await slowProvider(sku, 3_000);
 		const token = await newSession();
 		const id = await reserve(token, sku);
+		const expiresAtMs = Date.parse((await reservation(token, id))?.expiresAt ?? "");
 		const pending = pay(token, id, "pm_card_visa");
-		await sleep(1_200);
+		await sleep(Math.max(0, expiresAtMs - Date.now()) + 200);
 		// Past expiresAt, the hold is still held: its payment is in flight.
 		expect(await reservation(token, id)).toMatchObject({ status: "CHECKOUT_PENDING" });
 		expect(await availability(sku)).toMatchObject({ reserved: 1 });
