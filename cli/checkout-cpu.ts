@@ -1,11 +1,14 @@
-// `node cli/checkout-cpu.ts [holds]`: what one checkout costs workerd in CPU, against the hello of
+// `node cli/checkout-cpu.ts [holds] [--profile out.cpuprofile]`: what one checkout costs workerd in CPU, against the hello of
 // the same server in the same run (docs/checkout.md, "What a checkout costs"). On a machine shared
 // with other work, CPU per request moves far less than requests per second, so this reads the
 // workerd processes' own CPU time (/proc, Linux) around each load. The worker runs on the bench's
 // lean runtime (cli/bench/worker.ts) with the simulated provider at 0 ms; 256 sessions, 64
 // connections, pre-created holds each paid once, as the bench's `checkout` row. Run it under
-// `flock /tmp/rg-bench.lock` like every load test.
+// `flock /tmp/rg-bench.lock` like every load test. With --profile, the measured checkout run is
+// also sampled by workerd's inspector (cli/lib/inspector-profile.ts) and the profile written to
+// the file named (open it in Chrome DevTools or summarise it by function).
 
+import { writeFileSync } from "node:fs";
 import {
 	adminHeaders,
 	benchStats,
@@ -16,10 +19,14 @@ import {
 } from "./bench/hot-sku.ts";
 import { call, clientIp, mintSessions, pool } from "./bench/http.ts";
 import { startBenchWorker } from "./bench/worker.ts";
+import { INSPECTOR_PORT, startProfile } from "./lib/inspector-profile.ts";
 import { type LoadOptions, runLoad } from "./lib/load.ts";
 import { againstHello, helloLoad } from "./lib/workerd-cpu.ts";
 
-const HOLDS = Number(process.argv[2] ?? 1_200);
+const args = process.argv.slice(2);
+const profileAt = args.indexOf("--profile");
+const PROFILE_FILE = profileAt < 0 ? null : (args.splice(profileAt, 2)[1] ?? "checkout.cpuprofile");
+const HOLDS = Number(args[0] ?? 1_200);
 const MAX_HOLDS = 20_000;
 const WARMUP_HOLDS = 512;
 const CONNECTIONS = 64;
@@ -28,6 +35,8 @@ const HELLO_SEC = 3;
 if (!Number.isInteger(HOLDS) || HOLDS < 100 || HOLDS > MAX_HOLDS) {
 	throw new RangeError(`holds must be an integer 100..${MAX_HOLDS}`);
 }
+
+if (PROFILE_FILE !== null) process.env.RG_INSPECTOR_PORT = String(INSPECTOR_PORT);
 
 const worker = await startBenchWorker();
 try {
@@ -62,7 +71,17 @@ try {
 	const hello = helloLoad(base, CONNECTIONS, HELLO_SEC, (i) => clientIp(i % SESSIONS));
 
 	await runLoad(payLoad(0, WARMUP_HOLDS));
-	const figures = await againstHello(hello, payLoad(WARMUP_HOLDS, HOLDS), "checkout");
+	let stopProfile: (() => Promise<unknown>) | null = null;
+	const figures = await againstHello(hello, payLoad(WARMUP_HOLDS, HOLDS), "checkout", {
+		start: async () => {
+			if (PROFILE_FILE !== null) stopProfile = await startProfile();
+		},
+		stop: async () => {
+			if (stopProfile !== null && PROFILE_FILE !== null) {
+				writeFileSync(PROFILE_FILE, JSON.stringify(await stopProfile()));
+			}
+		},
+	});
 	const stats = await benchStats(base, admin, sku);
 	console.log(JSON.stringify({ ...figures, sold: stats.sold, oversell: stats.oversellCount }));
 } finally {

@@ -55,6 +55,8 @@ export interface SagaHost {
 	 * after a step's savepoint was released.
 	 */
 	stage(): void;
+	/** Staged saga rows failed to write in their microtask: the object must restart from storage. */
+	broken(error: unknown): void;
 	/** The object's alarm fires no later than this. */
 	wake(atMs: number): void;
 	/** The decision time of a batch: the clock after the object's lazy expiry. */
@@ -112,7 +114,7 @@ export class CheckoutDriver {
 		private readonly host: SagaHost,
 		private readonly options: CheckoutDriverOptions,
 	) {
-		this.rows = new CheckoutStore(sql);
+		this.rows = new CheckoutStore(sql, (error) => host.broken(error));
 	}
 
 	/** After the object loads its state: remember which sagas the alarm must look at. */
@@ -249,6 +251,8 @@ export class CheckoutDriver {
 			stepped = true;
 		}
 		// Written now, before the reset deletes the holds it cleared (object.ts resetLocal).
+		this.rows.release();
+		this.rows.flush();
 		if (stepped) this.host.persist();
 		this.rows.deleteSettled();
 		this.written.clear();
@@ -345,7 +349,14 @@ export class CheckoutDriver {
 	 * A throw rolls back only `fn`'s writes; what earlier steps staged is written first.
 	 */
 	private atomically<T>(fn: () => T): T {
-		const result = this.host.atomically(fn);
+		let result: T;
+		try {
+			result = this.host.atomically(fn);
+		} catch (error) {
+			this.rows.discard();
+			throw error;
+		}
+		this.rows.release();
 		this.host.stage();
 		return result;
 	}
@@ -366,6 +377,11 @@ export class CheckoutDriver {
 	private async perform(effect: Work): Promise<SagaInput> {
 		this.provider ??= this.options.createProvider();
 		const provider = this.provider;
+		// A provider outside the object hears of the call now: the step that names its key
+		// must already be written, so that the output gate holds the call until it is durable.
+		// One inside the object (the simulated one) writes its records in this same task and
+		// commit, so the staged rows may wait for the end of the turn with the others.
+		if (effect.kind !== "wait" && provider.inObject !== true) this.rows.flush();
 		switch (effect.kind) {
 			case "charge":
 				return {

@@ -1,6 +1,14 @@
 // The checkout sagas' durable state in the SKU object's SQLite (schema.ts:
 // `checkouts`, `checkout_failures`): the state of src/domain/checkout-saga.ts, one
 // row per reservation's current payment, and the failed payments that kept the hold.
+//
+// Saga rows are staged like the hold rows (docs/decisions/037-checkouts-stage-saga-rows.md):
+// `put` and `retire` inside a step's savepoint go to `open`; once the savepoint is
+// released (`release`) they are staged, and one microtask per turn writes every staged
+// row, its last state only, in multi-row statements — before any reply of that turn and
+// in its commit. A rolled-back savepoint drops its `open` rows (`discard`). Reads merge
+// what is open or staged over SQLite, so the next request of a batch sees the rows the
+// earlier ones started; reads that scan the table write the staged rows first.
 
 import type {
 	CheckoutResult,
@@ -8,6 +16,7 @@ import type {
 	FailedPayment,
 	SagaState,
 } from "../domain/checkout-state.ts";
+import { MAX_SQL_PARAMS } from "./records.ts";
 
 type Row = {
 	reservation_id: string;
@@ -45,16 +54,44 @@ const SELECT_ROW = `SELECT c.*, (SELECT COUNT(*) FROM checkout_failures f
 // The columns a step changes are updated in place (INSERT OR REPLACE would delete and
 // insert the row, rewriting its three index entries on every step); the rest are fixed
 // when the payment starts.
-const UPSERT = `INSERT INTO checkouts
+const COLUMNS = 17;
+/** Saga rows one upsert carries: as many as the statement's bound parameters allow. */
+export const SAGAS_PER_STATEMENT = Math.floor(MAX_SQL_PARAMS / COLUMNS);
+const ROW_PLACEHOLDERS = `(${new Array(COLUMNS).fill("?").join(", ")})`;
+const upsert = (rows: number) => `INSERT INTO checkouts
 	(reservation_id, order_id, session_id, client_key, payment_method, quantity, amount_cents,
 	 currency, step, charge_attempts, compensation_attempts, payment_id, deadline, resume_at,
 	 outcome, created_at, paid_at)
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+	VALUES ${new Array(rows).fill(ROW_PLACEHOLDERS).join(", ")}
 	ON CONFLICT (reservation_id) DO UPDATE SET step = excluded.step,
 	charge_attempts = excluded.charge_attempts,
 	compensation_attempts = excluded.compensation_attempts, payment_id = excluded.payment_id,
 	deadline = excluded.deadline, resume_at = excluded.resume_at, outcome = excluded.outcome,
 	paid_at = excluded.paid_at`;
+/** The full statement, prepared text reused for every full chunk. */
+const UPSERT_FULL = upsert(SAGAS_PER_STATEMENT);
+
+function values(c: SagaState): (string | number | null)[] {
+	return [
+		c.reservationId,
+		c.orderId,
+		c.sessionId,
+		c.clientKey,
+		c.paymentMethod,
+		c.quantity,
+		c.amountCents,
+		c.currency,
+		c.step,
+		c.chargeAttempts,
+		c.compensationAttempts,
+		c.paymentId,
+		c.deadlineMs,
+		c.resumeAtMs,
+		c.outcome === null ? null : JSON.stringify(c.outcome),
+		c.createdAtMs,
+		c.paidAtMs,
+	];
+}
 
 function fromRow(r: Row): SagaState {
 	return {
@@ -90,14 +127,94 @@ function fromFailureRow(row: FailureRow): FailedPayment {
 }
 
 export class CheckoutStore {
-	constructor(private readonly sql: SqlStorage) {}
+	/** Rows put or retired (null) in the savepoint now open: not staged until it is released. */
+	private readonly open = new Map<string, SagaState | null>();
+	/** Rows of released savepoints, not written yet: each saga's last state. */
+	private readonly staged = new Map<string, SagaState>();
+	private flushQueued = false;
+
+	constructor(
+		private readonly sql: SqlStorage,
+		/** The staged write failed in its microtask: the object must not answer from memory. */
+		private readonly broken: (error: unknown) => void = (error) => {
+			throw error;
+		},
+	) {}
 
 	get(reservationId: string): SagaState | null {
+		const pending = this.pending(reservationId);
+		if (pending !== undefined) return pending;
 		return this.first(`${SELECT_ROW} WHERE c.reservation_id = ?`, reservationId);
 	}
 
 	byOrderId(orderId: string): SagaState | null {
+		this.flush();
 		return this.first(`${SELECT_ROW} WHERE c.order_id = ?`, orderId);
+	}
+
+	/**
+	 * The savepoint that put or retired rows was released: they are staged, and written
+	 * by a microtask queued now, so before any reaction to a promise settled after this
+	 * call (every reply of the step) and within the task, so in its commit.
+	 */
+	release(): void {
+		if (this.open.size === 0) return;
+		for (const [id, saga] of this.open) {
+			// A retired row was deleted in SQLite in the savepoint; a staged copy must not revive it.
+			if (saga === null) this.staged.delete(id);
+			else this.staged.set(id, saga);
+		}
+		this.open.clear();
+		if (this.flushQueued || this.staged.size === 0) return;
+		this.flushQueued = true;
+		queueMicrotask(() => {
+			this.flushQueued = false;
+			try {
+				this.flush();
+			} catch (error) {
+				this.broken(error);
+			}
+		});
+	}
+
+	/** The savepoint rolled back: what it put or retired never happened. */
+	discard(): void {
+		this.open.clear();
+	}
+
+	/** Writes the staged rows now (no-op when none are staged). */
+	flush(): void {
+		if (this.staged.size === 0) return;
+		const rows = [...this.staged.values()];
+		this.staged.clear();
+		for (let at = 0; at < rows.length; at += SAGAS_PER_STATEMENT) {
+			const chunk = rows.slice(at, at + SAGAS_PER_STATEMENT);
+			const sql = chunk.length === SAGAS_PER_STATEMENT ? UPSERT_FULL : upsert(chunk.length);
+			this.sql.exec(sql, ...chunk.flatMap(values));
+		}
+	}
+
+	/** Undefined: nothing open or staged for this reservation; null: retired in the open savepoint. */
+	private pending(reservationId: string): SagaState | null | undefined {
+		const open = this.open.get(reservationId);
+		if (open !== undefined) return open;
+		return this.staged.get(reservationId);
+	}
+
+	/** A row not written yet, on another reservation, that this session started with this key. */
+	private pendingWithKey(
+		source: Map<string, SagaState | null>,
+		reservationId: string,
+		sessionId: string,
+		clientKey: string,
+	): SagaState | null {
+		for (const id of source.keys()) {
+			if (id === reservationId) continue;
+			// The open copy is the newer one (or the row was retired in the open savepoint).
+			const found = this.pending(id);
+			if (found?.sessionId === sessionId && found.clientKey === clientKey) return found;
+		}
+		return null;
 	}
 
 	/**
@@ -124,9 +241,18 @@ export class CheckoutStore {
 			sessionId,
 			clientKey,
 		)) {
-			if (row.reservation_id === reservationId) saga = fromRow(row);
-			else elsewhere ??= fromRow(row);
+			// An open or staged row is newer than its copy in SQLite (or retired: gone).
+			const pending = this.pending(row.reservation_id);
+			const found = pending === undefined ? fromRow(row) : pending;
+			if (found === null) continue;
+			if (row.reservation_id === reservationId) saga = found;
+			else if (found.sessionId === sessionId && found.clientKey === clientKey) elsewhere ??= found;
 		}
+		// Rows not written yet: this reservation's, or this session's key on another one.
+		const mine = this.pending(reservationId);
+		if (mine !== undefined) saga = mine;
+		elsewhere ??= this.pendingWithKey(this.open, reservationId, sessionId, clientKey);
+		elsewhere ??= this.pendingWithKey(this.staged, reservationId, sessionId, clientKey);
 		const f = this.sql
 			.exec<FailureRow & { n: number }>(
 				`SELECT (SELECT COUNT(*) FROM checkout_failures WHERE reservation_id = ?) AS n, f.*
@@ -146,6 +272,7 @@ export class CheckoutStore {
 
 	/** Sagas that are not settled yet, earliest first. */
 	unsettled(limit: number): SagaState[] {
+		this.flush();
 		return this.sql
 			.exec<Row>(`${SELECT_ROW} WHERE c.resume_at IS NOT NULL ORDER BY c.resume_at LIMIT ?`, limit)
 			.toArray()
@@ -171,29 +298,12 @@ export class CheckoutStore {
 			failedAtMs,
 		);
 		this.sql.exec("DELETE FROM checkouts WHERE reservation_id = ?", c.reservationId);
+		this.open.set(c.reservationId, null);
 	}
 
+	/** Stages the row in the savepoint now open (written once it is released, see `release`). */
 	put(c: SagaState): void {
-		this.sql.exec(
-			UPSERT,
-			c.reservationId,
-			c.orderId,
-			c.sessionId,
-			c.clientKey,
-			c.paymentMethod,
-			c.quantity,
-			c.amountCents,
-			c.currency,
-			c.step,
-			c.chargeAttempts,
-			c.compensationAttempts,
-			c.paymentId,
-			c.deadlineMs,
-			c.resumeAtMs,
-			c.outcome === null ? null : JSON.stringify(c.outcome),
-			c.createdAtMs,
-			c.paidAtMs,
-		);
+		this.open.set(c.reservationId, c);
 	}
 
 	/**
@@ -202,6 +312,7 @@ export class CheckoutStore {
 	 * a money trail that a reset never erases.
 	 */
 	deleteSettled(): void {
+		this.flush();
 		this.sql.exec("DELETE FROM checkouts WHERE resume_at IS NULL AND step = 'failed'");
 		// Failed payments whose hold the reset cleared: nothing is left to pay again. Those of
 		// a saga still compensating name its provider key, and those of a paid order still

@@ -204,6 +204,7 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 				hold: (id) => this.readHold(id),
 				persist: () => this.state.persist(),
 				stage: () => this.state.stage(),
+				broken: (error) => this.ctx.abort(`staged saga rows failed to write: ${String(error)}`),
 				wake: (atMs) => this.deadlines.scheduleAlarm(atMs),
 				now: () => this.tick(),
 				atomically: (fn) => this.atomically(fn),

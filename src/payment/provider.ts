@@ -46,6 +46,13 @@ export interface CallOptions {
 
 export interface PaymentProvider {
 	readonly name: string;
+	/**
+	 * True when a call sends nothing out of the SKU's object: the provider's records are
+	 * written in the caller's transaction (the simulated provider over the object's SQLite).
+	 * Its caller may then write the step that precedes the call later in the same task
+	 * (src/inventory/checkout-driver.ts perform). Absent: the call leaves the object.
+	 */
+	readonly inObject?: boolean;
 	charge(req: ChargeRequest, opts?: CallOptions): Promise<ChargeOutcome>;
 	refund(paymentId: string, idempotencyKey: string, opts?: CallOptions): Promise<RefundOutcome>;
 }

@@ -96,6 +96,8 @@ const paymentKey = (paymentId: string) => `payment:${paymentId}`;
 
 export class SimulatedProvider implements PaymentProvider {
 	readonly name = "simulated";
+	/** Its records live in the caller's store (the object's SQLite): a call sends nothing out. */
+	readonly inObject = true;
 	private readonly latencyMs: number;
 	private readonly store: SyncStore<SimRecord>;
 	// In-flight keys are process memory on purpose: after a restart nothing is in flight.

@@ -40,6 +40,11 @@ export class ScriptedPayments implements PaymentProvider {
 		this.slow = null;
 	}
 
+	/** As the provider behind it: the simulated one runs inside the object. */
+	get inObject(): boolean {
+		return this.provider().inObject === true;
+	}
+
 	async charge(req: ChargeRequest, opts?: CallOptions): Promise<ChargeOutcome> {
 		const outcome = await this.provider().charge(req, opts);
 		return this.afterCharge?.(outcome) ?? outcome;

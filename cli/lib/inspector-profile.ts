@@ -1,0 +1,42 @@
+// A CPU profile of the bench worker's isolate through workerd's inspector (DevTools
+// `Profiler`), for the probes' --profile option (cli/checkout-cpu.ts). The worker must have
+// been started with RG_INSPECTOR_PORT set (scripts/runtime.ts passes it to Miniflare).
+
+/** Where the probes ask workerd to listen for the inspector. */
+export const INSPECTOR_PORT = 9239;
+/** Sampling every 100 µs: a checkout costs ~700 µs of CPU, so several samples each. */
+export const SAMPLING_INTERVAL_US = 100;
+
+/** Starts sampling the worker's isolate; the function returned stops it and returns the profile. */
+export async function startProfile(
+	port = INSPECTOR_PORT,
+	intervalUs = SAMPLING_INTERVAL_US,
+): Promise<() => Promise<unknown>> {
+	const targets = (await (await fetch(`http://127.0.0.1:${port}/json`)).json()) as {
+		webSocketDebuggerUrl: string;
+	}[];
+	const target = targets.find((t) => t.webSocketDebuggerUrl.endsWith(":user:revenue-guard"));
+	if (target === undefined) throw new Error("no inspector target for the worker");
+	const ws = new WebSocket(target.webSocketDebuggerUrl);
+	await new Promise((resolve) => ws.addEventListener("open", resolve, { once: true }));
+	let lastId = 0;
+	const pending = new Map<number, (result: unknown) => void>();
+	ws.addEventListener("message", (event) => {
+		const message = JSON.parse(String(event.data)) as { id?: number; result?: unknown };
+		if (message.id !== undefined) pending.get(message.id)?.(message.result);
+	});
+	const send = (method: string, params: object = {}) =>
+		new Promise<unknown>((resolve) => {
+			lastId += 1;
+			pending.set(lastId, resolve);
+			ws.send(JSON.stringify({ id: lastId, method, params }));
+		});
+	await send("Profiler.enable");
+	await send("Profiler.setSamplingInterval", { interval: intervalUs });
+	await send("Profiler.start");
+	return async () => {
+		const { profile } = (await send("Profiler.stop")) as { profile: unknown };
+		ws.close();
+		return profile;
+	};
+}
