@@ -84,12 +84,22 @@ export const MAX_CHECKOUT_BATCH = 128;
 /** A request's admission: answered now, or a saga driven from a first step already written. */
 type Admitted =
 	| { kind: "answer"; result: CheckoutResult }
-	| { kind: "drive"; id: string; first: SagaInput | SagaStep };
+	| { kind: "drive"; id: string; first: SagaInput | SagaStep }
+	| { kind: "same"; answer: Promise<CheckoutResult> };
 
 export class CheckoutDriver {
 	private readonly rows: CheckoutStore;
 	/** Sagas being driven by this instance: a copy of a request joins instead of calling again. */
 	private readonly running = new Map<string, Promise<CheckoutResult>>();
+	/**
+	 * Sagas of the batch being admitted that already reached their answer within it (a
+	 * provider that answers within the call): a copy of the request later in the same batch
+	 * gets the very same answer, as it would by joining the run, not a replay of it.
+	 */
+	private readonly answeredInBatch = new Map<
+		string,
+		{ clientKey: string; answer: Promise<CheckoutResult> }
+	>();
 	/**
 	 * The state last written of each saga driven here, so stepping a provider's answer
 	 * does not read back the row this instance wrote. Only this driver writes the rows;
@@ -155,19 +165,28 @@ export class CheckoutDriver {
 		const nowMs = this.host.now();
 		this.answers.mark();
 		this.admittedBatches += 1;
-		return reqs.map((req) => {
-			let admitted: Admitted;
-			try {
-				admitted = this.atomically(() => this.admit(req, nowMs));
-			} catch (error) {
-				return Promise.reject(error);
-			}
-			if (admitted.kind === "answer") return admitted.result;
-			// Driven from here, after the savepoint: a provider call never starts inside one
-			// that could still roll back. Registered before the next request is admitted, so a
-			// copy of this request in the same batch joins this run.
-			return this.drive(admitted.id, admitted.first);
-		});
+		try {
+			return reqs.map((req) => {
+				let admitted: Admitted;
+				try {
+					admitted = this.atomically(() => this.admit(req, nowMs));
+				} catch (error) {
+					return Promise.reject(error);
+				}
+				if (admitted.kind === "answer") return admitted.result;
+				if (admitted.kind === "same") return admitted.answer;
+				// Driven from here, after the savepoint: a provider call never starts inside one
+				// that could still roll back. Registered before the next request is admitted, so a
+				// copy of this request in the same batch joins this run (or its answer).
+				const answer = this.drive(admitted.id, admitted.first);
+				if (!this.running.has(admitted.id)) {
+					this.answeredInBatch.set(admitted.id, { clientKey: req.idempotencyKey, answer });
+				}
+				return answer;
+			});
+		} finally {
+			this.answeredInBatch.clear();
+		}
 	}
 
 	/** Admission, and for a new payment its first two steps (CHECKOUT_PENDING, the attempt). */
@@ -179,7 +198,14 @@ export class CheckoutDriver {
 		const { saga, failure } = known;
 		const elsewhere = saga === null ? known.elsewhere : null;
 		const admission = admit(req, hold, saga, elsewhere, failure);
-		if (admission.kind === "answer") return answer(admission.result);
+		if (admission.kind === "answer") {
+			// A copy of a request this batch already answered: that answer, not a replay of it.
+			const same = this.answeredInBatch.get(hold.id);
+			if (admission.result.replayed === true && same?.clientKey === req.idempotencyKey) {
+				return { kind: "same", answer: same.answer };
+			}
+			return answer(admission.result);
+		}
 		// Same key while the first copy awaits the provider: join it. After a crash: resume it.
 		if (admission.kind === "join") {
 			return { kind: "drive", id: hold.id, first: { kind: "run", resumed: true } };
@@ -264,14 +290,18 @@ export class CheckoutDriver {
 	private drive(id: string, first: SagaInput | SagaStep): Promise<CheckoutResult> {
 		const current = this.running.get(id);
 		if (current !== undefined) return current;
-		const promise = this.run(id, first).finally(() => {
-			this.running.delete(id);
-			this.written.delete(id);
+		const run = { ended: false };
+		const promise: Promise<CheckoutResult> = this.run(id, first, run).finally(() => {
+			// A new payment of this hold may have started since (after a decline in the same batch).
+			if (this.running.get(id) === promise) this.running.delete(id);
+			if (!this.running.has(id)) this.written.delete(id);
 			// Still unsettled (e.g. an unexpected throw): the alarm takes over at its resume time.
 			const atMs = this.wakeups.get(id);
 			if (atMs !== undefined) this.host.wake(atMs);
 		});
-		this.running.set(id, promise);
+		// A run that ended within this call (its provider answered within the call) is not
+		// running: the next request on this hold is admitted from what it wrote.
+		if (!run.ended) this.running.set(id, promise);
 		return promise;
 	}
 
@@ -279,16 +309,32 @@ export class CheckoutDriver {
 	 * Steps the saga until it stops; every step starts from its durable state. `first` is
 	 * an input to step now, or a step the caller already wrote (a new payment's attempt).
 	 */
-	private async run(id: string, first: SagaInput | SagaStep): Promise<CheckoutResult> {
-		let next = "effect" in first ? first : this.stepNow(id, first);
-		for (;;) {
-			if (next === null) return fail("invalid_state", "The reservation was cleared.");
-			if (next.effect.kind === "stop") return next.effect.answer;
-			const input = await this.perform(next.effect);
-			// Answers that arrived meanwhile are stepped in one turn: one commit for all of them.
-			const turn = this.answers.wait();
-			if (turn !== null) await turn;
-			next = this.stepNow(id, input);
+	private async run(
+		id: string,
+		first: SagaInput | SagaStep,
+		run: { ended: boolean },
+	): Promise<CheckoutResult> {
+		// `ended` is set when the run ends, synchronously if no step awaited anything, so the
+		// caller knows whether it is still running (drive).
+		try {
+			let next = "effect" in first ? first : this.stepNow(id, first);
+			for (;;) {
+				if (next === null) return fail("invalid_state", "The reservation was cleared.");
+				if (next.effect.kind === "stop") return next.effect.answer;
+				// A provider that answers within the call (the simulated one at 0 ms) is stepped in
+				// this synchronous turn: a new payment goes from admission to its order without
+				// yielding, so the batch's staged rows are written once, in their last state.
+				let input = this.performNow(next.effect);
+				if (input === undefined) {
+					input = await this.perform(next.effect);
+					// Answers that arrived meanwhile are stepped in one turn: one commit for all of them.
+					const turn = this.answers.wait();
+					if (turn !== null) await turn;
+				}
+				next = this.stepNow(id, input);
+			}
+		} finally {
+			run.ended = true;
 		}
 	}
 
@@ -372,6 +418,20 @@ export class CheckoutDriver {
 					: inv.failCheckout(id, nowMs, change.reason);
 		// The step saw the hold CHECKOUT_PENDING in this same turn: a refusal is a bug.
 		if (!done.ok) throw new Error(`hold ${id}: ${change.kind} refused (${done.code})`);
+	}
+
+	/** The effect's outcome now, if the provider answers within the call; else undefined. */
+	private performNow(effect: Work): SagaInput | undefined {
+		if (effect.kind === "wait") return undefined;
+		this.provider ??= this.options.createProvider();
+		const provider = this.provider;
+		if (effect.kind === "refund") {
+			const outcome = provider.refundNow?.(effect.paymentId, effect.idempotencyKey);
+			return outcome === undefined ? undefined : { kind: "refunded", outcome };
+		}
+		const outcome = provider.chargeNow?.(effect.request);
+		if (outcome === undefined) return undefined;
+		return effect.kind === "charge" ? { kind: "charged", outcome } : { kind: "probed", outcome };
 	}
 
 	private async perform(effect: Work): Promise<SagaInput> {

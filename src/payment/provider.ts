@@ -53,6 +53,15 @@ export interface PaymentProvider {
 	 * (src/inventory/checkout-driver.ts perform). Absent: the call leaves the object.
 	 */
 	readonly inObject?: boolean;
+	/**
+	 * A charge's answer within the call, when the provider has one at once (the simulated
+	 * provider at zero latency): the caller steps it in the same synchronous turn, so a
+	 * batch's steps from request to order share one write of each row. Undefined (or no
+	 * such method): call `charge` and await it.
+	 */
+	chargeNow?(req: ChargeRequest): ChargeOutcome | undefined;
+	/** A refund's answer within the call, as chargeNow. */
+	refundNow?(paymentId: string, idempotencyKey: string): RefundOutcome | undefined;
 	charge(req: ChargeRequest, opts?: CallOptions): Promise<ChargeOutcome>;
 	refund(paymentId: string, idempotencyKey: string, opts?: CallOptions): Promise<RefundOutcome>;
 }

@@ -102,6 +102,7 @@ export class SimulatedProvider implements PaymentProvider {
 	private readonly store: SyncStore<SimRecord>;
 	// In-flight keys are process memory on purpose: after a restart nothing is in flight.
 	private readonly inFlight = new Set<string>();
+	private countsQueued = false;
 	/** Counts not yet written to the stats record (see writeCounts). */
 	private readonly counted: SimulatedProviderStats = {
 		chargeCalls: 0,
@@ -119,7 +120,16 @@ export class SimulatedProvider implements PaymentProvider {
 		this.store = options.store ?? new MemoryStore<SimRecord>();
 	}
 
+	/** The counts written, and those of this turn not written yet. */
 	stats(): SimulatedProviderStats {
+		const stats = this.stored();
+		for (const field of Object.keys(stats) as (keyof SimulatedProviderStats)[]) {
+			stats[field] += this.counted[field];
+		}
+		return stats;
+	}
+
+	private stored(): SimulatedProviderStats {
 		const record = this.store.get(STATS_KEY);
 		if (record === undefined) return { chargeCalls: 0, refundCalls: 0, captures: 0, refunds: 0 };
 		if (record.type !== "stats")
@@ -127,27 +137,58 @@ export class SimulatedProvider implements PaymentProvider {
 		return { ...record.stats };
 	}
 
-	charge(req: ChargeRequest, opts?: CallOptions): Promise<ChargeOutcome> {
+	/**
+	 * A charge's answer within the call when there is no latency to simulate, so the caller
+	 * can step it in the same synchronous turn (src/inventory/checkout-driver.ts); undefined
+	 * with a latency. The same work as `charge`, which goes through here at zero latency.
+	 */
+	chargeNow(req: ChargeRequest): ChargeOutcome | undefined {
+		if (this.latencyMs !== 0) return undefined;
 		this.count("chargeCalls");
-		try {
-			const problem = validateChargeRequest(req);
-			if (problem !== null) return Promise.resolve({ kind: "error", reason: problem });
-			return this.attempt(chargeKey(req.idempotencyKey), opts, () => this.settleCharge(req));
-		} finally {
-			this.writeCounts();
-		}
+		const problem = validateChargeRequest(req);
+		if (problem !== null) return { kind: "error", reason: problem };
+		return this.settleNow(chargeKey(req.idempotencyKey), () => this.settleCharge(req));
+	}
+
+	/** A refund's answer within the call when there is no latency to simulate; see chargeNow. */
+	refundNow(paymentId: string, idempotencyKey: string): RefundOutcome | undefined {
+		if (this.latencyMs !== 0) return undefined;
+		this.count("refundCalls");
+		const problem = validateId("paymentId", paymentId) ?? validateIdempotencyKey(idempotencyKey);
+		if (problem !== null) return { kind: "error", reason: problem };
+		return this.settleNow(refundKey(idempotencyKey), () =>
+			this.settleRefund(paymentId, idempotencyKey),
+		);
+	}
+
+	charge(req: ChargeRequest, opts?: CallOptions): Promise<ChargeOutcome> {
+		if (this.latencyMs === 0) return settled(() => this.chargeNow(req) as ChargeOutcome);
+		this.count("chargeCalls");
+		const problem = validateChargeRequest(req);
+		if (problem !== null) return Promise.resolve({ kind: "error", reason: problem });
+		return this.attempt(chargeKey(req.idempotencyKey), opts, () => this.settleCharge(req));
 	}
 
 	refund(paymentId: string, idempotencyKey: string, opts?: CallOptions): Promise<RefundOutcome> {
+		if (this.latencyMs === 0) {
+			return settled(() => this.refundNow(paymentId, idempotencyKey) as RefundOutcome);
+		}
 		this.count("refundCalls");
+		const problem = validateId("paymentId", paymentId) ?? validateIdempotencyKey(idempotencyKey);
+		if (problem !== null) return Promise.resolve({ kind: "error", reason: problem });
+		return this.attempt(refundKey(idempotencyKey), opts, () =>
+			this.settleRefund(paymentId, idempotencyKey),
+		);
+	}
+
+	/** Zero latency: the key is locked while the call settles, within this turn. */
+	private settleNow<T>(lockKey: string, settle: () => T): T | { kind: "unknown"; reason: string } {
+		if (this.inFlight.has(lockKey)) return { kind: "unknown", reason: REASON_KEY_IN_USE };
+		this.inFlight.add(lockKey);
 		try {
-			const problem = validateId("paymentId", paymentId) ?? validateIdempotencyKey(idempotencyKey);
-			if (problem !== null) return Promise.resolve({ kind: "error", reason: problem });
-			return this.attempt(refundKey(idempotencyKey), opts, () =>
-				this.settleRefund(paymentId, idempotencyKey),
-			);
+			return settle();
 		} finally {
-			this.writeCounts();
+			this.inFlight.delete(lockKey);
 		}
 	}
 
@@ -163,22 +204,8 @@ export class SimulatedProvider implements PaymentProvider {
 	): Promise<T | { kind: "unknown"; reason: string }> {
 		if (this.inFlight.has(lockKey)) return { kind: "unknown", reason: REASON_KEY_IN_USE };
 		this.inFlight.add(lockKey);
-		if (this.latencyMs === 0) {
-			// Zero latency: settle in this turn; no timer, so checkout p50 measures our code.
-			try {
-				return settle();
-			} finally {
-				this.inFlight.delete(lockKey);
-			}
-		}
 		const serverSide = sleep(this.latencyMs)
-			.then(() => {
-				try {
-					return settle();
-				} finally {
-					this.writeCounts();
-				}
-			})
+			.then(settle)
 			.finally(() => this.inFlight.delete(lockKey));
 		const timeoutMs = resolveTimeoutMs(opts?.timeoutMs);
 		return withDeadline(serverSide, timeoutMs, () => ({
@@ -266,21 +293,27 @@ export class SimulatedProvider implements PaymentProvider {
 		return record as Extract<SimRecord, { type: K }>;
 	}
 
-	/** Counted in memory, written by writeCounts before the call's synchronous part ends. */
+	/** Counted in memory, written by writeCounts in a microtask queued by the turn's first count. */
 	private count(field: keyof SimulatedProviderStats): void {
 		this.counted[field] += 1;
+		if (this.countsQueued) return;
+		this.countsQueued = true;
+		queueMicrotask(() => {
+			this.countsQueued = false;
+			this.writeCounts();
+		});
 	}
 
 	/**
-	 * One read and one write of the stats record per synchronous part of a call (a
-	 * zero-latency charge counts its call and its capture together), always before the
-	 * caller's turn ends, so the counts are written in the same transaction as the
+	 * One read and one write of the stats record per turn of the caller (a batch of
+	 * zero-latency charges counts all its calls and captures together), in a microtask, so
+	 * before the caller's task ends: the counts are written in the same transaction as the
 	 * records they count. Read again every time: another instance may share the store.
 	 */
 	private writeCounts(): void {
 		const { counted } = this;
 		if (Object.values(counted).every((n) => n === 0)) return;
-		const stats = this.stats();
+		const stats = this.stored();
 		for (const field of Object.keys(counted) as (keyof SimulatedProviderStats)[]) {
 			stats[field] += counted[field];
 			counted[field] = 0;
@@ -319,4 +352,13 @@ function withDeadline<T, U>(
 	return Promise.race([work, deadline]).finally(() => {
 		if (timer !== undefined) clearTimeout(timer);
 	});
+}
+
+/** `fn`'s value as a settled promise, its throw as a rejected one (as an async call would). */
+function settled<T>(fn: () => T): Promise<T> {
+	try {
+		return Promise.resolve(fn());
+	} catch (error) {
+		return Promise.reject(error);
+	}
 }

@@ -45,6 +45,17 @@ export class ScriptedPayments implements PaymentProvider {
 		return this.provider().inObject === true;
 	}
 
+	/** The configured provider's answer within the call, through afterCharge like charge's. */
+	chargeNow(req: ChargeRequest): ChargeOutcome | undefined {
+		const outcome = this.provider().chargeNow?.(req);
+		if (outcome === undefined) return undefined;
+		return this.afterCharge?.(outcome) ?? outcome;
+	}
+
+	refundNow(paymentId: string, idempotencyKey: string): RefundOutcome | undefined {
+		return this.provider().refundNow?.(paymentId, idempotencyKey);
+	}
+
 	async charge(req: ChargeRequest, opts?: CallOptions): Promise<ChargeOutcome> {
 		const outcome = await this.provider().charge(req, opts);
 		return this.afterCharge?.(outcome) ?? outcome;
