@@ -16,7 +16,7 @@ import type {
 	FailedPayment,
 	SagaState,
 } from "../domain/checkout-state.ts";
-import { MAX_SQL_PARAMS } from "./records.ts";
+import { MAX_SQL_PARAMS, multiRowSql } from "./records.ts";
 
 type Row = {
 	reservation_id: string;
@@ -57,19 +57,15 @@ const SELECT_ROW = `SELECT c.*, (SELECT COUNT(*) FROM checkout_failures f
 const COLUMNS = 17;
 /** Saga rows one upsert carries: as many as the statement's bound parameters allow. */
 export const SAGAS_PER_STATEMENT = Math.floor(MAX_SQL_PARAMS / COLUMNS);
-const ROW_PLACEHOLDERS = `(${new Array(COLUMNS).fill("?").join(", ")})`;
-const upsert = (rows: number) => `INSERT INTO checkouts
+const UPSERT_HEAD = `INSERT INTO checkouts
 	(reservation_id, order_id, session_id, client_key, payment_method, quantity, amount_cents,
 	 currency, step, charge_attempts, compensation_attempts, payment_id, deadline, resume_at,
-	 outcome, created_at, paid_at)
-	VALUES ${new Array(rows).fill(ROW_PLACEHOLDERS).join(", ")}
-	ON CONFLICT (reservation_id) DO UPDATE SET step = excluded.step,
+	 outcome, created_at, paid_at)`;
+const UPSERT_TAIL = `ON CONFLICT (reservation_id) DO UPDATE SET step = excluded.step,
 	charge_attempts = excluded.charge_attempts,
 	compensation_attempts = excluded.compensation_attempts, payment_id = excluded.payment_id,
 	deadline = excluded.deadline, resume_at = excluded.resume_at, outcome = excluded.outcome,
 	paid_at = excluded.paid_at`;
-/** The full statement, prepared text reused for every full chunk. */
-const UPSERT_FULL = upsert(SAGAS_PER_STATEMENT);
 
 function values(c: SagaState): (string | number | null)[] {
 	return [
@@ -132,6 +128,13 @@ export class CheckoutStore {
 	/** Rows of released savepoints, not written yet: each saga's last state. */
 	private readonly staged = new Map<string, SagaState>();
 	private flushQueued = false;
+	/**
+	 * Whether `checkout_failures` is empty: null until looked at (and after a reset deleted
+	 * some), false from the first `retire` on. Only a hint that saves admission a read: a
+	 * retire rolled back with its savepoint leaves it false, which costs the read, never a
+	 * missed failure (every row is inserted by `retire`).
+	 */
+	private failuresEmpty: boolean | null = null;
 
 	constructor(
 		private readonly sql: SqlStorage,
@@ -189,7 +192,7 @@ export class CheckoutStore {
 		this.staged.clear();
 		for (let at = 0; at < rows.length; at += SAGAS_PER_STATEMENT) {
 			const chunk = rows.slice(at, at + SAGAS_PER_STATEMENT);
-			const sql = chunk.length === SAGAS_PER_STATEMENT ? UPSERT_FULL : upsert(chunk.length);
+			const sql = multiRowSql(UPSERT_HEAD, COLUMNS, chunk.length, UPSERT_TAIL);
 			this.sql.exec(sql, ...chunk.flatMap(values));
 		}
 	}
@@ -199,6 +202,13 @@ export class CheckoutStore {
 		const open = this.open.get(reservationId);
 		if (open !== undefined) return open;
 		return this.staged.get(reservationId);
+	}
+
+	private noFailures(): boolean {
+		this.failuresEmpty ??=
+			this.sql.exec<{ n: number }>("SELECT EXISTS (SELECT 1 FROM checkout_failures) AS n").one()
+				.n === 0;
+		return this.failuresEmpty;
 	}
 
 	/** A row not written yet, on another reservation, that this session started with this key. */
@@ -253,6 +263,8 @@ export class CheckoutStore {
 		if (mine !== undefined) saga = mine;
 		elsewhere ??= this.pendingWithKey(this.open, reservationId, sessionId, clientKey);
 		elsewhere ??= this.pendingWithKey(this.staged, reservationId, sessionId, clientKey);
+		// Most SKUs never see a failed payment: then there is nothing to read.
+		if (this.noFailures()) return { saga, elsewhere, failure: null, failureCount: 0 };
 		const f = this.sql
 			.exec<FailureRow & { n: number }>(
 				`SELECT (SELECT COUNT(*) FROM checkout_failures WHERE reservation_id = ?) AS n, f.*
@@ -286,6 +298,7 @@ export class CheckoutStore {
 	 */
 	retire(c: SagaState, failedAtMs: number): void {
 		if (c.outcome === null) throw new Error("a retired payment needs its outcome");
+		this.failuresEmpty = false;
 		this.sql.exec(
 			`INSERT INTO checkout_failures
 				(reservation_id, session_id, client_key, payment_method, outcome, failed_at)
@@ -313,6 +326,7 @@ export class CheckoutStore {
 	 */
 	deleteSettled(): void {
 		this.flush();
+		this.failuresEmpty = null;
 		this.sql.exec("DELETE FROM checkouts WHERE resume_at IS NULL AND step = 'failed'");
 		// Failed payments whose hold the reset cleared: nothing is left to pay again. Those of
 		// a saga still compensating name its provider key, and those of a paid order still

@@ -23,6 +23,16 @@ export class ScriptedPayments implements PaymentProvider {
 	 * the call, or return an outcome to replace the provider's (a lost response).
 	 */
 	afterCharge: ((outcome: ChargeOutcome) => ChargeOutcome | undefined) | null = null;
+	/**
+	 * Called as a charge reaches the provider: before it acts when it answers later, within
+	 * the call when it answers at once (what the object has written by then).
+	 */
+	onCharge: ((req: ChargeRequest) => void) | null = null;
+	/**
+	 * Behave as a provider outside the object (Stripe): never an answer within the call, and
+	 * the caller must have written the step before calling (src/payment/provider.ts inObject).
+	 */
+	outside = false;
 	private bound: { config: PaymentSettings; store: SyncStore<SimRecord> } | null = null;
 	private configured: PaymentProvider | null = null;
 	private slowMs: number | null = null;
@@ -42,21 +52,25 @@ export class ScriptedPayments implements PaymentProvider {
 
 	/** As the provider behind it: the simulated one runs inside the object. */
 	get inObject(): boolean {
-		return this.provider().inObject === true;
+		return !this.outside && this.provider().inObject === true;
 	}
 
 	/** The configured provider's answer within the call, through afterCharge like charge's. */
 	chargeNow(req: ChargeRequest): ChargeOutcome | undefined {
+		if (this.outside) return undefined;
 		const outcome = this.provider().chargeNow?.(req);
 		if (outcome === undefined) return undefined;
+		this.onCharge?.(req);
 		return this.afterCharge?.(outcome) ?? outcome;
 	}
 
 	refundNow(paymentId: string, idempotencyKey: string): RefundOutcome | undefined {
+		if (this.outside) return undefined;
 		return this.provider().refundNow?.(paymentId, idempotencyKey);
 	}
 
 	async charge(req: ChargeRequest, opts?: CallOptions): Promise<ChargeOutcome> {
+		this.onCharge?.(req);
 		const outcome = await this.provider().charge(req, opts);
 		return this.afterCharge?.(outcome) ?? outcome;
 	}
