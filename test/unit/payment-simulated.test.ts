@@ -169,6 +169,42 @@ describe("SimulatedProvider charge", () => {
 	});
 });
 
+describe("SimulatedProvider answers within the call", () => {
+	it("answers chargeNow and refundNow at zero latency as charge and refund would, once per key", async () => {
+		const store = new JsonTextStore();
+		const provider = new SimulatedProvider({ store });
+		const req = chargeRequest("pm_card_visa");
+		const now = provider.chargeNow(req);
+		expect(now).toMatchObject({ kind: "succeeded" });
+		// The same key through the asynchronous call replays the capture made within the call.
+		expect(await provider.charge(req)).toEqual(now);
+		const paymentId = (now as { paymentId: string }).paymentId;
+		expect(provider.refundNow(paymentId, "refund-1")).toMatchObject({ kind: "refunded" });
+		expect(provider.stats()).toEqual({ chargeCalls: 2, refundCalls: 1, captures: 1, refunds: 1 });
+	});
+
+	it("counts within the turn and writes the stats record once, before the turn ends", async () => {
+		const store = new JsonTextStore();
+		const provider = new SimulatedProvider({ store });
+		for (let i = 0; i < 3; i++) provider.chargeNow(chargeRequest("pm_card_visa"));
+		// Not written yet, but counted.
+		expect(store.rows.has("stats")).toBe(false);
+		expect(provider.stats()).toMatchObject({ chargeCalls: 3, captures: 3 });
+		await Promise.resolve();
+		expect(JSON.parse(store.rows.get("stats") as string)).toMatchObject({
+			stats: { chargeCalls: 3, captures: 3 },
+		});
+		expect(provider.stats()).toMatchObject({ chargeCalls: 3, captures: 3 });
+	});
+
+	it("has no answer within the call when it simulates a latency", () => {
+		const provider = new SimulatedProvider({ latencyMs: 5 });
+		expect(provider.chargeNow(chargeRequest("pm_card_visa"))).toBeUndefined();
+		expect(provider.refundNow("pi_sim_x", "refund-x")).toBeUndefined();
+		expect(provider.stats()).toMatchObject({ chargeCalls: 0, refundCalls: 0 });
+	});
+});
+
 describe("SimulatedProvider refund", () => {
 	it("refunds a capture once and replays the same key", async () => {
 		const provider = new SimulatedProvider();
