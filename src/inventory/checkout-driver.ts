@@ -15,6 +15,9 @@
 // request's writes run in a savepoint of their own (SagaHost.atomically), so a
 // bug in one rolls back only that one; the output gate holds every reply, and
 // every provider request, until the commit that carries its step is durable.
+// A provider that answers within the call (the simulated one at 0 ms) is stepped at
+// once, and the steps' rows — saga rows included — are staged and written once per
+// turn in their last state (docs/decisions/037-checkouts-stage-saga-rows.md).
 
 import { admit, NO_SUCH_RESERVATION } from "../domain/checkout-admission.ts";
 import { MAX_SAGAS_PER_ALARM, RESUME_GRACE_MS } from "../domain/checkout-policy.ts";
