@@ -50,6 +50,12 @@ type FailureRow = {
 /** Every read of a saga row counts the failed payments of its reservation with it. */
 const SELECT_ROW = `SELECT c.*, (SELECT COUNT(*) FROM checkout_failures f
 	WHERE f.reservation_id = c.reservation_id) AS prior_failures FROM checkouts c`;
+/**
+ * The sagas not settled yet, earliest first: read on every alarm and every load. Served by
+ * the partial index checkouts_unsettled (schema.ts, migration 6), whose WHERE this must
+ * match, so the read costs the unsettled sagas and not every order the SKU ever took.
+ */
+export const UNSETTLED_SQL = `${SELECT_ROW} WHERE c.resume_at IS NOT NULL ORDER BY c.resume_at LIMIT ?`;
 
 // The columns a step changes are updated in place (INSERT OR REPLACE would delete and
 // insert the row, rewriting its three index entries on every step); the rest are fixed
@@ -285,10 +291,7 @@ export class CheckoutStore {
 	/** Sagas that are not settled yet, earliest first. */
 	unsettled(limit: number): SagaState[] {
 		this.flush();
-		return this.sql
-			.exec<Row>(`${SELECT_ROW} WHERE c.resume_at IS NOT NULL ORDER BY c.resume_at LIMIT ?`, limit)
-			.toArray()
-			.map(fromRow);
+		return this.sql.exec<Row>(UNSETTLED_SQL, limit).toArray().map(fromRow);
 	}
 
 	/**

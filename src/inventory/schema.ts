@@ -137,6 +137,18 @@ const HOLDS_ACTIVE_INDEX = [
 	`CREATE INDEX holds_active ON holds (status) WHERE status IN ('RESERVED', 'CHECKOUT_PENDING')`,
 ];
 
+/**
+ * Migration 6: the alarm and the object's load read the unsettled sagas
+ * (checkout-store.ts UNSETTLED_SQL). Without an index that read scanned every saga row the
+ * SKU ever wrote, paid orders included, on every alarm. The index is partial: a saga enters
+ * it while it has a resume time and leaves it when it settles, so a checkout settled within
+ * its turn (decision 037) never writes an entry.
+ */
+const CHECKOUTS_UNSETTLED_INDEX = [
+	// The text of the WHERE must match UNSETTLED_SQL for SQLite to use the index.
+	"CREATE INDEX checkouts_unsettled ON checkouts (resume_at) WHERE resume_at IS NOT NULL",
+];
+
 export const INVENTORY_MIGRATIONS: readonly Migration[] = [
 	{
 		version: 1,
@@ -161,6 +173,11 @@ export const INVENTORY_MIGRATIONS: readonly Migration[] = [
 		version: 5,
 		name: "holds: one partial index of the active holds instead of by status and by session",
 		up: HOLDS_ACTIVE_INDEX,
+	},
+	{
+		version: 6,
+		name: "checkouts: a partial index of the unsettled sagas, read on every alarm",
+		up: CHECKOUTS_UNSETTLED_INDEX,
 	},
 ];
 

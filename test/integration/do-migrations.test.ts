@@ -6,6 +6,7 @@
 import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { UNSETTLED_SQL } from "../../src/inventory/checkout-store.ts";
 import type { InventoryObject } from "../../src/inventory/object.ts";
 import { INVENTORY_MIGRATIONS } from "../../src/inventory/schema.ts";
 import { LIMITER_MIGRATIONS, type RateLimiterObject } from "../../src/ratelimit/limiter-object.ts";
@@ -279,6 +280,11 @@ describe("a SKU database from before schema versions", () => {
 			expect(plan("SELECT * FROM holds WHERE status IN ('RESERVED', 'CHECKOUT_PENDING')")).toMatch(
 				/USING INDEX holds_active/,
 			);
+			// Migration 6: the alarm's read of the unsettled sagas uses their partial index, not a
+			// scan of every saga row.
+			const unsettled = plan(UNSETTLED_SQL, "5");
+			expect(unsettled).toMatch(/(SEARCH|SCAN) c USING INDEX checkouts_unsettled/);
+			expect(unsettled).not.toMatch(/SCAN c(;|$)/);
 		});
 
 		// And it takes new decisions: the free unit goes to a new attempt.
