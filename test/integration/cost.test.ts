@@ -4,6 +4,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import { costUsd, PRICES_AS_OF } from "../../src/domain/pricing.ts";
+import { ledgerGroupName, ledgerGroupOf } from "../../src/worker/cost/ledger-groups.ts";
 import { callWith, costOf, guardrailOf, sessionWith } from "./cost-support.ts";
 import { ADMIN, type ApiResponse, call, createProduct, newSession } from "./helpers.ts";
 
@@ -184,7 +185,7 @@ describe("what the ledger counts", () => {
 		}
 	});
 
-	it("the running total reaches the session's ledger object within a flush interval", async () => {
+	it("the running total reaches the session's ledger group within a flush interval", async () => {
 		const sku = await createProduct({ totalStock: 5 });
 		const created = await call("POST", "/api/sessions", {
 			body: { turnstileToken: "test-debug-token" },
@@ -194,12 +195,16 @@ describe("what the ledger counts", () => {
 		for (let i = 0; i < 3; i++) {
 			last = costOf(await call("GET", `/api/products/${sku}/availability`, { token })).virtualUsd;
 		}
-		const ledger = env.LEDGER;
-		if (ledger === undefined) throw new Error("the LEDGER binding is missing from wrangler.jsonc");
-		const stub = ledger.get(ledger.idFromName(sessionId));
-		await vi.waitFor(async () => expect((await stub.total()).virtualUsd).toBeCloseTo(last, 15), {
-			timeout: 8000,
-			interval: 250,
-		});
+		const ledger = env.LEDGER_GROUP;
+		if (ledger === undefined)
+			throw new Error("the LEDGER_GROUP binding is missing from wrangler.jsonc");
+		const stub = ledger.get(ledger.idFromName(ledgerGroupName(ledgerGroupOf(sessionId))));
+		await vi.waitFor(
+			async () => expect((await stub.read(sessionId, null)).virtualUsd).toBeCloseTo(last, 15),
+			{
+				timeout: 8000,
+				interval: 250,
+			},
+		);
 	});
 });

@@ -7,7 +7,8 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { DEMO_GUARDRAIL_MAX_USD, DEMO_GUARDRAIL_MIN_USD } from "../../src/shared/demo-guardrail.ts";
 import type { Guardrail, Product } from "../../src/shared/types.ts";
-import type { CostLedgerObject } from "../../src/worker/cost/ledger-object.ts";
+import type { CostLedgerGroupObject } from "../../src/worker/cost/ledger-group-object.ts";
+import { ledgerGroupName, ledgerGroupOf } from "../../src/worker/cost/ledger-groups.ts";
 import { costOf, guardrailOf } from "./cost-support.ts";
 import { call, DEBUG, newSession } from "./helpers.ts";
 
@@ -88,15 +89,21 @@ describe("the demo guardrail", () => {
 			manual: false,
 		});
 
-		// Stored in the session's ledger object, so another isolate (or a restart) finds it.
-		const ns = env.LEDGER as NonNullable<typeof env.LEDGER>;
-		const ledger = ns.get(ns.idFromName(sessionId));
-		expect((await ledger.total()).guardrail).toMatchObject({
+		// Stored in the session's ledger group, so another isolate (or a restart) finds it.
+		const ns = env.LEDGER_GROUP as NonNullable<typeof env.LEDGER_GROUP>;
+		const ledger = ns.get(ns.idFromName(ledgerGroupName(ledgerGroupOf(sessionId))));
+		expect((await ledger.read(sessionId, null)).guardrail).toMatchObject({
 			thresholdUsd: DEMO_GUARDRAIL_MAX_USD,
 			manual: false,
 		});
-		await runInDurableObject(ledger, (instance: CostLedgerObject) => {
-			expect(instance.total().guardrail?.thresholdUsd).toBe(DEMO_GUARDRAIL_MAX_USD);
+		await runInDurableObject(ledger, (_: CostLedgerGroupObject, state) => {
+			const row = state.storage.sql
+				.exec<{ threshold_usd: number }>(
+					"SELECT threshold_usd FROM guardrail WHERE session_id = ?",
+					sessionId,
+				)
+				.one();
+			expect(row.threshold_usd).toBe(DEMO_GUARDRAIL_MAX_USD);
 		});
 	});
 

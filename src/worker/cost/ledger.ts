@@ -1,5 +1,6 @@
 // Where a session's running total lives: in this isolate's memory, flushed to
-// the session's CostLedgerObject at most once per LEDGER_FLUSH_MS.
+// the session's ledger group object (ledger-group-object.ts) at most once per
+// LEDGER_FLUSH_MS, one call per group carrying every pending session of it.
 //
 // The choice (docs/architecture.md, "Hot path": no D1 or KV write on it):
 // - A KV write per request would cost $5 per million (17× the Worker request
@@ -8,122 +9,164 @@
 //   isolates serving one session would overwrite each other's increments.
 // - Inside the SKU object's answer: only requests that reach a SKU object
 //   would be counted, and a session spans many SKUs.
+// - One small object per session (how it was until decision 041): an object
+//   call and a durable commit per spending session per interval, ~128 a second
+//   with the bench's 256 sessions, as large a write path as the reserves
+//   themselves (docs/hot-path.md, "Ledger groups").
 // - Chosen: the isolate keeps each session's total in memory (the answer costs
-//   no I/O at all) and adds the pending amount to a small per-session Durable
-//   Object in the background (waitUntil). The object adds atomically and
-//   answers the authoritative total, so isolates converge; an isolate that
-//   first sees a session reads that total once, like the session cache in
-//   middleware/auth.ts reads KV once. Totals seen by one isolate are exact and
-//   immediate; another isolate's spend shows up within one flush interval.
-// The flush's own cost (one object request, one row written) is carried by
-// the request that arms it, so a session's total is exactly the sum of the
-// request costs its responses report.
+//   no I/O at all) and, in the background (waitUntil), sends each ledger group
+//   one call per interval with the pending amounts of all its sessions; the
+//   group adds them atomically in one transaction and answers each session's
+//   authoritative total, so isolates converge; an isolate that first sees a
+//   session reads that total once, like the session cache in middleware/auth.ts
+//   reads KV once. Totals seen by one isolate are exact and immediate; another
+//   isolate's spend shows up within one flush interval.
+// What a flush costs (one object request, one row per session, about a
+// millisecond awake) is carried by the requests that arm it: the request that
+// arms its group's next flush carries the object request and its session's
+// row, a request that adds its session to a flush already armed carries that
+// session's row. So a session's total is exactly the sum of the request costs
+// its responses report, and the flushes' modelled cost is charged once.
 
 import type { DemoGuardrailSetting } from "../../shared/demo-guardrail.ts";
 import type { UsageCounts } from "../../shared/types.ts";
 import type { Env } from "../env.ts";
+import { ledgerGroupName, ledgerGroupOf, type SpendBatch } from "./ledger-groups.ts";
 import type { LedgerTotal } from "./ledger-object.ts";
 
-/** At most one ledger write per session per this interval. */
+/** At most one ledger call per group per this interval (so a session's spend waits at most about this long). */
 export const LEDGER_FLUSH_MS = 2000;
 /** Sessions remembered per isolate; the oldest is flushed and forgotten beyond it. */
 const MAX_SESSIONS = 10_000;
-/** What one flush costs, modelled: one object request, one row upserted, about a millisecond awake. */
+/**
+ * Carried by the request that arms its group's next call and puts its session in it,
+ * modelled: the object request, about a millisecond awake, and the session's row.
+ */
 export const LEDGER_FLUSH_USAGE: Partial<UsageCounts> = {
 	doRequests: 1,
 	doRowsWritten: 1,
 	doWallMs: 1,
 };
+/** Carried by a request that adds its session to a group call already armed: that session's row. */
+export const LEDGER_ROW_USAGE: Partial<UsageCounts> = { doRowsWritten: 1 };
+/** Carried by a request that arms its group's call for a session already in it (after a failed call). */
+export const LEDGER_CALL_USAGE: Partial<UsageCounts> = { doRequests: 1, doWallMs: 1 };
 
 export interface LedgerEntry {
-	/** The object's total as last answered (includes every isolate's flushed spend). */
+	/** The group's total for this session as last answered (includes every isolate's flushed spend). */
 	baseUsd: number;
-	/** Sent to the object, not yet acknowledged. */
+	/** Sent to the group, not yet acknowledged. */
 	inFlightUsd: number;
 	/** Charged here, not yet sent. */
 	pendingUsd: number;
-	/** The session's demo guardrail as the object last answered it (null: GUARDRAIL_VIRTUAL_USD applies). */
+	/** The session's demo guardrail as the group last answered it (null: GUARDRAIL_VIRTUAL_USD applies). */
 	guardrail: DemoGuardrailSetting | null;
-	/** A flush is scheduled (its cost already carried by the request that armed it). */
+	/** In its group's next flush, its row's cost already carried by the request that put it there. */
+	armed: boolean;
+	/** Its ledger group (ledger-group-object.ts ledgerGroupOf). */
+	group: number;
+	/** The session's createdAt, so its group can import an older ledger (null: born in this isolate). */
+	createdAtMs: number | null;
+	/** Resolves once the group's total has been read (first sight in this isolate). */
+	ready: Promise<void> | null;
+}
+
+/** One ledger group as this isolate sends to it. */
+interface GroupFlush {
+	group: number;
+	/** A call is scheduled (its cost already carried by the request that armed it). */
 	armed: boolean;
 	lastFlushMs: number;
-	/** Resolves once the object's total has been read (first sight in this isolate). */
-	ready: Promise<void> | null;
+	/** The sessions of the next call. */
+	pending: Map<string, LedgerEntry>;
+	/** The call in flight: one at a time per group, so a session has at most one delta in flight. */
 	flushing: Promise<void> | null;
 }
 
 const entries = new Map<string, LedgerEntry>();
+const groups = new Map<number, GroupFlush>();
 
 export function totalUsd(e: LedgerEntry): number {
 	return e.baseUsd + e.inFlightUsd + e.pendingUsd;
 }
 
-function ledger(env: Env, sessionId: string) {
-	const ns = env.LEDGER;
-	return ns === undefined ? null : ns.get(ns.idFromName(sessionId));
+function groupStub(env: Env, group: number) {
+	const ns = env.LEDGER_GROUP;
+	return ns === undefined ? null : ns.get(ns.idFromName(ledgerGroupName(group)));
 }
 
 /**
- * A new entry counts as just flushed, plus a random part of one interval: its
- * first write goes out one to two intervals after it appears, not in the middle
- * of the burst that brought the session. The random part spreads the flushes of
- * sessions that appeared together over the interval; without it they stay in
- * step, and every LEDGER_FLUSH_MS all of them commit in one wave that holds up the
- * thread the reserve path runs on (measured: ~230 ledger fsyncs within 0.5 s every
- * 2 s under the bench's 256 sessions, docs/hot-path.md "The commit cycle at half
- * the peak").
+ * A group this isolate has not sent to yet counts as just flushed, plus a random part
+ * of one interval: its first call goes out one to two intervals after its first
+ * session spends, not in the middle of the burst that brought the session. The random
+ * part spreads the groups' calls over the interval; without it they stay in step, and
+ * every LEDGER_FLUSH_MS all of them commit in one wave that holds up the thread the
+ * reserve path runs on (measured with one object per session: ~230 ledger fsyncs
+ * within 0.5 s every 2 s under the bench's 256 sessions, docs/hot-path.md "The commit
+ * cycle at half the peak").
  */
-function fresh(): LedgerEntry {
+function groupFlush(group: number): GroupFlush {
+	let g = groups.get(group);
+	if (g === undefined) {
+		g = {
+			group,
+			armed: false,
+			lastFlushMs: Date.now() + Math.random() * LEDGER_FLUSH_MS,
+			pending: new Map(),
+			flushing: null,
+		};
+		groups.set(group, g);
+	}
+	return g;
+}
+
+function fresh(sessionId: string, createdAtMs: number | null): LedgerEntry {
 	return {
 		baseUsd: 0,
 		inFlightUsd: 0,
 		pendingUsd: 0,
 		guardrail: null,
 		armed: false,
-		lastFlushMs: Date.now() + Math.random() * LEDGER_FLUSH_MS,
+		group: ledgerGroupOf(sessionId),
+		createdAtMs,
 		ready: null,
-		flushing: null,
 	};
 }
 
-function remember(
-	sessionId: string,
-	entry: LedgerEntry,
-	env: Env,
-	defer: (p: Promise<unknown>) => void,
-): void {
+function remember(sessionId: string, entry: LedgerEntry): void {
 	entries.delete(sessionId);
 	entries.set(sessionId, entry);
 	if (entries.size <= MAX_SESSIONS) return;
 	const oldest = entries.keys().next().value;
 	if (oldest === undefined) return;
-	const evicted = entries.get(oldest);
 	entries.delete(oldest);
-	// Its unsent spend still reaches the object; a later request re-reads the total.
-	if (evicted !== undefined && evicted.pendingUsd > 0) defer(flush(env, oldest, evicted));
+	// Forgetting it loses nothing: spend not yet acknowledged is in its group's next
+	// call (`pending` holds the entry), and a later request re-reads the total.
 }
 
 /**
- * The session's entry, read from its ledger object on first sight in this
+ * The session's entry, read from its ledger group on first sight in this
  * isolate (one object request, counted into `usage`). Later requests find it
  * in memory and do no I/O.
  */
 export function openEntry(
 	env: Env,
-	sessionId: string,
+	session: { sessionId: string; createdAt: string },
 	usage: UsageCounts,
 	defer: (p: Promise<unknown>) => void,
 ): LedgerEntry {
+	const { sessionId } = session;
 	let entry = entries.get(sessionId);
 	if (entry === undefined) {
-		entry = fresh();
-		const stub = ledger(env, sessionId);
+		const createdAtMs = Date.parse(session.createdAt);
+		entry = fresh(sessionId, Number.isFinite(createdAtMs) ? createdAtMs : null);
+		const stub = groupStub(env, entry.group);
 		if (stub !== null) {
 			const target = entry;
 			usage.doRequests += 1;
 			const startedMs = Date.now();
 			target.ready = stub
-				.total()
+				.read(sessionId, target.createdAtMs)
 				.then(
 					(t: LedgerTotal) => {
 						target.baseUsd = Math.max(target.baseUsd, t.virtualUsd);
@@ -141,7 +184,7 @@ export function openEntry(
 			defer(target.ready);
 		}
 	}
-	remember(sessionId, entry, env, defer);
+	remember(sessionId, entry);
 	// Off the hot path: the read lands in the background and raises the entry's
 	// base when it does. No request waits on it — a promise resolved from
 	// another request's context can cancel continuations in workerd — so the
@@ -151,22 +194,30 @@ export function openEntry(
 }
 
 /** The entry if this isolate has one; a session born in this request starts from zero. */
-export function entryFor(
-	env: Env,
-	sessionId: string,
-	defer: (p: Promise<unknown>) => void,
-): LedgerEntry {
+export function entryFor(sessionId: string): LedgerEntry {
 	const found = entries.get(sessionId);
 	if (found !== undefined) return found;
-	const entry = fresh();
-	remember(sessionId, entry, env, defer);
+	const entry = fresh(sessionId, null);
+	remember(sessionId, entry);
 	return entry;
 }
 
 /**
- * Adds a request's cost. When no flush is scheduled, schedules one and
- * returns true: the caller has already added LEDGER_FLUSH_USAGE to that
- * request's usage (see `needsFlush`).
+ * What this request carries for the ledger's flush, to be added to its usage before
+ * it is priced and passed to `charge` (null: nothing, the session is already in its
+ * group's next call, or no ledger is bound).
+ */
+export function flushUsage(env: Env, entry: LedgerEntry): Partial<UsageCounts> | null {
+	if (env.LEDGER_GROUP === undefined) return null;
+	const callArmed = groupFlush(entry.group).armed;
+	if (entry.armed) return callArmed ? null : LEDGER_CALL_USAGE;
+	return callArmed ? LEDGER_ROW_USAGE : LEDGER_FLUSH_USAGE;
+}
+
+/**
+ * Adds a request's cost. `armFlush` (flushUsage answered usage, which the caller
+ * added to this request's) puts the session into its group's next call, and
+ * schedules that call when none is.
  */
 export function charge(
 	env: Env,
@@ -178,18 +229,22 @@ export function charge(
 ): void {
 	entry.pendingUsd += usd;
 	if (!armFlush) return;
-	entry.armed = true;
-	const waitMs = Math.max(0, entry.lastFlushMs + LEDGER_FLUSH_MS - Date.now());
-	defer(
-		new Promise((resolve) => setTimeout(resolve, waitMs)).then(() => {
-			entry.armed = false;
-			return flush(env, sessionId, entry);
-		}),
-	);
+	const g = groupFlush(entry.group);
+	if (!entry.armed) {
+		entry.armed = true;
+		g.pending.set(sessionId, entry);
+	}
+	if (!g.armed) arm(env, g, defer);
+}
+
+function arm(env: Env, g: GroupFlush, defer: (p: Promise<unknown>) => void): void {
+	g.armed = true;
+	const waitMs = Math.max(0, g.lastFlushMs + LEDGER_FLUSH_MS - Date.now());
+	defer(new Promise((resolve) => setTimeout(resolve, waitMs)).then(() => flush(env, g)));
 }
 
 /**
- * Takes the guardrail an answer of the object carries, unless this isolate
+ * Takes the guardrail an answer of the group carries, unless this isolate
  * already knows a newer one (a flush answered after the route changed it).
  * Another isolate's change arrives with this one's next flush, like its spend.
  */
@@ -199,35 +254,61 @@ export function adoptGuardrail(entry: LedgerEntry, t: LedgerTotal): void {
 	if (entry.guardrail === null || next.version >= entry.guardrail.version) entry.guardrail = next;
 }
 
-/** True when this request would arm the session's next flush (and so carries its cost). */
-export function needsFlush(env: Env, entry: LedgerEntry): boolean {
-	return env.LEDGER !== undefined && !entry.armed;
-}
-
-/** Sends what is pending; one flush in flight per entry, so the answered total is simply the new base. */
-async function flush(env: Env, sessionId: string, entry: LedgerEntry): Promise<void> {
-	while (entry.flushing !== null) await entry.flushing;
-	const stub = ledger(env, sessionId);
-	const delta = entry.pendingUsd;
-	if (stub === null || delta === 0) return;
-	entry.lastFlushMs = Date.now();
-	entry.pendingUsd = 0;
-	entry.inFlightUsd = delta;
-	// Each outcome updates the entry in one synchronous step, so no reader ever sees the delta twice.
-	entry.flushing = stub.add(delta).then(
-		(t: LedgerTotal) => {
-			entry.baseUsd = t.virtualUsd;
-			adoptGuardrail(entry, t);
-			entry.inFlightUsd = 0;
-			entry.flushing = null;
+/** Sends every pending session of the group in one call; the answered totals become the new bases. */
+async function flush(env: Env, g: GroupFlush): Promise<void> {
+	while (g.flushing !== null) await g.flushing;
+	// Sessions that joined while the previous call was in flight go in this one: until
+	// here the group stays armed, so they carried only their rows.
+	g.armed = false;
+	const stub = groupStub(env, g.group);
+	if (stub === null) return;
+	const sent: [string, LedgerEntry][] = [];
+	const batch: SpendBatch = [];
+	for (const [sessionId, entry] of g.pending) {
+		entry.armed = false;
+		const delta = entry.pendingUsd;
+		if (delta === 0) continue;
+		entry.pendingUsd = 0;
+		entry.inFlightUsd = delta;
+		sent.push([sessionId, entry]);
+		batch.push({ sessionId, deltaUsd: delta, createdAtMs: entry.createdAtMs });
+	}
+	g.pending.clear();
+	if (batch.length === 0) return;
+	g.lastFlushMs = Date.now();
+	// Each outcome updates every entry in one synchronous step, so no reader ever sees a delta twice.
+	g.flushing = stub.add(batch).then(
+		(totals: LedgerTotal[]) => {
+			sent.forEach(([, entry], i) => {
+				const t = totals[i];
+				if (t === undefined) entry.baseUsd += entry.inFlightUsd;
+				else {
+					entry.baseUsd = t.virtualUsd;
+					adoptGuardrail(entry, t);
+				}
+				entry.inFlightUsd = 0;
+			});
+			g.flushing = null;
 		},
 		(error: unknown) => {
-			// Kept in memory and sent with the next flush: a slow ledger never loses spend.
+			// Kept in memory and sent with the group's next call (armed by the next request of
+			// any of its sessions, these included): a slow ledger never loses spend. The rows' cost was carried
+			// by the requests that armed them, and this call wrote none, so the retry carries none.
 			console.warn("cost ledger flush failed", String(error));
-			entry.pendingUsd += delta;
-			entry.inFlightUsd = 0;
-			entry.flushing = null;
+			for (const [sessionId, entry] of sent) {
+				entry.pendingUsd += entry.inFlightUsd;
+				entry.inFlightUsd = 0;
+				entry.armed = true;
+				g.pending.set(sessionId, entry);
+			}
+			g.flushing = null;
 		},
 	);
-	await entry.flushing;
+	await g.flushing;
+}
+
+/** An isolate's fresh start: forgets every session and group. For tests, which share a process. */
+export function forgetLedgerIsolate(): void {
+	entries.clear();
+	groups.clear();
 }

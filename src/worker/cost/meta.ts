@@ -6,7 +6,7 @@ import { costUsd, PRICES_AS_OF, realUsd } from "../../domain/pricing.ts";
 import { demoGuardrail } from "../../shared/demo-guardrail.ts";
 import type { CostLedger, Guardrail, UsageCounts } from "../../shared/types.ts";
 import type { Ctx } from "../http.ts";
-import { charge, entryFor, LEDGER_FLUSH_USAGE, needsFlush, totalUsd } from "./ledger.ts";
+import { charge, entryFor, flushUsage, totalUsd } from "./ledger.ts";
 import { addUsage, requestUsage } from "./meter.ts";
 
 export interface CostMeta {
@@ -56,12 +56,11 @@ export function costMeta(c: Ctx): CostMeta {
 		requestUsd = costUsd(state.usage);
 		virtualUsd = requestUsd;
 	} else {
-		const defer = deferTo(c);
-		const entry = entryFor(c.env, sessionId, defer);
-		const armFlush = needsFlush(c.env, entry);
-		if (armFlush) addUsage(state.usage, LEDGER_FLUSH_USAGE);
+		const entry = entryFor(sessionId);
+		const flush = flushUsage(c.env, entry);
+		if (flush !== null) addUsage(state.usage, flush);
 		requestUsd = costUsd(state.usage);
-		charge(c.env, sessionId, entry, requestUsd, armFlush, defer);
+		charge(c.env, sessionId, entry, requestUsd, flush !== null, deferTo(c));
 		virtualUsd = totalUsd(entry);
 		// A session that set its own demo threshold (routes/demo.ts) is judged by it; every other by the server's.
 		if (entry.guardrail !== null) guardrail = demoGuardrail(entry.guardrail, virtualUsd);

@@ -12,7 +12,7 @@
 import type { MiddlewareHandler } from "hono";
 import { costUsd, realUsd } from "../../domain/pricing.ts";
 import { type AppEnv, type Ctx, fail } from "../http.ts";
-import { resolveSession } from "../middleware/auth.ts";
+import { resolveSession, type Session } from "../middleware/auth.ts";
 import { meteredEnv } from "./bindings.ts";
 import { openEntry, totalUsd } from "./ledger.ts";
 import { costMeta, deferTo } from "./meta.ts";
@@ -23,9 +23,9 @@ export const costLedger: MiddlewareHandler<AppEnv> = async (c, next) => {
 	c.set("cost", state);
 	c.set("metaExtras", () => costMeta(c));
 	c.env = meteredEnv(c.env, state.usage);
-	const sessionId = await sessionOf(c);
-	if (sessionId !== null) {
-		const entry = openEntry(c.env, sessionId, state.usage, deferTo(c));
+	const session = await sessionOf(c);
+	if (session !== null) {
+		const entry = openEntry(c.env, session, state.usage, deferTo(c));
 		const config = c.get("config").cost;
 		const wouldBe = realUsd(totalUsd(entry) + costUsd(state.usage), config.billingScale);
 		if (wouldBe > config.limitUsd) {
@@ -42,6 +42,6 @@ export const costLedger: MiddlewareHandler<AppEnv> = async (c, next) => {
 };
 
 /** The session the bearer token names, if any (resolved once per request, middleware/auth.ts). */
-async function sessionOf(c: Ctx): Promise<string | null> {
-	return (await resolveSession(c)).session?.sessionId ?? null;
+async function sessionOf(c: Ctx): Promise<Session | null> {
+	return (await resolveSession(c)).session;
 }

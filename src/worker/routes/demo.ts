@@ -30,8 +30,9 @@ import type { Guardrail } from "../../shared/types.ts";
 import { parseBody } from "../body.ts";
 import { recordInCatalogue } from "../catalogue.ts";
 import { adoptGuardrail, entryFor } from "../cost/ledger.ts";
+import { ledgerGroupName } from "../cost/ledger-groups.ts";
 import type { GuardrailChange } from "../cost/ledger-object.ts";
-import { costMeta, costState, deferTo } from "../cost/meta.ts";
+import { costMeta, costState } from "../cost/meta.ts";
 import { forgetSnapshot } from "../edge-snapshot.ts";
 import { ApiError, type AppEnv, type Ctx, fail, ok } from "../http.ts";
 import { inventory } from "../inventory-stub.ts";
@@ -100,24 +101,29 @@ const GuardrailBody = z.object({
 });
 
 /**
- * Stores the change in the session's ledger object (one object request and one
+ * Stores the change in the session's ledger group (one object request and one
  * row, charged to this request like any other), then answers the guardrail as
  * this very response's meta.guardrail reports it.
  */
 async function changeGuardrail(c: Ctx, change: GuardrailChange): Promise<Guardrail> {
 	const session = c.get("session");
 	if (session === undefined) throw new ApiError("unauthorized");
-	const ns = c.env.LEDGER;
+	const ns = c.env.LEDGER_GROUP;
 	if (ns === undefined) throw new ApiError("unavailable", "No cost ledger is bound here.");
 	const usage = costState(c).usage;
 	usage.doRequests += 1;
 	usage.doRowsWritten += 1;
 	const startedMs = Date.now();
-	const total = await ns
-		.get(ns.idFromName(session.sessionId))
-		.changeGuardrail(change, DEMO_GUARDRAIL_DEFAULT_USD);
+	const entry = entryFor(session.sessionId);
+	const total = await ns.get(ns.idFromName(ledgerGroupName(entry.group))).changeGuardrail(
+		session.sessionId,
+		change,
+		DEMO_GUARDRAIL_DEFAULT_USD,
+		// An older session's ledger is imported first, so the change builds on its version.
+		Date.parse(session.createdAt),
+	);
 	usage.doWallMs += Date.now() - startedMs;
-	adoptGuardrail(entryFor(c.env, session.sessionId, deferTo(c)), total);
+	adoptGuardrail(entry, total);
 	return costMeta(c).guardrail;
 }
 
