@@ -178,4 +178,19 @@ describe("cost ledger groups at the edge", () => {
 		// Four calls made, four charged; each row charged once, as a retry writes the row the failed call did not.
 		expect(sum(modelled, "doRequests")).toBe(fake.calls.length);
 	});
+
+	it("a session forgotten while its spend waits for the call keeps that spend when it comes back", async () => {
+		const fake = new FakeGroups();
+		const env = fake.env();
+		const modelled: Partial<UsageCounts>[] = [];
+		const id = "ses_evicted";
+		respond(env, id, 0.001, modelled);
+		// More sessions than an isolate remembers (ledger.ts MAX_SESSIONS) push it out.
+		for (let i = 0; i < 10_001; i++) entryFor(`ses_crowd_${i}`);
+		const back = respond(env, id, 0.002, modelled);
+		expect(totalUsd(back)).toBeCloseTo(0.003, 15);
+		await vi.advanceTimersByTimeAsync(2 * LEDGER_FLUSH_MS);
+		expect(fake.totals.get(id)).toBeCloseTo(0.003, 15);
+		expect(totalUsd(back)).toBeCloseTo(0.003, 15);
+	});
 });

@@ -145,6 +145,15 @@ function remember(sessionId: string, entry: LedgerEntry): void {
 }
 
 /**
+ * An entry forgotten by `remember` while its spend waited for its group's call: taken
+ * back as it is, so the call answers into the entry this isolate uses, and a new
+ * entry never replaces it in the group's `pending` (which would drop its spend).
+ */
+function parked(sessionId: string): LedgerEntry | undefined {
+	return groups.get(ledgerGroupOf(sessionId))?.pending.get(sessionId);
+}
+
+/**
  * The session's entry, read from its ledger group on first sight in this
  * isolate (one object request, counted into `usage`). Later requests find it
  * in memory and do no I/O.
@@ -156,7 +165,7 @@ export function openEntry(
 	defer: (p: Promise<unknown>) => void,
 ): LedgerEntry {
 	const { sessionId } = session;
-	let entry = entries.get(sessionId);
+	let entry = entries.get(sessionId) ?? parked(sessionId);
 	if (entry === undefined) {
 		const createdAtMs = Date.parse(session.createdAt);
 		entry = fresh(sessionId, Number.isFinite(createdAtMs) ? createdAtMs : null);
@@ -197,7 +206,7 @@ export function openEntry(
 export function entryFor(sessionId: string): LedgerEntry {
 	const found = entries.get(sessionId);
 	if (found !== undefined) return found;
-	const entry = fresh(sessionId, null);
+	const entry = parked(sessionId) ?? fresh(sessionId, null);
 	remember(sessionId, entry);
 	return entry;
 }
