@@ -76,9 +76,9 @@ describe("random unknown SKUs", () => {
 		];
 		const warm = routes(known, -1);
 		for (const [method, path, options] of warm) await api(server, method, path, options);
-		// The session's cost ledger object is written on the ledger's next flush (worker/cost/ledger.ts).
+		// The session's cost ledger group is written on the ledger's next flush (worker/cost/ledger.ts).
 		const ledgerDeadline = Date.now() + LEDGER_DEADLINE_MS;
-		while (objectFiles(server.stateDir, "CostLedgerObject").length === 0) {
+		while (objectFiles(server.stateDir, "CostLedgerGroupObject").length === 0) {
 			if (Date.now() > ledgerDeadline) throw new Error("the session's ledger was never written");
 			await sleep(100);
 		}
