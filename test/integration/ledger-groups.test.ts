@@ -76,7 +76,9 @@ describe("cost ledger groups", () => {
 		expect(after.adds - before.adds).toBe(2);
 		expect(after.rowsWritten - before.rowsWritten).toBe(2 * ids.length);
 		expect(first.map((t) => t.virtualUsd)).toEqual(batch.map((b) => b.deltaUsd));
-		second.forEach((t, i) => expect(t.virtualUsd).toBeCloseTo(2 * (batch[i]?.deltaUsd ?? 0), 15));
+		for (const [i, t] of second.entries()) {
+			expect(t.virtualUsd).toBeCloseTo(2 * (batch[i]?.deltaUsd ?? 0), 15);
+		}
 	});
 
 	it("folds many sessions' spend over HTTP into one call per group and interval", async () => {
