@@ -1,5 +1,7 @@
-// `node cli/reserve-cpu.ts [seconds] [--profile out.cpuprofile]`: what one durable reserve on a hot SKU costs workerd in CPU,
-// against the hello of the same server in the same run (docs/hot-path.md, "CPU per reserve").
+// `node cli/reserve-cpu.ts [seconds] [--sold-out] [--profile out.cpuprofile]`: what one durable reserve on a hot SKU
+// costs workerd in CPU, against the hello of the same server in the same run (docs/hot-path.md, "CPU per reserve").
+// With --sold-out, the same load on a SKU created with no stock: every attempt is the 409 answered from the
+// edge's copy of the SKU's state, the bench's `sold-out` row.
 // On a machine shared with other work, CPU per request moves far less than requests per second,
 // so this reads the workerd processes' own CPU time (/proc, Linux) around each load, as
 // cli/checkout-cpu.ts does for checkouts. The worker runs on the bench's lean runtime
@@ -26,6 +28,9 @@ import { againstHello, helloLoad } from "./lib/workerd-cpu.ts";
 const args = process.argv.slice(2);
 const profileAt = args.indexOf("--profile");
 const PROFILE_FILE = profileAt < 0 ? null : (args.splice(profileAt, 2)[1] ?? "reserve.cpuprofile");
+const soldOutAt = args.indexOf("--sold-out");
+const SOLD_OUT = soldOutAt >= 0;
+if (SOLD_OUT) args.splice(soldOutAt, 1);
 const RESERVE_SEC = Number(args[0] ?? 4);
 /** The inspector's port when profiling (scripts/runtime.ts reads RG_INSPECTOR_PORT). */
 const INSPECTOR_PORT = 9239;
@@ -81,8 +86,8 @@ const worker = await startBenchWorker();
 try {
 	const base = worker.url;
 	const admin = adminHeaders(worker.adminToken);
-	const sku = `CPU-HOT-${Date.now().toString(36)}`;
-	await createBenchProduct(base, admin, sku, { totalStock: HOT_STOCK });
+	const sku = `${SOLD_OUT ? "CPU-GONE" : "CPU-HOT"}-${Date.now().toString(36)}`;
+	await createBenchProduct(base, admin, sku, { totalStock: SOLD_OUT ? 0 : HOT_STOCK });
 	const tokens = await mintSessions(base, worker.debugToken, SESSIONS, SETUP_WIDTH);
 	const reserve = (durationSec: number): LoadOptions => ({
 		url: `${base}/api/reservations`,
@@ -97,7 +102,7 @@ try {
 
 	await runLoad(reserve(WARMUP_SEC));
 	let stopProfile: (() => Promise<unknown>) | null = null;
-	const figures = await againstHello(hello, reserve(RESERVE_SEC), "reserve", {
+	const figures = await againstHello(hello, reserve(RESERVE_SEC), SOLD_OUT ? "soldOut" : "reserve", {
 		start: async () => {
 			if (PROFILE_FILE !== null) stopProfile = await profiler();
 		},

@@ -6,14 +6,22 @@ import { SKU_PATTERN } from "../domain/bounds.ts";
 import { MAX_SHARDS, shardIndexOf } from "../domain/escrow.ts";
 import { randomHex } from "../shared/hex.ts";
 
-const ID_BYTES = 12;
+/** Hex digits of an id's clock part: milliseconds since 1970 fit 12 of them for 8,900 years. */
+const TIME_HEX_DIGITS = 12;
+/** Random bytes after the clock part: 48 bits, so ids minted in the same millisecond differ. */
+const RANDOM_BYTES = 6;
 
 /**
  * An id owned by shard `shard` of `sku`: `~<sku>` for shard 0 (a SKU in one
  * object: the form ids always had), `~<sku>~<i>` for shard i (not "#": ids go in URLs).
+ * The 24 hex digits start with the clock, so ids minted one after another sort one after
+ * another: a batch's hold rows go to the end of the holds' id index in the SKU's object, not
+ * to random leaves of it (docs/decisions/042-edge-reserve-cpu.md). The id's owner check
+ * (a reservation is read or cancelled only by its session) does not rest on it being unguessable.
  */
 export function newId(prefix: "rsv" | "ord" | "tkt", sku: string, shard = 0): string {
-	return `${prefix}_${randomHex(ID_BYTES)}~${shard === 0 ? sku : `${sku}~${shard}`}`;
+	const clock = Date.now().toString(16).padStart(TIME_HEX_DIGITS, "0");
+	return `${prefix}_${clock}${randomHex(RANDOM_BYTES)}~${shard === 0 ? sku : `${sku}~${shard}`}`;
 }
 
 /** The SKU and the shard an id belongs to, or null when the id is not one of ours. */
