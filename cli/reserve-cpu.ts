@@ -102,16 +102,21 @@ try {
 
 	await runLoad(reserve(WARMUP_SEC));
 	let stopProfile: (() => Promise<unknown>) | null = null;
-	const figures = await againstHello(hello, reserve(RESERVE_SEC), SOLD_OUT ? "soldOut" : "reserve", {
-		start: async () => {
-			if (PROFILE_FILE !== null) stopProfile = await profiler();
+	const figures = await againstHello(
+		hello,
+		reserve(RESERVE_SEC),
+		SOLD_OUT ? "soldOut" : "reserve",
+		{
+			start: async () => {
+				if (PROFILE_FILE !== null) stopProfile = await profiler();
+			},
+			stop: async () => {
+				if (stopProfile !== null && PROFILE_FILE !== null) {
+					writeFileSync(PROFILE_FILE, JSON.stringify(await stopProfile()));
+				}
+			},
 		},
-		stop: async () => {
-			if (stopProfile !== null && PROFILE_FILE !== null) {
-				writeFileSync(PROFILE_FILE, JSON.stringify(await stopProfile()));
-			}
-		},
-	});
+	);
 	const stats = await benchStats(base, admin, sku);
 	console.log(
 		JSON.stringify({

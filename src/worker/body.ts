@@ -40,11 +40,19 @@ export function describeIssues(error: z.ZodError): string {
 		.join("; ");
 }
 
-/** Reads a JSON body and validates it; `allowEmpty` treats no body as `{}`. */
+/** The one Content-Type every JSON client sends, compared before the pattern that allows the rest. */
+const PLAIN_JSON_TYPE = "application/json";
+
+/**
+ * Reads a JSON body and validates it; `allowEmpty` treats no body as `{}`. `plain`, a hand check
+ * of the body's common shape, is tried before the schema: it must accept only values the schema
+ * accepts and return what the schema would (worker/reserve-body.ts); null sends the value to
+ * the schema, whose message names what is wrong.
+ */
 export async function parseBody<S extends z.ZodType>(
 	c: Ctx,
 	schema: S,
-	options: { allowEmpty?: boolean } = {},
+	options: { allowEmpty?: boolean; plain?: (value: unknown) => z.infer<S> | null } = {},
 ): Promise<z.infer<S>> {
 	const headers = c.req.raw.headers;
 	const declared = headers.get("content-length");
@@ -53,7 +61,7 @@ export async function parseBody<S extends z.ZodType>(
 	const type = headers.get("content-type") ?? "";
 	// Body-less operator calls (reset) may omit both the body and its type.
 	if (options.allowEmpty && length === 0 && type === "") return schema.parse({});
-	if (!/^application\/json\s*(;|$)/i.test(type)) {
+	if (type !== PLAIN_JSON_TYPE && !/^application\/json\s*(;|$)/i.test(type)) {
 		throw new ApiError(
 			"unsupported_media_type",
 			`Content-Type must be application/json, got ${type === "" ? "none" : JSON.stringify(type.slice(0, 80))}.`,
@@ -77,6 +85,8 @@ export async function parseBody<S extends z.ZodType>(
 	} catch {
 		throw new ApiError("invalid_request", "The request body is not valid JSON.");
 	}
+	const plain = options.plain?.(value);
+	if (plain !== undefined && plain !== null) return plain;
 	const parsed = schema.safeParse(value);
 	if (!parsed.success) throw new ApiError("invalid_request", describeIssues(parsed.error));
 	return parsed.data;

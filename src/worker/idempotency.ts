@@ -5,8 +5,10 @@ import { IDEMPOTENCY_KEY_PATTERN } from "../domain/bounds.ts";
 import { ApiError, type Ctx } from "./http.ts";
 
 export function idempotencyKey(c: Ctx, required = false): string | null {
-	const key = c.req.header("idempotency-key");
-	if (key === undefined) {
+	// The raw headers: Hono's c.req.header() wraps the same read (docs/hot-path.md, "Edge CPU of a
+	// reserve and a sold-out answer").
+	const key = c.req.raw.headers.get("idempotency-key");
+	if (key === null) {
 		if (required) throw new ApiError("invalid_request", "Idempotency-Key header is required.");
 		return null;
 	}

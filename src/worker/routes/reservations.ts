@@ -1,6 +1,4 @@
 import { Hono } from "hono";
-import { z } from "zod";
-import { MAX_QUANTITY, SKU_PATTERN } from "../../domain/bounds.ts";
 import { shardOf } from "../../domain/escrow.ts";
 import type { ReserveAnswer, ReserveRequest, ReserveResult } from "../../inventory/rpc.ts";
 import { parseBody } from "../body.ts";
@@ -32,14 +30,9 @@ import {
 	refuseReserve,
 	reserveLimits,
 } from "../middleware/ratelimit.ts";
+import { plainReserveBody, ReserveBody } from "../reserve-body.ts";
 import { edgeCoalescer } from "../reserve-coalescer.ts";
 import { sandboxSku } from "../sandbox.ts";
-
-const ReserveBody = z.object({
-	sku: z.string().regex(SKU_PATTERN, "must be 1–64 of A-Z a-z 0-9 . _ -"),
-	quantity: z.number().int().min(1).max(MAX_QUANTITY).optional(),
-	mode: z.enum(["safe", "eventual"]).optional(),
-});
 
 function answerReserve(c: Ctx, result: ReserveResult): Response {
 	if (result.ok) return ok(c, result.reservation, 201);
@@ -76,7 +69,7 @@ export const reservations = new Hono<AppEnv>();
 reservations.use("*", requireSession);
 
 reservations.post("/", async (c) => {
-	const body = await parseBody(c, ReserveBody);
+	const body = await parseBody(c, ReserveBody, { plain: plainReserveBody });
 	const key = idempotencyKey(c);
 	const session = c.get("session");
 	if (session === undefined) throw new ApiError("unauthorized");
