@@ -100,13 +100,23 @@ export async function requireKnownSku(
 	c: Ctx,
 	sku: string,
 	code: "unknown_sku" | "not_found" = "unknown_sku",
-	message = `No product has the SKU ${JSON.stringify(sku)}.`,
+	message?: string,
 ): Promise<void> {
-	if (!SKU_PATTERN.test(sku)) throw new ApiError(code, message);
+	// The message is built only for a refusal: a reserve asks this on every attempt.
+	const refuse = () =>
+		new ApiError(code, message ?? `No product has the SKU ${JSON.stringify(sku)}.`);
+	if (!SKU_PATTERN.test(sku)) throw refuse();
 	// A known SKU is answered before the D1 binding is even read: reading it builds the request's
 	// metered D1 wrapper (worker/cost/bindings.ts), work the hot path does not need.
 	if (known.peek(sku) === true) return;
-	if ((await lookupSku(c.env.DB, sku)) === "unknown") {
-		throw new ApiError(code, message);
-	}
+	if ((await lookupSku(c.env.DB, sku)) === "unknown") throw refuse();
+}
+
+/**
+ * True when this isolate already knows the SKU exists: what requireKnownSku answers first,
+ * without its promise (the reserve path skips the await, docs/hot-path.md, "Edge CPU of a
+ * reserve and a sold-out answer").
+ */
+export function isKnownSku(sku: string): boolean {
+	return known.peek(sku) === true && SKU_PATTERN.test(sku);
 }

@@ -82,6 +82,18 @@ export function rememberSnapshot(sku: string, snapshot: EdgeSnapshot, nowMs: num
 }
 
 /**
+ * True when refreshAhead would send a refresh now: a caller checks this first, so the closures it
+ * hands refreshAhead are built only for the one request in EDGE_SNAPSHOT_REFRESH_AFTER_MS that
+ * sends (docs/hot-path.md, "Edge CPU of a reserve and a sold-out answer").
+ */
+export function refreshDue(sku: string, nowMs: number): boolean {
+	const copy = copies.peek(sku);
+	if (copy === undefined || nowMs - copy.receivedAtMs < EDGE_SNAPSHOT_REFRESH_AFTER_MS)
+		return false;
+	return copy.refreshSentAtMs === null || nowMs - copy.refreshSentAtMs >= EDGE_SNAPSHOT_MAX_AGE_MS;
+}
+
+/**
  * Starts a background refresh of the SKU's copy when it is past EDGE_SNAPSHOT_REFRESH_AFTER_MS and
  * none is in flight; `load` asks the object, `defer` keeps the call alive past the response
  * (executionCtx.waitUntil). Nobody waits on the refresh: it only replaces the copy. The new copy
@@ -95,10 +107,8 @@ export function refreshAhead(
 	defer: (refresh: Promise<unknown>) => void,
 ): void {
 	const copy = copies.peek(sku);
-	if (copy === undefined || nowMs - copy.receivedAtMs < EDGE_SNAPSHOT_REFRESH_AFTER_MS) return;
 	// One refresh in flight per copy; one that has not answered within the bound no longer blocks.
-	if (copy.refreshSentAtMs !== null && nowMs - copy.refreshSentAtMs < EDGE_SNAPSHOT_MAX_AGE_MS)
-		return;
+	if (copy === undefined || !refreshDue(sku, nowMs)) return;
 	copy.refreshSentAtMs = nowMs;
 	defer(
 		load().then(

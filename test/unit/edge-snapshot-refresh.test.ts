@@ -8,6 +8,7 @@ import {
 	EDGE_SNAPSHOT_REFRESH_AFTER_MS,
 	freshSnapshot,
 	refreshAhead,
+	refreshDue,
 	rememberSnapshot,
 } from "../../src/worker/edge-snapshot.ts";
 
@@ -34,6 +35,24 @@ function manualLoad() {
 }
 
 describe("refreshing the edge's copy ahead of time", () => {
+	it("says a refresh is due exactly when refreshAhead would send one", () => {
+		const sku = uniqueSku();
+		const t0 = 500_000;
+		expect(refreshDue(sku, t0)).toBe(false); // no copy: the request asks the object itself
+		rememberSnapshot(sku, copyWith(0), t0);
+		const io = manualLoad();
+		for (const at of [0, EDGE_SNAPSHOT_REFRESH_AFTER_MS - 1]) {
+			expect(refreshDue(sku, t0 + at)).toBe(false);
+		}
+		const sentAt = t0 + EDGE_SNAPSHOT_REFRESH_AFTER_MS;
+		expect(refreshDue(sku, sentAt)).toBe(true);
+		refreshAhead(sku, sentAt, io.load, io.defer);
+		expect(io.calls).toHaveLength(1);
+		// In flight: not due again until it has been unanswered for the whole bound.
+		expect(refreshDue(sku, sentAt + EDGE_SNAPSHOT_MAX_AGE_MS - 1)).toBe(false);
+		expect(refreshDue(sku, sentAt + EDGE_SNAPSHOT_MAX_AGE_MS)).toBe(true);
+	});
+
 	it("leaves a young copy alone, then sends one refresh at a time", async () => {
 		const sku = uniqueSku();
 		const t0 = 1_000_000;

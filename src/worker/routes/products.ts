@@ -3,7 +3,13 @@ import { MAX_PRODUCTS_LISTED } from "../../domain/bounds.ts";
 import type { Product } from "../../shared/types.ts";
 import { rememberSku, requireKnownSku } from "../catalogue.ts";
 import { deferTo } from "../cost/meta.ts";
-import { freshSnapshot, markReader, refreshAhead, rememberSnapshot } from "../edge-snapshot.ts";
+import {
+	freshSnapshot,
+	markReader,
+	refreshAhead,
+	refreshDue,
+	rememberSnapshot,
+} from "../edge-snapshot.ts";
 import { type AppEnv, fail, ok } from "../http.ts";
 import { inventory } from "../inventory-stub.ts";
 import { readerSessionId } from "../middleware/ratelimit.ts";
@@ -46,7 +52,8 @@ products.get("/:sku/availability", async (c) => {
 	const cached = freshSnapshot(sku, now);
 	if (cached !== null) {
 		if (reader !== undefined) markReader(sku, reader);
-		refreshAhead(sku, now, () => inventory(c.env, sku).snapshot(), deferTo(c));
+		if (refreshDue(sku, now))
+			refreshAhead(sku, now, () => inventory(c.env, sku).snapshot(), deferTo(c));
 		return ok(c, cached.availability);
 	}
 	await requireKnownSku(c, sku);
