@@ -28,4 +28,11 @@ describe("newId", () => {
 		expect([...later].sort()).toEqual(later);
 		expect(new Set(ids).size).toBe(ids.length);
 	});
+
+	it("draws fresh random digits across refills of its random pool", () => {
+		vi.useFakeTimers();
+		vi.setSystemTime(1_800_000_000_000);
+		const ids = Array.from({ length: 3_000 }, () => newId("rsv", "HOT"));
+		expect(new Set(ids).size).toBe(ids.length);
+	});
 });
