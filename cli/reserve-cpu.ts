@@ -22,6 +22,7 @@ import {
 } from "./bench/hot-sku.ts";
 import { clientIp, mintSessions } from "./bench/http.ts";
 import { startBenchWorker } from "./bench/worker.ts";
+import { INSPECTOR_PORT, startProfile } from "./lib/inspector-profile.ts";
 import { type LoadOptions, runLoad } from "./lib/load.ts";
 import { againstHello, helloLoad } from "./lib/workerd-cpu.ts";
 
@@ -32,14 +33,12 @@ const soldOutAt = args.indexOf("--sold-out");
 const SOLD_OUT = soldOutAt >= 0;
 if (SOLD_OUT) args.splice(soldOutAt, 1);
 const RESERVE_SEC = Number(args[0] ?? 4);
-/** The inspector's port when profiling (scripts/runtime.ts reads RG_INSPECTOR_PORT). */
-const INSPECTOR_PORT = 9239;
-const SAMPLING_INTERVAL_US = 100;
 const MAX_RESERVE_SEC = 30;
 /**
- * Long enough for every session's cost ledger object to be created and flushed once
- * (LEDGER_FLUSH_MS, src/worker/cost/ledger.ts): the first flushes of 256 new ledgers stall
- * workerd for a while, and a hello measured in that stall reads nothing.
+ * Long enough for the sessions' first cost-ledger flushes to have gone out (one call per
+ * ledger group, one to two LEDGER_FLUSH_MS after the first spend, src/worker/cost/ledger.ts)
+ * before anything is measured. With one ledger object per session (before decision 041) the
+ * first flushes of 256 new ledgers stalled workerd, and a hello measured then read nothing.
  */
 const WARMUP_SEC = 5;
 const CONNECTIONS = 64;
@@ -50,37 +49,6 @@ if (!Number.isFinite(RESERVE_SEC) || RESERVE_SEC < 1 || RESERVE_SEC > MAX_RESERV
 }
 
 if (PROFILE_FILE !== null) process.env.RG_INSPECTOR_PORT = String(INSPECTOR_PORT);
-
-/** The worker's isolate through the DevTools protocol: start sampling, and stop for the profile. */
-async function profiler(): Promise<() => Promise<unknown>> {
-	const targets = (await (await fetch(`http://127.0.0.1:${INSPECTOR_PORT}/json`)).json()) as {
-		webSocketDebuggerUrl: string;
-	}[];
-	const target = targets.find((t) => t.webSocketDebuggerUrl.endsWith(":user:revenue-guard"));
-	if (target === undefined) throw new Error("no inspector target for the worker");
-	const ws = new WebSocket(target.webSocketDebuggerUrl);
-	await new Promise((resolve) => ws.addEventListener("open", resolve, { once: true }));
-	let lastId = 0;
-	const pending = new Map<number, (result: unknown) => void>();
-	ws.addEventListener("message", (event) => {
-		const message = JSON.parse(String(event.data)) as { id?: number; result?: unknown };
-		if (message.id !== undefined) pending.get(message.id)?.(message.result);
-	});
-	const send = (method: string, params: object = {}) =>
-		new Promise<unknown>((resolve) => {
-			lastId += 1;
-			pending.set(lastId, resolve);
-			ws.send(JSON.stringify({ id: lastId, method, params }));
-		});
-	await send("Profiler.enable");
-	await send("Profiler.setSamplingInterval", { interval: SAMPLING_INTERVAL_US });
-	await send("Profiler.start");
-	return async () => {
-		const { profile } = (await send("Profiler.stop")) as { profile: unknown };
-		ws.close();
-		return profile;
-	};
-}
 
 const worker = await startBenchWorker();
 try {
@@ -108,7 +76,7 @@ try {
 		SOLD_OUT ? "soldOut" : "reserve",
 		{
 			start: async () => {
-				if (PROFILE_FILE !== null) stopProfile = await profiler();
+				if (PROFILE_FILE !== null) stopProfile = await startProfile(INSPECTOR_PORT);
 			},
 			stop: async () => {
 				if (stopProfile !== null && PROFILE_FILE !== null) {

@@ -126,9 +126,10 @@ export async function measureOurs(
 		expectCall(200, base, "GET", `/api/admin/products/${sku}/stats`, undefined, admin);
 	const oversell = async (sku: string) => Number((await stats(sku)).oversellCount ?? Number.NaN);
 
-	// Hello first: creating the sessions below keeps workerd busy for seconds afterwards (each
-	// session's cost ledger object is created and flushed), which a hello measured right after
-	// would show as a stall (observed: no answer at all for 6 s on a busy machine).
+	// Hello first: the sessions created below start spending at once, and a hello measured
+	// after them would share the server with their cost-ledger flushes. With one ledger object
+	// per session (before docs/decisions/041-ledger-groups.md) that was a stall (observed: no
+	// answer at all for 6 s on a busy machine); the order stays so the hello meets a server at rest.
 	const rows: BenchRow[] = [await measureHello(base, shape, log, names.hello)];
 
 	const tokens = await mintSessions(base, worker.debugToken, SESSIONS, SETUP_WIDTH);

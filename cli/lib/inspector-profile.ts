@@ -1,5 +1,6 @@
 // A CPU profile of the bench worker's isolate through workerd's inspector (DevTools
-// `Profiler`), for the probes' --profile option (cli/checkout-cpu.ts). The worker must have
+// `Profiler`), for the probes' --profile option (cli/checkout-cpu.ts, cli/reserve-cpu.ts,
+// cli/hello-cpu.ts). The worker must have
 // been started with RG_INSPECTOR_PORT set (scripts/runtime.ts passes it to Miniflare).
 
 /** Where the probes ask workerd to listen for the inspector. */
@@ -7,16 +8,20 @@ export const INSPECTOR_PORT = 9239;
 /** Sampling every 100 µs: a checkout costs ~700 µs of CPU, so several samples each. */
 export const SAMPLING_INTERVAL_US = 100;
 
-/** Starts sampling the worker's isolate; the function returned stops it and returns the profile. */
+/**
+ * Starts sampling the isolate of the worker named `workerName` (the product's, unless a probe
+ * profiles another worker beside it); the function returned stops it and returns the profile.
+ */
 export async function startProfile(
 	port = INSPECTOR_PORT,
 	intervalUs = SAMPLING_INTERVAL_US,
+	workerName = "revenue-guard",
 ): Promise<() => Promise<unknown>> {
 	const targets = (await (await fetch(`http://127.0.0.1:${port}/json`)).json()) as {
 		webSocketDebuggerUrl: string;
 	}[];
-	const target = targets.find((t) => t.webSocketDebuggerUrl.endsWith(":user:revenue-guard"));
-	if (target === undefined) throw new Error("no inspector target for the worker");
+	const target = targets.find((t) => t.webSocketDebuggerUrl.endsWith(`:user:${workerName}`));
+	if (target === undefined) throw new Error(`no inspector target for the worker ${workerName}`);
 	const ws = new WebSocket(target.webSocketDebuggerUrl);
 	await new Promise((resolve) => ws.addEventListener("open", resolve, { once: true }));
 	let lastId = 0;

@@ -59,15 +59,16 @@ export const app = new Hono<AppEnv>();
 // the guarded environment; the configuration, parsed once per isolate, whose invalid form answers
 // 503 naming the variable (middleware/config.ts); the cost ledger, which meters the request,
 // answers meta.cost / meta.guardrail and refuses a session past DEMO_COST_LIMIT (cost/middleware.ts).
+// Not async: a request whose session is known without I/O passes on to its route without a
+// promise of this middleware's own (docs/hot-path.md, "What every request pays").
 app.use("*", (c, next) => {
 	c.set("requestId", c.req.header("cf-ray") ?? requestId());
 	c.set("startedAtMs", Date.now());
 	c.env = guardedEnv(c.env);
-	return loadConfig(c, async () => {
-		// A refusal (cost_limit) is the answer, as Hono's chain would have made it.
-		const refused = await costLedger(c, next);
-		if (refused) c.res = refused;
-	});
+	const invalid = loadConfig(c);
+	if (invalid !== null) return Promise.resolve(invalid);
+	// A refusal (cost_limit) is the answer: Hono's chain makes a returned Response the response.
+	return costLedger(c, next);
 });
 
 app.get("/healthz", (c) => ok(c, { status: "ok" }));

@@ -9,39 +9,55 @@
 // per call and nothing else (no object, D1, KV write or AE point). There is no
 // Retry-After: a session's total never goes down, so waiting cannot help.
 
-import type { MiddlewareHandler } from "hono";
+import type { Next } from "hono";
 import { costUsd, realUsd } from "../../domain/pricing.ts";
-import { type AppEnv, type Ctx, fail } from "../http.ts";
-import { resolveSession, type Session } from "../middleware/auth.ts";
+import type { UsageCounts } from "../../shared/types.ts";
+import { type Ctx, fail } from "../http.ts";
+import { knownSession, resolveSession, type Session } from "../middleware/auth.ts";
 import { meteredEnv } from "./bindings.ts";
 import { openEntry, totalUsd } from "./ledger.ts";
 import { costMeta, deferTo } from "./meta.ts";
 import { requestUsage } from "./meter.ts";
 
-export const costLedger: MiddlewareHandler<AppEnv> = async (c, next) => {
-	const state = { usage: requestUsage(), result: null };
-	c.set("cost", state);
+/**
+ * Not an async function: a request whose session is known without I/O (none, or cached in this
+ * isolate: every request but a session's first) goes straight on to `next` with no promise of its
+ * own, which every request, /healthz included, would pay (docs/hot-path.md, "What every request
+ * pays"). Answers the refusal, or what `next` answers.
+ */
+export function costLedger(c: Ctx, next: Next): Promise<Response | undefined> {
+	const usage = requestUsage();
+	c.set("cost", { usage, result: null });
 	c.set("metaExtras", () => costMeta(c));
-	c.env = meteredEnv(c.env, state.usage);
-	const session = await sessionOf(c);
+	c.env = meteredEnv(c.env, usage);
+	const known = knownSession(c);
+	if (known !== undefined) return admit(c, usage, known.session, next);
+	return resolveSession(c).then((resolved) => admit(c, usage, resolved.session, next));
+}
+
+function admit(
+	c: Ctx,
+	usage: UsageCounts,
+	session: Session | null,
+	next: Next,
+): Promise<Response | undefined> {
 	if (session !== null) {
-		const entry = openEntry(c.env, session, state.usage, deferTo(c));
+		const entry = openEntry(c.env, session, usage, deferTo(c));
 		const config = c.get("config").cost;
-		const wouldBe = realUsd(totalUsd(entry) + costUsd(state.usage), config.billingScale);
+		const wouldBe = realUsd(totalUsd(entry) + costUsd(usage), config.billingScale);
 		if (wouldBe > config.limitUsd) {
-			return fail(
-				c,
-				"cost_limit",
-				`This session's modelled spend would be billed $${wouldBe.toFixed(2)}, past the demo cost limit of $${config.limitUsd.toFixed(2)}; start a new session.`,
+			return Promise.resolve(
+				fail(
+					c,
+					"cost_limit",
+					`This session's modelled spend would be billed $${wouldBe.toFixed(2)}, past the demo cost limit of $${config.limitUsd.toFixed(2)}; start a new session.`,
+				),
 			);
 		}
 	}
-	await next();
-	// A response without an envelope (a WebSocket upgrade) is still charged.
-	costMeta(c);
-};
-
-/** The session the bearer token names, if any (resolved once per request, middleware/auth.ts). */
-async function sessionOf(c: Ctx): Promise<Session | null> {
-	return (await resolveSession(c)).session;
+	return next().then(() => {
+		// A response without an envelope (a WebSocket upgrade) is still charged.
+		costMeta(c);
+		return undefined;
+	});
 }

@@ -64,27 +64,52 @@ type Resolved = { session: Session } | { session: null; why: "missing" | "unknow
 
 /**
  * The request's buyer session, resolved once per request and kept on the
- * context: the cost ledger, the rate limits and the routes all ask here, so a
+ * context: the cost ledger, the rate limits and the routes all ask it, so a
  * request costs at most one lookup (one KV read on an isolate's first sight
  * of a token, none after). Never throws; routes decide whether they need one.
  */
 export async function resolveSession(c: Ctx): Promise<Resolved> {
+	return knownSession(c) ?? (await readSession(c));
+}
+
+/**
+ * resolveSession's answer when it needs no I/O: no token, a token that is not a session token,
+ * a session this isolate has cached (and every request after the first ask). Undefined when the
+ * token must be looked up in KV. Synchronous, so the edge's first middleware (worker/app.ts) runs
+ * without a promise for a request that carries no session or a cached one (docs/hot-path.md,
+ * "What every request pays").
+ */
+export function knownSession(c: Ctx): Resolved | undefined {
 	const known = c.get("resolvedSession");
 	if (known !== undefined) return known;
 	const token = bearer(c.req.header("authorization"));
-	let resolved: Resolved;
-	if (token === null) resolved = { session: null, why: "missing" };
-	else if (!SESSION_TOKEN.test(token)) resolved = { session: null, why: "unknown" };
-	else {
-		// A cached session is answered before the KV binding is read (reading it builds the
-		// request's metered KV wrapper, worker/cost/bindings.ts).
-		const session = cache.get(token) ?? (await lookup(c.env.SESSIONS, token));
-		if (session === null) resolved = { session: null, why: "unknown" };
-		else if (expiryOf(session) <= Date.now()) {
-			cache.delete(token);
-			resolved = { session: null, why: "expired" };
-		} else resolved = { session };
-	}
+	if (token === null) return settle(c, NO_TOKEN);
+	if (!SESSION_TOKEN.test(token)) return settle(c, NOT_A_SESSION_TOKEN);
+	// A cached session is answered before the KV binding is read (reading it builds the
+	// request's metered KV wrapper, worker/cost/bindings.ts).
+	const cached = cache.get(token);
+	return cached === undefined ? undefined : settle(c, judge(token, cached));
+}
+
+/** The answers without a session are the same for every request: one object each, not one per request. */
+const NO_TOKEN: Resolved = { session: null, why: "missing" };
+const NOT_A_SESSION_TOKEN: Resolved = { session: null, why: "unknown" };
+const EXPIRED: Resolved = { session: null, why: "expired" };
+
+async function readSession(c: Ctx): Promise<Resolved> {
+	// knownSession answered every case but a well-formed token this isolate has not cached.
+	const token = bearer(c.req.header("authorization")) ?? "";
+	const session = await lookup(c.env.SESSIONS, token);
+	return settle(c, session === null ? NOT_A_SESSION_TOKEN : judge(token, session));
+}
+
+function judge(token: string, session: Session): Resolved {
+	if (expiryOf(session) > Date.now()) return { session };
+	cache.delete(token);
+	return EXPIRED;
+}
+
+function settle(c: Ctx, resolved: Resolved): Resolved {
 	c.set("resolvedSession", resolved);
 	if (resolved.session !== null) c.set("session", resolved.session);
 	return resolved;

@@ -4,15 +4,18 @@
 // and what is wrong — rather than run on a fallback the operator never chose. No Retry-After:
 // only a redeploy with a fixed configuration helps.
 
-import type { MiddlewareHandler } from "hono";
 import { configOf } from "../../shared/config.ts";
-import { type AppEnv, fail } from "../http.ts";
+import { type Ctx, fail } from "../http.ts";
 
-export const loadConfig: MiddlewareHandler<AppEnv> = async (c, next) => {
+/**
+ * Sets c.get("config"), or answers the 503 while the configuration is invalid. Synchronous (the
+ * edge's first middleware calls it, worker/app.ts): null means go on.
+ */
+export function loadConfig(c: Ctx): Response | null {
 	const loaded = configOf(c.env);
 	if (!loaded.ok) {
 		return fail(c, "unavailable", `The server cannot serve: ${loaded.error.message}`);
 	}
 	c.set("config", loaded.config);
-	await next();
-};
+	return null;
+}
