@@ -130,7 +130,10 @@ describe("clock and order number", () => {
 	});
 
 	it("turns an order id into a short number a buyer can read out", () => {
-		expect(orderNumber("ord_4f2a9c1b0123456789abcdef~DEMO-SNEAKER")).toBe("4F2A-9C1B");
+		expect(orderNumber("ord_4f2a9c1b0123456789abcdef~DEMO-SNEAKER")).toBe("89AB-CDEF");
+		// Two orders in the same millisecond share the id's clock digits, not their numbers.
+		const sameMs = ["ord_019ad0c3e5f2a1b2c3d4e5f6~S", "ord_019ad0c3e5f26f7e8d9c0b1a~S"];
+		expect(sameMs.map(orderNumber)).toEqual(["C3D4-E5F6", "8D9C-0B1A"]);
 		expect(orderNumber("something-else")).toBe("something-else");
 	});
 });

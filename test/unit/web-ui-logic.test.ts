@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { backoffMs, parseAvailabilityMessage } from "../../src/web/api/live-protocol.ts";
 import { describeCode } from "../../src/web/api/outcomes.ts";
-import { clock } from "../../src/web/lib/format.ts";
+import { clock, shortId } from "../../src/web/lib/format.ts";
 import { percentiles } from "../../src/web/lib/percentiles.ts";
 import { EventualStock } from "../../src/web/mock/eventual.ts";
 
@@ -84,5 +84,15 @@ describe("the mock's eventual mode", () => {
 		expect(serial.oversellDelta).toBe(0);
 		serial.reset();
 		expect(serial.remaining).toBe(10);
+	});
+});
+
+describe("ids in the console's tables", () => {
+	it("shows an id's random digits, which differ between ids minted in the same minute", () => {
+		const sameMinute = ["rsv_019ad0c3e5f2a1b2c3d4e5f6~S", "rsv_019ad0c3e9016f7e8d9c0b1a~S~2"];
+		expect(sameMinute.map(shortId)).toEqual(["rsv_…c3d4e5f6", "rsv_…8d9c0b1a"]);
+		expect(shortId("something-much-longer-than-that")).toBe("something-mu…");
+		expect(shortId("short")).toBe("short");
+		expect(shortId(undefined)).toBe("");
 	});
 });

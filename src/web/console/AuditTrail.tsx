@@ -1,15 +1,8 @@
 // The audit trail, newest first (the API pages oldest first; useDrop keeps the tail).
 
 import type { AuditEvent } from "../../shared/types.ts";
-import { time } from "../lib/format.ts";
+import { shortId, time } from "../lib/format.ts";
 import { AUDIT_ROWS } from "./useDrop.ts";
-
-/** Ids end with "~<sku>" (worker/ids.ts); the random head is what tells rows apart. */
-function short(id: string | undefined): string {
-	if (id === undefined) return "";
-	const head = id.split("~")[0] ?? id;
-	return head.length > 14 ? `${head.slice(0, 12)}…` : head;
-}
 
 export function AuditTrail({ events }: { events: AuditEvent[] }) {
 	return (
@@ -44,8 +37,8 @@ export function AuditTrail({ events }: { events: AuditEvent[] }) {
 								<td>{time(e.at)}</td>
 								<td>{e.type}</td>
 								<td class="num">{e.quantity ?? ""}</td>
-								<td title={e.reservationId}>{short(e.reservationId)}</td>
-								<td title={e.orderId}>{short(e.orderId)}</td>
+								<td title={e.reservationId}>{shortId(e.reservationId)}</td>
+								<td title={e.orderId}>{shortId(e.orderId)}</td>
 							</tr>
 						))}
 					</tbody>

@@ -30,3 +30,16 @@ export function time(iso: string): string {
 	const d = new Date(iso);
 	return Number.isNaN(d.getTime()) ? iso : d.toLocaleTimeString();
 }
+
+/**
+ * An id for a table cell: `rsv_…c3d4e5f6` for our ids (src/worker/ids.ts: a prefix, 24 hex
+ * digits, `~<sku>`). The hex starts with the clock, the same for every id minted within a
+ * minute, so the random last 8 digits are what tell rows apart. Anything else is cut at 12.
+ */
+export function shortId(id: string | undefined): string {
+	if (id === undefined) return "";
+	const head = id.split("~")[0] ?? id;
+	const ours = /^([a-z]+_)[0-9a-f]{16}([0-9a-f]{8})$/i.exec(head);
+	if (ours !== null) return `${ours[1]}…${ours[2]}`;
+	return head.length > 14 ? `${head.slice(0, 12)}…` : head;
+}

@@ -110,9 +110,13 @@ export function clockOffsetMs(asOf: string, receivedAtMs: number): number {
 	return Number.isFinite(serverMs) ? serverMs - receivedAtMs : 0;
 }
 
-/** A short order number for people: the first 8 hex digits of the id, in two groups. */
+/**
+ * A short order number for people: the last 8 of the id's 24 hex digits, in two groups.
+ * Ids start with the clock (src/worker/ids.ts), so their first digits are the same for every
+ * order placed within a minute; the last digits are random.
+ */
 export function orderNumber(orderId: string): string {
-	const hex = /^ord_([0-9a-f]{8})/i.exec(orderId)?.[1];
+	const hex = /^ord_[0-9a-f]{16}([0-9a-f]{8})/i.exec(orderId)?.[1];
 	if (hex === undefined) return orderId;
 	const upper = hex.toUpperCase();
 	return `${upper.slice(0, 4)}-${upper.slice(4)}`;
