@@ -24,6 +24,8 @@ import { ADMIN, call, createProduct, newSession } from "./helpers.ts";
 
 /** Long enough that every copy reaches the object while the first awaits the provider. */
 const SLOW_PROVIDER_MS = 150;
+/** The charge an operator's reset interrupts: long enough for the reset to arrive during it. */
+const RESET_PROVIDER_MS = 2_000;
 
 function slowProvider(sku: string, latencyMs = SLOW_PROVIDER_MS): Promise<void> {
 	return withPayments(sku, (payments) => {
@@ -160,11 +162,18 @@ describe("checkout saga recovery", () => {
 
 	it("refunds a charge that was in flight when an operator reset the SKU", async () => {
 		const sku = await createProduct({ totalStock: 2 });
-		await slowProvider(sku);
+		await slowProvider(sku, RESET_PROVIDER_MS);
 		const token = await newSession();
 		const id = await reserve(token, sku);
 		const pending = pay(token, id, "pm_card_visa", "reset-key");
-		await sleep(SLOW_PROVIDER_MS / 3);
+		// The reset must land while the charge is in flight: once the payment is seen started,
+		// it has the provider's whole latency to arrive (a fixed 50 ms wait let a loaded machine
+		// deliver the payment after the reset, which then found no hold: 404).
+		await vi.waitFor(
+			async () =>
+				expect(await reservation(token, id)).toMatchObject({ status: "CHECKOUT_PENDING" }),
+			{ timeout: 15_000, interval: 20 },
+		);
 		const reset = await call("POST", `/api/admin/products/${sku}/reset`, { token: ADMIN });
 		expect(reset.status).toBe(200);
 		const res = await pending;
