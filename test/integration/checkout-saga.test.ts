@@ -24,7 +24,7 @@ import { ADMIN, call, createProduct, newSession } from "./helpers.ts";
 
 /** Long enough that every copy reaches the object while the first awaits the provider. */
 const SLOW_PROVIDER_MS = 150;
-/** The charge an operator's reset interrupts: long enough for the reset to arrive during it. */
+/** A charge something must interrupt (a reset, an alarm): long enough for it to arrive during it. */
 const RESET_PROVIDER_MS = 2_000;
 
 function slowProvider(sku: string, latencyMs = SLOW_PROVIDER_MS): Promise<void> {
@@ -112,11 +112,16 @@ describe("checkout saga recovery", () => {
 
 	it("keeps the alarm that would resume an in-flight saga when another alarm runs meanwhile", async () => {
 		const sku = await createProduct();
-		await slowProvider(sku, 1_000);
+		await slowProvider(sku, RESET_PROVIDER_MS);
 		const token = await newSession();
 		const id = await reserve(token, sku);
 		const pending = pay(token, id, "pm_card_visa");
-		await sleep(200);
+		// In flight once seen (a fixed 200 ms wait could run the alarm before the payment began).
+		await vi.waitFor(
+			async () =>
+				expect(await reservation(token, id)).toMatchObject({ status: "CHECKOUT_PENDING" }),
+			{ timeout: 15_000, interval: 20 },
+		);
 		// An alarm (expiry, outbox) runs while the provider call is in flight...
 		expect(await runDurableObjectAlarm(stub(sku))).toBe(true);
 		// ...and a durable alarm must still be set, or a crash now would strand the saga.

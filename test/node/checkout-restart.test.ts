@@ -14,8 +14,9 @@ import { newBuyer } from "../support/shop.ts";
 
 /** Long enough to kill the server while the provider call is in flight. */
 const PROVIDER_LATENCY_MS = 3_000;
-/** Kill this long after sending the checkout: the saga has persisted its step by then. */
-const KILL_AFTER_MS = 1_000;
+/** Liveness bound for the checkout to reach the server and start its payment. */
+const START_TIMEOUT_MS = 30_000;
+const POLL_MS = 50;
 /** Wide enough that a slow restart on a busy machine still resumes before the deadline. */
 const PAYMENT_TIMEOUT_MS = 60_000;
 const SETTLE_TIMEOUT_MS = 60_000;
@@ -91,7 +92,18 @@ describe("checkout across a crash", () => {
 		const inFlight = api(server, "POST", "/api/checkout", { token, body: checkout, headers }).catch(
 			(error: unknown) => error,
 		);
-		await sleep(KILL_AFTER_MS);
+		// Killed once the payment is seen in flight (its charging step is written before the
+		// provider is called), so the kill lands inside the provider's 3 s however late a loaded
+		// machine delivered the checkout; a fixed wait could kill before the payment started.
+		const startedBy = Date.now() + START_TIMEOUT_MS;
+		for (;;) {
+			const seen = await api<{ status: string }>(server, "GET", `/api/reservations/${id}`, {
+				token,
+			});
+			if (seen.body.data?.status === "CHECKOUT_PENDING") break;
+			expect(Date.now(), "the payment never started").toBeLessThan(startedBy);
+			await sleep(POLL_MS);
+		}
 		await server.stop();
 		// The answer died with the process (the server does not drain a 3 s call on SIGTERM).
 		expect(await inFlight).toBeInstanceOf(Error);
