@@ -1,7 +1,9 @@
-// `node cli/reserve-cpu.ts [seconds] [--sold-out] [--profile out.cpuprofile]`: what one durable reserve on a hot SKU
+// `node cli/reserve-cpu.ts [seconds] [--sold-out] [--rate N] [--profile out.cpuprofile]`: what one durable reserve on a hot SKU
 // costs workerd in CPU, against the hello of the same server in the same run (docs/hot-path.md, "CPU per reserve").
 // With --sold-out, the same load on a SKU created with no stock: every attempt is the 409 answered from the
-// edge's copy of the SKU's state, the bench's `sold-out` row.
+// edge's copy of the SKU's state, the bench's `sold-out` row. With --rate N, the reserves are sent evenly paced at
+// N a second (the open loop of the bench's half-peak rows, cli/lib/load.ts) instead of a closed loop, so CPU per
+// reserve can be read at a load below the peak, where each commit carries fewer decisions.
 // On a machine shared with other work, CPU per request moves far less than requests per second,
 // so this reads the workerd processes' own CPU time (/proc, Linux) around each load, as
 // cli/checkout-cpu.ts does for checkouts. The worker runs on the bench's lean runtime
@@ -32,6 +34,10 @@ const PROFILE_FILE = profileAt < 0 ? null : (args.splice(profileAt, 2)[1] ?? "re
 const soldOutAt = args.indexOf("--sold-out");
 const SOLD_OUT = soldOutAt >= 0;
 if (SOLD_OUT) args.splice(soldOutAt, 1);
+const rateAt = args.indexOf("--rate");
+const RATE = rateAt < 0 ? null : Number(args.splice(rateAt, 2)[1]);
+/** Paced loads above this are not below any peak this machine reaches. */
+const MAX_RATE = 20_000;
 const RESERVE_SEC = Number(args[0] ?? 4);
 const MAX_RESERVE_SEC = 30;
 /**
@@ -46,6 +52,9 @@ const HELLO_SEC = 3;
 
 if (!Number.isFinite(RESERVE_SEC) || RESERVE_SEC < 1 || RESERVE_SEC > MAX_RESERVE_SEC) {
 	throw new RangeError(`seconds must be 1..${MAX_RESERVE_SEC}`);
+}
+if (RATE !== null && (!Number.isInteger(RATE) || RATE < 1 || RATE > MAX_RATE)) {
+	throw new RangeError(`--rate must be an integer 1..${MAX_RATE}`);
 }
 
 if (PROFILE_FILE !== null) process.env.RG_INSPECTOR_PORT = String(INSPECTOR_PORT);
@@ -65,6 +74,7 @@ try {
 		connections: CONNECTIONS,
 		durationSec,
 		headersFactory: sessionHeadersFor(tokens),
+		...(RATE === null ? {} : { overallRate: RATE }),
 	});
 	const hello = helloLoad(base, CONNECTIONS, HELLO_SEC, (i) => clientIp(i % SESSIONS));
 
@@ -89,6 +99,7 @@ try {
 	console.log(
 		JSON.stringify({
 			...figures,
+			...(RATE === null ? {} : { pacedPerSec: RATE }),
 			decisions: stats.decisions,
 			commits: stats.commits,
 			oversell: stats.oversellCount,
