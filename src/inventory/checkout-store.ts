@@ -16,6 +16,7 @@ import type {
 	FailedPayment,
 	SagaState,
 } from "../domain/checkout-state.ts";
+import { EndOfTask } from "./group-commit.ts";
 import { MAX_SQL_PARAMS, multiRowSql } from "./records.ts";
 
 type Row = {
@@ -133,7 +134,11 @@ export class CheckoutStore {
 	private readonly open = new Map<string, SagaState | null>();
 	/** Rows of released savepoints, not written yet: each saga's last state. */
 	private readonly staged = new Map<string, SagaState>();
-	private flushQueued = false;
+	/** Writes the staged rows at the end of the task that staged them. */
+	private readonly endOfTask = new EndOfTask(
+		() => this.flush(),
+		(error) => this.broken(error),
+	);
 	/**
 	 * Whether `checkout_failures` is empty: null until looked at (and after a reset deleted
 	 * some), false from the first `retire` on. Only a hint that saves admission a read: a
@@ -174,16 +179,7 @@ export class CheckoutStore {
 			else this.staged.set(id, saga);
 		}
 		this.open.clear();
-		if (this.flushQueued || this.staged.size === 0) return;
-		this.flushQueued = true;
-		queueMicrotask(() => {
-			this.flushQueued = false;
-			try {
-				this.flush();
-			} catch (error) {
-				this.broken(error);
-			}
-		});
+		if (this.staged.size > 0) this.endOfTask.schedule();
 	}
 
 	/** The savepoint rolled back: what it put or retired never happened. */

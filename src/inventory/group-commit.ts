@@ -17,6 +17,7 @@
 // checkout admissions); NextTurn lets continuations that arrive before the
 // next timer — provider answers of checkout sagas — step together in one turn,
 // so their writes share a commit too (src/inventory/checkout-driver.ts).
+// EndOfTask writes what a task's steps staged once, at the end of the task.
 
 /** Calls one commit may carry. Bounds the work of one synchronous block (and its latency). */
 export const MAX_GROUP = 256;
@@ -121,5 +122,34 @@ export class NextTurn {
 		const ready = this.waiting;
 		this.waiting = [];
 		for (const resolve of ready) resolve();
+	}
+}
+
+/**
+ * Runs `write` once in a microtask queued by the first `schedule()` of a task: after the
+ * synchronous steps that staged rows, before any reaction to a promise settled after that
+ * call (every reply of those steps), and within the task, so in its commit. A write that
+ * throws goes to `broken`: the object must not answer from memory what SQLite does not hold.
+ * Used by the SKU's state writer (state-writer.ts) and the saga rows (checkout-store.ts).
+ */
+export class EndOfTask {
+	private queued = false;
+
+	constructor(
+		private readonly write: () => void,
+		private readonly broken: (error: unknown) => void,
+	) {}
+
+	schedule(): void {
+		if (this.queued) return;
+		this.queued = true;
+		queueMicrotask(() => {
+			this.queued = false;
+			try {
+				this.write();
+			} catch (error) {
+				this.broken(error);
+			}
+		});
 	}
 }

@@ -7,6 +7,7 @@
 import type { DomainEvent, Hold, Inventory } from "../domain/inventory.ts";
 import type { AuditEvent } from "../shared/types.ts";
 import { toAuditEvent } from "./codec.ts";
+import { EndOfTask } from "./group-commit.ts";
 import type { Outbox } from "./outbox.ts";
 import { writeHolds } from "./records.ts";
 
@@ -43,7 +44,11 @@ export class StateWriter {
 	private saved = "";
 	private timer: ReturnType<typeof setTimeout> | null = null;
 	private staged: Staged | null = null;
-	private flushQueued = false;
+	/** Writes what `stage` holds at the end of the task that staged it. */
+	private readonly endOfTask = new EndOfTask(
+		() => this.flushStaged(),
+		(error) => this.broken(error),
+	);
 
 	constructor(
 		private readonly sql: SqlStorage,
@@ -141,16 +146,7 @@ export class StateWriter {
 		for (const event of events) staged.events.push(toAuditEvent(sku, ++this.seq, event));
 		staged.state = this.json(inv);
 		staged.seq = this.seq;
-		if (this.flushQueued) return;
-		this.flushQueued = true;
-		queueMicrotask(() => {
-			this.flushQueued = false;
-			try {
-				this.flushStaged();
-			} catch (error) {
-				this.broken(error);
-			}
-		});
+		this.endOfTask.schedule();
 	}
 
 	/** Writes what `stage` holds (no-op when nothing is staged). */
