@@ -8,7 +8,6 @@
 // also sampled by workerd's inspector (cli/lib/inspector-profile.ts) and the profile written to
 // the file named (open it in Chrome DevTools or summarise it by function).
 
-import { writeFileSync } from "node:fs";
 import {
 	adminHeaders,
 	benchStats,
@@ -19,7 +18,7 @@ import {
 } from "./bench/hot-sku.ts";
 import { call, clientIp, mintSessions, pool } from "./bench/http.ts";
 import { startBenchWorker } from "./bench/worker.ts";
-import { INSPECTOR_PORT, startProfile } from "./lib/inspector-profile.ts";
+import { INSPECTOR_PORT, profileTo } from "./lib/inspector-profile.ts";
 import { type LoadOptions, runLoad } from "./lib/load.ts";
 import { againstHello, helloLoad } from "./lib/workerd-cpu.ts";
 
@@ -71,17 +70,12 @@ try {
 	const hello = helloLoad(base, CONNECTIONS, HELLO_SEC, (i) => clientIp(i % SESSIONS));
 
 	await runLoad(payLoad(0, WARMUP_HOLDS));
-	let stopProfile: (() => Promise<unknown>) | null = null;
-	const figures = await againstHello(hello, payLoad(WARMUP_HOLDS, HOLDS), "checkout", {
-		start: async () => {
-			if (PROFILE_FILE !== null) stopProfile = await startProfile();
-		},
-		stop: async () => {
-			if (stopProfile !== null && PROFILE_FILE !== null) {
-				writeFileSync(PROFILE_FILE, JSON.stringify(await stopProfile()));
-			}
-		},
-	});
+	const figures = await againstHello(
+		hello,
+		payLoad(WARMUP_HOLDS, HOLDS),
+		"checkout",
+		profileTo(PROFILE_FILE),
+	);
 	const stats = await benchStats(base, admin, sku);
 	console.log(JSON.stringify({ ...figures, sold: stats.sold, oversell: stats.oversellCount }));
 } finally {

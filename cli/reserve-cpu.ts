@@ -12,7 +12,6 @@
 // reserve run is also sampled by workerd's inspector (DevTools `Profiler`, every 100 µs) and the
 // profile written to the file named (open it in Chrome DevTools or summarise it by function).
 
-import { writeFileSync } from "node:fs";
 import {
 	adminHeaders,
 	benchStats,
@@ -24,7 +23,7 @@ import {
 } from "./bench/hot-sku.ts";
 import { clientIp, mintSessions } from "./bench/http.ts";
 import { startBenchWorker } from "./bench/worker.ts";
-import { INSPECTOR_PORT, startProfile } from "./lib/inspector-profile.ts";
+import { INSPECTOR_PORT, profileTo } from "./lib/inspector-profile.ts";
 import { type LoadOptions, runLoad } from "./lib/load.ts";
 import { againstHello, helloLoad } from "./lib/workerd-cpu.ts";
 
@@ -79,21 +78,11 @@ try {
 	const hello = helloLoad(base, CONNECTIONS, HELLO_SEC, (i) => clientIp(i % SESSIONS));
 
 	await runLoad(reserve(WARMUP_SEC));
-	let stopProfile: (() => Promise<unknown>) | null = null;
 	const figures = await againstHello(
 		hello,
 		reserve(RESERVE_SEC),
 		SOLD_OUT ? "soldOut" : "reserve",
-		{
-			start: async () => {
-				if (PROFILE_FILE !== null) stopProfile = await startProfile(INSPECTOR_PORT);
-			},
-			stop: async () => {
-				if (stopProfile !== null && PROFILE_FILE !== null) {
-					writeFileSync(PROFILE_FILE, JSON.stringify(await stopProfile()));
-				}
-			},
-		},
+		profileTo(PROFILE_FILE),
 	);
 	const stats = await benchStats(base, admin, sku);
 	console.log(

@@ -3,6 +3,8 @@
 // cli/hello-cpu.ts). The worker must have
 // been started with RG_INSPECTOR_PORT set (scripts/runtime.ts passes it to Miniflare).
 
+import { writeFileSync } from "node:fs";
+
 /** Where the probes ask workerd to listen for the inspector. */
 export const INSPECTOR_PORT = 9239;
 /** Sampling every 100 µs: a checkout costs ~700 µs of CPU, so several samples each. */
@@ -43,5 +45,25 @@ export async function startProfile(
 		const { profile } = (await send("Profiler.stop")) as { profile: unknown };
 		ws.close();
 		return profile;
+	};
+}
+
+/**
+ * The `start`/`stop` hooks a probe hands to `againstHello` (cli/lib/workerd-cpu.ts): sample the
+ * measured run and write its profile to `file`; no hooks when `file` is null.
+ */
+export function profileTo(file: string | null): {
+	start?: () => Promise<void>;
+	stop?: () => Promise<void>;
+} {
+	if (file === null) return {};
+	let stop: (() => Promise<unknown>) | null = null;
+	return {
+		start: async () => {
+			stop = await startProfile();
+		},
+		stop: async () => {
+			if (stop !== null) writeFileSync(file, JSON.stringify(await stop()));
+		},
 	};
 }
