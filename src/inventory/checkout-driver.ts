@@ -23,7 +23,6 @@ import { admit, NO_SUCH_RESERVATION } from "../domain/checkout-admission.ts";
 import { MAX_SAGAS_PER_ALARM, RESUME_GRACE_MS } from "../domain/checkout-policy.ts";
 import {
 	type HoldChange,
-	type SagaEffect,
 	type SagaInput,
 	type SagaStep,
 	type SagaWorld,
@@ -40,10 +39,10 @@ import {
 } from "../domain/checkout-state.ts";
 import type { Hold, Inventory } from "../domain/inventory.ts";
 import type { PaymentProvider } from "../payment/provider.ts";
-import { sleep } from "../shared/sleep.ts";
 import { CheckoutStore } from "./checkout-store.ts";
 import { GroupCommit, NextTurn } from "./group-commit.ts";
 import type { OrderResult } from "./rpc.ts";
+import { SagaEffects } from "./saga-effects.ts";
 
 /** What the driver needs from the object that owns it. */
 export interface SagaHost {
@@ -79,8 +78,6 @@ export interface CheckoutDriverOptions {
 	windowMs: number;
 }
 
-type Work = Exclude<SagaEffect, { kind: "stop" }>;
-
 /** Checkout requests admitted in one turn (one commit); bounds that turn's work like MAX_GROUP. */
 export const MAX_CHECKOUT_BATCH = 128;
 
@@ -111,7 +108,8 @@ export class CheckoutDriver {
 	private readonly written = new Map<string, SagaState>();
 	/** resume_at of every unsettled saga, so planning the alarm never queries SQLite. */
 	private readonly wakeups = new Map<string, number>();
-	private provider: PaymentProvider | null = null;
+	/** The provider's calls for the sagas' effects; an outside provider's call first writes the staged rows. */
+	private readonly effects: SagaEffects;
 	/** Checkout requests waiting for the next batch (one turn, one commit). */
 	private readonly arrivals = new GroupCommit<
 		CheckoutRequest,
@@ -128,6 +126,10 @@ export class CheckoutDriver {
 		private readonly options: CheckoutDriverOptions,
 	) {
 		this.rows = new CheckoutStore(sql, (error) => host.broken(error));
+		this.effects = new SagaEffects(
+			() => options.createProvider(),
+			() => this.rows.flush(),
+		);
 	}
 
 	/** After the object loads its state: remember which sagas the alarm must look at. */
@@ -327,9 +329,9 @@ export class CheckoutDriver {
 				// A provider that answers within the call (the simulated one at 0 ms) is stepped in
 				// this synchronous turn: a new payment goes from admission to its order without
 				// yielding, so the batch's staged rows are written once, in their last state.
-				let input = this.performNow(next.effect);
+				let input = this.effects.now(next.effect);
 				if (input === undefined) {
-					input = await this.perform(next.effect);
+					input = await this.effects.perform(next.effect);
 					// Answers that arrived meanwhile are stepped in one turn: one commit for all of them.
 					const turn = this.answers.wait();
 					if (turn !== null) await turn;
@@ -421,52 +423,6 @@ export class CheckoutDriver {
 					: inv.failCheckout(id, nowMs, change.reason);
 		// The step saw the hold CHECKOUT_PENDING in this same turn: a refusal is a bug.
 		if (!done.ok) throw new Error(`hold ${id}: ${change.kind} refused (${done.code})`);
-	}
-
-	/** The effect's outcome now, if the provider answers within the call; else undefined. */
-	private performNow(effect: Work): SagaInput | undefined {
-		if (effect.kind === "wait") return undefined;
-		this.provider ??= this.options.createProvider();
-		const provider = this.provider;
-		if (effect.kind === "refund") {
-			const outcome = provider.refundNow?.(effect.paymentId, effect.idempotencyKey);
-			return outcome === undefined ? undefined : { kind: "refunded", outcome };
-		}
-		const outcome = provider.chargeNow?.(effect.request);
-		if (outcome === undefined) return undefined;
-		return effect.kind === "charge" ? { kind: "charged", outcome } : { kind: "probed", outcome };
-	}
-
-	private async perform(effect: Work): Promise<SagaInput> {
-		this.provider ??= this.options.createProvider();
-		const provider = this.provider;
-		// A provider outside the object hears of the call now: the step that names its key
-		// must already be written, so that the output gate holds the call until it is durable.
-		// One inside the object (the simulated one) writes its records in this same task and
-		// commit, so the staged rows may wait for the end of the turn with the others.
-		if (effect.kind !== "wait" && provider.inObject !== true) this.rows.flush();
-		switch (effect.kind) {
-			case "charge":
-				return {
-					kind: "charged",
-					outcome: await provider.charge(effect.request, { timeoutMs: effect.timeoutMs }),
-				};
-			case "probe":
-				return {
-					kind: "probed",
-					outcome: await provider.charge(effect.request, { timeoutMs: effect.timeoutMs }),
-				};
-			case "refund":
-				return {
-					kind: "refunded",
-					outcome: await provider.refund(effect.paymentId, effect.idempotencyKey, {
-						timeoutMs: effect.timeoutMs,
-					}),
-				};
-			case "wait":
-				await sleep(effect.ms);
-				return { kind: "retry" };
-		}
 	}
 
 	private save(saga: SagaState): void {
