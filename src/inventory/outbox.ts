@@ -21,11 +21,22 @@ const FLUSH_DEBOUNCE_MS = 25;
 /** Outbox rows (seq, event) per multi-row insert. */
 const EVENTS_PER_STATEMENT = Math.floor(MAX_SQL_PARAMS / 2);
 
-const INSERT_EVENT = `INSERT OR IGNORE INTO events
-	(id, sku, seq, type, at, reservation_id, order_id, quantity, session_id, detail)
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+/** Columns of a D1 `events` row (migrations/0001_init.sql). */
+const EVENT_COLUMNS = 10;
+/**
+ * D1 events per multi-row insert: as many as D1's 100 bound parameters allow. D1 runs each
+ * statement of a batch on its own (bind, step, a result with its meta), so one statement per
+ * event cost more than the rows themselves (docs/decisions/047-checkout-d1-and-saga-rows.md).
+ */
+export const D1_EVENTS_PER_STATEMENT = Math.floor(MAX_SQL_PARAMS / EVENT_COLUMNS);
+const INSERT_EVENTS_HEAD = `INSERT OR IGNORE INTO events
+	(id, sku, seq, type, at, reservation_id, order_id, quantity, session_id, detail)`;
 
-export type Projector = (event: AuditEvent) => D1PreparedStatement[];
+/**
+ * Extra D1 writes derived from a batch of events, in seq order (e.g. the orders table),
+ * run in the same D1 batch after the events themselves are inserted.
+ */
+export type Projector = (events: readonly AuditEvent[]) => D1PreparedStatement[];
 
 /** The wait before the next attempt after `failures` failed flushes in a row. */
 export function retryDelayMs(failures: number): number {
@@ -44,7 +55,7 @@ export class Outbox {
 		private readonly db: D1Database,
 		/** A flush failed: the alarm should try again at `retryAtMs`. */
 		private readonly onFailure: (error: unknown, retryAtMs: number) => void,
-		/** Extra D1 writes derived from an event (e.g. the orders table), same batch. */
+		/** Extra D1 writes derived from each batch of events (e.g. the orders table), same D1 batch. */
 		private readonly project: Projector = () => [],
 	) {}
 
@@ -108,6 +119,38 @@ export class Outbox {
 		return this.running.then(() => this.flush());
 	}
 
+	/**
+	 * One D1 batch (one transaction) for outbox rows in seq order: the events in multi-row
+	 * inserts, then the projections' statements (src/inventory/projections.ts). OR IGNORE works
+	 * per row, so a re-sent batch still inserts nothing twice.
+	 */
+	private statements(rows: readonly { event: string }[]): D1PreparedStatement[] {
+		const events = rows.map((row) => JSON.parse(row.event) as AuditEvent);
+		const statements: D1PreparedStatement[] = [];
+		for (let at = 0; at < events.length; at += D1_EVENTS_PER_STATEMENT) {
+			const chunk = events.slice(at, at + D1_EVENTS_PER_STATEMENT);
+			const params: (string | number | null)[] = [];
+			for (const e of chunk) {
+				params.push(
+					e.id,
+					e.sku,
+					e.seq,
+					e.type,
+					e.at,
+					e.reservationId ?? null,
+					e.orderId ?? null,
+					e.quantity ?? null,
+					e.sessionId ?? null,
+					e.detail === undefined ? null : JSON.stringify(e.detail),
+				);
+			}
+			const sql = multiRowSql(INSERT_EVENTS_HEAD, EVENT_COLUMNS, chunk.length);
+			statements.push(this.db.prepare(sql).bind(...params));
+		}
+		statements.push(...this.project(events));
+		return statements;
+	}
+
 	private async drain(): Promise<boolean> {
 		try {
 			for (;;) {
@@ -123,27 +166,7 @@ export class Outbox {
 					this.retryAtMs = null;
 					return true;
 				}
-				const insert = this.db.prepare(INSERT_EVENT);
-				const statements: D1PreparedStatement[] = [];
-				for (const row of rows) {
-					const e = JSON.parse(row.event) as AuditEvent;
-					statements.push(
-						insert.bind(
-							e.id,
-							e.sku,
-							e.seq,
-							e.type,
-							e.at,
-							e.reservationId ?? null,
-							e.orderId ?? null,
-							e.quantity ?? null,
-							e.sessionId ?? null,
-							e.detail === undefined ? null : JSON.stringify(e.detail),
-						),
-						...this.project(e),
-					);
-				}
-				await this.db.batch(statements);
+				await this.db.batch(this.statements(rows));
 				this.sql.exec("DELETE FROM outbox WHERE seq <= ?", last.seq);
 			}
 		} catch (error) {

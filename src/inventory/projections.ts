@@ -12,6 +12,12 @@
 
 import type { AuditEvent } from "../shared/types.ts";
 import type { Projector } from "./outbox.ts";
+import { MAX_SQL_PARAMS, multiRowSql } from "./records.ts";
+
+/** A projection that looks at one event at a time, as a Projector of a batch. */
+function eachEvent(project: (event: AuditEvent) => D1PreparedStatement[]): Projector {
+	return (events) => events.flatMap(project);
+}
 
 /** The first writer wins: the create route writes the row too (worker/catalogue.ts), with the same values. */
 export const INSERT_CATALOGUE_ROW = `INSERT INTO products (sku, name, created_at, listed) VALUES (?, ?, ?, ?)
@@ -24,7 +30,7 @@ const RESTORE_EVENTUAL_STOCK = `INSERT INTO eventual_stock (sku, total, remainin
 	ON CONFLICT (sku) DO UPDATE SET total = excluded.total, remaining = excluded.remaining, updated_at = excluded.updated_at`;
 
 export function catalogueProjection(db: D1Database): Projector {
-	return (event: AuditEvent) => {
+	return eachEvent((event) => {
 		const detail = event.detail ?? {};
 		if (event.type === "product.created" && typeof detail.name === "string") {
 			const listed = detail.listed === false ? 0 : 1;
@@ -34,11 +40,11 @@ export function catalogueProjection(db: D1Database): Projector {
 			return [db.prepare(RENAME).bind(detail.name, event.sku)];
 		}
 		return [];
-	};
+	});
 }
 
 export function eventualResetProjection(db: D1Database): Projector {
-	return (event: AuditEvent) => {
+	return eachEvent((event) => {
 		const total = event.detail?.totalStock;
 		if (event.type !== "inventory.reset" || typeof total !== "number") return [];
 		// A shard of a split SKU (`<sku>#<i>`) has no eventual-mode stock of its own.
@@ -47,48 +53,104 @@ export function eventualResetProjection(db: D1Database): Projector {
 			db.prepare(CLEAR_ALLOCATIONS).bind(event.sku),
 			db.prepare(RESTORE_EVENTUAL_STOCK).bind(event.sku, total, total, event.at),
 		];
-	};
+	});
 }
 
 // An order row is derived from order.created plus the payment.succeeded event the
 // saga writes just before it in the same transaction (hence in an earlier or the
 // same D1 batch): the domain's order.created carries no amount. OR IGNORE: a
 // re-sent batch inserts nothing twice, and a missing payment event skips the row
-// instead of blocking the outbox forever.
+// instead of blocking the outbox forever (amount_cents is NOT NULL).
+//
+// The payment event is almost always in the same batch: then the row's values are
+// taken from it here and the batch's orders go in multi-row inserts (D1 runs each
+// statement of a batch on its own; docs/decisions/047-checkout-d1-and-saga-rows.md). One
+// whose payment event went in an earlier batch is read back from D1 by INSERT_ORDER, which
+// looks only at events before the order's own (the batch's later events are inserted already).
+const ORDER_COLUMNS = 10;
+/** Orders per multi-row insert: as many as D1's 100 bound parameters allow. */
+export const ORDERS_PER_STATEMENT = Math.floor(MAX_SQL_PARAMS / ORDER_COLUMNS);
+const INSERT_ORDERS_HEAD = `INSERT OR IGNORE INTO orders
+	(order_id, sku, reservation_id, session_id, quantity, amount_cents, currency, payment_id, status, paid_at)`;
 const INSERT_ORDER = `INSERT OR IGNORE INTO orders
 	(order_id, sku, reservation_id, session_id, quantity, amount_cents, currency, payment_id, status, paid_at)
 	SELECT ?, ?, ?, ?, ?, json_extract(detail, '$.amountCents'), json_extract(detail, '$.currency'),
 		json_extract(detail, '$.paymentId'), 'PAID', ?
-	FROM events WHERE reservation_id = ? AND type = 'payment.succeeded'
+	FROM events WHERE reservation_id = ? AND type = 'payment.succeeded' AND seq < ?
 	ORDER BY seq DESC LIMIT 1`;
 const REFUND_ORDER = "UPDATE orders SET status = 'REFUNDED' WHERE reservation_id = ?";
 
-/** The outbox's `project` hook: orders reach D1 through the same batches as the events. */
+/** A detail field as json_extract would give it for a scalar: the value, or null. */
+function scalar(value: unknown): string | number | null {
+	return typeof value === "string" || typeof value === "number" ? value : null;
+}
+
+/**
+ * The outbox's `project` hook: orders reach D1 through the same batches as the events. The
+ * inserts come first, then the refunds in event order: a refund's order was created before
+ * it, in this batch or an earlier one.
+ */
 export function orderProjection(db: D1Database): Projector {
-	return (event) => {
-		const { reservationId, orderId } = event;
-		if (event.type === "order.created" && reservationId !== undefined && orderId !== undefined) {
-			return [
-				db.prepare(INSERT_ORDER).bind(
+	return (events) => {
+		/** Each reservation's latest payment.succeeded seen so far in this batch. */
+		const payments = new Map<string, AuditEvent>();
+		const rows: (string | number | null)[][] = [];
+		const statements: D1PreparedStatement[] = [];
+		const refunds: D1PreparedStatement[] = [];
+		for (const event of events) {
+			const { reservationId, orderId } = event;
+			if (reservationId === undefined) continue;
+			if (event.type === "payment.succeeded") payments.set(reservationId, event);
+			else if (event.type === "payment.refunded") {
+				refunds.push(db.prepare(REFUND_ORDER).bind(reservationId));
+			} else if (event.type === "order.created" && orderId !== undefined) {
+				// The SKU, also for an order of shard i of a split SKU (events of `<sku>#<i>`).
+				const sku = event.sku.split("#")[0] ?? event.sku;
+				const sessionId = event.sessionId ?? "";
+				const quantity = event.quantity ?? 0;
+				const paid = payments.get(reservationId);
+				if (paid === undefined) {
+					statements.push(
+						db
+							.prepare(INSERT_ORDER)
+							.bind(
+								orderId,
+								sku,
+								reservationId,
+								sessionId,
+								quantity,
+								event.at,
+								reservationId,
+								event.seq,
+							),
+					);
+					continue;
+				}
+				const detail = paid.detail ?? {};
+				rows.push([
 					orderId,
-					// The SKU, also for an order of shard i of a split SKU (events of `<sku>#<i>`).
-					event.sku.split("#")[0] ?? event.sku,
+					sku,
 					reservationId,
-					event.sessionId ?? "",
-					event.quantity ?? 0,
+					sessionId,
+					quantity,
+					scalar(detail.amountCents),
+					scalar(detail.currency),
+					scalar(detail.paymentId),
+					"PAID",
 					event.at,
-					reservationId,
-				),
-			];
+				]);
+			}
 		}
-		if (event.type === "payment.refunded" && reservationId !== undefined) {
-			return [db.prepare(REFUND_ORDER).bind(reservationId)];
+		for (let at = 0; at < rows.length; at += ORDERS_PER_STATEMENT) {
+			const chunk = rows.slice(at, at + ORDERS_PER_STATEMENT);
+			const sql = multiRowSql(INSERT_ORDERS_HEAD, ORDER_COLUMNS, chunk.length);
+			statements.push(db.prepare(sql).bind(...chunk.flat()));
 		}
-		return [];
+		return [...statements, ...refunds];
 	};
 }
 
-/** Every projection's statements for one event, in order. */
+/** Every projection's statements for a batch, projection by projection. */
 export function projectAll(...projectors: Projector[]): Projector {
-	return (event) => projectors.flatMap((project) => project(event));
+	return (events) => projectors.flatMap((project) => project(events));
 }
