@@ -38,6 +38,41 @@ const INSERT_EVENTS_HEAD = `INSERT OR IGNORE INTO events
  */
 export type Projector = (events: readonly AuditEvent[]) => D1PreparedStatement[];
 
+/**
+ * The statements of one D1 batch (one transaction) for outbox events in seq order: the events
+ * in multi-row inserts, then the projections' statements (src/inventory/projections.ts). OR
+ * IGNORE works per row, so a re-sent batch still inserts nothing twice.
+ */
+export function d1Statements(
+	db: D1Database,
+	events: readonly AuditEvent[],
+	project: Projector,
+): D1PreparedStatement[] {
+	const statements: D1PreparedStatement[] = [];
+	for (let at = 0; at < events.length; at += D1_EVENTS_PER_STATEMENT) {
+		const chunk = events.slice(at, at + D1_EVENTS_PER_STATEMENT);
+		const params: (string | number | null)[] = [];
+		for (const e of chunk) {
+			params.push(
+				e.id,
+				e.sku,
+				e.seq,
+				e.type,
+				e.at,
+				e.reservationId ?? null,
+				e.orderId ?? null,
+				e.quantity ?? null,
+				e.sessionId ?? null,
+				e.detail === undefined ? null : JSON.stringify(e.detail),
+			);
+		}
+		const sql = multiRowSql(INSERT_EVENTS_HEAD, EVENT_COLUMNS, chunk.length);
+		statements.push(db.prepare(sql).bind(...params));
+	}
+	statements.push(...project(events));
+	return statements;
+}
+
 /** The wait before the next attempt after `failures` failed flushes in a row. */
 export function retryDelayMs(failures: number): number {
 	return Math.min(OUTBOX_RETRY_MS * 2 ** Math.max(0, failures - 1), OUTBOX_RETRY_MAX_MS);
@@ -119,38 +154,6 @@ export class Outbox {
 		return this.running.then(() => this.flush());
 	}
 
-	/**
-	 * One D1 batch (one transaction) for outbox rows in seq order: the events in multi-row
-	 * inserts, then the projections' statements (src/inventory/projections.ts). OR IGNORE works
-	 * per row, so a re-sent batch still inserts nothing twice.
-	 */
-	private statements(rows: readonly { event: string }[]): D1PreparedStatement[] {
-		const events = rows.map((row) => JSON.parse(row.event) as AuditEvent);
-		const statements: D1PreparedStatement[] = [];
-		for (let at = 0; at < events.length; at += D1_EVENTS_PER_STATEMENT) {
-			const chunk = events.slice(at, at + D1_EVENTS_PER_STATEMENT);
-			const params: (string | number | null)[] = [];
-			for (const e of chunk) {
-				params.push(
-					e.id,
-					e.sku,
-					e.seq,
-					e.type,
-					e.at,
-					e.reservationId ?? null,
-					e.orderId ?? null,
-					e.quantity ?? null,
-					e.sessionId ?? null,
-					e.detail === undefined ? null : JSON.stringify(e.detail),
-				);
-			}
-			const sql = multiRowSql(INSERT_EVENTS_HEAD, EVENT_COLUMNS, chunk.length);
-			statements.push(this.db.prepare(sql).bind(...params));
-		}
-		statements.push(...this.project(events));
-		return statements;
-	}
-
 	private async drain(): Promise<boolean> {
 		try {
 			for (;;) {
@@ -166,7 +169,8 @@ export class Outbox {
 					this.retryAtMs = null;
 					return true;
 				}
-				await this.db.batch(this.statements(rows));
+				const events = rows.map((row) => JSON.parse(row.event) as AuditEvent);
+				await this.db.batch(d1Statements(this.db, events, this.project));
 				this.sql.exec("DELETE FROM outbox WHERE seq <= ?", last.seq);
 			}
 		} catch (error) {

@@ -15,6 +15,15 @@ export class SqlSimStore implements SyncStore<SimRecord> {
 		return row === undefined ? undefined : (JSON.parse(row.value) as SimRecord);
 	}
 
+	putNew(key: string, value: SimRecord): boolean {
+		const cursor = this.sql.exec(
+			"INSERT INTO payment_sim (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING",
+			key,
+			JSON.stringify(value),
+		);
+		return cursor.rowsWritten > 0;
+	}
+
 	put(key: string, value: SimRecord): void {
 		this.sql.exec(
 			"INSERT OR REPLACE INTO payment_sim (key, value) VALUES (?, ?)",

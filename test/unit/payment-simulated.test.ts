@@ -29,6 +29,20 @@ class JsonTextStore implements SyncStore<SimRecord> {
 	}
 }
 
+/** JsonTextStore that writes a new key without reading it first, as the object's SQLite store does. */
+class PutNewStore extends JsonTextStore {
+	reads = 0;
+	override get(key: string): SimRecord | undefined {
+		this.reads += 1;
+		return super.get(key);
+	}
+	putNew(key: string, value: SimRecord): boolean {
+		if (this.rows.has(key)) return false;
+		this.put(key, value);
+		return true;
+	}
+}
+
 describe("SimulatedProvider charge", () => {
 	it("captures pm_card_visa once and replays the same key without a second capture", async () => {
 		const provider = new SimulatedProvider();
@@ -166,6 +180,61 @@ describe("SimulatedProvider charge", () => {
 			}),
 			{ numRuns: 100 },
 		);
+	});
+});
+
+describe("SimulatedProvider with a store that writes new keys only (putNew)", () => {
+	it("reads nothing for a new charge, and a replay or a reused key reads the first record", () => {
+		const store = new PutNewStore();
+		const provider = new SimulatedProvider({ store });
+		const req = chargeRequest("pm_card_visa");
+		const first = provider.chargeNow(req);
+		expect(first).toMatchObject({ kind: "succeeded" });
+		expect(store.reads).toBe(0);
+		// One charge record and one payment record: the replay below writes neither again.
+		const records = () => [...store.rows.keys()].filter((key) => key !== "stats").sort();
+		const written = records();
+		expect(written).toHaveLength(2);
+
+		expect(provider.chargeNow({ ...req })).toEqual(first);
+		expect(provider.chargeNow({ ...req, amountCents: req.amountCents + 1 })).toEqual({
+			kind: "error",
+			reason: REASON_KEY_REUSED,
+		});
+		expect(records()).toEqual(written);
+		expect(provider.stats()).toEqual({ chargeCalls: 3, refundCalls: 0, captures: 1, refunds: 0 });
+		const paymentId = (first as { paymentId: string }).paymentId;
+		expect(provider.refundNow(paymentId, "refund-1")).toMatchObject({ kind: "refunded" });
+		expect(provider.refundNow(paymentId, "refund-2")).toEqual({
+			kind: "error",
+			reason: REASON_ALREADY_REFUNDED,
+		});
+	});
+
+	it("keeps pm_sim_timeout's capture for the retry and declines without a payment record", () => {
+		const store = new PutNewStore();
+		const provider = new SimulatedProvider({ store });
+		const req = chargeRequest("pm_sim_timeout");
+		expect(provider.chargeNow(req)).toEqual({ kind: "unknown", reason: REASON_LOST_RESPONSE });
+		expect(provider.chargeNow(req)).toMatchObject({ kind: "succeeded" });
+		expect(provider.chargeNow(chargeRequest("pm_card_chargeDeclined"))).toMatchObject({
+			kind: "declined",
+		});
+		expect([...store.rows.keys()].filter((key) => key.startsWith("payment:"))).toHaveLength(1);
+		expect(provider.stats().captures).toBe(1);
+	});
+
+	it("mints payment ids that start with the clock, so later ones sort after earlier ones", async () => {
+		const provider = new SimulatedProvider({ store: new PutNewStore() });
+		const ids: string[] = [];
+		for (let i = 0; i < 3; i++) {
+			const outcome = provider.chargeNow(chargeRequest("pm_card_visa"));
+			ids.push((outcome as { paymentId: string }).paymentId);
+			// A new millisecond for the next id's clock part.
+			await sleep(2);
+		}
+		for (const id of ids) expect(id).toMatch(/^pi_sim_[0-9a-f]{32}$/);
+		expect([...ids].sort()).toEqual(ids);
 	});
 });
 

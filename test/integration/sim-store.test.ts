@@ -1,0 +1,31 @@
+// The simulated provider's records in the SKU object's SQLite (src/payment/sql-store.ts): putNew
+// writes a key only once, so a new charge is written without a read and a replay finds the first.
+import { runInDurableObject } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import type { SimRecord } from "../../src/payment/simulated.ts";
+import { SqlSimStore } from "../../src/payment/sql-store.ts";
+import { stub } from "./checkout-support.ts";
+import { createProduct } from "./helpers.ts";
+
+const record = (amountCents: number): SimRecord => ({
+	type: "payment",
+	paymentId: "pi_sim_1",
+	amountCents,
+	currency: "USD",
+	refundId: null,
+});
+
+describe("SqlSimStore.putNew", () => {
+	it("writes a new key, and leaves a key that holds a record as it was", async () => {
+		const sku = await createProduct({ totalStock: 1 });
+		await runInDurableObject(stub(sku), (_instance, state) => {
+			const store = new SqlSimStore(state.storage.sql);
+			const key = `payment:${crypto.randomUUID()}`;
+			expect(store.putNew(key, record(100))).toBe(true);
+			expect(store.putNew(key, record(200))).toBe(false);
+			expect(store.get(key)).toEqual(record(100));
+			store.put(key, record(300));
+			expect(store.get(key)).toEqual(record(300));
+		});
+	});
+});
