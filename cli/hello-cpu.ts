@@ -1,4 +1,4 @@
-// `node cli/hello-cpu.ts [seconds] [--rounds N] [--against dir] [--profile prefix]`: what every
+// `node cli/hello-cpu.ts [seconds] [--rounds N] [--against dir] [--start] [--profile prefix]`: what every
 // request pays in our pipeline. workerd's own CPU per request (/proc, cli/lib/workerd-cpu.ts) of our `/healthz`
 // (the LocalEntrypoint, the Hono app, every global middleware, the v1.1 envelope with meta.cost:
 // docs/decisions/021-edge-per-request-cost.md) against a bare hello-world on the same runtime
@@ -8,7 +8,11 @@
 // `flock /tmp/rg-bench.lock` like every load test. With --against, the same worker built from
 // another checkout of the repository (e.g. a worktree of main) runs beside this one and each
 // round measures both, so a change is read as a paired difference in the same minute rather than
-// across runs that other work on the machine moves. With --profile, one more run of each is
+// across runs that other work on the machine moves. With --start, `npm start` itself
+// (scripts/start.ts in its own process, as the bench's start- rows run it) answers the same load
+// in each round too, its CPU counted over its process and the workerd below it: whether the
+// product as a user starts it pays more per request than the bench's worker
+// (docs/hot-path.md, "`npm start` hello against bare workerd"). With --profile, one more run of each is
 // sampled by workerd's inspector and written to `<prefix>-healthz.cpuprofile` and
 // `<prefix>-bare.cpuprofile`.
 
@@ -17,7 +21,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { SESSIONS } from "./bench/hot-sku.ts";
 import { clientIp } from "./bench/http.ts";
-import { startBenchWorker } from "./bench/worker.ts";
+import { startBenchWorker, startServerScript } from "./bench/worker.ts";
 import { MINIFLARE_CONFIG } from "./lib/ceiling-worker.ts";
 import { INSPECTOR_PORT, SAMPLING_INTERVAL_US, startProfile } from "./lib/inspector-profile.ts";
 import { runLoad } from "./lib/load.ts";
@@ -31,6 +35,8 @@ function option(name: string): string | null {
 }
 const PROFILE_PREFIX = option("--profile");
 const AGAINST_DIR = option("--against");
+const WITH_START = args.includes("--start");
+if (WITH_START) args.splice(args.indexOf("--start"), 1);
 const ROUNDS = Number(option("--rounds") ?? 3);
 const SECONDS = Number(args[0] ?? 3);
 const MAX_SECONDS = 30;
@@ -69,12 +75,20 @@ const against =
 					await ours.stop();
 					throw error;
 				});
+const npmStart = !WITH_START
+	? null
+	: await startServerScript("start").catch(async (error: unknown) => {
+			await ours.stop();
+			await against?.stop();
+			throw error;
+		});
 const bareDir = mkdtempSync(join(tmpdir(), "revenue-guard-hello-cpu-"));
 startInspector(BARE_INSPECTOR_PORT);
 const bare = await startMiniflare({ config: MINIFLARE_CONFIG, persistDir: bareDir }).catch(
 	async (error: unknown) => {
 		await ours.stop();
 		await against?.stop();
+		await npmStart?.stop();
 		throw error;
 	},
 );
@@ -97,7 +111,15 @@ try {
 	const againstLoad =
 		against === null ? null : helloLoad(against.url, CONNECTIONS, SECONDS, address);
 	if (againstLoad !== null) await runLoad({ ...againstLoad, durationSec: 1 });
-	const rows: { bare: Measured; healthz: Measured; against: Measured | null }[] = [];
+	const startLoad =
+		npmStart === null ? null : helloLoad(npmStart.url, CONNECTIONS, SECONDS, address);
+	if (startLoad !== null) await runLoad({ ...startLoad, durationSec: 1 });
+	const rows: {
+		bare: Measured;
+		healthz: Measured;
+		against: Measured | null;
+		start: Measured | null;
+	}[] = [];
 	for (let r = 0; r < ROUNDS; r++) {
 		const b = await measured(bareLoad);
 		// Alternate which build goes first, so neither always follows the bare run.
@@ -110,7 +132,8 @@ try {
 			h = await measured(oursLoad);
 			if (againstLoad !== null) a = await measured(againstLoad);
 		}
-		rows.push({ bare: b, healthz: h, against: a });
+		const st = startLoad === null ? null : await measured(startLoad);
+		rows.push({ bare: b, healthz: h, against: a, start: st });
 		console.log(
 			JSON.stringify({
 				round: r + 1,
@@ -126,6 +149,13 @@ try {
 							againstPipelineCpuUsPerReq: round(a.cpuUs - b.cpuUs),
 							againstXBareByCpu: +(b.cpuUs / a.cpuUs).toFixed(3),
 							againstXBareByRate: +(a.result.reqPerSec / b.result.reqPerSec).toFixed(3),
+						}),
+				...(st === null
+					? {}
+					: {
+							start: figures(st),
+							startXBareByCpu: +(b.cpuUs / st.cpuUs).toFixed(3),
+							startXBareByRate: +(st.result.reqPerSec / b.result.reqPerSec).toFixed(3),
 						}),
 			}),
 		);
@@ -151,6 +181,7 @@ try {
 			bareCpuUsPerReq: round(median(rows.map((x) => x.bare.cpuUs))),
 			healthz: medians((x) => x.healthz),
 			...(against === null ? {} : { against: medians((x) => x.against) }),
+			...(npmStart === null ? {} : { start: medians((x) => x.start) }),
 		}),
 	);
 	if (PROFILE_PREFIX !== null) {
@@ -168,5 +199,6 @@ try {
 	await bare.stop();
 	await ours.stop();
 	await against?.stop();
+	await npmStart?.stop();
 	rmSync(bareDir, { recursive: true, force: true });
 }

@@ -11,12 +11,24 @@ const US_PER_TICK = 10_000;
 
 export type Measured = { result: LoadResult; cpuUs: number };
 
-/** Runs a load and returns it with workerd's CPU µs per request; call after the worker started. */
+/** The processes below `pid`, at any depth (pgrep exits non-zero when there are none). */
+function descendants(pid: string): string[] {
+	let children: string[];
+	try {
+		children = execFileSync("pgrep", ["-P", pid]).toString().trim().split("\n");
+	} catch {
+		return [];
+	}
+	return children.flatMap((child) => [child, ...descendants(child)]);
+}
+
+/**
+ * Runs a load and returns it with workerd's CPU µs per request; call after the worker started.
+ * Counts every process below this one: workerd is a child when this process runs Miniflare, a
+ * grandchild under `npm start` (scripts/start.ts in its own process, cli/hello-cpu.ts --start).
+ */
 export function workerdCpuMeter(): (load: LoadOptions) => Promise<Measured> {
-	const pids = execFileSync("pgrep", ["-P", String(process.pid)])
-		.toString()
-		.trim()
-		.split("\n");
+	const pids = descendants(String(process.pid));
 	const cpuTicks = () =>
 		pids.reduce((sum, pid) => {
 			const fields = (readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1] ?? "").split(" ");
