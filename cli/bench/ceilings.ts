@@ -13,7 +13,7 @@ import type { LoadOptions } from "../lib/load.ts";
 import { type RunningWorker, startMiniflare, startWorkerd } from "../lib/runtimes.ts";
 import { type BenchRow, type RowName, skippedRow } from "./format.ts";
 import { clientIp } from "./http.ts";
-import { HELLO_HEADERS, type RunShape, timedRun, toRow } from "./ours.ts";
+import { freshServer, HELLO_HEADERS, type RunShape, timedRun, toRow } from "./ours.ts";
 
 /** As many distinct senders as our rows use (cli/bench/ours.ts SESSIONS). */
 const SENDERS = 256;
@@ -24,7 +24,8 @@ async function measure(
 	shape: RunShape,
 	log: (line: string) => void,
 ): Promise<BenchRow> {
-	const { result, busy } = await timedRun(name, load, shape, log);
+	// Each ceiling row is its server's only row.
+	const { result, busy } = await timedRun(name, load, freshServer(shape), log);
 	return toRow(name, result, null, busy);
 }
 

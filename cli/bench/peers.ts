@@ -7,7 +7,7 @@ import { PEER_ENGINE, PEER_NAMES, startPeerProcess } from "../peers/spawn.ts";
 import { ensurePostgres, ensureRedis, type Service } from "../services.ts";
 import { type BenchRow, skippedRow } from "./format.ts";
 import { expectCall } from "./http.ts";
-import { quietCpu, type RunShape, toRow } from "./ours.ts";
+import { freshServer, quietCpu, type RunShape, toRow } from "./ours.ts";
 
 const PEER_STOCK = 10_000_000;
 const PEER_SESSIONS = 256;
@@ -52,9 +52,11 @@ export async function measurePeers(
 					headersFactory: (i: number) => ({ authorization: `Bearer session-${i % PEER_SESSIONS}` }),
 					connections: shape.connections,
 				};
-				log(`[bench] ${name}: warm-up ${shape.warmupSec}s, run ${shape.durationSec}s`);
+				// Each peer row is its process's only row.
+				const warmupSec = freshServer(shape).warmupSec;
+				log(`[bench] ${name}: warm-up ${warmupSec}s, run ${shape.durationSec}s`);
 				const busy = await quietCpu(shape);
-				await runLoad({ ...load, durationSec: shape.warmupSec });
+				await runLoad({ ...load, durationSec: warmupSec });
 				const result = await runLoad({ ...load, durationSec: shape.durationSec });
 				const stats = await expectCall(200, peer.url, "GET", `/admin/stats?sku=${sku}`);
 				rows.push(toRow(name, result, Number(stats.oversell ?? Number.NaN), busy));
