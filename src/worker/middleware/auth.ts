@@ -121,11 +121,21 @@ const UNAUTHORIZED: Record<"missing" | "unknown" | "expired", string> = {
 	expired: "The session has expired; start a new one.",
 };
 
-export const requireSession: MiddlewareHandler<AppEnv> = async (c, next) => {
-	const resolved = await resolveSession(c);
-	if (resolved.session === null) throw new ApiError("unauthorized", UNAUTHORIZED[resolved.why]);
-	await next();
+/**
+ * Not an async function: a session known without I/O (every request of a session but an isolate's
+ * first) goes on to `next` without promises of this middleware's own, which a sold-out answer,
+ * most of a drop's traffic, would pay (docs/hot-path.md, "The sold-out answer's own cost").
+ */
+export const requireSession: MiddlewareHandler<AppEnv> = (c, next) => {
+	const known = knownSession(c);
+	if (known !== undefined) return authorized(known, next);
+	return readSession(c).then((resolved) => authorized(resolved, next));
 };
+
+function authorized(resolved: Resolved, next: () => Promise<void>): Promise<void> {
+	if (resolved.session === null) throw new ApiError("unauthorized", UNAUTHORIZED[resolved.why]);
+	return next();
+}
 
 export const requireAdmin: MiddlewareHandler<AppEnv> = async (c, next) => {
 	const token = bearer(c.req.header("authorization"));
