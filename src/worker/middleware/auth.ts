@@ -59,6 +59,13 @@ export async function lookup(kv: KVNamespace, token: string): Promise<Session | 
 
 /** Session tokens are 32 random bytes in hex (ids.ts newToken): nothing else costs a KV read. */
 const SESSION_TOKEN = /^[0-9a-f]{64}$/;
+const SESSION_TOKEN_LENGTH = 64;
+/**
+ * An Authorization header exactly "Bearer " and a session token: bearer() finds the same token in
+ * it, so knownSession takes it by position (docs/hot-path.md, "The sold-out answer's own cost").
+ */
+const PLAIN_BEARER = "Bearer ";
+const PLAIN_BEARER_LENGTH = PLAIN_BEARER.length + SESSION_TOKEN_LENGTH;
 
 type Resolved = { session: Session } | { session: null; why: "missing" | "unknown" | "expired" };
 
@@ -82,9 +89,18 @@ export async function resolveSession(c: Ctx): Promise<Resolved> {
 export function knownSession(c: Ctx): Resolved | undefined {
 	const known = c.get("resolvedSession");
 	if (known !== undefined) return known;
-	const token = bearer(c.req.header("authorization"));
-	if (token === null) return settle(c, NO_TOKEN);
-	if (!SESSION_TOKEN.test(token)) return settle(c, NOT_A_SESSION_TOKEN);
+	const header = c.req.header("authorization");
+	// The header as clients send it ("Bearer " and a session token) needs no pattern with a
+	// capture to find the token; anything else goes through bearer(), as do its answers.
+	let token =
+		header !== undefined && header.length === PLAIN_BEARER_LENGTH && header.startsWith(PLAIN_BEARER)
+			? header.slice(PLAIN_BEARER.length)
+			: null;
+	if (token === null || !SESSION_TOKEN.test(token)) {
+		token = bearer(header);
+		if (token === null) return settle(c, NO_TOKEN);
+		if (!SESSION_TOKEN.test(token)) return settle(c, NOT_A_SESSION_TOKEN);
+	}
 	// A cached session is answered before the KV binding is read (reading it builds the
 	// request's metered KV wrapper, worker/cost/bindings.ts).
 	const cached = cache.get(token);
