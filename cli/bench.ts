@@ -1,4 +1,5 @@
-// `npm run bench [-- --quick] [--json] [--duration N] [--connections 64] [--dev-hello] [--only STAGES]`: the
+// `npm run bench [-- --quick] [--json] [--duration N] [--connections 64] [--dev-hello] [--only STAGES]
+// [--half-rate N]`: the
 // runtime's ceilings (bare workerd hello, a JSON POST on the lean runtime), our worker on the
 // lean runtime (docs/measurements/local-runtimes.md) and as `npm start` runs it, next to three
 // peers on real engines; one run, same load generator. Writes docs/measurements/bench.md and
@@ -43,6 +44,8 @@ const { values } = parseArgs({
 		// A comma-separated subset of the stages below, for a quick look at a few rows; such a run
 		// writes only its report, never docs/measurements/bench.md (a partial table would replace the whole one).
 		only: { type: "string" },
+		// Pace the half-peak rows at N req/s instead of half of the measured peak (comparing builds at one load).
+		"half-rate": { type: "string" },
 	},
 });
 
@@ -65,6 +68,9 @@ function intArg(name: string, raw: string, max: number): number {
 	return n;
 }
 
+/** Above any peak this machine reaches (cli/reserve-cpu.ts has the same bound for --rate). */
+const MAX_HALF_RATE = 20_000;
+
 const preset = values.quick ? QUICK : FULL;
 const shape: RunShape = {
 	connections: intArg("connections", values.connections, MAX_CONNECTIONS),
@@ -73,6 +79,9 @@ const shape: RunShape = {
 		: preset.durationSec,
 	warmupSec: preset.warmupSec,
 	quietWaitSec: preset.quietWaitSec,
+	...(values["half-rate"] === undefined
+		? {}
+		: { halfRate: intArg("half-rate", values["half-rate"], MAX_HALF_RATE) }),
 };
 const log = (line: string) => console.error(line);
 
@@ -143,7 +152,9 @@ async function main(): Promise<void> {
 		table,
 		"",
 	].join("\n");
-	if (values.only === undefined) writeFileSync(join(REPO_ROOT, BENCH_MARKDOWN), markdown);
+	// A partial run, or one whose half-peak rows are not at half the peak, writes only its report.
+	const whole = values.only === undefined && values["half-rate"] === undefined;
+	if (whole) writeFileSync(join(REPO_ROOT, BENCH_MARKDOWN), markdown);
 	mkdirSync(join(REPO_ROOT, "reports"), { recursive: true });
 	const reportPath = join(
 		REPO_ROOT,
@@ -155,7 +166,7 @@ async function main(): Promise<void> {
 		`${JSON.stringify({ command, startedAt: startedAt.toISOString(), machine: machine(), shape, rows }, null, 2)}\n`,
 	);
 	console.log(table);
-	log(`[bench] wrote ${values.only === undefined ? `${BENCH_MARKDOWN} and ` : ""}${reportPath}`);
+	log(`[bench] wrote ${whole ? `${BENCH_MARKDOWN} and ` : ""}${reportPath}`);
 	if (values.json) console.log(jsonLine(rows));
 }
 

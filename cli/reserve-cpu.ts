@@ -1,9 +1,11 @@
-// `node cli/reserve-cpu.ts [seconds] [--sold-out] [--rate N] [--profile out.cpuprofile]`: what one durable reserve on a hot SKU
+// `node cli/reserve-cpu.ts [seconds] [--sold-out] [--rate N [--timeline MS]] [--profile out.cpuprofile]`: what one durable reserve on a hot SKU
 // costs workerd in CPU, against the hello of the same server in the same run (docs/hot-path.md, "CPU per reserve").
 // With --sold-out, the same load on a SKU created with no stock: every attempt is the 409 answered from the
 // edge's copy of the SKU's state, the bench's `sold-out` row. With --rate N, the reserves are sent evenly paced at
 // N a second (the open loop of the bench's half-peak rows, cli/lib/load.ts) instead of a closed loop, so CPU per
-// reserve can be read at a load below the peak, where each commit carries fewer decisions.
+// reserve can be read at a load below the peak, where each commit carries fewer decisions; --timeline MS
+// adds the paced run's latency per MS-long window of send time (is the tail a few bursts, and when?), and
+// `runDecisionsPerCommit` is the measured run's own, without the warm-up's.
 // On a machine shared with other work, CPU per request moves far less than requests per second,
 // so this reads the workerd processes' own CPU time (/proc, Linux) around each load, as
 // cli/checkout-cpu.ts does for checkouts. The worker runs on the bench's lean runtime
@@ -37,6 +39,8 @@ const rateAt = args.indexOf("--rate");
 const RATE = rateAt < 0 ? null : Number(args.splice(rateAt, 2)[1]);
 /** Paced loads above this are not below any peak this machine reaches. */
 const MAX_RATE = 20_000;
+const timelineAt = args.indexOf("--timeline");
+const TIMELINE_MS = timelineAt < 0 ? null : Number(args.splice(timelineAt, 2)[1]);
 const RESERVE_SEC = Number(args[0] ?? 4);
 const MAX_RESERVE_SEC = 30;
 /**
@@ -54,6 +58,10 @@ if (!Number.isFinite(RESERVE_SEC) || RESERVE_SEC < 1 || RESERVE_SEC > MAX_RESERV
 }
 if (RATE !== null && (!Number.isInteger(RATE) || RATE < 1 || RATE > MAX_RATE)) {
 	throw new RangeError(`--rate must be an integer 1..${MAX_RATE}`);
+}
+
+if (TIMELINE_MS !== null && (RATE === null || !Number.isInteger(TIMELINE_MS) || TIMELINE_MS < 10)) {
+	throw new RangeError("--timeline MS needs --rate and a whole number of ms ≥ 10");
 }
 
 if (PROFILE_FILE !== null) process.env.RG_INSPECTOR_PORT = String(INSPECTOR_PORT);
@@ -74,10 +82,13 @@ try {
 		durationSec,
 		headersFactory: sessionHeadersFor(tokens),
 		...(RATE === null ? {} : { overallRate: RATE }),
+		...(TIMELINE_MS === null ? {} : { timelineMs: TIMELINE_MS }),
 	});
 	const hello = helloLoad(base, CONNECTIONS, HELLO_SEC, (i) => clientIp(i % SESSIONS));
 
-	await runLoad(reserve(WARMUP_SEC));
+	await runLoad({ ...reserve(WARMUP_SEC), timelineMs: undefined });
+	// The measured run's own decisions per commit, without the warm-up's (a closed loop).
+	const before = await benchStats(base, admin, sku);
 	const figures = await againstHello(
 		hello,
 		reserve(RESERVE_SEC),
@@ -91,6 +102,10 @@ try {
 			...(RATE === null ? {} : { pacedPerSec: RATE }),
 			decisions: stats.decisions,
 			commits: stats.commits,
+			runDecisionsPerCommit: +(
+				(stats.decisions - before.decisions) /
+				Math.max(1, stats.commits - before.commits)
+			).toFixed(2),
 			oversell: stats.oversellCount,
 		}),
 	);

@@ -28,6 +28,11 @@ export type RunShape = {
 	warmupSec: number;
 	/** How long a row may wait for other processes to quieten down before it runs anyway. */
 	quietWaitSec: number;
+	/**
+	 * `--half-rate N`: the half-peak rows paced at N a second instead of half of the peak row
+	 * just measured, so two builds (or two runs) compare at the same load.
+	 */
+	halfRate?: number;
 };
 
 /**
@@ -183,8 +188,10 @@ export async function measureOurs(
 	// The same load paced at half the peak just measured: p99 of a busy hot SKU that is not
 	// saturated (at the peak, latency is only queueing). Evenly paced, open loop, over the same
 	// connections, so the pacing, not a smaller pool, sets the rate.
-	const halfPeak = Math.max(1, Math.round(peak.reqPerSec / 2));
-	log(`[bench] ${names.reserveHalfPeak}: ${halfPeak} req/s (half of ${peak.reqPerSec})`);
+	const halfPeak = shape.halfRate ?? Math.max(1, Math.round(peak.reqPerSec / 2));
+	log(
+		`[bench] ${names.reserveHalfPeak}: ${halfPeak} req/s (${shape.halfRate === undefined ? "half of" : "fixed by --half-rate; the peak was"} ${peak.reqPerSec})`,
+	);
 	rows.push(await measure(names.reserveHalfPeak, { ...reserveLoad, overallRate: halfPeak }, hot));
 
 	const gone = `BENCH-GONE-${stamp}`;

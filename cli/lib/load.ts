@@ -50,6 +50,11 @@ export type LoadOptions = {
 	durationSec?: number;
 	/** …or until this many responses arrived (takes precedence, like autocannon's `amount`). */
 	amount?: number;
+	/**
+	 * Paced runs only: also report latency per window of this many ms of scheduled send time
+	 * (`LoadResult.timeline`), to see whether a tail comes in bursts and when.
+	 */
+	timelineMs?: number;
 	/** Called about once a second with the responses so far (for progress output). */
 	onTick?: (responses: number) => void;
 };
@@ -65,7 +70,27 @@ export type LoadResult = {
 	/** Responses received (any status). */
 	total: number;
 	elapsedSec: number;
+	/** With `timelineMs`: per window of scheduled send time, its answers' count, p50, p99 and max in ms. */
+	timeline?: TimelineWindow[];
 };
+
+export type TimelineWindow = { atMs: number; n: number; p50: number; p99: number; max: number };
+
+/** Latencies (ms) grouped by window of scheduled send time, summarised per window. */
+function timelineOf(windows: number[][], windowMs: number): TimelineWindow[] {
+	const at = (sorted: number[], q: number) =>
+		round2(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0);
+	return windows.map((ms, i) => {
+		const sorted = [...(ms ?? [])].sort((a, b) => a - b);
+		return {
+			atMs: i * windowMs,
+			n: sorted.length,
+			p50: at(sorted, 0.5),
+			p99: at(sorted, 0.99),
+			max: round2(sorted[sorted.length - 1] ?? 0),
+		};
+	});
+}
 
 // autocannon ships no types; this is the slice of its API used here.
 type AutocannonRequest = {
@@ -227,6 +252,8 @@ async function runPaced(
 	let timeouts = 0;
 	let lastResponseMs = 0;
 	const startedMs = performance.now();
+	const windowMs = options.timelineMs;
+	const windows: number[][] = [];
 
 	await new Promise<void>((resolve) => {
 		let finished = false;
@@ -266,6 +293,12 @@ async function runPaced(
 						lastResponseMs = performance.now();
 						const us = Math.round((lastResponseMs - scheduledMs) * 1000);
 						latencyUs.recordValue(Math.min(Math.max(1, us), HISTOGRAM_MAX_US));
+						if (windowMs !== undefined) {
+							const w = Math.floor((scheduledMs - startedMs) / windowMs);
+							const bucket = windows[w] ?? [];
+							bucket.push(us / 1000);
+							windows[w] = bucket;
+						}
 						const status = res.statusCode ?? 0;
 						statusCounts[status] = (statusCounts[status] ?? 0) + 1;
 						settled();
@@ -296,7 +329,7 @@ async function runPaced(
 		const guard = setTimeout(finish, bounds.hardStopSec * 1000);
 	});
 	agent.destroy();
-	return summarize(latencyUs, {
+	const result = summarize(latencyUs, {
 		responses,
 		startedMs,
 		lastResponseMs,
@@ -304,6 +337,8 @@ async function runPaced(
 		errors,
 		timeouts,
 	});
+	if (windowMs !== undefined) result.timeline = timelineOf(windows, windowMs);
+	return result;
 }
 
 function validate(options: LoadOptions): {

@@ -87,5 +87,6 @@ export async function againstHello(
 		[`${name}Statuses`]: own.result.statusCounts,
 		[`${name}P50Ms`]: own.result.latencyMs.p50,
 		[`${name}P99Ms`]: own.result.latencyMs.p99,
+		...(own.result.timeline === undefined ? {} : { timeline: own.result.timeline }),
 	};
 }
