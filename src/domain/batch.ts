@@ -77,3 +77,17 @@ export function decideReserves<S>(
 	}
 	return decisions;
 }
+
+/**
+ * The bounded adaptive wait before the next batch (docs/decisions/046-spaced-commits.md):
+ * a batch that would start less than `spacingMs` after the previous one started waits for
+ * the rest of that gap, so at moderate load the attempts that arrive meanwhile share one
+ * call and one commit instead of paying a commit's fixed cost in twos and threes. An idle
+ * SKU (the previous batch started long ago, or never) waits nothing; at the peak a cycle is
+ * longer than the gap anyway, so it waits nothing either. Never more than `spacingMs`.
+ */
+export function spacedWaitMs(lastStartMs: number | null, nowMs: number, spacingMs: number): number {
+	if (lastStartMs === null || spacingMs <= 0) return 0;
+	const wait = lastStartMs + spacingMs - nowMs;
+	return wait > 0 ? Math.min(wait, spacingMs) : 0;
+}

@@ -19,6 +19,8 @@
 // so their writes share a commit too (src/inventory/checkout-driver.ts).
 // EndOfTask writes what a task's steps staged once, at the end of the task.
 
+import { spacedWaitMs } from "../domain/batch.ts";
+
 /** Calls one commit may carry. Bounds the work of one synchronous block (and its latency). */
 export const MAX_GROUP = 256;
 /**
@@ -26,12 +28,21 @@ export const MAX_GROUP = 256;
  * the event loop: no added latency when the object is idle.
  */
 export const GROUP_WAIT_MS = 0;
+/**
+ * The SKU object's reserve queue: a commit that would start less than this after the
+ * previous one started waits for the rest of the gap (domain/batch.ts `spacedWaitMs`), so
+ * at moderate load the calls arriving meanwhile share it. Idle and peak load wait nothing
+ * (docs/decisions/046-spaced-commits.md has the measurements behind the value).
+ */
+export const COMMIT_SPACING_MS = 4;
 
 type Waiting<T, R> = { item: T; resolve: (value: R) => void; reject: (error: unknown) => void };
 
 export class GroupCommit<T, R> {
 	private queue: Waiting<T, R>[] = [];
 	private timer: ReturnType<typeof setTimeout> | null = null;
+	/** When the last non-empty batch was decided; null before the first. */
+	private lastFlushAtMs: number | null = null;
 
 	/**
 	 * `decide` gets the whole batch in arrival order and returns one answer per
@@ -42,13 +53,19 @@ export class GroupCommit<T, R> {
 		private readonly decide: (items: T[]) => R[],
 		private readonly maxGroup = MAX_GROUP,
 		private readonly waitMs = GROUP_WAIT_MS,
+		/** 0: no spacing (every batch waits `waitMs` only). */
+		private readonly spacingMs = 0,
+		private readonly nowMs: () => number = Date.now,
 	) {}
 
 	submit(item: T): Promise<R> {
 		return new Promise<R>((resolve, reject) => {
 			this.queue.push({ item, resolve, reject });
 			if (this.queue.length >= this.maxGroup) this.flush();
-			else if (this.timer === null) this.timer = setTimeout(() => this.flush(), this.waitMs);
+			else if (this.timer === null) {
+				const spaced = spacedWaitMs(this.lastFlushAtMs, this.nowMs(), this.spacingMs);
+				this.timer = setTimeout(() => this.flush(), Math.max(this.waitMs, spaced));
+			}
 		});
 	}
 
@@ -66,6 +83,7 @@ export class GroupCommit<T, R> {
 		const batch = this.queue;
 		if (batch.length === 0) return;
 		this.queue = [];
+		this.lastFlushAtMs = this.nowMs();
 		let answers: R[];
 		try {
 			answers = this.decide(batch.map((w) => w.item));

@@ -31,7 +31,7 @@ import { type DecideHost, decideGroup, edgeSnapshot } from "./decide-group.ts";
 import type { InventoryEnv } from "./env.ts";
 import { Escrow } from "./escrow.ts";
 import { type EscrowHost, readEscrow } from "./escrow-shard.ts";
-import { GroupCommit } from "./group-commit.ts";
+import { COMMIT_SPACING_MS, GROUP_WAIT_MS, GroupCommit, MAX_GROUP } from "./group-commit.ts";
 import { LiveFeed } from "./live.ts";
 import { ShardsLivePoll } from "./live-poll.ts";
 import { DecisionMetrics, type MetricsResult } from "./metrics.ts";
@@ -97,8 +97,11 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 	/** Per-session reserve limits and bot signals (ratelimit/reserve-guard.ts): memory only, exact for this SKU. */
 	private readonly guard = new ReserveGuard();
 	/** Reserve attempts and cancels wait here for the next group commit (group-commit.ts). */
-	private readonly group = new GroupCommit<Op, OpAnswer>((ops) =>
-		decideGroup(this.decideHost(), ops),
+	private readonly group = new GroupCommit<Op, OpAnswer>(
+		(ops) => decideGroup(this.decideHost(), ops),
+		MAX_GROUP,
+		GROUP_WAIT_MS,
+		COMMIT_SPACING_MS,
 	);
 	/** First decisions of coalesced attempts, for a second arrival of the same attempt (domain/attempt-memo.ts). */
 	private readonly attemptMemo = new AttemptMemo<ReserveResult>();

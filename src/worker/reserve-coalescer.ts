@@ -21,6 +21,7 @@
 // Pure of Workers APIs: the caller hands in how to send (its own stub), how to sleep
 // (its own setTimeout) and the clock, so this runs the same in node tests.
 
+import { spacedWaitMs } from "../domain/batch.ts";
 import { MAX_RESERVE_BATCH } from "../domain/bounds.ts";
 import type { ReserveAnswer, ReserveRequest } from "../inventory/rpc.ts";
 import type { ReserveLimits } from "../ratelimit/config.ts";
@@ -31,6 +32,16 @@ import type { ReserveLimits } from "../ratelimit/config.ts";
  * pays no added latency.
  */
 export const COALESCE_WINDOW_MS = 0;
+/**
+ * A batch that would be sent less than this after the previous batch for its SKU waits for
+ * the rest of the gap (domain/batch.ts `spacedWaitMs`): at moderate load the attempts that
+ * arrive meanwhile share the call and its commit, whose fixed cost otherwise keeps the
+ * thread busy. An idle SKU waits nothing, and at the peak a round trip is longer than the
+ * gap. Measurements: docs/decisions/046-spaced-commits.md.
+ */
+export const COALESCE_SPACING_MS = 2;
+/** SKUs whose last send time is kept for the spacing; beyond this they are forgotten (no wait). */
+const MAX_SPACED_KEYS = 10_000;
 /** How often a waiter looks for its answer. One timer turn: the answer is never later than that. */
 export const COALESCE_POLL_MS = 1;
 /**
@@ -72,6 +83,8 @@ interface Batch {
 	attempts: ReserveRequest[];
 	limits: ReserveLimits | null;
 	openedAtMs: number;
+	/** When its leader sends it (the window, or the rest of the spacing gap). */
+	sendAtMs: number;
 	sent: boolean;
 }
 
@@ -87,11 +100,14 @@ export interface CoalescerCounts {
 export class ReserveCoalescer {
 	private readonly open = new Map<string, Batch>();
 	private readonly outcomes = new Map<string, Outcome>();
+	/** When the last batch of each SKU was sent, for the spacing. */
+	private readonly lastSentAtMs = new Map<string, number>();
 	readonly counts: CoalescerCounts = { calls: 0, attempts: 0, repeats: 0 };
 
 	constructor(
 		private readonly guardMs = COALESCE_GUARD_MS,
 		private readonly windowMs = COALESCE_WINDOW_MS,
+		private readonly spacingMs = COALESCE_SPACING_MS,
 	) {}
 
 	/** Attempts waiting in unsent batches (for tests). */
@@ -124,17 +140,32 @@ export class ReserveCoalescer {
 			batch.attempts.push(attempt);
 			return this.wait(batch, attempt, limits, env, now);
 		}
-		const own: Batch = { attempts: [attempt], limits, openedAtMs: now, sent: false };
+		const spaced = spacedWaitMs(this.lastSentAtMs.get(key) ?? null, now, this.spacingMs);
+		const delayMs = Math.max(this.windowMs, spaced);
+		const own: Batch = {
+			attempts: [attempt],
+			limits,
+			openedAtMs: now,
+			sendAtMs: now + delayMs,
+			sent: false,
+		};
 		this.open.set(key, own);
-		const led = this.lead(key, own, env);
+		const led = this.lead(key, own, delayMs, env);
 		env.defer?.(led);
 		return led;
 	}
 
-	private async lead(key: string, batch: Batch, env: CoalesceEnv): Promise<Coalesced> {
-		await env.sleep(this.windowMs);
+	private async lead(
+		key: string,
+		batch: Batch,
+		delayMs: number,
+		env: CoalesceEnv,
+	): Promise<Coalesced> {
+		await env.sleep(delayMs);
 		if (this.open.get(key) === batch) this.open.delete(key);
 		batch.sent = true;
+		if (this.lastSentAtMs.size >= MAX_SPACED_KEYS) this.lastSentAtMs.clear();
+		this.lastSentAtMs.set(key, env.nowMs());
 		const { attempts } = batch;
 		const [mine] = attempts;
 		if (mine === undefined) throw new Error("a coalesced batch without its leader");
@@ -171,8 +202,11 @@ export class ReserveCoalescer {
 		env: CoalesceEnv,
 		joinedAtMs: number,
 	): Promise<Coalesced> {
+		// The first look waits for the leader's send: polls before it would find nothing.
+		let pauseMs = Math.max(COALESCE_POLL_MS, batch.sendAtMs - joinedAtMs + COALESCE_POLL_MS);
 		for (;;) {
-			await env.sleep(COALESCE_POLL_MS);
+			await env.sleep(pauseMs);
+			pauseMs = COALESCE_POLL_MS;
 			const outcome = this.outcomes.get(attempt.id);
 			if (outcome !== undefined) {
 				this.outcomes.delete(attempt.id);
