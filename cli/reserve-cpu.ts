@@ -1,4 +1,4 @@
-// `node cli/reserve-cpu.ts [seconds] [--sold-out] [--rate N [--timeline MS]] [--profile out.cpuprofile]`: what one durable reserve on a hot SKU
+// `node cli/reserve-cpu.ts [seconds] [--sold-out] [--rate N [--timeline MS]] [--profile out.cpuprofile | --heap-profile out.heapprofile]`: what one durable reserve on a hot SKU
 // costs workerd in CPU, against the hello of the same server in the same run (docs/hot-path.md, "CPU per reserve").
 // With --sold-out, the same load on a SKU created with no stock: every attempt is the 409 answered from the
 // edge's copy of the SKU's state, the bench's `sold-out` row. With --rate N, the reserves are sent evenly paced at
@@ -13,6 +13,8 @@
 // row. Run it under `flock /tmp/rg-bench.lock` like every load test. With --profile, the measured
 // reserve run is also sampled by workerd's inspector (DevTools `Profiler`, every 100 µs) and the
 // profile written to the file named (open it in Chrome DevTools or summarise it by function).
+// With --heap-profile, the measured run's allocations are sampled instead (DevTools `HeapProfiler`
+// sampling, collected objects included), for what allocates per reserve (docs/hot-path.md).
 
 import {
 	adminHeaders,
@@ -32,6 +34,11 @@ import { againstHello, helloLoad } from "./lib/workerd-cpu.ts";
 const args = process.argv.slice(2);
 const profileAt = args.indexOf("--profile");
 const PROFILE_FILE = profileAt < 0 ? null : (args.splice(profileAt, 2)[1] ?? "reserve.cpuprofile");
+const heapAt = args.indexOf("--heap-profile");
+const HEAP_FILE = heapAt < 0 ? null : (args.splice(heapAt, 2)[1] ?? "reserve.heapprofile");
+if (PROFILE_FILE !== null && HEAP_FILE !== null) {
+	throw new RangeError("--profile and --heap-profile are one at a time");
+}
 const soldOutAt = args.indexOf("--sold-out");
 const SOLD_OUT = soldOutAt >= 0;
 if (SOLD_OUT) args.splice(soldOutAt, 1);
@@ -64,7 +71,8 @@ if (TIMELINE_MS !== null && (RATE === null || !Number.isInteger(TIMELINE_MS) || 
 	throw new RangeError("--timeline MS needs --rate and a whole number of ms ≥ 10");
 }
 
-if (PROFILE_FILE !== null) process.env.RG_INSPECTOR_PORT = String(INSPECTOR_PORT);
+if (PROFILE_FILE !== null || HEAP_FILE !== null)
+	process.env.RG_INSPECTOR_PORT = String(INSPECTOR_PORT);
 
 const worker = await startBenchWorker();
 try {
@@ -93,7 +101,7 @@ try {
 		hello,
 		reserve(RESERVE_SEC),
 		SOLD_OUT ? "soldOut" : "reserve",
-		profileTo(PROFILE_FILE),
+		HEAP_FILE === null ? profileTo(PROFILE_FILE) : profileTo(HEAP_FILE, "heap"),
 	);
 	const stats = await benchStats(base, admin, sku);
 	console.log(

@@ -9,6 +9,13 @@ import { writeFileSync } from "node:fs";
 export const INSPECTOR_PORT = 9239;
 /** Sampling every 100 µs: a checkout costs ~700 µs of CPU, so several samples each. */
 export const SAMPLING_INTERVAL_US = 100;
+/**
+ * Heap sampling: one sample per this many bytes allocated on average (V8's default is 32 KiB).
+ * A reserve allocates ~16 KB (docs/hot-path.md), so ~1,400 samples a second at 1,500 reserves/s.
+ */
+export const HEAP_SAMPLING_INTERVAL_BYTES = 16_384;
+/** `cpu`: DevTools `Profiler`; `heap`: `HeapProfiler` sampling of allocations. */
+export type ProfileKind = "cpu" | "heap";
 
 /**
  * Starts sampling the isolate of the worker named `workerName` (the product's, unless a probe
@@ -18,6 +25,7 @@ export async function startProfile(
 	port = INSPECTOR_PORT,
 	intervalUs = SAMPLING_INTERVAL_US,
 	workerName = "revenue-guard",
+	kind: ProfileKind = "cpu",
 ): Promise<() => Promise<unknown>> {
 	const targets = (await (await fetch(`http://127.0.0.1:${port}/json`)).json()) as {
 		webSocketDebuggerUrl: string;
@@ -38,6 +46,21 @@ export async function startProfile(
 			pending.set(lastId, resolve);
 			ws.send(JSON.stringify({ id: lastId, method, params }));
 		});
+	if (kind === "heap") {
+		await send("HeapProfiler.enable");
+		// Objects the collector has already freed stay in the profile (includeObjectsCollected…):
+		// the tail is made by what the collector frees, so the profile must count the garbage.
+		await send("HeapProfiler.startSampling", {
+			samplingInterval: HEAP_SAMPLING_INTERVAL_BYTES,
+			includeObjectsCollectedByMajorGC: true,
+			includeObjectsCollectedByMinorGC: true,
+		});
+		return async () => {
+			const { profile } = (await send("HeapProfiler.stopSampling")) as { profile: unknown };
+			ws.close();
+			return profile;
+		};
+	}
 	await send("Profiler.enable");
 	await send("Profiler.setSamplingInterval", { interval: intervalUs });
 	await send("Profiler.start");
@@ -52,7 +75,10 @@ export async function startProfile(
  * The `start`/`stop` hooks a probe hands to `againstHello` (cli/lib/workerd-cpu.ts): sample the
  * measured run and write its profile to `file`; no hooks when `file` is null.
  */
-export function profileTo(file: string | null): {
+export function profileTo(
+	file: string | null,
+	kind: ProfileKind = "cpu",
+): {
 	start?: () => Promise<void>;
 	stop?: () => Promise<void>;
 } {
@@ -60,7 +86,7 @@ export function profileTo(file: string | null): {
 	let stop: (() => Promise<unknown>) | null = null;
 	return {
 		start: async () => {
-			stop = await startProfile();
+			stop = await startProfile(INSPECTOR_PORT, SAMPLING_INTERVAL_US, "revenue-guard", kind);
 		},
 		stop: async () => {
 			if (stop !== null) writeFileSync(file, JSON.stringify(await stop()));
