@@ -9,7 +9,7 @@ import { replay } from "../../src/domain/replay.ts";
 import type { InventoryObject } from "../../src/inventory/object.ts";
 import { sleep } from "../../src/shared/sleep.ts";
 import type { AuditEvent, Order, Reservation, Stats } from "../../src/shared/types.ts";
-import { ADMIN, call, createProduct, newSession, stats } from "./helpers.ts";
+import { ADMIN, call, createProduct, d1EventCount, newSession, stats } from "./helpers.ts";
 
 const stubOf = (sku: string) => env.INVENTORY.get(env.INVENTORY.idFromName(sku));
 
@@ -50,13 +50,6 @@ async function reserve(sku: string, token: string, quantity: number): Promise<Re
 
 function countersOf(s: Stats) {
 	return { total: s.total, available: s.available, reserved: s.reserved, sold: s.sold };
-}
-
-async function d1Count(sku: string): Promise<number> {
-	const row = await env.DB.prepare("SELECT COUNT(*) AS n FROM events WHERE sku = ?")
-		.bind(sku)
-		.first<{ n: number }>();
-	return row?.n ?? 0;
 }
 
 describe("the audit trail", () => {
@@ -260,9 +253,9 @@ describe("the outbox → D1 copy", () => {
 		const stub = stubOf(sku);
 		const flushed = await Promise.all([stub.flushEvents(), stub.flushEvents(), stub.flushEvents()]);
 		expect(flushed).toEqual([true, true, true]);
-		expect(await d1Count(sku)).toBe(6);
+		expect(await d1EventCount(sku)).toBe(6);
 		expect(await stub.flushEvents()).toBe(true);
-		expect(await d1Count(sku)).toBe(6);
+		expect(await d1EventCount(sku)).toBe(6);
 
 		// A crash after D1 committed but before the outbox rows were deleted: the
 		// same rows are sent again on the next flush.
@@ -277,7 +270,7 @@ describe("the outbox → D1 copy", () => {
 			}
 		});
 		expect(await stub.flushEvents()).toBe(true);
-		expect(await d1Count(sku)).toBe(6);
+		expect(await d1EventCount(sku)).toBe(6);
 		expect(await allEvents(sku, 100)).toEqual(sent);
 		const left = await runInDurableObject(
 			stub,

@@ -1,5 +1,5 @@
 // Drives the Worker through its real fetch handler inside workerd.
-import { exports } from "cloudflare:workers";
+import { env, exports } from "cloudflare:workers";
 import { expect } from "vitest";
 import type { Stats } from "../../src/shared/types.ts";
 
@@ -80,4 +80,12 @@ export async function stats(sku: string): Promise<Stats> {
 	const res = await call<Stats>("GET", `/api/admin/products/${sku}/stats`, { token: ADMIN });
 	expect(res.status).toBe(200);
 	return res.body.data as Stats;
+}
+
+/** How many of the SKU's events D1 holds (the outbox's copy of its audit trail). */
+export async function d1EventCount(sku: string): Promise<number> {
+	const row = await env.DB.prepare("SELECT COUNT(*) AS n FROM events WHERE sku = ?")
+		.bind(sku)
+		.first<{ n: number }>();
+	return row?.n ?? 0;
 }

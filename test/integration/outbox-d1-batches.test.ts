@@ -13,6 +13,7 @@ import {
 } from "../../src/inventory/projections.ts";
 import type { AuditEvent } from "../../src/shared/types.ts";
 import { d1Orders } from "./checkout-support.ts";
+import { d1EventCount } from "./helpers.ts";
 
 const AT = "2026-11-29T19:00:00.000Z";
 
@@ -38,13 +39,6 @@ function trail(sku: string) {
 	return { event, paid };
 }
 
-async function eventCount(sku: string): Promise<number> {
-	const row = await env.DB.prepare("SELECT COUNT(*) AS n FROM events WHERE sku = ?")
-		.bind(sku)
-		.first<{ n: number }>();
-	return row?.n ?? 0;
-}
-
 describe("the outbox's D1 batch", () => {
 	it("writes a batch's events and orders in multi-row inserts, once, and marks a refund", async () => {
 		const sku = `OUTBOX-D1-${crypto.randomUUID().slice(0, 8)}`;
@@ -65,7 +59,7 @@ describe("the outbox's D1 batch", () => {
 		// Re-sent after a crash between D1's commit and the outbox's delete: nothing twice.
 		await env.DB.batch(d1Statements(env.DB, events, project));
 
-		expect(await eventCount(sku)).toBe(events.length);
+		expect(await d1EventCount(sku)).toBe(events.length);
 		const orders = await d1Orders(sku);
 		expect(orders).toHaveLength(ORDERS);
 		for (let i = 0; i < ORDERS; i++) {
@@ -114,7 +108,7 @@ describe("the outbox's D1 batch", () => {
 			quantity: 1,
 		});
 		await env.DB.batch(d1Statements(env.DB, [orphan], orderProjection(env.DB)));
-		expect(await eventCount(sku)).toBe(1);
+		expect(await d1EventCount(sku)).toBe(1);
 		expect(await d1Orders(sku)).toEqual([]);
 	});
 });
