@@ -11,6 +11,7 @@
 // with its SQLite (same turn, no await) and a restarted object still replays the
 // earlier captures instead of charging again. Values are plain JSON.
 
+import { clockHex, randomHex } from "../shared/hex.ts";
 import { sleep } from "../shared/sleep.ts";
 import {
 	type CallOptions,
@@ -371,8 +372,7 @@ function chargeFingerprint(req: ChargeRequest): string {
 	]);
 }
 
-/** Hex digits of an id's clock part (milliseconds since 1970), then random ones: 32 in all. */
-const ID_CLOCK_HEX_DIGITS = 12;
+/** Random bytes after an id's 12 clock digits: 32 hex digits in all. */
 const ID_RANDOM_BYTES = 10;
 
 /**
@@ -381,10 +381,7 @@ const ID_RANDOM_BYTES = 10;
  * random leaves of it (as the reservation ids do, src/worker/ids.ts).
  */
 function newId(prefix: string): string {
-	const random = crypto.getRandomValues(new Uint8Array(ID_RANDOM_BYTES));
-	let hex = Date.now().toString(16).padStart(ID_CLOCK_HEX_DIGITS, "0");
-	for (const byte of random) hex += byte.toString(16).padStart(2, "0");
-	return `${prefix}_${hex}`;
+	return `${prefix}_${clockHex()}${randomHex(ID_RANDOM_BYTES)}`;
 }
 
 function withDeadline<T, U>(

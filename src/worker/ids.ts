@@ -4,10 +4,8 @@
 
 import { SKU_PATTERN } from "../domain/bounds.ts";
 import { MAX_SHARDS, shardIndexOf } from "../domain/escrow.ts";
-import { randomHex } from "../shared/hex.ts";
+import { clockHex, randomHex } from "../shared/hex.ts";
 
-/** Hex digits of an id's clock part: milliseconds since 1970 fit 12 of them for 8,900 years. */
-const TIME_HEX_DIGITS = 12;
 /** Random bytes after the clock part: 48 bits, so ids minted in the same millisecond differ. */
 const RANDOM_BYTES = 6;
 
@@ -20,8 +18,7 @@ const RANDOM_BYTES = 6;
  * (a reservation is read or cancelled only by its session) does not rest on it being unguessable.
  */
 export function newId(prefix: "rsv" | "ord" | "tkt", sku: string, shard = 0): string {
-	const clock = Date.now().toString(16).padStart(TIME_HEX_DIGITS, "0");
-	return `${prefix}_${clock}${pooledRandomHex(RANDOM_BYTES)}~${shard === 0 ? sku : `${sku}~${shard}`}`;
+	return `${prefix}_${clockHex()}${pooledRandomHex(RANDOM_BYTES)}~${shard === 0 ? sku : `${sku}~${shard}`}`;
 }
 
 /** Random bytes drawn at once for many ids: one getRandomValues call per 680 reserve attempts. */
