@@ -82,7 +82,7 @@ const INITIAL_SCHEMA = [
 		PRIMARY KEY (session_id, client_key)
 	) WITHOUT ROWID`,
 	`CREATE INDEX IF NOT EXISTS checkout_failures_by_reservation ON checkout_failures (reservation_id)`,
-	// The simulated payment provider's own records (payment/simulated.ts SyncStore):
+	// The simulated payment provider's own records (payment/sim-store.ts SyncStore):
 	// kept here so a restarted object replays earlier captures instead of charging again.
 	`CREATE TABLE IF NOT EXISTS payment_sim (
 		key TEXT PRIMARY KEY,

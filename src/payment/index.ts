@@ -6,10 +6,12 @@
 
 import { type PaymentSettings, type PaymentVars, parsePaymentVars } from "../shared/config.ts";
 import type { PaymentProvider } from "./provider";
-import { type SimRecord, SimulatedProvider, type SyncStore } from "./simulated";
+import type { SimRecord, SyncStore } from "./sim-store";
+import { SimulatedProvider } from "./simulated";
 import { StripeProvider } from "./stripe";
 
 export * from "./provider";
+export * from "./sim-store";
 export * from "./simulated";
 export * from "./stripe";
 

@@ -1,9 +1,9 @@
-// The simulated provider's records (simulated.ts) in a Durable Object's SQLite,
+// The simulated provider's records (sim-store.ts) in a Durable Object's SQLite,
 // table `payment_sim` (src/inventory/schema.ts): synchronous, so a record is written
 // in the caller's transaction, and a restarted object still replays its earlier
 // captures instead of charging again.
 
-import type { SimRecord, SyncStore } from "./simulated.ts";
+import type { SimRecord, SyncStore } from "./sim-store.ts";
 
 export class SqlSimStore implements SyncStore<SimRecord> {
 	constructor(private readonly sql: SqlStorage) {}

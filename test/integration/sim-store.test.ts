@@ -2,7 +2,7 @@
 // writes a key only once, so a new charge is written without a read and a replay finds the first.
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import type { SimRecord } from "../../src/payment/simulated.ts";
+import type { SimRecord } from "../../src/payment/sim-store.ts";
 import { SqlSimStore } from "../../src/payment/sql-store.ts";
 import { stub } from "./checkout-support.ts";
 import { createProduct } from "./helpers.ts";

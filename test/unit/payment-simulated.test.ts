@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { createPaymentProvider } from "../../src/payment/index";
+import type { SimRecord, SyncStore } from "../../src/payment/sim-store.ts";
 import {
 	REASON_ALREADY_REFUNDED,
 	REASON_DECLINED,
@@ -9,9 +10,7 @@ import {
 	REASON_LOST_RESPONSE,
 	REASON_NO_SUCH_PAYMENT,
 	REASON_UNKNOWN_METHOD,
-	type SimRecord,
 	SimulatedProvider,
-	type SyncStore,
 } from "../../src/payment/simulated";
 import { sleep } from "../../src/shared/sleep.ts";
 import { chargeRequest } from "../support/payment.ts";
