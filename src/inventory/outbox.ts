@@ -48,28 +48,45 @@ export function d1Statements(
 	events: readonly AuditEvent[],
 	project: Projector,
 ): D1PreparedStatement[] {
-	const statements: D1PreparedStatement[] = [];
-	for (let at = 0; at < events.length; at += D1_EVENTS_PER_STATEMENT) {
-		const chunk = events.slice(at, at + D1_EVENTS_PER_STATEMENT);
-		const params: (string | number | null)[] = [];
-		for (const e of chunk) {
-			params.push(
-				e.id,
-				e.sku,
-				e.seq,
-				e.type,
-				e.at,
-				e.reservationId ?? null,
-				e.orderId ?? null,
-				e.quantity ?? null,
-				e.sessionId ?? null,
-				e.detail === undefined ? null : JSON.stringify(e.detail),
-			);
-		}
-		const sql = multiRowSql(INSERT_EVENTS_HEAD, EVENT_COLUMNS, chunk.length);
-		statements.push(db.prepare(sql).bind(...params));
+	const params: D1Value[] = [];
+	for (const e of events) {
+		params.push(
+			e.id,
+			e.sku,
+			e.seq,
+			e.type,
+			e.at,
+			e.reservationId ?? null,
+			e.orderId ?? null,
+			e.quantity ?? null,
+			e.sessionId ?? null,
+			e.detail === undefined ? null : JSON.stringify(e.detail),
+		);
 	}
+	const statements = d1Inserts(db, INSERT_EVENTS_HEAD, EVENT_COLUMNS, params);
 	statements.push(...project(events));
+	return statements;
+}
+
+export type D1Value = string | number | null;
+
+/**
+ * Multi-row inserts of `params` (row after row, `columns` values each), as many rows to a
+ * statement as D1's bound parameters allow: D1 runs each statement of a batch on its own
+ * (docs/decisions/047-checkout-d1-and-saga-rows.md).
+ */
+export function d1Inserts(
+	db: D1Database,
+	head: string,
+	columns: number,
+	params: readonly D1Value[],
+): D1PreparedStatement[] {
+	const perStatement = Math.floor(MAX_SQL_PARAMS / columns) * columns;
+	const statements: D1PreparedStatement[] = [];
+	for (let at = 0; at < params.length; at += perStatement) {
+		const chunk = params.slice(at, at + perStatement);
+		statements.push(db.prepare(multiRowSql(head, columns, chunk.length / columns)).bind(...chunk));
+	}
 	return statements;
 }
 

@@ -11,8 +11,8 @@
 //   `order.created` and its `payment.succeeded`, marked refunded by `payment.refunded`.
 
 import type { AuditEvent } from "../shared/types.ts";
-import type { Projector } from "./outbox.ts";
-import { MAX_SQL_PARAMS, multiRowSql } from "./records.ts";
+import { type D1Value, d1Inserts, type Projector } from "./outbox.ts";
+import { MAX_SQL_PARAMS } from "./records.ts";
 
 /** A projection that looks at one event at a time, as a Projector of a batch. */
 function eachEvent(project: (event: AuditEvent) => D1PreparedStatement[]): Projector {
@@ -81,7 +81,7 @@ const INSERT_ORDER = `INSERT OR IGNORE INTO orders
 const REFUND_ORDER = "UPDATE orders SET status = 'REFUNDED' WHERE reservation_id = ?";
 
 /** A detail field as json_extract would give it for a scalar: the value, or null. */
-function scalar(value: unknown): string | number | null {
+function scalar(value: unknown): D1Value {
 	return typeof value === "string" || typeof value === "number" ? value : null;
 }
 
@@ -94,7 +94,8 @@ export function orderProjection(db: D1Database): Projector {
 	return (events) => {
 		/** Each reservation's latest payment.succeeded seen so far in this batch. */
 		const payments = new Map<string, AuditEvent>();
-		const rows: (string | number | null)[][] = [];
+		/** The paid orders' columns, row after row (ORDER_COLUMNS each). */
+		const rows: D1Value[] = [];
 		const statements: D1PreparedStatement[] = [];
 		const refunds: D1PreparedStatement[] = [];
 		for (const event of events) {
@@ -127,7 +128,7 @@ export function orderProjection(db: D1Database): Projector {
 					continue;
 				}
 				const detail = paid.detail ?? {};
-				rows.push([
+				rows.push(
 					orderId,
 					sku,
 					reservationId,
@@ -138,15 +139,10 @@ export function orderProjection(db: D1Database): Projector {
 					scalar(detail.paymentId),
 					"PAID",
 					event.at,
-				]);
+				);
 			}
 		}
-		for (let at = 0; at < rows.length; at += ORDERS_PER_STATEMENT) {
-			const chunk = rows.slice(at, at + ORDERS_PER_STATEMENT);
-			const sql = multiRowSql(INSERT_ORDERS_HEAD, ORDER_COLUMNS, chunk.length);
-			statements.push(db.prepare(sql).bind(...chunk.flat()));
-		}
-		return [...statements, ...refunds];
+		return [...statements, ...d1Inserts(db, INSERT_ORDERS_HEAD, ORDER_COLUMNS, rows), ...refunds];
 	};
 }
 
