@@ -32,6 +32,16 @@ import type { ReplayWindows } from "../domain/idempotency.ts";
 import { MAX_PAYMENT_TIMEOUT_MS } from "../payment/provider.ts";
 import { MAX_SIM_LATENCY_MS } from "../payment/simulated.ts";
 import type { RateLimitConfig } from "../ratelimit/config.ts";
+import {
+	decimal,
+	httpUrl,
+	integer,
+	isBlank,
+	oneOf,
+	problem,
+	secret,
+	text,
+} from "./config-fields.ts";
 
 // ---- limits and defaults of the variables --------------------------------------------------
 
@@ -100,74 +110,7 @@ export interface Config {
 	objectCallsPerSec: number | null;
 }
 
-// ---- one schema per kind of variable -------------------------------------------------------
-// Variables arrive as strings; blank means unset (the default applies). The messages complete
-// "<VARIABLE> …" and never echo a secret.
-
-const notText = (issue: { input: unknown }) => `must be a string, not ${typeof issue.input}`;
-const text = () => z.string({ error: notText }).optional();
-const isBlank = (raw: string | undefined): raw is undefined =>
-	raw === undefined || raw.trim() === "";
-
-function problem(ctx: z.RefinementCtx, message: string): never {
-	ctx.addIssue({ code: "custom", message });
-	return z.NEVER;
-}
-
-/** A value that is used as given (a token, a key); null when unset. */
-const secret = () => text().transform((raw) => (isBlank(raw) ? null : raw));
-
-function integer(min: number, max: number, fallback: number) {
-	return text().transform((raw, ctx) => {
-		if (isBlank(raw)) return fallback;
-		const n = Number(raw);
-		if (Number.isInteger(n) && n >= min && n <= max) return n;
-		return problem(ctx, `must be a whole number from ${min} to ${max}, got ${JSON.stringify(raw)}`);
-	});
-}
-
-function decimal(range: { above?: number; min?: number; max?: number }, fallback: number) {
-	const { above, min, max } = range;
-	const wanted = [
-		above !== undefined ? `above ${above}` : `at least ${min ?? 0}`,
-		max !== undefined ? `at most ${max}` : null,
-	]
-		.filter(Boolean)
-		.join(" and ");
-	return text().transform((raw, ctx) => {
-		if (isBlank(raw)) return fallback;
-		const n = Number(raw);
-		const fits =
-			Number.isFinite(n) &&
-			(above === undefined || n > above) &&
-			n >= (min ?? Number.NEGATIVE_INFINITY) &&
-			(max === undefined || n <= max);
-		if (fits) return n;
-		return problem(ctx, `must be a number ${wanted}, got ${JSON.stringify(raw)}`);
-	});
-}
-
-function oneOf<const T extends string>(values: readonly T[], fallback: T) {
-	return text().transform((raw, ctx): T => {
-		if (isBlank(raw)) return fallback;
-		const value = raw.trim().toLowerCase();
-		const known = values.find((v) => v === value);
-		if (known !== undefined) return known;
-		return problem(
-			ctx,
-			`must be ${values.map((v) => `"${v}"`).join(" or ")}, got ${JSON.stringify(raw)}`,
-		);
-	});
-}
-
-function httpUrl() {
-	return text().transform((raw, ctx) => {
-		if (isBlank(raw)) return null;
-		const url = URL.canParse(raw.trim()) ? new URL(raw.trim()) : null;
-		if (url !== null && (url.protocol === "https:" || url.protocol === "http:")) return url.href;
-		return problem(ctx, `must be an http(s) URL, got ${JSON.stringify(raw)}`);
-	});
-}
+// ---- one schema per kind of variable (config-fields.ts) -------------------------------------
 
 const count = (fallback: number) => integer(0, MAX_RATE_LIMIT_COUNT, fallback);
 const nonNegative = (fallback: number) => decimal({ min: 0 }, fallback);

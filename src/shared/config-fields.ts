@@ -1,0 +1,70 @@
+// One zod schema per kind of configuration variable (config.ts): variables arrive as strings;
+// blank means unset (the default applies), and a bad value is an error that names what was
+// wanted. The messages complete "<VARIABLE> …" and never echo a secret.
+
+import { z } from "zod";
+
+const notText = (issue: { input: unknown }) => `must be a string, not ${typeof issue.input}`;
+export const text = () => z.string({ error: notText }).optional();
+export const isBlank = (raw: string | undefined): raw is undefined =>
+	raw === undefined || raw.trim() === "";
+
+export function problem(ctx: z.RefinementCtx, message: string): never {
+	ctx.addIssue({ code: "custom", message });
+	return z.NEVER;
+}
+
+/** A value that is used as given (a token, a key); null when unset. */
+export const secret = () => text().transform((raw) => (isBlank(raw) ? null : raw));
+
+export function integer(min: number, max: number, fallback: number) {
+	return text().transform((raw, ctx) => {
+		if (isBlank(raw)) return fallback;
+		const n = Number(raw);
+		if (Number.isInteger(n) && n >= min && n <= max) return n;
+		return problem(ctx, `must be a whole number from ${min} to ${max}, got ${JSON.stringify(raw)}`);
+	});
+}
+
+export function decimal(range: { above?: number; min?: number; max?: number }, fallback: number) {
+	const { above, min, max } = range;
+	const wanted = [
+		above !== undefined ? `above ${above}` : `at least ${min ?? 0}`,
+		max !== undefined ? `at most ${max}` : null,
+	]
+		.filter(Boolean)
+		.join(" and ");
+	return text().transform((raw, ctx) => {
+		if (isBlank(raw)) return fallback;
+		const n = Number(raw);
+		const fits =
+			Number.isFinite(n) &&
+			(above === undefined || n > above) &&
+			n >= (min ?? Number.NEGATIVE_INFINITY) &&
+			(max === undefined || n <= max);
+		if (fits) return n;
+		return problem(ctx, `must be a number ${wanted}, got ${JSON.stringify(raw)}`);
+	});
+}
+
+export function oneOf<const T extends string>(values: readonly T[], fallback: T) {
+	return text().transform((raw, ctx): T => {
+		if (isBlank(raw)) return fallback;
+		const value = raw.trim().toLowerCase();
+		const known = values.find((v) => v === value);
+		if (known !== undefined) return known;
+		return problem(
+			ctx,
+			`must be ${values.map((v) => `"${v}"`).join(" or ")}, got ${JSON.stringify(raw)}`,
+		);
+	});
+}
+
+export function httpUrl() {
+	return text().transform((raw, ctx) => {
+		if (isBlank(raw)) return null;
+		const url = URL.canParse(raw.trim()) ? new URL(raw.trim()) : null;
+		if (url !== null && (url.protocol === "https:" || url.protocol === "http:")) return url.href;
+		return problem(ctx, `must be an http(s) URL, got ${JSON.stringify(raw)}`);
+	});
+}
