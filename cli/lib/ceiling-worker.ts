@@ -7,6 +7,8 @@
 //   POST /json     parses a JSON body and answers 201 with a small JSON reply, no object and no
 //                  write: the ceiling of any write path (the post-json-hello row)
 
+import { workerdV8Flags } from "../../scripts/runtime.ts";
+
 export const COMPATIBILITY_DATE = "2025-10-01";
 
 export const WORKER_JS = `import { DurableObject } from "cloudflare:workers";
@@ -37,11 +39,16 @@ export default {
 };
 `;
 
-/** workerd's own config language; the port is bound on the command line (--socket-addr http=…). */
-export function workerdConfig(stateDir: string): string {
+/**
+ * workerd's own config language; the port is bound on the command line (--socket-addr http=…).
+ * The same V8 flags as the Miniflare runs (scripts/runtime.ts WORKERD_V8_FLAGS), so the ceiling
+ * and our rows run under the same collector settings.
+ */
+export function workerdConfig(stateDir: string, v8Flags = workerdV8Flags()): string {
 	return `using Workerd = import "/workerd/workerd.capnp";
 
 const config :Workerd.Config = (
+  v8Flags = [ ${v8Flags.map((flag) => JSON.stringify(flag)).join(", ")} ],
   services = [
     (name = "main", worker = .ceilingWorker),
     (name = "do-disk", disk = (path = "${stateDir}", writable = true)),
