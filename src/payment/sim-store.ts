@@ -9,11 +9,14 @@ export interface SyncStore<T> {
 	get(key: string): T | undefined;
 	put(key: string, value: T): void;
 	/**
-	 * Writes `value` under `key` unless the key holds a record already; true when it wrote.
-	 * Optional: a store without it is read before every write. With it, a new charge costs
-	 * one statement fewer in the caller's SQLite (docs/decisions/047-checkout-d1-and-saga-rows.md).
+	 * Writes `value` under `key` unless the key holds a record already, and `also` with it (a
+	 * key of its own that must not hold a record yet); true when it wrote, false when `key` was
+	 * taken and nothing was written. Optional: a store without it is read before every write.
+	 * With it, a new charge and its payment record cost one statement in the caller's SQLite
+	 * instead of three (docs/decisions/047-checkout-d1-and-saga-rows.md,
+	 * docs/decisions/048-checkout-sync-sagas.md).
 	 */
-	putNew?(key: string, value: T): boolean;
+	putNew?(key: string, value: T, also?: { key: string; value: T }): boolean;
 }
 
 /** Default store. Unbounded by design: evicting a key would allow a second capture;
@@ -26,9 +29,13 @@ export class MemoryStore<T> implements SyncStore<T> {
 	put(key: string, value: T): void {
 		this.entries.set(key, value);
 	}
-	putNew(key: string, value: T): boolean {
+	putNew(key: string, value: T, also?: { key: string; value: T }): boolean {
 		if (this.entries.has(key)) return false;
+		if (also !== undefined && this.entries.has(also.key)) {
+			throw new Error(`store already holds a record under ${also.key}`);
+		}
 		this.entries.set(key, value);
+		if (also !== undefined) this.entries.set(also.key, also.value);
 		return true;
 	}
 }

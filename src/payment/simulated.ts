@@ -195,14 +195,15 @@ export class SimulatedProvider implements PaymentProvider {
 		// no record names, and the payment record and the capture count follow the charge's.
 		const { outcome, payment } = this.decide(req);
 		const record: SimRecord = { type: "charge", fingerprint, outcome };
-		if (putNew === undefined) this.store.put(key, record);
-		else if (!putNew.call(this.store, key, record)) {
+		const paymentRecord =
+			payment === null ? undefined : { key: paymentKey(payment.paymentId), value: payment };
+		if (putNew === undefined) {
+			this.store.put(key, record);
+			if (paymentRecord !== undefined) this.store.put(paymentRecord.key, paymentRecord.value);
+		} else if (!putNew.call(this.store, key, record, paymentRecord)) {
 			return replayCharge(this.read(key, "charge") as ChargeRecord, fingerprint);
 		}
-		if (payment !== null) {
-			this.store.put(paymentKey(payment.paymentId), payment);
-			this.count("captures");
-		}
+		if (payment !== null) this.count("captures");
 		if (req.paymentMethod === SIM_PAYMENT_METHODS.timeoutThenSucceeds) {
 			// Captured and stored above, but this first response never reaches the caller.
 			return { kind: "unknown", reason: REASON_LOST_RESPONSE };

@@ -15,11 +15,25 @@ export class SqlSimStore implements SyncStore<SimRecord> {
 		return row === undefined ? undefined : (JSON.parse(row.value) as SimRecord);
 	}
 
-	putNew(key: string, value: SimRecord): boolean {
+	putNew(key: string, value: SimRecord, also?: { key: string; value: SimRecord }): boolean {
+		if (also === undefined) {
+			const cursor = this.sql.exec(
+				"INSERT INTO payment_sim (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING",
+				key,
+				JSON.stringify(value),
+			);
+			return cursor.rowsWritten > 0;
+		}
+		// Both rows or neither, in one statement: none when `key` is taken. A record already under
+		// `also.key` fails the statement (its primary key), which writes nothing either.
 		const cursor = this.sql.exec(
-			"INSERT INTO payment_sim (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING",
+			`INSERT INTO payment_sim (key, value) SELECT column1, column2 FROM (VALUES (?, ?), (?, ?))
+				WHERE NOT EXISTS (SELECT 1 FROM payment_sim WHERE key = ?)`,
 			key,
 			JSON.stringify(value),
+			also.key,
+			JSON.stringify(also.value),
+			key,
 		);
 		return cursor.rowsWritten > 0;
 	}

@@ -35,9 +35,14 @@ class PutNewStore extends JsonTextStore {
 		this.reads += 1;
 		return super.get(key);
 	}
-	putNew(key: string, value: SimRecord): boolean {
+	/** Calls of putNew, and those that wrote: one call writes a new charge with its payment record. */
+	putNews = 0;
+	putNew(key: string, value: SimRecord, also?: { key: string; value: SimRecord }): boolean {
+		this.putNews += 1;
 		if (this.rows.has(key)) return false;
+		if (also !== undefined && this.rows.has(also.key)) throw new Error(`${also.key} is taken`);
 		this.put(key, value);
+		if (also !== undefined) this.put(also.key, also.value);
 		return true;
 	}
 }
@@ -190,10 +195,13 @@ describe("SimulatedProvider with a store that writes new keys only (putNew)", ()
 		const first = provider.chargeNow(req);
 		expect(first).toMatchObject({ kind: "succeeded" });
 		expect(store.reads).toBe(0);
-		// One charge record and one payment record: the replay below writes neither again.
+		// One charge record and one payment record, in one write (putNew with the payment record):
+		// the replay below writes neither again.
+		expect(store.putNews).toBe(1);
 		const records = () => [...store.rows.keys()].filter((key) => key !== "stats").sort();
 		const written = records();
 		expect(written).toHaveLength(2);
+		expect(written).toContain(`payment:${(first as { paymentId: string }).paymentId}`);
 
 		expect(provider.chargeNow({ ...req })).toEqual(first);
 		expect(provider.chargeNow({ ...req, amountCents: req.amountCents + 1 })).toEqual({

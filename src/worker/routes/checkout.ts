@@ -3,10 +3,9 @@
 // failed payment, or released.
 
 import { Hono } from "hono";
-import { z } from "zod";
-import { MAX_ID_LENGTH } from "../../payment/index.ts";
 import { parseBody } from "../body.ts";
 import { requireKnownSku } from "../catalogue.ts";
+import { CheckoutBody, plainCheckoutBody } from "../checkout-body.ts";
 import { forgetSnapshot } from "../edge-snapshot.ts";
 import { ApiError, type AppEnv, fail, ok } from "../http.ts";
 import { idempotencyKey } from "../idempotency.ts";
@@ -14,24 +13,11 @@ import { newId, ownerOfId } from "../ids.ts";
 import { inventory } from "../inventory-stub.ts";
 import { requireSession } from "../middleware/auth.ts";
 
-/** Our ids are ~40 characters plus the SKU (≤ 64); anything longer is not one of ours. */
-const MAX_RESERVATION_ID_LENGTH = 120;
-
-const CheckoutBody = z.object({
-	reservationId: z.string().min(1).max(MAX_RESERVATION_ID_LENGTH),
-	// The provider receives it verbatim: printable ASCII, bounded like every id we pass on.
-	paymentMethod: z
-		.string()
-		.min(1)
-		.max(MAX_ID_LENGTH)
-		.regex(/^[\x21-\x7E]+$/, "must be printable ASCII without spaces"),
-});
-
 export const checkout = new Hono<AppEnv>();
 checkout.use("*", requireSession);
 
 checkout.post("/", async (c) => {
-	const body = await parseBody(c, CheckoutBody);
+	const body = await parseBody(c, CheckoutBody, { plain: plainCheckoutBody });
 	const key = idempotencyKey(c, true) as string;
 	const session = c.get("session");
 	if (session === undefined) throw new ApiError("unauthorized");
