@@ -11,7 +11,7 @@
 // can back it with its SQLite (same turn, no await) and a restarted object still
 // replays the earlier captures instead of charging again. Values are plain JSON.
 
-import { clockHex, randomHex } from "../shared/hex.ts";
+import { clockHex, pooledRandomHex } from "../shared/hex.ts";
 import { sleep } from "../shared/sleep.ts";
 import {
 	type CallOptions,
@@ -338,7 +338,7 @@ const ID_RANDOM_BYTES = 10;
  * random leaves of it (as the reservation ids do, src/worker/ids.ts).
  */
 function newId(prefix: string): string {
-	return `${prefix}_${clockHex()}${randomHex(ID_RANDOM_BYTES)}`;
+	return `${prefix}_${clockHex()}${pooledRandomHex(ID_RANDOM_BYTES)}`;
 }
 
 function withDeadline<T, U>(

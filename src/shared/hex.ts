@@ -23,3 +23,28 @@ const CLOCK_HEX_DIGITS = 12;
 export function clockHex(nowMs = Date.now()): string {
 	return nowMs.toString(16).padStart(CLOCK_HEX_DIGITS, "0");
 }
+
+/** Random bytes drawn at once for many ids: one getRandomValues call per hundreds of ids. */
+const RANDOM_POOL_BYTES = 4_096;
+const randomPool = new Uint8Array(RANDOM_POOL_BYTES);
+let randomPoolAt = RANDOM_POOL_BYTES;
+/** Two hex digits per byte value, built once. */
+const HEX_OF_BYTE = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, "0"));
+
+/**
+ * `bytes` random bytes as hex, from a pool of crypto.getRandomValues: ids minted on every reserve
+ * attempt and every payment, where a fresh array and a string per byte were a few per cent of what
+ * a request allocates (docs/hot-path.md, "Edge CPU of a reserve and a sold-out answer"). No byte
+ * is used twice. For ids, not for secrets kept in memory longer than an id is (tokens use randomHex).
+ */
+export function pooledRandomHex(bytes: number): string {
+	if (bytes > RANDOM_POOL_BYTES) throw new RangeError(`at most ${RANDOM_POOL_BYTES} bytes`);
+	if (randomPoolAt + bytes > RANDOM_POOL_BYTES) {
+		crypto.getRandomValues(randomPool);
+		randomPoolAt = 0;
+	}
+	let out = "";
+	for (let i = 0; i < bytes; i++) out += HEX_OF_BYTE[randomPool[randomPoolAt + i] as number];
+	randomPoolAt += bytes;
+	return out;
+}

@@ -4,7 +4,7 @@
 
 import { SKU_PATTERN } from "../domain/bounds.ts";
 import { MAX_SHARDS, shardIndexOf } from "../domain/escrow.ts";
-import { clockHex, randomHex } from "../shared/hex.ts";
+import { clockHex, pooledRandomHex, randomHex } from "../shared/hex.ts";
 
 /** Random bytes after the clock part: 48 bits, so ids minted in the same millisecond differ. */
 const RANDOM_BYTES = 6;
@@ -19,29 +19,6 @@ const RANDOM_BYTES = 6;
  */
 export function newId(prefix: "rsv" | "ord" | "tkt", sku: string, shard = 0): string {
 	return `${prefix}_${clockHex()}${pooledRandomHex(RANDOM_BYTES)}~${shard === 0 ? sku : `${sku}~${shard}`}`;
-}
-
-/** Random bytes drawn at once for many ids: one getRandomValues call per 680 reserve attempts. */
-const RANDOM_POOL_BYTES = 4_096;
-const randomPool = new Uint8Array(RANDOM_POOL_BYTES);
-let randomPoolAt = RANDOM_POOL_BYTES;
-/** Two hex digits per byte value, built once. */
-const HEX_OF_BYTE = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, "0"));
-
-/**
- * `bytes` random bytes as hex, from a pool of crypto.getRandomValues: an id is minted on every
- * reserve attempt, and a fresh array and a string per byte were a few per cent of what a reserve
- * allocates (docs/hot-path.md, "Edge CPU of a reserve and a sold-out answer"). No byte is used twice.
- */
-function pooledRandomHex(bytes: number): string {
-	if (randomPoolAt + bytes > RANDOM_POOL_BYTES) {
-		crypto.getRandomValues(randomPool);
-		randomPoolAt = 0;
-	}
-	let out = "";
-	for (let i = 0; i < bytes; i++) out += HEX_OF_BYTE[randomPool[randomPoolAt + i] as number];
-	randomPoolAt += bytes;
-	return out;
 }
 
 /** The SKU and the shard an id belongs to, or null when the id is not one of ours. */
