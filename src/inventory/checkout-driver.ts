@@ -42,7 +42,7 @@ import type { PaymentProvider } from "../payment/provider.ts";
 import { CheckoutStore } from "./checkout-store.ts";
 import { GroupCommit, NextTurn } from "./group-commit.ts";
 import type { OrderResult } from "./rpc.ts";
-import { SagaEffects, type Work } from "./saga-effects.ts";
+import { SagaEffects } from "./saga-effects.ts";
 
 /** What the driver needs from the object that owns it. */
 export interface SagaHost {
@@ -78,9 +78,6 @@ export interface CheckoutDriverOptions {
 	windowMs: number;
 }
 
-/** The answer to a saga whose row an operator reset removed while it ran. */
-const CLEARED = "The reservation was cleared.";
-
 /** Checkout requests admitted in one turn (one commit); bounds that turn's work like MAX_GROUP. */
 export const MAX_CHECKOUT_BATCH = 128;
 
@@ -88,7 +85,7 @@ export const MAX_CHECKOUT_BATCH = 128;
 type Admitted =
 	| { kind: "answer"; result: CheckoutResult }
 	| { kind: "drive"; id: string; first: SagaInput | SagaStep }
-	| { kind: "same"; answer: CheckoutResult | Promise<CheckoutResult> };
+	| { kind: "same"; answer: Promise<CheckoutResult> };
 
 export class CheckoutDriver {
 	private readonly rows: CheckoutStore;
@@ -101,7 +98,7 @@ export class CheckoutDriver {
 	 */
 	private readonly answeredInBatch = new Map<
 		string,
-		{ clientKey: string; answer: CheckoutResult | Promise<CheckoutResult> }
+		{ clientKey: string; answer: Promise<CheckoutResult> }
 	>();
 	/**
 	 * The state last written of each saga driven here, so stepping a provider's answer
@@ -266,7 +263,7 @@ export class CheckoutDriver {
 	/** From the alarm: resume what a crash interrupted and run due compensations. */
 	async resume(): Promise<void> {
 		const nowMs = Date.now();
-		const work: (CheckoutResult | Promise<CheckoutResult>)[] = [];
+		const work: Promise<unknown>[] = [];
 		for (const saga of this.rows.unsettled(MAX_SAGAS_PER_ALARM)) {
 			const id = saga.reservationId;
 			// Not running here means nobody is driving it: a charge resumes at once, with its key.
@@ -294,73 +291,55 @@ export class CheckoutDriver {
 
 	// ---- internals ----
 
-	/**
-	 * One run per saga in this instance; every other caller awaits the same promise. A saga whose
-	 * provider answers within the call (the simulated one at 0 ms) is stepped to its answer here,
-	 * synchronously, and its answer is returned as a value: no run is registered, and no promise
-	 * is made for it (a checkout's promises and their reactions were a measurable part of its CPU:
-	 * docs/decisions/048-checkout-sync-sagas.md). A step that must wait (a provider outside the
-	 * object, a backoff) continues in `wait`, registered as this saga's run.
-	 */
-	private drive(id: string, first: SagaInput | SagaStep): CheckoutResult | Promise<CheckoutResult> {
+	/** One run per saga in this instance; every other caller awaits the same promise. */
+	private drive(id: string, first: SagaInput | SagaStep): Promise<CheckoutResult> {
 		const current = this.running.get(id);
 		if (current !== undefined) return current;
-		let next: SagaStep | null;
-		try {
-			next = "effect" in first ? first : this.stepNow(id, first);
-			for (;;) {
-				if (next === null) return this.ended(id, fail("invalid_state", CLEARED));
-				if (next.effect.kind === "stop") return this.ended(id, next.effect.answer);
-				const input = this.effects.now(next.effect);
-				if (input === undefined) break;
-				next = this.stepNow(id, input);
-			}
-		} catch (error) {
-			this.ended(id, null);
-			return Promise.reject(error);
-		}
-		const { effect } = next;
-		const promise: Promise<CheckoutResult> = this.wait(id, effect).finally(() => {
+		const run = { ended: false };
+		const promise: Promise<CheckoutResult> = this.run(id, first, run).finally(() => {
 			// A new payment of this hold may have started since (after a decline in the same batch).
 			if (this.running.get(id) === promise) this.running.delete(id);
-			this.ended(id, null);
+			if (!this.running.has(id)) this.written.delete(id);
+			// Still unsettled (e.g. an unexpected throw): the alarm takes over at its resume time.
+			const atMs = this.wakeups.get(id);
+			if (atMs !== undefined) this.host.wake(atMs);
 		});
-		this.running.set(id, promise);
+		// A run that ended within this call (its provider answered within the call) is not
+		// running: the next request on this hold is admitted from what it wrote.
+		if (!run.ended) this.running.set(id, promise);
 		return promise;
 	}
 
-	/** A run of this saga ended (not registered, or already unregistered): what it leaves behind. */
-	private ended<T>(id: string, answer: T): T {
-		if (!this.running.has(id)) this.written.delete(id);
-		// Still unsettled (e.g. an unexpected throw): the alarm takes over at its resume time.
-		const atMs = this.wakeups.get(id);
-		if (atMs !== undefined) this.host.wake(atMs);
-		return answer;
-	}
-
 	/**
-	 * Steps the saga until it stops, from a step whose effect the provider does not answer within
-	 * the call; every step starts from its durable state.
+	 * Steps the saga until it stops; every step starts from its durable state. `first` is
+	 * an input to step now, or a step the caller already wrote (a new payment's attempt).
 	 */
-	private async wait(id: string, effect: Work): Promise<CheckoutResult> {
-		let pending = effect;
-		for (;;) {
-			let input: SagaInput | undefined = await this.effects.perform(pending);
-			// Answers that arrived meanwhile are stepped in one turn: one commit for all of them.
-			const turn = this.answers.wait();
-			if (turn !== null) await turn;
+	private async run(
+		id: string,
+		first: SagaInput | SagaStep,
+		run: { ended: boolean },
+	): Promise<CheckoutResult> {
+		// `ended` is set when the run ends, synchronously if no step awaited anything, so the
+		// caller knows whether it is still running (drive).
+		try {
+			let next = "effect" in first ? first : this.stepNow(id, first);
 			for (;;) {
-				const next = this.stepNow(id, input);
-				if (next === null) return fail("invalid_state", CLEARED);
+				if (next === null) return fail("invalid_state", "The reservation was cleared.");
 				if (next.effect.kind === "stop") return next.effect.answer;
 				// A provider that answers within the call (the simulated one at 0 ms) is stepped in
-				// this synchronous turn, so the batch's staged rows are written once, in their last state.
-				input = this.effects.now(next.effect);
+				// this synchronous turn: a new payment goes from admission to its order without
+				// yielding, so the batch's staged rows are written once, in their last state.
+				let input = this.effects.now(next.effect);
 				if (input === undefined) {
-					pending = next.effect;
-					break;
+					input = await this.effects.perform(next.effect);
+					// Answers that arrived meanwhile are stepped in one turn: one commit for all of them.
+					const turn = this.answers.wait();
+					if (turn !== null) await turn;
 				}
+				next = this.stepNow(id, input);
 			}
+		} finally {
+			run.ended = true;
 		}
 	}
 

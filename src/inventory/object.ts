@@ -506,14 +506,13 @@ export class InventoryObject extends DurableObject<InventoryEnv> {
 	 * The payment saga (inventory/checkout-driver.ts); resolves once the hold is PAID or
 	 * released. Joins the saga's next batch: concurrent checkouts share commits.
 	 */
-	// Not `async`: the driver's promise is the answer itself, without one more promise around it.
-	checkout(req: CheckoutRequest): Promise<CheckoutResult> {
+	async checkout(req: CheckoutRequest): Promise<CheckoutResult> {
 		if (this.inv === null)
-			return Promise.resolve({
+			return {
 				ok: false,
 				code: "not_found",
 				message: "No reservation of this session has that id.",
-			});
+			};
 		return this.saga.checkout(req);
 	}
 

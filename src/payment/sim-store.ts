@@ -14,7 +14,7 @@ export interface SyncStore<T> {
 	 * taken and nothing was written. Optional: a store without it is read before every write.
 	 * With it, a new charge and its payment record cost one statement in the caller's SQLite
 	 * instead of three (docs/decisions/047-checkout-d1-and-saga-rows.md,
-	 * docs/decisions/048-checkout-sync-sagas.md).
+	 * docs/decisions/048-checkout-whole-process-profile.md).
 	 */
 	putNew?(key: string, value: T, also?: { key: string; value: T }): boolean;
 }

@@ -26,7 +26,7 @@ export type CheckoutBody = z.infer<typeof CheckoutBody>;
 /**
  * `value` as CheckoutBody would parse it, or null when it is not the plain shape (the schema then
  * judges it): the schema's parse was ~1.4 % of a checkout's CPU profile
- * (docs/decisions/048-checkout-sync-sagas.md).
+ * (docs/decisions/048-checkout-whole-process-profile.md).
  */
 export function plainCheckoutBody(value: unknown): CheckoutBody | null {
 	if (typeof value !== "object" || value === null || Array.isArray(value)) return null;
