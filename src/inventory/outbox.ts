@@ -23,12 +23,6 @@ const EVENTS_PER_STATEMENT = Math.floor(MAX_SQL_PARAMS / 2);
 
 /** Columns of a D1 `events` row (migrations/0001_init.sql). */
 const EVENT_COLUMNS = 10;
-/**
- * D1 events per multi-row insert: as many as D1's 100 bound parameters allow. D1 runs each
- * statement of a batch on its own (bind, step, a result with its meta), so one statement per
- * event cost more than the rows themselves (docs/decisions/047-checkout-d1-and-saga-rows.md).
- */
-export const D1_EVENTS_PER_STATEMENT = Math.floor(MAX_SQL_PARAMS / EVENT_COLUMNS);
 const INSERT_EVENTS_HEAD = `INSERT OR IGNORE INTO events
 	(id, sku, seq, type, at, reservation_id, order_id, quantity, session_id, detail)`;
 
@@ -40,17 +34,18 @@ export type Projector = (events: readonly AuditEvent[]) => D1PreparedStatement[]
 
 /**
  * The statements of one D1 batch (one transaction) for outbox events in seq order: the events
- * in multi-row inserts, then the projections' statements (src/inventory/projections.ts). OR
- * IGNORE works per row, so a re-sent batch still inserts nothing twice.
+ * in row-set inserts (`d1RowSetInserts`), then the projections' statements
+ * (src/inventory/projections.ts). OR IGNORE works per row, so a re-sent batch still inserts
+ * nothing twice.
  */
 export function d1Statements(
 	db: D1Database,
 	events: readonly AuditEvent[],
 	project: Projector,
 ): D1PreparedStatement[] {
-	const params: D1Value[] = [];
+	const rows: D1Value[][] = [];
 	for (const e of events) {
-		params.push(
+		rows.push([
 			e.id,
 			e.sku,
 			e.seq,
@@ -61,9 +56,9 @@ export function d1Statements(
 			e.quantity ?? null,
 			e.sessionId ?? null,
 			e.detail === undefined ? null : JSON.stringify(e.detail),
-		);
+		]);
 	}
-	const statements = d1Inserts(db, INSERT_EVENTS_HEAD, EVENT_COLUMNS, params);
+	const statements = d1RowSetInserts(db, INSERT_EVENTS_HEAD, EVENT_COLUMNS, rows);
 	statements.push(...project(events));
 	return statements;
 }
@@ -71,22 +66,58 @@ export function d1Statements(
 export type D1Value = string | number | null;
 
 /**
- * Multi-row inserts of `params` (row after row, `columns` values each), as many rows to a
- * statement as D1's bound parameters allow: D1 runs each statement of a batch on its own
- * (docs/decisions/047-checkout-d1-and-saga-rows.md).
+ * The JSON text one row-set statement carries at most, in UTF-16 code units: at most three
+ * bytes each in UTF-8, so under D1's 2,000,000 bytes for one string. A batch of the outbox
+ * (OUTBOX_FLUSH_BATCH events of well under a kilobyte each) fits in one.
  */
-export function d1Inserts(
+export const D1_ROW_SET_MAX_CHARS = 500_000;
+
+/** `SELECT json_extract(value, '$[0]'), … FROM json_each(?)` for `columns` columns, built once per shape. */
+const rowSetSelects = new Map<number, string>();
+function rowSetSelect(columns: number): string {
+	let text = rowSetSelects.get(columns);
+	if (text === undefined) {
+		const picks = Array.from({ length: columns }, (_, i) => `json_extract(value, '$[${i}]')`);
+		text = `SELECT ${picks.join(", ")} FROM json_each(?)`;
+		rowSetSelects.set(columns, text);
+	}
+	return text;
+}
+
+/**
+ * Inserts of `rows` (`columns` values each) as `head SELECT … FROM json_each(?)`: the rows ride
+ * in ONE bound parameter, a JSON array of rows, as long as its text stays under
+ * D1_ROW_SET_MAX_CHARS. Every bound parameter of a D1 statement is converted and copied on its
+ * own, and D1 allows 100 of them, so a multi-row VALUES insert carried only ten events. json_extract
+ * gives back what was put in: a JSON integer an INTEGER, a string TEXT (a detail already JSON
+ * text stays that text), null NULL.
+ */
+export function d1RowSetInserts(
 	db: D1Database,
 	head: string,
 	columns: number,
-	params: readonly D1Value[],
+	rows: readonly (readonly D1Value[])[],
 ): D1PreparedStatement[] {
-	const perStatement = Math.floor(MAX_SQL_PARAMS / columns) * columns;
 	const statements: D1PreparedStatement[] = [];
-	for (let at = 0; at < params.length; at += perStatement) {
-		const chunk = params.slice(at, at + perStatement);
-		statements.push(db.prepare(multiRowSql(head, columns, chunk.length / columns)).bind(...chunk));
+	const sql = `${head} ${rowSetSelect(columns)}`;
+	let texts: string[] = [];
+	let chars = 0;
+	const send = () => {
+		if (texts.length === 0) return;
+		statements.push(db.prepare(sql).bind(`[${texts.join(",")}]`));
+		texts = [];
+		chars = 0;
+	};
+	for (const row of rows) {
+		if (row.length !== columns) {
+			throw new Error(`a row of ${row.length} values for ${columns} columns`);
+		}
+		const text = JSON.stringify(row);
+		if (chars + text.length + 1 > D1_ROW_SET_MAX_CHARS) send();
+		texts.push(text);
+		chars += text.length + 1;
 	}
+	send();
 	return statements;
 }
 

@@ -11,8 +11,7 @@
 //   `order.created` and its `payment.succeeded`, marked refunded by `payment.refunded`.
 
 import type { AuditEvent } from "../shared/types.ts";
-import { type D1Value, d1Inserts, type Projector } from "./outbox.ts";
-import { MAX_SQL_PARAMS } from "./records.ts";
+import { type D1Value, d1RowSetInserts, type Projector } from "./outbox.ts";
 
 /** A projection that looks at one event at a time, as a Projector of a batch. */
 function eachEvent(project: (event: AuditEvent) => D1PreparedStatement[]): Projector {
@@ -68,8 +67,6 @@ export function eventualResetProjection(db: D1Database): Projector {
 // whose payment event went in an earlier batch is read back from D1 by INSERT_ORDER, which
 // looks only at events before the order's own (the batch's later events are inserted already).
 const ORDER_COLUMNS = 10;
-/** Orders per multi-row insert: as many as D1's 100 bound parameters allow. */
-export const ORDERS_PER_STATEMENT = Math.floor(MAX_SQL_PARAMS / ORDER_COLUMNS);
 const INSERT_ORDERS_HEAD = `INSERT OR IGNORE INTO orders
 	(order_id, sku, reservation_id, session_id, quantity, amount_cents, currency, payment_id, status, paid_at)`;
 const INSERT_ORDER = `INSERT OR IGNORE INTO orders
@@ -94,8 +91,8 @@ export function orderProjection(db: D1Database): Projector {
 	return (events) => {
 		/** Each reservation's latest payment.succeeded seen so far in this batch. */
 		const payments = new Map<string, AuditEvent>();
-		/** The paid orders' columns, row after row (ORDER_COLUMNS each). */
-		const rows: D1Value[] = [];
+		/** The paid orders' rows (ORDER_COLUMNS values each). */
+		const rows: D1Value[][] = [];
 		const statements: D1PreparedStatement[] = [];
 		const refunds: D1PreparedStatement[] = [];
 		for (const event of events) {
@@ -128,7 +125,7 @@ export function orderProjection(db: D1Database): Projector {
 					continue;
 				}
 				const detail = paid.detail ?? {};
-				rows.push(
+				rows.push([
 					orderId,
 					sku,
 					reservationId,
@@ -139,10 +136,14 @@ export function orderProjection(db: D1Database): Projector {
 					scalar(detail.paymentId),
 					"PAID",
 					event.at,
-				);
+				]);
 			}
 		}
-		return [...statements, ...d1Inserts(db, INSERT_ORDERS_HEAD, ORDER_COLUMNS, rows), ...refunds];
+		return [
+			...statements,
+			...d1RowSetInserts(db, INSERT_ORDERS_HEAD, ORDER_COLUMNS, rows),
+			...refunds,
+		];
 	};
 }
 
