@@ -12,7 +12,9 @@
 // - the first attempt of a batch (the leader) sends it from its own timer and writes
 //   each attempt's answer into a plain Map keyed by the attempt's id — data, no
 //   promise crosses requests;
-// - every other attempt (a waiter) polls that Map from its own timers;
+// - every other attempt (a waiter) looks into that Map from its own timers: first when
+//   its batch's answer is due (the batch's send time plus the SKU's recent round trips),
+//   then every millisecond until it is there;
 // - a waiter that has no answer after COALESCE_GUARD_MS (the leader's request died,
 //   or its call failed) sends its own attempt itself, with the same id, marked as a
 //   repeat. The object answers a second arrival of an attempt id with its first
@@ -40,10 +42,27 @@ export const COALESCE_WINDOW_MS = 0;
  * gap. Measurements: docs/decisions/046-spaced-commits.md.
  */
 export const COALESCE_SPACING_MS = 2;
-/** SKUs whose last send time is kept for the spacing; beyond this they are forgotten (no wait). */
-const MAX_SPACED_KEYS = 10_000;
-/** How often a waiter looks for its answer. One timer turn: the answer is never later than that. */
+/**
+ * SKUs whose timing (last send, round trips) is kept; beyond this they are forgotten: no
+ * spacing wait, and waiters look first one poll after the send until a round trip is known.
+ */
+const MAX_TIMED_KEYS = 10_000;
+/** How often a waiter looks for its answer after its first look. One timer turn: the answer is never later than that. */
 export const COALESCE_POLL_MS = 1;
+/**
+ * Weight of a batch's round trip (send to answer) in its SKU's moving average: the last
+ * dozen or so batches count. A waiter's first look is at its batch's send time plus
+ * COALESCE_FIRST_LOOK_SHARE of that average, so it wakes about when its answer lands
+ * instead of polling through the round trip (docs/decisions/049-waiters-look-when-due.md).
+ */
+export const COALESCE_ROUND_TRIP_WEIGHT = 1 / 8;
+/** The share of the average round trip a waiter sleeps through before its first look. */
+export const COALESCE_FIRST_LOOK_SHARE = 1;
+/**
+ * A round trip counts at most this long in the average: one stalled call (a collector
+ * pause, a slow commit) must not make the next batches' waiters sleep past their answers.
+ */
+export const MAX_ROUND_TRIP_SAMPLE_MS = 20;
 /**
  * How long a waiter waits for the leader's answer before sending its attempt
  * itself. Far above a batch's round trip under load (tens of ms at the bench's
@@ -66,6 +85,11 @@ export interface CoalesceEnv {
 	send: (attempts: ReserveRequest[], limits: ReserveLimits | null) => Promise<ReserveAnswer>;
 	/** A timer of the caller's own request. */
 	sleep: (ms: number) => Promise<void>;
+	/**
+	 * Calls `fn` after `ms` from a timer of the caller's own request: a waiter's looks, one
+	 * timer each and no promise (one promise per waiter). Without it, `sleep` serves.
+	 */
+	after?: (ms: number, fn: () => void) => void;
 	nowMs: () => number;
 	/** Keeps the caller's request alive until `p` settles (waitUntil), so a sent batch is answered. */
 	defer?: (p: Promise<unknown>) => void;
@@ -88,6 +112,14 @@ interface Batch {
 	sent: boolean;
 }
 
+/** What the coalescer keeps per SKU. */
+interface SkuTiming {
+	/** When its last batch was sent, for the spacing. */
+	lastSentAtMs: number;
+	/** Moving average of its batches' round trips, ms; null until one was answered. */
+	roundTripMs: number | null;
+}
+
 type Outcome = { answer: ReserveAnswer; index: number; atMs: number } | { failedAtMs: number };
 
 export interface CoalescerCounts {
@@ -95,14 +127,15 @@ export interface CoalescerCounts {
 	calls: number;
 	attempts: number;
 	repeats: number;
+	/** A waiter's timer sleeps (each a timer and a promise of its own request), for the probes and tests. */
+	looks: number;
 }
 
 export class ReserveCoalescer {
 	private readonly open = new Map<string, Batch>();
 	private readonly outcomes = new Map<string, Outcome>();
-	/** When the last batch of each SKU was sent, for the spacing. */
-	private readonly lastSentAtMs = new Map<string, number>();
-	readonly counts: CoalescerCounts = { calls: 0, attempts: 0, repeats: 0 };
+	private readonly timing = new Map<string, SkuTiming>();
+	readonly counts: CoalescerCounts = { calls: 0, attempts: 0, repeats: 0, looks: 0 };
 
 	constructor(
 		private readonly guardMs = COALESCE_GUARD_MS,
@@ -138,9 +171,9 @@ export class ReserveCoalescer {
 			now - batch.openedAtMs <= COALESCE_JOIN_MS
 		) {
 			batch.attempts.push(attempt);
-			return this.wait(batch, attempt, limits, env, now);
+			return this.wait(batch, attempt, limits, env, now, this.timing.get(key)?.roundTripMs ?? null);
 		}
-		const spaced = spacedWaitMs(this.lastSentAtMs.get(key) ?? null, now, this.spacingMs);
+		const spaced = spacedWaitMs(this.timing.get(key)?.lastSentAtMs ?? null, now, this.spacingMs);
 		const delayMs = Math.max(this.windowMs, spaced);
 		const own: Batch = {
 			attempts: [attempt],
@@ -164,13 +197,20 @@ export class ReserveCoalescer {
 		await env.sleep(delayMs);
 		if (this.open.get(key) === batch) this.open.delete(key);
 		batch.sent = true;
-		if (this.lastSentAtMs.size >= MAX_SPACED_KEYS) this.lastSentAtMs.clear();
-		this.lastSentAtMs.set(key, env.nowMs());
+		const sentAtMs = env.nowMs();
+		let timing = this.timing.get(key);
+		if (timing === undefined) {
+			if (this.timing.size >= MAX_TIMED_KEYS) this.timing.clear();
+			timing = { lastSentAtMs: sentAtMs, roundTripMs: null };
+			this.timing.set(key, timing);
+		} else timing.lastSentAtMs = sentAtMs;
 		const { attempts } = batch;
 		const [mine] = attempts;
 		if (mine === undefined) throw new Error("a coalesced batch without its leader");
 		if (attempts.length === 1) {
-			return { answer: await this.send([mine], batch, env), index: 0, via: "alone" };
+			const answer = await this.send([mine], batch, env);
+			timing.roundTripMs = nextRoundTripMs(timing.roundTripMs, env.nowMs() - sentAtMs);
+			return { answer, index: 0, via: "alone" };
 		}
 		// Every attempt of a shared call may arrive twice (a waiter's repeat): the object
 		// remembers each one's first decision.
@@ -188,6 +228,7 @@ export class ReserveCoalescer {
 			return this.repeat(mine, batch.limits, env);
 		}
 		const at = env.nowMs();
+		timing.roundTripMs = nextRoundTripMs(timing.roundTripMs, at - sentAtMs);
 		this.forgetOld(at);
 		for (let i = 1; i < attempts.length; i++) {
 			this.outcomes.set((attempts[i] as ReserveRequest).id, { answer, index: i, atMs: at });
@@ -195,35 +236,50 @@ export class ReserveCoalescer {
 		return { answer, index: 0, via: "leader" };
 	}
 
-	private async wait(
+	private wait(
 		batch: Batch,
 		attempt: ReserveRequest,
 		limits: ReserveLimits | null,
 		env: CoalesceEnv,
 		joinedAtMs: number,
+		roundTripMs: number | null,
 	): Promise<Coalesced> {
-		// The first look waits for the leader's send: polls before it would find nothing.
-		let pauseMs = Math.max(COALESCE_POLL_MS, batch.sendAtMs - joinedAtMs + COALESCE_POLL_MS);
-		for (;;) {
-			await env.sleep(pauseMs);
-			pauseMs = COALESCE_POLL_MS;
-			const outcome = this.outcomes.get(attempt.id);
-			if (outcome !== undefined) {
-				this.outcomes.delete(attempt.id);
-				if ("answer" in outcome) {
-					return { answer: outcome.answer, index: outcome.index, via: "waiter" };
+		const after = env.after ?? ((ms: number, fn: () => void) => void env.sleep(ms).then(fn));
+		// Settled only from this waiter's own timers: its own request's context.
+		return new Promise<Coalesced>((resolve, reject) => {
+			const look = (): void => {
+				try {
+					const outcome = this.outcomes.get(attempt.id);
+					if (outcome !== undefined) {
+						this.outcomes.delete(attempt.id);
+						if ("answer" in outcome) {
+							resolve({ answer: outcome.answer, index: outcome.index, via: "waiter" });
+						} else resolve(this.repeat(attempt, limits, env));
+					} else if (env.nowMs() - joinedAtMs < this.guardMs) {
+						this.counts.looks += 1;
+						after(COALESCE_POLL_MS, look);
+					} else if (!batch.sent) {
+						// The leader never sent: this attempt leaves the batch and goes alone, as a first arrival.
+						const at = batch.attempts.indexOf(attempt);
+						if (at > 0) batch.attempts.splice(at, 1);
+						resolve(this.alone(attempt, batch, env));
+					} else resolve(this.repeat(attempt, limits, env));
+				} catch (error) {
+					reject(error);
 				}
-				return this.repeat(attempt, limits, env);
-			}
-			if (env.nowMs() - joinedAtMs < this.guardMs) continue;
-			if (!batch.sent) {
-				// The leader never sent: this attempt leaves the batch and goes alone, as a first arrival.
-				const at = batch.attempts.indexOf(attempt);
-				if (at > 0) batch.attempts.splice(at, 1);
-				return { answer: await this.send([attempt], batch, env), index: 0, via: "alone" };
-			}
-			return this.repeat(attempt, limits, env);
-		}
+			};
+			// The first look is when the answer is due: looks before it would find nothing.
+			this.counts.looks += 1;
+			after(firstLookMs(batch.sendAtMs - joinedAtMs, roundTripMs, this.guardMs), look);
+		});
+	}
+
+	private async alone(
+		attempt: ReserveRequest,
+		batch: { limits: ReserveLimits | null },
+		env: CoalesceEnv,
+	): Promise<Coalesced> {
+		return { answer: await this.send([attempt], batch, env), index: 0, via: "alone" };
 	}
 
 	/** The attempt once more, alone, with the same id: the object answers it with its first decision. */
@@ -255,6 +311,33 @@ export class ReserveCoalescer {
 			this.outcomes.delete(id);
 		}
 	}
+}
+
+/**
+ * The SKU's moving average of round trips after one more, `sampleMs` (bounded by
+ * MAX_ROUND_TRIP_SAMPLE_MS); the first one is taken as it is.
+ */
+export function nextRoundTripMs(averageMs: number | null, sampleMs: number): number {
+	const sample = Math.min(Math.max(sampleMs, 0), MAX_ROUND_TRIP_SAMPLE_MS);
+	if (averageMs === null) return sample;
+	return averageMs + COALESCE_ROUND_TRIP_WEIGHT * (sample - averageMs);
+}
+
+/**
+ * How long a waiter sleeps before its first look: until its batch is sent (`untilSendMs`
+ * from now), then the share of the SKU's average round trip (COALESCE_FIRST_LOOK_SHARE), at
+ * least one poll; with no round trip known yet, one poll after the send. Never past the
+ * guard, which must still fire on time when the leader is gone.
+ */
+export function firstLookMs(
+	untilSendMs: number,
+	roundTripMs: number | null,
+	guardMs: number,
+): number {
+	const dueMs =
+		roundTripMs === null ? COALESCE_POLL_MS : Math.floor(COALESCE_FIRST_LOOK_SHARE * roundTripMs);
+	const pauseMs = Math.max(0, untilSendMs) + Math.max(COALESCE_POLL_MS, dueMs);
+	return Math.max(COALESCE_POLL_MS, Math.min(pauseMs, guardMs));
 }
 
 /** One call carries one set of limits. The configuration is normally the same object for every request. */

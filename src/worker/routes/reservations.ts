@@ -57,6 +57,11 @@ function ownTimer(ms: number): Promise<void> {
 	return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
+/** A waiter's look: a callback of the calling request's own timer, no promise per look. */
+function ownTimerCallback(ms: number, fn: () => void): void {
+	setTimeout(fn, ms);
+}
+
 /** A batch's leader stays alive until its call is answered, even if its own client left. */
 function keepAlive(c: Ctx, p: Promise<unknown>): void {
 	try {
@@ -164,6 +169,7 @@ reservations.post("/", async (c) => {
 			send: (attempts, batchLimits) =>
 				inventory(env, body.sku).reserveWithMeta(attempts, batchLimits),
 			sleep: ownTimer,
+			after: ownTimerCallback,
 			nowMs: Date.now,
 			defer: (p) => keepAlive(c, p),
 		});
