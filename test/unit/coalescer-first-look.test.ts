@@ -6,7 +6,6 @@
 // next waiters oversleep, and the guard fires on time whatever the average.
 
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import type { ReserveAnswer, ReserveRequest } from "../../src/inventory/rpc.ts";
 import {
 	COALESCE_POLL_MS,
 	COALESCE_ROUND_TRIP_WEIGHT,
@@ -16,6 +15,7 @@ import {
 	nextRoundTripMs,
 	ReserveCoalescer,
 } from "../../src/worker/reserve-coalescer.ts";
+import { oneUnitAttempt, soldOutAnswer } from "./reserve-attempt.ts";
 
 describe("the waiters' first look", () => {
 	it("averages round trips, the first as it is, each counted at most MAX_ROUND_TRIP_SAMPLE_MS", () => {
@@ -53,12 +53,7 @@ describe.each(["sleep", "after"] as const)(
 			vi.useRealTimers();
 		});
 
-		const attempt = (id: string): ReserveRequest => ({
-			id,
-			sessionId: id,
-			quantity: 1,
-			idempotencyKey: null,
-		});
+		const attempt = oneUnitAttempt;
 
 		/** An object whose next call is answered `answerMs` after it was sent; every sleep counted. */
 		function fixture(guardMs = 2_000) {
@@ -68,11 +63,7 @@ describe.each(["sleep", "after"] as const)(
 			const env: CoalesceEnv = {
 				send: (attempts) => {
 					calls.push(attempts.map((a) => a.id));
-					const answer: ReserveAnswer = {
-						results: attempts.map((a) => ({ ok: false, code: "sold_out", id: a.id }) as never),
-						sqlRows: { read: 0, written: 0 },
-						snapshot: null,
-					};
+					const answer = soldOutAnswer(attempts);
 					return new Promise((resolve) => setTimeout(() => resolve(answer), timing.answerMs));
 				},
 				sleep: (ms) => {

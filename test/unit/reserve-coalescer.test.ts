@@ -11,6 +11,7 @@ import { AttemptMemo } from "../../src/domain/attempt-memo.ts";
 import type { ReserveAnswer, ReserveRequest, ReserveResult } from "../../src/inventory/rpc.ts";
 import { type CoalesceEnv, ReserveCoalescer } from "../../src/worker/reserve-coalescer.ts";
 import { PROPERTY_TIMEOUT_MS } from "../support/property.ts";
+import { oneUnitAttempt } from "./reserve-attempt.ts";
 
 /** What can happen to one call on its way back: late is far past the waiters' guard time. */
 type Fate = "answered" | "failed" | "late";
@@ -100,12 +101,7 @@ describe("reserve coalescer", () => {
 		const object = new ModelObject(10, []);
 		const coalescer = new ReserveCoalescer(50);
 		const limits = { perSessionPerSec: 1 } as never;
-		const a = (id: string): ReserveRequest => ({
-			id,
-			sessionId: id,
-			quantity: 1,
-			idempotencyKey: null,
-		});
+		const a = oneUnitAttempt;
 		await Promise.all([
 			coalescer.reserve("A", a("1"), null, realTimers(object)),
 			coalescer.reserve("B", a("2"), null, realTimers(object)),

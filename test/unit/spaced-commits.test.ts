@@ -9,8 +9,9 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { spacedWaitMs } from "../../src/domain/batch.ts";
 import { GroupCommit } from "../../src/inventory/group-commit.ts";
-import type { ReserveAnswer, ReserveRequest } from "../../src/inventory/rpc.ts";
+import type { ReserveAnswer } from "../../src/inventory/rpc.ts";
 import { type CoalesceEnv, ReserveCoalescer } from "../../src/worker/reserve-coalescer.ts";
+import { oneUnitAttempt, soldOutAnswer } from "./reserve-attempt.ts";
 
 describe("spacedWaitMs", () => {
 	it("waits nothing when idle, the rest of the gap right after a batch, never more than the gap", () => {
@@ -134,12 +135,7 @@ describe("spaced coalescer", () => {
 		vi.useRealTimers();
 	});
 
-	const attempt = (id: string): ReserveRequest => ({
-		id,
-		sessionId: id,
-		quantity: 1,
-		idempotencyKey: null,
-	});
+	const attempt = oneUnitAttempt;
 
 	it("a batch right after the previous send waits for the gap, takes the attempts of that gap in order, and its waiters do not poll before it is sent", async () => {
 		const calls: string[][] = [];
@@ -147,11 +143,7 @@ describe("spaced coalescer", () => {
 		const env: CoalesceEnv = {
 			send: (attempts) => {
 				calls.push(attempts.map((a) => a.id));
-				const answer: ReserveAnswer = {
-					results: attempts.map((a) => ({ ok: false, code: "sold_out", id: a.id }) as never),
-					sqlRows: { read: 0, written: 0 },
-					snapshot: null,
-				};
+				const answer = soldOutAnswer(attempts);
 				return new Promise((resolve) => setTimeout(() => resolve(answer), 1));
 			},
 			sleep: (ms) => {
