@@ -1,4 +1,4 @@
-// `node cli/reserve-cpu.ts [seconds] [--sold-out] [--rate N [--timeline MS]] [--profile out.cpuprofile | --heap-profile out.heapprofile]`: what one durable reserve on a hot SKU
+// `node cli/reserve-cpu.ts [seconds] [--sold-out] [--rate N [--timeline MS]] [--profile out.cpuprofile | --heap-profile out.heapprofile | --survivors-profile out.heapprofile]`: what one durable reserve on a hot SKU
 // costs workerd in CPU, against the hello of the same server in the same run (docs/hot-path.md, "CPU per reserve").
 // With --sold-out, the same load on a SKU created with no stock: every attempt is the 409 answered from the
 // edge's copy of the SKU's state, the bench's `sold-out` row. With --rate N, the reserves are sent evenly paced at
@@ -15,6 +15,8 @@
 // profile written to the file named (open it in Chrome DevTools or summarise it by function).
 // With --heap-profile, the measured run's allocations are sampled instead (DevTools `HeapProfiler`
 // sampling, collected objects included), for what allocates per reserve (docs/hot-path.md).
+// With --survivors-profile, the same sampling keeps only what no scavenge freed: what a reserve
+// promotes to the old generation, whose sweep the mark-compacts pay (docs/decisions/050-collector-pauses.md).
 
 import {
 	adminHeaders,
@@ -36,8 +38,11 @@ const profileAt = args.indexOf("--profile");
 const PROFILE_FILE = profileAt < 0 ? null : (args.splice(profileAt, 2)[1] ?? "reserve.cpuprofile");
 const heapAt = args.indexOf("--heap-profile");
 const HEAP_FILE = heapAt < 0 ? null : (args.splice(heapAt, 2)[1] ?? "reserve.heapprofile");
-if (PROFILE_FILE !== null && HEAP_FILE !== null) {
-	throw new RangeError("--profile and --heap-profile are one at a time");
+const survivorsAt = args.indexOf("--survivors-profile");
+const SURVIVORS_FILE =
+	survivorsAt < 0 ? null : (args.splice(survivorsAt, 2)[1] ?? "reserve-survivors.heapprofile");
+if ([PROFILE_FILE, HEAP_FILE, SURVIVORS_FILE].filter((f) => f !== null).length > 1) {
+	throw new RangeError("--profile, --heap-profile and --survivors-profile are one at a time");
 }
 const soldOutAt = args.indexOf("--sold-out");
 const SOLD_OUT = soldOutAt >= 0;
@@ -71,7 +76,7 @@ if (TIMELINE_MS !== null && (RATE === null || !Number.isInteger(TIMELINE_MS) || 
 	throw new RangeError("--timeline MS needs --rate and a whole number of ms ≥ 10");
 }
 
-if (PROFILE_FILE !== null || HEAP_FILE !== null)
+if (PROFILE_FILE !== null || HEAP_FILE !== null || SURVIVORS_FILE !== null)
 	process.env.RG_INSPECTOR_PORT = String(INSPECTOR_PORT);
 
 const worker = await startBenchWorker();
@@ -101,7 +106,11 @@ try {
 		hello,
 		reserve(RESERVE_SEC),
 		SOLD_OUT ? "soldOut" : "reserve",
-		HEAP_FILE === null ? profileTo(PROFILE_FILE) : profileTo(HEAP_FILE, "heap"),
+		HEAP_FILE !== null
+			? profileTo(HEAP_FILE, "heap")
+			: SURVIVORS_FILE !== null
+				? profileTo(SURVIVORS_FILE, "survivors")
+				: profileTo(PROFILE_FILE),
 	);
 	const stats = await benchStats(base, admin, sku);
 	console.log(

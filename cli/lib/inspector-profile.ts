@@ -14,8 +14,13 @@ export const SAMPLING_INTERVAL_US = 100;
  * A reserve allocates ~16 KB (docs/hot-path.md), so ~1,400 samples a second at 1,500 reserves/s.
  */
 export const HEAP_SAMPLING_INTERVAL_BYTES = 16_384;
-/** `cpu`: DevTools `Profiler`; `heap`: `HeapProfiler` sampling of allocations. */
-export type ProfileKind = "cpu" | "heap";
+/**
+ * `cpu`: DevTools `Profiler`; `heap`: `HeapProfiler` sampling of allocations, freed ones included;
+ * `survivors`: the same, less what scavenges freed, i.e. what was promoted to the old generation
+ * (and what was still alive at the end): the objects whose sweep the mark-compacts pay
+ * (docs/decisions/050-collector-pauses.md).
+ */
+export type ProfileKind = "cpu" | "heap" | "survivors";
 
 /**
  * Starts sampling the isolate of the worker named `workerName` (the product's, unless a probe
@@ -46,14 +51,14 @@ export async function startProfile(
 			pending.set(lastId, resolve);
 			ws.send(JSON.stringify({ id: lastId, method, params }));
 		});
-	if (kind === "heap") {
+	if (kind === "heap" || kind === "survivors") {
 		await send("HeapProfiler.enable");
 		// Objects the collector has already freed stay in the profile (includeObjectsCollected…):
 		// the tail is made by what the collector frees, so the profile must count the garbage.
 		await send("HeapProfiler.startSampling", {
 			samplingInterval: HEAP_SAMPLING_INTERVAL_BYTES,
 			includeObjectsCollectedByMajorGC: true,
-			includeObjectsCollectedByMinorGC: true,
+			includeObjectsCollectedByMinorGC: kind === "heap",
 		});
 		return async () => {
 			const { profile } = (await send("HeapProfiler.stopSampling")) as { profile: unknown };
