@@ -1,0 +1,111 @@
+// The RPC between the objects of a split SKU (docs/decisions/020-escrow-shards.md): the escrow's
+// grants and give-backs (inventory/escrow-shard.ts, escrow.ts) and the waiting room's reports and
+// syncs (inventory/room-shards.ts). The Worker never calls these; the coordinator and its shards do.
+
+import type { Transfer } from "../domain/escrow.ts";
+import { Inventory, type ProductConfig } from "../domain/inventory.ts";
+import { migrate } from "../storage/do-migrations.ts";
+import { toProduct } from "./codec.ts";
+import { Escrow } from "./escrow.ts";
+import type { RoomAnswer, RoomReport, ShardAdmission, ShardRoomState } from "./room-shard-gate.ts";
+import { answerTickets, RoomLink } from "./room-shards.ts";
+import type { ShardCounters, UpdateResult } from "./rpc.ts";
+import { INVENTORY_MIGRATIONS } from "./schema.ts";
+import { SkuObjectParts } from "./sku-object-parts.ts";
+import { shardCounters } from "./stats.ts";
+
+export abstract class SkuObjectPeers extends SkuObjectParts {
+	// ---- RPC: escrow between the objects of a split SKU (inventory/escrow-shard.ts, escrow.ts) ----
+
+	/** G2 in a shard: its first delivery creates it (no product.created: the coordinator has it). */
+	escrowApplyGrants(
+		product: ProductConfig,
+		index: number,
+		shards: number,
+		transfers: Transfer[],
+		room: ShardRoomState | null = null,
+	): number {
+		if (this.inv === null) {
+			migrate(this.ctx.storage, INVENTORY_MIGRATIONS, "InventoryObject");
+			this.inv = new Inventory({ product, reserved: 0, sold: 0, attempts: 0, rejected: {} });
+			this.sql.exec(
+				"INSERT INTO state (id, snapshot, seq) VALUES (1, ?, 0)",
+				JSON.stringify(this.inv.snapshot()),
+			);
+			this.escrow = Escrow.createShard(this.escrowHost(), product.sku, index, shards);
+			this.roomLink = new RoomLink(this.roomHost(), this.escrow);
+		}
+		// Before the units: a shard never sells a unit of a roomed SKU ungated.
+		this.roomLink?.applyState(room);
+		return this.requireEscrow().applyGrants(transfers);
+	}
+
+	/** R1 in a shard: gives back unsold units; answers every give-back not yet confirmed. */
+	escrowGiveBack(ask: "half" | "all" | "none"): Transfer[] {
+		this.tick();
+		return this.requireEscrow().giveBack(ask);
+	}
+
+	escrowAckReturns(lastReturn: number): void {
+		this.requireEscrow().ackReturns(lastReturn);
+	}
+
+	/** In the coordinator: a shard asks for more. */
+	escrowRequestGrant(index: number, units: number, mayFoldBack: boolean): Promise<number> {
+		return this.requireEscrow().requestGrant(index, units, mayFoldBack);
+	}
+
+	/** R2 in the coordinator. */
+	escrowReceiveReturns(index: number, transfers: Transfer[]): number {
+		return this.requireEscrow().receiveReturns(index, transfers);
+	}
+
+	/**
+	 * A shard's counters for the coordinator's whole-SKU views (from the hold records, as stats);
+	 * `withSessions` (a stats read): with its per-session summary for the fairness figures.
+	 */
+	escrowCounters(withSessions = false): ShardCounters | null {
+		const inv = this.inv;
+		const escrow = this.escrow;
+		if (inv === null || escrow === null) return null;
+		this.tick();
+		return shardCounters(this.statsSource(), inv, escrow.index, withSessions);
+	}
+
+	/** A shard follows the coordinator's product changes (totalStock excepted: that is the escrow's). */
+	escrowUpdate(patch: Partial<Omit<ProductConfig, "sku">>): UpdateResult {
+		const inv = this.inv;
+		if (inv === null) return { ok: false, code: "unknown_sku" };
+		const { totalStock: _, ...rest } = patch;
+		const now = this.tick();
+		if (Object.keys(rest).length > 0 && !inv.update(rest, now).ok)
+			return { ok: false, code: "invalid_state" };
+		this.state.persist();
+		return { ok: true, product: toProduct(inv, now) };
+	}
+
+	// ---- RPC: a split SKU's waiting room between its objects (inventory/room-shards.ts) ----
+
+	/** In the coordinator: a shard asks about sessions it has no admission for (one answer each, in order). */
+	roomTickets(sessionIds: string[]): RoomAnswer[] {
+		const sku = this.inv?.product.sku ?? null;
+		return answerTickets(this.roomLink, this.room, sku, sessionIds, this.tick());
+	}
+
+	/** In the coordinator: a shard's units and used admissions; the room moves on them at once. */
+	roomReport(report: RoomReport): ShardRoomState | null {
+		const link = this.roomLink;
+		if (this.inv === null || link === null || !this.escrow?.isCoordinator)
+			throw new Error("a room report reached an object that is not a split SKU's coordinator");
+		link.takeReport(report, this.room);
+		// Same turn: the counters, the uses and what the room does with them are one transaction.
+		this.tick();
+		this.deadlines.scheduleNextDeadline();
+		return link.state();
+	}
+
+	/** In a shard: the room's state and admissions of its sessions; answers the version it knows. */
+	roomSync(state: ShardRoomState, admissions: ShardAdmission[]): number {
+		return this.roomLink?.applySync(state, admissions) ?? 0;
+	}
+}
