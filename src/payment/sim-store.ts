@@ -11,12 +11,11 @@ export interface SyncStore<T> {
 	/**
 	 * Writes `value` under `key` unless the key holds a record already, and `also` with it (a
 	 * key of its own that must not hold a record yet); true when it wrote, false when `key` was
-	 * taken and nothing was written. Optional: a store without it is read before every write.
-	 * With it, a new charge and its payment record cost one statement in the caller's SQLite
-	 * instead of three (docs/decisions/047-checkout-d1-and-saga-rows.md,
+	 * taken and nothing was written. A new charge and its payment record cost one statement in
+	 * the caller's SQLite, and no read (docs/decisions/047-checkout-d1-and-saga-rows.md,
 	 * docs/decisions/048-checkout-whole-process-profile.md).
 	 */
-	putNew?(key: string, value: T, also?: { key: string; value: T }): boolean;
+	putNew(key: string, value: T, also?: { key: string; value: T }): boolean;
 }
 
 /** Default store. Unbounded by design: evicting a key would allow a second capture;

@@ -186,21 +186,13 @@ export class SimulatedProvider implements PaymentProvider {
 	private settleCharge(req: ChargeRequest): ChargeOutcome {
 		const key = chargeKey(req.idempotencyKey);
 		const fingerprint = chargeFingerprint(req);
-		const { putNew } = this.store;
-		if (putNew === undefined) {
-			const earlier = this.read(key, "charge");
-			if (earlier !== undefined) return replayCharge(earlier, fingerprint);
-		}
 		// Decided before the key is known to be new: a key in use only costs a payment id that
 		// no record names, and the payment record and the capture count follow the charge's.
 		const { outcome, payment } = this.decide(req);
 		const record: SimRecord = { type: "charge", fingerprint, outcome };
 		const paymentRecord =
 			payment === null ? undefined : { key: paymentKey(payment.paymentId), value: payment };
-		if (putNew === undefined) {
-			this.store.put(key, record);
-			if (paymentRecord !== undefined) this.store.put(paymentRecord.key, paymentRecord.value);
-		} else if (!putNew.call(this.store, key, record, paymentRecord)) {
+		if (!this.store.putNew(key, record, paymentRecord)) {
 			return replayCharge(this.read(key, "charge") as ChargeRecord, fingerprint);
 		}
 		if (payment !== null) this.count("captures");

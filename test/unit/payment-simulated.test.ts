@@ -26,9 +26,16 @@ class JsonTextStore implements SyncStore<SimRecord> {
 	put(key: string, value: SimRecord): void {
 		this.rows.set(key, JSON.stringify(value));
 	}
+	putNew(key: string, value: SimRecord, also?: { key: string; value: SimRecord }): boolean {
+		if (this.rows.has(key)) return false;
+		if (also !== undefined && this.rows.has(also.key)) throw new Error(`${also.key} is taken`);
+		this.put(key, value);
+		if (also !== undefined) this.put(also.key, also.value);
+		return true;
+	}
 }
 
-/** JsonTextStore that writes a new key without reading it first, as the object's SQLite store does. */
+/** JsonTextStore that counts its reads and its putNew calls, as the object's SQLite store is used. */
 class PutNewStore extends JsonTextStore {
 	reads = 0;
 	override get(key: string): SimRecord | undefined {
@@ -37,13 +44,13 @@ class PutNewStore extends JsonTextStore {
 	}
 	/** Calls of putNew, and those that wrote: one call writes a new charge with its payment record. */
 	putNews = 0;
-	putNew(key: string, value: SimRecord, also?: { key: string; value: SimRecord }): boolean {
+	override putNew(
+		key: string,
+		value: SimRecord,
+		also?: { key: string; value: SimRecord },
+	): boolean {
 		this.putNews += 1;
-		if (this.rows.has(key)) return false;
-		if (also !== undefined && this.rows.has(also.key)) throw new Error(`${also.key} is taken`);
-		this.put(key, value);
-		if (also !== undefined) this.put(also.key, also.value);
-		return true;
+		return super.putNew(key, value, also);
 	}
 }
 
