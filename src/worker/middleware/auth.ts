@@ -34,8 +34,20 @@ export function sessionKey(tokenHash: string): string {
 	return `session:${tokenHash}`;
 }
 
+/** The header as clients send it: "Bearer ", then the token. */
+const PLAIN_BEARER = "Bearer ";
+/** A token as the pattern below takes it: 1..512 characters, no white space. */
+const PLAIN_TOKEN = /^\S{1,512}$/;
+
 export function bearer(header: string | undefined): string | null {
 	if (header === undefined) return null;
+	// The plain shape is read by position, without a pattern with a capture: every request of a
+	// session carries it (docs/hot-path.md, "The sold-out answer's own cost"). The same token as
+	// the pattern finds; any other shape goes through the pattern.
+	if (header.startsWith(PLAIN_BEARER)) {
+		const token = header.slice(PLAIN_BEARER.length);
+		if (PLAIN_TOKEN.test(token)) return token;
+	}
 	const m = /^Bearer\s+(\S{1,512})\s*$/i.exec(header);
 	return m?.[1] ?? null;
 }
@@ -59,13 +71,6 @@ export async function lookup(kv: KVNamespace, token: string): Promise<Session | 
 
 /** Session tokens are 32 random bytes in hex (ids.ts newToken): nothing else costs a KV read. */
 const SESSION_TOKEN = /^[0-9a-f]{64}$/;
-const SESSION_TOKEN_LENGTH = 64;
-/**
- * An Authorization header exactly "Bearer " and a session token: bearer() finds the same token in
- * it, so knownSession takes it by position (docs/hot-path.md, "The sold-out answer's own cost").
- */
-const PLAIN_BEARER = "Bearer ";
-const PLAIN_BEARER_LENGTH = PLAIN_BEARER.length + SESSION_TOKEN_LENGTH;
 
 type Resolved = { session: Session } | { session: null; why: "missing" | "unknown" | "expired" };
 
@@ -89,18 +94,9 @@ export async function resolveSession(c: Ctx): Promise<Resolved> {
 export function knownSession(c: Ctx): Resolved | undefined {
 	const known = c.get("resolvedSession");
 	if (known !== undefined) return known;
-	const header = c.req.header("authorization");
-	// The header as clients send it ("Bearer " and a session token) needs no pattern with a
-	// capture to find the token; anything else goes through bearer(), as do its answers.
-	let token =
-		header !== undefined && header.length === PLAIN_BEARER_LENGTH && header.startsWith(PLAIN_BEARER)
-			? header.slice(PLAIN_BEARER.length)
-			: null;
-	if (token === null || !SESSION_TOKEN.test(token)) {
-		token = bearer(header);
-		if (token === null) return settle(c, NO_TOKEN);
-		if (!SESSION_TOKEN.test(token)) return settle(c, NOT_A_SESSION_TOKEN);
-	}
+	const token = bearer(c.req.header("authorization"));
+	if (token === null) return settle(c, NO_TOKEN);
+	if (!SESSION_TOKEN.test(token)) return settle(c, NOT_A_SESSION_TOKEN);
 	// A cached session is answered before the KV binding is read (reading it builds the
 	// request's metered KV wrapper, worker/cost/bindings.ts).
 	const cached = cache.get(token);
