@@ -34,7 +34,6 @@ import { COMMIT_SPACING_MS, GROUP_WAIT_MS, GroupCommit, MAX_GROUP } from "./grou
 import { LiveFeed } from "./live.ts";
 import { ShardsLivePoll } from "./live-poll.ts";
 import { DecisionMetrics } from "./metrics.ts";
-import type { InventoryObject } from "./object.ts";
 import { Outbox } from "./outbox.ts";
 import {
 	catalogueProjection,
@@ -48,7 +47,7 @@ import { RoomLink, roomStock } from "./room-shards.ts";
 import { RowMeter } from "./rows.ts";
 import type { ReserveResult, ShardCounters, UpdateResult } from "./rpc.ts";
 import { hasSchema, INVENTORY_MIGRATIONS } from "./schema.ts";
-import { SplitCoordinator, type SplitHost } from "./split-coordinator.ts";
+import { type ShardPeer, SplitCoordinator, type SplitHost } from "./split-coordinator.ts";
 import { type DecisionCounts, StateWriter } from "./state-writer.ts";
 import type { StatsSource } from "./stats.ts";
 import { RoomKeeper } from "./waiting-room.ts";
@@ -226,10 +225,11 @@ export abstract class SkuObjectParts extends DurableObject<InventoryEnv> {
 	// ---- a split SKU: the hosts of its parts (escrow, room, coordinator) ----
 
 	/** Shard `index` of this SKU (inventory/escrow.ts). */
-	peerStub(index: number): DurableObjectStub<InventoryObject> {
+	protected peerStub(index: number): ShardPeer {
 		const sku = this.escrow?.ledger.sku ?? this.inv?.product.sku ?? "";
 		const id = this.env.INVENTORY.idFromName(shardName(sku, index));
-		return this.env.INVENTORY.get(id) as unknown as DurableObjectStub<InventoryObject>;
+		// The calls its parts make of another object of the SKU (sku-object-peers.ts, object.ts).
+		return this.env.INVENTORY.get(id) as unknown as ShardPeer;
 	}
 
 	protected requireEscrow(): Escrow {
