@@ -6,84 +6,23 @@
 // Every change is recorded twice for the caller to persist in one transaction:
 // the changed holds and the audit events (docs/architecture.md, "Cold path").
 
-import type { DropStatus, EventType, HoldStatus } from "../shared/types.ts";
+import type { DropStatus, EventType } from "../shared/types.ts";
 import { MAX_QUANTITY } from "./bounds.ts";
 import { MinHeap } from "./heap.ts";
+import type {
+	Counters,
+	DomainEvent,
+	Hold,
+	InventorySnapshot,
+	ProductConfig,
+	ReserveAttempt,
+	ReserveOutcome,
+	ReserveRejection,
+	TransitionOutcome,
+} from "./inventory-records.ts";
 
-export interface ProductConfig {
-	sku: string;
-	name: string;
-	priceCents: number;
-	currency: string;
-	totalStock: number;
-	holdSeconds: number;
-	perUserLimit: number;
-	startsAtMs: number | null;
-	/**
-	 * False keeps the product out of GET /api/products while the edge still
-	 * knows it (the demo's per-session sandboxes, src/worker/sandbox.ts).
-	 * Absent means listed.
-	 */
-	listed?: boolean;
-}
-
-export interface Hold {
-	id: string;
-	sessionId: string;
-	quantity: number;
-	status: HoldStatus;
-	createdAtMs: number;
-	expiresAtMs: number;
-	idempotencyKey: string | null;
-	orderId: string | null;
-	/** While CHECKOUT_PENDING: when the saga must have settled (bounded in-flight state). */
-	paymentDeadlineMs: number | null;
-}
-
-export interface DomainEvent {
-	type: EventType;
-	atMs: number;
-	reservationId?: string;
-	orderId?: string;
-	quantity?: number;
-	sessionId?: string;
-	detail?: Record<string, unknown>;
-}
-
-export interface Counters {
-	total: number;
-	available: number;
-	reserved: number;
-	sold: number;
-}
-
-export interface InventorySnapshot {
-	product: ProductConfig;
-	reserved: number;
-	sold: number;
-	attempts: number;
-	rejected: Record<string, number>;
-}
-
-export type ReserveRejection = "sold_out" | "not_started" | "purchase_limit";
-export type ReserveOutcome = { ok: true; hold: Hold } | { ok: false; code: ReserveRejection };
-export type TransitionOutcome =
-	| { ok: true; hold: Hold }
-	| { ok: false; code: "invalid_state" | "reservation_expired" };
-
-export interface ReserveAttempt {
-	id: string;
-	sessionId: string;
-	quantity: number;
-	idempotencyKey: string | null;
-	nowMs: number;
-}
-
-const LIVE_STATUSES: ReadonlySet<HoldStatus> = new Set(["RESERVED", "CHECKOUT_PENDING"]);
-
-export function isActive(status: HoldStatus): boolean {
-	return LIVE_STATUSES.has(status);
-}
+// The records are the model's vocabulary: its callers import them from here with the model.
+export * from "./inventory-records.ts";
 
 export class Inventory {
 	product: ProductConfig;

@@ -1,0 +1,81 @@
+// The records of one SKU's stock model (domain/inventory.ts): the product as configured, a hold,
+// an audit event, the counters and the snapshot the model is rebuilt from, and the outcomes of
+// its operations. Plain data, shared by the model, its codecs (inventory/codec.ts) and its storage
+// (inventory/records.ts).
+
+import type { EventType, HoldStatus } from "../shared/types.ts";
+
+export interface ProductConfig {
+	sku: string;
+	name: string;
+	priceCents: number;
+	currency: string;
+	totalStock: number;
+	holdSeconds: number;
+	perUserLimit: number;
+	startsAtMs: number | null;
+	/**
+	 * False keeps the product out of GET /api/products while the edge still
+	 * knows it (the demo's per-session sandboxes, src/worker/sandbox.ts).
+	 * Absent means listed.
+	 */
+	listed?: boolean;
+}
+
+export interface Hold {
+	id: string;
+	sessionId: string;
+	quantity: number;
+	status: HoldStatus;
+	createdAtMs: number;
+	expiresAtMs: number;
+	idempotencyKey: string | null;
+	orderId: string | null;
+	/** While CHECKOUT_PENDING: when the saga must have settled (bounded in-flight state). */
+	paymentDeadlineMs: number | null;
+}
+
+export interface DomainEvent {
+	type: EventType;
+	atMs: number;
+	reservationId?: string;
+	orderId?: string;
+	quantity?: number;
+	sessionId?: string;
+	detail?: Record<string, unknown>;
+}
+
+export interface Counters {
+	total: number;
+	available: number;
+	reserved: number;
+	sold: number;
+}
+
+export interface InventorySnapshot {
+	product: ProductConfig;
+	reserved: number;
+	sold: number;
+	attempts: number;
+	rejected: Record<string, number>;
+}
+
+export type ReserveRejection = "sold_out" | "not_started" | "purchase_limit";
+export type ReserveOutcome = { ok: true; hold: Hold } | { ok: false; code: ReserveRejection };
+export type TransitionOutcome =
+	| { ok: true; hold: Hold }
+	| { ok: false; code: "invalid_state" | "reservation_expired" };
+
+export interface ReserveAttempt {
+	id: string;
+	sessionId: string;
+	quantity: number;
+	idempotencyKey: string | null;
+	nowMs: number;
+}
+
+const LIVE_STATUSES: ReadonlySet<HoldStatus> = new Set(["RESERVED", "CHECKOUT_PENDING"]);
+
+export function isActive(status: HoldStatus): boolean {
+	return LIVE_STATUSES.has(status);
+}
