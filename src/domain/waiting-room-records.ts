@@ -1,0 +1,62 @@
+// The records of one SKU's waiting room (domain/waiting-room.ts): its settings and their bounds,
+// a ticket, the snapshot the room is rebuilt from, what it needs to know of the stock, and the
+// admission budget (docs/api.md, "Waiting room"). Plain data, shared by the room, its storage
+// (inventory/waiting-room.ts) and the edge's answers.
+
+export const MIN_ADMIT_SECONDS = 10;
+export const MAX_ADMIT_SECONDS = 600;
+export const DEFAULT_ADMIT_SECONDS = 60;
+export const MAX_OVERBOOK = 1;
+export const DEFAULT_OVERBOOK = 0.1;
+/** Tickets one SKU's room keeps; a join past it is refused (every ticket lives in the object's memory). */
+export const MAX_TICKETS = 50_000;
+
+export type TicketState = "waiting" | "admitted" | "sold_out" | "expired";
+
+export interface RoomSettings {
+	enabled: boolean;
+	admitSeconds: number;
+	overbook: number;
+}
+
+export interface QueueTicket {
+	ticketId: string;
+	sessionId: string;
+	/** Arrival order, 1-based: the pre-queue is shuffled from this order. */
+	seq: number;
+	joinedAtMs: number;
+	state: TicketState;
+	/** 0-based place in the queue order; null while in the pre-queue. */
+	rank: number | null;
+	admittedAtMs: number | null;
+	admittedUntilMs: number | null;
+	/** When the admitted session first took a hold: it no longer counts against the room's budget. */
+	usedAtMs: number | null;
+}
+
+export interface RoomSnapshot {
+	settings: RoomSettings;
+	/** Secret until the start; its SHA-256 is published from the moment the room is enabled. */
+	seed: string;
+	seedCommitment: string;
+	startedAtMs: number | null;
+	nextSeq: number;
+	admittedTotal: number;
+	lapsed: number;
+	soldOutTickets: number;
+}
+
+/** What the room needs to know of the stock: units free now, units held that could come back. */
+export interface StockView {
+	available: number;
+	returnable: number;
+}
+
+export type JoinOutcome =
+	| { ok: true; ticket: QueueTicket; created: boolean }
+	| { ok: false; code: "queue_full" };
+
+/** At most this many admitted sessions may be waiting to reserve (docs/api.md, "Waiting room"). */
+export function admissionBudget(available: number, overbook: number): number {
+	return Math.max(0, Math.floor(available * (1 + overbook) + 1e-9));
+}
