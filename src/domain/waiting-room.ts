@@ -10,9 +10,9 @@
 // unit is available and no hold is left that could return, every waiting
 // ticket turns sold_out.
 //
-// Its records (settings, tickets, snapshot) are in domain/waiting-room-records.ts, the seed and
-// the shuffle in domain/waiting-room-shuffle.ts, the ETA
-// estimator in domain/waiting-room-eta.ts.
+// Its records (settings, tickets, snapshot) are in domain/waiting-room-records.ts, the seed
+// and the shuffle in domain/waiting-room-shuffle.ts, the ETA estimator in
+// domain/waiting-room-eta.ts.
 
 import { MinHeap } from "./heap.ts";
 import type { DomainEvent } from "./inventory.ts";
