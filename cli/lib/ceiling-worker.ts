@@ -7,7 +7,7 @@
 //   POST /json     parses a JSON body and answers 201 with a small JSON reply, no object and no
 //                  write: the ceiling of any write path (the post-json-hello row)
 
-import { workerdV8Flags } from "../../scripts/runtime.ts";
+import { workerdV8Flags } from "../../scripts/v8-flags.ts";
 
 export const COMPATIBILITY_DATE = "2025-10-01";
 
@@ -41,7 +41,7 @@ export default {
 
 /**
  * workerd's own config language; the port is bound on the command line (--socket-addr http=…).
- * The same V8 flags as the Miniflare runs (scripts/runtime.ts WORKERD_V8_FLAGS), so the ceiling
+ * The same V8 flags as the Miniflare runs (scripts/v8-flags.ts WORKERD_V8_FLAGS), so the ceiling
  * and our rows run under the same collector settings.
  */
 export function workerdConfig(stateDir: string, v8Flags = workerdV8Flags()): string {

@@ -1,4 +1,4 @@
-// The V8 flags every local workerd runs with (scripts/runtime.ts WORKERD_V8_FLAGS, why:
+// The V8 flags every local workerd runs with (scripts/v8-flags.ts WORKERD_V8_FLAGS, why:
 // docs/decisions/050-collector-pauses.md) reach both runtimes the bench compares: bare workerd
 // through its capnp config and the Miniflare API through MINIFLARE_WORKERD_V8_FLAGS. workerd
 // refuses to start on a V8 flag it does not know, so a worker that answers proves the flags were
@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { MINIFLARE_CONFIG, WORKER_JS, workerdConfig } from "../../cli/lib/ceiling-worker.ts";
 import { startMiniflare, startWorkerd } from "../../cli/lib/runtimes.ts";
-import { WORKERD_V8_FLAGS, workerdV8Flags } from "../../scripts/runtime.ts";
+import { WORKERD_V8_FLAGS, workerdV8Flags } from "../../scripts/v8-flags.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "rg-workerd-flags-"));
 
