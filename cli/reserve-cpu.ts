@@ -1,4 +1,4 @@
-// `node cli/reserve-cpu.ts [seconds] [--sold-out] [--rate N [--timeline MS]] [--profile out.cpuprofile | --heap-profile out.heapprofile | --survivors-profile out.heapprofile]`: what one durable reserve on a hot SKU
+// `node cli/reserve-cpu.ts [seconds] [--sold-out] [--start] [--rate N [--timeline MS]] [--profile out.cpuprofile | --heap-profile out.heapprofile | --survivors-profile out.heapprofile]`: what one durable reserve on a hot SKU
 // costs workerd in CPU, against the hello of the same server in the same run (docs/hot-path.md, "CPU per reserve").
 // With --sold-out, the same load on a SKU created with no stock: every attempt is the 409 answered from the
 // edge's copy of the SKU's state, the bench's `sold-out` row. With --rate N, the reserves are sent evenly paced at
@@ -17,6 +17,8 @@
 // sampling, collected objects included), for what allocates per reserve (docs/hot-path.md).
 // With --survivors-profile, the same sampling keeps only what no scavenge freed: what a reserve
 // promotes to the old generation, whose sweep the mark-compacts pay (docs/decisions/050-collector-pauses.md).
+// With --start, `npm start` itself (scripts/start.ts in its own process, as the bench's start- rows run it)
+// answers the loads instead of the bench's worker; the CPU counted is that whole process tree's.
 
 import {
 	adminHeaders,
@@ -28,7 +30,7 @@ import {
 	sessionHeadersFor,
 } from "./bench/hot-sku.ts";
 import { clientIp, mintSessions } from "./bench/http.ts";
-import { startBenchWorker } from "./bench/worker.ts";
+import { startBenchWorker, startServerScript } from "./bench/worker.ts";
 import { INSPECTOR_PORT, profileTo } from "./lib/inspector-profile.ts";
 import { type LoadOptions, runLoad } from "./lib/load.ts";
 import { againstHello, helloLoad } from "./lib/workerd-cpu.ts";
@@ -47,6 +49,9 @@ if ([PROFILE_FILE, HEAP_FILE, SURVIVORS_FILE].filter((f) => f !== null).length >
 const soldOutAt = args.indexOf("--sold-out");
 const SOLD_OUT = soldOutAt >= 0;
 if (SOLD_OUT) args.splice(soldOutAt, 1);
+const startAt = args.indexOf("--start");
+const WITH_START = startAt >= 0;
+if (WITH_START) args.splice(startAt, 1);
 const rateAt = args.indexOf("--rate");
 const RATE = rateAt < 0 ? null : Number(args.splice(rateAt, 2)[1]);
 /** Paced loads above this are not below any peak this machine reaches. */
@@ -79,7 +84,7 @@ if (TIMELINE_MS !== null && (RATE === null || !Number.isInteger(TIMELINE_MS) || 
 if (PROFILE_FILE !== null || HEAP_FILE !== null || SURVIVORS_FILE !== null)
 	process.env.RG_INSPECTOR_PORT = String(INSPECTOR_PORT);
 
-const worker = await startBenchWorker();
+const worker = WITH_START ? await startServerScript("start") : await startBenchWorker();
 try {
 	const base = worker.url;
 	const admin = adminHeaders(worker.adminToken);
