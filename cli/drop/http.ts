@@ -3,9 +3,12 @@
 // shared with the server, fetch's per-request overhead (streams, Headers,
 // AbortSignal) takes CPU the server needs; node:http's parser is leaner.
 // Transport failures are values (status 0), never exceptions.
+//
+// Kept-alive sockets and the server closing them: docs/decisions/052-kept-alive-sockets.md.
 
 import http from "node:http";
 import https from "node:https";
+import type { Socket } from "node:net";
 import { sleep } from "../../src/shared/sleep.ts";
 import type { Meta } from "../../src/shared/types.ts";
 
@@ -22,6 +25,37 @@ const RETRY_PAUSE_MS = 500;
 export const MAX_RETRY_AFTER_SECONDS = 61;
 /** Response bodies past this are cut off: the API's answers are a few hundred bytes. */
 const MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
+/**
+ * workerd's HTTP server (the socket `npm start` serves on, scripts/runtime.ts) closes a
+ * kept-alive connection that carried no request for this long, and its answers carry no
+ * `Keep-Alive: timeout=` that Node's agent could go by (test/node/kept-alive-sockets.test.ts).
+ * A request the agent puts on such a socket as the server closes it gets no answer.
+ */
+export const SERVER_IDLE_CLOSE_MS = 15_000;
+/**
+ * So the agent closes a socket idle this long itself, first: a new connection on loopback costs
+ * far less than a lost answer, and the gap to the server's close is room for a client whose
+ * event loop runs late on a loaded machine.
+ */
+export const IDLE_SOCKET_MS = 4_000;
+/**
+ * When one still meets a closed socket (a reused one that failed before one byte of answer:
+ * the server never read the request), the request is sent again if repeating it is safe:
+ * a read, or a write carrying an Idempotency-Key (answered with its first answer, never done
+ * twice). At most this many times; each is counted (`staleResends`).
+ */
+export const MAX_STALE_SOCKET_RESENDS = 2;
+/** Methods that change nothing, so sent again without a key. */
+const SAFE_METHODS: ReadonlySet<string> = new Set(["GET", "HEAD", "OPTIONS"]);
+/**
+ * What Node reports when the peer closed a socket under a request (ECONNRESET is also its
+ * "socket hang up"), or when the agent handed out one already closed and not yet dropped.
+ */
+const CLOSED_SOCKET_CODES: ReadonlySet<string> = new Set([
+	"ECONNRESET",
+	"EPIPE",
+	"ERR_STREAM_DESTROYED",
+]);
 
 export interface Answer<T> {
 	/** HTTP status, or 0 when the request got no answer (connection error, timeout). */
@@ -45,8 +79,12 @@ export interface RequestOptions {
 export class JsonClient {
 	/** Every 429 this client was answered, retried ones included: the report shows them all. */
 	rateLimited = 0;
+	/** Requests sent again because they met a socket the server had closed (MAX_STALE_SOCKET_RESENDS). */
+	staleResends = 0;
 	private readonly base: URL;
 	private readonly agent: http.Agent;
+	/** When each idle socket was last handed back to the agent: how long a failed one sat idle. */
+	private readonly freedAtMs = new WeakMap<Socket, number>();
 	private readonly transport: typeof http | typeof https;
 	private readonly defaultHeaders: Record<string, string>;
 
@@ -57,10 +95,59 @@ export class JsonClient {
 		const secure = this.base.protocol === "https:";
 		this.transport = secure ? https : http;
 		const AgentClass = secure ? https.Agent : http.Agent;
-		this.agent = new AgentClass({ keepAlive: true, maxSockets, maxFreeSockets: maxSockets });
+		// `timeout` is the idle socket's (a request sets its own, REQUEST_TIMEOUT_MS).
+		this.agent = new AgentClass({
+			keepAlive: true,
+			maxSockets,
+			maxFreeSockets: maxSockets,
+			timeout: IDLE_SOCKET_MS,
+		});
+		this.agent.on("free", (socket: Socket) => this.freedAtMs.set(socket, performance.now()));
 	}
 
-	request<T>(method: string, path: string, options: RequestOptions = {}): Promise<Answer<T>> {
+	/** Sockets kept open for the next request. */
+	idleSockets(): number {
+		return Object.values(this.agent.freeSockets).reduce((n, list) => n + (list?.length ?? 0), 0);
+	}
+
+	async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<Answer<T>> {
+		const startedMs = performance.now();
+		for (let resends = 0; ; resends++) {
+			const sent = await this.send<T>(method, path, options);
+			if (sent.stale === null) return { ...sent.answer, latencyMs: performance.now() - startedMs };
+			const { reason, idleMs } = sent.stale;
+			const idle = idleMs === null ? "" : ` after ${Math.round(idleMs)} ms idle`;
+			const repeatable = isRepeatable(method, { ...this.defaultHeaders, ...options.headers });
+			if (repeatable && resends < MAX_STALE_SOCKET_RESENDS) {
+				this.staleResends++;
+				// A turn of the event loop first: the server closed its other idle sockets at the
+				// same moment, and they leave the agent's pool once those closes are read.
+				await sleep(0);
+				continue;
+			}
+			const why = repeatable
+				? `sent ${resends + 1} time${resends === 0 ? "" : "s"}`
+				: "not sent again: a write without an Idempotency-Key";
+			return {
+				...sent.answer,
+				problem: `${reason} on a kept-alive socket${idle}, before any answer (${why})`,
+				latencyMs: performance.now() - startedMs,
+			};
+		}
+	}
+
+	/**
+	 * One try. `stale` is set when the request met a socket the server had closed: reused,
+	 * reset before one byte of answer came back (not a timeout), so the server never read it.
+	 */
+	private send<T>(
+		method: string,
+		path: string,
+		options: RequestOptions,
+	): Promise<{
+		answer: Omit<Answer<T>, "latencyMs">;
+		stale: { reason: string; idleMs: number | null } | null;
+	}> {
 		const headers: Record<string, string> = {
 			accept: "application/json",
 			...this.defaultHeaders,
@@ -73,16 +160,22 @@ export class JsonClient {
 			headers["content-type"] = "application/json";
 			headers["content-length"] = String(Buffer.byteLength(payload));
 		}
-		const startedMs = performance.now();
 		return new Promise((resolve) => {
 			let settled = false;
-			const finish = (answer: Omit<Answer<T>, "latencyMs">) => {
+			const finish = (
+				answer: Omit<Answer<T>, "latencyMs">,
+				stale: { reason: string; idleMs: number | null } | null = null,
+			) => {
 				if (settled) return;
 				settled = true;
-				resolve({ ...answer, latencyMs: performance.now() - startedMs });
+				resolve({ answer, stale });
 			};
 			const lost = (problem: string) =>
 				finish({ status: 0, data: null, error: null, meta: null, problem, retryAfter: null });
+			let socket: Socket | null = null;
+			let bytesReadBefore = 0;
+			let idleMs: number | null = null;
+			let timedOut = false;
 			const req = this.transport.request(
 				{
 					protocol: this.base.protocol,
@@ -112,10 +205,35 @@ export class JsonClient {
 					});
 				},
 			);
+			req.on("socket", (s: Socket) => {
+				socket = s;
+				bytesReadBefore = s.bytesRead;
+				const freedMs = this.freedAtMs.get(s);
+				idleMs = req.reusedSocket && freedMs !== undefined ? performance.now() - freedMs : null;
+			});
 			req.on("timeout", () => {
+				timedOut = true;
 				req.destroy(new Error(`no answer within ${REQUEST_TIMEOUT_MS} ms`));
 			});
-			req.on("error", (error) => lost(error.message));
+			req.on("error", (error: NodeJS.ErrnoException) => {
+				const unanswered = socket !== null && socket.bytesRead === bytesReadBefore;
+				const closed = CLOSED_SOCKET_CODES.has(error.code ?? "");
+				if (req.reusedSocket && unanswered && closed && !timedOut) {
+					finish(
+						{
+							status: 0,
+							data: null,
+							error: null,
+							meta: null,
+							problem: error.message,
+							retryAfter: null,
+						},
+						{ reason: error.message, idleMs },
+					);
+					return;
+				}
+				lost(error.message);
+			});
 			req.end(payload);
 		});
 	}
@@ -142,6 +260,12 @@ export class JsonClient {
 	close(): void {
 		this.agent.destroy();
 	}
+}
+
+/** A read, or a request carrying an Idempotency-Key: the server does it at most once whatever is sent. */
+function isRepeatable(method: string, headers: Record<string, string>): boolean {
+	if (SAFE_METHODS.has(method.toUpperCase())) return true;
+	return Object.keys(headers).some((name) => name.toLowerCase() === "idempotency-key");
 }
 
 /** How long to wait before trying a repeatable request again; null when its answer stands. */

@@ -155,6 +155,9 @@ export function reportLines(result: SoakResult, title: string): string[] {
 		lines.push(`  ${op.padEnd(15)} ${parts.join("  ")}`);
 	}
 	lines.push(`  ticks skipped (${MAX_IN_FLIGHT} requests were still waiting): ${counts.skipped}`);
+	lines.push(
+		`  sent again, having met a kept-alive socket the server had just closed: ${counts.staleResends}`,
+	);
 	for (const note of counts.failureNotes) lines.push(`  failed: ${note}`);
 	if (result.records !== null) {
 		const r = result.records;

@@ -250,6 +250,7 @@ export async function runHelloBaseline(
 		attempts: 0,
 		skipped: 0,
 		failureNotes: [],
+		staleResends: 0,
 	};
 	const samples: SoakSample[] = [];
 	const empty: DiskUsage = {
@@ -307,6 +308,7 @@ export async function runHelloBaseline(
 				pending.add(p);
 			}
 			await Promise.all(pending);
+			counts.staleResends = client.staleResends;
 		} finally {
 			clearInterval(sampler);
 		}

@@ -66,6 +66,11 @@ export interface TrafficCounts {
 	skipped: number;
 	/** What went wrong, for the first MAX_FAILURE_NOTES answers that were none or a 5xx: "op status problem". */
 	failureNotes: string[];
+	/**
+	 * Requests the client sent again because they met a kept-alive socket the server had just
+	 * closed (a read, or the same Idempotency-Key: cli/drop/http.ts): answered, but shown.
+	 */
+	staleResends: number;
 }
 
 /** Enough to tell a timeout from a dropped connection or a server error, without growing with the run. */
@@ -92,6 +97,7 @@ export class Traffic {
 		attempts: 0,
 		skipped: 0,
 		failureNotes: [],
+		staleResends: 0,
 	};
 	private inFlight = 0;
 	private readonly held: HeldUnit[] = [];
@@ -128,6 +134,7 @@ export class Traffic {
 			pending.add(p);
 		}
 		await Promise.all(pending);
+		this.counts.staleResends = this.setup.client.staleResends;
 	}
 
 	private nextOp(): Op {
