@@ -24,6 +24,8 @@ import { onCleanup, waitUntil } from "../support/proc.ts";
 const TEST_SERVER_IDLE_CLOSE_MS = 50;
 /** How long the client's event loop is held: well past the small server's close. */
 const LATE_LOOP_MS = 300;
+/** `/slow` answers after this: longer than a socket may sit idle in the client. */
+const SLOW_ANSWER_MS = IDLE_SOCKET_MS + 500;
 
 /** Holds this thread without spending CPU, as a busy machine holds a client's event loop. */
 function blockEventLoop(ms: number): void {
@@ -74,10 +76,14 @@ async function startClosingServer(): Promise<{ url: string; seen: Seen[]; close(
 					return void socket.destroy();
 				}
 				const body = JSON.stringify({ data: { served: seen.length } });
-				socket.write(
-					`HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\n\r\n${body}`,
-				);
-				closeWhenIdle();
+				const answer = () => {
+					socket.write(
+						`HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\n\r\n${body}`,
+					);
+					closeWhenIdle();
+				};
+				if (path === "/slow") setTimeout(answer, SLOW_ANSWER_MS);
+				else answer();
 			}
 		});
 		closeWhenIdle();
@@ -94,23 +100,24 @@ async function startClosingServer(): Promise<{ url: string; seen: Seen[]; close(
 	};
 }
 
+let server: Awaited<ReturnType<typeof startClosingServer>>;
+const clients: JsonClient[] = [];
+/** A client of its own for each test, on the shared small server; paths name the test. */
+const client = () => {
+	const c = new JsonClient(server.url, 4);
+	clients.push(c);
+	return c;
+};
+
+beforeAll(async () => {
+	server = await startClosingServer();
+});
+afterAll(() => {
+	for (const c of clients) c.close();
+	server.close();
+});
+
 describe("a request that meets a kept-alive socket the server closed", () => {
-	let server: Awaited<ReturnType<typeof startClosingServer>>;
-	const clients: JsonClient[] = [];
-	const client = () => {
-		const c = new JsonClient(server.url, 4);
-		clients.push(c);
-		return c;
-	};
-
-	beforeAll(async () => {
-		server = await startClosingServer();
-	});
-	afterAll(() => {
-		for (const c of clients) c.close();
-		server.close();
-	});
-
 	it("is sent again with the same Idempotency-Key when it carries one, and counted", async () => {
 		const c = client();
 		expect((await c.request("GET", "/warm")).status).toBe(200);
@@ -147,7 +154,7 @@ describe("a request that meets a kept-alive socket the server closed", () => {
 				/on a kept-alive socket after \d+ ms idle, before any answer \(not sent again/,
 			);
 			expect(server.seen.some((s) => s.path === `/unkeyed-${method}`)).toBe(false);
-			// The next write finds a fresh socket (the POST's failure closed the last one).
+			// A kept-alive socket again for the next method, and the server's close of it.
 			expect((await c.request("GET", "/warm")).status).toBe(200);
 			blockEventLoop(LATE_LOOP_MS);
 		}
@@ -188,6 +195,19 @@ describe("a request that meets a kept-alive socket the server closed", () => {
 			expect(answer.status).toBe(200);
 			expect(c.staleResends).toBeLessThanOrEqual(MAX_STALE_SOCKET_RESENDS);
 		}
+	});
+});
+
+describe("the client's own idle close", () => {
+	it("leaves a request waiting for a slow answer alone, on a kept-alive socket or a new one", async () => {
+		const c = client();
+		expect((await c.request("GET", "/warm")).status).toBe(200);
+		const answers = await Promise.all([c.request("GET", "/slow"), c.request("GET", "/slow")]);
+		expect(answers.map((a) => [a.status, a.problem])).toEqual([
+			[200, null],
+			[200, null],
+		]);
+		expect(c.staleResends).toBe(0);
 	});
 });
 
