@@ -63,11 +63,17 @@ export interface Answer<T> {
 	data: T | null;
 	error: { code: string; message: string } | null;
 	meta: Meta | null;
-	/** Client-side wall time from send to last byte. */
+	/** Client-side wall time from send to last byte (from the first send when it was sent again). */
 	latencyMs: number;
 	/** Why the transport failed (status 0), or why the body was not JSON. */
 	problem: string | null;
 	retryAfter: string | null;
+}
+
+/** A request that met a kept-alive socket the server had closed: why, and how long the socket sat idle. */
+interface StaleSocket {
+	reason: string;
+	idleMs: number | null;
 }
 
 export interface RequestOptions {
@@ -111,13 +117,25 @@ export class JsonClient {
 	}
 
 	async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<Answer<T>> {
+		const headers: Record<string, string> = {
+			accept: "application/json",
+			...this.defaultHeaders,
+			...options.headers,
+		};
+		if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
+		let payload: string | undefined;
+		if (options.body !== undefined) {
+			payload = JSON.stringify(options.body);
+			headers["content-type"] = "application/json";
+			headers["content-length"] = String(Buffer.byteLength(payload));
+		}
 		const startedMs = performance.now();
 		for (let resends = 0; ; resends++) {
-			const sent = await this.send<T>(method, path, options);
+			const sent = await this.send<T>(method, path, headers, payload);
 			if (sent.stale === null) return { ...sent.answer, latencyMs: performance.now() - startedMs };
 			const { reason, idleMs } = sent.stale;
 			const idle = idleMs === null ? "" : ` after ${Math.round(idleMs)} ms idle`;
-			const repeatable = isRepeatable(method, { ...this.defaultHeaders, ...options.headers });
+			const repeatable = isRepeatable(method, headers);
 			if (repeatable && resends < MAX_STALE_SOCKET_RESENDS) {
 				this.staleResends++;
 				// A turn of the event loop first: the server closed its other idle sockets at the
@@ -143,35 +161,21 @@ export class JsonClient {
 	private send<T>(
 		method: string,
 		path: string,
-		options: RequestOptions,
-	): Promise<{
-		answer: Omit<Answer<T>, "latencyMs">;
-		stale: { reason: string; idleMs: number | null } | null;
-	}> {
-		const headers: Record<string, string> = {
-			accept: "application/json",
-			...this.defaultHeaders,
-			...options.headers,
-		};
-		if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
-		let payload: string | undefined;
-		if (options.body !== undefined) {
-			payload = JSON.stringify(options.body);
-			headers["content-type"] = "application/json";
-			headers["content-length"] = String(Buffer.byteLength(payload));
-		}
+		headers: Record<string, string>,
+		payload: string | undefined,
+	): Promise<{ answer: Omit<Answer<T>, "latencyMs">; stale: StaleSocket | null }> {
 		return new Promise((resolve) => {
 			let settled = false;
-			const finish = (
-				answer: Omit<Answer<T>, "latencyMs">,
-				stale: { reason: string; idleMs: number | null } | null = null,
-			) => {
+			const finish = (answer: Omit<Answer<T>, "latencyMs">, stale: StaleSocket | null = null) => {
 				if (settled) return;
 				settled = true;
 				resolve({ answer, stale });
 			};
-			const lost = (problem: string) =>
-				finish({ status: 0, data: null, error: null, meta: null, problem, retryAfter: null });
+			const lost = (problem: string, stale: StaleSocket | null = null) =>
+				finish(
+					{ status: 0, data: null, error: null, meta: null, problem, retryAfter: null },
+					stale,
+				);
 			let socket: Socket | null = null;
 			let bytesReadBefore = 0;
 			let idleMs: number | null = null;
@@ -218,21 +222,8 @@ export class JsonClient {
 			req.on("error", (error: NodeJS.ErrnoException) => {
 				const unanswered = socket !== null && socket.bytesRead === bytesReadBefore;
 				const closed = CLOSED_SOCKET_CODES.has(error.code ?? "");
-				if (req.reusedSocket && unanswered && closed && !timedOut) {
-					finish(
-						{
-							status: 0,
-							data: null,
-							error: null,
-							meta: null,
-							problem: error.message,
-							retryAfter: null,
-						},
-						{ reason: error.message, idleMs },
-					);
-					return;
-				}
-				lost(error.message);
+				const stale = req.reusedSocket && unanswered && closed && !timedOut;
+				lost(error.message, stale ? { reason: error.message, idleMs } : null);
 			});
 			req.end(payload);
 		});
