@@ -121,6 +121,7 @@ describe("a request that meets a kept-alive socket the server closed", () => {
 	it("is sent again with the same Idempotency-Key when it carries one, and counted", async () => {
 		const c = client();
 		expect((await c.request("GET", "/warm")).status).toBe(200);
+		expect(c.idleSockets()).toBe(1);
 		blockEventLoop(LATE_LOOP_MS);
 		const answer = await c.request("POST", "/keyed", {
 			headers: { "Idempotency-Key": "kept-alive-1" },
@@ -137,6 +138,7 @@ describe("a request that meets a kept-alive socket the server closed", () => {
 	it("is sent again when it is a read", async () => {
 		const c = client();
 		expect((await c.request("GET", "/warm")).status).toBe(200);
+		expect(c.idleSockets()).toBe(1);
 		blockEventLoop(LATE_LOOP_MS);
 		const answer = await c.request("GET", "/read");
 		expect(answer.status, answer.problem ?? "").toBe(200);
@@ -146,6 +148,7 @@ describe("a request that meets a kept-alive socket the server closed", () => {
 	it("is not sent again when it is a write without a key: its answer is lost and says why", async () => {
 		const c = client();
 		expect((await c.request("GET", "/warm")).status).toBe(200);
+		expect(c.idleSockets()).toBe(1);
 		blockEventLoop(LATE_LOOP_MS);
 		for (const method of ["POST", "DELETE"]) {
 			const answer = await c.request(method, `/unkeyed-${method}`, { body: {} });
@@ -286,6 +289,7 @@ describe("workerd's idle close and the client's own", { timeout: 60_000 }, () =>
 		try {
 			const warm = await c.request<{ served: number }>("GET", "/");
 			expect(warm.status).toBe(200);
+			expect(c.idleSockets()).toBe(1);
 			blockEventLoop(SERVER_IDLE_CLOSE_MS + 1_000);
 			const answer = await c.request<{ served: number; key: string }>("POST", "/api/reservations", {
 				headers: { "Idempotency-Key": "kept-alive-workerd-1" },
