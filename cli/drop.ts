@@ -249,6 +249,7 @@ async function main(): Promise<number> {
 			events: collected.records.events.length,
 			phaseSeconds,
 			rateLimited,
+			staleResends: client.staleResends + sampleClient.staleResends,
 			durationSeconds: Math.round((performance.now() - startedMs) / 100) / 10,
 			reportPath: null,
 			jsonPath: null,

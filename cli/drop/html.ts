@@ -60,6 +60,7 @@ export function renderHtml(r: DropResult, charts: ChartData): string {
 		["refusals (run)", JSON.stringify(r.codeCounts)],
 		["refusals (server stats)", JSON.stringify(r.rejected)],
 		["429 answers by phase", JSON.stringify(r.rateLimited)],
+		["sent again after a closed kept-alive socket", r.staleResends],
 		["duplicate pairs", r.duplicatePairs],
 		["audit events", r.events],
 		["run time", `${r.durationSeconds} s ${JSON.stringify(r.phaseSeconds)}`],

@@ -61,6 +61,11 @@ export interface DropResult {
 	phaseSeconds: Record<string, number>;
 	/** Every 429 the run was answered, by phase (retried ones included) and by the sampler. */
 	rateLimited: Record<string, number>;
+	/**
+	 * Requests sent again because they met a kept-alive socket the server had just closed (only
+	 * reads and keyed writes; cli/drop/http.ts, docs/decisions/052-kept-alive-sockets.md).
+	 */
+	staleResends: number;
 	durationSeconds: number;
 	reportPath: string | null;
 	jsonPath: string | null;
@@ -106,7 +111,7 @@ export function summaryLines(r: DropResult): string[] {
 		`  holds ${r.holds} (${r.heldUnits} units), sold ${r.sold}, oversell ${r.oversell}`,
 		`  reserve latency p50 ${r.latencyMs.p50} ms, p95 ${r.latencyMs.p95} ms, p99 ${r.latencyMs.p99} ms, max ${r.latencyMs.max} ms`,
 		`  answers ${JSON.stringify(r.statusCounts)}, refusals ${JSON.stringify(r.codeCounts)}`,
-		`  rate limits ${r.rateLimits ? "on" : "off"}, ${r.sessions === "admin" ? "operator-issued" : "public"} sessions, ${r.pacing ? "paced like people" : "no pacing"}; product reads ${JSON.stringify(r.productReads)}; 429 answers ${JSON.stringify(r.rateLimited)}`,
+		`  rate limits ${r.rateLimits ? "on" : "off"}, ${r.sessions === "admin" ? "operator-issued" : "public"} sessions, ${r.pacing ? "paced like people" : "no pacing"}; product reads ${JSON.stringify(r.productReads)}; 429 answers ${JSON.stringify(r.rateLimited)}; sent again after a closed kept-alive socket ${r.staleResends}`,
 	];
 	if (r.settle !== null) {
 		lines.push(

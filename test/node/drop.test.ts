@@ -80,10 +80,14 @@ describe("npm run drop against a local server", () => {
 			expect(result.duplicatePairs).toBeGreaterThan(0);
 			// The burst sold out: most attempts were refused as sold out.
 			expect(result.codeCounts.sold_out ?? 0).toBeGreaterThan(0);
+			// Re-sends after a kept-alive socket the server closed are reported, and rare: more
+			// would mean a server dropping connections (docs/decisions/052-kept-alive-sockets.md).
+			expect(result.staleResends).toBeLessThanOrEqual(Math.floor(result.attempts / 1000));
 
 			// One self-contained HTML report (uPlot inlined, nothing fetched) and the JSON beside it.
 			const html = readFileSync(result.reportPath ?? "", "utf8");
 			expect(html).toContain("uPlot");
+			expect(html).toContain("sent again after a closed kept-alive socket");
 			expect(html).not.toMatch(/<script[^>]+src=|<link[^>]+href=/);
 			const json = JSON.parse(readFileSync(result.jsonPath ?? "", "utf8")) as DropResult & {
 				charts: { samples: unknown[]; latencyBins: unknown[] };
