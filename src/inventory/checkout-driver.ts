@@ -1,10 +1,11 @@
 // Runs the checkout sagas of one SKU inside its object. The transitions are the
-// pure step function of src/domain/checkout-saga.ts; this driver only reads the
-// saga's state from SQLite, writes each step (the saga row, the hold's transition
-// and its audit events) in one synchronous turn, runs the step's effect (a
-// provider call, a backoff) and feeds the outcome back. A step is durable before
-// the provider hears of its call, so after a crash the alarm resumes the saga
-// where it stopped, with the same provider key.
+// pure step function of src/domain/checkout-saga.ts; this driver admits the
+// requests, reads the saga's state, has each step written (the saga row, the hold's
+// transition and its audit events) in one synchronous turn by the writer
+// (saga-writer.ts), runs the step's effect (a provider call, a backoff) and feeds
+// the outcome back. A step is durable before the provider hears of its call, so
+// after a crash the alarm resumes the saga where it stopped, with the same
+// provider key.
 //
 // Group commit (docs/checkout.md, "What a checkout costs"): workerd fsyncs every
 // commit of the object and does not group concurrent requests' commits, so the
@@ -21,13 +22,7 @@
 
 import { admit, NO_SUCH_RESERVATION } from "../domain/checkout-admission.ts";
 import { MAX_SAGAS_PER_ALARM, RESUME_GRACE_MS } from "../domain/checkout-policy.ts";
-import {
-	type HoldChange,
-	type SagaInput,
-	type SagaStep,
-	type SagaWorld,
-	step,
-} from "../domain/checkout-saga.ts";
+import { type SagaInput, type SagaStep, type SagaWorld, step } from "../domain/checkout-saga.ts";
 import {
 	begin,
 	type CheckoutRequest,
@@ -37,38 +32,13 @@ import {
 	type SagaState,
 	toOrder,
 } from "../domain/checkout-state.ts";
-import type { Hold, Inventory } from "../domain/inventory.ts";
 import type { PaymentProvider } from "../payment/provider.ts";
 import { CheckoutStore } from "./checkout-store.ts";
 import { GroupCommit, NextTurn } from "./group-commit.ts";
 import type { OrderResult } from "./rpc.ts";
 import { SagaEffects } from "./saga-effects.ts";
-
-/** What the driver needs from the object that owns it. */
-export interface SagaHost {
-	inventory(): Inventory | null;
-	/** A hold, active or settled. */
-	hold(id: string): Hold | null;
-	/** Writes the model's changes (holds, outbox) in the caller's synchronous turn. */
-	persist(): void;
-	/**
-	 * Drains the model's changes to be written later in this task, with the other steps
-	 * staged before it, before any reply (src/inventory/state-writer.ts stage). Called only
-	 * after a step's savepoint was released.
-	 */
-	stage(): void;
-	/** Staged saga rows failed to write in their microtask: the object must restart from storage. */
-	broken(error: unknown): void;
-	/** The object's alarm fires no later than this. */
-	wake(atMs: number): void;
-	/** The decision time of a batch: the clock after the object's lazy expiry. */
-	now(): number;
-	/**
-	 * Runs `fn` in a savepoint: a throw rolls back its writes and rebuilds the model
-	 * from storage, so one request's bug never leaves half a step behind.
-	 */
-	atomically<T>(fn: () => T): T;
-}
+import type { SagaHost } from "./saga-host.ts";
+import { SagaWriter } from "./saga-writer.ts";
 
 export interface CheckoutDriverOptions {
 	/** Builds the payment provider, once, at the first provider call: a misconfigured
@@ -100,14 +70,8 @@ export class CheckoutDriver {
 		string,
 		{ clientKey: string; answer: Promise<CheckoutResult> }
 	>();
-	/**
-	 * The state last written of each saga driven here, so stepping a provider's answer
-	 * does not read back the row this instance wrote. Only this driver writes the rows;
-	 * a rollback (SagaHost.atomically reloads) and a reset clear it.
-	 */
-	private readonly written = new Map<string, SagaState>();
-	/** resume_at of every unsettled saga, so planning the alarm never queries SQLite. */
-	private readonly wakeups = new Map<string, number>();
+	/** Writes each step, and remembers what it wrote and when each saga needs the alarm. */
+	private readonly writer: SagaWriter;
 	/** The provider's calls for the sagas' effects; an outside provider's call first writes the staged rows. */
 	private readonly effects: SagaEffects;
 	/** Checkout requests waiting for the next batch (one turn, one commit). */
@@ -126,6 +90,7 @@ export class CheckoutDriver {
 		private readonly options: CheckoutDriverOptions,
 	) {
 		this.rows = new CheckoutStore(sql, (error) => host.broken(error));
+		this.writer = new SagaWriter(this.rows, host);
 		this.effects = new SagaEffects(
 			() => options.createProvider(),
 			() => this.rows.flush(),
@@ -134,11 +99,7 @@ export class CheckoutDriver {
 
 	/** After the object loads its state: remember which sagas the alarm must look at. */
 	load(): void {
-		this.wakeups.clear();
-		this.written.clear();
-		for (const saga of this.rows.unsettled(Number.MAX_SAFE_INTEGER)) {
-			if (saga.resumeAtMs !== null) this.wakeups.set(saga.reservationId, saga.resumeAtMs);
-		}
+		this.writer.load();
 	}
 
 	/**
@@ -149,7 +110,7 @@ export class CheckoutDriver {
 	nextWakeMs(): number | null {
 		const nowMs = Date.now();
 		let next: number | null = null;
-		for (const [id, resumeAtMs] of this.wakeups) {
+		for (const [id, resumeAtMs] of this.writer.resumeTimes) {
 			const atMs =
 				this.running.has(id) && resumeAtMs <= nowMs ? nowMs + RESUME_GRACE_MS : resumeAtMs;
 			if (next === null || atMs < next) next = atMs;
@@ -174,7 +135,7 @@ export class CheckoutDriver {
 			return reqs.map((req) => {
 				let admitted: Admitted;
 				try {
-					admitted = this.atomically(() => this.admit(req, nowMs));
+					admitted = this.writer.atomically(() => this.admit(req, nowMs));
 				} catch (error) {
 					return Promise.reject(error);
 				}
@@ -241,8 +202,8 @@ export class CheckoutDriver {
 		// staged when the savepoint is released (atomically) and written before the turn ends.
 		const world = this.world(hold.id);
 		const first = step(started, { kind: "run", resumed: false }, world);
-		if (first.write !== "put") this.save(started);
-		this.apply(first, world.nowMs);
+		if (first.write !== "put") this.writer.save(started);
+		this.writer.apply(first, world.nowMs);
 		return { kind: "drive", id: hold.id, first };
 	}
 
@@ -278,7 +239,7 @@ export class CheckoutDriver {
 		const world: SagaWorld = { nowMs, sku: "", hold: null };
 		let stepped = false;
 		for (const saga of this.rows.unsettled(Number.MAX_SAFE_INTEGER)) {
-			this.apply(step(saga, { kind: "reset" }, world), nowMs);
+			this.writer.apply(step(saga, { kind: "reset" }, world), nowMs);
 			stepped = true;
 		}
 		// Written now, before the reset deletes the holds it cleared (object.ts resetLocal).
@@ -286,7 +247,7 @@ export class CheckoutDriver {
 		this.rows.flush();
 		if (stepped) this.host.persist();
 		this.rows.deleteSettled();
-		this.written.clear();
+		this.writer.forgetAll();
 	}
 
 	// ---- internals ----
@@ -299,9 +260,9 @@ export class CheckoutDriver {
 		const promise: Promise<CheckoutResult> = this.run(id, first, run).finally(() => {
 			// A new payment of this hold may have started since (after a decline in the same batch).
 			if (this.running.get(id) === promise) this.running.delete(id);
-			if (!this.running.has(id)) this.written.delete(id);
+			if (!this.running.has(id)) this.writer.forget(id);
 			// Still unsettled (e.g. an unexpected throw): the alarm takes over at its resume time.
-			const atMs = this.wakeups.get(id);
+			const atMs = this.writer.resumeTimes.get(id);
 			if (atMs !== undefined) this.host.wake(atMs);
 		});
 		// A run that ended within this call (its provider answered within the call) is not
@@ -348,8 +309,8 @@ export class CheckoutDriver {
 	 * on meanwhile) and writes the step.
 	 */
 	private stepNow(id: string, input: SagaInput): SagaStep | null {
-		return this.atomically(() => {
-			const saga = this.written.get(id) ?? this.rows.get(id);
+		return this.writer.atomically(() => {
+			const saga = this.writer.saga(id);
 			return saga === null ? null : this.stepFrom(saga, input);
 		});
 	}
@@ -357,7 +318,7 @@ export class CheckoutDriver {
 	private stepFrom(saga: SagaState, input: SagaInput): SagaStep {
 		const world = this.world(saga.reservationId);
 		const next = step(saga, input, world);
-		this.apply(next, world.nowMs);
+		this.writer.apply(next, world.nowMs);
 		return next;
 	}
 
@@ -368,72 +329,6 @@ export class CheckoutDriver {
 			sku: inv?.product.sku ?? "",
 			hold: inv?.activeHold(id) ?? null,
 		};
-	}
-
-	/** One step in one synchronous turn: audit notes, the hold's transition, the saga row. */
-	private apply(next: SagaStep, nowMs: number): void {
-		const { state } = next;
-		const inv = this.host.inventory();
-		for (const note of next.notes) inv?.note(note);
-		if (next.hold !== null) this.transition(state.reservationId, next.hold, nowMs);
-		if (next.write === "put") this.save(state);
-		else if (next.write === "retire") {
-			this.rows.retire(state, nowMs);
-			this.written.delete(state.reservationId);
-			this.wakeups.delete(state.reservationId);
-		}
-		if (next.alert !== null) {
-			// Money may be held without an order: loud, and kept for an operator.
-			console.error("checkout compensation needs an operator", {
-				reservationId: state.reservationId,
-				paymentId: state.paymentId,
-				reason: next.alert,
-			});
-		}
-		// The hold's transition and the notes are written by the caller: staged once its
-		// savepoint is released (atomically), or persisted after a reset's steps.
-	}
-
-	/**
-	 * `fn` in a savepoint of its own (SagaHost.atomically); once it is released, the
-	 * model's changes are staged to be written with those of the other steps of this turn.
-	 * A throw rolls back only `fn`'s writes; what earlier steps staged is written first.
-	 */
-	private atomically<T>(fn: () => T): T {
-		let result: T;
-		try {
-			result = this.host.atomically(fn);
-		} catch (error) {
-			this.rows.discard();
-			throw error;
-		}
-		this.rows.release();
-		this.host.stage();
-		return result;
-	}
-
-	private transition(id: string, change: HoldChange, nowMs: number): void {
-		const inv = this.host.inventory();
-		if (inv === null) throw new Error(`hold ${id}: ${change.kind} without an inventory`);
-		const done =
-			change.kind === "complete"
-				? inv.completeCheckout(id, change.orderId, nowMs)
-				: change.kind === "reopen"
-					? inv.reopenCheckout(id, nowMs, change.detail)
-					: inv.failCheckout(id, nowMs, change.reason);
-		// The step saw the hold CHECKOUT_PENDING in this same turn: a refusal is a bug.
-		if (!done.ok) throw new Error(`hold ${id}: ${change.kind} refused (${done.code})`);
-	}
-
-	private save(saga: SagaState): void {
-		this.rows.put(saga);
-		this.written.set(saga.reservationId, saga);
-		if (saga.resumeAtMs === null) {
-			this.wakeups.delete(saga.reservationId);
-			return;
-		}
-		this.wakeups.set(saga.reservationId, saga.resumeAtMs);
-		this.host.wake(saga.resumeAtMs);
 	}
 }
 
