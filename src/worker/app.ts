@@ -93,6 +93,8 @@ app.notFound((c) =>
 
 /** A Durable Object whose storage is newer than this deploy refuses to open: retry once it is redeployed. */
 const SCHEMA_TOO_NEW_RETRY_SECONDS = 30;
+/** The simulated per-object limit queued a call too long (inventory/call-gate.ts): retry this soon. */
+const OVERLOADED_RETRY_AFTER_SECONDS = 1;
 
 app.onError((error, c) => {
 	if (error instanceof ApiError) return fail(c, error.code, error.message, error.headers);
@@ -114,7 +116,9 @@ app.onError((error, c) => {
 	// The simulated per-object limit (inventory/call-gate.ts, off by default) refused the call:
 	// an overloaded object, as Cloudflare would answer it, so retry shortly.
 	if (error instanceof Error && error.message.includes(OBJECT_OVERLOADED)) {
-		return fail(c, "unavailable", "This product is busy; retry shortly.", { "Retry-After": "1" });
+		return fail(c, "unavailable", "This product is busy; retry shortly.", {
+			"Retry-After": String(OVERLOADED_RETRY_AFTER_SECONDS),
+		});
 	}
 	// Anything else is a bug: docs/api.md promises that no input produces a 5xx.
 	console.error("unexpected error", error);

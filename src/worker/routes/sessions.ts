@@ -8,6 +8,8 @@ import { mintSession } from "../sessions.ts";
 import { verifyTurnstile } from "../turnstile.ts";
 
 const CreateSession = z.object({ turnstileToken: z.string().min(1).max(2048) });
+/** Turnstile's siteverify did not answer: a new session can be asked for again this soon. */
+const TURNSTILE_RETRY_AFTER_SECONDS = 5;
 
 export const sessions = new Hono<AppEnv>();
 
@@ -19,7 +21,7 @@ sessions.post("/", async (c) => {
 		const verdict = await verifyTurnstile(config, turnstileToken);
 		if (!verdict.ok && verdict.reason === "unreachable") {
 			return fail(c, "unavailable", "The bot check service could not be reached; retry shortly.", {
-				"Retry-After": "5",
+				"Retry-After": String(TURNSTILE_RETRY_AFTER_SECONDS),
 			});
 		}
 		if (!verdict.ok)
