@@ -19,8 +19,10 @@ const DUPLICATE_EVERY = 5;
 /** An availability read rides along with every SAMPLE_EVERY-th attempt. */
 const SAMPLE_EVERY = 4;
 
+// available is total − reserved − sold by construction (Inventory.counters(), src/domain/inventory.ts),
+// so their sum is no check; what can fail is a negative remainder. The counters are compared with
+// the hold records (the stats) at the end.
 function checkInvariant(a: Availability): void {
-	expect(a.available + a.reserved + a.sold).toBe(a.total);
 	expect(a.available).toBeGreaterThanOrEqual(0);
 }
 

@@ -5,7 +5,11 @@
 // of a transfer. After the restart: every acknowledged hold is still held, the
 // cut-off attempts settle by their Idempotency-Key, allotments plus pool equal the
 // stock with no shard over its allotment, and the drop then sells every remaining
-// unit — none lost in a transfer the crash interrupted.
+// unit — none lost in a transfer the crash interrupted. The stats and availability of a split
+// SKU are counted from each shard's hold records (src/inventory/stats.ts shardCounters), so the
+// counters each shard rebuilt from its state row show only through its decisions: the sell-out
+// checks them, as a shard that under-counted would sell past its allotment and one that
+// over-counted would leave units unsold.
 import { rmSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
 import type { Stats } from "../../src/shared/types.ts";
@@ -32,7 +36,9 @@ function checkEscrow(s: Stats): void {
 	expect(shards).toHaveLength(SHARDS);
 	expect(shards.reduce((n, x) => n + x.allotment, 0) + (s.pool ?? 0)).toBe(s.total);
 	for (const x of shards) expect(x.reserved + x.sold).toBeLessThanOrEqual(x.allotment);
-	expect(s.available + s.reserved + s.sold).toBe(s.total);
+	// available is total − reserved − sold by construction (src/inventory/split-sku-views.ts),
+	// so the sum is no check; what can fail is a negative remainder.
+	expect(s.available).toBeGreaterThanOrEqual(0);
 	expect(s.oversellCount).toBe(0);
 }
 
