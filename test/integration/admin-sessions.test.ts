@@ -92,6 +92,23 @@ describe("POST /api/admin/sessions", () => {
 		expect(new Set(sessions.map((s) => s.token)).size).toBe(1000);
 	});
 
+	it("ignores unknown fields, as the contract says, and applies the rest", async () => {
+		const before = await storedSessions();
+		const sent = Date.now();
+		const res = await call<{ sessions: Issued[] }>("POST", "/api/admin/sessions", {
+			token: ADMIN,
+			// ttlSeconds is no field of this request: the sessions get the usual TTL.
+			body: { count: 2, ttlSeconds: 60, note: "load test" },
+			headers: { "cf-connecting-ip": freshIp() },
+		});
+		expect(res.status, JSON.stringify(res.body)).toBe(201);
+		const sessions = res.body.data?.sessions ?? [];
+		expect(sessions).toHaveLength(2);
+		const ttlMs = Number(env.SESSION_TTL_SECONDS) * 1000;
+		for (const s of sessions) expect(Date.parse(s.expiresAt)).toBeGreaterThanOrEqual(sent + ttlMs);
+		expect(await storedSessions()).toBe(before + 2);
+	});
+
 	it("refuses bad input with 400 invalid_request naming the field, and creates nothing", async () => {
 		const cases: { body: string; names: string }[] = [
 			{ body: "{}", names: "count" },
@@ -101,7 +118,8 @@ describe("POST /api/admin/sessions", () => {
 			{ body: JSON.stringify({ count: 2.5 }), names: "count" },
 			{ body: JSON.stringify({ count: "3" }), names: "count" },
 			{ body: JSON.stringify({ count: null }), names: "count" },
-			{ body: JSON.stringify({ count: 3, ttlSeconds: 60 }), names: "ttlSeconds" },
+			// A misspelt count is no count: refused naming the field it lacks.
+			{ body: JSON.stringify({ cout: 3 }), names: "count" },
 			{ body: JSON.stringify([3]), names: "body" },
 			{ body: "{count: 3}", names: "JSON" },
 		];

@@ -17,8 +17,10 @@ import { mintSession } from "../sessions.ts";
 /** KV writes in flight at once while minting a batch. */
 const KV_WRITES_IN_FLIGHT = 50;
 
-// Strict: a misspelt field ("cout") is a 400 naming it, not a silent default.
-const IssueSessions = z.strictObject({
+// Unknown fields are ignored, as everywhere in the API (docs/api.md, status table): a body
+// without a valid `count` ("cout" misspelt) is still a 400 naming `count`, as count has no
+// default (docs/decisions/056-optional-sessions-and-unknown-fields.md).
+const IssueSessions = z.object({
 	count: z.number().int().min(1).max(MAX_SESSIONS_PER_REQUEST),
 });
 
