@@ -13,7 +13,7 @@ import type { Next } from "hono";
 import { costUsd, realUsd } from "../../domain/pricing.ts";
 import type { UsageCounts } from "../../shared/types.ts";
 import { type Ctx, fail } from "../http.ts";
-import { knownSession, resolveSession, type Session } from "../middleware/auth.ts";
+import { optionalSession, type Session } from "../middleware/auth.ts";
 import { meteredEnv } from "./bindings.ts";
 import { openEntry, totalUsd } from "./ledger.ts";
 import { costMeta, deferTo } from "./meta.ts";
@@ -30,9 +30,11 @@ export function costLedger(c: Ctx, next: Next): Promise<Response | undefined> {
 	c.set("cost", { usage, result: null });
 	c.set("metaExtras", () => costMeta(c));
 	c.env = meteredEnv(c.env, usage);
-	const known = knownSession(c);
-	if (known !== undefined) return admit(c, usage, known.session, next);
-	return resolveSession(c).then((resolved) => admit(c, usage, resolved.session, next));
+	// A KV outage reads as no session here (optionalSession): the request is metered and goes on,
+	// and a route that needs the session answers the outage itself.
+	const session = optionalSession(c);
+	if (!(session instanceof Promise)) return admit(c, usage, session, next);
+	return session.then((known) => admit(c, usage, known, next));
 }
 
 function admit(

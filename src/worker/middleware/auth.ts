@@ -6,6 +6,7 @@ import type { MiddlewareHandler } from "hono";
 import { sha256Hex } from "../../shared/digest.ts";
 import { ApiError, type AppEnv, type Ctx } from "../http.ts";
 import { sameSecret } from "../secrets.ts";
+import { StorageUnavailable } from "../storage-errors.ts";
 
 /** All a session stores: no PII (docs/architecture.md, "Behaviour where the contract is silent"). */
 export interface Session {
@@ -82,6 +83,27 @@ type Resolved = { session: Session } | { session: null; why: "missing" | "unknow
  */
 export async function resolveSession(c: Ctx): Promise<Resolved> {
 	return knownSession(c) ?? (await readSession(c));
+}
+
+/**
+ * The request's buyer session where having one is optional (the cost ledger on every route, the
+ * reader of a public product read): a session store that cannot be reached reads as no session,
+ * so those reads keep answering in a KV outage (docs/api.md, "unavailable"). The outage is not
+ * kept on the context: a route that needs the session (requireSession) asks KV again and answers
+ * 503 if it is still down, never 401 (docs/decisions/056-optional-sessions-and-unknown-fields.md).
+ * Not async, for the same reason as costLedger (worker/cost/middleware.ts): a session known
+ * without I/O is answered with no promise of its own.
+ */
+export function optionalSession(c: Ctx): Session | null | Promise<Session | null> {
+	const known = knownSession(c);
+	if (known !== undefined) return known.session;
+	return readSession(c).then(
+		(resolved) => resolved.session,
+		(error: unknown) => {
+			if (error instanceof StorageUnavailable) return null;
+			throw error;
+		},
+	);
 }
 
 /**

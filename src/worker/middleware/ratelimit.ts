@@ -36,7 +36,7 @@ import type { Env } from "../env.ts";
 import { ApiError, type AppEnv, type Ctx, fail } from "../http.ts";
 import { inventory } from "../inventory-stub.ts";
 import { ipHash } from "../secrets.ts";
-import { resolveSession } from "./auth.ts";
+import { optionalSession } from "./auth.ts";
 
 /** Stats keys of the edge's refusals (the `rejected` maps). */
 export const EDGE_REJECTION_KEY = {
@@ -115,11 +115,12 @@ export function refuseReserve(c: Ctx, refusal: ReserveRefusal): Response {
 /**
  * The session behind a public read that carries a buyer token: the SKU object
  * remembers it read the product (the "prior read" signal). Undefined when there
- * is no valid token or limits are off; a read never fails for it.
+ * is no valid token, limits are off, or the session store cannot be reached; a read never fails
+ * for it (optionalSession).
  */
 export async function readerSessionId(c: Ctx): Promise<string | undefined> {
 	if (c.get("config").rateLimits === null) return undefined;
-	return (await resolveSession(c)).session?.sessionId;
+	return (await optionalSession(c))?.sessionId;
 }
 
 function send(env: Env, target: string | null, counts: Record<string, number>): Promise<void> {
