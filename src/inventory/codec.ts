@@ -4,6 +4,7 @@ import type { DomainEvent, Hold, Inventory } from "../domain/inventory.ts";
 import type {
 	AuditEvent,
 	Availability,
+	EventType,
 	HoldStatus,
 	Product,
 	Reservation,
@@ -101,4 +102,90 @@ export function toAuditEvent(sku: string, seq: number, e: DomainEvent): AuditEve
 		...(e.sessionId !== undefined ? { sessionId: e.sessionId } : {}),
 		...(e.detail !== undefined ? { detail: e.detail } : {}),
 	};
+}
+
+/**
+ * Columns of a D1 `events` row (migrations/0001_init.sql) in the order an outbox row's text
+ * holds them: the type first, so the outbox can tell which rows a projection reads without
+ * parsing the others (`rowEventType`).
+ */
+export const EVENT_ROW_COLUMNS =
+	"type, id, sku, seq, at, reservation_id, order_id, quantity, session_id, detail";
+/** How many values EVENT_ROW_COLUMNS names. */
+export const EVENT_ROW_WIDTH = 10;
+
+/**
+ * The text an audit event is kept as in the outbox: a JSON array of its D1 row
+ * (EVENT_ROW_COLUMNS), which the outbox sends to D1 as it is (outbox.ts d1RowSetInserts). The
+ * detail is the column's own text, JSON inside the array's string.
+ */
+export function eventRowText(sku: string, seq: number, e: DomainEvent): string {
+	return JSON.stringify([
+		e.type,
+		`${sku}:${seq}`,
+		sku,
+		seq,
+		new Date(e.atMs).toISOString(),
+		e.reservationId ?? null,
+		e.orderId ?? null,
+		e.quantity ?? null,
+		e.sessionId ?? null,
+		e.detail === undefined ? null : JSON.stringify(e.detail),
+	]);
+}
+
+/** `eventRowText` of an audit event already built (a test's, or an outbox row written as one). */
+export function auditEventRowText(e: AuditEvent): string {
+	return JSON.stringify([
+		e.type,
+		e.id,
+		e.sku,
+		e.seq,
+		e.at,
+		e.reservationId ?? null,
+		e.orderId ?? null,
+		e.quantity ?? null,
+		e.sessionId ?? null,
+		e.detail === undefined ? null : JSON.stringify(e.detail),
+	]);
+}
+
+type EventRow = [
+	EventType,
+	string,
+	string,
+	number,
+	string,
+	string | null,
+	string | null,
+	number | null,
+	string | null,
+	string | null,
+];
+
+/** The audit event an `eventRowText` holds, as `toAuditEvent` builds it (absent fields left out). */
+export function auditEventOfRow(text: string): AuditEvent {
+	const [type, id, sku, seq, at, reservationId, orderId, quantity, sessionId, detail] = JSON.parse(
+		text,
+	) as EventRow;
+	return {
+		id,
+		seq,
+		sku,
+		type,
+		at,
+		...(reservationId !== null ? { reservationId } : {}),
+		...(orderId !== null ? { orderId } : {}),
+		...(quantity !== null ? { quantity } : {}),
+		...(sessionId !== null ? { sessionId } : {}),
+		...(detail !== null ? { detail: JSON.parse(detail) as Record<string, unknown> } : {}),
+	};
+}
+
+/**
+ * The type of the event an `eventRowText` holds, read without parsing it: the text starts
+ * `["<type>",` and a type is one of EventType's names, which JSON writes without escapes.
+ */
+export function rowEventType(text: string): EventType {
+	return text.slice(2, text.indexOf('"', 2)) as EventType;
 }

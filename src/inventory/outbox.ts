@@ -13,7 +13,14 @@ import {
 	OUTBOX_RETRY_MAX_MS,
 	OUTBOX_RETRY_MS,
 } from "../domain/bounds.ts";
-import type { AuditEvent } from "../shared/types.ts";
+import type { AuditEvent, EventType } from "../shared/types.ts";
+import {
+	auditEventOfRow,
+	auditEventRowText,
+	EVENT_ROW_COLUMNS,
+	EVENT_ROW_WIDTH,
+	rowEventType,
+} from "./codec.ts";
 import { MAX_SQL_PARAMS, multiRowSql } from "./records.ts";
 
 /** Gathers the events of a burst into one D1 batch instead of one per change. */
@@ -21,16 +28,22 @@ const FLUSH_DEBOUNCE_MS = 25;
 /** Outbox rows (seq, event) per multi-row insert. */
 const EVENTS_PER_STATEMENT = Math.floor(MAX_SQL_PARAMS / 2);
 
-/** Columns of a D1 `events` row (migrations/0001_init.sql). */
-const EVENT_COLUMNS = 10;
-const INSERT_EVENTS_HEAD = `INSERT OR IGNORE INTO events
-	(id, sku, seq, type, at, reservation_id, order_id, quantity, session_id, detail)`;
+const INSERT_EVENTS_HEAD = `INSERT OR IGNORE INTO events (${EVENT_ROW_COLUMNS})`;
+
+/** An outbox row: the event's sequence number and its D1 row's text (codec.ts eventRowText). */
+export interface OutboxRow {
+	seq: number;
+	text: string;
+}
 
 /**
  * Extra D1 writes derived from a batch of events, in seq order (e.g. the orders table),
- * run in the same D1 batch after the events themselves are inserted.
+ * run in the same D1 batch after the events themselves are inserted. `types`: the only event
+ * types it reads (the outbox parses no other row for it); absent, it is given every event.
  */
-export type Projector = (events: readonly AuditEvent[]) => D1PreparedStatement[];
+export type Projector = ((events: readonly AuditEvent[]) => D1PreparedStatement[]) & {
+	readonly types?: ReadonlySet<EventType>;
+};
 
 /**
  * The statements of one D1 batch (one transaction) for outbox events in seq order: the events
@@ -43,23 +56,18 @@ export function d1Statements(
 	events: readonly AuditEvent[],
 	project: Projector,
 ): D1PreparedStatement[] {
-	const rows: D1Value[][] = [];
-	for (const e of events) {
-		rows.push([
-			e.id,
-			e.sku,
-			e.seq,
-			e.type,
-			e.at,
-			e.reservationId ?? null,
-			e.orderId ?? null,
-			e.quantity ?? null,
-			e.sessionId ?? null,
-			e.detail === undefined ? null : JSON.stringify(e.detail),
-		]);
-	}
-	const statements = d1RowSetInserts(db, INSERT_EVENTS_HEAD, EVENT_COLUMNS, rows);
-	statements.push(...project(events));
+	return d1RowStatements(db, events.map(auditEventRowText), events, project);
+}
+
+/** `d1Statements` of the events' row texts, and the events among them `project` reads. */
+function d1RowStatements(
+	db: D1Database,
+	texts: readonly string[],
+	projected: readonly AuditEvent[],
+	project: Projector,
+): D1PreparedStatement[] {
+	const statements = d1RowSetTexts(db, INSERT_EVENTS_HEAD, EVENT_ROW_WIDTH, texts);
+	statements.push(...project(projected));
 	return statements;
 }
 
@@ -98,26 +106,39 @@ export function d1RowSetInserts(
 	columns: number,
 	rows: readonly (readonly D1Value[])[],
 ): D1PreparedStatement[] {
-	const statements: D1PreparedStatement[] = [];
-	const sql = `${head} ${rowSetSelect(columns)}`;
-	let texts: string[] = [];
-	let chars = 0;
-	const send = () => {
-		if (texts.length === 0) return;
-		statements.push(db.prepare(sql).bind(`[${texts.join(",")}]`));
-		texts = [];
-		chars = 0;
-	};
+	const texts: string[] = [];
 	for (const row of rows) {
 		if (row.length !== columns) {
 			throw new Error(`a row of ${row.length} values for ${columns} columns`);
 		}
-		const text = JSON.stringify(row);
-		if (chars + text.length + 1 > D1_ROW_SET_MAX_CHARS) send();
-		texts.push(text);
-		chars += text.length + 1;
+		texts.push(JSON.stringify(row));
 	}
-	send();
+	return d1RowSetTexts(db, head, columns, texts);
+}
+
+/** `d1RowSetInserts` of rows already in their JSON text (`columns` values each). */
+function d1RowSetTexts(
+	db: D1Database,
+	head: string,
+	columns: number,
+	texts: readonly string[],
+): D1PreparedStatement[] {
+	const statements: D1PreparedStatement[] = [];
+	const sql = `${head} ${rowSetSelect(columns)}`;
+	let from = 0;
+	let chars = 0;
+	const send = (to: number) => {
+		if (to === from) return;
+		statements.push(db.prepare(sql).bind(`[${texts.slice(from, to).join(",")}]`));
+		from = to;
+		chars = 0;
+	};
+	for (let i = 0; i < texts.length; i++) {
+		const length = (texts[i] as string).length + 1;
+		if (chars + length > D1_ROW_SET_MAX_CHARS) send(i);
+		chars += length;
+	}
+	send(texts.length);
 	return statements;
 }
 
@@ -142,24 +163,12 @@ export class Outbox {
 		private readonly project: Projector = () => [],
 	) {}
 
-	append(event: AuditEvent): void {
-		this.sql.exec(
-			"INSERT INTO outbox (seq, event) VALUES (?, ?)",
-			event.seq,
-			JSON.stringify(event),
-		);
-	}
-
-	/** Events in order, as few statements as fit (records.ts multiRowSql). */
-	appendAll(events: readonly AuditEvent[]): void {
-		for (let at = 0; at < events.length; at += EVENTS_PER_STATEMENT) {
-			const chunk = events.slice(at, at + EVENTS_PER_STATEMENT);
-			if (chunk.length === 1) {
-				this.append(chunk[0] as AuditEvent);
-				continue;
-			}
+	/** Rows in order, as few statements as fit (records.ts multiRowSql). */
+	appendAll(rows: readonly OutboxRow[]): void {
+		for (let at = 0; at < rows.length; at += EVENTS_PER_STATEMENT) {
+			const chunk = rows.slice(at, at + EVENTS_PER_STATEMENT);
 			const params: (string | number)[] = [];
-			for (const event of chunk) params.push(event.seq, JSON.stringify(event));
+			for (const row of chunk) params.push(row.seq, row.text);
 			this.sql.exec(multiRowSql("INSERT INTO outbox (seq, event)", 2, chunk.length), ...params);
 		}
 	}
@@ -217,8 +226,23 @@ export class Outbox {
 					this.retryAtMs = null;
 					return true;
 				}
-				const events = rows.map((row) => JSON.parse(row.event) as AuditEvent);
-				await this.db.batch(d1Statements(this.db, events, this.project));
+				const texts: string[] = [];
+				const projected: AuditEvent[] = [];
+				const wanted = this.project.types;
+				for (const { event: text } of rows) {
+					// A row written by a release that kept the event object itself (`{…}`).
+					if (text.startsWith("{")) {
+						const event = JSON.parse(text) as AuditEvent;
+						texts.push(auditEventRowText(event));
+						if (wanted === undefined || wanted.has(event.type)) projected.push(event);
+						continue;
+					}
+					texts.push(text);
+					if (wanted === undefined || wanted.has(rowEventType(text))) {
+						projected.push(auditEventOfRow(text));
+					}
+				}
+				await this.db.batch(d1RowStatements(this.db, texts, projected, this.project));
 				this.sql.exec("DELETE FROM outbox WHERE seq <= ?", last.seq);
 			}
 		} catch (error) {

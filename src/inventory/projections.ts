@@ -10,12 +10,17 @@
 // - orders (migrations/0003_orders.sql, the checkout saga's orders): a row from
 //   `order.created` and its `payment.succeeded`, marked refunded by `payment.refunded`.
 
-import type { AuditEvent } from "../shared/types.ts";
+import type { AuditEvent, EventType } from "../shared/types.ts";
 import { type D1Value, d1RowSetInserts, type Projector } from "./outbox.ts";
 
-/** A projection that looks at one event at a time, as a Projector of a batch. */
-function eachEvent(project: (event: AuditEvent) => D1PreparedStatement[]): Projector {
-	return (events) => events.flatMap(project);
+/** A projection that looks at one event at a time, of the types named only, as a Projector of a batch. */
+function eachEvent(
+	types: readonly EventType[],
+	project: (event: AuditEvent) => D1PreparedStatement[],
+): Projector {
+	return Object.assign((events: readonly AuditEvent[]) => events.flatMap(project), {
+		types: new Set(types),
+	});
 }
 
 /** The first writer wins: the create route writes the row too (worker/catalogue.ts), with the same values. */
@@ -29,7 +34,7 @@ const RESTORE_EVENTUAL_STOCK = `INSERT INTO eventual_stock (sku, total, remainin
 	ON CONFLICT (sku) DO UPDATE SET total = excluded.total, remaining = excluded.remaining, updated_at = excluded.updated_at`;
 
 export function catalogueProjection(db: D1Database): Projector {
-	return eachEvent((event) => {
+	return eachEvent(["product.created", "product.updated"], (event) => {
 		const detail = event.detail ?? {};
 		if (event.type === "product.created" && typeof detail.name === "string") {
 			const listed = detail.listed === false ? 0 : 1;
@@ -43,7 +48,7 @@ export function catalogueProjection(db: D1Database): Projector {
 }
 
 export function eventualResetProjection(db: D1Database): Projector {
-	return eachEvent((event) => {
+	return eachEvent(["inventory.reset"], (event) => {
 		const total = event.detail?.totalStock;
 		if (event.type !== "inventory.reset" || typeof total !== "number") return [];
 		// A shard of a split SKU (`<sku>#<i>`) has no eventual-mode stock of its own.
@@ -88,7 +93,7 @@ function scalar(value: unknown): D1Value {
  * it, in this batch or an earlier one.
  */
 export function orderProjection(db: D1Database): Projector {
-	return (events) => {
+	const project = (events: readonly AuditEvent[]): D1PreparedStatement[] => {
 		/** Each reservation's latest payment.succeeded seen so far in this batch. */
 		const payments = new Map<string, AuditEvent>();
 		/** The paid orders' rows (ORDER_COLUMNS values each). */
@@ -145,9 +150,18 @@ export function orderProjection(db: D1Database): Projector {
 			...refunds,
 		];
 	};
+	const types: EventType[] = ["payment.succeeded", "payment.refunded", "order.created"];
+	return Object.assign(project, { types: new Set(types) });
 }
 
-/** Every projection's statements for a batch, projection by projection. */
+/**
+ * Every projection's statements for a batch, projection by projection (each passes over the
+ * types it does not read). The whole reads the union of their types, every type if one does.
+ */
 export function projectAll(...projectors: Projector[]): Projector {
-	return (events) => projectors.flatMap((project) => project(events));
+	const project = (events: readonly AuditEvent[]) =>
+		projectors.flatMap((projector) => projector(events));
+	if (projectors.some((projector) => projector.types === undefined)) return project;
+	const types = new Set(projectors.flatMap((projector) => [...(projector.types ?? [])]));
+	return Object.assign(project, { types });
 }

@@ -5,10 +5,9 @@
 // timer writes them at most COUNTERS_FLUSH_MS later (docs/hot-path.md).
 
 import type { DomainEvent, Hold, Inventory } from "../domain/inventory.ts";
-import type { AuditEvent } from "../shared/types.ts";
-import { toAuditEvent } from "./codec.ts";
+import { eventRowText } from "./codec.ts";
 import { EndOfTask } from "./group-commit.ts";
-import type { Outbox } from "./outbox.ts";
+import type { Outbox, OutboxRow } from "./outbox.ts";
 import { writeHolds } from "./records.ts";
 
 /**
@@ -30,7 +29,7 @@ const NO_COUNTS: DecisionCounts = { decisions: 0, commits: 0, edgeAnswered: 0 };
 /** Changes drained by `stage` and not written yet: each hold's last state, events in order. */
 interface Staged {
 	holds: Map<string, Hold>;
-	events: AuditEvent[];
+	events: OutboxRow[];
 	/** The state row as of the last stage, with the sequence of its last event. */
 	state: string;
 	seq: number;
@@ -113,7 +112,7 @@ export class StateWriter {
 		}
 		writeHolds(this.sql, holds);
 		const sku = this.eventSku(inv);
-		this.outbox.appendAll(events.map((event) => toAuditEvent(sku, ++this.seq, event)));
+		this.outbox.appendAll(events.map((event) => this.row(sku, event)));
 		this.writeState(inv);
 		if (holds.length > 0 || events.length > 0) this.changed();
 		return true;
@@ -143,7 +142,7 @@ export class StateWriter {
 		this.staged = staged;
 		for (const hold of holds) staged.holds.set(hold.id, { ...hold });
 		const sku = this.eventSku(inv);
-		for (const event of events) staged.events.push(toAuditEvent(sku, ++this.seq, event));
+		for (const event of events) staged.events.push(this.row(sku, event));
 		staged.state = this.json(inv);
 		staged.seq = this.seq;
 		this.endOfTask.schedule();
@@ -170,6 +169,12 @@ export class StateWriter {
 			// Not counted in `commits`: it carries counts, not decisions, at most once per window.
 			this.writeState(inv);
 		}, COUNTERS_FLUSH_MS);
+	}
+
+	/** The outbox row of the next event in the sequence. */
+	private row(sku: string, event: DomainEvent): OutboxRow {
+		const seq = ++this.seq;
+		return { seq, text: eventRowText(sku, seq, event) };
 	}
 
 	private json(inv: Inventory): string {
