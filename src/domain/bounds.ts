@@ -24,8 +24,11 @@ export const MAX_EVENTS_PAGE = 1000;
 export const DEFAULT_EVENTS_PAGE = 100;
 /** Attempts one RPC may carry (the batch entry point; the single-writer peer batches 250 per 10 ms, docs/benchmarks.md). */
 export const MAX_RESERVE_BATCH = 250;
-/** Outbox rows copied to D1 per batch: D1 batches are one round trip each. */
-export const OUTBOX_FLUSH_BATCH = 200;
+/**
+ * Outbox rows copied to D1 per batch: D1 batches are one round trip each, with a fixed cost, and
+ * a debounce's worth of a checkout burst (src/inventory/outbox.ts FLUSH_DEBOUNCE_MS) fits in one.
+ */
+export const OUTBOX_FLUSH_BATCH = 1000;
 /** How long after a failed flush the alarm tries again; it doubles with each failure in a row. */
 export const OUTBOX_RETRY_MS = 1000;
 /**

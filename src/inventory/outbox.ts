@@ -23,8 +23,14 @@ import {
 } from "./codec.ts";
 import { MAX_SQL_PARAMS, multiRowSql } from "./records.ts";
 
-/** Gathers the events of a burst into one D1 batch instead of one per change. */
-const FLUSH_DEBOUNCE_MS = 25;
+/**
+ * Gathers the events of a burst into one D1 batch instead of one per change. Each D1 batch has a
+ * fixed cost (locally Miniflare's D1 is an object in the same workerd process), so fewer, larger
+ * batches cost a checkout less CPU than at 25 ms (docs/decisions/053-outbox-debounce-and-row-text.md).
+ * D1 trails the object by at most this plus a round trip after a quiet spell; after a crash the
+ * alarm (OUTBOX_ALARM_DELAY_MS) copies what is pending.
+ */
+const FLUSH_DEBOUNCE_MS = 200;
 /** Outbox rows (seq, event) per multi-row insert. */
 const EVENTS_PER_STATEMENT = Math.floor(MAX_SQL_PARAMS / 2);
 
@@ -76,7 +82,8 @@ export type D1Value = string | number | null;
 /**
  * The JSON text one row-set statement carries at most, in UTF-16 code units: at most three
  * bytes each in UTF-8, so under D1's 2,000,000 bytes for one string. A batch of the outbox
- * (OUTBOX_FLUSH_BATCH events of well under a kilobyte each) fits in one.
+ * (OUTBOX_FLUSH_BATCH events of a few hundred characters each) mostly fits in one; a longer one is
+ * split.
  */
 export const D1_ROW_SET_MAX_CHARS = 500_000;
 
