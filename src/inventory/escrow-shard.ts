@@ -108,12 +108,13 @@ export class ShardEscrow {
 	}
 
 	/**
-	 * True while the coordinator's last answer was "nothing left anywhere" (after
-	 * folding back): a sold_out from this shard is then the SKU's, and the edge may
-	 * repeat it for EXHAUSTED_MEMO_MS without a call (worker/edge-snapshot.ts).
+	 * How much longer, ms, the coordinator's last answer "nothing left anywhere" (after
+	 * folding back) holds; 0 when it no longer does. While it holds, a sold_out from this
+	 * shard is the SKU's, and the edge may repeat it for the rest of that time without a
+	 * call (worker/edge-snapshot.ts).
 	 */
-	skuSoldOut(nowMs: number): boolean {
-		return nowMs < this.exhaustedUntilMs;
+	soldOutMemoLeftMs(nowMs: number): number {
+		return Math.max(0, this.exhaustedUntilMs - nowMs);
 	}
 
 	/** Whether this shard decides the session's attempts (else the edge must call the right one). */
@@ -178,13 +179,16 @@ export class ShardEscrow {
 		const short = this.waitingUnits - this.free(inv);
 		const want = Math.max(short, chunkSize(Math.max(total, 1), this.shards));
 		let granted = 0;
+		// The memo counts from the request's send: the coordinator found nothing after that, and
+		// a unit that came back since must sell within EXHAUSTED_MEMO_MS of when it found nothing.
+		const askedAtMs = Date.now();
 		try {
 			granted = await this.requestFromCoordinator(want, mayFoldBack);
 		} catch (error) {
 			console.warn("escrow: grant request failed", String(error));
 			return;
 		}
-		if (granted === 0 && mayFoldBack) this.exhaustedUntilMs = Date.now() + EXHAUSTED_MEMO_MS;
+		if (granted === 0 && mayFoldBack) this.exhaustedUntilMs = askedAtMs + EXHAUSTED_MEMO_MS;
 	}
 
 	/** A shard asks the coordinator (shard 0) over RPC; the coordinator's own side overrides this. */

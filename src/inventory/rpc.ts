@@ -82,8 +82,11 @@ export interface ReserveAnswer {
 	 */
 	shards?: number;
 	misrouted?: boolean;
-	/** A split SKU: no shard and not the pool had a unit just now (the shard's sold-out memo). */
-	skuSoldOut?: boolean;
+	/**
+	 * A split SKU: no shard and not the pool had a unit just now (the shard's sold-out memo), and
+	 * how much longer, ms, the memo lasted when the shard decided (inventory/escrow-shard.ts).
+	 */
+	skuSoldOutForMs?: number;
 }
 
 /** One shard's counters for the coordinator's whole-SKU views. */

@@ -42,9 +42,17 @@ export async function reserveSharded(
 			limits,
 		});
 		// This shard's counters are not the SKU's: the edge takes its copy from the coordinator.
+		// The memo's remainder, not a flag: the edge repeats the sold-out only as long as the memo
+		// lasts, not a fresh bound of its own from when it heard (worker/edge-snapshot.ts).
+		const memoLeftMs = escrow.soldOutMemoLeftMs(Date.now());
 		const skuSoldOut =
-			escrow.skuSoldOut(Date.now()) && answer.results.every((r) => !r.ok && r.code === "sold_out");
-		return { ...answer, snapshot: null, shards, ...(skuSoldOut ? { skuSoldOut } : {}) };
+			memoLeftMs > 0 && answer.results.every((r) => !r.ok && r.code === "sold_out");
+		return {
+			...answer,
+			snapshot: null,
+			shards,
+			...(skuSoldOut ? { skuSoldOutForMs: memoLeftMs } : {}),
+		};
 	} finally {
 		escrow.decided(units);
 	}

@@ -11,6 +11,11 @@
 // EDGE_SNAPSHOT_MAX_AGE_MS later; a cancel through this isolate forgets the
 // copy at once. `asOf` is the object's clock at the moment the copy was taken,
 // so a reader always sees how old it is (docs/hot-path.md).
+//
+// Ages count from when the call that brought a copy was SENT, on this isolate's clock: the
+// object took the copy after that, so the bound holds whatever the reply then waited for (the
+// commit's fsync, the way back, a coalesced waiter's next look). Counting from the arrival
+// would let a copy be the bound plus a round trip old (docs/decisions/054-edge-copy-age.md).
 
 import { BoundedMap } from "../domain/rate-counters.ts";
 import type { EdgeSnapshot } from "../inventory/rpc.ts";
@@ -36,8 +41,11 @@ export const MAX_EDGE_READERS = 100_000;
 
 interface Copy {
 	snapshot: EdgeSnapshot;
-	/** This isolate's clock when the copy arrived (the copy is at least this fresh). */
-	receivedAtMs: number;
+	/**
+	 * This isolate's clock when the call that brought the copy was sent: the object took the copy
+	 * no earlier, so the copy is at most `now - takenAfterMs` old.
+	 */
+	takenAfterMs: number;
 	/** This isolate's clock when a background refresh was sent, while one is in flight. */
 	refreshSentAtMs: number | null;
 }
@@ -48,20 +56,41 @@ const shardCounts = new BoundedMap<number>(MAX_EDGE_SNAPSHOTS);
 
 /**
  * Split SKUs a shard just called sold out as a whole (no shard and not the pool had a
- * unit): this isolate's clock when it heard. Answered like a copy that says sold out,
- * for at most EDGE_SNAPSHOT_MAX_AGE_MS.
+ * unit): this isolate's clock until which the edge repeats it. Answered like a copy that
+ * says sold out.
  */
-const soldOutAt = new BoundedMap<number>(MAX_EDGE_SNAPSHOTS);
+const soldOutUntil = new BoundedMap<number>(MAX_EDGE_SNAPSHOTS);
+/**
+ * This isolate's clock when it last changed the SKU itself (cancel, checkout, reset, update):
+ * a copy or sold-out whose call was sent no later may predate the change, and is not kept.
+ */
+const forgottenAt = new BoundedMap<number>(MAX_EDGE_SNAPSHOTS);
 
-export function rememberSoldOut(sku: string, nowMs: number): void {
-	soldOutAt.delete(sku);
-	soldOutAt.use(sku, () => nowMs);
+/** True when a call sent at `sentAtMs` may have been answered before this isolate's last change. */
+function predatesChange(sku: string, sentAtMs: number): boolean {
+	const at = forgottenAt.peek(sku);
+	return at !== undefined && sentAtMs <= at;
+}
+
+/**
+ * A shard answered its sold-out memo (inventory/escrow-shard.ts) to a call sent at `sentAtMs`,
+ * with `memoLeftMs` of the memo left when it decided. The memo ends no earlier than
+ * `sentAtMs + memoLeftMs` (it decided after the send), and never later than the edge's own bound,
+ * so the edge repeats the answer until then and not a fresh bound from when it heard.
+ */
+export function rememberSoldOut(sku: string, sentAtMs: number, memoLeftMs: number): void {
+	if (memoLeftMs <= 0 || predatesChange(sku, sentAtMs)) return;
+	const untilMs = sentAtMs + Math.min(memoLeftMs, EDGE_SNAPSHOT_MAX_AGE_MS);
+	const known = soldOutUntil.peek(sku);
+	if (known !== undefined && known >= untilMs) return;
+	soldOutUntil.delete(sku);
+	soldOutUntil.use(sku, () => untilMs);
 }
 
 /** True while a split SKU's sold-out is fresh enough to repeat without a call. */
 export function freshSoldOut(sku: string, nowMs: number): boolean {
-	const at = soldOutAt.peek(sku);
-	return at !== undefined && nowMs - at <= EDGE_SNAPSHOT_MAX_AGE_MS;
+	const untilMs = soldOutUntil.peek(sku);
+	return untilMs !== undefined && nowMs < untilMs;
 }
 
 /** The SKU's shard count as this isolate knows it (1 until an object said otherwise). */
@@ -74,11 +103,23 @@ export function rememberShards(sku: string, shards: number | undefined): void {
 }
 const readers = new BoundedMap<true>(MAX_EDGE_READERS);
 
-export function rememberSnapshot(sku: string, snapshot: EdgeSnapshot, nowMs: number): void {
+/**
+ * Keeps `snapshot`, brought by a call sent at `sentAtMs` (this isolate's clock), as the SKU's
+ * copy, unless the copy already kept was sent for later (an answer of an older batch collected
+ * late must not put back an older state) or the call may predate this isolate's last change
+ * of the SKU (a pre-cancel "sold out" must not come back after forgetSnapshot).
+ */
+export function rememberSnapshot(sku: string, snapshot: EdgeSnapshot, sentAtMs: number): void {
 	rememberShards(sku, snapshot.shards);
-	const copy = copies.use(sku, () => ({ snapshot, receivedAtMs: nowMs, refreshSentAtMs: null }));
+	if (predatesChange(sku, sentAtMs)) return;
+	const copy = copies.use(sku, () => ({
+		snapshot,
+		takenAfterMs: sentAtMs,
+		refreshSentAtMs: null,
+	}));
+	if (copy.takenAfterMs > sentAtMs) return;
 	copy.snapshot = snapshot;
-	copy.receivedAtMs = nowMs;
+	copy.takenAfterMs = sentAtMs;
 }
 
 /**
@@ -88,7 +129,7 @@ export function rememberSnapshot(sku: string, snapshot: EdgeSnapshot, nowMs: num
  */
 export function refreshDue(sku: string, nowMs: number): boolean {
 	const copy = copies.peek(sku);
-	if (copy === undefined || nowMs - copy.receivedAtMs < EDGE_SNAPSHOT_REFRESH_AFTER_MS)
+	if (copy === undefined || nowMs - copy.takenAfterMs < EDGE_SNAPSHOT_REFRESH_AFTER_MS)
 		return false;
 	return copy.refreshSentAtMs === null || nowMs - copy.refreshSentAtMs >= EDGE_SNAPSHOT_MAX_AGE_MS;
 }
@@ -98,7 +139,7 @@ export function refreshDue(sku: string, nowMs: number): boolean {
  * none is in flight; `load` asks the object, `defer` keeps the call alive past the response
  * (executionCtx.waitUntil). Nobody waits on the refresh: it only replaces the copy. The new copy
  * counts as taken when the refresh was sent (the object answered after that), and it replaces
- * only a copy older than that, so a reserve answer that arrived meanwhile is kept.
+ * only a copy sent for earlier (rememberSnapshot), so a newer reserve answer is kept.
  */
 export function refreshAhead(
 	sku: string,
@@ -114,10 +155,7 @@ export function refreshAhead(
 		load().then(
 			(snapshot) => {
 				if (copy.refreshSentAtMs === nowMs) copy.refreshSentAtMs = null;
-				if (snapshot === null) return;
-				const current = copies.peek(sku);
-				if (current === undefined || current.receivedAtMs < nowMs)
-					rememberSnapshot(sku, snapshot, nowMs);
+				if (snapshot !== null) rememberSnapshot(sku, snapshot, nowMs);
 			},
 			(error: unknown) => {
 				// The copy then ages out and the next request asks the object itself.
@@ -128,16 +166,23 @@ export function refreshAhead(
 	);
 }
 
-/** Something changed the SKU through this isolate (cancel, reset, update): ask the object next time. */
-export function forgetSnapshot(sku: string): void {
+/**
+ * Something changed the SKU through this isolate (cancel, checkout, reset, update), answered at
+ * `nowMs`: ask the object next time, and keep no copy from a call sent before then (it may
+ * have been taken before the change: a reserve answer of an older batch collected late).
+ */
+export function forgetSnapshot(sku: string, nowMs: number = Date.now()): void {
 	copies.delete(sku);
-	soldOutAt.delete(sku);
+	soldOutUntil.delete(sku);
+	const known = forgottenAt.peek(sku);
+	forgottenAt.delete(sku);
+	forgottenAt.use(sku, () => Math.max(known ?? nowMs, nowMs));
 }
 
 /** The SKU's copy if it is fresh enough to answer from, else null. */
 export function freshSnapshot(sku: string, nowMs: number): EdgeSnapshot | null {
 	const copy = copies.peek(sku);
-	if (copy === undefined || nowMs - copy.receivedAtMs > EDGE_SNAPSHOT_MAX_AGE_MS) return null;
+	if (copy === undefined || nowMs - copy.takenAfterMs > EDGE_SNAPSHOT_MAX_AGE_MS) return null;
 	return copy.snapshot;
 }
 

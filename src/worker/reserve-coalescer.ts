@@ -101,6 +101,11 @@ export interface Coalesced {
 	index: number;
 	/** How this attempt reached the object. */
 	via: "alone" | "leader" | "waiter" | "repeat";
+	/**
+	 * The caller's clock when the call that decided it was sent: the answer's state was taken
+	 * no earlier (worker/edge-snapshot.ts counts the copy's age from it).
+	 */
+	sentAtMs: number;
 }
 
 interface Batch {
@@ -120,7 +125,9 @@ interface SkuTiming {
 	roundTripMs: number | null;
 }
 
-type Outcome = { answer: ReserveAnswer; index: number; atMs: number } | { failedAtMs: number };
+type Outcome =
+	| { answer: ReserveAnswer; index: number; atMs: number; sentAtMs: number }
+	| { failedAtMs: number };
 
 export interface CoalescerCounts {
 	/** Calls to the object: batches sent plus attempts sent alone or repeated. */
@@ -210,7 +217,7 @@ export class ReserveCoalescer {
 		if (attempts.length === 1) {
 			const answer = await this.send([mine], batch, env);
 			timing.roundTripMs = nextRoundTripMs(timing.roundTripMs, env.nowMs() - sentAtMs);
-			return { answer, index: 0, via: "alone" };
+			return { answer, index: 0, via: "alone", sentAtMs };
 		}
 		// Every attempt of a shared call may arrive twice (a waiter's repeat): the object
 		// remembers each one's first decision.
@@ -231,9 +238,14 @@ export class ReserveCoalescer {
 		timing.roundTripMs = nextRoundTripMs(timing.roundTripMs, at - sentAtMs);
 		this.forgetOld(at);
 		for (let i = 1; i < attempts.length; i++) {
-			this.outcomes.set((attempts[i] as ReserveRequest).id, { answer, index: i, atMs: at });
+			this.outcomes.set((attempts[i] as ReserveRequest).id, {
+				answer,
+				index: i,
+				atMs: at,
+				sentAtMs,
+			});
 		}
-		return { answer, index: 0, via: "leader" };
+		return { answer, index: 0, via: "leader", sentAtMs };
 	}
 
 	private wait(
@@ -253,7 +265,12 @@ export class ReserveCoalescer {
 					if (outcome !== undefined) {
 						this.outcomes.delete(attempt.id);
 						if ("answer" in outcome) {
-							resolve({ answer: outcome.answer, index: outcome.index, via: "waiter" });
+							resolve({
+								answer: outcome.answer,
+								index: outcome.index,
+								via: "waiter",
+								sentAtMs: outcome.sentAtMs,
+							});
 						} else resolve(this.repeat(attempt, limits, env));
 					} else if (env.nowMs() - joinedAtMs < this.guardMs) {
 						this.counts.looks += 1;
@@ -279,7 +296,8 @@ export class ReserveCoalescer {
 		batch: { limits: ReserveLimits | null },
 		env: CoalesceEnv,
 	): Promise<Coalesced> {
-		return { answer: await this.send([attempt], batch, env), index: 0, via: "alone" };
+		const sentAtMs = env.nowMs();
+		return { answer: await this.send([attempt], batch, env), index: 0, via: "alone", sentAtMs };
 	}
 
 	/** The attempt once more, alone, with the same id: the object answers it with its first decision. */
@@ -290,7 +308,8 @@ export class ReserveCoalescer {
 	): Promise<Coalesced> {
 		this.counts.repeats += 1;
 		const again: ReserveRequest = { ...attempt, coalesced: true, repeat: true };
-		return { answer: await this.send([again], { limits }, env), index: 0, via: "repeat" };
+		const sentAtMs = env.nowMs();
+		return { answer: await this.send([again], { limits }, env), index: 0, via: "repeat", sentAtMs };
 	}
 
 	private send(

@@ -5,7 +5,15 @@
 
 import { describe, expect, it, vi } from "vitest";
 import type { Availability, Reservation, Stats } from "../../src/shared/types.ts";
+import { EDGE_SNAPSHOT_MAX_AGE_MS, freshSnapshot } from "../../src/worker/edge-snapshot.ts";
+import { withHeldClock, withTickingClock } from "./held-clock.ts";
 import { ADMIN, call, createProduct, newSession } from "./helpers.ts";
+
+/** The edge's copy of `sku` is refused EDGE_SNAPSHOT_MAX_AGE_MS + 1 after the object took it. */
+function expectRefusedAfterBound(sku: string, asOf: string): void {
+	const takenAtMs = Date.parse(asOf);
+	expect(freshSnapshot(sku, takenAtMs + EDGE_SNAPSHOT_MAX_AGE_MS + 1)).toBeNull();
+}
 
 async function stats(sku: string): Promise<Stats> {
 	const res = await call<Stats>("GET", `/api/admin/products/${sku}/stats`, { token: ADMIN });
@@ -49,24 +57,25 @@ describe("answers at the edge", () => {
 		const sku = await createProduct({ totalStock: 1, holdSeconds: 1 });
 		const first = await newSession();
 		const second = await newSession();
-		expect((await reserve(sku, first)).status).toBe(201);
-		// Holds taken from now on last long enough to be there when the stats are read, on a
-		// loaded machine too (the first keeps its 1 s). The update drops the edge's copy; the
-		// sold-out answer below takes a new one, and nothing tells it of the expiry.
-		const longer = await call("PATCH", `/api/admin/products/${sku}`, {
-			token: ADMIN,
-			body: { holdSeconds: 600 },
+		// The clock is the test's (./held-clock.ts): the bound is checked to the millisecond
+		// instead of waited for.
+		await withHeldClock(async (setMs) => {
+			const t0 = Date.now();
+			expect((await reserve(sku, first)).status).toBe(201); // expires at t0 + 1000
+			// Just before the expiry the object says sold out; the edge keeps that copy.
+			const copyAtMs = t0 + 990;
+			setMs(copyAtMs);
+			expect((await reserve(sku, second)).body.error?.code).toBe("sold_out");
+			// Expired, but the copy is young enough to answer from (and too young to be refreshed
+			// ahead, EDGE_SNAPSHOT_REFRESH_AFTER_MS): still sold out, from the edge.
+			setMs(t0 + 1010);
+			expect((await reserve(sku, second)).body.error?.code).toBe("sold_out");
+			// The copy is past the bound: the attempt reaches the object, which expires the hold.
+			setMs(copyAtMs + EDGE_SNAPSHOT_MAX_AGE_MS + 1);
+			expect((await reserve(sku, second)).status).toBe(201);
 		});
-		expect(longer.status, JSON.stringify(longer.body)).toBe(200);
-		expect((await reserve(sku, second)).body.error?.code).toBe("sold_out");
-		// Keep asking, as a buyer would: once the hold expires the unit must sell.
-		await vi.waitFor(
-			async () => {
-				expect((await reserve(sku, second)).status).toBe(201);
-			},
-			{ timeout: 10_000, interval: 50 },
-		);
-		expect(await stats(sku)).toMatchObject({ reserved: 1, oversellCount: 0 });
+		const s = await stats(sku);
+		expect(s).toMatchObject({ reserved: 1, oversellCount: 0, edgeAnswered: 1 });
 	});
 
 	it("never answers an Idempotency-Key from the edge: a replay of a hold stays a 201", async () => {
@@ -95,6 +104,31 @@ describe("answers at the edge", () => {
 			},
 			{ timeout: 10_000, interval: 50 },
 		);
+	});
+
+	it("counts a read's copy from when the object was asked, not from when it answered", async () => {
+		const sku = await createProduct({ totalStock: 4 });
+		const res = await withTickingClock(() =>
+			call<Availability>("GET", `/api/products/${sku}/availability`),
+		);
+		expect(res.status).toBe(200);
+		expectRefusedAfterBound(sku, (res.body.data as Availability).asOf);
+	});
+
+	it("counts a reserve answer's copy from when its batch was sent, not from when it arrived", async () => {
+		const sku = await createProduct({ totalStock: 1 });
+		const buyer = await newSession();
+		const other = await newSession();
+		await withTickingClock(async () => {
+			expect((await reserve(sku, buyer)).status).toBe(201);
+			// Keyed: it reaches the object, whose answer replaces the copy.
+			const late = await reserve(sku, other, { "idempotency-key": "edge-age-1" });
+			expect(late.body.error?.code).toBe("sold_out");
+		});
+		// The copy now kept is the sold-out answer's: its asOf is the object's clock when taken.
+		const copy = freshSnapshot(sku, Number.NEGATIVE_INFINITY);
+		expect(copy?.availability).toMatchObject({ available: 0, reserved: 1 });
+		expectRefusedAfterBound(sku, copy?.availability.asOf as string);
 	});
 
 	it("serves availability that tells the truth about its age", async () => {

@@ -7,9 +7,8 @@
 
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { shardOf } from "../../src/domain/escrow.ts";
+import { EXHAUSTED_MEMO_MS, shardOf } from "../../src/domain/escrow.ts";
 import { replay } from "../../src/domain/replay.ts";
-import { sleep } from "../../src/shared/sleep.ts";
 import type {
 	AuditEvent,
 	Availability,
@@ -17,12 +16,10 @@ import type {
 	Product,
 	Reservation,
 } from "../../src/shared/types.ts";
-import { EDGE_SNAPSHOT_MAX_AGE_MS } from "../../src/worker/edge-snapshot.ts";
+import { withHeldClock } from "./held-clock.ts";
 import { ADMIN, call, createProduct, stats, uniqueSku } from "./helpers.ts";
 import { type Buyer, buyers, checkEscrow, createSharded, reserve } from "./shards-support.ts";
 
-/** Pairs of sold-out attempts tried until one lands within the edge's freshness bound. */
-const PAIR_TRIES = 5;
 const worker = (exports as unknown as { default: { fetch(r: Request): Promise<Response> } })
 	.default;
 
@@ -203,35 +200,37 @@ describe("a SKU split across 8 shards", () => {
 });
 
 describe("sold out, answered at the edge", () => {
-	it("after a shard found no unit anywhere, unkeyed attempts are answered without an object call", async () => {
+	it("after a shard found no unit anywhere, unkeyed attempts are answered without an object call while its memo lasts", async () => {
 		const sku = await createSharded(6, 4, 10);
 		const [buyer] = await buyers(1);
 		if (buyer === undefined) throw new Error("no buyer");
 		for (let i = 0; i < 6; i++) expect((await reserve(buyer, sku)).status).toBe(201);
-		// The first sold_out comes from the buyer's shard (the first time after it folded back
-		// from every other); the next one, within the edge's freshness bound, from the edge. On a
-		// loaded machine the two can land further apart than the bound, when the edge rightly
-		// asks the shard again: then the pair is tried again once the copy has aged out.
-		let before = 0;
-		let withinBound = false;
-		for (let tries = 0; tries < PAIR_TRIES && !withinBound; tries++) {
-			if (tries > 0) await sleep(EDGE_SNAPSHOT_MAX_AGE_MS + 50);
-			before = (await stats(sku)).edgeAnswered;
-			const sentMs = Date.now();
-			const first = await reserve(buyer, sku);
-			expect(first.body.error?.code).toBe("sold_out");
-			const again = await reserve(buyer, sku);
-			expect(again.body.error?.code).toBe("sold_out");
-			withinBound = Date.now() - sentMs <= EDGE_SNAPSHOT_MAX_AGE_MS;
-		}
-		expect(withinBound, "no pair of attempts landed within the freshness bound").toBe(true);
+		// The clock is the test's (./held-clock.ts): the shard's memo and the edge's bound are
+		// checked to the millisecond, however loaded the machine is.
+		await withHeldClock(async (setMs) => {
+			const t0 = Date.now();
+			const before = (await stats(sku)).edgeAnswered;
+			// The buyer's shard asks the coordinator, which finds no unit anywhere: the shard's
+			// memo runs until t0 + EXHAUSTED_MEMO_MS, and the edge heard of it.
+			expect((await reserve(buyer, sku)).body.error?.code).toBe("sold_out");
+			expect((await stats(sku)).edgeAnswered).toBe(before);
+			// A keyed attempt always reaches its shard (it may be a replay); the shard answers it
+			// under its memo, with what is left of the memo, not a fresh bound.
+			setMs(t0 + EXHAUSTED_MEMO_MS / 2);
+			expect((await reserve(buyer, sku, "k-1")).body.error?.code).toBe("sold_out");
+			expect((await stats(sku)).edgeAnswered).toBe(before);
+			// While the memo lasts the edge answers itself.
+			setMs(t0 + EXHAUSTED_MEMO_MS - 1);
+			expect((await reserve(buyer, sku)).body.error?.code).toBe("sold_out");
+			expect((await stats(sku)).edgeAnswered).toBe(before + 1);
+			// Once it is over the attempt reaches the shard, which asks the coordinator again.
+			setMs(t0 + EXHAUSTED_MEMO_MS);
+			expect((await reserve(buyer, sku)).body.error?.code).toBe("sold_out");
+			expect((await stats(sku)).edgeAnswered).toBe(before + 1);
+		});
 		const s = await stats(sku);
-		expect(s.edgeAnswered).toBe(before + 1);
 		checkEscrow(s);
 		expect(s.reserved).toBe(6);
-		// A keyed attempt always reaches its shard (it may be a replay).
-		expect((await reserve(buyer, sku, "k-1")).body.error?.code).toBe("sold_out");
-		expect((await stats(sku)).edgeAnswered).toBe(before + 1);
 	});
 });
 

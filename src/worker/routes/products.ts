@@ -57,10 +57,12 @@ products.get("/:sku/availability", async (c) => {
 		return ok(c, cached.availability);
 	}
 	await requireKnownSku(c, sku);
+	// The copy counts from the call's send, not its arrival: the object took it in between.
+	const sentAtMs = Date.now();
 	const snapshot = await inventory(c.env, sku).snapshot(reader);
 	if (snapshot === null)
 		return fail(c, "unknown_sku", `No product has the SKU ${JSON.stringify(sku)}.`);
-	rememberSnapshot(sku, snapshot, Date.now());
+	rememberSnapshot(sku, snapshot, sentAtMs);
 	return ok(c, snapshot.availability);
 });
 

@@ -154,8 +154,12 @@ reservations.post("/", async (c) => {
 		arrivedAtMs: limits === null ? arrivedAtMs : attemptArrivedAtMs(c),
 		priorRead: hasRead(body.sku, session.sessionId),
 	});
+	// When the call that decided this attempt was sent: the state its answer carries was taken
+	// no earlier, so the edge counts that copy's age from here (worker/edge-snapshot.ts).
+	let sentAtMs = 0;
 	const call = (shards: number) => {
 		const shard = shardOf(session.sessionId, shards);
+		sentAtMs = Date.now();
 		return inventory(c.env, body.sku, shard).reserveWithMeta([attemptOn(shard)], limits);
 	};
 	const shards = shardsOf(body.sku);
@@ -175,6 +179,7 @@ reservations.post("/", async (c) => {
 		});
 		answer = got.answer;
 		index = got.index;
+		sentAtMs = got.sentAtMs;
 	} else answer = await call(shards);
 	if (answer.misrouted === true && answer.shards !== undefined) {
 		rememberShards(body.sku, answer.shards);
@@ -183,8 +188,9 @@ reservations.post("/", async (c) => {
 		if (answer.misrouted === true) throw new Error("the shard count of a SKU changed");
 	}
 	rememberShards(body.sku, answer.shards);
-	if (answer.skuSoldOut === true) rememberSoldOut(body.sku, Date.now());
-	if (answer.snapshot !== null) rememberSnapshot(body.sku, answer.snapshot, Date.now());
+	if (answer.skuSoldOutForMs !== undefined)
+		rememberSoldOut(body.sku, sentAtMs, answer.skuSoldOutForMs);
+	if (answer.snapshot !== null) rememberSnapshot(body.sku, answer.snapshot, sentAtMs);
 	const result = answer.results[index];
 	if (result === undefined) throw new Error("the inventory object returned no result");
 	recordDecision(c, {
@@ -221,8 +227,9 @@ reservations.get("/:id", async (c) => {
 reservations.delete("/:id", async (c) => {
 	const { id, sku, shard, sessionId } = await ownedSku(c);
 	const result = await inventory(c.env, sku, shard).cancel(id, sessionId);
-	// Units came back: this isolate's next attempt asks the object, not an outdated copy.
-	if (result.ok) forgetSnapshot(sku);
+	// Units came back: this isolate's next attempt asks the object, not an outdated copy, and a
+	// reserve answer taken before the cancel and collected after it is not kept either.
+	if (result.ok) forgetSnapshot(sku, Date.now());
 	if (result.ok) return ok(c, result.reservation);
 	if (result.code === "not_found")
 		return fail(c, "not_found", "No reservation of this session has that id.");
