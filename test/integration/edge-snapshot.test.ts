@@ -126,6 +126,7 @@ describe("answers at the edge", () => {
 			expect(late.body.error?.code).toBe("sold_out");
 		});
 		// The copy now kept is the sold-out answer's: its asOf is the object's clock when taken.
+		// (Asked at the dawn of time, freshSnapshot hands back the kept copy whatever its age.)
 		const copy = freshSnapshot(sku, Number.NEGATIVE_INFINITY);
 		expect(copy?.availability).toMatchObject({ available: 0, reserved: 1 });
 		expectRefusedAfterBound(sku, copy?.availability.asOf as string);
