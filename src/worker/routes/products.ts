@@ -16,6 +16,9 @@ import { readerSessionId } from "../middleware/ratelimit.ts";
 
 export const products = new Hono<AppEnv>();
 
+/** A SKU's live feed is full (inventory/live.ts): poll availability, or try the feed again this soon. */
+const LIVE_FULL_RETRY_AFTER_SECONDS = 5;
+
 // The catalogue is D1's projection of the SKU objects (inventory/projections.ts); each
 // product is then read from its object, the truth.
 products.get("/", async (c) => {
@@ -77,7 +80,7 @@ products.get("/:sku/live", async (c) => {
 		return fail(c, "unknown_sku", `No product has the SKU ${JSON.stringify(sku)}.`);
 	if (response.status === 503)
 		return fail(c, "unavailable", "Too many live viewers; poll availability instead.", {
-			"Retry-After": "5",
+			"Retry-After": String(LIVE_FULL_RETRY_AFTER_SECONDS),
 		});
 	return response;
 });
