@@ -78,9 +78,17 @@ export function decideOps(
 	let keyedWrites = 0;
 	let decisions = 0;
 	let earliestReplayEndMs: number | null = null;
+	// Outcomes stored by this batch, in front of storage: a replay answered before the
+	// guard (decideAttempts) must not depend on whether SQLite shows the batch's own writes.
+	const keyed = new Map<string, { result: ReserveResult; untilMs: number }>();
 	const store: OutcomeStore<ReserveResult> = {
-		get: (sessionId, key, nowMs) => storedOutcome(host.sql, sessionId, key, nowMs),
+		get: (sessionId, key, nowMs) => {
+			const own = keyed.get(outcomeSlot(sessionId, key));
+			if (own !== undefined) return own.untilMs > nowMs ? own.result : null;
+			return storedOutcome(host.sql, sessionId, key, nowMs);
+		},
 		put: (sessionId, key, result, untilMs) => {
+			keyed.set(outcomeSlot(sessionId, key), { result, untilMs });
 			storeOutcome(host.sql, sessionId, key, result, untilMs);
 			keyedWrites += 1;
 			if (earliestReplayEndMs === null || untilMs < earliestReplayEndMs) {
@@ -99,10 +107,17 @@ export function decideOps(
 	return { answers, decisions, keyedWrites, earliestReplayEndMs, firstDecisions: [...firsts] };
 }
 
+/** Where one session's Idempotency-Key outcome is kept in a batch. */
+function outcomeSlot(sessionId: string, key: string): string {
+	return `${sessionId}\u0000${key}`;
+}
+
 /**
  * One reserve call's attempts: a coalesced attempt already decided is answered as it was
- * (`firsts` holds this batch's own, ahead of the host's memory); then the per-session
- * guard, then the batched decider. `decided` counts the attempts decided now.
+ * (`firsts` holds this batch's own, ahead of the host's memory); a keyed replay of an
+ * outcome stored earlier (or earlier in this batch) too; then the per-session guard and
+ * the waiting room, then the batched decider. `decided` counts the attempts decided now
+ * (replays among them, as before).
  */
 function decideAttempts(
 	host: BatchHost,
@@ -113,10 +128,37 @@ function decideAttempts(
 	firsts: Map<string, ReserveResult>,
 ): { results: ReserveResult[]; decided: number } {
 	const results: (ReserveResult | null)[] = [];
+	/** Attempts that passed the guard and the room, not yet decided, and their positions. */
 	const admitted: ReserveRequest[] = [];
+	const admittedAt: number[] = [];
+	/** Keys among `admitted`: their outcomes are not in the store until `decide` runs. */
+	const pending = new Set<string>();
 	/** Positions of this call's first-time coalesced attempts, to remember their results. */
 	const coalescedAt: number[] = [];
 	let repeats = 0;
+	const decide = (): void => {
+		if (admitted.length === 0) return;
+		const decided = decideReserves(
+			inv,
+			admitted,
+			now,
+			store,
+			(outcome): ReserveResult =>
+				outcome.ok
+					? { ok: true, reservation: toReservation(inv.product.sku, outcome.hold, now) }
+					: { ok: false, code: outcome.code },
+			host.windows,
+		);
+		admittedAt.forEach((at, i) => {
+			const d = decided[i];
+			if (d === undefined) throw new Error("the batched decider returned too few decisions");
+			if (!d.replayed && d.outcome.ok) host.reserved(d.outcome.hold.sessionId, now);
+			results[at] = d.replayed ? { ...d.stored, replayed: true } : d.stored;
+		});
+		admitted.length = 0;
+		admittedAt.length = 0;
+		pending.clear();
+	};
 	for (const a of op.attempts) {
 		if (a.coalesced === true) {
 			const earlier = firsts.get(a.id) ?? host.decidedBefore(a, now);
@@ -128,6 +170,19 @@ function decideAttempts(
 			coalescedAt.push(results.length);
 		}
 		if (a.priorRead === true) host.guard.markRead(a.sessionId);
+		// A keyed replay is answered as it was before the rate limits and bot tiers, and
+		// whatever the room says now: the contract's "original response" for a repeat
+		// (docs/api.md), and a buyer retrying a lost answer spends nothing of the window
+		// (docs/decisions/055-replays-and-the-live-feed.md).
+		if (a.idempotencyKey !== null) {
+			// The same key earlier in this call: decide what came before, so the store knows it.
+			if (pending.has(outcomeSlot(a.sessionId, a.idempotencyKey))) decide();
+			const stored = store.get(a.sessionId, a.idempotencyKey, now);
+			if (stored !== null) {
+				results.push({ ...stored, replayed: true });
+				continue;
+			}
+		}
 		if (op.limits !== null) {
 			const verdict = host.guard.attempt(a.sessionId, a.arrivedAtMs ?? now, now, op.limits);
 			if (!verdict.ok) {
@@ -138,38 +193,23 @@ function decideAttempts(
 				continue;
 			}
 		}
-		// After the rate limits and bot tiers, which apply to everyone. A keyed replay of an
-		// earlier outcome is answered as it was, whatever the room says now.
-		const replay =
-			a.idempotencyKey !== null && store.get(a.sessionId, a.idempotencyKey, now) !== null;
-		const queued = replay ? null : host.gate(a.sessionId, now);
+		// After the rate limits and bot tiers, which apply to everyone.
+		const queued = host.gate(a.sessionId, now);
 		if (queued !== null) {
 			inv.attempts += 1;
 			inv.reject("queued");
 			results.push(queued);
 			continue;
 		}
-		results.push(null);
+		if (a.idempotencyKey !== null) pending.add(outcomeSlot(a.sessionId, a.idempotencyKey));
+		admittedAt.push(results.length);
 		admitted.push(a);
+		results.push(null);
 	}
-	const decided = decideReserves(
-		inv,
-		admitted,
-		now,
-		store,
-		(outcome): ReserveResult =>
-			outcome.ok
-				? { ok: true, reservation: toReservation(inv.product.sku, outcome.hold, now) }
-				: { ok: false, code: outcome.code },
-		host.windows,
-	);
-	let next = 0;
+	decide();
 	const final = results.map((r) => {
-		if (r !== null) return r;
-		const d = decided[next++];
-		if (d === undefined) throw new Error("the batched decider returned too few decisions");
-		if (!d.replayed && d.outcome.ok) host.reserved(d.outcome.hold.sessionId, now);
-		return d.replayed ? { ...d.stored, replayed: true } : d.stored;
+		if (r === null) throw new Error("an admitted attempt was left undecided");
+		return r;
 	});
 	for (const i of coalescedAt) {
 		const a = op.attempts[i];
