@@ -115,6 +115,11 @@ function decideInTransaction(
 	const now = host.tick();
 	const sku = inv.product.sku;
 	const room = host.room;
+	let stored: ReadonlySet<string> | null = null;
+	const storedIds = (): ReadonlySet<string> => {
+		stored ??= storedHoldIds(host.sql, ops);
+		return stored;
+	};
 	const { answers, decisions, keyedWrites, earliestReplayEndMs, firstDecisions } = decideOps(
 		{
 			sql: host.sql,
@@ -138,7 +143,7 @@ function decideInTransaction(
 				host.roomLink()?.onReserved(sessionId, at);
 			},
 			join: (op, at) => joinNow(room, inv, op, at),
-			decidedBefore: (a, at) => decidedBefore(host, inv, a, at),
+			decidedBefore: (a, at) => decidedBefore(host, inv, a, at, storedIds),
 		},
 		inv,
 		ops,
@@ -161,20 +166,45 @@ function decideInTransaction(
 
 /**
  * A coalesced attempt seen before: its remembered first answer, else its hold (the
- * attempt's id is the hold's id) — active in memory for any arrival, and from storage
- * for a repeat, which may follow a restart that emptied the memory.
+ * attempt's id is the hold's id), active in memory or stored. The memory of first
+ * decisions can be gone (a restart, its age or count bound), and a hold taken by a
+ * repeat that overtook the leader's batch can have ended since: a first arrival looks
+ * in storage too, or it would write a second hold over the first's row
+ * (docs/decisions/055-replays-and-the-live-feed.md). `storedIds` reads the rows of the
+ * whole batch's first arrivals at once; a repeat reads its own row.
  */
 function decidedBefore(
 	host: DecideHost,
 	inv: Inventory,
 	a: ReserveRequest,
 	now: number,
+	storedIds: () => ReadonlySet<string>,
 ): ReserveResult | null {
 	const remembered = host.attemptMemo.get(a.id, now);
 	if (remembered !== null) return remembered;
-	const hold = a.repeat === true ? host.readHold(a.id) : (inv.activeHold(a.id) ?? null);
+	const hold =
+		inv.activeHold(a.id) ??
+		(a.repeat === true || storedIds().has(a.id) ? host.readHold(a.id) : null);
 	if (hold === null || hold.sessionId !== a.sessionId) return null;
 	return { ok: true, reservation: toReservation(inv.product.sku, hold, now) };
+}
+
+/** Ids of the batch's first-arrival coalesced attempts that already have a hold row: one read. */
+function storedHoldIds(sql: SqlStorage, ops: readonly Op[]): ReadonlySet<string> {
+	const ids: string[] = [];
+	for (const op of ops) {
+		if (op.kind !== "reserve") continue;
+		for (const a of op.attempts) if (a.coalesced === true && a.repeat !== true) ids.push(a.id);
+	}
+	const found = new Set<string>();
+	if (ids.length === 0) return found;
+	for (const row of sql.exec<{ id: string }>(
+		"SELECT id FROM holds WHERE id IN (SELECT value FROM json_each(?))",
+		JSON.stringify(ids),
+	)) {
+		found.add(row.id);
+	}
+	return found;
 }
 
 function joinNow(room: RoomKeeper, inv: Inventory, op: JoinOp, now: number): JoinResult {

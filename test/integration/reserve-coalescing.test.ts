@@ -4,7 +4,7 @@
 // again with the same id; the object answers that repeat with the first decision
 // (src/domain/attempt-memo.ts) and never takes a second hold.
 
-import { runInDurableObject } from "cloudflare:test";
+import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { InventoryObject } from "../../src/inventory/object.ts";
@@ -145,5 +145,41 @@ describe("edge coalescing", () => {
 		const late = await stubOf(sku).reserve([lost, coalesced("other", "s2")]);
 		expect(late).toEqual([byRepeat, { ok: false, code: "sold_out" }]);
 		expect(await stats(sku)).toMatchObject({ reserved: 1, decisions: 2, oversellCount: 0 });
+	});
+
+	it("the leader's copy, later than a repeat and a restart, finds the hold in storage once it ended: no second hold under its id", async () => {
+		const sku = await createProduct({ totalStock: 2, perUserLimit: 5 });
+		const lost = coalesced(`ended~${sku}`, "s1");
+		const [byRepeat] = await stubOf(sku).reserve([repeat(lost)]);
+		expect(byRepeat).toMatchObject({ ok: true, reservation: { status: "RESERVED" } });
+		// The hold ends (the buyer cancels it), and the object restarts: the memory of first
+		// decisions is gone and the hold is no longer active, only its row remains.
+		const cancelled = await stubOf(sku).cancel(lost.id, "s1");
+		expect(cancelled).toMatchObject({ ok: true, reservation: { status: "CANCELLED" } });
+		await evictDurableObject(stubOf(sku));
+		// The leader's copy of the attempt, very late: answered with the hold as it is now.
+		const [late] = await stubOf(sku).reserve([lost]);
+		expect(late).toMatchObject({
+			ok: true,
+			reservation: { reservationId: lost.id, status: "CANCELLED" },
+		});
+		expect(await stats(sku)).toMatchObject({ reserved: 0, decisions: 1, oversellCount: 0 });
+		// The row is still the cancelled hold, and the audit trail has one creation for the id.
+		const row = await runInDurableObject(stubOf(sku), (_: InventoryObject, state) =>
+			state.storage.sql
+				.exec<{ status: string }>("SELECT status FROM holds WHERE id = ?", lost.id)
+				.one(),
+		);
+		expect(row.status).toBe("CANCELLED");
+		expect(await stubOf(sku).flushEvents()).toBe(true);
+		const trail = await env.DB.prepare(
+			"SELECT type FROM events WHERE sku = ? AND reservation_id = ? ORDER BY seq",
+		)
+			.bind(sku, lost.id)
+			.all<{ type: string }>();
+		expect(trail.results.map((e) => e.type)).toEqual([
+			"reservation.created",
+			"reservation.cancelled",
+		]);
 	});
 });
