@@ -327,9 +327,12 @@ export abstract class SkuObjectParts extends DurableObject<InventoryEnv> {
 		return { ...toProduct(inv, now), waitingRoom: this.room.info() };
 	}
 
+	/** The live feed's state: expired lazily like every other read, so a late alarm shows no stale hold. */
 	protected availabilityNow() {
 		if (this.escrow?.isCoordinator) return this.split.lastMerged();
-		return this.inv === null ? null : toAvailability(this.inv, Date.now());
+		if (this.inv === null) return null;
+		const now = this.tick();
+		return toAvailability(this.inv, now);
 	}
 
 	protected load(): void {

@@ -1,9 +1,10 @@
 // The live feed (docs/api.md, GET /api/products/:sku/live) through the Worker's
 // own fetch, as a browser would reach it: availability on connect, then an
 // update after every change.
-import { evictDurableObject } from "cloudflare:test";
+import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
+import type { InventoryObject } from "../../src/inventory/object.ts";
 import type { Availability } from "../../src/shared/types.ts";
 import { call, createProduct, newSession } from "./helpers.ts";
 
@@ -135,5 +136,40 @@ describe("GET /api/products/:sku/live", () => {
 		);
 		expect(res.status).toBe(404);
 		expect(((await res.json()) as { error: { code: string } }).error.code).toBe("unknown_sku");
+	});
+});
+
+describe("the live feed and a late expiry alarm", () => {
+	it("never shows an expired hold as reserved, on connect or when asked, though the alarm has not run", async () => {
+		const sku = await createProduct({ totalStock: 3, holdSeconds: 60 });
+		const token = await newSession();
+		const hold = await call<{ reservationId: string; expiresAt: string }>(
+			"POST",
+			"/api/reservations",
+			{ token, body: { sku } },
+		);
+		expect(hold.status).toBe(201);
+		const stub = env.INVENTORY.get(env.INVENTORY.idFromName(sku));
+		// The alarm is late: taken away, so only lazy expiry is left.
+		await runInDurableObject(stub, async (_: InventoryObject, state) => {
+			await state.storage.deleteAlarm();
+		});
+		const watching = await connect(sku);
+		await watching.until((m) => m.reserved === 1);
+		// The clock of this isolate (the object's too) moves past expiresAt: no waiting.
+		vi.useFakeTimers({ toFake: ["Date"] });
+		try {
+			vi.setSystemTime(Date.parse(hold.body.data?.expiresAt ?? "") + 1_000);
+			// A viewer who asks gets the state with the hold expired...
+			watching.ws.send("ping");
+			expect(await watching.next()).toMatchObject({ sku, available: 3, reserved: 0 });
+			watching.ws.close(1000, "done");
+			// ...and so does one who connects now.
+			const live = await connect(sku);
+			expect(await live.next()).toMatchObject({ sku, available: 3, reserved: 0 });
+			live.ws.close(1000, "done");
+		} finally {
+			vi.useRealTimers();
+		}
 	});
 });
