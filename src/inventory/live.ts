@@ -1,20 +1,35 @@
 // Real-time availability over hibernatable WebSockets (docs/api.md: GET …/live).
 // The object may sleep between messages without dropping its sockets; changes
-// are coalesced so a burst sends at most ~10 messages a second per socket.
+// are coalesced so a burst sends at most ~10 messages a second per socket, and a
+// socket's own asks are answered at the same pace.
 
 import type { Availability } from "../shared/types.ts";
 
-const LIVE_INTERVAL_MS = 100;
+/** The shortest gap between two messages to one socket (docs/api.md: at most ~10 a second). */
+export const LIVE_INTERVAL_MS = 100;
 /** Sockets one SKU object serves; past this new viewers are refused (they can poll). */
 export const MAX_LIVE_SOCKETS = 5_000;
 
+/** What a socket carries across hibernation (serializeAttachment). */
+interface LiveAttachment {
+	/** When this socket alone was last sent the state (on connect, or answering its message). */
+	lastSentMs: number;
+}
+
 export class LiveFeed {
 	private timer: ReturnType<typeof setTimeout> | null = null;
+	/** The last broadcast: it reached every socket open then. */
 	private lastSentMs = 0;
+	/** Answers to client messages held to the end of their socket's interval, one per socket. */
+	private readonly deferred = new Map<
+		WebSocket,
+		{ timer: ReturnType<typeof setTimeout>; lastAskedMs: number }
+	>();
 
 	constructor(
 		private readonly ctx: DurableObjectState,
 		private readonly snapshot: () => Availability | null,
+		private readonly clock: () => number = () => Date.now(),
 	) {}
 
 	accept(request: Request): Response {
@@ -26,20 +41,55 @@ export class LiveFeed {
 		}
 		const { 0: client, 1: server } = new WebSocketPair();
 		this.ctx.acceptWebSocket(server);
-		const now = this.snapshot();
-		if (now !== null) server.send(JSON.stringify({ type: "availability", ...now }));
+		this.answer(server);
 		return new Response(null, { status: 101, webSocket: client });
 	}
 
+	/**
+	 * Clients may ask again ("ping" or anything): answered with the current state, but no
+	 * sooner than LIVE_INTERVAL_MS after the socket was last sent it, so one socket cannot
+	 * flood the SKU's object: an ask inside the interval is answered at its end, once however
+	 * often it came, unless a broadcast after it carried the state. Broadcasts keep their own
+	 * pace: a change reaches every viewer whatever one of them asked
+	 * (docs/decisions/055-replays-and-the-live-feed.md).
+	 */
 	message(ws: WebSocket, message: string | ArrayBuffer): void {
-		// Clients may ask again ("ping" or anything): answer with the current state.
-		if (typeof message === "string") {
-			const now = this.snapshot();
-			if (now !== null) ws.send(JSON.stringify({ type: "availability", ...now }));
+		if (typeof message !== "string") return;
+		const askedMs = this.clock();
+		const pending = this.deferred.get(ws);
+		if (pending !== undefined) {
+			pending.lastAskedMs = askedMs;
+			return;
 		}
+		this.answerOrDefer(ws, askedMs);
+	}
+
+	/** Answers `ws` now if its interval has passed, else once at its end. */
+	private answerOrDefer(ws: WebSocket, lastAskedMs: number): void {
+		const nowMs = this.clock();
+		const dueMs = this.lastSentTo(ws) + LIVE_INTERVAL_MS;
+		if (nowMs >= dueMs) {
+			this.answer(ws);
+			return;
+		}
+		const entry = {
+			lastAskedMs,
+			timer: setTimeout(() => {
+				this.deferred.delete(ws);
+				// A broadcast after the last ask carried a newer state; or one is due now.
+				if (this.lastSentTo(ws) > entry.lastAskedMs || this.timer !== null) return;
+				this.answerOrDefer(ws, entry.lastAskedMs);
+			}, dueMs - nowMs),
+		};
+		this.deferred.set(ws, entry);
 	}
 
 	close(ws: WebSocket, code: number): void {
+		const pending = this.deferred.get(ws);
+		if (pending !== undefined) {
+			clearTimeout(pending.timer);
+			this.deferred.delete(ws);
+		}
 		try {
 			ws.close(code === 1005 || code === 1006 ? 1000 : code, "bye");
 		} catch {
@@ -50,19 +100,39 @@ export class LiveFeed {
 	/** Called after every change; sends now or at the end of the current interval. */
 	changed(): void {
 		if (this.timer !== null) return;
-		const wait = Math.max(0, this.lastSentMs + LIVE_INTERVAL_MS - Date.now());
+		const wait = Math.max(0, this.lastSentMs + LIVE_INTERVAL_MS - this.clock());
 		this.timer = setTimeout(() => {
 			this.timer = null;
 			this.broadcast();
 		}, wait);
 	}
 
+	/** When `ws` was last sent the state: its own answers, or the last broadcast. */
+	private lastSentTo(ws: WebSocket): number {
+		const own = (ws.deserializeAttachment() as LiveAttachment | null)?.lastSentMs ?? 0;
+		return Math.max(own, this.lastSentMs);
+	}
+
+	/** The state to one socket, now. */
+	private answer(ws: WebSocket): void {
+		const now = this.snapshot();
+		if (now === null) return;
+		try {
+			ws.send(JSON.stringify({ type: "availability", ...now }));
+			ws.serializeAttachment({ lastSentMs: this.clock() } satisfies LiveAttachment);
+		} catch {
+			// A socket closing meanwhile: the close handler cleans it up.
+		}
+	}
+
 	private broadcast(): void {
 		const sockets = this.ctx.getWebSockets();
 		if (sockets.length === 0) return;
+		// Taken before the state: reading it may expire holds (the object's lazy expiry), and
+		// the change that announces must wait for the next interval, not follow at once.
+		this.lastSentMs = this.clock();
 		const now = this.snapshot();
 		if (now === null) return;
-		this.lastSentMs = Date.now();
 		const message = JSON.stringify({ type: "availability", ...now });
 		for (const ws of sockets) {
 			try {

@@ -1,0 +1,144 @@
+// The live feed's answers to client messages (src/inventory/live.ts): a socket is sent the
+// state at most once per LIVE_INTERVAL_MS, whether by a broadcast or by an answer to its own
+// messages, so one socket cannot flood the SKU's object (docs/api.md: "at most ~10 messages a
+// second"); an ask inside the interval is answered at its end, with the state then. Fake
+// timers drive the clock: nothing here waits or depends on the machine's speed.
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { LIVE_INTERVAL_MS, LiveFeed } from "../../src/inventory/live.ts";
+import type { Availability } from "../../src/shared/types.ts";
+
+const T0 = Date.UTC(2026, 10, 30, 1, 0, 0);
+
+/** A socket as the hibernation API hands it over: send, and an attachment that survives. */
+class FakeSocket {
+	readonly sent: Availability[] = [];
+	private attachment: unknown = null;
+	send(message: string): void {
+		this.sent.push(JSON.parse(message) as Availability);
+	}
+	serializeAttachment(value: unknown): void {
+		this.attachment = structuredClone(value);
+	}
+	deserializeAttachment(): unknown {
+		return this.attachment;
+	}
+	close(): void {}
+}
+
+function feedOf(sockets: FakeSocket[], reserved: { n: number }) {
+	const ctx = { getWebSockets: () => sockets } as unknown as DurableObjectState;
+	const state = (): Availability => ({
+		sku: "S",
+		total: 10,
+		available: 10 - reserved.n,
+		reserved: reserved.n,
+		sold: 0,
+		status: "live",
+		asOf: new Date(Date.now()).toISOString(),
+	});
+	return new LiveFeed(ctx, state);
+}
+
+const asWs = (s: FakeSocket) => s as unknown as WebSocket;
+
+beforeEach(() => {
+	vi.useFakeTimers();
+	vi.setSystemTime(T0);
+});
+afterEach(() => {
+	vi.useRealTimers();
+});
+
+describe("LiveFeed: client messages", () => {
+	it("answers a socket's first message at once", () => {
+		const ws = new FakeSocket();
+		const feed = feedOf([ws], { n: 0 });
+		feed.message(asWs(ws), "ping");
+		expect(ws.sent).toHaveLength(1);
+	});
+
+	it("a flood of pings from one socket gets one answer per interval, carrying the state at its end", () => {
+		const ws = new FakeSocket();
+		const reserved = { n: 0 };
+		const feed = feedOf([ws], reserved);
+		feed.message(asWs(ws), "ping");
+		expect(ws.sent).toHaveLength(1);
+		// 500 pings a millisecond apart: five intervals' worth.
+		for (let i = 0; i < 500; i++) {
+			vi.advanceTimersByTime(1);
+			if (i === 50) reserved.n = 3;
+			feed.message(asWs(ws), "ping");
+		}
+		vi.advanceTimersByTime(LIVE_INTERVAL_MS);
+		// One answer per interval: the first, then one at the end of each interval asked in.
+		expect(ws.sent.length).toBeLessThanOrEqual(1 + 500 / LIVE_INTERVAL_MS + 1);
+		expect(ws.sent.length).toBeGreaterThanOrEqual(500 / LIVE_INTERVAL_MS);
+		const times = ws.sent.map((m) => Date.parse(m.asOf));
+		for (let i = 1; i < times.length; i++) {
+			expect((times[i] ?? 0) - (times[i - 1] ?? 0)).toBeGreaterThanOrEqual(LIVE_INTERVAL_MS);
+		}
+		// The last ask was answered, with the state as it was then.
+		expect(ws.sent.at(-1)?.reserved).toBe(3);
+	});
+
+	it("one socket's pings do not hold back another's answer, and never reach other sockets", () => {
+		const noisy = new FakeSocket();
+		const quiet = new FakeSocket();
+		const feed = feedOf([noisy, quiet], { n: 0 });
+		for (let i = 0; i < 20; i++) feed.message(asWs(noisy), "ping");
+		feed.message(asWs(quiet), "ping");
+		expect(noisy.sent).toHaveLength(1);
+		expect(quiet.sent).toHaveLength(1);
+		vi.advanceTimersByTime(LIVE_INTERVAL_MS);
+		expect(noisy.sent).toHaveLength(2);
+		expect(quiet.sent).toHaveLength(1);
+	});
+
+	it("an ask inside the interval after a broadcast is answered by the next broadcast, not twice", () => {
+		const ws = new FakeSocket();
+		const reserved = { n: 0 };
+		const feed = feedOf([ws], reserved);
+		feed.changed();
+		vi.advanceTimersByTime(0);
+		expect(ws.sent).toHaveLength(1);
+		vi.advanceTimersByTime(10);
+		feed.message(asWs(ws), "ping");
+		expect(ws.sent).toHaveLength(1);
+		reserved.n = 1;
+		feed.changed();
+		vi.advanceTimersByTime(LIVE_INTERVAL_MS);
+		expect(ws.sent).toHaveLength(2);
+		expect(ws.sent[1]?.reserved).toBe(1);
+	});
+
+	it("an ask after a broadcast that came between is still answered, at the interval's end", () => {
+		const ws = new FakeSocket();
+		const reserved = { n: 0 };
+		const feed = feedOf([ws], reserved);
+		feed.message(asWs(ws), "ping");
+		vi.advanceTimersByTime(5);
+		feed.message(asWs(ws), "ping"); // held for the interval
+		vi.advanceTimersByTime(5);
+		reserved.n = 1;
+		feed.changed(); // the first broadcast goes at once: it answers the held ask
+		vi.advanceTimersByTime(0);
+		expect(ws.sent.map((m) => m.reserved)).toEqual([0, 1]);
+		vi.advanceTimersByTime(10);
+		reserved.n = 2;
+		feed.message(asWs(ws), "ping"); // newer than that broadcast: it needs its own answer
+		vi.advanceTimersByTime(LIVE_INTERVAL_MS);
+		expect(ws.sent.map((m) => m.reserved)).toEqual([0, 1, 2]);
+		const times = ws.sent.map((m) => Date.parse(m.asOf));
+		expect((times[2] ?? 0) - (times[1] ?? 0)).toBeGreaterThanOrEqual(LIVE_INTERVAL_MS);
+	});
+
+	it("a socket that closes with an answer pending gets nothing more", () => {
+		const ws = new FakeSocket();
+		const feed = feedOf([ws], { n: 0 });
+		feed.message(asWs(ws), "ping");
+		feed.message(asWs(ws), "ping");
+		feed.close(asWs(ws), 1000);
+		vi.advanceTimersByTime(LIVE_INTERVAL_MS);
+		expect(ws.sent).toHaveLength(1);
+	});
+});
