@@ -81,11 +81,18 @@ export function decideOps(
 	// Outcomes stored by this batch, in front of storage: a replay answered before the
 	// guard (decideAttempts) must not depend on whether SQLite shows the batch's own writes.
 	const keyed = new Map<string, { result: ReserveResult; untilMs: number }>();
+	// Keys storage had no outcome for: a keyed attempt is looked up before the guard and again by
+	// the decider, and the second look must not cost a second statement (the batch's `now` is one).
+	const none = new Set<string>();
 	const store: OutcomeStore<ReserveResult> = {
 		get: (sessionId, key, nowMs) => {
-			const own = keyed.get(outcomeSlot(sessionId, key));
+			const slot = outcomeSlot(sessionId, key);
+			const own = keyed.get(slot);
 			if (own !== undefined) return own.untilMs > nowMs ? own.result : null;
-			return storedOutcome(host.sql, sessionId, key, nowMs);
+			if (none.has(slot)) return null;
+			const stored = storedOutcome(host.sql, sessionId, key, nowMs);
+			if (stored === null) none.add(slot);
+			return stored;
 		},
 		put: (sessionId, key, result, untilMs) => {
 			keyed.set(outcomeSlot(sessionId, key), { result, untilMs });

@@ -10,6 +10,7 @@ import type { AttemptMemo } from "../domain/attempt-memo.ts";
 import type { ReplayWindows } from "../domain/idempotency.ts";
 import type { Hold, Inventory } from "../domain/inventory.ts";
 import type { ReserveGuard } from "../ratelimit/reserve-guard.ts";
+import { clockOfId } from "../shared/hex.ts";
 import {
 	decideOps,
 	type JoinOp,
@@ -117,7 +118,7 @@ function decideInTransaction(
 	const room = host.room;
 	let stored: ReadonlySet<string> | null = null;
 	const storedIds = (): ReadonlySet<string> => {
-		stored ??= storedHoldIds(host.sql, ops);
+		stored ??= storedHoldIds(host, ops, now);
 		return stored;
 	};
 	const { answers, decisions, keyedWrites, earliestReplayEndMs, firstDecisions } = decideOps(
@@ -189,16 +190,23 @@ function decidedBefore(
 	return { ok: true, reservation: toReservation(inv.product.sku, hold, now) };
 }
 
-/** Ids of the batch's first-arrival coalesced attempts that already have a hold row: one read. */
-function storedHoldIds(sql: SqlStorage, ops: readonly Op[]): ReadonlySet<string> {
+/**
+ * Ids of the batch's first-arrival coalesced attempts that already have a hold row: one read,
+ * of the attempts the memory of first decisions does not vouch for (AttemptMemo.vouchesFor:
+ * minted after every decision it may have lost — in steady traffic, all of them, so no read).
+ */
+function storedHoldIds(host: DecideHost, ops: readonly Op[], now: number): ReadonlySet<string> {
 	const ids: string[] = [];
 	for (const op of ops) {
 		if (op.kind !== "reserve") continue;
-		for (const a of op.attempts) if (a.coalesced === true && a.repeat !== true) ids.push(a.id);
+		for (const a of op.attempts) {
+			if (a.coalesced !== true || a.repeat === true) continue;
+			if (!host.attemptMemo.vouchesFor(clockOfId(a.id), now)) ids.push(a.id);
+		}
 	}
 	const found = new Set<string>();
 	if (ids.length === 0) return found;
-	for (const row of sql.exec<{ id: string }>(
+	for (const row of host.sql.exec<{ id: string }>(
 		"SELECT id FROM holds WHERE id IN (SELECT value FROM json_each(?))",
 		JSON.stringify(ids),
 	)) {

@@ -133,7 +133,7 @@ export class InventoryObject extends SkuObjectPeers {
 		this.room.reset(now);
 		if (!this.escrow?.isCoordinator) this.roomLink?.clear();
 		this.state.resetCounts();
-		this.attemptMemo.clear();
+		this.attemptMemo.clear(Date.now());
 		return this.committed(inv, now);
 	}
 

@@ -79,7 +79,7 @@ export abstract class SkuObjectParts extends DurableObject<InventoryEnv> {
 		COMMIT_SPACING_MS,
 	);
 	/** First decisions of coalesced attempts, for a second arrival of the same attempt (domain/attempt-memo.ts). */
-	protected readonly attemptMemo = new AttemptMemo<ReserveResult>();
+	protected readonly attemptMemo = new AttemptMemo<ReserveResult>(Date.now());
 	/** Attempts, rejections and decision latency per second, in memory only (inventory/metrics.ts). */
 	protected readonly metricsRing = new DecisionMetrics();
 	/** Holds, audit events and the state row (state-writer.ts). */

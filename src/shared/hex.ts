@@ -24,6 +24,19 @@ export function clockHex(nowMs = Date.now()): string {
 	return nowMs.toString(16).padStart(CLOCK_HEX_DIGITS, "0");
 }
 
+const CLOCK_HEX = /^[0-9a-f]{12}$/;
+
+/**
+ * When an id of the form `<prefix>_<clockHex><…>` (src/worker/ids.ts) was minted, by the clock
+ * that minted it; null for an id that does not start so.
+ */
+export function clockOfId(id: string): number | null {
+	const at = id.indexOf("_") + 1;
+	if (at === 0) return null;
+	const text = id.slice(at, at + CLOCK_HEX_DIGITS);
+	return CLOCK_HEX.test(text) ? Number.parseInt(text, 16) : null;
+}
+
 /** Random bytes drawn at once for many ids: one getRandomValues call per hundreds of ids. */
 const RANDOM_POOL_BYTES = 4_096;
 const randomPool = new Uint8Array(RANDOM_POOL_BYTES);

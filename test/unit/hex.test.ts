@@ -3,7 +3,8 @@
 // bytes than the pool holds.
 
 import { describe, expect, it } from "vitest";
-import { pooledRandomHex, randomHex } from "../../src/shared/hex.ts";
+import { clockHex, clockOfId, pooledRandomHex, randomHex } from "../../src/shared/hex.ts";
+import { newId } from "../../src/worker/ids.ts";
 
 describe("pooledRandomHex", () => {
 	it("draws `bytes` random bytes as hex, distinct across several refills of its pool", () => {
@@ -21,5 +22,17 @@ describe("pooledRandomHex", () => {
 
 	it("refuses more bytes than its pool holds", () => {
 		expect(() => pooledRandomHex(4_097)).toThrow(RangeError);
+	});
+});
+
+describe("clockOfId", () => {
+	it("reads back the clock an id was minted with, and null for an id without one", () => {
+		for (const ms of [0, 1, 1_764_460_800_000, 2 ** 47 - 1]) {
+			expect(clockOfId(`rsv_${clockHex(ms)}${pooledRandomHex(6)}~SKU-1`)).toBe(ms);
+		}
+		expect(clockOfId(newId("rsv", "SKU-1", 3))).toBeGreaterThan(0);
+		expect(clockOfId("rsv-no-underscore")).toBeNull();
+		expect(clockOfId("rsv_short")).toBeNull();
+		expect(clockOfId("rsv_XYZ000000000aaaaaaaaaaaa~SKU")).toBeNull();
 	});
 });

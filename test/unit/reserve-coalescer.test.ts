@@ -7,7 +7,7 @@
 
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { AttemptMemo } from "../../src/domain/attempt-memo.ts";
+import { AttemptMemo, ID_CLOCK_SKEW_MS } from "../../src/domain/attempt-memo.ts";
 import type { ReserveAnswer, ReserveRequest, ReserveResult } from "../../src/inventory/rpc.ts";
 import { type CoalesceEnv, ReserveCoalescer } from "../../src/worker/reserve-coalescer.ts";
 import { PROPERTY_TIMEOUT_MS } from "../support/property.ts";
@@ -165,7 +165,7 @@ describe("reserve coalescer", () => {
 
 describe("attempt memo", () => {
 	it("keeps the first decision of an id, for its window only", () => {
-		const memo = new AttemptMemo<string>(100, 10);
+		const memo = new AttemptMemo<string>(0, 100, 10);
 		memo.remember("a", "first", 0);
 		memo.remember("a", "second", 10);
 		expect(memo.get("a", 50)).toBe("first");
@@ -175,7 +175,7 @@ describe("attempt memo", () => {
 	});
 
 	it("forgets the oldest first beyond its bound, and prunes oldest first", () => {
-		const memo = new AttemptMemo<number>(1_000, 3);
+		const memo = new AttemptMemo<number>(0, 1_000, 3);
 		for (let i = 0; i < 5; i++) memo.remember(`id${i}`, i, i * 10);
 		expect(memo.size).toBe(3);
 		expect(memo.get("id0", 50)).toBeNull();
@@ -183,7 +183,33 @@ describe("attempt memo", () => {
 		memo.prune(1_025);
 		expect(memo.get("id2", 1_025)).toBeNull();
 		expect(memo.get("id3", 1_025)).toBe(3);
-		memo.clear();
+		memo.clear(1_030);
 		expect(memo.size).toBe(0);
+	});
+
+	// A first arrival the memo vouches for skips the look for a hold stored under its id
+	// (inventory/decide-group.ts): the memo must vouch only where no decision can be missing.
+	it("vouches only for ids minted after every decision it may have lost", () => {
+		const skew = ID_CLOCK_SKEW_MS;
+		const memo = new AttemptMemo<number>(10_000, 5_000, 2);
+		// Decisions of an earlier life of the object (before 10,000) are not in it.
+		expect(memo.vouchesFor(10_000 + skew, 10_100)).toBe(false);
+		expect(memo.vouchesFor(10_001 + skew, 10_100)).toBe(true);
+		// Entries past the age bound are forgotten: ids minted before then are not vouched for.
+		expect(memo.vouchesFor(20_000 - 5_000 + skew, 20_000)).toBe(false);
+		expect(memo.vouchesFor(20_001 - 5_000 + skew, 20_000)).toBe(true);
+		// An entry dropped for the count bound: ids minted up to its decision are not vouched for.
+		memo.remember("a", 1, 30_000);
+		memo.remember("b", 2, 30_010);
+		memo.remember("c", 3, 30_020);
+		expect(memo.get("a", 30_020)).toBeNull();
+		expect(memo.vouchesFor(30_000 + skew, 30_020)).toBe(false);
+		expect(memo.vouchesFor(30_001 + skew, 30_020)).toBe(true);
+		// A clear forgets everything up to its moment.
+		memo.clear(31_000);
+		expect(memo.vouchesFor(31_000 + skew, 31_100)).toBe(false);
+		expect(memo.vouchesFor(31_001 + skew, 31_100)).toBe(true);
+		// An id without a clock is never vouched for.
+		expect(memo.vouchesFor(null, 31_100)).toBe(false);
 	});
 });
