@@ -50,7 +50,8 @@ function toReservation(sku: string, row: AllocationRow, nowMs: number): Reservat
 	};
 }
 
-async function replay(
+/** The first answer to a keyed attempt, or null: the demo's own replay, as the safe path's (docs/api.md). */
+export async function replay(
 	db: D1Database,
 	a: EventualAttempt,
 	nowMs: number,

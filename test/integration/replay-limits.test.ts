@@ -60,6 +60,37 @@ describe("Idempotency-Key replays and the per-session reserve limit", () => {
 		expect(stats.body.data?.rejected["rate_limited.reserve"]).toBe(1);
 	});
 
+	it("the demo's eventual mode answers a replay as it was too, past the limit and uncounted", async () => {
+		const vars = { RATE_LIMIT_RESERVE: "2" };
+		const { sku, token, ip, clock } = await readerOf(10, vars);
+		let step = 0;
+		const reserve = (key: string) =>
+			limited<Reservation>("POST", "/api/reservations", {
+				ip,
+				token,
+				vars,
+				body: { sku, mode: "eventual" },
+				headers: { "idempotency-key": key },
+				atMs: clock.advance(150 + (step++ % 4) * 37),
+			});
+
+		const first = await reserve("e0");
+		expect(first.status).toBe(201);
+		const id0 = first.body.data?.reservationId;
+		for (let i = 0; i < 3; i++) {
+			const again = await reserve("e0");
+			expect(again.status).toBe(201);
+			expect(again.body.data?.reservationId).toBe(id0);
+		}
+		// The replays took nothing from the window: one more fresh key fits in the limit of 2.
+		expect((await reserve("e1")).status).toBe(201);
+		expect((await reserve("e2")).status).toBe(429);
+		// Over the limit, a replay still gets its original answer.
+		const replayOver = await reserve("e0");
+		expect(replayOver.status).toBe(201);
+		expect(replayOver.body.data?.reservationId).toBe(id0);
+	});
+
 	it("the same key twice in one call is decided once and counted once, in arrival order", async () => {
 		const sku = await createProduct({ totalStock: 5, perUserLimit: 5 });
 		const stub = env.INVENTORY.get(env.INVENTORY.idFromName(sku));
