@@ -14,21 +14,30 @@ import { freshIp, limited, readerOf } from "./ratelimit-support.ts";
 
 type Stats = { rejected: Record<string, number>; reserved: number };
 
+/**
+ * A buyer who read a fresh product (10 units), under a per-session reserve limit of `limit`, and
+ * its keyed reserve on the request clock: irregular gaps, well apart, so no bot signal and one
+ * window for the whole test.
+ */
+async function keyedBuyer(limit: number, mode?: "eventual") {
+	const vars = { RATE_LIMIT_RESERVE: String(limit) };
+	const { sku, token, ip, clock } = await readerOf(10, vars);
+	let step = 0;
+	const reserve = (key: string) =>
+		limited<Reservation>("POST", "/api/reservations", {
+			ip,
+			token,
+			vars,
+			body: mode === undefined ? { sku } : { sku, mode },
+			headers: { "idempotency-key": key },
+			atMs: clock.advance(150 + (step++ % 4) * 37),
+		});
+	return { sku, reserve };
+}
+
 describe("Idempotency-Key replays and the per-session reserve limit", () => {
 	it("a replay is answered as it was even past the limit, and replays use up none of it", async () => {
-		const vars = { RATE_LIMIT_RESERVE: "3" };
-		const { sku, token, ip, clock } = await readerOf(10, vars);
-		let step = 0;
-		const reserve = (key: string) =>
-			limited<Reservation>("POST", "/api/reservations", {
-				ip,
-				token,
-				vars,
-				body: { sku },
-				headers: { "idempotency-key": key },
-				// Irregular gaps, well apart: no bot signal, one window for the whole test.
-				atMs: clock.advance(150 + (step++ % 4) * 37),
-			});
+		const { sku, reserve } = await keyedBuyer(3);
 
 		const first = await reserve("k0");
 		expect(first.status).toBe(201);
@@ -61,18 +70,7 @@ describe("Idempotency-Key replays and the per-session reserve limit", () => {
 	});
 
 	it("the demo's eventual mode answers a replay as it was too, past the limit and uncounted", async () => {
-		const vars = { RATE_LIMIT_RESERVE: "2" };
-		const { sku, token, ip, clock } = await readerOf(10, vars);
-		let step = 0;
-		const reserve = (key: string) =>
-			limited<Reservation>("POST", "/api/reservations", {
-				ip,
-				token,
-				vars,
-				body: { sku, mode: "eventual" },
-				headers: { "idempotency-key": key },
-				atMs: clock.advance(150 + (step++ % 4) * 37),
-			});
+		const { reserve } = await keyedBuyer(2, "eventual");
 
 		const first = await reserve("e0");
 		expect(first.status).toBe(201);
