@@ -120,28 +120,29 @@ export const EVENT_ROW_WIDTH = 10;
  * detail is the column's own text, JSON inside the array's string.
  */
 export function eventRowText(sku: string, seq: number, e: DomainEvent): string {
-	return JSON.stringify([
-		e.type,
-		`${sku}:${seq}`,
-		sku,
-		seq,
-		new Date(e.atMs).toISOString(),
-		e.reservationId ?? null,
-		e.orderId ?? null,
-		e.quantity ?? null,
-		e.sessionId ?? null,
-		e.detail === undefined ? null : JSON.stringify(e.detail),
-	]);
+	return rowText(e.type, `${sku}:${seq}`, sku, seq, new Date(e.atMs).toISOString(), e);
 }
 
 /** `eventRowText` of an audit event already built (a test's, or an outbox row written as one). */
 export function auditEventRowText(e: AuditEvent): string {
+	return rowText(e.type, e.id, e.sku, e.seq, e.at, e);
+}
+
+/** The one place the row's columns are put in EVENT_ROW_COLUMNS order. */
+function rowText(
+	type: EventType,
+	id: string,
+	sku: string,
+	seq: number,
+	at: string,
+	e: Pick<DomainEvent, "reservationId" | "orderId" | "quantity" | "sessionId" | "detail">,
+): string {
 	return JSON.stringify([
-		e.type,
-		e.id,
-		e.sku,
-		e.seq,
-		e.at,
+		type,
+		id,
+		sku,
+		seq,
+		at,
 		e.reservationId ?? null,
 		e.orderId ?? null,
 		e.quantity ?? null,
