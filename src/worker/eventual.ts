@@ -50,8 +50,7 @@ function toReservation(sku: string, row: AllocationRow, nowMs: number): Reservat
 	};
 }
 
-/** The first answer to a keyed attempt, or null: the demo's own replay, as the safe path's (docs/api.md). */
-export async function replay(
+async function replay(
 	db: D1Database,
 	a: EventualAttempt,
 	nowMs: number,
@@ -68,14 +67,25 @@ export async function replay(
 		: { ok: true, reservation: toReservation(a.sku, row, nowMs), replayed: true };
 }
 
-export async function reserveEventual(env: Env, a: EventualAttempt): Promise<ReserveResult> {
+/**
+ * `admit`: the per-session limit (the route's, kept by the SKU's object), asked after a keyed
+ * replay is answered and before anything else: a replay is answered as it was and not counted,
+ * as on the safe path (docs/decisions/055-replays-and-the-live-feed.md).
+ */
+export async function reserveEventual(
+	env: Env,
+	a: EventualAttempt,
+	admit: () => Promise<ReserveResult | null> = async () => null,
+): Promise<ReserveResult> {
+	const replayed = await replay(env.DB, a, Date.now());
+	if (replayed !== null) return replayed;
+	const refused = await admit();
+	if (refused !== null) return refused;
 	const product = await inventory(env, a.sku).product();
 	if (product === null) return { ok: false, code: "unknown_sku" };
 	const startedMs = Date.now();
 	if (product.startsAt !== null && startedMs < Date.parse(product.startsAt))
 		return { ok: false, code: "not_started" };
-	const replayed = await replay(env.DB, a, startedMs);
-	if (replayed !== null) return replayed;
 
 	// The read: first use initialises the count from the product's stock.
 	const [, read] = await env.DB.batch<{ remaining: number }>([

@@ -18,7 +18,7 @@ import {
 	rememberSoldOut,
 	shardsOf,
 } from "../edge-snapshot.ts";
-import { replay as replayEventual, reserveEventual } from "../eventual.ts";
+import { reserveEventual } from "../eventual.ts";
 import { ApiError, type AppEnv, type Ctx, fail, ok } from "../http.ts";
 import { idempotencyKey } from "../idempotency.ts";
 import { newId, ownerOfId } from "../ids.ts";
@@ -90,21 +90,21 @@ reservations.post("/", async (c) => {
 		body.sku.startsWith("SBX-") && body.sku === (await sandboxSku(session.sessionId));
 	const limits = ownSandbox ? null : reserveLimits(c);
 	if (body.mode === "eventual") {
-		const attempt = { sku: body.sku, sessionId: session.sessionId, quantity, idempotencyKey: key };
-		// A keyed replay is answered as it was before the limit, and not counted in it, as on the
-		// safe path (docs/decisions/055-replays-and-the-live-feed.md).
-		const replayed = limits === null ? null : await replayEventual(c.env.DB, attempt, Date.now());
-		if (replayed === null && limits !== null) {
-			// The same per-session limit as the safe path, kept by the SKU's object.
-			const refusal = await inventory(c.env, body.sku).admit(
-				session.sessionId,
-				attemptArrivedAtMs(c),
-				limits,
-			);
-			if (refusal !== null) return refuseReserve(c, refusal);
-		}
-		// The naive D1 path of the demo (worker/eventual.ts): oversells on purpose.
-		const eventual = replayed ?? (await reserveEventual(c.env, attempt));
+		// The naive D1 path of the demo (worker/eventual.ts): oversells on purpose. The same
+		// per-session limit as the safe path, kept by the SKU's object, after a keyed replay.
+		const eventual = await reserveEventual(
+			c.env,
+			{ sku: body.sku, sessionId: session.sessionId, quantity, idempotencyKey: key },
+			async () => {
+				if (limits === null) return null;
+				const refusal = await inventory(c.env, body.sku).admit(
+					session.sessionId,
+					attemptArrivedAtMs(c),
+					limits,
+				);
+				return refusal === null ? null : { ok: false, code: "rate_limited", refusal };
+			},
+		);
 		recordDecision(c, {
 			sku: body.sku,
 			mode: "eventual",
