@@ -5,7 +5,7 @@
 // have moved and will be refunded — never "nothing was charged").
 
 import { describe, expect, it } from "vitest";
-import type { TestServer } from "../support/server.ts";
+import { api, type TestServer } from "../support/server.ts";
 import { expectNoSeriousA11yViolations } from "./axe.ts";
 import { metric, screenshot } from "./browser.ts";
 import {
@@ -63,6 +63,45 @@ describe("storefront during failures", () => {
 		await page.getByRole("heading", { name: /^Order / }).waitFor();
 		await expect.poll(() => metric(page, "Sold"), POLL).toBe("1");
 		await expectNoSeriousA11yViolations(page, "phone: back online, paid");
+	});
+
+	it("retries a Reserve whose answer was lost under the same key: the same hold, never a second", async () => {
+		const sku = await createDrop(e2e.server);
+		const { page, errors } = await openStore(e2e.browser, e2e.server, sku, DESKTOP_WIDE);
+		e2e.track(page);
+		await verify(page);
+		const sent: { key: string | undefined; reservationId: unknown }[] = [];
+		await page.route("**/api/reservations", async (route) => {
+			if (route.request().method() !== "POST") return route.fallback();
+			const response = await route.fetch();
+			const body = (await response.json()) as { data?: { reservationId?: string } };
+			sent.push({
+				key: route.request().headers()["idempotency-key"],
+				reservationId: body.data?.reservationId,
+			});
+			// The first answer is lost on its way back: the server took the hold, the page never hears of it.
+			if (sent.length === 1) return route.abort("internetdisconnected");
+			return route.fulfill({ response });
+		});
+		await page.getByRole("button", { name: "Reserve" }).click();
+		await expect.poll(() => alertText(page), POLL).toMatch(/^Could not reach the server\./);
+		const lost = await alertText(page);
+		await page.getByRole("button", { name: "Reserve" }).click();
+		await page.getByRole("heading", { name: "1 unit held for you" }).waitFor();
+		expect(sent).toHaveLength(2);
+		expect(sent[0]?.reservationId).toEqual(expect.any(String));
+		expect(sent[1]?.key).toBe(sent[0]?.key);
+		expect(sent[1]?.reservationId).toBe(sent[0]?.reservationId);
+		// One hold on the server, and it is the one on screen: no hidden second hold.
+		const stock = await api<{ reserved: number }>(
+			e2e.server,
+			"GET",
+			`/api/products/${sku}/availability`,
+		);
+		expect(stock.body.data?.reserved).toBe(1);
+		// What the buyer was told after the lost answer: retrying cannot take a second hold.
+		expect(lost).toMatch(/Reserving again is safe: .*never a second\./);
+		expect(errors).toEqual([]);
 	});
 
 	it("says a payment not confirmed in time may have taken money, which will be refunded", async () => {

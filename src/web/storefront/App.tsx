@@ -36,7 +36,7 @@ import { useQueueTicket } from "./useQueueTicket.ts";
 import { AdmittedBanner, WaitingPanel } from "./WaitingPanel.tsx";
 
 export const DEFAULT_SKU = "DEMO-SNEAKER";
-/** Answers after which a retried payment must reuse its Idempotency-Key: the outcome is unknown. */
+/** Answers after which a retried payment or reserve reuses its Idempotency-Key: the outcome is unknown. */
 const UNKNOWN_OUTCOME = new Set([
 	"network_error",
 	"bad_response",
@@ -70,6 +70,7 @@ export function Storefront() {
 	const [method, setMethod] = useState<PaymentMethodId>("pm_card_visa");
 	const [waitUntilMs, setWaitUntilMs] = useState(0);
 	const checkoutKey = useRef<{ reservationId: string; method: string; key: string } | null>(null);
+	const reserveKey = useRef<{ sku: string; sessionId: string; key: string } | null>(null);
 	const focusNext = useFocusAfterRender();
 	const now = useNow(250);
 	const serverNowMs = now + offsetMs;
@@ -170,14 +171,34 @@ export function Storefront() {
 	);
 
 	const reserve = async () => {
-		if (sale === null) return;
+		if (sale === null || session === null) return;
+		// An earlier Reserve of this SKU whose outcome is unknown may have taken a hold the page
+		// never saw: the same key makes the server answer with that hold (docs/api.md,
+		// Reservations), never a second one. Kept whatever the quantity now says, since the
+		// server replays by key alone (docs/decisions/059-storefront-retries.md).
+		const reuse = reserveKey.current;
+		if (reuse?.sku !== sku || reuse.sessionId !== session.sessionId)
+			reserveKey.current = { sku, sessionId: session.sessionId, key: newIdempotencyKey() };
+		const key = (reserveKey.current as { key: string }).key;
 		setBusy("reserve");
 		setNotice(null);
 		const r = await api.reserve(sku, {
 			quantity: Math.min(quantity, sale.maxQuantity),
-			idempotencyKey: newIdempotencyKey(),
+			idempotencyKey: key,
 		});
 		setBusy(null);
+		if (!r.ok && (UNKNOWN_OUTCOME.has(r.code) || r.status >= 500)) {
+			fail(r);
+			// A limiter's 429 took nothing and keeps its own "please wait" words.
+			if (r.code === "rate_limited" || r.code === "cost_limit") return;
+			say({
+				tone: "error",
+				text: `${describeError(r, { perUserLimit: product?.perUserLimit, startsAt: product?.startsAt })} Reserving again is safe: if the first try took a hold, you get that same hold, never a second.`,
+			});
+			return;
+		}
+		// A definite answer: the next Reserve is a new attempt with a new key.
+		reserveKey.current = null;
 		if (!r.ok) {
 			// Not (or no longer) admitted: the waiting page shows where this session stands.
 			if (r.code === "queued") void queue.refresh();
