@@ -236,6 +236,31 @@ describe("guided demo", () => {
 		expect(errors).toEqual([]);
 	});
 
+	it("retries a failed config read by itself in Live mode, so step 1's check appears without a reload", async () => {
+		const context = await openContext(e2e.browser, e2e.server.url, DESKTOP);
+		let reads = 0;
+		await context.route("**/api/config", (route) => {
+			reads += 1;
+			// The first two reads fail, as the Worker answers when it is busy.
+			if (reads > 2) return route.fallback();
+			return route.fulfill({
+				status: 503,
+				headers: { "retry-after": "1" },
+				json: { error: { code: "unavailable", message: "Busy." } },
+			});
+		});
+		const page = await context.newPage();
+		e2e.track(page);
+		await page.goto("/demo");
+		await step(page, "Step 1 · Login + guardrails on")
+			.getByText(
+				"Could not load the human check's settings from the server. Trying again by itself…",
+			)
+			.waitFor({ timeout: POLL.timeout });
+		await login(page);
+		expect(reads).toBe(3);
+	});
+
 	it("puts up the simulated human check when switched to mock while the real one is still loading", async () => {
 		const context = await openContext(e2e.browser, e2e.server.url, PHONE);
 		// The Turnstile script never answers (a slow network): the live check stays loading.
@@ -261,6 +286,7 @@ describe("guided demo", () => {
 		await page.waitForTimeout(3_500);
 		expect(await turnstileCalls(page)).toEqual({
 			renders: 1,
+			resets: 0,
 			removes: 0,
 		});
 		expect(await verify.count()).toBe(1);

@@ -7,7 +7,7 @@
 import { describe, expect, it } from "vitest";
 import { api, type TestServer } from "../support/server.ts";
 import { expectNoSeriousA11yViolations } from "./axe.ts";
-import { metric, screenshot } from "./browser.ts";
+import { metric, openContext, screenshot } from "./browser.ts";
 import {
 	alertText,
 	createDrop,
@@ -19,6 +19,7 @@ import {
 	verify,
 } from "./storefront-support.ts";
 import { browserSuite } from "./suite.ts";
+import { standInTurnstile, turnstileCalls } from "./turnstile-stand-in.ts";
 
 /** The live feed's reconnect backoff tops out at 10 s (src/web/api/live-protocol.ts). */
 const RECONNECT_POLL = { timeout: 30_000, interval: 200 };
@@ -102,6 +103,79 @@ describe("storefront during failures", () => {
 		// What the buyer was told after the lost answer: retrying cannot take a second hold.
 		expect(lost).toMatch(/Reserving again is safe: .*never a second\./);
 		expect(errors).toEqual([]);
+	});
+
+	it("retries a failed config read by itself, so the human check appears without a reload", async () => {
+		const sku = await createDrop(e2e.server);
+		let reads = 0;
+		const { page, errors } = await openStore(e2e.browser, e2e.server, sku, PHONE, async (p) => {
+			await p.route("**/api/config", (route) => {
+				reads += 1;
+				// The first two reads fail, as the Worker answers when it is busy.
+				if (reads > 2) return route.fallback();
+				return route.fulfill({
+					status: 503,
+					headers: { "retry-after": "1" },
+					json: { error: { code: "unavailable", message: "Busy." } },
+				});
+			});
+		});
+		e2e.track(page);
+		// Meanwhile the buyer is told why the check is not there yet.
+		await page.getByText(/^Could not load the human check: .*Trying again by itself…$/).waitFor();
+		await verify(page);
+		expect(reads).toBe(3);
+		expect(errors.filter((e) => !/status of 503/.test(e))).toEqual([]);
+	});
+
+	it("offers the human check again after the session could not be made", async () => {
+		const sku = await createDrop(e2e.server);
+		let posts = 0;
+		const { page, errors } = await openStore(e2e.browser, e2e.server, sku, PHONE, async (p) => {
+			await p.route("**/api/sessions", (route) => {
+				posts += 1;
+				// The first session fails as when siteverify cannot be reached (503, Retry-After).
+				if (posts > 1) return route.fallback();
+				return route.fulfill({
+					status: 503,
+					headers: { "retry-after": "1" },
+					json: { error: { code: "unavailable", message: "Busy." } },
+				});
+			});
+		});
+		e2e.track(page);
+		const human = page.getByRole("checkbox", { name: "I am human" });
+		await human.check();
+		await expect.poll(() => alertText(page), POLL).toMatch(/^The service is busy\./);
+		// Once the Retry-After has passed the check is offered again, unticked.
+		await expect.poll(() => human.isChecked(), POLL).toBe(false);
+		expect(await human.isEnabled()).toBe(true);
+		await verify(page);
+		expect(posts).toBe(2);
+		expect(errors.filter((e) => !/status of 503/.test(e))).toEqual([]);
+	});
+
+	it("resets the real Turnstile widget after its token was refused, for a new token", async () => {
+		const sku = await createDrop(e2e.server);
+		const context = await openContext(e2e.browser, e2e.server.url, PHONE);
+		await standInTurnstile(context);
+		let posts = 0;
+		await context.route("**/api/sessions", (route) => {
+			posts += 1;
+			if (posts > 1) return route.fallback();
+			return route.fulfill({
+				status: 403,
+				json: { error: { code: "turnstile_failed", message: "The human check did not pass." } },
+			});
+		});
+		const page = await context.newPage();
+		e2e.track(page);
+		await page.goto(`/?sku=${sku}`);
+		await page.getByRole("button", { name: "Verify (stand-in widget)" }).click();
+		await expect.poll(() => turnstileCalls(page), POLL).toMatchObject({ renders: 1, resets: 1 });
+		await page.getByRole("button", { name: "Verify (stand-in widget)" }).click();
+		await page.getByRole("heading", { name: "Reserve" }).waitFor();
+		expect(posts).toBe(2);
 	});
 
 	it("says a payment not confirmed in time may have taken money, which will be refunded", async () => {

@@ -1,14 +1,14 @@
 // Turnstile's script cannot be fetched from here (loopback only): a stand-in with
 // the same explicit-render API (turnstile.render with a callback) takes its place
 // and hands over the dummy token, as Turnstile's test site key does. It counts how
-// often the page renders and removes the widget (window.turnstileCalls).
+// often the page renders, resets and removes the widget (window.turnstileCalls).
 
 import type { BrowserContext, Page } from "playwright-core";
 
 const SCRIPT_URL = "https://challenges.cloudflare.com/turnstile/v0/api.js*";
 
 const STAND_IN = `
-window.turnstileCalls = { renders: 0, removes: 0 };
+window.turnstileCalls = { renders: 0, resets: 0, removes: 0 };
 window.turnstile = {
 	render(el, options) {
 		window.turnstileCalls.renders += 1;
@@ -19,6 +19,9 @@ window.turnstile = {
 		b.onclick = () => options.callback("XXXX.DUMMY.TOKEN.XXXX");
 		el.append(b);
 		return "w" + window.turnstileCalls.renders;
+	},
+	reset() {
+		window.turnstileCalls.resets += 1;
 	},
 	remove() {
 		window.turnstileCalls.removes += 1;
@@ -33,11 +36,15 @@ export async function standInTurnstile(context: BrowserContext): Promise<void> {
 	);
 }
 
-/** How often the page rendered and removed the stand-in widget so far. */
-export function turnstileCalls(page: Page): Promise<{ renders: number; removes: number }> {
+export interface TurnstileCalls {
+	renders: number;
+	resets: number;
+	removes: number;
+}
+
+/** How often the page rendered, reset and removed the stand-in widget so far. */
+export function turnstileCalls(page: Page): Promise<TurnstileCalls> {
 	return page.evaluate(
-		() =>
-			(window as unknown as { turnstileCalls: { renders: number; removes: number } })
-				.turnstileCalls,
+		() => (window as unknown as { turnstileCalls: TurnstileCalls }).turnstileCalls,
 	);
 }

@@ -13,6 +13,7 @@ const SCRIPT_TIMEOUT_MS = 4_000;
 
 interface TurnstileApi {
 	render(el: HTMLElement, options: Record<string, unknown>): string;
+	reset(id: string): void;
 	remove(id: string): void;
 }
 
@@ -50,15 +51,29 @@ export interface TurnstileProps {
 	local: boolean;
 	/** Mock mode: no script at all, the simulated check only. */
 	simulated?: boolean;
+	/**
+	 * Raised by the page to offer the check again (its token was refused, or the session
+	 * could not be made): a token is single-use, so the widget is reset and the local
+	 * check unticked. The first value arms nothing.
+	 */
+	round?: number;
 	onToken(token: string): void;
 }
 
 type State = "loading" | "widget" | "local" | "failed";
 
-export function Turnstile({ siteKey, local, simulated = false, onToken }: TurnstileProps) {
+export function Turnstile({
+	siteKey,
+	local,
+	simulated = false,
+	round = 0,
+	onToken,
+}: TurnstileProps) {
 	const [state, setState] = useState<State>(simulated ? "local" : "loading");
 	const [checked, setChecked] = useState(false);
 	const box = useRef<HTMLDivElement>(null);
+	const widget = useRef<string | null>(null);
+	const armedRound = useRef(round);
 	// The latest callback, read when the widget answers: a parent that re-renders
 	// (a countdown, every second) hands a new function each time, and the widget
 	// must not be removed and rendered again for that — it would restart the challenge.
@@ -83,6 +98,7 @@ export function Turnstile({ siteKey, local, simulated = false, onToken }: Turnst
 					theme: "light",
 					callback: (token: string) => latestOnToken.current(token),
 				});
+				widget.current = widgetId;
 			},
 			() => {
 				if (!cancelled) setState(local ? "local" : "failed");
@@ -92,8 +108,17 @@ export function Turnstile({ siteKey, local, simulated = false, onToken }: Turnst
 			cancelled = true;
 			const api = (window as unknown as { turnstile?: TurnstileApi }).turnstile;
 			if (widgetId !== null) api?.remove(widgetId);
+			widget.current = null;
 		};
 	}, [siteKey, local, simulated]);
+
+	useEffect(() => {
+		if (round === armedRound.current) return;
+		armedRound.current = round;
+		setChecked(false);
+		const api = (window as unknown as { turnstile?: TurnstileApi }).turnstile;
+		if (widget.current !== null) api?.reset(widget.current);
+	}, [round]);
 
 	return (
 		<div class="turnstile">

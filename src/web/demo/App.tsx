@@ -10,6 +10,7 @@ import {
 	DEMO_GUARDRAIL_MIN_USD,
 	isDemoThreshold,
 } from "../../shared/demo-guardrail.ts";
+import { backoffMs } from "../api/live-protocol.ts";
 import { Layout } from "../components/Layout.tsx";
 import { usd } from "../lib/format.ts";
 import { moveFocus } from "../lib/move-focus.ts";
@@ -42,9 +43,29 @@ export function Demo() {
 	const [thresholdUsd, setThresholdUsd] = useState(DEMO_GUARDRAIL_DEFAULT_USD);
 	const [switched, setSwitched] = useState<string>("");
 
+	// The human check of step 1 needs the config: a failed read is tried again with the live
+	// feed's backoff until it succeeds, and step 1 says so meanwhile (no reload needed).
+	const [configTries, setConfigTries] = useState<Record<Backend, number>>({ live: 0, mock: 0 });
+	const noConfig = s.config === null;
+	const tries = configTries[backend];
 	useEffect(() => {
-		if (s.config === null) void actions.loadConfig();
-	}, [backend]);
+		if (!noConfig) return;
+		let stopped = false;
+		let timer: ReturnType<typeof setTimeout> | undefined;
+		void actions.loadConfig().then(() => {
+			// Next try after the backoff. A read that succeeded clears this timer: the config's
+			// arrival re-runs the effect (noConfig), whose cleanup runs first.
+			if (stopped) return;
+			timer = setTimeout(
+				() => setConfigTries((t) => ({ ...t, [backend]: t[backend] + 1 })),
+				backoffMs(tries + 1),
+			);
+		});
+		return () => {
+			stopped = true;
+			if (timer !== undefined) clearTimeout(timer);
+		};
+	}, [backend, noConfig, tries]);
 
 	// After every action, keyboard focus goes where the action's outcome is (never to <body>).
 	const lastFocus = useRef(0);
@@ -113,7 +134,11 @@ export function Demo() {
 				plannedThresholdUsd={thresholdUsd}
 				receipt={s.receipt}
 			/>
-			<LoginStep s={s} onToken={(t) => void actions.login(t, thresholdUsd)} />
+			<LoginStep
+				s={s}
+				configRetrying={tries > 0}
+				onToken={(t) => void actions.login(t, thresholdUsd)}
+			/>
 			<SafeStep s={s} onAllocate={() => void actions.allocateSafe()} />
 			<StampedeStep s={s} onFire={(m) => void actions.stampede(m)} />
 			<GuardrailStep

@@ -19,7 +19,16 @@ import {
 /** docs/demo.md, step 2: a safe allocation answers in under 100 ms. */
 const FAST_MS = 100;
 
-export function LoginStep({ s, onToken }: { s: DemoState; onToken(t: string): void }) {
+export function LoginStep({
+	s,
+	configRetrying = false,
+	onToken,
+}: {
+	s: DemoState;
+	/** The config read failed and is being tried again by itself (App.tsx). */
+	configRetrying?: boolean;
+	onToken(t: string): void;
+}) {
 	return (
 		<Step
 			n={1}
@@ -37,6 +46,10 @@ export function LoginStep({ s, onToken }: { s: DemoState; onToken(t: string): vo
 						simulated={s.backend === "mock"}
 						onToken={onToken}
 					/>
+				) : configRetrying ? (
+					<p role="alert" class="notice notice-error">
+						Could not load the human check's settings from the server. Trying again by itself…
+					</p>
 				) : (
 					<p class="muted">Loading…</p>
 				)

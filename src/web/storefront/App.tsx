@@ -8,6 +8,7 @@ import { useCallback, useEffect, useRef, useState } from "preact/hooks";
 import type { UiConfig } from "../../shared/types.ts";
 import { ApiClient, type ApiErr, type Session } from "../api/client.ts";
 import { webSocketSource } from "../api/live.ts";
+import { backoffMs } from "../api/live-protocol.ts";
 import { describeError } from "../api/outcomes.ts";
 import { httpTransport } from "../api/transport.ts";
 import { Layout, Notice, type NoticeValue } from "../components/Layout.tsx";
@@ -76,9 +77,35 @@ export function Storefront() {
 	const serverNowMs = now + offsetMs;
 
 	api.token = session?.token ?? null;
+	// The human check needs the config: a failed read is retried with the feed's backoff
+	// (never sooner than its Retry-After), saying why meanwhile, so no reload is needed.
+	const [configProblem, setConfigProblem] = useState<string | null>(null);
 	useEffect(() => {
-		void api.config().then((r) => r.ok && setConfig(r.data));
+		let stopped = false;
+		let attempt = 0;
+		let timer: ReturnType<typeof setTimeout> | undefined;
+		const load = async () => {
+			const r = await api.config();
+			if (stopped) return;
+			if (r.ok) {
+				setConfig(r.data);
+				setConfigProblem(null);
+				return;
+			}
+			attempt += 1;
+			setConfigProblem(describeError(r));
+			const waitMs = Math.max(backoffMs(attempt), (r.retryAfterSeconds ?? 0) * 1000);
+			timer = setTimeout(() => void load(), waitMs);
+		};
+		void load();
+		return () => {
+			stopped = true;
+			if (timer !== undefined) clearTimeout(timer);
+		};
 	}, []);
+	// A failed human check is offered again (a Turnstile token is single-use): at once, or
+	// once the answer's Retry-After has passed. Each change re-arms the widget.
+	const [checkRound, setCheckRound] = useState(0);
 
 	// A session past its end is gone: ask for the human check again.
 	if (session !== null && Date.parse(session.expiresAt) <= now) setSession(null);
@@ -165,7 +192,10 @@ export function Storefront() {
 				// bot signals see that this buyer looked before reserving.
 				api.token = r.data.token;
 				void api.product(sku).then((p) => p.ok && accept(p.data.availability));
-			} else latest.current.fail(r);
+			} else {
+				latest.current.fail(r);
+				setTimeout(() => setCheckRound((n) => n + 1), (r.retryAfterSeconds ?? 0) * 1000);
+			}
 		},
 		[sku, accept, focusNext],
 	);
@@ -324,8 +354,13 @@ export function Storefront() {
 						<Turnstile
 							siteKey={config.turnstileSiteKey}
 							local={config.localTurnstile}
+							round={checkRound}
 							onToken={verify}
 						/>
+					) : configProblem !== null ? (
+						<p role="alert" class="notice notice-error">
+							Could not load the human check: {configProblem} Trying again by itself…
+						</p>
 					) : (
 						<p class="muted">Loading…</p>
 					)}
