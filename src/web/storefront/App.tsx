@@ -5,7 +5,7 @@
 // and the clock on every render (sale.ts), never kept from an earlier answer.
 
 import { useCallback, useEffect, useRef, useState } from "preact/hooks";
-import type { UiConfig } from "../../shared/types.ts";
+import type { Reservation, UiConfig } from "../../shared/types.ts";
 import { ApiClient, type ApiErr, type Session } from "../api/client.ts";
 import { webSocketSource } from "../api/live.ts";
 import { backoffMs } from "../api/live-protocol.ts";
@@ -31,7 +31,7 @@ import {
 	SESSION_KEY,
 	useStored,
 } from "./stored.ts";
-import { useHoldExpiry } from "./useHoldExpiry.ts";
+import { endedHoldNotice, stillHeld, useHoldExpiry } from "./useHoldExpiry.ts";
 import { useProductFeed } from "./useProductFeed.ts";
 import { useQueueTicket } from "./useQueueTicket.ts";
 import { AdmittedBanner, WaitingPanel } from "./WaitingPanel.tsx";
@@ -295,18 +295,76 @@ export function Storefront() {
 		fail(r);
 	};
 
-	const cancel = async () => {
-		if (hold === null) return;
-		setBusy("cancel");
-		const r = await api.cancel(hold.reservation.reservationId);
-		setBusy(null);
-		if (r.ok || r.code === "not_found") {
-			setHold(null);
-			say({ tone: "info", text: "Hold released: the units are back in stock." }, true);
-		} else fail(r);
+	// A hold on screen that was paid elsewhere (another tab of this session): its order
+	// joins this page's list, so the buyer sees what they bought.
+	const paidElsewhere = async (current: Reservation) => {
+		const order = current.orderId ? await api.order(current.orderId) : null;
+		if (order?.ok !== true || session === null) {
+			say(endedHoldNotice("PAID"), true);
+			return;
+		}
+		const paid = order.data;
+		setOrders((list) =>
+			list.some((o) => o.order.orderId === paid.orderId)
+				? list
+				: [{ sessionId: session.sessionId, order: paid }, ...list].slice(0, MAX_STORED_ORDERS),
+		);
+		setNotice({
+			tone: "success",
+			text: `This hold is already paid: order ${orderNumber(paid.orderId)} is confirmed.`,
+		});
+		focusNext({ id: orderHeadingId(paid.orderId) });
 	};
 
-	useHoldExpiry(api, hold, setHold, now, busy !== null, (notice) => say(notice, true));
+	const cancel = async () => {
+		if (hold === null) return;
+		const id = hold.reservation.reservationId;
+		setBusy("cancel");
+		const r = await api.cancel(id);
+		if (r.ok || r.code === "not_found") {
+			setBusy(null);
+			setHold(null);
+			say({ tone: "info", text: "Hold released: the units are back in stock." }, true);
+			return;
+		}
+		if (r.code !== "invalid_state") {
+			setBusy(null);
+			return fail(r);
+		}
+		// Not cancellable: the hold already ended (an earlier Cancel whose answer was lost,
+		// another tab, the timer) or a payment is settling it. Ask the server where it stands.
+		const current = await api.reservation(id);
+		setBusy(null);
+		if (!current.ok || stillHeld(current.data.status)) {
+			// Still on the server's books (a payment settling it), or unknown: the hold stays,
+			// and its timer asks the server again when it runs out.
+			say(
+				{
+					tone: "error",
+					text: !current.ok
+						? "This hold could not be cancelled: it may have ended already. This page could not check with the store; it will when the timer runs out."
+						: current.data.status === "CHECKOUT_PENDING"
+							? "A payment for this hold is in progress, so it cannot be cancelled now."
+							: "This hold could not be cancelled. Please try again.",
+				},
+				true,
+			);
+			return;
+		}
+		setHold(null);
+		if (current.data.status === "PAID") return void paidElsewhere(current.data);
+		say(endedHoldNotice(current.data.status), true);
+	};
+
+	useHoldExpiry(
+		api,
+		hold,
+		setHold,
+		now,
+		busy !== null,
+		(notice) => say(notice, true),
+		(current) => void paidElsewhere(current),
+	);
 
 	// The waiting room (docs/waiting-room.md): with one enabled, Reserve is offered only
 	// while this session's admission lasts; until then the waiting page stands in its place.
