@@ -14,6 +14,7 @@ import { httpTransport } from "../api/transport.ts";
 import { Layout, Notice, type NoticeValue } from "../components/Layout.tsx";
 import { Turnstile } from "../components/Turnstile.tsx";
 import { newIdempotencyKey, useNow } from "../lib/hooks.ts";
+import { endedHoldNotice, stillHeld } from "./ended-hold.ts";
 import { useFocusAfterRender } from "./focus.ts";
 import { type HeldReservation, HoldPanel } from "./HoldPanel.tsx";
 import { Orders, orderHeadingId, type StoredOrder } from "./Orders.tsx";
@@ -31,7 +32,7 @@ import {
 	SESSION_KEY,
 	useStored,
 } from "./stored.ts";
-import { endedHoldNotice, stillHeld, useHoldExpiry } from "./useHoldExpiry.ts";
+import { useHoldExpiry } from "./useHoldExpiry.ts";
 import { useProductFeed } from "./useProductFeed.ts";
 import { useQueueTicket } from "./useQueueTicket.ts";
 import { AdmittedBanner, WaitingPanel } from "./WaitingPanel.tsx";

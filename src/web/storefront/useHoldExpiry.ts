@@ -4,39 +4,13 @@
 // server cannot be reached.
 
 import { useEffect, useRef } from "preact/hooks";
-import type { HoldStatus, Reservation } from "../../shared/types.ts";
+import type { Reservation } from "../../shared/types.ts";
 import type { ApiClient } from "../api/client.ts";
 import { describeCode } from "../api/outcomes.ts";
 import type { NoticeValue } from "../components/Layout.tsx";
 import { time } from "../lib/format.ts";
+import { endedHoldNotice, stillHeld } from "./ended-hold.ts";
 import type { HeldReservation } from "./HoldPanel.tsx";
-
-/** Statuses in which the hold still stands on the server: it stays on screen. */
-const STILL_HELD: readonly HoldStatus[] = ["RESERVED", "CHECKOUT_PENDING"];
-
-export function stillHeld(status: HoldStatus): boolean {
-	return STILL_HELD.includes(status);
-}
-
-/** What the buyer is told about a hold the page showed that the server says has ended. */
-export function endedHoldNotice(status: HoldStatus): NoticeValue {
-	switch (status) {
-		case "CANCELLED":
-			return { tone: "info", text: "This hold was cancelled, so its units are back in stock." };
-		case "PAYMENT_FAILED":
-			return {
-				tone: "error",
-				text: "This hold was released after its payments failed, so its units went back to stock. Reserve again if any are left.",
-			};
-		case "PAID":
-			return { tone: "success", text: "This hold is already paid." };
-		default:
-			return {
-				tone: "error",
-				text: describeCode("reservation_expired", "The hold expired."),
-			};
-	}
-}
 
 export function useHoldExpiry(
 	api: ApiClient,

@@ -1,0 +1,39 @@
+// The words for a hold this page showed that the server says has ended, by its
+// status (useHoldExpiry.ts and the storefront's Release). Pure, so it is unit-tested
+// in Node: test/unit/storefront-ended-hold.test.ts.
+
+import type { HoldStatus } from "../../shared/types.ts";
+import { describeCode } from "../api/outcomes.ts";
+
+/** A notice on the page (components/Layout.tsx, NoticeValue). */
+export interface EndedHoldNotice {
+	tone: "info" | "success" | "error";
+	text: string;
+}
+
+/** Statuses in which the hold still stands on the server: it stays on screen. */
+const STILL_HELD: readonly HoldStatus[] = ["RESERVED", "CHECKOUT_PENDING"];
+
+export function stillHeld(status: HoldStatus): boolean {
+	return STILL_HELD.includes(status);
+}
+
+/** What the buyer is told about a hold the page showed that the server says has ended. */
+export function endedHoldNotice(status: HoldStatus): EndedHoldNotice {
+	switch (status) {
+		case "CANCELLED":
+			return { tone: "info", text: "This hold was cancelled, so its units are back in stock." };
+		case "PAYMENT_FAILED":
+			return {
+				tone: "error",
+				text: "This hold was released after its payments failed, so its units went back to stock. Reserve again if any are left.",
+			};
+		case "PAID":
+			return { tone: "success", text: "This hold is already paid." };
+		default:
+			return {
+				tone: "error",
+				text: describeCode("reservation_expired", "The hold expired."),
+			};
+	}
+}
