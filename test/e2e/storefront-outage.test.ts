@@ -2,7 +2,10 @@
 // mid-session (the stock is marked as possibly stale, with since when, and the
 // hold's timer says what it still means; both clear when the server is back),
 // and a payment provider too slow to confirm a charge (the page says money may
-// have moved and will be refunded — never "nothing was charged").
+// have moved and will be refunded — never "nothing was charged"). Answers that are
+// lost or refused once: a Reserve retried under its key (the same hold), the config
+// read and the human check tried again without a reload, and a Release that finds
+// the hold already cancelled or paid (docs/decisions/059-storefront-retries.md).
 
 import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
