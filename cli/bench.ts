@@ -11,7 +11,14 @@ import { cpus, totalmem } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { measureCeilings } from "./bench/ceilings.ts";
-import { type BenchRow, jsonLine, markdownTable } from "./bench/format.ts";
+import {
+	type BaselineSeries,
+	type BenchRow,
+	driftTable,
+	jsonLine,
+	markdownTable,
+	targetsTable,
+} from "./bench/format.ts";
 import {
 	FRESH_SERVER_WARMUP_SEC,
 	LEAN_ROWS,
@@ -30,8 +37,9 @@ const REPO_ROOT = resolve(import.meta.dirname, "..");
 const BENCH_MARKDOWN = "docs/measurements/bench.md";
 const DEFAULT_CONNECTIONS = 64;
 // Quick has fifteen rows to run, so it barely waits for a quiet machine.
-const FULL = { durationSec: 10, warmupSec: 2, quietWaitSec: 15 };
-const QUICK = { durationSec: 4, warmupSec: 1, quietWaitSec: 3 };
+// Each baseline reading next to a row (cli/bench/baseline.ts) is a hello this long.
+const FULL = { durationSec: 10, warmupSec: 2, quietWaitSec: 15, readingSec: 3 };
+const QUICK = { durationSec: 4, warmupSec: 1, quietWaitSec: 3, readingSec: 2 };
 
 const { values } = parseArgs({
 	options: {
@@ -79,6 +87,7 @@ const shape: RunShape = {
 		: preset.durationSec,
 	warmupSec: preset.warmupSec,
 	quietWaitSec: preset.quietWaitSec,
+	readingSec: preset.readingSec,
 	...(values["half-rate"] === undefined
 		? {}
 		: { halfRate: intArg("half-rate", values["half-rate"], MAX_HALF_RATE) }),
@@ -94,35 +103,48 @@ async function main(): Promise<void> {
 	const startedAt = new Date();
 	const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(" ")}` : ""}`;
 	const rows: BenchRow[] = [];
-	if (stages.has("ceilings")) rows.push(...(await measureCeilings(shape, log, log)));
-	if (stages.has("lean")) {
-		log("[bench] bundling and starting the worker (Miniflare, direct socket)");
-		const worker = await startBenchWorker();
-		try {
-			rows.push(...(await measureOurs(worker, shape, log, LEAN_ROWS)));
-		} finally {
-			await worker.stop();
+	const series: BaselineSeries[] = [];
+	// Bare workerd stays up from its ceiling row to the end, read next to every later row.
+	const ceilings = stages.has("ceilings") ? await measureCeilings(shape, log, log) : undefined;
+	try {
+		if (ceilings) rows.push(...ceilings.rows);
+		const bare = ceilings?.bare;
+		if (stages.has("lean")) {
+			log("[bench] bundling and starting the worker (Miniflare, direct socket)");
+			const worker = await startBenchWorker();
+			try {
+				const lean = await measureOurs(worker, shape, log, LEAN_ROWS, bare);
+				rows.push(...lean.rows);
+				series.push(lean.series);
+			} finally {
+				await worker.stop();
+			}
 		}
-	}
-	if (stages.has("start")) {
-		log("[bench] starting npm start (scripts/start.ts)");
-		const server = await startServerScript("start");
-		try {
-			rows.push(...(await measureOurs(server, shape, log, NPM_START_ROWS)));
-		} finally {
-			await server.stop();
+		if (stages.has("start")) {
+			log("[bench] starting npm start (scripts/start.ts)");
+			const server = await startServerScript("start");
+			try {
+				const start = await measureOurs(server, shape, log, NPM_START_ROWS, bare);
+				rows.push(...start.rows);
+				series.push(start.series);
+			} finally {
+				await server.stop();
+			}
 		}
-	}
-	if (values["dev-hello"]) {
-		log("[bench] starting npm run dev (scripts/dev.ts, wrangler dev)");
-		const dev = await startServerScript("dev");
-		try {
-			rows.push(await measureHello(dev.url, shape, log, "dev-hello"));
-		} finally {
-			await dev.stop();
+		if (values["dev-hello"]) {
+			log("[bench] starting npm run dev (scripts/dev.ts, wrangler dev)");
+			const dev = await startServerScript("dev");
+			try {
+				rows.push(await measureHello(dev.url, shape, log, "dev-hello", () => dev.pids()));
+			} finally {
+				await dev.stop();
+			}
 		}
+		if (stages.has("peers")) rows.push(...(await measurePeers(shape, log, log, bare)));
+	} finally {
+		await ceilings?.stop();
 	}
-	if (stages.has("peers")) rows.push(...(await measurePeers(shape, log, log)));
+	if (ceilings) series.unshift(ceilings.series);
 
 	for (const row of rows) {
 		const serverErrors = Object.entries(row.statusCounts).filter(
@@ -135,6 +157,8 @@ async function main(): Promise<void> {
 			);
 	}
 	const table = markdownTable(rows);
+	const drift = driftTable(series);
+	const targets = targetsTable(rows);
 	const seconds = Math.round((Date.now() - startedAt.getTime()) / 1000);
 	const markdown = [
 		"# Benchmarks",
@@ -148,8 +172,22 @@ async function main(): Promise<void> {
 		"`reserve-half-peak` (and `start-reserve-half-peak`) sends the reserve row's load paced at half the req/s that row reached in this run (an open loop sending one request every 1/rate s over the same 64 connections, latency counted from each request's scheduled send time; cli/lib/load.ts), on the same SKU: the latency of a busy hot SKU that is not saturated.",
 		"`× hello` divides by the same server's hello (`start-` rows by `start-hello`, all others by `hello`); `× workerd-hello` by the bare-workerd ceiling. `decisions/commit` is the SKU's `decisions` ÷ `commits` over the run, from its stats (– where the stats do not report them or the run committed nothing).",
 		`Oversell comes from each system's own records (our SKU stats, the peers' /admin/stats). The load generator shares the machine's CPUs with the servers, and other engineers' work may share them too: the last column shows how busy the CPUs were just before each row (each row waits up to ${shape.quietWaitSec} s for them to fall to ${QUIET_CPU_PERCENT}%).`,
+		`CPU: \`CPU µs/req\` is the server's whole process tree's CPU time (/proc) over the row's run divided by its responses: bare workerd; the lean runtime's workerd; \`npm start\`'s Node process and its workerd; a peer's Node process with redis-server, or with the PostgreSQL postmaster and its backends. The load generator's own CPU is not in it. \`× … by CPU\` is the baseline's CPU per request over the row's (0.5× = twice the baseline's cost), the figure that moves least on a shared machine.`,
+		`Baselines: every row after a server's hello is bracketed by ${shape.readingSec} s readings of that server's hello and of bare workerd's (kept running from its ceiling row to the end), taken right before and right after it; \`× hello\` and \`× workerd-hello\` (by req/s and by CPU) divide by the mean of the two readings around the row, so a machine that drifts during the run moves the baseline with it. The hello rows and the peers divide by their hello row where they have no readings of their own. How much each baseline moved is in "Baseline drift" below; docs/decisions/057-bench-brackets.md.`,
 		"",
 		table,
+		"",
+		"## Baseline drift",
+		"",
+		"Every reading of each baseline in this run (the hello rows included): the range and its spread, (max − min) ÷ mean. A ratio only sees the drift between its row's two neighbouring readings.",
+		"",
+		drift,
+		"",
+		"## Targets",
+		"",
+		"The hot-path targets, each evaluated from this run's rows by req/s and by CPU per request (\"met by CPU only\": the row's cost per request meets it but the machine's req/s did not show it).",
+		"",
+		targets,
 		"",
 	].join("\n");
 	// A partial run, or one whose half-peak rows are not at half the peak, writes only its report.
@@ -163,9 +201,9 @@ async function main(): Promise<void> {
 	);
 	writeFileSync(
 		reportPath,
-		`${JSON.stringify({ command, startedAt: startedAt.toISOString(), machine: machine(), shape, rows }, null, 2)}\n`,
+		`${JSON.stringify({ command, startedAt: startedAt.toISOString(), machine: machine(), shape, rows, baselines: series }, null, 2)}\n`,
 	);
-	console.log(table);
+	console.log([table, "", drift, "", targets].join("\n"));
 	log(`[bench] wrote ${whole ? `${BENCH_MARKDOWN} and ` : ""}${reportPath}`);
 	if (values.json) console.log(jsonLine(rows));
 }

@@ -19,6 +19,8 @@ export type Service = {
 	readonly url: string;
 	/** Engine version as reported by the binary, for the report. */
 	readonly version: string;
+	/** The engine's processes (their trees count): the bench reads their CPU per request. */
+	pids(): number[];
 	/** Stops the instance and deletes its data directory. */
 	stop(): Promise<void>;
 };
@@ -78,6 +80,7 @@ export async function ensureRedis(): Promise<Service> {
 	return {
 		url: `redis://127.0.0.1:${port}`,
 		version,
+		pids: () => (daemon.child.pid === undefined ? [] : [daemon.child.pid]),
 		stop: async () => {
 			await daemon.stop();
 			forgetDir();
@@ -165,6 +168,11 @@ export async function ensurePostgres(): Promise<Service> {
 	return {
 		url: `postgres://${PG_SUPERUSER}@127.0.0.1:${port}/postgres`,
 		version,
+		// pg_ctl daemonises the postmaster; its backends (one per connection) are its children.
+		pids: () => {
+			const pid = readPostmasterPid(dataDir);
+			return pid === undefined ? [] : [pid];
+		},
 		stop: async () => {
 			const postmasterPid = readPostmasterPid(dataDir);
 			const stopped = await ctl(["-m", "fast", "-w", "stop"], STOP_TIMEOUT_MS);

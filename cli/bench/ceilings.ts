@@ -1,4 +1,5 @@
-// The runtime's ceilings, measured with the same load as our rows:
+// The runtime's ceilings, measured with the same load as our rows (bare workerd then stays up for
+// the baseline readings next to every later row, cli/bench/baseline.ts):
 //   workerd-hello    bare workerd (hand-written capnp, cli/lib/ceiling-worker.ts) answering hello
 //                    world: what any server on this runtime could reach at best;
 //   post-json-hello  the same worker on the lean runtime (Miniflare, direct socket) parsing a
@@ -10,8 +11,14 @@ import { join } from "node:path";
 import { onCleanup } from "../../test/support/proc.ts";
 import { MINIFLARE_CONFIG, WORKER_JS, workerdConfig } from "../lib/ceiling-worker.ts";
 import type { LoadOptions } from "../lib/load.ts";
-import { type RunningWorker, startMiniflare, startWorkerd } from "../lib/runtimes.ts";
-import { type BenchRow, type RowName, skippedRow } from "./format.ts";
+import {
+	type MiniflareWorker,
+	type RunningWorker,
+	startMiniflare,
+	startWorkerd,
+} from "../lib/runtimes.ts";
+import { helloReader, newSeries, type Reader } from "./baseline.ts";
+import { type BaselineSeries, type BenchRow, type RowName, skippedRow } from "./format.ts";
 import { clientIp } from "./http.ts";
 import { freshServer, HELLO_HEADERS, type RunShape, timedRun, toRow } from "./ours.ts";
 
@@ -23,64 +30,81 @@ async function measure(
 	load: LoadOptions,
 	shape: RunShape,
 	log: (line: string) => void,
+	pids: () => readonly number[],
 ): Promise<BenchRow> {
-	// Each ceiling row is its server's only row.
-	const { result, busy } = await timedRun(name, load, freshServer(shape), log);
-	return toRow(name, result, null, busy);
+	// Each ceiling row is its server's first row.
+	const { result, busy, cpuUsPerReq } = await timedRun(name, load, freshServer(shape), log, pids);
+	return toRow(name, result, null, busy, cpuUsPerReq);
 }
 
-/** Runs `body` against a started worker and stops it; a worker that cannot start skips the row. */
-async function withWorker(
-	name: RowName,
-	start: () => Promise<RunningWorker & { directUrl?: string }>,
-	body: (url: string) => Promise<BenchRow>,
-	warn: (line: string) => void,
-): Promise<BenchRow> {
-	let worker: (RunningWorker & { directUrl?: string }) | undefined;
-	try {
-		worker = await start();
-		return await body(worker.directUrl ?? worker.url);
-	} catch (error) {
-		const reason = `${name} failed: ${String(error).split("\n")[0]}`;
-		warn(`[bench] ${reason}`);
-		return skippedRow(name, reason);
-	} finally {
-		await worker?.stop();
-	}
-}
+/** The runtime's ceilings, and bare workerd left running for the readings next to later rows. */
+export type Ceilings = {
+	rows: BenchRow[];
+	/** Bare workerd's hello, read on demand (cli/bench/baseline.ts); absent when it did not start. */
+	bare?: Reader;
+	/** Every bare reading taken, the workerd-hello row first. */
+	series: BaselineSeries;
+	/** Stops bare workerd and removes its files. */
+	stop(): Promise<void>;
+};
 
 export async function measureCeilings(
 	shape: RunShape,
 	log: (line: string) => void,
 	warn: (line: string) => void,
-): Promise<BenchRow[]> {
+): Promise<Ceilings> {
 	const dir = mkdtempSync(join(tmpdir(), "revenue-guard-ceilings-"));
 	const forgetDir = onCleanup(() => rmSync(dir, { recursive: true, force: true }));
+	const series = newSeries("workerd-hello");
+	let bareWorker: RunningWorker | undefined;
+	const stop = async () => {
+		await bareWorker?.stop();
+		forgetDir();
+		rmSync(dir, { recursive: true, force: true });
+	};
 	try {
 		const stateDir = join(dir, "do");
 		mkdirSync(stateDir);
 		writeFileSync(join(dir, "worker.js"), WORKER_JS);
 		writeFileSync(join(dir, "config.capnp"), workerdConfig(stateDir));
-		const workerdHello = await withWorker(
-			"workerd-hello",
-			() => startWorkerd({ configPath: join(dir, "config.capnp"), socketName: "http", cwd: dir }),
-			(url) =>
-				measure(
-					"workerd-hello",
-					{ url: `${url}/`, connections: shape.connections, headersFactory: HELLO_HEADERS },
-					shape,
-					log,
-				),
-			warn,
-		);
+		let workerdHello: BenchRow;
+		let bare: Reader | undefined;
+		try {
+			const started = await startWorkerd({
+				configPath: join(dir, "config.capnp"),
+				socketName: "http",
+				cwd: dir,
+			});
+			bareWorker = started;
+			const load = {
+				url: `${started.url}/`,
+				connections: shape.connections,
+				headersFactory: HELLO_HEADERS,
+			};
+			workerdHello = await measure("workerd-hello", load, shape, log, () => started.pids());
+			series.readings.push({
+				at: "workerd-hello row",
+				reading: {
+					reqPerSec: workerdHello.reqPerSec,
+					cpuUsPerReq: workerdHello.cpuUsPerReq ?? null,
+				},
+			});
+			bare = helloReader(load, shape.readingSec, () => started.pids(), series);
+		} catch (error) {
+			const reason = `workerd-hello failed: ${String(error).split("\n")[0]}`;
+			warn(`[bench] ${reason}`);
+			workerdHello = skippedRow("workerd-hello", reason);
+			await bareWorker?.stop();
+			bareWorker = undefined;
+		}
 		const postJson = await withWorker(
 			"post-json-hello",
 			() => startMiniflare({ config: MINIFLARE_CONFIG, persistDir: join(dir, "miniflare") }),
-			(url) =>
+			(worker) =>
 				measure(
 					"post-json-hello",
 					{
-						url: `${url}/json`,
+						url: `${worker.directUrl}/json`,
 						method: "POST",
 						headers: { "content-type": "application/json" },
 						body: JSON.stringify({ sku: "BENCH-HOT-ceiling" }),
@@ -93,12 +117,37 @@ export async function measureCeilings(
 					},
 					shape,
 					log,
+					() => worker.pids(),
 				),
 			warn,
 		);
-		return [workerdHello, postJson];
+		// Bare workerd's row ended just before this one started; read it again after.
+		const before = series.readings[0]?.reading;
+		if (bare && before && !postJson.skipped)
+			postJson.workerdHelloAround = [before, await bare("after post-json-hello")];
+		return { rows: [workerdHello, postJson], ...(bare ? { bare } : {}), series, stop };
+	} catch (error) {
+		await stop();
+		throw error;
+	}
+}
+
+/** Runs `body` against a started worker and stops it; a worker that cannot start skips the row. */
+async function withWorker(
+	name: RowName,
+	start: () => Promise<MiniflareWorker>,
+	body: (worker: MiniflareWorker) => Promise<BenchRow>,
+	warn: (line: string) => void,
+): Promise<BenchRow> {
+	let worker: MiniflareWorker | undefined;
+	try {
+		worker = await start();
+		return await body(worker);
+	} catch (error) {
+		const reason = `${name} failed: ${String(error).split("\n")[0]}`;
+		warn(`[bench] ${reason}`);
+		return skippedRow(name, reason);
 	} finally {
-		forgetDir();
-		rmSync(dir, { recursive: true, force: true });
+		await worker?.stop();
 	}
 }

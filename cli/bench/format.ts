@@ -1,5 +1,6 @@
-// Pure shaping of benchmark results: ratios, the Markdown table, the --json line. No I/O here,
-// so test/unit/bench-format.test.ts can check it without running anything.
+// Pure shaping of benchmark results: ratios (by req/s and by CPU per request), the Markdown
+// tables (rows, baseline drift, targets), the --json line. No I/O here, so
+// test/unit/bench-format.test.ts can check it without running anything.
 
 export const ROW_NAMES = [
 	// The runtime's ceilings: bare workerd, and a POST that parses a JSON body on the lean runtime.
@@ -37,6 +38,13 @@ export const START_ROWS: readonly RowName[] = [
 	"start-availability",
 ];
 
+/**
+ * A short hello run next to the rows (cli/bench/baseline.ts): what the rows' ratios divide by,
+ * read before and after each row so that a machine that drifts during a run moves the baseline
+ * with it instead of skewing the ratio.
+ */
+export type Reading = { reqPerSec: number; cpuUsPerReq: number | null };
+
 export type BenchRow = {
 	name: RowName;
 	reqPerSec: number;
@@ -53,6 +61,16 @@ export type BenchRow = {
 	decisionsPerCommit?: number | null;
 	/** How busy the CPUs were (other processes, %) just before the row ran; null if unknown. */
 	busyCpuBefore?: number | null;
+	/**
+	 * CPU µs per response of the server's whole process tree during the run (/proc; the bare or
+	 * lean runtime's workerd, `npm start`'s Node and workerd, a peer's Node process and its
+	 * engine); null where /proc is not readable.
+	 */
+	cpuUsPerReq?: number | null;
+	/** The same server's hello read just before and just after this row; "× hello" divides by their mean. */
+	helloAround?: Reading[];
+	/** Bare workerd's hello read just before and just after this row; "× workerd-hello" divides by their mean. */
+	workerdHelloAround?: Reading[];
 	/** Set when the row could not be measured; the numbers are then zero. */
 	skipped?: string;
 };
@@ -108,10 +126,80 @@ function fmtBusy(value: number | null | undefined): string {
 	return value === null || value === undefined ? "–" : `${value}%`;
 }
 
-/** The hello row a row's "× hello" divides by: the same server's. */
-function ownHello(rows: readonly BenchRow[], row: BenchRow): number | undefined {
+/** What a ratio divides by: a mean hello, by req/s and by CPU µs per request. */
+export type Baseline = { reqPerSec: number | undefined; cpuUsPerReq: number | undefined };
+
+/** The mean of numbers all present, else undefined (a baseline with a hole is no baseline). */
+function meanOf(values: readonly (number | null | undefined)[]): number | undefined {
+	if (values.length === 0 || values.some((v) => v === null || v === undefined || !(v > 0)))
+		return undefined;
+	return (values as number[]).reduce((sum, v) => sum + v, 0) / values.length;
+}
+
+function baselineOf(
+	readings: readonly Reading[] | undefined,
+	fallback: BenchRow | undefined,
+): Baseline {
+	if (readings !== undefined && readings.length > 0)
+		return {
+			reqPerSec: meanOf(readings.map((r) => r.reqPerSec)),
+			cpuUsPerReq: meanOf(readings.map((r) => r.cpuUsPerReq)),
+		};
+	return {
+		reqPerSec: fallback?.reqPerSec,
+		cpuUsPerReq: fallback?.cpuUsPerReq ?? undefined,
+	};
+}
+
+function measuredRow(rows: readonly BenchRow[], name: RowName): BenchRow | undefined {
+	return rows.find((candidate) => candidate.name === name && !candidate.skipped);
+}
+
+/**
+ * What a row's "× hello" divides by: the same server's hello readings around the row, or, for
+ * a row measured without them (the hello rows themselves, the peers), the hello row of the same
+ * server (`start-` rows: `start-hello`; all others: `hello`).
+ */
+export function ownBaseline(rows: readonly BenchRow[], row: BenchRow): Baseline {
 	const name: RowName = START_ROWS.includes(row.name) ? "start-hello" : "hello";
-	return rows.find((candidate) => candidate.name === name && !candidate.skipped)?.reqPerSec;
+	return baselineOf(row.helloAround, measuredRow(rows, name));
+}
+
+/** What a row's "× workerd-hello" divides by: bare workerd's readings around it, else its row. */
+export function workerdBaseline(rows: readonly BenchRow[], row: BenchRow): Baseline {
+	return baselineOf(row.workerdHelloAround, measuredRow(rows, "workerd-hello"));
+}
+
+/**
+ * A row's ratio to a baseline by CPU: the baseline's CPU per request over the row's, so that,
+ * like the req/s ratio, 0.5× means "costs twice the baseline's request".
+ */
+export function cpuRatio(
+	rowCpuUs: number | null | undefined,
+	baselineCpuUs: number | undefined,
+): number | null {
+	if (rowCpuUs === null || rowCpuUs === undefined) return null;
+	return ratio(baselineCpuUs ?? 0, rowCpuUs);
+}
+
+/** A row's four ratios: to its own hello and to bare workerd's, by req/s and by CPU. */
+export function rowRatios(
+	rows: readonly BenchRow[],
+	row: BenchRow,
+): {
+	helloByRate: number | null;
+	helloByCpu: number | null;
+	workerdByRate: number | null;
+	workerdByCpu: number | null;
+} {
+	const own = ownBaseline(rows, row);
+	const bare = workerdBaseline(rows, row);
+	return {
+		helloByRate: ratio(row.reqPerSec, own.reqPerSec),
+		helloByCpu: cpuRatio(row.cpuUsPerReq, own.cpuUsPerReq),
+		workerdByRate: ratio(row.reqPerSec, bare.reqPerSec),
+		workerdByCpu: cpuRatio(row.cpuUsPerReq, bare.cpuUsPerReq),
+	};
 }
 
 function fmtNumber(value: number | null | undefined): string {
@@ -119,20 +207,188 @@ function fmtNumber(value: number | null | undefined): string {
 }
 
 export function markdownTable(rows: readonly BenchRow[]): string {
-	const workerdHello = rows.find((row) => row.name === "workerd-hello" && !row.skipped)?.reqPerSec;
 	const best = bestPeer(rows);
 	const lines = [
-		`| row | req/s | p50 ms | p95 ms | p99 ms | oversell | decisions/commit | × hello | × workerd-hello | × best peer${best ? ` (${best.name})` : ""} | statuses | errors | busy CPU before |`,
-		"|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|",
+		`| row | req/s | p50 ms | p95 ms | p99 ms | oversell | decisions/commit | × hello | × workerd-hello | × best peer${best ? ` (${best.name})` : ""} | CPU µs/req | × hello by CPU | × workerd-hello by CPU | statuses | errors | busy CPU before |`,
+		"|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|",
 	];
 	for (const row of rows) {
 		if (row.skipped) {
-			lines.push(`| ${row.name} | skipped: ${row.skipped} | | | | | | | | | | | |`);
+			lines.push(`| ${row.name} | skipped: ${row.skipped} | | | | | | | | | | | | | | |`);
 			continue;
 		}
 		const { p50, p95, p99 } = row.latencyMs;
+		const r = rowRatios(rows, row);
 		lines.push(
-			`| ${row.name} | ${row.reqPerSec} | ${p50} | ${p95} | ${p99} | ${fmtNumber(row.oversell)} | ${fmtNumber(row.decisionsPerCommit)} | ${fmtRatio(ratio(row.reqPerSec, ownHello(rows, row)))} | ${fmtRatio(ratio(row.reqPerSec, workerdHello))} | ${fmtRatio(ratio(row.reqPerSec, best?.reqPerSec))} | ${fmtStatuses(row.statusCounts)} | ${row.errors} | ${fmtBusy(row.busyCpuBefore)} |`,
+			`| ${row.name} | ${row.reqPerSec} | ${p50} | ${p95} | ${p99} | ${fmtNumber(row.oversell)} | ${fmtNumber(row.decisionsPerCommit)} | ${fmtRatio(r.helloByRate)} | ${fmtRatio(r.workerdByRate)} | ${fmtRatio(ratio(row.reqPerSec, best?.reqPerSec))} | ${fmtNumber(row.cpuUsPerReq)} | ${fmtRatio(r.helloByCpu)} | ${fmtRatio(r.workerdByCpu)} | ${fmtStatuses(row.statusCounts)} | ${row.errors} | ${fmtBusy(row.busyCpuBefore)} |`,
+		);
+	}
+	return lines.join("\n");
+}
+
+/** One baseline's readings over a run, in order: `at` says which row each follows or precedes. */
+export type BaselineSeries = {
+	baseline: string;
+	readings: readonly { at: string; reading: Reading }[];
+};
+
+/** (max − min) ÷ mean, in whole percent; null with fewer than two values. */
+export function spreadPercent(values: readonly number[]): number | null {
+	if (values.length < 2 || values.some((v) => !(v > 0))) return null;
+	const mean = values.reduce((sum, v) => sum + v, 0) / values.length;
+	return Math.round(((Math.max(...values) - Math.min(...values)) / mean) * 100);
+}
+
+function fmtRange(values: readonly number[]): string {
+	if (values.length === 0) return "–";
+	const lo = Math.min(...values);
+	const hi = Math.max(...values);
+	return lo === hi ? String(lo) : `${lo}–${hi}`;
+}
+
+/**
+ * How far each baseline moved during the run: its readings' range and spread by req/s and by CPU
+ * per request. A row's ratio divides by the two readings around it, so a spread here is drift the
+ * ratios did not absorb only between two neighbouring readings.
+ */
+export function driftTable(series: readonly BaselineSeries[]): string {
+	const lines = [
+		"| baseline | readings | req/s | spread | CPU µs/req | spread |",
+		"|---|---:|---:|---:|---:|---:|",
+	];
+	for (const { baseline, readings } of series) {
+		const rates = readings.map(({ reading }) => reading.reqPerSec);
+		const cpu = readings.flatMap(({ reading }) =>
+			reading.cpuUsPerReq === null ? [] : [reading.cpuUsPerReq],
+		);
+		const pct = (v: number | null) => (v === null ? "–" : `${v}%`);
+		lines.push(
+			`| ${baseline} | ${readings.length} | ${fmtRange(rates)} | ${pct(spreadPercent(rates))} | ${fmtRange(cpu)} | ${pct(cpu.length === readings.length ? spreadPercent(cpu) : null)} |`,
+		);
+	}
+	return lines.join("\n");
+}
+
+// ---- targets (the hot-path issue's, read from the run) ---------------------------------------
+
+/** `npm start`'s hello against bare workerd's. */
+export const START_HELLO_MIN_X_WORKERD = 0.9;
+/** A durable reserve on one hot SKU against bare workerd's hello. */
+export const RESERVE_MIN_X_WORKERD = 0.35;
+/** Sold-out and availability, answered at the edge, against the server's own hello. */
+export const READ_MIN_X_HELLO = 0.8;
+/** A paid checkout against the server's own hello. */
+export const CHECKOUT_MIN_X_HELLO = 0.2;
+/** p99 of the reserve load paced at half the peak. */
+export const HALF_PEAK_MAX_P99_MS = 25;
+
+export type TargetVerdict =
+	| "met"
+	| "not met"
+	| "met by CPU only"
+	| "met by req/s only"
+	| "not measured";
+
+export type TargetResult = {
+	target: string;
+	row: RowName | "every row";
+	needs: string;
+	/** The figure by req/s (a ratio, or ms, or units for oversell); null when not measured. */
+	byRate: number | null;
+	/** The same ratio by CPU per request; null where the target has none or CPU was not read. */
+	byCpu: number | null;
+	verdict: TargetVerdict;
+};
+
+/** Met by every measure there is; "not measured" when there is none. */
+function verdictOf(checks: readonly (boolean | null)[]): TargetVerdict {
+	const known = checks.filter((c): c is boolean => c !== null);
+	if (known.length === 0) return "not measured";
+	if (known.every(Boolean)) return "met";
+	if (!known.some(Boolean)) return "not met";
+	return checks[1] === true ? "met by CPU only" : "met by req/s only";
+}
+
+/** Every target of the hot-path issue, evaluated from this run's rows (missing rows: not measured). */
+export function evaluateTargets(rows: readonly BenchRow[]): TargetResult[] {
+	const results: TargetResult[] = [];
+	const ratioTarget = (
+		target: string,
+		name: RowName,
+		min: number,
+		against: "workerd" | "hello",
+	) => {
+		const row = measuredRow(rows, name);
+		const r = row === undefined ? undefined : rowRatios(rows, row);
+		const byRate = r === undefined ? null : against === "workerd" ? r.workerdByRate : r.helloByRate;
+		const byCpu = r === undefined ? null : against === "workerd" ? r.workerdByCpu : r.helloByCpu;
+		results.push({
+			target,
+			row: name,
+			needs: `≥ ${min.toFixed(2)}× ${against === "workerd" ? "workerd-hello" : "own hello"}`,
+			byRate,
+			byCpu,
+			verdict: verdictOf([
+				byRate === null ? null : byRate >= min,
+				byCpu === null ? null : byCpu >= min,
+			]),
+		});
+	};
+	ratioTarget("`npm start` hello", "start-hello", START_HELLO_MIN_X_WORKERD, "workerd");
+	ratioTarget("durable reserve, hot SKU", "reserve", RESERVE_MIN_X_WORKERD, "workerd");
+	ratioTarget("durable reserve, hot SKU", "start-reserve", RESERVE_MIN_X_WORKERD, "workerd");
+	for (const name of ["sold-out", "start-sold-out"] as const)
+		ratioTarget("sold-out", name, READ_MIN_X_HELLO, "hello");
+	for (const name of ["availability", "start-availability"] as const)
+		ratioTarget("availability", name, READ_MIN_X_HELLO, "hello");
+	ratioTarget("checkout", "checkout", CHECKOUT_MIN_X_HELLO, "hello");
+	for (const name of ["reserve-half-peak", "start-reserve-half-peak"] as const) {
+		const row = measuredRow(rows, name);
+		const p99 = row?.latencyMs.p99 ?? null;
+		results.push({
+			target: "p99 at half the reserve peak",
+			row: name,
+			needs: `≤ ${HALF_PEAK_MAX_P99_MS} ms`,
+			byRate: p99,
+			byCpu: null,
+			verdict: verdictOf([p99 === null ? null : p99 <= HALF_PEAK_MAX_P99_MS]),
+		});
+	}
+	// Every measured row that keeps records (ours and the peers); an unreadable count is not zero.
+	const counted = rows.filter((row) => !row.skipped && row.oversell !== null);
+	const oversell = counted.reduce((sum, row) => sum + (row.oversell as number), 0);
+	results.push({
+		target: "zero oversell",
+		row: "every row",
+		needs: "0 units",
+		byRate: counted.length === 0 || Number.isNaN(oversell) ? null : oversell,
+		byCpu: null,
+		verdict:
+			counted.length === 0
+				? "not measured"
+				: Number.isNaN(oversell)
+					? "not met"
+					: verdictOf([oversell === 0]),
+	});
+	return results;
+}
+
+export function targetsTable(rows: readonly BenchRow[]): string {
+	const lines = [
+		"| target | row | needs | by req/s | by CPU | verdict |",
+		"|---|---|---|---:|---:|---|",
+	];
+	for (const t of evaluateTargets(rows)) {
+		const isRatio = t.needs.startsWith("≥");
+		const byRate = isRatio
+			? fmtRatio(t.byRate)
+			: t.needs.endsWith("ms")
+				? t.byRate === null
+					? "–"
+					: `${t.byRate} ms`
+				: fmtNumber(t.byRate);
+		lines.push(
+			`| ${t.target} | ${t.row} | ${t.needs} | ${byRate} | ${fmtRatio(t.byCpu)} | ${t.verdict} |`,
 		);
 	}
 	return lines.join("\n");

@@ -4,7 +4,9 @@
 
 import { waitForQuietCpu } from "../lib/cpu.ts";
 import { type LoadOptions, type LoadResult, runLoad } from "../lib/load.ts";
+import { bracketer, helloReader, measuredLoad, newSeries, type Reader } from "./baseline.ts";
 import {
+	type BaselineSeries,
 	type BenchRow,
 	type CommitCounters,
 	commitCounters,
@@ -28,6 +30,8 @@ export type RunShape = {
 	warmupSec: number;
 	/** How long a row may wait for other processes to quieten down before it runs anyway. */
 	quietWaitSec: number;
+	/** Each baseline reading next to a row (cli/bench/baseline.ts): a hello this long, no warm-up. */
+	readingSec: number;
 	/**
 	 * `--half-rate N`: the half-peak rows paced at N a second instead of half of the peak row
 	 * just measured, so two builds (or two runs) compare at the same load.
@@ -105,13 +109,14 @@ export async function timedRun(
 	load: LoadOptions,
 	shape: RunShape,
 	log: (line: string) => void,
+	pids: (() => readonly number[]) | undefined,
 	beforeRun?: () => Promise<void>,
-): Promise<{ result: LoadResult; busy: number | null }> {
+): Promise<{ result: LoadResult; busy: number | null; cpuUsPerReq: number | null }> {
 	log(`[bench] ${name}: warm-up ${shape.warmupSec}s, run ${shape.durationSec}s`);
 	const busy = await quietCpu(shape);
 	await runLoad({ ...load, durationSec: shape.warmupSec });
 	await beforeRun?.();
-	return { result: await runLoad({ ...load, durationSec: shape.durationSec }), busy };
+	return { ...(await measuredLoad({ ...load, durationSec: shape.durationSec }, pids)), busy };
 }
 
 /** GET /healthz, the hello-world of a server running our worker. */
@@ -120,23 +125,40 @@ export async function measureHello(
 	shape: RunShape,
 	log: (line: string) => void,
 	name: RowName,
+	pids?: () => readonly number[],
 ): Promise<BenchRow> {
-	const load = {
-		url: `${base}/healthz`,
-		connections: shape.connections,
-		headersFactory: HELLO_HEADERS,
-	};
-	const { result, busy } = await timedRun(name, load, freshServer(shape), log);
-	return toRow(name, result, null, busy);
+	const { result, busy, cpuUsPerReq } = await timedRun(
+		name,
+		helloOf(base, shape),
+		freshServer(shape),
+		log,
+		pids,
+	);
+	return toRow(name, result, null, busy, cpuUsPerReq);
 }
 
+/** The hello load of a server running our worker (its `/healthz`). */
+function helloOf(base: string, shape: RunShape): LoadOptions {
+	return { url: `${base}/healthz`, connections: shape.connections, headersFactory: HELLO_HEADERS };
+}
+
+/**
+ * Our rows on one server. Each row after the hello is bracketed by readings of this server's
+ * hello and (with `bare`) bare workerd's, taken right before and after it (cli/bench/baseline.ts);
+ * the hello row stands in for the first "before". The readings go to the returned series.
+ */
 export async function measureOurs(
 	worker: BenchTarget,
 	shape: RunShape,
 	log: (line: string) => void,
 	names: OurRowNames,
-): Promise<BenchRow[]> {
+	bare?: Reader,
+): Promise<{ rows: BenchRow[]; series: BaselineSeries }> {
 	const base = worker.url;
+	const pids = () => worker.pids();
+	const series = newSeries(names.hello);
+	const own = helloReader(helloOf(base, shape), shape.readingSec, pids, series);
+	const brackets = bracketer(own, bare);
 	const admin = adminHeaders(worker.adminToken);
 	const stamp = Date.now().toString(36);
 	const createProduct = (sku: string, totalStock: number) =>
@@ -149,7 +171,14 @@ export async function measureOurs(
 	// after them would share the server with their cost-ledger flushes. With one ledger object
 	// per session (before docs/decisions/041-ledger-groups.md) that was a stall (observed: no
 	// answer at all for 6 s on a busy machine); the order stays so the hello meets a server at rest.
-	const rows: BenchRow[] = [await measureHello(base, shape, log, names.hello)];
+	const bareBefore = await bare?.(`before ${names.hello}`);
+	const hello = await measureHello(base, shape, log, names.hello, pids);
+	const bareAfter = await bare?.(`after ${names.hello}`);
+	if (bareBefore && bareAfter) hello.workerdHelloAround = [bareBefore, bareAfter];
+	const helloReading = { reqPerSec: hello.reqPerSec, cpuUsPerReq: hello.cpuUsPerReq ?? null };
+	series.readings.push({ at: `${names.hello} row`, reading: helloReading });
+	brackets.start({ own: helloReading, ...(bareAfter ? { bare: bareAfter } : {}) });
+	const rows: BenchRow[] = [hello];
 
 	const tokens = await mintSessions(base, worker.debugToken, SESSIONS, SETUP_WIDTH);
 	const sessionHeaders = sessionHeadersFor(tokens);
@@ -163,15 +192,15 @@ export async function measureOurs(
 		const { path, ...rest } = options;
 		const load: LoadOptions = { ...rest, url: `${base}${path}`, connections: shape.connections };
 		let before: CommitCounters | null = null;
-		const { result, busy } = await timedRun(name, load, shape, log, async () => {
+		const { result, busy, cpuUsPerReq } = await timedRun(name, load, shape, log, pids, async () => {
 			if (sku) before = commitCounters(await stats(sku));
 		});
-		if (!sku) return toRow(name, result, null, busy);
+		if (!sku) return await brackets.after(toRow(name, result, null, busy, cpuUsPerReq));
 		const after = await stats(sku);
-		return {
-			...toRow(name, result, Number(after.oversellCount ?? Number.NaN), busy),
+		return await brackets.after({
+			...toRow(name, result, Number(after.oversellCount ?? Number.NaN), busy, cpuUsPerReq),
 			decisionsPerCommit: decisionsPerCommit(before, commitCounters(after)),
-		};
+		});
 	};
 
 	const hot = `BENCH-HOT-${stamp}`;
@@ -220,19 +249,22 @@ export async function measureOurs(
 
 	if (names.checkout) {
 		rows.push(
-			await measureCheckout(
-				names.checkout,
-				base,
-				shape,
-				createProduct,
-				sessionHeaders,
-				oversell,
-				stamp,
-				log,
+			await brackets.after(
+				await measureCheckout(
+					names.checkout,
+					base,
+					shape,
+					createProduct,
+					sessionHeaders,
+					oversell,
+					stamp,
+					log,
+					pids,
+				),
 			),
 		);
 	}
-	return rows;
+	return { rows, series };
 }
 
 async function measureCheckout(
@@ -244,6 +276,7 @@ async function measureCheckout(
 	oversell: (sku: string) => Promise<number>,
 	stamp: string,
 	log: (line: string) => void,
+	pids: () => readonly number[],
 ): Promise<BenchRow> {
 	const sku = `BENCH-PAY-${stamp}`;
 	const measured = Math.round(shape.durationSec * CHECKOUT_HOLDS_PER_SEC);
@@ -277,8 +310,11 @@ async function measureCheckout(
 	log(`[bench] ${name}: warm-up ${CHECKOUT_WARMUP_HOLDS}, run ${measured} payments`);
 	const busy = await quietCpu(shape);
 	await runLoad(payLoad(0, CHECKOUT_WARMUP_HOLDS));
-	const result = await runLoad(payLoad(CHECKOUT_WARMUP_HOLDS, measured));
-	return toRow(name, result, await oversell(sku), busy);
+	const { result, cpuUsPerReq } = await measuredLoad(
+		payLoad(CHECKOUT_WARMUP_HOLDS, measured),
+		pids,
+	);
+	return toRow(name, result, await oversell(sku), busy, cpuUsPerReq);
 }
 
 export function toRow(
@@ -286,6 +322,7 @@ export function toRow(
 	result: LoadResult,
 	oversell: number | null,
 	busyCpuBefore: number | null,
+	cpuUsPerReq: number | null = null,
 ): BenchRow {
 	return {
 		name,
@@ -295,5 +332,6 @@ export function toRow(
 		statusCounts: result.statusCounts,
 		errors: result.errors,
 		busyCpuBefore,
+		cpuUsPerReq,
 	};
 }

@@ -5,6 +5,7 @@
 import { runLoad } from "../lib/load.ts";
 import { PEER_ENGINE, PEER_NAMES, startPeerProcess } from "../peers/spawn.ts";
 import { ensurePostgres, ensureRedis, type Service } from "../services.ts";
+import { bracketer, measuredLoad, type Reader } from "./baseline.ts";
 import { type BenchRow, skippedRow } from "./format.ts";
 import { expectCall } from "./http.ts";
 import { freshServer, quietCpu, type RunShape, toRow } from "./ours.ts";
@@ -12,11 +13,18 @@ import { freshServer, quietCpu, type RunShape, toRow } from "./ours.ts";
 const PEER_STOCK = 10_000_000;
 const PEER_SESSIONS = 256;
 
+/**
+ * The peers' rows; with `bare`, each is bracketed by bare workerd's hello read right before and
+ * after it (cli/bench/baseline.ts), for its "× workerd-hello". CPU per request counts the peer's
+ * Node process and its engine (redis-server; the postmaster and its backends).
+ */
 export async function measurePeers(
 	shape: RunShape,
 	log: (line: string) => void,
 	warn: (line: string) => void,
+	bare?: Reader,
 ): Promise<BenchRow[]> {
+	const brackets = bracketer(undefined, bare);
 	const engines: Partial<Record<"redis" | "postgres", Service | string>> = {};
 	const start = async (engine: "redis" | "postgres") => {
 		if (engines[engine] !== undefined) return;
@@ -57,9 +65,20 @@ export async function measurePeers(
 				log(`[bench] ${name}: warm-up ${warmupSec}s, run ${shape.durationSec}s`);
 				const busy = await quietCpu(shape);
 				await runLoad({ ...load, durationSec: warmupSec });
-				const result = await runLoad({ ...load, durationSec: shape.durationSec });
+				const peerPid = peer.pid;
+				const pids = () => [...(peerPid === undefined ? [] : [peerPid]), ...engine.pids()];
+				const before = await brackets.read(`before ${name}`);
+				const { result, cpuUsPerReq } = await measuredLoad(
+					{ ...load, durationSec: shape.durationSec },
+					pids,
+				);
 				const stats = await expectCall(200, peer.url, "GET", `/admin/stats?sku=${sku}`);
-				rows.push(toRow(name, result, Number(stats.oversell ?? Number.NaN), busy));
+				brackets.start(before);
+				rows.push(
+					await brackets.after(
+						toRow(name, result, Number(stats.oversell ?? Number.NaN), busy, cpuUsPerReq),
+					),
+				);
 			} catch (error) {
 				const reason = `${name} failed: ${String(error).split("\n")[0]}`;
 				warn(`[bench] ${reason}`);

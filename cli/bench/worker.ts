@@ -12,6 +12,7 @@ import { buildUi } from "../../scripts/build-ui.ts";
 import { workerVars } from "../../scripts/config.ts";
 import { readWranglerConfig, startProduct } from "../../scripts/runtime.ts";
 import { freePort, onCleanup, startDaemon, waitUntil } from "../../test/support/proc.ts";
+import { childPids } from "../lib/workerd-cpu.ts";
 
 const REPO_ROOT = resolve(import.meta.dirname, "../..");
 /** The ready line scripts/start.ts prints once migrations ran and the demo product exists. */
@@ -23,6 +24,11 @@ export type BenchTarget = {
 	url: string;
 	adminToken: string;
 	debugToken: string;
+	/**
+	 * The processes whose trees serve it, for CPU per request (cli/lib/workerd-cpu.ts): the
+	 * workerd the lean runtime started below this process, or `npm start`'s whole process group.
+	 */
+	pids(): number[];
 	stop(): Promise<void>;
 };
 
@@ -58,6 +64,9 @@ export async function startBenchWorker(): Promise<BenchTarget> {
 	const debugToken = `bench-debug-${process.pid}`;
 	buildUi();
 	const state = freshStateDir();
+	// The runtime's processes are the children this start adds (workerd; an esbuild service the
+	// bundling may leave running idles through the rows).
+	const before = new Set(childPids());
 	try {
 		const product = await startProduct({
 			vars: {
@@ -69,8 +78,10 @@ export async function startBenchWorker(): Promise<BenchTarget> {
 			port: 0,
 		});
 		const unregister = onCleanup(() => void product.stop());
+		const own = childPids().filter((pid) => !before.has(pid));
 		return {
 			url: product.url,
+			pids: () => own,
 			adminToken,
 			debugToken,
 			stop: async () => {
@@ -113,10 +124,12 @@ export async function startServerScript(script: "start" | "dev"): Promise<BenchT
 		state.remove();
 		throw new Error(`${String(error)}\n${daemon.output()}`);
 	}
+	const leader = daemon.child.pid;
 	return {
 		url: `http://127.0.0.1:${port}`,
 		adminToken,
 		debugToken,
+		pids: () => (leader === undefined ? [] : [leader]),
 		stop: async () => {
 			await daemon.stop();
 			state.remove();

@@ -7,10 +7,13 @@ import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { type MiniflareWorkerConfig, startMiniflareWorker } from "../../scripts/runtime.ts";
 import { freePort, onCleanup, startDaemon, waitUntil } from "../../test/support/proc.ts";
+import { childPids } from "./workerd-cpu.ts";
 
 export type RunningWorker = {
 	/** Base URL of the worker's HTTP socket. */
 	url: string;
+	/** The processes whose trees serve it (the bench counts their CPU: cli/lib/workerd-cpu.ts). */
+	pids(): number[];
 	stop(): Promise<void>;
 };
 
@@ -55,6 +58,8 @@ export async function startMiniflare(options: {
 	config: MiniflareWorkerConfig;
 	persistDir: string;
 }): Promise<MiniflareWorker> {
+	// Miniflare runs workerd as a child of this process: the one that was not there before.
+	const before = new Set(childPids());
 	const runtime = await startMiniflareWorker({
 		config: options.config,
 		persistRoot: options.persistDir,
@@ -63,9 +68,11 @@ export async function startMiniflare(options: {
 		port: 0,
 	});
 	const unregister = onCleanup(() => void runtime.dispose());
+	const own = childPids().filter((pid) => !before.has(pid));
 	return {
 		url: runtime.entryUrl,
 		directUrl: runtime.directUrl,
+		pids: () => own,
 		stop: async () => {
 			await runtime.dispose();
 			unregister();
@@ -97,5 +104,6 @@ export async function startWorkerd(options: {
 		await daemon.stop();
 		throw new Error(`${String(error)}\n${daemon.output()}`);
 	}
-	return { url, stop: () => daemon.stop() };
+	const pid = daemon.child.pid;
+	return { url, pids: () => (pid === undefined ? [] : [pid]), stop: () => daemon.stop() };
 }

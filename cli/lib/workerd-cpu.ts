@@ -2,8 +2,7 @@
 // machine shared with other work, CPU per request moves far less than requests per second. Reads
 // /proc (Linux) for the processes this one started: workerd is a child of the Miniflare API.
 
-import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { type LoadOptions, type LoadResult, runLoad } from "./load.ts";
 
 /** /proc/<pid>/stat counts CPU time in ticks of 10 ms (USER_HZ = 100). */
@@ -11,33 +10,94 @@ const US_PER_TICK = 10_000;
 
 export type Measured = { result: LoadResult; cpuUs: number };
 
-/** The processes below `pid`, at any depth (pgrep exits non-zero when there are none). */
-function descendants(pid: string): string[] {
-	let children: string[];
+/** One process of /proc: its parent and the CPU ticks it used so far (user + system). */
+type ProcEntry = { ppid: number; ticks: number };
+
+/** Every process /proc shows now, by pid; empty where there is no /proc (not Linux). */
+function processTable(): Map<number, ProcEntry> {
+	const table = new Map<number, ProcEntry>();
+	let names: string[];
 	try {
-		children = execFileSync("pgrep", ["-P", pid]).toString().trim().split("\n");
+		names = readdirSync("/proc");
 	} catch {
-		return [];
+		return table;
 	}
-	return children.flatMap((child) => [child, ...descendants(child)]);
+	for (const name of names) {
+		if (!/^\d+$/.test(name)) continue;
+		let stat: string;
+		try {
+			stat = readFileSync(`/proc/${name}/stat`, "utf8");
+		} catch {
+			continue; // it exited between the listing and the read
+		}
+		// The command name is in parentheses and may hold spaces or ")": fields follow the last ") ".
+		const fields = stat.slice(stat.lastIndexOf(") ") + 2).split(" ");
+		table.set(Number(name), {
+			ppid: Number(fields[1]),
+			ticks: Number(fields[11]) + Number(fields[12]),
+		});
+	}
+	return table;
+}
+
+/** `roots` and every process below them, at any depth, with their ticks so far. */
+function treeTicks(table: Map<number, ProcEntry>, roots: readonly number[]): Map<number, number> {
+	const children = new Map<number, number[]>();
+	for (const [pid, entry] of table) {
+		const siblings = children.get(entry.ppid);
+		if (siblings) siblings.push(pid);
+		else children.set(entry.ppid, [pid]);
+	}
+	const ticks = new Map<number, number>();
+	const queue = roots.filter((pid) => table.has(pid));
+	while (queue.length > 0) {
+		const pid = queue.pop() as number;
+		if (ticks.has(pid)) continue;
+		ticks.set(pid, table.get(pid)?.ticks ?? 0);
+		queue.push(...(children.get(pid) ?? []));
+	}
+	return ticks;
+}
+
+/** The processes directly below `pid` now. */
+export function childPids(pid: number = process.pid): number[] {
+	return [...processTable()].filter(([, entry]) => entry.ppid === pid).map(([child]) => child);
+}
+
+/**
+ * CPU µs used by the process trees under `roots` (read when each reading starts, so a server's
+ * workers started late still count) between `start()` and the `stop()` it returns. A process
+ * born in between counts from zero; one that exits in between loses its share (servers under
+ * load keep theirs: workerd, a Node front, PostgreSQL's per-connection backends of a pool).
+ */
+export function treeCpuMeter(roots: () => readonly number[]): { start(): () => number } {
+	return {
+		start() {
+			const before = treeTicks(processTable(), roots());
+			return () => {
+				const after = treeTicks(processTable(), roots());
+				let ticks = 0;
+				for (const [pid, now] of after) ticks += now - (before.get(pid) ?? 0);
+				return Math.max(0, ticks) * US_PER_TICK;
+			};
+		},
+	};
 }
 
 /**
  * Runs a load and returns it with workerd's CPU µs per request; call after the worker started.
- * Counts every process below this one: workerd is a child when this process runs Miniflare, a
- * grandchild under `npm start` (scripts/start.ts in its own process, cli/hello-cpu.ts --start).
+ * Counts every process below this one (as they are when the meter is made): workerd is a child
+ * when this process runs Miniflare, a grandchild under `npm start` (scripts/start.ts in its own
+ * process, cli/hello-cpu.ts --start).
  */
 export function workerdCpuMeter(): (load: LoadOptions) => Promise<Measured> {
-	const pids = descendants(String(process.pid));
-	const cpuTicks = () =>
-		pids.reduce((sum, pid) => {
-			const fields = (readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1] ?? "").split(" ");
-			return sum + Number(fields[11]) + Number(fields[12]);
-		}, 0);
+	const self = process.pid;
+	const below = [...treeTicks(processTable(), [self]).keys()].filter((pid) => pid !== self);
+	const meter = treeCpuMeter(() => below);
 	return async (load) => {
-		const before = cpuTicks();
+		const stop = meter.start();
 		const result = await runLoad(load);
-		return { result, cpuUs: ((cpuTicks() - before) * US_PER_TICK) / Math.max(1, result.total) };
+		return { result, cpuUs: stop() / Math.max(1, result.total) };
 	};
 }
 

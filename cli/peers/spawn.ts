@@ -17,7 +17,13 @@ export const PEER_ENGINE: Record<PeerName, "redis" | "postgres"> = {
 
 const READY_TIMEOUT_MS = 20_000;
 
-export type PeerProcess = { name: PeerName; url: string; stop(): Promise<void> };
+export type PeerProcess = {
+	name: PeerName;
+	url: string;
+	/** The peer's Node process (the bench adds its CPU to its engine's). */
+	pid: number | undefined;
+	stop(): Promise<void>;
+};
 
 /** `engineUrl` is the redis:// or postgres:// URL of the peer's engine (see PEER_ENGINE). */
 export async function startPeerProcess(name: PeerName, engineUrl: string): Promise<PeerProcess> {
@@ -50,5 +56,5 @@ export async function startPeerProcess(name: PeerName, engineUrl: string): Promi
 		await daemon.stop();
 		throw new Error(`peer ${name} did not start: ${String(error)}\n${daemon.output()}`);
 	}
-	return { name, url, stop: () => daemon.stop() };
+	return { name, url, pid: daemon.child.pid, stop: () => daemon.stop() };
 }

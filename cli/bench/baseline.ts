@@ -1,0 +1,88 @@
+// The baselines the bench's ratios divide by, read next to the rows rather than once per run:
+// a short hello (our server's /healthz, bare workerd's hello) right before and right after each
+// row, CPU per request counted over the server's process tree. The hello rows alone moved by
+// 11,049–14,466 req/s between runs minutes apart on an idle machine (docs/hot-path.md, "Where it
+// stands at the end of the seventh stop"); a row divided by the mean of its two neighbours moves
+// with the machine, and the drift itself is printed (cli/bench/format.ts driftTable).
+// docs/decisions/057-bench-brackets.md says why neighbours, and what they cost.
+
+import { type LoadOptions, runLoad } from "../lib/load.ts";
+import { treeCpuMeter } from "../lib/workerd-cpu.ts";
+import type { BaselineSeries, Reading } from "./format.ts";
+
+/** Takes one reading, labelled with where in the run it falls. */
+export type Reader = (at: string) => Promise<Reading>;
+
+/** CPU µs per response to one decimal; null when /proc gave nothing or nothing answered. */
+export function perRequest(cpuUs: number, responses: number, procReadable: boolean): number | null {
+	if (!procReadable || responses <= 0) return null;
+	return Math.round((cpuUs / responses) * 10) / 10;
+}
+
+/** The runs' CPU meter over `pids`' trees: µs per response of each load, null off Linux. */
+export async function measuredLoad(
+	load: LoadOptions,
+	pids: (() => readonly number[]) | undefined,
+): Promise<{ result: Awaited<ReturnType<typeof runLoad>>; cpuUsPerReq: number | null }> {
+	if (pids === undefined) return { result: await runLoad(load), cpuUsPerReq: null };
+	const stop = treeCpuMeter(pids).start();
+	const result = await runLoad(load);
+	const cpuUs = stop();
+	return { result, cpuUsPerReq: perRequest(cpuUs, result.total, pids().length > 0) };
+}
+
+/**
+ * A reader of `load` (a hello) for `seconds`, on the server whose processes are `pids`; every
+ * reading is also kept in `series` for the drift table and the report.
+ */
+export function helloReader(
+	load: Omit<LoadOptions, "durationSec">,
+	seconds: number,
+	pids: () => readonly number[],
+	series: BaselineSeries & { readings: { at: string; reading: Reading }[] },
+): Reader {
+	return async (at) => {
+		const { result, cpuUsPerReq } = await measuredLoad({ ...load, durationSec: seconds }, pids);
+		const reading = { reqPerSec: result.reqPerSec, cpuUsPerReq };
+		series.readings.push({ at, reading });
+		return reading;
+	};
+}
+
+/** A new, empty series for `baseline`. */
+export function newSeries(baseline: string): BaselineSeries & {
+	readings: { at: string; reading: Reading }[];
+} {
+	return { baseline, readings: [] };
+}
+
+/**
+ * Brackets rows with readings: call `first` with the reading(s) that precede the first row, then
+ * `after(row)` for each row in order; each row gets the reading before it and the one after it.
+ */
+export function bracketer(own: Reader | undefined, bare: Reader | undefined) {
+	let previous: { own?: Reading; bare?: Reading } = {};
+	const read = async (at: string) => ({
+		...(own ? { own: await own(at) } : {}),
+		...(bare ? { bare: await bare(at) } : {}),
+	});
+	return {
+		/** What precedes the first bracketed row (a reading, or a row standing in for one). */
+		start(before: { own?: Reading; bare?: Reading }): void {
+			previous = before;
+		},
+		async read(at: string): Promise<{ own?: Reading; bare?: Reading }> {
+			return await read(at);
+		},
+		/** Reads after `row` and gives it its two neighbours of each baseline. */
+		async after<
+			R extends { name: string; helloAround?: Reading[]; workerdHelloAround?: Reading[] },
+		>(row: R): Promise<R> {
+			const next = await read(`after ${row.name}`);
+			if (previous.own && next.own) row.helloAround = [previous.own, next.own];
+			if (previous.bare && next.bare) row.workerdHelloAround = [previous.bare, next.bare];
+			previous = next;
+			return row;
+		},
+	};
+}
