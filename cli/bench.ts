@@ -17,7 +17,6 @@ import {
 	driftTable,
 	jsonLine,
 	markdownTable,
-	targetsTable,
 } from "./bench/format.ts";
 import {
 	FRESH_SERVER_WARMUP_SEC,
@@ -29,6 +28,7 @@ import {
 	type RunShape,
 } from "./bench/ours.ts";
 import { measurePeers } from "./bench/peers.ts";
+import { targetsTable } from "./bench/targets.ts";
 import { startBenchWorker, startServerScript } from "./bench/worker.ts";
 import { MAX_CONNECTIONS, MAX_DURATION_SEC } from "./lib/load.ts";
 

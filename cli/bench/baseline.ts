@@ -31,9 +31,30 @@ export async function measuredLoad(
 	return { result, cpuUsPerReq: perRequest(cpuUs, result.total, pids().length > 0) };
 }
 
+/** A server counts as settled once its tree uses at most this share of one CPU… */
+const SETTLED_CPU_SHARE = 0.05;
+/** …over a window this long… */
+const SETTLE_WINDOW_MS = 200;
+/** …and a reading waits at most this long for it (a row's leftovers: outbox flushes, ledgers). */
+const MAX_SETTLE_MS = 2_000;
+
+/**
+ * Waits (bounded) until the processes under `pids` are idle, so a reading right after a row does
+ * not share the server with that row's leftover background work and charge it to the baseline.
+ */
+export async function settle(pids: () => readonly number[]): Promise<void> {
+	const deadline = Date.now() + MAX_SETTLE_MS;
+	while (Date.now() < deadline) {
+		const stop = treeCpuMeter(pids).start();
+		await new Promise((resolve) => setTimeout(resolve, SETTLE_WINDOW_MS));
+		if (stop() <= SETTLED_CPU_SHARE * SETTLE_WINDOW_MS * 1_000) return;
+	}
+}
+
 /**
  * A reader of `load` (a hello) for `seconds`, on the server whose processes are `pids`; every
- * reading is also kept in `series` for the drift table and the report.
+ * reading is also kept in `series` for the drift table and the report. It first lets the server
+ * settle (see `settle`).
  */
 export function helloReader(
 	load: Omit<LoadOptions, "durationSec">,
@@ -42,6 +63,7 @@ export function helloReader(
 	series: BaselineSeries & { readings: { at: string; reading: Reading }[] },
 ): Reader {
 	return async (at) => {
+		await settle(pids);
 		const { result, cpuUsPerReq } = await measuredLoad({ ...load, durationSec: seconds }, pids);
 		const reading = { reqPerSec: result.reqPerSec, cpuUsPerReq };
 		series.readings.push({ at, reading });

@@ -97,11 +97,14 @@ export async function measureCeilings(
 			await bareWorker?.stop();
 			bareWorker = undefined;
 		}
+		// Bare workerd's row ended just before this one started; it is read again right after,
+		// while the post-json worker still runs (its teardown would share the reading).
+		const before = series.readings[0]?.reading;
 		const postJson = await withWorker(
 			"post-json-hello",
 			() => startMiniflare({ config: MINIFLARE_CONFIG, persistDir: join(dir, "miniflare") }),
-			(worker) =>
-				measure(
+			async (worker) => {
+				const measured = await measure(
 					"post-json-hello",
 					{
 						url: `${worker.directUrl}/json`,
@@ -118,13 +121,13 @@ export async function measureCeilings(
 					shape,
 					log,
 					() => worker.pids(),
-				),
+				);
+				if (bare && before)
+					measured.workerdHelloAround = [before, await bare("after post-json-hello")];
+				return measured;
+			},
 			warn,
 		);
-		// Bare workerd's row ended just before this one started; read it again after.
-		const before = series.readings[0]?.reading;
-		if (bare && before && !postJson.skipped)
-			postJson.workerdHelloAround = [before, await bare("after post-json-hello")];
 		return { rows: [workerdHello, postJson], ...(bare ? { bare } : {}), series, stop };
 	} catch (error) {
 		await stop();

@@ -1,6 +1,6 @@
 // Pure shaping of benchmark results: ratios (by req/s and by CPU per request), the Markdown
-// tables (rows, baseline drift, targets), the --json line. No I/O here, so
-// test/unit/bench-format.test.ts can check it without running anything.
+// tables (rows, baseline drift; the targets are in cli/bench/targets.ts), the --json line. No I/O
+// here, so test/unit/bench-format.test.ts can check it without running anything.
 
 export const ROW_NAMES = [
 	// The runtime's ceilings: bare workerd, and a POST that parses a JSON body on the lean runtime.
@@ -111,7 +111,7 @@ export function bestPeer(rows: readonly BenchRow[]): BenchRow | undefined {
 	);
 }
 
-function fmtRatio(value: number | null): string {
+export function fmtRatio(value: number | null): string {
 	return value === null ? "–" : `${value.toFixed(2)}×`;
 }
 
@@ -151,7 +151,7 @@ function baselineOf(
 	};
 }
 
-function measuredRow(rows: readonly BenchRow[], name: RowName): BenchRow | undefined {
+export function measuredRow(rows: readonly BenchRow[], name: RowName): BenchRow | undefined {
 	return rows.find((candidate) => candidate.name === name && !candidate.skipped);
 }
 
@@ -202,7 +202,7 @@ export function rowRatios(
 	};
 }
 
-function fmtNumber(value: number | null | undefined): string {
+export function fmtNumber(value: number | null | undefined): string {
 	return value === null || value === undefined ? "–" : String(value);
 }
 
@@ -264,131 +264,6 @@ export function driftTable(series: readonly BaselineSeries[]): string {
 		const pct = (v: number | null) => (v === null ? "–" : `${v}%`);
 		lines.push(
 			`| ${baseline} | ${readings.length} | ${fmtRange(rates)} | ${pct(spreadPercent(rates))} | ${fmtRange(cpu)} | ${pct(cpu.length === readings.length ? spreadPercent(cpu) : null)} |`,
-		);
-	}
-	return lines.join("\n");
-}
-
-// ---- targets (the hot-path issue's, read from the run) ---------------------------------------
-
-/** `npm start`'s hello against bare workerd's. */
-export const START_HELLO_MIN_X_WORKERD = 0.9;
-/** A durable reserve on one hot SKU against bare workerd's hello. */
-export const RESERVE_MIN_X_WORKERD = 0.35;
-/** Sold-out and availability, answered at the edge, against the server's own hello. */
-export const READ_MIN_X_HELLO = 0.8;
-/** A paid checkout against the server's own hello. */
-export const CHECKOUT_MIN_X_HELLO = 0.2;
-/** p99 of the reserve load paced at half the peak. */
-export const HALF_PEAK_MAX_P99_MS = 25;
-
-export type TargetVerdict =
-	| "met"
-	| "not met"
-	| "met by CPU only"
-	| "met by req/s only"
-	| "not measured";
-
-export type TargetResult = {
-	target: string;
-	row: RowName | "every row";
-	needs: string;
-	/** The figure by req/s (a ratio, or ms, or units for oversell); null when not measured. */
-	byRate: number | null;
-	/** The same ratio by CPU per request; null where the target has none or CPU was not read. */
-	byCpu: number | null;
-	verdict: TargetVerdict;
-};
-
-/** Met by every measure there is; "not measured" when there is none. */
-function verdictOf(checks: readonly (boolean | null)[]): TargetVerdict {
-	const known = checks.filter((c): c is boolean => c !== null);
-	if (known.length === 0) return "not measured";
-	if (known.every(Boolean)) return "met";
-	if (!known.some(Boolean)) return "not met";
-	return checks[1] === true ? "met by CPU only" : "met by req/s only";
-}
-
-/** Every target of the hot-path issue, evaluated from this run's rows (missing rows: not measured). */
-export function evaluateTargets(rows: readonly BenchRow[]): TargetResult[] {
-	const results: TargetResult[] = [];
-	const ratioTarget = (
-		target: string,
-		name: RowName,
-		min: number,
-		against: "workerd" | "hello",
-	) => {
-		const row = measuredRow(rows, name);
-		const r = row === undefined ? undefined : rowRatios(rows, row);
-		const byRate = r === undefined ? null : against === "workerd" ? r.workerdByRate : r.helloByRate;
-		const byCpu = r === undefined ? null : against === "workerd" ? r.workerdByCpu : r.helloByCpu;
-		results.push({
-			target,
-			row: name,
-			needs: `≥ ${min.toFixed(2)}× ${against === "workerd" ? "workerd-hello" : "own hello"}`,
-			byRate,
-			byCpu,
-			verdict: verdictOf([
-				byRate === null ? null : byRate >= min,
-				byCpu === null ? null : byCpu >= min,
-			]),
-		});
-	};
-	ratioTarget("`npm start` hello", "start-hello", START_HELLO_MIN_X_WORKERD, "workerd");
-	ratioTarget("durable reserve, hot SKU", "reserve", RESERVE_MIN_X_WORKERD, "workerd");
-	ratioTarget("durable reserve, hot SKU", "start-reserve", RESERVE_MIN_X_WORKERD, "workerd");
-	for (const name of ["sold-out", "start-sold-out"] as const)
-		ratioTarget("sold-out", name, READ_MIN_X_HELLO, "hello");
-	for (const name of ["availability", "start-availability"] as const)
-		ratioTarget("availability", name, READ_MIN_X_HELLO, "hello");
-	ratioTarget("checkout", "checkout", CHECKOUT_MIN_X_HELLO, "hello");
-	for (const name of ["reserve-half-peak", "start-reserve-half-peak"] as const) {
-		const row = measuredRow(rows, name);
-		const p99 = row?.latencyMs.p99 ?? null;
-		results.push({
-			target: "p99 at half the reserve peak",
-			row: name,
-			needs: `≤ ${HALF_PEAK_MAX_P99_MS} ms`,
-			byRate: p99,
-			byCpu: null,
-			verdict: verdictOf([p99 === null ? null : p99 <= HALF_PEAK_MAX_P99_MS]),
-		});
-	}
-	// Every measured row that keeps records (ours and the peers); an unreadable count is not zero.
-	const counted = rows.filter((row) => !row.skipped && row.oversell !== null);
-	const oversell = counted.reduce((sum, row) => sum + (row.oversell as number), 0);
-	results.push({
-		target: "zero oversell",
-		row: "every row",
-		needs: "0 units",
-		byRate: counted.length === 0 || Number.isNaN(oversell) ? null : oversell,
-		byCpu: null,
-		verdict:
-			counted.length === 0
-				? "not measured"
-				: Number.isNaN(oversell)
-					? "not met"
-					: verdictOf([oversell === 0]),
-	});
-	return results;
-}
-
-export function targetsTable(rows: readonly BenchRow[]): string {
-	const lines = [
-		"| target | row | needs | by req/s | by CPU | verdict |",
-		"|---|---|---|---:|---:|---|",
-	];
-	for (const t of evaluateTargets(rows)) {
-		const isRatio = t.needs.startsWith("≥");
-		const byRate = isRatio
-			? fmtRatio(t.byRate)
-			: t.needs.endsWith("ms")
-				? t.byRate === null
-					? "–"
-					: `${t.byRate} ms`
-				: fmtNumber(t.byRate);
-		lines.push(
-			`| ${t.target} | ${t.row} | ${t.needs} | ${byRate} | ${fmtRatio(t.byCpu)} | ${t.verdict} |`,
 		);
 	}
 	return lines.join("\n");

@@ -1,14 +1,9 @@
 // The Targets table of docs/measurements/bench.md: every target of the hot-path issue evaluated
-// from a run's rows, by req/s and by CPU per request (cli/bench/format.ts evaluateTargets).
+// from a run's rows, by req/s and by CPU per request (cli/bench/targets.ts).
 
 import { describe, expect, it } from "vitest";
-import {
-	type BenchRow,
-	evaluateTargets,
-	type Reading,
-	skippedRow,
-	targetsTable,
-} from "../../cli/bench/format.ts";
+import { type BenchRow, type Reading, skippedRow } from "../../cli/bench/format.ts";
+import { evaluateTargets, targetsTable } from "../../cli/bench/targets.ts";
 
 function row(
 	name: BenchRow["name"],
