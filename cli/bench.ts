@@ -2,9 +2,12 @@
 // [--half-rate N]`: the
 // runtime's ceilings (bare workerd hello, a JSON POST on the lean runtime), our worker on the
 // lean runtime (docs/measurements/local-runtimes.md) and as `npm start` runs it, next to three
-// peers on real engines; one run, same load generator. Writes docs/measurements/bench.md and
-// reports/bench-<time>.json; with --json the last stdout line is {"rows":[…]}. Everything started is stopped, also on error and
-// Ctrl-C (test/support/proc.ts onCleanup).
+// peers on real engines; one run, same load generator. Every row also reads its server's CPU per
+// request, and its ratios divide by hellos read right before and after it (cli/bench/baseline.ts);
+// the run ends with the baselines' drift and the hot path's targets (cli/bench/targets.ts).
+// Writes docs/measurements/bench.md and reports/bench-<time>.json; with --json the last stdout
+// line is {"rows":[…]}. Everything started is stopped, also on error and Ctrl-C
+// (test/support/proc.ts onCleanup).
 
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
@@ -170,8 +173,8 @@ async function main(): Promise<void> {
 		"Ceilings: `workerd-hello` is a hello-world on bare workerd (hand-written capnp config), `post-json-hello` a worker that parses the reserve's JSON body and answers 201 on the lean runtime, no object and no write.",
 		"Our worker runs with fresh state, RATE_LIMITS=off, simulated payments with 0 ms latency: the unprefixed rows on the lean runtime started by the bench (the Miniflare API with a direct socket, scripts/runtime.ts, docs/measurements/local-runtimes.md), the `start-` rows against `npm start` itself (scripts/start.ts in its own process, the same runtime), `dev-hello` (with --dev-hello) against `npm run dev` (wrangler dev). Peers run in their own Node processes on Redis (AOF, appendfsync always) and PostgreSQL (fsync, synchronous_commit on).",
 		"`reserve-half-peak` (and `start-reserve-half-peak`) sends the reserve row's load paced at half the req/s that row reached in this run (an open loop sending one request every 1/rate s over the same 64 connections, latency counted from each request's scheduled send time; cli/lib/load.ts), on the same SKU: the latency of a busy hot SKU that is not saturated.",
-		"`× hello` divides by the same server's hello (`start-` rows by `start-hello`, all others by `hello`); `× workerd-hello` by the bare-workerd ceiling. `decisions/commit` is the SKU's `decisions` ÷ `commits` over the run, from its stats (– where the stats do not report them or the run committed nothing).",
-		`Oversell comes from each system's own records (our SKU stats, the peers' /admin/stats). The load generator shares the machine's CPUs with the servers, and other engineers' work may share them too: the last column shows how busy the CPUs were just before each row (each row waits up to ${shape.quietWaitSec} s for them to fall to ${QUIET_CPU_PERCENT}%).`,
+		"`× hello` divides by the same server's hello (`start-` rows by `npm start`'s, all others by the lean runtime's), `× workerd-hello` by the bare-workerd ceiling, both as read around the row (Baselines, below). `decisions/commit` is the SKU's `decisions` ÷ `commits` over the run, from its stats (– where the stats do not report them or the run committed nothing).",
+		`Oversell comes from each system's own records (our SKU stats, the peers' /admin/stats). The load generator shares the machine's CPUs with the servers, and other engineers' work may share them too: \`busy CPU before\` shows how busy the CPUs were just before each row (each row waits up to ${shape.quietWaitSec} s for them to fall to ${QUIET_CPU_PERCENT}%), \`others' CPU during\` the share of all CPUs that other work took during the row (the machine's busy time less the server's and the load generator's).`,
 		`CPU: \`CPU µs/req\` is the server's whole process tree's CPU time (/proc) over the row's run divided by its responses: bare workerd; the lean runtime's workerd; \`npm start\`'s Node process and its workerd; a peer's Node process with redis-server, or with the PostgreSQL postmaster and its backends. The load generator's own CPU is not in it. \`× … by CPU\` is the baseline's CPU per request over the row's (0.5× = twice the baseline's cost), the figure that moves least on a shared machine.`,
 		`Baselines: every row after a server's hello is bracketed by ${shape.readingSec} s readings of that server's hello and of bare workerd's (kept running from its ceiling row to the end), taken right before and right after it; \`× hello\` and \`× workerd-hello\` (by req/s and by CPU) divide by the mean of the two readings around the row, so a machine that drifts during the run moves the baseline with it. The hello rows and the peers divide by their hello row where they have no readings of their own. How much each baseline moved is in "Baseline drift" below; docs/decisions/057-bench-brackets.md.`,
 		"",

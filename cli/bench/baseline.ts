@@ -6,6 +6,7 @@
 // with the machine, and the drift itself is printed (cli/bench/format.ts driftTable).
 // docs/decisions/057-bench-brackets.md says why neighbours, and what they cost.
 
+import { readCpuTimes } from "../lib/cpu.ts";
 import { type LoadOptions, runLoad } from "../lib/load.ts";
 import { treeCpuMeter } from "../lib/workerd-cpu.ts";
 import type { BaselineSeries, Reading } from "./format.ts";
@@ -19,16 +20,58 @@ export function perRequest(cpuUs: number, responses: number, procReadable: boole
 	return Math.round((cpuUs / responses) * 10) / 10;
 }
 
-/** The runs' CPU meter over `pids`' trees: µs per response of each load, null off Linux. */
+/** /proc/stat's jiffies are 1/100 s. */
+const US_PER_JIFFY = 10_000;
+
+/**
+ * The share of the machine's CPU (all cores, %) that neither the server under test nor this
+ * process (the load generator) used during a run: other work that shared the row. null where
+ * /proc is not readable.
+ */
+export function othersPercent(run: {
+	machineBusyJiffies: number;
+	machineTotalJiffies: number;
+	serverUs: number;
+	selfUs: number;
+}): number | null {
+	if (!(run.machineTotalJiffies > 0)) return null;
+	const othersUs = run.machineBusyJiffies * US_PER_JIFFY - run.serverUs - run.selfUs;
+	return Math.max(0, Math.round((100 * othersUs) / (run.machineTotalJiffies * US_PER_JIFFY)));
+}
+
+/**
+ * Runs `load` and reads, around it, the CPU µs per response of the processes under `pids`
+ * (null off Linux or without pids) and how much of the machine other work took meanwhile.
+ */
 export async function measuredLoad(
 	load: LoadOptions,
 	pids: (() => readonly number[]) | undefined,
-): Promise<{ result: Awaited<ReturnType<typeof runLoad>>; cpuUsPerReq: number | null }> {
-	if (pids === undefined) return { result: await runLoad(load), cpuUsPerReq: null };
-	const stop = treeCpuMeter(pids).start();
+): Promise<{
+	result: Awaited<ReturnType<typeof runLoad>>;
+	cpuUsPerReq: number | null;
+	othersCpuPercent: number | null;
+}> {
+	const stop = pids === undefined ? undefined : treeCpuMeter(pids).start();
+	const machineBefore = await readCpuTimes();
+	const selfBefore = process.cpuUsage();
 	const result = await runLoad(load);
-	const cpuUs = stop();
-	return { result, cpuUsPerReq: perRequest(cpuUs, result.total, pids().length > 0) };
+	const self = process.cpuUsage(selfBefore);
+	const machineAfter = await readCpuTimes();
+	const serverUs = stop?.() ?? 0;
+	const procReadable = pids !== undefined && pids().length > 0;
+	return {
+		result,
+		cpuUsPerReq: perRequest(serverUs, result.total, procReadable),
+		othersCpuPercent:
+			machineBefore === undefined || machineAfter === undefined || !procReadable
+				? null
+				: othersPercent({
+						machineBusyJiffies: machineAfter.busy - machineBefore.busy,
+						machineTotalJiffies: machineAfter.total - machineBefore.total,
+						serverUs,
+						selfUs: self.user + self.system,
+					}),
+	};
 }
 
 /** A server counts as settled once its tree uses at most this share of one CPU… */

@@ -33,8 +33,14 @@ async function measure(
 	pids: () => readonly number[],
 ): Promise<BenchRow> {
 	// Each ceiling row is its server's first row.
-	const { result, busy, cpuUsPerReq } = await timedRun(name, load, freshServer(shape), log, pids);
-	return toRow(name, result, null, busy, cpuUsPerReq);
+	const { result, busy, cpuUsPerReq, othersCpuPercent } = await timedRun(
+		name,
+		load,
+		freshServer(shape),
+		log,
+		pids,
+	);
+	return toRow(name, result, null, busy, cpuUsPerReq, othersCpuPercent);
 }
 
 /** The runtime's ceilings, and bare workerd left running for the readings next to later rows. */

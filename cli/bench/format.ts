@@ -62,6 +62,11 @@ export type BenchRow = {
 	/** How busy the CPUs were (other processes, %) just before the row ran; null if unknown. */
 	busyCpuBefore?: number | null;
 	/**
+	 * The share of all CPUs (%) that other work took during the row's run: the machine's busy
+	 * time less the server's tree and the bench's own process (the load generator); null if unknown.
+	 */
+	othersCpuDuring?: number | null;
+	/**
 	 * CPU µs per response of the server's whole process tree during the run (/proc; the bare or
 	 * lean runtime's workerd, `npm start`'s Node and workerd, a peer's Node process and its
 	 * engine); null where /proc is not readable.
@@ -209,18 +214,18 @@ export function fmtNumber(value: number | null | undefined): string {
 export function markdownTable(rows: readonly BenchRow[]): string {
 	const best = bestPeer(rows);
 	const lines = [
-		`| row | req/s | p50 ms | p95 ms | p99 ms | oversell | decisions/commit | × hello | × workerd-hello | × best peer${best ? ` (${best.name})` : ""} | CPU µs/req | × hello by CPU | × workerd-hello by CPU | statuses | errors | busy CPU before |`,
-		"|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|",
+		`| row | req/s | p50 ms | p95 ms | p99 ms | oversell | decisions/commit | × hello | × workerd-hello | × best peer${best ? ` (${best.name})` : ""} | CPU µs/req | × hello by CPU | × workerd-hello by CPU | statuses | errors | busy CPU before | others' CPU during |`,
+		"|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|",
 	];
 	for (const row of rows) {
 		if (row.skipped) {
-			lines.push(`| ${row.name} | skipped: ${row.skipped} | | | | | | | | | | | | | | |`);
+			lines.push(`| ${row.name} | skipped: ${row.skipped} | | | | | | | | | | | | | | | |`);
 			continue;
 		}
 		const { p50, p95, p99 } = row.latencyMs;
 		const r = rowRatios(rows, row);
 		lines.push(
-			`| ${row.name} | ${row.reqPerSec} | ${p50} | ${p95} | ${p99} | ${fmtNumber(row.oversell)} | ${fmtNumber(row.decisionsPerCommit)} | ${fmtRatio(r.helloByRate)} | ${fmtRatio(r.workerdByRate)} | ${fmtRatio(ratio(row.reqPerSec, best?.reqPerSec))} | ${fmtNumber(row.cpuUsPerReq)} | ${fmtRatio(r.helloByCpu)} | ${fmtRatio(r.workerdByCpu)} | ${fmtStatuses(row.statusCounts)} | ${row.errors} | ${fmtBusy(row.busyCpuBefore)} |`,
+			`| ${row.name} | ${row.reqPerSec} | ${p50} | ${p95} | ${p99} | ${fmtNumber(row.oversell)} | ${fmtNumber(row.decisionsPerCommit)} | ${fmtRatio(r.helloByRate)} | ${fmtRatio(r.workerdByRate)} | ${fmtRatio(ratio(row.reqPerSec, best?.reqPerSec))} | ${fmtNumber(row.cpuUsPerReq)} | ${fmtRatio(r.helloByCpu)} | ${fmtRatio(r.workerdByCpu)} | ${fmtStatuses(row.statusCounts)} | ${row.errors} | ${fmtBusy(row.busyCpuBefore)} | ${fmtBusy(row.othersCpuDuring)} |`,
 		);
 	}
 	return lines.join("\n");

@@ -111,7 +111,12 @@ export async function timedRun(
 	log: (line: string) => void,
 	pids: (() => readonly number[]) | undefined,
 	beforeRun?: () => Promise<void>,
-): Promise<{ result: LoadResult; busy: number | null; cpuUsPerReq: number | null }> {
+): Promise<{
+	result: LoadResult;
+	busy: number | null;
+	cpuUsPerReq: number | null;
+	othersCpuPercent: number | null;
+}> {
 	log(`[bench] ${name}: warm-up ${shape.warmupSec}s, run ${shape.durationSec}s`);
 	const busy = await quietCpu(shape);
 	await runLoad({ ...load, durationSec: shape.warmupSec });
@@ -127,14 +132,14 @@ export async function measureHello(
 	name: RowName,
 	pids?: () => readonly number[],
 ): Promise<BenchRow> {
-	const { result, busy, cpuUsPerReq } = await timedRun(
+	const { result, busy, cpuUsPerReq, othersCpuPercent } = await timedRun(
 		name,
 		helloOf(base, shape),
 		freshServer(shape),
 		log,
 		pids,
 	);
-	return toRow(name, result, null, busy, cpuUsPerReq);
+	return toRow(name, result, null, busy, cpuUsPerReq, othersCpuPercent);
 }
 
 /** The hello load of a server running our worker (its `/healthz`). */
@@ -192,13 +197,28 @@ export async function measureOurs(
 		const { path, ...rest } = options;
 		const load: LoadOptions = { ...rest, url: `${base}${path}`, connections: shape.connections };
 		let before: CommitCounters | null = null;
-		const { result, busy, cpuUsPerReq } = await timedRun(name, load, shape, log, pids, async () => {
-			if (sku) before = commitCounters(await stats(sku));
-		});
-		if (!sku) return await brackets.after(toRow(name, result, null, busy, cpuUsPerReq));
+		const { result, busy, cpuUsPerReq, othersCpuPercent } = await timedRun(
+			name,
+			load,
+			shape,
+			log,
+			pids,
+			async () => {
+				if (sku) before = commitCounters(await stats(sku));
+			},
+		);
+		if (!sku)
+			return await brackets.after(toRow(name, result, null, busy, cpuUsPerReq, othersCpuPercent));
 		const after = await stats(sku);
 		return await brackets.after({
-			...toRow(name, result, Number(after.oversellCount ?? Number.NaN), busy, cpuUsPerReq),
+			...toRow(
+				name,
+				result,
+				Number(after.oversellCount ?? Number.NaN),
+				busy,
+				cpuUsPerReq,
+				othersCpuPercent,
+			),
 			decisionsPerCommit: decisionsPerCommit(before, commitCounters(after)),
 		});
 	};
@@ -310,11 +330,11 @@ async function measureCheckout(
 	log(`[bench] ${name}: warm-up ${CHECKOUT_WARMUP_HOLDS}, run ${measured} payments`);
 	const busy = await quietCpu(shape);
 	await runLoad(payLoad(0, CHECKOUT_WARMUP_HOLDS));
-	const { result, cpuUsPerReq } = await measuredLoad(
+	const { result, cpuUsPerReq, othersCpuPercent } = await measuredLoad(
 		payLoad(CHECKOUT_WARMUP_HOLDS, measured),
 		pids,
 	);
-	return toRow(name, result, await oversell(sku), busy, cpuUsPerReq);
+	return toRow(name, result, await oversell(sku), busy, cpuUsPerReq, othersCpuPercent);
 }
 
 export function toRow(
@@ -323,6 +343,7 @@ export function toRow(
 	oversell: number | null,
 	busyCpuBefore: number | null,
 	cpuUsPerReq: number | null = null,
+	othersCpuDuring: number | null = null,
 ): BenchRow {
 	return {
 		name,
@@ -332,6 +353,7 @@ export function toRow(
 		statusCounts: result.statusCounts,
 		errors: result.errors,
 		busyCpuBefore,
+		othersCpuDuring,
 		cpuUsPerReq,
 	};
 }

@@ -69,14 +69,21 @@ export async function measurePeers(
 				const pids = () => [...(peerPid === undefined ? [] : [peerPid]), ...engine.pids()];
 				// The first peer is read before; each later one's "before" is the reading after the last.
 				if (rows.every((row) => row.skipped)) brackets.start(await brackets.read(`before ${name}`));
-				const { result, cpuUsPerReq } = await measuredLoad(
+				const { result, cpuUsPerReq, othersCpuPercent } = await measuredLoad(
 					{ ...load, durationSec: shape.durationSec },
 					pids,
 				);
 				const stats = await expectCall(200, peer.url, "GET", `/admin/stats?sku=${sku}`);
 				rows.push(
 					await brackets.after(
-						toRow(name, result, Number(stats.oversell ?? Number.NaN), busy, cpuUsPerReq),
+						toRow(
+							name,
+							result,
+							Number(stats.oversell ?? Number.NaN),
+							busy,
+							cpuUsPerReq,
+							othersCpuPercent,
+						),
 					),
 				);
 			} catch (error) {

@@ -7,9 +7,10 @@ import { sleep } from "../../src/shared/sleep.ts";
 /** Default sampling window: long enough to smooth scheduler noise, short enough to repeat. */
 export const CPU_SAMPLE_MS = 1_000;
 
-type CpuTimes = { busy: number; total: number };
+/** Jiffies (1/100 s) since boot over all CPUs: busy (not idle, not iowait) and in total. */
+export type CpuTimes = { busy: number; total: number };
 
-async function readCpuTimes(): Promise<CpuTimes | undefined> {
+export async function readCpuTimes(): Promise<CpuTimes | undefined> {
 	// Linux only; elsewhere the caller gets `undefined` and reports "unknown".
 	const stat = await readFile("/proc/stat", "utf8").catch(() => undefined);
 	const fields = stat?.split("\n")[0]?.trim().split(/\s+/).slice(1).map(Number);

@@ -1,6 +1,9 @@
-// workerd's own CPU time per request of a load (cli/checkout-cpu.ts, cli/reserve-cpu.ts). On a
-// machine shared with other work, CPU per request moves far less than requests per second. Reads
-// /proc (Linux) for the processes this one started: workerd is a child of the Miniflare API.
+// CPU time per request of a server's process tree, read from /proc (Linux): the probes' workerd
+// (cli/checkout-cpu.ts, cli/reserve-cpu.ts, cli/hello-cpu.ts) and every row of the bench
+// (cli/bench/baseline.ts). On a machine shared with other work, CPU per request moves far less
+// than requests per second. workerd is a child of this process when it runs the Miniflare API,
+// a grandchild under `npm start`; a peer's engine may be anywhere (PostgreSQL's postmaster is
+// daemonised), so the bench names each server's root processes and counts their whole trees.
 
 import { readdirSync, readFileSync } from "node:fs";
 import { type LoadOptions, type LoadResult, runLoad } from "./load.ts";

@@ -4,7 +4,7 @@
 
 import { spawn } from "node:child_process";
 import { afterEach, describe, expect, it } from "vitest";
-import { bracketer, perRequest, type Reader } from "../../cli/bench/baseline.ts";
+import { bracketer, othersPercent, perRequest, type Reader } from "../../cli/bench/baseline.ts";
 import {
 	type BenchRow,
 	cpuRatio,
@@ -48,6 +48,32 @@ describe("ratios by CPU per request", () => {
 		expect(perRequest(1_234_560, 10_000, true)).toBe(123.5);
 		expect(perRequest(0, 10_000, false)).toBeNull();
 		expect(perRequest(5_000, 0, true)).toBeNull();
+	});
+});
+
+describe("other work during a row", () => {
+	it("is the machine's busy time less the server's and the generator's, as a share of all CPUs", () => {
+		// 10 s on 2 CPUs = 2,000 jiffies; 1,800 busy = 18 s, of which the server 12 s, the generator 4 s.
+		expect(
+			othersPercent({
+				machineBusyJiffies: 1_800,
+				machineTotalJiffies: 2_000,
+				serverUs: 12_000_000,
+				selfUs: 4_000_000,
+			}),
+		).toBe(10);
+		// Ticks are counted apart, so the difference can dip below zero: that is none.
+		expect(
+			othersPercent({
+				machineBusyJiffies: 100,
+				machineTotalJiffies: 2_000,
+				serverUs: 1_100_000,
+				selfUs: 0,
+			}),
+		).toBe(0);
+		expect(
+			othersPercent({ machineBusyJiffies: 0, machineTotalJiffies: 0, serverUs: 0, selfUs: 0 }),
+		).toBeNull();
 	});
 });
 
@@ -97,7 +123,7 @@ describe("baselines around a row", () => {
 	it("show CPU per request and both CPU ratios in the table", () => {
 		const line = markdownTable(rows).split("\n")[4];
 		expect(line).toBe(
-			"| sold-out | 8000 | 1 | 2 | 3 | 0 | – | 1.00× | 0.67× | – | 100 | 1.00× | 0.60× | 200:8000 | 0 | 0% |",
+			"| sold-out | 8000 | 1 | 2 | 3 | 0 | – | 1.00× | 0.67× | – | 100 | 1.00× | 0.60× | 200:8000 | 0 | 0% | – |",
 		);
 	});
 });

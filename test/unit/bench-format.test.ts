@@ -62,13 +62,13 @@ describe("bench table", () => {
 		expect(lines[0]).toContain("| CPU µs/req | × hello by CPU | × workerd-hello by CPU |");
 		expect(lines[1]?.split("|").length).toBe(lines[0]?.split("|").length);
 		expect(lines[2]).toBe(
-			"| workerd-hello | 8000 | 1.5 | 3 | 9.25 | – | – | 2.00× | 1.00× | 1.00× | – | – | – | 201:8000 | 0 | 7% |",
+			"| workerd-hello | 8000 | 1.5 | 3 | 9.25 | – | – | 2.00× | 1.00× | 1.00× | – | – | – | 201:8000 | 0 | 7% | – |",
 		);
 		expect(lines[3]).toBe(
-			"| hello | 4000 | 1.5 | 3 | 9.25 | – | – | 1.00× | 0.50× | 0.50× | – | – | – | 201:4000 | 0 | 7% |",
+			"| hello | 4000 | 1.5 | 3 | 9.25 | – | – | 1.00× | 0.50× | 0.50× | – | – | – | 201:4000 | 0 | 7% | – |",
 		);
 		expect(lines[4]).toBe(
-			"| reserve | 2000 | 1.5 | 3 | 9.25 | 0 | 12.5 | 0.50× | 0.25× | 0.25× | – | – | – | 201:2000 | 0 | 7% |",
+			"| reserve | 2000 | 1.5 | 3 | 9.25 | 0 | 12.5 | 0.50× | 0.25× | 0.25× | – | – | – | 201:2000 | 0 | 7% | – |",
 		);
 		expect(lines[6]).toContain("skipped: postgres could not be started: not installed");
 	});
