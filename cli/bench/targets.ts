@@ -38,6 +38,11 @@ export type TargetResult = {
 	/** The same ratio by CPU per request; null where the target has none or CPU was not read. */
 	byCpu: number | null;
 	verdict: TargetVerdict;
+	/**
+	 * What other work took of the machine during the row (BenchRow.othersCpuDuring): a verdict
+	 * by req/s from a row that shared the machine says little about our code.
+	 */
+	othersCpuDuring: number | null;
 };
 
 /** Met by every measure there is; "not measured" when there is none. */
@@ -68,6 +73,7 @@ export function evaluateTargets(rows: readonly BenchRow[]): TargetResult[] {
 			needs: `≥ ${min.toFixed(2)}× ${against === "workerd" ? "workerd-hello" : "own hello"}`,
 			byRate,
 			byCpu,
+			othersCpuDuring: row?.othersCpuDuring ?? null,
 			verdict: verdictOf([
 				byRate === null ? null : byRate >= min,
 				byCpu === null ? null : byCpu >= min,
@@ -91,6 +97,7 @@ export function evaluateTargets(rows: readonly BenchRow[]): TargetResult[] {
 			needs: `≤ ${HALF_PEAK_MAX_P99_MS} ms`,
 			byRate: p99,
 			byCpu: null,
+			othersCpuDuring: row?.othersCpuDuring ?? null,
 			verdict: verdictOf([p99 === null ? null : p99 <= HALF_PEAK_MAX_P99_MS]),
 		});
 	}
@@ -103,6 +110,7 @@ export function evaluateTargets(rows: readonly BenchRow[]): TargetResult[] {
 		needs: "0 units",
 		byRate: counted.length === 0 || Number.isNaN(oversell) ? null : oversell,
 		byCpu: null,
+		othersCpuDuring: null,
 		verdict:
 			counted.length === 0
 				? "not measured"
@@ -115,8 +123,8 @@ export function evaluateTargets(rows: readonly BenchRow[]): TargetResult[] {
 
 export function targetsTable(rows: readonly BenchRow[]): string {
 	const lines = [
-		"| target | row | needs | by req/s | by CPU | verdict |",
-		"|---|---|---|---:|---:|---|",
+		"| target | row | needs | by req/s | by CPU | verdict | others' CPU during |",
+		"|---|---|---|---:|---:|---|---:|",
 	];
 	for (const t of evaluateTargets(rows)) {
 		const isRatio = t.needs.startsWith("≥");
@@ -128,7 +136,7 @@ export function targetsTable(rows: readonly BenchRow[]): string {
 					: `${t.byRate} ms`
 				: fmtNumber(t.byRate);
 		lines.push(
-			`| ${t.target} | ${t.row} | ${t.needs} | ${byRate} | ${fmtRatio(t.byCpu)} | ${t.verdict} |`,
+			`| ${t.target} | ${t.row} | ${t.needs} | ${byRate} | ${fmtRatio(t.byCpu)} | ${t.verdict} | ${t.othersCpuDuring === null ? "–" : `${t.othersCpuDuring}%`} |`,
 		);
 	}
 	return lines.join("\n");
