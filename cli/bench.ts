@@ -31,7 +31,7 @@ import {
 	type RunShape,
 } from "./bench/ours.ts";
 import { measurePeers } from "./bench/peers.ts";
-import { targetsTable } from "./bench/targets.ts";
+import { DISTURBED_OTHERS_PERCENT, targetsTable } from "./bench/targets.ts";
 import { startBenchWorker, startServerScript } from "./bench/worker.ts";
 import { MAX_CONNECTIONS, MAX_DURATION_SEC } from "./lib/load.ts";
 
@@ -188,7 +188,7 @@ async function main(): Promise<void> {
 		"",
 		"## Targets",
 		"",
-		"The hot-path targets, each evaluated from this run's rows by req/s and by CPU per request (\"met by CPU only\": the row's cost per request meets it but the machine's req/s did not show it).",
+		`The hot-path targets, each evaluated from this run's rows by req/s and by CPU per request ("met by CPU only": the row's cost per request meets it but the machine's req/s did not show it). "(disturbed)": other work took more than ${DISTURBED_OTHERS_PERCENT}% of the machine during the row; read that verdict by CPU, or run again.`,
 		"",
 		targets,
 		"",

@@ -131,9 +131,21 @@ describe("the hot-path targets", () => {
 			"| p99 at half the reserve peak | start-reserve-half-peak | ≤ 25 ms | 80 ms | – | not met | – |",
 		);
 		expect(lines).toContain(
-			"| sold-out | start-sold-out | ≥ 0.80× own hello | 0.80× | 0.84× | met | 42% |",
+			"| sold-out | start-sold-out | ≥ 0.80× own hello | 0.80× | 0.84× | met (disturbed) | 42% |",
 		);
 		expect(lines).toContain("| zero oversell | every row | 0 units | 0 | – | met | – |");
 		expect(lines).toHaveLength(2 + 11);
+	});
+
+	it("mark a verdict read from a row other work disturbed, and only then", () => {
+		const at = (others: number | null) =>
+			targetsTable(
+				run().map((r) => (r.name === "availability" ? { ...r, othersCpuDuring: others } : r)),
+			)
+				.split("\n")
+				.find((line) => line.includes("| availability | availability |"));
+		expect(at(21)).toContain("| met (disturbed) | 21% |");
+		expect(at(20)).toContain("| met | 20% |");
+		expect(at(null)).toContain("| met | – |");
 	});
 });
