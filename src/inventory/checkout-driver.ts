@@ -131,8 +131,6 @@ export class CheckoutDriver {
 		const nowMs = this.host.now();
 		this.answers.mark();
 		this.admittedBatches += 1;
-		// One read for the whole batch's admissions instead of one per request.
-		this.rows.prefetch(reqs);
 		try {
 			return reqs.map((req) => {
 				let admitted: Admitted;
@@ -153,7 +151,6 @@ export class CheckoutDriver {
 				return answer;
 			});
 		} finally {
-			this.rows.endBatch();
 			this.answeredInBatch.clear();
 		}
 	}

@@ -51,35 +51,6 @@ type FailureRow = {
 /** Every read of a saga row counts the failed payments of its reservation with it. */
 const SELECT_ROW = `SELECT c.*, (SELECT COUNT(*) FROM checkout_failures f
 	WHERE f.reservation_id = c.reservation_id) AS prior_failures FROM checkouts c`;
-/** The admission reads of a batch's requests: reservation id, session id, client key each. */
-const ADMISSION_COLUMNS = 3;
-/** Requests whose admission rows one statement reads (MAX_SQL_PARAMS bound parameters). */
-export const ADMISSIONS_PER_STATEMENT = Math.floor(MAX_SQL_PARAMS / ADMISSION_COLUMNS);
-const admissionSql = new Map<number, string>();
-/**
- * The rows `admission` reads, for `n` requests at once: each request's reservation, and any
- * row its session started with its key. Both terms are served by an index (the primary key,
- * checkouts_by_key) through SQLite's multi-index OR.
- */
-function batchAdmissionSql(n: number): string {
-	let text = admissionSql.get(n);
-	if (text === undefined) {
-		const values = Array.from({ length: n }, () => "(?, ?, ?)").join(", ");
-		text = `WITH r(rid, sid, ckey) AS (VALUES ${values}) ${SELECT_ROW}
-			WHERE c.reservation_id IN (SELECT rid FROM r)
-			OR (c.session_id, c.client_key) IN (SELECT sid, ckey FROM r)`;
-		admissionSql.set(n, text);
-	}
-	return text;
-}
-
-/** What identifies a request's admission read. */
-export interface AdmissionKey {
-	reservationId: string;
-	sessionId: string;
-	idempotencyKey: string;
-}
-
 /**
  * The sagas not settled yet, earliest first: read on every alarm and every load. Served by
  * the partial index checkouts_unsettled (schema.ts, migration 6), whose WHERE this must
@@ -148,10 +119,6 @@ function fromRow(r: Row): SagaState {
 	};
 }
 
-function keyOf(sessionId: string, clientKey: string): string {
-	return `${sessionId}\u0000${clientKey}`;
-}
-
 function fromFailureRow(row: FailureRow): FailedPayment {
 	return {
 		reservationId: row.reservation_id,
@@ -179,13 +146,6 @@ export class CheckoutStore {
 	 * missed failure (every row is inserted by `retire`).
 	 */
 	private failuresEmpty: boolean | null = null;
-	/**
-	 * The saga rows SQLite held for the batch being admitted when it began (`prefetch`): one
-	 * read per batch instead of one per request. Every write this store makes to SQLite
-	 * before the batch ends (a flush, a retire) drops it, and admission reads per request
-	 * again; open and staged rows are merged over it exactly as over a fresh read.
-	 */
-	private batchRows: { rows: Row[]; reservations: Set<string>; keys: Set<string> } | null = null;
 
 	constructor(
 		private readonly sql: SqlStorage,
@@ -227,50 +187,9 @@ export class CheckoutStore {
 		this.open.clear();
 	}
 
-	/**
-	 * Reads, in one statement per ADMISSIONS_PER_STATEMENT requests, the rows `admission`
-	 * will read for each of `requests`; `endBatch` forgets them. Call at the start of a batch.
-	 */
-	prefetch(requests: readonly AdmissionKey[]): void {
-		this.batchRows = null;
-		try {
-			this.batchRows = this.readAdmissions(requests);
-		} catch {
-			// Each request then reads its own rows, and a failing read fails only that request.
-		}
-	}
-
-	private readAdmissions(
-		requests: readonly AdmissionKey[],
-	): NonNullable<CheckoutStore["batchRows"]> {
-		const rows: Row[] = [];
-		const reservations = new Set<string>();
-		const keys = new Set<string>();
-		for (let at = 0; at < requests.length; at += ADMISSIONS_PER_STATEMENT) {
-			const chunk = requests.slice(at, at + ADMISSIONS_PER_STATEMENT);
-			const params: string[] = [];
-			for (const r of chunk) {
-				params.push(r.reservationId, r.sessionId, r.idempotencyKey);
-				reservations.add(r.reservationId);
-				keys.add(keyOf(r.sessionId, r.idempotencyKey));
-			}
-			for (const row of this.sql.exec<Row>(batchAdmissionSql(chunk.length), ...params)) {
-				rows.push(row);
-			}
-		}
-		return { rows, reservations, keys };
-	}
-
-	/** The batch is admitted: its prefetched rows are forgotten. */
-	endBatch(): void {
-		this.batchRows = null;
-	}
-
 	/** Writes the staged rows now (no-op when none are staged). */
 	flush(): void {
 		if (this.staged.size === 0) return;
-		// SQLite now differs from what the batch's prefetch read.
-		this.batchRows = null;
 		const rows = [...this.staged.values()];
 		this.staged.clear();
 		for (let at = 0; at < rows.length; at += SAGAS_PER_STATEMENT) {
@@ -328,7 +247,12 @@ export class CheckoutStore {
 	} {
 		let saga: SagaState | null = null;
 		let elsewhere: SagaState | null = null;
-		for (const row of this.admissionRows(reservationId, sessionId, clientKey)) {
+		for (const row of this.sql.exec<Row>(
+			`${SELECT_ROW} WHERE c.reservation_id = ? OR (c.session_id = ? AND c.client_key = ?)`,
+			reservationId,
+			sessionId,
+			clientKey,
+		)) {
 			// An open or staged row is newer than its copy in SQLite (or retired: gone).
 			const pending = this.pending(row.reservation_id);
 			const found = pending === undefined ? fromRow(row) : pending;
@@ -360,31 +284,6 @@ export class CheckoutStore {
 		};
 	}
 
-	/**
-	 * The rows SQLite holds for one request's admission: from the batch's prefetch while it is
-	 * current and covers the request, else read now (the same rows, the same predicate).
-	 */
-	private admissionRows(
-		reservationId: string,
-		sessionId: string,
-		clientKey: string,
-	): Iterable<Row> {
-		const batch = this.batchRows;
-		if (batch?.reservations.has(reservationId) && batch.keys.has(keyOf(sessionId, clientKey))) {
-			return batch.rows.filter(
-				(row) =>
-					row.reservation_id === reservationId ||
-					(row.session_id === sessionId && row.client_key === clientKey),
-			);
-		}
-		return this.sql.exec<Row>(
-			`${SELECT_ROW} WHERE c.reservation_id = ? OR (c.session_id = ? AND c.client_key = ?)`,
-			reservationId,
-			sessionId,
-			clientKey,
-		);
-	}
-
 	/** Sagas that are not settled yet, earliest first. */
 	unsettled(limit: number): SagaState[] {
 		this.flush();
@@ -399,7 +298,6 @@ export class CheckoutStore {
 	retire(c: SagaState, failedAtMs: number): void {
 		if (c.outcome === null) throw new Error("a retired payment needs its outcome");
 		this.failuresEmpty = false;
-		this.batchRows = null;
 		this.sql.exec(
 			`INSERT INTO checkout_failures
 				(reservation_id, session_id, client_key, payment_method, outcome, failed_at)
@@ -427,7 +325,6 @@ export class CheckoutStore {
 	 */
 	deleteSettled(): void {
 		this.flush();
-		this.batchRows = null;
 		this.failuresEmpty = null;
 		this.sql.exec("DELETE FROM checkouts WHERE resume_at IS NULL AND step = 'failed'");
 		// Failed payments whose hold the reset cleared: nothing is left to pay again. Those of

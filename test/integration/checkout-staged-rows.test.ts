@@ -6,10 +6,7 @@
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { CheckoutRequest, CheckoutResult } from "../../src/domain/checkout-state.ts";
-import {
-	ADMISSIONS_PER_STATEMENT,
-	SAGAS_PER_STATEMENT,
-} from "../../src/inventory/checkout-store.ts";
+import { SAGAS_PER_STATEMENT } from "../../src/inventory/checkout-store.ts";
 import { newId } from "../../src/worker/ids.ts";
 import { providerStats, reservation, reserve, stub } from "./checkout-support.ts";
 import { createProduct, newSession } from "./helpers.ts";
@@ -58,34 +55,20 @@ function ask(
 function together(
 	sku: string,
 	requests: CheckoutRequest[],
-): Promise<{
-	answers: CheckoutResult[];
-	batches: number;
-	sagaWrites: number;
-	admissionReads: { batch: number; single: number };
-}> {
+): Promise<{ answers: CheckoutResult[]; batches: number; sagaWrites: number }> {
 	return runInDurableObject(stub(sku), async (instance: InventoryObject, state) => {
 		// Count the statements that write saga rows while the batch runs.
 		const { sql } = state.storage;
 		const exec = sql.exec.bind(sql);
 		let sagaWrites = 0;
-		// Admission's reads of saga rows: the batch's prefetch, or one request's own read.
-		const admissionReads = { batch: 0, single: 0 };
 		sql.exec = ((query: string, ...bindings: unknown[]) => {
 			if (query.startsWith("INSERT INTO checkouts")) sagaWrites += 1;
-			if (query.startsWith("WITH r(rid, sid, ckey)")) admissionReads.batch += 1;
-			if (query.includes("WHERE c.reservation_id = ? OR")) admissionReads.single += 1;
 			return exec(query, ...bindings);
 		}) as typeof sql.exec;
 		try {
 			const before = instance.checkoutBatches();
 			const answers = await Promise.all(requests.map((req) => instance.checkout(req)));
-			return {
-				answers,
-				batches: instance.checkoutBatches() - before,
-				sagaWrites,
-				admissionReads,
-			};
+			return { answers, batches: instance.checkoutBatches() - before, sagaWrites };
 		} finally {
 			sql.exec = exec;
 		}
@@ -176,71 +159,4 @@ describe("checkout saga rows staged per turn", () => {
 		expect(seen).toHaveLength(s.holds.length);
 		for (const rows of seen) expect(rows).toEqual([{ step: "charging", charge_attempts: 1 }]);
 	});
-
-	it("reads a batch's admissions in one statement per ADMISSIONS_PER_STATEMENT requests, answering as one at a time", async () => {
-		const earlier = 4;
-		const fresh = ADMISSIONS_PER_STATEMENT + 3;
-		const s = await holdsOf(earlier + fresh + 1);
-		const holdAt = (i: number) => s.holds[i] as string;
-		const first = await together(
-			s.sku,
-			Array.from({ length: earlier }, (_, i) => ask(s.sku, s.sessionId, holdAt(i), `k-${i}`)),
-		);
-		for (const a of first.answers) expect(a).toMatchObject({ ok: true });
-		const orderOf = (a: CheckoutResult | undefined) =>
-			(a as { order: { orderId: string } }).order.orderId;
-		const spare = holdAt(earlier + fresh);
-		const asks = [
-			// Copies of written sagas: the same orders, from the rows read up front.
-			ask(s.sku, s.sessionId, holdAt(0), "k-0"),
-			ask(s.sku, s.sessionId, holdAt(1), "k-1"),
-			// A written saga's key on another hold, and another key on a paid hold.
-			ask(s.sku, s.sessionId, spare, "k-2"),
-			ask(s.sku, s.sessionId, holdAt(3), "k-other"),
-			// New payments, more than one statement's worth, and a copy of one of them.
-			...Array.from({ length: fresh }, (_, i) =>
-				ask(s.sku, s.sessionId, holdAt(earlier + i), `k-new-${i}`),
-			),
-			ask(s.sku, s.sessionId, holdAt(earlier), "k-new-0"),
-		];
-		const { answers, batches, admissionReads } = await together(s.sku, asks);
-		expect(batches).toBe(1);
-		expect(admissionReads).toEqual({
-			batch: Math.ceil(asks.length / ADMISSIONS_PER_STATEMENT),
-			single: 0,
-		});
-		expect(orderOf(answers[0])).toBe(orderOf(first.answers[0]));
-		expect(orderOf(answers[1])).toBe(orderOf(first.answers[1]));
-		expect(answers[2]).toMatchObject({ ok: false, code: "invalid_request" });
-		expect(answers[3]).toMatchObject({ ok: false, code: "invalid_state" });
-		const paid = answers.slice(4, 4 + fresh);
-		for (const a of paid) expect(a).toMatchObject({ ok: true, order: { status: "PAID" } });
-		expect(answers[4 + fresh]).toEqual(answers[4]);
-		expect(await reservation(s.token, spare)).toMatchObject({ status: "RESERVED" });
-		expect(await providerStats(s.sku)).toMatchObject({
-			chargeCalls: earlier + fresh,
-			captures: earlier + fresh,
-		});
-	});
-
-	it("reads admissions one by one once a batch writes saga rows to SQLite, as one at a time", async () => {
-		// A decline retires its saga (a DELETE and a failure row in SQLite) within the batch:
-		// what was read up front is stale from then on, and later requests read their own rows.
-		const s = await holdsOf(2);
-		const hold = holdAt(s, 0);
-		const declined = ask(s.sku, s.sessionId, hold, "k-declined", "pm_card_chargeDeclined");
-		const visa = ask(s.sku, s.sessionId, hold, "k-visa");
-		const other = ask(s.sku, s.sessionId, holdAt(s, 1), "k-declined");
-		const { answers, admissionReads } = await together(s.sku, [declined, visa, other, visa]);
-		expect(admissionReads.batch).toBe(1);
-		expect(admissionReads.single).toBe(3);
-		expect(answers[0]).toMatchObject({ ok: false, code: "payment_declined" });
-		expect(answers[1]).toMatchObject({ ok: true, order: { status: "PAID" } });
-		expect(answers[2]).toMatchObject({ ok: false, code: "invalid_request" });
-		expect(answers[3]).toEqual(answers[1]);
-	});
 });
-
-function holdAt(s: { holds: string[] }, i: number): string {
-	return s.holds[i] as string;
-}
