@@ -4,7 +4,7 @@
 
 import { Hono } from "hono";
 import { parseBody } from "../body.ts";
-import { isKnownSku, requireKnownSku } from "../catalogue.ts";
+import { requireKnownSku } from "../catalogue.ts";
 import { CheckoutBody, plainCheckoutBody } from "../checkout-body.ts";
 import { forgetSnapshot } from "../edge-snapshot.ts";
 import { ApiError, type AppEnv, fail, ok } from "../http.ts";
@@ -24,10 +24,7 @@ checkout.post("/", async (c) => {
 	const owner = ownerOfId(body.reservationId, "rsv");
 	if (owner === null) return fail(c, "not_found", "No reservation of this session has that id.");
 	const { sku, shard } = owner;
-	// A SKU this isolate knows costs no promise (as on the reserve path, routes/reservations.ts).
-	if (!isKnownSku(sku)) {
-		await requireKnownSku(c, sku, "not_found", "No reservation of this session has that id.");
-	}
+	await requireKnownSku(c, sku, "not_found", "No reservation of this session has that id.");
 	const result = await inventory(c.env, sku, shard).checkout({
 		reservationId: body.reservationId,
 		sessionId: session.sessionId,
