@@ -56,6 +56,15 @@ export interface Session {
 
 export type Mode = "safe" | "eventual";
 
+/** A page of the audit trail (docs/api.md, Operator). */
+export interface EventsPage {
+	events: AuditEvent[];
+	/** The cursor of the next page; null on the last page. */
+	next: string | null;
+	/** The cursor of this page's last event, on every page (null when the page is empty). */
+	last: string | null;
+}
+
 function isRecord(v: unknown): v is Record<string, unknown> {
 	return typeof v === "object" && v !== null && !Array.isArray(v);
 }
@@ -253,12 +262,21 @@ export class ApiClient {
 			{ auth: "admin" },
 		);
 	}
+	/** A page of the audit trail after the cursor `after` (null: from the start). */
 	events(sku: string, after: string | null, limit: number) {
 		const query = new URLSearchParams({ limit: String(limit) });
 		if (after !== null) query.set("after", after);
-		return this.request<{ events: AuditEvent[]; next: string | null }>(
+		return this.request<EventsPage>(
 			"GET",
 			`/api/admin/products/${encodeURIComponent(sku)}/events?${query}`,
+			{ auth: "admin" },
+		);
+	}
+	/** The newest `count` events of the trail, oldest first (docs/api.md, "Following the audit trail"). */
+	eventsTail(sku: string, count: number) {
+		return this.request<EventsPage>(
+			"GET",
+			`/api/admin/products/${encodeURIComponent(sku)}/events?tail=${count}`,
 			{ auth: "admin" },
 		);
 	}

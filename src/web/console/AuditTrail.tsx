@@ -2,7 +2,7 @@
 
 import type { AuditEvent } from "../../shared/types.ts";
 import { shortId, time } from "../lib/format.ts";
-import { AUDIT_ROWS } from "./useDrop.ts";
+import { AUDIT_ROWS } from "./trail.ts";
 
 export function AuditTrail({ events }: { events: AuditEvent[] }) {
 	return (

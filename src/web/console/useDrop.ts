@@ -9,6 +9,7 @@ import type { AuditEvent, Availability, SkuMetrics, Stats } from "../../shared/t
 import type { ApiClient, ApiErr } from "../api/client.ts";
 import type { LiveSource, LiveState } from "../api/live.ts";
 import { pollDelayMs } from "./poll.ts";
+import { trailPoller, withNewEvents } from "./trail.ts";
 
 const STATS_POLL_MS = 1_000;
 const EVENTS_POLL_MS = 1_500;
@@ -17,13 +18,6 @@ const METRICS_POLL_MS = 2_000;
 /** The window the latency panel shows: the whole history the server keeps (15 minutes). */
 export const METRICS_WINDOW_SECONDS = 900;
 
-/** Events fetched per page (docs/api.md allows 1..1000) and pages per poll while catching up. */
-const EVENTS_PAGE = 1_000;
-const EVENTS_PAGES_PER_POLL = 5;
-/** Probes allowed to find the end of a long trail (each doubles the range: 2^40 events). */
-const MAX_TAIL_PROBES = 40;
-/** Rows the audit table keeps (newest first). */
-export const AUDIT_ROWS = 200;
 /** Points of stock history on the chart (at ~1 per second: ten minutes). */
 const HISTORY_POINTS = 600;
 
@@ -154,31 +148,14 @@ export function useDrop(api: ApiClient, liveSource: LiveSource, sku: string | nu
 			return r.ok;
 		};
 
-		// The trail pages oldest first; start near its tail, follow it with a cursor,
-		// keep only the newest rows.
-		let cursor: string | null = null;
-		let started = false;
-		const pollEvents = async (): Promise<boolean> => {
-			if (!started) {
-				const tail = await tailCursor(api, sku);
-				if (tail === undefined) return false;
-				cursor = tail;
-				started = true;
-			}
-			for (let page = 0; page < EVENTS_PAGES_PER_POLL; page++) {
-				const r = await api.events(sku, cursor, EVENTS_PAGE);
-				if (stopped) return true;
-				if (!r.ok) return false;
-				const got = r.data.events;
-				const last = got.at(-1);
-				if (last !== undefined) {
-					cursor = r.data.next ?? String(last.seq);
-					setEvents((old) => [...got.slice(-AUDIT_ROWS).reverse(), ...old].slice(0, AUDIT_ROWS));
-				}
-				if (r.data.next === null) return true;
-			}
-			return true;
-		};
+		// The trail pages oldest first: start at its tail, follow it with the server's cursor,
+		// keep only the newest rows (src/web/console/trail.ts).
+		const pollEvents = trailPoller(
+			api,
+			sku,
+			(got) => setEvents((old) => withNewEvents(old, got)),
+			() => stopped,
+		);
 
 		pollers = [
 			schedule(STATS_POLL_MS, pollStats, (at) => {
@@ -195,39 +172,4 @@ export function useDrop(api: ApiClient, liveSource: LiveSource, sku: string | nu
 	}, [api, liveSource, sku]);
 
 	return { stats, counters, live, history, metrics, events, error, retryAtMs };
-}
-
-/**
- * A cursor about AUDIT_ROWS events before the end of the trail, so a long drop
- * shows its newest events at once instead of paging through all of them.
- * The cursor is the event's `seq` (dense, from 1): "are there events after x"
- * is then a one-row query, and the end is found by doubling, then bisecting.
- * Returns undefined when the server cannot be asked (the next poll retries).
- */
-async function tailCursor(api: ApiClient, sku: string): Promise<string | null | undefined> {
-	const first = await api.events(sku, null, EVENTS_PAGE);
-	if (!first.ok) return undefined;
-	if (first.data.next === null) return null;
-	const after = async (x: number): Promise<boolean | undefined> => {
-		const r = await api.events(sku, String(x), 1);
-		return r.ok ? r.data.events.length > 0 : undefined;
-	};
-	let low = Number(first.data.next);
-	let high = low * 2;
-	for (let probes = 0; probes < MAX_TAIL_PROBES; probes++) {
-		const more = await after(high);
-		if (more === undefined) return undefined;
-		if (!more) break;
-		low = high;
-		high *= 2;
-	}
-	// Invariant: events exist after `low`, none after `high`.
-	while (high - low > 1) {
-		const mid = Math.floor((low + high) / 2);
-		const more = await after(mid);
-		if (more === undefined) return undefined;
-		if (more) low = mid;
-		else high = mid;
-	}
-	return String(Math.max(0, high - AUDIT_ROWS));
 }

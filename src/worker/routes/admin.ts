@@ -60,13 +60,20 @@ const CreateProduct = z.object({
 
 const PatchProduct = z.object({ ...ProductFields, waitingRoom: WaitingRoomBody }).partial();
 
-const EventsQuery = z.object({
-	after: z
-		.string()
-		.regex(/^\d{1,15}$/, "must be a cursor from a previous page")
-		.optional(),
-	limit: z.coerce.number().int().min(1).max(MAX_EVENTS_PAGE).optional(),
-});
+const EventsQuery = z
+	.object({
+		after: z
+			.string()
+			.regex(/^\d{1,15}$/, "must be a cursor from a previous page")
+			.optional(),
+		limit: z.coerce.number().int().min(1).max(MAX_EVENTS_PAGE).optional(),
+		// docs/api.md, "Following the audit trail": the newest `tail` events, oldest first.
+		tail: z.coerce.number().int().min(1).max(MAX_EVENTS_PAGE).optional(),
+	})
+	.refine((q) => q.tail === undefined || (q.after === undefined && q.limit === undefined), {
+		message: "cannot be combined with after or limit (it reads the end of the trail)",
+		path: ["tail"],
+	});
 
 const MetricsQuery = z.object({
 	seconds: z
@@ -172,7 +179,8 @@ admin.get("/products/:sku/events", async (c) => {
 			query.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "),
 		);
 	}
-	const limit = query.data.limit ?? DEFAULT_EVENTS_PAGE;
+	const { tail } = query.data;
+	const limit = tail ?? query.data.limit ?? DEFAULT_EVENTS_PAGE;
 	const after = Number(query.data.after ?? "0");
 	const stub = inventory(c.env, sku);
 	const snapshot = await stub.snapshot();
@@ -191,16 +199,26 @@ admin.get("/products/:sku/events", async (c) => {
 	// A split SKU's shards each keep their own sequence, stored under `<sku>#<i>`
 	// (docs/decisions/020-escrow-shards.md): one page merges them in the order D1
 	// received them, and the cursor is that order (the row id), not a sequence.
-	const { results } = await (shards === 1
-		? c.env.DB.prepare(
-				`SELECT id, seq, sku, type, at, reservation_id, order_id, quantity, session_id, detail
-				 FROM events WHERE sku = ? AND seq > ? ORDER BY seq LIMIT ?`,
-			).bind(sku, after, limit)
-		: c.env.DB.prepare(
-				`SELECT rowid AS cursor, id, seq, sku, type, at, reservation_id, order_id, quantity, session_id, detail
-				 FROM events WHERE (sku = ? OR sku GLOB ?) AND rowid > ? ORDER BY rowid LIMIT ?`,
-			).bind(sku, `${sku}#*`, after, limit)
-	).all<Record<string, string | number | null>>();
+	// Both kinds of SKU answer the row's cursor as `cursor`; a tail is read newest first and turned.
+	const columns = `id, seq, sku, type, at, reservation_id, order_id, quantity, session_id, detail`;
+	const statement =
+		shards === 1
+			? tail === undefined
+				? c.env.DB.prepare(
+						`SELECT seq AS cursor, ${columns} FROM events WHERE sku = ? AND seq > ? ORDER BY seq LIMIT ?`,
+					).bind(sku, after, limit)
+				: c.env.DB.prepare(
+						`SELECT seq AS cursor, ${columns} FROM events WHERE sku = ? ORDER BY seq DESC LIMIT ?`,
+					).bind(sku, tail)
+			: tail === undefined
+				? c.env.DB.prepare(
+						`SELECT rowid AS cursor, ${columns} FROM events WHERE (sku = ? OR sku GLOB ?) AND rowid > ? ORDER BY rowid LIMIT ?`,
+					).bind(sku, `${sku}#*`, after, limit)
+				: c.env.DB.prepare(
+						`SELECT rowid AS cursor, ${columns} FROM events WHERE (sku = ? OR sku GLOB ?) ORDER BY rowid DESC LIMIT ?`,
+					).bind(sku, `${sku}#*`, tail);
+	const read = await statement.all<Record<string, string | number | null>>();
+	const results = tail === undefined ? read.results : read.results.reverse();
 	const events: AuditEvent[] = results.map((r) => ({
 		id: String(r.id),
 		seq: Number(r.seq),
@@ -216,9 +234,13 @@ admin.get("/products/:sku/events", async (c) => {
 			? { detail: JSON.parse(String(r.detail)) as Record<string, unknown> }
 			: {}),
 	}));
-	const last = events.at(-1);
-	const cursor = shards === 1 ? last?.seq : results.at(-1)?.cursor;
-	return ok(c, { events, next: events.length === limit && last ? String(cursor) : null });
+	// `next` keeps the contract (null on the last page); `last` is the cursor of this page's
+	// last row on every page, so a client following the trail resumes after it without
+	// knowing which kind of cursor the SKU uses (a split SKU's `seq` is not one).
+	const lastRow = results.at(-1);
+	const last = lastRow === undefined ? null : String(lastRow.cursor);
+	const more = tail === undefined && events.length === limit;
+	return ok(c, { events, next: more ? last : null, last });
 });
 
 // The reserve path's history as the SKU object saw it (docs/metrics.md).
