@@ -32,9 +32,9 @@ async function wholeTrail(sku: string): Promise<AuditEvent[]> {
 	const out: AuditEvent[] = [];
 	let after: string | null = null;
 	for (let pages = 0; pages < 100; pages++) {
-		const p: EventsPage = (
-			await asResult(sku, `limit=1000${after === null ? "" : `&after=${after}`}`)
-		).data;
+		const res = await eventsGet(sku, `limit=1000${after === null ? "" : `&after=${after}`}`);
+		expect(res.status).toBe(200);
+		const p = res.body.data as EventsPage;
 		out.push(...p.events);
 		if (p.next === null) return out;
 		after = p.next;

@@ -47,6 +47,8 @@ const WaitingRoomBody = z.object({
 	overbook: z.number().min(0).max(MAX_OVERBOOK).optional(),
 });
 
+const ShardsField = z.number().int().min(1).max(MAX_SHARDS);
+
 const CreateProduct = z.object({
 	sku: z.string().regex(SKU_PATTERN, "must be 1–64 of A-Z a-z 0-9 . _ -"),
 	...ProductFields,
@@ -54,11 +56,15 @@ const CreateProduct = z.object({
 	perUserLimit: ProductFields.perUserLimit.optional(),
 	startsAt: ProductFields.startsAt.optional(),
 	// docs/api.md, "Shards": the SKU's stock split across this many objects (docs/decisions/020-escrow-shards.md).
-	shards: z.number().int().min(1).max(MAX_SHARDS).optional(),
+	shards: ShardsField.optional(),
 	waitingRoom: WaitingRoomBody.optional(),
 });
 
-const PatchProduct = z.object({ ...ProductFields, waitingRoom: WaitingRoomBody }).partial();
+// `shards` is taken so that a PATCH naming it is answered, not silently dropped: the count is
+// fixed at create, so only the current count is accepted (docs/decisions/061-ops-fixes-of-the-second-review.md).
+const PatchProduct = z
+	.object({ ...ProductFields, shards: ShardsField, waitingRoom: WaitingRoomBody })
+	.partial();
 
 const EventsQuery = z
 	.object({
@@ -131,7 +137,20 @@ admin.post("/products", async (c) => {
 admin.patch("/products/:sku", async (c) => {
 	const sku = await skuParam(c);
 	const body = await parseBody(c, PatchProduct);
-	const { startsAt, waitingRoom, ...rest } = body;
+	const { startsAt, waitingRoom, shards, ...rest } = body;
+	if (shards !== undefined) {
+		// Checked before anything is applied: a refused PATCH changes nothing.
+		const snapshot = await inventory(c.env, sku).snapshot();
+		if (snapshot === null) return fail(c, "unknown_sku");
+		const current = snapshot.shards ?? 1;
+		if (shards !== current) {
+			return fail(
+				c,
+				"invalid_state",
+				`shards cannot change: ${sku} is split across ${current} object${current === 1 ? "" : "s"}, fixed when it was created. Create a new SKU to split it another way.`,
+			);
+		}
+	}
 	const patch = {
 		...rest,
 		...(startsAt !== undefined
