@@ -48,6 +48,11 @@ export const QUEUED_RETRY_MIN_SECONDS = 1;
 export const QUEUED_RETRY_DEFAULT_SECONDS = 5;
 export const QUEUED_RETRY_MAX_SECONDS = 30;
 
+/** A ticket no wait turns into an admission: its admission is over, or the room sold out. */
+export function isFinalTicket(ticket: Ticket): boolean {
+	return ticket.state === "expired" || ticket.state === "sold_out";
+}
+
 /** A room setting as the admin routes pass it (absent fields keep their value or default). */
 export type RoomPatch = Partial<RoomSettings>;
 
@@ -216,8 +221,13 @@ export class RoomKeeper {
 		};
 	}
 
-	/** Retry-After for a 429 `queued`: the ETA when measured, clamped. */
+	/**
+	 * Retry-After for a 429 `queued`: the ETA when measured, clamped. An expired or
+	 * sold-out ticket is final (docs/waiting-room.md, "Ticket states"): no wait brings
+	 * an admission, so a client that honours Retry-After is held off for the longest.
+	 */
 	retryAfterSeconds(ticket: Ticket | null): number {
+		if (ticket !== null && isFinalTicket(ticket)) return QUEUED_RETRY_MAX_SECONDS;
 		if (ticket?.etaSeconds === null || ticket?.etaSeconds === undefined)
 			return QUEUED_RETRY_DEFAULT_SECONDS;
 		return Math.min(

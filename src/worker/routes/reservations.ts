@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { shardOf } from "../../domain/escrow.ts";
 import type { ReserveAnswer, ReserveRequest, ReserveResult } from "../../inventory/rpc.ts";
+import type { Ticket } from "../../shared/types.ts";
 import { parseBody } from "../body.ts";
 import { isKnownSku, requireKnownSku } from "../catalogue.ts";
 import { recordDecision } from "../cost/analytics.ts";
@@ -42,14 +43,28 @@ function answerReserve(c: Ctx, result: ReserveResult): Response {
 		return fail(
 			c,
 			"queued",
-			result.ticket === null
-				? "This product has a waiting room: join the queue (POST /api/products/:sku/queue) and reserve once admitted."
-				: `You are in the waiting room (ticket ${result.ticket.state}); reserve once admitted.`,
-			{ "Retry-After": String(result.retryAfterSeconds) },
+			queuedMessage(result.ticket),
+			{
+				"Retry-After": String(result.retryAfterSeconds),
+			},
 			{ ticket: result.ticket },
 		);
 	}
 	return fail(c, result.code);
+}
+
+/**
+ * The 429 `queued` sentence. An expired or sold-out ticket is final (one admission per
+ * ticket, one ticket per session: docs/waiting-room.md), so it must not read as "wait".
+ */
+export function queuedMessage(ticket: Ticket | null): string {
+	if (ticket === null)
+		return "This product has a waiting room: join the queue (POST /api/products/:sku/queue) and reserve once admitted.";
+	if (ticket.state === "expired")
+		return "Your turn to reserve is over (ticket expired): each session gets one admission, so this session cannot reserve this drop again.";
+	if (ticket.state === "sold_out")
+		return "Sold out: the waiting room's stock ran out before this ticket's turn (ticket sold_out); it will not be admitted.";
+	return `You are in the waiting room (ticket ${ticket.state}); reserve once admitted.`;
 }
 
 /** A timer of the calling request: a coalesced attempt only ever waits on its own timers. */
