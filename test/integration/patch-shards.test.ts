@@ -10,7 +10,8 @@ import { createSharded } from "./shards-support.ts";
 
 const patch = (sku: string, body: unknown) =>
 	call<Product>("PATCH", `/api/admin/products/${sku}`, { token: ADMIN, body });
-const product = async (sku: string) => (await call<Product>("GET", `/api/products/${sku}`)).body.data;
+const product = async (sku: string) =>
+	(await call<Product>("GET", `/api/products/${sku}`)).body.data;
 
 describe("PATCH shards", () => {
 	it("refuses another count on a split SKU and changes nothing", async () => {
