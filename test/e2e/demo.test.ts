@@ -218,6 +218,35 @@ describe("guided demo", () => {
 		expect(errors).toEqual([]);
 	});
 
+	it("shows – and the read's problem when the counters after a safe stampede cannot be read", async () => {
+		const { page } = await open("live");
+		await login(page);
+		const stampedeStep = step(page, "Step 3 · Race condition: safe vs eventual");
+		const safe = page.getByRole("status", { name: "Safe mode result" });
+		// The availability read that measures the run fails (a network cut); the stampede itself goes through.
+		const reads = (url: URL) => /^\/api\/products\/[^/]+\/availability$/.test(url.pathname);
+		await page.context().route(reads, (route) => route.abort("internetdisconnected"));
+		await page.getByRole("button", { name: "Fire 200 attempts (safe mode)" }).click();
+		await expect.poll(() => safe.textContent(), POLL).toMatch(/allocated: \d+/);
+		const alert = stampedeStep.getByRole("alert");
+		await expect
+			.poll(() => alert.textContent(), POLL)
+			.toMatch(
+				/^Oversell not measured: the sandbox's counters could not be read after the stampede\. /,
+			);
+		// Not measured is not zero: no "Oversold (safe) 0", no "0 allocated".
+		expect(await metric(safe, "Oversold (safe)")).toBe("–");
+		expect(await safe.textContent()).toMatch(/Units allocated: not measured\./);
+		await expectNoSeriousA11yViolations(page, "demo: stampede not measured");
+
+		// The read works again: the next run is measured, and the problem goes.
+		await page.context().unroute(reads);
+		await page.getByRole("button", { name: "Fire 200 attempts (safe mode)" }).click();
+		await expect.poll(() => metric(safe, "Oversold (safe)"), POLL).toBe("0");
+		expect(await safe.textContent()).toMatch(/100 of 100 units allocated so far/);
+		await expect.poll(() => stampedeStep.textContent(), POLL).not.toMatch(/Oversell not measured/);
+	});
+
 	it("walks the same steps against the in-browser mock on a phone, tripping at the same step", async () => {
 		const { page, errors } = await open("live", PHONE);
 		await page.getByRole("radio", { name: "Mock (in browser)" }).check();

@@ -88,6 +88,8 @@ export const problemText = (s: DemoState, id: StepId) => {
 		const wait = p.retryAfterSeconds;
 		return `Reset refused: resets are limited to one a minute.${wait !== null ? ` Try again in ${wait} s.` : ""}`;
 	}
+	if (id === "stampede")
+		return `Oversell not measured: the sandbox's counters could not be read after the stampede. ${describeError(p)}`;
 	return describeError(p);
 };
 
@@ -106,7 +108,9 @@ export function Tally({ run, stock }: { run: Stampede; stock: number }) {
 				<li>in {ms(run.elapsedMs)}</li>
 			</ul>
 			<p class="small">
-				{run.allocated} of {stock} units allocated so far.
+				{run.allocated === null
+					? "Units allocated: not measured."
+					: `${run.allocated} of ${stock} units allocated so far.`}
 			</p>
 			{limited > 0 && (
 				<p class="muted small">

@@ -118,6 +118,7 @@ export function StampedeStep({ s, onFire }: { s: DemoState; onFire(m: Mode): voi
 			title="Race condition: safe vs eventual"
 			say="This is the failure mode we eliminate in safe mode: an intentional oversell to prove the point."
 			done={safe !== undefined && eventual !== undefined}
+			problem={problemText(s, "stampede")}
 		>
 			<p class="muted small">
 				Each button fires {STAMPEDE_ATTEMPTS} reserve attempts at once at this session's sandbox.
@@ -153,8 +154,8 @@ export function StampedeStep({ s, onFire }: { s: DemoState; onFire(m: Mode): voi
 							{run ? (
 								<>
 									<Tally run={run} stock={s.sandbox?.totalStock ?? 0} />
-									<Metric label={m.oversellLabel} alert={run.oversell > 0}>
-										{run.oversell}
+									<Metric label={m.oversellLabel} alert={(run.oversell ?? 0) > 0}>
+										{run.oversell ?? "–"}
 									</Metric>
 								</>
 							) : (
@@ -284,11 +285,14 @@ export function ResetStep({ s, onReset }: { s: DemoState; onReset(): void }) {
 
 export function SummaryStep({ s }: { s: DemoState }) {
 	const p = percentiles(s.safeLatenciesMs);
-	// Every run of the session, resets included: the wrap-up is the whole story.
+	// Every measured run of the session, resets included: the wrap-up is the whole story.
 	const largest = (mode: Mode) =>
 		s.history
 			.filter((r) => r.mode === mode)
-			.reduce<number | undefined>((max, r) => Math.max(max ?? 0, r.oversell), undefined);
+			.reduce<number | undefined>(
+				(max, r) => (r.oversell === null ? max : Math.max(max ?? 0, r.oversell)),
+				undefined,
+			);
 	const safe = largest("safe");
 	const eventual = largest("eventual");
 	return (

@@ -4,6 +4,7 @@
 // backend, so switching Mock/Live never wipes the other run's progress.
 
 import { useMemo, useRef, useState } from "preact/hooks";
+import { sleep } from "../../shared/sleep.ts";
 import type { Availability, CostLedger, Guardrail, Product, UiConfig } from "../../shared/types.ts";
 import { ApiClient, type ApiErr, type ApiResult, type Mode, type Session } from "../api/client.ts";
 import { httpTransport } from "../api/transport.ts";
@@ -15,6 +16,8 @@ export const STAMPEDE_ATTEMPTS = 200;
 export const GUARDRAIL_WAVE_ATTEMPTS = 100;
 /** …and gives up after this many (a threshold far above the demo's spend; "Trip now" remains). */
 export const GUARDRAIL_RUN_MAX_ATTEMPTS = 3_000;
+/** Step 3 reads the counters once more after a refusal that asks for at most this wait. */
+const COUNTERS_RETRY_MAX_SECONDS = 5;
 
 export type Backend = "mock" | "live";
 
@@ -30,10 +33,13 @@ export interface Stampede {
 	/** Outcome → count; "allocated" for a 201. */
 	outcomes: Record<string, number>;
 	elapsedMs: number;
-	/** Units past the stock: safe mode from the sandbox's counters, eventual mode from its granted answers. */
-	oversell: number;
-	/** Units allocated in this mode so far (since the last reset). */
-	allocated: number;
+	/**
+	 * Units past the stock: safe mode from the sandbox's counters, eventual mode from its
+	 * granted answers. Null when it was not measured (safe mode's counters could not be read).
+	 */
+	oversell: number | null;
+	/** Units allocated in this mode so far (since the last reset); null when not measured. */
+	allocated: number | null;
 }
 
 /** Step 4: traffic that carries on until the guardrail trips, and what it was answered. */
@@ -162,6 +168,26 @@ export function useDemo(backend: Backend) {
 		return a.ok ? a.data : null;
 	};
 
+	/**
+	 * The sandbox's counters for a measurement: read once more after a short Retry-After
+	 * (a busy moment right after a stampede), else the read's problem.
+	 */
+	const measure = async (sku: string): Promise<ApiResult<Availability>> => {
+		const read = () =>
+			api.availability(sku).then((r) => track(`GET /api/products/${sku}/availability`, r));
+		let r = await read();
+		if (
+			!r.ok &&
+			r.retryAfterSeconds !== null &&
+			r.retryAfterSeconds <= COUNTERS_RETRY_MAX_SECONDS
+		) {
+			await sleep(r.retryAfterSeconds * 1000);
+			r = await read();
+		}
+		if (r.ok) patch({ availability: r.data });
+		return r;
+	};
+
 	const actions = {
 		async loadConfig() {
 			const r = await api.config();
@@ -253,10 +279,15 @@ export function useDemo(backend: Backend) {
 			if (mode === "eventual") eventualAllocated.current += outcomes.allocated ?? 0;
 			// Measured, not assumed: safe mode from the sandbox's own counters, eventual
 			// mode from the allocations its answers granted (the session cannot read stats).
-			const a = await refresh(sandbox.sku);
+			// Counters that could not be read measure nothing: "–" and the read's problem, never 0.
+			const read = await measure(sandbox.sku);
+			const a = read.ok ? read.data : null;
+			const safeAllocated = a === null ? null : a.reserved + a.sold;
 			const oversell =
 				mode === "safe"
-					? Math.max(0, (a?.reserved ?? 0) + (a?.sold ?? 0) - (a?.total ?? sandbox.totalStock))
+					? a === null
+						? null
+						: Math.max(0, a.reserved + a.sold - a.total)
 					: Math.max(0, eventualAllocated.current - sandbox.totalStock);
 			const run: Stampede = {
 				mode,
@@ -264,8 +295,7 @@ export function useDemo(backend: Backend) {
 				outcomes,
 				elapsedMs,
 				oversell,
-				allocated:
-					mode === "eventual" ? eventualAllocated.current : (a?.reserved ?? 0) + (a?.sold ?? 0),
+				allocated: mode === "eventual" ? eventualAllocated.current : safeAllocated,
 			};
 			patch((s) => ({
 				busy: null,
@@ -273,6 +303,12 @@ export function useDemo(backend: Backend) {
 				stampedes: { ...s.stampedes, [mode]: run },
 				history: [...s.history, run],
 			}));
+			if (mode === "safe" && !read.ok) {
+				failed("stampede", read);
+				return;
+			}
+			// Safe mode's counters were read: its earlier "not measured" no longer stands.
+			if (mode === "safe") problem("stampede", null);
 			// Both modes shown: on to the next step; otherwise to this run's result.
 			const other = state.stampedes[mode === "safe" ? "eventual" : "safe"];
 			focusOn(other !== undefined ? FOCUS.step("guardrail") : FOCUS.stampede(mode));
