@@ -42,6 +42,7 @@ import {
 	secret,
 	text,
 } from "./config-fields.ts";
+import { TURNSTILE_TEST_SECRET_KEYS, TURNSTILE_TEST_SITE_KEYS } from "./turnstile.ts";
 
 // ---- limits and defaults of the variables --------------------------------------------------
 
@@ -208,8 +209,10 @@ export function parseConfig(vars: Readonly<Record<string, unknown>>): ConfigResu
 	const clock = clockProblem(v);
 	if (clock !== null) problems.push(clock);
 	if (v.IP_HASH_SECRET === null) problems.push(`IP_HASH_SECRET ${IP_HASH_SECRET_MISSING}`);
+	const turnstile = turnstileProblems(v);
+	problems.push(...turnstile);
 	const payment = paymentSettings(v, problems);
-	if (payment === null || v.IP_HASH_SECRET === null || clock !== null)
+	if (payment === null || v.IP_HASH_SECRET === null || clock !== null || turnstile.length > 0)
 		return { ok: false, error: new ConfigError(problems) };
 	return {
 		ok: true,
@@ -244,12 +247,47 @@ export function parseConfig(vars: Readonly<Record<string, unknown>>): ConfigResu
 
 type RateLimitParsed = Pick<Parsed, keyof RateLimitVars>;
 
-/** Environments where a request may name the moment the limits judge it at. */
-const TEST_CLOCK_ENVIRONMENTS: ReadonlySet<string> = new Set(["local", "test"]);
+/**
+ * Outside local/test the human check must be able to pass: without a secret every siteverify
+ * call fails, and with a test site key every widget hands out the dummy token, which real
+ * secrets reject (a test secret would pass bots). Either way every buyer would get 403
+ * `turnstile_failed` from a deploy that looked healthy, so it is refused at once instead.
+ */
+function turnstileProblems(
+	v: Pick<Parsed, "ENVIRONMENT" | "TURNSTILE_SITE_KEY" | "TURNSTILE_SECRET_KEY">,
+): string[] {
+	if (TEST_ENVIRONMENTS.has(v.ENVIRONMENT)) return [];
+	const where = `ENVIRONMENT ${JSON.stringify(v.ENVIRONMENT)} (the test keys are for local or test)`;
+	const problems: string[] = [];
+	if (v.TURNSTILE_SECRET_KEY === "")
+		problems.push(
+			"TURNSTILE_SECRET_KEY is not set: every human check would fail (`wrangler secret put TURNSTILE_SECRET_KEY` with your widget's secret key)",
+		);
+	else if (TURNSTILE_TEST_SECRET_KEYS.includes(v.TURNSTILE_SECRET_KEY))
+		problems.push(
+			`TURNSTILE_SECRET_KEY is one of Turnstile's documented test secrets, refused with ${where}: use your widget's secret key`,
+		);
+	if (v.TURNSTILE_SITE_KEY === "")
+		problems.push(
+			"TURNSTILE_SITE_KEY is not set: the pages cannot show the human check (set your widget's site key in wrangler.jsonc vars)",
+		);
+	else if (TURNSTILE_TEST_SITE_KEYS.includes(v.TURNSTILE_SITE_KEY))
+		problems.push(
+			`TURNSTILE_SITE_KEY is one of Turnstile's documented test site keys, refused with ${where}: set your widget's site key in wrangler.jsonc vars`,
+		);
+	return problems;
+}
+
+/**
+ * Environments for development and tests: a request may name the moment the limits judge it
+ * at, and Turnstile may run on its test keys. Anything else, an unset or misspelt
+ * ENVIRONMENT included, is treated as production.
+ */
+const TEST_ENVIRONMENTS: ReadonlySet<string> = new Set(["local", "test"]);
 
 /** RATE_LIMIT_CLOCK=request anywhere else would let a client pick its own time: refused. */
 function clockProblem(v: Pick<Parsed, "RATE_LIMIT_CLOCK" | "ENVIRONMENT">): string | null {
-	if (v.RATE_LIMIT_CLOCK !== "request" || TEST_CLOCK_ENVIRONMENTS.has(v.ENVIRONMENT)) return null;
+	if (v.RATE_LIMIT_CLOCK !== "request" || TEST_ENVIRONMENTS.has(v.ENVIRONMENT)) return null;
 	return `RATE_LIMIT_CLOCK=request is for tests: it needs ENVIRONMENT local or test, not ${JSON.stringify(v.ENVIRONMENT)}`;
 }
 

@@ -3,3 +3,19 @@
 
 /** The response token produced by Turnstile's test site keys. Production secret keys reject it. */
 export const TURNSTILE_DUMMY_TOKEN = "XXXX.DUMMY.TOKEN.XXXX";
+
+/** Turnstile's test site keys: always pass / always fail, visible and invisible, and a forced challenge. */
+export const TURNSTILE_TEST_SITE_KEYS: readonly string[] = [
+	"1x00000000000000000000AA",
+	"2x00000000000000000000AB",
+	"1x00000000000000000000BB",
+	"2x00000000000000000000BB",
+	"3x00000000000000000000FF",
+];
+
+/** Turnstile's test secret keys: always pass, always fail, "token already spent". */
+export const TURNSTILE_TEST_SECRET_KEYS: readonly string[] = [
+	"1x0000000000000000000000000000000AA",
+	"2x0000000000000000000000000000000AA",
+	"3x0000000000000000000000000000000AA",
+];

@@ -26,11 +26,34 @@ async function refused(vars: Vars, variable: RegExp): Promise<void> {
 	expect((await callWith({}, "GET", `/api/products/${sku}`)).status).toBe(404);
 }
 
+/** A Turnstile widget's own keys, which production needs (not Turnstile's test keys). */
+const WIDGET: Vars = {
+	TURNSTILE_SITE_KEY: "0x4AAAAAAAintegrationSiteKey",
+	TURNSTILE_SECRET_KEY: "0x4AAAAAAAintegrationSecretKey0123456789",
+};
+
 describe("an invalid configuration", () => {
 	it("production without IP_HASH_SECRET refuses to serve, saying how to set it", async () => {
 		await refused(
 			{ ENVIRONMENT: "production", IP_HASH_SECRET: undefined },
 			/IP_HASH_SECRET is not set.*wrangler secret put IP_HASH_SECRET/,
+		);
+	});
+
+	it("production on wrangler.jsonc's test site key, without a Turnstile secret, refuses to serve", async () => {
+		// The project's vars carry wrangler.jsonc's always-pass test site key and no secret.
+		await refused({ ENVIRONMENT: "production" }, /TURNSTILE_SECRET_KEY is not set/);
+		await refused(
+			{ ENVIRONMENT: "production" },
+			/TURNSTILE_SITE_KEY is one of Turnstile's documented test site keys/,
+		);
+		await refused(
+			{
+				...WIDGET,
+				ENVIRONMENT: "production",
+				TURNSTILE_SECRET_KEY: "1x0000000000000000000000000000000AA",
+			},
+			/TURNSTILE_SECRET_KEY is one of Turnstile's documented test secrets/,
 		);
 	});
 
@@ -59,7 +82,7 @@ describe("an invalid configuration", () => {
 
 	it("the same variables, valid, serve as usual", async () => {
 		const res = await callWith(
-			{ HOLD_SECONDS: "45", ENVIRONMENT: "production" },
+			{ HOLD_SECONDS: "45", ENVIRONMENT: "production", ...WIDGET },
 			"GET",
 			"/healthz",
 		);

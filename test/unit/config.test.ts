@@ -12,9 +12,18 @@ import {
 	parseConfig,
 	rateLimitConfig,
 } from "../../src/shared/config.ts";
+import {
+	TURNSTILE_TEST_SECRET_KEYS,
+	TURNSTILE_TEST_SITE_KEYS,
+} from "../../src/shared/turnstile.ts";
 
 const SECRET = "unit-test-ip-hash-secret-0123456789abcdef";
-const base: ConfigVars = { IP_HASH_SECRET: SECRET };
+/** A Turnstile widget's own keys (not Turnstile's test keys), as production needs. */
+const WIDGET = {
+	TURNSTILE_SITE_KEY: "0x4AAAAAAAunitTestSiteKey",
+	TURNSTILE_SECRET_KEY: "0x4AAAAAAAunitTestSecretKey0123456789",
+};
+const base: ConfigVars = { IP_HASH_SECRET: SECRET, ...WIDGET };
 
 function problems(vars: Record<string, unknown>): string {
 	const result = parseConfig(vars);
@@ -23,7 +32,7 @@ function problems(vars: Record<string, unknown>): string {
 }
 
 describe("parseConfig", () => {
-	it("keeps today's defaults when nothing but the secret is set", () => {
+	it("keeps today's defaults when nothing but the secrets (IP hash, the widget's keys) is set", () => {
 		const result = parseConfig(base);
 		expect(result.ok).toBe(true);
 		if (!result.ok) return;
@@ -31,7 +40,11 @@ describe("parseConfig", () => {
 			environment: "production",
 			adminToken: null,
 			debugToken: null,
-			turnstile: { siteKey: "", secretKey: "", verifyUrl: null },
+			turnstile: {
+				siteKey: WIDGET.TURNSTILE_SITE_KEY,
+				secretKey: WIDGET.TURNSTILE_SECRET_KEY,
+				verifyUrl: null,
+			},
 			sessionTtlSeconds: 1200,
 			replayWindows: { holdMarginMs: 1_200_000, rejectedMs: 300_000 },
 			holdSeconds: 120,
@@ -148,6 +161,52 @@ describe("parseConfig", () => {
 		expect(problems({ ENVIRONMENT: "production", IP_HASH_SECRET: "  " })).toMatch(
 			/IP_HASH_SECRET is not set/,
 		);
+	});
+
+	it("refuses production without a Turnstile secret or with Turnstile's test keys", () => {
+		const { TURNSTILE_SECRET_KEY: _secret, ...siteOnly } = base;
+		for (const ENVIRONMENT of ["production", undefined, "staging"]) {
+			expect(problems({ ...siteOnly, ENVIRONMENT })).toMatch(
+				/TURNSTILE_SECRET_KEY is not set: every human check would fail \(`wrangler secret put TURNSTILE_SECRET_KEY`/,
+			);
+			expect(problems({ ...base, ENVIRONMENT, TURNSTILE_SECRET_KEY: " " })).toMatch(
+				/TURNSTILE_SECRET_KEY is not set/,
+			);
+			expect(problems({ ...base, ENVIRONMENT, TURNSTILE_SITE_KEY: "" })).toMatch(
+				/TURNSTILE_SITE_KEY is not set/,
+			);
+			for (const key of TURNSTILE_TEST_SECRET_KEYS) {
+				expect(problems({ ...base, ENVIRONMENT, TURNSTILE_SECRET_KEY: key })).toMatch(
+					/TURNSTILE_SECRET_KEY is one of Turnstile's documented test secrets, refused with ENVIRONMENT "(production|staging)"/,
+				);
+			}
+			for (const key of TURNSTILE_TEST_SITE_KEYS) {
+				expect(problems({ ...base, ENVIRONMENT, TURNSTILE_SITE_KEY: key })).toMatch(
+					/TURNSTILE_SITE_KEY is one of Turnstile's documented test site keys/,
+				);
+			}
+		}
+		// wrangler.jsonc's vars as committed (the always-pass test site key) and no secret put:
+		// both named in one line.
+		const asCommitted = problems({
+			IP_HASH_SECRET: SECRET,
+			ENVIRONMENT: "production",
+			TURNSTILE_SITE_KEY: "1x00000000000000000000AA",
+		});
+		expect(asCommitted).toMatch(/TURNSTILE_SECRET_KEY is not set.*; TURNSTILE_SITE_KEY is one of/);
+	});
+
+	it("lets local runs and tests use Turnstile's test keys, or none", () => {
+		for (const ENVIRONMENT of ["local", "test"]) {
+			const testKeys = parseConfig({
+				IP_HASH_SECRET: SECRET,
+				ENVIRONMENT,
+				TURNSTILE_SITE_KEY: "1x00000000000000000000AA",
+				TURNSTILE_SECRET_KEY: "1x0000000000000000000000000000000AA",
+			});
+			expect(testKeys.ok).toBe(true);
+			expect(parseConfig({ IP_HASH_SECRET: SECRET, ENVIRONMENT }).ok).toBe(true);
+		}
 	});
 
 	it("refuses a short IP_HASH_SECRET without echoing it", () => {
