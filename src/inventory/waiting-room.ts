@@ -53,6 +53,20 @@ export function isFinalTicket(ticket: Ticket): boolean {
 	return ticket.state === "expired" || ticket.state === "sold_out";
 }
 
+/**
+ * Retry-After for a 429 `queued`: the ETA when measured, clamped; the longest wait for a
+ * final ticket (RoomKeeper.retryAfterSeconds; also eventual mode's gate, worker/eventual.ts).
+ */
+export function queuedRetryAfterSeconds(ticket: Ticket | null): number {
+	if (ticket !== null && isFinalTicket(ticket)) return QUEUED_RETRY_MAX_SECONDS;
+	if (ticket?.etaSeconds === null || ticket?.etaSeconds === undefined)
+		return QUEUED_RETRY_DEFAULT_SECONDS;
+	return Math.min(
+		QUEUED_RETRY_MAX_SECONDS,
+		Math.max(QUEUED_RETRY_MIN_SECONDS, Math.ceil(ticket.etaSeconds)),
+	);
+}
+
 /** A room setting as the admin routes pass it (absent fields keep their value or default). */
 export type RoomPatch = Partial<RoomSettings>;
 
@@ -227,13 +241,7 @@ export class RoomKeeper {
 	 * an admission, so a client that honours Retry-After is held off for the longest.
 	 */
 	retryAfterSeconds(ticket: Ticket | null): number {
-		if (ticket !== null && isFinalTicket(ticket)) return QUEUED_RETRY_MAX_SECONDS;
-		if (ticket?.etaSeconds === null || ticket?.etaSeconds === undefined)
-			return QUEUED_RETRY_DEFAULT_SECONDS;
-		return Math.min(
-			QUEUED_RETRY_MAX_SECONDS,
-			Math.max(QUEUED_RETRY_MIN_SECONDS, Math.ceil(ticket.etaSeconds)),
-		);
+		return queuedRetryAfterSeconds(ticket);
 	}
 
 	nextDeadlineMs(inv: Inventory): number | null {

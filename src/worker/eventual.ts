@@ -11,13 +11,25 @@
 // length). Allocations do not expire: this is bookkeeping to count oversell,
 // cleared by a reset (the reset event's projection, inventory/projections.ts),
 // not a second inventory.
+//
+// The drop's rules for a buyer hold here as on the safe path (docs/api.md, "Demo modes"):
+// a session the SKU's waiting room has not admitted is answered 429 `queued`, and the
+// purchase limit is kept. What this mode can count for the limit is its own bookkeeping:
+// the attempt's quantity, and the session's earlier allocations read from D1 beside the
+// stock, before the pause, so concurrent attempts of one session can pass it (the same
+// lost update as the stock's). It does not count the session's safe-mode holds or orders,
+// and safe mode does not count its allocations. An admission lets the session reserve here
+// without being used up (the room counts units only the SKU's object holds).
 
 import type { ReserveResult } from "../inventory/rpc.ts";
+import { queuedRetryAfterSeconds } from "../inventory/waiting-room.ts";
 import { randomHex } from "../shared/hex.ts";
 import { sleep } from "../shared/sleep.ts";
 import type { Reservation } from "../shared/types.ts";
 import type { Env } from "./env.ts";
 import { inventory } from "./inventory-stub.ts";
+
+type InventoryStub = ReturnType<typeof inventory>;
 
 /** docs/demo.md: "D1 read → 100 ms pause → write". */
 export const EVENTUAL_PAUSE_MS = 100;
@@ -28,6 +40,12 @@ export interface EventualAttempt {
 	sessionId: string;
 	quantity: number;
 	idempotencyKey: string | null;
+	/**
+	 * Whether the session's earlier allocations count against perUserLimit: not on the
+	 * presenter's own sandbox, whose stampede from one session is the demo
+	 * (docs/decisions/012-sandbox-exemption.md); the attempt's own quantity always does.
+	 */
+	countEarlierAllocations: boolean;
 }
 
 type AllocationRow = { id: string; quantity: number; created_at: string; expires_at: string };
@@ -81,19 +99,32 @@ export async function reserveEventual(
 	if (replayed !== null) return replayed;
 	const refused = await admit();
 	if (refused !== null) return refused;
-	const product = await inventory(env, a.sku).product();
+	const stub = inventory(env, a.sku);
+	const product = await stub.product();
 	if (product === null) return { ok: false, code: "unknown_sku" };
+	// The room's answer comes before the start, as on the safe path (docs/waiting-room.md).
+	if (product.waitingRoom?.enabled === true) {
+		const queued = await roomGate(stub, a.sessionId);
+		if (queued !== null) return queued;
+	}
 	const startedMs = Date.now();
 	if (product.startsAt !== null && startedMs < Date.parse(product.startsAt))
 		return { ok: false, code: "not_started" };
+	if (a.quantity > product.perUserLimit) return { ok: false, code: "purchase_limit" };
 
-	// The read: first use initialises the count from the product's stock.
-	const [, read] = await env.DB.batch<{ remaining: number }>([
+	// The read: first use initialises the count from the product's stock; the session's own
+	// allocations are read in the same batch, as stale as the count.
+	const [, read, own] = await env.DB.batch<{ remaining?: number; allocated?: number }>([
 		env.DB.prepare(
 			"INSERT OR IGNORE INTO eventual_stock (sku, total, remaining, updated_at) VALUES (?, ?, ?, ?)",
 		).bind(a.sku, product.totalStock, product.totalStock, new Date(startedMs).toISOString()),
 		env.DB.prepare("SELECT remaining FROM eventual_stock WHERE sku = ?").bind(a.sku),
+		env.DB.prepare(
+			"SELECT COALESCE(SUM(quantity), 0) AS allocated FROM eventual_allocations WHERE sku = ? AND session_id = ?",
+		).bind(a.sku, a.sessionId),
 	]);
+	const earlier = a.countEarlierAllocations ? Number(own?.results[0]?.allocated ?? 0) : 0;
+	if (earlier + a.quantity > product.perUserLimit) return { ok: false, code: "purchase_limit" };
 	const remaining = read?.results[0]?.remaining ?? 0;
 	if (remaining < a.quantity) return { ok: false, code: "sold_out" };
 
@@ -135,6 +166,18 @@ export async function reserveEventual(
 		throw error;
 	}
 	return { ok: true, reservation: toReservation(a.sku, row, nowMs) };
+}
+
+/**
+ * The waiting room's gate for an eventual attempt: null when the session is admitted now,
+ * else the 429 `queued` the safe path gives (its ticket, or null without one). The SKU's
+ * own object keeps the room, the coordinator of a split SKU included (inventory/object.ts).
+ */
+async function roomGate(stub: InventoryStub, sessionId: string): Promise<ReserveResult | null> {
+	const found = await stub.queueTicket(sessionId);
+	const ticket = found.ok ? found.ticket : null;
+	if (ticket?.state === "admitted") return null;
+	return { ok: false, code: "queued", ticket, retryAfterSeconds: queuedRetryAfterSeconds(ticket) };
 }
 
 /** Units eventual mode handed out for a SKU, and by how much that passes its stock. */

@@ -106,10 +106,17 @@ reservations.post("/", async (c) => {
 	const limits = ownSandbox ? null : reserveLimits(c);
 	if (body.mode === "eventual") {
 		// The naive D1 path of the demo (worker/eventual.ts): oversells on purpose. The same
-		// per-session limit as the safe path, kept by the SKU's object, after a keyed replay.
+		// per-session limit as the safe path, kept by the SKU's object, after a keyed replay;
+		// then the waiting room's gate and the purchase limit, as on the safe path.
 		const eventual = await reserveEventual(
 			c.env,
-			{ sku: body.sku, sessionId: session.sessionId, quantity, idempotencyKey: key },
+			{
+				sku: body.sku,
+				sessionId: session.sessionId,
+				quantity,
+				idempotencyKey: key,
+				countEarlierAllocations: !ownSandbox,
+			},
 			async () => {
 				if (limits === null) return null;
 				const refusal = await inventory(c.env, body.sku).admit(
