@@ -15,6 +15,8 @@ import { browserSuite } from "./suite.ts";
 
 /** The page polls its ticket with backoff and jitter (at most ~19 s apart while waiting). */
 const QUEUE_POLL = { ...POLL, timeout: 40_000 };
+/** The shortest admission a room takes (src/domain/waiting-room-records.ts). */
+const SHORT_ADMIT_SECONDS = 10;
 
 describe("storefront waiting room", () => {
 	const e2e = browserSuite();
@@ -97,5 +99,38 @@ describe("storefront waiting room", () => {
 		expect(await metric(consolePage, "In line")).toBe("0");
 		expect(await metric(consolePage, "Admitted in all")).toBe("2");
 		await screenshot(consolePage, "console-waiting-room");
+	});
+
+	it("says the turn passed when an admission runs out unused, and offers neither Reserve nor a second turn", async () => {
+		const sku = await createDrop(e2e.server, {
+			totalStock: 3,
+			waitingRoom: { enabled: true, overbook: 0, admitSeconds: SHORT_ADMIT_SECONDS },
+		});
+		const { page, errors } = await openAndVerify(sku);
+		// The ticket states the page reads back from the server.
+		const states: string[] = [];
+		page.on("response", (r) => {
+			if (r.request().method() === "GET" && r.url().endsWith(`/api/products/${sku}/queue`))
+				void r
+					.json()
+					.then((b: { data?: Ticket }) => b.data && states.push(b.data.state))
+					.catch(() => {});
+		});
+		await page.getByRole("button", { name: "Join the queue" }).click();
+		// Units are free: the turn comes at once.
+		await page.getByText(/It is your turn: reserve within/).waitFor();
+		await page.getByRole("button", { name: "Reserve" }).waitFor();
+		// The buyer lets it run out.
+		await page
+			.getByText(
+				`Your turn passed: the ${SHORT_ADMIT_SECONDS} seconds to reserve ran out. Each buyer gets one turn.`,
+			)
+			.waitFor({ timeout: QUEUE_POLL.timeout });
+		expect(await page.getByRole("button", { name: "Reserve" }).count()).toBe(0);
+		expect(await page.getByRole("button", { name: "Join the queue" }).count()).toBe(0);
+		// The server's word too: the page reads the ticket again once the turn has ended.
+		await expect.poll(() => states.includes("expired"), QUEUE_POLL).toBe(true);
+		await screenshot(page, "storefront-waiting-room-turn-passed");
+		expect(errors).toEqual([]);
 	});
 });

@@ -6,12 +6,14 @@ import { describe, expect, it } from "vitest";
 import { estimateEta } from "../../src/domain/waiting-room-eta.ts";
 import type { Ticket } from "../../src/shared/types.ts";
 import {
+	ADMISSION_END_READ_SPREAD_MS,
 	etaText,
 	nextQueuePollMs,
 	QUEUE_POLL_ERROR_MAX_MS,
 	QUEUE_POLL_JITTER,
 	QUEUE_POLL_MAX_MS,
 	QUEUE_POLL_MIN_MS,
+	shownTicketState,
 } from "../../src/web/storefront/queue-poll.ts";
 import { T0 } from "../support/waiting-room.ts";
 
@@ -76,5 +78,33 @@ describe("the waiting page's polling (src/web/storefront/queue-poll.ts)", () => 
 		expect(etaText(ticket({ etaSeconds: 40, etaRangeSeconds: { low: 35, high: 45 } }))).toBe(
 			"about 40 s",
 		);
+	});
+
+	it("reads an admitted ticket once more just after its end, and shows a lapsed one as over", () => {
+		const until = T0 + 10_000;
+		const admitted = ticket({
+			state: "admitted",
+			position: null,
+			admittedUntil: new Date(until).toISOString(),
+		});
+		for (const r of [0, 0.5, 0.999]) {
+			const d = nextQueuePollMs(admitted, 0, null, r, T0) as number;
+			expect(d).toBeGreaterThan(10_000);
+			expect(d).toBeLessThanOrEqual(10_000 + 1.5 * ADMISSION_END_READ_SPREAD_MS);
+			// A read that still said admitted after the end asks again later, never in a loop.
+			expect(nextQueuePollMs(admitted, 0, null, r, until + 5_000)).toBeGreaterThanOrEqual(
+				ADMISSION_END_READ_SPREAD_MS / 2,
+			);
+		}
+		// Tabs admitted together do not all ask at the same moment.
+		expect(nextQueuePollMs(admitted, 0, null, 0.1, T0)).not.toBe(
+			nextQueuePollMs(admitted, 0, null, 0.9, T0),
+		);
+
+		expect(shownTicketState(null, T0)).toBeNull();
+		expect(shownTicketState(admitted, until - 1)).toBe("admitted");
+		expect(shownTicketState(admitted, until)).toBe("expired");
+		for (const state of ["waiting", "sold_out", "expired"] as const)
+			expect(shownTicketState(ticket({ state }), until + 60_000)).toBe(state);
 	});
 });

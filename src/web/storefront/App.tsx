@@ -20,6 +20,7 @@ import { type HeldReservation, HoldPanel } from "./HoldPanel.tsx";
 import { Orders, orderHeadingId, type StoredOrder } from "./Orders.tsx";
 import { ProductCard, ProductMissing } from "./ProductCard.tsx";
 import type { PaymentMethodId } from "./payment-methods.ts";
+import { shownTicketState } from "./queue-poll.ts";
 import { ReservePanel } from "./ReservePanel.tsx";
 import { orderNumber, saleView, stillTrue } from "./sale.ts";
 import {
@@ -375,12 +376,11 @@ export function Storefront() {
 		sku,
 		room !== null && session !== null && hold === null,
 		product?.startsAt ? Date.parse(product.startsAt) : null,
+		offsetMs,
 		fail,
 	);
-	const admitted =
-		queue.ticket?.state === "admitted" &&
-		queue.ticket.admittedUntil !== null &&
-		Date.parse(queue.ticket.admittedUntil) > now + offsetMs;
+	// A lapsed admission is over here at once (the ticket is read again just after, too).
+	const admitted = shownTicketState(queue.ticket, serverNowMs) === "admitted";
 	// Sold out for good: nothing available and no hold left that could return.
 	const soldOutForGood =
 		availability !== null && availability.available === 0 && availability.reserved === 0;
@@ -434,6 +434,7 @@ export function Storefront() {
 					startsAt={product?.startsAt ?? null}
 					joining={queue.joining}
 					bought={paidUnits > 0}
+					nowMs={serverNowMs}
 					onJoin={() => void queue.join()}
 				/>
 			)}

@@ -5,7 +5,7 @@
 
 import type { Ticket } from "../../shared/types.ts";
 import { clock } from "../lib/format.ts";
-import { etaText } from "./queue-poll.ts";
+import { etaText, shownTicketState } from "./queue-poll.ts";
 
 export function WaitingPanel({
 	ticket,
@@ -14,6 +14,7 @@ export function WaitingPanel({
 	startsAt,
 	joining,
 	bought,
+	nowMs,
 	onJoin,
 }: {
 	ticket: Ticket | null;
@@ -24,9 +25,12 @@ export function WaitingPanel({
 	joining: boolean;
 	/** This session bought the product in its turn: an ended turn is then no news. */
 	bought: boolean;
+	/** The server's clock as this page sees it: an admission past its end shows as over. */
+	nowMs: number;
 	onJoin(): void;
 }) {
-	const state = soldOut && ticket?.state !== "admitted" ? "sold_out" : (ticket?.state ?? null);
+	const shown = shownTicketState(ticket, nowMs);
+	const state = soldOut && shown !== "admitted" ? "sold_out" : shown;
 	return (
 		<section class="card" aria-labelledby="queue-title">
 			<h2 id="queue-title" tabIndex={-1}>

@@ -4,7 +4,7 @@
 // the start, and every delay is spread by ±JITTER so that thousands of tabs opened at
 // the same moment do not ask at the same moment (no thundering herd). Pure: unit-tested.
 
-import type { Ticket } from "../../shared/types.ts";
+import type { Ticket, TicketState } from "../../shared/types.ts";
 
 export const QUEUE_POLL_MIN_MS = 2_000;
 export const QUEUE_POLL_MAX_MS = 15_000;
@@ -12,10 +12,17 @@ export const QUEUE_POLL_MAX_MS = 15_000;
 export const QUEUE_POLL_ERROR_MAX_MS = 60_000;
 /** Each delay is multiplied by a factor drawn in [1 − JITTER, 1 + JITTER]. */
 export const QUEUE_POLL_JITTER = 0.25;
+/**
+ * After an admission's end the ticket is read once more, within this much, so the page
+ * shows the server's final word (expired, or sold out) rather than only its own clock's.
+ */
+export const ADMISSION_END_READ_SPREAD_MS = 2_000;
 
 /**
  * The next poll's delay in ms, or null when the ticket will not change by itself
- * (admitted: the page counts down admittedUntil; sold_out and expired are final).
+ * (sold_out and expired are final). An admitted ticket is read once more just after its
+ * admittedUntil (when `serverNowMs`, the server's clock as this page sees it, is given):
+ * the turn lapses then, and nothing else would tell the page.
  * `random` is in [0, 1); `startsInMs` is the time left before the drop opens.
  */
 export function nextQueuePollMs(
@@ -23,12 +30,19 @@ export function nextQueuePollMs(
 	failures: number,
 	startsInMs: number | null,
 	random: number,
+	serverNowMs?: number,
 ): number | null {
 	const jitter = 1 - QUEUE_POLL_JITTER + 2 * QUEUE_POLL_JITTER * random;
 	if (failures > 0) {
 		return Math.round(
 			Math.min(QUEUE_POLL_ERROR_MAX_MS, QUEUE_POLL_MIN_MS * 2 ** Math.min(failures, 10)) * jitter,
 		);
+	}
+	if (ticket?.state === "admitted") {
+		if (ticket.admittedUntil === null || serverNowMs === undefined) return null;
+		const endsInMs = Date.parse(ticket.admittedUntil) - serverNowMs;
+		// Already past (a read that still said admitted): ask again after the spread, not in a loop.
+		return Math.round(Math.max(0, endsInMs) + (0.5 + random) * ADMISSION_END_READ_SPREAD_MS);
 	}
 	if (ticket === null || ticket.state !== "waiting") return null;
 	if (ticket.position === null) {
@@ -43,6 +57,22 @@ export function nextQueuePollMs(
 			? QUEUE_POLL_MAX_MS
 			: Math.min(QUEUE_POLL_MAX_MS, Math.max(QUEUE_POLL_MIN_MS, (ticket.etaSeconds * 1000) / 4));
 	return Math.round(base * jitter);
+}
+
+/**
+ * The ticket's state as the page shows it: an admission whose admittedUntil has passed
+ * (on the server's clock as this page sees it) has lapsed, whether or not the server has
+ * been asked since; the page must not keep offering a turn that is over.
+ */
+export function shownTicketState(ticket: Ticket | null, serverNowMs: number): TicketState | null {
+	if (ticket === null) return null;
+	if (
+		ticket.state === "admitted" &&
+		ticket.admittedUntil !== null &&
+		Date.parse(ticket.admittedUntil) <= serverNowMs
+	)
+		return "expired";
+	return ticket.state;
 }
 
 /** The ETA in words: one figure when the estimator is sure, its band when it is not. */

@@ -1,6 +1,6 @@
 // The session's waiting-room ticket for one SKU, kept fresh by polling with
-// backoff and jitter (queue-poll.ts). Joining is the buyer's click; reading the
-// ticket again needs no click.
+// backoff and jitter (queue-poll.ts), and read once more when an admission ends.
+// Joining is the buyer's click; reading the ticket again needs no click.
 
 import { useCallback, useEffect, useRef, useState } from "preact/hooks";
 import type { Ticket } from "../../shared/types.ts";
@@ -12,12 +12,18 @@ export function useQueueTicket(
 	sku: string,
 	active: boolean,
 	startsAtMs: number | null,
+	/** Server clock minus this device's (useProductFeed): when an admission ends here. */
+	offsetMs: number,
 	onError: (err: ApiErr) => void,
 ) {
 	const [ticket, setTicket] = useState<Ticket | null>(null);
 	const [joining, setJoining] = useState(false);
 	const failures = useRef(0);
 	const [tick, setTick] = useState(0);
+	// Read when a poll is scheduled, not a reason to reschedule: it moves with every
+	// availability, and a timer restarted that often would never fire.
+	const offset = useRef(offsetMs);
+	offset.current = offsetMs;
 
 	const refresh = useCallback(async () => {
 		const r = await api.queueTicket(sku);
@@ -39,7 +45,13 @@ export function useQueueTicket(
 	useEffect(() => {
 		if (!active) return;
 		const startsInMs = startsAtMs === null ? null : startsAtMs - Date.now();
-		const delay = nextQueuePollMs(ticket, failures.current, startsInMs, Math.random());
+		const delay = nextQueuePollMs(
+			ticket,
+			failures.current,
+			startsInMs,
+			Math.random(),
+			Date.now() + offset.current,
+		);
 		if (delay === null) return;
 		const id = setTimeout(() => void refresh(), delay);
 		return () => clearTimeout(id);
