@@ -6,6 +6,8 @@ import type { Availability, Product } from "../../src/shared/types.ts";
 import {
 	clockOffsetMs,
 	orderNumber,
+	productOutdated,
+	refusalOutdatesProduct,
 	type SaleView,
 	saleView,
 	stillTrue,
@@ -80,6 +82,60 @@ describe("saleView", () => {
 		expect(saleView(product(), availability({ status: "closed" }), T0, 0).blocked?.code).toBe(
 			"closed",
 		);
+	});
+});
+
+describe("an operator's change to the product (productOutdated, refusalOutdatesProduct)", () => {
+	const inAnHour = new Date(T0 + 3_600_000).toISOString();
+
+	it("agrees with the server at the availability's asOf, whatever this device's clock", () => {
+		// Scheduled on both sides, and the clock opening the drop at startsAt: no contradiction.
+		const scheduled = availability({ status: "scheduled" });
+		expect(productOutdated(product({ startsAt: inAnHour }), scheduled)).toBe(false);
+		expect(productOutdated(product(), availability({ status: "live" }))).toBe(false);
+		expect(productOutdated(product(), availability({ status: "sold_out", available: 0 }))).toBe(
+			false,
+		);
+		expect(
+			productOutdated(product({ startsAt: inAnHour }), availability({ status: "closed" })),
+		).toBe(false);
+		// Started at asOf exactly: the server no longer says scheduled.
+		const startsAtAsOf = product({ startsAt: new Date(T0).toISOString() });
+		expect(productOutdated(startsAtAsOf, availability({ status: "live" }))).toBe(false);
+	});
+
+	it("sees a drop opened early or postponed, and follows the server's status until re-read", () => {
+		// Opened early: the server sells while the page's copy still counts down.
+		const early = saleView(
+			product({ startsAt: inAnHour }),
+			availability({ status: "live" }),
+			T0,
+			0,
+		);
+		expect(productOutdated(product({ startsAt: inAnHour }), availability({ status: "live" }))).toBe(
+			true,
+		);
+		expect(early).toMatchObject({ status: "live", startsInMs: null, blocked: null });
+		// Postponed: the page's copy says on sale, the server says scheduled.
+		const late = saleView(product(), availability({ status: "scheduled" }), T0, 0);
+		expect(productOutdated(product(), availability({ status: "scheduled" }))).toBe(true);
+		expect(late).toMatchObject({ status: "scheduled", startsInMs: null });
+		expect(late.blocked).toEqual({
+			code: "not_started",
+			reason: "Reserving opens when the drop starts.",
+		});
+	});
+
+	it("re-reads after a refusal the page's copy did not foresee, not after the expected ones", () => {
+		expect(refusalOutdatesProduct("queued", { hasRoom: false, status: "live" })).toBe(true);
+		expect(refusalOutdatesProduct("queued", { hasRoom: true, status: "live" })).toBe(false);
+		expect(refusalOutdatesProduct("not_started", { hasRoom: false, status: "live" })).toBe(true);
+		expect(refusalOutdatesProduct("not_started", { hasRoom: false, status: "scheduled" })).toBe(
+			false,
+		);
+		expect(refusalOutdatesProduct("purchase_limit", { hasRoom: false, status: "live" })).toBe(true);
+		for (const code of ["sold_out", "rate_limited", "network_error", "unavailable"])
+			expect(refusalOutdatesProduct(code, { hasRoom: false, status: "live" })).toBe(false);
 	});
 });
 

@@ -22,7 +22,7 @@ import { ProductCard, ProductMissing } from "./ProductCard.tsx";
 import type { PaymentMethodId } from "./payment-methods.ts";
 import { shownTicketState } from "./queue-poll.ts";
 import { ReservePanel } from "./ReservePanel.tsx";
-import { orderNumber, saleView, stillTrue } from "./sale.ts";
+import { orderNumber, refusalOutdatesProduct, saleView, stillTrue } from "./sale.ts";
 import {
 	holdKey,
 	isHeld,
@@ -58,11 +58,8 @@ type StoreNotice = NoticeValue & { code?: string; atServerMs?: number };
 
 export function Storefront() {
 	const sku = new URLSearchParams(location.search).get("sku") || DEFAULT_SKU;
-	const { product, missing, loadProblem, availability, offsetMs, feed, accept } = useProductFeed(
-		sku,
-		api,
-		liveSource,
-	);
+	const { product, missing, loadProblem, availability, offsetMs, feed, accept, reread } =
+		useProductFeed(sku, api, liveSource);
 	const [config, setConfig] = useState<UiConfig | null>(null);
 	const [session, setSession] = useStored<Session | null>(SESSION_KEY, isSession, null);
 	const [hold, setHold] = useStored<HeldReservation | null>(holdKey(sku), isHeld, null);
@@ -234,6 +231,7 @@ export function Storefront() {
 		if (!r.ok) {
 			// Not (or no longer) admitted: the waiting page shows where this session stands.
 			if (r.code === "queued") void queue.refresh();
+			rereadIfOutdated(r.code);
 			return fail(r);
 		}
 		setHold({ reservation: r.data, deadlineMs: Date.now() + r.data.expiresInSeconds * 1000 });
@@ -371,13 +369,24 @@ export function Storefront() {
 	// The waiting room (docs/waiting-room.md): with one enabled, Reserve is offered only
 	// while this session's admission lasts; until then the waiting page stands in its place.
 	const room = product?.waitingRoom?.enabled === true ? product.waitingRoom : null;
+	// An answer the page's copy of the product did not foresee: the operator changed it
+	// (a room enabled or disabled, the start moved, the limit lowered). Read it again, so
+	// the page offers what the server now asks for (the queue, the new start).
+	const rereadIfOutdated = (code: string) => {
+		if (refusalOutdatesProduct(code, { hasRoom: room !== null, status: sale?.status ?? null }))
+			reread();
+	};
 	const queue = useQueueTicket(
 		api,
 		sku,
 		room !== null && session !== null && hold === null,
 		product?.startsAt ? Date.parse(product.startsAt) : null,
 		offsetMs,
-		fail,
+		(err) => {
+			// The room was disabled since the page read the product: Reserve is open again.
+			if (err.code === "invalid_state") reread();
+			fail(err);
+		},
 	);
 	// A lapsed admission is over here at once (the ticket is read again just after, too).
 	const admitted = shownTicketState(queue.ticket, serverNowMs) === "admitted";

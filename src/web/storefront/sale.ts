@@ -23,8 +23,47 @@ export interface SaleView {
 }
 
 /**
+ * Whether the server's availability contradicts the page's copy of the product: the
+ * server says "scheduled" exactly while its clock is before startsAt (src/domain/inventory.ts
+ * status), so at the availability's own `asOf` the two must agree about the start. They
+ * disagree only when the operator changed `startsAt` since the product was read (opened
+ * early, postponed): the product is then read again. No clock of this device is involved.
+ */
+export function productOutdated(product: Product, availability: Availability): boolean {
+	if (availability.status === "closed") return false;
+	const startsAtMs = product.startsAt === null ? null : Date.parse(product.startsAt);
+	const scheduledAtAsOf = startsAtMs !== null && Date.parse(availability.asOf) < startsAtMs;
+	return (availability.status === "scheduled") !== scheduledAtAsOf;
+}
+
+/**
+ * A refusal of Reserve that the page's copy of the product did not foresee: the operator
+ * changed the product since (a waiting room enabled, the start moved, the per-buyer limit
+ * lowered), so the product is read again. `queued` on a page that knows a room is the
+ * room's normal answer, and `not_started` before the page's own start is expected.
+ */
+export function refusalOutdatesProduct(
+	code: string,
+	page: { hasRoom: boolean; status: DropStatus | null },
+): boolean {
+	switch (code) {
+		case "queued":
+			return !page.hasRoom;
+		case "not_started":
+			return page.status !== "scheduled";
+		case "purchase_limit":
+			return true;
+		default:
+			return false;
+	}
+}
+
+/**
  * `nowMs` is the server's clock as well as this page can tell (see `serverNow`):
  * at startsAt the sale opens here on its own, without waiting for a change on the feed.
+ * While the availability contradicts the product's start (`productOutdated`: the operator
+ * moved it, the product is being read again), the server's status is the truth and no
+ * countdown is shown.
  */
 export function saleView(
 	product: Product,
@@ -32,12 +71,14 @@ export function saleView(
 	nowMs: number,
 	unitsOfBuyer: number,
 ): SaleView {
-	const startsAtMs = product.startsAt === null ? null : Date.parse(product.startsAt);
+	const outdated = productOutdated(product, availability);
+	const startsAtMs = outdated || product.startsAt === null ? null : Date.parse(product.startsAt);
 	const startsInMs = startsAtMs !== null && nowMs < startsAtMs ? startsAtMs - nowMs : null;
+	const scheduled = outdated ? availability.status === "scheduled" : startsInMs !== null;
 	const status: DropStatus =
 		availability.status === "closed"
 			? "closed"
-			: startsInMs !== null
+			: scheduled
 				? "scheduled"
 				: availability.available > 0
 					? "live"
@@ -48,7 +89,10 @@ export function saleView(
 	else if (status === "scheduled")
 		blocked = {
 			code: "not_started",
-			reason: `Reserving opens when the drop starts, at ${new Date(startsAtMs as number).toLocaleTimeString()}.`,
+			reason:
+				startsAtMs === null
+					? "Reserving opens when the drop starts."
+					: `Reserving opens when the drop starts, at ${new Date(startsAtMs).toLocaleTimeString()}.`,
 		};
 	else if (status === "sold_out")
 		blocked = {

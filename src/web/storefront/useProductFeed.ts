@@ -2,6 +2,9 @@
 // the server cannot be reached), then kept fresh by the live feed. The feed opens
 // only for a product that exists, so an unknown SKU never retries a socket; when
 // the feed drops, the moment is kept so the page can mark the stock as stale.
+// The product is read again when the operator has changed it since: the feed's
+// status contradicts its start (sale.ts productOutdated), or the page asks
+// (`reread`, after a refusal it did not foresee). docs/decisions/060-storefront-follows-the-operator.md
 
 import { useCallback, useEffect, useRef, useState } from "preact/hooks";
 import type { Availability, Product } from "../../shared/types.ts";
@@ -10,7 +13,14 @@ import type { LiveSource, LiveState } from "../api/live.ts";
 import { backoffMs } from "../api/live-protocol.ts";
 import { describeError } from "../api/outcomes.ts";
 import type { FeedView } from "./ProductCard.tsx";
-import { clockOffsetMs } from "./sale.ts";
+import { clockOffsetMs, productOutdated } from "./sale.ts";
+
+/**
+ * A re-read after the feed showed the product outdated waits a random part of this, so
+ * that every tab open on a SKU does not ask in the same instant after an operator's PATCH
+ * (the page already follows the server's status meanwhile: sale.ts saleView).
+ */
+export const PRODUCT_REREAD_SPREAD_MS = 3_000;
 
 export interface ProductFeed {
 	product: Product | null;
@@ -24,6 +34,8 @@ export interface ProductFeed {
 	feed: FeedView;
 	/** Takes an availability read elsewhere (e.g. after verifying), if it is newer. */
 	accept(a: Availability): void;
+	/** Reads the product again (the operator may have changed it); one read at a time. */
+	reread(): void;
 }
 
 export function useProductFeed(sku: string, api: ApiClient, source: LiveSource): ProductFeed {
@@ -58,6 +70,42 @@ export function useProductFeed(sku: string, api: ApiClient, source: LiveSource):
 			setLostAtMs((cur) => cur ?? since);
 		}
 	}, []);
+
+	const rereading = useRef(false);
+	const reread = useCallback(() => {
+		if (rereading.current) return;
+		rereading.current = true;
+		void api.product(sku).then((r) => {
+			rereading.current = false;
+			if (!r.ok) return; // the live feed goes on; the next contradiction asks again
+			setProduct(r.data);
+			accept(r.data.availability);
+		});
+	}, [api, sku, accept]);
+
+	// One re-read scheduled at a time, and at most one per availability that contradicts
+	// the product: a contradiction still there after the read (it should not be: the
+	// server reads product and availability together) waits for a newer availability
+	// rather than asking in a loop. The timer is not restarted by the feed's next
+	// message (up to ~10 a second in a busy drop), or it might never fire.
+	const rereadTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
+	const rereadForAsOf = useRef<string | null>(null);
+	useEffect(() => {
+		if (product === null || availability === null || rereadTimer.current !== null) return;
+		if (!productOutdated(product, availability)) return;
+		if (rereadForAsOf.current === availability.asOf) return;
+		rereadForAsOf.current = availability.asOf;
+		rereadTimer.current = setTimeout(() => {
+			rereadTimer.current = null;
+			reread();
+		}, Math.random() * PRODUCT_REREAD_SPREAD_MS);
+	}, [product, availability, reread]);
+	useEffect(
+		() => () => {
+			if (rereadTimer.current !== null) clearTimeout(rereadTimer.current);
+		},
+		[],
+	);
 
 	useEffect(() => {
 		let stopped = false;
@@ -96,5 +144,6 @@ export function useProductFeed(sku: string, api: ApiClient, source: LiveSource):
 		offsetMs,
 		feed: { state, lostAtMs },
 		accept,
+		reread,
 	};
 }

@@ -1,0 +1,89 @@
+// An open storefront follows the operator's PATCH, in Chromium: a drop opened early
+// opens on the page at once, a drop postponed shows its new start, and a waiting room
+// enabled after the page was read is offered to the buyer whose Reserve it refused
+// (docs/decisions/060-storefront-follows-the-operator.md).
+
+import type { Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
+import { api } from "../support/server.ts";
+import { createDrop, DESKTOP_WIDE, openStore, POLL, verify } from "./storefront-support.ts";
+import { browserSuite } from "./suite.ts";
+
+/** A start far enough away that only the operator's PATCH can open the drop in a test. */
+const STARTS_IN_MS = 60 * 60 * 1000;
+
+describe("storefront after an operator's change", () => {
+	const e2e = browserSuite();
+
+	async function open(sku: string) {
+		const buyer = await openStore(e2e.browser, e2e.server, sku, DESKTOP_WIDE);
+		e2e.track(buyer.page);
+		await verify(buyer.page);
+		return buyer;
+	}
+
+	async function patch(sku: string, body: Record<string, unknown>) {
+		const r = await api(e2e.server, "PATCH", `/api/admin/products/${sku}`, {
+			token: e2e.server.adminToken,
+			body,
+		});
+		expect(r.status, JSON.stringify(r.body)).toBe(200);
+	}
+
+	const reserveButton = (page: Page) => page.getByRole("button", { name: "Reserve" });
+	const saleBadge = (page: Page, text: string) => page.getByText(text, { exact: true });
+	const countdown = (page: Page) => page.getByRole("timer", { name: "Time until the drop starts" });
+
+	it("opens a drop the operator opened early, without a reload", async () => {
+		const sku = await createDrop(e2e.server, {
+			startsAt: new Date(Date.now() + STARTS_IN_MS).toISOString(),
+		});
+		const { page, errors } = await open(sku);
+		await saleBadge(page, "Starts soon").waitFor();
+		await countdown(page).waitFor();
+		expect(await reserveButton(page).isDisabled()).toBe(true);
+
+		await patch(sku, { startsAt: null });
+		await saleBadge(page, "On sale").waitFor({ timeout: POLL.timeout });
+		await expect.poll(() => reserveButton(page).isEnabled(), POLL).toBe(true);
+		expect(await countdown(page).count()).toBe(0);
+		expect(await page.getByText(/Reserving opens when/).count()).toBe(0);
+		await reserveButton(page).click();
+		await page.getByRole("heading", { name: "1 unit held for you" }).waitFor();
+		expect(errors).toEqual([]);
+	});
+
+	it("shows the new start of a drop the operator postponed, without a reload", async () => {
+		const sku = await createDrop(e2e.server);
+		const { page, errors } = await open(sku);
+		await saleBadge(page, "On sale").waitFor();
+
+		await patch(sku, { startsAt: new Date(Date.now() + STARTS_IN_MS).toISOString() });
+		await saleBadge(page, "Starts soon").waitFor({ timeout: POLL.timeout });
+		expect(await reserveButton(page).isDisabled()).toBe(true);
+		// The product is read again: the countdown to the new start and its time.
+		await countdown(page).waitFor({ timeout: POLL.timeout });
+		await page.getByText(/Reserving opens when the drop starts, at /).waitFor(POLL);
+		expect(errors).toEqual([]);
+	});
+
+	it("offers the queue once Reserve meets a waiting room enabled after the page was read", async () => {
+		const sku = await createDrop(e2e.server);
+		const { page, errors } = await open(sku);
+		await reserveButton(page).waitFor();
+		expect(await page.getByRole("heading", { name: "Waiting room" }).count()).toBe(0);
+
+		await patch(sku, { waitingRoom: { enabled: true, overbook: 0, admitSeconds: 120 } });
+		await reserveButton(page).click();
+		await page.getByText(/This drop has a waiting room: it is not your turn/).waitFor();
+		// What the sentence promises is there: the queue, not Reserve again.
+		await page.getByRole("button", { name: "Join the queue" }).waitFor({ timeout: POLL.timeout });
+		expect(await reserveButton(page).count()).toBe(0);
+		await page.getByRole("button", { name: "Join the queue" }).click();
+		// Units are free: the turn comes at once, and Reserve now succeeds.
+		await page.getByText(/It is your turn: reserve within/).waitFor();
+		await reserveButton(page).click();
+		await page.getByRole("heading", { name: "1 unit held for you" }).waitFor();
+		expect(errors).toEqual([]);
+	});
+});
