@@ -1,14 +1,19 @@
 // Real-time availability over hibernatable WebSockets (docs/api.md: GET …/live).
 // The object may sleep between messages without dropping its sockets; changes
 // are coalesced so a burst sends at most ~10 messages a second per socket, and a
-// socket's own asks are answered at the same pace.
+// socket's own asks are answered at the same pace. A socket opened with
+// `?with=product` is also sent the product after an operator changes it
+// (docs/decisions/060-storefront-follows-the-operator.md); no other socket ever sees
+// that message, so a client written for availability messages alone is unaffected.
 
-import type { Availability } from "../shared/types.ts";
+import type { Availability, Product } from "../shared/types.ts";
 
 /** The shortest gap between two messages to one socket (docs/api.md: at most ~10 a second). */
 export const LIVE_INTERVAL_MS = 100;
 /** Sockets one SKU object serves; past this new viewers are refused (they can poll). */
 export const MAX_LIVE_SOCKETS = 5_000;
+/** The hibernation tag of sockets that asked for product messages (`?with=product`). */
+export const PRODUCT_TAG = "product";
 
 /** What a socket carries across hibernation (serializeAttachment). */
 interface LiveAttachment {
@@ -20,6 +25,10 @@ export class LiveFeed {
 	private timer: ReturnType<typeof setTimeout> | null = null;
 	/** The last broadcast: it reached every socket open then. */
 	private lastSentMs = 0;
+	/** Product messages keep the feed's pace too: the latest change waits here. */
+	private productTimer: ReturnType<typeof setTimeout> | null = null;
+	private pendingProduct: Product | null = null;
+	private lastProductSentMs = 0;
 	/** Answers to client messages held to the end of their socket's interval, one per socket. */
 	private readonly deferred = new Map<
 		WebSocket,
@@ -39,8 +48,9 @@ export class LiveFeed {
 		if (this.ctx.getWebSockets().length >= MAX_LIVE_SOCKETS) {
 			return new Response("too many live viewers", { status: 503 });
 		}
+		const withProduct = new URL(request.url).searchParams.getAll("with").includes(PRODUCT_TAG);
 		const { 0: client, 1: server } = new WebSocketPair();
-		this.ctx.acceptWebSocket(server);
+		this.ctx.acceptWebSocket(server, withProduct ? [PRODUCT_TAG] : []);
 		this.answer(server);
 		return new Response(null, { status: 101, webSocket: client });
 	}
@@ -104,6 +114,31 @@ export class LiveFeed {
 		this.timer = setTimeout(() => {
 			this.timer = null;
 			this.broadcast();
+		}, wait);
+	}
+
+	/**
+	 * The operator changed the product (PATCH): `{"type":"product", ...Product}` to the
+	 * sockets that asked for it, at most once per LIVE_INTERVAL_MS (the latest product wins).
+	 */
+	productChanged(product: Product): void {
+		this.pendingProduct = product;
+		if (this.productTimer !== null) return;
+		const wait = Math.max(0, this.lastProductSentMs + LIVE_INTERVAL_MS - this.clock());
+		this.productTimer = setTimeout(() => {
+			this.productTimer = null;
+			const latest = this.pendingProduct;
+			this.pendingProduct = null;
+			if (latest === null) return;
+			this.lastProductSentMs = this.clock();
+			const message = JSON.stringify({ type: "product", ...latest });
+			for (const ws of this.ctx.getWebSockets(PRODUCT_TAG)) {
+				try {
+					ws.send(message);
+				} catch {
+					// A socket closing mid-broadcast: the close handler cleans it up.
+				}
+			}
 		}, wait);
 	}
 

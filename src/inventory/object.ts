@@ -101,11 +101,18 @@ export class InventoryObject extends SkuObjectPeers {
 	): UpdateResult | Promise<UpdateResult> {
 		const inv = this.inv;
 		if (inv === null) return { ok: false, code: "unknown_sku" };
-		if (this.escrow?.isCoordinator) return this.split.update(patch, room);
+		if (this.escrow?.isCoordinator)
+			return this.split.update(patch, room).then((r) => this.announced(r));
 		const now = this.tick();
 		if (!inv.update(patch, now).ok) return { ok: false, code: "invalid_state" };
 		if (room !== null) this.room.configure(room, now);
-		return this.committed(inv, now);
+		return this.announced(this.committed(inv, now));
+	}
+
+	/** Open storefronts learn of the operator's change (src/inventory/live.ts productChanged). */
+	private announced(result: UpdateResult): UpdateResult {
+		if (result.ok) this.live.productChanged(result.product);
+		return result;
 	}
 
 	reset(): UpdateResult | Promise<UpdateResult> {

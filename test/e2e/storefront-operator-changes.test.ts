@@ -15,8 +15,8 @@ const STARTS_IN_MS = 60 * 60 * 1000;
 describe("storefront after an operator's change", () => {
 	const e2e = browserSuite();
 
-	async function open(sku: string) {
-		const buyer = await openStore(e2e.browser, e2e.server, sku, DESKTOP_WIDE);
+	async function open(sku: string, before?: (page: Page) => Promise<void>) {
+		const buyer = await openStore(e2e.browser, e2e.server, sku, DESKTOP_WIDE, before);
 		e2e.track(buyer.page);
 		await verify(buyer.page);
 		return buyer;
@@ -29,6 +29,14 @@ describe("storefront after an operator's change", () => {
 		});
 		expect(r.status, JSON.stringify(r.body)).toBe(200);
 	}
+
+	/** Passes the feed's availability messages on and drops its product messages. */
+	const dropProductMessages = (page: Page) =>
+		page.routeWebSocket(/\/live(\?|$)/, (ws) => {
+			ws.connectToServer().onMessage((message) => {
+				if (!String(message).startsWith('{"type":"product"')) ws.send(message);
+			});
+		});
 
 	const reserveButton = (page: Page) => page.getByRole("button", { name: "Reserve" });
 	const saleBadge = (page: Page, text: string) => page.getByText(text, { exact: true });
@@ -53,9 +61,11 @@ describe("storefront after an operator's change", () => {
 		expect(errors).toEqual([]);
 	});
 
-	it("shows the new start of a drop the operator postponed, without a reload", async () => {
+	it("shows the new start of a drop the operator postponed, from the feed's status alone", async () => {
 		const sku = await createDrop(e2e.server);
-		const { page, errors } = await open(sku);
+		// No product message: the availability's "scheduled" contradicts the page's product,
+		// which the page then reads again.
+		const { page, errors } = await open(sku, dropProductMessages);
 		await saleBadge(page, "On sale").waitFor();
 
 		await patch(sku, { startsAt: new Date(Date.now() + STARTS_IN_MS).toISOString() });
@@ -67,9 +77,28 @@ describe("storefront after an operator's change", () => {
 		expect(errors).toEqual([]);
 	});
 
-	it("offers the queue once Reserve meets a waiting room enabled after the page was read", async () => {
+	it("shows a waiting room and a new limit the operator set, before the buyer acts", async () => {
 		const sku = await createDrop(e2e.server);
 		const { page, errors } = await open(sku);
+		await reserveButton(page).waitFor();
+		await page.getByText(/Up to 2 per buyer/).waitFor();
+
+		await patch(sku, {
+			perUserLimit: 1,
+			waitingRoom: { enabled: true, overbook: 0, admitSeconds: 120 },
+		});
+		// The feed brings the product: the queue replaces Reserve, with no refusal first.
+		await page.getByRole("button", { name: "Join the queue" }).waitFor({ timeout: POLL.timeout });
+		expect(await reserveButton(page).count()).toBe(0);
+		await page.getByText(/Up to 1 per buyer/).waitFor();
+		expect(errors).toEqual([]);
+	});
+
+	it("offers the queue once Reserve meets a waiting room it was not told of", async () => {
+		const sku = await createDrop(e2e.server);
+		// The feed's product message is lost (a page that reconnected late, an older server):
+		// the refusal alone must bring the room.
+		const { page, errors } = await open(sku, dropProductMessages);
 		await reserveButton(page).waitFor();
 		expect(await page.getByRole("heading", { name: "Waiting room" }).count()).toBe(0);
 

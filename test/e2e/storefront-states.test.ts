@@ -73,7 +73,8 @@ describe("storefront states", () => {
 			held: null,
 		};
 		const { page, errors } = await open(sku, PHONE, (p) =>
-			p.routeWebSocket(/\/live$/, (ws) => {
+			// The storefront's feed asks for product messages too (`/live?with=product`).
+			p.routeWebSocket(/\/live(\?|$)/, (ws) => {
 				feed.toPage = ws;
 				ws.connectToServer().onMessage((message) => {
 					if (feed.held !== null) feed.held.push(String(message));

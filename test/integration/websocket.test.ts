@@ -6,14 +6,18 @@ import { env, exports } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import type { InventoryObject } from "../../src/inventory/object.ts";
 import type { Availability } from "../../src/shared/types.ts";
-import { call, createProduct, newSession } from "./helpers.ts";
+import { ADMIN, call, createProduct, newSession, uniqueSku } from "./helpers.ts";
 
 const worker = (exports as unknown as { default: { fetch(r: Request): Promise<Response> } })
 	.default;
 /** Generous: the feed coalesces changes into at most ~10 messages a second. */
 const MESSAGE_TIMEOUT_MS = 5_000;
 
-type LiveMessage = { type: string } & Availability;
+type LiveMessage = {
+	type: string;
+	perUserLimit?: number;
+	availability?: Availability;
+} & Availability;
 
 /** Opens the feed and queues what arrives, so no message is lost between awaits. */
 interface Feed {
@@ -23,9 +27,11 @@ interface Feed {
 	until(match: (m: LiveMessage) => boolean): Promise<LiveMessage>;
 }
 
-async function connect(sku: string): Promise<Feed> {
+async function connect(sku: string, query = ""): Promise<Feed> {
 	const res = await worker.fetch(
-		new Request(`http://rg.test/api/products/${sku}/live`, { headers: { upgrade: "websocket" } }),
+		new Request(`http://rg.test/api/products/${sku}/live${query}`, {
+			headers: { upgrade: "websocket" },
+		}),
 	);
 	expect(res.status).toBe(101);
 	const ws = res.webSocket;
@@ -57,7 +63,7 @@ async function connect(sku: string): Promise<Feed> {
 		for (;;) {
 			const m = await next();
 			// available is total − reserved − sold by construction (src/domain/inventory.ts).
-			expect(m.available).toBeGreaterThanOrEqual(0);
+			if (m.type === "availability") expect(m.available).toBeGreaterThanOrEqual(0);
 			if (match(m)) return m;
 		}
 	};
@@ -65,6 +71,53 @@ async function connect(sku: string): Promise<Feed> {
 }
 
 describe("GET /api/products/:sku/live", () => {
+	for (const shards of [1, 2]) {
+		it(`sends the product after a PATCH to sockets opened ?with=product only (shards: ${shards})`, async () => {
+			const sku = uniqueSku("LIVEP");
+			const created = await call("POST", "/api/admin/products", {
+				token: ADMIN,
+				body: {
+					sku,
+					name: "Test drop",
+					priceCents: 1000,
+					currency: "USD",
+					totalStock: 4,
+					perUserLimit: 2,
+					shards,
+				},
+			});
+			expect(created.status).toBe(201);
+			const plain = await connect(sku);
+			const tagged = await connect(sku, "?with=product");
+			await plain.next();
+			await tagged.next();
+			const patched = await call("PATCH", `/api/admin/products/${sku}`, {
+				token: ADMIN,
+				body: { perUserLimit: 1, name: "Renamed" },
+			});
+			expect(patched.status).toBe(200);
+			const product = await tagged.until((m) => m.type === "product");
+			expect(product).toMatchObject({
+				sku,
+				name: "Renamed",
+				perUserLimit: 1,
+				totalStock: 4,
+				availability: { sku, total: 4, available: 4 },
+			});
+			// A socket that did not ask sees availability only, up to a change after the PATCH.
+			const token = await newSession();
+			expect((await call("POST", "/api/reservations", { token, body: { sku } })).status).toBe(201);
+			const types: string[] = [];
+			await plain.until((m) => {
+				types.push(m.type);
+				return m.reserved > 0;
+			});
+			expect(new Set(types)).toEqual(new Set(["availability"]));
+			plain.ws.close(1000, "done");
+			tagged.ws.close(1000, "done");
+		});
+	}
+
 	it("sends availability on connect and an update after a reservation and a cancel", async () => {
 		const sku = await createProduct({ totalStock: 5 });
 		const live = await connect(sku);

@@ -4,8 +4,8 @@
 // second"); an ask inside the interval is answered at its end, with the state then. Fake
 // timers drive the clock: nothing here waits or depends on the machine's speed.
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { LIVE_INTERVAL_MS, LiveFeed } from "../../src/inventory/live.ts";
-import type { Availability } from "../../src/shared/types.ts";
+import { LIVE_INTERVAL_MS, LiveFeed, PRODUCT_TAG } from "../../src/inventory/live.ts";
+import type { Availability, Product } from "../../src/shared/types.ts";
 
 const T0 = Date.UTC(2026, 10, 30, 1, 0, 0);
 
@@ -140,5 +140,53 @@ describe("LiveFeed: client messages", () => {
 		feed.close(asWs(ws), 1000);
 		vi.advanceTimersByTime(LIVE_INTERVAL_MS);
 		expect(ws.sent).toHaveLength(1);
+	});
+});
+
+describe("LiveFeed: product messages (?with=product)", () => {
+	/** Sockets by hibernation tag, as ctx.getWebSockets(tag) hands them over. */
+	function taggedFeed(plain: FakeSocket, tagged: FakeSocket) {
+		const ctx = {
+			getWebSockets: (tag?: string) => (tag === PRODUCT_TAG ? [tagged] : [plain, tagged]),
+		} as unknown as DurableObjectState;
+		return new LiveFeed(ctx, () => null);
+	}
+	const product = (perUserLimit: number): Product => ({
+		sku: "S",
+		name: "Shoe",
+		priceCents: 100,
+		currency: "USD",
+		totalStock: 10,
+		holdSeconds: 120,
+		perUserLimit,
+		startsAt: null,
+		availability: {
+			sku: "S",
+			total: 10,
+			available: 10,
+			reserved: 0,
+			sold: 0,
+			status: "live",
+			asOf: new Date(Date.now()).toISOString(),
+		},
+	});
+
+	it("reach only the sockets that asked, at the feed's pace, the latest product winning", () => {
+		const plain = new FakeSocket();
+		const tagged = new FakeSocket();
+		const feed = taggedFeed(plain, tagged);
+		feed.productChanged(product(1));
+		vi.advanceTimersByTime(0);
+		expect(tagged.sent).toMatchObject([{ type: "product", perUserLimit: 1 }]);
+		// Three changes inside one interval: one message, the last one.
+		feed.productChanged(product(2));
+		feed.productChanged(product(3));
+		feed.productChanged(product(4));
+		vi.advanceTimersByTime(LIVE_INTERVAL_MS - 1);
+		expect(tagged.sent).toHaveLength(1);
+		vi.advanceTimersByTime(1);
+		expect(tagged.sent).toMatchObject([{ perUserLimit: 1 }, { type: "product", perUserLimit: 4 }]);
+		// A client written for availability messages alone never sees one.
+		expect(plain.sent).toEqual([]);
 	});
 });

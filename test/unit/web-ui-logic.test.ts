@@ -1,7 +1,11 @@
 // The UI's pure pieces: reconnect backoff, live message parsing, percentiles,
 // outcome sentences, and the mock's eventual mode (the lost update, on purpose).
 import { describe, expect, it } from "vitest";
-import { backoffMs, parseAvailabilityMessage } from "../../src/web/api/live-protocol.ts";
+import {
+	backoffMs,
+	parseAvailabilityMessage,
+	parseProductMessage,
+} from "../../src/web/api/live-protocol.ts";
 import { describeCode } from "../../src/web/api/outcomes.ts";
 import { clock, shortId } from "../../src/web/lib/format.ts";
 import { percentiles } from "../../src/web/lib/percentiles.ts";
@@ -33,6 +37,27 @@ describe("live feed reconnect backoff", () => {
 		expect(parseAvailabilityMessage("not json")).toBeNull();
 		expect(parseAvailabilityMessage(JSON.stringify({ type: "other" }))).toBeNull();
 		expect(parseAvailabilityMessage(new ArrayBuffer(2))).toBeNull();
+	});
+
+	it("reads product messages apart from availability ones", () => {
+		const availability = {
+			sku: "A",
+			total: 3,
+			available: 3,
+			reserved: 0,
+			sold: 0,
+			status: "live",
+			asOf: "x",
+		};
+		const product = { sku: "A", name: "N", perUserLimit: 1, startsAt: null, availability };
+		expect(parseProductMessage(JSON.stringify({ type: "product", ...product }))).toEqual(product);
+		// Neither parser takes the other's message.
+		expect(parseAvailabilityMessage(JSON.stringify({ type: "product", ...product }))).toBeNull();
+		expect(
+			parseProductMessage(JSON.stringify({ type: "availability", ...availability })),
+		).toBeNull();
+		expect(parseProductMessage(JSON.stringify({ type: "product", sku: "A" }))).toBeNull();
+		expect(parseProductMessage("not json")).toBeNull();
 	});
 });
 

@@ -1,7 +1,7 @@
 // The live feed's protocol, without the DOM: the message format of
 // GET /api/products/:sku/live and the reconnect schedule (unit-tested in Node).
 
-import type { Availability } from "../../shared/types.ts";
+import type { Availability, Product } from "../../shared/types.ts";
 
 const BACKOFF_FIRST_MS = 500;
 const BACKOFF_MAX_MS = 10_000;
@@ -19,6 +19,29 @@ export function parseAvailabilityMessage(data: unknown): Availability | null {
 		if (msg.type !== "availability" || typeof msg.available !== "number") return null;
 		const { type: _type, ...rest } = msg;
 		return rest as unknown as Availability;
+	} catch {
+		return null;
+	}
+}
+
+/**
+ * `{"type":"product", ...Product}`: sent only to a socket opened with `?with=product`,
+ * after the operator changed the product (src/inventory/live.ts productChanged).
+ */
+export function parseProductMessage(data: unknown): Product | null {
+	if (typeof data !== "string") return null;
+	try {
+		const msg = JSON.parse(data) as Record<string, unknown>;
+		if (
+			msg.type !== "product" ||
+			typeof msg.sku !== "string" ||
+			typeof msg.perUserLimit !== "number" ||
+			typeof msg.availability !== "object" ||
+			msg.availability === null
+		)
+			return null;
+		const { type: _type, ...rest } = msg;
+		return rest as unknown as Product;
 	} catch {
 		return null;
 	}

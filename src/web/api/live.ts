@@ -1,10 +1,11 @@
 // Live availability (docs/api.md: GET /api/products/:sku/live, a WebSocket that
-// sends {"type":"availability", ...} on connect and after every change).
+// sends {"type":"availability", ...} on connect and after every change; with
+// `?with=product`, also {"type":"product", ...} after the operator changes it).
 // Reconnects with capped exponential backoff and jitter, so a restart of the
 // server or a flaky phone connection does not leave a stale number on screen.
 
-import type { Availability } from "../../shared/types.ts";
-import { backoffMs, parseAvailabilityMessage } from "./live-protocol.ts";
+import type { Availability, Product } from "../../shared/types.ts";
+import { backoffMs, parseAvailabilityMessage, parseProductMessage } from "./live-protocol.ts";
 
 export type LiveState =
 	| { kind: "connecting" }
@@ -16,13 +17,15 @@ export interface LiveSource {
 		sku: string,
 		onAvailability: (a: Availability) => void,
 		onState: (s: LiveState) => void,
+		/** Given: the feed is asked for the product after each operator change too. */
+		onProduct?: (p: Product) => void,
 	): () => void;
 }
 
 export function webSocketSource(origin: string = location.origin): LiveSource {
 	const wsOrigin = origin.replace(/^http/, "ws");
 	return {
-		subscribe(sku, onAvailability, onState) {
+		subscribe(sku, onAvailability, onState, onProduct) {
 			let socket: WebSocket | null = null;
 			let timer: ReturnType<typeof setTimeout> | null = null;
 			let attempt = 0;
@@ -31,7 +34,10 @@ export function webSocketSource(origin: string = location.origin): LiveSource {
 			const connect = () => {
 				if (stopped) return;
 				onState({ kind: "connecting" });
-				const ws = new WebSocket(`${wsOrigin}/api/products/${encodeURIComponent(sku)}/live`);
+				const query = onProduct === undefined ? "" : "?with=product";
+				const ws = new WebSocket(
+					`${wsOrigin}/api/products/${encodeURIComponent(sku)}/live${query}`,
+				);
 				socket = ws;
 				ws.onopen = () => {
 					attempt = 0;
@@ -40,6 +46,8 @@ export function webSocketSource(origin: string = location.origin): LiveSource {
 				ws.onmessage = (event) => {
 					const availability = parseAvailabilityMessage(event.data);
 					if (availability !== null) onAvailability(availability);
+					const product = onProduct === undefined ? null : parseProductMessage(event.data);
+					if (product !== null) onProduct?.(product);
 				};
 				ws.onclose = () => {
 					if (stopped || socket !== ws) return;

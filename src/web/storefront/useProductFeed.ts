@@ -2,9 +2,11 @@
 // the server cannot be reached), then kept fresh by the live feed. The feed opens
 // only for a product that exists, so an unknown SKU never retries a socket; when
 // the feed drops, the moment is kept so the page can mark the stock as stale.
-// The product is read again when the operator has changed it since: the feed's
-// status contradicts its start (sale.ts productOutdated), or the page asks
-// (`reread`, after a refusal it did not foresee). docs/decisions/060-storefront-follows-the-operator.md
+// The operator's changes reach the page: the feed (opened `?with=product`) sends
+// the product after each PATCH, and the product is read again when a message may
+// have been missed (the feed reconnected, its status contradicts the product's
+// start: sale.ts productOutdated) or the page asks (`reread`, after a refusal it did
+// not foresee). docs/decisions/060-storefront-follows-the-operator.md
 
 import { useCallback, useEffect, useRef, useState } from "preact/hooks";
 import type { Availability, Product } from "../../shared/types.ts";
@@ -59,17 +61,19 @@ export function useProductFeed(sku: string, api: ApiClient, source: LiveSource):
 		setOffsetMs(clockOffsetMs(a.asOf, freshAtMs.current));
 	}, []);
 
-	const onState = useCallback((s: LiveState) => {
-		setState(s);
-		if (s.kind === "open") {
-			wasOpen.current = true;
-			setLostAtMs(null);
-		} else if (wasOpen.current || s.kind === "waiting") {
-			// Dropped: fresh until now. Never came up: fresh as of the last answer read.
-			const since = wasOpen.current ? Date.now() : freshAtMs.current || Date.now();
-			setLostAtMs((cur) => cur ?? since);
-		}
-	}, []);
+	// The newest product wins: a read that was overtaken by the feed's product message (or
+	// the other way round) is dropped; product and availability are read together.
+	const productAsOfMs = useRef(0);
+	const takeProduct = useCallback(
+		(p: Product) => {
+			const asOfMs = Date.parse(p.availability.asOf);
+			if (asOfMs < productAsOfMs.current) return;
+			productAsOfMs.current = asOfMs;
+			setProduct(p);
+			accept(p.availability);
+		},
+		[accept],
+	);
 
 	const rereading = useRef(false);
 	const reread = useCallback(() => {
@@ -77,34 +81,54 @@ export function useProductFeed(sku: string, api: ApiClient, source: LiveSource):
 		rereading.current = true;
 		void api.product(sku).then((r) => {
 			rereading.current = false;
-			if (!r.ok) return; // the live feed goes on; the next contradiction asks again
-			setProduct(r.data);
-			accept(r.data.availability);
+			if (r.ok) takeProduct(r.data); // else the live feed goes on; the next contradiction asks again
 		});
-	}, [api, sku, accept]);
+	}, [api, sku, takeProduct]);
 
-	// One re-read scheduled at a time, and at most one per availability that contradicts
-	// the product: a contradiction still there after the read (it should not be: the
-	// server reads product and availability together) waits for a newer availability
-	// rather than asking in a loop. The timer is not restarted by the feed's next
+	// One re-read scheduled at a time. The timer is not restarted by the feed's next
 	// message (up to ~10 a second in a busy drop), or it might never fire.
 	const rereadTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
-	const rereadForAsOf = useRef<string | null>(null);
-	useEffect(() => {
-		if (product === null || availability === null || rereadTimer.current !== null) return;
-		if (!productOutdated(product, availability)) return;
-		if (rereadForAsOf.current === availability.asOf) return;
-		rereadForAsOf.current = availability.asOf;
+	const rereadSoon = useCallback(() => {
+		if (rereadTimer.current !== null) return;
 		rereadTimer.current = setTimeout(() => {
 			rereadTimer.current = null;
 			reread();
 		}, Math.random() * PRODUCT_REREAD_SPREAD_MS);
-	}, [product, availability, reread]);
+	}, [reread]);
 	useEffect(
 		() => () => {
 			if (rereadTimer.current !== null) clearTimeout(rereadTimer.current);
 		},
 		[],
+	);
+
+	// At most one re-read per availability that contradicts the product: a contradiction
+	// still there after the read (it should not be: the server reads product and
+	// availability together) waits for a newer availability rather than asking in a loop.
+	const rereadForAsOf = useRef<string | null>(null);
+	useEffect(() => {
+		if (product === null || availability === null) return;
+		if (!productOutdated(product, availability)) return;
+		if (rereadForAsOf.current === availability.asOf) return;
+		rereadForAsOf.current = availability.asOf;
+		rereadSoon();
+	}, [product, availability, rereadSoon]);
+
+	const onState = useCallback(
+		(s: LiveState) => {
+			setState(s);
+			if (s.kind === "open") {
+				// Back after a drop: a product message may have been missed meanwhile.
+				if (wasOpen.current) rereadSoon();
+				wasOpen.current = true;
+				setLostAtMs(null);
+			} else if (wasOpen.current || s.kind === "waiting") {
+				// Dropped: fresh until now. Never came up: fresh as of the last answer read.
+				const since = wasOpen.current ? Date.now() : freshAtMs.current || Date.now();
+				setLostAtMs((cur) => cur ?? since);
+			}
+		},
+		[rereadSoon],
 	);
 
 	useEffect(() => {
@@ -116,10 +140,9 @@ export function useProductFeed(sku: string, api: ApiClient, source: LiveSource):
 			const r = await api.product(sku);
 			if (stopped) return;
 			if (r.ok) {
-				setProduct(r.data);
+				takeProduct(r.data);
 				setLoadProblem(null);
-				accept(r.data.availability);
-				unsubscribe = source.subscribe(sku, accept, onState);
+				unsubscribe = source.subscribe(sku, accept, onState, takeProduct);
 			} else if (r.code === "unknown_sku") {
 				setMissing(true);
 			} else {
@@ -134,7 +157,7 @@ export function useProductFeed(sku: string, api: ApiClient, source: LiveSource):
 			if (timer !== undefined) clearTimeout(timer);
 			unsubscribe?.();
 		};
-	}, [sku, api, source, accept, onState]);
+	}, [sku, api, source, accept, onState, takeProduct]);
 
 	return {
 		product,
