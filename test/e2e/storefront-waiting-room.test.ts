@@ -133,4 +133,22 @@ describe("storefront waiting room", () => {
 		await screenshot(page, "storefront-waiting-room-turn-passed");
 		expect(errors).toEqual([]);
 	});
+
+	it("thanks a buyer who bought in the turn once the turn is over", async () => {
+		const sku = await createDrop(e2e.server, {
+			totalStock: 3,
+			waitingRoom: { enabled: true, overbook: 0, admitSeconds: SHORT_ADMIT_SECONDS },
+		});
+		const { page, errors } = await openAndVerify(sku);
+		await page.getByRole("button", { name: "Join the queue" }).click();
+		await page.getByRole("button", { name: "Reserve" }).click();
+		await page.getByRole("button", { name: "Pay $42.00" }).click();
+		await page.getByRole("heading", { name: /^Order / }).waitFor();
+		await page
+			.getByText("Your turn is over. Thank you for your order.")
+			.waitFor({ timeout: QUEUE_POLL.timeout });
+		expect(await page.getByText(/Your turn passed/).count()).toBe(0);
+		expect(await page.getByRole("button", { name: "Reserve" }).count()).toBe(0);
+		expect(errors).toEqual([]);
+	});
 });
