@@ -259,6 +259,54 @@ describe("operator console", () => {
 		expect(await page.getByLabel("Operator token").count()).toBe(1);
 	});
 
+	it("create form: a yen price is sent in yen; a start date it cannot read is explained, not stuck", async () => {
+		const context = await openContext(e2e.browser, e2e.server.url, DESKTOP);
+		const page = await context.newPage();
+		const errors = collectPageErrors(page);
+		await page.goto("/console");
+		await signIn(page, e2e.server.adminToken);
+		const card = page.getByRole("region", { name: "Create a drop" });
+		const create = card.getByRole("button", { name: "Create drop" });
+		const status = page.getByRole("status", { name: "Console status" });
+		const sku = `YEN-${crypto.randomUUID().slice(0, 8)}`;
+		await card.getByLabel("SKU").fill(sku);
+		await card.getByLabel("Name").fill("Priced in yen");
+		await card.getByLabel("Currency").fill("JPY");
+		const price = card.getByLabel("Price");
+		// Yen have no decimals: the price steps by whole yen.
+		await expect.poll(() => price.getAttribute("step"), POLL).toBe("1");
+		await price.fill("1000");
+
+		// A five-digit year: the browser keeps it and submits the form, Date cannot read it.
+		const startsAt = card.getByLabel("Starts at (optional)");
+		await startsAt.evaluate((el) => {
+			(el as HTMLInputElement).value = "20266-12-01T10:00";
+		});
+		expect(await startsAt.inputValue()).toBe("20266-12-01T10:00");
+		await create.click();
+		const problem = page.getByRole("alert", { name: "Console status: problem" });
+		await expect
+			.poll(() => problem.textContent(), POLL)
+			.toMatch(/Starts at is not a date and time/);
+		expect(await create.isDisabled()).toBe(false);
+		const notCreated = await api(e2e.server, "GET", `/api/products/${sku}`);
+		expect(notCreated.status).toBe(404);
+
+		// Corrected, the same form creates the drop, priced in yen as typed.
+		await startsAt.fill("2030-01-02T03:04");
+		await create.click();
+		await expect.poll(() => status.textContent(), POLL).toMatch(new RegExp(`Created ${sku}`));
+		const made = await api<{ priceCents: number; currency: string }>(
+			e2e.server,
+			"GET",
+			`/api/products/${sku}`,
+		);
+		expect(made.body.data?.priceCents).toBe(1000);
+		expect(made.body.data?.currency).toBe("JPY");
+		expect(errors).toEqual([]);
+		await context.close();
+	});
+
 	it("keeps the Starts at input inside its card at 1366 px", async () => {
 		const context = await openContext(e2e.browser, e2e.server.url, DESKTOP);
 		const page = await context.newPage();

@@ -1,11 +1,16 @@
-// A form for a new drop (POST /api/admin/products). Prices are typed in units
-// of the currency and sent in cents; the server validates every field again.
+// A form for a new drop (POST /api/admin/products). Prices are typed in units of
+// the currency and sent in its minor units (docs/api.md, "Money": cents for USD,
+// yen for JPY, fils for KWD); the server validates every field again.
 
 import { useState } from "preact/hooks";
 import type { Product } from "../../shared/types.ts";
 import type { ApiClient } from "../api/client.ts";
 import { describeError } from "../api/outcomes.ts";
 import type { NoticeValue } from "../components/Layout.tsx";
+import { priceStep, toMinorUnits } from "../lib/format.ts";
+import { startsAtInstant } from "./create-form.ts";
+
+const DEFAULT_CURRENCY = "USD";
 
 export function CreateDrop({
 	api,
@@ -17,27 +22,45 @@ export function CreateDrop({
 	onNotice(n: NoticeValue): void;
 }) {
 	const [busy, setBusy] = useState(false);
+	// The price's step follows the currency typed: whole yen, cents, thousandths of a dinar.
+	const [currency, setCurrency] = useState(DEFAULT_CURRENCY);
 	const submit = async (form: HTMLFormElement) => {
 		const f = new FormData(form);
 		const text = (name: string) => String(f.get(name) ?? "").trim();
-		const startsAt = text("startsAt");
+		// Read before going busy: a value that cannot be sent is said at once, and the form stays usable.
+		const startsAt = startsAtInstant(text("startsAt"));
+		if (startsAt === undefined) {
+			onNotice({
+				tone: "error",
+				text: "Could not create the drop: Starts at is not a date and time that can be read (check its year).",
+			});
+			return;
+		}
+		const currencyCode = text("currency") || DEFAULT_CURRENCY;
 		setBusy(true);
-		const r = await api.createProduct({
-			sku: text("sku"),
-			name: text("name"),
-			priceCents: Math.round(Number(text("price")) * 100),
-			currency: text("currency") || "USD",
-			totalStock: Number(text("totalStock")),
-			holdSeconds: Number(text("holdSeconds")),
-			perUserLimit: Number(text("perUserLimit")),
-			...(startsAt ? { startsAt: new Date(startsAt).toISOString() } : {}),
-		});
-		setBusy(false);
-		if (r.ok) {
-			onNotice({ tone: "success", text: `Created ${r.data.sku} with ${r.data.totalStock} units.` });
-			form.reset();
-			onCreated(r.data);
-		} else onNotice({ tone: "error", text: `Could not create the drop: ${describeError(r)}` });
+		try {
+			const r = await api.createProduct({
+				sku: text("sku"),
+				name: text("name"),
+				priceCents: toMinorUnits(Number(text("price")), currencyCode),
+				currency: currencyCode,
+				totalStock: Number(text("totalStock")),
+				holdSeconds: Number(text("holdSeconds")),
+				perUserLimit: Number(text("perUserLimit")),
+				...(startsAt !== null ? { startsAt } : {}),
+			});
+			if (r.ok) {
+				onNotice({
+					tone: "success",
+					text: `Created ${r.data.sku} with ${r.data.totalStock} units.`,
+				});
+				form.reset();
+				setCurrency(DEFAULT_CURRENCY);
+				onCreated(r.data);
+			} else onNotice({ tone: "error", text: `Could not create the drop: ${describeError(r)}` });
+		} finally {
+			setBusy(false);
+		}
 	};
 	return (
 		<section class="card" aria-labelledby="create-title">
@@ -59,7 +82,14 @@ export function CreateDrop({
 					</label>
 					<label>
 						Price
-						<input type="number" name="price" required min={0} step="0.01" defaultValue="100" />
+						<input
+							type="number"
+							name="price"
+							required
+							min={0}
+							step={priceStep(currency)}
+							defaultValue="100"
+						/>
 					</label>
 					<label>
 						Currency
@@ -68,8 +98,9 @@ export function CreateDrop({
 							name="currency"
 							required
 							pattern="[A-Za-z]{3}"
-							defaultValue="USD"
+							defaultValue={DEFAULT_CURRENCY}
 							maxLength={3}
+							onInput={(e) => setCurrency(e.currentTarget.value.trim() || DEFAULT_CURRENCY)}
 						/>
 					</label>
 					<label>
