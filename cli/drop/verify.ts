@@ -96,6 +96,9 @@ export function verify(records: ServerRecords, tally: Tally): Verdict {
 		let oversell = Math.max(0, allocated - tally.stock);
 		if (eventual === undefined) {
 			fail("eventual: the stats carry no `eventual` block, so its allocations cannot be checked");
+		} else if (eventual === null) {
+			// docs/api.md, "D1 and KV outages": the count lives in D1, which could not be read.
+			fail("eventual: D1 could not be read, so its allocations cannot be checked");
 		} else {
 			// Unanswered requests may have allocated (up to MAX_QUANTITY units each) unseen.
 			const unseenMax = tally.unanswered * MAX_QUANTITY;

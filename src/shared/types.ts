@@ -239,7 +239,8 @@ export interface Stats {
 	shards?: ShardStats[];
 	/** A SKU split across shards: units in the coordinator's pool, in no shard's allotment. */
 	pool?: number;
-	eventual?: { allocated: number; oversellDelta: number };
+	/** Eventual mode's allocations (docs/api.md, "Demo modes"); null while D1 cannot be read. */
+	eventual?: { allocated: number; oversellDelta: number } | null;
 	/** The waiting room's figures; absent for a SKU whose room was never enabled. */
 	queue?: QueueStats;
 	/** Absent on a SKU split across shards (each shard keeps its own signals). */

@@ -411,6 +411,70 @@ describe("operator console", () => {
 		await context.close();
 	});
 
+	it("says when the audit trail's read failed, and reads it again within the server's Retry-After", async () => {
+		const sku = `TRAIL-${crypto.randomUUID().slice(0, 8)}`;
+		expect(
+			(
+				await api(e2e.server, "POST", "/api/admin/products", {
+					token: e2e.server.adminToken,
+					body: { sku, name: "Trail", priceCents: 100, currency: "USD", totalStock: 5 },
+				})
+			).status,
+		).toBe(201);
+		const context = await openContext(e2e.browser, e2e.server.url, DESKTOP);
+		const page = await context.newPage();
+		const errors = collectPageErrors(page);
+		await page.clock.install();
+		await page.goto(`/console?sku=${sku}`);
+		await signIn(page, e2e.server.adminToken);
+		const trail = page.getByRole("table", { name: "Audit trail, newest first" });
+		await expect
+			.poll(() => trail.getByRole("row").nth(1).textContent(), POLL)
+			.toMatch(/product\.created/);
+
+		// The events route answers what it answers while D1 refuses writes (docs/api.md, "D1 and
+		// KV outages"): 503 `unavailable` with Retry-After 5. The stats keep answering.
+		const events = (url: URL) => url.pathname === `/api/admin/products/${sku}/events`;
+		await context.route(events, (route) =>
+			route.fulfill({
+				status: 503,
+				headers: { "content-type": "application/json", "retry-after": "5" },
+				body: JSON.stringify({
+					error: { code: "unavailable", message: "The audit trail is catching up." },
+					meta: { requestId: "test" },
+				}),
+			}),
+		);
+		const second = async (n: number) => {
+			for (let s = 0; s < n; s++) {
+				await page.clock.runFor(1_000);
+				await page.waitForTimeout(20);
+			}
+		};
+		// A minute of outage: without the server's Retry-After the wait would have grown to 15-30 s.
+		await second(60);
+		const problem = page.getByRole("status", { name: "Audit trail problem" });
+		expect(await problem.textContent()).toMatch(
+			/^Audit trail not updating: its read at .+ failed\. The service is busy\. Please retry in 5 seconds\. The rows below are as of the last read that worked\. Next try at .+\.$/,
+		);
+		expect(await page.getByRole("status", { name: "Stats problem" }).count()).toBe(0);
+		await expectNoSeriousA11yViolations(page, "console: audit trail unavailable");
+		await screenshot(page, "console-trail-unavailable");
+
+		// A reservation during the outage, then the route answers again: read within ~6 s.
+		const token = await newBuyer(e2e.server);
+		await api(e2e.server, "POST", "/api/reservations", { token, body: { sku } });
+		await context.unroute(events);
+		for (let s = 0; s < 8 && (await problem.count()) > 0; s++) await second(1);
+		expect(await problem.count()).toBe(0);
+		await expect
+			.poll(() => trail.getByRole("row").nth(1).textContent(), POLL)
+			.toMatch(/reservation\.created/);
+		// The browser notes every 503 answer in its console; nothing else may show up there.
+		expect(errors.filter((e) => !/status of 503/.test(e))).toEqual([]);
+		await context.close();
+	});
+
 	// Last in this file: it restarts the server the other tests share.
 	it("the live feed reconnects after the server restarts", async () => {
 		const context = await openContext(e2e.browser, e2e.server.url, DESKTOP);

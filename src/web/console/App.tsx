@@ -239,7 +239,7 @@ export function Console() {
 				<StockChart history={view.history} />
 			</div>
 			<LatencyPanel metrics={view.metrics} />
-			<AuditTrail events={view.events} />
+			<AuditTrail events={view.events} problem={view.trailProblem} />
 			<CreateDrop
 				api={api}
 				onNotice={setNotice}

@@ -18,6 +18,17 @@ const METRICS_POLL_MS = 2_000;
 /** The window the latency panel shows: the whole history the server keeps (15 minutes). */
 export const METRICS_WINDOW_SECONDS = 900;
 
+/** A failed read that left no answer to describe (the follower threw). */
+const NO_ANSWER: ApiErr = {
+	ok: false,
+	status: 0,
+	code: "network_error",
+	message: "Could not reach the server.",
+	meta: null,
+	retryAfterSeconds: null,
+	roundTripMs: 0,
+};
+
 /** Points of stock history on the chart (at ~1 per second: ten minutes). */
 const HISTORY_POINTS = 600;
 
@@ -39,6 +50,8 @@ export interface DropView {
 	error: ApiErr | null;
 	/** While polls fail: when the stats are asked again (epoch ms). */
 	retryAtMs: number | null;
+	/** The audit trail's last read failed (the rows shown stop there), and when it is read again. */
+	trailProblem: { error: ApiErr; failedAtMs: number; retryAtMs: number | null } | null;
 }
 
 interface Poller {
@@ -47,10 +60,13 @@ interface Poller {
 	stop(): void;
 }
 
-/** Runs `poll` now, then again after each answer: at `baseMs`, or backing off while it fails. */
+/**
+ * Runs `poll` now, then again after each answer: at `baseMs`, or backing off while it fails
+ * (false, or the failed answer, whose Retry-After then sets the wait: src/web/console/poll.ts).
+ */
 function schedule(
 	baseMs: number,
-	poll: () => Promise<boolean>,
+	poll: () => Promise<boolean | ApiErr>,
 	onWait: (retryAtMs: number | null) => void,
 ): Poller {
 	let failures = 0;
@@ -61,11 +77,13 @@ function schedule(
 		timer = null;
 		if (stopped || running) return;
 		running = true;
-		const ok = await poll().catch(() => false);
+		const outcome = await poll().catch(() => false);
 		running = false;
 		if (stopped) return;
+		const ok = outcome === true;
 		failures = ok ? 0 : failures + 1;
-		const waitMs = pollDelayMs(baseMs, failures);
+		const retryAfter = typeof outcome === "object" ? outcome.retryAfterSeconds : null;
+		const waitMs = pollDelayMs(baseMs, failures, Math.random, retryAfter);
 		onWait(ok ? null : Date.now() + waitMs);
 		timer = setTimeout(() => void run(), waitMs);
 	};
@@ -92,6 +110,7 @@ export function useDrop(api: ApiClient, liveSource: LiveSource, sku: string | nu
 	const [error, setError] = useState<ApiErr | null>(null);
 	const [metrics, setMetrics] = useState<SkuMetrics | null>(null);
 	const [retryAtMs, setRetryAtMs] = useState<number | null>(null);
+	const [trailProblem, setTrailProblem] = useState<DropView["trailProblem"]>(null);
 
 	useEffect(() => {
 		setStats(null);
@@ -101,6 +120,7 @@ export function useDrop(api: ApiClient, liveSource: LiveSource, sku: string | nu
 		setEvents([]);
 		setError(null);
 		setRetryAtMs(null);
+		setTrailProblem(null);
 		if (sku === null) return;
 		let stopped = false;
 		const record = (a: { available: number; reserved: number; sold: number }) =>
@@ -130,7 +150,7 @@ export function useDrop(api: ApiClient, liveSource: LiveSource, sku: string | nu
 			},
 		);
 
-		const pollStats = async (): Promise<boolean> => {
+		const pollStats = async (): Promise<boolean | ApiErr> => {
 			const r = await api.stats(sku);
 			if (stopped) return true;
 			if (r.ok) {
@@ -138,7 +158,7 @@ export function useDrop(api: ApiClient, liveSource: LiveSource, sku: string | nu
 				setError(null);
 				record(r.data);
 			} else setError(r);
-			return r.ok;
+			return r.ok || r;
 		};
 
 		const pollMetrics = async (): Promise<boolean> => {
@@ -150,18 +170,50 @@ export function useDrop(api: ApiClient, liveSource: LiveSource, sku: string | nu
 
 		// The trail pages oldest first: start at its tail, follow it with the server's cursor,
 		// keep only the newest rows (src/web/console/trail.ts).
-		const pollEvents = trailPoller(
-			api,
+		// The follower reports only that a read failed; its requests are watched for what failed.
+		let trailError: ApiErr | null = null;
+		const watched = {
+			events: async (...a: Parameters<ApiClient["events"]>) => {
+				const r = await api.events(...a);
+				trailError = r.ok ? null : r;
+				return r;
+			},
+			eventsTail: async (...a: Parameters<ApiClient["eventsTail"]>) => {
+				const r = await api.eventsTail(...a);
+				trailError = r.ok ? null : r;
+				return r;
+			},
+		};
+		const followTrail = trailPoller(
+			watched,
 			sku,
 			(got) => setEvents((old) => withNewEvents(old, got)),
 			() => stopped,
 		);
+		const pollEvents = async (): Promise<boolean | ApiErr> => {
+			trailError = null;
+			const ok = await followTrail();
+			return ok || (trailError ?? false);
+		};
 
 		pollers = [
 			schedule(STATS_POLL_MS, pollStats, (at) => {
 				if (!stopped) setRetryAtMs(at);
 			}),
-			schedule(EVENTS_POLL_MS, pollEvents, () => {}),
+			schedule(EVENTS_POLL_MS, pollEvents, (at) => {
+				if (stopped) return;
+				const failed = trailError;
+				// The rows stay as last read; the panel says they stopped there and when it asks again.
+				setTrailProblem((old) =>
+					at === null
+						? null
+						: {
+								error: failed ?? old?.error ?? NO_ANSWER,
+								failedAtMs: Date.now(),
+								retryAtMs: at,
+							},
+				);
+			}),
 			schedule(METRICS_POLL_MS, pollMetrics, () => {}),
 		];
 		return () => {
@@ -171,5 +223,5 @@ export function useDrop(api: ApiClient, liveSource: LiveSource, sku: string | nu
 		};
 	}, [api, liveSource, sku]);
 
-	return { stats, counters, live, history, metrics, events, error, retryAtMs };
+	return { stats, counters, live, history, metrics, events, error, retryAtMs, trailProblem };
 }
