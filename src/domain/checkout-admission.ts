@@ -40,7 +40,17 @@ export function admit(
 		kind: "answer",
 		result: fail(code, message),
 	});
-	if (hold === null || hold.sessionId !== req.sessionId) {
+	if (hold === null) {
+		// An operator reset deletes every hold that is not paid but keeps the saga row of a
+		// payment it interrupted (src/inventory/checkout-store.ts deleteSettled): that
+		// payment's keys still get its answer ("any amount taken will be refunded"), before
+		// and after the refund, and another key gets 409 — never 404 for a payment that
+		// may have taken money (docs/decisions/062-saga-answers-after-reset.md).
+		const kept = saga !== null && saga.sessionId === req.sessionId ? sagaAnswer(req, saga) : null;
+		if (kept !== null) return kept;
+		return answer("not_found", NO_SUCH_RESERVATION);
+	}
+	if (hold.sessionId !== req.sessionId) {
 		return answer("not_found", NO_SUCH_RESERVATION);
 	}
 	if (sameKeyFailed !== null) {
@@ -58,35 +68,7 @@ export function admit(
 		}
 		return { kind: "answer", result: { ...sameKeyFailed.outcome, replayed: true } };
 	}
-	if (saga !== null) {
-		if (saga.clientKey !== req.idempotencyKey) {
-			if (saga.step === "charging") {
-				return answer(
-					"invalid_state",
-					"A checkout of this reservation with another Idempotency-Key is in progress.",
-				);
-			}
-			if (saga.step === "paid") {
-				return answer(
-					"invalid_state",
-					"The reservation was already paid with another Idempotency-Key.",
-				);
-			}
-			return answer(
-				"invalid_state",
-				"The reservation's checkout already ended; it cannot be paid again.",
-			);
-		}
-		if (saga.paymentMethod !== req.paymentMethod) {
-			return answer(
-				"invalid_request",
-				"This Idempotency-Key was first used with another paymentMethod.",
-			);
-		}
-		if (saga.outcome !== null)
-			return { kind: "answer", result: { ...saga.outcome, replayed: true } };
-		return { kind: "join" };
-	}
+	if (saga !== null) return sagaAnswer(req, saga) ?? { kind: "join" };
 	if (sameKeyElsewhere !== null) {
 		return answer(
 			"invalid_request",
@@ -103,4 +85,42 @@ export function admit(
 		return answer("invalid_state", `The reservation is ${hold.status} and cannot be paid.`);
 	}
 	return { kind: "start" };
+}
+
+/**
+ * What a request on a reservation with a current saga gets: the saga's outcome for its own
+ * key (replayed), 409 or 400 for another key or method; null while the saga has no
+ * outcome yet and the request is its own copy (the caller joins or resumes it).
+ */
+function sagaAnswer(req: CheckoutRequest, saga: SagaState): Admission | null {
+	const answer = (code: CheckoutFailureCode, message: string): Admission => ({
+		kind: "answer",
+		result: fail(code, message),
+	});
+	if (saga.clientKey !== req.idempotencyKey) {
+		if (saga.step === "charging") {
+			return answer(
+				"invalid_state",
+				"A checkout of this reservation with another Idempotency-Key is in progress.",
+			);
+		}
+		if (saga.step === "paid") {
+			return answer(
+				"invalid_state",
+				"The reservation was already paid with another Idempotency-Key.",
+			);
+		}
+		return answer(
+			"invalid_state",
+			"The reservation's checkout already ended; it cannot be paid again.",
+		);
+	}
+	if (saga.paymentMethod !== req.paymentMethod) {
+		return answer(
+			"invalid_request",
+			"This Idempotency-Key was first used with another paymentMethod.",
+		);
+	}
+	if (saga.outcome !== null) return { kind: "answer", result: { ...saga.outcome, replayed: true } };
+	return null;
 }

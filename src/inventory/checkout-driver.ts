@@ -158,20 +158,24 @@ export class CheckoutDriver {
 	/** Admission, and for a new payment its first two steps (CHECKOUT_PENDING, the attempt). */
 	private admit(req: CheckoutRequest, nowMs: number): Admitted {
 		const inv = this.host.inventory();
+		if (inv === null) return answer(fail("not_found", NO_SUCH_RESERVATION));
+		// Read even when the hold is gone: a reset keeps the saga of a payment it interrupted,
+		// and that payment's keys are answered from it (src/domain/checkout-admission.ts).
 		const hold = this.host.hold(req.reservationId);
-		if (inv === null || hold === null) return answer(fail("not_found", NO_SUCH_RESERVATION));
 		const known = this.rows.admission(req.reservationId, req.sessionId, req.idempotencyKey);
 		const { saga, failure } = known;
 		const elsewhere = saga === null ? known.elsewhere : null;
 		const admission = admit(req, hold, saga, elsewhere, failure);
 		if (admission.kind === "answer") {
 			// A copy of a request this batch already answered: that answer, not a replay of it.
-			const same = this.answeredInBatch.get(hold.id);
+			const same = this.answeredInBatch.get(req.reservationId);
 			if (admission.result.replayed === true && same?.clientKey === req.idempotencyKey) {
 				return { kind: "same", answer: same.answer };
 			}
 			return answer(admission.result);
 		}
+		// admit answers every request whose hold is gone.
+		if (hold === null) return answer(fail("not_found", NO_SUCH_RESERVATION));
 		// Same key while the first copy awaits the provider: join it. After a crash: resume it.
 		if (admission.kind === "join") {
 			return { kind: "drive", id: hold.id, first: { kind: "run", resumed: true } };

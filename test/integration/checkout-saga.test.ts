@@ -190,6 +190,70 @@ describe("checkout saga recovery", () => {
 		expect(await availability(sku)).toMatchObject({ available: 2, reserved: 0, sold: 0 });
 	});
 
+	it("answers a retried checkout of a payment a reset interrupted with its outcome, before and after the refund", async () => {
+		const sku = await createProduct({ totalStock: 2 });
+		await slowProvider(sku, RESET_PROVIDER_MS);
+		const token = await newSession();
+		const id = await reserve(token, sku);
+		const pending = pay(token, id, "pm_card_visa", "reset-retry-key");
+		await vi.waitFor(
+			async () =>
+				expect(await reservation(token, id)).toMatchObject({ status: "CHECKOUT_PENDING" }),
+			{ timeout: 15_000, interval: 20 },
+		);
+		const reset = await call("POST", `/api/admin/products/${sku}/reset`, { token: ADMIN });
+		expect(reset.status).toBe(200);
+		const first = await pending;
+		expect(first.status).toBe(409);
+		const message = first.body.error?.message;
+		expect(message).toMatch(/operator reset; any amount taken will be refunded/);
+		// The object's own answer says it is a replay (the HTTP envelope does not carry it).
+		const sessionId = await runInDurableObject(
+			stub(sku),
+			(_instance, state) =>
+				state.storage.sql
+					.exec<{ session_id: string }>(
+						"SELECT session_id FROM checkouts WHERE reservation_id = ?",
+						id,
+					)
+					.one().session_id,
+		);
+		const rpc = (key: string) =>
+			stub(sku).checkout({
+				reservationId: id,
+				sessionId,
+				idempotencyKey: key,
+				paymentMethod: "pm_card_visa",
+				orderId: `ord-unused-${key}`,
+			});
+
+		for (const when of ["before the refund", "after the refund"]) {
+			if (when === "after the refund") {
+				await compensate(sku);
+				expect(await providerStats(sku)).toMatchObject({ captures: 1, refunds: 1 });
+			}
+			const again = await pay(token, id, "pm_card_visa", "reset-retry-key");
+			expect(again.status, when).toBe(409);
+			expect(again.body.error, when).toMatchObject({ code: "invalid_state", message });
+			expect(await rpc("reset-retry-key"), when).toMatchObject({
+				ok: false,
+				code: "invalid_state",
+				message,
+				replayed: true,
+			});
+			// Another key cannot start a payment of the cleared reservation: 409, not 404.
+			const other = await pay(token, id, "pm_card_visa", `other-key ${when}`);
+			expect(other.status, when).toBe(409);
+			expect(other.body.error?.code, when).toBe("invalid_state");
+			// Another session is still told the reservation does not exist.
+			const stranger = await pay(await newSession(), id, "pm_card_visa", "reset-retry-key");
+			expect(stranger.status, when).toBe(404);
+		}
+		// Nothing was charged again and the stock is whole.
+		expect(await providerStats(sku)).toMatchObject({ captures: 1, refunds: 1 });
+		expect(await availability(sku)).toMatchObject({ available: 2, reserved: 0, sold: 0 });
+	});
+
 	it("keeps a hold whose payment is in flight past its expiry, then pays it", async () => {
 		// The payment must start inside the hold and still be in flight once the hold's expiresAt
 		// has passed. It starts after the reserve and the provider takes 1 s longer than the
