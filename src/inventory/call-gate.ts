@@ -8,11 +8,16 @@
 /** A call that would wait longer than this is refused (Cloudflare answers an overloaded object with an error too). */
 export const MAX_EMULATED_QUEUE_MS = 10_000;
 
-/** How the refusal reads once it has crossed the RPC (the Worker answers it 503, worker/app.ts). */
+/** How the refusal reads; the Worker answers it 503 by its `overloaded` mark (worker/app.ts). */
 export const OBJECT_OVERLOADED = "object over its emulated limit";
 
+/**
+ * Marked `overloaded` like the error Cloudflare raises for an object with too many requests
+ * queued, so the Worker's onError (worker/app.ts) answers both with one branch.
+ */
 export class ObjectOverloaded extends Error {
 	override readonly name = "ObjectOverloaded";
+	readonly overloaded = true;
 }
 
 export class CallGate {
