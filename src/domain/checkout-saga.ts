@@ -17,7 +17,12 @@
 // took nothing never reports "charged"; attempts, failed payments and
 // compensations are bounded; a resumed saga gets one full provider timeout.
 
-import type { ChargeOutcome, ChargeRequest, RefundOutcome } from "../payment/provider.ts";
+import type {
+	ChargeOutcome,
+	ChargeRequest,
+	LookupOutcome,
+	RefundOutcome,
+} from "../payment/provider.ts";
 import type { HoldStatus, PaymentFailure } from "../shared/types.ts";
 import {
 	CHARGE_ATTEMPT_TIMEOUT_MS,
@@ -59,8 +64,8 @@ export type SagaInput =
 	/** The backoff after an unknown charge outcome is over. */
 	| { kind: "retry" }
 	| { kind: "charged"; outcome: ChargeOutcome }
-	/** The compensation's charge replay: did the payment capture? */
-	| { kind: "probed"; outcome: ChargeOutcome }
+	/** The compensation's lookup (never a charge): did the payment capture? */
+	| { kind: "probed"; outcome: LookupOutcome }
 	| { kind: "refunded"; outcome: RefundOutcome }
 	/** An operator reset cleared the SKU's holds. */
 	| { kind: "reset" };
@@ -282,9 +287,9 @@ function giveUp(s: SagaState, world: SagaWorld): SagaStep {
 // ---- compensation: after the units went back while a capture may exist ----
 
 /**
- * Ask the provider again with the same key — a replay, never a second capture —
- * and refund whatever it says was taken. Bounded; past the bound an operator
- * reconciles by hand (step "unresolved").
+ * Look the charge up by its key — a lookup, never a charge: a probe must not be the first
+ * request the provider sees (PaymentProvider.lookup) — and refund whatever it says was
+ * taken. Bounded; past the bound an operator reconciles by hand (step "unresolved").
  */
 function compensate(s: SagaState, world: SagaWorld): SagaStep {
 	if (s.compensationAttempts >= MAX_COMPENSATION_ATTEMPTS) {
@@ -315,14 +320,16 @@ function compensate(s: SagaState, world: SagaWorld): SagaStep {
 	return { ...quiet(s, "put"), effect: refund };
 }
 
-function probed(s: SagaState, outcome: ChargeOutcome, world: SagaWorld): SagaStep {
+function probed(s: SagaState, outcome: LookupOutcome, world: SagaWorld): SagaStep {
 	if (outcome.kind === "unknown") return idle(s); // the alarm asks again at resumeAtMs
 	if (outcome.kind === "succeeded") {
 		s.step = "refunding";
 		s.paymentId = outcome.paymentId;
 		return compensate(s, world);
 	}
-	s.step = "failed"; // declined or refused: nothing was taken
+	// Declined, refused, or no charge ever reached the provider (none: the lookup spent its key,
+	// so none can capture later): nothing was taken.
+	s.step = "failed";
 	s.resumeAtMs = null;
 	return settle(s, "put");
 }

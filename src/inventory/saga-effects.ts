@@ -1,6 +1,6 @@
 // The payment provider's side of a checkout saga: each effect the saga asks for
-// (charge, probe, refund, wait) as a provider call, and its outcome as the saga's next
-// input. The provider is built at the first call, so a misconfigured one fails that
+// (charge, probe, refund, wait) as a provider call — a probe is a lookup, never a charge —
+// and its outcome as the saga's next input. The provider is built at the first call, so a misconfigured one fails that
 // checkout, not the object's load (checkout-driver.ts CheckoutDriverOptions).
 
 import type { SagaEffect, SagaInput } from "../domain/checkout-saga.ts";
@@ -31,9 +31,12 @@ export class SagaEffects {
 			const outcome = provider.refundNow?.(effect.paymentId, effect.idempotencyKey);
 			return outcome === undefined ? undefined : { kind: "refunded", outcome };
 		}
+		if (effect.kind === "probe") {
+			const outcome = provider.lookupNow?.(effect.request);
+			return outcome === undefined ? undefined : { kind: "probed", outcome };
+		}
 		const outcome = provider.chargeNow?.(effect.request);
-		if (outcome === undefined) return undefined;
-		return effect.kind === "charge" ? { kind: "charged", outcome } : { kind: "probed", outcome };
+		return outcome === undefined ? undefined : { kind: "charged", outcome };
 	}
 
 	/** The effect's outcome once the provider (or, for a wait, the timer) answers. */
@@ -53,7 +56,7 @@ export class SagaEffects {
 			case "probe":
 				return {
 					kind: "probed",
-					outcome: await provider.charge(effect.request, { timeoutMs: effect.timeoutMs }),
+					outcome: await provider.lookup(effect.request, { timeoutMs: effect.timeoutMs }),
 				};
 			case "refund":
 				return {

@@ -32,6 +32,13 @@ export type ChargeOutcome =
 	/** The provider refused the request: definitely not captured. */
 	| { kind: "error"; reason: string };
 
+/**
+ * What a lookup learns of a charge's idempotency key (PaymentProvider.lookup): the first
+ * charge's own outcome when the provider received one, or `none` when it never did — and
+ * then the key is spent, so a copy of that charge arriving later cannot capture either.
+ */
+export type LookupOutcome = ChargeOutcome | { kind: "none" };
+
 export type RefundOutcome =
 	| { kind: "refunded"; refundId: string }
 	/** Outcome not known: retry with the SAME idempotency key. */
@@ -63,6 +70,15 @@ export interface PaymentProvider {
 	/** A refund's answer within the call, as chargeNow. */
 	refundNow?(paymentId: string, idempotencyKey: string): RefundOutcome | undefined;
 	charge(req: ChargeRequest, opts?: CallOptions): Promise<ChargeOutcome>;
+	/**
+	 * Looks a charge up by its request (same idempotency key, same parameters) WITHOUT ever
+	 * capturing: the compensation's probe after an outcome stayed unknown. If the provider
+	 * received the charge, its outcome (`unknown` while it is still running); if it never did,
+	 * `none`, and the key is spent so that a copy still on its way cannot capture afterwards.
+	 */
+	lookup(req: ChargeRequest, opts?: CallOptions): Promise<LookupOutcome>;
+	/** A lookup's answer within the call, as chargeNow. */
+	lookupNow?(req: ChargeRequest): LookupOutcome | undefined;
 	refund(paymentId: string, idempotencyKey: string, opts?: CallOptions): Promise<RefundOutcome>;
 }
 

@@ -5,7 +5,10 @@
 // - a second request with a key whose first request is still running is refused
 //   (Stripe answers 409), which the caller sees as `unknown`;
 // - a timeout may hide a capture: `pm_sim_timeout` captures on the first attempt
-//   but "loses" the response, so the retry with the same key finds the capture.
+//   but "loses" the response, so the retry with the same key finds the capture;
+// - a lookup (the saga's compensation probe) never captures: it answers the key's first
+//   charge, or spends a key no charge reached so that one arriving later cannot capture
+//   (src/payment/provider.ts `lookup`; docs/decisions/062-saga-after-reset-overload-and-probe.md).
 //
 // State lives in a small synchronous store (sim-store.ts) so that the Durable Object
 // can back it with its SQLite (same turn, no await) and a restarted object still
@@ -17,6 +20,7 @@ import {
 	type CallOptions,
 	type ChargeOutcome,
 	type ChargeRequest,
+	type LookupOutcome,
 	type PaymentProvider,
 	type RefundOutcome,
 	resolveTimeoutMs,
@@ -56,6 +60,8 @@ export const REASON_LOST_RESPONSE = "simulated timeout: response lost after capt
 export const REASON_PROVIDER_ERROR = "api_error: simulated provider error";
 export const REASON_ALREADY_REFUNDED = "charge_already_refunded";
 export const REASON_NO_SUCH_PAYMENT = "resource_missing: no such captured payment";
+/** What a charge gets whose key a lookup spent first (it found no charge): nothing is captured. */
+export const REASON_KEY_SPENT_BY_LOOKUP = "idempotency key spent by a lookup that found no charge";
 
 const STATS_KEY = "stats";
 const chargeKey = (idempotencyKey: string) => `charge:${idempotencyKey}`;
@@ -149,6 +155,26 @@ export class SimulatedProvider implements PaymentProvider {
 		);
 	}
 
+	/** A lookup's answer within the call when there is no latency to simulate; see chargeNow. */
+	lookupNow(req: ChargeRequest): LookupOutcome | undefined {
+		if (this.latencyMs !== 0) return undefined;
+		const problem = validateChargeRequest(req);
+		if (problem !== null) return { kind: "error", reason: problem };
+		return this.settleNow(chargeKey(req.idempotencyKey), () => this.settleLookup(req));
+	}
+
+	/**
+	 * The charge this request made, without charging: its first outcome, `unknown` while it
+	 * is in flight (the key is locked), or `none` when it never arrived — and then the key is
+	 * spent, so the charge cannot capture if it arrives later. Not counted as a charge call.
+	 */
+	lookup(req: ChargeRequest, opts?: CallOptions): Promise<LookupOutcome> {
+		if (this.latencyMs === 0) return settled(() => this.lookupNow(req) as LookupOutcome);
+		const problem = validateChargeRequest(req);
+		if (problem !== null) return Promise.resolve({ kind: "error", reason: problem });
+		return this.attempt(chargeKey(req.idempotencyKey), opts, () => this.settleLookup(req));
+	}
+
 	/** Zero latency: the key is locked while the call settles, within this turn. */
 	private settleNow<T>(lockKey: string, settle: () => T): T | { kind: "unknown"; reason: string } {
 		if (this.inFlight.has(lockKey)) return { kind: "unknown", reason: REASON_KEY_IN_USE };
@@ -165,7 +191,7 @@ export class SimulatedProvider implements PaymentProvider {
 	 * work happens after the latency, and the caller stops waiting at its timeout —
 	 * while the "server side" still finishes, as a real provider would.
 	 */
-	private async attempt<T extends ChargeOutcome | RefundOutcome>(
+	private async attempt<T extends LookupOutcome | RefundOutcome>(
 		lockKey: string,
 		opts: CallOptions | undefined,
 		settle: () => T,
@@ -201,6 +227,19 @@ export class SimulatedProvider implements PaymentProvider {
 			return { kind: "unknown", reason: REASON_LOST_RESPONSE };
 		}
 		return outcome;
+	}
+
+	// Synchronous like settleCharge: the key is spent in the same write that finds it free.
+	private settleLookup(req: ChargeRequest): LookupOutcome {
+		const key = chargeKey(req.idempotencyKey);
+		const fingerprint = chargeFingerprint(req);
+		const spent: SimRecord = {
+			type: "charge",
+			fingerprint,
+			outcome: { kind: "error", reason: REASON_KEY_SPENT_BY_LOOKUP },
+		};
+		if (this.store.putNew(key, spent)) return { kind: "none" };
+		return replayCharge(this.read(key, "charge") as ChargeRecord, fingerprint);
 	}
 
 	/** A new charge's outcome, and the payment record to write when it captures money. */

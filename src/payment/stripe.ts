@@ -11,6 +11,7 @@ import {
 	type CallOptions,
 	type ChargeOutcome,
 	type ChargeRequest,
+	type LookupOutcome,
 	type PaymentProvider,
 	type RefundOutcome,
 	resolveTimeoutMs,
@@ -66,22 +67,54 @@ export class StripeProvider implements PaymentProvider {
 	async charge(req: ChargeRequest, opts?: CallOptions): Promise<ChargeOutcome> {
 		const problem = validateChargeRequest(req);
 		if (problem !== null) return { kind: "error", reason: problem };
-		const form = new URLSearchParams({
-			amount: String(req.amountCents),
-			currency: req.currency.toLowerCase(),
-			payment_method: req.paymentMethod,
-			confirm: "true",
-			// Card-only, server-side confirmation: never hand back a redirect we cannot follow.
-			"automatic_payment_methods[enabled]": "true",
-			"automatic_payment_methods[allow_redirects]": "never",
-		});
-		if (req.description !== undefined) form.set("description", req.description);
-		for (const [key, value] of Object.entries(req.metadata ?? {})) {
-			form.set(`metadata[${key}]`, value);
-		}
-		const result = await this.post("/v1/payment_intents", form, req.idempotencyKey, opts);
+		const result = await this.post(
+			"/v1/payment_intents",
+			chargeForm(req),
+			req.idempotencyKey,
+			opts,
+		);
 		if (result.kind === "unreachable") return { kind: "unknown", reason: result.reason };
 		return mapChargeResponse(result.status, result.body);
+	}
+
+	/**
+	 * The charge `req` made, without ever capturing. Stripe keeps the first result of an
+	 * Idempotency-Key and refuses the key with other parameters (400 `idempotency_error`), so
+	 * the same request is sent with `confirm=false`: if no charge with this key ever reached
+	 * Stripe, that creates an unconfirmed PaymentIntent — no money moves, and the key now
+	 * belongs to it, so the charge, should it still arrive, is refused instead of capturing
+	 * (`none`). If the charge did reach Stripe, the key is refused and the charge itself is
+	 * replayed, which can only return its first result, never capture anew. No search (it is
+	 * eventually consistent). The unconfirmed PaymentIntent is left as it is: it holds no
+	 * money, and cancelling it would be one more call that can fail
+	 * (docs/decisions/062-saga-after-reset-overload-and-probe.md).
+	 */
+	async lookup(req: ChargeRequest, opts?: CallOptions): Promise<LookupOutcome> {
+		const problem = validateChargeRequest(req);
+		if (problem !== null) return { kind: "error", reason: problem };
+		const claim = chargeForm(req);
+		claim.set("confirm", "false");
+		const result = await this.post("/v1/payment_intents", claim, req.idempotencyKey, opts);
+		if (result.kind === "unreachable") return { kind: "unknown", reason: result.reason };
+		const { status, body } = result;
+		if (status >= 200 && status < 300) {
+			// A PaymentIntent made now, unconfirmed: the key was free, so no charge ever reached Stripe.
+			const intent = asRecord(body);
+			if (
+				stringField(intent, "id") !== undefined &&
+				stringField(intent, "status") !== "succeeded"
+			) {
+				return { kind: "none" };
+			}
+			return mapChargeResponse(status, body);
+		}
+		const error = asRecord(asRecord(body)?.error);
+		if (status === 400 && stringField(error, "type") === "idempotency_error") {
+			// The key is taken: by the charge (replayed below), never by a new capture.
+			return this.charge(req, opts);
+		}
+		if (isInDoubt(status)) return { kind: "unknown", reason: describeError(status, error) };
+		return { kind: "error", reason: describeError(status, error) };
 	}
 
 	async refund(
@@ -133,6 +166,24 @@ export class StripeProvider implements PaymentProvider {
 			clearTimeout(timer);
 		}
 	}
+}
+
+/** A PaymentIntent created and confirmed in one call: the charge's form. */
+function chargeForm(req: ChargeRequest): URLSearchParams {
+	const form = new URLSearchParams({
+		amount: String(req.amountCents),
+		currency: req.currency.toLowerCase(),
+		payment_method: req.paymentMethod,
+		confirm: "true",
+		// Card-only, server-side confirmation: never hand back a redirect we cannot follow.
+		"automatic_payment_methods[enabled]": "true",
+		"automatic_payment_methods[allow_redirects]": "never",
+	});
+	if (req.description !== undefined) form.set("description", req.description);
+	for (const [key, value] of Object.entries(req.metadata ?? {})) {
+		form.set(`metadata[${key}]`, value);
+	}
+	return form;
 }
 
 function mapChargeResponse(status: number, body: unknown): ChargeOutcome {

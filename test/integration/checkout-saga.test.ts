@@ -165,6 +165,60 @@ describe("checkout saga recovery", () => {
 		expect(await d1Orders(sku)).toEqual([]);
 	});
 
+	it("never charges when the compensation finds that no charge reached the provider", async () => {
+		const sku = await createProduct({ totalStock: 2 });
+		const token = await newSession();
+		const id = await reserve(token, sku);
+		// Every attempt is lost before the provider reads it (connection refused, DNS, ...).
+		await withPayments(sku, (payments) => {
+			payments.chargesNeverArrive = true;
+		});
+		const res = await pay(token, id, "pm_card_visa");
+		expect(res.status).toBe(402);
+		expect(res.body.error?.code).toBe("payment_declined");
+		expect(await availability(sku)).toMatchObject({ available: 2, reserved: 0, sold: 0 });
+
+		// The network heals. The compensation looks the charge up (a charge now would be the
+		// first the provider sees, and would capture): nothing there, so the payment ends failed.
+		await withPayments(sku, (payments) => {
+			payments.chargesNeverArrive = false;
+		});
+		const step = () =>
+			runInDurableObject(
+				stub(sku),
+				(_instance, state) =>
+					state.storage.sql
+						.exec<{ step: string }>("SELECT step FROM checkouts WHERE reservation_id = ?", id)
+						.one().step,
+			);
+		await runDurableObjectAlarm(stub(sku));
+		await vi.waitFor(async () => expect(await step()).toBe("failed"), {
+			timeout: 10_000,
+			interval: 100,
+		});
+		expect(await withPayments(sku, (payments) => payments.lookups)).toEqual([{ kind: "none" }]);
+		// The probe charged nothing: no capture, nothing to refund.
+		expect(await providerStats(sku)).toEqual({
+			chargeCalls: 0,
+			refundCalls: 0,
+			captures: 0,
+			refunds: 0,
+		});
+		// One of the lost charges arrives late: its key was spent by the lookup, it takes nothing.
+		const late = await withPayments(sku, (payments) => {
+			const lost = payments.neverArrived[0];
+			if (lost === undefined) throw new Error("no charge was lost");
+			return payments.charge(lost);
+		});
+		expect(late).toMatchObject({ kind: "error" });
+		expect(await providerStats(sku)).toMatchObject({ captures: 0, refunds: 0 });
+		expect(await trailOf(sku, id)).toEqual([
+			"reservation.created",
+			"checkout.started",
+			"payment.failed",
+		]);
+	});
+
 	it("refunds a charge that was in flight when an operator reset the SKU", async () => {
 		const sku = await createProduct({ totalStock: 2 });
 		await slowProvider(sku, RESET_PROVIDER_MS);

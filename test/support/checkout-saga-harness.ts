@@ -19,7 +19,7 @@ import {
 	type SagaState,
 } from "../../src/domain/checkout-state.ts";
 import { type Hold, Inventory } from "../../src/domain/inventory.ts";
-import type { ChargeOutcome, RefundOutcome } from "../../src/payment/provider.ts";
+import type { ChargeOutcome, LookupOutcome, RefundOutcome } from "../../src/payment/provider.ts";
 
 export const T0 = Date.UTC(2026, 0, 1);
 export const SKU = "SKU-1";
@@ -59,6 +59,17 @@ class ProviderModel {
 		} else outcome = { kind: "error", reason: "api_error" };
 		this.charges.set(key, outcome);
 		return outcome;
+	}
+
+	/**
+	 * The compensation's probe: the key's first result, never a capture. A key no charge
+	 * reached is spent, so that charge, if it still arrives, takes nothing.
+	 */
+	lookup(key: string): LookupOutcome {
+		const earlier = this.charges.get(key);
+		if (earlier !== undefined) return earlier;
+		this.charges.set(key, { kind: "error", reason: "key spent by a lookup" });
+		return { kind: "none" };
 	}
 
 	refund(paymentId: string, key: string): RefundOutcome {
@@ -246,8 +257,9 @@ export class Harness {
 	}
 
 	/** The provider acts on a call (whether or not its answer comes back). */
-	private reach(work: Work): ChargeOutcome | RefundOutcome | null {
-		if (work.kind === "charge" || work.kind === "probe") {
+	private reach(work: Work): LookupOutcome | RefundOutcome | null {
+		if (work.kind === "probe") return this.provider.lookup(work.request.idempotencyKey);
+		if (work.kind === "charge") {
 			return this.provider.charge(
 				work.request.idempotencyKey,
 				behaviourOf(work.request.paymentMethod),
@@ -273,8 +285,9 @@ export class Harness {
 		if (work.kind === "refund") {
 			this.feed({ kind: "refunded", outcome: timedOut ? unknown : (answer as RefundOutcome) });
 		} else {
-			const outcome = timedOut ? unknown : (answer as ChargeOutcome);
-			this.feed({ kind: work.kind === "charge" ? "charged" : "probed", outcome });
+			const outcome = timedOut ? unknown : (answer as LookupOutcome);
+			if (work.kind === "probe") this.feed({ kind: "probed", outcome });
+			else this.feed({ kind: "charged", outcome: outcome as ChargeOutcome });
 		}
 	}
 

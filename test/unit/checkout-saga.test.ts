@@ -147,6 +147,23 @@ describe("checkout saga step function", () => {
 		]);
 	});
 
+	it("ends failed without a capture when no charge reached the provider: the probe is a lookup", () => {
+		const h = new Harness(1000);
+		h.run({ kind: "pay", behaviour: "captures" });
+		for (let i = 0; i < MAX_CHARGE_ATTEMPTS; i++) {
+			h.run({ kind: "deliver", fault: "dropped", latencyMs: 0 });
+			if (h.inflight?.kind === "wait") h.run({ kind: "deliver", fault: "none", latencyMs: 0 });
+		}
+		expect(h.hold.status).toBe("PAYMENT_FAILED");
+		expect(h.saga?.step).toBe("compensating");
+		h.heal();
+		expect(h.saga?.step).toBe("failed");
+		expect(h.provider.captures.size).toBe(0);
+		// The charge, should it still arrive, takes nothing: the lookup spent its key.
+		expect(h.provider.charge(`chk_${RESERVATION}`, "captures")).toMatchObject({ kind: "error" });
+		expect(h.provider.captures.size).toBe(0);
+	});
+
 	it(`keeps the hold after a failed payment and releases it at the ${MAX_FAILED_PAYMENTS_PER_HOLD}th`, () => {
 		const h = new Harness(1000);
 		for (let i = 1; i <= MAX_FAILED_PAYMENTS_PER_HOLD; i++) {

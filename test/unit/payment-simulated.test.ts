@@ -7,9 +7,11 @@ import {
 	REASON_DECLINED,
 	REASON_KEY_IN_USE,
 	REASON_KEY_REUSED,
+	REASON_KEY_SPENT_BY_LOOKUP,
 	REASON_LOST_RESPONSE,
 	REASON_NO_SUCH_PAYMENT,
 	REASON_UNKNOWN_METHOD,
+	SIM_PAYMENT_METHODS,
 	SimulatedProvider,
 } from "../../src/payment/simulated";
 import { sleep } from "../../src/shared/sleep.ts";
@@ -285,6 +287,42 @@ describe("SimulatedProvider answers within the call", () => {
 		expect(provider.chargeNow(chargeRequest("pm_card_visa"))).toBeUndefined();
 		expect(provider.refundNow("pi_sim_x", "refund-x")).toBeUndefined();
 		expect(provider.stats()).toMatchObject({ chargeCalls: 0, refundCalls: 0 });
+	});
+});
+
+describe("SimulatedProvider lookup (the compensation's probe)", () => {
+	it("finds no charge without charging, and spends the key so a late charge cannot capture", async () => {
+		const provider = new SimulatedProvider();
+		const req = chargeRequest("pm_card_visa");
+		expect(await provider.lookup(req)).toEqual({ kind: "none" });
+		expect(await provider.charge(req)).toEqual({
+			kind: "error",
+			reason: REASON_KEY_SPENT_BY_LOOKUP,
+		});
+		expect(provider.stats()).toEqual({ chargeCalls: 1, refundCalls: 0, captures: 0, refunds: 0 });
+	});
+
+	it("answers a charge it received with its first outcome, never capturing again", async () => {
+		const provider = new SimulatedProvider();
+		const lost = chargeRequest(SIM_PAYMENT_METHODS.timeoutThenSucceeds);
+		expect((await provider.charge(lost)).kind).toBe("unknown"); // captured, answer lost
+		const found = await provider.lookup(lost);
+		expect(found).toMatchObject({ kind: "succeeded" });
+		expect(await provider.lookup(lost)).toEqual(found);
+		const declined = chargeRequest(SIM_PAYMENT_METHODS.declined);
+		const first = await provider.charge(declined);
+		expect(provider.lookupNow(declined)).toEqual(first);
+		expect(provider.stats().captures).toBe(1);
+	});
+
+	it("answers unknown while the charge is in flight, then its outcome", async () => {
+		const provider = new SimulatedProvider({ latencyMs: 30 });
+		const req = chargeRequest("pm_card_visa");
+		const charging = provider.charge(req);
+		expect(await provider.lookup(req)).toMatchObject({ kind: "unknown" });
+		const charged = await charging;
+		expect(await provider.lookup(req)).toEqual(charged);
+		expect(provider.stats().captures).toBe(1);
 	});
 });
 

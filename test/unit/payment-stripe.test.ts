@@ -128,6 +128,43 @@ describe("StripeProvider charge", () => {
 	});
 });
 
+describe("StripeProvider lookup (the compensation's probe)", () => {
+	it("finds no charge without charging, and spends the key so a late charge cannot capture", async () => {
+		const req = chargeRequest("pm_card_visa");
+		expect(await stripe.lookup(req)).toEqual({ kind: "none" });
+		// The lookup created an unconfirmed PaymentIntent under the key: no money moved.
+		expect(stub.requests[0]).toMatchObject({
+			path: "/v1/payment_intents",
+			idempotencyKey: req.idempotencyKey,
+			params: { confirm: "false", amount: "4999", payment_method: "pm_card_visa" },
+		});
+		expect(stub.captures).toBe(0);
+		// The charge arriving after it is refused (400 idempotency_error), not captured.
+		expect(await stripe.charge(req)).toMatchObject({ kind: "error" });
+		expect(stub.captures).toBe(0);
+	});
+
+	it("answers a charge that reached Stripe with its first result, never a second capture", async () => {
+		const req = chargeRequest("pm_card_visa");
+		const charged = await stripe.charge(req);
+		expect(charged.kind).toBe("succeeded");
+		expect(await stripe.lookup(req)).toEqual(charged);
+		expect(stub.captures).toBe(1);
+
+		const declined = chargeRequest("pm_card_chargeDeclined");
+		const first = await stripe.charge(declined);
+		expect(await stripe.lookup(declined)).toEqual(first);
+		expect(stub.captures).toBe(1);
+	});
+
+	it("answers unknown while Stripe cannot be reached", async () => {
+		const req = chargeRequest("pm_card_visa");
+		stub.behave({ failNext: 1 });
+		expect(await stripe.lookup(req)).toMatchObject({ kind: "unknown" });
+		expect(stub.captures).toBe(0);
+	});
+});
+
 describe("StripeProvider refund", () => {
 	it("refunds a PaymentIntent once, replaying the same key", async () => {
 		const paymentId = await chargedPaymentId();
