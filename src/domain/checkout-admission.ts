@@ -45,7 +45,7 @@ export function admit(
 		// payment it interrupted (src/inventory/checkout-store.ts deleteSettled): that
 		// payment's keys still get its answer ("any amount taken will be refunded"), before
 		// and after the refund, and another key gets 409 — never 404 for a payment that
-		// may have taken money (docs/decisions/062-saga-answers-after-reset.md).
+		// may have taken money (docs/decisions/062-saga-after-reset-overload-and-probe.md).
 		const kept = saga !== null && saga.sessionId === req.sessionId ? sagaAnswer(req, saga) : null;
 		if (kept !== null) return kept;
 		return answer("not_found", NO_SUCH_RESERVATION);

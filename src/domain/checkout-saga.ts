@@ -327,8 +327,8 @@ function probed(s: SagaState, outcome: LookupOutcome, world: SagaWorld): SagaSte
 		s.paymentId = outcome.paymentId;
 		return compensate(s, world);
 	}
-	// Declined, refused, or no charge ever reached the provider (none: the lookup spent its key,
-	// so none can capture later): nothing was taken.
+	// Declined, refused, or no charge ever reached the provider (`none`: the lookup spent the
+	// key, so the lost charge cannot capture later either): nothing was taken.
 	s.step = "failed";
 	s.resumeAtMs = null;
 	return settle(s, "put");
