@@ -5,62 +5,47 @@
 // and the clock on every render (sale.ts), never kept from an earlier answer.
 
 import { useCallback, useEffect, useRef, useState } from "preact/hooks";
-import type { Reservation, UiConfig } from "../../shared/types.ts";
 import { ApiClient, type ApiErr, type Session } from "../api/client.ts";
 import { webSocketSource } from "../api/live.ts";
-import { backoffMs } from "../api/live-protocol.ts";
 import { describeError } from "../api/outcomes.ts";
 import { httpTransport } from "../api/transport.ts";
-import { Layout, Notice, type NoticeValue } from "../components/Layout.tsx";
+import { Layout, Notice } from "../components/Layout.tsx";
 import { Turnstile } from "../components/Turnstile.tsx";
 import { newIdempotencyKey, useNow } from "../lib/hooks.ts";
-import { endedHoldNotice, stillHeld } from "./ended-hold.ts";
 import { useFocusAfterRender } from "./focus.ts";
 import { type HeldReservation, HoldPanel } from "./HoldPanel.tsx";
-import { Orders, orderHeadingId, type StoredOrder } from "./Orders.tsx";
+import { Orders, type StoredOrder } from "./Orders.tsx";
 import { ProductCard, ProductMissing } from "./ProductCard.tsx";
 import type { PaymentMethodId } from "./payment-methods.ts";
 import { shownTicketState } from "./queue-poll.ts";
 import { ReservePanel } from "./ReservePanel.tsx";
-import { orderNumber, refusalOutdatesProduct, saleView, stillTrue } from "./sale.ts";
+import { refusalOutdatesProduct, saleView, stillTrue } from "./sale.ts";
+import { type StoreNotice, UNKNOWN_OUTCOME } from "./store-notice.ts";
 import {
 	holdKey,
 	isHeld,
 	isOrders,
 	isSession,
-	MAX_STORED_ORDERS,
 	ORDERS_KEY,
 	SESSION_KEY,
 	useStored,
 } from "./stored.ts";
-import { useHoldExpiry } from "./useHoldExpiry.ts";
+import { useHoldActions } from "./useHoldActions.ts";
+import { useHumanCheck } from "./useHumanCheck.ts";
 import { useProductFeed } from "./useProductFeed.ts";
 import { useQueueTicket } from "./useQueueTicket.ts";
 import { AdmittedBanner, WaitingPanel } from "./WaitingPanel.tsx";
 
 export const DEFAULT_SKU = "DEMO-SNEAKER";
-/** Answers after which a retried payment or reserve reuses its Idempotency-Key: the outcome is unknown. */
-const UNKNOWN_OUTCOME = new Set([
-	"network_error",
-	"bad_response",
-	"unavailable",
-	"internal_error",
-	"rate_limited",
-	"cost_limit",
-]);
 const OUTCOME_ID = "outcome";
 
 const api = new ApiClient(httpTransport());
 const liveSource = webSocketSource();
 
-/** An outcome on screen; `code` and `atServerMs` let the live state retire it once untrue. */
-type StoreNotice = NoticeValue & { code?: string; atServerMs?: number };
-
 export function Storefront() {
 	const sku = new URLSearchParams(location.search).get("sku") || DEFAULT_SKU;
 	const { product, missing, loadProblem, availability, offsetMs, feed, accept, reread } =
 		useProductFeed(sku, api, liveSource);
-	const [config, setConfig] = useState<UiConfig | null>(null);
 	const [session, setSession] = useStored<Session | null>(SESSION_KEY, isSession, null);
 	const [hold, setHold] = useStored<HeldReservation | null>(holdKey(sku), isHeld, null);
 	const [orders, setOrders] = useStored<StoredOrder[]>(ORDERS_KEY, isOrders, []);
@@ -69,42 +54,12 @@ export function Storefront() {
 	const [quantity, setQuantity] = useState(1);
 	const [method, setMethod] = useState<PaymentMethodId>("pm_card_visa");
 	const [waitUntilMs, setWaitUntilMs] = useState(0);
-	const checkoutKey = useRef<{ reservationId: string; method: string; key: string } | null>(null);
 	const reserveKey = useRef<{ sku: string; sessionId: string; key: string } | null>(null);
 	const focusNext = useFocusAfterRender();
 	const now = useNow(250);
 	const serverNowMs = now + offsetMs;
 
 	api.token = session?.token ?? null;
-	// The human check needs the config: a failed read is retried with the feed's backoff
-	// (never sooner than its Retry-After), saying why meanwhile, so no reload is needed.
-	const [configProblem, setConfigProblem] = useState<string | null>(null);
-	useEffect(() => {
-		let stopped = false;
-		let attempt = 0;
-		let timer: ReturnType<typeof setTimeout> | undefined;
-		const load = async () => {
-			const r = await api.config();
-			if (stopped) return;
-			if (r.ok) {
-				setConfig(r.data);
-				setConfigProblem(null);
-				return;
-			}
-			attempt += 1;
-			setConfigProblem(describeError(r));
-			const waitMs = Math.max(backoffMs(attempt), (r.retryAfterSeconds ?? 0) * 1000);
-			timer = setTimeout(() => void load(), waitMs);
-		};
-		void load();
-		return () => {
-			stopped = true;
-			if (timer !== undefined) clearTimeout(timer);
-		};
-	}, []);
-	// A failed human check is offered again (a Turnstile token is single-use): at once, or
-	// once the answer's Retry-After has passed. Each change re-arms the widget.
-	const [checkRound, setCheckRound] = useState(0);
 
 	// A session past its end is gone: ask for the human check again.
 	if (session !== null && Date.parse(session.expiresAt) <= now) setSession(null);
@@ -159,45 +114,16 @@ export function Storefront() {
 		},
 		[product, offsetMs, focusNext],
 	);
-
-	// Stable for the page's life: the Turnstile widget renders again whenever its callback
-	// changes, and this page re-renders several times a second (the countdowns).
-	const hasRoom = product?.waitingRoom?.enabled === true;
-	const latest = useRef({ hold, fail, room: hasRoom });
-	latest.current = { hold, fail, room: hasRoom };
-	const verify = useCallback(
-		async (token: string) => {
-			setBusy("verify");
-			const r = await api.createSession(token);
-			setBusy(null);
-			if (r.ok) {
-				setSession(r.data);
-				setNotice({
-					tone: "success",
-					text: latest.current.room
-						? "You are verified. Join the queue to get your turn."
-						: "You are verified. You can reserve now.",
-				});
-				// The step that replaces the check: Reserve, or the hold this tab already has.
-				focusNext({
-					id:
-						latest.current.hold !== null
-							? "hold-title"
-							: latest.current.room
-								? "queue-title"
-								: "reserve-title",
-				});
-				// Read the product once as this session: fresh numbers, and the limiter's
-				// bot signals see that this buyer looked before reserving.
-				api.token = r.data.token;
-				void api.product(sku).then((p) => p.ok && accept(p.data.availability));
-			} else {
-				latest.current.fail(r);
-				setTimeout(() => setCheckRound((n) => n + 1), (r.retryAfterSeconds ?? 0) * 1000);
-			}
-		},
-		[sku, accept, focusNext],
-	);
+	const { config, configProblem, checkRound, verify } = useHumanCheck(api, sku, {
+		hold,
+		fail,
+		hasRoom: product?.waitingRoom?.enabled === true,
+		setSession,
+		setNotice,
+		setBusy,
+		focusNext,
+		accept,
+	});
 
 	const reserve = async () => {
 		if (sale === null || session === null) return;
@@ -243,128 +169,20 @@ export function Storefront() {
 		focusNext({ id: "hold-title", toTop: true });
 	};
 
-	const pay = async () => {
-		if (hold === null || session === null) return;
-		const id = hold.reservation.reservationId;
-		// Same hold and method, outcome unknown so far: reuse the key so a retry can never
-		// charge twice. Another method, or after a definite failure: a new payment, a new key.
-		const reuse = checkoutKey.current;
-		if (reuse?.reservationId !== id || reuse.method !== method)
-			checkoutKey.current = { reservationId: id, method, key: newIdempotencyKey() };
-		const key = (checkoutKey.current as { key: string }).key;
-		setBusy("pay");
-		setNotice({ tone: "info", text: "Paying…" });
-		const r = await api.checkout(id, method, key);
-		if (r.ok) {
-			setBusy(null);
-			checkoutKey.current = null;
-			setHold(null);
-			setOrders((list) =>
-				[{ sessionId: session.sessionId, order: r.data }, ...list].slice(0, MAX_STORED_ORDERS),
-			);
-			setNotice({
-				tone: "success",
-				text: `Payment accepted. Order ${orderNumber(r.data.orderId)} is confirmed.`,
-			});
-			focusNext({ id: orderHeadingId(r.data.orderId) });
-			return;
-		}
-		if (UNKNOWN_OUTCOME.has(r.code) || r.status >= 500) {
-			setBusy(null);
-			fail(r);
-			say({
-				tone: "error",
-				text: `${describeError(r)} Paying again with the same method is safe: you will not be charged twice.`,
-			});
-			return;
-		}
-		checkoutKey.current = null;
-		const payment = r.payment;
-		if (r.code === "payment_declined" && payment?.holdKept) {
-			// The hold is still ours (docs/api.md): stay on it and offer the other methods.
-			setBusy(null);
-			setHold((h) => h && { ...h, failed: [...(h.failed ?? []), { method, payment }] });
-			fail(r);
-			return;
-		}
-		// Released, expired or paid elsewhere: ask the server where the hold stands.
-		const current = await api.reservation(id);
-		setBusy(null);
-		if (!current.ok || !["RESERVED", "CHECKOUT_PENDING"].includes(current.data.status))
-			setHold(null);
-		fail(r);
-	};
-
-	// A hold on screen that was paid elsewhere (another tab of this session): its order
-	// joins this page's list, so the buyer sees what they bought.
-	const paidElsewhere = async (current: Reservation) => {
-		const order = current.orderId ? await api.order(current.orderId) : null;
-		if (order?.ok !== true || session === null) {
-			say(endedHoldNotice("PAID"), true);
-			return;
-		}
-		const paid = order.data;
-		setOrders((list) =>
-			list.some((o) => o.order.orderId === paid.orderId)
-				? list
-				: [{ sessionId: session.sessionId, order: paid }, ...list].slice(0, MAX_STORED_ORDERS),
-		);
-		setNotice({
-			tone: "success",
-			text: `This hold is already paid: order ${orderNumber(paid.orderId)} is confirmed.`,
-		});
-		focusNext({ id: orderHeadingId(paid.orderId) });
-	};
-
-	const cancel = async () => {
-		if (hold === null) return;
-		const id = hold.reservation.reservationId;
-		setBusy("cancel");
-		const r = await api.cancel(id);
-		if (r.ok || r.code === "not_found") {
-			setBusy(null);
-			setHold(null);
-			say({ tone: "info", text: "Hold released: the units are back in stock." }, true);
-			return;
-		}
-		if (r.code !== "invalid_state") {
-			setBusy(null);
-			return fail(r);
-		}
-		// Not cancellable: the hold already ended (an earlier Cancel whose answer was lost,
-		// another tab, the timer) or a payment is settling it. Ask the server where it stands.
-		const current = await api.reservation(id);
-		setBusy(null);
-		if (!current.ok || stillHeld(current.data.status)) {
-			// Still on the server's books (a payment settling it), or unknown: the hold stays,
-			// and its timer asks the server again when it runs out.
-			say(
-				{
-					tone: "error",
-					text: !current.ok
-						? "This hold could not be cancelled: it may have ended already. This page could not check with the store; it will when the timer runs out."
-						: current.data.status === "CHECKOUT_PENDING"
-							? "A payment for this hold is in progress, so it cannot be cancelled now."
-							: "This hold could not be cancelled. Please try again.",
-				},
-				true,
-			);
-			return;
-		}
-		setHold(null);
-		if (current.data.status === "PAID") return void paidElsewhere(current.data);
-		say(endedHoldNotice(current.data.status), true);
-	};
-
-	useHoldExpiry(
-		api,
+	const { pay, cancel } = useHoldActions(api, {
 		hold,
 		setHold,
+		session,
+		setOrders,
+		method,
 		now,
-		busy !== null,
-		(notice) => say(notice, true),
-		(current) => void paidElsewhere(current),
-	);
+		busy: busy !== null,
+		setBusy,
+		setNotice,
+		say,
+		fail,
+		focusNext,
+	});
 
 	// The waiting room (docs/waiting-room.md): with one enabled, Reserve is offered only
 	// while this session's admission lasts; until then the waiting page stands in its place.

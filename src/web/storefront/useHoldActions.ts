@@ -1,0 +1,181 @@
+// The hold's own actions: pay (one Idempotency-Key per unknown outcome, so a retry
+// never charges twice), cancel (asking the server where a hold stands when it cannot
+// be cancelled), a hold paid elsewhere, and the hold's expiry (useHoldExpiry.ts).
+// Moved out of App.tsx unchanged.
+
+import { useRef } from "preact/hooks";
+import type { Reservation } from "../../shared/types.ts";
+import type { ApiClient, ApiErr, Session } from "../api/client.ts";
+import { describeError } from "../api/outcomes.ts";
+import { newIdempotencyKey } from "../lib/hooks.ts";
+import { endedHoldNotice, stillHeld } from "./ended-hold.ts";
+import type { FocusRequest } from "./focus.ts";
+import type { HeldReservation } from "./HoldPanel.tsx";
+import { orderHeadingId, type StoredOrder } from "./Orders.tsx";
+import type { PaymentMethodId } from "./payment-methods.ts";
+import { orderNumber } from "./sale.ts";
+import { type StoreNotice, UNKNOWN_OUTCOME } from "./store-notice.ts";
+import { MAX_STORED_ORDERS } from "./stored.ts";
+import { useHoldExpiry } from "./useHoldExpiry.ts";
+
+type Update<T> = T | ((previous: T) => T);
+
+export interface HoldActionDeps {
+	hold: HeldReservation | null;
+	setHold: (hold: Update<HeldReservation | null>) => void;
+	session: Session | null;
+	setOrders: (orders: Update<StoredOrder[]>) => void;
+	method: PaymentMethodId;
+	now: number;
+	busy: boolean;
+	setBusy: (busy: "pay" | "cancel" | null) => void;
+	setNotice: (notice: StoreNotice | null) => void;
+	say: (notice: StoreNotice, focus?: boolean) => void;
+	fail: (err: ApiErr) => void;
+	focusNext: (request: FocusRequest) => void;
+}
+
+export function useHoldActions(
+	api: ApiClient,
+	{
+		hold,
+		setHold,
+		session,
+		setOrders,
+		method,
+		now,
+		busy,
+		setBusy,
+		setNotice,
+		say,
+		fail,
+		focusNext,
+	}: HoldActionDeps,
+) {
+	const checkoutKey = useRef<{ reservationId: string; method: string; key: string } | null>(null);
+
+	const pay = async () => {
+		if (hold === null || session === null) return;
+		const id = hold.reservation.reservationId;
+		// Same hold and method, outcome unknown so far: reuse the key so a retry can never
+		// charge twice. Another method, or after a definite failure: a new payment, a new key.
+		const reuse = checkoutKey.current;
+		if (reuse?.reservationId !== id || reuse.method !== method)
+			checkoutKey.current = { reservationId: id, method, key: newIdempotencyKey() };
+		const key = (checkoutKey.current as { key: string }).key;
+		setBusy("pay");
+		setNotice({ tone: "info", text: "Paying…" });
+		const r = await api.checkout(id, method, key);
+		if (r.ok) {
+			setBusy(null);
+			checkoutKey.current = null;
+			setHold(null);
+			setOrders((list) =>
+				[{ sessionId: session.sessionId, order: r.data }, ...list].slice(0, MAX_STORED_ORDERS),
+			);
+			setNotice({
+				tone: "success",
+				text: `Payment accepted. Order ${orderNumber(r.data.orderId)} is confirmed.`,
+			});
+			focusNext({ id: orderHeadingId(r.data.orderId) });
+			return;
+		}
+		if (UNKNOWN_OUTCOME.has(r.code) || r.status >= 500) {
+			setBusy(null);
+			fail(r);
+			say({
+				tone: "error",
+				text: `${describeError(r)} Paying again with the same method is safe: you will not be charged twice.`,
+			});
+			return;
+		}
+		checkoutKey.current = null;
+		const payment = r.payment;
+		if (r.code === "payment_declined" && payment?.holdKept) {
+			// The hold is still ours (docs/api.md): stay on it and offer the other methods.
+			setBusy(null);
+			setHold((h) => h && { ...h, failed: [...(h.failed ?? []), { method, payment }] });
+			fail(r);
+			return;
+		}
+		// Released, expired or paid elsewhere: ask the server where the hold stands.
+		const current = await api.reservation(id);
+		setBusy(null);
+		if (!current.ok || !["RESERVED", "CHECKOUT_PENDING"].includes(current.data.status))
+			setHold(null);
+		fail(r);
+	};
+
+	// A hold on screen that was paid elsewhere (another tab of this session): its order
+	// joins this page's list, so the buyer sees what they bought.
+	const paidElsewhere = async (current: Reservation) => {
+		const order = current.orderId ? await api.order(current.orderId) : null;
+		if (order?.ok !== true || session === null) {
+			say(endedHoldNotice("PAID"), true);
+			return;
+		}
+		const paid = order.data;
+		setOrders((list) =>
+			list.some((o) => o.order.orderId === paid.orderId)
+				? list
+				: [{ sessionId: session.sessionId, order: paid }, ...list].slice(0, MAX_STORED_ORDERS),
+		);
+		setNotice({
+			tone: "success",
+			text: `This hold is already paid: order ${orderNumber(paid.orderId)} is confirmed.`,
+		});
+		focusNext({ id: orderHeadingId(paid.orderId) });
+	};
+
+	const cancel = async () => {
+		if (hold === null) return;
+		const id = hold.reservation.reservationId;
+		setBusy("cancel");
+		const r = await api.cancel(id);
+		if (r.ok || r.code === "not_found") {
+			setBusy(null);
+			setHold(null);
+			say({ tone: "info", text: "Hold released: the units are back in stock." }, true);
+			return;
+		}
+		if (r.code !== "invalid_state") {
+			setBusy(null);
+			return fail(r);
+		}
+		// Not cancellable: the hold already ended (an earlier Cancel whose answer was lost,
+		// another tab, the timer) or a payment is settling it. Ask the server where it stands.
+		const current = await api.reservation(id);
+		setBusy(null);
+		if (!current.ok || stillHeld(current.data.status)) {
+			// Still on the server's books (a payment settling it), or unknown: the hold stays,
+			// and its timer asks the server again when it runs out.
+			say(
+				{
+					tone: "error",
+					text: !current.ok
+						? "This hold could not be cancelled: it may have ended already. This page could not check with the store; it will when the timer runs out."
+						: current.data.status === "CHECKOUT_PENDING"
+							? "A payment for this hold is in progress, so it cannot be cancelled now."
+							: "This hold could not be cancelled. Please try again.",
+				},
+				true,
+			);
+			return;
+		}
+		setHold(null);
+		if (current.data.status === "PAID") return void paidElsewhere(current.data);
+		say(endedHoldNotice(current.data.status), true);
+	};
+
+	useHoldExpiry(
+		api,
+		hold,
+		setHold,
+		now,
+		busy,
+		(notice) => say(notice, true),
+		(current) => void paidElsewhere(current),
+	);
+
+	return { pay, cancel };
+}

@@ -1,0 +1,101 @@
+// The human check at the storefront's door: the config it needs (read again by itself
+// after a failure), the session its token buys, and the round that re-arms the widget
+// after a refusal (a Turnstile token is single-use). Moved out of App.tsx unchanged.
+
+import { useCallback, useEffect, useRef, useState } from "preact/hooks";
+import type { Availability, UiConfig } from "../../shared/types.ts";
+import type { ApiClient, ApiErr, Session } from "../api/client.ts";
+import { backoffMs } from "../api/live-protocol.ts";
+import { describeError } from "../api/outcomes.ts";
+import type { FocusRequest } from "./focus.ts";
+import type { HeldReservation } from "./HoldPanel.tsx";
+import type { StoreNotice } from "./store-notice.ts";
+
+export interface HumanCheckDeps {
+	hold: HeldReservation | null;
+	fail: (err: ApiErr) => void;
+	/** The product has a waiting room: the next step is the queue, not Reserve. */
+	hasRoom: boolean;
+	setSession: (session: Session | null) => void;
+	setNotice: (notice: StoreNotice | null) => void;
+	setBusy: (busy: "verify" | null) => void;
+	focusNext: (request: FocusRequest) => void;
+	accept: (availability: Availability) => void;
+}
+
+export function useHumanCheck(
+	api: ApiClient,
+	sku: string,
+	{ hold, fail, hasRoom, setSession, setNotice, setBusy, focusNext, accept }: HumanCheckDeps,
+) {
+	const [config, setConfig] = useState<UiConfig | null>(null);
+	// The human check needs the config: a failed read is retried with the feed's backoff
+	// (never sooner than its Retry-After), saying why meanwhile, so no reload is needed.
+	const [configProblem, setConfigProblem] = useState<string | null>(null);
+	useEffect(() => {
+		let stopped = false;
+		let attempt = 0;
+		let timer: ReturnType<typeof setTimeout> | undefined;
+		const load = async () => {
+			const r = await api.config();
+			if (stopped) return;
+			if (r.ok) {
+				setConfig(r.data);
+				setConfigProblem(null);
+				return;
+			}
+			attempt += 1;
+			setConfigProblem(describeError(r));
+			const waitMs = Math.max(backoffMs(attempt), (r.retryAfterSeconds ?? 0) * 1000);
+			timer = setTimeout(() => void load(), waitMs);
+		};
+		void load();
+		return () => {
+			stopped = true;
+			if (timer !== undefined) clearTimeout(timer);
+		};
+	}, []);
+	// A failed human check is offered again (a Turnstile token is single-use): at once, or
+	// once the answer's Retry-After has passed. Each change re-arms the widget.
+	const [checkRound, setCheckRound] = useState(0);
+
+	// Stable for the page's life: the Turnstile widget renders again whenever its callback
+	// changes, and this page re-renders several times a second (the countdowns).
+	const latest = useRef({ hold, fail, room: hasRoom });
+	latest.current = { hold, fail, room: hasRoom };
+	const verify = useCallback(
+		async (token: string) => {
+			setBusy("verify");
+			const r = await api.createSession(token);
+			setBusy(null);
+			if (r.ok) {
+				setSession(r.data);
+				setNotice({
+					tone: "success",
+					text: latest.current.room
+						? "You are verified. Join the queue to get your turn."
+						: "You are verified. You can reserve now.",
+				});
+				// The step that replaces the check: Reserve, or the hold this tab already has.
+				focusNext({
+					id:
+						latest.current.hold !== null
+							? "hold-title"
+							: latest.current.room
+								? "queue-title"
+								: "reserve-title",
+				});
+				// Read the product once as this session: fresh numbers, and the limiter's
+				// bot signals see that this buyer looked before reserving.
+				api.token = r.data.token;
+				void api.product(sku).then((p) => p.ok && accept(p.data.availability));
+			} else {
+				latest.current.fail(r);
+				setTimeout(() => setCheckRound((n) => n + 1), (r.retryAfterSeconds ?? 0) * 1000);
+			}
+		},
+		[sku, accept, focusNext],
+	);
+
+	return { config, configProblem, checkRound, verify };
+}
