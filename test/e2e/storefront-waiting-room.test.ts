@@ -17,6 +17,8 @@ import { browserSuite } from "./suite.ts";
 const QUEUE_POLL = { ...POLL, timeout: 40_000 };
 /** The shortest admission a room takes (src/domain/waiting-room-records.ts). */
 const SHORT_ADMIT_SECONDS = 10;
+/** The verify step's pointer to the queue: untrue once the waiting card has its last word. */
+const JOIN_NEXT = "You are verified. Join the queue to get your turn.";
 
 describe("storefront waiting room", () => {
 	const e2e = browserSuite();
@@ -83,6 +85,8 @@ describe("storefront waiting room", () => {
 				QUEUE_POLL,
 			)
 			.toBe(1);
+		// Sold out is the card's last word: the verify step's "join the queue" is gone.
+		await expect.poll(() => behind.page.getByText(JOIN_NEXT).count(), POLL).toBe(0);
 		await screenshot(behind.page, "storefront-waiting-room-sold-out");
 		expect(errors).toEqual([]);
 		expect(behind.errors).toEqual([]);
@@ -107,6 +111,7 @@ describe("storefront waiting room", () => {
 			waitingRoom: { enabled: true, overbook: 0, admitSeconds: SHORT_ADMIT_SECONDS },
 		});
 		const { page, errors } = await openAndVerify(sku);
+		await page.getByText(JOIN_NEXT).waitFor();
 		// The ticket states the page reads back from the server.
 		const states: string[] = [];
 		page.on("response", (r) => {
@@ -128,6 +133,8 @@ describe("storefront waiting room", () => {
 			.waitFor({ timeout: QUEUE_POLL.timeout });
 		expect(await page.getByRole("button", { name: "Reserve" }).count()).toBe(0);
 		expect(await page.getByRole("button", { name: "Join the queue" }).count()).toBe(0);
+		// The verify step's sentence above the card no longer points to a queue to join.
+		await expect.poll(() => page.getByText(JOIN_NEXT).count(), POLL).toBe(0);
 		// The server's word too: the page reads the ticket again once the turn has ended.
 		await expect.poll(() => states.includes("expired"), QUEUE_POLL).toBe(true);
 		await screenshot(page, "storefront-waiting-room-turn-passed");

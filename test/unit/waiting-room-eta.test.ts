@@ -8,12 +8,14 @@ import type { Ticket } from "../../src/shared/types.ts";
 import {
 	ADMISSION_END_READ_SPREAD_MS,
 	etaText,
+	isFinalTicketState,
 	nextQueuePollMs,
 	QUEUE_POLL_ERROR_MAX_MS,
 	QUEUE_POLL_JITTER,
 	QUEUE_POLL_MAX_MS,
 	QUEUE_POLL_MIN_MS,
 	shownTicketState,
+	waitingCardState,
 } from "../../src/web/storefront/queue-poll.ts";
 import { T0 } from "../support/waiting-room.ts";
 
@@ -106,5 +108,21 @@ describe("the waiting page's polling (src/web/storefront/queue-poll.ts)", () => 
 		expect(shownTicketState(admitted, until)).toBe("expired");
 		for (const state of ["waiting", "sold_out", "expired"] as const)
 			expect(shownTicketState(ticket({ state }), until + 60_000)).toBe(state);
+	});
+
+	it("shows sold out on the waiting card unless a turn is running, and knows its last word", () => {
+		const until = T0 + 10_000;
+		const admitted = ticket({ state: "admitted", admittedUntil: new Date(until).toISOString() });
+		expect(waitingCardState(null, false, T0)).toBeNull();
+		expect(waitingCardState(null, true, T0)).toBe("sold_out");
+		expect(waitingCardState(ticket({ state: "waiting" }), true, T0)).toBe("sold_out");
+		// A running turn may still catch a unit that comes back; a lapsed one is over.
+		expect(waitingCardState(admitted, true, until - 1)).toBe("admitted");
+		expect(waitingCardState(admitted, false, until)).toBe("expired");
+		expect(waitingCardState(admitted, true, until)).toBe("sold_out");
+		expect(isFinalTicketState("expired")).toBe(true);
+		expect(isFinalTicketState("sold_out")).toBe(true);
+		for (const state of [null, "waiting", "admitted"] as const)
+			expect(isFinalTicketState(state)).toBe(false);
 	});
 });

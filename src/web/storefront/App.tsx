@@ -17,7 +17,7 @@ import { type HeldReservation, HoldPanel } from "./HoldPanel.tsx";
 import { Orders, type StoredOrder } from "./Orders.tsx";
 import { ProductCard, ProductMissing } from "./ProductCard.tsx";
 import type { PaymentMethodId } from "./payment-methods.ts";
-import { shownTicketState } from "./queue-poll.ts";
+import { isFinalTicketState, shownTicketState, waitingCardState } from "./queue-poll.ts";
 import { ReservePanel } from "./ReservePanel.tsx";
 import { refusalOutdatesProduct, saleView, stillTrue } from "./sale.ts";
 import { type StoreNotice, UNKNOWN_OUTCOME } from "./store-notice.ts";
@@ -212,6 +212,14 @@ export function Storefront() {
 	const soldOutForGood =
 		availability !== null && availability.available === 0 && availability.reserved === 0;
 	const showReserve = room === null || admitted;
+	// The verify step's "Join the queue to get your turn" is untrue once the waiting card
+	// has its last word (the turn lapsed, or sold out): the card says what happened instead.
+	const turnOver =
+		room !== null &&
+		isFinalTicketState(waitingCardState(queue.ticket, soldOutForGood, serverNowMs));
+	useEffect(() => {
+		if (turnOver && notice?.untilTurnEnds === true) setNotice(null);
+	});
 
 	const offline = feed.lostAtMs !== null;
 	return (

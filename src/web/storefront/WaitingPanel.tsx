@@ -5,7 +5,7 @@
 
 import type { Ticket } from "../../shared/types.ts";
 import { clock } from "../lib/format.ts";
-import { etaText, shownTicketState } from "./queue-poll.ts";
+import { etaText, waitingCardState } from "./queue-poll.ts";
 
 export function WaitingPanel({
 	ticket,
@@ -29,8 +29,7 @@ export function WaitingPanel({
 	nowMs: number;
 	onJoin(): void;
 }) {
-	const shown = shownTicketState(ticket, nowMs);
-	const state = soldOut && shown !== "admitted" ? "sold_out" : shown;
+	const state = waitingCardState(ticket, soldOut, nowMs);
 	return (
 		<section class="card" aria-labelledby="queue-title">
 			<h2 id="queue-title" tabIndex={-1}>

@@ -75,6 +75,23 @@ export function shownTicketState(ticket: Ticket | null, serverNowMs: number): Ti
 	return ticket.state;
 }
 
+/**
+ * What the waiting card shows: the ticket as shown, or "sold_out" once nothing can come
+ * back (unless the turn is running: the buyer may still reserve a unit that returns).
+ */
+export function waitingCardState(
+	ticket: Ticket | null,
+	soldOut: boolean,
+	serverNowMs: number,
+): TicketState | null {
+	const shown = shownTicketState(ticket, serverNowMs);
+	return soldOut && shown !== "admitted" ? "sold_out" : shown;
+}
+
+/** Expired and sold out do not change by themselves: the waiting card's last word. */
+export const isFinalTicketState = (state: TicketState | null): boolean =>
+	state === "expired" || state === "sold_out";
+
 /** The ETA in words: one figure when the estimator is sure, its band when it is not. */
 export function etaText(ticket: Ticket): string | null {
 	if (ticket.etaSeconds === null) return null;

@@ -15,4 +15,9 @@ export const UNKNOWN_OUTCOME = new Set([
 ]);
 
 /** An outcome on screen; `code` and `atServerMs` let the live state retire it once untrue. */
-export type StoreNotice = NoticeValue & { code?: string; atServerMs?: number };
+export type StoreNotice = NoticeValue & {
+	code?: string;
+	atServerMs?: number;
+	/** A pointer to the waiting room's next step: untrue once the turn is over (App.tsx). */
+	untilTurnEnds?: boolean;
+};

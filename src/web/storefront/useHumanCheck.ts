@@ -75,6 +75,7 @@ export function useHumanCheck(
 					text: latest.current.room
 						? "You are verified. Join the queue to get your turn."
 						: "You are verified. You can reserve now.",
+					...(latest.current.room ? { untilTurnEnds: true } : {}),
 				});
 				// The step that replaces the check: Reserve, or the hold this tab already has.
 				focusNext({
