@@ -6,21 +6,23 @@
 // default (0.05): the demo's own threshold, set from the page, is what trips
 // in step 4 — the same one in mock and live.
 
-import type { Locator, Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
-import { DEMO_GUARDRAIL_DEFAULT_USD } from "../../src/shared/demo-guardrail.ts";
 import { expectNoSeriousA11yViolations } from "./axe.ts";
 import { collectPageErrors, DESKTOP, metric, openContext, PHONE, screenshot } from "./browser.ts";
+import {
+	DEFAULT_THRESHOLD,
+	focusedTag,
+	isFocused,
+	login,
+	meter,
+	POLL,
+	step,
+	walkThrough,
+} from "./demo-support.ts";
 import { browserSuite } from "./suite.ts";
 import { standInTurnstile, turnstileCalls } from "./turnstile-stand-in.ts";
 
-const POLL = { timeout: 30_000, interval: 200 };
 const HIGH = "1000000";
-const DEFAULT_THRESHOLD = `$${DEMO_GUARDRAIL_DEFAULT_USD.toFixed(4)}`;
-
-/** True when the element has keyboard focus (and so focus did not fall to <body>). */
-const isFocused = (l: Locator) => l.evaluate((el) => el === document.activeElement);
-const focusedTag = (page: Page) => page.evaluate(() => document.activeElement?.tagName ?? "");
 
 describe("guided demo", () => {
 	const e2e = browserSuite({
@@ -45,169 +47,6 @@ describe("guided demo", () => {
 		const errors = collectPageErrors(page);
 		await page.goto(`/demo${backend === "mock" ? "?backend=mock" : ""}`);
 		return { page, errors };
-	}
-
-	const step = (page: Page, title: string) => page.getByRole("region", { name: title });
-	const heading = (page: Page, title: string) => page.getByRole("heading", { name: title });
-	const meter = (page: Page) => page.getByRole("region", { name: "Cost meter" });
-
-	async function login(page: Page): Promise<void> {
-		// click, not check: the box may be replaced once login succeeds, racing check()'s read-back.
-		await page.getByRole("checkbox", { name: "I am human" }).click();
-		await expect
-			.poll(() => step(page, "Step 1 · Login + guardrails on").textContent(), POLL)
-			.toMatch(/Signed in\. Sandbox SBX-\w+ with 100 units/);
-		// Login ends by moving focus to the next step's heading.
-		await expect
-			.poll(() => isFocused(heading(page, "Step 2 · Baseline allocation (safe path)")), POLL)
-			.toBe(true);
-	}
-
-	async function walkThrough(page: Page, backend: "mock" | "live", label: string): Promise<void> {
-		// Before the run: the demo's own threshold is on the page and in the meter.
-		expect(
-			await page.getByLabel("Guardrail threshold for this demo (virtual USD)").inputValue(),
-		).toBe(String(DEMO_GUARDRAIL_DEFAULT_USD));
-		expect(await metric(meter(page), "Guardrail")).toBe(`armed at ${DEFAULT_THRESHOLD}`);
-		await expectNoSeriousA11yViolations(page, `${label}: before the run`);
-
-		// 1. Login: the human check, the 20-minute session banner, the cost meter at $0.
-		await login(page);
-		await expect
-			.poll(() => page.getByRole("status", { name: "Session" }).textContent(), POLL)
-			.toMatch(/(19:5\d|20:00) left of 20 minutes/);
-		expect(await metric(meter(page), "Real spend")).toBe("$0.00");
-		await expect
-			.poll(() => isFocused(heading(page, "Step 2 · Baseline allocation (safe path)")), POLL)
-			.toBe(true);
-		// The threshold went to the session: the server (or the mock) now reports it.
-		await expect
-			.poll(() => metric(meter(page), "Guardrail"), POLL)
-			.toBe(`armed at ${DEFAULT_THRESHOLD}`);
-
-		// 2. A safe allocation with its latency badge; focus moves on to step 3.
-		await page.getByRole("button", { name: "Allocate 1 unit (safe)" }).click();
-		await expect
-			.poll(() => page.getByRole("status", { name: "Latency" }).textContent(), POLL)
-			.toMatch(/ms at the edge/);
-		await expect
-			.poll(() => metric(step(page, "Step 2 · Baseline allocation (safe path)"), "Available"), POLL)
-			.toBe("99");
-		await expect
-			.poll(() => isFocused(heading(page, "Step 3 · Race condition: safe vs eventual")), POLL)
-			.toBe(true);
-		// Every response carries its own cost: the receipt names the last one.
-		await expect
-			.poll(
-				() =>
-					meter(page)
-						.getByText(/^Last response:/)
-						.textContent(),
-				POLL,
-			)
-			.toMatch(/^Last response: \$0\.\d{7} · GET \/api\/products\/SBX-\w+\/availability → 200$/);
-		await meter(page)
-			.getByText(/^Last response:/)
-			.click();
-		const receipt = meter(page).getByRole("table", { name: "Receipt for the last response" });
-		expect(await receipt.getByRole("row", { name: /Worker request/ }).textContent()).toMatch(
-			/Worker request\s*1/,
-		);
-		await expectNoSeriousA11yViolations(page, `${label}: step 2 done, receipt open`);
-		await meter(page)
-			.getByText(/^Last response:/)
-			.click();
-
-		// 3. The stampede: safe mode caps at the stock, eventual mode oversells.
-		await page.getByRole("button", { name: "Fire 200 attempts (safe mode)" }).click();
-		const safe = page.getByRole("status", { name: "Safe mode result" });
-		await expect.poll(() => safe.textContent(), POLL).toMatch(/allocated: 99.*sold_out: 101/);
-		expect(await metric(safe, "Oversold (safe)")).toBe("0");
-		await expect.poll(() => isFocused(safe), POLL).toBe(true);
-		await page.getByRole("button", { name: "Fire 200 attempts (eventual mode)" }).click();
-		const eventual = page.getByRole("status", { name: "Eventual mode result" });
-		await expect.poll(() => eventual.textContent(), POLL).toMatch(/allocated: \d+/);
-		const delta = Number(await metric(eventual, "oversellDelta"));
-		expect(delta).toBeGreaterThan(0);
-		const guardrailStep = step(page, "Step 4 · Virtual guardrail trip");
-		await expect
-			.poll(() => isFocused(heading(page, "Step 4 · Virtual guardrail trip")), POLL)
-			.toBe(true);
-		// Steps 1–3 stay under the demo's threshold: it has not tripped yet.
-		expect(await guardrailStep.getByRole("status", { name: "Guardrail" }).textContent()).toMatch(
-			new RegExp(`^Guardrail armed: \\$0\\.\\d{6} of \\${DEFAULT_THRESHOLD} virtual spend`),
-		);
-		expect(await metric(meter(page), "Guardrail")).toBe(`armed at ${DEFAULT_THRESHOLD}`);
-		const afterStep3 = await metric(meter(page), "Virtual spend (list prices)");
-		await expectNoSeriousA11yViolations(page, `${label}: step 3 done`);
-
-		// 4. The guardrail trips here, in step 4; allocations go on, real spend stays zero.
-		await page.getByRole("button", { name: "Keep selling until the guardrail trips" }).click();
-		const tripped = guardrailStep.getByRole("alert").first();
-		await expect
-			.poll(() => tripped.textContent(), { ...POLL, timeout: 60_000 })
-			.toMatch(
-				new RegExp(
-					`^Guardrail tripped: virtual spend \\$0\\.\\d{6} passed the \\${DEFAULT_THRESHOLD} threshold\\. Allocations continue; real spend stays \\$0\\.00\\.$`,
-				),
-			);
-		const run = guardrailStep.getByRole("status", { name: "Guardrail run" });
-		await expect
-			.poll(() => run.textContent(), POLL)
-			.toMatch(
-				/^\d+ attempts sent \(.*\)\. \d+ responses reported the guardrail tripped, and every one was answered: nothing was refused for it\.$/,
-			);
-		await expect
-			.poll(() => page.evaluate(() => document.activeElement?.id), POLL)
-			.toBe("guardrail-outcome");
-		expect(await metric(meter(page), "Guardrail")).toBe(`tripped at ${DEFAULT_THRESHOLD}`);
-		console.info(
-			`${label}: virtual spend after step 3 ${afterStep3}; step 4: ${await run.textContent()}`,
-		);
-		// The reveal: the meter stays in view while the audience looks at the banner.
-		await tripped.scrollIntoViewIfNeeded();
-		await expectInView(page, meter(page));
-		await expectNoSeriousA11yViolations(page, `${label}: guardrail tripped`);
-
-		// 5. Reset works once; the second within a minute is refused with the wait.
-		await page.getByRole("button", { name: "Reset the sandbox" }).click();
-		const resetResult = page.getByRole("status", { name: "Reset result" });
-		await expect.poll(() => resetResult.textContent(), POLL).toMatch(/Reset once/);
-		await expect.poll(() => isFocused(resetResult), POLL).toBe(true);
-		await expect
-			.poll(() => metric(step(page, "Step 2 · Baseline allocation (safe path)"), "Available"), POLL)
-			.toBe("100");
-		// Step 3 no longer shows the runs of the stock the reset replaced.
-		expect(await safe.textContent()).toMatch(/Not run since the reset at/);
-		expect(await eventual.textContent()).toMatch(/Not run since the reset at/);
-		expect(await eventual.getByRole("group", { name: "oversellDelta" }).count()).toBe(0);
-		await page.getByRole("button", { name: "Reset the sandbox" }).click();
-		const refused = step(page, "Step 5 · Reset & recovery").getByRole("alert");
-		await expect
-			.poll(() => refused.textContent(), POLL)
-			.toMatch(/Reset refused: resets are limited to one a minute\. Try again in \d+ s\./);
-		await expect.poll(() => isFocused(refused), POLL).toBe(true);
-
-		// 6. The summary card: the whole session's story, resets included.
-		const summary = step(page, "Step 6 · Wrap-up");
-		expect(await metric(summary, "Real spend")).toBe("$0.00");
-		expect(await metric(summary, "Safe path oversold")).toBe("0");
-		expect(await metric(summary, "Eventual oversellDelta")).toBe(String(delta));
-		expect(await metric(summary, "Guardrail")).toBe("tripped");
-		expect(await summary.textContent()).toContain(
-			backend === "mock" ? "in-browser simulation" : "the live Worker",
-		);
-		await summary.scrollIntoViewIfNeeded();
-		await expectInView(page, meter(page));
-		await expectNoSeriousA11yViolations(page, `${label}: wrap-up`);
-	}
-
-	async function expectInView(page: Page, l: Locator): Promise<void> {
-		const box = await l.boundingBox();
-		const viewport = page.viewportSize();
-		expect(box).not.toBeNull();
-		expect(box?.y ?? -1).toBeGreaterThanOrEqual(0);
-		expect((box?.y ?? 0) + (box?.height ?? 0)).toBeLessThanOrEqual(viewport?.height ?? 0);
 	}
 
 	it("walks the six steps against the live server, tripping the guardrail in step 4", async () => {
@@ -288,6 +127,35 @@ describe("guided demo", () => {
 			.waitFor({ timeout: POLL.timeout });
 		await login(page);
 		expect(reads).toBe(3);
+	});
+
+	it("offers the human check again after a failed sign-in, and signs in without a reload", async () => {
+		const context = await openContext(e2e.browser, e2e.server.url, DESKTOP);
+		let posts = 0;
+		await context.route("**/api/sessions", (route) => {
+			posts += 1;
+			// The first sign-in fails as when siteverify cannot be reached (503, Retry-After).
+			if (posts > 1) return route.fallback();
+			return route.fulfill({
+				status: 503,
+				headers: { "retry-after": "1" },
+				json: { error: { code: "unavailable", message: "Busy." } },
+			});
+		});
+		const page = await context.newPage();
+		e2e.track(page);
+		const errors = collectPageErrors(page);
+		await page.goto("/demo");
+		const human = page.getByRole("checkbox", { name: "I am human" });
+		await human.click();
+		const problem = step(page, "Step 1 · Login + guardrails on").getByRole("alert");
+		await expect.poll(() => problem.textContent(), POLL).toMatch(/^The service is busy\./);
+		// Once the Retry-After has passed the check is offered again, unticked.
+		await expect.poll(() => human.isChecked(), POLL).toBe(false);
+		expect(await human.isEnabled()).toBe(true);
+		await login(page);
+		expect(posts).toBe(2);
+		expect(errors.filter((e) => !/status of 503/.test(e))).toEqual([]);
 	});
 
 	it("puts up the simulated human check when switched to mock while the real one is still loading", async () => {
@@ -410,5 +278,3 @@ describe("guided demo", () => {
 		expect(errors).toEqual([]);
 	});
 });
-
-/** Turnstile's explicit-render API, counting render() and remove() calls. */

@@ -14,6 +14,7 @@ import { backoffMs } from "../api/live-protocol.ts";
 import { Layout } from "../components/Layout.tsx";
 import { usd } from "../lib/format.ts";
 import { moveFocus } from "../lib/move-focus.ts";
+import type { Backend, DemoState } from "./demo-state.ts";
 import { CostMeter, SessionBanner } from "./StatusBar.tsx";
 import {
 	GuardrailStep,
@@ -23,7 +24,7 @@ import {
 	StampedeStep,
 	SummaryStep,
 } from "./Steps.tsx";
-import { type Backend, type Demo as DemoRun, type DemoState, useDemo } from "./useDemo.ts";
+import { type Demo as DemoRun, useDemo } from "./useDemo.ts";
 
 function initialBackend(): Backend {
 	return new URLSearchParams(location.search).get("backend") === "mock" ? "mock" : "live";

@@ -9,7 +9,7 @@ import type { Session } from "../api/client.ts";
 import { Metric } from "../components/Metric.tsx";
 import { clock, usd } from "../lib/format.ts";
 import { useNow } from "../lib/hooks.ts";
-import type { Receipt } from "./useDemo.ts";
+import type { Receipt } from "./demo-state.ts";
 
 /**
  * Its own clock: only the banner re-renders every second, not the page (a

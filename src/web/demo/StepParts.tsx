@@ -4,7 +4,7 @@
 import type { ComponentChildren } from "preact";
 import { describeError } from "../api/outcomes.ts";
 import { ms } from "../lib/format.ts";
-import { type DemoState, FOCUS, type Stampede, type StepId } from "./useDemo.ts";
+import { type DemoState, FOCUS, type Stampede, type StepId } from "./demo-state.ts";
 
 export function Step({
 	n,

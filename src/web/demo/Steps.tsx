@@ -7,14 +7,14 @@ import { StockBar } from "../components/StockBar.tsx";
 import { Turnstile } from "../components/Turnstile.tsx";
 import { ms, time, usd } from "../lib/format.ts";
 import { percentiles } from "../lib/percentiles.ts";
-import { Action, problemText, Step, Tally } from "./StepParts.tsx";
 import {
 	type DemoState,
 	FOCUS,
 	GUARDRAIL_RUN_MAX_ATTEMPTS,
 	GUARDRAIL_WAVE_ATTEMPTS,
 	STAMPEDE_ATTEMPTS,
-} from "./useDemo.ts";
+} from "./demo-state.ts";
+import { Action, problemText, Step, Tally } from "./StepParts.tsx";
 
 /** docs/demo.md, step 2: a safe allocation answers in under 100 ms. */
 const FAST_MS = 100;
@@ -44,6 +44,7 @@ export function LoginStep({
 						siteKey={s.config?.turnstileSiteKey ?? ""}
 						local={s.config?.localTurnstile ?? true}
 						simulated={s.backend === "mock"}
+						round={s.checkRound}
 						onToken={onToken}
 					/>
 				) : configRetrying ? (

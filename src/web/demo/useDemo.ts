@@ -5,121 +5,25 @@
 
 import { useMemo, useRef, useState } from "preact/hooks";
 import { sleep } from "../../shared/sleep.ts";
-import type { Availability, CostLedger, Guardrail, Product, UiConfig } from "../../shared/types.ts";
-import { ApiClient, type ApiErr, type ApiResult, type Mode, type Session } from "../api/client.ts";
+import type { Availability } from "../../shared/types.ts";
+import { ApiClient, type ApiErr, type ApiResult, type Mode } from "../api/client.ts";
 import { httpTransport } from "../api/transport.ts";
 import { MockBackend } from "../mock/backend.ts";
+import {
+	type Backend,
+	type DemoState,
+	FOCUS,
+	GUARDRAIL_RUN_MAX_ATTEMPTS,
+	GUARDRAIL_WAVE_ATTEMPTS,
+	type GuardrailRun,
+	initial,
+	STAMPEDE_ATTEMPTS,
+	type Stampede,
+	type StepId,
+} from "./demo-state.ts";
 
-/** docs/demo.md, step 3: a stampede of 200 concurrent attempts. */
-export const STAMPEDE_ATTEMPTS = 200;
-/** Step 4 keeps selling in waves of this many concurrent attempts until the guardrail trips… */
-export const GUARDRAIL_WAVE_ATTEMPTS = 100;
-/** …and gives up after this many (a threshold far above the demo's spend; "Trip now" remains). */
-export const GUARDRAIL_RUN_MAX_ATTEMPTS = 3_000;
 /** Step 3 reads the counters once more after a refusal that asks for at most this wait. */
 const COUNTERS_RETRY_MAX_SECONDS = 5;
-
-export type Backend = "mock" | "live";
-
-export interface Allocation {
-	reservationId: string;
-	latencyMs: number;
-	roundTripMs: number;
-}
-
-export interface Stampede {
-	mode: Mode;
-	attempts: number;
-	/** Outcome → count; "allocated" for a 201. */
-	outcomes: Record<string, number>;
-	elapsedMs: number;
-	/**
-	 * Units past the stock: safe mode from the sandbox's counters, eventual mode from its
-	 * granted answers. Null when it was not measured (safe mode's counters could not be read).
-	 */
-	oversell: number | null;
-	/** Units allocated in this mode so far (since the last reset); null when not measured. */
-	allocated: number | null;
-}
-
-/** Step 4: traffic that carries on until the guardrail trips, and what it was answered. */
-export interface GuardrailRun {
-	sent: number;
-	outcomes: Record<string, number>;
-	/** Responses that reported the guardrail tripped, and were still answered. */
-	answeredAfterTrip: number;
-	tripped: boolean;
-	/** Stopped at GUARDRAIL_RUN_MAX_ATTEMPTS without a trip. */
-	capped: boolean;
-}
-
-/** The last response's own cost (every response carries meta.cost, docs/demo.md). */
-export interface Receipt {
-	request: string;
-	status: number;
-	cost: CostLedger;
-}
-
-export type StepId = "login" | "safe" | "stampede" | "guardrail" | "reset" | "summary";
-
-export interface DemoState {
-	backend: Backend;
-	config: UiConfig | null;
-	session: Session | null;
-	sandbox: Product | null;
-	availability: Availability | null;
-	cost: CostLedger | null;
-	guardrail: Guardrail | null;
-	receipt: Receipt | null;
-	allocation: Allocation | null;
-	safeLatenciesMs: number[];
-	/** Step 3's runs since the last reset: a reset clears them, so no old oversell stays on screen. */
-	stampedes: Partial<Record<Mode, Stampede>>;
-	/** Every stampede of this session, for the wrap-up's "largest seen". */
-	history: Stampede[];
-	guardrailRun: GuardrailRun | null;
-	resets: number;
-	resetAt: string | null;
-	requests: number;
-	busy: string | null;
-	/** The latest problem, per step: a sentence for the step's live region. */
-	problems: Partial<Record<StepId, ApiErr>>;
-	/** Where keyboard focus goes after the last action (an element id), with a counter to repeat it. */
-	focus: { id: string; n: number } | null;
-}
-
-function initial(backend: Backend): DemoState {
-	return {
-		backend,
-		config: null,
-		session: null,
-		sandbox: null,
-		availability: null,
-		cost: null,
-		guardrail: null,
-		receipt: null,
-		allocation: null,
-		safeLatenciesMs: [],
-		stampedes: {},
-		history: [],
-		guardrailRun: null,
-		resets: 0,
-		resetAt: null,
-		requests: 0,
-		busy: null,
-		problems: {},
-		focus: null,
-	};
-}
-
-/** Element ids the actions move focus to (Steps.tsx renders them). */
-export const FOCUS = {
-	step: (id: StepId) => `step-${id}`,
-	problem: (id: StepId) => `problem-${id}`,
-	stampede: (mode: Mode) => `result-${mode}`,
-	guardrail: "guardrail-outcome",
-	reset: "reset-result",
-} as const;
 
 export function useDemo(backend: Backend) {
 	const [state, setState] = useState<DemoState>(() => initial(backend));
@@ -200,6 +104,10 @@ export function useDemo(backend: Backend) {
 			if (!s.ok) {
 				patch({ busy: null });
 				failed("login", s);
+				// A Turnstile token is single-use: the check is offered again (the widget reset,
+				// the local box unticked) at once, or once the answer's Retry-After has passed.
+				const waitMs = (s.retryAfterSeconds ?? 0) * 1000;
+				setTimeout(() => patch((st) => ({ checkRound: st.checkRound + 1 })), waitMs);
 				return;
 			}
 			api.token = s.data.token;
