@@ -1,0 +1,160 @@
+// The operator console in Chromium while the API fails: polling that backs off with jitter
+// and recovers when the API answers again, and an audit trail that says when its read failed
+// and reads again within the server's Retry-After. The console's normal work: console.test.ts.
+
+import { describe, expect, it } from "vitest";
+import { api } from "../support/server.ts";
+import { newBuyer } from "../support/shop.ts";
+import { expectNoSeriousA11yViolations } from "./axe.ts";
+import { collectPageErrors, DESKTOP, metric, openContext, screenshot } from "./browser.ts";
+import { POLL, signIn } from "./console-support.ts";
+import { browserSuite } from "./suite.ts";
+
+describe("operator console while the API fails", () => {
+	const e2e = browserSuite();
+
+	it("backs off with jitter while the API fails, and recovers when it answers again", async () => {
+		const sku = `BACKOFF-${crypto.randomUUID().slice(0, 8)}`;
+		expect(
+			(
+				await api(e2e.server, "POST", "/api/admin/products", {
+					token: e2e.server.adminToken,
+					body: { sku, name: "Backoff", priceCents: 100, currency: "USD", totalStock: 5 },
+				})
+			).status,
+		).toBe(201);
+		const context = await openContext(e2e.browser, e2e.server.url, DESKTOP);
+		const page = await context.newPage();
+		const errors = collectPageErrors(page);
+		// The page's timers run on a clock the test moves: a minute passes in a few seconds.
+		await page.clock.install();
+		await page.goto(`/console?sku=${sku}`);
+		await signIn(page, e2e.server.adminToken);
+		await expect.poll(() => metric(page, "Available"), POLL).toBe("5");
+
+		// The API goes down (the live socket stays: only the console's polls fail).
+		let failed = 0;
+		const polled = (url: URL) =>
+			url.pathname === `/api/admin/products/${sku}/stats` ||
+			url.pathname === `/api/admin/products/${sku}/events`;
+		await context.route(polled, async (route) => {
+			failed += 1;
+			await route.abort("internetdisconnected");
+		});
+		const minute = async () => {
+			for (let s = 0; s < 60; s++) {
+				await page.clock.runFor(1_000);
+				// Let the page's aborted fetches settle before the next second.
+				await page.waitForTimeout(20);
+			}
+		};
+		await minute();
+		// Before: one stats poll a second and one events poll every 1.5 s, about 100 a minute.
+		// With backoff: each stream waits 1, 2, 4, 8, 16, then 30 s (from half of each, jittered).
+		console.info(`failed polls in one simulated minute of outage: ${failed}`);
+		expect(failed).toBeGreaterThanOrEqual(4);
+		expect(failed).toBeLessThanOrEqual(20);
+		const problem = page.getByRole("status", { name: "Stats problem" });
+		expect(await problem.textContent()).toMatch(
+			/^Stats unavailable: Could not reach the server\. Check your connection and try again\. Next try at .+\.$/,
+		);
+		await expectNoSeriousA11yViolations(page, "console: API unreachable");
+		await screenshot(page, "console-api-unreachable");
+
+		// The API is back: within one backoff the console polls again at its normal cadence.
+		await context.unroute(polled);
+		const token = await newBuyer(e2e.server);
+		await api(e2e.server, "POST", "/api/reservations", {
+			token,
+			body: { sku },
+		});
+		for (let s = 0; s < 35 && (await problem.count()) > 0; s++) {
+			await page.clock.runFor(1_000);
+			await page.waitForTimeout(50);
+		}
+		expect(await problem.count()).toBe(0);
+		await expect.poll(() => metric(page, "Reserved"), POLL).toBe("1");
+		let answered = 0;
+		const count = (r: { url(): string }) => {
+			if (polled(new URL(r.url()))) answered += 1;
+		};
+		page.on("requestfinished", count);
+		// Ten simulated seconds in quarter-second steps, so a poll that answers is followed
+		// closely by its next one.
+		for (let s = 0; s < 40; s++) {
+			await page.clock.runFor(250);
+			await page.waitForTimeout(20);
+		}
+		page.off("requestfinished", count);
+		console.info(`answered polls in ten simulated seconds after recovery: ${answered}`);
+		// Back at the normal cadence (1 s and 1.5 s): far more than the one or two polls that
+		// 10 s of a 15–30 s backoff would allow.
+		expect(answered).toBeGreaterThanOrEqual(6);
+		expect(errors).toEqual([]);
+		await context.close();
+	});
+
+	it("says when the audit trail's read failed, and reads it again within the server's Retry-After", async () => {
+		const sku = `TRAIL-${crypto.randomUUID().slice(0, 8)}`;
+		expect(
+			(
+				await api(e2e.server, "POST", "/api/admin/products", {
+					token: e2e.server.adminToken,
+					body: { sku, name: "Trail", priceCents: 100, currency: "USD", totalStock: 5 },
+				})
+			).status,
+		).toBe(201);
+		const context = await openContext(e2e.browser, e2e.server.url, DESKTOP);
+		const page = await context.newPage();
+		const errors = collectPageErrors(page);
+		await page.clock.install();
+		await page.goto(`/console?sku=${sku}`);
+		await signIn(page, e2e.server.adminToken);
+		const trail = page.getByRole("table", { name: "Audit trail, newest first" });
+		await expect
+			.poll(() => trail.getByRole("row").nth(1).textContent(), POLL)
+			.toMatch(/product\.created/);
+
+		// The events route answers what it answers while D1 refuses writes (docs/api.md, "D1 and
+		// KV outages"): 503 `unavailable` with Retry-After 5. The stats keep answering.
+		const events = (url: URL) => url.pathname === `/api/admin/products/${sku}/events`;
+		await context.route(events, (route) =>
+			route.fulfill({
+				status: 503,
+				headers: { "content-type": "application/json", "retry-after": "5" },
+				body: JSON.stringify({
+					error: { code: "unavailable", message: "The audit trail is catching up." },
+					meta: { requestId: "test" },
+				}),
+			}),
+		);
+		const second = async (n: number) => {
+			for (let s = 0; s < n; s++) {
+				await page.clock.runFor(1_000);
+				await page.waitForTimeout(20);
+			}
+		};
+		// A minute of outage: without the server's Retry-After the wait would have grown to 15-30 s.
+		await second(60);
+		const problem = page.getByRole("status", { name: "Audit trail problem" });
+		expect(await problem.textContent()).toMatch(
+			/^Audit trail not updating: its read at .+ failed\. The service is busy\. Please retry in 5 seconds\. The rows below are as of the last read that worked\. Next try at .+\.$/,
+		);
+		expect(await page.getByRole("status", { name: "Stats problem" }).count()).toBe(0);
+		await expectNoSeriousA11yViolations(page, "console: audit trail unavailable");
+		await screenshot(page, "console-trail-unavailable");
+
+		// A reservation during the outage, then the route answers again: read within ~6 s.
+		const token = await newBuyer(e2e.server);
+		await api(e2e.server, "POST", "/api/reservations", { token, body: { sku } });
+		await context.unroute(events);
+		for (let s = 0; s < 8 && (await problem.count()) > 0; s++) await second(1);
+		expect(await problem.count()).toBe(0);
+		await expect
+			.poll(() => trail.getByRole("row").nth(1).textContent(), POLL)
+			.toMatch(/reservation\.created/);
+		// The browser notes every 503 answer in its console; nothing else may show up there.
+		expect(errors.filter((e) => !/status of 503/.test(e))).toEqual([]);
+		await context.close();
+	});
+});
