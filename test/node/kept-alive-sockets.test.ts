@@ -20,10 +20,15 @@ import {
 } from "../../scripts/runtime.ts";
 import { onCleanup, waitUntil } from "../support/proc.ts";
 
-/** The small server below closes a connection idle this long (workerd: SERVER_IDLE_CLOSE_MS). */
-const TEST_SERVER_IDLE_CLOSE_MS = 50;
+/**
+ * The small server below closes a connection idle this long (workerd: SERVER_IDLE_CLOSE_MS).
+ * Long enough that a loaded machine's stall between two steps of a test does not close a
+ * socket the test did not mean to lose (at 50 ms, two suites side by side closed a fresh
+ * connection before its first request, and a warm one before the next).
+ */
+const TEST_SERVER_IDLE_CLOSE_MS = 1_000;
 /** How long the client's event loop is held: well past the small server's close. */
-const LATE_LOOP_MS = 300;
+const LATE_LOOP_MS = 1_500;
 /** `/slow` answers after this: longer than a socket may sit idle in the client. */
 const SLOW_ANSWER_MS = IDLE_SOCKET_MS + 500;
 

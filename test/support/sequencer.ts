@@ -17,7 +17,7 @@ export const EXPECTED_SECONDS: Readonly<Record<string, number>> = {
 	"test/integration/shards-crowd.test.ts": 45,
 	"test/node/soak.test.ts": 48,
 	// Mostly waiting out workerd's 15 s idle close of a kept-alive socket.
-	"test/node/kept-alive-sockets.test.ts": 28,
+	"test/node/kept-alive-sockets.test.ts": 34,
 	"test/node/drop.test.ts": 36,
 	"test/node/drop-fairness.test.ts": 36,
 	"test/e2e/demo.test.ts": 40,

@@ -6,6 +6,13 @@ import { StripeProvider } from "../../src/payment/stripe";
 import { chargeRequest } from "../support/payment.ts";
 import { StripeStub } from "../support/stripe-stub";
 
+/** The client's timeout in the timeout test: long enough for the request to reach the stub. */
+const CLIENT_TIMEOUT_MS = 1_000;
+/** The stub's answer in that test comes after this: never before the client's timeout. */
+const STRIPE_ANSWER_LATE_MS = 30_000;
+/** How long that test waits for the stub's capture on a loaded machine. */
+const CAPTURE_WAIT_MS = 10_000;
+
 const SECRET = "sk_test_revenue_guard";
 
 let stub: StripeStub;
@@ -62,12 +69,14 @@ describe("StripeProvider charge", () => {
 
 	it("times out as unknown, and the retry with the same key gets the one capture", async () => {
 		const req = chargeRequest("pm_card_visa");
-		stub.behave({ responseDelayMs: 500 }); // Stripe captures, the answer comes too late
-		const first = await stripe.charge(req, { timeoutMs: 50 });
-		expect(first).toEqual({ kind: "unknown", reason: "timeout after 50 ms" });
-		// The client gave up after 50 ms; on a loaded machine the request may reach the stub
-		// only after that, so wait for Stripe's capture rather than expect it already done.
-		await expect.poll(() => stub.captures).toBe(1);
+		// Stripe captures, and its answer would come long after the client gave up.
+		stub.behave({ responseDelayMs: STRIPE_ANSWER_LATE_MS });
+		const first = await stripe.charge(req, { timeoutMs: CLIENT_TIMEOUT_MS });
+		expect(first).toEqual({ kind: "unknown", reason: `timeout after ${CLIENT_TIMEOUT_MS} ms` });
+		// The client's timeout must outlast the request's trip to the stub, or the client
+		// gives up before Stripe ever saw the charge (two suites side by side once stalled this
+		// process that long with 50 ms); the capture may still be on its way, so wait for it.
+		await expect.poll(() => stub.captures, { timeout: CAPTURE_WAIT_MS }).toBe(1);
 
 		stub.behave({ responseDelayMs: 0 });
 		const retry = await stripe.charge(req);
