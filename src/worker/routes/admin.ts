@@ -220,22 +220,18 @@ admin.get("/products/:sku/events", async (c) => {
 	// received them, and the cursor is that order (the row id), not a sequence.
 	// Both kinds of SKU answer the row's cursor as `cursor`; a tail is read newest first and turned.
 	const columns = `id, seq, sku, type, at, reservation_id, order_id, quantity, session_id, detail`;
-	const statement =
+	const [order, where, skuArgs] =
 		shards === 1
-			? tail === undefined
-				? c.env.DB.prepare(
-						`SELECT seq AS cursor, ${columns} FROM events WHERE sku = ? AND seq > ? ORDER BY seq LIMIT ?`,
-					).bind(sku, after, limit)
-				: c.env.DB.prepare(
-						`SELECT seq AS cursor, ${columns} FROM events WHERE sku = ? ORDER BY seq DESC LIMIT ?`,
-					).bind(sku, tail)
-			: tail === undefined
-				? c.env.DB.prepare(
-						`SELECT rowid AS cursor, ${columns} FROM events WHERE (sku = ? OR sku GLOB ?) AND rowid > ? ORDER BY rowid LIMIT ?`,
-					).bind(sku, `${sku}#*`, after, limit)
-				: c.env.DB.prepare(
-						`SELECT rowid AS cursor, ${columns} FROM events WHERE (sku = ? OR sku GLOB ?) ORDER BY rowid DESC LIMIT ?`,
-					).bind(sku, `${sku}#*`, tail);
+			? ["seq", "sku = ?", [sku]]
+			: ["rowid", "(sku = ? OR sku GLOB ?)", [sku, `${sku}#*`]];
+	const statement =
+		tail === undefined
+			? c.env.DB.prepare(
+					`SELECT ${order} AS cursor, ${columns} FROM events WHERE ${where} AND ${order} > ? ORDER BY ${order} LIMIT ?`,
+				).bind(...skuArgs, after, limit)
+			: c.env.DB.prepare(
+					`SELECT ${order} AS cursor, ${columns} FROM events WHERE ${where} ORDER BY ${order} DESC LIMIT ?`,
+				).bind(...skuArgs, tail);
 	const read = await statement.all<Record<string, string | number | null>>();
 	const results = tail === undefined ? read.results : read.results.reverse();
 	const events: AuditEvent[] = results.map((r) => ({
