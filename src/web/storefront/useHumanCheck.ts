@@ -5,8 +5,8 @@
 import { useCallback, useEffect, useRef, useState } from "preact/hooks";
 import type { Availability, UiConfig } from "../../shared/types.ts";
 import type { ApiClient, ApiErr, Session } from "../api/client.ts";
-import { backoffMs } from "../api/live-protocol.ts";
 import { describeError } from "../api/outcomes.ts";
+import { readUntilOk } from "../api/read-until-ok.ts";
 import type { FocusRequest } from "./focus.ts";
 import type { HeldReservation } from "./HoldPanel.tsx";
 import type { StoreNotice } from "./store-notice.ts";
@@ -29,32 +29,23 @@ export function useHumanCheck(
 	{ hold, fail, hasRoom, setSession, setNotice, setBusy, focusNext, accept }: HumanCheckDeps,
 ) {
 	const [config, setConfig] = useState<UiConfig | null>(null);
-	// The human check needs the config: a failed read is retried with the feed's backoff
-	// (never sooner than its Retry-After), saying why meanwhile, so no reload is needed.
+	// The human check needs the config: a failed read is tried again by itself
+	// (src/web/api/read-until-ok.ts), saying why meanwhile, so no reload is needed.
 	const [configProblem, setConfigProblem] = useState<string | null>(null);
-	useEffect(() => {
-		let stopped = false;
-		let attempt = 0;
-		let timer: ReturnType<typeof setTimeout> | undefined;
-		const load = async () => {
-			const r = await api.config();
-			if (stopped) return;
-			if (r.ok) {
-				setConfig(r.data);
-				setConfigProblem(null);
-				return;
-			}
-			attempt += 1;
-			setConfigProblem(describeError(r));
-			const waitMs = Math.max(backoffMs(attempt), (r.retryAfterSeconds ?? 0) * 1000);
-			timer = setTimeout(() => void load(), waitMs);
-		};
-		void load();
-		return () => {
-			stopped = true;
-			if (timer !== undefined) clearTimeout(timer);
-		};
-	}, []);
+	useEffect(
+		() =>
+			readUntilOk(() => api.config(), {
+				ok: (r) => {
+					setConfig(r.data);
+					setConfigProblem(null);
+				},
+				failed: (r) => {
+					setConfigProblem(describeError(r));
+					return true;
+				},
+			}),
+		[],
+	);
 	// A failed human check is offered again (a Turnstile token is single-use): at once, or
 	// once the answer's Retry-After has passed. Each change re-arms the widget.
 	const [checkRound, setCheckRound] = useState(0);

@@ -1,5 +1,5 @@
-// The product and its live availability: loaded once (retried with backoff while
-// the server cannot be reached), then kept fresh by the live feed. The feed opens
+// The product and its live availability: loaded once (tried again by itself while
+// the read fails: src/web/api/read-until-ok.ts), then kept fresh by the live feed. The feed opens
 // only for a product that exists, so an unknown SKU never retries a socket; when
 // the feed drops, the moment is kept so the page can mark the stock as stale.
 // The operator's changes reach the page: the feed (opened `?with=product`) sends
@@ -12,8 +12,8 @@ import { useCallback, useEffect, useRef, useState } from "preact/hooks";
 import type { Availability, Product } from "../../shared/types.ts";
 import type { ApiClient } from "../api/client.ts";
 import type { LiveSource, LiveState } from "../api/live.ts";
-import { backoffMs } from "../api/live-protocol.ts";
 import { describeError } from "../api/outcomes.ts";
+import { readUntilOk } from "../api/read-until-ok.ts";
 import type { FeedView } from "./ProductCard.tsx";
 import { clockOffsetMs, productOutdated } from "./sale.ts";
 
@@ -132,29 +132,24 @@ export function useProductFeed(sku: string, api: ApiClient, source: LiveSource):
 	);
 
 	useEffect(() => {
-		let stopped = false;
-		let attempt = 0;
-		let timer: ReturnType<typeof setTimeout> | undefined;
 		let unsubscribe: (() => void) | null = null;
-		const load = async () => {
-			const r = await api.product(sku);
-			if (stopped) return;
-			if (r.ok) {
+		const stop = readUntilOk(() => api.product(sku), {
+			ok: (r) => {
 				takeProduct(r.data);
 				setLoadProblem(null);
 				unsubscribe = source.subscribe(sku, accept, onState, takeProduct);
-			} else if (r.code === "unknown_sku") {
-				setMissing(true);
-			} else {
-				attempt += 1;
+			},
+			failed: (r) => {
+				if (r.code === "unknown_sku") {
+					setMissing(true);
+					return false;
+				}
 				setLoadProblem(describeError(r));
-				timer = setTimeout(() => void load(), backoffMs(attempt));
-			}
-		};
-		void load();
+				return true;
+			},
+		});
 		return () => {
-			stopped = true;
-			if (timer !== undefined) clearTimeout(timer);
+			stop();
 			unsubscribe?.();
 		};
 	}, [sku, api, source, accept, onState, takeProduct]);
