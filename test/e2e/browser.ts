@@ -12,6 +12,7 @@ import {
 	chromium,
 	type Locator,
 	type Page,
+	type Route,
 } from "playwright-core";
 import { childEnv } from "../support/proc.ts";
 
@@ -86,4 +87,29 @@ export function collectPageErrors(page: Page): string[] {
 export async function metric(scope: Page | Locator, label: string): Promise<string> {
 	const text = await scope.getByRole("group", { name: label, exact: true }).first().textContent();
 	return (text ?? "").replace(label, "").trim();
+}
+
+/** What the Worker answers while it is busy: 503 `unavailable`, Retry-After 1. */
+export const BUSY_ANSWER = {
+	status: 503,
+	headers: { "retry-after": "1" },
+	json: { error: { code: "unavailable", message: "Busy." } },
+};
+
+/**
+ * A route handler (`context.route(url, x.handle)`) that answers the first `failures`
+ * requests with `answer` and lets the rest through to the server; `seen()` counts them all.
+ */
+export function failFirst(
+	failures: number,
+	answer: Parameters<Route["fulfill"]>[0] = BUSY_ANSWER,
+): { handle: (route: Route) => Promise<void>; seen: () => number } {
+	let seen = 0;
+	return {
+		handle: (route) => {
+			seen += 1;
+			return seen > failures ? route.fallback() : route.fulfill(answer);
+		},
+		seen: () => seen,
+	};
 }

@@ -8,7 +8,15 @@
 
 import { describe, expect, it } from "vitest";
 import { expectNoSeriousA11yViolations } from "./axe.ts";
-import { collectPageErrors, DESKTOP, metric, openContext, PHONE, screenshot } from "./browser.ts";
+import {
+	collectPageErrors,
+	DESKTOP,
+	failFirst,
+	metric,
+	openContext,
+	PHONE,
+	screenshot,
+} from "./browser.ts";
 import {
 	DEFAULT_THRESHOLD,
 	focusedTag,
@@ -106,17 +114,9 @@ describe("guided demo", () => {
 
 	it("retries a failed config read by itself in Live mode, so step 1's check appears without a reload", async () => {
 		const context = await openContext(e2e.browser, e2e.server.url, DESKTOP);
-		let reads = 0;
-		await context.route("**/api/config", (route) => {
-			reads += 1;
-			// The first two reads fail, as the Worker answers when it is busy.
-			if (reads > 2) return route.fallback();
-			return route.fulfill({
-				status: 503,
-				headers: { "retry-after": "1" },
-				json: { error: { code: "unavailable", message: "Busy." } },
-			});
-		});
+		// The first two reads fail, as the Worker answers when it is busy.
+		const reads = failFirst(2);
+		await context.route("**/api/config", reads.handle);
 		const page = await context.newPage();
 		e2e.track(page);
 		await page.goto("/demo");
@@ -126,22 +126,14 @@ describe("guided demo", () => {
 			)
 			.waitFor({ timeout: POLL.timeout });
 		await login(page);
-		expect(reads).toBe(3);
+		expect(reads.seen()).toBe(3);
 	});
 
 	it("offers the human check again after a failed sign-in, and signs in without a reload", async () => {
 		const context = await openContext(e2e.browser, e2e.server.url, DESKTOP);
-		let posts = 0;
-		await context.route("**/api/sessions", (route) => {
-			posts += 1;
-			// The first sign-in fails as when siteverify cannot be reached (503, Retry-After).
-			if (posts > 1) return route.fallback();
-			return route.fulfill({
-				status: 503,
-				headers: { "retry-after": "1" },
-				json: { error: { code: "unavailable", message: "Busy." } },
-			});
-		});
+		// The first sign-in fails as when siteverify cannot be reached (503, Retry-After).
+		const posts = failFirst(1);
+		await context.route("**/api/sessions", posts.handle);
 		const page = await context.newPage();
 		e2e.track(page);
 		const errors = collectPageErrors(page);
@@ -154,7 +146,7 @@ describe("guided demo", () => {
 		await expect.poll(() => human.isChecked(), POLL).toBe(false);
 		expect(await human.isEnabled()).toBe(true);
 		await login(page);
-		expect(posts).toBe(2);
+		expect(posts.seen()).toBe(2);
 		expect(errors.filter((e) => !/status of 503/.test(e))).toEqual([]);
 	});
 

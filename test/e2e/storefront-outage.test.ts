@@ -11,7 +11,7 @@ import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import { api, type TestServer } from "../support/server.ts";
 import { expectNoSeriousA11yViolations } from "./axe.ts";
-import { metric, openContext, screenshot } from "./browser.ts";
+import { failFirst, metric, openContext, screenshot } from "./browser.ts";
 import {
 	alertText,
 	createDrop,
@@ -112,41 +112,25 @@ describe("storefront during failures", () => {
 
 	it("retries a failed config read by itself, so the human check appears without a reload", async () => {
 		const sku = await createDrop(e2e.server);
-		let reads = 0;
+		// The first two reads fail, as the Worker answers when it is busy.
+		const reads = failFirst(2);
 		const { page, errors } = await openStore(e2e.browser, e2e.server, sku, PHONE, async (p) => {
-			await p.route("**/api/config", (route) => {
-				reads += 1;
-				// The first two reads fail, as the Worker answers when it is busy.
-				if (reads > 2) return route.fallback();
-				return route.fulfill({
-					status: 503,
-					headers: { "retry-after": "1" },
-					json: { error: { code: "unavailable", message: "Busy." } },
-				});
-			});
+			await p.route("**/api/config", reads.handle);
 		});
 		e2e.track(page);
 		// Meanwhile the buyer is told why the check is not there yet.
 		await page.getByText(/^Could not load the human check: .*Trying again by itself…$/).waitFor();
 		await verify(page);
-		expect(reads).toBe(3);
+		expect(reads.seen()).toBe(3);
 		expect(errors.filter((e) => !/status of 503/.test(e))).toEqual([]);
 	});
 
 	it("offers the human check again after the session could not be made", async () => {
 		const sku = await createDrop(e2e.server);
-		let posts = 0;
+		// The first session fails as when siteverify cannot be reached (503, Retry-After).
+		const posts = failFirst(1);
 		const { page, errors } = await openStore(e2e.browser, e2e.server, sku, PHONE, async (p) => {
-			await p.route("**/api/sessions", (route) => {
-				posts += 1;
-				// The first session fails as when siteverify cannot be reached (503, Retry-After).
-				if (posts > 1) return route.fallback();
-				return route.fulfill({
-					status: 503,
-					headers: { "retry-after": "1" },
-					json: { error: { code: "unavailable", message: "Busy." } },
-				});
-			});
+			await p.route("**/api/sessions", posts.handle);
 		});
 		e2e.track(page);
 		const human = page.getByRole("checkbox", { name: "I am human" });
@@ -156,7 +140,7 @@ describe("storefront during failures", () => {
 		await expect.poll(() => human.isChecked(), POLL).toBe(false);
 		expect(await human.isEnabled()).toBe(true);
 		await verify(page);
-		expect(posts).toBe(2);
+		expect(posts.seen()).toBe(2);
 		expect(errors.filter((e) => !/status of 503/.test(e))).toEqual([]);
 	});
 
@@ -164,15 +148,11 @@ describe("storefront during failures", () => {
 		const sku = await createDrop(e2e.server);
 		const context = await openContext(e2e.browser, e2e.server.url, PHONE);
 		await standInTurnstile(context);
-		let posts = 0;
-		await context.route("**/api/sessions", (route) => {
-			posts += 1;
-			if (posts > 1) return route.fallback();
-			return route.fulfill({
-				status: 403,
-				json: { error: { code: "turnstile_failed", message: "The human check did not pass." } },
-			});
+		const posts = failFirst(1, {
+			status: 403,
+			json: { error: { code: "turnstile_failed", message: "The human check did not pass." } },
 		});
+		await context.route("**/api/sessions", posts.handle);
 		const page = await context.newPage();
 		e2e.track(page);
 		await page.goto(`/?sku=${sku}`);
@@ -180,7 +160,7 @@ describe("storefront during failures", () => {
 		await expect.poll(() => turnstileCalls(page), POLL).toMatchObject({ renders: 1, resets: 1 });
 		await page.getByRole("button", { name: "Verify (stand-in widget)" }).click();
 		await page.getByRole("heading", { name: "Reserve" }).waitFor();
-		expect(posts).toBe(2);
+		expect(posts.seen()).toBe(2);
 	});
 
 	/** The buyer's session token and the id of the hold on screen, from the page's sessionStorage. */
