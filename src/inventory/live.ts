@@ -110,11 +110,10 @@ export class LiveFeed {
 	/** Called after every change; sends now or at the end of the current interval. */
 	changed(): void {
 		if (this.timer !== null) return;
-		const wait = Math.max(0, this.lastSentMs + LIVE_INTERVAL_MS - this.clock());
 		this.timer = setTimeout(() => {
 			this.timer = null;
 			this.broadcast();
-		}, wait);
+		}, this.waitAfter(this.lastSentMs));
 	}
 
 	/**
@@ -124,22 +123,19 @@ export class LiveFeed {
 	productChanged(product: Product): void {
 		this.pendingProduct = product;
 		if (this.productTimer !== null) return;
-		const wait = Math.max(0, this.lastProductSentMs + LIVE_INTERVAL_MS - this.clock());
 		this.productTimer = setTimeout(() => {
 			this.productTimer = null;
 			const latest = this.pendingProduct;
 			this.pendingProduct = null;
 			if (latest === null) return;
 			this.lastProductSentMs = this.clock();
-			const message = JSON.stringify({ type: "product", ...latest });
-			for (const ws of this.ctx.getWebSockets(PRODUCT_TAG)) {
-				try {
-					ws.send(message);
-				} catch {
-					// A socket closing mid-broadcast: the close handler cleans it up.
-				}
-			}
-		}, wait);
+			sendAll(this.ctx.getWebSockets(PRODUCT_TAG), JSON.stringify({ type: "product", ...latest }));
+		}, this.waitAfter(this.lastProductSentMs));
+	}
+
+	/** How long a message waits when the last of its kind went out at `lastSentMs`. */
+	private waitAfter(lastSentMs: number): number {
+		return Math.max(0, lastSentMs + LIVE_INTERVAL_MS - this.clock());
 	}
 
 	/** When `ws` was last sent the state: its own answers, or the last broadcast. */
@@ -168,13 +164,17 @@ export class LiveFeed {
 		this.lastSentMs = this.clock();
 		const now = this.snapshot();
 		if (now === null) return;
-		const message = JSON.stringify({ type: "availability", ...now });
-		for (const ws of sockets) {
-			try {
-				ws.send(message);
-			} catch {
-				// A socket closing mid-broadcast: the close handler cleans it up.
-			}
+		sendAll(sockets, JSON.stringify({ type: "availability", ...now }));
+	}
+}
+
+/** One message to every socket; a socket closing mid-broadcast is left to the close handler. */
+function sendAll(sockets: readonly WebSocket[], message: string): void {
+	for (const ws of sockets) {
+		try {
+			ws.send(message);
+		} catch {
+			// Closing: the close handler cleans it up.
 		}
 	}
 }
