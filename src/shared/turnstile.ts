@@ -13,9 +13,15 @@ export const TURNSTILE_TEST_SITE_KEYS: readonly string[] = [
 	"3x00000000000000000000FF",
 ];
 
-/** Turnstile's test secret keys: always pass, always fail, "token already spent". */
-export const TURNSTILE_TEST_SECRET_KEYS: readonly string[] = [
-	"1x0000000000000000000000000000000AA",
-	"2x0000000000000000000000000000000AA",
-	"3x0000000000000000000000000000000AA",
-];
+/**
+ * Turnstile's test secret keys and what siteverify answers for each: always pass, always
+ * fail, "token already spent" (the local emulation, src/worker/turnstile-emulation.ts).
+ */
+export const TURNSTILE_TEST_SECRETS: Readonly<Record<string, "pass" | "fail" | "spent">> = {
+	"1x0000000000000000000000000000000AA": "pass",
+	"2x0000000000000000000000000000000AA": "fail",
+	"3x0000000000000000000000000000000AA": "spent",
+};
+
+/** The test secret keys alone (refused outside local and test: src/shared/config.ts). */
+export const TURNSTILE_TEST_SECRET_KEYS: readonly string[] = Object.keys(TURNSTILE_TEST_SECRETS);

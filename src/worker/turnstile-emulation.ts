@@ -9,14 +9,9 @@
 // real siteverify, so a real key is never silently accepted.
 
 import type { Config } from "../shared/config.ts";
+import { TURNSTILE_TEST_SECRETS } from "../shared/turnstile.ts";
 
 const MAX_TOKEN_LENGTH = 2048;
-
-const TEST_SECRETS: Record<string, "pass" | "fail" | "spent"> = {
-	"1x0000000000000000000000000000000AA": "pass",
-	"2x0000000000000000000000000000000AA": "fail",
-	"3x0000000000000000000000000000000AA": "spent",
-};
 
 /** siteverify's JSON, the fields a client reads. */
 export interface SiteverifyResult {
@@ -27,7 +22,7 @@ export interface SiteverifyResult {
 }
 
 export function isTestSecret(secret: string): boolean {
-	return Object.hasOwn(TEST_SECRETS, secret);
+	return Object.hasOwn(TURNSTILE_TEST_SECRETS, secret);
 }
 
 export function isLocal(config: Pick<Config, "environment">): boolean {
@@ -35,7 +30,7 @@ export function isLocal(config: Pick<Config, "environment">): boolean {
 }
 
 export function emulateSiteverify(secret: string, token: string, nowMs: number): SiteverifyResult {
-	const behaviour = TEST_SECRETS[secret];
+	const behaviour = TURNSTILE_TEST_SECRETS[secret];
 	if (behaviour === undefined) return { success: false, "error-codes": ["invalid-input-secret"] };
 	if (token === "" || token.length > MAX_TOKEN_LENGTH) {
 		return { success: false, "error-codes": ["invalid-input-response"] };
