@@ -110,6 +110,43 @@ describe("storefront during failures", () => {
 		expect(errors).toEqual([]);
 	});
 
+	it("reuses a lost Reserve's key after a reload: the buyer gets that hold, not a second or purchase_limit", async () => {
+		// One unit per buyer: a second hold would be refused as purchase_limit.
+		const sku = await createDrop(e2e.server, { perUserLimit: 1 });
+		const { page, errors } = await openStore(e2e.browser, e2e.server, sku, DESKTOP_WIDE);
+		e2e.track(page);
+		await verify(page);
+		const sent: { key: string | undefined; status: number }[] = [];
+		// Page routes outlive the reload.
+		await page.route("**/api/reservations", async (route) => {
+			if (route.request().method() !== "POST") return route.fallback();
+			const response = await route.fetch();
+			sent.push({ key: route.request().headers()["idempotency-key"], status: response.status() });
+			// The first answer is lost on its way back: the server took the hold, the page never hears of it.
+			if (sent.length === 1) return route.abort("internetdisconnected");
+			return route.fulfill({ response });
+		});
+		await page.getByRole("button", { name: "Reserve" }).click();
+		await expect.poll(() => alertText(page), POLL).toMatch(/^Could not reach the server\./);
+		await page.reload();
+		await page.getByRole("heading", { name: `Drop ${sku}` }).waitFor();
+		await page.getByRole("button", { name: "Reserve" }).click();
+		await page.getByRole("heading", { name: "1 unit held for you" }).waitFor();
+		expect(sent.map((s) => s.status)).toEqual([201, 201]);
+		expect(sent[1]?.key).toBe(sent[0]?.key);
+		// One hold on the server, the one on screen; and the key is gone once the outcome is known.
+		const stock = await api<{ reserved: number }>(
+			e2e.server,
+			"GET",
+			`/api/products/${sku}/availability`,
+		);
+		expect(stock.body.data?.reserved).toBe(1);
+		expect(
+			await page.evaluate((s) => sessionStorage.getItem(`rg.buyer.reserve.${s}`), sku),
+		).toBeNull();
+		expect(errors).toEqual([]);
+	});
+
 	it("retries a failed config read by itself, so the human check appears without a reload", async () => {
 		const sku = await createDrop(e2e.server);
 		// The first two reads fail, as the Worker answers when it is busy.

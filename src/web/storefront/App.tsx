@@ -12,6 +12,7 @@ import { httpTransport } from "../api/transport.ts";
 import { Layout, Notice } from "../components/Layout.tsx";
 import { Turnstile } from "../components/Turnstile.tsx";
 import { newIdempotencyKey, useNow } from "../lib/hooks.ts";
+import { load, save } from "../lib/stored.ts";
 import { useFocusAfterRender } from "./focus.ts";
 import { type HeldReservation, HoldPanel } from "./HoldPanel.tsx";
 import { Orders, type StoredOrder } from "./Orders.tsx";
@@ -25,8 +26,11 @@ import {
 	holdKey,
 	isHeld,
 	isOrders,
+	isPendingReserve,
 	isSession,
 	ORDERS_KEY,
+	type PendingReserve,
+	pendingReserveKey,
 	SESSION_KEY,
 	useStored,
 } from "./stored.ts";
@@ -54,7 +58,7 @@ export function Storefront() {
 	const [quantity, setQuantity] = useState(1);
 	const [method, setMethod] = useState<PaymentMethodId>("pm_card_visa");
 	const [waitUntilMs, setWaitUntilMs] = useState(0);
-	const reserveKey = useRef<{ sku: string; sessionId: string; key: string } | null>(null);
+	const reserveKey = useRef<PendingReserve | null>(null);
 	const focusNext = useFocusAfterRender();
 	const now = useNow(250);
 	const serverNowMs = now + offsetMs;
@@ -131,10 +135,17 @@ export function Storefront() {
 		// never saw: the same key makes the server answer with that hold (docs/api.md,
 		// Reservations), never a second one. Kept whatever the quantity now says, since the
 		// server replays by key alone (docs/decisions/059-storefront-retries.md).
-		const reuse = reserveKey.current;
-		if (reuse?.sku !== sku || reuse.sessionId !== session.sessionId)
-			reserveKey.current = { sku, sessionId: session.sessionId, key: newIdempotencyKey() };
-		const key = (reserveKey.current as { key: string }).key;
+		// Kept in this tab's sessionStorage before it is sent, so a reload while the outcome is
+		// unknown (a lost answer, or the reload itself cutting the request) reuses it too
+		// (docs/decisions/065-leftovers-of-the-fourth-review.md).
+		const reuse = reserveKey.current ?? load(pendingReserveKey(sku), isPendingReserve);
+		const pending =
+			reuse?.sku === sku && reuse.sessionId === session.sessionId
+				? reuse
+				: { sku, sessionId: session.sessionId, key: newIdempotencyKey() };
+		reserveKey.current = pending;
+		save(pendingReserveKey(sku), pending);
+		const key = pending.key;
 		setBusy("reserve");
 		setNotice(null);
 		const r = await api.reserve(sku, {
@@ -154,6 +165,7 @@ export function Storefront() {
 		}
 		// A definite answer: the next Reserve is a new attempt with a new key.
 		reserveKey.current = null;
+		save(pendingReserveKey(sku), null);
 		if (!r.ok) {
 			// Not (or no longer) admitted: the waiting page shows where this session stands.
 			if (r.code === "queued") void queue.refresh();

@@ -1,5 +1,6 @@
 // What the storefront keeps in sessionStorage (lib/stored.ts): the buyer session,
-// the hold per SKU and this tab's orders — so a reload picks up where it was.
+// the hold per SKU, this tab's orders and the key of a Reserve whose outcome is
+// unknown — so a reload picks up where it was.
 
 import { useEffect, useState } from "preact/hooks";
 import type { Session } from "../api/client.ts";
@@ -10,6 +11,7 @@ import type { StoredOrder } from "./Orders.tsx";
 export const SESSION_KEY = "rg.buyer.session";
 export const ORDERS_KEY = "rg.buyer.orders";
 export const holdKey = (sku: string) => `rg.buyer.hold.${sku}`;
+export const pendingReserveKey = (sku: string) => `rg.buyer.reserve.${sku}`;
 /** Orders this tab remembers; older ones drop off the list (the server keeps them all). */
 export const MAX_STORED_ORDERS = 50;
 
@@ -23,6 +25,23 @@ export const isHeld = (v: unknown): v is HeldReservation =>
 export const isOrders = (v: unknown): v is StoredOrder[] =>
 	Array.isArray(v) &&
 	v.every((o) => isObject(o) && typeof o.sessionId === "string" && isObject(o.order));
+
+/**
+ * A Reserve sent whose outcome this tab does not know yet (no answer, a 5xx, a limiter's
+ * 429), with the Idempotency-Key it went with: sent again, the key makes the server answer
+ * with the hold that attempt may have taken, never a second one
+ * (docs/decisions/065-leftovers-of-the-fourth-review.md).
+ */
+export interface PendingReserve {
+	sku: string;
+	sessionId: string;
+	key: string;
+}
+export const isPendingReserve = (v: unknown): v is PendingReserve =>
+	isObject(v) &&
+	typeof v.sku === "string" &&
+	typeof v.sessionId === "string" &&
+	typeof v.key === "string";
 
 /** State that survives a reload of this tab. */
 export function useStored<T>(key: string, valid: (v: unknown) => v is T, initial: T) {
