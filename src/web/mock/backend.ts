@@ -21,7 +21,7 @@ import type { Availability, ErrorCode } from "../../shared/types.ts";
 import type { LiveSource } from "../api/live.ts";
 import type { Transport, WireRequest, WireResponse } from "../api/transport.ts";
 import { ledger, type RouteKind, usageOf } from "./cost.ts";
-import { EventualStock } from "./eventual.ts";
+import { EventualStock, eventualRefusal } from "./eventual.ts";
 
 export const MOCK_SESSION_TTL_SECONDS = 1200;
 export const MOCK_SANDBOX_UNITS = 100;
@@ -239,9 +239,16 @@ export class MockBackend implements Transport, LiveSource {
 		if (!inv) return err("unknown_sku", "No product has that SKU.");
 		const id = `rsv_${randomHex(12)}~${sku}`;
 		if (body.mode === "eventual") {
+			// The drop's rules first, as the server keeps them (src/worker/eventual.ts, mock/eventual.ts).
+			const refused = eventualRefusal(inv.product, quantity, Date.now());
+			if (refused !== null) return err(refused, MESSAGES[refused]);
 			const stock = this.eventual.get(sku) as EventualStock;
-			if (!(await stock.allocate(quantity, sleep)))
-				return err("sold_out", "Sold out: fewer units are available than requested.");
+			const outcome = await stock.allocate(quantity, sleep, {
+				sessionId: session.sessionId,
+				perUserLimit: inv.product.perUserLimit,
+				countEarlierAllocations: sku !== session.sandboxSku,
+			});
+			if (outcome !== "allocated") return err(outcome, MESSAGES[outcome]);
 			const now = Date.now();
 			return {
 				status: 201,

@@ -2,12 +2,47 @@
 // read the remaining count, pause, write it back minus the quantity. Requests
 // that overlap in the pause all read the same count, so the writes lose each
 // other's updates and more units are allocated than exist (oversellDelta).
+//
+// The drop's rules the server keeps before that naive path hold here too
+// (docs/decisions/061-ops-fixes-of-the-second-review.md): the start, and the purchase
+// limit on the attempt's quantity plus the session's earlier allocations, read with the
+// count (as stale as it), except on the caller's own sandbox. The mock has no waiting
+// room (its products are sandboxes, which have none on the server either), so there is
+// no room gate to keep.
+
+import type { ProductConfig } from "../../domain/inventory.ts";
 
 export const EVENTUAL_PAUSE_MS = 100;
+
+export type EventualOutcome = "allocated" | "sold_out" | "purchase_limit";
+
+/** Who asks, for the purchase limit (src/worker/eventual.ts, EventualAttempt). */
+export interface EventualBuyer {
+	sessionId: string;
+	perUserLimit: number;
+	/** False on the caller's own sandbox: a presenter's stampede from one session is the demo. */
+	countEarlierAllocations: boolean;
+}
+
+/**
+ * What the server answers before it reads the count, in its order: `not_started`, then
+ * the attempt's own quantity past the limit. Null: on to the naive path.
+ */
+export function eventualRefusal(
+	product: Pick<ProductConfig, "startsAtMs" | "perUserLimit">,
+	quantity: number,
+	nowMs: number,
+): "not_started" | "purchase_limit" | null {
+	if (product.startsAtMs !== null && nowMs < product.startsAtMs) return "not_started";
+	if (quantity > product.perUserLimit) return "purchase_limit";
+	return null;
+}
 
 export class EventualStock {
 	remaining: number;
 	allocated = 0;
+	/** Units each session was allocated since the last reset (the server's eventual_allocations). */
+	private readonly bySession = new Map<string, number>();
 
 	constructor(public total: number) {
 		this.remaining = total;
@@ -18,17 +53,28 @@ export class EventualStock {
 	}
 
 	/** The lost-update pattern, on purpose: no lock between the read and the write. */
-	async allocate(quantity: number, pause: (ms: number) => Promise<void>): Promise<boolean> {
+	async allocate(
+		quantity: number,
+		pause: (ms: number) => Promise<void>,
+		buyer: EventualBuyer | null = null,
+	): Promise<EventualOutcome> {
 		const seen = this.remaining; // "SELECT remaining"
-		if (seen < quantity) return false;
+		// "SELECT SUM(quantity) … WHERE session_id = ?", in the same read as the count.
+		const earlier =
+			buyer?.countEarlierAllocations === true ? (this.bySession.get(buyer.sessionId) ?? 0) : 0;
+		if (buyer !== null && earlier + quantity > buyer.perUserLimit) return "purchase_limit";
+		if (seen < quantity) return "sold_out";
 		await pause(EVENTUAL_PAUSE_MS);
 		this.remaining = seen - quantity; // "UPDATE … SET remaining = ?" with a stale value
 		this.allocated += quantity;
-		return true;
+		if (buyer !== null)
+			this.bySession.set(buyer.sessionId, (this.bySession.get(buyer.sessionId) ?? 0) + quantity);
+		return "allocated";
 	}
 
 	reset(): void {
 		this.remaining = this.total;
 		this.allocated = 0;
+		this.bySession.clear();
 	}
 }
