@@ -150,6 +150,65 @@ describe("guided demo", () => {
 		expect(errors.filter((e) => !/status of 503/.test(e))).toEqual([]);
 	});
 
+	it("finishes step 1's setup with the same session after the sandbox, then the guardrail, failed", async () => {
+		const context = await openContext(e2e.browser, e2e.server.url, DESKTOP);
+		const sessions = failFirst(0);
+		const sandboxes = failFirst(1);
+		const guardrails = failFirst(1);
+		await context.route("**/api/sessions", sessions.handle);
+		await context.route("**/api/demo/sandbox", sandboxes.handle);
+		await context.route("**/api/demo/guardrail", guardrails.handle);
+		const page = await context.newPage();
+		e2e.track(page);
+		const errors = collectPageErrors(page);
+		await page.goto("/demo");
+		await page.getByRole("checkbox", { name: "I am human" }).click();
+		const loginStep = step(page, "Step 1 · Login + guardrails on");
+		await expect.poll(() => loginStep.getByRole("alert").textContent(), POLL).toMatch(/busy/);
+		expect(await loginStep.textContent()).toMatch(/Signed in\. Sandbox not created\./);
+		// Tried again with the session it has: the sandbox now, then the guardrail fails once.
+		await page.getByRole("button", { name: "Finish the setup" }).click();
+		await expect.poll(() => guardrails.seen(), POLL).toBe(1);
+		await page.getByRole("button", { name: "Finish the setup" }).click();
+		await expect
+			.poll(() => loginStep.textContent(), POLL)
+			.toMatch(/Signed in\. Sandbox SBX-\w+ with 100 units/);
+		await expect
+			.poll(() => isFocused(page.getByRole("heading", { name: /^Step 2 · / })), POLL)
+			.toBe(true);
+		expect(await page.getByRole("button", { name: "Finish the setup" }).count()).toBe(0);
+		// The step's problem is gone (its empty region is hidden).
+		expect(await loginStep.getByRole("alert").count()).toBe(0);
+		await expect
+			.poll(() => metric(meter(page), "Guardrail"), POLL)
+			.toBe(`armed at ${DEFAULT_THRESHOLD}`);
+		expect([sessions.seen(), sandboxes.seen(), guardrails.seen()]).toEqual([1, 2, 2]);
+		expect(errors.filter((e) => !/status of 503/.test(e))).toEqual([]);
+	});
+
+	it("asks for a new sign-in when the session is gone by the time of the setup", async () => {
+		const context = await openContext(e2e.browser, e2e.server.url, DESKTOP);
+		const sessions = failFirst(0);
+		await context.route("**/api/sessions", sessions.handle);
+		await context.route(
+			"**/api/demo/sandbox",
+			failFirst(1, {
+				status: 401,
+				json: { error: { code: "unauthorized", message: "Missing or expired session token." } },
+			}).handle,
+		);
+		const page = await context.newPage();
+		e2e.track(page);
+		await page.goto("/demo");
+		const human = page.getByRole("checkbox", { name: "I am human" });
+		await human.click();
+		// Nothing can go on with that session: the check is offered again, unticked.
+		await expect.poll(() => human.isChecked(), POLL).toBe(false);
+		expect(await page.getByRole("button", { name: "Finish the setup" }).count()).toBe(0);
+		await login(page);
+		expect(sessions.seen()).toBe(2);
+	});
+
 	it("puts up the simulated human check when switched to mock while the real one is still loading", async () => {
 		const context = await openContext(e2e.browser, e2e.server.url, PHONE);
 		// The Turnstile script never answers (a slow network): the live check stays loading.

@@ -139,6 +139,7 @@ export function Demo() {
 				s={s}
 				configRetrying={tries > 0}
 				onToken={(t) => void actions.login(t, thresholdUsd)}
+				onSetUp={() => void actions.setUp(thresholdUsd)}
 			/>
 			<SafeStep s={s} onAllocate={() => void actions.allocateSafe()} />
 			<StampedeStep s={s} onFire={(m) => void actions.stampede(m)} />

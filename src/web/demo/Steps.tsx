@@ -23,11 +23,14 @@ export function LoginStep({
 	s,
 	configRetrying = false,
 	onToken,
+	onSetUp,
 }: {
 	s: DemoState;
 	/** The config read failed and is being tried again by itself (App.tsx). */
 	configRetrying?: boolean;
 	onToken(t: string): void;
+	/** Tries the setup after the sign-in again, with the same session (useDemo.ts). */
+	onSetUp(): void;
 }) {
 	return (
 		<Step
@@ -35,7 +38,7 @@ export function LoginStep({
 			id="login"
 			title="Login + guardrails on"
 			say="Zero Trust entry: no session, no spend. Real billing is locked to zero by design."
-			done={s.session !== null}
+			done={s.ready}
 			problem={problemText(s, "login")}
 		>
 			{s.session === null ? (
@@ -55,10 +58,27 @@ export function LoginStep({
 					<p class="muted">Loading…</p>
 				)
 			) : (
-				<p>
-					Signed in. Sandbox <strong>{s.sandbox?.sku ?? "not created"}</strong>
-					{s.sandbox ? ` with ${s.sandbox.totalStock} units, private to this session.` : "."}
-				</p>
+				<>
+					<p>
+						Signed in. Sandbox{" "}
+						<strong>
+							{s.sandbox?.sku ?? (s.busy === "login" ? "being created" : "not created")}
+						</strong>
+						{s.sandbox ? ` with ${s.sandbox.totalStock} units, private to this session.` : "."}
+					</p>
+					{!s.ready && (
+						// The session stands; what failed after it is tried again with it, no new sign-in.
+						<Action
+							s={s}
+							busyAs="login"
+							busyLabel="Setting up…"
+							unavailable={false}
+							onPress={onSetUp}
+						>
+							Finish the setup
+						</Action>
+					)}
+				</>
 			)}
 		</Step>
 	);

@@ -59,6 +59,8 @@ export interface DemoState {
 	backend: Backend;
 	config: UiConfig | null;
 	session: Session | null;
+	/** Step 1 is done: the session has its sandbox and the page's guardrail threshold. */
+	ready: boolean;
 	sandbox: Product | null;
 	availability: Availability | null;
 	cost: CostLedger | null;
@@ -88,6 +90,7 @@ export function initial(backend: Backend): DemoState {
 		backend,
 		config: null,
 		session: null,
+		ready: false,
 		sandbox: null,
 		availability: null,
 		cost: null,

@@ -5,7 +5,7 @@
 
 import { useMemo, useRef, useState } from "preact/hooks";
 import { sleep } from "../../shared/sleep.ts";
-import type { Availability } from "../../shared/types.ts";
+import type { Availability, Product } from "../../shared/types.ts";
 import { ApiClient, type ApiErr, type ApiResult, type Mode } from "../api/client.ts";
 import { httpTransport } from "../api/transport.ts";
 import { MockBackend } from "../mock/backend.ts";
@@ -66,6 +66,16 @@ export function useDemo(backend: Backend) {
 		focusOn(FOCUS.problem(step));
 	};
 
+	/**
+	 * A Turnstile token is single-use: the check is offered again (the widget reset, the
+	 * local box unticked) at once, or once the answer's Retry-After has passed.
+	 */
+	const rearmCheck = (err: ApiErr) =>
+		setTimeout(
+			() => patch((st) => ({ checkRound: st.checkRound + 1 })),
+			(err.retryAfterSeconds ?? 0) * 1000,
+		);
+
 	const refresh = async (sku: string): Promise<Availability | null> => {
 		const a = track(`GET /api/products/${sku}/availability`, await api.availability(sku));
 		if (a.ok) patch({ availability: a.data });
@@ -97,39 +107,51 @@ export function useDemo(backend: Backend) {
 			const r = await api.config();
 			if (r.ok) patch({ config: r.data });
 		},
-		/** Signs in, creates the sandbox and gives it the page's guardrail threshold. */
+		/** Signs in, then sets the session up (its sandbox and the page's guardrail threshold). */
 		async login(turnstileToken: string, thresholdUsd: number) {
 			patch({ busy: "login" });
 			const s = track("POST /api/sessions", await api.createSession(turnstileToken));
 			if (!s.ok) {
 				patch({ busy: null });
 				failed("login", s);
-				// A Turnstile token is single-use: the check is offered again (the widget reset,
-				// the local box unticked) at once, or once the answer's Retry-After has passed.
-				const waitMs = (s.retryAfterSeconds ?? 0) * 1000;
-				setTimeout(() => patch((st) => ({ checkRound: st.checkRound + 1 })), waitMs);
+				rearmCheck(s);
 				return;
 			}
 			api.token = s.data.token;
-			const box = track("POST /api/demo/sandbox", await api.createSandbox());
-			patch({
-				session: s.data,
-				...(box.ok ? { sandbox: box.data, availability: box.data.availability } : {}),
-			});
-			if (!box.ok) {
+			patch({ session: s.data });
+			await actions.setUp(thresholdUsd, null);
+		},
+		/**
+		 * Step 1's setup after the session: the sandbox (unless `sandbox` says it exists),
+		 * then the guardrail threshold. Tried again from step 1 after a failure with the same
+		 * session, from the step that failed (both requests are idempotent per session); a
+		 * new sign-in only once the session itself is gone.
+		 */
+		async setUp(thresholdUsd: number, sandbox: Product | null = state.sandbox) {
+			const stopped = (err: ApiErr) => {
 				patch({ busy: null });
-				failed("login", box);
-				return;
+				if (err.code === "unauthorized") {
+					// The session ended (or this server never knew it): only a new one can go on.
+					api.token = null;
+					patch({ session: null, sandbox: null, availability: null });
+					rearmCheck(err);
+				}
+				failed("login", err);
+			};
+			patch({ busy: "login" });
+			let sku = sandbox?.sku;
+			if (sku === undefined) {
+				const box = track("POST /api/demo/sandbox", await api.createSandbox());
+				if (!box.ok) return stopped(box);
+				sku = box.data.sku;
+				patch({ sandbox: box.data, availability: box.data.availability });
 			}
 			const g = track("POST /api/demo/guardrail", await api.setDemoGuardrail(thresholdUsd));
-			patch({ busy: null });
-			if (!g.ok) {
-				failed("login", g);
-				return;
-			}
+			if (!g.ok) return stopped(g);
+			patch({ busy: null, ready: true });
 			problem("login", null);
 			// A first read as this session, as a person would look before buying (the bot signals).
-			await refresh(box.data.sku);
+			await refresh(sku);
 			focusOn(FOCUS.step("safe"));
 		},
 		/** A new threshold for this run's session; re-arms the guardrail. */
