@@ -9,6 +9,7 @@
 import { describe, expect, it } from "vitest";
 import { expectNoSeriousA11yViolations } from "./axe.ts";
 import {
+	BUSY_ANSWER,
 	collectPageErrors,
 	DESKTOP,
 	failFirst,
@@ -127,6 +128,34 @@ describe("guided demo", () => {
 			.waitFor({ timeout: POLL.timeout });
 		await login(page);
 		expect(reads.seen()).toBe(3);
+	});
+
+	it("reads the config again no sooner than the answer's Retry-After, like the storefront", async () => {
+		const context = await openContext(e2e.browser, e2e.server.url, DESKTOP);
+		const reads = failFirst(1, { ...BUSY_ANSWER, headers: { "retry-after": "20" } });
+		await context.route("**/api/config", reads.handle);
+		const page = await context.newPage();
+		e2e.track(page);
+		// The page's timers run on a clock the test moves.
+		await page.clock.install();
+		await page.goto("/demo");
+		const loginStep = step(page, "Step 1 · Login + guardrails on");
+		// Said as soon as the first read failed.
+		await loginStep
+			.getByText("Could not load the human check's settings from the server.", { exact: false })
+			.waitFor({ timeout: POLL.timeout });
+		// Ten seconds: far past the backoff's first steps (0.5 s, 1 s, 2 s), short of Retry-After.
+		for (let s = 0; s < 10; s++) {
+			await page.clock.runFor(1_000);
+			await page.waitForTimeout(20);
+		}
+		expect(reads.seen()).toBe(1);
+		for (let s = 0; s < 12 && reads.seen() < 2; s++) {
+			await page.clock.runFor(1_000);
+			await page.waitForTimeout(20);
+		}
+		await page.getByRole("checkbox", { name: "I am human" }).waitFor({ timeout: POLL.timeout });
+		expect(reads.seen()).toBe(2);
 	});
 
 	it("offers the human check again after a failed sign-in, and signs in without a reload", async () => {

@@ -10,7 +10,7 @@ import {
 	DEMO_GUARDRAIL_MIN_USD,
 	isDemoThreshold,
 } from "../../shared/demo-guardrail.ts";
-import { backoffMs } from "../api/live-protocol.ts";
+import { readUntilOk } from "../api/read-until-ok.ts";
 import { Layout } from "../components/Layout.tsx";
 import { usd } from "../lib/format.ts";
 import { moveFocus } from "../lib/move-focus.ts";
@@ -44,29 +44,26 @@ export function Demo() {
 	const [thresholdUsd, setThresholdUsd] = useState(DEMO_GUARDRAIL_DEFAULT_USD);
 	const [switched, setSwitched] = useState<string>("");
 
-	// The human check of step 1 needs the config: a failed read is tried again with the live
-	// feed's backoff until it succeeds, and step 1 says so meanwhile (no reload needed).
-	const [configTries, setConfigTries] = useState<Record<Backend, number>>({ live: 0, mock: 0 });
+	// The human check of step 1 needs the config: a failed read is tried again by itself
+	// (src/web/api/read-until-ok.ts: the live feed's backoff, never sooner than the answer's
+	// Retry-After) until it succeeds, and step 1 says so meanwhile (no reload needed). Per
+	// backend: switching stops the shown run's reads and starts the other's if it has none.
+	const [configRetrying, setConfigRetrying] = useState<Record<Backend, boolean>>({
+		live: false,
+		mock: false,
+	});
 	const noConfig = s.config === null;
-	const tries = configTries[backend];
 	useEffect(() => {
 		if (!noConfig) return;
-		let stopped = false;
-		let timer: ReturnType<typeof setTimeout> | undefined;
-		void actions.loadConfig().then(() => {
-			// Next try after the backoff. A read that succeeded clears this timer: the config's
-			// arrival re-runs the effect (noConfig), whose cleanup runs first.
-			if (stopped) return;
-			timer = setTimeout(
-				() => setConfigTries((t) => ({ ...t, [backend]: t[backend] + 1 })),
-				backoffMs(tries + 1),
-			);
+		const retrying = (value: boolean) => setConfigRetrying((r) => ({ ...r, [backend]: value }));
+		return readUntilOk(() => actions.loadConfig(), {
+			ok: () => retrying(false),
+			failed: () => {
+				retrying(true);
+				return true;
+			},
 		});
-		return () => {
-			stopped = true;
-			if (timer !== undefined) clearTimeout(timer);
-		};
-	}, [backend, noConfig, tries]);
+	}, [backend, noConfig]);
 
 	// After every action, keyboard focus goes where the action's outcome is (never to <body>).
 	const lastFocus = useRef(0);
@@ -137,7 +134,7 @@ export function Demo() {
 			/>
 			<LoginStep
 				s={s}
-				configRetrying={tries > 0}
+				configRetrying={configRetrying[backend]}
 				onToken={(t) => void actions.login(t, thresholdUsd)}
 				onSetUp={() => void actions.setUp(thresholdUsd)}
 			/>

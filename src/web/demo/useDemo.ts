@@ -103,9 +103,11 @@ export function useDemo(backend: Backend) {
 	};
 
 	const actions = {
+		/** Reads the config into this run; the answer says whether to try again (App.tsx). */
 		async loadConfig() {
 			const r = await api.config();
 			if (r.ok) patch({ config: r.data });
+			return r;
 		},
 		/** Signs in, then sets the session up (its sandbox and the page's guardrail threshold). */
 		async login(turnstileToken: string, thresholdUsd: number) {
