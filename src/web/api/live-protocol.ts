@@ -1,7 +1,23 @@
 // The live feed's protocol, without the DOM: the message format of
-// GET /api/products/:sku/live and the reconnect schedule (unit-tested in Node).
+// GET /api/products/:sku/live, the reconnect schedule and the shape of a source of
+// live availability (the WebSocket in live.ts, the mock's in-browser one) — unit-tested in Node.
 
 import type { Availability, Product } from "../../shared/types.ts";
+
+export type LiveState =
+	| { kind: "connecting" }
+	| { kind: "open" }
+	| { kind: "waiting"; retryInMs: number; attempt: number };
+
+export interface LiveSource {
+	subscribe(
+		sku: string,
+		onAvailability: (a: Availability) => void,
+		onState: (s: LiveState) => void,
+		/** Given: the feed is asked for the product after each operator change too. */
+		onProduct?: (p: Product) => void,
+	): () => void;
+}
 
 const BACKOFF_FIRST_MS = 500;
 const BACKOFF_MAX_MS = 10_000;

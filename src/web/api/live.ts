@@ -4,23 +4,16 @@
 // Reconnects with capped exponential backoff and jitter, so a restart of the
 // server or a flaky phone connection does not leave a stale number on screen.
 
-import type { Availability, Product } from "../../shared/types.ts";
-import { backoffMs, parseAvailabilityMessage, parseProductMessage } from "./live-protocol.ts";
+import {
+	backoffMs,
+	type LiveSource,
+	parseAvailabilityMessage,
+	parseProductMessage,
+} from "./live-protocol.ts";
 
-export type LiveState =
-	| { kind: "connecting" }
-	| { kind: "open" }
-	| { kind: "waiting"; retryInMs: number; attempt: number };
-
-export interface LiveSource {
-	subscribe(
-		sku: string,
-		onAvailability: (a: Availability) => void,
-		onState: (s: LiveState) => void,
-		/** Given: the feed is asked for the product after each operator change too. */
-		onProduct?: (p: Product) => void,
-	): () => void;
-}
+// The source's shape lives with the protocol, without the DOM, so the in-browser mock
+// (src/web/mock/backend.ts), which is one, can be unit-tested in Node.
+export type { LiveSource, LiveState } from "./live-protocol.ts";
 
 export function webSocketSource(origin: string = location.origin): LiveSource {
 	const wsOrigin = origin.replace(/^http/, "ws");

@@ -18,7 +18,7 @@ import { randomHex } from "../../shared/hex.ts";
 import { sleep } from "../../shared/sleep.ts";
 import { TURNSTILE_DUMMY_TOKEN } from "../../shared/turnstile.ts";
 import type { Availability, ErrorCode } from "../../shared/types.ts";
-import type { LiveSource } from "../api/live.ts";
+import type { LiveSource } from "../api/live-protocol.ts";
 import type { Transport, WireRequest, WireResponse } from "../api/transport.ts";
 import { ledger, type RouteKind, usageOf } from "./cost.ts";
 import { EventualStock, eventualRefusal } from "./eventual.ts";
