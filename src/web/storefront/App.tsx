@@ -137,7 +137,7 @@ export function Storefront() {
 		// server replays by key alone (docs/decisions/059-storefront-retries.md).
 		// Kept in this tab's sessionStorage before it is sent, so a reload while the outcome is
 		// unknown (a lost answer, or the reload itself cutting the request) reuses it too
-		// (docs/decisions/065-leftovers-of-the-fourth-review.md).
+		// (docs/decisions/065-leftovers-of-the-review-rounds.md).
 		const reuse = reserveKey.current ?? load(pendingReserveKey(sku), isPendingReserve);
 		const pending =
 			reuse?.sku === sku && reuse.sessionId === session.sessionId

@@ -30,7 +30,7 @@ export const isOrders = (v: unknown): v is StoredOrder[] =>
  * A Reserve sent whose outcome this tab does not know yet (no answer, a 5xx, a limiter's
  * 429), with the Idempotency-Key it went with: sent again, the key makes the server answer
  * with the hold that attempt may have taken, never a second one
- * (docs/decisions/065-leftovers-of-the-fourth-review.md).
+ * (docs/decisions/065-leftovers-of-the-review-rounds.md).
  */
 export interface PendingReserve {
 	sku: string;
