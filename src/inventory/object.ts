@@ -167,6 +167,25 @@ export class InventoryObject extends SkuObjectPeers {
 		return this.outbox.flush();
 	}
 
+	/**
+	 * Whether a reset of this SKU is still in the outbox, not yet copied to D1: eventual mode's
+	 * tables are cleared by that event's projection (inventory/projections.ts), so until it lands
+	 * D1's eventual figures are the old drop's, and an allocation made meanwhile would be wiped
+	 * with them (worker/eventual.ts; docs/decisions/066-eventual-mode-waits-for-its-reset.md).
+	 * Read-only; a split SKU's reset event is the coordinator's own (its shards' are not projected).
+	 */
+	resetUnprojected(): boolean {
+		if (this.inv === null) return false;
+		return (
+			this.sql
+				.exec(
+					`SELECT 1 FROM outbox WHERE event LIKE '["inventory.reset",%'
+					 OR (event LIKE '{%' AND json_extract(event, '$.type') = 'inventory.reset') LIMIT 1`,
+				)
+				.toArray().length > 0
+		);
+	}
+
 	// ---- RPC: public ----
 
 	/** `readerSessionId`: a buyer's session read the product (a bot signal's "prior read"). */

@@ -10,7 +10,9 @@
 // the product from its object for the drop's rules (total, start, hold
 // length). Allocations do not expire: this is bookkeeping to count oversell,
 // cleared by a reset (the reset event's projection, inventory/projections.ts),
-// not a second inventory.
+// not a second inventory. Until that projection has landed (a reset made while D1
+// was failing waits in the object's outbox) eventual attempts on the SKU are
+// answered 503, so none is made in the old drop's books and wiped with them.
 //
 // The drop's rules for a buyer hold here as on the safe path (docs/api.md, "Demo modes"):
 // a session the SKU's waiting room has not admitted is answered 429 `queued`, and the
@@ -27,7 +29,9 @@ import { randomHex } from "../shared/hex.ts";
 import { sleep } from "../shared/sleep.ts";
 import type { Reservation } from "../shared/types.ts";
 import type { Env } from "./env.ts";
+import { ApiError } from "./http.ts";
 import { inventory } from "./inventory-stub.ts";
+import { STORAGE_RETRY_AFTER_SECONDS } from "./storage-errors.ts";
 
 type InventoryStub = ReturnType<typeof inventory>;
 
@@ -95,11 +99,18 @@ export async function reserveEventual(
 	a: EventualAttempt,
 	admit: () => Promise<ReserveResult | null> = async () => null,
 ): Promise<ReserveResult> {
-	const replayed = await replay(env.DB, a, Date.now());
+	const stub = inventory(env, a.sku);
+	// Asked beside the replay's read, so it costs no extra wait: before the reset's event has
+	// reached D1, a replay would answer the old drop's allocation and a new one would be wiped
+	// with them when it lands (docs/decisions/066-eventual-mode-waits-for-its-reset.md).
+	const [resetPending, replayed] = await Promise.all([
+		stub.resetUnprojected(),
+		replay(env.DB, a, Date.now()),
+	]);
+	if (resetPending) throw resetNotProjected();
 	if (replayed !== null) return replayed;
 	const refused = await admit();
 	if (refused !== null) return refused;
-	const stub = inventory(env, a.sku);
 	const product = await stub.product();
 	if (product === null) return { ok: false, code: "unknown_sku" };
 	// The room's answer comes before the start, as on the safe path (docs/waiting-room.md).
@@ -169,6 +180,19 @@ export async function reserveEventual(
 }
 
 /**
+ * The answer while a reset of the SKU has not reached D1 yet: the documented 503 of a D1
+ * outage (the object retries the copy at most OUTBOX_RETRY_MAX_MS apart, which the
+ * Retry-After covers).
+ */
+function resetNotProjected(): ApiError {
+	return new ApiError(
+		"unavailable",
+		"This SKU was reset and the reset has not reached the database yet; eventual mode resumes once it has. Retry shortly.",
+		{ "Retry-After": String(STORAGE_RETRY_AFTER_SECONDS) },
+	);
+}
+
+/**
  * The waiting room's gate for an eventual attempt: null when the session is admitted now,
  * else the 429 `queued` the safe path gives (its ticket, or null without one). The SKU's
  * own object keeps the room, the coordinator of a split SKU included (inventory/object.ts).
@@ -179,6 +203,16 @@ async function roomGate(stub: InventoryStub, sessionId: string): Promise<Reserve
 	if (ticket?.state === "admitted") return null;
 	return { ok: false, code: "queued", ticket, retryAfterSeconds: queuedRetryAfterSeconds(ticket) };
 }
+
+/**
+ * The figures while a reset of the SKU has not reached D1 (the object's `resetUnprojected`):
+ * D1 still holds the old drop's allocations, and the new drop has none, as eventual attempts
+ * are refused until the reset lands (reserveEventual).
+ */
+export const EVENTUAL_AFTER_RESET: Readonly<{ allocated: number; oversellDelta: number }> = {
+	allocated: 0,
+	oversellDelta: 0,
+};
 
 /** Units eventual mode handed out for a SKU, and by how much that passes its stock. */
 export async function eventualStats(

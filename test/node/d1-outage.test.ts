@@ -247,3 +247,112 @@ describe("a D1 and KV outage of 20 s", () => {
 		expect(events.status).toBe(200);
 	}, 300_000);
 });
+
+/** Long enough for the object's retries to back off to OUTBOX_RETRY_MAX_MS (1 + 2 + 4 s). */
+const RESET_OUTAGE_MS = 8000;
+/** How often the eventual reserve after recovery is retried while it is answered 503. */
+const RETRY_POLL_MS = 250;
+
+describe("a reset made while D1 is down", () => {
+	let server: TestServer | undefined;
+	const locks: WriteLock[] = [];
+	afterAll(async () => {
+		for (const lock of locks.splice(0)) lock.release();
+		await server?.dispose();
+	});
+
+	// docs/decisions/066-eventual-mode-waits-for-its-reset.md: the reset's projection clears
+	// eventual mode's tables when it reaches D1; what was allocated after the reset must survive it.
+	it("keeps eventual mode waiting until the reset reaches D1, so allocations after it count", async () => {
+		const s = await startServer();
+		server = s;
+		const admin = s.adminToken;
+		const sku = `OUTAGE-EVRESET-${Date.now()}`;
+		const created = await api(s, "POST", "/api/admin/products", {
+			token: admin,
+			body: {
+				sku,
+				name: "Eventual reset",
+				priceCents: 100,
+				currency: "USD",
+				totalStock: 10,
+				perUserLimit: 10,
+			},
+		});
+		expect(created.status).toBe(201);
+		const minted = await api<{ sessions: { token: string }[] }>(s, "POST", "/api/admin/sessions", {
+			token: admin,
+			body: { count: 1 },
+		});
+		const token = minted.body.data?.sessions[0]?.token as string;
+		const eventual = (quantity: number, key: string) =>
+			api(s, "POST", "/api/reservations", {
+				token,
+				body: { sku, quantity, mode: "eventual" },
+				headers: { "idempotency-key": key },
+			});
+		const figures = async () =>
+			(
+				await api<{ eventual: { allocated: number; oversellDelta: number } | null }>(
+					s,
+					"GET",
+					`/api/admin/products/${sku}/stats`,
+					{ token: admin },
+				)
+			).body.data?.eventual;
+
+		expect((await eventual(3, "before")).status).toBe(201);
+		expect(await figures()).toEqual({ allocated: 3, oversellDelta: 0 });
+
+		locks.push(await holdWriteLock(d1File(s.stateDir)));
+		const lockedAt = Date.now();
+		expect(
+			(await api(s, "POST", `/api/admin/products/${sku}/reset`, { token: admin })).status,
+		).toBe(200);
+		const during = await eventual(1, "during");
+		expect(during.status).toBe(503);
+		expect(during.body.error?.code).toBe("unavailable");
+		// The new drop's books: empty, and nothing can be allocated in them until the reset lands.
+		expect(await figures()).toEqual({ allocated: 0, oversellDelta: 0 });
+		await sleep(RESET_OUTAGE_MS - (Date.now() - lockedAt));
+		for (const lock of locks.splice(0)) lock.release();
+
+		// One eventual reserve of 2 after recovery: 503 while the reset waits in the outbox, 201 after.
+		const recoveredAt = Date.now();
+		let waited = 0;
+		let after = await eventual(2, "after");
+		while (after.status === 503 && Date.now() - recoveredAt < DRAIN_DEADLINE_MS) {
+			expect(after.body.error?.code).toBe("unavailable");
+			expect(Number(after.headers.get("retry-after"))).toBeGreaterThan(0);
+			waited += 1;
+			await sleep(RETRY_POLL_MS);
+			after = await eventual(2, "after");
+		}
+		expect(after.status).toBe(201);
+
+		// The reset's event is in D1, so its projection ran (same D1 batch as the event).
+		const db = readOnly(d1File(s.stateDir));
+		try {
+			const resets = () =>
+				Number(
+					(
+						db
+							.prepare(
+								"SELECT COUNT(*) AS n FROM events WHERE sku = ? AND type = 'inventory.reset'",
+							)
+							.get(sku) as { n: number }
+					).n,
+				);
+			while (resets() === 0 && Date.now() - recoveredAt < DRAIN_DEADLINE_MS) await sleep(100);
+			expect(resets()).toBe(1);
+			const stock = db.prepare("SELECT remaining FROM eventual_stock WHERE sku = ?").get(sku) as {
+				remaining: number;
+			};
+			expect(stock.remaining).toBe(8);
+		} finally {
+			db.close();
+		}
+		console.log(`eventual reserve after recovery answered 503 ${waited} times, then 201`);
+		expect(await figures()).toEqual({ allocated: 2, oversellDelta: 0 });
+	}, 120_000);
+});

@@ -19,7 +19,7 @@ import type { AuditEvent } from "../../shared/types.ts";
 import { parseBody } from "../body.ts";
 import { recordInCatalogue, requireKnownSku } from "../catalogue.ts";
 import { forgetSnapshot } from "../edge-snapshot.ts";
-import { eventualStats } from "../eventual.ts";
+import { EVENTUAL_AFTER_RESET, eventualStats } from "../eventual.ts";
 import { ApiError, type AppEnv, type Ctx, fail, ok } from "../http.ts";
 import { inventory } from "../inventory-stub.ts";
 import { requireAdmin } from "../middleware/auth.ts";
@@ -279,15 +279,19 @@ admin.get("/products/:sku/stats", async (c) => {
 	const sku = await skuParam(c);
 	// Refusals this isolate counted for the SKU (e.g. resets) are merged first.
 	await deliverTallies(c.env, sku);
-	const result = await inventory(c.env, sku).stats();
+	const stub = inventory(c.env, sku);
+	const [result, resetPending] = await Promise.all([stub.stats(), stub.resetUnprojected()]);
 	if (!result.ok) return fail(c, "unknown_sku");
 	// docs/api.md "Demo modes": eventual mode's allocations, counted from its own D1 records.
 	// Everything else is the object's: while D1 is out the operator still gets it, with
-	// `eventual: null` for the demo's figure that could not be read (docs/api.md).
-	const eventual = await eventualStats(c.env.DB, sku, result.stats.total).catch((error) => {
-		if (error instanceof StorageUnavailable) return null;
-		throw error;
-	});
+	// `eventual: null` for the demo's figure that could not be read (docs/api.md). A reset
+	// not yet in D1: D1's records are the old drop's, and none of the new one's can exist.
+	const eventual = resetPending
+		? EVENTUAL_AFTER_RESET
+		: await eventualStats(c.env.DB, sku, result.stats.total).catch((error) => {
+				if (error instanceof StorageUnavailable) return null;
+				throw error;
+			});
 	return ok(c, { ...result.stats, eventual });
 });
 
