@@ -15,6 +15,21 @@ export const MAX_LIVE_SOCKETS = 5_000;
 /** The hibernation tag of sockets that asked for product messages (`?with=product`). */
 export const PRODUCT_TAG = "product";
 
+/** The live feed's one query parameter: `with=product` asks for product messages too. */
+export const LIVE_WITH_PARAM = "with";
+
+/**
+ * What is wrong with a live feed's query, for the Worker's 400 before the upgrade; null when
+ * it is fine. `with` is absent or exactly `product`, once: a misspelt value, a comma list or a
+ * repeat would otherwise open a socket that silently never gets the product messages asked for.
+ */
+export function liveQueryProblem(params: URLSearchParams): string | null {
+	const values = params.getAll(LIVE_WITH_PARAM);
+	if (values.length === 0 || (values.length === 1 && values[0] === PRODUCT_TAG)) return null;
+	const got = values.map((v) => JSON.stringify(v)).join(", ");
+	return `${LIVE_WITH_PARAM}: must be "${PRODUCT_TAG}" (once) or left out; got ${got}.`;
+}
+
 /** What a socket carries across hibernation (serializeAttachment). */
 interface LiveAttachment {
 	/** When this socket alone was last sent the state (on connect, or answering its message). */
@@ -48,7 +63,9 @@ export class LiveFeed {
 		if (this.ctx.getWebSockets().length >= MAX_LIVE_SOCKETS) {
 			return new Response("too many live viewers", { status: 503 });
 		}
-		const withProduct = new URL(request.url).searchParams.getAll("with").includes(PRODUCT_TAG);
+		const withProduct = new URL(request.url).searchParams
+			.getAll(LIVE_WITH_PARAM)
+			.includes(PRODUCT_TAG);
 		const { 0: client, 1: server } = new WebSocketPair();
 		this.ctx.acceptWebSocket(server, withProduct ? [PRODUCT_TAG] : []);
 		this.answer(server);

@@ -171,7 +171,7 @@ export class InventoryObject extends SkuObjectPeers {
 	 * Whether a reset of this SKU is still in the outbox, not yet copied to D1: eventual mode's
 	 * tables are cleared by that event's projection (inventory/projections.ts), so until it lands
 	 * D1's eventual figures are the old drop's, and an allocation made meanwhile would be wiped
-	 * with them (worker/eventual.ts; docs/decisions/066-eventual-mode-waits-for-its-reset.md).
+	 * with them (worker/eventual.ts; docs/decisions/066-eventual-reset-live-with-and-payment-methods.md).
 	 * Read-only; a split SKU's reset event is the coordinator's own (its shards' are not projected).
 	 */
 	resetUnprojected(): boolean {

@@ -102,7 +102,7 @@ export async function reserveEventual(
 	const stub = inventory(env, a.sku);
 	// Asked beside the replay's read, so it costs no extra wait: before the reset's event has
 	// reached D1, a replay would answer the old drop's allocation and a new one would be wiped
-	// with them when it lands (docs/decisions/066-eventual-mode-waits-for-its-reset.md).
+	// with them when it lands (docs/decisions/066-eventual-reset-live-with-and-payment-methods.md).
 	const [resetPending, replayed] = await Promise.all([
 		stub.resetUnprojected(),
 		replay(env.DB, a, Date.now()),

@@ -190,6 +190,34 @@ describe("GET /api/products/:sku/live", () => {
 		expect(res.status).toBe(404);
 		expect(((await res.json()) as { error: { code: string } }).error.code).toBe("unknown_sku");
 	});
+
+	it("refuses a `with` other than product, once, with 400 naming it before upgrading", async () => {
+		const sku = await createProduct({ totalStock: 2 });
+		for (const query of [
+			"?with=products",
+			"?with=product,availability",
+			"?with=product&with=product",
+			"?with=nope",
+			"?with=",
+		]) {
+			const res = await worker.fetch(
+				new Request(`http://rg.test/api/products/${sku}/live${query}`, {
+					headers: { upgrade: "websocket" },
+				}),
+			);
+			expect(res.status, query).toBe(400);
+			expect(res.webSocket, query).toBeNull();
+			const { error } = (await res.json()) as { error: { code: string; message: string } };
+			expect(error.code, query).toBe("invalid_request");
+			expect(error.message, query).toContain('with: must be "product"');
+		}
+		// Without the parameter and with `with=product` the feed opens as before.
+		for (const query of ["", "?with=product"]) {
+			const live = await connect(sku, query);
+			expect(await live.next()).toMatchObject({ type: "availability", sku, available: 2 });
+			live.ws.close(1000, "done");
+		}
+	});
 });
 
 describe("the live feed and a late expiry alarm", () => {

@@ -261,7 +261,7 @@ describe("a reset made while D1 is down", () => {
 		await server?.dispose();
 	});
 
-	// docs/decisions/066-eventual-mode-waits-for-its-reset.md: the reset's projection clears
+	// docs/decisions/066-eventual-reset-live-with-and-payment-methods.md: the reset's projection clears
 	// eventual mode's tables when it reaches D1; what was allocated after the reset must survive it.
 	it("keeps eventual mode waiting until the reset reaches D1, so allocations after it count", async () => {
 		const s = await startServer();

@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import { MAX_PRODUCTS_LISTED } from "../../domain/bounds.ts";
+import { liveQueryProblem } from "../../inventory/live.ts";
 import type { Product } from "../../shared/types.ts";
 import { rememberSku, requireKnownSku } from "../catalogue.ts";
 import { deferTo } from "../cost/meta.ts";
@@ -74,6 +75,9 @@ products.get("/:sku/live", async (c) => {
 	if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
 		return fail(c, "invalid_request", "This endpoint is a WebSocket: send Upgrade: websocket.");
 	}
+	// Checked before the upgrade: an unknown `with` would open a feed without what it asked for.
+	const problem = liveQueryProblem(new URL(c.req.url).searchParams);
+	if (problem !== null) return fail(c, "invalid_request", problem);
 	await requireKnownSku(c, sku);
 	const response = await inventory(c.env, sku).fetch(c.req.raw);
 	if (response.status === 404)
