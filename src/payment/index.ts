@@ -30,6 +30,25 @@ export function paymentProvider(
 	return new StripeProvider({ secretKey: settings.secretKey, apiBase: settings.apiBase });
 }
 
+/** One provider per settings object, for its checks only (configOf parses the settings once per environment). */
+const checkers = new WeakMap<PaymentSettings, PaymentProvider>();
+
+/**
+ * Why the configured provider can never take `paymentMethod` (PaymentProvider.methodProblem),
+ * for the checkout route's 400 before anything reaches the hold; null when it may.
+ */
+export function paymentMethodProblem(
+	settings: PaymentSettings,
+	paymentMethod: string,
+): string | null {
+	let provider = checkers.get(settings);
+	if (provider === undefined) {
+		provider = paymentProvider(settings);
+		checkers.set(settings, provider);
+	}
+	return provider.methodProblem?.(paymentMethod) ?? null;
+}
+
 /**
  * The same from the raw variables. Throws a ConfigError naming the variable on a
  * misconfiguration (unknown provider, Stripe without a secret, bad latency).

@@ -71,6 +71,14 @@ export interface PaymentProvider {
 	refundNow?(paymentId: string, idempotencyKey: string): RefundOutcome | undefined;
 	charge(req: ChargeRequest, opts?: CallOptions): Promise<ChargeOutcome>;
 	/**
+	 * Why this provider can never take `paymentMethod`, known without a call: a method id it
+	 * does not understand at all (the simulated provider's set is fixed, docs/api.md). Null
+	 * when it may take it. Absent: every id is the provider's to judge when charged (Stripe).
+	 * The checkout route asks it before the request reaches the hold, so such a request is a
+	 * 400 that changes nothing, not a failed payment (docs/checkout.md).
+	 */
+	methodProblem?(paymentMethod: string): string | null;
+	/**
 	 * Looks a charge up by its request (same idempotency key, same parameters) WITHOUT ever
 	 * capturing: the compensation's probe after an outcome stayed unknown. If the provider
 	 * received the charge, its outcome (`unknown` while it is still running); if it never did,

@@ -49,6 +49,15 @@ export const SIM_PAYMENT_METHODS = {
 	providerError: "pm_sim_error",
 } as const;
 
+const SIM_METHOD_IDS: ReadonlySet<string> = new Set(Object.values(SIM_PAYMENT_METHODS));
+
+/** Why the simulator cannot take `paymentMethod` (PaymentProvider.methodProblem); null for its own. */
+export function simMethodProblem(paymentMethod: string): string | null {
+	if (SIM_METHOD_IDS.has(paymentMethod)) return null;
+	const known = [...SIM_METHOD_IDS].join(", ");
+	return `paymentMethod: the simulated payment provider understands ${known}; got ${JSON.stringify(paymentMethod)}.`;
+}
+
 /** A latency beyond this is a configuration mistake, not a simulation. */
 export const MAX_SIM_LATENCY_MS = 60_000;
 
@@ -122,6 +131,11 @@ export class SimulatedProvider implements PaymentProvider {
 		const problem = validateChargeRequest(req);
 		if (problem !== null) return { kind: "error", reason: problem };
 		return this.settleNow(chargeKey(req.idempotencyKey), () => this.settleCharge(req));
+	}
+
+	/** Its methods are the fixed set of SIM_PAYMENT_METHODS: any other is refused before a charge. */
+	methodProblem(paymentMethod: string): string | null {
+		return simMethodProblem(paymentMethod);
 	}
 
 	/** A refund's answer within the call when there is no latency to simulate; see chargeNow. */

@@ -3,6 +3,7 @@
 // failed payment, or released.
 
 import { Hono } from "hono";
+import { paymentMethodProblem } from "../../payment/index.ts";
 import { parseBody } from "../body.ts";
 import { requireKnownSku } from "../catalogue.ts";
 import { CheckoutBody, plainCheckoutBody } from "../checkout-body.ts";
@@ -21,6 +22,10 @@ checkout.post("/", async (c) => {
 	const key = idempotencyKey(c, true) as string;
 	const session = c.get("session");
 	if (session === undefined) throw new ApiError("unauthorized");
+	// A method the provider can never take is bad input, not a failed payment: refused before
+	// the hold or the key is touched (docs/checkout.md, "Payment methods").
+	const methodProblem = paymentMethodProblem(c.get("config").payment, body.paymentMethod);
+	if (methodProblem !== null) throw new ApiError("invalid_request", methodProblem);
 	const owner = ownerOfId(body.reservationId, "rsv");
 	if (owner === null) return fail(c, "not_found", "No reservation of this session has that id.");
 	const { sku, shard } = owner;
