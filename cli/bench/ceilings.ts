@@ -43,6 +43,24 @@ async function measure(
 	return toRow(name, result, null, busy, cpuUsPerReq, othersCpuPercent);
 }
 
+/** Bare workerd serving the ceiling worker from files written under `dir` (which must exist). */
+export async function startBareWorkerd(dir: string): Promise<RunningWorker> {
+	const stateDir = join(dir, "do");
+	mkdirSync(stateDir, { recursive: true });
+	writeFileSync(join(dir, "worker.js"), WORKER_JS);
+	writeFileSync(join(dir, "config.capnp"), workerdConfig(stateDir));
+	return await startWorkerd({
+		configPath: join(dir, "config.capnp"),
+		socketName: "http",
+		cwd: dir,
+	});
+}
+
+/** The workerd-hello row's load, and every reading of bare workerd's hello. */
+export function bareHelloLoad(worker: RunningWorker, connections: number): LoadOptions {
+	return { url: `${worker.url}/`, connections, headersFactory: HELLO_HEADERS };
+}
+
 /** The runtime's ceilings, and bare workerd left running for the readings next to later rows. */
 export type Ceilings = {
 	rows: BenchRow[];
@@ -58,6 +76,10 @@ export async function measureCeilings(
 	shape: RunShape,
 	log: (line: string) => void,
 	warn: (line: string) => void,
+	options: {
+		/** Without it (`--targets`: no target reads it), only bare workerd's row is measured. */
+		postJson?: boolean;
+	} = {},
 ): Promise<Ceilings> {
 	const dir = mkdtempSync(join(tmpdir(), "revenue-guard-ceilings-"));
 	const forgetDir = onCleanup(() => rmSync(dir, { recursive: true, force: true }));
@@ -69,30 +91,19 @@ export async function measureCeilings(
 		rmSync(dir, { recursive: true, force: true });
 	};
 	try {
-		const stateDir = join(dir, "do");
-		mkdirSync(stateDir);
-		writeFileSync(join(dir, "worker.js"), WORKER_JS);
-		writeFileSync(join(dir, "config.capnp"), workerdConfig(stateDir));
 		let workerdHello: BenchRow;
 		let bare: Reader | undefined;
 		try {
-			const started = await startWorkerd({
-				configPath: join(dir, "config.capnp"),
-				socketName: "http",
-				cwd: dir,
-			});
+			const started = await startBareWorkerd(dir);
 			bareWorker = started;
-			const load = {
-				url: `${started.url}/`,
-				connections: shape.connections,
-				headersFactory: HELLO_HEADERS,
-			};
+			const load = bareHelloLoad(started, shape.connections);
 			workerdHello = await measure("workerd-hello", load, shape, log, () => started.pids());
 			series.readings.push({
 				at: "workerd-hello row",
 				reading: {
 					reqPerSec: workerdHello.reqPerSec,
 					cpuUsPerReq: workerdHello.cpuUsPerReq ?? null,
+					othersCpuPercent: workerdHello.othersCpuDuring ?? null,
 				},
 			});
 			bare = helloReader(load, shape.readingSec, () => started.pids(), series);
@@ -103,6 +114,8 @@ export async function measureCeilings(
 			await bareWorker?.stop();
 			bareWorker = undefined;
 		}
+		if (options.postJson === false)
+			return { rows: [workerdHello], ...(bare ? { bare } : {}), series, stop };
 		// Bare workerd's row ended just before this one started; it is read again right after,
 		// while the post-json worker still runs (its teardown would share the reading).
 		const before = series.readings[0]?.reading;
