@@ -1,18 +1,21 @@
 // `npm run bench [-- --quick] [--json] [--duration N] [--connections 64] [--dev-hello] [--only STAGES]
-// [--half-rate N]`: the
+// [--half-rate N] | [-- --targets [--repeat N]]`: the
 // runtime's ceilings (bare workerd hello, a JSON POST on the lean runtime), our worker on the
 // lean runtime (docs/measurements/local-runtimes.md) and as `npm start` runs it, next to three
 // peers on real engines; one run, same load generator. Every row also reads its server's CPU per
 // request, and its ratios divide by hellos read right before and after it (cli/bench/baseline.ts);
 // the run ends with the baselines' drift and the hot path's targets (cli/bench/targets.ts).
 // Writes docs/measurements/bench.md and reports/bench-<time>.json; with --json the last stdout
-// line is {"rows":[…]}. Everything started is stopped, also on error and Ctrl-C
-// (test/support/proc.ts onCleanup).
+// line is {"rows":[…]}. With --targets, only the rows the Targets table reads, N times (default 3)
+// with fresh servers each time, and each target decided on the median of the repetitions
+// (cli/bench/settle.ts, docs/decisions/064-settled-targets.md); such a run writes only its report.
+// Everything started is stopped, also on error and Ctrl-C (test/support/proc.ts onCleanup).
 
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { QUIET_CPU_PERCENT, type Reader } from "./bench/baseline.ts";
 import { measureCeilings } from "./bench/ceilings.ts";
 import {
 	type BaselineSeries,
@@ -27,11 +30,11 @@ import {
 	measureHello,
 	measureOurs,
 	NPM_START_ROWS,
-	QUIET_CPU_PERCENT,
 	type RunShape,
 } from "./bench/ours.ts";
 import { measurePeers } from "./bench/peers.ts";
-import { DISTURBED_OTHERS_PERCENT, targetsTable } from "./bench/targets.ts";
+import { settledTable, settleTargets } from "./bench/settle.ts";
+import { DISTURBED_OTHERS_PERCENT, evaluateTargets, targetsTable } from "./bench/targets.ts";
 import { startBenchWorker, startServerScript } from "./bench/worker.ts";
 import { MAX_CONNECTIONS, MAX_DURATION_SEC } from "./lib/load.ts";
 
@@ -57,8 +60,14 @@ const { values } = parseArgs({
 		only: { type: "string" },
 		// Pace the half-peak rows at N req/s instead of half of the measured peak (comparing builds at one load).
 		"half-rate": { type: "string" },
+		// Only the rows the Targets table reads, repeated, each target decided on the median.
+		targets: { type: "boolean", default: false },
+		repeat: { type: "string" },
 	},
 });
+if (values.repeat !== undefined && !values.targets) throw new Error("--repeat needs --targets");
+if (values.targets && (values.only !== undefined || values["dev-hello"] || values.json))
+	throw new Error("--targets runs its own rows: not with --only, --dev-hello or --json");
 
 const STAGES = ["ceilings", "lean", "start", "peers"] as const;
 type Stage = (typeof STAGES)[number];
@@ -82,7 +91,14 @@ function intArg(name: string, raw: string, max: number): number {
 /** Above any peak this machine reaches (cli/reserve-cpu.ts has the same bound for --rate). */
 const MAX_HALF_RATE = 20_000;
 
-const preset = values.quick ? QUICK : FULL;
+/** Repetitions of a --targets run: the median of three is the least that outvotes one outlier. */
+const DEFAULT_REPEAT = 3;
+const MAX_REPEAT = 9;
+const repeat = values.targets
+	? intArg("repeat", values.repeat ?? String(DEFAULT_REPEAT), MAX_REPEAT)
+	: 1;
+// A --targets run settles by repetition, not by long rows: each repetition has the quick shape.
+const preset = values.quick || values.targets ? QUICK : FULL;
 const shape: RunShape = {
 	connections: intArg("connections", values.connections, MAX_CONNECTIONS),
 	durationSec: values.duration
@@ -102,9 +118,34 @@ function machine(): string {
 	return `${cpu.length} × ${cpu[0]?.model ?? "unknown CPU"}, ${Math.round(totalmem() / 2 ** 30)} GiB RAM, Node ${process.version}, ${process.platform}`;
 }
 
+/** One of our servers, freshly started, its rows measured (bracketed by `bare`), stopped. */
+async function measureServer(
+	stage: "lean" | "start",
+	bare: Reader | undefined,
+): Promise<{ rows: BenchRow[]; series: BaselineSeries }> {
+	log(
+		stage === "lean"
+			? "[bench] bundling and starting the worker (Miniflare, direct socket)"
+			: "[bench] starting npm start (scripts/start.ts)",
+	);
+	const server = stage === "lean" ? await startBenchWorker() : await startServerScript("start");
+	try {
+		return await measureOurs(
+			server,
+			shape,
+			log,
+			stage === "lean" ? LEAN_ROWS : NPM_START_ROWS,
+			bare,
+		);
+	} finally {
+		await server.stop();
+	}
+}
+
 async function main(): Promise<void> {
 	const startedAt = new Date();
 	const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(" ")}` : ""}`;
+	if (values.targets) return await settleTargetsRun(startedAt, command);
 	const rows: BenchRow[] = [];
 	const series: BaselineSeries[] = [];
 	// Bare workerd stays up from its ceiling row to the end, read next to every later row.
@@ -112,27 +153,11 @@ async function main(): Promise<void> {
 	try {
 		if (ceilings) rows.push(...ceilings.rows);
 		const bare = ceilings?.bare;
-		if (stages.has("lean")) {
-			log("[bench] bundling and starting the worker (Miniflare, direct socket)");
-			const worker = await startBenchWorker();
-			try {
-				const lean = await measureOurs(worker, shape, log, LEAN_ROWS, bare);
-				rows.push(...lean.rows);
-				series.push(lean.series);
-			} finally {
-				await worker.stop();
-			}
-		}
-		if (stages.has("start")) {
-			log("[bench] starting npm start (scripts/start.ts)");
-			const server = await startServerScript("start");
-			try {
-				const start = await measureOurs(server, shape, log, NPM_START_ROWS, bare);
-				rows.push(...start.rows);
-				series.push(start.series);
-			} finally {
-				await server.stop();
-			}
+		for (const stage of ["lean", "start"] as const) {
+			if (!stages.has(stage)) continue;
+			const measured = await measureServer(stage, bare);
+			rows.push(...measured.rows);
+			series.push(measured.series);
 		}
 		if (values["dev-hello"]) {
 			log("[bench] starting npm run dev (scripts/dev.ts, wrangler dev)");
@@ -196,6 +221,60 @@ async function main(): Promise<void> {
 	// A partial run, or one whose half-peak rows are not at half the peak, writes only its report.
 	const whole = values.only === undefined && values["half-rate"] === undefined;
 	if (whole) writeFileSync(join(REPO_ROOT, BENCH_MARKDOWN), markdown);
+	const reportPath = writeReport(startedAt, { command, rows, baselines: series });
+	console.log([table, "", drift, "", targets].join("\n"));
+	log(`[bench] wrote ${whole ? `${BENCH_MARKDOWN} and ` : ""}${reportPath}`);
+	if (values.json) console.log(jsonLine(rows));
+}
+
+/**
+ * `--targets [--repeat N]`: bare workerd's row once (it stays up for every reading), then N
+ * repetitions of both our servers' rows, each server fresh each time and the two in alternating
+ * order, so neither always runs first; then every target over the repetitions.
+ */
+async function settleTargetsRun(startedAt: Date, command: string): Promise<void> {
+	const ceilings = await measureCeilings(shape, log, log, { postJson: false });
+	const repetitions: { rows: BenchRow[]; series: BaselineSeries[] }[] = [];
+	try {
+		for (let i = 0; i < repeat; i++) {
+			const rows = [...ceilings.rows];
+			const series: BaselineSeries[] = [];
+			for (const stage of i % 2 === 0
+				? (["lean", "start"] as const)
+				: (["start", "lean"] as const)) {
+				const measured = await measureServer(stage, ceilings.bare);
+				rows.push(...measured.rows);
+				series.push({ ...measured.series, baseline: `${measured.series.baseline} (${i + 1})` });
+			}
+			log(`[bench] repetition ${i + 1} of ${repeat}:\n${targetsTable(rows)}`);
+			repetitions.push({ rows, series });
+		}
+	} finally {
+		await ceilings.stop();
+	}
+	const drift = driftTable([ceilings.series, ...repetitions.flatMap((r) => r.series)]);
+	const settled = settledTable(settleTargets(repetitions.map((r) => evaluateTargets(r.rows))));
+	const seconds = Math.round((Date.now() - startedAt.getTime()) / 1000);
+	const reportPath = writeReport(startedAt, {
+		command,
+		seconds,
+		repetitions: repetitions.map((r) => ({ rows: r.rows, baselines: r.series })),
+		bareReadings: ceilings.series,
+	});
+	console.log(
+		[
+			`${command}: ${repeat} repetitions in ${seconds} s on ${machine()}.`,
+			"",
+			drift,
+			"",
+			settled,
+		].join("\n"),
+	);
+	log(`[bench] wrote ${reportPath}`);
+}
+
+/** reports/bench-<time>.json with `body` and the run's shape; returns its path. */
+function writeReport(startedAt: Date, body: Record<string, unknown>): string {
 	mkdirSync(join(REPO_ROOT, "reports"), { recursive: true });
 	const reportPath = join(
 		REPO_ROOT,
@@ -204,11 +283,9 @@ async function main(): Promise<void> {
 	);
 	writeFileSync(
 		reportPath,
-		`${JSON.stringify({ command, startedAt: startedAt.toISOString(), machine: machine(), shape, rows, baselines: series }, null, 2)}\n`,
+		`${JSON.stringify({ startedAt: startedAt.toISOString(), machine: machine(), shape, ...body }, null, 2)}\n`,
 	);
-	console.log([table, "", drift, "", targets].join("\n"));
-	log(`[bench] wrote ${whole ? `${BENCH_MARKDOWN} and ` : ""}${reportPath}`);
-	if (values.json) console.log(jsonLine(rows));
+	return reportPath;
 }
 
 try {

@@ -76,21 +76,36 @@ export async function measuredLoad(
 
 /** A server counts as settled once its tree uses at most this share of one CPU… */
 const SETTLED_CPU_SHARE = 0.05;
+/**
+ * …and the whole machine is at most this busy (% of all CPUs; a row waits for the same before it
+ * runs, cli/bench/ours.ts quietCpu)…
+ */
+export const QUIET_CPU_PERCENT = 25;
 /** …over a window this long… */
 const SETTLE_WINDOW_MS = 200;
 /** …and a reading waits at most this long for it (a row's leftovers: outbox flushes, ledgers). */
 const MAX_SETTLE_MS = 2_000;
 
 /**
- * Waits (bounded) until the processes under `pids` are idle, so a reading right after a row does
- * not share the server with that row's leftover background work and charge it to the baseline.
+ * Waits (bounded) until the processes under `pids` are idle and the machine is quiet, so a
+ * reading right after a row does not share the server with that row's leftover background work,
+ * nor the machine with a burst of other work, and charge it to the baseline: a reading's drift is
+ * mostly the other work that shared it (docs/decisions/064-settled-targets.md).
  */
 export async function settle(pids: () => readonly number[]): Promise<void> {
 	const deadline = Date.now() + MAX_SETTLE_MS;
 	while (Date.now() < deadline) {
 		const stop = treeCpuMeter(pids).start();
+		const machineBefore = await readCpuTimes();
 		await new Promise((resolve) => setTimeout(resolve, SETTLE_WINDOW_MS));
-		if (stop() <= SETTLED_CPU_SHARE * SETTLE_WINDOW_MS * 1_000) return;
+		const machineAfter = await readCpuTimes();
+		const machineBusy =
+			machineBefore && machineAfter && machineAfter.total > machineBefore.total
+				? (100 * (machineAfter.busy - machineBefore.busy)) /
+					(machineAfter.total - machineBefore.total)
+				: 0;
+		if (stop() <= SETTLED_CPU_SHARE * SETTLE_WINDOW_MS * 1_000 && machineBusy <= QUIET_CPU_PERCENT)
+			return;
 	}
 }
 
@@ -107,8 +122,11 @@ export function helloReader(
 ): Reader {
 	return async (at) => {
 		await settle(pids);
-		const { result, cpuUsPerReq } = await measuredLoad({ ...load, durationSec: seconds }, pids);
-		const reading = { reqPerSec: result.reqPerSec, cpuUsPerReq };
+		const { result, cpuUsPerReq, othersCpuPercent } = await measuredLoad(
+			{ ...load, durationSec: seconds },
+			pids,
+		);
+		const reading = { reqPerSec: result.reqPerSec, cpuUsPerReq, othersCpuPercent };
 		series.readings.push({ at, reading });
 		return reading;
 	};

@@ -43,7 +43,16 @@ export const START_ROWS: readonly RowName[] = [
  * read before and after each row so that a machine that drifts during a run moves the baseline
  * with it instead of skewing the ratio.
  */
-export type Reading = { reqPerSec: number; cpuUsPerReq: number | null };
+export type Reading = {
+	reqPerSec: number;
+	cpuUsPerReq: number | null;
+	/**
+	 * The share of all CPUs (%) other work took during the reading (as BenchRow.othersCpuDuring):
+	 * a reading's drift is mostly this (docs/decisions/064-settled-targets.md). Absent in reports
+	 * from before it was read.
+	 */
+	othersCpuPercent?: number | null;
+};
 
 export type BenchRow = {
 	name: RowName;
@@ -253,22 +262,28 @@ function fmtRange(values: readonly number[]): string {
 
 /**
  * How far each baseline moved during the run: its readings' range and spread by req/s and by CPU
- * per request. A row's ratio divides by the two readings around it, so a spread here is drift the
- * ratios did not absorb only between two neighbouring readings.
+ * per request, and the range of what other work took of the machine during them. A row's ratio
+ * divides by the two readings around it, so a spread here is drift the ratios did not absorb only
+ * between two neighbouring readings.
  */
 export function driftTable(series: readonly BaselineSeries[]): string {
 	const lines = [
-		"| baseline | readings | req/s | spread | CPU µs/req | spread |",
-		"|---|---:|---:|---:|---:|---:|",
+		"| baseline | readings | req/s | spread | CPU µs/req | spread | others' CPU during |",
+		"|---|---:|---:|---:|---:|---:|---:|",
 	];
 	for (const { baseline, readings } of series) {
 		const rates = readings.map(({ reading }) => reading.reqPerSec);
 		const cpu = readings.flatMap(({ reading }) =>
 			reading.cpuUsPerReq === null ? [] : [reading.cpuUsPerReq],
 		);
+		const others = readings.flatMap(({ reading }) =>
+			reading.othersCpuPercent === null || reading.othersCpuPercent === undefined
+				? []
+				: [reading.othersCpuPercent],
+		);
 		const pct = (v: number | null) => (v === null ? "–" : `${v}%`);
 		lines.push(
-			`| ${baseline} | ${readings.length} | ${fmtRange(rates)} | ${pct(spreadPercent(rates))} | ${fmtRange(cpu)} | ${pct(cpu.length === readings.length ? spreadPercent(cpu) : null)} |`,
+			`| ${baseline} | ${readings.length} | ${fmtRange(rates)} | ${pct(spreadPercent(rates))} | ${fmtRange(cpu)} | ${pct(cpu.length === readings.length ? spreadPercent(cpu) : null)} | ${others.length === 0 ? "–" : `${fmtRange(others)}%`} |`,
 		);
 	}
 	return lines.join("\n");

@@ -4,7 +4,14 @@
 
 import { waitForQuietCpu } from "../lib/cpu.ts";
 import { type LoadOptions, type LoadResult, runLoad } from "../lib/load.ts";
-import { bracketer, helloReader, measuredLoad, newSeries, type Reader } from "./baseline.ts";
+import {
+	bracketer,
+	helloReader,
+	measuredLoad,
+	newSeries,
+	QUIET_CPU_PERCENT,
+	type Reader,
+} from "./baseline.ts";
 import {
 	type BaselineSeries,
 	type BenchRow,
@@ -52,9 +59,6 @@ export const FRESH_SERVER_WARMUP_SEC = 4;
 export function freshServer(shape: RunShape): RunShape {
 	return { ...shape, warmupSec: Math.max(shape.warmupSec, FRESH_SERVER_WARMUP_SEC) };
 }
-
-/** A row starts once other work uses at most this share of the CPUs (or the wait ends). */
-export const QUIET_CPU_PERCENT = 25;
 
 export async function quietCpu(shape: RunShape): Promise<number | null> {
 	return (
@@ -180,7 +184,11 @@ export async function measureOurs(
 	const hello = await measureHello(base, shape, log, names.hello, pids);
 	const bareAfter = await bare?.(`after ${names.hello}`);
 	if (bareBefore && bareAfter) hello.workerdHelloAround = [bareBefore, bareAfter];
-	const helloReading = { reqPerSec: hello.reqPerSec, cpuUsPerReq: hello.cpuUsPerReq ?? null };
+	const helloReading = {
+		reqPerSec: hello.reqPerSec,
+		cpuUsPerReq: hello.cpuUsPerReq ?? null,
+		othersCpuPercent: hello.othersCpuDuring ?? null,
+	};
 	series.readings.push({ at: `${names.hello} row`, reading: helloReading });
 	brackets.start({ own: helloReading, ...(bareAfter ? { bare: bareAfter } : {}) });
 	const rows: BenchRow[] = [hello];

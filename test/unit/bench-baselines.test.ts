@@ -173,8 +173,23 @@ describe("baseline drift", () => {
 				readings: [{ at: "start-hello row", reading: reading(8_000, null) }],
 			},
 		]).split("\n");
-		expect(table[2]).toBe("| hello | 2 | 9000–11000 | 20% | 80–100 | 22% |");
-		expect(table[3]).toBe("| start-hello | 1 | 8000 | – | – | – |");
+		expect(table[2]).toBe("| hello | 2 | 9000–11000 | 20% | 80–100 | 22% | – |");
+		expect(table[3]).toBe("| start-hello | 1 | 8000 | – | – | – | – |");
+	});
+
+	it("prints the range of what other work took during the readings that recorded it", () => {
+		const table = driftTable([
+			{
+				baseline: "workerd-hello",
+				readings: [
+					{ at: "workerd-hello row", reading: { ...reading(16_000, 60), othersCpuPercent: 2 } },
+					{ at: "after hello", reading: { ...reading(9_000, 100), othersCpuPercent: 44 } },
+					{ at: "after reserve", reading: reading(15_000, 62) },
+				],
+			},
+		]).split("\n");
+		expect(table[0]).toContain("| others' CPU during |");
+		expect(table[2]).toBe("| workerd-hello | 3 | 9000–16000 | 53% | 60–100 | 54% | 2–44% |");
 	});
 });
 

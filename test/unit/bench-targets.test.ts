@@ -148,4 +148,38 @@ describe("the hot-path targets", () => {
 		expect(at(20)).toContain("| met | 20% |");
 		expect(at(null)).toContain("| met | – |");
 	});
+
+	it("mark it too when a baseline reading the ratio divides by was disturbed", () => {
+		const withReadings = (others: number | undefined) =>
+			run().map((r) =>
+				r.name === "availability"
+					? {
+							...r,
+							helloAround: [
+								{ reqPerSec: 12_000, cpuUsPerReq: 80, othersCpuPercent: 3 },
+								{ reqPerSec: 12_000, cpuUsPerReq: 80, othersCpuPercent: others },
+							],
+						}
+					: r,
+			);
+		expect(find(withReadings(35), "availability")).toMatchObject({ baselineOthersCpu: 35 });
+		const line = (rows: BenchRow[]) =>
+			targetsTable(rows)
+				.split("\n")
+				.find((l) => l.includes("| availability | availability |"));
+		// The row itself was quiet (others' CPU during: –); its second baseline reading was not.
+		expect(line(withReadings(35))).toContain("| met (disturbed) | – |");
+		expect(line(withReadings(20))).toContain("| met | – |");
+		// A reading from a report before readings recorded it counts as unknown, not disturbed.
+		expect(find(withReadings(undefined), "availability").baselineOthersCpu).toBe(3);
+	});
+
+	it("carry each target's bound and direction as numbers", () => {
+		const rows = run();
+		expect(find(rows, "reserve")).toMatchObject({ threshold: 0.35, atLeast: true });
+		expect(find(rows, "sold-out")).toMatchObject({ threshold: 0.8, atLeast: true });
+		expect(find(rows, "checkout")).toMatchObject({ threshold: 0.2, atLeast: true });
+		expect(find(rows, "reserve-half-peak")).toMatchObject({ threshold: 25, atLeast: false });
+		expect(find(rows, "every row")).toMatchObject({ threshold: 0, atLeast: false });
+	});
 });
