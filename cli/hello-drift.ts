@@ -177,27 +177,13 @@ try {
 		console.log(JSON.stringify(line));
 	}
 	const column = (pick: (l: Line) => number) => lines.map(pick);
-	const signals: Record<string, number[]> = {
-		reading: column((l) => l.reading),
-		...(ours === undefined
-			? {}
-			: { oursCpuPercentDuring: column((l) => l.oursCpuPercentDuring ?? 0) }),
-		generatorCpuUsPerReq: column((l) => l.generatorCpuUsPerReq),
-		othersCpuPercent: column((l) => l.othersCpuPercent),
-		stealPercent: column((l) => l.stealPercent),
-		softirqPercent: column((l) => l.softirqPercent),
-		ksoftirqdPercent: column((l) => l.ksoftirqdPercent),
-		cpuPressurePercent: column((l) => l.cpuPressurePercent),
-		calibrationWallNs: column((l) => (l.calibrationWallNsBefore + l.calibrationWallNsAfter) / 2),
-		calibrationCpuNs: column((l) => (l.calibrationCpuNsBefore + l.calibrationCpuNsAfter) / 2),
-		memoryNs: column((l) => (l.memoryNsBefore + l.memoryNsAfter) / 2),
-		workerdRssKb: column((l) => l.workerdRssKb),
-		workerdMigrationsPerKReq: column((l) => l.workerdMigrationsPerKReq),
-		generatorMigrationsPerKReq: column((l) => l.generatorMigrationsPerKReq),
-		generatorInvoluntarySwitchesPerKReq: column((l) => l.generatorInvoluntarySwitchesPerKReq),
-		workerdVoluntarySwitchesPerKReq: column((l) => l.workerdVoluntarySwitchesPerKReq),
-		workerdInvoluntarySwitchesPerKReq: column((l) => l.workerdInvoluntarySwitchesPerKReq),
-	};
+	// Every numeric figure of a reading is a candidate, except the two it is compared with.
+	const signals: Record<string, number[]> = Object.fromEntries(
+		Object.keys(lines[0] ?? {})
+			.filter((key) => !["reqPerSec", "workerdCpuUsPerReq"].includes(key))
+			.filter((key) => lines.every((l) => typeof l[key as keyof Line] === "number"))
+			.map((key) => [key, column((l) => l[key as keyof Line] as number)]),
+	);
 	const cpu = column((l) => l.workerdCpuUsPerReq);
 	const rate = column((l) => l.reqPerSec);
 	const range = (xs: number[]) => [Math.min(...xs), Math.max(...xs)];
