@@ -90,10 +90,15 @@ const MAX_SETTLE_MS = 2_000;
  * Waits (bounded) until the processes under `pids` are idle and the machine is quiet, so a
  * reading right after a row does not share the server with that row's leftover background work,
  * nor the machine with a burst of other work, and charge it to the baseline: a reading's drift is
- * mostly the other work that shared it (docs/decisions/064-settled-targets.md).
+ * mostly the other work that shared it (docs/decisions/064-settled-targets.md). Returns how long
+ * it waited and the server's CPU (% of one CPU) in its last window: still busy when it gave up.
  */
-export async function settle(pids: () => readonly number[]): Promise<void> {
-	const deadline = Date.now() + MAX_SETTLE_MS;
+export async function settle(
+	pids: () => readonly number[],
+): Promise<{ waitedMs: number; serverCpuPercent: number }> {
+	const started = Date.now();
+	const deadline = started + MAX_SETTLE_MS;
+	let serverCpuPercent = 0;
 	while (Date.now() < deadline) {
 		const stop = treeCpuMeter(pids).start();
 		const machineBefore = await readCpuTimes();
@@ -104,9 +109,15 @@ export async function settle(pids: () => readonly number[]): Promise<void> {
 				? (100 * (machineAfter.busy - machineBefore.busy)) /
 					(machineAfter.total - machineBefore.total)
 				: 0;
-		if (stop() <= SETTLED_CPU_SHARE * SETTLE_WINDOW_MS * 1_000 && machineBusy <= QUIET_CPU_PERCENT)
-			return;
+		const serverUs = stop();
+		serverCpuPercent = Math.round((100 * serverUs) / (SETTLE_WINDOW_MS * 1_000));
+		if (
+			serverUs <= SETTLED_CPU_SHARE * SETTLE_WINDOW_MS * 1_000 &&
+			machineBusy <= QUIET_CPU_PERCENT
+		)
+			break;
 	}
+	return { waitedMs: Date.now() - started, serverCpuPercent };
 }
 
 /**
@@ -121,12 +132,17 @@ export function helloReader(
 	series: BaselineSeries & { readings: { at: string; reading: Reading }[] },
 ): Reader {
 	return async (at) => {
-		await settle(pids);
+		const settled = await settle(pids);
 		const { result, cpuUsPerReq, othersCpuPercent } = await measuredLoad(
 			{ ...load, durationSec: seconds },
 			pids,
 		);
-		const reading = { reqPerSec: result.reqPerSec, cpuUsPerReq, othersCpuPercent };
+		const reading = {
+			reqPerSec: result.reqPerSec,
+			cpuUsPerReq,
+			othersCpuPercent,
+			serverCpuBeforePercent: settled.serverCpuPercent,
+		};
 		series.readings.push({ at, reading });
 		return reading;
 	};

@@ -52,6 +52,12 @@ export type Reading = {
 	 * from before it was read.
 	 */
 	othersCpuPercent?: number | null;
+	/**
+	 * The server's own CPU (% of one CPU) in the 200 ms just before the reading
+	 * (cli/bench/baseline.ts settle): above 5 %, a row's leftovers were still running when the
+	 * settle wait gave up. Kept in the report only.
+	 */
+	serverCpuBeforePercent?: number;
 };
 
 export type BenchRow = {
