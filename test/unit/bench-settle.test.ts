@@ -37,35 +37,41 @@ function soldOut(
 	};
 }
 
-function oversell(units: number): TargetResult {
+/** A target with one figure and no CPU measure: zero oversell, or p99 at half the peak. */
+function single(
+	figure: number,
+	target: Pick<TargetResult, "target" | "row" | "needs" | "threshold">,
+	othersCpuDuring: number | null,
+): TargetResult {
 	return {
-		target: "zero oversell",
-		row: "every row",
-		needs: "0 units",
-		byRate: units,
+		...target,
+		byRate: figure,
 		byCpu: null,
-		verdict: units === 0 ? "met" : "not met",
-		othersCpuDuring: null,
+		verdict: figure <= target.threshold ? "met" : "not met",
+		othersCpuDuring,
 		baselineOthersCpu: null,
-		threshold: 0,
 		atLeast: false,
 	};
 }
 
-function halfPeak(p99Ms: number): TargetResult {
-	return {
-		target: "p99 at half the reserve peak",
-		row: "reserve-half-peak",
-		needs: "≤ 25 ms",
-		byRate: p99Ms,
-		byCpu: null,
-		verdict: p99Ms <= 25 ? "met" : "not met",
-		othersCpuDuring: 0,
-		baselineOthersCpu: null,
-		threshold: 25,
-		atLeast: false,
-	};
-}
+const oversell = (units: number) =>
+	single(
+		units,
+		{ target: "zero oversell", row: "every row", needs: "0 units", threshold: 0 },
+		null,
+	);
+
+const halfPeak = (p99Ms: number) =>
+	single(
+		p99Ms,
+		{
+			target: "p99 at half the reserve peak",
+			row: "reserve-half-peak",
+			needs: "≤ 25 ms",
+			threshold: 25,
+		},
+		0,
+	);
 
 describe("median and spread", () => {
 	it("take the middle value, or the mean of the two middle values", () => {
