@@ -1,4 +1,4 @@
-// `node cli/hello-drift.ts [readings] [--seconds S] [--connections C] [--after-ours]`: what moves bare workerd's
+// `node cli/hello-drift.ts [readings] [--seconds S] [--connections C] [--after-ours] [--pin]`: what moves bare workerd's
 // hello between readings seconds apart. The bench divides every row by such readings
 // (cli/bench/baseline.ts), and within one run on a quiet machine they spread by 36–61 %. This
 // probe takes `readings` (default 20) readings of bare workerd's hello exactly as the bench does
@@ -11,8 +11,11 @@
 // runtime) runs too, and every other bare reading follows a reading of its /healthz, as in the
 // bench's brackets (cli/bench/baseline.ts bracketer): whether what our worker does after its
 // hello (cost-ledger and outbox flushes) lands in bare workerd's next reading, measured as our
-// worker's CPU during that reading. Run it under `flock /tmp/rg-bench.lock`.
+// worker's CPU during that reading. With --pin, bare workerd runs on CPU 1 and this process (the
+// load generator) on CPU 0 (`taskset`), every thread: whether where the scheduler puts the two
+// moves the readings. Run it under `flock /tmp/rg-bench.lock`.
 
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -36,6 +39,8 @@ function option(name: string, fallback: number): number {
 	if (at < 0) return fallback;
 	return Number(args.splice(at, 2)[1]);
 }
+const PIN = args.includes("--pin");
+if (PIN) args.splice(args.indexOf("--pin"), 1);
 const AFTER_OURS = args.includes("--after-ours");
 if (AFTER_OURS) args.splice(args.indexOf("--after-ours"), 1);
 const SECONDS = option("--seconds", 2);
@@ -107,6 +112,10 @@ try {
 	const pids = () => bare.pids();
 	const load = bareHelloLoad(bare, CONNECTIONS);
 	const pid = pids()[0] ?? -1;
+	if (PIN) {
+		execFileSync("taskset", ["-a", "-pc", "1", String(pid)], { stdio: "ignore" });
+		execFileSync("taskset", ["-a", "-pc", "0", String(process.pid)], { stdio: "ignore" });
+	}
 	memoryWalkNs(); // builds its buffer once, outside any reading
 	await runLoad({ ...load, durationSec: WARMUP_SEC });
 	const lines: Line[] = [];
