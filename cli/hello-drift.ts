@@ -11,9 +11,10 @@
 // runtime) runs too, and every other bare reading follows a reading of its /healthz, as in the
 // bench's brackets (cli/bench/baseline.ts bracketer): whether what our worker does after its
 // hello (cost-ledger and outbox flushes) lands in bare workerd's next reading, measured as our
-// worker's CPU during that reading. With --pin, bare workerd runs on CPU 1 and this process (the
-// load generator) on CPU 0 (`taskset`), every thread: whether where the scheduler puts the two
-// moves the readings. Run it under `flock /tmp/rg-bench.lock`.
+// worker's CPU during that reading. With --pin, every other reading runs bare workerd on CPU 1 and
+// this process (the load generator) on CPU 0 (`taskset`, every thread), the others on both CPUs
+// as the scheduler likes: whether where the scheduler puts the two moves the readings, compared
+// in the same minutes. Run it under `flock /tmp/rg-bench.lock`.
 
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -61,6 +62,8 @@ type Line = {
 	reading: number;
 	/** With --after-ours: this reading followed a reading of our worker's /healthz. */
 	afterOurs: boolean;
+	/** With --pin: workerd and the load generator each had a CPU of their own. */
+	pinned: boolean;
 	/** Our worker's CPU during this bare reading, % of one CPU (null without --after-ours). */
 	oursCpuPercentDuring: number | null;
 	reqPerSec: number;
@@ -112,15 +115,19 @@ try {
 	const pids = () => bare.pids();
 	const load = bareHelloLoad(bare, CONNECTIONS);
 	const pid = pids()[0] ?? -1;
-	if (PIN) {
-		execFileSync("taskset", ["-a", "-pc", "1", String(pid)], { stdio: "ignore" });
-		execFileSync("taskset", ["-a", "-pc", "0", String(process.pid)], { stdio: "ignore" });
-	}
+	const place = (pinned: boolean) => {
+		execFileSync("taskset", ["-a", "-pc", pinned ? "1" : "0-1", String(pid)], { stdio: "ignore" });
+		execFileSync("taskset", ["-a", "-pc", pinned ? "0" : "0-1", String(process.pid)], {
+			stdio: "ignore",
+		});
+	};
 	memoryWalkNs(); // builds its buffer once, outside any reading
 	await runLoad({ ...load, durationSec: WARMUP_SEC });
 	const lines: Line[] = [];
 	for (let i = 1; i <= READINGS; i++) {
 		const afterOurs = oursLoad !== undefined && i % 2 === 1;
+		const pinned = PIN && i % 2 === 1;
+		if (PIN) place(pinned);
 		if (afterOurs) {
 			await settle(oursPids);
 			await runLoad({ ...oursLoad, durationSec: SECONDS });
@@ -148,6 +155,7 @@ try {
 		const line: Line = {
 			reading: i,
 			afterOurs,
+			pinned,
 			oursCpuPercentDuring:
 				oursUs === undefined ? null : Math.round(oursUs / (10_000 * result.elapsedSec)),
 			reqPerSec: Math.round(result.reqPerSec),
@@ -216,6 +224,12 @@ try {
 						afterOurs: groupMeans(lines.filter((l) => l.afterOurs)),
 						alone: groupMeans(lines.filter((l) => !l.afterOurs)),
 					}),
+			...(PIN
+				? {
+						pinned: groupMeans(lines.filter((l) => l.pinned)),
+						unpinned: groupMeans(lines.filter((l) => !l.pinned)),
+					}
+				: {}),
 			ranges: Object.fromEntries(Object.entries(signals).map(([name, xs]) => [name, range(xs)])),
 		}),
 	);
