@@ -5,7 +5,7 @@
 // sentence with a count and a few example ids.
 
 import { MAX_QUANTITY } from "../../src/domain/bounds.ts";
-import { replay } from "../../src/domain/replay.ts";
+import { replay, replayShard, shardTrail } from "../../src/domain/replay.ts";
 import type { AuditEvent, HoldStatus, Stats } from "../../src/shared/types.ts";
 import { peakCommitted } from "./peak.ts";
 import { type ServerRecords, type Tally, TERMINAL, type Verdict } from "./types.ts";
@@ -329,7 +329,7 @@ function verifyShards(stats: Stats, events: AuditEvent[], fail: (message: string
 			);
 		}
 		const own = events.filter((e) => (e.shard ?? 0) === shard.index);
-		const replayed = replay(own);
+		const replayed = replayShard(own);
 		const counted = { total: shard.allotment, reserved: shard.reserved, sold: shard.sold };
 		for (const key of ["total", "reserved", "sold"] as const) {
 			if (replayed[key] !== counted[key]) {
@@ -362,7 +362,8 @@ function shardsPeak(events: AuditEvent[]): ReturnType<typeof peakCommitted> {
 		atId: null,
 	};
 	for (const list of byShard.values()) {
-		const peak = peakCommitted(list);
+		// A shard's total is its allotment: the SKU-wide product events are not its (shardTrail).
+		const peak = peakCommitted(shardTrail(list));
 		if (peak.overTotal > worst.overTotal || worst.atId === null) worst = peak;
 	}
 	return worst;

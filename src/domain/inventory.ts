@@ -255,18 +255,29 @@ export class Inventory {
 		this.emit(event);
 	}
 
-	update(patch: Partial<Omit<ProductConfig, "sku">>, nowMs: number): { ok: boolean } {
+	/**
+	 * `recorded`: the product.updated event's detail, the patch by default; null records none
+	 * (a split SKU's operator change is recorded once, by its coordinator, with the SKU's
+	 * totalStock: inventory/sku-object-peers.ts escrowUpdate).
+	 */
+	update(
+		patch: Partial<Omit<ProductConfig, "sku">>,
+		nowMs: number,
+		recorded: Record<string, unknown> | null = { ...patch },
+	): { ok: boolean } {
 		const next = { ...this.product, ...patch };
 		if (next.totalStock < this.reserved + this.sold) return { ok: false };
 		this.product = next;
-		this.emit({ type: "product.updated", atMs: nowMs, detail: { ...patch } });
+		if (recorded !== null) this.emit({ type: "product.updated", atMs: nowMs, detail: recorded });
 		return { ok: true };
 	}
 
 	/**
 	 * An escrow shard's allotment changed (src/domain/escrow.ts): a grant raised it or
 	 * a give-back lowered it. The shard's totalStock is its allotment, so every rule of
-	 * this model holds within it; the event lets replay (domain/replay.ts) follow it.
+	 * this model holds within it; the event lets replay (domain/replay.ts replayShard) follow it.
+	 * Its detail names the number `allotment`; `totalStock` carries the same number, as it did
+	 * before `allotment` was added (docs/api.md, "The audit trail of a split SKU").
 	 */
 	setAllotment(totalStock: number, nowMs: number, detail: Record<string, unknown>): void {
 		if (totalStock < this.reserved + this.sold) {
@@ -275,7 +286,11 @@ export class Inventory {
 			);
 		}
 		this.product = { ...this.product, totalStock };
-		this.emit({ type: "product.updated", atMs: nowMs, detail: { totalStock, escrow: detail } });
+		this.emit({
+			type: "product.updated",
+			atMs: nowMs,
+			detail: { totalStock, allotment: totalStock, escrow: detail },
+		});
 	}
 
 	/**

@@ -50,3 +50,24 @@ export function replay(events: Iterable<ReplayableEvent>): Counters {
 	}
 	return { total, available: total - reserved - sold, reserved, sold };
 }
+
+/**
+ * One shard's own events of a SKU split across shards (docs/decisions/020-escrow-shards.md),
+ * for replaying that shard: its total is its allotment, which the escrow's product.updated
+ * events carry (those with `detail.escrow`). The SKU-wide product events its coordinator
+ * (shard 0) records say the SKU's totalStock, not a shard's, so they are left out here.
+ */
+export function shardTrail<T extends ReplayableEvent>(events: Iterable<T>): T[] {
+	return [...events].filter(
+		(e) =>
+			!(
+				(e.type === "product.created" || e.type === "product.updated") &&
+				e.detail?.escrow === undefined
+			),
+	);
+}
+
+/** A shard's counters from its own trail, its allotment as `total` (shardTrail). */
+export function replayShard(events: Iterable<ReplayableEvent>): Counters {
+	return replay(shardTrail(events));
+}

@@ -172,13 +172,19 @@ export class Escrow extends ShardEscrow {
 		await this.foldBack(-1, "none");
 	}
 
-	/** PATCH totalStock: a raise goes to the pool; a cut comes from the pool after taking back every unsold unit. */
-	async changeTotal(totalStock: number): Promise<boolean> {
+	/**
+	 * PATCH totalStock: a raise goes to the pool; a cut comes from the pool after taking back
+	 * every unsold unit. `then` (the coordinator's own product change, which records the
+	 * operator's event) runs when the change succeeds, with no await between it and the
+	 * pool's save: one transaction, so the trail never lacks a total the pool has. Null when
+	 * the cut is refused (more held or sold than the new total).
+	 */
+	async changeTotal<T>(totalStock: number, then: () => T): Promise<T | null> {
 		const pool = this.requirePool();
 		if (totalStock >= pool.total) {
 			raiseTotal(pool, totalStock - pool.total);
 			this.save();
-			return true;
+			return then();
 		}
 		if (pool.pool < pool.total - totalStock) {
 			await this.settle();
@@ -186,7 +192,7 @@ export class Escrow extends ShardEscrow {
 		}
 		const ok = lowerTotal(pool, pool.total - totalStock);
 		this.save();
-		return ok;
+		return ok ? then() : null;
 	}
 
 	/** The alarm: re-send what the other side has not confirmed. */

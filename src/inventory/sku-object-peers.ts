@@ -72,15 +72,21 @@ export abstract class SkuObjectPeers extends SkuObjectParts {
 		return shardCounters(this.statsSource(), inv, escrow.index, withSessions);
 	}
 
-	/** A shard follows the coordinator's product changes (totalStock excepted: that is the escrow's). */
+	/**
+	 * A shard follows the coordinator's product changes (totalStock excepted: that is the
+	 * escrow's). The operator's change is recorded once, by the coordinator (shard 0), as the
+	 * patch itself: its `totalStock` is the SKU's new total, so the merged trail reads as a
+	 * one-object SKU's (split-coordinator.ts update). The other shards record no copy: each
+	 * recovers its product from its state row, written here before the answer.
+	 */
 	escrowUpdate(patch: Partial<Omit<ProductConfig, "sku">>): UpdateResult {
 		const inv = this.inv;
 		if (inv === null) return { ok: false, code: "unknown_sku" };
 		const { totalStock: _, ...rest } = patch;
 		const now = this.tick();
-		if (Object.keys(rest).length > 0 && !inv.update(rest, now).ok)
-			return { ok: false, code: "invalid_state" };
-		this.state.persist();
+		const recorded = this.escrow?.isCoordinator === true ? { ...patch } : null;
+		if (!inv.update(rest, now, recorded).ok) return { ok: false, code: "invalid_state" };
+		this.state.persist(true);
 		return { ok: true, product: toProduct(inv, now) };
 	}
 

@@ -72,13 +72,18 @@ export class SplitCoordinator {
 
 	async update(patch: ProductPatch, room: RoomPatch | null): Promise<UpdateResult> {
 		const escrow = this.host.escrow();
-		if (patch.totalStock !== undefined && patch.totalStock !== escrow.total()) {
-			if (!(await escrow.changeTotal(patch.totalStock)))
-				return { ok: false, code: "invalid_state" };
-		}
-		// The room is the coordinator's; the shards learn its state before the answer.
-		if (room !== null) this.host.room().configure(room, Date.now());
-		const own = this.host.ownUpdate(patch);
+		// Shard 0's change records the PATCH once for the whole SKU, its totalStock the new
+		// total (sku-object-peers.ts escrowUpdate), in the pool's transaction when the total moves.
+		const apply = (): UpdateResult => {
+			// The room is the coordinator's; the shards learn its state before the answer.
+			if (room !== null) this.host.room().configure(room, Date.now());
+			return this.host.ownUpdate(patch);
+		};
+		const own =
+			patch.totalStock !== undefined && patch.totalStock !== escrow.total()
+				? await escrow.changeTotal(patch.totalStock, apply)
+				: apply();
+		if (own === null) return { ok: false, code: "invalid_state" };
 		if (!own.ok) return own;
 		await this.others(escrow, (peer) => peer.escrowUpdate(patch));
 		await this.republishRoom();

@@ -85,13 +85,16 @@ export class StateWriter {
 		this.counts = { ...NO_COUNTS };
 	}
 
-	/** Writes what the model changed since its last drain. True when it wrote. */
-	persist(): boolean {
+	/**
+	 * Writes what the model changed since its last drain. True when it wrote. `force` as
+	 * `write`: a change that records no event (a split SKU's shard following a product change).
+	 */
+	persist(force = false): boolean {
 		const inv = this.model();
 		if (inv === null) return false;
 		const changes = inv.drain();
 		changes.events.push(...this.alsoEvents());
-		return this.write(changes, false);
+		return this.write(changes, force);
 	}
 
 	/**

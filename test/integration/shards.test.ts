@@ -8,7 +8,7 @@
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { EXHAUSTED_MEMO_MS, shardOf } from "../../src/domain/escrow.ts";
-import { replay } from "../../src/domain/replay.ts";
+import { replayShard } from "../../src/domain/replay.ts";
 import type {
 	AuditEvent,
 	Availability,
@@ -171,7 +171,8 @@ describe("a SKU split across 8 shards", () => {
 		checkEscrow(s);
 		expect([s.reserved, s.sold, s.available]).toEqual([0, 1, 2]);
 
-		// The trail merges the shards; each shard's events replay to its allotment and counters.
+		// The trail merges the shards; each shard's events replay to its allotment and counters
+		// (its allotment from the escrow's events: the SKU's own product events say the SKU's total).
 		const events: AuditEvent[] = [];
 		let after = "0";
 		for (let page = 0; page < 20; page++) {
@@ -189,7 +190,7 @@ describe("a SKU split across 8 shards", () => {
 		for (const shard of s.shards ?? []) {
 			const own = events.filter((e) => (e.shard ?? 0) === shard.index);
 			expect(own.every((e) => e.sku === sku)).toBe(true);
-			const replayed = replay(own);
+			const replayed = replayShard(own);
 			expect([replayed.total, replayed.reserved, replayed.sold]).toEqual([
 				shard.allotment,
 				shard.reserved,

@@ -1,0 +1,125 @@
+// The audit trail of a SKU split across shards describes the SKU as a one-object SKU's does
+// (docs/api.md, "The audit trail of a split SKU"): the operator's PATCH is one product.updated
+// carrying the SKU's new totalStock, recorded by the coordinator; the escrow's own
+// product.updated events (a shard's allotment moving, `detail.escrow`) name `allotment`.
+// Each pair of SKUs gets the same PATCHes and their operator events are compared.
+
+import { describe, expect, it } from "vitest";
+import { replayShard } from "../../src/domain/replay.ts";
+import type { AuditEvent, Product } from "../../src/shared/types.ts";
+import type { EventsPage } from "../../src/web/api/client.ts";
+import { ADMIN, call, stats, uniqueSku } from "./helpers.ts";
+import { buyers, checkEscrow, reserve } from "./shards-support.ts";
+
+const SHARDS = 4;
+const STOCK = 20;
+
+async function create(sku: string, shards: number): Promise<void> {
+	const res = await call<Product>("POST", "/api/admin/products", {
+		token: ADMIN,
+		body: { sku, name: "Trail drop", priceCents: 1000, currency: "USD", totalStock: STOCK, shards },
+	});
+	expect(res.status).toBe(201);
+}
+
+async function patch(sku: string, body: Record<string, unknown>): Promise<Product> {
+	const res = await call<Product>("PATCH", `/api/admin/products/${sku}`, { token: ADMIN, body });
+	expect(res.status).toBe(200);
+	return res.body.data as Product;
+}
+
+async function wholeTrail(sku: string): Promise<AuditEvent[]> {
+	const res = await call<EventsPage>("GET", `/api/admin/products/${sku}/events?limit=1000`, {
+		token: ADMIN,
+	});
+	expect(res.status).toBe(200);
+	const page = res.body.data as EventsPage;
+	expect(page.next).toBeNull();
+	return page.events;
+}
+
+/** The operator's events: the product's own, not the escrow's allotment moves. */
+function operatorEvents(events: AuditEvent[]) {
+	return events
+		.filter((e) => e.type.startsWith("product.") && e.detail?.escrow === undefined)
+		.map((e) => {
+			const { sku: _, shards: __, ...detail } = e.detail ?? {};
+			return { type: e.type, detail };
+		});
+}
+
+/** Two SKUs, one object and four shards, given the same PATCHes: their trails and totals. */
+async function samePatches(patches: Record<string, unknown>[]) {
+	const one = uniqueSku("TR1");
+	const split = uniqueSku("TRS");
+	await create(one, 1);
+	await create(split, SHARDS);
+	for (const body of patches) {
+		const [a, b] = [await patch(one, body), await patch(split, body)];
+		expect(b.totalStock).toBe(a.totalStock);
+	}
+	return { one, split, oneTrail: await wholeTrail(one), splitTrail: await wholeTrail(split) };
+}
+
+describe("the audit trail of a split SKU", () => {
+	it("a totalStock-only PATCH is one product.updated carrying the new total, as on one object", async () => {
+		const { split, oneTrail, splitTrail } = await samePatches([{ totalStock: 26 }]);
+		expect(operatorEvents(splitTrail)).toEqual(operatorEvents(oneTrail));
+		const updates = operatorEvents(splitTrail).filter((e) => e.type === "product.updated");
+		expect(updates).toEqual([{ type: "product.updated", detail: { totalStock: 26 } }]);
+		// Recorded under the SKU itself (shard 0), the coordinator that holds the total.
+		const recorded = splitTrail.filter(
+			(e) => e.type === "product.updated" && e.detail?.escrow === undefined,
+		);
+		expect(recorded.map((e) => [e.sku, e.shard])).toEqual([[split, 0]]);
+		expect((await stats(split)).total).toBe(26);
+	});
+
+	it("a cut with perUserLimit and a rename: one event per PATCH, not one per object", async () => {
+		const patches = [
+			{ totalStock: 26 },
+			{ totalStock: 12, perUserLimit: 3 },
+			{ name: "Renamed drop" },
+			{ totalStock: 12 },
+		];
+		const { split, oneTrail, splitTrail } = await samePatches(patches);
+		expect(operatorEvents(splitTrail)).toEqual(operatorEvents(oneTrail));
+		expect(operatorEvents(splitTrail).filter((e) => e.type === "product.updated")).toEqual(
+			patches.map((detail) => ({ type: "product.updated", detail })),
+		);
+		// Rebuilding the SKU's stock from its operator events gives what stats say.
+		const last = operatorEvents(splitTrail)
+			.filter((e) => typeof e.detail.totalStock === "number")
+			.at(-1);
+		const s = await stats(split);
+		expect(last?.detail.totalStock).toBe(12);
+		expect(s.total).toBe(12);
+		checkEscrow(s);
+	});
+
+	it("escrow events name the shard's allotment, and each shard's trail replays to it", async () => {
+		const sku = uniqueSku("TRE");
+		await create(sku, SHARDS);
+		for (const b of await buyers(6)) expect((await reserve(b, sku)).status).toBe(201);
+		await patch(sku, { totalStock: 30 });
+		await patch(sku, { totalStock: 9, perUserLimit: 2 });
+		const trail = await wholeTrail(sku);
+		const escrow = trail.filter((e) => e.detail?.escrow !== undefined);
+		expect(escrow.length).toBeGreaterThan(0);
+		for (const e of escrow) {
+			expect(e.type).toBe("product.updated");
+			expect(typeof e.detail?.allotment).toBe("number");
+			expect(e.detail?.totalStock).toBe(e.detail?.allotment);
+		}
+		const s = await stats(sku);
+		checkEscrow(s);
+		for (const shard of s.shards ?? []) {
+			const replayed = replayShard(trail.filter((e) => (e.shard ?? 0) === shard.index));
+			expect([replayed.total, replayed.reserved, replayed.sold]).toEqual([
+				shard.allotment,
+				shard.reserved,
+				shard.sold,
+			]);
+		}
+	});
+});
