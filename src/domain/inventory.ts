@@ -298,8 +298,12 @@ export class Inventory {
 	 * and their units stay sold, so the stock returns to total − sold
 	 * (docs/decisions/001-reset-keeps-paid-orders.md). Each session keeps the
 	 * units it bought against its purchase limit.
+	 *
+	 * `skuTotalStock`: in the coordinator of a split SKU, the SKU's total, recorded as the
+	 * event's `totalStock` as a one-object SKU's reset records its own; this object's allotment
+	 * is then `allotment` (a shard's replay follows it: domain/replay.ts replayShard).
 	 */
-	reset(nowMs: number): void {
+	reset(nowMs: number, skuTotalStock: number | null = null): void {
 		let releasedUnits = 0;
 		for (const hold of this.active.values()) {
 			// Cleared holds are dropped from storage by the caller; no per-hold events, the reset is one.
@@ -321,7 +325,9 @@ export class Inventory {
 			atMs: nowMs,
 			// soldKept tells replay (domain/replay.ts) that this reset kept the sold units.
 			detail: {
-				totalStock: this.product.totalStock,
+				...(skuTotalStock === null
+					? { totalStock: this.product.totalStock }
+					: { totalStock: skuTotalStock, allotment: this.product.totalStock }),
 				soldKept: this.sold,
 				releasedHolds,
 				releasedUnits,

@@ -55,16 +55,23 @@ export function replay(events: Iterable<ReplayableEvent>): Counters {
  * One shard's own events of a SKU split across shards (docs/decisions/020-escrow-shards.md),
  * for replaying that shard: its total is its allotment, which the escrow's product.updated
  * events carry (those with `detail.escrow`). The SKU-wide product events its coordinator
- * (shard 0) records say the SKU's totalStock, not a shard's, so they are left out here.
+ * (shard 0) records say the SKU's totalStock, not a shard's, so they are left out here, and
+ * its `inventory.reset` is read at its `allotment`.
  */
 export function shardTrail<T extends ReplayableEvent>(events: Iterable<T>): T[] {
-	return [...events].filter(
-		(e) =>
-			!(
-				(e.type === "product.created" || e.type === "product.updated") &&
-				e.detail?.escrow === undefined
-			),
-	);
+	const out: T[] = [];
+	for (const e of events) {
+		const product = e.type === "product.created" || e.type === "product.updated";
+		if (product && e.detail?.escrow === undefined) continue;
+		// The coordinator's reset says the SKU's total and its own allotment beside it.
+		const allotment = e.detail?.allotment;
+		out.push(
+			e.type === "inventory.reset" && typeof allotment === "number"
+				? { ...e, detail: { ...e.detail, totalStock: allotment } }
+				: e,
+		);
+	}
+	return out;
 }
 
 /** A shard's counters from its own trail, its allotment as `total` (shardTrail). */

@@ -127,7 +127,8 @@ export class InventoryObject extends SkuObjectPeers {
 		const inv = this.inv;
 		if (inv === null) return { ok: false, code: "unknown_sku" };
 		const now = Date.now();
-		inv.reset(now);
+		// The coordinator's reset event carries the SKU's total, as one object's does (docs/api.md).
+		inv.reset(now, this.escrow?.total() ?? null);
 		this.saga.reset(now);
 		// Paid orders survive a reset (docs/decisions/001-reset-keeps-paid-orders.md): their
 		// holds stay, and so do the Idempotency-Key outcomes that created them, so a retried

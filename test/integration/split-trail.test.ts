@@ -4,11 +4,12 @@
 // product.updated events (a shard's allotment moving, `detail.escrow`) name `allotment`.
 // Each pair of SKUs gets the same PATCHes and their operator events are compared.
 
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { replayShard } from "../../src/domain/replay.ts";
 import type { AuditEvent, Product } from "../../src/shared/types.ts";
 import type { EventsPage } from "../../src/web/api/client.ts";
-import { ADMIN, call, stats, uniqueSku } from "./helpers.ts";
+import { ADMIN, call, newSession, stats, uniqueSku } from "./helpers.ts";
 import { buyers, checkEscrow, reserve } from "./shards-support.ts";
 
 const SHARDS = 4;
@@ -121,5 +122,40 @@ describe("the audit trail of a split SKU", () => {
 				shard.sold,
 			]);
 		}
+	});
+
+	it("a reset's coordinator event carries the SKU's total, as one object's; eventual mode restarts from it", async () => {
+		const sku = uniqueSku("TRR");
+		await create(sku, SHARDS);
+		for (const b of await buyers(5)) expect((await reserve(b, sku)).status).toBe(201);
+		const token = await newSession();
+		const eventual = await call("POST", "/api/reservations", {
+			token,
+			body: { sku, mode: "eventual" },
+		});
+		expect(eventual.status).toBe(201);
+		const reset = await call("POST", `/api/admin/products/${sku}/reset`, { token: ADMIN });
+		expect(reset.status).toBe(200);
+
+		const trail = await wholeTrail(sku);
+		const resets = trail.filter((e) => e.type === "inventory.reset");
+		const own = resets.filter((e) => (e.shard ?? 0) === 0);
+		expect(own.map((e) => e.detail?.totalStock)).toEqual([STOCK]);
+		const s = await stats(sku);
+		expect(own[0]?.detail?.allotment).toBe(s.shards?.[0]?.allotment);
+		// Each shard's trail still replays to its allotment and counters.
+		for (const shard of s.shards ?? []) {
+			const replayed = replayShard(trail.filter((e) => (e.shard ?? 0) === shard.index));
+			expect([replayed.total, replayed.reserved, replayed.sold]).toEqual([
+				shard.allotment,
+				shard.reserved,
+				shard.sold,
+			]);
+		}
+		// The reset's projection (inventory/projections.ts) restores eventual mode's stock from it.
+		const row = await env.DB.prepare("SELECT total, remaining FROM eventual_stock WHERE sku = ?")
+			.bind(sku)
+			.first<{ total: number; remaining: number }>();
+		expect(row).toEqual({ total: STOCK, remaining: STOCK });
 	});
 });

@@ -21,6 +21,15 @@ describe("replayShard", () => {
 		expect(replay(shardZero).total).toBe(26);
 	});
 
+	it("reads the coordinator's reset at its allotment, not the SKU's total", () => {
+		const reset = {
+			type: "inventory.reset",
+			detail: { totalStock: 26, allotment: 5, soldKept: 0 },
+		};
+		const trail = [...shardZero, reset] as ReplayableEvent[];
+		expect(replayShard(trail)).toEqual({ total: 5, available: 5, reserved: 0, sold: 0 });
+	});
+
 	it("keeps a shard's reset", () => {
 		const trail = [
 			...shardZero,
