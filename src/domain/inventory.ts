@@ -24,6 +24,8 @@ import type {
 // The records are the model's vocabulary: its callers import them from here with the model.
 export * from "./inventory-records.ts";
 
+type ProductPatch = Partial<Omit<ProductConfig, "sku">>;
+
 export class Inventory {
 	product: ProductConfig;
 	reserved: number;
@@ -255,13 +257,9 @@ export class Inventory {
 		this.emit(event);
 	}
 
-	/**
-	 * `recorded`: the product.updated event's detail, the patch by default; null records none
-	 * (a split SKU's operator change is recorded once, by its coordinator, with the SKU's
-	 * totalStock: inventory/sku-object-peers.ts escrowUpdate).
-	 */
+	/** `recorded`: the event's detail, or null for none (inventory/sku-object-peers.ts escrowUpdate). */
 	update(
-		patch: Partial<Omit<ProductConfig, "sku">>,
+		patch: ProductPatch,
 		nowMs: number,
 		recorded: Record<string, unknown> | null = { ...patch },
 	): { ok: boolean } {
@@ -276,8 +274,7 @@ export class Inventory {
 	 * An escrow shard's allotment changed (src/domain/escrow.ts): a grant raised it or
 	 * a give-back lowered it. The shard's totalStock is its allotment, so every rule of
 	 * this model holds within it; the event lets replay (domain/replay.ts replayShard) follow it.
-	 * Its detail names the number `allotment`; `totalStock` carries the same number, as it did
-	 * before `allotment` was added (docs/api.md, "The audit trail of a split SKU").
+	 * `allotment` and `totalStock` are the same number (docs/api.md, "The audit trail of a split SKU").
 	 */
 	setAllotment(totalStock: number, nowMs: number, detail: Record<string, unknown>): void {
 		if (totalStock < this.reserved + this.sold) {
@@ -286,11 +283,8 @@ export class Inventory {
 			);
 		}
 		this.product = { ...this.product, totalStock };
-		this.emit({
-			type: "product.updated",
-			atMs: nowMs,
-			detail: { totalStock, allotment: totalStock, escrow: detail },
-		});
+		const recorded = { totalStock, allotment: totalStock, escrow: detail };
+		this.emit({ type: "product.updated", atMs: nowMs, detail: recorded });
 	}
 
 	/**
@@ -298,10 +292,7 @@ export class Inventory {
 	 * and their units stay sold, so the stock returns to total − sold
 	 * (docs/decisions/001-reset-keeps-paid-orders.md). Each session keeps the
 	 * units it bought against its purchase limit.
-	 *
-	 * `skuTotalStock`: in the coordinator of a split SKU, the SKU's total, recorded as the
-	 * event's `totalStock` as a one-object SKU's reset records its own; this object's allotment
-	 * is then `allotment` (a shard's replay follows it: domain/replay.ts replayShard).
+	 * `skuTotalStock`: a split SKU's coordinator records the SKU's total, its allotment beside it.
 	 */
 	reset(nowMs: number, skuTotalStock: number | null = null): void {
 		let releasedUnits = 0;
