@@ -28,6 +28,7 @@ import {
 	validateId,
 	validateIdempotencyKey,
 } from "./provider.ts";
+import { SIM_PAYMENT_METHODS, simMethodProblem } from "./sim-methods.ts";
 import {
 	MemoryStore,
 	type SimRecord,
@@ -35,27 +36,13 @@ import {
 	type SyncStore,
 } from "./sim-store.ts";
 
+// Re-exported: callers know the simulator's methods as part of the simulator.
+export { SIM_PAYMENT_METHODS, simMethodProblem };
+
 export interface SimulatedProviderOptions {
 	/** Simulated provider round trip, applied with setTimeout on every call. */
 	latencyMs?: number;
 	store?: SyncStore<SimRecord>;
-}
-
-/** Test payment methods understood by the simulator (docs/api.md). */
-export const SIM_PAYMENT_METHODS = {
-	succeeds: "pm_card_visa",
-	declined: "pm_card_chargeDeclined",
-	timeoutThenSucceeds: "pm_sim_timeout",
-	providerError: "pm_sim_error",
-} as const;
-
-const SIM_METHOD_IDS: ReadonlySet<string> = new Set(Object.values(SIM_PAYMENT_METHODS));
-
-/** Why the simulator cannot take `paymentMethod` (PaymentProvider.methodProblem); null for its own. */
-export function simMethodProblem(paymentMethod: string): string | null {
-	if (SIM_METHOD_IDS.has(paymentMethod)) return null;
-	const known = [...SIM_METHOD_IDS].join(", ");
-	return `paymentMethod: the simulated payment provider understands ${known}; got ${JSON.stringify(paymentMethod)}.`;
 }
 
 /** A latency beyond this is a configuration mistake, not a simulation. */
