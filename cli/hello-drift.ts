@@ -1,4 +1,5 @@
-// `node cli/hello-drift.ts [readings] [--seconds S] [--connections C] [--after-ours] [--pin]`: what moves bare workerd's
+// `node cli/hello-drift.ts [readings] [--seconds S] [--connections C] [--after-ours] [--pin]
+// [--between-heavy [--heavy-seconds H]] [--fresh-generator]`: what moves bare workerd's
 // hello between readings seconds apart. The bench divides every row by such readings
 // (cli/bench/baseline.ts), and within one run on a quiet machine they spread by 36–61 %. This
 // probe takes `readings` (default 20) readings of bare workerd's hello exactly as the bench does
@@ -14,17 +15,35 @@
 // worker's CPU during that reading. With --pin, every other reading runs bare workerd on CPU 1 and
 // this process (the load generator) on CPU 0 (`taskset`, every thread), the others on both CPUs
 // as the scheduler likes: whether where the scheduler puts the two moves the readings, compared
-// in the same minutes. Run it under `flock /tmp/rg-bench.lock`.
+// in the same minutes. With --between-heavy, our worker (lean runtime) runs too, and the first two
+// of every four readings follow H s (default 5) of the reserve row's load on it (JSON bodies,
+// 256 sessions, a hot SKU), driven from this process as the bench's heavy rows are. With
+// --fresh-generator, every other reading is driven by a freshly spawned Node process running the
+// same runLoad (cli/bench/fresh-load.ts) instead of this one, its place alternating between cycles:
+// whether the generator's own state after heavy rows (heap, collector, sockets, timers) moves the
+// readings. Each line then carries the generating process's heap, RSS and GC pause time during the
+// reading, and this process's. Run it under `flock /tmp/rg-bench.lock`.
 
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { measuredLoad, settle } from "./bench/baseline.ts";
+import { measuredLoad, othersPercent, settle } from "./bench/baseline.ts";
 import { bareHelloLoad, startBareWorkerd } from "./bench/ceilings.ts";
+import { type FreshLoadResult, freshGenerator, gcClock, memoryMb } from "./bench/fresh-load.ts";
+import {
+	adminHeaders,
+	createBenchProduct,
+	HOT_STOCK,
+	SESSIONS,
+	SETUP_WIDTH,
+	sessionHeadersFor,
+} from "./bench/hot-sku.ts";
+import { mintSessions } from "./bench/http.ts";
 import { HELLO_HEADERS } from "./bench/ours.ts";
 import { type BenchTarget, startBenchWorker } from "./bench/worker.ts";
-import { runLoad } from "./lib/load.ts";
+import { readCpuTimes } from "./lib/cpu.ts";
+import { type LoadOptions, runLoad } from "./lib/load.ts";
 import {
 	calibrationNs,
 	correlation,
@@ -44,6 +63,11 @@ const PIN = args.includes("--pin");
 if (PIN) args.splice(args.indexOf("--pin"), 1);
 const AFTER_OURS = args.includes("--after-ours");
 if (AFTER_OURS) args.splice(args.indexOf("--after-ours"), 1);
+const BETWEEN_HEAVY = args.includes("--between-heavy");
+if (BETWEEN_HEAVY) args.splice(args.indexOf("--between-heavy"), 1);
+const FRESH = args.includes("--fresh-generator");
+if (FRESH) args.splice(args.indexOf("--fresh-generator"), 1);
+const HEAVY_SECONDS = option("--heavy-seconds", 5);
 const SECONDS = option("--seconds", 2);
 const CONNECTIONS = option("--connections", 64);
 const READINGS = Number(args[0] ?? 20);
@@ -51,12 +75,29 @@ const MAX_READINGS = 60;
 const MAX_SECONDS = 10;
 /** Like a bench row against a fresh server (cli/bench/ours.ts FRESH_SERVER_WARMUP_SEC). */
 const WARMUP_SEC = 4;
+/** A fresh generator's own warm-up on the bare hello before its reading (cli/bench/fresh-load.ts). */
+const FRESH_WARMUP_SEC = 2;
 if (!Number.isInteger(READINGS) || READINGS < 3 || READINGS > MAX_READINGS)
 	throw new RangeError(`readings must be 3..${MAX_READINGS}`);
 if (!(SECONDS >= 1 && SECONDS <= MAX_SECONDS))
 	throw new RangeError(`--seconds must be 1..${MAX_SECONDS}`);
 if (!Number.isInteger(CONNECTIONS) || CONNECTIONS < 1 || CONNECTIONS > 1024)
 	throw new RangeError("--connections must be 1..1024");
+if (!(HEAVY_SECONDS >= 1 && HEAVY_SECONDS <= 30))
+	throw new RangeError("--heavy-seconds must be 1..30");
+
+/**
+ * Reading i's place in the cycle of four: with --between-heavy the first two follow a heavy load;
+ * with --fresh-generator one of each pair is driven by a fresh process, which one alternating
+ * between cycles so neither always comes first.
+ */
+function placeOf(i: number): { afterHeavy: boolean; fresh: boolean } {
+	const cycle = Math.floor((i - 1) / 4);
+	const pos = (i - 1) % 4;
+	const afterHeavy = BETWEEN_HEAVY && (FRESH ? pos < 2 : pos % 2 === 0);
+	const fresh = FRESH && (pos % 2 === 1) !== (cycle % 2 === 1);
+	return { afterHeavy, fresh };
+}
 
 type Line = {
 	reading: number;
@@ -64,11 +105,23 @@ type Line = {
 	afterOurs: boolean;
 	/** With --pin: workerd and the load generator each had a CPU of their own. */
 	pinned: boolean;
+	/** With --between-heavy: this reading followed a heavy load on our worker. */
+	afterHeavy: boolean;
+	/** With --fresh-generator: a freshly spawned process drove this reading. */
+	fresh: boolean;
 	/** Our worker's CPU during this bare reading, % of one CPU (null without --after-ours). */
 	oursCpuPercentDuring: number | null;
 	reqPerSec: number;
 	workerdCpuUsPerReq: number;
 	generatorCpuUsPerReq: number;
+	/** The process that drove the load: heap and RSS after it, GC pauses during it. */
+	generatorHeapUsedMb: number;
+	generatorHeapTotalMb: number;
+	generatorRssMb: number;
+	generatorGcMs: number;
+	/** This (the bench's) process, whichever drove the load. */
+	benchHeapUsedMb: number;
+	benchGcMs: number;
 	othersCpuPercent: number;
 	stealPercent: number;
 	stealPercentPerCpu: number[];
@@ -95,7 +148,14 @@ function groupMeans(group: readonly Line[]) {
 	return {
 		readings: group.length,
 		workerdCpuUsPerReq: mean((l) => l.workerdCpuUsPerReq),
+		workerdCpuUsPerReqRange: [
+			Math.min(...group.map((l) => l.workerdCpuUsPerReq)),
+			Math.max(...group.map((l) => l.workerdCpuUsPerReq)),
+		],
 		reqPerSec: mean((l) => l.reqPerSec),
+		generatorCpuUsPerReq: mean((l) => l.generatorCpuUsPerReq),
+		generatorGcMs: mean((l) => l.generatorGcMs),
+		generatorHeapUsedMb: mean((l) => l.generatorHeapUsedMb),
 		oursCpuPercentDuring: mean((l) => l.oursCpuPercentDuring ?? 0),
 		othersCpuPercent: mean((l) => l.othersCpuPercent),
 	};
@@ -105,13 +165,14 @@ const dir = mkdtempSync(join(tmpdir(), "revenue-guard-hello-drift-"));
 const bare = await startBareWorkerd(dir);
 let ours: BenchTarget | undefined;
 try {
-	ours = AFTER_OURS ? await startBenchWorker() : undefined;
+	ours = AFTER_OURS || BETWEEN_HEAVY ? await startBenchWorker() : undefined;
 	const oursLoad =
 		ours === undefined
 			? undefined
 			: { url: `${ours.url}/healthz`, connections: CONNECTIONS, headersFactory: HELLO_HEADERS };
 	const oursPids = () => ours?.pids() ?? [];
-	if (oursLoad) await runLoad({ ...oursLoad, durationSec: WARMUP_SEC });
+	if (oursLoad && AFTER_OURS) await runLoad({ ...oursLoad, durationSec: WARMUP_SEC });
+	const heavyLoad = ours && BETWEEN_HEAVY ? await reserveLoadOn(ours) : undefined;
 	const pids = () => bare.pids();
 	const load = bareHelloLoad(bare, CONNECTIONS);
 	const pid = pids()[0] ?? -1;
@@ -125,13 +186,27 @@ try {
 	await runLoad({ ...load, durationSec: WARMUP_SEC });
 	const lines: Line[] = [];
 	for (let i = 1; i <= READINGS; i++) {
-		const afterOurs = oursLoad !== undefined && i % 2 === 1;
+		const afterOurs = AFTER_OURS && oursLoad !== undefined && i % 2 === 1;
+		const { afterHeavy, fresh } = placeOf(i);
 		const pinned = PIN && i % 2 === 1;
 		if (PIN) place(pinned);
 		if (afterOurs) {
 			await settle(oursPids);
 			await runLoad({ ...oursLoad, durationSec: SECONDS });
 		}
+		if (afterHeavy && heavyLoad) {
+			await settle(oursPids);
+			await runLoad({ ...heavyLoad, durationSec: HEAVY_SECONDS });
+		}
+		const child = fresh
+			? await freshGenerator({
+					url: load.url,
+					connections: CONNECTIONS,
+					durationSec: SECONDS,
+					helloHeaders: true,
+					warmupSec: FRESH_WARMUP_SEC,
+				})
+			: undefined;
 		await settle(pids);
 		const stopOurs = ours === undefined ? undefined : treeCpuMeter(oursPids).start();
 		const calBefore = calibrationNs();
@@ -140,13 +215,16 @@ try {
 		const selfStatusBefore = processStatus(process.pid);
 		const selfBefore = process.cpuUsage();
 		const stopWindow = machineWindow().start();
-		const { result, cpuUsPerReq, othersCpuPercent } = await measuredLoad(
-			{ ...load, durationSec: SECONDS },
-			pids,
-		);
+		const gc = gcClock();
+		const { result, cpuUsPerReq, othersCpuPercent, generator } = child
+			? await measuredFresh(child.go, pids)
+			: await measuredInProcess({ ...load, durationSec: SECONDS }, pids);
+		const benchGcMs = gc.ms();
+		gc.stop();
 		const machine = stopWindow();
 		const oursUs = stopOurs?.();
 		const self = process.cpuUsage(selfBefore);
+		const generatorUs = child ? generator.cpuUs : self.user + self.system;
 		const statusAfter = processStatus(pid);
 		const selfStatusAfter = processStatus(process.pid);
 		const calAfter = calibrationNs();
@@ -156,11 +234,19 @@ try {
 			reading: i,
 			afterOurs,
 			pinned,
+			afterHeavy,
+			fresh,
 			oursCpuPercentDuring:
 				oursUs === undefined ? null : Math.round(oursUs / (10_000 * result.elapsedSec)),
 			reqPerSec: Math.round(result.reqPerSec),
 			workerdCpuUsPerReq: cpuUsPerReq ?? Number.NaN,
-			generatorCpuUsPerReq: Math.round(((self.user + self.system) * 10) / result.total) / 10,
+			generatorCpuUsPerReq: Math.round((generatorUs * 10) / result.total) / 10,
+			generatorHeapUsedMb: generator.heapUsedMb,
+			generatorHeapTotalMb: generator.heapTotalMb,
+			generatorRssMb: generator.rssMb,
+			generatorGcMs: Math.round(generator.gcMs * 10) / 10,
+			benchHeapUsedMb: memoryMb().heapUsedMb,
+			benchGcMs: Math.round(benchGcMs * 10) / 10,
 			othersCpuPercent: othersCpuPercent ?? Number.NaN,
 			stealPercent: machine.stealPercent ?? Number.NaN,
 			stealPercentPerCpu: machine.stealPercentPerCpu ?? [],
@@ -224,6 +310,18 @@ try {
 						afterOurs: groupMeans(lines.filter((l) => l.afterOurs)),
 						alone: groupMeans(lines.filter((l) => !l.afterOurs)),
 					}),
+			...(BETWEEN_HEAVY || FRESH
+				? {
+						groups: Object.fromEntries(
+							[true, false].flatMap((h) =>
+								[true, false].map((f) => [
+									`${h ? "afterHeavy" : "noHeavy"}-${f ? "fresh" : "inProcess"}`,
+									groupMeans(lines.filter((l) => l.afterHeavy === h && l.fresh === f)),
+								]),
+							),
+						),
+					}
+				: {}),
 			...(PIN
 				? {
 						pinned: groupMeans(lines.filter((l) => l.pinned)),
@@ -237,4 +335,54 @@ try {
 	await ours?.stop();
 	await bare.stop();
 	rmSync(dir, { recursive: true, force: true });
+}
+
+/** The reserve row's load on our worker (cli/bench/ours.ts measureOurs), on a SKU of its own. */
+async function reserveLoadOn(target: BenchTarget): Promise<Omit<LoadOptions, "durationSec">> {
+	const sku = `DRIFT-HOT-${Date.now().toString(36)}`;
+	await createBenchProduct(target.url, adminHeaders(target.adminToken), sku, {
+		totalStock: HOT_STOCK,
+	});
+	const tokens = await mintSessions(target.url, target.debugToken, SESSIONS, SETUP_WIDTH);
+	return {
+		url: `${target.url}/api/reservations`,
+		method: "POST",
+		headers: { "content-type": "application/json" },
+		body: JSON.stringify({ sku }),
+		headersFactory: sessionHeadersFor(tokens),
+		connections: CONNECTIONS,
+	};
+}
+
+/** A reading driven from this process (as the bench's are), with its generator's state. */
+async function measuredInProcess(load: LoadOptions, pids: () => readonly number[]) {
+	const gc = gcClock();
+	const before = process.cpuUsage();
+	const measured = await measuredLoad(load, pids);
+	const cpu = process.cpuUsage(before);
+	const generator = { cpuUs: cpu.user + cpu.system, gcMs: gc.ms(), ...memoryMb() };
+	gc.stop();
+	return { ...measured, generator };
+}
+
+/** A reading driven from a fresh child process; its CPU counts as the generator's, not others'. */
+async function measuredFresh(go: () => Promise<FreshLoadResult>, pids: () => readonly number[]) {
+	const stop = treeCpuMeter(pids).start();
+	const machineBefore = await readCpuTimes();
+	const selfBefore = process.cpuUsage();
+	const { result, generator } = await go();
+	const self = process.cpuUsage(selfBefore);
+	const machineAfter = await readCpuTimes();
+	const serverUs = stop();
+	const cpuUsPerReq = result.total > 0 ? Math.round((serverUs / result.total) * 10) / 10 : null;
+	const othersCpuPercent =
+		machineBefore && machineAfter
+			? othersPercent({
+					machineBusyJiffies: machineAfter.busy - machineBefore.busy,
+					machineTotalJiffies: machineAfter.total - machineBefore.total,
+					serverUs,
+					selfUs: self.user + self.system + generator.cpuUs,
+				})
+			: null;
+	return { result, cpuUsPerReq, othersCpuPercent, generator };
 }
