@@ -1,5 +1,5 @@
 // `node cli/hello-drift.ts [readings] [--seconds S] [--connections C] [--after-ours] [--pin]
-// [--between-heavy [--heavy-seconds H]] [--fresh-generator]`: what moves bare workerd's
+// [--between-heavy [--heavy-seconds H] [--heavy-from N]] [--fresh-generator] [--ours-blocks K]`: what moves bare workerd's
 // hello between readings seconds apart. The bench divides every row by such readings
 // (cli/bench/baseline.ts), and within one run on a quiet machine they spread by 36–61 %. This
 // probe takes `readings` (default 20) readings of bare workerd's hello exactly as the bench does
@@ -17,12 +17,16 @@
 // as the scheduler likes: whether where the scheduler puts the two moves the readings, compared
 // in the same minutes. With --between-heavy, our worker (lean runtime) runs too, and the first two
 // of every four readings follow H s (default 5) of the reserve row's load on it (JSON bodies,
-// 256 sessions, a hot SKU), driven from this process as the bench's heavy rows are. With
+// 256 sessions, a hot SKU), driven from this process as the bench's heavy rows are; with
+// --heavy-from N, only from reading N on (the readings before it have our worker up and idle). With
 // --fresh-generator, every other reading is driven by a freshly spawned Node process running the
 // same runLoad (cli/bench/fresh-load.ts) instead of this one, its place alternating between cycles:
 // whether the generator's own state after heavy rows (heap, collector, sockets, timers) moves the
 // readings. Each line then carries the generating process's heap, RSS and GC pause time during the
-// reading, and this process's. Run it under `flock /tmp/rg-bench.lock`.
+// reading, and this process's. With --ours-blocks K (alone), our worker (lean runtime, idle, no
+// load) is started before readings 1..K, stopped before K+1..2K, and so on: whether a server of
+// ours merely being up, as it is between the bench's rows, moves bare workerd's readings. Run it
+// under `flock /tmp/rg-bench.lock`.
 
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -68,6 +72,8 @@ if (BETWEEN_HEAVY) args.splice(args.indexOf("--between-heavy"), 1);
 const FRESH = args.includes("--fresh-generator");
 if (FRESH) args.splice(args.indexOf("--fresh-generator"), 1);
 const HEAVY_SECONDS = option("--heavy-seconds", 5);
+const HEAVY_FROM = option("--heavy-from", 1);
+const OURS_BLOCKS = option("--ours-blocks", 0);
 const SECONDS = option("--seconds", 2);
 const CONNECTIONS = option("--connections", 64);
 const READINGS = Number(args[0] ?? 20);
@@ -83,6 +89,8 @@ if (!(SECONDS >= 1 && SECONDS <= MAX_SECONDS))
 	throw new RangeError(`--seconds must be 1..${MAX_SECONDS}`);
 if (!Number.isInteger(CONNECTIONS) || CONNECTIONS < 1 || CONNECTIONS > 1024)
 	throw new RangeError("--connections must be 1..1024");
+if (OURS_BLOCKS !== 0 && (!Number.isInteger(OURS_BLOCKS) || AFTER_OURS || BETWEEN_HEAVY))
+	throw new RangeError("--ours-blocks takes an integer and goes alone");
 if (!(HEAVY_SECONDS >= 1 && HEAVY_SECONDS <= 30))
 	throw new RangeError("--heavy-seconds must be 1..30");
 
@@ -94,7 +102,7 @@ if (!(HEAVY_SECONDS >= 1 && HEAVY_SECONDS <= 30))
 function placeOf(i: number): { afterHeavy: boolean; fresh: boolean } {
 	const cycle = Math.floor((i - 1) / 4);
 	const pos = (i - 1) % 4;
-	const afterHeavy = BETWEEN_HEAVY && (FRESH ? pos < 2 : pos % 2 === 0);
+	const afterHeavy = BETWEEN_HEAVY && i >= HEAVY_FROM && (FRESH ? pos < 2 : pos % 2 === 0);
 	const fresh = FRESH && (pos % 2 === 1) !== (cycle % 2 === 1);
 	return { afterHeavy, fresh };
 }
@@ -109,6 +117,8 @@ type Line = {
 	afterHeavy: boolean;
 	/** With --fresh-generator: a freshly spawned process drove this reading. */
 	fresh: boolean;
+	/** With --ours-blocks: our worker was up (idle) during this reading. */
+	oursUp: boolean;
 	/** Our worker's CPU during this bare reading, % of one CPU (null without --after-ours). */
 	oursCpuPercentDuring: number | null;
 	reqPerSec: number;
@@ -164,6 +174,7 @@ function groupMeans(group: readonly Line[]) {
 const dir = mkdtempSync(join(tmpdir(), "revenue-guard-hello-drift-"));
 const bare = await startBareWorkerd(dir);
 let ours: BenchTarget | undefined;
+let idleOurs: BenchTarget | undefined;
 try {
 	ours = AFTER_OURS || BETWEEN_HEAVY ? await startBenchWorker() : undefined;
 	const oursLoad =
@@ -188,6 +199,13 @@ try {
 	for (let i = 1; i <= READINGS; i++) {
 		const afterOurs = AFTER_OURS && oursLoad !== undefined && i % 2 === 1;
 		const { afterHeavy, fresh } = placeOf(i);
+		if (OURS_BLOCKS > 0 && (i - 1) % OURS_BLOCKS === 0) {
+			if (Math.floor((i - 1) / OURS_BLOCKS) % 2 === 0) idleOurs = await startBenchWorker();
+			else {
+				await idleOurs?.stop();
+				idleOurs = undefined;
+			}
+		}
 		const pinned = PIN && i % 2 === 1;
 		if (PIN) place(pinned);
 		if (afterOurs) {
@@ -236,6 +254,7 @@ try {
 			pinned,
 			afterHeavy,
 			fresh,
+			oursUp: idleOurs !== undefined,
 			oursCpuPercentDuring:
 				oursUs === undefined ? null : Math.round(oursUs / (10_000 * result.elapsedSec)),
 			reqPerSec: Math.round(result.reqPerSec),
@@ -322,6 +341,12 @@ try {
 						),
 					}
 				: {}),
+			...(OURS_BLOCKS > 0
+				? {
+						oursUp: groupMeans(lines.filter((l) => l.oursUp)),
+						oursDown: groupMeans(lines.filter((l) => !l.oursUp)),
+					}
+				: {}),
 			...(PIN
 				? {
 						pinned: groupMeans(lines.filter((l) => l.pinned)),
@@ -333,6 +358,7 @@ try {
 	);
 } finally {
 	await ours?.stop();
+	await idleOurs?.stop();
 	await bare.stop();
 	rmSync(dir, { recursive: true, force: true });
 }
