@@ -4,6 +4,7 @@
 // nothing can come back; the console shows the room's figures. The other buyers act
 // through the API.
 
+import type { Page, WebSocketRoute } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import type { Reservation, Ticket } from "../../src/shared/types.ts";
 import { api } from "../support/server.ts";
@@ -19,12 +20,27 @@ const QUEUE_POLL = { ...POLL, timeout: 40_000 };
 const SHORT_ADMIT_SECONDS = 10;
 /** The verify step's pointer to the queue: untrue once the waiting card has its last word. */
 const JOIN_NEXT = "You are verified. Join the queue to get your turn.";
+/**
+ * Failed ticket reads an outage builds up in the test below: the next read then waits
+ * 24–40 s (src/web/storefront/queue-poll.ts, 2 s doubled per failure, ±25 %).
+ */
+const OUTAGE_FAILED_READS = 4;
+/**
+ * How long the turn may take to show once the feed is back: past the read spread after a
+ * reconnect (RECONNECT_READ_SPREAD_MS, 2 s) with room for a loaded machine, and well short
+ * of the 24 s the outage's backoff would wait.
+ */
+const AFTER_RECONNECT = { timeout: 15_000 };
 
 describe("storefront waiting room", () => {
 	const e2e = browserSuite();
 
-	async function openAndVerify(sku: string, viewport = PHONE) {
-		const buyer = e2e.track(await openStore(e2e.browser, e2e.server, sku, viewport));
+	async function openAndVerify(
+		sku: string,
+		viewport = PHONE,
+		before?: (page: Page) => Promise<void>,
+	) {
+		const buyer = e2e.track(await openStore(e2e.browser, e2e.server, sku, viewport, before));
 		const human = buyer.page.getByRole("checkbox", { name: "I am human" });
 		await human.focus();
 		await buyer.page.keyboard.press("Space");
@@ -157,5 +173,64 @@ describe("storefront waiting room", () => {
 		expect(await page.getByText(/Your turn passed/).count()).toBe(0);
 		expect(await page.getByRole("button", { name: "Reserve" }).count()).toBe(0);
 		expect(errors).toEqual([]);
+	});
+
+	it("asks for its ticket as soon as the live feed is back, so a turn given after an outage is not lost to the outage's backoff", async () => {
+		const sku = await createDrop(e2e.server, {
+			totalStock: 1,
+			waitingRoom: { enabled: true, overbook: 0, admitSeconds: 120 },
+		});
+		// Someone ahead holds the only unit.
+		const first = await newBuyer(e2e.server);
+		const admitted = await api(e2e.server, "POST", `/api/products/${sku}/queue`, { token: first });
+		expect(admitted.status).toBe(201);
+		const held = await api<Reservation>(e2e.server, "POST", "/api/reservations", {
+			token: first,
+			body: { sku, quantity: 1 },
+		});
+		expect(held.status).toBe(201);
+
+		// The page's feed can be dropped and its ticket reads cut, as an outage would.
+		const feed: { toPage: WebSocketRoute | null } = { toPage: null };
+		const ticketReads = { down: false, failed: 0, answered: 0 };
+		const { page } = await openAndVerify(sku, DESKTOP_WIDE, async (p) => {
+			await p.routeWebSocket(/\/live(\?|$)/, (ws) => {
+				feed.toPage = ws;
+				ws.connectToServer();
+			});
+			await p.route(`**/api/products/${sku}/queue`, (route) => {
+				if (route.request().method() !== "GET") return route.continue();
+				if (ticketReads.down) {
+					ticketReads.failed += 1;
+					return route.abort("connectionrefused");
+				}
+				ticketReads.answered += 1;
+				return route.continue();
+			});
+		});
+		await page.getByRole("button", { name: "Join the queue" }).click();
+		await page.getByText("Your place in line: 1").waitFor();
+
+		// The outage: ticket reads fail until the page has backed off a long way.
+		ticketReads.down = true;
+		await expect
+			.poll(() => ticketReads.failed, { timeout: 90_000, interval: 250 })
+			.toBeGreaterThanOrEqual(OUTAGE_FAILED_READS);
+		// The hold ahead is cancelled (the server admits this buyer), the server is reachable
+		// again, and the feed drops and comes back, as after a restart.
+		const cancel = await api(
+			e2e.server,
+			"DELETE",
+			`/api/reservations/${held.body.data?.reservationId}`,
+			{ token: first },
+		);
+		expect(cancel.status).toBe(200);
+		ticketReads.down = false;
+		const answeredBefore = ticketReads.answered;
+		await feed.toPage?.close();
+		await page.getByText(/It is your turn: reserve within/).waitFor(AFTER_RECONNECT);
+		expect(ticketReads.answered).toBeGreaterThan(answeredBefore);
+		await page.getByRole("button", { name: "Reserve" }).click();
+		await page.getByRole("heading", { name: "1 unit held for you" }).waitFor();
 	});
 });

@@ -29,7 +29,7 @@ export const EXPECTED_SECONDS: Readonly<Record<string, number>> = {
 	"test/node/drop-limits.test.ts": 18,
 	"test/e2e/storefront-states.test.ts": 15,
 	"test/e2e/storefront.test.ts": 15,
-	"test/e2e/storefront-waiting-room.test.ts": 38,
+	"test/e2e/storefront-waiting-room.test.ts": 74,
 	"test/node/checkout-restart.test.ts": 12,
 	"test/integration/shards.test.ts": 13,
 	"test/integration/room-shards.test.ts": 13,

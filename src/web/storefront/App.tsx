@@ -48,8 +48,17 @@ const liveSource = webSocketSource();
 
 export function Storefront() {
 	const sku = new URLSearchParams(location.search).get("sku") || DEFAULT_SKU;
-	const { product, missing, loadProblem, availability, offsetMs, feed, accept, reread } =
-		useProductFeed(sku, api, liveSource);
+	const {
+		product,
+		missing,
+		loadProblem,
+		availability,
+		offsetMs,
+		feed,
+		accept,
+		reread,
+		reconnects,
+	} = useProductFeed(sku, api, liveSource);
 	const [session, setSession] = useStored<Session | null>(SESSION_KEY, isSession, null);
 	const [hold, setHold] = useStored<HeldReservation | null>(holdKey(sku), isHeld, null);
 	const [orders, setOrders] = useStored<StoredOrder[]>(ORDERS_KEY, isOrders, []);
@@ -217,6 +226,7 @@ export function Storefront() {
 			if (err.code === "invalid_state") reread();
 			fail(err);
 		},
+		reconnects,
 	);
 	// A lapsed admission is over here at once (the ticket is read again just after, too).
 	const admitted = shownTicketState(queue.ticket, serverNowMs) === "admitted";

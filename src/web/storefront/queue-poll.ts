@@ -17,6 +17,13 @@ export const QUEUE_POLL_JITTER = 0.25;
  * shows the server's final word (expired, or sold out) rather than only its own clock's.
  */
 export const ADMISSION_END_READ_SPREAD_MS = 2_000;
+/**
+ * When the live feed comes back after a drop, the ticket is read once within this much
+ * (a random part of it, as every tab reconnects at the same moment after a restart),
+ * instead of waiting out the failure backoff the outage built up: that backoff can be
+ * longer than a whole turn (QUEUE_POLL_ERROR_MAX_MS against admitSeconds from 10 s).
+ */
+export const RECONNECT_READ_SPREAD_MS = QUEUE_POLL_MIN_MS;
 
 /**
  * The next poll's delay in ms, or null when the ticket will not change by itself

@@ -38,6 +38,11 @@ export interface ProductFeed {
 	accept(a: Availability): void;
 	/** Reads the product again (the operator may have changed it); one read at a time. */
 	reread(): void;
+	/**
+	 * How many times the feed came back after a drop: the server is reachable again, so
+	 * what backed off while it was not (the queue ticket's reads) can ask again now.
+	 */
+	reconnects: number;
 }
 
 export function useProductFeed(sku: string, api: ApiClient, source: LiveSource): ProductFeed {
@@ -51,6 +56,7 @@ export function useProductFeed(sku: string, api: ApiClient, source: LiveSource):
 	const latestAsOfMs = useRef(0);
 	const freshAtMs = useRef(0);
 	const wasOpen = useRef(false);
+	const [reconnects, setReconnects] = useState(0);
 
 	const accept = useCallback((a: Availability) => {
 		const asOfMs = Date.parse(a.asOf);
@@ -119,7 +125,10 @@ export function useProductFeed(sku: string, api: ApiClient, source: LiveSource):
 			setState(s);
 			if (s.kind === "open") {
 				// Back after a drop: a product message may have been missed meanwhile.
-				if (wasOpen.current) rereadSoon();
+				if (wasOpen.current) {
+					rereadSoon();
+					setReconnects((n) => n + 1);
+				}
 				wasOpen.current = true;
 				setLostAtMs(null);
 			} else if (wasOpen.current || s.kind === "waiting") {
@@ -163,5 +172,6 @@ export function useProductFeed(sku: string, api: ApiClient, source: LiveSource):
 		feed: { state, lostAtMs },
 		accept,
 		reread,
+		reconnects,
 	};
 }

@@ -1,11 +1,13 @@
 // The session's waiting-room ticket for one SKU, kept fresh by polling with
-// backoff and jitter (queue-poll.ts), and read once more when an admission ends.
+// backoff and jitter (queue-poll.ts), read once more when an admission ends, and
+// read again soon after the live feed comes back from a drop (the backoff the outage
+// built up could otherwise hide a turn until it is over).
 // Joining is the buyer's click; reading the ticket again needs no click.
 
 import { useCallback, useEffect, useRef, useState } from "preact/hooks";
 import type { Ticket } from "../../shared/types.ts";
 import type { ApiClient, ApiErr } from "../api/client.ts";
-import { nextQueuePollMs } from "./queue-poll.ts";
+import { nextQueuePollMs, RECONNECT_READ_SPREAD_MS } from "./queue-poll.ts";
 
 export function useQueueTicket(
 	api: ApiClient,
@@ -15,6 +17,8 @@ export function useQueueTicket(
 	/** Server clock minus this device's (useProductFeed): when an admission ends here. */
 	offsetMs: number,
 	onError: (err: ApiErr) => void,
+	/** How many times the live feed came back after a drop (useProductFeed `reconnects`). */
+	reconnects: number,
 ) {
 	const [ticket, setTicket] = useState<Ticket | null>(null);
 	const [joining, setJoining] = useState(false);
@@ -41,6 +45,14 @@ export function useQueueTicket(
 	useEffect(() => {
 		if (active) void refresh();
 	}, [active, refresh]);
+
+	// The server is reachable again: forget the outage's backoff and ask once, spread.
+	useEffect(() => {
+		if (!active || reconnects === 0) return;
+		failures.current = 0;
+		const id = setTimeout(() => void refresh(), Math.random() * RECONNECT_READ_SPREAD_MS);
+		return () => clearTimeout(id);
+	}, [active, reconnects, refresh]);
 
 	useEffect(() => {
 		if (!active) return;
