@@ -7,7 +7,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { replayShard } from "../../src/domain/replay.ts";
-import type { AuditEvent, Product } from "../../src/shared/types.ts";
+import type { AuditEvent, Product, Stats } from "../../src/shared/types.ts";
 import type { EventsPage } from "../../src/web/api/client.ts";
 import { ADMIN, call, newSession, stats, uniqueSku } from "./helpers.ts";
 import { buyers, checkEscrow, reserve } from "./shards-support.ts";
@@ -50,6 +50,18 @@ function operatorEvents(events: AuditEvent[]) {
 }
 
 /** Two SKUs, one object and four shards, given the same PATCHes: their trails and totals. */
+/** Each shard's own trail replays to its allotment and counters (domain/replay.ts replayShard). */
+function expectShardsReplay(trail: AuditEvent[], s: Stats): void {
+	for (const shard of s.shards ?? []) {
+		const replayed = replayShard(trail.filter((e) => (e.shard ?? 0) === shard.index));
+		expect([replayed.total, replayed.reserved, replayed.sold]).toEqual([
+			shard.allotment,
+			shard.reserved,
+			shard.sold,
+		]);
+	}
+}
+
 async function samePatches(patches: Record<string, unknown>[]) {
 	const one = uniqueSku("TR1");
 	const split = uniqueSku("TRS");
@@ -114,14 +126,7 @@ describe("the audit trail of a split SKU", () => {
 		}
 		const s = await stats(sku);
 		checkEscrow(s);
-		for (const shard of s.shards ?? []) {
-			const replayed = replayShard(trail.filter((e) => (e.shard ?? 0) === shard.index));
-			expect([replayed.total, replayed.reserved, replayed.sold]).toEqual([
-				shard.allotment,
-				shard.reserved,
-				shard.sold,
-			]);
-		}
+		expectShardsReplay(trail, s);
 	});
 
 	it("a reset's coordinator event carries the SKU's total, as one object's; eventual mode restarts from it", async () => {
@@ -144,14 +149,7 @@ describe("the audit trail of a split SKU", () => {
 		const s = await stats(sku);
 		expect(own[0]?.detail?.allotment).toBe(s.shards?.[0]?.allotment);
 		// Each shard's trail still replays to its allotment and counters.
-		for (const shard of s.shards ?? []) {
-			const replayed = replayShard(trail.filter((e) => (e.shard ?? 0) === shard.index));
-			expect([replayed.total, replayed.reserved, replayed.sold]).toEqual([
-				shard.allotment,
-				shard.reserved,
-				shard.sold,
-			]);
-		}
+		expectShardsReplay(trail, s);
 		// The reset's projection (inventory/projections.ts) restores eventual mode's stock from it.
 		const row = await env.DB.prepare("SELECT total, remaining FROM eventual_stock WHERE sku = ?")
 			.bind(sku)
