@@ -13,23 +13,31 @@ import { browserSuite } from "./suite.ts";
 describe("operator console while the API fails", () => {
 	const e2e = browserSuite();
 
-	it("backs off with jitter while the API fails, and recovers when it answers again", async () => {
-		const sku = `BACKOFF-${crypto.randomUUID().slice(0, 8)}`;
+	/**
+	 * A new 5-unit drop and the console signed in on it, the page's timers on a clock the
+	 * test moves (a minute passes in a few seconds).
+	 */
+	async function openOnNewDrop(prefix: string, name: string) {
+		const sku = `${prefix}-${crypto.randomUUID().slice(0, 8)}`;
 		expect(
 			(
 				await api(e2e.server, "POST", "/api/admin/products", {
 					token: e2e.server.adminToken,
-					body: { sku, name: "Backoff", priceCents: 100, currency: "USD", totalStock: 5 },
+					body: { sku, name, priceCents: 100, currency: "USD", totalStock: 5 },
 				})
 			).status,
 		).toBe(201);
 		const context = await openContext(e2e.browser, e2e.server.url, DESKTOP);
 		const page = await context.newPage();
 		const errors = collectPageErrors(page);
-		// The page's timers run on a clock the test moves: a minute passes in a few seconds.
 		await page.clock.install();
 		await page.goto(`/console?sku=${sku}`);
 		await signIn(page, e2e.server.adminToken);
+		return { sku, context, page, errors };
+	}
+
+	it("backs off with jitter while the API fails, and recovers when it answers again", async () => {
+		const { sku, context, page, errors } = await openOnNewDrop("BACKOFF", "Backoff");
 		await expect.poll(() => metric(page, "Available"), POLL).toBe("5");
 
 		// The API goes down (the live socket stays: only the console's polls fail).
@@ -95,21 +103,7 @@ describe("operator console while the API fails", () => {
 	});
 
 	it("says when the audit trail's read failed, and reads it again within the server's Retry-After", async () => {
-		const sku = `TRAIL-${crypto.randomUUID().slice(0, 8)}`;
-		expect(
-			(
-				await api(e2e.server, "POST", "/api/admin/products", {
-					token: e2e.server.adminToken,
-					body: { sku, name: "Trail", priceCents: 100, currency: "USD", totalStock: 5 },
-				})
-			).status,
-		).toBe(201);
-		const context = await openContext(e2e.browser, e2e.server.url, DESKTOP);
-		const page = await context.newPage();
-		const errors = collectPageErrors(page);
-		await page.clock.install();
-		await page.goto(`/console?sku=${sku}`);
-		await signIn(page, e2e.server.adminToken);
+		const { sku, context, page, errors } = await openOnNewDrop("TRAIL", "Trail");
 		const trail = page.getByRole("table", { name: "Audit trail, newest first" });
 		await expect
 			.poll(() => trail.getByRole("row").nth(1).textContent(), POLL)
