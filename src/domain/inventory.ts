@@ -8,7 +8,7 @@
 
 import type { DropStatus, EventType } from "../shared/types.ts";
 import { MAX_QUANTITY } from "./bounds.ts";
-import { MinHeap } from "./heap.ts";
+import { HoldDeadlines } from "./hold-deadlines.ts";
 import type {
 	Counters,
 	DomainEvent,
@@ -36,7 +36,7 @@ export class Inventory {
 	private readonly active = new Map<string, Hold>();
 	/** Units each session holds or has bought: the purchase limit counts both. */
 	private readonly usage = new Map<string, number>();
-	private readonly expiries = new MinHeap<string>();
+	private readonly deadlines = new HoldDeadlines();
 	private changedHolds = new Map<string, Hold>();
 	private events: DomainEvent[] = [];
 
@@ -99,8 +99,7 @@ export class Inventory {
 
 	/** Earliest moment a RESERVED hold can expire, or a pending payment runs out of time. */
 	nextDeadlineMs(): number | null {
-		this.dropStaleExpiries();
-		return this.expiries.peekKey() ?? null;
+		return this.deadlines.next(this.active);
 	}
 
 	reserve(attempt: ReserveAttempt): ReserveOutcome {
@@ -159,9 +158,8 @@ export class Inventory {
 	expireDue(nowMs: number): number {
 		let expired = 0;
 		for (;;) {
-			const at = this.expiries.peekKey();
-			if (at === undefined || at > nowMs) break;
-			const id = this.expiries.pop() as string;
+			const id = this.deadlines.popDue(nowMs);
+			if (id === undefined) break;
 			const hold = this.active.get(id);
 			// Stale heap entry (cancelled, paid, or a checkout with its own deadline).
 			if (hold === undefined || hold.status !== "RESERVED" || hold.expiresAtMs > nowMs) continue;
@@ -239,7 +237,7 @@ export class Inventory {
 		hold.status = "RESERVED";
 		hold.paymentDeadlineMs = null;
 		// Its first expiry entry may have been dropped while the payment was in flight.
-		this.expiries.push(hold.expiresAtMs, hold.id);
+		this.deadlines.add(hold.expiresAtMs, hold.id);
 		this.changed(hold);
 		this.emit({
 			type: "payment.attempt_failed",
@@ -306,7 +304,7 @@ export class Inventory {
 		}
 		const releasedHolds = this.active.size;
 		this.active.clear();
-		this.expiries.clear();
+		this.deadlines.clear();
 		this.changedHolds.clear();
 		this.reserved = 0;
 		this.attempts = 0;
@@ -344,27 +342,12 @@ export class Inventory {
 
 	private track(hold: Hold): void {
 		this.active.set(hold.id, hold);
-		if (hold.status === "RESERVED") this.expiries.push(hold.expiresAtMs, hold.id);
-		else if (hold.paymentDeadlineMs !== null) this.expiries.push(hold.paymentDeadlineMs, hold.id);
+		this.deadlines.track(hold);
 	}
 
 	/** Keeps a payment deadline visible to `nextDeadlineMs` (the saga resumes from the alarm). */
 	scheduleDeadline(id: string, atMs: number): void {
-		this.expiries.push(atMs, id);
-	}
-
-	private dropStaleExpiries(): void {
-		for (;;) {
-			const at = this.expiries.peekKey();
-			if (at === undefined) return;
-			const id = this.expiries.peekValue();
-			const hold = id === undefined ? undefined : this.active.get(id);
-			if (hold !== undefined) {
-				if (hold.status === "RESERVED" && hold.expiresAtMs === at) return;
-				if (hold.status === "CHECKOUT_PENDING" && hold.paymentDeadlineMs === at) return;
-			}
-			this.expiries.pop();
-		}
+		this.deadlines.add(atMs, id);
 	}
 
 	private release(
