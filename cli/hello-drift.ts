@@ -47,10 +47,10 @@ import { mintSessions } from "./bench/http.ts";
 import { HELLO_HEADERS } from "./bench/ours.ts";
 import { type BenchTarget, startBenchWorker } from "./bench/worker.ts";
 import { readCpuTimes } from "./lib/cpu.ts";
+import { driftSummary, type DriftLine as Line } from "./lib/drift-summary.ts";
 import { type LoadOptions, runLoad } from "./lib/load.ts";
 import {
 	calibrationNs,
-	correlation,
 	machineWindow,
 	memoryWalkNs,
 	processStatus,
@@ -105,70 +105,6 @@ function placeOf(i: number): { afterHeavy: boolean; fresh: boolean } {
 	const afterHeavy = BETWEEN_HEAVY && i >= HEAVY_FROM && (FRESH ? pos < 2 : pos % 2 === 0);
 	const fresh = FRESH && (pos % 2 === 1) !== (cycle % 2 === 1);
 	return { afterHeavy, fresh };
-}
-
-type Line = {
-	reading: number;
-	/** With --after-ours: this reading followed a reading of our worker's /healthz. */
-	afterOurs: boolean;
-	/** With --pin: workerd and the load generator each had a CPU of their own. */
-	pinned: boolean;
-	/** With --between-heavy: this reading followed a heavy load on our worker. */
-	afterHeavy: boolean;
-	/** With --fresh-generator: a freshly spawned process drove this reading. */
-	fresh: boolean;
-	/** With --ours-blocks: our worker was up (idle) during this reading. */
-	oursUp: boolean;
-	/** Our worker's CPU during this bare reading, % of one CPU (null without --after-ours). */
-	oursCpuPercentDuring: number | null;
-	reqPerSec: number;
-	workerdCpuUsPerReq: number;
-	generatorCpuUsPerReq: number;
-	/** The process that drove the load: heap and RSS after it, GC pauses during it. */
-	generatorHeapUsedMb: number;
-	generatorHeapTotalMb: number;
-	generatorRssMb: number;
-	generatorGcMs: number;
-	/** This (the bench's) process, whichever drove the load. */
-	benchHeapUsedMb: number;
-	benchGcMs: number;
-	othersCpuPercent: number;
-	stealPercent: number;
-	stealPercentPerCpu: number[];
-	softirqPercent: number;
-	ksoftirqdPercent: number;
-	cpuPressurePercent: number;
-	calibrationWallNsBefore: number;
-	calibrationWallNsAfter: number;
-	calibrationCpuNsBefore: number;
-	calibrationCpuNsAfter: number;
-	memoryNsBefore: number;
-	memoryNsAfter: number;
-	workerdRssKb: number;
-	workerdMigrationsPerKReq: number;
-	generatorMigrationsPerKReq: number;
-	generatorInvoluntarySwitchesPerKReq: number;
-	workerdVoluntarySwitchesPerKReq: number;
-	workerdInvoluntarySwitchesPerKReq: number;
-};
-
-function groupMeans(group: readonly Line[]) {
-	const mean = (pick: (l: Line) => number) =>
-		Math.round((group.reduce((sum, l) => sum + pick(l), 0) / Math.max(1, group.length)) * 10) / 10;
-	return {
-		readings: group.length,
-		workerdCpuUsPerReq: mean((l) => l.workerdCpuUsPerReq),
-		workerdCpuUsPerReqRange: [
-			Math.min(...group.map((l) => l.workerdCpuUsPerReq)),
-			Math.max(...group.map((l) => l.workerdCpuUsPerReq)),
-		],
-		reqPerSec: mean((l) => l.reqPerSec),
-		generatorCpuUsPerReq: mean((l) => l.generatorCpuUsPerReq),
-		generatorGcMs: mean((l) => l.generatorGcMs),
-		generatorHeapUsedMb: mean((l) => l.generatorHeapUsedMb),
-		oursCpuPercentDuring: mean((l) => l.oursCpuPercentDuring ?? 0),
-		othersCpuPercent: mean((l) => l.othersCpuPercent),
-	};
 }
 
 const dir = mkdtempSync(join(tmpdir(), "revenue-guard-hello-drift-"));
@@ -298,63 +234,17 @@ try {
 		lines.push(line);
 		console.log(JSON.stringify(line));
 	}
-	const column = (pick: (l: Line) => number) => lines.map(pick);
-	// Every numeric figure of a reading is a candidate, except the two it is compared with.
-	const signals: Record<string, number[]> = Object.fromEntries(
-		Object.keys(lines[0] ?? {})
-			.filter((key) => !["reqPerSec", "workerdCpuUsPerReq"].includes(key))
-			.filter((key) => lines.every((l) => typeof l[key as keyof Line] === "number"))
-			.map((key) => [key, column((l) => l[key as keyof Line] as number)]),
-	);
-	const cpu = column((l) => l.workerdCpuUsPerReq);
-	const rate = column((l) => l.reqPerSec);
-	const range = (xs: number[]) => [Math.min(...xs), Math.max(...xs)];
 	console.log(
-		JSON.stringify({
-			summary: true,
-			readings: READINGS,
-			seconds: SECONDS,
-			workerdCpuUsPerReq: range(cpu),
-			reqPerSec: range(rate),
-			rWithWorkerdCpu: Object.fromEntries(
-				Object.entries(signals).map(([name, xs]) => [name, correlation(cpu, xs)]),
-			),
-			rWithReqPerSec: Object.fromEntries(
-				Object.entries(signals).map(([name, xs]) => [name, correlation(rate, xs)]),
-			),
-			rCpuWithRate: correlation(cpu, rate),
-			...(ours === undefined
-				? {}
-				: {
-						afterOurs: groupMeans(lines.filter((l) => l.afterOurs)),
-						alone: groupMeans(lines.filter((l) => !l.afterOurs)),
-					}),
-			...(BETWEEN_HEAVY || FRESH
-				? {
-						groups: Object.fromEntries(
-							[true, false].flatMap((h) =>
-								[true, false].map((f) => [
-									`${h ? "afterHeavy" : "noHeavy"}-${f ? "fresh" : "inProcess"}`,
-									groupMeans(lines.filter((l) => l.afterHeavy === h && l.fresh === f)),
-								]),
-							),
-						),
-					}
-				: {}),
-			...(OURS_BLOCKS > 0
-				? {
-						oursUp: groupMeans(lines.filter((l) => l.oursUp)),
-						oursDown: groupMeans(lines.filter((l) => !l.oursUp)),
-					}
-				: {}),
-			...(PIN
-				? {
-						pinned: groupMeans(lines.filter((l) => l.pinned)),
-						unpinned: groupMeans(lines.filter((l) => !l.pinned)),
-					}
-				: {}),
-			ranges: Object.fromEntries(Object.entries(signals).map(([name, xs]) => [name, range(xs)])),
-		}),
+		JSON.stringify(
+			driftSummary(lines, {
+				readings: READINGS,
+				seconds: SECONDS,
+				afterOurs: ours !== undefined,
+				heavyOrFresh: BETWEEN_HEAVY || FRESH,
+				oursBlocks: OURS_BLOCKS > 0,
+				pin: PIN,
+			}),
+		),
 	);
 } finally {
 	await ours?.stop();
