@@ -74,6 +74,28 @@ describe.each([
 	});
 });
 
+/**
+ * A 2-unit SKU whose provider is slow, a hold of it paid under `key`, and an operator's reset
+ * while that charge is in flight; the checkout's answer. The reset must land while the charge
+ * is in flight: once the payment is seen started, it has the provider's whole latency to
+ * arrive (a fixed 50 ms wait let a loaded machine deliver the payment after the reset, which
+ * then found no hold: 404).
+ */
+async function resetDuringCharge(key: string) {
+	const sku = await createProduct({ totalStock: 2 });
+	await slowProvider(sku, RESET_PROVIDER_MS);
+	const token = await newSession();
+	const id = await reserve(token, sku);
+	const pending = pay(token, id, "pm_card_visa", key);
+	await vi.waitFor(
+		async () => expect(await reservation(token, id)).toMatchObject({ status: "CHECKOUT_PENDING" }),
+		{ timeout: 15_000, interval: 20 },
+	);
+	const reset = await call("POST", `/api/admin/products/${sku}/reset`, { token: ADMIN });
+	expect(reset.status).toBe(200);
+	return { sku, token, id, answer: await pending };
+}
+
 describe("checkout saga recovery", () => {
 	it("finishes a saga interrupted right after the capture from the alarm: PAID, captured once", async () => {
 		const sku = await createProduct({ totalStock: 3 });
@@ -220,22 +242,7 @@ describe("checkout saga recovery", () => {
 	});
 
 	it("refunds a charge that was in flight when an operator reset the SKU", async () => {
-		const sku = await createProduct({ totalStock: 2 });
-		await slowProvider(sku, RESET_PROVIDER_MS);
-		const token = await newSession();
-		const id = await reserve(token, sku);
-		const pending = pay(token, id, "pm_card_visa", "reset-key");
-		// The reset must land while the charge is in flight: once the payment is seen started,
-		// it has the provider's whole latency to arrive (a fixed 50 ms wait let a loaded machine
-		// deliver the payment after the reset, which then found no hold: 404).
-		await vi.waitFor(
-			async () =>
-				expect(await reservation(token, id)).toMatchObject({ status: "CHECKOUT_PENDING" }),
-			{ timeout: 15_000, interval: 20 },
-		);
-		const reset = await call("POST", `/api/admin/products/${sku}/reset`, { token: ADMIN });
-		expect(reset.status).toBe(200);
-		const res = await pending;
+		const { sku, answer: res } = await resetDuringCharge("reset-key");
 		expect(res.status).toBe(409);
 		expect(res.body.error?.code).toBe("invalid_state");
 
@@ -245,19 +252,7 @@ describe("checkout saga recovery", () => {
 	});
 
 	it("answers a retried checkout of a payment a reset interrupted with its outcome, before and after the refund", async () => {
-		const sku = await createProduct({ totalStock: 2 });
-		await slowProvider(sku, RESET_PROVIDER_MS);
-		const token = await newSession();
-		const id = await reserve(token, sku);
-		const pending = pay(token, id, "pm_card_visa", "reset-retry-key");
-		await vi.waitFor(
-			async () =>
-				expect(await reservation(token, id)).toMatchObject({ status: "CHECKOUT_PENDING" }),
-			{ timeout: 15_000, interval: 20 },
-		);
-		const reset = await call("POST", `/api/admin/products/${sku}/reset`, { token: ADMIN });
-		expect(reset.status).toBe(200);
-		const first = await pending;
+		const { sku, token, id, answer: first } = await resetDuringCharge("reset-retry-key");
 		expect(first.status).toBe(409);
 		const message = first.body.error?.message;
 		expect(message).toMatch(/operator reset; any amount taken will be refunded/);
