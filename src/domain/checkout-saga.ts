@@ -160,7 +160,12 @@ function charged(s: SagaState, outcome: ChargeOutcome, world: SagaWorld): SagaSt
 			return failed(s, "provider_error", outcome.reason, world);
 		case "unknown": {
 			const backoffMs = retryDelayMs(CHARGE_RETRY_BASE_MS, s.chargeAttempts, CHARGE_RETRY_MAX_MS);
-			if (s.chargeAttempts >= MAX_CHARGE_ATTEMPTS || world.nowMs + backoffMs >= s.deadlineMs) {
+			// `final`: every retry with the key would get this same answer (ChargeOutcome).
+			if (
+				outcome.final === true ||
+				s.chargeAttempts >= MAX_CHARGE_ATTEMPTS ||
+				world.nowMs + backoffMs >= s.deadlineMs
+			) {
 				return giveUp(s, world);
 			}
 			return { ...quiet(s, "none"), effect: { kind: "wait", ms: backoffMs } };
@@ -289,7 +294,8 @@ function giveUp(s: SagaState, world: SagaWorld): SagaStep {
 /**
  * Look the charge up by its key — a lookup, never a charge: a probe must not be the first
  * request the provider sees (PaymentProvider.lookup) — and refund whatever it says was
- * taken. Bounded; past the bound an operator reconciles by hand (step "unresolved").
+ * taken. Bounded; past the bound, or once the provider says asking again cannot tell more
+ * (an outcome `final`), an operator reconciles by hand (step "unresolved").
  */
 function compensate(s: SagaState, world: SagaWorld): SagaStep {
 	if (s.compensationAttempts >= MAX_COMPENSATION_ATTEMPTS) {
@@ -321,7 +327,11 @@ function compensate(s: SagaState, world: SagaWorld): SagaStep {
 }
 
 function probed(s: SagaState, outcome: LookupOutcome, world: SagaWorld): SagaStep {
-	if (outcome.kind === "unknown") return idle(s); // the alarm asks again at resumeAtMs
+	if (outcome.kind === "unknown") {
+		if (outcome.final === true)
+			return unresolved(s, `charge outcome cannot be learned: ${outcome.reason}`);
+		return idle(s); // the alarm asks again at resumeAtMs
+	}
 	if (outcome.kind === "succeeded") {
 		s.step = "refunding";
 		s.paymentId = outcome.paymentId;
@@ -335,7 +345,11 @@ function probed(s: SagaState, outcome: LookupOutcome, world: SagaWorld): SagaSte
 }
 
 function refunded(s: SagaState, outcome: RefundOutcome, world: SagaWorld): SagaStep {
-	if (outcome.kind === "unknown") return idle(s);
+	if (outcome.kind === "unknown") {
+		if (outcome.final === true)
+			return unresolved(s, `refund outcome cannot be learned: ${outcome.reason}`);
+		return idle(s);
+	}
 	if (outcome.kind === "error") return unresolved(s, `refund refused: ${outcome.reason}`);
 	s.step = "refunded";
 	s.resumeAtMs = null;

@@ -27,8 +27,11 @@ export type ChargeOutcome =
 	| { kind: "succeeded"; paymentId: string }
 	| { kind: "declined"; paymentId: string | null; reason: string }
 	/** Timeout or network failure: the charge may or may not have been captured.
-	 * Retry with the SAME idempotency key to learn the outcome. */
-	| { kind: "unknown"; reason: string }
+	 * Retry with the SAME idempotency key to learn the outcome — unless `final`: the provider
+	 * saved this answer under the key and replays it to every later call with it (Stripe saves
+	 * a 500 given after the work began, docs/decisions/071-stripe-in-doubt-answers.md), so
+	 * asking again cannot learn anything and an operator reconciles the payment by hand. */
+	| { kind: "unknown"; reason: string; final?: true }
 	/** The provider refused the request: definitely not captured. */
 	| { kind: "error"; reason: string };
 
@@ -41,8 +44,8 @@ export type LookupOutcome = ChargeOutcome | { kind: "none" };
 
 export type RefundOutcome =
 	| { kind: "refunded"; refundId: string }
-	/** Outcome not known: retry with the SAME idempotency key. */
-	| { kind: "unknown"; reason: string }
+	/** Outcome not known: retry with the SAME idempotency key — unless `final`. */
+	| { kind: "unknown"; reason: string; final?: true }
 	/** Definitely not refunded by this call (e.g. no such payment, already refunded). */
 	| { kind: "error"; reason: string };
 
@@ -78,6 +81,15 @@ export interface PaymentProvider {
 	 * 400 that changes nothing, not a failed payment (docs/checkout.md).
 	 */
 	methodProblem?(paymentMethod: string): string | null;
+	/**
+	 * Why this provider can never charge `amountCents` in `currency`, known without a call
+	 * (Stripe's documented amount rules, src/payment/stripe-amounts.ts). Null when it may.
+	 * Absent: any amount validateChargeRequest takes. Asked when a price is set (a product's
+	 * create or PATCH) and before a checkout touches the hold, so such an amount is a 400 that
+	 * changes nothing, never a failed payment of the buyer
+	 * (docs/decisions/072-amounts-the-provider-refuses.md).
+	 */
+	amountProblem?(amountCents: number, currency: string): string | null;
 	/**
 	 * Looks a charge up by its request (same idempotency key, same parameters) WITHOUT ever
 	 * capturing: the compensation's probe after an outcome stayed unknown. If the provider

@@ -1,11 +1,17 @@
 // Stripe adapter: PaymentIntents created and confirmed in one call, over plain
 // `fetch` so it runs inside a Durable Object. Request and response shapes follow
-// https://docs.stripe.com/api/payment_intents/create and /api/refunds/create.
+// https://docs.stripe.com/api/payment_intents/create, /api/payment_intents/retrieve and
+// /api/refunds/create.
 //
 // Mapping rule: a response that proves nothing was captured is `error` or
 // `declined`; anything that leaves the capture in doubt (abort, network failure,
 // 5xx, 409 key-in-use, 429) is `unknown`, and the caller retries with the same
 // Idempotency-Key — Stripe then replays the first result instead of charging again.
+// A replay can only repeat the first answer (https://docs.stripe.com/idempotency: "Retries
+// with the same key return the saved response, including 500 errors"), so an answer that names
+// a PaymentIntent not yet settled (`processing`) is read again by id, and a saved 500 is
+// reported as `final`: asking again cannot learn more
+// (docs/decisions/071-stripe-in-doubt-answers.md).
 
 import {
 	type CallOptions,
@@ -19,6 +25,7 @@ import {
 	validateId,
 	validateIdempotencyKey,
 } from "./provider";
+import { stripeAmountProblem } from "./stripe-amounts.ts";
 
 export const DEFAULT_STRIPE_API_BASE = "https://api.stripe.com";
 
@@ -33,7 +40,9 @@ export interface StripeProviderOptions {
 }
 
 type HttpResult =
-	| { kind: "response"; status: number; body: unknown }
+	/** `replayed`: Stripe answered from what it saved under the Idempotency-Key (its
+	 * `Idempotent-Replayed: true` header), not by running the request now. */
+	| { kind: "response"; status: number; body: unknown; replayed: boolean }
 	| { kind: "unreachable"; reason: string };
 
 // PaymentIntent statuses after a confirm that prove the money was not taken.
@@ -67,14 +76,27 @@ export class StripeProvider implements PaymentProvider {
 	async charge(req: ChargeRequest, opts?: CallOptions): Promise<ChargeOutcome> {
 		const problem = validateChargeRequest(req);
 		if (problem !== null) return { kind: "error", reason: problem };
-		const result = await this.post(
+		const deadlineMs = Date.now() + resolveTimeoutMs(opts?.timeoutMs);
+		const result = await this.send(
+			"POST",
 			"/v1/payment_intents",
 			chargeForm(req),
 			req.idempotencyKey,
-			opts,
+			deadlineMs,
 		);
 		if (result.kind === "unreachable") return { kind: "unknown", reason: result.reason };
-		return mapChargeResponse(result.status, result.body);
+		const outcome = mapChargeResponse(result.status, result.body);
+		if (outcome.kind !== "unknown") return outcome;
+		// A PaymentIntent that has not settled: the key would replay this very body forever, so
+		// its current state is read by id, within the same call's time.
+		const unsettled = result.status < 300 ? stringField(asRecord(result.body), "id") : undefined;
+		if (unsettled !== undefined) return this.readIntent(unsettled, deadlineMs);
+		return finalIfSaved(outcome, result);
+	}
+
+	/** Stripe's documented amount rules (src/payment/stripe-amounts.ts). */
+	amountProblem(amountCents: number, currency: string): string | null {
+		return stripeAmountProblem(amountCents, currency);
 	}
 
 	/**
@@ -94,7 +116,14 @@ export class StripeProvider implements PaymentProvider {
 		if (problem !== null) return { kind: "error", reason: problem };
 		const claim = chargeForm(req);
 		claim.set("confirm", "false");
-		const result = await this.post("/v1/payment_intents", claim, req.idempotencyKey, opts);
+		const deadlineMs = Date.now() + resolveTimeoutMs(opts?.timeoutMs);
+		const result = await this.send(
+			"POST",
+			"/v1/payment_intents",
+			claim,
+			req.idempotencyKey,
+			deadlineMs,
+		);
 		if (result.kind === "unreachable") return { kind: "unknown", reason: result.reason };
 		const { status, body } = result;
 		if (status >= 200 && status < 300) {
@@ -113,6 +142,9 @@ export class StripeProvider implements PaymentProvider {
 			// The key is taken: by the charge (replayed below), never by a new capture.
 			return this.charge(req, opts);
 		}
+		// A 500 Stripe saved for THIS request (its parameters, confirm=false): the key belongs to
+		// a request that can never capture, so no charge with it ever did or will.
+		if (status >= 500 && result.replayed) return { kind: "none" };
 		if (isInDoubt(status)) return { kind: "unknown", reason: describeError(status, error) };
 		return { kind: "error", reason: describeError(status, error) };
 	}
@@ -125,40 +157,67 @@ export class StripeProvider implements PaymentProvider {
 		const problem = validateId("paymentId", paymentId) ?? validateIdempotencyKey(idempotencyKey);
 		if (problem !== null) return { kind: "error", reason: problem };
 		const form = new URLSearchParams({ payment_intent: paymentId });
-		const result = await this.post("/v1/refunds", form, idempotencyKey, opts);
+		const deadlineMs = Date.now() + resolveTimeoutMs(opts?.timeoutMs);
+		const result = await this.send("POST", "/v1/refunds", form, idempotencyKey, deadlineMs);
 		if (result.kind === "unreachable") return { kind: "unknown", reason: result.reason };
-		return mapRefundResponse(result.status, result.body);
+		const outcome = mapRefundResponse(result.status, result.body);
+		return outcome.kind === "unknown" ? finalIfSaved(outcome, result) : outcome;
 	}
 
-	private async post(
+	/**
+	 * The charge's PaymentIntent as it is now (GET, no key: a read moves no money). Any
+	 * answer but a readable intent leaves the charge `unknown`: the intent exists, a 404 or
+	 * a 5xx here says nothing about whether it captured.
+	 */
+	private async readIntent(intentId: string, deadlineMs: number): Promise<ChargeOutcome> {
+		const path = `/v1/payment_intents/${encodeURIComponent(intentId)}`;
+		const result = await this.send("GET", path, null, null, deadlineMs);
+		if (result.kind === "unreachable") return { kind: "unknown", reason: result.reason };
+		if (result.status >= 200 && result.status < 300) {
+			return mapChargeResponse(result.status, result.body);
+		}
+		const error = asRecord(asRecord(result.body)?.error);
+		return {
+			kind: "unknown",
+			reason: `payment intent ${intentId} unread: ${describeError(result.status, error)}`,
+		};
+	}
+
+	/** One request, abandoned (`unreachable`) at `deadlineMs`, its body read under the same deadline. */
+	private async send(
+		method: "GET" | "POST",
 		path: string,
-		form: URLSearchParams,
-		idempotencyKey: string,
-		opts: CallOptions | undefined,
+		form: URLSearchParams | null,
+		idempotencyKey: string | null,
+		deadlineMs: number,
 	): Promise<HttpResult> {
-		const timeoutMs = resolveTimeoutMs(opts?.timeoutMs);
+		const timeoutMs = Math.max(0, deadlineMs - Date.now());
+		if (timeoutMs === 0) return { kind: "unreachable", reason: "no time left for the call" };
 		const controller = new AbortController();
 		let timedOut = false;
 		const timer = setTimeout(() => {
 			timedOut = true;
 			controller.abort();
 		}, timeoutMs);
-		const headers: Record<string, string> = {
-			Authorization: `Bearer ${this.secretKey}`,
-			"Content-Type": "application/x-www-form-urlencoded",
-			"Idempotency-Key": idempotencyKey,
-		};
+		const headers: Record<string, string> = { Authorization: `Bearer ${this.secretKey}` };
+		if (form !== null) headers["Content-Type"] = "application/x-www-form-urlencoded";
+		if (idempotencyKey !== null) headers["Idempotency-Key"] = idempotencyKey;
 		if (this.apiVersion !== undefined) headers["Stripe-Version"] = this.apiVersion;
 		try {
 			const response = await this.fetchFn(`${this.apiBase}${path}`, {
-				method: "POST",
+				method,
 				headers,
-				body: form.toString(),
+				...(form === null ? {} : { body: form.toString() }),
 				signal: controller.signal,
 			});
 			// Read the body under the same deadline: a stalled body is as unknown as no answer.
 			const text = await response.text();
-			return { kind: "response", status: response.status, body: parseJson(text) };
+			return {
+				kind: "response",
+				status: response.status,
+				body: parseJson(text),
+				replayed: response.headers.get("Idempotent-Replayed") === "true",
+			};
 		} catch (error) {
 			if (timedOut) return { kind: "unreachable", reason: `timeout after ${timeoutMs} ms` };
 			return { kind: "unreachable", reason: `network error: ${describe(error)}` };
@@ -228,6 +287,23 @@ function mapRefundResponse(status: number, body: unknown): RefundOutcome {
 	const error = asRecord(asRecord(body)?.error);
 	if (isInDoubt(status)) return { kind: "unknown", reason: describeError(status, error) };
 	return { kind: "error", reason: describeError(status, error) };
+}
+
+/**
+ * An in-doubt answer Stripe replayed from what it saved under the key (a 5xx given after the
+ * work began): every later call with the key gets it again, so the outcome is `final` and only
+ * an operator can settle it (find the PaymentIntent by its `metadata[reservationId]`).
+ */
+function finalIfSaved<T extends { kind: "unknown"; reason: string }>(
+	outcome: T,
+	result: Extract<HttpResult, { kind: "response" }>,
+): T | (T & { final: true }) {
+	if (!result.replayed || result.status < 500) return outcome;
+	return {
+		...outcome,
+		final: true,
+		reason: `${outcome.reason} (saved by Stripe under this idempotency key and replayed to every retry)`,
+	};
 }
 
 // 409: another request with this key is still running (or a lock conflict);

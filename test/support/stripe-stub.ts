@@ -1,6 +1,7 @@
 /// <reference types="node" />
-// A local stand-in for Stripe's HTTP API, only for the two calls the adapter makes:
-// POST /v1/payment_intents (create + confirm) and POST /v1/refunds. It speaks
+// A local stand-in for Stripe's HTTP API, only for the calls the adapter makes:
+// POST /v1/payment_intents (create + confirm), GET /v1/payment_intents/:id and
+// POST /v1/refunds. It speaks
 // Stripe's shapes (form bodies, Bearer secret, error JSON, Idempotency-Key replay,
 // https://docs.stripe.com/idempotency) so the adapter is tested against the wire
 // format, not against our own code. Node only: it listens on 127.0.0.1, port 0.
@@ -20,6 +21,12 @@ export interface StubBehaviour {
 	/** The next N requests get a 500 before any work, and nothing is stored (Stripe saves
 	 * a result only once the endpoint starts executing). */
 	failNext: number;
+	/** The next N keyed POSTs do their work (a charge captures) and then answer 500, and that
+	 * 500 is saved under the key and replayed to every retry, as Stripe documents: "Retries
+	 * with the same key return the saved response, including 500 errors". */
+	failAfterWorkNext: number;
+	/** Confirmed card charges answer `processing` and settle only when `settle` is called. */
+	processing: boolean;
 }
 
 export interface StubRequest {
@@ -44,14 +51,25 @@ interface StubIntent {
 	amount: number;
 	currency: string;
 	refunded: boolean;
+	/** The PaymentIntent as GET answers it now (its `status` changes when it settles). */
+	body: Record<string, unknown>;
 }
+
+/** Stripe's three-decimal currencies (https://docs.stripe.com/currencies): amounts end in 0. */
+const THREE_DECIMAL = new Set(["bhd", "jod", "kwd", "omr", "tnd"]);
 
 export class StripeStub {
 	readonly requests: StubRequest[] = [];
 	/** Payment intents that took money; never decremented (a refund is counted separately). */
 	captures = 0;
 	refunds = 0;
-	private behaviour: StubBehaviour = { processingMs: 0, responseDelayMs: 0, failNext: 0 };
+	private behaviour: StubBehaviour = {
+		processingMs: 0,
+		responseDelayMs: 0,
+		failNext: 0,
+		failAfterWorkNext: 0,
+		processing: false,
+	};
 	private readonly idempotent = new Map<string, StoredResponse>();
 	private readonly inFlight = new Set<string>();
 	private readonly intents = new Map<string, StubIntent>();
@@ -80,7 +98,27 @@ export class StripeStub {
 
 	/** The payment intents that captured money, in order. */
 	capturedIntentIds(): string[] {
-		return [...this.intents.values()].map((intent) => intent.id);
+		return [...this.intents.values()]
+			.filter((intent) => intent.body.status === "succeeded")
+			.map((intent) => intent.id);
+	}
+
+	/** Every confirmed payment intent's id, whatever its status, in order. */
+	intentIds(): string[] {
+		return [...this.intents.keys()];
+	}
+
+	/** A `processing` intent settles: `succeeded` captures its money, anything else does not. */
+	settle(intentId: string, status: "succeeded" | "requires_payment_method"): void {
+		const intent = this.intents.get(intentId);
+		if (intent === undefined || intent.body.status !== "processing") {
+			throw new Error(`stub: ${intentId} is not processing`);
+		}
+		intent.body = { ...intent.body, status };
+		if (status === "succeeded") {
+			this.captures += 1;
+			intent.body = { ...intent.body, amount_received: intent.amount };
+		}
 	}
 
 	async close(): Promise<void> {
@@ -130,6 +168,8 @@ export class StripeStub {
 			this.behaviour.failNext -= 1;
 			return fresh(stripeError(500, "api_error", "An unknown error occurred."));
 		}
+		const read = /^\/v1\/payment_intents\/([^/]+)$/.exec(path);
+		if (req.method === "GET" && read?.[1] !== undefined) return fresh(this.retrieve(read[1]));
 		if (req.method !== "POST" || !(path === "/v1/payment_intents" || path === "/v1/refunds")) {
 			const message = `Unrecognized request URL (${req.method}: ${path}).`;
 			return fresh(stripeError(404, "invalid_request_error", message));
@@ -154,7 +194,11 @@ export class StripeStub {
 		this.inFlight.add(idempotencyKey);
 		try {
 			await this.sleep(this.behaviour.processingMs);
-			const response = await this.execute(path, params);
+			let response = await this.execute(path, params);
+			if (this.behaviour.failAfterWorkNext > 0 && !isValidationError(response)) {
+				this.behaviour.failAfterWorkNext -= 1;
+				response = stripeError(500, "api_error", "An unknown error occurred.");
+			}
 			// Validation failures are not saved, like Stripe; executed results are.
 			if (!isValidationError(response)) {
 				this.idempotent.set(idempotencyKey, { ...response, fingerprint });
@@ -174,6 +218,8 @@ export class StripeStub {
 		if (!Number.isInteger(amount) || amount < 1) return missingOrInvalid("amount");
 		const currency = params.currency;
 		if (currency === undefined) return missingOrInvalid("currency");
+		const amountRefusal = refuseAmount(amount, currency);
+		if (amountRefusal !== null) return amountRefusal;
 		const paymentMethod = params.payment_method;
 		if (paymentMethod === undefined) return missingOrInvalid("payment_method");
 		const intent = {
@@ -194,13 +240,26 @@ export class StripeStub {
 		}
 		switch (paymentMethod) {
 			case "pm_card_visa": {
-				this.captures += 1;
-				this.intents.set(intent.id, { id: intent.id, amount, currency, refunded: false });
 				const charge = stripeId("ch");
-				return {
-					status: 200,
-					body: { ...intent, status: "succeeded", amount_received: amount, latest_charge: charge },
+				if (this.behaviour.processing) {
+					const body = {
+						...intent,
+						status: "processing",
+						amount_received: 0,
+						latest_charge: charge,
+					};
+					this.intents.set(intent.id, { id: intent.id, amount, currency, refunded: false, body });
+					return { status: 200, body };
+				}
+				this.captures += 1;
+				const body = {
+					...intent,
+					status: "succeeded",
+					amount_received: amount,
+					latest_charge: charge,
 				};
+				this.intents.set(intent.id, { id: intent.id, amount, currency, refunded: false, body });
+				return { status: 200, body };
 			}
 			case "pm_card_chargeDeclined": {
 				const decline = {
@@ -242,7 +301,7 @@ export class StripeStub {
 		const intentId = params.payment_intent;
 		if (intentId === undefined) return missingOrInvalid("payment_intent");
 		const intent = this.intents.get(intentId);
-		if (intent === undefined) {
+		if (intent === undefined || intent.body.status !== "succeeded") {
 			return stripeError(400, "invalid_request_error", `No such payment_intent: '${intentId}'`, {
 				code: "resource_missing",
 				param: "payment_intent",
@@ -272,6 +331,18 @@ export class StripeStub {
 				created: Math.floor(Date.now() / 1000),
 			},
 		};
+	}
+
+	/** GET /v1/payment_intents/:id: the intent as it is now. Unconfirmed ones are not kept. */
+	private retrieve(intentId: string): StubResponse {
+		const intent = this.intents.get(decodeURIComponent(intentId));
+		if (intent === undefined) {
+			return stripeError(404, "invalid_request_error", `No such payment_intent: '${intentId}'`, {
+				code: "resource_missing",
+				param: "intent",
+			});
+		}
+		return { status: 200, body: intent.body };
 	}
 
 	private sleep(ms: number): Promise<void> {
@@ -305,9 +376,38 @@ function missingOrInvalid(param: string): StubResponse {
 	});
 }
 
+/**
+ * Stripe's documented amount rules (https://docs.stripe.com/api/payment_intents/create `amount`,
+ * https://docs.stripe.com/currencies): at most eight digits, at least $0.50 (only USD is
+ * checked here: other currencies' minimum depends on the day's rate), three-decimal
+ * currencies in tens, ISK in hundreds. Written apart from the adapter's own check on purpose.
+ */
+function refuseAmount(amount: number, currency: string): StubResponse | null {
+	// Stripe names the first two codes in its error codes; the others are refused by `param`.
+	const refuse = (code: string | null, message: string) =>
+		stripeError(400, "invalid_request_error", message, {
+			...(code === null ? {} : { code }),
+			param: "amount",
+		});
+	if (amount > 99_999_999) {
+		return refuse("amount_too_large", "Amount must be no more than $999,999.99");
+	}
+	if (currency === "usd" && amount < 50) {
+		return refuse("amount_too_small", "Amount must be at least $0.50 usd");
+	}
+	if (THREE_DECIMAL.has(currency) && amount % 10 !== 0) {
+		return refuse(null, `Amounts in ${currency} must have 0 as the last digit.`);
+	}
+	if (currency === "isk" && amount % 100 !== 0) {
+		return refuse(null, "Amounts in isk must be evenly divisible by 100.");
+	}
+	return null;
+}
+
+/** Refused before the endpoint ran: Stripe saves no result for these. */
 function isValidationError(response: StubResponse): boolean {
-	const body = response.body as { error?: { code?: string } };
-	return body.error?.code === "parameter_missing";
+	const body = response.body as { error?: { code?: string; param?: string } };
+	return body.error?.code === "parameter_missing" || body.error?.param === "amount";
 }
 
 function metadataOf(params: Record<string, string>): Record<string, string> {

@@ -237,6 +237,57 @@ describe("checkout saga step function", () => {
 		expect(unknown.effect.kind).toBe("stop");
 	});
 
+	it("stops asking once the provider says asking again cannot tell more (a final unknown)", () => {
+		// Stripe replays a 500 it saved under the key to every retry (src/payment/stripe.ts):
+		// the saga releases the units at the first such answer and hands the payment to an
+		// operator at the probe's, instead of spending every attempt on the same answer.
+		const pending = { status: "CHECKOUT_PENDING" as const, expiresAtMs: T0 + 60_000 };
+		const attempt = step(
+			begunSaga(),
+			{ kind: "run", resumed: false },
+			{
+				nowMs: T0,
+				sku: SKU,
+				hold: pending,
+			},
+		);
+		expect(attempt.effect.kind).toBe("charge");
+		expect(attempt.state.chargeAttempts).toBe(1);
+		const saved = {
+			kind: "unknown" as const,
+			reason: "stripe 500 api_error (saved)",
+			final: true as const,
+		};
+		const world = { nowMs: T0 + 100, sku: SKU, hold: pending };
+		const gaveUp = step(attempt.state, { kind: "charged", outcome: saved }, world);
+		expect(gaveUp.state.step).toBe("compensating");
+		expect(gaveUp.hold).toMatchObject({ kind: "release" });
+		expect(gaveUp.effect.kind === "stop" && gaveUp.effect.answer).toMatchObject({
+			ok: false,
+			payment: { outcome: "not_confirmed", charged: "unknown" },
+		});
+		const probe = step(gaveUp.state, { kind: "run", resumed: true }, { ...world, hold: null });
+		expect(probe.effect.kind).toBe("probe");
+		const handedOver = step(
+			probe.state,
+			{ kind: "probed", outcome: saved },
+			{ ...world, hold: null },
+		);
+		expect(handedOver.state).toMatchObject({ step: "unresolved", resumeAtMs: null });
+		expect(handedOver.alert).toMatch(/^charge outcome cannot be learned: stripe 500/);
+		// Without `final` the same answers keep the retries and probes going.
+		const retried = step(
+			attempt.state,
+			{ kind: "charged", outcome: { kind: "unknown", reason: "t" } },
+			world,
+		);
+		expect(retried.effect.kind).toBe("wait");
+		const refunding: SagaState = { ...probe.state, step: "refunding", paymentId: "pi_1" };
+		const refundSaved = step(refunding, { kind: "refunded", outcome: saved }, world);
+		expect(refundSaved.state.step).toBe("unresolved");
+		expect(refundSaved.alert).toMatch(/^refund outcome cannot be learned/);
+	});
+
 	it("gives a resumed saga a full provider timeout even a moment before its deadline", () => {
 		const state = begunSaga();
 		const crashed: SagaState = { ...state, chargeAttempts: 1 };

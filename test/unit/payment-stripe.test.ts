@@ -3,6 +3,7 @@
 
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { StripeProvider } from "../../src/payment/stripe";
+import { stripeAmountProblem } from "../../src/payment/stripe-amounts.ts";
 import { chargeRequest } from "../support/payment.ts";
 import { StripeStub } from "../support/stripe-stub";
 
@@ -171,6 +172,109 @@ describe("StripeProvider lookup (the compensation's probe)", () => {
 		stub.behave({ failNext: 1 });
 		expect(await stripe.lookup(req)).toMatchObject({ kind: "unknown" });
 		expect(stub.captures).toBe(0);
+	});
+});
+
+describe("StripeProvider in-doubt answers (Stripe replays a key's first answer)", () => {
+	it("reads a `processing` PaymentIntent by id: the retry and the probe see it settle", async () => {
+		const req = chargeRequest("pm_card_visa");
+		stub.behave({ processing: true });
+		const first = await stripe.charge(req);
+		expect(first).toMatchObject({ kind: "unknown", reason: expect.stringMatching(/processing/) });
+		const [intentId] = stub.intentIds();
+		expect(intentId).toMatch(/^pi_/);
+		// The charge was read again by id within the call: POST, then GET of that intent.
+		expect(stub.requests.map((r) => r.path)).toEqual([
+			"/v1/payment_intents",
+			`/v1/payment_intents/${intentId}`,
+		]);
+		stub.settle(intentId as string, "succeeded");
+		// Stripe replays the saved `processing` body to the same key; the intent itself moved on.
+		expect(await stripe.charge(req)).toEqual({ kind: "succeeded", paymentId: intentId });
+		expect(await stripe.lookup(req)).toEqual({ kind: "succeeded", paymentId: intentId });
+		expect(stub.captures).toBe(1);
+	});
+
+	it("answers declined once a `processing` PaymentIntent settles without the money", async () => {
+		const req = chargeRequest("pm_card_visa");
+		stub.behave({ processing: true });
+		expect((await stripe.charge(req)).kind).toBe("unknown");
+		stub.settle(stub.intentIds()[0] as string, "requires_payment_method");
+		expect(await stripe.lookup(req)).toMatchObject({ kind: "declined" });
+		expect(stub.captures).toBe(0);
+	});
+
+	it("says a 500 Stripe saved under the key is final: retries and probes only replay it", async () => {
+		const req = chargeRequest("pm_card_visa");
+		// Stripe began the work (the money is taken) and answered 500, saved under the key.
+		stub.behave({ failAfterWorkNext: 1 });
+		const first = await stripe.charge(req);
+		expect(first).toMatchObject({ kind: "unknown", reason: expect.stringMatching(/^stripe 500/) });
+		expect(first.kind === "unknown" && first.final).toBeUndefined();
+		expect(stub.captures).toBe(1);
+		const retry = await stripe.charge(req);
+		expect(retry).toMatchObject({ kind: "unknown", final: true });
+		expect(await stripe.lookup(req)).toMatchObject({ kind: "unknown", final: true });
+		expect(stub.captures).toBe(1);
+	});
+
+	it("finds no charge when the key's saved 500 is the probe's own (confirm=false) request", async () => {
+		const req = chargeRequest("pm_card_visa");
+		stub.behave({ failAfterWorkNext: 1 });
+		expect(await stripe.lookup(req)).toMatchObject({ kind: "unknown" });
+		// Replayed: the key belongs to a request that cannot capture, so no charge ever will.
+		expect(await stripe.lookup(req)).toEqual({ kind: "none" });
+		expect(await stripe.charge(req)).toMatchObject({ kind: "error" });
+		expect(stub.captures).toBe(0);
+	});
+
+	it("says a refund's saved 500 is final", async () => {
+		const paymentId = await chargedPaymentId();
+		const key = `rf_${crypto.randomUUID()}`;
+		stub.behave({ failAfterWorkNext: 1 });
+		expect(await stripe.refund(paymentId, key)).toMatchObject({ kind: "unknown" });
+		expect(await stripe.refund(paymentId, key)).toMatchObject({ kind: "unknown", final: true });
+		expect(stub.refunds).toBe(1);
+	});
+});
+
+describe("StripeProvider amounts (docs/decisions/072-amounts-the-provider-refuses.md)", () => {
+	const cases: [number, string][] = [
+		[50, "USD"],
+		[49, "USD"],
+		[25, "usd"],
+		[99_999_999, "USD"],
+		[100_000_000, "USD"],
+		[100_000_000, "JPY"],
+		[10_500, "KWD"],
+		[10_505, "KWD"],
+		[1_001, "BHD"],
+		[12_300, "ISK"],
+		[12_345, "ISK"],
+		[25, "EUR"],
+		[1, "JPY"],
+	];
+
+	it("refuses before a call exactly the amounts the stub of Stripe refuses", async () => {
+		for (const [amountCents, currency] of cases) {
+			const problem = stripe.amountProblem(amountCents, currency);
+			const outcome = await stripe.charge(chargeRequest("pm_card_visa", { amountCents, currency }));
+			// Refused by the adapter's own bounds (eight digits) or by the stub's 400.
+			const refused = outcome.kind === "error";
+			expect({ amountCents, currency, refused }).toEqual({
+				amountCents,
+				currency,
+				refused: problem !== null,
+			});
+		}
+	});
+
+	it("names the rule and the amount, and takes a free order", () => {
+		expect(stripeAmountProblem(0, "USD")).toBeNull();
+		expect(stripeAmountProblem(25, "usd")).toMatch(/at least 50 USD cents.*got 25/);
+		expect(stripeAmountProblem(100_000_000, "USD")).toMatch(/at most 99999999/);
+		expect(stripeAmountProblem(10_505, "kwd")).toMatch(/KWD \(three decimals\).*last digit is 0/);
+		expect(stripeAmountProblem(12_345, "ISK")).toMatch(/multiple of 100/);
 	});
 });
 
