@@ -180,6 +180,16 @@ export class CheckoutDriver {
 		if (admission.kind === "join") {
 			return { kind: "drive", id: hold.id, first: { kind: "run", resumed: true } };
 		}
+		// An amount the provider can never charge (a price set before the check, or price ×
+		// quantity past its limit) is bad input, not the buyer's failed payment: refused before
+		// the hold, the key or the provider is touched (docs/checkout.md, "Amounts").
+		const amountCents = inv.product.priceCents * hold.quantity;
+		const amountProblem = this.effects.amountProblem(amountCents, inv.product.currency);
+		if (amountProblem !== null) {
+			return answer(
+				fail("invalid_request", refusedAmount(hold.quantity, inv.product, amountProblem)),
+			);
+		}
 		const deadlineMs = nowMs + this.options.windowMs;
 		const begun = inv.beginCheckout(hold.id, nowMs, deadlineMs);
 		if (!begun.ok)
@@ -193,7 +203,7 @@ export class CheckoutDriver {
 				clientKey: req.idempotencyKey,
 				paymentMethod: req.paymentMethod,
 				quantity: hold.quantity,
-				amountCents: inv.product.priceCents * hold.quantity,
+				amountCents,
 				currency: inv.product.currency,
 				priorFailures: known.failureCount,
 			},
@@ -338,4 +348,14 @@ export class CheckoutDriver {
 
 function answer(result: CheckoutResult): Admitted {
 	return { kind: "answer", result };
+}
+
+/** The 400's message for an amount the provider cannot charge: the field, the figures, what to do. */
+function refusedAmount(
+	quantity: number,
+	product: { priceCents: number; currency: string },
+	problem: string,
+): string {
+	const amount = product.priceCents * quantity;
+	return `amount: ${quantity} × priceCents ${product.priceCents} = ${amount} ${product.currency}, which the payment provider cannot charge (${problem}). Nothing was charged and the hold is unchanged${quantity > 1 ? "; a hold of fewer units may be payable" : ""}.`;
 }

@@ -23,6 +23,11 @@ export class SagaEffects {
 		return this.built;
 	}
 
+	/** Why the provider can never charge this amount (PaymentProvider.amountProblem); null when it may. */
+	amountProblem(amountCents: number, currency: string): string | null {
+		return this.provider().amountProblem?.(amountCents, currency) ?? null;
+	}
+
 	/** The effect's outcome now, if the provider answers within the call; else undefined. */
 	now(effect: Work): SagaInput | undefined {
 		if (effect.kind === "wait") return undefined;

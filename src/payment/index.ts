@@ -14,6 +14,7 @@ export * from "./provider";
 export * from "./sim-store";
 export * from "./simulated";
 export * from "./stripe";
+export * from "./stripe-amounts";
 
 export type PaymentProviderName = PaymentSettings["provider"];
 
@@ -41,12 +42,28 @@ export function paymentMethodProblem(
 	settings: PaymentSettings,
 	paymentMethod: string,
 ): string | null {
+	return checkerFor(settings).methodProblem?.(paymentMethod) ?? null;
+}
+
+function checkerFor(settings: PaymentSettings): PaymentProvider {
 	let provider = checkers.get(settings);
 	if (provider === undefined) {
 		provider = paymentProvider(settings);
 		checkers.set(settings, provider);
 	}
-	return provider.methodProblem?.(paymentMethod) ?? null;
+	return provider;
+}
+
+/**
+ * Why the configured provider can never charge `amountCents` in `currency`
+ * (PaymentProvider.amountProblem), for the 400 of a price set at create or PATCH; null when it may.
+ */
+export function paymentAmountProblem(
+	settings: PaymentSettings,
+	amountCents: number,
+	currency: string,
+): string | null {
+	return checkerFor(settings).amountProblem?.(amountCents, currency) ?? null;
 }
 
 /**

@@ -15,6 +15,7 @@ import {
 import { MAX_SHARDS } from "../../domain/escrow.ts";
 import { HISTORY_SECONDS } from "../../domain/timeseries.ts";
 import { MAX_ADMIT_SECONDS, MAX_OVERBOOK, MIN_ADMIT_SECONDS } from "../../domain/waiting-room.ts";
+import { paymentAmountProblem } from "../../payment/index.ts";
 import type { AuditEvent } from "../../shared/types.ts";
 import { parseBody } from "../body.ts";
 import { recordInCatalogue, requireKnownSku } from "../catalogue.ts";
@@ -107,6 +108,7 @@ admin.route("/sessions", adminSessions);
 // again answers 201 with the product as it is; another one is 409 `already_exists`.
 admin.post("/products", async (c) => {
 	const body = await parseBody(c, CreateProduct);
+	refuseUnchargeablePrice(c, body.priceCents, body.currency, "priceCents");
 	const holdSeconds = body.holdSeconds ?? c.get("config").holdSeconds;
 	const result = await inventory(c.env, body.sku).create(
 		{
@@ -151,6 +153,22 @@ admin.patch("/products/:sku", async (c) => {
 			);
 		}
 	}
+	if (rest.priceCents !== undefined || rest.currency !== undefined) {
+		// Judged with the product's other half when the PATCH names only one of the two.
+		let { priceCents, currency } = rest;
+		if (priceCents === undefined || currency === undefined) {
+			const product = await inventory(c.env, sku).product();
+			if (product === null) return fail(c, "unknown_sku");
+			priceCents ??= product.priceCents;
+			currency ??= product.currency;
+		}
+		refuseUnchargeablePrice(
+			c,
+			priceCents,
+			currency,
+			rest.priceCents !== undefined ? "priceCents" : "currency",
+		);
+	}
 	const patch = {
 		...rest,
 		...(startsAt !== undefined
@@ -170,6 +188,26 @@ admin.patch("/products/:sku", async (c) => {
 	// A new name reaches the catalogue through the outbox (inventory/projections.ts).
 	return ok(c, result.product);
 });
+
+/**
+ * A price the configured payment provider can never charge (Stripe's amount rules,
+ * src/payment/stripe-amounts.ts) is refused when it is set, naming the field, so that no buyer
+ * of it meets a failed payment (docs/decisions/072-amounts-the-provider-refuses.md). Checked
+ * per unit: a larger quantity is judged at checkout, before the hold is touched.
+ */
+function refuseUnchargeablePrice(
+	c: Ctx,
+	priceCents: number,
+	currency: string,
+	field: "priceCents" | "currency",
+): void {
+	const problem = paymentAmountProblem(c.get("config").payment, priceCents, currency);
+	if (problem === null) return;
+	throw new ApiError(
+		"invalid_request",
+		`${field}: the payment provider cannot charge ${priceCents} ${currency.toUpperCase()} (${problem}).`,
+	);
+}
 
 /** Unknown SKUs are refused before the reset limiter, which would tally the refusal to the SKU's object. */
 const knownSku: MiddlewareHandler<AppEnv> = async (c, next) => {

@@ -1,0 +1,131 @@
+// Amounts Stripe refuses (docs/decisions/072-amounts-the-provider-refuses.md), against a real
+// `npm start` with PAYMENT_PROVIDER=stripe pointed at the repository's stub of Stripe
+// (test/support/stripe-stub.ts, which refuses them as Stripe documents): a price Stripe can
+// never charge is a 400 naming the field at create and PATCH, and a hold whose price ×
+// quantity Stripe cannot charge is a 400 at checkout that calls nobody, changes nothing and
+// is never one of the hold's failed payments.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { MAX_FAILED_PAYMENTS_PER_HOLD } from "../../src/domain/checkout-policy.ts";
+import { api, startServer, type TestServer } from "../support/server.ts";
+import { createProduct, newBuyer } from "../support/shop.ts";
+import { StripeStub } from "../support/stripe-stub.ts";
+
+const SECRET = "sk_test_revenue_guard_amounts";
+/** Eight digits is Stripe's most: five units of this are nine. */
+const PRICE_OF_A_CAR_CENTS = 20_000_000;
+
+let stub: StripeStub;
+let server: TestServer;
+
+beforeAll(async () => {
+	stub = await StripeStub.start({ secretKey: SECRET });
+	server = await startServer({
+		env: { PAYMENT_PROVIDER: "stripe", STRIPE_SECRET_KEY: SECRET, STRIPE_API_BASE: stub.url },
+	});
+});
+
+afterAll(async () => {
+	await server?.dispose();
+	await stub?.close();
+});
+
+async function product(sku: string) {
+	return api<{ priceCents: number; currency: string }>(server, "GET", `/api/products/${sku}`);
+}
+
+describe("prices and amounts Stripe refuses, with PAYMENT_PROVIDER=stripe", () => {
+	it("refuses at create a price Stripe can never charge, naming priceCents; creates nothing", async () => {
+		const refused: [number, string, RegExp][] = [
+			[25, "USD", /at least 50/],
+			[10_505, "KWD", /last digit is 0/],
+			[12_345, "ISK", /multiple of 100/],
+		];
+		for (const [priceCents, currency, rule] of refused) {
+			const sku = `AMT-${crypto.randomUUID().slice(0, 8)}`;
+			const res = await api(server, "POST", "/api/admin/products", {
+				token: server.adminToken,
+				body: { sku, name: sku, priceCents, currency, totalStock: 3 },
+			});
+			expect(res.status, `${priceCents} ${currency}`).toBe(400);
+			expect(res.body.error?.code).toBe("invalid_request");
+			expect(res.body.error?.message).toMatch(/^priceCents: /);
+			expect(res.body.error?.message).toMatch(rule);
+			expect((await product(sku)).status).toBe(404);
+		}
+		// What Stripe takes is taken: a free drop, and the same currencies rounded as it asks.
+		await createProduct(server, { priceCents: 0 });
+		await createProduct(server, { priceCents: 10_500, currency: "KWD" });
+		await createProduct(server, { priceCents: 12_300, currency: "ISK" });
+		expect(stub.requests).toEqual([]);
+	});
+
+	it("refuses a PATCH to such a price or currency, naming the field; the product keeps its price", async () => {
+		const sku = await createProduct(server, { priceCents: 10_505, currency: "USD" });
+		const cheap = await api(server, "PATCH", `/api/admin/products/${sku}`, {
+			token: server.adminToken,
+			body: { priceCents: 25 },
+		});
+		expect(cheap.status).toBe(400);
+		expect(cheap.body.error?.message).toMatch(/^priceCents: .*at least 50/);
+		// The price alone is fine in USD; in KWD (three decimals) it must end in 0.
+		const dinars = await api(server, "PATCH", `/api/admin/products/${sku}`, {
+			token: server.adminToken,
+			body: { currency: "KWD" },
+		});
+		expect(dinars.status).toBe(400);
+		expect(dinars.body.error?.message).toMatch(/^currency: .*10505 KWD.*last digit is 0/);
+		expect((await product(sku)).body.data).toMatchObject({ priceCents: 10_505, currency: "USD" });
+		const both = await api(server, "PATCH", `/api/admin/products/${sku}`, {
+			token: server.adminToken,
+			body: { priceCents: 10_500, currency: "KWD" },
+		});
+		expect(both.status, JSON.stringify(both.body)).toBe(200);
+	});
+
+	it("refuses at checkout a hold Stripe cannot charge (price × quantity), never as a failed payment", async () => {
+		const sku = await createProduct(server, {
+			priceCents: PRICE_OF_A_CAR_CENTS,
+			totalStock: 10,
+			perUserLimit: 5,
+		});
+		const token = await newBuyer(server);
+		const hold = await api<{ reservationId: string }>(server, "POST", "/api/reservations", {
+			token,
+			body: { sku, quantity: 5 },
+		});
+		expect(hold.status, JSON.stringify(hold.body)).toBe(201);
+		const id = hold.body.data?.reservationId ?? "";
+		// More tries than the hold's failed payments allow: none of them is one.
+		for (let i = 0; i <= MAX_FAILED_PAYMENTS_PER_HOLD; i++) {
+			const res = await api(server, "POST", "/api/checkout", {
+				token,
+				body: { reservationId: id, paymentMethod: "pm_card_visa" },
+				headers: { "idempotency-key": `too-much-${i}` },
+			});
+			expect(res.status, JSON.stringify(res.body)).toBe(400);
+			expect(res.body.error?.code).toBe("invalid_request");
+			expect(res.body.error?.message).toMatch(/^amount: 5 × priceCents 20000000 = 100000000 USD/);
+			expect(res.body.error?.message).toMatch(/at most 99999999/);
+		}
+		const seen = await api(server, "GET", `/api/reservations/${id}`, { token });
+		expect(seen.body.data).toMatchObject({ status: "RESERVED", quantity: 5 });
+		// Stripe never heard of it.
+		expect(stub.requests).toEqual([]);
+
+		// Four units are eight digits: another buyer's hold of four pays, through the stub.
+		const other = await newBuyer(server);
+		const four = await api<{ reservationId: string }>(server, "POST", "/api/reservations", {
+			token: other,
+			body: { sku, quantity: 4 },
+		});
+		expect(four.status).toBe(201);
+		const paid = await api<{ status: string }>(server, "POST", "/api/checkout", {
+			token: other,
+			body: { reservationId: four.body.data?.reservationId, paymentMethod: "pm_card_visa" },
+			headers: { "idempotency-key": "four-units" },
+		});
+		expect(paid.status, JSON.stringify(paid.body)).toBe(200);
+		expect(stub.captures).toBe(1);
+		expect(stub.requests[0]?.params.amount).toBe("80000000");
+	});
+});
