@@ -39,6 +39,18 @@ export interface StripeProviderOptions {
 	fetch?: typeof fetch;
 }
 
+/** One provider call's time, shared by its requests (a charge and the read of its intent). */
+interface Deadline {
+	atMs: number;
+	/** The call's whole timeout, as a timeout is reported. */
+	timeoutMs: number;
+}
+
+function deadlineOf(opts: CallOptions | undefined): Deadline {
+	const timeoutMs = resolveTimeoutMs(opts?.timeoutMs);
+	return { atMs: Date.now() + timeoutMs, timeoutMs };
+}
+
 type HttpResult =
 	/** `replayed`: Stripe answered from what it saved under the Idempotency-Key (its
 	 * `Idempotent-Replayed: true` header), not by running the request now. */
@@ -76,13 +88,13 @@ export class StripeProvider implements PaymentProvider {
 	async charge(req: ChargeRequest, opts?: CallOptions): Promise<ChargeOutcome> {
 		const problem = validateChargeRequest(req);
 		if (problem !== null) return { kind: "error", reason: problem };
-		const deadlineMs = Date.now() + resolveTimeoutMs(opts?.timeoutMs);
+		const deadline = deadlineOf(opts);
 		const result = await this.send(
 			"POST",
 			"/v1/payment_intents",
 			chargeForm(req),
 			req.idempotencyKey,
-			deadlineMs,
+			deadline,
 		);
 		if (result.kind === "unreachable") return { kind: "unknown", reason: result.reason };
 		const outcome = mapChargeResponse(result.status, result.body);
@@ -90,7 +102,7 @@ export class StripeProvider implements PaymentProvider {
 		// A PaymentIntent that has not settled: the key would replay this very body forever, so
 		// its current state is read by id, within the same call's time.
 		const unsettled = result.status < 300 ? stringField(asRecord(result.body), "id") : undefined;
-		if (unsettled !== undefined) return this.readIntent(unsettled, deadlineMs);
+		if (unsettled !== undefined) return this.readIntent(unsettled, deadline);
 		return finalIfSaved(outcome, result);
 	}
 
@@ -116,13 +128,13 @@ export class StripeProvider implements PaymentProvider {
 		if (problem !== null) return { kind: "error", reason: problem };
 		const claim = chargeForm(req);
 		claim.set("confirm", "false");
-		const deadlineMs = Date.now() + resolveTimeoutMs(opts?.timeoutMs);
+		const deadline = deadlineOf(opts);
 		const result = await this.send(
 			"POST",
 			"/v1/payment_intents",
 			claim,
 			req.idempotencyKey,
-			deadlineMs,
+			deadline,
 		);
 		if (result.kind === "unreachable") return { kind: "unknown", reason: result.reason };
 		const { status, body } = result;
@@ -157,8 +169,8 @@ export class StripeProvider implements PaymentProvider {
 		const problem = validateId("paymentId", paymentId) ?? validateIdempotencyKey(idempotencyKey);
 		if (problem !== null) return { kind: "error", reason: problem };
 		const form = new URLSearchParams({ payment_intent: paymentId });
-		const deadlineMs = Date.now() + resolveTimeoutMs(opts?.timeoutMs);
-		const result = await this.send("POST", "/v1/refunds", form, idempotencyKey, deadlineMs);
+		const deadline = deadlineOf(opts);
+		const result = await this.send("POST", "/v1/refunds", form, idempotencyKey, deadline);
 		if (result.kind === "unreachable") return { kind: "unknown", reason: result.reason };
 		const outcome = mapRefundResponse(result.status, result.body);
 		return outcome.kind === "unknown" ? finalIfSaved(outcome, result) : outcome;
@@ -169,9 +181,9 @@ export class StripeProvider implements PaymentProvider {
 	 * answer but a readable intent leaves the charge `unknown`: the intent exists, a 404 or
 	 * a 5xx here says nothing about whether it captured.
 	 */
-	private async readIntent(intentId: string, deadlineMs: number): Promise<ChargeOutcome> {
+	private async readIntent(intentId: string, deadline: Deadline): Promise<ChargeOutcome> {
 		const path = `/v1/payment_intents/${encodeURIComponent(intentId)}`;
-		const result = await this.send("GET", path, null, null, deadlineMs);
+		const result = await this.send("GET", path, null, null, deadline);
 		if (result.kind === "unreachable") return { kind: "unknown", reason: result.reason };
 		if (result.status >= 200 && result.status < 300) {
 			return mapChargeResponse(result.status, result.body);
@@ -183,22 +195,26 @@ export class StripeProvider implements PaymentProvider {
 		};
 	}
 
-	/** One request, abandoned (`unreachable`) at `deadlineMs`, its body read under the same deadline. */
+	/** One request, abandoned (`unreachable`) at the call's deadline, its body read under it too. */
 	private async send(
 		method: "GET" | "POST",
 		path: string,
 		form: URLSearchParams | null,
 		idempotencyKey: string | null,
-		deadlineMs: number,
+		deadline: Deadline,
 	): Promise<HttpResult> {
-		const timeoutMs = Math.max(0, deadlineMs - Date.now());
-		if (timeoutMs === 0) return { kind: "unreachable", reason: "no time left for the call" };
+		const leftMs = Math.max(0, deadline.atMs - Date.now());
+		const timeout = {
+			kind: "unreachable" as const,
+			reason: `timeout after ${deadline.timeoutMs} ms`,
+		};
+		if (leftMs === 0) return timeout;
 		const controller = new AbortController();
 		let timedOut = false;
 		const timer = setTimeout(() => {
 			timedOut = true;
 			controller.abort();
-		}, timeoutMs);
+		}, leftMs);
 		const headers: Record<string, string> = { Authorization: `Bearer ${this.secretKey}` };
 		if (form !== null) headers["Content-Type"] = "application/x-www-form-urlencoded";
 		if (idempotencyKey !== null) headers["Idempotency-Key"] = idempotencyKey;
@@ -219,7 +235,7 @@ export class StripeProvider implements PaymentProvider {
 				replayed: response.headers.get("Idempotent-Replayed") === "true",
 			};
 		} catch (error) {
-			if (timedOut) return { kind: "unreachable", reason: `timeout after ${timeoutMs} ms` };
+			if (timedOut) return timeout;
 			return { kind: "unreachable", reason: `network error: ${describe(error)}` };
 		} finally {
 			clearTimeout(timer);
