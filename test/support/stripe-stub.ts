@@ -25,8 +25,10 @@ export interface StubBehaviour {
 	 * 500 is saved under the key and replayed to every retry, as Stripe documents: "Retries
 	 * with the same key return the saved response, including 500 errors". */
 	failAfterWorkNext: number;
-	/** Confirmed card charges answer `processing` and settle only when `settle` is called. */
+	/** Confirmed card charges answer `processing` and settle only when `settle` is called… */
 	processing: boolean;
+	/** …or, when above 0, succeed by themselves at their N-th read (GET), which sees it. */
+	settleAfterReads: number;
 }
 
 export interface StubRequest {
@@ -53,6 +55,8 @@ interface StubIntent {
 	refunded: boolean;
 	/** The PaymentIntent as GET answers it now (its `status` changes when it settles). */
 	body: Record<string, unknown>;
+	/** Reads (GET) left until a `processing` intent succeeds by itself; 0: only by `settle`. */
+	readsToSettle: number;
 }
 
 /** Stripe's three-decimal currencies (https://docs.stripe.com/currencies): amounts end in 0. */
@@ -69,6 +73,7 @@ export class StripeStub {
 		failNext: 0,
 		failAfterWorkNext: 0,
 		processing: false,
+		settleAfterReads: 0,
 	};
 	private readonly idempotent = new Map<string, StoredResponse>();
 	private readonly inFlight = new Set<string>();
@@ -248,7 +253,14 @@ export class StripeStub {
 						amount_received: 0,
 						latest_charge: charge,
 					};
-					this.intents.set(intent.id, { id: intent.id, amount, currency, refunded: false, body });
+					this.intents.set(intent.id, {
+						id: intent.id,
+						amount,
+						currency,
+						refunded: false,
+						body,
+						readsToSettle: this.behaviour.settleAfterReads,
+					});
 					return { status: 200, body };
 				}
 				this.captures += 1;
@@ -258,7 +270,14 @@ export class StripeStub {
 					amount_received: amount,
 					latest_charge: charge,
 				};
-				this.intents.set(intent.id, { id: intent.id, amount, currency, refunded: false, body });
+				this.intents.set(intent.id, {
+					id: intent.id,
+					amount,
+					currency,
+					refunded: false,
+					body,
+					readsToSettle: 0,
+				});
 				return { status: 200, body };
 			}
 			case "pm_card_chargeDeclined": {
@@ -341,6 +360,10 @@ export class StripeStub {
 				code: "resource_missing",
 				param: "intent",
 			});
+		}
+		if (intent.body.status === "processing" && intent.readsToSettle > 0) {
+			intent.readsToSettle -= 1;
+			if (intent.readsToSettle === 0) this.settle(intent.id, "succeeded");
 		}
 		return { status: 200, body: intent.body };
 	}
