@@ -1,7 +1,9 @@
 // The operator console in Chromium while the API fails: polling that backs off with jitter
 // and recovers when the API answers again, and an audit trail that says when its read failed
-// and reads again within the server's Retry-After. The console's normal work: console.test.ts.
+// and reads again within the server's Retry-After; Live counters that follow the stats while
+// the live socket is down. The console's normal work: console.test.ts.
 
+import type { BrowserContext, WebSocketRoute } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import { api } from "../support/server.ts";
 import { newBuyer } from "../support/shop.ts";
@@ -17,7 +19,11 @@ describe("operator console while the API fails", () => {
 	 * A new 5-unit drop and the console signed in on it, the page's timers on a clock the
 	 * test moves (a minute passes in a few seconds).
 	 */
-	async function openOnNewDrop(prefix: string, name: string) {
+	async function openOnNewDrop(
+		prefix: string,
+		name: string,
+		beforeOpen: (context: BrowserContext) => Promise<void> = async () => {},
+	) {
 		const sku = `${prefix}-${crypto.randomUUID().slice(0, 8)}`;
 		expect(
 			(
@@ -28,6 +34,7 @@ describe("operator console while the API fails", () => {
 			).status,
 		).toBe(201);
 		const context = await openContext(e2e.browser, e2e.server.url, DESKTOP);
+		await beforeOpen(context);
 		const page = await context.newPage();
 		const errors = collectPageErrors(page);
 		await page.clock.install();
@@ -149,6 +156,53 @@ describe("operator console while the API fails", () => {
 			.toMatch(/reservation\.created/);
 		// The browser notes every 503 answer in its console; nothing else may show up there.
 		expect(errors.filter((e) => !/status of 503/.test(e))).toEqual([]);
+		await context.close();
+	});
+	it("follows the stats while the live socket is down", async () => {
+		// The live socket passes through to the server until `away`; then the page's sockets
+		// are closed and every new one is refused (it closes without opening), as while the
+		// server restarts, while the API keeps answering.
+		let away = false;
+		const sockets: WebSocketRoute[] = [];
+		const { sku, context, page, errors } = await openOnNewDrop("LIVEDOWN", "Live down", (c) =>
+			c.routeWebSocket(/\/api\/products\/[^/]+\/live/, (ws) => {
+				if (away) return ws.close({ code: 1011, reason: "test: the server is away" });
+				ws.connectToServer();
+				sockets.push(ws);
+			}),
+		);
+		const badge = page.getByText(/^(Live|Connecting…|Reconnecting in \d+ s)$/);
+		await expect.poll(() => badge.textContent(), POLL).toBe("Live");
+		await expect.poll(() => metric(page, "Available"), POLL).toBe("5");
+		const tick = async (ms: number) => {
+			await page.clock.runFor(ms);
+			await page.waitForTimeout(20);
+		};
+
+		away = true;
+		for (const ws of sockets.splice(0)) await ws.close({ code: 1011, reason: "test: restart" });
+		await expect.poll(() => badge.textContent(), POLL).toMatch(/^Reconnecting in \d+ s$/);
+
+		// A hold while the socket is down: no frame says so, the stats do, within a poll or two.
+		const token = await newBuyer(e2e.server);
+		const hold = await api(e2e.server, "POST", "/api/reservations", { token, body: { sku } });
+		expect(hold.status).toBe(201);
+		for (let i = 0; i < 12 && (await metric(page, "Available")) !== "4"; i++) await tick(250);
+		expect(await metric(page, "Available")).toBe("4");
+		expect(await metric(page, "Reserved")).toBe("1");
+		expect(await page.getByRole("status", { name: "Stats problem" }).count()).toBe(0);
+
+		// The server is back: the socket reconnects within its wait and carries changes again.
+		away = false;
+		for (let s = 0; s < 15 && (await badge.textContent()) !== "Live"; s++) await tick(1_000);
+		expect(await badge.textContent()).toBe("Live");
+		const second = await api(e2e.server, "POST", "/api/reservations", {
+			token: await newBuyer(e2e.server),
+			body: { sku },
+		});
+		expect(second.status).toBe(201);
+		await expect.poll(() => metric(page, "Available"), POLL).toBe("3");
+		expect(errors).toEqual([]);
 		await context.close();
 	});
 });

@@ -17,6 +17,13 @@ export interface LiveSource {
 		/** Given: the feed is asked for the product after each operator change too. */
 		onProduct?: (p: Product) => void,
 	): () => void;
+	/**
+	 * The server just answered another request: a subscription waiting out its reconnect
+	 * backoff connects now instead. At most once per outage (until its socket opens again),
+	 * so a server that answers HTTP but not WebSockets is not asked every second.
+	 * A source that never waits (the in-browser mock) need not have it.
+	 */
+	wake?(): void;
 }
 
 const BACKOFF_FIRST_MS = 500;

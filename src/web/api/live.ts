@@ -2,7 +2,8 @@
 // sends {"type":"availability", ...} on connect and after every change; with
 // `?with=product`, also {"type":"product", ...} after the operator changes it).
 // Reconnects with capped exponential backoff and jitter, so a restart of the
-// server or a flaky phone connection does not leave a stale number on screen.
+// server or a flaky phone connection does not leave a stale number on screen;
+// `wake` cuts a wait short once another request has reached the server.
 
 import {
 	backoffMs,
@@ -15,25 +16,35 @@ import {
 // (src/web/mock/backend.ts), which is one, can be unit-tested in Node.
 export type { LiveSource, LiveState } from "./live-protocol.ts";
 
-export function webSocketSource(origin: string = location.origin): LiveSource {
+/** What the source needs of a socket (the browser's WebSocket; a fake in test/unit/live-source.test.ts). */
+export type OpenSocket = (url: string) => WebSocket;
+
+export function webSocketSource(
+	origin: string = location.origin,
+	open: OpenSocket = (url) => new WebSocket(url),
+): LiveSource {
 	const wsOrigin = origin.replace(/^http/, "ws");
+	/** The wake of every subscription that is running. */
+	const wakers = new Set<() => void>();
 	return {
 		subscribe(sku, onAvailability, onState, onProduct) {
 			let socket: WebSocket | null = null;
 			let timer: ReturnType<typeof setTimeout> | null = null;
 			let attempt = 0;
 			let stopped = false;
+			/** This outage's wake was used (reset when the socket opens). */
+			let woken = false;
 
 			const connect = () => {
+				timer = null;
 				if (stopped) return;
 				onState({ kind: "connecting" });
 				const query = onProduct === undefined ? "" : "?with=product";
-				const ws = new WebSocket(
-					`${wsOrigin}/api/products/${encodeURIComponent(sku)}/live${query}`,
-				);
+				const ws = open(`${wsOrigin}/api/products/${encodeURIComponent(sku)}/live${query}`);
 				socket = ws;
 				ws.onopen = () => {
 					attempt = 0;
+					woken = false;
 					onState({ kind: "open" });
 				};
 				ws.onmessage = (event) => {
@@ -50,12 +61,23 @@ export function webSocketSource(origin: string = location.origin): LiveSource {
 					timer = setTimeout(connect, retryInMs);
 				};
 			};
+			const wake = () => {
+				if (stopped || timer === null || woken) return;
+				woken = true;
+				clearTimeout(timer);
+				connect();
+			};
+			wakers.add(wake);
 			connect();
 			return () => {
 				stopped = true;
+				wakers.delete(wake);
 				if (timer !== null) clearTimeout(timer);
 				socket?.close(1000, "bye");
 			};
+		},
+		wake() {
+			for (const wake of wakers) wake();
 		},
 	};
 }

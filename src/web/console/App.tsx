@@ -231,7 +231,7 @@ export function Console() {
 			<div ref={noticeBox} class="notices">
 				<Notice value={notice} label="Console status" />
 			</div>
-			<Counters counters={view.counters ?? view.stats} stats={view.stats} />
+			<Counters counters={view.counters} stats={view.stats} />
 			<QueueFigures stats={view.stats} />
 			<FairnessFigures stats={view.stats} />
 			<div class="grid-2">

@@ -1,5 +1,6 @@
 // Everything the console watches for one drop: counters over the live socket
-// (fast) and the stats endpoint (attempts, rejections, oversell), a bounded
+// (fast) and the stats endpoint (attempts, rejections, oversell; its answer is the
+// counters too when it is the newer of the two), a bounded
 // history of stock for the chart, the server's per-second history of the
 // reserve path (attempts, rejections, decision latency; kept by the SKU's
 // object, so it survives a reload), and the tail of the audit trail.
@@ -8,7 +9,7 @@ import { useEffect, useState } from "preact/hooks";
 import type { AuditEvent, Availability, SkuMetrics, Stats } from "../../shared/types.ts";
 import type { ApiClient, ApiErr } from "../api/client.ts";
 import type { LiveSource, LiveState } from "../api/live.ts";
-import { pollDelayMs } from "./poll.ts";
+import { type Poller, pollerGroup } from "./pollers.ts";
 import { trailPoller, withNewEvents } from "./trail.ts";
 
 const STATS_POLL_MS = 1_000;
@@ -41,7 +42,11 @@ export interface StockPoint {
 
 export interface DropView {
 	stats: Stats | null;
-	counters: Availability | null;
+	/**
+	 * The Live counters: the newer of the live socket's last frame and the last stats answer
+	 * (see pollStats below).
+	 */
+	counters: Availability | Stats | null;
 	live: LiveState;
 	history: StockPoint[];
 	/** The SKU's reserve path as its object saw it, per second (GET …/metrics). */
@@ -54,56 +59,9 @@ export interface DropView {
 	trailProblem: { error: ApiErr; failedAtMs: number; retryAtMs: number | null } | null;
 }
 
-interface Poller {
-	/** Asks again at once if the last poll failed (the live socket came back). */
-	retryNow(): void;
-	stop(): void;
-}
-
-/**
- * Runs `poll` now, then again after each answer: at `baseMs`, or backing off while it fails
- * (false, or the failed answer, whose Retry-After then sets the wait: src/web/console/poll.ts).
- */
-function schedule(
-	baseMs: number,
-	poll: () => Promise<boolean | ApiErr>,
-	onWait: (retryAtMs: number | null) => void,
-): Poller {
-	let failures = 0;
-	let timer: ReturnType<typeof setTimeout> | null = null;
-	let running = false;
-	let stopped = false;
-	const run = async () => {
-		timer = null;
-		if (stopped || running) return;
-		running = true;
-		const outcome = await poll().catch(() => false);
-		running = false;
-		if (stopped) return;
-		const ok = outcome === true;
-		failures = ok ? 0 : failures + 1;
-		const retryAfter = typeof outcome === "object" ? outcome.retryAfterSeconds : null;
-		const waitMs = pollDelayMs(baseMs, failures, Math.random, retryAfter);
-		onWait(ok ? null : Date.now() + waitMs);
-		timer = setTimeout(() => void run(), waitMs);
-	};
-	void run();
-	return {
-		retryNow() {
-			if (failures === 0 || running || stopped) return;
-			if (timer !== null) clearTimeout(timer);
-			void run();
-		},
-		stop() {
-			stopped = true;
-			if (timer !== null) clearTimeout(timer);
-		},
-	};
-}
-
 export function useDrop(api: ApiClient, liveSource: LiveSource, sku: string | null): DropView {
 	const [stats, setStats] = useState<Stats | null>(null);
-	const [counters, setCounters] = useState<Availability | null>(null);
+	const [counters, setCounters] = useState<Availability | Stats | null>(null);
 	const [live, setLive] = useState<LiveState>({ kind: "connecting" });
 	const [history, setHistory] = useState<StockPoint[]>([]);
 	const [events, setEvents] = useState<AuditEvent[]>([]);
@@ -136,27 +94,37 @@ export function useDrop(api: ApiClient, liveSource: LiveSource, sku: string | nu
 				next.push(point);
 				return next;
 			});
-		let pollers: Poller[] = [];
+		let pollers: Poller | null = null;
+		/** Live frames received so far: a stats answer asked before the last one is not newer than it. */
+		let frames = 0;
 		const unsubscribe = liveSource.subscribe(
 			sku,
 			(a) => {
+				frames += 1;
 				setCounters(a);
 				record(a);
 			},
 			(state) => {
 				setLive(state);
 				// The socket is back: the server is too, so failed polls need not wait out their backoff.
-				if (state.kind === "open") for (const p of pollers) p.retryNow();
+				if (state.kind === "open") pollers?.retryNow();
 			},
 		);
 
 		const pollStats = async (): Promise<boolean | ApiErr> => {
+			const framesBefore = frames;
 			const r = await api.stats(sku);
 			if (stopped) return true;
 			if (r.ok) {
 				setStats(r.data);
 				setError(null);
 				record(r.data);
+				// The SKU's object answers in order: a stats answer asked after the last frame arrived
+				// is at least as new as that frame, so it shows. A socket that is down (a restart: it
+				// waits out its backoff) or silent no longer holds the counters at an old frame while
+				// the stats, the chart and the trail already say otherwise. A frame that arrived while
+				// the stats were asked may be the newer one, so it stays.
+				if (frames === framesBefore) setCounters(r.data);
 			} else setError(r);
 			return r.ok || r;
 		};
@@ -196,30 +164,45 @@ export function useDrop(api: ApiClient, liveSource: LiveSource, sku: string | nu
 			return ok || (trailError ?? false);
 		};
 
-		pollers = [
-			schedule(STATS_POLL_MS, pollStats, (at) => {
-				if (!stopped) setRetryAtMs(at);
-			}),
-			schedule(EVENTS_POLL_MS, pollEvents, (at) => {
-				if (stopped) return;
-				const failed = trailError;
-				// The rows stay as last read; the panel says they stopped there and when it asks again.
-				setTrailProblem((old) =>
-					at === null
-						? null
-						: {
-								error: failed ?? old?.error ?? NO_ANSWER,
-								failedAtMs: Date.now(),
-								retryAtMs: at,
-							},
-				);
-			}),
-			schedule(METRICS_POLL_MS, pollMetrics, () => {}),
-		];
+		// Whichever poll reaches the server first after an outage wakes the others and the live
+		// socket (src/web/console/pollers.ts, src/web/api/live.ts wake).
+		pollers = pollerGroup(
+			[
+				{
+					baseMs: STATS_POLL_MS,
+					poll: pollStats,
+					onWait: (at) => {
+						if (!stopped) setRetryAtMs(at);
+					},
+				},
+				{
+					baseMs: EVENTS_POLL_MS,
+					poll: pollEvents,
+					onWait: (at) => {
+						if (stopped) return;
+						const failed = trailError;
+						// The rows stay as last read; the panel says they stopped there and when it asks again.
+						setTrailProblem((old) =>
+							at === null
+								? null
+								: {
+										error: failed ?? old?.error ?? NO_ANSWER,
+										failedAtMs: Date.now(),
+										retryAtMs: at,
+									},
+						);
+					},
+				},
+				{ baseMs: METRICS_POLL_MS, poll: pollMetrics, onWait: () => {} },
+			],
+			() => {
+				if (!stopped) liveSource.wake?.();
+			},
+		);
 		return () => {
 			stopped = true;
 			unsubscribe();
-			for (const p of pollers) p.stop();
+			pollers?.stop();
 		};
 	}, [api, liveSource, sku]);
 
