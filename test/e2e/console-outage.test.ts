@@ -1,7 +1,8 @@
 // The operator console in Chromium while the API fails: polling that backs off with jitter
 // and recovers when the API answers again, and an audit trail that says when its read failed
 // and reads again within the server's Retry-After; Live counters that follow the stats while
-// the live socket is down. The console's normal work: console.test.ts.
+// the live socket is down, beside a badge that counts down to its next try. The console's
+// normal work: console.test.ts.
 
 import type { BrowserContext, WebSocketRoute } from "playwright-core";
 import { describe, expect, it } from "vitest";
@@ -158,7 +159,7 @@ describe("operator console while the API fails", () => {
 		expect(errors.filter((e) => !/status of 503/.test(e))).toEqual([]);
 		await context.close();
 	});
-	it("follows the stats while the live socket is down", async () => {
+	it("follows the stats while the live socket is down, and counts down to its next try", async () => {
 		// The live socket passes through to the server until `away`; then the page's sockets
 		// are closed and every new one is refused (it closes without opening), as while the
 		// server restarts, while the API keeps answering.
@@ -191,6 +192,20 @@ describe("operator console while the API fails", () => {
 		expect(await metric(page, "Available")).toBe("4");
 		expect(await metric(page, "Reserved")).toBe("1");
 		expect(await page.getByRole("status", { name: "Stats problem" }).count()).toBe(0);
+
+		// Refused again and again, the wait grows to 8-12 s; the badge counts it down.
+		for (let s = 0; s < 25; s++) await tick(1_000);
+		const seconds = async () =>
+			Number(/^Reconnecting in (\d+) s$/.exec((await badge.textContent()) ?? "")?.[1] ?? NaN);
+		for (let i = 0; i < 60 && !((await seconds()) >= 6); i++) await tick(250);
+		const first = await seconds();
+		expect(first).toBeGreaterThanOrEqual(6);
+		await screenshot(page, "console-live-socket-down");
+		for (let i = 0; i < 12; i++) await tick(250);
+		const later = await seconds();
+		// Three seconds later, in the same wait: three fewer (two, with the rounding up).
+		expect(later).toBeLessThanOrEqual(first - 2);
+		expect(later).toBeGreaterThanOrEqual(first - 3);
 
 		// The server is back: the socket reconnects within its wait and carries changes again.
 		away = false;

@@ -1,4 +1,5 @@
-// The browser's live source (src/web/api/live.ts) with a fake socket: `wake` (another
+// The browser's live source (src/web/api/live.ts) with a fake socket: the wait before a
+// reconnect says when it ends (the console's badge counts down to it), and `wake` (another
 // request reached the server) connects at once, once per outage. Fake timers drive the clock.
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { webSocketSource } from "../../src/web/api/live.ts";
@@ -42,6 +43,16 @@ afterEach(() => {
 });
 
 describe("live source", () => {
+	it("says when a wait ends", () => {
+		const { states, refuse, stop } = sourceWithFakes();
+		refuse();
+		const waiting = states.at(-1);
+		expect(waiting?.kind).toBe("waiting");
+		if (waiting?.kind !== "waiting") return;
+		expect(waiting.retryAtMs).toBe(T0 + waiting.retryInMs);
+		stop();
+	});
+
 	it("wake connects at once while it waits, once per outage", () => {
 		const { source, sockets, states, refuse, stop } = sourceWithFakes();
 		// Five refusals: the wait is ~8 s now.

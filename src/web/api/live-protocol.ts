@@ -7,7 +7,8 @@ import type { Availability, Product } from "../../shared/types.ts";
 export type LiveState =
 	| { kind: "connecting" }
 	| { kind: "open" }
-	| { kind: "waiting"; retryInMs: number; attempt: number };
+	/** Closed; the next connect is due at `retryAtMs` (epoch ms), `retryInMs` after it closed. */
+	| { kind: "waiting"; retryInMs: number; retryAtMs: number; attempt: number };
 
 export interface LiveSource {
 	subscribe(

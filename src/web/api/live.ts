@@ -57,7 +57,7 @@ export function webSocketSource(
 					if (stopped || socket !== ws) return;
 					attempt += 1;
 					const retryInMs = backoffMs(attempt);
-					onState({ kind: "waiting", retryInMs, attempt });
+					onState({ kind: "waiting", retryInMs, retryAtMs: Date.now() + retryInMs, attempt });
 					timer = setTimeout(connect, retryInMs);
 				};
 			};

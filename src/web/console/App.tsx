@@ -10,11 +10,11 @@ import { httpTransport } from "../api/transport.ts";
 import { Layout, Notice, type NoticeValue } from "../components/Layout.tsx";
 import { time } from "../lib/format.ts";
 import { moveFocus } from "../lib/move-focus.ts";
-import { LiveBadge } from "../storefront/ProductCard.tsx";
 import { AuditTrail } from "./AuditTrail.tsx";
 import { LatencyPanel, StockChart } from "./Charts.tsx";
 import { Counters, FairnessFigures, QueueFigures, Rejections } from "./Counters.tsx";
 import { CreateDrop } from "./CreateDrop.tsx";
+import { LiveBadge } from "./LiveBadge.tsx";
 import { ResetDialog } from "./ResetDialog.tsx";
 import { useDrop } from "./useDrop.ts";
 

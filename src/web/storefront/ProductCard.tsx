@@ -15,17 +15,6 @@ const STATUS_LABEL: Record<DropStatus, string> = {
 	closed: "Closed",
 };
 
-/** The feed's state as a badge (the operator console shows it beside its own numbers). */
-export function LiveBadge({ state }: { state: LiveState }) {
-	const text =
-		state.kind === "open"
-			? "Live"
-			: state.kind === "connecting"
-				? "Connecting…"
-				: `Reconnecting in ${Math.ceil(state.retryInMs / 1000)} s`;
-	return <span class={`badge ${state.kind === "open" ? "badge-ok" : "badge-warn"}`}>{text}</span>;
-}
-
 /** The live feed as the buyer should read it: fresh, connecting, or lost since a moment. */
 export interface FeedView {
 	state: LiveState;
