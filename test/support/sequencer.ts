@@ -25,7 +25,7 @@ export const EXPECTED_SECONDS: Readonly<Record<string, number>> = {
 	"test/node/d1-outage.test.ts": 29,
 	"test/e2e/console.test.ts": 19,
 	"test/e2e/storefront-outage.test.ts": 20,
-	"test/e2e/console-outage.test.ts": 10,
+	"test/e2e/console-outage.test.ts": 14,
 	"test/node/drop-limits.test.ts": 18,
 	"test/e2e/storefront-states.test.ts": 15,
 	"test/e2e/storefront.test.ts": 15,
