@@ -1,27 +1,23 @@
-// The browser's live source (src/web/api/live.ts) with a fake socket: the wait before a
+// The live source (src/web/api/live-source.ts) with a fake socket: the wait before a
 // reconnect says when it ends (the console's badge counts down to it), and `wake` (another
 // request reached the server) connects at once, once per outage. Fake timers drive the clock.
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { webSocketSource } from "../../src/web/api/live.ts";
 import type { LiveState } from "../../src/web/api/live-protocol.ts";
+import { type LiveSocketEvents, reconnectingSource } from "../../src/web/api/live-source.ts";
 
 const T0 = Date.UTC(2026, 10, 30, 9, 0, 0);
 
-/** The part of a WebSocket the source uses. */
-class FakeSocket {
-	onopen: (() => void) | null = null;
-	onclose: (() => void) | null = null;
-	onmessage: ((e: { data: unknown }) => void) | null = null;
-	constructor(readonly url: string) {}
-	close(): void {}
+/** A socket the test opens, refuses and closes by hand. */
+interface FakeSocket {
+	url: string;
+	on: LiveSocketEvents;
 }
 
 function sourceWithFakes() {
 	const sockets: FakeSocket[] = [];
-	const source = webSocketSource("http://shop.test", (url) => {
-		const s = new FakeSocket(url);
-		sockets.push(s);
-		return s as unknown as WebSocket;
+	const source = reconnectingSource("http://shop.test", (url, on) => {
+		sockets.push({ url, on });
+		return { close() {} };
 	});
 	const states: LiveState[] = [];
 	const stop = source.subscribe(
@@ -30,7 +26,7 @@ function sourceWithFakes() {
 		(s) => states.push(s),
 	);
 	/** The server refuses the newest socket (it closes without opening). */
-	const refuse = () => sockets.at(-1)?.onclose?.();
+	const refuse = () => sockets.at(-1)?.on.close();
 	return { source, sockets, states, stop, refuse };
 }
 
@@ -75,7 +71,7 @@ describe("live source", () => {
 		expect(sockets.length).toBe(before + 2);
 
 		// Once the socket has opened, the next outage may be woken again.
-		sockets.at(-1)?.onopen?.();
+		sockets.at(-1)?.on.open();
 		expect(states.at(-1)?.kind).toBe("open");
 		refuse();
 		source.wake?.();
@@ -87,7 +83,7 @@ describe("live source", () => {
 		const { source, sockets, refuse, stop } = sourceWithFakes();
 		source.wake?.();
 		expect(sockets.length).toBe(1);
-		sockets[0]?.onopen?.();
+		sockets[0]?.on.open();
 		source.wake?.();
 		expect(sockets.length).toBe(1);
 		refuse();
