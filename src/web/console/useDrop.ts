@@ -165,7 +165,7 @@ export function useDrop(api: ApiClient, liveSource: LiveSource, sku: string | nu
 		};
 
 		// Whichever poll reaches the server first after an outage wakes the others and the live
-		// socket (src/web/console/pollers.ts, src/web/api/live.ts wake).
+		// socket (src/web/console/pollers.ts; src/web/api/live-source.ts, wake).
 		pollers = pollerGroup(
 			[
 				{
