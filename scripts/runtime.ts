@@ -22,6 +22,7 @@ import {
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { ROOT } from "./config.ts";
+import { applyD1Migrations, MIGRATIONS_WORKER, sqlThroughWorker } from "./d1-migrations.ts";
 import { workerdV8Flags } from "./v8-flags.ts";
 
 const require = createRequire(join(ROOT, "package.json"));
@@ -159,18 +160,13 @@ export async function bundleWorker(): Promise<string> {
 
 // ---- Miniflare ---------------------------------------------------------------------------------
 
-type D1Statement = { bind(...values: unknown[]): D1Statement };
-export type D1Like = {
-	prepare(sql: string): D1Statement & {
-		run(): Promise<unknown>;
-		all<T>(): Promise<{ results: T[] }>;
-	};
-	batch(statements: D1Statement[]): Promise<unknown>;
-};
 type MiniflareInstance = {
 	ready: Promise<URL>;
 	unsafeGetDirectURL(workerName?: string, entrypoint?: string): Promise<URL>;
-	getD1Database(binding: string, workerName?: string): Promise<D1Like>;
+	dispatchFetch(
+		url: string,
+		init: { method: string; body: string },
+	): Promise<{ ok: boolean; text(): Promise<string> }>;
 	dispose(): Promise<void>;
 };
 type MiniflareClass = new (options: Record<string, unknown>) => MiniflareInstance;
@@ -183,7 +179,6 @@ export type MiniflareRuntime = {
 	entryUrl: string;
 	/** The direct socket into the worker: workerd owns it, no JS runs before the worker's own. */
 	directUrl: string;
-	d1(binding: string): Promise<D1Like>;
 	dispose(): Promise<void>;
 };
 
@@ -242,13 +237,17 @@ export async function startMiniflareWorker(options: {
 		return {
 			entryUrl: entryUrl.origin,
 			directUrl: directUrl.origin,
-			d1: (binding) => mf.getD1Database(binding, options.config.name),
 			dispose: () => mf.dispose(),
 		};
 	} catch (error) {
 		await mf.dispose().catch(() => undefined);
 		throw error;
 	}
+}
+
+/** The id `wrangler dev` gives a D1 database locally, which names its file under the persist root. */
+function d1Id(db: WranglerConfig["d1_databases"][number]): string {
+	return db.preview_database_id ?? db.database_id ?? db.binding;
 }
 
 /**
@@ -269,8 +268,7 @@ export function productWorkerConfig(
 			exportName: binding.class_name,
 		};
 	}
-	for (const db of wrangler.d1_databases)
-		env[db.binding] = { type: "d1", id: db.preview_database_id ?? db.database_id ?? db.binding };
+	for (const db of wrangler.d1_databases) env[db.binding] = { type: "d1", id: d1Id(db) };
 	for (const kv of wrangler.kv_namespaces)
 		env[kv.binding] = { type: "kv", id: kv.id ?? kv.binding };
 	for (const dataset of wrangler.analytics_engine_datasets ?? [])
@@ -305,48 +303,53 @@ export function productWorkerConfig(
 	return config;
 }
 
-// ---- D1 migrations -----------------------------------------------------------------------------
-
-/** wrangler's bookkeeping table (`wrangler d1 migrations apply`), so both agree on what ran. */
-const MIGRATIONS_TABLE = "d1_migrations";
+// ---- D1 migrations before the product ----------------------------------------------------------
 
 /**
- * Applies the `*.sql` files of `migrationsDir` that `d1_migrations` does not list yet, in name
- * order, each in one batch with its bookkeeping row (atomic, like wrangler). Runs through the
- * binding, so the data lands where the running worker reads it. Returns the files applied.
+ * Applies every D1 database's pending migrations (scripts/d1-migrations.ts) in a workerd of their
+ * own, then stops it. That workerd runs MIGRATIONS_WORKER with only the databases bound, under
+ * the product's ids and persist root (the same files the product opens), and listens on no
+ * socket of ours. Run before the product starts, so the product's socket never accepts a request
+ * while a table or a column is missing: a client that connects earlier is refused, as before any
+ * start, instead of `/healthz` answering 200 while the catalogue answers 503. One small workerd
+ * start and stop, measured in docs/decisions/070-migrations-before-the-socket.md.
  */
-export async function applyD1Migrations(db: D1Like, migrationsDir: string): Promise<string[]> {
-	// The same table definition as wrangler's.
-	await db
-		.prepare(
-			`CREATE TABLE IF NOT EXISTS ${MIGRATIONS_TABLE}(
-		id         INTEGER PRIMARY KEY AUTOINCREMENT,
-		name       TEXT UNIQUE,
-		applied_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP NOT NULL
-);`,
-		)
-		.run();
-	const { results } = await db
-		.prepare(`SELECT name FROM ${MIGRATIONS_TABLE}`)
-		.all<{ name: string }>();
-	const done = new Set(results.map((row) => row.name));
-	const pending = readdirSync(migrationsDir)
-		.filter((name) => name.endsWith(".sql") && !done.has(name))
-		.sort();
-	if (pending.length === 0) return pending;
-	// wrangler's own splitter (triggers, quoted semicolons); loading wrangler takes a while, so
-	// only when there is something to apply.
-	const { unstable_splitSqlQuery: splitSql } = (await import(require.resolve("wrangler"))) as {
-		unstable_splitSqlQuery(sql: string): string[];
-	};
-	for (const file of pending) {
-		const statements = splitSql(readFileSync(join(migrationsDir, file), "utf8"));
-		await db.batch([
-			...statements.map((statement) => db.prepare(statement)),
-			db.prepare(`INSERT INTO ${MIGRATIONS_TABLE} (name) VALUES (?)`).bind(file),
-		]);
+async function migrateD1(wrangler: WranglerConfig, persistRoot: string): Promise<void> {
+	if (wrangler.d1_databases.length === 0) return;
+	const env: Record<string, unknown> = {};
+	for (const db of wrangler.d1_databases) env[db.binding] = { type: "d1", id: d1Id(db) };
+	const Miniflare = await loadMiniflare();
+	// No direct socket and no inspector: only this process talks to it, through dispatchFetch.
+	const mf = new Miniflare({
+		host: "127.0.0.1",
+		port: 0,
+		resourcePersistencePath: persistRoot,
+		logRequests: false,
+		workers: [
+			{
+				config: {
+					name: `${wrangler.name}-d1-migrations`,
+					compatibilityDate: wrangler.compatibility_date,
+					manifest: {
+						mainModule: "index.js",
+						modules: { "index.js": { type: "esm", contents: MIGRATIONS_WORKER } },
+					},
+					env,
+				},
+			},
+		],
+	});
+	try {
+		await mf.ready;
+		for (const db of wrangler.d1_databases) {
+			const run = sqlThroughWorker(db.binding, (body) =>
+				mf.dispatchFetch("http://d1-migrations/", { method: "POST", body }),
+			);
+			await applyD1Migrations(run, join(ROOT, db.migrations_dir ?? "migrations"));
+		}
+	} finally {
+		await mf.dispose();
 	}
-	return pending;
 }
 
 // ---- the product -------------------------------------------------------------------------------
@@ -358,8 +361,9 @@ export type ProductRuntime = {
 };
 
 /**
- * The whole product on the lean runtime: bundle (cached), start with every binding of
- * wrangler.jsonc persisted under `stateDir` as wrangler dev lays it out, apply D1 migrations.
+ * The whole product on the lean runtime: bundle (cached), apply D1 migrations, then start with
+ * every binding of wrangler.jsonc persisted under `stateDir` as wrangler dev lays it out. Its
+ * socket accepts connections only once the database has every table (migrateD1).
  * The caller builds the UI first (scripts/build-ui.ts) and passes the Worker's variables.
  */
 export async function startProduct(options: {
@@ -370,23 +374,14 @@ export async function startProduct(options: {
 }): Promise<ProductRuntime> {
 	const wrangler = readWranglerConfig();
 	const bundle = await bundleWorker();
+	const persistRoot = join(options.stateDir, "v3");
+	await migrateD1(wrangler, persistRoot);
 	const runtime = await startMiniflareWorker({
 		config: productWorkerConfig(wrangler, bundle, options.vars),
-		persistRoot: join(options.stateDir, "v3"),
+		persistRoot,
 		host: options.host,
 		port: options.port,
 		entrypoint: LOCAL_ENTRYPOINT,
 	});
-	try {
-		for (const db of wrangler.d1_databases) {
-			await applyD1Migrations(
-				await runtime.d1(db.binding),
-				join(ROOT, db.migrations_dir ?? "migrations"),
-			);
-		}
-	} catch (error) {
-		await runtime.dispose();
-		throw error;
-	}
 	return { url: runtime.directUrl, stop: () => runtime.dispose() };
 }

@@ -1,8 +1,8 @@
 // `npm start`: the whole product on this machine on the lean runtime (scripts/runtime.ts): API,
 // pages and live WebSocket on one loopback socket that workerd owns, every binding local and
 // persisted under STATE_DIR (default .wrangler/state, the layout `wrangler dev --persist-to`
-// uses), D1 migrations applied, a demo product seeded on first start. Environment overrides:
-// PORT, STATE_DIR and every variable of docs/configuration.md.
+// uses), D1 migrations applied before the socket accepts a connection, a demo product seeded on
+// first start. Environment overrides: PORT, STATE_DIR and every variable of docs/configuration.md.
 // `npm run dev` (scripts/dev.ts) runs the same under wrangler dev, with hot reload.
 
 import { mkdirSync } from "node:fs";

@@ -1,0 +1,65 @@
+// `npm start` on a fresh state directory accepts no connection before the D1 migrations ran
+// (scripts/runtime.ts migrateD1, docs/decisions/070-migrations-before-the-socket.md). A readiness
+// probe that trusts the first `/healthz` 200 must find the catalogue working from then on: before
+// the fix the socket served while the tables were being made, `/healthz` said ok and
+// `GET /api/products` answered 503 (`no such table: products`) for the length of the migrations.
+import { afterAll, describe, expect, it } from "vitest";
+import { sleep } from "../../src/shared/sleep.ts";
+import { freePort } from "../support/proc.ts";
+import { startServer, type TestServer } from "../support/server.ts";
+
+/** Between two probes of one path: tight enough to land inside a start's first moments. */
+const PROBE_PAUSE_MS = 5;
+/** One probe's bound: a start that hangs fails the test through startServer, not here. */
+const PROBE_TIMEOUT_MS = 5_000;
+const PROBED_PATHS = ["/healthz", "/api/products"] as const;
+
+type Answer = { path: string; status: number; beforeReady: boolean };
+
+describe("npm start's readiness", () => {
+	let server: TestServer | undefined;
+	afterAll(async () => {
+		await server?.dispose();
+	});
+
+	it("answers its first request only once the catalogue's tables exist", async () => {
+		const port = await freePort();
+		const url = `http://127.0.0.1:${port}`;
+		const answers: Answer[] = [];
+		let ready = false;
+		let probing = true;
+		const probe = async (path: string) => {
+			while (probing) {
+				try {
+					const res = await fetch(`${url}${path}`, {
+						signal: AbortSignal.timeout(PROBE_TIMEOUT_MS),
+					});
+					await res.arrayBuffer();
+					answers.push({ path, status: res.status, beforeReady: !ready });
+				} catch {
+					// Not listening yet: what a client should meet before the start is done.
+				}
+				await sleep(PROBE_PAUSE_MS);
+			}
+		};
+		const probes = PROBED_PATHS.map((path) => probe(path));
+		try {
+			// The ready line (scripts/start.ts) comes after the demo product's seed.
+			server = await startServer({ port });
+			ready = true;
+			// A few answers after the ready line as well.
+			await sleep(PROBE_PAUSE_MS * 20);
+		} finally {
+			probing = false;
+			await Promise.all(probes);
+		}
+		expect(answers.some((answer) => answer.path === "/healthz" && answer.status === 200)).toBe(
+			true,
+		);
+		// Every answer, from the very first, is the answer of a ready server.
+		const wrong = answers.filter((answer) => answer.status !== 200);
+		expect(wrong.length, `first wrong answers: ${JSON.stringify(wrong.slice(0, 5))}`).toBe(0);
+		const catalogue = answers.filter((answer) => answer.path === "/api/products");
+		expect(catalogue.length).toBeGreaterThan(0);
+	});
+});
