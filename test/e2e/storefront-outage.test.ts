@@ -71,6 +71,61 @@ describe("storefront during failures", () => {
 		await expectNoSeriousA11yViolations(page, "phone: back online, paid");
 	});
 
+	it("replaces 'Could not reach the server' after a Pay in an outage once the server answers again", async () => {
+		const sku = await createDrop(e2e.server, { holdSeconds: 600 });
+		const { page, errors } = await openStore(e2e.browser, e2e.server, sku, DESKTOP_WIDE);
+		e2e.track(page);
+		await verify(page);
+		await page.getByRole("button", { name: "Reserve" }).click();
+		await page.getByRole("heading", { name: "1 unit held for you" }).waitFor();
+		await expect.poll(() => metric(page, "Held"), POLL).toBe("1");
+
+		await e2e.server.stop();
+		await expect.poll(() => feedText(page), POLL).toMatch(/^Stock may be stale/);
+		await page.getByRole("button", { name: "Pay $42.00" }).click();
+		await expect.poll(() => alertText(page), POLL).toMatch(/^Could not reach the server\./);
+		expect(await alertText(page)).toMatch(/Paying again with the same method is safe/);
+
+		e2e.server = await e2e.server.restart();
+		await expect.poll(() => feedText(page), RECONNECT_POLL).toMatch(/^Live: /);
+		// The page asked where the hold stands: not paid, still held; the stale sentence is gone.
+		await expect
+			.poll(() => statusText(page), POLL)
+			.toBe(
+				"The store answers again: this hold is still yours and has not been paid. Paying again with the same method is safe: you will not be charged twice.",
+			);
+		expect(await alertText(page)).toBe("");
+		await page.getByRole("heading", { name: "1 unit held for you" }).waitFor();
+		await page.getByRole("button", { name: "Pay $42.00" }).click();
+		await page.getByRole("heading", { name: /^Order / }).waitFor();
+		expect(errors.filter((e) => !/ERR_CONNECTION_REFUSED|WebSocket/.test(e))).toEqual([]);
+	});
+
+	it("shows the order of a payment whose answer was lost, once the feed shows the sale", async () => {
+		const sku = await createDrop(e2e.server, { holdSeconds: 600 });
+		const { page, errors } = await openStore(e2e.browser, e2e.server, sku, DESKTOP_WIDE);
+		e2e.track(page);
+		await verify(page);
+		await page.getByRole("button", { name: "Reserve" }).click();
+		await page.getByRole("heading", { name: "1 unit held for you" }).waitFor();
+		await expect.poll(() => metric(page, "Held"), POLL).toBe("1");
+		// The payment reaches the server and succeeds; its answer is lost on the way back.
+		await page.route("**/api/checkout", async (route) => {
+			await route.fetch();
+			return route.abort("internetdisconnected");
+		});
+		await page.getByRole("button", { name: "Pay $42.00" }).click();
+		// The sale reaches the page on the feed; the page then asks where the hold stands.
+		await expect
+			.poll(() => statusText(page), POLL)
+			.toMatch(/^Your payment went through: order [0-9A-F]{4}-[0-9A-F]{4} is confirmed\.$/);
+		expect(await alertText(page)).toBe("");
+		await page.getByRole("heading", { name: /^Order [0-9A-F]{4}-[0-9A-F]{4}$/ }).waitFor();
+		expect(await page.getByRole("heading", { name: "1 unit held for you" }).count()).toBe(0);
+		expect(await metric(page, "Sold")).toBe("1");
+		expect(errors).toEqual([]);
+	});
+
 	it("retries a Reserve whose answer was lost under the same key: the same hold, never a second", async () => {
 		const sku = await createDrop(e2e.server);
 		const { page, errors } = await openStore(e2e.browser, e2e.server, sku, DESKTOP_WIDE);

@@ -203,6 +203,8 @@ export function Storefront() {
 		say,
 		fail,
 		focusNext,
+		offsetMs,
+		availabilityAsOfMs: availability === null ? null : Date.parse(availability.asOf),
 	});
 
 	// The waiting room (docs/waiting-room.md): with one enabled, Reserve is offered only

@@ -1,7 +1,8 @@
 // The hold's own actions: pay (one Idempotency-Key per unknown outcome, so a retry
 // never charges twice), cancel (asking the server where a hold stands when it cannot
-// be cancelled), a hold paid elsewhere, and the hold's expiry (useHoldExpiry.ts).
-// Moved out of App.tsx unchanged.
+// be cancelled), a hold paid elsewhere, the hold's expiry (useHoldExpiry.ts), and a
+// payment whose answer never came, asked about once the server answers again
+// (usePaymentRecheck.ts).
 
 import { useRef } from "preact/hooks";
 import type { Reservation } from "../../shared/types.ts";
@@ -17,6 +18,7 @@ import { orderNumber } from "./sale.ts";
 import { type StoreNotice, UNKNOWN_OUTCOME } from "./store-notice.ts";
 import { MAX_STORED_ORDERS } from "./stored.ts";
 import { useHoldExpiry } from "./useHoldExpiry.ts";
+import { usePaymentRecheck } from "./usePaymentRecheck.ts";
 
 type Update<T> = T | ((previous: T) => T);
 
@@ -33,6 +35,10 @@ export interface HoldActionDeps {
 	say: (notice: StoreNotice, focus?: boolean) => void;
 	fail: (err: ApiErr) => void;
 	focusNext: (request: FocusRequest) => void;
+	/** Server clock minus this device's (useProductFeed.ts). */
+	offsetMs: number;
+	/** The `asOf` of the latest availability: the server answered at that moment. */
+	availabilityAsOfMs: number | null;
 }
 
 export function useHoldActions(
@@ -50,6 +56,8 @@ export function useHoldActions(
 		say,
 		fail,
 		focusNext,
+		offsetMs,
+		availabilityAsOfMs,
 	}: HoldActionDeps,
 ) {
 	const checkoutKey = useRef<{ reservationId: string; method: string; key: string } | null>(null);
@@ -63,6 +71,7 @@ export function useHoldActions(
 		if (reuse?.reservationId !== id || reuse.method !== method)
 			checkoutKey.current = { reservationId: id, method, key: newIdempotencyKey() };
 		const key = (checkoutKey.current as { key: string }).key;
+		recheck.forget();
 		setBusy("pay");
 		setNotice({ tone: "info", text: "Paying…" });
 		const r = await api.checkout(id, method, key);
@@ -87,6 +96,8 @@ export function useHoldActions(
 				tone: "error",
 				text: `${describeError(r)} Paying again with the same method is safe: you will not be charged twice.`,
 			});
+			// True now, stale once the server answers again: then the page asks where the hold stands.
+			recheck.after(id, Date.now() + offsetMs);
 			return;
 		}
 		checkoutKey.current = null;
@@ -106,9 +117,10 @@ export function useHoldActions(
 		fail(r);
 	};
 
-	// A hold on screen that was paid elsewhere (another tab of this session): its order
-	// joins this page's list, so the buyer sees what they bought.
-	const paidElsewhere = async (current: Reservation) => {
+	// A hold on screen that was paid elsewhere (another tab of this session, or this page's
+	// own payment whose answer was lost): its order joins this page's list, so the buyer
+	// sees what they bought.
+	const paidElsewhere = async (current: Reservation, lead = "This hold is already paid:") => {
 		const order = current.orderId ? await api.order(current.orderId) : null;
 		if (order?.ok !== true || session === null) {
 			say(endedHoldNotice("PAID"), true);
@@ -122,7 +134,7 @@ export function useHoldActions(
 		);
 		setNotice({
 			tone: "success",
-			text: `This hold is already paid: order ${orderNumber(paid.orderId)} is confirmed.`,
+			text: `${lead} order ${orderNumber(paid.orderId)} is confirmed.`,
 		});
 		focusNext({ id: orderHeadingId(paid.orderId) });
 	};
@@ -130,6 +142,7 @@ export function useHoldActions(
 	const cancel = async () => {
 		if (hold === null) return;
 		const id = hold.reservation.reservationId;
+		recheck.forget();
 		setBusy("cancel");
 		const r = await api.cancel(id);
 		if (r.ok || r.code === "not_found") {
@@ -166,6 +179,34 @@ export function useHoldActions(
 		if (current.data.status === "PAID") return void paidElsewhere(current.data);
 		say(endedHoldNotice(current.data.status), true);
 	};
+
+	const recheck = usePaymentRecheck(api, {
+		hold,
+		busy,
+		offsetMs,
+		availabilityAsOfMs,
+		// Still RESERVED: not paid, and the key stays, so paying again cannot charge twice.
+		unpaid: () =>
+			say({
+				tone: "info",
+				text: "The store answers again: this hold is still yours and has not been paid. Paying again with the same method is safe: you will not be charged twice.",
+			}),
+		pending: () =>
+			say({
+				tone: "info",
+				text: "The store answers again: a payment for this hold is still being settled. This page shows its outcome when it is known.",
+			}),
+		paid: (current) => {
+			checkoutKey.current = null;
+			setHold(null);
+			void paidElsewhere(current, "Your payment went through:");
+		},
+		ended: (status) => {
+			checkoutKey.current = null;
+			setHold(null);
+			say(endedHoldNotice(status), true);
+		},
+	});
 
 	useHoldExpiry(
 		api,
