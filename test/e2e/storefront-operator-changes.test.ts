@@ -6,9 +6,18 @@
 import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import { api } from "../support/server.ts";
-import { createDrop, DESKTOP_WIDE, openStore, POLL, verify } from "./storefront-support.ts";
+import {
+	createDrop,
+	DESKTOP_WIDE,
+	feedText,
+	openStore,
+	POLL,
+	verify,
+} from "./storefront-support.ts";
 import { browserSuite } from "./suite.ts";
 
+/** The read that stands in for a missing feed comes every 10 s ± 20 % (src/web/storefront/useFallbackRead.ts). */
+const FALLBACK_WAIT_MS = 20_000;
 /** A start far enough away that only the operator's PATCH can open the drop in a test. */
 const STARTS_IN_MS = 60 * 60 * 1000;
 
@@ -92,6 +101,36 @@ describe("storefront after an operator's change", () => {
 		expect(await reserveButton(page).count()).toBe(0);
 		await page.getByText(/Up to 1 per buyer/).waitFor();
 		expect(errors).toEqual([]);
+	});
+
+	it("follows a PATCH without a live feed, from the product read in its place", async () => {
+		const sku = await createDrop(e2e.server);
+		// Every feed is refused, as past MAX_LIVE_SOCKETS viewers: the page never gets one.
+		let refused = 0;
+		const { page, errors } = await open(sku, (p) =>
+			p.routeWebSocket(/\/live(\?|$)/, (ws) => {
+				refused += 1;
+				return ws.close({ code: 1011, reason: "too many live viewers" });
+			}),
+		);
+		await reserveButton(page).waitFor();
+		await page.getByText(/Up to 2 per buyer/).waitFor();
+
+		await patch(sku, { name: "Renamed sneaker", perUserLimit: 1 });
+		// No product message and no contradiction: the read that stands in for the feed brings it.
+		await page
+			.getByRole("heading", { name: "Renamed sneaker" })
+			.waitFor({ timeout: FALLBACK_WAIT_MS });
+		await page.getByText(/Up to 1 per buyer/).waitFor();
+		expect(refused).toBeGreaterThan(0);
+		expect(await feedText(page)).toMatch(
+			/^No live updates: the stock was read at \d{1,2}:\d{2}:\d{2}(?: [AP]M)? and is read again every 10 s\.$/,
+		);
+		// The page can reach the store: the numbers are not greyed as stale.
+		await reserveButton(page).click();
+		await page.getByRole("heading", { name: "1 unit held for you" }).waitFor();
+		expect(await page.getByText(/This page cannot reach the store right now\./).count()).toBe(0);
+		expect(errors.filter((e) => !/WebSocket/.test(e))).toEqual([]);
 	});
 
 	it("offers the queue once Reserve meets a waiting room it was not told of", async () => {

@@ -27,6 +27,7 @@ export const EXPECTED_SECONDS: Readonly<Record<string, number>> = {
 	"test/e2e/storefront-outage.test.ts": 32,
 	"test/e2e/console-outage.test.ts": 14,
 	"test/node/drop-limits.test.ts": 18,
+	"test/e2e/storefront-operator-changes.test.ts": 20,
 	"test/e2e/storefront-states.test.ts": 15,
 	"test/e2e/storefront.test.ts": 15,
 	"test/e2e/storefront-waiting-room.test.ts": 74,

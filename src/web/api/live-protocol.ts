@@ -36,6 +36,25 @@ export function backoffMs(attempt: number, random: () => number = Math.random): 
 	return Math.round(base * (0.8 + 0.4 * random()));
 }
 
+/**
+ * While the feed is lost, the storefront reads the product this often instead
+ * (src/web/storefront/useFallbackRead.ts): the pace its reconnect attempts settle at.
+ */
+export const FALLBACK_READ_MS = BACKOFF_MAX_MS;
+
+/** When the next of those reads is due: the steady pace while reads succeed, the feed's backoff while they fail. */
+export function nextReadInMs(
+	failures: number,
+	retryAfterSeconds: number | null,
+	random: () => number = Math.random,
+): number {
+	const paceMs =
+		failures === 0
+			? Math.round(FALLBACK_READ_MS * (0.8 + 0.4 * random()))
+			: backoffMs(failures, random);
+	return Math.max(paceMs, (retryAfterSeconds ?? 0) * 1000);
+}
+
 export function parseAvailabilityMessage(data: unknown): Availability | null {
 	if (typeof data !== "string") return null;
 	try {

@@ -16,7 +16,7 @@ import { load, save } from "../lib/stored.ts";
 import { useFocusAfterRender } from "./focus.ts";
 import { type HeldReservation, HoldPanel } from "./HoldPanel.tsx";
 import { Orders, type StoredOrder } from "./Orders.tsx";
-import { ProductCard, ProductMissing } from "./ProductCard.tsx";
+import { isStale, ProductCard, ProductMissing } from "./ProductCard.tsx";
 import type { PaymentMethodId } from "./payment-methods.ts";
 import { isFinalTicketState, shownTicketState, waitingCardState } from "./queue-poll.ts";
 import { ReservePanel } from "./ReservePanel.tsx";
@@ -245,7 +245,8 @@ export function Storefront() {
 		if (turnOver && notice?.untilTurnEnds === true) setNotice(null);
 	});
 
-	const offline = feed.lostAtMs !== null;
+	// The feed is lost and the reads that stand in for it fail too: the store is out of reach.
+	const offline = isStale(feed);
 	return (
 		<Layout current="/">
 			{missing && <ProductMissing sku={sku} />}

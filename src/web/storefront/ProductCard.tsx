@@ -4,6 +4,7 @@
 
 import type { Availability, DropStatus, Product } from "../../shared/types.ts";
 import type { LiveState } from "../api/live.ts";
+import { FALLBACK_READ_MS } from "../api/live-protocol.ts";
 import { StockBar } from "../components/StockBar.tsx";
 import { clock, money, time } from "../lib/format.ts";
 import type { SaleView } from "./sale.ts";
@@ -20,20 +21,32 @@ export interface FeedView {
 	state: LiveState;
 	/** When live updates stopped (the connection dropped, or never came up); null while fine. */
 	lostAtMs: number | null;
+	/**
+	 * While the feed is lost: when the product was last read over HTTP instead
+	 * (useFallbackRead.ts); null when no read has succeeded since, or the last one failed.
+	 */
+	readAtMs: number | null;
+}
+
+/** The feed is lost and no read over HTTP stands in for it: the numbers may be stale. */
+export function isStale(feed: FeedView): boolean {
+	return feed.lostAtMs !== null && feed.readAtMs === null;
 }
 
 export function FeedLine({ feed }: { feed: FeedView }) {
-	const lost = feed.lostAtMs !== null;
-	const text = lost
+	const stale = isStale(feed);
+	const text = stale
 		? `Stock may be stale: no live updates since ${time(new Date(feed.lostAtMs as number).toISOString())}. Reconnecting…`
-		: feed.state.kind === "open"
-			? "Live: the stock updates as it changes."
-			: "Connecting to live stock updates…";
+		: feed.readAtMs !== null
+			? `No live updates: the stock was read at ${time(new Date(feed.readAtMs).toISOString())} and is read again every ${FALLBACK_READ_MS / 1000} s.`
+			: feed.state.kind === "open"
+				? "Live: the stock updates as it changes."
+				: "Connecting to live stock updates…";
 	return (
 		<p
 			role="status"
 			aria-label="Live stock updates"
-			class={`feed ${lost ? "feed-lost" : feed.state.kind === "open" ? "feed-ok" : "feed-wait"}`}
+			class={`feed ${stale ? "feed-lost" : feed.state.kind === "open" ? "feed-ok" : "feed-wait"}`}
 		>
 			{text}
 		</p>
@@ -64,7 +77,7 @@ export function ProductCard({
 					Drop starts in <strong>{clock(Math.ceil(sale.startsInMs / 1000))}</strong>
 				</p>
 			)}
-			<div class={feed.lostAtMs !== null ? "stale" : undefined}>
+			<div class={isStale(feed) ? "stale" : undefined}>
 				<StockBar availability={availability} />
 			</div>
 			<FeedLine feed={feed} />

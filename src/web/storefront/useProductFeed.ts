@@ -7,6 +7,8 @@
 // have been missed (the feed reconnected, its status contradicts the product's
 // start: sale.ts productOutdated) or the page asks (`reread`, after a refusal it did
 // not foresee). docs/decisions/060-storefront-follows-the-operator.md
+// While the feed is down or refused, the product is read over HTTP instead
+// (useFallbackRead.ts, docs/decisions/068-storefront-leftovers.md).
 
 import { useCallback, useEffect, useRef, useState } from "preact/hooks";
 import type { Availability, Product } from "../../shared/types.ts";
@@ -16,6 +18,7 @@ import { describeError } from "../api/outcomes.ts";
 import { readUntilOk } from "../api/read-until-ok.ts";
 import type { FeedView } from "./ProductCard.tsx";
 import { clockOffsetMs, productOutdated } from "./sale.ts";
+import { useFallbackRead } from "./useFallbackRead.ts";
 
 /**
  * A re-read after the feed showed the product outdated waits a random part of this, so
@@ -163,13 +166,16 @@ export function useProductFeed(sku: string, api: ApiClient, source: LiveSource):
 		};
 	}, [sku, api, source, accept, onState, takeProduct]);
 
+	// Only once the product has loaded (the feed is subscribed then) and while the feed is lost.
+	const readAtMs = useFallbackRead(api, sku, product !== null && lostAtMs !== null, takeProduct);
+
 	return {
 		product,
 		missing,
 		loadProblem,
 		availability,
 		offsetMs,
-		feed: { state, lostAtMs },
+		feed: { state, lostAtMs, readAtMs },
 		accept,
 		reread,
 		reconnects,
