@@ -20,6 +20,7 @@ import { TURNSTILE_DUMMY_TOKEN } from "../../shared/turnstile.ts";
 import type { Availability, ErrorCode } from "../../shared/types.ts";
 import type { LiveSource } from "../api/live-protocol.ts";
 import type { Transport, WireRequest, WireResponse } from "../api/transport.ts";
+import { MockCheckout } from "./checkout.ts";
 import { ledger, type RouteKind, usageOf } from "./cost.ts";
 import { EventualStock, eventualRefusal } from "./eventual.ts";
 
@@ -49,6 +50,8 @@ type Answer = {
 	guardrailOfMeta?: boolean;
 	code?: ErrorCode;
 	message?: string;
+	/** A failed payment's `error.payment` (docs/api.md, "Checkout after a failed payment"). */
+	payment?: unknown;
 	headers?: Record<string, string>;
 };
 
@@ -59,6 +62,10 @@ export class MockBackend implements Transport, LiveSource {
 	private readonly sessions = new Map<string, MockSession>();
 	private readonly products = new Map<string, Inventory>();
 	private readonly eventual = new Map<string, EventualStock>();
+	private readonly checkouts = new MockCheckout(
+		(sku) => this.products.get(sku),
+		(inv) => this.notify(inv),
+	);
 	private readonly listeners = new Map<string, Set<(a: Availability) => void>>();
 	private lastResetMs = Number.NEGATIVE_INFINITY;
 	private requests = 0;
@@ -87,7 +94,14 @@ export class MockBackend implements Transport, LiveSource {
 		const body =
 			answer.status < 400
 				? { data: answer.data, meta }
-				: { error: { code: answer.code ?? "internal_error", message: answer.message ?? "" }, meta };
+				: {
+						error: {
+							code: answer.code ?? "internal_error",
+							message: answer.message ?? "",
+							...(answer.payment === undefined ? {} : { payment: answer.payment }),
+						},
+						meta,
+					};
 		return { status: answer.status, headers: new Headers(answer.headers ?? {}), body };
 	}
 
@@ -156,6 +170,28 @@ export class MockBackend implements Transport, LiveSource {
 						? "safe-reserve"
 						: "safe-reject";
 			return { kind, answer };
+		}
+		if (req.method === "POST" && path === "/api/checkout") {
+			const r = await this.checkouts.checkout(
+				session.sessionId,
+				body,
+				req.headers["idempotency-key"],
+			);
+			const answer: Answer = r.ok
+				? { status: 200, data: r.order }
+				: { ...err(r.code, r.message), payment: r.payment };
+			// Bad input is refused before the SKU's object, as by the Worker.
+			return { kind: r.reached ? "checkout" : "plain", answer };
+		}
+		const order = /^\/api\/orders\/([^/]+)$/.exec(path);
+		if (req.method === "GET" && order) {
+			const found = this.checkouts.order(decodeURIComponent(order[1] ?? ""), session.sessionId);
+			return {
+				kind: "object-read",
+				answer: found
+					? { status: 200, data: found }
+					: err("not_found", "No order of this session has that id."),
+			};
 		}
 		if (req.method === "GET" && path === "/api/demo/guardrail")
 			return { kind: "plain", answer: { status: 200, data: null, guardrailOfMeta: true } };
@@ -271,7 +307,7 @@ export class MockBackend implements Transport, LiveSource {
 			idempotencyKey: null,
 			nowMs: now,
 		});
-		inv.drain();
+		this.checkouts.remember(inv.drain().holds);
 		if (!outcome.ok) return err(outcome.code, MESSAGES[outcome.code]);
 		this.notify(inv);
 		return { status: 201, data: toReservation(sku, outcome.hold, now) };
@@ -318,6 +354,7 @@ export class MockBackend implements Transport, LiveSource {
 		this.lastResetMs = now;
 		inv.reset(now);
 		inv.drain();
+		this.checkouts.reset(session.sandboxSku);
 		this.eventual.get(session.sandboxSku)?.reset();
 		this.notify(inv);
 		return { status: 200, data: toProduct(inv, now) };
@@ -327,12 +364,15 @@ export class MockBackend implements Transport, LiveSource {
 const STATUS: Partial<Record<ErrorCode, number>> = {
 	invalid_request: 400,
 	unauthorized: 401,
+	payment_declined: 402,
 	turnstile_failed: 403,
 	purchase_limit: 403,
 	not_found: 404,
 	unknown_sku: 404,
 	sold_out: 409,
 	not_started: 409,
+	invalid_state: 409,
+	reservation_expired: 410,
 	rate_limited: 429,
 };
 

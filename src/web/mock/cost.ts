@@ -24,6 +24,8 @@ export type RouteKind =
 	/** A safe attempt the object refused (sold out, limit): it writes only the counters' row. */
 	| "safe-reject"
 	| "eventual-reserve"
+	/** A checkout the SKU's object ran: the hold, the saga row and the outbox written. */
+	| "checkout"
 	| "reset"
 	/** The session's ledger object written (its demo guardrail). */
 	| "ledger-write";
@@ -38,7 +40,8 @@ export function usageOf(kind: RouteKind): UsageCounts {
 		kind === "safe-reserve" ||
 		kind === "safe-reject" ||
 		kind === "reset" ||
-		kind === "ledger-write"
+		kind === "ledger-write" ||
+		kind === "checkout"
 	) {
 		u.doRequests = 1;
 		u.doWallMs = 1;
@@ -51,6 +54,11 @@ export function usageOf(kind: RouteKind): UsageCounts {
 		u.aePoints = 1;
 	}
 	if (kind === "ledger-write") u.doRowsWritten = 1;
+	if (kind === "checkout") {
+		u.kvReads = 1;
+		u.doRowsWritten = 3;
+		u.aePoints = 1;
+	}
 	if (kind === "eventual-reserve") {
 		u.kvReads = 1;
 		u.d1RowsRead = 1;
