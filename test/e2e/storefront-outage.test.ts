@@ -126,6 +126,34 @@ describe("storefront during failures", () => {
 		expect(errors).toEqual([]);
 	});
 
+	it("says a lost payment released the hold, and that any amount taken will be refunded, once the feed shows it", async () => {
+		const sku = await createDrop(slow(), { holdSeconds: 600 });
+		const { page, errors } = await openStore(e2e.browser, slow(), sku, DESKTOP_WIDE);
+		e2e.track(page);
+		await verify(page);
+		await page.getByRole("button", { name: "Reserve" }).click();
+		await page.getByRole("heading", { name: "1 unit held for you" }).waitFor();
+		await expect.poll(() => metric(page, "Held"), POLL).toBe("1");
+		// The payment reaches the server, whose provider is too slow to confirm it; the page
+		// never hears back.
+		await page.route("**/api/checkout", async (route) => {
+			void route.fetch().catch(() => {});
+			return route.abort("internetdisconnected");
+		});
+		await page.getByRole("button", { name: "Pay $42.00" }).click();
+		await expect.poll(() => alertText(page), POLL).toMatch(/^Could not reach the server\./);
+		// The hold is released (units back on the feed); the page asks and says so, without
+		// claiming nothing was charged.
+		await expect
+			.poll(() => alertText(page), POLL)
+			.toBe(
+				"This hold was released: its payment failed or was not confirmed in time, so its units went back to stock. Any amount taken will be refunded. Reserve again if any are left.",
+			);
+		await page.getByRole("button", { name: "Reserve" }).waitFor();
+		expect(await metric(page, "Available")).toBe("3");
+		expect(errors).toEqual([]);
+	});
+
 	it("retries a Reserve whose answer was lost under the same key: the same hold, never a second", async () => {
 		const sku = await createDrop(e2e.server);
 		const { page, errors } = await openStore(e2e.browser, e2e.server, sku, DESKTOP_WIDE);

@@ -24,7 +24,7 @@ export const EXPECTED_SECONDS: Readonly<Record<string, number>> = {
 	"test/node/drop-shards.test.ts": 50,
 	"test/node/d1-outage.test.ts": 29,
 	"test/e2e/console.test.ts": 19,
-	"test/e2e/storefront-outage.test.ts": 32,
+	"test/e2e/storefront-outage.test.ts": 36,
 	"test/e2e/console-outage.test.ts": 14,
 	"test/node/drop-limits.test.ts": 18,
 	"test/e2e/storefront-operator-changes.test.ts": 20,

@@ -96,8 +96,10 @@ export function useHoldActions(
 				tone: "error",
 				text: `${describeError(r)} Paying again with the same method is safe: you will not be charged twice.`,
 			});
-			// True now, stale once the server answers again: then the page asks where the hold stands.
-			recheck.after(id, Date.now() + offsetMs);
+			// True now, stale once the server answers again: then the page asks where the hold
+			// stands. A limiter's refusal (429, or real spend locked) is an answer: it keeps its words.
+			if (r.code !== "rate_limited" && r.code !== "cost_limit")
+				recheck.after(id, Date.now() + offsetMs);
 			return;
 		}
 		checkoutKey.current = null;
@@ -204,7 +206,17 @@ export function useHoldActions(
 		ended: (status) => {
 			checkoutKey.current = null;
 			setHold(null);
-			say(endedHoldNotice(status), true);
+			say(
+				status === "PAYMENT_FAILED"
+					? // The lost payment may be the one that failed, and whether it took money is not
+						// known here: the saga refunds any capture (docs/checkout.md).
+						{
+							tone: "error",
+							text: "This hold was released: its payment failed or was not confirmed in time, so its units went back to stock. Any amount taken will be refunded. Reserve again if any are left.",
+						}
+					: endedHoldNotice(status),
+				true,
+			);
 		},
 	});
 

@@ -78,9 +78,11 @@ export function usePaymentRecheck(api: ApiClient, deps: PaymentRecheckDeps) {
 			}
 			const status = r.data.status;
 			if (status === "CHECKOUT_PENDING") {
+				// Looked at again in PENDING_RECHECK_MS, or at a change the feed brings after that
+				// (the sale itself), never at every message of a busy feed.
 				unsettled.current = {
 					...u,
-					afterServerMs: nowServerMs,
+					afterServerMs: nowServerMs + PENDING_RECHECK_MS,
 					dueServerMs: nowServerMs + PENDING_RECHECK_MS,
 					saidPending: true,
 				};
