@@ -6,7 +6,8 @@
 // stands: still unpaid (the key is kept), a payment still settling (asked again every
 // PENDING_RECHECK_MS), paid (its order), or ended. A read that fails leaves the notice
 // as it was: nothing is known yet, and the next newer availability asks again, no sooner
-// than RETRY_RECHECK_MS. docs/decisions/068-storefront-leftovers.md
+// than RETRY_RECHECK_MS (after a definite 4xx it stops: asking again would not change it).
+// docs/decisions/068-storefront-leftovers.md
 
 import { useEffect, useRef } from "preact/hooks";
 import type { HoldStatus, Reservation } from "../../shared/types.ts";
@@ -69,6 +70,13 @@ export function usePaymentRecheck(api: ApiClient, deps: PaymentRecheckDeps) {
 			const on = latest.current;
 			const nowServerMs = Date.now() + on.offsetMs;
 			if (!r.ok) {
+				// A definite refusal (the hold is not this session's any more, the session ended)
+				// will not change by asking again: the hold's timer asks the server at its end.
+				const definite = r.status >= 400 && r.status < 500 && r.status !== 429;
+				if (definite) {
+					unsettled.current = null;
+					return;
+				}
 				unsettled.current = {
 					...u,
 					afterServerMs: nowServerMs + RETRY_RECHECK_MS,
