@@ -109,13 +109,15 @@ describe("storefront during failures", () => {
 		await page.getByRole("button", { name: "Reserve" }).click();
 		await page.getByRole("heading", { name: "1 unit held for you" }).waitFor();
 		await expect.poll(() => metric(page, "Held"), POLL).toBe("1");
-		// The payment reaches the server and succeeds; its answer is lost on the way back.
+		// The payment reaches the server and succeeds; its answer is lost on the way back, and
+		// only after the feed has brought the sale: the page learns of the loss last.
 		await page.route("**/api/checkout", async (route) => {
 			await route.fetch();
+			await expect.poll(() => metric(page, "Sold"), POLL).toBe("1");
 			return route.abort("internetdisconnected");
 		});
 		await page.getByRole("button", { name: "Pay $42.00" }).click();
-		// The sale reaches the page on the feed; the page then asks where the hold stands.
+		// The sale on the feed is newer than the request: the page asks where the hold stands.
 		await expect
 			.poll(() => statusText(page), POLL)
 			.toMatch(/^Your payment went through: order [0-9A-F]{4}-[0-9A-F]{4} is confirmed\.$/);

@@ -74,6 +74,9 @@ export function useHoldActions(
 		recheck.forget();
 		setBusy("pay");
 		setNotice({ tone: "info", text: "Paying…" });
+		// The server's clock as the request leaves: any availability after it shows the server
+		// answering since, even one that arrived before this page learned the answer was lost.
+		const sentAtServerMs = Date.now() + offsetMs;
 		const r = await api.checkout(id, method, key);
 		if (r.ok) {
 			setBusy(null);
@@ -98,8 +101,7 @@ export function useHoldActions(
 			});
 			// True now, stale once the server answers again: then the page asks where the hold
 			// stands. A limiter's refusal (429, or real spend locked) is an answer: it keeps its words.
-			if (r.code !== "rate_limited" && r.code !== "cost_limit")
-				recheck.after(id, Date.now() + offsetMs);
+			if (r.code !== "rate_limited" && r.code !== "cost_limit") recheck.after(id, sentAtServerMs);
 			return;
 		}
 		checkoutKey.current = null;

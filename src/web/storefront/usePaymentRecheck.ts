@@ -1,8 +1,9 @@
 // A payment whose answer never came (no connection, a 5xx, a timeout): the page says
 // "Could not reach the server… paying again is safe", which is true until the server
 // answers again and stale after. So the page remembers that payment, and once an
-// availability newer than the failure shows the server answering (the live feed back
-// after an outage, or a change it carries), it reads the hold once and says where it
+// availability newer than the payment's request shows the server answering (the live
+// feed back after an outage, or a change it carries, which may have come before the page
+// learned the answer was lost), it reads the hold once and says where it
 // stands: still unpaid (the key is kept), a payment still settling (asked again every
 // PENDING_RECHECK_MS), paid (its order), or ended. A read that fails leaves the notice
 // as it was: nothing is known yet, and the next newer availability asks again, no sooner
@@ -36,7 +37,7 @@ export interface PaymentRecheckDeps {
 
 interface Unsettled {
 	reservationId: string;
-	/** Server time of the failure (or of the last look): an availability newer than it shows the server answering. */
+	/** Server time the request was sent (or of the last look): an availability newer than it shows the server answering. */
 	afterServerMs: number;
 	/** Server time at which to look again whatever the feed says (a payment still settling). */
 	dueServerMs: number | null;
@@ -105,11 +106,11 @@ export function usePaymentRecheck(api: ApiClient, deps: PaymentRecheckDeps) {
 	});
 
 	return {
-		/** The payment of `reservationId` failed at `atServerMs` without an answer. */
-		after(reservationId: string, atServerMs: number) {
+		/** The payment of `reservationId`, sent at `sentAtServerMs`, got no answer. */
+		after(reservationId: string, sentAtServerMs: number) {
 			unsettled.current = {
 				reservationId,
-				afterServerMs: atServerMs,
+				afterServerMs: sentAtServerMs,
 				dueServerMs: null,
 				saidPending: false,
 			};
