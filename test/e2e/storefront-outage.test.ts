@@ -139,13 +139,12 @@ describe("storefront during failures", () => {
 		// The payment reaches the server, whose provider is too slow to confirm it; the page
 		// never hears back.
 		await page.route("**/api/checkout", async (route) => {
-			void route.fetch().catch(() => {});
+			await route.fetch();
 			return route.abort("internetdisconnected");
 		});
 		await page.getByRole("button", { name: "Pay $42.00" }).click();
-		await expect.poll(() => alertText(page), POLL).toMatch(/^Could not reach the server\./);
-		// The hold is released (units back on the feed); the page asks and says so, without
-		// claiming nothing was charged.
+		// The hold was released (units back on the feed) while the request was out; the page
+		// asks and says so, without claiming nothing was charged.
 		await expect
 			.poll(() => alertText(page), POLL)
 			.toBe(
