@@ -16,6 +16,15 @@ import { Counters, FairnessFigures, QueueFigures, Rejections } from "./Counters.
 import { CreateDrop } from "./CreateDrop.tsx";
 import { LiveBadge } from "./LiveBadge.tsx";
 import { ResetDialog } from "./ResetDialog.tsx";
+import {
+	doneText,
+	type LostReset,
+	lostReset,
+	notDoneText,
+	outcomeUnknown,
+	settleLostReset,
+	unconfirmedText,
+} from "./reset-outcome.ts";
 import { useDrop } from "./useDrop.ts";
 
 const TOKEN_KEY = "rg.admin.token";
@@ -93,7 +102,10 @@ export function Console() {
 		if (focusTarget.id === "notice") moveFocus(noticeBox.current?.querySelector(".notice"));
 		else moveFocus(focusTarget.id);
 	}, [focusTarget]);
+	/** A reset whose answer was lost, while the notice is still about it (src/web/console/reset-outcome.ts). */
+	const [unsettled, setUnsettled] = useState<LostReset | null>(null);
 	const setNotice = (n: NoticeValue) => {
+		setUnsettled(null);
 		setNoticeValue(n);
 		focusOn("notice");
 	};
@@ -110,6 +122,20 @@ export function Console() {
 	}, [token]);
 
 	const view = useDrop(api, liveSource, token !== null ? sku : null);
+
+	// Each read of the trail may settle a reset whose answer was lost. The notice changes where
+	// it is, without taking the focus. "Not done" keeps watching: a reset the server was still
+	// doing when the trail was read shows at the next read.
+	useEffect(() => {
+		if (unsettled === null || unsettled.sku !== sku) return;
+		const verdict = settleLostReset(unsettled, view.trailReads);
+		if (verdict.kind === "done") {
+			setUnsettled(null);
+			setNoticeValue({ tone: "success", text: doneText(unsettled.sku, verdict.event) });
+		} else if (verdict.kind === "not_done") {
+			setNoticeValue({ tone: "error", text: notDoneText(unsettled.sku, verdict.readStartedAtMs) });
+		}
+	}, [unsettled, view.trailReads, sku]);
 
 	// A refused token ends the sign-in, whichever call found out.
 	useEffect(() => {
@@ -132,6 +158,8 @@ export function Console() {
 		if (sku === null) return;
 		setConfirming(false);
 		setResetting(true);
+		const sentAtMs = Date.now();
+		const trailBefore = view.trailReads;
 		const r = await api.resetProduct(sku);
 		setResetting(false);
 		if (r.ok) {
@@ -146,6 +174,9 @@ export function Console() {
 			});
 		} else if (r.code === "rate_limited") {
 			setNotice({ tone: "error", text: `Resets are limited to one a minute. ${describeError(r)}` });
+		} else if (outcomeUnknown(r)) {
+			setNotice({ tone: "info", text: unconfirmedText(sku, r) });
+			setUnsettled(lostReset(sku, sentAtMs, Date.now(), trailBefore));
 		} else setNotice({ tone: "error", text: `Reset failed: ${describeError(r)}` });
 	};
 

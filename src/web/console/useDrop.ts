@@ -10,6 +10,7 @@ import type { AuditEvent, Availability, SkuMetrics, Stats } from "../../shared/t
 import type { ApiClient, ApiErr } from "../api/client.ts";
 import type { LiveSource, LiveState } from "../api/live.ts";
 import { type Poller, pollerGroup } from "./pollers.ts";
+import type { TrailReads } from "./reset-outcome.ts";
 import { trailPoller, withNewEvents } from "./trail.ts";
 
 const STATS_POLL_MS = 1_000;
@@ -29,6 +30,9 @@ const NO_ANSWER: ApiErr = {
 	retryAfterSeconds: null,
 	roundTripMs: 0,
 };
+
+/** Resets of the trail kept for settling a reset whose answer was lost (src/web/console/reset-outcome.ts). */
+const RESETS_KEPT = 50;
 
 /** Points of stock history on the chart (at ~1 per second: ten minutes). */
 const HISTORY_POINTS = 600;
@@ -57,6 +61,11 @@ export interface DropView {
 	retryAtMs: number | null;
 	/** The audit trail's last read failed (the rows shown stop there), and when it is read again. */
 	trailProblem: { error: ApiErr; failedAtMs: number; retryAtMs: number | null } | null;
+	/**
+	 * When the last read of the trail that worked began, and the `inventory.reset` events read
+	 * so far (all of them, not only the rows the table keeps); null until a read worked.
+	 */
+	trailReads: TrailReads | null;
 }
 
 export function useDrop(api: ApiClient, liveSource: LiveSource, sku: string | null): DropView {
@@ -69,6 +78,7 @@ export function useDrop(api: ApiClient, liveSource: LiveSource, sku: string | nu
 	const [metrics, setMetrics] = useState<SkuMetrics | null>(null);
 	const [retryAtMs, setRetryAtMs] = useState<number | null>(null);
 	const [trailProblem, setTrailProblem] = useState<DropView["trailProblem"]>(null);
+	const [trailReads, setTrailReads] = useState<TrailReads | null>(null);
 
 	useEffect(() => {
 		setStats(null);
@@ -79,6 +89,7 @@ export function useDrop(api: ApiClient, liveSource: LiveSource, sku: string | nu
 		setError(null);
 		setRetryAtMs(null);
 		setTrailProblem(null);
+		setTrailReads(null);
 		if (sku === null) return;
 		let stopped = false;
 		const record = (a: { available: number; reserved: number; sold: number }) =>
@@ -140,10 +151,13 @@ export function useDrop(api: ApiClient, liveSource: LiveSource, sku: string | nu
 		// keep only the newest rows (src/web/console/trail.ts).
 		// The follower reports only that a read failed; its requests are watched for what failed.
 		let trailError: ApiErr | null = null;
+		/** The last page read was the trail's last (the follower reads at most a few pages a poll). */
+		let caughtUp = false;
 		const watched = {
 			events: async (...a: Parameters<ApiClient["events"]>) => {
 				const r = await api.events(...a);
 				trailError = r.ok ? null : r;
+				caughtUp = r.ok && r.data.next === null;
 				return r;
 			},
 			eventsTail: async (...a: Parameters<ApiClient["eventsTail"]>) => {
@@ -152,15 +166,25 @@ export function useDrop(api: ApiClient, liveSource: LiveSource, sku: string | nu
 				return r;
 			},
 		};
+		let resets: AuditEvent[] = [];
 		const followTrail = trailPoller(
 			watched,
 			sku,
-			(got) => setEvents((old) => withNewEvents(old, got)),
+			(got) => {
+				setEvents((old) => withNewEvents(old, got));
+				const more = got.filter((e) => e.type === "inventory.reset");
+				if (more.length > 0) resets = [...resets, ...more].slice(-RESETS_KEPT);
+			},
 			() => stopped,
 		);
 		const pollEvents = async (): Promise<boolean | ApiErr> => {
 			trailError = null;
+			caughtUp = false;
+			const startedAtMs = Date.now();
 			const ok = await followTrail();
+			// The server brings the trail up to date before it answers (src/worker/routes/admin.ts):
+			// a read that reached the trail's end holds whatever the server had done when it began.
+			if (ok && caughtUp && !stopped) setTrailReads({ startedAtMs, resets });
 			return ok || (trailError ?? false);
 		};
 
@@ -206,5 +230,16 @@ export function useDrop(api: ApiClient, liveSource: LiveSource, sku: string | nu
 		};
 	}, [api, liveSource, sku]);
 
-	return { stats, counters, live, history, metrics, events, error, retryAtMs, trailProblem };
+	return {
+		stats,
+		counters,
+		live,
+		history,
+		metrics,
+		events,
+		error,
+		retryAtMs,
+		trailProblem,
+		trailReads,
+	};
 }

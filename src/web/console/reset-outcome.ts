@@ -1,0 +1,112 @@
+// What the console says about a reset whose answer it did not get. A reset is not keyed
+// (docs/api.md, Operator): when the request failed without a refusal (no answer, a timeout,
+// a 5xx), the server may have done it before the answer was lost (it committed and died, or
+// the connection dropped on the way back). "Failed, try again" would be wrong then, and trying
+// again a minute later would release the holds buyers took in between. The audit trail
+// settles it: the server brings the trail up to date before it answers a read of it
+// (src/worker/routes/admin.ts), so a read that began after the failure shows the reset's
+// `inventory.reset` if the server did it. Pure (no DOM, no Preact): unit-tested in
+// test/unit/console-reset-outcome.test.ts. docs/decisions/074-console-reset-answer-lost.md.
+
+import type { AuditEvent } from "../../shared/types.ts";
+import type { ApiErr } from "../api/client.ts";
+import { time } from "../lib/format.ts";
+
+/**
+ * When the trail had never been read before the reset was sent, the console cannot tell a
+ * new reset from an old one by what it had seen, so it goes by the clock: a reset stamped
+ * (by the server's clock) no earlier than this before the click counts as this one. It
+ * allows for a browser's clock that runs ahead of the server's by up to this much.
+ */
+export const UNSEEN_TRAIL_CLOCK_SLACK_MS = 120_000;
+
+/** The trail as the console has followed it for one SKU (src/web/console/useDrop.ts). */
+export interface TrailReads {
+	/** When the last read of the trail that succeeded began (epoch ms, this browser's clock). */
+	startedAtMs: number;
+	/** Every `inventory.reset` the console has received for the SKU, oldest first. */
+	resets: AuditEvent[];
+}
+
+/** A reset sent for `sku` whose outcome the console did not learn. */
+export interface LostReset {
+	sku: string;
+	sentAtMs: number;
+	failedAtMs: number;
+	/** The resets the console had already received when it sent this one. */
+	knownResetIds: string[];
+	/** Whether the trail had been read before the reset was sent. */
+	trailReadBefore: boolean;
+}
+
+export type LostResetVerdict =
+	| { kind: "done"; event: AuditEvent }
+	| { kind: "not_done"; readStartedAtMs: number }
+	| { kind: "unknown" };
+
+/**
+ * A failure that does not say the reset was refused: no answer at all (status 0), an answer
+ * outside the contract, or a 5xx. A 4xx with the contract's code (rate limited, a refused
+ * token, an unknown SKU, bad input) changed nothing (docs/api.md, Errors).
+ */
+export function outcomeUnknown(r: ApiErr): boolean {
+	return r.status === 0 || r.code === "bad_response" || r.status >= 500;
+}
+
+export function lostReset(
+	sku: string,
+	sentAtMs: number,
+	failedAtMs: number,
+	trail: TrailReads | null,
+): LostReset {
+	return {
+		sku,
+		sentAtMs,
+		failedAtMs,
+		knownResetIds: trail?.resets.map((e) => e.id) ?? [],
+		trailReadBefore: trail !== null,
+	};
+}
+
+/**
+ * What the trail says about `lost` so far. "done" names the reset (on a split SKU each shard
+ * records one: the coordinator's, else the first); "not_done" needs a read that began after
+ * the failure and found none; until then "unknown".
+ */
+export function settleLostReset(lost: LostReset, trail: TrailReads | null): LostResetVerdict {
+	if (trail === null) return { kind: "unknown" };
+	const known = new Set(lost.knownResetIds);
+	const fresh = trail.resets.filter(
+		(e) =>
+			!known.has(e.id) &&
+			(lost.trailReadBefore || Date.parse(e.at) >= lost.sentAtMs - UNSEEN_TRAIL_CLOCK_SLACK_MS),
+	);
+	if (fresh.length > 0) {
+		const coordinator = fresh.find((e) => e.shard === undefined || e.shard === 0);
+		return { kind: "done", event: coordinator ?? (fresh[0] as AuditEvent) };
+	}
+	if (trail.startedAtMs >= lost.failedAtMs)
+		return { kind: "not_done", readStartedAtMs: trail.startedAtMs };
+	return { kind: "unknown" };
+}
+
+/** The notice while the outcome is unknown: not "failed", and no advice to try again yet. */
+export function unconfirmedText(sku: string, r: ApiErr): string {
+	const why = r.status === 0 ? r.message : `The server answered ${r.status}: ${r.message}`;
+	return (
+		`Reset of ${sku} not confirmed: ${why} The server may have done it before its answer was lost. ` +
+		"This notice will say whether it did once the audit trail can be read again; resetting again " +
+		"before then could release holds buyers took since."
+	);
+}
+
+export function doneText(sku: string, event: AuditEvent): string {
+	return `${sku} was reset at ${time(event.at)}: the audit trail shows its inventory.reset, although the answer to the reset was lost.`;
+}
+
+export function notDoneText(sku: string, readStartedAtMs: number): string {
+	return (
+		`Reset of ${sku} not done: the audit trail, read at ${time(new Date(readStartedAtMs).toISOString())}, ` +
+		"shows no reset since it was sent. Reset again if you still want to."
+	);
+}

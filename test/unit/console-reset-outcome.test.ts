@@ -1,0 +1,109 @@
+// A reset whose answer the console did not get (src/web/console/reset-outcome.ts): which
+// failures leave the outcome open, and how the audit trail settles it (done, not done, not
+// yet known), without ever calling it "failed" before the trail was read.
+import { describe, expect, it } from "vitest";
+import type { AuditEvent } from "../../src/shared/types.ts";
+import type { ApiErr } from "../../src/web/api/client.ts";
+import {
+	doneText,
+	lostReset,
+	outcomeUnknown,
+	settleLostReset,
+	type TrailReads,
+	UNSEEN_TRAIL_CLOCK_SLACK_MS,
+	unconfirmedText,
+} from "../../src/web/console/reset-outcome.ts";
+
+const SKU = `RST-${crypto.randomUUID().slice(0, 8)}`;
+const T0 = Date.UTC(2026, 10, 30, 9, 0, 0);
+
+function failure(status: number, code: ApiErr["code"], message = "m."): ApiErr {
+	return { ok: false, status, code, message, meta: null, retryAfterSeconds: null, roundTripMs: 1 };
+}
+
+function reset(id: string, atMs: number, shard?: number): AuditEvent {
+	return {
+		id,
+		seq: 1,
+		sku: SKU,
+		type: "inventory.reset",
+		at: new Date(atMs).toISOString(),
+		...(shard === undefined ? {} : { shard }),
+	};
+}
+
+function reads(startedAtMs: number, resets: AuditEvent[]): TrailReads {
+	return { startedAtMs, resets };
+}
+
+describe("a reset whose answer was lost", () => {
+	it("leaves the outcome open only when nothing says the reset was refused", () => {
+		expect(outcomeUnknown(failure(0, "network_error", "Could not reach the server."))).toBe(true);
+		expect(outcomeUnknown(failure(502, "bad_response"))).toBe(true);
+		expect(outcomeUnknown(failure(500, "internal"))).toBe(true);
+		expect(outcomeUnknown(failure(503, "unavailable"))).toBe(true);
+		expect(outcomeUnknown(failure(429, "rate_limited"))).toBe(false);
+		expect(outcomeUnknown(failure(404, "unknown_sku"))).toBe(false);
+		expect(outcomeUnknown(failure(401, "unauthorized"))).toBe(false);
+	});
+
+	it("says 'not confirmed', never 'failed' nor 'try again', while unknown", () => {
+		const text = unconfirmedText(SKU, failure(0, "network_error", "Could not reach the server."));
+		expect(text).toMatch(
+			new RegExp(`^Reset of ${SKU} not confirmed: Could not reach the server\\.`),
+		);
+		expect(text).not.toMatch(/failed|try again/i);
+	});
+
+	it("is done when the trail shows a reset the console had not seen when it sent this one", () => {
+		const old = reset("evt_old", T0 - 600_000);
+		const lost = lostReset(SKU, T0, T0 + 200, reads(T0 - 1_000, [old]));
+		// A read that began before the failure, without the reset: not known yet.
+		expect(settleLostReset(lost, reads(T0 + 100, [old])).kind).toBe("unknown");
+		expect(settleLostReset(lost, null).kind).toBe("unknown");
+		const mine = reset("evt_mine", T0 + 50);
+		const verdict = settleLostReset(lost, reads(T0 + 100, [old, mine]));
+		expect(verdict).toEqual({ kind: "done", event: mine });
+		if (verdict.kind === "done") expect(doneText(SKU, verdict.event)).toMatch(/was reset at /);
+	});
+
+	it("goes by what was seen, not by clocks, when the trail had been read before", () => {
+		// The browser's clock runs ten minutes ahead of the server's: the reset still counts.
+		const lost = lostReset(SKU, T0, T0 + 200, reads(T0 - 1_000, []));
+		const mine = reset("evt_mine", T0 - 600_000);
+		expect(settleLostReset(lost, reads(T0 + 5_000, [mine]))).toEqual({ kind: "done", event: mine });
+	});
+
+	it("is not done when a read that began after the failure reached the trail's end without one", () => {
+		const old = reset("evt_old", T0 - 600_000);
+		const lost = lostReset(SKU, T0, T0 + 200, reads(T0 - 1_000, [old]));
+		expect(settleLostReset(lost, reads(T0 + 300, [old]))).toEqual({
+			kind: "not_done",
+			readStartedAtMs: T0 + 300,
+		});
+		// A reset the server finished after that read still shows at the next.
+		const late = reset("evt_late", T0 + 400);
+		expect(settleLostReset(lost, reads(T0 + 1_800, [old, late])).kind).toBe("done");
+	});
+
+	it("names the coordinator's reset on a split SKU", () => {
+		const lost = lostReset(SKU, T0, T0 + 200, reads(T0 - 1_000, []));
+		const shard2 = reset("evt_s2", T0 + 40, 2);
+		const coordinator = reset("evt_s0", T0 + 50, 0);
+		expect(settleLostReset(lost, reads(T0 + 300, [shard2, coordinator]))).toEqual({
+			kind: "done",
+			event: coordinator,
+		});
+	});
+
+	it("counts by the clock, within a slack, only when the trail had never been read", () => {
+		const lost = lostReset(SKU, T0, T0 + 200, null);
+		const yesterday = reset("evt_yesterday", T0 - 86_400_000);
+		expect(settleLostReset(lost, reads(T0 + 300, [yesterday])).kind).toBe("not_done");
+		const skewed = reset("evt_skewed", T0 - UNSEEN_TRAIL_CLOCK_SLACK_MS + 1_000);
+		expect(settleLostReset(lost, reads(T0 + 300, [yesterday, skewed]))).toEqual({
+			kind: "done",
+			event: skewed,
+		});
+	});
+});
