@@ -1,0 +1,128 @@
+// The operator console's reset when its answer is lost (src/web/console/reset-outcome.ts):
+// the reset is "not confirmed", never "failed, try again", and once the console reads the
+// audit trail again the notice says whether the server did it. Once with a request that never
+// reached the server, once with a server that did the reset and died (kill -9) before its
+// answer reached the page, then came back on the same state.
+
+import type { BrowserContext, Page, Route } from "playwright-core";
+import { describe, expect, it } from "vitest";
+import { api } from "../support/server.ts";
+import { newBuyer } from "../support/shop.ts";
+import { expectNoSeriousA11yViolations } from "./axe.ts";
+import { collectPageErrors, DESKTOP, metric, openContext, screenshot } from "./browser.ts";
+import { POLL, signIn } from "./console-support.ts";
+import { browserSuite } from "./suite.ts";
+
+/** The console finds its way back after a restart within its backoff (up to the live socket's). */
+const RESTART_POLL = { timeout: 60_000, interval: 200 };
+const STOCK = 5;
+const HOLDS = 3;
+
+describe("operator console: a reset whose answer was lost", () => {
+	const e2e = browserSuite();
+
+	/** A drop of STOCK with HOLDS buyers' holds, and the console signed in on it. */
+	async function consoleOnHeldDrop(prefix: string) {
+		const sku = `${prefix}-${crypto.randomUUID().slice(0, 8)}`;
+		const created = await api(e2e.server, "POST", "/api/admin/products", {
+			token: e2e.server.adminToken,
+			body: { sku, name: "Lost reset", priceCents: 100, currency: "USD", totalStock: STOCK },
+		});
+		expect(created.status).toBe(201);
+		for (let i = 0; i < HOLDS; i++) {
+			const token = await newBuyer(e2e.server);
+			const hold = await api(e2e.server, "POST", "/api/reservations", { token, body: { sku } });
+			expect(hold.status).toBe(201);
+		}
+		const context = await openContext(e2e.browser, e2e.server.url, DESKTOP);
+		const page = e2e.track(await context.newPage());
+		const errors = collectPageErrors(page);
+		await page.goto(`/console?sku=${sku}`);
+		await signIn(page, e2e.server.adminToken);
+		await expect.poll(() => metric(page, "Reserved"), POLL).toBe(String(HOLDS));
+		// The trail has been read once: the console knows the resets there were before.
+		const trail = page.getByRole("table", { name: "Audit trail, newest first" });
+		await expect
+			.poll(() => trail.getByRole("row").nth(1).textContent(), POLL)
+			.toMatch(/reservation\.created/);
+		return { sku, context, page, errors };
+	}
+
+	async function confirmReset(page: Page, sku: string) {
+		await page.getByRole("button", { name: "Reset drop" }).click();
+		const dialog = page.getByRole("dialog", { name: `Reset ${sku}?` });
+		await dialog.getByLabel(`Type ${sku} to confirm`).fill(sku);
+		await dialog.getByRole("button", { name: `Reset ${sku}` }).click();
+	}
+
+	const resetRoute = (context: BrowserContext, sku: string, handler: (route: Route) => unknown) =>
+		context.route((url) => url.pathname === `/api/admin/products/${sku}/reset`, handler);
+
+	const notices = (page: Page) => ({
+		status: page.getByRole("status", { name: "Console status", exact: true }),
+		problem: page.getByRole("alert", { name: "Console status: problem" }),
+	});
+
+	it("that never reached the server: not confirmed, then not done once the trail is read", async () => {
+		const { sku, context, page, errors } = await consoleOnHeldDrop("LOSTNONE");
+		await resetRoute(context, sku, (route) => route.abort("connectionreset"));
+		await confirmReset(page, sku);
+		const { status, problem } = notices(page);
+		await expect.poll(() => status.textContent(), POLL).toMatch(/not confirmed/);
+		expect(await status.textContent()).toMatch(
+			new RegExp(
+				`^Reset of ${sku} not confirmed: Could not reach the server\\. The server may have done it`,
+			),
+		);
+		// The next read of the trail finds no reset since: the notice says so, as a problem.
+		await expect
+			.poll(() => problem.textContent(), POLL)
+			.toMatch(
+				new RegExp(
+					`^Reset of ${sku} not done: the audit trail, read at .+, shows no reset since it was sent\\. Reset again if you still want to\\.$`,
+				),
+			);
+		expect(await status.count()).toBe(0);
+		expect(await metric(page, "Reserved")).toBe(String(HOLDS));
+		await expectNoSeriousA11yViolations(page, "console: lost reset not done");
+		expect(errors.filter((e) => !/ERR_CONNECTION_RESET/.test(e))).toEqual([]);
+	});
+
+	// Last in this file: it kills and restarts the server the file shares.
+	it("that the server did before dying: not confirmed while it is down, done once it is back", async () => {
+		const { sku, context, page, errors } = await consoleOnHeldDrop("LOSTDONE");
+		let answered = 0;
+		await resetRoute(context, sku, async (route) => {
+			const res = await route.fetch();
+			answered = res.status();
+			// The server has committed the reset; it dies before its answer reaches the page.
+			await e2e.server.crash();
+			await route.abort("connectionreset");
+		});
+		await confirmReset(page, sku);
+		const { status, problem } = notices(page);
+		await expect.poll(() => status.textContent(), POLL).toMatch(/not confirmed/);
+		expect(answered).toBe(200);
+		expect(await status.textContent()).toMatch(
+			new RegExp(`^Reset of ${sku} not confirmed: Could not reach the server\\.`),
+		);
+		expect(await problem.count()).toBe(0);
+		await screenshot(page, "console-reset-not-confirmed");
+
+		e2e.server = await e2e.server.restart();
+		await expect
+			.poll(() => status.textContent(), RESTART_POLL)
+			.toMatch(
+				new RegExp(
+					`^${sku} was reset at .+: the audit trail shows its inventory\\.reset, although the answer to the reset was lost\\.$`,
+				),
+			);
+		expect(await problem.count()).toBe(0);
+		await expect.poll(() => metric(page, "Reserved"), RESTART_POLL).toBe("0");
+		expect(await metric(page, "Available")).toBe(String(STOCK));
+		await expectNoSeriousA11yViolations(page, "console: lost reset done");
+		await screenshot(page, "console-reset-lost-done");
+		// While the server was down every read was refused; the browser notes each one.
+		expect(errors.filter((e) => !/ERR_CONNECTION_(RESET|REFUSED)/.test(e))).toEqual([]);
+	});
+});
