@@ -40,7 +40,7 @@ describe("a reset whose answer was lost", () => {
 	it("leaves the outcome open only when nothing says the reset was refused", () => {
 		expect(outcomeUnknown(failure(0, "network_error", "Could not reach the server."))).toBe(true);
 		expect(outcomeUnknown(failure(502, "bad_response"))).toBe(true);
-		expect(outcomeUnknown(failure(500, "internal"))).toBe(true);
+		expect(outcomeUnknown(failure(500, "internal_error"))).toBe(true);
 		expect(outcomeUnknown(failure(503, "unavailable"))).toBe(true);
 		expect(outcomeUnknown(failure(429, "rate_limited"))).toBe(false);
 		expect(outcomeUnknown(failure(404, "unknown_sku"))).toBe(false);
