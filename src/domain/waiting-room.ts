@@ -214,6 +214,13 @@ export class WaitingRoom {
 		this.changed(t);
 	}
 
+	/** A shard recounted after a restart that the session held units at `heldAtMs`: a use if not older than the admission. */
+	markHeldSince(sessionId: string, heldAtMs: number): void {
+		const admittedAtMs = this.bySession.get(sessionId)?.admittedAtMs ?? null;
+		if (admittedAtMs === null || heldAtMs < admittedAtMs) return;
+		this.markUsed(sessionId, heldAtMs);
+	}
+
 	/**
 	 * Moves the room to `nowMs`: the shuffle at the start, lapsed admissions,
 	 * sold-out tickets, then admissions from the front while the budget allows.

@@ -80,6 +80,24 @@ export function unitsFromRecords(sql: SqlStorage): { reserved: number; sold: num
 }
 
 /**
+ * Sessions that took a hold at or after `sinceMs`, each with its latest hold's time (a
+ * shard's recount of first holds after a restart, inventory/room-shard-gate.ts). Once per
+ * load of a shard gated by a room: a scan of the holds, like the stats' sums.
+ */
+export function holdersSince(
+	sql: SqlStorage,
+	sinceMs: number,
+): [sessionId: string, atMs: number][] {
+	return sql
+		.exec<{ session_id: string; at: number }>(
+			"SELECT session_id, MAX(created_at) AS at FROM holds WHERE created_at >= ? GROUP BY session_id",
+			sinceMs,
+		)
+		.toArray()
+		.map((r) => [r.session_id, r.at]);
+}
+
+/**
  * The first outcome stored for this session and Idempotency-Key (docs/api.md:
  * answered verbatim), unless its window ended at or before `nowMs`
  * (domain/idempotency.ts): an ended record is as good as pruned.

@@ -5,6 +5,7 @@
 
 import { QUEUED_MEMO_MS } from "../domain/bounds.ts";
 import type { Inventory } from "../domain/inventory.ts";
+import { MAX_ADMIT_SECONDS } from "../domain/waiting-room-records.ts";
 import type { Ticket } from "../shared/types.ts";
 import type { ReserveResult } from "./rpc.ts";
 import { QUEUED_RETRY_DEFAULT_SECONDS } from "./waiting-room.ts";
@@ -61,6 +62,13 @@ export interface RoomReport {
 	sold: number;
 	/** Admitted sessions that took a hold, with when. */
 	uses: [sessionId: string, atMs: number][];
+	/**
+	 * The first report after the shard loaded: every session that took a hold here
+	 * within the longest admission, with its latest hold's time — the first holds a
+	 * restart may have lost before they were reported (the coordinator counts one only
+	 * for an admission not older than the hold).
+	 */
+	held?: [sessionId: string, atMs: number][];
 }
 
 /** What the escrow row keeps for the room (JSON, no schema change). */
@@ -87,6 +95,8 @@ export interface RoomLinkHost {
 	wake(atMs: number): void;
 	/** Coordinator: whether the session's admission still stands as pushed (a rolled-back batch's does not). */
 	admittedUntil(sessionId: string): number | null;
+	/** Shard: the sessions that took a hold here at or after `sinceMs`, each with its latest hold's time. */
+	heldSince(sinceMs: number): [sessionId: string, atMs: number][];
 }
 
 /** What the link needs of the object's escrow side (inventory/escrow-shard.ts), which keeps the RoomLedger in its row. */
@@ -118,6 +128,12 @@ export class ShardRoomGate {
 	private reportTimer: ReturnType<typeof setTimeout> | null = null;
 	private lastReportMs = 0;
 	private lastUnits = "";
+	/**
+	 * Until the first report after this object loaded went through: the holds' records
+	 * stand in for the first holds a restart lost from `uses` (memory only), so no
+	 * admission stays counted as unused until it lapses.
+	 */
+	private recount = true;
 
 	constructor(
 		protected readonly host: RoomLinkHost,
@@ -251,14 +267,20 @@ export class ShardRoomGate {
 	/** Holds were written (taken, expired, cancelled, paid): report the counters soon. */
 	changed(): void {
 		if (!this.gating()) return;
+		// While something is not confirmed, an alarm stands within ROOM_RETRY_MS (set in the
+		// transaction that wrote the holds): a restart loses the timer below and `uses`, and
+		// that alarm loads the object again, whose first report recounts (`recount`). On the
+		// reserve path it is the outbox's alarm of the same commit, so nothing is written.
 		if (this.reporting) {
 			this.again = true;
+			this.host.wake(Date.now() + ROOM_RETRY_MS);
 			return;
 		}
 		const inv = this.host.inventory();
 		if (inv === null) return;
 		if (this.uses.size === 0 && unitsKey(inv) === this.lastUnits) return;
 		const now = Date.now();
+		this.host.wake(now + ROOM_RETRY_MS);
 		const gap = reportGapMs(this.escrow.shards);
 		// A use must reach the coordinator before its admission ends, or it counts as lapsed.
 		let urgent = false;
@@ -281,13 +303,16 @@ export class ShardRoomGate {
 		this.lastReportMs = Date.now();
 		const uses = [...this.uses];
 		const key = unitsKey(inv);
+		const recount = this.recount;
 		try {
 			const state = await this.host.peer(0).roomReport({
 				index: this.escrow.index,
 				reserved: inv.reserved,
 				sold: inv.sold,
 				uses,
+				...(recount ? { held: this.host.heldSince(Date.now() - MAX_ADMIT_SECONDS * 1000) } : {}),
 			});
+			if (recount) this.recount = false;
 			this.lastUnits = key;
 			for (const [sessionId, at] of uses)
 				if (this.uses.get(sessionId) === at) this.uses.delete(sessionId);

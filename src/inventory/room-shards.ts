@@ -98,6 +98,7 @@ export class RoomLink extends ShardRoomGate {
 	takeReport(report: RoomReport, keeper: RoomKeeper): void {
 		this.receiveReport(report);
 		for (const [sessionId, atMs] of report.uses) keeper.onReserved(sessionId, atMs);
+		for (const [sessionId, atMs] of report.held ?? []) keeper.onHeldSince(sessionId, atMs);
 	}
 
 	/** Admissions the room just made: pushed to their shards once this turn is over. */

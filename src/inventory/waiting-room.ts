@@ -162,6 +162,11 @@ export class RoomKeeper {
 		this.room?.markUsed(sessionId, nowMs);
 	}
 
+	/** A split SKU's shard recounted that the session holds units since `heldAtMs` (after a restart). */
+	onHeldSince(sessionId: string, heldAtMs: number): void {
+		this.room?.markHeldSince(sessionId, heldAtMs);
+	}
+
 	/** True when the room lets the session reserve now (no enabled room, or admitted). */
 	mayReserve(sessionId: string, nowMs: number): boolean {
 		const room = this.room;

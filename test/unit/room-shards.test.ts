@@ -7,6 +7,7 @@ import { QUEUED_MEMO_MS } from "../../src/domain/bounds.ts";
 import { shardOf } from "../../src/domain/escrow.ts";
 import type { Inventory } from "../../src/domain/inventory.ts";
 import {
+	ROOM_RETRY_MS,
 	type RoomAnswer,
 	type RoomLedger,
 	type RoomPeer,
@@ -30,6 +31,8 @@ function sessionOn(shard: number, n = 0): string {
 function shardLink(answers: Map<string, RoomAnswer>) {
 	const asked: string[] = [];
 	const reports: RoomReport[] = [];
+	const wakes: number[] = [];
+	const held: [string, number][] = [];
 	const escrow = {
 		ledger: {} as { room?: RoomLedger },
 		shards: SHARDS,
@@ -54,10 +57,16 @@ function shardLink(answers: Map<string, RoomAnswer>) {
 		roomSync: async () => 0,
 	};
 	const link = new RoomLink(
-		{ inventory: () => inv, peer: () => coordinator, wake: () => {}, admittedUntil: () => null },
+		{
+			inventory: () => inv,
+			peer: () => coordinator,
+			wake: (atMs) => wakes.push(atMs),
+			admittedUntil: () => null,
+			heldSince: () => held,
+		},
 		escrow,
 	);
-	return { link, asked, reports, inv };
+	return { link, asked, reports, inv, wakes, held };
 }
 
 const on = (version: number, commitment = "c1"): ShardRoomState => ({
@@ -156,6 +165,30 @@ describe("room link between a split SKU's objects", () => {
 		expect(reports).toHaveLength(2);
 	});
 
+	it("a shard's first report after it loaded recounts the holds; a report not confirmed yet keeps an alarm within ROOM_RETRY_MS", async () => {
+		const { link, reports, inv, wakes, held } = shardLink(new Map());
+		const s = sessionOn(1);
+		const heldAt = Date.now() - 5000;
+		held.push([s, heldAt]);
+		link.applySync(on(1), [{ sessionId: s, admittedUntilMs: Date.now() + 60_000 }]);
+		await vi.waitFor(() => expect(reports).toHaveLength(1));
+		expect(reports[0]?.held).toEqual([[s, heldAt]]);
+		// A hold right after: the report waits for the gap, and an alarm stands meanwhile, so a
+		// restart that loses the timer and the unreported use still reports (and recounts).
+		const before = Date.now();
+		wakes.length = 0;
+		(inv as { reserved: number }).reserved = 1;
+		link.onReserved(s, Date.now());
+		expect(link.hasPending()).toBe(true);
+		expect(wakes.length).toBeGreaterThan(0);
+		expect(Math.max(...wakes)).toBeLessThanOrEqual(Date.now() + ROOM_RETRY_MS);
+		expect(Math.min(...wakes)).toBeGreaterThanOrEqual(before);
+		await vi.waitFor(() => expect(reports).toHaveLength(2));
+		// Recounted once: later reports carry only the uses.
+		expect(reports[1]?.held).toBeUndefined();
+		expect(reports[1]?.uses.map(([id]) => id)).toEqual([s]);
+	});
+
 	it("the coordinator publishes a new version only when the room changed, and counts the whole SKU", () => {
 		const escrow = {
 			ledger: {} as { room?: RoomLedger },
@@ -172,6 +205,7 @@ describe("room link between a split SKU's objects", () => {
 				},
 				wake: () => {},
 				admittedUntil: () => null,
+				heldSince: () => [],
 			},
 			escrow,
 		);

@@ -222,6 +222,25 @@ describe("the room, by example", () => {
 		expect(late.ok && late.ticket.state).toBe("sold_out");
 	});
 
+	it("a hold recounted after a shard's restart uses the admission only when it is not older than it", () => {
+		const inv = roomStock(2);
+		const startsAt = T0 + 10_000;
+		const room = WaitingRoom.enable({ enabled: true, admitSeconds: 60, overbook: 0 }, SEED_A, T0);
+		const stock = () => stockOf(inv);
+		for (let i = 0; i < 3; i++) room.join(`s${i}`, `t${i}`, startsAt, startsAt, stock());
+		room.advance(startsAt, startsAt, stock());
+		const [x, y] = [0, 1, 2].filter((i) => room.isAdmitted(`s${i}`, startsAt)) as [number, number];
+		// x held before its admission (a hold of an earlier drop, or from before the room was on):
+		// no use. y held after it: its admission's claim ends, and the next ticket is in.
+		room.markHeldSince(`s${x}`, startsAt - 1);
+		room.markHeldSince(`s${y}`, startsAt + 5);
+		room.markHeldSince("nobody", startsAt + 5);
+		room.advance(startsAt + 6, startsAt, stock());
+		expect(room.ticketOf(`s${x}`)?.usedAtMs).toBeNull();
+		expect(room.ticketOf(`s${y}`)?.usedAtMs).toBe(startsAt + 5);
+		expect(room.counts()).toMatchObject({ admitted: 3, waiting: 0 });
+	});
+
 	it("a script with 100 sessions holds 100 tickets, and is admitted by the same rule as everyone", () => {
 		const inv = roomStock(5);
 		const startsAt = T0 + 10_000;
