@@ -128,8 +128,10 @@ export class ShardEscrow {
 	 * Before a reserve call joins the group commit: a shard that cannot cover it
 	 * asks the coordinator first (it never answers sold_out while the pool or
 	 * another shard has a unit, moving units aside); then the call is admitted.
+	 * `claimed`: the units its attempts may take (not those of a session its purchase
+	 * limit refuses), kept from a fold-back until `decided(claimed)`.
 	 */
-	async admit(units: number): Promise<void> {
+	async admit(units: number, claimed = units): Promise<void> {
 		this.waitingUnits += units;
 		try {
 			for (let round = 0; round < MAX_REFILL_ROUNDS; round++) {
@@ -142,7 +144,7 @@ export class ShardEscrow {
 		} finally {
 			this.waitingUnits -= units;
 		}
-		this.queuedUnits += units;
+		this.queuedUnits += claimed;
 	}
 
 	/** After the call was decided: below the low-water mark, ask for more in the background. */

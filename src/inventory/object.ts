@@ -321,6 +321,7 @@ export class InventoryObject extends SkuObjectPeers {
 			const host = {
 				roomLink: this.roomLink,
 				room: this.room,
+				inventory: () => this.inv,
 				submit: (op: ReserveOp) => this.group.submit(op) as Promise<ReserveAnswer>,
 			};
 			return reserveSharded(host, this.escrow, attempts, limits);

@@ -341,27 +341,22 @@ export class ShardRoomGate {
 }
 
 /**
- * A shard's reserve call: the units of the attempts the room lets through. The
- * gate asks the coordinator only about sessions it has no word on; refused
- * attempts take no units, so they never make a shard ask for a grant. Without a
- * gate (`link` null, or the room off) the object's own room decides.
+ * A shard's reserve call: the attempts the room lets through. The gate asks the
+ * coordinator only about sessions it has no word on; refused attempts take no
+ * units, so they never make a shard ask for a grant. Without a gate (`link`
+ * null, or the room off) the object's own room decides.
  */
-export async function unitsPastTheRoom(
+export async function pastTheRoom<A extends { sessionId: string; quantity: number }>(
 	link: ShardRoomGate | null,
 	keeper: { mayReserve(sessionId: string, now: number): boolean },
-	attempts: { sessionId: string; quantity: number }[],
-): Promise<number> {
-	if (link === null) return attempts.reduce((sum, a) => sum + a.quantity, 0);
+	attempts: A[],
+): Promise<A[]> {
+	if (link === null) return attempts;
 	await link.prepare(attempts.map((a) => a.sessionId));
 	const now = Date.now();
-	let units = 0;
-	for (const a of attempts) {
-		const may = link.gating()
-			? link.mayReserve(a.sessionId, now)
-			: keeper.mayReserve(a.sessionId, now);
-		if (may) units += a.quantity;
-	}
-	return units;
+	return attempts.filter((a) =>
+		link.gating() ? link.mayReserve(a.sessionId, now) : keeper.mayReserve(a.sessionId, now),
+	);
 }
 
 /** Drops the entries whose time (an admission's end) has passed. */

@@ -2,10 +2,11 @@
 // the attempts join the shard's group commit like a one-object SKU's, after the
 // room and the escrow have had their say.
 
+import type { Inventory } from "../domain/inventory.ts";
 import type { ReserveLimits } from "../ratelimit/config.ts";
 import { NO_ROWS, type ReserveOp } from "./batch-decisions.ts";
 import type { ShardEscrow } from "./escrow-shard.ts";
-import { unitsPastTheRoom } from "./room-shard-gate.ts";
+import { pastTheRoom } from "./room-shard-gate.ts";
 import type { RoomLink } from "./room-shards.ts";
 import type { ReserveAnswer, ReserveRequest } from "./rpc.ts";
 import type { RoomKeeper } from "./waiting-room.ts";
@@ -15,6 +16,8 @@ export interface ShardReserveHost {
 	/** The room between the objects of the SKU (inventory/room-shards.ts). */
 	roomLink: RoomLink | null;
 	room: RoomKeeper;
+	/** The shard's model (its allotment, holds and per-session usage). */
+	inventory(): Inventory | null;
 	/** Joins the object's next group commit (inventory/decide-group.ts). */
 	submit(op: ReserveOp): Promise<ReserveAnswer>;
 }
@@ -33,8 +36,14 @@ export async function reserveSharded(
 	if (!attempts.every((a) => escrow.owns(a.sessionId))) {
 		return { results: [], sqlRows: { ...NO_ROWS }, snapshot: null, shards, misrouted: true };
 	}
-	const units = await unitsPastTheRoom(host.roomLink, host.room, attempts);
-	await escrow.admit(units);
+	const past = await pastTheRoom(host.roomLink, host.room, attempts);
+	const units = past.reduce((sum, a) => sum + a.quantity, 0);
+	// A session its purchase limit refuses takes no unit: the shard still asks for units before
+	// it answers (so the answer stays purchase_limit, not sold_out), but keeps none from a
+	// fold-back for it. Else a buyer of another shard could be answered sold_out while this
+	// shard holds a unit nobody here can take.
+	const claimed = claimable(host.inventory(), past);
+	await escrow.admit(units, claimed);
 	try {
 		const answer = await host.submit({
 			kind: "reserve",
@@ -54,6 +63,24 @@ export async function reserveSharded(
 			...(skuSoldOut ? { skuSoldOutForMs: memoLeftMs } : {}),
 		};
 	} finally {
-		escrow.decided(units);
+		escrow.decided(claimed);
 	}
+}
+
+/** Units the attempts may take as the shard stands: none for a session already at its purchase limit. */
+export function claimable(
+	inv: Inventory | null,
+	attempts: { sessionId: string; quantity: number }[],
+): number {
+	if (inv === null) return attempts.reduce((sum, a) => sum + a.quantity, 0);
+	const limit = inv.product.perUserLimit;
+	const asked = new Map<string, number>();
+	let units = 0;
+	for (const a of attempts) {
+		const used = inv.usageOf(a.sessionId) + (asked.get(a.sessionId) ?? 0);
+		if (used + a.quantity > limit) continue;
+		asked.set(a.sessionId, (asked.get(a.sessionId) ?? 0) + a.quantity);
+		units += a.quantity;
+	}
+	return units;
 }
