@@ -1,9 +1,11 @@
 // A waiting room on a SKU split across shards when a shard restarts before its report
 // went (docs/waiting-room.md, "A SKU split across shards"): the first holds it had not
 // reported yet are not lost with its memory, so a unit that comes back still lets the
-// next ticket in, at once rather than when the forgotten admissions lapse. The shard's
-// report is held back (as it is for a report gap after the previous one) so the restart
-// deterministically falls between a hold and its report.
+// next ticket in, at once rather than when the forgotten admissions lapse; and a restarted
+// shard that no request reaches is loaded by its alarm and reports what it had not
+// (docs/decisions/073-room-and-escrow-after-a-restart.md). The shard's report is held back
+// (as it is for a report gap after the previous one) so the restart deterministically falls
+// between a change and its report.
 
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
@@ -85,5 +87,37 @@ describe("waiting room on a split SKU across a shard's restart", { timeout: 60_0
 		expect(s).toMatchObject({ reserved: 1, available: 1, oversellCount: 0 });
 		expect(s.queue).toMatchObject({ admitted: 3, admittedTotal: 3, waiting: 0, lapsed: 0 });
 		expect((await reserve(sku, c)).status).toBe(201);
+	});
+
+	it("a restarted shard that no request reaches still reports a cancel it had not reported: its alarm loads it", async () => {
+		const shards = 3;
+		const product = await createRoomProduct(
+			{ totalStock: 1, shards, perUserLimit: 1, holdSeconds: 600 },
+			{ admitSeconds: 120 },
+		);
+		const sku = product.sku;
+		const all = await buyersOnEveryShard(shards, 1);
+		const a = all.find((x) => x.shard === 1) as ShardBuyer;
+		const b = all.find((x) => x.shard === 2) as ShardBuyer;
+		for (const x of [a, b]) expect((await join(sku, x)).status).toBe(201);
+		expect((await ticketOf(sku, a)).state).toBe("admitted");
+		const held = await reserve(sku, a);
+		expect(held.status, JSON.stringify(held.body)).toBe(201);
+		await vi.waitFor(async () => expect((await stats(sku)).reserved).toBe(1));
+		// The cancel stays unreported in shard 1's memory; after the commit's own alarm has run
+		// (the outbox's, 1 s), shard 1 restarts, and nothing calls it afterwards: b's reads go
+		// to the coordinator, and no stats are read.
+		await holdBackReports(sku, 1);
+		const id = held.body.data?.reservationId as string;
+		const cancelled = await call("DELETE", `/api/reservations/${id}`, { token: a.token });
+		expect(cancelled.status, JSON.stringify(cancelled.body)).toBe(200);
+		await sleep(1500);
+		expect((await ticketOf(sku, b)).state).toBe("waiting");
+		await restart(sku, 1);
+		await vi.waitFor(async () => expect((await ticketOf(sku, b)).state).toBe("admitted"), {
+			timeout: 5000,
+			interval: 200,
+		});
+		expect(await stats(sku)).toMatchObject({ reserved: 0, available: 1, oversellCount: 0 });
 	});
 });
