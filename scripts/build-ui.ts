@@ -4,7 +4,7 @@
 // Several test servers may start at once: a lock directory lets one build while
 // the others wait, then they see a fresh build and skip it.
 
-import { spawnSync } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT } from "./config.ts";
@@ -90,6 +90,26 @@ export function buildUi(options: { force?: boolean } = {}): void {
 	} finally {
 		rmSync(LOCK, { recursive: true, force: true });
 	}
+}
+
+/**
+ * `vite build --watch`: rebuilds the pages into the config's outDir on every change of their
+ * sources, for `npm run dev` (scripts/dev.ts), whose `wrangler dev` serves that directory as the
+ * Worker's assets. `configFile` defaults to the project's vite.config.ts. It stays in the caller's
+ * process group, so a Ctrl-C or a kill of that group ends it too; `stopUiWatcher` ends it alone.
+ */
+export function watchUi(options: { cwd?: string; configFile?: string } = {}): ChildProcess {
+	const args = [VITE, "build", "--watch", "--logLevel", "warn"];
+	if (options.configFile !== undefined) args.push("--config", options.configFile);
+	return spawn(process.execPath, args, {
+		cwd: options.cwd ?? ROOT,
+		stdio: ["ignore", "inherit", "inherit"],
+		env: { ...process.env, NODE_ENV: "production" },
+	});
+}
+
+export function stopUiWatcher(watcher: ChildProcess): void {
+	if (watcher.exitCode === null && watcher.signalCode === null) watcher.kill("SIGTERM");
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

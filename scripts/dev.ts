@@ -1,4 +1,5 @@
-// `npm run dev`: the product under `wrangler dev` (rebuilds on every source change), with the
+// `npm run dev`: the product under `wrangler dev` (rebuilds the Worker on every source change, and
+// `vite build --watch` beside it rebuilds the pages into the assets it serves), with the
 // same state, variables, demo product and ready line as `npm start` (scripts/start.ts), which runs
 // the same Worker on the lean runtime instead of wrangler's development proxy. Both keep their
 // state in STATE_DIR with the same layout, so either sees what the other wrote.
@@ -6,7 +7,7 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { buildUi } from "./build-ui.ts";
+import { buildUi, stopUiWatcher, watchUi } from "./build-ui.ts";
 import { ROOT, serverSettings, workerVars } from "./config.ts";
 import { readWranglerConfig } from "./runtime.ts";
 import { readyLine, seedDemo } from "./seed.ts";
@@ -19,7 +20,15 @@ function wrangler(args: string[], options: { stdio: "inherit" | "pipe" }): Child
 	return spawn(process.execPath, [WRANGLER, ...args], {
 		cwd: ROOT,
 		stdio: options.stdio === "inherit" ? "inherit" : ["ignore", "pipe", "pipe"],
-		env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: process.env.CI ?? "" },
+		env: {
+			// Miniflare fetches a real `request.cf` from workers.cloudflare.com on every start and
+			// prints a stack trace when it cannot (an offline machine); local mode documents no
+			// `request.cf` (docs/decisions/004-local-runtime.md), so its placeholder is kept quietly.
+			CLOUDFLARE_CF_FETCH_ENABLED: "false",
+			...process.env,
+			WRANGLER_SEND_METRICS: "false",
+			CI: process.env.CI ?? "",
+		},
 	});
 }
 
@@ -55,6 +64,9 @@ async function waitForHealth(base: string, child: ChildProcess): Promise<void> {
 	throw new Error(`the server did not answer /healthz within ${READY_TIMEOUT_MS} ms`);
 }
 
+/** The pages' watcher: stopped with the server, on failure too. */
+let pages: ChildProcess | undefined;
+
 async function main(): Promise<void> {
 	mkdirSync(STATE_DIR, { recursive: true });
 	// Checked before anything starts, as `npm start` does; wrangler.jsonc's vars are wrangler's own.
@@ -77,10 +89,19 @@ async function main(): Promise<void> {
 	];
 	for (const [k, v] of Object.entries(vars)) args.push("--var", `${k}:${v}`);
 	const child = wrangler(args, { stdio: "inherit" });
-	const stop = () => child.kill("SIGTERM");
+	// wrangler dev rebuilds the Worker, not the pages: they are a Vite build it only serves.
+	pages = watchUi();
+	const watcher = pages;
+	const stop = () => {
+		stopUiWatcher(watcher);
+		child.kill("SIGTERM");
+	};
 	process.on("SIGINT", stop);
 	process.on("SIGTERM", stop);
-	child.on("exit", (code) => process.exit(code ?? 0));
+	child.on("exit", (code) => {
+		stopUiWatcher(watcher);
+		process.exit(code ?? 0);
+	});
 	const base = `http://${HOST}:${PORT}`;
 	await waitForHealth(base, child);
 	await seedDemo(base, vars.ADMIN_TOKEN ?? "");
@@ -88,6 +109,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((error) => {
+	if (pages !== undefined) stopUiWatcher(pages);
 	console.error(error instanceof Error ? error.message : error);
 	process.exit(1);
 });
