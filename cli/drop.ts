@@ -2,7 +2,9 @@
 // verdict from the server's own records. Phases: preflight (target, operator
 // token, buyer sessions) → fresh SKU, read by every buyer → burst of reserve
 // attempts → checkouts, cancels and expiry → read the records → verify → report. Progress goes to stderr; the result to stdout (with --json,
-// its last line is one JSON object). Exit code: 0 verified, 1 not, 2 no run.
+// its last line is one JSON object). Exit code: 0 verified, 1 not, 2 no run (nothing
+// was created), 3 cut: the SKU exists but the run could not be finished (the server
+// stopped answering, or its records could not be read; server-watch.ts).
 // The run is bounded in count (options.ts limits) and in time (--max-seconds),
 // and talks to the --url host alone.
 
@@ -19,6 +21,7 @@ import { Progress } from "./drop/progress.ts";
 import { collectRecords } from "./drop/records.ts";
 import { type DropResult, summaryLines, writeReports } from "./drop/report.ts";
 import { Sampler } from "./drop/sampler.ts";
+import { ServerWatch } from "./drop/server-watch.ts";
 import { assignFates, type SettleResult, settle } from "./drop/settle.ts";
 import {
 	checkOperator,
@@ -32,13 +35,21 @@ import { verify } from "./drop/verify.ts";
 
 /** Reading the records and writing the report get this long past --max-seconds. */
 const WRAP_UP_GRACE_MS = 120_000;
+/** Exit codes (docs/drop-simulator.md). */
+const EXIT_NOT_VERIFIED = 1;
+const EXIT_NO_RUN = 2;
+const EXIT_CUT = 3;
 
 async function main(): Promise<number> {
-	const parsed = parseOptions(process.argv.slice(2));
+	const argv = process.argv.slice(2);
+	const parsed = parseOptions(argv);
 	if (!parsed.ok) {
 		if (parsed.message !== "") process.stderr.write(`${parsed.message}\n\n`);
 		process.stderr.write(USAGE);
-		return 2;
+		// A script that asked for JSON still gets its last line, one that says no run happened.
+		if (parsed.message !== "" && argv.includes("--json"))
+			process.stdout.write(`${JSON.stringify({ verified: false, error: parsed.message })}\n`);
+		return EXIT_NO_RUN;
 	}
 	const options = parsed.options;
 	const startedAt = new Date().toISOString();
@@ -54,6 +65,11 @@ async function main(): Promise<number> {
 	const operatorHeaders = withIps ? ipHeader(OPERATOR_IP) : {};
 	const client = new JsonClient(options.url, options.concurrency, operatorHeaders);
 	const sampleClient = new JsonClient(options.url, 1, operatorHeaders);
+	const watchClient = new JsonClient(options.url, 1, operatorHeaders);
+	const watch = new ServerWatch(watchClient, startedMs);
+	const sampler = new Sampler();
+	// Every phase after the SKU exists stops early when the time is up or the server is gone.
+	const halted = () => expired() || watch.gone !== null;
 	const stopReason: string[] = [];
 	// Seconds each phase took, and the 429s answered in it, for the report.
 	const phaseSeconds: Record<string, number> = {};
@@ -72,7 +88,20 @@ async function main(): Promise<number> {
 		// A script reading the last line still gets an object, one that says no run happened.
 		if (options.json)
 			process.stdout.write(`${JSON.stringify({ verified: false, error: message })}\n`);
-		return 2;
+		return EXIT_NO_RUN;
+	};
+	/**
+	 * The SKU exists but the run cannot be finished: say why, in which phase, and what it
+	 * left behind, and stop now (no settling, no waiting for expiries, no reading from nobody).
+	 */
+	const cut = (phase: string, why: string, sofar: Record<string, unknown> = {}) => {
+		const message = `${why}, during the ${phase}. ${sku} was created and stays in the catalogue of ${options.url} (there is no API to delete a product); its holds end by themselves once the server runs again. Nothing was verified.`;
+		progress.line(`drop: ${message}`);
+		if (options.json)
+			process.stdout.write(
+				`${JSON.stringify({ verified: false, sku, phase, error: message, ...sofar })}\n`,
+			);
+		return EXIT_CUT;
 	};
 
 	try {
@@ -114,15 +143,16 @@ async function main(): Promise<number> {
 		}
 		const product = await createProduct(client, options, sku);
 		if (!product.ok) return abort(product.message);
+		watch.start();
 		progress.line(
 			`drop: ${sku} created (${options.stock} units, hold ${options.holdSeconds} s, limit ${options.perUserLimit}/buyer, ${options.shards} shard(s), ${options.mode} mode, seed ${options.seed})`,
 		);
-		const reads = await readProduct(client, buyers.value, sku, progress, expired);
+		const reads = await readProduct(client, buyers.value, sku, progress, halted);
+		if (watch.gone !== null) return cut("buyers' reads of the product", watch.gone, { reads });
 		progress.line(`drop: buyers read the product, answers ${JSON.stringify(reads)}`);
 		phaseDone("setup");
 		const byId = new Map(buyers.value.map((b: Buyer) => [b.sessionId, b]));
 
-		const sampler = new Sampler();
 		const burstOriginMs = performance.now();
 		sampler.start(sampleClient, sku, burstOriginMs);
 		const burst = await runBurst({
@@ -134,14 +164,21 @@ async function main(): Promise<number> {
 			random,
 			runId,
 			progress,
-			expired,
+			expired: halted,
 		});
+		const heldUnits = burst.holds.reduce((sum, h) => sum + h.quantity, 0);
+		const burstSoFar = () => ({
+			attempts: burst.attempts,
+			holds: burst.holds.length,
+			heldUnits,
+			statusCounts: burst.statusCounts,
+		});
+		if (watch.gone !== null) return cut("burst", watch.gone, burstSoFar());
 		if (burst.attempts < options.attempts)
 			stopReason.push(
 				`time limit: the burst stopped after ${burst.attempts} of ${options.attempts} attempts`,
 			);
 		phaseDone("burst");
-		const heldUnits = burst.holds.reduce((sum, h) => sum + h.quantity, 0);
 		progress.line(
 			`drop: burst done, ${burst.attempts} attempts in ${burst.elapsedSec.toFixed(1)} s, ${burst.holds.length} holds (${heldUnits} units), answers ${JSON.stringify(burst.statusCounts)}`,
 		);
@@ -157,9 +194,15 @@ async function main(): Promise<number> {
 				byId,
 				runId,
 				progress,
-				expired,
+				halted,
 				unseenDueMs,
 			);
+			if (watch.gone !== null)
+				return cut("checkouts, cancels and expiries", watch.gone, {
+					...burstSoFar(),
+					checkoutStatus: settled.checkoutStatus,
+					cancelStatus: settled.cancelStatus,
+				});
 			progress.line(
 				`drop: checkouts ${JSON.stringify(settled.checkoutStatus)}, cancels ${JSON.stringify(settled.cancelStatus)}, the rest expired`,
 			);
@@ -175,6 +218,7 @@ async function main(): Promise<number> {
 		// Reading the records may take a while on a big run; it has its own bound.
 		const wrapUpDeadline = performance.now() + WRAP_UP_GRACE_MS;
 		const collected = await Promise.race([
+			watch.whenGone().then(() => ({ ok: false as const, message: watch.gone ?? "" })),
 			collectRecords({
 				client,
 				mode: options.mode,
@@ -183,6 +227,7 @@ async function main(): Promise<number> {
 				holds: burst.holds,
 				buyers: byId,
 				progress,
+				stop: () => watch.gone !== null,
 			}),
 			new Promise<{ ok: false; message: string }>((resolve) =>
 				setTimeout(
@@ -191,7 +236,7 @@ async function main(): Promise<number> {
 				).unref(),
 			),
 		]);
-		if (!collected.ok) return abort(collected.message);
+		if (!collected.ok) return cut("reading of the records", collected.message, burstSoFar());
 		phaseDone("records");
 
 		const tally: Tally = {
@@ -272,10 +317,13 @@ async function main(): Promise<number> {
 		} else {
 			process.stdout.write(summary);
 		}
-		return result.verified ? 0 : 1;
+		return result.verified ? 0 : EXIT_NOT_VERIFIED;
 	} finally {
+		watch.stop();
+		await sampler.stop();
 		client.close();
 		sampleClient.close();
+		watchClient.close();
 	}
 }
 

@@ -115,6 +115,8 @@ export const USAGE = `usage: npm run drop -- [options]
   --overbook R            with --bots: the room's overbook margin 0..1 (default: the product's default)
   --script-sessions N     with --bots: sessions per script (default 10)
   --script-addresses one|each  with --bots: a script's sessions behind one address (default) or one each
+Exit code: 0 verified, 1 not verified, 2 no run (nothing created), 3 cut after the SKU was created
+(the server stopped answering, or its records could not be read); every drop's SKU stays listed
 `;
 
 export type ParsedOptions = { ok: true; options: DropOptions } | { ok: false; message: string };

@@ -28,8 +28,11 @@ export async function collectRecords(input: {
 	/** sessionId → every buyer the run created. */
 	buyers: Map<string, Buyer>;
 	progress: Progress;
+	/** True once the run gives up (the server is gone): no new read goes out. */
+	stop?: () => boolean;
 }): Promise<Collected> {
 	const { client, sku, adminToken, holds, buyers, progress } = input;
+	const stop = input.stop ?? (() => false);
 	const skuPath = `/api/admin/products/${encodeURIComponent(sku)}`;
 	const reservations: Record<string, Read<Reservation>> = {};
 	const orders: Record<string, Read<Order>> = {};
@@ -37,7 +40,7 @@ export async function collectRecords(input: {
 	// Eventual mode's allocations live in D1 alone: no object answers for them.
 	if (input.mode === "safe") {
 		const owners = new Map(holds.map((h) => [h.reservationId, h.sessionId]));
-		await readAll(client, owners, buyers, "reservations", reservations, progress);
+		await readAll(client, owners, buyers, "reservations", reservations, progress, stop);
 	}
 
 	const stats = await client.retrying<Stats>("GET", `${skuPath}/stats`, { token: adminToken });
@@ -51,6 +54,7 @@ export async function collectRecords(input: {
 	const events: AuditEvent[] = [];
 	let after: string | null = "0";
 	for (let page = 0; after !== null; page++) {
+		if (stop()) return { ok: false, message: "the run stopped reading the records" };
 		if (page >= MAX_EVENT_PAGES)
 			return { ok: false, message: `the audit trail passed ${MAX_EVENT_PAGES} pages` };
 		const answer: Answer<{ events: AuditEvent[]; next: string | null }> = await client.retrying(
@@ -85,9 +89,9 @@ export async function collectRecords(input: {
 			if (e.type === "order.created" && e.orderId && e.sessionId)
 				orderOwners.set(e.orderId, e.sessionId);
 		}
-		await readAll(client, owners, buyers, "reservations", reservations, progress);
+		await readAll(client, owners, buyers, "reservations", reservations, progress, stop);
 		for (const h of holds) for (const id of h.orderIds) orderOwners.set(id, h.sessionId);
-		await readAll(client, orderOwners, buyers, "orders", orders, progress);
+		await readAll(client, orderOwners, buyers, "orders", orders, progress, stop);
 	}
 	return {
 		ok: true,
@@ -102,23 +106,33 @@ async function readAll<T>(
 	collection: "reservations" | "orders",
 	into: Record<string, Read<T>>,
 	progress: Progress,
+	stop: () => boolean,
 ): Promise<void> {
 	const ids = [...owners.keys()];
 	let done = 0;
-	await pool(ids.length, READ_CONCURRENCY, async (i) => {
-		const id = ids[i] as string;
-		const owner = buyers.get(owners.get(id) ?? "");
-		if (owner === undefined) {
-			// Not one of this run's sessions: nothing the run can read (and a failure for the verifier).
-			into[id] = { status: 0, value: null };
-			return;
-		}
-		const answer = await client.retrying<T>("GET", `/api/${collection}/${encodeURIComponent(id)}`, {
-			token: owner.token,
-			headers: ipHeader(owner.ip),
-		});
-		into[id] = { status: answer.status, value: answer.status === 200 ? answer.data : null };
-		done++;
-		progress.update(`records: ${done}/${ids.length} ${collection} read`);
-	});
+	await pool(
+		ids.length,
+		READ_CONCURRENCY,
+		async (i) => {
+			const id = ids[i] as string;
+			const owner = buyers.get(owners.get(id) ?? "");
+			if (owner === undefined) {
+				// Not one of this run's sessions: nothing the run can read (and a failure for the verifier).
+				into[id] = { status: 0, value: null };
+				return;
+			}
+			const answer = await client.retrying<T>(
+				"GET",
+				`/api/${collection}/${encodeURIComponent(id)}`,
+				{
+					token: owner.token,
+					headers: ipHeader(owner.ip),
+				},
+			);
+			into[id] = { status: answer.status, value: answer.status === 200 ? answer.data : null };
+			done++;
+			progress.update(`records: ${done}/${ids.length} ${collection} read`);
+		},
+		stop,
+	);
 }
