@@ -1,7 +1,8 @@
-// `npm run verify-queue -- --url http://127.0.0.1:8787 --sku SKU [--admin-token T] [--json]`:
+// `npm run verify-queue -- --sku SKU [--url http://127.0.0.1:8787] [--admin-token T] [--json]`:
 // recomputes a SKU's waiting-room order from its revealed seed and its tickets, and checks
 // the admissions in the audit trail against it (docs/waiting-room.md, "Verifying a drop").
-// Exit code: 0 verified, 1 a mismatch, 2 could not run.
+// Exit code: 0 verified, 1 a mismatch, 2 could not run (bad arguments, a server that does not
+// answer, no such SKU, a SKU whose room was never enabled: nothing to verify is no mismatch).
 
 import { parseArgs } from "node:util";
 import { localVars } from "../scripts/config.ts";
@@ -11,16 +12,54 @@ import { checkQueueTrail } from "./verify-queue/check.ts";
 /** Events read per page (the API's maximum) and pages at most: bounds the run. */
 const PAGE = 1000;
 const MAX_PAGES = 500;
+/** A request that has not answered after this long: the server is not answering. */
+const REQUEST_TIMEOUT_MS = 30_000;
+/** Exit codes (docs/waiting-room.md, "Verifying a drop"). */
+const EXIT_VERIFIED = 0;
+const EXIT_MISMATCH = 1;
+const EXIT_COULD_NOT_RUN = 2;
 
-const USAGE = `usage: npm run verify-queue -- --url http://127.0.0.1:8787 --sku SKU [--admin-token T] [--json]
+const USAGE = `usage: npm run verify-queue -- --sku SKU [--url URL] [--admin-token T] [--json]
+  --sku          the SKU whose waiting room to verify (required)
+  --url          the server (default http://127.0.0.1:\${PORT:-8787})
   --admin-token  operator token for the audit trail (default ADMIN_TOKEN from the environment or local.vars)
+  --json         one JSON object on stdout
+Exit code: 0 verified, 1 a mismatch, 2 could not run (bad arguments, no answer, no such SKU, no room)
 `;
 
+/** Could not run: one sentence, exit 2 (with --json, also the last stdout line). */
+class CannotRun extends Error {}
+
+type Envelope<T> = { data?: T; error?: { code: string; message: string } };
+
 async function getJson<T>(url: string, token?: string): Promise<T> {
-	const res = await fetch(url, token ? { headers: { authorization: `Bearer ${token}` } } : {});
-	const body = (await res.json()) as { data?: T; error?: { code: string; message: string } };
+	let res: Response;
+	try {
+		res = await fetch(url, {
+			...(token ? { headers: { authorization: `Bearer ${token}` } } : {}),
+			signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+		});
+	} catch (error) {
+		// fetch says "fetch failed"; the reason (ECONNREFUSED, ENOTFOUND, the timeout) is its cause.
+		const cause = (error as { cause?: unknown }).cause ?? error;
+		const why = cause instanceof Error ? cause.message : String(cause);
+		throw new CannotRun(`cannot reach ${url} (${why}); is the server running (\`npm start\`)?`);
+	}
+	const text = await res.text();
+	let body: Envelope<T>;
+	try {
+		body = JSON.parse(text) as Envelope<T>;
+	} catch {
+		throw new CannotRun(`${url} answered HTTP ${res.status} without JSON: is --url this product?`);
+	}
+	if (res.status === 401 || res.status === 403)
+		throw new CannotRun(
+			`the admin token was refused (${res.status} ${body.error?.code ?? ""}) reading ${url}: pass --admin-token or set ADMIN_TOKEN`,
+		);
 	if (!res.ok || body.data === undefined)
-		throw new Error(`${url}: ${res.status} ${body.error?.code ?? ""} ${body.error?.message ?? ""}`);
+		throw new CannotRun(
+			`${url} answered HTTP ${res.status} ${body.error?.code ?? ""} ${body.error?.message ?? ""}`.trim(),
+		);
 	return body.data;
 }
 
@@ -33,28 +72,49 @@ function adminTokenDefault(): string {
 	}
 }
 
-async function main(): Promise<number> {
+interface Args {
+	url: string;
+	sku: string;
+	token: string;
+	json: boolean;
+}
+
+/** The arguments, or the sentences saying what is wrong with them. */
+function parse(argv: string[]): { ok: true; args: Args } | { ok: false; problems: string[] } {
 	let values: Record<string, string | boolean | undefined>;
 	try {
 		values = parseArgs({
+			args: argv,
 			options: {
 				url: { type: "string" },
 				sku: { type: "string" },
 				"admin-token": { type: "string" },
 				json: { type: "boolean" },
+				help: { type: "boolean", short: "h" },
 			},
 		}).values;
 	} catch (error) {
-		process.stderr.write(`${(error as Error).message}\n${USAGE}`);
-		return 2;
+		return { ok: false, problems: [(error as Error).message] };
 	}
-	const url = String(values.url ?? "").replace(/\/+$/, "");
+	if (values.help === true) return { ok: false, problems: [] };
+	const problems: string[] = [];
+	const url = String(values.url ?? `http://127.0.0.1:${process.env.PORT ?? "8787"}`).replace(
+		/\/+$/,
+		"",
+	);
+	if (!/^https?:\/\/[^/]+$/.test(url))
+		problems.push(`--url must be http(s)://host[:port], got ${JSON.stringify(url)}`);
 	const sku = String(values.sku ?? "");
+	if (sku === "") problems.push("--sku is required: the SKU whose waiting room to verify");
 	const token = String(values["admin-token"] ?? adminTokenDefault());
-	if (!/^https?:\/\/[^/]+$/.test(url) || sku === "" || token === "") {
-		process.stderr.write(USAGE);
-		return 2;
-	}
+	if (token === "")
+		problems.push("--admin-token is required (no ADMIN_TOKEN in local.vars or the environment)");
+	if (problems.length > 0) return { ok: false, problems };
+	return { ok: true, args: { url, sku, token, json: values.json === true } };
+}
+
+async function verifyQueue(args: Args): Promise<number> {
+	const { url, sku, token } = args;
 	const product = await getJson<Product>(`${url}/api/products/${encodeURIComponent(sku)}`);
 	const events: AuditEvent[] = [];
 	let after: string | null = "0";
@@ -66,10 +126,15 @@ async function main(): Promise<number> {
 		events.push(...data.events);
 		after = data.next;
 	}
-	if (after !== null) throw new Error(`the trail is longer than ${MAX_PAGES * PAGE} events`);
+	if (after !== null) throw new CannotRun(`the trail is longer than ${MAX_PAGES * PAGE} events`);
+	// A room never enabled has no order to check: nothing to verify, which is not a mismatch.
+	if (!events.some((e) => e.type === "queue.enabled"))
+		throw new CannotRun(
+			`${sku} has no waiting room (no queue.enabled event in its trail): nothing to verify`,
+		);
 	const room = product.waitingRoom ?? null;
 	const verdict = checkQueueTrail(events, room);
-	if (values.json === true) process.stdout.write(`${JSON.stringify({ sku, ...verdict })}\n`);
+	if (args.json) process.stdout.write(`${JSON.stringify({ sku, ...verdict })}\n`);
 	else {
 		process.stdout.write(
 			[
@@ -82,7 +147,31 @@ async function main(): Promise<number> {
 			].join("\n"),
 		);
 	}
-	return verdict.ok ? 0 : 1;
+	return verdict.ok ? EXIT_VERIFIED : EXIT_MISMATCH;
+}
+
+async function main(): Promise<number> {
+	const argv = process.argv.slice(2);
+	const parsed = parse(argv);
+	if (!parsed.ok) {
+		for (const p of parsed.problems) process.stderr.write(`verify-queue: ${p}\n`);
+		if (parsed.problems.length > 0) process.stderr.write("\n");
+		process.stderr.write(USAGE);
+		if (parsed.problems.length > 0 && argv.includes("--json"))
+			process.stdout.write(`${JSON.stringify({ ok: false, error: parsed.problems.join("; ") })}\n`);
+		return parsed.problems.length > 0 ? EXIT_COULD_NOT_RUN : EXIT_VERIFIED;
+	}
+	try {
+		return await verifyQueue(parsed.args);
+	} catch (error) {
+		if (!(error instanceof CannotRun)) throw error;
+		process.stderr.write(`verify-queue: ${error.message}\n`);
+		if (parsed.args.json)
+			process.stdout.write(
+				`${JSON.stringify({ sku: parsed.args.sku, ok: false, error: error.message })}\n`,
+			);
+		return EXIT_COULD_NOT_RUN;
+	}
 }
 
 main().then(
@@ -91,6 +180,6 @@ main().then(
 		process.stderr.write(
 			`verify-queue: ${error instanceof Error ? error.message : String(error)}\n`,
 		);
-		process.exit(2);
+		process.exit(EXIT_COULD_NOT_RUN);
 	},
 );

@@ -3,13 +3,15 @@
 // a reserve and a lapse-free run; the verifier recomputes the shuffle from the
 // revealed seed and the ticket list and finds the admissions in that order —
 // for a SKU in one object and for one split across 4 shards, whose one queue
-// lives in the coordinator (docs/waiting-room.md, "Where the queue lives").
+// lives in the coordinator (docs/waiting-room.md, "Where the queue lives"). And what it
+// cannot verify is "could not run" (exit 2, one sentence naming why), never a mismatch:
+// a SKU whose room was never enabled, a server that does not answer, a missing or bad argument.
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { QUEUED_MEMO_MS } from "../../src/domain/bounds.ts";
 import { sleep } from "../../src/shared/sleep.ts";
 import type { Product, Ticket } from "../../src/shared/types.ts";
-import { runCommand } from "../support/proc.ts";
+import { freePort, runCommand } from "../support/proc.ts";
 import { api, startServer, type TestServer } from "../support/server.ts";
 import { newBuyer } from "../support/shop.ts";
 
@@ -20,6 +22,12 @@ const VERIFY_TIMEOUT_MS = 60_000;
 const PRE_QUEUE_HOLD_MS = 3_600_000;
 /** The moved start: ahead of now by more than a shard repeats a refusal (QUEUED_MEMO_MS). */
 const START_LEAD_MS = QUEUED_MEMO_MS + 300;
+
+const verifyQueue = (args: string[]) =>
+	runCommand("npm", ["run", "--silent", "verify-queue", "--", ...args], {
+		cwd: ROOT,
+		timeoutMs: VERIFY_TIMEOUT_MS,
+	});
 
 describe("npm run verify-queue", () => {
 	let server: TestServer;
@@ -107,4 +115,62 @@ describe("npm run verify-queue", () => {
 			expect(verified.stdout).toContain(`tickets ${BUYERS} (pre-queue ${BUYERS}), admissions 3`);
 		},
 	);
+
+	it("calls a SKU whose room was never enabled 'could not run' (exit 2), not a mismatch", async () => {
+		const sku = `WRN-${crypto.randomUUID().slice(0, 8)}`;
+		const created = await api<Product>(server, "POST", "/api/admin/products", {
+			token: server.adminToken,
+			body: { sku, name: "No room", priceCents: 100, currency: "USD", totalStock: 3 },
+		});
+		expect(created.status, JSON.stringify(created.body)).toBe(201);
+		const args = ["--url", server.url, "--sku", sku, "--admin-token", server.adminToken];
+		const plain = await verifyQueue(args);
+		expect(plain.code, plain.stdout + plain.stderr).toBe(2);
+		expect(plain.stderr).toContain(`${sku} has no waiting room`);
+		expect(plain.stdout).not.toContain("NOT VERIFIED");
+		const json = await verifyQueue([...args, "--json"]);
+		expect(json.code).toBe(2);
+		const last = JSON.parse(json.stdout.trim().split("\n").at(-1) ?? "") as { error: string };
+		expect(last.error).toContain("has no waiting room");
+	});
+
+	it("names an unknown SKU and a refused token (exit 2)", async () => {
+		const sku = `WRX-${crypto.randomUUID().slice(0, 8)}`;
+		const unknown = await verifyQueue(["--url", server.url, "--sku", sku]);
+		expect(unknown.code).toBe(2);
+		expect(unknown.stderr).toContain(`/api/products/${sku} answered HTTP 404`);
+		const refused = await verifyQueue([
+			"--url",
+			server.url,
+			"--sku",
+			"DEMO-SNEAKER",
+			"--admin-token",
+			"not-the-token",
+		]);
+		expect(refused.code).toBe(2);
+		expect(refused.stderr).toContain("the admin token was refused (403");
+	});
+});
+
+describe("npm run verify-queue that cannot run", () => {
+	it("says it cannot reach a server that is down, naming the URL (exit 2)", async () => {
+		const url = `http://127.0.0.1:${await freePort()}`;
+		const run = await verifyQueue(["--url", url, "--sku", "ANY", "--admin-token", "t"]);
+		expect(run.code).toBe(2);
+		expect(run.stderr).toContain(`cannot reach ${url}/api/products/ANY (connect ECONNREFUSED`);
+		expect(run.stderr).not.toContain("fetch failed");
+	});
+
+	it("names the missing or malformed argument (exit 2)", async () => {
+		const noSku = await verifyQueue(["--url", "http://127.0.0.1:1", "--admin-token", "t"]);
+		expect(noSku.code).toBe(2);
+		expect(noSku.stderr).toContain("verify-queue: --sku is required");
+		const badUrl = await verifyQueue(["--url", "notaurl", "--sku", "X", "--admin-token", "t"]);
+		expect(badUrl.code).toBe(2);
+		expect(badUrl.stderr).toContain('--url must be http(s)://host[:port], got "notaurl"');
+		const unknown = await verifyQueue(["--sku", "X", "--bogus"]);
+		expect(unknown.code).toBe(2);
+		expect(unknown.stderr).toContain("Unknown option '--bogus'");
+		expect(unknown.stderr).toContain("usage: npm run verify-queue");
+	});
 });
