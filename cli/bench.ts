@@ -14,7 +14,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { join, resolve } from "node:path";
-import { parseArgs } from "node:util";
+import { parseBenchArgs, USAGE } from "./bench/args.ts";
 import { QUIET_CPU_PERCENT, type Reader } from "./bench/baseline.ts";
 import { measureCeilings } from "./bench/ceilings.ts";
 import {
@@ -30,87 +30,25 @@ import {
 	measureHello,
 	measureOurs,
 	NPM_START_ROWS,
-	type RunShape,
 } from "./bench/ours.ts";
 import { measurePeers } from "./bench/peers.ts";
 import { settledTable, settleTargets } from "./bench/settle.ts";
 import { DISTURBED_OTHERS_PERCENT, evaluateTargets, targetsTable } from "./bench/targets.ts";
 import { startBenchWorker, startServerScript } from "./bench/worker.ts";
-import { MAX_CONNECTIONS, MAX_DURATION_SEC } from "./lib/load.ts";
 
 const REPO_ROOT = resolve(import.meta.dirname, "..");
 /** The latest run's table, committed with the change it measured (git log keeps the earlier ones). */
 const BENCH_MARKDOWN = "docs/measurements/bench.md";
-const DEFAULT_CONNECTIONS = 64;
-// Quick has fifteen rows to run, so it barely waits for a quiet machine.
-// Each baseline reading next to a row (cli/bench/baseline.ts) is a hello this long.
-const FULL = { durationSec: 10, warmupSec: 2, quietWaitSec: 15, readingSec: 3 };
-const QUICK = { durationSec: 4, warmupSec: 1, quietWaitSec: 3, readingSec: 2 };
 
-const { values } = parseArgs({
-	options: {
-		quick: { type: "boolean", default: false },
-		// Also measure hello on `npm run dev` (wrangler dev), to show what the lean runtime saves.
-		"dev-hello": { type: "boolean", default: false },
-		json: { type: "boolean", default: false },
-		duration: { type: "string" },
-		connections: { type: "string", default: String(DEFAULT_CONNECTIONS) },
-		// A comma-separated subset of the stages below, for a quick look at a few rows; such a run
-		// writes only its report, never docs/measurements/bench.md (a partial table would replace the whole one).
-		only: { type: "string" },
-		// Pace the half-peak rows at N req/s instead of half of the measured peak (comparing builds at one load).
-		"half-rate": { type: "string" },
-		// Only the rows the Targets table reads, repeated, each target decided on the median.
-		targets: { type: "boolean", default: false },
-		repeat: { type: "string" },
-	},
-});
-if (values.repeat !== undefined && !values.targets) throw new Error("--repeat needs --targets");
-if (values.targets && (values.only !== undefined || values["dev-hello"] || values.json))
-	throw new Error("--targets runs its own rows: not with --only, --dev-hello or --json");
-
-const STAGES = ["ceilings", "lean", "start", "peers"] as const;
-type Stage = (typeof STAGES)[number];
-function stagesArg(raw: string | undefined): ReadonlySet<Stage> {
-	if (raw === undefined) return new Set(STAGES);
-	const picked = raw.split(",").map((s) => s.trim());
-	const unknown = picked.filter((s) => !(STAGES as readonly string[]).includes(s));
-	if (unknown.length > 0 || picked.length === 0)
-		throw new Error(`--only takes a comma-separated list of ${STAGES.join(", ")}; got ${raw}`);
-	return new Set(picked as Stage[]);
+const parsed = parseBenchArgs(process.argv.slice(2));
+if (!parsed.ok) {
+	// Nothing has started yet: one line naming the problem, the usage, and out.
+	if ("help" in parsed) process.stdout.write(USAGE);
+	else process.stderr.write(`bench: ${parsed.problem}\n\n${USAGE}`);
+	process.exit("help" in parsed ? 0 : 2);
 }
-const stages = stagesArg(values.only);
-
-function intArg(name: string, raw: string, max: number): number {
-	const n = Number(raw);
-	if (!Number.isInteger(n) || n < 1 || n > max)
-		throw new Error(`--${name} must be an integer 1..${max}`);
-	return n;
-}
-
-/** Above any peak this machine reaches (cli/reserve-cpu.ts has the same bound for --rate). */
-const MAX_HALF_RATE = 20_000;
-
-/** Repetitions of a --targets run: the median of three is the least that outvotes one outlier. */
-const DEFAULT_REPEAT = 3;
-const MAX_REPEAT = 9;
-const repeat = values.targets
-	? intArg("repeat", values.repeat ?? String(DEFAULT_REPEAT), MAX_REPEAT)
-	: 1;
-// A --targets run settles by repetition, not by long rows: each repetition has the quick shape.
-const preset = values.quick || values.targets ? QUICK : FULL;
-const shape: RunShape = {
-	connections: intArg("connections", values.connections, MAX_CONNECTIONS),
-	durationSec: values.duration
-		? intArg("duration", values.duration, MAX_DURATION_SEC)
-		: preset.durationSec,
-	warmupSec: preset.warmupSec,
-	quietWaitSec: preset.quietWaitSec,
-	readingSec: preset.readingSec,
-	...(values["half-rate"] === undefined
-		? {}
-		: { halfRate: intArg("half-rate", values["half-rate"], MAX_HALF_RATE) }),
-};
+const args = parsed.args;
+const { stages, repeat, shape } = args;
 const log = (line: string) => console.error(line);
 
 function machine(): string {
@@ -145,7 +83,7 @@ async function measureServer(
 async function main(): Promise<void> {
 	const startedAt = new Date();
 	const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(" ")}` : ""}`;
-	if (values.targets) return await settleTargetsRun(startedAt, command);
+	if (args.targets) return await settleTargetsRun(startedAt, command);
 	const rows: BenchRow[] = [];
 	const series: BaselineSeries[] = [];
 	// Bare workerd stays up from its ceiling row to the end, read next to every later row.
@@ -159,7 +97,7 @@ async function main(): Promise<void> {
 			rows.push(...measured.rows);
 			series.push(measured.series);
 		}
-		if (values["dev-hello"]) {
+		if (args.devHello) {
 			log("[bench] starting npm run dev (scripts/dev.ts, wrangler dev)");
 			const dev = await startServerScript("dev");
 			try {
@@ -219,12 +157,12 @@ async function main(): Promise<void> {
 		"",
 	].join("\n");
 	// A partial run, or one whose half-peak rows are not at half the peak, writes only its report.
-	const whole = values.only === undefined && values["half-rate"] === undefined;
+	const whole = args.only === undefined && args.halfRate === undefined;
 	if (whole) writeFileSync(join(REPO_ROOT, BENCH_MARKDOWN), markdown);
 	const reportPath = writeReport(startedAt, { command, rows, baselines: series });
 	console.log([table, "", drift, "", targets].join("\n"));
 	log(`[bench] wrote ${whole ? `${BENCH_MARKDOWN} and ` : ""}${reportPath}`);
-	if (values.json) console.log(jsonLine(rows));
+	if (args.json) console.log(jsonLine(rows));
 }
 
 /**
