@@ -39,6 +39,14 @@ const WRAP_UP_GRACE_MS = 120_000;
 const EXIT_NOT_VERIFIED = 1;
 const EXIT_NO_RUN = 2;
 const EXIT_CUT = 3;
+/** The phases a run can be cut in (the JSON's `phase`), and how the sentence names them. */
+const CUT_PHASES = {
+	reads: "buyers' reads of the product",
+	burst: "burst",
+	settle: "checkouts, cancels and expiry wait",
+	records: "reading of the records",
+} as const;
+type CutPhase = keyof typeof CUT_PHASES;
 
 async function main(): Promise<number> {
 	const argv = process.argv.slice(2);
@@ -94,8 +102,8 @@ async function main(): Promise<number> {
 	 * The SKU exists but the run cannot be finished: say why, in which phase, and what it
 	 * left behind, and stop now (no settling, no waiting for expiries, no reading from nobody).
 	 */
-	const cut = (phase: string, why: string, sofar: Record<string, unknown> = {}) => {
-		const message = `${why}, during the ${phase}. ${sku} was created and stays in the catalogue of ${options.url} (there is no API to delete a product); its holds end by themselves once the server runs again. Nothing was verified.`;
+	const cut = (phase: CutPhase, why: string, sofar: Record<string, unknown> = {}) => {
+		const message = `${why}, during the ${CUT_PHASES[phase]}. ${sku} was created and stays in the catalogue of ${options.url} (there is no API to delete a product); its holds end by themselves once the server runs again. Nothing was verified.`;
 		progress.line(`drop: ${message}`);
 		if (options.json)
 			process.stdout.write(
@@ -148,7 +156,7 @@ async function main(): Promise<number> {
 			`drop: ${sku} created (${options.stock} units, hold ${options.holdSeconds} s, limit ${options.perUserLimit}/buyer, ${options.shards} shard(s), ${options.mode} mode, seed ${options.seed})`,
 		);
 		const reads = await readProduct(client, buyers.value, sku, progress, halted);
-		if (watch.gone !== null) return cut("buyers' reads of the product", watch.gone, { reads });
+		if (watch.gone !== null) return cut("reads", watch.gone, { reads });
 		progress.line(`drop: buyers read the product, answers ${JSON.stringify(reads)}`);
 		phaseDone("setup");
 		const byId = new Map(buyers.value.map((b: Buyer) => [b.sessionId, b]));
@@ -198,7 +206,7 @@ async function main(): Promise<number> {
 				unseenDueMs,
 			);
 			if (watch.gone !== null)
-				return cut("checkouts, cancels and expiries", watch.gone, {
+				return cut("settle", watch.gone, {
 					...burstSoFar(),
 					checkoutStatus: settled.checkoutStatus,
 					cancelStatus: settled.cancelStatus,
@@ -236,7 +244,7 @@ async function main(): Promise<number> {
 				).unref(),
 			),
 		]);
-		if (!collected.ok) return cut("reading of the records", collected.message, burstSoFar());
+		if (!collected.ok) return cut("records", collected.message, burstSoFar());
 		phaseDone("records");
 
 		const tally: Tally = {
