@@ -1,5 +1,5 @@
 // The drop simulator against an `npm start` that is killed (kill -9 of its whole process
-// group) in the middle of the burst: the run notices the server is gone (cli/drop/server-watch.ts)
+// group) in the middle of the burst, or while the run waits for its holds to expire: the run notices the server is gone (cli/drop/server-watch.ts)
 // and stops at once, exit 3, saying so and naming the SKU it leaves in the catalogue; it does not
 // settle, wait out its 300 s holds or read records from nobody
 // (docs/decisions/076-drop-and-verify-queue-when-the-server-goes.md).
@@ -79,6 +79,50 @@ describe("npm run drop when the server dies mid-burst", () => {
 			expect(done.stderr).not.toContain("expiry:");
 			expect(done.stderr).not.toContain("records:");
 			expect(done.stderr).toContain("the server stopped answering");
+		},
+		RUN_TIMEOUT_MS + 30_000,
+	);
+
+	it(
+		"stops the expiry wait at once when the server dies during it",
+		async () => {
+			const waiting = await startServer();
+			try {
+				let crashed: Promise<void> | null = null;
+				const done = await runDrop(
+					[
+						...dropArgs({
+							url: waiting.url,
+							stock: 20,
+							attempts: 60,
+							buyers: 20,
+							perUserLimit: 1,
+							holdSeconds: HOLD_SECONDS,
+							concurrency: 8,
+						}),
+						// Every hold is left to expire: the run's last phase before the records is the wait.
+						...["--checkout-rate", "0", "--cancel-rate", "0", "--decline-rate", "0"],
+						...["--admin-token", waiting.adminToken, "--no-report", "--max-seconds", "600"],
+						...["--seed", "12", "--json"],
+					],
+					RUN_TIMEOUT_MS,
+					(chunk) => {
+						// The progress line of the wait (a line every 2 s off a terminal: cli/drop/progress.ts).
+						if (crashed === null && chunk.includes("expiry:")) crashed = waiting.crash();
+					},
+				);
+				expect(crashed, done.stderr).not.toBeNull();
+				await crashed;
+				const result = lastJson<Cut>(done);
+				expect(done.code, done.stderr).toBe(3);
+				expect(result.phase).toBe("settle");
+				expect(result.error).toContain("the server stopped answering");
+				expect(result.error).toContain(`${result.sku} was created and stays in the catalogue`);
+				expect(result.holds).toBeGreaterThan(0);
+				expect(done.stderr).not.toContain("records:");
+			} finally {
+				await waiting.dispose();
+			}
 		},
 		RUN_TIMEOUT_MS + 30_000,
 	);

@@ -15,11 +15,16 @@ const OUTPUT_BYTES = 4 * 1024 * 1024;
 export type DropRun = CommandResult;
 
 /** `timeoutMs` only catches a hung child: the run bounds itself with --max-seconds. */
-export function runDrop(args: string[], timeoutMs: number): Promise<DropRun> {
+export function runDrop(
+	args: string[],
+	timeoutMs: number,
+	onStderr?: (chunk: string) => void,
+): Promise<DropRun> {
 	return runCommand(process.execPath, [join(ROOT, "cli", "drop.ts"), ...args], {
 		cwd: ROOT,
 		timeoutMs,
 		outputBytes: OUTPUT_BYTES,
+		...(onStderr === undefined ? {} : { onStderr }),
 	});
 }
 

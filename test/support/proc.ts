@@ -87,9 +87,14 @@ export async function tcpOpen(port: number): Promise<boolean> {
 export async function runCommand(
 	command: string,
 	args: readonly string[],
-	options: SpawnOptions & { timeoutMs: number; outputBytes?: number },
+	options: SpawnOptions & {
+		timeoutMs: number;
+		outputBytes?: number;
+		/** Sees stderr as it comes (a test acting at a point of the child's progress). */
+		onStderr?: (chunk: string) => void;
+	},
 ): Promise<CommandResult> {
-	const { timeoutMs, outputBytes = OUTPUT_TAIL_BYTES, ...spawnOptions } = options;
+	const { timeoutMs, outputBytes = OUTPUT_TAIL_BYTES, onStderr, ...spawnOptions } = options;
 	return await new Promise((resolve, reject) => {
 		const child = spawn(command, args, {
 			...spawnOptions,
@@ -104,6 +109,7 @@ export async function runCommand(
 		});
 		child.stderr?.on("data", (chunk: Buffer) => {
 			stderr = tail(stderr + chunk.toString(), outputBytes);
+			onStderr?.(chunk.toString());
 		});
 		const kill = () => {
 			if (child.pid !== undefined) killGroup(child.pid, "SIGKILL");
