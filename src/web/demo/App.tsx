@@ -15,7 +15,7 @@ import { Layout } from "../components/Layout.tsx";
 import { usd } from "../lib/format.ts";
 import { moveFocus } from "../lib/move-focus.ts";
 import type { Backend, DemoState } from "./demo-state.ts";
-import { CostMeter, SessionBanner } from "./StatusBar.tsx";
+import { CostMeter, SessionBanner, SessionEndedBanner } from "./StatusBar.tsx";
 import {
 	GuardrailStep,
 	LoginStep,
@@ -125,9 +125,14 @@ export function Demo() {
 					}}
 				/>
 			</section>
-			{s.session && <SessionBanner session={s.session} />}
+			{s.session ? (
+				<SessionBanner session={s.session} backend={backend} onExpired={() => actions.expire()} />
+			) : (
+				s.sessionEndedAt && <SessionEndedBanner endedAt={s.sessionEndedAt} />
+			)}
 			<CostMeter
 				cost={s.cost}
+				costBehind={s.costBehind}
 				guardrail={s.guardrail}
 				plannedThresholdUsd={thresholdUsd}
 				receipt={s.receipt}

@@ -3,40 +3,70 @@
 // and the last response's own receipt). The meter is sticky, so the numbers
 // stay in view at the reveal (steps 4 and 6).
 
+import { useEffect } from "preact/hooks";
 import { costUsd, DO_MEMORY_GB, emptyUsage } from "../../domain/pricing.ts";
 import type { CostLedger, Guardrail, UsageCounts } from "../../shared/types.ts";
 import type { Session } from "../api/client.ts";
 import { Metric } from "../components/Metric.tsx";
-import { clock, usd } from "../lib/format.ts";
+import { clock, time, usd } from "../lib/format.ts";
 import { useNow } from "../lib/hooks.ts";
-import type { Receipt } from "./demo-state.ts";
+import type { Backend, DemoState, Receipt } from "./demo-state.ts";
 
 /**
  * Its own clock: only the banner re-renders every second, not the page (a
  * page-wide tick re-rendered every step, and with it the Turnstile widget).
  */
-export function SessionBanner({ session }: { session: Session }) {
+export function SessionBanner({
+	session,
+	backend,
+	onExpired,
+}: {
+	session: Session;
+	backend: Backend;
+	/** Its 20 minutes are over: the page ends the session (useDemo.ts `expire`). */
+	onExpired(): void;
+}) {
 	const nowMs = useNow(1000);
 	const left = (Date.parse(session.expiresAt) - nowMs) / 1000;
+	useEffect(() => {
+		if (left <= 0) onExpired();
+	}, [left <= 0]);
 	return (
 		<p class="banner" role="status" aria-label="Session">
 			<span>
-				Session active · <strong>{left > 0 ? clock(left) : "expired"}</strong> left of 20 minutes
+				Session active · <strong>{clock(Math.max(0, left))}</strong> left of 20 minutes
 			</span>
 			<span class="muted small">
-				Stored in KV: session id, a hash of the IP, timestamps. No personal data.
+				{backend === "mock"
+					? "Simulated in this page: the session lives in its memory, nothing is stored on a server."
+					: "Stored in KV: session id, a hash of the IP, timestamps. No personal data."}
 			</span>
+		</p>
+	);
+}
+
+/** After the session ended on the page: how to go on, and that the run's results stay. */
+export function SessionEndedBanner({ endedAt }: { endedAt: string }) {
+	return (
+		<p class="banner" role="status" aria-label="Session">
+			<span>
+				Session ended at <strong>{time(endedAt)}</strong>: verify again in step 1 to go on.
+			</span>
+			<span class="muted small">What this run showed stays on the page.</span>
 		</p>
 	);
 }
 
 export function CostMeter({
 	cost,
+	costBehind = null,
 	guardrail,
 	plannedThresholdUsd,
 	receipt,
 }: {
 	cost: CostLedger | null;
+	/** The server reported less than the meter had shown (cost-floor.ts). */
+	costBehind?: DemoState["costBehind"];
 	guardrail: Guardrail | null;
 	/** The page's threshold, shown before the session exists to carry it. */
 	plannedThresholdUsd: number;
@@ -59,6 +89,13 @@ export function CostMeter({
 					? `Billing scale ${cost.billingScale} and cost limit ${usd(cost.limitUsd)}: real billing rounds down to $0.`
 					: "No requests yet."}
 			</p>
+			{costBehind && (
+				<p class="muted small" role="status" aria-label="Virtual spend note">
+					The server reported {usd(costBehind.reportedUsd, 6)} for this session, less than the{" "}
+					{usd(costBehind.shownUsd, 6)} shown: a restart of the server loses the metering it had not
+					saved yet (it saves every 2 s). The meter keeps the highest total it has shown.
+				</p>
+			)}
 			{receipt && <ReceiptLines receipt={receipt} />}
 		</section>
 	);

@@ -5,6 +5,7 @@ import type { ComponentChildren } from "preact";
 import { describeError } from "../api/outcomes.ts";
 import { ms } from "../lib/format.ts";
 import { type DemoState, FOCUS, type Stampede, type StepId } from "./demo-state.ts";
+import { stampedeProblem } from "./stampede-run.ts";
 
 export function Step({
 	n,
@@ -82,14 +83,15 @@ export function Action({
 }
 
 export const problemText = (s: DemoState, id: StepId) => {
+	if (id === "stampede") return stampedeProblem(s);
+	if (id === "safe" && s.problems.safe === undefined && s.countersError !== null)
+		return `The counters could not be read after the last change, so they are not shown. ${describeError(s.countersError)}`;
 	const p = s.problems[id];
 	if (p === undefined) return undefined;
 	if (id === "reset" && p.code === "rate_limited") {
 		const wait = p.retryAfterSeconds;
 		return `Reset refused: resets are limited to one a minute.${wait !== null ? ` Try again in ${wait} s.` : ""}`;
 	}
-	if (id === "stampede")
-		return `Oversell not measured: the sandbox's counters could not be read after the stampede. ${describeError(p)}`;
 	return describeError(p);
 };
 

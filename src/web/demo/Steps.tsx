@@ -8,6 +8,7 @@ import { Turnstile } from "../components/Turnstile.tsx";
 import { ms, time, usd } from "../lib/format.ts";
 import { percentiles } from "../lib/percentiles.ts";
 import {
+	canAct,
 	type DemoState,
 	FOCUS,
 	GUARDRAIL_RUN_MAX_ATTEMPTS,
@@ -41,6 +42,12 @@ export function LoginStep({
 			done={s.ready}
 			problem={problemText(s, "login")}
 		>
+			{s.session === null && s.sessionEndedAt !== null && (
+				<p>
+					Your session ended at {time(s.sessionEndedAt)}. Verify again for a new session and a new
+					sandbox; what this run showed stays below.
+				</p>
+			)}
 			{s.session === null ? (
 				s.config || s.backend === "mock" ? (
 					<Turnstile
@@ -101,7 +108,7 @@ export function SafeStep({ s, onAllocate }: { s: DemoState; onAllocate(): void }
 					class="primary"
 					busyAs="safe"
 					busyLabel="Allocating…"
-					unavailable={!s.sandbox}
+					unavailable={!canAct(s)}
 					onPress={onAllocate}
 				>
 					Allocate 1 unit (safe)
@@ -116,7 +123,18 @@ export function SafeStep({ s, onAllocate }: { s: DemoState; onAllocate(): void }
 					</span>
 				)}
 			</div>
-			{s.availability && <StockBar availability={s.availability} />}
+			{s.availability &&
+				(s.countersError === null ? (
+					<StockBar availability={s.availability} />
+				) : (
+					// Read before the last change and not since: not shown as if current.
+					<div class="metrics">
+						<Metric label="Available">–</Metric>
+						<Metric label="Held">–</Metric>
+						<Metric label="Sold">–</Metric>
+						<Metric label="Total">{s.availability.total}</Metric>
+					</div>
+				))}
 		</Step>
 	);
 }
@@ -153,7 +171,7 @@ export function StampedeStep({ s, onFire }: { s: DemoState; onFire(m: Mode): voi
 						class={m.class}
 						busyAs={`stampede-${m.mode}`}
 						busyLabel="Firing…"
-						unavailable={!s.sandbox}
+						unavailable={!canAct(s)}
 						onPress={() => onFire(m.mode)}
 					>
 						Fire {STAMPEDE_ATTEMPTS} attempts ({m.mode} mode)
@@ -223,7 +241,7 @@ export function GuardrailStep({
 					class="primary"
 					busyAs="guardrail"
 					busyLabel="Selling…"
-					unavailable={!s.sandbox || g?.tripped === true}
+					unavailable={!canAct(s) || g?.tripped === true}
 					onPress={onRun}
 				>
 					Keep selling until the guardrail trips
@@ -289,7 +307,7 @@ export function ResetStep({ s, onReset }: { s: DemoState; onReset(): void }) {
 					s={s}
 					busyAs="reset"
 					busyLabel="Resetting…"
-					unavailable={!s.sandbox}
+					unavailable={!canAct(s)}
 					onPress={onReset}
 				>
 					Reset the sandbox
@@ -316,6 +334,7 @@ export function SummaryStep({ s }: { s: DemoState }) {
 			);
 	const safe = largest("safe");
 	const eventual = largest("eventual");
+	const eventualRan = s.history.some((r) => r.mode === "eventual");
 	return (
 		<Step
 			n={6}
@@ -336,8 +355,12 @@ export function SummaryStep({ s }: { s: DemoState }) {
 			</div>
 			<p class="muted small">
 				Backend: {s.backend === "mock" ? "in-browser simulation (mock)" : "the live Worker"}. Safe
-				allocations never pass the stock; eventual mode oversells by the amount shown (the largest
-				of this session's runs, resets included).
+				allocations never pass the stock;{" "}
+				{eventual !== undefined
+					? "eventual mode oversells by the amount shown (the largest of this session's measured runs, resets included)."
+					: eventualRan
+						? "eventual mode's oversell was not measured: its runs lost answers (step 3 said why)."
+						: "eventual mode has not run yet."}
 			</p>
 		</Step>
 	);

@@ -33,6 +33,15 @@ export interface Stampede {
 	oversell: number | null;
 	/** Units allocated in this mode so far (since the last reset); null when not measured. */
 	allocated: number | null;
+	/**
+	 * Why the run measured nothing: safe mode's failed counters read, or the first eventual
+	 * attempt whose answer was lost (an allocation it may have made cannot be counted).
+	 */
+	problem: ApiErr | null;
+	/** Attempts of this run whose answer was lost (no answer, or one outside the contract). */
+	unanswered: number;
+	/** Eventual mode: the allocations its answers granted since the last reset, a lower bound. */
+	seenAllocated: number;
 }
 
 /** Step 4: traffic that carries on until the guardrail trips, and what it was answered. */
@@ -63,7 +72,24 @@ export interface DemoState {
 	ready: boolean;
 	sandbox: Product | null;
 	availability: Availability | null;
+	/**
+	 * The counters read after the last change (an allocation, a stampede, a guardrail run)
+	 * failed: the ones on screen are older than it, so step 2 shows "–" and this problem.
+	 */
+	countersError: ApiErr | null;
+	/** When the session ended on the page (its 20 minutes ran out, or a 401): step 1 signs in again. */
+	sessionEndedAt: string | null;
 	cost: CostLedger | null;
+	/** Which session's token `cost` belongs to: the meter never goes down within one session. */
+	costToken: string | null;
+	/** A request got no answer since the meter last moved (the server may have restarted). */
+	answerLost: boolean;
+	/**
+	 * The server reported a lower total than the meter had shown, after a lost answer: a
+	 * restart loses the last unflushed seconds of metering (docs/demo.md). The meter keeps
+	 * the highest total it has shown and says so.
+	 */
+	costBehind: { reportedUsd: number; shownUsd: number } | null;
 	guardrail: Guardrail | null;
 	receipt: Receipt | null;
 	allocation: Allocation | null;
@@ -93,7 +119,12 @@ export function initial(backend: Backend): DemoState {
 		ready: false,
 		sandbox: null,
 		availability: null,
+		countersError: null,
+		sessionEndedAt: null,
 		cost: null,
+		costToken: null,
+		answerLost: false,
+		costBehind: null,
 		guardrail: null,
 		receipt: null,
 		allocation: null,
@@ -110,6 +141,9 @@ export function initial(backend: Backend): DemoState {
 		focus: null,
 	};
 }
+
+/** Steps 2–5 act on the session's sandbox: not before step 1, nor once the session has ended. */
+export const canAct = (s: DemoState): boolean => s.session !== null && s.sandbox !== null;
 
 /** Element ids the actions move focus to (Steps.tsx renders them). */
 export const FOCUS = {

@@ -9,6 +9,7 @@ import type { Availability, Product } from "../../shared/types.ts";
 import { ApiClient, type ApiErr, type ApiResult, type Mode } from "../api/client.ts";
 import { httpTransport } from "../api/transport.ts";
 import { MockBackend } from "../mock/backend.ts";
+import { meterAfter } from "./cost-floor.ts";
 import {
 	type Backend,
 	type DemoState,
@@ -18,9 +19,9 @@ import {
 	type GuardrailRun,
 	initial,
 	STAMPEDE_ATTEMPTS,
-	type Stampede,
 	type StepId,
 } from "./demo-state.ts";
+import { EventualCount, stampedeRun, tally } from "./stampede-run.ts";
 
 /** Step 3 reads the counters once more after a refusal that asks for at most this wait. */
 const COUNTERS_RETRY_MAX_SECONDS = 5;
@@ -33,8 +34,8 @@ export function useDemo(backend: Backend) {
 	);
 	// api.token is set once, by login: a render in between (state not yet carrying the
 	// session) must not clear it while login's later requests are on their way.
-	/** Eventual allocations seen in answers, for when stats cannot be read. */
-	const eventualAllocated = useRef(0);
+	/** Eventual allocations on this sandbox since its last reset (stampede-run.ts). */
+	const eventual = useRef(new EventualCount()).current;
 	const focusCount = useRef(0);
 	const patch = (p: Partial<DemoState> | ((s: DemoState) => Partial<DemoState>)) =>
 		setState((s) => ({ ...s, ...(typeof p === "function" ? p(s) : p) }));
@@ -43,24 +44,47 @@ export function useDemo(backend: Backend) {
 	/** Every answer carries the ledger: keep the session's latest, and the response's own receipt. */
 	const track = <T>(request: string, r: ApiResult<T>): ApiResult<T> => {
 		const meta = r.meta;
+		const token = api.token;
 		patch((s) => ({
 			requests: s.requests + 1,
+			...(r.status === 0 ? { answerLost: true } : {}),
 			...(meta?.cost ? { receipt: { request, status: r.status, cost: meta.cost } } : {}),
 			// A request without the session is priced alone; only the session's ledger
-			// and guardrail describe the demo.
+			// and guardrail describe the demo. The meter never goes down (cost-floor.ts).
 			...(meta?.cost?.scope === "session"
-				? { cost: meta.cost, ...(meta.guardrail ? { guardrail: meta.guardrail } : {}) }
+				? {
+						...meterAfter(s, meta.cost, token),
+						...(meta.guardrail ? { guardrail: meta.guardrail } : {}),
+					}
 				: {}),
 		}));
 		return r;
 	};
-	const problem = (step: StepId, err: ApiErr | null) =>
+	/**
+	 * The session is over on the page (a 401 on any step, or its 20 minutes ran out): step 1
+	 * offers the human check again; what the run showed stays on screen.
+	 */
+	const endSession = (err: ApiErr) => {
+		api.token = null;
+		patch({
+			session: null,
+			ready: false,
+			busy: null,
+			sessionEndedAt: new Date().toISOString(),
+		});
+		patch((s) => ({ problems: { ...s.problems, login: err } }));
+		rearmCheck(err);
+	};
+	const problem = (step: StepId, err: ApiErr | null) => {
 		patch((s) => {
 			const problems = { ...s.problems };
 			if (err === null) delete problems[step];
 			else problems[step] = err;
 			return { problems };
 		});
+		// Step 1 handles its own 401 (setUp); on any later step it ends the session.
+		if (err?.code === "unauthorized" && step !== "login" && api.token !== null) endSession(err);
+	};
 	const failed = (step: StepId, err: ApiErr) => {
 		problem(step, err);
 		focusOn(FOCUS.problem(step));
@@ -76,10 +100,15 @@ export function useDemo(backend: Backend) {
 			(err.retryAfterSeconds ?? 0) * 1000,
 		);
 
-	const refresh = async (sku: string): Promise<Availability | null> => {
+	/**
+	 * Reads the sandbox's counters. After a change (`changed`), a failed read leaves the
+	 * counters on screen older than that change: step 2 shows "–" and the read's problem.
+	 */
+	const refresh = async (sku: string, changed: boolean): Promise<ApiResult<Availability>> => {
 		const a = track(`GET /api/products/${sku}/availability`, await api.availability(sku));
-		if (a.ok) patch({ availability: a.data });
-		return a.ok ? a.data : null;
+		if (a.ok) patch({ availability: a.data, countersError: null });
+		else if (changed) patch({ countersError: a });
+		return a;
 	};
 
 	/**
@@ -98,7 +127,8 @@ export function useDemo(backend: Backend) {
 			await sleep(r.retryAfterSeconds * 1000);
 			r = await read();
 		}
-		if (r.ok) patch({ availability: r.data });
+		if (r.ok) patch({ availability: r.data, countersError: null });
+		else patch({ countersError: r });
 		return r;
 	};
 
@@ -120,7 +150,14 @@ export function useDemo(backend: Backend) {
 				return;
 			}
 			api.token = s.data.token;
-			patch({ session: s.data });
+			// A new session: the last one's "session ended" problems no longer stand.
+			patch((st) => ({
+				session: s.data,
+				sessionEndedAt: null,
+				problems: Object.fromEntries(
+					Object.entries(st.problems).filter(([, p]) => p.code !== "unauthorized"),
+				),
+			}));
 			await actions.setUp(thresholdUsd, null);
 		},
 		/**
@@ -146,22 +183,31 @@ export function useDemo(backend: Backend) {
 				const box = track("POST /api/demo/sandbox", await api.createSandbox());
 				if (!box.ok) return stopped(box);
 				sku = box.data.sku;
-				patch({ sandbox: box.data, availability: box.data.availability });
+				const fresh = box.data;
+				// A new session's sandbox (after the last one ended): the runs on the old one
+				// describe stock that is not this one; the wrap-up keeps them (history).
+				patch((st) => ({
+					sandbox: fresh,
+					availability: fresh.availability,
+					countersError: null,
+					...(st.sandbox !== null && st.sandbox.sku !== fresh.sku
+						? { stampedes: {}, allocation: null, guardrailRun: null, resetAt: null }
+						: {}),
+				}));
 			}
 			const g = track("POST /api/demo/guardrail", await api.setDemoGuardrail(thresholdUsd));
 			if (!g.ok) return stopped(g);
 			patch({ busy: null, ready: true });
 			problem("login", null);
 			// A first read as this session, as a person would look before buying (the bot signals).
-			await refresh(sku);
+			await refresh(sku, false);
 			focusOn(FOCUS.step("safe"));
 		},
 		/** A new threshold for this run's session; re-arms the guardrail. */
 		async setThreshold(thresholdUsd: number): Promise<boolean> {
 			if (!state.session) return true;
 			const g = track("POST /api/demo/guardrail", await api.setDemoGuardrail(thresholdUsd));
-			if (!g.ok) problem("guardrail", g);
-			else problem("guardrail", null);
+			problem("guardrail", g.ok ? null : g);
 			return g.ok;
 		},
 		async allocateSafe() {
@@ -184,10 +230,11 @@ export function useDemo(backend: Backend) {
 						}
 					: {}),
 			}));
-			await refresh(state.sandbox.sku);
+			const read = await refresh(state.sandbox.sku, true);
 			if (r.ok) {
 				problem("safe", null);
-				focusOn(FOCUS.step("stampede"));
+				// The hold was taken but the counters could not be read after it: say so there.
+				focusOn(read.ok ? FOCUS.step("stampede") : FOCUS.problem("safe"));
 			} else failed("safe", r);
 		},
 		async stampede(mode: Mode) {
@@ -201,46 +248,28 @@ export function useDemo(backend: Backend) {
 				),
 			);
 			const elapsedMs = performance.now() - started;
-			const outcomes: Record<string, number> = {};
-			const latencies: number[] = [];
-			for (const r of results) {
-				const key = r.ok ? "allocated" : r.code;
-				outcomes[key] = (outcomes[key] ?? 0) + 1;
-				if (r.ok && mode === "safe") latencies.push(r.meta.latencyMs);
-			}
-			if (mode === "eventual") eventualAllocated.current += outcomes.allocated ?? 0;
-			// Measured, not assumed: safe mode from the sandbox's own counters, eventual
-			// mode from the allocations its answers granted (the session cannot read stats).
-			// Counters that could not be read measure nothing: "–" and the read's problem, never 0.
+			const answers = tally(results);
+			const latencies =
+				mode === "safe" ? results.flatMap((r) => (r.ok ? [r.meta.latencyMs] : [])) : [];
+			if (mode === "eventual") eventual.add(sandbox.sku, answers);
 			const read = await measure(sandbox.sku);
-			const a = read.ok ? read.data : null;
-			const safeAllocated = a === null ? null : a.reserved + a.sold;
-			const oversell =
-				mode === "safe"
-					? a === null
-						? null
-						: Math.max(0, a.reserved + a.sold - a.total)
-					: Math.max(0, eventualAllocated.current - sandbox.totalStock);
-			const run: Stampede = {
-				mode,
-				attempts: STAMPEDE_ATTEMPTS,
-				outcomes,
-				elapsedMs,
-				oversell,
-				allocated: mode === "eventual" ? eventualAllocated.current : safeAllocated,
-			};
+			const run = stampedeRun(mode, answers, read, eventual, sandbox.totalStock, elapsedMs);
 			patch((s) => ({
 				busy: null,
 				safeLatenciesMs: [...s.safeLatenciesMs, ...latencies],
 				stampedes: { ...s.stampedes, [mode]: run },
 				history: [...s.history, run],
 			}));
-			if (mode === "safe" && !read.ok) {
-				failed("stampede", read);
+			if (answers.unauthorized !== null) {
+				failed("stampede", answers.unauthorized);
 				return;
 			}
-			// Safe mode's counters were read: its earlier "not measured" no longer stands.
-			if (mode === "safe") problem("stampede", null);
+			problem("stampede", null);
+			// A run that measured nothing: step 3's problem says why (stampede-run.ts).
+			if (run.problem !== null) {
+				focusOn(FOCUS.problem("stampede"));
+				return;
+			}
 			// Both modes shown: on to the next step; otherwise to this run's result.
 			const other = state.stampedes[mode === "safe" ? "eventual" : "safe"];
 			focusOn(other !== undefined ? FOCUS.step("guardrail") : FOCUS.stampede(mode));
@@ -278,8 +307,11 @@ export function useDemo(backend: Backend) {
 						run.answeredAfterTrip += 1;
 					}
 				}
-				// A wave with no answer at all (the server gone) ends the run; its problem shows.
-				const firstError = results.find((r) => !r.ok && r.status === 0);
+				// A wave with no answer at all (the server gone), or a session gone (401), ends
+				// the run; its problem shows.
+				const firstError = results.find(
+					(r) => !r.ok && (r.status === 0 || r.code === "unauthorized"),
+				);
 				if (firstError && !firstError.ok) {
 					patch({ busy: null, guardrailRun: { ...run } });
 					failed("guardrail", firstError);
@@ -290,7 +322,7 @@ export function useDemo(backend: Backend) {
 			run.capped = !run.tripped;
 			patch({ busy: null, guardrailRun: run });
 			problem("guardrail", null);
-			await refresh(sandbox.sku);
+			await refresh(sandbox.sku, true);
 			focusOn(FOCUS.guardrail);
 		},
 		/** The presenter's fallback: trip it by hand (docs/decisions/002-demo-guardrail.md). */
@@ -316,6 +348,7 @@ export function useDemo(backend: Backend) {
 							resetAt: new Date().toISOString(),
 							sandbox: r.data,
 							availability: r.data.availability,
+							countersError: null,
 							// The numbers of the runs before the reset describe stock that is gone.
 							stampedes: {},
 							allocation: null,
@@ -325,10 +358,25 @@ export function useDemo(backend: Backend) {
 			}));
 			if (r.ok) {
 				problem("reset", null);
-				eventualAllocated.current = 0;
-				await refresh(state.sandbox.sku);
+				eventual.forget(state.sandbox.sku);
+				// The reset's answer carried the counters: a failed read after it leaves them true.
+				await refresh(state.sandbox.sku, false);
 				focusOn(FOCUS.reset);
 			} else failed("reset", r);
+		},
+		/** The session's 20 minutes ran out on the page's clock (StatusBar.tsx). */
+		expire() {
+			const session = state.session;
+			if (session === null || Date.parse(session.expiresAt) > Date.now()) return;
+			endSession({
+				ok: false,
+				status: 401,
+				code: "unauthorized",
+				message: "The session's 20 minutes are over.",
+				meta: null,
+				retryAfterSeconds: null,
+				roundTripMs: 0,
+			});
 		},
 	};
 	return { state, actions, api };
