@@ -222,4 +222,34 @@ describe("guided demo: only what was measured", () => {
 			);
 		expect(await spend()).toBe(shown);
 	});
+
+	it("keeps the sign-in's spend when the setup's answer is lost and the server comes back lower", async () => {
+		const { page } = await open("live");
+		// The sandbox's first answer is lost (the server died); the next one comes from a
+		// server that lost the sign-in's unflushed metering.
+		let boxes = 0;
+		await page.context().route("**/api/demo/sandbox", async (route) => {
+			boxes += 1;
+			if (boxes === 1) return route.abort("connectionreset");
+			const response = await route.fetch();
+			const body = await response.json();
+			body.meta.cost.virtualUsd = 0.0000001;
+			return route.fulfill({ response, json: body });
+		});
+		await page.getByRole("checkbox", { name: "I am human" }).click();
+		const finish = page.getByRole("button", { name: "Finish the setup" });
+		await finish.waitFor({ timeout: POLL.timeout });
+		const spend = () => metric(meter(page), "Virtual spend (list prices)");
+		const shown = await spend();
+		expect(Number(shown.slice(1))).toBeGreaterThan(0);
+		await finish.click();
+		await expect
+			.poll(() => step(page, LOGIN).textContent(), POLL)
+			.toMatch(/Signed in\. Sandbox SBX-\w+ with 100 units/);
+		await expect
+			.poll(() => meter(page).getByRole("status", { name: "Virtual spend note" }).count(), POLL)
+			.toBe(1);
+		// Never below the sign-in's total the meter showed.
+		expect(Number((await spend()).slice(1))).toBeGreaterThanOrEqual(Number(shown.slice(1)));
+	});
 });

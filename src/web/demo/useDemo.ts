@@ -41,10 +41,12 @@ export function useDemo(backend: Backend) {
 		setState((s) => ({ ...s, ...(typeof p === "function" ? p(s) : p) }));
 	const focusOn = (id: string) => patch({ focus: { id, n: ++focusCount.current } });
 
-	/** Every answer carries the ledger: keep the session's latest, and the response's own receipt. */
-	const track = <T>(request: string, r: ApiResult<T>): ApiResult<T> => {
+	/**
+	 * Every answer carries the ledger: keep the session's latest, and the response's own receipt.
+	 * `token`: the session whose ledger the answer carries (the sign-in's is the new session's).
+	 */
+	const track = <T>(request: string, r: ApiResult<T>, token = api.token): ApiResult<T> => {
 		const meta = r.meta;
-		const token = api.token;
 		patch((s) => ({
 			requests: s.requests + 1,
 			...(r.status === 0 ? { answerLost: true } : {}),
@@ -115,7 +117,7 @@ export function useDemo(backend: Backend) {
 	 * The sandbox's counters for a measurement: read once more after a short Retry-After
 	 * (a busy moment right after a stampede), else the read's problem.
 	 */
-	const measure = async (sku: string): Promise<ApiResult<Availability>> => {
+	const measure = async (sku: string, changed: boolean): Promise<ApiResult<Availability>> => {
 		const read = () =>
 			api.availability(sku).then((r) => track(`GET /api/products/${sku}/availability`, r));
 		let r = await read();
@@ -128,7 +130,7 @@ export function useDemo(backend: Backend) {
 			r = await read();
 		}
 		if (r.ok) patch({ availability: r.data, countersError: null });
-		else patch({ countersError: r });
+		else if (changed) patch({ countersError: r });
 		return r;
 	};
 
@@ -142,7 +144,8 @@ export function useDemo(backend: Backend) {
 		/** Signs in, then sets the session up (its sandbox and the page's guardrail threshold). */
 		async login(turnstileToken: string, thresholdUsd: number) {
 			patch({ busy: "login" });
-			const s = track("POST /api/sessions", await api.createSession(turnstileToken));
+			const created = await api.createSession(turnstileToken);
+			const s = track("POST /api/sessions", created, created.ok ? created.data.token : null);
 			if (!s.ok) {
 				patch({ busy: null });
 				failed("login", s);
@@ -252,7 +255,8 @@ export function useDemo(backend: Backend) {
 			const latencies =
 				mode === "safe" ? results.flatMap((r) => (r.ok ? [r.meta.latencyMs] : [])) : [];
 			if (mode === "eventual") eventual.add(sandbox.sku, answers);
-			const read = await measure(sandbox.sku);
+			// Eventual mode never touches the counters: a failed read after it leaves them true.
+			const read = await measure(sandbox.sku, mode === "safe");
 			const run = stampedeRun(mode, answers, read, eventual, sandbox.totalStock, elapsedMs);
 			patch((s) => ({
 				busy: null,
