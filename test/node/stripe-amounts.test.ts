@@ -4,33 +4,24 @@
 // never charge is a 400 naming the field at create and PATCH, and a hold whose price ×
 // quantity Stripe cannot charge is a 400 at checkout that calls nobody, changes nothing and
 // is never one of the hold's failed payments.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { MAX_FAILED_PAYMENTS_PER_HOLD } from "../../src/domain/checkout-policy.ts";
-import { api, startServer, type TestServer } from "../support/server.ts";
+import { api } from "../support/server.ts";
 import { createProduct, newBuyer } from "../support/shop.ts";
-import { StripeStub } from "../support/stripe-stub.ts";
+import { stripeServer } from "../support/stripe-server.ts";
 
 const SECRET = "sk_test_revenue_guard_amounts";
 /** Eight digits is Stripe's most: five units of this are nine. */
 const PRICE_OF_A_CAR_CENTS = 20_000_000;
 
-let stub: StripeStub;
-let server: TestServer;
-
-beforeAll(async () => {
-	stub = await StripeStub.start({ secretKey: SECRET });
-	server = await startServer({
-		env: { PAYMENT_PROVIDER: "stripe", STRIPE_SECRET_KEY: SECRET, STRIPE_API_BASE: stub.url },
-	});
-});
-
-afterAll(async () => {
-	await server?.dispose();
-	await stub?.close();
-});
+const stripe = stripeServer(SECRET);
 
 async function product(sku: string) {
-	return api<{ priceCents: number; currency: string }>(server, "GET", `/api/products/${sku}`);
+	return api<{ priceCents: number; currency: string }>(
+		stripe.server,
+		"GET",
+		`/api/products/${sku}`,
+	);
 }
 
 describe("prices and amounts Stripe refuses, with PAYMENT_PROVIDER=stripe", () => {
@@ -42,8 +33,8 @@ describe("prices and amounts Stripe refuses, with PAYMENT_PROVIDER=stripe", () =
 		];
 		for (const [priceCents, currency, rule] of refused) {
 			const sku = `AMT-${crypto.randomUUID().slice(0, 8)}`;
-			const res = await api(server, "POST", "/api/admin/products", {
-				token: server.adminToken,
+			const res = await api(stripe.server, "POST", "/api/admin/products", {
+				token: stripe.server.adminToken,
 				body: { sku, name: sku, priceCents, currency, totalStock: 3 },
 			});
 			expect(res.status, `${priceCents} ${currency}`).toBe(400);
@@ -53,43 +44,43 @@ describe("prices and amounts Stripe refuses, with PAYMENT_PROVIDER=stripe", () =
 			expect((await product(sku)).status).toBe(404);
 		}
 		// What Stripe takes is taken: a free drop, and the same currencies rounded as it asks.
-		await createProduct(server, { priceCents: 0 });
-		await createProduct(server, { priceCents: 10_500, currency: "KWD" });
-		await createProduct(server, { priceCents: 12_300, currency: "ISK" });
-		expect(stub.requests).toEqual([]);
+		await createProduct(stripe.server, { priceCents: 0 });
+		await createProduct(stripe.server, { priceCents: 10_500, currency: "KWD" });
+		await createProduct(stripe.server, { priceCents: 12_300, currency: "ISK" });
+		expect(stripe.stub.requests).toEqual([]);
 	});
 
 	it("refuses a PATCH to such a price or currency, naming the field; the product keeps its price", async () => {
-		const sku = await createProduct(server, { priceCents: 10_505, currency: "USD" });
-		const cheap = await api(server, "PATCH", `/api/admin/products/${sku}`, {
-			token: server.adminToken,
+		const sku = await createProduct(stripe.server, { priceCents: 10_505, currency: "USD" });
+		const cheap = await api(stripe.server, "PATCH", `/api/admin/products/${sku}`, {
+			token: stripe.server.adminToken,
 			body: { priceCents: 25 },
 		});
 		expect(cheap.status).toBe(400);
 		expect(cheap.body.error?.message).toMatch(/^priceCents: .*at least 50/);
 		// The price alone is fine in USD; in KWD (three decimals) it must end in 0.
-		const dinars = await api(server, "PATCH", `/api/admin/products/${sku}`, {
-			token: server.adminToken,
+		const dinars = await api(stripe.server, "PATCH", `/api/admin/products/${sku}`, {
+			token: stripe.server.adminToken,
 			body: { currency: "KWD" },
 		});
 		expect(dinars.status).toBe(400);
 		expect(dinars.body.error?.message).toMatch(/^currency: .*10505 KWD.*last digit is 0/);
 		expect((await product(sku)).body.data).toMatchObject({ priceCents: 10_505, currency: "USD" });
-		const both = await api(server, "PATCH", `/api/admin/products/${sku}`, {
-			token: server.adminToken,
+		const both = await api(stripe.server, "PATCH", `/api/admin/products/${sku}`, {
+			token: stripe.server.adminToken,
 			body: { priceCents: 10_500, currency: "KWD" },
 		});
 		expect(both.status, JSON.stringify(both.body)).toBe(200);
 	});
 
 	it("refuses at checkout a hold Stripe cannot charge (price × quantity), never as a failed payment", async () => {
-		const sku = await createProduct(server, {
+		const sku = await createProduct(stripe.server, {
 			priceCents: PRICE_OF_A_CAR_CENTS,
 			totalStock: 10,
 			perUserLimit: 5,
 		});
-		const token = await newBuyer(server);
-		const hold = await api<{ reservationId: string }>(server, "POST", "/api/reservations", {
+		const token = await newBuyer(stripe.server);
+		const hold = await api<{ reservationId: string }>(stripe.server, "POST", "/api/reservations", {
 			token,
 			body: { sku, quantity: 5 },
 		});
@@ -97,7 +88,7 @@ describe("prices and amounts Stripe refuses, with PAYMENT_PROVIDER=stripe", () =
 		const id = hold.body.data?.reservationId ?? "";
 		// More tries than the hold's failed payments allow: none of them is one.
 		for (let i = 0; i <= MAX_FAILED_PAYMENTS_PER_HOLD; i++) {
-			const res = await api(server, "POST", "/api/checkout", {
+			const res = await api(stripe.server, "POST", "/api/checkout", {
 				token,
 				body: { reservationId: id, paymentMethod: "pm_card_visa" },
 				headers: { "idempotency-key": `too-much-${i}` },
@@ -107,25 +98,25 @@ describe("prices and amounts Stripe refuses, with PAYMENT_PROVIDER=stripe", () =
 			expect(res.body.error?.message).toMatch(/^amount: 5 × priceCents 20000000 = 100000000 USD/);
 			expect(res.body.error?.message).toMatch(/at most 99999999/);
 		}
-		const seen = await api(server, "GET", `/api/reservations/${id}`, { token });
+		const seen = await api(stripe.server, "GET", `/api/reservations/${id}`, { token });
 		expect(seen.body.data).toMatchObject({ status: "RESERVED", quantity: 5 });
 		// Stripe never heard of it.
-		expect(stub.requests).toEqual([]);
+		expect(stripe.stub.requests).toEqual([]);
 
 		// Four units are eight digits: another buyer's hold of four pays, through the stub.
-		const other = await newBuyer(server);
-		const four = await api<{ reservationId: string }>(server, "POST", "/api/reservations", {
+		const other = await newBuyer(stripe.server);
+		const four = await api<{ reservationId: string }>(stripe.server, "POST", "/api/reservations", {
 			token: other,
 			body: { sku, quantity: 4 },
 		});
 		expect(four.status).toBe(201);
-		const paid = await api<{ status: string }>(server, "POST", "/api/checkout", {
+		const paid = await api<{ status: string }>(stripe.server, "POST", "/api/checkout", {
 			token: other,
 			body: { reservationId: four.body.data?.reservationId, paymentMethod: "pm_card_visa" },
 			headers: { "idempotency-key": "four-units" },
 		});
 		expect(paid.status, JSON.stringify(paid.body)).toBe(200);
-		expect(stub.captures).toBe(1);
-		expect(stub.requests[0]?.params.amount).toBe("80000000");
+		expect(stripe.stub.captures).toBe(1);
+		expect(stripe.stub.requests[0]?.params.amount).toBe("80000000");
 	});
 });
