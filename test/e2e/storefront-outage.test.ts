@@ -35,6 +35,17 @@ describe("storefront during failures", () => {
 	const e2e = browserSuite({ others: [{ env: SLOW_PROVIDER }] });
 	const slow = () => e2e.others[0] as TestServer;
 
+	/** A new drop on `server`, open in a wide page with the human check passed, one unit held. */
+	async function holdingPage(server: TestServer, fields: Record<string, unknown> = {}) {
+		const sku = await createDrop(server, fields);
+		const { page, errors } = await openStore(e2e.browser, server, sku, DESKTOP_WIDE);
+		e2e.track(page);
+		await verify(page);
+		await page.getByRole("button", { name: "Reserve" }).click();
+		await page.getByRole("heading", { name: "1 unit held for you" }).waitFor();
+		return { sku, page, errors };
+	}
+
 	it("marks the stock as possibly stale while the server is down, explains the hold timer, and recovers", async () => {
 		const sku = await createDrop(e2e.server, { holdSeconds: 600 });
 		const buyer = await openStore(e2e.browser, e2e.server, sku, PHONE);
@@ -72,12 +83,7 @@ describe("storefront during failures", () => {
 	});
 
 	it("replaces 'Could not reach the server' after a Pay in an outage once the server answers again", async () => {
-		const sku = await createDrop(e2e.server, { holdSeconds: 600 });
-		const { page, errors } = await openStore(e2e.browser, e2e.server, sku, DESKTOP_WIDE);
-		e2e.track(page);
-		await verify(page);
-		await page.getByRole("button", { name: "Reserve" }).click();
-		await page.getByRole("heading", { name: "1 unit held for you" }).waitFor();
+		const { page, errors } = await holdingPage(e2e.server, { holdSeconds: 600 });
 		await expect.poll(() => metric(page, "Held"), POLL).toBe("1");
 
 		await e2e.server.stop();
@@ -102,12 +108,7 @@ describe("storefront during failures", () => {
 	});
 
 	it("shows the order of a payment whose answer was lost, once the feed shows the sale", async () => {
-		const sku = await createDrop(e2e.server, { holdSeconds: 600 });
-		const { page, errors } = await openStore(e2e.browser, e2e.server, sku, DESKTOP_WIDE);
-		e2e.track(page);
-		await verify(page);
-		await page.getByRole("button", { name: "Reserve" }).click();
-		await page.getByRole("heading", { name: "1 unit held for you" }).waitFor();
+		const { page, errors } = await holdingPage(e2e.server, { holdSeconds: 600 });
 		await expect.poll(() => metric(page, "Held"), POLL).toBe("1");
 		// The payment reaches the server and succeeds; its answer is lost on the way back, and
 		// only after the feed has brought the sale: the page learns of the loss last.
@@ -129,12 +130,7 @@ describe("storefront during failures", () => {
 	});
 
 	it("says a lost payment released the hold, and that any amount taken will be refunded, once the feed shows it", async () => {
-		const sku = await createDrop(slow(), { holdSeconds: 600 });
-		const { page, errors } = await openStore(e2e.browser, slow(), sku, DESKTOP_WIDE);
-		e2e.track(page);
-		await verify(page);
-		await page.getByRole("button", { name: "Reserve" }).click();
-		await page.getByRole("heading", { name: "1 unit held for you" }).waitFor();
+		const { page, errors } = await holdingPage(slow(), { holdSeconds: 600 });
 		await expect.poll(() => metric(page, "Held"), POLL).toBe("1");
 		// The payment reaches the server, whose provider is too slow to confirm it; the page
 		// never hears back.
@@ -294,12 +290,7 @@ describe("storefront during failures", () => {
 	}
 
 	it("clears a hold whose Cancel answer was lost when Cancel is pressed again", async () => {
-		const sku = await createDrop(e2e.server);
-		const { page, errors } = await openStore(e2e.browser, e2e.server, sku, DESKTOP_WIDE);
-		e2e.track(page);
-		await verify(page);
-		await page.getByRole("button", { name: "Reserve" }).click();
-		await page.getByRole("heading", { name: "1 unit held for you" }).waitFor();
+		const { page, errors } = await holdingPage(e2e.server);
 		let deletes = 0;
 		await page.route("**/api/reservations/*", async (route) => {
 			if (route.request().method() !== "DELETE") return route.fallback();
@@ -323,12 +314,7 @@ describe("storefront during failures", () => {
 	});
 
 	it("shows the order of a hold paid elsewhere when Cancel finds it paid", async () => {
-		const sku = await createDrop(e2e.server);
-		const { page, errors } = await openStore(e2e.browser, e2e.server, sku, DESKTOP_WIDE);
-		e2e.track(page);
-		await verify(page);
-		await page.getByRole("button", { name: "Reserve" }).click();
-		await page.getByRole("heading", { name: "1 unit held for you" }).waitFor();
+		const { sku, page, errors } = await holdingPage(e2e.server);
 		// Another tab of the same session pays the hold.
 		const { token, id } = await heldByPage(page, sku);
 		const paid = await api<{ orderId: string }>(e2e.server, "POST", "/api/checkout", {
@@ -347,12 +333,7 @@ describe("storefront during failures", () => {
 	});
 
 	it("words the end of a hold cancelled elsewhere from its status, not as expired", async () => {
-		const sku = await createDrop(e2e.server, { holdSeconds: 5 });
-		const { page, errors } = await openStore(e2e.browser, e2e.server, sku, DESKTOP_WIDE);
-		e2e.track(page);
-		await verify(page);
-		await page.getByRole("button", { name: "Reserve" }).click();
-		await page.getByRole("heading", { name: "1 unit held for you" }).waitFor();
+		const { sku, page, errors } = await holdingPage(e2e.server, { holdSeconds: 5 });
 		// Another tab of the same session cancels it; this page learns at the end of its timer.
 		const { token, id } = await heldByPage(page, sku);
 		const cancelled = await api(e2e.server, "DELETE", `/api/reservations/${id}`, { token });
