@@ -99,7 +99,9 @@ export function buildUi(options: { force?: boolean } = {}): void {
  * process group, so a Ctrl-C or a kill of that group ends it too; `stopUiWatcher` ends it alone.
  */
 export function watchUi(options: { cwd?: string; configFile?: string } = {}): ChildProcess {
-	const args = [VITE, "build", "--watch", "--logLevel", "warn"];
+	// Not emptied between builds: wrangler dev serves this directory while it is rebuilt, and an
+	// emptied one answered the pages 500 for a moment. Old hashed files stay until a full build.
+	const args = [VITE, "build", "--watch", "--no-emptyOutDir", "--logLevel", "warn"];
 	if (options.configFile !== undefined) args.push("--config", options.configFile);
 	return spawn(process.execPath, args, {
 		cwd: options.cwd ?? ROOT,
