@@ -129,7 +129,7 @@ export async function walkThrough(
 		.poll(() => tripped.textContent(), { ...POLL, timeout: 60_000 })
 		.toMatch(
 			new RegExp(
-				`^Guardrail tripped: virtual spend \\$0\\.\\d{6} passed the \\${DEFAULT_THRESHOLD} threshold\\. Allocations continue; real spend stays \\$0\\.00\\.$`,
+				`^Guardrail tripped: virtual spend \\$0\\.\\d{6} passed the \\${DEFAULT_THRESHOLD} threshold\\. Nothing is refused for it: every attempt is still answered; real spend stays \\$0\\.00\\.$`,
 			),
 		);
 	const run = guardrailStep.getByRole("status", { name: "Guardrail run" });

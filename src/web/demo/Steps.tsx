@@ -262,7 +262,9 @@ export function GuardrailStep({
 						{g.manual
 							? `Guardrail tripped by the presenter at ${usd(spent, 6)} of virtual spend (threshold ${usd(g.thresholdUsd, 4)}).`
 							: `Guardrail tripped: virtual spend ${usd(spent, 6)} passed the ${usd(g.thresholdUsd, 4)} threshold.`}{" "}
-						Allocations continue; real spend stays {usd(s.cost?.realUsd ?? 0)}.
+						{/* The policy, not a claim about this run: a sold-out sandbox allocates nothing. */}
+						Nothing is refused for it: every attempt is still answered; real spend stays{" "}
+						{usd(s.cost?.realUsd ?? 0)}.
 					</p>
 				) : (
 					<p class="banner" role="status" aria-label="Guardrail">
@@ -282,9 +284,11 @@ export function GuardrailStep({
 						).{" "}
 						{run.tripped
 							? `${run.answeredAfterTrip} responses reported the guardrail tripped, and every one was answered: nothing was refused for it.`
-							: run.capped
-								? `Not tripped after ${run.sent} attempts: lower the threshold, or use "Trip now".`
-								: ""}
+							: run.refused
+								? "Stopped before the guardrail tripped: the server refused the attempts, which says nothing about the threshold (the problem is below)."
+								: run.capped
+									? `Not tripped after ${run.sent} attempts: lower the threshold, or use "Trip now".`
+									: ""}
 					</p>
 				)}
 			</div>

@@ -53,6 +53,8 @@ export interface GuardrailRun {
 	tripped: boolean;
 	/** Stopped at GUARDRAIL_RUN_MAX_ATTEMPTS without a trip. */
 	capped: boolean;
+	/** Ended because the service refused the attempts (the step's problem says how), not tripped. */
+	refused: boolean;
 }
 
 /** The last response's own cost (every response carries meta.cost, docs/demo.md). */

@@ -21,6 +21,7 @@ import {
 	STAMPEDE_ATTEMPTS,
 	type StepId,
 } from "./demo-state.ts";
+import { afterWave } from "./guardrail-waves.ts";
 import { EventualCount, stampedeRun, tally } from "./stampede-run.ts";
 
 /** Step 3 reads the counters once more after a refusal that asks for at most this wait. */
@@ -292,6 +293,7 @@ export function useDemo(backend: Backend) {
 				answeredAfterTrip: 0,
 				tripped: false,
 				capped: false,
+				refused: false,
 			};
 			while (!run.tripped && run.sent < GUARDRAIL_RUN_MAX_ATTEMPTS) {
 				const wave = Math.min(GUARDRAIL_WAVE_ATTEMPTS, GUARDRAIL_RUN_MAX_ATTEMPTS - run.sent);
@@ -311,17 +313,18 @@ export function useDemo(backend: Backend) {
 						run.answeredAfterTrip += 1;
 					}
 				}
-				// A wave with no answer at all (the server gone), or a session gone (401), ends
-				// the run; its problem shows.
-				const firstError = results.find(
-					(r) => !r.ok && (r.status === 0 || r.code === "unauthorized"),
-				);
-				if (firstError && !firstError.ok) {
-					patch({ busy: null, guardrailRun: { ...run } });
-					failed("guardrail", firstError);
+				// The service refusing the wave (no answer, 429, 503…) ends the run with its problem,
+				// never with advice about the threshold; a short Retry-After is waited out.
+				const next = run.tripped ? null : afterWave(results);
+				if (next?.kind === "stop") {
+					run.refused = true;
+					patch({ busy: null, guardrailRun: { ...run, outcomes: { ...run.outcomes } } });
+					failed("guardrail", next.problem);
 					return;
 				}
 				patch({ guardrailRun: { ...run, outcomes: { ...run.outcomes } } });
+				if (next && next.pauseSeconds > 0 && run.sent < GUARDRAIL_RUN_MAX_ATTEMPTS)
+					await sleep(next.pauseSeconds * 1000);
 			}
 			run.capped = !run.tripped;
 			patch({ busy: null, guardrailRun: run });
