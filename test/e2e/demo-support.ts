@@ -153,7 +153,9 @@ export async function walkThrough(
 	// 5. Reset works once; the second within a minute is refused with the wait.
 	await page.getByRole("button", { name: "Reset the sandbox" }).click();
 	const resetResult = page.getByRole("status", { name: "Reset result" });
-	await expect.poll(() => resetResult.textContent(), POLL).toMatch(/Reset once/);
+	await expect
+		.poll(() => resetResult.textContent(), POLL)
+		.toMatch(/^Reset at .+: every unpaid hold was released, leaving 100 units available\./);
 	await expect.poll(() => isFocused(resetResult), POLL).toBe(true);
 	await expect
 		.poll(() => metric(step(page, "Step 2 · Baseline allocation (safe path)"), "Available"), POLL)
@@ -166,8 +168,11 @@ export async function walkThrough(
 	const refused = step(page, "Step 5 · Reset & recovery").getByRole("alert");
 	await expect
 		.poll(() => refused.textContent(), POLL)
-		.toMatch(/Reset refused: resets are limited to one a minute\. Try again in \d+ s\./);
+		.toMatch(/Reset refused: resets are limited to one a minute\. The next one is allowed at .+\./);
 	await expect.poll(() => isFocused(refused), POLL).toBe(true);
+	expect(await step(page, "Step 5 · Reset & recovery").textContent()).toMatch(
+		/Next reset allowed in \d+ s\./,
+	);
 
 	// 6. The summary card: the whole session's story, resets included.
 	const summary = step(page, "Step 6 · Wrap-up");

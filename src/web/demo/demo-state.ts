@@ -4,6 +4,7 @@
 
 import type { Availability, CostLedger, Guardrail, Product, UiConfig } from "../../shared/types.ts";
 import type { ApiErr, Mode, Session } from "../api/client.ts";
+import type { LostDemoReset } from "./lost-reset.ts";
 
 /** docs/demo.md, step 3: a stampede of 200 concurrent attempts. */
 export const STAMPEDE_ATTEMPTS = 200;
@@ -103,6 +104,12 @@ export interface DemoState {
 	guardrailRun: GuardrailRun | null;
 	resets: number;
 	resetAt: string | null;
+	/** Units available in the last reset's own answer (what the reset left, not today's counters). */
+	resetAvailable: number | null;
+	/** When the one-a-minute limit lets the next reset through (epoch ms), from a refusal's Retry-After. */
+	resetRetryAtMs: number | null;
+	/** The last reset, when its answer was lost (src/web/demo/lost-reset.ts). */
+	lostReset: LostDemoReset | null;
 	requests: number;
 	busy: string | null;
 	/** Raised to offer step 1's human check again after a failed sign-in (Turnstile's `round`). */
@@ -136,6 +143,9 @@ export function initial(backend: Backend): DemoState {
 		guardrailRun: null,
 		resets: 0,
 		resetAt: null,
+		resetAvailable: null,
+		resetRetryAtMs: null,
+		lostReset: null,
 		requests: 0,
 		busy: null,
 		checkRound: 0,

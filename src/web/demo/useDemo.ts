@@ -3,7 +3,7 @@
 // steps below cannot tell which, by design. The page keeps one of these per
 // backend, so switching Mock/Live never wipes the other run's progress.
 
-import { useMemo, useRef, useState } from "preact/hooks";
+import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { sleep } from "../../shared/sleep.ts";
 import type { Availability, Product } from "../../shared/types.ts";
 import { ApiClient, type ApiErr, type ApiResult, type Mode } from "../api/client.ts";
@@ -22,6 +22,7 @@ import {
 	type StepId,
 } from "./demo-state.ts";
 import { afterWave } from "./guardrail-waves.ts";
+import { outcomeUnknown, watchHold } from "./lost-reset.ts";
 import { EventualCount, stampedeRun, tally } from "./stampede-run.ts";
 
 /** Step 3 reads the counters once more after a refusal that asks for at most this wait. */
@@ -133,6 +134,28 @@ export function useDemo(backend: Backend) {
 		if (r.ok) patch({ availability: r.data, countersError: null });
 		else if (changed) patch({ countersError: r });
 		return r;
+	};
+
+	/** A hold this demo took in step 4, when step 2's is not known (a lost reset is settled by it). */
+	const knownHold = useRef<string | null>(null);
+	/** Stops the reads that settle a reset whose answer was lost. */
+	const stopSettling = useRef<(() => void) | null>(null);
+	useEffect(() => () => stopSettling.current?.(), []);
+
+	/** A reset happened: the runs before it describe stock that is gone. */
+	const resetDone = (sku: string, available: number | null) => {
+		patch((s) => ({
+			resets: s.resets + 1,
+			resetAt: new Date().toISOString(),
+			resetAvailable: available,
+			resetRetryAtMs: null,
+			...(available !== null ? { lostReset: null } : {}),
+			stampedes: {},
+			allocation: null,
+			guardrailRun: null,
+		}));
+		eventual.forget(sku);
+		knownHold.current = null;
 	};
 
 	const actions = {
@@ -306,6 +329,7 @@ export function useDemo(backend: Backend) {
 				);
 				for (const r of results) {
 					run.sent += 1;
+					if (r.ok) knownHold.current = r.data.reservationId;
 					const key = r.ok ? "allocated" : r.code;
 					run.outcomes[key] = (run.outcomes[key] ?? 0) + 1;
 					if (r.meta?.guardrail?.tripped) {
@@ -344,32 +368,71 @@ export function useDemo(backend: Backend) {
 			} else failed("guardrail", r);
 		},
 		async reset() {
-			if (!state.sandbox) return;
+			const sandbox = state.sandbox;
+			if (!sandbox) return;
+			// A hold of this demo's: what tells whether a reset whose answer is lost was done.
+			const holdId = state.allocation?.reservationId ?? knownHold.current;
+			const sentAt = new Date().toISOString();
 			patch({ busy: "reset" });
 			const r = track("POST /api/demo/sandbox/reset", await api.resetSandbox());
-			patch((s) => ({
-				busy: null,
-				...(r.ok
-					? {
-							resets: s.resets + 1,
-							resetAt: new Date().toISOString(),
-							sandbox: r.data,
-							availability: r.data.availability,
-							countersError: null,
-							// The numbers of the runs before the reset describe stock that is gone.
-							stampedes: {},
-							allocation: null,
-							guardrailRun: null,
-						}
-					: {}),
-			}));
+			// An earlier lost reset stays watched until this one's outcome replaces it.
+			if (r.ok || outcomeUnknown(r)) stopSettling.current?.();
 			if (r.ok) {
+				patch({
+					busy: null,
+					sandbox: r.data,
+					availability: r.data.availability,
+					countersError: null,
+				});
+				resetDone(sandbox.sku, r.data.availability.available);
 				problem("reset", null);
-				eventual.forget(state.sandbox.sku);
 				// The reset's answer carried the counters: a failed read after it leaves them true.
-				await refresh(state.sandbox.sku, false);
+				await refresh(sandbox.sku, false);
 				focusOn(FOCUS.reset);
-			} else failed("reset", r);
+				return;
+			}
+			if (!outcomeUnknown(r)) {
+				// Refused: nothing was reset. The limit's wait is counted down from now.
+				patch({
+					busy: null,
+					resetRetryAtMs:
+						r.code === "rate_limited" && r.retryAfterSeconds !== null
+							? Date.now() + r.retryAfterSeconds * 1000
+							: null,
+				});
+				failed("reset", r);
+				return;
+			}
+			// No answer, or none the contract knows: the server may have reset it. Not "failed".
+			patch({
+				busy: null,
+				lostReset: { sentAt, holdId, problem: r, verdict: "unknown", settledAt: null },
+			});
+			problem("reset", null);
+			focusOn(FOCUS.reset);
+			if (holdId === null) return;
+			const settle = (verdict: "done" | "not_done") => {
+				stopSettling.current = null;
+				patch((st) => ({
+					lostReset: st.lostReset && {
+						...st.lostReset,
+						verdict,
+						settledAt: new Date().toISOString(),
+					},
+				}));
+				if (verdict === "done") resetDone(sandbox.sku, null);
+				// A reset done changed the counters: a failed read then says they are not current.
+				void refresh(sandbox.sku, verdict === "done");
+			};
+			stopSettling.current = watchHold(
+				() => api.reservation(holdId).then((h) => track(`GET /api/reservations/${holdId}`, h)),
+				settle,
+				// The step's problem: a 401 there ends the session, as for any step (problem()).
+				(err) => {
+					stopSettling.current = null;
+					problem("reset", err);
+				},
+			);
 		},
 		/** The session's 20 minutes ran out on the page's clock (StatusBar.tsx). */
 		expire() {
