@@ -90,7 +90,7 @@ describe("guided demo: only what was measured", () => {
 		await page.getByRole("button", { name: "Reset the sandbox" }).click();
 		await expect
 			.poll(() => page.getByRole("status", { name: "Reset result" }).textContent(), POLL)
-			.toMatch(/Reset once/);
+			.toMatch(/^Reset at .+: every unpaid hold was released/);
 		expect(await alert.count()).toBe(0);
 		await page.getByRole("button", { name: "Fire 200 attempts (eventual mode)" }).click();
 		await expect.poll(() => metric(eventual, "oversellDelta"), POLL).toMatch(/^\d+$/);
