@@ -15,15 +15,9 @@ import { Layout } from "../components/Layout.tsx";
 import { usd } from "../lib/format.ts";
 import { moveFocus } from "../lib/move-focus.ts";
 import type { Backend, DemoState } from "./demo-state.ts";
+import { ResetStep } from "./ResetStep.tsx";
 import { CostMeter, SessionBanner, SessionEndedBanner } from "./StatusBar.tsx";
-import {
-	GuardrailStep,
-	LoginStep,
-	ResetStep,
-	SafeStep,
-	StampedeStep,
-	SummaryStep,
-} from "./Steps.tsx";
+import { GuardrailStep, LoginStep, SafeStep, StampedeStep, SummaryStep } from "./Steps.tsx";
 import { type Demo as DemoRun, useDemo } from "./useDemo.ts";
 
 function initialBackend(): Backend {
