@@ -8,10 +8,9 @@ import type { Route } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import { expectNoSeriousA11yViolations } from "./axe.ts";
 import { collectPageErrors, DESKTOP, metric, openContext } from "./browser.ts";
-import { isFocused, login, meter, POLL, step } from "./demo-support.ts";
+import { DEMO_SERVER_ENV, isFocused, login, meter, POLL, step } from "./demo-support.ts";
 import { browserSuite } from "./suite.ts";
 
-const HIGH = "1000000";
 const SAFE = "Step 2 · Baseline allocation (safe path)";
 const STAMPEDE = "Step 3 · Race condition: safe vs eventual";
 const LOGIN = "Step 1 · Login + guardrails on";
@@ -23,18 +22,7 @@ const UNAUTHORIZED = {
 
 describe("guided demo: only what was measured", () => {
 	const e2e = browserSuite({
-		server: {
-			env: {
-				RATE_LIMITS: "on",
-				RATE_LIMIT_RESET: "1",
-				RATE_LIMIT_RESERVE: HIGH,
-				RATE_LIMIT_RESERVE_NEW: HIGH,
-				RATE_LIMIT_RESERVE_SUSPECTED: HIGH,
-				RATE_LIMIT_WRITES: HIGH,
-				RATE_LIMIT_READS: HIGH,
-				RATE_LIMIT_SESSIONS: "1000",
-			},
-		},
+		server: { env: DEMO_SERVER_ENV },
 	});
 
 	async function open(backend: "mock" | "live", clock = false) {

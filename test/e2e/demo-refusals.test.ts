@@ -8,27 +8,15 @@ import type { Page, Route } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import { expectNoSeriousA11yViolations } from "./axe.ts";
 import { collectPageErrors, DESKTOP, metric, openContext, screenshot } from "./browser.ts";
-import { login, POLL, step } from "./demo-support.ts";
+import { DEMO_SERVER_ENV, login, POLL, step } from "./demo-support.ts";
 import { browserSuite } from "./suite.ts";
 
 /** The demo's reads find their way back after a restart within their backoff. */
 const RESTART_POLL = { timeout: 60_000, interval: 200 };
-const HIGH = "1000000";
 
 describe("guided demo: refusals and lost answers", () => {
 	const e2e = browserSuite({
-		server: {
-			env: {
-				RATE_LIMITS: "on",
-				RATE_LIMIT_RESET: "1",
-				RATE_LIMIT_RESERVE: HIGH,
-				RATE_LIMIT_RESERVE_NEW: HIGH,
-				RATE_LIMIT_RESERVE_SUSPECTED: HIGH,
-				RATE_LIMIT_WRITES: HIGH,
-				RATE_LIMIT_READS: HIGH,
-				RATE_LIMIT_SESSIONS: "1000",
-			},
-		},
+		server: { env: DEMO_SERVER_ENV },
 	});
 
 	async function open(backend: "mock" | "live") {

@@ -9,6 +9,22 @@ import { expectNoSeriousA11yViolations } from "./axe.ts";
 import { metric } from "./browser.ts";
 
 export const POLL = { timeout: 30_000, interval: 200 };
+
+const HIGH = "1000000";
+/**
+ * The demo's test server: rate limits on as in production, with every limit but the reset's
+ * (one a minute, which step 5 shows) too high to meet in a test.
+ */
+export const DEMO_SERVER_ENV: Record<string, string> = {
+	RATE_LIMITS: "on",
+	RATE_LIMIT_RESET: "1",
+	RATE_LIMIT_RESERVE: HIGH,
+	RATE_LIMIT_RESERVE_NEW: HIGH,
+	RATE_LIMIT_RESERVE_SUSPECTED: HIGH,
+	RATE_LIMIT_WRITES: HIGH,
+	RATE_LIMIT_READS: HIGH,
+	RATE_LIMIT_SESSIONS: "1000",
+};
 export const DEFAULT_THRESHOLD = `$${DEMO_GUARDRAIL_DEFAULT_USD.toFixed(4)}`;
 
 /** True when the element has keyboard focus (and so focus did not fall to <body>). */

@@ -20,6 +20,7 @@ import {
 } from "./browser.ts";
 import {
 	DEFAULT_THRESHOLD,
+	DEMO_SERVER_ENV,
 	focusedTag,
 	isFocused,
 	login,
@@ -31,22 +32,9 @@ import {
 import { browserSuite } from "./suite.ts";
 import { standInTurnstile, turnstileCalls } from "./turnstile-stand-in.ts";
 
-const HIGH = "1000000";
-
 describe("guided demo", () => {
 	const e2e = browserSuite({
-		server: {
-			env: {
-				RATE_LIMITS: "on",
-				RATE_LIMIT_RESET: "1",
-				RATE_LIMIT_RESERVE: HIGH,
-				RATE_LIMIT_RESERVE_NEW: HIGH,
-				RATE_LIMIT_RESERVE_SUSPECTED: HIGH,
-				RATE_LIMIT_WRITES: HIGH,
-				RATE_LIMIT_READS: HIGH,
-				RATE_LIMIT_SESSIONS: "1000",
-			},
-		},
+		server: { env: DEMO_SERVER_ENV },
 	});
 
 	async function open(backend: "mock" | "live", viewport = DESKTOP) {
