@@ -4,7 +4,7 @@
 // checkout, not the object's load (checkout-driver.ts CheckoutDriverOptions).
 
 import type { SagaEffect, SagaInput } from "../domain/checkout-saga.ts";
-import type { PaymentProvider } from "../payment/provider.ts";
+import { chargeableAmountProblem, type PaymentProvider } from "../payment/provider.ts";
 import { sleep } from "../shared/sleep.ts";
 
 export type Work = Exclude<SagaEffect, { kind: "stop" }>;
@@ -23,9 +23,9 @@ export class SagaEffects {
 		return this.built;
 	}
 
-	/** Why the provider can never charge this amount (PaymentProvider.amountProblem); null when it may. */
+	/** Why the provider can never charge this amount (chargeableAmountProblem); null when it may. */
 	amountProblem(amountCents: number, currency: string): string | null {
-		return this.provider().amountProblem?.(amountCents, currency) ?? null;
+		return chargeableAmountProblem(this.provider(), amountCents, currency);
 	}
 
 	/** The effect's outcome now, if the provider answers within the call; else undefined. */

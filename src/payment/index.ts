@@ -5,7 +5,7 @@
 // so a misconfigured provider stops the Worker before the first checkout.
 
 import { type PaymentSettings, type PaymentVars, parsePaymentVars } from "../shared/config.ts";
-import type { PaymentProvider } from "./provider";
+import { chargeableAmountProblem, type PaymentProvider } from "./provider";
 import type { SimRecord, SyncStore } from "./sim-store";
 import { SimulatedProvider } from "./simulated";
 import { StripeProvider } from "./stripe";
@@ -56,14 +56,14 @@ function checkerFor(settings: PaymentSettings): PaymentProvider {
 
 /**
  * Why the configured provider can never charge `amountCents` in `currency`
- * (PaymentProvider.amountProblem), for the 400 of a price set at create or PATCH; null when it may.
+ * (chargeableAmountProblem: its own rules and the bound every provider has), for the 400 of a price set at create or PATCH; null when it may.
  */
 export function paymentAmountProblem(
 	settings: PaymentSettings,
 	amountCents: number,
 	currency: string,
 ): string | null {
-	return checkerFor(settings).amountProblem?.(amountCents, currency) ?? null;
+	return chargeableAmountProblem(checkerFor(settings), amountCents, currency);
 }
 
 /**

@@ -84,7 +84,8 @@ export interface PaymentProvider {
 	/**
 	 * Why this provider can never charge `amountCents` in `currency`, known without a call
 	 * (Stripe's documented amount rules, src/payment/stripe-amounts.ts). Null when it may.
-	 * Absent: any amount validateChargeRequest takes. Asked when a price is set (a product's
+	 * Absent: any amount validateChargeRequest takes. Asked (through chargeableAmountProblem,
+	 * which adds the bound every provider has) when a price is set (a product's
 	 * create or PATCH) and before a checkout touches the hold, so such an amount is a 400 that
 	 * changes nothing, never a failed payment of the buyer
 	 * (docs/decisions/072-amounts-the-provider-refuses.md).
@@ -128,6 +129,30 @@ export function resolveTimeoutMs(timeoutMs: number | undefined): number {
 		return DEFAULT_PAYMENT_TIMEOUT_MS;
 	}
 	return Math.min(Math.ceil(timeoutMs), MAX_PAYMENT_TIMEOUT_MS);
+}
+
+/**
+ * Why no provider here can charge `amountCents`: above MAX_AMOUNT_CENTS, which every provider
+ * refuses (validateChargeRequest), the simulated one included. Null when within the bound.
+ */
+export function amountBoundProblem(amountCents: number): string | null {
+	if (amountCents <= MAX_AMOUNT_CENTS) return null;
+	return `no payment provider here charges more than ${MAX_AMOUNT_CENTS} (eight digits) of the currency's minor unit; got ${amountCents}`;
+}
+
+/**
+ * Why `provider` can never charge `amountCents` in `currency`: its own rules
+ * (PaymentProvider.amountProblem), else the bound every provider checks, so that a provider
+ * without rules of its own (the simulated one) refuses the same amounts at create, PATCH and
+ * checkout as at its charge. 0 is a free order that never reaches a provider: never a problem.
+ */
+export function chargeableAmountProblem(
+	provider: PaymentProvider,
+	amountCents: number,
+	currency: string,
+): string | null {
+	if (amountCents === 0) return null;
+	return provider.amountProblem?.(amountCents, currency) ?? amountBoundProblem(amountCents);
 }
 
 /** Returns why the key is unusable, or null if it is fine. */
