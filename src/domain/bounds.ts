@@ -19,11 +19,13 @@ export const SKU_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
 export const IDEMPOTENCY_KEY_PATTERN = /^[\x20-\x7E]{1,255}$/;
 export const MAX_NAME_LENGTH = 200;
 /**
- * docs/api.md: priceCents 0..99,999,999, the most any payment provider here charges in one
- * payment (src/payment/provider.ts MAX_AMOUNT_CENTS, Stripe's eight digits): a higher unit price
- * could never be paid (docs/decisions/078-amount-bound-create-replay-and-a-gone-hold.md).
+ * The request format's bound. A new product is priced 0..99,999,999 (docs/api.md): above that no
+ * payment provider here charges (src/payment/provider.ts MAX_AMOUNT_CENTS), and the amount rule
+ * refuses 100,000,000 naming priceCents; the format keeps taking it so that the same create of a
+ * product stored at it earlier is still answered as it is
+ * (docs/decisions/078-amount-bound-create-replay-and-a-gone-hold.md).
  */
-export const MAX_PRICE_CENTS = 99_999_999;
+export const MAX_PRICE_CENTS = 100_000_000;
 /** Event pages: docs/api.md limit=1..1000. */
 export const MAX_EVENTS_PAGE = 1000;
 export const DEFAULT_EVENTS_PAGE = 100;

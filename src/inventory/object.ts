@@ -51,12 +51,15 @@ export class InventoryObject extends SkuObjectPeers {
 	 * Creates the product, or answers it again when it already exists with the
 	 * very same definition (a retried create: the first may have been answered
 	 * with an error after the object stored it). Another definition for an
-	 * existing SKU is `already_exists`.
+	 * existing SKU is `already_exists`. With `onlyIfStored`, nothing is created: a product not
+	 * stored yet is `unknown_sku` (the Worker's answer to a create it refuses, unless it repeats
+	 * a stored one: docs/decisions/078-amount-bound-create-replay-and-a-gone-hold.md).
 	 */
 	create(
 		product: ProductConfig,
 		shards = 1,
 		room: RoomPatch | null = null,
+		onlyIfStored = false,
 	): CreateResult | Promise<CreateResult> {
 		if (!Number.isInteger(shards) || shards < 1 || shards > MAX_SHARDS) {
 			throw new RangeError(`shards must be an integer 1..${MAX_SHARDS}, got ${shards}`);
@@ -75,6 +78,7 @@ export class InventoryObject extends SkuObjectPeers {
 			if (this.escrow !== null) return this.split.created(true);
 			return { ok: true, product: this.productNow(this.inv, this.tick()), replayed: true };
 		}
+		if (onlyIfStored) return { ok: false, code: "unknown_sku" };
 		migrate(this.ctx.storage, INVENTORY_MIGRATIONS, "InventoryObject");
 		this.room.load();
 		const now = Date.now();

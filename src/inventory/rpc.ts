@@ -133,7 +133,9 @@ export type JoinResult =
 /** `replayed`: the product already existed with this very definition (a retried create). */
 export type CreateResult =
 	| { ok: true; product: Product; replayed?: boolean }
-	| { ok: false; code: "already_exists" };
+	| { ok: false; code: "already_exists" }
+	/** `create` with `onlyIfStored`: no product is stored here, and none was created. */
+	| { ok: false; code: "unknown_sku" };
 export type UpdateResult =
 	| { ok: true; product: Product }
 	| { ok: false; code: "unknown_sku" | "invalid_state" };

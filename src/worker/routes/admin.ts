@@ -106,9 +106,12 @@ admin.route("/sessions", adminSessions);
 // The object is the truth and stores the product first; the catalogue row follows
 // (docs/decisions/007-cold-path-d1-outages.md). Safe to retry: the same definition
 // again answers 201 with the product as it is; another one is 409 `already_exists`.
+// A price the provider cannot charge is refused only when it would create something: the
+// very same create of a product stored before (another provider, an older rule) is still the
+// 201 replay, and its checkouts are refused as decision 072 says.
 admin.post("/products", async (c) => {
 	const body = await parseBody(c, CreateProduct);
-	refuseUnchargeablePrice(c, body.priceCents, body.currency, "priceCents");
+	const priceProblem = unchargeablePrice(c, body.priceCents, body.currency, "priceCents");
 	const holdSeconds = body.holdSeconds ?? c.get("config").holdSeconds;
 	const result = await inventory(c.env, body.sku).create(
 		{
@@ -123,7 +126,10 @@ admin.post("/products", async (c) => {
 		},
 		body.shards ?? 1,
 		body.waitingRoom ?? null,
+		priceProblem !== null,
 	);
+	if (!result.ok && result.code === "unknown_sku" && priceProblem !== null)
+		throw new ApiError("invalid_request", priceProblem);
 	if (!result.ok)
 		return fail(
 			c,
@@ -201,12 +207,20 @@ function refuseUnchargeablePrice(
 	currency: string,
 	field: "priceCents" | "currency",
 ): void {
+	const problem = unchargeablePrice(c, priceCents, currency, field);
+	if (problem !== null) throw new ApiError("invalid_request", problem);
+}
+
+/** The 400's message for a price the configured provider can never charge; null when it may. */
+function unchargeablePrice(
+	c: Ctx,
+	priceCents: number,
+	currency: string,
+	field: "priceCents" | "currency",
+): string | null {
 	const problem = paymentAmountProblem(c.get("config").payment, priceCents, currency);
-	if (problem === null) return;
-	throw new ApiError(
-		"invalid_request",
-		`${field}: the payment provider cannot charge ${priceCents} ${currency.toUpperCase()} (${problem}).`,
-	);
+	if (problem === null) return null;
+	return `${field}: the payment provider cannot charge ${priceCents} ${currency.toUpperCase()} (${problem}).`;
 }
 
 /** Unknown SKUs are refused before the reset limiter, which would tally the refusal to the SKU's object. */
