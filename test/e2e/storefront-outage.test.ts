@@ -151,6 +151,31 @@ describe("storefront during failures", () => {
 		expect(errors).toEqual([]);
 	});
 
+	it("says a lost payment's hold is gone when its read is 404 after an operator's reset", async () => {
+		const { sku, page, errors } = await holdingPage(e2e.server, { holdSeconds: 600 });
+		await expect.poll(() => metric(page, "Held"), POLL).toBe("1");
+		// The payment never reaches the server.
+		await page.route("**/api/checkout", (route) => route.abort("internetdisconnected"));
+		await page.getByRole("button", { name: "Pay $42.00" }).click();
+		await expect.poll(() => alertText(page), POLL).toMatch(/^Could not reach the server\./);
+		// The operator resets the sale: the unpaid hold is deleted, and the feed's Held 0 is newer
+		// than the payment's request, so the page reads the hold: 404.
+		const reset = await api(e2e.server, "POST", `/api/admin/products/${sku}/reset`, {
+			token: e2e.server.adminToken,
+			body: {},
+		});
+		expect(reset.status).toBe(200);
+		await expect
+			.poll(() => alertText(page), POLL)
+			.toBe(
+				"This hold is no longer held: the store no longer has it (the sale may have been reset), so its units are not yours any more. Any amount taken will be refunded. Reserve again if any are left.",
+			);
+		expect(await page.getByRole("heading", { name: "1 unit held for you" }).count()).toBe(0);
+		await page.getByRole("button", { name: "Reserve" }).waitFor();
+		expect(await metric(page, "Held")).toBe("0");
+		expect(errors).toEqual([]);
+	});
+
 	it("retries a Reserve whose answer was lost under the same key: the same hold, never a second", async () => {
 		const sku = await createDrop(e2e.server);
 		const { page, errors } = await openStore(e2e.browser, e2e.server, sku, DESKTOP_WIDE);

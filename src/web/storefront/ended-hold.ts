@@ -37,3 +37,13 @@ export function endedHoldNotice(status: HoldStatus): EndedHoldNotice {
 			};
 	}
 }
+
+/**
+ * A hold this page showed that the server does not have for this session any more (404): an
+ * operator's reset deletes every unpaid hold, and a paid one would still read as PAID. A payment
+ * a reset interrupted is refunded if it took anything (docs/checkout.md).
+ */
+export const GONE_HOLD_NOTICE: EndedHoldNotice = {
+	tone: "error",
+	text: "This hold is no longer held: the store no longer has it (the sale may have been reset), so its units are not yours any more. Any amount taken will be refunded. Reserve again if any are left.",
+};

@@ -9,7 +9,7 @@ import type { Reservation } from "../../shared/types.ts";
 import type { ApiClient, ApiErr, Session } from "../api/client.ts";
 import { describeError } from "../api/outcomes.ts";
 import { newIdempotencyKey } from "../lib/hooks.ts";
-import { endedHoldNotice, stillHeld } from "./ended-hold.ts";
+import { endedHoldNotice, GONE_HOLD_NOTICE, stillHeld } from "./ended-hold.ts";
 import type { FocusRequest } from "./focus.ts";
 import type { HeldReservation } from "./HoldPanel.tsx";
 import { orderHeadingId, type StoredOrder } from "./Orders.tsx";
@@ -219,6 +219,17 @@ export function useHoldActions(
 					: endedHoldNotice(status),
 				true,
 			);
+		},
+		gone: (err) => {
+			// 404: the hold is gone (an operator's reset), as definite as an ended status.
+			if (err.status === 404) {
+				checkoutKey.current = null;
+				setHold(null);
+				say(GONE_HOLD_NOTICE, true);
+				return;
+			}
+			// Another definite refusal (401: the session ended) in its own words.
+			fail(err);
 		},
 	});
 

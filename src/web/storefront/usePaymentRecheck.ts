@@ -7,12 +7,14 @@
 // stands: still unpaid (the key is kept), a payment still settling (asked again every
 // PENDING_RECHECK_MS), paid (its order), or ended. A read that fails leaves the notice
 // as it was: nothing is known yet, and the next newer availability asks again, no sooner
-// than RETRY_RECHECK_MS (after a definite 4xx it stops: asking again would not change it).
-// docs/decisions/068-storefront-leftovers.md
+// than RETRY_RECHECK_MS. A definite 4xx is an answer too, and is said (`gone`): a 404, the
+// hold is not this session's any more (an operator's reset deletes unpaid holds); a 401, the
+// session ended. Then it stops: asking again would not change it.
+// docs/decisions/068-storefront-leftovers.md, docs/decisions/078-amount-bound-create-replay-and-a-gone-hold.md
 
 import { useEffect, useRef } from "preact/hooks";
 import type { HoldStatus, Reservation } from "../../shared/types.ts";
-import type { ApiClient } from "../api/client.ts";
+import type { ApiClient, ApiErr } from "../api/client.ts";
 import type { HeldReservation } from "./HoldPanel.tsx";
 
 /** While the payment is CHECKOUT_PENDING, the hold is read again this often (server clock). */
@@ -33,6 +35,8 @@ export interface PaymentRecheckDeps {
 	paid(current: Reservation): void;
 	/** Cancelled, expired or released: the hold is over. */
 	ended(status: HoldStatus): void;
+	/** A definite refusal of the read (404: no such hold for this session; 401: the session ended). */
+	gone(err: ApiErr): void;
 }
 
 interface Unsettled {
@@ -72,10 +76,11 @@ export function usePaymentRecheck(api: ApiClient, deps: PaymentRecheckDeps) {
 			const nowServerMs = Date.now() + on.offsetMs;
 			if (!r.ok) {
 				// A definite refusal (the hold is not this session's any more, the session ended)
-				// will not change by asking again: the hold's timer asks the server at its end.
+				// will not change by asking again, and makes the notice stale as well: say it.
 				const definite = r.status >= 400 && r.status < 500 && r.status !== 429;
 				if (definite) {
 					unsettled.current = null;
+					on.gone(r);
 					return;
 				}
 				unsettled.current = {
