@@ -6,7 +6,7 @@
 // is never one of the hold's failed payments.
 import { describe, expect, it } from "vitest";
 import { MAX_FAILED_PAYMENTS_PER_HOLD } from "../../src/domain/checkout-policy.ts";
-import { api } from "../support/server.ts";
+import { api, startServer } from "../support/server.ts";
 import { createProduct, newBuyer } from "../support/shop.ts";
 import { stripeServer } from "../support/stripe-server.ts";
 
@@ -118,5 +118,51 @@ describe("prices and amounts Stripe refuses, with PAYMENT_PROVIDER=stripe", () =
 		expect(paid.status, JSON.stringify(paid.body)).toBe(200);
 		expect(stripe.stub.captures).toBe(1);
 		expect(stripe.stub.requests[0]?.params.amount).toBe("80000000");
+	});
+
+	it("answers the same create 201 after a restart under Stripe, though the price is refused now", async () => {
+		// Created under the simulated provider, which takes 30 USD cents; then the server is
+		// killed and started on the same state with Stripe (decision 078).
+		const simulated = await startServer();
+		let withStripe: Awaited<ReturnType<typeof startServer>> | undefined;
+		try {
+			const definition = {
+				sku: `AMT-${crypto.randomUUID().slice(0, 8)}`,
+				name: "Made before Stripe",
+				priceCents: 30,
+				currency: "USD",
+				totalStock: 5,
+			};
+			const first = await api(simulated, "POST", "/api/admin/products", {
+				token: simulated.adminToken,
+				body: definition,
+			});
+			expect(first.status, JSON.stringify(first.body)).toBe(201);
+			await simulated.crash();
+			withStripe = await startServer({
+				stateDir: simulated.stateDir,
+				env: {
+					PAYMENT_PROVIDER: "stripe",
+					STRIPE_SECRET_KEY: SECRET,
+					STRIPE_API_BASE: stripe.stub.url,
+				},
+			});
+			const again = await api(withStripe, "POST", "/api/admin/products", {
+				token: withStripe.adminToken,
+				body: definition,
+			});
+			expect(again.status, JSON.stringify(again.body)).toBe(201);
+			expect(again.body.data).toMatchObject({ sku: definition.sku, priceCents: 30 });
+			// A new SKU at that price is still refused under Stripe.
+			const fresh = await api(withStripe, "POST", "/api/admin/products", {
+				token: withStripe.adminToken,
+				body: { ...definition, sku: `AMT-${crypto.randomUUID().slice(0, 8)}` },
+			});
+			expect(fresh.status).toBe(400);
+			expect(fresh.body.error?.message).toMatch(/^priceCents: .*at least 50/);
+		} finally {
+			await withStripe?.dispose();
+			await simulated.dispose();
+		}
 	});
 });
