@@ -3,10 +3,11 @@
 // yet known), without ever calling it "failed" before the trail was read.
 import { describe, expect, it } from "vitest";
 import type { AuditEvent } from "../../src/shared/types.ts";
-import type { ApiErr } from "../../src/web/api/client.ts";
+import { ApiClient, type ApiErr } from "../../src/web/api/client.ts";
 import {
 	doneText,
 	lostReset,
+	notYetText,
 	outcomeUnknown,
 	settleLostReset,
 	type TrailReads,
@@ -105,5 +106,50 @@ describe("a reset whose answer was lost", () => {
 			kind: "done",
 			event: skewed,
 		});
+	});
+
+	it("never calls a reset the page stopped waiting for 'not done': the server may still do it", () => {
+		const timedOut: ApiErr = {
+			...failure(0, "network_error", "The server did not answer in time."),
+			timedOut: true,
+		};
+		expect(outcomeUnknown(timedOut)).toBe(true);
+		const text = unconfirmedText(SKU, timedOut);
+		expect(text).toMatch(/may have done the reset or still be doing it/);
+		expect(text).not.toMatch(/failed|try again/i);
+		const old = reset("evt_old", T0 - 600_000);
+		const lost = lostReset(SKU, T0, T0 + 15_000, reads(T0 - 1_000, [old]), timedOut);
+		// A complete read that began 257 ms after the page gave up, and a minute later: no reset yet.
+		for (const at of [T0 + 15_257, T0 + 75_000]) {
+			const verdict = settleLostReset(lost, reads(at, [old]));
+			expect(verdict).toEqual({ kind: "not_yet", readStartedAtMs: at });
+			expect(notYetText(SKU, at)).not.toMatch(/not done|try again|Reset again/i);
+		}
+		// The reset the server was still doing lands: done.
+		const late = reset("evt_late", T0 + 80_000);
+		expect(settleLostReset(lost, reads(T0 + 81_000, [old, late]))).toEqual({
+			kind: "done",
+			event: late,
+		});
+	});
+
+	it("learns from the client whether the page gave up waiting or the connection was lost", async () => {
+		const throwing = (error: Error) =>
+			new ApiClient({
+				kind: "live",
+				send: () => Promise.reject(error),
+			});
+		const timeout = await throwing(
+			new DOMException("signal timed out", "TimeoutError"),
+		).resetProduct(SKU);
+		expect(timeout.ok).toBe(false);
+		if (!timeout.ok) expect(timeout.timedOut).toBe(true);
+		const dropped = await throwing(new TypeError("Failed to fetch")).resetProduct(SKU);
+		expect(dropped.ok).toBe(false);
+		if (!dropped.ok) {
+			expect(dropped.timedOut).toBeUndefined();
+			const lost = lostReset(SKU, T0, T0 + 200, reads(T0 - 1_000, []), dropped);
+			expect(settleLostReset(lost, reads(T0 + 300, [])).kind).toBe("not_done");
+		}
 	});
 });

@@ -34,6 +34,11 @@ export type ApiErr = {
 	roundTripMs: number;
 	/** A 402's `error.payment` (docs/api.md): which failure, and whether the hold was kept. */
 	payment?: PaymentFailure;
+	/**
+	 * The page stopped waiting (its own timeout, src/web/api/transport.ts): unlike a dropped
+	 * connection, the request may still be on its way or running on the server.
+	 */
+	timedOut?: true;
 };
 export type ApiResult<T> = ApiOk<T> | ApiErr;
 
@@ -117,17 +122,16 @@ export class ApiClient {
 		try {
 			res = await this.transport.send({ method, path, headers, body: options.body });
 		} catch (error) {
+			const timedOut = error instanceof Error && error.name === "TimeoutError";
 			return {
 				ok: false,
 				status: 0,
 				code: "network_error",
-				message:
-					error instanceof Error && error.name === "TimeoutError"
-						? "The server did not answer in time."
-						: "Could not reach the server.",
+				message: timedOut ? "The server did not answer in time." : "Could not reach the server.",
 				meta: null,
 				retryAfterSeconds: null,
 				roundTripMs: performance.now() - started,
+				...(timedOut ? { timedOut: true as const } : {}),
 			};
 		}
 		const roundTripMs = performance.now() - started;

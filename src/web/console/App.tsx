@@ -21,6 +21,7 @@ import {
 	type LostReset,
 	lostReset,
 	notDoneText,
+	notYetText,
 	outcomeUnknown,
 	settleLostReset,
 	unconfirmedText,
@@ -134,6 +135,8 @@ export function Console() {
 			setNoticeValue({ tone: "success", text: doneText(unsettled.sku, verdict.event) });
 		} else if (verdict.kind === "not_done") {
 			setNoticeValue({ tone: "error", text: notDoneText(unsettled.sku, verdict.readStartedAtMs) });
+		} else if (verdict.kind === "not_yet") {
+			setNoticeValue({ tone: "info", text: notYetText(unsettled.sku, verdict.readStartedAtMs) });
 		}
 	}, [unsettled, view.trailReads, sku]);
 
@@ -176,7 +179,7 @@ export function Console() {
 			setNotice({ tone: "error", text: `Resets are limited to one a minute. ${describeError(r)}` });
 		} else if (outcomeUnknown(r)) {
 			setNotice({ tone: "info", text: unconfirmedText(sku, r) });
-			setUnsettled(lostReset(sku, sentAtMs, Date.now(), trailBefore));
+			setUnsettled(lostReset(sku, sentAtMs, Date.now(), trailBefore, r));
 		} else setNotice({ tone: "error", text: `Reset failed: ${describeError(r)}` });
 	};
 

@@ -5,7 +5,10 @@
 // again a minute later would release the holds buyers took in between. The audit trail
 // settles it: the server brings the trail up to date before it answers a read of it
 // (src/worker/routes/admin.ts), so a read that began after the failure shows the reset's
-// `inventory.reset` if the server did it. Pure (no DOM, no Preact): unit-tested in
+// `inventory.reset` if the server did it. That holds when the connection was lost (the
+// server died, or dropped it), not when the page gave up waiting (its 15 s timeout): the
+// request may then still be on its way or running, and no read can say it will not happen,
+// so such a reset is never called "not done", only "done" once the trail shows it. Pure (no DOM, no Preact): unit-tested in
 // test/unit/console-reset-outcome.test.ts. docs/decisions/074-console-reset-answer-lost.md.
 
 import type { AuditEvent } from "../../shared/types.ts";
@@ -37,11 +40,18 @@ export interface LostReset {
 	knownResetIds: string[];
 	/** Whether the trail had been read before the reset was sent. */
 	trailReadBefore: boolean;
+	/**
+	 * The page stopped waiting for the answer (its own timeout): the server may still be doing
+	 * the reset, so a read that shows none does not make it "not done".
+	 */
+	mayStillRun: boolean;
 }
 
 export type LostResetVerdict =
 	| { kind: "done"; event: AuditEvent }
 	| { kind: "not_done"; readStartedAtMs: number }
+	/** A timed-out reset the trail, read at `readStartedAtMs`, does not show yet. */
+	| { kind: "not_yet"; readStartedAtMs: number }
 	| { kind: "unknown" };
 
 /**
@@ -58,6 +68,7 @@ export function lostReset(
 	sentAtMs: number,
 	failedAtMs: number,
 	trail: TrailReads | null,
+	problem?: ApiErr,
 ): LostReset {
 	return {
 		sku,
@@ -65,13 +76,15 @@ export function lostReset(
 		failedAtMs,
 		knownResetIds: trail?.resets.map((e) => e.id) ?? [],
 		trailReadBefore: trail !== null,
+		mayStillRun: problem?.timedOut === true,
 	};
 }
 
 /**
  * What the trail says about `lost` so far. "done" names the reset (on a split SKU each shard
  * records one: the coordinator's, else the first); "not_done" needs a read that began after
- * the failure and found none; until then "unknown".
+ * the failure and found none, and a reset the page stopped waiting for gets "not_yet" from
+ * such a read instead (the server may still do it); until then "unknown".
  */
 export function settleLostReset(lost: LostReset, trail: TrailReads | null): LostResetVerdict {
 	if (trail === null) return { kind: "unknown" };
@@ -86,13 +99,22 @@ export function settleLostReset(lost: LostReset, trail: TrailReads | null): Lost
 		return { kind: "done", event: coordinator ?? (fresh[0] as AuditEvent) };
 	}
 	if (trail.startedAtMs >= lost.failedAtMs)
-		return { kind: "not_done", readStartedAtMs: trail.startedAtMs };
+		return {
+			kind: lost.mayStillRun ? "not_yet" : "not_done",
+			readStartedAtMs: trail.startedAtMs,
+		};
 	return { kind: "unknown" };
 }
 
 /** The notice while the outcome is unknown: not "failed", and no advice to try again yet. */
 export function unconfirmedText(sku: string, r: ApiErr): string {
 	const why = r.status === 0 ? r.message : `The server answered ${r.status}: ${r.message}`;
+	if (r.timedOut === true)
+		return (
+			`Reset of ${sku} not confirmed: ${why} The page stopped waiting, not the server: it may have ` +
+			"done the reset or still be doing it. This notice will say so if the audit trail shows it; " +
+			"resetting again could release holds buyers took since."
+		);
 	return (
 		`Reset of ${sku} not confirmed: ${why} The server may have done it before its answer was lost. ` +
 		"This notice will say whether it did once the audit trail can be read again; resetting again " +
@@ -108,5 +130,15 @@ export function notDoneText(sku: string, readStartedAtMs: number): string {
 	return (
 		`Reset of ${sku} not done: the audit trail, read at ${time(new Date(readStartedAtMs).toISOString())}, ` +
 		"shows no reset since it was sent. Reset again if you still want to."
+	);
+}
+
+/** A reset the page stopped waiting for, not in the trail yet: still not "not done". */
+export function notYetText(sku: string, readStartedAtMs: number): string {
+	return (
+		`Reset of ${sku} not confirmed: the audit trail, read at ${time(new Date(readStartedAtMs).toISOString())}, ` +
+		"shows no reset since it was sent, but the page stopped waiting for the answer, not the server, " +
+		"which may still do it. This notice will say so if the audit trail shows it; resetting again " +
+		"could release holds buyers took since."
 	);
 }
