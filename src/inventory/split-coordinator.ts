@@ -139,6 +139,8 @@ export class SplitCoordinator {
 		// Nothing left in flight, so every unit is in the pool or an allotment.
 		await escrow.settle();
 		// The same one call per shard as before, carrying its sessions for the fairness figures.
+		// `asOf` is when they were asked: each shard's counters are at least that new.
+		const askedMs = Date.now();
 		const counters = await this.counters(true);
 		const now = this.host.tick();
 		const link = this.host.roomLink();
@@ -149,6 +151,7 @@ export class SplitCoordinator {
 			counters,
 			link?.calls ?? null,
 			now,
+			askedMs,
 		);
 	}
 
@@ -157,8 +160,11 @@ export class SplitCoordinator {
 		const inv = this.host.inventory();
 		const escrow = this.host.escrow();
 		if (inv === null) throw new Error("a split SKU without a product");
+		// `asOf` is when the shards were asked (each answer is at least that new), so that a frame
+		// compares with a stats answer by what it holds, not by when the merge ended.
+		const askedMs = Date.now();
 		const counters = await this.counters();
-		const availability = mergedAvailability(inv.product, escrow.total() ?? 0, counters, Date.now());
+		const availability = mergedAvailability(inv.product, escrow.total() ?? 0, counters, askedMs);
 		this.mergedCopy = availability;
 		return availability;
 	}

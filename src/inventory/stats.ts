@@ -45,6 +45,7 @@ export function objectStats(src: StatsSource, inv: Inventory, now: number): Stat
 			edgeAnswered: src.counts.edgeAnswered,
 			...(queue !== undefined ? { queue } : {}),
 			fairness: fairnessStats(src.sql, src.guard, src.room.room, src.signalsOn),
+			asOf: new Date(now).toISOString(),
 		},
 	};
 }
@@ -74,7 +75,8 @@ export function shardCounters(
 
 /**
  * A split SKU's coordinator: the whole SKU from every shard's counters (`counters`,
- * gathered once nothing is in flight), with the room's calls between the objects.
+ * gathered once nothing is in flight, asked from the shards at `askedMs`), with the room's
+ * calls between the objects.
  */
 export function splitStats(
 	src: StatsSource,
@@ -83,6 +85,7 @@ export function splitStats(
 	counters: ShardCounters[],
 	roomCalls: RoomShardCalls | null,
 	now: number,
+	askedMs: number,
 ): StatsResult {
 	const roomStats = src.room.stats(now);
 	const queue =
@@ -95,6 +98,7 @@ export function splitStats(
 			...mergedStats(sku, escrow.total() ?? 0, escrow.pool(), counters),
 			...(queue !== undefined ? { queue } : {}),
 			fairness: mergedFairness(src.room.room, counters, src.signalsOn),
+			asOf: new Date(askedMs).toISOString(),
 		},
 	};
 }

@@ -245,6 +245,11 @@ export interface Stats {
 	queue?: QueueStats;
 	/** Absent on a SKU split across shards (each shard keeps its own signals). */
 	fairness?: FairnessStats;
+	/**
+	 * When the SKU's object read these counters (its clock, as a live frame's `asOf`); on a
+	 * split SKU, when the coordinator began asking its shards. Extension (docs/api.md).
+	 */
+	asOf: string;
 }
 
 /** Reserve-path latency percentiles in ms, read from a fixed-bucket histogram (null without samples). */

@@ -200,6 +200,7 @@ function honestDrop(): { records: ServerRecords; tally: Tally } {
 				decisions: inv.attempts,
 				commits: 1,
 				edgeAnswered: 0,
+				asOf: new Date(endMs).toISOString(),
 			},
 			events: audit,
 			reservations,

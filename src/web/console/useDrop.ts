@@ -9,6 +9,7 @@ import { useEffect, useState } from "preact/hooks";
 import type { AuditEvent, Availability, SkuMetrics, Stats } from "../../shared/types.ts";
 import type { ApiClient, ApiErr } from "../api/client.ts";
 import type { LiveSource, LiveState } from "../api/live.ts";
+import { CountersChoice } from "./counters-choice.ts";
 import { type Poller, pollerGroup } from "./pollers.ts";
 import type { TrailReads } from "./reset-outcome.ts";
 import { trailPoller, withNewEvents } from "./trail.ts";
@@ -48,7 +49,7 @@ export interface DropView {
 	stats: Stats | null;
 	/**
 	 * The Live counters: the newer of the live socket's last frame and the last stats answer
-	 * (see pollStats below).
+	 * (src/web/console/counters-choice.ts).
 	 */
 	counters: Availability | Stats | null;
 	live: LiveState;
@@ -106,12 +107,12 @@ export function useDrop(api: ApiClient, liveSource: LiveSource, sku: string | nu
 				return next;
 			});
 		let pollers: Poller | null = null;
-		/** Live frames received so far: a stats answer asked before the last one is not newer than it. */
-		let frames = 0;
+		const choice = new CountersChoice();
 		const unsubscribe = liveSource.subscribe(
 			sku,
 			(a) => {
-				frames += 1;
+				// A frame older than the stats answer shown (a split SKU's merge) is not shown.
+				if (!choice.frame(a)) return;
 				setCounters(a);
 				record(a);
 			},
@@ -123,19 +124,19 @@ export function useDrop(api: ApiClient, liveSource: LiveSource, sku: string | nu
 		);
 
 		const pollStats = async (): Promise<boolean | ApiErr> => {
-			const framesBefore = frames;
+			const asked = choice.asking();
 			const r = await api.stats(sku);
 			if (stopped) return true;
 			if (r.ok) {
 				setStats(r.data);
 				setError(null);
 				record(r.data);
-				// The SKU's object answers in order: a stats answer asked after the last frame arrived
-				// is at least as new as that frame, so it shows. A socket that is down (a restart: it
-				// waits out its backoff) or silent no longer holds the counters at an old frame while
-				// the stats, the chart and the trail already say otherwise. A frame that arrived while
-				// the stats were asked may be the newer one, so it stays.
-				if (frames === framesBefore) setCounters(r.data);
+				// A stats answer asked after the last frame arrived is at least as new as that frame, so
+				// it shows: a socket that is down (a restart: it waits out its backoff) or silent no
+				// longer holds the counters at an old frame while the stats, the chart and the trail
+				// already say otherwise. A frame that arrived while the stats were asked may be the
+				// newer one, so it stays.
+				if (choice.stats(asked, r.data)) setCounters(r.data);
 			} else setError(r);
 			return r.ok || r;
 		};
