@@ -8,6 +8,11 @@ export interface IssuedSession {
 	/** Bearer token; the server keeps only its hash. */
 	token: string;
 	expiresAt: string;
+	/**
+	 * Seconds the session has left when the server answered, rounded up: a page counts it on its
+	 * own clock, whatever that clock says (an extension; docs/api.md, "Sessions").
+	 */
+	expiresInSeconds: number;
 }
 
 /**

@@ -38,5 +38,9 @@ export async function mintSession(
 		expirationTtl: Math.max(KV_MIN_TTL_SECONDS, ttlSeconds),
 	});
 	rememberSession(token, session);
-	return { session, issued: { sessionId: session.sessionId, token, expiresAt: session.expiresAt } };
+	const expiresInSeconds = Math.max(0, Math.ceil((now + ttlSeconds * 1000 - Date.now()) / 1000));
+	return {
+		session,
+		issued: { sessionId: session.sessionId, token, expiresAt: session.expiresAt, expiresInSeconds },
+	};
 }

@@ -7,7 +7,7 @@ import { sha256Hex } from "../../src/shared/digest.ts";
 import { sessionKey } from "../../src/worker/middleware/auth.ts";
 import { call, createProduct, DEBUG } from "./helpers.ts";
 
-type Created = { sessionId: string; token: string; expiresAt: string };
+type Created = { sessionId: string; token: string; expiresAt: string; expiresInSeconds: number };
 const IP = "203.0.113.77";
 
 async function create(): Promise<Created> {
@@ -28,6 +28,8 @@ describe("POST /api/sessions", () => {
 		const ttlMs = Number(env.SESSION_TTL_SECONDS) * 1000;
 		expect(Date.parse(s.expiresAt)).toBeGreaterThanOrEqual(before + ttlMs);
 		expect(Date.parse(s.expiresAt)).toBeLessThanOrEqual(Date.now() + ttlMs);
+		// The seconds left when it answered, rounded up: a page counts them on its own clock.
+		expect(s.expiresInSeconds).toBe(Number(env.SESSION_TTL_SECONDS));
 		const other = await create();
 		expect(other.sessionId).not.toBe(s.sessionId);
 		expect(other.token).not.toBe(s.token);

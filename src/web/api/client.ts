@@ -57,6 +57,8 @@ export interface Session {
 	sessionId: string;
 	token: string;
 	expiresAt: string;
+	/** Seconds left when the server answered (docs/api.md, "Sessions"); absent from older servers. */
+	expiresInSeconds?: number;
 }
 
 export type Mode = "safe" | "eventual";

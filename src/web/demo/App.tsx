@@ -119,8 +119,12 @@ export function Demo() {
 					}}
 				/>
 			</section>
-			{s.session ? (
-				<SessionBanner session={s.session} backend={backend} onExpired={() => actions.expire()} />
+			{s.session && s.sessionEndsAtMs !== null ? (
+				<SessionBanner
+					endsAtMs={s.sessionEndsAtMs}
+					backend={backend}
+					onExpired={() => actions.expire()}
+				/>
 			) : (
 				s.sessionEndedAt && <SessionEndedBanner endedAt={s.sessionEndedAt} />
 			)}

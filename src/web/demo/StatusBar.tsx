@@ -6,7 +6,6 @@
 import { useEffect } from "preact/hooks";
 import { costUsd, DO_MEMORY_GB, emptyUsage } from "../../domain/pricing.ts";
 import type { CostLedger, Guardrail, UsageCounts } from "../../shared/types.ts";
-import type { Session } from "../api/client.ts";
 import { Metric } from "../components/Metric.tsx";
 import { clock, time, usd } from "../lib/format.ts";
 import { useNow } from "../lib/hooks.ts";
@@ -17,17 +16,18 @@ import type { Backend, DemoState, Receipt } from "./demo-state.ts";
  * page-wide tick re-rendered every step, and with it the Turnstile widget).
  */
 export function SessionBanner({
-	session,
+	endsAtMs,
 	backend,
 	onExpired,
 }: {
-	session: Session;
+	/** When the session ends on this page's clock (session-clock.ts), not the server's `expiresAt`. */
+	endsAtMs: number;
 	backend: Backend;
 	/** Its 20 minutes are over: the page ends the session (useDemo.ts `expire`). */
 	onExpired(): void;
 }) {
 	const nowMs = useNow(1000);
-	const left = (Date.parse(session.expiresAt) - nowMs) / 1000;
+	const left = (endsAtMs - nowMs) / 1000;
 	useEffect(() => {
 		if (left <= 0) onExpired();
 	}, [left <= 0]);

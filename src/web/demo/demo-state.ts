@@ -71,6 +71,8 @@ export interface DemoState {
 	backend: Backend;
 	config: UiConfig | null;
 	session: Session | null;
+	/** When `session` ends on this page's clock (session-clock.ts); null without a session. */
+	sessionEndsAtMs: number | null;
 	/** Step 1 is done: the session has its sandbox and the page's guardrail threshold. */
 	ready: boolean;
 	sandbox: Product | null;
@@ -125,6 +127,7 @@ export function initial(backend: Backend): DemoState {
 		backend,
 		config: null,
 		session: null,
+		sessionEndsAtMs: null,
 		ready: false,
 		sandbox: null,
 		availability: null,

@@ -18,6 +18,7 @@ import {
 	STAMPEDE_ATTEMPTS,
 	type StepId,
 } from "./demo-state.ts";
+import { sessionEndsAtMs } from "./session-clock.ts";
 import { EventualCount, stampedeRun, tally } from "./stampede-run.ts";
 import { useGuardrailAndReset } from "./useGuardrailAndReset.ts";
 
@@ -68,6 +69,7 @@ export function useDemo(backend: Backend) {
 		api.token = null;
 		patch({
 			session: null,
+			sessionEndsAtMs: null,
 			ready: false,
 			busy: null,
 			sessionEndedAt: new Date().toISOString(),
@@ -156,6 +158,7 @@ export function useDemo(backend: Backend) {
 		async login(turnstileToken: string, thresholdUsd: number) {
 			patch({ busy: "login" });
 			const created = await api.createSession(turnstileToken);
+			const receivedAtMs = Date.now();
 			const s = track("POST /api/sessions", created, created.ok ? created.data.token : null);
 			if (!s.ok) {
 				patch({ busy: null });
@@ -167,6 +170,7 @@ export function useDemo(backend: Backend) {
 			// A new session: the last one's "session ended" problems no longer stand.
 			patch((st) => ({
 				session: s.data,
+				sessionEndsAtMs: sessionEndsAtMs(s.data, receivedAtMs),
 				sessionEndedAt: null,
 				problems: Object.fromEntries(
 					Object.entries(st.problems).filter(([, p]) => p.code !== "unauthorized"),
@@ -186,7 +190,7 @@ export function useDemo(backend: Backend) {
 				if (err.code === "unauthorized") {
 					// The session ended (or this server never knew it): only a new one can go on.
 					api.token = null;
-					patch({ session: null, sandbox: null, availability: null });
+					patch({ session: null, sessionEndsAtMs: null, sandbox: null, availability: null });
 					rearmCheck(err);
 				}
 				failed("login", err);
@@ -300,10 +304,10 @@ export function useDemo(backend: Backend) {
 				focusOn(FOCUS.guardrail);
 			} else failed("guardrail", r);
 		},
-		/** The session's 20 minutes ran out on the page's clock (StatusBar.tsx). */
+		/** The session's 20 minutes ran out, counted on the page's clock from the sign-in (session-clock.ts). */
 		expire() {
-			const session = state.session;
-			if (session === null || Date.parse(session.expiresAt) > Date.now()) return;
+			const endsAtMs = state.sessionEndsAtMs;
+			if (state.session === null || endsAtMs === null || endsAtMs > Date.now()) return;
 			endSession({
 				ok: false,
 				status: 401,

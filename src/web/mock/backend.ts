@@ -230,6 +230,7 @@ export class MockBackend implements Transport, LiveSource {
 				sessionId: session.sessionId,
 				token,
 				expiresAt: new Date(session.expiresAtMs).toISOString(),
+				expiresInSeconds: MOCK_SESSION_TTL_SECONDS,
 			},
 		};
 	}
