@@ -88,6 +88,46 @@ describe("operator console: a reset whose answer was lost", () => {
 		expect(errors.filter((e) => !/ERR_CONNECTION_RESET/.test(e))).toEqual([]);
 	});
 
+	it("that the page stopped waiting for: never 'not done' while the server may still do it", async () => {
+		const { sku, context, page, errors } = await consoleOnHeldDrop("LOSTSLOW");
+		// The request never gets an answer (held by a slow proxy, or behind a busy object): the
+		// page gives up after its 15 s timeout.
+		await resetRoute(context, sku, () => {});
+		await confirmReset(page, sku);
+		const { status, problem } = notices(page);
+		await expect
+			.poll(() => status.textContent(), { timeout: 30_000, interval: 200 })
+			.toMatch(
+				new RegExp(
+					`^Reset of ${sku} not confirmed: The server did not answer in time. The page stopped waiting, not the server`,
+				),
+			);
+		// The trail, read after the timeout, shows no reset: still "not confirmed", naming the read.
+		await expect
+			.poll(() => status.textContent(), POLL)
+			.toMatch(
+				new RegExp(
+					`^Reset of ${sku} not confirmed: the audit trail, read at .+, shows no reset since it was sent, but the page stopped waiting`,
+				),
+			);
+		// Several more reads (one each 1.5 s): never "not done", never "Reset again".
+		for (let i = 0; i < 4; i++) {
+			await new Promise((r) => setTimeout(r, 1_000));
+			expect(await problem.count()).toBe(0);
+			expect(await status.textContent()).not.toMatch(/not done|Reset again/);
+		}
+		// The reset the server was still working on lands (sent here from outside the page).
+		const late = await api(e2e.server, "POST", `/api/admin/products/${sku}/reset`, {
+			token: e2e.server.adminToken,
+		});
+		expect(late.status).toBe(200);
+		await expect
+			.poll(() => status.textContent(), POLL)
+			.toMatch(new RegExp(`^${sku} was reset at .+: the audit trail shows its inventory.reset`));
+		await expect.poll(() => metric(page, "Reserved"), POLL).toBe("0");
+		expect(errors).toEqual([]);
+	});
+
 	// Last in this file: it kills and restarts the server the file shares.
 	it("that the server did before dying: not confirmed while it is down, done once it is back", async () => {
 		const { sku, context, page, errors } = await consoleOnHeldDrop("LOSTDONE");
