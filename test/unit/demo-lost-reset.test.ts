@@ -39,6 +39,26 @@ describe("demo reset whose answer was lost", () => {
 		expect(verdictOfHoldRead(failure(503, "unavailable"))).toBeNull();
 	});
 
+	it("calls a hold still there only 'not yet' after a reset the page stopped waiting for", () => {
+		expect(verdictOfHoldRead({ ok: true }, true)).toBe("not_yet");
+		expect(verdictOfHoldRead(failure(404, "not_found"), true)).toBe("done");
+		const text = lostResetText(
+			lost({
+				problem: {
+					...failure(0, "network_error", "The server did not answer in time."),
+					timedOut: true,
+				},
+				verdict: "not_yet",
+				settledAt: new Date().toISOString(),
+			}),
+		);
+		expect(text).toMatch(
+			/^Reset \(sent at .+\) not confirmed: the page stopped waiting for its answer, not the server/,
+		);
+		expect(text).toMatch(new RegExp(`hold ${HOLD} was still there at `));
+		expect(text).not.toMatch(/not done|Reset again/);
+	});
+
 	it("says not confirmed, without advising to try again, until it is known", () => {
 		const text = lostResetText(lost());
 		expect(text).toMatch(/^Reset \(sent at .+\) not confirmed: Could not reach the server\. /);

@@ -4,7 +4,9 @@
 // decides which failures leave the outcome open), the page says "not confirmed", then settles
 // it from what it can read: a reset deletes every unpaid hold record of the sandbox (and
 // nothing else does), so a read of a hold this demo took before the reset was sent tells
-// it: 404 → done; the hold still there (in any state) → not done.
+// it: 404 → done; the hold still there (in any state) → not done, unless the page only stopped
+// waiting (its own timeout): the server may still be doing the reset, so "not yet"
+// (docs/decisions/079-reset-timeouts-split-counters-and-the-session-clock.md, as the console).
 // docs/decisions/077-demo-refusals-and-reset.md. No DOM: test/unit/demo-lost-reset.test.ts.
 
 import type { ApiErr, ApiResult } from "../api/client.ts";
@@ -20,14 +22,20 @@ export interface LostDemoReset {
 	holdId: string | null;
 	/** How the request failed. */
 	problem: ApiErr;
-	verdict: "unknown" | "done" | "not_done";
+	verdict: "unknown" | "done" | "not_done" | "not_yet";
 	/** When the read that settled it was answered (ISO). */
 	settledAt: string | null;
 }
 
-/** What a read of `holdId` after the lost reset says: null while it says nothing yet. */
-export function verdictOfHoldRead(r: { ok: boolean; code?: string }): "done" | "not_done" | null {
-	if (r.ok) return "not_done";
+/**
+ * What a read of `holdId` after the lost reset says: null while it says nothing yet. A hold still
+ * there after a reset the page stopped waiting for (`mayStillRun`) is only "not yet".
+ */
+export function verdictOfHoldRead(
+	r: { ok: boolean; code?: string },
+	mayStillRun = false,
+): "done" | "not_done" | "not_yet" | null {
+	if (r.ok) return mayStillRun ? "not_yet" : "not_done";
 	return r.code === "not_found" ? "done" : null;
 }
 
@@ -38,11 +46,12 @@ export function verdictOfHoldRead(r: { ok: boolean; code?: string }): "done" | "
  */
 export function watchHold(
 	read: () => Promise<ApiResult<unknown>>,
-	settle: (verdict: "done" | "not_done") => void,
+	settle: (verdict: "done" | "not_done" | "not_yet") => void,
 	sessionEnded: (err: ApiErr) => void,
+	mayStillRun = false,
 ): () => void {
 	return readUntilOk(read, {
-		ok: () => settle("not_done"),
+		ok: () => settle(mayStillRun ? "not_yet" : "not_done"),
 		failed: (err) => {
 			const verdict = verdictOfHoldRead(err);
 			if (verdict !== null) settle(verdict);
@@ -58,6 +67,13 @@ export function lostResetText(l: LostDemoReset): string {
 		return (
 			`The sandbox was reset (sent at ${sent}), although the answer to the reset was lost: ` +
 			`this demo's hold ${l.holdId} is gone, and only a reset removes a hold. Every unpaid hold was released.`
+		);
+	if (l.verdict === "not_yet")
+		return (
+			`Reset (sent at ${sent}) not confirmed: the page stopped waiting for its answer, not the server, ` +
+			`and this demo's hold ${l.holdId} was still there at ${time(l.settledAt ?? l.sentAt)}. ` +
+			"The server may still do the reset; step 2's counters show the sandbox as it is. " +
+			"Resetting again could release a hold taken since."
 		);
 	if (l.verdict === "not_done")
 		return (

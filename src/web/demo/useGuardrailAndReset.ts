@@ -155,7 +155,7 @@ export function useGuardrailAndReset(kit: DemoKit) {
 			problem("reset", null);
 			focusOn(FOCUS.reset);
 			if (holdId === null) return;
-			const settle = (verdict: "done" | "not_done") => {
+			const settle = (verdict: "done" | "not_done" | "not_yet") => {
 				stopSettling.current = null;
 				patch((st) => ({
 					lostReset: st.lostReset && {
@@ -176,6 +176,7 @@ export function useGuardrailAndReset(kit: DemoKit) {
 					stopSettling.current = null;
 					problem("reset", err);
 				},
+				r.timedOut === true,
 			);
 		},
 	};
