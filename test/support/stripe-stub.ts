@@ -6,12 +6,20 @@
 // https://docs.stripe.com/idempotency) so the adapter is tested against the wire
 // format, not against our own code. Node only: it listens on 127.0.0.1, port 0.
 
-import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-
-/** Stripe bodies are small; anything bigger is a bug in the adapter. */
-const MAX_BODY_BYTES = 64 * 1024;
+import {
+	header,
+	isValidationError,
+	metadataOf,
+	missingOrInvalid,
+	readBody,
+	refuseAmount,
+	type StubResponse,
+	send,
+	stripeError,
+	stripeId,
+} from "./stripe-stub-wire.ts";
 
 export interface StubBehaviour {
 	/** Held with the idempotency key locked, before the work (a concurrent retry gets 409). */
@@ -39,11 +47,6 @@ export interface StubRequest {
 	params: Record<string, string>;
 }
 
-interface StubResponse {
-	status: number;
-	body: unknown;
-}
-
 interface StoredResponse extends StubResponse {
 	fingerprint: string;
 }
@@ -58,9 +61,6 @@ interface StubIntent {
 	/** Reads (GET) left until a `processing` intent succeeds by itself; 0: only by `settle`. */
 	readsToSettle: number;
 }
-
-/** Stripe's three-decimal currencies (https://docs.stripe.com/currencies): amounts end in 0. */
-const THREE_DECIMAL = new Set(["bhd", "jod", "kwd", "omr", "tnd"]);
 
 export class StripeStub {
 	readonly requests: StubRequest[] = [];
@@ -381,96 +381,4 @@ export class StripeStub {
 			this.timers.add(pending);
 		});
 	}
-}
-
-function stripeError(
-	status: number,
-	type: string,
-	message: string,
-	extra: Record<string, string> = {},
-): StubResponse {
-	return { status, body: { error: { type, message, ...extra } } };
-}
-
-function missingOrInvalid(param: string): StubResponse {
-	return stripeError(400, "invalid_request_error", `Missing or invalid parameter: ${param}`, {
-		code: "parameter_missing",
-		param,
-	});
-}
-
-/**
- * Stripe's documented amount rules (https://docs.stripe.com/api/payment_intents/create `amount`,
- * https://docs.stripe.com/currencies): at most eight digits, at least $0.50 (only USD is
- * checked here: other currencies' minimum depends on the day's rate), three-decimal
- * currencies in tens, ISK in hundreds. Written apart from the adapter's own check on purpose.
- */
-function refuseAmount(amount: number, currency: string): StubResponse | null {
-	// Stripe names the first two codes in its error codes; the others are refused by `param`.
-	const refuse = (code: string | null, message: string) =>
-		stripeError(400, "invalid_request_error", message, {
-			...(code === null ? {} : { code }),
-			param: "amount",
-		});
-	if (amount > 99_999_999) {
-		return refuse("amount_too_large", "Amount must be no more than $999,999.99");
-	}
-	if (currency === "usd" && amount < 50) {
-		return refuse("amount_too_small", "Amount must be at least $0.50 usd");
-	}
-	if (THREE_DECIMAL.has(currency) && amount % 10 !== 0) {
-		return refuse(null, `Amounts in ${currency} must have 0 as the last digit.`);
-	}
-	if (currency === "isk" && amount % 100 !== 0) {
-		return refuse(null, "Amounts in isk must be evenly divisible by 100.");
-	}
-	return null;
-}
-
-/** Refused before the endpoint ran: Stripe saves no result for these. */
-function isValidationError(response: StubResponse): boolean {
-	const body = response.body as { error?: { code?: string; param?: string } };
-	return body.error?.code === "parameter_missing" || body.error?.param === "amount";
-}
-
-function metadataOf(params: Record<string, string>): Record<string, string> {
-	const metadata: Record<string, string> = {};
-	for (const [key, value] of Object.entries(params)) {
-		const match = /^metadata\[(.+)\]$/.exec(key);
-		if (match?.[1] !== undefined) metadata[match[1]] = value;
-	}
-	return metadata;
-}
-
-function stripeId(prefix: string): string {
-	return `${prefix}_${randomUUID().replaceAll("-", "").slice(0, 24)}`;
-}
-
-function header(req: IncomingMessage, name: string): string | undefined {
-	const value = req.headers[name];
-	return Array.isArray(value) ? value[0] : value;
-}
-
-/** The body as text, or null when it passes MAX_BODY_BYTES. */
-async function readBody(req: IncomingMessage): Promise<string | null> {
-	const chunks: Buffer[] = [];
-	let size = 0;
-	for await (const chunk of req) {
-		const buffer = chunk as Buffer;
-		size += buffer.length;
-		if (size > MAX_BODY_BYTES) return null;
-		chunks.push(buffer);
-	}
-	return Buffer.concat(chunks).toString("utf8");
-}
-
-function send(res: ServerResponse, response: StubResponse, replayed: boolean): void {
-	if (res.destroyed || res.writableEnded) return;
-	const headers: Record<string, string> = {
-		"Content-Type": "application/json",
-		"Request-Id": `req_${randomUUID().replaceAll("-", "").slice(0, 14)}`,
-	};
-	if (replayed) headers["Idempotent-Replayed"] = "true";
-	res.writeHead(response.status, headers);
-	res.end(JSON.stringify(response.body));
 }
