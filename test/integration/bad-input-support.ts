@@ -24,14 +24,18 @@ export function expectError(
 	expect(res.body.data).toBeUndefined();
 }
 
-/** Everything a bad request must leave alone: counters, attempts, rejections. */
+/**
+ * Everything a bad request must leave alone: counters, attempts, rejections. Both answers'
+ * `asOf` is when they were read, not what they hold, so it is left out.
+ */
 export async function state(
 	sku: string,
-): Promise<{ availability: Omit<Availability, "asOf">; stats: Stats }> {
+): Promise<{ availability: Omit<Availability, "asOf">; stats: Omit<Stats, "asOf"> }> {
 	const a = await call<Availability>("GET", `/api/products/${sku}/availability`);
 	const s = await call<Stats>("GET", `/api/admin/products/${sku}/stats`, { token: ADMIN });
 	const { asOf: _, ...availability } = a.body.data as Availability;
-	return { availability, stats: s.body.data as Stats };
+	const { asOf: _read, ...stats } = s.body.data as Stats;
+	return { availability, stats };
 }
 
 /** A body the Worker sees without Content-Length, the way a chunked upload arrives. */
