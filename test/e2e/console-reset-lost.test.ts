@@ -95,13 +95,14 @@ describe("operator console: a reset whose answer was lost", () => {
 		await resetRoute(context, sku, () => {});
 		await confirmReset(page, sku);
 		const { status, problem } = notices(page);
+		// "Not confirmed" once the page stops waiting: first for the timeout itself ("The server did
+		// not answer in time. The page stopped waiting, not the server", its wording checked in
+		// test/unit/console-reset-outcome.test.ts), which a busy machine may show only between two
+		// polls before the trail's read replaces it.
 		await expect
 			.poll(() => status.textContent(), { timeout: 30_000, interval: 200 })
-			.toMatch(
-				new RegExp(
-					`^Reset of ${sku} not confirmed: The server did not answer in time. The page stopped waiting, not the server`,
-				),
-			);
+			.toMatch(new RegExp(`^Reset of ${sku} not confirmed: .*[Tt]he page stopped waiting`));
+		expect(await problem.count()).toBe(0);
 		// The trail, read after the timeout, shows no reset: still "not confirmed", naming the read.
 		await expect
 			.poll(() => status.textContent(), POLL)
