@@ -120,7 +120,7 @@ export async function runCommand(
 		const forget = () => {
 			clearTimeout(timer);
 			unregister();
-			watchdog?.kill("SIGKILL");
+			stopWatchdog(watchdog);
 		};
 		child.once("error", (error) => {
 			forget();
@@ -186,7 +186,7 @@ export function startDaemon(
 	const unregister = onCleanup(() => signalGroup("SIGKILL"));
 	const watchdog = child.pid === undefined ? null : killWithParent(child.pid);
 	const done = () => {
-		watchdog?.kill("SIGKILL");
+		stopWatchdog(watchdog);
 		unregister();
 	};
 	return {
@@ -214,7 +214,7 @@ export function startDaemon(
  * A watchdog for a process group: a tiny shell that reads a pipe from this process and
  * kills the group when the pipe closes, i.e. when this process is gone whatever killed
  * it (even SIGKILL, which runs no exit hook). Stopping the group normally kills the
- * watchdog first. It runs in its own group, so the one it guards cannot take it along.
+ * watchdog's group first (stopWatchdog). It runs in its own group, so the one it guards cannot take it along.
  */
 function killWithParent(pgid: number): ChildProcess {
 	const watchdog = spawn("sh", ["-c", `cat >/dev/null; kill -KILL -- -${pgid} 2>/dev/null`], {
@@ -227,6 +227,16 @@ function killWithParent(pgid: number): ChildProcess {
 	(watchdog.stdin as unknown as { unref?: () => void } | null)?.unref?.();
 	watchdog.on("error", () => undefined);
 	return watchdog;
+}
+
+/**
+ * Stops a watchdog that is no longer needed: its whole group, the shell and the `cat` it waits
+ * on. Killing the shell alone left the `cat` reading its pipe until this process exited, and the
+ * suite's teardown (global-setup.ts) found it still running once.
+ */
+function stopWatchdog(watchdog: ChildProcess | null): void {
+	if (watchdog?.pid === undefined) return;
+	if (!killGroup(watchdog.pid, "SIGKILL")) watchdog.kill("SIGKILL");
 }
 
 // ---- cleanup on exit -------------------------------------------------------------------------
