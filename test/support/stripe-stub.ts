@@ -245,30 +245,14 @@ export class StripeStub {
 		}
 		switch (paymentMethod) {
 			case "pm_card_visa": {
-				const charge = stripeId("ch");
-				if (this.behaviour.processing) {
-					const body = {
-						...intent,
-						status: "processing",
-						amount_received: 0,
-						latest_charge: charge,
-					};
-					this.intents.set(intent.id, {
-						id: intent.id,
-						amount,
-						currency,
-						refunded: false,
-						body,
-						readsToSettle: this.behaviour.settleAfterReads,
-					});
-					return { status: 200, body };
-				}
-				this.captures += 1;
+				// `processing` settles later (by `settle`, or by itself at a read); else captured now.
+				const processing = this.behaviour.processing;
+				if (!processing) this.captures += 1;
 				const body = {
 					...intent,
-					status: "succeeded",
-					amount_received: amount,
-					latest_charge: charge,
+					status: processing ? "processing" : "succeeded",
+					amount_received: processing ? 0 : amount,
+					latest_charge: stripeId("ch"),
 				};
 				this.intents.set(intent.id, {
 					id: intent.id,
@@ -276,7 +260,7 @@ export class StripeStub {
 					currency,
 					refunded: false,
 					body,
-					readsToSettle: 0,
+					readsToSettle: processing ? this.behaviour.settleAfterReads : 0,
 				});
 				return { status: 200, body };
 			}
