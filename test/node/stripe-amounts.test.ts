@@ -3,10 +3,11 @@
 // (test/support/stripe-stub.ts, which refuses them as Stripe documents): a price Stripe can
 // never charge is a 400 naming the field at create and PATCH, and a hold whose price ×
 // quantity Stripe cannot charge is a 400 at checkout that calls nobody, changes nothing and
-// is never one of the hold's failed payments.
+// is never one of the hold's failed payments. The minimum is each listed currency's own
+// (docs/decisions/083-fairness-runs-and-stripe-minimums.md).
 import { describe, expect, it } from "vitest";
 import { MAX_FAILED_PAYMENTS_PER_HOLD } from "../../src/domain/checkout-policy.ts";
-import { api, startServer } from "../support/server.ts";
+import { api, startServer, type TestServer } from "../support/server.ts";
 import { createProduct, newBuyer } from "../support/shop.ts";
 import { stripeServer } from "../support/stripe-server.ts";
 
@@ -16,9 +17,10 @@ const PRICE_OF_A_CAR_CENTS = 20_000_000;
 
 const stripe = stripeServer(SECRET);
 
-async function product(sku: string) {
-	return api<{ priceCents: number; currency: string }>(
-		stripe.server,
+/** The product as a buyer reads it, from the file's Stripe server unless another is given. */
+async function product(sku: string, server: TestServer = stripe.server) {
+	return api<{ name: string; priceCents: number; currency: string; totalStock: number }>(
+		server,
 		"GET",
 		`/api/products/${sku}`,
 	);
@@ -50,6 +52,34 @@ describe("prices and amounts Stripe refuses, with PAYMENT_PROVIDER=stripe", () =
 		expect(stripe.stub.requests).toEqual([]);
 	});
 
+	it("refuses at create a price under the listed minimum of its own currency, not only USD's", async () => {
+		const refused: [number, string, RegExp][] = [
+			[49, "EUR", /at least 50 EUR minor units \(0\.50 EUR\); got 49/],
+			[29, "GBP", /at least 30 GBP minor units \(0\.30 GBP\); got 29/],
+			[49, "jpy", /at least 50 JPY; got 49/],
+			[17_499, "HUF", /at least 17500 HUF minor units \(175\.00 HUF\)/],
+			[199, "AED", /at least 200 AED minor units/],
+		];
+		for (const [priceCents, currency, rule] of refused) {
+			const sku = `AMT-${crypto.randomUUID().slice(0, 8)}`;
+			const res = await api(stripe.server, "POST", "/api/admin/products", {
+				token: stripe.server.adminToken,
+				body: { sku, name: sku, priceCents, currency, totalStock: 3 },
+			});
+			expect(res.status, `${priceCents} ${currency}`).toBe(400);
+			expect(res.body.error?.code).toBe("invalid_request");
+			expect(res.body.error?.message).toMatch(/^priceCents: /);
+			expect(res.body.error?.message).toMatch(rule);
+			expect((await product(sku)).status).toBe(404);
+		}
+		// At the minimum, and in a currency Stripe lists no fixed minimum for (KRW, zero-decimal).
+		await createProduct(stripe.server, { priceCents: 50, currency: "EUR" });
+		await createProduct(stripe.server, { priceCents: 30, currency: "GBP" });
+		await createProduct(stripe.server, { priceCents: 50, currency: "JPY" });
+		await createProduct(stripe.server, { priceCents: 1, currency: "KRW" });
+		expect(stripe.stub.requests).toEqual([]);
+	});
+
 	it("refuses a PATCH to such a price or currency, naming the field; the product keeps its price", async () => {
 		const sku = await createProduct(stripe.server, { priceCents: 10_505, currency: "USD" });
 		const cheap = await api(stripe.server, "PATCH", `/api/admin/products/${sku}`, {
@@ -71,6 +101,14 @@ describe("prices and amounts Stripe refuses, with PAYMENT_PROVIDER=stripe", () =
 			body: { priceCents: 10_500, currency: "KWD" },
 		});
 		expect(both.status, JSON.stringify(both.body)).toBe(200);
+		// 10500 is past every listed minimum; 60 USD cents is not 2.00 AED.
+		const cents = await createProduct(stripe.server, { priceCents: 60, currency: "USD" });
+		const dirhams = await api(stripe.server, "PATCH", `/api/admin/products/${cents}`, {
+			token: stripe.server.adminToken,
+			body: { currency: "AED" },
+		});
+		expect(dirhams.status).toBe(400);
+		expect(dirhams.body.error?.message).toMatch(/^currency: .*60 AED.*at least 200 AED/);
 	});
 
 	it("refuses at checkout a hold Stripe cannot charge (price × quantity), never as a failed payment", async () => {

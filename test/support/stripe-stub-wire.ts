@@ -8,6 +8,37 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 /** Stripe bodies are small; anything bigger is a bug in the adapter. */
 const MAX_BODY_BYTES = 64 * 1024;
 
+/**
+ * Stripe's minimum charge amounts in the currency's major unit
+ * (https://docs.stripe.com/currencies#minimum-and-maximum-charge-amounts); JPY is zero-decimal,
+ * so its minimum is the amount itself. Currencies not listed have no fixed minimum.
+ */
+const MINIMUM_MAJOR: Record<string, number> = {
+	usd: 0.5,
+	aed: 2,
+	aud: 0.5,
+	bgn: 1,
+	brl: 0.5,
+	cad: 0.5,
+	chf: 0.5,
+	czk: 15,
+	dkk: 2.5,
+	eur: 0.5,
+	gbp: 0.3,
+	hkd: 4,
+	huf: 175,
+	inr: 0.5,
+	jpy: 50,
+	mxn: 10,
+	myr: 2,
+	nok: 3,
+	nzd: 0.5,
+	pln: 2,
+	ron: 2,
+	sek: 3,
+	sgd: 0.5,
+	thb: 10,
+};
 /** Stripe's three-decimal currencies (https://docs.stripe.com/currencies): amounts end in 0. */
 const THREE_DECIMAL = new Set(["bhd", "jod", "kwd", "omr", "tnd"]);
 
@@ -34,9 +65,10 @@ export function missingOrInvalid(param: string): StubResponse {
 
 /**
  * Stripe's documented amount rules (https://docs.stripe.com/api/payment_intents/create `amount`,
- * https://docs.stripe.com/currencies): at most eight digits, at least $0.50 (only USD is
- * checked here: other currencies' minimum depends on the day's rate), three-decimal
- * currencies in tens, ISK in hundreds. Written apart from the adapter's own check on purpose.
+ * https://docs.stripe.com/currencies): at most eight digits, at least the listed minimum of the
+ * currencies Stripe lists one for (a currency it does not list is judged by the day's rate into
+ * the account's settlement currency: not checked here), three-decimal currencies in tens, ISK
+ * in hundreds. Written apart from the adapter's own check on purpose.
  */
 export function refuseAmount(amount: number, currency: string): StubResponse | null {
 	// Stripe names the first two codes in its error codes; the others are refused by `param`.
@@ -48,8 +80,11 @@ export function refuseAmount(amount: number, currency: string): StubResponse | n
 	if (amount > 99_999_999) {
 		return refuse("amount_too_large", "Amount must be no more than $999,999.99");
 	}
-	if (currency === "usd" && amount < 50) {
-		return refuse("amount_too_small", "Amount must be at least $0.50 usd");
+	const minimumMajor = MINIMUM_MAJOR[currency];
+	const minorPerMajor = currency === "jpy" ? 1 : 100;
+	if (minimumMajor !== undefined && amount < Math.round(minimumMajor * minorPerMajor)) {
+		const shown = currency === "jpy" ? String(minimumMajor) : minimumMajor.toFixed(2);
+		return refuse("amount_too_small", `Amount must be at least ${shown} ${currency}`);
 	}
 	if (THREE_DECIMAL.has(currency) && amount % 10 !== 0) {
 		return refuse(null, `Amounts in ${currency} must have 0 as the last digit.`);

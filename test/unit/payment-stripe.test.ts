@@ -252,7 +252,18 @@ describe("StripeProvider amounts (docs/decisions/072-amounts-the-provider-refuse
 		[12_300, "ISK"],
 		[12_345, "ISK"],
 		[25, "EUR"],
+		[50, "EUR"],
 		[1, "JPY"],
+		[49, "JPY"],
+		[50, "JPY"],
+		[29, "gbp"],
+		[30, "GBP"],
+		[17_499, "HUF"],
+		[17_500, "HUF"],
+		[999, "MXN"],
+		[1_000, "THB"],
+		[1, "KRW"],
+		[1, "CLP"],
 	];
 
 	it("refuses before a call exactly the amounts the stub of Stripe refuses", async () => {
@@ -275,6 +286,14 @@ describe("StripeProvider amounts (docs/decisions/072-amounts-the-provider-refuse
 		expect(stripeAmountProblem(100_000_000, "USD")).toMatch(/at most 99999999/);
 		expect(stripeAmountProblem(10_505, "kwd")).toMatch(/KWD \(three decimals\).*last digit is 0/);
 		expect(stripeAmountProblem(12_345, "ISK")).toMatch(/multiple of 100/);
+		// Each listed currency's own minimum (docs/decisions/083-fairness-runs-and-stripe-minimums.md).
+		expect(stripeAmountProblem(49, "eur")).toBe(
+			"Stripe charges at least 50 EUR minor units (0.50 EUR); got 49",
+		);
+		expect(stripeAmountProblem(49, "JPY")).toBe("Stripe charges at least 50 JPY; got 49");
+		expect(stripeAmountProblem(249, "DKK")).toMatch(/at least 250 DKK minor units \(2\.50 DKK\)/);
+		// A currency Stripe lists no fixed minimum for: left to Stripe.
+		expect(stripeAmountProblem(1, "KRW")).toBeNull();
 	});
 });
 
