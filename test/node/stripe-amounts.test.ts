@@ -4,7 +4,8 @@
 // never charge is a 400 naming the field at create and PATCH, and a hold whose price ×
 // quantity Stripe cannot charge is a 400 at checkout that calls nobody, changes nothing and
 // is never one of the hold's failed payments. The minimum is each listed currency's own
-// (docs/decisions/083-fairness-runs-and-stripe-minimums.md).
+// (docs/decisions/083-fairness-runs-and-stripe-minimums.md), and a PATCH that re-sends a stored
+// price Stripe now refuses changes no price, so it is not refused for it.
 import { describe, expect, it } from "vitest";
 import { MAX_FAILED_PAYMENTS_PER_HOLD } from "../../src/domain/checkout-policy.ts";
 import { api, startServer, type TestServer } from "../support/server.ts";
@@ -198,6 +199,94 @@ describe("prices and amounts Stripe refuses, with PAYMENT_PROVIDER=stripe", () =
 			});
 			expect(fresh.status).toBe(400);
 			expect(fresh.body.error?.message).toMatch(/^priceCents: .*at least 50/);
+		} finally {
+			await withStripe?.dispose();
+			await simulated.dispose();
+		}
+	});
+
+	it("takes a PATCH that re-sends a stored price Stripe now refuses, and checks what it changes", async () => {
+		// Stored under the simulated provider, which takes any price; then served with Stripe.
+		const simulated = await startServer();
+		let withStripe: Awaited<ReturnType<typeof startServer>> | undefined;
+		try {
+			const euros = await createProduct(simulated, {
+				priceCents: 30,
+				currency: "EUR",
+				totalStock: 6,
+				perUserLimit: 2,
+			});
+			await simulated.crash();
+			withStripe = await startServer({
+				stateDir: simulated.stateDir,
+				env: {
+					PAYMENT_PROVIDER: "stripe",
+					STRIPE_SECRET_KEY: SECRET,
+					STRIPE_API_BASE: stripe.stub.url,
+				},
+			});
+			const server = withStripe;
+			const patch = (body: Record<string, unknown>) =>
+				api<{ name: string; priceCents: number; currency: string; holdSeconds: number }>(
+					server,
+					"PATCH",
+					`/api/admin/products/${euros}`,
+					{ token: server.adminToken, body },
+				);
+			// The console's edit form sends the whole product back: nothing about the price changed.
+			const renamed = await patch({ name: "Renamed", priceCents: 30, currency: "eur" });
+			expect(renamed.status, JSON.stringify(renamed.body)).toBe(200);
+			expect(renamed.body.data).toMatchObject({ name: "Renamed", priceCents: 30, currency: "EUR" });
+			expect((await patch({ priceCents: 30, holdSeconds: 60 })).status).toBe(200);
+			expect((await patch({ currency: "EUR" })).status).toBe(200);
+			// The PATCH's other fields are still checked.
+			const badStock = await patch({ priceCents: 30, totalStock: -1 });
+			expect(badStock.status).toBe(400);
+			expect(badStock.body.error?.message).toMatch(/totalStock/);
+			// A changed price Stripe refuses is still refused, naming the field that changed.
+			const cheaper = await patch({ priceCents: 40, currency: "EUR" });
+			expect(cheaper.status).toBe(400);
+			expect(cheaper.body.error?.message).toMatch(/^priceCents: .*40 EUR.*at least 50 EUR/);
+			const dirhams = await patch({ priceCents: 30, currency: "AED" });
+			expect(dirhams.status).toBe(400);
+			expect(dirhams.body.error?.message).toMatch(/^currency: .*30 AED.*at least 200 AED/);
+			expect((await product(euros, server)).body.data).toMatchObject({
+				name: "Renamed",
+				priceCents: 30,
+				currency: "EUR",
+				holdSeconds: 60,
+				totalStock: 6,
+			});
+
+			// At checkout the amount is judged whole: one unit (0.30 EUR) is refused before the hold
+			// is touched; two (0.60 EUR) pay through the stub.
+			const one = await newBuyer(server);
+			const single = await api<{ reservationId: string }>(server, "POST", "/api/reservations", {
+				token: one,
+				body: { sku: euros, quantity: 1 },
+			});
+			expect(single.status).toBe(201);
+			const refused = await api(server, "POST", "/api/checkout", {
+				token: one,
+				body: { reservationId: single.body.data?.reservationId, paymentMethod: "pm_card_visa" },
+				headers: { "idempotency-key": crypto.randomUUID() },
+			});
+			expect(refused.status, JSON.stringify(refused.body)).toBe(400);
+			expect(refused.body.error?.message).toMatch(
+				/^amount: 1 × priceCents 30 = 30 EUR.*at least 50 EUR/,
+			);
+			const two = await newBuyer(server);
+			const pair = await api<{ reservationId: string }>(server, "POST", "/api/reservations", {
+				token: two,
+				body: { sku: euros, quantity: 2 },
+			});
+			const paid = await api(server, "POST", "/api/checkout", {
+				token: two,
+				body: { reservationId: pair.body.data?.reservationId, paymentMethod: "pm_card_visa" },
+				headers: { "idempotency-key": crypto.randomUUID() },
+			});
+			expect(paid.status, JSON.stringify(paid.body)).toBe(200);
+			expect(stripe.stub.requests.at(-1)?.params).toMatchObject({ amount: "60", currency: "eur" });
 		} finally {
 			await withStripe?.dispose();
 			await simulated.dispose();

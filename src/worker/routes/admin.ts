@@ -160,20 +160,18 @@ admin.patch("/products/:sku", async (c) => {
 		}
 	}
 	if (rest.priceCents !== undefined || rest.currency !== undefined) {
-		// Judged with the product's other half when the PATCH names only one of the two.
-		let { priceCents, currency } = rest;
-		if (priceCents === undefined || currency === undefined) {
-			const product = await inventory(c.env, sku).product();
-			if (product === null) return fail(c, "unknown_sku");
-			priceCents ??= product.priceCents;
-			currency ??= product.currency;
-		}
-		refuseUnchargeablePrice(
-			c,
-			priceCents,
-			currency,
-			rest.priceCents !== undefined ? "priceCents" : "currency",
-		);
+		// Judged with the product's other half when the PATCH names only one of the two. A PATCH
+		// that leaves the price as stored (an edit form sending the whole product back) is not
+		// judged: a price stored before the rule or under another provider stays, and its
+		// checkouts are refused as decision 072 says
+		// (docs/decisions/083-fairness-runs-and-stripe-minimums.md).
+		const product = await inventory(c.env, sku).product();
+		if (product === null) return fail(c, "unknown_sku");
+		const priceCents = rest.priceCents ?? product.priceCents;
+		const currency = rest.currency ?? product.currency;
+		const priceChanged = priceCents !== product.priceCents;
+		if (priceChanged || currency !== product.currency)
+			refuseUnchargeablePrice(c, priceCents, currency, priceChanged ? "priceCents" : "currency");
 	}
 	const patch = {
 		...rest,
