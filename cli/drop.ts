@@ -41,6 +41,8 @@ const EXIT_NO_RUN = 2;
 const EXIT_CUT = 3;
 /** The phases a run can be cut in (the JSON's `phase`), and how the sentence names them. */
 const CUT_PHASES = {
+	setup: "creation of the drop's product",
+	arrivals: "buyers' arrival before the start (reads of the product, queue joins)",
 	reads: "buyers' reads of the product",
 	burst: "burst",
 	settle: "checkouts, cancels and expiry wait",
@@ -101,13 +103,26 @@ async function main(): Promise<number> {
 	/**
 	 * The SKU exists but the run cannot be finished: say why, in which phase, and what it
 	 * left behind, and stop now (no settling, no waiting for expiries, no reading from nobody).
+	 * A fairness run names the run it was in and every SKU it made (`skus`); the JSON's `sku` is
+	 * the last of them, the one the run was cut in.
 	 */
-	const cut = (phase: CutPhase, why: string, sofar: Record<string, unknown> = {}) => {
-		const message = `${why}, during the ${CUT_PHASES[phase]}. ${sku} was created and stays in the catalogue of ${options.url} (there is no API to delete a product); its holds end by themselves once the server runs again. Nothing was verified.`;
+	const cut = (
+		phase: CutPhase,
+		why: string,
+		sofar: Record<string, unknown> = {},
+		skus: readonly string[] = [sku],
+		run = "",
+	) => {
+		const during = run === "" ? CUT_PHASES[phase] : `${CUT_PHASES[phase]} of the ${run}`;
+		const made =
+			skus.length === 1
+				? `${skus[0]} was created and stays`
+				: `${skus.join(" and ")} were created and stay`;
+		const message = `${why}, during the ${during}. ${made} in the catalogue of ${options.url} (there is no API to delete a product); its holds end by themselves once the server runs again. Nothing was verified.`;
 		progress.line(`drop: ${message}`);
 		if (options.json)
 			process.stdout.write(
-				`${JSON.stringify({ verified: false, sku, phase, error: message, ...sofar })}\n`,
+				`${JSON.stringify({ verified: false, sku: skus.at(-1), phase, error: message, ...sofar })}\n`,
 			);
 		return EXIT_CUT;
 	};
@@ -125,21 +140,29 @@ async function main(): Promise<number> {
 			`drop: ${buyers.value.length} buyer sessions ready (${options.sessions === "admin" ? "operator-issued" : "public"}); rate limits ${limits === null ? "off" : "on"} on ${options.url}`,
 		);
 		if (options.bots !== null) {
-			// Fairness (cli/drop/fairness.ts): the same drop with the room on and/or off.
+			// Fairness (cli/drop/fairness.ts): the same drop with the room on and/or off, each
+			// watched for a server that goes away once its SKU exists, as the plain drop is.
 			const runs: FairnessRun[] = [];
 			for (const room of options.room === "both" ? [true, false] : [options.room === "on"]) {
-				runs.push(
-					await runFairness(
-						client,
-						options,
-						buyers.value,
-						options.bots,
-						room,
-						withIps,
-						random,
-						progress,
-					),
+				const outcome = await runFairness(
+					client,
+					options,
+					buyers.value,
+					options.bots,
+					room,
+					withIps,
+					random,
+					progress,
+					watch,
 				);
+				if (!outcome.ok) {
+					const left = runs.map((r) => r.sku);
+					if (outcome.created) left.push(outcome.sku);
+					if (left.length === 0) return abort(outcome.why);
+					const which = `fairness run with the waiting room ${room ? "on" : "off"}`;
+					return cut(outcome.phase, outcome.why, { ...outcome.sofar, runs }, left, which);
+				}
+				runs.push(outcome.run);
 			}
 			const verified = runs.every((r) => r.verified);
 			const lines = `${fairnessLines(runs).join("\n")}\n`;

@@ -8,14 +8,17 @@
 // result: fairness { humanShareOfDemand, humanShareOfUnits, humanShareRatio, jainIndex }
 // per run, from the paid orders, checked against the server's own counters
 // (cli/drop/fairness-truth.ts; the report lines: cli/drop/fairness-report.ts).
+// Once its SKU exists the run is watched as the plain drop is (cli/drop/server-watch.ts): a
+// server that stops answering ends it at once, every buyer's pause cut short, and the outcome
+// says in which phase (docs/decisions/083-fairness-runs-and-stripe-minimums.md).
 
-import { sleep } from "../../src/shared/sleep.ts";
 import type { Product, Reservation, Stats, Ticket } from "../../src/shared/types.ts";
 import { type Buyer, buyerIp, ipHeader } from "./buyers.ts";
 import { type FairnessRun, groundTruth, type Role } from "./fairness-truth.ts";
 import type { JsonClient } from "./http.ts";
 import type { DropOptions } from "./options.ts";
 import type { Progress } from "./progress.ts";
+import type { ServerWatch } from "./server-watch.ts";
 
 /**
  * People are on the page well before a drop: they arrive over this span, the
@@ -45,6 +48,29 @@ const HUMAN_GAP_MS: [number, number] = [1_000, 3_000];
 const HUMAN_THINK_MS: [number, number] = [500, 2_500];
 const ADMIT_SECONDS = 30;
 
+/**
+ * Where a fairness run was when it was cut: creating its SKU, the buyers' arrival before the
+ * start (reads of the product, queue joins), the sale (`burst`, as the plain drop names it),
+ * or reading the server's stats (`records`).
+ */
+export type FairnessPhase = "setup" | "arrivals" | "burst" | "records";
+
+/**
+ * A finished run, or one that could not finish: `created` says whether its SKU exists (false
+ * when its create failed), `why` is the sentence saying what happened (the watch's, once the
+ * SKU exists).
+ */
+export type FairnessOutcome =
+	| { ok: true; run: FairnessRun }
+	| {
+			ok: false;
+			sku: string;
+			created: boolean;
+			phase: FairnessPhase;
+			why: string;
+			sofar: Record<string, unknown>;
+	  };
+
 export async function runFairness(
 	client: JsonClient,
 	options: DropOptions,
@@ -54,7 +80,8 @@ export async function runFairness(
 	withIps: boolean,
 	random: () => number,
 	progress: Progress,
-): Promise<FairnessRun> {
+	watch: ServerWatch,
+): Promise<FairnessOutcome> {
 	const startedMs = performance.now();
 	const problems: string[] = [];
 	const scriptSessions = Math.round(buyers.length * bots);
@@ -105,7 +132,23 @@ export async function runFairness(
 				: {}),
 		},
 	});
-	if (created.status !== 201) throw new Error(`creating ${sku}: HTTP ${created.status}`);
+	if (created.status !== 201) {
+		// Refused, or no answer: a create that got none may still have made the SKU; it is named.
+		const answer =
+			created.status === 0
+				? `got no answer (${created.problem ?? "no answer"}; ${sku} may exist if the request reached the server)`
+				: `answered ${created.status}`;
+		return {
+			ok: false,
+			sku,
+			created: false,
+			phase: "setup",
+			why: `creating the fairness drop ${sku} ${answer}`,
+			sofar: { room },
+		};
+	}
+	watch.start();
+	let phase: FairnessPhase = "arrivals";
 	const overbook = room ? (created.data?.waitingRoom?.overbook ?? null) : null;
 	progress.line(
 		`drop: fairness ${sku}: ${humans} humans, ${scriptSessions} script sessions in ${Math.ceil(scriptSessions / options.scriptSessions)} scripts, ${options.stock} units, room ${room ? "on" : "off"}`,
@@ -119,7 +162,8 @@ export async function runFairness(
 	const arrive = async () => {
 		arrived += 1;
 		if (arrived < roles.length) return;
-		await sleep(START_AFTER_MS);
+		await pause(START_AFTER_MS);
+		if (over) return;
 		const at = Date.now() + START_AFTER_MS;
 		const patched = await client.retrying("PATCH", `/api/admin/products/${sku}`, {
 			token: options.adminToken,
@@ -128,9 +172,19 @@ export async function runFairness(
 		if (patched.status !== 200) problems.push(`setting the start answered ${patched.status}`);
 		startsAtMs = at;
 		deadlineMs = at + RUN_LIMIT_MS;
+		if (phase === "arrivals") phase = "burst";
 		announce();
 	};
 	let over = false;
+	// The server gone: every loop ends, every pause is cut short, and the run returns at once
+	// (a request still in flight ends when the caller closes the client).
+	const stop = new AbortController();
+	const pause = (ms: number) => abortableSleep(ms, stop.signal);
+	const gone = watch.whenGone().then(() => {
+		over = true;
+		stop.abort();
+		announce();
+	});
 	const between = ([lo, hi]: [number, number]) => lo + random() * (hi - lo);
 	const untilStart = () => Math.max(0, startsAtMs - Date.now());
 
@@ -151,7 +205,7 @@ export async function runFairness(
 		if (held.status === 201 && held.data !== null) {
 			r.held = true;
 			if (r.abandons) {
-				await sleep(between(ABANDON_AFTER_MS));
+				await pause(between(ABANDON_AFTER_MS));
 				const cancelled = await client.retrying(
 					"DELETE",
 					`/api/reservations/${held.data.reservationId}`,
@@ -188,7 +242,7 @@ export async function runFairness(
 
 	const human = async (r: Role) => {
 		// A person looks at the product first (the "prior read"), at some moment before the start.
-		await sleep(random() * ARRIVAL_MS);
+		await pause(random() * ARRIVAL_MS);
 		await client.request("GET", `/api/products/${sku}`, {
 			token: r.buyer.token,
 			headers: r.headers,
@@ -196,7 +250,7 @@ export async function runFairness(
 		if (room) await join(r);
 		await arrive();
 		await started;
-		await sleep(untilStart() + between(HUMAN_REACTION_MS));
+		await pause(untilStart() + between(HUMAN_REACTION_MS));
 		while (!over && Date.now() < deadlineMs) {
 			if (room) {
 				const t = await client.request<Ticket>("GET", `/api/products/${sku}/queue`, {
@@ -205,7 +259,7 @@ export async function runFairness(
 				});
 				const ticket = t.data;
 				if (ticket === null) {
-					await sleep(between(HUMAN_GAP_MS));
+					await pause(between(HUMAN_GAP_MS));
 					continue;
 				}
 				if (ticket.state === "sold_out" || ticket.state === "expired") return;
@@ -217,16 +271,16 @@ export async function runFairness(
 							low: ticket.etaRangeSeconds.low,
 							high: ticket.etaRangeSeconds.high,
 						};
-					await sleep(between(HUMAN_GAP_MS));
+					await pause(between(HUMAN_GAP_MS));
 					continue;
 				}
 				r.admittedAtMs ??= Date.now();
-				await sleep(between(HUMAN_THINK_MS));
+				await pause(between(HUMAN_THINK_MS));
 			}
 			const outcome = await buy(r);
 			if (outcome !== "again") return;
 			if (!room && (await soldOutForGood(r))) return;
-			await sleep(between(HUMAN_GAP_MS));
+			await pause(between(HUMAN_GAP_MS));
 		}
 	};
 
@@ -235,7 +289,7 @@ export async function runFairness(
 		if (room) await join(r);
 		await arrive();
 		await started;
-		await sleep(Math.max(0, untilStart() - SCRIPT_GAP_MS));
+		await pause(Math.max(0, untilStart() - SCRIPT_GAP_MS));
 		let tries = 0;
 		while (!over && Date.now() < deadlineMs) {
 			tries += 1;
@@ -246,7 +300,7 @@ export async function runFairness(
 				});
 				if (t.data?.state === "sold_out" || t.data?.state === "expired") return;
 				if (t.data?.state !== "admitted") {
-					await sleep(SCRIPT_GAP_MS);
+					await pause(SCRIPT_GAP_MS);
 					continue;
 				}
 				r.admittedAtMs ??= Date.now();
@@ -254,31 +308,69 @@ export async function runFairness(
 			const outcome = await buy(r);
 			if (outcome !== "again") return;
 			if (!room && tries % 10 === 0 && (await soldOutForGood(r))) return;
-			await sleep(SCRIPT_GAP_MS);
+			await pause(SCRIPT_GAP_MS);
 		}
 	};
 
-	await Promise.all(roles.map((r) => (r.human ? human(r) : script(r))));
-	over = true;
-	const stats = await client.retrying<Stats>("GET", `/api/admin/products/${sku}/stats`, {
-		token: options.adminToken,
-	});
-	return groundTruth(
-		{
+	const cut = (): FairnessOutcome => ({
+		ok: false,
+		sku,
+		created: true,
+		phase,
+		why: watch.gone ?? "",
+		sofar: {
 			room,
-			sku,
 			humans,
 			scriptSessions,
-			sessionsPerScript: options.scriptSessions,
-			stock: options.stock,
-			overbook,
-			startsAtMs,
-			lookGapMs: HUMAN_GAP_MS[1],
-			startedMs,
+			holds: roles.filter((r) => r.held).length,
+			unitsPaid: roles.reduce((n, r) => n + r.units, 0),
 		},
-		roles,
-		stats.data,
-		stats.status,
-		problems,
-	);
+	});
+	const sale = Promise.all(roles.map((r) => (r.human ? human(r) : script(r))));
+	await Promise.race([sale, gone]);
+	if (watch.gone !== null) return cut();
+	over = true;
+	phase = "records";
+	const stats = await Promise.race([
+		client.retrying<Stats>("GET", `/api/admin/products/${sku}/stats`, {
+			token: options.adminToken,
+		}),
+		gone.then(() => null),
+	]);
+	if (stats === null || watch.gone !== null) return cut();
+	return {
+		ok: true,
+		run: groundTruth(
+			{
+				room,
+				sku,
+				humans,
+				scriptSessions,
+				sessionsPerScript: options.scriptSessions,
+				stock: options.stock,
+				overbook,
+				startsAtMs,
+				lookGapMs: HUMAN_GAP_MS[1],
+				startedMs,
+			},
+			roles,
+			stats.data,
+			stats.status,
+			problems,
+		),
+	};
+}
+
+/** `sleep` that ends early, and lets go of its timer, once `signal` is aborted. */
+function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
+	return new Promise((resolve) => {
+		if (signal.aborted) return resolve();
+		const done = () => {
+			clearTimeout(timer);
+			signal.removeEventListener("abort", done);
+			resolve();
+		};
+		const timer = setTimeout(done, ms);
+		signal.addEventListener("abort", done, { once: true });
+	});
 }
