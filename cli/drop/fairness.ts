@@ -312,12 +312,12 @@ export async function runFairness(
 		}
 	};
 
-	const cut = (): FairnessOutcome => ({
+	const cut = (why = ""): FairnessOutcome => ({
 		ok: false,
 		sku,
 		created: true,
 		phase,
-		why: watch.gone ?? "",
+		why: watch.gone ?? why,
 		sofar: {
 			room,
 			humans,
@@ -338,6 +338,11 @@ export async function runFairness(
 		gone.then(() => null),
 	]);
 	if (stats === null || watch.gone !== null) return cut();
+	// As the plain drop's records phase: stats that cannot be read end the run unverified, cut.
+	if (stats.status !== 200)
+		return cut(
+			`reading the stats of ${sku} ${stats.status === 0 ? `got no answer (${stats.problem ?? "no answer"})` : `answered ${stats.status}`}`,
+		);
 	return {
 		ok: true,
 		run: groundTruth(
