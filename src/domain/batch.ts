@@ -17,6 +17,8 @@ export interface BatchAttempt {
 	sessionId: string;
 	quantity: number;
 	idempotencyKey: string | null;
+	/** A split SKU's shard: units available outside it (domain/inventory-records.ts ReserveAttempt). */
+	stockElsewhere?: number;
 }
 
 /** Where first outcomes of keyed attempts live. `S` is the stored (wire) form. */

@@ -72,6 +72,13 @@ export interface ReserveAttempt {
 	quantity: number;
 	idempotencyKey: string | null;
 	nowMs: number;
+	/**
+	 * A shard of a split SKU: units available outside this object (the pool and the other
+	 * shards) as just counted. It only decides between sold_out and purchase_limit for an
+	 * attempt the purchase limit refuses, which takes no unit; it never lets an attempt take
+	 * one. Absent (0) for a SKU in one object.
+	 */
+	stockElsewhere?: number;
 }
 
 const LIVE_STATUSES: ReadonlySet<HoldStatus> = new Set(["RESERVED", "CHECKOUT_PENDING"]);

@@ -109,7 +109,7 @@ export class Inventory {
 		}
 		this.expireDue(nowMs);
 		this.attempts += 1;
-		const rejection = this.check(sessionId, quantity, nowMs);
+		const rejection = this.check(sessionId, quantity, nowMs, attempt.stockElsewhere ?? 0);
 		if (rejection !== null) {
 			this.reject(rejection);
 			return { ok: false, code: rejection };
@@ -332,11 +332,24 @@ export class Inventory {
 		return out;
 	}
 
-	private check(sessionId: string, quantity: number, nowMs: number): ReserveRejection | null {
+	/**
+	 * Stock before the limit: a sold-out SKU answers sold_out to everyone (docs/api.md). For an
+	 * attempt the limit refuses, a split SKU's shard counts the SKU's units outside it too
+	 * (`stockElsewhere`): one object answers such a session purchase_limit while the SKU has
+	 * the units, wherever they lie (docs/decisions/080-split-sku-limit-and-paged-recount.md).
+	 */
+	private check(
+		sessionId: string,
+		quantity: number,
+		nowMs: number,
+		stockElsewhere: number,
+	): ReserveRejection | null {
 		const { startsAtMs, perUserLimit } = this.product;
 		if (startsAtMs !== null && nowMs < startsAtMs) return "not_started";
-		if (this.counters().available < quantity) return "sold_out";
-		if (this.usageOf(sessionId) + quantity > perUserLimit) return "purchase_limit";
+		const overLimit = this.usageOf(sessionId) + quantity > perUserLimit;
+		const stock = this.counters().available + (overLimit ? Math.max(0, stockElsewhere) : 0);
+		if (stock < quantity) return "sold_out";
+		if (overLimit) return "purchase_limit";
 		return null;
 	}
 

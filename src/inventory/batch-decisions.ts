@@ -23,6 +23,11 @@ export type ReserveOp = {
 	kind: "reserve";
 	attempts: ReserveRequest[];
 	limits: ReserveLimits | null;
+	/**
+	 * A split SKU's shard: units available outside it, counted for the call's attempts that
+	 * the purchase limit refuses (inventory/shard-reserve.ts); absent for one object.
+	 */
+	stockElsewhere?: number;
 };
 export type CancelOp = { kind: "cancel"; id: string; sessionId: string };
 /** A session takes its waiting-room ticket (inventory/waiting-room.ts): a burst of joins shares commits too. */
@@ -136,7 +141,7 @@ function decideAttempts(
 ): { results: ReserveResult[]; decided: number } {
 	const results: (ReserveResult | null)[] = [];
 	/** Attempts that passed the guard and the room, not yet decided, and their positions. */
-	const admitted: ReserveRequest[] = [];
+	const admitted: (ReserveRequest & { stockElsewhere?: number })[] = [];
 	const admittedAt: number[] = [];
 	/** Keys among `admitted`: their outcomes are not in the store until `decide` runs. */
 	const pending = new Set<string>();
@@ -210,7 +215,9 @@ function decideAttempts(
 		}
 		if (a.idempotencyKey !== null) pending.add(outcomeSlot(a.sessionId, a.idempotencyKey));
 		admittedAt.push(results.length);
-		admitted.push(a);
+		admitted.push(
+			op.stockElsewhere === undefined ? a : { ...a, stockElsewhere: op.stockElsewhere },
+		);
 		results.push(null);
 	}
 	decide();

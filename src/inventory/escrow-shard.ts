@@ -56,6 +56,10 @@ export interface EscrowPeer {
 	escrowAckReturns(lastReturn: number): Promise<void>;
 	escrowRequestGrant(index: number, units: number, mayFoldBack: boolean): Promise<number>;
 	escrowReceiveReturns(index: number, transfers: Transfer[]): Promise<number>;
+	/** In the coordinator: units available outside shard `index` (the pool first). */
+	escrowStockElsewhere(index: number, units: number): Promise<number>;
+	/** In a shard: its available units now. */
+	escrowAvailable(): Promise<number>;
 }
 
 export interface EscrowHost {
@@ -128,10 +132,10 @@ export class ShardEscrow {
 	 * Before a reserve call joins the group commit: a shard that cannot cover it
 	 * asks the coordinator first (it never answers sold_out while the pool or
 	 * another shard has a unit, moving units aside); then the call is admitted.
-	 * `claimed`: the units its attempts may take (not those of a session its purchase
-	 * limit refuses), kept from a fold-back until `decided(claimed)`.
+	 * `units`: what its attempts may take (not those of a session its purchase limit
+	 * refuses: they take none, shard-reserve.ts), kept from a fold-back until `decided(units)`.
 	 */
-	async admit(units: number, claimed = units): Promise<void> {
+	async admit(units: number): Promise<void> {
 		this.waitingUnits += units;
 		try {
 			for (let round = 0; round < MAX_REFILL_ROUNDS; round++) {
@@ -144,12 +148,60 @@ export class ShardEscrow {
 		} finally {
 			this.waitingUnits -= units;
 		}
-		this.queuedUnits += claimed;
+		this.queuedUnits += units;
 	}
 
-	/** After the call was decided: below the low-water mark, ask for more in the background. */
+	/**
+	 * Units available outside this shard (the pool and the other shards), for attempts its
+	 * purchase limit refuses: they take no unit, but one object answers them purchase_limit
+	 * only while the SKU has `units` (docs/decisions/080-split-sku-limit-and-paged-recount.md).
+	 * A read: nothing moves. 0 while the sold-out memo holds (the coordinator found nothing
+	 * anywhere within EXHAUSTED_MEMO_MS, the bound every sold_out of a shard keeps) or when the
+	 * coordinator cannot be asked (as a refill that fails: the shard decides with what it has).
+	 */
+	async stockElsewhere(units: number): Promise<number> {
+		if (Date.now() < this.exhaustedUntilMs) return 0;
+		const askedAtMs = Date.now();
+		let elsewhere = 0;
+		try {
+			elsewhere = await this.countElsewhere(units);
+		} catch (error) {
+			console.warn("escrow: stock count failed", String(error));
+			return 0;
+		}
+		// Nothing here and nothing anywhere else: the SKU is sold out, as a refill finding
+		// nothing would have said (the memo keeps repeated attempts from asking again).
+		const inv = this.host.inventory();
+		if (elsewhere === 0 && inv !== null && this.free(inv) <= 0) {
+			this.exhaustedUntilMs = askedAtMs + EXHAUSTED_MEMO_MS;
+		}
+		return elsewhere;
+	}
+
+	/** A shard asks the coordinator over RPC; the coordinator counts itself (escrow.ts). */
+	protected countElsewhere(units: number): Promise<number> {
+		return this.host.peer(0).escrowStockElsewhere(this.index, units);
+	}
+
+	/** Units of this shard nobody holds and no call waiting in its group commit claimed. */
+	unclaimed(): number {
+		const inv = this.host.inventory();
+		return inv === null ? 0 : this.free(inv);
+	}
+
+	/** This shard's units nobody holds (an answer to the coordinator's count). */
+	available(): number {
+		return this.host.inventory()?.counters().available ?? 0;
+	}
+
+	/**
+	 * After the call was decided: below the low-water mark, ask for more in the background.
+	 * A call that could take nothing (every attempt refused by the purchase limit) left the
+	 * shard as it was: it asks for nothing.
+	 */
 	decided(units: number): void {
 		this.queuedUnits -= units;
+		if (units === 0) return;
 		const inv = this.host.inventory();
 		const total = this.ledger.pool?.total ?? inv?.product.totalStock ?? 0;
 		if (inv === null || Date.now() < this.exhaustedUntilMs || this.refilling !== null) return;
@@ -162,7 +214,7 @@ export class ShardEscrow {
 		}
 	}
 
-	private free(inv: Inventory): number {
+	protected free(inv: Inventory): number {
 		return inv.counters().available - this.queuedUnits;
 	}
 

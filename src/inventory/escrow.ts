@@ -68,7 +68,34 @@ export class Escrow extends ShardEscrow {
 		return super.requestFromCoordinator(units, mayFoldBack);
 	}
 
+	protected override countElsewhere(units: number): Promise<number> {
+		if (this.isCoordinator) return this.stockElsewhereOf(0, units);
+		return super.countElsewhere(units);
+	}
+
 	// ---- coordinator ----
+
+	/**
+	 * Units available outside shard `index`: the pool, and when it has fewer than `units`,
+	 * every other shard's available units too (a read of each, in parallel; one that cannot
+	 * answer counts none). Units moving between shards are not counted.
+	 */
+	async stockElsewhereOf(index: number, units: number): Promise<number> {
+		const pool = this.requirePool();
+		if (index < 0 || index >= pool.shards) throw new RangeError(`no shard ${index}`);
+		if (pool.pool >= units) return pool.pool;
+		const reads: Promise<number>[] = [];
+		for (let j = 0; j < pool.shards; j++) {
+			if (j === index) continue;
+			reads.push(j === 0 ? Promise.resolve(this.available()) : this.host.peer(j).escrowAvailable());
+		}
+		let elsewhere = pool.pool;
+		for (const r of await Promise.allSettled(reads)) {
+			if (r.status === "fulfilled") elsewhere += Math.max(0, r.value);
+			else console.warn("escrow: a shard's count failed", String(r.reason));
+		}
+		return elsewhere;
+	}
 
 	private requirePool(): PoolLedger {
 		const pool = this.ledger.pool;

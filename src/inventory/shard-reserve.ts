@@ -37,18 +37,25 @@ export async function reserveSharded(
 		return { results: [], sqlRows: { ...NO_ROWS }, snapshot: null, shards, misrouted: true };
 	}
 	const past = await pastTheRoom(host.roomLink, host.room, attempts);
-	const units = past.reduce((sum, a) => sum + a.quantity, 0);
-	// A session its purchase limit refuses takes no unit: the shard still asks for units before
-	// it answers (so the answer stays purchase_limit, not sold_out), but keeps none from a
-	// fold-back for it. Else a buyer of another shard could be answered sold_out while this
-	// shard holds a unit nobody here can take.
-	const claimed = claimable(host.inventory(), past);
-	await escrow.admit(units, claimed);
+	// Only the units the attempts may take: a session its purchase limit refuses takes none,
+	// so it neither makes the shard ask for units nor keeps any from a fold-back (else a buyer
+	// of another shard could be answered sold_out while this shard holds a unit nobody here
+	// can take: docs/decisions/073-room-and-escrow-after-a-restart.md).
+	const { units: claimed, refusedUnits } = claims(host.inventory(), past);
+	await escrow.admit(claimed);
 	try {
+		// Whether a refused session is told purchase_limit or sold_out is the SKU's stock, not
+		// this shard's: counted outside it only when the shard alone cannot say
+		// (docs/decisions/080-split-sku-limit-and-paged-recount.md).
+		const stockElsewhere =
+			refusedUnits > 0 && escrow.unclaimed() < refusedUnits
+				? await escrow.stockElsewhere(refusedUnits)
+				: 0;
 		const answer = await host.submit({
 			kind: "reserve",
 			attempts,
 			limits,
+			...(stockElsewhere > 0 ? { stockElsewhere } : {}),
 		});
 		// This shard's counters are not the SKU's: the edge takes its copy from the coordinator.
 		// The memo's remainder, not a flag: the edge repeats the sold-out only as long as the memo
@@ -72,15 +79,31 @@ export function claimable(
 	inv: Inventory | null,
 	attempts: { sessionId: string; quantity: number }[],
 ): number {
-	if (inv === null) return attempts.reduce((sum, a) => sum + a.quantity, 0);
+	return claims(inv, attempts).units;
+}
+
+/**
+ * What a call's attempts may take (`units`) and the largest quantity among those its
+ * purchase limit refuses as the shard stands (`refusedUnits`, 0 when none is).
+ */
+export function claims(
+	inv: Inventory | null,
+	attempts: { sessionId: string; quantity: number }[],
+): { units: number; refusedUnits: number } {
+	if (inv === null)
+		return { units: attempts.reduce((sum, a) => sum + a.quantity, 0), refusedUnits: 0 };
 	const limit = inv.product.perUserLimit;
 	const asked = new Map<string, number>();
 	let units = 0;
+	let refusedUnits = 0;
 	for (const a of attempts) {
 		const used = inv.usageOf(a.sessionId) + (asked.get(a.sessionId) ?? 0);
-		if (used + a.quantity > limit) continue;
+		if (used + a.quantity > limit) {
+			refusedUnits = Math.max(refusedUnits, a.quantity);
+			continue;
+		}
 		asked.set(a.sessionId, (asked.get(a.sessionId) ?? 0) + a.quantity);
 		units += a.quantity;
 	}
-	return units;
+	return { units, refusedUnits };
 }

@@ -55,6 +55,17 @@ export abstract class SkuObjectPeers extends SkuObjectParts {
 		return this.requireEscrow().requestGrant(index, units, mayFoldBack);
 	}
 
+	/** In the coordinator: units available outside shard `index`, for its attempts the purchase limit refuses. */
+	escrowStockElsewhere(index: number, units: number): Promise<number> {
+		return this.requireEscrow().stockElsewhereOf(index, units);
+	}
+
+	/** In a shard: its units nobody holds (a read; due expiries first). */
+	escrowAvailable(): number {
+		this.tick();
+		return this.requireEscrow().available();
+	}
+
 	/** R2 in the coordinator. */
 	escrowReceiveReturns(index: number, transfers: Transfer[]): number {
 		return this.requireEscrow().receiveReturns(index, transfers);

@@ -351,4 +351,25 @@ describe("Inventory edges", () => {
 		expect(inv.counters().available).toBe(5);
 		expect(inv.nextDeadlineMs()).toBeNull();
 	});
+	it("a split SKU's shard: units elsewhere decide purchase_limit against sold_out for an attempt over the limit, and never give a hold", () => {
+		// docs/decisions/080-split-sku-limit-and-paged-recount.md: the shard's allotment is 1.
+		const inv = Inventory.create({ ...config, totalStock: 1, perUserLimit: 1 }, T0);
+		const at = (id: string, sessionId: string, stockElsewhere?: number) =>
+			inv.reserve({
+				id,
+				sessionId,
+				quantity: 1,
+				idempotencyKey: null,
+				nowMs: T0,
+				...(stockElsewhere === undefined ? {} : { stockElsewhere }),
+			});
+		expect(at("a", "s", 0).ok).toBe(true);
+		// s is at its limit and this shard is empty: the SKU's stock elsewhere decides.
+		expect(at("b", "s", 3)).toEqual({ ok: false, code: "purchase_limit" });
+		expect(at("c", "s", 0)).toEqual({ ok: false, code: "sold_out" });
+		expect(at("d", "s")).toEqual({ ok: false, code: "sold_out" });
+		// A session within its limit still takes only this shard's units.
+		expect(at("e", "t", 3)).toEqual({ ok: false, code: "sold_out" });
+		expect(inv.counters()).toEqual({ total: 1, available: 0, reserved: 1, sold: 0 });
+	});
 });

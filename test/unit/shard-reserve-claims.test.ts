@@ -23,15 +23,19 @@ function sessionOnShard1(n: number): string {
 }
 const HOLDER = sessionOnShard1(0);
 
-/** Shard 1 of 3 with an allotment of 2: HOLDER holds 1 unit (its limit), 1 unit is free. */
-function shard() {
+/**
+ * Shard 1 of 3 with an allotment of 2 (or `allotment`): HOLDER holds 1 unit (its limit), the
+ * rest is free. The coordinator grants `grant` units per request and counts `elsewhere` units
+ * outside this shard.
+ */
+function shard({ allotment = 2, grant = 0, elsewhere = 0 } = {}) {
 	const inv = Inventory.create(
 		{
 			sku: "CLAIM",
 			name: "n",
 			priceCents: 100,
 			currency: "USD",
-			totalStock: 2,
+			totalStock: allotment,
 			holdSeconds: 600,
 			perUserLimit: 1,
 			startsAtMs: null,
@@ -46,20 +50,37 @@ function shard() {
 		nowMs: Date.now(),
 	});
 	expect(held.ok).toBe(true);
+	const peer = {
+		// The low-water ask after the call finds nothing (the pool is empty).
+		escrowRequestGrant: vi.fn(async () => grant),
+		escrowStockElsewhere: vi.fn(async () => elsewhere),
+	};
 	const host = {
 		sql: { exec: () => ({ toArray: () => [] }) },
 		inventory: () => inv,
 		persist: () => {},
 		wake: () => {},
-		// The low-water ask after the call finds nothing (the pool is empty).
-		peer: () => ({ escrowRequestGrant: async () => 0 }),
+		peer: () => peer,
 	} as unknown as EscrowHost;
 	const ledger = {
 		sku: "CLAIM",
 		shard: { index: 1, shards: 3, lastGrant: 1, returnSeq: 0, pendingReturns: [] },
 		pool: null,
 	};
-	return { inv, escrow: new ShardEscrow(host, ledger) };
+	return { inv, escrow: new ShardEscrow(host, ledger), peer };
+}
+
+/** The group commit's decision of a one-attempt reserve call, by the shard's model. */
+function decidedAlone(inv: Inventory, op: ReserveOp): ReserveAnswer {
+	const [a] = op.attempts;
+	if (a === undefined) throw new Error("no attempt");
+	const out = inv.reserve({
+		...a,
+		nowMs: Date.now(),
+		...(op.stockElsewhere === undefined ? {} : { stockElsewhere: op.stockElsewhere }),
+	});
+	const result = out.ok ? { ok: true } : { ok: false, code: out.code };
+	return { results: [result], sqlRows: { read: 0, written: 0 }, snapshot: null } as ReserveAnswer;
 }
 
 describe("a shard's reserve call and the fold-back", () => {
@@ -94,6 +115,29 @@ describe("a shard's reserve call and the fold-back", () => {
 			snapshot: null,
 		} as unknown as ReserveAnswer);
 		await call;
+	});
+
+	it("a session at its limit on an empty shard: purchase_limit while the SKU has a unit elsewhere, without asking for one", async () => {
+		// Shard 1 holds only HOLDER's unit. The coordinator has nothing it could grant at once
+		// (its fold-back found every other unit claimed, or a shard did not answer), but another
+		// shard has an available unit: the SKU is not sold out.
+		const { inv, escrow, peer } = shard({ allotment: 1, grant: 0, elsewhere: 1 });
+		const host = {
+			roomLink: null,
+			room: {} as RoomKeeper,
+			inventory: () => inv,
+			submit: async (op: ReserveOp) => decidedAlone(inv, op),
+		};
+		const attempt = { id: "rsv_3", sessionId: HOLDER, quantity: 1, idempotencyKey: null };
+		const answer = await reserveSharded(host, escrow, [attempt], null);
+		expect(answer.results).toEqual([{ ok: false, code: "purchase_limit" }]);
+		// It would take no unit, so it asked for none: it only counted.
+		expect(peer.escrowRequestGrant).not.toHaveBeenCalled();
+		expect(inv.counters()).toMatchObject({ total: 1, available: 0 });
+		// Nothing anywhere: sold_out, as one object answers a sold-out SKU.
+		peer.escrowStockElsewhere.mockResolvedValue(0);
+		const gone = await reserveSharded(host, escrow, [{ ...attempt, id: "rsv_4" }], null);
+		expect(gone.results).toEqual([{ ok: false, code: "sold_out" }]);
 	});
 
 	it("counts, per call, only what each session may still take", () => {
