@@ -20,6 +20,7 @@ import {
 } from "../domain/escrow.ts";
 import type { Inventory } from "../domain/inventory.ts";
 import { ESCROW_RETRY_MS, type EscrowHost, ShardEscrow } from "./escrow-shard.ts";
+import { HOLDS_BY_CREATED_INDEX } from "./schema.ts";
 
 /** An object's escrow: its allotment (ShardEscrow) and, in the coordinator only, the pool. */
 export class Escrow extends ShardEscrow {
@@ -46,10 +47,11 @@ export class Escrow extends ShardEscrow {
 		return escrow;
 	}
 
-	/** A shard's first delivery creates its escrow row. */
+	/** A shard's first delivery creates its escrow row, and the index its recount reads (schema.ts). */
 	static createShard(host: EscrowHost, sku: string, index: number, shards: number): Escrow {
 		const escrow = new Escrow(host, { sku, shard: newShardLedger(index, shards), pool: null });
 		escrow.save();
+		host.sql.exec(HOLDS_BY_CREATED_INDEX);
 		return escrow;
 	}
 

@@ -79,22 +79,58 @@ export function unitsFromRecords(sql: SqlStorage): { reserved: number; sold: num
 	return { reserved, sold };
 }
 
+/** Where a shard's recount of its holds stands (inventory/room-shard-gate.ts): after this hold. */
+export interface HeldCursor {
+	/** Holds created after this moment are not read: they are reported as uses. */
+	untilMs: number;
+	/** The last hold read: its `created_at` and `rowid` (the order of the index holds_by_created). */
+	afterMs: number;
+	afterRow: number;
+}
+
+/** One page of a recount: sessions with their hold's time (a session may appear more than once). */
+export interface HeldPage {
+	held: [sessionId: string, atMs: number][];
+	/** Where the next page starts; null when this page was the last. */
+	next: HeldCursor | null;
+}
+
+/** A page of holds by (created_at, rowid): the order of the index holds_by_created. */
+export const HELD_PAGE_SQL = `SELECT rowid AS row, session_id, created_at AS at FROM holds
+ WHERE (created_at, rowid) > (?, ?) AND created_at <= ?
+ ORDER BY created_at, rowid LIMIT ?`;
+
+/** A recount from `sinceMs` up to `untilMs`: where its first page starts. */
+export function heldFrom(sinceMs: number, untilMs: number): HeldCursor {
+	return { untilMs, afterMs: sinceMs, afterRow: -1 };
+}
+
 /**
- * Sessions that took a hold at or after `sinceMs`, each with its latest hold's time (a
- * shard's recount of first holds after a restart, inventory/room-shard-gate.ts). Once per
- * load of a shard gated by a room: a scan of the holds, like the stats' sums.
+ * The holds after `cursor` (by creation, then rowid), at most `limit`, each session once with
+ * its latest hold's time in the page (a shard's recount of first holds after a restart,
+ * inventory/room-shard-gate.ts). A range read of the index holds_by_created (migration 7),
+ * so a page costs its own rows however many holds the shard keeps.
  */
-export function holdersSince(
-	sql: SqlStorage,
-	sinceMs: number,
-): [sessionId: string, atMs: number][] {
-	return sql
-		.exec<{ session_id: string; at: number }>(
-			"SELECT session_id, MAX(created_at) AS at FROM holds WHERE created_at >= ? GROUP BY session_id",
-			sinceMs,
+export function heldPage(sql: SqlStorage, cursor: HeldCursor, limit: number): HeldPage {
+	const rows = sql
+		.exec<{ row: number; session_id: string; at: number }>(
+			HELD_PAGE_SQL,
+			cursor.afterMs,
+			cursor.afterRow,
+			cursor.untilMs,
+			limit,
 		)
-		.toArray()
-		.map((r) => [r.session_id, r.at]);
+		.toArray();
+	const latest = new Map<string, number>();
+	for (const r of rows) latest.set(r.session_id, Math.max(latest.get(r.session_id) ?? r.at, r.at));
+	const last = rows[rows.length - 1];
+	return {
+		held: [...latest],
+		next:
+			rows.length < limit || last === undefined
+				? null
+				: { untilMs: cursor.untilMs, afterMs: last.at, afterRow: last.row },
+	};
 }
 
 /**

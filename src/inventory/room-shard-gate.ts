@@ -7,6 +7,7 @@ import { QUEUED_MEMO_MS } from "../domain/bounds.ts";
 import type { Inventory } from "../domain/inventory.ts";
 import { MAX_ADMIT_SECONDS } from "../domain/waiting-room-records.ts";
 import type { Ticket } from "../shared/types.ts";
+import { type HeldCursor, type HeldPage, heldFrom } from "./records.ts";
 import type { ReserveResult } from "./rpc.ts";
 import { QUEUED_RETRY_DEFAULT_SECONDS } from "./waiting-room.ts";
 
@@ -32,6 +33,12 @@ export function reportGapMs(shards: number): number {
 export const MAX_REMEMBERED = 10_000;
 /** How soon a failed report or an unconfirmed room state is sent again. */
 export const ROOM_RETRY_MS = 1000;
+/**
+ * Holds one report's recount carries at most: a shard that kept many holds in the last
+ * MAX_ADMIT_SECONDS recounts them over several reports, one page each, at the report gap
+ * (about 60 bytes an entry: a report stays under ~60 KB).
+ */
+export const MAX_HELD_PER_REPORT = 1000;
 
 /** The room as the shards must know it; `version` grows with every change the coordinator publishes. */
 export interface ShardRoomState {
@@ -63,10 +70,11 @@ export interface RoomReport {
 	/** Admitted sessions that took a hold, with when. */
 	uses: [sessionId: string, atMs: number][];
 	/**
-	 * The first report after the shard loaded: every session that took a hold here
-	 * within the longest admission, with its latest hold's time — the first holds a
-	 * restart may have lost before they were reported (the coordinator counts one only
-	 * for an admission not older than the hold).
+	 * The first reports after the shard loaded, a page each (at most MAX_HELD_PER_REPORT):
+	 * the sessions that took a hold here within the longest admission, with their hold's
+	 * time — the first holds a restart may have lost before they were reported (the
+	 * coordinator counts one only for an admission not older than the hold; a repeat is
+	 * harmless).
 	 */
 	held?: [sessionId: string, atMs: number][];
 }
@@ -95,8 +103,8 @@ export interface RoomLinkHost {
 	wake(atMs: number): void;
 	/** Coordinator: whether the session's admission still stands as pushed (a rolled-back batch's does not). */
 	admittedUntil(sessionId: string): number | null;
-	/** Shard: the sessions that took a hold here at or after `sinceMs`, each with its latest hold's time. */
-	heldSince(sinceMs: number): [sessionId: string, atMs: number][];
+	/** Shard: a page of the holds taken here after `cursor` (records.ts heldPage), at most `limit`. */
+	heldPage(cursor: HeldCursor, limit: number): HeldPage;
 }
 
 /** What the link needs of the object's escrow side (inventory/escrow-shard.ts), which keeps the RoomLedger in its row. */
@@ -129,11 +137,12 @@ export class ShardRoomGate {
 	private lastReportMs = 0;
 	private lastUnits = "";
 	/**
-	 * Until the first report after this object loaded went through: the holds' records
-	 * stand in for the first holds a restart lost from `uses` (memory only), so no
-	 * admission stays counted as unused until it lapses.
+	 * Until the recount after this object loaded went through, page by page: the holds'
+	 * records stand in for the first holds a restart lost from `uses` (memory only), so no
+	 * admission stays counted as unused until it lapses. "start": no page sent yet; a
+	 * cursor: where the next page starts; null: done.
 	 */
-	private recount = true;
+	private recount: HeldCursor | "start" | null = "start";
 
 	constructor(
 		protected readonly host: RoomLinkHost,
@@ -278,7 +287,7 @@ export class ShardRoomGate {
 		}
 		const inv = this.host.inventory();
 		if (inv === null) return;
-		if (this.uses.size === 0 && unitsKey(inv) === this.lastUnits) return;
+		if (this.uses.size === 0 && unitsKey(inv) === this.lastUnits && this.recount === null) return;
 		const now = Date.now();
 		this.host.wake(now + ROOM_RETRY_MS);
 		const gap = reportGapMs(this.escrow.shards);
@@ -303,16 +312,17 @@ export class ShardRoomGate {
 		this.lastReportMs = Date.now();
 		const uses = [...this.uses];
 		const key = unitsKey(inv);
-		const recount = this.recount;
+		const page = this.recountPage();
 		try {
 			const state = await this.host.peer(0).roomReport({
 				index: this.escrow.index,
 				reserved: inv.reserved,
 				sold: inv.sold,
 				uses,
-				...(recount ? { held: this.host.heldSince(Date.now() - MAX_ADMIT_SECONDS * 1000) } : {}),
+				...(page !== null ? { held: page.held } : {}),
 			});
-			if (recount) this.recount = false;
+			// A failed report keeps the cursor: the same page goes again.
+			if (page !== null) this.recount = page.next;
 			this.lastUnits = key;
 			for (const [sessionId, at] of uses)
 				if (this.uses.get(sessionId) === at) this.uses.delete(sessionId);
@@ -325,7 +335,19 @@ export class ShardRoomGate {
 			return;
 		}
 		this.reporting = false;
-		if (this.again) this.changed();
+		// More pages: the next goes after the gap, like any report.
+		if (this.again || this.recount !== null) this.changed();
+	}
+
+	/** The recount's next page, or null when it is done. */
+	private recountPage(): HeldPage | null {
+		if (this.recount === null) return null;
+		const now = Date.now();
+		// Fixed at the first page: holds taken after it are reported as uses.
+		const cursor =
+			this.recount === "start" ? heldFrom(now - MAX_ADMIT_SECONDS * 1000, now) : this.recount;
+		this.recount = cursor;
+		return this.host.heldPage(cursor, MAX_HELD_PER_REPORT);
 	}
 
 	/** The alarm: a shard re-sends a failed report. */
@@ -335,8 +357,9 @@ export class ShardRoomGate {
 
 	/** True while this side has something the other has not confirmed. */
 	hasPending(): boolean {
-		// A shard that has not reported since it loaded: its last report may have been lost.
-		return this.gating() && (this.uses.size > 0 || this.lastUnits === "");
+		// A shard that has not reported since it loaded: its last report may have been lost;
+		// one whose recount has pages left keeps its alarm until they went.
+		return this.gating() && (this.uses.size > 0 || this.lastUnits === "" || this.recount !== null);
 	}
 }
 

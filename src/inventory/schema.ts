@@ -149,6 +149,28 @@ const CHECKOUTS_UNSETTLED_INDEX = [
 	"CREATE INDEX checkouts_unsettled ON checkouts (resume_at) WHERE resume_at IS NOT NULL",
 ];
 
+/**
+ * A shard's recount of first holds after a restart (records.ts heldPage) reads the holds
+ * created in the last MAX_ADMIT_SECONDS, a page at a time; without an index that was a scan
+ * of every hold the shard ever wrote. Only the shards of a split SKU (index > 0) recount, so
+ * only they carry it: a SKU in one object (and a split SKU's coordinator) writes no extra
+ * index entry per hold (docs/decisions/020-escrow-shards.md: K = 1 is today's path;
+ * docs/decisions/034-hold-rows-and-reserve-cpu.md: a hold's inserts are the reserve's cost).
+ * In a shard the key grows with time, so an entry is appended at the end of the tree.
+ * Written by migration 7 for the shards that exist, and by a shard's first escrow delivery
+ * for those created later (inventory/escrow.ts createShard).
+ */
+export const HOLDS_BY_CREATED_INDEX =
+	"CREATE INDEX IF NOT EXISTS holds_by_created ON holds (created_at)";
+
+/** Migration 7: the index above, in an object that is a shard of a split SKU (its escrow row has no pool). */
+function holdsByCreatedInShards(sql: SqlStorage): void {
+	const row = sql.exec<{ ledger: string }>("SELECT ledger FROM escrow WHERE id = 1").toArray()[0];
+	if (row === undefined) return;
+	const ledger = JSON.parse(row.ledger) as { pool?: unknown };
+	if (ledger.pool === null || ledger.pool === undefined) sql.exec(HOLDS_BY_CREATED_INDEX);
+}
+
 export const INVENTORY_MIGRATIONS: readonly Migration[] = [
 	{
 		version: 1,
@@ -178,6 +200,11 @@ export const INVENTORY_MIGRATIONS: readonly Migration[] = [
 		version: 6,
 		name: "checkouts: a partial index of the unsettled sagas, read on every alarm",
 		up: CHECKOUTS_UNSETTLED_INDEX,
+	},
+	{
+		version: 7,
+		name: "holds: an index by creation time in a split SKU's shards, for their paged recount",
+		up: holdsByCreatedInShards,
 	},
 ];
 

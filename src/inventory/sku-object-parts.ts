@@ -41,7 +41,7 @@ import {
 	orderProjection,
 	projectAll,
 } from "./projections.ts";
-import { holdersSince, loadState, readStoredHold } from "./records.ts";
+import { heldPage, loadState, readStoredHold } from "./records.ts";
 import type { RoomLinkHost } from "./room-shard-gate.ts";
 import { RoomLink, roomStock } from "./room-shards.ts";
 import { RowMeter } from "./rows.ts";
@@ -219,7 +219,7 @@ export abstract class SkuObjectParts extends DurableObject<InventoryEnv> {
 			peer: (index) => this.peerStub(index),
 			wake: (atMs) => this.deadlines.scheduleAlarm(atMs),
 			admittedUntil: (sessionId) => this.room.admittedUntil(sessionId, Date.now()),
-			heldSince: (sinceMs) => holdersSince(this.sql, sinceMs),
+			heldPage: (cursor, limit) => heldPage(this.sql, cursor, limit),
 		};
 	}
 

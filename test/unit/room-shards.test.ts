@@ -6,7 +6,9 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { QUEUED_MEMO_MS } from "../../src/domain/bounds.ts";
 import { shardOf } from "../../src/domain/escrow.ts";
 import type { Inventory } from "../../src/domain/inventory.ts";
+import type { HeldCursor, HeldPage } from "../../src/inventory/records.ts";
 import {
+	MAX_HELD_PER_REPORT,
 	ROOM_RETRY_MS,
 	type RoomAnswer,
 	type RoomLedger,
@@ -26,6 +28,32 @@ function sessionOn(shard: number, n = 0): string {
 		const id = `ses_${i}`;
 		if (shardOf(id, SHARDS) === shard && found++ === n) return id;
 	}
+}
+
+/**
+ * records.ts heldPage over an array standing for the holds table (a hold's rowid: its place
+ * + 1); each page lists a session once. The SQL itself: test/integration/recount-pages.test.ts.
+ */
+function pageOf(holds: [string, number][], cursor: HeldCursor, limit: number): HeldPage {
+	const rows = holds
+		.map(([sessionId, at], i) => ({ sessionId, at, row: i + 1 }))
+		.filter(
+			(r) =>
+				r.at <= cursor.untilMs &&
+				(r.at > cursor.afterMs || (r.at === cursor.afterMs && r.row > cursor.afterRow)),
+		)
+		.sort((a, b) => a.at - b.at || a.row - b.row)
+		.slice(0, limit);
+	const latest = new Map<string, number>();
+	for (const r of rows) latest.set(r.sessionId, Math.max(latest.get(r.sessionId) ?? r.at, r.at));
+	const last = rows[rows.length - 1];
+	return {
+		held: [...latest],
+		next:
+			rows.length < limit || last === undefined
+				? null
+				: { untilMs: cursor.untilMs, afterMs: last.at, afterRow: last.row },
+	};
 }
 
 function shardLink(answers: Map<string, RoomAnswer>) {
@@ -62,7 +90,7 @@ function shardLink(answers: Map<string, RoomAnswer>) {
 			peer: () => coordinator,
 			wake: (atMs) => wakes.push(atMs),
 			admittedUntil: () => null,
-			heldSince: () => held,
+			heldPage: (cursor, limit) => pageOf(held, cursor, limit),
 		},
 		escrow,
 	);
@@ -189,6 +217,32 @@ describe("room link between a split SKU's objects", () => {
 		expect(reports[1]?.uses.map(([id]) => id)).toEqual([s]);
 	});
 
+	it("a shard's recount goes a page per report, MAX_HELD_PER_REPORT at most, at the report gap, until every hold went", async () => {
+		const { link, reports, held } = shardLink(new Map());
+		// 2.5 pages of holds within the longest admission, one older than it, one from later.
+		const now = Date.now();
+		const count = Math.floor(MAX_HELD_PER_REPORT * 2.5);
+		held.push(["ses_too_old", now - 601_000]);
+		for (let i = 0; i < count; i++) held.push([`ses_h${i}`, now - 500_000 + i]);
+		held.push(["ses_later", now + 3_600_000]);
+		link.applySync(on(1), []);
+		expect(link.hasPending()).toBe(true);
+		await vi.waitFor(() => expect(reports).toHaveLength(3), { timeout: 5000 });
+		const pages = reports.map((r) => r.held ?? []);
+		expect(pages.map((p) => p.length)).toEqual([
+			MAX_HELD_PER_REPORT,
+			MAX_HELD_PER_REPORT,
+			count - 2 * MAX_HELD_PER_REPORT,
+		]);
+		const sessions = pages.flat().map(([id]) => id);
+		expect(new Set(sessions).size).toBe(count);
+		expect(sessions).not.toContain("ses_too_old");
+		expect(sessions).not.toContain("ses_later");
+		await vi.waitFor(() => expect(link.hasPending()).toBe(false));
+		// Done: the counts alone, when they change.
+		expect(reports).toHaveLength(3);
+	});
+
 	it("the coordinator publishes a new version only when the room changed, and counts the whole SKU", () => {
 		const escrow = {
 			ledger: {} as { room?: RoomLedger },
@@ -205,7 +259,7 @@ describe("room link between a split SKU's objects", () => {
 				},
 				wake: () => {},
 				admittedUntil: () => null,
-				heldSince: () => [],
+				heldPage: () => ({ held: [], next: null }),
 			},
 			escrow,
 		);
