@@ -312,8 +312,8 @@ export class ShardRoomGate {
 		this.lastReportMs = Date.now();
 		const uses = [...this.uses];
 		const key = unitsKey(inv);
-		const page = this.recountPage();
 		try {
+			const page = this.recountPage();
 			const state = await this.host.peer(0).roomReport({
 				index: this.escrow.index,
 				reserved: inv.reserved,
