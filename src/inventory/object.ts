@@ -113,7 +113,7 @@ export class InventoryObject extends SkuObjectPeers {
 		return this.announced(this.committed(inv, now));
 	}
 
-	/** Open storefronts learn of the operator's change (src/inventory/live.ts productChanged). */
+	/** Open storefronts learn of the operator's change, a PATCH or a reset (src/inventory/live.ts productChanged). */
 	private announced(result: UpdateResult): UpdateResult {
 		if (result.ok) this.live.productChanged(result.product);
 		return result;
@@ -122,8 +122,11 @@ export class InventoryObject extends SkuObjectPeers {
 	reset(): UpdateResult | Promise<UpdateResult> {
 		const inv = this.inv;
 		if (inv === null) return { ok: false, code: "unknown_sku" };
-		if (this.escrow?.isCoordinator) return this.split.reset();
-		return this.resetLocal();
+		// Announced as a PATCH is: a page holding a hold the reset deleted reads it
+		// (src/web/storefront/useHoldCheck.ts). A split SKU's shards have no feed.
+		if (this.escrow?.isCoordinator) return this.split.reset().then((r) => this.announced(r));
+		const result = this.resetLocal();
+		return this.escrow === null ? this.announced(result) : result;
 	}
 
 	/** This object's own holds (a shard's, for a split SKU). */

@@ -118,6 +118,32 @@ describe("GET /api/products/:sku/live", () => {
 		});
 	}
 
+	for (const shards of [1, 2]) {
+		it(`sends the product after a reset to sockets opened ?with=product, its holds gone (shards: ${shards})`, async () => {
+			const sku = uniqueSku("LIVER");
+			const created = await call("POST", "/api/admin/products", {
+				token: ADMIN,
+				body: { sku, name: "Test drop", priceCents: 1000, currency: "USD", totalStock: 4, shards },
+			});
+			expect(created.status).toBe(201);
+			const token = await newSession();
+			expect((await call("POST", "/api/reservations", { token, body: { sku } })).status).toBe(201);
+			const tagged = await connect(sku, "?with=product");
+			await tagged.until((m) => m.type === "availability" && m.reserved === 1);
+			const reset = await call("POST", `/api/admin/products/${sku}/reset`, { token: ADMIN });
+			expect(reset.status, JSON.stringify(reset.body)).toBe(200);
+			// A storefront holding a unit learns of the reset from this message even when the
+			// units it freed are taken again before the next availability (useHoldCheck.ts).
+			const product = await tagged.until((m) => m.type === "product");
+			expect(product).toMatchObject({
+				sku,
+				totalStock: 4,
+				availability: { sku, total: 4, available: 4, reserved: 0, sold: 0 },
+			});
+			tagged.ws.close(1000, "done");
+		});
+	}
+
 	it("sends availability on connect and an update after a reservation and a cancel", async () => {
 		const sku = await createProduct({ totalStock: 5 });
 		const live = await connect(sku);

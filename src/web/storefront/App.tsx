@@ -58,6 +58,7 @@ export function Storefront() {
 		accept,
 		reread,
 		reconnects,
+		productMessages,
 	} = useProductFeed(sku, api, liveSource);
 	const [session, setSession] = useStored<Session | null>(SESSION_KEY, isSession, null);
 	const [hold, setHold] = useStored<HeldReservation | null>(holdKey(sku), isHeld, null);
@@ -204,7 +205,9 @@ export function Storefront() {
 		fail,
 		focusNext,
 		offsetMs,
-		availabilityAsOfMs: availability === null ? null : Date.parse(availability.asOf),
+		availability,
+		// A product message (an operator's PATCH or reset) or the feed back after a drop.
+		operatorNews: productMessages + reconnects,
 	});
 
 	// The waiting room (docs/waiting-room.md): with one enabled, Reserve is offered only

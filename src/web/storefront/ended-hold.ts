@@ -47,3 +47,13 @@ export const GONE_HOLD_NOTICE: EndedHoldNotice = {
 	tone: "error",
 	text: "This hold is no longer held: the store no longer has it (the sale may have been reset), so its units are not yours any more. Any amount taken will be refunded. Reserve again if any are left.",
 };
+
+/**
+ * The same, for a hold this page never sent a payment for whose outcome is unknown (the read
+ * that found it gone came from the feed, useHoldCheck.ts): a paid hold is kept through a reset
+ * and would read as PAID, so this one was not paid, and there is nothing to refund.
+ */
+export const RESET_HOLD_NOTICE: EndedHoldNotice = {
+	tone: "error",
+	text: "This hold is no longer held: the store no longer has it (the sale may have been reset), so its units are not yours any more. It was not paid: a paid hold is kept through a reset. Reserve again if any are left.",
+};

@@ -1,15 +1,16 @@
 // The hold's own actions: pay (one Idempotency-Key per unknown outcome, so a retry
 // never charges twice), cancel (asking the server where a hold stands when it cannot
-// be cancelled), a hold paid elsewhere, the hold's expiry (useHoldExpiry.ts), and a
+// be cancelled), a hold paid elsewhere, the hold's expiry (useHoldExpiry.ts), a
 // payment whose answer never came, asked about once the server answers again
-// (usePaymentRecheck.ts).
+// (usePaymentRecheck.ts), and a hold the feed says may have ended, an operator's reset
+// deleting it (useHoldCheck.ts).
 
 import { useRef } from "preact/hooks";
-import type { Reservation } from "../../shared/types.ts";
+import type { Availability, HoldStatus, Reservation } from "../../shared/types.ts";
 import type { ApiClient, ApiErr, Session } from "../api/client.ts";
 import { describeError } from "../api/outcomes.ts";
 import { newIdempotencyKey } from "../lib/hooks.ts";
-import { endedHoldNotice, GONE_HOLD_NOTICE, stillHeld } from "./ended-hold.ts";
+import { endedHoldNotice, GONE_HOLD_NOTICE, RESET_HOLD_NOTICE, stillHeld } from "./ended-hold.ts";
 import type { FocusRequest } from "./focus.ts";
 import type { HeldReservation } from "./HoldPanel.tsx";
 import { orderHeadingId, type StoredOrder } from "./Orders.tsx";
@@ -17,6 +18,7 @@ import type { PaymentMethodId } from "./payment-methods.ts";
 import { orderNumber } from "./sale.ts";
 import { type StoreNotice, UNKNOWN_OUTCOME } from "./store-notice.ts";
 import { MAX_STORED_ORDERS } from "./stored.ts";
+import { useHoldCheck } from "./useHoldCheck.ts";
 import { useHoldExpiry } from "./useHoldExpiry.ts";
 import { usePaymentRecheck } from "./usePaymentRecheck.ts";
 
@@ -37,8 +39,10 @@ export interface HoldActionDeps {
 	focusNext: (request: FocusRequest) => void;
 	/** Server clock minus this device's (useProductFeed.ts). */
 	offsetMs: number;
-	/** The `asOf` of the latest availability: the server answered at that moment. */
-	availabilityAsOfMs: number | null;
+	/** The latest availability (its `asOf`: the server answered at that moment). */
+	availability: Availability | null;
+	/** The feed's product messages and returns after a drop (useProductFeed.ts). */
+	operatorNews: number;
 }
 
 export function useHoldActions(
@@ -57,7 +61,8 @@ export function useHoldActions(
 		fail,
 		focusNext,
 		offsetMs,
-		availabilityAsOfMs,
+		availability,
+		operatorNews,
 	}: HoldActionDeps,
 ) {
 	const checkoutKey = useRef<{ reservationId: string; method: string; key: string } | null>(null);
@@ -184,11 +189,46 @@ export function useHoldActions(
 		say(endedHoldNotice(current.data.status), true);
 	};
 
+	// Where a hold stands once read, said for a page whose payment of it has no known outcome
+	// (its key is kept): that payment may be the one that ended it, and may have taken money
+	// the saga refunds (docs/checkout.md), so the words never claim that nothing was charged.
+	const afterLostPayment = {
+		paid: (current: Reservation) => {
+			checkoutKey.current = null;
+			setHold(null);
+			void paidElsewhere(current, "Your payment went through:");
+		},
+		ended: (status: HoldStatus) => {
+			checkoutKey.current = null;
+			setHold(null);
+			say(
+				status === "PAYMENT_FAILED"
+					? {
+							tone: "error",
+							text: "This hold was released: its payment failed or was not confirmed in time, so its units went back to stock. Any amount taken will be refunded. Reserve again if any are left.",
+						}
+					: endedHoldNotice(status),
+				true,
+			);
+		},
+		gone: (err: ApiErr) => {
+			// 404: the hold is gone (an operator's reset), as definite as an ended status.
+			if (err.status === 404) {
+				checkoutKey.current = null;
+				setHold(null);
+				say(GONE_HOLD_NOTICE, true);
+				return;
+			}
+			// Another definite refusal (401: the session ended) in its own words.
+			fail(err);
+		},
+	};
+
 	const recheck = usePaymentRecheck(api, {
 		hold,
 		busy,
 		offsetMs,
-		availabilityAsOfMs,
+		availabilityAsOfMs: availability === null ? null : Date.parse(availability.asOf),
 		// Still RESERVED: not paid, and the key stays, so paying again cannot charge twice.
 		unpaid: () =>
 			say({
@@ -200,36 +240,38 @@ export function useHoldActions(
 				tone: "info",
 				text: "The store answers again: a payment for this hold is still being settled. This page shows its outcome when it is known.",
 			}),
+		...afterLostPayment,
+	});
+
+	// The feed says the hold may have ended (an operator's reset, another tab): read it, and say
+	// so if it has. With a payment of this page's outcome unknown, in that payment's words.
+	const lostPayment = () => {
+		if (checkoutKey.current === null) return false;
+		recheck.forget();
+		return true;
+	};
+	useHoldCheck(api, {
+		hold,
+		busy,
+		availability,
+		operatorNews,
+		offsetMs,
 		paid: (current) => {
-			checkoutKey.current = null;
+			if (lostPayment()) return afterLostPayment.paid(current);
 			setHold(null);
-			void paidElsewhere(current, "Your payment went through:");
+			void paidElsewhere(current);
 		},
 		ended: (status) => {
-			checkoutKey.current = null;
+			if (lostPayment()) return afterLostPayment.ended(status);
 			setHold(null);
-			say(
-				status === "PAYMENT_FAILED"
-					? // The lost payment may be the one that failed, and whether it took money is not
-						// known here: the saga refunds any capture (docs/checkout.md).
-						{
-							tone: "error",
-							text: "This hold was released: its payment failed or was not confirmed in time, so its units went back to stock. Any amount taken will be refunded. Reserve again if any are left.",
-						}
-					: endedHoldNotice(status),
-				true,
-			);
+			say(endedHoldNotice(status), true);
 		},
 		gone: (err) => {
-			// 404: the hold is gone (an operator's reset), as definite as an ended status.
-			if (err.status === 404) {
-				checkoutKey.current = null;
-				setHold(null);
-				say(GONE_HOLD_NOTICE, true);
-				return;
-			}
-			// Another definite refusal (401: the session ended) in its own words.
-			fail(err);
+			if (lostPayment()) return afterLostPayment.gone(err);
+			if (err.status !== 404) return fail(err);
+			// A paid hold survives a reset (it would read PAID): this one was not paid.
+			setHold(null);
+			say(RESET_HOLD_NOTICE, true);
 		},
 	});
 

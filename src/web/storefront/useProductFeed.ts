@@ -46,6 +46,11 @@ export interface ProductFeed {
 	 * what backed off while it was not (the queue ticket's reads) can ask again now.
 	 */
 	reconnects: number;
+	/**
+	 * How many product messages the feed brought: the operator changed the SKU (a PATCH or a
+	 * reset), so a hold on the page may be gone (useHoldCheck.ts).
+	 */
+	productMessages: number;
 }
 
 export function useProductFeed(sku: string, api: ApiClient, source: LiveSource): ProductFeed {
@@ -60,6 +65,7 @@ export function useProductFeed(sku: string, api: ApiClient, source: LiveSource):
 	const freshAtMs = useRef(0);
 	const wasOpen = useRef(false);
 	const [reconnects, setReconnects] = useState(0);
+	const [productMessages, setProductMessages] = useState(0);
 
 	const accept = useCallback((a: Availability) => {
 		const asOfMs = Date.parse(a.asOf);
@@ -82,6 +88,14 @@ export function useProductFeed(sku: string, api: ApiClient, source: LiveSource):
 			accept(p.availability);
 		},
 		[accept],
+	);
+
+	const onProductMessage = useCallback(
+		(p: Product) => {
+			takeProduct(p);
+			setProductMessages((n) => n + 1);
+		},
+		[takeProduct],
 	);
 
 	const rereading = useRef(false);
@@ -149,7 +163,7 @@ export function useProductFeed(sku: string, api: ApiClient, source: LiveSource):
 			ok: (r) => {
 				takeProduct(r.data);
 				setLoadProblem(null);
-				unsubscribe = source.subscribe(sku, accept, onState, takeProduct);
+				unsubscribe = source.subscribe(sku, accept, onState, onProductMessage);
 			},
 			failed: (r) => {
 				if (r.code === "unknown_sku") {
@@ -164,7 +178,7 @@ export function useProductFeed(sku: string, api: ApiClient, source: LiveSource):
 			stop();
 			unsubscribe?.();
 		};
-	}, [sku, api, source, accept, onState, takeProduct]);
+	}, [sku, api, source, accept, onState, takeProduct, onProductMessage]);
 
 	// Only once the product has loaded (the feed is subscribed then) and while the feed is lost.
 	const readAtMs = useFallbackRead(api, sku, product !== null && lostAtMs !== null, takeProduct);
@@ -179,5 +193,6 @@ export function useProductFeed(sku: string, api: ApiClient, source: LiveSource):
 		accept,
 		reread,
 		reconnects,
+		productMessages,
 	};
 }
