@@ -3,11 +3,11 @@
 // hold's timer says what it still means; both clear when the server is back),
 // and a payment provider too slow to confirm a charge (the page says money may
 // have moved and will be refunded — never "nothing was charged"). Answers that are
-// lost or refused once: a Reserve retried under its key (the same hold), the config
-// read and the human check tried again without a reload, and a Release that finds
-// the hold already cancelled or paid (docs/decisions/059-storefront-retries.md).
+// lost or refused once: a Reserve retried under its key (the same hold), and the config
+// read and the human check tried again without a reload
+// (docs/decisions/059-storefront-retries.md). A hold that ends elsewhere (a Release whose
+// answer was lost, another tab, an operator's reset): test/e2e/storefront-hold-ended.test.ts.
 
-import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import { api, type TestServer } from "../support/server.ts";
 import { expectNoSeriousA11yViolations } from "./axe.ts";
@@ -303,71 +303,6 @@ describe("storefront during failures", () => {
 		await page.getByRole("button", { name: "Verify (stand-in widget)" }).click();
 		await page.getByRole("heading", { name: "Reserve" }).waitFor();
 		expect(posts.seen()).toBe(2);
-	});
-
-	/** The buyer's session token and the id of the hold on screen, from the page's sessionStorage. */
-	async function heldByPage(page: Page, sku: string): Promise<{ token: string; id: string }> {
-		return page.evaluate((s) => {
-			const session = JSON.parse(sessionStorage.getItem("rg.buyer.session") ?? "{}");
-			const hold = JSON.parse(sessionStorage.getItem(`rg.buyer.hold.${s}`) ?? "{}");
-			return { token: session.token, id: hold.reservation?.reservationId };
-		}, sku);
-	}
-
-	it("clears a hold whose Cancel answer was lost when Cancel is pressed again", async () => {
-		const { page, errors } = await holdingPage(e2e.server);
-		let deletes = 0;
-		await page.route("**/api/reservations/*", async (route) => {
-			if (route.request().method() !== "DELETE") return route.fallback();
-			deletes += 1;
-			// The first Cancel reaches the server, but its answer is lost on the way back.
-			const response = await route.fetch();
-			if (deletes === 1) return route.abort("internetdisconnected");
-			return route.fulfill({ response });
-		});
-		await page.getByRole("button", { name: "Release hold" }).click();
-		await expect.poll(() => alertText(page), POLL).toMatch(/^Could not reach the server\./);
-		await page.getByRole("button", { name: "Release hold" }).click();
-		// The second gets 409: the page asks where the hold stands and says it is cancelled.
-		await expect
-			.poll(() => statusText(page), POLL)
-			.toBe("This hold was cancelled, so its units are back in stock.");
-		expect(await page.getByRole("heading", { name: "1 unit held for you" }).count()).toBe(0);
-		await page.getByRole("button", { name: "Reserve" }).waitFor();
-		expect(deletes).toBe(2);
-		expect(errors).toEqual([]);
-	});
-
-	it("shows the order of a hold paid elsewhere when Cancel finds it paid", async () => {
-		const { sku, page, errors } = await holdingPage(e2e.server);
-		// Another tab of the same session pays the hold.
-		const { token, id } = await heldByPage(page, sku);
-		const paid = await api<{ orderId: string }>(e2e.server, "POST", "/api/checkout", {
-			token,
-			headers: { "idempotency-key": `other-tab-${id}` },
-			body: { reservationId: id, paymentMethod: "pm_card_visa" },
-		});
-		expect(paid.status, JSON.stringify(paid.body)).toBe(200);
-		await page.getByRole("button", { name: "Release hold" }).click();
-		await expect
-			.poll(() => statusText(page), POLL)
-			.toMatch(/^This hold is already paid: order [0-9A-F]{4}-[0-9A-F]{4} is confirmed\.$/);
-		await page.getByRole("heading", { name: /^Order [0-9A-F]{4}-[0-9A-F]{4}$/ }).waitFor();
-		expect(await page.getByRole("heading", { name: "1 unit held for you" }).count()).toBe(0);
-		expect(errors).toEqual([]);
-	});
-
-	it("words the end of a hold cancelled elsewhere from its status, not as expired", async () => {
-		const { sku, page, errors } = await holdingPage(e2e.server, { holdSeconds: 5 });
-		// Another tab of the same session cancels it; this page learns at the end of its timer.
-		const { token, id } = await heldByPage(page, sku);
-		const cancelled = await api(e2e.server, "DELETE", `/api/reservations/${id}`, { token });
-		expect(cancelled.status).toBe(200);
-		await expect
-			.poll(() => statusText(page), { timeout: 30_000, interval: 200 })
-			.toBe("This hold was cancelled, so its units are back in stock.");
-		expect(await page.getByRole("heading", { name: "1 unit held for you" }).count()).toBe(0);
-		expect(errors).toEqual([]);
 	});
 
 	it("says a payment not confirmed in time may have taken money, which will be refunded", async () => {

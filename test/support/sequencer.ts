@@ -35,6 +35,7 @@ export const EXPECTED_SECONDS: Readonly<Record<string, number>> = {
 	"test/node/drop-limits.test.ts": 18,
 	"test/e2e/storefront-operator-changes.test.ts": 20,
 	"test/e2e/storefront-states.test.ts": 15,
+	"test/e2e/storefront-hold-ended.test.ts": 22,
 	"test/e2e/storefront.test.ts": 15,
 	"test/e2e/storefront-waiting-room.test.ts": 74,
 	"test/node/checkout-restart.test.ts": 12,
