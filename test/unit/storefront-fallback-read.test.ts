@@ -1,9 +1,15 @@
 // The pace of the product read that stands in for a missing live feed
 // (src/web/storefront/useFallbackRead.ts, its schedule in src/web/api/live-protocol.ts): steady while it succeeds, the feed's backoff while
-// it fails, never sooner than a Retry-After.
+// it fails, never sooner than a Retry-After. A read that succeeds wakes the feed's socket once
+// (src/web/storefront/fallback-reads.ts, src/web/api/live-source.ts `wake`): fake timers and a
+// fake socket drive the clock.
 
-import { describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import type { Product } from "../../src/shared/types.ts";
+import type { ApiResult } from "../../src/web/api/client.ts";
 import { backoffMs, FALLBACK_READ_MS, nextReadInMs } from "../../src/web/api/live-protocol.ts";
+import { type LiveSocketEvents, reconnectingSource } from "../../src/web/api/live-source.ts";
+import { startFallbackReads } from "../../src/web/storefront/fallback-reads.ts";
 
 describe("the storefront's read in place of the live feed", () => {
 	it("comes every FALLBACK_READ_MS ± 20 % while reads succeed", () => {
@@ -21,5 +27,83 @@ describe("the storefront's read in place of the live feed", () => {
 	it("never reads sooner than the answer's Retry-After", () => {
 		expect(nextReadInMs(1, 30, () => 0.5)).toBe(30_000);
 		expect(nextReadInMs(0, 5, () => 0)).toBe(FALLBACK_READ_MS * 0.8);
+	});
+});
+
+describe("a read in place of the feed that succeeds", () => {
+	const T0 = Date.UTC(2026, 10, 30, 12, 0, 0);
+	beforeEach(() => {
+		vi.useFakeTimers();
+		vi.setSystemTime(T0);
+		// The feed's backoff at its middle: 0.5 s, 1 s, 2 s, 4 s, 8 s, 10 s…
+		vi.spyOn(Math, "random").mockReturnValue(0.5);
+	});
+	afterEach(() => {
+		vi.restoreAllMocks();
+		vi.useRealTimers();
+	});
+
+	const product = { sku: "SKU-1" } as Product;
+	const ok: ApiResult<Product> = {
+		ok: true,
+		status: 200,
+		data: product,
+		meta: { requestId: "req", durationMs: 1 } as never,
+		roundTripMs: 1,
+	};
+
+	/** A feed whose every socket the server refuses, and the reads standing in for it. */
+	function refusedFeed() {
+		const opened: number[] = [];
+		const source = reconnectingSource("http://shop.test", (_url, on: LiveSocketEvents) => {
+			opened.push(Date.now() - T0);
+			queueMicrotask(() => on.close());
+			return { close() {} };
+		});
+		const stopFeed = source.subscribe(
+			"SKU-1",
+			() => {},
+			() => {},
+			() => {},
+		);
+		let reads = 0;
+		const stopReads = startFallbackReads({
+			read: async () => {
+				reads += 1;
+				return ok;
+			},
+			product: () => {},
+			readAt: () => {},
+			// Reads due at 9 s, 18 s, 27 s…: apart from the feed's own attempts.
+			random: () => 0.25,
+			wake: () => source.wake?.(),
+		});
+		return {
+			opened,
+			reads: () => reads,
+			stop() {
+				stopReads();
+				stopFeed();
+			},
+		};
+	}
+
+	it("lets the waiting socket try at once, once per outage, not at every read", async () => {
+		const feed = refusedFeed();
+		// Refused at 0, 0.5, 1.5, 3.5 and 7.5 s: the next attempt waits 8 s, to 15.5 s.
+		await vi.advanceTimersByTimeAsync(8_999);
+		expect(feed.opened).toEqual([0, 500, 1_500, 3_500, 7_500]);
+		expect(feed.reads()).toBe(0);
+		// The read at 9 s succeeds: the socket tries then, not at 15.5 s.
+		await vi.advanceTimersByTimeAsync(1);
+		expect(feed.reads()).toBe(1);
+		expect(feed.opened.at(-1)).toBe(9_000);
+		// Refused again, it waits its own 10 s (to 19 s); the read at 18 s does not wake it again.
+		await vi.advanceTimersByTimeAsync(9_500);
+		expect(feed.reads()).toBe(2);
+		expect(feed.opened).toEqual([0, 500, 1_500, 3_500, 7_500, 9_000]);
+		await vi.advanceTimersByTimeAsync(500);
+		expect(feed.opened.at(-1)).toBe(19_000);
+		feed.stop();
 	});
 });

@@ -9,11 +9,13 @@
 // attempts settle at, so a refused tab at most doubles the calls it already makes — never
 // sooner than a Retry-After, and with the feed's backoff while reads fail. It stops the
 // moment the feed is open. docs/decisions/068-storefront-leftovers.md
+// A read that succeeds lets the feed's socket try again at once rather than at the end of its
+// backoff, once per outage (fallback-reads.ts, docs/decisions/082-storefront-after-a-reset-and-a-woken-feed.md).
 
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { Product } from "../../shared/types.ts";
 import type { ApiClient } from "../api/client.ts";
-import { nextReadInMs } from "../api/live-protocol.ts";
+import { startFallbackReads } from "./fallback-reads.ts";
 
 /**
  * Reads the product while `active` (the feed is not open and the product has loaded);
@@ -25,38 +27,24 @@ export function useFallbackRead(
 	sku: string,
 	active: boolean,
 	onProduct: (p: Product) => void,
+	/** The server answered a read: the feed's socket may try again at once (live-source.ts wake). */
+	wake: () => void,
 ): number | null {
 	const [readAtMs, setReadAtMs] = useState<number | null>(null);
 	const take = useRef(onProduct);
 	take.current = onProduct;
+	const woken = useRef(wake);
+	woken.current = wake;
 
 	useEffect(() => {
 		setReadAtMs(null);
 		if (!active) return;
-		let stopped = false;
-		let failures = 0;
-		let timer: ReturnType<typeof setTimeout> | undefined;
-		const schedule = (retryAfterSeconds: number | null) => {
-			timer = setTimeout(() => void read(), nextReadInMs(failures, retryAfterSeconds));
-		};
-		const read = async () => {
-			const r = await api.product(sku);
-			if (stopped) return;
-			if (r.ok) {
-				failures = 0;
-				take.current(r.data);
-				setReadAtMs(Date.now());
-				return schedule(null);
-			}
-			failures += 1;
-			setReadAtMs(null);
-			schedule(r.retryAfterSeconds);
-		};
-		schedule(null);
-		return () => {
-			stopped = true;
-			if (timer !== undefined) clearTimeout(timer);
-		};
+		return startFallbackReads({
+			read: () => api.product(sku),
+			product: (p) => take.current(p),
+			readAt: setReadAtMs,
+			wake: () => woken.current(),
+		});
 	}, [api, sku, active]);
 
 	return readAtMs;

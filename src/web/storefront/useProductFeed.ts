@@ -181,7 +181,14 @@ export function useProductFeed(sku: string, api: ApiClient, source: LiveSource):
 	}, [sku, api, source, accept, onState, takeProduct, onProductMessage]);
 
 	// Only once the product has loaded (the feed is subscribed then) and while the feed is lost.
-	const readAtMs = useFallbackRead(api, sku, product !== null && lostAtMs !== null, takeProduct);
+	const wakeFeed = useCallback(() => source.wake?.(), [source]);
+	const readAtMs = useFallbackRead(
+		api,
+		sku,
+		product !== null && lostAtMs !== null,
+		takeProduct,
+		wakeFeed,
+	);
 
 	return {
 		product,
