@@ -1,9 +1,9 @@
 // When the storefront reads its hold because the feed says it may have ended
-// (src/web/storefront/useHoldCheck.ts holdMayHaveEnded): only an availability read after the
+// (src/web/storefront/useHoldCheck.ts, src/web/storefront/ended-hold.ts holdMayHaveEnded): only an availability read after the
 // hold was taken, counting fewer units held than the hold itself holds.
 import { describe, expect, it } from "vitest";
 import type { Availability, Reservation } from "../../src/shared/types.ts";
-import { holdMayHaveEnded } from "../../src/web/storefront/useHoldCheck.ts";
+import { holdMayHaveEnded } from "../../src/web/storefront/ended-hold.ts";
 
 const CREATED = "2026-11-30T12:00:00.000Z";
 const hold = (quantity: number): Reservation => ({

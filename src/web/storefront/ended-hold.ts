@@ -1,8 +1,9 @@
 // The words for a hold this page showed that the server says has ended, by its
-// status (useHoldExpiry.ts and the storefront's Release). Pure, so it is unit-tested
-// in Node: test/unit/storefront-ended-hold.test.ts.
+// status (useHoldExpiry.ts and the storefront's Release), and when the feed says it may have
+// ended (useHoldCheck.ts). Pure, so it is unit-tested in Node:
+// test/unit/storefront-ended-hold.test.ts, test/unit/storefront-hold-check.test.ts.
 
-import type { HoldStatus } from "../../shared/types.ts";
+import type { Availability, HoldStatus, Reservation } from "../../shared/types.ts";
 import { describeCode } from "../api/outcomes.ts";
 
 /** A notice on the page (components/Layout.tsx, NoticeValue). */
@@ -16,6 +17,15 @@ const STILL_HELD: readonly HoldStatus[] = ["RESERVED", "CHECKOUT_PENDING"];
 
 export function stillHeld(status: HoldStatus): boolean {
 	return STILL_HELD.includes(status);
+}
+
+/**
+ * Whether `a` says the hold may no longer stand: read after the hold was taken (both are the
+ * server's times) and counting fewer units held than the hold alone holds (a hold that stands,
+ * RESERVED or CHECKOUT_PENDING, is counted in `reserved`).
+ */
+export function holdMayHaveEnded(hold: Reservation, a: Availability): boolean {
+	return Date.parse(a.asOf) > Date.parse(hold.createdAt) && a.reserved < hold.quantity;
 }
 
 /** What the buyer is told about a hold the page showed that the server says has ended. */

@@ -18,19 +18,11 @@
 import { useEffect, useRef } from "preact/hooks";
 import type { Availability, HoldStatus, Reservation } from "../../shared/types.ts";
 import type { ApiClient, ApiErr } from "../api/client.ts";
-import { stillHeld } from "./ended-hold.ts";
+import { holdMayHaveEnded, stillHeld } from "./ended-hold.ts";
 import type { HeldReservation } from "./HoldPanel.tsx";
 
 /** The shortest gap between two reads of the hold by this check (server clock). */
 export const HOLD_CHECK_GAP_MS = 2_000;
-
-/**
- * Whether `a` says the hold may no longer stand: read after the hold was taken (both are the
- * server's times) and counting fewer units held than the hold alone holds.
- */
-export function holdMayHaveEnded(hold: Reservation, a: Availability): boolean {
-	return Date.parse(a.asOf) > Date.parse(hold.createdAt) && a.reserved < hold.quantity;
-}
 
 export interface HoldCheckDeps {
 	hold: HeldReservation | null;
