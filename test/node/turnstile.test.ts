@@ -59,6 +59,20 @@ class SiteverifyStub {
 		if (seen.response === "hang") return; // never answers: the Worker's timeout decides
 		if (seen.response === "http-500") return reply(500, "{}");
 		if (seen.response === "not-json") return reply(200, "<html>");
+		if (seen.response === "empty") return reply(200, "");
+		if (seen.response === "stall-body") {
+			// The headers, then a body that never ends: the Worker's timeout decides.
+			res.writeHead(200, { "content-type": "application/json" });
+			return void res.write('{"success":');
+		}
+		const code = /^code-(.+)$/.exec(seen.response)?.[1];
+		if (code !== undefined)
+			return reply(200, JSON.stringify({ success: false, "error-codes": [code] }));
+		if (seen.response === "huge-code")
+			return reply(
+				200,
+				JSON.stringify({ success: false, "error-codes": ["z".repeat(20_000), "x", "y", "w"] }),
+			);
 		if (seen.secret !== SECRET)
 			return reply(200, '{"success":false,"error-codes":["invalid-input-secret"]}');
 		if (seen.response.startsWith("pass")) {
@@ -102,13 +116,44 @@ describe("POST /api/sessions with Turnstile", () => {
 		expect(list.status).toBe(404);
 	});
 
-	it("answers 403 turnstile_failed when siteverify says no, or answers something unreadable", async () => {
-		for (const token of ["fail-abc", "not-json"]) {
+	it("answers 403 turnstile_failed when siteverify refuses the token itself", async () => {
+		for (const token of [
+			"fail-abc",
+			"code-invalid-input-response",
+			"code-timeout-or-duplicate",
+			"code-missing-input-response",
+		]) {
 			const res = await session(token);
 			expect(res.status, token).toBe(403);
 			expect(res.body.error?.code).toBe("turnstile_failed");
 			expect(res.body.data).toBeUndefined();
 		}
+	});
+
+	it("names at most a few short codes in the 403, whatever siteverify lists", async () => {
+		const res = await session("huge-code");
+		expect(res.status).toBe(403);
+		expect(res.body.error?.message.length).toBeLessThan(200);
+		expect(res.body.error?.message).toMatch(/ and 1 more\)\.$/);
+	});
+
+	it("answers 503 unavailable, never blaming the buyer, when siteverify verified nothing", async () => {
+		// Unreadable answers, a body that stalls, Cloudflare's own failure, our secret refused.
+		for (const token of [
+			"not-json",
+			"empty",
+			"stall-body",
+			"code-internal-error",
+			"code-invalid-input-secret",
+			"code-missing-input-secret",
+		]) {
+			const res = await session(token);
+			expect(res.status, token).toBe(503);
+			expect(res.body.error?.code, token).toBe("unavailable");
+			expect(res.headers.get("retry-after"), token).toMatch(/^\d+$/);
+		}
+		// A misconfigured secret is the operator's to fix: the server's log names the variable.
+		expect(server.output()).toMatch(/siteverify refused .*TURNSTILE_SECRET_KEY/);
 	});
 
 	it("accepts DEBUG_TOKEN without asking siteverify", async () => {

@@ -8,7 +8,7 @@ import { mintSession } from "../sessions.ts";
 import { verifyTurnstile } from "../turnstile.ts";
 
 const CreateSession = z.object({ turnstileToken: z.string().min(1).max(2048) });
-/** Turnstile's siteverify did not answer: a new session can be asked for again this soon. */
+/** siteverify verified nothing (unreachable, unreadable, its own or our failure): ask again this soon. */
 const TURNSTILE_RETRY_AFTER_SECONDS = 5;
 
 export const sessions = new Hono<AppEnv>();
@@ -19,10 +19,15 @@ sessions.post("/", async (c) => {
 	const debug = config.debugToken;
 	if (!(debug !== null && (await sameSecret(turnstileToken, debug)))) {
 		const verdict = await verifyTurnstile(config, turnstileToken);
-		if (!verdict.ok && verdict.reason === "unreachable") {
-			return fail(c, "unavailable", "The bot check service could not be reached; retry shortly.", {
-				"Retry-After": String(TURNSTILE_RETRY_AFTER_SECONDS),
-			});
+		// Nothing verified through no fault of the buyer's (siteverify-verdict.ts): retry, not
+		// "check again"; the operator's own misconfiguration is logged by verifyTurnstile.
+		if (!verdict.ok && verdict.reason !== "rejected") {
+			return fail(
+				c,
+				"unavailable",
+				"The bot check service could not verify the token just now; retry shortly.",
+				{ "Retry-After": String(TURNSTILE_RETRY_AFTER_SECONDS) },
+			);
 		}
 		if (!verdict.ok)
 			return fail(c, "turnstile_failed", `Turnstile rejected the token (${verdict.detail}).`);

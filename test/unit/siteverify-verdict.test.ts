@@ -1,0 +1,81 @@
+// Whose failure a siteverify answer is (src/worker/siteverify-verdict.ts): the buyer's token
+// refused is 403, anything that verified nothing is 503, and the detail a message or a log line
+// carries stays short whatever siteverify sends.
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import {
+	judgeSiteverify,
+	MAX_CODE_CHARS,
+	MAX_REPORTED_CODES,
+	namedCodes,
+} from "../../src/worker/siteverify-verdict.ts";
+
+const refusal = (...codes: unknown[]) => ({ success: false, "error-codes": codes });
+
+describe("judgeSiteverify", () => {
+	it("passes success: true", () => {
+		expect(judgeSiteverify({ success: true, "error-codes": [] })).toEqual({ ok: true });
+	});
+
+	it("blames the buyer for the token's own codes", () => {
+		for (const code of ["invalid-input-response", "timeout-or-duplicate", "missing-input-response"])
+			expect(judgeSiteverify(refusal(code)), code).toEqual({
+				ok: false,
+				reason: "rejected",
+				detail: code,
+			});
+		// A refusal in the documented shape without a code we know is still a refusal.
+		expect(judgeSiteverify(refusal())).toMatchObject({
+			reason: "rejected",
+			detail: "not verified",
+		});
+		expect(judgeSiteverify(refusal("some-new-code"))).toMatchObject({ reason: "rejected" });
+	});
+
+	it("calls Cloudflare's internal error unavailable, and our secret or request misconfigured", () => {
+		expect(judgeSiteverify(refusal("internal-error"))).toMatchObject({
+			reason: "unavailable",
+			detail: "internal-error",
+		});
+		for (const code of ["invalid-input-secret", "missing-input-secret", "bad-request"])
+			expect(judgeSiteverify(refusal(code)), code).toMatchObject({
+				reason: "misconfigured",
+				detail: code,
+			});
+		// Our secret refused: the token was never judged, whatever else the answer lists.
+		expect(
+			judgeSiteverify(refusal("invalid-input-response", "invalid-input-secret")),
+		).toMatchObject({ reason: "misconfigured" });
+	});
+
+	it("calls an answer that is not siteverify's JSON unavailable, never the buyer's failure", () => {
+		for (const answer of [undefined, null, "<html>oops</html>", 42, [], {}, { success: "false" }])
+			expect(judgeSiteverify(answer), JSON.stringify(answer)).toMatchObject({
+				ok: false,
+				reason: "unavailable",
+			});
+	});
+});
+
+describe("namedCodes", () => {
+	it("names at most a few short printable codes, whatever siteverify lists", () => {
+		const huge = "x".repeat(200_000);
+		const detail = namedCodes([huge, "invalid-input-response", "b\u0000c", "d", "e"]);
+		expect(detail).toBe(`${"x".repeat(MAX_CODE_CHARS)}…, invalid-input-response, b?c and 2 more`);
+		fc.assert(
+			fc.property(fc.array(fc.string({ maxLength: 500 }), { maxLength: 200 }), (codes) => {
+				const named = namedCodes(codes);
+				expect(named.length).toBeLessThanOrEqual(
+					MAX_REPORTED_CODES * (MAX_CODE_CHARS + 3) + " and 200 more".length,
+				);
+				expect(named).toMatch(/^[\x20-\x7e…]*$/);
+			}),
+		);
+	});
+
+	it("keeps the buyer's 403 detail bounded for a refusal listing a huge code", () => {
+		const verdict = judgeSiteverify(refusal("y".repeat(200_000), "invalid-input-response"));
+		expect(verdict).toMatchObject({ reason: "rejected" });
+		expect(verdict.ok === false && verdict.detail.length).toBeLessThan(200);
+	});
+});
