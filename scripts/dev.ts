@@ -104,8 +104,8 @@ async function main(): Promise<void> {
 	});
 	const base = `http://${HOST}:${PORT}`;
 	await waitForHealth(base, child);
-	await seedDemo(base, vars.ADMIN_TOKEN ?? "");
-	console.log(readyLine(base, STATE_DIR));
+	const seedProblem = await seedDemo(base, vars.ADMIN_TOKEN ?? "");
+	console.log(readyLine(base, STATE_DIR, seedProblem));
 }
 
 main().catch((error) => {

@@ -11,21 +11,43 @@ export const DEMO_PRODUCT = {
 };
 
 /**
- * 201 when it is there as defined here (created now, or a create repeated: the API answers an
- * identical create again), 409 when an operator changed it since; anything else is worth a line,
- * not a failure.
+ * Null when the demo product is there as defined here: 201 (created now, or a create repeated:
+ * the API answers an identical create again) or 409 (an operator changed it since). Else what
+ * the server answered, for the ready line to say plainly (an unset ADMIN_TOKEN, a D1 outage).
  */
-export async function seedDemo(base: string, adminToken: string): Promise<void> {
+export async function seedDemo(base: string, adminToken: string): Promise<string | null> {
 	const res = await fetch(`${base}/api/admin/products`, {
 		method: "POST",
 		headers: { "content-type": "application/json", authorization: `Bearer ${adminToken}` },
 		body: JSON.stringify(DEMO_PRODUCT),
 	});
-	await res.arrayBuffer();
-	if (res.status === 201) console.log(`demo product ${DEMO_PRODUCT.sku} is in place (100 units)`);
-	else if (res.status !== 409) console.warn(`seeding the demo product answered ${res.status}`);
+	const body = (await res.json().catch(() => null)) as {
+		error?: { code?: unknown; message?: unknown };
+	} | null;
+	if (res.status === 201) {
+		console.log(`demo product ${DEMO_PRODUCT.sku} is in place (100 units)`);
+		return null;
+	}
+	if (res.status === 409) return null;
+	const code = typeof body?.error?.code === "string" ? ` ${body.error.code}` : "";
+	const message = typeof body?.error?.message === "string" ? ` (${body.error.message})` : "";
+	const why =
+		adminToken.trim() === ""
+			? "; ADMIN_TOKEN is not set, so every operator endpoint answers 403 (docs/configuration.md)"
+			: "";
+	return `creating ${DEMO_PRODUCT.sku} answered ${res.status}${code}${message}${why}`;
 }
 
-export function readyLine(base: string, stateDir: string): string {
-	return `Revenue Guard is running at ${base} (state in ${stateDir})`;
+/**
+ * The line tests and tools wait for. `seedProblem` (seedDemo's answer): the server runs, but not
+ * as all is well, and the line says so rather than a warning scrolled away above it.
+ */
+export function readyLine(
+	base: string,
+	stateDir: string,
+	seedProblem: string | null = null,
+): string {
+	const line = `Revenue Guard is running at ${base} (state in ${stateDir})`;
+	if (seedProblem === null) return line;
+	return `${line}, but its demo product could not be seeded: ${seedProblem}`;
 }

@@ -52,8 +52,8 @@ async function main(): Promise<void> {
 	runtime = await startProduct({ vars, ...settings });
 	ownSignals();
 	if (stopping) return;
-	await seedDemo(runtime.url, vars.ADMIN_TOKEN ?? "");
-	console.log(readyLine(runtime.url, settings.stateDir));
+	const seedProblem = await seedDemo(runtime.url, vars.ADMIN_TOKEN ?? "");
+	console.log(readyLine(runtime.url, settings.stateDir, seedProblem));
 }
 
 /** One line for the user, no stack: the runtime's own messages name wrangler's flags. */

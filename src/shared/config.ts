@@ -32,6 +32,7 @@ import type { ReplayWindows } from "../domain/idempotency.ts";
 import { MAX_PAYMENT_TIMEOUT_MS } from "../payment/provider.ts";
 import { MAX_SIM_LATENCY_MS } from "../payment/simulated.ts";
 import type { RateLimitConfig } from "../ratelimit/config.ts";
+import { bearerTokenProblem } from "./bearer-token.ts";
 import {
 	decimal,
 	httpUrl,
@@ -122,7 +123,11 @@ const nonNegative = (fallback: number) => decimal({ min: 0 }, fallback);
  */
 export const ConfigVarsSchema = z.object({
 	ENVIRONMENT: text().transform((raw) => (isBlank(raw) ? DEFAULT_ENVIRONMENT : raw.trim())),
-	ADMIN_TOKEN: secret(),
+	// Refused when no request could ever present it (src/shared/bearer-token.ts).
+	ADMIN_TOKEN: secret().transform((value, ctx) => {
+		const wrong = value === null ? null : bearerTokenProblem(value);
+		return wrong === null ? value : problem(ctx, wrong);
+	}),
 	DEBUG_TOKEN: secret(),
 	TURNSTILE_SITE_KEY: text().transform((raw) => (isBlank(raw) ? "" : raw.trim())),
 	TURNSTILE_SECRET_KEY: text().transform((raw) => (isBlank(raw) ? "" : raw.trim())),

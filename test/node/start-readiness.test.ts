@@ -62,4 +62,28 @@ describe("npm start's readiness", () => {
 		const catalogue = answers.filter((answer) => answer.path === "/api/products");
 		expect(catalogue.length).toBeGreaterThan(0);
 	});
+
+	it("says plainly when its own demo product was refused, and refuses an unusable ADMIN_TOKEN", async () => {
+		// No ADMIN_TOKEN: the server runs (buyers can use what exists), but not as if all were well.
+		const unseeded = await startServer({ env: { ADMIN_TOKEN: "" } });
+		try {
+			const line = unseeded
+				.output()
+				.split("\n")
+				.find((l) => l.includes("is running at"));
+			expect(line).toMatch(
+				/is running at .*, but its demo product could not be seeded: creating DEMO-SNEAKER answered 40[13] .*ADMIN_TOKEN is not set/,
+			);
+		} finally {
+			await unseeded.dispose();
+		}
+		// A token no Authorization header can carry ends the start with one line naming it, instead
+		// of a server whose every operator call is refused.
+		for (const token of ["t".repeat(513), "two words"]) {
+			const start = startServer({ env: { ADMIN_TOKEN: token } });
+			await expect(start, token).rejects.toThrow(/ADMIN_TOKEN must be at most 512 visible ASCII/);
+			const error = await start.catch((e: Error) => e);
+			expect(String(error)).not.toContain(token);
+		}
+	});
 });

@@ -140,6 +140,26 @@ describe("parseConfig", () => {
 		}
 	});
 
+	it("refuses an ADMIN_TOKEN no Authorization header could present, without echoing it", () => {
+		const cases: [string, RegExp][] = [
+			["a".repeat(513), /ADMIN_TOKEN must be at most 512 visible ASCII .*it has 513 characters/],
+			["correct horse battery", /ADMIN_TOKEN must be .*it contains white space/],
+			[" padded", /ADMIN_TOKEN must be .*white space/],
+			["pässwort", /ADMIN_TOKEN must be .*outside visible ASCII/],
+		];
+		for (const [token, message] of cases) {
+			const text = problems({ ...base, ADMIN_TOKEN: token });
+			expect(text, token).toMatch(message);
+			expect(text, token).not.toContain(token.trim());
+			expect(text).not.toContain("\n");
+		}
+		// The longest token the edge reads still starts; blank still means unset.
+		const longest = parseConfig({ ...base, ADMIN_TOKEN: "a".repeat(512) });
+		expect(longest.ok && longest.config.adminToken).toBe("a".repeat(512));
+		const blank = parseConfig({ ...base, ADMIN_TOKEN: "  " });
+		expect(blank.ok && blank.config.adminToken).toBeNull();
+	});
+
 	it("names every bad variable at once, in one line", () => {
 		const message = problems({ ...base, HOLD_SECONDS: "x", RATE_LIMIT_READS: "1.5" });
 		expect(message).toMatch(/^Invalid configuration: .*HOLD_SECONDS.*; .*RATE_LIMIT_READS.*\.$/);

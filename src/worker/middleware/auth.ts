@@ -3,6 +3,7 @@
 // usable token); operators present ADMIN_TOKEN, compared in constant time (secrets.ts).
 
 import type { MiddlewareHandler } from "hono";
+import { MAX_BEARER_TOKEN_CHARS } from "../../shared/bearer-token.ts";
 import { sha256Hex } from "../../shared/digest.ts";
 import { ApiError, type AppEnv, type Ctx } from "../http.ts";
 import { sameSecret } from "../secrets.ts";
@@ -37,8 +38,11 @@ export function sessionKey(tokenHash: string): string {
 
 /** The header as clients send it: "Bearer ", then the token. */
 const PLAIN_BEARER = "Bearer ";
-/** A token as the pattern below takes it: 1..512 characters, no white space. */
-const PLAIN_TOKEN = /^\S{1,512}$/;
+/** A token as the pattern below takes it: 1..MAX_BEARER_TOKEN_CHARS characters, no white space. */
+const PLAIN_TOKEN = new RegExp(`^\\S{1,${MAX_BEARER_TOKEN_CHARS}}$`);
+const BEARER = new RegExp(`^Bearer\\s+(\\S{1,${MAX_BEARER_TOKEN_CHARS}})\\s*$`, "i");
+/** Any credentials after the Bearer scheme, of any length or shape (requireAdmin). */
+const ANY_BEARER = /^Bearer\s+(\S[\s\S]*)$/i;
 
 export function bearer(header: string | undefined): string | null {
 	if (header === undefined) return null;
@@ -49,7 +53,7 @@ export function bearer(header: string | undefined): string | null {
 		const token = header.slice(PLAIN_BEARER.length);
 		if (PLAIN_TOKEN.test(token)) return token;
 	}
-	const m = /^Bearer\s+(\S{1,512})\s*$/i.exec(header);
+	const m = BEARER.exec(header);
 	return m?.[1] ?? null;
 }
 
@@ -171,8 +175,19 @@ function authorized(resolved: Resolved, next: () => Promise<void>): Promise<void
 	return next();
 }
 
+/**
+ * The operator's credentials: whatever follows the Bearer scheme, however long or oddly shaped, so
+ * that every wrong token gets the same 403 (docs/configuration.md, "Token comparisons"), and only a
+ * header without Bearer credentials is "missing". Config refuses an ADMIN_TOKEN that `bearer()`
+ * could not read (src/shared/bearer-token.ts), so nothing `bearer()` refuses can be the right one.
+ */
+function adminCredentials(header: string | undefined): string | null {
+	if (header === undefined) return null;
+	return bearer(header) ?? ANY_BEARER.exec(header.trim())?.[1] ?? null;
+}
+
 export const requireAdmin: MiddlewareHandler<AppEnv> = async (c, next) => {
-	const token = bearer(c.req.header("authorization"));
+	const token = adminCredentials(c.req.header("authorization"));
 	const admin = c.get("config").adminToken;
 	if (token === null)
 		throw new ApiError("unauthorized", "Missing Authorization: Bearer <ADMIN_TOKEN> header.");
