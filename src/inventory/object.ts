@@ -204,6 +204,11 @@ export class InventoryObject extends SkuObjectPeers {
 		return this.productNow(this.inv, this.tick());
 	}
 
+	/** Objects the SKU is split across (1: one object); null for an unknown SKU (worker/known-shard.ts). */
+	shardCount(): number | null {
+		return this.inv === null ? null : (this.escrow?.shards ?? 1);
+	}
+
 	availability(readerSessionId?: string): Availability | null | Promise<Availability | null> {
 		if (this.inv === null) return null;
 		if (readerSessionId !== undefined) this.guard.markRead(readerSessionId);

@@ -101,6 +101,21 @@ export function shardsOf(sku: string): number {
 export function rememberShards(sku: string, shards: number | undefined): void {
 	if (shards !== undefined && shards > 1) shardCounts.use(sku, () => shards);
 }
+
+/**
+ * The SKU's shard count when an object told this isolate (fixed at the SKU's create, so good for
+ * the isolate's life); undefined when none has. A one-object SKU's 1 is kept only once its object
+ * said so (rememberShardCount): an answer that carries no count says nothing.
+ */
+export function knownShardCount(sku: string): number | undefined {
+	return shardCounts.peek(sku);
+}
+
+/** The count the SKU's own object answered (worker/known-shard.ts), 1 included. */
+export function rememberShardCount(sku: string, shards: number): void {
+	shardCounts.delete(sku);
+	shardCounts.use(sku, () => shards);
+}
 const readers = new BoundedMap<true>(MAX_EDGE_READERS);
 
 /**

@@ -4,6 +4,7 @@
 import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { shardOf } from "../../src/domain/escrow.ts";
 import { sleep } from "../../src/shared/sleep.ts";
 import { objectFiles } from "../support/local-storage.ts";
 import { api, startServer, type TestServer } from "../support/server.ts";
@@ -12,6 +13,8 @@ const REQUESTS = 1000;
 const IN_FLIGHT = 16;
 /** Generous: the ledger flushes at most every 2 s. */
 const LEDGER_DEADLINE_MS = 30_000;
+/** Sessions hash to one of two shards: this many all missing shard 1 happens once in 2^64. */
+const SESSIONS_TO_FIND_SHARD_1 = 64;
 
 function sqliteFiles(dir: string): string[] {
 	const out: string[] = [];
@@ -101,5 +104,72 @@ describe("random unknown SKUs", () => {
 		expect(Object.fromEntries(statuses)).toEqual({ 404: REQUESTS });
 		expect(objectFiles(server.stateDir, "InventoryObject")).toHaveLength(objectsBefore);
 		expect(sqliteFiles(server.stateDir)).toEqual(filesBefore);
+	});
+
+	it("create no object for an id whose shard suffix the SKU does not have", async () => {
+		const session = await api<{ token: string }>(server, "POST", "/api/sessions", {
+			body: { turnstileToken: server.debugToken },
+		});
+		const token = session.body.data?.token ?? "";
+		const product = (sku: string, shards: number) =>
+			api(server, "POST", "/api/admin/products", {
+				token: server.adminToken,
+				body: { sku, name: "Split", priceCents: 100, currency: "USD", totalStock: 10, shards },
+			});
+		const single = `ONE-${crypto.randomUUID().slice(0, 8)}`;
+		const split = `TWO-${crypto.randomUUID().slice(0, 8)}`;
+		expect((await product(single, 1)).status).toBe(201);
+		expect((await product(split, 2)).status).toBe(201);
+		// A real shard-1 id of the split SKU (a hold of a buyer its hash puts there) still reaches it.
+		let held: string | undefined;
+		for (let i = 0; i < SESSIONS_TO_FIND_SHARD_1 && held === undefined; i++) {
+			const buyer = await api<{ token: string; sessionId: string }>(
+				server,
+				"POST",
+				"/api/sessions",
+				{
+					body: { turnstileToken: server.debugToken },
+				},
+			);
+			if (shardOf(buyer.body.data?.sessionId ?? "", 2) !== 1) continue;
+			const res = await api<{ reservationId: string }>(server, "POST", "/api/reservations", {
+				token: buyer.body.data?.token,
+				body: { sku: split },
+			});
+			held = res.body.data?.reservationId;
+			expect(held).toMatch(new RegExp(`~${split}~1$`));
+			const read = await api(server, "GET", `/api/reservations/${held}`, {
+				token: buyer.body.data?.token,
+			});
+			expect(read.status).toBe(200);
+		}
+		expect(held, "a buyer on shard 1").toBeDefined();
+
+		const objectsBefore = objectFiles(server.stateDir, "InventoryObject").length;
+		const made: [string, string][] = [];
+		for (const suffix of [1, 2, 5, 63]) made.push([single, `~${single}~${suffix}`]);
+		for (const suffix of [2, 3, 64]) made.push([split, `~${split}~${suffix}`]);
+		for (const [, owner] of made) {
+			for (const [method, path, options] of [
+				["GET", `/api/reservations/rsv_0${owner}`, { token }],
+				["DELETE", `/api/reservations/rsv_0${owner}`, { token }],
+				["GET", `/api/orders/ord_0${owner}`, { token }],
+				[
+					"POST",
+					"/api/checkout",
+					{
+						token,
+						body: { reservationId: `rsv_0${owner}`, paymentMethod: "pm_card_visa" },
+						headers: { "idempotency-key": crypto.randomUUID() },
+					},
+				],
+			] as [string, string, Parameters<typeof api>[3]][]) {
+				const res = await api(server, method, path, options);
+				expect(res.status, `${method} ${path}`).toBe(404);
+				expect(res.body.error?.code).toBe("not_found");
+			}
+		}
+		// Sessions' cost ledgers may still be written meanwhile: the SKU objects are what is counted.
+		expect(objectFiles(server.stateDir, "InventoryObject")).toHaveLength(objectsBefore);
 	});
 });

@@ -12,6 +12,7 @@ import { ApiError, type AppEnv, fail, ok } from "../http.ts";
 import { idempotencyKey } from "../idempotency.ts";
 import { newId, ownerOfId } from "../ids.ts";
 import { inventory } from "../inventory-stub.ts";
+import { requireKnownShard } from "../known-shard.ts";
 import { requireSession } from "../middleware/auth.ts";
 
 export const checkout = new Hono<AppEnv>();
@@ -30,6 +31,7 @@ checkout.post("/", async (c) => {
 	if (owner === null) return fail(c, "not_found", "No reservation of this session has that id.");
 	const { sku, shard } = owner;
 	await requireKnownSku(c, sku, "not_found", "No reservation of this session has that id.");
+	await requireKnownShard(c, sku, shard, "No reservation of this session has that id.");
 	const result = await inventory(c.env, sku, shard).checkout({
 		reservationId: body.reservationId,
 		sessionId: session.sessionId,

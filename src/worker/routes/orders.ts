@@ -6,6 +6,7 @@ import { requireKnownSku } from "../catalogue.ts";
 import { type AppEnv, fail, ok } from "../http.ts";
 import { ownerOfId } from "../ids.ts";
 import { inventory } from "../inventory-stub.ts";
+import { requireKnownShard } from "../known-shard.ts";
 import { requireSession } from "../middleware/auth.ts";
 
 const NOT_FOUND = "No order of this session has that id.";
@@ -19,6 +20,7 @@ orders.get("/:id", async (c) => {
 	const session = c.get("session");
 	if (owner === null || session === undefined) return fail(c, "not_found", NOT_FOUND);
 	await requireKnownSku(c, owner.sku, "not_found", NOT_FOUND);
+	await requireKnownShard(c, owner.sku, owner.shard, NOT_FOUND);
 	const result = await inventory(c.env, owner.sku, owner.shard).order(id, session.sessionId);
 	if (!result.ok) return fail(c, "not_found", NOT_FOUND);
 	return ok(c, result.order);

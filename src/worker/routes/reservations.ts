@@ -24,6 +24,7 @@ import { ApiError, type AppEnv, type Ctx, fail, ok } from "../http.ts";
 import { idempotencyKey } from "../idempotency.ts";
 import { newId, ownerOfId } from "../ids.ts";
 import { inventory } from "../inventory-stub.ts";
+import { requireKnownShard } from "../known-shard.ts";
 import { requireSession } from "../middleware/auth.ts";
 import {
 	attemptArrivedAtMs,
@@ -234,7 +235,9 @@ async function ownedSku(
 	const session = c.get("session");
 	if (owner === null || session === undefined)
 		throw new ApiError("not_found", "No reservation has that id.");
-	await requireKnownSku(c, owner.sku, "not_found", "No reservation of this session has that id.");
+	const notFound = "No reservation of this session has that id.";
+	await requireKnownSku(c, owner.sku, "not_found", notFound);
+	await requireKnownShard(c, owner.sku, owner.shard, notFound);
 	return { id, ...owner, sessionId: session.sessionId };
 }
 
