@@ -86,6 +86,15 @@ describe("outcome sentences", () => {
 		);
 	});
 
+	it("words a session the bot check could not verify as a retry, never as a failed check", () => {
+		// POST /api/sessions' 503 (docs/decisions/084-turnstile-failures-admin-token-and-shard-ids.md).
+		const message = "The bot check service could not verify the token just now; retry shortly.";
+		const sentence = describeCode("unavailable", message, 5);
+		expect(sentence).toBe("The service is busy. Please retry in 5 seconds.");
+		expect(sentence).not.toMatch(/did not pass/);
+		expect(describeCode("turnstile_failed", "")).toMatch(/did not pass/);
+	});
+
 	it("formats countdowns", () => {
 		expect(clock(125)).toBe("2:05");
 		expect(clock(3725)).toBe("1:02:05");
