@@ -216,8 +216,16 @@ export function parseConfig(vars: Readonly<Record<string, unknown>>): ConfigResu
 	if (v.IP_HASH_SECRET === null) problems.push(`IP_HASH_SECRET ${IP_HASH_SECRET_MISSING}`);
 	const turnstile = turnstileProblems(v);
 	problems.push(...turnstile);
+	const debug = debugTokenProblem(v);
+	if (debug !== null) problems.push(debug);
 	const payment = paymentSettings(v, problems);
-	if (payment === null || v.IP_HASH_SECRET === null || clock !== null || turnstile.length > 0)
+	if (
+		payment === null ||
+		v.IP_HASH_SECRET === null ||
+		clock !== null ||
+		turnstile.length > 0 ||
+		debug !== null
+	)
 		return { ok: false, error: new ConfigError(problems) };
 	return {
 		ok: true,
@@ -289,6 +297,17 @@ function turnstileProblems(
  * ENVIRONMENT included, is treated as production.
  */
 const TEST_ENVIRONMENTS: ReadonlySet<string> = new Set(["local", "test"]);
+
+/**
+ * A DEBUG_TOKEN skips the human check for whoever sends it, so outside local/test it is a bypass
+ * of Turnstile for anyone who learns or guesses it (local.vars commits a default). Refused like
+ * Turnstile's test keys, rather than ignored: a variable that silently means nothing in one
+ * environment is a trap for the next person reading the deploy's settings.
+ */
+function debugTokenProblem(v: Pick<Parsed, "DEBUG_TOKEN" | "ENVIRONMENT">): string | null {
+	if (v.DEBUG_TOKEN === null || TEST_ENVIRONMENTS.has(v.ENVIRONMENT)) return null;
+	return `DEBUG_TOKEN is set, which would let anyone who sends it skip the human check: it needs ENVIRONMENT local or test, not ${JSON.stringify(v.ENVIRONMENT)} (\`wrangler secret delete DEBUG_TOKEN\`, or unset it)`;
+}
 
 /** RATE_LIMIT_CLOCK=request anywhere else would let a client pick its own time: refused. */
 function clockProblem(v: Pick<Parsed, "RATE_LIMIT_CLOCK" | "ENVIRONMENT">): string | null {

@@ -57,6 +57,11 @@ describe("an invalid configuration", () => {
 		);
 	});
 
+	it("production with a DEBUG_TOKEN refuses to serve, so the token cannot skip the human check", async () => {
+		// The test environment's DEBUG_TOKEN stays set; the widget's own keys, so only it is wrong.
+		await refused({ ...WIDGET, ENVIRONMENT: "production" }, /DEBUG_TOKEN is set/);
+	});
+
 	it("a too-short IP_HASH_SECRET is refused", async () => {
 		await refused({ IP_HASH_SECRET: "short" }, /IP_HASH_SECRET must be at least 32 characters/);
 	});
@@ -82,7 +87,7 @@ describe("an invalid configuration", () => {
 
 	it("the same variables, valid, serve as usual", async () => {
 		const res = await callWith(
-			{ HOLD_SECONDS: "45", ENVIRONMENT: "production", ...WIDGET },
+			{ HOLD_SECONDS: "45", ENVIRONMENT: "production", DEBUG_TOKEN: undefined, ...WIDGET },
 			"GET",
 			"/healthz",
 		);

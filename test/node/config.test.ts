@@ -84,6 +84,23 @@ describe("npm start with an invalid variable", () => {
 		},
 		REFUSAL_TIMEOUT_MS + 10_000,
 	);
+
+	it(
+		"refuses ENVIRONMENT=production with local.vars' DEBUG_TOKEN, naming DEBUG_TOKEN",
+		async () => {
+			// The widget's own keys, so only the debug token is wrong.
+			const { code, stderr } = await start({
+				ENVIRONMENT: "production",
+				TURNSTILE_SITE_KEY: "0x4AAAAAAAnodeTestSiteKey",
+				TURNSTILE_SECRET_KEY: "0x4AAAAAAAnodeTestSecretKey0123456789",
+			});
+			expect(code).toBe(1);
+			expect(stderr.trim().split("\n")).toHaveLength(1);
+			expect(stderr).toMatch(/DEBUG_TOKEN is set.*needs ENVIRONMENT local or test/);
+			expect(stderr).not.toContain("local-debug-token");
+		},
+		REFUSAL_TIMEOUT_MS + 10_000,
+	);
 });
 
 describe("the local IP hash secret", () => {

@@ -229,6 +229,19 @@ describe("parseConfig", () => {
 		}
 	});
 
+	it("refuses a DEBUG_TOKEN outside local and test, naming it without echoing it", () => {
+		// A DEBUG_TOKEN skips Turnstile for whoever sends it: in production it is a bypass.
+		for (const ENVIRONMENT of ["production", undefined, "staging"]) {
+			const message = problems({ ...base, ENVIRONMENT, DEBUG_TOKEN: "guessable-debug" });
+			expect(message).toMatch(/DEBUG_TOKEN is set.*needs ENVIRONMENT local or test/);
+			expect(message).not.toContain("guessable-debug");
+			// Unset, or blank (which means unset), is fine.
+			expect(parseConfig({ ...base, ENVIRONMENT, DEBUG_TOKEN: " " }).ok).toBe(true);
+		}
+		for (const ENVIRONMENT of ["local", "test"])
+			expect(parseConfig({ ...base, ENVIRONMENT, DEBUG_TOKEN: "d" }).ok).toBe(true);
+	});
+
 	it("refuses a short IP_HASH_SECRET without echoing it", () => {
 		const message = problems({ IP_HASH_SECRET: "hunter2-hunter2" });
 		expect(message).toMatch(/IP_HASH_SECRET must be at least 32 characters/);
