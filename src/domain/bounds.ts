@@ -15,6 +15,12 @@ export const DEFAULT_PER_USER_LIMIT = 2;
 export const MAX_PER_USER_LIMIT = 1000;
 /** docs/api.md: sku is 1–64 of [A-Za-z0-9._-]. */
 export const SKU_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
+/**
+ * The two SKUs the pattern admits that no URL-standard client can name: the WHATWG URL parser
+ * resolves a `.` or `..` path segment (and `%2E`, `%2E%2E`) away, so `/api/products/..` reaches
+ * `/api/`. Refused at create (docs/decisions/089-prices-operator-budget-and-production-guards.md).
+ */
+export const DOT_SEGMENT_SKUS: readonly string[] = [".", ".."];
 /** docs/api.md: Idempotency-Key is 1–255 printable ASCII. */
 export const IDEMPOTENCY_KEY_PATTERN = /^[\x20-\x7E]{1,255}$/;
 export const MAX_NAME_LENGTH = 200;

@@ -43,6 +43,9 @@ describe("operator endpoints with bad input", () => {
 			[{ sku: "has space" }, /sku/],
 			[{ sku: "" }, /sku/],
 			[{ sku: "x".repeat(65) }, /sku/],
+			// Dot segments: URL clients resolve `/api/products/..` to `/api/`, so none could reach them.
+			[{ sku: "." }, /sku: must not be "\." or "\.\."/],
+			[{ sku: ".." }, /sku: must not be "\." or "\.\."/],
 			[{ name: "" }, /name/],
 			[{ name: 5 }, /name/],
 			[{ name: "n".repeat(201) }, /name/],

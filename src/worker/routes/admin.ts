@@ -10,6 +10,7 @@ import {
 	MAX_PRICE_CENTS,
 	MAX_TOTAL_STOCK,
 	MIN_HOLD_SECONDS,
+	DOT_SEGMENT_SKUS,
 	SKU_PATTERN,
 } from "../../domain/bounds.ts";
 import { MAX_SHARDS } from "../../domain/escrow.ts";
@@ -51,7 +52,12 @@ const WaitingRoomBody = z.object({
 const ShardsField = z.number().int().min(1).max(MAX_SHARDS);
 
 const CreateProduct = z.object({
-	sku: z.string().regex(SKU_PATTERN, "must be 1–64 of A-Z a-z 0-9 . _ -"),
+	sku: z
+		.string()
+		.regex(SKU_PATTERN, "must be 1–64 of A-Z a-z 0-9 . _ -")
+		.refine((sku) => !DOT_SEGMENT_SKUS.includes(sku), {
+			message: 'must not be "." or "..": URL clients resolve such a path segment away',
+		}),
 	...ProductFields,
 	holdSeconds: ProductFields.holdSeconds.optional(),
 	perUserLimit: ProductFields.perUserLimit.optional(),
