@@ -281,6 +281,48 @@ describe("per-IP limits", () => {
 		expect(totals.body.data?.rejected["rate_limited.sessions"]).toBeGreaterThanOrEqual(1);
 		expect(totals.body.data?.rejected["rate_limited.ip_writes"]).toBeGreaterThanOrEqual(1);
 	});
+
+	it("the operator's token is not starved by anonymous traffic from its address; a wrong token is charged and refused", async () => {
+		const sku = await createProduct({ totalStock: 5 });
+		const ip = freshIp();
+		const vars = { RATE_LIMIT_WRITES: "2", RATE_LIMIT_READS: "2" };
+		// Anonymous clients behind the operator's address spend its writes and reads.
+		for (let i = 0; i < 2; i++) {
+			const gone = await limited<never>("DELETE", "/api/reservations/rsv_x~NOPE", { ip, vars });
+			expect(gone.status).toBe(401);
+			expect((await limited("GET", `/api/products/${sku}`, { ip, vars })).status).toBe(200);
+		}
+		expectRetryAfter(await limited<never>("DELETE", "/api/reservations/rsv_x~NOPE", { ip, vars }));
+		expectRetryAfter(await limited("GET", `/api/products/${sku}`, { ip, vars }));
+		// The operator, with the token, still pauses the drop, reads its stats and makes a session.
+		const operator = { ip, vars, token: "test-admin-token" };
+		const paused = await limited<{ totalStock: number }>("PATCH", `/api/admin/products/${sku}`, {
+			...operator,
+			body: { totalStock: 4 },
+		});
+		expect(paused.status).toBe(200);
+		expect(paused.body.data?.totalStock).toBe(4);
+		expect((await limited("GET", `/api/admin/products/${sku}/stats`, operator)).status).toBe(200);
+		expect(
+			(await limited("POST", "/api/admin/sessions", { ...operator, body: { count: 1 } })).status,
+		).toBe(201);
+		// A wrong or missing token is an anonymous request: out of budget, 429, and nothing changed.
+		for (const token of ["not-the-admin-token", undefined]) {
+			const guess = await limited<never>("PATCH", `/api/admin/products/${sku}`, {
+				ip,
+				vars,
+				...(token === undefined ? {} : { token }),
+				body: { totalStock: 3 },
+			});
+			expectRetryAfter(guess);
+		}
+		// Anonymous traffic is still limited after the operator's calls.
+		expectRetryAfter(await limited<never>("DELETE", "/api/reservations/rsv_x~NOPE", { ip, vars }));
+		const product = await limited<{ totalStock: number }>("GET", `/api/products/${sku}`, {
+			ip: freshIp(),
+		});
+		expect(product.body.data?.totalStock).toBe(4);
+	});
 });
 
 describe("the request clock (tests only)", () => {

@@ -186,6 +186,18 @@ function adminCredentials(header: string | undefined): string | null {
 	return bearer(header) ?? ANY_BEARER.exec(header.trim())?.[1] ?? null;
 }
 
+/**
+ * Whether the request carries the ADMIN_TOKEN. Throws nothing: the per-IP limits ask it to let the
+ * operator past budgets anonymous clients on the same address spend (middleware/ratelimit.ts);
+ * requireAdmin still answers a missing or wrong token.
+ */
+export async function carriesAdminToken(c: Ctx): Promise<boolean> {
+	const admin = c.get("config").adminToken;
+	if (admin === null) return false;
+	const token = adminCredentials(c.req.header("authorization"));
+	return token !== null && (await sameSecret(token, admin));
+}
+
 export const requireAdmin: MiddlewareHandler<AppEnv> = async (c, next) => {
 	const token = adminCredentials(c.req.header("authorization"));
 	const admin = c.get("config").adminToken;
