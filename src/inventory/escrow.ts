@@ -207,6 +207,12 @@ export class Escrow extends ShardEscrow {
 	 * operator's event) runs when the change succeeds, with no await between it and the
 	 * pool's save: one transaction, so the trail never lacks a total the pool has. Null when
 	 * the cut is refused (more held or sold than the new total).
+	 *
+	 * A refused request changes nothing (docs/api.md): before taking anything back, the pool and
+	 * every shard's unsold units are counted, and a cut they cannot cover is refused with every
+	 * allotment left where it was (docs/decisions/089-prices-operator-budget-and-production-guards.md).
+	 * Only a buyer reserving between that count and the fold back can still leave the units
+	 * taken back in the pool (decision 020's behaviour, no unit lost).
 	 */
 	async changeTotal<T>(totalStock: number, then: () => T): Promise<T | null> {
 		const pool = this.requirePool();
@@ -215,13 +221,31 @@ export class Escrow extends ShardEscrow {
 			this.save();
 			return then();
 		}
-		if (pool.pool < pool.total - totalStock) {
+		const cut = pool.total - totalStock;
+		if (pool.pool < cut) {
 			await this.settle();
+			if ((await this.unsoldEverywhere()) < cut) return null;
 			await this.foldBack(-1, "all");
 		}
 		const ok = lowerTotal(pool, pool.total - totalStock);
 		this.save();
 		return ok ? then() : null;
+	}
+
+	/**
+	 * The pool and every shard's unsold, unheld units: what folding everything back could bring
+	 * to the pool. A shard that cannot answer counts none, as its fold back would bring none.
+	 */
+	private async unsoldEverywhere(): Promise<number> {
+		const pool = this.requirePool();
+		const reads: Promise<number>[] = [Promise.resolve(this.unclaimed())];
+		for (let j = 1; j < pool.shards; j++) reads.push(this.host.peer(j).escrowAvailable());
+		let unsold = pool.pool;
+		for (const r of await Promise.allSettled(reads)) {
+			if (r.status === "fulfilled") unsold += Math.max(0, r.value);
+			else console.warn("escrow: a shard's count failed", String(r.reason));
+		}
+		return unsold;
 	}
 
 	/** The alarm: re-send what the other side has not confirmed. */

@@ -4,14 +4,29 @@
 // 400 naming `shards`. Before, `shards` was dropped and the PATCH answered 200.
 
 import { describe, expect, it } from "vitest";
-import type { Product } from "../../src/shared/types.ts";
+import type { AuditEvent, Product, Stats } from "../../src/shared/types.ts";
 import { ADMIN, call, createProduct } from "./helpers.ts";
-import { createSharded } from "./shards-support.ts";
+import { checkEscrow, createSharded, newShardBuyer, reserve } from "./shards-support.ts";
 
 const patch = (sku: string, body: unknown) =>
 	call<Product>("PATCH", `/api/admin/products/${sku}`, { token: ADMIN, body });
 const product = async (sku: string) =>
 	(await call<Product>("GET", `/api/products/${sku}`)).body.data;
+const stats = async (sku: string) =>
+	(await call<Stats>("GET", `/api/admin/products/${sku}/stats`, { token: ADMIN })).body
+		.data as Stats;
+const trail = async (sku: string) =>
+	(
+		await call<{ events: AuditEvent[] }>("GET", `/api/admin/products/${sku}/events?limit=1000`, {
+			token: ADMIN,
+		})
+	).body.data?.events ?? [];
+/** What a refused PATCH must leave as it was: the escrow (pool, each shard's counts) and the trail. */
+const escrowOf = (s: Stats) => ({
+	total: s.total,
+	pool: s.pool,
+	shards: s.shards?.map((x) => [x.allotment, x.available, x.reserved, x.sold]),
+});
 
 describe("PATCH shards", () => {
 	it("refuses another count on a split SKU and changes nothing", async () => {
@@ -51,5 +66,29 @@ describe("PATCH shards", () => {
 			expect(res.body.error?.message).toContain("shards");
 		}
 		expect((await product(sku))?.name).toBe("Test drop");
+	});
+
+	it("a refused totalStock cut (below what is held) changes nothing: no stock pulled back to the pool, no event", async () => {
+		const sku = await createSharded(20, 3, 2);
+		// A hold on some shard, so that a cut to 0 is below held + sold.
+		const buyer = await newShardBuyer(3);
+		expect((await reserve(buyer, sku)).status).toBe(201);
+		const before = await stats(sku);
+		checkEscrow(before);
+		const eventsBefore = (await trail(sku)).length;
+		for (const totalStock of [0, 0]) {
+			const res = await patch(sku, { totalStock });
+			expect(res.status).toBe(409);
+			expect(res.body.error?.code).toBe("invalid_state");
+		}
+		const after = await stats(sku);
+		checkEscrow(after);
+		expect(escrowOf(after)).toEqual(escrowOf(before));
+		expect((await trail(sku)).length).toBe(eventsBefore);
+		// A cut the stock allows still goes through (taking back unsold allotments).
+		const down = await patch(sku, { totalStock: 1 });
+		expect(down.status).toBe(200);
+		expect(down.body.data?.totalStock).toBe(1);
+		checkEscrow(await stats(sku));
 	});
 });
