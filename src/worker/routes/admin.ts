@@ -3,6 +3,7 @@ import { z } from "zod";
 import {
 	DEFAULT_EVENTS_PAGE,
 	DEFAULT_PER_USER_LIMIT,
+	DOT_SEGMENT_SKUS,
 	MAX_EVENTS_PAGE,
 	MAX_HOLD_SECONDS,
 	MAX_NAME_LENGTH,
@@ -10,7 +11,6 @@ import {
 	MAX_PRICE_CENTS,
 	MAX_TOTAL_STOCK,
 	MIN_HOLD_SECONDS,
-	DOT_SEGMENT_SKUS,
 	SKU_PATTERN,
 } from "../../domain/bounds.ts";
 import { MAX_SHARDS } from "../../domain/escrow.ts";
