@@ -33,6 +33,14 @@ export interface Hold {
 	orderId: string | null;
 	/** While CHECKOUT_PENDING: when the saga must have settled (bounded in-flight state). */
 	paymentDeadlineMs: number | null;
+	/**
+	 * The product's price per unit and currency when the hold was taken: what its checkout
+	 * charges, whatever the operator sets later (docs/checkout.md, "Which price a hold pays").
+	 * Null only in a hold that ended before holds kept their price (inventory/schema.ts
+	 * migration 8); such a hold cannot be paid, and its reads leave the price out.
+	 */
+	priceCents: number | null;
+	currency: string | null;
 }
 
 export interface DomainEvent {

@@ -124,6 +124,8 @@ export class Inventory {
 			idempotencyKey: attempt.idempotencyKey,
 			orderId: null,
 			paymentDeadlineMs: null,
+			priceCents: this.product.priceCents,
+			currency: this.product.currency,
 		};
 		this.reserved += quantity;
 		this.usage.set(sessionId, this.usageOf(sessionId) + quantity);

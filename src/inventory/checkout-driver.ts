@@ -180,15 +180,16 @@ export class CheckoutDriver {
 		if (admission.kind === "join") {
 			return { kind: "drive", id: hold.id, first: { kind: "run", resumed: true } };
 		}
+		// The hold pays the price it was taken at, not one the operator set since
+		// (docs/checkout.md, "Which price a hold pays").
+		const price = heldPrice(hold, inv.product);
 		// An amount the provider can never charge (a price set before the check, or price ×
 		// quantity past its limit) is bad input, not the buyer's failed payment: refused before
 		// the hold, the key or the provider is touched (docs/checkout.md, "Amounts").
-		const amountCents = inv.product.priceCents * hold.quantity;
-		const amountProblem = this.effects.amountProblem(amountCents, inv.product.currency);
+		const amountCents = price.priceCents * hold.quantity;
+		const amountProblem = this.effects.amountProblem(amountCents, price.currency);
 		if (amountProblem !== null) {
-			return answer(
-				fail("invalid_request", refusedAmount(hold.quantity, inv.product, amountProblem)),
-			);
+			return answer(fail("invalid_request", refusedAmount(hold.quantity, price, amountProblem)));
 		}
 		const deadlineMs = nowMs + this.options.windowMs;
 		const begun = inv.beginCheckout(hold.id, nowMs, deadlineMs);
@@ -204,7 +205,7 @@ export class CheckoutDriver {
 				paymentMethod: req.paymentMethod,
 				quantity: hold.quantity,
 				amountCents,
-				currency: inv.product.currency,
+				currency: price.currency,
 				priorFailures: known.failureCount,
 			},
 			nowMs,
@@ -348,6 +349,19 @@ export class CheckoutDriver {
 
 function answer(result: CheckoutResult): Admitted {
 	return { kind: "answer", result };
+}
+
+/**
+ * What a hold pays per unit: its own price, kept when it was taken. A hold without one (taken
+ * before holds kept their price, and still active when migration 8 ran, would have been given
+ * one; so in practice none) pays the product's.
+ */
+function heldPrice(
+	hold: { priceCents: number | null; currency: string | null },
+	product: { priceCents: number; currency: string },
+): { priceCents: number; currency: string } {
+	if (hold.priceCents === null || hold.currency === null) return product;
+	return { priceCents: hold.priceCents, currency: hold.currency };
 }
 
 /** The 400's message for an amount the provider cannot charge: the field, the figures, what to do. */

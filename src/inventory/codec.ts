@@ -20,6 +20,8 @@ export type HoldRow = {
 	idem_key: string | null;
 	order_id: string | null;
 	payment_deadline: number | null;
+	price_cents: number | null;
+	currency: string | null;
 };
 
 export function holdFromRow(r: HoldRow): Hold {
@@ -33,6 +35,8 @@ export function holdFromRow(r: HoldRow): Hold {
 		idempotencyKey: r.idem_key,
 		orderId: r.order_id,
 		paymentDeadlineMs: r.payment_deadline,
+		priceCents: r.price_cents,
+		currency: r.currency,
 	};
 }
 
@@ -47,6 +51,8 @@ export function holdParams(h: Hold): (string | number | null)[] {
 		h.idempotencyKey,
 		h.orderId,
 		h.paymentDeadlineMs,
+		h.priceCents,
+		h.currency,
 	];
 }
 
@@ -61,6 +67,11 @@ export function toReservation(sku: string, h: Hold, nowMs: number): Reservation 
 		expiresAt: new Date(h.expiresAtMs).toISOString(),
 		expiresInSeconds: live ? Math.max(0, Math.ceil((h.expiresAtMs - nowMs) / 1000)) : 0,
 		orderId: h.orderId,
+		// The price this hold pays (docs/api.md, Reservation); absent only in a hold that ended
+		// before holds kept their price.
+		...(h.priceCents === null || h.currency === null
+			? {}
+			: { priceCents: h.priceCents, currency: h.currency }),
 	};
 }
 

@@ -7,15 +7,17 @@ import { type HoldRow, holdFromRow, holdParams } from "./codec.ts";
 import type { ReserveResult } from "./rpc.ts";
 
 const UPSERT_HOLD_HEAD = `INSERT INTO holds
-	(id, session_id, quantity, status, created_at, expires_at, idem_key, order_id, payment_deadline)`;
+	(id, session_id, quantity, status, created_at, expires_at, idem_key, order_id, payment_deadline,
+	 price_cents, currency)`;
 // An update in place when the hold exists: INSERT OR REPLACE would delete the row and
 // insert it again, rewriting every index entry (by session, by status) on each transition.
 const UPSERT_HOLD_TAIL = `ON CONFLICT (id) DO UPDATE SET session_id = excluded.session_id,
 	quantity = excluded.quantity, status = excluded.status, created_at = excluded.created_at,
 	expires_at = excluded.expires_at, idem_key = excluded.idem_key, order_id = excluded.order_id,
-	payment_deadline = excluded.payment_deadline`;
+	payment_deadline = excluded.payment_deadline, price_cents = excluded.price_cents,
+	currency = excluded.currency`;
 const UPSERT_HOLD = `${UPSERT_HOLD_HEAD}
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ${UPSERT_HOLD_TAIL}`;
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ${UPSERT_HOLD_TAIL}`;
 
 export function writeHold(sql: SqlStorage, hold: Hold): void {
 	sql.exec(UPSERT_HOLD, ...holdParams(hold));
@@ -23,7 +25,7 @@ export function writeHold(sql: SqlStorage, hold: Hold): void {
 
 /** Bound parameters one statement may carry (Durable Object SQLite: at most 100). */
 export const MAX_SQL_PARAMS = 100;
-const HOLD_COLUMNS = 9;
+const HOLD_COLUMNS = 11;
 /** Holds per multi-row statement: as many as fit under MAX_SQL_PARAMS. */
 export const HOLDS_PER_STATEMENT = Math.floor(MAX_SQL_PARAMS / HOLD_COLUMNS);
 

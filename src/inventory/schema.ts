@@ -171,6 +171,28 @@ function holdsByCreatedInShards(sql: SqlStorage): void {
 	if (ledger.pool === null || ledger.pool === undefined) sql.exec(HOLDS_BY_CREATED_INDEX);
 }
 
+/**
+ * Migration 8: a hold keeps the price and currency it was taken at, and its checkout charges
+ * them (docs/checkout.md, "Which price a hold pays"). Two columns of the row the reserve
+ * writes anyway: no extra write per hold. Adding a nullable column rewrites no row; the
+ * active holds (few, found by their partial index) get the product's price as stored now,
+ * which is what they would have been charged before. Ended holds keep null: nothing charges
+ * them, and their reads leave the price out.
+ */
+function holdPrices(sql: SqlStorage): void {
+	sql.exec("ALTER TABLE holds ADD COLUMN price_cents INTEGER");
+	sql.exec("ALTER TABLE holds ADD COLUMN currency TEXT");
+	const state = sql.exec<{ snapshot: string }>("SELECT snapshot FROM state WHERE id = 1").toArray();
+	const snapshot = state[0]?.snapshot;
+	if (snapshot === undefined) return;
+	const { product } = JSON.parse(snapshot) as { product: { priceCents: number; currency: string } };
+	sql.exec(
+		"UPDATE holds SET price_cents = ?, currency = ? WHERE status IN ('RESERVED', 'CHECKOUT_PENDING')",
+		product.priceCents,
+		product.currency,
+	);
+}
+
 export const INVENTORY_MIGRATIONS: readonly Migration[] = [
 	{
 		version: 1,
@@ -205,6 +227,11 @@ export const INVENTORY_MIGRATIONS: readonly Migration[] = [
 		version: 7,
 		name: "holds: an index by creation time in a split SKU's shards, for their paged recount",
 		up: holdsByCreatedInShards,
+	},
+	{
+		version: 8,
+		name: "holds: the price and currency each hold was taken at",
+		up: holdPrices,
 	},
 ];
 

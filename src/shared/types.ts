@@ -139,6 +139,12 @@ export interface Reservation {
 	expiresAt: string;
 	expiresInSeconds: number;
 	orderId?: string | null;
+	/**
+	 * The price per unit and currency this hold was taken at: what its checkout charges, even
+	 * if the product's price changes later (docs/api.md, "Which price a hold pays"). Absent only in an old, ended hold.
+	 */
+	priceCents?: number;
+	currency?: string;
 }
 
 export interface Order {

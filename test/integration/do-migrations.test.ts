@@ -150,9 +150,10 @@ describe("a SKU database from before schema versions", () => {
 	/**
 	 * Builds what the previous release left on disk: the SKU's real rows (a
 	 * product, a hold taken with an Idempotency-Key, a keyed sold-out answer),
-	 * rewritten into that release's schema with no `_migrations` table.
+	 * rewritten into that release's schema with no `_migrations` table. `keepHold`: the hold is
+	 * left active instead of cancelled.
 	 */
-	async function legacySku(): Promise<{
+	async function legacySku({ keepHold = false } = {}): Promise<{
 		sku: string;
 		holder: { token: string; sessionId: string };
 		other: { token: string; sessionId: string };
@@ -174,16 +175,24 @@ describe("a SKU database from before schema versions", () => {
 		});
 		expect(soldOut.body.error?.code).toBe("sold_out");
 		// The hold is cancelled: a unit is free again, so a replayed sold-out must come from the record.
-		const cancelled = await call("DELETE", `/api/reservations/${hold.body.data?.reservationId}`, {
-			token: holder.token,
-		});
-		expect(cancelled.status).toBe(200);
+		if (!keepHold) {
+			const cancelled = await call("DELETE", `/api/reservations/${hold.body.data?.reservationId}`, {
+				token: holder.token,
+			});
+			expect(cancelled.status).toBe(200);
+		}
 
 		await runInDurableObject(inventoryStub(sku), (_: InventoryObject, state) => {
 			const sql = state.storage.sql;
 			const keep = {
 				state: sql.exec("SELECT * FROM state").toArray(),
-				holds: sql.exec("SELECT * FROM holds").toArray(),
+				// The columns that release had (migration 8 added the hold's price).
+				holds: sql
+					.exec(
+						`SELECT id, session_id, quantity, status, created_at, expires_at, idem_key, order_id,
+						 payment_deadline FROM holds`,
+					)
+					.toArray(),
 				idempotency: sql.exec("SELECT session_id, key, outcome FROM idempotency").toArray(),
 			};
 			for (const { name } of sql
@@ -287,12 +296,39 @@ describe("a SKU database from before schema versions", () => {
 			expect(unsettled).not.toMatch(/SCAN c(;|$)/);
 		});
 
+		// Migration 8: an ended hold from before keeps no price, and its read leaves the price out.
+		const ended = await call<Reservation>("GET", `/api/reservations/${hold.reservationId}`, {
+			token: holder.token,
+		});
+		expect(ended.body.data?.status).toBe("CANCELLED");
+		expect(ended.body.data).not.toHaveProperty("priceCents");
+
 		// And it takes new decisions: the free unit goes to a new attempt.
 		const fresh = await call<Reservation>("POST", "/api/reservations", {
 			token: other.token,
 			body: { sku },
 		});
 		expect(fresh.status).toBe(201);
+	});
+
+	it("an active hold from before holds kept their price pays the price stored then, not a later one", async () => {
+		const { sku, holder, hold } = await legacySku({ keepHold: true });
+		const read = await call<Reservation>("GET", `/api/reservations/${hold.reservationId}`, {
+			token: holder.token,
+		});
+		expect(read.body.data).toMatchObject({ status: "RESERVED", priceCents: 1000, currency: "USD" });
+		const repriced = await call("PATCH", `/api/admin/products/${sku}`, {
+			token: ADMIN,
+			body: { priceCents: 7000, currency: "EUR" },
+		});
+		expect(repriced.status).toBe(200);
+		const paid = await call<{ amountCents: number; currency: string }>("POST", "/api/checkout", {
+			token: holder.token,
+			body: { reservationId: hold.reservationId, paymentMethod: "pm_card_visa" },
+			headers: { "idempotency-key": crypto.randomUUID() },
+		});
+		expect(paid.status, JSON.stringify(paid.body)).toBe(200);
+		expect(paid.body.data).toMatchObject({ amountCents: 1000, currency: "USD" });
 	});
 
 	it("is refused, with 503 and Retry-After, when it records a version newer than this code", async () => {

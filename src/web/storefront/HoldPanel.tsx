@@ -3,7 +3,8 @@
 // payment"): the panel says how many tries are left and which methods failed.
 
 import type { PaymentFailure, Product, Reservation } from "../../shared/types.ts";
-import { clock, money, time } from "../lib/format.ts";
+import { clock, time } from "../lib/format.ts";
+import { holdPrice } from "./hold-price.ts";
 import { PAYMENT_METHODS, type PaymentMethodId } from "./payment-methods.ts";
 
 export interface HeldReservation {
@@ -47,6 +48,7 @@ export function HoldPanel({
 	const failed = hold.failed ?? [];
 	const last = failed.at(-1)?.payment;
 	const failedOutcome = (id: string) => failed.findLast((f) => f.method === id)?.payment.outcome;
+	const price = holdPrice(hold.reservation, product);
 	return (
 		<section id="hold" class="card hold" aria-labelledby="hold-title">
 			<h2 id="hold-title" tabIndex={-1}>
@@ -62,6 +64,7 @@ export function HoldPanel({
 					whether or not this page is connected, and you can pay once the connection is back.
 				</p>
 			)}
+			{price.changed !== null && <p class="note">{price.changed}</p>}
 			{last !== undefined && (
 				<p class="note">
 					{last.failedPayments} of {last.maxFailedPayments} payment attempts on this hold failed;
@@ -102,7 +105,7 @@ export function HoldPanel({
 				</fieldset>
 				<div class="actions">
 					<button type="submit" class="primary" disabled={busy}>
-						{busy ? "Paying…" : `Pay ${money(product.priceCents * quantity, product.currency)}`}
+						{busy ? "Paying…" : price.payLabel}
 					</button>
 					<button type="button" onClick={onCancel} disabled={busy}>
 						Release hold
