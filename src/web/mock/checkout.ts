@@ -166,8 +166,9 @@ export class MockCheckout {
 					clientKey: req.idempotencyKey,
 					paymentMethod: req.paymentMethod,
 					quantity: hold.quantity,
-					amountCents: inv.product.priceCents * hold.quantity,
-					currency: inv.product.currency,
+					// The price the hold was taken at, as the server charges it (docs/checkout.md).
+					amountCents: (hold.priceCents ?? inv.product.priceCents) * hold.quantity,
+					currency: hold.currency ?? inv.product.currency,
 					priorFailures: this.failures.filter((f) => f.reservationId === hold.id).length,
 				},
 				nowMs,
