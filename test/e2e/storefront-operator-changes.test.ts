@@ -1,7 +1,9 @@
 // An open storefront follows the operator's PATCH, in Chromium: a drop opened early
 // opens on the page at once, a drop postponed shows its new start, and a waiting room
 // enabled after the page was read is offered to the buyer whose Reserve it refused
-// (docs/decisions/060-storefront-follows-the-operator.md).
+// (docs/decisions/060-storefront-follows-the-operator.md), and a price changed while a
+// buyer holds a unit is shown, while the hold pays the price it was taken at
+// (docs/decisions/089-prices-operator-budget-and-production-guards.md).
 
 import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
@@ -152,6 +154,27 @@ describe("storefront after an operator's change", () => {
 		await page.getByText(/It is your turn: reserve within/).waitFor();
 		await reserveButton(page).click();
 		await page.getByRole("heading", { name: "1 unit held for you" }).waitFor();
+		expect(errors).toEqual([]);
+	});
+
+	it("keeps a held unit at the price it was taken at when the operator reprices, and says so", async () => {
+		const sku = await createDrop(e2e.server, { priceCents: 1999, currency: "USD" });
+		const { page, errors } = await open(sku);
+		await reserveButton(page).click();
+		await page.getByRole("heading", { name: "1 unit held for you" }).waitFor();
+		await page.getByRole("button", { name: "Pay $19.99" }).waitFor();
+
+		await patch(sku, { priceCents: 5000, currency: "EUR" });
+		// The feed brings the new price to the card; the hold keeps, and charges, its own.
+		await page
+			.getByText("The price is now €50.00 a unit; your hold keeps the $19.99 it was taken at.")
+			.waitFor({ timeout: POLL.timeout });
+		const pay = page.getByRole("button", { name: "Pay $19.99" });
+		expect(await pay.count()).toBe(1);
+		await pay.click();
+		const orders = page.getByRole("region", { name: "Your orders" });
+		await orders.getByText("$19.99").waitFor({ timeout: POLL.timeout });
+		expect(await orders.getByText("€50.00").count()).toBe(0);
 		expect(errors).toEqual([]);
 	});
 });
