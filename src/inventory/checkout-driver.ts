@@ -352,9 +352,9 @@ function answer(result: CheckoutResult): Admitted {
 }
 
 /**
- * What a hold pays per unit: its own price, kept when it was taken. A hold without one (taken
- * before holds kept their price, and still active when migration 8 ran, would have been given
- * one; so in practice none) pays the product's.
+ * What a hold pays per unit: its own price, kept when it was taken. Only a hold that had
+ * already ended when migration 8 ran (inventory/schema.ts) has none, and no checkout admits an
+ * ended hold; the product's price stands in so the type needs no assertion.
  */
 function heldPrice(
 	hold: { priceCents: number | null; currency: string | null },

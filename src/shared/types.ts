@@ -141,7 +141,8 @@ export interface Reservation {
 	orderId?: string | null;
 	/**
 	 * The price per unit and currency this hold was taken at: what its checkout charges, even
-	 * if the product's price changes later (docs/api.md, "Which price a hold pays"). Absent only in an old, ended hold.
+	 * if the product's price changes later (docs/checkout.md, "Which price a hold pays").
+	 * Absent only in an old, ended hold.
 	 */
 	priceCents?: number;
 	currency?: string;
