@@ -3,6 +3,8 @@
 // Shared by the Worker (src/worker/routes/admin-sessions.ts) and the drop
 // simulator (cli/drop/setup.ts), which asks in batches of this size.
 
+import { MAX_HOLD_SECONDS } from "../domain/bounds.ts";
+
 export interface IssuedSession {
 	sessionId: string;
 	/** Bearer token; the server keeps only its hash. */
@@ -13,7 +15,22 @@ export interface IssuedSession {
 	 * own clock, whatever that clock says (an extension; docs/api.md, "Sessions").
 	 */
 	expiresInSeconds: number;
+	/**
+	 * Present when the request asked to renew a session (`renewToken`): true when this is that
+	 * session again (the same `sessionId`, with what it owns), false when it could not be
+	 * renewed and this is a new one (docs/decisions/086-a-sessions-end-and-what-it-owns.md).
+	 */
+	renewed?: boolean;
 }
+
+/**
+ * How long after its `expiresAt` a session's token still reaches what the session owns (read,
+ * pay and cancel its holds, read its orders) and may be renewed: the longest hold a product can
+ * have, so a hold granted in the session's last second ends before its owner's rights do. The
+ * session's KV record is kept this much longer than the session itself
+ * (docs/decisions/086-a-sessions-end-and-what-it-owns.md).
+ */
+export const SESSION_GRACE_SECONDS = MAX_HOLD_SECONDS;
 
 /**
  * Load-test sessions per request. Each is one KV write, and a Worker invocation

@@ -3,7 +3,7 @@
 
 import type { Config } from "../shared/config.ts";
 import { sha256Hex } from "../shared/digest.ts";
-import type { IssuedSession } from "../shared/sessions.ts";
+import { type IssuedSession, SESSION_GRACE_SECONDS } from "../shared/sessions.ts";
 import type { Env } from "./env.ts";
 import { newSessionId, newToken } from "./ids.ts";
 import { rememberSession, type Session, sessionKey } from "./middleware/auth.ts";
@@ -18,24 +18,31 @@ const KV_MIN_TTL_SECONDS = 60;
  * Mints one buyer session and stores it in KV: the one place sessions are made,
  * for POST /api/sessions and the operator's load-test sessions
  * (routes/admin-sessions.ts) alike, so both have the same shape and TTL.
+ * `renewing` is a session (live, or ended within its grace) this one continues: a new token
+ * with the same `sessionId` and `createdAt`, so its holds, orders, waiting-room ticket and
+ * purchase limit stay its own (docs/decisions/086-a-sessions-end-and-what-it-owns.md).
  */
 export async function mintSession(
 	env: Env,
 	config: Config,
 	clientIp: string,
+	renewing: Session | null = null,
 ): Promise<{ session: Session; issued: IssuedSession }> {
 	const ttlSeconds = config.sessionTtlSeconds;
 	const now = Date.now();
 	const token = newToken();
 	const session: Session = {
-		sessionId: newSessionId(),
-		// Keyed and rotated daily (secrets.ts): comparable with other sessions of the same UTC day only.
+		sessionId: renewing?.sessionId ?? newSessionId(),
+		// Keyed and rotated daily (secrets.ts): comparable with other sessions of the same UTC day
+		// only. A renewal takes today's hash of the address it comes from.
 		ipHash: (await ipHash(config.ipHashSecret, clientIp, now)).slice(0, SESSION_IP_HASH_HEX),
-		createdAt: new Date(now).toISOString(),
+		createdAt: renewing?.createdAt ?? new Date(now).toISOString(),
 		expiresAt: new Date(now + ttlSeconds * 1000).toISOString(),
 	};
+	// Kept past expiresAt for the grace in which the token still reaches what the session owns
+	// and may be renewed (middleware/auth.ts requireOwnSession): KV forgets it after that.
 	await env.SESSIONS.put(sessionKey(await sha256Hex(token)), JSON.stringify(session), {
-		expirationTtl: Math.max(KV_MIN_TTL_SECONDS, ttlSeconds),
+		expirationTtl: Math.max(KV_MIN_TTL_SECONDS, ttlSeconds + SESSION_GRACE_SECONDS),
 	});
 	rememberSession(token, session);
 	const expiresInSeconds = Math.max(0, Math.ceil((now + ttlSeconds * 1000 - Date.now()) / 1000));

@@ -6,6 +6,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { MAX_BODY_BYTES } from "../../src/domain/bounds.ts";
 import { sha256Hex } from "../../src/shared/digest.ts";
+import { SESSION_GRACE_SECONDS } from "../../src/shared/sessions.ts";
 import { sessionKey } from "../../src/worker/middleware/auth.ts";
 import { chunked, expectError, JSON_TYPE, raw, state, worker } from "./bad-input-support.ts";
 import { call, createProduct, newSession } from "./helpers.ts";
@@ -83,9 +84,10 @@ describe("POST /api/reservations with bad input", () => {
 			"unauthorized",
 		);
 
-		// An expired session still in KV (KV's own TTL is at least 60 s, so the record outlives expiresAt).
+		// An expired session still in KV (KV's own TTL is at least 60 s, so the record outlives
+		// expiresAt), past the grace in which its owner's routes still take it.
 		const token = "e".repeat(64);
-		const past = Date.now() - 1000;
+		const past = Date.now() - SESSION_GRACE_SECONDS * 1000 - 1000;
 		await env.SESSIONS.put(
 			sessionKey(await sha256Hex(token)),
 			JSON.stringify({
@@ -102,6 +104,26 @@ describe("POST /api/reservations with bad input", () => {
 			/expired/,
 		);
 		expectError(await call("GET", "/api/reservations/rsv_x~A", { token }), 401, "unauthorized");
+		// Ended within its grace: no reserve, but its owner's routes take it (a hold may outlive
+		// its session: docs/decisions/086-a-sessions-end-and-what-it-owns.md), and an id it does
+		// not own is not found.
+		const ended = "d".repeat(64);
+		await env.SESSIONS.put(
+			sessionKey(await sha256Hex(ended)),
+			JSON.stringify({
+				sessionId: "ses_ended",
+				ipHash: "0",
+				createdAt: new Date(Date.now() - 120_000).toISOString(),
+				expiresAt: new Date(Date.now() - 1000).toISOString(),
+			}),
+		);
+		expectError(
+			await call("POST", "/api/reservations", { body, token: ended }),
+			401,
+			"unauthorized",
+			/expired/,
+		);
+		expectError(await call("GET", "/api/reservations/rsv_x~A", { token: ended }), 404, "not_found");
 		expect(await state(sku)).toEqual(before);
 	});
 

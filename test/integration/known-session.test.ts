@@ -6,6 +6,7 @@
 import { env } from "cloudflare:workers";
 import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
+import { SESSION_GRACE_SECONDS } from "../../src/shared/sessions.ts";
 import type { AppEnv } from "../../src/worker/http.ts";
 import {
 	knownSession,
@@ -76,9 +77,20 @@ describe("knownSession", () => {
 		expect(out.resolved).toEqual({ session: live });
 	});
 
-	it("answers a cached expired session as expired and forgets it", async () => {
+	it("answers a cached session ended within its grace as expired, keeping it for the owner's routes", async () => {
+		const token = tokenOf("c4");
+		const ended = session("ses_known_ended", -1_000);
+		rememberSession(token, ended);
+		const first = await ask(`Bearer ${token}`);
+		// requireOwnSession takes `ended` (docs/decisions/086-a-sessions-end-and-what-it-owns.md).
+		expect(first.known).toEqual({ session: null, why: "expired", ended });
+		const second = await ask(`Bearer ${token}`);
+		expect(second.known).toEqual({ session: null, why: "expired", ended });
+	});
+
+	it("answers a cached session past its grace as expired and forgets it", async () => {
 		const token = tokenOf("c3");
-		rememberSession(token, session("ses_known_expired", -1_000));
+		rememberSession(token, session("ses_known_expired", -SESSION_GRACE_SECONDS * 1000 - 1_000));
 		const first = await ask(`Bearer ${token}`);
 		expect(first.known).toEqual({ session: null, why: "expired" });
 		// Forgotten: the next request asks KV (which has no such session).

@@ -5,6 +5,7 @@
 import type { MiddlewareHandler } from "hono";
 import { MAX_BEARER_TOKEN_CHARS } from "../../shared/bearer-token.ts";
 import { sha256Hex } from "../../shared/digest.ts";
+import { SESSION_GRACE_SECONDS } from "../../shared/sessions.ts";
 import { ApiError, type AppEnv, type Ctx } from "../http.ts";
 import { sameSecret } from "../secrets.ts";
 import { StorageUnavailable } from "../storage-errors.ts";
@@ -77,7 +78,16 @@ export async function lookup(kv: KVNamespace, token: string): Promise<Session | 
 /** Session tokens are 32 random bytes in hex (ids.ts newToken): nothing else costs a KV read. */
 const SESSION_TOKEN = /^[0-9a-f]{64}$/;
 
-type Resolved = { session: Session } | { session: null; why: "missing" | "unknown" | "expired" };
+/**
+ * A request's session: live, or none and why. An ended session still inside its grace
+ * (SESSION_GRACE_SECONDS) is carried as `ended`, for the routes of what it owns
+ * (requireOwnSession); every other route takes it as expired.
+ */
+type Resolved =
+	| { session: Session }
+	| { session: null; why: "missing" | "unknown" | "expired"; ended?: Session };
+
+const SESSION_GRACE_MS = SESSION_GRACE_SECONDS * 1000;
 
 /**
  * The request's buyer session, resolved once per request and kept on the
@@ -142,9 +152,25 @@ async function readSession(c: Ctx): Promise<Resolved> {
 }
 
 function judge(token: string, session: Session): Resolved {
-	if (expiryOf(session) > Date.now()) return { session };
+	const endMs = expiryOf(session);
+	const nowMs = Date.now();
+	if (endMs > nowMs) return { session };
+	// Ended, but its holds may outlive it: their owner keeps them (requireOwnSession).
+	if (endMs + SESSION_GRACE_MS > nowMs) return { session: null, why: "expired", ended: session };
 	cache.delete(token);
 	return EXPIRED;
+}
+
+/**
+ * The session `token` names, live or ended within its grace: the one a renewal
+ * (POST /api/sessions `renewToken`) continues. Null for an unknown token or one past its grace.
+ */
+export async function renewableSession(kv: KVNamespace, token: string): Promise<Session | null> {
+	if (!SESSION_TOKEN.test(token)) return null;
+	const session = await lookup(kv, token);
+	if (session === null) return null;
+	const judged = judge(token, session);
+	return judged.session ?? judged.ended ?? null;
 }
 
 function settle(c: Ctx, resolved: Resolved): Resolved {
@@ -173,6 +199,28 @@ export const requireSession: MiddlewareHandler<AppEnv> = (c, next) => {
 function authorized(resolved: Resolved, next: () => Promise<void>): Promise<void> {
 	if (resolved.session === null) throw new ApiError("unauthorized", UNAUTHORIZED[resolved.why]);
 	return next();
+}
+
+/**
+ * The routes of what a session owns (read, pay and cancel its holds, read its orders): a live
+ * session, or one that ended less than SESSION_GRACE_SECONDS ago. A hold may end after the session
+ * that took it, and its buyer was promised until the hold's `expiresAt`; the hold's own state
+ * bounds what the call can still do (docs/decisions/086-a-sessions-end-and-what-it-owns.md).
+ * The rate limits, which run before the route, take the request as one without a session (its
+ * IP's budget); the route and the cost ledger see the ended session.
+ */
+export const requireOwnSession: MiddlewareHandler<AppEnv> = (c, next) => {
+	const known = knownSession(c);
+	if (known !== undefined) return owned(c, known, next);
+	return readSession(c).then((resolved) => owned(c, resolved, next));
+};
+
+function owned(c: Ctx, resolved: Resolved, next: () => Promise<void>): Promise<void> {
+	if (resolved.session === null && resolved.ended !== undefined) {
+		c.set("session", resolved.ended);
+		return next();
+	}
+	return authorized(resolved, next);
 }
 
 /**

@@ -13,10 +13,11 @@ import { idempotencyKey } from "../idempotency.ts";
 import { newId, ownerOfId } from "../ids.ts";
 import { inventory } from "../inventory-stub.ts";
 import { requireKnownShard } from "../known-shard.ts";
-import { requireSession } from "../middleware/auth.ts";
+import { requireOwnSession } from "../middleware/auth.ts";
 
 export const checkout = new Hono<AppEnv>();
-checkout.use("*", requireSession);
+// Paying or reading what the session owns: also after it ended, within its grace (middleware/auth.ts).
+checkout.use("*", requireOwnSession);
 
 checkout.post("/", async (c) => {
 	const body = await parseBody(c, CheckoutBody, { plain: plainCheckoutBody });

@@ -7,12 +7,13 @@ import { type AppEnv, fail, ok } from "../http.ts";
 import { ownerOfId } from "../ids.ts";
 import { inventory } from "../inventory-stub.ts";
 import { requireKnownShard } from "../known-shard.ts";
-import { requireSession } from "../middleware/auth.ts";
+import { requireOwnSession } from "../middleware/auth.ts";
 
 const NOT_FOUND = "No order of this session has that id.";
 
 export const orders = new Hono<AppEnv>();
-orders.use("*", requireSession);
+// Paying or reading what the session owns: also after it ended, within its grace (middleware/auth.ts).
+orders.use("*", requireOwnSession);
 
 orders.get("/:id", async (c) => {
 	const id = c.req.param("id");

@@ -25,7 +25,7 @@ import { idempotencyKey } from "../idempotency.ts";
 import { newId, ownerOfId } from "../ids.ts";
 import { inventory } from "../inventory-stub.ts";
 import { requireKnownShard } from "../known-shard.ts";
-import { requireSession } from "../middleware/auth.ts";
+import { requireOwnSession, requireSession } from "../middleware/auth.ts";
 import {
 	attemptArrivedAtMs,
 	countEdgeAnswer,
@@ -88,7 +88,10 @@ function keepAlive(c: Ctx, p: Promise<unknown>): void {
 }
 
 export const reservations = new Hono<AppEnv>();
-reservations.use("*", requireSession);
+// A reserve needs a live session; a hold's own routes (read, cancel) take its owner's session
+// also after it ended, within its grace, as the hold may outlive it (middleware/auth.ts).
+reservations.use("/", requireSession);
+reservations.use("/:id", requireOwnSession);
 
 reservations.post("/", async (c) => {
 	const body = await parseBody(c, ReserveBody, { plain: plainReserveBody });

@@ -1,20 +1,27 @@
 import { Hono } from "hono";
 import { z } from "zod";
+import { MAX_BEARER_TOKEN_CHARS } from "../../shared/bearer-token.ts";
 import { parseBody } from "../body.ts";
 import { type AppEnv, fail, ok } from "../http.ts";
+import { renewableSession } from "../middleware/auth.ts";
 import { clientIp } from "../middleware/ratelimit.ts";
 import { sameSecret } from "../secrets.ts";
 import { mintSession } from "../sessions.ts";
 import { verifyTurnstile } from "../turnstile.ts";
 
-const CreateSession = z.object({ turnstileToken: z.string().min(1).max(2048) });
+const CreateSession = z.object({
+	turnstileToken: z.string().min(1).max(2048),
+	// The token of a session to continue (docs/api.md, "Sessions"): any string is looked up, and
+	// one that names no renewable session gets a new session, `renewed: false`.
+	renewToken: z.string().min(1).max(MAX_BEARER_TOKEN_CHARS).optional(),
+});
 /** siteverify verified nothing (unreachable, unreadable, its own or our failure): ask again this soon. */
 const TURNSTILE_RETRY_AFTER_SECONDS = 5;
 
 export const sessions = new Hono<AppEnv>();
 
 sessions.post("/", async (c) => {
-	const { turnstileToken } = await parseBody(c, CreateSession);
+	const { turnstileToken, renewToken } = await parseBody(c, CreateSession);
 	const config = c.get("config");
 	const debug = config.debugToken;
 	if (!(debug !== null && (await sameSecret(turnstileToken, debug)))) {
@@ -32,8 +39,12 @@ sessions.post("/", async (c) => {
 		if (!verdict.ok)
 			return fail(c, "turnstile_failed", `Turnstile rejected the token (${verdict.detail}).`);
 	}
-	const { session, issued } = await mintSession(c.env, config, clientIp(c));
+	// Read only once the check passed: a renewal is a human check like any other, never a way
+	// around one (docs/decisions/086-a-sessions-end-and-what-it-owns.md).
+	const renewing =
+		renewToken === undefined ? null : await renewableSession(c.env.SESSIONS, renewToken);
+	const { session, issued } = await mintSession(c.env, config, clientIp(c), renewing);
 	// The new session's cost ledger starts with the request that created it (worker/cost/meta.ts).
 	c.set("session", session);
-	return ok(c, issued, 201);
+	return ok(c, renewToken === undefined ? issued : { ...issued, renewed: renewing !== null }, 201);
 });
