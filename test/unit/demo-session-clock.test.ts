@@ -1,9 +1,9 @@
-// When the demo's session ends on the page (src/web/demo/session-clock.ts): counted on the
+// When the demo's session ends on the page (src/web/lib/session-clock.ts): counted on the
 // page's clock from the sign-in's answer, so a browser clock ahead of the server's does not
 // end a session the server still takes.
 import { describe, expect, it } from "vitest";
 import type { Session } from "../../src/web/api/client.ts";
-import { sessionEndsAtMs } from "../../src/web/demo/session-clock.ts";
+import { sessionEndsAtMs } from "../../src/web/lib/session-clock.ts";
 
 const SERVER_NOW = Date.UTC(2026, 10, 30, 9, 0, 0);
 

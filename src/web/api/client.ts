@@ -59,6 +59,8 @@ export interface Session {
 	expiresAt: string;
 	/** Seconds left when the server answered (docs/api.md, "Sessions"); absent from older servers. */
 	expiresInSeconds?: number;
+	/** Asked with `renewToken`: whether this is that session again (docs/api.md, "Sessions"). */
+	renewed?: boolean;
 }
 
 export type Mode = "safe" | "eventual";
@@ -177,9 +179,10 @@ export class ApiClient {
 	}
 
 	// ---- buyer ----
-	createSession(turnstileToken: string) {
+	/** A new session, or with `renewToken` the session that token names, continued. */
+	createSession(turnstileToken: string, renewToken: string | null = null) {
 		return this.request<Session>("POST", "/api/sessions", {
-			body: { turnstileToken },
+			body: renewToken === null ? { turnstileToken } : { turnstileToken, renewToken },
 			auth: "none",
 		});
 	}

@@ -20,7 +20,7 @@ export function SessionBanner({
 	backend,
 	onExpired,
 }: {
-	/** When the session ends on this page's clock (session-clock.ts), not the server's `expiresAt`. */
+	/** When the session ends on this page's clock (lib/session-clock.ts), not the server's `expiresAt`. */
 	endsAtMs: number;
 	backend: Backend;
 	/** Its 20 minutes are over: the page ends the session (useDemo.ts `expire`). */

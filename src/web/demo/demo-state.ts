@@ -71,7 +71,7 @@ export interface DemoState {
 	backend: Backend;
 	config: UiConfig | null;
 	session: Session | null;
-	/** When `session` ends on this page's clock (session-clock.ts); null without a session. */
+	/** When `session` ends on this page's clock (lib/session-clock.ts); null without a session. */
 	sessionEndsAtMs: number | null;
 	/** Step 1 is done: the session has its sandbox and the page's guardrail threshold. */
 	ready: boolean;

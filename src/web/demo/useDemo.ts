@@ -8,6 +8,7 @@ import { sleep } from "../../shared/sleep.ts";
 import type { Availability, Product } from "../../shared/types.ts";
 import { ApiClient, type ApiErr, type ApiResult, type Mode } from "../api/client.ts";
 import { httpTransport } from "../api/transport.ts";
+import { sessionEndsAtMs } from "../lib/session-clock.ts";
 import { MockBackend } from "../mock/backend.ts";
 import { meterAfter } from "./cost-floor.ts";
 import {
@@ -18,7 +19,6 @@ import {
 	STAMPEDE_ATTEMPTS,
 	type StepId,
 } from "./demo-state.ts";
-import { sessionEndsAtMs } from "./session-clock.ts";
 import { EventualCount, stampedeRun, tally } from "./stampede-run.ts";
 import { useGuardrailAndReset } from "./useGuardrailAndReset.ts";
 
@@ -304,7 +304,7 @@ export function useDemo(backend: Backend) {
 				focusOn(FOCUS.guardrail);
 			} else failed("guardrail", r);
 		},
-		/** The session's 20 minutes ran out, counted on the page's clock from the sign-in (session-clock.ts). */
+		/** The session's 20 minutes ran out, counted on the page's clock from the sign-in (lib/session-clock.ts). */
 		expire() {
 			const endsAtMs = state.sessionEndsAtMs;
 			if (state.session === null || endsAtMs === null || endsAtMs > Date.now()) return;

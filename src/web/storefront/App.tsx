@@ -5,7 +5,7 @@
 // and the clock on every render (sale.ts), never kept from an earlier answer.
 
 import { useCallback, useEffect, useRef, useState } from "preact/hooks";
-import { ApiClient, type ApiErr, type Session } from "../api/client.ts";
+import { ApiClient, type ApiErr } from "../api/client.ts";
 import { webSocketSource } from "../api/live.ts";
 import { describeError } from "../api/outcomes.ts";
 import { httpTransport } from "../api/transport.ts";
@@ -27,13 +27,12 @@ import {
 	isHeld,
 	isOrders,
 	isPendingReserve,
-	isSession,
 	ORDERS_KEY,
 	type PendingReserve,
 	pendingReserveKey,
-	SESSION_KEY,
 	useStored,
 } from "./stored.ts";
+import { useBuyerSession } from "./useBuyerSession.ts";
 import { useHoldActions } from "./useHoldActions.ts";
 import { useHumanCheck } from "./useHumanCheck.ts";
 import { useProductFeed } from "./useProductFeed.ts";
@@ -60,7 +59,6 @@ export function Storefront() {
 		reconnects,
 		productMessages,
 	} = useProductFeed(sku, api, liveSource);
-	const [session, setSession] = useStored<Session | null>(SESSION_KEY, isSession, null);
 	const [hold, setHold] = useStored<HeldReservation | null>(holdKey(sku), isHeld, null);
 	const [orders, setOrders] = useStored<StoredOrder[]>(ORDERS_KEY, isOrders, []);
 	const [notice, setNotice] = useState<StoreNotice | null>(null);
@@ -72,14 +70,15 @@ export function Storefront() {
 	const focusNext = useFocusAfterRender();
 	const now = useNow(250);
 	const serverNowMs = now + offsetMs;
+	// `session` while it lasts (by the server's answer, counted on this page's clock); `owner`
+	// also after it ended, within its grace: the hold's own actions and the renewal use it
+	// (useBuyerSession.ts, docs/decisions/086-a-sessions-end-and-what-it-owns.md).
+	const { live: session, owner, endsAtMs, setSession, lapse } = useBuyerSession(now, offsetMs);
 
-	api.token = session?.token ?? null;
-
-	// A session past its end is gone: ask for the human check again.
-	if (session !== null && Date.parse(session.expiresAt) <= now) setSession(null);
+	api.token = owner?.token ?? null;
 
 	const paidUnits = orders
-		.filter((o) => o.sessionId === session?.sessionId && o.order.sku === sku)
+		.filter((o) => o.sessionId === owner?.sessionId && o.order.sku === sku)
 		.reduce((n, o) => n + (o.order.status === "PAID" ? o.order.quantity : 0), 0);
 	const heldUnits = hold?.reservation.sku === sku ? hold.reservation.quantity : 0;
 	const sale =
@@ -111,7 +110,7 @@ export function Storefront() {
 
 	const fail = useCallback(
 		(err: ApiErr) => {
-			if (err.code === "unauthorized") setSession(null);
+			if (err.code === "unauthorized") lapse();
 			const waits = err.code === "rate_limited" && err.retryAfterSeconds !== null;
 			if (waits) setWaitUntilMs(Date.now() + (err.retryAfterSeconds as number) * 1000);
 			setNotice({
@@ -126,10 +125,11 @@ export function Storefront() {
 			});
 			focusNext({ id: OUTCOME_ID });
 		},
-		[product, offsetMs, focusNext],
+		[product, offsetMs, focusNext, lapse],
 	);
 	const { config, configProblem, checkRound, verify } = useHumanCheck(api, sku, {
 		hold,
+		renewToken: owner?.token ?? null,
 		fail,
 		hasRoom: product?.waitingRoom?.enabled === true,
 		setSession,
@@ -194,7 +194,7 @@ export function Storefront() {
 	const { pay, cancel } = useHoldActions(api, {
 		hold,
 		setHold,
-		session,
+		session: owner,
 		setOrders,
 		method,
 		now,
@@ -271,7 +271,11 @@ export function Storefront() {
 			{product !== null && session === null && (
 				<section class="card" aria-labelledby="verify-title">
 					<h2 id="verify-title">Verify you are human</h2>
-					<p class="muted small">One check per visit keeps bots away from the stock.</p>
+					<p class="muted small">
+						{owner !== null
+							? "Your session ended. Verify again to go on with it: a hold and a place in the queue stay yours."
+							: "One check per visit keeps bots away from the stock."}
+					</p>
 					{config !== null ? (
 						<Turnstile
 							siteKey={config.turnstileSiteKey}
@@ -308,7 +312,7 @@ export function Storefront() {
 				<ReservePanel
 					sale={sale}
 					quantity={quantity}
-					sessionEndsInSeconds={(Date.parse(session.expiresAt) - now) / 1000}
+					sessionEndsInSeconds={((endsAtMs ?? now) - now) / 1000}
 					busy={busy !== null}
 					waitSeconds={waitSeconds}
 					onQuantity={setQuantity}

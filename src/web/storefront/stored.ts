@@ -15,11 +15,17 @@ export const pendingReserveKey = (sku: string) => `rg.buyer.reserve.${sku}`;
 /** Orders this tab remembers; older ones drop off the list (the server keeps them all). */
 export const MAX_STORED_ORDERS = 50;
 
-export const isSession = (v: unknown): v is Session =>
+/** A session as this tab keeps it: with its end on this page's clock (useBuyerSession.ts). */
+export interface BuyerSession extends Session {
+	/** This page's clock (epoch ms) at which the session ends; absent when kept by an older page. */
+	endsAtMs?: number;
+}
+export const isBuyerSession = (v: unknown): v is BuyerSession =>
 	isObject(v) &&
 	typeof v.token === "string" &&
 	typeof v.sessionId === "string" &&
-	typeof v.expiresAt === "string";
+	typeof v.expiresAt === "string" &&
+	(v.endsAtMs === undefined || typeof v.endsAtMs === "number");
 export const isHeld = (v: unknown): v is HeldReservation =>
 	isObject(v) && isObject(v.reservation) && typeof v.deadlineMs === "number";
 export const isOrders = (v: unknown): v is StoredOrder[] =>

@@ -13,6 +13,11 @@ import type { StoreNotice } from "./store-notice.ts";
 
 export interface HumanCheckDeps {
 	hold: HeldReservation | null;
+	/**
+	 * The token of this tab's session, live or ended within its grace: the check renews it, so
+	 * its holds and waiting-room place stay this buyer's (docs/decisions/086-a-sessions-end-and-what-it-owns.md).
+	 */
+	renewToken: string | null;
 	fail: (err: ApiErr) => void;
 	/** The product has a waiting room: the next step is the queue, not Reserve. */
 	hasRoom: boolean;
@@ -26,7 +31,17 @@ export interface HumanCheckDeps {
 export function useHumanCheck(
 	api: ApiClient,
 	sku: string,
-	{ hold, fail, hasRoom, setSession, setNotice, setBusy, focusNext, accept }: HumanCheckDeps,
+	{
+		hold,
+		renewToken,
+		fail,
+		hasRoom,
+		setSession,
+		setNotice,
+		setBusy,
+		focusNext,
+		accept,
+	}: HumanCheckDeps,
 ) {
 	const [config, setConfig] = useState<UiConfig | null>(null);
 	// The human check needs the config: a failed read is tried again by itself
@@ -52,12 +67,12 @@ export function useHumanCheck(
 
 	// Stable for the page's life: the Turnstile widget renders again whenever its callback
 	// changes, and this page re-renders several times a second (the countdowns).
-	const latest = useRef({ hold, fail, room: hasRoom });
-	latest.current = { hold, fail, room: hasRoom };
+	const latest = useRef({ hold, renewToken, fail, room: hasRoom });
+	latest.current = { hold, renewToken, fail, room: hasRoom };
 	const verify = useCallback(
 		async (token: string) => {
 			setBusy("verify");
-			const r = await api.createSession(token);
+			const r = await api.createSession(token, latest.current.renewToken);
 			setBusy(null);
 			if (r.ok) {
 				setSession(r.data);

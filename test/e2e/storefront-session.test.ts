@@ -1,0 +1,64 @@
+// The storefront's buyer session (docs/storefront.md, "The human check";
+// docs/decisions/086-a-sessions-end-and-what-it-owns.md): it lasts what the server gave,
+// counted on the page's clock from the answer, whatever that clock says; a hold that outlives
+// the session is still paid from the page; and the next human check continues the same session.
+// The server's sessions last SESSION_SECONDS here, so a session really ends during the test.
+
+import { describe, expect, it } from "vitest";
+import {
+	createDrop,
+	DESKTOP_WIDE,
+	openStore,
+	POLL,
+	statusText,
+	verify,
+} from "./storefront-support.ts";
+import { browserSuite } from "./suite.ts";
+
+/** The server's session lifetime in this file: short enough to wait out, long enough to reserve. */
+const SESSION_SECONDS = 15;
+/** Waits that span a session's end (real time: the server ends it by its own clock). */
+const PAST_THE_END = { timeout: (SESSION_SECONDS + 30) * 1000, interval: 200 };
+const ORDER_HEADING = /^Order [0-9A-F]{4}-[0-9A-F]{4}$/;
+const ENDED = "Your session ended. Verify again to go on with it";
+
+describe("storefront: the buyer's session", () => {
+	const e2e = browserSuite({ server: { env: { SESSION_TTL_SECONDS: String(SESSION_SECONDS) } } });
+
+	it("keeps the session the server gave when the browser's clock is 25 minutes ahead", async () => {
+		const sku = await createDrop(e2e.server);
+		const { page, errors } = await openStore(e2e.browser, e2e.server, sku, DESKTOP_WIDE, (p) =>
+			p.clock.install({ time: Date.now() + 25 * 60_000 }),
+		);
+		e2e.track(page);
+		// The check succeeds and Reserve is offered, counted down from the server's answer.
+		await verify(page);
+		await expect
+			.poll(() => page.getByText(/^Verified · session ends in /).textContent(), POLL)
+			.toMatch(/^Verified · session ends in 0:(0\d|1[0-5])$/);
+		await page.getByRole("button", { name: "Reserve" }).click();
+		await page.getByRole("heading", { name: "1 unit held for you" }).waitFor();
+		expect(errors).toEqual([]);
+	});
+
+	it("pays a hold that outlived its session, and the next check continues the same session", async () => {
+		const sku = await createDrop(e2e.server, { perUserLimit: 1, holdSeconds: 120 });
+		const { page, errors } = await openStore(e2e.browser, e2e.server, sku, DESKTOP_WIDE);
+		e2e.track(page);
+		await verify(page);
+		await page.getByRole("button", { name: "Reserve" }).click();
+		await page.getByRole("heading", { name: "1 unit held for you" }).waitFor();
+
+		// The session ends; the hold, promised for two minutes, stays on screen and is paid.
+		await page.getByText(ENDED).waitFor(PAST_THE_END);
+		await page.getByRole("button", { name: "Pay $42.00" }).click();
+		await page.getByRole("heading", { name: ORDER_HEADING }).waitFor(POLL);
+		await expect.poll(() => statusText(page), POLL).toMatch(/is confirmed/);
+
+		// Verifying again is the same buyer: the order counts against the per-buyer limit.
+		await verify(page);
+		await page.getByText("You hold or bought 1 of 1 allowed per buyer.").waitFor(POLL);
+		expect(await page.getByRole("button", { name: "Reserve" }).isDisabled()).toBe(true);
+		expect(errors).toEqual([]);
+	});
+});
