@@ -49,11 +49,13 @@ describe("storefront: the buyer's session", () => {
 		await page.getByRole("button", { name: "Reserve" }).click();
 		await page.getByRole("heading", { name: "1 unit held for you" }).waitFor();
 
-		// The session ends; the hold, promised for two minutes, stays on screen and is paid.
-		await page.getByText(ENDED).waitFor(PAST_THE_END);
+		// The session ends (the human check is back); the hold, promised for two minutes, stays
+		// on screen and is paid.
+		await page.getByRole("checkbox", { name: "I am human" }).waitFor(PAST_THE_END);
 		await page.getByRole("button", { name: "Pay $42.00" }).click();
 		await page.getByRole("heading", { name: ORDER_HEADING }).waitFor(POLL);
 		await expect.poll(() => statusText(page), POLL).toMatch(/is confirmed/);
+		await page.getByText(ENDED).waitFor(POLL);
 
 		// Verifying again is the same buyer: the order counts against the per-buyer limit.
 		await verify(page);
