@@ -1,10 +1,15 @@
 // The storefront's buyer session (docs/storefront.md, "The human check";
 // docs/decisions/086-a-sessions-end-and-what-it-owns.md): it lasts what the server gave,
 // counted on the page's clock from the answer, whatever that clock says; a hold that outlives
-// the session is still paid from the page; and the next human check continues the same session.
+// the session is still paid from the page; and the next human check continues the same session,
+// its place in a waiting room included.
 // The server's sessions last SESSION_SECONDS here, so a session really ends during the test.
 
+import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
+import type { Reservation, Ticket } from "../../src/shared/types.ts";
+import { api, type TestServer } from "../support/server.ts";
+import { newBuyer } from "../support/shop.ts";
 import {
 	createDrop,
 	DESKTOP_WIDE,
@@ -21,6 +26,18 @@ const SESSION_SECONDS = 15;
 const PAST_THE_END = { timeout: (SESSION_SECONDS + 30) * 1000, interval: 200 };
 const ORDER_HEADING = /^Order [0-9A-F]{4}-[0-9A-F]{4}$/;
 const ENDED = "Your session ended. Verify again to go on with it";
+
+/** The ticket of the session the page keeps (its sessionStorage), as the server answers it. */
+async function pagesTicket(server: TestServer, page: Page, sku: string) {
+	const stored = await page.evaluate(() => sessionStorage.getItem("rg.buyer.session"));
+	const token = (JSON.parse(stored ?? "{}") as { token?: string }).token;
+	const res = await api<Ticket>(server, "GET", `/api/products/${sku}/queue`, { token });
+	return {
+		status: res.status,
+		ticketId: res.body.data?.ticketId,
+		position: res.body.data?.position,
+	};
+}
 
 describe("storefront: the buyer's session", () => {
 	const e2e = browserSuite({ server: { env: { SESSION_TTL_SECONDS: String(SESSION_SECONDS) } } });
@@ -61,6 +78,55 @@ describe("storefront: the buyer's session", () => {
 		await verify(page);
 		await page.getByText("You hold or bought 1 of 1 allowed per buyer.").waitFor(POLL);
 		expect(await page.getByRole("button", { name: "Reserve" }).isDisabled()).toBe(true);
+		expect(errors).toEqual([]);
+	});
+
+	it("keeps the buyer's place in the waiting room when the session ends during the wait", async () => {
+		const sku = await createDrop(e2e.server, {
+			totalStock: 1,
+			holdSeconds: 600,
+			waitingRoom: { enabled: true, overbook: 0, admitSeconds: 120 },
+		});
+		// Someone ahead holds the only unit for ten minutes.
+		const first = await newBuyer(e2e.server);
+		const admitted = await api<Ticket>(e2e.server, "POST", `/api/products/${sku}/queue`, {
+			token: first,
+		});
+		expect(admitted.body.data?.state).toBe("admitted");
+		const held = await api<Reservation>(e2e.server, "POST", "/api/reservations", {
+			token: first,
+			body: { sku, quantity: 1 },
+		});
+		expect(held.status).toBe(201);
+
+		const { page, errors } = await openStore(e2e.browser, e2e.server, sku, DESKTOP_WIDE);
+		e2e.track(page);
+		await page.getByRole("checkbox", { name: "I am human" }).check();
+		await page.getByRole("button", { name: "Join the queue" }).click();
+		await page.getByText("Your place in line: 1").waitFor(POLL);
+		const before = await pagesTicket(e2e.server, page, sku);
+		expect(before).toMatchObject({ status: 200, position: 1 });
+		// Another buyer joins behind.
+		const behind = await newBuyer(e2e.server);
+		const second = await api<Ticket>(e2e.server, "POST", `/api/products/${sku}/queue`, {
+			token: behind,
+		});
+		expect(second.body.data?.position).toBe(2);
+
+		// The session ends while the buyer waits; verifying again keeps the place, ahead of the
+		// buyer who joined later.
+		const human = page.getByRole("checkbox", { name: "I am human" });
+		await human.waitFor(PAST_THE_END);
+		expect(await page.getByText(ENDED).count()).toBe(1);
+		await human.check();
+		await page.getByRole("heading", { name: "Waiting room" }).waitFor(POLL);
+		const place = page.getByText("Your place in line: 1");
+		const join = page.getByRole("button", { name: "Join the queue" });
+		await expect
+			.poll(async () => [await place.isVisible(), await join.count()], POLL)
+			.toEqual([true, 0]);
+		// The server agrees: the page's session (renewed) has the same ticket, still first.
+		expect(await pagesTicket(e2e.server, page, sku)).toEqual(before);
 		expect(errors).toEqual([]);
 	});
 });

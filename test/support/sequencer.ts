@@ -44,8 +44,8 @@ export const EXPECTED_SECONDS: Readonly<Record<string, number>> = {
 	"test/integration/waiting-room.test.ts": 11,
 	"test/integration/checkout-saga.test.ts": 10,
 	"test/e2e/storefront-checkout.test.ts": 9,
-	// A buyer session (15 s on this server) waited out in real time.
-	"test/e2e/storefront-session.test.ts": 25,
+	// Two buyer sessions (15 s on this server) waited out in real time.
+	"test/e2e/storefront-session.test.ts": 45,
 	"test/node/verify-queue.test.ts": 16,
 	// Two drops and a fairness run, each until the server's kill -9 and the 5 s the run takes
 	// to call it gone.
