@@ -130,6 +130,30 @@ describe("POST /api/sessions with Turnstile", () => {
 		}
 	});
 
+	it("renews a session only through the same check: a refused token renews nothing", async () => {
+		const first = await session("pass-renew");
+		const token = first.body.data?.token as string;
+		const renew = (turnstileToken: string) =>
+			api<{ sessionId: string; token: string; renewed?: boolean }>(
+				server,
+				"POST",
+				"/api/sessions",
+				{
+					body: { turnstileToken, renewToken: token },
+				},
+			);
+		const refused = await renew("fail-renew");
+		expect(refused.status).toBe(403);
+		expect(refused.body.data).toBeUndefined();
+		const renewed = await renew("pass-renew-2");
+		expect(renewed.status).toBe(201);
+		expect(renewed.body.data).toMatchObject({
+			sessionId: first.body.data?.sessionId,
+			renewed: true,
+		});
+		expect(stub.seen.at(-1)).toEqual({ secret: SECRET, response: "pass-renew-2" });
+	});
+
 	it("names at most a few short codes in the 403, whatever siteverify lists", async () => {
 		const res = await session("huge-code");
 		expect(res.status).toBe(403);
