@@ -11,23 +11,31 @@
 // ticket turns sold_out.
 //
 // Its records (settings, tickets, snapshot) are in domain/waiting-room-records.ts, the seed
-// and the shuffle in domain/waiting-room-shuffle.ts, the ETA estimator in
+// and the shuffle in domain/waiting-room-shuffle.ts, the order in domain/waiting-room-order.ts,
+// its bounds and the ended tickets it keeps in domain/waiting-room-kept.ts, the ETA estimator in
 // domain/waiting-room-eta.ts.
 
 import { MinHeap } from "./heap.ts";
 import type { DomainEvent } from "./inventory.ts";
 import { AdmissionWindow } from "./waiting-room-eta.ts";
 import {
+	DEFAULT_ROOM_LIMITS,
+	EndedTickets,
+	MAX_FORGOTTEN_PER_TURN,
+	type RoomLimits,
+} from "./waiting-room-kept.ts";
+import { QueueOrder } from "./waiting-room-order.ts";
+import {
 	admissionBudget,
 	type JoinOutcome,
-	MAX_TICKETS,
 	type QueueTicket,
 	type RoomSettings,
 	type RoomSnapshot,
 	type StockView,
 } from "./waiting-room-records.ts";
-import { commitmentOf, shuffleOrder } from "./waiting-room-shuffle.ts";
+import { commitmentOf } from "./waiting-room-shuffle.ts";
 
+export { DEFAULT_ROOM_LIMITS, type RoomLimits, roomLimits } from "./waiting-room-kept.ts";
 // The records are the room's vocabulary: its callers import them from here with the room.
 export * from "./waiting-room-records.ts";
 
@@ -42,12 +50,12 @@ export class WaitingRoom {
 	private nextSeq: number;
 	private readonly tickets = new Map<string, QueueTicket>();
 	private readonly bySession = new Map<string, QueueTicket>();
-	/** Ticket ids before the start, in arrival order. */
-	private preQueue: QueueTicket[] = [];
-	/** The queue order from the start on (rank = index). */
-	private order: QueueTicket[] = [];
-	/** Index in `order` of the first ticket that may still be waiting. */
-	private head = 0;
+	/** The pre-queue, then the queue order from the start on. */
+	private readonly queue: QueueOrder;
+	/** Ended tickets still kept, oldest first (forgotten at a join once due). */
+	private readonly ended = new EndedTickets();
+	/** Ids of tickets forgotten since the last drain (their rows go). */
+	private forgotten: string[] = [];
 	private waitingCount = 0;
 	/** Tickets in state admitted (reserved or not). */
 	private admittedCount = 0;
@@ -59,7 +67,11 @@ export class WaitingRoom {
 	private changedTickets = new Set<QueueTicket>();
 	private events: DomainEvent[] = [];
 
-	constructor(snapshot: RoomSnapshot, tickets: Iterable<QueueTicket> = []) {
+	constructor(
+		snapshot: RoomSnapshot,
+		tickets: Iterable<QueueTicket> = [],
+		readonly limits: RoomLimits = DEFAULT_ROOM_LIMITS,
+	) {
 		this.settings = { ...snapshot.settings };
 		this.seed = snapshot.seed;
 		this.seedCommitment = snapshot.seedCommitment;
@@ -78,27 +90,35 @@ export class WaitingRoom {
 				if (t.usedAtMs === null) this.unused.add(t);
 				this.deadlines.push(t.admittedUntilMs as number, t);
 			}
+			if (isEnded(t) && t.rank !== null) this.ended.add(t);
 		}
 		this.admissions = new AdmissionWindow(
 			all.flatMap((t) => (t.admittedAtMs === null ? [] : [t.admittedAtMs])),
 		);
-		this.preQueue = all.filter((t) => t.rank === null).sort((a, b) => a.seq - b.seq);
-		this.order = all.filter((t) => t.rank !== null).sort((a, b) => (a.rank ?? 0) - (b.rank ?? 0));
-		this.skipHead();
+		this.queue = new QueueOrder(all, this.startedAtMs !== null, this.nextSeq);
 	}
 
 	/** A new room: the seed stays secret, its commitment is published (a `queue.enabled` event). */
-	static enable(settings: RoomSettings, seed: string, nowMs: number): WaitingRoom {
-		const room = new WaitingRoom({
-			settings,
-			seed,
-			seedCommitment: commitmentOf(seed),
-			startedAtMs: null,
-			nextSeq: 1,
-			admittedTotal: 0,
-			lapsed: 0,
-			soldOutTickets: 0,
-		});
+	static enable(
+		settings: RoomSettings,
+		seed: string,
+		nowMs: number,
+		limits: RoomLimits = DEFAULT_ROOM_LIMITS,
+	): WaitingRoom {
+		const room = new WaitingRoom(
+			{
+				settings,
+				seed,
+				seedCommitment: commitmentOf(seed),
+				startedAtMs: null,
+				nextSeq: 1,
+				admittedTotal: 0,
+				lapsed: 0,
+				soldOutTickets: 0,
+			},
+			[],
+			limits,
+		);
 		room.emit({
 			type: "queue.enabled",
 			atMs: nowMs,
@@ -140,8 +160,22 @@ export class WaitingRoom {
 		return this.bySession.get(sessionId);
 	}
 
-	counts(): { waiting: number; admitted: number; tickets: number } {
-		return { waiting: this.waitingCount, admitted: this.admittedCount, tickets: this.tickets.size };
+	/**
+	 * `tickets`: the tickets the room keeps (ended ones too, until forgotten); `places`: those
+	 * that take a place, which the room's bound counts (waiting or admitted, and every ticket of
+	 * the pre-queue: the shuffle covers them all).
+	 */
+	counts(): { waiting: number; admitted: number; tickets: number; places: number } {
+		const places =
+			this.startedAtMs === null
+				? this.queue.preQueueLength
+				: this.waitingCount + this.admittedCount;
+		return {
+			waiting: this.waitingCount,
+			admitted: this.admittedCount,
+			tickets: this.tickets.size,
+			places,
+		};
 	}
 
 	/** Admitted sessions that have not reserved yet (what the budget counts). */
@@ -164,7 +198,9 @@ export class WaitingRoom {
 		this.advance(nowMs, startsAtMs, stock);
 		const existing = this.bySession.get(sessionId);
 		if (existing !== undefined) return { ok: true, ticket: existing, created: false };
-		if (this.tickets.size >= MAX_TICKETS) return { ok: false, code: "queue_full" };
+		// Joins are what add tickets, so a join first forgets what is due: the kept ones stay bounded.
+		this.forgetEnded(nowMs);
+		if (this.counts().places >= this.limits.maxTickets) return { ok: false, code: "queue_full" };
 		const started = this.startedAtMs !== null;
 		const ticket: QueueTicket = {
 			ticketId,
@@ -172,7 +208,7 @@ export class WaitingRoom {
 			seq: this.nextSeq,
 			joinedAtMs: nowMs,
 			state: "waiting",
-			rank: started ? this.order.length : null,
+			rank: null,
 			admittedAtMs: null,
 			admittedUntilMs: null,
 			usedAtMs: null,
@@ -181,8 +217,7 @@ export class WaitingRoom {
 		this.tickets.set(ticketId, ticket);
 		this.bySession.set(sessionId, ticket);
 		this.waitingCount += 1;
-		if (started) this.order.push(ticket);
-		else this.preQueue.push(ticket);
+		this.queue.add(ticket, started);
 		this.changed(ticket);
 		this.emit({
 			type: "queue.ticket",
@@ -261,9 +296,7 @@ export class WaitingRoom {
 
 	/** 1 is next; null before the start and for a ticket that is not waiting. */
 	position(ticket: QueueTicket): number | null {
-		if (ticket.state !== "waiting" || ticket.rank === null) return null;
-		this.skipHead();
-		return ticket.rank - this.head + 1;
+		return this.queue.position(ticket);
 	}
 
 	/** Admissions in the last minute and the span they were counted over (domain/waiting-room-eta.ts). */
@@ -273,7 +306,7 @@ export class WaitingRoom {
 
 	/** A new drop: every ticket is dropped and a new seed committed (`queue.reset`). */
 	static reset(old: WaitingRoom, seed: string, nowMs: number): WaitingRoom {
-		const room = WaitingRoom.enable(old.settings, seed, nowMs);
+		const room = WaitingRoom.enable(old.settings, seed, nowMs, old.limits);
 		room.events = [
 			{ type: "queue.reset", atMs: nowMs, detail: { tickets: old.tickets.size } },
 			...room.events,
@@ -283,27 +316,41 @@ export class WaitingRoom {
 
 	/** Something changed since the last drain (tickets or events to persist). */
 	hasChanges(): boolean {
-		return this.changedTickets.size > 0 || this.events.length > 0;
+		return this.changedTickets.size > 0 || this.events.length > 0 || this.forgotten.length > 0;
 	}
 
 	/** Hands the caller what changed since the last drain, to persist in one transaction. */
-	drain(): { tickets: QueueTicket[]; events: DomainEvent[] } {
-		const out = { tickets: [...this.changedTickets], events: this.events };
+	drain(): { tickets: QueueTicket[]; events: DomainEvent[]; forgotten: string[] } {
+		const out = {
+			tickets: [...this.changedTickets],
+			events: this.events,
+			forgotten: this.forgotten,
+		};
 		this.changedTickets = new Set();
 		this.events = [];
+		this.forgotten = [];
 		return out;
+	}
+
+	/** Forgets the ended tickets that are due (domain/waiting-room-kept.ts), a bounded number a turn. */
+	private forgetEnded(nowMs: number): void {
+		const { endedKeepMs, maxEnded } = this.limits;
+		for (const t of this.ended.due(nowMs, endedKeepMs, maxEnded, MAX_FORGOTTEN_PER_TURN)) {
+			this.tickets.delete(t.ticketId);
+			if (this.bySession.get(t.sessionId) === t) this.bySession.delete(t.sessionId);
+			this.changedTickets.delete(t);
+			this.forgotten.push(t.ticketId);
+		}
 	}
 
 	private start(nowMs: number): void {
 		this.startedAtMs = nowMs;
-		const shuffled = shuffleOrder(this.preQueue, this.seed);
-		const base = this.order.length;
-		shuffled.forEach((t, i) => {
-			t.rank = base + i;
-			this.order.push(t);
+		const shuffled = this.queue.start(this.seed);
+		for (const t of shuffled) {
 			this.changed(t);
-		});
-		this.preQueue = [];
+			// Sold out before the start: kept for the shuffle until now, an ended ticket from here on.
+			if (isEnded(t)) this.ended.add(t);
+		}
 		this.emit({
 			type: "queue.started",
 			atMs: nowMs,
@@ -325,6 +372,7 @@ export class WaitingRoom {
 			t.state = "expired";
 			this.admittedCount -= 1;
 			this.changed(t);
+			this.ended.add(t);
 			if (this.unused.delete(t)) {
 				this.lapsed += 1;
 				this.emit({
@@ -339,16 +387,16 @@ export class WaitingRoom {
 
 	private soldOut(nowMs: number): void {
 		let turned = 0;
-		for (const t of [...this.preQueue, ...this.order.slice(this.head)]) {
+		for (const t of this.queue.takeWaiting()) {
 			if (t.state !== "waiting") continue;
 			t.state = "sold_out";
 			this.changed(t);
+			if (t.rank !== null) this.ended.add(t);
 			turned += 1;
 		}
 		if (turned === 0) return;
 		this.waitingCount -= turned;
 		this.soldOutTickets += turned;
-		this.head = this.order.length;
 		this.emit({ type: "queue.sold_out", atMs: nowMs, detail: { tickets: turned } });
 	}
 
@@ -377,16 +425,7 @@ export class WaitingRoom {
 	}
 
 	private front(): QueueTicket | undefined {
-		this.skipHead();
-		return this.order[this.head];
-	}
-
-	private skipHead(): void {
-		while (
-			this.head < this.order.length &&
-			(this.order[this.head] as QueueTicket).state !== "waiting"
-		)
-			this.head += 1;
+		return this.queue.front();
 	}
 
 	private changed(t: QueueTicket): void {
@@ -396,4 +435,8 @@ export class WaitingRoom {
 	private emit(event: DomainEvent): void {
 		this.events.push(event);
 	}
+}
+
+function isEnded(t: QueueTicket): boolean {
+	return t.state === "expired" || t.state === "sold_out";
 }

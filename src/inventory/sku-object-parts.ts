@@ -10,6 +10,7 @@ import { AttemptMemo } from "../domain/attempt-memo.ts";
 import { shardName } from "../domain/escrow.ts";
 import type { ReplayWindows } from "../domain/idempotency.ts";
 import { type Hold, Inventory, type ProductConfig } from "../domain/inventory.ts";
+import { roomLimits } from "../domain/waiting-room.ts";
 import {
 	type PaymentProvider,
 	paymentProvider,
@@ -119,8 +120,10 @@ export abstract class SkuObjectParts extends DurableObject<InventoryEnv> {
 		this.signalsOn = loaded.config.rateLimits !== null;
 		const callsPerSec = loaded.config.objectCallsPerSec;
 		this.gate = callsPerSec === null ? null : new CallGate(callsPerSec);
-		this.room = new RoomKeeper(this.sql, (inv) =>
-			roomStock(inv, this.roomLink, this.escrow?.total() ?? null),
+		this.room = new RoomKeeper(
+			this.sql,
+			(inv) => roomStock(inv, this.roomLink, this.escrow?.total() ?? null),
+			roomLimits(loaded.config.sessionTtlSeconds),
 		);
 		this.outbox = new Outbox(
 			this.sql,

@@ -12,8 +12,10 @@ import type { DomainEvent, Inventory } from "../domain/inventory.ts";
 import {
 	DEFAULT_ADMIT_SECONDS,
 	DEFAULT_OVERBOOK,
+	DEFAULT_ROOM_LIMITS,
 	type JoinOutcome,
 	type QueueTicket,
+	type RoomLimits,
 	type RoomSettings,
 	type RoomSnapshot,
 	type StockView,
@@ -94,6 +96,7 @@ export class RoomKeeper {
 	constructor(
 		private readonly sql: SqlStorage,
 		private readonly stock: (inv: Inventory) => StockView = stockOf,
+		private readonly limits: RoomLimits = DEFAULT_ROOM_LIMITS,
 	) {}
 
 	/** The room, if one was ever enabled (its tables are migration 3 of inventory/schema.ts). */
@@ -109,7 +112,7 @@ export class RoomKeeper {
 			.exec<TicketRow>("SELECT * FROM room_tickets")
 			.toArray()
 			.map(ticketFromRow);
-		this.room = new WaitingRoom(JSON.parse(row.snapshot) as RoomSnapshot, tickets);
+		this.room = new WaitingRoom(JSON.parse(row.snapshot) as RoomSnapshot, tickets, this.limits);
 	}
 
 	/** Creates or changes the room; a room is never deleted, only disabled. */
@@ -124,6 +127,7 @@ export class RoomKeeper {
 				},
 				newSeed(),
 				nowMs,
+				this.limits,
 			);
 			return;
 		}
@@ -260,7 +264,9 @@ export class RoomKeeper {
 	flush(): DomainEvent[] {
 		const room = this.room;
 		if (room === null || !room.hasChanges()) return [];
-		const { tickets, events } = room.drain();
+		const { tickets, events, forgotten } = room.drain();
+		// Ended tickets the room let go (domain/waiting-room-kept.ts): the trail in D1 keeps their record.
+		for (const id of forgotten) this.sql.exec("DELETE FROM room_tickets WHERE ticket_id = ?", id);
 		for (const t of tickets) {
 			if (t.state === "admitted" && t.usedAtMs === null && t.admittedUntilMs !== null)
 				this.admittedNow.push({ sessionId: t.sessionId, admittedUntilMs: t.admittedUntilMs });

@@ -1,0 +1,103 @@
+// The order of one SKU's waiting room (docs/waiting-room.md, "Tickets and the order"): the
+// pre-queue in arrival order before the start, then the queue order from the start on, each
+// ticket's `rank` its 0-based place in it. Pure, like domain/waiting-room.ts, which owns it.
+//
+// The waiting tickets are always a contiguous run from `head` (admissions take the front, a
+// sell-out takes all), so nothing before `head` is ever read again here: that prefix is let go
+// once it is long (the room keeps admitted tickets in its own maps), and a position is counted
+// in ranks, not in array places, so the room may forget ended tickets
+// (docs/decisions/090-room-tickets-and-ends-while-down.md).
+
+import type { QueueTicket } from "./waiting-room-records.ts";
+import { shuffleOrder } from "./waiting-room-shuffle.ts";
+
+/** The passed-over prefix of the order is let go once it is at least this long (and half the array). */
+const COMPACT_MIN = 1024;
+
+export class QueueOrder {
+	/** Tickets before the start, in arrival order (never forgotten before the shuffle: it covers them all). */
+	private preQueue: QueueTicket[];
+	/** The queue order from `order[0]` on, by rank (ranks may have gaps where tickets were forgotten). */
+	private order: QueueTicket[];
+	/** Index in `order` of the first ticket that may still be waiting. */
+	private head = 0;
+	/** The rank the next ticket queued after the start gets. */
+	private nextRank: number;
+
+	/**
+	 * `nextSeq`: the room's next arrival number. Once started, every ticket ever taken has a
+	 * rank and ranks are dense, so the next rank is the count of tickets taken (nextSeq − 1),
+	 * whichever of them the room still keeps.
+	 */
+	constructor(tickets: QueueTicket[], started: boolean, nextSeq: number) {
+		this.preQueue = tickets.filter((t) => t.rank === null).sort((a, b) => a.seq - b.seq);
+		this.order = tickets
+			.filter((t) => t.rank !== null)
+			.sort((a, b) => (a.rank ?? 0) - (b.rank ?? 0));
+		const last = this.order.at(-1)?.rank ?? -1;
+		this.nextRank = Math.max(last + 1, started ? nextSeq - 1 : 0);
+		this.skipHead();
+	}
+
+	/** Tickets in the pre-queue (all of them count against the room's bound until the start). */
+	get preQueueLength(): number {
+		return this.preQueue.length;
+	}
+
+	/** A new ticket: behind the queue after the start, else at the end of the pre-queue. */
+	add(t: QueueTicket, started: boolean): void {
+		if (started) {
+			t.rank = this.nextRank;
+			this.nextRank += 1;
+			this.order.push(t);
+		} else this.preQueue.push(t);
+	}
+
+	/** The start: the pre-queue shuffled by the seed, queued in that order; returns it. */
+	start(seed: string): QueueTicket[] {
+		const shuffled = shuffleOrder(this.preQueue, seed);
+		for (const t of shuffled) {
+			t.rank = this.nextRank;
+			this.nextRank += 1;
+			this.order.push(t);
+		}
+		this.preQueue = [];
+		return shuffled;
+	}
+
+	/** The next ticket to admit (the first waiting one), if any. */
+	front(): QueueTicket | undefined {
+		this.skipHead();
+		return this.order[this.head];
+	}
+
+	/** 1 is next; null before the start and for a ticket that is not waiting. */
+	position(t: QueueTicket): number | null {
+		if (t.state !== "waiting" || t.rank === null) return null;
+		const first = this.front();
+		return first === undefined || first.rank === null ? null : t.rank - first.rank + 1;
+	}
+
+	/** Every ticket that may still wait (pre-queue and the order from the front), then none. */
+	takeWaiting(): QueueTicket[] {
+		const out = [...this.preQueue, ...this.order.slice(this.head)];
+		this.head = this.order.length;
+		this.compact();
+		return out;
+	}
+
+	private skipHead(): void {
+		while (
+			this.head < this.order.length &&
+			(this.order[this.head] as QueueTicket).state !== "waiting"
+		)
+			this.head += 1;
+		this.compact();
+	}
+
+	private compact(): void {
+		if (this.head < COMPACT_MIN || this.head * 2 < this.order.length) return;
+		this.order = this.order.slice(this.head);
+		this.head = 0;
+	}
+}
