@@ -44,6 +44,11 @@ export interface RoomSnapshot {
 	admittedTotal: number;
 	lapsed: number;
 	soldOutTickets: number;
+	/**
+	 * Tickets whose admission ended with no use known, waiting for their shard's word before they
+	 * are called lapsed (domain/waiting-room-admissions.ts); absent in rooms written before it.
+	 */
+	pendingLapses?: string[];
 }
 
 /** What the room needs to know of the stock: units free now, units held that could come back. */

@@ -12,12 +12,11 @@
 //
 // Its records (settings, tickets, snapshot) are in domain/waiting-room-records.ts, the seed
 // and the shuffle in domain/waiting-room-shuffle.ts, the order in domain/waiting-room-order.ts,
-// its bounds and the ended tickets it keeps in domain/waiting-room-kept.ts, the ETA estimator in
-// domain/waiting-room-eta.ts.
+// its bounds and the ended tickets it keeps in domain/waiting-room-kept.ts, its admissions in
+// domain/waiting-room-admissions.ts, the ETA estimator in domain/waiting-room-eta.ts.
 
-import { MinHeap } from "./heap.ts";
 import type { DomainEvent } from "./inventory.ts";
-import { AdmissionWindow } from "./waiting-room-eta.ts";
+import { Admissions, type PendingLapse } from "./waiting-room-admissions.ts";
 import {
 	DEFAULT_ROOM_LIMITS,
 	EndedTickets,
@@ -35,6 +34,7 @@ import {
 } from "./waiting-room-records.ts";
 import { commitmentOf } from "./waiting-room-shuffle.ts";
 
+export type { PendingLapse } from "./waiting-room-admissions.ts";
 export { DEFAULT_ROOM_LIMITS, type RoomLimits, roomLimits } from "./waiting-room-kept.ts";
 // The records are the room's vocabulary: its callers import them from here with the room.
 export * from "./waiting-room-records.ts";
@@ -44,8 +44,6 @@ export class WaitingRoom {
 	readonly seed: string;
 	readonly seedCommitment: string;
 	startedAtMs: number | null;
-	admittedTotal: number;
-	lapsed: number;
 	soldOutTickets: number;
 	private nextSeq: number;
 	private readonly tickets = new Map<string, QueueTicket>();
@@ -57,13 +55,8 @@ export class WaitingRoom {
 	/** Ids of tickets forgotten since the last drain (their rows go). */
 	private forgotten: string[] = [];
 	private waitingCount = 0;
-	/** Tickets in state admitted (reserved or not). */
-	private admittedCount = 0;
-	/** Admitted, not yet reserved, admission not over: what the budget counts. */
-	private readonly unused = new Set<QueueTicket>();
-	/** Admissions by admittedUntilMs, stale entries skipped (domain/heap.ts). */
-	private readonly deadlines = new MinHeap<QueueTicket>();
-	private readonly admissions: AdmissionWindow;
+	/** Who is admitted, what the budget counts, when admissions end, used or lapsed. */
+	readonly admissions: Admissions;
 	private changedTickets = new Set<QueueTicket>();
 	private events: DomainEvent[] = [];
 
@@ -77,24 +70,19 @@ export class WaitingRoom {
 		this.seedCommitment = snapshot.seedCommitment;
 		this.startedAtMs = snapshot.startedAtMs;
 		this.nextSeq = snapshot.nextSeq;
-		this.admittedTotal = snapshot.admittedTotal;
-		this.lapsed = snapshot.lapsed;
 		this.soldOutTickets = snapshot.soldOutTickets;
 		const all = [...tickets].map((t) => ({ ...t }));
 		for (const t of all) {
 			this.tickets.set(t.ticketId, t);
 			this.bySession.set(t.sessionId, t);
 			if (t.state === "waiting") this.waitingCount += 1;
-			if (t.state === "admitted") {
-				this.admittedCount += 1;
-				if (t.usedAtMs === null) this.unused.add(t);
-				this.deadlines.push(t.admittedUntilMs as number, t);
-			}
 			if (isEnded(t) && t.rank !== null) this.ended.add(t);
 		}
-		this.admissions = new AdmissionWindow(
-			all.flatMap((t) => (t.admittedAtMs === null ? [] : [t.admittedAtMs])),
-		);
+		this.admissions = new Admissions(snapshot, all, {
+			changed: (t) => this.changed(t),
+			emit: (e) => this.emit(e),
+			ended: (t) => this.ended.add(t),
+		});
 		this.queue = new QueueOrder(all, this.startedAtMs !== null, this.nextSeq);
 	}
 
@@ -134,9 +122,10 @@ export class WaitingRoom {
 			seedCommitment: this.seedCommitment,
 			startedAtMs: this.startedAtMs,
 			nextSeq: this.nextSeq,
-			admittedTotal: this.admittedTotal,
-			lapsed: this.lapsed,
+			admittedTotal: this.admissions.admittedTotal,
+			lapsed: this.admissions.lapsed,
 			soldOutTickets: this.soldOutTickets,
+			pendingLapses: this.admissions.pendingTicketIds(),
 		};
 	}
 
@@ -169,10 +158,10 @@ export class WaitingRoom {
 		const places =
 			this.startedAtMs === null
 				? this.queue.preQueueLength
-				: this.waitingCount + this.admittedCount;
+				: this.waitingCount + this.admissions.admitted;
 		return {
 			waiting: this.waitingCount,
-			admitted: this.admittedCount,
+			admitted: this.admissions.admitted,
 			tickets: this.tickets.size,
 			places,
 		};
@@ -180,7 +169,16 @@ export class WaitingRoom {
 
 	/** Admitted sessions that have not reserved yet (what the budget counts). */
 	unusedAdmissions(): number {
-		return this.unused.size;
+		return this.admissions.unusedCount;
+	}
+
+	/** Admitted in total, and lapsed unused (stats.queue). */
+	get admittedTotal(): number {
+		return this.admissions.admittedTotal;
+	}
+
+	get lapsed(): number {
+		return this.admissions.lapsed;
 	}
 
 	/**
@@ -243,10 +241,7 @@ export class WaitingRoom {
 	/** The admitted session took a hold: its admission no longer counts against the budget. */
 	markUsed(sessionId: string, nowMs: number): void {
 		const t = this.bySession.get(sessionId);
-		if (t === undefined || t.state !== "admitted" || t.usedAtMs !== null) return;
-		t.usedAtMs = nowMs;
-		this.unused.delete(t);
-		this.changed(t);
+		if (t !== undefined) this.admissions.markUsed(t, nowMs);
 	}
 
 	/** A shard recounted after a restart that the session held units at `heldAtMs`: a use if not older than the admission. */
@@ -266,14 +261,14 @@ export class WaitingRoom {
 		if (this.startedAtMs === null && (startsAtMs === null || nowMs >= startsAtMs)) {
 			this.start(nowMs);
 		}
-		this.endAdmissions(nowMs);
+		this.admissions.endDue(nowMs);
 		if (stock.available <= 0 && stock.returnable <= 0) {
 			this.soldOut(nowMs);
 			return;
 		}
 		if (this.startedAtMs === null) return;
 		const budget = admissionBudget(stock.available, this.settings.overbook);
-		while (this.unused.size < budget) {
+		while (this.admissions.unusedCount < budget) {
 			const next = this.front();
 			if (next === undefined) break;
 			this.admit(next, nowMs);
@@ -284,14 +279,17 @@ export class WaitingRoom {
 	nextDeadlineMs(startsAtMs: number | null): number | null {
 		if (!this.settings.enabled) return null;
 		if (this.startedAtMs === null && startsAtMs !== null) return startsAtMs;
-		for (;;) {
-			const top = this.deadlines.peekValue();
-			if (top === undefined) return null;
-			if (top.state === "admitted" && top.admittedUntilMs === this.deadlines.peekKey()) {
-				return top.admittedUntilMs;
-			}
-			this.deadlines.pop();
-		}
+		return this.admissions.nextEndMs();
+	}
+
+	/** The ended admissions waiting for their shard's word (domain/waiting-room-admissions.ts). */
+	pendingLapses(): PendingLapse[] {
+		return this.admissions.pendingLapses();
+	}
+
+	/** The shard's word on a pending admission: the session's first hold within it, or null. */
+	settleLapse(sessionId: string, heldAtMs: number | null, nowMs: number): void {
+		this.admissions.settle(sessionId, heldAtMs, nowMs);
 	}
 
 	/** 1 is next; null before the start and for a ticket that is not waiting. */
@@ -336,6 +334,7 @@ export class WaitingRoom {
 	private forgetEnded(nowMs: number): void {
 		const { endedKeepMs, maxEnded } = this.limits;
 		for (const t of this.ended.due(nowMs, endedKeepMs, maxEnded, MAX_FORGOTTEN_PER_TURN)) {
+			this.admissions.forgetting(t, nowMs);
 			this.tickets.delete(t.ticketId);
 			if (this.bySession.get(t.sessionId) === t) this.bySession.delete(t.sessionId);
 			this.changedTickets.delete(t);
@@ -363,28 +362,6 @@ export class WaitingRoom {
 		});
 	}
 
-	private endAdmissions(nowMs: number): void {
-		for (;;) {
-			const at = this.deadlines.peekKey();
-			if (at === undefined || at > nowMs) return;
-			const t = this.deadlines.pop() as QueueTicket;
-			if (t.state !== "admitted" || t.admittedUntilMs !== at) continue;
-			t.state = "expired";
-			this.admittedCount -= 1;
-			this.changed(t);
-			this.ended.add(t);
-			if (this.unused.delete(t)) {
-				this.lapsed += 1;
-				this.emit({
-					type: "queue.lapsed",
-					atMs: nowMs,
-					sessionId: t.sessionId,
-					detail: { ticketId: t.ticketId },
-				});
-			}
-		}
-	}
-
 	private soldOut(nowMs: number): void {
 		let turned = 0;
 		for (const t of this.queue.takeWaiting()) {
@@ -401,27 +378,8 @@ export class WaitingRoom {
 	}
 
 	private admit(t: QueueTicket, nowMs: number): void {
-		t.state = "admitted";
-		t.admittedAtMs = nowMs;
-		t.admittedUntilMs = nowMs + this.settings.admitSeconds * 1000;
 		this.waitingCount -= 1;
-		this.admittedCount += 1;
-		this.unused.add(t);
-		this.deadlines.push(t.admittedUntilMs, t);
-		this.admissions.record(nowMs);
-		this.admittedTotal += 1;
-		this.changed(t);
-		this.emit({
-			type: "queue.admitted",
-			atMs: nowMs,
-			sessionId: t.sessionId,
-			detail: {
-				ticketId: t.ticketId,
-				seq: t.seq,
-				rank: t.rank,
-				admittedUntil: new Date(t.admittedUntilMs).toISOString(),
-			},
-		});
+		this.admissions.admit(t, nowMs, this.settings.admitSeconds);
 	}
 
 	private front(): QueueTicket | undefined {

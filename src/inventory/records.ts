@@ -102,6 +102,29 @@ export const HELD_PAGE_SQL = `SELECT rowid AS row, session_id, created_at AS at 
  WHERE (created_at, rowid) > (?, ?) AND created_at <= ?
  ORDER BY created_at, rowid LIMIT ?`;
 
+/**
+ * The session's first hold here within [fromMs, untilMs) (an admission's span), or null: a
+ * shard's word on an admission the coordinator found ended with no use known
+ * (inventory/room-shards.ts confirmLapses). A range read of holds_by_created (migration 7),
+ * over one admission's span of holds, at most MAX_ADMIT_SECONDS.
+ */
+export function firstHeldWithin(
+	sql: SqlStorage,
+	sessionId: string,
+	fromMs: number,
+	untilMs: number,
+): number | null {
+	const row = sql
+		.exec<{ at: number | null }>(
+			"SELECT MIN(created_at) AS at FROM holds WHERE created_at >= ? AND created_at < ? AND session_id = ?",
+			fromMs,
+			untilMs,
+			sessionId,
+		)
+		.one();
+	return row.at;
+}
+
 /** A recount from `sinceMs` up to `untilMs`: where its first page starts. */
 export function heldFrom(sinceMs: number, untilMs: number): HeldCursor {
 	return { untilMs, afterMs: sinceMs, afterRow: -1 };

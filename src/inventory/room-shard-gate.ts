@@ -5,7 +5,7 @@
 
 import { QUEUED_MEMO_MS } from "../domain/bounds.ts";
 import type { Inventory } from "../domain/inventory.ts";
-import { MAX_ADMIT_SECONDS } from "../domain/waiting-room-records.ts";
+import { MAX_ADMIT_SECONDS, type PendingLapse } from "../domain/waiting-room.ts";
 import type { Ticket } from "../shared/types.ts";
 import { type HeldCursor, type HeldPage, heldFrom } from "./records.ts";
 import type { ReserveResult } from "./rpc.ts";
@@ -95,6 +95,8 @@ export interface RoomPeer {
 	roomTickets(sessionIds: string[]): Promise<RoomAnswer[]>;
 	roomReport(report: RoomReport): Promise<ShardRoomState | null>;
 	roomSync(state: ShardRoomState, admissions: ShardAdmission[]): Promise<number>;
+	/** Each session's first hold within its ended admission, or null (one answer each, in order). */
+	roomHeld(admissions: PendingLapse[]): Promise<(number | null)[]>;
 }
 
 export interface RoomLinkHost {
@@ -105,6 +107,9 @@ export interface RoomLinkHost {
 	admittedUntil(sessionId: string): number | null;
 	/** Shard: a page of the holds taken here after `cursor` (records.ts heldPage), at most `limit`. */
 	heldPage(cursor: HeldCursor, limit: number): HeldPage;
+	/** Coordinator: ended admissions with no use known, and the shards' word on them (room-shards.ts). */
+	pendingLapses(): PendingLapse[];
+	settleLapses(answers: [sessionId: string, heldAtMs: number | null][]): void;
 }
 
 /** What the link needs of the object's escrow side (inventory/escrow-shard.ts), which keeps the RoomLedger in its row. */

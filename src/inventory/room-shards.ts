@@ -19,6 +19,10 @@
 //   every reportGapMs(K) (at once for a used admission near its end), so the
 //   coordinator admits the next ticket when units come back and turns every
 //   waiting ticket sold_out when nothing is left anywhere.
+// - Coordinator → shard, when an admission of one of its sessions ended with no use
+//   known: the shard's hold records say whether the session held units within it
+//   (`roomHeld`), so a use a restart kept from the reports is not called lapsed
+//   (confirmLapses; docs/decisions/090-room-tickets-and-ends-while-down.md).
 //
 // This file is the coordinator's side (RoomLink); a shard's gate and reports, and the
 // types both sides exchange, are inventory/room-shard-gate.ts. A SKU in one object has
@@ -26,9 +30,10 @@
 
 import { shardOf } from "../domain/escrow.ts";
 import type { Inventory } from "../domain/inventory.ts";
-import type { StockView } from "../domain/waiting-room.ts";
+import type { PendingLapse, StockView } from "../domain/waiting-room.ts";
 import type { RoomShardCalls } from "../shared/types.ts";
 import {
+	MAX_HELD_PER_REPORT,
 	MAX_REMEMBERED,
 	ROOM_RETRY_MS,
 	type RoomAnswer,
@@ -51,6 +56,9 @@ export class RoomLink extends ShardRoomGate {
 	/** Coordinator: admissions their shard confirmed (session → admittedUntilMs), and pushes under way. */
 	private readonly confirmed = new Map<string, number>();
 	private readonly inflight = new Map<string, Promise<void>>();
+	/** Coordinator: shards asked about ended admissions (`roomHeld`), one question each at a time. */
+	private readonly asking = new Set<number>();
+	private confirmTimer: ReturnType<typeof setTimeout> | null = null;
 
 	/** Publishes the room (after create, PATCH, reset); true when the shards must hear of it. */
 	publish(room: { enabled: boolean; seedCommitment: string } | null): boolean {
@@ -201,10 +209,56 @@ export class RoomLink extends ShardRoomGate {
 		if (failed) this.host.wake(Date.now() + ROOM_RETRY_MS);
 		return !failed && !this.hasPending();
 	}
-	/** The alarm: a shard re-sends a failed report; the coordinator its unconfirmed room state. */
+	/** Coordinator, after each commit: ended admissions whose use is not known go to their shards. */
+	override changed(): void {
+		if (!this.escrow.isCoordinator) {
+			super.changed();
+			return;
+		}
+		if (this.confirmTimer !== null || this.host.pendingLapses().length === 0) return;
+		// After the transaction, like a push: a batch that rolled back must not ask for what it undid.
+		this.confirmTimer = setTimeout(() => {
+			this.confirmTimer = null;
+			void this.confirmLapses();
+		}, 0);
+	}
+
+	/**
+	 * Asks each shard, from its hold records, whether the sessions of their ended admissions
+	 * held units within them (MAX_HELD_PER_REPORT a call); settles what it answers in one turn.
+	 * A shard that cannot answer is asked again from the alarm.
+	 */
+	async confirmLapses(): Promise<void> {
+		const byShard = new Map<number, PendingLapse[]>();
+		for (const p of this.host.pendingLapses()) {
+			const i = shardOf(p.sessionId, this.escrow.shards);
+			if (this.asking.has(i)) continue;
+			const list = byShard.get(i) ?? [];
+			if (list.length < MAX_HELD_PER_REPORT) list.push(p);
+			byShard.set(i, list);
+		}
+		await Promise.allSettled(
+			[...byShard].map(async ([i, list]) => {
+				this.asking.add(i);
+				try {
+					const held = await this.host.peer(i).roomHeld(list);
+					this.host.settleLapses(list.map((p, k) => [p.sessionId, held[k] ?? null]));
+				} catch (error) {
+					console.warn("room: asking a shard about ended admissions failed", String(error));
+					this.host.wake(Date.now() + ROOM_RETRY_MS);
+				} finally {
+					this.asking.delete(i);
+				}
+			}),
+		);
+	}
+
+	/** The alarm: a shard re-sends a failed report; the coordinator its unconfirmed room state and questions. */
 	override async retry(): Promise<void> {
-		if (this.escrow.isCoordinator) await this.syncShards();
-		else await super.retry();
+		if (this.escrow.isCoordinator) {
+			await this.syncShards();
+			await this.confirmLapses();
+		} else await super.retry();
 	}
 
 	/** True while a side has something the other has not confirmed. */
@@ -214,7 +268,7 @@ export class RoomLink extends ShardRoomGate {
 			if (state === null) return false;
 			const acked = this.ledger.acked ?? [];
 			for (let i = 1; i < this.escrow.shards; i++) if ((acked[i] ?? 0) < state.version) return true;
-			return false;
+			return this.host.pendingLapses().length > 0;
 		}
 		return super.hasPending();
 	}

@@ -7,7 +7,7 @@
 
 import { DurableObject } from "cloudflare:workers";
 import { AttemptMemo } from "../domain/attempt-memo.ts";
-import { shardName } from "../domain/escrow.ts";
+import { shardName, shardOf } from "../domain/escrow.ts";
 import type { ReplayWindows } from "../domain/idempotency.ts";
 import { type Hold, Inventory, type ProductConfig } from "../domain/inventory.ts";
 import { roomLimits } from "../domain/waiting-room.ts";
@@ -124,6 +124,12 @@ export abstract class SkuObjectParts extends DurableObject<InventoryEnv> {
 			this.sql,
 			(inv) => roomStock(inv, this.roomLink, this.escrow?.total() ?? null),
 			roomLimits(loaded.config.sessionTtlSeconds),
+			// A split SKU's coordinator: a session on another shard may have used its admission
+			// unreported; its shard's hold records decide (inventory/room-shards.ts confirmLapses).
+			(sessionId) =>
+				this.roomLink !== null &&
+				this.escrow?.isCoordinator === true &&
+				shardOf(sessionId, this.escrow.shards) !== 0,
 		);
 		this.outbox = new Outbox(
 			this.sql,
@@ -223,6 +229,14 @@ export abstract class SkuObjectParts extends DurableObject<InventoryEnv> {
 			wake: (atMs) => this.deadlines.scheduleAlarm(atMs),
 			admittedUntil: (sessionId) => this.room.admittedUntil(sessionId, Date.now()),
 			heldPage: (cursor, limit) => heldPage(this.sql, cursor, limit),
+			pendingLapses: () => this.room.pendingLapses(),
+			settleLapses: (answers) => {
+				const now = Date.now();
+				for (const [sessionId, heldAtMs] of answers)
+					this.room.settleLapse(sessionId, heldAtMs, now);
+				// The room's changes (used, or `queue.lapsed`) are written with the turn's tick.
+				this.tick();
+			},
 		};
 	}
 

@@ -4,10 +4,18 @@
 
 import type { Transfer } from "../domain/escrow.ts";
 import { Inventory, type ProductConfig } from "../domain/inventory.ts";
+import type { PendingLapse } from "../domain/waiting-room.ts";
 import { migrate } from "../storage/do-migrations.ts";
 import { toProduct } from "./codec.ts";
 import { Escrow } from "./escrow.ts";
-import type { RoomAnswer, RoomReport, ShardAdmission, ShardRoomState } from "./room-shard-gate.ts";
+import { firstHeldWithin } from "./records.ts";
+import {
+	MAX_HELD_PER_REPORT,
+	type RoomAnswer,
+	type RoomReport,
+	type ShardAdmission,
+	type ShardRoomState,
+} from "./room-shard-gate.ts";
 import { answerTickets, RoomLink } from "./room-shards.ts";
 import type { ShardCounters, UpdateResult } from "./rpc.ts";
 import { INVENTORY_MIGRATIONS } from "./schema.ts";
@@ -119,6 +127,18 @@ export abstract class SkuObjectPeers extends SkuObjectParts {
 		this.tick();
 		this.deadlines.scheduleNextDeadline();
 		return link.state();
+	}
+
+	/**
+	 * In a shard: for each ended admission the coordinator has no use for, the session's first hold
+	 * here within it, from the hold records (they survive a restart that lost the report).
+	 */
+	roomHeld(admissions: PendingLapse[]): (number | null)[] {
+		if (admissions.length > MAX_HELD_PER_REPORT)
+			throw new RangeError(`at most ${MAX_HELD_PER_REPORT} admissions a call`);
+		return admissions.map((a) =>
+			firstHeldWithin(this.sql, a.sessionId, a.admittedAtMs, a.admittedUntilMs),
+		);
 	}
 
 	/** In a shard: the room's state and admissions of its sessions; answers the version it knows. */

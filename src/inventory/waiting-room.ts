@@ -14,6 +14,7 @@ import {
 	DEFAULT_OVERBOOK,
 	DEFAULT_ROOM_LIMITS,
 	type JoinOutcome,
+	type PendingLapse,
 	type QueueTicket,
 	type RoomLimits,
 	type RoomSettings,
@@ -97,7 +98,15 @@ export class RoomKeeper {
 		private readonly sql: SqlStorage,
 		private readonly stock: (inv: Inventory) => StockView = stockOf,
 		private readonly limits: RoomLimits = DEFAULT_ROOM_LIMITS,
+		/** A split SKU's coordinator: sessions whose ended admission waits for their shard's word. */
+		private readonly deferLapse: ((sessionId: string) => boolean) | null = null,
 	) {}
+
+	/** Every room this keeper makes or loads defers lapses as the object says (a split SKU's coordinator). */
+	private adopt(room: WaitingRoom): WaitingRoom {
+		room.admissions.deferLapse = this.deferLapse;
+		return room;
+	}
 
 	/** The room, if one was ever enabled (its tables are migration 3 of inventory/schema.ts). */
 	load(): void {
@@ -112,22 +121,26 @@ export class RoomKeeper {
 			.exec<TicketRow>("SELECT * FROM room_tickets")
 			.toArray()
 			.map(ticketFromRow);
-		this.room = new WaitingRoom(JSON.parse(row.snapshot) as RoomSnapshot, tickets, this.limits);
+		this.room = this.adopt(
+			new WaitingRoom(JSON.parse(row.snapshot) as RoomSnapshot, tickets, this.limits),
+		);
 	}
 
 	/** Creates or changes the room; a room is never deleted, only disabled. */
 	configure(patch: RoomPatch, nowMs: number): void {
 		if (this.room === null) {
 			if (patch.enabled !== true) return;
-			this.room = WaitingRoom.enable(
-				{
-					enabled: true,
-					admitSeconds: patch.admitSeconds ?? DEFAULT_ADMIT_SECONDS,
-					overbook: patch.overbook ?? DEFAULT_OVERBOOK,
-				},
-				newSeed(),
-				nowMs,
-				this.limits,
+			this.room = this.adopt(
+				WaitingRoom.enable(
+					{
+						enabled: true,
+						admitSeconds: patch.admitSeconds ?? DEFAULT_ADMIT_SECONDS,
+						overbook: patch.overbook ?? DEFAULT_OVERBOOK,
+					},
+					newSeed(),
+					nowMs,
+					this.limits,
+				),
 			);
 			return;
 		}
@@ -137,7 +150,7 @@ export class RoomKeeper {
 	/** A reset starts a new drop: tickets dropped, a new seed committed (docs/waiting-room.md). */
 	reset(nowMs: number): void {
 		if (this.room === null) return;
-		this.room = WaitingRoom.reset(this.room, newSeed(), nowMs);
+		this.room = this.adopt(WaitingRoom.reset(this.room, newSeed(), nowMs));
 		this.sql.exec("DELETE FROM room_tickets");
 	}
 
@@ -169,6 +182,16 @@ export class RoomKeeper {
 	/** A split SKU's shard recounted that the session holds units since `heldAtMs` (after a restart). */
 	onHeldSince(sessionId: string, heldAtMs: number): void {
 		this.room?.markHeldSince(sessionId, heldAtMs);
+	}
+
+	/** A split SKU's coordinator: the ended admissions waiting for their shard's word (inventory/room-shards.ts). */
+	pendingLapses(): PendingLapse[] {
+		return this.room?.pendingLapses() ?? [];
+	}
+
+	/** The shard's word on a pending admission: the session's first hold within it, or null (then lapsed). */
+	settleLapse(sessionId: string, heldAtMs: number | null, nowMs: number): void {
+		this.room?.settleLapse(sessionId, heldAtMs, nowMs);
 	}
 
 	/** True when the room lets the session reserve now (no enabled room, or admitted). */

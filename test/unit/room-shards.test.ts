@@ -83,6 +83,7 @@ function shardLink(answers: Map<string, RoomAnswer>) {
 			return escrow.ledger.room?.state ?? null;
 		},
 		roomSync: async () => 0,
+		roomHeld: async (list) => list.map(() => null),
 	};
 	const link = new RoomLink(
 		{
@@ -91,6 +92,8 @@ function shardLink(answers: Map<string, RoomAnswer>) {
 			wake: (atMs) => wakes.push(atMs),
 			admittedUntil: () => null,
 			heldPage: (cursor, limit) => pageOf(held, cursor, limit),
+			pendingLapses: () => [],
+			settleLapses: () => {},
 		},
 		escrow,
 	);
@@ -260,6 +263,8 @@ describe("room link between a split SKU's objects", () => {
 				wake: () => {},
 				admittedUntil: () => null,
 				heldPage: () => ({ held: [], next: null }),
+				pendingLapses: () => [],
+				settleLapses: () => {},
 			},
 			escrow,
 		);
