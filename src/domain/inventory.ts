@@ -165,7 +165,10 @@ export class Inventory {
 			const hold = this.active.get(id);
 			// Stale heap entry (cancelled, paid, or a checkout with its own deadline).
 			if (hold === undefined || hold.status !== "RESERVED" || hold.expiresAtMs > nowMs) continue;
-			this.release(hold, "EXPIRED", nowMs, "reservation.expired");
+			// `expiresAt`: when it was due; `at`, when recorded (after a restart, later: docs/api.md).
+			this.release(hold, "EXPIRED", nowMs, "reservation.expired", {
+				expiresAt: new Date(hold.expiresAtMs).toISOString(),
+			});
 			expired += 1;
 		}
 		return expired;

@@ -351,6 +351,21 @@ describe("Inventory edges", () => {
 		expect(inv.counters().available).toBe(5);
 		expect(inv.nextDeadlineMs()).toBeNull();
 	});
+	it("a hold expired late (the server was down at its expiresAt) is recorded now, its event saying when it was due", () => {
+		const inv = Inventory.create(config, T0);
+		inv.reserve({ id: "late", sessionId: "s", quantity: 1, idempotencyKey: null, nowMs: T0 });
+		inv.drain();
+		// Read again 15 s after the restart that followed the 2 s hold.
+		expect(inv.expireDue(T0 + 17_000)).toBe(1);
+		const [event] = inv.drain().events;
+		expect(event).toMatchObject({
+			type: "reservation.expired",
+			atMs: T0 + 17_000,
+			reservationId: "late",
+			detail: { expiresAt: new Date(T0 + 2000).toISOString() },
+		});
+	});
+
 	it("a split SKU's shard: units elsewhere decide purchase_limit against sold_out for an attempt over the limit, and never give a hold", () => {
 		// docs/decisions/080-split-sku-limit-and-paged-recount.md: the shard's allotment is 1.
 		const inv = Inventory.create({ ...config, totalStock: 1, perUserLimit: 1 }, T0);
