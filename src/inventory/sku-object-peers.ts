@@ -136,6 +136,8 @@ export abstract class SkuObjectPeers extends SkuObjectParts {
 	roomHeld(admissions: PendingLapse[]): (number | null)[] {
 		if (admissions.length > MAX_HELD_PER_REPORT)
 			throw new RangeError(`at most ${MAX_HELD_PER_REPORT} admissions a call`);
+		// An object without the SKU's state has no holds: nobody held anything here.
+		if (this.inv === null) return admissions.map(() => null);
 		return admissions.map((a) =>
 			firstHeldWithin(this.sql, a.sessionId, a.admittedAtMs, a.admittedUntilMs),
 		);
