@@ -6,20 +6,21 @@
 // in D1 keeps its record (`queue.ticket`, `queue.admitted`, `queue.lapsed`, `queue.sold_out`),
 // which is all `npm run verify-queue` reads. Pure, like domain/waiting-room.ts.
 
-import { DEFAULT_SESSION_TTL_SECONDS } from "./bounds.ts";
+import { DEFAULT_SESSION_TTL_SECONDS, MAX_HOLD_SECONDS } from "./bounds.ts";
 import { MinHeap } from "./heap.ts";
 import { MAX_ADMIT_SECONDS, MAX_TICKETS, type QueueTicket } from "./waiting-room-records.ts";
 
 /**
  * How long an ended ticket is kept by default: a buyer's session (SESSION_TTL_SECONDS; the object
- * passes the configured one, inventory/waiting-room.ts) or two of the longest admissions, whichever
- * is longer. A session that joined before the ticket ended cannot outlive it, so the session that
- * took the ticket is answered with it for as long as it can ask; the two admissions cover a
- * shard's recount after a restart (holds within MAX_ADMIT_SECONDS), which may still count the
- * admission as used.
+ * passes the configured one, inventory/waiting-room.ts) and the grace in which it may still be
+ * renewed (SESSION_GRACE_SECONDS of src/shared/sessions.ts, the longest hold), or two of the
+ * longest admissions, whichever is longer. So the session that took the ticket is answered with it
+ * through its lifetime and its grace (docs/decisions/086-a-sessions-end-and-what-it-owns.md); one
+ * renewed again past that is answered as a newcomer, as a new session would be. The two admissions
+ * cover a shard's recount after a restart (holds within MAX_ADMIT_SECONDS), which may still count
+ * the admission as used.
  */
-export const ENDED_TICKET_KEEP_MS =
-	Math.max(DEFAULT_SESSION_TTL_SECONDS, 2 * MAX_ADMIT_SECONDS) * 1000;
+export const ENDED_TICKET_KEEP_MS = keepMs(DEFAULT_SESSION_TTL_SECONDS);
 /** Ended tickets kept at most (the oldest forgotten first): a sold-out drop's joins end at once. */
 export const MAX_ENDED_TICKETS = 50_000;
 /** Ended tickets forgotten in one decision at most: a bounded write in the turn of a join. */
@@ -40,12 +41,13 @@ export const DEFAULT_ROOM_LIMITS: RoomLimits = {
 	endedKeepMs: ENDED_TICKET_KEEP_MS,
 };
 
-/** The bounds with ended tickets kept as long as a session of `sessionTtlSeconds` (or two longest admissions). */
+/** The bounds with ended tickets kept as long as a session of `sessionTtlSeconds` and its grace (or two longest admissions). */
 export function roomLimits(sessionTtlSeconds: number): RoomLimits {
-	return {
-		...DEFAULT_ROOM_LIMITS,
-		endedKeepMs: Math.max(sessionTtlSeconds, 2 * MAX_ADMIT_SECONDS) * 1000,
-	};
+	return { ...DEFAULT_ROOM_LIMITS, endedKeepMs: keepMs(sessionTtlSeconds) };
+}
+
+function keepMs(sessionTtlSeconds: number): number {
+	return Math.max(sessionTtlSeconds + MAX_HOLD_SECONDS, 2 * MAX_ADMIT_SECONDS) * 1000;
 }
 
 /** When a ticket ended, for keeping it: its admission's end, or (sold out) when its session joined. */

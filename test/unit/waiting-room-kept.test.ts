@@ -11,6 +11,8 @@ import {
 	type RoomSnapshot,
 	WaitingRoom,
 } from "../../src/domain/waiting-room.ts";
+import { roomLimits } from "../../src/domain/waiting-room-kept.ts";
+import { SESSION_GRACE_SECONDS } from "../../src/shared/sessions.ts";
 import { roomStock, SEED_A, stockOf, T0 } from "../support/waiting-room.ts";
 
 const SETTINGS = { enabled: true, admitSeconds: 10, overbook: 0 };
@@ -128,5 +130,14 @@ describe("the room's bound and its ended tickets", () => {
 		const again = new WaitingRoom(room.snapshot(), rows, limits);
 		const joined = again.join("b", "t-b", now + 1, T0, stockOf(inv));
 		expect(joined.ok && joined.ticket.rank).toBe(11);
+	});
+});
+
+describe("how long a room keeps an ended ticket", () => {
+	it("covers the session's lifetime and the grace in which it may be renewed", () => {
+		// A 20-minute session renewed within its grace (decision 086) still finds its ended ticket.
+		expect(roomLimits(1200).endedKeepMs).toBe((1200 + SESSION_GRACE_SECONDS) * 1000);
+		// A short session: the grace still counts.
+		expect(roomLimits(10).endedKeepMs).toBe((10 + SESSION_GRACE_SECONDS) * 1000);
 	});
 });
