@@ -68,6 +68,13 @@ export const IDEMPOTENCY_PRUNE_BATCH = 1000;
 /** Ended records wait up to this long for the alarm, so one run deletes many, not one each. */
 export const IDEMPOTENCY_PRUNE_SLACK_MS = 10_000;
 
+/**
+ * How long an operator's reset `Idempotency-Key` is remembered, by the SKU's object and by the
+ * reset keys' registry: a repeat within it answers the first reset's answer, after it the key
+ * is new (docs/decisions/081-reset-idempotency-key.md).
+ */
+export const RESET_KEY_SECONDS = 24 * 60 * 60;
+
 /** Products listed by GET /api/products. */
 export const MAX_PRODUCTS_LISTED = 100;
 

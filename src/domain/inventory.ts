@@ -296,8 +296,14 @@ export class Inventory {
 	 * (docs/decisions/001-reset-keeps-paid-orders.md). Each session keeps the
 	 * units it bought against its purchase limit.
 	 * `skuTotalStock`: a split SKU's coordinator records the SKU's total, its allotment beside it.
+	 * `idempotencyKey`: the operator's key for this reset, recorded so a reader of the trail can
+	 * tell whose reset it was (docs/decisions/081-reset-idempotency-key.md); absent when unkeyed.
 	 */
-	reset(nowMs: number, skuTotalStock: number | null = null): void {
+	reset(
+		nowMs: number,
+		skuTotalStock: number | null = null,
+		idempotencyKey: string | null = null,
+	): void {
 		let releasedUnits = 0;
 		for (const hold of this.active.values()) {
 			// Cleared holds are dropped from storage by the caller; no per-hold events, the reset is one.
@@ -325,6 +331,7 @@ export class Inventory {
 				soldKept: this.sold,
 				releasedHolds,
 				releasedUnits,
+				...(idempotencyKey === null ? {} : { idempotencyKey }),
 			},
 		});
 	}

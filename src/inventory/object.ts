@@ -20,6 +20,7 @@ import { toAvailability, toReservation } from "./codec.ts";
 import { edgeSnapshot } from "./decide-group.ts";
 import { Escrow } from "./escrow.ts";
 import type { MetricsResult } from "./metrics.ts";
+import { type KeyedReset, type KeyedResetResult, keyedReset } from "./reset-keys.ts";
 import { sameDefinition, sameRoom } from "./retried-create.ts";
 import { RoomLink } from "./room-shards.ts";
 import {
@@ -119,9 +120,11 @@ export class InventoryObject extends SkuObjectPeers {
 		return result;
 	}
 
-	reset(): UpdateResult | Promise<UpdateResult> {
+	/** `keyed`: under the operator's Idempotency-Key, done at most once (inventory/reset-keys.ts). */
+	reset(keyed: KeyedReset | null = null): KeyedResetResult | Promise<KeyedResetResult> {
 		const inv = this.inv;
 		if (inv === null) return { ok: false, code: "unknown_sku" };
+		if (keyed !== null) return keyedReset(this.resetKeysHost(), keyed);
 		// Announced as a PATCH is: a page holding a hold the reset deleted reads it
 		// (src/web/storefront/useHoldCheck.ts). A split SKU's shards have no feed.
 		if (this.escrow?.isCoordinator) return this.split.reset().then((r) => this.announced(r));
@@ -130,12 +133,12 @@ export class InventoryObject extends SkuObjectPeers {
 	}
 
 	/** This object's own holds (a shard's, for a split SKU). */
-	protected resetLocal(): UpdateResult {
+	protected resetLocal(idempotencyKey: string | null = null): UpdateResult {
 		const inv = this.inv;
 		if (inv === null) return { ok: false, code: "unknown_sku" };
 		const now = Date.now();
 		// The coordinator's reset event carries the SKU's total, as one object's does (docs/api.md).
-		inv.reset(now, this.escrow?.total() ?? null);
+		inv.reset(now, this.escrow?.total() ?? null, idempotencyKey);
 		this.saga.reset(now);
 		// Paid orders survive a reset (docs/decisions/001-reset-keeps-paid-orders.md): their
 		// holds stay, and so do the Idempotency-Key outcomes that created them, so a retried

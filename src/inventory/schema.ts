@@ -193,6 +193,22 @@ function holdPrices(sql: SqlStorage): void {
 	);
 }
 
+/**
+ * Migration 9: one row per keyed operator reset (inventory/reset-keys.ts): the key, the
+ * request's fingerprint, when it was done and the answer to replay. Written in the reset's own
+ * transaction; a reset never deletes it; rows older than RESET_KEY_SECONDS go at the next keyed
+ * reset, through the index by time.
+ */
+const RESET_KEYS_SCHEMA = [
+	`CREATE TABLE reset_keys (
+		key TEXT PRIMARY KEY,
+		fingerprint TEXT NOT NULL,
+		at_ms INTEGER NOT NULL,
+		answer TEXT
+	) WITHOUT ROWID`,
+	"CREATE INDEX reset_keys_by_time ON reset_keys (at_ms)",
+];
+
 export const INVENTORY_MIGRATIONS: readonly Migration[] = [
 	{
 		version: 1,
@@ -233,6 +249,7 @@ export const INVENTORY_MIGRATIONS: readonly Migration[] = [
 		name: "holds: the price and currency each hold was taken at",
 		up: holdPrices,
 	},
+	{ version: 9, name: "reset_keys: the operator's keyed resets", up: RESET_KEYS_SCHEMA },
 ];
 
 export function hasSchema(sql: SqlStorage): boolean {

@@ -9,6 +9,7 @@ import type { Availability, Product } from "../shared/types.ts";
 import { toProduct } from "./codec.ts";
 import type { Escrow } from "./escrow.ts";
 import type { EscrowPeer } from "./escrow-shard.ts";
+import type { KeyedReset, KeyedResetResult } from "./reset-keys.ts";
 import type { RoomPeer } from "./room-shard-gate.ts";
 import type { RoomLink } from "./room-shards.ts";
 import type {
@@ -29,7 +30,7 @@ export interface ShardPeer extends EscrowPeer, RoomPeer {
 	flushEvents(): Promise<boolean>;
 	escrowCounters(withSessions?: boolean): Promise<ShardCounters | null>;
 	escrowUpdate(patch: ProductPatch): Promise<UpdateResult>;
-	reset(): Promise<UpdateResult>;
+	reset(keyed: KeyedReset | null): Promise<KeyedResetResult>;
 }
 
 /** What the coordinator needs of its own object (inventory/object.ts). */
@@ -92,13 +93,20 @@ export class SplitCoordinator {
 	}
 
 	async reset(): Promise<UpdateResult> {
-		const escrow = this.host.escrow();
 		const own = this.host.ownReset();
 		if (!own.ok) return own;
-		await this.others(escrow, (peer) => peer.reset());
+		return { ok: true, product: await this.resetShards(null) };
+	}
+
+	/**
+	 * The rest of a reset once shard 0 has done its own: every other shard's, then the room.
+	 * `keyed`: each shard does its part under the operator's key, at most once (reset-keys.ts).
+	 */
+	async resetShards(keyed: KeyedReset | null): Promise<Product> {
+		await this.others(this.host.escrow(), (peer) => peer.reset(keyed));
 		// A new drop: a new commitment, so the shards drop the old admissions.
 		await this.republishRoom();
-		return { ok: true, product: await this.product() };
+		return this.product();
 	}
 
 	/** A split SKU's trail is every shard's (docs/decisions/020-escrow-shards.md). */

@@ -30,6 +30,16 @@ async function readLimited(body: ReadableStream<Uint8Array> | null): Promise<str
 	return new TextDecoder().decode(all);
 }
 
+/**
+ * The raw body as text, bounded by MAX_BODY_BYTES (413 past it), whatever its type: for a route
+ * that takes no fields but must tell one body from another (a keyed reset, routes/admin-reset.ts).
+ */
+export async function readBodyText(c: Ctx): Promise<string> {
+	const declared = Number(c.req.raw.headers.get("content-length") ?? "0");
+	if (declared > MAX_BODY_BYTES) throw new ApiError("payload_too_large");
+	return readLimited(c.req.raw.body);
+}
+
 export function describeIssues(error: z.ZodError): string {
 	return error.issues
 		.slice(0, 3)

@@ -6,6 +6,7 @@ export { RateLimiterObject } from "../ratelimit/limiter-object.ts";
 export { CostLedgerGroupObject } from "./cost/ledger-group-object.ts";
 export { CostLedgerObject } from "./cost/ledger-object.ts";
 export { LocalEntrypoint } from "./local-entry.ts";
+export { ResetKeysObject } from "./reset-keys-object.ts";
 
 export default {
 	fetch: app.fetch,

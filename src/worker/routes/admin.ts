@@ -1,4 +1,4 @@
-import { Hono, type MiddlewareHandler } from "hono";
+import { Hono } from "hono";
 import { z } from "zod";
 import {
 	DEFAULT_EVENTS_PAGE,
@@ -25,8 +25,9 @@ import { EVENTUAL_AFTER_RESET, eventualStats } from "../eventual.ts";
 import { ApiError, type AppEnv, type Ctx, fail, ok } from "../http.ts";
 import { inventory } from "../inventory-stub.ts";
 import { requireAdmin } from "../middleware/auth.ts";
-import { deliverTallies, resetRateLimit } from "../middleware/ratelimit.ts";
+import { deliverTallies } from "../middleware/ratelimit.ts";
 import { STORAGE_RETRY_AFTER_SECONDS, StorageUnavailable } from "../storage-errors.ts";
+import { adminReset } from "./admin-reset.ts";
 import { adminSessions } from "./admin-sessions.ts";
 
 const ProductFields = {
@@ -227,23 +228,8 @@ function unchargeablePrice(
 	return `${field}: the payment provider cannot charge ${priceCents} ${currency.toUpperCase()} (${problem}).`;
 }
 
-/** Unknown SKUs are refused before the reset limiter, which would tally the refusal to the SKU's object. */
-const knownSku: MiddlewareHandler<AppEnv> = async (c, next) => {
-	await skuParam(c);
-	await next();
-};
-
-admin.post("/products/:sku/reset", knownSku, resetRateLimit, async (c) => {
-	const sku = await skuParam(c);
-	const stub = inventory(c.env, sku);
-	const result = await stub.reset();
-	forgetSnapshot(sku);
-	if (!result.ok) return fail(c, "unknown_sku");
-	// Eventual mode's allocations restart with the drop: the reset event's projection
-	// (inventory/projections.ts), applied now when D1 answers, else once it is back.
-	await stub.flushEvents();
-	return ok(c, result.product);
-});
+// The reset, keyed or not (docs/decisions/081-reset-idempotency-key.md).
+admin.route("/", adminReset);
 
 admin.get("/products/:sku/events", async (c) => {
 	const sku = await skuParam(c);
