@@ -1,8 +1,11 @@
 // The operator console's reset when its answer is lost (src/web/console/reset-outcome.ts):
 // the reset is "not confirmed", never "failed, try again", and once the console reads the
-// audit trail again the notice says whether the server did it. Once with a request that never
-// reached the server, once with a server that did the reset and died (kill -9) before its
-// answer reached the page, then came back on the same state.
+// audit trail again the notice says whether the server did it, by the Idempotency-Key the click
+// sent (docs/decisions/081-reset-idempotency-key.md): another operator's reset is never taken
+// for this one. Once with a request that never reached the server (alone, and with another
+// operator's reset in between), once held until the page stopped waiting, once with a server
+// that did the reset and died (kill -9) before its answer reached the page, then came back on
+// the same state.
 
 import type { BrowserContext, Page, Route } from "playwright-core";
 import { describe, expect, it } from "vitest";
@@ -79,7 +82,7 @@ describe("operator console: a reset whose answer was lost", () => {
 			.poll(() => problem.textContent(), POLL)
 			.toMatch(
 				new RegExp(
-					`^Reset of ${sku} not done: the audit trail, read at .+, shows no reset since it was sent\\. Reset again if you still want to\\.$`,
+					`^Reset of ${sku} not done: the audit trail, read at .+, shows no reset made by this request\\. Reset again if you still want to\\.$`,
 				),
 			);
 		expect(await status.count()).toBe(0);
@@ -88,11 +91,48 @@ describe("operator console: a reset whose answer was lost", () => {
 		expect(errors.filter((e) => !/ERR_CONNECTION_RESET/.test(e))).toEqual([]);
 	});
 
+	it("that never reached the server, another operator's reset landing meanwhile: not done, not theirs", async () => {
+		const { sku, context, page, errors } = await consoleOnHeldDrop("LOSTOTHER");
+		let sentKey: string | undefined;
+		await resetRoute(context, sku, async (route) => {
+			sentKey = route.request().headers()["idempotency-key"];
+			// Another operator resets the drop after this console's last read of the trail, while
+			// this console's own reset is lost on its way.
+			const theirs = await api(e2e.server, "POST", `/api/admin/products/${sku}/reset`, {
+				token: e2e.server.adminToken,
+			});
+			expect(theirs.status).toBe(200);
+			await route.abort("connectionreset");
+		});
+		await confirmReset(page, sku);
+		const { status, problem } = notices(page);
+		await expect.poll(() => status.textContent(), POLL).toMatch(/not confirmed/);
+		// The trail shows the other operator's reset, not this click's: never "was reset".
+		await expect
+			.poll(() => problem.textContent(), POLL)
+			.toMatch(
+				new RegExp(
+					`^Reset of ${sku} not done: the audit trail, read at .+, shows no reset made by this request\\.`,
+				),
+			);
+		expect(await status.count()).toBe(0);
+		// The click sent a key of its own (docs/api.md, Operator).
+		expect(sentKey).toMatch(/^[\x20-\x7e]{1,255}$/);
+		// Their reset is on the trail and in the counters; this console's notice does not claim it.
+		await expect.poll(() => metric(page, "Reserved"), POLL).toBe("0");
+		await new Promise((r) => setTimeout(r, 2_000));
+		expect(await problem.textContent()).toMatch(/not done/);
+		expect(errors.filter((e) => !/ERR_CONNECTION_RESET/.test(e))).toEqual([]);
+	});
+
 	it("that the page stopped waiting for: never 'not done' while the server may still do it", async () => {
 		const { sku, context, page, errors } = await consoleOnHeldDrop("LOSTSLOW");
 		// The request never gets an answer (held by a slow proxy, or behind a busy object): the
 		// page gives up after its 15 s timeout.
-		await resetRoute(context, sku, () => {});
+		let sentKey: string | undefined;
+		await resetRoute(context, sku, (route) => {
+			sentKey = route.request().headers()["idempotency-key"];
+		});
 		await confirmReset(page, sku);
 		const { status, problem } = notices(page);
 		// "Not confirmed" once the page stops waiting: first for the timeout itself ("The server did
@@ -108,7 +148,7 @@ describe("operator console: a reset whose answer was lost", () => {
 			.poll(() => status.textContent(), POLL)
 			.toMatch(
 				new RegExp(
-					`^Reset of ${sku} not confirmed: the audit trail, read at .+, shows no reset since it was sent, but the page stopped waiting`,
+					`^Reset of ${sku} not confirmed: the audit trail, read at .+, shows no reset made by this request yet, but the page stopped waiting`,
 				),
 			);
 		// Several more reads (one each 1.5 s): never "not done", never "Reset again".
@@ -117,15 +157,30 @@ describe("operator console: a reset whose answer was lost", () => {
 			expect(await problem.count()).toBe(0);
 			expect(await status.textContent()).not.toMatch(/not done|Reset again/);
 		}
-		// The reset the server was still working on lands (sent here from outside the page).
+		// Another operator's reset meanwhile is not this one: still "not confirmed".
+		const theirs = await api(e2e.server, "POST", `/api/admin/products/${sku}/reset`, {
+			token: e2e.server.adminToken,
+			headers: { "idempotency-key": crypto.randomUUID() },
+		});
+		expect(theirs.status).toBe(200);
+		await expect.poll(() => metric(page, "Reserved"), POLL).toBe("0");
+		for (let i = 0; i < 3; i++) {
+			await new Promise((r) => setTimeout(r, 1_000));
+			expect(await problem.count()).toBe(0);
+			expect(await status.textContent()).toMatch(new RegExp(`^Reset of ${sku} not confirmed: `));
+		}
+		// The reset the server was still working on lands: this page's request, its key and all
+		// (sent here from outside the page).
+		expect(sentKey).toBeDefined();
 		const late = await api(e2e.server, "POST", `/api/admin/products/${sku}/reset`, {
 			token: e2e.server.adminToken,
+			headers: { "idempotency-key": sentKey ?? "" },
 		});
 		expect(late.status).toBe(200);
 		await expect
 			.poll(() => status.textContent(), POLL)
 			.toMatch(new RegExp(`^${sku} was reset at .+: the audit trail shows its inventory.reset`));
-		await expect.poll(() => metric(page, "Reserved"), POLL).toBe("0");
+		expect(await metric(page, "Reserved")).toBe("0");
 		expect(errors).toEqual([]);
 	});
 

@@ -29,7 +29,7 @@ export const EXPECTED_SECONDS: Readonly<Record<string, number>> = {
 	"test/e2e/storefront-outage.test.ts": 31,
 	"test/e2e/console-outage.test.ts": 14,
 	// A kill -9 and a restart of the product under the open console; a reset left to time out (15 s).
-	"test/e2e/console-reset-lost.test.ts": 50,
+	"test/e2e/console-reset-lost.test.ts": 62,
 	// A kill -9 and a restart of the product under the open demo.
 	"test/e2e/demo-refusals.test.ts": 16,
 	"test/node/drop-limits.test.ts": 18,

@@ -1,6 +1,7 @@
 // A reset whose answer the console did not get (src/web/console/reset-outcome.ts): which
-// failures leave the outcome open, and how the audit trail settles it (done, not done, not
-// yet known), without ever calling it "failed" before the trail was read.
+// failures leave the outcome open, and how the audit trail settles it by the reset's own
+// Idempotency-Key (done, not done, not yet known), without ever calling it "failed" before the
+// trail was read, nor taking another operator's reset for this one.
 import { describe, expect, it } from "vitest";
 import type { AuditEvent } from "../../src/shared/types.ts";
 import { ApiClient, type ApiErr } from "../../src/web/api/client.ts";
@@ -11,18 +12,20 @@ import {
 	outcomeUnknown,
 	settleLostReset,
 	type TrailReads,
-	UNSEEN_TRAIL_CLOCK_SLACK_MS,
 	unconfirmedText,
 } from "../../src/web/console/reset-outcome.ts";
 
 const SKU = `RST-${crypto.randomUUID().slice(0, 8)}`;
 const T0 = Date.UTC(2026, 10, 30, 9, 0, 0);
+/** The key this console's reset was sent with. */
+const KEY = crypto.randomUUID();
 
 function failure(status: number, code: ApiErr["code"], message = "m."): ApiErr {
 	return { ok: false, status, code, message, meta: null, retryAfterSeconds: null, roundTripMs: 1 };
 }
 
-function reset(id: string, atMs: number, shard?: number): AuditEvent {
+/** An `inventory.reset`; `key` its Idempotency-Key (none: an unkeyed reset). */
+function reset(id: string, atMs: number, shard?: number, key?: string): AuditEvent {
 	return {
 		id,
 		seq: 1,
@@ -30,6 +33,7 @@ function reset(id: string, atMs: number, shard?: number): AuditEvent {
 		type: "inventory.reset",
 		at: new Date(atMs).toISOString(),
 		...(shard === undefined ? {} : { shard }),
+		detail: key === undefined ? { totalStock: 10 } : { totalStock: 10, idempotencyKey: key },
 	};
 }
 
@@ -56,56 +60,73 @@ describe("a reset whose answer was lost", () => {
 		expect(text).not.toMatch(/failed|try again/i);
 	});
 
-	it("is done when the trail shows a reset the console had not seen when it sent this one", () => {
+	it("is done when the trail shows a reset carrying this reset's own key", () => {
 		const old = reset("evt_old", T0 - 600_000);
-		const lost = lostReset(SKU, T0, T0 + 200, reads(T0 - 1_000, [old]));
+		const lost = lostReset(SKU, KEY, T0, T0 + 200);
 		// A read that began before the failure, without the reset: not known yet.
 		expect(settleLostReset(lost, reads(T0 + 100, [old])).kind).toBe("unknown");
 		expect(settleLostReset(lost, null).kind).toBe("unknown");
-		const mine = reset("evt_mine", T0 + 50);
+		const mine = reset("evt_mine", T0 + 50, undefined, KEY);
 		const verdict = settleLostReset(lost, reads(T0 + 100, [old, mine]));
 		expect(verdict).toEqual({ kind: "done", event: mine });
 		if (verdict.kind === "done") expect(doneText(SKU, verdict.event)).toMatch(/was reset at /);
 	});
 
-	it("goes by what was seen, not by clocks, when the trail had been read before", () => {
-		// The browser's clock runs ten minutes ahead of the server's: the reset still counts.
-		const lost = lostReset(SKU, T0, T0 + 200, reads(T0 - 1_000, []));
-		const mine = reset("evt_mine", T0 - 600_000);
+	it("goes by the key, not by clocks: a browser clock ten minutes ahead still finds it", () => {
+		const lost = lostReset(SKU, KEY, T0, T0 + 200);
+		const mine = reset("evt_mine", T0 - 600_000, undefined, KEY);
 		expect(settleLostReset(lost, reads(T0 + 5_000, [mine]))).toEqual({ kind: "done", event: mine });
+	});
+
+	it("never takes another operator's reset for this one, however close in time", () => {
+		const lost = lostReset(SKU, KEY, T0, T0 + 200);
+		// Someone else's, keyed and unkeyed, made between the console's last read and the click.
+		const theirs = reset("evt_theirs", T0 - 10, undefined, crypto.randomUUID());
+		const unkeyed = reset("evt_unkeyed", T0 + 20);
+		expect(settleLostReset(lost, reads(T0 + 300, [theirs, unkeyed]))).toEqual({
+			kind: "not_done",
+			readStartedAtMs: T0 + 300,
+		});
+		const mine = reset("evt_mine", T0 + 400, undefined, KEY);
+		expect(settleLostReset(lost, reads(T0 + 1_000, [theirs, unkeyed, mine]))).toEqual({
+			kind: "done",
+			event: mine,
+		});
 	});
 
 	it("is not done when a read that began after the failure reached the trail's end without one", () => {
 		const old = reset("evt_old", T0 - 600_000);
-		const lost = lostReset(SKU, T0, T0 + 200, reads(T0 - 1_000, [old]));
+		const lost = lostReset(SKU, KEY, T0, T0 + 200);
 		expect(settleLostReset(lost, reads(T0 + 300, [old]))).toEqual({
 			kind: "not_done",
 			readStartedAtMs: T0 + 300,
 		});
 		// A reset the server finished after that read still shows at the next.
-		const late = reset("evt_late", T0 + 400);
+		const late = reset("evt_late", T0 + 400, undefined, KEY);
 		expect(settleLostReset(lost, reads(T0 + 1_800, [old, late])).kind).toBe("done");
 	});
 
 	it("names the coordinator's reset on a split SKU", () => {
-		const lost = lostReset(SKU, T0, T0 + 200, reads(T0 - 1_000, []));
-		const shard2 = reset("evt_s2", T0 + 40, 2);
-		const coordinator = reset("evt_s0", T0 + 50, 0);
+		const lost = lostReset(SKU, KEY, T0, T0 + 200);
+		const shard2 = reset("evt_s2", T0 + 40, 2, KEY);
+		const coordinator = reset("evt_s0", T0 + 50, 0, KEY);
 		expect(settleLostReset(lost, reads(T0 + 300, [shard2, coordinator]))).toEqual({
 			kind: "done",
 			event: coordinator,
 		});
 	});
 
-	it("counts by the clock, within a slack, only when the trail had never been read", () => {
-		const lost = lostReset(SKU, T0, T0 + 200, null);
-		const yesterday = reset("evt_yesterday", T0 - 86_400_000);
-		expect(settleLostReset(lost, reads(T0 + 300, [yesterday])).kind).toBe("not_done");
-		const skewed = reset("evt_skewed", T0 - UNSEEN_TRAIL_CLOCK_SLACK_MS + 1_000);
-		expect(settleLostReset(lost, reads(T0 + 300, [yesterday, skewed]))).toEqual({
-			kind: "done",
-			event: skewed,
+	it("sends the click's key with the reset", async () => {
+		const sent: Record<string, string>[] = [];
+		const client = new ApiClient({
+			kind: "live",
+			send: (req) => {
+				sent.push(req.headers);
+				return Promise.reject(new TypeError("Failed to fetch"));
+			},
 		});
+		await client.resetProduct(SKU, KEY);
+		expect(sent[0]?.["idempotency-key"]).toBe(KEY);
 	});
 
 	it("never calls a reset the page stopped waiting for 'not done': the server may still do it", () => {
@@ -118,7 +139,7 @@ describe("a reset whose answer was lost", () => {
 		expect(text).toMatch(/may have done the reset or still be doing it/);
 		expect(text).not.toMatch(/failed|try again/i);
 		const old = reset("evt_old", T0 - 600_000);
-		const lost = lostReset(SKU, T0, T0 + 15_000, reads(T0 - 1_000, [old]), timedOut);
+		const lost = lostReset(SKU, KEY, T0, T0 + 15_000, timedOut);
 		// A complete read that began 257 ms after the page gave up, and a minute later: no reset yet.
 		for (const at of [T0 + 15_257, T0 + 75_000]) {
 			const verdict = settleLostReset(lost, reads(at, [old]));
@@ -126,7 +147,7 @@ describe("a reset whose answer was lost", () => {
 			expect(notYetText(SKU, at)).not.toMatch(/not done|try again|Reset again/i);
 		}
 		// The reset the server was still doing lands: done.
-		const late = reset("evt_late", T0 + 80_000);
+		const late = reset("evt_late", T0 + 80_000, undefined, KEY);
 		expect(settleLostReset(lost, reads(T0 + 81_000, [old, late]))).toEqual({
 			kind: "done",
 			event: late,
@@ -148,7 +169,7 @@ describe("a reset whose answer was lost", () => {
 		expect(dropped.ok).toBe(false);
 		if (!dropped.ok) {
 			expect(dropped.timedOut).toBeUndefined();
-			const lost = lostReset(SKU, T0, T0 + 200, reads(T0 - 1_000, []), dropped);
+			const lost = lostReset(SKU, KEY, T0, T0 + 200, dropped);
 			expect(settleLostReset(lost, reads(T0 + 300, [])).kind).toBe("not_done");
 		}
 	});

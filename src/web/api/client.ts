@@ -253,9 +253,11 @@ export class ApiClient {
 	createProduct(product: NewProduct) {
 		return this.request<Product>("POST", "/api/admin/products", { body: product, auth: "admin" });
 	}
-	resetProduct(sku: string) {
+	/** `idempotencyKey`: the reset is done at most once under it (docs/api.md, Operator). */
+	resetProduct(sku: string, idempotencyKey?: string) {
 		return this.request<Product>("POST", `/api/admin/products/${encodeURIComponent(sku)}/reset`, {
 			auth: "admin",
+			...(idempotencyKey === undefined ? {} : { idempotencyKey }),
 		});
 	}
 	stats(sku: string) {

@@ -9,6 +9,7 @@ import { describeError } from "../api/outcomes.ts";
 import { httpTransport } from "../api/transport.ts";
 import { Layout, Notice, type NoticeValue } from "../components/Layout.tsx";
 import { time } from "../lib/format.ts";
+import { newIdempotencyKey } from "../lib/hooks.ts";
 import { moveFocus } from "../lib/move-focus.ts";
 import { AuditTrail } from "./AuditTrail.tsx";
 import { LatencyPanel, StockChart } from "./Charts.tsx";
@@ -162,8 +163,9 @@ export function Console() {
 		setConfirming(false);
 		setResetting(true);
 		const sentAtMs = Date.now();
-		const trailBefore = view.trailReads;
-		const r = await api.resetProduct(sku);
+		// Each click its own key: a lost answer is settled by this reset's own trail event.
+		const key = newIdempotencyKey();
+		const r = await api.resetProduct(sku, key);
 		setResetting(false);
 		if (r.ok) {
 			const a = r.data.availability;
@@ -179,7 +181,7 @@ export function Console() {
 			setNotice({ tone: "error", text: `Resets are limited to one a minute. ${describeError(r)}` });
 		} else if (outcomeUnknown(r)) {
 			setNotice({ tone: "info", text: unconfirmedText(sku, r) });
-			setUnsettled(lostReset(sku, sentAtMs, Date.now(), trailBefore, r));
+			setUnsettled(lostReset(sku, key, sentAtMs, Date.now(), r));
 		} else setNotice({ tone: "error", text: `Reset failed: ${describeError(r)}` });
 	};
 

@@ -1,27 +1,21 @@
-// What the console says about a reset whose answer it did not get. A reset is not keyed
-// (docs/api.md, Operator): when the request failed without a refusal (no answer, a timeout,
-// a 5xx), the server may have done it before the answer was lost (it committed and died, or
-// the connection dropped on the way back). "Failed, try again" would be wrong then, and trying
-// again a minute later would release the holds buyers took in between. The audit trail
-// settles it: the server brings the trail up to date before it answers a read of it
-// (src/worker/routes/admin.ts), so a read that began after the failure shows the reset's
-// `inventory.reset` if the server did it. That holds when the connection was lost (the
-// server died, or dropped it), not when the page gave up waiting (its 15 s timeout): the
-// request may then still be on its way or running, and no read can say it will not happen,
-// so such a reset is never called "not done", only "done" once the trail shows it. Pure (no DOM, no Preact): unit-tested in
-// test/unit/console-reset-outcome.test.ts. docs/decisions/074-console-reset-answer-lost.md.
+// What the console says about a reset whose answer it did not get. When the request failed
+// without a refusal (no answer, a timeout, a 5xx), the server may have done it before the answer
+// was lost (it committed and died, or the connection dropped on the way back). "Failed, try
+// again" would be wrong then, and trying again a minute later would release the holds buyers took
+// in between. Each click sends its own `Idempotency-Key` (docs/api.md, Operator), which the
+// server records in the reset's `inventory.reset`: the audit trail settles it by that key, so
+// another operator's reset is never taken for this one. The server brings the trail up to date
+// before it answers a read of it (src/worker/routes/admin.ts), so a read that began after the
+// failure shows this key's reset if the server did it. That holds when the connection was lost
+// (the server died, or dropped it), not when the page gave up waiting (its 15 s timeout): the
+// request may then still be on its way or running, and no read can say it will not happen, so
+// such a reset is never called "not done", only "done" once the trail shows it. Pure (no DOM, no
+// Preact): unit-tested in test/unit/console-reset-outcome.test.ts.
+// docs/decisions/074-console-reset-answer-lost.md, 081-reset-idempotency-key.md.
 
 import type { AuditEvent } from "../../shared/types.ts";
 import type { ApiErr } from "../api/client.ts";
 import { time } from "../lib/format.ts";
-
-/**
- * When the trail had never been read before the reset was sent, the console cannot tell a
- * new reset from an old one by what it had seen, so it goes by the clock: a reset stamped
- * (by the server's clock) no earlier than this before the click counts as this one. It
- * allows for a browser's clock that runs ahead of the server's by up to this much.
- */
-export const UNSEEN_TRAIL_CLOCK_SLACK_MS = 120_000;
 
 /** The trail as the console has followed it for one SKU (src/web/console/useDrop.ts). */
 export interface TrailReads {
@@ -34,12 +28,10 @@ export interface TrailReads {
 /** A reset sent for `sku` whose outcome the console did not learn. */
 export interface LostReset {
 	sku: string;
+	/** The `Idempotency-Key` this click sent: its `inventory.reset` events carry it. */
+	key: string;
 	sentAtMs: number;
 	failedAtMs: number;
-	/** The resets the console had already received when it sent this one. */
-	knownResetIds: string[];
-	/** Whether the trail had been read before the reset was sent. */
-	trailReadBefore: boolean;
 	/**
 	 * The page stopped waiting for the answer (its own timeout): the server may still be doing
 	 * the reset, so a read that shows none does not make it "not done".
@@ -65,38 +57,27 @@ export function outcomeUnknown(r: ApiErr): boolean {
 
 export function lostReset(
 	sku: string,
+	key: string,
 	sentAtMs: number,
 	failedAtMs: number,
-	trail: TrailReads | null,
 	problem?: ApiErr,
 ): LostReset {
-	return {
-		sku,
-		sentAtMs,
-		failedAtMs,
-		knownResetIds: trail?.resets.map((e) => e.id) ?? [],
-		trailReadBefore: trail !== null,
-		mayStillRun: problem?.timedOut === true,
-	};
+	return { sku, key, sentAtMs, failedAtMs, mayStillRun: problem?.timedOut === true };
 }
 
 /**
- * What the trail says about `lost` so far. "done" names the reset (on a split SKU each shard
- * records one: the coordinator's, else the first); "not_done" needs a read that began after
- * the failure and found none, and a reset the page stopped waiting for gets "not_yet" from
- * such a read instead (the server may still do it); until then "unknown".
+ * What the trail says about `lost` so far: "done" when it shows an `inventory.reset` carrying the
+ * reset's own key (on a split SKU each shard records one: the coordinator's is named, else the
+ * first); "not_done" needs a read that began after the failure and found none, and a reset the
+ * page stopped waiting for gets "not_yet" from such a read instead (the server may still do it);
+ * until then "unknown". Resets under other keys, or none, are someone else's, whenever they were.
  */
 export function settleLostReset(lost: LostReset, trail: TrailReads | null): LostResetVerdict {
 	if (trail === null) return { kind: "unknown" };
-	const known = new Set(lost.knownResetIds);
-	const fresh = trail.resets.filter(
-		(e) =>
-			!known.has(e.id) &&
-			(lost.trailReadBefore || Date.parse(e.at) >= lost.sentAtMs - UNSEEN_TRAIL_CLOCK_SLACK_MS),
-	);
-	if (fresh.length > 0) {
-		const coordinator = fresh.find((e) => e.shard === undefined || e.shard === 0);
-		return { kind: "done", event: coordinator ?? (fresh[0] as AuditEvent) };
+	const mine = trail.resets.filter((e) => e.detail?.idempotencyKey === lost.key);
+	if (mine.length > 0) {
+		const coordinator = mine.find((e) => e.shard === undefined || e.shard === 0);
+		return { kind: "done", event: coordinator ?? (mine[0] as AuditEvent) };
 	}
 	if (trail.startedAtMs >= lost.failedAtMs)
 		return {
@@ -129,7 +110,7 @@ export function doneText(sku: string, event: AuditEvent): string {
 export function notDoneText(sku: string, readStartedAtMs: number): string {
 	return (
 		`Reset of ${sku} not done: the audit trail, read at ${time(new Date(readStartedAtMs).toISOString())}, ` +
-		"shows no reset since it was sent. Reset again if you still want to."
+		"shows no reset made by this request. Reset again if you still want to."
 	);
 }
 
@@ -137,7 +118,7 @@ export function notDoneText(sku: string, readStartedAtMs: number): string {
 export function notYetText(sku: string, readStartedAtMs: number): string {
 	return (
 		`Reset of ${sku} not confirmed: the audit trail, read at ${time(new Date(readStartedAtMs).toISOString())}, ` +
-		"shows no reset since it was sent, but the page stopped waiting for the answer, not the server, " +
+		"shows no reset made by this request yet, but the page stopped waiting for the answer, not the server, " +
 		"which may still do it. This notice will say so if the audit trail shows it; resetting again " +
 		"could release holds buyers took since."
 	);
