@@ -42,27 +42,30 @@ adminReset.post("/products/:sku/reset", knownSku, async (c) => {
 	const fingerprint = await sha256Hex((await readBodyText(c)).trim());
 	const done = await stub.reset({ key, fingerprint, replayOnly: true });
 	if (done.ok) return answer(c, sku, done.product);
-	if (done.code === "key_reused") throw keyReused("with another body");
+	if (done.code === "key_reused") throw keyReused("for a reset with another body");
 	if (done.code !== "not_done") return fail(c, "unknown_sku");
 	const registry = c.env.RESET_KEYS.get(c.env.RESET_KEYS.idFromName(REGISTRY_NAME));
 	const claim = await registry.claim(key, sku, fingerprint);
 	if (!claim.ok) {
 		throw keyReused(
-			claim.reason === "other_sku" ? `for another SKU (${claim.sku})` : "with another body",
+			claim.reason === "other_sku"
+				? `to reset another SKU (${claim.sku})`
+				: "for a reset with another body",
 		);
 	}
 	return limited(c, async () => {
 		const result = await stub.reset({ key, fingerprint, replayOnly: false });
 		if (result.ok) return answer(c, sku, result.product);
-		if (result.code === "key_reused") throw keyReused("with another body");
+		if (result.code === "key_reused") throw keyReused("for a reset with another body");
 		return fail(c, "unknown_sku");
 	});
 });
 
-function keyReused(how: string): ApiError {
+/** `what`: what the key was first used for. */
+function keyReused(what: string): ApiError {
 	return new ApiError(
 		"invalid_request",
-		`Idempotency-Key was already used to reset ${how}; send a new key for a new reset.`,
+		`Idempotency-Key was already used ${what}; send a new key for a new reset.`,
 	);
 }
 
