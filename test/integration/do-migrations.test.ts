@@ -21,6 +21,7 @@ import {
 	schemaVersion,
 } from "../../src/storage/do-migrations.ts";
 import { type CostLedgerObject, LEDGER_MIGRATIONS } from "../../src/worker/cost/ledger-object.ts";
+import { RESET_KEYS_MIGRATIONS } from "../../src/worker/reset-keys-object.ts";
 import { ADMIN, call, createProduct, uniqueSku } from "./helpers.ts";
 import {
 	LEGACY_INVENTORY_SCHEMA,
@@ -140,7 +141,12 @@ describe("the migration runner", () => {
 		expect(() => checkMigrations([THREE[0] as Migration, THREE[2] as Migration])).toThrow(
 			/versions must be 1..N/,
 		);
-		for (const list of [INVENTORY_MIGRATIONS, LIMITER_MIGRATIONS, LEDGER_MIGRATIONS]) {
+		for (const list of [
+			INVENTORY_MIGRATIONS,
+			LIMITER_MIGRATIONS,
+			LEDGER_MIGRATIONS,
+			RESET_KEYS_MIGRATIONS,
+		]) {
 			expect(() => checkMigrations(list)).not.toThrow();
 		}
 	});
