@@ -186,15 +186,7 @@ export class InventoryObject extends SkuObjectPeers {
 	 * Read-only; a split SKU's reset event is the coordinator's own (its shards' are not projected).
 	 */
 	resetUnprojected(): boolean {
-		if (this.inv === null) return false;
-		return (
-			this.sql
-				.exec(
-					`SELECT 1 FROM outbox WHERE event LIKE '["inventory.reset",%'
-					 OR (event LIKE '{%' AND json_extract(event, '$.type') = 'inventory.reset') LIMIT 1`,
-				)
-				.toArray().length > 0
-		);
+		return this.inv !== null && this.outbox.holdsReset();
 	}
 
 	// ---- RPC: public ----

@@ -184,6 +184,18 @@ export class Outbox {
 		return Number(this.sql.exec("SELECT COUNT(*) AS n FROM outbox").one().n);
 	}
 
+	/** Whether an `inventory.reset` is still here, not yet copied to D1 (object.ts resetUnprojected). */
+	holdsReset(): boolean {
+		return (
+			this.sql
+				.exec(
+					`SELECT 1 FROM outbox WHERE event LIKE '["inventory.reset",%'
+					 OR (event LIKE '{%' AND json_extract(event, '$.type') = 'inventory.reset') LIMIT 1`,
+				)
+				.toArray().length > 0
+		);
+	}
+
 	/**
 	 * When the alarm should next try to copy pending rows: the backoff's retry
 	 * time while D1 fails, else OUTBOX_ALARM_DELAY_MS from now (a safety net

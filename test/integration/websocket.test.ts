@@ -118,8 +118,13 @@ describe("GET /api/products/:sku/live", () => {
 		});
 	}
 
-	for (const shards of [1, 2]) {
-		it(`sends the product after a reset to sockets opened ?with=product, its holds gone (shards: ${shards})`, async () => {
+	for (const [shards, keyed] of [
+		[1, false],
+		[2, false],
+		[1, true],
+		[2, true],
+	] as const) {
+		it(`sends the product after a ${keyed ? "keyed " : ""}reset to sockets opened ?with=product, its holds gone (shards: ${shards})`, async () => {
 			const sku = uniqueSku("LIVER");
 			const created = await call("POST", "/api/admin/products", {
 				token: ADMIN,
@@ -130,7 +135,11 @@ describe("GET /api/products/:sku/live", () => {
 			expect((await call("POST", "/api/reservations", { token, body: { sku } })).status).toBe(201);
 			const tagged = await connect(sku, "?with=product");
 			await tagged.until((m) => m.type === "availability" && m.reserved === 1);
-			const reset = await call("POST", `/api/admin/products/${sku}/reset`, { token: ADMIN });
+			// The console keys every reset (docs/decisions/081-reset-idempotency-key.md).
+			const reset = await call("POST", `/api/admin/products/${sku}/reset`, {
+				token: ADMIN,
+				...(keyed ? { headers: { "idempotency-key": crypto.randomUUID() } } : {}),
+			});
 			expect(reset.status, JSON.stringify(reset.body)).toBe(200);
 			// A storefront holding a unit learns of the reset from this message even when the
 			// units it freed are taken again before the next availability (useHoldCheck.ts).
