@@ -30,8 +30,6 @@ export const EXPECTED_SECONDS: Readonly<Record<string, number>> = {
 	"test/e2e/console-outage.test.ts": 14,
 	// A kill -9 and a restart of the product under the open console; a reset left to time out (15 s).
 	"test/e2e/console-reset-lost.test.ts": 62,
-	// Two keyed resets, a kill -9 and a restart of the product, their repeats.
-	"test/node/reset-key-restart.test.ts": 20,
 	// A kill -9 and a restart of the product under the open demo.
 	"test/e2e/demo-refusals.test.ts": 16,
 	"test/node/drop-limits.test.ts": 18,
