@@ -1,5 +1,5 @@
 // The operator's keyed reset (docs/api.md, Operator; docs/decisions/081-reset-idempotency-key.md).
-// The key's row (table reset_keys, schema.ts migration 8) is written in the reset's own
+// The key's row (table reset_keys, schema.ts migration 9) is written in the reset's own
 // transaction, so "this key's reset was done" is exactly as durable as the reset. A repeat of
 // the key answers the first reset's answer and resets nothing.
 //

@@ -43,7 +43,6 @@ import {
 	projectAll,
 } from "./projections.ts";
 import { heldPage, loadState, readStoredHold } from "./records.ts";
-import type { KeyedResetHost } from "./reset-keys.ts";
 import type { RoomLinkHost } from "./room-shard-gate.ts";
 import { RoomLink, roomStock } from "./room-shards.ts";
 import { RowMeter } from "./rows.ts";
@@ -222,19 +221,6 @@ export abstract class SkuObjectParts extends DurableObject<InventoryEnv> {
 	abstract escrowUpdate(patch: Partial<Omit<ProductConfig, "sku">>): UpdateResult;
 	/** This object's own holds (a shard's, for a split SKU); `idempotencyKey` rides on its event. */
 	protected abstract resetLocal(idempotencyKey?: string | null): UpdateResult;
-
-	protected resetKeysHost(): KeyedResetHost {
-		return {
-			sql: this.sql,
-			isCoordinator: () => this.escrow?.isCoordinator === true,
-			resetLocal: (key) => this.resetLocal(key),
-			finishShards: (keyed) => this.split.resetShards(keyed),
-			// As an unkeyed reset is announced (object.ts reset); a split SKU's shards have no feed.
-			announce: (product) => {
-				if (this.escrow === null || this.escrow.isCoordinator) this.live.productChanged(product);
-			},
-		};
-	}
 
 	protected roomHost(): RoomLinkHost {
 		return {

@@ -1,6 +1,8 @@
 // The RPC between the objects of a split SKU (docs/decisions/020-escrow-shards.md): the escrow's
 // grants and give-backs (inventory/escrow-shard.ts, escrow.ts) and the waiting room's reports and
 // syncs (inventory/room-shards.ts). The Worker never calls these; the coordinator and its shards do.
+// Also the host of the operator's keyed reset (inventory/reset-keys.ts), whose split part is a
+// fan-out to these objects.
 
 import type { Transfer } from "../domain/escrow.ts";
 import { Inventory, type ProductConfig } from "../domain/inventory.ts";
@@ -9,6 +11,7 @@ import { migrate } from "../storage/do-migrations.ts";
 import { toProduct } from "./codec.ts";
 import { Escrow } from "./escrow.ts";
 import { firstHeldWithin } from "./records.ts";
+import type { KeyedResetHost } from "./reset-keys.ts";
 import {
 	MAX_HELD_PER_REPORT,
 	type RoomAnswer,
@@ -107,6 +110,20 @@ export abstract class SkuObjectPeers extends SkuObjectParts {
 		if (!inv.update(rest, now, recorded).ok) return { ok: false, code: "invalid_state" };
 		this.state.persist(true);
 		return { ok: true, product: toProduct(inv, now) };
+	}
+
+	/** The keyed reset's view of this object; a split SKU's coordinator resets its shards too. */
+	protected resetKeysHost(): KeyedResetHost {
+		return {
+			sql: this.sql,
+			isCoordinator: () => this.escrow?.isCoordinator === true,
+			resetLocal: (key) => this.resetLocal(key),
+			finishShards: (keyed) => this.split.resetShards(keyed),
+			// As an unkeyed reset is announced (object.ts reset); a split SKU's shards have no feed.
+			announce: (product) => {
+				if (this.escrow === null || this.escrow.isCoordinator) this.live.productChanged(product);
+			},
+		};
 	}
 
 	// ---- RPC: a split SKU's waiting room between its objects (inventory/room-shards.ts) ----
