@@ -1,10 +1,11 @@
 // The SKU object's one alarm and the deadlines it serves: hold expiry, checkout
 // sagas, the outbox's retry, a split SKU's unconfirmed transfers, the waiting room,
-// and the deletion of ended Idempotency-Key records. A Durable Object has one alarm,
+// and the deletion of ended Idempotency-Key records and ended holds. A Durable Object has one alarm,
 // so it is set for the earliest deadline and the alarm run plans the next one.
 
 import { IDEMPOTENCY_PRUNE_BATCH, IDEMPOTENCY_PRUNE_SLACK_MS } from "../domain/bounds.ts";
 import type { Inventory } from "../domain/inventory.ts";
+import { ENDED_HOLDS_PRUNE_BATCH, earliestEndedExpiry, pruneEndedHolds } from "./ended-holds.ts";
 import type { Outbox } from "./outbox.ts";
 import { earliestOutcomeExpiry, pruneOutcomes } from "./records.ts";
 import type { RoomKeeper } from "./waiting-room.ts";
@@ -13,6 +14,8 @@ import type { RoomKeeper } from "./waiting-room.ts";
 export interface DeadlineHost {
 	storage: Pick<DurableObjectStorage, "setAlarm">;
 	sql: SqlStorage;
+	/** How long an ended hold's row is kept after its expiresAt (domain/hold-retention.ts). */
+	endedHoldKeptMs: number;
 	outbox: Pick<Outbox, "flush" | "nextAttemptMs">;
 	/** The SKU's waiting room (inventory/waiting-room.ts): its next admission lapse. */
 	room: RoomKeeper;
@@ -31,6 +34,8 @@ export class Deadlines {
 	private alarmAtMs: number | null = null;
 	/** When the alarm next deletes ended Idempotency-Key records (null: none stored). */
 	private pruneAtMs: number | null = null;
+	/** When the alarm next deletes ended holds (null: none kept). */
+	private holdPruneAtMs: number | null = null;
 
 	constructor(private readonly host: DeadlineHost) {}
 
@@ -43,11 +48,13 @@ export class Deadlines {
 	loaded(): void {
 		const firstEnd = earliestOutcomeExpiry(this.host.sql);
 		this.pruneAtMs = firstEnd === null ? null : firstEnd + IDEMPOTENCY_PRUNE_SLACK_MS;
+		this.holdPruneAtMs = this.holdPruneFor(earliestEndedExpiry(this.host.sql));
 	}
 
 	/** At start, after `known`: stored records that end get their alarm. */
 	schedulePrune(): void {
 		if (this.pruneAtMs !== null) this.scheduleAlarm(this.pruneAtMs);
+		if (this.holdPruneAtMs !== null) this.scheduleAlarm(this.holdPruneAtMs);
 	}
 
 	/** The alarm for the earliest deadline of the SKU's parts. */
@@ -58,6 +65,7 @@ export class Deadlines {
 			inv?.nextDeadlineMs() ?? null,
 			this.host.sagaWakeMs(),
 			this.pruneAtMs,
+			this.holdPruneAtMs,
 			inv === null ? null : this.host.room.nextDeadlineMs(inv),
 		];
 		for (const at of deadlines) if (at !== null && (next === null || at < next)) next = at;
@@ -79,11 +87,24 @@ export class Deadlines {
 		this.scheduleAlarm(at);
 	}
 
-	/** The alarm's run: expiry, ended records, transfers, checkout sagas, outbox retry. */
+	/**
+	 * Holds that expire (or expired) at `expiresAtMs` at the earliest were written ended: the
+	 * alarm deletes them once they are kept no longer. Memory only unless it moves the alarm earlier.
+	 */
+	holdsEnded(expiresAtMs: number): void {
+		const at = this.holdPruneFor(expiresAtMs);
+		if (at === null || (this.holdPruneAtMs !== null && this.holdPruneAtMs <= at)) return;
+		this.holdPruneAtMs = at;
+		this.scheduleAlarm(at);
+	}
+
+	/** The alarm's run: expiry, ended records and holds, transfers, checkout sagas, outbox retry. */
 	async run(): Promise<void> {
 		this.alarmAtMs = null;
 		if (this.host.inventory() === null) return;
-		this.pruneReplays(this.host.tick());
+		const now = this.host.tick();
+		this.pruneReplays(now);
+		this.pruneHolds(now);
 		await this.host.retryTransfers();
 		await this.host.resumeSagas();
 		// Kept set until the outbox is empty (on the backoff while D1 fails).
@@ -98,6 +119,23 @@ export class Deadlines {
 	 * object for long; what is left goes in the next run, which comes at once
 	 * while ended records remain (docs/decisions/009-idempotency-window.md).
 	 */
+	private pruneHolds(now: number): void {
+		const kept = this.host.endedHoldKeptMs;
+		const { earliestEndedMs } = pruneEndedHolds(this.host.sql, now - kept, ENDED_HOLDS_PRUNE_BATCH);
+		// Ended holds past their window left (more than a batch): the next run comes at once.
+		this.holdPruneAtMs =
+			earliestEndedMs !== null && earliestEndedMs + kept <= now
+				? now
+				: this.holdPruneFor(earliestEndedMs);
+	}
+
+	/** When the ended holds that expire at `expiresAtMs` are pruned, with the slack that groups them. */
+	private holdPruneFor(expiresAtMs: number | null): number | null {
+		return expiresAtMs === null
+			? null
+			: expiresAtMs + this.host.endedHoldKeptMs + IDEMPOTENCY_PRUNE_SLACK_MS;
+	}
+
 	private pruneReplays(now: number): void {
 		const { nextExpiryMs } = pruneOutcomes(this.host.sql, now, IDEMPOTENCY_PRUNE_BATCH);
 		this.pruneAtMs =

@@ -11,13 +11,17 @@ import type { WaitingRoom } from "../domain/waiting-room.ts";
 import type { ReserveGuard } from "../ratelimit/reserve-guard.ts";
 import type { FairnessStats } from "../shared/types.ts";
 
+/**
+ * Units held or sold per session: the live and paid holds found through the index
+ * holds_by_status_expiry (schema.ts migration 9), never the ended ones.
+ */
+export const UNITS_BY_SESSION_SQL = `SELECT session_id, SUM(quantity) AS units FROM holds
+ WHERE status IN ('RESERVED', 'CHECKOUT_PENDING', 'PAID') GROUP BY session_id`;
+
 /** Units held or sold per session, from the records themselves. */
 function unitsBySession(sql: SqlStorage): Map<string, number> {
 	const units = new Map<string, number>();
-	for (const row of sql.exec<{ session_id: string; units: number }>(
-		`SELECT session_id, SUM(quantity) AS units FROM holds
-		 WHERE status IN ('RESERVED', 'CHECKOUT_PENDING', 'PAID') GROUP BY session_id`,
-	)) {
+	for (const row of sql.exec<{ session_id: string; units: number }>(UNITS_BY_SESSION_SQL)) {
 		units.set(row.session_id, row.units);
 	}
 	return units;

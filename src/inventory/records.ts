@@ -68,13 +68,19 @@ export function readStoredHold(sql: SqlStorage, id: string): Hold | null {
 	return row === undefined ? null : holdFromRow(row);
 }
 
+/**
+ * Units held and sold by status, from the covering index holds_by_status_expiry (schema.ts
+ * migration 9): it reads the live and paid holds' entries only, however many ended holds the
+ * object keeps (docs/decisions/088-ended-holds-and-replays.md).
+ */
+export const UNITS_SQL = `SELECT status, SUM(quantity) AS units FROM holds
+ WHERE status IN ('RESERVED', 'CHECKOUT_PENDING', 'PAID') GROUP BY status`;
+
 /** Units held and sold, summed from the hold rows themselves (stats never trust the cache). */
 export function unitsFromRecords(sql: SqlStorage): { reserved: number; sold: number } {
 	let reserved = 0;
 	let sold = 0;
-	for (const row of sql.exec<{ status: string; units: number }>(
-		"SELECT status, SUM(quantity) AS units FROM holds GROUP BY status",
-	)) {
+	for (const row of sql.exec<{ status: string; units: number }>(UNITS_SQL)) {
 		if (row.status === "RESERVED" || row.status === "CHECKOUT_PENDING") reserved += row.units;
 		if (row.status === "PAID") sold += row.units;
 	}

@@ -209,6 +209,22 @@ const RESET_KEYS_SCHEMA = [
 	"CREATE INDEX reset_keys_by_time ON reset_keys (at_ms)",
 ];
 
+/**
+ * Migration 10: the holds by status and expiry, every hold in it, in place of holds_active
+ * (docs/decisions/088-ended-holds-and-replays.md). Ended holds (EXPIRED, CANCELLED,
+ * PAYMENT_FAILED) used to be read by every count of units held and sold (a stats read, each
+ * shard's counters for a split SKU's merge), which scanned the table: with `quantity` in the
+ * key those counts read only the live and paid entries, and the pruning of ended holds
+ * (inventory/ended-holds.ts) finds the oldest ended ones by (status, expires_at) a batch at a
+ * time. A reserve still writes one entry besides the row and the id's (as into holds_active:
+ * RESERVED sorts last and expires_at grows, so it is appended at the end); a hold that ends
+ * moves its entry instead of only deleting it, in the commit that ends it.
+ */
+const HOLDS_BY_STATUS_INDEX = [
+	"DROP INDEX IF EXISTS holds_active",
+	"CREATE INDEX holds_by_status_expiry ON holds (status, expires_at, quantity)",
+];
+
 export const INVENTORY_MIGRATIONS: readonly Migration[] = [
 	{
 		version: 1,
@@ -250,6 +266,11 @@ export const INVENTORY_MIGRATIONS: readonly Migration[] = [
 		up: holdPrices,
 	},
 	{ version: 9, name: "reset_keys: the operator's keyed resets", up: RESET_KEYS_SCHEMA },
+	{
+		version: 10,
+		name: "holds: by status and expiry (live and paid counted without ended rows; ended ones pruned)",
+		up: HOLDS_BY_STATUS_INDEX,
+	},
 ];
 
 export function hasSchema(sql: SqlStorage): boolean {

@@ -8,6 +8,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { AttemptMemo } from "../domain/attempt-memo.ts";
 import { shardName, shardOf } from "../domain/escrow.ts";
+import { endedHoldKeptMs } from "../domain/hold-retention.ts";
 import type { ReplayWindows } from "../domain/idempotency.ts";
 import { type Hold, Inventory, type ProductConfig } from "../domain/inventory.ts";
 import { roomLimits } from "../domain/waiting-room.ts";
@@ -147,6 +148,7 @@ export abstract class SkuObjectParts extends DurableObject<InventoryEnv> {
 		this.deadlines = new Deadlines({
 			storage: ctx.storage,
 			sql: this.sql,
+			endedHoldKeptMs: endedHoldKeptMs(this.windows),
 			outbox: this.outbox,
 			room: this.room,
 			inventory: () => this.inv,
@@ -183,6 +185,8 @@ export abstract class SkuObjectParts extends DurableObject<InventoryEnv> {
 			// Staged checkout steps failed to write (src/inventory/state-writer.ts stage): the model
 			// is ahead of storage, so the object restarts from what is durable.
 			(error) => this.ctx.abort(`staged write failed: ${String(error)}`),
+			// Ended holds are deleted by the alarm once nothing may ask for them (inventory/ended-holds.ts).
+			(expiresAtMs) => this.deadlines.holdsEnded(expiresAtMs),
 		);
 		this.saga = new CheckoutDriver(
 			this.sql,

@@ -67,6 +67,8 @@ export class StateWriter {
 		private readonly broken: (error: unknown) => void = (error) => {
 			throw error;
 		},
+		/** Holds written in an ended status, by the earliest `expiresAt` among them: their rows are pruned later. */
+		private readonly ended: (earliestExpiresAtMs: number) => void = () => {},
 	) {}
 
 	/** After loading the state row: where the sequence and the counts stand. */
@@ -114,6 +116,7 @@ export class StateWriter {
 			return false;
 		}
 		writeHolds(this.sql, holds);
+		this.noteEnded(holds);
 		const sku = this.eventSku(inv);
 		this.outbox.appendAll(events.map((event) => this.row(sku, event)));
 		this.writeState(inv);
@@ -156,7 +159,9 @@ export class StateWriter {
 		const staged = this.staged;
 		if (staged === null) return;
 		this.staged = null;
-		writeHolds(this.sql, [...staged.holds.values()]);
+		const holds = [...staged.holds.values()];
+		writeHolds(this.sql, holds);
+		this.noteEnded(holds);
 		this.outbox.appendAll(staged.events);
 		this.writeRow(staged.state, staged.seq);
 		this.changed();
@@ -172,6 +177,17 @@ export class StateWriter {
 			// Not counted in `commits`: it carries counts, not decisions, at most once per window.
 			this.writeState(inv);
 		}, COUNTERS_FLUSH_MS);
+	}
+
+	/** Tells `ended` of the written holds that ended (memory only: no statement). */
+	private noteEnded(holds: readonly Hold[]): void {
+		let earliest: number | null = null;
+		for (const h of holds) {
+			if (h.status === "EXPIRED" || h.status === "CANCELLED" || h.status === "PAYMENT_FAILED") {
+				if (earliest === null || h.expiresAtMs < earliest) earliest = h.expiresAtMs;
+			}
+		}
+		if (earliest !== null) this.ended(earliest);
 	}
 
 	/** The outbox row of the next event in the sequence. */

@@ -8,6 +8,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { UNSETTLED_SQL } from "../../src/inventory/checkout-store.ts";
 import type { InventoryObject } from "../../src/inventory/object.ts";
+import { UNITS_SQL } from "../../src/inventory/records.ts";
 import { INVENTORY_MIGRATIONS } from "../../src/inventory/schema.ts";
 import { LIMITER_MIGRATIONS, type RateLimiterObject } from "../../src/ratelimit/limiter-object.ts";
 import type { Reservation } from "../../src/shared/types.ts";
@@ -267,8 +268,8 @@ describe("a SKU database from before schema versions", () => {
 			expect(byKey["k-sold-out"]?.expires_at).toBeGreaterThanOrEqual(before + 300 * 1000);
 			expect(byKey["k-sold-out"]?.expires_at).toBeLessThanOrEqual(after + 300 * 1000);
 			expect(byKey["k-hold"]?.session_id).toBe(holder.sessionId);
-			// Migration 5: the holds keep their rows; one partial index of the active holds replaces
-			// the indexes by status and by session.
+			// Migrations 5 and 9: the holds keep their rows; one index by status and expiry replaces
+			// the indexes by status and by session (and migration 5's partial index of the active holds).
 			expect(
 				sql
 					.exec<{ status: string }>("SELECT status FROM holds WHERE id = ?", hold.reservationId)
@@ -281,7 +282,7 @@ describe("a SKU database from before schema versions", () => {
 					)
 					.toArray()
 					.map((r) => r.name),
-			).toEqual(["holds_active", "sqlite_autoindex_holds_1"]);
+			).toEqual(["holds_by_status_expiry", "sqlite_autoindex_holds_1"]);
 			const plan = (query: string, ...params: string[]) =>
 				sql
 					.exec<{ detail: string }>(`EXPLAIN QUERY PLAN ${query}`, ...params)
@@ -293,8 +294,10 @@ describe("a SKU database from before schema versions", () => {
 				/USING INDEX sqlite_autoindex_holds_1/,
 			);
 			expect(plan("SELECT * FROM holds WHERE status IN ('RESERVED', 'CHECKOUT_PENDING')")).toMatch(
-				/USING INDEX holds_active/,
+				/USING INDEX holds_by_status_expiry/,
 			);
+			// Migration 9: the counts of units held and sold read the index alone.
+			expect(plan(UNITS_SQL)).toMatch(/USING COVERING INDEX holds_by_status_expiry/);
 			// Migration 6: the alarm's read of the unsettled sagas uses their partial index, not a
 			// scan of every saga row.
 			const unsettled = plan(UNSETTLED_SQL, "5");
