@@ -165,7 +165,7 @@ function decideAttempts(
 			const d = decided[i];
 			if (d === undefined) throw new Error("the batched decider returned too few decisions");
 			if (!d.replayed && d.outcome.ok) host.reserved(d.outcome.hold.sessionId, now);
-			results[at] = d.replayed ? { ...d.stored, replayed: true } : d.stored;
+			results[at] = d.replayed ? replayNow(host, inv, d.stored, now) : d.stored;
 		});
 		admitted.length = 0;
 		admittedAt.length = 0;
@@ -191,7 +191,7 @@ function decideAttempts(
 			if (pending.has(outcomeSlot(a.sessionId, a.idempotencyKey))) decide();
 			const stored = store.get(a.sessionId, a.idempotencyKey, now);
 			if (stored !== null) {
-				results.push({ ...stored, replayed: true });
+				results.push(replayNow(host, inv, stored, now));
 				continue;
 			}
 		}
@@ -231,6 +231,40 @@ function decideAttempts(
 		if (a !== undefined && r !== undefined) firsts.set(a.id, r);
 	}
 	return { results: final, decided: op.attempts.length - repeats };
+}
+
+/**
+ * A keyed replay: the first answer (its code, or its hold's id, quantity, createdAt and
+ * expiresAt), with the hold's `status` and `expiresInSeconds` as they stand now, read from the
+ * hold itself (docs/api.md, Reservations; docs/decisions/088-ended-holds-and-replays.md): a
+ * repeat after the hold ended, was cancelled or paid says so, and a live one's countdown is the
+ * time left. A read, no write: the replay costs what it did.
+ */
+export function replayNow(
+	host: Pick<BatchHost, "readHold">,
+	inv: Inventory,
+	stored: ReserveResult,
+	now: number,
+): ReserveResult {
+	if (!stored.ok) return { ...stored, replayed: true };
+	const hold = host.readHold(stored.reservation.reservationId);
+	if (hold !== null)
+		return { ...stored, reservation: toReservation(inv.product.sku, hold, now), replayed: true };
+	// No row (deleted by a reset, which keeps only paid holds' records): past its expiresAt a
+	// RESERVED hold is read as EXPIRED, as every read shows it.
+	const first = stored.reservation;
+	const expiresAtMs = Date.parse(first.expiresAt);
+	const ended = first.status === "RESERVED" && now >= expiresAtMs;
+	return {
+		...stored,
+		reservation: {
+			...first,
+			status: ended ? "EXPIRED" : first.status,
+			expiresInSeconds:
+				first.status === "RESERVED" ? Math.max(0, Math.ceil((expiresAtMs - now) / 1000)) : 0,
+		},
+		replayed: true,
+	};
 }
 
 function decideCancel(host: BatchHost, inv: Inventory, op: CancelOp, now: number): CancelResult {
