@@ -215,6 +215,43 @@ describe("storefront during failures", () => {
 		expect(errors).toEqual([]);
 	});
 
+	it("counts down what a retried Reserve's hold has left, not the first answer's time", async () => {
+		const sku = await createDrop(e2e.server, { holdSeconds: 60 });
+		const { page, errors } = await openStore(e2e.browser, e2e.server, sku, DESKTOP_WIDE);
+		e2e.track(page);
+		await verify(page);
+		let sent = 0;
+		await page.route("**/api/reservations", async (route) => {
+			if (route.request().method() !== "POST") return route.fallback();
+			const response = await route.fetch();
+			sent += 1;
+			// The first answer is lost on its way back: the server took the hold, the page never hears of it.
+			if (sent === 1) return route.abort("internetdisconnected");
+			return route.fulfill({ response });
+		});
+		await page.getByRole("button", { name: "Reserve" }).click();
+		await expect.poll(() => alertText(page), POLL).toMatch(/^Could not reach the server\./);
+		// The buyer tries again a while later: the hold has been running all along.
+		await page.waitForTimeout(6_000);
+		await page.getByRole("button", { name: "Reserve" }).click();
+		await page.getByRole("heading", { name: "1 unit held for you" }).waitFor();
+		const shown =
+			(await page.getByRole("timer", { name: "Time left on your hold" }).textContent()) ?? "";
+		const [min, sec] = (/(\d+):(\d\d)/.exec(shown) ?? []).slice(1).map(Number);
+		const shownSeconds = (min ?? 0) * 60 + (sec ?? 0);
+		// One hold on the server: the retry answered the first one.
+		const holds = await api<{ reserved: number }>(
+			e2e.server,
+			"GET",
+			`/api/products/${sku}/availability`,
+		);
+		expect(holds.body.data?.reserved).toBe(1);
+		// The first answer said 60 s; six of them had gone before the retry was answered.
+		expect(shownSeconds).toBeLessThanOrEqual(55);
+		expect(shownSeconds).toBeGreaterThan(0);
+		expect(errors).toEqual([]);
+	});
+
 	it("reuses a lost Reserve's key after a reload: the buyer gets that hold, not a second or purchase_limit", async () => {
 		// One unit per buyer: a second hold would be refused as purchase_limit.
 		const sku = await createDrop(e2e.server, { perUserLimit: 1 });

@@ -13,6 +13,7 @@ import { Layout, Notice } from "../components/Layout.tsx";
 import { Turnstile } from "../components/Turnstile.tsx";
 import { newIdempotencyKey, useNow } from "../lib/hooks.ts";
 import { load, save } from "../lib/stored.ts";
+import { endedHoldNotice, stillHeld } from "./ended-hold.ts";
 import { useFocusAfterRender } from "./focus.ts";
 import { type HeldReservation, HoldPanel } from "./HoldPanel.tsx";
 import { Orders, type StoredOrder } from "./Orders.tsx";
@@ -182,6 +183,10 @@ export function Storefront() {
 			rereadIfOutdated(r.code);
 			return fail(r);
 		}
+		// A retried key answers its hold as it stands now (docs/api.md, Reservations): one that
+		// ended meanwhile is said so, never shown with a Pay button; a live one's countdown is the
+		// time it has left, not the first answer's (docs/decisions/088-ended-holds-and-replays.md).
+		if (!stillHeld(r.data.status)) return setNotice(endedHoldNotice(r.data.status));
 		setHold({ reservation: r.data, deadlineMs: Date.now() + r.data.expiresInSeconds * 1000 });
 		setNotice({
 			tone: "success",
