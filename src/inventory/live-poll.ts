@@ -1,7 +1,9 @@
 // The live feed of a SKU split across shards (docs/api.md: GET …/live;
 // docs/decisions/020-escrow-shards.md). The coordinator does not see the other
 // shards' changes, so while live viewers are connected it merges the shards every
-// LIVE_POLL_MS (K − 1 in-memory counter reads) and tells the feed (inventory/live.ts)
+// LIVE_POLL_MS (K − 1 calls; each shard counts its live and paid holds from the index
+// holds_by_status_expiry, never its ended ones: docs/decisions/088-ended-holds-and-replays.md)
+// and tells the feed (inventory/live.ts)
 // when the counters moved. With no viewer left the polling stops, and the object
 // may hibernate again.
 
