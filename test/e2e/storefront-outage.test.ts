@@ -252,6 +252,36 @@ describe("storefront during failures", () => {
 		expect(errors).toEqual([]);
 	});
 
+	it("says a retried Reserve's hold has ended when it expired before the retry, with no Pay", async () => {
+		const sku = await createDrop(e2e.server, { holdSeconds: 2 });
+		const { page, errors } = await openStore(e2e.browser, e2e.server, sku, DESKTOP_WIDE);
+		e2e.track(page);
+		await verify(page);
+		let sent = 0;
+		await page.route("**/api/reservations", async (route) => {
+			if (route.request().method() !== "POST") return route.fallback();
+			const response = await route.fetch();
+			sent += 1;
+			// The first answer is lost on its way back: the server took the hold, the page never hears of it.
+			if (sent === 1) return route.abort("internetdisconnected");
+			return route.fulfill({ response });
+		});
+		await page.getByRole("button", { name: "Reserve" }).click();
+		await expect.poll(() => alertText(page), POLL).toMatch(/^Could not reach the server\./);
+		// The 2-s hold ends before the buyer tries again.
+		await page.waitForTimeout(3_500);
+		await page.getByRole("button", { name: "Reserve" }).click();
+		// Whichever the page shows first: the hold (with its Pay) or the words of its end.
+		const heldHeading = page.getByRole("heading", { name: "1 unit held for you" });
+		const endedWords = page.getByText(/^Your hold expired before payment/);
+		await heldHeading.or(endedWords).first().waitFor();
+		expect(await heldHeading.count()).toBe(0);
+		expect(await page.getByRole("button", { name: /^Pay/ }).count()).toBe(0);
+		expect(await alertText(page)).toMatch(/^Your hold expired before payment/);
+		expect(sent).toBe(2);
+		expect(errors).toEqual([]);
+	});
+
 	it("reuses a lost Reserve's key after a reload: the buyer gets that hold, not a second or purchase_limit", async () => {
 		// One unit per buyer: a second hold would be refused as purchase_limit.
 		const sku = await createDrop(e2e.server, { perUserLimit: 1 });
