@@ -1,7 +1,7 @@
 // Deleting ended holds (EXPIRED, CANCELLED, PAYMENT_FAILED) once nothing may ask for them any
 // more (domain/hold-retention.ts; docs/decisions/088-ended-holds-and-replays.md). Run from the
 // SKU object's alarm with the ended Idempotency-Key records (inventory/deadlines.ts), a bounded
-// batch per run, through the index holds_by_status_expiry (schema.ts migration 9): a run reads
+// batch per run, through the index holds_by_status_expiry (schema.ts migration 10): a run reads
 // the entries it deletes and one more per status, never the live or paid holds.
 
 /** The statuses of a hold that has ended without a sale. */

@@ -13,7 +13,7 @@ import type { FairnessStats } from "../shared/types.ts";
 
 /**
  * Units held or sold per session: the live and paid holds found through the index
- * holds_by_status_expiry (schema.ts migration 9), never the ended ones.
+ * holds_by_status_expiry (schema.ts migration 10), never the ended ones.
  */
 export const UNITS_BY_SESSION_SQL = `SELECT session_id, SUM(quantity) AS units FROM holds
  WHERE status IN ('RESERVED', 'CHECKOUT_PENDING', 'PAID') GROUP BY session_id`;

@@ -70,7 +70,7 @@ export function readStoredHold(sql: SqlStorage, id: string): Hold | null {
 
 /**
  * Units held and sold by status, from the covering index holds_by_status_expiry (schema.ts
- * migration 9): it reads the live and paid holds' entries only, however many ended holds the
+ * migration 10): it reads the live and paid holds' entries only, however many ended holds the
  * object keeps (docs/decisions/088-ended-holds-and-replays.md).
  */
 export const UNITS_SQL = `SELECT status, SUM(quantity) AS units FROM holds

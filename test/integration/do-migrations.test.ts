@@ -268,7 +268,7 @@ describe("a SKU database from before schema versions", () => {
 			expect(byKey["k-sold-out"]?.expires_at).toBeGreaterThanOrEqual(before + 300 * 1000);
 			expect(byKey["k-sold-out"]?.expires_at).toBeLessThanOrEqual(after + 300 * 1000);
 			expect(byKey["k-hold"]?.session_id).toBe(holder.sessionId);
-			// Migrations 5 and 9: the holds keep their rows; one index by status and expiry replaces
+			// Migrations 5 and 10: the holds keep their rows; one index by status and expiry replaces
 			// the indexes by status and by session (and migration 5's partial index of the active holds).
 			expect(
 				sql
@@ -296,7 +296,7 @@ describe("a SKU database from before schema versions", () => {
 			expect(plan("SELECT * FROM holds WHERE status IN ('RESERVED', 'CHECKOUT_PENDING')")).toMatch(
 				/USING INDEX holds_by_status_expiry/,
 			);
-			// Migration 9: the counts of units held and sold read the index alone.
+			// Migration 10: the counts of units held and sold read the index alone.
 			expect(plan(UNITS_SQL)).toMatch(/USING COVERING INDEX holds_by_status_expiry/);
 			// Migration 6: the alarm's read of the unsettled sagas uses their partial index, not a
 			// scan of every saga row.
