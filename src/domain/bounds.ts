@@ -75,7 +75,10 @@ export const IDEMPOTENCY_PRUNE_SLACK_MS = 10_000;
  */
 export const RESET_KEY_SECONDS = 24 * 60 * 60;
 
-/** Products listed by GET /api/products. */
+/**
+ * Products on one page of GET /api/products (its largest `limit`, and the default): each is read
+ * from its object, so a page costs that many object calls.
+ */
 export const MAX_PRODUCTS_LISTED = 100;
 
 // ---- Rate limits (docs/rate-limits.md). Each can be

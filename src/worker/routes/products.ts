@@ -1,8 +1,10 @@
 import { Hono } from "hono";
+import { z } from "zod";
 import { MAX_PRODUCTS_LISTED } from "../../domain/bounds.ts";
 import { liveQueryProblem } from "../../inventory/live.ts";
 import type { Product } from "../../shared/types.ts";
 import { rememberSku, requireKnownSku } from "../catalogue.ts";
+import { decodeCursor, encodeCursor } from "../catalogue-cursor.ts";
 import { deferTo } from "../cost/meta.ts";
 import {
 	freshSnapshot,
@@ -11,7 +13,7 @@ import {
 	refreshDue,
 	rememberSnapshot,
 } from "../edge-snapshot.ts";
-import { type AppEnv, fail, ok } from "../http.ts";
+import { ApiError, type AppEnv, fail, ok } from "../http.ts";
 import { inventory } from "../inventory-stub.ts";
 import { readerSessionId } from "../middleware/ratelimit.ts";
 
@@ -20,22 +22,67 @@ export const products = new Hono<AppEnv>();
 /** A SKU's live feed is full (inventory/live.ts): poll availability, or try the feed again this soon. */
 const LIVE_FULL_RETRY_AFTER_SECONDS = 5;
 
+/** The catalogue's query (docs/api.md): `limit` and `after` as the events' are read, digits and a cursor. */
+const CatalogueQuery = z.object({
+	limit: z
+		.string()
+		.regex(/^\d{1,3}$/, `must be a whole number 1..${MAX_PRODUCTS_LISTED}`)
+		.transform(Number)
+		.pipe(z.number().int().min(1).max(MAX_PRODUCTS_LISTED))
+		.optional(),
+	after: z
+		.string()
+		.transform((cursor, ctx) => {
+			const position = decodeCursor(cursor);
+			if (position === null) {
+				ctx.addIssue({ code: "custom", message: "must be a cursor from a previous page" });
+				return z.NEVER;
+			}
+			return position;
+		})
+		.optional(),
+});
+
+const CATALOGUE_PAGE = `SELECT sku, created_at FROM products WHERE listed = 1
+	ORDER BY created_at DESC, sku DESC LIMIT ?`;
+const CATALOGUE_PAGE_AFTER = `SELECT sku, created_at FROM products WHERE listed = 1
+	AND (created_at < ?1 OR (created_at = ?1 AND sku < ?2))
+	ORDER BY created_at DESC, sku DESC LIMIT ?3`;
+
 // The catalogue is D1's projection of the SKU objects (inventory/projections.ts); each
-// product is then read from its object, the truth.
+// product is then read from its object, the truth. Newest first, a page at a time: a
+// catalogue past one page still shows the drop created last, and `next` walks the rest
+// (docs/decisions/085-catalogue-pages-and-contract-leftovers.md).
 products.get("/", async (c) => {
-	const { results } = await c.env.DB.prepare(
-		"SELECT sku FROM products WHERE listed = 1 ORDER BY created_at, sku LIMIT ?",
-	)
-		.bind(MAX_PRODUCTS_LISTED)
-		.all<{ sku: string }>();
-	for (const r of results) rememberSku(r.sku);
+	const query = CatalogueQuery.safeParse(c.req.query());
+	if (!query.success) {
+		throw new ApiError(
+			"invalid_request",
+			query.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "),
+		);
+	}
+	const limit = query.data.limit ?? MAX_PRODUCTS_LISTED;
+	const after = query.data.after;
+	// One row past the page says whether there is a next one.
+	const statement =
+		after === undefined
+			? c.env.DB.prepare(CATALOGUE_PAGE).bind(limit + 1)
+			: c.env.DB.prepare(CATALOGUE_PAGE_AFTER).bind(after.createdAt, after.sku, limit + 1);
+	const { results } = await statement.all<{ sku: string; created_at: string }>();
+	const page = results.slice(0, limit);
+	for (const r of page) rememberSku(r.sku);
 	const found: (Product | null)[] = await Promise.all(
-		results.map(
+		page.map(
 			async (r): Promise<Product | null> =>
 				(await inventory(c.env, r.sku).product()) as Product | null,
 		),
 	);
-	return ok(c, { products: found.filter((p): p is Product => p !== null) });
+	const last = page.at(-1);
+	const next =
+		results.length > limit && last !== undefined
+			? encodeCursor({ createdAt: last.created_at, sku: last.sku })
+			: null;
+	return ok(c, { products: found.filter((p): p is Product => p !== null), next });
 });
 
 products.get("/:sku", async (c) => {
