@@ -6,6 +6,7 @@
 
 import type { Locator } from "playwright-core";
 import { describe, expect, it } from "vitest";
+import { MAX_PRODUCTS_LISTED } from "../../src/domain/bounds.ts";
 import { api } from "../support/server.ts";
 import { newBuyer } from "../support/shop.ts";
 import { expectNoSeriousA11yViolations } from "./axe.ts";
@@ -324,6 +325,48 @@ describe("operator console", () => {
 		await screenshot(page, "console-create-1366");
 		await expectNoSeriousA11yViolations(page, "console: create form at 1366 px");
 		await context.close();
+	});
+
+	it("opens on a drop created after the hundredth, and lists older drops when asked", async () => {
+		// The catalogue lists newest first, a page of MAX_PRODUCTS_LISTED (docs/api.md); this
+		// server already has the seeded DEMO-SNEAKER, the oldest, so it is past the first page.
+		const prefix = `MANY-${crypto.randomUUID().slice(0, 8)}`;
+		const create = async (sku: string) => {
+			const made = await api(e2e.server, "POST", "/api/admin/products", {
+				token: e2e.server.adminToken,
+				body: { sku, name: "One of many", priceCents: 1000, currency: "USD", totalStock: 1 },
+			});
+			expect(made.status).toBe(201);
+		};
+		for (let batch = 0; batch < MAX_PRODUCTS_LISTED / 10; batch++) {
+			await Promise.all(
+				Array.from({ length: 10 }, (_, i) => create(`${prefix}-${batch * 10 + i}`)),
+			);
+		}
+		const newest = `${prefix}-NEWEST`;
+		await create(newest);
+
+		const context = await openContext(e2e.browser, e2e.server.url, DESKTOP);
+		const page = await context.newPage();
+		const errors = collectPageErrors(page);
+		await page.goto("/console");
+		await signIn(page, e2e.server.adminToken);
+		const picker = page.getByLabel("Drop", { exact: true });
+		await expect.poll(() => picker.inputValue(), POLL).toBe(newest);
+		await expect.poll(() => metric(page, "Available"), POLL).toBe("1");
+		expect(await picker.locator("option", { hasText: "DEMO-SNEAKER" }).count()).toBe(0);
+
+		await page.getByRole("button", { name: "List older drops" }).click();
+		await expect
+			.poll(() => picker.locator("option", { hasText: "DEMO-SNEAKER" }).count(), POLL)
+			.toBe(1);
+		// The picker is where the older drops came; the choice stays the newest until changed.
+		await expect.poll(() => isFocused(picker), POLL).toBe(true);
+		expect(await picker.inputValue()).toBe(newest);
+		await picker.selectOption("DEMO-SNEAKER");
+		await expect.poll(() => page.url(), POLL).toMatch(/[?&]sku=DEMO-SNEAKER/);
+		await expectNoSeriousA11yViolations(page, "console: older drops listed");
+		expect(errors).toEqual([]);
 	});
 
 	// Last in this file: it restarts the server the other tests share.

@@ -165,8 +165,13 @@ export class ApiClient {
 	config() {
 		return this.request<UiConfig>("GET", "/api/config", { auth: "none" });
 	}
-	products() {
-		return this.request<{ products: Product[] }>("GET", "/api/products");
+	/** A page of the catalogue, newest first; `after`: the previous page's `next` (docs/api.md). */
+	products(after: string | null = null) {
+		const query = after === null ? "" : `?after=${encodeURIComponent(after)}`;
+		return this.request<{ products: Product[]; next?: string | null }>(
+			"GET",
+			`/api/products${query}`,
+		);
 	}
 	product(sku: string) {
 		return this.request<Product>("GET", `/api/products/${encodeURIComponent(sku)}`);

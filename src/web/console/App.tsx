@@ -2,7 +2,6 @@
 // tab's sessionStorage only), pick or create a drop, watch it live, reset it.
 
 import { useEffect, useRef, useState } from "preact/hooks";
-import type { Product } from "../../shared/types.ts";
 import { ApiClient } from "../api/client.ts";
 import { webSocketSource } from "../api/live.ts";
 import { describeError } from "../api/outcomes.ts";
@@ -27,6 +26,7 @@ import {
 	settleLostReset,
 	unconfirmedText,
 } from "./reset-outcome.ts";
+import { useCatalogue } from "./useCatalogue.ts";
 import { useDrop } from "./useDrop.ts";
 
 const TOKEN_KEY = "rg.admin.token";
@@ -85,7 +85,8 @@ function TokenForm({ onToken, error }: { onToken(t: string): void; error: string
 export function Console() {
 	const [token, setToken] = useState<string | null>(readToken);
 	const [tokenError, setTokenError] = useState<string | null>(null);
-	const [products, setProducts] = useState<Product[]>([]);
+	const catalogue = useCatalogue(api);
+	const products = catalogue.products;
 	const [sku, setSku] = useState<string | null>(() =>
 		new URLSearchParams(location.search).get("sku"),
 	);
@@ -112,12 +113,10 @@ export function Console() {
 		focusOn("notice");
 	};
 
+	// Without ?sku= the console opens on the newest drop (the catalogue lists newest first).
 	const refreshProducts = async () => {
-		const r = await api.products();
-		if (r.ok) {
-			setProducts(r.data.products);
-			setSku((s) => s ?? r.data.products[0]?.sku ?? null);
-		}
+		const listed = await catalogue.refresh();
+		if (listed !== null) setSku((s) => s ?? listed[0]?.sku ?? null);
 	};
 	useEffect(() => {
 		if (token !== null) void refreshProducts();
@@ -219,6 +218,16 @@ export function Console() {
 							</option>
 						))}
 					</select>
+					{catalogue.olderAfter !== null && (
+						<button
+							type="button"
+							aria-disabled={catalogue.loadingOlder ? "true" : undefined}
+							// The picker is the outcome: focus moves there, as the button may be gone.
+							onClick={() => void catalogue.loadOlder().then((read) => read && focusOn("drop"))}
+						>
+							{catalogue.loadingOlder ? "Listing older drops…" : "List older drops"}
+						</button>
+					)}
 					<LiveBadge state={view.live} />
 					<button
 						type="button"
