@@ -260,7 +260,10 @@ export class Inventory {
 		this.emit(event);
 	}
 
-	/** `recorded`: the event's detail, or null for none (inventory/sku-object-peers.ts escrowUpdate). */
+	/**
+	 * `recorded`: the event's detail, or null for none (inventory/sku-object-peers.ts escrowUpdate);
+	 * an empty one records nothing (a PATCH that changed only the room: inventory/patch-changes.ts).
+	 */
 	update(
 		patch: ProductPatch,
 		nowMs: number,
@@ -269,7 +272,8 @@ export class Inventory {
 		const next = { ...this.product, ...patch };
 		if (next.totalStock < this.reserved + this.sold) return { ok: false };
 		this.product = next;
-		if (recorded !== null) this.emit({ type: "product.updated", atMs: nowMs, detail: recorded });
+		if (recorded !== null && Object.keys(recorded).length > 0)
+			this.emit({ type: "product.updated", atMs: nowMs, detail: recorded });
 		return { ok: true };
 	}
 

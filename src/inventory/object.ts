@@ -21,6 +21,7 @@ import { edgeSnapshot } from "./decide-group.ts";
 import { Escrow } from "./escrow.ts";
 import type { MetricsResult } from "./metrics.ts";
 import { type KeyedReset, type KeyedResetResult, keyedReset } from "./reset-keys.ts";
+import { effectivePatch } from "./patch-changes.ts";
 import { sameDefinition, sameRoom } from "./retried-create.ts";
 import { RoomLink } from "./room-shards.ts";
 import {
@@ -106,10 +107,13 @@ export class InventoryObject extends SkuObjectPeers {
 	): UpdateResult | Promise<UpdateResult> {
 		const inv = this.inv;
 		if (inv === null) return { ok: false, code: "unknown_sku" };
+		const stored = { ...inv.product, totalStock: this.escrow?.total() ?? inv.product.totalStock };
+		const effective = effectivePatch(stored, this.room.info(), patch, room);
+		if (effective === null) return this.unchanged(inv);
 		if (this.escrow?.isCoordinator)
-			return this.split.update(patch, room).then((r) => this.announced(r));
+			return this.split.update(effective, room).then((r) => this.announced(r));
 		const now = this.tick();
-		if (!inv.update(patch, now).ok) return { ok: false, code: "invalid_state" };
+		if (!inv.update(effective, now).ok) return { ok: false, code: "invalid_state" };
 		if (room !== null) this.room.configure(room, now);
 		return this.announced(this.committed(inv, now));
 	}

@@ -345,6 +345,13 @@ export abstract class SkuObjectParts extends DurableObject<InventoryEnv> {
 		return { ok: true, product: this.productNow(inv, now) };
 	}
 
+	/** A PATCH that changes nothing: the product as it is, nothing written or announced. */
+	protected unchanged(inv: Inventory): UpdateResult | Promise<UpdateResult> {
+		if (this.escrow?.isCoordinator)
+			return this.split.product().then((product) => ({ ok: true, product }));
+		return { ok: true, product: this.productNow(inv, this.tick()) };
+	}
+
 	protected productNow(inv: Inventory, now: number): ReturnType<typeof toProduct> {
 		return { ...toProduct(inv, now), waitingRoom: this.room.info() };
 	}

@@ -26,6 +26,7 @@ import { estimateEta } from "../domain/waiting-room-eta.ts";
 import { SEED_BYTES } from "../domain/waiting-room-shuffle.ts";
 import { hex } from "../shared/hex.ts";
 import type { QueueStats, Ticket, WaitingRoomInfo } from "../shared/types.ts";
+import { changesRoom } from "./patch-changes.ts";
 
 /** Migration 3 of the object's SQLite (inventory/schema.ts): append-only from here on. */
 export const ROOM_SCHEMA = [
@@ -128,8 +129,9 @@ export class RoomKeeper {
 
 	/** Creates or changes the room; a room is never deleted, only disabled. */
 	configure(patch: RoomPatch, nowMs: number): void {
+		// Settings it already has change nothing and record nothing (inventory/patch-changes.ts).
+		if (!changesRoom(this.room?.settings ?? null, patch)) return;
 		if (this.room === null) {
-			if (patch.enabled !== true) return;
 			this.room = this.adopt(
 				WaitingRoom.enable(
 					{

@@ -97,8 +97,9 @@ describe("the audit trail of a split SKU", () => {
 		];
 		const { split, oneTrail, splitTrail } = await samePatches(patches);
 		expect(operatorEvents(splitTrail)).toEqual(operatorEvents(oneTrail));
+		// The last re-sends the total the SKU already has: it changes nothing and records nothing.
 		expect(operatorEvents(splitTrail).filter((e) => e.type === "product.updated")).toEqual(
-			patches.map((detail) => ({ type: "product.updated", detail })),
+			patches.slice(0, -1).map((detail) => ({ type: "product.updated", detail })),
 		);
 		// Rebuilding the SKU's stock from its operator events gives what stats say.
 		const last = operatorEvents(splitTrail)
@@ -108,6 +109,46 @@ describe("the audit trail of a split SKU", () => {
 		expect(last?.detail.totalStock).toBe(12);
 		expect(s.total).toBe(12);
 		checkEscrow(s);
+	});
+
+	it("a PATCH that changes nothing records nothing and answers the product as it is", async () => {
+		const one = uniqueSku("TN1");
+		const split = uniqueSku("TNS");
+		await create(one, 1);
+		await create(split, SHARDS);
+		const asItIs = (p: Product) => {
+			const { asOf: _, ...availability } = p.availability;
+			return { ...p, availability };
+		};
+		for (const [sku, shards] of [
+			[one, 1],
+			[split, SHARDS],
+		] as const) {
+			const trail = await wholeTrail(sku);
+			const product = (await call<Product>("GET", `/api/products/${sku}`)).body.data as Product;
+			for (const body of [
+				{},
+				{ sku: "OTHER" },
+				{ waitingRoom: { enabled: false } },
+				{ name: "Trail drop", totalStock: STOCK, currency: "usd", startsAt: null },
+				{ shards },
+			]) {
+				expect(asItIs(await patch(sku, body)), JSON.stringify(body)).toEqual(asItIs(product));
+			}
+			expect(await wholeTrail(sku)).toEqual(trail);
+
+			// A room enabled alone is the room's own event; the same room again records nothing.
+			await patch(sku, { waitingRoom: { enabled: true } });
+			await patch(sku, { waitingRoom: { enabled: true, admitSeconds: 60 } });
+			// (Without a startsAt the room starts at once: `queue.started` follows, as always.)
+			const added = (await wholeTrail(sku)).slice(trail.length).map((e) => e.type);
+			expect(added.filter((t) => t !== "queue.started")).toEqual(["queue.enabled"]);
+			// A real change is still one product.updated, as sent.
+			await patch(sku, { name: "Trail drop", perUserLimit: 3 });
+			expect(operatorEvents((await wholeTrail(sku)).slice(trail.length))).toEqual([
+				{ type: "product.updated", detail: { name: "Trail drop", perUserLimit: 3 } },
+			]);
+		}
 	});
 
 	it("escrow events name the shard's allotment, and each shard's trail replays to it", async () => {
