@@ -25,6 +25,13 @@ export const DOT_SEGMENT_SKUS: readonly string[] = [".", ".."];
 export const IDEMPOTENCY_KEY_PATTERN = /^[\x20-\x7E]{1,255}$/;
 export const MAX_NAME_LENGTH = 200;
 /**
+ * What a product name may not hold (docs/api.md, "Operator"): control characters (C0, DEL, C1),
+ * the bidirectional embeddings, overrides and isolates that reorder the text shown after them
+ * (U+202A–U+202E, U+2066–U+2069), and lone surrogates, which UTF-8 cannot carry. With the `u`
+ * flag a lone surrogate is a code point of category Cs; a valid pair is one astral code point.
+ */
+export const NAME_FORBIDDEN = /[\p{Cc}\p{Cs}\u202A-\u202E\u2066-\u2069]/u;
+/**
  * The request format's bound. A new product is priced 0..99,999,999 (docs/api.md): above that no
  * payment provider here charges (src/payment/provider.ts MAX_AMOUNT_CENTS), and the amount rule
  * refuses 100,000,000 naming priceCents; the format keeps taking it so that the same create of a

@@ -109,7 +109,16 @@ describe("following the audit trail", () => {
 
 	it("refuses a bad tail with a 400 that names it", async () => {
 		const sku = await createProduct();
-		for (const query of ["tail=0", "tail=1001", "tail=x", "tail=5&after=1", "tail=5&limit=5"]) {
+		for (const query of [
+			"tail=0",
+			"tail=1001",
+			"tail=x",
+			"tail=1e2",
+			"tail=0x10",
+			"tail=%205",
+			"tail=5&after=1",
+			"tail=5&limit=5",
+		]) {
 			const res = await eventsGet(sku, query);
 			expect(res.status).toBe(400);
 			expect(res.body.error?.message).toContain("tail");

@@ -298,6 +298,12 @@ describe("the events endpoint", () => {
 			"?after=-1",
 			"?after=x",
 			"?limit=1.5",
+			// Digits only, as metrics' seconds: nothing a number parser would also read.
+			"?limit=1e2",
+			"?limit=0x10",
+			"?limit=%205",
+			"?limit=+5",
+			"?limit=5.0",
 		]) {
 			const res = await call("GET", `/api/admin/products/${sku}/events${query}`, { token: ADMIN });
 			expect(res.status, query).toBe(400);

@@ -5,6 +5,21 @@ import type { Availability } from "../../src/shared/types.ts";
 import { expectError, JSON_TYPE, state } from "./bad-input-support.ts";
 import { ADMIN, call, createProduct, newSession } from "./helpers.ts";
 
+/**
+ * Names a product may not have (docs/api.md, "Operator"): a control character, the right-to-left
+ * override and an isolate (they reorder the text shown after them), a lone surrogate.
+ */
+const BAD_NAMES = [
+	"a\u0000b",
+	"tab\there",
+	"a\u0085b",
+	"\u202eevil",
+	"x\u2067y",
+	"\ud800x",
+	"x\udc00",
+];
+const NAME_REFUSED = /^name: must not contain control characters/;
+
 describe("operator endpoints with bad input", () => {
 	const product = { sku: "X", name: "N", priceCents: 100, currency: "USD", totalStock: 5 };
 
@@ -49,6 +64,7 @@ describe("operator endpoints with bad input", () => {
 			[{ name: "" }, /name/],
 			[{ name: 5 }, /name/],
 			[{ name: "n".repeat(201) }, /name/],
+			...BAD_NAMES.map((name): [Record<string, unknown>, RegExp] => [{ name }, NAME_REFUSED]),
 			[{ priceCents: -1 }, /priceCents/],
 			[{ priceCents: 1.5 }, /priceCents/],
 			[{ priceCents: "100" }, /priceCents/],
@@ -101,6 +117,7 @@ describe("operator endpoints with bad input", () => {
 			[{ holdSeconds: 0 }, /holdSeconds/],
 			[{ perUserLimit: "3" }, /perUserLimit/],
 			[{ currency: "" }, /currency/],
+			...BAD_NAMES.map((name) => [{ name }, NAME_REFUSED]),
 		] as [unknown, RegExp][]) {
 			expectError(await call("PATCH", path, { token: ADMIN, body }), 400, "invalid_request", names);
 		}
@@ -140,6 +157,13 @@ describe("operator endpoints with bad input", () => {
 		});
 		expect(atFloor.status).toBe(200);
 		expect(atFloor.body.data?.availability).toMatchObject({ total: 4, available: 0, reserved: 4 });
+		// Right-to-left script and a character beyond the BMP (a surrogate pair) are names.
+		const named = await call<{ name: string }>("PATCH", path, {
+			token: ADMIN,
+			body: { name: "נעל 👟 drop" },
+		});
+		expect(named.status).toBe(200);
+		expect(named.body.data?.name).toBe("נעל 👟 drop");
 	});
 });
 

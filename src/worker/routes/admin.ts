@@ -11,6 +11,7 @@ import {
 	MAX_PRICE_CENTS,
 	MAX_TOTAL_STOCK,
 	MIN_HOLD_SECONDS,
+	NAME_FORBIDDEN,
 	SKU_PATTERN,
 } from "../../domain/bounds.ts";
 import { MAX_SHARDS } from "../../domain/escrow.ts";
@@ -31,7 +32,14 @@ import { adminReset } from "./admin-reset.ts";
 import { adminSessions } from "./admin-sessions.ts";
 
 const ProductFields = {
-	name: z.string().trim().min(1).max(MAX_NAME_LENGTH),
+	name: z
+		.string()
+		.trim()
+		.min(1)
+		.max(MAX_NAME_LENGTH)
+		.refine((name) => !NAME_FORBIDDEN.test(name), {
+			message: "must not contain control characters, bidirectional overrides or lone surrogates",
+		}),
 	priceCents: z.number().int().min(0).max(MAX_PRICE_CENTS),
 	currency: z
 		.string()
@@ -74,15 +82,22 @@ const PatchProduct = z
 	.object({ ...ProductFields, shards: ShardsField, waitingRoom: WaitingRoomBody })
 	.partial();
 
+/** An events page's `limit` or `tail`: digits only, as metrics' `seconds` (not `1e3`, `0x10`, ` 5`). */
+const pageSize = z
+	.string()
+	.regex(/^\d{1,4}$/, `must be a whole number 1..${MAX_EVENTS_PAGE}`)
+	.transform(Number)
+	.pipe(z.number().int().min(1).max(MAX_EVENTS_PAGE));
+
 const EventsQuery = z
 	.object({
 		after: z
 			.string()
 			.regex(/^\d{1,15}$/, "must be a cursor from a previous page")
 			.optional(),
-		limit: z.coerce.number().int().min(1).max(MAX_EVENTS_PAGE).optional(),
+		limit: pageSize.optional(),
 		// docs/api.md, "Following the audit trail": the newest `tail` events, oldest first.
-		tail: z.coerce.number().int().min(1).max(MAX_EVENTS_PAGE).optional(),
+		tail: pageSize.optional(),
 	})
 	.refine((q) => q.tail === undefined || (q.after === undefined && q.limit === undefined), {
 		message: "cannot be combined with after or limit (it reads the end of the trail)",
