@@ -2,10 +2,12 @@
 // docs/decisions/067-split-trail-and-key-scope.md): the session, the SKU and the mode. A
 // repeat on the same SKU answers the original whatever else changed in the body; the same
 // key on another SKU (one object or split across shards), or in the other mode, is a new
-// request. Pinned here so a change of that reading cannot pass unnoticed.
+// request. A checkout's key is scoped to the session and the SKU too (docs/api.md, "Checkout
+// after a failed payment"; docs/decisions/085-catalogue-pages-and-contract-leftovers.md).
+// Pinned here so a change of that reading cannot pass unnoticed.
 
 import { describe, expect, it } from "vitest";
-import type { Reservation } from "../../src/shared/types.ts";
+import type { Order, Reservation } from "../../src/shared/types.ts";
 import { call, createProduct, newSession, stats } from "./helpers.ts";
 import { createSharded } from "./shards-support.ts";
 
@@ -75,5 +77,53 @@ describe("an Idempotency-Key's scope", () => {
 		const s = await stats(sku);
 		expect(s.reserved).toBe(1);
 		expect(s.eventual?.allocated).toBe(1);
+	});
+
+	it("of a checkout is the session and the SKU: another hold of the SKU is refused, another SKU's pays", async () => {
+		const first = await createProduct({ totalStock: 10, perUserLimit: 5, priceCents: 1000 });
+		const other = await createProduct({ totalStock: 10, perUserLimit: 5, priceCents: 2500 });
+		const split = await createSharded(10, 4, 5);
+		const token = await newSession();
+		const hold = async (sku: string) => {
+			const res = await call<Reservation>("POST", "/api/reservations", { token, body: { sku } });
+			expect(res.status).toBe(201);
+			return res.body.data?.reservationId as string;
+		};
+		const pay = (reservationId: string, key: string) =>
+			call<Order>("POST", "/api/checkout", {
+				token,
+				headers: { "idempotency-key": key },
+				body: { reservationId, paymentMethod: "pm_card_visa" },
+			});
+
+		for (const [sku, elsewhere] of [
+			[first, other],
+			[split, first],
+		] as const) {
+			const key = `checkout-scope-${crypto.randomUUID()}`;
+			const [paid, sameSku, otherSku] = [await hold(sku), await hold(sku), await hold(elsewhere)];
+			const order = await pay(paid, key);
+			expect(order.status).toBe(200);
+			expect(order.body.data).toMatchObject({ reservationId: paid, sku, status: "PAID" });
+
+			// The same key on another hold of the same SKU: refused, nothing charged.
+			const refused = await pay(sameSku, key);
+			expect(refused.status).toBe(400);
+			expect(refused.body.error?.message).toContain("another reservation");
+
+			// On another SKU's hold it is a new checkout there: that hold's own order and amount.
+			const there = await pay(otherSku, key);
+			expect(there.status).toBe(200);
+			expect(there.body.data).toMatchObject({ reservationId: otherSku, sku: elsewhere });
+			expect(there.body.data?.orderId).not.toBe(order.body.data?.orderId);
+			// ...which each SKU then replays as its own.
+			expect((await pay(otherSku, key)).body.data).toEqual(there.body.data);
+			expect((await pay(paid, key)).body.data).toEqual(order.body.data);
+			const read = await call<Reservation>("GET", `/api/reservations/${sameSku}`, { token });
+			expect(read.body.data?.status).toBe("RESERVED");
+		}
+		expect((await stats(first)).sold).toBe(2);
+		expect((await stats(other)).sold).toBe(1);
+		expect((await stats(split)).sold).toBe(1);
 	});
 });
