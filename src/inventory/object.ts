@@ -21,7 +21,6 @@ import { edgeSnapshot } from "./decide-group.ts";
 import { Escrow } from "./escrow.ts";
 import type { MetricsResult } from "./metrics.ts";
 import { type KeyedReset, type KeyedResetResult, keyedReset } from "./reset-keys.ts";
-import { effectivePatch } from "./patch-changes.ts";
 import { sameDefinition, sameRoom } from "./retried-create.ts";
 import { RoomLink } from "./room-shards.ts";
 import {
@@ -107,8 +106,7 @@ export class InventoryObject extends SkuObjectPeers {
 	): UpdateResult | Promise<UpdateResult> {
 		const inv = this.inv;
 		if (inv === null) return { ok: false, code: "unknown_sku" };
-		const stored = { ...inv.product, totalStock: this.escrow?.total() ?? inv.product.totalStock };
-		const effective = effectivePatch(stored, this.room.info(), patch, room);
+		const effective = this.changesOf(inv, patch, room);
 		if (effective === null) return this.unchanged(inv);
 		if (this.escrow?.isCoordinator)
 			return this.split.update(effective, room).then((r) => this.announced(r));

@@ -8,7 +8,7 @@ import type { ProductConfig } from "../domain/inventory-records.ts";
 import type { RoomSettings } from "../domain/waiting-room-records.ts";
 import type { RoomPatch } from "./waiting-room.ts";
 
-type ProductPatch = Partial<Omit<ProductConfig, "sku">>;
+export type ProductPatch = Partial<Omit<ProductConfig, "sku">>;
 
 /** True when the patch sets a field to another value than `stored` has (its totalStock the SKU's). */
 export function changesProduct(stored: ProductConfig, patch: ProductPatch): boolean {
