@@ -6,9 +6,10 @@
 
 import type { ProductConfig } from "../domain/inventory-records.ts";
 import type { RoomSettings } from "../domain/waiting-room-records.ts";
-import type { RoomPatch } from "./waiting-room.ts";
 
 export type ProductPatch = Partial<Omit<ProductConfig, "sku">>;
+/** inventory/waiting-room.ts `RoomPatch`, named here so that file can import this one. */
+type RoomPatch = Partial<RoomSettings>;
 
 /** True when the patch sets a field to another value than `stored` has (its totalStock the SKU's). */
 export function changesProduct(stored: ProductConfig, patch: ProductPatch): boolean {
