@@ -19,7 +19,9 @@ const MAX_CREATED_AT_LENGTH = 40;
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
 
 export function encodeCursor(position: CataloguePosition): string {
-	return btoa(JSON.stringify([position.createdAt, position.sku]))
+	// Through UTF-8 bytes: btoa takes Latin-1 only, and a row's created_at is D1's text.
+	const bytes = new TextEncoder().encode(JSON.stringify([position.createdAt, position.sku]));
+	return btoa(String.fromCharCode(...bytes))
 		.replaceAll("+", "-")
 		.replaceAll("/", "_")
 		.replace(/=+$/, "");
@@ -31,7 +33,9 @@ export function decodeCursor(cursor: string): CataloguePosition | null {
 	let pair: unknown;
 	try {
 		const padded = cursor.padEnd(Math.ceil(cursor.length / 4) * 4, "=");
-		pair = JSON.parse(atob(padded.replaceAll("-", "+").replaceAll("_", "/")));
+		const binary = atob(padded.replaceAll("-", "+").replaceAll("_", "/"));
+		const bytes = Uint8Array.from(binary, (c) => c.charCodeAt(0));
+		pair = JSON.parse(new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes));
 	} catch {
 		return null;
 	}
