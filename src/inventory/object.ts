@@ -20,6 +20,7 @@ import { toAvailability, toReservation } from "./codec.ts";
 import { edgeSnapshot } from "./decide-group.ts";
 import { Escrow } from "./escrow.ts";
 import type { MetricsResult } from "./metrics.ts";
+import { effectivePatch, unchanged } from "./patch-changes.ts";
 import { type KeyedReset, type KeyedResetResult, keyedReset } from "./reset-keys.ts";
 import { sameDefinition, sameRoom } from "./retried-create.ts";
 import { RoomLink } from "./room-shards.ts";
@@ -106,8 +107,9 @@ export class InventoryObject extends SkuObjectPeers {
 	): UpdateResult | Promise<UpdateResult> {
 		const inv = this.inv;
 		if (inv === null) return { ok: false, code: "unknown_sku" };
-		const effective = this.changesOf(inv, patch, room);
-		if (effective === null) return this.unchanged(inv);
+		const total = this.escrow?.total() ?? null;
+		const effective = effectivePatch(inv.product, total, this.room.info(), patch, room);
+		if (effective === null) return unchanged(this.product());
 		if (this.escrow?.isCoordinator)
 			return this.split.update(effective, room).then((r) => this.announced(r));
 		const now = this.tick();

@@ -6,6 +6,8 @@
 
 import type { ProductConfig } from "../domain/inventory-records.ts";
 import type { RoomSettings } from "../domain/waiting-room-records.ts";
+import type { Product } from "../shared/types.ts";
+import type { UpdateResult } from "./rpc.ts";
 
 export type ProductPatch = Partial<Omit<ProductConfig, "sku">>;
 /** inventory/waiting-room.ts `RoomPatch`, named here so that file can import this one. */
@@ -33,13 +35,25 @@ export function changesRoom(settings: RoomSettings | null, patch: RoomPatch | nu
  * The product patch to apply and record: null when the PATCH changes nothing at all, `{}` when
  * only the room changes (the room records its own `queue.*` events, and an empty patch records
  * no `product.updated`), else the patch as sent (docs/api.md, "The audit trail of a split SKU").
+ * `skuTotalStock`: a split SKU's total (its coordinator's own totalStock is its allotment).
  */
 export function effectivePatch(
 	stored: ProductConfig,
+	skuTotalStock: number | null,
 	room: RoomSettings | null,
 	patch: ProductPatch,
 	roomPatch: RoomPatch | null,
 ): ProductPatch | null {
-	if (changesProduct(stored, patch)) return patch;
+	const product = { ...stored, totalStock: skuTotalStock ?? stored.totalStock };
+	if (changesProduct(product, patch)) return patch;
 	return changesRoom(room, roomPatch) ? {} : null;
+}
+
+/** The answer to a PATCH that changes nothing: the product as it is, nothing written or announced. */
+export function unchanged(
+	product: Product | null | Promise<Product | null>,
+): UpdateResult | Promise<UpdateResult> {
+	const answer = (p: Product | null): UpdateResult =>
+		p === null ? { ok: false, code: "unknown_sku" } : { ok: true, product: p };
+	return product instanceof Promise ? product.then(answer) : answer(product);
 }

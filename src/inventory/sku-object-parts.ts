@@ -37,7 +37,6 @@ import { LiveFeed } from "./live.ts";
 import { ShardsLivePoll } from "./live-poll.ts";
 import { DecisionMetrics } from "./metrics.ts";
 import { Outbox } from "./outbox.ts";
-import { effectivePatch, type ProductPatch } from "./patch-changes.ts";
 import {
 	catalogueProjection,
 	eventualResetProjection,
@@ -53,7 +52,7 @@ import { hasSchema, INVENTORY_MIGRATIONS } from "./schema.ts";
 import { type ShardPeer, SplitCoordinator, type SplitHost } from "./split-coordinator.ts";
 import { type DecisionCounts, StateWriter } from "./state-writer.ts";
 import type { StatsSource } from "./stats.ts";
-import { RoomKeeper, type RoomPatch } from "./waiting-room.ts";
+import { RoomKeeper } from "./waiting-room.ts";
 
 /** What the object is built from besides its storage and environment (tests pass their own). */
 export interface InventoryDeps {
@@ -344,23 +343,6 @@ export abstract class SkuObjectParts extends DurableObject<InventoryEnv> {
 		this.state.persist();
 		this.deadlines.scheduleNextDeadline();
 		return { ok: true, product: this.productNow(inv, now) };
-	}
-
-	/** What an operator's PATCH changes of the stored product (a split SKU's total its own); null: nothing. */
-	protected changesOf(
-		inv: Inventory,
-		patch: ProductPatch,
-		room: RoomPatch | null,
-	): ProductPatch | null {
-		const stored = { ...inv.product, totalStock: this.escrow?.total() ?? inv.product.totalStock };
-		return effectivePatch(stored, this.room.info(), patch, room);
-	}
-
-	/** A PATCH that changes nothing: the product as it is, nothing written or announced. */
-	protected unchanged(inv: Inventory): UpdateResult | Promise<UpdateResult> {
-		if (this.escrow?.isCoordinator)
-			return this.split.product().then((product) => ({ ok: true, product }));
-		return { ok: true, product: this.productNow(inv, this.tick()) };
 	}
 
 	protected productNow(inv: Inventory, now: number): ReturnType<typeof toProduct> {
