@@ -115,4 +115,31 @@ describe("POST /api/demo/sandbox", () => {
 		expect(wait).toBeGreaterThan(0);
 		expect(wait).toBeLessThanOrEqual(60);
 	});
+
+	it("a visitor's sandbox reset does not spend the operator's reset from the same address", async () => {
+		const on = { RATE_LIMITS: "on" };
+		// One address for both: an office or a conference room behind one NAT.
+		const headers = { "cf-connecting-ip": `198.51.100.${Math.floor(Math.random() * 250) + 1}` };
+		const token = await newSession();
+		expect((await callWith(on, "POST", "/api/demo/sandbox", { token, headers })).status).toBe(201);
+		expect((await callWith(on, "POST", "/api/demo/sandbox/reset", { token, headers })).status).toBe(
+			200,
+		);
+		const sku = `E3-${crypto.randomUUID().slice(0, 8)}`;
+		const admin = { token: ADMIN, headers };
+		const created = await callWith(on, "POST", "/api/admin/products", {
+			...admin,
+			body: { sku, name: "Shared address", priceCents: 1000, currency: "USD", totalStock: 3 },
+		});
+		expect(created.status).toBe(201);
+		const operator = await callWith(on, "POST", `/api/admin/products/${sku}/reset`, admin);
+		expect(operator.status).toBe(200);
+		// Each keeps its own one a minute.
+		expect((await callWith(on, "POST", `/api/admin/products/${sku}/reset`, admin)).status).toBe(
+			429,
+		);
+		expect((await callWith(on, "POST", "/api/demo/sandbox/reset", { token, headers })).status).toBe(
+			429,
+		);
+	});
 });

@@ -11,7 +11,7 @@
 // rounded up from the exact time the same request would pass, and a message
 // naming the limit. RATE_LIMITS=off turns all of them off.
 
-import type { MiddlewareHandler } from "hono";
+import type { MiddlewareHandler, Next } from "hono";
 import { SKU_PATTERN } from "../../domain/bounds.ts";
 import { retryAfterSeconds } from "../../domain/rate-counters.ts";
 import { latencyBucket } from "../../domain/timeseries.ts";
@@ -232,16 +232,28 @@ export const rateLimits: MiddlewareHandler<AppEnv> = async (c, next) => {
 /**
  * At most RATE_LIMIT_RESET resets per window per client IP (docs/api.md), exact
  * across isolates. Put it in front of any route that resets a SKU; the refusal
- * is counted in that SKU's stats when the route has a :sku parameter.
+ * is counted in that SKU's stats when the route has a :sku parameter. The operator's resets and
+ * the demo sandbox's are counted apart, so a visitor behind the operator's address cannot spend
+ * the operator's reset (docs/rate-limits.md).
  */
-export const resetRateLimit: MiddlewareHandler<AppEnv> = async (c, next) => {
+export const resetRateLimit: MiddlewareHandler<AppEnv> = (c, next) => limitResets(c, next, "reset");
+
+/** The demo sandbox's resets: the same limit, its own count per client IP. */
+export const sandboxResetRateLimit: MiddlewareHandler<AppEnv> = (c, next) =>
+	limitResets(c, next, "sandbox-reset");
+
+async function limitResets(
+	c: Ctx,
+	next: Next,
+	bucket: "reset" | "sandbox-reset",
+): Promise<Response | void> {
 	const config = c.get("config").rateLimits;
 	if (config === null) return next();
 	// A keyed hash names the limiter object: no IP in object names or storage. The key rotates at
 	// midnight UTC (secrets.ts), so a reset just before midnight does not count against one just
 	// after: at most twice the limit across that one boundary (docs/configuration.md).
 	const hash = await ipHash(c.get("config").ipHashSecret, clientIp(c), Date.now());
-	const key = `reset:${hash.slice(0, RESET_KEY_HEX)}`;
+	const key = `${bucket}:${hash.slice(0, RESET_KEY_HEX)}`;
 	const d = await c.env.LIMITER.get(c.env.LIMITER.idFromName(key)).take(
 		config.reset,
 		config.windowMs,
@@ -256,4 +268,4 @@ export const resetRateLimit: MiddlewareHandler<AppEnv> = async (c, next) => {
 		EDGE_REJECTION_KEY.reset,
 		sku !== undefined && SKU_PATTERN.test(sku) ? sku : null,
 	);
-};
+}

@@ -37,7 +37,7 @@ import { forgetSnapshot } from "../edge-snapshot.ts";
 import { ApiError, type AppEnv, type Ctx, fail, ok } from "../http.ts";
 import { inventory } from "../inventory-stub.ts";
 import { requireSession } from "../middleware/auth.ts";
-import { resetRateLimit } from "../middleware/ratelimit.ts";
+import { sandboxResetRateLimit } from "../middleware/ratelimit.ts";
 import { SANDBOX_STOCK, sandboxSku } from "../sandbox.ts";
 
 async function ownSku(c: Ctx): Promise<string> {
@@ -81,7 +81,7 @@ demo.get("/sandbox", async (c) => {
 
 // The operator reset's own limiter (middleware/ratelimit.ts, docs/rate-limits.md): one
 // reset a minute per client IP, exact across isolates, off with RATE_LIMITS=off.
-demo.post("/sandbox/reset", resetRateLimit, async (c) => {
+demo.post("/sandbox/reset", sandboxResetRateLimit, async (c) => {
 	const sku = await ownSku(c);
 	const stub = inventory(c.env, sku);
 	const result = await stub.reset();
