@@ -232,7 +232,7 @@ describe("cost ledger groups", () => {
 		expect((await group.read(sessionId, null)).virtualUsd).toBe(0);
 	});
 
-	it("deletes a session's rows a day after its first write", async () => {
+	it("deletes a session's rows a day after its last write", async () => {
 		const sessionId = `ses_day_${crypto.randomUUID().slice(0, 8)}`;
 		const group = groupOf(sessionId);
 		await group.add([{ sessionId, deltaUsd: 0.002, createdAtMs: null }]);
@@ -240,7 +240,7 @@ describe("cost ledger groups", () => {
 		await runInDurableObject(group, async (instance: CostLedgerGroupObject, state) => {
 			// As if a day had passed since the row was written.
 			state.storage.sql.exec(
-				"UPDATE spend SET created_ms = created_ms - ? WHERE session_id = ?",
+				"UPDATE spend SET last_ms = last_ms - ? WHERE session_id = ?",
 				LEDGER_RETENTION_MS,
 				sessionId,
 			);

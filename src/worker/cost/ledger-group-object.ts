@@ -39,6 +39,18 @@ export const LEDGER_GROUP_MIGRATIONS: readonly Migration[] = [
 			"CREATE TABLE meta (id INTEGER PRIMARY KEY CHECK (id = 1), born_ms INTEGER NOT NULL)",
 		],
 	},
+	{
+		version: 2,
+		// A renewed session (decision 086) can live past a day: its rows are kept a day after its
+		// last spend, not its first (docs/decisions/092-review-11-leftovers.md). A row written
+		// before keeps its first write as its last until its next spend.
+		name: "retention counted from a session's last spend",
+		up: [
+			"ALTER TABLE spend RENAME COLUMN created_ms TO last_ms",
+			"DROP INDEX spend_created",
+			"CREATE INDEX spend_last ON spend (last_ms)",
+		],
+	},
 ];
 
 /** What a group has done since it was loaded: the proof that flushes are folded. */
@@ -108,9 +120,10 @@ export class CostLedgerGroupObject extends DurableObject<Env> {
 		// One INSERT for the whole batch (json_each), so the row count per call does not
 		// change the statement count; ON CONFLICT adds to what other isolates wrote.
 		const written = this.ctx.storage.sql.exec<{ session_id: string; virtual_usd: number }>(
-			`INSERT INTO spend (session_id, virtual_usd, created_ms)
+			`INSERT INTO spend (session_id, virtual_usd, last_ms)
 			 SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), ? FROM json_each(?) WHERE true
-			 ON CONFLICT (session_id) DO UPDATE SET virtual_usd = spend.virtual_usd + excluded.virtual_usd
+			 ON CONFLICT (session_id) DO UPDATE SET virtual_usd = spend.virtual_usd + excluded.virtual_usd,
+			 last_ms = excluded.last_ms
 			 RETURNING session_id, virtual_usd`,
 			nowMs,
 			JSON.stringify(rows.map((r) => [r.sessionId, r.deltaUsd])),
@@ -152,9 +165,10 @@ export class CostLedgerGroupObject extends DurableObject<Env> {
 			manual: "trip" in change,
 			version: (old?.version ?? 0) + 1,
 		};
-		// The spend row carries the retention clock, so a guardrail set before any spend has one.
+		// The spend row carries the retention clock, so a guardrail set before any spend has one,
+		// and a change to it counts as the session's latest activity.
 		this.ctx.storage.sql.exec(
-			"INSERT INTO spend (session_id, virtual_usd, created_ms) VALUES (?, 0, ?) ON CONFLICT (session_id) DO NOTHING",
+			"INSERT INTO spend (session_id, virtual_usd, last_ms) VALUES (?, 0, ?) ON CONFLICT (session_id) DO UPDATE SET last_ms = excluded.last_ms",
 			id,
 			nowMs,
 		);
@@ -175,18 +189,20 @@ export class CostLedgerGroupObject extends DurableObject<Env> {
 		return { ...this.stats_ };
 	}
 
-	/** A day after its first write, a session's rows go (as each per-session ledger did). */
+	/**
+	 * A day after its last write, a session's rows go. Every request of a session is a spend,
+	 * its renewal included, so a session still in use (renewed again and again, decision 086)
+	 * keeps its total and guardrail; one unused for a day has ended.
+	 */
 	override async alarm(): Promise<void> {
 		const cutoffMs = Date.now() - LEDGER_RETENTION_MS;
 		const sql = this.ctx.storage.sql;
 		sql.exec(
-			"DELETE FROM guardrail WHERE session_id IN (SELECT session_id FROM spend WHERE created_ms <= ?)",
+			"DELETE FROM guardrail WHERE session_id IN (SELECT session_id FROM spend WHERE last_ms <= ?)",
 			cutoffMs,
 		);
-		sql.exec("DELETE FROM spend WHERE created_ms <= ?", cutoffMs);
-		const oldest = sql
-			.exec<{ ms: number | null }>("SELECT MIN(created_ms) AS ms FROM spend")
-			.one().ms;
+		sql.exec("DELETE FROM spend WHERE last_ms <= ?", cutoffMs);
+		const oldest = sql.exec<{ ms: number | null }>("SELECT MIN(last_ms) AS ms FROM spend").one().ms;
 		this.alarmAtMs = oldest === null ? null : oldest + LEDGER_RETENTION_MS;
 		if (this.alarmAtMs !== null) await this.ctx.storage.setAlarm(this.alarmAtMs);
 	}
@@ -262,7 +278,7 @@ export class CostLedgerGroupObject extends DurableObject<Env> {
 	private adopt(sessionId: string, t: LedgerTotal): void {
 		if (this.hasRow(sessionId)) return;
 		this.ctx.storage.sql.exec(
-			"INSERT INTO spend (session_id, virtual_usd, created_ms) VALUES (?, ?, ?)",
+			"INSERT INTO spend (session_id, virtual_usd, last_ms) VALUES (?, ?, ?)",
 			sessionId,
 			t.virtualUsd,
 			Date.now(),

@@ -10,7 +10,7 @@ import { type DemoGuardrailSetting, isDemoThreshold } from "../../shared/demo-gu
 import { type Migration, migrate } from "../../storage/do-migrations.ts";
 import type { Env } from "../env.ts";
 
-/** A session lives 20 minutes by default (docs/api.md); its ledger is kept a day, then deleted. */
+/** A session lives 20 minutes by default (docs/api.md); this object deleted its ledger a day after its first spend, a group (ledger-group-object.ts) a day after its last. */
 export const LEDGER_RETENTION_MS = 24 * 60 * 60 * 1000;
 /** One flush can carry at most this much: anything larger is a bug upstream, not a cost. */
 const MAX_DELTA_USD = 1_000_000;
