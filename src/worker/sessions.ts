@@ -21,13 +21,17 @@ const KV_MIN_TTL_SECONDS = 60;
  * `renewing` is a session (live, or ended within its grace) this one continues: a new token
  * with the same `sessionId` and `createdAt`, so its holds, orders, waiting-room ticket and
  * purchase limit stay its own (docs/decisions/086-a-sessions-end-and-what-it-owns.md).
+ * `loadTest`: the operator's (routes/admin-sessions.ts), with no grace and never renewed, so KV
+ * keeps it no longer than the session lives (docs/decisions/092-review-11-leftovers.md).
  */
 export async function mintSession(
 	env: Env,
 	config: Config,
 	clientIp: string,
-	renewing: Session | null = null,
+	how: { renewing?: Session | null; loadTest?: boolean } = {},
 ): Promise<{ session: Session; issued: IssuedSession }> {
+	const renewing = how.renewing ?? null;
+	const loadTest = how.loadTest === true;
 	const ttlSeconds = config.sessionTtlSeconds;
 	const now = Date.now();
 	const token = newToken();
@@ -38,11 +42,16 @@ export async function mintSession(
 		ipHash: (await ipHash(config.ipHashSecret, clientIp, now)).slice(0, SESSION_IP_HASH_HEX),
 		createdAt: renewing?.createdAt ?? new Date(now).toISOString(),
 		expiresAt: new Date(now + ttlSeconds * 1000).toISOString(),
+		...(loadTest ? { loadTest: true as const } : {}),
 	};
 	// Kept past expiresAt for the grace in which the token still reaches what the session owns
-	// and may be renewed (middleware/auth.ts requireOwnSession): KV forgets it after that.
+	// and may be renewed (middleware/auth.ts requireOwnSession): KV forgets it after that. A
+	// load-test session has no grace.
 	await env.SESSIONS.put(sessionKey(await sha256Hex(token)), JSON.stringify(session), {
-		expirationTtl: Math.max(KV_MIN_TTL_SECONDS, ttlSeconds + SESSION_GRACE_SECONDS),
+		expirationTtl: Math.max(
+			KV_MIN_TTL_SECONDS,
+			ttlSeconds + (loadTest ? 0 : SESSION_GRACE_SECONDS),
+		),
 	});
 	rememberSession(token, session);
 	const expiresInSeconds = Math.max(0, Math.ceil((now + ttlSeconds * 1000 - Date.now()) / 1000));

@@ -2,11 +2,14 @@
 // /api/admin/sessions mints buyer sessions exactly like POST /api/sessions
 // (src/worker/sessions.ts mintSession), refuses bad input without
 // creating any, needs ADMIN_TOKEN, and is exempt from the per-IP
-// session-creation limit and from nothing else.
+// session-creation limit and from nothing else; unlike a buyer's, its sessions have
+// no grace after their end and are never renewed (decision 092).
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { sha256Hex } from "../../src/shared/digest.ts";
+import { SESSION_GRACE_SECONDS } from "../../src/shared/sessions.ts";
 import { sessionKey } from "../../src/worker/middleware/auth.ts";
+import { withHeldClock } from "./held-clock.ts";
 import { ADMIN, call, createProduct, DEBUG } from "./helpers.ts";
 import { freshIp, limited } from "./ratelimit-support.ts";
 
@@ -64,11 +67,19 @@ describe("POST /api/admin/sessions", () => {
 			expect(Date.parse(s.expiresAt)).toBeGreaterThanOrEqual(before + ttlMs);
 			expect(Date.parse(s.expiresAt)).toBeLessThanOrEqual(Date.parse(reference.expiresAt));
 			const mine = await stored(s);
-			expect(Object.keys(mine.value ?? {}).sort()).toEqual(Object.keys(ref.value ?? {}).sort());
-			expect(mine.value).toMatchObject({ sessionId: s.sessionId, expiresAt: s.expiresAt });
-			// KV forgets it on the same schedule (within the second between the two requests).
-			expect(mine.expiration).toBeGreaterThanOrEqual((ref.expiration ?? 0) - 2);
-			expect(mine.expiration).toBeLessThanOrEqual(ref.expiration ?? 0);
+			// A buyer's session's fields, and the mark of a load test (decision 092).
+			expect(Object.keys(mine.value ?? {}).sort()).toEqual(
+				[...Object.keys(ref.value ?? {}), "loadTest"].sort(),
+			);
+			expect(mine.value).toMatchObject({
+				sessionId: s.sessionId,
+				expiresAt: s.expiresAt,
+				loadTest: true,
+			});
+			// KV forgets it when it ends: no grace, so not the buyer's session's extra hour.
+			expect(mine.expiration).toBeGreaterThanOrEqual(Math.floor(Date.parse(s.expiresAt) / 1000));
+			expect(mine.expiration).toBeLessThanOrEqual(Math.ceil(Date.parse(s.expiresAt) / 1000) + 1);
+			expect(mine.expiration).toBeLessThan((ref.expiration ?? 0) - SESSION_GRACE_SECONDS + 2);
 		}
 
 		const sku = await createProduct({ totalStock: 10, perUserLimit: 2 });
@@ -223,5 +234,38 @@ describe("load-test sessions and the rate limits (RATE_LIMITS=on)", () => {
 		for (let i = 0; i < 3; i++) expect((await attempt(reader?.token ?? "")).status).toBe(201);
 		const refused = await attempt(reader?.token ?? "");
 		expect(refused.status).toBe(429);
+	});
+
+	it("end at their expiresAt with no grace, and a buyer's renewToken never continues one", async () => {
+		const sku = await createProduct({ totalStock: 4, holdSeconds: 600, perUserLimit: 4 });
+		await withHeldClock(async (setMs) => {
+			const [load] = await issue(1);
+			const token = load?.token ?? "";
+			const endMs = Date.parse(load?.expiresAt ?? "");
+			// A hold taken in the session's last seconds ends after it.
+			setMs(endMs - 5_000);
+			const hold = await call<{ reservationId: string }>("POST", "/api/reservations", {
+				token,
+				body: { sku, quantity: 1 },
+			});
+			expect(hold.status).toBe(201);
+			const id = encodeURIComponent(hold.body.data?.reservationId ?? "");
+			// Past its end the token reaches nothing, its own hold included (a buyer's would: 200).
+			setMs(endMs + 10_000);
+			const read = await call("GET", `/api/reservations/${id}`, { token });
+			expect(read.status).toBe(401);
+			// A human check naming it starts a new session instead of continuing this one, live or not.
+			for (const at of [endMs + 10_000, endMs - 60_000]) {
+				setMs(at);
+				const renewal = await call<{ sessionId: string; renewed: boolean }>(
+					"POST",
+					"/api/sessions",
+					{ body: { turnstileToken: DEBUG, renewToken: token } },
+				);
+				expect(renewal.status, JSON.stringify(renewal.body)).toBe(201);
+				expect(renewal.body.data?.renewed).toBe(false);
+				expect(renewal.body.data?.sessionId).not.toBe(load?.sessionId);
+			}
+		});
 	});
 });

@@ -16,6 +16,12 @@ export interface Session {
 	ipHash: string;
 	createdAt: string;
 	expiresAt: string;
+	/**
+	 * Minted by the operator (POST /api/admin/sessions) for a load test: no grace after
+	 * `expiresAt` and never renewed (docs/decisions/092-review-11-leftovers.md). Absent on a
+	 * buyer's session, and on every session stored before it existed.
+	 */
+	loadTest?: true;
 }
 
 /** Sessions cached per isolate: the hot path then reads KV once per session, not per request. */
@@ -155,20 +161,24 @@ function judge(token: string, session: Session): Resolved {
 	const endMs = expiryOf(session);
 	const nowMs = Date.now();
 	if (endMs > nowMs) return { session };
-	// Ended, but its holds may outlive it: their owner keeps them (requireOwnSession).
-	if (endMs + SESSION_GRACE_MS > nowMs) return { session: null, why: "expired", ended: session };
+	// Ended, but its holds may outlive it: their owner keeps them (requireOwnSession). A
+	// load-test session has no grace: it ends with its run.
+	if (session.loadTest !== true && endMs + SESSION_GRACE_MS > nowMs) {
+		return { session: null, why: "expired", ended: session };
+	}
 	cache.delete(token);
 	return EXPIRED;
 }
 
 /**
  * The session `token` names, live or ended within its grace: the one a renewal
- * (POST /api/sessions `renewToken`) continues. Null for an unknown token or one past its grace.
+ * (POST /api/sessions `renewToken`) continues. Null for an unknown token, one past its grace,
+ * or an operator's load-test session (a buyer's human check never continues one).
  */
 export async function renewableSession(kv: KVNamespace, token: string): Promise<Session | null> {
 	if (!SESSION_TOKEN.test(token)) return null;
 	const session = await lookup(kv, token);
-	if (session === null) return null;
+	if (session === null || session.loadTest === true) return null;
 	const judged = judge(token, session);
 	return judged.session ?? judged.ended ?? null;
 }

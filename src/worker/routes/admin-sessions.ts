@@ -1,7 +1,8 @@
 // POST /api/admin/sessions (operator): buyer sessions for load tests and the
 // drop simulator (cli/drop/setup.ts). They are minted by the same code as
 // POST /api/sessions (src/worker/sessions.ts mintSession): same stored shape, same
-// TTL, same limits once in use. What they skip is the door: Turnstile and the
+// TTL, same limits once in use, but no grace after their end and never renewed by a
+// buyer's human check (docs/decisions/092-review-11-leftovers.md). What they skip is the door: Turnstile and the
 // per-IP session-creation limit (middleware/ratelimit.ts matches only
 // /api/sessions), because the operator vouches for them with ADMIN_TOKEN.
 // The request itself is an operator write like any other (per-IP writes).
@@ -33,7 +34,9 @@ adminSessions.post("/", async (c) => {
 	for (let start = 0; start < count; start += KV_WRITES_IN_FLIGHT) {
 		const batch = Math.min(KV_WRITES_IN_FLIGHT, count - start);
 		const minted = await Promise.all(
-			Array.from({ length: batch }, () => mintSession(c.env, c.get("config"), ip)),
+			Array.from({ length: batch }, () =>
+				mintSession(c.env, c.get("config"), ip, { loadTest: true }),
+			),
 		);
 		for (const m of minted) issued.push(m.issued);
 	}

@@ -43,7 +43,7 @@ sessions.post("/", async (c) => {
 	// around one (docs/decisions/086-a-sessions-end-and-what-it-owns.md).
 	const renewing =
 		renewToken === undefined ? null : await renewableSession(c.env.SESSIONS, renewToken);
-	const { session, issued } = await mintSession(c.env, config, clientIp(c), renewing);
+	const { session, issued } = await mintSession(c.env, config, clientIp(c), { renewing });
 	// The new session's cost ledger starts with the request that created it (worker/cost/meta.ts).
 	c.set("session", session);
 	return ok(c, renewToken === undefined ? issued : { ...issued, renewed: renewing !== null }, 201);
