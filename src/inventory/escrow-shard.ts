@@ -88,6 +88,14 @@ export class ShardEscrow {
 	private refilling: Promise<void> | null = null;
 	/** Until then the coordinator's last answer was "nothing left": sold_out without asking. */
 	protected exhaustedUntilMs = 0;
+	/**
+	 * The coordinator's last count of units outside this shard (stockElsewhere), and until when
+	 * it holds: at-limit attempts within EXHAUSTED_MEMO_MS are answered from it, not by a count
+	 * that reads every shard (docs/decisions/092-review-11-leftovers.md).
+	 */
+	private elsewhereMemo = { units: 0, untilMs: 0 };
+	/** The count in flight, shared by the calls that arrive while it is (as a refill is). */
+	private counting: { units: number; answer: Promise<number> } | null = null;
 
 	constructor(
 		protected readonly host: EscrowHost,
@@ -155,13 +163,30 @@ export class ShardEscrow {
 	 * Units available outside this shard (the pool and the other shards), for attempts its
 	 * purchase limit refuses: they take no unit, but one object answers them purchase_limit
 	 * only while the SKU has `units` (docs/decisions/080-split-sku-limit-and-paged-recount.md).
-	 * A read: nothing moves. 0 while the sold-out memo holds (the coordinator found nothing
-	 * anywhere within EXHAUSTED_MEMO_MS, the bound every sold_out of a shard keeps) or when the
-	 * coordinator cannot be asked (as a refill that fails: the shard decides with what it has).
+	 * No unit moves (the shards it reads settle their due expiries first). 0 while the sold-out
+	 * memo holds (the coordinator found nothing anywhere within EXHAUSTED_MEMO_MS, the bound every
+	 * sold_out of a shard keeps) or when the coordinator cannot be asked (as a refill that fails:
+	 * the shard decides with what it has). A count of at least `units` is kept for the same bound,
+	 * so a session at its limit retrying costs one count per EXHAUSTED_MEMO_MS, not one per call
+	 * (docs/decisions/092-review-11-leftovers.md).
 	 */
 	async stockElsewhere(units: number): Promise<number> {
-		if (Date.now() < this.exhaustedUntilMs) return 0;
-		const askedAtMs = Date.now();
+		const nowMs = Date.now();
+		if (nowMs < this.exhaustedUntilMs) return 0;
+		const memo = this.elsewhereMemo;
+		if (nowMs < memo.untilMs && memo.units >= units) return memo.units;
+		const inFlight = this.counting;
+		if (inFlight !== null && inFlight.units >= units) return inFlight.answer;
+		const answer = this.count(units, nowMs);
+		this.counting = { units, answer };
+		try {
+			return await answer;
+		} finally {
+			if (this.counting?.answer === answer) this.counting = null;
+		}
+	}
+
+	private async count(units: number, askedAtMs: number): Promise<number> {
 		let elsewhere = 0;
 		try {
 			elsewhere = await this.countElsewhere(units);
@@ -169,6 +194,9 @@ export class ShardEscrow {
 			console.warn("escrow: stock count failed", String(error));
 			return 0;
 		}
+		// Counted from the ask's send, as the sold-out memo: the count was true after that. A newer
+		// count replaces an older one, a smaller one included.
+		this.elsewhereMemo = { units: elsewhere, untilMs: askedAtMs + EXHAUSTED_MEMO_MS };
 		// Nothing here and nothing anywhere else: the SKU is sold out, as a refill finding
 		// nothing would have said (the memo keeps repeated attempts from asking again).
 		const inv = this.host.inventory();

@@ -6,7 +6,7 @@
 // restart, when the shard's calls wait longer: docs/decisions/073-room-and-escrow-after-a-restart.md).
 
 import { describe, expect, it, vi } from "vitest";
-import { shardOf } from "../../src/domain/escrow.ts";
+import { EXHAUSTED_MEMO_MS, shardOf } from "../../src/domain/escrow.ts";
 import { Inventory } from "../../src/domain/inventory.ts";
 import type { ReserveOp } from "../../src/inventory/batch-decisions.ts";
 import { type EscrowHost, ShardEscrow } from "../../src/inventory/escrow-shard.ts";
@@ -134,10 +134,67 @@ describe("a shard's reserve call and the fold-back", () => {
 		// It would take no unit, so it asked for none: it only counted.
 		expect(peer.escrowRequestGrant).not.toHaveBeenCalled();
 		expect(inv.counters()).toMatchObject({ total: 1, available: 0 });
-		// Nothing anywhere: sold_out, as one object answers a sold-out SKU.
+		// Nothing anywhere, once the last count is older than its bound (EXHAUSTED_MEMO_MS):
+		// sold_out, as one object answers a sold-out SKU.
 		peer.escrowStockElsewhere.mockResolvedValue(0);
-		const gone = await reserveSharded(host, escrow, [{ ...attempt, id: "rsv_4" }], null);
-		expect(gone.results).toEqual([{ ok: false, code: "sold_out" }]);
+		const later = Date.now() + EXHAUSTED_MEMO_MS;
+		const clock = vi.spyOn(Date, "now").mockReturnValue(later);
+		try {
+			const gone = await reserveSharded(host, escrow, [{ ...attempt, id: "rsv_4" }], null);
+			expect(gone.results).toEqual([{ ok: false, code: "sold_out" }]);
+		} finally {
+			clock.mockRestore();
+		}
+	});
+
+	it("a session at its limit retrying while the SKU has units: one count per EXHAUSTED_MEMO_MS, not one per call", async () => {
+		const { inv, escrow, peer } = shard({ allotment: 1, grant: 0, elsewhere: 3 });
+		const host = {
+			roomLink: null,
+			room: {} as RoomKeeper,
+			inventory: () => inv,
+			submit: async (op: ReserveOp) => decidedAlone(inv, op),
+		};
+		const attempt = (n: number) => ({
+			id: `rsv_r${n}`,
+			sessionId: HOLDER,
+			quantity: 1,
+			idempotencyKey: null,
+		});
+		let nowMs = Date.now();
+		const clock = vi.spyOn(Date, "now").mockImplementation(() => nowMs);
+		try {
+			const t0 = nowMs;
+			// 20 retries in a row within the bound, and 5 arriving at once.
+			for (let n = 0; n < 20; n++) {
+				nowMs = t0 + Math.floor((n * (EXHAUSTED_MEMO_MS - 1)) / 19);
+				const answer = await reserveSharded(host, escrow, [attempt(n)], null);
+				expect(answer.results).toEqual([{ ok: false, code: "purchase_limit" }]);
+			}
+			const together = await Promise.all(
+				Array.from({ length: 5 }, (_, n) => reserveSharded(host, escrow, [attempt(20 + n)], null)),
+			);
+			for (const a of together) expect(a.results).toEqual([{ ok: false, code: "purchase_limit" }]);
+			expect(peer.escrowStockElsewhere).toHaveBeenCalledTimes(1);
+			// Past the bound the shard counts again, once.
+			nowMs = t0 + EXHAUSTED_MEMO_MS;
+			await Promise.all(
+				Array.from({ length: 5 }, (_, n) => reserveSharded(host, escrow, [attempt(30 + n)], null)),
+			);
+			expect(peer.escrowStockElsewhere).toHaveBeenCalledTimes(2);
+			// A kept count answers an attempt of up to its units; a larger one is counted again.
+			const two = { ...attempt(40), quantity: 2 };
+			peer.escrowStockElsewhere.mockResolvedValue(1);
+			const short = await reserveSharded(host, escrow, [two], null);
+			expect(peer.escrowStockElsewhere).toHaveBeenCalledTimes(2);
+			expect(short.results).toEqual([{ ok: false, code: "purchase_limit" }]);
+			const more = await reserveSharded(host, escrow, [{ ...two, quantity: 4 }], null);
+			expect(peer.escrowStockElsewhere).toHaveBeenCalledTimes(3);
+			expect(more.results).toEqual([{ ok: false, code: "sold_out" }]);
+			expect(peer.escrowRequestGrant).not.toHaveBeenCalled();
+		} finally {
+			clock.mockRestore();
+		}
 	});
 
 	it("counts, per call, only what each session may still take", () => {
