@@ -208,7 +208,7 @@ async function main(): Promise<void> {
 			const after = await stats();
 			const roomCalls = (s: Stats) => {
 				const c = s.queue?.shardCalls;
-				return c === undefined ? 0 : c.asks + c.reports + c.pushes;
+				return c === undefined ? 0 : c.asks + c.reports + c.pushes + (c.held ?? 0);
 			};
 			const attempts = after.attempts - beforeStats.attempts;
 			const perObject = decisionsPerObject(after).map(

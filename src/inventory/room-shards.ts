@@ -49,7 +49,7 @@ import type { RoomKeeper } from "./waiting-room.ts";
 /** The coordinator's side of the room's link (a shard's side: inventory/room-shard-gate.ts). */
 export class RoomLink extends ShardRoomGate {
 	/** Coordinator: the room's calls between the objects since this one started (stats.queue.shardCalls). */
-	readonly calls: RoomShardCalls = { asks: 0, reports: 0, pushes: 0 };
+	readonly calls: RoomShardCalls = { asks: 0, reports: 0, pushes: 0, held: 0 };
 	/** Coordinator: admissions to push once the transaction that made them is over. */
 	private toPush: ShardAdmission[] = [];
 	private pushTimer: ReturnType<typeof setTimeout> | null = null;
@@ -240,6 +240,7 @@ export class RoomLink extends ShardRoomGate {
 		await Promise.allSettled(
 			[...byShard].map(async ([i, list]) => {
 				this.asking.add(i);
+				this.calls.held += 1;
 				try {
 					const held = await this.host.peer(i).roomHeld(list);
 					this.host.settleLapses(list.map((p, k) => [p.sessionId, held[k] ?? null]));

@@ -91,6 +91,11 @@ export interface RoomShardCalls {
 	reports: number;
 	/** The coordinator pushed admissions or the room's state to a shard. */
 	pushes: number;
+	/**
+	 * The coordinator asked a shard whether the sessions of ended admissions held units within
+	 * them (`roomHeld`, one call per shard per question; docs/decisions/092-review-11-leftovers.md).
+	 */
+	held: number;
 }
 
 /**

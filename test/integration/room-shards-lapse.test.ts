@@ -106,5 +106,7 @@ describe("waiting room on a split SKU: an admission ending before its use was re
 		const [event] = await lapsedEvents(sku);
 		expect(event?.session_id).toBe(b.sessionId);
 		expect(JSON.parse(event?.detail ?? "{}")).toMatchObject({ admittedUntil: tb.admittedUntil });
+		// The coordinator's questions to shard 1 are counted with the room's other calls.
+		expect((await stats(sku)).queue?.shardCalls?.held).toBeGreaterThanOrEqual(1);
 	});
 });
