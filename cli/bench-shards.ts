@@ -66,7 +66,7 @@ type ShardRow = {
 	shards: number;
 	/** The SKU has a waiting room and every session was admitted before the run. */
 	room: boolean;
-	/** Room calls between the coordinator and the shards (asks + reports + pushes) per 1,000 attempts, and per second. */
+	/** Room calls between the coordinator and the shards (asks + reports + pushes + held) per 1,000 attempts, and per second. */
 	roomCallsPer1k: number | null;
 	roomCallsPerSec: number | null;
 	/** Of them, shards asking about a session (the reserve path's only coordinator call). */
