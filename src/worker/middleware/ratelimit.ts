@@ -246,9 +246,12 @@ async function limitResets(
 	c: Ctx,
 	next: Next,
 	bucket: "reset" | "sandbox-reset",
-): Promise<Response | void> {
+): Promise<Response | undefined> {
 	const config = c.get("config").rateLimits;
-	if (config === null) return next();
+	if (config === null) {
+		await next();
+		return undefined;
+	}
 	// A keyed hash names the limiter object: no IP in object names or storage. The key rotates at
 	// midnight UTC (secrets.ts), so a reset just before midnight does not count against one just
 	// after: at most twice the limit across that one boundary (docs/configuration.md).
@@ -259,7 +262,10 @@ async function limitResets(
 		config.windowMs,
 		config.clock === "request" ? limitClockMs(c, config, Date.now()) : undefined,
 	);
-	if (d.ok) return next();
+	if (d.ok) {
+		await next();
+		return undefined;
+	}
 	const sku = c.req.param("sku");
 	return refuse(
 		c,
