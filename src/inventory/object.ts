@@ -50,12 +50,11 @@ export class InventoryObject extends SkuObjectPeers {
 	// ---- RPC: operator ----
 
 	/**
-	 * Creates the product, or answers it again when it already exists with the
-	 * very same definition (a retried create: the first may have been answered
-	 * with an error after the object stored it). Another definition for an
-	 * existing SKU is `already_exists`. With `onlyIfStored`, nothing is created: a product not
-	 * stored yet is `unknown_sku` (the Worker's answer to a create it refuses, unless it repeats
-	 * a stored one: docs/decisions/078-amount-bound-create-replay-and-a-gone-hold.md).
+	 * Creates the product, or answers it again when it already exists with the very same
+	 * definition (a retried create: the first may have been answered with an error after the
+	 * object stored it). Another definition for an existing SKU is `already_exists`. With
+	 * `onlyIfStored`, nothing is created: a product not stored yet is `unknown_sku` (the Worker's
+	 * answer to a create it refuses, unless it repeats a stored one: decision 078).
 	 */
 	create(
 		product: ProductConfig,
@@ -110,11 +109,13 @@ export class InventoryObject extends SkuObjectPeers {
 		const total = this.escrow?.total() ?? null;
 		const effective = effectivePatch(inv.product, total, this.room.info(), patch, room);
 		if (effective === null) return unchanged(this.product());
+		const move = this.room.startMove(inv, effective.startsAtMs, Date.now());
+		if (move === "refused") return { ok: false, code: "start_moved" };
 		if (this.escrow?.isCoordinator)
-			return this.split.update(effective, room).then((r) => this.announced(r));
+			return this.split.update(effective, room, move).then((r) => this.announced(r));
 		const now = this.tick();
 		if (!inv.update(effective, now).ok) return { ok: false, code: "invalid_state" };
-		if (room !== null) this.room.configure(room, now);
+		this.room.patched(room, move, now);
 		return this.announced(this.committed(inv, now));
 	}
 
@@ -293,11 +294,10 @@ export class InventoryObject extends SkuObjectPeers {
 	}
 
 	/**
-	 * reserve() plus what the edge needs besides the results: the SQLite rows
-	 * the decision cost (for the cost ledger) and the SKU's state right after it
-	 * (the edge's snapshot, worker/edge-snapshot.ts). The call joins the next
-	 * group commit; its promise resolves once the batch is decided, and the
-	 * output gate releases the answer once the batch is durable.
+	 * reserve() plus what the edge needs besides the results: the SQLite rows the decision cost
+	 * (for the cost ledger) and the SKU's state right after it (the edge's snapshot,
+	 * worker/edge-snapshot.ts). The call joins the next group commit; its promise resolves once
+	 * the batch is decided, and the output gate releases the answer once the batch is durable.
 	 */
 	reserveWithMeta(
 		attempts: ReserveRequest[],

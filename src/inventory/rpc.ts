@@ -138,7 +138,7 @@ export type CreateResult =
 	| { ok: false; code: "unknown_sku" };
 export type UpdateResult =
 	| { ok: true; product: Product }
-	| { ok: false; code: "unknown_sku" | "invalid_state" };
+	| { ok: false; code: "unknown_sku" | "invalid_state" | "start_moved" };
 export type StatsResult = { ok: true; stats: Stats } | { ok: false; code: "unknown_sku" };
 export type ReservationResult =
 	| { ok: true; reservation: Reservation }

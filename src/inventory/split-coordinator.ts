@@ -21,7 +21,7 @@ import type {
 } from "./rpc.ts";
 import { emptyShard, mergedAvailability } from "./split-sku-views.ts";
 import { type StatsSource, splitStats } from "./stats.ts";
-import type { RoomKeeper, RoomPatch } from "./waiting-room.ts";
+import type { RoomKeeper, RoomPatch, StartMove } from "./waiting-room.ts";
 
 type ProductPatch = Partial<Omit<ProductConfig, "sku">>;
 
@@ -71,14 +71,25 @@ export class SplitCoordinator {
 		return replayed ? { ok: true, product, replayed } : { ok: true, product };
 	}
 
-	async update(patch: ProductPatch, room: RoomPatch | null): Promise<UpdateResult> {
+	async update(
+		patch: ProductPatch,
+		room: RoomPatch | null,
+		move: StartMove,
+	): Promise<UpdateResult> {
 		const escrow = this.host.escrow();
 		// Shard 0's change records the PATCH once for the whole SKU, its totalStock the new
 		// total (sku-object-peers.ts escrowUpdate), in the pool's transaction when the total moves.
 		const apply = (): UpdateResult => {
 			// The room is the coordinator's; the shards learn its state before the answer.
 			if (room !== null) this.host.room().configure(room, Date.now());
-			return this.host.ownUpdate(patch);
+			const own = this.host.ownUpdate(patch);
+			// Re-armed once the new start is stored (a tick before would start the new drop at
+			// the old start); the tick writes it in this same turn.
+			if (own.ok && move === "rearm") {
+				this.host.room().patched(null, move, Date.now());
+				this.host.tick();
+			}
+			return own;
 		};
 		const own =
 			patch.totalStock !== undefined && patch.totalStock !== escrow.total()

@@ -74,6 +74,9 @@ export function queuedRetryAfterSeconds(ticket: Ticket | null): number {
 /** A room setting as the admin routes pass it (absent fields keep their value or default). */
 export type RoomPatch = Partial<RoomSettings>;
 
+/** What a PATCH moving `startsAt` does to the room (RoomKeeper.startMove). */
+export type StartMove = "none" | "refused" | "rearm";
+
 type TicketRow = {
 	ticket_id: string;
 	session_id: string;
@@ -125,6 +128,27 @@ export class RoomKeeper {
 		this.room = this.adopt(
 			new WaitingRoom(JSON.parse(row.snapshot) as RoomSnapshot, tickets, this.limits),
 		);
+	}
+
+	/**
+	 * What a PATCH's `startsAtMs` does to a room that has started
+	 * (docs/decisions/087-room-start-and-public-order.md): moved to a later moment still
+	 * ahead, it would leave the room admitting while nothing can be bought, so each
+	 * admission lapses unused. With tickets it is refused; with none the room is re-armed
+	 * (a new seed, a pre-queue until the new start: `patched`). Checked before anything changes.
+	 */
+	startMove(inv: Inventory, startsAtMs: number | null | undefined, nowMs: number): StartMove {
+		const room = this.room;
+		if (room === null || room.startedAtMs === null) return "none";
+		if (startsAtMs === undefined || startsAtMs === null || startsAtMs <= nowMs) return "none";
+		if (startsAtMs === inv.product.startsAtMs) return "none";
+		return room.counts().tickets > 0 ? "refused" : "rearm";
+	}
+
+	/** A PATCH's room settings (if any) and its start move, in the PATCH's own transaction. */
+	patched(patch: RoomPatch | null, move: StartMove, nowMs: number): void {
+		if (patch !== null) this.configure(patch, nowMs);
+		if (move === "rearm") this.reset(nowMs);
 	}
 
 	/** Creates or changes the room; a room is never deleted, only disabled. */

@@ -210,6 +210,14 @@ admin.patch("/products/:sku", async (c) => {
 			"totalStock cannot go below the units reserved and sold (of a SKU split across shards: below its units held, sold or in a shard's unsold allotment that could not be taken back).",
 		);
 	}
+	if (!result.ok && result.code === "start_moved") {
+		// docs/decisions/087-room-start-and-public-order.md: nothing is changed.
+		return fail(
+			c,
+			"invalid_state",
+			`startsAt cannot move later: the waiting room of ${sku} has started and holds tickets, and a later start would lapse their admissions while nothing can be bought. Reset the drop first (a new drop, its tickets dropped), then move startsAt.`,
+		);
+	}
 	if (!result.ok) return fail(c, "unknown_sku");
 	// A new name reaches the catalogue through the outbox (inventory/projections.ts).
 	return ok(c, result.product);
