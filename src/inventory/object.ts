@@ -176,10 +176,10 @@ export class InventoryObject extends SkuObjectPeers {
 		return { ok: true, metrics: this.metricsRing.read(inv.product.sku, Date.now(), seconds) };
 	}
 
-	/** Copies the outbox to D1 now; true when nothing is left pending. */
-	async flushEvents(): Promise<boolean> {
+	/** Copies the outbox to D1 now (`ownOnly`: this object's, not its shards'); true when all went. */
+	async flushEvents(ownOnly = false): Promise<boolean> {
 		if (this.inv === null) return true;
-		if (this.escrow?.isCoordinator) return this.split.flushEvents();
+		if (this.escrow?.isCoordinator && !ownOnly) return this.split.flushEvents();
 		return this.outbox.flush();
 	}
 
