@@ -17,19 +17,41 @@ export interface QueueVerdict {
 	soldOut: number;
 }
 
+/** What the product publishes of its room now (Product.waitingRoom): the last drop's. */
+export type PublishedRoom = { seedCommitment: string; seed: string | null } | null;
+
 /**
- * Walks `events` (one SKU's trail, in seq order) from the last time the room was
- * enabled or reset. `published` is what the product says now (Product.waitingRoom).
+ * The drops in a SKU's trail (in seq order): each begins where a room was enabled or reset
+ * (a `queue.enabled` event; a reset writes `queue.reset` then `queue.enabled`), and runs to the
+ * next. The last is the drop the product publishes now.
+ */
+export function dropsOf(events: readonly AuditEvent[]): AuditEvent[][] {
+	const drops: AuditEvent[][] = [];
+	for (const e of events) {
+		if (e.type === "queue.enabled") drops.push([]);
+		drops.at(-1)?.push(e);
+	}
+	return drops;
+}
+
+/**
+ * Checks the last drop of `events` (one SKU's trail, in seq order): from the last time the
+ * room was enabled or reset. `published` is what the product says now (Product.waitingRoom).
  */
 export function checkQueueTrail(
 	events: readonly AuditEvent[],
-	published: { seedCommitment: string; seed: string | null } | null,
+	published: PublishedRoom,
 ): QueueVerdict {
+	return checkDrop(dropsOf(events).at(-1) ?? [], published);
+}
+
+/**
+ * Checks one drop (an element of `dropsOf`). `published`: the product's room when this is the
+ * last drop, null for an earlier one (the product publishes only the current drop).
+ */
+export function checkDrop(events: readonly AuditEvent[], published: PublishedRoom): QueueVerdict {
 	const problems: string[] = [];
-	let from = -1;
-	events.forEach((e, i) => {
-		if (e.type === "queue.enabled") from = i;
-	});
+	const from = events[0]?.type === "queue.enabled" ? 0 : -1;
 	const verdict: QueueVerdict = {
 		ok: false,
 		problems,

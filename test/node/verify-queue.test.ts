@@ -116,6 +116,76 @@ describe("npm run verify-queue", () => {
 		},
 	);
 
+	it("needs no token (the room's public trail); after a reset names the earlier drop it skipped, and verifies it with --drop", async () => {
+		const sku = `WRD-${crypto.randomUUID().slice(0, 8)}`;
+		const buyers: string[] = [];
+		for (let i = 0; i < 3; i++) buyers.push(await newBuyer(server));
+		const created = await api<Product>(server, "POST", "/api/admin/products", {
+			token: server.adminToken,
+			body: {
+				sku,
+				name: "Two drops",
+				priceCents: 100,
+				currency: "USD",
+				totalStock: 2,
+				startsAt: new Date(Date.now() + PRE_QUEUE_HOLD_MS).toISOString(),
+				waitingRoom: { enabled: true, overbook: 0 },
+			},
+		});
+		expect(created.status, JSON.stringify(created.body)).toBe(201);
+		for (const token of buyers) {
+			const joined = await api<Ticket>(server, "POST", `/api/products/${sku}/queue`, { token });
+			expect(joined.status).toBe(201);
+		}
+		const movedStartMs = Date.now() + START_LEAD_MS;
+		const moved = await api<Product>(server, "PATCH", `/api/admin/products/${sku}`, {
+			token: server.adminToken,
+			body: { startsAt: new Date(movedStartMs).toISOString() },
+		});
+		expect(moved.status, JSON.stringify(moved.body)).toBe(200);
+		await sleep(movedStartMs - Date.now() + 200);
+		const states = await Promise.all(
+			buyers.map(
+				async (token) =>
+					(await api<Ticket>(server, "GET", `/api/products/${sku}/queue`, { token })).body.data
+						?.state,
+			),
+		);
+		expect(states.filter((s) => s === "admitted")).toHaveLength(2);
+		const reset = await api(server, "POST", `/api/admin/products/${sku}/reset`, {
+			token: server.adminToken,
+		});
+		expect(reset.status, JSON.stringify(reset.body)).toBe(200);
+
+		const base = ["--url", server.url, "--sku", sku];
+		const last = await verifyQueue(base);
+		expect(last.code, last.stdout + last.stderr).toBe(0);
+		expect(last.stdout).toContain(`sku ${sku}, drop 2 of 2: VERIFIED`);
+		expect(last.stdout).toContain("tickets 0 (pre-queue 0), admissions 0");
+		expect(last.stdout).toContain("drops in the trail: 2; skipped 1");
+		const first = await verifyQueue([...base, "--drop", "1"]);
+		expect(first.code, first.stdout + first.stderr).toBe(0);
+		expect(first.stdout).toContain(`sku ${sku}, drop 1 of 2: VERIFIED`);
+		expect(first.stdout).toContain("tickets 3 (pre-queue 3), admissions 2");
+		expect(first.stdout).toContain("skipped 2");
+		const all = await verifyQueue([...base, "--drop", "all", "--json"]);
+		expect(all.code, all.stdout + all.stderr).toBe(0);
+		const line = JSON.parse(all.stdout.trim().split("\n").at(-1) ?? "") as {
+			ok: boolean;
+			drops: number;
+			skipped: number[];
+			results: { drop: number; ok: boolean; tickets: number }[];
+		};
+		expect(line).toMatchObject({ ok: true, drops: 2, skipped: [] });
+		expect(line.results.map((r) => [r.drop, r.ok, r.tickets])).toEqual([
+			[1, true, 3],
+			[2, true, 0],
+		]);
+		const none = await verifyQueue([...base, "--drop", "3"]);
+		expect(none.code).toBe(2);
+		expect(none.stderr).toContain("holds 2 drops: there is no drop 3");
+	});
+
 	it("calls a SKU whose room was never enabled 'could not run' (exit 2), not a mismatch", async () => {
 		const sku = `WRN-${crypto.randomUUID().slice(0, 8)}`;
 		const created = await api<Product>(server, "POST", "/api/admin/products", {
