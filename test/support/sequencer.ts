@@ -47,7 +47,7 @@ export const EXPECTED_SECONDS: Readonly<Record<string, number>> = {
 	"test/e2e/storefront-checkout.test.ts": 9,
 	// Two buyer sessions (15 s on this server) waited out in real time.
 	"test/e2e/storefront-session.test.ts": 45,
-	"test/node/verify-queue.test.ts": 16,
+	"test/node/verify-queue.test.ts": 22,
 	// Two drops and a fairness run, each until the server's kill -9 and the 5 s the run takes
 	// to call it gone.
 	"test/node/drop-crash.test.ts": 55,
