@@ -109,7 +109,7 @@ export class InventoryObject extends SkuObjectPeers {
 		const total = this.escrow?.total() ?? null;
 		const effective = effectivePatch(inv.product, total, this.room.info(), patch, room);
 		if (effective === null) return unchanged(this.product());
-		const move = this.room.startMove(inv, effective.startsAtMs, Date.now());
+		const move = this.room.startMove(inv, effective.startsAtMs, this.tick());
 		if (move === "refused") return { ok: false, code: "start_moved" };
 		if (this.escrow?.isCoordinator)
 			return this.split.update(effective, room, move).then((r) => this.announced(r));

@@ -135,7 +135,8 @@ export class RoomKeeper {
 	 * (docs/decisions/087-room-start-and-public-order.md): moved to a later moment still
 	 * ahead, it would leave the room admitting while nothing can be bought, so each
 	 * admission lapses unused. With tickets it is refused; with none the room is re-armed
-	 * (a new seed, a pre-queue until the new start: `patched`). Checked before anything changes.
+	 * (a new seed, a pre-queue until the new start: `patched`). Checked before anything changes,
+	 * at `nowMs` of a tick: a start already due has started the room, so it is judged started.
 	 */
 	startMove(inv: Inventory, startsAtMs: number | null | undefined, nowMs: number): StartMove {
 		const room = this.room;
