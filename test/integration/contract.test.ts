@@ -102,6 +102,13 @@ describe("docs/api.md against the Worker", () => {
 		await send(Q, "no room", `/api/products/${sku}/queue`, { token: buyer });
 		await send(Q, "unknown", `/api/products/${unknown}/queue`, { token: buyer });
 		await send(Q, "no session", `/api/products/${roomSku}/queue`);
+		const QE = "GET /api/products/:sku/queue/events";
+		await send(QE, "good", `/api/products/${roomSku}/queue/events`);
+		await send(QE, "paged", `/api/products/${roomSku}/queue/events?after=1&limit=2`);
+		await send(QE, "no room", `/api/products/${sku}/queue/events`);
+		await send(QE, "unknown", `/api/products/${unknown}/queue/events`);
+		await send(QE, "bad limit", `/api/products/${roomSku}/queue/events?limit=0`);
+		await send(QE, "bad cursor", `/api/products/${roomSku}/queue/events?after=x`);
 		const queuedBuyer = await newSession();
 		await send("POST /api/reservations", "queued", "/api/reservations", {
 			token: queuedBuyer,
