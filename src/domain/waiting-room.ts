@@ -266,7 +266,8 @@ export class WaitingRoom {
 			this.soldOut(nowMs);
 			return;
 		}
-		if (this.startedAtMs === null) return;
+		// Not started, or its start moved ahead since: nothing can be bought, so no admission.
+		if (this.startedAtMs === null || (startsAtMs !== null && nowMs < startsAtMs)) return;
 		const budget = admissionBudget(stock.available, this.settings.overbook);
 		while (this.admissions.unusedCount < budget) {
 			const next = this.front();

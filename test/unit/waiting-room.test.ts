@@ -241,6 +241,21 @@ describe("the room, by example", () => {
 		expect(room.counts()).toMatchObject({ admitted: 3, waiting: 0 });
 	});
 
+	it("a started room whose start lies ahead again admits nobody until it (nothing can be bought)", () => {
+		const inv = roomStock(3);
+		const room = WaitingRoom.enable({ enabled: true, admitSeconds: 60, overbook: 0 }, SEED_A, T0);
+		const stock = () => stockOf(inv);
+		room.join("s0", "t0", T0, null, stock());
+		expect(room.isAdmitted("s0", T0)).toBe(true);
+		// The start moved ahead (a store written before the PATCH was refused, decision 087).
+		const startsAt = T0 + 10_000;
+		for (let i = 1; i < 4; i++) room.join(`s${i}`, `t${i}`, T0 + i, startsAt, stock());
+		room.advance(T0 + 5_000, startsAt, stock());
+		expect(room.counts()).toMatchObject({ admitted: 1, waiting: 3 });
+		room.advance(startsAt, startsAt, stock());
+		expect(room.counts()).toMatchObject({ admitted: 3, waiting: 1 });
+	});
+
 	it("a script with 100 sessions holds 100 tickets, and is admitted by the same rule as everyone", () => {
 		const inv = roomStock(5);
 		const startsAt = T0 + 10_000;
