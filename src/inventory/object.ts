@@ -32,6 +32,7 @@ import {
 	type EdgeSnapshot,
 	type JoinResult,
 	type OrderResult,
+	type PatchResult,
 	type ReservationResult,
 	type ReserveAnswer,
 	type ReserveRequest,
@@ -50,11 +51,10 @@ export class InventoryObject extends SkuObjectPeers {
 	// ---- RPC: operator ----
 
 	/**
-	 * Creates the product, or answers it again when it already exists with the very same
-	 * definition (a retried create: the first may have been answered with an error after the
-	 * object stored it). Another definition for an existing SKU is `already_exists`. With
-	 * `onlyIfStored`, nothing is created: a product not stored yet is `unknown_sku` (the Worker's
-	 * answer to a create it refuses, unless it repeats a stored one: decision 078).
+	 * Creates the product, or answers it again when it already exists with the very same definition
+	 * (a retried create, first answered with an error after it was stored); another definition is
+	 * `already_exists`. With `onlyIfStored` nothing is created: a product not stored yet is
+	 * `unknown_sku` (the Worker's answer to a create it refuses unless it repeats one; decision 078).
 	 */
 	create(
 		product: ProductConfig,
@@ -103,7 +103,7 @@ export class InventoryObject extends SkuObjectPeers {
 	update(
 		patch: Partial<Omit<ProductConfig, "sku">>,
 		room: RoomPatch | null = null,
-	): UpdateResult | Promise<UpdateResult> {
+	): PatchResult | Promise<PatchResult> {
 		const inv = this.inv;
 		if (inv === null) return { ok: false, code: "unknown_sku" };
 		const total = this.escrow?.total() ?? null;
@@ -226,8 +226,8 @@ export class InventoryObject extends SkuObjectPeers {
 	}
 
 	/**
-	 * The reserve limit alone, for attempts decided elsewhere (the demo's eventual
-	 * mode): null when admitted; a refusal is counted in this SKU's stats.
+	 * The reserve limit alone, for attempts decided elsewhere (the demo's eventual mode): null
+	 * when admitted; a refusal is counted in this SKU's stats.
 	 */
 	admit(sessionId: string, arrivedAtMs: number, limits: ReserveLimits): ReserveRefusal | null {
 		const inv = this.inv;

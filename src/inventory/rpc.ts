@@ -138,7 +138,9 @@ export type CreateResult =
 	| { ok: false; code: "unknown_sku" };
 export type UpdateResult =
 	| { ok: true; product: Product }
-	| { ok: false; code: "unknown_sku" | "invalid_state" | "start_moved" };
+	| { ok: false; code: "unknown_sku" | "invalid_state" };
+/** A PATCH's answer: an update's, or a start a started room cannot take (inventory/waiting-room.ts startMove). */
+export type PatchResult = UpdateResult | { ok: false; code: "start_moved" };
 export type StatsResult = { ok: true; stats: Stats } | { ok: false; code: "unknown_sku" };
 export type ReservationResult =
 	| { ok: true; reservation: Reservation }
