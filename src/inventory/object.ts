@@ -226,8 +226,8 @@ export class InventoryObject extends SkuObjectPeers {
 	}
 
 	/**
-	 * The reserve limit alone, for attempts decided elsewhere (the demo's eventual mode): null
-	 * when admitted; a refusal is counted in this SKU's stats.
+	 * The reserve limit alone, for attempts decided elsewhere (the demo's eventual
+	 * mode): null when admitted; a refusal is counted in this SKU's stats.
 	 */
 	admit(sessionId: string, arrivedAtMs: number, limits: ReserveLimits): ReserveRefusal | null {
 		const inv = this.inv;
