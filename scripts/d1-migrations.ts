@@ -102,3 +102,24 @@ export async function applyD1Migrations(
 	}
 	return pending;
 }
+
+/** The last log lines of the migrations' workerd kept for a failure's message. */
+export const MIGRATION_LOG_LINES = 50;
+
+/** SQLite's words for a database another connection holds the write lock of. */
+const LOCKED = /SQLITE_BUSY|database is locked/;
+
+/**
+ * What a failed migration run tells the user. Another process holding the local D1's write lock
+ * (a SQLite shell, a `wrangler d1 … --local`, a server started some other way) makes workerd log
+ * a stack and answer only "Failed to get session commit token: internal error": that is said in
+ * one line naming the database's directory. Anything else keeps its message and workerd's lines.
+ */
+export function migrationFailure(error: unknown, logs: readonly string[], d1Dir: string): Error {
+	const message = error instanceof Error ? error.message : String(error);
+	if (LOCKED.test(message) || logs.some((line) => LOCKED.test(line)))
+		return new Error(
+			`The local D1 database under ${d1Dir} is locked by another process (a SQLite shell, a \`wrangler d1 … --local\`, another server); stop it and start again.`,
+		);
+	return new Error(logs.length === 0 ? message : `${message}\n${logs.join("\n")}`);
+}

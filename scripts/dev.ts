@@ -11,6 +11,7 @@ import { buildUi, stopUiWatcher, watchUi } from "./build-ui.ts";
 import { ROOT, serverSettings, workerVars } from "./config.ts";
 import { readWranglerConfig } from "./runtime.ts";
 import { readyLine, seedDemo } from "./seed.ts";
+import { lockStateDir } from "./state-lock.ts";
 
 const { host: HOST, port: PORT, stateDir: STATE_DIR } = serverSettings();
 const READY_TIMEOUT_MS = 60_000;
@@ -69,6 +70,9 @@ let pages: ChildProcess | undefined;
 
 async function main(): Promise<void> {
 	mkdirSync(STATE_DIR, { recursive: true });
+	// One server per state, as `npm start` (scripts/state-lock.ts): held by this process, which
+	// lives as long as wrangler dev below it, and dropped by the kernel however it ends.
+	lockStateDir(STATE_DIR, "npm run dev");
 	// Checked before anything starts, as `npm start` does; wrangler.jsonc's vars are wrangler's own.
 	const vars = workerVars(STATE_DIR, readWranglerConfig().vars);
 	// The pages are static assets of the same Worker: build them when missing or stale.

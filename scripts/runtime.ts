@@ -7,31 +7,22 @@
 // Storage is laid out as `wrangler dev --persist-to STATE_DIR` lays it out (STATE_DIR/v3/…), so
 // `npm run dev` and `wrangler d1 … --local --persist-to STATE_DIR` see the same data.
 
-import { spawn } from "node:child_process";
-import { createHash } from "node:crypto";
-import {
-	mkdirSync,
-	mkdtempSync,
-	readdirSync,
-	readFileSync,
-	renameSync,
-	rmSync,
-	statSync,
-	writeFileSync,
-} from "node:fs";
+import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
+import { bundleWorker } from "./bundle.ts";
 import { ROOT } from "./config.ts";
-import { applyD1Migrations, MIGRATIONS_WORKER, sqlThroughWorker } from "./d1-migrations.ts";
+import {
+	applyD1Migrations,
+	MIGRATION_LOG_LINES,
+	MIGRATIONS_WORKER,
+	migrationFailure,
+	sqlThroughWorker,
+} from "./d1-migrations.ts";
+import { lockStateDir, type StateLock } from "./state-lock.ts";
 import { workerdV8Flags } from "./v8-flags.ts";
 
 const require = createRequire(join(ROOT, "package.json"));
-const WRANGLER = join(ROOT, "node_modules", "wrangler", "bin", "wrangler.js");
-const BUNDLE_TIMEOUT_MS = 120_000;
-/** Bundles by content hash of their inputs, so a start with unchanged sources skips wrangler. */
-const BUNDLE_CACHE_DIR = join(ROOT, ".wrangler", "bundle");
-/** What the bundle is built from: any change here means a new bundle. */
-const BUNDLE_INPUTS = ["src", "wrangler.jsonc", "package-lock.json", "tsconfig.base.json"];
 /** The entrypoint the direct socket enters (src/worker/local-entry.ts). */
 export const LOCAL_ENTRYPOINT = "LocalEntrypoint";
 
@@ -68,94 +59,6 @@ export function readWranglerConfig(): WranglerConfig {
 		.filter((line) => !line.trimStart().startsWith("//"))
 		.join("\n");
 	return JSON.parse(text) as WranglerConfig;
-}
-
-// ---- bundle ------------------------------------------------------------------------------------
-
-function hashInputs(): string {
-	const hash = createHash("sha256");
-	const visit = (relative: string) => {
-		const path = join(ROOT, relative);
-		let stat: ReturnType<typeof statSync>;
-		try {
-			stat = statSync(path);
-		} catch {
-			return;
-		}
-		if (stat.isDirectory()) {
-			for (const entry of readdirSync(path).sort()) visit(join(relative, entry));
-			return;
-		}
-		hash.update(`${relative}\0`);
-		hash.update(readFileSync(path));
-		hash.update("\0");
-	};
-	for (const input of BUNDLE_INPUTS) visit(input);
-	return hash.digest("hex").slice(0, 16);
-}
-
-async function run(
-	args: string[],
-	timeoutMs: number,
-): Promise<{ code: number | null; output: string }> {
-	return await new Promise((resolve, reject) => {
-		const child = spawn(process.execPath, args, {
-			cwd: ROOT,
-			stdio: ["ignore", "pipe", "pipe"],
-			env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "1" },
-		});
-		let output = "";
-		child.stdout.on("data", (chunk: Buffer) => {
-			output += chunk;
-		});
-		child.stderr.on("data", (chunk: Buffer) => {
-			output += chunk;
-		});
-		const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
-		child.once("error", (error) => {
-			clearTimeout(timer);
-			reject(error);
-		});
-		child.once("close", (code) => {
-			clearTimeout(timer);
-			resolve({ code, output });
-		});
-	});
-}
-
-/**
- * The Worker exactly as `wrangler deploy` would upload it (`--dry-run --outdir`: esbuild, no
- * network), cached under .wrangler/bundle by the hash of its inputs. Several test servers may
- * start at once: each bundles into its own directory and renames the result into place.
- * Needs the UI built first (wrangler checks that the assets directory exists).
- */
-export async function bundleWorker(): Promise<string> {
-	const cached = join(BUNDLE_CACHE_DIR, `${hashInputs()}.js`);
-	try {
-		return readFileSync(cached, "utf8");
-	} catch {
-		// Not bundled yet.
-	}
-	mkdirSync(BUNDLE_CACHE_DIR, { recursive: true });
-	const outDir = mkdtempSync(join(BUNDLE_CACHE_DIR, "build-"));
-	try {
-		const result = await run(
-			[WRANGLER, "deploy", "--dry-run", "--outdir", outDir],
-			BUNDLE_TIMEOUT_MS,
-		);
-		if (result.code !== 0)
-			throw new Error(`bundling the Worker failed (wrangler deploy --dry-run):\n${result.output}`);
-		const contents = readFileSync(join(outDir, "index.js"), "utf8");
-		// Older bundles are of no use any more; the newest replaces them.
-		for (const entry of readdirSync(BUNDLE_CACHE_DIR)) {
-			if (entry.endsWith(".js")) rmSync(join(BUNDLE_CACHE_DIR, entry), { force: true });
-		}
-		writeFileSync(join(outDir, "bundle.js"), contents);
-		renameSync(join(outDir, "bundle.js"), cached);
-		return contents;
-	} finally {
-		rmSync(outDir, { recursive: true, force: true });
-	}
 }
 
 // ---- Miniflare ---------------------------------------------------------------------------------
@@ -312,19 +215,26 @@ export function productWorkerConfig(
  * socket of ours. Run before the product starts, so the product's socket never accepts a request
  * while a table or a column is missing: a client that connects earlier is refused, as before any
  * start, instead of `/healthz` answering 200 while the catalogue answers 503. One small workerd
- * start and stop, measured in docs/decisions/070-migrations-before-the-socket.md.
+ * start and stop, measured in docs/decisions/070-migrations-before-the-socket.md. Its workerd's
+ * own log lines are kept, not printed: a failure says what they say in its message
+ * (d1-migrations.ts migrationFailure), a database another process has locked in one line.
  */
 async function migrateD1(wrangler: WranglerConfig, persistRoot: string): Promise<void> {
 	if (wrangler.d1_databases.length === 0) return;
 	const env: Record<string, unknown> = {};
 	for (const db of wrangler.d1_databases) env[db.binding] = { type: "d1", id: d1Id(db) };
 	const Miniflare = await loadMiniflare();
+	const logs: string[] = [];
 	// No direct socket and no inspector: only this process talks to it, through dispatchFetch.
 	const mf = new Miniflare({
 		host: "127.0.0.1",
 		port: 0,
 		resourcePersistencePath: persistRoot,
 		logRequests: false,
+		handleStructuredLogs: (log: { message: string }) => {
+			logs.push(log.message);
+			if (logs.length > MIGRATION_LOG_LINES) logs.shift();
+		},
 		workers: [
 			{
 				config: {
@@ -347,6 +257,8 @@ async function migrateD1(wrangler: WranglerConfig, persistRoot: string): Promise
 			);
 			await applyD1Migrations(run, join(ROOT, db.migrations_dir ?? "migrations"));
 		}
+	} catch (error) {
+		throw migrationFailure(error, logs, join(persistRoot, "d1"));
 	} finally {
 		await mf.dispose();
 	}
@@ -365,23 +277,41 @@ export type ProductRuntime = {
  * every binding of wrangler.jsonc persisted under `stateDir` as wrangler dev lays it out. Its
  * socket accepts connections only once the database has every table (migrateD1).
  * The caller builds the UI first (scripts/build-ui.ts) and passes the Worker's variables.
+ * `stateDir` is this product's alone while it runs (scripts/state-lock.ts): `lock` when the
+ * caller took it already, else taken here; released when the product stops or fails to start.
  */
 export async function startProduct(options: {
 	vars: Record<string, string>;
 	stateDir: string;
 	host: string;
 	port: number;
+	lock?: StateLock;
 }): Promise<ProductRuntime> {
-	const wrangler = readWranglerConfig();
-	const bundle = await bundleWorker();
-	const persistRoot = join(options.stateDir, "v3");
-	await migrateD1(wrangler, persistRoot);
-	const runtime = await startMiniflareWorker({
-		config: productWorkerConfig(wrangler, bundle, options.vars),
-		persistRoot,
-		host: options.host,
-		port: options.port,
-		entrypoint: LOCAL_ENTRYPOINT,
-	});
-	return { url: runtime.directUrl, stop: () => runtime.dispose() };
+	const lock = options.lock ?? lockStateDir(options.stateDir, "a local server");
+	try {
+		const wrangler = readWranglerConfig();
+		const bundle = await bundleWorker();
+		const persistRoot = join(options.stateDir, "v3");
+		await migrateD1(wrangler, persistRoot);
+		const runtime = await startMiniflareWorker({
+			config: productWorkerConfig(wrangler, bundle, options.vars),
+			persistRoot,
+			host: options.host,
+			port: options.port,
+			entrypoint: LOCAL_ENTRYPOINT,
+		});
+		return {
+			url: runtime.directUrl,
+			stop: async () => {
+				try {
+					await runtime.dispose();
+				} finally {
+					lock.release();
+				}
+			},
+		};
+	} catch (error) {
+		lock.release();
+		throw error;
+	}
 }

@@ -10,6 +10,7 @@ import { buildUi } from "./build-ui.ts";
 import { serverSettings, workerVars } from "./config.ts";
 import { type ProductRuntime, readWranglerConfig, startProduct } from "./runtime.ts";
 import { readyLine, seedDemo } from "./seed.ts";
+import { lockStateDir } from "./state-lock.ts";
 
 /** A stop that hangs (workerd not answering) still ends the process. */
 const STOP_TIMEOUT_MS = 10_000;
@@ -44,12 +45,15 @@ async function main(): Promise<void> {
 	ownSignals();
 	const settings = serverSettings();
 	mkdirSync(settings.stateDir, { recursive: true });
+	// One server per state, refused before anything under it is read or written
+	// (scripts/state-lock.ts); held until this process ends.
+	const lock = lockStateDir(settings.stateDir, "npm start");
 	// wrangler.jsonc's vars, then local.vars and the environment over them (as `--var` does for
 	// wrangler dev), checked before anything starts: a bad value ends here with one line.
 	const vars = workerVars(settings.stateDir, readWranglerConfig().vars);
 	// The pages are static assets of the same Worker: build them when missing or stale.
 	buildUi();
-	runtime = await startProduct({ vars, ...settings });
+	runtime = await startProduct({ vars, ...settings, lock });
 	ownSignals();
 	if (stopping) return;
 	const seedProblem = await seedDemo(runtime.url, vars.ADMIN_TOKEN ?? "");
