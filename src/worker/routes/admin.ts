@@ -28,6 +28,7 @@ import { inventory } from "../inventory-stub.ts";
 import { requireAdmin } from "../middleware/auth.ts";
 import { deliverTallies } from "../middleware/ratelimit.ts";
 import { STORAGE_RETRY_AFTER_SECONDS, StorageUnavailable } from "../storage-errors.ts";
+import { trailPageQuery } from "../trail-query.ts";
 import { adminReset } from "./admin-reset.ts";
 import { adminSessions } from "./admin-sessions.ts";
 
@@ -280,23 +281,14 @@ admin.get("/products/:sku/events", async (c) => {
 			{ "Retry-After": String(STORAGE_RETRY_AFTER_SECONDS) },
 		);
 	}
-	// A split SKU's shards each keep their own sequence, stored under `<sku>#<i>`
-	// (docs/decisions/020-escrow-shards.md): one page merges them in the order D1
-	// received them, and the cursor is that order (the row id), not a sequence.
-	// Both kinds of SKU answer the row's cursor as `cursor`; a tail is read newest first and turned.
-	const columns = `id, seq, sku, type, at, reservation_id, order_id, quantity, session_id, detail`;
-	const [order, where, skuArgs] =
-		shards === 1
-			? ["seq", "sku = ?", [sku]]
-			: ["rowid", "(sku = ? OR sku GLOB ?)", [sku, `${sku}#*`]];
-	const statement =
-		tail === undefined
-			? c.env.DB.prepare(
-					`SELECT ${order} AS cursor, ${columns} FROM events WHERE ${where} AND ${order} > ? ORDER BY ${order} LIMIT ?`,
-				).bind(...skuArgs, after, limit)
-			: c.env.DB.prepare(
-					`SELECT ${order} AS cursor, ${columns} FROM events WHERE ${where} ORDER BY ${order} DESC LIMIT ?`,
-				).bind(...skuArgs, tail);
+	// One page of the trail (trail-query.ts): a split SKU's shards merged in the order D1
+	// received them. Both kinds of SKU answer the row's cursor as `cursor`.
+	const page = trailPageQuery(
+		sku,
+		shards,
+		tail === undefined ? { kind: "after", after, limit } : { kind: "tail", tail },
+	);
+	const statement = c.env.DB.prepare(page.sql).bind(...page.params);
 	const read = await statement.all<Record<string, string | number | null>>();
 	const results = tail === undefined ? read.results : read.results.reverse();
 	const events: AuditEvent[] = results.map((r) => ({
