@@ -28,6 +28,8 @@ import { standInTurnstile, turnstileCalls } from "./turnstile-stand-in.ts";
 
 /** The live feed's reconnect backoff tops out at 10 s (src/web/api/live-protocol.ts). */
 const RECONNECT_POLL = { timeout: 30_000, interval: 200 };
+/** A hold that ends during a test's outage (the server is down longer). */
+const SHORT_HOLD_SECONDS = 6;
 /** A provider slower than the checkout's whole payment timeout: the outcome stays unknown. */
 const SLOW_PROVIDER = { PAYMENT_SIM_LATENCY_MS: "3000", PAYMENT_TIMEOUT_MS: "1000" };
 
@@ -80,6 +82,30 @@ describe("storefront during failures", () => {
 		await page.getByRole("heading", { name: /^Order / }).waitFor();
 		await expect.poll(() => metric(page, "Sold"), POLL).toBe("1");
 		await expectNoSeriousA11yViolations(page, "phone: back online, paid");
+	});
+
+	it("confirms a hold that ended while the server was down once the server answers again", async () => {
+		// Long enough to reserve and see it held; short enough to end while the server is down.
+		const { page, errors } = await holdingPage(e2e.server, { holdSeconds: SHORT_HOLD_SECONDS });
+		await expect.poll(() => metric(page, "Held"), POLL).toBe("1");
+
+		// A power cut: the hold's deadline passes with nobody to ask.
+		await e2e.server.crash();
+		await expect
+			.poll(() => alertText(page), { timeout: (SHORT_HOLD_SECONDS + 15) * 1000, interval: 200 })
+			.toMatch(/\(This page could not reach the store to confirm\.\)$/);
+
+		e2e.server = await e2e.server.restart();
+		await expect.poll(() => feedText(page), RECONNECT_POLL).toMatch(/^Live: /);
+		// The page read the hold once the store answered: the server's word replaces the guess.
+		await expect
+			.poll(() => alertText(page), POLL)
+			.toBe(
+				"Your hold expired before payment, so the units went back to stock. Reserve again if any are left.",
+			);
+		await page.getByRole("button", { name: "Reserve" }).waitFor();
+		expect(await metric(page, "Held")).toBe("0");
+		expect(errors.filter((e) => !/ERR_CONNECTION_REFUSED|WebSocket/.test(e))).toEqual([]);
 	});
 
 	it("replaces 'Could not reach the server' after a Pay in an outage once the server answers again", async () => {

@@ -206,6 +206,7 @@ export function Storefront() {
 		busy: busy !== null,
 		setBusy,
 		setNotice,
+		notice,
 		say,
 		fail,
 		focusNext,

@@ -1,9 +1,9 @@
 // The hold's own actions: pay (one Idempotency-Key per unknown outcome, so a retry
 // never charges twice), cancel (asking the server where a hold stands when it cannot
-// be cancelled), a hold paid elsewhere, the hold's expiry (useHoldExpiry.ts), a
-// payment whose answer never came, asked about once the server answers again
-// (usePaymentRecheck.ts), and a hold the feed says may have ended, an operator's reset
-// deleting it (useHoldCheck.ts).
+// be cancelled), a hold paid elsewhere, the hold's expiry (useHoldExpiry.ts, which confirms it
+// once the store answers again), a payment whose answer never came, asked about once the server
+// answers again (usePaymentRecheck.ts), and a hold the feed says may have ended, an operator's
+// reset deleting it (useHoldCheck.ts).
 
 import { useRef } from "preact/hooks";
 import type { Availability, HoldStatus, Reservation } from "../../shared/types.ts";
@@ -34,6 +34,8 @@ export interface HoldActionDeps {
 	busy: boolean;
 	setBusy: (busy: "pay" | "cancel" | null) => void;
 	setNotice: (notice: StoreNotice | null) => void;
+	/** The notice on screen (useHoldExpiry.ts replaces only its own). */
+	notice: StoreNotice | null;
 	say: (notice: StoreNotice, focus?: boolean) => void;
 	fail: (err: ApiErr) => void;
 	focusNext: (request: FocusRequest) => void;
@@ -57,6 +59,7 @@ export function useHoldActions(
 		busy,
 		setBusy,
 		setNotice,
+		notice,
 		say,
 		fail,
 		focusNext,
@@ -275,15 +278,17 @@ export function useHoldActions(
 		},
 	});
 
-	useHoldExpiry(
-		api,
+	useHoldExpiry(api, {
 		hold,
 		setHold,
-		now,
+		nowMs: now,
 		busy,
-		(notice) => say(notice, true),
-		(current) => void paidElsewhere(current),
-	);
+		notice,
+		say: (shown) => say(shown, true),
+		paid: (current) => void paidElsewhere(current),
+		offsetMs,
+		availabilityAsOfMs: availability === null ? null : Date.parse(availability.asOf),
+	});
 
 	return { pay, cancel };
 }
