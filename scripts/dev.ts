@@ -9,6 +9,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { buildUi, stopUiWatcher, watchUi } from "./build-ui.ts";
 import { ROOT, serverSettings, workerVars } from "./config.ts";
+import { guardOrphans } from "./orphan-guard.ts";
 import { readWranglerConfig } from "./runtime.ts";
 import { readyLine, seedDemo } from "./seed.ts";
 import { lockStateDir } from "./state-lock.ts";
@@ -93,6 +94,9 @@ async function main(): Promise<void> {
 	];
 	for (const [k, v] of Object.entries(vars)) args.push("--var", `${k}:${v}`);
 	const child = wrangler(args, { stdio: "inherit" });
+	// wrangler dev (and its workerd) never outlives this process, which holds STATE_DIR's lock:
+	// a `kill -9` of it stops wrangler, which stops its workerd (scripts/orphan-guard.ts).
+	const guard = guardOrphans(child.pid === undefined ? [] : [child.pid], "TERM");
 	// wrangler dev rebuilds the Worker, not the pages: they are a Vite build it only serves.
 	pages = watchUi();
 	const watcher = pages;
@@ -103,6 +107,7 @@ async function main(): Promise<void> {
 	process.on("SIGINT", stop);
 	process.on("SIGTERM", stop);
 	child.on("exit", (code) => {
+		guard.stop();
 		stopUiWatcher(watcher);
 		process.exit(code ?? 0);
 	});

@@ -19,6 +19,7 @@ import {
 	migrationFailure,
 	sqlThroughWorker,
 } from "./d1-migrations.ts";
+import { guardOrphans, workerdChildren } from "./orphan-guard.ts";
 import { lockStateDir, type StateLock } from "./state-lock.ts";
 import { workerdV8Flags } from "./v8-flags.ts";
 
@@ -279,6 +280,7 @@ export type ProductRuntime = {
  * The caller builds the UI first (scripts/build-ui.ts) and passes the Worker's variables.
  * `stateDir` is this product's alone while it runs (scripts/state-lock.ts): `lock` when the
  * caller took it already, else taken here; released when the product stops or fails to start.
+ * Its workerd ends with this process, also when `kill -9` ends it (scripts/orphan-guard.ts).
  */
 export async function startProduct(options: {
 	vars: Record<string, string>;
@@ -293,6 +295,7 @@ export async function startProduct(options: {
 		const bundle = await bundleWorker();
 		const persistRoot = join(options.stateDir, "v3");
 		await migrateD1(wrangler, persistRoot);
+		const before = new Set(workerdChildren());
 		const runtime = await startMiniflareWorker({
 			config: productWorkerConfig(wrangler, bundle, options.vars),
 			persistRoot,
@@ -300,9 +303,13 @@ export async function startProduct(options: {
 			port: options.port,
 			entrypoint: LOCAL_ENTRYPOINT,
 		});
+		// Its workerd never outlives this process (orphan-guard.ts): an orphan would serve on
+		// from the state whose lock went with this process.
+		const guard = guardOrphans(workerdChildren().filter((pid) => !before.has(pid)));
 		return {
 			url: runtime.directUrl,
 			stop: async () => {
+				guard.stop();
 				try {
 					await runtime.dispose();
 				} finally {

@@ -9,13 +9,16 @@ import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { sleep } from "../../src/shared/sleep.ts";
 import { d1File, holdWriteLock } from "../support/local-storage.ts";
-import { type Daemon, freePort, startDaemon } from "../support/proc.ts";
+import { type Daemon, freePort, startDaemon, tcpOpen, waitUntil } from "../support/proc.ts";
 import { api, startServer, TEST_ADMIN_TOKEN, type TestServer } from "../support/server.ts";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 /** A refused start ends well within this (it refuses before bundling or starting workerd). */
 const REFUSAL_TIMEOUT_MS = 60_000;
 const POLL_MS = 100;
+const READY_TIMEOUT_MS = 90_000;
+/** The watchdog signals workerd as soon as Node's end closes its pipe; workerd then exits. */
+const ORPHAN_GONE_MS = 10_000;
 
 /** `npm start` (or `npm run dev`) on `stateDir` without waiting for it: the caller watches it end. */
 function startRaw(stateDir: string, port: number, script = "start.ts"): Daemon {
@@ -82,6 +85,25 @@ describe("one server per STATE_DIR", () => {
 		});
 		expect(stats.status).toBe(200);
 		await next.stop();
+	});
+
+	it("takes its workerd along when only the start script is killed -9, so the next start is alone", async () => {
+		const stateDir = servers[0]?.stateDir;
+		if (stateDir === undefined) throw new Error("the first test made the state");
+		const port = await freePort();
+		const start = startRaw(stateDir, port);
+		daemons.push(start);
+		await waitUntil(
+			"the start's ready line",
+			async () => start.output().includes("is running at"),
+			READY_TIMEOUT_MS,
+		);
+		const url = { url: `http://127.0.0.1:${port}` };
+		expect((await api(url, "GET", "/healthz")).status).toBe(200);
+		// Node alone, not its process group: Miniflare's exit hook, which stops workerd, never runs.
+		process.kill(start.child.pid as number, "SIGKILL");
+		// The socket is workerd's: once it refuses, no workerd serves from the state any more.
+		await waitUntil("workerd to end", async () => !(await tcpOpen(port)), ORPHAN_GONE_MS);
 	});
 
 	it("says in one line that the local D1 is locked by another process", async () => {

@@ -40,8 +40,8 @@ export const EXPECTED_SECONDS: Readonly<Record<string, number>> = {
 	"test/e2e/storefront.test.ts": 15,
 	"test/e2e/storefront-waiting-room.test.ts": 74,
 	"test/node/checkout-restart.test.ts": 12,
-	// Three starts on one state (two refused), a kill -9 and a restart, a start on a locked D1.
-	"test/node/state-lock.test.ts": 27,
+	// Starts on one state (two refused), kill -9 of the group and of Node alone, a locked D1.
+	"test/node/state-lock.test.ts": 24,
 	"test/integration/shards.test.ts": 13,
 	"test/integration/room-shards.test.ts": 13,
 	"test/integration/waiting-room.test.ts": 11,
