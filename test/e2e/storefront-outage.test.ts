@@ -28,8 +28,8 @@ import { standInTurnstile, turnstileCalls } from "./turnstile-stand-in.ts";
 
 /** The live feed's reconnect backoff tops out at 10 s (src/web/api/live-protocol.ts). */
 const RECONNECT_POLL = { timeout: 30_000, interval: 200 };
-/** A hold that ends during a test's outage (the server is down longer). */
-const SHORT_HOLD_SECONDS = 6;
+/** A hold that ends during a test's outage: long enough to be seen held on a busy machine first. */
+const SHORT_HOLD_SECONDS = 10;
 /** A provider slower than the checkout's whole payment timeout: the outcome stays unknown. */
 const SLOW_PROVIDER = { PAYMENT_SIM_LATENCY_MS: "3000", PAYMENT_TIMEOUT_MS: "1000" };
 
