@@ -3,7 +3,7 @@
 // `events_by_sku_seq` from the cursor (`seq`). A split SKU's shards each keep their own
 // sequence, stored under `<sku>#<i>` (docs/decisions/020-escrow-shards.md): one page merges
 // them in the order D1 received them, and the cursor is that order (the row id). Its rows are
-// found by `trail_sku` (the SKU without a shard's `#<i>`, migrations/0005_trail_by_sku.sql),
+// found by `trail_sku` (the SKU without a shard's `#<i>`, migrations/0007_trail_by_sku.sql),
 // whose index keeps them in row-id order, so a page reads its own rows and stops at the limit
 // rather than collecting and sorting every event of the SKU
 // (docs/decisions/091-one-server-per-state-trail-pages-and-a-stale-notice.md).

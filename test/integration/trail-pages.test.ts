@@ -1,5 +1,5 @@
 // A page of a split SKU's audit trail reads its own page (src/worker/trail-query.ts,
-// migrations/0005_trail_by_sku.sql). Before the index, the statement found the SKU's rows with
+// migrations/0007_trail_by_sku.sql). Before the index, the statement found the SKU's rows with
 // `(sku = ? OR sku GLOB '<sku>#*')` and sorted every one of them by row id before its LIMIT
 // (`USE TEMP B-TREE FOR ORDER BY`), so each page cost the whole trail. Checked by the query plan,
 // never by a time; and a page still holds exactly the SKU's rows, shards included, in the order
