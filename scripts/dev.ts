@@ -94,12 +94,15 @@ async function main(): Promise<void> {
 	];
 	for (const [k, v] of Object.entries(vars)) args.push("--var", `${k}:${v}`);
 	const child = wrangler(args, { stdio: "inherit" });
-	// wrangler dev (and its workerd) never outlives this process, which holds STATE_DIR's lock:
-	// a `kill -9` of it stops wrangler, which stops its workerd (scripts/orphan-guard.ts).
-	const guard = guardOrphans(child.pid === undefined ? [] : [child.pid], "TERM");
 	// wrangler dev rebuilds the Worker, not the pages: they are a Vite build it only serves.
 	pages = watchUi();
 	const watcher = pages;
+	// Neither outlives this process, which holds STATE_DIR's lock: a `kill -9` of it stops
+	// wrangler dev (which stops its workerd) and the pages' watcher (scripts/orphan-guard.ts).
+	const guard = guardOrphans(
+		[child.pid, watcher.pid].filter((pid) => pid !== undefined),
+		"TERM",
+	);
 	const stop = () => {
 		stopUiWatcher(watcher);
 		child.kill("SIGTERM");
