@@ -257,7 +257,7 @@ export class CheckoutDriver {
 			this.writer.apply(step(saga, { kind: "reset" }, world), nowMs);
 			stepped = true;
 		}
-		// Written now, before the reset deletes the holds it cleared (object.ts resetLocal).
+		// Written now, before the reset deletes the holds it cleared (sku-object-operator.ts resetLocal).
 		this.rows.release();
 		this.rows.flush();
 		if (stepped) this.host.persist();

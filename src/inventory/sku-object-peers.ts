@@ -119,7 +119,7 @@ export abstract class SkuObjectPeers extends SkuObjectParts {
 			isCoordinator: () => this.escrow?.isCoordinator === true,
 			resetLocal: (key) => this.resetLocal(key),
 			finishShards: (keyed) => this.split.resetShards(keyed),
-			// As an unkeyed reset is announced (object.ts reset); a split SKU's shards have no feed.
+			// As an unkeyed reset is announced (sku-object-operator.ts reset); a split SKU's shards have no feed.
 			announce: (product) => {
 				if (this.escrow === null || this.escrow.isCoordinator) this.live.productChanged(product);
 			},

@@ -72,8 +72,9 @@ describe("wrangler deploy --dry-run", () => {
 		const bundle = readFileSync(join(outdir, "index.js"), "utf8");
 		expect(bundle).toMatch(/export\s*\{[^}]*\bInventoryObject\b/);
 		// The SKU object's class and the chain it is built on (src/inventory/sku-object-parts.ts,
-		// sku-object-peers.ts, object.ts) down to the runtime's DurableObject.
-		expect(bundle).toMatch(/InventoryObject = class extends SkuObjectPeers\b/);
+		// sku-object-peers.ts, sku-object-operator.ts, object.ts) down to the runtime's DurableObject.
+		expect(bundle).toMatch(/InventoryObject = class extends SkuObjectOperator\b/);
+		expect(bundle).toMatch(/SkuObjectOperator = class extends SkuObjectPeers\b/);
 		expect(bundle).toMatch(/SkuObjectPeers = class extends SkuObjectParts\b/);
 		// esbuild may number the runtime import (DurableObject2) where another module imports it too.
 		expect(bundle).toMatch(/SkuObjectParts = class extends DurableObject\d*\b/);

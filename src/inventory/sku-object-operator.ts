@@ -1,0 +1,134 @@
+// The operator's calls of a SKU's object: create, PATCH and reset (docs/api.md, "Operator").
+// A layer of InventoryObject (src/inventory/object.ts), which extends it: the object's parts are in
+// sku-object-parts.ts, the calls between the objects of a split SKU in sku-object-peers.ts.
+
+import { MAX_SHARDS } from "../domain/escrow.ts";
+import { Inventory, type ProductConfig } from "../domain/inventory.ts";
+import type { Product } from "../shared/types.ts";
+import { migrate } from "../storage/do-migrations.ts";
+import { Escrow } from "./escrow.ts";
+import { effectivePatch, unchanged } from "./patch-changes.ts";
+import { type KeyedReset, type KeyedResetResult, keyedReset } from "./reset-keys.ts";
+import { sameDefinition, sameRoom } from "./retried-create.ts";
+import { RoomLink } from "./room-shards.ts";
+import type { CreateResult, PatchResult, UpdateResult } from "./rpc.ts";
+import { INVENTORY_MIGRATIONS } from "./schema.ts";
+import { SkuObjectPeers } from "./sku-object-peers.ts";
+import type { RoomPatch } from "./waiting-room.ts";
+
+export abstract class SkuObjectOperator extends SkuObjectPeers {
+	/** The product as it stands (object.ts): the answer to a PATCH that changes nothing. */
+	abstract product(readerSessionId?: string): Product | null | Promise<Product | null>;
+
+	// ---- RPC: operator ----
+
+	/**
+	 * Creates the product, or answers it again when it already exists with the very same definition
+	 * (a retried create, first answered with an error after it was stored); another definition is
+	 * `already_exists`. With `onlyIfStored` nothing is created: a product not stored yet is
+	 * `unknown_sku` (the Worker's answer to a create it refuses unless it repeats one; decision 078).
+	 */
+	create(
+		product: ProductConfig,
+		shards = 1,
+		room: RoomPatch | null = null,
+		onlyIfStored = false,
+	): CreateResult | Promise<CreateResult> {
+		if (!Number.isInteger(shards) || shards < 1 || shards > MAX_SHARDS) {
+			throw new RangeError(`shards must be an integer 1..${MAX_SHARDS}, got ${shards}`);
+		}
+		if (this.inv !== null) {
+			const stored = {
+				...this.inv.product,
+				totalStock: this.escrow?.total() ?? this.inv.product.totalStock,
+			};
+			if (
+				!sameDefinition(stored, product) ||
+				(this.escrow?.shards ?? 1) !== shards ||
+				!sameRoom(this.room.info(), room)
+			)
+				return { ok: false, code: "already_exists" };
+			if (this.escrow !== null) return this.split.created(true);
+			return { ok: true, product: this.productNow(this.inv, this.tick()), replayed: true };
+		}
+		if (onlyIfStored) return { ok: false, code: "unknown_sku" };
+		migrate(this.ctx.storage, INVENTORY_MIGRATIONS, "InventoryObject");
+		this.room.load();
+		const now = Date.now();
+		this.inv = Inventory.create(product, now);
+		if (room !== null) this.room.configure(room, now);
+		this.sql.exec(
+			"INSERT INTO state (id, snapshot, seq) VALUES (1, ?, 0)",
+			JSON.stringify(this.inv.snapshot()),
+		);
+		// Same transaction: the pool and every shard's first grant (docs/decisions/020-escrow-shards.md).
+		if (shards > 1) {
+			this.escrow = Escrow.createCoordinator(this.escrowHost(), this.inv, shards, now);
+			// The room's state rides with each shard's first grant (inventory/room-shards.ts).
+			this.roomLink = new RoomLink(this.roomHost(), this.escrow);
+			this.roomLink.publish(this.room.info());
+		}
+		const created = this.committed(this.inv, now);
+		return this.escrow === null ? created : this.split.created(false);
+	}
+
+	update(
+		patch: Partial<Omit<ProductConfig, "sku">>,
+		room: RoomPatch | null = null,
+	): PatchResult | Promise<PatchResult> {
+		const inv = this.inv;
+		if (inv === null) return { ok: false, code: "unknown_sku" };
+		const total = this.escrow?.total() ?? null;
+		const effective = effectivePatch(inv.product, total, this.room.info(), patch, room);
+		if (effective === null) return unchanged(this.product());
+		const move = this.room.startMove(inv, effective.startsAtMs, this.tick());
+		if (move === "refused") return { ok: false, code: "start_moved" };
+		if (this.escrow?.isCoordinator)
+			return this.split.update(effective, room, move).then((r) => this.announced(r));
+		const now = this.tick();
+		if (!inv.update(effective, now).ok) return { ok: false, code: "invalid_state" };
+		this.room.patched(room, move, now);
+		return this.announced(this.committed(inv, now));
+	}
+
+	/** Open storefronts learn of the operator's change, a PATCH or a reset (src/inventory/live.ts productChanged). */
+	private announced(result: UpdateResult): UpdateResult {
+		if (result.ok) this.live.productChanged(result.product);
+		return result;
+	}
+
+	/** `keyed`: under the operator's Idempotency-Key, done at most once (inventory/reset-keys.ts). */
+	reset(keyed: KeyedReset | null = null): KeyedResetResult | Promise<KeyedResetResult> {
+		const inv = this.inv;
+		if (inv === null) return { ok: false, code: "unknown_sku" };
+		if (keyed !== null) return keyedReset(this.resetKeysHost(), keyed);
+		// Announced as a PATCH is: a page holding a hold the reset deleted reads it
+		// (src/web/storefront/useHoldCheck.ts). A split SKU's shards have no feed.
+		if (this.escrow?.isCoordinator) return this.split.reset().then((r) => this.announced(r));
+		const result = this.resetLocal();
+		return this.escrow === null ? this.announced(result) : result;
+	}
+
+	/** This object's own holds (a shard's, for a split SKU). */
+	protected resetLocal(idempotencyKey: string | null = null): UpdateResult {
+		const inv = this.inv;
+		if (inv === null) return { ok: false, code: "unknown_sku" };
+		const now = Date.now();
+		// The coordinator's reset event carries the SKU's total, as one object's does (docs/api.md).
+		inv.reset(now, this.escrow?.total() ?? null, idempotencyKey);
+		this.saga.reset(now);
+		// Paid orders survive a reset (docs/decisions/001-reset-keeps-paid-orders.md): their
+		// holds stay, and so do the Idempotency-Key outcomes that created them, so a retried
+		// request is still answered with the hold that was paid, never a second one.
+		this.sql.exec(
+			`DELETE FROM idempotency WHERE json_extract(outcome, '$.reservation.reservationId') IS NULL
+			 OR json_extract(outcome, '$.reservation.reservationId') NOT IN (SELECT id FROM holds WHERE status = 'PAID')`,
+		);
+		this.sql.exec("DELETE FROM holds WHERE status != 'PAID'");
+		this.room.reset(now);
+		if (!this.escrow?.isCoordinator) this.roomLink?.clear();
+		this.state.resetCounts();
+		this.attemptMemo.clear(Date.now());
+		return this.committed(inv, now);
+	}
+}
