@@ -152,8 +152,24 @@ export function heldPage(sql: SqlStorage, cursor: HeldCursor, limit: number): He
 			limit,
 		)
 		.toArray();
+	return pageOfRows(
+		rows.map((r) => ({ row: r.row, sessionId: r.session_id, at: r.at })),
+		cursor,
+		limit,
+	);
+}
+
+/**
+ * A page from the rows HELD_PAGE_SQL read (at most `limit`, in `(at, row)` order): each session
+ * once, at its latest hold, and the cursor of the next page while the page was full.
+ */
+export function pageOfRows(
+	rows: { row: number; sessionId: string; at: number }[],
+	cursor: HeldCursor,
+	limit: number,
+): HeldPage {
 	const latest = new Map<string, number>();
-	for (const r of rows) latest.set(r.session_id, Math.max(latest.get(r.session_id) ?? r.at, r.at));
+	for (const r of rows) latest.set(r.sessionId, Math.max(latest.get(r.sessionId) ?? r.at, r.at));
 	const last = rows[rows.length - 1];
 	return {
 		held: [...latest],

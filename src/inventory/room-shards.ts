@@ -250,6 +250,14 @@ export class RoomLink extends ShardRoomGate {
 				} finally {
 					this.asking.delete(i);
 				}
+				// Admissions of this shard that ended while it was being asked (their turn skipped
+				// it), or past the page: asked now, not at some later commit or alarm.
+				const asked = new Set(list.map((p) => p.sessionId));
+				const n = this.escrow.shards;
+				const left = this.host
+					.pendingLapses()
+					.some((p) => shardOf(p.sessionId, n) === i && !asked.has(p.sessionId));
+				if (left) this.changed();
 			}),
 		);
 	}

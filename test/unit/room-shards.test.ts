@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { QUEUED_MEMO_MS } from "../../src/domain/bounds.ts";
 import { shardOf } from "../../src/domain/escrow.ts";
 import type { Inventory } from "../../src/domain/inventory.ts";
-import type { HeldCursor, HeldPage } from "../../src/inventory/records.ts";
+import { type HeldCursor, type HeldPage, pageOfRows } from "../../src/inventory/records.ts";
 import {
 	MAX_HELD_PER_REPORT,
 	ROOM_RETRY_MS,
@@ -44,16 +44,7 @@ function pageOf(holds: [string, number][], cursor: HeldCursor, limit: number): H
 		)
 		.sort((a, b) => a.at - b.at || a.row - b.row)
 		.slice(0, limit);
-	const latest = new Map<string, number>();
-	for (const r of rows) latest.set(r.sessionId, Math.max(latest.get(r.sessionId) ?? r.at, r.at));
-	const last = rows[rows.length - 1];
-	return {
-		held: [...latest],
-		next:
-			rows.length < limit || last === undefined
-				? null
-				: { untilMs: cursor.untilMs, afterMs: last.at, afterRow: last.row },
-	};
+	return pageOfRows(rows, cursor, limit);
 }
 
 function shardLink(answers: Map<string, RoomAnswer>) {
@@ -244,6 +235,54 @@ describe("room link between a split SKU's objects", () => {
 		await vi.waitFor(() => expect(link.hasPending()).toBe(false));
 		// Done: the counts alone, when they change.
 		expect(reports).toHaveLength(3);
+	});
+
+	it("the coordinator asks a shard about an admission that ended while it was asking that shard, without waiting for an alarm", async () => {
+		const first = sessionOn(1, 0);
+		const second = sessionOn(1, 1);
+		const lapse = (sessionId: string) => ({ sessionId, admittedAtMs: 1, admittedUntilMs: 2 });
+		let pending = [lapse(first)];
+		const questions: string[][] = [];
+		const wakes: number[] = [];
+		let answerFirst: (() => void) | null = null;
+		const shard: RoomPeer = {
+			roomTickets: async () => [],
+			roomReport: async () => null,
+			roomSync: async () => 0,
+			roomHeld: async (list) => {
+				questions.push(list.map((p) => p.sessionId));
+				// The first question is still in flight when the second admission ends.
+				if (questions.length === 1) await new Promise<void>((r) => (answerFirst = r));
+				return list.map(() => null);
+			},
+		};
+		const link = new RoomLink(
+			{
+				inventory: () => null,
+				peer: () => shard,
+				wake: (atMs) => wakes.push(atMs),
+				admittedUntil: () => null,
+				heldPage: () => ({ held: [], next: null }),
+				pendingLapses: () => pending,
+				settleLapses: (settled) => {
+					const done = new Set(settled.map(([id]) => id));
+					pending = pending.filter((p) => !done.has(p.sessionId));
+				},
+			},
+			{ ledger: {}, shards: SHARDS, index: 0, isCoordinator: true, save: () => {} },
+		);
+		link.changed();
+		await vi.waitFor(() => expect(questions).toEqual([[first]]));
+		pending = [...pending, lapse(second)];
+		link.changed();
+		// Give the second commit's turn its chance to ask: the shard is being asked, so it waits.
+		await new Promise((r) => setTimeout(r, 10));
+		expect(questions).toEqual([[first]]);
+		(answerFirst as unknown as () => void)();
+		// Once the shard answered, the admission that ended meanwhile is asked about at once.
+		await vi.waitFor(() => expect(questions).toEqual([[first], [second]]));
+		await vi.waitFor(() => expect(pending).toEqual([]));
+		expect(wakes).toEqual([]);
 	});
 
 	it("the coordinator publishes a new version only when the room changed, and counts the whole SKU", () => {
