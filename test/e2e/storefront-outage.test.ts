@@ -8,6 +8,7 @@
 // (docs/decisions/059-storefront-retries.md). A hold that ends elsewhere (a Release whose
 // answer was lost, another tab, an operator's reset): test/e2e/storefront-hold-ended.test.ts.
 
+import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import { api, type TestServer } from "../support/server.ts";
 import { expectNoSeriousA11yViolations } from "./axe.ts";
@@ -27,6 +28,34 @@ import { browserSuite } from "./suite.ts";
 import { standInTurnstile, turnstileCalls } from "./turnstile-stand-in.ts";
 
 /** The live feed's reconnect backoff tops out at 10 s (src/web/api/live-protocol.ts). */
+
+/** What the page sent as a reserve, and what the server answered it (whether or not the page heard). */
+interface SentReserve {
+	key: string | undefined;
+	status: number;
+	reservationId: string | undefined;
+}
+
+/**
+ * Passes the page's reserves to the server, but loses the first answer on its way back: the server
+ * took the hold, the page never hears of it. Page routes outlive a reload. Returns what was sent.
+ */
+async function loseFirstReserveAnswer(page: Page): Promise<SentReserve[]> {
+	const sent: SentReserve[] = [];
+	await page.route("**/api/reservations", async (route) => {
+		if (route.request().method() !== "POST") return route.fallback();
+		const response = await route.fetch();
+		const body = (await response.json()) as { data?: { reservationId?: string } };
+		sent.push({
+			key: route.request().headers()["idempotency-key"],
+			status: response.status(),
+			reservationId: body.data?.reservationId,
+		});
+		if (sent.length === 1) return route.abort("internetdisconnected");
+		return route.fulfill({ response });
+	});
+	return sent;
+}
 const RECONNECT_POLL = { timeout: 30_000, interval: 200 };
 /** A hold that ends during a test's outage: long enough to be seen held on a busy machine first. */
 const SHORT_HOLD_SECONDS = 10;
@@ -207,19 +236,7 @@ describe("storefront during failures", () => {
 		const { page, errors } = await openStore(e2e.browser, e2e.server, sku, DESKTOP_WIDE);
 		e2e.track(page);
 		await verify(page);
-		const sent: { key: string | undefined; reservationId: unknown }[] = [];
-		await page.route("**/api/reservations", async (route) => {
-			if (route.request().method() !== "POST") return route.fallback();
-			const response = await route.fetch();
-			const body = (await response.json()) as { data?: { reservationId?: string } };
-			sent.push({
-				key: route.request().headers()["idempotency-key"],
-				reservationId: body.data?.reservationId,
-			});
-			// The first answer is lost on its way back: the server took the hold, the page never hears of it.
-			if (sent.length === 1) return route.abort("internetdisconnected");
-			return route.fulfill({ response });
-		});
+		const sent = await loseFirstReserveAnswer(page);
 		await page.getByRole("button", { name: "Reserve" }).click();
 		await expect.poll(() => alertText(page), POLL).toMatch(/^Could not reach the server\./);
 		const lost = await alertText(page);
@@ -246,15 +263,7 @@ describe("storefront during failures", () => {
 		const { page, errors } = await openStore(e2e.browser, e2e.server, sku, DESKTOP_WIDE);
 		e2e.track(page);
 		await verify(page);
-		let sent = 0;
-		await page.route("**/api/reservations", async (route) => {
-			if (route.request().method() !== "POST") return route.fallback();
-			const response = await route.fetch();
-			sent += 1;
-			// The first answer is lost on its way back: the server took the hold, the page never hears of it.
-			if (sent === 1) return route.abort("internetdisconnected");
-			return route.fulfill({ response });
-		});
+		await loseFirstReserveAnswer(page);
 		await page.getByRole("button", { name: "Reserve" }).click();
 		await expect.poll(() => alertText(page), POLL).toMatch(/^Could not reach the server\./);
 		// The buyer tries again a while later: the hold has been running all along.
@@ -283,15 +292,7 @@ describe("storefront during failures", () => {
 		const { page, errors } = await openStore(e2e.browser, e2e.server, sku, DESKTOP_WIDE);
 		e2e.track(page);
 		await verify(page);
-		let sent = 0;
-		await page.route("**/api/reservations", async (route) => {
-			if (route.request().method() !== "POST") return route.fallback();
-			const response = await route.fetch();
-			sent += 1;
-			// The first answer is lost on its way back: the server took the hold, the page never hears of it.
-			if (sent === 1) return route.abort("internetdisconnected");
-			return route.fulfill({ response });
-		});
+		const sent = await loseFirstReserveAnswer(page);
 		await page.getByRole("button", { name: "Reserve" }).click();
 		await expect.poll(() => alertText(page), POLL).toMatch(/^Could not reach the server\./);
 		// The 2-s hold ends before the buyer tries again.
@@ -304,7 +305,7 @@ describe("storefront during failures", () => {
 		expect(await heldHeading.count()).toBe(0);
 		expect(await page.getByRole("button", { name: /^Pay/ }).count()).toBe(0);
 		expect(await alertText(page)).toMatch(/^Your hold expired before payment/);
-		expect(sent).toBe(2);
+		expect(sent).toHaveLength(2);
 		expect(errors).toEqual([]);
 	});
 
@@ -314,16 +315,8 @@ describe("storefront during failures", () => {
 		const { page, errors } = await openStore(e2e.browser, e2e.server, sku, DESKTOP_WIDE);
 		e2e.track(page);
 		await verify(page);
-		const sent: { key: string | undefined; status: number }[] = [];
 		// Page routes outlive the reload.
-		await page.route("**/api/reservations", async (route) => {
-			if (route.request().method() !== "POST") return route.fallback();
-			const response = await route.fetch();
-			sent.push({ key: route.request().headers()["idempotency-key"], status: response.status() });
-			// The first answer is lost on its way back: the server took the hold, the page never hears of it.
-			if (sent.length === 1) return route.abort("internetdisconnected");
-			return route.fulfill({ response });
-		});
+		const sent = await loseFirstReserveAnswer(page);
 		await page.getByRole("button", { name: "Reserve" }).click();
 		await expect.poll(() => alertText(page), POLL).toMatch(/^Could not reach the server\./);
 		await page.reload();
