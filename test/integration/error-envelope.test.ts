@@ -133,20 +133,29 @@ describe("rejections answered at the edge", () => {
 		const sku = await createProduct({ totalStock: 1, perUserLimit: 5 });
 		expect((await reserve(sku, await newSession())).status).toBe(201);
 		const buyer = await newSession();
-		// A keyed attempt always reaches the object; the unkeyed one after it is answered from
-		// the copy the object's answer left at the edge.
-		const byObject = await rejection(
-			await reserve(sku, buyer, { "idempotency-key": "envelope-1" }),
-			"sold_out",
-		);
-		const atEdge = await rejection(await reserve(sku, buyer), "sold_out");
-		expect(atEdge).toEqual(byObject);
-		expect(atEdge.headers).toEqual([["content-type", "application/json"]]);
-		expect(atEdge.metaKeys).toEqual(["requestId", "latencyMs", "cost", "guardrail"]);
-		const stats = await call<{ edgeAnswered: number }>("GET", `/api/admin/products/${sku}/stats`, {
-			token: ADMIN,
-		});
-		expect(stats.body.data?.edgeAnswered).toBeGreaterThan(0);
+		const edgeAnswered = async () =>
+			(
+				await call<{ edgeAnswered: number }>("GET", `/api/admin/products/${sku}/stats`, {
+					token: ADMIN,
+				})
+			).body.data?.edgeAnswered ?? 0;
+		// A keyed attempt always reaches the object; the unkeyed one right after it is answered
+		// from the copy the object's answer left at the edge while that copy is fresh (100 ms). A
+		// loaded machine may take longer between the two, so the pair is tried again until the
+		// edge answered one; every pair's two answers must be the same either way.
+		for (let pair = 1; pair <= 20; pair++) {
+			const before = await edgeAnswered();
+			const byObject = await rejection(
+				await reserve(sku, buyer, { "idempotency-key": `envelope-${pair}` }),
+				"sold_out",
+			);
+			const atEdge = await rejection(await reserve(sku, buyer), "sold_out");
+			expect(atEdge).toEqual(byObject);
+			expect(atEdge.headers).toEqual([["content-type", "application/json"]]);
+			expect(atEdge.metaKeys).toEqual(["requestId", "latencyMs", "cost", "guardrail"]);
+			if ((await edgeAnswered()) > before) break;
+		}
+		expect(await edgeAnswered()).toBeGreaterThan(0);
 	});
 
 	it("answer not_started in the same envelope, and purchase_limit keeps its own", async () => {
