@@ -28,7 +28,8 @@ export const EXPECTED_SECONDS: Readonly<Record<string, number>> = {
 	// 101 drops created for the picker past one catalogue page.
 	"test/e2e/console.test.ts": 29,
 	// A hold left to end during a kill -9 outage, confirmed after the restart (decision 091).
-	"test/e2e/storefront-outage.test.ts": 60,
+	"test/e2e/storefront-outage.test.ts": 40,
+	"test/e2e/storefront-lost-reserve.test.ts": 30,
 	"test/e2e/console-outage.test.ts": 14,
 	// A kill -9 and a restart of the product under the open console; a reset left to time out (15 s).
 	"test/e2e/console-reset-lost.test.ts": 62,
