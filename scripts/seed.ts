@@ -14,8 +14,14 @@ export const DEMO_PRODUCT = {
  * Null when the demo product is there as defined here: 201 (created now, or a create repeated:
  * the API answers an identical create again) or 409 (an operator changed it since). Else what
  * the server answered, for the ready line to say plainly (an unset ADMIN_TOKEN, a D1 outage).
+ * With no ADMIN_TOKEN nothing is sent: the server refuses every operator call then (403), and a
+ * request with an empty Bearer would only be answered 401 for the missing header, which the
+ * line would quote beside the 403 it explains.
  */
 export async function seedDemo(base: string, adminToken: string): Promise<string | null> {
+	if (adminToken.trim() === "") {
+		return `ADMIN_TOKEN is not set, so every operator endpoint answers 403 and ${DEMO_PRODUCT.sku} was not created (docs/configuration.md)`;
+	}
 	const res = await fetch(`${base}/api/admin/products`, {
 		method: "POST",
 		headers: { "content-type": "application/json", authorization: `Bearer ${adminToken}` },
@@ -31,11 +37,7 @@ export async function seedDemo(base: string, adminToken: string): Promise<string
 	if (res.status === 409) return null;
 	const code = typeof body?.error?.code === "string" ? ` ${body.error.code}` : "";
 	const message = typeof body?.error?.message === "string" ? ` (${body.error.message})` : "";
-	const why =
-		adminToken.trim() === ""
-			? "; ADMIN_TOKEN is not set, so every operator endpoint answers 403 (docs/configuration.md)"
-			: "";
-	return `creating ${DEMO_PRODUCT.sku} answered ${res.status}${code}${message}${why}`;
+	return `creating ${DEMO_PRODUCT.sku} answered ${res.status}${code}${message}`;
 }
 
 /**
