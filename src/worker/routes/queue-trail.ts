@@ -8,6 +8,7 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { DEFAULT_EVENTS_PAGE, MAX_EVENTS_PAGE } from "../../domain/bounds.ts";
+import { publicRoomDetail } from "../../domain/room-public-detail.ts";
 import type { AuditEvent } from "../../shared/types.ts";
 import { requireKnownSku } from "../catalogue.ts";
 import { ApiError, type AppEnv, fail, ok } from "../http.ts";
@@ -59,16 +60,20 @@ queueTrail.get("/:sku/queue/events", async (c) => {
 	)
 		.bind(sku, after, limit)
 		.all<{ id: string; seq: number; type: string; at: string; detail: string | null }>();
-	const events: AuditEvent[] = results.map((r) => ({
-		id: String(r.id),
-		seq: Number(r.seq),
-		sku,
-		type: r.type as AuditEvent["type"],
-		at: String(r.at),
-		...(r.detail !== null
-			? { detail: JSON.parse(String(r.detail)) as Record<string, unknown> }
-			: {}),
-	}));
+	const events: AuditEvent[] = results.map((r) => {
+		const detail =
+			r.detail === null
+				? undefined
+				: publicRoomDetail(r.type, JSON.parse(String(r.detail)) as Record<string, unknown>);
+		return {
+			id: String(r.id),
+			seq: Number(r.seq),
+			sku,
+			type: r.type as AuditEvent["type"],
+			at: String(r.at),
+			...(detail !== undefined ? { detail } : {}),
+		};
+	});
 	const last = results.at(-1);
 	return ok(c, {
 		events,
