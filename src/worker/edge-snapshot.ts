@@ -205,7 +205,7 @@ export function freshSnapshot(sku: string, nowMs: number): EdgeSnapshot | null {
  * The answer the object would give for `quantity` units that needs no
  * decision of its own: not started, or fewer units available than asked.
  * Null when only the object can decide (including every attempt that could
- * succeed). Mirrors the order of checks in domain/inventory.ts (`check`).
+ * succeed). Mirrors the order of checks in domain/inventory-stock.ts (`check`).
  */
 export function edgeRejection(
 	snapshot: EdgeSnapshot,

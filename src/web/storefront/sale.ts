@@ -24,7 +24,7 @@ export interface SaleView {
 
 /**
  * Whether the server's availability contradicts the page's copy of the product: the
- * server says "scheduled" exactly while its clock is before startsAt (src/domain/inventory.ts
+ * server says "scheduled" exactly while its clock is before startsAt (src/domain/inventory-stock.ts
  * status), so at the availability's own `asOf` the two must agree about the start. They
  * disagree only when the operator changed `startsAt` since the product was read (opened
  * early, postponed): the product is then read again. No clock of this device is involved.

@@ -1,0 +1,325 @@
+// The stock of one SKU and its holds: reserve, cancel, expire, per-session limits, the
+// product's changes and reset. Pure: no Workers imports, no clock, no randomness — the
+// caller passes `nowMs` and ids, so the same module runs in the Durable Object,
+// in property tests and in the simulator. Expected outcomes are values.
+// A layer of the model: Inventory (domain/inventory.ts) extends it with the checkout transitions.
+//
+// Every change is recorded twice for the caller to persist in one transaction:
+// the changed holds and the audit events (docs/architecture.md, "Cold path").
+
+import type { DropStatus, EventType } from "../shared/types.ts";
+import { MAX_QUANTITY } from "./bounds.ts";
+import { HoldDeadlines } from "./hold-deadlines.ts";
+import type {
+	Counters,
+	DomainEvent,
+	Hold,
+	InventorySnapshot,
+	ProductConfig,
+	ReserveAttempt,
+	ReserveOutcome,
+	ReserveRejection,
+	TransitionOutcome,
+} from "./inventory-records.ts";
+
+type ProductPatch = Partial<Omit<ProductConfig, "sku">>;
+
+export abstract class InventoryStock {
+	product: ProductConfig;
+	reserved: number;
+	sold: number;
+	attempts: number;
+	readonly rejected: Record<string, number>;
+	/** Non-terminal holds: RESERVED and CHECKOUT_PENDING. Terminal ones live only in storage. */
+	protected readonly active = new Map<string, Hold>();
+	/** Units each session holds or has bought: the purchase limit counts both. */
+	private readonly usage = new Map<string, number>();
+	protected readonly deadlines = new HoldDeadlines();
+	private changedHolds = new Map<string, Hold>();
+	private events: DomainEvent[] = [];
+
+	constructor(
+		snapshot: InventorySnapshot,
+		activeHolds: Iterable<Hold> = [],
+		usage: Iterable<[string, number]> = [],
+	) {
+		this.product = { ...snapshot.product };
+		this.reserved = snapshot.reserved;
+		this.sold = snapshot.sold;
+		this.attempts = snapshot.attempts;
+		this.rejected = { ...snapshot.rejected };
+		for (const [session, units] of usage) this.usage.set(session, units);
+		for (const hold of activeHolds) this.track(hold);
+	}
+
+	snapshot(): InventorySnapshot {
+		return {
+			product: { ...this.product },
+			reserved: this.reserved,
+			sold: this.sold,
+			attempts: this.attempts,
+			rejected: { ...this.rejected },
+		};
+	}
+
+	counters(): Counters {
+		const total = this.product.totalStock;
+		return {
+			total,
+			available: total - this.reserved - this.sold,
+			reserved: this.reserved,
+			sold: this.sold,
+		};
+	}
+
+	status(nowMs: number): DropStatus {
+		if (this.product.startsAtMs !== null && nowMs < this.product.startsAtMs) return "scheduled";
+		return this.counters().available > 0 ? "live" : "sold_out";
+	}
+
+	usageOf(sessionId: string): number {
+		return this.usage.get(sessionId) ?? 0;
+	}
+
+	activeHold(id: string): Hold | undefined {
+		return this.active.get(id);
+	}
+
+	activeCount(): number {
+		return this.active.size;
+	}
+
+	/** Earliest moment a RESERVED hold can expire, or a pending payment runs out of time. */
+	nextDeadlineMs(): number | null {
+		return this.deadlines.next(this.active);
+	}
+
+	reserve(attempt: ReserveAttempt): ReserveOutcome {
+		const { quantity, nowMs, sessionId } = attempt;
+		if (!Number.isInteger(quantity) || quantity < 1 || quantity > MAX_QUANTITY) {
+			throw new RangeError(`quantity must be an integer 1..${MAX_QUANTITY}, got ${quantity}`);
+		}
+		this.expireDue(nowMs);
+		this.attempts += 1;
+		const rejection = this.check(sessionId, quantity, nowMs, attempt.stockElsewhere ?? 0);
+		if (rejection !== null) {
+			this.reject(rejection);
+			return { ok: false, code: rejection };
+		}
+		const hold: Hold = {
+			id: attempt.id,
+			sessionId,
+			quantity,
+			status: "RESERVED",
+			createdAtMs: nowMs,
+			expiresAtMs: nowMs + this.product.holdSeconds * 1000,
+			idempotencyKey: attempt.idempotencyKey,
+			orderId: null,
+			paymentDeadlineMs: null,
+			priceCents: this.product.priceCents,
+			currency: this.product.currency,
+		};
+		this.reserved += quantity;
+		this.usage.set(sessionId, this.usageOf(sessionId) + quantity);
+		this.track(hold);
+		this.changed(hold);
+		this.emit({
+			type: "reservation.created",
+			atMs: nowMs,
+			reservationId: hold.id,
+			quantity,
+			sessionId,
+			detail: { expiresAt: new Date(hold.expiresAtMs).toISOString() },
+		});
+		return { ok: true, hold };
+	}
+
+	/** Counts a rejection decided outside the object's rules (e.g. a rate limit). */
+	reject(code: string): void {
+		this.rejected[code] = (this.rejected[code] ?? 0) + 1;
+	}
+
+	cancel(hold: Hold, nowMs: number): TransitionOutcome {
+		this.expireDue(nowMs);
+		const live = this.active.get(hold.id);
+		if (live === undefined || live.status !== "RESERVED")
+			return { ok: false, code: "invalid_state" };
+		this.release(live, "CANCELLED", nowMs, "reservation.cancelled");
+		return { ok: true, hold: live };
+	}
+
+	/** Returns every RESERVED hold whose time is up to stock. Idempotent, cheap when nothing is due. */
+	expireDue(nowMs: number): number {
+		let expired = 0;
+		for (;;) {
+			const id = this.deadlines.popDue(nowMs);
+			if (id === undefined) break;
+			const hold = this.active.get(id);
+			// Stale heap entry (cancelled, paid, or a checkout with its own deadline).
+			if (hold === undefined || hold.status !== "RESERVED" || hold.expiresAtMs > nowMs) continue;
+			// `expiresAt`: when it was due; `at`, when recorded (after a restart, later: docs/api.md).
+			this.release(hold, "EXPIRED", nowMs, "reservation.expired", {
+				expiresAt: new Date(hold.expiresAtMs).toISOString(),
+			});
+			expired += 1;
+		}
+		return expired;
+	}
+
+	/** Records an event that changes no counter (payment.succeeded, payment.refunded, …). */
+	note(event: DomainEvent): void {
+		this.emit(event);
+	}
+
+	/**
+	 * `recorded`: the event's detail, or null for none (inventory/sku-object-peers.ts escrowUpdate);
+	 * an empty one records nothing (a PATCH that changed only the room: inventory/patch-changes.ts).
+	 */
+	update(
+		patch: ProductPatch,
+		nowMs: number,
+		recorded: Record<string, unknown> | null = { ...patch },
+	): { ok: boolean } {
+		const next = { ...this.product, ...patch };
+		if (next.totalStock < this.reserved + this.sold) return { ok: false };
+		this.product = next;
+		if (recorded !== null && Object.keys(recorded).length > 0)
+			this.emit({ type: "product.updated", atMs: nowMs, detail: recorded });
+		return { ok: true };
+	}
+
+	/**
+	 * An escrow shard's allotment changed (src/domain/escrow.ts): a grant raised it or
+	 * a give-back lowered it. The shard's totalStock is its allotment, so every rule of
+	 * this model holds within it; the event lets replay (domain/replay.ts replayShard) follow it.
+	 * `allotment` and `totalStock` are the same number (docs/api.md, "The audit trail of a split SKU").
+	 */
+	setAllotment(totalStock: number, nowMs: number, detail: Record<string, unknown>): void {
+		if (totalStock < this.reserved + this.sold) {
+			throw new RangeError(
+				`allotment ${totalStock} below ${this.reserved + this.sold} held or sold`,
+			);
+		}
+		this.product = { ...this.product, totalStock };
+		const recorded = { totalStock, allotment: totalStock, escrow: detail };
+		this.emit({ type: "product.updated", atMs: nowMs, detail: recorded });
+	}
+
+	/**
+	 * Clears every hold that is not paid and the attempt counters; paid orders
+	 * and their units stay sold, so the stock returns to total − sold
+	 * (docs/decisions/001-reset-keeps-paid-orders.md). Each session keeps the
+	 * units it bought against its purchase limit.
+	 * `skuTotalStock`: a split SKU's coordinator records the SKU's total, its allotment beside it.
+	 * `idempotencyKey`: the operator's key for this reset, recorded so a reader of the trail can
+	 * tell whose reset it was (docs/decisions/081-reset-idempotency-key.md); absent when unkeyed.
+	 */
+	reset(
+		nowMs: number,
+		skuTotalStock: number | null = null,
+		idempotencyKey: string | null = null,
+	): void {
+		let releasedUnits = 0;
+		for (const hold of this.active.values()) {
+			// Cleared holds are dropped from storage by the caller; no per-hold events, the reset is one.
+			hold.status = "CANCELLED";
+			releasedUnits += hold.quantity;
+			const left = this.usageOf(hold.sessionId) - hold.quantity;
+			if (left > 0) this.usage.set(hold.sessionId, left);
+			else this.usage.delete(hold.sessionId);
+		}
+		const releasedHolds = this.active.size;
+		this.active.clear();
+		this.deadlines.clear();
+		this.changedHolds.clear();
+		this.reserved = 0;
+		this.attempts = 0;
+		for (const key of Object.keys(this.rejected)) delete this.rejected[key];
+		this.emit({
+			type: "inventory.reset",
+			atMs: nowMs,
+			// soldKept tells replay (domain/replay.ts) that this reset kept the sold units.
+			detail: {
+				...(skuTotalStock === null
+					? { totalStock: this.product.totalStock }
+					: { totalStock: skuTotalStock, allotment: this.product.totalStock }),
+				soldKept: this.sold,
+				releasedHolds,
+				releasedUnits,
+				...(idempotencyKey === null ? {} : { idempotencyKey }),
+			},
+		});
+	}
+
+	/** Hands the caller what changed since the last drain, to persist in one transaction. */
+	drain(): { holds: Hold[]; events: DomainEvent[] } {
+		const out = { holds: [...this.changedHolds.values()], events: this.events };
+		this.changedHolds = new Map();
+		this.events = [];
+		return out;
+	}
+
+	/**
+	 * Stock before the limit: a sold-out SKU answers sold_out to everyone (docs/api.md). For an
+	 * attempt the limit refuses, a split SKU's shard counts the SKU's units outside it too
+	 * (`stockElsewhere`): one object answers such a session purchase_limit while the SKU has
+	 * the units, wherever they lie (docs/decisions/080-split-sku-limit-and-paged-recount.md).
+	 */
+	private check(
+		sessionId: string,
+		quantity: number,
+		nowMs: number,
+		stockElsewhere: number,
+	): ReserveRejection | null {
+		const { startsAtMs, perUserLimit } = this.product;
+		if (startsAtMs !== null && nowMs < startsAtMs) return "not_started";
+		const overLimit = this.usageOf(sessionId) + quantity > perUserLimit;
+		const stock = this.counters().available + (overLimit ? Math.max(0, stockElsewhere) : 0);
+		if (stock < quantity) return "sold_out";
+		if (overLimit) return "purchase_limit";
+		return null;
+	}
+
+	private track(hold: Hold): void {
+		this.active.set(hold.id, hold);
+		this.deadlines.track(hold);
+	}
+
+	/** Keeps a payment deadline visible to `nextDeadlineMs` (the saga resumes from the alarm). */
+	scheduleDeadline(id: string, atMs: number): void {
+		this.deadlines.add(atMs, id);
+	}
+
+	protected release(
+		hold: Hold,
+		status: "EXPIRED" | "CANCELLED" | "PAYMENT_FAILED",
+		nowMs: number,
+		type: EventType,
+		detail?: Record<string, unknown>,
+	): void {
+		hold.status = status;
+		hold.paymentDeadlineMs = null;
+		this.active.delete(hold.id);
+		this.reserved -= hold.quantity;
+		const left = this.usageOf(hold.sessionId) - hold.quantity;
+		if (left > 0) this.usage.set(hold.sessionId, left);
+		else this.usage.delete(hold.sessionId);
+		this.changed(hold);
+		this.emit({
+			type,
+			atMs: nowMs,
+			reservationId: hold.id,
+			quantity: hold.quantity,
+			sessionId: hold.sessionId,
+			...(detail ? { detail } : {}),
+		});
+	}
+
+	protected changed(hold: Hold): void {
+		this.changedHolds.set(hold.id, hold);
+	}
+
+	protected emit(event: DomainEvent): void {
+		this.events.push(event);
+	}
+}
