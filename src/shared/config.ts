@@ -18,7 +18,6 @@ import {
 	MAX_HOLD_SECONDS,
 	MAX_OBJECT_CALLS_PER_SEC,
 	MIN_HOLD_SECONDS,
-	RATE_LIMIT_FLAG_WINDOWS,
 	RATE_LIMIT_READS,
 	RATE_LIMIT_RESERVE,
 	RATE_LIMIT_RESERVE_NEW,
@@ -28,7 +27,6 @@ import {
 	RATE_LIMIT_WINDOW_SECONDS,
 	RATE_LIMIT_WRITES,
 } from "../domain/bounds.ts";
-import type { ReplayWindows } from "../domain/idempotency.ts";
 import { MAX_PAYMENT_TIMEOUT_MS } from "../payment/provider.ts";
 import { MAX_SIM_LATENCY_MS } from "../payment/simulated.ts";
 import type { RateLimitConfig } from "../ratelimit/config.ts";
@@ -43,7 +41,12 @@ import {
 	secret,
 	text,
 } from "./config-fields.ts";
-import { TURNSTILE_TEST_SECRET_KEYS, TURNSTILE_TEST_SITE_KEYS } from "./turnstile.ts";
+import { clockProblem, debugTokenProblem, turnstileProblems } from "./config-rules.ts";
+import { paymentSettings, rateLimitsOf } from "./config-sections.ts";
+import type { Config, PaymentSettings } from "./config-types.ts";
+
+// The parsed configuration's types (config-types.ts): their readers import them from here.
+export type { Config, CostConfig, PaymentSettings } from "./config-types.ts";
 
 // ---- limits and defaults of the variables --------------------------------------------------
 
@@ -67,50 +70,6 @@ export const DEFAULT_GUARDRAIL_VIRTUAL_USD = 0.05;
 /** How long a hold may stay CHECKOUT_PENDING (PAYMENT_TIMEOUT_MS), by default and at least. */
 export const DEFAULT_CHECKOUT_TIMEOUT_MS = 20_000;
 export const MIN_CHECKOUT_TIMEOUT_MS = 1_000;
-
-// ---- the parsed configuration --------------------------------------------------------------
-
-export interface CostConfig {
-	billingScale: number;
-	limitUsd: number;
-	guardrailUsd: number;
-}
-
-export type PaymentSettings =
-	| { provider: "simulated"; simLatencyMs: number }
-	| { provider: "stripe"; secretKey: string; apiBase: string | undefined };
-
-export interface Config {
-	/** "local" enables the local-only helpers (the siteverify emulation); "production" by default. */
-	environment: string;
-	/** Null: unset, so every operator endpoint answers 403. */
-	adminToken: string | null;
-	/** Null: unset, so every session needs a real Turnstile token. */
-	debugToken: string | null;
-	turnstile: { siteKey: string; secretKey: string; verifyUrl: string | null };
-	sessionTtlSeconds: number;
-	/**
-	 * How long Idempotency-Key outcomes of reserve attempts are answered again
-	 * (src/domain/idempotency.ts): a hold's for the session lifetime past its
-	 * expiresAt, a rejection's for IDEMPOTENCY_REJECTED_SECONDS.
-	 */
-	replayWindows: ReplayWindows;
-	/** Hold length of products created without `holdSeconds`. */
-	holdSeconds: number;
-	/** Keys the HMAC of client IPs (src/worker/secrets.ts). */
-	ipHashSecret: string;
-	/** Null when RATE_LIMITS=off. */
-	rateLimits: RateLimitConfig | null;
-	cost: CostConfig;
-	payment: PaymentSettings;
-	paymentTimeoutMs: number;
-	/**
-	 * Null (the default): off. Else each SKU object lets this many reserve calls a
-	 * second through and queues the rest — a local simulation of Cloudflare's
-	 * per-object limit (docs/capacity.md), never a production setting.
-	 */
-	objectCallsPerSec: number | null;
-}
 
 // ---- one schema per kind of variable (config-fields.ts) -------------------------------------
 
@@ -255,99 +214,6 @@ export function parseConfig(vars: Readonly<Record<string, unknown>>): ConfigResu
 			paymentTimeoutMs: v.PAYMENT_TIMEOUT_MS,
 			objectCallsPerSec: v.OBJECT_CALLS_PER_SEC === 0 ? null : v.OBJECT_CALLS_PER_SEC,
 		},
-	};
-}
-
-type RateLimitParsed = Pick<Parsed, keyof RateLimitVars>;
-
-/**
- * Outside local/test the human check must be able to pass: without a secret every siteverify
- * call fails, and with a test site key every widget hands out the dummy token, which real
- * secrets reject (a test secret would pass bots). Either way every buyer would get 403
- * `turnstile_failed` from a deploy that looked healthy, so it is refused at once instead.
- */
-function turnstileProblems(
-	v: Pick<Parsed, "ENVIRONMENT" | "TURNSTILE_SITE_KEY" | "TURNSTILE_SECRET_KEY">,
-): string[] {
-	if (TEST_ENVIRONMENTS.has(v.ENVIRONMENT)) return [];
-	const where = `ENVIRONMENT ${JSON.stringify(v.ENVIRONMENT)} (the test keys are for local or test)`;
-	const problems: string[] = [];
-	if (v.TURNSTILE_SECRET_KEY === "")
-		problems.push(
-			"TURNSTILE_SECRET_KEY is not set: every human check would fail (`wrangler secret put TURNSTILE_SECRET_KEY` with your widget's secret key)",
-		);
-	else if (TURNSTILE_TEST_SECRET_KEYS.includes(v.TURNSTILE_SECRET_KEY))
-		problems.push(
-			`TURNSTILE_SECRET_KEY is one of Turnstile's documented test secrets, refused with ${where}: use your widget's secret key`,
-		);
-	if (v.TURNSTILE_SITE_KEY === "")
-		problems.push(
-			"TURNSTILE_SITE_KEY is not set: the pages cannot show the human check (set your widget's site key in wrangler.jsonc vars)",
-		);
-	else if (TURNSTILE_TEST_SITE_KEYS.includes(v.TURNSTILE_SITE_KEY))
-		problems.push(
-			`TURNSTILE_SITE_KEY is one of Turnstile's documented test site keys, refused with ${where}: set your widget's site key in wrangler.jsonc vars`,
-		);
-	return problems;
-}
-
-/**
- * Environments for development and tests: a request may name the moment the limits judge it
- * at, and Turnstile may run on its test keys. Anything else, an unset or misspelt
- * ENVIRONMENT included, is treated as production.
- */
-const TEST_ENVIRONMENTS: ReadonlySet<string> = new Set(["local", "test"]);
-
-/**
- * A DEBUG_TOKEN skips the human check for whoever sends it, so outside local/test it is a bypass
- * of Turnstile for anyone who learns or guesses it (local.vars commits a default). Refused like
- * Turnstile's test keys, rather than ignored: a variable that silently means nothing in one
- * environment is a trap for the next person reading the deploy's settings.
- */
-function debugTokenProblem(v: Pick<Parsed, "DEBUG_TOKEN" | "ENVIRONMENT">): string | null {
-	if (v.DEBUG_TOKEN === null || TEST_ENVIRONMENTS.has(v.ENVIRONMENT)) return null;
-	return `DEBUG_TOKEN is set, which would let anyone who sends it skip the human check: it needs ENVIRONMENT local or test, not ${JSON.stringify(v.ENVIRONMENT)} (\`wrangler secret delete DEBUG_TOKEN\`, or unset it)`;
-}
-
-/** RATE_LIMIT_CLOCK=request anywhere else would let a client pick its own time: refused. */
-function clockProblem(v: Pick<Parsed, "RATE_LIMIT_CLOCK" | "ENVIRONMENT">): string | null {
-	if (v.RATE_LIMIT_CLOCK !== "request" || TEST_ENVIRONMENTS.has(v.ENVIRONMENT)) return null;
-	return `RATE_LIMIT_CLOCK=request is for tests: it needs ENVIRONMENT local or test, not ${JSON.stringify(v.ENVIRONMENT)}`;
-}
-
-function rateLimitsOf(v: RateLimitParsed): RateLimitConfig | null {
-	if (v.RATE_LIMITS === "off") return null;
-	const windowMs = v.RATE_LIMIT_WINDOW_SECONDS * 1000;
-	const clock = v.RATE_LIMIT_CLOCK;
-	return {
-		windowMs,
-		clock,
-		reserve: {
-			windowMs,
-			verified: v.RATE_LIMIT_RESERVE,
-			new: v.RATE_LIMIT_RESERVE_NEW,
-			suspected: v.RATE_LIMIT_RESERVE_SUSPECTED,
-			flaggedForMs: windowMs * RATE_LIMIT_FLAG_WINDOWS,
-			windowAtArrival: clock === "request",
-		},
-		writes: v.RATE_LIMIT_WRITES,
-		reads: v.RATE_LIMIT_READS,
-		reset: v.RATE_LIMIT_RESET,
-		sessions: v.RATE_LIMIT_SESSIONS,
-	};
-}
-
-function paymentSettings(v: Parsed, problems: string[]): PaymentSettings | null {
-	if (v.PAYMENT_PROVIDER === "simulated")
-		return { provider: "simulated", simLatencyMs: v.PAYMENT_SIM_LATENCY_MS };
-	if (v.STRIPE_SECRET_KEY === null) {
-		problems.push("STRIPE_SECRET_KEY is not set, and PAYMENT_PROVIDER=stripe needs it");
-		return null;
-	}
-	return {
-		provider: "stripe",
-		secretKey: v.STRIPE_SECRET_KEY,
-		apiBase: v.STRIPE_API_BASE ?? undefined,
 	};
 }
 

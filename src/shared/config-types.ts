@@ -1,0 +1,48 @@
+// The Worker's configuration as parsed (src/shared/config.ts parseConfig): what the Worker, the SKU
+// object and the payment providers read, never a raw variable. Types only, so the sub-parsers
+// (config-sections.ts) return parts of it without importing the parser that calls them.
+
+import type { ReplayWindows } from "../domain/idempotency.ts";
+import type { RateLimitConfig } from "../ratelimit/config.ts";
+
+export interface CostConfig {
+	billingScale: number;
+	limitUsd: number;
+	guardrailUsd: number;
+}
+
+export type PaymentSettings =
+	| { provider: "simulated"; simLatencyMs: number }
+	| { provider: "stripe"; secretKey: string; apiBase: string | undefined };
+
+export interface Config {
+	/** "local" enables the local-only helpers (the siteverify emulation); "production" by default. */
+	environment: string;
+	/** Null: unset, so every operator endpoint answers 403. */
+	adminToken: string | null;
+	/** Null: unset, so every session needs a real Turnstile token. */
+	debugToken: string | null;
+	turnstile: { siteKey: string; secretKey: string; verifyUrl: string | null };
+	sessionTtlSeconds: number;
+	/**
+	 * How long Idempotency-Key outcomes of reserve attempts are answered again
+	 * (src/domain/idempotency.ts): a hold's for the session lifetime past its
+	 * expiresAt, a rejection's for IDEMPOTENCY_REJECTED_SECONDS.
+	 */
+	replayWindows: ReplayWindows;
+	/** Hold length of products created without `holdSeconds`. */
+	holdSeconds: number;
+	/** Keys the HMAC of client IPs (src/worker/secrets.ts). */
+	ipHashSecret: string;
+	/** Null when RATE_LIMITS=off. */
+	rateLimits: RateLimitConfig | null;
+	cost: CostConfig;
+	payment: PaymentSettings;
+	paymentTimeoutMs: number;
+	/**
+	 * Null (the default): off. Else each SKU object lets this many reserve calls a
+	 * second through and queues the rest — a local simulation of Cloudflare's
+	 * per-object limit (docs/capacity.md), never a production setting.
+	 */
+	objectCallsPerSec: number | null;
+}
