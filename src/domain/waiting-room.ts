@@ -10,82 +10,34 @@
 // unit is available and no hold is left that could return, every waiting
 // ticket turns sold_out.
 //
+// Its state and what it answers (tickets, counts, positions, the changes to drain) are the layer
+// WaitingRoom extends, in domain/waiting-room-state.ts; this file holds every change of the room.
 // Its records (settings, tickets, snapshot) are in domain/waiting-room-records.ts, the seed
 // and the shuffle in domain/waiting-room-shuffle.ts, the order in domain/waiting-room-order.ts,
 // its bounds and the ended tickets it keeps in domain/waiting-room-kept.ts, its admissions in
 // domain/waiting-room-admissions.ts, the ETA estimator in domain/waiting-room-eta.ts.
 
-import type { DomainEvent } from "./inventory.ts";
-import { Admissions, type PendingLapse } from "./waiting-room-admissions.ts";
 import {
 	DEFAULT_ROOM_LIMITS,
-	EndedTickets,
 	MAX_FORGOTTEN_PER_TURN,
 	type RoomLimits,
 } from "./waiting-room-kept.ts";
-import { QueueOrder } from "./waiting-room-order.ts";
 import {
 	admissionBudget,
 	type JoinOutcome,
 	type QueueTicket,
 	type RoomSettings,
-	type RoomSnapshot,
 	type StockView,
 } from "./waiting-room-records.ts";
 import { commitmentOf } from "./waiting-room-shuffle.ts";
+import { isEnded, WaitingRoomState } from "./waiting-room-state.ts";
 
 export type { PendingLapse } from "./waiting-room-admissions.ts";
 export { DEFAULT_ROOM_LIMITS, type RoomLimits, roomLimits } from "./waiting-room-kept.ts";
 // The records are the room's vocabulary: its callers import them from here with the room.
 export * from "./waiting-room-records.ts";
 
-export class WaitingRoom {
-	settings: RoomSettings;
-	readonly seed: string;
-	readonly seedCommitment: string;
-	startedAtMs: number | null;
-	soldOutTickets: number;
-	private nextSeq: number;
-	private readonly tickets = new Map<string, QueueTicket>();
-	private readonly bySession = new Map<string, QueueTicket>();
-	/** The pre-queue, then the queue order from the start on. */
-	private readonly queue: QueueOrder;
-	/** Ended tickets still kept, oldest first (forgotten at a join once due). */
-	private readonly ended = new EndedTickets();
-	/** Ids of tickets forgotten since the last drain (their rows go). */
-	private forgotten: string[] = [];
-	private waitingCount = 0;
-	/** Who is admitted, what the budget counts, when admissions end, used or lapsed. */
-	readonly admissions: Admissions;
-	private changedTickets = new Set<QueueTicket>();
-	private events: DomainEvent[] = [];
-
-	constructor(
-		snapshot: RoomSnapshot,
-		tickets: Iterable<QueueTicket> = [],
-		readonly limits: RoomLimits = DEFAULT_ROOM_LIMITS,
-	) {
-		this.settings = { ...snapshot.settings };
-		this.seed = snapshot.seed;
-		this.seedCommitment = snapshot.seedCommitment;
-		this.startedAtMs = snapshot.startedAtMs;
-		this.nextSeq = snapshot.nextSeq;
-		this.soldOutTickets = snapshot.soldOutTickets;
-		const all = [...tickets].map((t) => ({ ...t }));
-		for (const t of all) {
-			this.tickets.set(t.ticketId, t);
-			this.bySession.set(t.sessionId, t);
-			if (t.state === "waiting") this.waitingCount += 1;
-			if (isEnded(t) && t.rank !== null) this.ended.add(t);
-		}
-		this.admissions = new Admissions(snapshot, all, {
-			changed: (t) => this.changed(t),
-			emit: (e) => this.emit(e),
-			ended: (t) => this.ended.add(t),
-		});
-		this.queue = new QueueOrder(all, this.startedAtMs !== null, this.nextSeq);
-	}
-
+export class WaitingRoom extends WaitingRoomState {
 	/** A new room: the seed stays secret, its commitment is published (a `queue.enabled` event). */
 	static enable(
 		settings: RoomSettings,
@@ -115,70 +67,10 @@ export class WaitingRoom {
 		return room;
 	}
 
-	snapshot(): RoomSnapshot {
-		return {
-			settings: { ...this.settings },
-			seed: this.seed,
-			seedCommitment: this.seedCommitment,
-			startedAtMs: this.startedAtMs,
-			nextSeq: this.nextSeq,
-			admittedTotal: this.admissions.admittedTotal,
-			lapsed: this.admissions.lapsed,
-			soldOutTickets: this.soldOutTickets,
-			pendingLapses: this.admissions.pendingTicketIds(),
-		};
-	}
-
 	/** New settings (enabled, admitSeconds, overbook); the seed never changes. */
 	configure(settings: RoomSettings, nowMs: number): void {
 		this.settings = { ...settings };
 		this.emit({ type: "queue.updated", atMs: nowMs, detail: { ...settings } });
-	}
-
-	/** The seed, once the start has revealed it. */
-	revealedSeed(): string | null {
-		return this.startedAtMs === null ? null : this.seed;
-	}
-
-	/** Every session holding a ticket (the room's demand, for the fairness figures). */
-	sessionIds(): IterableIterator<string> {
-		return this.bySession.keys();
-	}
-
-	ticketOf(sessionId: string): QueueTicket | undefined {
-		return this.bySession.get(sessionId);
-	}
-
-	/**
-	 * `tickets`: the tickets the room keeps (ended ones too, until forgotten); `places`: those
-	 * that take a place, which the room's bound counts (waiting or admitted, and every ticket of
-	 * the pre-queue: the shuffle covers them all).
-	 */
-	counts(): { waiting: number; admitted: number; tickets: number; places: number } {
-		const places =
-			this.startedAtMs === null
-				? this.queue.preQueueLength
-				: this.waitingCount + this.admissions.admitted;
-		return {
-			waiting: this.waitingCount,
-			admitted: this.admissions.admitted,
-			tickets: this.tickets.size,
-			places,
-		};
-	}
-
-	/** Admitted sessions that have not reserved yet (what the budget counts). */
-	unusedAdmissions(): number {
-		return this.admissions.unusedCount;
-	}
-
-	/** Admitted in total, and lapsed unused (stats.queue). */
-	get admittedTotal(): number {
-		return this.admissions.admittedTotal;
-	}
-
-	get lapsed(): number {
-		return this.admissions.lapsed;
 	}
 
 	/**
@@ -227,17 +119,6 @@ export class WaitingRoom {
 		return { ok: true, ticket, created: true };
 	}
 
-	/** True while the session's admission lasts (it may reserve). */
-	isAdmitted(sessionId: string, nowMs: number): boolean {
-		const t = this.bySession.get(sessionId);
-		return (
-			t !== undefined &&
-			t.state === "admitted" &&
-			t.admittedUntilMs !== null &&
-			nowMs < t.admittedUntilMs
-		);
-	}
-
 	/** The admitted session took a hold: its admission no longer counts against the budget. */
 	markUsed(sessionId: string, nowMs: number): void {
 		const t = this.bySession.get(sessionId);
@@ -276,31 +157,9 @@ export class WaitingRoom {
 		}
 	}
 
-	/** Earliest moment the room must move by itself: the start, or an admission's end. */
-	nextDeadlineMs(startsAtMs: number | null): number | null {
-		if (!this.settings.enabled) return null;
-		if (this.startedAtMs === null && startsAtMs !== null) return startsAtMs;
-		return this.admissions.nextEndMs();
-	}
-
-	/** The ended admissions waiting for their shard's word (domain/waiting-room-admissions.ts). */
-	pendingLapses(): PendingLapse[] {
-		return this.admissions.pendingLapses();
-	}
-
 	/** The shard's word on a pending admission: the session's first hold within it, or null. */
 	settleLapse(sessionId: string, heldAtMs: number | null, nowMs: number): void {
 		this.admissions.settle(sessionId, heldAtMs, nowMs);
-	}
-
-	/** 1 is next; null before the start and for a ticket that is not waiting. */
-	position(ticket: QueueTicket): number | null {
-		return this.queue.position(ticket);
-	}
-
-	/** Admissions in the last minute and the span they were counted over (domain/waiting-room-eta.ts). */
-	admissionRate(nowMs: number): { admissions: number; windowMs: number } {
-		return this.admissions.rate(nowMs, this.startedAtMs);
 	}
 
 	/** A new drop: every ticket is dropped and a new seed committed (`queue.reset`). */
@@ -311,24 +170,6 @@ export class WaitingRoom {
 			...room.events,
 		];
 		return room;
-	}
-
-	/** Something changed since the last drain (tickets or events to persist). */
-	hasChanges(): boolean {
-		return this.changedTickets.size > 0 || this.events.length > 0 || this.forgotten.length > 0;
-	}
-
-	/** Hands the caller what changed since the last drain, to persist in one transaction. */
-	drain(): { tickets: QueueTicket[]; events: DomainEvent[]; forgotten: string[] } {
-		const out = {
-			tickets: [...this.changedTickets],
-			events: this.events,
-			forgotten: this.forgotten,
-		};
-		this.changedTickets = new Set();
-		this.events = [];
-		this.forgotten = [];
-		return out;
 	}
 
 	/** Forgets the ended tickets that are due (domain/waiting-room-kept.ts), a bounded number a turn. */
@@ -386,16 +227,4 @@ export class WaitingRoom {
 	private front(): QueueTicket | undefined {
 		return this.queue.front();
 	}
-
-	private changed(t: QueueTicket): void {
-		this.changedTickets.add(t);
-	}
-
-	private emit(event: DomainEvent): void {
-		this.events.push(event);
-	}
-}
-
-function isEnded(t: QueueTicket): boolean {
-	return t.state === "expired" || t.state === "sold_out";
 }
