@@ -24,7 +24,7 @@ import {
 	type Transfer,
 } from "../domain/escrow.ts";
 import type { Inventory, ProductConfig } from "../domain/inventory.ts";
-import type { RoomLedger, ShardRoomState } from "./room-shard-gate.ts";
+import type { RoomLedger, ShardRoomState } from "./room-shard-protocol.ts";
 
 /**
  * Grant requests one reserve call may wait for before it is decided with what

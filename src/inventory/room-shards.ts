@@ -24,25 +24,23 @@
 //   (`roomHeld`), so a use a restart kept from the reports is not called lapsed
 //   (confirmLapses; docs/decisions/090-room-tickets-and-ends-while-down.md).
 //
-// This file is the coordinator's side (RoomLink); a shard's gate and reports, and the
-// types both sides exchange, are inventory/room-shard-gate.ts. A SKU in one object has
-// no escrow row and never reaches either.
+// This file is the coordinator's side (RoomLink); a shard's gate and reports are
+// inventory/room-shard-gate.ts, the types both sides exchange inventory/room-shard-protocol.ts.
+// A SKU in one object has no escrow row and never reaches either.
 
 import { shardOf } from "../domain/escrow.ts";
 import type { Inventory } from "../domain/inventory.ts";
 import type { PendingLapse, StockView } from "../domain/waiting-room.ts";
 import type { RoomShardCalls } from "../shared/types.ts";
+import { MAX_REMEMBERED, ShardRoomGate, sweep } from "./room-shard-gate.ts";
 import {
 	MAX_HELD_PER_REPORT,
-	MAX_REMEMBERED,
 	ROOM_RETRY_MS,
 	type RoomAnswer,
 	type RoomReport,
 	type ShardAdmission,
-	ShardRoomGate,
 	type ShardRoomState,
-	sweep,
-} from "./room-shard-gate.ts";
+} from "./room-shard-protocol.ts";
 import type { JoinResult } from "./rpc.ts";
 import type { RoomKeeper } from "./waiting-room.ts";
 

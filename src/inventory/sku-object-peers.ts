@@ -18,7 +18,7 @@ import {
 	type RoomReport,
 	type ShardAdmission,
 	type ShardRoomState,
-} from "./room-shard-gate.ts";
+} from "./room-shard-protocol.ts";
 import { answerTickets, RoomLink } from "./room-shards.ts";
 import type { ShardCounters, UpdateResult } from "./rpc.ts";
 import { INVENTORY_MIGRATIONS } from "./schema.ts";

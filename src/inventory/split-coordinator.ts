@@ -10,7 +10,7 @@ import { toProduct } from "./codec.ts";
 import type { Escrow } from "./escrow.ts";
 import type { EscrowPeer } from "./escrow-shard.ts";
 import type { KeyedReset, KeyedResetResult } from "./reset-keys.ts";
-import type { RoomPeer } from "./room-shard-gate.ts";
+import type { RoomPeer } from "./room-shard-protocol.ts";
 import type { RoomLink } from "./room-shards.ts";
 import type {
 	CreateResult,

@@ -7,7 +7,7 @@
 // so only the alarm can load it: it must, and its report (a recount of its holds and its
 // counts) must let the waiting buyer in, long before the admission that blocks the line lapses.
 //
-// 64 shards make the report gap 630 ms (room-shard-gate.ts reportGapMs): a cancel right after
+// 64 shards make the report gap 630 ms (room-shard-protocol.ts reportGapMs): a cancel right after
 // a reported hold waits that long for its report, and the kill comes right after the cancel's
 // answer. Whether the report really was still waiting is read from the coordinator's SQLite
 // file while the server is down (the waiting ticket not admitted yet); a round in which it was

@@ -16,7 +16,7 @@ import {
 	type RoomReport,
 	reportGapMs,
 	type ShardRoomState,
-} from "../../src/inventory/room-shard-gate.ts";
+} from "../../src/inventory/room-shard-protocol.ts";
 import { RoomLink } from "../../src/inventory/room-shards.ts";
 
 const SHARDS = 4;
