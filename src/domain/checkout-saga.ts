@@ -17,13 +17,8 @@
 // took nothing never reports "charged"; attempts, failed payments and
 // compensations are bounded; a resumed saga gets one full provider timeout.
 
-import type {
-	ChargeOutcome,
-	ChargeRequest,
-	LookupOutcome,
-	RefundOutcome,
-} from "../payment/provider.ts";
-import type { HoldStatus, PaymentFailure } from "../shared/types.ts";
+import type { ChargeOutcome, LookupOutcome, RefundOutcome } from "../payment/provider.ts";
+import type { PaymentFailure } from "../shared/types.ts";
 import {
 	CHARGE_ATTEMPT_TIMEOUT_MS,
 	CHARGE_RETRY_BASE_MS,
@@ -39,6 +34,13 @@ import {
 	resumedDeadlineMs,
 	retryDelayMs,
 } from "./checkout-policy.ts";
+import type {
+	HoldChange,
+	SagaEffect,
+	SagaInput,
+	SagaStep,
+	SagaWorld,
+} from "./checkout-saga-records.ts";
 import {
 	type CheckoutResult,
 	chargeRequest,
@@ -47,59 +49,15 @@ import {
 	type SagaState,
 	toOrder,
 } from "./checkout-state.ts";
-import type { DomainEvent } from "./inventory.ts";
 
-/** What the step reads of the world, observed by the driver in the same turn. */
-export interface SagaWorld {
-	nowMs: number;
-	sku: string;
-	/** The reservation's hold while it is active (not yet paid or released), else null. */
-	hold: { status: HoldStatus; expiresAtMs: number } | null;
-}
-
-export type SagaInput =
-	/** Drive the saga now. `resumed`: this run did not begin it (the alarm after a crash, or
-	 * a copy of the request that finds nobody driving it). */
-	| { kind: "run"; resumed: boolean }
-	/** The backoff after an unknown charge outcome is over. */
-	| { kind: "retry" }
-	| { kind: "charged"; outcome: ChargeOutcome }
-	/** The compensation's lookup (never a charge): did the payment capture? */
-	| { kind: "probed"; outcome: LookupOutcome }
-	| { kind: "refunded"; outcome: RefundOutcome }
-	/** An operator reset cleared the SKU's holds. */
-	| { kind: "reset" };
-
-export type SagaEffect =
-	| { kind: "charge"; request: ChargeRequest; timeoutMs: number }
-	| { kind: "probe"; request: ChargeRequest; timeoutMs: number }
-	| { kind: "refund"; paymentId: string; idempotencyKey: string; timeoutMs: number }
-	| { kind: "wait"; ms: number }
-	/** Nothing more now: answer the caller; the alarm looks again at resumeAtMs if unsettled. */
-	| { kind: "stop"; answer: CheckoutResult };
-
-export type HoldChange =
-	/** CHECKOUT_PENDING → PAID. */
-	| { kind: "complete"; orderId: string }
-	/** CHECKOUT_PENDING → RESERVED, kept until its own expiresAt. */
-	| {
-			kind: "reopen";
-			detail: { reason: string; failedPayments: number; maxFailedPayments: number };
-	  }
-	/** CHECKOUT_PENDING → PAYMENT_FAILED, units back at once. */
-	| { kind: "release"; reason: string };
-
-export interface SagaStep {
-	state: SagaState;
-	/** put: write the state; retire: file it as a failed payment and free the reservation. */
-	write: "put" | "retire" | "none";
-	hold: HoldChange | null;
-	/** Audit events that move no unit, recorded before the hold's own event. */
-	notes: DomainEvent[];
-	effect: SagaEffect;
-	/** Set when money may be held without an order: an operator must reconcile. */
-	alert: string | null;
-}
+// The records are the step's vocabulary: its callers import them from here with `step`.
+export type {
+	HoldChange,
+	SagaEffect,
+	SagaInput,
+	SagaStep,
+	SagaWorld,
+} from "./checkout-saga-records.ts";
 
 /** The saga's transition function. Never mutates `state`. */
 export function step(state: SagaState, input: SagaInput, world: SagaWorld): SagaStep {
