@@ -14,7 +14,6 @@
 // can back it with its SQLite (same turn, no await) and a restarted object still
 // replays the earlier captures instead of charging again. Values are plain JSON.
 
-import { clockHex, pooledRandomHex } from "../shared/hex.ts";
 import { sleep } from "../shared/sleep.ts";
 import {
 	type CallOptions,
@@ -28,6 +27,14 @@ import {
 	validateId,
 	validateIdempotencyKey,
 } from "./provider.ts";
+import {
+	chargeFingerprint,
+	chargeKey,
+	newId,
+	paymentKey,
+	refundKey,
+	STATS_KEY,
+} from "./sim-keys.ts";
 import { SIM_PAYMENT_METHODS, simMethodProblem } from "./sim-methods.ts";
 import {
 	MemoryStore,
@@ -58,11 +65,6 @@ export const REASON_ALREADY_REFUNDED = "charge_already_refunded";
 export const REASON_NO_SUCH_PAYMENT = "resource_missing: no such captured payment";
 /** What a charge gets whose key a lookup spent first (it found no charge): nothing is captured. */
 export const REASON_KEY_SPENT_BY_LOOKUP = "idempotency key spent by a lookup that found no charge";
-
-const STATS_KEY = "stats";
-const chargeKey = (idempotencyKey: string) => `charge:${idempotencyKey}`;
-const refundKey = (idempotencyKey: string) => `refund:${idempotencyKey}`;
-const paymentKey = (paymentId: string) => `payment:${paymentId}`;
 
 export class SimulatedProvider implements PaymentProvider {
 	readonly name = "simulated";
@@ -345,32 +347,6 @@ type PaymentRecord = Extract<SimRecord, { type: "payment" }>;
 function replayCharge(earlier: ChargeRecord, fingerprint: string): ChargeOutcome {
 	if (earlier.fingerprint !== fingerprint) return { kind: "error", reason: REASON_KEY_REUSED };
 	return earlier.outcome;
-}
-
-/** Stripe compares every parameter of a replayed request; so do we. */
-function chargeFingerprint(req: ChargeRequest): string {
-	const metadata = Object.entries(req.metadata ?? {}).sort(([a], [b]) =>
-		a < b ? -1 : a > b ? 1 : 0,
-	);
-	return JSON.stringify([
-		req.amountCents,
-		req.currency,
-		req.paymentMethod,
-		req.description ?? null,
-		metadata,
-	]);
-}
-
-/** Random bytes after an id's 12 clock digits: 32 hex digits in all. */
-const ID_RANDOM_BYTES = 10;
-
-/**
- * `<prefix>_` and 32 hex digits that start with the clock: payment records are keyed by it,
- * and ids minted one after another then go to the end of the table's key order instead of
- * random leaves of it (as the reservation ids do, src/worker/ids.ts).
- */
-function newId(prefix: string): string {
-	return `${prefix}_${clockHex()}${pooledRandomHex(ID_RANDOM_BYTES)}`;
 }
 
 function withDeadline<T, U>(
