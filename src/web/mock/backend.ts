@@ -17,9 +17,10 @@ import {
 import { randomHex } from "../../shared/hex.ts";
 import { sleep } from "../../shared/sleep.ts";
 import { TURNSTILE_DUMMY_TOKEN } from "../../shared/turnstile.ts";
-import type { Availability, ErrorCode } from "../../shared/types.ts";
+import type { Availability } from "../../shared/types.ts";
 import type { LiveSource } from "../api/live-protocol.ts";
 import type { Transport, WireRequest, WireResponse } from "../api/transport.ts";
+import { type Answer, err, MESSAGES } from "./answers.ts";
 import { MockCheckout } from "./checkout.ts";
 import { ledger, type RouteKind, usageOf } from "./cost.ts";
 import { EventualStock, eventualRefusal } from "./eventual.ts";
@@ -42,18 +43,6 @@ interface MockSession {
 	/** The session's own demo guardrail (POST /api/demo/guardrail), as the Worker keeps it. */
 	guardrail: DemoGuardrailSetting | null;
 }
-
-type Answer = {
-	status: number;
-	data?: unknown;
-	/** The data is the response's own meta.guardrail (the guardrail routes). */
-	guardrailOfMeta?: boolean;
-	code?: ErrorCode;
-	message?: string;
-	/** A failed payment's `error.payment` (docs/api.md, "Checkout after a failed payment"). */
-	payment?: unknown;
-	headers?: Record<string, string>;
-};
 
 const between = (r: { min: number; max: number }) => r.min + Math.random() * (r.max - r.min);
 
@@ -360,29 +349,4 @@ export class MockBackend implements Transport, LiveSource {
 		this.notify(inv);
 		return { status: 200, data: toProduct(inv, now) };
 	}
-}
-
-const STATUS: Partial<Record<ErrorCode, number>> = {
-	invalid_request: 400,
-	unauthorized: 401,
-	payment_declined: 402,
-	turnstile_failed: 403,
-	purchase_limit: 403,
-	not_found: 404,
-	unknown_sku: 404,
-	sold_out: 409,
-	not_started: 409,
-	invalid_state: 409,
-	reservation_expired: 410,
-	rate_limited: 429,
-};
-
-const MESSAGES: Record<"sold_out" | "not_started" | "purchase_limit", string> = {
-	sold_out: "Sold out: fewer units are available than requested.",
-	not_started: "The drop has not started yet.",
-	purchase_limit: "This session already holds or bought as many units as a buyer may.",
-};
-
-function err(code: ErrorCode, message: string): Answer {
-	return { status: STATUS[code] ?? 500, code, message };
 }

@@ -1,0 +1,41 @@
+// What a route of the mock backend (backend.ts) answers, and its errors with the status codes
+// and messages the Worker gives them (docs/api.md), so the screens see the same envelopes.
+
+import type { ErrorCode } from "../../shared/types.ts";
+
+export type Answer = {
+	status: number;
+	data?: unknown;
+	/** The data is the response's own meta.guardrail (the guardrail routes). */
+	guardrailOfMeta?: boolean;
+	code?: ErrorCode;
+	message?: string;
+	/** A failed payment's `error.payment` (docs/api.md, "Checkout after a failed payment"). */
+	payment?: unknown;
+	headers?: Record<string, string>;
+};
+
+const STATUS: Partial<Record<ErrorCode, number>> = {
+	invalid_request: 400,
+	unauthorized: 401,
+	payment_declined: 402,
+	turnstile_failed: 403,
+	purchase_limit: 403,
+	not_found: 404,
+	unknown_sku: 404,
+	sold_out: 409,
+	not_started: 409,
+	invalid_state: 409,
+	reservation_expired: 410,
+	rate_limited: 429,
+};
+
+export const MESSAGES: Record<"sold_out" | "not_started" | "purchase_limit", string> = {
+	sold_out: "Sold out: fewer units are available than requested.",
+	not_started: "The drop has not started yet.",
+	purchase_limit: "This session already holds or bought as many units as a buyer may.",
+};
+
+export function err(code: ErrorCode, message: string): Answer {
+	return { status: STATUS[code] ?? 500, code, message };
+}
