@@ -1,9 +1,10 @@
 // What a SKU object (object.ts) is made of: its storage, the parts that keep its state (the
 // model, the outbox, the state writer, the group commit, the saga driver, the room, the escrow
 // of a split SKU), wired once per instance; the hosts through which those parts reach the object
-// and each other; and the internals every call uses (lazy expiry, loading, savepoints). The RPC
-// surface is built on it: sku-object-peers.ts (between the objects of a split SKU) and object.ts
-// (the Worker's calls). Everything here is protected: those two classes are its only users.
+// and each other (a split SKU's escrow and room link: sku-object-peers.ts); and the internals
+// every call uses (lazy expiry, loading, savepoints). The RPC surface is built on it:
+// sku-object-peers.ts (between the objects of a split SKU) and object.ts (the Worker's calls).
+// Everything here is protected: those two classes are its only users.
 
 import { DurableObject } from "cloudflare:workers";
 import { AttemptMemo } from "../domain/attempt-memo.ts";
@@ -43,7 +44,7 @@ import {
 	orderProjection,
 	projectAll,
 } from "./projections.ts";
-import { heldPage, loadState, readStoredHold } from "./records.ts";
+import { loadState, readStoredHold } from "./records.ts";
 import type { RoomLinkHost } from "./room-shard-gate.ts";
 import { RoomLink, roomStock } from "./room-shards.ts";
 import { RowMeter } from "./rows.ts";
@@ -226,50 +227,15 @@ export abstract class SkuObjectParts extends DurableObject<InventoryEnv> {
 	/** This object's own holds (a shard's, for a split SKU); `idempotencyKey` rides on its event. */
 	protected abstract resetLocal(idempotencyKey?: string | null): UpdateResult;
 
-	protected roomHost(): RoomLinkHost {
-		return {
-			inventory: () => this.inv,
-			peer: (index) => this.peerStub(index),
-			wake: (atMs) => this.deadlines.scheduleAlarm(atMs),
-			admittedUntil: (sessionId) => this.room.admittedUntil(sessionId, Date.now()),
-			heldPage: (cursor, limit) => heldPage(this.sql, cursor, limit),
-			pendingLapses: () => this.room.pendingLapses(),
-			settleLapses: (answers) => {
-				const now = Date.now();
-				for (const [sessionId, heldAtMs] of answers)
-					this.room.settleLapse(sessionId, heldAtMs, now);
-				// The room's changes (used, or `queue.lapsed`) are written with the turn's tick.
-				this.tick();
-			},
-		};
-	}
-
 	// ---- a split SKU: the hosts of its parts (escrow, room, coordinator) ----
 
+	// The escrow's and the room link's hosts, and a shard's stub, are in sku-object-peers.ts; the
+	// coordinator's host stays here, as the coordinator is built with the object (`split`).
+	protected abstract roomHost(): RoomLinkHost;
+	protected abstract escrowHost(): EscrowHost;
 	/** Shard `index` of this SKU (inventory/escrow.ts). */
-	protected peerStub(index: number): ShardPeer {
-		const sku = this.escrow?.ledger.sku ?? this.inv?.product.sku ?? "";
-		const id = this.env.INVENTORY.idFromName(shardName(sku, index));
-		// The calls its parts make of another object of the SKU (sku-object-peers.ts, object.ts).
-		return this.env.INVENTORY.get(id) as unknown as ShardPeer;
-	}
-
-	protected requireEscrow(): Escrow {
-		if (this.escrow === null) throw new Error("this SKU is not split across shards");
-		return this.escrow;
-	}
-
-	protected escrowHost(): EscrowHost {
-		return {
-			sql: this.sql,
-			inventory: () => this.inv,
-			persist: () => {
-				this.state.persist();
-			},
-			wake: (atMs) => this.deadlines.scheduleAlarm(atMs),
-			peer: (index) => this.peerStub(index),
-		};
-	}
+	protected abstract peerStub(index: number): ShardPeer;
+	protected abstract requireEscrow(): Escrow;
 
 	protected splitHost(): SplitHost {
 		return {

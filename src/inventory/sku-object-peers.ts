@@ -2,16 +2,19 @@
 // grants and give-backs (inventory/escrow-shard.ts, escrow.ts) and the waiting room's reports and
 // syncs (inventory/room-shards.ts). The Worker never calls these; the coordinator and its shards do.
 // Also the host of the operator's keyed reset (inventory/reset-keys.ts), whose split part is a
-// fan-out to these objects.
+// fan-out to these objects, and the hosts through which the escrow and the room link reach the
+// object and the other objects of the SKU.
 
-import type { Transfer } from "../domain/escrow.ts";
+import { shardName, type Transfer } from "../domain/escrow.ts";
 import { Inventory, type ProductConfig } from "../domain/inventory.ts";
 import type { PendingLapse } from "../domain/waiting-room.ts";
 import { migrate } from "../storage/do-migrations.ts";
 import { toProduct } from "./codec.ts";
 import { Escrow } from "./escrow.ts";
-import { firstHeldWithin } from "./records.ts";
+import type { EscrowHost } from "./escrow-shard.ts";
+import { firstHeldWithin, heldPage } from "./records.ts";
 import type { KeyedResetHost } from "./reset-keys.ts";
+import type { RoomLinkHost } from "./room-shard-gate.ts";
 import {
 	MAX_HELD_PER_REPORT,
 	type RoomAnswer,
@@ -23,6 +26,7 @@ import { answerTickets, RoomLink } from "./room-shards.ts";
 import type { ShardCounters, UpdateResult } from "./rpc.ts";
 import { INVENTORY_MIGRATIONS } from "./schema.ts";
 import { SkuObjectParts } from "./sku-object-parts.ts";
+import type { ShardPeer } from "./split-coordinator.ts";
 import { shardCounters } from "./stats.ts";
 
 export abstract class SkuObjectPeers extends SkuObjectParts {
@@ -163,5 +167,50 @@ export abstract class SkuObjectPeers extends SkuObjectParts {
 	/** In a shard: the room's state and admissions of its sessions; answers the version it knows. */
 	roomSync(state: ShardRoomState, admissions: ShardAdmission[]): number {
 		return this.roomLink?.applySync(state, admissions) ?? 0;
+	}
+
+	// ---- a split SKU: the hosts of its escrow and room link (sku-object-parts.ts builds them) ----
+
+	protected roomHost(): RoomLinkHost {
+		return {
+			inventory: () => this.inv,
+			peer: (index) => this.peerStub(index),
+			wake: (atMs) => this.deadlines.scheduleAlarm(atMs),
+			admittedUntil: (sessionId) => this.room.admittedUntil(sessionId, Date.now()),
+			heldPage: (cursor, limit) => heldPage(this.sql, cursor, limit),
+			pendingLapses: () => this.room.pendingLapses(),
+			settleLapses: (answers) => {
+				const now = Date.now();
+				for (const [sessionId, heldAtMs] of answers)
+					this.room.settleLapse(sessionId, heldAtMs, now);
+				// The room's changes (used, or `queue.lapsed`) are written with the turn's tick.
+				this.tick();
+			},
+		};
+	}
+
+	/** Shard `index` of this SKU (inventory/escrow.ts). */
+	protected peerStub(index: number): ShardPeer {
+		const sku = this.escrow?.ledger.sku ?? this.inv?.product.sku ?? "";
+		const id = this.env.INVENTORY.idFromName(shardName(sku, index));
+		// The calls its parts make of another object of the SKU (sku-object-peers.ts, object.ts).
+		return this.env.INVENTORY.get(id) as unknown as ShardPeer;
+	}
+
+	protected requireEscrow(): Escrow {
+		if (this.escrow === null) throw new Error("this SKU is not split across shards");
+		return this.escrow;
+	}
+
+	protected escrowHost(): EscrowHost {
+		return {
+			sql: this.sql,
+			inventory: () => this.inv,
+			persist: () => {
+				this.state.persist();
+			},
+			wake: (atMs) => this.deadlines.scheduleAlarm(atMs),
+			peer: (index) => this.peerStub(index),
+		};
 	}
 }
