@@ -51,7 +51,14 @@ export interface NewProduct {
 	holdSeconds?: number;
 	perUserLimit?: number;
 	startsAt?: string | null;
+	/** docs/api.md, "Shards": fixed at create. */
+	shards?: number;
+	/** docs/api.md, "Waiting room". */
+	waitingRoom?: { enabled: boolean; admitSeconds?: number; overbook?: number };
 }
+
+/** A PATCH of a product: any of its fields but `sku` (docs/api.md, Operator). */
+export type ProductChanges = Partial<Omit<NewProduct, "sku">>;
 
 export interface Session {
 	sessionId: string;
@@ -257,6 +264,13 @@ export class ApiClient {
 	// ---- operator ----
 	createProduct(product: NewProduct) {
 		return this.request<Product>("POST", "/api/admin/products", { body: product, auth: "admin" });
+	}
+	/** Changes the fields given and no other; 409 `invalid_state` names what it refused (docs/api.md). */
+	updateProduct(sku: string, changes: ProductChanges) {
+		return this.request<Product>("PATCH", `/api/admin/products/${encodeURIComponent(sku)}`, {
+			body: changes,
+			auth: "admin",
+		});
 	}
 	/** `idempotencyKey`: the reset is done at most once under it (docs/api.md, Operator). */
 	resetProduct(sku: string, idempotencyKey?: string) {
