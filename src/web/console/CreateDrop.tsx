@@ -1,16 +1,35 @@
-// A form for a new drop (POST /api/admin/products). Prices are typed in units of
-// the currency and sent in its minor units (docs/api.md, "Money": cents for USD,
-// yen for JPY, fils for KWD); the server validates every field again.
+// A form for a new drop (POST /api/admin/products), split across shards and with a waiting room
+// when asked. Prices are typed in units of the currency and sent in its minor units (docs/api.md,
+// "Money": cents for USD, yen for JPY, fils for KWD); the server validates every field again.
 
 import { useState } from "preact/hooks";
+import { MAX_SHARDS } from "../../domain/escrow.ts";
 import type { Product } from "../../shared/types.ts";
 import type { ApiClient } from "../api/client.ts";
 import { describeError } from "../api/outcomes.ts";
 import type { NoticeValue } from "../components/Layout.tsx";
-import { priceStep, toMinorUnits } from "../lib/format.ts";
+import { toMinorUnits } from "../lib/format.ts";
 import { startsAtInstant } from "./create-form.ts";
+import { DropFields, type FieldErrors, valuesFromForm } from "./DropFields.tsx";
+import { type EditValues, ROOM_DEFAULTS } from "./edit-form.ts";
+
+const NO_ERRORS: FieldErrors = {};
 
 const DEFAULT_CURRENCY = "USD";
+
+/** What a new drop's form shows before anything is typed. */
+const NEW_DROP: EditValues = {
+	name: "",
+	price: "100",
+	currency: DEFAULT_CURRENCY,
+	totalStock: "100",
+	holdSeconds: "120",
+	perUserLimit: "2",
+	startsAt: "",
+	roomEnabled: false,
+	admitSeconds: String(ROOM_DEFAULTS.admitSeconds),
+	overbook: String(ROOM_DEFAULTS.overbook),
+};
 
 export function CreateDrop({
 	api,
@@ -22,13 +41,14 @@ export function CreateDrop({
 	onNotice(n: NoticeValue): void;
 }) {
 	const [busy, setBusy] = useState(false);
-	// The price's step follows the currency typed: whole yen, cents, thousandths of a dinar.
-	const [currency, setCurrency] = useState(DEFAULT_CURRENCY);
+	// A new generation after a create puts every field, and the fields' own state, back to its default.
+	const [generation, setGeneration] = useState(0);
 	const submit = async (form: HTMLFormElement) => {
-		const f = new FormData(form);
-		const text = (name: string) => String(f.get(name) ?? "").trim();
+		const typed = valuesFromForm(form);
+		const sku = String(new FormData(form).get("sku") ?? "").trim();
+		const shards = Number(String(new FormData(form).get("shards") ?? "1").trim() || "1");
 		// Read before going busy: a value that cannot be sent is said at once, and the form stays usable.
-		const startsAt = startsAtInstant(text("startsAt"));
+		const startsAt = startsAtInstant(typed.startsAt.trim());
 		if (startsAt === undefined) {
 			onNotice({
 				tone: "error",
@@ -36,26 +56,38 @@ export function CreateDrop({
 			});
 			return;
 		}
-		const currencyCode = text("currency") || DEFAULT_CURRENCY;
+		const currencyCode = typed.currency.trim() || DEFAULT_CURRENCY;
 		setBusy(true);
 		try {
 			const r = await api.createProduct({
-				sku: text("sku"),
-				name: text("name"),
-				priceCents: toMinorUnits(Number(text("price")), currencyCode),
+				sku,
+				name: typed.name.trim(),
+				priceCents: toMinorUnits(Number(typed.price.trim()), currencyCode),
 				currency: currencyCode,
-				totalStock: Number(text("totalStock")),
-				holdSeconds: Number(text("holdSeconds")),
-				perUserLimit: Number(text("perUserLimit")),
+				totalStock: Number(typed.totalStock.trim()),
+				holdSeconds: Number(typed.holdSeconds.trim()),
+				perUserLimit: Number(typed.perUserLimit.trim()),
 				...(startsAt !== null ? { startsAt } : {}),
+				// The body stays as before for one object and no room (docs/api.md: both optional).
+				...(shards !== 1 ? { shards } : {}),
+				...(typed.roomEnabled
+					? {
+							waitingRoom: {
+								enabled: true,
+								admitSeconds: Number(typed.admitSeconds.trim()),
+								overbook: Number(typed.overbook.trim()),
+							},
+						}
+					: {}),
 			});
 			if (r.ok) {
+				const split = (r.data.shards ?? 1) > 1 ? `, split across ${r.data.shards} objects` : "";
+				const room = r.data.waitingRoom?.enabled ? ", with a waiting room" : "";
 				onNotice({
 					tone: "success",
-					text: `Created ${r.data.sku} with ${r.data.totalStock} units.`,
+					text: `Created ${r.data.sku} with ${r.data.totalStock} units${split}${room}.`,
 				});
-				form.reset();
-				setCurrency(DEFAULT_CURRENCY);
+				setGeneration((g) => g + 1);
 				onCreated(r.data);
 			} else onNotice({ tone: "error", text: `Could not create the drop: ${describeError(r)}` });
 		} finally {
@@ -66,6 +98,7 @@ export function CreateDrop({
 		<section class="card" aria-labelledby="create-title">
 			<h2 id="create-title">Create a drop</h2>
 			<form
+				key={generation}
 				onSubmit={(e) => {
 					e.preventDefault();
 					void submit(e.currentTarget);
@@ -76,64 +109,26 @@ export function CreateDrop({
 						SKU
 						<input type="text" name="sku" required pattern="[A-Za-z0-9._\-]{1,64}" maxLength={64} />
 					</label>
-					<label>
-						Name
-						<input type="text" name="name" required maxLength={200} />
-					</label>
-					<label>
-						Price
-						<input
-							type="number"
-							name="price"
-							required
-							min={0}
-							step={priceStep(currency)}
-							defaultValue="100"
-						/>
-					</label>
-					<label>
-						Currency
-						<input
-							type="text"
-							name="currency"
-							required
-							pattern="[A-Za-z]{3}"
-							defaultValue={DEFAULT_CURRENCY}
-							maxLength={3}
-							onInput={(e) => setCurrency(e.currentTarget.value.trim() || DEFAULT_CURRENCY)}
-						/>
-					</label>
-					<label>
-						Total stock
-						<input
-							type="number"
-							name="totalStock"
-							required
-							min={0}
-							max={10_000_000}
-							defaultValue="100"
-						/>
-					</label>
-					<label>
-						Hold seconds
-						<input
-							type="number"
-							name="holdSeconds"
-							required
-							min={1}
-							max={3600}
-							defaultValue="120"
-						/>
-					</label>
-					<label>
-						Per-buyer limit
-						<input type="number" name="perUserLimit" required min={1} max={1000} defaultValue="2" />
-					</label>
-					{/* Its own row: a date and time control is wider than one column of the grid. */}
-					<label class="form-wide">
-						Starts at (optional)
-						<input type="datetime-local" name="startsAt" />
-					</label>
+					<DropFields
+						idPrefix="create"
+						values={NEW_DROP}
+						errors={NO_ERRORS}
+						startsAtLabel="Starts at (optional)"
+						beforeRoom={
+							// Fixed at create (docs/api.md, "Shards"): the edit form shows it, never changes it.
+							<label>
+								Shards (1–{MAX_SHARDS}, fixed)
+								<input
+									type="number"
+									name="shards"
+									required
+									min={1}
+									max={MAX_SHARDS}
+									defaultValue="1"
+								/>
+							</label>
+						}
+					/>
 				</div>
 				<div class="actions">
 					<button type="submit" class="primary" disabled={busy}>
