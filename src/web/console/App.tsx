@@ -14,6 +14,7 @@ import { AuditTrail } from "./AuditTrail.tsx";
 import { LatencyPanel, StockChart } from "./Charts.tsx";
 import { Counters, FairnessFigures, QueueFigures, Rejections } from "./Counters.tsx";
 import { CreateDrop } from "./CreateDrop.tsx";
+import { EditDrop } from "./EditDrop.tsx";
 import { LiveBadge } from "./LiveBadge.tsx";
 import { ResetDialog } from "./ResetDialog.tsx";
 import {
@@ -276,6 +277,9 @@ export function Console() {
 			<div ref={noticeBox} class="notices">
 				<Notice value={notice} label="Console status" />
 			</div>
+			{sku !== null && (
+				<EditDrop api={api} sku={sku} onNotice={setNotice} onSaved={catalogue.remember} />
+			)}
 			<Counters counters={view.counters} stats={view.stats} />
 			<QueueFigures stats={view.stats} />
 			<FairnessFigures stats={view.stats} />

@@ -15,6 +15,11 @@ export interface Catalogue {
 	refresh(): Promise<Product[] | null>;
 	/** Adds the next page of older drops; false when nothing was read (none left, already reading, refused). */
 	loadOlder(): Promise<boolean>;
+	/**
+	 * A product as this console just saved it, in place of its listed copy: the catalogue learns a
+	 * new name through the object's outbox, so a read right after the save may still be the old one.
+	 */
+	remember(product: Product): void;
 }
 
 /** `older` appended to `listed`, a product already listed kept once (where it was). */
@@ -47,5 +52,8 @@ export function useCatalogue(api: ApiClient): Catalogue {
 		return true;
 	};
 
-	return { products, olderAfter, loadingOlder, refresh, loadOlder };
+	const remember = (product: Product) =>
+		setProducts((listed) => listed.map((p) => (p.sku === product.sku ? product : p)));
+
+	return { products, olderAfter, loadingOlder, refresh, loadOlder, remember };
 }

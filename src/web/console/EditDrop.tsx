@@ -1,0 +1,217 @@
+// "Edit drop": the selected drop's PATCH (docs/api.md, Operator). The form is read from the
+// server when opened, sends only the fields the operator changed (each is recorded as sent in
+// `product.updated`), asks before a change that takes something away from buyers, and puts
+// the server's refusal under the field its message names (a stock cut below the units held or
+// sold, a later start on a started room, a price the provider cannot charge).
+
+import { useEffect, useRef, useState } from "preact/hooks";
+import type { Product } from "../../shared/types.ts";
+import type { ApiClient, ApiErr } from "../api/client.ts";
+import { describeError } from "../api/outcomes.ts";
+import type { NoticeValue } from "../components/Layout.tsx";
+import { moveFocus } from "../lib/move-focus.ts";
+import { DropFields, type FieldErrors, valuesFromForm } from "./DropFields.tsx";
+import { EditConfirmDialog } from "./EditConfirmDialog.tsx";
+import {
+	destructiveChanges,
+	type EditField,
+	fieldOfMessage,
+	type ProductPatch,
+	patchOf,
+	valuesOf,
+} from "./edit-form.ts";
+import { outcomeUnknown } from "./reset-outcome.ts";
+
+/** The names of what a PATCH changes, for the success sentence. */
+function changedNames(patch: ProductPatch): string {
+	const names: string[] = [];
+	if (patch.name !== undefined) names.push("name");
+	if (patch.priceCents !== undefined) names.push("price");
+	if (patch.currency !== undefined) names.push("currency");
+	if (patch.totalStock !== undefined) names.push("total stock");
+	if (patch.holdSeconds !== undefined) names.push("hold seconds");
+	if (patch.perUserLimit !== undefined) names.push("per-buyer limit");
+	if (patch.startsAt !== undefined) names.push("start");
+	if (patch.waitingRoom !== undefined) names.push("waiting room");
+	return names.join(", ");
+}
+
+/** A refusal in the server's words; an answer that was lost says what is safe to do next. */
+function refusalText(r: ApiErr): string {
+	if (r.code === "invalid_request" || r.code === "invalid_state") return r.message;
+	if (outcomeUnknown(r))
+		return `The answer was lost (${describeError(r)}): the change may have been made. Saving again is safe: a change to the values the drop already has records nothing.`;
+	return describeError(r);
+}
+
+export function EditDrop({
+	api,
+	sku,
+	onNotice,
+	onSaved,
+}: {
+	api: ApiClient;
+	sku: string;
+	onNotice(n: NoticeValue): void;
+	onSaved(p: Product): void;
+}) {
+	/** The drop as last read or saved: what the form shows and compares against. */
+	const [product, setProduct] = useState<Product | null>(null);
+	const [open, setOpen] = useState(false);
+	const [reading, setReading] = useState(false);
+	const [busy, setBusy] = useState(false);
+	const [errors, setErrors] = useState<FieldErrors>({});
+	const [problem, setProblem] = useState<string | null>(null);
+	const [pending, setPending] = useState<{ patch: ProductPatch; said: string[] } | null>(null);
+	// A new generation puts every field back to what `product` says (after a read or a save).
+	const [generation, setGeneration] = useState(0);
+	const [focusOn, setFocusOn] = useState<{ id: string } | null>(null);
+	const form = useRef<HTMLFormElement>(null);
+	useEffect(() => {
+		if (focusOn !== null) moveFocus(focusOn.id);
+	}, [focusOn]);
+
+	// Another drop picked: the form was about the last one.
+	useEffect(() => {
+		setOpen(false);
+		setProduct(null);
+		setPending(null);
+	}, [sku]);
+
+	const refuse = (field: EditField | null, text: string) => {
+		if (field === null) {
+			setErrors({});
+			setProblem(text);
+			setFocusOn({ id: "edit-problem" });
+		} else {
+			setProblem(null);
+			setErrors({ [field]: text });
+			setFocusOn({ id: `edit-${field}` });
+		}
+	};
+
+	const read = async () => {
+		setReading(true);
+		const r = await api.product(sku);
+		setReading(false);
+		if (!r.ok) {
+			setProblem(`Could not read ${sku}: ${describeError(r)}`);
+			setFocusOn({ id: "edit-problem" });
+			return;
+		}
+		setProduct(r.data);
+		setErrors({});
+		setProblem(null);
+		setGeneration((g) => g + 1);
+		setOpen(true);
+		setFocusOn({ id: "edit-name" });
+	};
+
+	const send = async (patch: ProductPatch) => {
+		setPending(null);
+		setBusy(true);
+		const r = await api.updateProduct(sku, patch);
+		setBusy(false);
+		if (r.ok) {
+			setProduct(r.data);
+			setErrors({});
+			setProblem(null);
+			setGeneration((g) => g + 1);
+			onNotice({ tone: "success", text: `Saved ${sku}: ${changedNames(patch)} changed.` });
+			onSaved(r.data);
+			return;
+		}
+		const text = refusalText(r);
+		const named = r.status === 400 || r.status === 409 ? fieldOfMessage(r.message) : null;
+		// A field the PATCH did not send cannot be the one refused (a room's settings when only
+		// its switch changed are named by the switch).
+		refuse(named, named === null ? `Not saved: ${text}` : text);
+	};
+
+	const submit = () => {
+		if (product === null || form.current === null) return;
+		const made = patchOf(valuesOf(product), valuesFromForm(form.current));
+		if (!made.ok) return refuse(made.field, made.message);
+		if (Object.keys(made.patch).length === 0)
+			return refuse(null, "Nothing changed: every field shows what the drop already has.");
+		const said = destructiveChanges(product, made.patch, Date.now());
+		if (said.length > 0) setPending({ patch: made.patch, said });
+		else void send(made.patch);
+	};
+
+	const shards = product?.shards ?? 1;
+	return (
+		<section class="card" aria-labelledby="edit-title">
+			<div class="row">
+				<h2 id="edit-title">Edit {sku}</h2>
+				<button
+					type="button"
+					id="edit-toggle"
+					aria-expanded={open ? "true" : "false"}
+					aria-controls="edit-form"
+					aria-disabled={reading ? "true" : undefined}
+					onClick={() => {
+						if (open) {
+							setOpen(false);
+							setFocusOn({ id: "edit-toggle" });
+						} else if (!reading) void read();
+					}}
+				>
+					{open ? "Close the edit form" : reading ? "Reading the drop…" : "Edit drop"}
+				</button>
+			</div>
+			{open && product !== null && (
+				<form
+					id="edit-form"
+					key={generation}
+					ref={form}
+					noValidate
+					onSubmit={(e) => {
+						e.preventDefault();
+						if (!busy) submit();
+					}}
+				>
+					<p class="muted small">
+						Only the fields you change are sent. Holds already taken keep their price.{" "}
+						{shards > 1
+							? `Split across ${shards} objects, fixed when it was created.`
+							: "One object (shards are fixed at create)."}{" "}
+						When read: {product.availability.reserved} held, {product.availability.sold} sold.
+					</p>
+					<div class="form-grid">
+						<DropFields
+							idPrefix="edit"
+							values={valuesOf(product)}
+							errors={errors}
+							startsAtLabel="Starts at (empty: on sale now)"
+						/>
+					</div>
+					<div class="actions">
+						<button
+							type="submit"
+							class="primary"
+							id="edit-save"
+							aria-disabled={busy ? "true" : undefined}
+						>
+							{busy ? "Saving…" : "Save changes"}
+						</button>
+					</div>
+				</form>
+			)}
+			{problem !== null && (
+				<p class="notice notice-error" id="edit-problem" role="alert">
+					{problem}
+				</p>
+			)}
+			<EditConfirmDialog
+				sku={sku}
+				said={pending?.said ?? null}
+				onConfirm={() => pending !== null && void send(pending.patch)}
+				onCancel={() => {
+					setPending(null);
+					setFocusOn({ id: "edit-save" });
+				}}
+			/>
+		</section>
+	);
+}
