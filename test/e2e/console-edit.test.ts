@@ -1,7 +1,8 @@
 // The console changes a drop (docs/ui.md): "Edit drop" sends only the fields changed (the
 // trail's product.updated carries exactly them), stops and starts a drop by its start time,
-// asks before a stock cut and shows the server's refusal under the field it names; the create
-// form splits a drop across shards and gives it a waiting room.
+// asks before a stock cut and shows the server's refusal (a cut below the units held, a later
+// start on a started room, a setting out of range) under the field it names; the create form
+// splits a drop across shards and gives it a waiting room, whose stock the edit form then cuts.
 
 import type { Locator, Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
@@ -180,6 +181,29 @@ describe("operator console: editing and creating drops", () => {
 		expect(errors).toEqual([]);
 	});
 
+	it("a started room holding tickets refuses a later start: the 409 shows under Starts at", async () => {
+		const sku = await createProduct(e2e.server, { waitingRoom: { enabled: true } }, "ROOM");
+		const buyer = await newBuyer(e2e.server);
+		const joined = await api(e2e.server, "POST", `/api/products/${sku}/queue`, { token: buyer });
+		expect(joined.status).toBe(201);
+		const { page, errors } = await openConsole(sku);
+		const card = await openEdit(page, sku);
+		expect(await card.getByLabel("Waiting room").isChecked()).toBe(true);
+		const startsAt = card.getByLabel("Starts at");
+		await startsAt.fill(localDateTime(new Date(Date.now() + 86_400_000).toISOString()));
+		await card.getByRole("button", { name: "Save changes" }).click();
+		await page
+			.getByRole("dialog", { name: `Change ${sku}?` })
+			.getByRole("button", { name: "Apply changes" })
+			.click();
+		await expect
+			.poll(() => description(startsAt), POLL)
+			.toMatch(/^startsAt cannot move later: the waiting room/);
+		await expect.poll(() => isFocused(startsAt), POLL).toBe(true);
+		expect((await readProduct(sku)).startsAt).toBeNull();
+		expect(errors).toEqual([]);
+	});
+
 	it("creates a drop split across shards with a waiting room, on a phone", async () => {
 		const sku = `SPLIT-${crypto.randomUUID().slice(0, 8)}`;
 		const { page, errors } = await openConsole(await createProduct(e2e.server), PHONE);
@@ -212,6 +236,15 @@ describe("operator console: editing and creating drops", () => {
 		expect(await card.textContent()).toMatch(/Split across 2 objects, fixed when it was created/);
 		expect(await card.getByLabel("Waiting room").isChecked()).toBe(true);
 		expect(await card.getByLabel("Admit seconds").inputValue()).toBe("30");
+		// A stock cut on a split SKU, asked first, applied to the SKU as a whole.
+		await card.getByLabel("Total stock").fill("12");
+		await card.getByRole("button", { name: "Save changes" }).click();
+		const dialog = page.getByRole("dialog", { name: `Change ${sku}?` });
+		await dialog.waitFor();
+		expect(await dialog.textContent()).toMatch(/Stock cut from 20 to 12 units/);
+		await dialog.getByRole("button", { name: "Apply changes" }).click();
+		await expect.poll(() => status.textContent(), POLL).toBe(`Saved ${sku}: total stock changed.`);
+		expect((await readProduct(sku)).availability.total).toBe(12);
 		expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(
 			PHONE.width,
 		);

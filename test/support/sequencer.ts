@@ -31,8 +31,8 @@ export const EXPECTED_SECONDS: Readonly<Record<string, number>> = {
 	"test/e2e/storefront-outage.test.ts": 40,
 	"test/e2e/storefront-lost-reserve.test.ts": 30,
 	"test/e2e/console-outage.test.ts": 14,
-	// Three drops edited or created through the forms, two refusals.
-	"test/e2e/console-edit.test.ts": 13,
+	// Four drops edited or created through the forms, three refusals.
+	"test/e2e/console-edit.test.ts": 18,
 	// A kill -9 and a restart of the product under the open console; a reset left to time out (15 s).
 	"test/e2e/console-reset-lost.test.ts": 62,
 	// A kill -9 and a restart of the product under the open demo.
