@@ -1,5 +1,5 @@
 // `npm run soak -- [--minutes N] [--rate R] [--buyers B] [--sample-seconds S]
-// [--seed X] [--rejected-window-seconds W] [--hello]`: starts `npm start`
+// [--seed X] [--rejected-window-seconds W] [--hello] [--help]`: starts `npm start`
 // (scripts/start.ts) with a fresh state directory, sends it steady mixed traffic
 // (cli/soak/traffic.ts) for N minutes, and prints the curve of the server's
 // process-tree memory and state directory size: start, middle, end, the growth
@@ -28,6 +28,7 @@ const USAGE = `usage: npm run soak -- [options]
   --seed X                      the traffic's random seed (default 1)
   --rejected-window-seconds W   IDEMPOTENCY_REJECTED_SECONDS for the server (default: its own, 300)
   --hello                       the baseline: the same runtime and rate, a hello-world worker
+  -h, --help                    print this and exit
 `;
 
 function positive(name: string, value: string | undefined, fallback: number, max: number): number {
@@ -52,12 +53,18 @@ async function main(): Promise<number> {
 				"rejected-window-seconds": { type: "string" },
 				buyers: { type: "string" },
 				hello: { type: "boolean" },
+				help: { type: "boolean", short: "h" },
 			},
 			strict: true,
 		}).values;
 	} catch (error) {
 		process.stderr.write(`${(error as Error).message}\n\n${USAGE}`);
 		return 2;
+	}
+	// Asked for, as with the other CLIs (bench, drop, verify-queue): the usage, and out.
+	if (values.help === true) {
+		process.stdout.write(USAGE);
+		return 0;
 	}
 	let options: Parameters<typeof runSoak>[1];
 	let rejectedWindow: number | null;

@@ -46,6 +46,19 @@ describe("npm run bench with a bad argument", () => {
 	});
 });
 
+describe("npm run soak --help", () => {
+	it.each([["--help"], ["-h"]])("%s prints the usage on stdout, exit 0, nothing started", async (flag) => {
+		const run = await runCommand(process.execPath, [join(ROOT, "cli", "soak.ts"), flag], {
+			cwd: ROOT,
+			timeoutMs: ARGS_TIMEOUT_MS,
+		});
+		expect(run.code, run.stderr).toBe(0);
+		expect(run.stdout).toContain("usage: npm run soak");
+		expect(run.stdout).toContain("--help");
+		expect(run.stderr).toBe("");
+	});
+});
+
 describe("npm run drop --json with a bad argument", () => {
 	it("prints the usage on stderr and the no-run JSON line on stdout, exit 2", async () => {
 		const run = await runDrop(["--json", "--stock", "abc"], ARGS_TIMEOUT_MS);
