@@ -20,6 +20,16 @@ export type AppEnv = {
 		session?: import("./middleware/auth.ts").Session;
 		/** resolveSession's answer, so a request resolves its session once (middleware/auth.ts). */
 		resolvedSession?: Awaited<ReturnType<typeof import("./middleware/auth.ts").resolveSession>>;
+		/**
+		 * The request's KV read of its session while it is in flight, so that every ask joins the
+		 * one read (middleware/auth.ts readSession); cleared once it settles.
+		 */
+		sessionRead?: ReturnType<typeof import("./middleware/auth.ts").resolveSession>;
+		/**
+		 * Set when an optional ask stopped waiting for a slow session store: later optional asks of
+		 * the request answer "no session" at once (middleware/auth.ts optionalSession).
+		 */
+		sessionSlow?: true;
 		/** The request's usage meter and cost ledger answer (worker/cost). */
 		cost?: import("./cost/meta.ts").CostState;
 		/**

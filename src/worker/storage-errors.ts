@@ -5,6 +5,10 @@
 // A constraint violation is an answer, not an outage (eventual mode reads it
 // as a raced Idempotency-Key), so it passes through unchanged.
 //
+// A KV call is also bounded in time (KV_DEADLINE_MS): one that has not answered by then is
+// StorageUnavailable too, so a slow or hung session store is the same documented 503, never an
+// open-ended wait (docs/decisions/094-a-slow-session-store.md).
+//
 // The hot path needs neither: reservations and availability are decided by the
 // SKU's object, and the edge's SKU check (worker/catalogue.ts) falls through to
 // the object when D1 cannot answer.
@@ -13,6 +17,16 @@ import type { Env } from "./env.ts";
 
 /** What a client should wait before retrying: the outbox's longest retry wait, rounded up. */
 export const STORAGE_RETRY_AFTER_SECONDS = 5;
+
+/**
+ * The longest the edge waits for one KV call on a request's path: a session read or write that
+ * has not answered by then fails as an outage does (503 `unavailable`, Retry-After). KV answers
+ * from a location's cache quickly and from its central stores more slowly
+ * (developers.cloudflare.com/kv/concepts/how-kv-works); this is far past both, and well short of a
+ * buyer's patience. Where the session is optional the edge waits less (middleware/auth.ts
+ * OPTIONAL_SESSION_WAIT_MS).
+ */
+export const KV_DEADLINE_MS = 2_000;
 
 export type StorageBinding = "D1" | "KV";
 
@@ -47,6 +61,15 @@ function guarded<T>(binding: StorageBinding, call: () => T): T {
 	}
 	if (result instanceof Promise) return result.catch(rethrow(binding)) as T;
 	return result;
+}
+
+/** `promise`, or a rejection once `ms` has passed without its answer. */
+function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T> {
+	let timer: ReturnType<typeof setTimeout> | undefined;
+	const late = new Promise<never>((_, reject) => {
+		timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+	});
+	return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }
 
 type AnyFunction = (...args: unknown[]) => unknown;
@@ -102,7 +125,10 @@ function guardKv(kv: KVNamespace): KVNamespace {
 			const value = Reflect.get(target, prop) as unknown;
 			if (typeof value !== "function") return value;
 			return (...args: unknown[]) =>
-				guarded("KV", () => Reflect.apply(value as AnyFunction, target, args));
+				guarded("KV", () => {
+					const result = Reflect.apply(value as AnyFunction, target, args);
+					return result instanceof Promise ? withDeadline(result, KV_DEADLINE_MS) : result;
+				});
 		},
 	});
 }

@@ -106,24 +106,62 @@ export async function resolveSession(c: Ctx): Promise<Resolved> {
 }
 
 /**
+ * How long a request whose session is optional waits for KV before it goes on without it: a
+ * product or availability read is the hot path, and must not pay a slow session store's full
+ * deadline (storage-errors.ts KV_DEADLINE_MS) for a session it does not need (docs/decisions/094-a-slow-session-store.md).
+ * Far past a KV read's usual answer, so a session store that works is waited for.
+ */
+export const OPTIONAL_SESSION_WAIT_MS = 500;
+
+/** optionalSession's race ran out of patience. */
+const SLOW = Symbol("slow");
+
+/**
  * The request's buyer session where having one is optional (the cost ledger on every route, the
- * reader of a public product read): a session store that cannot be reached reads as no session,
- * so those reads keep answering in a KV outage (docs/api.md, "unavailable"). The outage is not
- * kept on the context: a route that needs the session (requireSession) asks KV again and answers
- * 503 if it is still down, never 401 (docs/decisions/056-optional-sessions-and-unknown-fields.md).
+ * reader of a public product read): a session store that cannot be reached, or has not answered
+ * within OPTIONAL_SESSION_WAIT_MS, reads as no session, so those reads keep answering in a KV
+ * outage or slow spell (docs/api.md, "unavailable"). The outage is not kept on the context: a
+ * route that needs the session (requireSession) asks KV again, or joins the read still in flight,
+ * and answers 503 if it fails or passes KV_DEADLINE_MS, never 401
+ * (docs/decisions/056-optional-sessions-and-unknown-fields.md, 094-a-slow-session-store.md).
  * Not async, for the same reason as costLedger (worker/cost/middleware.ts): a session known
  * without I/O is answered with no promise of its own.
  */
 export function optionalSession(c: Ctx): Session | null | Promise<Session | null> {
 	const known = knownSession(c);
 	if (known !== undefined) return known.session;
-	return readSession(c).then(
-		(resolved) => resolved.session,
+	if (c.get("sessionSlow") === true) return null;
+	const read = readSession(c);
+	let timer: ReturnType<typeof setTimeout> | undefined;
+	const patience = new Promise<typeof SLOW>((resolve) => {
+		timer = setTimeout(() => resolve(SLOW), OPTIONAL_SESSION_WAIT_MS);
+	});
+	return Promise.race([read, patience]).then(
+		(resolved) => {
+			clearTimeout(timer);
+			if (resolved !== SLOW) return resolved.session;
+			c.set("sessionSlow", true);
+			// The read goes on, bounded by KV_DEADLINE_MS: a late answer is cached for this
+			// token's next request (lookup), and a route that needs the session joins it.
+			keepAlive(c, read);
+			return null;
+		},
 		(error: unknown) => {
+			clearTimeout(timer);
 			if (error instanceof StorageUnavailable) return null;
 			throw error;
 		},
 	);
+}
+
+/** Lets `read` finish after the response (its late answer fills the cache); its failure is no one's. */
+function keepAlive(c: Ctx, read: Promise<unknown>): void {
+	const settled = read.catch(() => undefined);
+	try {
+		c.executionCtx.waitUntil(settled);
+	} catch {
+		// No execution context (a direct app.fetch call without one): the read still runs.
+	}
 }
 
 /**
@@ -150,7 +188,21 @@ const NO_TOKEN: Resolved = { session: null, why: "missing" };
 const NOT_A_SESSION_TOKEN: Resolved = { session: null, why: "unknown" };
 const EXPIRED: Resolved = { session: null, why: "expired" };
 
-async function readSession(c: Ctx): Promise<Resolved> {
+/**
+ * The request's one KV read of its session: an ask while it is in flight joins it, so a route
+ * that needs the session after an optional ask stopped waiting waits at most what is left of
+ * KV_DEADLINE_MS (storage-errors.ts), not a second deadline. Forgotten once settled: an answer is
+ * kept by settle, a failure is asked again (docs/decisions/056-optional-sessions-and-unknown-fields.md).
+ */
+function readSession(c: Ctx): Promise<Resolved> {
+	const inFlight = c.get("sessionRead");
+	if (inFlight !== undefined) return inFlight;
+	const read = lookupSession(c).finally(() => c.set("sessionRead", undefined));
+	c.set("sessionRead", read);
+	return read;
+}
+
+async function lookupSession(c: Ctx): Promise<Resolved> {
 	// knownSession answered every case but a well-formed token this isolate has not cached.
 	const token = bearer(c.req.header("authorization")) ?? "";
 	const session = await lookup(c.env.SESSIONS, token);
