@@ -47,16 +47,19 @@ describe("npm run bench with a bad argument", () => {
 });
 
 describe("npm run soak --help", () => {
-	it.each([["--help"], ["-h"]])("%s prints the usage on stdout, exit 0, nothing started", async (flag) => {
-		const run = await runCommand(process.execPath, [join(ROOT, "cli", "soak.ts"), flag], {
-			cwd: ROOT,
-			timeoutMs: ARGS_TIMEOUT_MS,
-		});
-		expect(run.code, run.stderr).toBe(0);
-		expect(run.stdout).toContain("usage: npm run soak");
-		expect(run.stdout).toContain("--help");
-		expect(run.stderr).toBe("");
-	});
+	it.each([["--help"], ["-h"]])(
+		"%s prints the usage on stdout, exit 0, nothing started",
+		async (flag) => {
+			const run = await runCommand(process.execPath, [join(ROOT, "cli", "soak.ts"), flag], {
+				cwd: ROOT,
+				timeoutMs: ARGS_TIMEOUT_MS,
+			});
+			expect(run.code, run.stderr).toBe(0);
+			expect(run.stdout).toContain("usage: npm run soak");
+			expect(run.stdout).toContain("--help");
+			expect(run.stderr).toBe("");
+		},
+	);
 });
 
 describe("npm run drop --json with a bad argument", () => {
