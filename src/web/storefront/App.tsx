@@ -306,6 +306,14 @@ export function Storefront() {
 					admitSeconds={room.admitSeconds}
 					startsAt={product?.startsAt ?? null}
 					joining={queue.joining}
+					retry={
+						queue.retry === null
+							? null
+							: {
+									message: queue.retry.message,
+									inSeconds: Math.max(0, Math.ceil((queue.retry.atMs - now) / 1000)),
+								}
+					}
 					bought={paidUnits > 0}
 					nowMs={serverNowMs}
 					onJoin={() => void queue.join()}

@@ -13,6 +13,7 @@ export function WaitingPanel({
 	admitSeconds,
 	startsAt,
 	joining,
+	retry,
 	bought,
 	nowMs,
 	onJoin,
@@ -23,6 +24,8 @@ export function WaitingPanel({
 	admitSeconds: number;
 	startsAt: string | null;
 	joining: boolean;
+	/** The last join was refused for now (a full room): the server's words, and the wait left. */
+	retry: { message: string; inSeconds: number } | null;
 	/** This session bought the product in its turn: an ended turn is then no news. */
 	bought: boolean;
 	/** The server's clock as this page sees it: an admission past its end shows as over. */
@@ -48,8 +51,23 @@ export function WaitingPanel({
 							first served.
 						</p>
 					)}
-					<button type="button" class="primary" disabled={joining} onClick={onJoin}>
-						{joining ? "Joining…" : "Join the queue"}
+					{retry !== null && (
+						<p role="status" class="notice notice-error">
+							{retry.message} This page joins again by itself when the wait the server asked for is
+							over.
+						</p>
+					)}
+					<button
+						type="button"
+						class="primary"
+						disabled={joining || retry !== null}
+						onClick={onJoin}
+					>
+						{joining
+							? "Joining…"
+							: retry !== null
+								? `Joining again in ${retry.inSeconds} s`
+								: "Join the queue"}
 					</button>
 				</>
 			)}

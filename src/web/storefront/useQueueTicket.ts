@@ -2,12 +2,20 @@
 // backoff and jitter (queue-poll.ts), read once more when an admission ends, and
 // read again soon after the live feed comes back from a drop (the backoff the outage
 // built up could otherwise hide a turn until it is over).
-// Joining is the buyer's click; reading the ticket again needs no click.
+// Joining is the buyer's click; reading the ticket again needs no click. A join refused for now
+// with a Retry-After (a full room) is tried again once that wait is over (join-retry.ts).
 
 import { useCallback, useEffect, useRef, useState } from "preact/hooks";
 import type { Ticket } from "../../shared/types.ts";
 import type { ApiClient, ApiErr } from "../api/client.ts";
+import { joinRetryDelayMs } from "./join-retry.ts";
 import { nextQueuePollMs, RECONNECT_READ_SPREAD_MS } from "./queue-poll.ts";
+
+/** A join the server refused for now: why, and when (this device's clock) the page joins again. */
+export interface JoinRetry {
+	message: string;
+	atMs: number;
+}
 
 export function useQueueTicket(
 	api: ApiClient,
@@ -69,13 +77,24 @@ export function useQueueTicket(
 		return () => clearTimeout(id);
 	}, [active, ticket, tick, startsAtMs, refresh]);
 
+	const [retry, setRetry] = useState<JoinRetry | null>(null);
 	const join = useCallback(async () => {
+		setRetry(null);
 		setJoining(true);
 		const r = await api.joinQueue(sku);
 		setJoining(false);
-		if (r.ok) setTicket(r.data);
-		else onError(r);
+		if (r.ok) return setTicket(r.data);
+		const waitMs = joinRetryDelayMs(r, Math.random());
+		if (waitMs === null) return onError(r);
+		setRetry({ message: r.message, atMs: Date.now() + waitMs });
 	}, [api, sku, onError]);
 
-	return { ticket, setTicket, join, joining, refresh };
+	// The wait the server asked for is over: join again, once (a new refusal sets a new wait).
+	useEffect(() => {
+		if (!active || retry === null) return;
+		const id = setTimeout(() => void join(), Math.max(0, retry.atMs - Date.now()));
+		return () => clearTimeout(id);
+	}, [active, retry, join]);
+
+	return { ticket, setTicket, join, joining, retry, refresh };
 }

@@ -1,0 +1,88 @@
+// A full waiting room in Chromium: the join's 503 `unavailable` with `Retry-After: 30`
+// (docs/waiting-room.md, MAX_TICKETS) is waited out. The Join button is disabled and says when
+// the page joins again, no join is sent before the wait is over, and exactly one after it
+// (src/web/storefront/join-retry.ts). The page's timers run on Playwright's clock, paused, so
+// "30 s" is thirty simulated seconds, not a wall-clock figure.
+
+import type { Route } from "playwright-core";
+import { describe, expect, it } from "vitest";
+import { expectNoSeriousA11yViolations } from "./axe.ts";
+import { createDrop, openStore, PHONE, POLL } from "./storefront-support.ts";
+import { browserSuite } from "./suite.ts";
+
+/** What the server answers a join past the room's ticket limit (K12-3 of the twelfth review). */
+const ROOM_FULL = {
+	status: 503,
+	contentType: "application/json",
+	headers: { "retry-after": "30" },
+	json: {
+		error: { code: "unavailable", message: "The waiting room is full; retry shortly." },
+	},
+};
+/** The page's spread on top of the server's wait (JOIN_RETRY_SPREAD 0.2 of 30 s), and a margin. */
+const LATEST_RETRY_MS = 30_000 * 1.2 + 2_000;
+
+describe("storefront with a full waiting room", () => {
+	const e2e = browserSuite();
+
+	it("waits out the join's Retry-After, says when it joins again, then joins once", async () => {
+		const sku = await createDrop(e2e.server, {
+			totalStock: 3,
+			waitingRoom: { enabled: true, overbook: 0, admitSeconds: 120 },
+		});
+		let joins = 0;
+		const buyer = e2e.track(
+			await openStore(e2e.browser, e2e.server, sku, PHONE, async (page) => {
+				await page.clock.install();
+				await page.route(`**/api/products/${sku}/queue`, (route: Route) => {
+					if (route.request().method() !== "POST") return route.fallback();
+					joins += 1;
+					return joins === 1 ? route.fulfill(ROOM_FULL) : route.fallback();
+				});
+			}),
+		);
+		const { page, errors } = buyer;
+		const human = page.getByRole("checkbox", { name: "I am human" });
+		await human.focus();
+		await page.keyboard.press("Space");
+		await page.getByRole("heading", { name: "Waiting room" }).waitFor();
+
+		// From here the page's clock moves only when the test moves it.
+		await page.clock.pauseAt((await page.evaluate(() => Date.now())) + 100);
+		const step = async (ms: number) => {
+			await page.clock.runFor(ms);
+			// Let the page's fetches and renders settle before the next step.
+			await page.waitForTimeout(20);
+		};
+		await page.getByRole("button", { name: "Join the queue" }).click();
+		const waiting = page.getByRole("button", { name: /^Joining again in \d+ s$/ });
+		await waiting.waitFor(POLL);
+		expect(await waiting.isDisabled()).toBe(true);
+		expect(
+			await page.getByRole("status").filter({ hasText: "The waiting room is full" }).count(),
+		).toBe(1);
+
+		// Twenty-nine simulated seconds: the button counts down and nothing is sent.
+		for (let s = 0; s < 29; s++) await step(1_000);
+		expect(joins).toBe(1);
+		expect(await waiting.isDisabled()).toBe(true);
+		const label = (await waiting.textContent()) ?? "";
+		expect(Number(/(\d+) s$/.exec(label)?.[1])).toBeLessThanOrEqual(
+			Math.ceil(LATEST_RETRY_MS / 1000) - 29,
+		);
+
+		// The wait is over: one join, which the room now takes.
+		for (let ms = 29_000; ms < LATEST_RETRY_MS && joins < 2; ms += 500) await step(500);
+		expect(joins).toBe(2);
+		await page.getByText(/It is your turn: reserve within/).waitFor(POLL);
+		// And no more: the ticket is the answer.
+		for (let s = 0; s < 10; s++) await step(1_000);
+		expect(joins).toBe(2);
+		// axe needs the page's timers: checked once the clock flows again.
+		await page.clock.resume();
+		await expectNoSeriousA11yViolations(page, "storefront: joined after a full room");
+		// The one 503 is the browser's own line for the refused join; nothing else.
+		expect(errors.filter((e) => !/status of 503/.test(e))).toEqual([]);
+		expect(errors).toHaveLength(1);
+	});
+});
