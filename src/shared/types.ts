@@ -218,6 +218,11 @@ export interface AuditEvent {
 	at: string;
 	/** A SKU split across shards: the shard whose trail this is (`seq` counts within it). */
 	shard?: number;
+	/**
+	 * The operator's trail (GET /api/admin/products/:sku/events) only: the event's place in the
+	 * trail, the cursor `after` and `before` take (docs/api.md, "Following the audit trail").
+	 */
+	cursor?: string;
 	reservationId?: string;
 	orderId?: string;
 	quantity?: number;

@@ -7,14 +7,15 @@
 // whose index keeps them in row-id order, so a page reads its own rows and stops at the limit
 // rather than collecting and sorting every event of the SKU
 // (docs/decisions/091-one-server-per-state-trail-pages-and-a-stale-notice.md).
-// A tail is read newest first; the caller turns it.
+// A tail (the newest events, or the newest before a cursor) is read newest first; the caller
+// turns it.
 
 /** What each page row carries besides its cursor. */
 const COLUMNS = "id, seq, sku, type, at, reservation_id, order_id, quantity, session_id, detail";
 
 export type TrailPage =
 	| { kind: "after"; after: number; limit: number }
-	| { kind: "tail"; tail: number };
+	| { kind: "tail"; tail: number; before?: number };
 
 /** The statement and its parameters for one page of `sku`'s trail (`shards`: the SKU's count). */
 export function trailPageQuery(
@@ -29,5 +30,10 @@ export function trailPageQuery(
 				sql: `${head} AND ${order} > ? ORDER BY ${order} LIMIT ?`,
 				params: [sku, page.after, page.limit],
 			}
-		: { sql: `${head} ORDER BY ${order} DESC LIMIT ?`, params: [sku, page.tail] };
+		: page.before === undefined
+			? { sql: `${head} ORDER BY ${order} DESC LIMIT ?`, params: [sku, page.tail] }
+			: {
+					sql: `${head} AND ${order} < ? ORDER BY ${order} DESC LIMIT ?`,
+					params: [sku, page.before, page.tail],
+				};
 }

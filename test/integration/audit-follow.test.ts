@@ -107,6 +107,48 @@ describe("following the audit trail", () => {
 		}
 	});
 
+	it("pages back from the tail with before=<an event's cursor>, to the trail's first event", async () => {
+		for (const shards of [1, 4]) {
+			const sku = await createSharded(10, shards, 2);
+			for (const b of await buyers(4)) expect((await reserve(b, sku)).status).toBe(201);
+			const trail = await wholeTrail(sku);
+			expect(trail.length).toBeGreaterThanOrEqual(5);
+			// Every event names its place in the trail: what `after` and `before` take.
+			for (const e of trail) expect(e.cursor).toMatch(/^\d+$/);
+			const tail = (await eventsGet(sku, "tail=2")).body.data as EventsPage;
+			expect(tail.last).toBe(tail.events.at(-1)?.cursor);
+			// Older pages, newest first, until an empty one: the whole trail, each event once.
+			const read: AuditEvent[] = [...tail.events];
+			let before = tail.events[0]?.cursor;
+			for (let pages = 0; before !== undefined; pages++) {
+				expect(pages).toBeLessThan(50);
+				const res = await eventsGet(sku, `tail=2&before=${before}`);
+				expect(res.status).toBe(200);
+				const page = res.body.data as EventsPage;
+				expect(page.next).toBeNull();
+				expect(page.events.length).toBeLessThanOrEqual(2);
+				read.unshift(...page.events);
+				before = page.events[0]?.cursor;
+			}
+			expect(read.map((e) => e.id)).toEqual(trail.map((e) => e.id));
+		}
+	});
+
+	it("refuses a bad before with a 400 that names it, and before without tail", async () => {
+		const sku = await createProduct();
+		for (const query of [
+			"before=5",
+			"tail=5&before=x",
+			"tail=5&before=-1",
+			"tail=5&before=1e3",
+			"limit=5&before=3",
+		]) {
+			const res = await eventsGet(sku, query);
+			expect(res.status).toBe(400);
+			expect(res.body.error?.message).toContain("before");
+		}
+	});
+
 	it("refuses a bad tail with a 400 that names it", async () => {
 		const sku = await createProduct();
 		for (const query of [

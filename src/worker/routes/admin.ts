@@ -99,10 +99,19 @@ const EventsQuery = z
 		limit: pageSize.optional(),
 		// docs/api.md, "Following the audit trail": the newest `tail` events, oldest first.
 		tail: pageSize.optional(),
+		// With `tail`: the newest `tail` events before this cursor (an older page).
+		before: z
+			.string()
+			.regex(/^\d{1,15}$/, "must be a cursor from a previous page")
+			.optional(),
 	})
 	.refine((q) => q.tail === undefined || (q.after === undefined && q.limit === undefined), {
 		message: "cannot be combined with after or limit (it reads the end of the trail)",
 		path: ["tail"],
+	})
+	.refine((q) => q.before === undefined || q.tail !== undefined, {
+		message: "needs tail (the page size): before=<cursor>&tail=<1..1000>",
+		path: ["before"],
 	});
 
 const MetricsQuery = z.object({
@@ -264,7 +273,7 @@ admin.get("/products/:sku/events", async (c) => {
 			query.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "),
 		);
 	}
-	const { tail } = query.data;
+	const { tail, before } = query.data;
 	const limit = tail ?? query.data.limit ?? DEFAULT_EVENTS_PAGE;
 	const after = Number(query.data.after ?? "0");
 	const stub = inventory(c.env, sku);
@@ -286,7 +295,9 @@ admin.get("/products/:sku/events", async (c) => {
 	const page = trailPageQuery(
 		sku,
 		shards,
-		tail === undefined ? { kind: "after", after, limit } : { kind: "tail", tail },
+		tail === undefined
+			? { kind: "after", after, limit }
+			: { kind: "tail", tail, ...(before === undefined ? {} : { before: Number(before) }) },
 	);
 	const statement = c.env.DB.prepare(page.sql).bind(...page.params);
 	const read = await statement.all<Record<string, string | number | null>>();
@@ -294,6 +305,8 @@ admin.get("/products/:sku/events", async (c) => {
 	const events: AuditEvent[] = results.map((r) => ({
 		id: String(r.id),
 		seq: Number(r.seq),
+		// The event's place in the trail: what `after` and `before` take (docs/api.md).
+		cursor: String(r.cursor),
 		sku,
 		...(shards === 1 ? {} : { shard: shardOfEventSku(String(r.sku)) }),
 		type: r.type as AuditEvent["type"],
