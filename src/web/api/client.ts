@@ -310,4 +310,13 @@ export class ApiClient {
 			{ auth: "admin" },
 		);
 	}
+	/** The newest `count` events before the cursor `before`, oldest first (an older page). */
+	eventsBefore(sku: string, before: string, count: number) {
+		const query = new URLSearchParams({ tail: String(count), before });
+		return this.request<EventsPage>(
+			"GET",
+			`/api/admin/products/${encodeURIComponent(sku)}/events?${query}`,
+			{ auth: "admin" },
+		);
+	}
 }

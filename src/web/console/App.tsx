@@ -29,6 +29,7 @@ import {
 } from "./reset-outcome.ts";
 import { useCatalogue } from "./useCatalogue.ts";
 import { useDrop } from "./useDrop.ts";
+import { useTrailPages } from "./useTrailPages.ts";
 
 const TOKEN_KEY = "rg.admin.token";
 const api = new ApiClient(httpTransport());
@@ -124,6 +125,7 @@ export function Console() {
 	}, [token]);
 
 	const view = useDrop(api, liveSource, token !== null ? sku : null);
+	const trailPages = useTrailPages(api, token !== null ? sku : null);
 
 	// Each read of the trail may settle a reset whose answer was lost. The notice changes where
 	// it is, without taking the focus. "Not done" keeps watching: a reset the server was still
@@ -288,7 +290,7 @@ export function Console() {
 				<StockChart history={view.history} />
 			</div>
 			<LatencyPanel metrics={view.metrics} />
-			<AuditTrail events={view.events} problem={view.trailProblem} />
+			<AuditTrail events={view.events} problem={view.trailProblem} pages={trailPages} />
 			<CreateDrop
 				api={api}
 				onNotice={setNotice}

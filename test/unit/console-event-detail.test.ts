@@ -1,0 +1,68 @@
+// The console's words for an audit event (src/web/console/event-detail.ts): its detail as
+// `key: value` pairs, and a split SKU's escrow transfers named as the escrow's.
+
+import { describe, expect, it } from "vitest";
+import type { AuditEvent } from "../../src/shared/types.ts";
+import { describeEvent, detailText } from "../../src/web/console/event-detail.ts";
+
+const event = (e: Partial<AuditEvent>): AuditEvent => ({
+	id: "e1",
+	seq: 1,
+	sku: "SKU-1",
+	type: "product.updated",
+	at: "2026-11-30T15:00:00.000Z",
+	...e,
+});
+
+describe("describeEvent", () => {
+	it("says an event without detail by its type alone", () => {
+		expect(describeEvent(event({ type: "reservation.created" }))).toEqual({
+			name: "reservation.created",
+			detail: "",
+		});
+	});
+
+	it("says an operator's change field by field, nested values as JSON", () => {
+		const words = describeEvent(
+			event({ detail: { priceCents: 5000, currency: "EUR", waitingRoom: { enabled: true } } }),
+		);
+		expect(words).toEqual({
+			name: "product.updated",
+			detail: 'priceCents: 5000 · currency: EUR · waitingRoom: {"enabled":true}',
+		});
+	});
+
+	it("names the escrow's grant, give-back and pool, with the shard and its new allotment", () => {
+		const grant = event({
+			shard: 2,
+			detail: { totalStock: 5, allotment: 5, escrow: { grant: 7, units: 3 } },
+		});
+		expect(describeEvent(grant)).toEqual({
+			name: "escrow transfer",
+			detail:
+				"Escrow: shard 2 was granted 3 units from the pool (transfer 7); shard 2's allotment is now 5.",
+		});
+		const back = event({
+			shard: 3,
+			detail: { totalStock: 0, allotment: 0, escrow: { return: 9, units: 1 } },
+		});
+		expect(describeEvent(back).detail).toBe(
+			"Escrow: shard 3 gave 1 unit back to the pool (transfer 9); shard 3's allotment is now 0.",
+		);
+		const pool = event({
+			shard: 0,
+			detail: { totalStock: 0, allotment: 0, escrow: { pool: 40, shards: 4 } },
+		});
+		expect(describeEvent(pool).detail).toBe(
+			"Escrow: a pool of 40 units set up for 4 shards; shard 0's allotment is now 0.",
+		);
+	});
+
+	it("keeps a product.updated without detail.escrow as the operator's", () => {
+		const patch = event({ shard: 0, detail: { totalStock: 30 } });
+		expect(describeEvent(patch)).toEqual({ name: "product.updated", detail: "totalStock: 30" });
+		expect(detailText({ reason: "declined: generic_decline", failedPayments: 1 })).toBe(
+			"reason: declined: generic_decline · failedPayments: 1",
+		);
+	});
+});
