@@ -87,7 +87,7 @@ function TokenForm({ onToken, error }: { onToken(t: string): void; error: string
 export function Console() {
 	const [token, setToken] = useState<string | null>(readToken);
 	const [tokenError, setTokenError] = useState<string | null>(null);
-	const catalogue = useCatalogue(api);
+	const catalogue = useCatalogue(api, token !== null);
 	const products = catalogue.products;
 	const [sku, setSku] = useState<string | null>(() =>
 		new URLSearchParams(location.search).get("sku"),
@@ -211,7 +211,13 @@ export function Console() {
 				</h1>
 				<div class="row">
 					<label for="drop">Drop</label>
-					<select id="drop" value={sku ?? ""} onChange={(e) => choose(e.currentTarget.value)}>
+					<select
+						id="drop"
+						value={sku ?? ""}
+						onChange={(e) => choose(e.currentTarget.value)}
+						// Drops another operator created or renamed show when the picker is used.
+						onFocus={() => void catalogue.freshen()}
+					>
 						{sku !== null && !products.some((p) => p.sku === sku) && (
 							<option value={sku}>{sku}</option>
 						)}
