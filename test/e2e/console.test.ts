@@ -213,7 +213,11 @@ describe("operator console", () => {
 		expect(await metric(page, "Units per admission")).toBe("1.00");
 		expect(await metric(page, "Admitted in all")).toBe("2");
 		expect(await metric(page, "Lapsed")).toBe("0");
-		expect(await metric(page, "Admissions / min")).toMatch(/^\d+$/);
+		// The rate is named as the wait estimate's, and said not to be a count.
+		expect(await metric(page, "Admission rate / min (wait estimate)")).toMatch(/^\d+$/);
+		expect(await page.getByRole("region", { name: "Waiting room" }).textContent()).toMatch(
+			/An estimate, not a count: Admitted in all is the count\./,
+		);
 		// This server runs without rate limits: no bot signals, and the console says so.
 		const fairness = page.getByRole("region", { name: "Fairness" });
 		expect(await fairness.textContent()).toMatch(/Bot signals are off/);

@@ -78,6 +78,9 @@ export function Rejections({ stats }: { stats: Stats | null }) {
 	);
 }
 
+/** The waiting room's admission rate, named as the estimate it is (not admissions counted). */
+const RATE_LABEL = "Admission rate / min (wait estimate)";
+
 /** The waiting room's figures (docs/waiting-room.md), while the SKU has a room. */
 export function QueueFigures({ stats }: { stats: Stats | null }) {
 	const queue = stats?.queue;
@@ -91,8 +94,14 @@ export function QueueFigures({ stats }: { stats: Stats | null }) {
 				<Metric label="Admitted in all">{queue.admittedTotal}</Metric>
 				<Metric label="Lapsed">{queue.lapsed}</Metric>
 				<Metric label="Sold-out tickets">{queue.soldOutTickets}</Metric>
-				<Metric label="Admissions / min">{Math.round(queue.admissionsPerSec * 60)}</Metric>
+				<Metric label={RATE_LABEL}>{Math.round(queue.admissionsPerSec * 60)}</Metric>
 			</div>
+			{/* The rate is the wait estimate's (docs/waiting-room.md, "The estimator"), not a count. */}
+			<p class="muted small">
+				{RATE_LABEL}: the pace the buyers' wait estimate uses, admissions in the last minute over at
+				least 30 s, so one admission in the first 30 s reads as 2 a minute. An estimate, not a
+				count: Admitted in all is the count.
+			</p>
 		</section>
 	);
 }
