@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { api } from "../support/server.ts";
 import { newBuyer } from "../support/shop.ts";
 import { expectNoSeriousA11yViolations } from "./axe.ts";
-import { collectPageErrors, DESKTOP, openContext } from "./browser.ts";
+import { collectPageErrors, DESKTOP, openContext, screenshot } from "./browser.ts";
 import { POLL, signIn } from "./console-support.ts";
 import { browserSuite } from "./suite.ts";
 
@@ -79,6 +79,7 @@ describe("console audit trail", () => {
 			.toBe("audit-rows");
 		expect(await page.getByRole("button", { name: "Older events" }).count()).toBe(0);
 		await expectNoSeriousA11yViolations(page, "console: an older page of the trail");
+		await screenshot(page, "console-trail-older-page");
 
 		// Newer pages walk back up; the newest is followed live again.
 		await page.getByRole("button", { name: "Newer events" }).click();
@@ -112,6 +113,7 @@ describe("console audit trail", () => {
 			expect.stringMatching(/name: Split, renamed/),
 		]);
 		await expectNoSeriousA11yViolations(page, "console: a split SKU's trail");
+		await screenshot(page, "console-trail-escrow");
 		expect(errors).toEqual([]);
 	});
 });

@@ -33,6 +33,10 @@ export const EXPECTED_SECONDS: Readonly<Record<string, number>> = {
 	"test/e2e/console-outage.test.ts": 14,
 	// Four drops edited or created through the forms, three refusals.
 	"test/e2e/console-edit.test.ts": 18,
+	// 207 PATCHes for a trail past one page, a split SKU's reserves; then paging in Chromium.
+	"test/e2e/console-trail.test.ts": 16,
+	// Two consoles (desktop and phone) signed in, a create and a rename seen by the other.
+	"test/e2e/console-picker.test.ts": 15,
 	// A kill -9 and a restart of the product under the open console; a reset left to time out (15 s).
 	"test/e2e/console-reset-lost.test.ts": 62,
 	// A kill -9 and a restart of the product under the open demo.
