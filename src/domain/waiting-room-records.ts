@@ -59,7 +59,8 @@ export interface StockView {
 
 export type JoinOutcome =
 	| { ok: true; ticket: QueueTicket; created: boolean }
-	| { ok: false; code: "queue_full" };
+	/** `purchase_limit`: a new ticket for a session that already holds or bought the per-buyer limit. */
+	| { ok: false; code: "queue_full" | "purchase_limit" };
 
 /** At most this many admitted sessions may be waiting to reserve (docs/api.md, "Waiting room"). */
 export function admissionBudget(available: number, overbook: number): number {

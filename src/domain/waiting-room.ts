@@ -76,7 +76,9 @@ export class WaitingRoom extends WaitingRoomState {
 	/**
 	 * The session's ticket, creating it when it has none (one per session). The
 	 * room moves first (start, lapses, admissions), so a ticket taken at or after
-	 * `startsAtMs` always queues behind the shuffled pre-queue.
+	 * `startsAtMs` always queues behind the shuffled pre-queue. A session `atLimit` (it holds
+	 * or bought the per-buyer limit) gets no new ticket: its admission would hold a place a
+	 * buyer who can buy waits behind, then lapse unused. One it already has stays its own.
 	 */
 	join(
 		sessionId: string,
@@ -84,10 +86,12 @@ export class WaitingRoom extends WaitingRoomState {
 		nowMs: number,
 		startsAtMs: number | null,
 		stock: StockView,
+		atLimit = false,
 	): JoinOutcome {
 		this.advance(nowMs, startsAtMs, stock);
 		const existing = this.bySession.get(sessionId);
 		if (existing !== undefined) return { ok: true, ticket: existing, created: false };
+		if (atLimit) return { ok: false, code: "purchase_limit" };
 		// Joins are what add tickets, so a join first forgets what is due: the kept ones stay bounded.
 		this.forgetEnded(nowMs);
 		if (this.counts().places >= this.limits.maxTickets) return { ok: false, code: "queue_full" };

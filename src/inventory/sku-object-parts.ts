@@ -132,6 +132,7 @@ export abstract class SkuObjectParts extends DurableObject<InventoryEnv> {
 				this.roomLink !== null &&
 				this.escrow?.isCoordinator === true &&
 				shardOf(sessionId, this.escrow.shards) !== 0,
+			() => this.escrow === null,
 		);
 		this.outbox = new Outbox(
 			this.sql,

@@ -104,6 +104,11 @@ export class RoomKeeper {
 		private readonly limits: RoomLimits = DEFAULT_ROOM_LIMITS,
 		/** A split SKU's coordinator: sessions whose ended admission waits for their shard's word. */
 		private readonly deferLapse: ((sessionId: string) => boolean) | null = null,
+		/**
+		 * Whether this object counts every session's units (a SKU in one object). A split SKU's
+		 * units lie in each session's shard, which a join does not ask (docs/waiting-room.md).
+		 */
+		private readonly countsUsage: () => boolean = () => true,
 	) {}
 
 	/** Every room this keeper makes or loads defers lapses as the object says (a split SKU's coordinator). */
@@ -191,7 +196,15 @@ export class RoomKeeper {
 
 	join(inv: Inventory, sessionId: string, ticketId: string, nowMs: number): JoinOutcome | null {
 		if (this.room === null || !this.room.settings.enabled) return null;
-		return this.room.join(sessionId, ticketId, nowMs, inv.product.startsAtMs, this.stock(inv));
+		const atLimit = this.countsUsage() && inv.usageOf(sessionId) >= inv.product.perUserLimit;
+		return this.room.join(
+			sessionId,
+			ticketId,
+			nowMs,
+			inv.product.startsAtMs,
+			this.stock(inv),
+			atLimit,
+		);
 	}
 
 	/** Null: the session may reserve (no enabled room, or admitted). Else its ticket, or null without one. */

@@ -30,6 +30,12 @@ function answer(c: Ctx, sku: string, result: JoinResult | { ok: false; code: "no
 			return fail(c, "unavailable", "The waiting room is full; retry shortly.", {
 				"Retry-After": String(QUEUE_FULL_RETRY_AFTER_SECONDS),
 			});
+		case "purchase_limit":
+			return fail(
+				c,
+				"purchase_limit",
+				`This session already holds or bought the per-buyer limit of ${sku}, so it gets no place in the queue: a turn could buy nothing.`,
+			);
 		case "not_found":
 			return fail(c, "not_found", "This session has no ticket for this product.");
 		default:
