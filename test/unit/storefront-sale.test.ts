@@ -78,6 +78,20 @@ describe("saleView", () => {
 		expect(full.blocked?.reason).toMatch(/3 of 3 allowed per buyer/);
 	});
 
+	it("says the limit, not sold out, to a buyer at the limit while stock is out (the reason that stays true)", () => {
+		const p = product({ perUserLimit: 2 });
+		const out = availability({ available: 0, status: "live" });
+		const atLimit = saleView(p, out, T0, 2);
+		expect(atLimit.status).toBe("sold_out");
+		expect(atLimit.blocked).toMatchObject({ code: "purchase_limit" });
+		expect(atLimit.blocked?.reason).toBe("You hold or bought 2 of 2 allowed per buyer.");
+		expect(saleView(p, out, T0, 1).blocked?.code).toBe("sold_out");
+		// A limit lowered below what the buyer has: the buyer's own count, not "1 of 1".
+		expect(saleView(product({ perUserLimit: 1 }), availability(), T0, 3).blocked?.reason).toBe(
+			"You hold or bought 3, and each buyer may hold or buy 1.",
+		);
+	});
+
 	it("reports closed as closed", () => {
 		expect(saleView(product(), availability({ status: "closed" }), T0, 0).blocked?.code).toBe(
 			"closed",

@@ -94,22 +94,30 @@ export function saleView(
 					? "Reserving opens when the drop starts."
 					: `Reserving opens when the drop starts, at ${new Date(startsAtMs).toLocaleTimeString()}.`,
 		};
+	// The limit before sold out: it stays true longest. Stock that comes back is no news to a
+	// buyer at the limit, so "this page updates by itself" would have them wait for nothing.
+	else if (allowance === 0)
+		blocked = { code: "purchase_limit", reason: limitReason(product, unitsOfBuyer) };
 	else if (status === "sold_out")
 		blocked = {
 			code: "sold_out",
 			reason:
 				"Sold out right now. Holds that run out or are released come back to stock, and this page updates by itself.",
 		};
-	else if (allowance === 0)
-		blocked = {
-			code: "purchase_limit",
-			reason: `You hold or bought ${product.perUserLimit} of ${product.perUserLimit} allowed per buyer.`,
-		};
 	const maxQuantity = Math.max(
 		1,
 		Math.min(allowance, Math.max(availability.available, 1), MAX_QUANTITY_CHOICES),
 	);
 	return { status, startsInMs, allowance, blocked, maxQuantity };
+}
+
+/** Why a buyer at the per-buyer limit can reserve no more (also the waiting page's, WaitingPanel.tsx). */
+export function limitReason(product: Product, unitsOfBuyer: number): string {
+	const limit = product.perUserLimit;
+	// A limit lowered by the operator below what this buyer already has is said as it is.
+	return unitsOfBuyer > limit
+		? `You hold or bought ${unitsOfBuyer}, and each buyer may hold or buy ${limit}.`
+		: `You hold or bought ${limit} of ${limit} allowed per buyer.`;
 }
 
 /** What is known about the sale since an outcome was shown. */
