@@ -19,9 +19,9 @@ import { type HeldReservation, HoldPanel } from "./HoldPanel.tsx";
 import { Orders, type StoredOrder } from "./Orders.tsx";
 import { isStale, ProductCard, ProductMissing } from "./ProductCard.tsx";
 import type { PaymentMethodId } from "./payment-methods.ts";
-import { isFinalTicketState, shownTicketState, waitingCardState } from "./queue-poll.ts";
+import { shownTicketState, waitingCardState } from "./queue-poll.ts";
 import { ReservePanel } from "./ReservePanel.tsx";
-import { refusalOutdatesProduct, saleView, stillTrue } from "./sale.ts";
+import { limitReason, refusalOutdatesProduct, saleView, stillTrue } from "./sale.ts";
 import { type StoreNotice, UNKNOWN_OUTCOME } from "./store-notice.ts";
 import {
 	holdKey,
@@ -38,6 +38,7 @@ import { useHoldActions } from "./useHoldActions.ts";
 import { useHumanCheck } from "./useHumanCheck.ts";
 import { useProductFeed } from "./useProductFeed.ts";
 import { useQueueTicket } from "./useQueueTicket.ts";
+import { verifiedText } from "./verified-notice.ts";
 import { AdmittedBanner, WaitingPanel } from "./WaitingPanel.tsx";
 
 export const DEFAULT_SKU = "DEMO-SNEAKER";
@@ -238,6 +239,7 @@ export function Storefront() {
 			fail(err);
 		},
 		reconnects,
+		productMessages,
 	);
 	// A lapsed admission is over here at once (the ticket is read again just after, too).
 	const admitted = shownTicketState(queue.ticket, serverNowMs) === "admitted";
@@ -245,14 +247,30 @@ export function Storefront() {
 	const soldOutForGood =
 		availability !== null && availability.available === 0 && availability.reserved === 0;
 	const showReserve = room === null || admitted;
-	// The verify step's "Join the queue to get your turn" is untrue once the waiting card
-	// has its last word (the turn lapsed, or sold out): the card says what happened instead.
-	const turnOver =
+	// At the per-buyer limit the waiting card offers no turn: one could buy nothing, and the
+	// server refuses the ticket (docs/decisions/097-the-storefront-queue-and-limit-states.md).
+	const atLimit = product !== null && sale !== null && sale.allowance === 0;
+	const joinOffered =
 		room !== null &&
-		isFinalTicketState(waitingCardState(queue.ticket, soldOutForGood, serverNowMs));
+		!atLimit &&
+		waitingCardState(queue.ticket, soldOutForGood, serverNowMs) === null;
+	// The human check's sentence follows what the page shows, and goes once it has nothing
+	// true to say (verified-notice.ts).
+	const verifiedNow =
+		notice?.verified === true
+			? verifiedText({
+					sessionLive: session !== null,
+					holding: hold !== null,
+					room: room !== null,
+					joinOffered,
+					reserveOpen: showReserve && sale !== null && sale.blocked === null,
+				})
+			: undefined;
 	useEffect(() => {
-		if (turnOver && notice?.untilTurnEnds === true) setNotice(null);
+		if (verifiedNow === null) setNotice(null);
 	});
+	const shownNotice =
+		notice !== null && typeof verifiedNow === "string" ? { ...notice, text: verifiedNow } : notice;
 
 	// The feed is lost and the reads that stand in for it fail too: the store is out of reach.
 	const offline = isStale(feed);
@@ -271,7 +289,7 @@ export function Storefront() {
 				<p class="muted">Loading the product…</p>
 			)}
 			<div id={OUTCOME_ID} tabIndex={-1} class="outcome">
-				<Notice value={notice} label="Purchase status" />
+				<Notice value={shownNotice} label="Purchase status" />
 			</div>
 
 			{product !== null && session === null && (
@@ -314,6 +332,8 @@ export function Storefront() {
 									inSeconds: Math.max(0, Math.ceil((queue.retry.atMs - now) / 1000)),
 								}
 					}
+					dropped={queue.dropped}
+					limit={atLimit && product !== null ? limitReason(product, paidUnits + heldUnits) : null}
 					bought={paidUnits > 0}
 					nowMs={serverNowMs}
 					onJoin={() => void queue.join()}

@@ -1,6 +1,7 @@
 // The waiting page (docs/waiting-room.md): join the queue, then the place in it, the
 // ETA (a range when the estimator is unsure), what happens next, and "sold out" the
-// moment it is true. Once admitted the page shows the Reserve panel instead, with the
+// moment it is true. No Join for a buyer at the per-buyer limit (a turn could buy nothing),
+// and a place dropped by a reset is said so. Once admitted the page shows the Reserve panel instead, with the
 // admission's countdown above it.
 
 import type { Ticket } from "../../shared/types.ts";
@@ -14,6 +15,8 @@ export function WaitingPanel({
 	startsAt,
 	joining,
 	retry,
+	dropped,
+	limit,
 	bought,
 	nowMs,
 	onJoin,
@@ -26,6 +29,10 @@ export function WaitingPanel({
 	joining: boolean;
 	/** The last join was refused for now (a full room): the server's words, and the wait left. */
 	retry: { message: string; inSeconds: number } | null;
+	/** The ticket the page showed is gone: the operator reset the sale, which empties the queue. */
+	dropped: boolean;
+	/** Why this buyer can buy no more (sale.ts limitReason), or null: then no Join is offered. */
+	limit: string | null;
 	/** This session bought the product in its turn: an ended turn is then no news. */
 	bought: boolean;
 	/** The server's clock as this page sees it: an admission past its end shows as over. */
@@ -38,8 +45,20 @@ export function WaitingPanel({
 			<h2 id="queue-title" tabIndex={-1}>
 				Waiting room
 			</h2>
-			{state === null && (
+			{state === null && limit !== null && (
+				<p class="why why-purchase_limit">
+					{limit} The queue gives turns to buy, and you cannot buy more, so there is no turn to wait
+					for.
+				</p>
+			)}
+			{state === null && limit === null && (
 				<>
+					{dropped && (
+						<p role="status" class="note">
+							Your place in line is gone: the sale was reset, which empties the queue. Join again
+							for a new place.
+						</p>
+					)}
 					<p>
 						This drop lets buyers in by the units left. Join the queue: when your turn comes you get{" "}
 						{admitSeconds} seconds to reserve.

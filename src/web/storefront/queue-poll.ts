@@ -24,6 +24,11 @@ export const ADMISSION_END_READ_SPREAD_MS = 2_000;
  * longer than a whole turn (QUEUE_POLL_ERROR_MAX_MS against admitSeconds from 10 s).
  */
 export const RECONNECT_READ_SPREAD_MS = QUEUE_POLL_MIN_MS;
+/**
+ * After a product message (an operator's PATCH or reset) a page holding a ticket reads it once
+ * within this much: a reset drops every ticket, and the next poll may be 15 s away.
+ */
+export const OPERATOR_NEWS_READ_SPREAD_MS = QUEUE_POLL_MIN_MS;
 
 /**
  * The next poll's delay in ms, or null when the ticket will not change by itself

@@ -18,6 +18,6 @@ export const UNKNOWN_OUTCOME = new Set([
 export type StoreNotice = NoticeValue & {
 	code?: string;
 	atServerMs?: number;
-	/** A pointer to the waiting room's next step: untrue once the turn is over (App.tsx). */
-	untilTurnEnds?: boolean;
+	/** The human check's success: its words follow the page's state (verified-notice.ts). */
+	verified?: boolean;
 };

@@ -76,13 +76,8 @@ export function useHumanCheck(
 			setBusy(null);
 			if (r.ok) {
 				setSession(r.data);
-				setNotice({
-					tone: "success",
-					text: latest.current.room
-						? "You are verified. Join the queue to get your turn."
-						: "You are verified. You can reserve now.",
-					...(latest.current.room ? { untilTurnEnds: true } : {}),
-				});
+				// Its next step is worded by the page from what it shows (verified-notice.ts).
+				setNotice({ tone: "success", text: "You are verified.", verified: true });
 				// The step that replaces the check: Reserve, or the hold this tab already has.
 				focusNext({
 					id:

@@ -1,15 +1,23 @@
 // The session's waiting-room ticket for one SKU, kept fresh by polling with
 // backoff and jitter (queue-poll.ts), read once more when an admission ends, and
 // read again soon after the live feed comes back from a drop (the backoff the outage
-// built up could otherwise hide a turn until it is over).
-// Joining is the buyer's click; reading the ticket again needs no click. A join refused for now
-// with a Retry-After (a full room) is tried again once that wait is over (join-retry.ts).
+// built up could otherwise hide a turn until it is over) and after a product message
+// (an operator's reset drops every ticket: the page learns it then, not at its next poll).
+// A ticket that was there and is no longer (404) was dropped: `dropped` says so until the
+// buyer joins again. Joining is the buyer's click; reading the ticket again needs no click. A
+// join refused for now with a Retry-After (a full room) is tried again once that wait is over
+// (join-retry.ts).
 
 import { useCallback, useEffect, useRef, useState } from "preact/hooks";
 import type { Ticket } from "../../shared/types.ts";
 import type { ApiClient, ApiErr } from "../api/client.ts";
 import { joinRetryDelayMs } from "./join-retry.ts";
-import { nextQueuePollMs, RECONNECT_READ_SPREAD_MS } from "./queue-poll.ts";
+import {
+	isFinalTicketState,
+	nextQueuePollMs,
+	OPERATOR_NEWS_READ_SPREAD_MS,
+	RECONNECT_READ_SPREAD_MS,
+} from "./queue-poll.ts";
 
 /** A join the server refused for now: why, and when (this device's clock) the page joins again. */
 export interface JoinRetry {
@@ -27,9 +35,15 @@ export function useQueueTicket(
 	onError: (err: ApiErr) => void,
 	/** How many times the live feed came back after a drop (useProductFeed `reconnects`). */
 	reconnects: number,
+	/** How many product messages the feed brought (useProductFeed `productMessages`). */
+	productMessages: number,
 ) {
 	const [ticket, setTicket] = useState<Ticket | null>(null);
 	const [joining, setJoining] = useState(false);
+	const [dropped, setDropped] = useState(false);
+	// The ticket on screen, for the reads below (a ref: they must not restart its timers).
+	const shown = useRef<Ticket | null>(null);
+	shown.current = ticket;
 	const failures = useRef(0);
 	const [tick, setTick] = useState(0);
 	// Read when a poll is scheduled, not a reason to reschedule: it moves with every
@@ -41,9 +55,14 @@ export function useQueueTicket(
 		const r = await api.queueTicket(sku);
 		if (r.ok) {
 			failures.current = 0;
+			setDropped(false);
 			setTicket(r.data);
 		} else if (r.code === "not_found") {
 			failures.current = 0;
+			// A place the page showed is gone: only a reset drops a ticket still in play
+			// (ended ones are forgotten long after, docs/api.md "Waiting room").
+			const had = shown.current;
+			if (had !== null && !isFinalTicketState(had.state)) setDropped(true);
 			setTicket(null);
 		} else failures.current += 1;
 		setTick((n) => n + 1);
@@ -61,6 +80,14 @@ export function useQueueTicket(
 		const id = setTimeout(() => void refresh(), Math.random() * RECONNECT_READ_SPREAD_MS);
 		return () => clearTimeout(id);
 	}, [active, reconnects, refresh]);
+
+	// An operator changed the SKU (a PATCH, or a reset that dropped every ticket): a page
+	// holding a ticket reads it once, spread, as every open tab gets the message at once.
+	useEffect(() => {
+		if (!active || productMessages === 0 || shown.current === null) return;
+		const id = setTimeout(() => void refresh(), Math.random() * OPERATOR_NEWS_READ_SPREAD_MS);
+		return () => clearTimeout(id);
+	}, [active, productMessages, refresh]);
 
 	useEffect(() => {
 		if (!active) return;
@@ -83,7 +110,11 @@ export function useQueueTicket(
 		setJoining(true);
 		const r = await api.joinQueue(sku);
 		setJoining(false);
-		if (r.ok) return setTicket(r.data);
+		if (r.ok) {
+			setDropped(false);
+			setTicket(r.data);
+			return;
+		}
 		const waitMs = joinRetryDelayMs(r, Math.random());
 		if (waitMs === null) return onError(r);
 		setRetry({ message: r.message, atMs: Date.now() + waitMs });
@@ -96,5 +127,5 @@ export function useQueueTicket(
 		return () => clearTimeout(id);
 	}, [active, retry, join]);
 
-	return { ticket, setTicket, join, joining, retry, refresh };
+	return { ticket, setTicket, join, joining, retry, refresh, dropped };
 }

@@ -1,0 +1,122 @@
+// The storefront's queue and limit states in Chromium
+// (docs/decisions/097-the-storefront-queue-and-limit-states.md): a buyer at the per-buyer limit
+// is offered no turn when the operator turns a room on, a place dropped by an operator's reset
+// is said so within seconds, and a product whose name and SKU are one long word stays inside a
+// phone's width. The operator and the other buyers act through the API.
+
+import { describe, expect, it } from "vitest";
+import type { Reservation, Stats, Ticket } from "../../src/shared/types.ts";
+import { api } from "../support/server.ts";
+import { newBuyer } from "../support/shop.ts";
+import { openContext, screenshot } from "./browser.ts";
+import { createDrop, openStore, PHONE, POLL, verify } from "./storefront-support.ts";
+import { browserSuite } from "./suite.ts";
+
+/** The page reads its ticket within 2 s of a product message (OPERATOR_NEWS_READ_SPREAD_MS), plus a loaded machine. */
+const AFTER_RESET = { ...POLL, timeout: 8_000 };
+const DROPPED = /Your place in line is gone: the sale was reset/;
+
+describe("storefront queue and limit states", () => {
+	const e2e = browserSuite();
+
+	const patch = (sku: string, body: Record<string, unknown>) =>
+		api(e2e.server, "PATCH", `/api/admin/products/${sku}`, {
+			token: e2e.server.adminToken,
+			body,
+		});
+	const queueStats = async (sku: string) =>
+		(
+			await api<Stats>(e2e.server, "GET", `/api/admin/products/${sku}/stats`, {
+				token: e2e.server.adminToken,
+			})
+		).body.data?.queue;
+
+	it("offers no Join to a buyer at the limit when a room is turned on, says the limit, and spends no admission", async () => {
+		const sku = await createDrop(e2e.server, { totalStock: 6, perUserLimit: 2 });
+		const { page, errors } = e2e.track(await openStore(e2e.browser, e2e.server, sku));
+		await verify(page);
+		await page.getByLabel("Quantity").selectOption("2");
+		await page.getByRole("button", { name: "Reserve" }).click();
+		await page.getByRole("button", { name: "Pay $84.00" }).click();
+		await page.getByRole("heading", { name: /^Order / }).waitFor();
+		await page.getByText("You hold or bought 2 of 2 allowed per buyer.").waitFor();
+
+		const patched = await patch(sku, {
+			waitingRoom: { enabled: true, admitSeconds: 30, overbook: 0 },
+		});
+		expect(patched.status, JSON.stringify(patched.body)).toBe(200);
+		// The product message brings the room: its card says the limit instead of offering a turn.
+		await page.getByRole("heading", { name: "Waiting room" }).waitFor({ timeout: POLL.timeout });
+		await page
+			.getByText(/You hold or bought 2 of 2 allowed per buyer\. The queue gives turns to buy/)
+			.waitFor();
+		expect(await page.getByRole("button", { name: "Join the queue" }).count()).toBe(0);
+		// Nor does the verify step's sentence point to a queue to join.
+		expect(await page.getByText(/Join the queue to get your turn/).count()).toBe(0);
+		expect(await queueStats(sku)).toMatchObject({ waiting: 0, admitted: 0, admittedTotal: 0 });
+		await screenshot(page, "storefront-room-at-limit");
+		expect(errors).toEqual([]);
+	});
+
+	it("says a place in line was dropped by an operator's reset, within seconds, and lets the buyer join again", async () => {
+		const sku = await createDrop(e2e.server, {
+			totalStock: 1,
+			waitingRoom: { enabled: true, overbook: 0, admitSeconds: 120 },
+		});
+		// Someone ahead holds the only unit.
+		const first = await newBuyer(e2e.server);
+		const admitted = await api<Ticket>(e2e.server, "POST", `/api/products/${sku}/queue`, {
+			token: first,
+		});
+		expect(admitted.body.data?.state).toBe("admitted");
+		const held = await api<Reservation>(e2e.server, "POST", "/api/reservations", {
+			token: first,
+			body: { sku, quantity: 1 },
+		});
+		expect(held.status).toBe(201);
+
+		const buyer = e2e.track(await openStore(e2e.browser, e2e.server, sku));
+		const { page, errors } = buyer;
+		await page.getByRole("checkbox", { name: "I am human" }).check();
+		await page.getByRole("button", { name: "Join the queue" }).click();
+		await page.getByText("Your place in line: 1").waitFor();
+		// The verify step's pointer to the queue went once the buyer joined.
+		expect(await page.getByText(/Join the queue to get your turn/).count()).toBe(0);
+
+		const reset = await api(e2e.server, "POST", `/api/admin/products/${sku}/reset`, {
+			token: e2e.server.adminToken,
+			headers: { "cf-connecting-ip": `198.51.100.${Math.floor(Math.random() * 250) + 1}` },
+			body: {},
+		});
+		expect(reset.status, JSON.stringify(reset.body)).toBe(200);
+		await expect.poll(() => page.getByText(DROPPED).count(), AFTER_RESET).toBe(1);
+		expect(await page.getByText("Your place in line: 1").count()).toBe(0);
+		await screenshot(page, "storefront-room-place-dropped");
+
+		// Joining again gives a new place (here at once: the unit is free after the reset).
+		await page.getByRole("button", { name: "Join the queue" }).click();
+		await page.getByText(/It is your turn: reserve within/).waitFor();
+		expect(await page.getByText(DROPPED).count()).toBe(0);
+		expect(errors).toEqual([]);
+	});
+
+	it("keeps a 200-character one-word name and a 64-character SKU inside a phone's width", async () => {
+		const sku = `E2E-${"Z".repeat(24)}${crypto.randomUUID().replaceAll("-", "").slice(0, 8)}${"Z".repeat(28)}`;
+		expect(sku).toHaveLength(64);
+		const name = "X".repeat(200);
+		const created = await api(e2e.server, "POST", "/api/admin/products", {
+			token: e2e.server.adminToken,
+			body: { sku, name, priceCents: 4200, currency: "USD", totalStock: 3, perUserLimit: 2 },
+		});
+		expect(created.status, JSON.stringify(created.body)).toBe(201);
+		const page = e2e.track(await (await openContext(e2e.browser, e2e.server.url, PHONE)).newPage());
+		await page.goto(`/?sku=${sku}`);
+		await page.getByRole("heading", { name }).waitFor();
+		const widths = await page.evaluate(() => ({
+			page: document.documentElement.scrollWidth,
+			viewport: innerWidth,
+		}));
+		expect(widths.page, JSON.stringify(widths)).toBeLessThanOrEqual(widths.viewport);
+		await screenshot(page, "storefront-long-name-phone");
+	});
+});
