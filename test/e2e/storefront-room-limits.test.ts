@@ -1,15 +1,15 @@
 // The storefront's queue and limit states in Chromium
 // (docs/decisions/097-the-storefront-queue-and-limit-states.md): a buyer at the per-buyer limit
 // is offered no turn when the operator turns a room on, a place dropped by an operator's reset
-// is said so within seconds, and a product whose name and SKU are one long word stays inside a
-// phone's width. The operator and the other buyers act through the API.
+// is said so within seconds, the human check's success sentence follows the page, and a product
+// whose name and SKU are one long word stays inside a phone's width. The operator and the other buyers act through the API.
 
 import { describe, expect, it } from "vitest";
 import type { Reservation, Stats, Ticket } from "../../src/shared/types.ts";
 import { api } from "../support/server.ts";
 import { newBuyer } from "../support/shop.ts";
 import { openContext, screenshot } from "./browser.ts";
-import { createDrop, openStore, PHONE, POLL, verify } from "./storefront-support.ts";
+import { createDrop, openStore, PHONE, POLL, statusText, verify } from "./storefront-support.ts";
 import { browserSuite } from "./suite.ts";
 
 /** The page reads its ticket within 2 s of a product message (OPERATOR_NEWS_READ_SPREAD_MS), plus a loaded machine. */
@@ -97,6 +97,16 @@ describe("storefront queue and limit states", () => {
 		await page.getByRole("button", { name: "Join the queue" }).click();
 		await page.getByText(/It is your turn: reserve within/).waitFor();
 		expect(await page.getByText(DROPPED).count()).toBe(0);
+		expect(errors).toEqual([]);
+	});
+
+	it("words the human check's success from the page: no 'reserve now' before the start", async () => {
+		const startsAt = new Date(Date.now() + 3_600_000).toISOString();
+		const sku = await createDrop(e2e.server, { startsAt });
+		const { page, errors } = e2e.track(await openStore(e2e.browser, e2e.server, sku));
+		await verify(page);
+		await page.getByText(/^Reserving opens when the drop starts, at /).waitFor();
+		expect(await statusText(page)).toBe("You are verified.");
 		expect(errors).toEqual([]);
 	});
 
