@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import type { Reservation, Stats, Ticket } from "../../src/shared/types.ts";
 import { api } from "../support/server.ts";
 import { newBuyer } from "../support/shop.ts";
-import { openContext, screenshot } from "./browser.ts";
+import { metric, openContext, screenshot } from "./browser.ts";
 import { createDrop, openStore, PHONE, POLL, statusText, verify } from "./storefront-support.ts";
 import { browserSuite } from "./suite.ts";
 
@@ -110,13 +110,20 @@ describe("storefront queue and limit states", () => {
 		expect(errors).toEqual([]);
 	});
 
-	it("keeps a 200-character one-word name and a 64-character SKU inside a phone's width", async () => {
+	it("keeps a 200-character one-word name and a 64-character SKU inside a phone's width, and groups a large stock's digits", async () => {
 		const sku = `E2E-${"Z".repeat(24)}${crypto.randomUUID().replaceAll("-", "").slice(0, 8)}${"Z".repeat(28)}`;
 		expect(sku).toHaveLength(64);
 		const name = "X".repeat(200);
 		const created = await api(e2e.server, "POST", "/api/admin/products", {
 			token: e2e.server.adminToken,
-			body: { sku, name, priceCents: 4200, currency: "USD", totalStock: 3, perUserLimit: 2 },
+			body: {
+				sku,
+				name,
+				priceCents: 4200,
+				currency: "USD",
+				totalStock: 10_000_000,
+				perUserLimit: 2,
+			},
 		});
 		expect(created.status, JSON.stringify(created.body)).toBe(201);
 		const page = e2e.track(await (await openContext(e2e.browser, e2e.server.url, PHONE)).newPage());
@@ -127,6 +134,10 @@ describe("storefront queue and limit states", () => {
 			viewport: innerWidth,
 		}));
 		expect(widths.page, JSON.stringify(widths)).toBeLessThanOrEqual(widths.viewport);
+		// The stock is grouped like the price beside it, in the browser's locale.
+		const grouped = await page.evaluate(() => new Intl.NumberFormat().format(10_000_000));
+		expect(grouped).not.toBe("10000000");
+		expect(await metric(page, "Total")).toBe(grouped);
 		await screenshot(page, "storefront-long-name-phone");
 	});
 });

@@ -1,7 +1,8 @@
 // Available / reserved / sold as one bar and as numbers (the numbers are the
-// accessible version: the bar is decoration).
+// accessible version: the bar is decoration), grouped like the price beside them.
 
 import type { Availability } from "../../shared/types.ts";
+import { units } from "../lib/format.ts";
 import { Metric } from "./Metric.tsx";
 
 export function StockBar({ availability }: { availability: Availability }) {
@@ -15,10 +16,10 @@ export function StockBar({ availability }: { availability: Availability }) {
 				<span class="seg-available" style={{ width: pct(available) }} />
 			</div>
 			<div class="metrics">
-				<Metric label="Available">{available}</Metric>
-				<Metric label="Held">{reserved}</Metric>
-				<Metric label="Sold">{sold}</Metric>
-				<Metric label="Total">{total}</Metric>
+				<Metric label="Available">{units(available)}</Metric>
+				<Metric label="Held">{units(reserved)}</Metric>
+				<Metric label="Sold">{units(sold)}</Metric>
+				<Metric label="Total">{units(total)}</Metric>
 			</div>
 		</div>
 	);

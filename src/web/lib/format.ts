@@ -70,6 +70,11 @@ export function money(minor: number, currency: string, locale?: string): string 
 	}
 }
 
+/** A count of units for people, grouped as the reader's locale groups digits: 10000000 → "10,000,000". */
+export function units(n: number): string {
+	return new Intl.NumberFormat().format(n);
+}
+
 /** Dollars with enough digits to show a virtual cost of a fraction of a cent. */
 export function usd(amount: number, digits = 2): string {
 	return `$${amount.toFixed(digits)}`;
