@@ -1,8 +1,8 @@
 // The waiting page (docs/waiting-room.md): join the queue, then the place in it, the
 // ETA (a range when the estimator is unsure), what happens next, and "sold out" the
 // moment it is true. No Join for a buyer at the per-buyer limit (a turn could buy nothing),
-// and a place dropped by a reset is said so. Once admitted the page shows the Reserve panel instead, with the
-// admission's countdown above it.
+// and a place dropped by a reset is said so. Once admitted the page shows the Reserve panel
+// instead, with the admission's countdown above it.
 
 import type { Ticket } from "../../shared/types.ts";
 import { clock } from "../lib/format.ts";
