@@ -30,8 +30,11 @@ export type ReserveOp = {
 	stockElsewhere?: number;
 };
 export type CancelOp = { kind: "cancel"; id: string; sessionId: string };
-/** A session takes its waiting-room ticket (inventory/waiting-room.ts): a burst of joins shares commits too. */
-export type JoinOp = { kind: "join"; sessionId: string; ticketId: string };
+/**
+ * A session takes its waiting-room ticket (inventory/waiting-room.ts): a burst of joins shares
+ * commits too. `priorRead`: the edge saw the session read the product (as a reserve attempt's).
+ */
+export type JoinOp = { kind: "join"; sessionId: string; ticketId: string; priorRead?: boolean };
 export type Op = ReserveOp | CancelOp | JoinOp;
 export type OpAnswer = ReserveAnswer | CancelResult | JoinResult;
 
@@ -111,7 +114,10 @@ export function decideOps(
 	const firsts = new Map<string, ReserveResult>();
 	const answers = ops.map((op): OpAnswer => {
 		if (op.kind === "cancel") return decideCancel(host, inv, op, now);
-		if (op.kind === "join") return host.join(op, now);
+		if (op.kind === "join") {
+			if (op.priorRead === true) host.guard.markRead(op.sessionId);
+			return host.join(op, now);
+		}
 		const { results, decided } = decideAttempts(host, inv, op, now, store, firsts);
 		decisions += decided;
 		return { results, sqlRows: { ...NO_ROWS }, snapshot: null };

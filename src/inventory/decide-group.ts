@@ -21,6 +21,7 @@ import {
 } from "./batch-decisions.ts";
 import { toAvailability, toReservation } from "./codec.ts";
 import type { DecisionMetrics } from "./metrics.ts";
+import { recallReaders, storeReaders } from "./readers.ts";
 import type { RoomLink } from "./room-shards.ts";
 import type { RowMeter } from "./rows.ts";
 import type { EdgeSnapshot, JoinResult, ReserveRequest, ReserveResult } from "./rpc.ts";
@@ -91,14 +92,16 @@ export function decideGroup(host: DecideHost, ops: Op[]): OpAnswer[] {
 	host.state.flushStaged();
 	let answers: OpAnswer[];
 	let firstDecisions: [string, ReserveResult][];
+	let readsStored: string[];
 	try {
-		({ answers, firstDecisions } = host.storage.transactionSync(() =>
+		({ answers, firstDecisions, readsStored } = host.storage.transactionSync(() =>
 			decideInTransaction(host, inv, ops),
 		));
 	} catch (error) {
 		host.reload();
 		throw error;
 	}
+	for (const sessionId of readsStored) host.guard.readStoredFor(sessionId);
 	// Remembered only once the batch committed: a rolled-back decision is no answer to repeat.
 	const now = Date.now();
 	host.attemptMemo.prune(now);
@@ -112,10 +115,18 @@ function decideInTransaction(
 	host: DecideHost,
 	inv: Inventory,
 	ops: Op[],
-): { answers: OpAnswer[]; firstDecisions: [string, ReserveResult][] } {
+): {
+	answers: OpAnswer[];
+	firstDecisions: [string, ReserveResult][];
+	readsStored: string[];
+} {
 	const now = host.tick();
 	const sku = inv.product.sku;
 	const room = host.room;
+	// Sessions the guard forgot (the object slept) are judged by the read stored with their
+	// hold or ticket, as the fairness figures count them (inventory/readers.ts).
+	if (ops.some((op) => op.kind === "reserve" && op.limits !== null))
+		recallReaders(host.sql, host.guard, attemptSessions(ops));
 	let stored: ReadonlySet<string> | null = null;
 	const storedIds = (): ReadonlySet<string> => {
 		stored ??= storedHoldIds(host, ops, now);
@@ -160,9 +171,32 @@ function decideInTransaction(
 	// The commit counts itself: the count is written in the transaction it counts.
 	if (durable) host.state.counts.commits += 1;
 	host.state.write(changes, durable);
+	// A read rides with the session's hold or ticket, never in a commit of its own.
+	const readsStored = durable
+		? storeReaders(host.sql, host.guard, writers(changes.holds, ops, answers))
+		: [];
 	const snapshot = edgeSnapshot(inv, room, now);
 	for (const answer of answers) if ("results" in answer) answer.snapshot = snapshot;
-	return { answers, firstDecisions };
+	return { answers, firstDecisions, readsStored };
+}
+
+/** The sessions of the batch's reserve attempts. */
+function* attemptSessions(ops: readonly Op[]): Generator<string> {
+	for (const op of ops) if (op.kind === "reserve") for (const a of op.attempts) yield a.sessionId;
+}
+
+/** The sessions this batch writes a hold for or that hold a ticket. */
+function* writers(
+	holds: readonly Hold[],
+	ops: readonly Op[],
+	answers: OpAnswer[],
+): Generator<string> {
+	for (const hold of holds) yield hold.sessionId;
+	for (const [i, op] of ops.entries()) {
+		const answer = answers[i];
+		if (op.kind === "join" && answer !== undefined && "ok" in answer && answer.ok)
+			yield op.sessionId;
+	}
 }
 
 /**

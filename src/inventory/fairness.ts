@@ -4,45 +4,75 @@
 // signals from the reserve guard, the tickets from the waiting room. Runs on a stats
 // read, not on the reserve path: one grouped query and one pass over the sessions.
 // A split SKU's shards send their summaries to the coordinator with their counters
-// (inventory/stats.ts shardCounters), which merges them the same way.
+// (inventory/stats.ts shardCounters), which merges them the same way. A session's read
+// is the guard's word or the one stored with its hold or ticket (inventory/readers.ts):
+// the guard forgets when the object sleeps, the stored read does not.
 
 import { fairnessAcross, type SessionSummary } from "../domain/fairness.ts";
 import type { WaitingRoom } from "../domain/waiting-room.ts";
 import type { ReserveGuard } from "../ratelimit/reserve-guard.ts";
 import type { FairnessStats } from "../shared/types.ts";
+import { TICKET_READERS_SQL } from "./readers.ts";
 
 /**
- * Units held or sold per session: the live and paid holds found through the index
- * holds_by_status_expiry (schema.ts migration 10), never the ended ones.
+ * Units held or sold per session, and whether its read is stored (inventory/readers.ts): the
+ * live and paid holds found through the index holds_by_status_expiry (schema.ts migration 10),
+ * never the ended ones, each session's stored read by its key.
  */
-export const UNITS_BY_SESSION_SQL = `SELECT session_id, SUM(quantity) AS units FROM holds
- WHERE status IN ('RESERVED', 'CHECKOUT_PENDING', 'PAID') GROUP BY session_id`;
+export const UNITS_BY_SESSION_SQL = `SELECT holds.session_id, SUM(holds.quantity) AS units,
+ MAX(readers.session_id IS NOT NULL) AS read FROM holds
+ LEFT JOIN readers ON readers.session_id = holds.session_id
+ WHERE holds.status IN ('RESERVED', 'CHECKOUT_PENDING', 'PAID') GROUP BY holds.session_id`;
 
-/** Units held or sold per session, from the records themselves. */
-function unitsBySession(sql: SqlStorage): Map<string, number> {
-	const units = new Map<string, number>();
-	for (const row of sql.exec<{ session_id: string; units: number }>(UNITS_BY_SESSION_SQL)) {
-		units.set(row.session_id, row.units);
+interface Held {
+	units: number;
+	/** The session's read is stored. */
+	read: boolean;
+}
+
+/** Units held or sold per session, from the records themselves, with the stored reads. */
+function unitsBySession(sql: SqlStorage): Map<string, Held> {
+	const units = new Map<string, Held>();
+	for (const row of sql.exec<{ session_id: string; units: number; read: number }>(
+		UNITS_BY_SESSION_SQL,
+	)) {
+		units.set(row.session_id, { units: row.units, read: row.read === 1 });
 	}
 	return units;
 }
 
 /**
- * Every session this object has units of or a word on from its guard. A tracked
- * session the guard knows nothing of (no read, no flag, no attempt) and without
- * units is left out: it would count as "unread" and not asking anyway.
+ * Every session this object has units of, a stored read with its ticket, or a word on from
+ * its guard. A tracked session the guard knows nothing of (no read, no flag, no attempt) and
+ * without units is left out: it would count as "unread" and not asking anyway.
  */
 export function sessionSummaries(sql: SqlStorage, guard: ReserveGuard): SessionSummary[] {
 	const units = unitsBySession(sql);
+	const ticketReaders = new Set<string>();
+	for (const row of sql.exec<{ session_id: string }>(TICKET_READERS_SQL)) {
+		ticketReaders.add(row.session_id);
+	}
 	const out: SessionSummary[] = [];
 	for (const [sessionId, s] of guard.known()) {
-		const held = units.get(sessionId) ?? 0;
+		const held = units.get(sessionId);
 		units.delete(sessionId);
-		if (held === 0 && !s.read && !s.everFlagged && !s.attempted) continue;
-		out.push({ sessionId, units: held, ...s });
+		const ticketRead = ticketReaders.delete(sessionId);
+		const read = s.read || held?.read === true || ticketRead;
+		if (held === undefined && !read && !s.everFlagged && !s.attempted) continue;
+		out.push({ sessionId, units: held?.units ?? 0, ...s, read });
 	}
 	for (const [sessionId, held] of units) {
-		out.push({ sessionId, units: held, read: false, everFlagged: false, attempted: false });
+		ticketReaders.delete(sessionId);
+		out.push({
+			sessionId,
+			units: held.units,
+			read: held.read,
+			everFlagged: false,
+			attempted: false,
+		});
+	}
+	for (const sessionId of ticketReaders) {
+		out.push({ sessionId, units: 0, read: true, everFlagged: false, attempted: false });
 	}
 	return out;
 }

@@ -137,10 +137,16 @@ export class InventoryObject extends SkuObjectOperator {
 	/**
 	 * The session's waiting-room ticket, taken now if it has none (one per session):
 	 * joins the next group commit, like reserves, so a burst of joins shares commits.
+	 * `priorRead`: the edge saw the session read the product (as a reserve attempt's).
 	 */
-	async joinQueue(sessionId: string, ticketId: string): Promise<JoinResult> {
+	async joinQueue(sessionId: string, ticketId: string, priorRead = false): Promise<JoinResult> {
 		if (this.inv === null) return { ok: false, code: "unknown_sku" };
-		const joined = (await this.group.submit({ kind: "join", sessionId, ticketId })) as JoinResult;
+		const joined = (await this.group.submit({
+			kind: "join",
+			sessionId,
+			ticketId,
+			priorRead,
+		})) as JoinResult;
 		// A split SKU: a session told it is admitted finds its shard knowing it (inventory/room-shards.ts).
 		await this.roomLink?.shardKnows(sessionId, joined);
 		return joined;

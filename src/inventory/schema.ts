@@ -6,6 +6,7 @@
 
 import { DEFAULT_REPLAY_WINDOWS, replayUntilMs } from "../domain/idempotency.ts";
 import type { Migration } from "../storage/do-migrations.ts";
+import { READERS_SCHEMA } from "./readers.ts";
 import type { ReserveResult } from "./rpc.ts";
 import { ROOM_SCHEMA } from "./waiting-room.ts";
 
@@ -270,6 +271,11 @@ export const INVENTORY_MIGRATIONS: readonly Migration[] = [
 		version: 10,
 		name: "holds: by status and expiry (live and paid counted without ended rows; ended ones pruned)",
 		up: HOLDS_BY_STATUS_INDEX,
+	},
+	{
+		version: 11,
+		name: "readers: a session's read of the product, kept with its hold or ticket",
+		up: READERS_SCHEMA,
 	},
 ];
 

@@ -8,6 +8,7 @@ import type { Product } from "../shared/types.ts";
 import { migrate } from "../storage/do-migrations.ts";
 import { Escrow } from "./escrow.ts";
 import { effectivePatch, unchanged } from "./patch-changes.ts";
+import { forgetReadersAfterReset } from "./readers.ts";
 import { type KeyedReset, type KeyedResetResult, keyedReset } from "./reset-keys.ts";
 import { sameDefinition, sameRoom } from "./retried-create.ts";
 import { RoomLink } from "./room-shards.ts";
@@ -125,6 +126,7 @@ export abstract class SkuObjectOperator extends SkuObjectPeers {
 			 OR json_extract(outcome, '$.reservation.reservationId') NOT IN (SELECT id FROM holds WHERE status = 'PAID')`,
 		);
 		this.sql.exec("DELETE FROM holds WHERE status != 'PAID'");
+		forgetReadersAfterReset(this.sql, this.guard);
 		this.room.reset(now);
 		if (!this.escrow?.isCoordinator) this.roomLink?.clear();
 		this.state.resetCounts();

@@ -4,7 +4,10 @@
 // measurements behind this choice). Pure: no Workers imports, clock passed in.
 //
 // Nothing here is durable. A restart forgets the windows, which can only make
-// the next answers more lenient; the stock rules never depend on it.
+// the next answers more lenient; the stock rules never depend on it. One fact is
+// kept by the object besides: that a session read the product, stored with the
+// session's hold or ticket in the commit that writes them (inventory/readers.ts),
+// so a session the guard meets again after a restart is recalled as a reader.
 
 import { type Flag, SessionSignals, type Tier } from "../domain/botsignals.ts";
 import { BoundedMap, SlidingWindow } from "../domain/rate-counters.ts";
@@ -37,6 +40,8 @@ interface SessionState {
 	signals: SessionSignals;
 	/** Created on the first attempt: a session that only reads costs a few bytes. */
 	window: SlidingWindow | null;
+	/** The read is in the object's SQLite (inventory/readers.ts): no need to store it again. */
+	readStored: boolean;
 }
 
 export class ReserveGuard {
@@ -49,6 +54,40 @@ export class ReserveGuard {
 	/** The session read the product or its availability: it is no longer "new". */
 	markRead(sessionId: string): void {
 		this.state(sessionId).signals.markRead();
+	}
+
+	/** Whether the guard tracks the session now (a restart, or the bound, forgets sessions). */
+	tracks(sessionId: string): boolean {
+		return this.sessions.peek(sessionId) !== undefined;
+	}
+
+	/**
+	 * A session met again after the guard forgot it: `read` says whether the object's
+	 * SQLite has its read (inventory/readers.ts). Tracked from now on either way, so it
+	 * is looked up once.
+	 */
+	recall(sessionId: string, read: boolean): void {
+		const state = this.state(sessionId);
+		if (!read) return;
+		state.signals.markRead();
+		state.readStored = true;
+	}
+
+	/** The session read the product and its read is not in the object's SQLite yet. */
+	readToStore(sessionId: string): boolean {
+		const state = this.sessions.peek(sessionId);
+		return state?.signals.read === true && !state.readStored;
+	}
+
+	/** The session's read is now in the object's SQLite (written in the commit that asked). */
+	readStoredFor(sessionId: string): void {
+		const state = this.sessions.peek(sessionId);
+		if (state !== undefined) state.readStored = true;
+	}
+
+	/** The object's stored reads were cleared (a reset): a read is stored again with the next hold. */
+	forgetStoredReads(): void {
+		for (const [, state] of this.sessions.entries()) state.readStored = false;
 	}
 
 	/**
@@ -107,7 +146,11 @@ export class ReserveGuard {
 	}
 
 	private state(sessionId: string): SessionState {
-		return this.sessions.use(sessionId, () => ({ signals: new SessionSignals(), window: null }));
+		return this.sessions.use(sessionId, () => ({
+			signals: new SessionSignals(),
+			window: null,
+			readStored: false,
+		}));
 	}
 }
 

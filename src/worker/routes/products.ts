@@ -88,9 +88,13 @@ products.get("/", async (c) => {
 products.get("/:sku", async (c) => {
 	const sku = c.req.param("sku");
 	await requireKnownSku(c, sku);
-	const product = await inventory(c.env, sku).product(await readerSessionId(c));
+	const reader = await readerSessionId(c);
+	const product = await inventory(c.env, sku).product(reader);
 	if (product === null)
 		return fail(c, "unknown_sku", `No product has the SKU ${JSON.stringify(sku)}.`);
+	// The edge remembers the read too and sends it with the session's attempts and join
+	// (routes/reservations.ts, routes/queue.ts): the object forgets it when it sleeps.
+	if (reader !== undefined) markReader(sku, reader);
 	return ok(c, product);
 });
 

@@ -4,6 +4,7 @@
 import { Hono } from "hono";
 import type { JoinResult } from "../../inventory/rpc.ts";
 import { requireKnownSku } from "../catalogue.ts";
+import { hasRead } from "../edge-snapshot.ts";
 import { ApiError, type AppEnv, type Ctx, fail, ok } from "../http.ts";
 import { newId } from "../ids.ts";
 import { inventory } from "../inventory-stub.ts";
@@ -46,7 +47,13 @@ function answer(c: Ctx, sku: string, result: JoinResult | { ok: false; code: "no
 queue.post("/:sku/queue", async (c) => {
 	const sku = c.req.param("sku");
 	await requireKnownSku(c, sku);
-	const result = await inventory(c.env, sku).joinQueue(sessionOf(c), newId("tkt", sku));
+	const sessionId = sessionOf(c);
+	// The read the edge saw rides with the ticket (inventory/readers.ts), as with an attempt.
+	const result = await inventory(c.env, sku).joinQueue(
+		sessionId,
+		newId("tkt", sku),
+		hasRead(sku, sessionId),
+	);
 	return answer(c, sku, result);
 });
 

@@ -1,0 +1,86 @@
+// The "prior read" bot signal (docs/rate-limits.md, "Tiers and bot signals"), kept past the
+// object's sleep. The reserve guard (ratelimit/reserve-guard.ts) holds it in memory, which
+// workerd drops whenever it evicts an idle object (about 10 s locally, a hibernating feed
+// socket or not): a buyer who read the product and then waited for the start was judged
+// "new" and reported "unread" (docs/decisions/095-a-read-that-survives-the-sleep.md).
+//
+// A read writes nothing: reads and rejections need no commit of their own
+// (docs/hot-path.md). The read is written with the session's hold or ticket instead, in
+// the group commit that writes them anyway (one row per session, once): the sessions the
+// fairness figures count after a restart are exactly those with units or a ticket, and their
+// read then comes from these rows. An attempt of a session the guard no longer tracks is
+// recalled from the same rows, one statement per group, so its tier and the figures agree.
+
+import type { ReserveGuard } from "../ratelimit/reserve-guard.ts";
+import { MAX_SQL_PARAMS, multiRowSql } from "./records.ts";
+
+/** Schema (inventory/schema.ts migration 11): one row per session whose read is kept. */
+export const READERS_SCHEMA = [
+	`CREATE TABLE readers (
+		session_id TEXT PRIMARY KEY
+	) WITHOUT ROWID`,
+];
+
+const RECALL_SQL =
+	"SELECT session_id FROM readers WHERE session_id IN (SELECT value FROM json_each(?))";
+const STORE_HEAD = "INSERT INTO readers (session_id)";
+const STORE_TAIL = "ON CONFLICT (session_id) DO NOTHING";
+
+/**
+ * Sessions among `sessionIds` the guard does not track (a restart, or the guard's bound, forgot
+ * them): recalled from the stored reads in one statement; none unknown, no statement.
+ */
+export function recallReaders(
+	sql: SqlStorage,
+	guard: ReserveGuard,
+	sessionIds: Iterable<string>,
+): void {
+	const unknown = new Set<string>();
+	for (const id of sessionIds) if (!guard.tracks(id)) unknown.add(id);
+	if (unknown.size === 0) return;
+	const stored = new Set<string>();
+	for (const row of sql.exec<{ session_id: string }>(RECALL_SQL, JSON.stringify([...unknown]))) {
+		stored.add(row.session_id);
+	}
+	for (const id of unknown) guard.recall(id, stored.has(id));
+}
+
+/**
+ * Writes the read of those of `sessionIds` that read the product and whose read is not stored
+ * yet, and returns them. Called inside a group commit that writes their holds or tickets: the
+ * rows ride with it. The caller tells the guard (readStoredFor) once the commit is made, so a
+ * rolled-back batch leaves them to be stored again.
+ */
+export function storeReaders(
+	sql: SqlStorage,
+	guard: ReserveGuard,
+	sessionIds: Iterable<string>,
+): string[] {
+	const due = new Set<string>();
+	for (const id of sessionIds) if (guard.readToStore(id)) due.add(id);
+	const ids = [...due];
+	for (let at = 0; at < ids.length; at += MAX_SQL_PARAMS) {
+		const chunk = ids.slice(at, at + MAX_SQL_PARAMS);
+		sql.exec(multiRowSql(STORE_HEAD, 1, chunk.length, STORE_TAIL), ...chunk);
+	}
+	return ids;
+}
+
+/**
+ * After a reset (which keeps only paid holds and clears the room): the reads of sessions
+ * without a hold left are forgotten, so the rows stay bounded by the sessions a drop
+ * wrote holds or tickets for. The guard's memory keeps the reads it saw; they are stored
+ * again with the session's next hold or ticket.
+ */
+export function forgetReadersAfterReset(sql: SqlStorage, guard: ReserveGuard): void {
+	sql.exec("DELETE FROM readers WHERE session_id NOT IN (SELECT session_id FROM holds)");
+	guard.forgetStoredReads();
+}
+
+/**
+ * The room's ticket holders whose read is stored: they count in the fairness figures by their
+ * ticket, and after a restart only these rows know they read. Found through the tickets'
+ * unique index by session.
+ */
+export const TICKET_READERS_SQL = `SELECT session_id FROM readers
+ WHERE session_id IN (SELECT session_id FROM room_tickets)`;
