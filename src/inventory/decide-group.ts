@@ -180,9 +180,12 @@ function decideInTransaction(
 	return { answers, firstDecisions, readsStored };
 }
 
-/** The sessions of the batch's reserve attempts. */
+/** The sessions of the batch's reserve attempts, but those the edge says read (they are marked). */
 function* attemptSessions(ops: readonly Op[]): Generator<string> {
-	for (const op of ops) if (op.kind === "reserve") for (const a of op.attempts) yield a.sessionId;
+	for (const op of ops) {
+		if (op.kind !== "reserve") continue;
+		for (const a of op.attempts) if (a.priorRead !== true) yield a.sessionId;
+	}
 }
 
 /** The sessions this batch writes a hold for or that hold a ticket. */

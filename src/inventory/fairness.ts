@@ -2,7 +2,8 @@
 // stats (domain/fairness.ts; docs/waiting-room.md, "Fairness the server can see"):
 // units from the hold records (held or paid, as the stats count them), the bot
 // signals from the reserve guard, the tickets from the waiting room. Runs on a stats
-// read, not on the reserve path: one grouped query and one pass over the sessions.
+// read, not on the reserve path: one grouped query over the holds, one over the ticket
+// holders' stored reads, and one pass over the sessions.
 // A split SKU's shards send their summaries to the coordinator with their counters
 // (inventory/stats.ts shardCounters), which merges them the same way. A session's read
 // is the guard's word or the one stored with its hold or ticket (inventory/readers.ts):
