@@ -53,8 +53,13 @@ export class QueueOrder {
 		} else this.preQueue.push(t);
 	}
 
-	/** The start: the pre-queue shuffled by the seed, queued in that order; returns it. */
-	start(seed: string): QueueTicket[] {
+	/**
+	 * The start: the pre-queue shuffled by the seed, queued in that order; returns it, and whether
+	 * its ranks are `shuffledRanks(shuffled.length, seed)` (the pre-queue is arrival numbers
+	 * 1..n and ranks start at 0, as in every room that starts once): then a load recomputes them.
+	 */
+	start(seed: string): { shuffled: QueueTicket[]; recomputable: boolean } {
+		const recomputable = this.nextRank === 0 && this.preQueue.every((t, i) => t.seq === i + 1);
 		const shuffled = shuffleOrder(this.preQueue, seed);
 		for (const t of shuffled) {
 			t.rank = this.nextRank;
@@ -62,7 +67,7 @@ export class QueueOrder {
 			this.order.push(t);
 		}
 		this.preQueue = [];
-		return shuffled;
+		return { shuffled, recomputable };
 	}
 
 	/** The next ticket to admit (the first waiting one), if any. */

@@ -49,6 +49,13 @@ export interface RoomSnapshot {
 	 * are called lapsed (domain/waiting-room-admissions.ts); absent in rooms written before it.
 	 */
 	pendingLapses?: string[];
+	/**
+	 * How many tickets the start shuffled: the pre-queue is exactly the arrival numbers
+	 * 1..shuffled, so their ranks are recomputed from the seed when the room is loaded, and the
+	 * start writes none of their rows (docs/decisions/100-a-room-start-writes-one-row.md). Set from
+	 * the start on; absent before it and in rooms started before it (their rows carry their ranks).
+	 */
+	shuffled?: number;
 }
 
 /** What the room needs to know of the stock: units free now, units held that could come back. */

@@ -46,6 +46,21 @@ export function seededDraw(seed: string): (n: number) => number {
 }
 
 /**
+ * The rank the start gave each arrival number of a pre-queue of `count` tickets (arrival numbers
+ * 1..count, the pre-queue in arrival order): `ranks[seq]` is that ticket's 0-based place in
+ * `shuffleOrder`. The shuffle depends only on the seed and the list's length, so the ranks are
+ * recomputable from the seed and the count alone (domain/waiting-room-state.ts, at a load).
+ */
+export function shuffledRanks(count: number, seed: string): Uint32Array {
+	const seqs = Array.from({ length: count }, (_, i) => i + 1);
+	const ranks = new Uint32Array(count + 1);
+	shuffleOrder(seqs, seed).forEach((seq, rank) => {
+		ranks[seq] = rank;
+	});
+	return ranks;
+}
+
+/**
  * The pre-queue's order at the start: Fisher–Yates (from the last place down,
  * swap place i with a draw in [0, i]) over `items` in arrival order. A pure
  * function of the seed and the list: cli/verify-queue.ts recomputes it.

@@ -9,6 +9,7 @@ import { Admissions, type PendingLapse } from "./waiting-room-admissions.ts";
 import { DEFAULT_ROOM_LIMITS, EndedTickets, type RoomLimits } from "./waiting-room-kept.ts";
 import { QueueOrder } from "./waiting-room-order.ts";
 import type { QueueTicket, RoomSettings, RoomSnapshot } from "./waiting-room-records.ts";
+import { shuffledRanks } from "./waiting-room-shuffle.ts";
 
 export abstract class WaitingRoomState {
 	settings: RoomSettings;
@@ -17,6 +18,8 @@ export abstract class WaitingRoomState {
 	startedAtMs: number | null;
 	soldOutTickets: number;
 	protected nextSeq: number;
+	/** How many tickets the start shuffled, when a load recomputes their ranks (RoomSnapshot.shuffled). */
+	protected shuffled: number | undefined;
 	protected readonly tickets = new Map<string, QueueTicket>();
 	protected readonly bySession = new Map<string, QueueTicket>();
 	/** The pre-queue, then the queue order from the start on. */
@@ -42,7 +45,9 @@ export abstract class WaitingRoomState {
 		this.startedAtMs = snapshot.startedAtMs;
 		this.nextSeq = snapshot.nextSeq;
 		this.soldOutTickets = snapshot.soldOutTickets;
+		this.shuffled = snapshot.shuffled;
 		const all = [...tickets].map((t) => ({ ...t }));
+		if (this.startedAtMs !== null) rankShuffled(all, this.seed, this.shuffled);
 		for (const t of all) {
 			this.tickets.set(t.ticketId, t);
 			this.bySession.set(t.sessionId, t);
@@ -68,6 +73,7 @@ export abstract class WaitingRoomState {
 			lapsed: this.admissions.lapsed,
 			soldOutTickets: this.soldOutTickets,
 			pendingLapses: this.admissions.pendingTicketIds(),
+			...(this.shuffled === undefined ? {} : { shuffled: this.shuffled }),
 		};
 	}
 
@@ -174,6 +180,28 @@ export abstract class WaitingRoomState {
 
 	protected emit(event: DomainEvent): void {
 		this.events.push(event);
+	}
+}
+
+/**
+ * A started room's tickets whose rows were written before the start (rank null): their ranks,
+ * recomputed from the seed and the number of tickets the start shuffled (arrival numbers
+ * 1..shuffled). The shuffle is run only when such a row is there.
+ */
+function rankShuffled(tickets: QueueTicket[], seed: string, shuffled: number | undefined): void {
+	const unranked = tickets.filter((t) => t.rank === null);
+	if (unranked.length === 0) return;
+	if (shuffled === undefined)
+		throw new Error(
+			"waiting room: a started room has tickets without a rank and no shuffled count",
+		);
+	const ranks = shuffledRanks(shuffled, seed);
+	for (const t of unranked) {
+		if (t.seq < 1 || t.seq > shuffled)
+			throw new Error(
+				`waiting room: ticket ${t.ticketId} (seq ${t.seq}) is not in the shuffled pre-queue`,
+			);
+		t.rank = ranks[t.seq] as number;
 	}
 }
 

@@ -188,11 +188,20 @@ export class WaitingRoom extends WaitingRoomState {
 		}
 	}
 
+	/**
+	 * The shuffle. Its ranks are not written ticket by ticket: the snapshot records how many
+	 * tickets it shuffled, and a load recomputes their ranks from the seed (domain/waiting-room-state.ts),
+	 * so the start commits one row whatever the room's size
+	 * (docs/decisions/100-a-room-start-writes-one-row.md). A ticket's row gets its rank when the
+	 * ticket next changes (admitted, sold out).
+	 */
 	private start(nowMs: number): void {
 		this.startedAtMs = nowMs;
-		const shuffled = this.queue.start(this.seed);
+		const { shuffled, recomputable } = this.queue.start(this.seed);
+		if (recomputable) this.shuffled = shuffled.length;
 		for (const t of shuffled) {
-			this.changed(t);
+			// A pre-queue the seed alone cannot rank again (never in a room that starts once): rows written.
+			if (!recomputable) this.changed(t);
 			// Sold out before the start: kept for the shuffle until now, an ended ticket from here on.
 			if (isEnded(t)) this.ended.add(t);
 		}

@@ -1,0 +1,94 @@
+// The start of a big waiting room commits one room row, not a row per ticket
+// (docs/decisions/100-a-room-start-writes-one-row.md): the SKU's other requests do not wait on
+// thousands of ticket rows at the drop's peak. After the object restarts, each ticket keeps the
+// place the start gave it (its rank recomputed from the seed).
+
+import { evictDurableObject, runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import type { InventoryObject } from "../../src/inventory/object.ts";
+import type { Ticket } from "../../src/shared/types.ts";
+import { ADMIN, call, newSession, stats } from "./helpers.ts";
+import { createRoomProduct, PRE_QUEUE_HOLD_MS } from "./room-support.ts";
+
+const stubOf = (sku: string) => env.INVENTORY.get(env.INVENTORY.idFromName(sku));
+const BUYERS = 40;
+/** Pre-queue tickets written straight into the object's rows, behind the buyers' own joins. */
+const EXTRA = 5_000;
+const STOCK = 4;
+
+const rankedRows = (sku: string) =>
+	runInDurableObject(stubOf(sku), (_: InventoryObject, state) =>
+		Number(
+			state.storage.sql.exec("SELECT COUNT(*) AS n FROM room_tickets WHERE rank IS NOT NULL").one()
+				.n,
+		),
+	);
+
+const ticketsOf = (sku: string, tokens: string[]) =>
+	Promise.all(
+		tokens.map(async (token) => {
+			const res = await call<Ticket>("GET", `/api/products/${sku}/queue`, { token });
+			expect(res.status, JSON.stringify(res.body)).toBe(200);
+			const t = res.body.data as Ticket;
+			return { state: t.state, position: t.position };
+		}),
+	);
+
+describe("the start of a big waiting room", { timeout: 120_000 }, () => {
+	it("writes no ticket row but the admitted ones, and every place survives a restart", async () => {
+		const product = await createRoomProduct({
+			totalStock: STOCK,
+			startsAt: new Date(Date.now() + PRE_QUEUE_HOLD_MS).toISOString(),
+		});
+		const sku = product.sku;
+		const tokens: string[] = [];
+		for (let i = 0; i < BUYERS; i++) {
+			const token = await newSession();
+			const joined = await call<Ticket>("POST", `/api/products/${sku}/queue`, { token });
+			expect(joined.status, JSON.stringify(joined.body)).toBe(201);
+			tokens.push(token);
+		}
+		// More of the pre-queue, arrival numbers after the buyers' (the columns of a real row).
+		await runInDurableObject(stubOf(sku), (_: InventoryObject, state) => {
+			const sql = state.storage.sql;
+			sql.exec(
+				`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
+				INSERT INTO room_tickets
+				(ticket_id, session_id, seq, joined_at, state, rank, admitted_at, admitted_until, used_at)
+				SELECT 'extra-' || i, 'extra-session-' || i, ? + i, ?, 'waiting', NULL, NULL, NULL, NULL FROM n`,
+				EXTRA,
+				BUYERS,
+				Date.now(),
+			);
+			const snapshot = JSON.parse(
+				String(sql.exec("SELECT snapshot FROM room WHERE id = 1").one().snapshot),
+			) as { nextSeq: number };
+			snapshot.nextSeq = BUYERS + EXTRA + 1;
+			sql.exec("UPDATE room SET snapshot = ? WHERE id = 1", JSON.stringify(snapshot));
+		});
+		await evictDurableObject(stubOf(sku));
+
+		const started = await call("PATCH", `/api/admin/products/${sku}`, {
+			token: ADMIN,
+			body: { startsAt: new Date().toISOString() },
+		});
+		expect(started.status, JSON.stringify(started.body)).toBe(200);
+		expect((await stats(sku)).queue).toMatchObject({
+			waiting: BUYERS + EXTRA - STOCK,
+			admitted: STOCK,
+		});
+		// The start wrote the admitted tickets' rows, not the shuffled pre-queue's.
+		expect(await rankedRows(sku)).toBe(STOCK);
+
+		const before = await ticketsOf(sku, tokens);
+		const positions = before.map((t) => t.position).filter((p) => p !== null);
+		expect(new Set(positions).size).toBe(positions.length);
+		await evictDurableObject(stubOf(sku));
+		expect(await ticketsOf(sku, tokens)).toEqual(before);
+		expect((await stats(sku)).queue).toMatchObject({
+			waiting: BUYERS + EXTRA - STOCK,
+			admitted: STOCK,
+		});
+	});
+});
