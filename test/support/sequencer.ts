@@ -60,6 +60,8 @@ export const EXPECTED_SECONDS: Readonly<Record<string, number>> = {
 	// Two buyer sessions (15 s on this server) waited out in real time.
 	"test/e2e/storefront-session.test.ts": 45,
 	"test/node/verify-queue.test.ts": 22,
+	// One server start, a kill -9 and the restart, then verify-queue; 9–11 s alone.
+	"test/node/room-start-crash.test.ts": 11,
 	// Two drops and a fairness run, each until the server's kill -9 and the 5 s the run takes
 	// to call it gone.
 	"test/node/drop-crash.test.ts": 55,
