@@ -32,6 +32,11 @@ export abstract class WaitingRoomState {
 	/** Who is admitted, what the budget counts, when admissions end, used or lapsed. */
 	readonly admissions: Admissions;
 	protected changedTickets = new Set<QueueTicket>();
+	/**
+	 * Every waiting ticket turned sold_out since the last drain: their rows change by one
+	 * statement, not one each (docs/decisions/100-a-room-start-writes-one-row.md).
+	 */
+	protected waitingSoldOut = false;
 	protected events: DomainEvent[] = [];
 
 	constructor(
@@ -158,19 +163,35 @@ export abstract class WaitingRoomState {
 
 	/** Something changed since the last drain (tickets or events to persist). */
 	hasChanges(): boolean {
-		return this.changedTickets.size > 0 || this.events.length > 0 || this.forgotten.length > 0;
+		return (
+			this.changedTickets.size > 0 ||
+			this.events.length > 0 ||
+			this.forgotten.length > 0 ||
+			this.waitingSoldOut
+		);
 	}
 
-	/** Hands the caller what changed since the last drain, to persist in one transaction. */
-	drain(): { tickets: QueueTicket[]; events: DomainEvent[]; forgotten: string[] } {
+	/**
+	 * Hands the caller what changed since the last drain, to persist in one transaction, in this
+	 * order: forget `forgotten`, turn every row still `waiting` to `sold_out` when
+	 * `waitingSoldOut`, then write `tickets` (each as it is now, over what the step before did).
+	 */
+	drain(): {
+		tickets: QueueTicket[];
+		events: DomainEvent[];
+		forgotten: string[];
+		waitingSoldOut: boolean;
+	} {
 		const out = {
 			tickets: [...this.changedTickets],
 			events: this.events,
 			forgotten: this.forgotten,
+			waitingSoldOut: this.waitingSoldOut,
 		};
 		this.changedTickets = new Set();
 		this.events = [];
 		this.forgotten = [];
+		this.waitingSoldOut = false;
 		return out;
 	}
 

@@ -217,16 +217,21 @@ export class WaitingRoom extends WaitingRoomState {
 		});
 	}
 
+	/**
+	 * Every waiting ticket turns sold_out. Their rows are not written one by one: the drain says
+	 * every row still waiting turns (`waitingSoldOut`, one statement for the storage), since the
+	 * room's waiting tickets are exactly them (docs/decisions/100-a-room-start-writes-one-row.md).
+	 */
 	private soldOut(nowMs: number): void {
 		let turned = 0;
 		for (const t of this.queue.takeWaiting()) {
 			if (t.state !== "waiting") continue;
 			t.state = "sold_out";
-			this.changed(t);
 			if (t.rank !== null) this.ended.add(t);
 			turned += 1;
 		}
 		if (turned === 0) return;
+		this.waitingSoldOut = true;
 		this.waitingCount -= turned;
 		this.soldOutTickets += turned;
 		this.emit({ type: "queue.sold_out", atMs: nowMs, detail: { tickets: turned } });

@@ -327,9 +327,12 @@ export class RoomKeeper {
 	flush(): DomainEvent[] {
 		const room = this.room;
 		if (room === null || !room.hasChanges()) return [];
-		const { tickets, events, forgotten } = room.drain();
+		const { tickets, events, forgotten, waitingSoldOut } = room.drain();
 		// Ended tickets the room let go (domain/waiting-room-kept.ts): the trail in D1 keeps their record.
 		for (const id of forgotten) this.sql.exec("DELETE FROM room_tickets WHERE ticket_id = ?", id);
+		// The room sold out: every waiting ticket at once, one statement (the rows written below come after).
+		if (waitingSoldOut)
+			this.sql.exec("UPDATE room_tickets SET state = 'sold_out' WHERE state = 'waiting'");
 		for (const t of tickets) {
 			if (t.state === "admitted" && t.usedAtMs === null && t.admittedUntilMs !== null)
 				this.admittedNow.push({ sessionId: t.sessionId, admittedUntilMs: t.admittedUntilMs });

@@ -25,6 +25,13 @@ const rankedRows = (sku: string) =>
 		),
 	);
 
+const ticketRows = (sku: string, state: string) =>
+	runInDurableObject(stubOf(sku), (_: InventoryObject, s) =>
+		Number(
+			s.storage.sql.exec("SELECT COUNT(*) AS n FROM room_tickets WHERE state = ?", state).one().n,
+		),
+	);
+
 const ticketsOf = (sku: string, tokens: string[]) =>
 	Promise.all(
 		tokens.map(async (token) => {
@@ -90,5 +97,22 @@ describe("the start of a big waiting room", { timeout: 120_000 }, () => {
 			waiting: BUYERS + EXTRA - STOCK,
 			admitted: STOCK,
 		});
+
+		// The stock cut to nothing left: every waiting ticket turns sold_out, and after a restart too.
+		const cut = await call("PATCH", `/api/admin/products/${sku}`, {
+			token: ADMIN,
+			body: { totalStock: 0 },
+		});
+		expect(cut.status, JSON.stringify(cut.body)).toBe(200);
+		const soldOut = { waiting: 0, admitted: STOCK, soldOutTickets: BUYERS + EXTRA - STOCK };
+		expect((await stats(sku)).queue).toMatchObject(soldOut);
+		expect(await ticketRows(sku, "waiting")).toBe(0);
+		expect(await ticketRows(sku, "sold_out")).toBe(BUYERS + EXTRA - STOCK);
+		await evictDurableObject(stubOf(sku));
+		expect((await stats(sku)).queue).toMatchObject(soldOut);
+		const last = await ticketsOf(sku, tokens);
+		expect(last.map((t) => t.state).sort()).toEqual(
+			before.map((t) => (t.state === "waiting" ? "sold_out" : t.state)).sort(),
+		);
 	});
 });

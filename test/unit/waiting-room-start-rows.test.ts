@@ -23,8 +23,10 @@ class Stored {
 	lastRows = 0;
 
 	commit(room: WaitingRoom): void {
-		const { tickets, forgotten } = room.drain();
+		const { tickets, forgotten, waitingSoldOut } = room.drain();
 		for (const id of forgotten) this.rows.delete(id);
+		if (waitingSoldOut)
+			for (const row of this.rows.values()) if (row.state === "waiting") row.state = "sold_out";
 		for (const t of tickets) this.rows.set(t.ticketId, { ...t });
 		this.lastRows = tickets.length;
 		this.snapshot = room.snapshot();
@@ -121,5 +123,27 @@ describe("the start of a waiting room", () => {
 		const loaded = stored.load();
 		expect(ranksOf(loaded, n)).toEqual(ranksOf(room, n));
 		expect(loaded.counts()).toMatchObject({ waiting: 0, tickets: n, places: 0 });
+	});
+
+	it("a sell-out turns every waiting ticket by one mark, not a row each, and a load agrees", () => {
+		const stock = { available: 3, returnable: 0 };
+		for (const n of [10, 2_000]) {
+			const { room, stored } = preQueue(n, stock);
+			room.advance(START, START, stock);
+			stored.commit(room);
+			// A late joiner in the same turn as the sell-out: its row is written, as sold_out.
+			room.join("late", "t-late", START + 1, START, stock);
+			room.advance(START + 2, START, { available: 0, returnable: 0 });
+			const { tickets, waitingSoldOut } = room.drain();
+			expect(waitingSoldOut).toBe(true);
+			expect(tickets.map((t) => [t.ticketId, t.state])).toEqual([["t-late", "sold_out"]]);
+			stored.rows.set("t-late", { ...(room.ticketOf("late") as QueueTicket) });
+			for (const row of stored.rows.values()) if (row.state === "waiting") row.state = "sold_out";
+			stored.snapshot = room.snapshot();
+			const loaded = stored.load();
+			expect(loaded.counts()).toEqual(room.counts());
+			expect(loaded.counts()).toMatchObject({ waiting: 0, admitted: 3, tickets: n + 1 });
+			expect(ranksOf(loaded, n)).toEqual(ranksOf(room, n));
+		}
 	});
 });
