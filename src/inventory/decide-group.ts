@@ -255,7 +255,11 @@ function storedHoldIds(host: DecideHost, ops: readonly Op[], now: number): Reado
 function joinNow(room: RoomKeeper, inv: Inventory, op: JoinOp, now: number): JoinResult {
 	const joined = room.join(inv, op.sessionId, op.ticketId, now);
 	if (joined === null) return { ok: false, code: "invalid_state" };
-	if (!joined.ok) return joined;
+	if (!joined.ok) {
+		return joined.code === "purchase_limit"
+			? { ok: false, code: "purchase_limit", perUserLimit: inv.product.perUserLimit }
+			: { ok: false, code: joined.code };
+	}
 	return {
 		ok: true,
 		ticket: room.view(inv.product.sku, joined.ticket, now),

@@ -128,7 +128,9 @@ export type ReserveResult =
 /** POST /api/products/:sku/queue: `created` false when the session already had its ticket. */
 export type JoinResult =
 	| { ok: true; ticket: Ticket; created: boolean }
-	| { ok: false; code: "invalid_state" | "queue_full" | "purchase_limit" | "unknown_sku" };
+	| { ok: false; code: "invalid_state" | "queue_full" | "unknown_sku" }
+	/** `perUserLimit`: the SKU's per-buyer limit the session has reached (the 403's message names it). */
+	| { ok: false; code: "purchase_limit"; perUserLimit: number };
 
 /** `replayed`: the product already existed with this very definition (a retried create). */
 export type CreateResult =

@@ -29,7 +29,7 @@ describe.concurrent("waiting room and the per-buyer limit", { timeout: 60_000 },
 			const refused = await join(sku, token);
 			expect(refused.status, JSON.stringify(refused.body)).toBe(403);
 			expect(refused.body.error?.code).toBe("purchase_limit");
-			expect(refused.body.error?.message).toContain("per-buyer limit");
+			expect(refused.body.error?.message).toContain("per-buyer limit of 2 units");
 			// No ticket was taken.
 			expect((await call("GET", `/api/products/${sku}/queue`, { token })).status).toBe(404);
 		}

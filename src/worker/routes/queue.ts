@@ -35,7 +35,7 @@ function answer(c: Ctx, sku: string, result: JoinResult | { ok: false; code: "no
 			return fail(
 				c,
 				"purchase_limit",
-				`This session already holds or bought the per-buyer limit of ${sku}, so it gets no place in the queue: a turn could buy nothing.`,
+				`This session already holds or bought the per-buyer limit of ${result.perUserLimit} ${result.perUserLimit === 1 ? "unit" : "units"} of ${sku}, so it gets no place in the queue: a turn could buy nothing.`,
 			);
 		case "not_found":
 			return fail(c, "not_found", "This session has no ticket for this product.");
