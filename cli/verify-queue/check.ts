@@ -138,6 +138,8 @@ export function checkDrop(events: readonly AuditEvent[], published: PublishedRoo
 	}
 	if (!started && published?.seed != null)
 		problems.push("the product reveals a seed but the trail has no queue.started event");
+	// Not started yet: the pre-queue is every ticket waiting for the shuffle.
+	if (!started) verdict.preQueue = preQueue.length;
 	verdict.ok = problems.length === 0;
 	return verdict;
 }

@@ -104,4 +104,13 @@ describe("the verifier's check (cli/verify-queue/check.ts)", () => {
 		expect(bad.ok).toBe(false);
 		expect(bad.problems.join(" ")).toContain("commitment");
 	});
+
+	it("counts a room not started yet: its pre-queue is every ticket waiting for the shuffle", () => {
+		const room = WaitingRoom.enable({ enabled: true, admitSeconds: 10, overbook: 0 }, SEED_A, T0);
+		const stock = stockOf(roomStock(4));
+		for (let i = 0; i < 3; i++) room.join(`s${i}`, `t${i}`, T0 + i, T0 + 10_000, stock);
+		const trail = room.drain().events.map((e, i) => toAuditEvent("S", i + 1, e));
+		const verdict = checkQueueTrail(trail, { seedCommitment: commitmentOf(SEED_A), seed: null });
+		expect(verdict).toMatchObject({ ok: true, seed: null, tickets: 3, preQueue: 3, admissions: 0 });
+	});
 });
