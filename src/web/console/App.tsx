@@ -286,7 +286,8 @@ export function Console() {
 				<Notice value={notice} label="Console status" />
 			</div>
 			{sku !== null && (
-				<EditDrop api={api} sku={sku} onNotice={setNotice} onSaved={catalogue.remember} />
+				// A new form for each drop: nothing typed or read for one is kept for the next.
+				<EditDrop key={sku} api={api} sku={sku} onNotice={setNotice} onSaved={catalogue.remember} />
 			)}
 			<Counters counters={view.counters} stats={view.stats} />
 			<QueueFigures stats={view.stats} />

@@ -40,8 +40,12 @@ function Pager({ events, pages }: { events: AuditEvent[]; pages: TrailPages }) {
 		bottom !== undefined &&
 		bottom.cursor !== pages.firstCursor &&
 		(pages.page !== null || events.length >= AUDIT_ROWS);
-	// The rows are the outcome: focus goes there, as the button pressed may be gone.
-	const then = (p: Promise<void>) => void p.then(() => moveFocus(ROWS_ID));
+	// The rows are the outcome: focus goes there, as the button pressed may be gone; not when the
+	// answer was dropped because another drop was picked (the operator is elsewhere by then).
+	const then = (p: Promise<boolean>) =>
+		void p.then((shown) => {
+			if (shown) moveFocus(ROWS_ID);
+		});
 	const busy = pages.reading ? "true" : undefined;
 	return (
 		<div class="row">

@@ -3,6 +3,11 @@
 // `product.updated`), asks before a change that takes something away from buyers, and puts
 // the server's refusal under the field its message names (a stock cut below the units held or
 // sold, a later start on a started room, a price the provider cannot charge).
+//
+// Everything here belongs to one drop: App mounts a new form for each drop picked, and an answer
+// that lands after another drop was picked changes nothing on screen; a save is diffed only
+// against a read of the drop it is sent to
+// (docs/decisions/101-console-answers-belong-to-their-drop.md).
 
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { Product } from "../../shared/types.ts";
@@ -67,6 +72,16 @@ export function EditDrop({
 	const [generation, setGeneration] = useState(0);
 	const [focusOn, setFocusOn] = useState<{ id: string } | null>(null);
 	const form = useRef<HTMLFormElement>(null);
+	// The drop this form is about now; an answer for another one (read or saved before the
+	// operator picked this drop) is not shown here.
+	const current = useRef<string | null>(sku);
+	current.current = sku;
+	useEffect(
+		() => () => {
+			current.current = null;
+		},
+		[],
+	);
 	useEffect(() => {
 		if (focusOn !== null) moveFocus(focusOn.id);
 	}, [focusOn]);
@@ -91,8 +106,10 @@ export function EditDrop({
 	};
 
 	const read = async () => {
+		const asked = sku;
 		setReading(true);
-		const r = await api.product(sku);
+		const r = await api.product(asked);
+		if (current.current !== asked || (r.ok && r.data.sku !== asked)) return;
 		setReading(false);
 		if (!r.ok) {
 			setProblem(`Could not read ${sku}: ${describeError(r)}`);
@@ -109,8 +126,17 @@ export function EditDrop({
 
 	const send = async (patch: ProductPatch) => {
 		setPending(null);
+		const asked = sku;
 		setBusy(true);
-		const r = await api.updateProduct(sku, patch);
+		const r = await api.updateProduct(asked, patch);
+		if (current.current !== asked) {
+			// Saved (or not) for the drop picked before: say so, but leave this drop's form alone.
+			if (r.ok) {
+				onNotice({ tone: "success", text: `Saved ${asked}: ${changedNames(patch)} changed.` });
+				onSaved(r.data);
+			} else onNotice({ tone: "error", text: `${asked} not saved: ${refusalText(r)}` });
+			return;
+		}
 		setBusy(false);
 		if (r.ok) {
 			setProduct(r.data);
@@ -129,7 +155,8 @@ export function EditDrop({
 	};
 
 	const submit = () => {
-		if (product === null || form.current === null) return;
+		// Only ever diffed against a read of the drop the PATCH goes to.
+		if (product === null || product.sku !== sku || form.current === null) return;
 		const made = patchOf(valuesOf(product), valuesFromForm(form.current));
 		if (!made.ok) return refuse(made.field, made.message);
 		if (Object.keys(made.patch).length === 0)
@@ -140,6 +167,7 @@ export function EditDrop({
 	};
 
 	const shards = product?.shards ?? 1;
+	const shown = open && product !== null && product.sku === sku;
 	return (
 		<section class="card" aria-labelledby="edit-title">
 			<div class="row">
@@ -160,7 +188,7 @@ export function EditDrop({
 					{open ? "Close the edit form" : reading ? "Reading the drop…" : "Edit drop"}
 				</button>
 			</div>
-			{open && product !== null && (
+			{shown && (
 				<form
 					id="edit-form"
 					key={generation}
