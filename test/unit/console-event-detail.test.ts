@@ -4,6 +4,7 @@
 import { describe, expect, it } from "vitest";
 import type { AuditEvent } from "../../src/shared/types.ts";
 import { describeEvent, detailText } from "../../src/web/console/event-detail.ts";
+import { dateTime } from "../../src/web/lib/format.ts";
 
 const event = (e: Partial<AuditEvent>): AuditEvent => ({
 	id: "e1",
@@ -63,6 +64,30 @@ describe("describeEvent", () => {
 		expect(describeEvent(patch)).toEqual({ name: "product.updated", detail: "totalStock: 30" });
 		expect(detailText({ reason: "declined: generic_decline", failedPayments: 1 })).toBe(
 			"reason: declined: generic_decline · failedPayments: 1",
+		);
+	});
+});
+
+describe("detailText's instants", () => {
+	const start = Date.UTC(2026, 10, 30, 16, 20, 0);
+
+	it("shows a start recorded in epoch milliseconds as a date and time, never the raw number", () => {
+		const text = detailText({ startsAtMs: start, totalStock: 5 });
+		expect(text).toBe(`startsAt: ${dateTime(start)} · totalStock: 5`);
+		expect(text).not.toContain(String(start));
+		expect(text).toContain("2026");
+	});
+
+	it("says a start of null is on sale now, and any other instant's null is none", () => {
+		expect(
+			describeEvent(event({ type: "product.created", detail: { startsAtMs: null } })).detail,
+		).toBe("startsAt: none (on sale now)");
+		expect(detailText({ closedAtMs: null })).toBe("closedAt: none");
+	});
+
+	it("leaves a key that only looks like one alone when its value is not an instant", () => {
+		expect(detailText({ startsAtMs: "soon", admitSeconds: 60 })).toBe(
+			"startsAtMs: soon · admitSeconds: 60",
 		);
 	});
 });

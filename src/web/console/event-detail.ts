@@ -4,8 +4,13 @@
 // On a split SKU the escrow moving units between the pool and a shard is recorded as a
 // `product.updated` told apart only by `detail.escrow` (docs/api.md, "The audit trail of a split
 // SKU"), so it is named here as the escrow's, never shown as if an operator had changed the drop.
+//
+// An instant the server records in epoch milliseconds (a key ending in `AtMs`: a PATCHed start is
+// `startsAtMs`, docs/api.md) is shown as a date and time under the key without `Ms`; a start of
+// `null` is "on sale now".
 
 import type { AuditEvent } from "../../shared/types.ts";
+import { dateTime } from "../lib/format.ts";
 
 /** Characters of a detail shown in the row; the whole of it is in the cell's title. */
 export const DETAIL_CHARS = 300;
@@ -28,10 +33,23 @@ function value(v: unknown): string {
 	return JSON.stringify(v);
 }
 
+/** An epoch-milliseconds instant's key ("startsAtMs"), and what it is called when shown as a time. */
+const INSTANT_KEY = /^(.+At)Ms$/;
+
+function pair(key: string, v: unknown): string {
+	const instant = INSTANT_KEY.exec(key);
+	if (instant !== null && (typeof v === "number" || v === null)) {
+		const name = instant[1] as string;
+		if (v === null) return `${name}: ${key === "startsAtMs" ? "none (on sale now)" : "none"}`;
+		return `${name}: ${dateTime(v)}`;
+	}
+	return `${key}: ${value(v)}`;
+}
+
 /** `key: value` pairs in the order the server wrote them. */
 export function detailText(detail: Record<string, unknown>): string {
 	return Object.entries(detail)
-		.map(([k, v]) => `${k}: ${value(v)}`)
+		.map(([k, v]) => pair(k, v))
 		.join(" · ");
 }
 

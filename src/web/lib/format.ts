@@ -98,6 +98,14 @@ export function time(iso: string): string {
 	return Number.isNaN(d.getTime()) ? iso : d.toLocaleTimeString();
 }
 
+/** An instant in epoch milliseconds as a date and a time in the reader's zone and locale. */
+export function dateTime(epochMs: number): string {
+	const d = new Date(epochMs);
+	return Number.isNaN(d.getTime())
+		? String(epochMs)
+		: d.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "medium" });
+}
+
 /**
  * An id for a table cell: `rsv_…c3d4e5f6` for our ids (src/worker/ids.ts: a prefix, 24 hex
  * digits, `~<sku>`). The hex starts with the clock, the same for every id minted within a
