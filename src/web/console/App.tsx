@@ -180,11 +180,17 @@ export function Console() {
 						: ""),
 			});
 		} else if (r.code === "rate_limited") {
-			setNotice({ tone: "error", text: `Resets are limited to one a minute. ${describeError(r)}` });
+			setNotice({
+				tone: "error",
+				text: `${sku} was not reset: resets are limited to one a minute. ${describeError(r)}`,
+			});
 		} else if (outcomeUnknown(r)) {
 			setNotice({ tone: "info", text: unconfirmedText(sku, r) });
 			setUnsettled(lostReset(sku, key, sentAtMs, Date.now(), r));
-		} else setNotice({ tone: "error", text: `Reset failed: ${describeError(r)}` });
+		} else {
+			// Named, as every notice here: the answer may land after another drop was picked.
+			setNotice({ tone: "error", text: `Reset of ${sku} failed: ${describeError(r)}` });
+		}
 	};
 
 	if (token === null) {
