@@ -46,6 +46,30 @@ export function recallReaders(
 }
 
 /**
+ * Those of `sessionIds` that read the product: the guard's word, else the stored rows (one
+ * statement for the sessions the guard does not know read). A split SKU's coordinator tells the
+ * session's shard with its admission or its answer (room-shards.ts), since the read is stored
+ * here with the ticket while the shard judges the session's attempts.
+ */
+export function readersAmong(
+	sql: SqlStorage,
+	guard: ReserveGuard,
+	sessionIds: readonly string[],
+): Set<string> {
+	const found = new Set<string>();
+	const ask: string[] = [];
+	for (const id of sessionIds) {
+		if (guard.hasRead(id)) found.add(id);
+		else ask.push(id);
+	}
+	if (ask.length === 0) return found;
+	for (const row of sql.exec<{ session_id: string }>(RECALL_SQL, JSON.stringify(ask))) {
+		found.add(row.session_id);
+	}
+	return found;
+}
+
+/**
  * Writes the read of those of `sessionIds` that read the product and whose read is not stored
  * yet, and returns them. Called inside a group commit that writes their holds or tickets: the
  * rows ride with it. The caller tells the guard (readStoredFor) once the commit is made, so a

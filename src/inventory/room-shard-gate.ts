@@ -36,6 +36,10 @@ export interface RoomLinkHost {
 	/** Coordinator: ended admissions with no use known, and the shards' word on them (room-shards.ts). */
 	pendingLapses(): PendingLapse[];
 	settleLapses(answers: [sessionId: string, heldAtMs: number | null][]): void;
+	/** Coordinator: those of `sessionIds` that read the product (inventory/readers.ts readersAmong). */
+	readersAmong(sessionIds: readonly string[]): ReadonlySet<string>;
+	/** Shard: the coordinator says the session read the product (its tier, and stored with its hold). */
+	markRead(sessionId: string): void;
 }
 
 /** What the link needs of the object's escrow side (inventory/escrow-shard.ts), which keeps the RoomLedger in its row. */
@@ -102,6 +106,7 @@ export class ShardRoomGate {
 			for (const a of admissions) {
 				this.admissions.set(a.sessionId, a.admittedUntilMs);
 				this.refused.delete(a.sessionId);
+				if (a.read === true) this.host.markRead(a.sessionId);
 			}
 		}
 		return known?.version ?? 0;
@@ -155,6 +160,7 @@ export class ShardRoomGate {
 			const answer = answers[i];
 			if (answer === undefined) return;
 			this.applyState(answer.room);
+			if (answer.read === true) this.host.markRead(sessionId);
 			if (answer.admittedUntilMs !== null) {
 				this.admissions.set(sessionId, answer.admittedUntilMs);
 				this.refused.delete(sessionId);

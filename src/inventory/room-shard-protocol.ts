@@ -45,6 +45,11 @@ export interface ShardRoomState {
 export interface ShardAdmission {
 	sessionId: string;
 	admittedUntilMs: number;
+	/**
+	 * The session read the product (the coordinator keeps the read with its ticket,
+	 * inventory/readers.ts): the shard that judges its attempts counts it as a reader.
+	 */
+	read?: true;
 }
 
 /** The coordinator's answer about one session (`roomTickets`). */
@@ -54,6 +59,8 @@ export interface RoomAnswer {
 	/** Set while the session's admission lasts: it may reserve until then. */
 	admittedUntilMs: number | null;
 	retryAfterSeconds: number;
+	/** The session read the product, as the coordinator knows (ShardAdmission.read). */
+	read?: true;
 }
 
 /** What a shard tells the coordinator (`roomReport`). */

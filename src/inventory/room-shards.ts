@@ -138,9 +138,14 @@ export class RoomLink extends ShardRoomGate {
 
 	private send(index: number, state: ShardRoomState, admissions: ShardAdmission[]): Promise<void> {
 		this.calls.pushes += 1;
+		// The session's read goes with its admission: its shard judges its attempts.
+		const reads = this.host.readersAmong(admissions.map((a) => a.sessionId));
+		const told = admissions.map((a) =>
+			reads.has(a.sessionId) ? { ...a, read: true as const } : a,
+		);
 		const sent = this.host
 			.peer(index)
-			.roomSync(state, admissions)
+			.roomSync(state, told)
 			.then(
 				() => {
 					if (this.confirmed.size >= MAX_REMEMBERED) sweep(this.confirmed, Date.now());
@@ -283,7 +288,8 @@ export class RoomLink extends ShardRoomGate {
 
 /**
  * The coordinator's answer to a shard asking about sessions it has no admission for
- * (`roomTickets`): one per session, in order, from the room as it stands `now`.
+ * (`roomTickets`): one per session, in order, from the room as it stands `now`; `reads`: those
+ * that read the product (inventory/readers.ts readersAmong), so the shard's tier knows it.
  */
 export function answerTickets(
 	link: RoomLink | null,
@@ -291,6 +297,7 @@ export function answerTickets(
 	sku: string | null,
 	sessionIds: string[],
 	now: number,
+	reads: ReadonlySet<string>,
 ): RoomAnswer[] {
 	if (link !== null) link.calls.asks += 1;
 	const room = link?.state() ?? null;
@@ -301,6 +308,7 @@ export function answerTickets(
 			ticket,
 			admittedUntilMs: keeper.admittedUntil(sessionId, now),
 			retryAfterSeconds: keeper.retryAfterSeconds(ticket),
+			...(reads.has(sessionId) ? { read: true as const } : {}),
 		};
 	});
 }

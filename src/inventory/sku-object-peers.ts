@@ -12,6 +12,7 @@ import { migrate } from "../storage/do-migrations.ts";
 import { toProduct } from "./codec.ts";
 import { Escrow } from "./escrow.ts";
 import type { EscrowHost } from "./escrow-shard.ts";
+import { readersAmong } from "./readers.ts";
 import { firstHeldWithin, heldPage } from "./records.ts";
 import type { KeyedResetHost } from "./reset-keys.ts";
 import type { RoomLinkHost } from "./room-shard-gate.ts";
@@ -135,7 +136,9 @@ export abstract class SkuObjectPeers extends SkuObjectParts {
 	/** In the coordinator: a shard asks about sessions it has no admission for (one answer each, in order). */
 	roomTickets(sessionIds: string[]): RoomAnswer[] {
 		const sku = this.inv?.product.sku ?? null;
-		return answerTickets(this.roomLink, this.room, sku, sessionIds, this.tick());
+		const now = this.tick();
+		const reads = readersAmong(this.sql, this.guard, sessionIds);
+		return answerTickets(this.roomLink, this.room, sku, sessionIds, now, reads);
 	}
 
 	/** In the coordinator: a shard's units and used admissions; the room moves on them at once. */
@@ -186,6 +189,8 @@ export abstract class SkuObjectPeers extends SkuObjectParts {
 				// The room's changes (used, or `queue.lapsed`) are written with the turn's tick.
 				this.tick();
 			},
+			readersAmong: (sessionIds) => readersAmong(this.sql, this.guard, sessionIds),
+			markRead: (sessionId) => this.guard.markRead(sessionId),
 		};
 	}
 

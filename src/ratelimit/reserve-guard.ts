@@ -56,6 +56,11 @@ export class ReserveGuard {
 		this.state(sessionId).signals.markRead();
 	}
 
+	/** The guard knows the session read the product (memory only: see inventory/readers.ts). */
+	hasRead(sessionId: string): boolean {
+		return this.sessions.peek(sessionId)?.signals.read === true;
+	}
+
 	/** Whether the guard tracks the session now (a restart, or the bound, forgets sessions). */
 	tracks(sessionId: string): boolean {
 		return this.sessions.peek(sessionId) !== undefined;

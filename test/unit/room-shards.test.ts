@@ -83,6 +83,8 @@ function shardLink(answers: Map<string, RoomAnswer>) {
 			wake: (atMs) => wakes.push(atMs),
 			admittedUntil: () => null,
 			heldPage: (cursor, limit) => pageOf(held, cursor, limit),
+			readersAmong: () => new Set(),
+			markRead: () => {},
 			pendingLapses: () => [],
 			settleLapses: () => {},
 		},
@@ -263,6 +265,8 @@ describe("room link between a split SKU's objects", () => {
 				wake: (atMs) => wakes.push(atMs),
 				admittedUntil: () => null,
 				heldPage: () => ({ held: [], next: null }),
+				readersAmong: () => new Set(),
+				markRead: () => {},
 				pendingLapses: () => pending,
 				settleLapses: (settled) => {
 					const done = new Set(settled.map(([id]) => id));
@@ -302,6 +306,8 @@ describe("room link between a split SKU's objects", () => {
 				wake: () => {},
 				admittedUntil: () => null,
 				heldPage: () => ({ held: [], next: null }),
+				readersAmong: () => new Set(),
+				markRead: () => {},
 				pendingLapses: () => [],
 				settleLapses: () => {},
 			},
