@@ -28,6 +28,8 @@ export interface DeadlineHost {
 	retryTransfers(): Promise<void>;
 	/** Moves the checkout sagas that wait for the alarm (inventory/checkout-driver.ts). */
 	resumeSagas(): Promise<void>;
+	/** Sessions whose ended holds were just deleted: their stored read goes if nothing else of theirs is left. */
+	holdsPruned(sessionIds: ReadonlySet<string>): void;
 }
 
 export class Deadlines {
@@ -121,7 +123,12 @@ export class Deadlines {
 	 */
 	private pruneHolds(now: number): void {
 		const kept = this.host.endedHoldKeptMs;
-		const { earliestEndedMs } = pruneEndedHolds(this.host.sql, now - kept, ENDED_HOLDS_PRUNE_BATCH);
+		const { sessions, earliestEndedMs } = pruneEndedHolds(
+			this.host.sql,
+			now - kept,
+			ENDED_HOLDS_PRUNE_BATCH,
+		);
+		if (sessions.size > 0) this.host.holdsPruned(sessions);
 		// Ended holds past their window left (more than a batch): the next run comes at once.
 		this.holdPruneAtMs =
 			earliestEndedMs !== null && earliestEndedMs + kept <= now

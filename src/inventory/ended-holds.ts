@@ -13,7 +13,7 @@ export const ENDED_HOLDS_PRUNE_BATCH = 1000;
 /** One status's oldest entries first: a range of the index, no sort. */
 export const PRUNE_ENDED_SQL = `DELETE FROM holds WHERE rowid IN
  (SELECT rowid FROM holds WHERE status = ? AND expires_at <= ? ORDER BY expires_at LIMIT ?)
- RETURNING 1`;
+ RETURNING session_id`;
 
 /** The earliest `expires_at` among the ended holds: one seek of the index per status. */
 export const EARLIEST_ENDED_SQL = `SELECT MIN(at) AS at FROM (
@@ -23,19 +23,29 @@ export const EARLIEST_ENDED_SQL = `SELECT MIN(at) AS at FROM (
 
 /**
  * Deletes the ended holds whose `expires_at` is at or before `expiredByMs`, at most `limit` of
- * each status. Returns how many went and the earliest `expires_at` of the ended holds left
- * (null: none left).
+ * each status. Returns how many went, the sessions they were of (their stored read may go with
+ * them: inventory/readers.ts forgetReadersOf) and the earliest `expires_at` of the ended holds
+ * left (null: none left).
  */
 export function pruneEndedHolds(
 	sql: SqlStorage,
 	expiredByMs: number,
 	limit: number,
-): { deleted: number; earliestEndedMs: number | null } {
+): { deleted: number; sessions: Set<string>; earliestEndedMs: number | null } {
 	let deleted = 0;
+	const sessions = new Set<string>();
 	for (const status of ENDED_STATUSES) {
-		deleted += sql.exec(PRUNE_ENDED_SQL, status, expiredByMs, limit).toArray().length;
+		for (const row of sql.exec<{ session_id: string }>(
+			PRUNE_ENDED_SQL,
+			status,
+			expiredByMs,
+			limit,
+		)) {
+			deleted += 1;
+			sessions.add(row.session_id);
+		}
 	}
-	return { deleted, earliestEndedMs: earliestEndedExpiry(sql) };
+	return { deleted, sessions, earliestEndedMs: earliestEndedExpiry(sql) };
 }
 
 /** The earliest `expires_at` among the ended holds, or null when none is kept. */

@@ -90,6 +90,30 @@ export function storeReaders(
 	return ids;
 }
 
+const FORGET_SQL =
+	"DELETE FROM readers WHERE session_id IN (SELECT value FROM json_each(?)) RETURNING session_id";
+
+/**
+ * The session's ended holds were deleted, or its ended ticket forgotten: of `sessionIds`, the
+ * reads of those `stillAsks` says have nothing left here (no unit held or bought, no ticket) are
+ * forgotten, in the same transaction, so the rows stay bounded by the holds and tickets they
+ * ride with. One statement, none when every session still asks. The guard stores such a read
+ * again with the session's next hold or ticket.
+ */
+export function forgetReadersOf(
+	sql: SqlStorage,
+	guard: ReserveGuard,
+	sessionIds: Iterable<string>,
+	stillAsks: (sessionId: string) => boolean,
+): void {
+	const gone: string[] = [];
+	for (const id of sessionIds) if (!stillAsks(id)) gone.push(id);
+	if (gone.length === 0) return;
+	for (const row of sql.exec<{ session_id: string }>(FORGET_SQL, JSON.stringify(gone))) {
+		guard.storedReadGone(row.session_id);
+	}
+}
+
 /**
  * After a reset (which keeps only paid holds and clears the room): the reads of sessions
  * without a hold left are forgotten, so the rows stay bounded by the sessions a drop

@@ -44,6 +44,7 @@ import {
 	orderProjection,
 	projectAll,
 } from "./projections.ts";
+import { forgetReadersOf } from "./readers.ts";
 import { loadState, readStoredHold } from "./records.ts";
 import type { RoomLinkHost } from "./room-shard-gate.ts";
 import { RoomLink, roomStock } from "./room-shards.ts";
@@ -133,6 +134,7 @@ export abstract class SkuObjectParts extends DurableObject<InventoryEnv> {
 				this.escrow?.isCoordinator === true &&
 				shardOf(sessionId, this.escrow.shards) !== 0,
 			() => this.escrow === null,
+			(sessionIds) => this.readsLeft(sessionIds),
 		);
 		this.outbox = new Outbox(
 			this.sql,
@@ -161,6 +163,7 @@ export abstract class SkuObjectParts extends DurableObject<InventoryEnv> {
 				await this.roomLink?.retry();
 			},
 			resumeSagas: () => this.saga.resume(),
+			holdsPruned: (sessionIds) => this.readsLeft(sessionIds),
 		});
 		this.state = new StateWriter(
 			this.sql,
@@ -296,6 +299,19 @@ export abstract class SkuObjectParts extends DurableObject<InventoryEnv> {
 		const moved = this.room.advance(this.inv, now);
 		if (expired || moved) this.state.persist();
 		return now;
+	}
+
+	/**
+	 * Sessions whose ended holds or tickets just went: the stored read of those with nothing
+	 * left here (no unit held or bought, no ticket) goes with them (inventory/readers.ts).
+	 */
+	private readsLeft(sessionIds: ReadonlySet<string>): void {
+		forgetReadersOf(
+			this.sql,
+			this.guard,
+			sessionIds,
+			(id) => (this.inv?.usageOf(id) ?? 0) > 0 || this.room.room?.ticketOf(id) !== undefined,
+		);
 	}
 
 	protected readHold(id: string): Hold | null {

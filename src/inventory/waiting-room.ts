@@ -109,6 +109,8 @@ export class RoomKeeper {
 		 * units lie in each session's shard, which a join does not ask (docs/waiting-room.md).
 		 */
 		private readonly countsUsage: () => boolean = () => true,
+		/** Sessions whose ended tickets were just deleted (their stored read: inventory/readers.ts). */
+		private readonly ticketsForgotten: (sessionIds: ReadonlySet<string>) => void = () => {},
 	) {}
 
 	/** Every room this keeper makes or loads defers lapses as the object says (a split SKU's coordinator). */
@@ -329,7 +331,12 @@ export class RoomKeeper {
 		if (room === null || !room.hasChanges()) return [];
 		const { tickets, events, forgotten, waitingSoldOut } = room.drain();
 		// Ended tickets the room let go (domain/waiting-room-kept.ts): the trail in D1 keeps their record.
-		for (const id of forgotten) this.sql.exec("DELETE FROM room_tickets WHERE ticket_id = ?", id);
+		const left = new Set<string>();
+		for (const id of forgotten) {
+			const sql = "DELETE FROM room_tickets WHERE ticket_id = ? RETURNING session_id";
+			for (const row of this.sql.exec<{ session_id: string }>(sql, id)) left.add(row.session_id);
+		}
+		if (left.size > 0) this.ticketsForgotten(left);
 		// The room sold out: every waiting ticket at once, one statement (the rows written below come after).
 		if (waitingSoldOut)
 			this.sql.exec("UPDATE room_tickets SET state = 'sold_out' WHERE state = 'waiting'");

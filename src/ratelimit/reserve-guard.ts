@@ -90,6 +90,12 @@ export class ReserveGuard {
 		if (state !== undefined) state.readStored = true;
 	}
 
+	/** The session's stored read was deleted (nothing of it left): stored again with its next hold. */
+	storedReadGone(sessionId: string): void {
+		const state = this.sessions.peek(sessionId);
+		if (state !== undefined) state.readStored = false;
+	}
+
 	/** The object's stored reads were cleared (a reset): a read is stored again with the next hold. */
 	forgetStoredReads(): void {
 		for (const [, state] of this.sessions.entries()) state.readStored = false;
