@@ -21,7 +21,7 @@ import {
 } from "./batch-decisions.ts";
 import { toAvailability, toReservation } from "./codec.ts";
 import type { DecisionMetrics } from "./metrics.ts";
-import { recallReaders, storeReaders } from "./readers.ts";
+import { recallReaders, type StoredReads, storeReaders } from "./readers.ts";
 import type { RoomLink } from "./room-shards.ts";
 import type { RowMeter } from "./rows.ts";
 import type { EdgeSnapshot, JoinResult, ReserveRequest, ReserveResult } from "./rpc.ts";
@@ -35,6 +35,8 @@ export interface DecideHost {
 	/** Counts the rows of the batch, shared among its calls for the cost ledger. */
 	rows: RowMeter;
 	guard: ReserveGuard;
+	/** The stored reads in memory (inventory/readers.ts): told of the reads a batch stored. */
+	storedReads: StoredReads;
 	windows: ReplayWindows;
 	/** Holds, audit events and the state row (state-writer.ts). */
 	state: StateWriter;
@@ -102,6 +104,7 @@ export function decideGroup(host: DecideHost, ops: Op[]): OpAnswer[] {
 		throw error;
 	}
 	for (const sessionId of readsStored) host.guard.readStoredFor(sessionId);
+	host.storedReads.added(readsStored);
 	// Remembered only once the batch committed: a rolled-back decision is no answer to repeat.
 	const now = Date.now();
 	host.attemptMemo.prune(now);

@@ -2,8 +2,9 @@
 // stats (domain/fairness.ts; docs/waiting-room.md, "Fairness the server can see"):
 // units from the hold records (held or paid, as the stats count them), the bot
 // signals from the reserve guard, the tickets from the waiting room. Runs on a stats
-// read, not on the reserve path: one grouped query over the holds, one over the ticket
-// holders' stored reads, and one pass over the sessions.
+// read, not on the reserve path: one grouped query over the holds, a look-up per ticket
+// holder in the stored reads kept in memory (inventory/readers.ts StoredReads), and one pass
+// over the sessions.
 // A split SKU's shards send their summaries to the coordinator with their counters
 // (inventory/stats.ts shardCounters), which merges them the same way. A session's read
 // is the guard's word or the one stored with its hold or ticket (inventory/readers.ts):
@@ -13,7 +14,6 @@ import { fairnessAcross, type SessionSummary } from "../domain/fairness.ts";
 import type { WaitingRoom } from "../domain/waiting-room.ts";
 import type { ReserveGuard } from "../ratelimit/reserve-guard.ts";
 import type { FairnessStats } from "../shared/types.ts";
-import { TICKET_READERS_SQL } from "./readers.ts";
 
 /**
  * Units held or sold per session, and whether its read is stored (inventory/readers.ts): the
@@ -42,17 +42,30 @@ function unitsBySession(sql: SqlStorage): Map<string, Held> {
 	return units;
 }
 
+/** The room's ticket holders whose read is stored: after a restart only the stored read knows they read. */
+export function storedTicketReaders(
+	room: WaitingRoom | null,
+	reads: () => ReadonlySet<string>,
+): Set<string> {
+	const out = new Set<string>();
+	if (room === null) return out;
+	const stored = reads();
+	for (const sessionId of room.sessionIds()) if (stored.has(sessionId)) out.add(sessionId);
+	return out;
+}
+
 /**
- * Every session this object has units of, a stored read with its ticket, or a word on from
- * its guard. A tracked session the guard knows nothing of (no read, no flag, no attempt) and
- * without units is left out: it would count as "unread" and not asking anyway.
+ * Every session this object has units of, a stored read with its ticket (`ticketReaders`,
+ * storedTicketReaders), or a word on from its guard. A tracked session the guard knows nothing
+ * of (no read, no flag, no attempt) and without units is left out: it would count as "unread"
+ * and not asking anyway.
  */
-export function sessionSummaries(sql: SqlStorage, guard: ReserveGuard): SessionSummary[] {
+export function sessionSummaries(
+	sql: SqlStorage,
+	guard: ReserveGuard,
+	ticketReaders: Set<string>,
+): SessionSummary[] {
 	const units = unitsBySession(sql);
-	const ticketReaders = new Set<string>();
-	for (const row of sql.exec<{ session_id: string }>(TICKET_READERS_SQL)) {
-		ticketReaders.add(row.session_id);
-	}
 	const out: SessionSummary[] = [];
 	for (const [sessionId, s] of guard.known()) {
 		const held = units.get(sessionId);
@@ -86,11 +99,12 @@ export function fairnessStats(
 	sql: SqlStorage,
 	guard: ReserveGuard,
 	room: WaitingRoom | null,
+	reads: () => ReadonlySet<string>,
 	signals: boolean,
 ): FairnessStats {
 	return fairnessAcross(
 		room === null ? [] : room.sessionIds(),
-		[sessionSummaries(sql, guard)],
+		[sessionSummaries(sql, guard, storedTicketReaders(room, reads))],
 		room === null ? null : room.admittedTotal,
 		signals,
 	);

@@ -103,6 +103,7 @@ const FORGET_SQL =
 export function forgetReadersOf(
 	sql: SqlStorage,
 	guard: ReserveGuard,
+	reads: StoredReads,
 	sessionIds: Iterable<string>,
 	stillAsks: (sessionId: string) => boolean,
 ): void {
@@ -111,6 +112,7 @@ export function forgetReadersOf(
 	if (gone.length === 0) return;
 	for (const row of sql.exec<{ session_id: string }>(FORGET_SQL, JSON.stringify(gone))) {
 		guard.storedReadGone(row.session_id);
+		reads.removed(row.session_id);
 	}
 }
 
@@ -120,15 +122,52 @@ export function forgetReadersOf(
  * wrote holds or tickets for. The guard's memory keeps the reads it saw; they are stored
  * again with the session's next hold or ticket.
  */
-export function forgetReadersAfterReset(sql: SqlStorage, guard: ReserveGuard): void {
+export function forgetReadersAfterReset(
+	sql: SqlStorage,
+	guard: ReserveGuard,
+	reads: StoredReads,
+): void {
 	sql.exec("DELETE FROM readers WHERE session_id NOT IN (SELECT session_id FROM holds)");
 	guard.forgetStoredReads();
+	reads.dropped();
 }
 
 /**
- * The room's ticket holders whose read is stored: they count in the fairness figures by their
- * ticket, and after a restart only these rows know they read. Found through the tickets'
- * unique index by session.
+ * The stored reads in memory, for the fairness figures: a stats read (the console polls it
+ * every second) looks up each ticket holder here instead of in the table, which cost a probe
+ * of both indexes per ticket holder on every read (docs/decisions/102-stored-reads-on-shards-and-their-cost.md).
+ * Loaded on the first use after the object loaded (one pass over the table's keys, bounded by
+ * the holds and tickets the rows ride with), then kept in step with every write of this file;
+ * a rolled-back batch (the object reloads) or a reset drops it, and the next use loads it again.
  */
-export const TICKET_READERS_SQL = `SELECT session_id FROM readers
- WHERE session_id IN (SELECT session_id FROM room_tickets)`;
+export class StoredReads {
+	private ids: Set<string> | null = null;
+
+	constructor(private readonly sql: SqlStorage) {}
+
+	/** The sessions whose read is stored. */
+	all(): ReadonlySet<string> {
+		if (this.ids === null) {
+			const ids = new Set<string>();
+			for (const row of this.sql.exec<{ session_id: string }>("SELECT session_id FROM readers"))
+				ids.add(row.session_id);
+			this.ids = ids;
+		}
+		return this.ids;
+	}
+
+	/** Reads stored by a batch that committed. */
+	added(sessionIds: Iterable<string>): void {
+		if (this.ids === null) return;
+		for (const id of sessionIds) this.ids.add(id);
+	}
+
+	removed(sessionId: string): void {
+		this.ids?.delete(sessionId);
+	}
+
+	/** Storage may differ from memory (a rollback, a reset): loaded again on the next use. */
+	dropped(): void {
+		this.ids = null;
+	}
+}

@@ -126,7 +126,7 @@ export abstract class SkuObjectOperator extends SkuObjectPeers {
 			 OR json_extract(outcome, '$.reservation.reservationId') NOT IN (SELECT id FROM holds WHERE status = 'PAID')`,
 		);
 		this.sql.exec("DELETE FROM holds WHERE status != 'PAID'");
-		forgetReadersAfterReset(this.sql, this.guard);
+		forgetReadersAfterReset(this.sql, this.guard, this.storedReads);
 		this.room.reset(now);
 		if (!this.escrow?.isCoordinator) this.roomLink?.clear();
 		this.state.resetCounts();

@@ -44,7 +44,7 @@ import {
 	orderProjection,
 	projectAll,
 } from "./projections.ts";
-import { forgetReadersOf } from "./readers.ts";
+import { forgetReadersOf, StoredReads } from "./readers.ts";
 import { loadState, readStoredHold } from "./records.ts";
 import type { RoomLinkHost } from "./room-shard-gate.ts";
 import { RoomLink, roomStock } from "./room-shards.ts";
@@ -75,6 +75,8 @@ export abstract class SkuObjectParts extends DurableObject<InventoryEnv> {
 	protected readonly saga: CheckoutDriver;
 	/** Per-session reserve limits and bot signals (ratelimit/reserve-guard.ts): memory only, exact for this SKU. */
 	protected readonly guard = new ReserveGuard();
+	/** The stored reads in memory, for the fairness figures (inventory/readers.ts). */
+	protected readonly storedReads: StoredReads;
 	/** Reserve attempts and cancels wait here for the next group commit (group-commit.ts). */
 	protected readonly group = new GroupCommit<Op, OpAnswer>(
 		(ops) => decideGroup(this.decideHost(), ops),
@@ -119,6 +121,7 @@ export abstract class SkuObjectParts extends DurableObject<InventoryEnv> {
 		const loaded = configOf(env);
 		if (!loaded.ok) throw loaded.error;
 		this.sql = this.rows.wrap(ctx.storage.sql);
+		this.storedReads = new StoredReads(this.sql);
 		this.windows = loaded.config.replayWindows;
 		this.signalsOn = loaded.config.rateLimits !== null;
 		const callsPerSec = loaded.config.objectCallsPerSec;
@@ -264,6 +267,7 @@ export abstract class SkuObjectParts extends DurableObject<InventoryEnv> {
 			sql: this.sql,
 			rows: this.rows,
 			guard: this.guard,
+			storedReads: this.storedReads,
 			windows: this.windows,
 			state: this.state,
 			room: this.room,
@@ -282,6 +286,7 @@ export abstract class SkuObjectParts extends DurableObject<InventoryEnv> {
 		return {
 			sql: this.sql,
 			guard: this.guard,
+			reads: this.storedReads,
 			room: this.room,
 			signalsOn: this.signalsOn,
 			counts: this.state.counts,
@@ -309,6 +314,7 @@ export abstract class SkuObjectParts extends DurableObject<InventoryEnv> {
 		forgetReadersOf(
 			this.sql,
 			this.guard,
+			this.storedReads,
 			sessionIds,
 			(id) => (this.inv?.usageOf(id) ?? 0) > 0 || this.room.room?.ticketOf(id) !== undefined,
 		);
@@ -344,6 +350,7 @@ export abstract class SkuObjectParts extends DurableObject<InventoryEnv> {
 		if (!hasSchema(this.sql)) return;
 		// Brings a database written by earlier code up to date (schema.ts); refuses a newer one.
 		migrate(this.ctx.storage, INVENTORY_MIGRATIONS, "InventoryObject");
+		this.storedReads.dropped();
 		this.room.load();
 		const state = loadState(this.sql);
 		this.deadlines.loaded();

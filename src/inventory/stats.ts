@@ -4,10 +4,12 @@
 // split SKU's shards send their counters to the coordinator, which adds them up
 // (inventory/split-sku-views.ts).
 
+import type { SessionSummary } from "../domain/fairness.ts";
 import type { Inventory } from "../domain/inventory.ts";
 import type { ReserveGuard } from "../ratelimit/reserve-guard.ts";
 import type { RoomShardCalls } from "../shared/types.ts";
-import { fairnessStats, sessionSummaries } from "./fairness.ts";
+import { fairnessStats, sessionSummaries, storedTicketReaders } from "./fairness.ts";
+import type { StoredReads } from "./readers.ts";
 import { unitsFromRecords } from "./records.ts";
 import type { ShardCounters, StatsResult } from "./rpc.ts";
 import { mergedFairness, mergedStats } from "./split-sku-views.ts";
@@ -18,6 +20,8 @@ import type { RoomKeeper } from "./waiting-room.ts";
 export interface StatsSource {
 	sql: SqlStorage;
 	guard: ReserveGuard;
+	/** The stored reads in memory (inventory/readers.ts): the ticket holders' reads. */
+	reads: StoredReads;
 	room: RoomKeeper;
 	/** The bot signals run with the rate limits; the fairness figures say when they did not. */
 	signalsOn: boolean;
@@ -44,7 +48,13 @@ export function objectStats(src: StatsSource, inv: Inventory, now: number): Stat
 			commits: src.counts.commits,
 			edgeAnswered: src.counts.edgeAnswered,
 			...(queue !== undefined ? { queue } : {}),
-			fairness: fairnessStats(src.sql, src.guard, src.room.room, src.signalsOn),
+			fairness: fairnessStats(
+				src.sql,
+				src.guard,
+				src.room.room,
+				() => src.reads.all(),
+				src.signalsOn,
+			),
 			asOf: new Date(now).toISOString(),
 		},
 	};
@@ -69,8 +79,14 @@ export function shardCounters(
 		attempts: inv.attempts,
 		rejected: { ...inv.rejected },
 		...src.counts,
-		...(withSessions ? { sessions: sessionSummaries(src.sql, src.guard) } : {}),
+		...(withSessions ? { sessions: sessionsOf(src) } : {}),
 	};
+}
+
+/** What the fairness figures know of each session of this object, as a stats read gathers it. */
+export function sessionsOf(src: StatsSource): SessionSummary[] {
+	const ticketReaders = storedTicketReaders(src.room.room, () => src.reads.all());
+	return sessionSummaries(src.sql, src.guard, ticketReaders);
 }
 
 /**

@@ -4,8 +4,8 @@
 
 import type { SessionSummary } from "../../src/domain/fairness.ts";
 import type { InventoryEnv } from "../../src/inventory/env.ts";
-import { sessionSummaries } from "../../src/inventory/fairness.ts";
 import { InventoryObject as RealInventoryObject } from "../../src/inventory/object.ts";
+import { sessionsOf } from "../../src/inventory/stats.ts";
 import worker from "../../src/worker/index.ts";
 import { ScriptedPayments } from "./scripted-payments.ts";
 
@@ -25,9 +25,16 @@ export class InventoryObject extends RealInventoryObject {
 		return this.saga.batches;
 	}
 
+	/** Rows one stats read reads, as the object's SQLite counts them (readers-stats-rows.test.ts). */
+	async statsRowsRead(): Promise<number> {
+		this.rows.take();
+		await this.stats();
+		return this.rows.take().read;
+	}
+
 	/** What the fairness figures know of each session here, as a stats read gathers it (readers.test.ts). */
 	fairnessSessions(): SessionSummary[] {
-		return sessionSummaries(this.sql, this.guard);
+		return sessionsOf(this.statsSource());
 	}
 }
 
