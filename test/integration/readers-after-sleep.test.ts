@@ -79,6 +79,22 @@ describe("a buyer's read after the SKU object sleeps", { timeout: 60_000 }, () =
 		expect(await readerRows(sku)).toBe(1);
 	});
 
+	it("an availability read the object answers (no fresh edge copy) is remembered by the edge too", async () => {
+		const sku = await createProduct({ totalStock: 10, perUserLimit: 1000 });
+		const buyer = await newBuyer();
+		const read = await limited("GET", `/api/products/${sku}/availability`, {
+			ip: buyer.ip,
+			token: buyer.token,
+			vars,
+		});
+		expect(read.status).toBe(200);
+		// The object's memory of the read goes with it; the edge's stays.
+		await evictDurableObject(stubOf(sku));
+		expect((await reserve(buyer, sku)).status).toBe(201);
+		const second = await reserve(buyer, sku);
+		expect(second.status, JSON.stringify(second.body)).toBe(201);
+	});
+
 	it("an attempt that reaches the object without the edge's word is judged by the read stored with the session's hold", async () => {
 		const sku = await createProduct({ totalStock: 10, perUserLimit: 1000 });
 		const buyer = await newBuyer();

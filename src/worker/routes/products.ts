@@ -118,6 +118,8 @@ products.get("/:sku/availability", async (c) => {
 	if (snapshot === null)
 		return fail(c, "unknown_sku", `No product has the SKU ${JSON.stringify(sku)}.`);
 	rememberSnapshot(sku, snapshot, sentAtMs);
+	// As on the edge copy's path: the object's memory of the read goes when it sleeps.
+	if (reader !== undefined) markReader(sku, reader);
 	return ok(c, snapshot.availability);
 });
 
