@@ -200,7 +200,7 @@ describe("what the ledger counts", () => {
 			throw new Error("the LEDGER_GROUP binding is missing from wrangler.jsonc");
 		const stub = ledger.get(ledger.idFromName(ledgerGroupName(ledgerGroupOf(sessionId))));
 		await vi.waitFor(
-			async () => expect((await stub.read(sessionId, null)).virtualUsd).toBeCloseTo(last, 15),
+			async () => expect((await stub.read(sessionId)).virtualUsd).toBeCloseTo(last, 15),
 			{
 				timeout: 8000,
 				interval: 250,

@@ -92,7 +92,7 @@ describe("the demo guardrail", () => {
 		// Stored in the session's ledger group, so another isolate (or a restart) finds it.
 		const ns = env.LEDGER_GROUP as NonNullable<typeof env.LEDGER_GROUP>;
 		const ledger = ns.get(ns.idFromName(ledgerGroupName(ledgerGroupOf(sessionId))));
-		expect((await ledger.read(sessionId, null)).guardrail).toMatchObject({
+		expect((await ledger.read(sessionId)).guardrail).toMatchObject({
 			thresholdUsd: DEMO_GUARDRAIL_MAX_USD,
 			manual: false,
 		});

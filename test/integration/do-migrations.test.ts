@@ -13,15 +13,10 @@ import { INVENTORY_MIGRATIONS } from "../../src/inventory/schema.ts";
 import type { RateLimiterObject } from "../../src/ratelimit/limiter-object.ts";
 import type { Reservation } from "../../src/shared/types.ts";
 import { MIGRATIONS_TABLE, schemaVersion } from "../../src/storage/do-migrations.ts";
-import type { CostLedgerObject } from "../../src/worker/cost/ledger-object.ts";
 import { ADMIN, call, createProduct } from "./helpers.ts";
-import {
-	LEGACY_INVENTORY_SCHEMA,
-	LEGACY_LEDGER_SCHEMA,
-	LEGACY_LIMITER_SCHEMA,
-} from "./legacy-schemas.ts";
+import { LEGACY_INVENTORY_SCHEMA, LEGACY_LIMITER_SCHEMA } from "./legacy-schemas.ts";
 
-import { recorded, tables } from "./migration-support.ts";
+import { recorded } from "./migration-support.ts";
 
 const inventoryStub = (sku: string) => env.INVENTORY.get(env.INVENTORY.idFromName(sku));
 
@@ -251,25 +246,6 @@ describe("the other SQLite-backed objects adopt their databases from before vers
 		expect(await stub.totals()).toEqual({ "rate_limited.reads": 7 });
 		await runInDurableObject(stub, (_: RateLimiterObject, state) => {
 			expect(recorded(state.storage.sql).map((r) => r.version)).toEqual([1]);
-		});
-	});
-
-	it("the cost ledger keeps its total and gains the guardrail table", async () => {
-		const stub = env.LEDGER?.get(env.LEDGER.idFromName(`mig-${crypto.randomUUID()}`));
-		if (stub === undefined) throw new Error("the LEDGER binding is missing");
-		await runInDurableObject(stub, (_: CostLedgerObject, state) => {
-			// An unknown session's ledger stores nothing until its first add: the storage is empty.
-			expect(tables(state.storage.sql)).toEqual([]);
-			for (const statement of LEGACY_LEDGER_SCHEMA) state.storage.sql.exec(statement);
-			state.storage.sql.exec("INSERT INTO ledger (id, virtual_usd) VALUES (1, 0.25)");
-		});
-		await evictDurableObject(stub);
-		expect(await stub.total()).toEqual({ virtualUsd: 0.25, guardrail: null });
-		const changed = await stub.changeGuardrail({ thresholdUsd: 0.01 }, 0.05);
-		expect(changed.guardrail).toMatchObject({ thresholdUsd: 0.01, manual: false });
-		await runInDurableObject(stub, (_: CostLedgerObject, state) => {
-			expect(recorded(state.storage.sql).map((r) => r.version)).toEqual([1]);
-			expect(tables(state.storage.sql)).toEqual(["guardrail", "ledger"]);
 		});
 	});
 });

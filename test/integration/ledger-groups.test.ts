@@ -1,13 +1,10 @@
 // The cost ledger's groups (src/worker/cost/ledger-group-object.ts) with real
 // objects: many sessions' spend arrives as few calls of many rows, another
-// isolate's spend shows in this one's totals within a flush interval, a session
-// from before the groups brings its old ledger's total and guardrail once, and a
+// isolate's spend shows in this one's totals within a flush interval, and a
 // malformed batch changes nothing.
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
-import { sha256Hex } from "../../src/shared/digest.ts";
-import type { Guardrail } from "../../src/shared/types.ts";
 import { LEDGER_FLUSH_MS } from "../../src/worker/cost/ledger.ts";
 import type {
 	CostLedgerGroupObject,
@@ -15,12 +12,11 @@ import type {
 } from "../../src/worker/cost/ledger-group-object.ts";
 import {
 	LEDGER_GROUPS,
+	LEDGER_RETENTION_MS,
 	ledgerGroupName,
 	ledgerGroupOf,
 } from "../../src/worker/cost/ledger-groups.ts";
-import { LEDGER_RETENTION_MS } from "../../src/worker/cost/ledger-object.ts";
-import { sessionKey } from "../../src/worker/middleware/auth.ts";
-import { costOf, guardrailOf } from "./cost-support.ts";
+import { costOf } from "./cost-support.ts";
 import { call, createProduct } from "./helpers.ts";
 
 /** Enough sessions to put more than one in most groups. */
@@ -68,7 +64,6 @@ describe("cost ledger groups", () => {
 		const batch = ids.map((sessionId, i) => ({
 			sessionId,
 			deltaUsd: 0.001 * (i + 1),
-			createdAtMs: null,
 		}));
 		const first = await group.add(batch);
 		const second = await group.add(batch);
@@ -98,7 +93,7 @@ describe("cost ledger groups", () => {
 		await vi.waitFor(
 			async () => {
 				for (const s of made) {
-					const t = await groupOf(s.sessionId).read(s.sessionId, null);
+					const t = await groupOf(s.sessionId).read(s.sessionId);
 					expect(t.virtualUsd).toBeCloseTo(last.get(s.sessionId) ?? 0, 15);
 				}
 			},
@@ -123,9 +118,7 @@ describe("cost ledger groups", () => {
 		).virtualUsd;
 		// What another isolate's flush does: an atomic add to the same row.
 		const otherUsd = 0.0042;
-		await groupOf(s.sessionId).add([
-			{ sessionId: s.sessionId, deltaUsd: otherUsd, createdAtMs: null },
-		]);
+		await groupOf(s.sessionId).add([{ sessionId: s.sessionId, deltaUsd: otherUsd }]);
 		let mine = first;
 		await vi.waitFor(
 			async () => {
@@ -139,7 +132,7 @@ describe("cost ledger groups", () => {
 		);
 		await vi.waitFor(
 			async () =>
-				expect((await groupOf(s.sessionId).read(s.sessionId, null)).virtualUsd).toBeCloseTo(
+				expect((await groupOf(s.sessionId).read(s.sessionId)).virtualUsd).toBeCloseTo(
 					mine + otherUsd,
 					15,
 				),
@@ -147,79 +140,18 @@ describe("cost ledger groups", () => {
 		);
 	});
 
-	it("imports a session's total and guardrail once from the per-session ledger it had before the groups", async () => {
-		const sku = await createProduct({ totalStock: 5 });
-		const sessionId = `ses_old_${crypto.randomUUID().slice(0, 8)}`;
-		const group = groupOf(sessionId);
-		const { bornMs, imported } = await group.stats();
-		// Its ledger as the previous release wrote it.
-		const legacy = env.LEDGER;
-		if (legacy === undefined) throw new Error("the LEDGER binding is missing from wrangler.jsonc");
-		const old = legacy.get(legacy.idFromName(sessionId));
-		await old.add(0.25);
-		await old.changeGuardrail({ thresholdUsd: 0.01 }, 0.05);
-		// A session created before its group existed, still valid.
-		const token = crypto.randomUUID().replaceAll("-", "").repeat(2);
-		await env.SESSIONS.put(
-			sessionKey(await sha256Hex(token)),
-			JSON.stringify({
-				sessionId,
-				ipHash: "0",
-				createdAt: new Date(bornMs - 60_000).toISOString(),
-				expiresAt: new Date(Date.now() + 600_000).toISOString(),
-			}),
-		);
-		let spent = 0;
-		let seen = 0;
-		await vi.waitFor(
-			async () => {
-				const res = await call("GET", `/api/products/${sku}/availability`, { token });
-				spent += costOf(res).requestUsd;
-				seen = costOf(res).virtualUsd;
-				expect(seen).toBeCloseTo(0.25 + spent, 12);
-				expect(guardrailOf(res)).toMatchObject({ thresholdUsd: 0.01, source: "demo" });
-			},
-			{ timeout: FLUSH_DEADLINE_MS, interval: 250 },
-		);
-		// Once: the group's own row is the total from now on; the old ledger is not asked again.
-		await vi.waitFor(
-			async () =>
-				expect((await group.read(sessionId, bornMs - 60_000)).virtualUsd).toBeCloseTo(
-					0.25 + spent,
-					12,
-				),
-			{ timeout: FLUSH_DEADLINE_MS, interval: 250 },
-		);
-		expect((await group.stats()).imported).toBe(imported + 1);
-		expect((await old.total()).virtualUsd).toBe(0.25);
-		// The demo guardrail goes on from the imported version.
-		const tripped = await call<Guardrail>("POST", "/api/demo/guardrail/trip", { token });
-		expect(tripped.body.data).toMatchObject({ thresholdUsd: 0.01, tripped: true, manual: true });
-		expect((await group.read(sessionId, null)).guardrail?.version).toBe(2);
-		expect((await group.stats()).imported).toBe(imported + 1);
-	});
-
-	it("a session created after its group never asks the old ledger", async () => {
-		const s = await session();
-		const group = groupOf(s.sessionId);
-		const { imported } = await group.stats();
-		await group.read(s.sessionId, Date.now());
-		await group.add([{ sessionId: s.sessionId, deltaUsd: 0.001, createdAtMs: Date.now() }]);
-		expect((await group.stats()).imported).toBe(imported);
-	});
-
 	it("refuses a malformed batch and writes nothing of it", async () => {
 		const sessionId = `ses_bad_${crypto.randomUUID().slice(0, 8)}`;
 		const group = groupOf(sessionId);
 		const batches = [
 			[],
-			[{ sessionId, deltaUsd: -1, createdAtMs: null }],
-			[{ sessionId, deltaUsd: Number.NaN, createdAtMs: null }],
-			[{ sessionId, deltaUsd: 2_000_000, createdAtMs: null }],
-			[{ sessionId: "", deltaUsd: 1, createdAtMs: null }],
+			[{ sessionId, deltaUsd: -1 }],
+			[{ sessionId, deltaUsd: Number.NaN }],
+			[{ sessionId, deltaUsd: 2_000_000 }],
+			[{ sessionId: "", deltaUsd: 1 }],
 			[
-				{ sessionId, deltaUsd: 0.5, createdAtMs: null },
-				{ sessionId: "x".repeat(1000), deltaUsd: 0.5, createdAtMs: null },
+				{ sessionId, deltaUsd: 0.5 },
+				{ sessionId: "x".repeat(1000), deltaUsd: 0.5 },
 			],
 		];
 		// Called inside the object: a rejection across the RPC boundary is reported by the
@@ -229,14 +161,14 @@ describe("cost ledger groups", () => {
 				await expect(instance.add(batch)).rejects.toThrow(/ledger batch/);
 			}
 		});
-		expect((await group.read(sessionId, null)).virtualUsd).toBe(0);
+		expect((await group.read(sessionId)).virtualUsd).toBe(0);
 	});
 
 	it("deletes a session's rows a day after its last write", async () => {
 		const sessionId = `ses_day_${crypto.randomUUID().slice(0, 8)}`;
 		const group = groupOf(sessionId);
-		await group.add([{ sessionId, deltaUsd: 0.002, createdAtMs: null }]);
-		await group.changeGuardrail(sessionId, { trip: true }, 0.0025, null);
+		await group.add([{ sessionId, deltaUsd: 0.002 }]);
+		await group.changeGuardrail(sessionId, { trip: true }, 0.0025);
 		await runInDurableObject(group, async (instance: CostLedgerGroupObject, state) => {
 			// As if a day had passed since the row was written.
 			state.storage.sql.exec(
@@ -247,6 +179,6 @@ describe("cost ledger groups", () => {
 			expect(await state.storage.getAlarm()).not.toBeNull();
 			await instance.alarm();
 		});
-		expect(await group.read(sessionId, null)).toEqual({ virtualUsd: 0, guardrail: null });
+		expect(await group.read(sessionId)).toEqual({ virtualUsd: 0, guardrail: null });
 	});
 });

@@ -11,7 +11,7 @@ import {
 	type CostLedgerGroupObject,
 	LEDGER_GROUP_MIGRATIONS,
 } from "../../src/worker/cost/ledger-group-object.ts";
-import { LEDGER_RETENTION_MS } from "../../src/worker/cost/ledger-object.ts";
+import { LEDGER_RETENTION_MS } from "../../src/worker/cost/ledger-groups.ts";
 import { withHeldClock } from "./held-clock.ts";
 
 const HOUR_MS = 60 * 60 * 1000;
@@ -37,21 +37,21 @@ describe("cost ledger retention", () => {
 		const id = sessionId();
 		await withHeldClock(async (setMs) => {
 			const t0 = Date.now();
-			await group.add([{ sessionId: id, deltaUsd: 0.002, createdAtMs: null }]);
-			await group.changeGuardrail(id, { thresholdUsd: 0.01 }, 0.0025, null);
+			await group.add([{ sessionId: id, deltaUsd: 0.002 }]);
+			await group.changeGuardrail(id, { thresholdUsd: 0.01 }, 0.0025);
 			// Still in use 23 h later (a session renewed every few minutes since).
 			setMs(t0 + 23 * HOUR_MS);
-			await group.add([{ sessionId: id, deltaUsd: 0.001, createdAtMs: null }]);
+			await group.add([{ sessionId: id, deltaUsd: 0.001 }]);
 			// A day after the first spend: the session spent an hour ago, so nothing goes.
 			setMs(t0 + LEDGER_RETENTION_MS + 1000);
 			await runAlarm(group);
-			const kept = await group.read(id, null);
+			const kept = await group.read(id);
 			expect(kept.virtualUsd).toBeCloseTo(0.003, 9);
 			expect(kept.guardrail).toMatchObject({ thresholdUsd: 0.01, manual: false, version: 1 });
 			// A day after the last spend: the session has ended, its rows go.
 			setMs(t0 + 23 * HOUR_MS + LEDGER_RETENTION_MS + 1000);
 			await runAlarm(group);
-			expect(await group.read(id, null)).toEqual({ virtualUsd: 0, guardrail: null });
+			expect(await group.read(id)).toEqual({ virtualUsd: 0, guardrail: null });
 		});
 	});
 
@@ -60,12 +60,12 @@ describe("cost ledger retention", () => {
 		const id = sessionId();
 		await withHeldClock(async (setMs) => {
 			const t0 = Date.now();
-			await group.add([{ sessionId: id, deltaUsd: 0.002, createdAtMs: null }]);
+			await group.add([{ sessionId: id, deltaUsd: 0.002 }]);
 			setMs(t0 + 20 * HOUR_MS);
-			await group.changeGuardrail(id, { trip: true }, 0.0025, null);
+			await group.changeGuardrail(id, { trip: true }, 0.0025);
 			setMs(t0 + LEDGER_RETENTION_MS + 1000);
 			await runAlarm(group);
-			expect((await group.read(id, null)).guardrail).toMatchObject({ manual: true });
+			expect((await group.read(id)).guardrail).toMatchObject({ manual: true });
 		});
 	});
 
@@ -96,16 +96,16 @@ describe("cost ledger retention", () => {
 				);
 			});
 			await evictDurableObject(group);
-			expect(await group.read(kept, null)).toEqual({
+			expect(await group.read(kept)).toEqual({
 				virtualUsd: 0.25,
 				guardrail: { thresholdUsd: 0.01, manual: false, version: 3 },
 			});
 			setMs(t0 + 12 * HOUR_MS);
-			await group.add([{ sessionId: kept, deltaUsd: 0.25, createdAtMs: null }]);
+			await group.add([{ sessionId: kept, deltaUsd: 0.25 }]);
 			setMs(t0 - HOUR_MS + LEDGER_RETENTION_MS + 1000);
 			await runAlarm(group);
-			expect((await group.read(kept, null)).virtualUsd).toBe(0.5);
-			expect(await group.read(old, null)).toEqual({ virtualUsd: 0, guardrail: null });
+			expect((await group.read(kept)).virtualUsd).toBe(0.5);
+			expect(await group.read(old)).toEqual({ virtualUsd: 0, guardrail: null });
 			await runInDurableObject(group, (_: CostLedgerGroupObject, state) => {
 				const versions = state.storage.sql
 					.exec<{ version: number }>("SELECT version FROM _migrations ORDER BY version")

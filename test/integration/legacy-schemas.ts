@@ -85,8 +85,3 @@ export const LEGACY_LIMITER_SCHEMA = [
 	"CREATE INDEX IF NOT EXISTS hits_at ON hits (at_ms)",
 	"CREATE TABLE IF NOT EXISTS totals (reason TEXT PRIMARY KEY, n INTEGER NOT NULL)",
 ];
-
-/** src/worker/cost/ledger-object.ts before the demo guardrail existed: the ledger table alone. */
-export const LEGACY_LEDGER_SCHEMA = [
-	"CREATE TABLE IF NOT EXISTS ledger (id INTEGER PRIMARY KEY CHECK (id = 1), virtual_usd REAL NOT NULL)",
-];

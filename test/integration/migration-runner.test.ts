@@ -15,7 +15,7 @@ import {
 	SchemaTooNewError,
 	schemaVersion,
 } from "../../src/storage/do-migrations.ts";
-import { LEDGER_MIGRATIONS } from "../../src/worker/cost/ledger-object.ts";
+import { LEDGER_GROUP_MIGRATIONS } from "../../src/worker/cost/ledger-group-object.ts";
 import { RESET_KEYS_MIGRATIONS } from "../../src/worker/reset-keys-object.ts";
 
 import { emptyObject, recorded, tables } from "./migration-support.ts";
@@ -120,7 +120,7 @@ describe("the migration runner", () => {
 		for (const list of [
 			INVENTORY_MIGRATIONS,
 			LIMITER_MIGRATIONS,
-			LEDGER_MIGRATIONS,
+			LEDGER_GROUP_MIGRATIONS,
 			RESET_KEYS_MIGRATIONS,
 		]) {
 			expect(() => checkMigrations(list)).not.toThrow();

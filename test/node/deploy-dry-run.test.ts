@@ -1,7 +1,7 @@
 // The production bundle builds (README.md, "Deploy": a test validates the
 // production bundle): `wrangler deploy --dry-run` on wrangler.jsonc as
 // committed, offline, and the bundle it writes is a Worker that exports the
-// Durable Object class and carries no test code or secrets.
+// Durable Object classes it binds and carries no test code or secrets.
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -78,6 +78,19 @@ describe("wrangler deploy --dry-run", () => {
 		expect(bundle).toMatch(/SkuObjectPeers = class extends SkuObjectParts\b/);
 		// esbuild may number the runtime import (DurableObject2) where another module imports it too.
 		expect(bundle).toMatch(/SkuObjectParts = class extends DurableObject\d*\b/);
+		// Every Durable Object binding is listed with its class, and the bundle exports that class;
+		// the class the migration v6-drop-cost-ledger deleted is neither bound nor exported
+		// (docs/decisions/093-drop-the-per-session-ledger.md).
+		for (const [name, className] of [
+			["LEDGER_GROUP", "CostLedgerGroupObject"],
+			["LIMITER", "RateLimiterObject"],
+			["RESET_KEYS", "ResetKeysObject"],
+		]) {
+			expect(output).toContain(`env.${name} (${className})`);
+			expect(bundle).toMatch(new RegExp(`export\\s*\\{[^}]*\\b${className}\\b`));
+		}
+		expect(output).not.toContain("CostLedgerObject");
+		expect(bundle).not.toMatch(/\bCostLedgerObject\b/);
 		expect(bundle).not.toContain("cloudflare:test");
 		expect(bundle).not.toContain("vitest");
 		expect(gzipSync(bundle).byteLength).toBeLessThan(MAX_GZIP_BYTES);

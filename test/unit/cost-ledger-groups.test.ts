@@ -15,11 +15,11 @@ import {
 } from "../../src/worker/cost/ledger.ts";
 import {
 	LEDGER_GROUPS,
+	type LedgerTotal,
 	ledgerGroupName,
 	ledgerGroupOf,
 	type SpendBatch,
 } from "../../src/worker/cost/ledger-groups.ts";
-import type { LedgerTotal } from "../../src/worker/cost/ledger-object.ts";
 import type { Env } from "../../src/worker/env.ts";
 
 /** The bench's sessions (cli/bench): enough to put several in every group. */

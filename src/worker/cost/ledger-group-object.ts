@@ -12,23 +12,25 @@
 // table small. 16 keeps the bench's one isolate at ≤ 8 ledger calls a second
 // (from ~128 with one object per session) and a group under a few hundred calls a
 // second up to several hundred isolates, well within what one object serves.
-//
-// Sessions written before groups existed have their totals in their own
-// CostLedgerObject (ledger-object.ts). A group imports such a session's total and
-// guardrail once, the first time it sees a session created before the group
-// itself was (nothing newer can have an old ledger), then never asks again.
 
 import { DurableObject } from "cloudflare:workers";
 import { type DemoGuardrailSetting, isDemoThreshold } from "../../shared/demo-guardrail.ts";
 import { type Migration, migrate } from "../../storage/do-migrations.ts";
 import type { Env } from "../env.ts";
-import { CreatedAtMs, SessionId, SpendBatch } from "./ledger-groups.ts";
-import { type GuardrailChange, LEDGER_RETENTION_MS, type LedgerTotal } from "./ledger-object.ts";
+import {
+	type GuardrailChange,
+	LEDGER_RETENTION_MS,
+	type LedgerTotal,
+	SessionId,
+	SpendBatch,
+} from "./ledger-groups.ts";
 
 /** Numbered migrations (storage/do-migrations.ts); append, never edit one that has shipped. */
 export const LEDGER_GROUP_MIGRATIONS: readonly Migration[] = [
 	{
 		version: 1,
+		// `meta.born_ms` served the import of the per-session ledgers (decision 041), removed by
+		// decision 093; the table stays, as a shipped migration does, and is no longer written.
 		name: "sessions' totals and guardrails, and when the group was born",
 		up: [
 			`CREATE TABLE spend (session_id TEXT PRIMARY KEY, virtual_usd REAL NOT NULL,
@@ -59,10 +61,6 @@ export interface LedgerGroupStats {
 	adds: number;
 	/** Session rows those calls wrote. */
 	rowsWritten: number;
-	/** Sessions whose total was imported from their own CostLedgerObject. */
-	imported: number;
-	/** When this group was first created (sessions older than this may have an old ledger). */
-	bornMs: number;
 }
 
 type GuardrailRow = { session_id: string; threshold_usd: number; manual: number; version: number };
@@ -72,32 +70,20 @@ function settingOf(g: GuardrailRow): DemoGuardrailSetting {
 }
 
 export class CostLedgerGroupObject extends DurableObject<Env> {
-	private bornMs = 0;
 	private alarmAtMs: number | null = null;
-	private readonly stats_: LedgerGroupStats = { adds: 0, rowsWritten: 0, imported: 0, bornMs: 0 };
-	/** Imports under way, so two calls arriving together import a session once. */
-	private readonly importing = new Map<string, Promise<void>>();
+	private readonly stats_: LedgerGroupStats = { adds: 0, rowsWritten: 0 };
 
 	constructor(ctx: DurableObjectState, env: Env) {
 		super(ctx, env);
 		ctx.blockConcurrencyWhile(async () => {
 			migrate(ctx.storage, LEDGER_GROUP_MIGRATIONS, "CostLedgerGroupObject");
-			const born = ctx.storage.sql
-				.exec<{ born_ms: number }>("SELECT born_ms FROM meta WHERE id = 1")
-				.toArray()[0];
-			if (born === undefined) {
-				this.bornMs = Date.now();
-				ctx.storage.sql.exec("INSERT INTO meta (id, born_ms) VALUES (1, ?)", this.bornMs);
-			} else this.bornMs = born.born_ms;
-			this.stats_.bornMs = this.bornMs;
 			this.alarmAtMs = await ctx.storage.getAlarm();
 		});
 	}
 
 	/** A session's total and guardrail (the edge's read when it first sees a session). */
-	async read(sessionId: string, createdAtMs: number | null): Promise<LedgerTotal> {
+	read(sessionId: string): LedgerTotal {
 		const id = SessionId.parse(sessionId);
-		await this.importOld([{ sessionId: id, createdAtMs: CreatedAtMs.parse(createdAtMs) }]);
 		const row = this.ctx.storage.sql
 			.exec<{ virtual_usd: number }>("SELECT virtual_usd FROM spend WHERE session_id = ?", id)
 			.toArray()[0];
@@ -114,7 +100,6 @@ export class CostLedgerGroupObject extends DurableObject<Env> {
 			throw new RangeError(`a ledger batch is malformed: ${parsed.error.issues[0]?.message}`);
 		}
 		const rows = parsed.data;
-		await this.importOld(rows);
 		const nowMs = Date.now();
 		const totals = new Map<string, number>();
 		// One INSERT for the whole batch (json_each), so the row count per call does not
@@ -147,10 +132,8 @@ export class CostLedgerGroupObject extends DurableObject<Env> {
 		sessionId: string,
 		change: GuardrailChange,
 		defaultUsd: number,
-		createdAtMs: number | null,
 	): Promise<LedgerTotal> {
 		const id = SessionId.parse(sessionId);
-		await this.importOld([{ sessionId: id, createdAtMs: CreatedAtMs.parse(createdAtMs) }]);
 		const old = this.guardrailOf(id);
 		const thresholdUsd =
 			"thresholdUsd" in change ? change.thresholdUsd : (old?.thresholdUsd ?? defaultUsd);
@@ -182,7 +165,7 @@ export class CostLedgerGroupObject extends DurableObject<Env> {
 			next.version,
 		);
 		await this.keepForRetention(nowMs);
-		return this.read(id, null);
+		return this.read(id);
 	}
 
 	stats(): LedgerGroupStats {
@@ -232,66 +215,5 @@ export class CostLedgerGroupObject extends DurableObject<Env> {
 		);
 		for (const g of rows) found.set(g.session_id, settingOf(g));
 		return found;
-	}
-
-	/**
-	 * Brings in, once, the total and guardrail of sessions that may have spent into their
-	 * own CostLedgerObject before this group existed. A session created after the group
-	 * was born, or whose old ledger the retention alarm has already deleted, is skipped
-	 * without a call; so is one the group already has a row for.
-	 */
-	private async importOld(
-		rows: readonly { sessionId: string; createdAtMs: number | null }[],
-	): Promise<void> {
-		const old = this.env.LEDGER;
-		if (old === undefined) return;
-		const sinceMs = Date.now() - LEDGER_RETENTION_MS;
-		const waits: Promise<void>[] = [];
-		for (const { sessionId, createdAtMs } of rows) {
-			if (createdAtMs === null || createdAtMs >= this.bornMs || createdAtMs < sinceMs) continue;
-			let pending = this.importing.get(sessionId);
-			if (pending === undefined) {
-				if (this.hasRow(sessionId)) continue;
-				pending = old
-					.get(old.idFromName(sessionId))
-					.total()
-					.then((t: LedgerTotal) => this.adopt(sessionId, t))
-					.finally(() => this.importing.delete(sessionId));
-				this.importing.set(sessionId, pending);
-			}
-			waits.push(pending);
-		}
-		// A failed import fails the call: the edge keeps the spend and retries with its next flush.
-		if (waits.length === 0) return;
-		await Promise.all(waits);
-		await this.keepForRetention(Date.now());
-	}
-
-	private hasRow(sessionId: string): boolean {
-		return (
-			this.ctx.storage.sql.exec("SELECT 1 FROM spend WHERE session_id = ?", sessionId).toArray()
-				.length > 0
-		);
-	}
-
-	/** One synchronous block: the old total becomes the row, unless a row appeared meanwhile. */
-	private adopt(sessionId: string, t: LedgerTotal): void {
-		if (this.hasRow(sessionId)) return;
-		this.ctx.storage.sql.exec(
-			"INSERT INTO spend (session_id, virtual_usd, last_ms) VALUES (?, ?, ?)",
-			sessionId,
-			t.virtualUsd,
-			Date.now(),
-		);
-		if (t.guardrail !== null) {
-			this.ctx.storage.sql.exec(
-				"INSERT INTO guardrail (session_id, threshold_usd, manual, version) VALUES (?, ?, ?, ?)",
-				sessionId,
-				t.guardrail.thresholdUsd,
-				t.guardrail.manual ? 1 : 0,
-				t.guardrail.version,
-			);
-		}
-		this.stats_.imported += 1;
 	}
 }

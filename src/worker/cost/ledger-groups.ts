@@ -3,6 +3,7 @@
 // Workers imports so the unit tests can use it.
 
 import { z } from "zod";
+import type { DemoGuardrailSetting } from "../../shared/demo-guardrail.ts";
 
 /**
  * How many group objects the sessions hash into. Part of every group's name, so
@@ -17,16 +18,26 @@ export const MAX_BATCH_SESSIONS = 10_000;
 /** Session ids are 28 characters (ids.ts newSessionId); room to spare, never unbounded. */
 const MAX_SESSION_ID_CHARS = 128;
 
+/** A session's rows are kept a day after its last write (ledger-group-object.ts alarm). */
+export const LEDGER_RETENTION_MS = 24 * 60 * 60 * 1000;
+
+/** What a group answers for a session: its running total and its demo guardrail. */
+export interface LedgerTotal {
+	virtualUsd: number;
+	/** The session's own guardrail from the demo page, if it set one (shared/demo-guardrail.ts). */
+	guardrail: DemoGuardrailSetting | null;
+}
+
+/** A change to the session's demo guardrail: a new threshold (re-arms it), or a trip by hand. */
+export type GuardrailChange = { thresholdUsd: number } | { trip: true };
+
 export const SessionId = z.string().min(1).max(MAX_SESSION_ID_CHARS);
-/** When the session was created (its `createdAt`), or null when the caller knows it is new. */
-export const CreatedAtMs = z.number().finite().nonnegative().nullable();
 
 export const SpendBatch = z
 	.array(
 		z.object({
 			sessionId: SessionId,
 			deltaUsd: z.number().finite().min(0).max(MAX_DELTA_USD),
-			createdAtMs: CreatedAtMs,
 		}),
 	)
 	.min(1)

@@ -31,8 +31,12 @@
 import type { DemoGuardrailSetting } from "../../shared/demo-guardrail.ts";
 import type { UsageCounts } from "../../shared/types.ts";
 import type { Env } from "../env.ts";
-import { ledgerGroupName, ledgerGroupOf, type SpendBatch } from "./ledger-groups.ts";
-import type { LedgerTotal } from "./ledger-object.ts";
+import {
+	type LedgerTotal,
+	ledgerGroupName,
+	ledgerGroupOf,
+	type SpendBatch,
+} from "./ledger-groups.ts";
 
 /** At most one ledger call per group per this interval (so a session's spend waits at most about this long). */
 export const LEDGER_FLUSH_MS = 2000;
@@ -65,8 +69,6 @@ export interface LedgerEntry {
 	armed: boolean;
 	/** Its ledger group (ledger-group-object.ts ledgerGroupOf). */
 	group: number;
-	/** The session's createdAt, so its group can import an older ledger (null: born in this isolate). */
-	createdAtMs: number | null;
 	/** Resolves once the group's total has been read (first sight in this isolate). */
 	ready: Promise<void> | null;
 }
@@ -120,7 +122,7 @@ function groupFlush(group: number): GroupFlush {
 	return g;
 }
 
-function fresh(sessionId: string, createdAtMs: number | null): LedgerEntry {
+function fresh(sessionId: string): LedgerEntry {
 	return {
 		baseUsd: 0,
 		inFlightUsd: 0,
@@ -128,7 +130,6 @@ function fresh(sessionId: string, createdAtMs: number | null): LedgerEntry {
 		guardrail: null,
 		armed: false,
 		group: ledgerGroupOf(sessionId),
-		createdAtMs,
 		ready: null,
 	};
 }
@@ -160,22 +161,21 @@ function parked(sessionId: string): LedgerEntry | undefined {
  */
 export function openEntry(
 	env: Env,
-	session: { sessionId: string; createdAt: string },
+	session: { sessionId: string },
 	usage: UsageCounts,
 	defer: (p: Promise<unknown>) => void,
 ): LedgerEntry {
 	const { sessionId } = session;
 	let entry = entries.get(sessionId) ?? parked(sessionId);
 	if (entry === undefined) {
-		const createdAtMs = Date.parse(session.createdAt);
-		entry = fresh(sessionId, Number.isFinite(createdAtMs) ? createdAtMs : null);
+		entry = fresh(sessionId);
 		const stub = groupStub(env, entry.group);
 		if (stub !== null) {
 			const target = entry;
 			usage.doRequests += 1;
 			const startedMs = Date.now();
 			target.ready = stub
-				.read(sessionId, target.createdAtMs)
+				.read(sessionId)
 				.then(
 					(t: LedgerTotal) => {
 						target.baseUsd = Math.max(target.baseUsd, t.virtualUsd);
@@ -206,7 +206,7 @@ export function openEntry(
 export function entryFor(sessionId: string): LedgerEntry {
 	const found = entries.get(sessionId);
 	if (found !== undefined) return found;
-	const entry = parked(sessionId) ?? fresh(sessionId, null);
+	const entry = parked(sessionId) ?? fresh(sessionId);
 	remember(sessionId, entry);
 	return entry;
 }
@@ -280,7 +280,7 @@ async function flush(env: Env, g: GroupFlush): Promise<void> {
 		entry.pendingUsd = 0;
 		entry.inFlightUsd = delta;
 		sent.push([sessionId, entry]);
-		batch.push({ sessionId, deltaUsd: delta, createdAtMs: entry.createdAtMs });
+		batch.push({ sessionId, deltaUsd: delta });
 	}
 	g.pending.clear();
 	if (batch.length === 0) return;

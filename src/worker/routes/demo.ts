@@ -30,8 +30,7 @@ import type { Guardrail } from "../../shared/types.ts";
 import { parseBody } from "../body.ts";
 import { recordInCatalogue } from "../catalogue.ts";
 import { adoptGuardrail, entryFor } from "../cost/ledger.ts";
-import { ledgerGroupName } from "../cost/ledger-groups.ts";
-import type { GuardrailChange } from "../cost/ledger-object.ts";
+import { type GuardrailChange, ledgerGroupName } from "../cost/ledger-groups.ts";
 import { costMeta, costState } from "../cost/meta.ts";
 import { forgetSnapshot } from "../edge-snapshot.ts";
 import { ApiError, type AppEnv, type Ctx, fail, ok } from "../http.ts";
@@ -115,13 +114,9 @@ async function changeGuardrail(c: Ctx, change: GuardrailChange): Promise<Guardra
 	usage.doRowsWritten += 1;
 	const startedMs = Date.now();
 	const entry = entryFor(session.sessionId);
-	const total = await ns.get(ns.idFromName(ledgerGroupName(entry.group))).changeGuardrail(
-		session.sessionId,
-		change,
-		DEMO_GUARDRAIL_DEFAULT_USD,
-		// An older session's ledger is imported first, so the change builds on its version.
-		Date.parse(session.createdAt),
-	);
+	const total = await ns
+		.get(ns.idFromName(ledgerGroupName(entry.group)))
+		.changeGuardrail(session.sessionId, change, DEMO_GUARDRAIL_DEFAULT_USD);
 	usage.doWallMs += Date.now() - startedMs;
 	adoptGuardrail(entry, total);
 	return costMeta(c).guardrail;
