@@ -34,7 +34,7 @@ export type WranglerConfig = {
 	compatibility_date: string;
 	compatibility_flags?: string[];
 	durable_objects: { bindings: { name: string; class_name: string }[] };
-	migrations: { new_sqlite_classes?: string[] }[];
+	migrations: { new_sqlite_classes?: string[]; deleted_classes?: string[] }[];
 	d1_databases: {
 		binding: string;
 		database_id?: string;
@@ -149,6 +149,22 @@ export async function startMiniflareWorker(options: {
 	}
 }
 
+/**
+ * The Durable Object classes the migrations leave, in order: each `new_sqlite_classes` adds its
+ * classes, a later `deleted_classes` takes them away again. A deleted class is no longer exported
+ * by the Worker (decision 093): declared anyway, workerd warns at every start that no such class is
+ * exported ("…may make this a startup-time error"). What an older STATE_DIR stored for a deleted
+ * class is left on disk, unread.
+ */
+export function durableObjectClasses(wrangler: Pick<WranglerConfig, "migrations">): string[] {
+	const classes = new Set<string>();
+	for (const migration of wrangler.migrations) {
+		for (const className of migration.new_sqlite_classes ?? []) classes.add(className);
+		for (const className of migration.deleted_classes ?? []) classes.delete(className);
+	}
+	return [...classes];
+}
+
 /** The id `wrangler dev` gives a D1 database locally, which names its file under the persist root. */
 function d1Id(db: WranglerConfig["d1_databases"][number]): string {
 	return db.preview_database_id ?? db.database_id ?? db.binding;
@@ -178,10 +194,8 @@ export function productWorkerConfig(
 	for (const dataset of wrangler.analytics_engine_datasets ?? [])
 		env[dataset.binding] = { type: "analytics-engine-dataset", name: dataset.dataset };
 	const exportsConfig: Record<string, unknown> = {};
-	for (const migration of wrangler.migrations) {
-		for (const className of migration.new_sqlite_classes ?? [])
-			exportsConfig[className] = { type: "durable-object", storage: "sqlite" };
-	}
+	for (const className of durableObjectClasses(wrangler))
+		exportsConfig[className] = { type: "durable-object", storage: "sqlite" };
 	const config: MiniflareWorkerConfig = {
 		name: wrangler.name,
 		compatibilityDate: wrangler.compatibility_date,
