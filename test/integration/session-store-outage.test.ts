@@ -6,16 +6,13 @@
 // (src/worker/middleware/auth.ts optionalSession, docs/decisions/056-*.md.)
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { sha256Hex } from "../../src/shared/digest.ts";
-import { sessionKey } from "../../src/worker/middleware/auth.ts";
 import { STORAGE_RETRY_AFTER_SECONDS } from "../../src/worker/storage-errors.ts";
 import { callWith } from "./cost-support.ts";
 import { createProduct } from "./helpers.ts";
 import { freshIp } from "./ratelimit-support.ts";
+import { sessionFromElsewhere } from "./session-store-support.ts";
 
 const KV_DOWN = new Error("KV GET failed: 500 Internal Server Error");
-/** An hour: the session outlives the test. */
-const SESSION_SECONDS = 3_600;
 
 /** The session store with every call failing, as the runtime's KV does in an outage. */
 const kvDown = new Proxy(env.SESSIONS, {
@@ -26,27 +23,6 @@ const kvDown = new Proxy(env.SESSIONS, {
 	},
 });
 
-/**
- * A buyer session written straight to KV, as another isolate would have minted it: no isolate
- * of this test has it cached, so using it means a KV read.
- */
-async function sessionFromElsewhere(): Promise<string> {
-	const bytes = crypto.getRandomValues(new Uint8Array(32));
-	const token = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-	const now = Date.now();
-	await env.SESSIONS.put(
-		sessionKey(await sha256Hex(token)),
-		JSON.stringify({
-			sessionId: `ses_${token.slice(0, 24)}`,
-			ipHash: "0".repeat(16),
-			createdAt: new Date(now).toISOString(),
-			expiresAt: new Date(now + SESSION_SECONDS * 1000).toISOString(),
-		}),
-		{ expirationTtl: SESSION_SECONDS },
-	);
-	return token;
-}
-
 describe.each([
 	{ limits: "off", up: {} },
 	// With limits on, a product read also asks for the reader's session (the bot signals' prior read).
@@ -54,7 +30,7 @@ describe.each([
 ])("with KV down (rate limits $limits)", ({ up }) => {
 	it("public reads that carry an uncached token answer 200; reserve answers 503 and works once KV is back", async () => {
 		const sku = await createProduct({ totalStock: 5 });
-		const token = await sessionFromElsewhere();
+		const { token } = await sessionFromElsewhere();
 		const down = { ...up, SESSIONS: kvDown } as never;
 		const headers = { "cf-connecting-ip": freshIp() };
 

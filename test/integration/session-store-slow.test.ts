@@ -8,44 +8,20 @@
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { sha256Hex } from "../../src/shared/digest.ts";
 import type { CostLedger } from "../../src/shared/types.ts";
 import { app } from "../../src/worker/app.ts";
-import { OPTIONAL_SESSION_WAIT_MS, sessionKey } from "../../src/worker/middleware/auth.ts";
+import { OPTIONAL_SESSION_WAIT_MS } from "../../src/worker/middleware/auth.ts";
 import { KV_DEADLINE_MS, STORAGE_RETRY_AFTER_SECONDS } from "../../src/worker/storage-errors.ts";
 import { callWith } from "./cost-support.ts";
 import { createProduct } from "./helpers.ts";
 import { freshIp } from "./ratelimit-support.ts";
+import { sessionFromElsewhere, slowKv } from "./session-store-support.ts";
 
-/** An hour: the session outlives the test. */
-const SESSION_SECONDS = 3_600;
 /**
  * Far past every bound the edge sets: a call still pending then is taken as hung, so the test
  * fails with a message instead of at the project's test timeout. Not a latency assertion.
  */
 const HUNG_MS = 15_000;
-
-/**
- * The session store answering every call `delayMs` late (never, when null), and the calls it got:
- * a KV that never answers, or one slower than the optional wait but within the deadline.
- */
-function slowKv(delayMs: number | null): { kv: KVNamespace; calls: string[] } {
-	const calls: string[] = [];
-	const kv = new Proxy(env.SESSIONS, {
-		get(target, prop) {
-			const value = Reflect.get(target, prop) as unknown;
-			if (typeof value !== "function") return value;
-			return (...args: unknown[]) => {
-				calls.push(String(prop));
-				if (delayMs === null) return new Promise(() => {});
-				return new Promise((resolve) => setTimeout(resolve, delayMs)).then(() =>
-					Reflect.apply(value as (...a: unknown[]) => unknown, target, args),
-				);
-			};
-		},
-	});
-	return { kv, calls };
-}
 
 function unlessHung<T>(what: string, call: Promise<T>): Promise<T> {
 	let timer: ReturnType<typeof setTimeout> | undefined;
@@ -55,27 +31,6 @@ function unlessHung<T>(what: string, call: Promise<T>): Promise<T> {
 	return Promise.race([call, hung]).finally(() => clearTimeout(timer));
 }
 
-/**
- * A buyer session written straight to KV, as another isolate would have minted it: no isolate
- * of this test has it cached, so using it means a KV read.
- */
-async function sessionFromElsewhere(): Promise<string> {
-	const bytes = crypto.getRandomValues(new Uint8Array(32));
-	const token = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-	const now = Date.now();
-	await env.SESSIONS.put(
-		sessionKey(await sha256Hex(token)),
-		JSON.stringify({
-			sessionId: `ses_${token.slice(0, 24)}`,
-			ipHash: "0".repeat(16),
-			createdAt: new Date(now).toISOString(),
-			expiresAt: new Date(now + SESSION_SECONDS * 1000).toISOString(),
-		}),
-		{ expirationTtl: SESSION_SECONDS },
-	);
-	return token;
-}
-
 describe.each([
 	{ limits: "off", up: {} },
 	// With limits on, a product read also asks for the reader's session (the bot signals' prior read).
@@ -83,7 +38,7 @@ describe.each([
 ])("with KV never answering (rate limits $limits)", ({ up }) => {
 	it("reads answer 200 without the session; reserve and session creation answer 503 with Retry-After", async () => {
 		const sku = await createProduct({ totalStock: 5 });
-		const token = await sessionFromElsewhere();
+		const { token } = await sessionFromElsewhere();
 		const hung = slowKv(null);
 		const slow = { ...up, SESSIONS: hung.kv } as never;
 		const headers = { "cf-connecting-ip": freshIp() };
@@ -136,7 +91,7 @@ describe.each([
 describe("with KV slower than the optional wait", () => {
 	it("a read goes on without the session, and the late answer is kept for the token's next request", async () => {
 		const sku = await createProduct({ totalStock: 5 });
-		const token = await sessionFromElsewhere();
+		const { token } = await sessionFromElsewhere();
 		// Past the optional wait, within the deadline: a slow read, not a failed one.
 		const slower = slowKv(
 			OPTIONAL_SESSION_WAIT_MS + (KV_DEADLINE_MS - OPTIONAL_SESSION_WAIT_MS) / 2,
