@@ -3,8 +3,8 @@
 // the groups commit in one wave on the thread the reserve path runs on.
 import { afterEach, describe, expect, it, vi } from "vitest";
 import {
+	bornEntry,
 	charge,
-	entryFor,
 	flushUsage,
 	forgetLedgerIsolate,
 	LEDGER_FLUSH_MS,
@@ -48,7 +48,7 @@ describe("cost ledger flush spread", () => {
 			ids.push(id);
 		}
 		for (const id of ids) {
-			const entry = entryFor(id);
+			const entry = bornEntry(id);
 			charge(env, id, entry, 0.001, flushUsage(env, entry) !== null, defer);
 		}
 		await vi.advanceTimersByTimeAsync(2 * LEDGER_FLUSH_MS);

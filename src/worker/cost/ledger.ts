@@ -202,11 +202,30 @@ export function openEntry(
 	return entry;
 }
 
-/** The entry if this isolate has one; a session born in this request starts from zero. */
-export function entryFor(sessionId: string): LedgerEntry {
-	const found = entries.get(sessionId);
-	if (found !== undefined) return found;
-	const entry = parked(sessionId) ?? fresh(sessionId);
+/**
+ * The entry of a session a route found after the cost middleware judged the request without
+ * it: the middleware stopped waiting for a slow KV, or KV failed it and answered the route's
+ * ask (middleware/auth.ts optionalSession, decisions 056 and 094), or the session came from the
+ * request's body (a renewal). The entry this isolate has, with no I/O; otherwise the session's
+ * first sight here, read from its group as `openEntry` reads it, so its stored total counts from
+ * the session's next request (docs/decisions/099-a-late-known-sessions-total.md). A session
+ * minted by this very request has no total anywhere: `bornEntry`.
+ */
+export function entryFor(
+	env: Env,
+	sessionId: string,
+	usage: UsageCounts,
+	defer: (p: Promise<unknown>) => void,
+): LedgerEntry {
+	return entries.get(sessionId) ?? openEntry(env, { sessionId }, usage, defer);
+}
+
+/**
+ * A session minted by this request (POST /api/sessions, not a renewal): its group has no row
+ * for it, so it starts from zero without a read, and no later request of it reads either.
+ */
+export function bornEntry(sessionId: string): LedgerEntry {
+	const entry = entries.get(sessionId) ?? parked(sessionId) ?? fresh(sessionId);
 	remember(sessionId, entry);
 	return entry;
 }

@@ -56,7 +56,7 @@ export function costMeta(c: Ctx): CostMeta {
 		requestUsd = costUsd(state.usage);
 		virtualUsd = requestUsd;
 	} else {
-		const entry = entryFor(sessionId);
+		const entry = entryFor(c.env, sessionId, state.usage, deferTo(c));
 		const flush = flushUsage(c.env, entry);
 		if (flush !== null) addUsage(state.usage, flush);
 		requestUsd = costUsd(state.usage);

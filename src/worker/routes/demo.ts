@@ -31,7 +31,7 @@ import { parseBody } from "../body.ts";
 import { recordInCatalogue } from "../catalogue.ts";
 import { adoptGuardrail, entryFor } from "../cost/ledger.ts";
 import { type GuardrailChange, ledgerGroupName } from "../cost/ledger-groups.ts";
-import { costMeta, costState } from "../cost/meta.ts";
+import { costMeta, costState, deferTo } from "../cost/meta.ts";
 import { forgetSnapshot } from "../edge-snapshot.ts";
 import { ApiError, type AppEnv, type Ctx, fail, ok } from "../http.ts";
 import { inventory } from "../inventory-stub.ts";
@@ -113,7 +113,7 @@ async function changeGuardrail(c: Ctx, change: GuardrailChange): Promise<Guardra
 	usage.doRequests += 1;
 	usage.doRowsWritten += 1;
 	const startedMs = Date.now();
-	const entry = entryFor(session.sessionId);
+	const entry = entryFor(c.env, session.sessionId, usage, deferTo(c));
 	const total = await ns
 		.get(ns.idFromName(ledgerGroupName(entry.group)))
 		.changeGuardrail(session.sessionId, change, DEMO_GUARDRAIL_DEFAULT_USD);

@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { MAX_BEARER_TOKEN_CHARS } from "../../shared/bearer-token.ts";
 import { parseBody } from "../body.ts";
+import { bornEntry } from "../cost/ledger.ts";
 import { type AppEnv, fail, ok } from "../http.ts";
 import { renewableSession } from "../middleware/auth.ts";
 import { clientIp } from "../middleware/ratelimit.ts";
@@ -44,7 +45,10 @@ sessions.post("/", async (c) => {
 	const renewing =
 		renewToken === undefined ? null : await renewableSession(c.env.SESSIONS, renewToken);
 	const { session, issued } = await mintSession(c.env, config, clientIp(c), { renewing });
-	// The new session's cost ledger starts with the request that created it (worker/cost/meta.ts).
+	// The session's cost ledger counts the request that made it (worker/cost/meta.ts). A new
+	// session starts from zero with no read of its ledger group; a renewal continues a total that
+	// may be stored there, which the ledger reads on this isolate's first sight of it (cost/ledger.ts).
+	if (renewing === null) bornEntry(session.sessionId);
 	c.set("session", session);
 	return ok(c, renewToken === undefined ? issued : { ...issued, renewed: renewing !== null }, 201);
 });
