@@ -56,11 +56,12 @@ export function costMeta(c: Ctx): CostMeta {
 		requestUsd = costUsd(state.usage);
 		virtualUsd = requestUsd;
 	} else {
-		const entry = entryFor(c.env, sessionId, state.usage, deferTo(c));
+		const defer = deferTo(c);
+		const entry = entryFor(c.env, sessionId, state.usage, defer);
 		const flush = flushUsage(c.env, entry);
 		if (flush !== null) addUsage(state.usage, flush);
 		requestUsd = costUsd(state.usage);
-		charge(c.env, sessionId, entry, requestUsd, flush !== null, deferTo(c));
+		charge(c.env, sessionId, entry, requestUsd, flush !== null, defer);
 		virtualUsd = totalUsd(entry);
 		// A session that set its own demo threshold (routes/demo.ts) is judged by it; every other by the server's.
 		if (entry.guardrail !== null) guardrail = demoGuardrail(entry.guardrail, virtualUsd);
