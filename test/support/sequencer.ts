@@ -58,6 +58,8 @@ export const EXPECTED_SECONDS: Readonly<Record<string, number>> = {
 	"test/integration/room-shards.test.ts": 13,
 	"test/integration/waiting-room.test.ts": 11,
 	"test/integration/checkout-saga.test.ts": 10,
+	// Three cases, each waiting out its request's ledger flush (one to two 2 s intervals).
+	"test/integration/cost-late-session.test.ts": 10,
 	"test/e2e/storefront-checkout.test.ts": 9,
 	// Two buyer sessions (15 s on this server) waited out in real time.
 	"test/e2e/storefront-session.test.ts": 45,
