@@ -38,11 +38,20 @@ export function recallReaders(
 	const unknown = new Set<string>();
 	for (const id of sessionIds) if (!guard.tracks(id)) unknown.add(id);
 	if (unknown.size === 0) return;
-	const stored = new Set<string>();
-	for (const row of sql.exec<{ session_id: string }>(RECALL_SQL, JSON.stringify([...unknown]))) {
-		stored.add(row.session_id);
-	}
+	const stored = storedAmong(sql, [...unknown], new Set());
 	for (const id of unknown) guard.recall(id, stored.has(id));
+}
+
+/** `into`, with those of `sessionIds` whose read is stored added: one statement. */
+function storedAmong(
+	sql: SqlStorage,
+	sessionIds: readonly string[],
+	into: Set<string>,
+): Set<string> {
+	for (const row of sql.exec<{ session_id: string }>(RECALL_SQL, JSON.stringify(sessionIds))) {
+		into.add(row.session_id);
+	}
+	return into;
 }
 
 /**
@@ -62,11 +71,7 @@ export function readersAmong(
 		if (guard.hasRead(id)) found.add(id);
 		else ask.push(id);
 	}
-	if (ask.length === 0) return found;
-	for (const row of sql.exec<{ session_id: string }>(RECALL_SQL, JSON.stringify(ask))) {
-		found.add(row.session_id);
-	}
-	return found;
+	return ask.length === 0 ? found : storedAmong(sql, ask, found);
 }
 
 /**
