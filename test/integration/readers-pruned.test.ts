@@ -13,6 +13,7 @@ import { endedHoldKeptMs } from "../../src/domain/hold-retention.ts";
 import type { Reservation, Ticket } from "../../src/shared/types.ts";
 import { call, createProduct, DEBUG } from "./helpers.ts";
 import { freshIp, limited } from "./ratelimit-support.ts";
+import { setNextSeq } from "./room-rows.ts";
 import { createRoomProduct } from "./room-support.ts";
 import type { InventoryObject } from "./worker.ts";
 
@@ -130,11 +131,7 @@ describe("stored reads are pruned with their holds and tickets", { timeout: 60_0
 				);
 				sql.exec("INSERT INTO readers (session_id) VALUES (?)", sessionId);
 			}
-			const snapshot = JSON.parse(
-				String(sql.exec("SELECT snapshot FROM room WHERE id = 1").one().snapshot),
-			) as { nextSeq: number };
-			snapshot.nextSeq = old.length + 2;
-			sql.exec("UPDATE room SET snapshot = ? WHERE id = 1", JSON.stringify(snapshot));
+			setNextSeq(sql, old.length + 2);
 		});
 		await evictDurableObject(stubOf(sku));
 		expect(await storedReads(sku)).toEqual([first.sessionId, ...old].sort());

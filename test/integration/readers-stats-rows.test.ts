@@ -8,6 +8,7 @@ import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { SessionSummary } from "../../src/domain/fairness.ts";
+import { insertTicketRows, setNextSeq } from "./room-rows.ts";
 import { createRoomProduct } from "./room-support.ts";
 import type { InventoryObject } from "./worker.ts";
 
@@ -21,27 +22,16 @@ describe("a stats read with many ticket holders who read", { timeout: 60_000 }, 
 		// N ended tickets (kept, so the room still counts their sessions), each with a stored read.
 		const longAgo = Date.now() - 60_000;
 		await runInDurableObject(stubOf(sku), (_: InventoryObject, state) => {
-			const sql = state.storage.sql;
-			sql.exec(
-				`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
-				INSERT INTO room_tickets
-				(ticket_id, session_id, seq, joined_at, state, rank, admitted_at, admitted_until, used_at)
-				SELECT 'rt-' || i, 'reader-' || i, i, ?, 'expired', i, ?, ?, NULL FROM n`,
-				N,
-				longAgo,
-				longAgo + 1000,
-				longAgo + 11_000,
-			);
-			sql.exec(
-				`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
-				INSERT INTO readers (session_id) SELECT 'reader-' || i FROM n`,
-				N,
-			);
-			const snapshot = JSON.parse(
-				String(sql.exec("SELECT snapshot FROM room WHERE id = 1").one().snapshot),
-			) as { nextSeq: number };
-			snapshot.nextSeq = N + 1;
-			sql.exec("UPDATE room SET snapshot = ? WHERE id = 1", JSON.stringify(snapshot));
+			insertTicketRows(state.storage.sql, {
+				count: N,
+				ticketPrefix: "rt-",
+				sessionPrefix: "reader-",
+				seqOffset: 0,
+				joinedAt: longAgo,
+				ended: { rankOffset: 0, admittedAt: longAgo + 1000, admittedUntil: longAgo + 11_000 },
+				withReads: true,
+			});
+			setNextSeq(state.storage.sql, N + 1);
 		});
 		await evictDurableObject(stubOf(sku));
 		const [first, second, third, readers] = await runInDurableObject(

@@ -9,6 +9,7 @@ import { describe, expect, it } from "vitest";
 import type { InventoryObject } from "../../src/inventory/object.ts";
 import type { Ticket } from "../../src/shared/types.ts";
 import { ADMIN, call, newSession, stats } from "./helpers.ts";
+import { insertTicketRows, setNextSeq } from "./room-rows.ts";
 import { createRoomProduct, PRE_QUEUE_HOLD_MS } from "./room-support.ts";
 
 const stubOf = (sku: string) => env.INVENTORY.get(env.INVENTORY.idFromName(sku));
@@ -58,21 +59,14 @@ describe("the start of a big waiting room", { timeout: 120_000 }, () => {
 		}
 		// More of the pre-queue, arrival numbers after the buyers' (the columns of a real row).
 		await runInDurableObject(stubOf(sku), (_: InventoryObject, state) => {
-			const sql = state.storage.sql;
-			sql.exec(
-				`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
-				INSERT INTO room_tickets
-				(ticket_id, session_id, seq, joined_at, state, rank, admitted_at, admitted_until, used_at)
-				SELECT 'extra-' || i, 'extra-session-' || i, ? + i, ?, 'waiting', NULL, NULL, NULL, NULL FROM n`,
-				EXTRA,
-				BUYERS,
-				Date.now(),
-			);
-			const snapshot = JSON.parse(
-				String(sql.exec("SELECT snapshot FROM room WHERE id = 1").one().snapshot),
-			) as { nextSeq: number };
-			snapshot.nextSeq = BUYERS + EXTRA + 1;
-			sql.exec("UPDATE room SET snapshot = ? WHERE id = 1", JSON.stringify(snapshot));
+			insertTicketRows(state.storage.sql, {
+				count: EXTRA,
+				ticketPrefix: "extra-",
+				sessionPrefix: "extra-session-",
+				seqOffset: BUYERS,
+				joinedAt: Date.now(),
+			});
+			setNextSeq(state.storage.sql, BUYERS + EXTRA + 1);
 		});
 		await evictDurableObject(stubOf(sku));
 

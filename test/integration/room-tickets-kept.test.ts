@@ -11,6 +11,7 @@ import { MAX_TICKETS } from "../../src/domain/waiting-room-records.ts";
 import type { InventoryObject } from "../../src/inventory/object.ts";
 import type { Reservation, Ticket } from "../../src/shared/types.ts";
 import { call, newSession, stats } from "./helpers.ts";
+import { insertTicketRows, setNextSeq } from "./room-rows.ts";
 import { createRoomProduct } from "./room-support.ts";
 
 const stubOf = (sku: string) => env.INVENTORY.get(env.INVENTORY.idFromName(sku));
@@ -33,22 +34,15 @@ describe("a waiting room after a long drop", { timeout: 120_000 }, () => {
 		// real row; seq and rank after the first ticket's), then the object restarts and reloads them.
 		const longAgo = Date.now() - 2 * 3_600_000;
 		await runInDurableObject(stubOf(sku), (_: InventoryObject, state) => {
-			const sql = state.storage.sql;
-			sql.exec(
-				`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
-				INSERT INTO room_tickets
-				(ticket_id, session_id, seq, joined_at, state, rank, admitted_at, admitted_until, used_at)
-				SELECT 'old-' || i, 'old-session-' || i, i + 1, ?, 'expired', i, ?, ?, NULL FROM n`,
-				MAX_TICKETS,
-				longAgo,
-				longAgo + 1000,
-				longAgo + 11_000,
-			);
-			const snapshot = JSON.parse(
-				String(sql.exec("SELECT snapshot FROM room WHERE id = 1").one().snapshot),
-			) as { nextSeq: number };
-			snapshot.nextSeq = MAX_TICKETS + 2;
-			sql.exec("UPDATE room SET snapshot = ? WHERE id = 1", JSON.stringify(snapshot));
+			insertTicketRows(state.storage.sql, {
+				count: MAX_TICKETS,
+				ticketPrefix: "old-",
+				sessionPrefix: "old-session-",
+				seqOffset: 1,
+				joinedAt: longAgo,
+				ended: { rankOffset: 0, admittedAt: longAgo + 1000, admittedUntil: longAgo + 11_000 },
+			});
+			setNextSeq(state.storage.sql, MAX_TICKETS + 2);
 		});
 		await evictDurableObject(stubOf(sku));
 		expect(await ticketRows(sku)).toBe(MAX_TICKETS + 1);
