@@ -2,7 +2,7 @@
 // a waiting room turned off: src/web/console/edit-form.ts `destructiveChanges`) asks first, in a
 // modal dialog that says what it does. Nothing is sent until "Apply changes"; Escape goes back.
 
-import { useEffect, useRef } from "preact/hooks";
+import { ModalDialog } from "./ModalDialog.tsx";
 
 export function EditConfirmDialog({
 	sku,
@@ -16,27 +16,14 @@ export function EditConfirmDialog({
 	onConfirm(): void;
 	onCancel(): void;
 }) {
-	const dialog = useRef<HTMLDialogElement>(null);
-	const open = said !== null && said.length > 0;
-	useEffect(() => {
-		const el = dialog.current;
-		if (el === null) return;
-		if (open && !el.open) {
-			el.showModal();
-			// Focus on the safe choice: Enter on a stock cut is not an accident waiting to happen.
-			el.querySelector<HTMLButtonElement>("button[data-back]")?.focus();
-		} else if (!open && el.open) el.close();
-	}, [open]);
 	return (
-		<dialog
-			ref={dialog}
-			class="confirm"
-			aria-labelledby="edit-dialog-title"
-			aria-describedby="edit-dialog-what"
-			onCancel={(e) => {
-				e.preventDefault();
-				onCancel();
-			}}
+		<ModalDialog
+			open={said !== null && said.length > 0}
+			labelledBy="edit-dialog-title"
+			describedBy="edit-dialog-what"
+			// Focus on the safe choice: Enter on a stock cut is not an accident waiting to happen.
+			onOpened={(el) => el.querySelector<HTMLButtonElement>("button[data-back]")?.focus()}
+			onCancel={onCancel}
 		>
 			<form
 				onSubmit={(e) => {
@@ -59,6 +46,6 @@ export function EditConfirmDialog({
 					</button>
 				</div>
 			</form>
-		</dialog>
+		</ModalDialog>
 	);
 }

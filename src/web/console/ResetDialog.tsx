@@ -3,7 +3,8 @@
 // button only once the operator has typed the SKU — the confirmation GitHub
 // and Cloudflare ask for before an action that cannot be undone.
 
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useState } from "preact/hooks";
+import { ModalDialog } from "./ModalDialog.tsx";
 
 export function ResetDialog({
 	sku,
@@ -16,30 +17,17 @@ export function ResetDialog({
 	onConfirm(): void;
 	onCancel(): void;
 }) {
-	const dialog = useRef<HTMLDialogElement>(null);
 	const [typed, setTyped] = useState("");
-
-	useEffect(() => {
-		const el = dialog.current;
-		if (el === null) return;
-		if (open && !el.open) {
-			setTyped("");
-			// Modal: the rest of the page is inert, Escape cancels, focus goes to the input.
-			el.showModal();
-		} else if (!open && el.open) el.close();
-	}, [open]);
 
 	const matches = typed === sku;
 	return (
-		<dialog
-			ref={dialog}
-			class="confirm"
-			aria-labelledby="reset-dialog-title"
-			aria-describedby="reset-dialog-what"
-			onCancel={(e) => {
-				e.preventDefault();
-				onCancel();
-			}}
+		// Modal: the rest of the page is inert, Escape cancels, focus goes to the input.
+		<ModalDialog
+			open={open}
+			labelledBy="reset-dialog-title"
+			describedBy="reset-dialog-what"
+			onOpened={() => setTyped("")}
+			onCancel={onCancel}
 		>
 			<form
 				onSubmit={(e) => {
@@ -81,6 +69,6 @@ export function ResetDialog({
 					</button>
 				</div>
 			</form>
-		</dialog>
+		</ModalDialog>
 	);
 }
