@@ -94,10 +94,15 @@ describe("console audit trail", () => {
 	it("names a split SKU's escrow transfers, apart from an operator's change", async () => {
 		const sku = `TRAIL-SPLIT-${crypto.randomUUID().slice(0, 8)}`;
 		await create(sku, { shards: 4 });
+		const expiries: string[] = [];
 		for (let i = 0; i < 6; i++) {
 			const token = await newBuyer(e2e.server);
-			const hold = await api(e2e.server, "POST", "/api/reservations", { token, body: { sku } });
+			const hold = await api<{ expiresAt: string }>(e2e.server, "POST", "/api/reservations", {
+				token,
+				body: { sku },
+			});
 			expect(hold.status).toBe(201);
+			expiries.push(hold.body.data?.expiresAt as string);
 		}
 		await patch(sku, { name: "Split, renamed" });
 
@@ -112,6 +117,24 @@ describe("console audit trail", () => {
 		expect(texts.filter((t) => /product\.updated/.test(t))).toEqual([
 			expect.stringMatching(/name: Split, renamed/),
 		]);
+		// A hold's expiresAt, written by the server as ISO text, reads as a local time; the ISO
+		// text is the <time>'s datetime and title, never the row's words.
+		const holds = texts.filter((t) => /reservation\.created/.test(t));
+		expect(holds).toHaveLength(6);
+		for (const t of holds) expect(t).toMatch(/expiresAt: /);
+		for (const iso of expiries) {
+			expect(texts.join("\n")).not.toContain(iso);
+			const shown = trail.locator(`time[datetime="${iso}"]`);
+			expect(await shown.count()).toBeGreaterThanOrEqual(1);
+			expect(await shown.first().getAttribute("title")).toBe(iso);
+			expect(await shown.first().textContent()).toBe(
+				await page.evaluate(
+					(at) =>
+						new Date(at).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "medium" }),
+					iso,
+				),
+			);
+		}
 		await expectNoSeriousA11yViolations(page, "console: a split SKU's trail");
 		await screenshot(page, "console-trail-escrow");
 		expect(errors).toEqual([]);

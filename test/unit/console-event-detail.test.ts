@@ -3,7 +3,7 @@
 
 import { describe, expect, it } from "vitest";
 import type { AuditEvent } from "../../src/shared/types.ts";
-import { describeEvent, detailText } from "../../src/web/console/event-detail.ts";
+import { describeEvent, detailParts, detailText } from "../../src/web/console/event-detail.ts";
 import { dateTime } from "../../src/web/lib/format.ts";
 
 const event = (e: Partial<AuditEvent>): AuditEvent => ({
@@ -20,6 +20,7 @@ describe("describeEvent", () => {
 		expect(describeEvent(event({ type: "reservation.created" }))).toEqual({
 			name: "reservation.created",
 			detail: "",
+			parts: [],
 		});
 	});
 
@@ -27,7 +28,7 @@ describe("describeEvent", () => {
 		const words = describeEvent(
 			event({ detail: { priceCents: 5000, currency: "EUR", waitingRoom: { enabled: true } } }),
 		);
-		expect(words).toEqual({
+		expect(words).toMatchObject({
 			name: "product.updated",
 			detail: 'priceCents: 5000 · currency: EUR · waitingRoom: {"enabled":true}',
 		});
@@ -42,6 +43,7 @@ describe("describeEvent", () => {
 			name: "escrow transfer",
 			detail:
 				"Escrow: shard 2 was granted 3 units from the pool (transfer 7); shard 2's allotment is now 5.",
+			parts: null,
 		});
 		const back = event({
 			shard: 3,
@@ -61,7 +63,11 @@ describe("describeEvent", () => {
 
 	it("keeps a product.updated without detail.escrow as the operator's", () => {
 		const patch = event({ shard: 0, detail: { totalStock: 30 } });
-		expect(describeEvent(patch)).toEqual({ name: "product.updated", detail: "totalStock: 30" });
+		expect(describeEvent(patch)).toEqual({
+			name: "product.updated",
+			detail: "totalStock: 30",
+			parts: [{ key: "totalStock", value: "30" }],
+		});
 		expect(detailText({ reason: "declined: generic_decline", failedPayments: 1 })).toBe(
 			"reason: declined: generic_decline · failedPayments: 1",
 		);
@@ -88,6 +94,43 @@ describe("detailText's instants", () => {
 	it("leaves a key that only looks like one alone when its value is not an instant", () => {
 		expect(detailText({ startsAtMs: "soon", admitSeconds: 60 })).toBe(
 			"startsAtMs: soon · admitSeconds: 60",
+		);
+	});
+});
+
+describe("instants the server writes as ISO text", () => {
+	const due = "2026-11-30T16:22:00.000Z";
+	const dueMs = Date.parse(due);
+
+	it("shows a hold's expiresAt as a local date and time, with the ISO text kept for the row's title", () => {
+		const words = describeEvent(
+			event({ type: "reservation.expired", reservationId: "rsv_1", detail: { expiresAt: due } }),
+		);
+		expect(words.detail).toBe(`expiresAt: ${dateTime(dueMs)}`);
+		expect(words.detail).not.toContain(due);
+		expect(words.parts).toEqual([{ key: "expiresAt", value: dateTime(dueMs), iso: due }]);
+	});
+
+	it("shows an admission's admittedUntil likewise, the other pairs as they were", () => {
+		expect(detailParts({ ticketId: "t1", seq: 3, admittedUntil: due })).toEqual([
+			{ key: "ticketId", value: "t1" },
+			{ key: "seq", value: "3" },
+			{ key: "admittedUntil", value: dateTime(dueMs), iso: due },
+		]);
+	});
+
+	it("keeps the ISO text of a start recorded in epoch milliseconds too", () => {
+		expect(detailParts({ startsAtMs: dueMs })).toEqual([
+			{ key: "startsAt", value: dateTime(dueMs), iso: due },
+		]);
+		expect(detailParts({ startsAtMs: null })).toEqual([
+			{ key: "startsAt", value: "none (on sale now)" },
+		]);
+	});
+
+	it("leaves text that is not an instant, or under another key, as the server wrote it", () => {
+		expect(detailText({ expiresAt: "tomorrow", name: due, admittedUntil: "2026-11-30" })).toBe(
+			`expiresAt: tomorrow · name: ${due} · admittedUntil: 2026-11-30`,
 		);
 	});
 });

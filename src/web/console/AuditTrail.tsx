@@ -7,13 +7,34 @@ import type { AuditEvent } from "../../shared/types.ts";
 import { describeError } from "../api/outcomes.ts";
 import { shortId, time } from "../lib/format.ts";
 import { moveFocus } from "../lib/move-focus.ts";
-import { DETAIL_CHARS, describeEvent } from "./event-detail.ts";
+import { DETAIL_CHARS, type DetailPart, describeEvent, PART_SEPARATOR } from "./event-detail.ts";
 import { AUDIT_ROWS } from "./trail.ts";
 import type { DropView } from "./useDrop.ts";
 import type { TrailPages } from "./useTrailPages.ts";
 
 const at = (ms: number) => time(new Date(ms).toISOString());
 const ROWS_ID = "audit-rows";
+
+/** A detail pair by pair, each instant a <time> whose title is the ISO text the server wrote. */
+function Parts({ parts }: { parts: DetailPart[] }) {
+	return (
+		<>
+			{parts.map((p, i) => (
+				<span key={`${i}:${p.key}`}>
+					{i > 0 ? PART_SEPARATOR : ""}
+					{`${p.key}: `}
+					{p.iso === undefined ? (
+						p.value
+					) : (
+						<time dateTime={p.iso} title={p.iso}>
+							{p.value}
+						</time>
+					)}
+				</span>
+			))}
+		</>
+	);
+}
 
 function EventRow({ e }: { e: AuditEvent }) {
 	const words = describeEvent(e);
@@ -26,7 +47,13 @@ function EventRow({ e }: { e: AuditEvent }) {
 			<td title={e.reservationId}>{shortId(e.reservationId)}</td>
 			<td title={e.orderId}>{shortId(e.orderId)}</td>
 			<td class="detail" title={cut ? words.detail : undefined}>
-				{cut ? `${words.detail.slice(0, DETAIL_CHARS)}…` : words.detail}
+				{cut ? (
+					`${words.detail.slice(0, DETAIL_CHARS)}…`
+				) : words.parts === null ? (
+					words.detail
+				) : (
+					<Parts parts={words.parts} />
+				)}
 			</td>
 		</tr>
 	);

@@ -5,9 +5,12 @@
 // `product.updated` told apart only by `detail.escrow` (docs/api.md, "The audit trail of a split
 // SKU"), so it is named here as the escrow's, never shown as if an operator had changed the drop.
 //
-// An instant the server records in epoch milliseconds (a key ending in `AtMs`: a PATCHed start is
-// `startsAtMs`, docs/api.md) is shown as a date and time under the key without `Ms`; a start of
-// `null` is "on sale now".
+// An instant is shown as a date and time in the reader's zone, its ISO text kept beside it (the
+// row puts it in a <time> element's `datetime` and title): one the server records in epoch
+// milliseconds (a key ending in `AtMs`: a PATCHed start is `startsAtMs`, docs/api.md) under the
+// key without `Ms`, a start of `null` being "on sale now"; one it writes as ISO 8601 text (a key
+// ending in `At` or `Until`: a hold's `expiresAt`, an admission's `admittedUntil`, docs/api.md)
+// under its own key. Only those keys: a name that happens to read as a date stays as typed.
 
 import type { AuditEvent } from "../../shared/types.ts";
 import { dateTime } from "../lib/format.ts";
@@ -20,7 +23,20 @@ export interface EventWords {
 	name: string;
 	/** Its detail in words ("" when it has none). */
 	detail: string;
+	/** The same detail pair by pair (`detail` is them joined); null when it is one sentence (escrow). */
+	parts: DetailPart[] | null;
 }
+
+/** One `key: value` of a detail; an instant also carries its ISO text. */
+export interface DetailPart {
+	key: string;
+	value: string;
+	/** The instant the value shows, as ISO 8601 (UTC). */
+	iso?: string;
+}
+
+/** Between a detail's pairs. */
+export const PART_SEPARATOR = " · ";
 
 const isRecord = (v: unknown): v is Record<string, unknown> =>
 	typeof v === "object" && v !== null && !Array.isArray(v);
@@ -34,23 +50,45 @@ function value(v: unknown): string {
 }
 
 /** An epoch-milliseconds instant's key ("startsAtMs"), and what it is called when shown as a time. */
-const INSTANT_KEY = /^(.+At)Ms$/;
+const INSTANT_MS_KEY = /^(.+At)Ms$/;
+/** A key whose value the server writes as an instant's ISO text ("expiresAt", "admittedUntil"). */
+const INSTANT_ISO_KEY = /(At|Until)$/;
 
-function pair(key: string, v: unknown): string {
-	const instant = INSTANT_KEY.exec(key);
+/** `v` exactly as Date#toISOString writes an instant (how the server writes them), else null. */
+function isoInstantMs(v: string): number | null {
+	const ms = Date.parse(v);
+	return Number.isNaN(ms) || new Date(ms).toISOString() !== v ? null : ms;
+}
+
+function part(key: string, v: unknown): DetailPart {
+	const instant = INSTANT_MS_KEY.exec(key);
 	if (instant !== null && (typeof v === "number" || v === null)) {
 		const name = instant[1] as string;
-		if (v === null) return `${name}: ${key === "startsAtMs" ? "none (on sale now)" : "none"}`;
-		return `${name}: ${dateTime(v)}`;
+		if (v === null)
+			return { key: name, value: key === "startsAtMs" ? "none (on sale now)" : "none" };
+		const at = new Date(v);
+		return Number.isNaN(at.getTime())
+			? { key: name, value: dateTime(v) }
+			: { key: name, value: dateTime(v), iso: at.toISOString() };
 	}
-	return `${key}: ${value(v)}`;
+	if (typeof v === "string" && INSTANT_ISO_KEY.test(key)) {
+		const ms = isoInstantMs(v);
+		if (ms !== null) return { key, value: dateTime(ms), iso: v };
+	}
+	return { key, value: value(v) };
 }
+
+/** The detail's `key: value` pairs in the order the server wrote them. */
+export function detailParts(detail: Record<string, unknown>): DetailPart[] {
+	return Object.entries(detail).map(([k, v]) => part(k, v));
+}
+
+const joined = (parts: DetailPart[]) =>
+	parts.map((p) => `${p.key}: ${p.value}`).join(PART_SEPARATOR);
 
 /** `key: value` pairs in the order the server wrote them. */
 export function detailText(detail: Record<string, unknown>): string {
-	return Object.entries(detail)
-		.map(([k, v]) => pair(k, v))
-		.join(" · ");
+	return joined(detailParts(detail));
 }
 
 function escrowText(e: AuditEvent, escrow: Record<string, unknown>, allotment: unknown): string {
@@ -67,8 +105,13 @@ function escrowText(e: AuditEvent, escrow: Record<string, unknown>, allotment: u
 
 export function describeEvent(e: AuditEvent): EventWords {
 	const detail = e.detail;
-	if (detail === undefined) return { name: e.type, detail: "" };
+	if (detail === undefined) return { name: e.type, detail: "", parts: [] };
 	if (e.type === "product.updated" && isRecord(detail.escrow))
-		return { name: "escrow transfer", detail: escrowText(e, detail.escrow, detail.allotment) };
-	return { name: e.type, detail: detailText(detail) };
+		return {
+			name: "escrow transfer",
+			detail: escrowText(e, detail.escrow, detail.allotment),
+			parts: null,
+		};
+	const parts = detailParts(detail);
+	return { name: e.type, detail: joined(parts), parts };
 }
