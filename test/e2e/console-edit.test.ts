@@ -122,7 +122,8 @@ describe("operator console: editing and creating drops", () => {
 		await card.getByLabel("Starts at").fill("");
 		await card.getByRole("button", { name: "Save changes" }).click();
 		await expect.poll(() => status.textContent(), POLL).toBe(`Saved ${sku}: start changed.`);
-		expect((await readProduct(sku)).availability.status).toBe("live");
+		// The stop's notice said the same words: the server's answer tells the two saves apart.
+		await expect.poll(async () => (await readProduct(sku)).availability.status, POLL).toBe("live");
 		// One field each: the start, and nothing else sent with it.
 		const starts = (await updates(sku)).slice(1).map((e) => Object.keys(e.detail ?? {}));
 		expect(starts).toHaveLength(2);
@@ -178,6 +179,55 @@ describe("operator console: editing and creating drops", () => {
 		const unchanged = await readProduct(sku);
 		expect([unchanged.totalStock, unchanged.waitingRoom ?? null]).toEqual([3, null]);
 		expect(await updates(sku)).toEqual([]);
+		expect(errors).toEqual([]);
+	});
+
+	it("a stock cut's confirmation counts the holds as read at Save, and says the drop changed since the form opened", async () => {
+		const sku = await createProduct(e2e.server, { totalStock: 4, perUserLimit: 2 }, "STALE");
+		const { page, errors } = await openConsole(sku);
+		const card = await openEdit(page, sku);
+		expect(await card.textContent()).toMatch(/When read: 0 held, 0 sold\./);
+		// After the form opened: a buyer holds 2, and another operator renames the drop and raises its stock.
+		const buyer = await newBuyer(e2e.server);
+		const hold = await api(e2e.server, "POST", "/api/reservations", {
+			token: buyer,
+			body: { sku, quantity: 2 },
+		});
+		expect(hold.status).toBe(201);
+		const other = await api(e2e.server, "PATCH", `/api/admin/products/${sku}`, {
+			token: e2e.server.adminToken,
+			body: { name: "Renamed elsewhere", totalStock: 5 },
+		});
+		expect(other.status).toBe(200);
+
+		await card.getByLabel("Total stock").fill("3");
+		await card.getByRole("button", { name: "Save changes" }).click();
+		const dialog = page.getByRole("dialog", { name: `Change ${sku}?` });
+		await dialog.waitFor();
+		const said = (await dialog.textContent()) ?? "";
+		expect(said).toMatch(
+			new RegExp(
+				`${sku} changed since this form opened: name "[^"]*" → "Renamed elsewhere"; total stock 4 → 5\\.`,
+			),
+		);
+		expect(said).toMatch(/Saving replaces that change to the total stock with yours\./);
+		expect(said).toMatch(
+			/Stock cut from 5 to 3 units\. 2 held and 0 sold \(as of [^)]+\) stay theirs/,
+		);
+		expect(await isFocused(dialog.getByRole("button", { name: "Go back" }))).toBe(true);
+		await expectNoSeriousA11yViolations(page, "console: a confirmation after the drop changed");
+		await screenshot(page, "console-edit-changed-since");
+		await dialog.getByRole("button", { name: "Apply changes" }).click();
+
+		const status = page.getByRole("status", { name: "Console status" });
+		await expect.poll(() => status.textContent(), POLL).toBe(`Saved ${sku}: total stock changed.`);
+		// Only the stock was sent: the other operator's name stays.
+		const saved = await readProduct(sku);
+		expect([saved.name, saved.totalStock, saved.availability.reserved]).toEqual([
+			"Renamed elsewhere",
+			3,
+			2,
+		]);
 		expect(errors).toEqual([]);
 	});
 

@@ -2,7 +2,9 @@
 // server when opened, sends only the fields the operator changed (each is recorded as sent in
 // `product.updated`), asks before a change that takes something away from buyers, and puts
 // the server's refusal under the field its message names (a stock cut below the units held or
-// sold, a later start on a started room, a price the provider cannot charge).
+// sold, a later start on a started room, a price the provider cannot charge). Save reads the
+// drop again before it asks: the confirmation's counts are that read's, and a drop changed since
+// the form opened is said (src/web/console/edit-confirm.ts).
 //
 // Everything here belongs to one drop: App mounts a new form for each drop picked, and an answer
 // that lands after another drop was picked changes nothing on screen; a save is diffed only
@@ -17,8 +19,8 @@ import type { NoticeValue } from "../components/Layout.tsx";
 import { moveFocus } from "../lib/move-focus.ts";
 import { DropFields, type FieldErrors, valuesFromForm } from "./DropFields.tsx";
 import { EditConfirmDialog } from "./EditConfirmDialog.tsx";
+import { confirmationOf, type Reread } from "./edit-confirm.ts";
 import {
-	destructiveChanges,
 	type EditField,
 	fieldOfMessage,
 	type ProductPatch,
@@ -62,6 +64,10 @@ export function EditDrop({
 }) {
 	/** The drop as last read or saved: what the form shows and compares against. */
 	const [product, setProduct] = useState<Product | null>(null);
+	/** When `product` was answered (epoch ms): the confirmation says it when it has nothing newer. */
+	const [readAtMs, setReadAtMs] = useState(0);
+	/** Save is reading the drop again before it asks or sends. */
+	const [checking, setChecking] = useState(false);
 	const [open, setOpen] = useState(false);
 	const [reading, setReading] = useState(false);
 	const [busy, setBusy] = useState(false);
@@ -117,6 +123,7 @@ export function EditDrop({
 			return;
 		}
 		setProduct(r.data);
+		setReadAtMs(Date.now());
 		setErrors({});
 		setProblem(null);
 		setGeneration((g) => g + 1);
@@ -140,6 +147,7 @@ export function EditDrop({
 		setBusy(false);
 		if (r.ok) {
 			setProduct(r.data);
+			setReadAtMs(Date.now());
 			setErrors({});
 			setProblem(null);
 			setGeneration((g) => g + 1);
@@ -154,14 +162,24 @@ export function EditDrop({
 		refuse(named, named === null ? `Not saved: ${text}` : text);
 	};
 
-	const submit = () => {
+	const submit = async () => {
 		// Only ever diffed against a read of the drop the PATCH goes to.
 		if (product === null || product.sku !== sku || form.current === null) return;
 		const made = patchOf(valuesOf(product), valuesFromForm(form.current));
 		if (!made.ok) return refuse(made.field, made.message);
 		if (Object.keys(made.patch).length === 0)
 			return refuse(null, "Nothing changed: every field shows what the drop already has.");
-		const said = destructiveChanges(product, made.patch, Date.now());
+		// The confirmation is judged on the drop as it is now, not as the form read it.
+		const asked = sku;
+		setChecking(true);
+		const r = await api.product(asked);
+		if (current.current !== asked) return;
+		setChecking(false);
+		const reread: Reread =
+			r.ok && r.data.sku === asked
+				? { ok: true, product: r.data }
+				: { ok: false, problem: r.ok ? "another drop answered" : describeError(r) };
+		const said = confirmationOf(product, reread, made.patch, Date.now(), readAtMs);
 		if (said.length > 0) setPending({ patch: made.patch, said });
 		else void send(made.patch);
 	};
@@ -196,7 +214,7 @@ export function EditDrop({
 					noValidate
 					onSubmit={(e) => {
 						e.preventDefault();
-						if (!busy) submit();
+						if (!busy && !checking) void submit();
 					}}
 				>
 					<p class="muted small">
@@ -219,9 +237,9 @@ export function EditDrop({
 							type="submit"
 							class="primary"
 							id="edit-save"
-							aria-disabled={busy ? "true" : undefined}
+							aria-disabled={busy || checking ? "true" : undefined}
 						>
-							{busy ? "Saving…" : "Save changes"}
+							{busy ? "Saving…" : checking ? "Reading the drop…" : "Save changes"}
 						</button>
 					</div>
 				</form>

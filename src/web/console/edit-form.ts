@@ -4,7 +4,7 @@
 // the changes worth a confirmation, and which field a refusal names.
 
 import type { Product } from "../../shared/types.ts";
-import { minorUnitDigits, shownDigits, toMinorUnits } from "../lib/format.ts";
+import { minorUnitDigits, shownDigits, time, toMinorUnits } from "../lib/format.ts";
 import { startsAtInstant } from "./create-form.ts";
 
 /** A field of the form, by the name its input carries. */
@@ -161,6 +161,8 @@ export function patchOf(shown: EditValues, typed: EditValues): PatchResult {
 /**
  * What a PATCH takes away from buyers, for the confirmation asked before it is sent: a stock
  * cut, sales stopped by a later start, a waiting room turned off. Empty when nothing does.
+ * `p` is the drop as read at the save (src/web/console/edit-confirm.ts), and the held and sold
+ * units say when they were counted (`availability.asOf`).
  */
 export function destructiveChanges(p: Product, patch: ProductPatch, nowMs: number): string[] {
 	const said: string[] = [];
@@ -169,7 +171,7 @@ export function destructiveChanges(p: Product, patch: ProductPatch, nowMs: numbe
 		const taken = a.reserved + a.sold;
 		said.push(
 			`Stock cut from ${p.totalStock} to ${patch.totalStock} units. ` +
-				`${a.reserved} held and ${a.sold} sold stay theirs: the server refuses a total below ${taken} ` +
+				`${a.reserved} held and ${a.sold} sold (as of ${time(a.asOf)}) stay theirs: the server refuses a total below ${taken} ` +
 				"(held and sold units are never taken back).",
 		);
 	}
