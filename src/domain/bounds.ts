@@ -49,6 +49,16 @@ export const MAX_RESERVE_BATCH = 250;
  * a debounce's worth of a checkout burst (src/inventory/outbox.ts FLUSH_DEBOUNCE_MS) fits in one.
  */
 export const OUTBOX_FLUSH_BATCH = 1000;
+/**
+ * The longest anything waits for one D1 call: the edge's reads and writes on a request's path
+ * (worker/storage-errors.ts) and the outbox's batches (inventory/outbox.ts). A call that has not
+ * answered by then fails as an outage does (503 `unavailable` on a request; a failed flush,
+ * retried, for the outbox). D1 runs every query at one primary database, possibly a continent
+ * away (a round trip of a few hundred ms), and an outbox batch carries up to OUTBOX_FLUSH_BATCH
+ * events: 5 s is far past an answer that is merely slow, and is the Retry-After the 503 names
+ * (docs/decisions/103-a-slow-database.md).
+ */
+export const D1_DEADLINE_MS = 5_000;
 /** How long after a failed flush the alarm tries again; it doubles with each failure in a row. */
 export const OUTBOX_RETRY_MS = 1000;
 /**

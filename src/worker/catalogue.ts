@@ -14,7 +14,9 @@
 //   another isolate is refused here at most that long.
 // When D1 cannot answer the SKU is let through to its object, which knows the
 // truth: an outage costs unknown SKUs an object call again, never a refusal
-// of a real product (docs/decisions/007-cold-path-d1-outages.md).
+// of a real product (docs/decisions/007-cold-path-d1-outages.md). A slow D1 is
+// treated the same after CATALOGUE_LOOKUP_WAIT_MS, not after D1's whole deadline
+// (docs/decisions/103-a-slow-database.md).
 
 import { SKU_PATTERN } from "../domain/bounds.ts";
 import { BoundedMap } from "../domain/rate-counters.ts";
@@ -33,8 +35,33 @@ const known = new BoundedMap<true>(MAX_KNOWN_SKUS);
 /** SKU → until when (this isolate's clock) it is believed unknown. */
 const unknown = new BoundedMap<number>(MAX_UNKNOWN_SKUS);
 
-/** "unreachable": D1 could not answer; the caller lets the object decide. */
+/**
+ * How long a request waits for D1's answer to "does this SKU exist?" before letting the SKU
+ * through to its object, as when D1 fails. The check is on the hot path of a SKU this isolate has
+ * not seen yet (a reserve's included), which must not pay D1's whole deadline (D1_DEADLINE_MS,
+ * domain/bounds.ts); the read is one indexed row, answered far sooner whenever D1 works. As the
+ * session store's optional wait (middleware/auth.ts OPTIONAL_SESSION_WAIT_MS).
+ */
+export const CATALOGUE_LOOKUP_WAIT_MS = 500;
+/** Catalogue reads one isolate has in flight at once; past it a SKU goes to its object unasked. */
+export const MAX_CATALOGUE_READS = 1_000;
+
+/** "unreachable": D1 could not answer, or not in time; the caller lets the object decide. */
 export type SkuVerdict = "known" | "unknown" | "unreachable";
+
+/** A catalogue read in flight; `slow` once a lookup stopped waiting for it. */
+interface CatalogueRead {
+	verdict: Promise<SkuVerdict>;
+	slow: boolean;
+}
+/** SKU → its read in flight: a second lookup of the SKU joins it rather than asking D1 again. */
+const reading = new Map<string, CatalogueRead>();
+/**
+ * Reads in flight that a lookup already stopped waiting for. While there is one, D1 is slow, and
+ * a lookup does not wait for its own read: the SKU goes to its object at once, and the read's
+ * late answer fills this isolate's memory for the next request.
+ */
+let slowReads = 0;
 
 /** The product exists (created, listed or seen in D1): its SKU is answered from memory from now on. */
 export function rememberSku(sku: string): void {
@@ -42,14 +69,53 @@ export function rememberSku(sku: string): void {
 	unknown.delete(sku);
 }
 
+/**
+ * Whether D1's catalogue has `sku`, from this isolate's memory when it can. D1's answer is waited
+ * for at most CATALOGUE_LOOKUP_WAIT_MS ("unreachable" then, as when it fails); the read goes on
+ * (bounded by D1_DEADLINE_MS, handed to `keep` to outlive the request) and its late answer is
+ * remembered as a timely one is.
+ */
 export async function lookupSku(
 	db: D1Database,
 	sku: string,
 	nowMs = Date.now(),
+	keep?: (read: Promise<unknown>) => void,
 ): Promise<SkuVerdict> {
 	if (known.peek(sku) === true) return "known";
 	const until = unknown.peek(sku);
 	if (until !== undefined && nowMs < until) return "unknown";
+	let read = reading.get(sku);
+	if (read === undefined) {
+		if (reading.size >= MAX_CATALOGUE_READS) return "unreachable";
+		const started: CatalogueRead = { verdict: readCatalogue(db, sku, nowMs), slow: false };
+		const forget = () => {
+			reading.delete(sku);
+			if (started.slow) slowReads -= 1;
+		};
+		started.verdict.then(forget, forget);
+		reading.set(sku, started);
+		read = started;
+	}
+	if (slowReads > 0) {
+		keep?.(read.verdict);
+		return "unreachable";
+	}
+	let timer: ReturnType<typeof setTimeout> | undefined;
+	const patience = new Promise<"slow">((resolve) => {
+		timer = setTimeout(() => resolve("slow"), CATALOGUE_LOOKUP_WAIT_MS);
+	});
+	const answer = await Promise.race([read.verdict, patience]).finally(() => clearTimeout(timer));
+	if (answer !== "slow") return answer;
+	if (!read.slow) {
+		read.slow = true;
+		slowReads += 1;
+	}
+	keep?.(read.verdict);
+	return "unreachable";
+}
+
+/** D1's answer for `sku`, remembered either way; "unreachable" when D1 failed or passed its deadline. */
+async function readCatalogue(db: D1Database, sku: string, nowMs: number): Promise<SkuVerdict> {
 	let row: unknown;
 	try {
 		row = await db.prepare("SELECT 1 AS found FROM products WHERE sku = ?").bind(sku).first();
@@ -109,7 +175,18 @@ export async function requireKnownSku(
 	// A known SKU is answered before the D1 binding is even read: reading it builds the request's
 	// metered D1 wrapper (worker/cost/bindings.ts), work the hot path does not need.
 	if (known.peek(sku) === true) return;
-	if ((await lookupSku(c.env.DB, sku)) === "unknown") throw refuse();
+	if ((await lookupSku(c.env.DB, sku, Date.now(), (read) => keepAlive(c, read))) === "unknown") {
+		throw refuse();
+	}
+}
+
+/** Lets a catalogue read finish after the response: its late answer fills this isolate's memory. */
+function keepAlive(c: Ctx, read: Promise<unknown>): void {
+	try {
+		c.executionCtx.waitUntil(read.catch(() => undefined));
+	} catch {
+		// No execution context (a direct app.fetch call without one): the read still runs.
+	}
 }
 
 /**

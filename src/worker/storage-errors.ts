@@ -5,14 +5,17 @@
 // A constraint violation is an answer, not an outage (eventual mode reads it
 // as a raced Idempotency-Key), so it passes through unchanged.
 //
-// A KV call is also bounded in time (KV_DEADLINE_MS): one that has not answered by then is
-// StorageUnavailable too, so a slow or hung session store is the same documented 503, never an
-// open-ended wait (docs/decisions/094-a-slow-session-store.md).
+// Every call is also bounded in time (KV_DEADLINE_MS, D1_DEADLINE_MS): one that has not answered
+// by then is StorageUnavailable too, so a slow or hung store is the same documented 503, never an
+// open-ended wait (docs/decisions/094-a-slow-session-store.md, 103-a-slow-database.md).
 //
 // The hot path needs neither: reservations and availability are decided by the
 // SKU's object, and the edge's SKU check (worker/catalogue.ts) falls through to
-// the object when D1 cannot answer.
+// the object when D1 cannot answer, or is slow to. A SKU the isolate knows makes no D1 call,
+// so it never starts a deadline's timer.
 
+import { D1_DEADLINE_MS } from "../domain/bounds.ts";
+import { withDeadline } from "../shared/deadline.ts";
 import type { Env } from "./env.ts";
 
 /** What a client should wait before retrying: the outbox's longest retry wait, rounded up. */
@@ -51,7 +54,12 @@ function rethrow(binding: StorageBinding) {
 	};
 }
 
-/** A promise's rejection as StorageUnavailable; a synchronous throw too. */
+const DEADLINES: Record<StorageBinding, number> = { D1: D1_DEADLINE_MS, KV: KV_DEADLINE_MS };
+
+/**
+ * A call's rejection as StorageUnavailable, a synchronous throw too; and a promise it returns
+ * bounded by the binding's deadline (a statement or a session object is not a call's answer).
+ */
 function guarded<T>(binding: StorageBinding, call: () => T): T {
 	let result: T;
 	try {
@@ -59,17 +67,10 @@ function guarded<T>(binding: StorageBinding, call: () => T): T {
 	} catch (error) {
 		return rethrow(binding)(error);
 	}
-	if (result instanceof Promise) return result.catch(rethrow(binding)) as T;
+	if (result instanceof Promise) {
+		return withDeadline(result, DEADLINES[binding]).catch(rethrow(binding)) as T;
+	}
 	return result;
-}
-
-/** `promise`, or a rejection once `ms` has passed without its answer. */
-function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T> {
-	let timer: ReturnType<typeof setTimeout> | undefined;
-	const late = new Promise<never>((_, reject) => {
-		timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-	});
-	return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }
 
 type AnyFunction = (...args: unknown[]) => unknown;
@@ -125,10 +126,7 @@ function guardKv(kv: KVNamespace): KVNamespace {
 			const value = Reflect.get(target, prop) as unknown;
 			if (typeof value !== "function") return value;
 			return (...args: unknown[]) =>
-				guarded("KV", () => {
-					const result = Reflect.apply(value as AnyFunction, target, args);
-					return result instanceof Promise ? withDeadline(result, KV_DEADLINE_MS) : result;
-				});
+				guarded("KV", () => Reflect.apply(value as AnyFunction, target, args));
 		},
 	});
 }

@@ -1,0 +1,162 @@
+// D1 slow: a database that never answers, or answers late. Every D1 call on a request's path is
+// bounded (src/domain/bounds.ts D1_DEADLINE_MS, applied in src/worker/storage-errors.ts): the
+// routes whose answer needs D1 answer the documented 503 `unavailable` with Retry-After, never an
+// open-ended wait; the edge's SKU check lets a SKU it has not seen through to its object after
+// CATALOGUE_LOOKUP_WAIT_MS (src/worker/catalogue.ts), as when D1 fails, and remembers D1's late
+// answer; a SKU the isolate knows makes no D1 call at all (docs/decisions/103-a-slow-database.md).
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { D1_DEADLINE_MS } from "../../src/domain/bounds.ts";
+import { app } from "../../src/worker/app.ts";
+import { STORAGE_RETRY_AFTER_SECONDS } from "../../src/worker/storage-errors.ts";
+import { ADMIN, type ApiResponse, createProduct, newSession, uniqueSku } from "./helpers.ts";
+import { slowD1 } from "./slow-d1-support.ts";
+
+/**
+ * Far past every bound the edge sets: a call still pending then is taken as hung, so the test
+ * fails with a message instead of at the project's test timeout. Not a latency assertion.
+ */
+const HUNG_MS = 15_000;
+
+function unlessHung<T>(what: string, call: Promise<T>): Promise<T> {
+	let timer: ReturnType<typeof setTimeout> | undefined;
+	const hung = new Promise<never>((_, reject) => {
+		timer = setTimeout(() => reject(new Error(`${what}: no answer (hung)`)), HUNG_MS);
+	});
+	return Promise.race([call, hung]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * One request through the app with `db` as its D1. `settled` waits for what the request left
+ * running (waitUntil: a catalogue read that answers after the response).
+ */
+async function request<T = Record<string, unknown>>(
+	db: D1Database,
+	method: string,
+	path: string,
+	options: { token?: string; body?: unknown } = {},
+): Promise<ApiResponse<T> & { settled: () => Promise<void> }> {
+	const headers: Record<string, string> = {};
+	if (options.token) headers.authorization = `Bearer ${options.token}`;
+	if (options.body !== undefined) headers["content-type"] = "application/json";
+	const body = options.body === undefined ? undefined : JSON.stringify(options.body);
+	const ctx = createExecutionContext();
+	const res = await unlessHung(
+		`${method} ${path}`,
+		Promise.resolve(
+			app.fetch(
+				new Request(`http://rg.test${path}`, { method, headers, body }),
+				{ ...env, DB: db },
+				ctx,
+			),
+		),
+	);
+	const text = await res.text();
+	return {
+		status: res.status,
+		headers: res.headers,
+		body: text ? JSON.parse(text) : {},
+		settled: () => unlessHung(`${path} (after the answer)`, waitOnExecutionContext(ctx)),
+	};
+}
+
+function expectUnavailable(res: ApiResponse<unknown>, what: string): void {
+	expect(res.status, `${what}: ${JSON.stringify(res.body)}`).toBe(503);
+	expect(res.body.error?.code, what).toBe("unavailable");
+	expect(res.headers.get("retry-after"), what).toBe(String(STORAGE_RETRY_AFTER_SECONDS));
+}
+
+/** A product its object has, that neither D1 (as the edge sees it) nor this isolate knows. */
+async function unseenProduct(): Promise<string> {
+	const sku = uniqueSku("UNSEEN");
+	const made = await env.INVENTORY.get(env.INVENTORY.idFromName(sku)).create({
+		sku,
+		name: "Unseen",
+		priceCents: 1,
+		currency: "USD",
+		totalStock: 3,
+		holdSeconds: 60,
+		perUserLimit: 2,
+		startsAtMs: null,
+	});
+	expect(made.ok).toBe(true);
+	return sku;
+}
+
+describe("with D1 never answering", () => {
+	it("routes whose answer needs D1 answer 503 unavailable with Retry-After", async () => {
+		const sku = await createProduct({ totalStock: 5 });
+		const token = await newSession();
+		// Known to this isolate, so each route reaches its D1 read (not the SKU check).
+		expect((await request(env.DB, "GET", `/api/products/${sku}`)).status).toBe(200);
+		const hung = slowD1(null);
+		const answers = await Promise.all([
+			request(hung.db, "GET", "/api/products"),
+			request(hung.db, "GET", `/api/admin/products/${sku}/events`, { token: ADMIN }),
+			request(hung.db, "GET", `/api/products/${sku}/queue/events`),
+			request(hung.db, "POST", "/api/reservations", { token, body: { sku, mode: "eventual" } }),
+		]);
+		const what = ["catalogue list", "operator's trail", "queue trail", "eventual mode"];
+		for (const [i, res] of answers.entries()) expectUnavailable(res, what[i] as string);
+		expect(hung.calls.length).toBeGreaterThanOrEqual(4);
+	});
+
+	it("a SKU the isolate knows costs no D1 call: reserve, product and availability answer", async () => {
+		const sku = await createProduct({ totalStock: 5 });
+		const token = await newSession();
+		expect((await request(env.DB, "GET", `/api/products/${sku}`)).status).toBe(200);
+		const hung = slowD1(null);
+		expect((await request(hung.db, "GET", `/api/products/${sku}/availability`)).status).toBe(200);
+		expect((await request(hung.db, "GET", `/api/products/${sku}`)).status).toBe(200);
+		const hold = await request(hung.db, "POST", "/api/reservations", { token, body: { sku } });
+		expect(hold.status, JSON.stringify(hold.body)).toBe(201);
+		// No call, hence no deadline's timer either: the deadline is started by a call.
+		expect(hung.calls).toEqual([]);
+	});
+
+	it("a SKU the isolate has not seen goes to its object, which answers; an unknown one is 404", async () => {
+		const sku = await unseenProduct();
+		const token = await newSession();
+		const hung = slowD1(null);
+		const availability = await request(hung.db, "GET", `/api/products/${sku}/availability`);
+		expect(availability.status, JSON.stringify(availability.body)).toBe(200);
+		const hold = await request(hung.db, "POST", "/api/reservations", { token, body: { sku } });
+		expect(hold.status, JSON.stringify(hold.body)).toBe(201);
+		// The second request joined the first one's read rather than asking D1 again.
+		expect(hung.calls).toHaveLength(1);
+		const unknown = await request(
+			hung.db,
+			"GET",
+			`/api/products/${uniqueSku("NOPE")}/availability`,
+		);
+		expect(unknown.status).toBe(404);
+		expect(unknown.body.error?.code).toBe("unknown_sku");
+	});
+});
+
+describe("with D1 slower than the SKU check's wait", () => {
+	it("the request goes on before D1 answers, and the late answer is remembered", async () => {
+		// In D1's catalogue (as another isolate would have written it), unknown to this isolate.
+		const sku = await unseenProduct();
+		await env.DB.prepare(
+			"INSERT INTO products (sku, name, created_at, listed) VALUES (?, 'x', '2026-01-01T00:00:00.000Z', 1)",
+		)
+			.bind(sku)
+			.run();
+		// Late, within D1's deadline: far later than the wait, so the order below is not a race.
+		const slower = slowD1(D1_DEADLINE_MS - 1_000);
+		const first = await request(slower.db, "GET", `/api/products/${sku}/availability`);
+		expect(first.status, JSON.stringify(first.body)).toBe(200);
+		expect(slower.calls).toHaveLength(1);
+		// Answered by the object before D1 answered the SKU check.
+		expect(slower.answered()).toBe(0);
+		await first.settled();
+		expect(slower.answered()).toBe(1);
+		// The late answer is kept: the next request for the SKU asks D1 nothing, even one that
+		// never answers.
+		const hung = slowD1(null);
+		expect((await request(hung.db, "GET", `/api/products/${sku}`)).status).toBe(200);
+		expect(hung.calls).toEqual([]);
+	});
+});
