@@ -5,14 +5,17 @@
 // rows stay in the outbox and the alarm retries, backing off from
 // OUTBOX_RETRY_MS to OUTBOX_RETRY_MAX_MS. The object keeps an alarm set while
 // rows are pending (inventory/object.ts), so they reach D1 after a restart
-// without waiting for the next write.
+// without waiting for the next write. A batch D1 has not answered within
+// D1_DEADLINE_MS is a failed flush too (docs/decisions/103-a-slow-database.md).
 
 import {
+	D1_DEADLINE_MS,
 	OUTBOX_ALARM_DELAY_MS,
 	OUTBOX_FLUSH_BATCH,
 	OUTBOX_RETRY_MAX_MS,
 	OUTBOX_RETRY_MS,
 } from "../domain/bounds.ts";
+import { DeadlinePassed, withDeadline } from "../shared/deadline.ts";
 import type { AuditEvent, EventType } from "../shared/types.ts";
 import {
 	auditEventOfRow,
@@ -160,6 +163,13 @@ export class Outbox {
 	/** Failed flushes in a row, and when the next attempt is due (null: D1 answered last time). */
 	private failures = 0;
 	private retryAtMs: number | null = null;
+	/**
+	 * A batch that passed its deadline and has not answered since. No other batch is sent while
+	 * it may still land: D1 then applies the batches in seq order, each at most twice in a row (the
+	 * retry re-sends its rows, as after a crash between D1's commit and the local delete), so a
+	 * late batch never lands after a newer one (a rename or a reset's projection undone).
+	 */
+	private unanswered: Promise<void> | null = null;
 
 	constructor(
 		private readonly sql: SqlStorage,
@@ -230,6 +240,35 @@ export class Outbox {
 		return this.running.then(() => this.flush());
 	}
 
+	/**
+	 * One D1 batch of the rows up to `lastSeq`, answered within D1_DEADLINE_MS or failed. A batch
+	 * that passes it may still land: until it answers no other is sent (`unanswered`), and if it
+	 * lands its rows are deleted then, as the flush would have.
+	 */
+	private async send(statements: D1PreparedStatement[], lastSeq: number): Promise<void> {
+		if (this.unanswered !== null) {
+			throw new Error("D1 has not answered the previous batch yet");
+		}
+		const sent = this.db.batch(statements);
+		try {
+			await withDeadline(sent, D1_DEADLINE_MS);
+		} catch (error) {
+			if (error instanceof DeadlinePassed) {
+				this.unanswered = sent
+					.then(
+						() => {
+							this.sql.exec("DELETE FROM outbox WHERE seq <= ?", lastSeq);
+						},
+						() => undefined,
+					)
+					.finally(() => {
+						this.unanswered = null;
+					});
+			}
+			throw error;
+		}
+	}
+
 	private async drain(): Promise<boolean> {
 		try {
 			for (;;) {
@@ -261,7 +300,7 @@ export class Outbox {
 						projected.push(auditEventOfRow(text));
 					}
 				}
-				await this.db.batch(d1RowStatements(this.db, texts, projected, this.project));
+				await this.send(d1RowStatements(this.db, texts, projected, this.project), last.seq);
 				this.sql.exec("DELETE FROM outbox WHERE seq <= ?", last.seq);
 			}
 		} catch (error) {

@@ -1,6 +1,7 @@
 // The Worker as the workers tests run it (vitest.config.ts `main`): the real one,
 // except that the SKU object's payment provider is a ScriptedPayments the tests can
-// reach inside the object (checkout-support.ts `withPayments`).
+// reach inside the object (checkout-support.ts `withPayments`), and its D1 one whose
+// batches the tests can hold (slow-d1-support.ts HeldD1).
 
 import type { SessionSummary } from "../../src/domain/fairness.ts";
 import type { InventoryEnv } from "../../src/inventory/env.ts";
@@ -8,16 +9,25 @@ import { InventoryObject as RealInventoryObject } from "../../src/inventory/obje
 import { sessionsOf } from "../../src/inventory/stats.ts";
 import worker from "../../src/worker/index.ts";
 import { ScriptedPayments } from "./scripted-payments.ts";
+import { HeldD1 } from "./slow-d1-support.ts";
 
 export * from "../../src/worker/index.ts";
 
 export class InventoryObject extends RealInventoryObject {
 	readonly payments: ScriptedPayments;
+	/** The object's D1, answering at once unless a test holds it (outbox-slow-d1.test.ts). */
+	readonly d1: HeldD1;
 
 	constructor(ctx: DurableObjectState, env: InventoryEnv) {
 		const payments = new ScriptedPayments();
-		super(ctx, env, { paymentProvider: (config, store) => payments.bind(config, store) });
+		const d1 = new HeldD1(env.DB);
+		super(
+			ctx,
+			{ ...env, DB: d1.db },
+			{ paymentProvider: (config, store) => payments.bind(config, store) },
+		);
 		this.payments = payments;
+		this.d1 = d1;
 	}
 
 	/** Batches of checkout requests the saga driver admitted (checkout-batch.test.ts). */
