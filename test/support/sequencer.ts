@@ -58,6 +58,10 @@ export const EXPECTED_SECONDS: Readonly<Record<string, number>> = {
 	"test/integration/room-shards.test.ts": 13,
 	"test/integration/waiting-room.test.ts": 11,
 	"test/integration/checkout-saga.test.ts": 10,
+	// A D1 call waited out to its 5 s deadline, then a late answer 4 s after its ask.
+	"test/integration/d1-slow.test.ts": 10,
+	// One outbox batch waited out to its 5 s deadline.
+	"test/integration/outbox-slow-d1.test.ts": 6,
 	// Three cases, each waiting out its request's ledger flush (one to two 2 s intervals).
 	"test/integration/cost-late-session.test.ts": 10,
 	"test/e2e/storefront-checkout.test.ts": 9,
