@@ -102,6 +102,30 @@ describe("with D1 never answering", () => {
 		expect(hung.calls.length).toBeGreaterThanOrEqual(4);
 	});
 
+	it("routes that write D1 on the side answer as while D1 fails: create and sandbox 201, stats without eventual", async () => {
+		const sku = await createProduct({ totalStock: 5 });
+		const token = await newSession();
+		expect((await request(env.DB, "GET", `/api/products/${sku}`)).status).toBe(200);
+		const hung = slowD1(null);
+		const [created, sandbox, stats] = await Promise.all([
+			request(hung.db, "POST", "/api/admin/products", {
+				token: ADMIN,
+				body: { sku: uniqueSku("SLOW"), name: "x", priceCents: 1, currency: "USD", totalStock: 1 },
+			}),
+			request(hung.db, "POST", "/api/demo/sandbox", { token }),
+			request<{ total: number; eventual: unknown }>(
+				hung.db,
+				"GET",
+				`/api/admin/products/${sku}/stats`,
+				{ token: ADMIN },
+			),
+		]);
+		expect(created.status, JSON.stringify(created.body)).toBe(201);
+		expect(sandbox.status, JSON.stringify(sandbox.body)).toBe(201);
+		expect(stats.status, JSON.stringify(stats.body)).toBe(200);
+		expect(stats.body.data).toMatchObject({ total: 5, eventual: null });
+	});
+
 	it("a SKU the isolate knows costs no D1 call: reserve, product and availability answer", async () => {
 		const sku = await createProduct({ totalStock: 5 });
 		const token = await newSession();
