@@ -49,19 +49,41 @@ export const MAX_CATALOGUE_READS = 1_000;
 /** "unreachable": D1 could not answer, or not in time; the caller lets the object decide. */
 export type SkuVerdict = "known" | "unknown" | "unreachable";
 
-/** A catalogue read in flight; `slow` once a lookup stopped waiting for it. */
+/**
+ * Catalogue reads in flight: how many, and by SKU. Only counts are shared between requests, never
+ * a read's promise: a promise resolved in one request's context and awaited in another's is not
+ * safe in a Worker isolate (it logs "resolved from a different request context" and can cancel
+ * the waiter's continuation), so each request waits only for a read it started itself.
+ */
+let inFlight = 0;
+const readingSkus = new Map<string, number>();
+/**
+ * Reads in flight that a lookup already stopped waiting for. While there is one, D1 is slow, and
+ * a lookup does not wait for a read: the SKU goes to its object at once, and a read of it (one at
+ * a time per SKU) fills this isolate's memory for the next request.
+ */
+let slowReads = 0;
+
+/** A read this request started; `slow` once it stopped waiting for it. */
 interface CatalogueRead {
 	verdict: Promise<SkuVerdict>;
 	slow: boolean;
 }
-/** SKU → its read in flight: a second lookup of the SKU joins it rather than asking D1 again. */
-const reading = new Map<string, CatalogueRead>();
-/**
- * Reads in flight that a lookup already stopped waiting for. While there is one, D1 is slow, and
- * a lookup does not wait for its own read: the SKU goes to its object at once, and the read's
- * late answer fills this isolate's memory for the next request.
- */
-let slowReads = 0;
+
+function startRead(db: D1Database, sku: string, nowMs: number): CatalogueRead {
+	inFlight += 1;
+	readingSkus.set(sku, (readingSkus.get(sku) ?? 0) + 1);
+	const read: CatalogueRead = { verdict: readCatalogue(db, sku, nowMs), slow: false };
+	const forget = () => {
+		inFlight -= 1;
+		const left = (readingSkus.get(sku) ?? 1) - 1;
+		if (left === 0) readingSkus.delete(sku);
+		else readingSkus.set(sku, left);
+		if (read.slow) slowReads -= 1;
+	};
+	read.verdict.then(forget, forget);
+	return read;
+}
 
 /** The product exists (created, listed or seen in D1): its SKU is answered from memory from now on. */
 export function rememberSku(sku: string): void {
@@ -84,32 +106,23 @@ export async function lookupSku(
 	if (known.peek(sku) === true) return "known";
 	const until = unknown.peek(sku);
 	if (until !== undefined && nowMs < until) return "unknown";
-	let read = reading.get(sku);
-	if (read === undefined) {
-		if (reading.size >= MAX_CATALOGUE_READS) return "unreachable";
-		const started: CatalogueRead = { verdict: readCatalogue(db, sku, nowMs), slow: false };
-		const forget = () => {
-			reading.delete(sku);
-			if (started.slow) slowReads -= 1;
-		};
-		started.verdict.then(forget, forget);
-		reading.set(sku, started);
-		read = started;
-	}
-	if (slowReads > 0) {
-		keep?.(read.verdict);
+	if (slowReads > 0 || inFlight >= MAX_CATALOGUE_READS) {
+		// D1 is slow, or this isolate has too many reads out: the object decides at once. A SKU not
+		// being read yet is read in the background, so its answer is remembered.
+		if (!readingSkus.has(sku) && inFlight < MAX_CATALOGUE_READS) {
+			keep?.(startRead(db, sku, nowMs).verdict);
+		}
 		return "unreachable";
 	}
+	const read = startRead(db, sku, nowMs);
 	let timer: ReturnType<typeof setTimeout> | undefined;
 	const patience = new Promise<"slow">((resolve) => {
 		timer = setTimeout(() => resolve("slow"), CATALOGUE_LOOKUP_WAIT_MS);
 	});
 	const answer = await Promise.race([read.verdict, patience]).finally(() => clearTimeout(timer));
 	if (answer !== "slow") return answer;
-	if (!read.slow) {
-		read.slow = true;
-		slowReads += 1;
-	}
+	read.slow = true;
+	slowReads += 1;
 	keep?.(read.verdict);
 	return "unreachable";
 }

@@ -147,7 +147,7 @@ describe("with D1 never answering", () => {
 		expect(availability.status, JSON.stringify(availability.body)).toBe(200);
 		const hold = await request(hung.db, "POST", "/api/reservations", { token, body: { sku } });
 		expect(hold.status, JSON.stringify(hold.body)).toBe(201);
-		// The second request joined the first one's read rather than asking D1 again.
+		// The second request did not ask D1 again while the first one's read was in flight.
 		expect(hung.calls).toHaveLength(1);
 		const unknown = await request(
 			hung.db,
