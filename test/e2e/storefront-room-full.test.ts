@@ -6,6 +6,7 @@
 
 import type { Route } from "playwright-core";
 import { describe, expect, it } from "vitest";
+import { JOIN_RETRY_MAX_TRIES } from "../../src/web/storefront/join-retry.ts";
 import { expectNoSeriousA11yViolations } from "./axe.ts";
 import { createDrop, openStore, PHONE, POLL } from "./storefront-support.ts";
 import { browserSuite } from "./suite.ts";
@@ -84,5 +85,61 @@ describe("storefront with a full waiting room", () => {
 		// The one 503 is the browser's own line for the refused join; nothing else.
 		expect(errors.filter((e) => !/status of 503/.test(e))).toEqual([]);
 		expect(errors).toHaveLength(1);
+	});
+
+	it("stops joining by itself after JOIN_RETRY_MAX_TRIES of a room that stays full, says why, and offers Try again", async () => {
+		const sku = await createDrop(e2e.server, {
+			totalStock: 3,
+			waitingRoom: { enabled: true, overbook: 0, admitSeconds: 120 },
+		});
+		let joins = 0;
+		let full = true;
+		const buyer = e2e.track(
+			await openStore(e2e.browser, e2e.server, sku, PHONE, async (page) => {
+				await page.clock.install();
+				await page.route(`**/api/products/${sku}/queue`, (route: Route) => {
+					if (route.request().method() !== "POST") return route.fallback();
+					joins += 1;
+					return full ? route.fulfill(ROOM_FULL) : route.fallback();
+				});
+			}),
+		);
+		const { page, errors } = buyer;
+		const human = page.getByRole("checkbox", { name: "I am human" });
+		await human.focus();
+		await page.keyboard.press("Space");
+		await page.getByRole("heading", { name: "Waiting room" }).waitFor();
+		await page.clock.pauseAt((await page.evaluate(() => Date.now())) + 100);
+		const step = async (ms: number) => {
+			await page.clock.runFor(ms);
+			await page.waitForTimeout(20);
+		};
+		await page.getByRole("button", { name: "Join the queue" }).click();
+		await page.getByRole("button", { name: /^Joining again in \d+ s$/ }).waitFor(POLL);
+
+		// The buyer's click, then JOIN_RETRY_MAX_TRIES joins by the page, each after its wait.
+		const tryAgain = page.getByRole("button", { name: "Try again" });
+		const bound = (JOIN_RETRY_MAX_TRIES + 1) * LATEST_RETRY_MS;
+		for (let ms = 0; ms < bound && (await tryAgain.count()) === 0; ms += 1_000) await step(1_000);
+		expect(joins).toBe(1 + JOIN_RETRY_MAX_TRIES);
+		expect(await tryAgain.isEnabled()).toBe(true);
+		await page
+			.getByRole("status")
+			.filter({ hasText: /stopped joining by itself/ })
+			.waitFor(POLL);
+
+		// Ten simulated minutes: nothing more is sent by itself.
+		for (let s = 0; s < 60; s++) await step(10_000);
+		expect(joins).toBe(1 + JOIN_RETRY_MAX_TRIES);
+
+		// The buyer's click joins at once; the room has room now.
+		full = false;
+		await tryAgain.click();
+		await step(100);
+		await page.getByText(/It is your turn: reserve within/).waitFor(POLL);
+		expect(joins).toBe(2 + JOIN_RETRY_MAX_TRIES);
+		await page.clock.resume();
+		await expectNoSeriousA11yViolations(page, "storefront: stopped joining a full room");
+		expect(errors.filter((e) => !/status of 503/.test(e))).toEqual([]);
 	});
 });

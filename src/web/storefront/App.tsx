@@ -332,6 +332,7 @@ export function Storefront() {
 									inSeconds: Math.max(0, Math.ceil((queue.retry.atMs - now) / 1000)),
 								}
 					}
+					stopped={queue.stopped}
 					dropped={queue.dropped}
 					limit={atLimit && product !== null ? limitReason(product, paidUnits + heldUnits) : null}
 					bought={paidUnits > 0}

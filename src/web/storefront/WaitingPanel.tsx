@@ -1,8 +1,9 @@
 // The waiting page (docs/waiting-room.md): join the queue, then the place in it, the
 // ETA (a range when the estimator is unsure), what happens next, and "sold out" the
 // moment it is true. No Join for a buyer at the per-buyer limit (a turn could buy nothing),
-// and a place dropped by a reset is said so. Once admitted the page shows the Reserve panel
-// instead, with the admission's countdown above it.
+// a place dropped by a reset is said so, and a room that stayed full past the page's retries
+// is said so, with a Try again. Once
+// admitted the page shows the Reserve panel instead, with the admission's countdown above it.
 
 import type { Ticket } from "../../shared/types.ts";
 import { clock } from "../lib/format.ts";
@@ -15,6 +16,7 @@ export function WaitingPanel({
 	startsAt,
 	joining,
 	retry,
+	stopped,
 	dropped,
 	limit,
 	bought,
@@ -29,6 +31,8 @@ export function WaitingPanel({
 	joining: boolean;
 	/** The last join was refused for now (a full room): the server's words, and the wait left. */
 	retry: { message: string; inSeconds: number } | null;
+	/** The page stopped joining by itself (join-retry.ts): the server's words, the joins it sent. */
+	stopped: { message: string; tries: number } | null;
 	/** The ticket the page showed is gone: the operator reset the sale, which empties the queue. */
 	dropped: boolean;
 	/** Why this buyer can buy no more (sale.ts limitReason), or null: then no Join is offered. */
@@ -76,6 +80,13 @@ export function WaitingPanel({
 							over.
 						</p>
 					)}
+					{stopped !== null && (
+						<p role="status" class="notice notice-error">
+							{stopped.message} This page stopped joining by itself after {stopped.tries} more{" "}
+							{stopped.tries === 1 ? "try" : "tries"}, so a full room is not asked again and again.
+							Try again when you like.
+						</p>
+					)}
 					<button
 						type="button"
 						class="primary"
@@ -86,7 +97,9 @@ export function WaitingPanel({
 							? "Joining…"
 							: retry !== null
 								? `Joining again in ${retry.inSeconds} s`
-								: "Join the queue"}
+								: stopped !== null
+									? "Try again"
+									: "Join the queue"}
 					</button>
 				</>
 			)}

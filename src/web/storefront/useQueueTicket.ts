@@ -5,13 +5,14 @@
 // (an operator's reset drops every ticket: the page learns it then, not at its next poll).
 // A ticket that was there and is no longer (404) was dropped: `dropped` says so until the
 // buyer joins again. Joining is the buyer's click; reading the ticket again needs no click. A
-// join refused for now with a Retry-After (a full room) is tried again once that wait is over
-// (join-retry.ts).
+// join refused for now with a Retry-After (a full room) is tried again once that wait is over,
+// within the bounds of join-retry.ts; past them the page stops and waits for a click
+// (docs/decisions/105-the-rooms-leftovers.md).
 
 import { useCallback, useEffect, useRef, useState } from "preact/hooks";
 import type { Ticket } from "../../shared/types.ts";
 import type { ApiClient, ApiErr } from "../api/client.ts";
-import { joinRetryDelayMs } from "./join-retry.ts";
+import { type JoinRetryRun, joinRetryDelayMs, nextJoinRetryAtMs } from "./join-retry.ts";
 import {
 	isFinalTicketState,
 	nextQueuePollMs,
@@ -23,6 +24,12 @@ import {
 export interface JoinRetry {
 	message: string;
 	atMs: number;
+}
+
+/** The page stopped joining by itself (join-retry.ts): the server's last words, the joins it sent. */
+export interface JoinStopped {
+	message: string;
+	tries: number;
 }
 
 export function useQueueTicket(
@@ -105,27 +112,59 @@ export function useQueueTicket(
 	}, [active, ticket, tick, startsAtMs, refresh]);
 
 	const [retry, setRetry] = useState<JoinRetry | null>(null);
-	const join = useCallback(async () => {
-		setRetry(null);
-		setJoining(true);
-		const r = await api.joinQueue(sku);
-		setJoining(false);
-		if (r.ok) {
-			setDropped(false);
-			setTicket(r.data);
-			return;
-		}
-		const waitMs = joinRetryDelayMs(r, Math.random());
-		if (waitMs === null) return onError(r);
-		setRetry({ message: r.message, atMs: Date.now() + waitMs });
-	}, [api, sku, onError]);
+	const [stopped, setStopped] = useState<JoinStopped | null>(null);
+	// The refusals since the buyer's last click (null: none, or the run ended).
+	const run = useRef<JoinRetryRun | null>(null);
+	// The wait whose end joins again: each wait joins once, even when a render re-arms its timer
+	// after the timer fired and before the page drew the join (effects run after paint).
+	const due = useRef<JoinRetry | null>(null);
+	const reportError = useRef(onError);
+	reportError.current = onError;
+	const join = useCallback(
+		async (bySelf = false) => {
+			if (!bySelf) run.current = null;
+			else if (run.current !== null) run.current.tries += 1;
+			due.current = null;
+			setRetry(null);
+			setStopped(null);
+			setJoining(true);
+			const r = await api.joinQueue(sku);
+			setJoining(false);
+			if (r.ok) {
+				run.current = null;
+				setDropped(false);
+				setTicket(r.data);
+				return;
+			}
+			const waitMs = joinRetryDelayMs(r, Math.random());
+			if (waitMs === null) {
+				run.current = null;
+				return reportError.current(r);
+			}
+			const nowMs = Date.now();
+			run.current ??= { firstRefusedAtMs: nowMs, tries: 0 };
+			const atMs = nextJoinRetryAtMs(run.current, nowMs, waitMs);
+			if (atMs !== null) {
+				due.current = { message: r.message, atMs };
+				return setRetry(due.current);
+			}
+			setStopped({ message: r.message, tries: run.current.tries });
+			run.current = null;
+		},
+		[api, sku],
+	);
 
 	// The wait the server asked for is over: join again, once (a new refusal sets a new wait).
 	useEffect(() => {
 		if (!active || retry === null) return;
-		const id = setTimeout(() => void join(), Math.max(0, retry.atMs - Date.now()));
+		const id = setTimeout(
+			() => {
+				if (due.current === retry) void join(true);
+			},
+			Math.max(0, retry.atMs - Date.now()),
+		);
 		return () => clearTimeout(id);
 	}, [active, retry, join]);
 
-	return { ticket, setTicket, join, joining, retry, refresh, dropped };
+	return { ticket, setTicket, join, joining, retry, stopped, refresh, dropped };
 }
