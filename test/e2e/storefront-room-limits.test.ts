@@ -9,7 +9,15 @@ import type { Reservation, Stats, Ticket } from "../../src/shared/types.ts";
 import { api } from "../support/server.ts";
 import { newBuyer } from "../support/shop.ts";
 import { metric, openContext, screenshot } from "./browser.ts";
-import { createDrop, openStore, PHONE, POLL, statusText, verify } from "./storefront-support.ts";
+import {
+	alertText,
+	createDrop,
+	openStore,
+	PHONE,
+	POLL,
+	statusText,
+	verify,
+} from "./storefront-support.ts";
 import { browserSuite } from "./suite.ts";
 
 /** The page reads its ticket within 2 s of a product message (OPERATOR_NEWS_READ_SPREAD_MS), plus a loaded machine. */
@@ -56,6 +64,47 @@ describe("storefront queue and limit states", () => {
 		expect(await queueStats(sku)).toMatchObject({ waiting: 0, admitted: 0, admittedTotal: 0 });
 		await screenshot(page, "storefront-room-at-limit");
 		expect(errors).toEqual([]);
+	});
+
+	it("learns the limit from the join's 403 when another tab reached it: the limit in the card, no raw error, and Check again after a cancel there", async () => {
+		const sku = await createDrop(e2e.server, { totalStock: 6, perUserLimit: 2 });
+		const { page, errors } = e2e.track(await openStore(e2e.browser, e2e.server, sku));
+		await verify(page);
+		// Another tab of the same buyer (the same session) holds the limit; this tab saw none of it.
+		const token = await page.evaluate(
+			() => JSON.parse(sessionStorage.getItem("rg.buyer.session") ?? "{}").token as string,
+		);
+		const held = await api<Reservation>(e2e.server, "POST", "/api/reservations", {
+			token,
+			body: { sku, quantity: 2 },
+		});
+		expect(held.status, JSON.stringify(held.body)).toBe(201);
+		const patched = await patch(sku, {
+			waitingRoom: { enabled: true, admitSeconds: 30, overbook: 0 },
+		});
+		expect(patched.status, JSON.stringify(patched.body)).toBe(200);
+		const join = page.getByRole("button", { name: "Join the queue" });
+		await join.waitFor({ timeout: POLL.timeout });
+		await join.click();
+
+		// The server's 403 names the limit: the card says it instead of offering Join again.
+		await page
+			.getByText(/already holds or bought the per-buyer limit of 2 units, in another tab or window/)
+			.waitFor(POLL);
+		expect(await join.count()).toBe(0);
+		expect(await alertText(page)).toBe("");
+		expect(await queueStats(sku)).toMatchObject({ waiting: 0, admitted: 0, admittedTotal: 0 });
+		await screenshot(page, "storefront-room-limit-other-tab");
+
+		// The other tab cancels its hold: Check again joins, and the turn comes.
+		const id = held.body.data?.reservationId ?? "";
+		expect((await api(e2e.server, "DELETE", `/api/reservations/${id}`, { token })).status).toBe(
+			200,
+		);
+		await page.getByRole("button", { name: "Check again" }).click();
+		await page.getByText(/It is your turn: reserve within/).waitFor(POLL);
+		// The browser's own line for the refused join; nothing else.
+		expect(errors.filter((e) => !/status of 403/.test(e))).toEqual([]);
 	});
 
 	it("says a place in line was dropped by an operator's reset, within seconds, and lets the buyer join again", async () => {

@@ -21,7 +21,13 @@ import { isStale, ProductCard, ProductMissing } from "./ProductCard.tsx";
 import type { PaymentMethodId } from "./payment-methods.ts";
 import { shownTicketState, waitingCardState } from "./queue-poll.ts";
 import { ReservePanel } from "./ReservePanel.tsx";
-import { limitReason, refusalOutdatesProduct, saleView, stillTrue } from "./sale.ts";
+import {
+	limitElsewhereReason,
+	limitReason,
+	refusalOutdatesProduct,
+	saleView,
+	stillTrue,
+} from "./sale.ts";
 import { type StoreNotice, UNKNOWN_OUTCOME } from "./store-notice.ts";
 import {
 	holdKey,
@@ -250,9 +256,18 @@ export function Storefront() {
 	// At the per-buyer limit the waiting card offers no turn: one could buy nothing, and the
 	// server refuses the ticket (docs/decisions/097-the-storefront-queue-and-limit-states.md).
 	const atLimit = product !== null && sale !== null && sale.allowance === 0;
+	// Or the server refused a join for the limit: units this tab does not see (another tab's).
+	const limitText =
+		product === null
+			? null
+			: atLimit
+				? limitReason(product, paidUnits + heldUnits)
+				: queue.atLimit
+					? limitElsewhereReason(product)
+					: null;
 	const joinOffered =
 		room !== null &&
-		!atLimit &&
+		limitText === null &&
 		waitingCardState(queue.ticket, soldOutForGood, serverNowMs) === null;
 	// The human check's sentence follows what the page shows, and goes once it has nothing
 	// true to say (verified-notice.ts).
@@ -334,7 +349,8 @@ export function Storefront() {
 					}
 					stopped={queue.stopped}
 					dropped={queue.dropped}
-					limit={atLimit && product !== null ? limitReason(product, paidUnits + heldUnits) : null}
+					limit={limitText}
+					onCheckAgain={!atLimit && queue.atLimit ? () => void queue.join() : undefined}
 					bought={paidUnits > 0}
 					nowMs={serverNowMs}
 					onJoin={() => void queue.join()}

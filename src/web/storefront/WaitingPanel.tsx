@@ -1,8 +1,8 @@
 // The waiting page (docs/waiting-room.md): join the queue, then the place in it, the
 // ETA (a range when the estimator is unsure), what happens next, and "sold out" the
-// moment it is true. No Join for a buyer at the per-buyer limit (a turn could buy nothing),
-// a place dropped by a reset is said so, and a room that stayed full past the page's retries
-// is said so, with a Try again. Once
+// moment it is true. No Join for a buyer at the per-buyer limit (a turn could buy nothing;
+// counted here, or said by the server's refusal of a join), a place dropped by a reset is said
+// so, and a room that stayed full past the page's retries is said so, with a Try again. Once
 // admitted the page shows the Reserve panel instead, with the admission's countdown above it.
 
 import type { Ticket } from "../../shared/types.ts";
@@ -19,6 +19,7 @@ export function WaitingPanel({
 	stopped,
 	dropped,
 	limit,
+	onCheckAgain,
 	bought,
 	nowMs,
 	onJoin,
@@ -37,6 +38,8 @@ export function WaitingPanel({
 	dropped: boolean;
 	/** Why this buyer can buy no more (sale.ts limitReason), or null: then no Join is offered. */
 	limit: string | null;
+	/** Given when the limit is the server's word (a refused join): join again once it may be lifted. */
+	onCheckAgain?: () => void;
 	/** This session bought the product in its turn: an ended turn is then no news. */
 	bought: boolean;
 	/** The server's clock as this page sees it: an admission past its end shows as over. */
@@ -53,6 +56,14 @@ export function WaitingPanel({
 				<p class="why why-purchase_limit">
 					{limit} The queue gives turns to buy, and you cannot buy more, so there is no turn to wait
 					for.
+				</p>
+			)}
+			{state === null && limit !== null && onCheckAgain !== undefined && (
+				<p>
+					<span class="muted small">Cancel a hold there, then check again here. </span>
+					<button type="button" disabled={joining} onClick={onCheckAgain}>
+						{joining ? "Checking…" : "Check again"}
+					</button>
 				</p>
 			)}
 			{state === null && limit === null && (

@@ -120,6 +120,15 @@ export function limitReason(product: Product, unitsOfBuyer: number): string {
 		: `You hold or bought ${limit} of ${limit} allowed per buyer.`;
 }
 
+/**
+ * The limit as the server's refusal of a join said it: this tab does not see the units, which
+ * another tab or window of the same session holds or bought.
+ */
+export function limitElsewhereReason(product: Product): string {
+	const n = product.perUserLimit;
+	return `This session already holds or bought the per-buyer limit of ${n} ${n === 1 ? "unit" : "units"}, in another tab or window.`;
+}
+
 /** What is known about the sale since an outcome was shown. */
 export interface Evidence {
 	/** When the outcome was answered, on the server's clock (as well as this page can tell). */

@@ -6,8 +6,10 @@
 // A ticket that was there and is no longer (404) was dropped: `dropped` says so until the
 // buyer joins again. Joining is the buyer's click; reading the ticket again needs no click. A
 // join refused for now with a Retry-After (a full room) is tried again once that wait is over,
-// within the bounds of join-retry.ts; past them the page stops and waits for a click
-// (docs/decisions/105-the-rooms-leftovers.md).
+// within the bounds of join-retry.ts; past them the page stops and waits for a click. A join
+// refused 403 `purchase_limit` says the session is at the limit by the server's count (another
+// tab's holds and orders too): `atLimit` keeps that until the buyer checks again or the operator
+// changes the SKU (docs/decisions/105-the-rooms-leftovers.md).
 
 import { useCallback, useEffect, useRef, useState } from "preact/hooks";
 import type { Ticket } from "../../shared/types.ts";
@@ -113,6 +115,7 @@ export function useQueueTicket(
 
 	const [retry, setRetry] = useState<JoinRetry | null>(null);
 	const [stopped, setStopped] = useState<JoinStopped | null>(null);
+	const [atLimit, setAtLimit] = useState(false);
 	// The refusals since the buyer's last click (null: none, or the run ended).
 	const run = useRef<JoinRetryRun | null>(null);
 	// The wait whose end joins again: each wait joins once, even when a render re-arms its timer
@@ -130,12 +133,15 @@ export function useQueueTicket(
 			setJoining(true);
 			const r = await api.joinQueue(sku);
 			setJoining(false);
+			if (r.ok || r.code === "purchase_limit") run.current = null;
 			if (r.ok) {
-				run.current = null;
+				setAtLimit(false);
 				setDropped(false);
 				setTicket(r.data);
 				return;
 			}
+			// The server's count of this session's units, which this tab cannot see all of.
+			if (r.code === "purchase_limit") return setAtLimit(true);
 			const waitMs = joinRetryDelayMs(r, Math.random());
 			if (waitMs === null) {
 				run.current = null;
@@ -166,5 +172,10 @@ export function useQueueTicket(
 		return () => clearTimeout(id);
 	}, [active, retry, join]);
 
-	return { ticket, setTicket, join, joining, retry, stopped, refresh, dropped };
+	// An operator's change (the limit raised, a reset that ended every hold) may lift the limit.
+	useEffect(() => {
+		if (productMessages > 0) setAtLimit(false);
+	}, [productMessages]);
+
+	return { ticket, setTicket, join, joining, retry, stopped, atLimit, refresh, dropped };
 }
