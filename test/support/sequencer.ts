@@ -56,6 +56,7 @@ export const EXPECTED_SECONDS: Readonly<Record<string, number>> = {
 	"test/node/state-lock.test.ts": 24,
 	"test/integration/shards.test.ts": 13,
 	"test/integration/room-shards.test.ts": 13,
+	"test/integration/room-shards-limit.test.ts": 11,
 	"test/integration/waiting-room.test.ts": 11,
 	"test/integration/checkout-saga.test.ts": 10,
 	// D1 calls waited out to their 5 s deadline twice, then a late answer 4 s after its ask.
