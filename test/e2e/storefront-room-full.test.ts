@@ -4,7 +4,7 @@
 // (src/web/storefront/join-retry.ts). The page's timers run on Playwright's clock, paused, so
 // "30 s" is thirty simulated seconds, not a wall-clock figure.
 
-import type { Route } from "playwright-core";
+import type { Page, Route } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import { JOIN_RETRY_MAX_TRIES } from "../../src/web/storefront/join-retry.ts";
 import { expectNoSeriousA11yViolations } from "./axe.ts";
@@ -20,6 +20,20 @@ const ROOM_FULL = {
 		error: { code: "unavailable", message: "The waiting room is full; retry shortly." },
 	},
 };
+/**
+ * Pauses the page's clock just ahead of its time. On a loaded machine that moment can pass
+ * before Playwright gets there ("Cannot fast-forward to the past"): then ask again.
+ */
+async function pauseSoon(page: Page): Promise<void> {
+	for (let attempt = 1; ; attempt++) {
+		try {
+			return await page.clock.pauseAt((await page.evaluate(() => Date.now())) + 100);
+		} catch (error) {
+			if (attempt >= 5 || !/to the past/.test(String(error))) throw error;
+		}
+	}
+}
+
 /** The page's spread on top of the server's wait (JOIN_RETRY_SPREAD 0.2 of 30 s), and a margin. */
 const LATEST_RETRY_MS = 30_000 * 1.2 + 2_000;
 
@@ -49,7 +63,7 @@ describe("storefront with a full waiting room", () => {
 		await page.getByRole("heading", { name: "Waiting room" }).waitFor();
 
 		// From here the page's clock moves only when the test moves it.
-		await page.clock.pauseAt((await page.evaluate(() => Date.now())) + 100);
+		await pauseSoon(page);
 		const step = async (ms: number) => {
 			await page.clock.runFor(ms);
 			// Let the page's fetches and renders settle before the next step.
@@ -109,7 +123,7 @@ describe("storefront with a full waiting room", () => {
 		await human.focus();
 		await page.keyboard.press("Space");
 		await page.getByRole("heading", { name: "Waiting room" }).waitFor();
-		await page.clock.pauseAt((await page.evaluate(() => Date.now())) + 100);
+		await pauseSoon(page);
 		const step = async (ms: number) => {
 			await page.clock.runFor(ms);
 			await page.waitForTimeout(20);
