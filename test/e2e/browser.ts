@@ -113,3 +113,17 @@ export function failFirst(
 		seen: () => seen,
 	};
 }
+
+/**
+ * Pauses the page's clock just ahead of its time. On a loaded machine that moment can pass
+ * before Playwright gets there ("Cannot fast-forward to the past"): then ask again.
+ */
+export async function pauseSoon(page: Page): Promise<void> {
+	for (let attempt = 1; ; attempt++) {
+		try {
+			return await page.clock.pauseAt((await page.evaluate(() => Date.now())) + 100);
+		} catch (error) {
+			if (attempt >= 5 || !/to the past/.test(String(error))) throw error;
+		}
+	}
+}

@@ -9,7 +9,14 @@ import { describe, expect, it } from "vitest";
 import { api } from "../support/server.ts";
 import { newBuyer } from "../support/shop.ts";
 import { expectNoSeriousA11yViolations } from "./axe.ts";
-import { collectPageErrors, DESKTOP, metric, openContext, screenshot } from "./browser.ts";
+import {
+	collectPageErrors,
+	DESKTOP,
+	metric,
+	openContext,
+	pauseSoon,
+	screenshot,
+} from "./browser.ts";
 import { POLL, signIn } from "./console-support.ts";
 import { browserSuite } from "./suite.ts";
 
@@ -196,7 +203,7 @@ describe("operator console while the API fails", () => {
 		// Refused again and again, the wait grows to 8-12 s; the badge counts it down. The page's
 		// clock stops flowing by itself meanwhile, so three seconds are three seconds.
 		for (let s = 0; s < 25; s++) await tick(1_000);
-		await page.clock.pauseAt((await page.evaluate(() => Date.now())) + 100);
+		await pauseSoon(page);
 		const seconds = async () =>
 			Number(/^Reconnecting in (\d+) s$/.exec((await badge.textContent()) ?? "")?.[1] ?? NaN);
 		for (let i = 0; i < 60 && !((await seconds()) >= 6); i++) await tick(250);

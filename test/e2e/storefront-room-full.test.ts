@@ -4,10 +4,11 @@
 // (src/web/storefront/join-retry.ts). The page's timers run on Playwright's clock, paused, so
 // "30 s" is thirty simulated seconds, not a wall-clock figure.
 
-import type { Page, Route } from "playwright-core";
+import type { Route } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import { JOIN_RETRY_MAX_TRIES } from "../../src/web/storefront/join-retry.ts";
 import { expectNoSeriousA11yViolations } from "./axe.ts";
+import { pauseSoon } from "./browser.ts";
 import { createDrop, openStore, PHONE, POLL } from "./storefront-support.ts";
 import { browserSuite } from "./suite.ts";
 
@@ -20,20 +21,6 @@ const ROOM_FULL = {
 		error: { code: "unavailable", message: "The waiting room is full; retry shortly." },
 	},
 };
-/**
- * Pauses the page's clock just ahead of its time. On a loaded machine that moment can pass
- * before Playwright gets there ("Cannot fast-forward to the past"): then ask again.
- */
-async function pauseSoon(page: Page): Promise<void> {
-	for (let attempt = 1; ; attempt++) {
-		try {
-			return await page.clock.pauseAt((await page.evaluate(() => Date.now())) + 100);
-		} catch (error) {
-			if (attempt >= 5 || !/to the past/.test(String(error))) throw error;
-		}
-	}
-}
-
 /** The page's spread on top of the server's wait (JOIN_RETRY_SPREAD 0.2 of 30 s), and a margin. */
 const LATEST_RETRY_MS = 30_000 * 1.2 + 2_000;
 
