@@ -131,3 +131,9 @@ export const MAX_OBJECT_CALLS_PER_SEC = 100_000;
  * the coordinator at most one call a second per session.
  */
 export const QUEUED_MEMO_MS = 1000;
+/**
+ * Live viewers (WebSockets) one SKU object serves; past this new viewers are refused and can poll
+ * (inventory/live.ts). What they cost in workerd's memory: docs/capacity.md, "Live viewers and
+ * memory".
+ */
+export const MAX_LIVE_SOCKETS = 5_000;

@@ -6,12 +6,11 @@
 // (docs/decisions/060-storefront-follows-the-operator.md); no other socket ever sees
 // that message, so a client written for availability messages alone is unaffected.
 
+import { MAX_LIVE_SOCKETS } from "../domain/bounds.ts";
 import type { Availability, Product } from "../shared/types.ts";
 
 /** The shortest gap between two messages to one socket (docs/api.md: at most ~10 a second). */
 export const LIVE_INTERVAL_MS = 100;
-/** Sockets one SKU object serves; past this new viewers are refused (they can poll). */
-export const MAX_LIVE_SOCKETS = 5_000;
 /** The hibernation tag of sockets that asked for product messages (`?with=product`). */
 export const PRODUCT_TAG = "product";
 
