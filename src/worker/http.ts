@@ -87,6 +87,14 @@ export const DEFAULT_MESSAGE: Record<ErrorCode, string> = {
 	internal_error: "An unexpected error occurred.",
 };
 
+/**
+ * A value from the request quoted in a message (JSON string syntax), cut to `max` characters so
+ * that an answer's size does not follow the request's (a 60,000-character path, a header).
+ */
+export function quoted(value: string, max = 80): string {
+	return value.length <= max ? JSON.stringify(value) : `${JSON.stringify(value.slice(0, max))}…`;
+}
+
 /** An expected failure raised from deep inside a route (body parsing, auth). */
 export class ApiError extends Error {
 	constructor(

@@ -11,7 +11,7 @@
 import { Hono, type MiddlewareHandler } from "hono";
 import { sha256Hex } from "../../shared/digest.ts";
 import type { Product } from "../../shared/types.ts";
-import { readBodyText } from "../body.ts";
+import { readBodyText, refuseLargeBody } from "../body.ts";
 import { requireKnownSku } from "../catalogue.ts";
 import { forgetSnapshot } from "../edge-snapshot.ts";
 import { ApiError, type AppEnv, type Ctx, fail, ok } from "../http.ts";
@@ -33,6 +33,8 @@ adminReset.post("/products/:sku/reset", knownSku, async (c) => {
 	const stub = inventory(c.env, sku);
 	const key = idempotencyKey(c);
 	if (key === null) {
+		// It reads no body, but one over the bound is 413 here too (docs/api.md's status table).
+		await refuseLargeBody(c);
 		return limited(c, async () => {
 			const result = await stub.reset();
 			return result.ok ? answer(c, sku, result.product) : fail(c, "unknown_sku");

@@ -27,7 +27,7 @@ import {
 	DEMO_GUARDRAIL_MIN_USD,
 } from "../../shared/demo-guardrail.ts";
 import type { Guardrail } from "../../shared/types.ts";
-import { parseBody } from "../body.ts";
+import { bodyWithinBound, parseBody } from "../body.ts";
 import { recordInCatalogue } from "../catalogue.ts";
 import { adoptGuardrail, entryFor } from "../cost/ledger.ts";
 import { type GuardrailChange, ledgerGroupName } from "../cost/ledger-groups.ts";
@@ -48,7 +48,7 @@ async function ownSku(c: Ctx): Promise<string> {
 export const demo = new Hono<AppEnv>();
 demo.use("*", requireSession);
 
-demo.post("/sandbox", async (c) => {
+demo.post("/sandbox", bodyWithinBound, async (c) => {
 	const sku = await ownSku(c);
 	const stub = inventory(c.env, sku);
 	const created = await stub.create({
@@ -80,7 +80,7 @@ demo.get("/sandbox", async (c) => {
 
 // The operator reset's own limiter (middleware/ratelimit.ts, docs/rate-limits.md): one
 // reset a minute per client IP, exact across isolates, off with RATE_LIMITS=off.
-demo.post("/sandbox/reset", sandboxResetRateLimit, async (c) => {
+demo.post("/sandbox/reset", bodyWithinBound, sandboxResetRateLimit, async (c) => {
 	const sku = await ownSku(c);
 	const stub = inventory(c.env, sku);
 	const result = await stub.reset();
@@ -129,4 +129,6 @@ demo.post("/guardrail", async (c) => {
 	return ok(c, await changeGuardrail(c, { thresholdUsd: body.thresholdUsd }));
 });
 
-demo.post("/guardrail/trip", async (c) => ok(c, await changeGuardrail(c, { trip: true })));
+demo.post("/guardrail/trip", bodyWithinBound, async (c) =>
+	ok(c, await changeGuardrail(c, { trip: true })),
+);

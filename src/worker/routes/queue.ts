@@ -3,6 +3,7 @@
 
 import { Hono } from "hono";
 import type { JoinResult } from "../../inventory/rpc.ts";
+import { bodyWithinBound } from "../body.ts";
 import { requireKnownSku } from "../catalogue.ts";
 import { hasRead } from "../edge-snapshot.ts";
 import { ApiError, type AppEnv, type Ctx, fail, ok } from "../http.ts";
@@ -44,7 +45,7 @@ function answer(c: Ctx, sku: string, result: JoinResult | { ok: false; code: "no
 	}
 }
 
-queue.post("/:sku/queue", async (c) => {
+queue.post("/:sku/queue", bodyWithinBound, async (c) => {
 	const sku = c.req.param("sku");
 	await requireKnownSku(c, sku);
 	const sessionId = sessionOf(c);

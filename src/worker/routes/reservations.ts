@@ -2,7 +2,7 @@ import { Hono } from "hono";
 import { shardOf } from "../../domain/escrow.ts";
 import type { ReserveAnswer, ReserveRequest, ReserveResult } from "../../inventory/rpc.ts";
 import type { Ticket } from "../../shared/types.ts";
-import { parseBody } from "../body.ts";
+import { bodyWithinBound, parseBody } from "../body.ts";
 import { isKnownSku, requireKnownSku } from "../catalogue.ts";
 import { recordDecision } from "../cost/analytics.ts";
 import { deferTo } from "../cost/meta.ts";
@@ -251,7 +251,7 @@ reservations.get("/:id", async (c) => {
 	return ok(c, result.reservation);
 });
 
-reservations.delete("/:id", async (c) => {
+reservations.delete("/:id", bodyWithinBound, async (c) => {
 	const { id, sku, shard, sessionId } = await ownedSku(c);
 	const result = await inventory(c.env, sku, shard).cancel(id, sessionId);
 	// Units came back: this isolate's next attempt asks the object, not an outdated copy, and a
