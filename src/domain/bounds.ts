@@ -26,11 +26,20 @@ export const IDEMPOTENCY_KEY_PATTERN = /^[\x20-\x7E]{1,255}$/;
 export const MAX_NAME_LENGTH = 200;
 /**
  * What a product name may not hold (docs/api.md, "Operator"): control characters (C0, DEL, C1),
+ * the line and paragraph separators (U+2028, U+2029: line breaks, categories Zl and Zp, not Cc),
  * the bidirectional embeddings, overrides and isolates that reorder the text shown after them
  * (U+202A–U+202E, U+2066–U+2069), and lone surrogates, which UTF-8 cannot carry. With the `u`
  * flag a lone surrogate is a code point of category Cs; a valid pair is one astral code point.
  */
-export const NAME_FORBIDDEN = /[\p{Cc}\p{Cs}\u202A-\u202E\u2066-\u2069]/u;
+export const NAME_FORBIDDEN = /[\p{Cc}\p{Cs}\p{Zl}\p{Zp}\u202A-\u202E\u2066-\u2069]/u;
+/**
+ * A name that shows as nothing: only white space and default-ignorable code points (Unicode's
+ * Default_Ignorable_Code_Point: zero-width spaces and joiners, U+2060 word joiner, soft hyphen,
+ * U+180E, variation selectors, Hangul fillers…), or the braille blank U+2800, which renders
+ * empty. JavaScript's `trim()` keeps most of them, so such a name passes "1–200 characters
+ * after trimming" while a buyer sees a blank product (docs/decisions/107-bad-input-the-server-took.md).
+ */
+export const NAME_INVISIBLE = /^[\p{White_Space}\p{Default_Ignorable_Code_Point}\u2800]+$/u;
 /**
  * The request format's bound. A new product is priced 0..99,999,999 (docs/api.md): above that no
  * payment provider here charges (src/payment/provider.ts MAX_AMOUNT_CENTS), and the amount rule

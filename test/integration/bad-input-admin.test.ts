@@ -6,19 +6,39 @@ import { expectError, JSON_TYPE, state } from "./bad-input-support.ts";
 import { ADMIN, call, createProduct, newSession } from "./helpers.ts";
 
 /**
- * Names a product may not have (docs/api.md, "Operator"): a control character, the right-to-left
- * override and an isolate (they reorder the text shown after them), a lone surrogate.
+ * Names a product may not have (docs/api.md, "Operator"): a control character, a line or
+ * paragraph separator (U+2028, U+2029: line breaks that are not control characters), the
+ * right-to-left override and an isolate (they reorder the text shown after them), a lone
+ * surrogate.
  */
 const BAD_NAMES = [
 	"a\u0000b",
 	"tab\there",
 	"a\u0085b",
+	"a\u2028b",
+	"a\u2029b",
 	"\u202eevil",
 	"x\u2067y",
 	"\ud800x",
 	"x\udc00",
 ];
 const NAME_REFUSED = /^name: must not contain control characters/;
+/**
+ * Names that show as nothing (docs/api.md, "Operator"): zero-width characters, the word joiner,
+ * U+180E, a soft hyphen, a Hangul filler, the braille blank, alone, repeated or between spaces.
+ */
+const INVISIBLE_NAMES = [
+	"\u200b",
+	"\u2060",
+	"\u180e",
+	"\u00ad",
+	"\u200b\u200b",
+	" \u200d ",
+	"\u3164",
+	"\u2800",
+	"\ufe0f",
+];
+const NAME_INVISIBLE = /^name: must have a visible character/;
 
 describe("operator endpoints with bad input", () => {
 	const product = { sku: "X", name: "N", priceCents: 100, currency: "USD", totalStock: 5 };
@@ -65,6 +85,10 @@ describe("operator endpoints with bad input", () => {
 			[{ name: 5 }, /name/],
 			[{ name: "n".repeat(201) }, /name/],
 			...BAD_NAMES.map((name): [Record<string, unknown>, RegExp] => [{ name }, NAME_REFUSED]),
+			...INVISIBLE_NAMES.map((name): [Record<string, unknown>, RegExp] => [
+				{ name },
+				NAME_INVISIBLE,
+			]),
 			[{ priceCents: -1 }, /priceCents/],
 			[{ priceCents: 1.5 }, /priceCents/],
 			[{ priceCents: "100" }, /priceCents/],
@@ -118,6 +142,7 @@ describe("operator endpoints with bad input", () => {
 			[{ perUserLimit: "3" }, /perUserLimit/],
 			[{ currency: "" }, /currency/],
 			...BAD_NAMES.map((name) => [{ name }, NAME_REFUSED]),
+			...INVISIBLE_NAMES.map((name) => [{ name }, NAME_INVISIBLE]),
 		] as [unknown, RegExp][]) {
 			expectError(await call("PATCH", path, { token: ADMIN, body }), 400, "invalid_request", names);
 		}
@@ -164,6 +189,13 @@ describe("operator endpoints with bad input", () => {
 		});
 		expect(named.status).toBe(200);
 		expect(named.body.data?.name).toBe("נעל 👟 drop");
+		// An emoji sequence joined by U+200D with its variation selector shows: it is a name.
+		const joined = await call<{ name: string }>("PATCH", path, {
+			token: ADMIN,
+			body: { name: "\u2764\ufe0f\u200d\ud83d\udd25" },
+		});
+		expect(joined.status).toBe(200);
+		expect(joined.body.data?.name).toBe("\u2764\ufe0f\u200d\ud83d\udd25");
 	});
 });
 

@@ -12,6 +12,7 @@ import {
 	MAX_TOTAL_STOCK,
 	MIN_HOLD_SECONDS,
 	NAME_FORBIDDEN,
+	NAME_INVISIBLE,
 	SKU_PATTERN,
 } from "../../domain/bounds.ts";
 import { MAX_SHARDS } from "../../domain/escrow.ts";
@@ -39,7 +40,11 @@ const ProductFields = {
 		.min(1)
 		.max(MAX_NAME_LENGTH)
 		.refine((name) => !NAME_FORBIDDEN.test(name), {
-			message: "must not contain control characters, bidirectional overrides or lone surrogates",
+			message:
+				"must not contain control characters, line or paragraph separators, bidirectional overrides or lone surrogates",
+		})
+		.refine((name) => !NAME_INVISIBLE.test(name), {
+			message: "must have a visible character (it holds only blanks or invisible characters)",
 		}),
 	priceCents: z.number().int().min(0).max(MAX_PRICE_CENTS),
 	currency: z
