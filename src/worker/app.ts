@@ -88,9 +88,14 @@ app.route("/api/config", config);
 // Local-only siteverify emulation (answers 404 unless ENVIRONMENT=local).
 app.route("/__local/turnstile", turnstileLocal);
 
-app.notFound((c) =>
-	fail(c, "not_found", `No route for ${c.req.method} ${new URL(c.req.url).pathname}.`),
-);
+/** The longest path a 404's message repeats: a path may be any length, an answer should not. */
+const MAX_PATH_QUOTED = 200;
+
+app.notFound((c) => {
+	const path = new URL(c.req.url).pathname;
+	const shown = path.length > MAX_PATH_QUOTED ? `${path.slice(0, MAX_PATH_QUOTED)}…` : path;
+	return fail(c, "not_found", `No route for ${c.req.method} ${shown}.`);
+});
 
 /** A Durable Object whose storage is newer than this deploy refuses to open: retry once it is redeployed. */
 const SCHEMA_TOO_NEW_RETRY_SECONDS = 30;

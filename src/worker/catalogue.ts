@@ -21,7 +21,7 @@
 import { SKU_PATTERN } from "../domain/bounds.ts";
 import { BoundedMap } from "../domain/rate-counters.ts";
 import { INSERT_CATALOGUE_ROW } from "../inventory/projections.ts";
-import { ApiError, type Ctx } from "./http.ts";
+import { ApiError, type Ctx, quoted } from "./http.ts";
 import { StorageUnavailable } from "./storage-errors.ts";
 
 /** How long "D1 has no such SKU" is believed without asking again. */
@@ -184,7 +184,13 @@ export async function requireKnownSku(
 	// The message is built only for a refusal: a reserve asks this on every attempt.
 	const refuse = () =>
 		new ApiError(code, message ?? `No product has the SKU ${JSON.stringify(sku)}.`);
-	if (!SKU_PATTERN.test(sku)) throw refuse();
+	// Not a SKU at all: its message quotes it cut short, since a path may be any length.
+	if (!SKU_PATTERN.test(sku)) {
+		throw new ApiError(
+			code,
+			message ?? `No product has the SKU ${quoted(sku)}: a SKU is 1–64 of A-Z a-z 0-9 . _ -.`,
+		);
+	}
 	// A known SKU is answered before the D1 binding is even read: reading it builds the request's
 	// metered D1 wrapper (worker/cost/bindings.ts), work the hot path does not need.
 	if (known.peek(sku) === true) return;

@@ -28,6 +28,7 @@ import { ApiError, type AppEnv, type Ctx, fail, ok } from "../http.ts";
 import { inventory } from "../inventory-stub.ts";
 import { requireAdmin } from "../middleware/auth.ts";
 import { deliverTallies } from "../middleware/ratelimit.ts";
+import { countParam } from "../query-count.ts";
 import { STORAGE_RETRY_AFTER_SECONDS, StorageUnavailable } from "../storage-errors.ts";
 import { trailPageQuery } from "../trail-query.ts";
 import { adminReset } from "./admin-reset.ts";
@@ -89,11 +90,7 @@ const PatchProduct = z
 	.partial();
 
 /** An events page's `limit` or `tail`: digits only, as metrics' `seconds` (not `1e3`, `0x10`, ` 5`). */
-const pageSize = z
-	.string()
-	.regex(/^\d{1,4}$/, `must be a whole number 1..${MAX_EVENTS_PAGE}`)
-	.transform(Number)
-	.pipe(z.number().int().min(1).max(MAX_EVENTS_PAGE));
+const pageSize = countParam(MAX_EVENTS_PAGE);
 
 const EventsQuery = z
 	.object({
@@ -120,12 +117,7 @@ const EventsQuery = z
 	});
 
 const MetricsQuery = z.object({
-	seconds: z
-		.string()
-		.regex(/^\d{1,4}$/, `must be a whole number of seconds 1..${HISTORY_SECONDS}`)
-		.transform(Number)
-		.pipe(z.number().int().min(1).max(HISTORY_SECONDS))
-		.optional(),
+	seconds: countParam(HISTORY_SECONDS, "seconds").optional(),
 });
 
 /** The route's SKU, refused at the edge when the catalogue does not have it (worker/catalogue.ts). */
@@ -297,16 +289,18 @@ admin.get("/products/:sku/events", async (c) => {
 	}
 	// One page of the trail (trail-query.ts): a split SKU's shards merged in the order D1
 	// received them. Both kinds of SKU answer the row's cursor as `cursor`.
+	// A forward page reads one row past `limit`: `next` is null on the last page even when
+	// that page is full, as docs/api.md says (the catalogue reads its pages the same way).
 	const page = trailPageQuery(
 		sku,
 		shards,
 		tail === undefined
-			? { kind: "after", after, limit }
+			? { kind: "after", after, limit: limit + 1 }
 			: { kind: "tail", tail, ...(before === undefined ? {} : { before: Number(before) }) },
 	);
 	const statement = c.env.DB.prepare(page.sql).bind(...page.params);
 	const read = await statement.all<Record<string, string | number | null>>();
-	const results = tail === undefined ? read.results : read.results.reverse();
+	const results = tail === undefined ? read.results.slice(0, limit) : read.results.reverse();
 	const events: AuditEvent[] = results.map((r) => ({
 		id: String(r.id),
 		seq: Number(r.seq),
@@ -329,7 +323,7 @@ admin.get("/products/:sku/events", async (c) => {
 	// knowing which kind of cursor the SKU uses (a split SKU's `seq` is not one).
 	const lastRow = results.at(-1);
 	const last = lastRow === undefined ? null : String(lastRow.cursor);
-	const more = tail === undefined && events.length === limit;
+	const more = tail === undefined && read.results.length > limit;
 	return ok(c, { events, next: more ? last : null, last });
 });
 

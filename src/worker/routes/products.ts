@@ -16,6 +16,7 @@ import {
 import { ApiError, type AppEnv, fail, ok } from "../http.ts";
 import { inventory } from "../inventory-stub.ts";
 import { readerSessionId } from "../middleware/ratelimit.ts";
+import { countParam } from "../query-count.ts";
 
 export const products = new Hono<AppEnv>();
 
@@ -24,12 +25,7 @@ const LIVE_FULL_RETRY_AFTER_SECONDS = 5;
 
 /** The catalogue's query (docs/api.md): `limit` and `after` as the events' are read, digits and a cursor. */
 const CatalogueQuery = z.object({
-	limit: z
-		.string()
-		.regex(/^\d{1,3}$/, `must be a whole number 1..${MAX_PRODUCTS_LISTED}`)
-		.transform(Number)
-		.pipe(z.number().int().min(1).max(MAX_PRODUCTS_LISTED))
-		.optional(),
+	limit: countParam(MAX_PRODUCTS_LISTED).optional(),
 	after: z
 		.string()
 		.transform((cursor, ctx) => {

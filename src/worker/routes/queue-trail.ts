@@ -13,6 +13,7 @@ import type { AuditEvent } from "../../shared/types.ts";
 import { requireKnownSku } from "../catalogue.ts";
 import { ApiError, type AppEnv, fail, ok } from "../http.ts";
 import { inventory } from "../inventory-stub.ts";
+import { countParam } from "../query-count.ts";
 import { STORAGE_RETRY_AFTER_SECONDS } from "../storage-errors.ts";
 
 export const queueTrail = new Hono<AppEnv>();
@@ -22,12 +23,7 @@ const Query = z.object({
 		.string()
 		.regex(/^\d{1,15}$/, "must be a cursor from a previous page (digits)")
 		.optional(),
-	limit: z
-		.string()
-		.regex(/^\d{1,4}$/, `must be digits, 1..${MAX_EVENTS_PAGE}`)
-		.transform(Number)
-		.pipe(z.number().int().min(1).max(MAX_EVENTS_PAGE))
-		.optional(),
+	limit: countParam(MAX_EVENTS_PAGE).optional(),
 });
 
 // The room's events are the SKU's own object's (the coordinator of a split SKU), stored under
