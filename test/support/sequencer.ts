@@ -45,6 +45,8 @@ export const EXPECTED_SECONDS: Readonly<Record<string, number>> = {
 	"test/e2e/demo-refusals.test.ts": 16,
 	"test/node/drop-limits.test.ts": 18,
 	"test/e2e/storefront-operator-changes.test.ts": 20,
+	// A refused feed under a paused clock; a reset seen by the read every 10 s.
+	"test/e2e/storefront-feed-refused.test.ts": 24,
 	"test/e2e/storefront-states.test.ts": 15,
 	"test/e2e/storefront-hold-ended.test.ts": 16,
 	"test/e2e/storefront.test.ts": 15,

@@ -67,7 +67,7 @@ describe("a read in place of the feed that succeeds", () => {
 			() => {},
 		);
 		let reads = 0;
-		const stopReads = startFallbackReads({
+		const loop = startFallbackReads({
 			read: async () => {
 				reads += 1;
 				return ok;
@@ -82,7 +82,7 @@ describe("a read in place of the feed that succeeds", () => {
 			opened,
 			reads: () => reads,
 			stop() {
-				stopReads();
+				loop.stop();
 				stopFeed();
 			},
 		};
@@ -105,5 +105,111 @@ describe("a read in place of the feed that succeeds", () => {
 		await vi.advanceTimersByTimeAsync(500);
 		expect(feed.opened.at(-1)).toBe(19_000);
 		feed.stop();
+	});
+});
+
+describe("a read in place of the feed, asked for at once", () => {
+	const T0 = Date.UTC(2026, 10, 30, 12, 0, 0);
+	beforeEach(() => {
+		vi.useFakeTimers();
+		vi.setSystemTime(T0);
+	});
+	afterEach(() => {
+		vi.restoreAllMocks();
+		vi.useRealTimers();
+	});
+
+	const product = { sku: "SKU-1" } as Product;
+	const ok: ApiResult<Product> = {
+		ok: true,
+		status: 200,
+		data: product,
+		meta: { requestId: "req", durationMs: 1 } as never,
+		roundTripMs: 1,
+	};
+	const busy = (retryAfterSeconds: number | null): ApiResult<Product> => ({
+		ok: false,
+		status: 503,
+		code: "unavailable",
+		message: "Busy.",
+		meta: null,
+		retryAfterSeconds,
+		roundTripMs: 1,
+	});
+
+	/** Reads answered from `answers` in turn (the last one again once they run out). */
+	function loopOver(answers: ApiResult<Product>[]) {
+		const at: number[] = [];
+		const readAt: (number | null)[] = [];
+		let back = 0;
+		const loop = startFallbackReads({
+			read: async () => {
+				at.push(Date.now() - T0);
+				return answers[Math.min(at.length - 1, answers.length - 1)] as ApiResult<Product>;
+			},
+			product: () => {},
+			readAt: (ms) => readAt.push(ms === null ? null : ms - T0),
+			back: () => {
+				back += 1;
+			},
+			random: () => 0.5,
+		});
+		return { loop, at, readAt, back: () => back };
+	}
+
+	it("reads at once, then at the steady pace from that read", async () => {
+		const l = loopOver([ok]);
+		await vi.advanceTimersByTimeAsync(1_000);
+		expect(l.at).toEqual([]);
+		l.loop.readNow();
+		await vi.advanceTimersByTimeAsync(0);
+		expect(l.at).toEqual([1_000]);
+		expect(l.readAt).toEqual([1_000]);
+		// The read due at 10 s was replaced: the next is one interval after the one just made.
+		await vi.advanceTimersByTimeAsync(FALLBACK_READ_MS);
+		expect(l.at).toEqual([1_000, 1_000 + FALLBACK_READ_MS]);
+		l.loop.stop();
+	});
+
+	it("asks nothing while a read is in flight or a failed read's Retry-After runs", async () => {
+		let answer: (r: ApiResult<Product>) => void = () => {};
+		let reads = 0;
+		const loop = startFallbackReads({
+			read: () => {
+				reads += 1;
+				return new Promise((resolve) => {
+					answer = resolve;
+				});
+			},
+			product: () => {},
+			readAt: () => {},
+			random: () => 0.5,
+		});
+		loop.readNow();
+		loop.readNow();
+		expect(reads).toBe(1);
+		answer(busy(30));
+		await vi.advanceTimersByTimeAsync(0);
+		loop.readNow();
+		await vi.advanceTimersByTimeAsync(29_999);
+		expect(reads).toBe(1);
+		await vi.advanceTimersByTimeAsync(1);
+		expect(reads).toBe(2);
+		loop.stop();
+	});
+
+	it("says the server is back when a read succeeds after failed ones, not after every success", async () => {
+		const l = loopOver([ok, busy(null), busy(null), ok]);
+		l.loop.readNow();
+		await vi.advanceTimersByTimeAsync(0);
+		expect(l.back()).toBe(0);
+		// 10 s: fails; then the feed's backoff, 0.5 s: fails; 1 s later: succeeds.
+		await vi.advanceTimersByTimeAsync(FALLBACK_READ_MS + 500 + 1_000);
+		expect(l.at).toEqual([0, 10_000, 10_500, 11_500]);
+		expect(l.readAt).toEqual([0, null, null, 11_500]);
+		expect(l.back()).toBe(1);
+		await vi.advanceTimersByTimeAsync(FALLBACK_READ_MS);
+		expect(l.back()).toBe(1);
+		l.loop.stop();
 	});
 });

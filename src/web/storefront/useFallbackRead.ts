@@ -11,41 +11,64 @@
 // moment the feed is open. docs/decisions/068-storefront-leftovers.md
 // A read that succeeds lets the feed's socket try again at once rather than at the end of its
 // backoff, once per outage (fallback-reads.ts, docs/decisions/082-storefront-after-a-reset-and-a-woken-feed.md).
+// A socket closed before it opened asks for a read at once (`readNow`), and what a read brings is
+// given on as the feed's signals would be (useProductFeed.ts,
+// docs/decisions/109-a-page-without-its-live-feed.md).
 
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { Product } from "../../shared/types.ts";
 import type { ApiClient } from "../api/client.ts";
-import { startFallbackReads } from "./fallback-reads.ts";
+import { type FallbackLoop, startFallbackReads } from "./fallback-reads.ts";
+
+export interface FallbackReadEvents {
+	/** A product read. */
+	product(p: Product): void;
+	/** The server answered a read: the feed's socket may try again at once (live-source.ts wake). */
+	wake(): void;
+	/** A read succeeded after one failed: the server answers again. */
+	back(): void;
+}
 
 /**
  * Reads the product while `active` (the feed is not open and the product has loaded);
  * returns when the last read succeeded (this device's clock), null when none has since the
- * feed was lost or the last one failed (the page cannot reach the store).
+ * feed was lost or the last one failed (the page cannot reach the store). Each change of
+ * `readNow` (above 0) asks for a read at once: the feed's socket was refused or could not
+ * connect, so whether the store answers is learnt now rather than an interval later.
  */
 export function useFallbackRead(
 	api: ApiClient,
 	sku: string,
 	active: boolean,
-	onProduct: (p: Product) => void,
-	/** The server answered a read: the feed's socket may try again at once (live-source.ts wake). */
-	wake: () => void,
+	readNow: number,
+	events: FallbackReadEvents,
 ): number | null {
 	const [readAtMs, setReadAtMs] = useState<number | null>(null);
-	const take = useRef(onProduct);
-	take.current = onProduct;
-	const woken = useRef(wake);
-	woken.current = wake;
+	const on = useRef(events);
+	on.current = events;
+	const loop = useRef<FallbackLoop | null>(null);
 
 	useEffect(() => {
 		setReadAtMs(null);
 		if (!active) return;
-		return startFallbackReads({
+		const started = startFallbackReads({
 			read: () => api.product(sku),
-			product: (p) => take.current(p),
+			product: (p) => on.current.product(p),
 			readAt: setReadAtMs,
-			wake: () => woken.current(),
+			wake: () => on.current.wake(),
+			back: () => on.current.back(),
 		});
+		loop.current = started;
+		return () => {
+			started.stop();
+			if (loop.current === started) loop.current = null;
+		};
 	}, [api, sku, active]);
+
+	// Declared after the loop's effect, so a refusal that starts the loop reads at once in it.
+	useEffect(() => {
+		if (readNow > 0) loop.current?.readNow();
+	}, [readNow]);
 
 	return readAtMs;
 }

@@ -8,7 +8,10 @@
 // start: sale.ts productOutdated) or the page asks (`reread`, after a refusal it did
 // not foresee). docs/decisions/060-storefront-follows-the-operator.md
 // While the feed is down or refused, the product is read over HTTP instead
-// (useFallbackRead.ts, docs/decisions/068-storefront-leftovers.md).
+// (useFallbackRead.ts, docs/decisions/068-storefront-leftovers.md): at once when a socket is
+// refused or cannot connect, and such a read gives the signals the feed would have given (a
+// product an operator changed counts as a product message, a read that succeeds after failed
+// ones as the server back), docs/decisions/109-a-page-without-its-live-feed.md.
 
 import { useCallback, useEffect, useRef, useState } from "preact/hooks";
 import type { Availability, Product } from "../../shared/types.ts";
@@ -17,6 +20,7 @@ import type { LiveSource, LiveState } from "../api/live.ts";
 import { describeError } from "../api/outcomes.ts";
 import { readUntilOk } from "../api/read-until-ok.ts";
 import type { FeedView } from "./ProductCard.tsx";
+import { operatorChanged } from "./product-news.ts";
 import { clockOffsetMs, productOutdated } from "./sale.ts";
 import { useFallbackRead } from "./useFallbackRead.ts";
 
@@ -42,12 +46,14 @@ export interface ProductFeed {
 	/** Reads the product again (the operator may have changed it); one read at a time. */
 	reread(): void;
 	/**
-	 * How many times the feed came back after a drop: the server is reachable again, so
-	 * what backed off while it was not (the queue ticket's reads) can ask again now.
+	 * How many times the feed came back after a drop (or, without a feed, a read in its place
+	 * succeeded after failed ones): the server is reachable again, so what backed off while it
+	 * was not (the queue ticket's reads) can ask again now.
 	 */
 	reconnects: number;
 	/**
-	 * How many product messages the feed brought: the operator changed the SKU (a PATCH or a
+	 * How many product messages the feed brought (or, without a feed, products read in its place
+	 * that an operator changed: product-news.ts): the operator changed the SKU (a PATCH or a
 	 * reset), so a hold on the page may be gone (useHoldCheck.ts).
 	 */
 	productMessages: number;
@@ -66,6 +72,11 @@ export function useProductFeed(sku: string, api: ApiClient, source: LiveSource):
 	const wasOpen = useRef(false);
 	const [reconnects, setReconnects] = useState(0);
 	const [productMessages, setProductMessages] = useState(0);
+	/** The current connect's socket opened: a close without it is a refusal or no connection. */
+	const socketOpened = useRef(false);
+	/** This outage (until a socket opens) already asked for a read at once. */
+	const readAskedThisOutage = useRef(false);
+	const [readNow, setReadNow] = useState(0);
 
 	const accept = useCallback((a: Availability) => {
 		const asOfMs = Date.parse(a.asOf);
@@ -79,13 +90,17 @@ export function useProductFeed(sku: string, api: ApiClient, source: LiveSource):
 	// The newest product wins: a read that was overtaken by the feed's product message (or
 	// the other way round) is dropped; product and availability are read together.
 	const productAsOfMs = useRef(0);
+	const shownProduct = useRef<Product | null>(null);
+	/** Shows `p` unless a newer one is shown; says whether it did. */
 	const takeProduct = useCallback(
-		(p: Product) => {
+		(p: Product): boolean => {
 			const asOfMs = Date.parse(p.availability.asOf);
-			if (asOfMs < productAsOfMs.current) return;
+			if (asOfMs < productAsOfMs.current) return false;
 			productAsOfMs.current = asOfMs;
+			shownProduct.current = p;
 			setProduct(p);
 			accept(p.availability);
+			return true;
 		},
 		[accept],
 	);
@@ -140,7 +155,17 @@ export function useProductFeed(sku: string, api: ApiClient, source: LiveSource):
 	const onState = useCallback(
 		(s: LiveState) => {
 			setState(s);
+			if (s.kind === "connecting") socketOpened.current = false;
+			// A socket closed before it opened: refused (past MAX_LIVE_SOCKETS viewers the server
+			// answers the upgrade 503, which a browser's WebSocket cannot read) or no connection.
+			// Once an outage: read at once, so the page knows now whether the store answers.
+			if (s.kind === "waiting" && !socketOpened.current && !readAskedThisOutage.current) {
+				readAskedThisOutage.current = true;
+				setReadNow((n) => n + 1);
+			}
 			if (s.kind === "open") {
+				socketOpened.current = true;
+				readAskedThisOutage.current = false;
 				// Back after a drop: a product message may have been missed meanwhile.
 				if (wasOpen.current) {
 					rereadSoon();
@@ -181,14 +206,18 @@ export function useProductFeed(sku: string, api: ApiClient, source: LiveSource):
 	}, [sku, api, source, accept, onState, takeProduct, onProductMessage]);
 
 	// Only once the product has loaded (the feed is subscribed then) and while the feed is lost.
-	const wakeFeed = useCallback(() => source.wake?.(), [source]);
-	const readAtMs = useFallbackRead(
-		api,
-		sku,
-		product !== null && lostAtMs !== null,
-		takeProduct,
-		wakeFeed,
-	);
+	// What the feed would have said comes from the reads too: an operator's change (new
+	// fields, a reset's new seed) counts as a product message, a read after failed ones as the
+	// server back (useQueueTicket.ts and useHoldCheck.ts read again on either).
+	const readAtMs = useFallbackRead(api, sku, product !== null && lostAtMs !== null, readNow, {
+		product: (p) => {
+			const shown = shownProduct.current;
+			if (takeProduct(p) && shown !== null && operatorChanged(shown, p))
+				setProductMessages((n) => n + 1);
+		},
+		wake: () => source.wake?.(),
+		back: () => setReconnects((n) => n + 1),
+	});
 
 	return {
 		product,
