@@ -186,6 +186,33 @@ describe("storefront when a hold ends elsewhere", () => {
 		expect(errors).toEqual([]);
 	});
 
+	it("shows the order of a hold paid elsewhere when Pay finds it paid, and counts it in the limit", async () => {
+		const { sku, page, errors } = await holdingPage(undefined, hideTheEnd);
+		await payElsewhere(page, sku);
+		await page.getByRole("button", { name: "Pay $42.00" }).click();
+		await expect.poll(() => statusText(page), POLL).toMatch(ORDER_SHOWN);
+		await page.getByRole("heading", { name: /^Order [0-9A-F]{4}-[0-9A-F]{4}$/ }).waitFor();
+		expect(await holdHeading(page).count()).toBe(0);
+		expect(await alertText(page)).toBe("");
+		// One unit paid of the limit of 2: Reserve offers 1, not 2 again.
+		const options = await page.getByLabel("Quantity").locator("option").allTextContents();
+		expect(options).toEqual(["1"]);
+		expect(errors).toEqual([]);
+	});
+
+	it("words a hold cancelled elsewhere from its status when Pay finds it ended", async () => {
+		const { sku, page, errors } = await holdingPage(undefined, hideTheEnd);
+		const { token, id } = await heldByPage(page, sku);
+		const cancelled = await api(e2e.server, "DELETE", `/api/reservations/${id}`, { token });
+		expect(cancelled.status).toBe(200);
+		await page.getByRole("button", { name: "Pay $42.00" }).click();
+		await expect.poll(() => statusText(page), POLL).toBe(CANCELLED_NOTICE);
+		expect(await alertText(page)).toBe("");
+		expect(await holdHeading(page).count()).toBe(0);
+		await page.getByRole("button", { name: "Reserve" }).waitFor();
+		expect(errors).toEqual([]);
+	});
+
 	it("words the end of a hold cancelled elsewhere from its status, not as expired", async () => {
 		const { sku, page, errors } = await holdingPage({ holdSeconds: 5 }, hideTheEnd);
 		// Another tab of the same session cancels it; this page learns at the end of its timer.

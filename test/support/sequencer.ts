@@ -48,7 +48,7 @@ export const EXPECTED_SECONDS: Readonly<Record<string, number>> = {
 	// A refused feed under a paused clock; a reset seen by the read every 10 s.
 	"test/e2e/storefront-feed-refused.test.ts": 24,
 	"test/e2e/storefront-states.test.ts": 15,
-	"test/e2e/storefront-hold-ended.test.ts": 16,
+	"test/e2e/storefront-hold-ended.test.ts": 19,
 	"test/e2e/storefront.test.ts": 15,
 	"test/e2e/storefront-waiting-room.test.ts": 74,
 	"test/e2e/storefront-room-full.test.ts": 19,

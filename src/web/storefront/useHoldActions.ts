@@ -121,11 +121,21 @@ export function useHoldActions(
 			fail(r);
 			return;
 		}
-		// Released, expired or paid elsewhere: ask the server where the hold stands.
+		// Released, expired or paid elsewhere (another tab of this session): ask the server where
+		// the hold stands, and say that, as Release does: a paid hold shows its order.
 		const current = await api.reservation(id);
 		setBusy(null);
-		if (!current.ok || !["RESERVED", "CHECKOUT_PENDING"].includes(current.data.status))
+		if (current.ok && !stillHeld(current.data.status)) {
 			setHold(null);
+			if (current.data.status === "PAID") return void paidElsewhere(current.data);
+			return say(endedHoldNotice(current.data.status), true);
+		}
+		// This payment was refused (409), so it took nothing: a hold gone was not paid.
+		if (!current.ok && current.status === 404) {
+			setHold(null);
+			return say(RESET_HOLD_NOTICE, true);
+		}
+		if (!current.ok) setHold(null);
 		fail(r);
 	};
 
