@@ -10,7 +10,6 @@ import { webSocketSource } from "../api/live.ts";
 import { describeError } from "../api/outcomes.ts";
 import { httpTransport } from "../api/transport.ts";
 import { Layout, Notice } from "../components/Layout.tsx";
-import { Turnstile } from "../components/Turnstile.tsx";
 import { newIdempotencyKey, useNow } from "../lib/hooks.ts";
 import { load, save } from "../lib/stored.ts";
 import { endedHoldNotice, stillHeld } from "./ended-hold.ts";
@@ -45,6 +44,7 @@ import { useHumanCheck } from "./useHumanCheck.ts";
 import { useProductFeed } from "./useProductFeed.ts";
 import { useQueueTicket } from "./useQueueTicket.ts";
 import { verifiedText } from "./verified-notice.ts";
+import { VerifyPanel } from "./VerifyPanel.tsx";
 import { AdmittedBanner, WaitingPanel } from "./WaitingPanel.tsx";
 
 export const DEFAULT_SKU = "DEMO-SNEAKER";
@@ -308,28 +308,13 @@ export function Storefront() {
 			</div>
 
 			{product !== null && session === null && (
-				<section class="card" aria-labelledby="verify-title">
-					<h2 id="verify-title">Verify you are human</h2>
-					<p class="muted small">
-						{owner !== null
-							? "Your session ended. Verify again to go on with it: a hold and a place in the queue stay yours."
-							: "One check per visit keeps bots away from the stock."}
-					</p>
-					{config !== null ? (
-						<Turnstile
-							siteKey={config.turnstileSiteKey}
-							local={config.localTurnstile}
-							round={checkRound}
-							onToken={verify}
-						/>
-					) : configProblem !== null ? (
-						<p role="alert" class="notice notice-error">
-							Could not load the human check: {configProblem} Trying again by itself…
-						</p>
-					) : (
-						<p class="muted">Loading…</p>
-					)}
-				</section>
+				<VerifyPanel
+					ended={owner !== null}
+					config={config}
+					configProblem={configProblem}
+					checkRound={checkRound}
+					onToken={verify}
+				/>
 			)}
 
 			{room !== null && session !== null && hold === null && !admitted && (
