@@ -49,6 +49,8 @@ export const EXPECTED_SECONDS: Readonly<Record<string, number>> = {
 	"test/e2e/storefront-feed-refused.test.ts": 24,
 	"test/e2e/storefront-states.test.ts": 15,
 	"test/e2e/storefront-hold-ended.test.ts": 19,
+	// Five pairs of tabs of one buyer (a duplicated tab), each told by the other within seconds.
+	"test/e2e/storefront-two-tabs.test.ts": 18,
 	"test/e2e/storefront.test.ts": 15,
 	"test/e2e/storefront-waiting-room.test.ts": 74,
 	"test/e2e/storefront-room-full.test.ts": 19,

@@ -43,8 +43,9 @@ import { useHoldActions } from "./useHoldActions.ts";
 import { useHumanCheck } from "./useHumanCheck.ts";
 import { useProductFeed } from "./useProductFeed.ts";
 import { useQueueTicket } from "./useQueueTicket.ts";
-import { verifiedText } from "./verified-notice.ts";
+import { useTabNews } from "./useTabNews.ts";
 import { VerifyPanel } from "./VerifyPanel.tsx";
+import { verifiedText } from "./verified-notice.ts";
 import { AdmittedBanner, WaitingPanel } from "./WaitingPanel.tsx";
 
 export const DEFAULT_SKU = "DEMO-SNEAKER";
@@ -82,6 +83,8 @@ export function Storefront() {
 	// also after it ended, within its grace: the hold's own actions and the renewal use it
 	// (useBuyerSession.ts, docs/decisions/086-a-sessions-end-and-what-it-owns.md).
 	const { live: session, owner, endsAtMs, setSession, lapse } = useBuyerSession(now, offsetMs);
+	// The session's other tabs: what they did is read from the server here (useTabNews.ts).
+	const tabs = useTabNews(sku, owner?.sessionId ?? null);
 
 	api.token = owner?.token ?? null;
 
@@ -110,6 +113,11 @@ export function Storefront() {
 					});
 		if (untrue) setNotice(null);
 	});
+
+	// Another tab of the session released a hold: a limit this tab was told of may not hold now.
+	useEffect(() => {
+		if (tabs.freed > 0) setNotice((n) => (n?.code === "purchase_limit" ? null : n));
+	}, [tabs.freed]);
 
 	const say = (value: StoreNotice, focus = false) => {
 		setNotice(value);
@@ -195,6 +203,7 @@ export function Storefront() {
 		// time it has left, not the first answer's (docs/decisions/088-ended-holds-and-replays.md).
 		if (!stillHeld(r.data.status)) return setNotice(endedHoldNotice(r.data.status));
 		setHold({ reservation: r.data, deadlineMs: Date.now() + r.data.expiresInSeconds * 1000 });
+		tabs.tell(false);
 		setNotice({
 			tone: "success",
 			text: `Reserved ${r.data.quantity === 1 ? "1 unit" : `${r.data.quantity} units`}. Pay before the timer runs out to keep it.`,
@@ -219,8 +228,10 @@ export function Storefront() {
 		focusNext,
 		offsetMs,
 		availability,
-		// A product message (an operator's PATCH or reset) or the feed back after a drop.
-		operatorNews: productMessages + reconnects,
+		// A product message (an operator's PATCH or reset), the feed back after a drop, or
+		// another tab of the session that paid or released.
+		news: productMessages + reconnects + tabs.news,
+		tell: tabs.tell,
 	});
 
 	// The waiting room (docs/waiting-room.md): with one enabled, Reserve is offered only
@@ -246,6 +257,7 @@ export function Storefront() {
 		},
 		reconnects,
 		productMessages,
+		tabs,
 	);
 	// A lapsed admission is over here at once (the ticket is read again just after, too).
 	const admitted = shownTicketState(queue.ticket, serverNowMs) === "admitted";

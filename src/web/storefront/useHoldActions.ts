@@ -2,8 +2,10 @@
 // never charges twice), cancel (asking the server where a hold stands when it cannot
 // be cancelled), a hold paid elsewhere, the hold's expiry (useHoldExpiry.ts, which confirms it
 // once the store answers again), a payment whose answer never came, asked about once the server
-// answers again (usePaymentRecheck.ts), and a hold the feed says may have ended, an operator's
-// reset deleting it (useHoldCheck.ts).
+// answers again (usePaymentRecheck.ts), and a hold the feed or another tab of the session says
+// may have ended, an operator's reset deleting it (useHoldCheck.ts). A payment or a release here
+// is told to the session's other tabs (useTabNews.ts), which show the same hold when one was
+// duplicated from this one.
 
 import { useRef } from "preact/hooks";
 import type { Availability, HoldStatus, Reservation } from "../../shared/types.ts";
@@ -43,8 +45,10 @@ export interface HoldActionDeps {
 	offsetMs: number;
 	/** The latest availability (its `asOf`: the server answered at that moment). */
 	availability: Availability | null;
-	/** The feed's product messages and returns after a drop (useProductFeed.ts). */
-	operatorNews: number;
+	/** The feed's product messages and returns after a drop, and other tabs' news (useTabNews.ts). */
+	news: number;
+	/** Tells the session's other tabs that its standing changed here (useTabNews.ts). */
+	tell: (freed: boolean) => void;
 }
 
 export function useHoldActions(
@@ -65,7 +69,8 @@ export function useHoldActions(
 		focusNext,
 		offsetMs,
 		availability,
-		operatorNews,
+		news,
+		tell,
 	}: HoldActionDeps,
 ) {
 	const checkoutKey = useRef<{ reservationId: string; method: string; key: string } | null>(null);
@@ -90,6 +95,7 @@ export function useHoldActions(
 			setBusy(null);
 			checkoutKey.current = null;
 			setHold(null);
+			tell(false);
 			setOrders((list) =>
 				[{ sessionId: session.sessionId, order: r.data }, ...list].slice(0, MAX_STORED_ORDERS),
 			);
@@ -170,6 +176,7 @@ export function useHoldActions(
 		if (r.ok || r.code === "not_found") {
 			setBusy(null);
 			setHold(null);
+			if (r.ok) tell(true);
 			say({ tone: "info", text: "Hold released: the units are back in stock." }, true);
 			return;
 		}
@@ -267,7 +274,7 @@ export function useHoldActions(
 		hold,
 		busy,
 		availability,
-		operatorNews,
+		news,
 		offsetMs,
 		paid: (current) => {
 			if (lostPayment()) return afterLostPayment.paid(current);

@@ -7,7 +7,10 @@
 // - an availability newer than the hold that counts fewer units held than this hold holds
 //   (`holdMayHaveEnded`): a hold that still stands is counted in `reserved`;
 // - a product message on the feed (sent after an operator's PATCH or reset), or the feed
-//   coming back after a drop (such a message may have been missed meanwhile).
+//   coming back after a drop (such a message may have been missed meanwhile);
+// - another tab of the same session saying it paid or released a hold, or this tab coming back
+//   into view (useTabNews.ts, docs/decisions/110-two-tabs-of-one-buyer.md): the other tab's hold
+//   may be this one, and a busy drop's `reserved` never falls below this hold's quantity.
 // RESERVED or CHECKOUT_PENDING: nothing changes. PAID: the order shows, never hidden. An ended
 // status: its words (ended-hold.ts). 404: the store has no such hold for this session (`gone`).
 // A read that fails changes nothing; the next evidence asks again.
@@ -29,8 +32,11 @@ export interface HoldCheckDeps {
 	/** The buyer's own action (Pay, Release) is running: its outcome speaks. */
 	busy: boolean;
 	availability: Availability | null;
-	/** Counts the feed's product messages and its returns after a drop (useProductFeed.ts). */
-	operatorNews: number;
+	/**
+	 * Counts the feed's product messages and its returns after a drop (useProductFeed.ts), and
+	 * other tabs' news (useTabNews.ts).
+	 */
+	news: number;
 	/** Server clock minus this device's (useProductFeed.ts). */
 	offsetMs: number;
 	paid(current: Reservation): void;
@@ -46,14 +52,14 @@ export function useHoldCheck(api: ApiClient, deps: HoldCheckDeps): void {
 	/** Evidence seen that the hold may have ended, not read yet. */
 	const wanted = useRef(false);
 	const reading = useRef(false);
-	const seenNews = useRef(deps.operatorNews);
+	const seenNews = useRef(deps.news);
 	const seenAsOf = useRef<string | null>(null);
 	const notBeforeServerMs = useRef(0);
-	const { hold, busy, availability, operatorNews, offsetMs } = deps;
+	const { hold, busy, availability, news, offsetMs } = deps;
 
 	useEffect(() => {
-		const newsChanged = operatorNews !== seenNews.current;
-		seenNews.current = operatorNews;
+		const newsChanged = news !== seenNews.current;
+		seenNews.current = news;
 		if (hold === null) {
 			wanted.current = false;
 			return;

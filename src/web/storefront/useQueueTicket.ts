@@ -9,7 +9,11 @@
 // within the bounds of join-retry.ts; past them the page stops and waits for a click. A join
 // refused 403 `purchase_limit` says the session is at the limit by the server's count (another
 // tab's holds and orders too): `atLimit` keeps that until the buyer checks again or the operator
-// changes the SKU (docs/decisions/105-the-rooms-leftovers.md).
+// changes the SKU (docs/decisions/105-the-rooms-leftovers.md), or another tab of the session
+// says units went back. Another tab of the session that joined, reserved, paid or released, and
+// this tab coming back into view, make the page read the ticket once (useTabNews.ts,
+// docs/decisions/110-two-tabs-of-one-buyer.md): a duplicated tab offered Join after the first
+// had joined.
 
 import { useCallback, useEffect, useRef, useState } from "preact/hooks";
 import type { Ticket } from "../../shared/types.ts";
@@ -46,6 +50,8 @@ export function useQueueTicket(
 	reconnects: number,
 	/** How many product messages the feed brought (useProductFeed `productMessages`). */
 	productMessages: number,
+	/** The session's other tabs (useTabNews.ts): their news, and a join here told to them. */
+	tabs: { news: number; freed: number; tell: (freed: boolean) => void },
 ) {
 	const [ticket, setTicket] = useState<Ticket | null>(null);
 	const [joining, setJoining] = useState(false);
@@ -90,6 +96,16 @@ export function useQueueTicket(
 		return () => clearTimeout(id);
 	}, [active, reconnects, refresh]);
 
+	// Another tab of this session joined, reserved, paid or released (or this tab is back in
+	// view): read the ticket once, whether or not one is shown. Only this session's tabs hear it.
+	// (A tab that turns active reads it anyway, above: news heard meanwhile needs no second read.)
+	const seenTabNews = useRef(tabs.news);
+	useEffect(() => {
+		if (tabs.news === seenTabNews.current) return;
+		seenTabNews.current = tabs.news;
+		if (active) void refresh();
+	}, [active, tabs.news, refresh]);
+
 	// An operator changed the SKU (a PATCH, or a reset that dropped every ticket): a page
 	// holding a ticket reads it once, spread, as every open tab gets the message at once.
 	useEffect(() => {
@@ -123,6 +139,8 @@ export function useQueueTicket(
 	const due = useRef<JoinRetry | null>(null);
 	const reportError = useRef(onError);
 	reportError.current = onError;
+	const tell = useRef(tabs.tell);
+	tell.current = tabs.tell;
 	const join = useCallback(
 		async (bySelf = false) => {
 			if (!bySelf) run.current = null;
@@ -138,6 +156,7 @@ export function useQueueTicket(
 				setAtLimit(false);
 				setDropped(false);
 				setTicket(r.data);
+				tell.current(false);
 				return;
 			}
 			// The server's count of this session's units, which this tab cannot see all of.
@@ -176,6 +195,10 @@ export function useQueueTicket(
 	useEffect(() => {
 		if (productMessages > 0) setAtLimit(false);
 	}, [productMessages]);
+	// Another tab of this session released a hold: the units it counted are back.
+	useEffect(() => {
+		if (tabs.freed > 0) setAtLimit(false);
+	}, [tabs.freed]);
 
 	return { ticket, setTicket, join, joining, retry, stopped, atLimit, refresh, dropped };
 }

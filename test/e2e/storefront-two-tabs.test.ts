@@ -1,0 +1,168 @@
+// Two tabs of one buyer in Chromium (docs/decisions/110-two-tabs-of-one-buyer.md): the second
+// tab is a duplicate of the first, as a browser's "Duplicate tab" makes it (a copy of its
+// sessionStorage: the same session, the same hold). What one tab does to the session's standing
+// (a Release, a payment, a join) shows in the other within seconds, from the server's answer to
+// a read the other tab makes when the first tells it on the tabs' channel, even while another
+// buyer's holds keep the stock's `reserved` above the released hold.
+
+import type { Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
+import type { Reservation } from "../../src/shared/types.ts";
+import { api } from "../support/server.ts";
+import { newBuyer } from "../support/shop.ts";
+import { collectPageErrors, metric } from "./browser.ts";
+import {
+	alertText,
+	createDrop,
+	DESKTOP_WIDE,
+	openStore,
+	POLL,
+	statusText,
+	verify,
+} from "./storefront-support.ts";
+import { browserSuite } from "./suite.ts";
+
+const CANCELLED_NOTICE = "This hold was cancelled, so its units are back in stock.";
+const ORDER_SHOWN = /^This hold is already paid: order [0-9A-F]{4}-[0-9A-F]{4} is confirmed\.$/;
+const LIMIT_REFUSAL = /^Purchase limit reached/;
+
+describe("storefront in two tabs of one buyer", () => {
+	const e2e = browserSuite();
+
+	/** A new page in `page`'s context that starts with a copy of its sessionStorage, on its URL. */
+	async function duplicate(
+		page: Page,
+		heading: string,
+		before?: (copy: Page) => Promise<unknown>,
+	): Promise<{ page: Page; errors: string[] }> {
+		const stored = await page.evaluate(() => JSON.stringify({ ...sessionStorage }));
+		const copy = await page.context().newPage();
+		const errors = collectPageErrors(copy);
+		await before?.(copy);
+		await copy.addInitScript((s) => {
+			// Once: a reload of the duplicate keeps its own storage, as a real tab does.
+			if (sessionStorage.getItem("e2e.duplicated") !== null) return;
+			for (const [k, v] of Object.entries(JSON.parse(s) as Record<string, string>))
+				sessionStorage.setItem(k, v);
+			sessionStorage.setItem("e2e.duplicated", "1");
+		}, stored);
+		await copy.goto(page.url());
+		await copy.getByRole("heading", { name: heading }).waitFor();
+		return { page: copy, errors };
+	}
+
+	/** Another buyer holds `quantity` units, so `reserved` never falls to the released hold's size. */
+	async function otherBuyerHolds(sku: string, quantity: number) {
+		const token = await newBuyer(e2e.server);
+		const held = await api<Reservation>(e2e.server, "POST", "/api/reservations", {
+			token,
+			body: { sku, quantity },
+		});
+		expect(held.status, JSON.stringify(held.body)).toBe(201);
+	}
+
+	const holdHeading = (page: Page) => page.getByRole("heading", { name: "1 unit held for you" });
+
+	/** Tab A holding one unit of a busy drop, and tab B its duplicate showing the same hold. */
+	async function twoTabsOneHold(before?: (copy: Page) => Promise<unknown>) {
+		const sku = await createDrop(e2e.server, {
+			totalStock: 10,
+			perUserLimit: 2,
+			holdSeconds: 600,
+		});
+		await otherBuyerHolds(sku, 2);
+		const a = e2e.track(await openStore(e2e.browser, e2e.server, sku, DESKTOP_WIDE));
+		await verify(a.page);
+		await a.page.getByRole("button", { name: "Reserve" }).click();
+		await holdHeading(a.page).waitFor();
+		const b = e2e.track(await duplicate(a.page, `Drop ${sku}`, before));
+		await holdHeading(b.page).waitFor();
+		await expect.poll(() => metric(b.page, "Held"), POLL).toBe("3");
+		return { sku, a, b };
+	}
+
+	it("takes a hold released in one tab off its duplicate, in the words of its status", async () => {
+		const { a, b } = await twoTabsOneHold();
+		await a.page.getByRole("button", { name: "Release hold" }).click();
+		await a.page.getByText("Hold released: the units are back in stock.").waitFor();
+		await expect.poll(() => statusText(b.page), POLL).toBe(CANCELLED_NOTICE);
+		expect(await holdHeading(b.page).count()).toBe(0);
+		expect(await b.page.getByRole("button", { name: /^Pay / }).count()).toBe(0);
+		await b.page.getByRole("button", { name: "Reserve" }).waitFor();
+		// Another buyer's two units are still held: the feed alone could not have told.
+		expect(await metric(b.page, "Held")).toBe("2");
+		expect([...a.errors, ...b.errors]).toEqual([]);
+	});
+
+	it("reads the hold again when a tab that missed the other's news comes back into view", async () => {
+		// B hears nothing from A (no channel, as when the browser froze it meanwhile).
+		const { a, b } = await twoTabsOneHold((copy) =>
+			copy.addInitScript(() => {
+				Reflect.deleteProperty(globalThis, "BroadcastChannel");
+			}),
+		);
+		await a.page.getByRole("button", { name: "Release hold" }).click();
+		await a.page.getByText("Hold released: the units are back in stock.").waitFor();
+		// The feed shows the release (Held 2) but another buyer's holds mask it: B still offers Pay.
+		await expect.poll(() => metric(b.page, "Held"), POLL).toBe("2");
+		expect(await holdHeading(b.page).count()).toBe(1);
+		// The buyer switches back to B.
+		await b.page.evaluate(() => document.dispatchEvent(new Event("visibilitychange")));
+		await expect.poll(() => statusText(b.page), POLL).toBe(CANCELLED_NOTICE);
+		expect(await holdHeading(b.page).count()).toBe(0);
+		expect([...a.errors, ...b.errors]).toEqual([]);
+	});
+
+	it("shows a hold paid in one tab as paid in its duplicate, with its order, and no Pay", async () => {
+		const { a, b } = await twoTabsOneHold();
+		await a.page.getByRole("button", { name: "Pay $42.00" }).click();
+		await a.page.getByRole("heading", { name: /^Order [0-9A-F]{4}-[0-9A-F]{4}$/ }).waitFor();
+		await expect.poll(() => statusText(b.page), POLL).toMatch(ORDER_SHOWN);
+		await b.page.getByRole("heading", { name: /^Order [0-9A-F]{4}-[0-9A-F]{4}$/ }).waitFor();
+		expect(await holdHeading(b.page).count()).toBe(0);
+		expect(await alertText(b.page)).toBe("");
+		expect([...a.errors, ...b.errors]).toEqual([]);
+	});
+
+	it("drops a limit refusal in one tab once the other tab releases the units that made it", async () => {
+		const sku = await createDrop(e2e.server, { totalStock: 5, perUserLimit: 1, holdSeconds: 600 });
+		await otherBuyerHolds(sku, 1);
+		const a = e2e.track(await openStore(e2e.browser, e2e.server, sku, DESKTOP_WIDE));
+		await verify(a.page);
+		const b = e2e.track(await duplicate(a.page, `Drop ${sku}`));
+		await b.page.getByRole("button", { name: "Reserve" }).waitFor();
+		await a.page.getByRole("button", { name: "Reserve" }).click();
+		await holdHeading(a.page).waitFor();
+		// B does not see A's hold: the server refuses B's Reserve for the limit.
+		await b.page.getByRole("button", { name: "Reserve" }).click();
+		await expect.poll(() => alertText(b.page), POLL).toMatch(LIMIT_REFUSAL);
+
+		await a.page.getByRole("button", { name: "Release hold" }).click();
+		await a.page.getByText("Hold released: the units are back in stock.").waitFor();
+		await expect.poll(() => alertText(b.page), POLL).toBe("");
+		// And B's Reserve now takes the unit A released.
+		await b.page.getByRole("button", { name: "Reserve" }).click();
+		await holdHeading(b.page).waitFor();
+		expect([...a.errors, ...b.errors]).toEqual([]);
+	});
+
+	it("shows the place one tab took in the queue in its duplicate, instead of Join", async () => {
+		const sku = await createDrop(e2e.server, {
+			totalStock: 5,
+			perUserLimit: 1,
+			waitingRoom: { enabled: true, overbook: 0, admitSeconds: 120 },
+		});
+		const a = e2e.track(await openStore(e2e.browser, e2e.server, sku, DESKTOP_WIDE));
+		await a.page.getByRole("checkbox", { name: "I am human" }).check();
+		const join = (page: Page) => page.getByRole("button", { name: "Join the queue" });
+		await join(a.page).waitFor();
+		const b = e2e.track(await duplicate(a.page, `Drop ${sku}`));
+		await join(b.page).waitFor();
+
+		await join(a.page).click();
+		await a.page.getByText(/It is your turn: reserve within/).waitFor();
+		await b.page.getByText(/It is your turn: reserve within/).waitFor(POLL);
+		expect(await join(b.page).count()).toBe(0);
+		expect([...a.errors, ...b.errors]).toEqual([]);
+	});
+});
