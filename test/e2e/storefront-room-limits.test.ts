@@ -5,13 +5,13 @@
 // whose name and SKU are one long word stays inside a phone's width. The operator and the other buyers act through the API.
 
 import { describe, expect, it } from "vitest";
-import type { Reservation, Stats, Ticket } from "../../src/shared/types.ts";
+import type { Reservation, Stats } from "../../src/shared/types.ts";
 import { api } from "../support/server.ts";
-import { newBuyer } from "../support/shop.ts";
 import { metric, openContext, screenshot } from "./browser.ts";
 import {
 	alertText,
 	createDrop,
+	holdTheOnlyUnit,
 	openStore,
 	PHONE,
 	POLL,
@@ -113,16 +113,7 @@ describe("storefront queue and limit states", () => {
 			waitingRoom: { enabled: true, overbook: 0, admitSeconds: 120 },
 		});
 		// Someone ahead holds the only unit.
-		const first = await newBuyer(e2e.server);
-		const admitted = await api<Ticket>(e2e.server, "POST", `/api/products/${sku}/queue`, {
-			token: first,
-		});
-		expect(admitted.body.data?.state).toBe("admitted");
-		const held = await api<Reservation>(e2e.server, "POST", "/api/reservations", {
-			token: first,
-			body: { sku, quantity: 1 },
-		});
-		expect(held.status).toBe(201);
+		await holdTheOnlyUnit(e2e.server, sku);
 
 		const buyer = e2e.track(await openStore(e2e.browser, e2e.server, sku));
 		const { page, errors } = buyer;

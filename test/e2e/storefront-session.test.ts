@@ -7,12 +7,13 @@
 
 import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
-import type { Reservation, Ticket } from "../../src/shared/types.ts";
+import type { Ticket } from "../../src/shared/types.ts";
 import { api, type TestServer } from "../support/server.ts";
 import { newBuyer } from "../support/shop.ts";
 import {
 	createDrop,
 	DESKTOP_WIDE,
+	holdTheOnlyUnit,
 	openStore,
 	POLL,
 	statusText,
@@ -88,16 +89,7 @@ describe("storefront: the buyer's session", () => {
 			waitingRoom: { enabled: true, overbook: 0, admitSeconds: 120 },
 		});
 		// Someone ahead holds the only unit for ten minutes.
-		const first = await newBuyer(e2e.server);
-		const admitted = await api<Ticket>(e2e.server, "POST", `/api/products/${sku}/queue`, {
-			token: first,
-		});
-		expect(admitted.body.data?.state).toBe("admitted");
-		const held = await api<Reservation>(e2e.server, "POST", "/api/reservations", {
-			token: first,
-			body: { sku, quantity: 1 },
-		});
-		expect(held.status).toBe(201);
+		await holdTheOnlyUnit(e2e.server, sku);
 
 		const { page, errors } = await openStore(e2e.browser, e2e.server, sku, DESKTOP_WIDE);
 		e2e.track(page);

@@ -2,8 +2,10 @@
 // the human check, and the few reads every test makes (role-based throughout).
 
 import type { Browser, Locator, Page } from "playwright-core";
-import type { TestServer } from "../support/server.ts";
-import { createProduct } from "../support/shop.ts";
+import { expect } from "vitest";
+import type { Reservation, Ticket } from "../../src/shared/types.ts";
+import { api, type TestServer } from "../support/server.ts";
+import { createProduct, newBuyer } from "../support/shop.ts";
 import { collectPageErrors, openContext, PHONE } from "./browser.ts";
 
 /** The desktop the storefront was reviewed at. */
@@ -79,4 +81,25 @@ export function inViewport(locator: Locator): Promise<boolean> {
 		const r = el.getBoundingClientRect();
 		return r.top >= 0 && r.left >= 0 && r.bottom <= innerHeight && r.right <= innerWidth;
 	});
+}
+
+/**
+ * Someone ahead in a waiting room of one unit: a buyer who joins first, is admitted at once and
+ * holds the only unit. Returns that buyer's token and hold.
+ */
+export async function holdTheOnlyUnit(
+	server: TestServer,
+	sku: string,
+): Promise<{ token: string; reservationId: string }> {
+	const first = await newBuyer(server);
+	const admitted = await api<Ticket>(server, "POST", `/api/products/${sku}/queue`, {
+		token: first,
+	});
+	expect(admitted.body.data?.state, JSON.stringify(admitted.body)).toBe("admitted");
+	const held = await api<Reservation>(server, "POST", "/api/reservations", {
+		token: first,
+		body: { sku, quantity: 1 },
+	});
+	expect(held.status, JSON.stringify(held.body)).toBe(201);
+	return { token: first, reservationId: String(held.body.data?.reservationId) };
 }

@@ -6,12 +6,18 @@
 
 import type { Page, WebSocketRoute } from "playwright-core";
 import { describe, expect, it } from "vitest";
-import type { Reservation, Ticket } from "../../src/shared/types.ts";
+import type { Ticket } from "../../src/shared/types.ts";
 import { api } from "../support/server.ts";
-import { newBuyer } from "../support/shop.ts";
 import { expectNoSeriousA11yViolations } from "./axe.ts";
 import { metric, openContext, screenshot } from "./browser.ts";
-import { createDrop, DESKTOP_WIDE, openStore, PHONE, POLL } from "./storefront-support.ts";
+import {
+	createDrop,
+	DESKTOP_WIDE,
+	holdTheOnlyUnit,
+	openStore,
+	PHONE,
+	POLL,
+} from "./storefront-support.ts";
 import { browserSuite } from "./suite.ts";
 
 /** The page polls its ticket with backoff and jitter (at most ~19 s apart while waiting). */
@@ -54,16 +60,7 @@ describe("storefront waiting room", () => {
 			waitingRoom: { enabled: true, overbook: 0, admitSeconds: 120 },
 		});
 		// Someone ahead holds the only unit.
-		const first = await newBuyer(e2e.server);
-		const ticket = await api<Ticket>(e2e.server, "POST", `/api/products/${sku}/queue`, {
-			token: first,
-		});
-		expect(ticket.body.data?.state).toBe("admitted");
-		const held = await api<Reservation>(e2e.server, "POST", "/api/reservations", {
-			token: first,
-			body: { sku, quantity: 1 },
-		});
-		expect(held.status).toBe(201);
+		const ahead = await holdTheOnlyUnit(e2e.server, sku);
 
 		const { page, errors } = await openAndVerify(sku, DESKTOP_WIDE);
 		// No Reserve before the buyer's turn.
@@ -79,14 +76,9 @@ describe("storefront waiting room", () => {
 		await behind.page.getByText("Your place in line: 2").waitFor();
 
 		// The hold ahead is cancelled: the unit is back and the buyer's turn comes by itself.
-		const cancel = await api(
-			e2e.server,
-			"DELETE",
-			`/api/reservations/${held.body.data?.reservationId}`,
-			{
-				token: first,
-			},
-		);
+		const cancel = await api(e2e.server, "DELETE", `/api/reservations/${ahead.reservationId}`, {
+			token: ahead.token,
+		});
 		expect(cancel.status).toBe(200);
 		await page
 			.getByText(/It is your turn: reserve within/)
@@ -181,14 +173,7 @@ describe("storefront waiting room", () => {
 			waitingRoom: { enabled: true, overbook: 0, admitSeconds: 120 },
 		});
 		// Someone ahead holds the only unit.
-		const first = await newBuyer(e2e.server);
-		const admitted = await api(e2e.server, "POST", `/api/products/${sku}/queue`, { token: first });
-		expect(admitted.status).toBe(201);
-		const held = await api<Reservation>(e2e.server, "POST", "/api/reservations", {
-			token: first,
-			body: { sku, quantity: 1 },
-		});
-		expect(held.status).toBe(201);
+		const ahead = await holdTheOnlyUnit(e2e.server, sku);
 
 		// The page's feed can be dropped and its ticket reads cut, as an outage would.
 		const feed: { toPage: WebSocketRoute | null } = { toPage: null };
@@ -218,12 +203,9 @@ describe("storefront waiting room", () => {
 			.toBeGreaterThanOrEqual(OUTAGE_FAILED_READS);
 		// The hold ahead is cancelled (the server admits this buyer), the server is reachable
 		// again, and the feed drops and comes back, as after a restart.
-		const cancel = await api(
-			e2e.server,
-			"DELETE",
-			`/api/reservations/${held.body.data?.reservationId}`,
-			{ token: first },
-		);
+		const cancel = await api(e2e.server, "DELETE", `/api/reservations/${ahead.reservationId}`, {
+			token: ahead.token,
+		});
 		expect(cancel.status).toBe(200);
 		ticketReads.down = false;
 		const answeredBefore = ticketReads.answered;
