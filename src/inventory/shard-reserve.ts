@@ -60,9 +60,14 @@ export async function reserveSharded(
 		// This shard's counters are not the SKU's: the edge takes its copy from the coordinator.
 		// The memo's remainder, not a flag: the edge repeats the sold-out only as long as the memo
 		// lasts, not a fresh bound of its own from when it heard (worker/edge-snapshot.ts).
+		// Not with the room on: its gate answers a session it has not admitted 429 `queued`
+		// whatever the stock, so the shard's sold_out to an admitted one is not everyone's
+		// (docs/decisions/106-room-answers-limits-and-the-cost-lock.md).
 		const memoLeftMs = escrow.soldOutMemoLeftMs(Date.now());
 		const skuSoldOut =
-			memoLeftMs > 0 && answer.results.every((r) => !r.ok && r.code === "sold_out");
+			memoLeftMs > 0 &&
+			answer.results.every((r) => !r.ok && r.code === "sold_out") &&
+			!roomOn(host);
 		return {
 			...answer,
 			snapshot: null,
@@ -72,6 +77,11 @@ export async function reserveSharded(
 	} finally {
 		escrow.decided(claimed);
 	}
+}
+
+/** The SKU's waiting room gates this object's reserves (a shard's link, or the coordinator's own room). */
+function roomOn(host: ShardReserveHost): boolean {
+	return host.roomLink?.gating() === true || host.room.info()?.enabled === true;
 }
 
 /** Units the attempts may take as the shard stands: none for a session already at its purchase limit. */

@@ -206,16 +206,20 @@ export function freshSnapshot(sku: string, nowMs: number): EdgeSnapshot | null {
  * decision of its own: not started, or fewer units available than asked.
  * Null when only the object can decide (including every attempt that could
  * succeed). Mirrors the order of checks in domain/inventory-stock.ts (`check`).
+ *
+ * Never an answer on a SKU with an enabled waiting room: there the object answers a session
+ * that is not admitted 429 `queued` with its ticket, whatever the stock (its gate comes before
+ * the stock), and only an admitted one sold_out; the edge cannot tell the two apart, so an
+ * unkeyed attempt gets what a keyed one gets (docs/waiting-room.md, "Reserve gate";
+ * docs/decisions/106-room-answers-limits-and-the-cost-lock.md).
  */
 export function edgeRejection(
 	snapshot: EdgeSnapshot,
 	quantity: number,
 	nowMs: number,
 ): "not_started" | "sold_out" | null {
-	// With a waiting room the object answers a session that is not admitted (429 `queued`
-	// with its ticket), before the start too (docs/waiting-room.md).
-	if (snapshot.waitingRoom !== true && snapshot.startsAtMs !== null && nowMs < snapshot.startsAtMs)
-		return "not_started";
+	if (snapshot.waitingRoom === true) return null;
+	if (snapshot.startsAtMs !== null && nowMs < snapshot.startsAtMs) return "not_started";
 	if (snapshot.availability.available < quantity) return "sold_out";
 	return null;
 }

@@ -22,6 +22,8 @@ function sessionOnShard1(n: number): string {
 	for (let i = 0; ; i++) if (shardOf(`ses_${i}`, 3) === 1 && found++ === n) return `ses_${i}`;
 }
 const HOLDER = sessionOnShard1(0);
+/** A shard whose SKU has no waiting room. */
+const NO_ROOM = { info: () => null } as unknown as RoomKeeper;
 
 /**
  * Shard 1 of 3 with an allotment of 2 (or `allotment`): HOLDER holds 1 unit (its limit), the
@@ -90,7 +92,7 @@ describe("a shard's reserve call and the fold-back", () => {
 		const submitted: ReserveOp[] = [];
 		const host = {
 			roomLink: null,
-			room: {} as RoomKeeper,
+			room: NO_ROOM,
 			inventory: () => inv,
 			submit: (op: ReserveOp) => {
 				submitted.push(op);
@@ -124,7 +126,7 @@ describe("a shard's reserve call and the fold-back", () => {
 		const { inv, escrow, peer } = shard({ allotment: 1, grant: 0, elsewhere: 1 });
 		const host = {
 			roomLink: null,
-			room: {} as RoomKeeper,
+			room: NO_ROOM,
 			inventory: () => inv,
 			submit: async (op: ReserveOp) => decidedAlone(inv, op),
 		};
@@ -151,7 +153,7 @@ describe("a shard's reserve call and the fold-back", () => {
 		const { inv, escrow, peer } = shard({ allotment: 1, grant: 0, elsewhere: 3 });
 		const host = {
 			roomLink: null,
-			room: {} as RoomKeeper,
+			room: NO_ROOM,
 			inventory: () => inv,
 			submit: async (op: ReserveOp) => decidedAlone(inv, op),
 		};
