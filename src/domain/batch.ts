@@ -38,14 +38,15 @@ export type BatchDecision<S> =
  * an outcome — stored earlier, or decided earlier in this very batch — is
  * answered with that outcome and changes nothing (docs/api.md: "never takes a
  * second hold"). `encode` turns a fresh outcome into its stored form, so a
- * replay is byte-for-byte the first answer.
+ * replay is byte-for-byte the first answer; it is called before the next attempt is
+ * decided, so the model it may read is as the outcome left it.
  */
 export function decideReserves<S>(
 	inv: Inventory,
 	attempts: readonly BatchAttempt[],
 	nowMs: number,
 	store: OutcomeStore<S>,
-	encode: (outcome: ReserveOutcome) => S,
+	encode: (outcome: ReserveOutcome, attempt: BatchAttempt) => S,
 	windows: ReplayWindows = DEFAULT_REPLAY_WINDOWS,
 ): BatchDecision<S>[] {
 	// Outcomes decided in this batch, in front of the store: a replay inside the
@@ -69,7 +70,7 @@ export function decideReserves<S>(
 			}
 		}
 		const outcome = inv.reserve({ ...a, nowMs });
-		const stored = encode(outcome);
+		const stored = encode(outcome, a);
 		if (slot !== null && a.idempotencyKey !== null) {
 			const untilMs = outcomeReplayUntilMs(outcome, nowMs, windows);
 			fresh.set(slot, { stored, untilMs });

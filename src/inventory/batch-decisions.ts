@@ -161,10 +161,12 @@ function decideAttempts(
 			admitted,
 			now,
 			store,
-			(outcome): ReserveResult =>
+			(outcome, a): ReserveResult =>
 				outcome.ok
 					? { ok: true, reservation: toReservation(inv.product.sku, outcome.hold, now) }
-					: { ok: false, code: outcome.code },
+					: outcome.code === "purchase_limit"
+						? limitRefusal(inv, a.sessionId, a.quantity)
+						: { ok: false, code: outcome.code },
 			host.windows,
 		);
 		admittedAt.forEach((at, i) => {
@@ -215,8 +217,16 @@ function decideAttempts(
 		const queued = host.gate(a.sessionId, now);
 		if (queued !== null) {
 			inv.attempts += 1;
-			inv.reject("queued");
-			results.push(queued);
+			// A session the room has not admitted that already holds or bought the limit: no
+			// admission could let it reserve, and the join refuses it a ticket, so the 429's
+			// "join the queue" would send it round in a loop. The limit answers it instead.
+			// Like the room's answer it is not stored for its key: holds that end free the limit.
+			const atLimit =
+				inv.usageOf(a.sessionId) >= inv.product.perUserLimit
+					? limitRefusal(inv, a.sessionId, a.quantity)
+					: null;
+			inv.reject(atLimit === null ? "queued" : "purchase_limit");
+			results.push(atLimit ?? queued);
 			continue;
 		}
 		if (a.idempotencyKey !== null) pending.add(outcomeSlot(a.sessionId, a.idempotencyKey));
@@ -237,6 +247,20 @@ function decideAttempts(
 		if (a !== undefined && r !== undefined) firsts.set(a.id, r);
 	}
 	return { results: final, decided: op.attempts.length - repeats };
+}
+
+/**
+ * A 403 `purchase_limit` with its figures for the sentence (worker/reserve-answer.ts): the
+ * limit, the units the session holds or bought (a refused attempt changed none) and those asked.
+ */
+function limitRefusal(inv: Inventory, sessionId: string, askedUnits: number): ReserveResult {
+	return {
+		ok: false,
+		code: "purchase_limit",
+		perUserLimit: inv.product.perUserLimit,
+		usedUnits: inv.usageOf(sessionId),
+		askedUnits,
+	};
 }
 
 /**

@@ -113,6 +113,14 @@ export type ReserveResult =
 			ok: false;
 			code: "sold_out" | "not_started" | "purchase_limit" | "unknown_sku";
 			replayed?: boolean;
+			/**
+			 * purchase_limit: the SKU's per-buyer limit, the units the session held or bought
+			 * before the attempt and those it asked for, for the 403's sentence
+			 * (worker/reserve-answer.ts). Absent from an outcome stored before they were carried.
+			 */
+			perUserLimit?: number;
+			usedUnits?: number;
+			askedUnits?: number;
 	  }
 	/** The session's reserve limit (ratelimit/reserve-guard.ts); never stored as an idempotent outcome. */
 	| { ok: false; code: "rate_limited"; refusal: ReserveRefusal; replayed?: boolean }

@@ -121,7 +121,15 @@ export async function reserveEventual(
 	const startedMs = Date.now();
 	if (product.startsAt !== null && startedMs < Date.parse(product.startsAt))
 		return { ok: false, code: "not_started" };
-	if (a.quantity > product.perUserLimit) return { ok: false, code: "purchase_limit" };
+	const limit = product.perUserLimit;
+	if (a.quantity > limit)
+		return {
+			ok: false,
+			code: "purchase_limit",
+			perUserLimit: limit,
+			usedUnits: 0,
+			askedUnits: a.quantity,
+		};
 
 	// The read: first use initialises the count from the product's stock; the session's own
 	// allocations are read in the same batch, as stale as the count.
@@ -135,7 +143,14 @@ export async function reserveEventual(
 		).bind(a.sku, a.sessionId),
 	]);
 	const earlier = a.countEarlierAllocations ? Number(own?.results[0]?.allocated ?? 0) : 0;
-	if (earlier + a.quantity > product.perUserLimit) return { ok: false, code: "purchase_limit" };
+	if (earlier + a.quantity > limit)
+		return {
+			ok: false,
+			code: "purchase_limit",
+			perUserLimit: limit,
+			usedUnits: earlier,
+			askedUnits: a.quantity,
+		};
 	const remaining = read?.results[0]?.remaining ?? 0;
 	if (remaining < a.quantity) return { ok: false, code: "sold_out" };
 

@@ -55,6 +55,7 @@ export async function createProduct(
 		perUserLimit: number;
 		startsAt: string | null;
 		priceCents: number;
+		shards: number;
 	}> = {},
 ): Promise<string> {
 	const sku = fields.sku ?? uniqueSku();

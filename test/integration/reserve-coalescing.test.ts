@@ -124,7 +124,13 @@ describe("edge coalescing", () => {
 		);
 		const [held, overLimit, keyed] = batch.results as ReserveResult[];
 		expect(held).toMatchObject({ ok: true, reservation: { reservationId: "rsv_a" } });
-		expect(overLimit).toEqual({ ok: false, code: "purchase_limit" });
+		expect(overLimit).toEqual({
+			ok: false,
+			code: "purchase_limit",
+			perUserLimit: 1,
+			usedUnits: 1,
+			askedUnits: 1,
+		});
 		expect(keyed).toMatchObject({ ok: true, reservation: { reservationId: "rsv_c" } });
 		// The repeat in the same group commit: the first decision, not a second one.
 		expect(again.results).toEqual([overLimit]);

@@ -1,7 +1,6 @@
 import { Hono } from "hono";
 import { shardOf } from "../../domain/escrow.ts";
-import type { ReserveAnswer, ReserveRequest, ReserveResult } from "../../inventory/rpc.ts";
-import type { Ticket } from "../../shared/types.ts";
+import type { ReserveAnswer, ReserveRequest } from "../../inventory/rpc.ts";
 import { bodyWithinBound, parseBody } from "../body.ts";
 import { isKnownSku, requireKnownSku } from "../catalogue.ts";
 import { recordDecision } from "../cost/analytics.ts";
@@ -30,43 +29,12 @@ import {
 	attemptArrivedAtMs,
 	countEdgeAnswer,
 	countEdgeLatency,
-	refuseReserve,
 	reserveLimits,
 } from "../middleware/ratelimit.ts";
+import { answerReserve } from "../reserve-answer.ts";
 import { plainReserveBody, ReserveBody } from "../reserve-body.ts";
 import { edgeCoalescer } from "../reserve-coalescer.ts";
 import { sandboxSku } from "../sandbox.ts";
-
-function answerReserve(c: Ctx, result: ReserveResult): Response {
-	if (result.ok) return ok(c, result.reservation, 201);
-	if (result.code === "rate_limited") return refuseReserve(c, result.refusal);
-	if (result.code === "queued") {
-		return fail(
-			c,
-			"queued",
-			queuedMessage(result.ticket),
-			{
-				"Retry-After": String(result.retryAfterSeconds),
-			},
-			{ ticket: result.ticket },
-		);
-	}
-	return fail(c, result.code);
-}
-
-/**
- * The 429 `queued` sentence. An expired or sold-out ticket is final (one admission per
- * ticket, one ticket per session: docs/waiting-room.md), so it must not read as "wait".
- */
-export function queuedMessage(ticket: Ticket | null): string {
-	if (ticket === null)
-		return "This product has a waiting room: join the queue (POST /api/products/:sku/queue) and reserve once admitted.";
-	if (ticket.state === "expired")
-		return "Your turn to reserve is over (ticket expired): each session gets one admission, so this session cannot reserve this drop again.";
-	if (ticket.state === "sold_out")
-		return "Sold out: the waiting room's stock ran out before this ticket's turn (ticket sold_out); it will not be admitted.";
-	return `You are in the waiting room (ticket ${ticket.state}); reserve once admitted.`;
-}
 
 /** A timer of the calling request: a coalesced attempt only ever waits on its own timers. */
 function ownTimer(ms: number): Promise<void> {
@@ -137,7 +105,7 @@ reservations.post("/", async (c) => {
 			outcome: eventual.ok ? "reserved" : eventual.code,
 			quantity,
 		});
-		return answerReserve(c, eventual);
+		return answerReserve(c, body.sku, eventual);
 	}
 	const arrivedAtMs = c.get("startedAtMs");
 	// Answers that need no decision come from the edge's fresh copy of the SKU's
@@ -227,7 +195,7 @@ reservations.post("/", async (c) => {
 	// Tallies are delivered to the SKU's object: none for a SKU without one (D1 was down above).
 	if (result.ok || result.code !== "unknown_sku")
 		countEdgeLatency(c, body.sku, Date.now() - arrivedAtMs);
-	return answerReserve(c, result);
+	return answerReserve(c, body.sku, result);
 });
 
 async function ownedSku(
