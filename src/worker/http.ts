@@ -33,6 +33,11 @@ export type AppEnv = {
 		/** The request's usage meter and cost ledger answer (worker/cost). */
 		cost?: import("./cost/meta.ts").CostState;
 		/**
+		 * A session past DEMO_COST_LIMIT on a route that reads a body: the refusal's sentence, answered
+		 * once the body is found good (cost/middleware.ts refuseAfterBody), so bad input gets its 4xx.
+		 */
+		costRefusal?: string;
+		/**
 		 * What other middleware adds to every envelope's meta (the cost ledger sets
 		 * meta.cost and meta.guardrail), so this file knows no middleware's internals.
 		 */

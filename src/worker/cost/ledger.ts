@@ -71,6 +71,8 @@ export interface LedgerEntry {
 	group: number;
 	/** Resolves once the group's total has been read (first sight in this isolate). */
 	ready: Promise<void> | null;
+	/** Reads and cancels of its own holds let through past the cost limit, here (cost/middleware.ts). */
+	holdCallsPastLimit: number;
 }
 
 /** One ledger group as this isolate sends to it. */
@@ -131,6 +133,7 @@ function fresh(sessionId: string): LedgerEntry {
 		armed: false,
 		group: ledgerGroupOf(sessionId),
 		ready: null,
+		holdCallsPastLimit: 0,
 	};
 }
 

@@ -8,16 +8,33 @@
 // charged like any request; past the limit a session costs one Worker request
 // per call and nothing else (no object, D1, KV write or AE point). There is no
 // Retry-After: a session's total never goes down, so waiting cannot help.
+//
+// Two exceptions (docs/decisions/106-room-answers-limits-and-the-cost-lock.md): the session may
+// still read and cancel its own holds, a bounded number of times (a cancel gives units back to
+// other buyers, and no new session can reach those holds), and the routes that read a body
+// judge it first, so bad input gets its 4xx before the 503.
 
 import type { Next } from "hono";
 import { costUsd, realUsd } from "../../domain/pricing.ts";
 import type { UsageCounts } from "../../shared/types.ts";
-import { type Ctx, fail } from "../http.ts";
+import { ApiError, type Ctx, fail } from "../http.ts";
 import { optionalSession, type Session } from "../middleware/auth.ts";
 import { meteredEnv } from "./bindings.ts";
 import { openEntry, totalUsd } from "./ledger.ts";
 import { costMeta, deferTo } from "./meta.ts";
 import { requestUsage } from "./meter.ts";
+
+/**
+ * Calls to read (`GET`) or cancel (`DELETE`) one of its own holds that a session past the limit
+ * may still make, per isolate: enough to cancel every hold a buyer can have on a few drops and
+ * look at them, and a bound, since each is an object call the limit exists to stop.
+ */
+export const MAX_HOLD_CALLS_PAST_COST_LIMIT = 20;
+
+/** `GET`/`DELETE /api/reservations/:id`: its own hold (routes/reservations.ts checks the owner). */
+const OWN_HOLD = /^\/api\/reservations\/[^/]+$/;
+/** Routes whose handler reads its body first and then calls refuseAfterBody. */
+const BODY_FIRST = new Set(["POST /api/reservations", "POST /api/checkout"]);
 
 /**
  * Not an async function: a request whose session is known without I/O (none, or cached in this
@@ -48,13 +65,17 @@ function admit(
 		const config = c.get("config").cost;
 		const wouldBe = realUsd(totalUsd(entry) + costUsd(usage), config.billingScale);
 		if (wouldBe > config.limitUsd) {
-			return Promise.resolve(
-				fail(
-					c,
-					"cost_limit",
-					`This session's modelled spend would be billed $${wouldBe.toFixed(2)}, past the demo cost limit of $${config.limitUsd.toFixed(2)}; start a new session.`,
-				),
-			);
+			const method = c.req.method;
+			const path = c.req.path;
+			const holdCallsLeft = entry.holdCallsPastLimit < MAX_HOLD_CALLS_PAST_COST_LIMIT;
+			const sentence = `This session's modelled spend would be billed $${wouldBe.toFixed(2)}, past the demo cost limit of $${config.limitUsd.toFixed(2)}; start a new session. ${holdCallsLeft ? "This one may still read and cancel its holds (GET and DELETE /api/reservations/:id); holds it leaves" : "Its holds"} end at their expiresAt.`;
+			if ((method === "GET" || method === "DELETE") && OWN_HOLD.test(path) && holdCallsLeft) {
+				entry.holdCallsPastLimit += 1;
+			} else if (BODY_FIRST.has(`${method} ${path}`)) {
+				c.set("costRefusal", sentence);
+			} else {
+				return Promise.resolve(fail(c, "cost_limit", sentence));
+			}
 		}
 	}
 	return next().then(() => {
@@ -62,4 +83,13 @@ function admit(
 		costMeta(c);
 		return undefined;
 	});
+}
+
+/**
+ * A route that reads its body calls this once the body is good: a session past the limit is
+ * refused there (503 `cost_limit`) before anything is decided, bad input having had its 4xx.
+ */
+export function refuseAfterBody(c: Ctx): void {
+	const sentence = c.get("costRefusal");
+	if (sentence !== undefined) throw new ApiError("cost_limit", sentence);
 }

@@ -7,6 +7,7 @@ import { paymentMethodProblem } from "../../payment/index.ts";
 import { parseBody } from "../body.ts";
 import { requireKnownSku } from "../catalogue.ts";
 import { CheckoutBody, plainCheckoutBody } from "../checkout-body.ts";
+import { refuseAfterBody } from "../cost/middleware.ts";
 import { forgetSnapshot } from "../edge-snapshot.ts";
 import { ApiError, type AppEnv, fail, ok } from "../http.ts";
 import { idempotencyKey } from "../idempotency.ts";
@@ -22,6 +23,8 @@ checkout.use("*", requireOwnSession);
 checkout.post("/", async (c) => {
 	const body = await parseBody(c, CheckoutBody, { plain: plainCheckoutBody });
 	const key = idempotencyKey(c, true) as string;
+	// A session past DEMO_COST_LIMIT: refused now that its input was found good (cost/middleware.ts).
+	refuseAfterBody(c);
 	const session = c.get("session");
 	if (session === undefined) throw new ApiError("unauthorized");
 	// A method the provider can never take is bad input, not a failed payment: refused before

@@ -5,6 +5,7 @@ import { bodyWithinBound, parseBody } from "../body.ts";
 import { isKnownSku, requireKnownSku } from "../catalogue.ts";
 import { recordDecision } from "../cost/analytics.ts";
 import { deferTo } from "../cost/meta.ts";
+import { refuseAfterBody } from "../cost/middleware.ts";
 import {
 	edgeRejection,
 	forgetSnapshot,
@@ -64,6 +65,8 @@ reservations.use("/:id", requireOwnSession);
 reservations.post("/", async (c) => {
 	const body = await parseBody(c, ReserveBody, { plain: plainReserveBody });
 	const key = idempotencyKey(c);
+	// A session past DEMO_COST_LIMIT: refused now that its input was found good (cost/middleware.ts).
+	refuseAfterBody(c);
 	const session = c.get("session");
 	if (session === undefined) throw new ApiError("unauthorized");
 	const quantity = body.quantity ?? 1;
