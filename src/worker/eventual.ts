@@ -122,14 +122,9 @@ export async function reserveEventual(
 	if (product.startsAt !== null && startedMs < Date.parse(product.startsAt))
 		return { ok: false, code: "not_started" };
 	const limit = product.perUserLimit;
+	// Refused before its allocations are read: the sentence names no count of them.
 	if (a.quantity > limit)
-		return {
-			ok: false,
-			code: "purchase_limit",
-			perUserLimit: limit,
-			usedUnits: 0,
-			askedUnits: a.quantity,
-		};
+		return { ok: false, code: "purchase_limit", perUserLimit: limit, askedUnits: a.quantity };
 
 	// The read: first use initialises the count from the product's stock; the session's own
 	// allocations are read in the same batch, as stale as the count.

@@ -53,7 +53,12 @@ export function limitMessage(
 	figures: { perUserLimit?: number; usedUnits?: number; askedUnits?: number },
 ): string | undefined {
 	const { perUserLimit, usedUnits, askedUnits } = figures;
-	if (perUserLimit === undefined || usedUnits === undefined) return undefined;
+	if (perUserLimit === undefined) return undefined;
+	if (usedUnits === undefined) {
+		// Eventual mode refuses a quantity over the limit before it counts the session's units.
+		if (askedUnits === undefined) return undefined;
+		return `The per-buyer limit of ${sku} is ${units(perUserLimit)}: this session asked for ${askedUnits}, more than it allows.`;
+	}
 	if (usedUnits >= perUserLimit)
 		return `This session already holds or bought the per-buyer limit of ${units(perUserLimit)} of ${sku}.`;
 	const asked = askedUnits === undefined ? "" : ` and asked for ${askedUnits}`;

@@ -56,6 +56,11 @@ describe.concurrent("the reserve's purchase_limit", { timeout: 60_000 }, () => {
 		const over = await refusedMessage(await reserve(sku, token, 3, { mode: "eventual" }));
 		expect(over).toContain(`per-buyer limit of ${sku} is 2 units`);
 		expect(over).toContain("asked for 3");
+		// Refused before its allocations were counted: it claims no count of them.
+		expect(over).not.toMatch(/holds or bought/);
+		expect((await reserve(sku, token, 1, { mode: "eventual" })).status).toBe(201);
+		const crossing = await refusedMessage(await reserve(sku, token, 2, { mode: "eventual" }));
+		expect(crossing).toContain("holds or bought 1 and asked for 2");
 	});
 
 	for (const shards of [1, 2]) {
