@@ -17,11 +17,13 @@ import { NO_ROWS, type ReserveOp } from "./batch-decisions.ts";
 import { toAvailability, toReservation } from "./codec.ts";
 import { edgeSnapshot } from "./decide-group.ts";
 import type { MetricsResult } from "./metrics.ts";
+import { holdRowsAfter } from "./records.ts";
 import {
 	type CancelResult,
 	type CheckoutRequest,
 	type CheckoutResult,
 	type EdgeSnapshot,
+	type HoldsPageResult,
 	type JoinResult,
 	type OrderResult,
 	type ReservationResult,
@@ -229,6 +231,29 @@ export class InventoryObject extends SkuObjectOperator {
 		const hold = this.readHold(id);
 		if (hold === null || hold.sessionId !== sessionId) return { ok: false, code: "not_found" };
 		return { ok: true, reservation: toReservation(inv.product.sku, hold, now) };
+	}
+
+	/**
+	 * The operator's page of this object's holds (a shard's own, on a split SKU), in the order
+	 * they were written: after lazy expiry, each as its owner's read shows it, a live one from
+	 * the model, with its order when it is paid (docs/api.md, "Reading a drop's holds").
+	 */
+	holdsPage(afterRow: number, limit: number): HoldsPageResult {
+		const inv = this.inv;
+		if (inv === null) return { ok: false, code: "unknown_sku" };
+		const now = this.tick();
+		const rows = holdRowsAfter(this.sql, afterRow, limit + 1);
+		const more = rows.length > limit;
+		const page = rows.slice(0, limit);
+		const holds = page.map(({ hold: stored }) => {
+			const hold = inv.activeHold(stored.id) ?? stored;
+			const order = hold.orderId === null ? null : this.saga.order(hold.orderId, hold.sessionId);
+			return {
+				...toReservation(inv.product.sku, hold, now),
+				order: order?.ok ? order.order : null,
+			};
+		});
+		return { ok: true, holds, lastRow: page.at(-1)?.row ?? afterRow, more };
 	}
 
 	/** Joins the next group commit, in arrival order with the reserve attempts around it. */

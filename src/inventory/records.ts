@@ -68,6 +68,22 @@ export function readStoredHold(sql: SqlStorage, id: string): Hold | null {
 	return row === undefined ? null : holdFromRow(row);
 }
 
+/** One page of the holds table in rowid order (the order they were written), after `afterRow`. */
+export function holdRowsAfter(
+	sql: SqlStorage,
+	afterRow: number,
+	limit: number,
+): { row: number; hold: Hold }[] {
+	return sql
+		.exec<HoldRow & { row: number }>(
+			"SELECT rowid AS row, * FROM holds WHERE rowid > ? ORDER BY rowid LIMIT ?",
+			afterRow,
+			limit,
+		)
+		.toArray()
+		.map((r) => ({ row: r.row, hold: holdFromRow(r) }));
+}
+
 /**
  * Units held and sold by status, from the covering index holds_by_status_expiry (schema.ts
  * migration 10): it reads the live and paid holds' entries only, however many ended holds the

@@ -168,3 +168,15 @@ export type {
 } from "../domain/checkout-state.ts";
 
 export type OrderResult = { ok: true; order: Order } | { ok: false; code: "not_found" };
+/**
+ * A page of this object's holds for the operator (docs/api.md, "Reading a drop's holds"): each
+ * as its owner would read it, with its order when paid; `more` while rows remain after `lastRow`.
+ */
+export type HoldsPageResult =
+	| {
+			ok: true;
+			holds: (Reservation & { order: Order | null })[];
+			lastRow: number;
+			more: boolean;
+	  }
+	| { ok: false; code: "unknown_sku" };

@@ -278,6 +278,12 @@ describe("docs/api.md against the Worker", () => {
 		await send(EV, "limit 0", `/api/admin/products/${sku}/events?limit=0`, { token: admin });
 		await send(EV, "bad cursor", `/api/admin/products/${sku}/events?after=%%%`, { token: admin });
 		await send(EV, "unknown", `/api/admin/products/${unknown}/events`, { token: admin });
+		const HO = "GET /api/admin/products/:sku/holds";
+		await send(HO, "good", `/api/admin/products/${sku}/holds?limit=10`, { token: admin });
+		await send(HO, "limit 0", `/api/admin/products/${sku}/holds?limit=0`, { token: admin });
+		await send(HO, "bad cursor", `/api/admin/products/${sku}/holds?after=%%%`, { token: admin });
+		await send(HO, "unknown", `/api/admin/products/${unknown}/holds`, { token: admin });
+		await send(HO, "buyer token", `/api/admin/products/${sku}/holds`, { token: buyer });
 		const ME = "GET /api/admin/products/:sku/metrics";
 		await send(ME, "good", `/api/admin/products/${sku}/metrics?seconds=60`, { token: admin });
 		await send(ME, "seconds 0", `/api/admin/products/${sku}/metrics?seconds=0`, { token: admin });

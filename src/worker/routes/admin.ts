@@ -31,6 +31,7 @@ import { deliverTallies } from "../middleware/ratelimit.ts";
 import { countParam } from "../query-count.ts";
 import { STORAGE_RETRY_AFTER_SECONDS, StorageUnavailable } from "../storage-errors.ts";
 import { trailPageQuery } from "../trail-query.ts";
+import { adminHolds } from "./admin-holds.ts";
 import { adminReset } from "./admin-reset.ts";
 import { adminSessions } from "./admin-sessions.ts";
 
@@ -260,6 +261,8 @@ function unchargeablePrice(
 
 // The reset, keyed or not (docs/decisions/081-reset-idempotency-key.md).
 admin.route("/", adminReset);
+// A drop's holds, a page at a time (docs/decisions/108-the-drop-at-its-default-size.md).
+admin.route("/", adminHolds);
 
 admin.get("/products/:sku/events", async (c) => {
 	const sku = await skuParam(c);

@@ -1,0 +1,70 @@
+// The operator's read of a drop's holds, a page at a time (docs/api.md, "Reading a drop's holds";
+// docs/decisions/108-the-drop-at-its-default-size.md): every hold the SKU's objects keep, each as
+// its owner's `GET /api/reservations/:id` shows it, with its order when paid. A split SKU's holds
+// are in its shards: the pages walk shard 0, then 1, and so on, each in the order its holds were
+// written, so the cursor is `<shard>-<row>` and a page may span the end of one shard and the
+// start of the next.
+
+import { Hono } from "hono";
+import { z } from "zod";
+import { DEFAULT_EVENTS_PAGE, MAX_EVENTS_PAGE } from "../../domain/bounds.ts";
+import type { Order, Reservation } from "../../shared/types.ts";
+import { requireKnownSku } from "../catalogue.ts";
+import { ApiError, type AppEnv, fail, ok } from "../http.ts";
+import { inventory } from "../inventory-stub.ts";
+
+const CURSOR = /^(\d{1,2})-(\d{1,15})$/;
+
+const HoldsQuery = z.object({
+	after: z.string().regex(CURSOR, "must be a cursor from a previous page").optional(),
+	limit: z
+		.string()
+		.regex(/^\d{1,4}$/, `must be a whole number 1..${MAX_EVENTS_PAGE}`)
+		.transform(Number)
+		.pipe(z.number().int().min(1).max(MAX_EVENTS_PAGE))
+		.optional(),
+});
+
+export type HeldPage = { holds: (Reservation & { order: Order | null })[]; next: string | null };
+
+export const adminHolds = new Hono<AppEnv>();
+
+adminHolds.get("/products/:sku/holds", async (c) => {
+	const sku = c.req.param("sku") ?? "";
+	await requireKnownSku(c, sku);
+	const query = HoldsQuery.safeParse(c.req.query());
+	if (!query.success) {
+		throw new ApiError(
+			"invalid_request",
+			query.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "),
+		);
+	}
+	const limit = query.data.limit ?? DEFAULT_EVENTS_PAGE;
+	const snapshot = await inventory(c.env, sku).snapshot();
+	if (snapshot === null) return fail(c, "unknown_sku");
+	const shards = snapshot.shards ?? 1;
+	const cursor = CURSOR.exec(query.data.after ?? "0-0");
+	let shard = Number(cursor?.[1]);
+	let row = Number(cursor?.[2]);
+	if (shard >= shards)
+		throw new ApiError("invalid_request", "after: must be a cursor from a previous page");
+	const holds: HeldPage["holds"] = [];
+	// The next page's cursor: null once every shard's last hold is on this page or before.
+	let next: string | null = null;
+	while (shard < shards) {
+		const page = await inventory(c.env, sku, shard).holdsPage(row, limit - holds.length);
+		if (!page.ok) return fail(c, "unknown_sku");
+		holds.push(...page.holds);
+		if (page.more) {
+			next = `${shard}-${page.lastRow}`;
+			break;
+		}
+		shard += 1;
+		row = 0;
+		if (holds.length === limit) {
+			next = shard < shards ? `${shard}-0` : null;
+			break;
+		}
+	}
+	return ok(c, { holds, next } satisfies HeldPage);
+});
