@@ -27,7 +27,7 @@ export function fairnessLines(runs: readonly FairnessRun[]): string[] {
 			);
 		if (r.eta !== null)
 			lines.push(
-				`       ETA: ${r.eta.samples} humans saw one while waiting; median |error| ${r.eta.medianAbsErrorSeconds ?? "-"} s; wait within the shown range (± one look): ${Math.round(r.eta.withinRange * 100)} %`,
+				`       ETA: ${r.eta.samples} humans saw one while waiting; median |error| ${r.eta.medianAbsErrorSeconds ?? "-"} s; wait within the shown range (± one look): ${r.eta.withinRange === null ? "- (no estimate shown)" : `${Math.round(r.eta.withinRange * 100)} %`}`,
 			);
 		const v = r.serverView;
 		if (v !== null)

@@ -48,7 +48,12 @@ export interface FairnessRun {
 	} | null;
 	fairness: Fairness;
 	/** Room on: the first ETA each human saw against the wait that followed. */
-	eta: { samples: number; medianAbsErrorSeconds: number | null; withinRange: number } | null;
+	eta: {
+		samples: number;
+		medianAbsErrorSeconds: number | null;
+		/** Share of the humans' waits within the range they were shown; null when none saw one. */
+		withinRange: number | null;
+	} | null;
 	queue: Stats["queue"] | null;
 	/**
 	 * What the server could see (stats.fairness: it cannot tell people from scripts)
@@ -172,7 +177,7 @@ export function groundTruth(
 					samples: etaSamples.length,
 					medianAbsErrorSeconds:
 						errors.length === 0 ? null : round(errors[Math.floor(errors.length / 2)] as number),
-					withinRange: etaSamples.length === 0 ? 0 : round(within / etaSamples.length),
+					withinRange: etaSamples.length === 0 ? null : round(within / etaSamples.length),
 				}
 			: null,
 		queue: stats?.queue ?? null,
