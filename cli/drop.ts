@@ -12,6 +12,7 @@ import { randomBytes } from "node:crypto";
 import { seededRandom } from "../test/support/random.ts";
 import { runBurst } from "./drop/burst.ts";
 import { type Buyer, ipHeader, OPERATOR_IP, sendsClientIps, thinkMinMs } from "./drop/buyers.ts";
+import { type CutPhase, cutSentence } from "./drop/cut.ts";
 import { runFairness } from "./drop/fairness.ts";
 import { fairnessLines } from "./drop/fairness-report.ts";
 import type { FairnessRun } from "./drop/fairness-truth.ts";
@@ -19,6 +20,7 @@ import { JsonClient } from "./drop/http.ts";
 import { parseOptions, USAGE } from "./drop/options.ts";
 import { Progress } from "./drop/progress.ts";
 import { collectRecords } from "./drop/records.ts";
+import { RecordsBound } from "./drop/records-bound.ts";
 import { type DropResult, summaryLines, writeReports } from "./drop/report.ts";
 import { Sampler } from "./drop/sampler.ts";
 import { ServerWatch } from "./drop/server-watch.ts";
@@ -33,22 +35,12 @@ import {
 import type { Tally } from "./drop/types.ts";
 import { verify } from "./drop/verify.ts";
 
-/** Reading the records and writing the report get this long past --max-seconds. */
-const WRAP_UP_GRACE_MS = 120_000;
 /** Exit codes (docs/drop-simulator.md). */
 const EXIT_NOT_VERIFIED = 1;
 const EXIT_NO_RUN = 2;
 const EXIT_CUT = 3;
-/** The phases a run can be cut in (the JSON's `phase`), and how the sentence names them. */
-const CUT_PHASES = {
-	setup: "creation of the drop's product",
-	arrivals: "buyers' arrival before the start (reads of the product, queue joins)",
-	reads: "buyers' reads of the product",
-	burst: "burst",
-	settle: "checkouts, cancels and expiry wait",
-	records: "reading of the records",
-} as const;
-type CutPhase = keyof typeof CUT_PHASES;
+/** How often the records' bound is looked at while they are read. */
+const RECORDS_CHECK_MS = 1_000;
 
 async function main(): Promise<number> {
 	const argv = process.argv.slice(2);
@@ -113,12 +105,14 @@ async function main(): Promise<number> {
 		skus: readonly string[] = [sku],
 		run = "",
 	) => {
-		const during = run === "" ? CUT_PHASES[phase] : `${CUT_PHASES[phase]} of the ${run}`;
-		const made =
-			skus.length === 1
-				? `${skus[0]} was created and stays`
-				: `${skus.join(" and ")} were created and stay`;
-		const message = `${why}, during the ${during}. ${made} in the catalogue of ${options.url} (there is no API to delete a product); its holds end by themselves once the server runs again. Nothing was verified.`;
+		const message = cutSentence({
+			phase,
+			why,
+			url: options.url,
+			skus,
+			run,
+			serverGone: watch.gone !== null,
+		});
 		progress.line(`drop: ${message}`);
 		if (options.json)
 			process.stdout.write(
@@ -246,8 +240,12 @@ async function main(): Promise<number> {
 		phaseDone("settle");
 		rateLimited.sampler = sampleClient.rateLimited;
 
-		// Reading the records may take a while on a big run; it has its own bound.
-		const wrapUpDeadline = performance.now() + WRAP_UP_GRACE_MS;
+		// Reading the records takes a while on a big run: its bound grows with the holds to read
+		// and counts from the last page answered (records-bound.ts); once it is passed, or the
+		// server is gone, no new read goes out.
+		const bound = new RecordsBound(burst.holds.length, performance.now());
+		let overBound: string | null = null;
+		let boundCheck: ReturnType<typeof setInterval> | undefined;
 		const collected = await Promise.race([
 			watch.whenGone().then(() => ({ ok: false as const, message: watch.gone ?? "" })),
 			collectRecords({
@@ -256,17 +254,18 @@ async function main(): Promise<number> {
 				sku,
 				adminToken: options.adminToken,
 				holds: burst.holds,
-				buyers: byId,
 				progress,
-				stop: () => watch.gone !== null,
+				stop: () => watch.gone !== null || overBound !== null,
+				onPage: () => bound.progressed(performance.now()),
 			}),
-			new Promise<{ ok: false; message: string }>((resolve) =>
-				setTimeout(
-					() => resolve({ ok: false, message: "reading the records took too long" }),
-					wrapUpDeadline - performance.now(),
-				).unref(),
-			),
-		]);
+			new Promise<{ ok: false; message: string }>((resolve) => {
+				boundCheck = setInterval(() => {
+					overBound = bound.exceeded(performance.now());
+					if (overBound !== null) resolve({ ok: false, message: overBound });
+				}, RECORDS_CHECK_MS);
+				boundCheck.unref();
+			}),
+		]).finally(() => clearInterval(boundCheck));
 		if (!collected.ok) return cut("records", collected.message, burstSoFar());
 		phaseDone("records");
 

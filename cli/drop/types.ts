@@ -80,9 +80,9 @@ export interface ServerRecords {
 	stats: Stats;
 	/** The full audit trail of the SKU, every page, in order. */
 	events: AuditEvent[];
-	/** GET /api/reservations/:id for every hold the run or the records know. */
+	/** Every hold the run or the records know, as the operator's holds pages read it (404: not there). */
 	reservations: Record<string, Read<Reservation>>;
-	/** GET /api/orders/:id for every order id the run or the records know. */
+	/** Every order id the run or the records know, from the paid holds' pages (404: not there). */
 	orders: Record<string, Read<Order>>;
 }
 

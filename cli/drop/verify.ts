@@ -183,7 +183,7 @@ export function verify(records: ServerRecords, tally: Tally): Verdict {
 		[...ends.keys()].filter((id) => !created.has(id)),
 	);
 	failIds(
-		"terminal state: GET /api/reservations/:id did not answer 200",
+		"terminal state: the hold is not in the records' holds (GET …/holds, as its owner reads it)",
 		ids((id) => records.reservations[id]?.status !== 200),
 	);
 	failIds(
@@ -213,7 +213,7 @@ export function verify(records: ServerRecords, tally: Tally): Verdict {
 	);
 	const orderReads = Object.entries(records.orders);
 	failIds(
-		"orders: GET /api/orders/:id did not answer 200",
+		"orders: the order is not on a paid hold in the records' holds (GET …/holds)",
 		orderReads.filter(([, r]) => r.status !== 200).map(([id]) => id),
 	);
 	const byReservation = new Map<string, Set<string>>();

@@ -1,0 +1,122 @@
+// Reading a drop's records back (cli/drop/records.ts, records-bound.ts, cut.ts;
+// docs/decisions/108-the-drop-at-its-default-size.md): the bound grows with the holds to read and
+// never cuts a reader that keeps reading; a stalled one is cut; once the run is cut no read goes
+// out and nothing more is said; the cut's sentence says how the holds end, whether or not the
+// server still runs.
+import { describe, expect, it } from "vitest";
+import { cutSentence } from "../../cli/drop/cut.ts";
+import type { Answer, JsonClient } from "../../cli/drop/http.ts";
+import { Progress } from "../../cli/drop/progress.ts";
+import { collectRecords } from "../../cli/drop/records.ts";
+import {
+	RECORDS_BASE_MS,
+	RECORDS_MS_PER_HOLD,
+	RECORDS_STALL_MS,
+	RecordsBound,
+} from "../../cli/drop/records-bound.ts";
+import type { Reservation } from "../../src/shared/types.ts";
+
+describe("the records' bound", () => {
+	it("grows with the holds to read", () => {
+		/** The first whole second at which a reader answered every second is cut. */
+		const ceiling = (holds: number) => {
+			const bound = new RecordsBound(holds, 0);
+			for (let t = 1_000; ; t += 1_000) {
+				bound.progressed(t - 1);
+				if (bound.exceeded(t) !== null) return t - 1_000;
+			}
+		};
+		expect(ceiling(0)).toBe(RECORDS_BASE_MS);
+		// The review's default run: 79,310 holds, past the old fixed 120 s.
+		expect(ceiling(79_000)).toBe(RECORDS_BASE_MS + 79_000 * RECORDS_MS_PER_HOLD);
+		expect(ceiling(79_000)).toBeGreaterThan(4 * 120_000);
+	});
+
+	it("cuts a stalled reader, and says which bound it passed", () => {
+		const bound = new RecordsBound(50_000, 0);
+		bound.progressed(10_000);
+		expect(bound.exceeded(10_000 + RECORDS_STALL_MS)).toBeNull();
+		expect(bound.exceeded(10_001 + RECORDS_STALL_MS)).toMatch(/stalled: no page .* for 120 s/);
+		const slow = new RecordsBound(10, 0);
+		for (let t = 0; t < RECORDS_BASE_MS; t += 60_000) slow.progressed(t);
+		slow.progressed(RECORDS_BASE_MS);
+		expect(slow.exceeded(RECORDS_BASE_MS + 51)).toMatch(/bound of 120 s for 10 holds/);
+	});
+});
+
+describe("the cut's sentence", () => {
+	const base = {
+		phase: "records",
+		why: "x",
+		url: "http://127.0.0.1:8787",
+		skus: ["S"],
+		run: "",
+	} as const;
+	it("blames no stopped server when the server still runs", () => {
+		const up = cutSentence({ ...base, serverGone: false });
+		expect(up).not.toContain("once the server runs again");
+		expect(up).toContain("at their expiresAt (the server still runs)");
+		expect(up).toContain("during the reading of the records");
+	});
+	it("says the holds end once the server runs again when it stopped", () => {
+		expect(cutSentence({ ...base, serverGone: true })).toContain(
+			"its holds end by themselves once the server runs again",
+		);
+	});
+});
+
+/** A client that answers the holds' pages (three of them) and counts what it was asked. */
+function fakeClient(onRequest: (path: string) => void): JsonClient {
+	const hold = (i: number): Reservation => ({
+		reservationId: `rsv_${i}~S`,
+		sku: "S",
+		quantity: 1,
+		status: "EXPIRED",
+		createdAt: "2026-11-30T00:00:00.000Z",
+		expiresAt: "2026-11-30T00:02:00.000Z",
+		expiresInSeconds: 0,
+		orderId: null,
+	});
+	const answer = <T>(data: T): Answer<T> => ({ status: 200, data }) as Answer<T>;
+	return {
+		retrying: async (_method: string, path: string) => {
+			onRequest(path);
+			await Promise.resolve();
+			const page = Number(/after=0-(\d+)/.exec(path)?.[1] ?? 0);
+			if (path.includes("/holds"))
+				return answer({
+					holds: [{ ...hold(page), order: null }],
+					next: page < 2 ? `0-${page + 1}` : null,
+				});
+			return answer(null);
+		},
+	} as unknown as JsonClient;
+}
+
+describe("collectRecords", () => {
+	it("sends no read once the run is cut, and answers that it stopped", async () => {
+		const asked: string[] = [];
+		let cut = false;
+		const lines: string[] = [];
+		const out = {
+			write: (s: string) => lines.push(s),
+			isTTY: false,
+		} as unknown as NodeJS.WriteStream;
+		const result = await collectRecords({
+			client: fakeClient((path) => {
+				asked.push(path);
+				// The bound passes while the first page is on its way.
+				cut = true;
+			}),
+			mode: "safe",
+			sku: "S",
+			adminToken: "t",
+			holds: [],
+			progress: new Progress(out),
+			stop: () => cut,
+		});
+		expect(result).toEqual({ ok: false, message: "the run stopped reading the records" });
+		expect(asked).toHaveLength(1);
+		expect(lines).toEqual([]);
+	});
+});
