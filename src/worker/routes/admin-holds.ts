@@ -12,17 +12,14 @@ import type { Order, Reservation } from "../../shared/types.ts";
 import { requireKnownSku } from "../catalogue.ts";
 import { ApiError, type AppEnv, fail, ok } from "../http.ts";
 import { inventory } from "../inventory-stub.ts";
+import { countParam } from "../query-count.ts";
 
 const CURSOR = /^(\d{1,2})-(\d{1,15})$/;
 
 const HoldsQuery = z.object({
 	after: z.string().regex(CURSOR, "must be a cursor from a previous page").optional(),
-	limit: z
-		.string()
-		.regex(/^\d{1,4}$/, `must be a whole number 1..${MAX_EVENTS_PAGE}`)
-		.transform(Number)
-		.pipe(z.number().int().min(1).max(MAX_EVENTS_PAGE))
-		.optional(),
+	// A count as everywhere (query-count.ts): `0050` is 50, `1e3` is refused.
+	limit: countParam(MAX_EVENTS_PAGE).optional(),
 });
 
 export type HeldPage = { holds: (Reservation & { order: Order | null })[]; next: string | null };
