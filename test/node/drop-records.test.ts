@@ -3,6 +3,8 @@
 // never cuts a reader that keeps reading; a stalled one is cut; once the run is cut no read goes
 // out and nothing more is said; the cut's sentence says how the holds end, whether or not the
 // server still runs.
+// Pure (no server): here rather than in test/unit because cli/drop/records.ts reaches Node-only
+// modules (scripts/config.ts through options.ts), which the Worker tsconfig that types test/unit cannot.
 import { describe, expect, it } from "vitest";
 import { cutSentence } from "../../cli/drop/cut.ts";
 import type { Answer, JsonClient } from "../../cli/drop/http.ts";
