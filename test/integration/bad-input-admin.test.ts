@@ -55,6 +55,7 @@ describe("operator endpoints with bad input", () => {
 			["PATCH", `/api/admin/products/${sku}`, { totalStock: 99 }],
 			["POST", `/api/admin/products/${sku}/reset`, undefined],
 			["GET", `/api/admin/products/${sku}/events`, undefined],
+			["GET", `/api/admin/products/${sku}/holds`, undefined],
 			["GET", `/api/admin/products/${sku}/stats`, undefined],
 		];
 		for (const [method, path, body] of routes) {
