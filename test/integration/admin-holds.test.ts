@@ -29,6 +29,8 @@ async function allHolds(sku: string, limit: number): Promise<HeldPage["holds"]> 
 		expect(p.holds.length).toBeLessThanOrEqual(limit);
 		out.push(...p.holds);
 		if (p.next === null) return out;
+		// A page with a next one is full, and the next one has a hold: no empty last page.
+		expect(p.holds.length).toBe(limit);
 		after = p.next;
 	}
 	throw new Error("the holds cursor never ended");
@@ -78,7 +80,9 @@ describe("GET /api/admin/products/:sku/holds", { timeout: 60_000 }, () => {
 		const sku = await createProduct({ totalStock: 40, perUserLimit: 5, shards: 3 });
 		const tokens = await Promise.all(Array.from({ length: 12 }, () => newSession()));
 		const ids = await Promise.all(tokens.map((t) => reserve(t, sku, 1)));
-		for (const limit of [1, 5, 12, 1000]) {
+		// Every size from one hold a page to all of them in one: pages end inside shards and at
+		// their ends, and every page with a next one is full.
+		for (const limit of [...Array.from({ length: 13 }, (_, i) => i + 1), 1000]) {
 			const holds = await allHolds(sku, limit);
 			expect(holds.map((h) => h.reservationId).sort()).toEqual([...ids].sort());
 			expect(new Set(holds.map((h) => h.status))).toEqual(new Set(["RESERVED"]));

@@ -46,7 +46,7 @@ adminHolds.get("/products/:sku/holds", async (c) => {
 	if (shard >= shards)
 		throw new ApiError("invalid_request", "after: must be a cursor from a previous page");
 	const holds: HeldPage["holds"] = [];
-	// The next page's cursor: null once every shard's last hold is on this page or before.
+	// The next page's cursor: null once every hold of every shard is on this page or before.
 	let next: string | null = null;
 	while (shard < shards) {
 		const page = await inventory(c.env, sku, shard).holdsPage(row, limit - holds.length);
@@ -59,7 +59,12 @@ adminHolds.get("/products/:sku/holds", async (c) => {
 		shard += 1;
 		row = 0;
 		if (holds.length === limit) {
-			next = shard < shards ? `${shard}-0` : null;
+			// A full page at a shard's end: the next page starts at the next shard that has a hold,
+			// and there is none when no later shard has one (no empty last page to ask for).
+			for (; shard < shards && next === null; shard++) {
+				const peek = await inventory(c.env, sku, shard).holdsPage(0, 0);
+				if (peek.ok && peek.more) next = `${shard}-0`;
+			}
 			break;
 		}
 	}
