@@ -3,11 +3,13 @@
 // owner reads it (lazy expiry applied), a paid one with its order; a split SKU's holds from every
 // shard; bad cursors and sizes refused naming the parameter, nothing changed.
 import { describe, expect, it } from "vitest";
+import { shardOf } from "../../src/domain/escrow.ts";
+import type { IssuedSession } from "../../src/shared/sessions.ts";
 import { sleep } from "../../src/shared/sleep.ts";
 import type { Order, Reservation } from "../../src/shared/types.ts";
 import type { HeldPage } from "../../src/worker/routes/admin-holds.ts";
 import { pay, reserve } from "./checkout-support.ts";
-import { ADMIN, call, createProduct, newSession, stats } from "./helpers.ts";
+import { ADMIN, call, createProduct, DEBUG, newSession, stats } from "./helpers.ts";
 
 async function page(sku: string, query: string): Promise<HeldPage> {
 	const res = await call<HeldPage>("GET", `/api/admin/products/${sku}/holds${query}`, {
@@ -28,6 +30,8 @@ async function allHolds(sku: string, limit: number): Promise<HeldPage["holds"]> 
 		);
 		expect(p.holds.length).toBeLessThanOrEqual(limit);
 		out.push(...p.holds);
+		// A page asked for with a cursor has a hold: no empty last page.
+		if (after !== null) expect(p.holds.length).toBeGreaterThan(0);
 		if (p.next === null) return out;
 		// A page with a next one is full, and the next one has a hold: no empty last page.
 		expect(p.holds.length).toBe(limit);
@@ -90,6 +94,39 @@ describe("GET /api/admin/products/:sku/holds", { timeout: 60_000 }, () => {
 		// Every shard had some (12 sessions over 3 shards): the cursor moved between them.
 		const first = await page(sku, "?limit=1");
 		expect(first.next).toMatch(/^\d-\d+$/);
+	});
+
+	it("ends on the last hold when the shards after it hold nothing", async () => {
+		const sku = await createProduct({ totalStock: 40, perUserLimit: 5, shards: 3 });
+		// Two sessions of shard 0 and two of shard 1 (the split's own rule), none of shard 2.
+		const wanted = new Map([
+			[0, 2],
+			[1, 2],
+		]);
+		const tokens: string[] = [];
+		for (let tries = 0; tokens.length < 4 && tries < 200; tries++) {
+			const res = await call<IssuedSession>("POST", "/api/sessions", {
+				body: { turnstileToken: DEBUG },
+			});
+			const issued = res.body.data as IssuedSession;
+			const shard = shardOf(issued.sessionId, 3);
+			const left = wanted.get(shard) ?? 0;
+			if (left === 0) continue;
+			wanted.set(shard, left - 1);
+			tokens.push(issued.token);
+		}
+		expect(tokens).toHaveLength(4);
+		const ids = [];
+		for (const token of tokens) ids.push(await reserve(token, sku, 1));
+		// Pages of 2 end exactly at shard 0's and shard 1's last holds.
+		const first = await page(sku, "?limit=2");
+		expect(first.holds).toHaveLength(2);
+		const second = await page(sku, `?limit=2&after=${first.next}`);
+		expect(second.holds).toHaveLength(2);
+		expect(second.next).toBeNull();
+		expect([...first.holds, ...second.holds].map((h) => h.reservationId).sort()).toEqual(
+			ids.sort(),
+		);
 	});
 
 	it("refuses bad cursors and sizes naming them, and unknown SKUs; changes nothing", async () => {
