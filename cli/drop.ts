@@ -20,7 +20,7 @@ import { JsonClient } from "./drop/http.ts";
 import { parseOptions, USAGE } from "./drop/options.ts";
 import { Progress } from "./drop/progress.ts";
 import { collectRecords } from "./drop/records.ts";
-import { RecordsBound } from "./drop/records-bound.ts";
+import { RecordsBound, readWithinBound } from "./drop/records-bound.ts";
 import { type DropResult, summaryLines, writeReports } from "./drop/report.ts";
 import { Sampler } from "./drop/sampler.ts";
 import { ServerWatch } from "./drop/server-watch.ts";
@@ -39,8 +39,6 @@ import { verify } from "./drop/verify.ts";
 const EXIT_NOT_VERIFIED = 1;
 const EXIT_NO_RUN = 2;
 const EXIT_CUT = 3;
-/** How often the records' bound is looked at while they are read. */
-const RECORDS_CHECK_MS = 1_000;
 
 async function main(): Promise<number> {
 	const argv = process.argv.slice(2);
@@ -243,29 +241,22 @@ async function main(): Promise<number> {
 		// Reading the records takes a while on a big run: its bound grows with the holds to read
 		// and counts from the last page answered (records-bound.ts); once it is passed, or the
 		// server is gone, no new read goes out.
-		const bound = new RecordsBound(burst.holds.length, performance.now());
-		let overBound: string | null = null;
-		let boundCheck: ReturnType<typeof setInterval> | undefined;
-		const collected = await Promise.race([
-			watch.whenGone().then(() => ({ ok: false as const, message: watch.gone ?? "" })),
-			collectRecords({
-				client,
-				mode: options.mode,
-				sku,
-				adminToken: options.adminToken,
-				holds: burst.holds,
-				progress,
-				stop: () => watch.gone !== null || overBound !== null,
-				onPage: () => bound.progressed(performance.now()),
-			}),
-			new Promise<{ ok: false; message: string }>((resolve) => {
-				boundCheck = setInterval(() => {
-					overBound = bound.exceeded(performance.now());
-					if (overBound !== null) resolve({ ok: false, message: overBound });
-				}, RECORDS_CHECK_MS);
-				boundCheck.unref();
-			}),
-		]).finally(() => clearInterval(boundCheck));
+		const collected = await readWithinBound({
+			bound: new RecordsBound(burst.holds.length, performance.now()),
+			whenGone: watch.whenGone().then(() => watch.gone ?? ""),
+			gone: () => watch.gone !== null,
+			read: (stop, onPage) =>
+				collectRecords({
+					client,
+					mode: options.mode,
+					sku,
+					adminToken: options.adminToken,
+					holds: burst.holds,
+					progress,
+					stop,
+					onPage,
+				}),
+		});
 		if (!collected.ok) return cut("records", collected.message, burstSoFar());
 		phaseDone("records");
 

@@ -45,3 +45,45 @@ export class RecordsBound {
 }
 
 const seconds = (ms: number) => Math.round(ms / 1000);
+
+/** How often the bound is looked at while the records are read. */
+const CHECK_MS = 1_000;
+
+/** A read of the records that stops sending when told to, and reports each page answered. */
+export type RecordsReader<T> = (stop: () => boolean, onPage: () => void) => Promise<T>;
+
+/**
+ * Reads the records under `bound`, raced against the server going away (`whenGone` resolves with
+ * the reason). Whichever ends the reading first answers; once the bound is passed or the server
+ * is gone, the reader's `stop()` is true, so it sends nothing more.
+ */
+export async function readWithinBound<T>(input: {
+	bound: RecordsBound;
+	read: RecordsReader<T | { ok: false; message: string }>;
+	whenGone: Promise<string>;
+	gone: () => boolean;
+	now?: () => number;
+	checkMs?: number;
+}): Promise<T | { ok: false; message: string }> {
+	const now = input.now ?? (() => performance.now());
+	let over: string | null = null;
+	let check: ReturnType<typeof setInterval> | undefined;
+	try {
+		return await Promise.race([
+			input.whenGone.then((why) => ({ ok: false as const, message: why })),
+			input.read(
+				() => input.gone() || over !== null,
+				() => input.bound.progressed(now()),
+			),
+			new Promise<{ ok: false; message: string }>((resolve) => {
+				check = setInterval(() => {
+					over = input.bound.exceeded(now());
+					if (over !== null) resolve({ ok: false, message: over });
+				}, input.checkMs ?? CHECK_MS);
+				check.unref?.();
+			}),
+		]);
+	} finally {
+		clearInterval(check);
+	}
+}

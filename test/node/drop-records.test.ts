@@ -15,6 +15,7 @@ import {
 	RECORDS_MS_PER_HOLD,
 	RECORDS_STALL_MS,
 	RecordsBound,
+	readWithinBound,
 } from "../../cli/drop/records-bound.ts";
 import type { Reservation } from "../../src/shared/types.ts";
 
@@ -120,5 +121,98 @@ describe("collectRecords", () => {
 		expect(result).toEqual({ ok: false, message: "the run stopped reading the records" });
 		expect(asked).toHaveLength(1);
 		expect(lines).toEqual([]);
+	});
+});
+
+describe("reading the records within the bound", () => {
+	/** A clock the test moves; the bound is looked at every few real milliseconds. */
+	const clock = () => {
+		let t = 0;
+		return { now: () => t, advance: (ms: number) => (t += ms) };
+	};
+	const tick = () => new Promise((r) => setTimeout(r, 5));
+	const never = new Promise<string>(() => {});
+
+	it("never cuts a reader that keeps reading, however long it takes in all", async () => {
+		const c = clock();
+		const result = await readWithinBound({
+			bound: new RecordsBound(200_000, 0),
+			whenGone: never,
+			gone: () => false,
+			now: c.now,
+			checkMs: 1,
+			read: async (stop, onPage) => {
+				// 300 pages, 3 s each: 900 s, past the old 120 s, within 120 s + 5 ms × 200,000.
+				for (let page = 0; page < 300; page++) {
+					if (stop()) return { ok: false as const, message: "stopped" };
+					c.advance(3_000);
+					onPage();
+					await tick();
+				}
+				return { ok: true as const };
+			},
+		});
+		expect(result).toEqual({ ok: true });
+	});
+
+	it("cuts a stalled reader, which then sends nothing more", async () => {
+		const c = clock();
+		let sentAfterStop = 0;
+		let reading = Promise.resolve();
+		const result = await readWithinBound({
+			bound: new RecordsBound(1_000, 0),
+			whenGone: never,
+			gone: () => false,
+			now: c.now,
+			checkMs: 1,
+			read: (stop) => {
+				reading = (async () => {
+					// The server answers but the pages stop coming: the clock runs, no page lands.
+					for (let i = 0; i < 50; i++) {
+						c.advance(10_000);
+						await tick();
+						if (stop()) return;
+					}
+					sentAfterStop++;
+				})();
+				return new Promise(() => {});
+			},
+		});
+		await reading;
+		expect(result).toEqual({
+			ok: false,
+			message: "reading the records stalled: no page of them answered for 120 s",
+		});
+		expect(sentAfterStop).toBe(0);
+	});
+
+	it("ends with the server's going, and tells the reader to stop", async () => {
+		let gone: string | null = null;
+		let stopSeen = false;
+		const result = await readWithinBound({
+			bound: new RecordsBound(1_000, 0),
+			whenGone: new Promise<string>((resolve) =>
+				setTimeout(() => {
+					gone = "the server stopped answering";
+					resolve(gone);
+				}, 20),
+			),
+			gone: () => gone !== null,
+			now: () => 0,
+			checkMs: 1,
+			read: (stop) =>
+				new Promise((resolve) => {
+					const poll = setInterval(() => {
+						if (!stop()) return;
+						stopSeen = true;
+						clearInterval(poll);
+						resolve({ ok: false as const, message: "stopped" });
+					}, 2);
+				}),
+		});
+		expect(result).toEqual({ ok: false, message: "the server stopped answering" });
+		await tick();
+		await tick();
+		expect(stopSeen).toBe(true);
 	});
 });
