@@ -7,21 +7,11 @@ import { MAX_BODY_BYTES } from "../domain/bounds.ts";
 import { ApiError, type AppEnv, type Ctx, quoted } from "./http.ts";
 
 /**
- * Bodies are UTF-8 (docs/api.md): bytes that are not are refused, never replaced with U+FFFD,
- * which would store a name other than the one sent. Stateless between calls (no `stream`), so
+ * Bodies are UTF-8 (docs/api.md), whatever charset a Content-Type declares: bytes that are not
+ * are refused, never replaced with U+FFFD, which would store a name other than the one sent. Stateless between calls (no `stream`), so
  * one decoder serves every request.
  */
 const UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
-
-/** The WHATWG Encoding Standard's labels of UTF-8: a `charset` naming anything else is refused. */
-const UTF8_LABELS: readonly string[] = [
-	"utf-8",
-	"utf8",
-	"unicode-1-1-utf-8",
-	"unicode11utf8",
-	"unicode20utf8",
-	"x-unicode20utf8",
-];
 
 function decodeUtf8(bytes: ArrayBuffer | Uint8Array): string {
 	try {
@@ -32,13 +22,6 @@ function decodeUtf8(bytes: ArrayBuffer | Uint8Array): string {
 			"The request body is not valid UTF-8; bodies are JSON encoded as UTF-8.",
 		);
 	}
-}
-
-/** The `charset` parameter of a JSON Content-Type when it is not UTF-8 (415), else null. */
-function foreignCharset(type: string): string | null {
-	const charset = /;\s*charset\s*=\s*("?)([^";\s]*)\1/i.exec(type)?.[2];
-	if (charset === undefined || UTF8_LABELS.includes(charset.toLowerCase())) return null;
-	return charset;
 }
 
 async function readLimited(body: ReadableStream<Uint8Array> | null): Promise<Uint8Array> {
@@ -135,13 +118,8 @@ export async function parseBody<S extends z.ZodType>(
 			`Content-Type must be application/json, got ${type === "" ? "none" : quoted(type)}.`,
 		);
 	}
-	const charset = type === PLAIN_JSON_TYPE ? null : foreignCharset(type);
-	if (charset !== null) {
-		throw new ApiError(
-			"unsupported_media_type",
-			`Content-Type's charset must be utf-8 (bodies are JSON encoded as UTF-8), got ${quoted(charset)}.`,
-		);
-	}
+	// A `charset` parameter is ignored, as RFC 8259 §11 says JSON's recipients do: the body is
+	// read as UTF-8 whatever it declares, and bytes that are not UTF-8 are refused above.
 	// With a Content-Length (checked above) the runtime delivers exactly that many bytes, so one
 	// read of the whole body is bounded; the chunk-by-chunk read with its running count is for
 	// chunked uploads, which announce no length. The chunked read was a sixth of a sold-out
