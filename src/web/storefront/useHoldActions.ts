@@ -128,9 +128,16 @@ export function useHoldActions(
 			return;
 		}
 		// Released, expired or paid elsewhere (another tab of this session): ask the server where
-		// the hold stands, and say that, as Release does: a paid hold shows its order.
+		// the hold stands, and say that, as Release does: a paid hold shows its order. A payment
+		// that failed here and released the hold (declined, or not confirmed in time) has words of
+		// its own, which say whether money may have been taken: those stand.
 		const current = await api.reservation(id);
 		setBusy(null);
+		if (payment !== undefined) {
+			if (!current.ok || !stillHeld(current.data.status)) setHold(null);
+			fail(r);
+			return;
+		}
 		if (current.ok && !stillHeld(current.data.status)) {
 			setHold(null);
 			if (current.data.status === "PAID") return void paidElsewhere(current.data);
