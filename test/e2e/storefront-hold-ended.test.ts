@@ -80,6 +80,8 @@ describe("storefront when a hold ends elsewhere", () => {
 
 	/** Another tab of the same session pays the hold on screen. */
 	async function payElsewhere(page: Page, sku: string) {
+		// The page writes its hold to sessionStorage in an effect after it shows it: wait for it.
+		await expect.poll(async () => (await heldByPage(page, sku)).id ?? "", POLL).not.toBe("");
 		const { token, id } = await heldByPage(page, sku);
 		const paid = await api(e2e.server, "POST", "/api/checkout", {
 			token,
