@@ -56,6 +56,14 @@ describe.concurrent("past the demo cost limit", { timeout: 60_000 }, () => {
 			headers: { "idempotency-key": crypto.randomUUID() },
 		});
 		expect(badCheckout.status, JSON.stringify(badCheckout.body)).toBe(400);
+		// A method the provider never takes is bad input too.
+		const badMethod = await callWith(PAST, "POST", "/api/checkout", {
+			token,
+			body: { reservationId: id, paymentMethod: "pm_no_such_method" },
+			headers: { "idempotency-key": crypto.randomUUID() },
+		});
+		expect(badMethod.status, JSON.stringify(badMethod.body)).toBe(400);
+		expect(badMethod.body.error?.message).toMatch(/paymentMethod/);
 		// Good input is refused, and decides nothing.
 		expectRefused(
 			await callWith(PAST, "POST", "/api/reservations", { token, body: { sku } }),

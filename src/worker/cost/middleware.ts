@@ -49,7 +49,9 @@ export function costLedger(c: Ctx, next: Next): Promise<Response | undefined> {
 	c.env = meteredEnv(c.env, usage);
 	// A KV outage reads as no session here (optionalSession): the request is metered and goes on,
 	// and a route that needs the session answers the outage itself.
-	const session = optionalSession(c);
+	// An ended session in its grace is judged too: it may still pay and cancel what it owns
+	// (requireOwnSession), and the limit's refusals and exceptions hold for it as for a live one.
+	const session = optionalSession(c, true);
 	if (!(session instanceof Promise)) return admit(c, usage, session, next);
 	return session.then((known) => admit(c, usage, known, next));
 }

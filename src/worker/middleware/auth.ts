@@ -125,11 +125,18 @@ const SLOW = Symbol("slow");
  * and answers 503 if it fails or passes KV_DEADLINE_MS, never 401
  * (docs/decisions/056-optional-sessions-and-unknown-fields.md, 094-a-slow-session-store.md).
  * Not async, for the same reason as costLedger (worker/cost/middleware.ts): a session known
- * without I/O is answered with no promise of its own.
+ * without I/O is answered with no promise of its own. `withEnded`: an ended session still inside
+ * its grace counts too (the cost ledger judges what such a session may still do on the routes of
+ * what it owns, docs/decisions/106-room-answers-limits-and-the-cost-lock.md).
  */
-export function optionalSession(c: Ctx): Session | null | Promise<Session | null> {
+export function optionalSession(
+	c: Ctx,
+	withEnded = false,
+): Session | null | Promise<Session | null> {
+	const chosen = (resolved: Resolved) =>
+		resolved.session ?? (withEnded ? (resolved.ended ?? null) : null);
 	const known = knownSession(c);
-	if (known !== undefined) return known.session;
+	if (known !== undefined) return chosen(known);
 	if (c.get("sessionSlow") === true) return null;
 	const read = readSession(c);
 	let timer: ReturnType<typeof setTimeout> | undefined;
@@ -139,7 +146,7 @@ export function optionalSession(c: Ctx): Session | null | Promise<Session | null
 	return Promise.race([read, patience]).then(
 		(resolved) => {
 			clearTimeout(timer);
-			if (resolved !== SLOW) return resolved.session;
+			if (resolved !== SLOW) return chosen(resolved);
 			c.set("sessionSlow", true);
 			// The read goes on, bounded by KV_DEADLINE_MS: a late answer is cached for this
 			// token's next request (lookup), and a route that needs the session joins it.

@@ -23,14 +23,14 @@ checkout.use("*", requireOwnSession);
 checkout.post("/", async (c) => {
 	const body = await parseBody(c, CheckoutBody, { plain: plainCheckoutBody });
 	const key = idempotencyKey(c, true) as string;
-	// A session past DEMO_COST_LIMIT: refused now that its input was found good (cost/middleware.ts).
-	refuseAfterBody(c);
-	const session = c.get("session");
-	if (session === undefined) throw new ApiError("unauthorized");
 	// A method the provider can never take is bad input, not a failed payment: refused before
 	// the hold or the key is touched (docs/checkout.md, "Payment methods").
 	const methodProblem = paymentMethodProblem(c.get("config").payment, body.paymentMethod);
 	if (methodProblem !== null) throw new ApiError("invalid_request", methodProblem);
+	// A session past DEMO_COST_LIMIT: refused now that its input was found good (cost/middleware.ts).
+	refuseAfterBody(c);
+	const session = c.get("session");
+	if (session === undefined) throw new ApiError("unauthorized");
 	const owner = ownerOfId(body.reservationId, "rsv");
 	if (owner === null) return fail(c, "not_found", "No reservation of this session has that id.");
 	const { sku, shard } = owner;
