@@ -24,6 +24,24 @@ function decodeUtf8(bytes: ArrayBuffer | Uint8Array): string {
 	}
 }
 
+/**
+ * The hot routes' body (a reserve, a checkout: the routes given a `plain` check), decoded by the
+ * runtime's `text()`, which replaces bytes that are not UTF-8 with U+FFFD instead of failing. No
+ * field of theirs can hold U+FFFD (a SKU, an id, a payment method: ASCII patterns or ids the
+ * server made), so a U+FFFD in the text is refused as the fatal decoder would refuse the bytes.
+ * The fatal decoder's copy into an ArrayBuffer cost a sold-out answer about a tenth of its CPU
+ * (docs/decisions/107-bad-input-the-server-took.md).
+ */
+function hotText(text: string): string {
+	if (text.includes("\ufffd")) {
+		throw new ApiError(
+			"invalid_request",
+			"The request body is not valid UTF-8 (or carries U+FFFD, which no field of this route takes); bodies are JSON encoded as UTF-8.",
+		);
+	}
+	return text;
+}
+
 async function readLimited(body: ReadableStream<Uint8Array> | null): Promise<Uint8Array> {
 	if (body === null) return new Uint8Array(0);
 	const reader = body.getReader();
@@ -124,11 +142,11 @@ export async function parseBody<S extends z.ZodType>(
 	// read of the whole body is bounded; the chunk-by-chunk read with its running count is for
 	// chunked uploads, which announce no length. The chunked read was a sixth of a sold-out
 	// answer's CPU profile (docs/hot-path.md, "The edge's per-request cost").
-	const text = decodeUtf8(
-		declared !== null && headers.get("transfer-encoding") === null
-			? await c.req.raw.arrayBuffer()
-			: await readLimited(c.req.raw.body),
-	);
+	const whole = declared !== null && headers.get("transfer-encoding") === null;
+	const text =
+		whole && options.plain !== undefined
+			? hotText(await c.req.raw.text())
+			: decodeUtf8(whole ? await c.req.raw.arrayBuffer() : await readLimited(c.req.raw.body));
 	if (text.trim() === "") {
 		if (options.allowEmpty) return schema.parse({});
 		throw new ApiError("invalid_request", "The request body is empty; a JSON object is required.");
