@@ -14,6 +14,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { MAX_LIVE_SOCKETS } from "../src/domain/bounds.ts";
 import { startServerScript } from "./bench/worker.ts";
+import { inspectorSession } from "./lib/inspector-profile.ts";
 import { startMiniflare } from "./lib/runtimes.ts";
 import { childPids } from "./lib/workerd-cpu.ts";
 
@@ -83,29 +84,11 @@ function rssMb(pid: number): number {
  * is an upper bound of what our code keeps).
  */
 async function heapMb(collect: boolean): Promise<number> {
-	const targets = (await (await fetch(`http://127.0.0.1:${INSPECTOR_PORT}/json`)).json()) as {
-		webSocketDebuggerUrl: string;
-	}[];
-	const target = targets.find((t) => t.webSocketDebuggerUrl.endsWith(":user:revenue-guard"));
-	if (target === undefined) throw new Error("no inspector target for the product's worker");
-	const ws = new WebSocket(target.webSocketDebuggerUrl);
-	await new Promise((resolve) => ws.addEventListener("open", resolve, { once: true }));
-	let lastId = 0;
-	const pending = new Map<number, (result: unknown) => void>();
-	ws.addEventListener("message", (event) => {
-		const message = JSON.parse(String(event.data)) as { id?: number; result?: unknown };
-		if (message.id !== undefined) pending.get(message.id)?.(message.result);
-	});
-	const send = (method: string) =>
-		new Promise<unknown>((resolve, reject) => {
-			lastId += 1;
-			pending.set(lastId, resolve);
-			ws.send(JSON.stringify({ id: lastId, method }));
-			setTimeout(
-				() => reject(new Error(`the inspector did not answer ${method}`)),
-				INSPECTOR_WAIT_MS,
-			);
-		});
+	const { send, close } = await inspectorSession(
+		INSPECTOR_PORT,
+		"revenue-guard",
+		INSPECTOR_WAIT_MS,
+	);
 	try {
 		if (collect) {
 			await send("HeapProfiler.enable");
@@ -114,7 +97,7 @@ async function heapMb(collect: boolean): Promise<number> {
 		const { usedSize } = (await send("Runtime.getHeapUsage")) as { usedSize: number };
 		return Math.round(usedSize / 1_048_576);
 	} finally {
-		ws.close();
+		close();
 	}
 }
 

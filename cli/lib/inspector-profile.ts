@@ -22,16 +22,21 @@ export const HEAP_SAMPLING_INTERVAL_BYTES = 16_384;
  */
 export type ProfileKind = "cpu" | "heap" | "survivors";
 
+/** A DevTools protocol session with one worker's isolate: `send` a method, `close` when done. */
+export interface InspectorSession {
+	send(method: string, params?: object): Promise<unknown>;
+	close(): void;
+}
+
 /**
- * Starts sampling the isolate of the worker named `workerName` (the product's, unless a probe
- * profiles another worker beside it); the function returned stops it and returns the profile.
+ * Opens a session with the isolate of the worker named `workerName` on workerd's inspector. With
+ * `waitMs`, a method not answered by then rejects instead of waiting for ever.
  */
-export async function startProfile(
-	port = INSPECTOR_PORT,
-	intervalUs = SAMPLING_INTERVAL_US,
-	workerName = "revenue-guard",
-	kind: ProfileKind = "cpu",
-): Promise<() => Promise<unknown>> {
+export async function inspectorSession(
+	port: number,
+	workerName: string,
+	waitMs?: number,
+): Promise<InspectorSession> {
 	const targets = (await (await fetch(`http://127.0.0.1:${port}/json`)).json()) as {
 		webSocketDebuggerUrl: string;
 	}[];
@@ -46,11 +51,28 @@ export async function startProfile(
 		if (message.id !== undefined) pending.get(message.id)?.(message.result);
 	});
 	const send = (method: string, params: object = {}) =>
-		new Promise<unknown>((resolve) => {
+		new Promise<unknown>((resolve, reject) => {
 			lastId += 1;
 			pending.set(lastId, resolve);
 			ws.send(JSON.stringify({ id: lastId, method, params }));
+			if (waitMs !== undefined) {
+				setTimeout(() => reject(new Error(`the inspector did not answer ${method}`)), waitMs);
+			}
 		});
+	return { send, close: () => ws.close() };
+}
+
+/**
+ * Starts sampling the isolate of the worker named `workerName` (the product's, unless a probe
+ * profiles another worker beside it); the function returned stops it and returns the profile.
+ */
+export async function startProfile(
+	port = INSPECTOR_PORT,
+	intervalUs = SAMPLING_INTERVAL_US,
+	workerName = "revenue-guard",
+	kind: ProfileKind = "cpu",
+): Promise<() => Promise<unknown>> {
+	const { send, close } = await inspectorSession(port, workerName);
 	if (kind === "heap" || kind === "survivors") {
 		await send("HeapProfiler.enable");
 		// Objects the collector has already freed stay in the profile (includeObjectsCollected…):
@@ -62,7 +84,7 @@ export async function startProfile(
 		});
 		return async () => {
 			const { profile } = (await send("HeapProfiler.stopSampling")) as { profile: unknown };
-			ws.close();
+			close();
 			return profile;
 		};
 	}
@@ -71,7 +93,7 @@ export async function startProfile(
 	await send("Profiler.start");
 	return async () => {
 		const { profile } = (await send("Profiler.stop")) as { profile: unknown };
-		ws.close();
+		close();
 		return profile;
 	};
 }
