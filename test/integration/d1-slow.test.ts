@@ -10,22 +10,16 @@ import { describe, expect, it } from "vitest";
 import { D1_DEADLINE_MS } from "../../src/domain/bounds.ts";
 import { app } from "../../src/worker/app.ts";
 import { STORAGE_RETRY_AFTER_SECONDS } from "../../src/worker/storage-errors.ts";
-import { ADMIN, type ApiResponse, createProduct, newSession, uniqueSku } from "./helpers.ts";
+import {
+	ADMIN,
+	type ApiResponse,
+	createProduct,
+	newSession,
+	uniqueSku,
+	unseenProduct,
+} from "./helpers.ts";
+import { unlessHung } from "./hung.ts";
 import { slowD1 } from "./slow-d1-support.ts";
-
-/**
- * Far past every bound the edge sets: a call still pending then is taken as hung, so the test
- * fails with a message instead of at the project's test timeout. Not a latency assertion.
- */
-const HUNG_MS = 15_000;
-
-function unlessHung<T>(what: string, call: Promise<T>): Promise<T> {
-	let timer: ReturnType<typeof setTimeout> | undefined;
-	const hung = new Promise<never>((_, reject) => {
-		timer = setTimeout(() => reject(new Error(`${what}: no answer (hung)`)), HUNG_MS);
-	});
-	return Promise.race([call, hung]).finally(() => clearTimeout(timer));
-}
 
 /**
  * One request through the app with `db` as its D1. `settled` waits for what the request left
@@ -65,23 +59,6 @@ function expectUnavailable(res: ApiResponse<unknown>, what: string): void {
 	expect(res.status, `${what}: ${JSON.stringify(res.body)}`).toBe(503);
 	expect(res.body.error?.code, what).toBe("unavailable");
 	expect(res.headers.get("retry-after"), what).toBe(String(STORAGE_RETRY_AFTER_SECONDS));
-}
-
-/** A product its object has, that neither D1 (as the edge sees it) nor this isolate knows. */
-async function unseenProduct(): Promise<string> {
-	const sku = uniqueSku("UNSEEN");
-	const made = await env.INVENTORY.get(env.INVENTORY.idFromName(sku)).create({
-		sku,
-		name: "Unseen",
-		priceCents: 1,
-		currency: "USD",
-		totalStock: 3,
-		holdSeconds: 60,
-		perUserLimit: 2,
-		startsAtMs: null,
-	});
-	expect(made.ok).toBe(true);
-	return sku;
 }
 
 describe("with D1 never answering", () => {

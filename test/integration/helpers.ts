@@ -90,3 +90,20 @@ export async function d1EventCount(sku: string): Promise<number> {
 		.first<{ n: number }>();
 	return row?.n ?? 0;
 }
+
+/** A product its object has, that neither D1 (as the edge sees it) nor this isolate knows. */
+export async function unseenProduct(): Promise<string> {
+	const sku = uniqueSku("UNSEEN");
+	const made = await env.INVENTORY.get(env.INVENTORY.idFromName(sku)).create({
+		sku,
+		name: "Unseen",
+		priceCents: 1,
+		currency: "USD",
+		totalStock: 3,
+		holdSeconds: 60,
+		perUserLimit: 2,
+		startsAtMs: null,
+	});
+	expect(made.ok).toBe(true);
+	return sku;
+}

@@ -9,18 +9,8 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { STORAGE_RETRY_AFTER_SECONDS } from "../../src/worker/storage-errors.ts";
 import { ADMIN, call, createProduct, newSession } from "./helpers.ts";
+import { unlessHung } from "./hung.ts";
 import type { InventoryObject } from "./worker.ts";
-
-/** Far past D1_DEADLINE_MS: a flush still pending then is taken as hung. Not a latency assertion. */
-const HUNG_MS = 20_000;
-
-function unlessHung<T>(what: string, call: Promise<T>): Promise<T> {
-	let timer: ReturnType<typeof setTimeout> | undefined;
-	const hung = new Promise<never>((_, reject) => {
-		timer = setTimeout(() => reject(new Error(`${what}: no answer (hung)`)), HUNG_MS);
-	});
-	return Promise.race([call, hung]).finally(() => clearTimeout(timer));
-}
 
 function stubOf(sku: string) {
 	return env.INVENTORY.get(env.INVENTORY.idFromName(sku));

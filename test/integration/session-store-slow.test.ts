@@ -14,22 +14,9 @@ import { OPTIONAL_SESSION_WAIT_MS } from "../../src/worker/middleware/auth.ts";
 import { KV_DEADLINE_MS, STORAGE_RETRY_AFTER_SECONDS } from "../../src/worker/storage-errors.ts";
 import { callWith } from "./cost-support.ts";
 import { createProduct } from "./helpers.ts";
+import { unlessHung } from "./hung.ts";
 import { freshIp } from "./ratelimit-support.ts";
 import { sessionFromElsewhere, slowKv } from "./session-store-support.ts";
-
-/**
- * Far past every bound the edge sets: a call still pending then is taken as hung, so the test
- * fails with a message instead of at the project's test timeout. Not a latency assertion.
- */
-const HUNG_MS = 15_000;
-
-function unlessHung<T>(what: string, call: Promise<T>): Promise<T> {
-	let timer: ReturnType<typeof setTimeout> | undefined;
-	const hung = new Promise<never>((_, reject) => {
-		timer = setTimeout(() => reject(new Error(`${what}: no answer (hung)`)), HUNG_MS);
-	});
-	return Promise.race([call, hung]).finally(() => clearTimeout(timer));
-}
 
 describe.each([
 	{ limits: "off", up: {} },

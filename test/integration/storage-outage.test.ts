@@ -9,7 +9,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { STORAGE_RETRY_AFTER_SECONDS } from "../../src/worker/storage-errors.ts";
 import { callWith } from "./cost-support.ts";
-import { ADMIN, call, createProduct, newSession, uniqueSku } from "./helpers.ts";
+import { ADMIN, call, createProduct, newSession, uniqueSku, unseenProduct } from "./helpers.ts";
 
 const D1_DOWN = new Error("D1_ERROR: Network connection lost.");
 const KV_DOWN = new Error("KV GET failed: 500 Internal Server Error");
@@ -128,18 +128,7 @@ describe("with D1 and KV down", () => {
 
 	it("a SKU this isolate has not seen reaches its object; an unknown one is still 404", async () => {
 		// Created on the object directly: neither this isolate's cache nor D1 (as the edge sees it) knows it.
-		const sku = uniqueSku("UNSEEN");
-		const made = await env.INVENTORY.get(env.INVENTORY.idFromName(sku)).create({
-			sku,
-			name: "Unseen",
-			priceCents: 1,
-			currency: "USD",
-			totalStock: 3,
-			holdSeconds: 60,
-			perUserLimit: 2,
-			startsAtMs: null,
-		});
-		expect(made.ok).toBe(true);
+		const sku = await unseenProduct();
 		expect((await callWith(down, "GET", `/api/products/${sku}/availability`)).status).toBe(200);
 		const unknown = await callWith(down, "GET", `/api/products/${uniqueSku("NOPE")}/availability`);
 		expect(unknown.status).toBe(404);
