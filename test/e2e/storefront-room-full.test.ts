@@ -4,12 +4,12 @@
 // (src/web/storefront/join-retry.ts). The page's timers run on Playwright's clock, paused, so
 // "30 s" is thirty simulated seconds, not a wall-clock figure.
 
-import type { Route } from "playwright-core";
+import type { Page, Route } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import { JOIN_RETRY_MAX_TRIES } from "../../src/web/storefront/join-retry.ts";
 import { expectNoSeriousA11yViolations } from "./axe.ts";
 import { pauseSoon } from "./browser.ts";
-import { createDrop, openStore, PHONE, POLL } from "./storefront-support.ts";
+import { createDrop, openStore, PHONE, POLL, verify } from "./storefront-support.ts";
 import { browserSuite } from "./suite.ts";
 
 /** What the server answers a join past the room's ticket limit (K12-3 of the twelfth review). */
@@ -23,6 +23,14 @@ const ROOM_FULL = {
 };
 /** The page's spread on top of the server's wait (JOIN_RETRY_SPREAD 0.2 of 30 s), and a margin. */
 const LATEST_RETRY_MS = 30_000 * 1.2 + 2_000;
+
+/** Moves the page's paused clock by `ms`, then lets its fetches and renders settle. */
+function stepper(page: Page): (ms: number) => Promise<void> {
+	return async (ms) => {
+		await page.clock.runFor(ms);
+		await page.waitForTimeout(20);
+	};
+}
 
 describe("storefront with a full waiting room", () => {
 	const e2e = browserSuite();
@@ -44,18 +52,11 @@ describe("storefront with a full waiting room", () => {
 			}),
 		);
 		const { page, errors } = buyer;
-		const human = page.getByRole("checkbox", { name: "I am human" });
-		await human.focus();
-		await page.keyboard.press("Space");
-		await page.getByRole("heading", { name: "Waiting room" }).waitFor();
+		await verify(page, "Waiting room");
 
 		// From here the page's clock moves only when the test moves it.
 		await pauseSoon(page);
-		const step = async (ms: number) => {
-			await page.clock.runFor(ms);
-			// Let the page's fetches and renders settle before the next step.
-			await page.waitForTimeout(20);
-		};
+		const step = stepper(page);
 		await page.getByRole("button", { name: "Join the queue" }).click();
 		const waiting = page.getByRole("button", { name: /^Joining again in \d+ s$/ });
 		await waiting.waitFor(POLL);
@@ -106,15 +107,9 @@ describe("storefront with a full waiting room", () => {
 			}),
 		);
 		const { page, errors } = buyer;
-		const human = page.getByRole("checkbox", { name: "I am human" });
-		await human.focus();
-		await page.keyboard.press("Space");
-		await page.getByRole("heading", { name: "Waiting room" }).waitFor();
+		await verify(page, "Waiting room");
 		await pauseSoon(page);
-		const step = async (ms: number) => {
-			await page.clock.runFor(ms);
-			await page.waitForTimeout(20);
-		};
+		const step = stepper(page);
 		await page.getByRole("button", { name: "Join the queue" }).click();
 		await page.getByRole("button", { name: /^Joining again in \d+ s$/ }).waitFor(POLL);
 

@@ -44,12 +44,18 @@ export async function openStore(
 	return { page, errors };
 }
 
-/** The local human check (offline, the Turnstile script cannot load), by keyboard. */
-export async function verify(page: Page): Promise<void> {
+/**
+ * The local human check (offline, the Turnstile script cannot load), by keyboard; then the card
+ * it leads to: "Reserve", or on a drop with a waiting room "Waiting room".
+ */
+export async function verify(
+	page: Page,
+	card: "Reserve" | "Waiting room" = "Reserve",
+): Promise<void> {
 	const human = page.getByRole("checkbox", { name: "I am human" });
 	await human.focus();
 	await page.keyboard.press("Space");
-	await page.getByRole("heading", { name: "Reserve" }).waitFor();
+	await page.getByRole("heading", { name: card }).waitFor();
 }
 
 /** The text of a message region, or "" while it is hidden (it says nothing then). */

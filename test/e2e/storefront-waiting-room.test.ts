@@ -17,6 +17,7 @@ import {
 	openStore,
 	PHONE,
 	POLL,
+	verify,
 } from "./storefront-support.ts";
 import { browserSuite } from "./suite.ts";
 
@@ -47,10 +48,7 @@ describe("storefront waiting room", () => {
 		before?: (page: Page) => Promise<void>,
 	) {
 		const buyer = e2e.track(await openStore(e2e.browser, e2e.server, sku, viewport, before));
-		const human = buyer.page.getByRole("checkbox", { name: "I am human" });
-		await human.focus();
-		await buyer.page.keyboard.press("Space");
-		await buyer.page.getByRole("heading", { name: "Waiting room" }).waitFor();
+		await verify(buyer.page, "Waiting room");
 		return buyer;
 	}
 
