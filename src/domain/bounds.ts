@@ -68,6 +68,13 @@ export const OUTBOX_FLUSH_BATCH = 1000;
  * (docs/decisions/103-a-slow-database.md).
  */
 export const D1_DEADLINE_MS = 5_000;
+/**
+ * How long a request waits for a D1 call whose answer it can do without: the stats' `eventual`
+ * figure (null past it, as while D1 fails) and a create's catalogue row (the outbox writes it once
+ * D1 answers). Far past a healthy answer from a distant
+ * primary, a fifth of D1_DEADLINE_MS (worker/d1-budget.ts; docs/decisions/113-one-d1-budget-per-request.md).
+ */
+export const OPTIONAL_D1_WAIT_MS = 1_000;
 /** How long after a failed flush the alarm tries again; it doubles with each failure in a row. */
 export const OUTBOX_RETRY_MS = 1000;
 /**

@@ -28,6 +28,7 @@ import { queuedRetryAfterSeconds } from "../inventory/waiting-room.ts";
 import { randomHex } from "../shared/hex.ts";
 import { sleep } from "../shared/sleep.ts";
 import type { Reservation } from "../shared/types.ts";
+import { D1Budget } from "./d1-budget.ts";
 import type { Env } from "./env.ts";
 import { ApiError } from "./http.ts";
 import { inventory } from "./inventory-stub.ts";
@@ -103,9 +104,11 @@ export async function reserveEventual(
 	// Asked beside the replay's read, so it costs no extra wait: before the reset's event has
 	// reached D1, a replay would answer the old drop's allocation and a new one would be wiped
 	// with them when it lands (docs/decisions/066-eventual-reset-live-with-and-payment-methods.md).
+	// Its D1 calls (the replay's read, the read, the write) share one D1 deadline (d1-budget.ts).
+	const budget = new D1Budget();
 	const [resetPending, replayed] = await Promise.all([
 		stub.resetUnprojected(),
-		replay(env.DB, a, Date.now()),
+		budget.wait(() => replay(env.DB, a, Date.now())),
 	]);
 	if (resetPending) throw resetNotProjected();
 	if (replayed !== null) return replayed;
@@ -128,15 +131,17 @@ export async function reserveEventual(
 
 	// The read: first use initialises the count from the product's stock; the session's own
 	// allocations are read in the same batch, as stale as the count.
-	const [, read, own] = await env.DB.batch<{ remaining?: number; allocated?: number }>([
-		env.DB.prepare(
-			"INSERT OR IGNORE INTO eventual_stock (sku, total, remaining, updated_at) VALUES (?, ?, ?, ?)",
-		).bind(a.sku, product.totalStock, product.totalStock, new Date(startedMs).toISOString()),
-		env.DB.prepare("SELECT remaining FROM eventual_stock WHERE sku = ?").bind(a.sku),
-		env.DB.prepare(
-			"SELECT COALESCE(SUM(quantity), 0) AS allocated FROM eventual_allocations WHERE sku = ? AND session_id = ?",
-		).bind(a.sku, a.sessionId),
-	]);
+	const [, read, own] = await budget.wait(() =>
+		env.DB.batch<{ remaining?: number; allocated?: number }>([
+			env.DB.prepare(
+				"INSERT OR IGNORE INTO eventual_stock (sku, total, remaining, updated_at) VALUES (?, ?, ?, ?)",
+			).bind(a.sku, product.totalStock, product.totalStock, new Date(startedMs).toISOString()),
+			env.DB.prepare("SELECT remaining FROM eventual_stock WHERE sku = ?").bind(a.sku),
+			env.DB.prepare(
+				"SELECT COALESCE(SUM(quantity), 0) AS allocated FROM eventual_allocations WHERE sku = ? AND session_id = ?",
+			).bind(a.sku, a.sessionId),
+		]),
+	);
 	const earlier = a.countEarlierAllocations ? Number(own?.results[0]?.allocated ?? 0) : 0;
 	if (earlier + a.quantity > limit)
 		return {
@@ -161,28 +166,30 @@ export async function reserveEventual(
 		expires_at: new Date(nowMs + product.holdSeconds * 1000).toISOString(),
 	};
 	try {
-		await env.DB.batch([
-			env.DB.prepare("UPDATE eventual_stock SET remaining = ?, updated_at = ? WHERE sku = ?").bind(
-				remaining - a.quantity,
-				row.created_at,
-				a.sku,
-			),
-			env.DB.prepare(
-				`INSERT INTO eventual_allocations (id, sku, session_id, quantity, idem_key, created_at, expires_at)
+		await budget.wait(() =>
+			env.DB.batch([
+				env.DB.prepare(
+					"UPDATE eventual_stock SET remaining = ?, updated_at = ? WHERE sku = ?",
+				).bind(remaining - a.quantity, row.created_at, a.sku),
+				env.DB.prepare(
+					`INSERT INTO eventual_allocations (id, sku, session_id, quantity, idem_key, created_at, expires_at)
 				 VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			).bind(
-				row.id,
-				a.sku,
-				a.sessionId,
-				a.quantity,
-				a.idempotencyKey,
-				row.created_at,
-				row.expires_at,
-			),
-		]);
+				).bind(
+					row.id,
+					a.sku,
+					a.sessionId,
+					a.quantity,
+					a.idempotencyKey,
+					row.created_at,
+					row.expires_at,
+				),
+			]),
+		);
 	} catch (error) {
 		// Two requests with one Idempotency-Key raced: the batch rolled back, the first one's answer stands.
-		const again = /UNIQUE/i.test(String(error)) ? await replay(env.DB, a, nowMs) : null;
+		const again = /UNIQUE/i.test(String(error))
+			? await budget.wait(() => replay(env.DB, a, nowMs))
+			: null;
 		if (again !== null) return again;
 		throw error;
 	}

@@ -4,62 +4,18 @@
 // open-ended wait; the edge's SKU check lets a SKU it has not seen through to its object after
 // CATALOGUE_LOOKUP_WAIT_MS (src/worker/catalogue.ts), as when D1 fails, and remembers D1's late
 // answer; a SKU the isolate knows makes no D1 call at all (docs/decisions/103-a-slow-database.md).
-import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { D1_DEADLINE_MS } from "../../src/domain/bounds.ts";
-import { app } from "../../src/worker/app.ts";
-import { STORAGE_RETRY_AFTER_SECONDS } from "../../src/worker/storage-errors.ts";
 import {
 	ADMIN,
-	type ApiResponse,
 	createProduct,
 	newSession,
 	uniqueSku,
 	unseenProduct,
 } from "./helpers.ts";
-import { unlessHung } from "./hung.ts";
+import { expectUnavailable, request } from "./slow-d1-request.ts";
 import { slowD1 } from "./slow-d1-support.ts";
-
-/**
- * One request through the app with `db` as its D1. `settled` waits for what the request left
- * running (waitUntil: a catalogue read that answers after the response).
- */
-async function request<T = Record<string, unknown>>(
-	db: D1Database,
-	method: string,
-	path: string,
-	options: { token?: string; body?: unknown } = {},
-): Promise<ApiResponse<T> & { settled: () => Promise<void> }> {
-	const headers: Record<string, string> = {};
-	if (options.token) headers.authorization = `Bearer ${options.token}`;
-	if (options.body !== undefined) headers["content-type"] = "application/json";
-	const body = options.body === undefined ? undefined : JSON.stringify(options.body);
-	const ctx = createExecutionContext();
-	const res = await unlessHung(
-		`${method} ${path}`,
-		Promise.resolve(
-			app.fetch(
-				new Request(`http://rg.test${path}`, { method, headers, body }),
-				{ ...env, DB: db },
-				ctx,
-			),
-		),
-	);
-	const text = await res.text();
-	return {
-		status: res.status,
-		headers: res.headers,
-		body: text ? JSON.parse(text) : {},
-		settled: () => unlessHung(`${path} (after the answer)`, waitOnExecutionContext(ctx)),
-	};
-}
-
-function expectUnavailable(res: ApiResponse<unknown>, what: string): void {
-	expect(res.status, `${what}: ${JSON.stringify(res.body)}`).toBe(503);
-	expect(res.body.error?.code, what).toBe("unavailable");
-	expect(res.headers.get("retry-after"), what).toBe(String(STORAGE_RETRY_AFTER_SECONDS));
-}
 
 describe("with D1 never answering", () => {
 	it("routes whose answer needs D1 answer 503 unavailable with Retry-After", async () => {

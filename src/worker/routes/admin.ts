@@ -22,6 +22,7 @@ import { paymentAmountProblem } from "../../payment/index.ts";
 import type { AuditEvent } from "../../shared/types.ts";
 import { parseBody } from "../body.ts";
 import { recordInCatalogue, requireKnownSku } from "../catalogue.ts";
+import { D1Budget, flushedWithin, unlessSlow } from "../d1-budget.ts";
 import { forgetSnapshot } from "../edge-snapshot.ts";
 import { EVENTUAL_AFTER_RESET, eventualStats } from "../eventual.ts";
 import { ApiError, type AppEnv, type Ctx, fail, ok } from "../http.ts";
@@ -167,8 +168,9 @@ admin.post("/products", async (c) => {
 			`A product with SKU ${body.sku} already exists with another definition.`,
 		);
 	// Written now so the edge knows the SKU before this answer; if D1 fails, the object's
-	// outbox writes it once D1 is back, and GET /api/products lists the product then.
-	await recordInCatalogue(c.env.DB, result.product, true);
+	// outbox writes it once D1 is back, and GET /api/products lists the product then. Waited for
+	// OPTIONAL_D1_WAIT_MS at most: a slow write goes on after the answer (d1-budget.ts).
+	await unlessSlow(c, recordInCatalogue(c.env.DB, result.product, true), false);
 	return ok(c, result.product, 201);
 });
 
@@ -282,7 +284,9 @@ admin.get("/products/:sku/events", async (c) => {
 	const shards = snapshot.shards ?? 1;
 	// Bring the trail up to date first, so a page never misses a change already answered.
 	// Rows D1 did not take make any page possibly incomplete: 503, never a partial trail as whole.
-	if (!(await stub.flushEvents())) {
+	// The flush and the read share one D1 deadline (d1-budget.ts): the read gets what is left.
+	const budget = new D1Budget();
+	if (!(await flushedWithin(budget, () => stub.flushEvents()))) {
 		return fail(
 			c,
 			"unavailable",
@@ -302,7 +306,7 @@ admin.get("/products/:sku/events", async (c) => {
 			: { kind: "tail", tail, ...(before === undefined ? {} : { before: Number(before) }) },
 	);
 	const statement = c.env.DB.prepare(page.sql).bind(...page.params);
-	const read = await statement.all<Record<string, string | number | null>>();
+	const read = await budget.wait(() => statement.all<Record<string, string | number | null>>());
 	const results = tail === undefined ? read.results.slice(0, limit) : read.results.reverse();
 	const events: AuditEvent[] = results.map((r) => ({
 		id: String(r.id),
@@ -358,12 +362,17 @@ admin.get("/products/:sku/stats", async (c) => {
 	// Everything else is the object's: while D1 is out the operator still gets it, with
 	// `eventual: null` for the demo's figure that could not be read (docs/api.md). A reset
 	// not yet in D1: D1's records are the old drop's, and none of the new one's can exist.
+	// The figure is optional: past OPTIONAL_D1_WAIT_MS the object's counters go without it.
 	const eventual = resetPending
 		? EVENTUAL_AFTER_RESET
-		: await eventualStats(c.env.DB, sku, result.stats.total).catch((error) => {
-				if (error instanceof StorageUnavailable) return null;
-				throw error;
-			});
+		: await unlessSlow(
+				c,
+				eventualStats(c.env.DB, sku, result.stats.total).catch((error) => {
+					if (error instanceof StorageUnavailable) return null;
+					throw error;
+				}),
+				null,
+			);
 	return ok(c, { ...result.stats, eventual });
 });
 

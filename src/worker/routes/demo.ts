@@ -32,6 +32,7 @@ import { recordInCatalogue } from "../catalogue.ts";
 import { adoptGuardrail, entryFor } from "../cost/ledger.ts";
 import { type GuardrailChange, ledgerGroupName } from "../cost/ledger-groups.ts";
 import { costMeta, costState, deferTo } from "../cost/meta.ts";
+import { unlessSlow } from "../d1-budget.ts";
 import { forgetSnapshot } from "../edge-snapshot.ts";
 import { ApiError, type AppEnv, type Ctx, fail, ok } from "../http.ts";
 import { inventory } from "../inventory-stub.ts";
@@ -67,7 +68,8 @@ demo.post("/sandbox", bodyWithinBound, async (c) => {
 	const product = created.ok ? created.product : await stub.product();
 	if (product === null) throw new Error("the sandbox object refused create but has no product");
 	// Every time, not only on create: a sandbox made before the catalogue knew sandboxes gets its row.
-	await recordInCatalogue(c.env.DB, product, false);
+	// Waited for OPTIONAL_D1_WAIT_MS at most: a slow write goes on after the answer (d1-budget.ts).
+	await unlessSlow(c, recordInCatalogue(c.env.DB, product, false), false);
 	return ok(c, product, created.ok && created.replayed !== true ? 201 : 200);
 });
 

@@ -11,6 +11,7 @@ import { DEFAULT_EVENTS_PAGE, MAX_EVENTS_PAGE } from "../../domain/bounds.ts";
 import { publicRoomDetail } from "../../domain/room-public-detail.ts";
 import type { AuditEvent } from "../../shared/types.ts";
 import { requireKnownSku } from "../catalogue.ts";
+import { D1Budget, flushedWithin } from "../d1-budget.ts";
 import { ApiError, type AppEnv, fail, ok } from "../http.ts";
 import { inventory } from "../inventory-stub.ts";
 import { countParam } from "../query-count.ts";
@@ -43,7 +44,9 @@ queueTrail.get("/:sku/queue/events", async (c) => {
 	const after = Number(query.data.after ?? "0");
 	// Up to date first, as the operator's trail is: a page never misses a change already answered.
 	// Only the object's own outbox: a public read does not fan out to a split SKU's shards.
-	if (!(await inventory(c.env, sku).flushEvents(true))) {
+	// The flush and the read share one D1 deadline (d1-budget.ts): the read gets what is left.
+	const budget = new D1Budget();
+	if (!(await flushedWithin(budget, () => inventory(c.env, sku).flushEvents(true)))) {
 		return fail(
 			c,
 			"unavailable",
@@ -51,11 +54,13 @@ queueTrail.get("/:sku/queue/events", async (c) => {
 			{ "Retry-After": String(STORAGE_RETRY_AFTER_SECONDS) },
 		);
 	}
-	const { results } = await c.env.DB.prepare(
-		"SELECT id, seq, type, at, detail FROM events WHERE sku = ? AND type GLOB 'queue.*' AND seq > ? ORDER BY seq LIMIT ?",
-	)
-		.bind(sku, after, limit)
-		.all<{ id: string; seq: number; type: string; at: string; detail: string | null }>();
+	const { results } = await budget.wait(() =>
+		c.env.DB.prepare(
+			"SELECT id, seq, type, at, detail FROM events WHERE sku = ? AND type GLOB 'queue.*' AND seq > ? ORDER BY seq LIMIT ?",
+		)
+			.bind(sku, after, limit)
+			.all<{ id: string; seq: number; type: string; at: string; detail: string | null }>(),
+	);
 	const events: AuditEvent[] = results.map((r) => {
 		const detail =
 			r.detail === null
