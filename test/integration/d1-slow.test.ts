@@ -7,13 +7,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { D1_DEADLINE_MS } from "../../src/domain/bounds.ts";
-import {
-	ADMIN,
-	createProduct,
-	newSession,
-	uniqueSku,
-	unseenProduct,
-} from "./helpers.ts";
+import { ADMIN, createProduct, newSession, uniqueSku, unseenProduct } from "./helpers.ts";
 import { expectUnavailable, request } from "./slow-d1-request.ts";
 import { slowD1 } from "./slow-d1-support.ts";
 
