@@ -209,4 +209,33 @@ describe("a keyed reset and the one-reset-a-minute limit", () => {
 		const resets = await resetsIn(sku);
 		expect(resets.map((e) => e.detail?.idempotencyKey)).toContain(key);
 	});
+
+	it("a key the limit refused stays with its first SKU, and another SKU's refusal says so without claiming a reset", async () => {
+		const first = await createProduct({ totalStock: 10 });
+		const other = await createProduct({ totalStock: 10 });
+		const ip = freshIp();
+		const clock = new TestClock();
+		const resetFrom = (sku: string, k: string, atMs: number) =>
+			limited<Product>("POST", `/api/admin/products/${sku}/reset`, {
+				ip,
+				token: ADMIN,
+				atMs,
+				headers: { "idempotency-key": k },
+			});
+		expect((await resetFrom(first, crypto.randomUUID(), clock.nowMs)).status).toBe(200);
+		const key = crypto.randomUUID();
+		// First sent to reset `first`, refused by the limit: nothing was reset under it.
+		expect((await resetFrom(first, key, clock.advance(1_000))).status).toBe(429);
+		const refused = await resetFrom(other, key, clock.advance(1_000));
+		expect(refused.status).toBe(400);
+		expect(refused.body.error?.code).toBe("invalid_request");
+		const message = refused.body.error?.message ?? "";
+		// docs/api.md quotes the start; the rest names the SKU and does not claim a reset was made.
+		expect(message).toMatch(/^Idempotency-Key was already used /);
+		expect(message).toContain(`another SKU (${first})`);
+		expect(message).toMatch(/first sent to reset, whether that reset was made or refused/);
+		expect(message).not.toMatch(/used to reset/);
+		expect(await resetsIn(other)).toHaveLength(0);
+		expect((await resetsIn(first)).map((e) => e.detail?.idempotencyKey)).not.toContain(key);
+	});
 });

@@ -49,9 +49,11 @@ adminReset.post("/products/:sku/reset", knownSku, async (c) => {
 	const registry = c.env.RESET_KEYS.get(c.env.RESET_KEYS.idFromName(REGISTRY_NAME));
 	const claim = await registry.claim(key, sku, fingerprint);
 	if (!claim.ok) {
+		// The registry holds a key from its first request, before the limit: the first SKU's reset
+		// may have been refused (429), so the sentence does not say it was made.
 		throw keyReused(
 			claim.reason === "other_sku"
-				? `to reset another SKU (${claim.sku})`
+				? `for another SKU (${claim.sku}): a key belongs to the SKU it was first sent to reset, whether that reset was made or refused`
 				: "for a reset with another body",
 		);
 	}
