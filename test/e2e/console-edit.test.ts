@@ -186,7 +186,7 @@ describe("operator console: editing and creating drops", () => {
 		const sku = await createProduct(e2e.server, { totalStock: 4, perUserLimit: 2 }, "STALE");
 		const { page, errors } = await openConsole(sku);
 		const card = await openEdit(page, sku);
-		expect(await card.textContent()).toMatch(/When read: 0 held, 0 sold\./);
+		expect(await card.textContent()).toMatch(/As of .+: 0 held, 0 sold\b/);
 		// After the form opened: a buyer holds 2, and another operator renames the drop and raises its stock.
 		const buyer = await newBuyer(e2e.server);
 		const hold = await api(e2e.server, "POST", "/api/reservations", {
@@ -228,6 +228,29 @@ describe("operator console: editing and creating drops", () => {
 			3,
 			2,
 		]);
+		expect(errors).toEqual([]);
+	});
+
+	it("the form's held-and-sold line follows the Live counters while it is open, with the time they are as of", async () => {
+		const sku = await createProduct(e2e.server, { totalStock: 4, perUserLimit: 2 }, "LIVE");
+		const { page, errors } = await openConsole(sku);
+		await expect.poll(() => metric(page, "Reserved"), POLL).toBe("0");
+		const card = await openEdit(page, sku);
+		expect(await card.textContent()).toMatch(/\b0 held, 0 sold\b/);
+		await card.getByLabel("Name").fill("Typed, not saved");
+		// After the form opened: a buyer holds 2.
+		const buyer = await newBuyer(e2e.server);
+		const hold = await api(e2e.server, "POST", "/api/reservations", {
+			token: buyer,
+			body: { sku, quantity: 2 },
+		});
+		expect(hold.status).toBe(201);
+		await expect.poll(() => metric(page, "Reserved"), POLL).toBe("2");
+		await expect.poll(() => card.textContent(), POLL).toMatch(/\b2 held, 0 sold\b/);
+		// Said with its age, and where it comes from.
+		expect(await card.textContent()).toMatch(/As of .+: 2 held, 0 sold \(the Live counters\)\./);
+		// The line changes, not the form: what the operator typed stays.
+		expect(await card.getByLabel("Name").inputValue()).toBe("Typed, not saved");
 		expect(errors).toEqual([]);
 	});
 

@@ -32,7 +32,7 @@ export const EXPECTED_SECONDS: Readonly<Record<string, number>> = {
 	"test/e2e/storefront-lost-reserve.test.ts": 30,
 	"test/e2e/console-outage.test.ts": 14,
 	// Five drops edited or created through the forms (one changed under an open form), three refusals.
-	"test/e2e/console-edit.test.ts": 20,
+	"test/e2e/console-edit.test.ts": 26,
 	// 207 PATCHes for a trail past one page, a split SKU's reserves; then paging in Chromium.
 	"test/e2e/console-trail.test.ts": 16,
 	// 201 PATCHes for a trail past one page; two reads held by a route while another drop is picked.

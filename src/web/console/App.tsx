@@ -293,7 +293,14 @@ export function Console() {
 			</div>
 			{sku !== null && (
 				// A new form for each drop: nothing typed or read for one is kept for the next.
-				<EditDrop key={sku} api={api} sku={sku} onNotice={setNotice} onSaved={catalogue.remember} />
+				<EditDrop
+					key={sku}
+					api={api}
+					sku={sku}
+					counters={view.counters}
+					onNotice={setNotice}
+					onSaved={catalogue.remember}
+				/>
 			)}
 			<Counters counters={view.counters} stats={view.stats} />
 			<QueueFigures stats={view.stats} />

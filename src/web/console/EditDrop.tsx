@@ -4,7 +4,8 @@
 // the server's refusal under the field its message names (a stock cut below the units held or
 // sold, a later start on a started room, a price the provider cannot charge). Save reads the
 // drop again before it asks: the confirmation's counts are that read's, and a drop changed since
-// the form opened is said (src/web/console/edit-confirm.ts).
+// the form opened is said (src/web/console/edit-confirm.ts). The line of units held and sold
+// follows the Live counters while the form is open, with their time (held-line.ts).
 //
 // Everything here belongs to one drop: App mounts a new form for each drop picked, and an answer
 // that lands after another drop was picked changes nothing on screen; a save is diffed only
@@ -16,6 +17,7 @@ import type { Product } from "../../shared/types.ts";
 import type { ApiClient, ApiErr } from "../api/client.ts";
 import { describeError } from "../api/outcomes.ts";
 import type { NoticeValue } from "../components/Layout.tsx";
+import { time } from "../lib/format.ts";
 import { moveFocus } from "../lib/move-focus.ts";
 import { DropFields, type FieldErrors, valuesFromForm } from "./DropFields.tsx";
 import { EditConfirmDialog } from "./EditConfirmDialog.tsx";
@@ -27,6 +29,7 @@ import {
 	patchOf,
 	valuesOf,
 } from "./edit-form.ts";
+import { type HeldLine, heldLine } from "./held-line.ts";
 import { outcomeUnknown } from "./reset-outcome.ts";
 
 /** The names of what a PATCH changes, for the success sentence. */
@@ -51,14 +54,25 @@ function refusalText(r: ApiErr): string {
 	return describeError(r);
 }
 
+/** The held-and-sold line in words, with the time its numbers are as of. */
+function heldText(line: HeldLine): string {
+	const counts = `${line.held} held, ${line.sold} sold`;
+	return line.live
+		? `As of ${time(line.asOf)}: ${counts} (the Live counters).`
+		: `As of ${time(line.asOf)}, when the form read the drop: ${counts}.`;
+}
+
 export function EditDrop({
 	api,
 	sku,
+	counters,
 	onNotice,
 	onSaved,
 }: {
 	api: ApiClient;
 	sku: string;
+	/** The Live counters the console shows for the selected drop (useDrop.ts), null before any. */
+	counters: Pick<Product["availability"], "sku" | "reserved" | "sold" | "asOf"> | null;
 	onNotice(n: NoticeValue): void;
 	onSaved(p: Product): void;
 }) {
@@ -222,7 +236,7 @@ export function EditDrop({
 						{shards > 1
 							? `Split across ${shards} objects, fixed when it was created.`
 							: "One object (shards are fixed at create)."}{" "}
-						When read: {product.availability.reserved} held, {product.availability.sold} sold.
+						{heldText(heldLine(product.availability, counters))}
 					</p>
 					<div class="form-grid">
 						<DropFields
