@@ -1,6 +1,7 @@
 // `node cli/live-memory.ts [--viewers N] [--cycles N]`: what live viewers cost in workerd's memory,
 // and how much of it stays after they leave (docs/capacity.md, "Live viewers and memory"). N
-// WebSockets (MAX_LIVE_SOCKETS by default) are opened to the demo drop's live feed of `npm start`
+// WebSockets (the default MAX_LIVE_SOCKETS, 5,000, unless --viewers says otherwise; the server is
+// started with that bound) are opened to the demo drop's live feed of `npm start`
 // (its own process group, fresh state), then closed, several times; each step reads workerd's
 // resident memory and the product isolate's V8 heap after a collection (workerd's inspector,
 // `Runtime.getHeapUsage`). The same cycles then run against a bare worker on the same runtime (the
@@ -12,7 +13,7 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { MAX_LIVE_SOCKETS } from "../src/domain/bounds.ts";
+import { DEFAULT_MAX_LIVE_SOCKETS } from "../src/domain/bounds.ts";
 import { startServerScript } from "./bench/worker.ts";
 import { inspectorSession } from "./lib/inspector-profile.ts";
 import { startMiniflare } from "./lib/runtimes.ts";
@@ -34,7 +35,7 @@ function option(name: string, fallback: number): number {
 	}
 	return value;
 }
-const VIEWERS = option("--viewers", MAX_LIVE_SOCKETS);
+const VIEWERS = option("--viewers", DEFAULT_MAX_LIVE_SOCKETS);
 const CYCLES = option("--cycles", 3);
 /** Where `npm start`'s workerd listens for the inspector (scripts/runtime.ts RG_INSPECTOR_PORT). */
 const INSPECTOR_PORT = 9241;
@@ -138,6 +139,8 @@ console.log(
 );
 
 process.env.RG_INSPECTOR_PORT = String(INSPECTOR_PORT);
+// Room for every viewer asked for, and no more (src/shared/config.ts MAX_LIVE_SOCKETS).
+process.env.MAX_LIVE_SOCKETS = String(VIEWERS);
 const product = await startServerScript("start");
 try {
 	const leader = product.pids()[0];

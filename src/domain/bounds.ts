@@ -148,8 +148,13 @@ export const MAX_OBJECT_CALLS_PER_SEC = 100_000;
  */
 export const QUEUED_MEMO_MS = 1000;
 /**
- * Live viewers (WebSockets) one SKU object serves; past this new viewers are refused and can poll
- * (inventory/live.ts). What they cost in workerd's memory: docs/capacity.md, "Live viewers and
- * memory".
+ * Live viewers (WebSockets) one SKU object serves unless MAX_LIVE_SOCKETS says otherwise
+ * (src/shared/config.ts); past the bound new viewers are refused and can poll (inventory/live.ts).
+ * What they cost in workerd's memory: docs/capacity.md, "Live viewers and memory".
  */
-export const MAX_LIVE_SOCKETS = 5_000;
+export const DEFAULT_MAX_LIVE_SOCKETS = 5_000;
+/**
+ * MAX_LIVE_SOCKETS at most: Cloudflare's own ceiling of hibernatable WebSockets on one Durable
+ * Object (32,768); a bound above it would promise viewers the platform refuses anyway.
+ */
+export const LIVE_SOCKETS_CEILING = 32_768;

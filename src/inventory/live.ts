@@ -6,7 +6,6 @@
 // (docs/decisions/060-storefront-follows-the-operator.md); no other socket ever sees
 // that message, so a client written for availability messages alone is unaffected.
 
-import { MAX_LIVE_SOCKETS } from "../domain/bounds.ts";
 import type { Availability, Product } from "../shared/types.ts";
 
 /** The shortest gap between two messages to one socket (docs/api.md: at most ~10 a second). */
@@ -52,6 +51,8 @@ export class LiveFeed {
 	constructor(
 		private readonly ctx: DurableObjectState,
 		private readonly snapshot: () => Availability | null,
+		/** Sockets open at once at most (MAX_LIVE_SOCKETS, src/shared/config.ts); the next is refused. */
+		private readonly maxSockets: number,
 		private readonly clock: () => number = () => Date.now(),
 	) {}
 
@@ -59,7 +60,7 @@ export class LiveFeed {
 		if (request.headers.get("Upgrade")?.toLowerCase() !== "websocket") {
 			return new Response("expected a WebSocket upgrade", { status: 400 });
 		}
-		if (this.ctx.getWebSockets().length >= MAX_LIVE_SOCKETS) {
+		if (this.ctx.getWebSockets().length >= this.maxSockets) {
 			return new Response("too many live viewers", { status: 503 });
 		}
 		const withProduct = new URL(request.url).searchParams

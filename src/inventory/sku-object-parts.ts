@@ -214,7 +214,7 @@ export abstract class SkuObjectParts extends DurableObject<InventoryEnv> {
 				windowMs: loaded.config.paymentTimeoutMs,
 			},
 		);
-		this.live = new LiveFeed(ctx, () => this.availabilityNow());
+		this.live = new LiveFeed(ctx, () => this.availabilityNow(), loaded.config.maxLiveSockets);
 		// The in-memory model is a cache of the durable one, rebuilt here (docs/architecture.md).
 		ctx.blockConcurrencyWhile(async () => {
 			this.load();

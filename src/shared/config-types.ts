@@ -45,4 +45,6 @@ export interface Config {
 	 * per-object limit (docs/capacity.md), never a production setting.
 	 */
 	objectCallsPerSec: number | null;
+	/** Live viewers one SKU object serves; the next upgrade is refused (src/inventory/live.ts). */
+	maxLiveSockets: number;
 }

@@ -13,8 +13,10 @@
 import { z } from "zod";
 import {
 	DEFAULT_HOLD_SECONDS,
+	DEFAULT_MAX_LIVE_SOCKETS,
 	DEFAULT_SESSION_TTL_SECONDS,
 	IDEMPOTENCY_REJECTED_SECONDS,
+	LIVE_SOCKETS_CEILING,
 	MAX_HOLD_SECONDS,
 	MAX_OBJECT_CALLS_PER_SEC,
 	MIN_HOLD_SECONDS,
@@ -133,6 +135,9 @@ export const ConfigVarsSchema = z.object({
 	STRIPE_API_BASE: httpUrl(),
 	// A simulation of Cloudflare's per-object request limit, for the shards bench (src/inventory/call-gate.ts).
 	OBJECT_CALLS_PER_SEC: integer(0, MAX_OBJECT_CALLS_PER_SEC, 0),
+	// Live viewers one SKU object serves before it refuses the upgrade (src/inventory/live.ts). At
+	// least 1: 0 would refuse every feed, where OBJECT_CALLS_PER_SEC's 0 means "no limit".
+	MAX_LIVE_SOCKETS: integer(1, LIVE_SOCKETS_CEILING, DEFAULT_MAX_LIVE_SOCKETS),
 });
 
 /** The variables as they arrive: every one an optional string. */
@@ -213,6 +218,7 @@ export function parseConfig(vars: Readonly<Record<string, unknown>>): ConfigResu
 			payment,
 			paymentTimeoutMs: v.PAYMENT_TIMEOUT_MS,
 			objectCallsPerSec: v.OBJECT_CALLS_PER_SEC === 0 ? null : v.OBJECT_CALLS_PER_SEC,
+			maxLiveSockets: v.MAX_LIVE_SOCKETS,
 		},
 	};
 }

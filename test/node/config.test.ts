@@ -73,13 +73,18 @@ describe("npm start with an invalid variable", () => {
 	);
 
 	it(
-		"names a bad rate limit and a short IP_HASH_SECRET the same way",
+		"names a bad rate limit, a live viewers' bound of 0 and a short IP_HASH_SECRET the same way",
 		async () => {
-			const { code, stderr } = await start({ RATE_LIMIT_WRITES: "lots", IP_HASH_SECRET: "short" });
+			const { code, stderr } = await start({
+				RATE_LIMIT_WRITES: "lots",
+				MAX_LIVE_SOCKETS: "0",
+				IP_HASH_SECRET: "short",
+			});
 			expect(code).toBe(1);
 			expect(stderr.trim().split("\n")).toHaveLength(1);
 			expect(stderr).toMatch(/IP_HASH_SECRET must be at least 32 characters/);
 			expect(stderr).toMatch(/RATE_LIMIT_WRITES must be a whole number/);
+			expect(stderr).toMatch(/MAX_LIVE_SOCKETS must be a whole number from 1 to 32768, got "0"/);
 			expect(stderr).not.toContain("short");
 		},
 		REFUSAL_TIMEOUT_MS + 10_000,

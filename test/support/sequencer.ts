@@ -47,6 +47,8 @@ export const EXPECTED_SECONDS: Readonly<Record<string, number>> = {
 	"test/e2e/storefront-operator-changes.test.ts": 20,
 	// A refused feed under a paused clock; a reset seen by the read every 10 s.
 	"test/e2e/storefront-feed-refused.test.ts": 24,
+	// The server's own refusal (a bound of 1): a read every 10 s seen, then a reconnect after a leave.
+	"test/e2e/storefront-feed-bound.test.ts": 30,
 	"test/e2e/storefront-states.test.ts": 15,
 	"test/e2e/storefront-hold-ended.test.ts": 19,
 	// Five pairs of tabs of one buyer (a duplicated tab), each told by the other within seconds.

@@ -69,6 +69,7 @@ describe("parseConfig", () => {
 			payment: { provider: "simulated", simLatencyMs: 0 },
 			paymentTimeoutMs: 20_000,
 			objectCallsPerSec: null,
+			maxLiveSockets: 5_000,
 		});
 	});
 
@@ -89,6 +90,7 @@ describe("parseConfig", () => {
 			PAYMENT_PROVIDER: "stripe",
 			STRIPE_SECRET_KEY: "sk_test_x",
 			PAYMENT_TIMEOUT_MS: "60000",
+			MAX_LIVE_SOCKETS: "2",
 		});
 		expect(result.ok && result.config).toMatchObject({
 			environment: "local",
@@ -103,6 +105,7 @@ describe("parseConfig", () => {
 			cost: { billingScale: 1_000_000 },
 			payment: { provider: "stripe", secretKey: "sk_test_x", apiBase: undefined },
 			paymentTimeoutMs: 60_000,
+			maxLiveSockets: 2,
 		});
 	});
 
@@ -134,6 +137,13 @@ describe("parseConfig", () => {
 			],
 			[{ TURNSTILE_VERIFY_URL: "localhost:8787" }, /TURNSTILE_VERIFY_URL must be an http\(s\) URL/],
 			[{ STRIPE_API_BASE: "ftp://x" }, /STRIPE_API_BASE must be an http\(s\) URL/],
+			// 0 would refuse every viewer; above Cloudflare's per-object ceiling the platform would.
+			[
+				{ MAX_LIVE_SOCKETS: "0" },
+				/MAX_LIVE_SOCKETS must be a whole number from 1 to 32768, got "0"/,
+			],
+			[{ MAX_LIVE_SOCKETS: "32769" }, /MAX_LIVE_SOCKETS must be a whole number from 1 to 32768/],
+			[{ MAX_LIVE_SOCKETS: "5k" }, /MAX_LIVE_SOCKETS must be a whole number .*got "5k"/],
 		];
 		for (const [vars, message] of cases) {
 			expect(problems({ ...base, ...vars }), JSON.stringify(vars)).toMatch(message);

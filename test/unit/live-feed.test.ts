@@ -4,6 +4,7 @@
 // second"); an ask inside the interval is answered at its end, with the state then. Fake
 // timers drive the clock: nothing here waits or depends on the machine's speed.
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { DEFAULT_MAX_LIVE_SOCKETS } from "../../src/domain/bounds.ts";
 import { LIVE_INTERVAL_MS, LiveFeed, PRODUCT_TAG } from "../../src/inventory/live.ts";
 import type { Availability, Product } from "../../src/shared/types.ts";
 
@@ -36,7 +37,7 @@ function feedOf(sockets: FakeSocket[], reserved: { n: number }) {
 		status: "live",
 		asOf: new Date(Date.now()).toISOString(),
 	});
-	return new LiveFeed(ctx, state);
+	return new LiveFeed(ctx, state, DEFAULT_MAX_LIVE_SOCKETS);
 }
 
 const asWs = (s: FakeSocket) => s as unknown as WebSocket;
@@ -149,7 +150,7 @@ describe("LiveFeed: product messages (?with=product)", () => {
 		const ctx = {
 			getWebSockets: (tag?: string) => (tag === PRODUCT_TAG ? [tagged] : [plain, tagged]),
 		} as unknown as DurableObjectState;
-		return new LiveFeed(ctx, () => null);
+		return new LiveFeed(ctx, () => null, DEFAULT_MAX_LIVE_SOCKETS);
 	}
 	const product = (perUserLimit: number): Product => ({
 		sku: "S",

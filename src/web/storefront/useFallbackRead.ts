@@ -2,7 +2,7 @@
 // HTTP every FALLBACK_READ_MS, so a page without a feed still learns of an operator's PATCH
 // (a new limit, a waiting room, a new name or price) and sees the stock move, instead of
 // only through a contradiction, a refusal or the feed's return. The server refuses a feed
-// past MAX_LIVE_SOCKETS (domain/bounds.ts) viewers with "poll availability instead" and a Retry-After of 5 s
+// past MAX_LIVE_SOCKETS (5,000 by default, shared/config.ts) viewers with "poll availability instead" and a Retry-After of 5 s
 // (src/worker/routes/products.ts), which a browser's WebSocket never gets to read.
 //
 // Bounded: one read at a time, every 10 s (±20 %) — the pace the feed's own reconnect
