@@ -1,6 +1,7 @@
 // The storefront whose live feed the server refuses (past MAX_LIVE_SOCKETS viewers the upgrade is
 // answered 503, which a browser's WebSocket sees as a socket closed before it opened), in
-// Chromium. The feed is refused here by Playwright's routed WebSocket, closed before it opens.
+// Chromium. The feed is refused here by Playwright's routed WebSocket, closed before it opens
+// (the server's own refusal, with a bound of 1: storefront-feed-bound.test.ts).
 // The page reads the product at once instead of an interval later, so it never calls the store
 // out of reach right after the store answered it, and a product read in the feed's place gives
 // the feed's signals: an operator's reset drops the place in line on screen
