@@ -117,7 +117,7 @@ describe("storefront queue and limit states", () => {
 
 		const buyer = e2e.track(await openStore(e2e.browser, e2e.server, sku));
 		const { page, errors } = buyer;
-		await page.getByRole("checkbox", { name: "I am human" }).check();
+		await verify(page, "Waiting room");
 		await page.getByRole("button", { name: "Join the queue" }).click();
 		await page.getByText("Your place in line: 1").waitFor();
 		// The verify step's pointer to the queue went once the buyer joined.

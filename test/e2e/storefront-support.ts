@@ -46,7 +46,10 @@ export async function openStore(
 
 /**
  * The local human check (offline, the Turnstile script cannot load), by keyboard; then the card
- * it leads to: "Reserve", or on a drop with a waiting room "Waiting room".
+ * it leads to: "Reserve", or on a drop with a waiting room "Waiting room". Not Playwright's
+ * check(): after its click it reads the box again, and the box is gone once the session is made;
+ * when the session's answer lands first, check() takes the box for detached, waits for it to
+ * come back, and times out 30 s later although the page did what it should.
  */
 export async function verify(
 	page: Page,

@@ -153,7 +153,7 @@ describe("storefront in two tabs of one buyer", () => {
 			waitingRoom: { enabled: true, overbook: 0, admitSeconds: 120 },
 		});
 		const a = e2e.track(await openStore(e2e.browser, e2e.server, sku, DESKTOP_WIDE));
-		await a.page.getByRole("checkbox", { name: "I am human" }).check();
+		await verify(a.page, "Waiting room");
 		const join = (page: Page) => page.getByRole("button", { name: "Join the queue" });
 		await join(a.page).waitFor();
 		const b = e2e.track(await duplicate(a.page, `Drop ${sku}`));
