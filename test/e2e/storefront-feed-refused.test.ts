@@ -85,6 +85,41 @@ describe("storefront with its live feed refused", () => {
 		expect(errors.filter((e) => !/WebSocket/.test(e))).toEqual([]);
 	});
 
+	it("says the store is busy, not out of reach, when the read in the feed's place is refused with an HTTP answer", async () => {
+		const sku = await createDrop(e2e.server);
+		const feed = refuseFeed();
+		const { page, errors } = e2e.track(
+			await openStore(e2e.browser, e2e.server, sku, DESKTOP_WIDE, feed.route),
+		);
+		await verify(page);
+		await expect.poll(() => feedText(page), POLL).toMatch(READ_LINE);
+		await page.getByRole("button", { name: "Reserve" }).click();
+		await page.getByRole("heading", { name: "1 unit held for you" }).waitFor();
+
+		// From now the product's reads get the read limiter's answer: an HTTP 429, not silence.
+		const limited = { count: 0 };
+		await page.route(new RegExp(`/api/products/${sku}$`), (route) => {
+			limited.count += 1;
+			return route.fulfill({
+				status: 429,
+				headers: { "retry-after": "1" },
+				json: { error: { code: "rate_limited", message: "Too many requests." } },
+			});
+		});
+		const busyNote = page.getByText(/^The store is busy right now and asked this page to wait/);
+		await busyNote.waitFor({ timeout: FALLBACK_WAIT_MS });
+		expect(limited.count).toBeGreaterThan(0);
+		expect(await page.getByText(/This page cannot reach the store right now\./).count()).toBe(0);
+		expect(await feedText(page)).toMatch(/^Stock may be stale: the store is busy right now/);
+		// The store answers again: the line says the read, and the note goes.
+		await page.unroute(new RegExp(`/api/products/${sku}$`));
+		await expect
+			.poll(() => feedText(page), { ...POLL, timeout: FALLBACK_WAIT_MS })
+			.toMatch(READ_LINE);
+		expect(await busyNote.count()).toBe(0);
+		expect(errors.filter((e) => !/WebSocket|429/.test(e))).toEqual([]);
+	});
+
 	it("says a place in line was dropped by an operator's reset, from the product read in the feed's place", async () => {
 		const sku = await createDrop(e2e.server, {
 			totalStock: 3,

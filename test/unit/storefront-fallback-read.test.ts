@@ -6,7 +6,7 @@
 
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { Product } from "../../src/shared/types.ts";
-import type { ApiResult } from "../../src/web/api/client.ts";
+import type { ApiErr, ApiResult } from "../../src/web/api/client.ts";
 import { backoffMs, FALLBACK_READ_MS, nextReadInMs } from "../../src/web/api/live-protocol.ts";
 import { type LiveSocketEvents, reconnectingSource } from "../../src/web/api/live-source.ts";
 import { startFallbackReads } from "../../src/web/storefront/fallback-reads.ts";
@@ -211,5 +211,35 @@ describe("a read in place of the feed, asked for at once", () => {
 		await vi.advanceTimersByTimeAsync(FALLBACK_READ_MS);
 		expect(l.back()).toBe(1);
 		l.loop.stop();
+	});
+
+	it("tells a refusal the store answered (429, 503) from no answer at all", async () => {
+		const limited: ApiResult<Product> = {
+			...(busy(2) as ApiErr),
+			status: 429,
+			code: "rate_limited",
+		};
+		const unreachable: ApiResult<Product> = {
+			...(busy(null) as ApiErr),
+			status: 0,
+			code: "network_error",
+		};
+		const answers = [limited, busy(null), unreachable];
+		const failed: boolean[] = [];
+		let reads = 0;
+		const loop = startFallbackReads({
+			read: async () => answers[Math.min(reads++, answers.length - 1)] as ApiResult<Product>,
+			product: () => {},
+			readAt: () => {},
+			failed: (answered) => failed.push(answered),
+			random: () => 0.5,
+		});
+		loop.readNow();
+		await vi.advanceTimersByTimeAsync(0);
+		expect(failed).toEqual([true]);
+		// Its Retry-After (2 s), then the feed's backoff (1 s).
+		await vi.advanceTimersByTimeAsync(2_000 + 1_000);
+		expect(failed).toEqual([true, true, false]);
+		loop.stop();
 	});
 });

@@ -16,7 +16,7 @@ import { endedHoldNotice, stillHeld } from "./ended-hold.ts";
 import { useFocusAfterRender } from "./focus.ts";
 import { type HeldReservation, HoldPanel } from "./HoldPanel.tsx";
 import { Orders, type StoredOrder } from "./Orders.tsx";
-import { isStale, ProductCard, ProductMissing } from "./ProductCard.tsx";
+import { feedTrouble, ProductCard, ProductMissing } from "./ProductCard.tsx";
 import type { PaymentMethodId } from "./payment-methods.ts";
 import { shownTicketState, waitingCardState } from "./queue-poll.ts";
 import { ReservePanel } from "./ReservePanel.tsx";
@@ -299,8 +299,6 @@ export function Storefront() {
 	const shownNotice =
 		notice !== null && typeof verifiedNow === "string" ? { ...notice, text: verifiedNow } : notice;
 
-	// The feed is lost and the reads that stand in for it fail too: the store is out of reach.
-	const offline = isStale(feed);
 	return (
 		<Layout current="/">
 			{missing && <ProductMissing sku={sku} />}
@@ -375,7 +373,7 @@ export function Storefront() {
 					nowMs={now}
 					method={method}
 					busy={busy !== null}
-					offline={offline}
+					trouble={feedTrouble(feed)}
 					onMethod={setMethod}
 					onPay={() => void pay()}
 					onCancel={() => void cancel()}

@@ -27,7 +27,7 @@ export function HoldPanel({
 	nowMs,
 	method,
 	busy,
-	offline,
+	trouble,
 	onMethod,
 	onPay,
 	onCancel,
@@ -37,8 +37,11 @@ export function HoldPanel({
 	nowMs: number;
 	method: PaymentMethodId;
 	busy: boolean;
-	/** The page has lost the server: say what the timer still means. */
-	offline: boolean;
+	/**
+	 * The page has lost the server (`unreachable`: no answer at all) or the store refuses its
+	 * reads for now (`busy`: a 429 or 503): say what the timer still means.
+	 */
+	trouble: "unreachable" | "busy" | null;
 	onMethod(m: PaymentMethodId): void;
 	onPay(): void;
 	onCancel(): void;
@@ -57,11 +60,18 @@ export function HoldPanel({
 			<p class="countdown" role="timer" aria-label="Time left on your hold">
 				Pay within <strong>{clock(left)}</strong>
 			</p>
-			{offline && (
+			{trouble === "unreachable" && (
 				<p class="note">
 					This page cannot reach the store right now. The timer counts down to your hold's end at{" "}
 					{time(new Date(hold.deadlineMs).toISOString())}: the server keeps the hold until then
 					whether or not this page is connected, and you can pay once the connection is back.
+				</p>
+			)}
+			{trouble === "busy" && (
+				<p class="note">
+					The store is busy right now and asked this page to wait a moment. The timer counts down to
+					your hold's end at {time(new Date(hold.deadlineMs).toISOString())}: the server keeps the
+					hold until then. You can pay; if the store is still busy, try again shortly.
 				</p>
 			)}
 			{price.changed !== null && <p class="note">{price.changed}</p>}

@@ -26,6 +26,11 @@ export interface FeedView {
 	 * (useFallbackRead.ts); null when no read has succeeded since, or the last one failed.
 	 */
 	readAtMs: number | null;
+	/**
+	 * The last read over HTTP got the store's refusal (the read limiter's 429, a 503), not no
+	 * answer: the store is busy, not out of reach.
+	 */
+	refused: boolean;
 }
 
 /** The feed is lost and no read over HTTP stands in for it: the numbers may be stale. */
@@ -33,15 +38,29 @@ export function isStale(feed: FeedView): boolean {
 	return feed.lostAtMs !== null && feed.readAtMs === null;
 }
 
+/**
+ * Why the numbers may be stale: no answer at all (`unreachable`), or the store answered the
+ * read in the feed's place with a refusal (`busy`); null while the stock is fresh.
+ */
+export function feedTrouble(feed: FeedView): "unreachable" | "busy" | null {
+	if (!isStale(feed)) return null;
+	return feed.refused ? "busy" : "unreachable";
+}
+
 export function FeedLine({ feed }: { feed: FeedView }) {
-	const stale = isStale(feed);
-	const text = stale
-		? `Stock may be stale: no live updates since ${time(new Date(feed.lostAtMs as number).toISOString())}. Reconnecting…`
-		: feed.readAtMs !== null
-			? `No live updates: the stock was read at ${time(new Date(feed.readAtMs).toISOString())} and is read again every ${FALLBACK_READ_MS / 1000} s.`
-			: feed.state.kind === "open"
-				? "Live: the stock updates as it changes."
-				: "Connecting to live stock updates…";
+	const trouble = feedTrouble(feed);
+	const stale = trouble !== null;
+	const since = stale ? time(new Date(feed.lostAtMs as number).toISOString()) : "";
+	const text =
+		trouble === "busy"
+			? `Stock may be stale: the store is busy right now, so no updates since ${since}. This page asks again shortly.`
+			: trouble === "unreachable"
+				? `Stock may be stale: no live updates since ${since}. Reconnecting…`
+				: feed.readAtMs !== null
+					? `No live updates: the stock was read at ${time(new Date(feed.readAtMs).toISOString())} and is read again every ${FALLBACK_READ_MS / 1000} s.`
+					: feed.state.kind === "open"
+						? "Live: the stock updates as it changes."
+						: "Connecting to live stock updates…";
 	return (
 		<p
 			role="status"

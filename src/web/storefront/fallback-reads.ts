@@ -10,6 +10,8 @@
 // `readNow` reads at once when the feed's socket was refused or could not connect: the page
 // then learns within one answer whether the store is reachable, instead of showing its numbers
 // as stale for up to an interval (docs/decisions/109-a-page-without-its-live-feed.md).
+// A read that fails says whether the store answered it (a 429 from the read limiter, a 503): a
+// store that refuses is busy, not out of reach (docs/decisions/111-the-storefronts-leftovers.md).
 
 import type { Product } from "../../shared/types.ts";
 import type { ApiResult } from "../api/client.ts";
@@ -22,6 +24,11 @@ export interface FallbackReads {
 	product(p: Product): void;
 	/** When the last read succeeded (this device's clock); null once one failed. */
 	readAt(ms: number | null): void;
+	/**
+	 * A read failed: `answered` when the store answered it with an HTTP status (a refusal: the
+	 * read limiter's 429, a 503), false when no answer came at all.
+	 */
+	failed?(answered: boolean): void;
 	/** The server answered: the feed's socket may try again now instead of at its backoff's end. */
 	wake?(): void;
 	/** A read succeeded after one failed: the server answers again (changes may have been missed). */
@@ -64,6 +71,7 @@ export function startFallbackReads(on: FallbackReads): FallbackLoop {
 		}
 		failures += 1;
 		on.readAt(null);
+		on.failed?.(r.status > 0);
 		notBeforeMs = Date.now() + (r.retryAfterSeconds ?? 0) * 1000;
 		schedule(r.retryAfterSeconds);
 	};

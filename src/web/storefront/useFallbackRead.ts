@@ -20,6 +20,17 @@ import type { Product } from "../../shared/types.ts";
 import type { ApiClient } from "../api/client.ts";
 import { type FallbackLoop, startFallbackReads } from "./fallback-reads.ts";
 
+/** The reads in the feed's place as the page shows them. */
+export interface FallbackReadState {
+	/** When the last read succeeded (this device's clock); null when none has or the last failed. */
+	readAtMs: number | null;
+	/**
+	 * The last read failed with an HTTP answer (the read limiter's 429, a 503): the store is busy,
+	 * not out of reach.
+	 */
+	refused: boolean;
+}
+
 export interface FallbackReadEvents {
 	/** A product read. */
 	product(p: Product): void;
@@ -32,7 +43,8 @@ export interface FallbackReadEvents {
 /**
  * Reads the product while `active` (the feed is not open and the product has loaded);
  * returns when the last read succeeded (this device's clock), null when none has since the
- * feed was lost or the last one failed (the page cannot reach the store). Each change of
+ * feed was lost or the last one failed, and whether that failure was the store's answer (it is
+ * busy) rather than no answer (the page cannot reach the store). Each change of
  * `readNow` (above 0) asks for a read at once: the feed's socket was refused or could not
  * connect, so whether the store answers is learnt now rather than an interval later.
  */
@@ -42,19 +54,25 @@ export function useFallbackRead(
 	active: boolean,
 	readNow: number,
 	events: FallbackReadEvents,
-): number | null {
+): FallbackReadState {
 	const [readAtMs, setReadAtMs] = useState<number | null>(null);
+	const [refused, setRefused] = useState(false);
 	const on = useRef(events);
 	on.current = events;
 	const loop = useRef<FallbackLoop | null>(null);
 
 	useEffect(() => {
 		setReadAtMs(null);
+		setRefused(false);
 		if (!active) return;
 		const started = startFallbackReads({
 			read: () => api.product(sku),
 			product: (p) => on.current.product(p),
-			readAt: setReadAtMs,
+			readAt: (ms) => {
+				setReadAtMs(ms);
+				if (ms !== null) setRefused(false);
+			},
+			failed: setRefused,
 			wake: () => on.current.wake(),
 			back: () => on.current.back(),
 		});
@@ -70,5 +88,5 @@ export function useFallbackRead(
 		if (readNow > 0) loop.current?.readNow();
 	}, [readNow]);
 
-	return readAtMs;
+	return { readAtMs, refused };
 }

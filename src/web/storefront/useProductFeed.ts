@@ -209,7 +209,7 @@ export function useProductFeed(sku: string, api: ApiClient, source: LiveSource):
 	// What the feed would have said comes from the reads too: an operator's change (new
 	// fields, a reset's new seed) counts as a product message, a read after failed ones as the
 	// server back (useQueueTicket.ts and useHoldCheck.ts read again on either).
-	const readAtMs = useFallbackRead(api, sku, product !== null && lostAtMs !== null, readNow, {
+	const fallback = useFallbackRead(api, sku, product !== null && lostAtMs !== null, readNow, {
 		product: (p) => {
 			const shown = shownProduct.current;
 			if (takeProduct(p) && shown !== null && operatorChanged(shown, p))
@@ -225,7 +225,7 @@ export function useProductFeed(sku: string, api: ApiClient, source: LiveSource):
 		loadProblem,
 		availability,
 		offsetMs,
-		feed: { state, lostAtMs, readAtMs },
+		feed: { state, lostAtMs, readAtMs: fallback.readAtMs, refused: fallback.refused },
 		accept,
 		reread,
 		reconnects,
