@@ -4,7 +4,7 @@
 
 import { describe, expect, it } from "vitest";
 import type { Product } from "../../src/shared/types.ts";
-import { operatorChanged } from "../../src/web/storefront/product-news.ts";
+import { operatorChanged, ShownProduct } from "../../src/web/storefront/product-news.ts";
 
 const shown: Product = {
 	sku: "SKU-1",
@@ -74,5 +74,50 @@ describe("a product read in place of the feed", () => {
 		// A product without the optional fields equals one with their defaults.
 		const { shards: _s, ...bare } = { ...shown, waitingRoom: null };
 		expect(operatorChanged(bare, { ...bare, waitingRoom: null, shards: 1 })).toBe(false);
+	});
+});
+
+describe("the product on screen and the news it gives (ShownProduct)", () => {
+	const at = (p: Product, asOf: string): Product => ({
+		...p,
+		availability: { ...p.availability, asOf },
+	});
+	const reset = (p: Product, asOf: string): Product =>
+		at({ ...p, waitingRoom: { ...room, seedCommitment: "bb".repeat(32) } }, asOf);
+
+	it("counts a reread that shows an operator's change while the feed is lost, once: the next read in the feed's place is no news again", () => {
+		const shownNow = new ShownProduct();
+		expect(shownNow.take(shown, "load", true)).toEqual({ taken: true, news: false });
+		// A refusal the page did not foresee rereads the product before the read every 10 s.
+		const afterReset = reset(shown, "2026-11-30T18:00:05.000Z");
+		expect(shownNow.take(afterReset, "reread", true)).toEqual({ taken: true, news: true });
+		const next = at(afterReset, "2026-11-30T18:00:10.000Z");
+		expect(shownNow.take(next, "fallback", true)).toEqual({ taken: true, news: false });
+	});
+
+	it("counts the read in the feed's place that shows the change first, once", () => {
+		const shownNow = new ShownProduct();
+		shownNow.take(shown, "load", true);
+		const afterReset = reset(shown, "2026-11-30T18:00:05.000Z");
+		expect(shownNow.take(afterReset, "fallback", true).news).toBe(true);
+		expect(shownNow.take(at(afterReset, "2026-11-30T18:00:06.000Z"), "reread", true).news).toBe(
+			false,
+		);
+	});
+
+	it("leaves a reread's change to the feed's own message while the feed is open", () => {
+		const shownNow = new ShownProduct();
+		shownNow.take(shown, "load", false);
+		const afterReset = reset(shown, "2026-11-30T18:00:05.000Z");
+		expect(shownNow.take(afterReset, "reread", false)).toEqual({ taken: true, news: false });
+		expect(shownNow.take(afterReset, "feed", false)).toEqual({ taken: true, news: true });
+	});
+
+	it("drops a product older than the one shown, and an older read is no news", () => {
+		const shownNow = new ShownProduct();
+		shownNow.take(at(shown, "2026-11-30T18:00:05.000Z"), "load", true);
+		const older = reset(shown, "2026-11-30T18:00:02.000Z");
+		expect(shownNow.take(older, "reread", true)).toEqual({ taken: false, news: false });
+		expect(shownNow.current?.availability.asOf).toBe("2026-11-30T18:00:05.000Z");
 	});
 });

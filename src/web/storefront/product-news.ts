@@ -31,3 +31,34 @@ function operatorFields(p: Product): string {
 export function operatorChanged(shown: Product, next: Product): boolean {
 	return operatorFields(shown) !== operatorFields(next);
 }
+
+/** Where a product came from: the page's first read, the feed's message, or a read since. */
+export type ProductSource = "load" | "feed" | "reread" | "fallback";
+
+/**
+ * The product on screen (the newest wins: a read overtaken by the feed's message, or the other
+ * way round, is dropped) and whether taking one is news of an operator's change, as the feed's
+ * product message is. Any read that shows an operator's change while the feed is lost counts
+ * once: a reread after a refusal the page did not foresee, as the read in the feed's place.
+ */
+export class ShownProduct {
+	current: Product | null = null;
+	private asOfMs = 0;
+
+	/** `feedLost`: the live feed is not open, so no product message tells of a change. */
+	take(p: Product, source: ProductSource, feedLost: boolean): { taken: boolean; news: boolean } {
+		const asOfMs = Date.parse(p.availability.asOf);
+		const feedNews = source === "feed";
+		if (asOfMs < this.asOfMs) return { taken: false, news: feedNews };
+		const before = this.current;
+		this.asOfMs = asOfMs;
+		this.current = p;
+		const readNews =
+			source !== "load" &&
+			source !== "feed" &&
+			feedLost &&
+			before !== null &&
+			operatorChanged(before, p);
+		return { taken: true, news: feedNews || readNews };
+	}
+}

@@ -20,7 +20,7 @@ import type { LiveSource, LiveState } from "../api/live.ts";
 import { describeError } from "../api/outcomes.ts";
 import { readUntilOk } from "../api/read-until-ok.ts";
 import type { FeedView } from "./ProductCard.tsx";
-import { operatorChanged } from "./product-news.ts";
+import { type ProductSource, ShownProduct } from "./product-news.ts";
 import { clockOffsetMs, productOutdated } from "./sale.ts";
 import { useFallbackRead } from "./useFallbackRead.ts";
 
@@ -88,30 +88,25 @@ export function useProductFeed(sku: string, api: ApiClient, source: LiveSource):
 	}, []);
 
 	// The newest product wins: a read that was overtaken by the feed's product message (or
-	// the other way round) is dropped; product and availability are read together.
-	const productAsOfMs = useRef(0);
-	const shownProduct = useRef<Product | null>(null);
-	/** Shows `p` unless a newer one is shown; says whether it did. */
+	// the other way round) is dropped; product and availability are read together. While the
+	// feed is lost, a read that shows an operator's change is the product message the feed would
+	// have sent, counted once whichever read brings it (product-news.ts).
+	const shownProduct = useRef(new ShownProduct());
+	const feedLost = useRef(false);
+	feedLost.current = lostAtMs !== null;
 	const takeProduct = useCallback(
-		(p: Product): boolean => {
-			const asOfMs = Date.parse(p.availability.asOf);
-			if (asOfMs < productAsOfMs.current) return false;
-			productAsOfMs.current = asOfMs;
-			shownProduct.current = p;
-			setProduct(p);
-			accept(p.availability);
-			return true;
+		(p: Product, source: ProductSource) => {
+			const { taken, news } = shownProduct.current.take(p, source, feedLost.current);
+			if (taken) {
+				setProduct(p);
+				accept(p.availability);
+			}
+			if (news) setProductMessages((n) => n + 1);
 		},
 		[accept],
 	);
 
-	const onProductMessage = useCallback(
-		(p: Product) => {
-			takeProduct(p);
-			setProductMessages((n) => n + 1);
-		},
-		[takeProduct],
-	);
+	const onProductMessage = useCallback((p: Product) => takeProduct(p, "feed"), [takeProduct]);
 
 	const rereading = useRef(false);
 	const reread = useCallback(() => {
@@ -119,7 +114,7 @@ export function useProductFeed(sku: string, api: ApiClient, source: LiveSource):
 		rereading.current = true;
 		void api.product(sku).then((r) => {
 			rereading.current = false;
-			if (r.ok) takeProduct(r.data); // else the live feed goes on; the next contradiction asks again
+			if (r.ok) takeProduct(r.data, "reread"); // else the live feed goes on; the next contradiction asks again
 		});
 	}, [api, sku, takeProduct]);
 
@@ -186,7 +181,7 @@ export function useProductFeed(sku: string, api: ApiClient, source: LiveSource):
 		let unsubscribe: (() => void) | null = null;
 		const stop = readUntilOk(() => api.product(sku), {
 			ok: (r) => {
-				takeProduct(r.data);
+				takeProduct(r.data, "load");
 				setLoadProblem(null);
 				unsubscribe = source.subscribe(sku, accept, onState, onProductMessage);
 			},
@@ -210,11 +205,7 @@ export function useProductFeed(sku: string, api: ApiClient, source: LiveSource):
 	// fields, a reset's new seed) counts as a product message, a read after failed ones as the
 	// server back (useQueueTicket.ts and useHoldCheck.ts read again on either).
 	const fallback = useFallbackRead(api, sku, product !== null && lostAtMs !== null, readNow, {
-		product: (p) => {
-			const shown = shownProduct.current;
-			if (takeProduct(p) && shown !== null && operatorChanged(shown, p))
-				setProductMessages((n) => n + 1);
-		},
+		product: (p) => takeProduct(p, "fallback"),
 		wake: () => source.wake?.(),
 		back: () => setReconnects((n) => n + 1),
 	});
