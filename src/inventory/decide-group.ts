@@ -260,7 +260,12 @@ function joinNow(room: RoomKeeper, inv: Inventory, op: JoinOp, now: number): Joi
 	if (joined === null) return { ok: false, code: "invalid_state" };
 	if (!joined.ok) {
 		return joined.code === "purchase_limit"
-			? { ok: false, code: "purchase_limit", perUserLimit: inv.product.perUserLimit }
+			? {
+					ok: false,
+					code: "purchase_limit",
+					perUserLimit: inv.product.perUserLimit,
+					usedUnits: inv.usageOf(op.sessionId),
+				}
 			: { ok: false, code: joined.code };
 	}
 	return {

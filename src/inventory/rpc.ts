@@ -137,8 +137,11 @@ export type ReserveResult =
 export type JoinResult =
 	| { ok: true; ticket: Ticket; created: boolean }
 	| { ok: false; code: "invalid_state" | "queue_full" | "unknown_sku" }
-	/** `perUserLimit`: the SKU's per-buyer limit the session has reached (the 403's message names it). */
-	| { ok: false; code: "purchase_limit"; perUserLimit: number };
+	/**
+	 * `perUserLimit`: the SKU's per-buyer limit the session has reached; `usedUnits`: the units the
+	 * session holds or bought of it (the 403 names both, docs/api.md "Waiting room").
+	 */
+	| { ok: false; code: "purchase_limit"; perUserLimit: number; usedUnits: number };
 
 /** `replayed`: the product already existed with this very definition (a retried create). */
 export type CreateResult =

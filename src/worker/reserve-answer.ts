@@ -3,6 +3,7 @@
 // sentence (worker/http.ts); these are the object's and eventual mode's.
 
 import type { ReserveResult } from "../inventory/rpc.ts";
+import { limitMessage } from "../shared/limit-message.ts";
 import type { Ticket } from "../shared/types.ts";
 import { type Ctx, fail, ok } from "./http.ts";
 import { refuseReserve } from "./middleware/ratelimit.ts";
@@ -37,30 +38,4 @@ export function queuedMessage(ticket: Ticket | null): string {
 	if (ticket.state === "sold_out")
 		return "Sold out: the waiting room's stock ran out before this ticket's turn (ticket sold_out); it will not be admitted.";
 	return `You are in the waiting room (ticket ${ticket.state}); reserve once admitted.`;
-}
-
-function units(n: number): string {
-	return `${n} ${n === 1 ? "unit" : "units"}`;
-}
-
-/**
- * The 403 `purchase_limit` sentence: the limit's number, and whether the session is already at
- * it or only this quantity would cross it (docs/decisions/106-room-answers-limits-and-the-cost-lock.md).
- * An outcome stored before the figures were carried keeps the default sentence.
- */
-export function limitMessage(
-	sku: string,
-	figures: { perUserLimit?: number; usedUnits?: number; askedUnits?: number },
-): string | undefined {
-	const { perUserLimit, usedUnits, askedUnits } = figures;
-	if (perUserLimit === undefined) return undefined;
-	if (usedUnits === undefined) {
-		// Eventual mode refuses a quantity over the limit before it counts the session's units.
-		if (askedUnits === undefined) return undefined;
-		return `The per-buyer limit of ${sku} is ${units(perUserLimit)}: this session asked for ${askedUnits}, more than it allows.`;
-	}
-	if (usedUnits >= perUserLimit)
-		return `This session already holds or bought the per-buyer limit of ${units(perUserLimit)} of ${sku}.`;
-	const asked = askedUnits === undefined ? "" : ` and asked for ${askedUnits}`;
-	return `The per-buyer limit of ${sku} is ${units(perUserLimit)}: this session holds or bought ${usedUnits}${asked}, which would cross it.`;
 }

@@ -30,6 +30,11 @@ describe.concurrent("waiting room and the per-buyer limit", { timeout: 60_000 },
 			expect(refused.status, JSON.stringify(refused.body)).toBe(403);
 			expect(refused.body.error?.code).toBe("purchase_limit");
 			expect(refused.body.error?.message).toContain("per-buyer limit of 2 units");
+			// The session's count beside the limit (docs/api.md "Waiting room").
+			expect((refused.body.error as Record<string, unknown>).limit).toEqual({
+				perUserLimit: 2,
+				usedUnits: 2,
+			});
 			// No ticket was taken.
 			expect((await call("GET", `/api/products/${sku}/queue`, { token })).status).toBe(404);
 		}
@@ -40,6 +45,28 @@ describe.concurrent("waiting room and the per-buyer limit", { timeout: 60_000 },
 		expect(joined.status).toBe(201);
 		expect(joined.body.data?.state).toBe("admitted");
 		expect((await stats(sku)).queue).toMatchObject({ admitted: 1, admittedTotal: 1 });
+	});
+
+	it("a session past a lowered limit is told its count: 3 of 2", async () => {
+		const sku = await createProduct({ totalStock: 6, perUserLimit: 3 });
+		const token = await newSession();
+		const order = await pay(token, await reserve(token, sku, 3), "pm_card_visa");
+		expect(order.status, JSON.stringify(order.body)).toBe(200);
+		const patched = await call<Product>("PATCH", `/api/admin/products/${sku}`, {
+			token: ADMIN,
+			body: { perUserLimit: 2, waitingRoom: { enabled: true, admitSeconds: 30, overbook: 0 } },
+		});
+		expect(patched.status, JSON.stringify(patched.body)).toBe(200);
+		const refused = await join(sku, token);
+		expect(refused.status, JSON.stringify(refused.body)).toBe(403);
+		expect(refused.body.error?.code).toBe("purchase_limit");
+		expect((refused.body.error as Record<string, unknown>).limit).toEqual({
+			perUserLimit: 2,
+			usedUnits: 3,
+		});
+		expect(refused.body.error?.message).toBe(
+			`This session holds or bought 3 units of ${sku}, past the per-buyer limit of 2 units, so it gets no place in the queue: a turn could buy nothing.`,
+		);
 	});
 
 	it("a ticket taken before the limit was reached stays the session's: joining again answers it", async () => {

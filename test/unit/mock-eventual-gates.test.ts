@@ -48,6 +48,10 @@ describe("the mock's eventual mode keeps the drop's rules", () => {
 		// …and is then past its limit, which the server checks before the count.
 		const past = await other.api.reserve(owner.sandboxSku, { mode: "eventual", quantity: 1 });
 		expect(past.ok ? 201 : [past.status, past.code]).toEqual([403, "purchase_limit"]);
+		// In the server's words (src/shared/limit-message.ts), not a sentence of the mock's own.
+		expect(past.ok ? "" : past.message).toBe(
+			`This session already holds or bought the per-buyer limit of ${MOCK_SANDBOX_UNITS} units of ${owner.sandboxSku}.`,
+		);
 	});
 
 	it("does not count the presenter's own earlier allocations on their sandbox", async () => {

@@ -1,6 +1,7 @@
 // What a route of the mock backend (backend.ts) answers, and its errors with the status codes
 // and messages the Worker gives them (docs/api.md), so the screens see the same envelopes.
 
+import { type LimitFigures, limitMessage } from "../../shared/limit-message.ts";
 import type { ErrorCode } from "../../shared/types.ts";
 
 export type Answer = {
@@ -30,11 +31,28 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
 	rate_limited: 429,
 };
 
-export const MESSAGES: Record<"sold_out" | "not_started" | "purchase_limit", string> = {
+/** The refusals' sentences the server sends without figures (worker/http.ts's defaults). */
+export const MESSAGES: Record<"sold_out" | "not_started", string> = {
 	sold_out: "Sold out: fewer units are available than requested.",
 	not_started: "The drop has not started yet.",
-	purchase_limit: "This session already holds or bought as many units as a buyer may.",
 };
+
+/**
+ * A reserve's refusal in the server's words: `purchase_limit` with its figures, as the server
+ * words it (src/shared/limit-message.ts); the others as MESSAGES.
+ */
+export function refusal(
+	code: "sold_out" | "not_started" | "purchase_limit",
+	sku: string,
+	figures: LimitFigures = {},
+): Answer {
+	if (code !== "purchase_limit") return err(code, MESSAGES[code]);
+	return err(
+		code,
+		limitMessage(sku, figures) ??
+			"This session already holds or bought as many units as a buyer may.",
+	);
+}
 
 export function err(code: ErrorCode, message: string): Answer {
 	return { status: STATUS[code] ?? 500, code, message };

@@ -20,7 +20,7 @@ import { TURNSTILE_DUMMY_TOKEN } from "../../shared/turnstile.ts";
 import type { Availability } from "../../shared/types.ts";
 import type { LiveSource } from "../api/live-protocol.ts";
 import type { Transport, WireRequest, WireResponse } from "../api/transport.ts";
-import { type Answer, err, MESSAGES } from "./answers.ts";
+import { type Answer, err, refusal } from "./answers.ts";
 import { MockCheckout } from "./checkout.ts";
 import { ledger, type RouteKind, usageOf } from "./cost.ts";
 import { EventualStock, eventualRefusal } from "./eventual.ts";
@@ -267,14 +267,22 @@ export class MockBackend implements Transport, LiveSource {
 		if (body.mode === "eventual") {
 			// The drop's rules first, as the server keeps them (src/worker/eventual.ts, mock/eventual.ts).
 			const refused = eventualRefusal(inv.product, quantity, Date.now());
-			if (refused !== null) return err(refused, MESSAGES[refused]);
+			const limit = inv.product.perUserLimit;
+			if (refused !== null)
+				return refusal(refused, sku, { perUserLimit: limit, askedUnits: quantity });
 			const stock = this.eventual.get(sku) as EventualStock;
 			const outcome = await stock.allocate(quantity, sleep, {
 				sessionId: session.sessionId,
 				perUserLimit: inv.product.perUserLimit,
 				countEarlierAllocations: sku !== session.sandboxSku,
 			});
-			if (outcome !== "allocated") return err(outcome, MESSAGES[outcome]);
+			if (outcome !== "allocated") {
+				return refusal(outcome, sku, {
+					perUserLimit: limit,
+					usedUnits: stock.allocatedTo(session.sessionId),
+					askedUnits: quantity,
+				});
+			}
 			const now = Date.now();
 			return {
 				status: 201,
@@ -298,7 +306,14 @@ export class MockBackend implements Transport, LiveSource {
 			nowMs: now,
 		});
 		this.checkouts.remember(inv.drain().holds);
-		if (!outcome.ok) return err(outcome.code, MESSAGES[outcome.code]);
+		if (!outcome.ok) {
+			// A refusal took nothing: the session's count is what it holds or bought.
+			return refusal(outcome.code, sku, {
+				perUserLimit: inv.product.perUserLimit,
+				usedUnits: inv.usageOf(session.sessionId),
+				askedUnits: quantity,
+			});
+		}
 		this.notify(inv);
 		return { status: 201, data: toReservation(sku, outcome.hold, now) };
 	}

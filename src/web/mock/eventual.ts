@@ -72,6 +72,11 @@ export class EventualStock {
 		return "allocated";
 	}
 
+	/** Units allocated to the session since the last reset (the sentence of a limit's refusal). */
+	allocatedTo(sessionId: string): number {
+		return this.bySession.get(sessionId) ?? 0;
+	}
+
 	reset(): void {
 		this.remaining = this.total;
 		this.allocated = 0;

@@ -3,6 +3,7 @@
 
 import { Hono } from "hono";
 import type { JoinResult } from "../../inventory/rpc.ts";
+import { joinLimitMessage } from "../../shared/limit-message.ts";
 import { bodyWithinBound } from "../body.ts";
 import { requireKnownSku } from "../catalogue.ts";
 import { hasRead } from "../edge-snapshot.ts";
@@ -33,10 +34,14 @@ function answer(c: Ctx, sku: string, result: JoinResult | { ok: false; code: "no
 				"Retry-After": String(QUEUE_FULL_RETRY_AFTER_SECONDS),
 			});
 		case "purchase_limit":
+			// The session's count rides beside the limit (additive, docs/api.md "Waiting room"): a page
+			// that sees only some of the session's units (another tab's) can say "3 of 2".
 			return fail(
 				c,
 				"purchase_limit",
-				`This session already holds or bought the per-buyer limit of ${result.perUserLimit} ${result.perUserLimit === 1 ? "unit" : "units"} of ${sku}, so it gets no place in the queue: a turn could buy nothing.`,
+				joinLimitMessage(sku, result.perUserLimit, result.usedUnits),
+				undefined,
+				{ limit: { perUserLimit: result.perUserLimit, usedUnits: result.usedUnits } },
 			);
 		case "not_found":
 			return fail(c, "not_found", "This session has no ticket for this product.");
