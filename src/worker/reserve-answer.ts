@@ -22,7 +22,16 @@ export function answerReserve(c: Ctx, sku: string, result: ReserveResult): Respo
 			{ ticket: result.ticket },
 		);
 	}
-	if (result.code === "purchase_limit") return fail(c, "purchase_limit", limitMessage(sku, result));
+	if (result.code === "purchase_limit") {
+		// The session's count beside the limit when the decision carried it (docs/api.md,
+		// Reservations): a page that sees only some of the session's units can say so.
+		const { perUserLimit, usedUnits } = result;
+		const limit =
+			perUserLimit === undefined || usedUnits === undefined
+				? undefined
+				: { limit: { perUserLimit, usedUnits } };
+		return fail(c, "purchase_limit", limitMessage(sku, result), undefined, limit);
+	}
 	return fail(c, result.code);
 }
 

@@ -116,11 +116,13 @@ async function rejection(
 	res: Awaited<ReturnType<typeof call>>,
 	code: ErrorCode,
 	message: string = DEFAULT_MESSAGE[code],
+	/** The error's fields beyond code and message (docs/api.md), exactly. */
+	fields: Record<string, unknown> = {},
 ): Promise<{ headers: [string, string][]; metaKeys: string[] }> {
 	expect(res.status, JSON.stringify(res.body)).toBe(STATUS_OF[code]);
 	const body = res.body as unknown as Envelope;
 	expect(Object.keys(body)).toEqual(["error", "meta"]);
-	expect(body.error).toEqual({ code, message });
+	expect(body.error).toEqual({ code, message, ...fields });
 	expect(typeof body.meta.requestId).toBe("string");
 	expect(typeof body.meta.latencyMs).toBe("number");
 	return { headers: [...res.headers], metaKeys: Object.keys(body.meta) };
@@ -176,6 +178,7 @@ describe("rejections answered at the edge", () => {
 			await reserve(limited, buyer),
 			"purchase_limit",
 			`This session already holds or bought the per-buyer limit of 1 unit of ${limited}.`,
+			{ limit: { perUserLimit: 1, usedUnits: 1 } },
 		);
 		expect(limit).toEqual(first);
 	});

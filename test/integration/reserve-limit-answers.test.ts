@@ -44,10 +44,16 @@ describe.concurrent("the reserve's purchase_limit", { timeout: 60_000 }, () => {
 		expect(await refusedMessage(await reserve(sku, one, 2, { headers: key }))).toBe(crossing);
 
 		expect((await reserve(sku, two, 2)).status).toBe(201);
-		const at = await refusedMessage(await reserve(sku, two, 1));
+		const atLimit = await reserve(sku, two, 1);
+		const at = await refusedMessage(atLimit);
 		expect(at).toBe(
 			`This session already holds or bought the per-buyer limit of 2 units of ${sku}.`,
 		);
+		// The session's count rides beside the limit (docs/api.md, Reservations).
+		expect((atLimit.body.error as Record<string, unknown>).limit).toEqual({
+			perUserLimit: 2,
+			usedUnits: 2,
+		});
 	});
 
 	it("eventual mode names the limit too", async () => {
