@@ -4,15 +4,13 @@
 // outcome. What is shown about the sale is derived from the live availability
 // and the clock on every render (sale.ts), never kept from an earlier answer.
 
-import { useCallback, useEffect, useRef, useState } from "preact/hooks";
+import { useCallback, useEffect, useState } from "preact/hooks";
 import { ApiClient, type ApiErr } from "../api/client.ts";
 import { webSocketSource } from "../api/live.ts";
 import { describeError } from "../api/outcomes.ts";
 import { httpTransport } from "../api/transport.ts";
 import { Layout, Notice } from "../components/Layout.tsx";
-import { newIdempotencyKey, useNow } from "../lib/hooks.ts";
-import { load, save } from "../lib/stored.ts";
-import { endedHoldNotice, stillHeld } from "./ended-hold.ts";
+import { useNow } from "../lib/hooks.ts";
 import { useFocusAfterRender } from "./focus.ts";
 import { type HeldReservation, HoldPanel } from "./HoldPanel.tsx";
 import { Orders, type StoredOrder } from "./Orders.tsx";
@@ -27,22 +25,14 @@ import {
 	saleView,
 	stillTrue,
 } from "./sale.ts";
-import { type StoreNotice, UNKNOWN_OUTCOME } from "./store-notice.ts";
-import {
-	holdKey,
-	isHeld,
-	isOrders,
-	isPendingReserve,
-	ORDERS_KEY,
-	type PendingReserve,
-	pendingReserveKey,
-	useStored,
-} from "./stored.ts";
+import type { StoreNotice } from "./store-notice.ts";
+import { holdKey, isHeld, isOrders, ORDERS_KEY, useStored } from "./stored.ts";
 import { useBuyerSession } from "./useBuyerSession.ts";
 import { useHoldActions } from "./useHoldActions.ts";
 import { useHumanCheck } from "./useHumanCheck.ts";
 import { useProductFeed } from "./useProductFeed.ts";
 import { useQueueTicket } from "./useQueueTicket.ts";
+import { useReserve } from "./useReserve.ts";
 import { useTabNews } from "./useTabNews.ts";
 import { VerifyPanel } from "./VerifyPanel.tsx";
 import { verifiedText } from "./verified-notice.ts";
@@ -75,7 +65,6 @@ export function Storefront() {
 	const [quantity, setQuantity] = useState(1);
 	const [method, setMethod] = useState<PaymentMethodId>("pm_card_visa");
 	const [waitUntilMs, setWaitUntilMs] = useState(0);
-	const reserveKey = useRef<PendingReserve | null>(null);
 	const focusNext = useFocusAfterRender();
 	const now = useNow(250);
 	const serverNowMs = now + offsetMs;
@@ -155,63 +144,6 @@ export function Storefront() {
 		accept,
 	});
 
-	const reserve = async () => {
-		if (sale === null || session === null) return;
-		// An earlier Reserve of this SKU whose outcome is unknown may have taken a hold the page
-		// never saw: the same key makes the server answer with that hold (docs/api.md,
-		// Reservations), never a second one. Kept whatever the quantity now says, since the
-		// server replays by key alone (docs/decisions/059-storefront-retries.md).
-		// Kept in this tab's sessionStorage before it is sent, so a reload while the outcome is
-		// unknown (a lost answer, or the reload itself cutting the request) reuses it too
-		// (docs/decisions/065-leftovers-of-the-review-rounds.md).
-		const reuse = reserveKey.current ?? load(pendingReserveKey(sku), isPendingReserve);
-		const pending =
-			reuse?.sku === sku && reuse.sessionId === session.sessionId
-				? reuse
-				: { sku, sessionId: session.sessionId, key: newIdempotencyKey() };
-		reserveKey.current = pending;
-		save(pendingReserveKey(sku), pending);
-		const key = pending.key;
-		setBusy("reserve");
-		setNotice(null);
-		const r = await api.reserve(sku, {
-			quantity: Math.min(quantity, sale.maxQuantity),
-			idempotencyKey: key,
-		});
-		setBusy(null);
-		if (!r.ok && (UNKNOWN_OUTCOME.has(r.code) || r.status >= 500)) {
-			fail(r);
-			// A limiter's 429 took nothing and keeps its own "please wait" words.
-			if (r.code === "rate_limited" || r.code === "cost_limit") return;
-			say({
-				tone: "error",
-				text: `${describeError(r, { perUserLimit: product?.perUserLimit, startsAt: product?.startsAt })} Reserving again is safe: if the first try took a hold, you get that same hold, never a second.`,
-			});
-			return;
-		}
-		// A definite answer: the next Reserve is a new attempt with a new key.
-		reserveKey.current = null;
-		save(pendingReserveKey(sku), null);
-		if (!r.ok) {
-			// Not (or no longer) admitted: the waiting page shows where this session stands.
-			if (r.code === "queued") void queue.refresh();
-			rereadIfOutdated(r.code);
-			return fail(r);
-		}
-		// A retried key answers its hold as it stands now (docs/api.md, Reservations): one that
-		// ended meanwhile is said so, never shown with a Pay button; a live one's countdown is the
-		// time it has left, not the first answer's (docs/decisions/088-ended-holds-and-replays.md).
-		if (!stillHeld(r.data.status)) return setNotice(endedHoldNotice(r.data.status));
-		setHold({ reservation: r.data, deadlineMs: Date.now() + r.data.expiresInSeconds * 1000 });
-		tabs.tell(false);
-		setNotice({
-			tone: "success",
-			text: `Reserved ${r.data.quantity === 1 ? "1 unit" : `${r.data.quantity} units`}. Pay before the timer runs out to keep it.`,
-		});
-		// On a phone the hold and its Pay button start below the fold: bring them up.
-		focusNext({ id: "hold-title", toTop: true });
-	};
-
 	const { pay, cancel } = useHoldActions(api, {
 		hold,
 		setHold,
@@ -259,6 +191,22 @@ export function Storefront() {
 		productMessages,
 		tabs,
 	);
+	const reserve = useReserve(api, {
+		sku,
+		sale,
+		session,
+		product,
+		quantity,
+		setBusy,
+		setNotice,
+		say,
+		fail,
+		setHold,
+		rereadIfOutdated,
+		refreshQueue: () => void queue.refresh(),
+		told: () => tabs.tell(false),
+		focusNext,
+	});
 	// A lapsed admission is over here at once (the ticket is read again just after, too).
 	const admitted = shownTicketState(queue.ticket, serverNowMs) === "admitted";
 	// Sold out for good: nothing available and no hold left that could return.
