@@ -63,6 +63,27 @@ describe("storefront in two tabs of one buyer", () => {
 
 	const holdHeading = (page: Page) => page.getByRole("heading", { name: "1 unit held for you" });
 
+	/** The duplicate misses the other tab's news of a hold taken (as while the browser froze it). */
+	const missesHoldNews = (copy: Page) =>
+		copy.addInitScript(() => {
+			const Real = BroadcastChannel;
+			class Deaf extends Real {
+				override set onmessage(listener: ((event: MessageEvent) => void) | null) {
+					super.onmessage = (event: MessageEvent) => {
+						if (typeof event.data?.holdId === "string") return;
+						listener?.call(this, event);
+					};
+				}
+			}
+			Reflect.set(globalThis, "BroadcastChannel", Deaf);
+		});
+
+	/** The buyer's session token, as the page keeps it. */
+	const tokenOf = (page: Page) =>
+		page.evaluate(
+			() => JSON.parse(sessionStorage.getItem("rg.buyer.session") ?? "{}").token as string,
+		);
+
 	/** Tab A holding one unit of a busy drop, and tab B its duplicate showing the same hold. */
 	async function twoTabsOneHold(before?: (copy: Page) => Promise<unknown>) {
 		const sku = await createDrop(e2e.server, {
@@ -129,11 +150,11 @@ describe("storefront in two tabs of one buyer", () => {
 		await otherBuyerHolds(sku, 1);
 		const a = e2e.track(await openStore(e2e.browser, e2e.server, sku, DESKTOP_WIDE));
 		await verify(a.page);
-		const b = e2e.track(await duplicate(a.page, `Drop ${sku}`));
+		const b = e2e.track(await duplicate(a.page, `Drop ${sku}`, missesHoldNews));
 		await b.page.getByRole("button", { name: "Reserve" }).waitFor();
 		await a.page.getByRole("button", { name: "Reserve" }).click();
 		await holdHeading(a.page).waitFor();
-		// B does not see A's hold: the server refuses B's Reserve for the limit.
+		// B missed the news of A's hold: the server refuses B's Reserve for the limit.
 		await b.page.getByRole("button", { name: "Reserve" }).click();
 		await expect.poll(() => alertText(b.page), POLL).toMatch(LIMIT_REFUSAL);
 
@@ -144,6 +165,80 @@ describe("storefront in two tabs of one buyer", () => {
 		await b.page.getByRole("button", { name: "Reserve" }).click();
 		await holdHeading(b.page).waitFor();
 		expect([...a.errors, ...b.errors]).toEqual([]);
+	});
+
+	it("shows a hold the other tab takes after the duplication, read from the server, instead of Reserve", async () => {
+		const sku = await createDrop(e2e.server, { totalStock: 5, perUserLimit: 1, holdSeconds: 600 });
+		await otherBuyerHolds(sku, 1);
+		const a = e2e.track(await openStore(e2e.browser, e2e.server, sku, DESKTOP_WIDE));
+		await verify(a.page);
+		const b = e2e.track(await duplicate(a.page, `Drop ${sku}`));
+		await b.page.getByRole("button", { name: "Reserve" }).waitFor();
+
+		await a.page.getByRole("button", { name: "Reserve" }).click();
+		await holdHeading(a.page).waitFor();
+		await holdHeading(b.page).waitFor(POLL);
+		await expect
+			.poll(() => statusText(b.page), POLL)
+			.toBe(
+				"Your other tab reserved 1 unit: the hold shows here too, and you can pay it from either tab.",
+			);
+		expect(await b.page.getByRole("button", { name: "Reserve" }).count()).toBe(0);
+		// The same hold: paid in B, it leaves A with its order.
+		await b.page.getByRole("button", { name: "Pay $42.00" }).click();
+		await b.page.getByRole("heading", { name: /^Order [0-9A-F]{4}-[0-9A-F]{4}$/ }).waitFor();
+		await expect.poll(() => statusText(a.page), POLL).toMatch(ORDER_SHOWN);
+		expect([...a.errors, ...b.errors]).toEqual([]);
+	});
+
+	it("keeps a limit refusal while the server's count, less the units the other tab released, still reaches the limit", async () => {
+		const sku = await createDrop(e2e.server, { totalStock: 10, perUserLimit: 3, holdSeconds: 600 });
+		const a = e2e.track(await openStore(e2e.browser, e2e.server, sku, DESKTOP_WIDE));
+		await verify(a.page);
+		// The page stores its session in an effect after it shows Reserve: duplicate after that.
+		await expect.poll(async () => (await tokenOf(a.page)) ?? "", POLL).not.toBe("");
+		const b = e2e.track(await duplicate(a.page, `Drop ${sku}`, missesHoldNews));
+		await b.page.getByRole("button", { name: "Reserve" }).waitFor();
+		// The same buyer on another device bought 2; tab A holds 1: 3 units, the limit then.
+		const token = await tokenOf(a.page);
+		const bought = await api<Reservation>(e2e.server, "POST", "/api/reservations", {
+			token,
+			body: { sku, quantity: 2 },
+		});
+		expect(bought.status, JSON.stringify(bought.body)).toBe(201);
+		const paid = await api(e2e.server, "POST", "/api/checkout", {
+			token,
+			headers: { "idempotency-key": crypto.randomUUID() },
+			body: { reservationId: bought.body.data?.reservationId, paymentMethod: "pm_card_visa" },
+		});
+		expect(paid.status, JSON.stringify(paid.body)).toBe(200);
+		await a.page.getByRole("button", { name: "Reserve" }).click();
+		await holdHeading(a.page).waitFor();
+		// The operator lowers the limit to 2: the session is past it.
+		const lowered = await api(e2e.server, "PATCH", `/api/admin/products/${sku}`, {
+			token: e2e.server.adminToken,
+			body: { perUserLimit: 2 },
+		});
+		expect(lowered.status, JSON.stringify(lowered.body)).toBe(200);
+		await b.page.getByText("Up to 2 per buyer", { exact: false }).waitFor(POLL);
+
+		await b.page.getByRole("button", { name: "Reserve" }).click();
+		await expect
+			.poll(() => alertText(b.page), POLL)
+			.toBe(
+				"Purchase limit reached: this session holds or bought 3 of this product, in this tab or another, and each buyer may hold or buy 2.",
+			);
+		// A releases its unit: 2 bought elsewhere still make the limit of 2.
+		await a.page.getByRole("button", { name: "Release hold" }).click();
+		await a.page.getByText("Hold released: the units are back in stock.").waitFor();
+		await expect.poll(() => metric(b.page, "Held"), POLL).toBe("0");
+		// A told the other tabs before it showed its words; let the message land and render. Had it
+		// cleared the limit, the words would be gone now.
+		await b.page.waitForTimeout(500);
+		expect(await alertText(b.page)).toBe(
+			"Purchase limit reached: each buyer may hold or buy 2 of this product.",
+		);
+		expect([...a.errors, ...b.errors].filter((e) => !/status of 403/.test(e))).toEqual([]);
 	});
 
 	it("shows the place one tab took in the queue in its duplicate, instead of Join", async () => {

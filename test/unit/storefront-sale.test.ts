@@ -3,8 +3,11 @@
 // made untrue, the clock offset and the short order number.
 import { describe, expect, it } from "vitest";
 import type { Availability, Product } from "../../src/shared/types.ts";
+import type { ApiErr } from "../../src/web/api/client.ts";
+import { describeError } from "../../src/web/api/outcomes.ts";
 import {
 	clockOffsetMs,
+	limitElsewhereReason,
 	orderNumber,
 	productOutdated,
 	refusalOutdatesProduct,
@@ -205,5 +208,38 @@ describe("clock and order number", () => {
 		const sameMs = ["ord_019ad0c3e5f2a1b2c3d4e5f6~S", "ord_019ad0c3e5f26f7e8d9c0b1a~S"];
 		expect(sameMs.map(orderNumber)).toEqual(["C3D4-E5F6", "8D9C-0B1A"]);
 		expect(orderNumber("something-else")).toBe("something-else");
+	});
+});
+
+describe("the limit as the server's refusal counted it (another tab's units)", () => {
+	it("names the session's count past the limit: 3 of 2, not only the limit", () => {
+		const p = product({ perUserLimit: 2 });
+		expect(limitElsewhereReason(p, 3)).toBe(
+			"This session holds or bought 3 units, in another tab or window, and each buyer may hold or buy 2.",
+		);
+		expect(limitElsewhereReason(p, 2)).toBe(
+			"This session already holds or bought the per-buyer limit of 2 units, in another tab or window.",
+		);
+		expect(limitElsewhereReason(p)).toBe(limitElsewhereReason(p, 2));
+	});
+
+	it("words a reserve's 403 by the server's figures when it gave them", () => {
+		const refused: ApiErr = {
+			ok: false,
+			status: 403,
+			code: "purchase_limit",
+			message: "…",
+			meta: null,
+			retryAfterSeconds: null,
+			roundTripMs: 1,
+			limit: { perUserLimit: 2, usedUnits: 3 },
+		};
+		expect(describeError(refused, { perUserLimit: 3 })).toBe(
+			"Purchase limit reached: this session holds or bought 3 of this product, in this tab or another, and each buyer may hold or buy 2.",
+		);
+		const { limit: _, ...bare } = refused;
+		expect(describeError(bare, { perUserLimit: 2 })).toBe(
+			"Purchase limit reached: each buyer may hold or buy 2 of this product.",
+		);
 	});
 });

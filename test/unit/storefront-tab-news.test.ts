@@ -3,7 +3,7 @@
 // another product's page, a malformed message) is ignored.
 
 import { describe, expect, it } from "vitest";
-import { isTabNews, newsFor } from "../../src/web/storefront/tab-news.ts";
+import { isTabNews, limitAfterFreed, newsFor } from "../../src/web/storefront/tab-news.ts";
 
 describe("tab news", () => {
 	const news = { sessionId: "s-1", sku: "SKU-1", freed: true };
@@ -26,8 +26,34 @@ describe("tab news", () => {
 			{},
 			{ ...news, freed: "yes" },
 			{ sessionId: "s-1", sku: "SKU-1" },
+			{ ...news, holdId: 7 },
+			{ ...news, units: 0 },
+			{ ...news, units: 1.5 },
 		])
 			expect(isTabNews(v)).toBe(false);
 		expect(newsFor({ ...news, sessionId: 7 }, "s-1", "SKU-1")).toBeNull();
+	});
+
+	it("carries a hold's id and the units a release freed", () => {
+		const held = { sessionId: "s-1", sku: "SKU-1", freed: false, holdId: "rsv_1~SKU-1" };
+		expect(newsFor(held, "s-1", "SKU-1")).toEqual(held);
+		const released = { ...news, units: 2 };
+		expect(newsFor(released, "s-1", "SKU-1")).toEqual(released);
+	});
+});
+
+describe("the limit after another tab released units", () => {
+	it("stays while the server's count, less the units freed, still reaches the limit", () => {
+		// Paid 2 elsewhere and held 1 here, the limit since lowered to 2: a release of 1 leaves 2.
+		expect(limitAfterFreed({ perUserLimit: 2, usedUnits: 3 }, 1)).toEqual({
+			perUserLimit: 2,
+			usedUnits: 2,
+		});
+	});
+
+	it("goes once the session may be under the limit, or when the page cannot tell", () => {
+		expect(limitAfterFreed({ perUserLimit: 2, usedUnits: 2 }, 1)).toBeNull();
+		expect(limitAfterFreed({ perUserLimit: 2, usedUnits: 3 }, null)).toBeNull();
+		expect(limitAfterFreed({ perUserLimit: 2, usedUnits: null }, 1)).toBeNull();
 	});
 });

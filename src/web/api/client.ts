@@ -35,6 +35,11 @@ export type ApiErr = {
 	/** A 402's `error.payment` (docs/api.md): which failure, and whether the hold was kept. */
 	payment?: PaymentFailure;
 	/**
+	 * A 403 `purchase_limit`'s `error.limit` (docs/api.md): the limit and the units the session
+	 * holds or bought by the server's count, when the server counted them.
+	 */
+	limit?: { perUserLimit: number; usedUnits: number };
+	/**
 	 * The page stopped waiting (its own timeout, src/web/api/transport.ts): unlike a dropped
 	 * connection, the request may still be on its way or running on the server.
 	 */
@@ -95,6 +100,10 @@ function isPaymentFailure(v: unknown): v is PaymentFailure {
 	);
 }
 
+function isLimitCount(v: unknown): v is { perUserLimit: number; usedUnits: number } {
+	return isRecord(v) && Number.isInteger(v.perUserLimit) && Number.isInteger(v.usedUnits);
+}
+
 function retryAfter(headers: Headers): number | null {
 	const raw = headers.get("retry-after");
 	if (raw === null) return null;
@@ -153,8 +162,10 @@ export class ApiClient {
 		}
 		const error = isRecord(body) && isRecord(body.error) ? body.error : null;
 		const payment = isPaymentFailure(error?.payment) ? { payment: error.payment } : {};
+		const limit = isLimitCount(error?.limit) ? { limit: error.limit } : {};
 		return {
 			...payment,
+			...limit,
 			ok: false,
 			status: res.status,
 			code: typeof error?.code === "string" ? (error.code as ErrorCode) : "bad_response",

@@ -8,6 +8,8 @@ export interface OutcomeContext {
 	perUserLimit?: number;
 	/** When the drop opens, for not_started. */
 	startsAt?: string | null;
+	/** For purchase_limit: the units the session holds or bought, by the server's count. */
+	usedUnits?: number;
 }
 
 export function seconds(n: number): string {
@@ -16,7 +18,12 @@ export function seconds(n: number): string {
 
 export function describeError(err: ApiErr, context: OutcomeContext = {}): string {
 	if (err.code === "payment_declined") return describePaymentFailure(err);
-	return describeCode(err.code, err.message, err.retryAfterSeconds, context);
+	// A limit's refusal counts by the server's figures when it gave them (docs/api.md).
+	const limit =
+		err.limit === undefined
+			? {}
+			: { perUserLimit: err.limit.perUserLimit, usedUnits: err.limit.usedUnits };
+	return describeCode(err.code, err.message, err.retryAfterSeconds, { ...context, ...limit });
 }
 
 const PAYMENT_HEADLINE: Record<PaymentFailureOutcome, string> = {
@@ -40,10 +47,15 @@ export function describeCode(
 	switch (code) {
 		case "sold_out":
 			return "Sold out: every unit is held or sold. Holds that run out return to stock, so it may come back.";
-		case "purchase_limit":
-			return context.perUserLimit !== undefined
-				? `Purchase limit reached: each buyer may hold or buy ${context.perUserLimit} of this product.`
-				: "Purchase limit reached for this product.";
+		case "purchase_limit": {
+			const limit = context.perUserLimit;
+			if (limit === undefined) return "Purchase limit reached for this product.";
+			const used = context.usedUnits;
+			// Past the limit (lowered since, or units this tab does not show): "3 of 2", said plainly.
+			return used !== undefined && used > limit
+				? `Purchase limit reached: this session holds or bought ${used} of this product, in this tab or another, and each buyer may hold or buy ${limit}.`
+				: `Purchase limit reached: each buyer may hold or buy ${limit} of this product.`;
+		}
 		case "queued":
 			return "This drop has a waiting room: it is not your turn to reserve yet. Your place is below.";
 		case "rate_limited":

@@ -7,7 +7,7 @@
 import { useCallback, useEffect, useState } from "preact/hooks";
 import { ApiClient, type ApiErr } from "../api/client.ts";
 import { webSocketSource } from "../api/live.ts";
-import { describeError } from "../api/outcomes.ts";
+import { describeCode, describeError } from "../api/outcomes.ts";
 import { httpTransport } from "../api/transport.ts";
 import { Layout, Notice } from "../components/Layout.tsx";
 import { useNow } from "../lib/hooks.ts";
@@ -27,13 +27,15 @@ import {
 } from "./sale.ts";
 import type { StoreNotice } from "./store-notice.ts";
 import { holdKey, isHeld, isOrders, ORDERS_KEY, useStored } from "./stored.ts";
+import { limitAfterFreed } from "./tab-news.ts";
 import { useBuyerSession } from "./useBuyerSession.ts";
 import { useHoldActions } from "./useHoldActions.ts";
 import { useHumanCheck } from "./useHumanCheck.ts";
+import { useOtherTabHold } from "./useOtherTabHold.ts";
 import { useProductFeed } from "./useProductFeed.ts";
 import { useQueueTicket } from "./useQueueTicket.ts";
 import { useReserve } from "./useReserve.ts";
-import { useTabNews } from "./useTabNews.ts";
+import { useOnFreed, useTabNews } from "./useTabNews.ts";
 import { VerifyPanel } from "./VerifyPanel.tsx";
 import { verifiedText } from "./verified-notice.ts";
 import { AdmittedBanner, WaitingPanel } from "./WaitingPanel.tsx";
@@ -104,9 +106,20 @@ export function Storefront() {
 	});
 
 	// Another tab of the session released a hold: a limit this tab was told of may not hold now.
-	useEffect(() => {
-		if (tabs.freed > 0) setNotice((n) => (n?.code === "purchase_limit" ? null : n));
-	}, [tabs.freed]);
+	// It stays while the server's count, less the units freed, still reaches it (tab-news.ts).
+	useOnFreed(tabs, (units) =>
+		setNotice((n) => {
+			if (n?.code !== "purchase_limit") return n;
+			const left = n.limit === undefined ? null : limitAfterFreed(n.limit, units);
+			if (left === null) return null;
+			const { perUserLimit, usedUnits } = left;
+			const text = describeCode("purchase_limit", "", null, {
+				perUserLimit: perUserLimit ?? undefined,
+				usedUnits: usedUnits ?? undefined,
+			});
+			return { ...n, limit: left, text };
+		}),
+	);
 
 	const say = (value: StoreNotice, focus = false) => {
 		setNotice(value);
@@ -127,6 +140,7 @@ export function Storefront() {
 				...(err.code !== "rate_limited" || waits
 					? { code: err.code, atServerMs: Date.now() + offsetMs }
 					: {}),
+				...(err.limit === undefined ? {} : { limit: err.limit }),
 			});
 			focusNext({ id: OUTCOME_ID });
 		},
@@ -143,6 +157,9 @@ export function Storefront() {
 		focusNext,
 		accept,
 	});
+
+	// A hold another tab of the session took shows here too, read from the server.
+	useOtherTabHold(api, { held: tabs.held, hold, busy: busy !== null, setHold, say });
 
 	const { pay, cancel } = useHoldActions(api, {
 		hold,
@@ -204,7 +221,7 @@ export function Storefront() {
 		setHold,
 		rereadIfOutdated,
 		refreshQueue: () => void queue.refresh(),
-		told: () => tabs.tell(false),
+		told: (holdId) => tabs.tell({ freed: false, holdId }),
 		focusNext,
 	});
 	// A lapsed admission is over here at once (the ticket is read again just after, too).
@@ -223,7 +240,7 @@ export function Storefront() {
 			: atLimit
 				? limitReason(product, paidUnits + heldUnits)
 				: queue.atLimit
-					? limitElsewhereReason(product)
+					? limitElsewhereReason(product, queue.limitUsedUnits)
 					: null;
 	const joinOffered =
 		room !== null &&

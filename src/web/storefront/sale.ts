@@ -122,10 +122,14 @@ export function limitReason(product: Product, unitsOfBuyer: number): string {
 
 /**
  * The limit as the server's refusal of a join said it: this tab does not see the units, which
- * another tab or window of the same session holds or bought.
+ * another tab or window of the same session holds or bought; `usedUnits`, the server's count of
+ * them (the 403's `error.limit`) when it said it.
  */
-export function limitElsewhereReason(product: Product): string {
+export function limitElsewhereReason(product: Product, usedUnits: number | null = null): string {
 	const n = product.perUserLimit;
+	// The server's count past the limit (a limit lowered since): "3 of 2" rather than "the limit of 2".
+	if (usedUnits !== null && usedUnits > n)
+		return `This session holds or bought ${usedUnits} units, in another tab or window, and each buyer may hold or buy ${n}.`;
 	return `This session already holds or bought the per-buyer limit of ${n} ${n === 1 ? "unit" : "units"}, in another tab or window.`;
 }
 

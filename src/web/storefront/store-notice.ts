@@ -3,6 +3,7 @@
 // useHoldActions.ts).
 
 import type { NoticeValue } from "../components/Layout.tsx";
+import type { LimitCount } from "./tab-news.ts";
 
 /** Answers after which a retried payment or reserve reuses its Idempotency-Key: the outcome is unknown. */
 export const UNKNOWN_OUTCOME = new Set([
@@ -20,4 +21,6 @@ export type StoreNotice = NoticeValue & {
 	atServerMs?: number;
 	/** The human check's success: its words follow the page's state (verified-notice.ts). */
 	verified?: boolean;
+	/** A `purchase_limit` refusal's count (`error.limit`): kept while it still reaches the limit. */
+	limit?: LimitCount;
 };

@@ -23,6 +23,7 @@ import { MAX_STORED_ORDERS } from "./stored.ts";
 import { useHoldCheck } from "./useHoldCheck.ts";
 import { useHoldExpiry } from "./useHoldExpiry.ts";
 import { usePaymentRecheck } from "./usePaymentRecheck.ts";
+import type { Told } from "./useTabNews.ts";
 
 type Update<T> = T | ((previous: T) => T);
 
@@ -48,7 +49,7 @@ export interface HoldActionDeps {
 	/** The feed's product messages and returns after a drop, and other tabs' news (useTabNews.ts). */
 	news: number;
 	/** Tells the session's other tabs that its standing changed here (useTabNews.ts). */
-	tell: (freed: boolean) => void;
+	tell: (told: Told) => void;
 }
 
 export function useHoldActions(
@@ -95,7 +96,7 @@ export function useHoldActions(
 			setBusy(null);
 			checkoutKey.current = null;
 			setHold(null);
-			tell(false);
+			tell({ freed: false });
 			setOrders((list) =>
 				[{ sessionId: session.sessionId, order: r.data }, ...list].slice(0, MAX_STORED_ORDERS),
 			);
@@ -183,7 +184,7 @@ export function useHoldActions(
 		if (r.ok || r.code === "not_found") {
 			setBusy(null);
 			setHold(null);
-			if (r.ok) tell(true);
+			if (r.ok) tell({ freed: true, units: hold.reservation.quantity });
 			say({ tone: "info", text: "Hold released: the units are back in stock." }, true);
 			return;
 		}

@@ -10,7 +10,8 @@
 // refused 403 `purchase_limit` says the session is at the limit by the server's count (another
 // tab's holds and orders too): `atLimit` keeps that until the buyer checks again or the operator
 // changes the SKU (docs/decisions/105-the-rooms-leftovers.md), or another tab of the session
-// says units went back. Another tab of the session that joined, reserved, paid or released, and
+// says units went back and the server's count, less them, is under the limit
+// (docs/decisions/111-the-storefronts-leftovers.md). Another tab of the session that joined, reserved, paid or released, and
 // this tab coming back into view, make the page read the ticket once (useTabNews.ts,
 // docs/decisions/110-two-tabs-of-one-buyer.md): a duplicated tab offered Join after the first
 // had joined.
@@ -25,6 +26,8 @@ import {
 	OPERATOR_NEWS_READ_SPREAD_MS,
 	RECONNECT_READ_SPREAD_MS,
 } from "./queue-poll.ts";
+import { type LimitCount, limitAfterFreed } from "./tab-news.ts";
+import { type TabNewsState, useOnFreed } from "./useTabNews.ts";
 
 /** A join the server refused for now: why, and when (this device's clock) the page joins again. */
 export interface JoinRetry {
@@ -51,7 +54,7 @@ export function useQueueTicket(
 	/** How many product messages the feed brought (useProductFeed `productMessages`). */
 	productMessages: number,
 	/** The session's other tabs (useTabNews.ts): their news, and a join here told to them. */
-	tabs: { news: number; freed: number; tell: (freed: boolean) => void },
+	tabs: Pick<TabNewsState, "news" | "freed" | "freedUnits" | "tell">,
 ) {
 	const [ticket, setTicket] = useState<Ticket | null>(null);
 	const [joining, setJoining] = useState(false);
@@ -131,7 +134,8 @@ export function useQueueTicket(
 
 	const [retry, setRetry] = useState<JoinRetry | null>(null);
 	const [stopped, setStopped] = useState<JoinStopped | null>(null);
-	const [atLimit, setAtLimit] = useState(false);
+	// The server refused a join for the limit: its count when it said it (`error.limit`).
+	const [atLimit, setAtLimit] = useState<LimitCount | null>(null);
 	// The refusals since the buyer's last click (null: none, or the run ended).
 	const run = useRef<JoinRetryRun | null>(null);
 	// The wait whose end joins again: each wait joins once, even when a render re-arms its timer
@@ -153,14 +157,18 @@ export function useQueueTicket(
 			setJoining(false);
 			if (r.ok || r.code === "purchase_limit") run.current = null;
 			if (r.ok) {
-				setAtLimit(false);
+				setAtLimit(null);
 				setDropped(false);
 				setTicket(r.data);
-				tell.current(false);
+				tell.current({ freed: false });
 				return;
 			}
 			// The server's count of this session's units, which this tab cannot see all of.
-			if (r.code === "purchase_limit") return setAtLimit(true);
+			if (r.code === "purchase_limit")
+				return setAtLimit({
+					perUserLimit: r.limit?.perUserLimit ?? null,
+					usedUnits: r.limit?.usedUnits ?? null,
+				});
 			const waitMs = joinRetryDelayMs(r, Math.random());
 			if (waitMs === null) {
 				run.current = null;
@@ -193,12 +201,25 @@ export function useQueueTicket(
 
 	// An operator's change (the limit raised, a reset that ended every hold) may lift the limit.
 	useEffect(() => {
-		if (productMessages > 0) setAtLimit(false);
+		if (productMessages > 0) setAtLimit(null);
 	}, [productMessages]);
-	// Another tab of this session released a hold: the units it counted are back.
-	useEffect(() => {
-		if (tabs.freed > 0) setAtLimit(false);
-	}, [tabs.freed]);
+	// Another tab of this session released a hold: the units it counted are back, and the limit
+	// stays only while the server's count, less them, still reaches it (tab-news.ts).
+	useOnFreed(tabs, (units) =>
+		setAtLimit((limit) => (limit === null ? null : limitAfterFreed(limit, units))),
+	);
 
-	return { ticket, setTicket, join, joining, retry, stopped, atLimit, refresh, dropped };
+	return {
+		ticket,
+		setTicket,
+		join,
+		joining,
+		retry,
+		stopped,
+		atLimit: atLimit !== null,
+		/** The session's units by the server's count when it refused a join for the limit. */
+		limitUsedUnits: atLimit?.usedUnits ?? null,
+		refresh,
+		dropped,
+	};
 }
