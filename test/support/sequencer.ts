@@ -46,13 +46,13 @@ export const EXPECTED_SECONDS: Readonly<Record<string, number>> = {
 	"test/node/drop-limits.test.ts": 18,
 	"test/e2e/storefront-operator-changes.test.ts": 20,
 	// A refused feed under a paused clock; a reset seen by the read every 10 s.
-	"test/e2e/storefront-feed-refused.test.ts": 24,
+	"test/e2e/storefront-feed-refused.test.ts": 36,
 	// The server's own refusal (a bound of 1): a read every 10 s seen, then a reconnect after a leave.
 	"test/e2e/storefront-feed-bound.test.ts": 30,
 	"test/e2e/storefront-states.test.ts": 15,
 	"test/e2e/storefront-hold-ended.test.ts": 19,
-	// Five pairs of tabs of one buyer (a duplicated tab), each told by the other within seconds.
-	"test/e2e/storefront-two-tabs.test.ts": 18,
+	// Seven pairs of tabs of one buyer (a duplicated tab), each told by the other within seconds.
+	"test/e2e/storefront-two-tabs.test.ts": 26,
 	"test/e2e/storefront.test.ts": 15,
 	"test/e2e/storefront-waiting-room.test.ts": 74,
 	"test/e2e/storefront-room-full.test.ts": 19,
