@@ -10,6 +10,7 @@
 
 import { describe, expect, it } from "vitest";
 import { api, type TestServer } from "../support/server.ts";
+import { newBuyer } from "../support/shop.ts";
 import { expectNoSeriousA11yViolations } from "./axe.ts";
 import { failFirst, metric, openContext, screenshot } from "./browser.ts";
 import {
@@ -107,6 +108,42 @@ describe("storefront during failures", () => {
 		await page.getByRole("button", { name: "Reserve" }).waitFor();
 		expect(await metric(page, "Held")).toBe("0");
 		expect(errors.filter((e) => !/ERR_CONNECTION_REFUSED|WebSocket/.test(e))).toEqual([]);
+	});
+
+	it("says a busy store could not confirm a hold's end, and confirms it once reads are answered again", async () => {
+		const { sku, page, errors } = await holdingPage(e2e.server, { holdSeconds: SHORT_HOLD_SECONDS });
+		// The store answers every read of the hold with the read limiter's 429 while its end passes.
+		let refused = 0;
+		await page.route("**/api/reservations/*", (route) => {
+			if (route.request().method() !== "GET") return route.fallback();
+			refused += 1;
+			return route.fulfill({
+				status: 429,
+				headers: { "content-type": "application/json", "retry-after": "1" },
+				body: JSON.stringify({
+					error: { code: "rate_limited", message: "Too many requests." },
+					meta: { requestId: "stand-in" },
+				}),
+			});
+		});
+		await expect
+			.poll(() => alertText(page), { timeout: (SHORT_HOLD_SECONDS + 15) * 1000, interval: 200 })
+			.toMatch(/\(The store was busy and could not confirm it yet\.\)$/);
+		expect(refused).toBeGreaterThan(0);
+
+		// Reads are answered again; a change of stock (another buyer's hold) is newer than the refusal.
+		await page.unroute("**/api/reservations/*");
+		const held = await api(e2e.server, "POST", "/api/reservations", {
+			token: await newBuyer(e2e.server),
+			body: { sku, quantity: 1 },
+		});
+		expect(held.status, JSON.stringify(held.body)).toBe(201);
+		await expect
+			.poll(() => alertText(page), POLL)
+			.toBe(
+				"Your hold expired before payment, so the units went back to stock. Reserve again if any are left.",
+			);
+		expect(errors.filter((e) => !/429|Too Many Requests/.test(e))).toEqual([]);
 	});
 
 	it("replaces 'Could not reach the server' after a Pay in an outage once the server answers again", async () => {

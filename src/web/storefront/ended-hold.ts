@@ -67,3 +67,13 @@ export const RESET_HOLD_NOTICE: EndedHoldNotice = {
 	tone: "error",
 	text: "This hold is no longer held: the store no longer has it (the sale may have been reset), so its units are not yours any more. It was not paid: a paid hold is kept through a reset. Reserve again if any are left.",
 };
+
+/**
+ * Why the page could not confirm the end: no answer at all is out of reach; an HTTP refusal (a
+ * 429 or 503) is a busy store (docs/decisions/111-the-storefronts-leftovers.md).
+ */
+export function whyUnconfirmed(status: number): string {
+	return status === 0
+		? "(This page could not reach the store to confirm.)"
+		: "(The store was busy and could not confirm it yet.)";
+}

@@ -16,12 +16,20 @@ import type { Reservation } from "../../shared/types.ts";
 import type { ApiClient } from "../api/client.ts";
 import { describeCode } from "../api/outcomes.ts";
 import { time } from "../lib/format.ts";
-import { endedHoldNotice, RESET_HOLD_NOTICE, stillHeld } from "./ended-hold.ts";
+import { endedHoldNotice, RESET_HOLD_NOTICE, stillHeld, whyUnconfirmed } from "./ended-hold.ts";
 import type { HeldReservation } from "./HoldPanel.tsx";
 import type { StoreNotice } from "./store-notice.ts";
 
 /** After a confirming read that failed, the next one waits at least this long (server clock). */
 export const CONFIRM_RETRY_MS = 2_000;
+
+/**
+ * A failed read of the hold that says nothing about it: no answer, a 5xx, or the read limiter's
+ * 429. Only the store's own word about the hold (its status, a 404, a 410) ends it for sure.
+ */
+function unsure(r: { ok: false; code: string; status: number }): boolean {
+	return r.code === "network_error" || r.status >= 500 || r.status === 429;
+}
 
 export interface HoldExpiryDeps {
 	hold: HeldReservation | null;
@@ -66,10 +74,10 @@ export function useHoldExpiry(api: ApiClient, deps: HoldExpiryDeps): void {
 			setHold(null);
 			if (r.ok && r.data.status === "PAID") return paid(r.data);
 			if (r.ok) return say(endedHoldNotice(r.data.status));
-			if (r.code === "network_error" || r.status >= 500) {
+			if (unsure(r)) {
 				const shown: StoreNotice = {
 					tone: "error",
-					text: `Your hold ended at ${time(new Date(hold.deadlineMs).toISOString())}, so its units went back to stock. (This page could not reach the store to confirm.)`,
+					text: `Your hold ended at ${time(new Date(hold.deadlineMs).toISOString())}, so its units went back to stock. ${whyUnconfirmed(r.status)}`,
 				};
 				unconfirmed.current = {
 					hold,
@@ -101,7 +109,7 @@ export function useHoldExpiry(api: ApiClient, deps: HoldExpiryDeps): void {
 				unconfirmed.current = null;
 				return;
 			}
-			if (!r.ok && (r.code === "network_error" || r.status >= 500 || r.status === 429)) {
+			if (!r.ok && unsure(r)) {
 				unconfirmed.current = {
 					...u,
 					afterServerMs: Date.now() + on.offsetMs + CONFIRM_RETRY_MS,
