@@ -1,7 +1,9 @@
 // `npm run drop -- [options]`: a flash sale against a running server, then a
 // verdict from the server's own records. Phases: preflight (target, operator
 // token, buyer sessions) → fresh SKU, read by every buyer → burst of reserve
-// attempts → checkouts, cancels and expiry → read the records → verify → report. Progress goes to stderr; the result to stdout (with --json,
+// attempts, each hold checked out, cancelled or left alone while it lives (drop/acts.ts) →
+// the last checkouts and cancels, then the expiry → read the records → verify → report.
+// Progress goes to stderr; the result to stdout (with --json,
 // its last line is one JSON object). Exit code: 0 verified, 1 not, 2 no run (nothing
 // was created), 3 cut: the SKU exists but the run could not be finished (the server
 // stopped answering, or its records could not be read; server-watch.ts).
@@ -10,8 +12,9 @@
 
 import { randomBytes } from "node:crypto";
 import { seededRandom } from "../test/support/random.ts";
+import { Acts } from "./drop/acts.ts";
 import { runBurst } from "./drop/burst.ts";
-import { type Buyer, ipHeader, OPERATOR_IP, sendsClientIps, thinkMinMs } from "./drop/buyers.ts";
+import { ipHeader, OPERATOR_IP, sendsClientIps, thinkMinMs } from "./drop/buyers.ts";
 import { type CutPhase, cutSentence } from "./drop/cut.ts";
 import { runFairness } from "./drop/fairness.ts";
 import { fairnessLines } from "./drop/fairness-report.ts";
@@ -24,7 +27,7 @@ import { RecordsBound, readWithinBound } from "./drop/records-bound.ts";
 import { type DropResult, summaryLines, writeReports } from "./drop/report.ts";
 import { Sampler } from "./drop/sampler.ts";
 import { ServerWatch } from "./drop/server-watch.ts";
-import { assignFates, type SettleResult, settle } from "./drop/settle.ts";
+import { type SettleResult, settle } from "./drop/settle.ts";
 import {
 	checkOperator,
 	checkTarget,
@@ -70,6 +73,10 @@ async function main(): Promise<number> {
 	const sampler = new Sampler();
 	// Every phase after the SKU exists stops early when the time is up or the server is gone.
 	const halted = () => expired() || watch.gone !== null;
+	// Buyers act on their holds during the burst (safe mode: eventual allocations cannot be
+	// checked out or cancelled); stopped in `finally`, so a cut run sends nothing more.
+	const acts =
+		options.mode === "safe" ? new Acts({ client, options, runId, random, halted }) : null;
 	const stopReason: string[] = [];
 	// Seconds each phase took, and the 429s answered in it, for the report.
 	const phaseSeconds: Record<string, number> = {};
@@ -174,7 +181,6 @@ async function main(): Promise<number> {
 		if (watch.gone !== null) return cut("reads", watch.gone, { reads });
 		progress.line(`drop: buyers read the product, answers ${JSON.stringify(reads)}`);
 		phaseDone("setup");
-		const byId = new Map(buyers.value.map((b: Buyer) => [b.sessionId, b]));
 
 		const burstOriginMs = performance.now();
 		sampler.start(sampleClient, sku, burstOriginMs);
@@ -188,7 +194,9 @@ async function main(): Promise<number> {
 			runId,
 			progress,
 			expired: halted,
+			...(acts === null ? {} : { onHold: (hold, buyer) => acts.take(hold, buyer) }),
 		});
+		acts?.burstEnded();
 		const heldUnits = burst.holds.reduce((sum, h) => sum + h.quantity, 0);
 		const burstSoFar = () => ({
 			attempts: burst.attempts,
@@ -196,7 +204,16 @@ async function main(): Promise<number> {
 			heldUnits,
 			statusCounts: burst.statusCounts,
 		});
-		if (watch.gone !== null) return cut("burst", watch.gone, burstSoFar());
+		if (watch.gone !== null)
+			return cut("burst", watch.gone, {
+				...burstSoFar(),
+				...(acts === null
+					? {}
+					: {
+							checkoutStatus: acts.figures.checkoutStatus,
+							cancelStatus: acts.figures.cancelStatus,
+						}),
+			});
 		if (burst.attempts < options.attempts)
 			stopReason.push(
 				`time limit: the burst stopped after ${burst.attempts} of ${options.attempts} attempts`,
@@ -207,19 +224,9 @@ async function main(): Promise<number> {
 		);
 
 		let settled: SettleResult | null = null;
-		if (options.mode === "safe" && !expired()) {
-			assignFates(burst.holds, options, random);
+		if (acts !== null) {
 			const unseenDueMs = burst.unanswered > 0 ? burst.endedAtMs + options.holdSeconds * 1000 : 0;
-			settled = await settle(
-				client,
-				options,
-				burst.holds,
-				byId,
-				runId,
-				progress,
-				halted,
-				unseenDueMs,
-			);
+			settled = await settle(acts, burst.holds, progress, halted, unseenDueMs);
 			if (watch.gone !== null)
 				return cut("settle", watch.gone, {
 					...burstSoFar(),
@@ -227,7 +234,7 @@ async function main(): Promise<number> {
 					cancelStatus: settled.cancelStatus,
 				});
 			progress.line(
-				`drop: checkouts ${JSON.stringify(settled.checkoutStatus)}, cancels ${JSON.stringify(settled.cancelStatus)}, the rest expired`,
+				`drop: checkouts ${JSON.stringify(settled.checkoutStatus)} (${settled.checkoutsDuringBurst} during the burst, ${settled.lapsedCheckouts} met a lapsed hold), cancels ${JSON.stringify(settled.cancelStatus)}, the rest expired`,
 			);
 		}
 		if (expired())
@@ -310,6 +317,11 @@ async function main(): Promise<number> {
 							checkoutLatencyMs: settled.checkoutLatency.summary(),
 							checkoutReplays: settled.replays,
 							checkoutReplayMismatches: settled.replayMismatches,
+							lapsedCheckouts: settled.lapsedCheckouts,
+							checkoutsDuringBurst: settled.checkoutsDuringBurst,
+							freedUnitsDuringBurst: settled.freedUnitsDuringBurst,
+							actQueuedMsMax: settled.queuedMsMax,
+							notActed: settled.notActed,
 							fates,
 						},
 			events: collected.records.events.length,
@@ -340,6 +352,7 @@ async function main(): Promise<number> {
 		}
 		return result.verified ? 0 : EXIT_NOT_VERIFIED;
 	} finally {
+		acts?.stop();
 		watch.stop();
 		await sampler.stop();
 		client.close();

@@ -4,7 +4,8 @@
 // carries an Idempotency-Key, and a few go out as two copies at the same moment
 // with the same key (docs/api.md: same key → same answer, never a second hold).
 // Every answer goes into the tally; a 201 is a hold, a 429 a refusal counted
-// like any other.
+// like any other. A buyer granted a hold acts on it (`onHold`, acts.ts) and makes no
+// other attempt until that is done, as a person at a checkout page would.
 
 import type { Reservation } from "../../src/shared/types.ts";
 import { pick } from "../../test/support/random.ts";
@@ -47,6 +48,11 @@ export interface BurstInput {
 	progress: Progress;
 	/** True once the run's time is up: no new request goes out. */
 	expired: () => boolean;
+	/**
+	 * A hold was just granted to `buyer` (safe mode: acts.ts Acts.take); settles once the buyer
+	 * is done with it. None: every hold waits for the end of the burst as it is.
+	 */
+	onHold?: (hold: TallyHold, buyer: Buyer) => Promise<void>;
 }
 
 export async function runBurst(input: BurstInput): Promise<BurstResult> {
@@ -67,7 +73,13 @@ export async function runBurst(input: BurstInput): Promise<BurstResult> {
 	let unanswered = 0;
 	const startedMs = performance.now();
 
-	const send = async (buyer: Buyer, quantity: number, key: string | null) => {
+	/** One reserve request; a new hold's act (onHold) goes into `acting`. */
+	const send = async (
+		buyer: Buyer,
+		quantity: number,
+		key: string | null,
+		acting: Promise<void>[],
+	) => {
 		sent++;
 		const answer = await client.request<Reservation>("POST", "/api/reservations", {
 			token: buyer.token,
@@ -82,7 +94,7 @@ export async function runBurst(input: BurstInput): Promise<BurstResult> {
 		if (code !== null) codeCounts[code] = (codeCounts[code] ?? 0) + 1;
 		const r = answer.data;
 		if (answer.status === 201 && r !== null && !holds.has(r.reservationId)) {
-			holds.set(r.reservationId, {
+			const hold: TallyHold = {
 				reservationId: r.reservationId,
 				sessionId: buyer.sessionId,
 				quantity: r.quantity,
@@ -90,7 +102,9 @@ export async function runBurst(input: BurstInput): Promise<BurstResult> {
 				fate: "expire",
 				expected: null,
 				orderIds: [],
-			});
+			};
+			holds.set(r.reservationId, hold);
+			if (input.onHold !== undefined) acting.push(input.onHold(hold, buyer));
 		}
 		return answer;
 	};
@@ -103,9 +117,13 @@ export async function runBurst(input: BurstInput): Promise<BurstResult> {
 			const buyer = await queue.next();
 			if (buyer === null) return;
 			const quantity = options.randomQuantity ? 1 + pick(random, RANDOM_QUANTITY_MAX) : 1;
+			const acting: Promise<void>[] = [];
 			if (isPair(i)) {
 				const key = `${runId}-dup-${i}`;
-				const answers = await Promise.all([send(buyer, quantity, key), send(buyer, quantity, key)]);
+				const answers = await Promise.all([
+					send(buyer, quantity, key, acting),
+					send(buyer, quantity, key, acting),
+				]);
 				duplicates.push({
 					key,
 					statuses: answers.map((a) => a.status),
@@ -114,9 +132,12 @@ export async function runBurst(input: BurstInput): Promise<BurstResult> {
 					),
 				});
 			} else {
-				await send(buyer, quantity, random() < options.idempotentRate ? `${runId}-a-${i}` : null);
+				const key = random() < options.idempotentRate ? `${runId}-a-${i}` : null;
+				await send(buyer, quantity, key, acting);
 			}
-			queue.rest(buyer);
+			// The pool goes on with other buyers; this one comes back once done with its hold.
+			if (acting.length === 0) queue.rest(buyer);
+			else void Promise.all(acting).then(() => queue.rest(buyer));
 			const elapsedSec = (performance.now() - startedMs) / 1000;
 			progress.update(
 				`burst: ${answered}/${options.attempts} answered, ${holds.size} holds, ${Math.round(answered / elapsedSec)} req/s`,

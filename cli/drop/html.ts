@@ -70,6 +70,10 @@ export function renderHtml(r: DropResult, charts: ChartData): string {
 			["fates", JSON.stringify(r.settle.fates)],
 			["checkout answers", JSON.stringify(r.settle.checkoutStatus)],
 			[
+				"checkouts during the burst · met a lapsed hold",
+				`${r.settle.checkoutsDuringBurst} · ${r.settle.lapsedCheckouts}`,
+			],
+			[
 				"checkout latency",
 				`p50 ${r.settle.checkoutLatencyMs.p50} ms · p95 ${r.settle.checkoutLatencyMs.p95} ms · p99 ${r.settle.checkoutLatencyMs.p99} ms`,
 			],

@@ -232,19 +232,22 @@ export class JsonClient {
 	/**
 	 * For requests that are safe to repeat (reads, and writes carrying an Idempotency-Key):
 	 * tries again while there is no answer or a 5xx (a dev server reloading answers 503),
-	 * and after a 429's Retry-After (a refused request changed nothing).
+	 * and after a 429's Retry-After (a refused request changed nothing). Once `stop()` says so,
+	 * the answer in hand stands: no further try.
 	 */
 	async retrying<T>(
 		method: string,
 		path: string,
 		options: RequestOptions = {},
+		stop: () => boolean = () => false,
 	): Promise<Answer<T>> {
 		for (let attempt = 1; ; attempt++) {
 			const answer = await this.request<T>(method, path, options);
-			if (attempt >= RETRY_ATTEMPTS) return answer;
+			if (attempt >= RETRY_ATTEMPTS || stop()) return answer;
 			const waitMs = retryWaitMs(answer, attempt);
 			if (waitMs === null) return answer;
 			await sleep(waitMs);
+			if (stop()) return answer;
 		}
 	}
 
