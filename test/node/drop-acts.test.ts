@@ -1,0 +1,176 @@
+// What a drop's buyers do with their holds (cli/drop/acts.ts,
+// docs/decisions/115-buyers-act-while-the-hold-lives.md): fates at the rates asked, a think time
+// bounded by the hold's life, checkouts in flight bounded, and a stopped run that sends nothing
+// more. Pure (a fake client, no server): here rather than in test/unit because acts.ts reaches
+// Node-only modules, which the Worker tsconfig that types test/unit cannot.
+import { describe, expect, it } from "vitest";
+import {
+	Acts,
+	chooseFate,
+	HOLD_SHARE,
+	MAX_CHECKOUT_CONCURRENCY,
+	THINK_MAX_MS,
+	thinkMs,
+} from "../../cli/drop/acts.ts";
+import type { Answer, JsonClient } from "../../cli/drop/http.ts";
+import { type DropOptions, parseOptions } from "../../cli/drop/options.ts";
+import type { TallyHold } from "../../cli/drop/types.ts";
+import { sleep } from "../../src/shared/sleep.ts";
+import { seededRandom } from "../support/random.ts";
+
+function options(args: string[]): DropOptions {
+	const parsed = parseOptions(["--admin-token", "t", ...args], {});
+	if (!parsed.ok) throw new Error(parsed.message);
+	return parsed.options;
+}
+
+/** A hold answered just now, `leftMs` before it lapses. */
+function hold(i: number, leftMs: number): TallyHold {
+	return {
+		reservationId: `rsv_${i}~S`,
+		sessionId: `s${i}`,
+		quantity: 1,
+		expiresAt: new Date(Date.now() + leftMs).toISOString(),
+		fate: "expire",
+		expected: null,
+		orderIds: [],
+	};
+}
+
+const buyer = (i: number) => ({ sessionId: `s${i}`, token: `t${i}`, ip: null });
+
+/** A client whose checkouts answer 200 when the test opens the gate; counts what is in flight. */
+function gatedClient() {
+	let inFlight = 0;
+	let maxInFlight = 0;
+	let sent = 0;
+	let open = false;
+	const waiters: (() => void)[] = [];
+	const client = {
+		retrying: async (_method: string, _path: string, opts: { body: { reservationId: string } }) => {
+			sent++;
+			inFlight++;
+			maxInFlight = Math.max(maxInFlight, inFlight);
+			if (!open) await new Promise<void>((r) => waiters.push(r));
+			inFlight--;
+			const id = opts.body.reservationId;
+			return { status: 200, data: { orderId: `ord_${id}` }, latencyMs: 1 } as Answer<unknown>;
+		},
+		request: async () => {
+			sent++;
+			return { status: 200, data: null, latencyMs: 1 } as Answer<unknown>;
+		},
+	} as unknown as JsonClient;
+	return {
+		client,
+		stats: () => ({ inFlight, maxInFlight, sent }),
+		release: () => {
+			open = true;
+			for (const w of waiters.splice(0)) w();
+		},
+	};
+}
+
+async function until(ok: () => boolean): Promise<void> {
+	for (let i = 0; i < 400 && !ok(); i++) await sleep(10);
+	expect(ok()).toBe(true);
+}
+
+describe("a hold's fate and think time", () => {
+	it("draws fates at the rates the options say", () => {
+		const o = options(["--checkout-rate", "0.5", "--decline-rate", "0.2", "--cancel-rate", "0.3"]);
+		const random = seededRandom(1);
+		const counts: Record<string, number> = {};
+		const n = 20_000;
+		for (let i = 0; i < n; i++) {
+			const fate = chooseFate(o, random);
+			counts[fate] = (counts[fate] ?? 0) + 1;
+		}
+		const share = (fate: string) => (counts[fate] ?? 0) / n;
+		expect(share("declined")).toBeCloseTo(0.1, 1);
+		expect(share("checkout")).toBeCloseTo(0.4, 1);
+		expect(share("cancel")).toBeCloseTo(0.3, 1);
+		expect(share("expire")).toBeCloseTo(0.2, 1);
+	});
+
+	it("thinks at most THINK_MAX_MS, and at most a share of the hold's life left", () => {
+		const random = seededRandom(2);
+		for (const leftMs of [-5, 0, 400, 6_000, 30_000, 600_000]) {
+			const cap = Math.max(0, Math.min(THINK_MAX_MS, leftMs / HOLD_SHARE));
+			for (let i = 0; i < 200; i++) {
+				const ms = thinkMs(leftMs, random);
+				expect(ms).toBeGreaterThanOrEqual(cap / 3);
+				expect(ms).toBeLessThanOrEqual(cap);
+			}
+		}
+	});
+});
+
+describe("buyers acting on their holds", () => {
+	it("keeps at most MAX_CHECKOUT_CONCURRENCY checkouts in flight, and each paid hold says PAID", async () => {
+		const gate = gatedClient();
+		const o = options(["--checkout-rate", "1", "--cancel-rate", "0", "--decline-rate", "0"]);
+		const acts = new Acts({
+			client: gate.client,
+			options: o,
+			runId: "r",
+			random: seededRandom(3),
+			halted: () => false,
+		});
+		const holds = Array.from({ length: MAX_CHECKOUT_CONCURRENCY + 36 }, (_, i) => hold(i, 400));
+		const done = Promise.all(holds.map((h, i) => acts.take(h, buyer(i))));
+		await until(() => gate.stats().inFlight === MAX_CHECKOUT_CONCURRENCY);
+		// The others wait their turn; none goes out past the bound.
+		await sleep(150);
+		expect(gate.stats().maxInFlight).toBe(MAX_CHECKOUT_CONCURRENCY);
+		expect(acts.figures.checkoutsDuringBurst).toBe(0);
+		gate.release();
+		await done;
+		expect(acts.remaining).toBe(0);
+		expect(holds.every((h) => h.fate === "checkout" && h.expected === "PAID")).toBe(true);
+		expect(acts.figures.checkoutStatus).toEqual({ "200": holds.length });
+		// The first 20 paid are sent again with the same key.
+		expect(gate.stats().sent).toBe(holds.length + 20);
+		expect(acts.figures.checkoutsDuringBurst).toBe(holds.length);
+	});
+
+	it("sends nothing once stopped: the acts still thinking are dropped and settle at once", async () => {
+		const gate = gatedClient();
+		const o = options(["--checkout-rate", "0.5", "--cancel-rate", "0.5", "--decline-rate", "0"]);
+		const acts = new Acts({
+			client: gate.client,
+			options: o,
+			runId: "r",
+			random: seededRandom(4),
+			halted: () => false,
+		});
+		const holds = Array.from({ length: 10 }, (_, i) => hold(i, 2_000));
+		const done = Promise.all(holds.map((h, i) => acts.take(h, buyer(i))));
+		acts.stop();
+		await done;
+		expect(acts.remaining).toBe(0);
+		expect(acts.figures.notActed).toBe(10);
+		// Past the longest think time (a quarter of 2 s): still nothing sent.
+		await sleep(600);
+		expect(gate.stats().sent).toBe(0);
+		expect(holds.every((h) => h.expected === null)).toBe(true);
+	});
+
+	it("counts the checkouts answered after the burst's end apart from those during it", async () => {
+		const gate = gatedClient();
+		gate.release();
+		const o = options(["--checkout-rate", "1", "--cancel-rate", "0", "--decline-rate", "0"]);
+		const acts = new Acts({
+			client: gate.client,
+			options: o,
+			runId: "r",
+			random: seededRandom(5),
+			halted: () => false,
+		});
+		await acts.take(hold(0, 400), buyer(0));
+		acts.burstEnded();
+		await acts.take(hold(1, 400), buyer(1));
+		expect(acts.figures.checkoutsDuringBurst).toBe(1);
+		expect(acts.figures.checkoutStatus).toEqual({ "200": 2 });
+	});
+});
