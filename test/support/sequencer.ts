@@ -44,6 +44,8 @@ export const EXPECTED_SECONDS: Readonly<Record<string, number>> = {
 	// A kill -9 and a restart of the product under the open demo.
 	"test/e2e/demo-refusals.test.ts": 16,
 	"test/node/drop-limits.test.ts": 18,
+	// A paced 17 s burst with 6 s holds, the last acts and the expiry wait (decision 115).
+	"test/node/drop-flow.test.ts": 40,
 	"test/e2e/storefront-operator-changes.test.ts": 20,
 	// A refused feed under a paused clock; a reset seen by the read every 10 s.
 	"test/e2e/storefront-feed-refused.test.ts": 36,
