@@ -234,7 +234,7 @@ async function main(): Promise<number> {
 					cancelStatus: settled.cancelStatus,
 				});
 			progress.line(
-				`drop: checkouts ${JSON.stringify(settled.checkoutStatus)} (${settled.checkoutsDuringBurst} during the burst, ${settled.lapsedCheckouts} met a lapsed hold), cancels ${JSON.stringify(settled.cancelStatus)}, the rest expired`,
+				`drop: checkouts ${JSON.stringify(settled.checkoutStatus)} (${settled.checkoutsDuringBurst} during the burst, ${settled.lapsedCheckouts} met a lapsed hold, ${settled.lapsedInQueue} acts not sent: the hold lapsed first), cancels ${JSON.stringify(settled.cancelStatus)}, the rest expired`,
 			);
 		}
 		if (expired())
@@ -318,9 +318,11 @@ async function main(): Promise<number> {
 							checkoutReplays: settled.replays,
 							checkoutReplayMismatches: settled.replayMismatches,
 							lapsedCheckouts: settled.lapsedCheckouts,
+							lapsedInQueue: settled.lapsedInQueue,
 							checkoutsDuringBurst: settled.checkoutsDuringBurst,
 							freedUnitsDuringBurst: settled.freedUnitsDuringBurst,
 							actQueuedMsMax: settled.queuedMsMax,
+							actSlots: acts?.slots ?? 0,
 							notActed: settled.notActed,
 							fates,
 						},

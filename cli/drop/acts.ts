@@ -56,6 +56,11 @@ export interface ActsFigures {
 	replayMismatches: number;
 	/** Checkouts answered 410: the hold had lapsed before the checkout reached it. */
 	lapsedCheckouts: number;
+	/**
+	 * Acts not sent because their hold lapsed while they waited for a place among the checkouts
+	 * in flight: the run, not the server, was what they waited for.
+	 */
+	lapsedInQueue: number;
 	/** Checkouts answered before the burst's last answer. */
 	checkoutsDuringBurst: number;
 	/**
@@ -86,6 +91,7 @@ export class Acts {
 		replays: 0,
 		replayMismatches: 0,
 		lapsedCheckouts: 0,
+		lapsedInQueue: 0,
 		checkoutsDuringBurst: 0,
 		freedUnitsDuringBurst: 0,
 		queuedMsMax: 0,
@@ -97,9 +103,11 @@ export class Acts {
 	private readonly random: () => number;
 	/** True once the run stops (time up, server gone): no new request goes out. */
 	private readonly halted: () => boolean;
-	private readonly limit: number;
-	/** Thinking (a timer set) or waiting for a place, in the order they became due. */
+	/** Checkouts and cancels in flight at most. */
+	readonly slots: number;
+	/** Thinking (a timer set). */
 	private readonly thinking = new Set<Pending>();
+	/** Waiting for a place, in the order they became due; served newest first (pump). */
 	private readonly waiting: Pending[] = [];
 	private inFlight = 0;
 	private paidSoFar = 0;
@@ -122,7 +130,7 @@ export class Acts {
 		this.runId = input.runId;
 		this.random = input.random;
 		this.halted = input.halted;
-		this.limit = Math.min(input.options.concurrency, MAX_CHECKOUT_CONCURRENCY);
+		this.slots = Math.min(input.options.concurrency, MAX_CHECKOUT_CONCURRENCY);
 	}
 
 	/**
@@ -193,11 +201,25 @@ export class Acts {
 		}
 	}
 
+	/**
+	 * Sends the waiting acts while there is a place. Newest first: when holds come faster than
+	 * the checkouts in flight can serve, oldest first would send every act late, each with its
+	 * hold about to lapse (and units lapsed back into the burst make more holds, more acts); the
+	 * newest still have their hold's life ahead. An act whose hold lapsed while it waited is
+	 * not sent (the buyer's page says the hold ended): counted apart, `lapsedInQueue`, and the
+	 * hold, left alone past its expiresAt, is expected EXPIRED.
+	 */
 	private pump(): void {
-		while (this.inFlight < this.limit && this.waiting.length > 0) {
-			const next = this.waiting.shift() as Pending;
+		while (this.inFlight < this.slots && this.waiting.length > 0) {
+			const next = this.waiting.pop() as Pending;
 			if (this.stopped || this.halted()) {
 				this.figures.notActed++;
+				next.done();
+				continue;
+			}
+			if (Date.parse(next.hold.expiresAt) <= Date.now()) {
+				this.figures.lapsedInQueue++;
+				next.hold.expected = "EXPIRED";
 				next.done();
 				continue;
 			}

@@ -70,8 +70,8 @@ export function renderHtml(r: DropResult, charts: ChartData): string {
 			["fates", JSON.stringify(r.settle.fates)],
 			["checkout answers", JSON.stringify(r.settle.checkoutStatus)],
 			[
-				"checkouts during the burst · met a lapsed hold",
-				`${r.settle.checkoutsDuringBurst} · ${r.settle.lapsedCheckouts}`,
+				"checkouts during the burst · met a lapsed hold · not sent, the hold lapsed waiting",
+				`${r.settle.checkoutsDuringBurst} · ${r.settle.lapsedCheckouts} · ${r.settle.lapsedInQueue}`,
 			],
 			[
 				"checkout latency",

@@ -56,12 +56,16 @@ export interface DropResult {
 		checkoutReplayMismatches: number;
 		/** Checkouts answered 410: the hold had lapsed first (cli/drop/acts.ts). */
 		lapsedCheckouts: number;
+		/** Checkouts and cancels not sent: their hold lapsed while they waited for a place. */
+		lapsedInQueue: number;
 		/** Checkouts answered while the burst still ran. */
 		checkoutsDuringBurst: number;
 		/** Units cancels and failed payments sent during the burst released (or may have: answer lost). */
 		freedUnitsDuringBurst: number;
 		/** The longest an act waited past its think time for a place among the checkouts in flight. */
 		actQueuedMsMax: number;
+		/** Checkouts and cancels in flight at most (acts.ts MAX_CHECKOUT_CONCURRENCY). */
+		actSlots: number;
 		/** Holds whose checkout or cancel never went out: the run stopped first. */
 		notActed: number;
 		fates: Record<string, number>;
@@ -126,7 +130,7 @@ export function summaryLines(r: DropResult): string[] {
 	if (r.settle !== null) {
 		lines.push(
 			`  fates ${JSON.stringify(r.settle.fates)}; checkout ${JSON.stringify(r.settle.checkoutStatus)} p95 ${r.settle.checkoutLatencyMs.p95} ms; cancel ${JSON.stringify(r.settle.cancelStatus)}`,
-			`  checkouts during the burst ${r.settle.checkoutsDuringBurst}, met a lapsed hold ${r.settle.lapsedCheckouts}; longest wait for a checkout slot ${r.settle.actQueuedMsMax} ms; not acted on ${r.settle.notActed}`,
+			`  checkouts during the burst ${r.settle.checkoutsDuringBurst}, met a lapsed hold ${r.settle.lapsedCheckouts}; not sent, the hold lapsed waiting for a place among ${r.settle.actSlots} in flight ${r.settle.lapsedInQueue} (longest wait ${r.settle.actQueuedMsMax} ms); not acted on ${r.settle.notActed}`,
 		);
 	}
 	for (const f of r.failures) lines.push(`  FAIL ${f}`);

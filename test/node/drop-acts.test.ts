@@ -45,10 +45,13 @@ function gatedClient() {
 	let maxInFlight = 0;
 	let sent = 0;
 	let open = false;
+	/** Reservation ids, in the order their checkouts went out. */
+	const order: string[] = [];
 	const waiters: (() => void)[] = [];
 	const client = {
 		retrying: async (_method: string, _path: string, opts: { body: { reservationId: string } }) => {
 			sent++;
+			order.push(opts.body.reservationId);
 			inFlight++;
 			maxInFlight = Math.max(maxInFlight, inFlight);
 			if (!open) await new Promise<void>((r) => waiters.push(r));
@@ -63,7 +66,7 @@ function gatedClient() {
 	} as unknown as JsonClient;
 	return {
 		client,
-		stats: () => ({ inFlight, maxInFlight, sent }),
+		stats: () => ({ inFlight, maxInFlight, sent, order }),
 		release: () => {
 			open = true;
 			for (const w of waiters.splice(0)) w();
@@ -117,7 +120,7 @@ describe("buyers acting on their holds", () => {
 			random: seededRandom(3),
 			halted: () => false,
 		});
-		const holds = Array.from({ length: MAX_CHECKOUT_CONCURRENCY + 36 }, (_, i) => hold(i, 400));
+		const holds = Array.from({ length: MAX_CHECKOUT_CONCURRENCY + 36 }, (_, i) => hold(i, 2_000));
 		const done = Promise.all(holds.map((h, i) => acts.take(h, buyer(i))));
 		await until(() => gate.stats().inFlight === MAX_CHECKOUT_CONCURRENCY);
 		// The others wait their turn; none goes out past the bound.
@@ -132,6 +135,46 @@ describe("buyers acting on their holds", () => {
 		// The first 20 paid are sent again with the same key.
 		expect(gate.stats().sent).toBe(holds.length + 20);
 		expect(acts.figures.checkoutsDuringBurst).toBe(holds.length);
+	});
+
+	it("sends the newest waiting act first, and none whose hold lapsed while it waited", async () => {
+		const gate = gatedClient();
+		const o = options(["--checkout-rate", "1", "--cancel-rate", "0", "--decline-rate", "0"]);
+		const acts = new Acts({
+			client: gate.client,
+			options: o,
+			runId: "r",
+			random: seededRandom(6),
+			halted: () => false,
+		});
+		// Every place taken by holds that outlive the test.
+		const long = Array.from({ length: MAX_CHECKOUT_CONCURRENCY }, (_, i) => hold(i, 60_000));
+		const first = Promise.all(long.map((h, i) => acts.take(h, buyer(i))));
+		await until(() => gate.stats().inFlight === MAX_CHECKOUT_CONCURRENCY);
+		// Then a hold that lapses while it waits, and two that became due after it, one by one.
+		const short = hold(100, 200);
+		const older = hold(101, 60_000);
+		const fresh = hold(102, 60_000);
+		const waited = acts.take(short, buyer(100));
+		await sleep(300);
+		const taken = [acts.take(older, buyer(101))];
+		await sleep(Math.min(THINK_MAX_MS, 60_000 / HOLD_SHARE) + 100);
+		taken.push(acts.take(fresh, buyer(102)));
+		await sleep(Math.min(THINK_MAX_MS, 60_000 / HOLD_SHARE) + 100);
+		gate.release();
+		await Promise.all([first, waited, ...taken]);
+		expect(older.expected).toBe("PAID");
+		expect(fresh.expected).toBe("PAID");
+		// Newest first: the one that became due last went out before the older one.
+		const sentOrder = gate.stats().order;
+		expect(sentOrder.indexOf(fresh.reservationId)).toBeLessThan(
+			sentOrder.indexOf(older.reservationId),
+		);
+		// Not sent: its hold had lapsed when a place came; nobody touched it, so it expires.
+		expect(short.expected).toBe("EXPIRED");
+		expect(short.orderIds).toEqual([]);
+		expect(acts.figures.lapsedInQueue).toBe(1);
+		expect(gate.stats().sent).toBe(MAX_CHECKOUT_CONCURRENCY + 2 + 20);
 	});
 
 	it("sends nothing once stopped: the acts still thinking are dropped and settle at once", async () => {

@@ -47,6 +47,8 @@ describe("npm run drop: buyers pay while their hold lives", () => {
 			// of holds taken in the burst's last 6 s).
 			expect(settled?.checkoutStatus["410"], run.stderr).toBeUndefined();
 			expect(settled?.lapsedCheckouts).toBe(0);
+			// Nor did one wait in the run's own queue until its hold lapsed.
+			expect(settled?.lapsedInQueue).toBe(0);
 			// Checkouts were answered while the burst still ran, not only after it.
 			expect(settled?.checkoutsDuringBurst ?? 0).toBeGreaterThan(0);
 			expect(result.statusCounts["429"]).toBeUndefined();
