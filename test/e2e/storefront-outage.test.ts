@@ -111,7 +111,9 @@ describe("storefront during failures", () => {
 	});
 
 	it("says a busy store could not confirm a hold's end, and confirms it once reads are answered again", async () => {
-		const { sku, page, errors } = await holdingPage(e2e.server, { holdSeconds: SHORT_HOLD_SECONDS });
+		const { sku, page, errors } = await holdingPage(e2e.server, {
+			holdSeconds: SHORT_HOLD_SECONDS,
+		});
 		// The store answers every read of the hold with the read limiter's 429 while its end passes.
 		let refused = 0;
 		await page.route("**/api/reservations/*", (route) => {
