@@ -149,7 +149,9 @@ describe("operator console: editing and creating drops", () => {
 		await save.click();
 		const dialog = page.getByRole("dialog", { name: `Change ${sku}?` });
 		await dialog.waitFor();
-		expect(await dialog.textContent()).toMatch(/Stock cut from 3 to 1 units\. 2 held and 0 sold/);
+		expect(await dialog.textContent()).toMatch(
+			/Stock cut from 3 to 1 unit\. 2 held and 0 sold .* this save will be refused unless holds end before it arrives\./,
+		);
 		// Going back sends nothing.
 		await dialog.getByRole("button", { name: "Go back" }).click();
 		await expect.poll(() => dialog.isVisible(), POLL).toBe(false);

@@ -151,6 +151,33 @@ describe("the Edit drop form", () => {
 		expect(destructiveChanges(p, { startsAt: null }, NOW)).toEqual([]);
 	});
 
+	it("says a cut's floor only when units are held or sold, in the singular for one, and that a cut under it will be refused", () => {
+		const held = (reserved: number, sold = 0) =>
+			product({
+				totalStock: 2,
+				availability: {
+					...product().availability,
+					total: 2,
+					available: 2 - reserved - sold,
+					reserved,
+					sold,
+				},
+			});
+		const under = destructiveChanges(held(2), { totalStock: 1 }, NOW)[0] ?? "";
+		expect(under).toMatch(
+			/^Stock cut from 2 to 1 unit\. 2 held and 0 sold \(as of [^)]+\) stay theirs/,
+		);
+		expect(under).toMatch(/this save will be refused unless holds end before it arrives\.$/);
+		const none = destructiveChanges(held(0), { totalStock: 1 }, NOW)[0] ?? "";
+		expect(none).toMatch(
+			/^Stock cut from 2 to 1 unit\. Nothing was held or sold \(as of [^)]+\)\.$/,
+		);
+		expect(none).not.toMatch(/below 0/);
+		const above = destructiveChanges(held(1), { totalStock: 1 }, NOW)[0] ?? "";
+		expect(above).toMatch(/stay theirs: the server refuses a total below 1 \(held and sold/);
+		expect(above).not.toMatch(/will be refused/);
+	});
+
 	it("finds the field a server message names", () => {
 		expect(
 			fieldOfMessage("totalStock cannot go below the units reserved and sold (of a SKU …)."),

@@ -7,7 +7,7 @@ import {
 	parseProductMessage,
 } from "../../src/web/api/live-protocol.ts";
 import { describeCode } from "../../src/web/api/outcomes.ts";
-import { clock, shortId } from "../../src/web/lib/format.ts";
+import { clock, counted, shortId } from "../../src/web/lib/format.ts";
 import { percentiles } from "../../src/web/lib/percentiles.ts";
 import { EventualStock } from "../../src/web/mock/eventual.ts";
 
@@ -99,6 +99,12 @@ describe("outcome sentences", () => {
 		expect(clock(125)).toBe("2:05");
 		expect(clock(3725)).toBe("1:02:05");
 		expect(clock(-3)).toBe("0:00");
+	});
+
+	it('counts in the singular for one (the console\'s "1 session", never "1 sessions")', () => {
+		expect(counted(1, "session")).toBe("1 session");
+		expect(counted(0, "unit")).toBe("0 units");
+		expect(counted(2, "unit")).toBe("2 units");
 	});
 });
 

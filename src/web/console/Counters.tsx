@@ -3,6 +3,7 @@
 
 import type { Availability, Stats } from "../../shared/types.ts";
 import { Metric } from "../components/Metric.tsx";
+import { counted } from "../lib/format.ts";
 
 export function Counters({
 	counters,
@@ -145,11 +146,12 @@ export function FairnessFigures({ stats }: { stats: Stats | null }) {
 			</div>
 			{f.flagged !== null && f.unread !== null && f.clear !== null ? (
 				<p class="muted small">
-					Suspect: flagged by the bot signals ({f.flagged.sessions} sessions, {f.flagged.units}{" "}
-					units) or never read the product before trying ({f.unread.sessions} sessions,{" "}
-					{f.unread.units} units); clear: {f.clear.sessions} sessions, {f.clear.units} units. A
-					share ratio of 1 means the clear sessions got their share. The server cannot tell a person
-					from a script that reads first: only a simulated drop knows who was who.
+					Suspect: flagged by the bot signals ({counted(f.flagged.sessions, "session")},{" "}
+					{counted(f.flagged.units, "unit")}) or never read the product before trying (
+					{counted(f.unread.sessions, "session")}, {counted(f.unread.units, "unit")}); clear:{" "}
+					{counted(f.clear.sessions, "session")}, {counted(f.clear.units, "unit")}. A share ratio of
+					1 means the clear sessions got their share. The server cannot tell a person from a script
+					that reads first: only a simulated drop knows who was who.
 				</p>
 			) : (
 				<p class="muted small">

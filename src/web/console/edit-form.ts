@@ -4,7 +4,7 @@
 // the changes worth a confirmation, and which field a refusal names.
 
 import type { Product } from "../../shared/types.ts";
-import { minorUnitDigits, shownDigits, time, toMinorUnits } from "../lib/format.ts";
+import { counted, minorUnitDigits, shownDigits, time, toMinorUnits } from "../lib/format.ts";
 import { startsAtInstant } from "./create-form.ts";
 
 /** A field of the form, by the name its input carries. */
@@ -169,10 +169,16 @@ export function destructiveChanges(p: Product, patch: ProductPatch, nowMs: numbe
 	if (patch.totalStock !== undefined && patch.totalStock < p.totalStock) {
 		const a = p.availability;
 		const taken = a.reserved + a.sold;
+		const cut = `Stock cut from ${p.totalStock} to ${counted(patch.totalStock, "unit")}.`;
+		const counts = `${a.reserved} held and ${a.sold} sold (as of ${time(a.asOf)})`;
+		// The refusal's floor only when there is one; and said plainly when this cut is under it.
+		// The counts are a read's, so holds that end before the PATCH arrives may still let it pass.
 		said.push(
-			`Stock cut from ${p.totalStock} to ${patch.totalStock} units. ` +
-				`${a.reserved} held and ${a.sold} sold (as of ${time(a.asOf)}) stay theirs: the server refuses a total below ${taken} ` +
-				"(held and sold units are never taken back).",
+			taken === 0
+				? `${cut} Nothing was held or sold (as of ${time(a.asOf)}).`
+				: patch.totalStock < taken
+					? `${cut} ${counts} stay theirs, more than the new total: the server refuses a total below ${taken}, so this save will be refused unless holds end before it arrives.`
+					: `${cut} ${counts} stay theirs: the server refuses a total below ${taken} (held and sold units are never taken back).`,
 		);
 	}
 	if (patch.startsAt !== undefined && patch.startsAt !== null) {

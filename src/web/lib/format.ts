@@ -75,6 +75,11 @@ export function units(n: number): string {
 	return new Intl.NumberFormat().format(n);
 }
 
+/** A count with its noun, singular for one: (1, "unit") → "1 unit", (2, "session") → "2 sessions". */
+export function counted(n: number, noun: string): string {
+	return `${n} ${n === 1 ? noun : `${noun}s`}`;
+}
+
 /** Dollars with enough digits to show a virtual cost of a fraction of a cent. */
 export function usd(amount: number, digits = 2): string {
 	return `$${amount.toFixed(digits)}`;
