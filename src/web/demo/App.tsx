@@ -16,7 +16,7 @@ import { usd } from "../lib/format.ts";
 import { moveFocus } from "../lib/move-focus.ts";
 import type { Backend, DemoState } from "./demo-state.ts";
 import { ResetStep } from "./ResetStep.tsx";
-import { CostMeter, SessionBanner, SessionEndedBanner } from "./StatusBar.tsx";
+import { CostMeter, SessionBanner } from "./StatusBar.tsx";
 import { GuardrailStep, LoginStep, SafeStep, StampedeStep, SummaryStep } from "./Steps.tsx";
 import { type Demo as DemoRun, useDemo } from "./useDemo.ts";
 
@@ -119,14 +119,13 @@ export function Demo() {
 					}}
 				/>
 			</section>
-			{s.session && s.sessionEndsAtMs !== null ? (
+			{((s.session && s.sessionEndsAtMs !== null) || s.sessionEndedAt) && (
 				<SessionBanner
-					endsAtMs={s.sessionEndsAtMs}
+					endsAtMs={s.session ? s.sessionEndsAtMs : null}
+					endedAt={s.session ? null : s.sessionEndedAt}
 					backend={backend}
 					onExpired={() => actions.expire()}
 				/>
-			) : (
-				s.sessionEndedAt && <SessionEndedBanner endedAt={s.sessionEndedAt} />
 			)}
 			<CostMeter
 				cost={s.cost}
@@ -145,6 +144,7 @@ export function Demo() {
 			<StampedeStep s={s} onFire={(m) => void actions.stampede(m)} />
 			<GuardrailStep
 				s={s}
+				plannedThresholdUsd={thresholdUsd}
 				onRun={() => void actions.runToGuardrail()}
 				onTrip={() => void actions.tripNow()}
 			/>

@@ -1,59 +1,72 @@
 // What stays on screen through every step: the session's time left, the cost
 // meter (real spend, locked at $0, the modelled virtual spend, the guardrail
-// and the last response's own receipt). The meter is sticky, so the numbers
-// stay in view at the reveal (steps 4 and 6).
+// and the last response's own receipt). The meter is sticky where the window is tall enough, so
+// the numbers stay in view at the reveal (steps 4 and 6); styles.css says when it is not.
 
-import { useEffect } from "preact/hooks";
+import { useEffect, useRef } from "preact/hooks";
 import { costUsd, DO_MEMORY_GB, emptyUsage } from "../../domain/pricing.ts";
 import type { CostLedger, Guardrail, UsageCounts } from "../../shared/types.ts";
 import { Metric } from "../components/Metric.tsx";
 import { clock, time, usd } from "../lib/format.ts";
 import { useNow } from "../lib/hooks.ts";
 import type { Backend, DemoState, Receipt } from "./demo-state.ts";
+import { sessionNotice } from "./session-notice.ts";
 
 /**
- * Its own clock: only the banner re-renders every second, not the page (a
- * page-wide tick re-rendered every step, and with it the Turnstile widget).
+ * The session line, from the sign-in on: its time left while the session is active, and when it
+ * ended once it has. Its own clock: only the banner re-renders every second, not the page (a
+ * page-wide tick re-rendered every step, and with it the Turnstile widget). The countdown is a
+ * `role="timer"` (not announced each second); one polite region, mounted with the banner and kept
+ * across the end, says only five minutes left, one minute left and the end (session-notice.ts).
  */
 export function SessionBanner({
 	endsAtMs,
+	endedAt,
 	backend,
 	onExpired,
 }: {
-	/** When the session ends on this page's clock (lib/session-clock.ts), not the server's `expiresAt`. */
-	endsAtMs: number;
+	/** When the session ends on this page's clock (lib/session-clock.ts), not the server's `expiresAt`; null once ended. */
+	endsAtMs: number | null;
+	/** When the session ended on the page; null while it is active. */
+	endedAt: string | null;
 	backend: Backend;
 	/** Its 20 minutes are over: the page ends the session (useDemo.ts `expire`). */
 	onExpired(): void;
 }) {
 	const nowMs = useNow(1000);
-	const left = (endsAtMs - nowMs) / 1000;
+	const active = endsAtMs !== null && endedAt === null;
+	const left = active ? (endsAtMs - nowMs) / 1000 : 0;
 	useEffect(() => {
-		if (left <= 0) onExpired();
-	}, [left <= 0]);
+		if (active && left <= 0) onExpired();
+	}, [active && left <= 0]);
+	const notice =
+		endedAt !== null
+			? `Session ended at ${time(endedAt)}: verify again in step 1 to go on.`
+			: sessionNotice(left);
 	return (
-		<p class="banner" role="status" aria-label="Session">
-			<span>
-				Session active · <strong>{clock(Math.max(0, left))}</strong> left of 20 minutes
-			</span>
+		// biome-ignore lint/a11y/useSemanticElements: a line of the page, not a form control group, so not a <fieldset>.
+		<div class="banner" role="group" aria-label="Session">
+			{active ? (
+				<span role="timer">
+					Session active · <strong>{clock(Math.max(0, left))}</strong> left of 20 minutes
+				</span>
+			) : (
+				<span>
+					Session ended at <strong>{endedAt === null ? "" : time(endedAt)}</strong>: verify again in
+					step 1 to go on.
+				</span>
+			)}
 			<span class="muted small">
-				{backend === "mock"
-					? "Simulated in this page: the session lives in its memory, nothing is stored on a server."
-					: "Stored in KV: session id, a hash of the IP, timestamps. No personal data."}
+				{!active
+					? "What this run showed stays on the page."
+					: backend === "mock"
+						? "Simulated in this page: the session lives in its memory, nothing is stored on a server."
+						: "Stored in KV: session id, a hash of the IP, timestamps. No personal data."}
 			</span>
-		</p>
-	);
-}
-
-/** After the session ended on the page: how to go on, and that the run's results stay. */
-export function SessionEndedBanner({ endedAt }: { endedAt: string }) {
-	return (
-		<p class="banner" role="status" aria-label="Session">
-			<span>
-				Session ended at <strong>{time(endedAt)}</strong>: verify again in step 1 to go on.
+			<span class="visually-hidden" role="status" aria-label="Session notice">
+				{notice}
 			</span>
-			<span class="muted small">What this run showed stays on the page.</span>
-		</p>
+		</div>
 	);
 }
 
@@ -73,8 +86,24 @@ export function CostMeter({
 	receipt: Receipt | null;
 }) {
 	const ownThreshold = guardrail?.source === "demo";
+	const ref = useRef<HTMLElement>(null);
+	// The meter's height, for the focus targets' scroll margin (styles.css): it grows when the
+	// receipt opens, and in CSS pixels when the page is zoomed.
+	useEffect(() => {
+		const el = ref.current;
+		if (el === null || typeof ResizeObserver === "undefined") return;
+		const root = document.documentElement.style;
+		const observer = new ResizeObserver(() =>
+			root.setProperty("--meter-height", `${Math.ceil(el.getBoundingClientRect().height)}px`),
+		);
+		observer.observe(el);
+		return () => {
+			observer.disconnect();
+			root.removeProperty("--meter-height");
+		};
+	}, []);
 	return (
-		<section class="card meter" aria-label="Cost meter">
+		<section class="card meter" aria-label="Cost meter" ref={ref}>
 			<div class="metrics">
 				<Metric label="Real spend">{usd(cost?.realUsd ?? 0)}</Metric>
 				<Metric label="Virtual spend (list prices)">{usd(cost?.virtualUsd ?? 0, 6)}</Metric>

@@ -93,6 +93,7 @@ export function LoginStep({
 
 export function SafeStep({ s, onAllocate }: { s: DemoState; onAllocate(): void }) {
 	const a = s.allocation;
+	const mock = s.backend === "mock";
 	return (
 		<Step
 			n={2}
@@ -115,11 +116,15 @@ export function SafeStep({ s, onAllocate }: { s: DemoState; onAllocate(): void }
 				</Action>
 				{a && (
 					<span
-						class={`badge ${a.latencyMs < FAST_MS ? "badge-ok" : "badge-warn"}`}
+						class={`badge ${(mock ? a.roundTripMs : a.latencyMs) < FAST_MS ? "badge-ok" : "badge-warn"}`}
 						role="status"
 						aria-label="Latency"
 					>
-						{ms(a.latencyMs)} at the edge · {ms(a.roundTripMs)} round trip
+						{/* The mock has no edge: its server time is a random draw (src/web/mock/backend.ts),
+						    said as simulated; only the round trip in this page is measured. */}
+						{mock
+							? `${ms(a.latencyMs)} simulated server time · ${ms(a.roundTripMs)} in this page`
+							: `${ms(a.latencyMs)} at the edge · ${ms(a.roundTripMs)} round trip`}
 					</span>
 				)}
 			</div>
@@ -208,19 +213,55 @@ export function StampedeStep({ s, onFire }: { s: DemoState; onFire(m: Mode): voi
 	);
 }
 
+/**
+ * Step 4's words. The live regions say events, each once: the armed status changes only with the
+ * threshold or its source, the tripped alert is set once (no running figure in it), and the run's
+ * status only when the run ends; the spend, which moves with every response, and a run's progress
+ * are plain lines beside them (docs/demo.md, "What the page announces").
+ */
+export function guardrailWords(
+	s: DemoState,
+	plannedThresholdUsd: number,
+): { armed: string; tripped: string; spend: string } {
+	const g = s.guardrail;
+	const spent = s.cost?.virtualUsd ?? 0;
+	// Before the session's own threshold is read (no sign-in yet, or its setup under way), the
+	// page's planned one: the server's default is not what will apply.
+	const own = g !== null && (g.source === "demo" || s.ready);
+	const thresholdUsd = own ? g.thresholdUsd : plannedThresholdUsd;
+	const armed = !own
+		? `The guardrail will be armed at ${usd(plannedThresholdUsd, 4)}, this demo's threshold (set above), once step 1 is done.`
+		: g.source === "demo"
+			? `Guardrail armed at ${usd(g.thresholdUsd, 4)}: this demo's own threshold (set above).`
+			: `Guardrail armed at ${usd(g.thresholdUsd, 4)}: the server's own threshold.`;
+	const tripped = !g?.tripped
+		? ""
+		: `${
+				g.manual
+					? `Guardrail tripped by the presenter (threshold ${usd(g.thresholdUsd, 4)}).`
+					: `Guardrail tripped: virtual spend passed the ${usd(g.thresholdUsd, 4)} threshold.`
+			} Nothing is refused for it: every attempt is still answered; real spend stays ${usd(s.cost?.realUsd ?? 0)}.`;
+	const share = Math.min(100, (100 * spent) / Math.max(thresholdUsd, Number.EPSILON));
+	const spend = `Virtual spend: ${usd(spent, 6)} of ${usd(thresholdUsd, 4)} (${share.toFixed(1)} %).`;
+	return { armed, tripped, spend };
+}
+
 export function GuardrailStep({
 	s,
+	plannedThresholdUsd,
 	onRun,
 	onTrip,
 }: {
 	s: DemoState;
+	/** The page's threshold, said before the session's own is read (as the meter does). */
+	plannedThresholdUsd: number;
 	onRun(): void;
 	onTrip(): void;
 }) {
 	const g = s.guardrail;
-	const spent = s.cost?.virtualUsd ?? 0;
 	const run = s.guardrailRun;
-	const share = g ? Math.min(100, (100 * spent) / Math.max(g.thresholdUsd, Number.EPSILON)) : 0;
+	const words = guardrailWords(s, plannedThresholdUsd);
+	const running = s.busy === "guardrail";
 	return (
 		<Step
 			n={4}
@@ -257,43 +298,46 @@ export function GuardrailStep({
 				</Action>
 			</div>
 			<div id={FOCUS.guardrail} tabIndex={-1}>
-				{g?.tripped ? (
-					<p class="banner banner-bad" role="alert">
-						{g.manual
-							? `Guardrail tripped by the presenter at ${usd(spent, 6)} of virtual spend (threshold ${usd(g.thresholdUsd, 4)}).`
-							: `Guardrail tripped: virtual spend ${usd(spent, 6)} passed the ${usd(g.thresholdUsd, 4)} threshold.`}{" "}
-						{/* The policy, not a claim about this run: a sold-out sandbox allocates nothing. */}
-						Nothing is refused for it: every attempt is still answered; real spend stays{" "}
-						{usd(s.cost?.realUsd ?? 0)}.
-					</p>
-				) : (
-					<p class="banner" role="status" aria-label="Guardrail">
-						Guardrail armed: {usd(spent, 6)} of {usd(g?.thresholdUsd ?? 0, 4)} virtual spend
-						{g ? ` (${share.toFixed(1)} %)` : ""}.{" "}
-						{g?.source === "demo"
-							? "The threshold is this demo's own (set above)."
-							: "The threshold is the server's GUARDRAIL_VIRTUAL_USD."}
+				{/* Both regions stay mounted; only their text changes (components/Layout.tsx, Notice). */}
+				<p class={words.tripped ? "banner banner-bad" : "notice-empty"} role="alert">
+					{words.tripped}
+				</p>
+				<p class={words.tripped ? "notice-empty" : "banner"} role="status" aria-label="Guardrail">
+					{words.tripped ? "" : words.armed}
+				</p>
+				<p class="small">{words.spend}</p>
+				{run && running && (
+					<p class="small">
+						Selling: {run.sent} attempts sent ({outcomesText(run.outcomes)}).
 					</p>
 				)}
-				{run && (
-					<p class="small" role="status" aria-label="Guardrail run">
-						{run.sent} attempts sent (
-						{Object.entries(run.outcomes)
-							.map(([k, n]) => `${k}: ${n}`)
-							.join(", ")}
-						).{" "}
-						{run.tripped
-							? `${run.answeredAfterTrip} responses reported the guardrail tripped, and every one was answered: nothing was refused for it.`
-							: run.refused
-								? "Stopped before the guardrail tripped: the server refused the attempts, which says nothing about the threshold (the problem is below)."
-								: run.capped
-									? `Not tripped after ${run.sent} attempts: lower the threshold, or use "Trip now".`
-									: ""}
-					</p>
-				)}
+				<p
+					class={run && !running ? "small" : "notice-empty"}
+					role="status"
+					aria-label="Guardrail run"
+				>
+					{run && !running ? runText(run) : ""}
+				</p>
 			</div>
 		</Step>
 	);
+}
+
+const outcomesText = (outcomes: Record<string, number>) =>
+	Object.entries(outcomes)
+		.map(([k, n]) => `${k}: ${n}`)
+		.join(", ");
+
+/** How a finished run ended, said once. */
+function runText(run: NonNullable<DemoState["guardrailRun"]>): string {
+	const end = run.tripped
+		? `${run.answeredAfterTrip} responses reported the guardrail tripped, and every one was answered: nothing was refused for it.`
+		: run.refused
+			? "Stopped before the guardrail tripped: the server refused the attempts, which says nothing about the threshold (the problem is below)."
+			: run.capped
+				? `Not tripped after ${run.sent} attempts: lower the threshold, or use "Trip now".`
+				: "";
+	return `${run.sent} attempts sent (${outcomesText(run.outcomes)}). ${end}`.trim();
 }
 
 export function SummaryStep({ s }: { s: DemoState }) {
@@ -323,7 +367,9 @@ export function SummaryStep({ s }: { s: DemoState }) {
 					{safe ?? "–"}
 				</Metric>
 				<Metric label="Eventual oversellDelta">{eventual ?? "–"}</Metric>
-				<Metric label="Safe p50 / p95">{p ? `${ms(p.p50)} / ${ms(p.p95)}` : "–"}</Metric>
+				<Metric label={`Safe p50 / p95${s.backend === "mock" ? " (simulated)" : ""}`}>
+					{p ? `${ms(p.p50)} / ${ms(p.p95)}` : "–"}
+				</Metric>
 				<Metric label="Guardrail">{s.guardrail?.tripped ? "tripped" : "not tripped"}</Metric>
 				<Metric label="Requests">{s.requests}</Metric>
 			</div>
