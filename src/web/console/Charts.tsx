@@ -3,6 +3,7 @@
 import { useMemo } from "preact/hooks";
 import type uPlot from "uplot";
 import type { SkuMetrics } from "../../shared/types.ts";
+import { fitLabels } from "../components/axis-size.ts";
 import { Chart } from "../components/Chart.tsx";
 import { Metric } from "../components/Metric.tsx";
 import { ms } from "../lib/format.ts";
@@ -15,7 +16,7 @@ const STOCK_OPTIONS: Omit<uPlot.Options, "width" | "height"> = {
 		{ label: "Reserved", stroke: "#bf8700", width: 2 },
 		{ label: "Sold", stroke: "#57606a", width: 2 },
 	],
-	axes: [{}, { size: 50 }],
+	axes: [{}, { size: fitLabels }],
 	scales: { y: { range: (_u, _min, max) => [0, Math.max(1, max)] } },
 };
 
@@ -26,7 +27,7 @@ const LATENCY_OPTIONS: Omit<uPlot.Options, "width" | "height"> = {
 		{ label: "p95", stroke: "#bf8700", width: 2, spanGaps: false },
 		{ label: "p99", stroke: "#cf222e", width: 2, spanGaps: false },
 	],
-	axes: [{}, { size: 50, values: (_u, ticks) => ticks.map((t) => `${t} ms`) }],
+	axes: [{}, { size: fitLabels, values: (_u, ticks) => ticks.map((t) => `${t} ms`) }],
 	scales: { y: { range: (_u, _min, max) => [0, Math.max(1, max)] } },
 };
 
@@ -36,7 +37,7 @@ const THROUGHPUT_OPTIONS: Omit<uPlot.Options, "width" | "height"> = {
 		{ label: "Attempts/s", stroke: "#0b57d0", width: 2 },
 		{ label: "Rejections/s", stroke: "#cf222e", width: 2 },
 	],
-	axes: [{}, { size: 50 }],
+	axes: [{}, { size: fitLabels }],
 	scales: { y: { range: (_u, _min, max) => [0, Math.max(1, max)] } },
 };
 
