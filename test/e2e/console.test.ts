@@ -308,6 +308,54 @@ describe("operator console", () => {
 		await context.close();
 	});
 
+	it("create form: a SKU its pattern refuses says which characters it takes, and the last refusal goes", async () => {
+		const taken = `TAKEN-${crypto.randomUUID().slice(0, 8)}`;
+		const created = await api(e2e.server, "POST", "/api/admin/products", {
+			token: e2e.server.adminToken,
+			body: { sku: taken, name: "Taken", priceCents: 100, currency: "USD", totalStock: 1 },
+		});
+		expect(created.status).toBe(201);
+		const context = await openContext(e2e.browser, e2e.server.url, PHONE);
+		const page = await context.newPage();
+		const errors = collectPageErrors(page);
+		await page.goto("/console");
+		await signIn(page, e2e.server.adminToken);
+		const card = page.getByRole("region", { name: "Create a drop" });
+		const create = card.getByRole("button", { name: "Create drop" });
+		const skuField = card.getByLabel("SKU");
+		await skuField.fill(taken);
+		await card.getByLabel("Name").fill("Another definition");
+		await create.press("Enter");
+		const problem = page.getByRole("alert", { name: "Console status: problem" });
+		await expect
+			.poll(() => problem.textContent(), POLL)
+			.toMatch(new RegExp(`^Could not create the drop: .*${taken}.* already exists`));
+
+		// A SKU with spaces: the browser's own check stops the submit and focuses the field.
+		await skuField.fill("bad sku with spaces");
+		await create.press("Enter");
+		await expect.poll(() => isFocused(skuField), POLL).toBe(true);
+		// The refusal about the SKU no longer in the form is gone (an empty alert is not shown).
+		await expect.poll(() => problem.count(), POLL).toBe(0);
+		// The field says what it takes, in its description and in the browser's bubble (its title).
+		const described = await skuField.evaluate((el) =>
+			(el.getAttribute("aria-describedby") ?? "")
+				.split(/\s+/)
+				.map((id) => document.getElementById(id)?.textContent ?? "")
+				.join(" "),
+		);
+		expect(described).toMatch(
+			/Letters, digits, dots, underscores and hyphens, no spaces; up to 64\./,
+		);
+		expect(await skuField.getAttribute("title")).toBe(described.trim());
+		expect(await card.getByLabel("Currency").getAttribute("title")).toMatch(/^Three letters/);
+		await expectNoSeriousA11yViolations(page, "console: a SKU its pattern refuses");
+		const notCreated = await api(e2e.server, "GET", "/api/products/bad%20sku%20with%20spaces");
+		expect(notCreated.status).not.toBe(200);
+		expect(errors).toEqual([]);
+		await context.close();
+	});
+
 	it("keeps the Starts at input inside its card at 1366 px", async () => {
 		const context = await openContext(e2e.browser, e2e.server.url, DESKTOP);
 		const page = await context.newPage();

@@ -109,6 +109,8 @@ export function Console() {
 	}, [focusTarget]);
 	/** A reset whose answer was lost, while the notice is still about it (src/web/console/reset-outcome.ts). */
 	const [unsettled, setUnsettled] = useState<LostReset | null>(null);
+	/** The create form's last notice: its next try clears it if it is still the one shown. */
+	const createNotice = useRef<NoticeValue | null>(null);
 	const setNotice = (n: NoticeValue) => {
 		setUnsettled(null);
 		setNoticeValue(n);
@@ -243,7 +245,7 @@ export function Console() {
 							{catalogue.loadingOlder ? "Listing older drops…" : "List older drops"}
 						</button>
 					)}
-					<LiveBadge state={view.live} />
+					<LiveBadge key={sku} state={view.live} />
 					<button
 						type="button"
 						class="danger"
@@ -313,7 +315,15 @@ export function Console() {
 			<AuditTrail events={view.events} problem={view.trailProblem} pages={trailPages} />
 			<CreateDrop
 				api={api}
-				onNotice={setNotice}
+				onNotice={(n) => {
+					createNotice.current = n;
+					setNotice(n);
+				}}
+				// Only the form's own refusal goes: a notice of another action since then stays.
+				onRetry={() => {
+					const refused = createNotice.current;
+					if (refused?.tone === "error") setNoticeValue((n) => (n === refused ? null : n));
+				}}
 				onCreated={(p) => {
 					void refreshProducts();
 					choose(p.sku);

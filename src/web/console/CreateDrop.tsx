@@ -17,6 +17,9 @@ const NO_ERRORS: FieldErrors = {};
 
 const DEFAULT_CURRENCY = "USD";
 
+/** What the SKU's pattern takes, in words (docs/api.md: `[A-Za-z0-9._-]{1,64}`). */
+export const SKU_FORMAT = "Letters, digits, dots, underscores and hyphens, no spaces; up to 64.";
+
 /** What a new drop's form shows before anything is typed. */
 const NEW_DROP: EditValues = {
 	name: "",
@@ -35,10 +38,13 @@ export function CreateDrop({
 	api,
 	onCreated,
 	onNotice,
+	onRetry,
 }: {
 	api: ApiClient;
 	onCreated(p: Product): void;
 	onNotice(n: NoticeValue): void;
+	/** Another try starts: the console clears this form's last refusal (App.tsx). */
+	onRetry(): void;
 }) {
 	const [busy, setBusy] = useState(false);
 	// A new generation after a create puts every field, and the fields' own state, back to its default.
@@ -105,10 +111,24 @@ export function CreateDrop({
 				}}
 			>
 				<div class="form-grid">
-					<label>
-						SKU
-						<input type="text" name="sku" required pattern="[A-Za-z0-9._\-]{1,64}" maxLength={64} />
-					</label>
+					{/* The format said beside the field and in the browser's own bubble (its title), not
+					    only its generic "match the requested format". */}
+					<div class="field">
+						<label for="create-sku">SKU</label>
+						<input
+							id="create-sku"
+							type="text"
+							name="sku"
+							required
+							pattern="[A-Za-z0-9._\-]{1,64}"
+							maxLength={64}
+							title={SKU_FORMAT}
+							aria-describedby="create-sku-hint"
+						/>
+						<span id="create-sku-hint" class="muted small">
+							{SKU_FORMAT}
+						</span>
+					</div>
 					<DropFields
 						idPrefix="create"
 						values={NEW_DROP}
@@ -131,7 +151,10 @@ export function CreateDrop({
 					/>
 				</div>
 				<div class="actions">
-					<button type="submit" class="primary" disabled={busy}>
+					{/* A new try takes the last one's refusal away (it may name a SKU no longer in the
+					    form), on the click that starts it: before the browser's own check, which may
+					    stop the submit. Enter in a field clicks this button too. */}
+					<button type="submit" class="primary" disabled={busy} onClick={onRetry}>
 						{busy ? "Creating…" : "Create drop"}
 					</button>
 				</div>

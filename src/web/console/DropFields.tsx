@@ -126,6 +126,8 @@ export function DropFields({
 						required
 						pattern="[A-Za-z]{3}"
 						maxLength={3}
+						// Said in the browser's bubble when the pattern refuses what was typed.
+						title="Three letters, such as USD, EUR or JPY."
 						defaultValue={values.currency}
 						onInput={(e) => setCurrency(e.currentTarget.value.trim() || values.currency)}
 					/>
