@@ -182,6 +182,9 @@ describe("operator console while the API fails", () => {
 		const badge = page.getByText(/^(Live|Connecting…|Reconnecting in \d+ s)$/);
 		await expect.poll(() => badge.textContent(), POLL).toBe("Live");
 		await expect.poll(() => metric(page, "Available"), POLL).toBe("5");
+		// The badge is not a live region; the change of state is said once in a polite status.
+		const said = page.getByRole("status", { name: "Live updates" });
+		expect(await said.textContent()).toBe("");
 		const tick = async (ms: number) => {
 			await page.clock.runFor(ms);
 			await page.waitForTimeout(20);
@@ -190,6 +193,11 @@ describe("operator console while the API fails", () => {
 		away = true;
 		for (const ws of sockets.splice(0)) await ws.close({ code: 1011, reason: "test: restart" });
 		await expect.poll(() => badge.textContent(), POLL).toMatch(/^Reconnecting in \d+ s$/);
+		await expect
+			.poll(() => said.textContent(), POLL)
+			.toBe(
+				"Live updates stopped: the counters are still read from the server every few seconds while the page reconnects.",
+			);
 
 		// A hold while the socket is down: no frame says so, the stats do, within a poll or two.
 		const token = await newBuyer(e2e.server);
@@ -221,6 +229,7 @@ describe("operator console while the API fails", () => {
 		away = false;
 		for (let s = 0; s < 15 && (await badge.textContent()) !== "Live"; s++) await tick(1_000);
 		expect(await badge.textContent()).toBe("Live");
+		await expect.poll(() => said.textContent(), POLL).toBe("Live updates are back.");
 		const second = await api(e2e.server, "POST", "/api/reservations", {
 			token: await newBuyer(e2e.server),
 			body: { sku },
