@@ -43,6 +43,8 @@ export const EXPECTED_SECONDS: Readonly<Record<string, number>> = {
 	"test/e2e/console-reset-lost.test.ts": 62,
 	// A kill -9 and a restart of the product under the open demo.
 	"test/e2e/demo-refusals.test.ts": 16,
+	// A mock run to the guardrail's trip under the page's clock, and three steps at two sizes.
+	"test/e2e/demo-announcements.test.ts": 16,
 	"test/node/drop-limits.test.ts": 18,
 	// A paced 17 s burst with 6 s holds, the last acts and the expiry wait (decision 115).
 	"test/node/drop-flow.test.ts": 40,
