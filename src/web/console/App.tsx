@@ -7,7 +7,7 @@ import { webSocketSource } from "../api/live.ts";
 import { describeError } from "../api/outcomes.ts";
 import { httpTransport } from "../api/transport.ts";
 import { Layout, Notice, type NoticeValue } from "../components/Layout.tsx";
-import { time } from "../lib/format.ts";
+import { counted, time } from "../lib/format.ts";
 import { newIdempotencyKey } from "../lib/hooks.ts";
 import { moveFocus } from "../lib/move-focus.ts";
 import { AuditTrail } from "./AuditTrail.tsx";
@@ -176,7 +176,7 @@ export function Console() {
 			setNotice({
 				tone: "success",
 				text:
-					`${sku} was reset: ${a.available} of ${a.total} units available.` +
+					`${sku} was reset: ${a.available} of ${counted(a.total, "unit")} available.` +
 					(a.sold > 0
 						? ` ${a.sold} sold ${a.sold === 1 ? "unit stays" : "units stay"} with ${a.sold === 1 ? "its" : "their"} paid orders.`
 						: ""),

@@ -6,7 +6,7 @@ import type { SkuMetrics } from "../../shared/types.ts";
 import { fitLabels } from "../components/axis-size.ts";
 import { Chart } from "../components/Chart.tsx";
 import { Metric } from "../components/Metric.tsx";
-import { ms } from "../lib/format.ts";
+import { counted, ms } from "../lib/format.ts";
 import type { StockPoint } from "./useDrop.ts";
 
 const STOCK_OPTIONS: Omit<uPlot.Options, "width" | "height"> = {
@@ -136,7 +136,7 @@ export function LatencyPanel({ metrics }: { metrics: SkuMetrics | null }) {
 					title="Decision latency over time"
 					description={
 						w && w.latencyMsP50 !== null
-							? `Last ${minutes} minutes: p50 ${pct(w.latencyMsP50)}, p95 ${pct(w.latencyMsP95)}, p99 ${pct(w.latencyMsP99)}.`
+							? `Last ${counted(minutes, "minute")}: p50 ${pct(w.latencyMsP50)}, p95 ${pct(w.latencyMsP95)}, p99 ${pct(w.latencyMsP99)}.`
 							: "No decided attempts in the last 15 minutes."
 					}
 					options={LATENCY_OPTIONS}
@@ -146,7 +146,7 @@ export function LatencyPanel({ metrics }: { metrics: SkuMetrics | null }) {
 					title="Attempts per second"
 					description={
 						metrics
-							? `Last ${minutes} minutes: ${attempts} attempts, ${rejected} rejected, peak ${peak} a second.`
+							? `Last ${counted(minutes, "minute")}: ${counted(attempts, "attempt")}, ${rejected} rejected, peak ${peak} a second.`
 							: "No data yet."
 					}
 					options={THROUGHPUT_OPTIONS}

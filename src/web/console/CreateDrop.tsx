@@ -8,7 +8,7 @@ import type { Product } from "../../shared/types.ts";
 import type { ApiClient } from "../api/client.ts";
 import { describeError } from "../api/outcomes.ts";
 import type { NoticeValue } from "../components/Layout.tsx";
-import { toMinorUnits } from "../lib/format.ts";
+import { counted, toMinorUnits } from "../lib/format.ts";
 import { startsAtInstant } from "./create-form.ts";
 import { DropFields, type FieldErrors, valuesFromForm } from "./DropFields.tsx";
 import { type EditValues, ROOM_DEFAULTS } from "./edit-form.ts";
@@ -91,7 +91,7 @@ export function CreateDrop({
 				const room = r.data.waitingRoom?.enabled ? ", with a waiting room" : "";
 				onNotice({
 					tone: "success",
-					text: `Created ${r.data.sku} with ${r.data.totalStock} units${split}${room}.`,
+					text: `Created ${r.data.sku} with ${counted(r.data.totalStock, "unit")}${split}${room}.`,
 				});
 				setGeneration((g) => g + 1);
 				onCreated(r.data);
