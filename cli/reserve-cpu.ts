@@ -1,7 +1,11 @@
-// `node cli/reserve-cpu.ts [seconds] [--sold-out] [--start] [--rate N [--timeline MS]] [--profile out.cpuprofile | --heap-profile out.heapprofile | --survivors-profile out.heapprofile]`: what one durable reserve on a hot SKU
+// `node cli/reserve-cpu.ts [seconds] [--sold-out [--room] [--shards K]] [--start] [--rate N [--timeline MS]] [--profile out.cpuprofile | --heap-profile out.heapprofile | --survivors-profile out.heapprofile]`: what one durable reserve on a hot SKU
 // costs workerd in CPU, against the hello of the same server in the same run (docs/hot-path.md, "CPU per reserve").
 // With --sold-out, the same load on a SKU created with no stock: every attempt is the 409 answered from the
-// edge's copy of the SKU's state, the bench's `sold-out` row. With --rate N, the reserves are sent evenly paced at
+// edge's copy of the SKU's state, the bench's `sold-out` row. --room gives that SKU an enabled waiting room that
+// none of the sessions joined, and --shards K splits it across K objects: every attempt is then the room's 429
+// `queued`, unkeyed, which the edge cannot answer (docs/decisions/114-unkeyed-attempts-on-a-room-sku.md); a sold-out
+// run also prints `objectCallsPerAnswer`, the object calls its answers report (meta.cost.usage.doRequests) over a
+// sample burst after the measured run, at the run's concurrency. With --rate N, the reserves are sent evenly paced at
 // N a second (the open loop of the bench's half-peak rows, cli/lib/load.ts) instead of a closed loop, so CPU per
 // reserve can be read at a load below the peak, where each commit carries fewer decisions; --timeline MS
 // adds the paced run's latency per MS-long window of send time (is the tail a few bursts, and when?), and
@@ -20,6 +24,7 @@
 // With --start, `npm start` itself (scripts/start.ts in its own process, as the bench's start- rows run it)
 // answers the loads instead of the bench's worker; the CPU counted is that whole process tree's.
 
+import { MAX_SHARDS } from "../src/domain/escrow.ts";
 import {
 	adminHeaders,
 	benchStats,
@@ -49,6 +54,15 @@ if ([PROFILE_FILE, HEAP_FILE, SURVIVORS_FILE].filter((f) => f !== null).length >
 const soldOutAt = args.indexOf("--sold-out");
 const SOLD_OUT = soldOutAt >= 0;
 if (SOLD_OUT) args.splice(soldOutAt, 1);
+const roomAt = args.indexOf("--room");
+const ROOM = roomAt >= 0;
+if (ROOM) args.splice(roomAt, 1);
+const shardsAt = args.indexOf("--shards");
+const SHARDS = shardsAt < 0 ? 1 : Number(args.splice(shardsAt, 2)[1]);
+if ((ROOM || SHARDS !== 1) && !SOLD_OUT)
+	throw new RangeError("--room and --shards go with --sold-out");
+if (!Number.isInteger(SHARDS) || SHARDS < 1 || SHARDS > MAX_SHARDS)
+	throw new RangeError(`--shards must be an integer 1..${MAX_SHARDS}`);
 const startAt = args.indexOf("--start");
 const WITH_START = startAt >= 0;
 if (WITH_START) args.splice(startAt, 1);
@@ -69,6 +83,8 @@ const MAX_RESERVE_SEC = 30;
 const WARMUP_SEC = 5;
 const CONNECTIONS = 64;
 const HELLO_SEC = 3;
+/** Answers in the sample burst that counts object calls per answer (after the measured run). */
+const CALL_SAMPLE = 1_024;
 
 if (!Number.isFinite(RESERVE_SEC) || RESERVE_SEC < 1 || RESERVE_SEC > MAX_RESERVE_SEC) {
 	throw new RangeError(`seconds must be 1..${MAX_RESERVE_SEC}`);
@@ -88,8 +104,12 @@ const worker = WITH_START ? await startServerScript("start") : await startBenchW
 try {
 	const base = worker.url;
 	const admin = adminHeaders(worker.adminToken);
-	const sku = `${SOLD_OUT ? "CPU-GONE" : "CPU-HOT"}-${Date.now().toString(36)}`;
-	await createBenchProduct(base, admin, sku, { totalStock: SOLD_OUT ? 0 : HOT_STOCK });
+	const sku = `${SOLD_OUT ? "CPU-GONE" : "CPU-HOT"}${ROOM ? "-ROOM" : ""}${SHARDS > 1 ? `-K${SHARDS}` : ""}-${Date.now().toString(36)}`;
+	await createBenchProduct(base, admin, sku, {
+		totalStock: SOLD_OUT ? 0 : HOT_STOCK,
+		...(SHARDS > 1 ? { shards: SHARDS } : {}),
+		...(ROOM ? { waitingRoom: { enabled: true } } : {}),
+	});
 	const tokens = await mintSessions(base, worker.debugToken, SESSIONS, SETUP_WIDTH);
 	const reserve = (durationSec: number): LoadOptions => ({
 		url: `${base}/api/reservations`,
@@ -118,9 +138,12 @@ try {
 				: profileTo(PROFILE_FILE),
 	);
 	const stats = await benchStats(base, admin, sku);
+	const calls = SOLD_OUT ? await callsPerAnswer(base, sku, tokens) : null;
 	console.log(
 		JSON.stringify({
+			shape: { room: ROOM, shards: SHARDS },
 			...figures,
+			...(calls === null ? {} : calls),
 			...(RATE === null ? {} : { pacedPerSec: RATE }),
 			decisions: stats.decisions,
 			commits: stats.commits,
@@ -133,4 +156,38 @@ try {
 	);
 } finally {
 	await worker.stop();
+}
+
+/**
+ * Object calls per answer: CALL_SAMPLE unkeyed attempts over CONNECTIONS concurrent senders (the
+ * load's concurrency), each answer's own count of the object calls its request made
+ * (meta.cost.usage.doRequests, src/worker/cost/bindings.ts: a coalesced batch's call counts on its
+ * leader's answer), summed over the sample. A background refresh of the edge's copy is not in any
+ * answer's count; the cost ledger's own calls are, on every shape alike.
+ */
+async function callsPerAnswer(
+	base: string,
+	sku: string,
+	tokens: readonly string[],
+): Promise<{ objectCallsPerAnswer: number; sampleStatuses: Record<string, number> }> {
+	const headersOf = sessionHeadersFor(tokens);
+	let next = 0;
+	let calls = 0;
+	const statuses: Record<string, number> = {};
+	const sender = async () => {
+		for (let i = next++; i < CALL_SAMPLE; i = next++) {
+			const res = await fetch(`${base}/api/reservations`, {
+				method: "POST",
+				headers: { "content-type": "application/json", ...headersOf(i) },
+				body: JSON.stringify({ sku }),
+				signal: AbortSignal.timeout(30_000),
+			});
+			const body = (await res.json()) as { meta?: { cost?: { usage?: { doRequests?: number } } } };
+			const code = String(res.status);
+			statuses[code] = (statuses[code] ?? 0) + 1;
+			calls += body.meta?.cost?.usage?.doRequests ?? Number.NaN;
+		}
+	};
+	await Promise.all(Array.from({ length: CONNECTIONS }, sender));
+	return { objectCallsPerAnswer: +(calls / CALL_SAMPLE).toFixed(3), sampleStatuses: statuses };
 }
