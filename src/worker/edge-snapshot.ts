@@ -93,6 +93,25 @@ export function freshSoldOut(sku: string, nowMs: number): boolean {
 	return untilMs !== undefined && nowMs < untilMs;
 }
 
+/**
+ * Split SKUs whose waiting room gated the last reserve a shard answered through this isolate: their
+ * unkeyed attempts go through the coalescer, one batch per shard, as no edge answer serves them
+ * (docs/decisions/114-unkeyed-attempts-on-a-room-sku.md). Only the way an attempt travels depends
+ * on it, never its answer (the shard's own), so an answer heard out of order costs calls, not truth.
+ */
+const roomGated = new BoundedMap<true>(MAX_EDGE_SNAPSHOTS);
+
+/** What a shard's reserve answer said of its room: gating (`gates`) or not. */
+export function rememberRoomGate(sku: string, gates: boolean): void {
+	if (!gates) roomGated.delete(sku);
+	else roomGated.use(sku, () => true);
+}
+
+/** True when a shard last said the SKU's room gates its reserves. */
+export function roomGates(sku: string): boolean {
+	return roomGated.peek(sku) === true;
+}
+
 /** The SKU's shard count as this isolate knows it (1 until an object said otherwise). */
 export function shardsOf(sku: string): number {
 	return shardCounts.peek(sku) ?? 1;

@@ -14,9 +14,11 @@ import {
 	hasRead,
 	refreshAhead,
 	refreshDue,
+	rememberRoomGate,
 	rememberShards,
 	rememberSnapshot,
 	rememberSoldOut,
+	roomGates,
 	shardsOf,
 } from "../edge-snapshot.ts";
 import { reserveEventual } from "../eventual.ts";
@@ -158,24 +160,32 @@ reservations.post("/", async (c) => {
 		sentAtMs = Date.now();
 		return inventory(c.env, body.sku, shard).reserveWithMeta([attemptOn(shard)], limits);
 	};
-	const shards = shardsOf(body.sku);
-	let answer: ReserveAnswer;
-	let index = 0;
-	if (shards === 1) {
-		// One SKU object (as far as this isolate knows): the attempts arriving together share
-		// one call (worker/reserve-coalescer.ts).
+	// The attempts arriving together for one object share one call (worker/reserve-coalescer.ts).
+	const coalesced = async (batchKey: string, shard: number) => {
 		const env = c.env;
-		const got = await edgeCoalescer.reserve(body.sku, attemptOn(0), limits, {
+		const got = await edgeCoalescer.reserve(batchKey, attemptOn(shard), limits, {
 			send: (attempts, batchLimits) =>
-				inventory(env, body.sku).reserveWithMeta(attempts, batchLimits),
+				inventory(env, body.sku, shard).reserveWithMeta(attempts, batchLimits),
 			sleep: ownTimer,
 			after: ownTimerCallback,
 			nowMs: Date.now,
 			defer: (p) => keepAlive(c, p),
 		});
-		answer = got.answer;
-		index = got.index;
 		sentAtMs = got.sentAtMs;
+		return got;
+	};
+	const shards = shardsOf(body.sku);
+	let answer: ReserveAnswer;
+	let index = 0;
+	if (shards === 1) {
+		// One SKU object (as far as this isolate knows).
+		({ answer, index } = await coalesced(body.sku, 0));
+	} else if (key === null && roomGates(body.sku)) {
+		// A split SKU whose room gates: no edge answer serves an unkeyed attempt (decision 106), so
+		// those of one shard share its calls, as a one-object SKU's do
+		// (docs/decisions/114-unkeyed-attempts-on-a-room-sku.md).
+		const shard = shardOf(session.sessionId, shards);
+		({ answer, index } = await coalesced(`${body.sku}\u0000${shard}`, shard));
 	} else answer = await call(shards);
 	if (answer.misrouted === true && answer.shards !== undefined) {
 		rememberShards(body.sku, answer.shards);
@@ -184,6 +194,8 @@ reservations.post("/", async (c) => {
 		if (answer.misrouted === true) throw new Error("the shard count of a SKU changed");
 	}
 	rememberShards(body.sku, answer.shards);
+	if (answer.shards !== undefined && answer.shards > 1)
+		rememberRoomGate(body.sku, answer.roomGates === true);
 	if (answer.skuSoldOutForMs !== undefined)
 		rememberSoldOut(body.sku, sentAtMs, answer.skuSoldOutForMs);
 	if (answer.snapshot !== null) rememberSnapshot(body.sku, answer.snapshot, sentAtMs);
