@@ -15,8 +15,9 @@ const base: VerifiedState = {
 describe("verifiedText", () => {
 	it("says 'reserve now' only while Reserve is open", () => {
 		expect(verifiedText(base)).toBe("You are verified. You can reserve now.");
-		// Before the start, sold out or at the limit the panel under it says why.
-		expect(verifiedText({ ...base, reserveOpen: false })).toBe("You are verified.");
+		// Before the start, sold out or at the limit: nothing for now (the Reserve panel's status
+		// says why), back when Reserve opens — never "You are verified." alone as the news.
+		expect(verifiedText({ ...base, reserveOpen: false })).toBe("");
 		// A renewed session with a hold on screen: paying is the next step, not reserving.
 		expect(verifiedText({ ...base, holding: true })).toBe("You are verified.");
 	});

@@ -262,7 +262,11 @@ export function Storefront() {
 		if (verifiedNow === null) setNotice(null);
 	});
 	const shownNotice =
-		notice !== null && typeof verifiedNow === "string" ? { ...notice, text: verifiedNow } : notice;
+		notice === null || typeof verifiedNow !== "string"
+			? notice
+			: verifiedNow === ""
+				? null
+				: { ...notice, text: verifiedNow };
 
 	return (
 		<Layout current="/">

@@ -58,11 +58,16 @@ export function ReservePanel({
 					{busy ? "Reserving…" : waitSeconds > 0 ? `Wait ${waitSeconds} s` : "Reserve"}
 				</button>
 			</form>
-			{sale.blocked !== null && (
-				<p id="reserve-why" class={`why why-${sale.blocked.code}`}>
-					{sale.blocked.reason}
-				</p>
-			)}
+			{/* Always mounted, so a change is announced: sold out, back in stock, the limit reached,
+			    the start passed (its text goes, and the verified sentence says Reserve is open). */}
+			<p
+				id="reserve-why"
+				role="status"
+				aria-label="Why Reserve is off"
+				class={sale.blocked === null ? "notice-empty" : `why why-${sale.blocked.code}`}
+			>
+				{sale.blocked?.reason ?? ""}
+			</p>
 		</section>
 	);
 }

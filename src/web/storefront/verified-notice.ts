@@ -19,13 +19,15 @@ export interface VerifiedState {
 /**
  * The sentence, or null once it has nothing true to say (the session ended, or the buyer
  * joined the queue: the waiting card says where they stand). The next step is named only
- * while it is the step on screen; otherwise "You are verified." alone, and the panel under
- * it says why (the opening time, sold out, the limit).
+ * while it is the step on screen. While Reserve is closed (before the start, sold out, at the
+ * limit) it is "" — nothing shown for now, back when Reserve opens: the Reserve panel's own
+ * status says why, and "You are verified." alone would be what a screen reader announces the
+ * moment a drop sells out (docs/decisions/116-the-storefront-for-keyboard-and-screen-reader-buyers.md).
  */
 export function verifiedText(state: VerifiedState): string | null {
 	if (!state.sessionLive) return null;
 	if (state.holding) return "You are verified.";
 	if (state.room)
 		return state.joinOffered ? "You are verified. Join the queue to get your turn." : null;
-	return state.reserveOpen ? "You are verified. You can reserve now." : "You are verified.";
+	return state.reserveOpen ? "You are verified. You can reserve now." : "";
 }
