@@ -39,6 +39,7 @@ import { useOnFreed, useTabNews } from "./useTabNews.ts";
 import { VerifyPanel } from "./VerifyPanel.tsx";
 import { verifiedText } from "./verified-notice.ts";
 import { AdmittedBanner, WaitingPanel } from "./WaitingPanel.tsx";
+import { YourTurn } from "./YourTurn.tsx";
 
 export const DEFAULT_SKU = "DEMO-SNEAKER";
 const OUTCOME_ID = "outcome";
@@ -318,6 +319,13 @@ export function Storefront() {
 					bought={paidUnits > 0}
 					nowMs={serverNowMs}
 					onJoin={() => void queue.join()}
+				/>
+			)}
+			{room !== null && (
+				<YourTurn
+					until={hold === null && admitted ? (queue.ticket?.admittedUntil ?? null) : null}
+					holding={hold !== null}
+					nowMs={serverNowMs}
 				/>
 			)}
 			{room !== null && hold === null && admitted && queue.ticket !== null && (

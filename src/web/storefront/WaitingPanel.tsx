@@ -7,6 +7,7 @@
 
 import type { Ticket } from "../../shared/types.ts";
 import { clock } from "../lib/format.ts";
+import { moveFocus } from "../lib/move-focus.ts";
 import { etaText, waitingCardState } from "./queue-poll.ts";
 
 export function WaitingPanel({
@@ -102,7 +103,12 @@ export function WaitingPanel({
 						type="button"
 						class="primary"
 						disabled={joining || retry !== null}
-						onClick={onJoin}
+						onClick={() => {
+							// The button goes (or turns off) with the answer: focus to the card's heading,
+							// never <body>; the turn, if it comes at once, moves it on to Reserve (YourTurn.tsx).
+							moveFocus("queue-title");
+							onJoin();
+						}}
 					>
 						{joining
 							? "Joining…"
@@ -147,8 +153,9 @@ export function WaitingPanel({
 			{state === "expired" && bought && (
 				<p role="status">Your turn is over. Thank you for your order.</p>
 			)}
+			{/* Not a status: YourTurn.tsx says the turn's end, once. */}
 			{state === "expired" && !bought && (
-				<p role="status">
+				<p>
 					Your turn passed: the {admitSeconds} seconds to reserve ran out. Each buyer gets one turn.
 				</p>
 			)}
@@ -156,12 +163,15 @@ export function WaitingPanel({
 	);
 }
 
-/** Above the Reserve panel while the admission lasts. */
+/**
+ * Above the Reserve panel while the admission lasts: a timer, which screen readers do not
+ * announce at each second; YourTurn.tsx says the turn and its steps.
+ */
 export function AdmittedBanner({ ticket, nowMs }: { ticket: Ticket; nowMs: number }) {
 	const left =
 		ticket.admittedUntil === null ? 0 : (Date.parse(ticket.admittedUntil) - nowMs) / 1000;
 	return (
-		<p role="status" class="notice notice-success">
+		<p role="timer" aria-label="Time left in your turn" class="notice notice-success">
 			It is your turn: reserve within {clock(Math.max(0, left))}.
 		</p>
 	);

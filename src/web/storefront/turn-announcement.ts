@@ -1,0 +1,39 @@
+// What the waiting room's turn says to a screen reader: the turn once when it comes, then the
+// time left at a few steps (each whole minute, the last 10 seconds) and its end — never the
+// per-second countdown, which the visible banner shows as a timer that is not announced
+// (docs/decisions/116-the-storefront-for-keyboard-and-screen-reader-buyers.md).
+// Pure: unit-tested in test/unit/storefront-turn-announcement.test.ts.
+
+/** The last step said before the turn ends. */
+export const LAST_STEP_SECONDS = 10;
+/** A step this close to the first sentence would cut it short: none is said. */
+const FIRST_SENTENCE_SECONDS = 5;
+
+/** "45 seconds", "1 minute", "1 minute 30 seconds", "2 minutes". */
+export function spokenDuration(seconds: number): string {
+	const s = Math.max(0, Math.round(seconds));
+	const minutes = Math.floor(s / 60);
+	const rest = s % 60;
+	const m = minutes === 0 ? "" : `${minutes} minute${minutes === 1 ? "" : "s"}`;
+	const r = rest === 0 && minutes > 0 ? "" : `${rest} second${rest === 1 ? "" : "s"}`;
+	return [m, r].filter((x) => x !== "").join(" ");
+}
+
+/**
+ * The announcement for a turn with `leftSeconds` to go, first seen with `firstLeftSeconds` (the
+ * page may learn of its turn late). The text changes only at a step, so a live region holding it
+ * speaks a handful of times in a turn, not once a second.
+ */
+export function turnAnnouncement(leftSeconds: number, firstLeftSeconds: number): string {
+	if (leftSeconds <= 0) return "Your turn is over: the time to reserve ran out.";
+	// Steps after the first sentence only: one at the turn's very start would cut that sentence.
+	const latest = firstLeftSeconds - FIRST_SENTENCE_SECONDS;
+	const steps: number[] = [];
+	for (let m = 60; m <= latest; m += 60) steps.push(m);
+	if (LAST_STEP_SECONDS <= latest) steps.push(LAST_STEP_SECONDS);
+	const passed = steps.filter((step) => leftSeconds <= step);
+	if (passed.length === 0)
+		return `It is your turn: you have ${spokenDuration(firstLeftSeconds)} to reserve.`;
+	const step = Math.min(...passed);
+	return `${spokenDuration(step)} left to reserve.`;
+}

@@ -1,0 +1,53 @@
+// What a waiting room's turn says to a screen reader (src/web/storefront/turn-announcement.ts):
+// the turn once, the time left at whole minutes and the last 10 seconds, the end — a handful of
+// texts in a turn, never one a second.
+import { describe, expect, it } from "vitest";
+import { spokenDuration, turnAnnouncement } from "../../src/web/storefront/turn-announcement.ts";
+
+/** Every distinct text a turn first seen with `first` seconds left takes, second by second. */
+function textsOfTurn(first: number): string[] {
+	const texts: string[] = [];
+	for (let left = first; left >= -1; left -= 0.25) {
+		const text = turnAnnouncement(left, first);
+		if (texts.at(-1) !== text) texts.push(text);
+	}
+	return texts;
+}
+
+describe("turnAnnouncement", () => {
+	it("says a 60 s turn at its start, at 10 s left and at its end", () => {
+		expect(textsOfTurn(60)).toEqual([
+			"It is your turn: you have 1 minute to reserve.",
+			"10 seconds left to reserve.",
+			"Your turn is over: the time to reserve ran out.",
+		]);
+	});
+
+	it("adds each whole minute of a longer turn", () => {
+		expect(textsOfTurn(150)).toEqual([
+			"It is your turn: you have 2 minutes 30 seconds to reserve.",
+			"2 minutes left to reserve.",
+			"1 minute left to reserve.",
+			"10 seconds left to reserve.",
+			"Your turn is over: the time to reserve ran out.",
+		]);
+	});
+
+	it("says the turn first even when the page learns of it late or it is short", () => {
+		// Seen with 62 s left: the minute step would cut the first sentence two seconds in.
+		expect(textsOfTurn(62)[0]).toBe("It is your turn: you have 1 minute 2 seconds to reserve.");
+		expect(textsOfTurn(62)[1]).toBe("10 seconds left to reserve.");
+		expect(textsOfTurn(10)).toEqual([
+			"It is your turn: you have 10 seconds to reserve.",
+			"Your turn is over: the time to reserve ran out.",
+		]);
+	});
+
+	it("words durations as spoken", () => {
+		expect(spokenDuration(1)).toBe("1 second");
+		expect(spokenDuration(45)).toBe("45 seconds");
+		expect(spokenDuration(60)).toBe("1 minute");
+		expect(spokenDuration(61)).toBe("1 minute 1 second");
+		expect(spokenDuration(120)).toBe("2 minutes");
+	});
+});
