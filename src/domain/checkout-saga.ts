@@ -189,11 +189,14 @@ function failed(
 		charged: "no",
 		failedPayments,
 		maxFailedPayments: MAX_FAILED_PAYMENTS_PER_HOLD,
+		providerReason,
 	};
+	// The message is read to buyers (the storefront shows it): the provider's own code stays in
+	// `payment.providerReason` and the audit trail, out of the sentence.
 	const what =
 		kind === "declined"
-			? `The payment was declined (${providerReason}); nothing was charged.`
-			: `The payment provider failed (${providerReason}) and did not take the payment; nothing was charged.`;
+			? "The payment was declined and nothing was charged."
+			: "The payment provider failed and did not take the payment; nothing was charged.";
 	s.step = "failed";
 	s.resumeAtMs = null;
 	const pending = hold?.status === "CHECKOUT_PENDING";

@@ -208,6 +208,9 @@ export interface PaymentFailure {
 	failedPayments: number;
 	/** Failed payments a hold tolerates; the last of them releases it. */
 	maxFailedPayments: number;
+	/** The provider's own reason code (e.g. `generic_decline`) when it gave one: for developers
+	 * and logs, never part of `message`, which is worded for the buyer. */
+	providerReason?: string;
 }
 
 export interface AuditEvent {
@@ -364,4 +367,6 @@ export interface UiConfig {
 	turnstileSiteKey: string;
 	/** ENVIRONMENT=local: the page may fall back to a local check that sends Turnstile's dummy token. */
 	localTurnstile: boolean;
+	/** The configured payment provider: the storefront offers only the test methods it takes. */
+	paymentProvider: "simulated" | "stripe";
 }

@@ -40,12 +40,15 @@ describe("checkout after a failed payment", () => {
 		expect(declined.status).toBe(402);
 		expect(declined.body.error?.message).toMatch(/declined .*nothing was charged/);
 		expect(declined.body.error?.message).toMatch(/kept until it expires: pay with another method/);
+		// The provider's code is for developers: in the body, not in the buyer's sentence.
+		expect(declined.body.error?.message).not.toContain("generic_decline");
 		expect(paymentOf(declined)).toEqual({
 			outcome: "declined",
 			charged: "no",
 			holdKept: true,
 			failedPayments: 1,
 			maxFailedPayments: MAX_FAILED_PAYMENTS_PER_HOLD,
+			providerReason: "generic_decline",
 		});
 		const held = await reservation(token, id);
 		expect(held).toMatchObject({ status: "RESERVED" });

@@ -125,8 +125,15 @@ describe("checkout", () => {
 		expect(res.status).toBe(402);
 		expect(res.body.error?.code).toBe("payment_declined");
 		expect(res.body.error?.message).toMatch(/provider failed/);
+		// The provider's own words are for developers: in the body, not in the buyer's sentence.
+		expect(res.body.error?.message).not.toContain("api_error");
 		expect(res.body.error).toMatchObject({
-			payment: { outcome: "provider_error", charged: "no", holdKept: true },
+			payment: {
+				outcome: "provider_error",
+				charged: "no",
+				holdKept: true,
+				providerReason: "api_error: simulated provider error",
+			},
 		});
 		expect(await reservation(token, id)).toMatchObject({ status: "RESERVED" });
 		expect(await availability(sku)).toMatchObject({ available: 1, reserved: 1, sold: 0 });

@@ -10,6 +10,7 @@ describe("UI configuration", () => {
 		expect(res.body.data).toEqual({
 			turnstileSiteKey: "1x00000000000000000000AA",
 			localTurnstile: false,
+			paymentProvider: "simulated",
 		});
 		const text = JSON.stringify(res.body);
 		expect(text).not.toContain("test-debug-token");

@@ -134,7 +134,11 @@ export class MockBackend implements Transport, LiveSource {
 				kind: "plain",
 				answer: {
 					status: 200,
-					data: { turnstileSiteKey: "1x00000000000000000000AA", localTurnstile: true },
+					data: {
+						turnstileSiteKey: "1x00000000000000000000AA",
+						localTurnstile: true,
+						paymentProvider: "simulated",
+					},
 				},
 			};
 		}

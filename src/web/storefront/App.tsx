@@ -15,7 +15,7 @@ import { useFocusAfterRender } from "./focus.ts";
 import { type HeldReservation, HoldPanel } from "./HoldPanel.tsx";
 import { Orders, type StoredOrder } from "./Orders.tsx";
 import { feedTrouble, ProductCard, ProductMissing } from "./ProductCard.tsx";
-import type { PaymentMethodId } from "./payment-methods.ts";
+import { methodsFor, type PaymentMethodId } from "./payment-methods.ts";
 import { shownTicketState, waitingCardState } from "./queue-poll.ts";
 import { ReservePanel } from "./ReservePanel.tsx";
 import {
@@ -349,6 +349,7 @@ export function Storefront() {
 					product={product}
 					nowMs={now}
 					method={method}
+					methods={methodsFor(config?.paymentProvider ?? null)}
 					busy={busy !== null}
 					trouble={feedTrouble(feed)}
 					onMethod={setMethod}

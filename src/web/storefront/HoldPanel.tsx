@@ -5,7 +5,7 @@
 import type { PaymentFailure, Product, Reservation } from "../../shared/types.ts";
 import { clock, time } from "../lib/format.ts";
 import { holdPrice } from "./hold-price.ts";
-import { PAYMENT_METHODS, type PaymentMethodId } from "./payment-methods.ts";
+import type { PaymentMethod, PaymentMethodId } from "./payment-methods.ts";
 
 export interface HeldReservation {
 	reservation: Reservation;
@@ -26,6 +26,7 @@ export function HoldPanel({
 	product,
 	nowMs,
 	method,
+	methods,
 	busy,
 	trouble,
 	onMethod,
@@ -36,6 +37,8 @@ export function HoldPanel({
 	product: Product;
 	nowMs: number;
 	method: PaymentMethodId;
+	/** The methods the configured provider takes (payment-methods.ts methodsFor). */
+	methods: readonly PaymentMethod[];
 	busy: boolean;
 	/**
 	 * The page has lost the server (`unreachable`: no answer at all) or the store refuses its
@@ -89,7 +92,7 @@ export function HoldPanel({
 			>
 				<fieldset disabled={busy}>
 					<legend>Payment method (test cards)</legend>
-					{PAYMENT_METHODS.map((m) => {
+					{methods.map((m) => {
 						const outcome = failedOutcome(m.id);
 						return (
 							<label key={m.id} class="choice">
@@ -101,10 +104,7 @@ export function HoldPanel({
 									onChange={() => onMethod(m.id)}
 								/>
 								<span>
-									{m.label}{" "}
-									<span class="muted small">
-										({m.id}: {m.hint})
-									</span>
+									{m.label} <span class="muted small">({m.hint})</span>
 									{outcome !== undefined && (
 										<span class="failed-tag small"> — {FAILED_LABEL[outcome]}</span>
 									)}

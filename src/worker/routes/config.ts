@@ -14,6 +14,7 @@ config.get("/", (c) => {
 	const body: UiConfig = {
 		turnstileSiteKey: c.get("config").turnstile.siteKey,
 		localTurnstile: isLocal(c.get("config")),
+		paymentProvider: c.get("config").payment.provider,
 	};
 	return ok(c, body);
 });
