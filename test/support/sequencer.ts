@@ -30,6 +30,8 @@ export const EXPECTED_SECONDS: Readonly<Record<string, number>> = {
 	// A hold left to end during a kill -9 outage, confirmed after the restart (decision 091).
 	"test/e2e/storefront-outage.test.ts": 52,
 	"test/e2e/storefront-lost-reserve.test.ts": 30,
+	// A waiting room's 10 s turn left to run out, a decline, two pages' focus rings.
+	"test/e2e/storefront-a11y.test.ts": 30,
 	"test/e2e/console-outage.test.ts": 14,
 	// Five drops edited or created through the forms (one changed under an open form), three refusals.
 	"test/e2e/console-edit.test.ts": 26,
