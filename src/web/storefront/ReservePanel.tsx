@@ -64,7 +64,7 @@ export function ReservePanel({
 				id="reserve-why"
 				role="status"
 				aria-label="Why Reserve is off"
-				class={sale.blocked === null ? "notice-empty" : `why why-${sale.blocked.code}`}
+				class={sale.blocked === null ? "why" : `why why-${sale.blocked.code}`}
 			>
 				{sale.blocked?.reason ?? ""}
 			</p>
