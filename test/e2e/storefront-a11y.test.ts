@@ -44,9 +44,10 @@ async function recordLiveRegions(page: Page): Promise<() => Promise<Spoken[]>> {
 		w.__spoken = [];
 		w.__last = new Map();
 		const take = () => {
-			for (const el of document.querySelectorAll(
+			const regions = document.querySelectorAll(
 				"[role=status],[role=alert],[role=timer],[role=log],[aria-live]",
-			)) {
+			);
+			for (const el of Array.from(regions)) {
 				const text = (el.textContent ?? "").replace(/\s+/g, " ").trim();
 				if (w.__last.get(el) === text) continue;
 				w.__last.set(el, text);
