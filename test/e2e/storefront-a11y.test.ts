@@ -15,6 +15,7 @@ import {
 	alertText,
 	createDrop,
 	focusedDescription,
+	holdTheOnlyUnit,
 	isFocused,
 	openStore,
 	POLL,
@@ -24,6 +25,8 @@ import { browserSuite } from "./suite.ts";
 
 /** The shortest admission a room takes (src/domain/waiting-room-records.ts). */
 const SHORT_ADMIT_SECONDS = 10;
+/** The page polls its ticket with backoff and jitter (at most ~19 s apart while waiting). */
+const QUEUE_POLL = { ...POLL, timeout: 40_000 };
 /** A turn's end, as the page's clock sees it, with room for a loaded machine. */
 const TURN_OVER = { ...POLL, timeout: (SHORT_ADMIT_SECONDS + 15) * 1000 };
 
@@ -34,8 +37,8 @@ interface Spoken {
 }
 
 /**
- * Records, from now on, each new text a live region takes (role status, alert, timer, log or
- * aria-live other than "off"), with the region's role and name. A timer is recorded with its
+ * Records, from now on, each new text a live region already in the page takes (role status,
+ * alert, timer, log or aria-live), with the region's role and name. A timer is recorded with its
  * role: it is not announced (its implicit aria-live is "off").
  */
 async function recordLiveRegions(page: Page): Promise<() => Promise<Spoken[]>> {
@@ -49,9 +52,12 @@ async function recordLiveRegions(page: Page): Promise<() => Promise<Spoken[]>> {
 			);
 			for (const el of Array.from(regions)) {
 				const text = (el.textContent ?? "").replace(/\s+/g, " ").trim();
-				if (w.__last.get(el) === text) continue;
+				const before = w.__last.get(el);
+				if (before === text) continue;
 				w.__last.set(el, text);
-				if (text === "") continue;
+				// A region mounted with its text is not reliably announced (Layout.tsx): only a change
+				// of a region already in the page counts.
+				if (text === "" || before === undefined) continue;
 				const live = el.getAttribute("aria-live");
 				const role = el.getAttribute("role") ?? `aria-live=${live}`;
 				w.__spoken.push({
@@ -174,6 +180,36 @@ describe("storefront for keyboard and screen-reader buyers", () => {
 			expect.stringMatching(/^It is your turn: you have \d+ seconds to reserve\.$/),
 			"Your turn is over: the time to reserve ran out.",
 		]);
+		expect(errors).toEqual([]);
+	});
+
+	it("announces a drop selling out under a buyer waiting in line", async () => {
+		const sku = await createDrop(e2e.server, {
+			totalStock: 1,
+			waitingRoom: { enabled: true, overbook: 0, admitSeconds: 120 },
+		});
+		const ahead = await holdTheOnlyUnit(e2e.server, sku);
+		const { page, errors } = e2e.track(await openStore(e2e.browser, e2e.server, sku));
+		await verify(page, "Waiting room");
+		await page.getByRole("button", { name: "Join the queue" }).click();
+		await page.getByText("Your place in line: 1").waitFor();
+		const spoken = await recordLiveRegions(page);
+
+		// The buyer ahead pays for the only unit: nothing can come back.
+		const paid = await api(e2e.server, "POST", "/api/checkout", {
+			token: ahead.token,
+			headers: { "idempotency-key": crypto.randomUUID() },
+			body: { reservationId: ahead.reservationId, paymentMethod: "pm_card_visa" },
+		});
+		expect(paid.status, JSON.stringify(paid.body)).toBe(200);
+		await expect
+			.poll(
+				async () =>
+					announced(await spoken()).filter((s) => /^Sold out: every unit is sold/.test(s.text))
+						.length,
+				QUEUE_POLL,
+			)
+			.toBe(1);
 		expect(errors).toEqual([]);
 	});
 

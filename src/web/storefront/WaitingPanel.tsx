@@ -10,6 +10,10 @@ import { clock } from "../lib/format.ts";
 import { moveFocus } from "../lib/move-focus.ts";
 import { etaText, waitingCardState } from "./queue-poll.ts";
 
+const SOLD_OUT = "Sold out: every unit is sold and no hold can come back. Thank you for waiting.";
+const DROPPED =
+	"Your place in line is gone: the sale was reset, which empties the queue. Join again for a new place.";
+
 export function WaitingPanel({
 	ticket,
 	soldOut,
@@ -48,11 +52,25 @@ export function WaitingPanel({
 	onJoin(): void;
 }) {
 	const state = waitingCardState(ticket, soldOut, nowMs);
+	// The card's news, in one status region that stays mounted while the card does (Layout.tsx:
+	// one mounted with its text is not reliably announced): a drop selling out under a buyer in
+	// line, a place dropped by a reset, the end of a turn that bought.
+	const news =
+		state === "sold_out"
+			? { class: "why why-sold_out", text: SOLD_OUT }
+			: state === "expired" && bought
+				? { class: "", text: "Your turn is over. Thank you for your order." }
+				: state === null && limit === null && dropped
+					? { class: "note", text: DROPPED }
+					: null;
 	return (
 		<section class="card" aria-labelledby="queue-title">
 			<h2 id="queue-title" tabIndex={-1}>
 				Waiting room
 			</h2>
+			<p role="status" aria-label="Waiting room news" class={news?.class || "why"}>
+				{news?.text ?? ""}
+			</p>
 			{state === null && limit !== null && (
 				<p class="why why-purchase_limit">
 					{limit} The queue gives turns to buy, and you cannot buy more, so there is no turn to wait
@@ -69,12 +87,6 @@ export function WaitingPanel({
 			)}
 			{state === null && limit === null && (
 				<>
-					{dropped && (
-						<p role="status" class="note">
-							Your place in line is gone: the sale was reset, which empties the queue. Join again
-							for a new place.
-						</p>
-					)}
 					<p>
 						This drop lets buyers in by the units left. Join the queue: when your turn comes you get{" "}
 						{admitSeconds} seconds to reserve.
@@ -144,14 +156,6 @@ export function WaitingPanel({
 						{admitSeconds} seconds to use it.
 					</p>
 				</div>
-			)}
-			{state === "sold_out" && (
-				<p role="status" class="why why-sold_out">
-					Sold out: every unit is sold and no hold can come back. Thank you for waiting.
-				</p>
-			)}
-			{state === "expired" && bought && (
-				<p role="status">Your turn is over. Thank you for your order.</p>
 			)}
 			{/* Not a status: YourTurn.tsx says the turn's end, once. */}
 			{state === "expired" && !bought && (
