@@ -25,6 +25,7 @@ import {
 } from "../domain/escrow.ts";
 import type { Inventory, ProductConfig } from "../domain/inventory.ts";
 import type { RoomLedger, ShardRoomState } from "./room-shard-protocol.ts";
+import type { SettingsLedger, SettingsPeer } from "./shard-settings.ts";
 
 /**
  * Grant requests one reserve call may wait for before it is decided with what
@@ -41,10 +42,12 @@ export interface EscrowLedger {
 	pool: PoolLedger | null;
 	/** A split SKU's waiting room as this side knows it (inventory/room-shard-gate.ts); absent: never had one. */
 	room?: RoomLedger;
+	/** The product's settings' version (inventory/shard-settings.ts); absent: none changed since create. */
+	settings?: SettingsLedger;
 }
 
 /** The calls one SKU object makes on another (the RPC methods of InventoryObject). */
-export interface EscrowPeer {
+export interface EscrowPeer extends SettingsPeer {
 	escrowApplyGrants(
 		product: ProductConfig,
 		index: number,

@@ -21,6 +21,7 @@ import {
 import type { Inventory } from "../domain/inventory.ts";
 import { ESCROW_RETRY_MS, type EscrowHost, ShardEscrow } from "./escrow-shard.ts";
 import { HOLDS_BY_CREATED_INDEX } from "./schema.ts";
+import { bumpSettings, pushSettings, type SettingsHost, settingsOwed } from "./shard-settings.ts";
 
 /** An object's escrow: its allotment (ShardEscrow) and, in the coordinator only, the pool. */
 export class Escrow extends ShardEscrow {
@@ -248,7 +249,7 @@ export class Escrow extends ShardEscrow {
 		return unsold;
 	}
 
-	/** The alarm: re-send what the other side has not confirmed. */
+	/** The alarm: re-send what the other side has not confirmed (grants, then the product's settings). */
 	override async retry(): Promise<void> {
 		if (!this.isCoordinator) return super.retry();
 		const pool = this.requirePool();
@@ -258,12 +259,39 @@ export class Escrow extends ShardEscrow {
 		if (failed || pool.pending.some((p, i) => i > 0 && p.length > 0)) {
 			this.host.wake(Date.now() + ESCROW_RETRY_MS);
 		}
+		const unsent = await this.pushSettings();
+		if (unsent !== null) console.warn("escrow: a shard did not take the settings", String(unsent));
 	}
 
 	/** True while something of this side is not yet confirmed by the other (the alarm must run). */
 	override hasPending(): boolean {
 		const pool = this.ledger.pool;
 		if (pool?.pending.some((p, i) => i > 0 && p.length > 0)) return true;
+		if (settingsOwed(this.ledger, this.shards).length > 0) return true;
 		return super.hasPending();
+	}
+
+	/**
+	 * Coordinator, in the transaction of its own product change: the other shards owe the new
+	 * settings, and the alarm re-sends them if they are not confirmed (inventory/shard-settings.ts).
+	 */
+	settingsChanged(nowMs: number): void {
+		bumpSettings(this.settingsHost(), nowMs);
+	}
+
+	/** Coordinator: the settings to every shard that has not confirmed them; the first failure, or null. */
+	pushSettings(): Promise<unknown> {
+		return pushSettings(this.settingsHost());
+	}
+
+	private settingsHost(): SettingsHost {
+		return {
+			ledger: this.ledger,
+			shards: this.shards,
+			inventory: () => this.host.inventory(),
+			peer: (index) => this.host.peer(index),
+			save: () => this.save(),
+			wake: (atMs) => this.host.wake(atMs),
+		};
 	}
 }

@@ -69,7 +69,19 @@ export class RoomLink extends ShardRoomGate {
 		ledger.state = { ...next, version: (old?.version ?? 0) + 1 };
 		ledger.acked ??= Array.from({ length: this.escrow.shards }, () => 0);
 		this.escrow.save();
+		// With the state, in the caller's transaction: a crash before the shards have it leaves
+		// an alarm that sends it (decision 118), not a room only the coordinator knows.
+		this.host.wake(Date.now() + ROOM_RETRY_MS);
 		return true;
+	}
+
+	/** Coordinator: a shard (1..K − 1) has not confirmed the room's state as published. */
+	stateOwed(): boolean {
+		const state = this.ledger.state;
+		if (state === null || !this.escrow.isCoordinator) return false;
+		const acked = this.ledger.acked ?? [];
+		for (let i = 1; i < this.escrow.shards; i++) if ((acked[i] ?? 0) < state.version) return true;
+		return false;
 	}
 
 	/**
@@ -275,12 +287,9 @@ export class RoomLink extends ShardRoomGate {
 
 	/** True while a side has something the other has not confirmed. */
 	override hasPending(): boolean {
-		const state = this.ledger.state;
 		if (this.escrow.isCoordinator) {
-			if (state === null) return false;
-			const acked = this.ledger.acked ?? [];
-			for (let i = 1; i < this.escrow.shards; i++) if ((acked[i] ?? 0) < state.version) return true;
-			return this.host.pendingLapses().length > 0;
+			if (this.ledger.state === null) return false;
+			return this.stateOwed() || this.host.pendingLapses().length > 0;
 		}
 		return super.hasPending();
 	}

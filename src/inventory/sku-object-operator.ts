@@ -81,7 +81,13 @@ export abstract class SkuObjectOperator extends SkuObjectPeers {
 		if (inv === null) return { ok: false, code: "unknown_sku" };
 		const total = this.escrow?.total() ?? null;
 		const effective = effectivePatch(inv.product, total, this.room.info(), patch, room);
-		if (effective === null) return unchanged(this.product());
+		if (effective === null) {
+			// A split SKU: the repeat of a PATCH whose answer was lost finishes what a crash cut
+			// short (the other shards' settings and room), then answers the product as it is.
+			if (this.escrow?.isCoordinator)
+				return this.split.finishOwed().then(() => unchanged(this.product()));
+			return unchanged(this.product());
+		}
 		const move = this.room.startMove(inv, effective.startsAtMs, this.tick());
 		if (move === "refused") return { ok: false, code: "start_moved" };
 		if (this.escrow?.isCoordinator)

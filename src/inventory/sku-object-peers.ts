@@ -26,6 +26,7 @@ import {
 import { answerTickets, RoomLink } from "./room-shards.ts";
 import type { ShardCounters, UpdateResult } from "./rpc.ts";
 import { INVENTORY_MIGRATIONS } from "./schema.ts";
+import { applySettings, type ShardSettings } from "./shard-settings.ts";
 import { SkuObjectParts } from "./sku-object-parts.ts";
 import type { ShardPeer } from "./split-coordinator.ts";
 import { shardCounters } from "./stats.ts";
@@ -100,11 +101,10 @@ export abstract class SkuObjectPeers extends SkuObjectParts {
 	}
 
 	/**
-	 * A shard follows the coordinator's product changes (totalStock excepted: that is the
-	 * escrow's). The operator's change is recorded once, by the coordinator (shard 0), as the
-	 * patch itself: its `totalStock` is the SKU's new total, so the merged trail reads as a
-	 * one-object SKU's (split-coordinator.ts update). The other shards record no copy: each
-	 * recovers its product from its state row, written here before the answer.
+	 * The coordinator's own product change (split-coordinator.ts update; totalStock excepted: that
+	 * is the escrow's). The operator's change is recorded once, by the coordinator (shard 0), as
+	 * the patch itself: its `totalStock` is the SKU's new total, so the merged trail reads as a
+	 * one-object SKU's. The other shards follow with `escrowSettings`.
 	 */
 	escrowUpdate(patch: Partial<Omit<ProductConfig, "sku">>): UpdateResult {
 		const inv = this.inv;
@@ -115,6 +115,26 @@ export abstract class SkuObjectPeers extends SkuObjectParts {
 		if (!inv.update(rest, now, recorded).ok) return { ok: false, code: "invalid_state" };
 		this.state.persist(true);
 		return { ok: true, product: toProduct(inv, now) };
+	}
+
+	/**
+	 * In a shard: the coordinator's settings at `version` (inventory/shard-settings.ts), unless it
+	 * has them or newer. It records no event (the coordinator recorded the operator's change); the
+	 * settings and their version are written in one turn, before the answer: the version this
+	 * shard now has. An object without the SKU yet answers 0 (its first grant brings the product).
+	 */
+	escrowSettings(settings: ShardSettings, version: number): number {
+		const inv = this.inv;
+		const escrow = this.escrow;
+		if (inv === null || escrow === null) return 0;
+		if (escrow.isCoordinator)
+			throw new Error("the coordinator sends the settings, never takes them");
+		const applied = applySettings(escrow.ledger, inv, settings, version, this.tick());
+		if (applied.changed) {
+			this.state.persist(true);
+			escrow.save();
+		}
+		return applied.version;
 	}
 
 	/** The keyed reset's view of this object; a split SKU's coordinator resets its shards too. */

@@ -19,6 +19,7 @@ import type {
 	StatsResult,
 	UpdateResult,
 } from "./rpc.ts";
+import { ShardsOwed, touchesSettings } from "./shard-settings.ts";
 import { emptyShard, mergedAvailability } from "./split-sku-views.ts";
 import { type StatsSource, splitStats } from "./stats.ts";
 import type { RoomKeeper, RoomPatch, StartMove } from "./waiting-room.ts";
@@ -29,7 +30,6 @@ type ProductPatch = Partial<Omit<ProductConfig, "sku">>;
 export interface ShardPeer extends EscrowPeer, RoomPeer {
 	flushEvents(): Promise<boolean>;
 	escrowCounters(withSessions?: boolean): Promise<ShardCounters | null>;
-	escrowUpdate(patch: ProductPatch): Promise<UpdateResult>;
 	reset(keyed: KeyedReset | null): Promise<KeyedResetResult>;
 }
 
@@ -79,6 +79,8 @@ export class SplitCoordinator {
 		const escrow = this.host.escrow();
 		// Shard 0's change records the PATCH once for the whole SKU, its totalStock the new
 		// total (sku-object-peers.ts escrowUpdate), in the pool's transaction when the total moves.
+		// What the other shards owe is recorded in the same transaction (the settings' version,
+		// the room's), so a crash before they have it leaves it owed, not forgotten.
 		const apply = (): UpdateResult => {
 			// The room is the coordinator's; the shards learn its state before the answer.
 			if (room !== null) this.host.room().configure(room, Date.now());
@@ -89,6 +91,10 @@ export class SplitCoordinator {
 				this.host.room().patched(null, move, Date.now());
 				this.host.tick();
 			}
+			if (own.ok) {
+				if (touchesSettings(patch)) escrow.settingsChanged(Date.now());
+				this.host.roomLink()?.publish(this.host.room().info());
+			}
 			return own;
 		};
 		const own =
@@ -97,10 +103,26 @@ export class SplitCoordinator {
 				: apply();
 		if (own === null) return { ok: false, code: "invalid_state" };
 		if (!own.ok) return own;
-		await this.others(escrow, (peer) => peer.escrowUpdate(patch));
-		await this.republishRoom();
+		await this.finishOwed();
 		const product = await this.product();
 		return { ok: true, product };
+	}
+
+	/**
+	 * Sends the other shards what they owe of earlier changes: the product's settings and the
+	 * room's state (inventory/shard-settings.ts, room-shards.ts). After a PATCH, and on a PATCH
+	 * that changes nothing (the repeat of one whose answer was lost); the alarm does the same.
+	 * Throws ShardsOwed when a shard did not take them: the change is kept and re-sent from the
+	 * alarm, but the answer must not say the SKU has it everywhere (the Worker answers 503).
+	 */
+	async finishOwed(): Promise<void> {
+		const unsent = await this.host.escrow().pushSettings();
+		const link = this.host.roomLink();
+		await link?.syncShards();
+		if (unsent !== null)
+			throw new ShardsOwed(`a shard did not take the product's settings yet: ${String(unsent)}`);
+		if (link?.stateOwed())
+			throw new ShardsOwed("a shard did not take the waiting room's state yet");
 	}
 
 	async reset(): Promise<UpdateResult> {
