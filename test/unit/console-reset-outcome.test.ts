@@ -10,6 +10,7 @@ import {
 	lostReset,
 	notYetText,
 	outcomeUnknown,
+	partialText,
 	settleLostReset,
 	type TrailReads,
 	unconfirmedText,
@@ -106,11 +107,36 @@ describe("a reset whose answer was lost", () => {
 		expect(settleLostReset(lost, reads(T0 + 1_800, [old, late])).kind).toBe("done");
 	});
 
+	it("on a split SKU, is not done while the trail shows the key's reset on some shards only", () => {
+		// The coordinator (shard 0) resets itself and records its event first, the other shards
+		// after: a crash between leaves the trail with shard 0's event alone.
+		const lost = lostReset(SKU, KEY, T0, T0 + 200, undefined, 4);
+		const s0 = reset("evt_s0", T0 + 50, 0, KEY);
+		const s1 = reset("evt_s1", T0 + 60, 1, KEY);
+		expect(settleLostReset(lost, reads(T0 + 300, [s0]))).toEqual({
+			kind: "partial",
+			shardsDone: 1,
+			shards: 4,
+		});
+		// Another key's events on the other shards prove nothing about this one.
+		const theirs = [2, 3].map((i) => reset(`evt_t${i}`, T0 + 70, i, crypto.randomUUID()));
+		expect(settleLostReset(lost, reads(T0 + 300, [s0, s1, ...theirs])).kind).toBe("partial");
+		const rest = [2, 3].map((i) => reset(`evt_s${i}`, T0 + 900, i, KEY));
+		expect(settleLostReset(lost, reads(T0 + 1_000, [s0, s1, ...rest]))).toEqual({
+			kind: "done",
+			event: s0,
+		});
+		const text = partialText(SKU, 1, 4);
+		expect(text).toContain("1 of its 4 shards");
+		expect(text).not.toMatch(/was reset/);
+	});
+
 	it("names the coordinator's reset on a split SKU", () => {
-		const lost = lostReset(SKU, KEY, T0, T0 + 200);
+		const lost = lostReset(SKU, KEY, T0, T0 + 200, undefined, 3);
 		const shard2 = reset("evt_s2", T0 + 40, 2, KEY);
 		const coordinator = reset("evt_s0", T0 + 50, 0, KEY);
-		expect(settleLostReset(lost, reads(T0 + 300, [shard2, coordinator]))).toEqual({
+		const shard1 = reset("evt_s1", T0 + 60, 1, KEY);
+		expect(settleLostReset(lost, reads(T0 + 300, [shard2, coordinator, shard1]))).toEqual({
 			kind: "done",
 			event: coordinator,
 		});

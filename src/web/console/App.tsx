@@ -7,7 +7,7 @@ import { webSocketSource } from "../api/live.ts";
 import { describeError } from "../api/outcomes.ts";
 import { httpTransport } from "../api/transport.ts";
 import { Layout, Notice, type NoticeValue } from "../components/Layout.tsx";
-import { counted, time } from "../lib/format.ts";
+import { time } from "../lib/format.ts";
 import { newIdempotencyKey } from "../lib/hooks.ts";
 import { moveFocus } from "../lib/move-focus.ts";
 import { AuditTrail } from "./AuditTrail.tsx";
@@ -24,6 +24,8 @@ import {
 	notDoneText,
 	notYetText,
 	outcomeUnknown,
+	partialText,
+	resetText,
 	settleLostReset,
 	unconfirmedText,
 } from "./reset-outcome.ts";
@@ -129,6 +131,32 @@ export function Console() {
 	const view = useDrop(api, liveSource, token !== null ? sku : null);
 	const trailPages = useTrailPages(api, token !== null ? sku : null);
 
+	/**
+	 * A split SKU's reset cut between its shards: the same key again finishes it (a repeat is not
+	 * limited, and resets no shard twice: docs/api.md, Operator). One at a time; a lost answer
+	 * again leaves it to the next read of the trail.
+	 */
+	const resending = useRef<string | null>(null);
+	/** The key of the reset the notice is about, for an answer that lands after another action. */
+	const unsettledKey = useRef<string | null>(null);
+	useEffect(() => {
+		unsettledKey.current = unsettled?.key ?? null;
+	}, [unsettled]);
+	const finishReset = async (lost: LostReset) => {
+		resending.current = lost.key;
+		const r = await api.resetProduct(lost.sku, lost.key);
+		resending.current = null;
+		if (unsettledKey.current !== lost.key) return;
+		// As a settled verdict: the notice changes where it is, without taking the focus.
+		if (r.ok) {
+			setUnsettled(null);
+			setNoticeValue({ tone: "success", text: resetText(lost.sku, r.data.availability) });
+		} else if (!outcomeUnknown(r)) {
+			setUnsettled(null);
+			setNoticeValue({ tone: "error", text: `Reset of ${lost.sku} failed: ${describeError(r)}` });
+		}
+	};
+
 	// Each read of the trail may settle a reset whose answer was lost. The notice changes where
 	// it is, without taking the focus. "Not done" keeps watching: a reset the server was still
 	// doing when the trail was read shows at the next read.
@@ -142,6 +170,10 @@ export function Console() {
 			setNoticeValue({ tone: "error", text: notDoneText(unsettled.sku, verdict.readStartedAtMs) });
 		} else if (verdict.kind === "not_yet") {
 			setNoticeValue({ tone: "info", text: notYetText(unsettled.sku, verdict.readStartedAtMs) });
+		} else if (verdict.kind === "partial") {
+			const { shardsDone, shards } = verdict;
+			setNoticeValue({ tone: "info", text: partialText(unsettled.sku, shardsDone, shards) });
+			if (resending.current !== unsettled.key) void finishReset(unsettled);
 		}
 	}, [unsettled, view.trailReads, sku]);
 
@@ -172,15 +204,7 @@ export function Console() {
 		const r = await api.resetProduct(sku, key);
 		setResetting(false);
 		if (r.ok) {
-			const a = r.data.availability;
-			setNotice({
-				tone: "success",
-				text:
-					`${sku} was reset: ${a.available} of ${counted(a.total, "unit")} available.` +
-					(a.sold > 0
-						? ` ${a.sold} sold ${a.sold === 1 ? "unit stays" : "units stay"} with ${a.sold === 1 ? "its" : "their"} paid orders.`
-						: ""),
-			});
+			setNotice({ tone: "success", text: resetText(sku, r.data.availability) });
 		} else if (r.code === "rate_limited") {
 			setNotice({
 				tone: "error",
@@ -188,7 +212,9 @@ export function Console() {
 			});
 		} else if (outcomeUnknown(r)) {
 			setNotice({ tone: "info", text: unconfirmedText(sku, r) });
-			setUnsettled(lostReset(sku, key, sentAtMs, Date.now(), r));
+			// A split SKU's reset is done once every shard's is (settleLostReset).
+			const shards = products.find((p) => p.sku === sku)?.shards ?? view.stats?.shards?.length;
+			setUnsettled(lostReset(sku, key, sentAtMs, Date.now(), r, shards ?? 1));
 		} else {
 			// Named, as every notice here: the answer may land after another drop was picked.
 			setNotice({ tone: "error", text: `Reset of ${sku} failed: ${describeError(r)}` });

@@ -13,9 +13,9 @@
 // Preact): unit-tested in test/unit/console-reset-outcome.test.ts.
 // docs/decisions/074-console-reset-answer-lost.md, 081-reset-idempotency-key.md.
 
-import type { AuditEvent } from "../../shared/types.ts";
+import type { AuditEvent, Availability } from "../../shared/types.ts";
 import type { ApiErr } from "../api/client.ts";
-import { time } from "../lib/format.ts";
+import { counted, time } from "../lib/format.ts";
 
 /** The trail as the console has followed it for one SKU (src/web/console/useDrop.ts). */
 export interface TrailReads {
@@ -37,10 +37,18 @@ export interface LostReset {
 	 * the reset, so a read that shows none does not make it "not done".
 	 */
 	mayStillRun: boolean;
+	/** The objects the SKU is split across (`Product.shards`; 1: one object): each records its own reset. */
+	shards: number;
 }
 
 export type LostResetVerdict =
 	| { kind: "done"; event: AuditEvent }
+	/**
+	 * A split SKU whose trail shows this key's reset on some shards only: the coordinator resets
+	 * itself first and the others after, so a crash between leaves it half done until the same
+	 * key is sent again (docs/decisions/081-reset-idempotency-key.md, 118-split-settings-owed.md).
+	 */
+	| { kind: "partial"; shardsDone: number; shards: number }
 	| { kind: "not_done"; readStartedAtMs: number }
 	/** A timed-out reset the trail, read at `readStartedAtMs`, does not show yet. */
 	| { kind: "not_yet"; readStartedAtMs: number }
@@ -61,21 +69,27 @@ export function lostReset(
 	sentAtMs: number,
 	failedAtMs: number,
 	problem?: ApiErr,
+	shards = 1,
 ): LostReset {
-	return { sku, key, sentAtMs, failedAtMs, mayStillRun: problem?.timedOut === true };
+	return { sku, key, sentAtMs, failedAtMs, mayStillRun: problem?.timedOut === true, shards };
 }
 
 /**
  * What the trail says about `lost` so far: "done" when it shows an `inventory.reset` carrying the
- * reset's own key (on a split SKU each shard records one: the coordinator's is named, else the
- * first); "not_done" needs a read that began after the failure and found none, and a reset the
- * page stopped waiting for gets "not_yet" from such a read instead (the server may still do it);
- * until then "unknown". Resets under other keys, or none, are someone else's, whenever they were.
+ * reset's own key on every object of the SKU (on a split SKU each shard records one: the
+ * coordinator's is named); "partial" when it shows it on some shards only (the reset was cut
+ * between them: sending the same key again finishes it); "not_done" needs a read that began
+ * after the failure and found none, and a reset the page stopped waiting for gets "not_yet" from
+ * such a read instead (the server may still do it); until then "unknown". Resets under other
+ * keys, or none, are someone else's, whenever they were.
  */
 export function settleLostReset(lost: LostReset, trail: TrailReads | null): LostResetVerdict {
 	if (trail === null) return { kind: "unknown" };
 	const mine = trail.resets.filter((e) => e.detail?.idempotencyKey === lost.key);
 	if (mine.length > 0) {
+		const done = new Set(mine.map((e) => e.shard ?? 0));
+		if (done.size < lost.shards)
+			return { kind: "partial", shardsDone: done.size, shards: lost.shards };
 		const coordinator = mine.find((e) => e.shard === undefined || e.shard === 0);
 		return { kind: "done", event: coordinator ?? (mine[0] as AuditEvent) };
 	}
@@ -103,8 +117,27 @@ export function unconfirmedText(sku: string, r: ApiErr): string {
 	);
 }
 
+/** A reset's answer: what is available now, and the sold units that stay with their orders. */
+export function resetText(sku: string, a: Availability): string {
+	return (
+		`${sku} was reset: ${a.available} of ${counted(a.total, "unit")} available.` +
+		(a.sold > 0
+			? ` ${a.sold} sold ${a.sold === 1 ? "unit stays" : "units stay"} with ${a.sold === 1 ? "its" : "their"} paid orders.`
+			: "")
+	);
+}
+
 export function doneText(sku: string, event: AuditEvent): string {
 	return `${sku} was reset at ${time(event.at)}: the audit trail shows its inventory.reset, although the answer to the reset was lost.`;
+}
+
+/** A split SKU's reset the trail shows on some shards only; the console sends the same key again. */
+export function partialText(sku: string, shardsDone: number, shards: number): string {
+	return (
+		`Reset of ${sku} only partly done: the audit trail shows it on ${shardsDone} of its ${shards} ` +
+		"shards, and the answer was lost. The console is sending the same reset again to finish it; " +
+		"it resets no shard twice."
+	);
 }
 
 export function notDoneText(sku: string, readStartedAtMs: number): string {
