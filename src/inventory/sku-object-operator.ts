@@ -134,7 +134,11 @@ export abstract class SkuObjectOperator extends SkuObjectPeers {
 		this.sql.exec("DELETE FROM holds WHERE status != 'PAID'");
 		forgetReadersAfterReset(this.sql, this.guard, this.storedReads);
 		this.room.reset(now);
-		if (!this.escrow?.isCoordinator) this.roomLink?.clear();
+		// A split SKU's coordinator publishes the new drop's room in its own reset's transaction,
+		// so a crash before the other shards reset still has them drop the old admissions (from
+		// the alarm; split-coordinator.ts resetShards sends it at once). A shard forgets them.
+		if (this.escrow?.isCoordinator) this.roomLink?.publish(this.room.info());
+		else this.roomLink?.clear();
 		this.state.resetCounts();
 		this.attemptMemo.clear(Date.now());
 		return this.committed(inv, now);

@@ -225,9 +225,13 @@ export class SplitCoordinator {
 		);
 	}
 
-	/** After a PATCH or a reset: the shards learn the room's state before the answer. */
+	/**
+	 * After a reset: the shards learn the room's state before the answer (published in the
+	 * coordinator's own reset, or here when it was not; sent to every shard that owes it).
+	 */
 	private async republishRoom(): Promise<void> {
 		const link = this.host.roomLink();
-		if (link?.publish(this.host.room().info())) await link.syncShards();
+		link?.publish(this.host.room().info());
+		await link?.syncShards();
 	}
 }

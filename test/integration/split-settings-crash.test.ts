@@ -14,8 +14,9 @@ import { describe, expect, it } from "vitest";
 import type { ProductConfig } from "../../src/domain/inventory.ts";
 import type { InventoryObject } from "../../src/inventory/object.ts";
 import type { RoomPatch } from "../../src/inventory/waiting-room.ts";
-import type { Product, Reservation } from "../../src/shared/types.ts";
+import type { Product, Reservation, Ticket } from "../../src/shared/types.ts";
 import { ADMIN, call } from "./helpers.ts";
+import { createRoomProduct } from "./room-support.ts";
 import { buyersOnEveryShard, createSharded, reserve, type ShardBuyer } from "./shards-support.ts";
 
 const coordinator = (sku: string) => env.INVENTORY.get(env.INVENTORY.idFromName(sku));
@@ -140,5 +141,34 @@ describe("a split SKU's PATCH cut by a crash", { timeout: 60_000 }, () => {
 			const res = await reserve(b, sku);
 			expect(res.status, JSON.stringify([b.shard, res.body])).toBe(429);
 		}
+	});
+
+	it("a reset cut by a crash after the coordinator's still has the other shards drop the old drop's admissions, from the alarm", async () => {
+		const product = await createRoomProduct(
+			{ totalStock: 10, shards, perUserLimit: 5, holdSeconds: 600 },
+			{ admitSeconds: 120 },
+		);
+		const sku = product.sku;
+		const away = (await buyersOnEveryShard(shards, 1)).find((b) => b.shard !== 0) as ShardBuyer;
+		const joined = await call<Ticket>("POST", `/api/products/${sku}/queue`, { token: away.token });
+		expect(joined.body.data?.state).toBe("admitted");
+		expect((await reserve(away, sku)).status).toBe(201);
+
+		await runInDurableObject(coordinator(sku), async (instance: InventoryObject) => {
+			const object = instance as unknown as { peerStub?: (index: number) => unknown };
+			object.peerStub = unreachable;
+			try {
+				await expect(Promise.resolve(instance.reset())).rejects.toThrow();
+			} finally {
+				delete object.peerStub;
+			}
+		});
+		await runInDurableObject(coordinator(sku), (_instance, state) => {
+			state.abort("crashed by the test");
+		}).catch(() => {});
+		await runDurableObjectAlarm(coordinator(sku));
+		// A new drop: the admission was the old one's; without a ticket now, the buyer is queued.
+		const after = await reserve(away, sku);
+		expect(after.status, JSON.stringify(after.body)).toBe(429);
 	});
 });
