@@ -74,6 +74,17 @@ function gatedClient() {
 	};
 }
 
+/** Acts over `gate` with the run options `args` and the seed `seed`, never halted. */
+function gatedActs(gate: ReturnType<typeof gatedClient>, args: string[], seed: number): Acts {
+	return new Acts({
+		client: gate.client,
+		options: options(args),
+		runId: "r",
+		random: seededRandom(seed),
+		halted: () => false,
+	});
+}
+
 async function until(ok: () => boolean): Promise<void> {
 	for (let i = 0; i < 400 && !ok(); i++) await sleep(10);
 	expect(ok()).toBe(true);
@@ -112,14 +123,11 @@ describe("a hold's fate and think time", () => {
 describe("buyers acting on their holds", () => {
 	it("keeps at most MAX_CHECKOUT_CONCURRENCY checkouts in flight, and each paid hold says PAID", async () => {
 		const gate = gatedClient();
-		const o = options(["--checkout-rate", "1", "--cancel-rate", "0", "--decline-rate", "0"]);
-		const acts = new Acts({
-			client: gate.client,
-			options: o,
-			runId: "r",
-			random: seededRandom(3),
-			halted: () => false,
-		});
+		const acts = gatedActs(
+			gate,
+			["--checkout-rate", "1", "--cancel-rate", "0", "--decline-rate", "0"],
+			3,
+		);
 		const holds = Array.from({ length: MAX_CHECKOUT_CONCURRENCY + 36 }, (_, i) => hold(i, 2_000));
 		const done = Promise.all(holds.map((h, i) => acts.take(h, buyer(i))));
 		await until(() => gate.stats().inFlight === MAX_CHECKOUT_CONCURRENCY);
@@ -139,14 +147,11 @@ describe("buyers acting on their holds", () => {
 
 	it("sends the newest waiting act first, and none whose hold lapsed while it waited", async () => {
 		const gate = gatedClient();
-		const o = options(["--checkout-rate", "1", "--cancel-rate", "0", "--decline-rate", "0"]);
-		const acts = new Acts({
-			client: gate.client,
-			options: o,
-			runId: "r",
-			random: seededRandom(6),
-			halted: () => false,
-		});
+		const acts = gatedActs(
+			gate,
+			["--checkout-rate", "1", "--cancel-rate", "0", "--decline-rate", "0"],
+			6,
+		);
 		// Every place taken by holds that outlive the test.
 		const long = Array.from({ length: MAX_CHECKOUT_CONCURRENCY }, (_, i) => hold(i, 60_000));
 		const first = Promise.all(long.map((h, i) => acts.take(h, buyer(i))));
@@ -179,14 +184,11 @@ describe("buyers acting on their holds", () => {
 
 	it("sends nothing once stopped: the acts still thinking are dropped and settle at once", async () => {
 		const gate = gatedClient();
-		const o = options(["--checkout-rate", "0.5", "--cancel-rate", "0.5", "--decline-rate", "0"]);
-		const acts = new Acts({
-			client: gate.client,
-			options: o,
-			runId: "r",
-			random: seededRandom(4),
-			halted: () => false,
-		});
+		const acts = gatedActs(
+			gate,
+			["--checkout-rate", "0.5", "--cancel-rate", "0.5", "--decline-rate", "0"],
+			4,
+		);
 		const holds = Array.from({ length: 10 }, (_, i) => hold(i, 2_000));
 		const done = Promise.all(holds.map((h, i) => acts.take(h, buyer(i))));
 		acts.stop();
@@ -202,14 +204,11 @@ describe("buyers acting on their holds", () => {
 	it("counts the checkouts answered after the burst's end apart from those during it", async () => {
 		const gate = gatedClient();
 		gate.release();
-		const o = options(["--checkout-rate", "1", "--cancel-rate", "0", "--decline-rate", "0"]);
-		const acts = new Acts({
-			client: gate.client,
-			options: o,
-			runId: "r",
-			random: seededRandom(5),
-			halted: () => false,
-		});
+		const acts = gatedActs(
+			gate,
+			["--checkout-rate", "1", "--cancel-rate", "0", "--decline-rate", "0"],
+			5,
+		);
 		await acts.take(hold(0, 400), buyer(0));
 		acts.burstEnded();
 		await acts.take(hold(1, 400), buyer(1));
