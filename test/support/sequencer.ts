@@ -26,7 +26,8 @@ export const EXPECTED_SECONDS: Readonly<Record<string, number>> = {
 	"test/node/drop-shards.test.ts": 50,
 	"test/node/d1-outage.test.ts": 29,
 	// 101 drops created for the picker past one catalogue page.
-	"test/e2e/console.test.ts": 29,
+	"test/e2e/console.test.ts": 25,
+	"test/e2e/console-create.test.ts": 13,
 	// A hold left to end during a kill -9 outage, confirmed after the restart (decision 091).
 	"test/e2e/storefront-outage.test.ts": 52,
 	"test/e2e/storefront-lost-reserve.test.ts": 30,
