@@ -277,7 +277,10 @@ export class Acts {
 		if (answer.status === 410) f.lapsedCheckouts++;
 		if (answer.status !== 0) f.checkoutLatency.record(answer.latencyMs);
 		hold.expected = expectedAfterCheckout(answer.status, answer.error);
-		if (sentDuringBurst && (hold.expected === "PAYMENT_FAILED" || hold.expected === null))
+		// Freed: a failed payment released the hold; no answer or a 5xx may have. A 409 or a 429
+		// (after its retries) left the hold as it was: nothing freed.
+		const mayHaveFreed = answer.status === 0 || answer.status >= 500;
+		if (sentDuringBurst && (hold.expected === "PAYMENT_FAILED" || mayHaveFreed))
 			f.freedUnitsDuringBurst += hold.quantity;
 		if (answer.status === 200 && answer.data !== null) {
 			hold.orderIds.push(answer.data.orderId);

@@ -39,8 +39,11 @@ function hold(i: number, leftMs: number): TallyHold {
 
 const buyer = (i: number) => ({ sessionId: `s${i}`, token: `t${i}`, ip: null });
 
-/** A client whose checkouts answer 200 when the test opens the gate; counts what is in flight. */
-function gatedClient() {
+/**
+ * A client whose checkouts answer `status` (200 with an order) when the test opens the gate, and
+ * whose cancels answer `status` at once; counts what is in flight.
+ */
+function gatedClient(status = 200) {
 	let inFlight = 0;
 	let maxInFlight = 0;
 	let sent = 0;
@@ -57,11 +60,12 @@ function gatedClient() {
 			if (!open) await new Promise<void>((r) => waiters.push(r));
 			inFlight--;
 			const id = opts.body.reservationId;
+			if (status !== 200) return answerOf(status);
 			return { status: 200, data: { orderId: `ord_${id}` }, latencyMs: 1 } as Answer<unknown>;
 		},
 		request: async () => {
 			sent++;
-			return { status: 200, data: null, latencyMs: 1 } as Answer<unknown>;
+			return answerOf(status);
 		},
 	} as unknown as JsonClient;
 	return {
@@ -72,6 +76,13 @@ function gatedClient() {
 			for (const w of waiters.splice(0)) w();
 		},
 	};
+}
+
+/** An answer of `status` without data: an error envelope for a refusal, nothing for no answer. */
+function answerOf(status: number): Answer<unknown> {
+	const code = status === 409 ? "invalid_state" : status === 429 ? "rate_limited" : "unavailable";
+	const error = status === 0 || status === 200 ? null : { code, message: code };
+	return { status, data: null, error, latencyMs: 1 } as unknown as Answer<unknown>;
 }
 
 /** Acts over `gate` with the run options `args` and the seed `seed`, never halted. */
@@ -214,5 +225,27 @@ describe("buyers acting on their holds", () => {
 		await acts.take(hold(1, 400), buyer(1));
 		expect(acts.figures.checkoutsDuringBurst).toBe(1);
 		expect(acts.figures.checkoutStatus).toEqual({ "200": 2 });
+	});
+
+	it("counts as freed during the burst only what a release freed or may have: not a 409 or a 429", async () => {
+		const freedAfter = async (status: number, args: string[]) => {
+			const gate = gatedClient(status);
+			gate.release();
+			const acts = gatedActs(gate, args, 7);
+			await acts.take(hold(0, 400), buyer(0));
+			return acts.figures.freedUnitsDuringBurst;
+		};
+		const checkouts = ["--checkout-rate", "1", "--cancel-rate", "0", "--decline-rate", "0"];
+		const cancels = ["--checkout-rate", "0", "--cancel-rate", "1", "--decline-rate", "0"];
+		// Refused without touching the hold: nothing was released.
+		expect(await freedAfter(409, checkouts)).toBe(0);
+		expect(await freedAfter(429, checkouts)).toBe(0);
+		expect(await freedAfter(409, cancels)).toBe(0);
+		expect(await freedAfter(429, cancels)).toBe(0);
+		// No answer or a 5xx: the release may have happened; a cancel answered 200 did.
+		expect(await freedAfter(0, checkouts)).toBe(1);
+		expect(await freedAfter(503, checkouts)).toBe(1);
+		expect(await freedAfter(0, cancels)).toBe(1);
+		expect(await freedAfter(200, cancels)).toBe(1);
 	});
 });
