@@ -116,6 +116,23 @@ describe("POST /api/demo/sandbox", () => {
 		expect(wait).toBeLessThanOrEqual(60);
 	});
 
+	it("a reset that finds no sandbox changes nothing and does not spend the session's reset", async () => {
+		const on = { RATE_LIMITS: "on" };
+		const headers = { "cf-connecting-ip": `2001:db8::${crypto.randomUUID().slice(0, 4)}` };
+		const token = await newSession();
+		const none = await callWith(on, "POST", "/api/demo/sandbox/reset", { token, headers });
+		expect(none.status).toBe(404);
+		expect(none.body.error?.code).toBe("not_found");
+		expect((await callWith(on, "POST", "/api/demo/sandbox", { token, headers })).status).toBe(201);
+		// The 404 reset nothing, so the one reset a minute is still there.
+		expect((await callWith(on, "POST", "/api/demo/sandbox/reset", { token, headers })).status).toBe(
+			200,
+		);
+		expect((await callWith(on, "POST", "/api/demo/sandbox/reset", { token, headers })).status).toBe(
+			429,
+		);
+	});
+
 	it("a visitor's sandbox reset does not spend the operator's reset from the same address", async () => {
 		const on = { RATE_LIMITS: "on" };
 		// One address for both: an office or a conference room behind one NAT.

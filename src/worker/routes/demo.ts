@@ -6,7 +6,8 @@
 // - POST /api/demo/sandbox/reset  clears the holds that are not paid, the
 //   counters and eventual mode's allocations, and keeps paid orders
 //   (docs/decisions/001-reset-keeps-paid-orders.md); under the operator reset's
-//   limit, one a minute per client IP (429 + Retry-After).
+//   limit, one a minute per client IP (429 + Retry-After); a reset that finds no
+//   sandbox is 404 and spends nothing.
 // - GET  /api/demo/guardrail       the session's guardrail, as meta.guardrail says it.
 // - POST /api/demo/guardrail       {"thresholdUsd"}: the session's own threshold,
 //   within shared/demo-guardrail.ts's bounds; re-arms it.
@@ -19,7 +20,7 @@
 // Sandboxes are not listed in GET /api/products: their catalogue row says
 // `listed = 0` (the edge still knows them, worker/catalogue.ts).
 
-import { Hono } from "hono";
+import { Hono, type MiddlewareHandler } from "hono";
 import { z } from "zod";
 import {
 	DEMO_GUARDRAIL_DEFAULT_USD,
@@ -80,15 +81,25 @@ demo.get("/sandbox", async (c) => {
 	return ok(c, product);
 });
 
+const NO_SANDBOX = "This session has no sandbox yet: POST /api/demo/sandbox.";
+
+// A reset that would find no sandbox changes nothing, so it is answered before the limiter and
+// does not spend the one reset a minute (decision 119). One object read, on a rate-limited route.
+const sandboxExists: MiddlewareHandler<AppEnv> = async (c, next) => {
+	if ((await inventory(c.env, await ownSku(c)).product()) === null)
+		return fail(c, "not_found", NO_SANDBOX);
+	await next();
+	return undefined;
+};
+
 // The operator reset's own limiter (middleware/ratelimit.ts, docs/rate-limits.md): one
 // reset a minute per client IP, exact across isolates, off with RATE_LIMITS=off.
-demo.post("/sandbox/reset", bodyWithinBound, sandboxResetRateLimit, async (c) => {
+demo.post("/sandbox/reset", bodyWithinBound, sandboxExists, sandboxResetRateLimit, async (c) => {
 	const sku = await ownSku(c);
 	const stub = inventory(c.env, sku);
 	const result = await stub.reset();
 	forgetSnapshot(sku);
-	if (!result.ok)
-		return fail(c, "not_found", "This session has no sandbox yet: POST /api/demo/sandbox.");
+	if (!result.ok) return fail(c, "not_found", NO_SANDBOX);
 	// Eventual mode's allocations: the reset event's projection, now when D1 answers (inventory/projections.ts).
 	await stub.flushEvents();
 	return ok(c, result.product);
