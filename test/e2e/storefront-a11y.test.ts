@@ -11,6 +11,7 @@ import type { Reservation } from "../../src/shared/types.ts";
 import { api } from "../support/server.ts";
 import { newBuyer } from "../support/shop.ts";
 import { openContext } from "./browser.ts";
+import { signIn } from "./console-support.ts";
 import {
 	alertText,
 	createDrop,
@@ -230,6 +231,48 @@ describe("storefront for keyboard and screen-reader buyers", () => {
 		await page.getByRole("button", { name: /^Pay/ }).click();
 		await expect.poll(() => alertText(page), POLL).toMatch(/^Card declined\./);
 		expect(await alertText(page)).not.toMatch(/[a-z]+_[a-z_]+/);
+		expect(errors).toEqual([]);
+	});
+
+	it("keeps the empty purchase status regions in the accessibility tree without a gap of their own, so their first text is announced", async () => {
+		const sku = await createDrop(e2e.server);
+		const { page, errors } = e2e.track(await openStore(e2e.browser, e2e.server, sku));
+		await page.getByRole("checkbox", { name: "I am human" }).waitFor();
+		// Before the human check the purchase status says nothing, and is in the tree all the same.
+		const status = page.getByRole("status", { name: "Purchase status", exact: true });
+		const problem = page.getByRole("alert", { name: "Purchase status: problem", exact: true });
+		expect(await status.count()).toBe(1);
+		expect(await problem.count()).toBe(1);
+		expect(await status.textContent()).toBe("");
+		expect(await problem.textContent()).toBe("");
+		// ...and takes no room: the product card and the check are one grid gap apart.
+		const spacing = await page.evaluate(() => {
+			const outcome = document.getElementById("outcome");
+			const before = outcome?.previousElementSibling?.getBoundingClientRect();
+			const after = outcome?.nextElementSibling?.getBoundingClientRect();
+			const main = document.querySelector("main");
+			return {
+				between: (after?.top ?? 0) - (before?.bottom ?? 0),
+				gap: main === null ? -1 : Number.parseFloat(getComputedStyle(main).rowGap),
+			};
+		});
+		expect(spacing.between, JSON.stringify(spacing)).toBeCloseTo(spacing.gap, 0);
+		const spoken = await recordLiveRegions(page);
+		await verify(page);
+		await expect
+			.poll(async () => announced(await spoken()).map((s) => s.text), POLL)
+			.toContain("You are verified. You can reserve now.");
+		expect(await status.isVisible()).toBe(true);
+
+		// The console's status, the same component: in the tree while empty.
+		const consolePage = e2e.track(await (await openContext(e2e.browser, e2e.server.url)).newPage());
+		await consolePage.goto("/console");
+		await consolePage.getByLabel("Operator token").waitFor();
+		await signIn(consolePage, e2e.server.adminToken);
+		await consolePage.getByRole("button", { name: "Reset drop" }).waitFor();
+		expect(
+			await consolePage.getByRole("status", { name: "Console status", exact: true }).count(),
+		).toBe(1);
 		expect(errors).toEqual([]);
 	});
 
