@@ -143,6 +143,42 @@ describe("guided demo: announcements and focus", () => {
 		expect(errors).toEqual([]);
 	});
 
+	it("announces step 2's latency and step 3's results as changes of regions already in the page", async () => {
+		const { page, errors } = await open();
+		await login(page);
+		// From now on, only a new text of a region that was in the page counts: a region mounted
+		// with its text may not be announced.
+		await page.evaluate(() => {
+			const w = window as unknown as { __changed: Spoken[] };
+			w.__changed = [];
+			const last = new Map<Element, string>();
+			const scan = () => {
+				for (const el of Array.from(document.querySelectorAll('[role="status"],[role="alert"]'))) {
+					const text = (el.textContent ?? "").replace(/\s+/g, " ").trim();
+					const before = last.get(el);
+					last.set(el, text);
+					if (before === undefined || before === text || text === "") continue;
+					w.__changed.push({ label: el.getAttribute("aria-label") ?? "", role: "", text });
+				}
+			};
+			scan();
+			new MutationObserver(scan).observe(document, {
+				subtree: true,
+				childList: true,
+				characterData: true,
+			});
+		});
+		const changed = () =>
+			page.evaluate(() =>
+				(window as unknown as { __changed: Spoken[] }).__changed.map((s) => s.label),
+			);
+		await page.getByRole("button", { name: "Allocate 1 unit (safe)" }).click();
+		await expect.poll(changed, POLL).toContain("Latency");
+		await page.getByRole("button", { name: "Fire 200 attempts (safe mode)" }).click();
+		await expect.poll(changed, POLL).toContain("Safe mode result");
+		expect(errors).toEqual([]);
+	});
+
 	for (const [name, viewport] of [
 		["at 200 % zoom", ZOOM_200],
 		["on a phone", PHONE],

@@ -114,19 +114,25 @@ export function SafeStep({ s, onAllocate }: { s: DemoState; onAllocate(): void }
 				>
 					Allocate 1 unit (safe)
 				</Action>
-				{a && (
-					<span
-						class={`badge ${(mock ? a.roundTripMs : a.latencyMs) < FAST_MS ? "badge-ok" : "badge-warn"}`}
-						role="status"
-						aria-label="Latency"
-					>
-						{/* The mock has no edge: its server time is a random draw (src/web/mock/backend.ts),
-						    said as simulated; only the round trip in this page is measured. */}
-						{mock
+				{/* Mounted empty before the first allocation, so its first figure is announced (a
+				    region mounted with its text may not be). */}
+				<span
+					class={
+						a === null
+							? "notice-empty"
+							: `badge ${(mock ? a.roundTripMs : a.latencyMs) < FAST_MS ? "badge-ok" : "badge-warn"}`
+					}
+					role="status"
+					aria-label="Latency"
+				>
+					{/* The mock has no edge: its server time is a random draw (src/web/mock/backend.ts),
+					    said as simulated; only the round trip in this page is measured. */}
+					{a === null
+						? ""
+						: mock
 							? `${ms(a.latencyMs)} simulated server time · ${ms(a.roundTripMs)} in this page`
 							: `${ms(a.latencyMs)} at the edge · ${ms(a.roundTripMs)} round trip`}
-					</span>
-				)}
+				</span>
 			</div>
 			{s.availability &&
 				(s.countersError === null ? (
