@@ -165,6 +165,42 @@ describe("storefront waiting room", () => {
 		expect(errors).toEqual([]);
 	});
 
+	it("keeps the turn beside a hold whose end the store could not confirm: both true, and Reserve works in the turn", async () => {
+		// A hold shorter than the turn: it ends while the buyer may still reserve.
+		const sku = await createDrop(e2e.server, {
+			totalStock: 3,
+			holdSeconds: 5,
+			waitingRoom: { enabled: true, overbook: 0, admitSeconds: 120 },
+		});
+		const { page, errors } = await openAndVerify(sku);
+		await page.getByRole("button", { name: "Join the queue" }).click();
+		await page.getByRole("button", { name: "Reserve" }).click();
+		await page.getByRole("heading", { name: "1 unit held for you" }).waitFor();
+		// Every read of the hold is refused (the read limiter's 429) while its end passes.
+		await page.route("**/api/reservations/*", (route) =>
+			route.request().method() !== "GET"
+				? route.fallback()
+				: route.fulfill({
+						status: 429,
+						headers: { "content-type": "application/json", "retry-after": "1" },
+						body: JSON.stringify({
+							error: { code: "rate_limited", message: "Too many requests." },
+							meta: { requestId: "stand-in" },
+						}),
+					}),
+		);
+		const unconfirmed = page.getByText(/could not confirm it yet\.\)$/);
+		await unconfirmed.waitFor({ timeout: 30_000 });
+		// On screen together: the hold ended by the store's clock (the page says it could not
+		// confirm it), and the turn, which lasts apart from the hold, still lets the buyer reserve.
+		const turn = page.getByRole("timer", { name: "Time left in your turn" });
+		expect(await turn.textContent()).toMatch(/^It is your turn: reserve within \d+:\d{2}\.$/);
+		await page.unroute("**/api/reservations/*");
+		await page.getByRole("button", { name: "Reserve" }).click();
+		await page.getByRole("heading", { name: "1 unit held for you" }).waitFor();
+		expect(errors.filter((e) => !/429|Too Many Requests/.test(e))).toEqual([]);
+	});
+
 	it("asks for its ticket as soon as the live feed is back, so a turn given after an outage is not lost to the outage's backoff", async () => {
 		const sku = await createDrop(e2e.server, {
 			totalStock: 1,

@@ -61,7 +61,7 @@ export const EXPECTED_SECONDS: Readonly<Record<string, number>> = {
 	// Seven pairs of tabs of one buyer (a duplicated tab), each told by the other within seconds.
 	"test/e2e/storefront-two-tabs.test.ts": 26,
 	"test/e2e/storefront.test.ts": 15,
-	"test/e2e/storefront-waiting-room.test.ts": 74,
+	"test/e2e/storefront-waiting-room.test.ts": 82,
 	"test/e2e/storefront-room-full.test.ts": 19,
 	"test/e2e/storefront-room-limits.test.ts": 17,
 	"test/node/checkout-restart.test.ts": 12,
