@@ -11,7 +11,6 @@ import type { Reservation } from "../../src/shared/types.ts";
 import { api } from "../support/server.ts";
 import { newBuyer } from "../support/shop.ts";
 import { openContext } from "./browser.ts";
-import { signIn } from "./console-support.ts";
 import {
 	alertText,
 	createDrop,
@@ -263,16 +262,6 @@ describe("storefront for keyboard and screen-reader buyers", () => {
 			.poll(async () => announced(await spoken()).map((s) => s.text), POLL)
 			.toContain("You are verified. You can reserve now.");
 		expect(await status.isVisible()).toBe(true);
-
-		// The console's status, the same component: in the tree while empty.
-		const consolePage = e2e.track(await (await openContext(e2e.browser, e2e.server.url)).newPage());
-		await consolePage.goto("/console");
-		await consolePage.getByLabel("Operator token").waitFor();
-		await signIn(consolePage, e2e.server.adminToken);
-		await consolePage.getByRole("button", { name: "Reset drop" }).waitFor();
-		expect(
-			await consolePage.getByRole("status", { name: "Console status", exact: true }).count(),
-		).toBe(1);
 		expect(errors).toEqual([]);
 	});
 

@@ -114,12 +114,12 @@ export function SafeStep({ s, onAllocate }: { s: DemoState; onAllocate(): void }
 				>
 					Allocate 1 unit (safe)
 				</Action>
-				{/* Mounted empty before the first allocation, so its first figure is announced (a
-				    region mounted with its text may not be). */}
+				{/* Mounted empty (in the accessibility tree, not shown) before the first allocation, so
+				    its first figure is announced: a region mounted with its text may not be. */}
 				<span
 					class={
 						a === null
-							? "notice-empty"
+							? "visually-hidden"
 							: `badge ${(mock ? a.roundTripMs : a.latencyMs) < FAST_MS ? "badge-ok" : "badge-warn"}`
 					}
 					role="status"
