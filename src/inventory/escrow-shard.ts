@@ -25,7 +25,7 @@ import {
 } from "../domain/escrow.ts";
 import type { Inventory, ProductConfig } from "../domain/inventory.ts";
 import type { RoomLedger, ShardRoomState } from "./room-shard-protocol.ts";
-import type { SettingsLedger, SettingsPeer } from "./shard-settings.ts";
+import type { SettingsLedger, SettingsPeer } from "./shard-settings-protocol.ts";
 
 /**
  * Grant requests one reserve call may wait for before it is decided with what

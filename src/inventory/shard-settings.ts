@@ -11,6 +11,7 @@
 
 import type { Inventory, ProductConfig } from "../domain/inventory.ts";
 import { ESCROW_RETRY_MS, type EscrowLedger } from "./escrow-shard.ts";
+import type { SettingsPeer, ShardSettings } from "./shard-settings-protocol.ts";
 
 /**
  * A change the coordinator kept and some shard has not confirmed yet: marked `retryable`, as
@@ -20,20 +21,6 @@ import { ESCROW_RETRY_MS, type EscrowLedger } from "./escrow-shard.ts";
 export class ShardsOwed extends Error {
 	override readonly name = "ShardsOwed";
 	readonly retryable = true;
-}
-
-/** What a shard takes from the coordinator's product: everything but the SKU and its stock. */
-export type ShardSettings = Omit<ProductConfig, "sku" | "totalStock">;
-
-/** In the escrow row. The coordinator: the settings' version and, per shard, the version it confirmed. A shard: the version it applied. */
-export interface SettingsLedger {
-	version: number;
-	acked?: number[];
-}
-
-/** The call a coordinator makes on a shard: answers the version the shard now has. */
-export interface SettingsPeer {
-	escrowSettings(settings: ShardSettings, version: number): Promise<number>;
 }
 
 export interface SettingsHost {

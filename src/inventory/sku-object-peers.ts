@@ -26,7 +26,8 @@ import {
 import { answerTickets, RoomLink } from "./room-shards.ts";
 import type { ShardCounters, UpdateResult } from "./rpc.ts";
 import { INVENTORY_MIGRATIONS } from "./schema.ts";
-import { applySettings, type ShardSettings } from "./shard-settings.ts";
+import { applySettings } from "./shard-settings.ts";
+import type { ShardSettings } from "./shard-settings-protocol.ts";
 import { SkuObjectParts } from "./sku-object-parts.ts";
 import type { ShardPeer } from "./split-coordinator.ts";
 import { shardCounters } from "./stats.ts";
