@@ -17,8 +17,8 @@ function units(n: number): string {
 }
 
 /**
- * A reserve's sentence: the limit's number, and whether the session is already at it or only
- * this quantity would cross it. Undefined without the figures (an outcome stored before they
+ * A reserve's sentence: the limit's number, and whether the session is already at it (or past
+ * it: "3 units … past the limit of 2", as the join says) or only this quantity would cross it. Undefined without the figures (an outcome stored before they
  * were carried keeps the default sentence).
  */
 export function limitMessage(sku: string, figures: LimitFigures): string | undefined {
@@ -29,8 +29,7 @@ export function limitMessage(sku: string, figures: LimitFigures): string | undef
 		if (askedUnits === undefined) return undefined;
 		return `The per-buyer limit of ${sku} is ${units(perUserLimit)}: this session asked for ${askedUnits}, more than it allows.`;
 	}
-	if (usedUnits >= perUserLimit)
-		return `This session already holds or bought the per-buyer limit of ${units(perUserLimit)} of ${sku}.`;
+	if (usedUnits >= perUserLimit) return `${atOrPastLimit(sku, perUserLimit, usedUnits)}.`;
 	const asked = askedUnits === undefined ? "" : ` and asked for ${askedUnits}`;
 	return `The per-buyer limit of ${sku} is ${units(perUserLimit)}: this session holds or bought ${usedUnits}${asked}, which would cross it.`;
 }
@@ -41,8 +40,15 @@ export function limitMessage(sku: string, figures: LimitFigures): string | undef
  * limit of 2".
  */
 export function joinLimitMessage(sku: string, perUserLimit: number, usedUnits: number): string {
-	const why = "so it gets no place in the queue: a turn could buy nothing.";
+	return `${atOrPastLimit(sku, perUserLimit, usedUnits)}, so it gets no place in the queue: a turn could buy nothing.`;
+}
+
+/**
+ * The session at the limit, or past it (the operator lowered it since): one wording for the
+ * reserve's and the join's refusals, so two routes a second apart give the same count.
+ */
+function atOrPastLimit(sku: string, perUserLimit: number, usedUnits: number): string {
 	return usedUnits > perUserLimit
-		? `This session holds or bought ${units(usedUnits)} of ${sku}, past the per-buyer limit of ${units(perUserLimit)}, ${why}`
-		: `This session already holds or bought the per-buyer limit of ${units(perUserLimit)} of ${sku}, ${why}`;
+		? `This session holds or bought ${units(usedUnits)} of ${sku}, past the per-buyer limit of ${units(perUserLimit)}`
+		: `This session already holds or bought the per-buyer limit of ${units(perUserLimit)} of ${sku}`;
 }

@@ -13,6 +13,8 @@ export type Answer = {
 	message?: string;
 	/** A failed payment's `error.payment` (docs/api.md, "Checkout after a failed payment"). */
 	payment?: unknown;
+	/** A 403 `purchase_limit`'s `error.limit` (docs/api.md, Reservations). */
+	limit?: { perUserLimit: number; usedUnits: number };
 	headers?: Record<string, string>;
 };
 
@@ -47,11 +49,16 @@ export function refusal(
 	figures: LimitFigures = {},
 ): Answer {
 	if (code !== "purchase_limit") return err(code, MESSAGES[code]);
-	return err(
+	const answer = err(
 		code,
 		limitMessage(sku, figures) ??
 			"This session already holds or bought as many units as a buyer may.",
 	);
+	// The server's `error.limit` when the decision counted the session's units
+	// (src/worker/reserve-answer.ts): a page in mock mode shows the count as it would live.
+	const { perUserLimit, usedUnits } = figures;
+	if (perUserLimit === undefined || usedUnits === undefined) return answer;
+	return { ...answer, limit: { perUserLimit, usedUnits } };
 }
 
 export function err(code: ErrorCode, message: string): Answer {

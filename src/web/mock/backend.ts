@@ -88,6 +88,7 @@ export class MockBackend implements Transport, LiveSource {
 							code: answer.code ?? "internal_error",
 							message: answer.message ?? "",
 							...(answer.payment === undefined ? {} : { payment: answer.payment }),
+							...(answer.limit === undefined ? {} : { limit: answer.limit }),
 						},
 						meta,
 					};

@@ -1,0 +1,38 @@
+// The demo's in-browser mock answers a reserve past the per-buyer limit as the Worker does
+// (src/worker/reserve-answer.ts, docs/api.md "Reservations"): 403 `purchase_limit` with the
+// server's sentence and `error.limit {perUserLimit, usedUnits}`, so a page in mock mode shows
+// the session's count ("3 of 2") and keeps the limit's words by it, as it would live. (The
+// mock's only products are sandboxes, whose limit is their stock: its safe path answers
+// sold_out first, so the eventual path, which counts earlier allocations, is where it is met.)
+
+import { describe, expect, it } from "vitest";
+import { TURNSTILE_DUMMY_TOKEN } from "../../src/shared/turnstile.ts";
+import { ApiClient } from "../../src/web/api/client.ts";
+import { MOCK_SANDBOX_UNITS, MockBackend } from "../../src/web/mock/backend.ts";
+
+/** A signed-in client of `mock`, with its sandbox. */
+async function buyer(mock: MockBackend): Promise<{ api: ApiClient; sandboxSku: string }> {
+	const api = new ApiClient(mock);
+	const session = await api.createSession(TURNSTILE_DUMMY_TOKEN);
+	if (!session.ok) throw new Error(session.message);
+	api.token = session.data.token;
+	const box = await api.createSandbox();
+	if (!box.ok) throw new Error(box.message);
+	return { api, sandboxSku: box.data.sku };
+}
+
+describe("the mock's purchase_limit carries the server's error.limit", () => {
+	it("an eventual reserve past the limit, counted on the session's earlier allocations: 403 with the count", async () => {
+		const mock = new MockBackend();
+		const owner = await buyer(mock);
+		const other = await buyer(mock);
+		for (let i = 0; i < MOCK_SANDBOX_UNITS / 10; i++) {
+			const r = await other.api.reserve(owner.sandboxSku, { mode: "eventual", quantity: 10 });
+			expect(r.ok, r.ok ? "" : r.code).toBe(true);
+		}
+		const past = await other.api.reserve(owner.sandboxSku, { mode: "eventual", quantity: 1 });
+		expect(past.ok ? 201 : [past.status, past.code]).toEqual([403, "purchase_limit"]);
+		if (past.ok) return;
+		expect(past.limit).toEqual({ perUserLimit: MOCK_SANDBOX_UNITS, usedUnits: MOCK_SANDBOX_UNITS });
+	});
+});
