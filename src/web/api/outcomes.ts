@@ -52,9 +52,15 @@ export function describeCode(
 			if (limit === undefined) return "Purchase limit reached for this product.";
 			const used = context.usedUnits;
 			// Past the limit (lowered since, or units this tab does not show): "3 of 2", said plainly.
-			return used !== undefined && used > limit
-				? `Purchase limit reached: this session holds or bought ${used} of this product, in this tab or another, and each buyer may hold or buy ${limit}.`
-				: `Purchase limit reached: each buyer may hold or buy ${limit} of this product.`;
+			if (used !== undefined && used > limit)
+				return `Purchase limit reached: this session holds or bought ${used} of this product, in this tab or another, and each buyer may hold or buy ${limit}.`;
+			// Under it: only the quantity asked would cross it, and the server's count says how
+			// many units are left (a tab that missed another tab's hold offered more).
+			if (used !== undefined && used < limit)
+				return used === 0
+					? `Each buyer may hold or buy ${limit} of this product: you can reserve up to ${limit}.`
+					: `Each buyer may hold or buy ${limit} of this product, and this session holds or bought ${used}, in this tab or another: you can reserve ${limit - used} more.`;
+			return `Purchase limit reached: each buyer may hold or buy ${limit} of this product.`;
 		}
 		case "queued":
 			return "This drop has a waiting room: it is not your turn to reserve yet. Your place is below.";

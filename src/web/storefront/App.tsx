@@ -24,6 +24,7 @@ import {
 	refusalOutdatesProduct,
 	saleView,
 	stillTrue,
+	unitsForChoice,
 } from "./sale.ts";
 import type { StoreNotice } from "./store-notice.ts";
 import { holdKey, isHeld, isOrders, ORDERS_KEY, useStored } from "./stored.ts";
@@ -84,9 +85,14 @@ export function Storefront() {
 		.filter((o) => o.sessionId === owner?.sessionId && o.order.sku === sku)
 		.reduce((n, o) => n + (o.order.status === "PAID" ? o.order.quantity : 0), 0);
 	const heldUnits = hold?.reservation.sku === sku ? hold.reservation.quantity : 0;
+	// A limit refusal's count that leaves units caps the quantity offered (sale.ts unitsForChoice).
+	const counted = unitsForChoice(
+		paidUnits + heldUnits,
+		notice?.code === "purchase_limit" ? notice.limit : undefined,
+	);
 	const sale =
 		product !== null && availability !== null
-			? saleView(product, availability, serverNowMs, paidUnits + heldUnits)
+			? saleView(product, availability, serverNowMs, counted)
 			: null;
 	const waitSeconds = Math.ceil((waitUntilMs - now) / 1000);
 

@@ -111,6 +111,21 @@ export function saleView(
 	return { status, startsInMs, allowance, blocked, maxQuantity };
 }
 
+/**
+ * The units to count against the limit for the quantity choice: this tab's own (paid and held),
+ * or the server's count from a `purchase_limit` refusal that left units (`error.limit`: a tab that
+ * missed another tab's hold offered more than is left), whichever is larger. A count at or past
+ * the limit is left to the refusal's words: the server decides again on the next Reserve.
+ */
+export function unitsForChoice(
+	ownUnits: number,
+	refused: { perUserLimit: number | null; usedUnits: number | null } | undefined,
+): number {
+	const used = refused?.usedUnits ?? null;
+	const limit = refused?.perUserLimit ?? null;
+	return used !== null && limit !== null && used < limit ? Math.max(ownUnits, used) : ownUnits;
+}
+
 /** Why a buyer at the per-buyer limit can reserve no more (also the waiting page's, WaitingPanel.tsx). */
 export function limitReason(product: Product, unitsOfBuyer: number): string {
 	const limit = product.perUserLimit;
