@@ -2,11 +2,12 @@
 // Chromium (docs/demo.md, "What the page announces"): live regions announce events, each once —
 // never the session's clock, the running spend or a guardrail alert repeated — step 4 names the
 // threshold that will apply before the sign-in, the mock's server time is said to be simulated,
-// and the focused step is never under the sticky cost meter.
+// the focused step is never under the sticky cost meter, and the Backend toggle's focused option
+// shows its focus ring.
 
 import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
-import { collectPageErrors, DESKTOP, openContext, PHONE } from "./browser.ts";
+import { collectPageErrors, DESKTOP, metric, openContext, PHONE } from "./browser.ts";
 import { DEFAULT_THRESHOLD, DEMO_SERVER_ENV, login, meter, POLL, step } from "./demo-support.ts";
 import { browserSuite } from "./suite.ts";
 
@@ -58,14 +59,14 @@ const spoken = (page: Page) =>
 describe("guided demo: announcements and focus", () => {
 	const e2e = browserSuite({ server: { env: DEMO_SERVER_ENV } });
 
-	async function open(viewport = DESKTOP, clock = false) {
+	async function open(viewport = DESKTOP, clock = false, backend: "mock" | "live" = "mock") {
 		const context = await openContext(e2e.browser, e2e.server.url, viewport);
 		const page = await context.newPage();
 		e2e.track(page);
 		const errors = collectPageErrors(page);
 		await page.addInitScript(recordLiveRegions);
 		if (clock) await page.clock.install();
-		await page.goto("/demo?backend=mock");
+		await page.goto(`/demo?backend=${backend}`);
 		return { page, errors };
 	}
 
@@ -176,6 +177,112 @@ describe("guided demo: announcements and focus", () => {
 		await expect.poll(changed, POLL).toContain("Latency");
 		await page.getByRole("button", { name: "Fire 200 attempts (safe mode)" }).click();
 		await expect.poll(changed, POLL).toContain("Safe mode result");
+		expect(errors).toEqual([]);
+	});
+
+	it("says once that the server's total fell behind after a restart, not again at each lower answer", async () => {
+		const { page } = await open(DESKTOP, false, "live");
+		await login(page);
+		// The session's answers report a total (made high here), then one answer is lost (the
+		// server died) and every answer after it, from a server that lost its unsaved metering,
+		// reports a lower total, a little higher each time, until it catches up.
+		let mode: "high" | "lose" | "low" = "high";
+		let lost = 0;
+		let lower = 0;
+		await page.context().route("**/api/**", async (route) => {
+			const reserve = new URL(route.request().url()).pathname === "/api/reservations";
+			if (mode === "lose" && reserve) {
+				mode = "low";
+				lost += 1;
+				return route.abort("connectionreset");
+			}
+			const response = await route.fetch();
+			const body = await response.json().catch(() => null);
+			if (body?.meta?.cost?.scope !== "session") return route.fulfill({ response });
+			body.meta.cost.virtualUsd = mode === "high" ? 0.5 : 0.1 + 0.01 * ++lower;
+			return route.fulfill({ response, json: body });
+		});
+		const allocate = page.getByRole("button", { name: "Allocate 1 unit (safe)" });
+		await allocate.click();
+		const spend = () => metric(meter(page), "Virtual spend (list prices)");
+		await expect.poll(spend, POLL).toBe("$0.500000");
+		await spoken(page);
+		mode = "lose";
+		await allocate.click();
+		await expect.poll(() => lost, POLL).toBe(1);
+		await expect.poll(() => allocate.isEnabled(), POLL).toBe(true);
+		for (const left of ["98", "97", "96"]) {
+			await allocate.click();
+			await expect
+				.poll(
+					() => metric(step(page, "Step 2 · Baseline allocation (safe path)"), "Available"),
+					POLL,
+				)
+				.toBe(left);
+		}
+		expect(lower).toBeGreaterThanOrEqual(3);
+		// Said once, whatever the figures did since.
+		const notes = (await spoken(page)).filter((s) => s.label === "Virtual spend note");
+		expect(notes.map((s) => s.text)).toEqual([
+			"The server reports less for this session than the meter shows: a restart of the server loses the metering it had not saved yet (it saves every 2 s). The meter keeps the highest total it has shown.",
+		]);
+		// The figures, which move with every answer, are on screen beside it.
+		await expect
+			.poll(() => meter(page).textContent(), POLL)
+			.toMatch(/Server's total for this session: \$0\.1\d0000; shown: \$0\.500000\./);
+		expect(await spend()).toBe("$0.500000");
+	});
+
+	it("shows a focus ring on the Backend toggle's checked option, inside its fill, by keyboard", async () => {
+		const { page, errors } = await open();
+		const mock = page.getByRole("radio", { name: "Mock (in browser)" });
+		// Tab lands on the checked option and arrows move focus and checking together: the
+		// focused option is always the checked one, whose fill is the accent colour.
+		await mock.focus();
+		await page.keyboard.press("ArrowRight");
+		await page.keyboard.press("ArrowLeft");
+		expect(await mock.isChecked()).toBe(true);
+		expect(await mock.evaluate((el) => el.matches(":focus-visible"))).toBe(true);
+		const option = page.locator(".toggle label").filter({ has: mock });
+		const focused = await option.screenshot();
+		await mock.evaluate((el) => (el as HTMLElement).blur());
+		const blurred = await option.screenshot();
+		// The ring is drawn inside the option (its group clips what is outside): the pixels that
+		// change with focus, and how far they stand out, 3 : 1 or more, from the fill they are on.
+		const ring = await page.evaluate(
+			async ([a, b]) => {
+				const pixels = async (png: string) => {
+					const img = new Image();
+					img.src = `data:image/png;base64,${png}`;
+					await img.decode();
+					const canvas = new OffscreenCanvas(img.width, img.height);
+					const g = canvas.getContext("2d") as OffscreenCanvasRenderingContext2D;
+					g.drawImage(img, 0, 0);
+					return g.getImageData(0, 0, img.width, img.height);
+				};
+				const lum = (d: Uint8ClampedArray, i: number) => {
+					const c = [d[i], d[i + 1], d[i + 2]].map((v) => {
+						const x = (v ?? 0) / 255;
+						return x <= 0.03928 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4;
+					});
+					return 0.2126 * (c[0] ?? 0) + 0.7152 * (c[1] ?? 0) + 0.0722 * (c[2] ?? 0);
+				};
+				const [on, off] = await Promise.all([pixels(a), pixels(b)]);
+				let changed = 0;
+				let best = 1;
+				for (let i = 0; i < on.data.length; i += 4) {
+					if ([0, 1, 2].every((k) => on.data[i + k] === off.data[i + k])) continue;
+					changed++;
+					const [hi, lo] = [lum(on.data, i), lum(off.data, i)].sort((x, y) => y - x);
+					best = Math.max(best, ((hi ?? 0) + 0.05) / ((lo ?? 0) + 0.05));
+				}
+				return { changed, best, perimeter: 2 * (on.width + on.height) };
+			},
+			[focused.toString("base64"), blurred.toString("base64")] as const,
+		);
+		// At least a one-pixel line all round the option, at 3 : 1 against what it replaced.
+		expect(ring.changed, JSON.stringify(ring)).toBeGreaterThanOrEqual(ring.perimeter);
+		expect(ring.best, JSON.stringify(ring)).toBeGreaterThanOrEqual(3);
 		expect(errors).toEqual([]);
 	});
 

@@ -206,8 +206,11 @@ describe("guided demo: only what was measured", () => {
 		await expect
 			.poll(() => note.textContent(), POLL)
 			.toMatch(
-				/^The server reported \$0\.000000 for this session, less than the \$0\.\d{6} shown: a restart of the server loses the metering it had not saved yet \(it saves every 2 s\)\./,
+				/^The server reports less for this session than the meter shows: a restart of the server loses the metering it had not saved yet \(it saves every 2 s\)\./,
 			);
+		expect(await meter(page).textContent()).toMatch(
+			/Server's total for this session: \$0\.000000; shown: \$0\.\d{6}\./,
+		);
 		expect(await spend()).toBe(shown);
 	});
 

@@ -70,6 +70,10 @@ export function SessionBanner({
 	);
 }
 
+/** Why the meter shows more than the server's total after a restart (cost-floor.ts). */
+export const COST_BEHIND_NOTE =
+	"The server reports less for this session than the meter shows: a restart of the server loses the metering it had not saved yet (it saves every 2 s). The meter keeps the highest total it has shown.";
+
 export function CostMeter({
 	cost,
 	costBehind = null,
@@ -118,11 +122,19 @@ export function CostMeter({
 					? `Billing scale ${cost.billingScale} and cost limit ${usd(cost.limitUsd)}: real billing rounds down to $0.`
 					: "No requests yet."}
 			</p>
+			{/* Said once, when the server's total first falls behind: the figures, which change with
+			    every answer until it catches up, are a plain line beside it (docs/demo.md). */}
+			<p
+				class={costBehind ? "muted small" : "notice-empty"}
+				role="status"
+				aria-label="Virtual spend note"
+			>
+				{costBehind ? COST_BEHIND_NOTE : ""}
+			</p>
 			{costBehind && (
-				<p class="muted small" role="status" aria-label="Virtual spend note">
-					The server reported {usd(costBehind.reportedUsd, 6)} for this session, less than the{" "}
-					{usd(costBehind.shownUsd, 6)} shown: a restart of the server loses the metering it had not
-					saved yet (it saves every 2 s). The meter keeps the highest total it has shown.
+				<p class="muted small">
+					Server's total for this session: {usd(costBehind.reportedUsd, 6)}; shown:{" "}
+					{usd(costBehind.shownUsd, 6)}.
 				</p>
 			)}
 			{receipt && <ReceiptLines receipt={receipt} />}
