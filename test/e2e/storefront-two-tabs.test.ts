@@ -8,6 +8,7 @@
 import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import type { Reservation } from "../../src/shared/types.ts";
+import { endedHoldNotice } from "../../src/web/storefront/ended-hold.ts";
 import { api } from "../support/server.ts";
 import { newBuyer } from "../support/shop.ts";
 import { collectPageErrors, metric } from "./browser.ts";
@@ -113,6 +114,29 @@ describe("storefront in two tabs of one buyer", () => {
 		// Another buyer's two units are still held: the feed alone could not have told.
 		expect(await metric(b.page, "Held")).toBe("2");
 		expect([...a.errors, ...b.errors]).toEqual([]);
+	});
+
+	it("takes a hold a failed payment released in one tab off its duplicate", async () => {
+		const { a, b } = await twoTabsOneHold();
+		const pay = a.page.getByRole("button", { name: "Pay $42.00" });
+		await a.page.getByRole("radio", { name: /Declined card/ }).check();
+		for (const failed of ["1 of 3", "2 of 3"]) {
+			await pay.click();
+			await a.page.getByText(`${failed} payment attempts on this hold failed`).waitFor(POLL);
+		}
+		// The third failure releases the hold: A says so, and tells B as a Release would.
+		await pay.click();
+		await expect
+			.poll(() => alertText(a.page), POLL)
+			.toMatch(/failed payment 3 of 3 allowed on this hold, so the reservation is released/);
+		await expect.poll(() => holdHeading(b.page).count(), POLL).toBe(0);
+		expect(await b.page.getByRole("button", { name: /^Pay / }).count()).toBe(0);
+		// In the words of the hold's status, as B reads it from the server.
+		const shown = async () => `${await statusText(b.page)}|${await alertText(b.page)}`;
+		await expect.poll(shown, POLL).toContain(endedHoldNotice("PAYMENT_FAILED").text);
+		// Another buyer's two units are still held: the feed alone could not have told.
+		expect(await metric(b.page, "Held")).toBe("2");
+		expect([...a.errors, ...b.errors].filter((e) => !/status of 402/.test(e))).toEqual([]);
 	});
 
 	it("reads the hold again when a tab that missed the other's news comes back into view", async () => {

@@ -136,6 +136,9 @@ export function useHoldActions(
 		setBusy(null);
 		if (payment !== undefined) {
 			if (!current.ok || !stillHeld(current.data.status)) setHold(null);
+			// The failed payment released the hold (error.payment.holdKept false, docs/api.md): the
+			// other tabs hear it as a Release, so they take the hold off and recount the limit.
+			if (!payment.holdKept) tell({ freed: true, units: hold.reservation.quantity });
 			fail(r);
 			return;
 		}
