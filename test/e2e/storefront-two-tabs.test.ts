@@ -191,6 +191,29 @@ describe("storefront in two tabs of one buyer", () => {
 		expect([...a.errors, ...b.errors]).toEqual([]);
 	});
 
+	it("says how many units are left when the server's count leaves some, and offers no more", async () => {
+		const sku = await createDrop(e2e.server, { totalStock: 10, perUserLimit: 2, holdSeconds: 600 });
+		const a = e2e.track(await openStore(e2e.browser, e2e.server, sku, DESKTOP_WIDE));
+		await verify(a.page);
+		const b = e2e.track(await duplicate(a.page, `Drop ${sku}`, missesHoldNews));
+		await b.page.getByRole("button", { name: "Reserve" }).waitFor();
+		await a.page.getByRole("button", { name: "Reserve" }).click();
+		await holdHeading(a.page).waitFor();
+		// B missed the news of A's hold of 1 and offers 2: the server refuses 2, counting 1 held.
+		await b.page.getByLabel("Quantity").selectOption("2");
+		await b.page.getByRole("button", { name: "Reserve" }).click();
+		await expect
+			.poll(() => alertText(b.page), POLL)
+			.toBe(
+				"Each buyer may hold or buy 2 of this product, and this session holds or bought 1, in this tab or another: you can reserve 1 more.",
+			);
+		expect(await b.page.getByLabel("Quantity").locator("option").allTextContents()).toEqual(["1"]);
+		// And the one unit left is B's to take.
+		await b.page.getByRole("button", { name: "Reserve" }).click();
+		await holdHeading(b.page).waitFor(POLL);
+		expect([...a.errors, ...b.errors].filter((e) => !/status of 403/.test(e))).toEqual([]);
+	});
+
 	it("shows a hold the other tab takes after the duplication, read from the server, instead of Reserve", async () => {
 		const sku = await createDrop(e2e.server, { totalStock: 5, perUserLimit: 1, holdSeconds: 600 });
 		await otherBuyerHolds(sku, 1);
