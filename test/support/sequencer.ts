@@ -47,7 +47,7 @@ export const EXPECTED_SECONDS: Readonly<Record<string, number>> = {
 	// A kill -9 and a restart of the product under the open demo.
 	"test/e2e/demo-refusals.test.ts": 16,
 	// A mock run to the guardrail's trip under the page's clock, and three steps at two sizes.
-	"test/e2e/demo-announcements.test.ts": 22,
+	"test/e2e/demo-announcements.test.ts": 16,
 	"test/node/drop-limits.test.ts": 18,
 	// A paced 17 s burst with 6 s holds, the last acts and the expiry wait (decision 115).
 	"test/node/drop-flow.test.ts": 40,
@@ -59,7 +59,7 @@ export const EXPECTED_SECONDS: Readonly<Record<string, number>> = {
 	"test/e2e/storefront-states.test.ts": 15,
 	"test/e2e/storefront-hold-ended.test.ts": 19,
 	// Seven pairs of tabs of one buyer (a duplicated tab), each told by the other within seconds.
-	"test/e2e/storefront-two-tabs.test.ts": 30,
+	"test/e2e/storefront-two-tabs.test.ts": 26,
 	"test/e2e/storefront.test.ts": 15,
 	"test/e2e/storefront-waiting-room.test.ts": 82,
 	"test/e2e/storefront-room-full.test.ts": 19,

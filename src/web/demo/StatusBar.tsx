@@ -123,9 +123,10 @@ export function CostMeter({
 					: "No requests yet."}
 			</p>
 			{/* Said once, when the server's total first falls behind: the figures, which change with
-			    every answer until it catches up, are a plain line beside it (docs/demo.md). */}
+			    every answer until it catches up, are a plain line beside it (docs/demo.md). In the
+			    accessibility tree while empty, so its first sentence is announced. */}
 			<p
-				class={costBehind ? "muted small" : "notice-empty"}
+				class={costBehind ? "muted small" : "visually-hidden"}
 				role="status"
 				aria-label="Virtual spend note"
 			>
