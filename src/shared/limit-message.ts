@@ -18,8 +18,9 @@ function units(n: number): string {
 
 /**
  * A reserve's sentence: the limit's number, and whether the session is already at it (or past
- * it: "3 units … past the limit of 2", as the join says) or only this quantity would cross it. Undefined without the figures (an outcome stored before they
- * were carried keeps the default sentence).
+ * it: "3 units … past the limit of 2", as the join says) or only this quantity would cross it.
+ * Undefined without the figures (an outcome stored before they were carried keeps the default
+ * sentence).
  */
 export function limitMessage(sku: string, figures: LimitFigures): string | undefined {
 	const { perUserLimit, usedUnits, askedUnits } = figures;
