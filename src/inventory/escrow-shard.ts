@@ -25,6 +25,7 @@ import {
 } from "../domain/escrow.ts";
 import type { Inventory, ProductConfig } from "../domain/inventory.ts";
 import type { RoomLedger, ShardRoomState } from "./room-shard-protocol.ts";
+import { SessionClaims } from "./session-claims.ts";
 import type { SettingsLedger, SettingsPeer } from "./shard-settings-protocol.ts";
 
 /**
@@ -88,6 +89,8 @@ export class ShardEscrow {
 	private queuedUnits = 0;
 	/** Units of reserve calls waiting for a grant before they are admitted. */
 	private waitingUnits = 0;
+	/** The same calls' claims per session, so a session's concurrent calls claim at most its limit (shard-reserve.ts). */
+	readonly sessionClaims = new SessionClaims();
 	private refilling: Promise<void> | null = null;
 	/** Until then the coordinator's last answer was "nothing left": sold_out without asking. */
 	protected exhaustedUntilMs = 0;

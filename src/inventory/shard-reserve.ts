@@ -40,45 +40,92 @@ export async function reserveSharded(
 	// Only the units the attempts may take: a session its purchase limit refuses takes none,
 	// so it neither makes the shard ask for units nor keeps any from a fold-back (else a buyer
 	// of another shard could be answered sold_out while this shard holds a unit nobody here
-	// can take: docs/decisions/073-room-and-escrow-after-a-restart.md).
-	const { units: claimed, refusedUnits } = claims(host.inventory(), past);
-	await escrow.admit(claimed);
+	// can take: docs/decisions/073-room-and-escrow-after-a-restart.md). Nor does a session
+	// claim past its limit across its calls in flight: a call that would waits for the
+	// session's calls before it (docs/decisions/121-a-sessions-claims-in-flight.md).
+	const { units: claimed, refusedUnits, ended } = await claimAndHold(host, escrow, past);
 	try {
-		// Whether a refused session is told purchase_limit or sold_out is the SKU's stock, not
-		// this shard's: counted outside it only when the shard alone cannot say
-		// (docs/decisions/080-split-sku-limit-and-paged-recount.md).
-		const stockElsewhere =
-			refusedUnits > 0 && escrow.unclaimed() < refusedUnits
-				? await escrow.stockElsewhere(refusedUnits)
-				: 0;
-		const answer = await host.submit({
-			kind: "reserve",
-			attempts,
-			limits,
-			...(stockElsewhere > 0 ? { stockElsewhere } : {}),
-		});
-		// This shard's counters are not the SKU's: the edge takes its copy from the coordinator.
-		// The memo's remainder, not a flag: the edge repeats the sold-out only as long as the memo
-		// lasts, not a fresh bound of its own from when it heard (worker/edge-snapshot.ts).
-		// Not with the room on: its gate answers a session it has not admitted 429 `queued`
-		// whatever the stock, so the shard's sold_out to an admitted one is not everyone's
-		// (docs/decisions/106-room-answers-limits-and-the-cost-lock.md).
-		// The room's gate also tells the edge to share calls for unkeyed attempts (the bound on what
-		// they cost, docs/decisions/114-unkeyed-attempts-on-a-room-sku.md).
-		const gates = roomOn(host);
-		const memoLeftMs = escrow.soldOutMemoLeftMs(Date.now());
-		const skuSoldOut =
-			memoLeftMs > 0 && answer.results.every((r) => !r.ok && r.code === "sold_out") && !gates;
-		return {
-			...answer,
-			snapshot: null,
-			shards,
-			...(skuSoldOut ? { skuSoldOutForMs: memoLeftMs } : {}),
-			...(gates ? { roomGates: true as const } : {}),
-		};
+		await escrow.admit(claimed);
+		try {
+			return await decide(host, escrow, attempts, limits, refusedUnits);
+		} finally {
+			escrow.decided(claimed);
+		}
 	} finally {
-		escrow.decided(claimed);
+		ended();
 	}
+}
+
+/**
+ * Rounds a call may wait for the same sessions' calls in flight before it claims as the
+ * shard stands (each round ends when those calls are decided; a session sending without
+ * pause could otherwise keep a call waiting).
+ */
+export const MAX_CLAIM_WAITS = 3;
+
+/**
+ * The call's claims, counted with the same sessions' claims in flight and held in the same
+ * turn (no await between the count and the hold, so two calls never both count none in
+ * flight). When a session would pass its limit only by those, the call waits for them to be
+ * decided and counts again. `ended` gives the claims up once the call is decided.
+ */
+async function claimAndHold(
+	host: ShardReserveHost,
+	escrow: ShardEscrow,
+	attempts: ReserveRequest[],
+): Promise<Claims & { ended: () => void }> {
+	const inFlight = (sessionId: string) => escrow.sessionClaims.units(sessionId);
+	for (let round = 0; round < MAX_CLAIM_WAITS; round++) {
+		const counted = claims(host.inventory(), attempts, inFlight);
+		if (counted.waitFor.length === 0) {
+			return { ...counted, ended: escrow.sessionClaims.hold(counted.perSession) };
+		}
+		await escrow.sessionClaims.settled(counted.waitFor);
+	}
+	const counted = claims(host.inventory(), attempts);
+	return { ...counted, ended: escrow.sessionClaims.hold(counted.perSession) };
+}
+
+async function decide(
+	host: ShardReserveHost,
+	escrow: ShardEscrow,
+	attempts: ReserveRequest[],
+	limits: ReserveLimits | null,
+	refusedUnits: number,
+): Promise<ReserveAnswer> {
+	const shards = escrow.shards;
+	// Whether a refused session is told purchase_limit or sold_out is the SKU's stock, not
+	// this shard's: counted outside it only when the shard alone cannot say
+	// (docs/decisions/080-split-sku-limit-and-paged-recount.md).
+	const stockElsewhere =
+		refusedUnits > 0 && escrow.unclaimed() < refusedUnits
+			? await escrow.stockElsewhere(refusedUnits)
+			: 0;
+	const answer = await host.submit({
+		kind: "reserve",
+		attempts,
+		limits,
+		...(stockElsewhere > 0 ? { stockElsewhere } : {}),
+	});
+	// This shard's counters are not the SKU's: the edge takes its copy from the coordinator.
+	// The memo's remainder, not a flag: the edge repeats the sold-out only as long as the memo
+	// lasts, not a fresh bound of its own from when it heard (worker/edge-snapshot.ts).
+	// Not with the room on: its gate answers a session it has not admitted 429 `queued`
+	// whatever the stock, so the shard's sold_out to an admitted one is not everyone's
+	// (docs/decisions/106-room-answers-limits-and-the-cost-lock.md).
+	// The room's gate also tells the edge to share calls for unkeyed attempts (the bound on what
+	// they cost, docs/decisions/114-unkeyed-attempts-on-a-room-sku.md).
+	const gates = roomOn(host);
+	const memoLeftMs = escrow.soldOutMemoLeftMs(Date.now());
+	const skuSoldOut =
+		memoLeftMs > 0 && answer.results.every((r) => !r.ok && r.code === "sold_out") && !gates;
+	return {
+		...answer,
+		snapshot: null,
+		shards,
+		...(skuSoldOut ? { skuSoldOutForMs: memoLeftMs } : {}),
+		...(gates ? { roomGates: true as const } : {}),
+	};
 }
 
 /** The SKU's waiting room gates this object's reserves (a shard's link, or the coordinator's own room). */
@@ -94,28 +141,56 @@ export function claimable(
 	return claims(inv, attempts).units;
 }
 
+/** What a call's attempts claim (see `claims`). */
+export interface Claims {
+	/** Units the attempts may take. */
+	units: number;
+	/** The largest quantity among those its purchase limit refuses as the shard stands (0 when none is). */
+	refusedUnits: number;
+	/** The claimed units per session (sessions claiming none left out). */
+	perSession: Map<string, number>;
+	/** Sessions an attempt of which passes the limit only with the session's claims in flight. */
+	waitFor: string[];
+}
+
 /**
- * What a call's attempts may take (`units`) and the largest quantity among those its
- * purchase limit refuses as the shard stands (`refusedUnits`, 0 when none is).
+ * What a call's attempts may take and refuse as the shard stands. With `inFlight` (the units
+ * the session's other calls in flight claimed), an attempt those would take past the limit
+ * claims nothing and names its session in `waitFor`: it can take a unit only if those calls
+ * do not (docs/decisions/121-a-sessions-claims-in-flight.md).
  */
 export function claims(
 	inv: Inventory | null,
 	attempts: { sessionId: string; quantity: number }[],
-): { units: number; refusedUnits: number } {
-	if (inv === null)
-		return { units: attempts.reduce((sum, a) => sum + a.quantity, 0), refusedUnits: 0 };
+	inFlight?: (sessionId: string) => number,
+): Claims {
+	const perSession = new Map<string, number>();
+	if (inv === null) {
+		let units = 0;
+		for (const a of attempts) {
+			units += a.quantity;
+			perSession.set(a.sessionId, (perSession.get(a.sessionId) ?? 0) + a.quantity);
+		}
+		return { units, refusedUnits: 0, perSession, waitFor: [] };
+	}
 	const limit = inv.product.perUserLimit;
-	const asked = new Map<string, number>();
+	const waitFor = new Set<string>();
 	let units = 0;
 	let refusedUnits = 0;
 	for (const a of attempts) {
-		const used = inv.usageOf(a.sessionId) + (asked.get(a.sessionId) ?? 0);
+		const asked = perSession.get(a.sessionId) ?? 0;
+		const used = inv.usageOf(a.sessionId) + asked;
 		if (used + a.quantity > limit) {
 			refusedUnits = Math.max(refusedUnits, a.quantity);
 			continue;
 		}
-		asked.set(a.sessionId, (asked.get(a.sessionId) ?? 0) + a.quantity);
+		const elsewhere = inFlight?.(a.sessionId) ?? 0;
+		if (elsewhere > 0 && used + elsewhere + a.quantity > limit) {
+			waitFor.add(a.sessionId);
+			continue;
+		}
+		perSession.set(a.sessionId, asked + a.quantity);
 		units += a.quantity;
 	}
-	return { units, refusedUnits };
+	return { units, refusedUnits, perSession, waitFor: [...waitFor] };
 }

@@ -11,7 +11,7 @@ import { Inventory } from "../../src/domain/inventory.ts";
 import type { ReserveOp } from "../../src/inventory/batch-decisions.ts";
 import { type EscrowHost, ShardEscrow } from "../../src/inventory/escrow-shard.ts";
 import type { ReserveAnswer } from "../../src/inventory/rpc.ts";
-import { claimable, reserveSharded } from "../../src/inventory/shard-reserve.ts";
+import { claimable, claims, reserveSharded } from "../../src/inventory/shard-reserve.ts";
 import type { RoomKeeper } from "../../src/inventory/waiting-room.ts";
 
 const T0 = Date.UTC(2026, 0, 1);
@@ -197,6 +197,58 @@ describe("a shard's reserve call and the fold-back", () => {
 		} finally {
 			clock.mockRestore();
 		}
+	});
+
+	it("a session's calls in flight claim together at most its limit: the next waits for the first to be decided", async () => {
+		// Shard 1: one free unit. OTHER (limit 1, nothing held) sends two calls at once.
+		const { inv, escrow, peer } = shard({ grant: 0, elsewhere: 1 });
+		const OTHER = sessionOnShard1(1);
+		const submitted: ReserveOp[] = [];
+		const pending: (() => void)[] = [];
+		const host = {
+			roomLink: null,
+			room: NO_ROOM,
+			inventory: () => inv,
+			submit: (op: ReserveOp) => {
+				submitted.push(op);
+				return new Promise<ReserveAnswer>((resolve) => {
+					pending.push(() => resolve(decidedAlone(inv, op)));
+				});
+			},
+		};
+		const attempt = (id: string) => ({ id, sessionId: OTHER, quantity: 1, idempotencyKey: null });
+		const first = reserveSharded(host, escrow, [attempt("rsv_a")], null);
+		const second = reserveSharded(host, escrow, [attempt("rsv_b")], null);
+		await vi.waitFor(() => expect(submitted).toHaveLength(1));
+		await new Promise((resolve) => setTimeout(resolve, 20));
+		// The second claims nothing while the first may take the unit: it neither asked the
+		// coordinator for one (which would fold units back from the other shards) nor joined the
+		// group commit.
+		expect(submitted).toHaveLength(1);
+		expect(peer.escrowRequestGrant).not.toHaveBeenCalled();
+		expect(escrow.sessionClaims.units(OTHER)).toBe(1);
+		pending.shift()?.();
+		expect((await first).results).toEqual([{ ok: true }]);
+		await vi.waitFor(() => expect(submitted).toHaveLength(2));
+		pending.shift()?.();
+		// Counted again after the first took its unit: the limit refuses it, units remain elsewhere.
+		expect((await second).results).toEqual([{ ok: false, code: "purchase_limit" }]);
+		// Only the first's low-water ask after it took the last unit (from the pool, no fold-back).
+		expect(peer.escrowRequestGrant.mock.calls).toEqual([[1, 1, false]]);
+		expect(escrow.sessionClaims.units(OTHER)).toBe(0);
+	});
+
+	it("counts a session past its limit only with its claims in flight as waiting, not refused", () => {
+		const { inv } = shard();
+		const OTHER = sessionOnShard1(1);
+		const one = [{ sessionId: OTHER, quantity: 1 }];
+		expect(claims(inv, one, () => 1)).toMatchObject({ units: 0, waitFor: [OTHER] });
+		expect(claims(inv, one, () => 0)).toMatchObject({ units: 1, waitFor: [] });
+		expect(claims(inv, [{ sessionId: HOLDER, quantity: 1 }], () => 1)).toMatchObject({
+			units: 0,
+			refusedUnits: 1,
+			waitFor: [],
+		});
 	});
 
 	it("counts, per call, only what each session may still take", () => {
