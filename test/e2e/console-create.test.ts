@@ -15,12 +15,18 @@ describe("operator console: the create form", () => {
 
 	const isFocused = (l: Locator) => l.evaluate((el) => el === document.activeElement);
 
-	it("create form: a yen price is sent in yen; a start date it cannot read is explained, not stuck", async () => {
-		const context = await openContext(e2e.browser, e2e.server.url, DESKTOP);
+	/** The console in a fresh context at `viewport`, signed in; the test closes the context. */
+	async function signedIn(viewport: typeof DESKTOP) {
+		const context = await openContext(e2e.browser, e2e.server.url, viewport);
 		const page = await context.newPage();
 		const errors = collectPageErrors(page);
 		await page.goto("/console");
 		await signIn(page, e2e.server.adminToken);
+		return { context, page, errors };
+	}
+
+	it("create form: a yen price is sent in yen; a start date it cannot read is explained, not stuck", async () => {
+		const { context, page, errors } = await signedIn(DESKTOP);
 		const card = page.getByRole("region", { name: "Create a drop" });
 		const create = card.getByRole("button", { name: "Create drop" });
 		const status = page.getByRole("status", { name: "Console status" });
@@ -70,11 +76,7 @@ describe("operator console: the create form", () => {
 			body: { sku: taken, name: "Taken", priceCents: 100, currency: "USD", totalStock: 1 },
 		});
 		expect(created.status).toBe(201);
-		const context = await openContext(e2e.browser, e2e.server.url, PHONE);
-		const page = await context.newPage();
-		const errors = collectPageErrors(page);
-		await page.goto("/console");
-		await signIn(page, e2e.server.adminToken);
+		const { context, page, errors } = await signedIn(PHONE);
 		const card = page.getByRole("region", { name: "Create a drop" });
 		const create = card.getByRole("button", { name: "Create drop" });
 		const skuField = card.getByLabel("SKU");
@@ -112,10 +114,7 @@ describe("operator console: the create form", () => {
 	});
 
 	it("keeps the Starts at input inside its card at 1366 px", async () => {
-		const context = await openContext(e2e.browser, e2e.server.url, DESKTOP);
-		const page = await context.newPage();
-		await page.goto("/console");
-		await signIn(page, e2e.server.adminToken);
+		const { context, page } = await signedIn(DESKTOP);
 		const card = page.getByRole("region", { name: "Create a drop" });
 		const input = card.getByLabel("Starts at (optional)");
 		await input.waitFor();
