@@ -9,19 +9,15 @@ import { simMethodProblem } from "../../src/payment/sim-methods.ts";
 import { TURNSTILE_DUMMY_TOKEN } from "../../src/shared/turnstile.ts";
 import { ApiClient } from "../../src/web/api/client.ts";
 import { MockBackend } from "../../src/web/mock/backend.ts";
+import { mockBuyer } from "../support/mock-buyer.ts";
 
 /** A signed-in client of a new mock, its sandbox, and a hold of one unit on it. */
 async function holder(): Promise<{ api: ApiClient; mock: MockBackend; sku: string; id: string }> {
 	const mock = new MockBackend();
-	const api = new ApiClient(mock);
-	const session = await api.createSession(TURNSTILE_DUMMY_TOKEN);
-	if (!session.ok) throw new Error(session.message);
-	api.token = session.data.token;
-	const box = await api.createSandbox();
-	if (!box.ok) throw new Error(box.message);
-	const hold = await api.reserve(box.data.sku, { quantity: 1 });
+	const { api, sandboxSku: sku } = await mockBuyer(mock);
+	const hold = await api.reserve(sku, { quantity: 1 });
 	if (!hold.ok) throw new Error(hold.message);
-	return { api, mock, sku: box.data.sku, id: hold.data.reservationId };
+	return { api, mock, sku, id: hold.data.reservationId };
 }
 
 const outcome = (r: { ok: boolean; status?: number; code?: string }) =>

@@ -4,21 +4,10 @@
 // except on its own sandbox, where one presenter's stampede is the demo.
 
 import { describe, expect, it } from "vitest";
-import { TURNSTILE_DUMMY_TOKEN } from "../../src/shared/turnstile.ts";
-import { ApiClient } from "../../src/web/api/client.ts";
+import type { ApiClient } from "../../src/web/api/client.ts";
 import { MOCK_SANDBOX_UNITS, MockBackend } from "../../src/web/mock/backend.ts";
 import { eventualRefusal } from "../../src/web/mock/eventual.ts";
-
-/** A signed-in client of `mock`, with its sandbox. */
-async function buyer(mock: MockBackend): Promise<{ api: ApiClient; sandboxSku: string }> {
-	const api = new ApiClient(mock);
-	const session = await api.createSession(TURNSTILE_DUMMY_TOKEN);
-	if (!session.ok) throw new Error(session.message);
-	api.token = session.data.token;
-	const box = await api.createSandbox();
-	if (!box.ok) throw new Error(box.message);
-	return { api, sandboxSku: box.data.sku };
-}
+import { mockBuyer } from "../support/mock-buyer.ts";
 
 /** Eventual attempts of 10 units, one at a time, until the sandbox's units are all allocated. */
 async function allocateAll(api: ApiClient, sku: string): Promise<void> {
@@ -41,8 +30,8 @@ describe("the mock's eventual mode keeps the drop's rules", () => {
 
 	it("counts another session's earlier allocations against the limit: purchase_limit, not sold_out", async () => {
 		const mock = new MockBackend();
-		const owner = await buyer(mock);
-		const other = await buyer(mock);
+		const owner = await mockBuyer(mock);
+		const other = await mockBuyer(mock);
 		// The other session takes the owner's whole sandbox (perUserLimit = its stock)…
 		await allocateAll(other.api, owner.sandboxSku);
 		// …and is then past its limit, which the server checks before the count.
@@ -56,7 +45,7 @@ describe("the mock's eventual mode keeps the drop's rules", () => {
 
 	it("does not count the presenter's own earlier allocations on their sandbox", async () => {
 		const mock = new MockBackend();
-		const owner = await buyer(mock);
+		const owner = await mockBuyer(mock);
 		await allocateAll(owner.api, owner.sandboxSku);
 		const next = await owner.api.reserve(owner.sandboxSku, { mode: "eventual", quantity: 1 });
 		expect(next.ok ? 201 : [next.status, next.code]).toEqual([409, "sold_out"]);

@@ -6,26 +6,14 @@
 // sold_out first, so the eventual path, which counts earlier allocations, is where it is met.)
 
 import { describe, expect, it } from "vitest";
-import { TURNSTILE_DUMMY_TOKEN } from "../../src/shared/turnstile.ts";
-import { ApiClient } from "../../src/web/api/client.ts";
 import { MOCK_SANDBOX_UNITS, MockBackend } from "../../src/web/mock/backend.ts";
-
-/** A signed-in client of `mock`, with its sandbox. */
-async function buyer(mock: MockBackend): Promise<{ api: ApiClient; sandboxSku: string }> {
-	const api = new ApiClient(mock);
-	const session = await api.createSession(TURNSTILE_DUMMY_TOKEN);
-	if (!session.ok) throw new Error(session.message);
-	api.token = session.data.token;
-	const box = await api.createSandbox();
-	if (!box.ok) throw new Error(box.message);
-	return { api, sandboxSku: box.data.sku };
-}
+import { mockBuyer } from "../support/mock-buyer.ts";
 
 describe("the mock's purchase_limit carries the server's error.limit", () => {
 	it("an eventual reserve past the limit, counted on the session's earlier allocations: 403 with the count", async () => {
 		const mock = new MockBackend();
-		const owner = await buyer(mock);
-		const other = await buyer(mock);
+		const owner = await mockBuyer(mock);
+		const other = await mockBuyer(mock);
 		for (let i = 0; i < MOCK_SANDBOX_UNITS / 10; i++) {
 			const r = await other.api.reserve(owner.sandboxSku, { mode: "eventual", quantity: 10 });
 			expect(r.ok, r.ok ? "" : r.code).toBe(true);
