@@ -3,12 +3,10 @@
 // words it from the figures, not "Purchase limit reached" (src/web/api/outcomes.ts), and the
 // quantity choice follows the count (src/web/storefront/sale.ts unitsForChoice).
 import { describe, expect, it } from "vitest";
-import type { Availability, Product } from "../../src/shared/types.ts";
 import type { ApiErr } from "../../src/web/api/client.ts";
 import { describeError } from "../../src/web/api/outcomes.ts";
 import { saleView, unitsForChoice } from "../../src/web/storefront/sale.ts";
-
-const T0 = Date.UTC(2026, 0, 1, 12);
+import { availability, product, T0 } from "../support/storefront-product.ts";
 
 function refusal(perUserLimit: number, usedUnits: number): ApiErr {
 	return {
@@ -23,27 +21,8 @@ function refusal(perUserLimit: number, usedUnits: number): ApiErr {
 	};
 }
 
-const availability: Availability = {
-	sku: "S",
-	total: 10,
-	available: 8,
-	reserved: 2,
-	sold: 0,
-	status: "live",
-	asOf: new Date(T0).toISOString(),
-};
-
-const product: Product = {
-	sku: "S",
-	name: "Shoe",
-	priceCents: 100,
-	currency: "USD",
-	totalStock: 10,
-	holdSeconds: 120,
-	perUserLimit: 2,
-	startsAt: null,
-	availability,
-};
+const stock = availability({ available: 8, reserved: 2, sold: 0 });
+const shoe = product({ availability: stock });
 
 describe("a purchase_limit refusal that leaves units", () => {
 	it("says how many are left, not that the limit is reached", () => {
@@ -62,7 +41,7 @@ describe("a purchase_limit refusal that leaves units", () => {
 	it("caps the quantity choice at what the server's count leaves", () => {
 		const limit = { perUserLimit: 2, usedUnits: 1 };
 		expect(unitsForChoice(0, limit)).toBe(1);
-		expect(saleView(product, availability, T0, unitsForChoice(0, limit)).maxQuantity).toBe(1);
+		expect(saleView(shoe, stock, T0, unitsForChoice(0, limit)).maxQuantity).toBe(1);
 		// This tab's own units count when they are more; no refusal, no change.
 		expect(unitsForChoice(2, limit)).toBe(2);
 		expect(unitsForChoice(1, undefined)).toBe(1);

@@ -2,7 +2,6 @@
 // Reserve button from availability and clock, retiring outcomes the live state
 // made untrue, the clock offset and the short order number.
 import { describe, expect, it } from "vitest";
-import type { Availability, Product } from "../../src/shared/types.ts";
 import type { ApiErr } from "../../src/web/api/client.ts";
 import { describeError } from "../../src/web/api/outcomes.ts";
 import {
@@ -15,36 +14,7 @@ import {
 	saleView,
 	stillTrue,
 } from "../../src/web/storefront/sale.ts";
-
-const T0 = Date.UTC(2026, 0, 1, 12);
-
-function availability(fields: Partial<Availability> = {}): Availability {
-	return {
-		sku: "S",
-		total: 10,
-		available: 4,
-		reserved: 3,
-		sold: 3,
-		status: "live",
-		asOf: new Date(T0).toISOString(),
-		...fields,
-	};
-}
-
-function product(fields: Partial<Product> = {}): Product {
-	return {
-		sku: "S",
-		name: "Shoe",
-		priceCents: 100,
-		currency: "USD",
-		totalStock: 10,
-		holdSeconds: 120,
-		perUserLimit: 2,
-		startsAt: null,
-		availability: availability(),
-		...fields,
-	};
-}
+import { availability, product, T0 } from "../support/storefront-product.ts";
 
 describe("saleView", () => {
 	it("opens at startsAt by the clock alone, even while the feed still says scheduled", () => {
