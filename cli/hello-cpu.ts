@@ -4,7 +4,7 @@
 // docs/decisions/021-edge-per-request-cost.md) against a bare hello-world on the same runtime
 // (cli/lib/ceiling-worker.ts on the Miniflare API with a direct socket), in alternating runs of
 // the same shape as the bench's hello rows (64 connections). The difference is our pipeline's
-// per-request CPU (docs/hot-path.md, "What every request pays"). Run it under
+// per-request CPU (docs/hot-path/edge-cost.md, "What every request pays"). Run it under
 // `flock /tmp/rg-bench.lock` like every load test. With --against, the same worker built from
 // another checkout of the repository (e.g. a worktree of main) runs beside this one and each
 // round measures both, so a change is read as a paired difference in the same minute rather than
@@ -12,9 +12,9 @@
 // (scripts/start.ts in its own process, as the bench's start- rows run it) answers the same load
 // in each round too, its CPU counted over its process and the workerd below it: whether the
 // product as a user starts it pays more per request than the bench's worker
-// (docs/hot-path.md, "`npm start` hello against bare workerd"). With --profile, one more run of each is
-// sampled by workerd's inspector and written to `<prefix>-healthz.cpuprofile` and
-// `<prefix>-bare.cpuprofile`.
+// (docs/hot-path/start-hello.md, "`npm start` hello against bare workerd"). With --profile, one
+// more run of each is sampled by workerd's inspector and written to `<prefix>-healthz.cpuprofile`
+// and `<prefix>-bare.cpuprofile`.
 
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";

@@ -1,5 +1,6 @@
 // `node cli/reserve-cpu.ts [seconds] [--sold-out [--room] [--shards K]] [--start] [--rate N [--timeline MS]] [--profile out.cpuprofile | --heap-profile out.heapprofile | --survivors-profile out.heapprofile]`: what one durable reserve on a hot SKU
-// costs workerd in CPU, against the hello of the same server in the same run (docs/hot-path.md, "CPU per reserve").
+// costs workerd in CPU, against the hello of the same server in the same run
+// (docs/hot-path/reserve.md, "CPU per reserve").
 // With --sold-out, the same load on a SKU created with no stock: every attempt is the 409 answered from the
 // edge's copy of the SKU's state, the bench's `sold-out` row. --room gives that SKU an enabled waiting room that
 // none of the sessions joined, and --shards K splits it across K objects: every attempt is then the room's 429
@@ -18,7 +19,7 @@
 // reserve run is also sampled by workerd's inspector (DevTools `Profiler`, every 100 µs) and the
 // profile written to the file named (open it in Chrome DevTools or summarise it by function).
 // With --heap-profile, the measured run's allocations are sampled instead (DevTools `HeapProfiler`
-// sampling, collected objects included), for what allocates per reserve (docs/hot-path.md).
+// sampling, collected objects included), for what allocates per reserve (docs/hot-path/collector.md).
 // With --survivors-profile, the same sampling keeps only what no scavenge freed: what a reserve
 // promotes to the old generation, whose sweep the mark-compacts pay (docs/decisions/050-collector-pauses.md).
 // With --start, `npm start` itself (scripts/start.ts in its own process, as the bench's start- rows run it)

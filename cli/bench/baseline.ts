@@ -1,9 +1,9 @@
 // The baselines the bench's ratios divide by, read next to the rows rather than once per run:
 // a short hello (our server's /healthz, bare workerd's hello) right before and right after each
 // row, CPU per request counted over the server's process tree. The hello rows alone moved by
-// 11,049–14,466 req/s between runs minutes apart on an idle machine (docs/hot-path.md, "Where it
-// stands at the end of the seventh stop"); a row divided by the mean of its two neighbours moves
-// with the machine, and the drift itself is printed (cli/bench/format.ts driftTable).
+// 11,049–14,466 req/s between runs minutes apart on an idle machine
+// (docs/hot-path/standings-2026-11-30.md, "Where it stands at the end of the seventh stop"); a row
+// divided by the mean of its two neighbours moves with the machine, and the drift itself is printed (cli/bench/format.ts driftTable).
 // docs/decisions/057-bench-brackets.md says why neighbours, and what they cost.
 
 import { readCpuTimes } from "../lib/cpu.ts";

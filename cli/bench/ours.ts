@@ -49,7 +49,7 @@ export type RunShape = {
 /**
  * The warm-up of the first row against a freshly started server (every ceiling and peer row, our
  * hello rows): our worker costs about 10 % more CPU per request in its first 3–4 s, while V8
- * compiles it, than in steady state, and a bare hello warms up at once (docs/hot-path.md, "`npm
+ * compiles it, than in steady state, and a bare hello warms up at once (docs/hot-path/start-hello.md, "`npm
  * start` hello against bare workerd"). Every server gets the same, so the ratios compare warm
  * servers.
  */

@@ -25,7 +25,8 @@ export const HALF_PEAK_MAX_P99_MS = 25;
 /**
  * Above this share of the machine taken by other work during a row, its verdict is marked
  * "disturbed": rows nothing disturbed read 2–8 % (kernel time charged to no process), rows run
- * beside other engineers' test suites 50–87 % (docs/hot-path.md, "The bench reads CPU per request").
+ * beside other engineers' test suites 50–87 % (docs/hot-path/bench-method.md, "The bench reads CPU
+ * per request").
  * The same bound marks a baseline reading disturbed (docs/decisions/064-settled-targets.md).
  */
 export const DISTURBED_OTHERS_PERCENT = 20;

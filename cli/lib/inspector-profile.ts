@@ -11,7 +11,7 @@ export const INSPECTOR_PORT = 9239;
 export const SAMPLING_INTERVAL_US = 100;
 /**
  * Heap sampling: one sample per this many bytes allocated on average (V8's default is 32 KiB).
- * A reserve allocates ~16 KB (docs/hot-path.md), so ~1,400 samples a second at 1,500 reserves/s.
+ * A reserve allocates ~16 KB (docs/hot-path/collector.md), so ~1,400 samples a second at 1,500 reserves/s.
  */
 export const HEAP_SAMPLING_INTERVAL_BYTES = 16_384;
 /**

@@ -1,6 +1,6 @@
 // What the machine itself did during a measurement, beside what the server under test used: the
 // candidates for why a bare workerd hello costs 60 µs a request in one reading and 110 µs in the
-// next, seconds later, with no other process busy (docs/hot-path.md, "What the baselines' drift
+// next, seconds later, with no other process busy (docs/hot-path/bench-method.md, "What the baselines' drift
 // is made of"). Read from /proc (Linux; every figure is null elsewhere):
 //   steal      time the hypervisor ran something else on our vCPUs (/proc/stat `steal`, per CPU);
 //   softirq    time the kernel spent in interrupts and softirqs (the loopback's packets) and the

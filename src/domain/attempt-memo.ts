@@ -1,4 +1,4 @@
-// What the SKU object remembers of attempts the edge may send twice (docs/hot-path.md,
+// What the SKU object remembers of attempts the edge may send twice (docs/hot-path/how-it-works.md,
 // "Edge coalescing"). A coalesced attempt travels in its leader's batch; if the
 // leader's answer does not reach the waiter in time, the waiter sends the very
 // same attempt (same id) itself. The first decision of an attempt id is the only

@@ -1,4 +1,4 @@
-// Group commit for the SKU object (docs/hot-path.md, "Group commit in the SKU object").
+// Group commit for the SKU object (docs/hot-path/how-it-works.md, "Group commit in the SKU object").
 //
 // workerd fsyncs every SQLite commit of a Durable Object and does not group
 // concurrent requests' commits by itself, so one commit per call caps a hot SKU

@@ -5,7 +5,7 @@
 // "new" and reported "unread" (docs/decisions/095-a-read-that-survives-the-sleep.md).
 //
 // A read writes nothing: reads and rejections need no commit of their own
-// (docs/hot-path.md). The read is written with the session's hold or ticket instead, in
+// (docs/hot-path/how-it-works.md). The read is written with the session's hold or ticket instead, in
 // the group commit that writes them anyway (one row per session, once): the sessions the
 // fairness figures count after a restart are exactly those with units or a ticket, and their
 // read then comes from these rows. An attempt of a session the guard no longer tracks is

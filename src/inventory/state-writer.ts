@@ -2,7 +2,7 @@
 // the outbox, and the state row (the model's counters plus the decision
 // counts), all in the caller's synchronous turn, so one transaction. Rejection
 // counters alone are not worth an fsync: they ride with the next write, or a
-// timer writes them at most COUNTERS_FLUSH_MS later (docs/hot-path.md).
+// timer writes them at most COUNTERS_FLUSH_MS later (docs/hot-path/how-it-works.md).
 
 import type { DomainEvent, Hold, Inventory } from "../domain/inventory.ts";
 import { eventRowText } from "./codec.ts";
@@ -13,7 +13,7 @@ import { writeHolds } from "./records.ts";
 /**
  * Rejection counters (stats only) reach storage with the next commit or at
  * most this long after they changed. A crash can lose the counts of this
- * window — never a hold, an order or an idempotent outcome (docs/hot-path.md).
+ * window — never a hold, an order or an idempotent outcome (docs/hot-path/how-it-works.md).
  */
 export const COUNTERS_FLUSH_MS = 1000;
 

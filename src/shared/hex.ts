@@ -47,7 +47,7 @@ const HEX_OF_BYTE = Array.from({ length: 256 }, (_, b) => b.toString(16).padStar
 /**
  * `bytes` random bytes as hex, from a pool of crypto.getRandomValues: ids minted on every reserve
  * attempt and every payment, where a fresh array and a string per byte were a few per cent of what
- * a request allocates (docs/hot-path.md, "Edge CPU of a reserve and a sold-out answer"). No byte
+ * a request allocates (docs/hot-path/edge-cost.md, "Edge CPU of a reserve and a sold-out answer"). No byte
  * is used twice. For ids, not for secrets kept in memory longer than an id is (tokens use randomHex).
  */
 export function pooledRandomHex(bytes: number): string {

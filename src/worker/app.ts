@@ -24,7 +24,7 @@ import { guardStorage, STORAGE_RETRY_AFTER_SECONDS, StorageUnavailable } from ".
 /**
  * Request ids: a random prefix drawn once per isolate and a counter, so an id costs one
  * string concatenation (a clock read and a random draw per request showed in the CPU profile,
- * docs/hot-path.md "The edge's per-request cost"). Unique within an isolate by the counter, and
+ * docs/hot-path/edge-cost.md "The edge's per-request cost"). Unique within an isolate by the counter, and
  * across isolates by the 48-bit prefix.
  */
 const ID_PREFIX = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
@@ -55,12 +55,12 @@ export const app = new Hono<AppEnv>();
 
 // The edge's context, first on every request, as one middleware rather than three: each step
 // of Hono's middleware chain costs a dispatch closure and a promise, which a hello pays in full
-// (docs/hot-path.md, "The edge's per-request cost"). In order: the request id and arrival time;
+// (docs/hot-path/edge-cost.md, "The edge's per-request cost"). In order: the request id and arrival time;
 // the guarded environment; the configuration, parsed once per isolate, whose invalid form answers
 // 503 naming the variable (middleware/config.ts); the cost ledger, which meters the request,
 // answers meta.cost / meta.guardrail and refuses a session past DEMO_COST_LIMIT (cost/middleware.ts).
 // Not async: a request whose session is known without I/O passes on to its route without a
-// promise of this middleware's own (docs/hot-path.md, "What every request pays").
+// promise of this middleware's own (docs/hot-path/edge-cost.md, "What every request pays").
 app.use("*", (c, next) => {
 	c.set("requestId", c.req.header("cf-ray") ?? requestId());
 	c.set("startedAtMs", Date.now());

@@ -141,7 +141,7 @@ export async function parseBody<S extends z.ZodType>(
 	// With a Content-Length (checked above) the runtime delivers exactly that many bytes, so one
 	// read of the whole body is bounded; the chunk-by-chunk read with its running count is for
 	// chunked uploads, which announce no length. The chunked read was a sixth of a sold-out
-	// answer's CPU profile (docs/hot-path.md, "The edge's per-request cost").
+	// answer's CPU profile (docs/hot-path/edge-cost.md, "The edge's per-request cost").
 	const whole = declared !== null && headers.get("transfer-encoding") === null;
 	const text =
 		whole && options.plain !== undefined

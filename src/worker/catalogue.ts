@@ -210,7 +210,7 @@ function keepAlive(c: Ctx, read: Promise<unknown>): void {
 
 /**
  * True when this isolate already knows the SKU exists: what requireKnownSku answers first,
- * without its promise (the reserve path skips the await, docs/hot-path.md, "Edge CPU of a
+ * without its promise (the reserve path skips the await, docs/hot-path/edge-cost.md, "Edge CPU of a
  * reserve and a sold-out answer").
  */
 export function isKnownSku(sku: string): boolean {

@@ -1,4 +1,4 @@
-// The edge's copy of each SKU's state, in this isolate's memory (docs/hot-path.md,
+// The edge's copy of each SKU's state, in this isolate's memory (docs/hot-path/how-it-works.md,
 // "Answers at the edge"). Sold-out and not-started answers, and availability
 // reads, are served from it while it is at most EDGE_SNAPSHOT_MAX_AGE_MS old,
 // without a call to the SKU's object; an older copy is refreshed by the
@@ -10,7 +10,7 @@
 // expiry, a failed payment) are sellable again through the edge at most
 // EDGE_SNAPSHOT_MAX_AGE_MS later; a cancel through this isolate forgets the
 // copy at once. `asOf` is the object's clock at the moment the copy was taken,
-// so a reader always sees how old it is (docs/hot-path.md).
+// so a reader always sees how old it is (docs/hot-path/how-it-works.md).
 //
 // Ages count from when the call that brought a copy was SENT, on this isolate's clock: the
 // object took the copy after that, so the bound holds whatever the reply then waited for (the
@@ -31,7 +31,7 @@ export const EDGE_SNAPSHOT_MAX_AGE_MS = 100;
  * the object in the background (waitUntil), while the copy is still fresh enough to answer from.
  * Under steady load the copy then never goes stale, so no request waits on the object for a read
  * or a sold-out; without it, every request arriving while a stale copy was being refreshed went
- * to the object itself (docs/hot-path.md, "The edge's per-request cost").
+ * to the object itself (docs/hot-path/edge-cost.md, "The edge's per-request cost").
  */
 export const EDGE_SNAPSHOT_REFRESH_AFTER_MS = EDGE_SNAPSHOT_MAX_AGE_MS / 2;
 /** SKUs whose copy an isolate keeps; the least recently used is forgotten first. */
@@ -159,7 +159,7 @@ export function rememberSnapshot(sku: string, snapshot: EdgeSnapshot, sentAtMs: 
 /**
  * True when refreshAhead would send a refresh now: a caller checks this first, so the closures it
  * hands refreshAhead are built only for the one request in EDGE_SNAPSHOT_REFRESH_AFTER_MS that
- * sends (docs/hot-path.md, "Edge CPU of a reserve and a sold-out answer").
+ * sends (docs/hot-path/edge-cost.md, "Edge CPU of a reserve and a sold-out answer").
  */
 export function refreshDue(sku: string, nowMs: number): boolean {
 	const copy = copies.peek(sku);

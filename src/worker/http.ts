@@ -14,7 +14,7 @@ export type AppEnv = {
 		/**
 		 * The parsed configuration (middleware/config.ts): routes read this, never a raw var.
 		 * Variables are read with c.get(): Hono's `c.var` copies them all into a new object on
-		 * every access (docs/hot-path.md, "The edge's per-request cost").
+		 * every access (docs/hot-path/edge-cost.md, "The edge's per-request cost").
 		 */
 		config: Config;
 		session?: import("./middleware/auth.ts").Session;
@@ -128,7 +128,7 @@ export function ok<T>(c: Ctx, data: T, status: 200 | 201 = 200): Response {
  * An error envelope's bytes before its meta, per code with the code's default message: the same
  * text `JSON.stringify` gives the envelope's first member, built once per isolate instead of once
  * per answer. A sold-out answer is most of a drop's traffic, and its envelope was a sixth of its
- * CPU (docs/hot-path.md, "The sold-out answer's own cost"; byte equality in
+ * CPU (docs/hot-path/sold-out.md, "The sold-out answer's own cost"; byte equality in
  * test/integration/error-envelope.test.ts).
  */
 const DEFAULT_ERROR_HEAD = Object.fromEntries(

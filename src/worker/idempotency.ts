@@ -5,7 +5,7 @@ import { IDEMPOTENCY_KEY_PATTERN } from "../domain/bounds.ts";
 import { ApiError, type Ctx } from "./http.ts";
 
 export function idempotencyKey(c: Ctx, required = false): string | null {
-	// The raw headers: Hono's c.req.header() wraps the same read (docs/hot-path.md, "Edge CPU of a
+	// The raw headers: Hono's c.req.header() wraps the same read (docs/hot-path/edge-cost.md, "Edge CPU of a
 	// reserve and a sold-out answer").
 	const key = c.req.raw.headers.get("idempotency-key");
 	if (key === null) {

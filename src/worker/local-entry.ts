@@ -21,7 +21,7 @@ import { LOCAL_CLIENT_IP, pathOf, runsWorkerFirst } from "./local-routes.ts";
 
 export const LocalEntrypoint = {
 	// Not async: the app's answer is handed on as it is, without a promise of this method's own
-	// wrapping it (a few microtask turns every request would pay: docs/hot-path.md, "What every
+	// wrapping it (a few microtask turns every request would pay: docs/hot-path/edge-cost.md, "What every
 	// request pays").
 	fetch(request: Request, env: Env, ctx: ExecutionContext): Response | Promise<Response> {
 		const assets = env.ASSETS;

@@ -16,7 +16,7 @@ export type ReserveBody = z.infer<typeof ReserveBody>;
 /**
  * `value` as ReserveBody would parse it, or null when it is not the plain shape (the schema then
  * judges it). A sixth of a sold-out answer went to reading and validating its body, the schema
- * a quarter of that (docs/hot-path.md, "Edge CPU of a reserve and a sold-out answer").
+ * a quarter of that (docs/hot-path/edge-cost.md, "Edge CPU of a reserve and a sold-out answer").
  */
 export function plainReserveBody(value: unknown): ReserveBody | null {
 	if (typeof value !== "object" || value === null || Array.isArray(value)) return null;

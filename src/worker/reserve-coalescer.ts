@@ -1,4 +1,4 @@
-// Edge coalescing of reserve attempts (docs/hot-path.md, "Edge coalescing").
+// Edge coalescing of reserve attempts (docs/hot-path/how-it-works.md, "Edge coalescing").
 //
 // Once the SKU object commits ~50 decisions per fsync (inventory/group-commit.ts),
 // the cost of reaching it — one RPC per request — is what limits a hot SKU. So the

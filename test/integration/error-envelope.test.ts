@@ -1,6 +1,6 @@
 // The error envelope (src/worker/http.ts `fail`) is put together from a head built once per code
 // and the request's serialized meta. Its bytes, status and headers must be exactly those of the
-// envelope serialized whole, as before (docs/api.md "Envelope"; docs/hot-path.md, "The sold-out
+// envelope serialized whole, as before (docs/api.md "Envelope"; docs/hot-path/sold-out.md, "The sold-out
 // answer's own cost"), and the rejections answered at the edge must keep their contract shape.
 
 import { Hono } from "hono";

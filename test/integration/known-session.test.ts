@@ -1,7 +1,7 @@
 // The session a request carries, resolved without I/O where it can be (middleware/auth.ts
 // knownSession): the edge's first middleware runs synchronously for a request with no token, a
 // token that is not a session token, or a session this isolate has cached, and only a
-// well-formed token it has not seen waits for KV (docs/hot-path.md, "What every request pays").
+// well-formed token it has not seen waits for KV (docs/hot-path/edge-cost.md, "What every request pays").
 
 import { env } from "cloudflare:workers";
 import { Hono } from "hono";

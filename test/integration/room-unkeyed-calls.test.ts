@@ -1,4 +1,4 @@
-// What unkeyed attempts on a sold-out room SKU cost in object calls (docs/hot-path.md, "Answers
+// What unkeyed attempts on a sold-out room SKU cost in object calls (docs/hot-path/how-it-works.md, "Answers
 // at the edge"; docs/decisions/114-unkeyed-attempts-on-a-room-sku.md). No edge answer serves them
 // (decision 106: the room's 429 `queued` comes before the stock), so a burst of them reaches the
 // objects; the edge's coalescer bounds it to shared calls, one batch per object, on a one-object

@@ -31,7 +31,7 @@ describe("stampede on one's own sandbox with RATE_LIMITS=on", () => {
 
 		// A stranger without a prior read bursting at the same SKU meets the limits. The SKU is
 		// sold out now, so unkeyed attempts are answered "sold out" by the edge before any limit
-		// (docs/hot-path.md); keyed ones reach the object, where the stranger's window applies.
+		// (docs/hot-path/how-it-works.md); keyed ones reach the object, where the stranger's window applies.
 		const stranger = await newSession();
 		const theirs = await Promise.all(
 			Array.from(

@@ -1,7 +1,7 @@
 // knownSession (src/worker/middleware/auth.ts) takes the token of a header that is exactly
 // "Bearer <session token>" by position, skipping bearer()'s pattern; every other header still
 // goes through bearer(). The answers must be the same either way, for every shape of header
-// (docs/hot-path.md, "The sold-out answer's own cost").
+// (docs/hot-path/sold-out.md, "The sold-out answer's own cost").
 
 import { env } from "cloudflare:workers";
 import { Hono } from "hono";

@@ -74,7 +74,7 @@ async function session(server: TestServer, from: string): Promise<string> {
 describe("RATE_LIMITS=on over HTTP", () => {
 	it("an eager person gets a real outcome for every attempt in the window, then 429 with an honest Retry-After", async () => {
 		// Stock is left after the window's attempts, so only the limit can refuse the next one (a
-		// sold-out SKU is answered "sold out" from the edge's copy, before any limit: docs/hot-path.md).
+		// sold-out SKU is answered "sold out" from the edge's copy, before any limit: docs/hot-path/how-it-works.md).
 		const sku = await product(on, RESERVE_LIMIT + 30);
 		const from = ip();
 		const token = await session(on, from);

@@ -2,8 +2,8 @@
 // carries a cost ledger"). Two things make a later answer report a lower running total than
 // one already shown: answers of concurrent requests arriving out of order, and a restart of
 // the server, which loses the session's spend it had not flushed yet (the last
-// LEDGER_FLUSH_MS, 2 s, docs/hot-path.md). The meter keeps the highest total it has shown, and after a lost
-// answer says why the server's is lower.
+// LEDGER_FLUSH_MS, 2 s, docs/hot-path/how-it-works.md). The meter keeps the highest total it has
+// shown, and after a lost answer says why the server's is lower.
 
 import type { CostLedger } from "../../shared/types.ts";
 import type { DemoState } from "./demo-state.ts";

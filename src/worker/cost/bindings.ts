@@ -39,7 +39,7 @@ const METERS: {
  * metered binding that wraps it for the request reading it, on first use. A request then costs
  * one small object, and a binding it never touches (every binding, for /healthz) is never
  * wrapped; building four proxies and copying `env` per request showed in the CPU profile
- * (docs/hot-path.md, "The edge's per-request cost").
+ * (docs/hot-path/edge-cost.md, "The edge's per-request cost").
  */
 const prototypes = new WeakMap<Env, object>();
 

@@ -2,7 +2,7 @@
 // holds the running totals and demo guardrails of its sessions, one row each.
 // The edge (ledger.ts) sends a group at most one call per LEDGER_FLUSH_MS with
 // every pending session of that group in it, written in one statement, so one
-// durable commit carries many sessions' spend (docs/hot-path.md, "Ledger groups";
+// durable commit carries many sessions' spend (docs/hot-path/commit-cycle.md, "Ledger groups";
 // docs/decisions/041-ledger-groups.md).
 //
 // Scale: each isolate calls each group at most once per interval, so a group

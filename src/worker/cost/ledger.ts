@@ -12,7 +12,7 @@
 // - One small object per session (how it was until decision 041): an object
 //   call and a durable commit per spending session per interval, ~128 a second
 //   with the bench's 256 sessions, as large a write path as the reserves
-//   themselves (docs/hot-path.md, "Ledger groups").
+//   themselves (docs/hot-path/commit-cycle.md, "Ledger groups").
 // - Chosen: the isolate keeps each session's total in memory (the answer costs
 //   no I/O at all) and, in the background (waitUntil), sends each ledger group
 //   one call per interval with the pending amounts of all its sessions; the
@@ -106,7 +106,7 @@ function groupStub(env: Env, group: number) {
  * part spreads the groups' calls over the interval; without it they stay in step, and
  * every LEDGER_FLUSH_MS all of them commit in one wave that holds up the thread the
  * reserve path runs on (measured with one object per session: ~230 ledger fsyncs
- * within 0.5 s every 2 s under the bench's 256 sessions, docs/hot-path.md "The commit
+ * within 0.5 s every 2 s under the bench's 256 sessions, docs/hot-path/commit-cycle.md "The commit
  * cycle at half the peak").
  */
 function groupFlush(group: number): GroupFlush {
@@ -201,7 +201,7 @@ export function openEntry(
 	// base when it does. No request waits on it — a promise resolved from
 	// another request's context can cancel continuations in workerd — so the
 	// first request of a session in an isolate is judged against what this
-	// isolate knows; the cost limit then holds from the next one (docs/hot-path.md).
+	// isolate knows; the cost limit then holds from the next one (docs/hot-path/how-it-works.md).
 	return entry;
 }
 

@@ -39,7 +39,7 @@ const BODY_FIRST = new Set(["POST /api/reservations", "POST /api/checkout"]);
 /**
  * Not an async function: a request whose session is known without I/O (none, or cached in this
  * isolate: every request but a session's first) goes straight on to `next` with no promise of its
- * own, which every request, /healthz included, would pay (docs/hot-path.md, "What every request
+ * own, which every request, /healthz included, would pay (docs/hot-path/edge-cost.md, "What every request
  * pays"). Answers the refusal, or what `next` answers.
  */
 export function costLedger(c: Ctx, next: Next): Promise<Response | undefined> {

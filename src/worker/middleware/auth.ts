@@ -54,7 +54,7 @@ const ANY_BEARER = /^Bearer\s+(\S[\s\S]*)$/i;
 export function bearer(header: string | undefined): string | null {
 	if (header === undefined) return null;
 	// The plain shape is read by position, without a pattern with a capture: every request of a
-	// session carries it (docs/hot-path.md, "The sold-out answer's own cost"). The same token as
+	// session carries it (docs/hot-path/sold-out.md, "The sold-out answer's own cost"). The same token as
 	// the pattern finds; any other shape goes through the pattern.
 	if (header.startsWith(PLAIN_BEARER)) {
 		const token = header.slice(PLAIN_BEARER.length);
@@ -175,7 +175,7 @@ function keepAlive(c: Ctx, read: Promise<unknown>): void {
  * resolveSession's answer when it needs no I/O: no token, a token that is not a session token,
  * a session this isolate has cached (and every request after the first ask). Undefined when the
  * token must be looked up in KV. Synchronous, so the edge's first middleware (worker/app.ts) runs
- * without a promise for a request that carries no session or a cached one (docs/hot-path.md,
+ * without a promise for a request that carries no session or a cached one (docs/hot-path/edge-cost.md,
  * "What every request pays").
  */
 export function knownSession(c: Ctx): Resolved | undefined {
@@ -257,7 +257,7 @@ const UNAUTHORIZED: Record<"missing" | "unknown" | "expired", string> = {
 /**
  * Not an async function: a session known without I/O (every request of a session but an isolate's
  * first) goes on to `next` without promises of this middleware's own, which a sold-out answer,
- * most of a drop's traffic, would pay (docs/hot-path.md, "The sold-out answer's own cost").
+ * most of a drop's traffic, would pay (docs/hot-path/sold-out.md, "The sold-out answer's own cost").
  */
 export const requireSession: MiddlewareHandler<AppEnv> = (c, next) => {
 	const known = knownSession(c);
