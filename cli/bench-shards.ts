@@ -1,4 +1,5 @@
-// `npm run bench:shards [-- --quick] [--object-limit N] [--json]`: one hot SKU split across
+// `npm run bench:shards [-- --quick] [--object-limit N] [--room] [--connections N] [--json]
+// [--no-write]`: one hot SKU split across
 // K = 1, 4, 16 escrow shards (docs/decisions/020-escrow-shards.md) under the same closed-loop
 // reserve load on `npm start`. Each row reports the SKU's attempts/s and the reserve calls/s
 // each object decided (the quantity Cloudflare limits per object: the busiest object and the
