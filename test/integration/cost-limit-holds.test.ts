@@ -1,4 +1,4 @@
-// A session past DEMO_COST_LIMIT (docs/api.md, "Cost ledger";
+// A session past DEMO_COST_LIMIT (docs/api.md, "Configuration (environment / secrets)";
 // docs/decisions/106-room-answers-limits-and-the-cost-lock.md): every route answers 503
 // `cost_limit`, except that the session may still read and cancel its own holds (a bounded
 // number of times), and a route that reads a body answers bad input its 4xx first.

@@ -1,6 +1,6 @@
 // A burst on a SKU split across shards, its room on, every admitted session sending more
-// attempts than its purchase limit at once (docs/api.md "Split SKUs": sold_out only when no
-// shard and not the pool has a unit, none stranded in an idle shard;
+// attempts than its purchase limit at once (docs/api.md "Shards: one hot SKU beyond one object":
+// sold_out only when no shard and not the pool has a unit, none stranded in an idle shard;
 // docs/decisions/121-a-sessions-claims-in-flight.md). A shard must not keep, from the other
 // shards' fold back, units its own sessions cannot take: a session's attempts in flight
 // claim at most what its limit leaves, so a shard whose sessions are at the limit gives its
