@@ -3,7 +3,7 @@
 // the repository, not a path on a build machine. The documents they used to cite live in docs/
 // now (docs/architecture.md, docs/api.md, docs/decisions/, docs/measurements/).
 
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 
@@ -54,5 +54,24 @@ describe("citations in code", () => {
 				});
 		}
 		expect(found).toEqual([]);
+	});
+
+	it("name documents that exist", () => {
+		// A path under docs/ in a comment, as written (test/unit/doc-links.test.ts checks the
+		// links of the pages themselves).
+		const cited = /\bdocs\/[\w./-]*[\w-]\.md\b/g;
+		const missing: string[] = [];
+		for (const file of SCANNED.flatMap((dir) => files(join(ROOT, dir)))) {
+			const path = relative(ROOT, file);
+			if (path === SELF) continue;
+			readFileSync(file, "utf8")
+				.split("\n")
+				.forEach((line, i) => {
+					for (const [doc] of line.matchAll(cited)) {
+						if (!existsSync(join(ROOT, doc))) missing.push(`${path}:${i + 1}: ${doc}`);
+					}
+				});
+		}
+		expect(missing).toEqual([]);
 	});
 });

@@ -6,7 +6,7 @@
 // nothing else does), so a read of a hold this demo took before the reset was sent tells
 // it: 404 → done; the hold still there (in any state) → not done, unless the page only stopped
 // waiting (its own timeout): the server may still be doing the reset, so "not yet"
-// (docs/decisions/079-reset-timeouts-split-counters-and-the-session-clock.md, as the console).
+// (docs/decisions/079-console-fixes-of-the-eighth-review.md, as the console).
 // docs/decisions/077-demo-refusals-and-reset.md. No DOM: test/unit/demo-lost-reset.test.ts.
 
 import type { ApiErr, ApiResult } from "../api/client.ts";
