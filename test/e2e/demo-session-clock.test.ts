@@ -1,6 +1,6 @@
 // The guided demo with a browser clock 21 minutes ahead of the server's (docs/demo.md): the
 // session the server gave lasts its 20 minutes on the page too, counted from the sign-in's
-// answer (src/web/demo/session-clock.ts), instead of ending at once by the page's clock.
+// answer (src/web/lib/session-clock.ts), instead of ending at once by the page's clock.
 
 import { describe, expect, it } from "vitest";
 import { collectPageErrors, DESKTOP, metric, openContext } from "./browser.ts";

@@ -25,7 +25,7 @@ const ACKS_BEFORE_CRASH = 250;
 const TOTAL_STOCK = 1_000;
 /** An hour: no hold expires between the crash and the checks. */
 const HOLD_SECONDS = 3_600;
-/** MAX_PER_USER_LIMIT (src/domain/limits.ts): the limit never binds. */
+/** MAX_PER_USER_LIMIT (src/domain/bounds.ts): the limit never binds. */
 const PER_USER_LIMIT = 1_000;
 /** After a sold_out, a buyer tries again after the shard's sold-out memo (EXHAUSTED_MEMO_MS) has passed. */
 const SOLD_OUT_PAUSE_MS = 150;
