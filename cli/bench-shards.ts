@@ -5,15 +5,16 @@
 // each object decided (the quantity Cloudflare limits per object: the busiest object and the
 // mean). `--object-limit N` starts the server with OBJECT_CALLS_PER_SEC=N, the local
 // simulation of that limit (src/inventory/call-gate.ts): then K shards should carry about
-// K times the attempts of one. Writes docs/measurements/shards-bench.md (git log keeps earlier runs).
+// K times the attempts of one. A run at the full preset writes docs/measurements/shards-bench.md
+// (git log keeps earlier runs); --quick or --duration writes under reports/ (cli/bench/shards-output.ts).
 // `--room` adds, for each K, the same SKU with a waiting room every session was admitted to
 // (docs/waiting-room.md, "Where the queue lives"): the gate's cost on the reserve path and the
 // room's calls between the coordinator and the shards per 1,000 attempts; it skips the end
 // game and writes docs/measurements/shards-bench-room.md.
 
-import { writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import type { Stats } from "../src/shared/types.ts";
 import {
@@ -26,6 +27,7 @@ import {
 	sessionHeadersFor,
 } from "./bench/hot-sku.ts";
 import { call, expectCall, mintSessions, pool } from "./bench/http.ts";
+import { shardsOutputPath } from "./bench/shards-output.ts";
 import { startServerScript } from "./bench/worker.ts";
 import { MAX_CONNECTIONS, MAX_DURATION_SEC, runLoad } from "./lib/load.ts";
 
@@ -285,13 +287,20 @@ async function main(): Promise<void> {
 		"",
 	].join("\n");
 	console.log(markdown);
-	if (!values["no-write"]) {
-		const file = values.room
-			? "shards-bench-room.md"
-			: objectLimit > 0
-				? "shards-bench-limited.md"
-				: "shards-bench.md";
-		writeFileSync(join(REPO_ROOT, "docs", "measurements", file), markdown);
+	const output = shardsOutputPath(
+		{
+			quick: values.quick,
+			duration: values.duration,
+			noWrite: values["no-write"],
+			room: values.room,
+			objectLimit,
+		},
+		new Date(),
+	);
+	if (output !== null) {
+		mkdirSync(dirname(join(REPO_ROOT, output)), { recursive: true });
+		writeFileSync(join(REPO_ROOT, output), markdown);
+		log(`[bench:shards] wrote ${output}`);
 	}
 	if (values.json) console.log(JSON.stringify({ rows, endGame: endRows }));
 }

@@ -136,7 +136,7 @@ async function main(): Promise<number> {
 		const buyers = await createBuyers(client, options, withIps, progress, expired);
 		if (!buyers.ok) return abort(buyers.message);
 		progress.line(
-			`drop: ${buyers.value.length} buyer sessions ready (${options.sessions === "admin" ? "operator-issued" : "public"}); rate limits ${limits === null ? "off" : "on"} on ${options.url}`,
+			`drop: ${buyers.value.length} buyer sessions ready (${options.sessions === "admin" ? "operator-issued" : "public"}); rate limits ${limits === null ? "off" : "on"}, at ${options.url}`,
 		);
 		if (options.bots !== null) {
 			// Fairness (cli/drop/fairness.ts): the same drop with the room on and/or off, each

@@ -128,7 +128,8 @@ export function LatencyPanel({ metrics }: { metrics: SkuMetrics | null }) {
 					decided. Attempts the edge answered alone (sold out, not started) are counted but carry no
 					decision latency. "Edge" percentiles are each reserve request as the Worker saw it, from
 					its arrival to its answer (edge answers included), delivered in batches about a second
-					late. The history restarts if the object restarts.
+					late. The history restarts when the object restarts, as an idle one does (locally after
+					about 10 s without requests).
 				</p>
 			</section>
 			<div class="grid-2">
