@@ -89,6 +89,48 @@ export async function metric(scope: Page | Locator, label: string): Promise<stri
 	return (text ?? "").replace(label, "").trim();
 }
 
+/**
+ * A live region as a reader and a screen reader meet it: its text, and whether it takes room on
+ * screen. An empty status or alert stays in the accessibility tree, visually hidden (1 px,
+ * clipped), so "nothing said" is `{ text: "", shown: false }`, never a region that is absent.
+ */
+export async function regionSays(region: Locator): Promise<{ text: string; shown: boolean }> {
+	return region.evaluate((el) => {
+		const r = el.getBoundingClientRect();
+		return { text: (el.textContent ?? "").trim(), shown: r.width > 1 || r.height > 1 };
+	});
+}
+
+/**
+ * How far, in CSS pixels, the layout around a region moves when the region is taken out
+ * (`display: none`, then put back): 0 for a region that takes no room and adds no gap. Measured
+ * on every element of the nearest ancestor that has a box of its own.
+ */
+export async function roomTaken(region: Locator): Promise<number> {
+	return region.evaluate((el) => {
+		let box = el.parentElement;
+		while (box !== null && getComputedStyle(box).display === "contents") box = box.parentElement;
+		const scope = box ?? document.body;
+		const others = [scope, ...Array.from(scope.querySelectorAll("*"))].filter(
+			(e) => e !== el && !el.contains(e),
+		);
+		const measure = () =>
+			others.flatMap((e) => {
+				const r = e.getBoundingClientRect();
+				return [r.top, r.bottom, r.left, r.right];
+			});
+		const before = measure();
+		const shown = (el as HTMLElement).style.display;
+		(el as HTMLElement).style.display = "none";
+		const after = measure();
+		(el as HTMLElement).style.display = shown;
+		return Math.max(0, ...before.map((v, i) => Math.abs(v - (after[i] ?? v))));
+	});
+}
+
+/** An empty region, as `regionSays` reads it: in the page, saying and showing nothing. */
+export const SAYS_NOTHING = { text: "", shown: false } as const;
+
 /** What the Worker answers while it is busy: 503 `unavailable`, Retry-After 1. */
 export const BUSY_ANSWER = {
 	status: 503,

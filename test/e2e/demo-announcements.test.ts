@@ -7,7 +7,16 @@
 
 import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
-import { collectPageErrors, DESKTOP, metric, openContext, PHONE } from "./browser.ts";
+import {
+	collectPageErrors,
+	DESKTOP,
+	metric,
+	openContext,
+	PHONE,
+	regionSays,
+	roomTaken,
+	SAYS_NOTHING,
+} from "./browser.ts";
 import { DEFAULT_THRESHOLD, DEMO_SERVER_ENV, login, meter, POLL, step } from "./demo-support.ts";
 import { browserSuite } from "./suite.ts";
 
@@ -74,7 +83,7 @@ describe("guided demo: announcements and focus", () => {
 		const { page, errors } = await open(DESKTOP, true);
 		const guardrail = step(page, GUARDRAIL);
 		// Before the sign-in, step 4 says the threshold that will apply, as the meter does.
-		const armed = guardrail.getByRole("status", { name: "Guardrail" });
+		const armed = guardrail.getByRole("status", { name: "Guardrail", exact: true });
 		expect(await armed.textContent()).toBe(
 			`The guardrail will be armed at ${DEFAULT_THRESHOLD}, this demo's threshold (set above), once step 1 is done.`,
 		);
@@ -129,6 +138,35 @@ describe("guided demo: announcements and focus", () => {
 			"One minute of the demo session left.",
 			expect.stringMatching(/^Session ended at .+: verify again in step 1 to go on\.$/),
 		]);
+		expect(errors).toEqual([]);
+	});
+
+	it("keeps its empty status and alert regions in the accessibility tree, taking no room", async () => {
+		const { page, errors } = await open();
+		// Before any action every step's problem, step 4's tripped alert and its run's status,
+		// the threshold's outcome and the backend switch's note are empty: found by role all the
+		// same (an empty region out of the tree is created, for a screen reader, with its first
+		// sentence, which may not be announced), saying nothing, and moving nothing on screen.
+		const regions = [
+			page.getByRole("status", { name: "Backend switch", exact: true }),
+			page.getByRole("status", { name: "Threshold", exact: true }),
+			page.getByRole("alert", { name: "Threshold: problem", exact: true }),
+			step(page, GUARDRAIL).getByRole("status", { name: "Guardrail run", exact: true }),
+		];
+		const steps = await page.getByRole("region", { name: /^Step \d · / }).all();
+		expect(steps).toHaveLength(6);
+		for (const s of steps) {
+			const alerts = await s.getByRole("alert").all();
+			// Each step's problem; step 4 also its tripped alert.
+			expect(alerts.length).toBeGreaterThanOrEqual(1);
+			regions.push(...alerts);
+		}
+		expect(regions.length).toBeGreaterThanOrEqual(11);
+		for (const region of regions) {
+			expect(await region.count()).toBe(1);
+			expect(await regionSays(region)).toEqual(SAYS_NOTHING);
+			expect(await roomTaken(region)).toBeLessThan(0.5);
+		}
 		expect(errors).toEqual([]);
 	});
 

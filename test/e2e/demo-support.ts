@@ -134,9 +134,9 @@ export async function walkThrough(
 		.poll(() => isFocused(heading(page, "Step 4 · Virtual guardrail trip")), POLL)
 		.toBe(true);
 	// Steps 1–3 stay under the demo's threshold: it has not tripped yet.
-	expect(await guardrailStep.getByRole("status", { name: "Guardrail" }).textContent()).toBe(
-		`Guardrail armed at ${DEFAULT_THRESHOLD}: this demo's own threshold (set above).`,
-	);
+	expect(
+		await guardrailStep.getByRole("status", { name: "Guardrail", exact: true }).textContent(),
+	).toBe(`Guardrail armed at ${DEFAULT_THRESHOLD}: this demo's own threshold (set above).`);
 	expect(await guardrailStep.textContent()).toMatch(
 		new RegExp(`Virtual spend: \\$0\\.\\d{6} of \\${DEFAULT_THRESHOLD} \\(\\d+\\.\\d %\\)\\.`),
 	);

@@ -221,6 +221,14 @@ export function Console() {
 		}
 	};
 
+	const statsProblem =
+		view.error && view.error.code !== "unauthorized" && view.error.code !== "forbidden"
+			? `Stats unavailable: ${describeError(view.error)}` +
+				(view.retryAtMs !== null
+					? ` Next try at ${time(new Date(view.retryAtMs).toISOString())}.`
+					: "")
+			: "";
+
 	if (token === null) {
 		return (
 			<Layout current="/console">
@@ -296,14 +304,14 @@ export function Console() {
 						Sign out
 					</button>
 				</div>
-				{view.error && view.error.code !== "unauthorized" && view.error.code !== "forbidden" && (
-					<p class="error small" role="status" aria-label="Stats problem">
-						Stats unavailable: {describeError(view.error)}
-						{view.retryAtMs !== null
-							? ` Next try at ${time(new Date(view.retryAtMs).toISOString())}.`
-							: ""}
-					</p>
-				)}
+				{/* Mounted empty while the stats are read, so its first sentence is announced. */}
+				<p
+					class={statsProblem ? "error small" : "notice-empty"}
+					role="status"
+					aria-label="Stats problem"
+				>
+					{statsProblem}
+				</p>
 			</section>
 			{sku !== null && (
 				<ResetDialog

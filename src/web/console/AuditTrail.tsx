@@ -131,12 +131,17 @@ export function AuditTrail({
 					? " The last row is the trail's first event."
 					: ""}
 			</p>
-			{problem !== null && older === null && (
-				<p class="error small" role="status" aria-label="Audit trail problem">
-					{`Audit trail not updating: its read at ${at(problem.failedAtMs)} failed. ${describeError(problem.error)} The rows below are as of the last read that worked.`}
-					{problem.retryAtMs !== null ? ` Next try at ${at(problem.retryAtMs)}.` : ""}
-				</p>
-			)}
+			{/* Mounted empty while the trail is read, so its first sentence is announced. */}
+			<p
+				class={problem !== null && older === null ? "error small" : "notice-empty"}
+				role="status"
+				aria-label="Audit trail problem"
+			>
+				{problem !== null && older === null
+					? `Audit trail not updating: its read at ${at(problem.failedAtMs)} failed. ${describeError(problem.error)} The rows below are as of the last read that worked.` +
+						(problem.retryAtMs !== null ? ` Next try at ${at(problem.retryAtMs)}.` : "")
+					: ""}
+			</p>
 			{pages.note !== null && (
 				<p
 					class={pages.note.tone === "error" ? "error small" : "muted small"}

@@ -25,11 +25,14 @@ export function Counters({
 					{stats ? oversell : "–"}
 				</Metric>
 			</div>
-			{oversell > 0 && (
-				<p role="alert" class="notice notice-error">
-					Oversold by {oversell}: more units are held or sold than exist.
-				</p>
-			)}
+			{/* Mounted empty, so an oversell is announced when it appears. */}
+			<p
+				role="alert"
+				aria-label="Oversold"
+				class={oversell > 0 ? "notice notice-error" : "notice-empty"}
+			>
+				{oversell > 0 ? `Oversold by ${oversell}: more units are held or sold than exist.` : ""}
+			</p>
 		</section>
 	);
 }
