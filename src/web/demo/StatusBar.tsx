@@ -92,14 +92,25 @@ export function CostMeter({
 	const ownThreshold = guardrail?.source === "demo";
 	const ref = useRef<HTMLElement>(null);
 	// The meter's height, for the focus targets' scroll margin (styles.css): it grows when the
-	// receipt opens, and in CSS pixels when the page is zoomed.
+	// receipt opens, and in CSS pixels when the page is zoomed. A sticky meter that grows over
+	// what has focus (a button that kept it while its step ran, under a receipt that got longer)
+	// scrolls the page so the focus is clear of it again.
 	useEffect(() => {
 		const el = ref.current;
 		if (el === null || typeof ResizeObserver === "undefined") return;
 		const root = document.documentElement.style;
-		const observer = new ResizeObserver(() =>
-			root.setProperty("--meter-height", `${Math.ceil(el.getBoundingClientRect().height)}px`),
-		);
+		const observer = new ResizeObserver(() => {
+			const meter = el.getBoundingClientRect();
+			root.setProperty("--meter-height", `${Math.ceil(meter.height)}px`);
+			const focused = document.activeElement;
+			if (!(focused instanceof HTMLElement) || focused === document.body || el.contains(focused))
+				return;
+			if (getComputedStyle(el).position !== "sticky") return;
+			const at = focused.getBoundingClientRect();
+			const gap = 16;
+			if (at.top < meter.bottom + gap && at.bottom > meter.top)
+				window.scrollBy({ top: at.top - meter.bottom - gap });
+		});
 		observer.observe(el);
 		return () => {
 			observer.disconnect();

@@ -193,13 +193,8 @@ export function StampedeStep({ s, onFire }: { s: DemoState; onFire(m: Mode): voi
 				{STAMPEDE_MODES.map((m) => {
 					const run = s.stampedes[m.mode];
 					return (
-						<div
-							key={m.mode}
-							role="status"
-							aria-label={`${m.title} result`}
-							id={FOCUS.stampede(m.mode)}
-							tabIndex={-1}
-						>
+						// A live region, never a focus target: focus on it too would have it read twice.
+						<div key={m.mode} role="status" aria-label={`${m.title} result`}>
 							<h3>{m.title}</h3>
 							{run ? (
 								<>

@@ -164,7 +164,6 @@ export const canAct = (s: DemoState): boolean => s.session !== null && s.sandbox
 export const FOCUS = {
 	step: (id: StepId) => `step-${id}`,
 	problem: (id: StepId) => `problem-${id}`,
-	stampede: (mode: Mode) => `result-${mode}`,
 	guardrail: "guardrail-outcome",
 	reset: "reset-result",
 } as const;

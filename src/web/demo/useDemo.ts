@@ -289,9 +289,11 @@ export function useDemo(backend: Backend) {
 				focusOn(FOCUS.problem("stampede"));
 				return;
 			}
-			// Both modes shown: on to the next step; otherwise to this run's result.
+			// Both modes shown: on to the next step. Otherwise focus stays on the Fire button (never
+			// disabled by the run, only aria-disabled): the result is a live region already in the
+			// page, which says it once; focus on it as well would have it read twice.
 			const other = state.stampedes[mode === "safe" ? "eventual" : "safe"];
-			focusOn(other !== undefined ? FOCUS.step("guardrail") : FOCUS.stampede(mode));
+			if (other !== undefined) focusOn(FOCUS.step("guardrail"));
 		},
 		/** The presenter's fallback: trip it by hand (docs/decisions/002-demo-guardrail.md). */
 		async tripNow() {
