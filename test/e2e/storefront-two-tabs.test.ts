@@ -214,6 +214,36 @@ describe("storefront in two tabs of one buyer", () => {
 		expect([...a.errors, ...b.errors].filter((e) => !/status of 403/.test(e))).toEqual([]);
 	});
 
+	it("keeps the Quantity cap from the server's count after the refusal leaves the screen, until the other tab releases", async () => {
+		const sku = await createDrop(e2e.server, { totalStock: 10, perUserLimit: 3, holdSeconds: 600 });
+		const a = e2e.track(await openStore(e2e.browser, e2e.server, sku, DESKTOP_WIDE));
+		await verify(a.page);
+		const b = e2e.track(await duplicate(a.page, `Drop ${sku}`, missesHoldNews));
+		await b.page.getByRole("button", { name: "Reserve" }).waitFor();
+		await a.page.getByLabel("Quantity").selectOption("2");
+		await a.page.getByRole("button", { name: "Reserve" }).click();
+		await a.page.getByRole("heading", { name: "2 units held for you" }).waitFor();
+		// B missed the news of A's hold of 2 and offers 3: the server refuses, counting 2 held.
+		const options = () => b.page.getByLabel("Quantity").locator("option").allTextContents();
+		await b.page.getByLabel("Quantity").selectOption("3");
+		await b.page.getByRole("button", { name: "Reserve" }).click();
+		await expect.poll(() => alertText(b.page), POLL).toMatch(/you can reserve 1 more\.$/);
+		expect(await options()).toEqual(["1"]);
+		// B takes the one unit left, then lets it go: the refusal is no longer on screen, and A
+		// still holds 2, so B still offers 1, not 3.
+		await b.page.getByRole("button", { name: "Reserve" }).click();
+		await holdHeading(b.page).waitFor(POLL);
+		await b.page.getByRole("button", { name: "Release hold" }).click();
+		await b.page.getByText("Hold released: the units are back in stock.").waitFor(POLL);
+		expect(await alertText(b.page)).toBe("");
+		expect(await options()).toEqual(["1"]);
+		// A releases its 2 (B hears of a release): B offers the limit again.
+		await a.page.getByRole("button", { name: "Release hold" }).click();
+		await a.page.getByText("Hold released: the units are back in stock.").waitFor();
+		await expect.poll(options, POLL).toEqual(["1", "2", "3"]);
+		expect([...a.errors, ...b.errors].filter((e) => !/status of 403/.test(e))).toEqual([]);
+	});
+
 	it("shows a hold the other tab takes after the duplication, read from the server, instead of Reserve", async () => {
 		const sku = await createDrop(e2e.server, { totalStock: 5, perUserLimit: 1, holdSeconds: 600 });
 		await otherBuyerHolds(sku, 1);

@@ -29,6 +29,7 @@ import {
 import type { StoreNotice } from "./store-notice.ts";
 import { holdKey, isHeld, isOrders, ORDERS_KEY, useStored } from "./stored.ts";
 import { limitAfterFreed } from "./tab-news.ts";
+import { elsewhereFromRefusal } from "./units-elsewhere.ts";
 import { useBuyerSession } from "./useBuyerSession.ts";
 import { useHoldActions } from "./useHoldActions.ts";
 import { useHumanCheck } from "./useHumanCheck.ts";
@@ -37,6 +38,7 @@ import { useProductFeed } from "./useProductFeed.ts";
 import { useQueueTicket } from "./useQueueTicket.ts";
 import { useReserve } from "./useReserve.ts";
 import { useOnFreed, useTabNews } from "./useTabNews.ts";
+import { useUnitsElsewhere } from "./useUnitsElsewhere.ts";
 import { VerifyPanel } from "./VerifyPanel.tsx";
 import { verifiedText } from "./verified-notice.ts";
 import { AdmittedBanner, WaitingPanel } from "./WaitingPanel.tsx";
@@ -85,10 +87,15 @@ export function Storefront() {
 		.filter((o) => o.sessionId === owner?.sessionId && o.order.sku === sku)
 		.reduce((n, o) => n + (o.order.status === "PAID" ? o.order.quantity : 0), 0);
 	const heldUnits = hold?.reservation.sku === sku ? hold.reservation.quantity : 0;
-	// A limit refusal's count that leaves units caps the quantity offered (sale.ts unitsForChoice).
+	// The session's units elsewhere, as a limit refusal counted them, cap the quantity offered
+	// while the page knows them (units-elsewhere.ts), not only while the refusal is on screen.
+	const elsewhere = useUnitsElsewhere(tabs, owner?.sessionId ?? null, serverNowMs);
+	const ownUnits = paidUnits + heldUnits;
 	const counted = unitsForChoice(
-		paidUnits + heldUnits,
-		notice?.code === "purchase_limit" ? notice.limit : undefined,
+		ownUnits,
+		product !== null && elsewhere.units > 0
+			? { perUserLimit: product.perUserLimit, usedUnits: ownUnits + elsewhere.units }
+			: undefined,
 	);
 	const sale =
 		product !== null && availability !== null
@@ -138,6 +145,16 @@ export function Storefront() {
 			if (err.code === "unauthorized") lapse();
 			const waits = err.code === "rate_limited" && err.retryAfterSeconds !== null;
 			if (waits) setWaitUntilMs(Date.now() + (err.retryAfterSeconds as number) * 1000);
+			if (err.code === "purchase_limit" && owner !== null)
+				elsewhere.learn(
+					elsewhereFromRefusal(
+						err.limit,
+						ownUnits,
+						owner.sessionId,
+						Date.now() + offsetMs,
+						product?.holdSeconds ?? 0,
+					),
+				);
 			setNotice({
 				tone: "error",
 				text: describeError(err, {
@@ -151,7 +168,7 @@ export function Storefront() {
 			});
 			focusNext({ id: OUTCOME_ID });
 		},
-		[product, offsetMs, focusNext, lapse],
+		[product, offsetMs, focusNext, lapse, owner, ownUnits, elsewhere.learn],
 	);
 	const { config, configProblem, checkRound, verify } = useHumanCheck(api, sku, {
 		hold,
