@@ -26,6 +26,7 @@ import {
 import type { Inventory, ProductConfig } from "../domain/inventory.ts";
 import type { RoomLedger, ShardRoomState } from "./room-shard-protocol.ts";
 import { SessionClaims } from "./session-claims.ts";
+import type { ResetLedger, ResetPeer } from "./shard-reset-protocol.ts";
 import type { SettingsLedger, SettingsPeer } from "./shard-settings-protocol.ts";
 
 /**
@@ -45,10 +46,12 @@ export interface EscrowLedger {
 	room?: RoomLedger;
 	/** The product's settings' version (inventory/shard-settings.ts); absent: none changed since create. */
 	settings?: SettingsLedger;
+	/** The reset generation (inventory/shard-resets.ts); absent: never reset since this code. */
+	reset?: ResetLedger;
 }
 
 /** The calls one SKU object makes on another (the RPC methods of InventoryObject). */
-export interface EscrowPeer extends SettingsPeer {
+export interface EscrowPeer extends SettingsPeer, ResetPeer {
 	escrowApplyGrants(
 		product: ProductConfig,
 		index: number,

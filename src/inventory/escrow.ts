@@ -20,7 +20,9 @@ import {
 } from "../domain/escrow.ts";
 import type { Inventory } from "../domain/inventory.ts";
 import { ESCROW_RETRY_MS, type EscrowHost, ShardEscrow } from "./escrow-shard.ts";
+import type { KeyedReset } from "./reset-keys.ts";
 import { HOLDS_BY_CREATED_INDEX } from "./schema.ts";
+import { owedReset, pushResets, type ResetsHost, resetsOwed } from "./shard-resets.ts";
 import { bumpSettings, pushSettings, type SettingsHost, settingsOwed } from "./shard-settings.ts";
 
 /** An object's escrow: its allotment (ShardEscrow) and, in the coordinator only, the pool. */
@@ -249,7 +251,7 @@ export class Escrow extends ShardEscrow {
 		return unsold;
 	}
 
-	/** The alarm: re-send what the other side has not confirmed (grants, then the product's settings). */
+	/** The alarm: re-send what the other side has not confirmed (grants, the product's settings, a reset). */
 	override async retry(): Promise<void> {
 		if (!this.isCoordinator) return super.retry();
 		const pool = this.requirePool();
@@ -259,8 +261,9 @@ export class Escrow extends ShardEscrow {
 		if (failed || pool.pending.some((p, i) => i > 0 && p.length > 0)) {
 			this.host.wake(Date.now() + ESCROW_RETRY_MS);
 		}
-		const unsent = await this.pushSettings();
+		const [unsent, unreset] = await Promise.all([this.pushSettings(), this.pushResets()]);
 		if (unsent !== null) console.warn("escrow: a shard did not take the settings", String(unsent));
+		if (unreset !== null) console.warn("escrow: a shard did not take the reset", String(unreset));
 	}
 
 	/** True while something of this side is not yet confirmed by the other (the alarm must run). */
@@ -268,6 +271,7 @@ export class Escrow extends ShardEscrow {
 		const pool = this.ledger.pool;
 		if (pool?.pending.some((p, i) => i > 0 && p.length > 0)) return true;
 		if (settingsOwed(this.ledger, this.shards).length > 0) return true;
+		if (resetsOwed(this.ledger, this.shards).length > 0) return true;
 		return super.hasPending();
 	}
 
@@ -282,6 +286,34 @@ export class Escrow extends ShardEscrow {
 	/** Coordinator: the settings to every shard that has not confirmed them; the first failure, or null. */
 	pushSettings(): Promise<unknown> {
 		return pushSettings(this.settingsHost());
+	}
+
+	/**
+	 * Coordinator, in the transaction of its own reset: every other shard owes it, and the alarm
+	 * asks them again if they have not confirmed it (inventory/shard-resets.ts).
+	 */
+	resetMade(keyed: KeyedReset | null, nowMs: number): void {
+		owedReset(this.resetsHost(), keyed, nowMs);
+	}
+
+	/** Coordinator: whether some shard has not confirmed the last reset. */
+	resetOwed(): boolean {
+		return resetsOwed(this.ledger, this.shards).length > 0;
+	}
+
+	/** Coordinator: the last reset to every shard that has not confirmed it; the first failure, or null. */
+	pushResets(): Promise<unknown> {
+		return pushResets(this.resetsHost());
+	}
+
+	private resetsHost(): ResetsHost {
+		return {
+			ledger: this.ledger,
+			shards: this.shards,
+			peer: (index) => this.host.peer(index),
+			save: () => this.save(),
+			wake: (atMs) => this.host.wake(atMs),
+		};
 	}
 
 	private settingsHost(): SettingsHost {

@@ -14,6 +14,7 @@ import { sameDefinition, sameRoom } from "./retried-create.ts";
 import { RoomLink } from "./room-shards.ts";
 import type { CreateResult, PatchResult, UpdateResult } from "./rpc.ts";
 import { INVENTORY_MIGRATIONS } from "./schema.ts";
+import { resetDone } from "./shard-resets.ts";
 import { SkuObjectPeers } from "./sku-object-peers.ts";
 import type { RoomPatch } from "./waiting-room.ts";
 
@@ -116,8 +117,11 @@ export abstract class SkuObjectOperator extends SkuObjectPeers {
 		return this.escrow === null ? this.announced(result) : result;
 	}
 
-	/** This object's own holds (a shard's, for a split SKU). */
-	protected resetLocal(idempotencyKey: string | null = null): UpdateResult {
+	/**
+	 * This object's own holds (a shard's, for a split SKU). `generation`: a shard's part of the
+	 * coordinator's reset of that generation (inventory/shard-resets.ts), stored with the reset.
+	 */
+	protected resetLocal(idempotencyKey: string | null = null, generation?: number): UpdateResult {
 		const inv = this.inv;
 		if (inv === null) return { ok: false, code: "unknown_sku" };
 		const now = Date.now();
@@ -139,8 +143,27 @@ export abstract class SkuObjectOperator extends SkuObjectPeers {
 		// the alarm; split-coordinator.ts resetShards sends it at once). A shard forgets them.
 		if (this.escrow?.isCoordinator) this.roomLink?.publish(this.room.info());
 		else this.roomLink?.clear();
+		// A split SKU: the coordinator records the reset its other shards owe, in this same
+		// transaction (inventory/shard-resets.ts); a shard, the generation it has done.
+		if (this.escrow?.isCoordinator) this.escrow.resetMade(this.keyedOf(idempotencyKey), now);
+		else if (this.escrow !== null && generation !== undefined) {
+			if (resetDone(this.escrow.ledger, generation)) this.escrow.save();
+		}
 		this.state.resetCounts();
 		this.attemptMemo.clear(Date.now());
 		return this.committed(inv, now);
+	}
+
+	/** The operator's key and its request's fingerprint, as this object recorded them (reset-keys.ts). */
+	private keyedOf(idempotencyKey: string | null): KeyedReset | null {
+		if (idempotencyKey === null) return null;
+		const row = this.sql
+			.exec<{ fingerprint: string }>(
+				"SELECT fingerprint FROM reset_keys WHERE key = ?",
+				idempotencyKey,
+			)
+			.toArray()[0];
+		if (row === undefined) throw new Error("a keyed reset without its key's row");
+		return { key: idempotencyKey, fingerprint: row.fingerprint, replayOnly: false };
 	}
 }

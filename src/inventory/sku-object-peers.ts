@@ -14,7 +14,7 @@ import { Escrow } from "./escrow.ts";
 import type { EscrowHost } from "./escrow-shard.ts";
 import { readersAmong } from "./readers.ts";
 import { firstHeldWithin, heldPage } from "./records.ts";
-import type { KeyedResetHost } from "./reset-keys.ts";
+import { type KeyedReset, type KeyedResetHost, keyedReset } from "./reset-keys.ts";
 import type { RoomLinkHost } from "./room-shard-gate.ts";
 import {
 	MAX_HELD_PER_REPORT,
@@ -26,6 +26,7 @@ import {
 import { answerTickets, RoomLink } from "./room-shards.ts";
 import type { ShardCounters, UpdateResult } from "./rpc.ts";
 import { INVENTORY_MIGRATIONS } from "./schema.ts";
+import { resetDone, resetDue } from "./shard-resets.ts";
 import { applySettings } from "./shard-settings.ts";
 import type { ShardSettings } from "./shard-settings-protocol.ts";
 import { SkuObjectParts } from "./sku-object-parts.ts";
@@ -138,12 +139,37 @@ export abstract class SkuObjectPeers extends SkuObjectParts {
 		return applied.version;
 	}
 
-	/** The keyed reset's view of this object; a split SKU's coordinator resets its shards too. */
-	protected resetKeysHost(): KeyedResetHost {
+	/**
+	 * In a shard: its part of the coordinator's reset `generation` (inventory/shard-resets.ts),
+	 * unless it has done it (or a later one); under the operator's key when the reset has one.
+	 * The reset and the generation are one transaction. Answers the generation this shard has
+	 * done; an object without the SKU yet has nothing to reset, and answers `generation`.
+	 */
+	escrowReset(keyed: KeyedReset | null, generation: number): number | Promise<number> {
+		const escrow = this.escrow;
+		if (this.inv === null || escrow === null) return generation;
+		if (escrow.isCoordinator) throw new Error("the coordinator asks for a reset, never takes one");
+		if (!resetDue(escrow.ledger, generation)) return escrow.ledger.reset?.generation ?? 0;
+		if (keyed === null) {
+			this.resetLocal(null, generation);
+			return generation;
+		}
+		// A key this shard already reset under (its row) resets nothing: that reset was this one.
+		return keyedReset(this.resetKeysHost(generation), keyed).then(() => {
+			if (resetDone(escrow.ledger, generation)) escrow.save();
+			return generation;
+		});
+	}
+
+	/**
+	 * The keyed reset's view of this object; a split SKU's coordinator resets its shards too.
+	 * `generation`: a shard's part of the coordinator's reset (escrowReset).
+	 */
+	protected resetKeysHost(generation?: number): KeyedResetHost {
 		return {
 			sql: this.sql,
 			isCoordinator: () => this.escrow?.isCoordinator === true,
-			resetLocal: (key) => this.resetLocal(key),
+			resetLocal: (key) => this.resetLocal(key, generation),
 			finishShards: (keyed) => this.split.resetShards(keyed),
 			// As an unkeyed reset is announced (sku-object-operator.ts reset); a split SKU's shards have no feed.
 			announce: (product) => {

@@ -9,7 +9,7 @@ import type { Availability, Product } from "../shared/types.ts";
 import { toProduct } from "./codec.ts";
 import type { Escrow } from "./escrow.ts";
 import type { EscrowPeer } from "./escrow-shard.ts";
-import type { KeyedReset, KeyedResetResult } from "./reset-keys.ts";
+import type { KeyedReset } from "./reset-keys.ts";
 import type { RoomPeer } from "./room-shard-protocol.ts";
 import type { RoomLink } from "./room-shards.ts";
 import type {
@@ -30,7 +30,6 @@ type ProductPatch = Partial<Omit<ProductConfig, "sku">>;
 export interface ShardPeer extends EscrowPeer, RoomPeer {
 	flushEvents(): Promise<boolean>;
 	escrowCounters(withSessions?: boolean): Promise<ShardCounters | null>;
-	reset(keyed: KeyedReset | null): Promise<KeyedResetResult>;
 }
 
 /** What the coordinator needs of its own object (inventory/object.ts). */
@@ -132,14 +131,32 @@ export class SplitCoordinator {
 	}
 
 	/**
-	 * The rest of a reset once shard 0 has done its own: every other shard's, then the room.
-	 * `keyed`: each shard does its part under the operator's key, at most once (reset-keys.ts).
+	 * The rest of a reset once shard 0 has done its own (which recorded the reset every other
+	 * shard owes, inventory/shard-resets.ts): every other shard's, then the room. `keyed`: the
+	 * repeat of a keyed reset, which finishes what its first request left; the shards reset under
+	 * the key the coordinator recorded, each at most once.
 	 */
 	async resetShards(keyed: KeyedReset | null): Promise<Product> {
-		await this.others(this.host.escrow(), (peer) => peer.reset(keyed));
+		const escrow = this.host.escrow();
+		// A keyed reset whose coordinator part was made by code that recorded no generation.
+		if (keyed !== null && escrow.ledger.reset === undefined) escrow.resetMade(keyed, Date.now());
+		await this.finishReset();
 		// A new drop: a new commitment, so the shards drop the old admissions.
 		await this.republishRoom();
 		return this.product();
+	}
+
+	/**
+	 * The last reset to every shard that has not confirmed it: nothing when none owes it (no
+	 * call). Throws ShardsOwed when a shard did not take it (the Worker answers 503): the reset is
+	 * kept and the alarm asks again, but no answer may count that shard's old holds as the SKU's.
+	 */
+	private async finishReset(): Promise<void> {
+		const escrow = this.host.escrow();
+		if (!escrow.resetOwed()) return;
+		const failed = await escrow.pushResets();
+		if (escrow.resetOwed())
+			throw new ShardsOwed(`a shard did not take the reset yet: ${String(failed)}`);
 	}
 
 	/** A split SKU's trail is every shard's (docs/decisions/020-escrow-shards.md). */
@@ -213,6 +230,8 @@ export class SplitCoordinator {
 	/** Every shard's counters, this object's (shard 0) first; `withSessions` as escrowCounters. */
 	private async counters(withSessions = false): Promise<ShardCounters[]> {
 		const escrow = this.host.escrow();
+		// The shards' counts are the SKU's only once each has done the coordinator's last reset.
+		await this.finishReset();
 		const own = this.host.ownCounters(withSessions);
 		const others = await this.others(escrow, (peer) => peer.escrowCounters(withSessions));
 		return [own, ...others].map((c, index) => c ?? emptyShard(index));

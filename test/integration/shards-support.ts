@@ -1,9 +1,11 @@
 // Helpers of the split-SKU tests (shards.test.ts, shards-crowd.test.ts, room-shards.test.ts,
 // split-fairness.test.ts): buyers' sessions, buyers hashed to every shard, a split
-// product and the escrow's invariants, a reserve.
+// product and the escrow's invariants, a reserve, the holds read inside the shards.
 
+import { runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { expect } from "vitest";
-import { shardOf } from "../../src/domain/escrow.ts";
+import { shardName, shardOf } from "../../src/domain/escrow.ts";
 import type { Product, Reservation, Stats } from "../../src/shared/types.ts";
 import { ADMIN, call, DEBUG, uniqueSku } from "./helpers.ts";
 
@@ -108,3 +110,23 @@ export const reserve = (buyer: Buyer, sku: string, key?: string) =>
 		body: { sku },
 		...(key === undefined ? {} : { headers: { "idempotency-key": key } }),
 	});
+
+/**
+ * Units held on shards 1..K − 1 of `sku`, read in each shard's own SQLite: no coordinator call,
+ * so nothing the coordinator owes the shards is finished by the read.
+ */
+export async function heldOnShards(sku: string, shards: number): Promise<number> {
+	let held = 0;
+	for (let i = 1; i < shards; i++) {
+		const stub = env.INVENTORY.get(env.INVENTORY.idFromName(shardName(sku, i)));
+		held += await runInDurableObject(stub, (_instance, state) => {
+			const row = state.storage.sql
+				.exec<{ n: number }>(
+					"SELECT COALESCE(SUM(quantity), 0) AS n FROM holds WHERE status IN ('RESERVED', 'CHECKOUT_PENDING')",
+				)
+				.one();
+			return Number(row.n);
+		});
+	}
+	return held;
+}
