@@ -13,13 +13,17 @@
 // holds is read from the shards' files while the server is down; a round in which none did (a
 // very fast or very slow machine) is run again on a new SKU.
 
-import type { DatabaseSync } from "node:sqlite";
 import { afterAll, describe, expect, it } from "vitest";
-import { shardOf } from "../../src/domain/escrow.ts";
 import { sleep } from "../../src/shared/sleep.ts";
 import type { AuditEvent, Stats } from "../../src/shared/types.ts";
-import { objectFiles, readOnly } from "../support/local-storage.ts";
 import { api, startServer, type TestServer } from "../support/server.ts";
+import {
+	heldIn,
+	heldPerShard,
+	killWhenCommitted,
+	shardBuyer,
+	shardFiles,
+} from "../support/split-cut.ts";
 
 const SHARDS = 32;
 const STOCK = 64;
@@ -29,63 +33,6 @@ const MAX_ROUNDS = 3;
 const RESET_SEEN_WITHIN_MS = 15_000;
 /** The alarm runs ~1 s after the restart; a loaded machine restarts and loads slowly. */
 const FINISHED_WITHIN_MS = 30_000;
-
-/** Each object file of the SKU by shard index (read while the server is down). */
-function shardFiles(stateDir: string, sku: string): Map<number, string> {
-	const dir = `${stateDir}/v3/do/revenue-guard-InventoryObject`;
-	const out = new Map<number, string>();
-	for (const file of objectFiles(stateDir, "InventoryObject")) {
-		const db = readOnly(`${dir}/${file}`);
-		try {
-			const table = db
-				.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'escrow'")
-				.get();
-			if (table === undefined) continue;
-			const row = db.prepare("SELECT ledger FROM escrow WHERE id = 1").get() as
-				| { ledger: string }
-				| undefined;
-			if (row === undefined) continue;
-			const ledger = JSON.parse(row.ledger) as { sku: string; shard: { index: number } };
-			if (ledger.sku === sku) out.set(ledger.shard.index, `${dir}/${file}`);
-		} finally {
-			db.close();
-		}
-	}
-	return out;
-}
-
-const heldIn = (db: DatabaseSync): number =>
-	Number(
-		(
-			db
-				.prepare("SELECT COALESCE(SUM(quantity), 0) AS n FROM holds WHERE status = 'RESERVED'")
-				.get() as {
-				n: number;
-			}
-		).n,
-	);
-
-function heldPerShard(files: Map<number, string>): Map<number, number> {
-	const out = new Map<number, number>();
-	for (const [index, path] of files) {
-		const db = readOnly(path);
-		try {
-			out.set(index, heldIn(db));
-		} finally {
-			db.close();
-		}
-	}
-	return out;
-}
-
-async function buyer(server: TestServer): Promise<{ token: string; shard: number }> {
-	const res = await api<{ token: string; sessionId: string }>(server, "POST", "/api/sessions", {
-		body: { turnstileToken: server.debugToken },
-	});
-	expect(res.status).toBe(201);
-	const data = res.body.data as { token: string; sessionId: string };
-	return { token: data.token, shard: shardOf(data.sessionId, SHARDS) };
-}
 
 describe("kill -9 between a split SKU's reset on its coordinator and on its shards", () => {
 	let server: TestServer | undefined;
@@ -113,7 +60,9 @@ describe("kill -9 between a split SKU's reset on its coordinator and on its shar
 				},
 			});
 			expect(created.status, JSON.stringify(created.body)).toBe(201);
-			const buyers = await Promise.all(Array.from({ length: BUYERS }, () => buyer(live)));
+			const buyers = await Promise.all(
+				Array.from({ length: BUYERS }, () => shardBuyer(live, SHARDS)),
+			);
 			for (const b of buyers) {
 				const held = await api(live, "POST", "/api/reservations", {
 					token: b.token,
@@ -130,25 +79,13 @@ describe("kill -9 between a split SKU's reset on its coordinator and on its shar
 			const warm = await live.restart();
 			server = warm;
 
-			const coordinator = readOnly(files.get(0) as string);
-			let seen = false;
-			try {
-				const sent = api(warm, "POST", `/api/admin/products/${sku}/reset`, {
-					token: warm.adminToken,
-				}).catch(() => null);
-				const until = Date.now() + RESET_SEEN_WITHIN_MS;
-				while (Date.now() < until) {
-					if (heldIn(coordinator) === 0) {
-						seen = true;
-						break;
-					}
-					await new Promise((r) => setImmediate(r));
-				}
-				await warm.crash();
-				await sent;
-			} finally {
-				coordinator.close();
-			}
+			const seen = await killWhenCommitted(
+				warm,
+				files.get(0) as string,
+				(db) => heldIn(db) === 0,
+				() => api(warm, "POST", `/api/admin/products/${sku}/reset`, { token: warm.adminToken }),
+				RESET_SEEN_WITHIN_MS,
+			);
 			const down = heldPerShard(files);
 			const kept = [...down.entries()].filter(([i, n]) => i !== 0 && n > 0);
 			exercised = seen && (down.get(0) ?? 0) === 0 && kept.length > 0;
