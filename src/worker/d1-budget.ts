@@ -8,7 +8,7 @@
 // outage answers (503 `unavailable`, Retry-After).
 //
 // Where what D1 adds to an answer is optional (the stats' eventual figure, a create's catalogue
-// row), the request waits OPTIONAL_D1_WAIT_MS and answers
+// row, a reset's copy of its event to D1), the request waits OPTIONAL_D1_WAIT_MS and answers
 // without it (`unlessSlow`).
 //
 // Only routes that call D1 build one: the hot path (a SKU the isolate knows) makes no D1 call and
@@ -23,9 +23,17 @@ function spent(): StorageUnavailable {
 	return new StorageUnavailable("D1", new DeadlinePassed(D1_DEADLINE_MS));
 }
 
-/** One request's D1_DEADLINE_MS, counted from its first wait. */
+/**
+ * One request's D1_DEADLINE_MS, counted from its first wait; or from `startsAtMs`, when the request
+ * may have waited on D1 before it built the budget (the SKU check of a SKU this isolate has not
+ * seen, worker/catalogue.ts: up to CATALOGUE_LOOKUP_WAIT_MS), so that wait counts in it too.
+ */
 export class D1Budget {
-	private endsAtMs: number | null = null;
+	private endsAtMs: number | null;
+
+	constructor(startsAtMs: number | null = null) {
+		this.endsAtMs = startsAtMs === null ? null : startsAtMs + D1_DEADLINE_MS;
+	}
 
 	/**
 	 * `call()` bounded by what is left of the budget (all of it on the first wait). Past it:

@@ -13,6 +13,7 @@ import { sha256Hex } from "../../shared/digest.ts";
 import type { Product } from "../../shared/types.ts";
 import { readBodyText, refuseLargeBody } from "../body.ts";
 import { requireKnownSku } from "../catalogue.ts";
+import { unlessSlow } from "../d1-budget.ts";
 import { forgetSnapshot } from "../edge-snapshot.ts";
 import { ApiError, type AppEnv, type Ctx, fail, ok } from "../http.ts";
 import { idempotencyKey } from "../idempotency.ts";
@@ -88,7 +89,9 @@ async function limited(c: Ctx, run: () => Promise<Response>): Promise<Response> 
 async function answer(c: Ctx, sku: string, product: Product): Promise<Response> {
 	forgetSnapshot(sku);
 	// Eventual mode's allocations restart with the drop: the reset event's projection
-	// (inventory/projections.ts), applied now when D1 answers, else once it is back.
-	await inventory(c.env, sku).flushEvents();
+	// (inventory/projections.ts), applied now when D1 answers, else once it is back. Optional to
+	// the answer (eventual mode refuses with 503 until it lands, docs/api.md): waited for
+	// OPTIONAL_D1_WAIT_MS, then it goes on after the answer (d1-budget.ts unlessSlow).
+	await unlessSlow(c, inventory(c.env, sku).flushEvents(), false);
 	return ok(c, product);
 }

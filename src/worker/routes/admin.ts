@@ -267,6 +267,8 @@ admin.route("/", adminReset);
 admin.route("/", adminHolds);
 
 admin.get("/products/:sku/events", async (c) => {
+	// The SKU check's wait on D1 counts in the request's one D1 deadline (d1-budget.ts).
+	const budget = new D1Budget(Date.now());
 	const sku = await skuParam(c);
 	const query = EventsQuery.safeParse(c.req.query());
 	if (!query.success) {
@@ -285,7 +287,6 @@ admin.get("/products/:sku/events", async (c) => {
 	// Bring the trail up to date first, so a page never misses a change already answered.
 	// Rows D1 did not take make any page possibly incomplete: 503, never a partial trail as whole.
 	// The flush and the read share one D1 deadline (d1-budget.ts): the read gets what is left.
-	const budget = new D1Budget();
 	if (!(await flushedWithin(budget, () => stub.flushEvents()))) {
 		return fail(
 			c,

@@ -32,6 +32,8 @@ const Query = z.object({
 // (migrations/0006_queue_trail.sql): a page never walks the drop's reservation events.
 queueTrail.get("/:sku/queue/events", async (c) => {
 	const sku = c.req.param("sku");
+	// The SKU check's wait on D1 counts in the request's one D1 deadline (d1-budget.ts).
+	const budget = new D1Budget(Date.now());
 	await requireKnownSku(c, sku);
 	const query = Query.safeParse(c.req.query());
 	if (!query.success) {
@@ -45,7 +47,6 @@ queueTrail.get("/:sku/queue/events", async (c) => {
 	// Up to date first, as the operator's trail is: a page never misses a change already answered.
 	// Only the object's own outbox: a public read does not fan out to a split SKU's shards.
 	// The flush and the read share one D1 deadline (d1-budget.ts): the read gets what is left.
-	const budget = new D1Budget();
 	if (!(await flushedWithin(budget, () => inventory(c.env, sku).flushEvents(true)))) {
 		return fail(
 			c,
