@@ -7,7 +7,8 @@
 // reset under the same key, which it records the same way, then the coordinator stores the
 // answer. A row without an answer is a coordinator's reset whose shards may not all have done
 // theirs (a crash between, or the first request still running): a repeat finishes it, asking the
-// shards again, each of which does its part at most once.
+// shards again, each of which does its part at most once. The coordinator's alarm finishes it too,
+// under the key, without a repeat (inventory/shard-resets.ts, decision 124).
 
 import { RESET_KEY_SECONDS } from "../domain/bounds.ts";
 import type { Product } from "../shared/types.ts";
