@@ -21,6 +21,7 @@ import type {
 	ReserveRejection,
 	TransitionOutcome,
 } from "./inventory-records.ts";
+import { SessionStandings } from "./session-standing.ts";
 
 type ProductPatch = Partial<Omit<ProductConfig, "sku">>;
 
@@ -32,8 +33,8 @@ export abstract class InventoryStock {
 	readonly rejected: Record<string, number>;
 	/** Non-terminal holds: RESERVED and CHECKOUT_PENDING. Terminal ones live only in storage. */
 	protected readonly active = new Map<string, Hold>();
-	/** Units each session holds or has bought: the purchase limit counts both. */
-	private readonly usage = new Map<string, number>();
+	/** Units each session holds or has bought (the purchase limit counts both), and its live holds. */
+	private readonly standings: SessionStandings;
 	protected readonly deadlines = new HoldDeadlines();
 	private changedHolds = new Map<string, Hold>();
 	private events: DomainEvent[] = [];
@@ -48,8 +49,11 @@ export abstract class InventoryStock {
 		this.sold = snapshot.sold;
 		this.attempts = snapshot.attempts;
 		this.rejected = { ...snapshot.rejected };
-		for (const [session, units] of usage) this.usage.set(session, units);
-		for (const hold of activeHolds) this.track(hold);
+		this.standings = new SessionStandings(usage);
+		for (const hold of activeHolds) {
+			this.track(hold);
+			this.standings.loaded(hold);
+		}
 	}
 
 	snapshot(): InventorySnapshot {
@@ -78,7 +82,12 @@ export abstract class InventoryStock {
 	}
 
 	usageOf(sessionId: string): number {
-		return this.usage.get(sessionId) ?? 0;
+		return this.standings.units(sessionId);
+	}
+
+	/** The session's holds that still stand (RESERVED, CHECKOUT_PENDING), in no set order. */
+	liveHoldsOf(sessionId: string): readonly Hold[] {
+		return this.standings.live(sessionId);
 	}
 
 	activeHold(id: string): Hold | undefined {
@@ -120,7 +129,7 @@ export abstract class InventoryStock {
 			currency: this.product.currency,
 		};
 		this.reserved += quantity;
-		this.usage.set(sessionId, this.usageOf(sessionId) + quantity);
+		this.standings.took(hold);
 		this.track(hold);
 		this.changed(hold);
 		this.emit({
@@ -224,9 +233,7 @@ export abstract class InventoryStock {
 			// Cleared holds are dropped from storage by the caller; no per-hold events, the reset is one.
 			hold.status = "CANCELLED";
 			releasedUnits += hold.quantity;
-			const left = this.usageOf(hold.sessionId) - hold.quantity;
-			if (left > 0) this.usage.set(hold.sessionId, left);
-			else this.usage.delete(hold.sessionId);
+			this.standings.ended(hold);
 		}
 		const releasedHolds = this.active.size;
 		this.active.clear();
@@ -301,9 +308,7 @@ export abstract class InventoryStock {
 		hold.paymentDeadlineMs = null;
 		this.active.delete(hold.id);
 		this.reserved -= hold.quantity;
-		const left = this.usageOf(hold.sessionId) - hold.quantity;
-		if (left > 0) this.usage.set(hold.sessionId, left);
-		else this.usage.delete(hold.sessionId);
+		this.standings.ended(hold);
 		this.changed(hold);
 		this.emit({
 			type,
@@ -313,6 +318,12 @@ export abstract class InventoryStock {
 			sessionId: hold.sessionId,
 			...(detail ? { detail } : {}),
 		});
+	}
+
+	/** A hold paid (domain/inventory.ts completeCheckout): it no longer stands; its units stay counted. */
+	protected paidOut(hold: Hold): void {
+		this.active.delete(hold.id);
+		this.standings.paid(hold);
 	}
 
 	protected changed(hold: Hold): void {

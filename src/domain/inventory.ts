@@ -47,7 +47,7 @@ export class Inventory extends InventoryStock {
 		hold.status = "PAID";
 		hold.orderId = orderId;
 		hold.paymentDeadlineMs = null;
-		this.active.delete(id);
+		this.paidOut(hold);
 		this.reserved -= hold.quantity;
 		this.sold += hold.quantity;
 		this.changed(hold);

@@ -31,6 +31,7 @@ import {
 	type ReserveRequest,
 	type ReserveResult,
 	readEdgeCounts,
+	type SessionHoldsResult,
 	type StatsResult,
 } from "./rpc.ts";
 import { reserveSharded } from "./shard-reserve.ts";
@@ -231,6 +232,30 @@ export class InventoryObject extends SkuObjectOperator {
 		const hold = this.readHold(id);
 		if (hold === null || hold.sessionId !== sessionId) return { ok: false, code: "not_found" };
 		return { ok: true, reservation: toReservation(inv.product.sku, hold, now) };
+	}
+
+	/**
+	 * The session's holds that still stand here and its count for the limit, after lazy expiry:
+	 * from the model's per-session entry, no storage read (domain/session-standing.ts). A split
+	 * SKU's session is read where its reserves are decided, its own shard (escrow.owns), which
+	 * holds all of them: another object answers `misrouted` with the shard count, as a reserve.
+	 */
+	sessionHolds(sessionId: string): SessionHoldsResult {
+		const inv = this.inv;
+		if (inv === null) return { ok: false, code: "unknown_sku" };
+		if (this.escrow !== null && !this.escrow.owns(sessionId))
+			return { ok: false, code: "misrouted", shards: this.escrow.shards };
+		const now = this.tick();
+		// Oldest first: a reload rebuilds the entry in the index's order, not the holds' own.
+		const holds = [...inv.liveHoldsOf(sessionId)].sort(
+			(a, b) => a.createdAtMs - b.createdAtMs || (a.id < b.id ? -1 : 1),
+		);
+		return {
+			ok: true,
+			holds: holds.map((h) => toReservation(inv.product.sku, h, now)),
+			usedUnits: inv.usageOf(sessionId),
+			perUserLimit: inv.product.perUserLimit,
+		};
 	}
 
 	/**

@@ -160,6 +160,16 @@ export type UpdateResult =
 /** A PATCH's answer: an update's, or a start a started room cannot take (inventory/waiting-room.ts startMove). */
 export type PatchResult = UpdateResult | { ok: false; code: "start_moved" };
 export type StatsResult = { ok: true; stats: Stats } | { ok: false; code: "unknown_sku" };
+/**
+ * GET /api/products/:sku/holds/mine (docs/decisions/122-a-buyers-read-of-the-sessions-holds.md):
+ * the session's holds that still stand and its count for the limit, from the object that decides
+ * its reserves. `misrouted`: a split SKU's object that does not; the session's is
+ * `shardOf(sessionId, shards)`, and nothing was read.
+ */
+export type SessionHoldsResult =
+	| { ok: true; holds: Reservation[]; usedUnits: number; perUserLimit: number }
+	| { ok: false; code: "unknown_sku" }
+	| { ok: false; code: "misrouted"; shards: number };
 export type ReservationResult =
 	| { ok: true; reservation: Reservation }
 	| { ok: false; code: "not_found" };

@@ -156,6 +156,17 @@ export interface Reservation {
 	currency?: string;
 }
 
+/**
+ * GET /api/products/:sku/holds/mine: the session's holds on the SKU that still stand (RESERVED,
+ * CHECKOUT_PENDING, oldest first) and its count for the limit, the units it holds or bought
+ * (docs/api.md, "The session's holds").
+ */
+export interface SessionHolds {
+	holds: Reservation[];
+	usedUnits: number;
+	perUserLimit: number;
+}
+
 export interface Order {
 	orderId: string;
 	reservationId: string;

@@ -6,6 +6,7 @@
 // fails too: the contract calls it a bug.
 
 import { beforeAll, describe, expect, it } from "vitest";
+import { driveCatalogue } from "./contract-catalogue.ts";
 import {
 	APP_ROUTES,
 	answerRecorder,
@@ -62,23 +63,8 @@ describe("docs/api.md against the Worker", () => {
 			headers: { "content-type": "application/json" },
 		});
 
-		// Catalogue and availability.
-		await send("GET /api/products", "good", "/api/products");
-		await send("GET /api/products/:sku", "good", `/api/products/${sku}`);
-		await send("GET /api/products/:sku", "unknown", `/api/products/${unknown}`);
-		await send("GET /api/products/:sku", "not a SKU", "/api/products/no%20such%20sku");
-		await send("GET /api/products/:sku/availability", "good", `/api/products/${sku}/availability`);
-		await send(
-			"GET /api/products/:sku/availability",
-			"unknown",
-			`/api/products/${unknown}/availability`,
-		);
-		const LIVE = "GET /api/products/:sku/live";
-		await send(LIVE, "good", `/api/products/${sku}/live`, { headers: { upgrade: "websocket" } });
-		await send(LIVE, "no Upgrade", `/api/products/${sku}/live`);
-		await send(LIVE, "unknown", `/api/products/${unknown}/live`, {
-			headers: { upgrade: "websocket" },
-		});
+		// Catalogue and availability, and the session's holds (contract-catalogue.ts).
+		await driveCatalogue(send, { sku, unknown, buyer });
 
 		// The waiting room (v1.1): a SKU with a room, one without, no session, no ticket.
 		const Q = "POST /api/products/:sku/queue";

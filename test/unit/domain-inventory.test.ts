@@ -238,6 +238,12 @@ class Harness {
 			const usage = inv.usageOf(`s${s}`);
 			expect(usage).toBe(model.usage(`s${s}`));
 			expect(usage).toBeLessThanOrEqual(inv.product.perUserLimit);
+			// The session's holds that still stand, as its own read lists them (decision 122).
+			const live = inv.liveHoldsOf(`s${s}`).map((h) => `${h.id}:${h.status}`);
+			const standing = model.holds
+				.filter((h) => h.sessionId === `s${s}` && ACTIVE.has(h.status))
+				.map((h) => `${h.id}:${h.status}`);
+			expect([...live].sort()).toEqual(standing.sort());
 		}
 		// Invariant 2: one state per hold, the same in memory and in storage;
 		// one creation event, and exactly one terminal event once it has ended.

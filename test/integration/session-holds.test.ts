@@ -1,0 +1,214 @@
+// GET /api/products/:sku/holds/mine (docs/api.md, "The session's holds";
+// docs/decisions/122-a-buyers-read-of-the-sessions-holds.md): the session's holds that still
+// stand (RESERVED, CHECKOUT_PENDING), each as its owner's read shows it, and its count for the
+// limit; expired, released and paid holds not listed (a paid one counted), other sessions' never;
+// on a split SKU from the session's own shard, whichever it is, also for an isolate that did not
+// know the SKU is split; the refusals (401, 400, 404), and a read that changes nothing.
+
+import { runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { describe, expect, it, vi } from "vitest";
+import { shardName } from "../../src/domain/escrow.ts";
+import type { Product, Reservation, SessionHolds } from "../../src/shared/types.ts";
+import { pay, reservation, reserve, withPayments } from "./checkout-support.ts";
+import { ADMIN, call, createProduct, newSession, stats } from "./helpers.ts";
+import { buyersOnEveryShard, createSharded } from "./shards-support.ts";
+import type { InventoryObject } from "./worker.ts";
+
+const mine = (token: string | undefined, sku: string) =>
+	call<SessionHolds>("GET", `/api/products/${sku}/holds/mine`, token ? { token } : {});
+
+async function holdsOf(token: string, sku: string): Promise<SessionHolds> {
+	const res = await mine(token, sku);
+	expect(res.status, JSON.stringify(res.body)).toBe(200);
+	return res.body.data as SessionHolds;
+}
+
+const ids = (h: SessionHolds) => h.holds.map((r) => r.reservationId);
+
+/** Each listed hold is what its owner's own read of it says (its countdown a second on at most). */
+async function asOwnerReads(token: string, listed: SessionHolds): Promise<void> {
+	for (const hold of listed.holds) {
+		const own = (await reservation(token, hold.reservationId)) as Reservation;
+		expect({ ...hold, expiresInSeconds: 0 }).toEqual({ ...own, expiresInSeconds: 0 });
+		expect(hold.expiresInSeconds - own.expiresInSeconds).toBeGreaterThanOrEqual(0);
+		expect(hold.expiresInSeconds - own.expiresInSeconds).toBeLessThanOrEqual(1);
+	}
+}
+
+const patch = (sku: string, body: unknown) =>
+	call<Product>("PATCH", `/api/admin/products/${sku}`, { token: ADMIN, body });
+
+describe("GET /api/products/:sku/holds/mine", { timeout: 60_000 }, () => {
+	it("lists the session's standing holds only: not expired, released or paid ones, nor another session's", async () => {
+		const sku = await createProduct({ totalStock: 20, perUserLimit: 6, holdSeconds: 2 });
+		const [token, other] = await Promise.all([newSession(), newSession()]);
+		expect(await holdsOf(token, sku)).toEqual({ holds: [], usedUnits: 0, perUserLimit: 6 });
+
+		// A hold of 2 s, left to expire; every later hold lasts 10 minutes.
+		const expiring = await reserve(token, sku, 1);
+		expect((await patch(sku, { holdSeconds: 600 })).status).toBe(200);
+		const standing = await reserve(token, sku, 2);
+		const released = await reserve(token, sku, 1);
+		expect((await call("DELETE", `/api/reservations/${released}`, { token })).status).toBe(200);
+		const paid = await reserve(token, sku, 1);
+		expect((await pay(token, paid, "pm_card_visa")).status).toBe(200);
+		await reserve(other, sku, 1);
+
+		await vi.waitFor(
+			async () => expect((await reservation(token, expiring))?.status).toBe("EXPIRED"),
+			{
+				timeout: 10_000,
+				interval: 100,
+			},
+		);
+		const listed = await holdsOf(token, sku);
+		expect(ids(listed)).toEqual([standing]);
+		expect(listed.holds[0]).toMatchObject({ status: "RESERVED", quantity: 2 });
+		// The count the limit reads: the standing hold and the order.
+		expect(listed).toMatchObject({ usedUnits: 3, perUserLimit: 6 });
+		await asOwnerReads(token, listed);
+		expect(ids(await holdsOf(other, sku))).toHaveLength(1);
+	});
+
+	it("lists a hold in checkout (CHECKOUT_PENDING), and drops it once paid", async () => {
+		const sku = await createProduct({ totalStock: 5, perUserLimit: 3 });
+		const token = await newSession();
+		const id = await reserve(token, sku, 1);
+		await withPayments(sku, (payments) => {
+			payments.latencyMs = 2_000;
+		});
+		const paying = pay(token, id, "pm_card_visa");
+		await vi.waitFor(
+			async () => expect((await reservation(token, id))?.status).toBe("CHECKOUT_PENDING"),
+			{ timeout: 15_000, interval: 20 },
+		);
+		const listed = await holdsOf(token, sku);
+		expect(listed.holds.map((h) => [h.reservationId, h.status])).toEqual([
+			[id, "CHECKOUT_PENDING"],
+		]);
+		await asOwnerReads(token, listed);
+		expect((await paying).status).toBe(200);
+		expect(await holdsOf(token, sku)).toEqual({ holds: [], usedUnits: 1, perUserLimit: 3 });
+	});
+
+	it("lists what a reset cleared no more, and the holds taken after it", async () => {
+		const sku = await createProduct({ totalStock: 5, perUserLimit: 3 });
+		const token = await newSession();
+		await reserve(token, sku, 2);
+		const reset = await call("POST", `/api/admin/products/${sku}/reset`, { token: ADMIN });
+		expect(reset.status, JSON.stringify(reset.body)).toBe(200);
+		expect(await holdsOf(token, sku)).toEqual({ holds: [], usedUnits: 0, perUserLimit: 3 });
+		const after = await reserve(token, sku, 1);
+		expect(ids(await holdsOf(token, sku))).toEqual([after]);
+	});
+
+	it("answers from the object's restart the same, rebuilt from the stored holds", async () => {
+		const sku = await createProduct({ totalStock: 5, perUserLimit: 3 });
+		const token = await newSession();
+		const kept = await reserve(token, sku, 1);
+		const paid = await reserve(token, sku, 1);
+		expect((await pay(token, paid, "pm_card_visa")).status).toBe(200);
+		const before = await holdsOf(token, sku);
+		// The model rebuilt from storage, as after a restart (inventory/sku-object-parts.ts load).
+		await runInDurableObject(
+			env.INVENTORY.get(env.INVENTORY.idFromName(sku)),
+			(o: InventoryObject) => {
+				(o as unknown as { reload(): void }).reload();
+			},
+		);
+		const after = await holdsOf(token, sku);
+		expect(after).toEqual(before);
+		expect(ids(after)).toEqual([kept]);
+		expect(after.usedUnits).toBe(2);
+	});
+
+	it("answers a split SKU's session from its own shard, whichever it is, its holds only", async () => {
+		const shards = 3;
+		const sku = await createSharded(30, shards, 4, 2);
+		const [b0, b1, b2, c0, c1, c2] = await buyersOnEveryShard(shards, 2);
+		const buyers = [b0, b1, b2];
+		const others = [c0, c1, c2];
+		if (buyers.some((b) => b === undefined) || others.some((b) => b === undefined))
+			throw new Error("no buyer per shard");
+		// This isolate has not reserved on the SKU yet: the first read asks shard 0, which names
+		// the session's shard, and the read is answered there.
+		for (const b of buyers)
+			expect(await holdsOf(b?.token as string, sku)).toEqual({
+				holds: [],
+				usedUnits: 0,
+				perUserLimit: 4,
+			});
+
+		const expiring = await Promise.all(buyers.map((b) => reserve(b?.token as string, sku, 1)));
+		expect((await patch(sku, { holdSeconds: 600 })).status).toBe(200);
+		const standing: string[] = [];
+		const paidIds: string[] = [];
+		for (const b of buyers) {
+			const token = b?.token as string;
+			standing.push(await reserve(token, sku, 1));
+			const released = await reserve(token, sku, 1);
+			expect((await call("DELETE", `/api/reservations/${released}`, { token })).status).toBe(200);
+			const paid = await reserve(token, sku, 1);
+			expect((await pay(token, paid, "pm_card_visa")).status).toBe(200);
+			paidIds.push(paid);
+		}
+		for (const c of others) await reserve(c?.token as string, sku, 1);
+		await vi.waitFor(
+			async () => {
+				for (const [i, b] of buyers.entries())
+					expect((await reservation(b?.token as string, expiring[i] as string))?.status).toBe(
+						"EXPIRED",
+					);
+			},
+			{ timeout: 10_000, interval: 100 },
+		);
+
+		for (const [i, b] of buyers.entries()) {
+			const listed = await holdsOf(b?.token as string, sku);
+			expect(ids(listed)).toEqual([standing[i]]);
+			expect(listed).toMatchObject({ usedUnits: 2, perUserLimit: 4 });
+			await asOwnerReads(b?.token as string, listed);
+			// The hold's id names the shard that answered: the session's own.
+			const id = listed.holds[0]?.reservationId ?? "";
+			expect(id.endsWith(i === 0 ? `~${sku}` : `~${sku}~${i}`), id).toBe(true);
+		}
+	});
+
+	it("refuses, from another shard's object, a session it does not decide (nothing read there)", async () => {
+		const shards = 2;
+		const sku = await createSharded(10, shards, 2);
+		const [, b1] = await buyersOnEveryShard(shards, 1);
+		const id = b1?.sessionId as string;
+		const coordinator = env.INVENTORY.get(env.INVENTORY.idFromName(sku));
+		expect(await coordinator.sessionHolds(id)).toEqual({ ok: false, code: "misrouted", shards });
+		const own = env.INVENTORY.get(env.INVENTORY.idFromName(shardName(sku, 1)));
+		expect(await own.sessionHolds(id)).toMatchObject({ ok: true, holds: [], usedUnits: 0 });
+	});
+
+	it("refuses without a session (401), a path segment that is no SKU (400), an unknown SKU (404); changes nothing", async () => {
+		const sku = await createProduct({ totalStock: 5, perUserLimit: 2 });
+		const token = await newSession();
+		await reserve(token, sku, 1);
+		const before = await stats(sku);
+
+		const anonymous = await mine(undefined, sku);
+		expect(anonymous.status).toBe(401);
+		expect(anonymous.body.error?.code).toBe("unauthorized");
+		const wrong = await mine("not-a-session-token", sku);
+		expect(wrong.status).toBe(401);
+
+		for (const bad of ["a%2Ab", "x".repeat(65), "%E2%9C%93"]) {
+			const res = await mine(token, bad);
+			expect(res.status, bad).toBe(400);
+			expect(res.body.error).toMatchObject({ code: "invalid_request" });
+			expect(res.body.error?.message).toMatch(/^sku: /);
+		}
+		const unknown = await mine(token, `NO-${crypto.randomUUID().slice(0, 8)}`);
+		expect(unknown.status).toBe(404);
+		expect(unknown.body.error?.code).toBe("unknown_sku");
+
+		const after = await stats(sku);
+		expect({ ...after, asOf: "" }).toEqual({ ...before, asOf: "" });
+	});
+});
