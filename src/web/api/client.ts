@@ -12,6 +12,7 @@ import type {
 	PaymentFailure,
 	Product,
 	Reservation,
+	SessionHolds,
 	SkuMetrics,
 	Stats,
 	Ticket,
@@ -228,6 +229,14 @@ export class ApiClient {
 		return this.request<Ticket>("GET", `/api/products/${encodeURIComponent(sku)}/queue`, {
 			auth: "session",
 		});
+	}
+	/** The session's holds on the SKU that still stand, and its count for the limit (docs/api.md). */
+	sessionHolds(sku: string) {
+		return this.request<SessionHolds>(
+			"GET",
+			`/api/products/${encodeURIComponent(sku)}/holds/mine`,
+			{ auth: "session" },
+		);
 	}
 	reservation(id: string) {
 		return this.request<Reservation>("GET", `/api/reservations/${encodeURIComponent(id)}`, {

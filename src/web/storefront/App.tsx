@@ -182,8 +182,18 @@ export function Storefront() {
 		accept,
 	});
 
-	// A hold another tab of the session took shows here too, read from the server.
-	useOtherTabHold(api, { held: tabs.held, hold, busy: busy !== null, setHold, say });
+	// A hold the session took in another tab or window shows here too, read from the server on the
+	// other tab's news and on coming back into view.
+	useOtherTabHold(api, {
+		sku,
+		session: session !== null,
+		news: tabs.news,
+		held: tabs.held,
+		hold,
+		busy: busy !== null,
+		setHold,
+		say,
+	});
 
 	const { pay, cancel } = useHoldActions(api, {
 		hold,

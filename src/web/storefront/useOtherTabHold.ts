@@ -1,22 +1,30 @@
-// A hold another tab of the session took (useTabNews.ts `held`: the channel carries its id, not
-// its state). A tab that shows no hold reads it from the server (`GET /api/reservations/:id`, the
-// owner's read) and shows it while it stands, so a duplicated tab no longer offers the quantity
-// the other tab's hold has used up, only for the server to refuse it. The hold is then on both
-// tabs, as after a duplication: paid or released in one, it leaves the other (useHoldCheck.ts),
-// paid twice, the second Pay finds it paid and shows the order (useHoldActions.ts).
-// A tab that shows a hold of its own keeps it (one hold on screen per SKU); a tab whose own
-// action runs lets that action's outcome speak. A tab that missed the message (frozen in the
-// background) does not learn of the hold this way: docs/decisions/111-the-storefronts-leftovers.md
-// says which read would cover it.
+// A hold the session took elsewhere: in another tab of this browser, which says so on the tabs'
+// channel (useTabNews.ts `held`), or in a tab that could not tell this one (the browser froze it
+// while the other reserved, or another browser or device shares the session). A tab that shows
+// no hold asks the server for the session's standing holds on this SKU
+// (`GET /api/products/:sku/holds/mine`) when another tab's news arrives and when it comes back
+// into view (useTabNews.ts `news`, at most once every SHOWN_AGAIN_GAP_MS for the latter), never
+// on a timer, and shows the one the news named, else the newest, while it stands. So it no
+// longer offers the quantity the other hold has used up only for the server to refuse it. The
+// hold is then on both tabs, as after a duplication: paid or released in one, it leaves the other
+// (useHoldCheck.ts); paid twice, the second Pay finds it paid and shows the order
+// (useHoldActions.ts). A tab that shows a hold of its own keeps it (one hold on screen per SKU); a
+// tab whose own action runs lets that action's outcome speak. One read at a time.
+// docs/decisions/111-the-storefronts-leftovers.md, docs/decisions/122-a-buyers-read-of-the-sessions-holds.md
 
 import { useEffect, useRef } from "preact/hooks";
 import type { ApiClient } from "../api/client.ts";
-import { stillHeld } from "./ended-hold.ts";
+import { elsewhereHoldText, holdToShow } from "./elsewhere-hold.ts";
 import type { HeldReservation } from "./HoldPanel.tsx";
 import type { StoreNotice } from "./store-notice.ts";
 
 export interface OtherTabHoldDeps {
-	/** The latest hold another tab took (useTabNews.ts). */
+	sku: string;
+	/** The page has a live session to ask with. */
+	session: boolean;
+	/** Other tabs' news and this tab's returns into view, counted (useTabNews.ts). */
+	news: number;
+	/** The latest hold another tab said it took (useTabNews.ts). */
 	held: { holdId: string; n: number } | null;
 	hold: HeldReservation | null;
 	busy: boolean;
@@ -27,23 +35,42 @@ export interface OtherTabHoldDeps {
 export function useOtherTabHold(api: ApiClient, deps: OtherTabHoldDeps): void {
 	const latest = useRef(deps);
 	latest.current = deps;
-	const seen = useRef(deps.held?.n ?? 0);
-	const { held } = deps;
+	const seenNews = useRef(deps.news);
+	const seenHeld = useRef(deps.held?.n ?? 0);
+	/** News seen and not read yet; the hold a tab named with it, if one did. */
+	const wanted = useRef<{ named: string | null } | null>(null);
+	const reading = useRef(false);
+	const { news, held, hold, busy, session, sku } = deps;
+
 	useEffect(() => {
-		if (held === null || held.n === seen.current) return;
-		seen.current = held.n;
-		const now = latest.current;
-		if (now.hold !== null || now.busy) return;
-		void api.reservation(held.holdId).then((r) => {
+		if (news !== seenNews.current) {
+			seenNews.current = news;
+			const told = held !== null && held.n !== seenHeld.current;
+			if (held !== null) seenHeld.current = held.n;
+			wanted.current = { named: told && held !== null ? held.holdId : null };
+		}
+		const want = wanted.current;
+		if (want === null || reading.current) return;
+		// Nothing to show it in (a hold on screen, or none can be asked for), or the buyer acts.
+		if (hold !== null || !session) {
+			wanted.current = null;
+			return;
+		}
+		if (busy) return;
+		wanted.current = null;
+		reading.current = true;
+		void api.sessionHolds(sku).then((r) => {
+			reading.current = false;
 			const on = latest.current;
-			// Not (or no longer) standing, or this tab took or shows a hold meanwhile: nothing to show.
-			if (!r.ok || !stillHeld(r.data.status) || on.hold !== null || on.busy) return;
-			on.setHold({ reservation: r.data, deadlineMs: Date.now() + r.data.expiresInSeconds * 1000 });
-			const units = r.data.quantity === 1 ? "1 unit" : `${r.data.quantity} units`;
+			// Not answered, none standing, or this tab took or shows a hold meanwhile: nothing to show.
+			if (!r.ok || on.hold !== null || on.busy || on.sku !== sku) return;
+			const shown = holdToShow(r.data.holds, want.named);
+			if (shown === null) return;
+			on.setHold({ reservation: shown, deadlineMs: Date.now() + shown.expiresInSeconds * 1000 });
 			on.say({
 				tone: "info",
-				text: `Your other tab reserved ${units}: the hold shows here too, and you can pay it from either tab.`,
+				text: elsewhereHoldText(shown.quantity, shown.reservationId === want.named),
 			});
 		});
-	}, [api, held]);
+	}, [api, sku, news, held, hold, busy, session]);
 }
