@@ -3,7 +3,7 @@
 // session (a second browser context: no channel between them), or a tab of this browser that
 // missed the other tab's message (as while the browser froze it). Coming back into view, the page
 // reads the session's standing holds (`GET /api/products/:sku/holds/mine`) and shows the other's
-// hold instead of offering Reserve; never on a timer.
+// hold instead of offering Reserve; never on a timer, and not while nothing is held at all.
 
 import type { BrowserContext, Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
@@ -109,6 +109,20 @@ describe("storefront: the session's hold taken elsewhere", () => {
 		await comesIntoView(a.page);
 		await expect.poll(() => statusText(a.page), POLL).toMatch(ORDER_SHOWN);
 		expect(await holdHeading(a.page).count()).toBe(0);
+		expect([...a.errors, ...b.errors]).toEqual([]);
+	});
+
+	it("asks nothing on coming into view while the stock shows no unit held by anyone", async () => {
+		const sku = await createDrop(e2e.server, { totalStock: 5, perUserLimit: 1, holdSeconds: 600 });
+		const a = await buyerA(sku);
+		const context = await openContext(e2e.browser, e2e.server.url, DESKTOP_WIDE);
+		const b = e2e.track(await sameSession(a.page, context, sku));
+		const reads = holdsReads(b.page);
+		await reserveButton(b.page).waitFor();
+		await comesIntoView(b.page);
+		await comesIntoView(a.page);
+		await b.page.waitForTimeout(1_000);
+		expect(reads).toEqual([]);
 		expect([...a.errors, ...b.errors]).toEqual([]);
 	});
 

@@ -189,6 +189,7 @@ export function Storefront() {
 		session: session !== null,
 		news: tabs.news,
 		held: tabs.held,
+		heldAnywhere: availability === null || availability.reserved > 0,
 		hold,
 		busy: busy !== null,
 		setHold,

@@ -3,9 +3,9 @@
 // while the other reserved, or another browser or device shares the session). A tab that shows
 // no hold asks the server for the session's standing holds on this SKU
 // (`GET /api/products/:sku/holds/mine`) when another tab's news arrives and when it comes back
-// into view (useTabNews.ts `news`, at most once every SHOWN_AGAIN_GAP_MS for the latter), never
-// on a timer, and shows the one the news named, else the newest, while it stands. So it no
-// longer offers the quantity the other hold has used up only for the server to refuse it. The
+// into view (useTabNews.ts `news`, at most once every SHOWN_AGAIN_GAP_MS for the latter; not
+// while the stock shows no unit held, unless a tab named its hold), never on a timer, and shows
+// the one the news named, else the newest, while it stands. So it no longer offers the quantity the other hold has used up only for the server to refuse it. The
 // hold is then on both tabs, as after a duplication: paid or released in one, it leaves the other
 // (useHoldCheck.ts); paid twice, the second Pay finds it paid and shows the order
 // (useHoldActions.ts). A tab that shows a hold of its own keeps it (one hold on screen per SKU); a
@@ -26,6 +26,12 @@ export interface OtherTabHoldDeps {
 	news: number;
 	/** The latest hold another tab said it took (useTabNews.ts). */
 	held: { holdId: string; n: number } | null;
+	/**
+	 * The stock shows units held by someone (or the page has no figure yet). When it shows none,
+	 * the session holds none either, and news that names no hold asks nothing: a drop's buyers
+	 * switch tabs often, and a sold-out or quiet drop's pages need not ask.
+	 */
+	heldAnywhere: boolean;
 	hold: HeldReservation | null;
 	busy: boolean;
 	setHold(h: HeldReservation): void;
@@ -40,7 +46,7 @@ export function useOtherTabHold(api: ApiClient, deps: OtherTabHoldDeps): void {
 	/** News seen and not read yet; the hold a tab named with it, if one did. */
 	const wanted = useRef<{ named: string | null } | null>(null);
 	const reading = useRef(false);
-	const { news, held, hold, busy, session, sku } = deps;
+	const { news, held, hold, busy, session, sku, heldAnywhere } = deps;
 
 	useEffect(() => {
 		if (news !== seenNews.current) {
@@ -51,8 +57,9 @@ export function useOtherTabHold(api: ApiClient, deps: OtherTabHoldDeps): void {
 		}
 		const want = wanted.current;
 		if (want === null || reading.current) return;
-		// Nothing to show it in (a hold on screen, or none can be asked for), or the buyer acts.
-		if (hold !== null || !session) {
+		// Nothing to show it in (a hold on screen, or none can be asked for), nothing that could be
+		// shown (no unit held on the SKU, and no tab named a hold), or the buyer acts.
+		if (hold !== null || !session || (want.named === null && !heldAnywhere)) {
 			wanted.current = null;
 			return;
 		}
@@ -72,5 +79,5 @@ export function useOtherTabHold(api: ApiClient, deps: OtherTabHoldDeps): void {
 				text: elsewhereHoldText(shown.quantity, shown.reservationId === want.named),
 			});
 		});
-	}, [api, sku, news, held, hold, busy, session]);
+	}, [api, sku, news, held, hold, busy, session, heldAnywhere]);
 }
