@@ -302,11 +302,13 @@ export async function startProduct(options: {
 	host: string;
 	port: number;
 	lock?: StateLock;
+	/** Another build of the Worker and the entrypoint its socket enters (cli/answer-probe.ts); the product's by default. */
+	build?: { bundle: string; entrypoint: string };
 }): Promise<ProductRuntime> {
 	const lock = options.lock ?? lockStateDir(options.stateDir, "a local server");
 	try {
 		const wrangler = readWranglerConfig();
-		const bundle = await bundleWorker();
+		const bundle = options.build?.bundle ?? (await bundleWorker());
 		const persistRoot = join(options.stateDir, "v3");
 		await migrateD1(wrangler, persistRoot);
 		const before = new Set(workerdChildren());
@@ -315,7 +317,7 @@ export async function startProduct(options: {
 			persistRoot,
 			host: options.host,
 			port: options.port,
-			entrypoint: LOCAL_ENTRYPOINT,
+			entrypoint: options.build?.entrypoint ?? LOCAL_ENTRYPOINT,
 		});
 		// Its workerd never outlives this process (orphan-guard.ts): an orphan would serve on
 		// from the state whose lock went with this process.
