@@ -135,9 +135,8 @@ reservations.post("/", async (c) => {
 					() => inventory(c.env, body.sku).snapshot(),
 					deferTo(c),
 				);
-			countEdgeAnswer(c, body.sku, rejection);
 			recordDecision(c, { sku: body.sku, mode: "safe", outcome: rejection, quantity });
-			countEdgeLatency(c, body.sku, Date.now() - arrivedAtMs);
+			countEdgeAnswer(c, body.sku, rejection, Date.now() - arrivedAtMs);
 			return fail(c, rejection);
 		}
 	}
