@@ -56,39 +56,15 @@ const pending = new Map<string | null, Record<string, number>>();
 const lastFlushMs = new Map<string | null, number>();
 const scheduled = new Set<string | null>();
 
-/** Where a target's counts wait (created on first use), and the key they wait under. */
-function countsOf(target: TallyTarget): { sku: string | null; counts: Record<string, number> } {
-	let sku = target.sku;
-	let counts = pending.get(sku);
-	if (counts === undefined) {
-		if (sku !== null && pending.size >= MAX_TALLY_TARGETS) sku = null;
-		counts = pending.get(sku);
-		if (counts === undefined) {
-			counts = {};
-			pending.set(sku, counts);
-		}
-	}
-	return { sku, counts };
-}
-
 export function tally(target: TallyTarget, reason: string, n = 1): string | null {
-	const { sku, counts } = countsOf(target);
+	const sku =
+		target.sku !== null && (pending.has(target.sku) || pending.size < MAX_TALLY_TARGETS)
+			? target.sku
+			: null;
+	const counts = pending.get(sku) ?? {};
 	counts[reason] = (counts[reason] ?? 0) + n;
+	pending.set(sku, counts);
 	return sku;
-}
-
-/** One of each of three reasons for a target (an edge answer: answered, its code, its latency). */
-export function tallyEach(target: TallyTarget, a: string, b: string, c: string): string | null {
-	const { sku, counts } = countsOf(target);
-	counts[a] = (counts[a] ?? 0) + 1;
-	counts[b] = (counts[b] ?? 0) + 1;
-	counts[c] = (counts[c] ?? 0) + 1;
-	return sku;
-}
-
-/** Is a delivery for this target already scheduled (flushSoon would return null)? */
-export function deliveryScheduled(sku: string | null): boolean {
-	return scheduled.has(sku);
 }
 
 /** Takes the counts waiting for a target (they are then the caller's to deliver). */

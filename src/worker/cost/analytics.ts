@@ -24,12 +24,8 @@ export interface Decision {
 export function recordDecision(c: Ctx, d: Decision): void {
 	const dataset = c.env.ANALYTICS;
 	if (dataset === undefined) return;
-	// The total with this point counted, without a copy of the usage: the same sum, in the same
-	// order, as a copy with one more point would give.
 	const usage = costState(c).usage;
-	usage.aePoints += 1;
-	const usd = costUsd(usage);
-	usage.aePoints -= 1;
+	const usd = costUsd({ ...usage, aePoints: usage.aePoints + 1 });
 	try {
 		dataset.writeDataPoint({
 			indexes: [d.sku],

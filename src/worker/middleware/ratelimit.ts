@@ -22,14 +22,12 @@ import {
 	TEST_CLOCK_HEADER,
 } from "../../ratelimit/config.ts";
 import {
-	deliveryScheduled,
 	flushSoon,
 	type IpLimit,
 	ipWouldAllow,
 	takeIp,
 	takeTallies,
 	tally,
-	tallyEach,
 } from "../../ratelimit/edge-counters.ts";
 import { TOTALS_NAME } from "../../ratelimit/limiter-object.ts";
 import { type ReserveRefusal, refusalMessage } from "../../ratelimit/reserve-guard.ts";
@@ -131,31 +129,19 @@ function send(env: Env, target: string | null, counts: Record<string, number>): 
 }
 
 function count(c: Ctx, reason: string, sku: string | null): void {
-	deliver(c, tally({ sku }, reason));
-}
-
-/**
- * Delivers a target's counts soon (flushSoon). The delivery's closure is built only when none is
- * scheduled: under load, once a second per target, not once per answer.
- */
-function deliver(c: Ctx, target: string | null): void {
-	if (deliveryScheduled(target)) return;
+	const target = tally({ sku }, reason);
 	const env = c.env;
 	const delivery = flushSoon(target, Date.now(), (counts) => send(env, target, counts));
 	if (delivery !== null) c.executionCtx.waitUntil(delivery);
 }
 
-function latencyKey(latencyMs: number): string {
-	return `${EDGE_LATENCY_PREFIX}${latencyBucket(Math.max(0, latencyMs))}`;
-}
-
 /**
- * A reserve attempt the edge answered from its snapshot: counted in the SKU's attempts and
- * rejections with its latency as the edge saw it (arrival to answer), one delivery for the three,
- * with the same batching as the refusals.
+ * A reserve attempt the edge answered from its snapshot: counted in the SKU's
+ * attempts and rejections, delivered with the same batching as the refusals.
  */
-export function countEdgeAnswer(c: Ctx, sku: string, code: string, latencyMs: number): void {
-	deliver(c, tallyEach({ sku }, EDGE_ANSWERED, code, latencyKey(latencyMs)));
+export function countEdgeAnswer(c: Ctx, sku: string, code: string): void {
+	tally({ sku }, EDGE_ANSWERED);
+	count(c, code, sku);
 }
 
 /**
@@ -163,7 +149,7 @@ export function countEdgeAnswer(c: Ctx, sku: string, code: string, latencyMs: nu
  * by bucket and delivered with the refusals to the SKU's metrics.
  */
 export function countEdgeLatency(c: Ctx, sku: string, latencyMs: number): void {
-	count(c, latencyKey(latencyMs), sku);
+	count(c, `${EDGE_LATENCY_PREFIX}${latencyBucket(Math.max(0, latencyMs))}`, sku);
 }
 
 /** Delivers this isolate's waiting counts for a target now: stats read after a refusal include it. */

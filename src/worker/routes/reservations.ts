@@ -135,8 +135,9 @@ reservations.post("/", async (c) => {
 					() => inventory(c.env, body.sku).snapshot(),
 					deferTo(c),
 				);
+			countEdgeAnswer(c, body.sku, rejection);
 			recordDecision(c, { sku: body.sku, mode: "safe", outcome: rejection, quantity });
-			countEdgeAnswer(c, body.sku, rejection, Date.now() - arrivedAtMs);
+			countEdgeLatency(c, body.sku, Date.now() - arrivedAtMs);
 			return fail(c, rejection);
 		}
 	}
