@@ -1,6 +1,6 @@
-// `node cli/answer-probe.ts [--against <checkout>] [--rounds R] [--block N] [--kinds sold-out,hello]`:
+// `node cli/answer-probe.ts [--against <checkout>] [--rounds R] [--block N] [--kinds sold-out,hello] [--profile out.cpuprofile]`:
 // what one answer costs our code inside the isolate, without the socket and HTTP parsing
-// (docs/hot-path.md, "The sold-out answer's own cost"). Each build (this checkout, and with
+// (docs/hot-path/sold-out.md, "The sold-out answer's own cost"). Each build (this checkout, and with
 // --against another checkout of the project) is bundled as `wrangler deploy --dry-run` bundles
 // the Worker, from an entry written under that checkout's .wrangler/ that adds one entrypoint to
 // the Worker's own exports: a request to its `/__probe` runs N answers through the app's `fetch`
@@ -208,7 +208,6 @@ async function block(build: Build, kind: Kind, n: number): Promise<Block> {
 	});
 	const reply = (await response.json()) as { statuses: Record<string, number>; sample: string };
 	const wallUs = ((performance.now() - t0) * 1000) / n;
-	if (process.env.PROBE_SAMPLE) console.error(build.name, kind, reply.sample);
 	const cpuUs = (build.cpu() - cpu0) / 1000 / n;
 	const expected = kind === "hello" ? "200" : "409";
 	if (reply.statuses[expected] !== n)
