@@ -134,6 +134,12 @@ export const RATE_LIMIT_READS = 1000;
 export const RATE_LIMIT_RESET = 1;
 /** Sessions created per IP per window: a household or office at a drop's start fits, a session farm does not. */
 export const RATE_LIMIT_SESSIONS = 30;
+/**
+ * Waiting-room places one address may hold in one room (tickets waiting or admitted): an office or
+ * a household behind one NAT fits; a ticket farm needs an address per 25 tickets
+ * (docs/decisions/130-idle-tickets-farms-and-a-session-ending-in-line.md). 0: no cap.
+ */
+export const RATE_LIMIT_ROOM_TICKETS = 25;
 /** A bot flag lasts this many windows from the last attempt that raised it. */
 export const RATE_LIMIT_FLAG_WINDOWS = 10;
 

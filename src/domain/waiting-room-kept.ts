@@ -8,7 +8,12 @@
 
 import { DEFAULT_SESSION_TTL_SECONDS, MAX_HOLD_SECONDS } from "./bounds.ts";
 import { MinHeap } from "./heap.ts";
-import { MAX_ADMIT_SECONDS, MAX_TICKETS, type QueueTicket } from "./waiting-room-records.ts";
+import {
+	MAX_ADMIT_SECONDS,
+	MAX_TICKETS,
+	MAX_UNREAD_TICKETS,
+	type QueueTicket,
+} from "./waiting-room-records.ts";
 
 /**
  * How long an ended ticket is kept by default: a buyer's session (SESSION_TTL_SECONDS; the object
@@ -30,6 +35,8 @@ export const MAX_FORGOTTEN_PER_TURN = 1000;
 export interface RoomLimits {
 	/** Tickets that take a place (waiting, admitted, or in the pre-queue): past it a join is refused. */
 	maxTickets: number;
+	/** Of those, the places tickets of sessions that had not read the product may take (absent: all). */
+	maxUnread?: number;
 	/** Ended tickets kept at most, and for how long (domain/waiting-room-kept.ts). */
 	maxEnded: number;
 	endedKeepMs: number;
@@ -37,6 +44,7 @@ export interface RoomLimits {
 
 export const DEFAULT_ROOM_LIMITS: RoomLimits = {
 	maxTickets: MAX_TICKETS,
+	maxUnread: MAX_UNREAD_TICKETS,
 	maxEnded: MAX_ENDED_TICKETS,
 	endedKeepMs: ENDED_TICKET_KEEP_MS,
 };

@@ -10,6 +10,17 @@ export const MAX_OVERBOOK = 1;
 export const DEFAULT_OVERBOOK = 0.1;
 /** Tickets one SKU's room keeps; a join past it is refused (every ticket lives in the object's memory). */
 export const MAX_TICKETS = 50_000;
+/**
+ * Of MAX_TICKETS, the places a ticket whose session had not read the product may take: the rest
+ * stay for sessions that read it, so a farm of unread tickets cannot fill the line before the
+ * start (docs/decisions/130-idle-tickets-farms-and-a-session-ending-in-line.md).
+ */
+export const MAX_UNREAD_TICKETS = 40_000;
+/**
+ * How long an admission lasts when its session has not read the product (at its join nor
+ * since): an idle ticket holds a place in the admission budget this long, not `admitSeconds`.
+ */
+export const UNREAD_ADMIT_SECONDS = 10;
 
 export type TicketState = "waiting" | "admitted" | "sold_out" | "expired";
 
@@ -32,7 +43,25 @@ export interface QueueTicket {
 	admittedUntilMs: number | null;
 	/** When the admitted session first took a hold: it no longer counts against the room's budget. */
 	usedAtMs: number | null;
+	/**
+	 * The joining session's network address as the per-address cap counts it (the session's
+	 * ipHash); null or absent: not counted (limits off, an operator's load-test session, a row
+	 * written before the cap).
+	 */
+	clientKey?: string | null;
+	/** The session had not read the product when it joined (judged only with the bot signals on). */
+	unread?: boolean;
 }
+
+/** Who joins, as the per-address cap and the unread share see it (WaitingRoom.join). */
+export interface JoinFrom {
+	clientKey: string | null;
+	unread: boolean;
+	/** Tickets that take a place this address may hold in the room; 0: no cap. */
+	perAddress: number;
+}
+
+export const ANONYMOUS_JOIN: JoinFrom = { clientKey: null, unread: false, perAddress: 0 };
 
 export interface RoomSnapshot {
 	settings: RoomSettings;
@@ -67,7 +96,9 @@ export interface StockView {
 export type JoinOutcome =
 	| { ok: true; ticket: QueueTicket; created: boolean }
 	/** `purchase_limit`: a new ticket for a session that already holds or bought the per-buyer limit. */
-	| { ok: false; code: "queue_full" | "purchase_limit" };
+	| { ok: false; code: "queue_full" | "purchase_limit" }
+	/** `address_full`: the session's address already holds `perAddress` places in this room. */
+	| { ok: false; code: "address_full"; perAddress: number };
 
 /** At most this many admitted sessions may be waiting to reserve (docs/api.md, "Waiting room"). */
 export function admissionBudget(available: number, overbook: number): number {

@@ -8,6 +8,7 @@ import type { DomainEvent } from "./inventory.ts";
 import { Admissions, type PendingLapse } from "./waiting-room-admissions.ts";
 import { DEFAULT_ROOM_LIMITS, EndedTickets, type RoomLimits } from "./waiting-room-kept.ts";
 import { QueueOrder } from "./waiting-room-order.ts";
+import { RoomPlaces } from "./waiting-room-places.ts";
 import type { QueueTicket, RoomSettings, RoomSnapshot } from "./waiting-room-records.ts";
 import { shuffledRanks } from "./waiting-room-shuffle.ts";
 
@@ -31,6 +32,14 @@ export abstract class WaitingRoomState {
 	protected waitingCount = 0;
 	/** Who is admitted, what the budget counts, when admissions end, used or lapsed. */
 	readonly admissions: Admissions;
+	/** The places each address holds, and those of unread tickets (domain/waiting-room-places.ts). */
+	protected readonly places: RoomPlaces;
+	/**
+	 * Whether the session has read the product by now (the object's bot signals and stored reads):
+	 * an unread ticket whose session read since its join is admitted for the whole `admitSeconds`.
+	 * Null: only the ticket's own flag counts.
+	 */
+	hasReadNow: ((sessionId: string) => boolean) | null = null;
 	protected changedTickets = new Set<QueueTicket>();
 	/**
 	 * Every waiting ticket turned sold_out since the last drain: their rows change by one
@@ -59,10 +68,14 @@ export abstract class WaitingRoomState {
 			if (t.state === "waiting") this.waitingCount += 1;
 			if (isEnded(t) && t.rank !== null) this.ended.add(t);
 		}
+		this.places = new RoomPlaces(all);
 		this.admissions = new Admissions(snapshot, all, {
 			changed: (t) => this.changed(t),
 			emit: (e) => this.emit(e),
-			ended: (t) => this.ended.add(t),
+			ended: (t) => {
+				this.ended.add(t);
+				this.places.release(t);
+			},
 		});
 		this.queue = new QueueOrder(all, this.startedAtMs !== null, this.nextSeq);
 	}

@@ -23,11 +23,14 @@ import {
 	type RoomLimits,
 } from "./waiting-room-kept.ts";
 import {
+	ANONYMOUS_JOIN,
 	admissionBudget,
+	type JoinFrom,
 	type JoinOutcome,
 	type QueueTicket,
 	type RoomSettings,
 	type StockView,
+	UNREAD_ADMIT_SECONDS,
 } from "./waiting-room-records.ts";
 import { commitmentOf } from "./waiting-room-shuffle.ts";
 import { isEnded, WaitingRoomState } from "./waiting-room-state.ts";
@@ -79,6 +82,10 @@ export class WaitingRoom extends WaitingRoomState {
 	 * `startsAtMs` always queues behind the shuffled pre-queue. A session `atLimit` (it holds
 	 * or bought the per-buyer limit) gets no new ticket: its admission would hold a place a
 	 * buyer who can buy waits behind, then lapse unused. One it already has stays its own.
+	 * `from`: the session's address and whether it had read the product. An address holding
+	 * `from.perAddress` places gets no new ticket (`address_full`); an unread session gets none
+	 * once unread tickets hold `limits.maxUnread` places, so the rest of the room stays for
+	 * sessions that read (docs/decisions/130-idle-tickets-farms-and-a-session-ending-in-line.md).
 	 */
 	join(
 		sessionId: string,
@@ -87,6 +94,7 @@ export class WaitingRoom extends WaitingRoomState {
 		startsAtMs: number | null,
 		stock: StockView,
 		atLimit = false,
+		from: JoinFrom = ANONYMOUS_JOIN,
 	): JoinOutcome {
 		this.advance(nowMs, startsAtMs, stock);
 		const existing = this.bySession.get(sessionId);
@@ -94,7 +102,12 @@ export class WaitingRoom extends WaitingRoomState {
 		if (atLimit) return { ok: false, code: "purchase_limit" };
 		// Joins are what add tickets, so a join first forgets what is due: the kept ones stay bounded.
 		this.forgetEnded(nowMs);
+		const key = from.clientKey;
+		if (key !== null && from.perAddress > 0 && this.places.of(key) >= from.perAddress)
+			return { ok: false, code: "address_full", perAddress: from.perAddress };
 		if (this.counts().places >= this.limits.maxTickets) return { ok: false, code: "queue_full" };
+		if (from.unread && this.places.unread >= (this.limits.maxUnread ?? this.limits.maxTickets))
+			return { ok: false, code: "queue_full" };
 		const started = this.startedAtMs !== null;
 		const ticket: QueueTicket = {
 			ticketId,
@@ -106,12 +119,15 @@ export class WaitingRoom extends WaitingRoomState {
 			admittedAtMs: null,
 			admittedUntilMs: null,
 			usedAtMs: null,
+			clientKey: key,
+			unread: from.unread,
 		};
 		this.nextSeq += 1;
 		this.tickets.set(ticketId, ticket);
 		this.bySession.set(sessionId, ticket);
 		this.waitingCount += 1;
 		this.queue.add(ticket, started);
+		this.places.add(ticket);
 		this.changed(ticket);
 		this.emit({
 			type: "queue.ticket",
@@ -227,6 +243,7 @@ export class WaitingRoom extends WaitingRoomState {
 		for (const t of this.queue.takeWaiting()) {
 			if (t.state !== "waiting") continue;
 			t.state = "sold_out";
+			this.places.release(t);
 			if (t.rank !== null) this.ended.add(t);
 			turned += 1;
 		}
@@ -237,9 +254,19 @@ export class WaitingRoom extends WaitingRoomState {
 		this.emit({ type: "queue.sold_out", atMs: nowMs, detail: { tickets: turned } });
 	}
 
+	/**
+	 * An admission lasts `admitSeconds`, or UNREAD_ADMIT_SECONDS when its session has not read the
+	 * product (not at its join, not since): an idle script's ticket then holds its place in the
+	 * budget for seconds, not for the whole turn a person gets
+	 * (docs/decisions/130-idle-tickets-farms-and-a-session-ending-in-line.md).
+	 */
 	private admit(t: QueueTicket, nowMs: number): void {
 		this.waitingCount -= 1;
-		this.admissions.admit(t, nowMs, this.settings.admitSeconds);
+		const unread = t.unread === true && this.hasReadNow?.(t.sessionId) !== true;
+		const seconds = unread
+			? Math.min(this.settings.admitSeconds, UNREAD_ADMIT_SECONDS)
+			: this.settings.admitSeconds;
+		this.admissions.admit(t, nowMs, seconds);
 	}
 
 	private front(): QueueTicket | undefined {

@@ -6,6 +6,7 @@
 import { decideReserves, type OutcomeStore } from "../domain/batch.ts";
 import type { ReplayWindows } from "../domain/idempotency.ts";
 import type { Hold, Inventory } from "../domain/inventory.ts";
+import type { JoinFrom } from "../domain/waiting-room.ts";
 import type { ReserveLimits } from "../ratelimit/config.ts";
 import { REJECTION_KEY, type ReserveGuard } from "../ratelimit/reserve-guard.ts";
 import { toReservation } from "./codec.ts";
@@ -33,8 +34,16 @@ export type CancelOp = { kind: "cancel"; id: string; sessionId: string };
 /**
  * A session takes its waiting-room ticket (inventory/waiting-room.ts): a burst of joins shares
  * commits too. `priorRead`: the edge saw the session read the product (as a reserve attempt's).
+ * `from`: the session's address for the room's per-address cap and whether the read was judged
+ * (RATE_LIMITS on) and missing; absent: neither counts (docs/decisions/130-idle-tickets-farms-and-a-session-ending-in-line.md).
  */
-export type JoinOp = { kind: "join"; sessionId: string; ticketId: string; priorRead?: boolean };
+export type JoinOp = {
+	kind: "join";
+	sessionId: string;
+	ticketId: string;
+	priorRead?: boolean;
+	from?: JoinFrom;
+};
 export type Op = ReserveOp | CancelOp | JoinOp;
 export type OpAnswer = ReserveAnswer | CancelResult | JoinResult;
 

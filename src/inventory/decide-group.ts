@@ -256,9 +256,10 @@ function storedHoldIds(host: DecideHost, ops: readonly Op[], now: number): Reado
 }
 
 function joinNow(room: RoomKeeper, inv: Inventory, op: JoinOp, now: number): JoinResult {
-	const joined = room.join(inv, op.sessionId, op.ticketId, now);
+	const joined = room.join(inv, op.sessionId, op.ticketId, now, op.from);
 	if (joined === null) return { ok: false, code: "invalid_state" };
 	if (!joined.ok) {
+		if (joined.code === "address_full") return joined;
 		return joined.code === "purchase_limit"
 			? {
 					ok: false,

@@ -10,6 +10,7 @@
 // and what the object is made of in sku-object-parts.ts.
 
 import { MAX_QUANTITY, MAX_RESERVE_BATCH } from "../domain/bounds.ts";
+import type { JoinFrom } from "../domain/waiting-room.ts";
 import type { ReserveLimits } from "../ratelimit/config.ts";
 import { REJECTION_KEY, type ReserveRefusal } from "../ratelimit/reserve-guard.ts";
 import type { Availability, Product } from "../shared/types.ts";
@@ -142,13 +143,19 @@ export class InventoryObject extends SkuObjectOperator {
 	 * joins the next group commit, like reserves, so a burst of joins shares commits.
 	 * `priorRead`: the edge saw the session read the product (as a reserve attempt's).
 	 */
-	async joinQueue(sessionId: string, ticketId: string, priorRead = false): Promise<JoinResult> {
+	async joinQueue(
+		sessionId: string,
+		ticketId: string,
+		priorRead = false,
+		from?: JoinFrom,
+	): Promise<JoinResult> {
 		if (this.inv === null) return { ok: false, code: "unknown_sku" };
 		const joined = (await this.group.submit({
 			kind: "join",
 			sessionId,
 			ticketId,
 			priorRead,
+			...(from === undefined ? {} : { from }),
 		})) as JoinResult;
 		// A split SKU: a session told it is admitted finds its shard knowing it (inventory/room-shards.ts).
 		await this.roomLink?.shardKnows(sessionId, joined);

@@ -146,7 +146,9 @@ export type JoinResult =
 	 * `perUserLimit`: the SKU's per-buyer limit the session has reached; `usedUnits`: the units the
 	 * session holds or bought of it (the 403 names both, docs/api.md "Waiting room").
 	 */
-	| { ok: false; code: "purchase_limit"; perUserLimit: number; usedUnits: number };
+	| { ok: false; code: "purchase_limit"; perUserLimit: number; usedUnits: number }
+	/** The session's address holds `perAddress` places in this room already (RATE_LIMIT_ROOM_TICKETS). */
+	| { ok: false; code: "address_full"; perAddress: number };
 
 /** `replayed`: the product already existed with this very definition (a retried create). */
 export type CreateResult =

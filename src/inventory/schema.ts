@@ -8,7 +8,7 @@ import { DEFAULT_REPLAY_WINDOWS, replayUntilMs } from "../domain/idempotency.ts"
 import type { Migration } from "../storage/do-migrations.ts";
 import { READERS_SCHEMA } from "./readers.ts";
 import type { ReserveResult } from "./rpc.ts";
-import { ROOM_SCHEMA } from "./waiting-room.ts";
+import { ROOM_SCHEMA, ROOM_TICKET_FROM } from "./waiting-room.ts";
 
 /**
  * Migration 1: the schema as it stood before versions were recorded. Every
@@ -276,6 +276,11 @@ export const INVENTORY_MIGRATIONS: readonly Migration[] = [
 		version: 11,
 		name: "readers: a session's read of the product, kept with its hold or ticket",
 		up: READERS_SCHEMA,
+	},
+	{
+		version: 12,
+		name: "room_tickets: the joining address (its per-address cap) and whether it had read the product",
+		up: ROOM_TICKET_FROM,
 	},
 ];
 

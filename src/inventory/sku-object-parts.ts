@@ -138,6 +138,9 @@ export abstract class SkuObjectParts extends DurableObject<InventoryEnv> {
 				shardOf(sessionId, this.escrow.shards) !== 0,
 			() => this.escrow === null,
 			(sessionIds) => this.readsLeft(sessionIds),
+			// A ticket's read (docs/decisions/130-idle-tickets-farms-and-a-session-ending-in-line.md):
+			// the guard's memory, else the read stored with the session's hold or ticket.
+			(sessionId) => this.guard.hasRead(sessionId) || this.storedReads.all().has(sessionId),
 		);
 		this.outbox = new Outbox(
 			this.sql,

@@ -13,6 +13,7 @@ import {
 	DEFAULT_ADMIT_SECONDS,
 	DEFAULT_OVERBOOK,
 	DEFAULT_ROOM_LIMITS,
+	type JoinFrom,
 	type JoinOutcome,
 	type PendingLapse,
 	type QueueTicket,
@@ -45,6 +46,17 @@ export const ROOM_SCHEMA = [
 		admitted_until INTEGER,
 		used_at INTEGER
 	)`,
+];
+
+/**
+ * Migration 12 (inventory/schema.ts): the address a ticket counts against (the session's ipHash,
+ * for the per-address cap) and whether its session had read the product at the join (its share
+ * of the room and the length of its admission), so both survive a restart
+ * (docs/decisions/130-idle-tickets-farms-and-a-session-ending-in-line.md).
+ */
+export const ROOM_TICKET_FROM = [
+	"ALTER TABLE room_tickets ADD COLUMN client_key TEXT",
+	"ALTER TABLE room_tickets ADD COLUMN unread INTEGER NOT NULL DEFAULT 0",
 ];
 
 /** Retry-After of a 429 `queued` without a measured ETA; with one, the ETA clamped to this range. */
@@ -87,6 +99,8 @@ type TicketRow = {
 	admitted_at: number | null;
 	admitted_until: number | null;
 	used_at: number | null;
+	client_key: string | null;
+	unread: number;
 };
 
 export class RoomKeeper {
@@ -111,11 +125,17 @@ export class RoomKeeper {
 		private readonly countsUsage: () => boolean = () => true,
 		/** Sessions whose ended tickets were just deleted (their stored read: inventory/readers.ts). */
 		private readonly ticketsForgotten: (sessionIds: ReadonlySet<string>) => void = () => {},
+		/** Whether the session has read the product by now (the guard's memory, the stored reads). */
+		private readonly hasReadNow: ((sessionId: string) => boolean) | null = null,
 	) {}
 
-	/** Every room this keeper makes or loads defers lapses as the object says (a split SKU's coordinator). */
+	/**
+	 * Every room this keeper makes or loads defers lapses as the object says (a split SKU's
+	 * coordinator) and knows the reads the object saw.
+	 */
 	private adopt(room: WaitingRoom): WaitingRoom {
 		room.admissions.deferLapse = this.deferLapse;
+		room.hasReadNow = this.hasReadNow;
 		return room;
 	}
 
@@ -196,9 +216,24 @@ export class RoomKeeper {
 		return room.hasChanges();
 	}
 
-	join(inv: Inventory, sessionId: string, ticketId: string, nowMs: number): JoinOutcome | null {
+	/**
+	 * `from`: the session's address and the edge's word on its read. A read the object saw (the
+	 * guard, the stored reads) counts too: the edge that took the join may not be the one that
+	 * served the read.
+	 */
+	join(
+		inv: Inventory,
+		sessionId: string,
+		ticketId: string,
+		nowMs: number,
+		from?: JoinFrom,
+	): JoinOutcome | null {
 		if (this.room === null || !this.room.settings.enabled) return null;
 		const atLimit = this.countsUsage() && inv.usageOf(sessionId) >= inv.product.perUserLimit;
+		const who =
+			from === undefined
+				? undefined
+				: { ...from, unread: from.unread && this.hasReadNow?.(sessionId) !== true };
 		return this.room.join(
 			sessionId,
 			ticketId,
@@ -206,6 +241,7 @@ export class RoomKeeper {
 			inv.product.startsAtMs,
 			this.stock(inv),
 			atLimit,
+			who,
 		);
 	}
 
@@ -345,8 +381,9 @@ export class RoomKeeper {
 				this.admittedNow.push({ sessionId: t.sessionId, admittedUntilMs: t.admittedUntilMs });
 			this.sql.exec(
 				`INSERT OR REPLACE INTO room_tickets
-				(ticket_id, session_id, seq, joined_at, state, rank, admitted_at, admitted_until, used_at)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+				(ticket_id, session_id, seq, joined_at, state, rank, admitted_at, admitted_until, used_at,
+				client_key, unread)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 				t.ticketId,
 				t.sessionId,
 				t.seq,
@@ -356,6 +393,8 @@ export class RoomKeeper {
 				t.admittedAtMs,
 				t.admittedUntilMs,
 				t.usedAtMs,
+				t.clientKey ?? null,
+				t.unread === true ? 1 : 0,
 			);
 		}
 		this.sql.exec(
@@ -385,5 +424,7 @@ function ticketFromRow(r: TicketRow): QueueTicket {
 		admittedAtMs: r.admitted_at,
 		admittedUntilMs: r.admitted_until,
 		usedAtMs: r.used_at,
+		clientKey: r.client_key,
+		unread: r.unread === 1,
 	};
 }

@@ -36,6 +36,8 @@ export interface RateLimitConfig {
 	reads: number;
 	reset: number;
 	sessions: number;
+	/** Waiting-room places one address may hold in one room (0: no cap). */
+	roomTickets: number;
 }
 
 // Parsed with the rest of the configuration: a bad override is an error naming the variable.

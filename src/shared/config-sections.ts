@@ -17,6 +17,7 @@ interface RateLimitParsed {
 	RATE_LIMIT_READS: number;
 	RATE_LIMIT_RESET: number;
 	RATE_LIMIT_SESSIONS: number;
+	RATE_LIMIT_ROOM_TICKETS: number;
 	RATE_LIMIT_CLOCK: RateLimitClock;
 	ENVIRONMENT: string;
 }
@@ -48,6 +49,7 @@ export function rateLimitsOf(v: RateLimitParsed): RateLimitConfig | null {
 		reads: v.RATE_LIMIT_READS,
 		reset: v.RATE_LIMIT_RESET,
 		sessions: v.RATE_LIMIT_SESSIONS,
+		roomTickets: v.RATE_LIMIT_ROOM_TICKETS,
 	};
 }
 

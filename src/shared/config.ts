@@ -25,6 +25,7 @@ import {
 	RATE_LIMIT_RESERVE_NEW,
 	RATE_LIMIT_RESERVE_SUSPECTED,
 	RATE_LIMIT_RESET,
+	RATE_LIMIT_ROOM_TICKETS,
 	RATE_LIMIT_SESSIONS,
 	RATE_LIMIT_WINDOW_SECONDS,
 	RATE_LIMIT_WRITES,
@@ -119,6 +120,7 @@ export const ConfigVarsSchema = z.object({
 	RATE_LIMIT_READS: count(RATE_LIMIT_READS),
 	RATE_LIMIT_RESET: count(RATE_LIMIT_RESET),
 	RATE_LIMIT_SESSIONS: count(RATE_LIMIT_SESSIONS),
+	RATE_LIMIT_ROOM_TICKETS: count(RATE_LIMIT_ROOM_TICKETS),
 	// Tests only: whose clock times the limits (src/ratelimit/config.ts, RateLimitClock).
 	RATE_LIMIT_CLOCK: oneOf(["system", "request"], "system"),
 	DEMO_COST_LIMIT: nonNegative(DEFAULT_DEMO_COST_LIMIT),
@@ -233,6 +235,7 @@ const RateLimitVarsSchema = ConfigVarsSchema.pick({
 	RATE_LIMIT_READS: true,
 	RATE_LIMIT_RESET: true,
 	RATE_LIMIT_SESSIONS: true,
+	RATE_LIMIT_ROOM_TICKETS: true,
 	RATE_LIMIT_CLOCK: true,
 	ENVIRONMENT: true,
 });

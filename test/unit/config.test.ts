@@ -64,6 +64,7 @@ describe("parseConfig", () => {
 				reads: 1000,
 				reset: 1,
 				sessions: 30,
+				roomTickets: 25,
 			},
 			cost: { billingScale: 1e-9, limitUsd: 0, guardrailUsd: 0.05 },
 			payment: { provider: "simulated", simLatencyMs: 0 },

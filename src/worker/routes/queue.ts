@@ -2,6 +2,7 @@
 // take a ticket, read it. The room itself lives in the SKU's object (inventory/waiting-room.ts).
 
 import { Hono } from "hono";
+import type { JoinFrom } from "../../domain/waiting-room.ts";
 import type { JoinResult } from "../../inventory/rpc.ts";
 import { joinLimitMessage } from "../../shared/limit-message.ts";
 import { bodyWithinBound } from "../body.ts";
@@ -24,11 +25,35 @@ function sessionOf(c: Ctx): string {
 	return session.sessionId;
 }
 
+/**
+ * Who joins, for the room's per-address cap and its share of unread tickets (docs/waiting-room.md
+ * "What a determined script can still gain"): the session's ipHash, and whether the edge saw it
+ * read the product. With RATE_LIMITS=off neither counts. An operator's load-test session
+ * (POST /api/admin/sessions) is not counted against an address: the operator made it.
+ */
+function joinFrom(c: Ctx, sku: string, sessionId: string): JoinFrom | undefined {
+	const limits = c.get("config").rateLimits;
+	const session = c.get("session");
+	if (limits === null || session === undefined) return undefined;
+	return {
+		clientKey: session.loadTest === true ? null : session.ipHash,
+		unread: !hasRead(sku, sessionId),
+		perAddress: limits.roomTickets,
+	};
+}
+
 function answer(c: Ctx, sku: string, result: JoinResult | { ok: false; code: "not_found" }) {
 	if (result.ok) return ok(c, result.ticket, result.created ? 201 : 200);
 	switch (result.code) {
 		case "invalid_state":
 			return fail(c, "invalid_state", `The product ${sku} has no waiting room open.`);
+		case "address_full":
+			return fail(
+				c,
+				"rate_limited",
+				`This network address already holds ${result.perAddress} places in the waiting room of ${sku}, the most one address may hold; retry once one of them has had its turn.`,
+				{ "Retry-After": String(QUEUE_FULL_RETRY_AFTER_SECONDS) },
+			);
 		case "queue_full":
 			return fail(c, "unavailable", "The waiting room is full; retry shortly.", {
 				"Retry-After": String(QUEUE_FULL_RETRY_AFTER_SECONDS),
@@ -59,6 +84,7 @@ queue.post("/:sku/queue", bodyWithinBound, async (c) => {
 		sessionId,
 		newId("tkt", sku),
 		hasRead(sku, sessionId),
+		joinFrom(c, sku, sessionId),
 	);
 	return answer(c, sku, result);
 });

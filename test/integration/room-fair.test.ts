@@ -1,0 +1,102 @@
+// Idle tickets and a ticket farm against the Worker and the SKU object, rate limits on
+// (docs/decisions/130-idle-tickets-farms-and-a-session-ending-in-line.md): an admission whose
+// session never read the product lasts UNREAD_ADMIT_SECONDS where a reader's lasts admitSeconds,
+// in one object and on a split SKU; one address holds at most RATE_LIMIT_ROOM_TICKETS places in a
+// room, refused 429 `rate_limited` naming the cap, and the cap survives the object's restart.
+
+import { describe, expect, it } from "vitest";
+import { UNREAD_ADMIT_SECONDS } from "../../src/domain/waiting-room.ts";
+import type { Ticket } from "../../src/shared/types.ts";
+import { DEBUG } from "./helpers.ts";
+import { freshIp, limited } from "./ratelimit-support.ts";
+import { createRoom, moveStart, PRE_QUEUE_HOLD_MS } from "./room-support.ts";
+
+interface Buyer {
+	token: string;
+	ip: string;
+}
+
+async function buyer(ip = freshIp(), vars: Record<string, string> = {}): Promise<Buyer> {
+	const res = await limited<{ token: string }>("POST", "/api/sessions", {
+		ip,
+		vars,
+		body: { turnstileToken: DEBUG },
+	});
+	expect(res.status, JSON.stringify(res.body)).toBe(201);
+	return { token: (res.body.data as { token: string }).token, ip };
+}
+
+function join(sku: string, b: Buyer, vars: Record<string, string> = {}) {
+	return limited<Ticket>("POST", `/api/products/${sku}/queue`, { ip: b.ip, token: b.token, vars });
+}
+
+async function ticketOf(sku: string, b: Buyer): Promise<Ticket> {
+	const res = await limited<Ticket>("GET", `/api/products/${sku}/queue`, {
+		ip: b.ip,
+		token: b.token,
+	});
+	expect(res.status, JSON.stringify(res.body)).toBe(200);
+	return res.body.data as Ticket;
+}
+
+/** Seconds of admission a ticket was given, counted from now (rounded). */
+function secondsLeft(t: Ticket): number {
+	expect(t.state).toBe("admitted");
+	return Math.round((Date.parse(t.admittedUntil as string) - Date.now()) / 1000);
+}
+
+describe.each([1, 4])("admissions of unread sessions (shards %i)", (shards) => {
+	it("a reader's admission lasts admitSeconds, an idle ticket's UNREAD_ADMIT_SECONDS", async () => {
+		const sku = await createRoom(
+			{
+				totalStock: 4,
+				perUserLimit: 1,
+				startsAt: new Date(Date.now() + PRE_QUEUE_HOLD_MS).toISOString(),
+				shards,
+			},
+			{ admitSeconds: 60 },
+		);
+		const idle = await Promise.all([buyer(), buyer(), buyer()]);
+		const reader = await buyer();
+		const read = await limited("GET", `/api/products/${sku}`, {
+			ip: reader.ip,
+			token: reader.token,
+		});
+		expect(read.status).toBe(200);
+		for (const b of [...idle, reader]) expect((await join(sku, b)).status).toBe(201);
+		await moveStart(sku, 0, 300);
+		// Four units, four tickets: everyone is admitted, for different lengths.
+		expect(secondsLeft(await ticketOf(sku, reader))).toBeGreaterThan(UNREAD_ADMIT_SECONDS + 20);
+		for (const b of idle)
+			expect(secondsLeft(await ticketOf(sku, b))).toBeLessThanOrEqual(UNREAD_ADMIT_SECONDS);
+	});
+});
+
+describe("tickets per address in one room", () => {
+	it("past RATE_LIMIT_ROOM_TICKETS places one address is refused 429 naming the cap; another address is not", async () => {
+		const vars = { RATE_LIMIT_ROOM_TICKETS: "2" };
+		const sku = await createRoom({
+			totalStock: 5,
+			perUserLimit: 1,
+			startsAt: new Date(Date.now() + PRE_QUEUE_HOLD_MS).toISOString(),
+		});
+		const ip = freshIp();
+		const same = [await buyer(ip), await buyer(ip), await buyer(ip)];
+		expect((await join(sku, same[0] as Buyer, vars)).status).toBe(201);
+		expect((await join(sku, same[1] as Buyer, vars)).status).toBe(201);
+		const refused = await join(sku, same[2] as Buyer, vars);
+		expect(refused.status).toBe(429);
+		expect(refused.body.error?.code).toBe("rate_limited");
+		expect(refused.body.error?.message).toContain("already holds 2 places in the waiting room");
+		expect(refused.headers.get("retry-after")).toBe("30");
+		// Nothing was taken: the session has no ticket.
+		const none = await limited("GET", `/api/products/${sku}/queue`, {
+			ip,
+			token: (same[2] as Buyer).token,
+		});
+		expect(none.status).toBe(404);
+		// A ticket already held is answered as before; another address joins.
+		expect((await join(sku, same[0] as Buyer, vars)).status).toBe(200);
+		expect((await join(sku, await buyer(), vars)).status).toBe(201);
+	});
+});
