@@ -222,12 +222,26 @@ export const rateLimits: MiddlewareHandler<AppEnv> = async (c, next) => {
 	}
 	const d = takeIp("writes", ip, now, config.writes, config.windowMs);
 	if (!d.ok) return refuseIp(c, "writes", config, d.retryAfterMs);
-	if (method === "POST" && /^\/api\/sessions\/?$/.test(c.req.path)) {
-		const s = takeIp("sessions", ip, now, config.sessions, config.windowMs);
-		if (!s.ok) return refuseIp(c, "sessions", config, s.retryAfterMs);
-	}
+	// POST /api/sessions also spends the new-session budget unless it renews a session: the
+	// route decides, once it knows (newSessionRefusal).
 	return next();
 };
+
+/**
+ * The new-session budget (RATE_LIMIT_SESSIONS per address) for a POST /api/sessions that makes a
+ * new buyer: a refusal, or null when it may go on. A renewal of a session the server still knows
+ * (live or within its grace) makes no new buyer and does not spend it, only the address's writes
+ * like any other write: a page that renews ahead of its session's end
+ * (docs/decisions/130-idle-tickets-farms-and-a-session-ending-in-line.md) is not refused with the
+ * office that opened the drop at the same moment.
+ */
+export function newSessionRefusal(c: Ctx): Response | null {
+	const config = c.get("config").rateLimits;
+	if (config === null) return null;
+	const now = limitClockMs(c, config, Date.now());
+	const s = takeIp("sessions", clientIp(c), now, config.sessions, config.windowMs);
+	return s.ok ? null : refuseIp(c, "sessions", config, s.retryAfterMs);
+}
 
 /**
  * At most RATE_LIMIT_RESET resets per window per client IP (docs/api.md), exact

@@ -5,7 +5,7 @@ import { parseBody } from "../body.ts";
 import { bornEntry } from "../cost/ledger.ts";
 import { type AppEnv, fail, ok } from "../http.ts";
 import { renewableSession } from "../middleware/auth.ts";
-import { clientIp } from "../middleware/ratelimit.ts";
+import { clientIp, newSessionRefusal } from "../middleware/ratelimit.ts";
 import { sameSecret } from "../secrets.ts";
 import { mintSession } from "../sessions.ts";
 import { verifyTurnstile } from "../turnstile.ts";
@@ -24,6 +24,16 @@ export const sessions = new Hono<AppEnv>();
 sessions.post("/", async (c) => {
 	const { turnstileToken, renewToken } = await parseBody(c, CreateSession);
 	const config = c.get("config");
+	// A renewal still needs the human check below (never a way around one,
+	// docs/decisions/086-a-sessions-end-and-what-it-owns.md); it is looked up first only to spare
+	// it the new-session budget, which is spent before the check so that a refused burst costs
+	// no siteverify call.
+	const renewing =
+		renewToken === undefined ? null : await renewableSession(c.env.SESSIONS, renewToken);
+	if (renewing === null) {
+		const refused = newSessionRefusal(c);
+		if (refused !== null) return refused;
+	}
 	const debug = config.debugToken;
 	if (!(debug !== null && (await sameSecret(turnstileToken, debug)))) {
 		const verdict = await verifyTurnstile(config, turnstileToken);
@@ -40,10 +50,6 @@ sessions.post("/", async (c) => {
 		if (!verdict.ok)
 			return fail(c, "turnstile_failed", `Turnstile rejected the token (${verdict.detail}).`);
 	}
-	// Read only once the check passed: a renewal is a human check like any other, never a way
-	// around one (docs/decisions/086-a-sessions-end-and-what-it-owns.md).
-	const renewing =
-		renewToken === undefined ? null : await renewableSession(c.env.SESSIONS, renewToken);
 	const { session, issued } = await mintSession(c.env, config, clientIp(c), { renewing });
 	// The session's cost ledger counts the request that made it (worker/cost/meta.ts). A new
 	// session starts from zero with no read of its ledger group; a renewal continues a total that
