@@ -18,6 +18,8 @@ window.turnstile = {
 		b.textContent = "Verify (stand-in widget)";
 		b.onclick = () => options.callback("XXXX.DUMMY.TOKEN.XXXX");
 		el.append(b);
+		// Managed mode passing without a click, as Turnstile mostly does for a person.
+		if (window.turnstileWithoutClick === true) setTimeout(() => options.callback("XXXX.DUMMY.TOKEN.XXXX"), 50);
 		return "w" + window.turnstileCalls.renders;
 	},
 	reset() {
@@ -29,10 +31,17 @@ window.turnstile = {
 };
 `;
 
-/** Pages of `context` load the stand-in instead of Turnstile's script. */
-export async function standInTurnstile(context: BrowserContext): Promise<void> {
+/**
+ * Pages of `context` load the stand-in instead of Turnstile's script. `withoutClick`: the widget
+ * answers by itself once rendered (Turnstile's managed mode passing a person without a click).
+ */
+export async function standInTurnstile(
+	context: BrowserContext,
+	{ withoutClick = false }: { withoutClick?: boolean } = {},
+): Promise<void> {
+	const body = `${withoutClick ? "window.turnstileWithoutClick = true;\n" : ""}${STAND_IN}`;
 	await context.route(SCRIPT_URL, (route) =>
-		route.fulfill({ contentType: "text/javascript", body: STAND_IN }),
+		route.fulfill({ contentType: "text/javascript", body }),
 	);
 }
 

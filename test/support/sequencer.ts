@@ -83,6 +83,8 @@ export const EXPECTED_SECONDS: Readonly<Record<string, number>> = {
 	"test/e2e/storefront-checkout.test.ts": 9,
 	// Two buyer sessions (15 s on this server) waited out in real time.
 	"test/e2e/storefront-session.test.ts": 45,
+	// A drop that starts past one 20 s session, waited out in real time (39 s alone).
+	"test/e2e/storefront-session-renewal.test.ts": 45,
 	"test/node/verify-queue.test.ts": 22,
 	// One server start, a kill -9 and the restart, then verify-queue; 9–11 s alone.
 	"test/node/room-start-crash.test.ts": 11,

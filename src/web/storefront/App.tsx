@@ -17,6 +17,7 @@ import { Orders, type StoredOrder } from "./Orders.tsx";
 import { feedTrouble, ProductCard, ProductMissing } from "./ProductCard.tsx";
 import { methodsFor, type PaymentMethodId } from "./payment-methods.ts";
 import { shownTicketState, waitingCardState } from "./queue-poll.ts";
+import { RenewPanel } from "./RenewPanel.tsx";
 import { ReservePanel } from "./ReservePanel.tsx";
 import {
 	limitElsewhereReason,
@@ -26,6 +27,7 @@ import {
 	stillTrue,
 	unitsForChoice,
 } from "./sale.ts";
+import { renewalDue } from "./session-renewal.ts";
 import type { StoreNotice } from "./store-notice.ts";
 import { holdKey, isHeld, isOrders, ORDERS_KEY, useStored } from "./stored.ts";
 import { limitAfterFreed } from "./tab-news.ts";
@@ -34,6 +36,7 @@ import { useBuyerSession } from "./useBuyerSession.ts";
 import { useHoldActions } from "./useHoldActions.ts";
 import { useHumanCheck } from "./useHumanCheck.ts";
 import { useOtherTabHold } from "./useOtherTabHold.ts";
+import { usePageVisible } from "./usePageVisible.ts";
 import { useProductFeed } from "./useProductFeed.ts";
 import { useQueueTicket } from "./useQueueTicket.ts";
 import { useReserve } from "./useReserve.ts";
@@ -102,6 +105,10 @@ export function Storefront() {
 			? saleView(product, availability, serverNowMs, counted)
 			: null;
 	const waitSeconds = Math.ceil((waitUntilMs - now) / 1000);
+	// Renewed ahead of its end while the page is in view (session-renewal.ts): a buyer waiting for
+	// the start or a turn does not meet the human check then.
+	const visible = usePageVisible();
+	const renewing = session !== null && renewalDue(endsAtMs, session.expiresInSeconds, now, visible);
 
 	// An outcome the live state has made untrue goes away: "Sold out" once stock is back
 	// (seen in an availability newer than the answer), "not started" once it has, a
@@ -170,7 +177,7 @@ export function Storefront() {
 		},
 		[product, offsetMs, focusNext, lapse, owner, ownUnits, elsewhere.learn],
 	);
-	const { config, configProblem, checkRound, verify } = useHumanCheck(api, sku, {
+	const { config, configProblem, checkRound, verify, renew } = useHumanCheck(api, sku, {
 		hold,
 		renewToken: owner?.token ?? null,
 		fail,
@@ -321,6 +328,14 @@ export function Storefront() {
 				<Notice value={shownNotice} label="Purchase status" />
 			</div>
 
+			{product !== null && config !== null && renewing && (
+				<RenewPanel
+					config={config}
+					endsInSeconds={Math.max(0, Math.ceil(((endsAtMs ?? now) - now) / 1000))}
+					checkRound={checkRound}
+					onToken={renew}
+				/>
+			)}
 			{product !== null && session === null && (
 				<VerifyPanel
 					ended={owner !== null}

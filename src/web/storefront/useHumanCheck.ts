@@ -99,5 +99,22 @@ export function useHumanCheck(
 		[sku, accept, focusNext],
 	);
 
-	return { config, configProblem, checkRound, verify };
+	/**
+	 * The check run ahead of the live session's end (session-renewal.ts): the same session goes
+	 * on, quietly — no notice, no focus moved, the buyer is doing something else. A refusal re-arms
+	 * the check (at once, or after its Retry-After) and says nothing: the session is still live,
+	 * and at its end the usual check comes back.
+	 */
+	const renew = useCallback(
+		async (token: string) => {
+			const r = await api.createSession(token, latest.current.renewToken);
+			if (r.ok) {
+				setSession(r.data);
+				api.token = r.data.token;
+			} else setTimeout(() => setCheckRound((n) => n + 1), (r.retryAfterSeconds ?? 0) * 1000);
+		},
+		[setSession],
+	);
+
+	return { config, configProblem, checkRound, verify, renew };
 }

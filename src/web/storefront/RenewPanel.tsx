@@ -1,0 +1,33 @@
+// The storefront's "Keeping your session" card: the human check run again shortly before the
+// buyer session ends, with the session's token, so a buyer who waits for the start or for a turn
+// never meets the check at that moment (session-renewal.ts says when). Turnstile's managed mode
+// mostly passes without a click; if it asks for one, it asks now, ahead of the end.
+
+import type { UiConfig } from "../../shared/types.ts";
+import { Turnstile } from "../components/Turnstile.tsx";
+import { clock } from "../lib/format.ts";
+
+export interface RenewPanelProps {
+	config: UiConfig;
+	endsInSeconds: number;
+	checkRound: number;
+	onToken(token: string): void;
+}
+
+export function RenewPanel({ config, endsInSeconds, checkRound, onToken }: RenewPanelProps) {
+	return (
+		<section class="card" aria-labelledby="renew-title">
+			<h2 id="renew-title">Keeping your session</h2>
+			<p class="muted small">
+				Your session ends in {clock(endsInSeconds)}. The human check renews it now, so that your
+				place in the queue and any hold stay yours without a stop later.
+			</p>
+			<Turnstile
+				siteKey={config.turnstileSiteKey}
+				local={config.localTurnstile}
+				round={checkRound}
+				onToken={onToken}
+			/>
+		</section>
+	);
+}

@@ -1,0 +1,73 @@
+// A page left open past its session's lifetime, in a waiting room's pre-queue, renews the
+// session ahead of its end and reserves at its turn without meeting the human check
+// (docs/storefront.md, "The human check"; docs/decisions/130-idle-tickets-farms-and-a-session-ending-in-line.md).
+// Sessions last SESSION_SECONDS here and the drop starts later than that; the Turnstile stand-in
+// passes without a click, as Turnstile's managed mode mostly does for a person.
+
+import { describe, expect, it } from "vitest";
+import type { Ticket } from "../../src/shared/types.ts";
+import { api } from "../support/server.ts";
+import { createDrop, DESKTOP_WIDE, openStore, POLL } from "./storefront-support.ts";
+import { browserSuite } from "./suite.ts";
+import { standInTurnstile, turnstileCalls } from "./turnstile-stand-in.ts";
+
+const SESSION_SECONDS = 20;
+/** The drop starts this long after the page opens: more than one session's lifetime. */
+const START_AFTER_MS = 32_000;
+
+describe("storefront: a session renewed ahead of its end", () => {
+	const e2e = browserSuite({ server: { env: { SESSION_TTL_SECONDS: String(SESSION_SECONDS) } } });
+
+	it("a page open past the session's TTL reserves at the start without showing the check", async () => {
+		const startsAtMs = Date.now() + START_AFTER_MS;
+		const sku = await createDrop(e2e.server, {
+			totalStock: 2,
+			perUserLimit: 1,
+			startsAt: new Date(startsAtMs).toISOString(),
+			waitingRoom: { enabled: true, overbook: 0, admitSeconds: 60 },
+		});
+		const { page, errors } = e2e.track(
+			await openStore(e2e.browser, e2e.server, sku, DESKTOP_WIDE, (p) =>
+				standInTurnstile(p.context(), { withoutClick: true }),
+			),
+		);
+		// The check passes by itself; the buyer joins the pre-queue.
+		await page.getByRole("heading", { name: "Waiting room" }).waitFor(POLL);
+		const first = await page.evaluate(() => sessionStorage.getItem("rg.buyer.session"));
+		const sessionId = (JSON.parse(first ?? "{}") as { sessionId?: string }).sessionId;
+		await page.getByRole("button", { name: "Join the queue" }).click();
+		await page
+			.getByText(/pre-queue/)
+			.first()
+			.waitFor(POLL);
+		// From here on, the human check's card must never show.
+		await page.evaluate(() => {
+			const w = window as unknown as { sawCheck: boolean };
+			w.sawCheck = false;
+			new MutationObserver(() => {
+				if (document.getElementById("verify-title") !== null) w.sawCheck = true;
+			}).observe(document.body, { childList: true, subtree: true });
+		});
+
+		// Past the session's first lifetime and the start: the turn comes and Reserve takes a unit.
+		const wait = { timeout: START_AFTER_MS + 45_000, interval: 250 };
+		await page.getByRole("button", { name: "Reserve" }).waitFor(wait);
+		expect(Date.now()).toBeGreaterThan(startsAtMs);
+		await page.getByRole("button", { name: "Reserve" }).click();
+		await page.getByRole("heading", { name: "1 unit held for you" }).waitFor(POLL);
+
+		expect(await page.evaluate(() => (window as unknown as { sawCheck: boolean }).sawCheck)).toBe(
+			false,
+		);
+		// Renewed (the check ran again with the session's token): the same session, one more render.
+		expect((await turnstileCalls(page)).renders).toBeGreaterThanOrEqual(2);
+		const now = await page.evaluate(() => sessionStorage.getItem("rg.buyer.session"));
+		const kept = JSON.parse(now ?? "{}") as { sessionId?: string; token?: string };
+		expect(kept.sessionId).toBe(sessionId);
+		const ticket = await api<Ticket>(e2e.server, "GET", `/api/products/${sku}/queue`, {
+			token: kept.token,
+		});
+		expect(ticket.body.data?.state).toBe("admitted");
+		expect(errors).toEqual([]);
+	});
+});

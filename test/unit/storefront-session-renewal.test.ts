@@ -1,0 +1,30 @@
+// When the storefront renews its session ahead of the end (src/web/storefront/session-renewal.ts).
+
+import { describe, expect, it } from "vitest";
+import {
+	RENEW_AHEAD_MAX_MS,
+	renewAheadMs,
+	renewalDue,
+} from "../../src/web/storefront/session-renewal.ts";
+
+describe("renewing the buyer session ahead of its end", () => {
+	it("renews in the last two minutes of a 20-minute session, and in the last half of a short one", () => {
+		expect(renewAheadMs(1200)).toBe(RENEW_AHEAD_MAX_MS);
+		expect(renewAheadMs(20)).toBe(10_000);
+		// An older page's session without the server's lifetime: the default one's window.
+		expect(renewAheadMs(undefined)).toBe(RENEW_AHEAD_MAX_MS);
+	});
+
+	it("is due only for a live session within the window, on a page in view", () => {
+		const end = 1_000_000;
+		expect(renewalDue(end, 1200, end - 121_000, true)).toBe(false);
+		expect(renewalDue(end, 1200, end - 120_000, true)).toBe(true);
+		expect(renewalDue(end, 1200, end - 1, true)).toBe(true);
+		// Out of view: waits. Ended: the usual check, not a renewal ahead.
+		expect(renewalDue(end, 1200, end - 60_000, false)).toBe(false);
+		expect(renewalDue(end, 1200, end, true)).toBe(false);
+		expect(renewalDue(null, 1200, end - 60_000, true)).toBe(false);
+		// Just renewed (a fresh 20 s session): not due again until its own window.
+		expect(renewalDue(end + 20_000, 20, end, true)).toBe(false);
+	});
+});
