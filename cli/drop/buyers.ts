@@ -34,12 +34,18 @@ const LIMIT_MARGIN = 1.1;
 /** The client address the drop's operator traffic presents (setup, sampler, records). */
 export const OPERATOR_IP = "2001:db8:d409:1::1";
 
+/** Buyers' /64s start here: 2^28 of them below the operator's 2001:db8:d409::/48. */
+const BUYER_PREFIX_BASE = 0xb000;
+
 /**
  * Buyer i's address, in the IPv6 documentation prefix (RFC 3849): never a real
- * client's, and enough of them for every buyer a run allows.
+ * client's, and enough of them for every buyer a run allows. Each buyer has a /64 of its own:
+ * the server counts an IPv6 client by its /64 (src/domain/client-key.ts), so addresses that
+ * differed only in their last 64 bits would be one client to every per-address limit.
  */
 export function buyerIp(i: number): string {
-	return `2001:db8:d409::${(i >>> 16).toString(16)}:${(i & 0xffff).toString(16)}`;
+	const hi = (BUYER_PREFIX_BASE + (i >>> 16)).toString(16);
+	return `2001:db8:${hi}:${(i & 0xffff).toString(16)}::1`;
 }
 
 /**

@@ -34,6 +34,11 @@ export interface Config {
 	holdSeconds: number;
 	/** Keys the HMAC of client IPs (src/worker/secrets.ts). */
 	ipHashSecret: string;
+	/**
+	 * Bits of a client's IPv6 address that name it for every per-address limit and IP hash, even
+	 * with RATE_LIMITS=off (the session's ipHash): src/domain/client-key.ts.
+	 */
+	ipv6PrefixBits: number;
 	/** Null when RATE_LIMITS=off. */
 	rateLimits: RateLimitConfig | null;
 	cost: CostConfig;

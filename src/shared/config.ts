@@ -30,6 +30,11 @@ import {
 	RATE_LIMIT_WINDOW_SECONDS,
 	RATE_LIMIT_WRITES,
 } from "../domain/bounds.ts";
+import {
+	DEFAULT_IPV6_PREFIX_BITS,
+	MAX_IPV6_PREFIX_BITS,
+	MIN_IPV6_PREFIX_BITS,
+} from "../domain/client-key.ts";
 import { MAX_PAYMENT_TIMEOUT_MS } from "../payment/provider.ts";
 import { MAX_SIM_LATENCY_MS } from "../payment/simulated.ts";
 import type { RateLimitConfig } from "../ratelimit/config.ts";
@@ -121,6 +126,13 @@ export const ConfigVarsSchema = z.object({
 	RATE_LIMIT_RESET: count(RATE_LIMIT_RESET),
 	RATE_LIMIT_SESSIONS: count(RATE_LIMIT_SESSIONS),
 	RATE_LIMIT_ROOM_TICKETS: count(RATE_LIMIT_ROOM_TICKETS),
+	// How much of a client's IPv6 address names it for every per-address limit and IP hash
+	// (src/domain/client-key.ts); IPv4 addresses are always exact.
+	RATE_LIMIT_IPV6_PREFIX: integer(
+		MIN_IPV6_PREFIX_BITS,
+		MAX_IPV6_PREFIX_BITS,
+		DEFAULT_IPV6_PREFIX_BITS,
+	),
 	// Tests only: whose clock times the limits (src/ratelimit/config.ts, RateLimitClock).
 	RATE_LIMIT_CLOCK: oneOf(["system", "request"], "system"),
 	DEMO_COST_LIMIT: nonNegative(DEFAULT_DEMO_COST_LIMIT),
@@ -211,6 +223,7 @@ export function parseConfig(vars: Readonly<Record<string, unknown>>): ConfigResu
 			},
 			holdSeconds: v.HOLD_SECONDS,
 			ipHashSecret: v.IP_HASH_SECRET,
+			ipv6PrefixBits: v.RATE_LIMIT_IPV6_PREFIX,
 			rateLimits: rateLimitsOf(v),
 			cost: {
 				billingScale: v.BILLING_SCALE,
@@ -236,6 +249,7 @@ const RateLimitVarsSchema = ConfigVarsSchema.pick({
 	RATE_LIMIT_RESET: true,
 	RATE_LIMIT_SESSIONS: true,
 	RATE_LIMIT_ROOM_TICKETS: true,
+	RATE_LIMIT_IPV6_PREFIX: true,
 	RATE_LIMIT_CLOCK: true,
 	ENVIRONMENT: true,
 });

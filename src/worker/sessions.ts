@@ -27,7 +27,7 @@ const KV_MIN_TTL_SECONDS = 60;
 export async function mintSession(
 	env: Env,
 	config: Config,
-	clientIp: string,
+	clientKey: string,
 	how: { renewing?: Session | null; loadTest?: boolean } = {},
 ): Promise<{ session: Session; issued: IssuedSession }> {
 	const renewing = how.renewing ?? null;
@@ -38,8 +38,9 @@ export async function mintSession(
 	const session: Session = {
 		sessionId: renewing?.sessionId ?? newSessionId(),
 		// Keyed and rotated daily (secrets.ts): comparable with other sessions of the same UTC day
-		// only. A renewal takes today's hash of the address it comes from.
-		ipHash: (await ipHash(config.ipHashSecret, clientIp, now)).slice(0, SESSION_IP_HASH_HEX),
+		// only. A renewal takes today's hash of the address it comes from. Of the client key
+		// (worker/client-ip.ts clientKeyOf), so one IPv6 /64 is one hash, as it is one limit.
+		ipHash: (await ipHash(config.ipHashSecret, clientKey, now)).slice(0, SESSION_IP_HASH_HEX),
 		createdAt: renewing?.createdAt ?? new Date(now).toISOString(),
 		expiresAt: new Date(now + ttlSeconds * 1000).toISOString(),
 		...(loadTest ? { loadTest: true as const } : {}),

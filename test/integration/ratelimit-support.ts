@@ -46,10 +46,13 @@ export async function limited<T = Record<string, unknown>>(
 	return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : {} };
 }
 
-/** A fresh documentation-range (RFC 3849) address per call, so tests never share an IP's buckets. */
+/**
+ * A fresh documentation-range (RFC 3849) address per call, so tests never share an IP's buckets:
+ * each in a /64 of its own, as the server counts an IPv6 client by its /64 (src/domain/client-key.ts).
+ */
 export function freshIp(): string {
 	const hex = crypto.randomUUID().replace(/-/g, "");
-	return `2001:db8::${hex.slice(0, 4)}:${hex.slice(4, 8)}`;
+	return `2001:db8:${hex.slice(0, 4)}:${hex.slice(4, 8)}::1`;
 }
 
 export interface Reader {

@@ -118,7 +118,7 @@ describe("POST /api/demo/sandbox", () => {
 
 	it("a reset that finds no sandbox changes nothing and does not spend the session's reset", async () => {
 		const on = { RATE_LIMITS: "on" };
-		const headers = { "cf-connecting-ip": `2001:db8::${crypto.randomUUID().slice(0, 4)}` };
+		const headers = { "cf-connecting-ip": `2001:db8:${crypto.randomUUID().slice(0, 4)}::1` };
 		const token = await newSession();
 		const none = await callWith(on, "POST", "/api/demo/sandbox/reset", { token, headers });
 		expect(none.status).toBe(404);

@@ -49,6 +49,7 @@ describe("parseConfig", () => {
 			replayWindows: { holdMarginMs: 1_200_000, rejectedMs: 300_000 },
 			holdSeconds: 120,
 			ipHashSecret: SECRET,
+			ipv6PrefixBits: 64,
 			rateLimits: {
 				windowMs: 60_000,
 				clock: "system",
@@ -92,6 +93,7 @@ describe("parseConfig", () => {
 			STRIPE_SECRET_KEY: "sk_test_x",
 			PAYMENT_TIMEOUT_MS: "60000",
 			MAX_LIVE_SOCKETS: "2",
+			RATE_LIMIT_IPV6_PREFIX: "48",
 		});
 		expect(result.ok && result.config).toMatchObject({
 			environment: "local",
@@ -103,6 +105,8 @@ describe("parseConfig", () => {
 			replayWindows: { holdMarginMs: 60_000, rejectedMs: 0 },
 			holdSeconds: 30,
 			rateLimits: null,
+			// The client key applies with the limits off too (the session's IP hash).
+			ipv6PrefixBits: 48,
 			cost: { billingScale: 1_000_000 },
 			payment: { provider: "stripe", secretKey: "sk_test_x", apiBase: undefined },
 			paymentTimeoutMs: 60_000,
@@ -145,6 +149,12 @@ describe("parseConfig", () => {
 			],
 			[{ MAX_LIVE_SOCKETS: "32769" }, /MAX_LIVE_SOCKETS must be a whole number from 1 to 32768/],
 			[{ MAX_LIVE_SOCKETS: "5k" }, /MAX_LIVE_SOCKETS must be a whole number .*got "5k"/],
+			// Coarser than a /48 would lump sites together; finer than 128 bits is no address.
+			[
+				{ RATE_LIMIT_IPV6_PREFIX: "47" },
+				/RATE_LIMIT_IPV6_PREFIX must be a whole number from 48 to 128, got "47"/,
+			],
+			[{ RATE_LIMIT_IPV6_PREFIX: "129" }, /RATE_LIMIT_IPV6_PREFIX must be a whole number/],
 		];
 		for (const [vars, message] of cases) {
 			expect(problems({ ...base, ...vars }), JSON.stringify(vars)).toMatch(message);

@@ -7,11 +7,13 @@ import {
 	type Buyer,
 	BuyerQueue,
 	buyerIp,
+	OPERATOR_IP,
 	sendsClientIps,
 	THINK_MIN_MS,
 	thinkMinMs,
 } from "../../cli/drop/buyers.ts";
 import { gapsOf, isBurst, isMachineRegular } from "../../src/domain/botsignals.ts";
+import { clientKey, DEFAULT_IPV6_PREFIX_BITS } from "../../src/domain/client-key.ts";
 import { type RateLimitConfig, rateLimitConfig } from "../../src/ratelimit/config.ts";
 import { seededRandom } from "../support/random.ts";
 
@@ -38,6 +40,10 @@ describe("buyer addresses", () => {
 	it("are distinct per buyer and sent only to a loopback target", () => {
 		const ips = new Set(Array.from({ length: 200_000 }, (_, i) => buyerIp(i)));
 		expect(ips.size).toBe(200_000);
+		// Distinct to the server too, which counts an IPv6 client by its /64.
+		const keys = new Set([...ips].map((ip) => clientKey(ip, DEFAULT_IPV6_PREFIX_BITS)));
+		expect(keys.size).toBe(200_000);
+		expect(keys.has(clientKey(OPERATOR_IP, DEFAULT_IPV6_PREFIX_BITS))).toBe(false);
 		expect(buyerIp(70_000)).toMatch(/^2001:db8:/);
 		expect(sendsClientIps("http://127.0.0.1:8787")).toBe(true);
 		expect(sendsClientIps("http://localhost:8787")).toBe(true);

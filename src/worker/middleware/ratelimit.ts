@@ -31,7 +31,7 @@ import {
 } from "../../ratelimit/edge-counters.ts";
 import { TOTALS_NAME } from "../../ratelimit/limiter-object.ts";
 import { type ReserveRefusal, refusalMessage } from "../../ratelimit/reserve-guard.ts";
-import { clientIpOf } from "../client-ip.ts";
+import { clientKeyOf } from "../client-ip.ts";
 import type { Env } from "../env.ts";
 import { ApiError, type AppEnv, type Ctx, fail } from "../http.ts";
 import { inventory } from "../inventory-stub.ts";
@@ -48,11 +48,6 @@ export const EDGE_REJECTION_KEY = {
 
 /** Hex characters of the IP hash that name a client's reset limiter (128 bits: no collisions). */
 const RESET_KEY_HEX = 32;
-
-/** The client's IP as Cloudflare reports it; locally see worker/client-ip.ts (docs/rate-limits.md, "Client IPs locally"). */
-export function clientIp(c: Ctx): string {
-	return clientIpOf(c.req);
-}
 
 /** The reserve limits for the SKU object; null when RATE_LIMITS=off. */
 export function reserveLimits(c: Ctx): ReserveLimits | null {
@@ -202,7 +197,7 @@ export const rateLimits: MiddlewareHandler<AppEnv> = async (c, next) => {
 	// missing one is charged like any anonymous request, so guessing stays bounded. Resets keep
 	// their own limit (resetRateLimit). Asked only on operator paths: buyers pay nothing for it.
 	if (c.req.path.startsWith(OPERATOR_PATHS) && (await carriesAdminToken(c))) return next();
-	const ip = clientIp(c);
+	const ip = clientKeyOf(c);
 	const now = limitClockMs(c, config, Date.now());
 	const method = c.req.method;
 	if (method === "GET" || method === "HEAD") {
@@ -239,7 +234,7 @@ export function newSessionRefusal(c: Ctx): Response | null {
 	const config = c.get("config").rateLimits;
 	if (config === null) return null;
 	const now = limitClockMs(c, config, Date.now());
-	const s = takeIp("sessions", clientIp(c), now, config.sessions, config.windowMs);
+	const s = takeIp("sessions", clientKeyOf(c), now, config.sessions, config.windowMs);
 	return s.ok ? null : refuseIp(c, "sessions", config, s.retryAfterMs);
 }
 
@@ -269,7 +264,7 @@ async function limitResets(
 	// A keyed hash names the limiter object: no IP in object names or storage. The key rotates at
 	// midnight UTC (secrets.ts), so a reset just before midnight does not count against one just
 	// after: at most twice the limit across that one boundary (docs/configuration.md).
-	const hash = await ipHash(c.get("config").ipHashSecret, clientIp(c), Date.now());
+	const hash = await ipHash(c.get("config").ipHashSecret, clientKeyOf(c), Date.now());
 	const key = `${bucket}:${hash.slice(0, RESET_KEY_HEX)}`;
 	const d = await c.env.LIMITER.get(c.env.LIMITER.idFromName(key)).take(
 		config.reset,

@@ -11,8 +11,8 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { type IssuedSession, MAX_SESSIONS_PER_REQUEST } from "../../shared/sessions.ts";
 import { parseBody } from "../body.ts";
+import { clientKeyOf } from "../client-ip.ts";
 import { type AppEnv, ok } from "../http.ts";
-import { clientIp } from "../middleware/ratelimit.ts";
 import { mintSession } from "../sessions.ts";
 
 /** KV writes in flight at once while minting a batch. */
@@ -29,7 +29,7 @@ export const adminSessions = new Hono<AppEnv>();
 
 adminSessions.post("/", async (c) => {
 	const { count } = await parseBody(c, IssueSessions);
-	const ip = clientIp(c);
+	const ip = clientKeyOf(c);
 	const issued: IssuedSession[] = [];
 	for (let start = 0; start < count; start += KV_WRITES_IN_FLIGHT) {
 		const batch = Math.min(KV_WRITES_IN_FLIGHT, count - start);

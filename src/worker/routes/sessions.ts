@@ -2,10 +2,11 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { MAX_BEARER_TOKEN_CHARS } from "../../shared/bearer-token.ts";
 import { parseBody } from "../body.ts";
+import { clientKeyOf } from "../client-ip.ts";
 import { bornEntry } from "../cost/ledger.ts";
 import { type AppEnv, fail, ok } from "../http.ts";
 import { renewableSession } from "../middleware/auth.ts";
-import { clientIp, newSessionRefusal } from "../middleware/ratelimit.ts";
+import { newSessionRefusal } from "../middleware/ratelimit.ts";
 import { sameSecret } from "../secrets.ts";
 import { mintSession } from "../sessions.ts";
 import { verifyTurnstile } from "../turnstile.ts";
@@ -50,7 +51,7 @@ sessions.post("/", async (c) => {
 		if (!verdict.ok)
 			return fail(c, "turnstile_failed", `Turnstile rejected the token (${verdict.detail}).`);
 	}
-	const { session, issued } = await mintSession(c.env, config, clientIp(c), { renewing });
+	const { session, issued } = await mintSession(c.env, config, clientKeyOf(c), { renewing });
 	// The session's cost ledger counts the request that made it (worker/cost/meta.ts). A new
 	// session starts from zero with no read of its ledger group; a renewal continues a total that
 	// may be stored there, which the ledger reads on this isolate's first sight of it (cost/ledger.ts).
