@@ -28,6 +28,13 @@ export function clientKey(ip: string, ipv6PrefixBits: number): string {
 	return prefixKey(groups, ipv6PrefixBits);
 }
 
+/** True when `text` is an IPv4 or IPv6 address (what siteverify's `remoteip` takes). */
+export function isIpAddress(text: string): boolean {
+	if (text.includes(":")) return ipv6Groups(text) !== null;
+	const v4 = IPV4.exec(text);
+	return v4?.slice(1).every((b) => Number(b) <= 255) ?? false;
+}
+
 /** The eight 16-bit groups of an IPv6 address, or null when `text` is not one. */
 export function ipv6Groups(text: string): number[] | null {
 	if (text.length > MAX_IPV6_CHARS) return null;

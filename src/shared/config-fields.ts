@@ -68,3 +68,29 @@ export function httpUrl() {
 		return problem(ctx, `must be an http(s) URL, got ${JSON.stringify(raw)}`);
 	});
 }
+
+/** A host name as siteverify reports one: letters, digits, dots and hyphens, at most 253 characters. */
+const HOSTNAME =
+	/^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*$/;
+/** More hostnames than a site key can list is a mistake, not a setting. */
+export const MAX_HOSTNAMES = 50;
+
+/** A comma-separated list of host names, lower-cased; null when unset. */
+export function hostnames() {
+	return text().transform((raw, ctx): string[] | null => {
+		if (isBlank(raw)) return null;
+		const names = raw
+			.split(",")
+			.map((name) => name.trim().toLowerCase())
+			.filter((name) => name !== "");
+		const bad = names.find((name) => !HOSTNAME.test(name));
+		if (bad !== undefined)
+			return problem(
+				ctx,
+				`must list host names (e.g. "shop.example.com,www.shop.example.com"), without scheme or port; ${JSON.stringify(bad)} is not one`,
+			);
+		if (names.length > MAX_HOSTNAMES)
+			return problem(ctx, `must list at most ${MAX_HOSTNAMES} host names, got ${names.length}`);
+		return names;
+	});
+}

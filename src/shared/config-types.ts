@@ -22,7 +22,13 @@ export interface Config {
 	adminToken: string | null;
 	/** Null: unset, so every session needs a real Turnstile token. */
 	debugToken: string | null;
-	turnstile: { siteKey: string; secretKey: string; verifyUrl: string | null };
+	turnstile: {
+		siteKey: string;
+		secretKey: string;
+		verifyUrl: string | null;
+		/** Hosts a token may have been solved on (TURNSTILE_HOSTNAMES); null: the request's own. */
+		hostnames: string[] | null;
+	};
 	sessionTtlSeconds: number;
 	/**
 	 * How long Idempotency-Key outcomes of reserve attempts are answered again

@@ -41,6 +41,7 @@ import type { RateLimitConfig } from "../ratelimit/config.ts";
 import { bearerTokenProblem } from "./bearer-token.ts";
 import {
 	decimal,
+	hostnames,
 	httpUrl,
 	integer,
 	isBlank,
@@ -99,6 +100,9 @@ export const ConfigVarsSchema = z.object({
 	TURNSTILE_SITE_KEY: text().transform((raw) => (isBlank(raw) ? "" : raw.trim())),
 	TURNSTILE_SECRET_KEY: text().transform((raw) => (isBlank(raw) ? "" : raw.trim())),
 	TURNSTILE_VERIFY_URL: httpUrl(),
+	// The hosts a Turnstile token may have been solved on (siteverify's `hostname`); unset: the
+	// request's own host (src/worker/siteverify-verdict.ts).
+	TURNSTILE_HOSTNAMES: hostnames(),
 	SESSION_TTL_SECONDS: integer(1, MAX_SESSION_TTL_SECONDS, DEFAULT_SESSION_TTL_SECONDS),
 	HOLD_SECONDS: integer(MIN_HOLD_SECONDS, MAX_HOLD_SECONDS, DEFAULT_HOLD_SECONDS),
 	IDEMPOTENCY_REJECTED_SECONDS: integer(
@@ -215,6 +219,7 @@ export function parseConfig(vars: Readonly<Record<string, unknown>>): ConfigResu
 				siteKey: v.TURNSTILE_SITE_KEY,
 				secretKey: v.TURNSTILE_SECRET_KEY,
 				verifyUrl: v.TURNSTILE_VERIFY_URL,
+				hostnames: v.TURNSTILE_HOSTNAMES,
 			},
 			sessionTtlSeconds: v.SESSION_TTL_SECONDS,
 			replayWindows: {

@@ -41,11 +41,12 @@ export const MAX_CODE_CHARS = 40;
  * or was not JSON). `success: true` passes; a readable refusal is the buyer's unless one of its
  * codes is ours or Cloudflare's; anything not in siteverify's documented shape verified nothing.
  */
-export function judgeSiteverify(answer: unknown): VerifyOutcome {
+export function judgeSiteverify(answer: unknown, accepted?: readonly string[]): VerifyOutcome {
 	if (typeof answer !== "object" || answer === null || Array.isArray(answer))
 		return { ok: false, reason: "unavailable", detail: "siteverify answered no JSON object" };
 	const { success } = answer as { success?: unknown };
-	if (success === true) return { ok: true };
+	if (success === true)
+		return accepted === undefined ? { ok: true } : judgeHostname(answer, accepted);
 	if (success !== false)
 		return { ok: false, reason: "unavailable", detail: "siteverify answered without `success`" };
 	const raw = (answer as { "error-codes"?: unknown })["error-codes"];
@@ -61,6 +62,31 @@ export function judgeSiteverify(answer: unknown): VerifyOutcome {
 		...codes.filter((c) => !BUYER_CODES.has(c)),
 	];
 	return { ok: false, reason: "rejected", detail: namedCodes(buyerFirst) || "not verified" };
+}
+
+/** Loopback names: a page on this machine may be opened as any of them (`npm start`, tests). */
+const LOOPBACK_HOSTS: ReadonlySet<string> = new Set(["localhost", "127.0.0.1", "::1", "[::1]"]);
+
+/**
+ * A passed token is this site's only if siteverify's `hostname` — where the widget was solved — is
+ * one the site accepts (TURNSTILE_HOSTNAMES, or the request's own host): a site key may list
+ * several hostnames, and a page anywhere may embed a public site key, so a token solved there
+ * would otherwise open a session here (Cloudflare's server-side validation page recommends the
+ * check). A loopback name accepts any loopback name. An answer without `hostname` passes:
+ * Cloudflare's always carry it, and only a site named and not ours is refused.
+ */
+function judgeHostname(answer: object, accepted: readonly string[]): VerifyOutcome {
+	const { hostname } = answer as { hostname?: unknown };
+	if (typeof hostname !== "string") return { ok: true };
+	const host = hostname.toLowerCase();
+	if (accepted.includes(host)) return { ok: true };
+	if (LOOPBACK_HOSTS.has(host) && accepted.some((name) => LOOPBACK_HOSTS.has(name)))
+		return { ok: true };
+	return {
+		ok: false,
+		reason: "rejected",
+		detail: `it was solved on another site, ${namedCodes([hostname]) || "unnamed"}`,
+	};
 }
 
 /**

@@ -16,6 +16,8 @@ interface Seen {
 /** siteverify: form body in, {"success", "error-codes"} out. The token picks the behaviour. */
 class SiteverifyStub {
 	readonly seen: Seen[] = [];
+	/** The `remoteip` of each request, in order (null when none was sent). */
+	readonly remoteIps: (string | null)[] = [];
 	private server: Server | null = null;
 	url = "";
 
@@ -51,6 +53,8 @@ class SiteverifyStub {
 			response: String(form?.get("response") ?? ""),
 		};
 		this.seen.push(seen);
+		const remoteip = form?.get("remoteip");
+		this.remoteIps.push(typeof remoteip === "string" ? remoteip : null);
 		const reply = (status: number, body: string) => {
 			res.writeHead(status, { "content-type": "application/json" });
 			res.end(body);
@@ -75,6 +79,12 @@ class SiteverifyStub {
 			);
 		if (seen.secret !== SECRET)
 			return reply(200, '{"success":false,"error-codes":["invalid-input-secret"]}');
+		// Passed, but solved on a page of another site (a site key may list several hosts).
+		if (seen.response.startsWith("foreign"))
+			return reply(
+				200,
+				JSON.stringify({ success: true, "error-codes": [], hostname: "evil.example" }),
+			);
 		if (seen.response.startsWith("pass")) {
 			return reply(
 				200,
@@ -197,6 +207,20 @@ describe("POST /api/sessions with Turnstile", () => {
 			expect(res.body.error?.code).toBe("unavailable");
 			expect(res.headers.get("retry-after")).toMatch(/^\d+$/);
 		}
+	});
+
+	it("sends the client's address as remoteip, and refuses a token solved on another site, naming it", async () => {
+		const from = await api(server, "POST", "/api/sessions", {
+			body: { turnstileToken: "pass-remoteip" },
+			headers: { "cf-connecting-ip": "203.0.113.9" },
+		});
+		expect(from.status).toBe(201);
+		expect(stub.remoteIps.at(-1)).toBe("203.0.113.9");
+		const foreign = await session("foreign-abc");
+		expect(foreign.status).toBe(403);
+		expect(foreign.body.error?.code).toBe("turnstile_failed");
+		expect(foreign.body.error?.message).toContain("solved on another site, evil.example");
+		expect(foreign.body.data).toBeUndefined();
 	});
 
 	it("answers 503 unavailable, not a 500, when the verify URL cannot be reached at all", async () => {

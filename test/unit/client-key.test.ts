@@ -3,7 +3,12 @@
 // it came.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { clientKey, DEFAULT_IPV6_PREFIX_BITS, ipv6Groups } from "../../src/domain/client-key.ts";
+import {
+	clientKey,
+	DEFAULT_IPV6_PREFIX_BITS,
+	ipv6Groups,
+	isIpAddress,
+} from "../../src/domain/client-key.ts";
 import { PROPERTY_TIMEOUT_MS } from "../support/property.ts";
 
 const key = (ip: string) => clientKey(ip, DEFAULT_IPV6_PREFIX_BITS);
@@ -37,6 +42,13 @@ describe("clientKey", () => {
 			expect(key(raw)).toBe(raw);
 		expect(key("fe80::1%eth0")).toBe(key("fe80::2"));
 		expect(key("::1")).toBe("0:0:0:0:0:0:0:0/64");
+	});
+
+	it("tells an IP address (siteverify's remoteip) from anything else", () => {
+		for (const ip of ["203.0.113.9", "2001:db8::1", "::ffff:203.0.113.9"])
+			expect(isIpAddress(ip)).toBe(true);
+		for (const raw of ["unknown", "256.1.1.1", "1.2.3", "1::2::3", ""])
+			expect(isIpAddress(raw)).toBe(false);
 	});
 
 	it(

@@ -44,6 +44,7 @@ describe("parseConfig", () => {
 				siteKey: WIDGET.TURNSTILE_SITE_KEY,
 				secretKey: WIDGET.TURNSTILE_SECRET_KEY,
 				verifyUrl: null,
+				hostnames: null,
 			},
 			sessionTtlSeconds: 1200,
 			replayWindows: { holdMarginMs: 1_200_000, rejectedMs: 300_000 },
@@ -94,12 +95,16 @@ describe("parseConfig", () => {
 			PAYMENT_TIMEOUT_MS: "60000",
 			MAX_LIVE_SOCKETS: "2",
 			RATE_LIMIT_IPV6_PREFIX: "48",
+			TURNSTILE_HOSTNAMES: " Shop.Example.com, www.shop.example.com ,",
 		});
 		expect(result.ok && result.config).toMatchObject({
 			environment: "local",
 			adminToken: "a",
 			debugToken: null,
-			turnstile: { verifyUrl: "http://127.0.0.1:9/siteverify" },
+			turnstile: {
+				verifyUrl: "http://127.0.0.1:9/siteverify",
+				hostnames: ["shop.example.com", "www.shop.example.com"],
+			},
 			sessionTtlSeconds: 60,
 			// A granted hold's outcome outlives it by the session lifetime (docs/decisions/009-idempotency-window.md).
 			replayWindows: { holdMarginMs: 60_000, rejectedMs: 0 },
@@ -155,6 +160,14 @@ describe("parseConfig", () => {
 				/RATE_LIMIT_IPV6_PREFIX must be a whole number from 48 to 128, got "47"/,
 			],
 			[{ RATE_LIMIT_IPV6_PREFIX: "129" }, /RATE_LIMIT_IPV6_PREFIX must be a whole number/],
+			[
+				{ TURNSTILE_HOSTNAMES: "https://shop.example.com" },
+				/TURNSTILE_HOSTNAMES must list host names .*"https:\/\/shop.example.com" is not one/,
+			],
+			[
+				{ TURNSTILE_HOSTNAMES: "shop.example.com:8443" },
+				/TURNSTILE_HOSTNAMES must list host names/,
+			],
 		];
 		for (const [vars, message] of cases) {
 			expect(problems({ ...base, ...vars }), JSON.stringify(vars)).toMatch(message);

@@ -57,6 +57,55 @@ describe("judgeSiteverify", () => {
 	});
 });
 
+describe("judgeSiteverify: the host the token was solved on", () => {
+	const passed = (hostname?: unknown) => ({
+		success: true,
+		"error-codes": [],
+		challenge_ts: "2026-11-30T23:50:00.000Z",
+		...(hostname === undefined ? {} : { hostname }),
+	});
+	const site = ["shop.example.com"];
+
+	it("refuses a token solved on another site, naming it", () => {
+		expect(judgeSiteverify(passed("evil.example"), site)).toEqual({
+			ok: false,
+			reason: "rejected",
+			detail: "it was solved on another site, evil.example",
+		});
+		// A site key listing both hosts: a token from the other host is still not this site's.
+		expect(judgeSiteverify(passed("blog.example.com"), site)).toMatchObject({ reason: "rejected" });
+	});
+
+	it("passes the site's own host, in any case, and any host the setting lists", () => {
+		expect(judgeSiteverify(passed("shop.example.com"), site)).toEqual({ ok: true });
+		expect(judgeSiteverify(passed("Shop.Example.COM"), site)).toEqual({ ok: true });
+		expect(
+			judgeSiteverify(passed("www.shop.example.com"), ["shop.example.com", "www.shop.example.com"]),
+		).toEqual({ ok: true });
+	});
+
+	it("takes any loopback name for a loopback site (a page opened as localhost or 127.0.0.1)", () => {
+		for (const host of ["localhost", "127.0.0.1", "::1", "[::1]"])
+			expect(judgeSiteverify(passed(host), ["127.0.0.1"]), host).toEqual({ ok: true });
+		expect(judgeSiteverify(passed("localhost"), site)).toMatchObject({ reason: "rejected" });
+	});
+
+	it("passes an answer without a hostname, and judges nothing without a list", () => {
+		expect(judgeSiteverify(passed(), site)).toEqual({ ok: true });
+		expect(judgeSiteverify(passed(42), site)).toEqual({ ok: true });
+		expect(judgeSiteverify(passed("evil.example"))).toEqual({ ok: true });
+	});
+
+	it("names a long or unprintable foreign host cut short", () => {
+		const verdict = judgeSiteverify(passed(`<b>${"x".repeat(5_000)}`), site);
+		expect(verdict.ok).toBe(false);
+		if (verdict.ok) return;
+		expect(verdict.detail.length).toBeLessThanOrEqual(
+			"it was solved on another site, ".length + MAX_CODE_CHARS + 1,
+		);
+	});
+});
+
 describe("namedCodes", () => {
 	it("names at most a few short printable codes, whatever siteverify lists", () => {
 		const huge = "x".repeat(200_000);

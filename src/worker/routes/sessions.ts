@@ -1,8 +1,9 @@
 import { Hono } from "hono";
 import { z } from "zod";
+import { isIpAddress } from "../../domain/client-key.ts";
 import { MAX_BEARER_TOKEN_CHARS } from "../../shared/bearer-token.ts";
 import { parseBody } from "../body.ts";
-import { clientKeyOf } from "../client-ip.ts";
+import { clientIpOf, clientKeyOf } from "../client-ip.ts";
 import { bornEntry } from "../cost/ledger.ts";
 import { type AppEnv, fail, ok } from "../http.ts";
 import { renewableSession } from "../middleware/auth.ts";
@@ -37,7 +38,11 @@ sessions.post("/", async (c) => {
 	}
 	const debug = config.debugToken;
 	if (!(debug !== null && (await sameSecret(turnstileToken, debug)))) {
-		const verdict = await verifyTurnstile(config, turnstileToken);
+		const ip = clientIpOf(c.req);
+		const verdict = await verifyTurnstile(config, turnstileToken, {
+			host: new URL(c.req.url).hostname,
+			remoteIp: isIpAddress(ip) ? ip : null,
+		});
 		// Nothing verified through no fault of the buyer's (siteverify-verdict.ts): retry, not
 		// "check again"; the operator's own misconfiguration is logged by verifyTurnstile.
 		if (!verdict.ok && verdict.reason !== "rejected") {
