@@ -177,6 +177,24 @@ function refuseIp(c: Ctx, kind: IpLimit, config: RateLimitConfig, retryAfterMs: 
 /** The operator endpoints (worker/routes/admin*.ts), all behind requireAdmin. */
 const OPERATOR_PATHS = "/api/admin/";
 
+/**
+ * What the reserve route refuses before it calls the SKU object (a bad body or header, an unknown
+ * SKU, a session past its cost limit): all thrown, so Hono keeps them on `c.error`. No session
+ * limit met them, so they are the address's writes. The edge's own sold_out / not_started answers
+ * are returned, not thrown: they cost nothing more here (docs/rate-limits.md).
+ */
+const REFUSED_BEFORE_DECISION: ReadonlySet<string> = new Set([
+	"invalid_request",
+	"unknown_sku",
+	"payload_too_large",
+	"unsupported_media_type",
+	"cost_limit",
+]);
+
+function refusedBeforeDecision(error: Error | undefined): boolean {
+	return error instanceof ApiError && REFUSED_BEFORE_DECISION.has(error.code);
+}
+
 function isReserveAttempt(c: Ctx): boolean {
 	return c.req.method === "POST" && /^\/api\/reservations\/?$/.test(c.req.path);
 }
@@ -186,7 +204,8 @@ function isReserveAttempt(c: Ctx): boolean {
  * except a reserve attempt by a valid session — those are governed by the
  * session's own, exact limit in the SKU object (200/min, docs/rate-limits.md), which a
  * per-IP 100/min would otherwise cut in half; a reserve attempt that turns out
- * to have no valid session is charged to the IP after all.
+ * to have no valid session, or that is refused before the object's decision, is charged to the
+ * IP after all.
  */
 export const rateLimits: MiddlewareHandler<AppEnv> = async (c, next) => {
 	const config = c.get("config").rateLimits;
@@ -212,7 +231,8 @@ export const rateLimits: MiddlewareHandler<AppEnv> = async (c, next) => {
 			if (!d.ok) return refuseIp(c, "writes", config, d.retryAfterMs);
 		}
 		await next();
-		if (c.get("session") === undefined) takeIp("writes", ip, now, config.writes, config.windowMs);
+		if (c.get("session") === undefined || refusedBeforeDecision(c.error))
+			takeIp("writes", ip, now, config.writes, config.windowMs);
 		return;
 	}
 	const d = takeIp("writes", ip, now, config.writes, config.windowMs);

@@ -1,0 +1,47 @@
+// A reserve attempt by a valid session that is refused before the SKU object's decision — a bad
+// body, an unknown SKU — meets no session limit (that lives in the object), so it is a write of
+// the address's (docs/rate-limits.md, "Reserve attempts and the per-IP writes limit"). Attempts
+// the object decides still spend none of the address's writes. Inside workerd, RATE_LIMITS=on.
+import { describe, expect, it } from "vitest";
+import { createProduct, newSession } from "./helpers.ts";
+import { freshIp, limited } from "./ratelimit-support.ts";
+
+const vars = { RATE_LIMIT_WRITES: "5" };
+
+describe("reserve attempts refused before the object's decision", () => {
+	it("a bad body spends the address's writes: after 5 × 400 the next attempt is 429 ip_writes", async () => {
+		const sku = await createProduct({ totalStock: 5 });
+		const token = await newSession();
+		const ip = freshIp();
+		const reserve = (body: unknown) =>
+			limited("POST", "/api/reservations", { ip, token, vars, body });
+		for (let i = 0; i < 5; i++)
+			expect((await reserve({ sku, quantity: 0 })).status, `#${i + 1}`).toBe(400);
+		const refused = await reserve({ sku, quantity: 1 });
+		expect(refused.status).toBe(429);
+		expect(refused.body.error?.code).toBe("rate_limited");
+		expect(refused.body.error?.message).toContain("5 write requests per 60 s");
+		expect(refused.headers.get("retry-after")).toMatch(/^\d+$/);
+	});
+
+	it("an unknown SKU spends them too", async () => {
+		const token = await newSession();
+		const ip = freshIp();
+		const sku = `NOPE-${crypto.randomUUID().slice(0, 8).toUpperCase()}`;
+		const reserve = () => limited("POST", "/api/reservations", { ip, token, vars, body: { sku } });
+		for (let i = 0; i < 5; i++) expect((await reserve()).status, `#${i + 1}`).toBe(404);
+		expect((await reserve()).status).toBe(429);
+	});
+
+	it("attempts the object decides spend none of them", async () => {
+		const sku = await createProduct({ totalStock: 20, perUserLimit: 20 });
+		const token = await newSession();
+		const ip = freshIp();
+		const reserve = (body: unknown) =>
+			limited("POST", "/api/reservations", { ip, token, vars, body });
+		for (let i = 0; i < 8; i++)
+			expect((await reserve({ sku, quantity: 1 })).status, `#${i + 1}`).toBe(201);
+		for (let i = 0; i < 5; i++) expect((await reserve({ sku, quantity: -1 })).status).toBe(400);
+		expect((await reserve({ sku, quantity: 1 })).status).toBe(429);
+	});
+});
