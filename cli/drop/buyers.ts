@@ -34,7 +34,7 @@ const LIMIT_MARGIN = 1.1;
 /** The client address the drop's operator traffic presents (setup, sampler, records). */
 export const OPERATOR_IP = "2001:db8:d409:1::1";
 
-/** Buyers' /64s start here: 2^28 of them below the operator's 2001:db8:d409::/48. */
+/** Buyers' /64s start at 2001:db8:b000::/64: room for 2^28 buyers, none in the operator's 2001:db8:d409::/48. */
 const BUYER_PREFIX_BASE = 0xb000;
 
 /**
