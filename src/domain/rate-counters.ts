@@ -108,6 +108,18 @@ export class TokenBucket {
 		this.updatedAtMs = nowMs;
 	}
 
+	/** A bucket as it was stored (`state()`), for a counter kept outside memory. */
+	static restored(tokens: number, updatedAtMs: number): TokenBucket {
+		const bucket = new TokenBucket(0, updatedAtMs);
+		bucket.tokens = tokens;
+		return bucket;
+	}
+
+	/** What to store to restore this bucket later. */
+	state(): { tokens: number; updatedAtMs: number } {
+		return { tokens: this.tokens, updatedAtMs: this.updatedAtMs };
+	}
+
 	/** Takes one token if there is a whole one. */
 	take(nowMs: number, limit: number, windowMs: number): Decision {
 		const tokens = this.refill(nowMs, limit, windowMs);

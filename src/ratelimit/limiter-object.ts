@@ -1,6 +1,6 @@
 // A dedicated limiter Durable Object, for the limits that must be exact across
 // every isolate and location but are rare: resets (docs/api.md: at most one a minute
-// per client IP). One object per key (a keyed hash of the IP, src/worker/secrets.ts), so
+// per client IP), and session creation (a token bucket per client key, beside the isolate's). One object per key (a keyed hash of the IP, src/worker/secrets.ts), so
 // keys never contend. It is an extra hop — measured at about half the edge's throughput
 // (docs/decisions/010-rate-limit-counters.md) — which is why the hot paths do not use it.
 //
@@ -8,7 +8,7 @@
 // to no SKU (session creation, the product list), merged in batches.
 
 import { DurableObject } from "cloudflare:workers";
-import type { Decision } from "../domain/rate-counters.ts";
+import { type Decision, TokenBucket } from "../domain/rate-counters.ts";
 import { type Migration, migrate } from "../storage/do-migrations.ts";
 
 /** The one instance that keeps the global refusal tallies. */
@@ -26,6 +26,13 @@ export const LIMITER_MIGRATIONS: readonly Migration[] = [
 			"CREATE TABLE IF NOT EXISTS hits (at_ms REAL NOT NULL)",
 			"CREATE INDEX IF NOT EXISTS hits_at ON hits (at_ms)",
 			"CREATE TABLE IF NOT EXISTS totals (reason TEXT PRIMARY KEY, n INTEGER NOT NULL)",
+		],
+	},
+	{
+		version: 2,
+		name: "a token bucket (session creation per client key)",
+		up: [
+			"CREATE TABLE bucket (id INTEGER PRIMARY KEY CHECK (id = 1), tokens REAL NOT NULL, updated_ms REAL NOT NULL)",
 		],
 	},
 ];
@@ -60,6 +67,30 @@ export class RateLimiterObject extends DurableObject {
 		// One more fits once the hit that would make room leaves the window.
 		const freeing = hits[hits.length - limit];
 		return { ok: false, retryAfterMs: freeing === undefined ? windowMs : freeing + windowMs - now };
+	}
+
+	/**
+	 * A token bucket, durable: `limit` at most at once, refilled at `limit` per `windowMs` — the
+	 * shape of the isolates' session buckets (src/ratelimit/edge-counters.ts), counted once for
+	 * every isolate. `nowMs` only from a request that names its time (RATE_LIMIT_CLOCK=request).
+	 */
+	takeToken(limit: number, windowMs: number, nowMs?: number): Decision {
+		const now = nowMs ?? Date.now();
+		const row = this.sql
+			.exec<{ tokens: number; updated_ms: number }>("SELECT tokens, updated_ms FROM bucket")
+			.toArray()[0];
+		const bucket =
+			row === undefined
+				? new TokenBucket(limit, now)
+				: TokenBucket.restored(row.tokens, row.updated_ms);
+		const decision = bucket.take(now, limit, windowMs);
+		const { tokens, updatedAtMs } = bucket.state();
+		this.sql.exec(
+			"INSERT INTO bucket (id, tokens, updated_ms) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET tokens = excluded.tokens, updated_ms = excluded.updated_ms",
+			tokens,
+			updatedAtMs,
+		);
+		return decision;
 	}
 
 	record(counts: Record<string, number>): void {

@@ -13,7 +13,7 @@
 
 import type { MiddlewareHandler, Next } from "hono";
 import { SKU_PATTERN } from "../../domain/bounds.ts";
-import { retryAfterSeconds } from "../../domain/rate-counters.ts";
+import { type Decision, retryAfterSeconds } from "../../domain/rate-counters.ts";
 import { latencyBucket } from "../../domain/timeseries.ts";
 import { EDGE_ANSWERED, EDGE_LATENCY_PREFIX } from "../../inventory/rpc.ts";
 import {
@@ -46,7 +46,7 @@ export const EDGE_REJECTION_KEY = {
 	reset: "rate_limited.reset",
 } as const;
 
-/** Hex characters of the IP hash that name a client's reset limiter (128 bits: no collisions). */
+/** Hex characters of the IP hash that name a client's reset and session limiters (128 bits: no collisions). */
 const RESET_KEY_HEX = 32;
 
 /** The reserve limits for the SKU object; null when RATE_LIMITS=off. */
@@ -250,12 +250,48 @@ export const rateLimits: MiddlewareHandler<AppEnv> = async (c, next) => {
  * (docs/decisions/130-idle-tickets-farms-and-a-session-ending-in-line.md) is not refused with the
  * office that opened the drop at the same moment.
  */
-export function newSessionRefusal(c: Ctx): Response | null {
+export async function newSessionRefusal(c: Ctx): Promise<Response | null> {
 	const config = c.get("config").rateLimits;
 	if (config === null) return null;
 	const now = limitClockMs(c, config, Date.now());
-	const s = takeIp("sessions", clientKeyOf(c), now, config.sessions, config.windowMs);
-	return s.ok ? null : refuseIp(c, "sessions", config, s.retryAfterMs);
+	const key = clientKeyOf(c);
+	const s = takeIp("sessions", key, now, config.sessions, config.windowMs);
+	if (!s.ok) return refuseIp(c, "sessions", config, s.retryAfterMs);
+	const everywhere = await takeSessionEverywhere(c, config, key, now);
+	return everywhere.ok ? null : refuseIp(c, "sessions", config, everywhere.retryAfterMs);
+}
+
+/**
+ * The session bucket once more, counted for every isolate: on Cloudflare each isolate keeps its
+ * own buckets (ratelimit/edge-counters.ts), so a client whose connections reach several would
+ * get RATE_LIMIT_SESSIONS a window from each. The limiter object of the client key's hash keeps
+ * the same bucket exactly. Worth its call here only: making a session already waits for
+ * siteverify and a KV write, and no hot path comes through. A limiter that cannot be reached
+ * leaves the isolate's verdict standing (logged), rather than turning every new buyer away.
+ */
+async function takeSessionEverywhere(
+	c: Ctx,
+	config: RateLimitConfig,
+	clientKey: string,
+	nowMs: number,
+): Promise<Decision> {
+	try {
+		const hash = await ipHash(c.get("config").ipHashSecret, clientKey, Date.now());
+		const limiter = c.env.LIMITER.get(
+			c.env.LIMITER.idFromName(`sessions:${hash.slice(0, RESET_KEY_HEX)}`),
+		);
+		return await limiter.takeToken(
+			config.sessions,
+			config.windowMs,
+			config.clock === "request" ? nowMs : undefined,
+		);
+	} catch (error) {
+		console.warn(
+			"the session limiter could not be reached; this isolate's count stands",
+			String(error),
+		);
+		return { ok: true };
+	}
 }
 
 /**

@@ -33,7 +33,7 @@ sessions.post("/", async (c) => {
 	const renewing =
 		renewToken === undefined ? null : await renewableSession(c.env.SESSIONS, renewToken);
 	if (renewing === null) {
-		const refused = newSessionRefusal(c);
+		const refused = await newSessionRefusal(c);
 		if (refused !== null) return refused;
 	}
 	const debug = config.debugToken;
