@@ -131,6 +131,17 @@ export class TokenBucket {
 		return { ok: false, retryAfterMs: Math.ceil(((1 - tokens) * windowMs) / limit) };
 	}
 
+	/**
+	 * Counts one request already served, whether or not a token was there: the bucket may go
+	 * into debt, at most `limit` deep (one window's refill), and refuses until it is repaid. For
+	 * a request judged only after its answer (middleware/ratelimit.ts): requests in flight
+	 * together all passed the check before any was counted, and a take that refused them
+	 * afterwards would count none of them past the first empty bucket.
+	 */
+	charge(nowMs: number, limit: number, windowMs: number): void {
+		this.tokens = Math.max(-limit, this.refill(nowMs, limit, windowMs) - 1);
+	}
+
 	/** True when a `take` now would succeed; changes nothing. */
 	wouldAllow(nowMs: number, limit: number, windowMs: number): boolean {
 		return this.refill(nowMs, limit, windowMs) >= 1 - TOKEN_EPSILON;

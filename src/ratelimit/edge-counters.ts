@@ -36,6 +36,17 @@ export function takeIp(
 	return buckets[kind].use(ip, () => new TokenBucket(limit, nowMs)).take(nowMs, limit, windowMs);
 }
 
+/** Counts a request already served against the IP, into debt if need be (TokenBucket.charge). */
+export function chargeIp(
+	kind: IpLimit,
+	ip: string,
+	nowMs: number,
+	limit: number,
+	windowMs: number,
+): void {
+	buckets[kind].use(ip, () => new TokenBucket(limit, nowMs)).charge(nowMs, limit, windowMs);
+}
+
 /** Would a take succeed? Changes nothing; an unseen IP is full. */
 export function ipWouldAllow(
 	kind: IpLimit,

@@ -3,6 +3,7 @@
 // the address's (docs/rate-limits.md, "Reserve attempts and the per-IP writes limit"). Attempts
 // the object decides still spend none of the address's writes. Inside workerd, RATE_LIMITS=on.
 import { describe, expect, it } from "vitest";
+import { TestClock } from "../support/clock.ts";
 import { createProduct, newSession } from "./helpers.ts";
 import { freshIp, limited } from "./ratelimit-support.ts";
 
@@ -22,6 +23,30 @@ describe("reserve attempts refused before the object's decision", () => {
 		expect(refused.body.error?.code).toBe("rate_limited");
 		expect(refused.body.error?.message).toContain("5 write requests per 60 s");
 		expect(refused.headers.get("retry-after")).toMatch(/^\d+$/);
+	});
+
+	it("attempts in flight together are all counted: a refilled token does not let the next wave through", async () => {
+		const sku = await createProduct({ totalStock: 5 });
+		const token = await newSession();
+		const ip = freshIp();
+		const clock = new TestClock();
+		const wave = (atMs: number) =>
+			Promise.all(
+				Array.from({ length: 20 }, () =>
+					limited("POST", "/api/reservations", {
+						ip,
+						token,
+						vars,
+						atMs,
+						body: { sku, quantity: 0 },
+					}),
+				),
+			);
+		const first = await wave(clock.nowMs);
+		expect(first.filter((r) => r.status === 400).length).toBeGreaterThanOrEqual(5);
+		// One write's refill later (5 a minute: 12 s), the address is still in debt for the wave.
+		const second = await wave(clock.advance(12_000));
+		expect(second.map((r) => r.status).filter((s) => s !== 429)).toEqual([]);
 	});
 
 	it("an unknown SKU spends them too", async () => {

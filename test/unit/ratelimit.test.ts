@@ -124,6 +124,18 @@ describe("TokenBucket: per-IP reads and writes", () => {
 		expect(admitted).toBeGreaterThanOrEqual(10 * RATE_LIMIT_READS);
 	});
 
+	it("counts requests served before they were judged, into debt one window deep, with an honest Retry-After", () => {
+		const b = new TokenBucket(5, T0);
+		// 20 requests passed the check together; each is charged after its answer.
+		for (let i = 0; i < 20; i++) b.charge(T0, 5, MINUTE_MS);
+		// Not the 5 a take would have counted: the debt is 5 deep (one window's refill) ...
+		const refused = b.take(T0, 5, MINUTE_MS);
+		expect(refused).toEqual({ ok: false, retryAfterMs: (6 * MINUTE_MS) / 5 });
+		// ... and repaid by then, not a moment before.
+		expect(b.take(T0 + (6 * MINUTE_MS) / 5 - 1, 5, MINUTE_MS).ok).toBe(false);
+		expect(b.take(T0 + (6 * MINUTE_MS) / 5, 5, MINUTE_MS).ok).toBe(true);
+	});
+
 	it("every Retry-After is honest", { timeout: PROPERTY_TIMEOUT_MS }, () => {
 		fc.assert(
 			fc.property(

@@ -22,6 +22,7 @@ import {
 	TEST_CLOCK_HEADER,
 } from "../../ratelimit/config.ts";
 import {
+	chargeIp,
 	flushSoon,
 	type IpLimit,
 	ipWouldAllow,
@@ -231,8 +232,10 @@ export const rateLimits: MiddlewareHandler<AppEnv> = async (c, next) => {
 			if (!d.ok) return refuseIp(c, "writes", config, d.retryAfterMs);
 		}
 		await next();
+		// Charged after the answer, so into debt if need be: attempts in flight together all passed
+		// the check above before any of them was counted.
 		if (c.get("session") === undefined || refusedBeforeDecision(c.error))
-			takeIp("writes", ip, now, config.writes, config.windowMs);
+			chargeIp("writes", ip, now, config.writes, config.windowMs);
 		return;
 	}
 	const d = takeIp("writes", ip, now, config.writes, config.windowMs);
