@@ -7,6 +7,7 @@ import type { Env } from "./env.ts";
 import { ApiError, type AppEnv, fail, ok } from "./http.ts";
 import { loadConfig } from "./middleware/config.ts";
 import { rateLimits } from "./middleware/ratelimit.ts";
+import { requestIdOf } from "./request-id.ts";
 import { admin } from "./routes/admin.ts";
 import { adminLimits } from "./routes/admin-limits.ts";
 import { checkout } from "./routes/checkout.ts";
@@ -21,19 +22,6 @@ import { sessionHolds } from "./routes/session-holds.ts";
 import { sessions } from "./routes/sessions.ts";
 import { turnstileLocal } from "./routes/turnstile-local.ts";
 import { guardStorage, STORAGE_RETRY_AFTER_SECONDS, StorageUnavailable } from "./storage-errors.ts";
-
-/**
- * Request ids: a random prefix drawn once per isolate and a counter, so an id costs one
- * string concatenation (a clock read and a random draw per request showed in the CPU profile,
- * docs/hot-path/edge-cost.md "The edge's per-request cost"). Unique within an isolate by the counter, and
- * across isolates by the 48-bit prefix.
- */
-const ID_PREFIX = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
-let counter = 0;
-function requestId(): string {
-	counter += 1;
-	return `${ID_PREFIX}-${counter.toString(36)}`;
-}
 
 /**
  * The environment every route sees, per raw environment object: D1 and KV failures become 503
@@ -63,7 +51,7 @@ export const app = new Hono<AppEnv>();
 // Not async: a request whose session is known without I/O passes on to its route without a
 // promise of this middleware's own (docs/hot-path/edge-cost.md, "What every request pays").
 app.use("*", (c, next) => {
-	c.set("requestId", c.req.header("cf-ray") ?? requestId());
+	c.set("requestId", requestIdOf(c.req.header("cf-ray")));
 	c.set("startedAtMs", Date.now());
 	c.env = guardedEnv(c.env);
 	const invalid = loadConfig(c);
