@@ -139,8 +139,11 @@ console.log(
 );
 
 process.env.RG_INSPECTOR_PORT = String(INSPECTOR_PORT);
-// Room for every viewer asked for, and no more (src/shared/config.ts MAX_LIVE_SOCKETS).
+// Room for every viewer asked for, and no more (src/shared/config.ts MAX_LIVE_SOCKETS). Every
+// viewer comes from this machine's one address, so that address may hold them all
+// (MAX_LIVE_SOCKETS_PER_ADDRESS, docs/rate-limits.md "Live-feed places per address").
 process.env.MAX_LIVE_SOCKETS = String(VIEWERS);
+process.env.MAX_LIVE_SOCKETS_PER_ADDRESS = String(VIEWERS);
 const product = await startServerScript("start");
 try {
 	const leader = product.pids()[0];

@@ -160,6 +160,13 @@ export const QUEUED_MEMO_MS = 1000;
  */
 export const DEFAULT_MAX_LIVE_SOCKETS = 5_000;
 /**
+ * Live viewers of one SKU from one client address unless MAX_LIVE_SOCKETS_PER_ADDRESS says
+ * otherwise (inventory/live.ts). Sized for a NAT: an office or a classroom watching one drop, a
+ * tab or two each, stays under it; one address holds 1 % of the default feed at most, so a script
+ * needs 100 addresses to fill it (docs/decisions/128-live-feed-places-per-address.md).
+ */
+export const DEFAULT_MAX_LIVE_SOCKETS_PER_ADDRESS = 50;
+/**
  * MAX_LIVE_SOCKETS at most: Cloudflare's own ceiling of hibernatable WebSockets on one Durable
  * Object (32,768); a bound above it would promise viewers the platform refuses anyway.
  */

@@ -13,6 +13,23 @@ export const LIVE_INTERVAL_MS = 100;
 /** The hibernation tag of sockets that asked for product messages (`?with=product`). */
 export const PRODUCT_TAG = "product";
 
+/**
+ * The header the Worker sets on an upgrade it hands the object: a keyed hash of the client's
+ * address (src/worker/routes/live.ts), never the address itself. The socket is tagged with it, so
+ * the object counts an address's open sockets with `getWebSockets(tag)`, which hibernation keeps.
+ */
+export const LIVE_CLIENT_HEADER = "x-rg-live-client";
+/** The hibernation tag of an address's sockets: this prefix and the header's hash. */
+const ADDRESS_TAG_PREFIX = "address:";
+
+/** What bounds the feed's sockets (src/shared/config.ts). */
+export interface LiveBounds {
+	/** Sockets open at once at most (MAX_LIVE_SOCKETS); the next is refused 503. */
+	sockets: number;
+	/** Of those, one client address's at most (MAX_LIVE_SOCKETS_PER_ADDRESS); its next is refused 429. */
+	perAddress: number;
+}
+
 /** The live feed's one query parameter: `with=product` asks for product messages too. */
 export const LIVE_WITH_PARAM = "with";
 
@@ -51,8 +68,7 @@ export class LiveFeed {
 	constructor(
 		private readonly ctx: DurableObjectState,
 		private readonly snapshot: () => Availability | null,
-		/** Sockets open at once at most (MAX_LIVE_SOCKETS, src/shared/config.ts); the next is refused. */
-		private readonly maxSockets: number,
+		private readonly bounds: LiveBounds,
 		private readonly clock: () => number = () => Date.now(),
 	) {}
 
@@ -60,16 +76,28 @@ export class LiveFeed {
 		if (request.headers.get("Upgrade")?.toLowerCase() !== "websocket") {
 			return new Response("expected a WebSocket upgrade", { status: 400 });
 		}
-		if (this.ctx.getWebSockets().length >= this.maxSockets) {
+		// One address first: a script behind it is told so, rather than "full" while it holds the places.
+		const client = request.headers.get(LIVE_CLIENT_HEADER);
+		const addressTag = client === null ? null : `${ADDRESS_TAG_PREFIX}${client}`;
+		const { perAddress } = this.bounds;
+		if (addressTag !== null && this.ctx.getWebSockets(addressTag).length >= perAddress) {
+			const feeds = perAddress === 1 ? "1 live feed" : `${perAddress} live feeds`;
+			return new Response(
+				`Your address already has ${feeds} of this product open, as many as one address may: close one, or read availability instead.`,
+				{ status: 429 },
+			);
+		}
+		if (this.ctx.getWebSockets().length >= this.bounds.sockets) {
 			return new Response("too many live viewers", { status: 503 });
 		}
-		const withProduct = new URL(request.url).searchParams
-			.getAll(LIVE_WITH_PARAM)
-			.includes(PRODUCT_TAG);
-		const { 0: client, 1: server } = new WebSocketPair();
-		this.ctx.acceptWebSocket(server, withProduct ? [PRODUCT_TAG] : []);
+		const tags: string[] = [];
+		if (new URL(request.url).searchParams.getAll(LIVE_WITH_PARAM).includes(PRODUCT_TAG))
+			tags.push(PRODUCT_TAG);
+		if (addressTag !== null) tags.push(addressTag);
+		const { 0: peer, 1: server } = new WebSocketPair();
+		this.ctx.acceptWebSocket(server, tags);
 		this.answer(server);
-		return new Response(null, { status: 101, webSocket: client });
+		return new Response(null, { status: 101, webSocket: peer });
 	}
 
 	/**

@@ -217,7 +217,10 @@ export abstract class SkuObjectParts extends DurableObject<InventoryEnv> {
 				windowMs: loaded.config.paymentTimeoutMs,
 			},
 		);
-		this.live = new LiveFeed(ctx, () => this.availabilityNow(), loaded.config.maxLiveSockets);
+		this.live = new LiveFeed(ctx, () => this.availabilityNow(), {
+			sockets: loaded.config.maxLiveSockets,
+			perAddress: loaded.config.maxLiveSocketsPerAddress,
+		});
 		// The in-memory model is a cache of the durable one, rebuilt here (docs/architecture.md).
 		ctx.blockConcurrencyWhile(async () => {
 			this.load();

@@ -94,3 +94,36 @@ export function hostnames() {
 		return names;
 	});
 }
+
+/**
+ * A comma-separated list of web origins (`https://shop.example`, a port if not the scheme's own):
+ * each an http(s) URL with no path, query or credentials, kept as its origin (host in lower case, a
+ * scheme's own port left out) as browsers send it in `Origin`. Empty when unset.
+ */
+export function originList() {
+	return text().transform((raw, ctx): readonly string[] => {
+		if (isBlank(raw)) return [];
+		const origins: string[] = [];
+		for (const item of raw.split(",").map((s) => s.trim())) {
+			if (item === "") continue;
+			const url = URL.canParse(item) ? new URL(item) : null;
+			const isOrigin =
+				url !== null &&
+				(url.protocol === "https:" || url.protocol === "http:") &&
+				url.pathname === "/" &&
+				url.search === "" &&
+				url.hash === "" &&
+				url.username === "" &&
+				url.password === "" &&
+				!item.endsWith("?") &&
+				!item.endsWith("#");
+			if (!isOrigin)
+				return problem(
+					ctx,
+					`must list web origins such as "https://shop.example", separated by commas; ${JSON.stringify(item)} is not one`,
+				);
+			origins.push(url.origin);
+		}
+		return origins;
+	});
+}

@@ -58,4 +58,11 @@ export interface Config {
 	objectCallsPerSec: number | null;
 	/** Live viewers one SKU object serves; the next upgrade is refused (src/inventory/live.ts). */
 	maxLiveSockets: number;
+	/** Of those, the sockets one client address holds open; its next upgrade is refused 429. */
+	maxLiveSocketsPerAddress: number;
+	/**
+	 * Origins, besides the request's own, whose pages may open the live feed (LIVE_FEED_ORIGINS);
+	 * an upgrade from any other page is refused 403 (src/worker/live-origin.ts).
+	 */
+	liveFeedOrigins: readonly string[];
 }

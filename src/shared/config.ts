@@ -14,6 +14,7 @@ import { z } from "zod";
 import {
 	DEFAULT_HOLD_SECONDS,
 	DEFAULT_MAX_LIVE_SOCKETS,
+	DEFAULT_MAX_LIVE_SOCKETS_PER_ADDRESS,
 	DEFAULT_SESSION_TTL_SECONDS,
 	IDEMPOTENCY_REJECTED_SECONDS,
 	LIVE_SOCKETS_CEILING,
@@ -46,6 +47,7 @@ import {
 	integer,
 	isBlank,
 	oneOf,
+	originList,
 	problem,
 	secret,
 	text,
@@ -156,6 +158,14 @@ export const ConfigVarsSchema = z.object({
 	// Live viewers one SKU object serves before it refuses the upgrade (src/inventory/live.ts). At
 	// least 1: 0 would refuse every feed, where OBJECT_CALLS_PER_SEC's 0 means "no limit".
 	MAX_LIVE_SOCKETS: integer(1, LIVE_SOCKETS_CEILING, DEFAULT_MAX_LIVE_SOCKETS),
+	// Of those, the sockets one client address holds open at once (src/inventory/live.ts).
+	MAX_LIVE_SOCKETS_PER_ADDRESS: integer(
+		1,
+		LIVE_SOCKETS_CEILING,
+		DEFAULT_MAX_LIVE_SOCKETS_PER_ADDRESS,
+	),
+	// Pages of other origins than the Worker's own that may open the live feed (worker/live-origin.ts).
+	LIVE_FEED_ORIGINS: originList(),
 });
 
 /** The variables as they arrive: every one an optional string. */
@@ -239,6 +249,8 @@ export function parseConfig(vars: Readonly<Record<string, unknown>>): ConfigResu
 			paymentTimeoutMs: v.PAYMENT_TIMEOUT_MS,
 			objectCallsPerSec: v.OBJECT_CALLS_PER_SEC === 0 ? null : v.OBJECT_CALLS_PER_SEC,
 			maxLiveSockets: v.MAX_LIVE_SOCKETS,
+			maxLiveSocketsPerAddress: v.MAX_LIVE_SOCKETS_PER_ADDRESS,
+			liveFeedOrigins: v.LIVE_FEED_ORIGINS,
 		},
 	};
 }

@@ -1,6 +1,6 @@
 // The server's own refusal of the live feed, in Chromium: a server started with
 // MAX_LIVE_SOCKETS=1 keeps one viewer per SKU, so the second buyer's page meets the Worker's real
-// 503 (the object's count of its sockets, mapped by src/worker/routes/products.ts), not a socket
+// 503 (the object's count of its sockets, mapped by src/worker/routes/live.ts), not a socket
 // refused by Playwright's routing as in storefront-feed-refused.test.ts. The page behaves as
 // docs/storefront.md "The live connection" says: it reads the product in the feed's place at
 // once, the stock is not greyed and moves with the reads, Reserve works; and when the first

@@ -47,7 +47,9 @@ const bounded: WebSocket[] = [];
 function acceptBounded(sku: string) {
 	const stub = env.INVENTORY.get(env.INVENTORY.idFromName(sku));
 	return runInDurableObject(stub, (_: InventoryObject, state) => {
-		const res = new LiveFeed(state, () => null, BOUND).accept(upgrade(sku));
+		const res = new LiveFeed(state, () => null, { sockets: BOUND, perAddress: BOUND }).accept(
+			upgrade(sku),
+		);
 		if (res.webSocket !== null) {
 			res.webSocket.accept();
 			bounded.push(res.webSocket);

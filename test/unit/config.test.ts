@@ -73,6 +73,8 @@ describe("parseConfig", () => {
 			paymentTimeoutMs: 20_000,
 			objectCallsPerSec: null,
 			maxLiveSockets: 5_000,
+			maxLiveSocketsPerAddress: 50,
+			liveFeedOrigins: [],
 		});
 	});
 
@@ -96,6 +98,8 @@ describe("parseConfig", () => {
 			MAX_LIVE_SOCKETS: "2",
 			RATE_LIMIT_IPV6_PREFIX: "48",
 			TURNSTILE_HOSTNAMES: " Shop.Example.com, www.shop.example.com ,",
+			MAX_LIVE_SOCKETS_PER_ADDRESS: "1",
+			LIVE_FEED_ORIGINS: " https://Shop.example/ ,http://shop.example:8080,",
 		});
 		expect(result.ok && result.config).toMatchObject({
 			environment: "local",
@@ -116,6 +120,9 @@ describe("parseConfig", () => {
 			payment: { provider: "stripe", secretKey: "sk_test_x", apiBase: undefined },
 			paymentTimeoutMs: 60_000,
 			maxLiveSockets: 2,
+			maxLiveSocketsPerAddress: 1,
+			// As browsers send Origin: the host in lower case, no trailing slash.
+			liveFeedOrigins: ["https://shop.example", "http://shop.example:8080"],
 		});
 	});
 
@@ -168,6 +175,21 @@ describe("parseConfig", () => {
 				{ TURNSTILE_HOSTNAMES: "shop.example.com:8443" },
 				/TURNSTILE_HOSTNAMES must list host names/,
 			],
+			[
+				{ MAX_LIVE_SOCKETS_PER_ADDRESS: "0" },
+				/MAX_LIVE_SOCKETS_PER_ADDRESS must be a whole number from 1 to 32768, got "0"/,
+			],
+			// An origin has no path, query or credentials, and is http(s): anything else is a typo.
+			...[
+				"shop.example",
+				"https://shop.example/store",
+				"https://shop.example?x",
+				"ws://shop.example",
+				"https://a@shop.example",
+			].map((value): [Record<string, string>, RegExp] => [
+				{ LIVE_FEED_ORIGINS: value },
+				/LIVE_FEED_ORIGINS must list web origins such as "https:\/\/shop.example"/,
+			]),
 		];
 		for (const [vars, message] of cases) {
 			expect(problems({ ...base, ...vars }), JSON.stringify(vars)).toMatch(message);

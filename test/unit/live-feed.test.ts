@@ -4,11 +4,18 @@
 // second"); an ask inside the interval is answered at its end, with the state then. Fake
 // timers drive the clock: nothing here waits or depends on the machine's speed.
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { DEFAULT_MAX_LIVE_SOCKETS } from "../../src/domain/bounds.ts";
+import {
+	DEFAULT_MAX_LIVE_SOCKETS,
+	DEFAULT_MAX_LIVE_SOCKETS_PER_ADDRESS,
+} from "../../src/domain/bounds.ts";
 import { LIVE_INTERVAL_MS, LiveFeed, PRODUCT_TAG } from "../../src/inventory/live.ts";
 import type { Availability, Product } from "../../src/shared/types.ts";
 
 const T0 = Date.UTC(2026, 10, 30, 1, 0, 0);
+const BOUNDS = {
+	sockets: DEFAULT_MAX_LIVE_SOCKETS,
+	perAddress: DEFAULT_MAX_LIVE_SOCKETS_PER_ADDRESS,
+};
 
 /** A socket as the hibernation API hands it over: send, and an attachment that survives. */
 class FakeSocket {
@@ -37,7 +44,7 @@ function feedOf(sockets: FakeSocket[], reserved: { n: number }) {
 		status: "live",
 		asOf: new Date(Date.now()).toISOString(),
 	});
-	return new LiveFeed(ctx, state, DEFAULT_MAX_LIVE_SOCKETS);
+	return new LiveFeed(ctx, state, BOUNDS);
 }
 
 const asWs = (s: FakeSocket) => s as unknown as WebSocket;
@@ -150,7 +157,7 @@ describe("LiveFeed: product messages (?with=product)", () => {
 		const ctx = {
 			getWebSockets: (tag?: string) => (tag === PRODUCT_TAG ? [tagged] : [plain, tagged]),
 		} as unknown as DurableObjectState;
-		return new LiveFeed(ctx, () => null, DEFAULT_MAX_LIVE_SOCKETS);
+		return new LiveFeed(ctx, () => null, BOUNDS);
 	}
 	const product = (perUserLimit: number): Product => ({
 		sku: "S",

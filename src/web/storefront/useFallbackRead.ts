@@ -2,8 +2,9 @@
 // HTTP every FALLBACK_READ_MS, so a page without a feed still learns of an operator's PATCH
 // (a new limit, a waiting room, a new name or price) and sees the stock move, instead of
 // only through a contradiction, a refusal or the feed's return. The server refuses a feed
-// past MAX_LIVE_SOCKETS (5,000 by default, shared/config.ts) viewers with "poll availability instead" and a Retry-After of 5 s
-// (src/worker/routes/products.ts), which a browser's WebSocket never gets to read.
+// past MAX_LIVE_SOCKETS (5,000 by default, shared/config.ts) viewers with "poll availability instead" and a Retry-After of 5 s,
+// and an address past MAX_LIVE_SOCKETS_PER_ADDRESS (50) of them with 429 and the same Retry-After
+// (src/worker/routes/live.ts): a browser's WebSocket never gets to read either.
 //
 // Bounded: one read at a time, every 10 s (±20 %) — the pace the feed's own reconnect
 // attempts settle at, so a refused tab at most doubles the calls it already makes — never

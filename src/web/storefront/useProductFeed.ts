@@ -152,7 +152,8 @@ export function useProductFeed(sku: string, api: ApiClient, source: LiveSource):
 			setState(s);
 			if (s.kind === "connecting") socketOpened.current = false;
 			// A socket closed before it opened: refused (past MAX_LIVE_SOCKETS viewers the server
-			// answers the upgrade 503, which a browser's WebSocket cannot read) or no connection.
+			// answers the upgrade 503, past an address's MAX_LIVE_SOCKETS_PER_ADDRESS 429, which a
+			// browser's WebSocket cannot read) or no connection.
 			// Once an outage: read at once, so the page knows now whether the store answers.
 			if (s.kind === "waiting" && !socketOpened.current && !readAskedThisOutage.current) {
 				readAskedThisOutage.current = true;

@@ -1,7 +1,6 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { MAX_PRODUCTS_LISTED } from "../../domain/bounds.ts";
-import { liveQueryProblem } from "../../inventory/live.ts";
 import type { Product } from "../../shared/types.ts";
 import { rememberSku, requireKnownSku } from "../catalogue.ts";
 import { decodeCursor, encodeCursor } from "../catalogue-cursor.ts";
@@ -19,9 +18,6 @@ import { readerSessionId } from "../middleware/ratelimit.ts";
 import { countParam } from "../query-count.ts";
 
 export const products = new Hono<AppEnv>();
-
-/** A SKU's live feed is full (inventory/live.ts): poll availability, or try the feed again this soon. */
-const LIVE_FULL_RETRY_AFTER_SECONDS = 5;
 
 /** The catalogue's query (docs/api.md): `limit` and `after` as the events' are read, digits and a cursor. */
 const CatalogueQuery = z.object({
@@ -117,23 +113,4 @@ products.get("/:sku/availability", async (c) => {
 	// As on the edge copy's path: the object's memory of the read goes when it sleeps.
 	if (reader !== undefined) markReader(sku, reader);
 	return ok(c, snapshot.availability);
-});
-
-products.get("/:sku/live", async (c) => {
-	const sku = c.req.param("sku");
-	if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
-		return fail(c, "invalid_request", "This endpoint is a WebSocket: send Upgrade: websocket.");
-	}
-	// Checked before the upgrade: an unknown `with` would open a feed without what it asked for.
-	const problem = liveQueryProblem(new URL(c.req.url).searchParams);
-	if (problem !== null) return fail(c, "invalid_request", problem);
-	await requireKnownSku(c, sku);
-	const response = await inventory(c.env, sku).fetch(c.req.raw);
-	if (response.status === 404)
-		return fail(c, "unknown_sku", `No product has the SKU ${JSON.stringify(sku)}.`);
-	if (response.status === 503)
-		return fail(c, "unavailable", "Too many live viewers; poll availability instead.", {
-			"Retry-After": String(LIVE_FULL_RETRY_AFTER_SECONDS),
-		});
-	return response;
 });

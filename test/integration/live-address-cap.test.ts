@@ -1,0 +1,101 @@
+// The live feed's places per client address (MAX_LIVE_SOCKETS_PER_ADDRESS, src/shared/config.ts;
+// src/inventory/live.ts): one address holds at most that many open sockets of a SKU's feed, the
+// next upgrade from it is refused 429 `rate_limited` with no socket, while another address is still
+// taken; a socket closed frees its address's place. Counted by the object from hibernation tags,
+// so the count survives the object's sleep; on a split SKU the coordinator keeps the feed and
+// counts. The workers tests run with the default bound, so the test opens that many sockets
+// through the Worker, as browsers behind one address would
+// (docs/decisions/128-live-feed-places-per-address.md).
+import { evictDurableObject, runInDurableObject } from "cloudflare:test";
+import { env, exports } from "cloudflare:workers";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { DEFAULT_MAX_LIVE_SOCKETS_PER_ADDRESS } from "../../src/domain/bounds.ts";
+import type { InventoryObject } from "../../src/inventory/object.ts";
+import { createProduct } from "./helpers.ts";
+import { freshIp } from "./ratelimit-support.ts";
+
+const worker = (exports as unknown as { default: { fetch(r: Request): Promise<Response> } })
+	.default;
+const PER_ADDRESS = DEFAULT_MAX_LIVE_SOCKETS_PER_ADDRESS;
+/** Generous: a close reaches the object as an event of its own, after the client's call returns. */
+const SETTLED = { timeout: 10_000, interval: 50 };
+
+function upgrade(sku: string, ip: string): Promise<Response> {
+	return worker.fetch(
+		new Request(`http://rg.test/api/products/${sku}/live`, {
+			headers: { upgrade: "websocket", "cf-connecting-ip": ip },
+		}),
+	);
+}
+
+const opened: WebSocket[] = [];
+afterEach(() => {
+	for (const ws of opened.splice(0)) ws.close(1000, "done");
+});
+
+/** A viewer from `ip`: its socket, accepted, once its first message came. */
+async function viewer(sku: string, ip: string): Promise<WebSocket> {
+	const res = await upgrade(sku, ip);
+	expect(res.status).toBe(101);
+	const ws = res.webSocket;
+	if (ws === null) throw new Error("no WebSocket in the 101 response");
+	const first = new Promise((resolve) => ws.addEventListener("message", resolve, { once: true }));
+	ws.accept();
+	opened.push(ws);
+	await first;
+	return ws;
+}
+
+/** `n` viewers from one address, opened at once as a script would. */
+function viewers(sku: string, ip: string, n: number): Promise<WebSocket[]> {
+	return Promise.all(Array.from({ length: n }, () => viewer(sku, ip)));
+}
+
+async function expectRefused(sku: string, ip: string): Promise<void> {
+	const res = await upgrade(sku, ip);
+	expect(res.status).toBe(429);
+	expect(res.webSocket).toBeNull();
+	expect(Number(res.headers.get("retry-after"))).toBeGreaterThan(0);
+	const body = (await res.json()) as { error: { code: string; message: string } };
+	expect(body.error.code).toBe("rate_limited");
+	expect(body.error.message).toContain(`${PER_ADDRESS} live feeds`);
+}
+
+function openCount(sku: string): Promise<number> {
+	const stub = env.INVENTORY.get(env.INVENTORY.idFromName(sku));
+	return runInDurableObject(stub, (_: InventoryObject, state) => state.getWebSockets().length);
+}
+
+describe("the live feed's places per address", () => {
+	it("refuses one address past its places while another is taken; a close frees one", async () => {
+		const sku = await createProduct({ totalStock: 2 });
+		const crowd = freshIp();
+		const [first] = await viewers(sku, crowd, PER_ADDRESS);
+		await expectRefused(sku, crowd);
+		await viewer(sku, freshIp());
+
+		first?.close(1000, "leaving");
+		await vi.waitFor(async () => expect(await openCount(sku)).toBe(PER_ADDRESS), SETTLED);
+		await viewer(sku, crowd);
+		await expectRefused(sku, crowd);
+	});
+
+	it("keeps counting an address's sockets after the object slept", async () => {
+		const sku = await createProduct({ totalStock: 2 });
+		const crowd = freshIp();
+		await viewers(sku, crowd, PER_ADDRESS);
+		await evictDurableObject(env.INVENTORY.get(env.INVENTORY.idFromName(sku)), {
+			webSockets: "hibernate",
+		});
+		await expectRefused(sku, crowd);
+		await viewer(sku, freshIp());
+	});
+
+	it("counts on a split SKU's coordinator, which keeps the feed", async () => {
+		const sku = await createProduct({ totalStock: 8, shards: 4 });
+		const crowd = freshIp();
+		await viewers(sku, crowd, PER_ADDRESS);
+		await expectRefused(sku, crowd);
+		await viewer(sku, freshIp());
+	});
+});
