@@ -10,6 +10,7 @@ import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { DEFAULT_MAX_LIVE_SOCKETS_PER_ADDRESS } from "../../src/domain/bounds.ts";
+import { LIVE_CLIENT_HEADER } from "../../src/inventory/live.ts";
 import type { InventoryObject } from "../../src/inventory/object.ts";
 import { createProduct } from "./helpers.ts";
 import { freshIp } from "./ratelimit-support.ts";
@@ -23,7 +24,13 @@ const SETTLED = { timeout: 10_000, interval: 50 };
 function upgrade(sku: string, ip: string): Promise<Response> {
 	return worker.fetch(
 		new Request(`http://rg.test/api/products/${sku}/live`, {
-			headers: { upgrade: "websocket", "cf-connecting-ip": ip },
+			// A client naming its own tag in the header the Worker sets for the object changes
+			// nothing: the Worker replaces it.
+			headers: {
+				upgrade: "websocket",
+				"cf-connecting-ip": ip,
+				[LIVE_CLIENT_HEADER]: crypto.randomUUID(),
+			},
 		}),
 	);
 }
