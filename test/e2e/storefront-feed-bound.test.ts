@@ -7,12 +7,12 @@
 // viewer leaves, the place it frees brings the second page's feed back
 // (docs/decisions/112-the-live-feeds-bound-as-a-setting.md).
 
-import { request } from "node:http";
 import { describe, expect, it } from "vitest";
 import type { Reservation } from "../../src/shared/types.ts";
-import { api, type TestServer } from "../support/server.ts";
+import { api } from "../support/server.ts";
 import { newBuyer } from "../support/shop.ts";
 import { metric } from "./browser.ts";
+import { upgradeAnswer } from "./live-upgrade.ts";
 import {
 	createDrop,
 	DESKTOP_WIDE,
@@ -30,41 +30,6 @@ const READ_LINE =
 const FALLBACK_WAIT_MS = 25_000;
 /** The feed's reconnect attempts settle at every 10 s ± 20 % (src/web/api/live-protocol.ts). */
 const RECONNECT_WAIT_MS = 30_000;
-
-/** What the server answers a WebSocket upgrade of the SKU's feed, read as a plain HTTP answer. */
-function upgradeAnswer(
-	server: TestServer,
-	sku: string,
-): Promise<{ status: number; retryAfter: string | undefined; body: string }> {
-	return new Promise((resolve, reject) => {
-		const req = request(`${server.url}/api/products/${sku}/live`, {
-			headers: {
-				connection: "Upgrade",
-				upgrade: "websocket",
-				"sec-websocket-version": "13",
-				"sec-websocket-key": Buffer.from(crypto.randomUUID().slice(0, 16)).toString("base64"),
-			},
-		});
-		req.on("upgrade", (res, socket) => {
-			// Accepted: this viewer must not take the place, so it leaves at once.
-			socket.destroy();
-			resolve({ status: res.statusCode ?? 0, retryAfter: undefined, body: "" });
-		});
-		req.on("response", (res) => {
-			let body = "";
-			res.setEncoding("utf8");
-			res.on("data", (chunk: string) => {
-				body += chunk;
-			});
-			res.on("end", () => {
-				const retry = res.headers["retry-after"];
-				resolve({ status: res.statusCode ?? 0, retryAfter: retry, body });
-			});
-		});
-		req.on("error", reject);
-		req.end();
-	});
-}
 
 describe("storefront past the server's bound of live viewers", () => {
 	const e2e = browserSuite({ server: { env: { MAX_LIVE_SOCKETS: "1" } } });

@@ -56,6 +56,8 @@ export const EXPECTED_SECONDS: Readonly<Record<string, number>> = {
 	"test/e2e/storefront-feed-refused.test.ts": 36,
 	// The server's own refusal (a bound of 1): a read every 10 s seen, then a reconnect after a leave.
 	"test/e2e/storefront-feed-bound.test.ts": 30,
+	// One address's one place on the feed: a 429 met by the second page, which reads instead.
+	"test/e2e/storefront-feed-address.test.ts": 12,
 	"test/e2e/storefront-states.test.ts": 15,
 	"test/e2e/storefront-hold-ended.test.ts": 19,
 	// Eight pairs of tabs of one buyer (a duplicated tab), each told by the other within seconds.
