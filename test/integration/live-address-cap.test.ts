@@ -4,8 +4,8 @@
 // taken; a socket closed frees its address's place. Counted by the object from hibernation tags,
 // so the count survives the object's sleep; on a split SKU the coordinator keeps the feed and
 // counts. The workers tests run with the default bound, so the test opens that many sockets
-// through the Worker, as browsers behind one address would
-// (docs/decisions/128-live-feed-places-per-address.md).
+// through the Worker, as browsers behind one address would; an IPv6 client is one address per /64
+// (the client key, src/worker/client-ip.ts) (docs/decisions/128-live-feed-places-per-address.md).
 import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
@@ -95,6 +95,20 @@ describe("the live feed's places per address", () => {
 			webSockets: "hibernate",
 		});
 		await expectRefused(sku, crowd);
+		await viewer(sku, freshIp());
+	});
+
+	it("counts the addresses of one IPv6 /64 as one client, as every per-address limit does", async () => {
+		const sku = await createProduct({ totalStock: 2 });
+		const hex = crypto.randomUUID().replace(/-/g, "");
+		const line = `2001:db8:${hex.slice(0, 4)}:${hex.slice(4, 8)}`;
+		// A new source address per connection, as privacy extensions take them.
+		await Promise.all(
+			Array.from({ length: PER_ADDRESS }, (_, i) =>
+				viewer(sku, `${line}::${(i + 1).toString(16)}`),
+			),
+		);
+		await expectRefused(sku, `${line}:ffff:1:2:3`);
 		await viewer(sku, freshIp());
 	});
 

@@ -6,7 +6,7 @@
 import { Hono } from "hono";
 import { LIVE_CLIENT_HEADER, liveQueryProblem } from "../../inventory/live.ts";
 import { requireKnownSku } from "../catalogue.ts";
-import { clientIpOf } from "../client-ip.ts";
+import { clientKeyOf } from "../client-ip.ts";
 import { type AppEnv, fail } from "../http.ts";
 import { inventory } from "../inventory-stub.ts";
 import { liveOriginProblem } from "../live-origin.ts";
@@ -35,9 +35,10 @@ live.get("/:sku/live", async (c) => {
 	const foreign = liveOriginProblem(c.req.header("origin"), c.req.url, config);
 	if (foreign !== null) return fail(c, "forbidden", foreign);
 	await requireKnownSku(c, sku);
-	// The client's address as every per-address limit reads it (worker/client-ip.ts), keyed and
-	// hashed as a session's ipHash is: the object tags the socket with it and never sees the address.
-	const hash = await ipHash(config.ipHashSecret, clientIpOf(c.req), Date.now());
+	// The client's key, as every per-address limit counts it (worker/client-ip.ts clientKeyOf: an
+	// IPv6 client by its /64), hashed as a session's ipHash is: the object tags the socket with it
+	// and never sees the address.
+	const hash = await ipHash(config.ipHashSecret, clientKeyOf(c), Date.now());
 	const request = new Request(c.req.raw);
 	// Set, never passed on: a client's own header of that name is replaced.
 	request.headers.set(LIVE_CLIENT_HEADER, hash.slice(0, CLIENT_TAG_HEX));
