@@ -12,17 +12,20 @@
 const ECHOED_ID = /^[!#-%(-;=?-~]{1,64}$/;
 
 /**
- * The Worker's own ids: a random prefix drawn once per isolate and a counter, so an id costs one
- * string concatenation (a clock read and a random draw per request showed in the CPU profile,
- * docs/hot-path/edge-cost.md "The edge's per-request cost"). Unique within an isolate by the
- * counter, and across isolates by the 48-bit prefix.
+ * The Worker's own ids: a prefix drawn once per isolate (the clock and a random draw) and a
+ * counter, so an id costs one string concatenation (a clock read and a random draw per request
+ * showed in the CPU profile, docs/hot-path/edge-cost.md "The edge's per-request cost"). Unique
+ * within an isolate by the counter, and across isolates by the prefix. Drawn at the first
+ * request, not at module scope: there workerd's clock reads 0 and its I/O-free start gives every
+ * isolate the same moment, so the prefix would name no time.
  */
-const ID_PREFIX = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
+let idPrefix: string | null = null;
 let counter = 0;
 
 /** The request's id: its `cf-ray` when that looks like an id, else one of the Worker's own. */
 export function requestIdOf(cfRay: string | undefined): string {
 	if (cfRay !== undefined && ECHOED_ID.test(cfRay)) return cfRay;
+	idPrefix ??= `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
 	counter += 1;
-	return `${ID_PREFIX}-${counter.toString(36)}`;
+	return `${idPrefix}-${counter.toString(36)}`;
 }
