@@ -71,7 +71,10 @@ export function decideReserves<S>(
 		}
 		const outcome = inv.reserve({ ...a, nowMs });
 		const stored = encode(outcome, a);
-		if (slot !== null && a.idempotencyKey !== null) {
+		// A cool-down passes with time: like a rate limit's refusal it is not the key's outcome,
+		// so the same key may reserve once it is over (domain/hold-cooldown.ts).
+		const lasting = outcome.ok || outcome.code !== "hold_cooldown";
+		if (slot !== null && a.idempotencyKey !== null && lasting) {
 			const untilMs = outcomeReplayUntilMs(outcome, nowMs, windows);
 			fresh.set(slot, { stored, untilMs });
 			store.put(a.sessionId, a.idempotencyKey, stored, untilMs);

@@ -69,7 +69,14 @@ export interface InventorySnapshot {
 }
 
 export type ReserveRejection = "sold_out" | "not_started" | "purchase_limit";
-export type ReserveOutcome = { ok: true; hold: Hold } | { ok: false; code: ReserveRejection };
+export type ReserveOutcome =
+	| { ok: true; hold: Hold }
+	| { ok: false; code: ReserveRejection }
+	/**
+	 * The session's own hold on the SKU ended unpaid a moment ago (domain/hold-cooldown.ts):
+	 * refused until `retryAtMs`. Passes with time, so never stored as a key's outcome.
+	 */
+	| { ok: false; code: "hold_cooldown"; retryAtMs: number };
 export type TransitionOutcome =
 	| { ok: true; hold: Hold }
 	| { ok: false; code: "invalid_state" | "reservation_expired" };

@@ -9,6 +9,7 @@
 
 import type { DropStatus, EventType } from "../shared/types.ts";
 import { MAX_QUANTITY } from "./bounds.ts";
+import { cooldownMs, HoldCooldowns, SANDBOX_SKU_PREFIX } from "./hold-cooldown.ts";
 import { HoldDeadlines } from "./hold-deadlines.ts";
 import type {
 	Counters,
@@ -36,6 +37,8 @@ export abstract class InventoryStock {
 	/** Units each session holds or has bought (the purchase limit counts both), and its live holds. */
 	private readonly standings: SessionStandings;
 	protected readonly deadlines = new HoldDeadlines();
+	/** Sessions whose own hold ended unpaid lately (domain/hold-cooldown.ts). */
+	private readonly cooldowns: HoldCooldowns;
 	private changedHolds = new Map<string, Hold>();
 	private events: DomainEvent[] = [];
 
@@ -43,7 +46,9 @@ export abstract class InventoryStock {
 		snapshot: InventorySnapshot,
 		activeHolds: Iterable<Hold> = [],
 		usage: Iterable<[string, number]> = [],
+		endedUnpaid: Iterable<[string, number]> = [],
 	) {
+		this.cooldowns = new HoldCooldowns(endedUnpaid);
 		this.product = { ...snapshot.product };
 		this.reserved = snapshot.reserved;
 		this.sold = snapshot.sold;
@@ -115,13 +120,27 @@ export abstract class InventoryStock {
 			this.reject(rejection);
 			return { ok: false, code: rejection };
 		}
+		// After the stock's answer (sold_out is everyone's) and before the limit's: a session
+		// cooling down holds nothing it could free, and the limit's answer would not say when.
+		const cooldown = this.cooldownOf(sessionId, nowMs);
+		if (cooldown.kind === "cooling") {
+			this.reject("hold_cooldown");
+			return { ok: false, code: "hold_cooldown", retryAtMs: cooldown.retryAtMs };
+		}
+		const overLimit = this.overLimit(sessionId, quantity);
+		if (overLimit !== null) {
+			this.reject(overLimit);
+			return { ok: false, code: overLimit };
+		}
+		const fullTermMs = nowMs + this.product.holdSeconds * 1000;
 		const hold: Hold = {
 			id: attempt.id,
 			sessionId,
 			quantity,
 			status: "RESERVED",
 			createdAtMs: nowMs,
-			expiresAtMs: nowMs + this.product.holdSeconds * 1000,
+			expiresAtMs:
+				cooldown.kind === "capped" ? Math.min(fullTermMs, cooldown.expiresAtMs) : fullTermMs,
 			idempotencyKey: attempt.idempotencyKey,
 			orderId: null,
 			paymentDeadlineMs: null,
@@ -237,6 +256,7 @@ export abstract class InventoryStock {
 		}
 		const releasedHolds = this.active.size;
 		this.active.clear();
+		this.cooldowns.clear();
 		this.deadlines.clear();
 		this.changedHolds.clear();
 		this.reserved = 0;
@@ -271,6 +291,7 @@ export abstract class InventoryStock {
 	 * attempt the limit refuses, a split SKU's shard counts the SKU's units outside it too
 	 * (`stockElsewhere`): one object answers such a session purchase_limit while the SKU has
 	 * the units, wherever they lie (docs/decisions/080-split-sku-limit-and-paged-recount.md).
+	 * The limit's own answer comes after the cool-down's (reserve).
 	 */
 	private check(
 		sessionId: string,
@@ -278,13 +299,26 @@ export abstract class InventoryStock {
 		nowMs: number,
 		stockElsewhere: number,
 	): ReserveRejection | null {
-		const { startsAtMs, perUserLimit } = this.product;
+		const { startsAtMs } = this.product;
 		if (startsAtMs !== null && nowMs < startsAtMs) return "not_started";
-		const overLimit = this.usageOf(sessionId) + quantity > perUserLimit;
-		const stock = this.counters().available + (overLimit ? Math.max(0, stockElsewhere) : 0);
+		const stock =
+			this.counters().available +
+			(this.overLimit(sessionId, quantity) !== null ? Math.max(0, stockElsewhere) : 0);
 		if (stock < quantity) return "sold_out";
-		if (overLimit) return "purchase_limit";
 		return null;
+	}
+
+	private overLimit(sessionId: string, quantity: number): "purchase_limit" | null {
+		return this.usageOf(sessionId) + quantity > this.product.perUserLimit ? "purchase_limit" : null;
+	}
+
+	/**
+	 * What the cool-down rule says of the session's next reserve (domain/hold-cooldown.ts). A
+	 * map lookup: the reserve path gains no read, write or await.
+	 */
+	cooldownOf(sessionId: string, nowMs: number) {
+		if (this.product.sku.startsWith(SANDBOX_SKU_PREFIX)) return { kind: "free" } as const;
+		return this.cooldowns.verdict(sessionId, nowMs, cooldownMs(this.product.holdSeconds));
 	}
 
 	private track(hold: Hold): void {
@@ -309,6 +343,13 @@ export abstract class InventoryStock {
 		this.active.delete(hold.id);
 		this.reserved -= hold.quantity;
 		this.standings.ended(hold);
+		// Ended unpaid, however: the session cools down on this SKU (domain/hold-cooldown.ts).
+		this.cooldowns.ended(
+			hold.sessionId,
+			Math.max(hold.expiresAtMs, nowMs),
+			nowMs,
+			cooldownMs(this.product.holdSeconds),
+		);
 		this.changed(hold);
 		this.emit({
 			type,

@@ -173,9 +173,11 @@ function decideAttempts(
 			(outcome, a): ReserveResult =>
 				outcome.ok
 					? { ok: true, reservation: toReservation(inv.product.sku, outcome.hold, now) }
-					: outcome.code === "purchase_limit"
-						? limitRefusal(inv, a.sessionId, a.quantity)
-						: { ok: false, code: outcome.code },
+					: outcome.code === "hold_cooldown"
+						? cooldownRefusal(outcome.retryAtMs, now)
+						: outcome.code === "purchase_limit"
+							? limitRefusal(inv, a.sessionId, a.quantity)
+							: { ok: false, code: outcome.code },
 			host.windows,
 		);
 		admittedAt.forEach((at, i) => {
@@ -256,6 +258,15 @@ function decideAttempts(
 		if (a !== undefined && r !== undefined) firsts.set(a.id, r);
 	}
 	return { results: final, decided: op.attempts.length - repeats };
+}
+
+/** A 429 `hold_cooldown`: whole seconds until the cool-down is over, at least 1. */
+function cooldownRefusal(retryAtMs: number, now: number): ReserveResult {
+	return {
+		ok: false,
+		code: "hold_cooldown",
+		retryAfterSeconds: Math.max(1, Math.ceil((retryAtMs - now) / 1000)),
+	};
 }
 
 /**

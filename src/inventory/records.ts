@@ -2,6 +2,7 @@
 // state row. Plain functions over `SqlStorage`, so the object keeps to
 // decisions and scheduling while this file holds the statements.
 
+import { MAX_COOLDOWN_SECONDS } from "../domain/hold-cooldown.ts";
 import { type Hold, type InventorySnapshot, isActive } from "../domain/inventory.ts";
 import { type HoldRow, holdFromRow, holdParams } from "./codec.ts";
 import type { ReserveResult } from "./rpc.ts";
@@ -270,10 +271,20 @@ export interface StoredState {
 	seq: number;
 	active: Hold[];
 	usage: [string, number][];
+	/** Sessions whose hold ended unpaid lately, and until when it held (domain/hold-cooldown.ts). */
+	endedUnpaid: [string, number][];
 }
 
+/**
+ * The sessions whose hold ended unpaid within the longest cool-down before `nowMs`, or whose
+ * released hold's time is not over: each with its latest such hold's `expires_at`. Ranges of the
+ * index holds_by_status_expiry (schema.ts migration 10), so only the recent ended holds are read.
+ */
+export const ENDED_UNPAID_SQL = `SELECT session_id, MAX(expires_at) AS until FROM holds
+ WHERE status IN ('EXPIRED', 'CANCELLED', 'PAYMENT_FAILED') AND expires_at > ? GROUP BY session_id`;
+
 /** Everything the in-memory model is rebuilt from after a restart. */
-export function loadState(sql: SqlStorage): StoredState {
+export function loadState(sql: SqlStorage, nowMs: number): StoredState {
 	const state = sql
 		.exec<{ snapshot: string; seq: number }>("SELECT snapshot, seq FROM state WHERE id = 1")
 		.one();
@@ -289,10 +300,18 @@ export function loadState(sql: SqlStorage): StoredState {
 		)
 		.toArray()
 		.map((r): [string, number] => [r.session_id, r.units]);
+	const endedUnpaid = sql
+		.exec<{ session_id: string; until: number }>(
+			ENDED_UNPAID_SQL,
+			nowMs - MAX_COOLDOWN_SECONDS * 1000,
+		)
+		.toArray()
+		.map((r): [string, number] => [r.session_id, r.until]);
 	return {
 		snapshot: JSON.parse(state.snapshot) as InventorySnapshot,
 		seq: state.seq,
 		active,
 		usage,
+		endedUnpaid,
 	};
 }

@@ -127,6 +127,11 @@ export type ReserveResult =
 			usedUnits?: number;
 			askedUnits?: number;
 	  }
+	/**
+	 * The session's own hold on the SKU ended unpaid a moment ago (domain/hold-cooldown.ts): it may
+	 * reserve the SKU again in `retryAfterSeconds`; never stored as an idempotent outcome.
+	 */
+	| { ok: false; code: "hold_cooldown"; retryAfterSeconds: number; replayed?: boolean }
 	/** The session's reserve limit (ratelimit/reserve-guard.ts); never stored as an idempotent outcome. */
 	| { ok: false; code: "rate_limited"; refusal: ReserveRefusal; replayed?: boolean }
 	/** The SKU has an enabled waiting room and the session is not admitted (inventory/waiting-room.ts); never stored. */

@@ -358,9 +358,9 @@ export abstract class SkuObjectParts extends DurableObject<InventoryEnv> {
 		migrate(this.ctx.storage, INVENTORY_MIGRATIONS, "InventoryObject");
 		this.storedReads.dropped();
 		this.room.load();
-		const state = loadState(this.sql);
+		const state = loadState(this.sql, Date.now());
 		this.deadlines.loaded();
-		this.inv = new Inventory(state.snapshot, state.active, state.usage);
+		this.inv = new Inventory(state.snapshot, state.active, state.usage, state.endedUnpaid);
 		this.state.loaded(state.seq, state.snapshot as Partial<DecisionCounts>);
 		this.saga.load();
 		const ledger = readEscrow(this.sql);

@@ -304,6 +304,7 @@ export type ErrorCode =
 	| "unsupported_media_type"
 	| "rate_limited"
 	| "queued"
+	| "hold_cooldown"
 	| "unavailable"
 	| "cost_limit"
 	| "internal_error";

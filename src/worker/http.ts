@@ -64,6 +64,7 @@ export const STATUS_OF: Record<ErrorCode, number> = {
 	unsupported_media_type: 415,
 	rate_limited: 429,
 	queued: 429,
+	hold_cooldown: 429,
 	unavailable: 503,
 	cost_limit: 503,
 	internal_error: 500,
@@ -87,6 +88,8 @@ export const DEFAULT_MESSAGE: Record<ErrorCode, string> = {
 	unsupported_media_type: "The request body must be JSON (Content-Type: application/json).",
 	rate_limited: "Too many requests; retry after the time in Retry-After.",
 	queued: "This product has a waiting room: join the queue and reserve once admitted.",
+	hold_cooldown:
+		"This session's hold on this product ended unpaid a moment ago; it may reserve it again after the time in Retry-After.",
 	unavailable: "The service is unavailable; retry shortly.",
 	cost_limit: "The demo cost limit for this session has been reached.",
 	internal_error: "An unexpected error occurred.",

@@ -3,6 +3,7 @@
 // sentence (worker/http.ts); these are the object's and eventual mode's.
 
 import type { ReserveResult } from "../inventory/rpc.ts";
+import { cooldownMessage } from "../shared/cooldown-message.ts";
 import { limitMessage } from "../shared/limit-message.ts";
 import type { Ticket } from "../shared/types.ts";
 import { type Ctx, fail, ok } from "./http.ts";
@@ -20,6 +21,16 @@ export function answerReserve(c: Ctx, sku: string, result: ReserveResult): Respo
 				"Retry-After": String(result.retryAfterSeconds),
 			},
 			{ ticket: result.ticket },
+		);
+	}
+	if (result.code === "hold_cooldown") {
+		const seconds = result.retryAfterSeconds;
+		return fail(
+			c,
+			"hold_cooldown",
+			cooldownMessage(sku, seconds),
+			{ "Retry-After": String(seconds) },
+			{ retryAfterSeconds: seconds },
 		);
 	}
 	if (result.code === "purchase_limit") {

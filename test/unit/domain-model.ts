@@ -12,7 +12,11 @@ export interface ModelHold {
 	quantity: number;
 	status: HoldStatus;
 	expiresAtMs: number;
+	/** When it ended unpaid (expired, cancelled, payment failed); null while live or once paid. */
+	endedAtMs: number | null;
 }
+
+const UNPAID_ENDS: ReadonlySet<HoldStatus> = new Set(["EXPIRED", "CANCELLED", "PAYMENT_FAILED"]);
 
 export const ACTIVE: ReadonlySet<HoldStatus> = new Set(["RESERVED", "CHECKOUT_PENDING"]);
 
@@ -61,39 +65,75 @@ export class Model {
 		for (const h of this.holds) {
 			if (h.status === "RESERVED" && h.expiresAtMs <= nowMs) {
 				h.status = "EXPIRED";
+				h.endedAtMs = nowMs;
 				n += 1;
 			}
 		}
 		return n;
 	}
 
-	reserve(id: string, sessionId: string, quantity: number, nowMs: number): ReserveRejection | null {
+	/**
+	 * The cool-down rule (src/domain/hold-cooldown.ts), from the holds themselves: until when the
+	 * session's unpaid-ended holds held their units (the latest of expiresAt and the end), or null.
+	 */
+	heldUntil(sessionId: string): number | null {
+		let until: number | null = null;
+		for (const h of this.holds) {
+			if (h.sessionId !== sessionId || !UNPAID_ENDS.has(h.status)) continue;
+			const at = Math.max(h.expiresAtMs, h.endedAtMs ?? h.expiresAtMs);
+			if (until === null || at > until) until = at;
+		}
+		return until;
+	}
+
+	/** The cool-down's length: holdSeconds within 15..60 s. */
+	get coolMs(): number {
+		return Math.min(60, Math.max(15, this.holdSeconds)) * 1000;
+	}
+
+	reserve(
+		id: string,
+		sessionId: string,
+		quantity: number,
+		nowMs: number,
+	): ReserveRejection | { code: "hold_cooldown"; retryAtMs: number } | null {
 		this.expire(nowMs);
 		this.attempts += 1;
-		let code: ReserveRejection | null = null;
+		const until = this.heldUntil(sessionId);
+		let code: ReserveRejection | "hold_cooldown" | null = null;
 		if (this.startsAtMs !== null && nowMs < this.startsAtMs) code = "not_started";
 		else if (this.total - this.reserved - this.sold < quantity) code = "sold_out";
+		else if (until !== null && nowMs >= until && nowMs < until + this.coolMs)
+			code = "hold_cooldown";
 		else if (this.usage(sessionId) + quantity > this.perUserLimit) code = "purchase_limit";
 		if (code !== null) {
 			this.rejected[code] = (this.rejected[code] ?? 0) + 1;
-			return code;
+			return code === "hold_cooldown" ? { code, retryAtMs: (until as number) + this.coolMs } : code;
 		}
+		const full = nowMs + this.holdSeconds * 1000;
 		this.holds.push({
 			id,
 			sessionId,
 			quantity,
 			status: "RESERVED",
-			expiresAtMs: nowMs + this.holdSeconds * 1000,
+			expiresAtMs: until !== null && nowMs < until ? Math.min(full, until) : full,
+			endedAtMs: null,
 		});
 		return null;
 	}
 
-	/** A transition from `from` to `to`; false (and no change) when the hold is elsewhere. */
-	move(id: string, from: HoldStatus, to: HoldStatus): boolean {
+	/** A transition from `from` to `to` at `nowMs`; false (and no change) when the hold is elsewhere. */
+	move(id: string, from: HoldStatus, to: HoldStatus, nowMs: number): boolean {
 		const h = this.find(id);
 		if (h === undefined || h.status !== from) return false;
 		h.status = to;
+		if (UNPAID_ENDS.has(to)) h.endedAtMs = nowMs;
 		return true;
+	}
+
+	/** A restart rebuilds the cool-downs from the stored holds: an end's lateness is forgotten. */
+	restarted(): void {
+		for (const h of this.holds) if (h.endedAtMs !== null) h.endedAtMs = h.expiresAtMs;
 	}
 
 	setTotal(total: number): boolean {

@@ -68,6 +68,11 @@ export function describeCode(
 			return wait !== null
 				? `Too many requests. Please wait ${seconds(wait)} and try again.`
 				: "Too many requests. Please wait a moment and try again.";
+		case "hold_cooldown":
+			// The session's own hold ended unpaid a moment ago (docs/api.md, Reservations).
+			return wait !== null
+				? `Your last hold on this product ended without a payment, so its units went to other buyers first. You can reserve it again in ${seconds(wait)}.`
+				: "Your last hold on this product ended without a payment, so its units went to other buyers first. You can reserve it again in a moment.";
 		case "reservation_expired":
 			return "Your hold expired before payment, so the units went back to stock. Reserve again if any are left.";
 		case "payment_declined":

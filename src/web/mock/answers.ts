@@ -31,6 +31,7 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
 	invalid_state: 409,
 	reservation_expired: 410,
 	rate_limited: 429,
+	hold_cooldown: 429,
 };
 
 /** The refusals' sentences the server sends without figures (worker/http.ts's defaults). */

@@ -7,6 +7,7 @@
 import { Inventory } from "../../domain/inventory.ts";
 import { costUsd } from "../../domain/pricing.ts";
 import { toAvailability, toProduct, toReservation } from "../../inventory/codec.ts";
+import { cooldownMessage } from "../../shared/cooldown-message.ts";
 import {
 	DEMO_GUARDRAIL_DEFAULT_USD,
 	DEMO_GUARDRAIL_MAX_USD,
@@ -311,6 +312,13 @@ export class MockBackend implements Transport, LiveSource {
 			nowMs: now,
 		});
 		this.checkouts.remember(inv.drain().holds);
+		if (!outcome.ok && outcome.code === "hold_cooldown") {
+			const wait = Math.max(1, Math.ceil((outcome.retryAtMs - now) / 1000));
+			return {
+				...err("hold_cooldown", cooldownMessage(sku, wait)),
+				headers: { "Retry-After": String(wait) },
+			};
+		}
 		if (!outcome.ok) {
 			// A refusal took nothing: the session's count is what it holds or bought.
 			return refusal(outcome.code, sku, {

@@ -116,7 +116,7 @@ export function Storefront() {
 	useEffect(() => {
 		if (notice?.code === undefined || sale === null || availability === null) return;
 		const untrue =
-			notice.code === "rate_limited"
+			notice.code === "rate_limited" || notice.code === "hold_cooldown"
 				? waitUntilMs > 0 && waitSeconds <= 0
 				: !stillTrue(notice.code, sale, {
 						noticeAtServerMs: notice.atServerMs ?? 0,
@@ -150,7 +150,11 @@ export function Storefront() {
 	const fail = useCallback(
 		(err: ApiErr) => {
 			if (err.code === "unauthorized") lapse();
-			const waits = err.code === "rate_limited" && err.retryAfterSeconds !== null;
+			// A limiter's 429 and a cool-down after the session's own unpaid hold both say when:
+			// Reserve counts down to it, and the notice goes when it is over.
+			const waits =
+				(err.code === "rate_limited" || err.code === "hold_cooldown") &&
+				err.retryAfterSeconds !== null;
 			if (waits) setWaitUntilMs(Date.now() + (err.retryAfterSeconds as number) * 1000);
 			if (err.code === "purchase_limit" && owner !== null)
 				elsewhere.learn(

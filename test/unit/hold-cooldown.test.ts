@@ -1,0 +1,158 @@
+// The cool-down after a session's own hold ends unpaid (src/domain/hold-cooldown.ts;
+// docs/decisions/127-a-hold-that-ends-unpaid-cools-its-session.md), on the pure model: the
+// reviewer's loop (re-reserving at expiresAt + 1 ms) is refused, another session takes the units,
+// a release keeps the hold's time, and a restart from the stored holds keeps the rule.
+
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import {
+	cooldownMs,
+	HoldCooldowns,
+	MAX_COOLDOWN_SECONDS,
+	MIN_COOLDOWN_SECONDS,
+} from "../../src/domain/hold-cooldown.ts";
+import { Inventory, type ProductConfig } from "../../src/domain/inventory.ts";
+
+const T0 = Date.UTC(2026, 0, 1);
+
+const config: ProductConfig = {
+	sku: "COOL-1",
+	name: "Cool",
+	priceCents: 100,
+	currency: "USD",
+	totalStock: 2,
+	holdSeconds: 1,
+	perUserLimit: 2,
+	startsAtMs: null,
+};
+
+function reserve(inv: Inventory, id: string, sessionId: string, nowMs: number, quantity = 2) {
+	return inv.reserve({ id, sessionId, quantity, idempotencyKey: null, nowMs });
+}
+
+describe("the cool-down after an unpaid hold", () => {
+	it("refuses the owner's reserve at expiresAt + 1 ms and lets another session take the units", () => {
+		const inv = Inventory.create(config, T0);
+		const first = reserve(inv, "a1", "A", T0);
+		if (!first.ok) throw new Error("the first hold was refused");
+		const at = first.hold.expiresAtMs + 1;
+		const cool = cooldownMs(config.holdSeconds);
+		expect(reserve(inv, "a2", "A", at)).toEqual({
+			ok: false,
+			code: "hold_cooldown",
+			retryAtMs: at + cool,
+		});
+		expect(inv.rejected.hold_cooldown).toBe(1);
+		const other = reserve(inv, "b1", "B", at);
+		expect(other.ok).toBe(true);
+		// Once B's hold ends and the cool-down is over, A may reserve again.
+		expect(reserve(inv, "a3", "A", at + cool).ok).toBe(true);
+	});
+
+	it("counts a release and a failed payment like an expiry, and a release keeps the hold's time", () => {
+		const inv = Inventory.create({ ...config, holdSeconds: 120, totalStock: 10 }, T0);
+		const held = reserve(inv, "a1", "A", T0);
+		if (!held.ok) throw new Error("refused");
+		expect(inv.cancel(held.hold, T0 + 10_000).ok).toBe(true);
+		// A changed quantity within the hold's time: a hold to the same expiresAt, not a new term.
+		const again = reserve(inv, "a2", "A", T0 + 20_000, 1);
+		expect(again.ok && again.hold.expiresAtMs).toBe(held.hold.expiresAtMs);
+		// Released again just before the end, then re-reserved at the end: refused.
+		if (!again.ok) throw new Error("refused");
+		expect(inv.cancel(again.hold, held.hold.expiresAtMs - 1).ok).toBe(true);
+		const loop = reserve(inv, "a3", "A", held.hold.expiresAtMs);
+		expect(loop).toMatchObject({ ok: false, code: "hold_cooldown" });
+		// A failed payment: the units go back at its moment, and the cool-down counts from it.
+		const b = reserve(inv, "b1", "B", T0);
+		if (!b.ok) throw new Error("refused");
+		expect(inv.beginCheckout("b1", T0 + 1000, T0 + 200_000).ok).toBe(true);
+		const failedAt = b.hold.expiresAtMs + 30_000;
+		expect(inv.failCheckout("b1", failedAt, "declined").ok).toBe(true);
+		expect(reserve(inv, "b2", "B", failedAt + 1)).toEqual({
+			ok: false,
+			code: "hold_cooldown",
+			retryAtMs: failedAt + cooldownMs(120),
+		});
+	});
+
+	it("a paid hold starts no cool-down, and a reset clears them", () => {
+		const inv = Inventory.create({ ...config, totalStock: 10, perUserLimit: 10 }, T0);
+		const paid = reserve(inv, "a1", "A", T0);
+		if (!paid.ok) throw new Error("refused");
+		inv.beginCheckout("a1", T0 + 10, T0 + 60_000);
+		inv.completeCheckout("a1", "o1", T0 + 20);
+		expect(reserve(inv, "a2", "A", T0 + 5000).ok).toBe(true);
+		expect(reserve(inv, "a3", "A", T0 + 6001)).toMatchObject({ code: "hold_cooldown" });
+		inv.reset(T0 + 6002);
+		expect(reserve(inv, "a4", "A", T0 + 6003).ok).toBe(true);
+	});
+
+	it("a demo sandbox has none (docs/decisions/012-sandbox-exemption.md)", () => {
+		const inv = Inventory.create({ ...config, sku: "SBX-0123" }, T0);
+		expect(reserve(inv, "a1", "A", T0).ok).toBe(true);
+		expect(reserve(inv, "a2", "A", T0 + 1001).ok).toBe(true);
+	});
+
+	it("is rebuilt from the stored ended holds after a restart", () => {
+		const inv = Inventory.create(config, T0);
+		const held = reserve(inv, "a1", "A", T0);
+		if (!held.ok) throw new Error("refused");
+		inv.expireDue(held.hold.expiresAtMs);
+		// What records.ts loadState reads: the session's latest unpaid-ended expires_at.
+		const restarted = new Inventory(inv.snapshot(), [], [], [["A", held.hold.expiresAtMs]]);
+		expect(reserve(restarted, "a2", "A", held.hold.expiresAtMs + 1)).toMatchObject({
+			code: "hold_cooldown",
+		});
+		expect(reserve(restarted, "b1", "B", held.hold.expiresAtMs + 1).ok).toBe(true);
+	});
+
+	it("lasts the hold's length within its bounds", () => {
+		fc.assert(
+			fc.property(fc.integer({ min: 1, max: 3600 }), (holdSeconds) => {
+				const ms = cooldownMs(holdSeconds);
+				expect(ms).toBeGreaterThanOrEqual(MIN_COOLDOWN_SECONDS * 1000);
+				expect(ms).toBeLessThanOrEqual(MAX_COOLDOWN_SECONDS * 1000);
+				if (holdSeconds >= MIN_COOLDOWN_SECONDS && holdSeconds <= MAX_COOLDOWN_SECONDS)
+					expect(ms).toBe(holdSeconds * 1000);
+			}),
+		);
+	});
+
+	it("answers by the latest end of each session and forgets sessions whose cool-down is over", () => {
+		fc.assert(
+			fc.property(
+				fc.array(
+					fc.tuple(fc.nat({ max: 20 }), fc.nat({ max: 100_000 }), fc.nat({ max: 100_000 })),
+					{
+						maxLength: 200,
+					},
+				),
+				fc.nat({ max: 200_000 }),
+				(ends, probeMs) => {
+					const coolMs = 15_000;
+					const cooldowns = new HoldCooldowns();
+					const latest = new Map<string, number>();
+					for (const [s, until, at] of ends) {
+						cooldowns.ended(`s${s}`, until, at, coolMs);
+						latest.set(`s${s}`, Math.max(latest.get(`s${s}`) ?? 0, until));
+					}
+					for (let s = 0; s <= 20; s++) {
+						const until = latest.get(`s${s}`);
+						const v = cooldowns.verdict(`s${s}`, probeMs, coolMs);
+						if (until === undefined || probeMs >= until + coolMs)
+							expect(v).toEqual({ kind: "free" });
+						else if (probeMs < until) expect(v).toEqual({ kind: "capped", expiresAtMs: until });
+						else expect(v).toEqual({ kind: "cooling", retryAtMs: until + coolMs });
+					}
+				},
+			),
+		);
+	});
+
+	it("keeps the map bounded: sessions over their cool-down go once it doubles", () => {
+		const cooldowns = new HoldCooldowns();
+		for (let i = 0; i < 10_000; i++) cooldowns.ended(`s${i}`, i * 1000, i * 1000, 15_000);
+		// Only the sessions of the last cool-down (and up to as many again) are kept.
+		expect(cooldowns.size).toBeLessThanOrEqual(2 * 1024 + 32);
+	});
+});
