@@ -115,14 +115,20 @@ export abstract class InventoryStock {
 		}
 		this.expireDue(nowMs);
 		this.attempts += 1;
-		const rejection = this.check(sessionId, quantity, nowMs, attempt.stockElsewhere ?? 0);
+		const cooldown = this.cooldownOf(sessionId, nowMs);
+		const rejection = this.check(
+			sessionId,
+			quantity,
+			nowMs,
+			attempt.stockElsewhere ?? 0,
+			cooldown.kind === "cooling",
+		);
 		if (rejection !== null) {
 			this.reject(rejection);
 			return { ok: false, code: rejection };
 		}
 		// After the stock's answer (sold_out is everyone's) and before the limit's: a session
 		// cooling down holds nothing it could free, and the limit's answer would not say when.
-		const cooldown = this.cooldownOf(sessionId, nowMs);
 		if (cooldown.kind === "cooling") {
 			this.reject("hold_cooldown");
 			return { ok: false, code: "hold_cooldown", retryAtMs: cooldown.retryAtMs };
@@ -291,19 +297,20 @@ export abstract class InventoryStock {
 	 * attempt the limit refuses, a split SKU's shard counts the SKU's units outside it too
 	 * (`stockElsewhere`): one object answers such a session purchase_limit while the SKU has
 	 * the units, wherever they lie (docs/decisions/080-split-sku-limit-and-paged-recount.md).
-	 * The limit's own answer comes after the cool-down's (reserve).
+	 * A session cooling down takes no unit either, so the same holds for it. The limit's and the
+	 * cool-down's own answers come after (reserve).
 	 */
 	private check(
 		sessionId: string,
 		quantity: number,
 		nowMs: number,
 		stockElsewhere: number,
+		cooling: boolean,
 	): ReserveRejection | null {
 		const { startsAtMs } = this.product;
 		if (startsAtMs !== null && nowMs < startsAtMs) return "not_started";
-		const stock =
-			this.counters().available +
-			(this.overLimit(sessionId, quantity) !== null ? Math.max(0, stockElsewhere) : 0);
+		const takesNone = cooling || this.overLimit(sessionId, quantity) !== null;
+		const stock = this.counters().available + (takesNone ? Math.max(0, stockElsewhere) : 0);
 		if (stock < quantity) return "sold_out";
 		return null;
 	}

@@ -133,7 +133,10 @@ function roomOn(host: ShardReserveHost): boolean {
 	return host.roomLink?.gating() === true || host.room.info()?.enabled === true;
 }
 
-/** Units the attempts may take as the shard stands: none for a session already at its purchase limit. */
+/**
+ * Units the attempts may take as the shard stands: none for a session already at its purchase
+ * limit, nor for one cooling down after its own unpaid hold (domain/hold-cooldown.ts).
+ */
 export function claimable(
 	inv: Inventory | null,
 	attempts: { sessionId: string; quantity: number }[],
@@ -145,7 +148,10 @@ export function claimable(
 export interface Claims {
 	/** Units the attempts may take. */
 	units: number;
-	/** The largest quantity among those its purchase limit refuses as the shard stands (0 when none is). */
+	/**
+	 * The largest quantity among those its purchase limit or a cool-down refuses as the shard
+	 * stands (0 when none is).
+	 */
 	refusedUnits: number;
 	/** The claimed units per session (sessions claiming none left out). */
 	perSession: Map<string, number>;
@@ -163,6 +169,7 @@ export function claims(
 	inv: Inventory | null,
 	attempts: { sessionId: string; quantity: number }[],
 	inFlight?: (sessionId: string) => number,
+	nowMs: number = Date.now(),
 ): Claims {
 	const perSession = new Map<string, number>();
 	if (inv === null) {
@@ -180,7 +187,8 @@ export function claims(
 	for (const a of attempts) {
 		const asked = perSession.get(a.sessionId) ?? 0;
 		const used = inv.usageOf(a.sessionId) + asked;
-		if (used + a.quantity > limit) {
+		// Refused either way, it takes no unit; the SKU's stock then decides sold_out or not.
+		if (used + a.quantity > limit || inv.cooldownOf(a.sessionId, nowMs).kind === "cooling") {
 			refusedUnits = Math.max(refusedUnits, a.quantity);
 			continue;
 		}

@@ -86,9 +86,13 @@ describe.concurrent("holds expire", { timeout: 30_000 }, () => {
 
 		const availability = await call<Availability>("GET", `/api/products/${sku}/availability`);
 		expect(availability.body.data).toMatchObject({ total: 3, available: 3, reserved: 0, sold: 0 });
-		// The units and the buyer's allowance are back: the same session can hold again.
-		const again = await reserve(sku, token, 2);
+		// The units are back, for everyone else first: another session holds them, while the
+		// same session cools down (src/domain/hold-cooldown.ts).
+		const again = await reserve(sku, await newSession(), 2);
 		expect(again.reservationId).not.toBe(hold.reservationId);
+		const same = await call("POST", "/api/reservations", { token, body: { sku, quantity: 1 } });
+		expect(same.status).toBe(429);
+		expect(same.body.error).toMatchObject({ code: "hold_cooldown" });
 	});
 
 	it("also after the object was evicted: a fresh instance rebuilds its holds and expires them on read", async () => {

@@ -12,6 +12,7 @@ import {
 	MIN_COOLDOWN_SECONDS,
 } from "../../src/domain/hold-cooldown.ts";
 import { Inventory, type ProductConfig } from "../../src/domain/inventory.ts";
+import { claims } from "../../src/inventory/shard-reserve.ts";
 
 const T0 = Date.UTC(2026, 0, 1);
 
@@ -85,6 +86,33 @@ describe("the cool-down after an unpaid hold", () => {
 		expect(reserve(inv, "a3", "A", T0 + 6001)).toMatchObject({ code: "hold_cooldown" });
 		inv.reset(T0 + 6002);
 		expect(reserve(inv, "a4", "A", T0 + 6003).ok).toBe(true);
+	});
+
+	it("a split SKU's shard claims no unit for a cooling session, and answers it by the SKU's stock", () => {
+		const inv = Inventory.create({ ...config, totalStock: 4 }, T0);
+		const held = reserve(inv, "a1", "A", T0);
+		if (!held.ok) throw new Error("refused");
+		const at = held.hold.expiresAtMs + 1;
+		inv.expireDue(at);
+		expect(claims(inv, [{ sessionId: "A", quantity: 2 }], undefined, at)).toMatchObject({
+			units: 0,
+			refusedUnits: 2,
+		});
+		expect(claims(inv, [{ sessionId: "B", quantity: 2 }], undefined, at).units).toBe(2);
+		// A shard with no unit left: the units elsewhere make it the cool-down's answer, not sold_out.
+		const b = reserve(inv, "b1", "B", at);
+		const c = reserve(inv, "c1", "C", at);
+		expect(b.ok && c.ok).toBe(true);
+		const refused = inv.reserve({
+			id: "a2",
+			sessionId: "A",
+			quantity: 2,
+			idempotencyKey: null,
+			nowMs: at,
+			stockElsewhere: 5,
+		});
+		expect(refused).toMatchObject({ ok: false, code: "hold_cooldown" });
+		expect(reserve(inv, "a3", "A", at)).toEqual({ ok: false, code: "sold_out" });
 	});
 
 	it("a demo sandbox has none (docs/decisions/012-sandbox-exemption.md)", () => {
