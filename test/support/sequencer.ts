@@ -64,6 +64,8 @@ export const EXPECTED_SECONDS: Readonly<Record<string, number>> = {
 	"test/e2e/storefront-two-tabs.test.ts": 31,
 	// Two buyers' pages sharing a session, thrice, each waiting a second to show it heard nothing.
 	"test/e2e/storefront-session-elsewhere.test.ts": 20,
+	// A 2-s hold left to expire, then the 15-s cool-down counted down to the end.
+	"test/e2e/storefront-cooldown.test.ts": 25,
 	"test/e2e/storefront.test.ts": 15,
 	"test/e2e/storefront-waiting-room.test.ts": 82,
 	"test/e2e/storefront-room-full.test.ts": 19,
