@@ -328,7 +328,7 @@ describe("docs/api.md against the Worker", () => {
 		expect(STATUS_TABLE.get(409)).toEqual(
 			new Set(["sold_out", "not_started", "invalid_state", "already_exists"]),
 		);
-		expect(STATUS_TABLE.get(429)).toEqual(new Set(["rate_limited", "queued"]));
+		expect(STATUS_TABLE.get(429)).toEqual(new Set(["rate_limited", "queued", "hold_cooldown"]));
 		expect(CONTRACT_ROUTES).toContain("POST /api/reservations");
 		expect(CONTRACT_ROUTES).toContain("GET /api/admin/products/:x/events");
 	});
