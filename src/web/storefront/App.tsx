@@ -104,7 +104,9 @@ export function Storefront() {
 		product !== null && availability !== null
 			? saleView(product, availability, serverNowMs, counted)
 			: null;
-	const waitSeconds = Math.ceil((waitUntilMs - now) / 1000);
+	// From this moment, not the last tick's (`now` may be 250 ms old): a wait just set shows its
+	// Retry-After, never one second more.
+	const waitSeconds = waitUntilMs === 0 ? 0 : Math.ceil((waitUntilMs - Date.now()) / 1000);
 	// Renewed ahead of its end while the page is in view (session-renewal.ts): a buyer waiting for
 	// the start or a turn does not meet the human check then.
 	const visible = usePageVisible();
