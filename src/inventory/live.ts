@@ -70,6 +70,8 @@ export class LiveFeed {
 		private readonly snapshot: () => Availability | null,
 		private readonly bounds: LiveBounds,
 		private readonly clock: () => number = () => Date.now(),
+		/** An upgrade was refused at the address's places: counted in the SKU's stats. */
+		private readonly addressRefused: () => void = () => {},
 	) {}
 
 	accept(request: Request): Response {
@@ -82,6 +84,7 @@ export class LiveFeed {
 		const { perAddress } = this.bounds;
 		if (addressTag !== null && this.ctx.getWebSockets(addressTag).length >= perAddress) {
 			const feeds = perAddress === 1 ? "1 live feed" : `${perAddress} live feeds`;
+			this.addressRefused();
 			return new Response(
 				`Your address already has ${feeds} of this product open, as many as one address may: close one, or read availability instead.`,
 				{ status: 429 },

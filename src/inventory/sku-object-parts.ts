@@ -217,10 +217,16 @@ export abstract class SkuObjectParts extends DurableObject<InventoryEnv> {
 				windowMs: loaded.config.paymentTimeoutMs,
 			},
 		);
-		this.live = new LiveFeed(ctx, () => this.availabilityNow(), {
-			sockets: loaded.config.maxLiveSockets,
-			perAddress: loaded.config.maxLiveSocketsPerAddress,
-		});
+		this.live = new LiveFeed(
+			ctx,
+			() => this.availabilityNow(),
+			{
+				sockets: loaded.config.maxLiveSockets,
+				perAddress: loaded.config.maxLiveSocketsPerAddress,
+			},
+			undefined,
+			() => this.state.addressRefused("liveFeed"),
+		);
 		// The in-memory model is a cache of the durable one, rebuilt here (docs/architecture.md).
 		ctx.blockConcurrencyWhile(async () => {
 			this.load();

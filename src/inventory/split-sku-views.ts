@@ -54,7 +54,7 @@ export function mergedStats(
 	total: number,
 	pool: number,
 	counters: ShardCounters[],
-): Omit<Stats, "asOf"> {
+): Omit<Stats, "asOf" | "addressRefusals"> {
 	const reserved = sum(counters, (c) => c.reserved);
 	const sold = sum(counters, (c) => c.sold);
 	const rejected: Record<string, number> = {};

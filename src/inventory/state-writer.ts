@@ -17,14 +17,27 @@ import { writeHolds } from "./records.ts";
  */
 export const COUNTERS_FLUSH_MS = 1000;
 
-/** Stats (docs/api.md v1.1): attempts the object decided, the commits that carried them, attempts the edge answered. */
+/**
+ * Stats (docs/api.md v1.1): attempts the object decided, the commits that carried them, attempts
+ * the edge answered; and the refusals at the per-address caps outside the reserve path (the live
+ * feed's places, the waiting room's tickets), which are not reserve attempts (`addressRefusals`).
+ * Written like the rejection counters: with the next write or within COUNTERS_FLUSH_MS.
+ */
 export interface DecisionCounts {
 	decisions: number;
 	commits: number;
 	edgeAnswered: number;
+	liveFeedAddressRefused: number;
+	roomJoinAddressRefused: number;
 }
 
-const NO_COUNTS: DecisionCounts = { decisions: 0, commits: 0, edgeAnswered: 0 };
+const NO_COUNTS: DecisionCounts = {
+	decisions: 0,
+	commits: 0,
+	edgeAnswered: 0,
+	liveFeedAddressRefused: 0,
+	roomJoinAddressRefused: 0,
+};
 
 /** Changes drained by `stage` and not written yet: each hold's last state, events in order. */
 interface Staged {
@@ -78,9 +91,18 @@ export class StateWriter {
 			decisions: stored.decisions ?? 0,
 			commits: stored.commits ?? 0,
 			edgeAnswered: stored.edgeAnswered ?? 0,
+			liveFeedAddressRefused: stored.liveFeedAddressRefused ?? 0,
+			roomJoinAddressRefused: stored.roomJoinAddressRefused ?? 0,
 		};
 		const inv = this.model();
 		this.saved = inv === null ? "" : this.json(inv);
+	}
+
+	/** A refusal at a per-address cap outside the reserve path (stats only): written like the rejection counters. */
+	addressRefused(where: "liveFeed" | "roomJoin"): void {
+		if (where === "liveFeed") this.counts.liveFeedAddressRefused += 1;
+		else this.counts.roomJoinAddressRefused += 1;
+		this.countersSoon();
 	}
 
 	resetCounts(): void {

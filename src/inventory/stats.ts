@@ -7,7 +7,7 @@
 import type { SessionSummary } from "../domain/fairness.ts";
 import type { Inventory } from "../domain/inventory.ts";
 import type { ReserveGuard } from "../ratelimit/reserve-guard.ts";
-import type { RoomShardCalls } from "../shared/types.ts";
+import type { AddressRefusals, RoomShardCalls } from "../shared/types.ts";
 import { fairnessStats, sessionSummaries, storedTicketReaders } from "./fairness.ts";
 import type { StoredReads } from "./readers.ts";
 import { unitsFromRecords } from "./records.ts";
@@ -26,6 +26,14 @@ export interface StatsSource {
 	/** The bot signals run with the rate limits; the fairness figures say when they did not. */
 	signalsOn: boolean;
 	counts: DecisionCounts;
+}
+
+/**
+ * The refusals at the per-address caps outside the reserve path, counted by the object that keeps
+ * the feed and the room (a split SKU's coordinator): never reserve attempts, so never in `rejected`.
+ */
+function addressRefusals(counts: DecisionCounts): AddressRefusals {
+	return { liveFeed: counts.liveFeedAddressRefused, roomJoin: counts.roomJoinAddressRefused };
 }
 
 /** A SKU in one object (or a shard's own view): its counters from the hold records. */
@@ -47,6 +55,7 @@ export function objectStats(src: StatsSource, inv: Inventory, now: number): Stat
 			decisions: src.counts.decisions,
 			commits: src.counts.commits,
 			edgeAnswered: src.counts.edgeAnswered,
+			addressRefusals: addressRefusals(src.counts),
 			...(queue !== undefined ? { queue } : {}),
 			fairness: fairnessStats(
 				src.sql,
@@ -78,7 +87,9 @@ export function shardCounters(
 		sold,
 		attempts: inv.attempts,
 		rejected: { ...inv.rejected },
-		...src.counts,
+		decisions: src.counts.decisions,
+		commits: src.counts.commits,
+		edgeAnswered: src.counts.edgeAnswered,
 		...(withSessions ? { sessions: sessionsOf(src) } : {}),
 	};
 }
@@ -112,6 +123,8 @@ export function splitStats(
 		ok: true,
 		stats: {
 			...mergedStats(sku, escrow.total() ?? 0, escrow.pool(), counters),
+			// The coordinator keeps the feed and the room: its own counts are the whole SKU's.
+			addressRefusals: addressRefusals(src.counts),
 			...(queue !== undefined ? { queue } : {}),
 			fairness: mergedFairness(src.room.room, counters, src.signalsOn),
 			asOf: new Date(askedMs).toISOString(),

@@ -254,6 +254,14 @@ export interface ShardStats {
 	decisions: number;
 }
 
+/** Requests refused because one client address already held its share (docs/api.md, stats). */
+export interface AddressRefusals {
+	/** Live feed upgrades refused 429: the address held MAX_LIVE_SOCKETS_PER_ADDRESS sockets. */
+	liveFeed: number;
+	/** Waiting-room joins refused 429: the address held RATE_LIMIT_ROOM_TICKETS tickets. */
+	roomJoin: number;
+}
+
 export interface Stats {
 	sku: string;
 	total: number;
@@ -269,6 +277,11 @@ export interface Stats {
 	commits: number;
 	/** Attempts the edge answered from its snapshot (sold out, not started) without an object call. */
 	edgeAnswered: number;
+	/**
+	 * Refusals at the per-address caps that are not reserve attempts (docs/api.md v1.1): absent
+	 * from a server that does not count them. Never part of `attempts` or `rejected`.
+	 */
+	addressRefusals?: AddressRefusals;
 	/** A SKU split across shards: each shard's allotment and counters (docs/api.md, "Shards"). */
 	shards?: ShardStats[];
 	/** A SKU split across shards: units in the coordinator's pool, in no shard's allotment. */

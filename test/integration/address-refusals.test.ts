@@ -1,0 +1,113 @@
+// The refusals at the per-address caps outside the reserve path, counted in the SKU's stats
+// under `addressRefusals` (docs/api.md; docs/decisions/133-address-refusals-in-the-stats.md): a
+// live feed upgrade refused 429 at MAX_LIVE_SOCKETS_PER_ADDRESS (decision 128) and a waiting-room
+// join refused 429 at RATE_LIMIT_ROOM_TICKETS (decision 130). Neither is a reserve attempt, so
+// neither reaches `attempts` or `rejected` (the console's "N reserve attempts, M rejected"). The
+// object that keeps the feed and the room counts them (a split SKU's coordinator); they are
+// written like the rejection counters, so they survive a restart once written.
+import { evictDurableObject } from "cloudflare:test";
+import { env, exports } from "cloudflare:workers";
+import { afterEach, describe, expect, it } from "vitest";
+import { DEFAULT_MAX_LIVE_SOCKETS_PER_ADDRESS } from "../../src/domain/bounds.ts";
+import { COUNTERS_FLUSH_MS } from "../../src/inventory/state-writer.ts";
+import type { Stats } from "../../src/shared/types.ts";
+import { createProduct, DEBUG, stats } from "./helpers.ts";
+import { freshIp, limited } from "./ratelimit-support.ts";
+import { createRoom, PRE_QUEUE_HOLD_MS } from "./room-support.ts";
+
+const worker = (exports as unknown as { default: { fetch(r: Request): Promise<Response> } })
+	.default;
+const PER_ADDRESS = DEFAULT_MAX_LIVE_SOCKETS_PER_ADDRESS;
+
+function upgrade(sku: string, ip: string): Promise<Response> {
+	return worker.fetch(
+		new Request(`http://rg.test/api/products/${sku}/live`, {
+			headers: { upgrade: "websocket", "cf-connecting-ip": ip },
+		}),
+	);
+}
+
+const opened: WebSocket[] = [];
+afterEach(() => {
+	for (const ws of opened.splice(0)) ws.close(1000, "done");
+});
+
+async function viewer(sku: string, ip: string): Promise<void> {
+	const res = await upgrade(sku, ip);
+	expect(res.status).toBe(101);
+	const ws = res.webSocket;
+	if (ws === null) throw new Error("no WebSocket in the 101 response");
+	const first = new Promise((resolve) => ws.addEventListener("message", resolve, { once: true }));
+	ws.accept();
+	opened.push(ws);
+	await first;
+}
+
+function rejectedTotal(s: Stats): number {
+	return Object.values(s.rejected).reduce((n, k) => n + k, 0);
+}
+
+/** Waits for the counters' own write, then restarts the object: what it reads back. */
+async function afterRestart(sku: string): Promise<Stats> {
+	await new Promise((resolve) => setTimeout(resolve, COUNTERS_FLUSH_MS + 300));
+	await evictDurableObject(env.INVENTORY.get(env.INVENTORY.idFromName(sku)), {
+		webSockets: "hibernate",
+	});
+	return stats(sku);
+}
+
+describe.each([1, 4])("the live feed's per-address refusals (shards %i)", (shards) => {
+	it("are counted under addressRefusals.liveFeed, not in attempts or rejected", async () => {
+		const sku = await createProduct({ totalStock: 8, shards });
+		const before = await stats(sku);
+		expect(before.addressRefusals).toEqual({ liveFeed: 0, roomJoin: 0 });
+		const crowd = freshIp();
+		for (let i = 0; i < PER_ADDRESS; i++) await viewer(sku, crowd);
+		for (let i = 0; i < 2; i++) expect((await upgrade(sku, crowd)).status).toBe(429);
+		// Another address is taken and counts nothing.
+		await viewer(sku, freshIp());
+
+		const after = await stats(sku);
+		expect(after.addressRefusals).toEqual({ liveFeed: 2, roomJoin: 0 });
+		expect(after.attempts).toBe(before.attempts);
+		expect(rejectedTotal(after)).toBe(rejectedTotal(before));
+		for (const ws of opened.splice(0)) ws.close(1000, "done");
+		expect((await afterRestart(sku)).addressRefusals).toEqual({ liveFeed: 2, roomJoin: 0 });
+	});
+});
+
+describe.each([1, 4])("the waiting room's per-address refusals (shards %i)", (shards) => {
+	it("are counted under addressRefusals.roomJoin, not in attempts or rejected", async () => {
+		const vars = { RATE_LIMIT_ROOM_TICKETS: "1" };
+		const sku = await createRoom({
+			totalStock: 5,
+			perUserLimit: 1,
+			startsAt: new Date(Date.now() + PRE_QUEUE_HOLD_MS).toISOString(),
+			shards,
+		});
+		const before = await stats(sku);
+		const ip = freshIp();
+		const tokens: string[] = [];
+		for (let i = 0; i < 2; i++) {
+			const res = await limited<{ token: string }>("POST", "/api/sessions", {
+				ip,
+				vars,
+				body: { turnstileToken: DEBUG },
+			});
+			expect(res.status, JSON.stringify(res.body)).toBe(201);
+			tokens.push((res.body.data as { token: string }).token);
+		}
+		const join = (token: string) =>
+			limited("POST", `/api/products/${sku}/queue`, { ip, token, vars });
+		expect((await join(tokens[0] as string)).status).toBe(201);
+		for (let i = 0; i < 3; i++) expect((await join(tokens[1] as string)).status).toBe(429);
+		// A ticket already held is answered as before and counts nothing.
+		expect((await join(tokens[0] as string)).status).toBe(200);
+
+		const after = await stats(sku);
+		expect(after.addressRefusals).toEqual({ liveFeed: 0, roomJoin: 3 });
+		expect(after.attempts).toBe(before.attempts);
+		expect(rejectedTotal(after)).toBe(rejectedTotal(before));
+		expect((await afterRestart(sku)).addressRefusals).toEqual({ liveFeed: 0, roomJoin: 3 });
+	});
+});
