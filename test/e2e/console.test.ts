@@ -221,6 +221,10 @@ describe("operator console", () => {
 		// This server runs without rate limits: no bot signals, and the console says so.
 		const fairness = page.getByRole("region", { name: "Fairness" });
 		expect(await fairness.textContent()).toMatch(/Bot signals are off/);
+		// The per-address refusals have their own line, apart from the reserve attempts' rejected.
+		expect(await fairness.textContent()).toMatch(
+			/Refused at the per-address caps \(not reserve attempts\): 0 live feed upgrades, 0 waiting-room joins\./,
+		);
 		await expectNoSeriousA11yViolations(page, "console: waiting room and fairness");
 		await screenshot(page, "console-room-fairness");
 		expect(errors).toEqual([]);

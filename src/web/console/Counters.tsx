@@ -4,6 +4,7 @@
 import type { Availability, Stats } from "../../shared/types.ts";
 import { Metric } from "../components/Metric.tsx";
 import { counted } from "../lib/format.ts";
+import { addressRefusalsLine } from "./address-refusals.ts";
 
 export function Counters({
 	counters,
@@ -122,6 +123,7 @@ const ratio = (x: number | null) => (x === null ? "–" : x.toFixed(2));
 export function FairnessFigures({ stats }: { stats: Stats | null }) {
 	const f = stats?.fairness;
 	if (f === undefined) return null;
+	const refused = addressRefusalsLine(stats?.addressRefusals);
 	const suspect =
 		f.flagged === null || f.unread === null
 			? null
@@ -161,6 +163,7 @@ export function FairnessFigures({ stats }: { stats: Stats | null }) {
 					Bot signals are off (rate limits off), so the server cannot split the sessions.
 				</p>
 			)}
+			{refused !== null && <p class="small">{refused}</p>}
 		</section>
 	);
 }
