@@ -5,11 +5,12 @@
 // neither reaches `attempts` or `rejected` (the console's "N reserve attempts, M rejected"). The
 // object that keeps the feed and the room counts them (a split SKU's coordinator); they are
 // written like the rejection counters, so they survive a restart once written.
-import { evictDurableObject } from "cloudflare:test";
+import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { DEFAULT_MAX_LIVE_SOCKETS_PER_ADDRESS } from "../../src/domain/bounds.ts";
-import { COUNTERS_FLUSH_MS } from "../../src/inventory/state-writer.ts";
+import type { InventoryObject } from "../../src/inventory/object.ts";
+import type { DecisionCounts } from "../../src/inventory/state-writer.ts";
 import type { Stats } from "../../src/shared/types.ts";
 import { createProduct, DEBUG, stats } from "./helpers.ts";
 import { freshIp, limited } from "./ratelimit-support.ts";
@@ -47,12 +48,24 @@ function rejectedTotal(s: Stats): number {
 	return Object.values(s.rejected).reduce((n, k) => n + k, 0);
 }
 
-/** Waits for the counters' own write, then restarts the object: what it reads back. */
-async function afterRestart(sku: string): Promise<Stats> {
-	await new Promise((resolve) => setTimeout(resolve, COUNTERS_FLUSH_MS + 300));
-	await evictDurableObject(env.INVENTORY.get(env.INVENTORY.idFromName(sku)), {
-		webSockets: "hibernate",
+/**
+ * Waits until the counters' own write (within COUNTERS_FLUSH_MS) stored `written`, then
+ * restarts the object: what it reads back.
+ */
+async function afterRestart(sku: string, written: Partial<DecisionCounts>): Promise<Stats> {
+	const stub = env.INVENTORY.get(env.INVENTORY.idFromName(sku));
+	const stored = () =>
+		runInDurableObject(stub, (_: InventoryObject, state) => {
+			const row = state.storage.sql.exec<{ snapshot: string }>(
+				"SELECT snapshot FROM state WHERE id = 1",
+			);
+			return JSON.parse(row.one().snapshot) as Partial<DecisionCounts>;
+		});
+	await vi.waitFor(async () => expect(await stored()).toMatchObject(written), {
+		timeout: 10_000,
+		interval: 100,
 	});
+	await evictDurableObject(stub, { webSockets: "hibernate" });
 	return stats(sku);
 }
 
@@ -71,8 +84,11 @@ describe.each([1, 4])("the live feed's per-address refusals (shards %i)", (shard
 		expect(after.addressRefusals).toEqual({ liveFeed: 2, roomJoin: 0 });
 		expect(after.attempts).toBe(before.attempts);
 		expect(rejectedTotal(after)).toBe(rejectedTotal(before));
+		// Closed before the restart: a split SKU's coordinator evicted in this harness with a feed
+		// socket open does not answer its next read (seen before this change too).
 		for (const ws of opened.splice(0)) ws.close(1000, "done");
-		expect((await afterRestart(sku)).addressRefusals).toEqual({ liveFeed: 2, roomJoin: 0 });
+		const restarted = await afterRestart(sku, { liveFeedAddressRefused: 2 });
+		expect(restarted.addressRefusals).toEqual({ liveFeed: 2, roomJoin: 0 });
 	});
 });
 
@@ -108,6 +124,7 @@ describe.each([1, 4])("the waiting room's per-address refusals (shards %i)", (sh
 		expect(after.addressRefusals).toEqual({ liveFeed: 0, roomJoin: 3 });
 		expect(after.attempts).toBe(before.attempts);
 		expect(rejectedTotal(after)).toBe(rejectedTotal(before));
-		expect((await afterRestart(sku)).addressRefusals).toEqual({ liveFeed: 0, roomJoin: 3 });
+		const restarted = await afterRestart(sku, { roomJoinAddressRefused: 3 });
+		expect(restarted.addressRefusals).toEqual({ liveFeed: 0, roomJoin: 3 });
 	});
 });
