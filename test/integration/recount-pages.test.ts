@@ -111,7 +111,8 @@ describe("a shard's recount of its holds", { timeout: 60_000 }, () => {
 		await stats(sku);
 		// The shard as the release before migration 7 left it: version 6, no index (nor the
 		// hold price columns of migration 8, the keyed resets' table of migration 9, migration
-		// 10's index by status and expiry, nor migration 11's table of readers).
+		// 10's index by status and expiry, migration 11's table of readers, nor migration 12's
+		// columns of the room's tickets).
 		await runInDurableObject(stub(sku, 2), (_: InventoryObject, state) => {
 			const sql = state.storage.sql;
 			sql.exec("DROP INDEX holds_by_created");
@@ -119,6 +120,8 @@ describe("a shard's recount of its holds", { timeout: 60_000 }, () => {
 			sql.exec("ALTER TABLE holds DROP COLUMN currency");
 			sql.exec("DROP TABLE reset_keys");
 			sql.exec("DROP TABLE readers");
+			sql.exec("ALTER TABLE room_tickets DROP COLUMN client_key");
+			sql.exec("ALTER TABLE room_tickets DROP COLUMN unread");
 			// Migration 10's index back to version 6's (src/inventory/schema.ts migration 5).
 			sql.exec("DROP INDEX holds_by_status_expiry");
 			sql.exec(
