@@ -259,11 +259,15 @@ export class InventoryObject extends SkuObjectOperator {
 		const holds = [...inv.liveHoldsOf(sessionId)].sort(
 			(a, b) => a.createdAtMs - b.createdAtMs || (a.id < b.id ? -1 : 1),
 		);
+		// A cool-down that runs now (domain/hold-cooldown.ts): when its reserves are taken again.
+		const cooldown = inv.cooldownOf(sessionId, now);
 		return {
 			ok: true,
 			holds: holds.map((h) => toReservation(inv.product.sku, h, now)),
 			usedUnits: inv.usageOf(sessionId),
 			perUserLimit: inv.product.perUserLimit,
+			coolDownUntil:
+				cooldown.kind === "cooling" ? new Date(cooldown.retryAtMs).toISOString() : null,
 		};
 	}
 

@@ -174,7 +174,14 @@ export type StatsResult = { ok: true; stats: Stats } | { ok: false; code: "unkno
  * `shardOf(sessionId, shards)`, and nothing was read.
  */
 export type SessionHoldsResult =
-	| { ok: true; holds: Reservation[]; usedUnits: number; perUserLimit: number }
+	| {
+			ok: true;
+			holds: Reservation[];
+			usedUnits: number;
+			perUserLimit: number;
+			/** The session's cool-down on the SKU, when one runs: its end, ISO. */
+			coolDownUntil: string | null;
+	  }
 	| { ok: false; code: "unknown_sku" }
 	| { ok: false; code: "misrouted"; shards: number };
 export type ReservationResult =

@@ -165,6 +165,11 @@ export interface SessionHolds {
 	holds: Reservation[];
 	usedUnits: number;
 	perUserLimit: number;
+	/**
+	 * When the session's cool-down on the SKU ends (ISO), while one runs: its own hold ended
+	 * unpaid lately, and its reserves are refused 429 `hold_cooldown` until then. Null otherwise.
+	 */
+	coolDownUntil: string | null;
 }
 
 export interface Order {

@@ -9,7 +9,7 @@ import { describe, expect, it } from "vitest";
 import { shardName } from "../../src/domain/escrow.ts";
 import { cooldownMs } from "../../src/domain/hold-cooldown.ts";
 import { sleep } from "../../src/shared/sleep.ts";
-import type { Reservation } from "../../src/shared/types.ts";
+import type { Reservation, SessionHolds } from "../../src/shared/types.ts";
 import { call, createProduct, newSession } from "./helpers.ts";
 
 const HOLD_SECONDS = 1;
@@ -103,4 +103,57 @@ describe.concurrent("the cool-down after a session's own unpaid hold", { timeout
 		const taken = await reserve(sku, b);
 		expect(taken.status, JSON.stringify(taken.body)).toBe(201);
 	});
+
+	it("the session's read of its holds says the cool-down while it runs, on one object and on a split SKU", async () => {
+		for (const shards of [1, 2]) {
+			const sku = await createProduct({
+				totalStock: 8,
+				holdSeconds: HOLD_SECONDS,
+				perUserLimit: 2,
+				...(shards > 1 ? { shards } : {}),
+			});
+			const a = await newSession();
+			expect((await mine(sku, a)).coolDownUntil).toBeNull();
+			const first = await held(sku, a);
+			expect((await mine(sku, a)).coolDownUntil).toBeNull();
+			await pastExpiry(first);
+			// The hold held until its expiresAt, or until the moment it was found ended, a few ms
+			// later (lazy expiry, domain/hold-cooldown.ts); the cool-down runs COOL_SECONDS from then.
+			const earliest = Date.parse(first.expiresAt) + COOL_SECONDS * 1000;
+			const read = await mine(sku, a);
+			const latest = Date.now() + COOL_SECONDS * 1000;
+			expect(read.holds).toEqual([]);
+			const until = Date.parse(read.coolDownUntil ?? "");
+			expect(new Date(until).toISOString()).toBe(read.coolDownUntil);
+			expect(until).toBeGreaterThanOrEqual(earliest);
+			expect(until).toBeLessThanOrEqual(latest);
+			expectCooldown(await reserve(sku, a), sku);
+			// Read back after a restart too (from the stored expiresAt: decision 127 says what a
+			// restart may shorten), and another session has none.
+			for (let i = 0; i < shards; i++)
+				await evictDurableObject(stubOf(i === 0 ? sku : shardName(sku, i)));
+			const after = Date.parse((await mine(sku, a)).coolDownUntil ?? "");
+			expect(after, `shards ${shards}`).toBeGreaterThanOrEqual(earliest);
+			expect(after).toBeLessThanOrEqual(until);
+			expect((await mine(sku, await newSession())).coolDownUntil).toBeNull();
+		}
+	});
+
+	it("a released hold whose time is not over yet says no cool-down: its session may reserve", async () => {
+		const sku = await createProduct({ totalStock: 4, holdSeconds: 30, perUserLimit: 2 });
+		const a = await newSession();
+		const first = await held(sku, a);
+		const cancelled = await call("DELETE", `/api/reservations/${first.reservationId}`, {
+			token: a,
+		});
+		expect(cancelled.status, JSON.stringify(cancelled.body)).toBe(200);
+		expect((await mine(sku, a)).coolDownUntil).toBeNull();
+		await held(sku, a, 1);
+	});
 });
+
+async function mine(sku: string, token: string): Promise<SessionHolds> {
+	const res = await call<SessionHolds>("GET", `/api/products/${sku}/holds/mine`, { token });
+	expect(res.status, JSON.stringify(res.body)).toBe(200);
+	return res.body.data as SessionHolds;
+}

@@ -43,7 +43,12 @@ describe("GET /api/products/:sku/holds/mine", { timeout: 60_000 }, () => {
 	it("lists the session's standing holds only: not expired, released or paid ones, nor another session's", async () => {
 		const sku = await createProduct({ totalStock: 20, perUserLimit: 6, holdSeconds: 2 });
 		const [token, other] = await Promise.all([newSession(), newSession()]);
-		expect(await holdsOf(token, sku)).toEqual({ holds: [], usedUnits: 0, perUserLimit: 6 });
+		expect(await holdsOf(token, sku)).toEqual({
+			holds: [],
+			usedUnits: 0,
+			perUserLimit: 6,
+			coolDownUntil: null,
+		});
 
 		// A hold of 2 s, left to expire; every later hold lasts 10 minutes.
 		const expiring = await reserve(token, sku, 1);
@@ -89,7 +94,12 @@ describe("GET /api/products/:sku/holds/mine", { timeout: 60_000 }, () => {
 		]);
 		await asOwnerReads(token, listed);
 		expect((await paying).status).toBe(200);
-		expect(await holdsOf(token, sku)).toEqual({ holds: [], usedUnits: 1, perUserLimit: 3 });
+		expect(await holdsOf(token, sku)).toEqual({
+			holds: [],
+			usedUnits: 1,
+			perUserLimit: 3,
+			coolDownUntil: null,
+		});
 	});
 
 	it("lists what a reset cleared no more, and the holds taken after it", async () => {
@@ -98,7 +108,12 @@ describe("GET /api/products/:sku/holds/mine", { timeout: 60_000 }, () => {
 		await reserve(token, sku, 2);
 		const reset = await call("POST", `/api/admin/products/${sku}/reset`, { token: ADMIN });
 		expect(reset.status, JSON.stringify(reset.body)).toBe(200);
-		expect(await holdsOf(token, sku)).toEqual({ holds: [], usedUnits: 0, perUserLimit: 3 });
+		expect(await holdsOf(token, sku)).toEqual({
+			holds: [],
+			usedUnits: 0,
+			perUserLimit: 3,
+			coolDownUntil: null,
+		});
 		const after = await reserve(token, sku, 1);
 		expect(ids(await holdsOf(token, sku))).toEqual([after]);
 	});
@@ -138,6 +153,7 @@ describe("GET /api/products/:sku/holds/mine", { timeout: 60_000 }, () => {
 				holds: [],
 				usedUnits: 0,
 				perUserLimit: 4,
+				coolDownUntil: null,
 			});
 
 		const expiring = await Promise.all(buyers.map((b) => reserve(b?.token as string, sku, 1)));

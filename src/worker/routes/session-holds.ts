@@ -40,6 +40,6 @@ sessionHolds.get("/:sku/holds/mine", async (c) => {
 			throw new Error("the shard count of a SKU changed");
 	}
 	if (!result.ok) return fail(c, "unknown_sku", `No product has the SKU ${JSON.stringify(sku)}.`);
-	const { holds, usedUnits, perUserLimit } = result;
-	return ok(c, { holds, usedUnits, perUserLimit } satisfies SessionHolds);
+	const { holds, usedUnits, perUserLimit, coolDownUntil } = result;
+	return ok(c, { holds, usedUnits, perUserLimit, coolDownUntil } satisfies SessionHolds);
 });
