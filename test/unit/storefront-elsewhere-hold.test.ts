@@ -3,7 +3,12 @@
 
 import { describe, expect, it } from "vitest";
 import type { HoldStatus, Reservation } from "../../src/shared/types.ts";
-import { elsewhereHoldText, holdToShow } from "../../src/web/storefront/elsewhere-hold.ts";
+import {
+	coolDownFromRead,
+	elsewhereHoldText,
+	holdToShow,
+} from "../../src/web/storefront/elsewhere-hold.ts";
+import { elsewhereFromRead, elsewhereNow } from "../../src/web/storefront/units-elsewhere.ts";
 
 function hold(id: string, status: HoldStatus = "RESERVED", quantity = 1): Reservation {
 	return {
@@ -35,5 +40,28 @@ describe("the session's hold shown elsewhere", () => {
 		expect(elsewhereHoldText(2, false)).toBe(
 			"This session holds 2 units reserved in another tab or window: the hold shows here too, and you can pay it from either.",
 		);
+	});
+});
+
+describe("what the session's read tells a page besides its holds (decision 131)", () => {
+	const T = Date.parse("2026-12-01T00:00:00.000Z");
+
+	it("a running cool-down: its end on the page's clock and the refusal's words; none when over or absent", () => {
+		// The page's clock is 2 s behind the server's (offset +2 s): 20 s left by the server.
+		const cool = coolDownFromRead(new Date(T + 22_000).toISOString(), 2_000, T);
+		expect(cool).toEqual({
+			untilMs: T + 20_000,
+			text: "Your last hold on this product ended without a payment, so its units went to other buyers first. You can reserve it again in 20 seconds.",
+		});
+		expect(coolDownFromRead(new Date(T + 1_000).toISOString(), 2_000, T)).toBeNull();
+		expect(coolDownFromRead(null, 0, T)).toBeNull();
+	});
+
+	it("the server's count less this tab's own units, known a hold length from the read", () => {
+		const known = elsewhereFromRead(3, 1, "s1", T, { holdSeconds: 30 });
+		expect(elsewhereNow(known, "s1", T + 29_999)).toBe(2);
+		expect(elsewhereNow(known, "s1", T + 30_000)).toBe(0);
+		expect(elsewhereNow(known, "s2", T)).toBe(0);
+		expect(elsewhereNow(elsewhereFromRead(1, 2, "s1", T, null), "s1", T)).toBe(0);
 	});
 });

@@ -31,7 +31,7 @@ import { renewalDue } from "./session-renewal.ts";
 import type { StoreNotice } from "./store-notice.ts";
 import { holdKey, isHeld, isOrders, ORDERS_KEY, useStored } from "./stored.ts";
 import { limitAfterFreed } from "./tab-news.ts";
-import { elsewhereFromRefusal } from "./units-elsewhere.ts";
+import { elsewhereFromRead, elsewhereFromRefusal } from "./units-elsewhere.ts";
 import { useBuyerSession } from "./useBuyerSession.ts";
 import { useHoldActions } from "./useHoldActions.ts";
 import { useHumanCheck } from "./useHumanCheck.ts";
@@ -205,8 +205,16 @@ export function Storefront() {
 		heldAnywhere: availability === null || availability.reserved > 0,
 		hold,
 		busy: busy !== null,
+		loaded: availability !== null,
+		offsetMs,
 		setHold,
 		say,
+		counted: (used, shown) => {
+			if (owner === null) return;
+			const at = Date.now() + offsetMs;
+			elsewhere.learn(elsewhereFromRead(used, ownUnits + shown, owner.sessionId, at, product));
+		},
+		cooling: setWaitUntilMs,
 	});
 
 	const { pay, cancel } = useHoldActions(api, {

@@ -38,6 +38,27 @@ export function elsewhereFromRefusal(
 }
 
 /**
+ * What the session's read of its holds counted (`GET /api/products/:sku/holds/mine`,
+ * `usedUnits`): the units elsewhere are those less this tab's own (with the hold the read put on
+ * screen), known a hold length from the read, as a refusal's count.
+ */
+export function elsewhereFromRead(
+	usedUnits: number,
+	ownUnits: number,
+	sessionId: string,
+	atServerMs: number,
+	product: { holdSeconds: number } | null,
+): UnitsElsewhere | null {
+	return elsewhereFromRefusal(
+		{ usedUnits, perUserLimit: null },
+		ownUnits,
+		sessionId,
+		atServerMs,
+		product?.holdSeconds ?? 0,
+	);
+}
+
+/**
  * After another tab of the session released `freedUnits` (null: a release that did not say how
  * many): fewer units elsewhere, or nothing known.
  */
