@@ -19,9 +19,11 @@
 
 import { useEffect, useRef } from "preact/hooks";
 import type { ApiClient } from "../api/client.ts";
+import { load } from "../lib/stored.ts";
 import { coolDownFromRead, elsewhereHoldText, holdToShow } from "./elsewhere-hold.ts";
 import type { HeldReservation } from "./HoldPanel.tsx";
 import type { StoreNotice } from "./store-notice.ts";
+import { isPendingReserve, pendingReserveKey } from "./stored.ts";
 
 export interface OtherTabHoldDeps {
 	sku: string;
@@ -56,9 +58,15 @@ export function useOtherTabHold(api: ApiClient, deps: OtherTabHoldDeps): void {
 	const seenNews = useRef(deps.news);
 	const seenHeld = useRef(deps.held?.n ?? 0);
 	/** News seen and not read yet; the hold a tab named with it, if one did. */
-	// The page's first render with a session and no hold asks once (`load`: whatever the stock).
+	// The page's first render with a session and no hold asks once (`load`: whatever the stock),
+	// unless a Reserve of this page's is unsettled: its retry under the same key says its outcome,
+	// the hold in this tab's own words (useReserve.ts).
 	const wanted = useRef<{ named: string | null; load?: boolean } | null>(
-		deps.session && deps.hold === null ? { named: null, load: true } : null,
+		deps.session &&
+			deps.hold === null &&
+			load(pendingReserveKey(deps.sku), isPendingReserve) === null
+			? { named: null, load: true }
+			: null,
 	);
 	const reading = useRef(false);
 	const { news, held, hold, busy, session, sku, heldAnywhere, loaded } = deps;
