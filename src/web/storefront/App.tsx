@@ -7,7 +7,7 @@
 import { useCallback, useEffect, useState } from "preact/hooks";
 import { ApiClient, type ApiErr } from "../api/client.ts";
 import { webSocketSource } from "../api/live.ts";
-import { describeCode, describeError } from "../api/outcomes.ts";
+import { describeError } from "../api/outcomes.ts";
 import { httpTransport } from "../api/transport.ts";
 import { Layout, Notice } from "../components/Layout.tsx";
 import { useNow } from "../lib/hooks.ts";
@@ -24,23 +24,22 @@ import {
 	limitReason,
 	refusalOutdatesProduct,
 	saleView,
-	stillTrue,
 	unitsForChoice,
 } from "./sale.ts";
 import { renewalDue } from "./session-renewal.ts";
 import type { StoreNotice } from "./store-notice.ts";
 import { holdKey, isHeld, isOrders, ORDERS_KEY, useStored } from "./stored.ts";
-import { limitAfterFreed } from "./tab-news.ts";
 import { elsewhereFromRead, elsewhereFromRefusal } from "./units-elsewhere.ts";
 import { useBuyerSession } from "./useBuyerSession.ts";
 import { useHoldActions } from "./useHoldActions.ts";
 import { useHumanCheck } from "./useHumanCheck.ts";
+import { useNoticeUpkeep } from "./useNoticeUpkeep.ts";
 import { useOtherTabHold } from "./useOtherTabHold.ts";
 import { usePageVisible } from "./usePageVisible.ts";
 import { useProductFeed } from "./useProductFeed.ts";
 import { useQueueTicket } from "./useQueueTicket.ts";
 import { useReserve } from "./useReserve.ts";
-import { useOnFreed, useTabNews } from "./useTabNews.ts";
+import { useTabNews } from "./useTabNews.ts";
 import { useUnitsElsewhere } from "./useUnitsElsewhere.ts";
 import { VerifyPanel } from "./VerifyPanel.tsx";
 import { verifiedText } from "./verified-notice.ts";
@@ -112,37 +111,17 @@ export function Storefront() {
 	const visible = usePageVisible();
 	const renewing = session !== null && renewalDue(endsAtMs, session.expiresInSeconds, now, visible);
 
-	// An outcome the live state has made untrue goes away: "Sold out" once stock is back
-	// (seen in an availability newer than the answer), "not started" once it has, a
-	// "please wait" once the wait is over.
-	useEffect(() => {
-		if (notice?.code === undefined || sale === null || availability === null) return;
-		const untrue =
-			notice.code === "rate_limited" || notice.code === "hold_cooldown"
-				? waitUntilMs > 0 && waitSeconds <= 0
-				: !stillTrue(notice.code, sale, {
-						noticeAtServerMs: notice.atServerMs ?? 0,
-						availabilityAsOfMs: Date.parse(availability.asOf),
-						serverNowMs,
-					});
-		if (untrue) setNotice(null);
+	// The notice kept true as the stock, the clock and the other tabs move (useNoticeUpkeep.ts).
+	useNoticeUpkeep({
+		notice,
+		setNotice,
+		sale,
+		availability,
+		waitUntilMs,
+		waitSeconds,
+		serverNowMs,
+		tabs,
 	});
-
-	// Another tab of the session released a hold: a limit this tab was told of may not hold now.
-	// It stays while the server's count, less the units freed, still reaches it (tab-news.ts).
-	useOnFreed(tabs, (units) =>
-		setNotice((n) => {
-			if (n?.code !== "purchase_limit") return n;
-			const left = n.limit === undefined ? null : limitAfterFreed(n.limit, units);
-			if (left === null) return null;
-			const { perUserLimit, usedUnits } = left;
-			const text = describeCode("purchase_limit", "", null, {
-				perUserLimit: perUserLimit ?? undefined,
-				usedUnits: usedUnits ?? undefined,
-			});
-			return { ...n, limit: left, text };
-		}),
-	);
 
 	const say = (value: StoreNotice, focus = false) => {
 		setNotice(value);
