@@ -247,25 +247,40 @@ export abstract class InventoryStock {
 	 * `skuTotalStock`: a split SKU's coordinator records the SKU's total, its allotment beside it.
 	 * `idempotencyKey`: the operator's key for this reset, recorded so a reader of the trail can
 	 * tell whose reset it was (docs/decisions/081-reset-idempotency-key.md); absent when unkeyed.
+	 * `keepAfterMs`: a split SKU's shard doing its coordinator's reset late keeps the holds
+	 * created after the coordinator's reset (the new drop's, told 201), counted against the
+	 * stock as before (docs/decisions/134-an-owed-reset-keeps-the-new-drops-holds.md).
 	 */
 	reset(
 		nowMs: number,
 		skuTotalStock: number | null = null,
 		idempotencyKey: string | null = null,
+		keepAfterMs: number | null = null,
 	): void {
 		let releasedUnits = 0;
+		let releasedHolds = 0;
+		const kept: Hold[] = [];
 		for (const hold of this.active.values()) {
+			if (keepAfterMs !== null && hold.createdAtMs > keepAfterMs) {
+				kept.push(hold);
+				continue;
+			}
 			// Cleared holds are dropped from storage by the caller; no per-hold events, the reset is one.
 			hold.status = "CANCELLED";
 			releasedUnits += hold.quantity;
+			releasedHolds += 1;
 			this.standings.ended(hold);
 		}
-		const releasedHolds = this.active.size;
 		this.active.clear();
 		this.cooldowns.clear();
 		this.deadlines.clear();
 		this.changedHolds.clear();
 		this.reserved = 0;
+		for (const hold of kept) {
+			this.active.set(hold.id, hold);
+			this.deadlines.track(hold);
+			this.reserved += hold.quantity;
+		}
 		this.attempts = 0;
 		for (const key of Object.keys(this.rejected)) delete this.rejected[key];
 		this.emit({
@@ -279,6 +294,7 @@ export abstract class InventoryStock {
 				soldKept: this.sold,
 				releasedHolds,
 				releasedUnits,
+				...(kept.length === 0 ? {} : { keptHolds: kept.length, keptUnits: this.reserved }),
 				...(idempotencyKey === null ? {} : { idempotencyKey }),
 			},
 		});

@@ -23,7 +23,9 @@ export function replay(events: Iterable<ReplayableEvent>): Counters {
 				const stock = e.detail?.totalStock;
 				if (typeof stock === "number") total = stock;
 				if (e.type === "inventory.reset") {
-					reserved = 0;
+					// A shard's late reset keeps the new drop's holds created before it (detail.keptUnits).
+					const kept = e.detail?.keptUnits;
+					reserved = typeof kept === "number" ? kept : 0;
 					// A reset keeps paid orders and says so (detail.soldKept); one recorded
 					// before that rule cleared the sold units too.
 					if (typeof e.detail?.soldKept !== "number") sold = 0;

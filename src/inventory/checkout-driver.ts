@@ -249,11 +249,15 @@ export class CheckoutDriver {
 		await Promise.all(work);
 	}
 
-	/** Operator reset: failed sagas go, orders stay; a charge in flight is compensated (its hold is gone). */
-	reset(nowMs: number): void {
+	/**
+	 * Operator reset: failed sagas go, orders stay; a charge in flight is compensated (its hold is
+	 * gone). `kept`: a hold the reset kept (a shard's late reset keeps the new drop's): its saga runs on.
+	 */
+	reset(nowMs: number, kept: (reservationId: string) => boolean = () => false): void {
 		const world: SagaWorld = { nowMs, sku: "", hold: null };
 		let stepped = false;
 		for (const saga of this.rows.unsettled(Number.MAX_SAFE_INTEGER)) {
+			if (kept(saga.reservationId)) continue;
 			this.writer.apply(step(saga, { kind: "reset" }, world), nowMs);
 			stepped = true;
 		}

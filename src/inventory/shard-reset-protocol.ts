@@ -14,9 +14,14 @@ export interface ResetLedger {
 	generation: number;
 	acked?: number[];
 	keyed?: KeyedReset | null;
+	/**
+	 * The coordinator: when it made its reset (its clock). A shard keeps the holds it created after
+	 * that (the new drop's; decision 134). Absent in a row written before that rule.
+	 */
+	atMs?: number;
 }
 
 /** The call a coordinator makes on a shard: answers the reset generation the shard now has. */
 export interface ResetPeer {
-	escrowReset(keyed: KeyedReset | null, generation: number): Promise<number>;
+	escrowReset(keyed: KeyedReset | null, generation: number, atMs?: number | null): Promise<number>;
 }

@@ -37,6 +37,7 @@ export function owedReset(host: ResetsHost, keyed: KeyedReset | null, nowMs: num
 		generation,
 		acked,
 		keyed: keyed === null ? null : { ...keyed, replayOnly: false },
+		atMs: nowMs,
 	};
 	host.save();
 	host.wake(nowMs + ESCROW_RETRY_MS);
@@ -61,9 +62,10 @@ export async function pushResets(host: ResetsHost): Promise<unknown> {
 	if (owed.length === 0 || r === undefined) return null;
 	const { generation } = r;
 	const keyed = r.keyed ?? null;
+	const atMs = r.atMs ?? null;
 	const results = await Promise.allSettled(
 		owed.map(async (i) => {
-			const known = await host.peer(i).escrowReset(keyed, generation);
+			const known = await host.peer(i).escrowReset(keyed, generation, atMs);
 			// The ledger as it is now: a reset meanwhile may have moved the generation on.
 			const now = host.ledger.reset ?? r;
 			now.acked ??= [];

@@ -121,21 +121,31 @@ export abstract class SkuObjectOperator extends SkuObjectPeers {
 	 * This object's own holds (a shard's, for a split SKU). `generation`: a shard's part of the
 	 * coordinator's reset of that generation (inventory/shard-resets.ts), stored with the reset.
 	 */
-	protected resetLocal(idempotencyKey: string | null = null, generation?: number): UpdateResult {
+	protected resetLocal(
+		idempotencyKey: string | null = null,
+		generation?: number,
+		keepAfterMs: number | null = null,
+	): UpdateResult {
 		const inv = this.inv;
 		if (inv === null) return { ok: false, code: "unknown_sku" };
 		const now = Date.now();
 		// The coordinator's reset event carries the SKU's total, as one object's does (docs/api.md).
-		inv.reset(now, this.escrow?.total() ?? null, idempotencyKey);
-		this.saga.reset(now);
+		// A shard doing its coordinator's reset keeps the holds taken after it (`keepAfterMs`:
+		// the new drop's, acknowledged; docs/decisions/134-an-owed-reset-keeps-the-new-drops-holds.md).
+		inv.reset(now, this.escrow?.total() ?? null, idempotencyKey, keepAfterMs);
+		this.saga.reset(now, (reservationId) => inv.activeHold(reservationId) !== undefined);
+		const keep = keepAfterMs ?? Number.MAX_SAFE_INTEGER;
 		// Paid orders survive a reset (docs/decisions/001-reset-keeps-paid-orders.md): their
 		// holds stay, and so do the Idempotency-Key outcomes that created them, so a retried
-		// request is still answered with the hold that was paid, never a second one.
+		// request is still answered with the hold that was paid, never a second one. So do a
+		// kept hold's.
 		this.sql.exec(
 			`DELETE FROM idempotency WHERE json_extract(outcome, '$.reservation.reservationId') IS NULL
-			 OR json_extract(outcome, '$.reservation.reservationId') NOT IN (SELECT id FROM holds WHERE status = 'PAID')`,
+			 OR json_extract(outcome, '$.reservation.reservationId') NOT IN
+			 (SELECT id FROM holds WHERE status = 'PAID' OR created_at > ?)`,
+			keep,
 		);
-		this.sql.exec("DELETE FROM holds WHERE status != 'PAID'");
+		this.sql.exec("DELETE FROM holds WHERE status != 'PAID' AND created_at <= ?", keep);
 		forgetReadersAfterReset(this.sql, this.guard, this.storedReads);
 		this.room.reset(now);
 		// A split SKU's coordinator publishes the new drop's room in its own reset's transaction,

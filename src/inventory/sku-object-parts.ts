@@ -244,7 +244,11 @@ export abstract class SkuObjectParts extends DurableObject<InventoryEnv> {
 	abstract escrowCounters(withSessions?: boolean): ShardCounters | null;
 	abstract escrowUpdate(patch: Partial<Omit<ProductConfig, "sku">>): UpdateResult;
 	/** This object's own holds (a shard's, for a split SKU); `idempotencyKey` rides on its event. */
-	protected abstract resetLocal(idempotencyKey?: string | null, generation?: number): UpdateResult;
+	protected abstract resetLocal(
+		idempotencyKey?: string | null,
+		generation?: number,
+		keepAfterMs?: number | null,
+	): UpdateResult;
 
 	// ---- a split SKU: the hosts of its parts (escrow, room, coordinator) ----
 

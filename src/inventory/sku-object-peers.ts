@@ -145,17 +145,21 @@ export abstract class SkuObjectPeers extends SkuObjectParts {
 	 * The reset and the generation are one transaction. Answers the generation this shard has
 	 * done; an object without the SKU yet has nothing to reset, and answers `generation`.
 	 */
-	escrowReset(keyed: KeyedReset | null, generation: number): number | Promise<number> {
+	escrowReset(
+		keyed: KeyedReset | null,
+		generation: number,
+		atMs: number | null = null,
+	): number | Promise<number> {
 		const escrow = this.escrow;
 		if (this.inv === null || escrow === null) return generation;
 		if (escrow.isCoordinator) throw new Error("the coordinator asks for a reset, never takes one");
 		if (!resetDue(escrow.ledger, generation)) return escrow.ledger.reset?.generation ?? 0;
 		if (keyed === null) {
-			this.resetLocal(null, generation);
+			this.resetLocal(null, generation, atMs);
 			return generation;
 		}
 		// A key this shard already reset under (its row) resets nothing: that reset was this one.
-		return keyedReset(this.resetKeysHost(generation), keyed).then(() => {
+		return keyedReset(this.resetKeysHost(generation, atMs), keyed).then(() => {
 			if (resetDone(escrow.ledger, generation)) escrow.save();
 			return generation;
 		});
@@ -165,11 +169,11 @@ export abstract class SkuObjectPeers extends SkuObjectParts {
 	 * The keyed reset's view of this object; a split SKU's coordinator resets its shards too.
 	 * `generation`: a shard's part of the coordinator's reset (escrowReset).
 	 */
-	protected resetKeysHost(generation?: number): KeyedResetHost {
+	protected resetKeysHost(generation?: number, atMs: number | null = null): KeyedResetHost {
 		return {
 			sql: this.sql,
 			isCoordinator: () => this.escrow?.isCoordinator === true,
-			resetLocal: (key) => this.resetLocal(key, generation),
+			resetLocal: (key) => this.resetLocal(key, generation, atMs),
 			finishShards: (keyed) => this.split.resetShards(keyed),
 			// As an unkeyed reset is announced (sku-object-operator.ts reset); a split SKU's shards have no feed.
 			announce: (product) => {

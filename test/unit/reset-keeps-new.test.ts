@@ -1,0 +1,79 @@
+// A shard doing its coordinator's reset late keeps the holds it created after the coordinator's
+// reset (src/domain/inventory-stock.ts reset, `keepAfterMs`;
+// docs/decisions/134-an-owed-reset-keeps-the-new-drops-holds.md): the model keeps them live
+// (counted, expiring, limited as before), and the trail replays to the same counters.
+
+import { describe, expect, it } from "vitest";
+import { type DomainEvent, Inventory, type ProductConfig } from "../../src/domain/inventory.ts";
+import { replay } from "../../src/domain/replay.ts";
+
+const T0 = Date.UTC(2026, 0, 1);
+
+const config: ProductConfig = {
+	sku: "KEEP-1",
+	name: "Keep",
+	priceCents: 100,
+	currency: "USD",
+	totalStock: 10,
+	holdSeconds: 60,
+	perUserLimit: 3,
+	startsAtMs: null,
+};
+
+function reserve(inv: Inventory, id: string, sessionId: string, nowMs: number, quantity: number) {
+	const out = inv.reserve({ id, sessionId, quantity, idempotencyKey: null, nowMs });
+	if (!out.ok) throw new Error(`refused: ${out.code}`);
+	return out.hold;
+}
+
+describe("a reset that keeps the holds created after a moment", () => {
+	it("clears the older holds, keeps the later ones live, and its trail replays", () => {
+		const trail: DomainEvent[] = [];
+		const inv = Inventory.create(config, T0);
+		reserve(inv, "old", "A", T0, 2);
+		const kept = reserve(inv, "new", "B", T0 + 2_000, 3);
+		trail.push(...inv.drain().events);
+
+		inv.reset(T0 + 3_000, null, null, T0 + 1_000);
+		const out = inv.drain();
+		trail.push(...out.events);
+		expect(out.events.at(-1)?.detail).toMatchObject({
+			releasedHolds: 1,
+			releasedUnits: 2,
+			keptHolds: 1,
+			keptUnits: 3,
+		});
+		expect(inv.counters()).toEqual({ total: 10, available: 7, reserved: 3, sold: 0 });
+		expect(replay(trail)).toEqual(inv.counters());
+		expect(inv.activeHold("old")).toBeUndefined();
+		expect(inv.activeHold("new")).toBe(kept);
+		// B's limit still counts its kept units; A's cleared ones are gone.
+		expect(inv.usageOf("B")).toBe(3);
+		expect(inv.usageOf("A")).toBe(0);
+		expect(
+			inv.reserve({
+				id: "b2",
+				sessionId: "B",
+				quantity: 1,
+				idempotencyKey: null,
+				nowMs: T0 + 4_000,
+			}),
+		).toMatchObject({ ok: false, code: "purchase_limit" });
+
+		// The kept hold still expires at its own time.
+		expect(inv.nextDeadlineMs()).toBe(kept.expiresAtMs);
+		expect(inv.expireDue(kept.expiresAtMs)).toBe(1);
+		trail.push(...inv.drain().events);
+		expect(inv.counters()).toEqual({ total: 10, available: 10, reserved: 0, sold: 0 });
+		expect(replay(trail)).toEqual(inv.counters());
+	});
+
+	it("without the moment, clears every hold as before", () => {
+		const inv = Inventory.create(config, T0);
+		reserve(inv, "a", "A", T0, 2);
+		reserve(inv, "b", "B", T0 + 2_000, 3);
+		inv.reset(T0 + 3_000);
+		expect(inv.counters().reserved).toBe(0);
+		expect(inv.drain().events.at(-1)?.detail).not.toHaveProperty("keptHolds");
+	});
+});
