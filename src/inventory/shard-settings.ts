@@ -21,6 +21,16 @@ import type { SettingsPeer, ShardSettings } from "./shard-settings-protocol.ts";
 export class ShardsOwed extends Error {
 	override readonly name = "ShardsOwed";
 	readonly retryable = true;
+	/**
+	 * A reset's (decision 124): the Worker words its 503 for the operator, since an unkeyed
+	 * repeat is a new reset, not this one's outcome (worker/routes/admin-reset.ts).
+	 */
+	readonly resetOwed: boolean;
+
+	constructor(message: string, what: "settings" | "reset" = "settings") {
+		super(message);
+		this.resetOwed = what === "reset";
+	}
 }
 
 export interface SettingsHost {

@@ -156,7 +156,7 @@ export class SplitCoordinator {
 		if (!escrow.resetOwed()) return;
 		const failed = await escrow.pushResets();
 		if (escrow.resetOwed())
-			throw new ShardsOwed(`a shard did not take the reset yet: ${String(failed)}`);
+			throw new ShardsOwed(`a shard did not take the reset yet: ${String(failed)}`, "reset");
 	}
 
 	/** A split SKU's trail is every shard's (docs/decisions/020-escrow-shards.md). */

@@ -37,13 +37,13 @@ adminReset.post("/products/:sku/reset", knownSku, async (c) => {
 		// It reads no body, but one over the bound is 413 here too (docs/api.md's status table).
 		await refuseLargeBody(c);
 		return limited(c, async () => {
-			const result = await stub.reset();
+			const result = await stub.reset().catch(owedSaid(false));
 			return result.ok ? answer(c, sku, result.product) : fail(c, "unknown_sku");
 		});
 	}
 	// The body carries no fields, but a repeat must be the same request (as a checkout's key).
 	const fingerprint = await sha256Hex((await readBodyText(c)).trim());
-	const done = await stub.reset({ key, fingerprint, replayOnly: true });
+	const done = await stub.reset({ key, fingerprint, replayOnly: true }).catch(owedSaid(true));
 	if (done.ok) return answer(c, sku, done.product);
 	if (done.code === "key_reused") throw keyReused("for a reset with another body");
 	if (done.code !== "not_done") return fail(c, "unknown_sku");
@@ -59,12 +59,35 @@ adminReset.post("/products/:sku/reset", knownSku, async (c) => {
 		);
 	}
 	return limited(c, async () => {
-		const result = await stub.reset({ key, fingerprint, replayOnly: false });
+		const result = await stub.reset({ key, fingerprint, replayOnly: false }).catch(owedSaid(true));
 		if (result.ok) return answer(c, sku, result.product);
 		if (result.code === "key_reused") throw keyReused("for a reset with another body");
 		return fail(c, "unknown_sku");
 	});
 });
+
+/** Seconds after which the coordinator's alarm has asked the shards again (ESCROW_RETRY_MS, 1 s). */
+const OWED_RETRY_AFTER_SECONDS = 1;
+
+/**
+ * A split SKU's reset that some shard has not done yet (decision 124) is made and owed: the SKU's
+ * object finishes it by itself. Its 503 says so and what to do, since "retry shortly" would send
+ * an unkeyed operator into a new reset and the one-a-minute limit
+ * (docs/decisions/134-an-owed-reset-keeps-the-new-drops-holds.md).
+ */
+function owedSaid(keyed: boolean): (error: unknown) => never {
+	return (error) => {
+		if ((error as { resetOwed?: unknown } | null)?.resetOwed !== true) throw error;
+		const next = keyed
+			? "repeat it with the same Idempotency-Key to learn its outcome."
+			: "do not send it again: without an Idempotency-Key a repeat is a new reset, limited to one a minute. Read the product to see it finished.";
+		throw new ApiError(
+			"unavailable",
+			`The reset is made, and some of the SKU's shards have yet to do it; they do it by themselves within seconds: ${next}`,
+			{ "Retry-After": String(OWED_RETRY_AFTER_SECONDS) },
+		);
+	};
+}
 
 /** `what`: what the key was first used for. */
 function keyReused(what: string): ApiError {
