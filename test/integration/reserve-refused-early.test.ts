@@ -4,7 +4,7 @@
 // the object decides still spend none of the address's writes. Inside workerd, RATE_LIMITS=on.
 import { describe, expect, it } from "vitest";
 import { TestClock } from "../support/clock.ts";
-import { createProduct, newSession } from "./helpers.ts";
+import { createProduct, DEBUG, newSession } from "./helpers.ts";
 import { freshIp, limited } from "./ratelimit-support.ts";
 
 const vars = { RATE_LIMIT_WRITES: "5" };
@@ -68,5 +68,30 @@ describe("reserve attempts refused before the object's decision", () => {
 			expect((await reserve({ sku, quantity: 1 })).status, `#${i + 1}`).toBe(201);
 		for (let i = 0; i < 5; i++) expect((await reserve({ sku, quantity: -1 })).status).toBe(400);
 		expect((await reserve({ sku, quantity: 1 })).status).toBe(429);
+	});
+
+	it("a session past its own cost limit spends none of them: its address may still make a session", async () => {
+		const sku = await createProduct({ totalStock: 5 });
+		const token = await newSession();
+		const ip = freshIp();
+		// Every session's spend is past the default demo cost limit at this scale.
+		const past = { ...vars, BILLING_SCALE: "1000000" };
+		for (let i = 0; i < 8; i++) {
+			const res = await limited("POST", "/api/reservations", {
+				ip,
+				token,
+				vars: past,
+				body: { sku },
+			});
+			expect(res.status, `#${i + 1}`).toBe(503);
+			expect(res.body.error?.code).toBe("cost_limit");
+		}
+		// Anyone else behind the address: its writes are not in debt for that session's refusals.
+		const other = await limited("POST", "/api/sessions", {
+			ip,
+			vars,
+			body: { turnstileToken: DEBUG },
+		});
+		expect(other.status, JSON.stringify(other.body)).toBe(201);
 	});
 });

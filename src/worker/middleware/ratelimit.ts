@@ -180,16 +180,17 @@ const OPERATOR_PATHS = "/api/admin/";
 
 /**
  * What the reserve route refuses before it calls the SKU object (a bad body or header, an unknown
- * SKU, a session past its cost limit): all thrown, so Hono keeps them on `c.error`. No session
- * limit met them, so they are the address's writes. The edge's own sold_out / not_started answers
- * are returned, not thrown: they cost nothing more here (docs/rate-limits.md).
+ * SKU): all thrown, so Hono keeps them on `c.error`. No session limit met them, so they are the
+ * address's writes. A session past its own cost limit (`cost_limit`) is not among them: that
+ * session is already refused every attempt by its own budget, and charging its refusals would put
+ * everyone behind its address into write debt. The edge's own sold_out / not_started answers are
+ * returned, not thrown: they cost nothing more here (docs/rate-limits.md).
  */
 const REFUSED_BEFORE_DECISION: ReadonlySet<string> = new Set([
 	"invalid_request",
 	"unknown_sku",
 	"payload_too_large",
 	"unsupported_media_type",
-	"cost_limit",
 ]);
 
 function refusedBeforeDecision(error: Error | undefined): boolean {
