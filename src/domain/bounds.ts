@@ -135,11 +135,17 @@ export const RATE_LIMIT_RESET = 1;
 /** Sessions created per IP per window: a household or office at a drop's start fits, a session farm does not. */
 export const RATE_LIMIT_SESSIONS = 30;
 /**
- * Waiting-room places one address may hold in one room (tickets waiting or admitted): an office or
- * a household behind one NAT fits; a ticket farm needs an address per 25 tickets
+ * Waiting-room places one IPv6 prefix (a /64 by default: one home line, one phone on a mobile
+ * network, one VM) may hold in one room (tickets waiting or admitted): an office or a household
+ * fits; a ticket farm needs a prefix per 25 tickets
  * (docs/decisions/130-idle-tickets-farms-and-a-session-ending-in-line.md). 0: no cap.
  */
 export const RATE_LIMIT_ROOM_TICKETS = 25;
+/**
+ * The same for one IPv4 address: none by default, since a carrier-grade NAT puts thousands of
+ * people behind one (docs/decisions/136-address-limits-that-spare-shared-networks.md). 0: no cap.
+ */
+export const RATE_LIMIT_ROOM_TICKETS_IPV4 = 0;
 /** A bot flag lasts this many windows from the last attempt that raised it. */
 export const RATE_LIMIT_FLAG_WINDOWS = 10;
 

@@ -36,8 +36,10 @@ export interface RateLimitConfig {
 	reads: number;
 	reset: number;
 	sessions: number;
-	/** Waiting-room places one address may hold in one room (0: no cap). */
+	/** Waiting-room places one IPv6 prefix may hold in one room (0: no cap). */
 	roomTickets: number;
+	/** Waiting-room places one IPv4 address may hold in one room (0: no cap, the default). */
+	roomTicketsIpv4: number;
 }
 
 // Parsed with the rest of the configuration: a bad override is an error naming the variable.

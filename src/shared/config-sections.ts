@@ -18,6 +18,7 @@ interface RateLimitParsed {
 	RATE_LIMIT_RESET: number;
 	RATE_LIMIT_SESSIONS: number;
 	RATE_LIMIT_ROOM_TICKETS: number;
+	RATE_LIMIT_ROOM_TICKETS_IPV4: number;
 	RATE_LIMIT_CLOCK: RateLimitClock;
 	ENVIRONMENT: string;
 }
@@ -50,6 +51,7 @@ export function rateLimitsOf(v: RateLimitParsed): RateLimitConfig | null {
 		reset: v.RATE_LIMIT_RESET,
 		sessions: v.RATE_LIMIT_SESSIONS,
 		roomTickets: v.RATE_LIMIT_ROOM_TICKETS,
+		roomTicketsIpv4: v.RATE_LIMIT_ROOM_TICKETS_IPV4,
 	};
 }
 

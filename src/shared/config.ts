@@ -27,6 +27,7 @@ import {
 	RATE_LIMIT_RESERVE_SUSPECTED,
 	RATE_LIMIT_RESET,
 	RATE_LIMIT_ROOM_TICKETS,
+	RATE_LIMIT_ROOM_TICKETS_IPV4,
 	RATE_LIMIT_SESSIONS,
 	RATE_LIMIT_WINDOW_SECONDS,
 	RATE_LIMIT_WRITES,
@@ -132,6 +133,7 @@ export const ConfigVarsSchema = z.object({
 	RATE_LIMIT_RESET: count(RATE_LIMIT_RESET),
 	RATE_LIMIT_SESSIONS: count(RATE_LIMIT_SESSIONS),
 	RATE_LIMIT_ROOM_TICKETS: count(RATE_LIMIT_ROOM_TICKETS),
+	RATE_LIMIT_ROOM_TICKETS_IPV4: count(RATE_LIMIT_ROOM_TICKETS_IPV4),
 	// How much of a client's IPv6 address names it for every per-address limit and IP hash
 	// (src/domain/client-key.ts); IPv4 addresses are always exact.
 	RATE_LIMIT_IPV6_PREFIX: integer(
@@ -266,6 +268,7 @@ const RateLimitVarsSchema = ConfigVarsSchema.pick({
 	RATE_LIMIT_RESET: true,
 	RATE_LIMIT_SESSIONS: true,
 	RATE_LIMIT_ROOM_TICKETS: true,
+	RATE_LIMIT_ROOM_TICKETS_IPV4: true,
 	RATE_LIMIT_IPV6_PREFIX: true,
 	RATE_LIMIT_CLOCK: true,
 	ENVIRONMENT: true,

@@ -11,6 +11,11 @@ import { ipHash } from "./secrets.ts";
 
 /** Hex characters of the IP hash a session keeps: 64 bits tell sessions apart, no more is needed. */
 const SESSION_IP_HASH_HEX = 16;
+
+/** A session's `ipHash` of a client key (worker/client-ip.ts) for the UTC day of `nowMs`. */
+export async function addressHash(secret: string, clientKey: string, nowMs: number): Promise<string> {
+	return (await ipHash(secret, clientKey, nowMs)).slice(0, SESSION_IP_HASH_HEX);
+}
 /** KV refuses expirationTtl below 60 s; shorter sessions still end on time via expiresAt. */
 const KV_MIN_TTL_SECONDS = 60;
 
@@ -40,7 +45,7 @@ export async function mintSession(
 		// Keyed and rotated daily (secrets.ts): comparable with other sessions of the same UTC day
 		// only. A renewal takes today's hash of the address it comes from. Of the client key
 		// (worker/client-ip.ts clientKeyOf), so one IPv6 /64 is one hash, as it is one limit.
-		ipHash: (await ipHash(config.ipHashSecret, clientKey, now)).slice(0, SESSION_IP_HASH_HEX),
+		ipHash: await addressHash(config.ipHashSecret, clientKey, now),
 		createdAt: renewing?.createdAt ?? new Date(now).toISOString(),
 		expiresAt: new Date(now + ttlSeconds * 1000).toISOString(),
 		...(loadTest ? { loadTest: true as const } : {}),

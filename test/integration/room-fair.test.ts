@@ -109,3 +109,45 @@ describe.each([1, 4])("tickets per address in one room (shards %i)", (shards) =>
 		expect((await join(sku, await buyer(), vars)).status).toBe(201);
 	});
 });
+
+/** A fresh address in the carrier-grade NAT range (RFC 6598, 100.64.0.0/10). */
+function freshCgnatIp(): string {
+	const b = crypto.getRandomValues(new Uint8Array(3));
+	return `100.${64 + ((b[0] ?? 0) & 63)}.${b[1]}.${b[2]}`;
+}
+
+describe("tickets per address: an IPv4 address is not capped by default, an IPv6 prefix is", () => {
+	it("26 people behind one carrier-grade NAT address all take a place with the default settings", async () => {
+		const sku = await createRoom({
+			totalStock: 5,
+			perUserLimit: 1,
+			startsAt: new Date(Date.now() + PRE_QUEUE_HOLD_MS).toISOString(),
+		});
+		const ip = freshCgnatIp();
+		for (let i = 0; i < 26; i++) {
+			const res = await join(sku, await buyer(ip));
+			expect(res.status, `#${i + 1}: ${JSON.stringify(res.body)}`).toBe(201);
+		}
+		// One IPv6 /64 (one line, one device on a mobile network) still holds at most 25 by default.
+		const v6 = freshIp();
+		for (let i = 0; i < 25; i++) expect((await join(sku, await buyer(v6))).status).toBe(201);
+		const refused = await join(sku, await buyer(v6));
+		expect(refused.status).toBe(429);
+		expect(refused.body.error?.message).toContain("already holds 25 places");
+	});
+
+	it("RATE_LIMIT_ROOM_TICKETS_IPV4 caps an IPv4 address where an operator sets it", async () => {
+		const vars = { RATE_LIMIT_ROOM_TICKETS_IPV4: "2" };
+		const sku = await createRoom({
+			totalStock: 5,
+			perUserLimit: 1,
+			startsAt: new Date(Date.now() + PRE_QUEUE_HOLD_MS).toISOString(),
+		});
+		const ip = freshCgnatIp();
+		expect((await join(sku, await buyer(ip), vars)).status).toBe(201);
+		expect((await join(sku, await buyer(ip), vars)).status).toBe(201);
+		const refused = await join(sku, await buyer(ip), vars);
+		expect(refused.status).toBe(429);
+		expect(refused.body.error?.message).toContain("already holds 2 places");
+	});
+});

@@ -67,6 +67,7 @@ describe("parseConfig", () => {
 				reset: 1,
 				sessions: 30,
 				roomTickets: 25,
+				roomTicketsIpv4: 0,
 			},
 			cost: { billingScale: 1e-9, limitUsd: 0, guardrailUsd: 0.05 },
 			payment: { provider: "simulated", simLatencyMs: 0 },

@@ -7,11 +7,13 @@ import type { JoinResult } from "../../inventory/rpc.ts";
 import { joinLimitMessage } from "../../shared/limit-message.ts";
 import { bodyWithinBound } from "../body.ts";
 import { requireKnownSku } from "../catalogue.ts";
+import { clientKeyOf } from "../client-ip.ts";
 import { hasRead } from "../edge-snapshot.ts";
 import { ApiError, type AppEnv, type Ctx, fail, ok } from "../http.ts";
 import { newId } from "../ids.ts";
 import { inventory } from "../inventory-stub.ts";
 import { requireSession } from "../middleware/auth.ts";
+import { addressHash } from "../sessions.ts";
 
 /** Retry-After of a join refused because the room holds MAX_TICKETS already. */
 export const QUEUE_FULL_RETRY_AFTER_SECONDS = 30;
@@ -27,19 +29,26 @@ function sessionOf(c: Ctx): string {
 
 /**
  * Who joins, for the room's per-address cap and its share of unread tickets (docs/waiting-room.md
- * "What a determined script can still gain"): the session's ipHash, and whether the edge saw it
- * read the product. With RATE_LIMITS=off neither counts. An operator's load-test session
- * (POST /api/admin/sessions) is not counted against an address: the operator made it.
+ * "What a determined script can still gain"): the hash of the address the join comes from (as a
+ * session's ipHash is made), and whether the edge saw it read the product. The cap is the IPv6
+ * prefix's (RATE_LIMIT_ROOM_TICKETS) or the IPv4 address's (RATE_LIMIT_ROOM_TICKETS_IPV4, none by
+ * default: a carrier-grade NAT puts thousands of people behind one, decision 136), chosen by the
+ * join's own address so that the key and its cap always agree. With RATE_LIMITS=off neither
+ * counts. An operator's load-test session (POST /api/admin/sessions) is not counted against an
+ * address: the operator made it.
  */
-function joinFrom(c: Ctx, sku: string, sessionId: string): JoinFrom | undefined {
+async function joinFrom(c: Ctx, sku: string, sessionId: string): Promise<JoinFrom | undefined> {
 	const limits = c.get("config").rateLimits;
 	const session = c.get("session");
 	if (limits === null || session === undefined) return undefined;
-	return {
-		clientKey: session.loadTest === true ? null : session.ipHash,
-		unread: !hasRead(sku, sessionId),
-		perAddress: limits.roomTickets,
-	};
+	const unread = !hasRead(sku, sessionId);
+	const key = clientKeyOf(c);
+	// An IPv6 client's key is its prefix, and only an IPv6 key has a colon (domain/client-key.ts).
+	const perAddress = key.includes(":") ? limits.roomTickets : limits.roomTicketsIpv4;
+	if (session.loadTest === true) return { clientKey: null, unread, perAddress };
+	// Kept with the ticket even when uncapped, so a cap set later counts the places already held.
+	const clientKey = await addressHash(c.get("config").ipHashSecret, key, Date.now());
+	return { clientKey, unread, perAddress };
 }
 
 function answer(c: Ctx, sku: string, result: JoinResult | { ok: false; code: "not_found" }) {
@@ -84,7 +93,7 @@ queue.post("/:sku/queue", bodyWithinBound, async (c) => {
 		sessionId,
 		newId("tkt", sku),
 		hasRead(sku, sessionId),
-		joinFrom(c, sku, sessionId),
+		await joinFrom(c, sku, sessionId),
 	);
 	return answer(c, sku, result);
 });
