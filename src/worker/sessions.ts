@@ -13,7 +13,11 @@ import { ipHash } from "./secrets.ts";
 const SESSION_IP_HASH_HEX = 16;
 
 /** A session's `ipHash` of a client key (worker/client-ip.ts) for the UTC day of `nowMs`. */
-export async function addressHash(secret: string, clientKey: string, nowMs: number): Promise<string> {
+export async function addressHash(
+	secret: string,
+	clientKey: string,
+	nowMs: number,
+): Promise<string> {
 	return (await ipHash(secret, clientKey, nowMs)).slice(0, SESSION_IP_HASH_HEX);
 }
 /** KV refuses expirationTtl below 60 s; shorter sessions still end on time via expiresAt. */
