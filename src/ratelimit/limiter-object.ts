@@ -6,6 +6,11 @@
 //
 // The object named TOTALS_NAME also keeps the edge's refusal counts that belong
 // to no SKU (session creation, the product list), merged in batches.
+//
+// A full bucket and a log whose hits have all left the window are the same as none, so the
+// object forgets them: each write sets its alarm for the moment that is so, and the alarm deletes
+// the object's storage (the tallies excepted). The session limiter is one object per client key
+// per UTC day; without this each would keep its rows for the life of the deployment.
 
 import { DurableObject } from "cloudflare:workers";
 import { type Decision, TokenBucket } from "../domain/rate-counters.ts";
@@ -39,13 +44,43 @@ export const LIMITER_MIGRATIONS: readonly Migration[] = [
 
 export class RateLimiterObject extends DurableObject {
 	private readonly sql: SqlStorage;
+	/** False once the alarm has deleted the storage: the next call migrates it again. */
+	private migrated = false;
 
 	constructor(ctx: DurableObjectState, env: Cloudflare.Env) {
 		super(ctx, env);
 		this.sql = ctx.storage.sql;
-		ctx.blockConcurrencyWhile(async () => {
-			migrate(ctx.storage, LIMITER_MIGRATIONS, "RateLimiterObject");
-		});
+		ctx.blockConcurrencyWhile(async () => this.ensureSchema());
+	}
+
+	private ensureSchema(): void {
+		if (this.migrated) return;
+		migrate(this.ctx.storage, LIMITER_MIGRATIONS, "RateLimiterObject");
+		this.migrated = true;
+	}
+
+	/**
+	 * The alarm for when what this write left is forgotten, `afterMs` from now. Each write's
+	 * moment is at least the previous one's (a later hit leaves the window later; a take leaves
+	 * the bucket emptier or as empty), so it replaces the one set.
+	 */
+	private forgetAfter(afterMs: number): void {
+		void this.ctx.storage.setAlarm(Date.now() + Math.max(0, Math.ceil(afterMs)));
+	}
+
+	/**
+	 * Nothing here is worth keeping any longer (forgetAfter): delete the storage, whose rows would
+	 * otherwise stay for good. The tallies' object keeps its tallies and only drops the rest.
+	 */
+	async alarm(): Promise<void> {
+		this.ensureSchema();
+		if (this.sql.exec("SELECT 1 FROM totals LIMIT 1").toArray().length > 0) {
+			this.sql.exec("DELETE FROM hits");
+			this.sql.exec("DELETE FROM bucket");
+			return;
+		}
+		await this.ctx.storage.deleteAll();
+		this.migrated = false;
 	}
 
 	/**
@@ -54,6 +89,7 @@ export class RateLimiterObject extends DurableObject {
 	 * `nowMs` only from a request that names its time (RATE_LIMIT_CLOCK=request).
 	 */
 	take(limit: number, windowMs: number, nowMs?: number): Decision {
+		this.ensureSchema();
 		const now = nowMs ?? Date.now();
 		this.sql.exec("DELETE FROM hits WHERE at_ms <= ?", now - windowMs);
 		const hits = this.sql
@@ -62,6 +98,7 @@ export class RateLimiterObject extends DurableObject {
 			.map((r) => r.at_ms);
 		if (hits.length < Math.min(limit, MAX_LOGGED_HITS)) {
 			this.sql.exec("INSERT INTO hits (at_ms) VALUES (?)", now);
+			this.forgetAfter(windowMs);
 			return { ok: true };
 		}
 		// One more fits once the hit that would make room leaves the window.
@@ -75,6 +112,7 @@ export class RateLimiterObject extends DurableObject {
 	 * every isolate. `nowMs` only from a request that names its time (RATE_LIMIT_CLOCK=request).
 	 */
 	takeToken(limit: number, windowMs: number, nowMs?: number): Decision {
+		this.ensureSchema();
 		const now = nowMs ?? Date.now();
 		const row = this.sql
 			.exec<{ tokens: number; updated_ms: number }>("SELECT tokens, updated_ms FROM bucket")
@@ -90,10 +128,13 @@ export class RateLimiterObject extends DurableObject {
 			tokens,
 			updatedAtMs,
 		);
+		// Full again once the missing tokens have refilled, at `limit` per `windowMs`.
+		if (limit > 0) this.forgetAfter(((limit - tokens) * windowMs) / limit + (updatedAtMs - now));
 		return decision;
 	}
 
 	record(counts: Record<string, number>): void {
+		this.ensureSchema();
 		for (const [reason, n] of Object.entries(counts)) {
 			if (!Number.isSafeInteger(n) || n <= 0) continue;
 			this.sql.exec(
@@ -105,6 +146,7 @@ export class RateLimiterObject extends DurableObject {
 	}
 
 	totals(): Record<string, number> {
+		this.ensureSchema();
 		const out: Record<string, number> = {};
 		for (const row of this.sql.exec<{ reason: string; n: number }>(
 			"SELECT reason, n FROM totals ORDER BY reason",
