@@ -7,7 +7,7 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { TOTALS_NAME, type RateLimiterObject } from "../../src/ratelimit/limiter-object.ts";
+import { type RateLimiterObject, TOTALS_NAME } from "../../src/ratelimit/limiter-object.ts";
 
 function limiter(name = `forget-${crypto.randomUUID()}`) {
 	return env.LIMITER.get(env.LIMITER.idFromName(name));
