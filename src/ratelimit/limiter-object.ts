@@ -72,7 +72,7 @@ export class RateLimiterObject extends DurableObject {
 	 * Nothing here is worth keeping any longer (forgetAfter): delete the storage, whose rows would
 	 * otherwise stay for good. The tallies' object keeps its tallies and only drops the rest.
 	 */
-	async alarm(): Promise<void> {
+	override async alarm(): Promise<void> {
 		this.ensureSchema();
 		if (this.sql.exec("SELECT 1 FROM totals LIMIT 1").toArray().length > 0) {
 			this.sql.exec("DELETE FROM hits");
