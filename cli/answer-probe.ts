@@ -1,4 +1,4 @@
-// `node cli/answer-probe.ts [--against <checkout>] [--rounds R] [--block N] [--kinds sold-out,hello] [--profile out.cpuprofile]`:
+// `node cli/answer-probe.ts [--against <checkout>] [--rounds R] [--block N] [--kinds sold-out,hello] [--ipv6] [--profile out.cpuprofile]`:
 // what one answer costs our code inside the isolate, without the socket and HTTP parsing
 // (docs/hot-path/sold-out.md, "The sold-out answer's own cost"). Each build (this checkout, and with
 // --against another checkout of the project) is bundled as `wrangler deploy --dry-run` bundles
@@ -51,6 +51,8 @@ const ROUNDS = Number(option("--rounds") ?? 20);
 const BLOCK = Number(option("--block") ?? 2000);
 /** With --profile FILE (one build only), the isolate is sampled over the sold-out blocks of every round. */
 const PROFILE = option("--profile") ?? null;
+/** With --ipv6, every probe request comes from an IPv6 address (its own /64) instead of 10.x IPv4. */
+const IPV6 = args.includes("--ipv6");
 if (PROFILE !== null && AGAINST !== undefined) throw new RangeError("--profile profiles one build");
 if (PROFILE !== null) process.env.RG_INSPECTOR_PORT = String(INSPECTOR_PORT);
 const kinds = (option("--kinds") ?? "sold-out,hello").split(",") as Kind[];
@@ -66,7 +68,10 @@ import { app } from "../../src/worker/app.ts";
 import { LocalEntrypoint } from "../../src/worker/local-entry.ts";
 
 function requestOf(kind, i, input) {
-	const ip = "10.0." + ((i >> 8) & 255) + "." + (i & 255);
+	// --ipv6: each request from its own /64, as the edge meets IPv6 clients (a key parsed per request).
+	const ip = input.ipv6
+		? "2a02:8109:" + ((i >> 8) & 255).toString(16) + ":" + (i & 255).toString(16) + ":1c4b:9a2f:" + (i & 0xffff).toString(16) + ":1"
+		: "10.0." + ((i >> 8) & 255) + "." + (i & 255);
 	if (kind === "hello") return new Request("http://127.0.0.1/healthz", { headers: { "cf-connecting-ip": ip } });
 	const token = input.tokens[i % input.tokens.length];
 	const body = input.soldOutBody;
@@ -204,7 +209,7 @@ async function block(build: Build, kind: Kind, n: number): Promise<Block> {
 	const t0 = performance.now();
 	const response = await fetch(`${build.url}/__probe`, {
 		method: "POST",
-		body: JSON.stringify({ kind, n, sku: build.sku, tokens: build.tokens }),
+		body: JSON.stringify({ kind, n, sku: build.sku, tokens: build.tokens, ipv6: IPV6 }),
 	});
 	const reply = (await response.json()) as { statuses: Record<string, number>; sample: string };
 	const wallUs = ((performance.now() - t0) * 1000) / n;

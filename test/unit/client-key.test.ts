@@ -75,4 +75,54 @@ describe("clientKey", () => {
 		},
 		PROPERTY_TIMEOUT_MS,
 	);
+	it(
+		"every way of writing an address (a '::' anywhere it fits, upper case, a dotted IPv4 tail) parses to its groups",
+		() => {
+			const group = fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 0xffff }));
+			const address = fc.array(group, { minLength: 8, maxLength: 8 });
+			fc.assert(
+				fc.property(
+					address,
+					fc.integer({ min: 0, max: 7 }),
+					fc.integer({ min: 1, max: 8 }),
+					fc.boolean(),
+					fc.boolean(),
+					(a, from, length, upper, dotted) => {
+						const hex = (gs: number[]) => gs.map((g) => g.toString(16));
+						let pieces = hex(a);
+						if (dotted) {
+							const [hi, lo] = [a[6] ?? 0, a[7] ?? 0];
+							pieces = [...pieces.slice(0, 6), `${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`];
+						}
+						// A run of zero groups inside the pieces may be written "::".
+						const to = Math.min(from + length, dotted ? 6 : 8);
+						const zeros = to > from && a.slice(from, to).every((g) => g === 0);
+						let text = zeros
+							? `${pieces.slice(0, from).join(":")}::${pieces.slice(to).join(":")}`
+							: pieces.join(":");
+						if (upper) text = text.toUpperCase();
+						expect(ipv6Groups(text), text).toEqual(a);
+						expect(clientKey(text, 64)).toBe(clientKey(hex(a).join(":"), 64));
+					},
+				),
+				{ numRuns: 1000 },
+			);
+		},
+		PROPERTY_TIMEOUT_MS,
+	);
+
+	it("a dotted IPv4 only as the last piece, a group of at most four digits, one '::'", () => {
+		for (const raw of [
+			"1.2.3.4:1::",
+			"1:2:3:4:5:6:7:1.2.3.4",
+			"::12345",
+			"1::2::3",
+			"::1.2.3.256",
+			"::1.2.3",
+			"1:",
+		])
+			expect(ipv6Groups(raw), raw).toBeNull();
+		expect(ipv6Groups("::1.2.3.4")).toEqual([0, 0, 0, 0, 0, 0, 0x102, 0x304]);
+		expect(ipv6Groups("1:2:3:4:5:6:1.2.3.4")).toEqual([1, 2, 3, 4, 5, 6, 0x102, 0x304]);
+	});
 });
