@@ -7,14 +7,21 @@
 // a person they were free, so a few sessions keep a drop's stock "held" for as long as they like.
 // The rule, per session and SKU:
 // - a hold that ends unpaid (expired, released by its buyer, or released after a failed
-//   payment) leaves the session "held until" max(its expiresAt, the moment it ended);
+//   payment) leaves the session "held until" the moment it ended, and never before its
+//   expiresAt: for an expiry that moment is its expiresAt, however late the expiry is recorded
+//   (an alarm run late, an object down meanwhile), so the live model and one rebuilt from the
+//   stored holds agree; a release is max(expiresAt, the moment it was released);
 // - before that moment (it released a hold early) the session may reserve again, but the new
 //   hold expires no later than it: a changed quantity keeps the time left, and releasing just
 //   before expiry to re-reserve gains no time;
 // - from that moment, for `cooldownMs(holdSeconds)`, the session's reserves on the SKU are
-//   refused (429 `hold_cooldown`, Retry-After): the units are everyone else's first.
-// Derived from the stored ended holds after a restart (their `expires_at`), so only the part of
-// a cool-down that a hold ending after its `expiresAt` adds (a late failed payment) can be lost.
+//   refused (429 `hold_cooldown`, Retry-After): the units are everyone else's first;
+// - a paid hold forgives the session's unpaid ends that held no later than its own expiresAt
+//   (the cancels and lapses that led to the purchase: a buyer who released to change the
+//   quantity and then paid is not cooled for it); ends after that time still cool.
+// Derived from the stored holds after a restart (their `expires_at`, the ended unpaid and the
+// paid ones), so only the part of a cool-down that a failed payment after its hold's
+// `expiresAt` adds can be lost (docs/decisions/135-the-cool-down-from-the-holds-own-end.md).
 
 /** A demo sandbox (docs/decisions/012-sandbox-exemption.md) is a private SKU: no cool-down. */
 export const SANDBOX_SKU_PREFIX = "SBX-";
@@ -44,29 +51,64 @@ const SWEEP_MIN_SIZE = 1024;
 export class HoldCooldowns {
 	/** Per session: until when its last unpaid hold held the units (see above). */
 	private readonly heldUntil = new Map<string, number>();
-	/** The size at which `ended` next drops the sessions whose cool-down is over. */
+	/** Per session: the latest expiresAt of its paid holds; ends held no later are forgiven. */
+	private readonly forgiven = new Map<string, number>();
+	/** The size at which the maps are next swept of the sessions whose cool-down is over. */
 	private sweepAtSize = SWEEP_MIN_SIZE;
 
-	constructor(ended: Iterable<[sessionId: string, heldUntilMs: number]> = []) {
+	/**
+	 * `ended`: each session's latest unpaid end (records.ts loadState); `paid`: each session's
+	 * latest paid hold's expiresAt. The order does not matter: the same state as live.
+	 */
+	constructor(
+		ended: Iterable<[sessionId: string, heldUntilMs: number]> = [],
+		paid: Iterable<[sessionId: string, expiresAtMs: number]> = [],
+	) {
+		for (const [session, atMs] of paid) this.forgive(session, atMs);
 		for (const [session, atMs] of ended) this.remember(session, atMs);
 	}
 
 	/**
 	 * A hold of `sessionId` ended unpaid at `nowMs`; it held its units until `heldUntilMs`.
-	 * Sessions whose cool-down is over are dropped once the map doubles: amortised O(1), and
-	 * the map never holds more than twice the sessions of the last cool-down.
+	 * Sessions whose cool-down is over are dropped once the maps double: amortised O(1), and
+	 * they never hold more than twice the sessions of the last cool-down.
 	 */
 	ended(sessionId: string, heldUntilMs: number, nowMs: number, coolMs: number): void {
 		this.remember(sessionId, heldUntilMs);
-		if (this.heldUntil.size < this.sweepAtSize) return;
-		for (const [session, until] of this.heldUntil)
-			if (until + coolMs <= nowMs) this.heldUntil.delete(session);
-		this.sweepAtSize = Math.max(SWEEP_MIN_SIZE, 2 * this.heldUntil.size);
+		this.sweepIfGrown(nowMs, coolMs);
+	}
+
+	/** A hold of `sessionId` that expired at `expiresAtMs` was paid at `nowMs`. */
+	paid(sessionId: string, expiresAtMs: number, nowMs: number, coolMs: number): void {
+		this.forgive(sessionId, expiresAtMs);
+		this.sweepIfGrown(nowMs, coolMs);
 	}
 
 	private remember(sessionId: string, heldUntilMs: number): void {
+		const forgiven = this.forgiven.get(sessionId);
+		if (forgiven !== undefined && heldUntilMs <= forgiven) return;
 		const before = this.heldUntil.get(sessionId);
 		if (before === undefined || heldUntilMs > before) this.heldUntil.set(sessionId, heldUntilMs);
+	}
+
+	private forgive(sessionId: string, expiresAtMs: number): void {
+		const before = this.forgiven.get(sessionId);
+		if (before !== undefined && before >= expiresAtMs) return;
+		this.forgiven.set(sessionId, expiresAtMs);
+		const until = this.heldUntil.get(sessionId);
+		// The latest end is all the map keeps: an earlier one beyond `expiresAtMs` is below it.
+		if (until !== undefined && until <= expiresAtMs) this.heldUntil.delete(sessionId);
+	}
+
+	/**
+	 * Drops what can no longer change an answer: a cool-down that is over, and a forgiveness
+	 * whose time is a cool-down past (an end it would forgive held no later, so is over too).
+	 */
+	private sweepIfGrown(nowMs: number, coolMs: number): void {
+		if (this.heldUntil.size + this.forgiven.size < this.sweepAtSize) return;
+		for (const map of [this.heldUntil, this.forgiven])
+			for (const [session, atMs] of map) if (atMs + coolMs <= nowMs) map.delete(session);
+		this.sweepAtSize = Math.max(SWEEP_MIN_SIZE, 2 * (this.heldUntil.size + this.forgiven.size));
 	}
 
 	verdict(sessionId: string, nowMs: number, coolMs: number): CooldownVerdict {
@@ -79,12 +121,16 @@ export class HoldCooldowns {
 		return { kind: "free" };
 	}
 
-	/** A reset starts a new drop: nothing of the old one's holds carries over. */
+	/**
+	 * A reset starts a new drop: no unpaid end of the old one's holds carries over. Paid holds
+	 * stay stored through a reset, so what they forgive stays too (as a restart would read it).
+	 */
 	clear(): void {
 		this.heldUntil.clear();
 	}
 
+	/** Sessions the maps hold (cooling or capped, and forgiven). */
 	get size(): number {
-		return this.heldUntil.size;
+		return this.heldUntil.size + this.forgiven.size;
 	}
 }

@@ -47,8 +47,9 @@ export abstract class InventoryStock {
 		activeHolds: Iterable<Hold> = [],
 		usage: Iterable<[string, number]> = [],
 		endedUnpaid: Iterable<[string, number]> = [],
+		paidLately: Iterable<[string, number]> = [],
 	) {
-		this.cooldowns = new HoldCooldowns(endedUnpaid);
+		this.cooldowns = new HoldCooldowns(endedUnpaid, paidLately);
 		this.product = { ...snapshot.product };
 		this.reserved = snapshot.reserved;
 		this.sold = snapshot.sold;
@@ -366,10 +367,12 @@ export abstract class InventoryStock {
 		this.active.delete(hold.id);
 		this.reserved -= hold.quantity;
 		this.standings.ended(hold);
-		// Ended unpaid, however: the session cools down on this SKU (domain/hold-cooldown.ts).
+		// Ended unpaid, however: the session cools down on this SKU (domain/hold-cooldown.ts),
+		// from the moment the hold ended. An expiry ended at its expiresAt, however late it is
+		// recorded here (the stored row says the same after a restart); a release, when it came.
 		this.cooldowns.ended(
 			hold.sessionId,
-			Math.max(hold.expiresAtMs, nowMs),
+			status === "EXPIRED" ? hold.expiresAtMs : Math.max(hold.expiresAtMs, nowMs),
 			nowMs,
 			cooldownMs(this.product.holdSeconds),
 		);
@@ -384,10 +387,19 @@ export abstract class InventoryStock {
 		});
 	}
 
-	/** A hold paid (domain/inventory.ts completeCheckout): it no longer stands; its units stay counted. */
-	protected paidOut(hold: Hold): void {
+	/**
+	 * A hold paid (domain/inventory.ts completeCheckout): it no longer stands; its units stay
+	 * counted. It forgives the session's unpaid ends that held no later than it (hold-cooldown.ts).
+	 */
+	protected paidOut(hold: Hold, nowMs: number): void {
 		this.active.delete(hold.id);
 		this.standings.paid(hold);
+		this.cooldowns.paid(
+			hold.sessionId,
+			hold.expiresAtMs,
+			nowMs,
+			cooldownMs(this.product.holdSeconds),
+		);
 	}
 
 	protected changed(hold: Hold): void {

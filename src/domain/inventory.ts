@@ -47,7 +47,7 @@ export class Inventory extends InventoryStock {
 		hold.status = "PAID";
 		hold.orderId = orderId;
 		hold.paymentDeadlineMs = null;
-		this.paidOut(hold);
+		this.paidOut(hold, nowMs);
 		this.reserved -= hold.quantity;
 		this.sold += hold.quantity;
 		this.changed(hold);

@@ -273,15 +273,21 @@ export interface StoredState {
 	usage: [string, number][];
 	/** Sessions whose hold ended unpaid lately, and until when it held (domain/hold-cooldown.ts). */
 	endedUnpaid: [string, number][];
+	/** Sessions with a paid hold of late, and its latest `expires_at`: what it forgives. */
+	paidLately: [string, number][];
 }
 
 /**
- * The sessions whose hold ended unpaid within the longest cool-down before `nowMs`, or whose
- * released hold's time is not over: each with its latest such hold's `expires_at`. Ranges of the
- * index holds_by_status_expiry (schema.ts migration 10), so only the recent ended holds are read.
+ * The sessions whose hold ended unpaid or was paid within the longest cool-down before `nowMs`,
+ * or whose released hold's time is not over: each with its latest unpaid-ended hold's
+ * `expires_at` (`until`) and its latest paid one's (`paid`), either null when it has none. Ranges
+ * of the index holds_by_status_expiry (schema.ts migration 10), so only recent holds are read.
  */
-export const ENDED_UNPAID_SQL = `SELECT session_id, MAX(expires_at) AS until FROM holds
- WHERE status IN ('EXPIRED', 'CANCELLED', 'PAYMENT_FAILED') AND expires_at > ? GROUP BY session_id`;
+export const ENDED_UNPAID_SQL = `SELECT session_id,
+ MAX(CASE WHEN status = 'PAID' THEN NULL ELSE expires_at END) AS until,
+ MAX(CASE WHEN status = 'PAID' THEN expires_at END) AS paid FROM holds
+ WHERE status IN ('EXPIRED', 'CANCELLED', 'PAYMENT_FAILED', 'PAID') AND expires_at > ?
+ GROUP BY session_id`;
 
 /** Everything the in-memory model is rebuilt from after a restart. */
 export function loadState(sql: SqlStorage, nowMs: number): StoredState {
@@ -300,18 +306,21 @@ export function loadState(sql: SqlStorage, nowMs: number): StoredState {
 		)
 		.toArray()
 		.map((r): [string, number] => [r.session_id, r.units]);
-	const endedUnpaid = sql
-		.exec<{ session_id: string; until: number }>(
-			ENDED_UNPAID_SQL,
-			nowMs - MAX_COOLDOWN_SECONDS * 1000,
-		)
-		.toArray()
-		.map((r): [string, number] => [r.session_id, r.until]);
+	const endedUnpaid: [string, number][] = [];
+	const paidLately: [string, number][] = [];
+	for (const r of sql.exec<{ session_id: string; until: number | null; paid: number | null }>(
+		ENDED_UNPAID_SQL,
+		nowMs - MAX_COOLDOWN_SECONDS * 1000,
+	)) {
+		if (r.until !== null) endedUnpaid.push([r.session_id, r.until]);
+		if (r.paid !== null) paidLately.push([r.session_id, r.paid]);
+	}
 	return {
 		snapshot: JSON.parse(state.snapshot) as InventorySnapshot,
 		seq: state.seq,
 		active,
 		usage,
 		endedUnpaid,
+		paidLately,
 	};
 }

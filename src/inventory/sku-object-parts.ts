@@ -370,7 +370,13 @@ export abstract class SkuObjectParts extends DurableObject<InventoryEnv> {
 		this.room.load();
 		const state = loadState(this.sql, Date.now());
 		this.deadlines.loaded();
-		this.inv = new Inventory(state.snapshot, state.active, state.usage, state.endedUnpaid);
+		this.inv = new Inventory(
+			state.snapshot,
+			state.active,
+			state.usage,
+			state.endedUnpaid,
+			state.paidLately,
+		);
 		this.state.loaded(state.seq, state.snapshot as Partial<DecisionCounts>);
 		this.saga.load();
 		const ledger = readEscrow(this.sql);

@@ -217,18 +217,24 @@ class Harness {
 		const snapshot = JSON.parse(JSON.stringify(this.inv.snapshot())) as InventorySnapshot;
 		const rows = [...this.storage.values()].map((h) => structuredClone(h));
 		const usage = new Map<string, number>();
-		// As records.ts loadState: each session's latest expiresAt among its unpaid-ended holds.
+		// As records.ts loadState: each session's latest expiresAt among its unpaid-ended holds,
+		// and among its paid ones.
 		const endedUnpaid = new Map<string, number>();
+		const paidLately = new Map<string, number>();
+		const latest = (map: Map<string, number>, h: Hold) =>
+			map.set(h.sessionId, Math.max(map.get(h.sessionId) ?? 0, h.expiresAtMs));
 		for (const h of rows) {
 			if (isActive(h.status) || h.status === "PAID")
 				usage.set(h.sessionId, (usage.get(h.sessionId) ?? 0) + h.quantity);
-			else endedUnpaid.set(h.sessionId, Math.max(endedUnpaid.get(h.sessionId) ?? 0, h.expiresAtMs));
+			if (h.status === "PAID") latest(paidLately, h);
+			else if (!isActive(h.status)) latest(endedUnpaid, h);
 		}
 		this.inv = new Inventory(
 			snapshot,
 			rows.filter((h) => isActive(h.status)),
 			usage,
 			endedUnpaid,
+			paidLately,
 		);
 		this.model.restarted();
 	}

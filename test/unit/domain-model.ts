@@ -74,13 +74,24 @@ export class Model {
 
 	/**
 	 * The cool-down rule (src/domain/hold-cooldown.ts), from the holds themselves: until when the
-	 * session's unpaid-ended holds held their units (the latest of expiresAt and the end), or null.
+	 * session's unpaid-ended holds held their units, or null. An expiry held until its expiresAt
+	 * (however late it was recorded); a release or a failed payment until the later of its
+	 * expiresAt and its end. An end that held no later than one of the session's paid holds'
+	 * expiresAt is forgiven by that payment.
 	 */
 	heldUntil(sessionId: string): number | null {
+		let paidUntil = Number.NEGATIVE_INFINITY;
+		for (const h of this.holds)
+			if (h.sessionId === sessionId && h.status === "PAID")
+				paidUntil = Math.max(paidUntil, h.expiresAtMs);
 		let until: number | null = null;
 		for (const h of this.holds) {
 			if (h.sessionId !== sessionId || !UNPAID_ENDS.has(h.status)) continue;
-			const at = Math.max(h.expiresAtMs, h.endedAtMs ?? h.expiresAtMs);
+			const at =
+				h.status === "EXPIRED"
+					? h.expiresAtMs
+					: Math.max(h.expiresAtMs, h.endedAtMs ?? h.expiresAtMs);
+			if (at <= paidUntil) continue;
 			if (until === null || at > until) until = at;
 		}
 		return until;

@@ -38,10 +38,11 @@ describe("the cool-down after an unpaid hold", () => {
 		if (!first.ok) throw new Error("the first hold was refused");
 		const at = first.hold.expiresAtMs + 1;
 		const cool = cooldownMs(config.holdSeconds);
+		// From the hold's end (its expiresAt), not from the moment its expiry was recorded.
 		expect(reserve(inv, "a2", "A", at)).toEqual({
 			ok: false,
 			code: "hold_cooldown",
-			retryAtMs: at + cool,
+			retryAtMs: first.hold.expiresAtMs + cool,
 		});
 		expect(inv.rejected.hold_cooldown).toBe(1);
 		const other = reserve(inv, "b1", "B", at);
@@ -115,6 +116,78 @@ describe("the cool-down after an unpaid hold", () => {
 		expect(reserve(inv, "a3", "A", at)).toEqual({ ok: false, code: "sold_out" });
 	});
 
+	it("runs from an expiry's expiresAt however late the expiry is recorded, as a restart reads it", () => {
+		const product = { ...config, holdSeconds: 30 };
+		const cool = cooldownMs(product.holdSeconds);
+		const live = Inventory.create(product, T0);
+		const held = reserve(live, "a1", "A", T0, 1);
+		if (!held.ok) throw new Error("refused");
+		const ended = held.hold.expiresAtMs;
+		// Nothing ran since (an object down, an alarm late): the expiry is recorded by this reserve,
+		// 10 minutes after the hold lapsed. Its cool-down was over long ago.
+		expect(reserve(live, "a2", "A", ended + 10 * 60_000, 1).ok).toBe(true);
+		// Recorded late, but within the cool-down: it ends where it would have, not from now.
+		const late = Inventory.create(product, T0);
+		const first = reserve(late, "a1", "A", T0, 1);
+		if (!first.ok) throw new Error("refused");
+		const at = ended + 5_000;
+		expect(reserve(late, "a2", "A", at, 1)).toEqual({
+			ok: false,
+			code: "hold_cooldown",
+			retryAtMs: ended + cool,
+		});
+		// The same answers from the model rebuilt from the stored row (its expires_at).
+		const restarted = new Inventory(late.snapshot(), [], [], [["A", ended]]);
+		expect(reserve(restarted, "a3", "A", at, 1)).toEqual({
+			ok: false,
+			code: "hold_cooldown",
+			retryAtMs: ended + cool,
+		});
+		expect(reserve(restarted, "a4", "A", ended + cool, 1).ok).toBe(true);
+	});
+
+	it("a payment forgives the cancels that led to it: cancel, re-reserve, pay, then one more", () => {
+		const product = { ...config, totalStock: 5, holdSeconds: 30 };
+		const inv = Inventory.create(product, T0);
+		const first = reserve(inv, "a1", "A", T0, 1);
+		if (!first.ok) throw new Error("refused");
+		expect(inv.cancel(first.hold, T0 + 1000).ok).toBe(true);
+		const again = reserve(inv, "a2", "A", T0 + 2000, 1);
+		if (!again.ok) throw new Error("refused");
+		expect(again.hold.expiresAtMs).toBe(first.hold.expiresAtMs);
+		expect(inv.beginCheckout("a2", T0 + 3000, T0 + 60_000).ok).toBe(true);
+		expect(inv.completeCheckout("a2", "o1", T0 + 4000).ok).toBe(true);
+		// Past the cancelled hold's time: the buyer who paid wants a second unit (limit 2).
+		const more = reserve(inv, "a3", "A", first.hold.expiresAtMs + 1000, 1);
+		expect(more.ok).toBe(true);
+		// A restart reads the same from the stored holds: the cancelled and the paid one.
+		const restarted = new Inventory(
+			{ ...inv.snapshot() },
+			[],
+			[["A", 1]],
+			[["A", first.hold.expiresAtMs]],
+			[["A", again.hold.expiresAtMs]],
+		);
+		expect(reserve(restarted, "a4", "A", first.hold.expiresAtMs + 1000, 1).ok).toBe(true);
+	});
+
+	it("a payment forgives no end after its own hold's time", () => {
+		const product = { ...config, totalStock: 5, holdSeconds: 30, perUserLimit: 3 };
+		const inv = Inventory.create(product, T0);
+		const paid = reserve(inv, "p1", "A", T0, 1);
+		if (!paid.ok) throw new Error("refused");
+		expect(inv.beginCheckout("p1", T0 + 1000, T0 + 60_000).ok).toBe(true);
+		expect(inv.completeCheckout("p1", "o1", T0 + 2000).ok).toBe(true);
+		// A later hold of the same session, left to lapse: it held past the paid hold's time.
+		const later = reserve(inv, "a1", "A", T0 + 5000, 1);
+		if (!later.ok) throw new Error("refused");
+		expect(reserve(inv, "a2", "A", later.hold.expiresAtMs + 1, 1)).toEqual({
+			ok: false,
+			code: "hold_cooldown",
+			retryAtMs: later.hold.expiresAtMs + cooldownMs(30),
+		});
+	});
+
 	it("a demo sandbox has none (docs/decisions/012-sandbox-exemption.md)", () => {
 		const inv = Inventory.create({ ...config, sku: "SBX-0123" }, T0);
 		expect(reserve(inv, "a1", "A", T0).ok).toBe(true);
@@ -146,26 +219,50 @@ describe("the cool-down after an unpaid hold", () => {
 		);
 	});
 
-	it("answers by the latest end of each session and forgets sessions whose cool-down is over", () => {
+	it("answers by the latest end no payment forgives, live and rebuilt, and forgets what is over", () => {
 		fc.assert(
 			fc.property(
 				fc.array(
-					fc.tuple(fc.nat({ max: 20 }), fc.nat({ max: 100_000 }), fc.nat({ max: 100_000 })),
+					fc.tuple(
+						fc.nat({ max: 20 }),
+						fc.nat({ max: 100_000 }),
+						fc.nat({ max: 100_000 }),
+						fc.boolean(),
+					),
 					{
 						maxLength: 200,
 					},
 				),
 				fc.nat({ max: 200_000 }),
-				(ends, probeMs) => {
+				fc.boolean(),
+				(ends, probeMs, rebuilt) => {
 					const coolMs = 15_000;
-					const cooldowns = new HoldCooldowns();
-					const latest = new Map<string, number>();
-					for (const [s, until, at] of ends) {
-						cooldowns.ended(`s${s}`, until, at, coolMs);
-						latest.set(`s${s}`, Math.max(latest.get(`s${s}`) ?? 0, until));
+					const live = new HoldCooldowns();
+					// Per session: its unpaid ends' times, and its paid holds' latest expiresAt.
+					const unpaid = new Map<string, number[]>();
+					const paid = new Map<string, number>();
+					for (const [s, atMs, nowMs, isPaid] of ends) {
+						const session = `s${s}`;
+						if (isPaid) {
+							live.paid(session, atMs, nowMs, coolMs);
+							paid.set(session, Math.max(paid.get(session) ?? 0, atMs));
+						} else {
+							live.ended(session, atMs, nowMs, coolMs);
+							unpaid.set(session, [...(unpaid.get(session) ?? []), atMs]);
+						}
 					}
+					// A restart's map, from each session's latest unpaid end and latest payment only.
+					const cooldowns = rebuilt
+						? new HoldCooldowns(
+								[...unpaid].map(([s, ats]): [string, number] => [s, Math.max(...ats)]),
+								paid,
+							)
+						: live;
 					for (let s = 0; s <= 20; s++) {
-						const until = latest.get(`s${s}`);
+						// The latest end that no payment forgives (held after every paid hold's time).
+						const forgiven = paid.get(`s${s}`) ?? -1;
+						const standing = (unpaid.get(`s${s}`) ?? []).filter((at) => at > forgiven);
+						const until = standing.length === 0 ? undefined : Math.max(...standing);
 						const v = cooldowns.verdict(`s${s}`, probeMs, coolMs);
 						if (until === undefined || probeMs >= until + coolMs)
 							expect(v).toEqual({ kind: "free" });
