@@ -3,7 +3,7 @@
 // decisions and scheduling while this file holds the statements.
 
 import { MAX_COOLDOWN_SECONDS } from "../domain/hold-cooldown.ts";
-import { type Hold, type InventorySnapshot, isActive } from "../domain/inventory.ts";
+import { type Hold, Inventory, type InventorySnapshot, isActive } from "../domain/inventory.ts";
 import { type HoldRow, holdFromRow, holdParams } from "./codec.ts";
 import type { ReserveResult } from "./rpc.ts";
 
@@ -323,4 +323,10 @@ export function loadState(sql: SqlStorage, nowMs: number): StoredState {
 		endedUnpaid,
 		paidLately,
 	};
+}
+
+/** The model as stored: its holds, each session's count, and the cool-downs' ends and payments. */
+export function inventoryFrom(state: StoredState): Inventory {
+	const { snapshot, active, usage, endedUnpaid, paidLately } = state;
+	return new Inventory(snapshot, active, usage, endedUnpaid, paidLately);
 }

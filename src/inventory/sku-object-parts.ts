@@ -11,7 +11,7 @@ import { AttemptMemo } from "../domain/attempt-memo.ts";
 import { shardName, shardOf } from "../domain/escrow.ts";
 import { endedHoldKeptMs } from "../domain/hold-retention.ts";
 import type { ReplayWindows } from "../domain/idempotency.ts";
-import { type Hold, Inventory, type ProductConfig } from "../domain/inventory.ts";
+import type { Hold, Inventory, ProductConfig } from "../domain/inventory.ts";
 import { roomLimits } from "../domain/waiting-room.ts";
 import {
 	type PaymentProvider,
@@ -45,7 +45,7 @@ import {
 	projectAll,
 } from "./projections.ts";
 import { forgetReadersOf, StoredReads } from "./readers.ts";
-import { loadState, readStoredHold } from "./records.ts";
+import { inventoryFrom, loadState, readStoredHold } from "./records.ts";
 import type { RoomLinkHost } from "./room-shard-gate.ts";
 import { RoomLink, roomStock } from "./room-shards.ts";
 import { RowMeter } from "./rows.ts";
@@ -370,13 +370,7 @@ export abstract class SkuObjectParts extends DurableObject<InventoryEnv> {
 		this.room.load();
 		const state = loadState(this.sql, Date.now());
 		this.deadlines.loaded();
-		this.inv = new Inventory(
-			state.snapshot,
-			state.active,
-			state.usage,
-			state.endedUnpaid,
-			state.paidLately,
-		);
+		this.inv = inventoryFrom(state);
 		this.state.loaded(state.seq, state.snapshot as Partial<DecisionCounts>);
 		this.saga.load();
 		const ledger = readEscrow(this.sql);
