@@ -45,6 +45,12 @@ export type CooldownVerdict =
 	/** Refused until `retryAtMs`. */
 	| { kind: "cooling"; retryAtMs: number };
 
+/** What the rule reads of a hold. */
+interface HoldTimes {
+	sessionId: string;
+	expiresAtMs: number;
+}
+
 /** Below this many sessions the map is never swept. */
 const SWEEP_MIN_SIZE = 1024;
 
@@ -82,6 +88,21 @@ export class HoldCooldowns {
 	paid(sessionId: string, expiresAtMs: number, nowMs: number, coolMs: number): void {
 		this.forgive(sessionId, expiresAtMs);
 		this.sweepIfGrown(nowMs, coolMs);
+	}
+
+	/**
+	 * `hold` ended unpaid at `nowMs`. An expiry held until its expiresAt, however late it is
+	 * recorded (the stored row says the same after a restart); a release or a failed payment,
+	 * until the later of its expiresAt and the moment it came.
+	 */
+	holdEnded(hold: HoldTimes, expired: boolean, nowMs: number, holdSeconds: number): void {
+		const until = expired ? hold.expiresAtMs : Math.max(hold.expiresAtMs, nowMs);
+		this.ended(hold.sessionId, until, nowMs, cooldownMs(holdSeconds));
+	}
+
+	/** `hold` was paid at `nowMs`: it forgives the session's unpaid ends held no later than it. */
+	holdPaid(hold: HoldTimes, nowMs: number, holdSeconds: number): void {
+		this.paid(hold.sessionId, hold.expiresAtMs, nowMs, cooldownMs(holdSeconds));
 	}
 
 	private remember(sessionId: string, heldUntilMs: number): void {

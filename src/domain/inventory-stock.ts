@@ -367,15 +367,8 @@ export abstract class InventoryStock {
 		this.active.delete(hold.id);
 		this.reserved -= hold.quantity;
 		this.standings.ended(hold);
-		// Ended unpaid, however: the session cools down on this SKU (domain/hold-cooldown.ts),
-		// from the moment the hold ended. An expiry ended at its expiresAt, however late it is
-		// recorded here (the stored row says the same after a restart); a release, when it came.
-		this.cooldowns.ended(
-			hold.sessionId,
-			status === "EXPIRED" ? hold.expiresAtMs : Math.max(hold.expiresAtMs, nowMs),
-			nowMs,
-			cooldownMs(this.product.holdSeconds),
-		);
+		// Ended unpaid, however: the session cools down on this SKU (domain/hold-cooldown.ts).
+		this.cooldowns.holdEnded(hold, status === "EXPIRED", nowMs, this.product.holdSeconds);
 		this.changed(hold);
 		this.emit({
 			type,
@@ -394,12 +387,7 @@ export abstract class InventoryStock {
 	protected paidOut(hold: Hold, nowMs: number): void {
 		this.active.delete(hold.id);
 		this.standings.paid(hold);
-		this.cooldowns.paid(
-			hold.sessionId,
-			hold.expiresAtMs,
-			nowMs,
-			cooldownMs(this.product.holdSeconds),
-		);
+		this.cooldowns.holdPaid(hold, nowMs, this.product.holdSeconds);
 	}
 
 	protected changed(hold: Hold): void {
