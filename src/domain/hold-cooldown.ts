@@ -45,6 +45,9 @@ export type CooldownVerdict =
 	/** Refused until `retryAtMs`. */
 	| { kind: "cooling"; retryAtMs: number };
 
+/** The common answer, one object for every reserve that meets no cool-down (no allocation). */
+export const FREE: CooldownVerdict = Object.freeze({ kind: "free" });
+
 /** What the rule reads of a hold. */
 interface HoldTimes {
 	sessionId: string;
@@ -134,12 +137,12 @@ export class HoldCooldowns {
 
 	verdict(sessionId: string, nowMs: number, coolMs: number): CooldownVerdict {
 		const until = this.heldUntil.get(sessionId);
-		if (until === undefined) return { kind: "free" };
+		if (until === undefined) return FREE;
 		if (nowMs < until) return { kind: "capped", expiresAtMs: until };
 		if (nowMs < until + coolMs) return { kind: "cooling", retryAtMs: until + coolMs };
 		// Over: forgotten, so the map holds only the sessions of the last minute or so.
 		this.heldUntil.delete(sessionId);
-		return { kind: "free" };
+		return FREE;
 	}
 
 	/**

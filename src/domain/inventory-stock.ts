@@ -9,7 +9,7 @@
 
 import type { DropStatus, EventType } from "../shared/types.ts";
 import { MAX_QUANTITY } from "./bounds.ts";
-import { cooldownMs, HoldCooldowns, SANDBOX_SKU_PREFIX } from "./hold-cooldown.ts";
+import { cooldownMs, FREE, HoldCooldowns, SANDBOX_SKU_PREFIX } from "./hold-cooldown.ts";
 import { HoldDeadlines } from "./hold-deadlines.ts";
 import type {
 	Counters,
@@ -341,7 +341,7 @@ export abstract class InventoryStock {
 	 * map lookup: the reserve path gains no read, write or await.
 	 */
 	cooldownOf(sessionId: string, nowMs: number) {
-		if (this.product.sku.startsWith(SANDBOX_SKU_PREFIX)) return { kind: "free" } as const;
+		if (this.product.sku.startsWith(SANDBOX_SKU_PREFIX)) return FREE;
 		return this.cooldowns.verdict(sessionId, nowMs, cooldownMs(this.product.holdSeconds));
 	}
 
