@@ -60,4 +60,35 @@ describe("console drop picker, two operators", () => {
 		expect(one.errors).toEqual([]);
 		expect(two.errors).toEqual([]);
 	});
+
+	it("links the picked drop to its storefront page, and the link follows the picker", async () => {
+		const skus = [
+			`PICK-A-${crypto.randomUUID().slice(0, 8)}`,
+			`PICK-B-${crypto.randomUUID().slice(0, 8)}`,
+		];
+		for (const [i, sku] of skus.entries()) {
+			const created = await api(e2e.server, "POST", "/api/admin/products", {
+				token: e2e.server.adminToken,
+				body: { sku, name: `Drop ${i}`, priceCents: 1000, currency: "USD", totalStock: 3 },
+			});
+			expect(created.status).toBe(201);
+		}
+		const [first, second] = skus as [string, string];
+		const context = await openContext(e2e.browser, e2e.server.url, DESKTOP);
+		const page = e2e.track(await context.newPage());
+		const errors = collectPageErrors(page);
+		await page.goto(`/console?sku=${first}`);
+		await signIn(page, e2e.server.adminToken);
+		const link = page.getByRole("link", { name: "View in store" });
+		await expect.poll(() => link.getAttribute("href"), POLL).toBe(`/?sku=${first}`);
+
+		await page.getByLabel("Drop", { exact: true }).selectOption(second);
+		await expect.poll(() => link.getAttribute("href"), POLL).toBe(`/?sku=${second}`);
+		await link.click();
+		await page.waitForURL(`**/?sku=${second}`);
+		await expect
+			.poll(() => page.getByRole("heading", { level: 1 }).textContent(), POLL)
+			.toContain("Drop 1");
+		expect(errors).toEqual([]);
+	});
 });

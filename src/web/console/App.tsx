@@ -280,6 +280,10 @@ export function Console() {
 						</button>
 					)}
 					<LiveBadge key={sku} state={view.live} />
+					{sku !== null && (
+						// The storefront takes its drop from `?sku=` (docs/ui.md): the page buyers see.
+						<a href={`/?sku=${encodeURIComponent(sku)}`}>View in store</a>
+					)}
 					<button
 						type="button"
 						class="danger"
