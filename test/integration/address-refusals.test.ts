@@ -6,43 +6,19 @@
 // object that keeps the feed and the room counts them (a split SKU's coordinator); they are
 // written like the rejection counters, so they survive a restart once written.
 import { evictDurableObject, runInDurableObject } from "cloudflare:test";
-import { env, exports } from "cloudflare:workers";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { env } from "cloudflare:workers";
+import { describe, expect, it, vi } from "vitest";
 import { DEFAULT_MAX_LIVE_SOCKETS_PER_ADDRESS } from "../../src/domain/bounds.ts";
 import type { InventoryObject } from "../../src/inventory/object.ts";
 import type { DecisionCounts } from "../../src/inventory/state-writer.ts";
 import type { Stats } from "../../src/shared/types.ts";
 import { createProduct, DEBUG, stats } from "./helpers.ts";
+import { liveViewers, upgrade } from "./live-viewers.ts";
 import { freshIp, limited } from "./ratelimit-support.ts";
 import { createRoom, PRE_QUEUE_HOLD_MS } from "./room-support.ts";
 
-const worker = (exports as unknown as { default: { fetch(r: Request): Promise<Response> } })
-	.default;
 const PER_ADDRESS = DEFAULT_MAX_LIVE_SOCKETS_PER_ADDRESS;
-
-function upgrade(sku: string, ip: string): Promise<Response> {
-	return worker.fetch(
-		new Request(`http://rg.test/api/products/${sku}/live`, {
-			headers: { upgrade: "websocket", "cf-connecting-ip": ip },
-		}),
-	);
-}
-
-const opened: WebSocket[] = [];
-afterEach(() => {
-	for (const ws of opened.splice(0)) ws.close(1000, "done");
-});
-
-async function viewer(sku: string, ip: string): Promise<void> {
-	const res = await upgrade(sku, ip);
-	expect(res.status).toBe(101);
-	const ws = res.webSocket;
-	if (ws === null) throw new Error("no WebSocket in the 101 response");
-	const first = new Promise((resolve) => ws.addEventListener("message", resolve, { once: true }));
-	ws.accept();
-	opened.push(ws);
-	await first;
-}
+const { opened, viewer } = liveViewers();
 
 function rejectedTotal(s: Stats): number {
 	return Object.values(s.rejected).reduce((n, k) => n + k, 0);

@@ -7,51 +7,25 @@
 // through the Worker, as browsers behind one address would; an IPv6 client is one address per /64
 // (the client key, src/worker/client-ip.ts) (docs/decisions/128-live-feed-places-per-address.md).
 import { evictDurableObject, runInDurableObject } from "cloudflare:test";
-import { env, exports } from "cloudflare:workers";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { env } from "cloudflare:workers";
+import { describe, expect, it, vi } from "vitest";
 import { DEFAULT_MAX_LIVE_SOCKETS_PER_ADDRESS } from "../../src/domain/bounds.ts";
 import { LIVE_CLIENT_HEADER } from "../../src/inventory/live.ts";
 import type { InventoryObject } from "../../src/inventory/object.ts";
 import { createProduct } from "./helpers.ts";
+import { liveViewers, upgrade as upgradeFrom } from "./live-viewers.ts";
 import { freshIp } from "./ratelimit-support.ts";
 
-const worker = (exports as unknown as { default: { fetch(r: Request): Promise<Response> } })
-	.default;
 const PER_ADDRESS = DEFAULT_MAX_LIVE_SOCKETS_PER_ADDRESS;
 /** Generous: a close reaches the object as an event of its own, after the client's call returns. */
 const SETTLED = { timeout: 10_000, interval: 50 };
 
-function upgrade(sku: string, ip: string): Promise<Response> {
-	return worker.fetch(
-		new Request(`http://rg.test/api/products/${sku}/live`, {
-			// A client naming its own tag in the header the Worker sets for the object changes
-			// nothing: the Worker replaces it.
-			headers: {
-				upgrade: "websocket",
-				"cf-connecting-ip": ip,
-				[LIVE_CLIENT_HEADER]: crypto.randomUUID(),
-			},
-		}),
-	);
-}
-
-const opened: WebSocket[] = [];
-afterEach(() => {
-	for (const ws of opened.splice(0)) ws.close(1000, "done");
-});
-
-/** A viewer from `ip`: its socket, accepted, once its first message came. */
-async function viewer(sku: string, ip: string): Promise<WebSocket> {
-	const res = await upgrade(sku, ip);
-	expect(res.status).toBe(101);
-	const ws = res.webSocket;
-	if (ws === null) throw new Error("no WebSocket in the 101 response");
-	const first = new Promise((resolve) => ws.addEventListener("message", resolve, { once: true }));
-	ws.accept();
-	opened.push(ws);
-	await first;
-	return ws;
-}
+// A client naming its own tag in the header the Worker sets for the object changes nothing:
+// the Worker replaces it. Every upgrade here names one.
+const forged = (): Record<string, string> => ({ [LIVE_CLIENT_HEADER]: crypto.randomUUID() });
+const upgrade = (sku: string, ip: string) => upgradeFrom(sku, ip, forged());
+const live = liveViewers();
+const viewer = (sku: string, ip: string) => live.viewer(sku, ip, forged());
 
 /** `n` viewers from one address, opened at once as a script would. */
 function viewers(sku: string, ip: string, n: number): Promise<WebSocket[]> {
