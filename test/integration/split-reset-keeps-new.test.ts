@@ -7,12 +7,10 @@
 // deleted every non-paid hold it had, that one too: its owner's GET answered 404 and the stats
 // counted no hold.
 
-import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
-import { env } from "cloudflare:workers";
+import { runDurableObjectAlarm } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
 import { shardName } from "../../src/domain/escrow.ts";
 import { replayShard } from "../../src/domain/replay.ts";
-import type { InventoryObject } from "../../src/inventory/object.ts";
 import type { KeyedReset } from "../../src/inventory/reset-keys.ts";
 import { sha256Hex } from "../../src/shared/digest.ts";
 import type { AuditEvent, Reservation, Stats } from "../../src/shared/types.ts";
@@ -27,32 +25,16 @@ import {
 	reserve,
 	type ShardBuyer,
 } from "./shards-support.ts";
+import { coordinator, insideWithShardsUnreachable } from "./shards-unreachable.ts";
 
 const SHARDS = 4;
 const STOCK = 40;
-const coordinator = (sku: string) => env.INVENTORY.get(env.INVENTORY.idFromName(sku));
-
-/** A stub whose every call fails, as an unreachable shard's does. */
-const unreachable = (): unknown =>
-	new Proxy(
-		{},
-		{
-			get: (_t, prop) =>
-				prop === "then" ? undefined : () => Promise.reject(new Error("unreachable (test)")),
-		},
-	);
 
 /** The coordinator resets (under `keyed`, if any) while no other shard can be reached. */
 async function resetWithShardsUnreachable(sku: string, keyed: KeyedReset | null): Promise<void> {
-	await runInDurableObject(coordinator(sku), async (instance: InventoryObject) => {
-		const object = instance as unknown as { peerStub?: (index: number) => unknown };
-		object.peerStub = unreachable;
-		try {
-			await expect(Promise.resolve(instance.reset(keyed))).rejects.toThrow();
-		} finally {
-			delete object.peerStub;
-		}
-	});
+	await insideWithShardsUnreachable(sku, (instance) =>
+		expect(Promise.resolve(instance.reset(keyed))).rejects.toThrow(),
+	);
 }
 
 async function trailOf(sku: string): Promise<AuditEvent[]> {

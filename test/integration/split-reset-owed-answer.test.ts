@@ -5,41 +5,15 @@
 // to send it again (a repeat is a new reset, and meets the one-a-minute limit), a keyed one to
 // repeat the key. Before, the answer said "retry shortly", and the unkeyed retry met 429.
 
-import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
-import { env } from "cloudflare:workers";
+import { runDurableObjectAlarm } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import type { InventoryObject } from "../../src/inventory/object.ts";
 import type { Product } from "../../src/shared/types.ts";
 import { ADMIN, call } from "./helpers.ts";
 import { freshIp, limited } from "./ratelimit-support.ts";
 import { buyersOnEveryShard, createSharded, heldOnShards, reserve } from "./shards-support.ts";
+import { coordinator, withShardsUnreachable } from "./shards-unreachable.ts";
 
 const SHARDS = 4;
-const coordinator = (sku: string) => env.INVENTORY.get(env.INVENTORY.idFromName(sku));
-
-/** A stub whose every call fails, as an unreachable shard's does. */
-const unreachable = (): unknown =>
-	new Proxy(
-		{},
-		{
-			get: (_t, prop) =>
-				prop === "then" ? undefined : () => Promise.reject(new Error("unreachable (test)")),
-		},
-	);
-
-/** Runs `fn` while the coordinator of `sku` reaches none of its other shards. */
-async function withShardsUnreachable<T>(sku: string, fn: () => Promise<T>): Promise<T> {
-	await runInDurableObject(coordinator(sku), (instance: InventoryObject) => {
-		(instance as unknown as { peerStub?: unknown }).peerStub = unreachable;
-	});
-	try {
-		return await fn();
-	} finally {
-		await runInDurableObject(coordinator(sku), (instance: InventoryObject) => {
-			delete (instance as unknown as { peerStub?: unknown }).peerStub;
-		});
-	}
-}
 
 async function heldSku(): Promise<string> {
 	const sku = await createSharded(40, SHARDS, 5, 3600);

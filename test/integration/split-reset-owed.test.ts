@@ -24,36 +24,20 @@ import {
 	reserve,
 	type ShardBuyer,
 } from "./shards-support.ts";
+import {
+	coordinator,
+	crashCoordinator,
+	insideWithShardsUnreachable,
+} from "./shards-unreachable.ts";
 
 const SHARDS = 4;
-const coordinator = (sku: string) => env.INVENTORY.get(env.INVENTORY.idFromName(sku));
-
-/** A stub whose every call fails, as a shard's does while it restarts. */
-const unreachable = (): unknown =>
-	new Proxy(
-		{},
-		{
-			get: (_t, prop) =>
-				prop === "then"
-					? undefined
-					: () => Promise.reject(new Error("the shard is restarting (test)")),
-		},
-	);
 
 /** The coordinator resets (under `keyed`, if any) while no other shard can be reached, then restarts. */
 async function resetCutByCrash(sku: string, keyed: KeyedReset | null = null): Promise<void> {
-	await runInDurableObject(coordinator(sku), async (instance: InventoryObject) => {
-		const object = instance as unknown as { peerStub?: (index: number) => unknown };
-		object.peerStub = unreachable;
-		try {
-			await expect(Promise.resolve(instance.reset(keyed))).rejects.toThrow();
-		} finally {
-			delete object.peerStub;
-		}
-	});
-	await runInDurableObject(coordinator(sku), (_instance, state) => {
-		state.abort("crashed by the test");
-	}).catch(() => {});
+	await insideWithShardsUnreachable(sku, (instance) =>
+		expect(Promise.resolve(instance.reset(keyed))).rejects.toThrow(),
+	);
+	await crashCoordinator(sku);
 }
 
 async function resetsIn(sku: string): Promise<AuditEvent[]> {

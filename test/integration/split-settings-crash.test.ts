@@ -8,30 +8,19 @@
 // gates every shard. Before, the repeat changed nothing (judged against shard 0 alone), nothing
 // re-sent the settings, and those holds kept the old price for good.
 
-import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
-import { env } from "cloudflare:workers";
+import { runDurableObjectAlarm } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { ProductConfig } from "../../src/domain/inventory.ts";
-import type { InventoryObject } from "../../src/inventory/object.ts";
 import type { RoomPatch } from "../../src/inventory/waiting-room.ts";
 import type { Product, Reservation, Ticket } from "../../src/shared/types.ts";
 import { ADMIN, call } from "./helpers.ts";
 import { createRoomProduct } from "./room-support.ts";
 import { buyersOnEveryShard, createSharded, reserve, type ShardBuyer } from "./shards-support.ts";
-
-const coordinator = (sku: string) => env.INVENTORY.get(env.INVENTORY.idFromName(sku));
-
-/** A stub whose every call fails, as a shard's does while it restarts. */
-const unreachable = (): unknown =>
-	new Proxy(
-		{},
-		{
-			get: (_t, prop) =>
-				prop === "then"
-					? undefined
-					: () => Promise.reject(new Error("the shard is restarting (test)")),
-		},
-	);
+import {
+	coordinator,
+	crashCoordinator,
+	insideWithShardsUnreachable,
+} from "./shards-unreachable.ts";
 
 /**
  * The coordinator applies `patch` while no other shard can be reached (its answer is an error),
@@ -42,18 +31,10 @@ async function patchCutByCrash(
 	patch: Partial<Omit<ProductConfig, "sku">>,
 	room: RoomPatch | null = null,
 ): Promise<void> {
-	await runInDurableObject(coordinator(sku), async (instance: InventoryObject) => {
-		const object = instance as unknown as { peerStub?: (index: number) => unknown };
-		object.peerStub = unreachable;
-		try {
-			await expect(Promise.resolve(instance.update(patch, room))).rejects.toThrow();
-		} finally {
-			delete object.peerStub;
-		}
-	});
-	await runInDurableObject(coordinator(sku), (_instance, state) => {
-		state.abort("crashed by the test");
-	}).catch(() => {});
+	await insideWithShardsUnreachable(sku, (instance) =>
+		expect(Promise.resolve(instance.update(patch, room))).rejects.toThrow(),
+	);
+	await crashCoordinator(sku);
 }
 
 const patchOverHttp = (sku: string, body: unknown) =>
@@ -108,17 +89,11 @@ describe("a split SKU's PATCH cut by a crash", { timeout: 60_000 }, () => {
 	it("a PATCH a shard cannot take yet is answered 503 with Retry-After, kept, and finished by its repeat", async () => {
 		const sku = await createSharded(30, shards, 5, 300);
 		const buyers = await buyersOnEveryShard(shards, 1);
-		await runInDurableObject(coordinator(sku), async (instance: InventoryObject) => {
-			const object = instance as unknown as { peerStub?: (index: number) => unknown };
-			object.peerStub = unreachable;
-			try {
-				const cut = await patchOverHttp(sku, { holdSeconds: 90 });
-				expect(cut.status, JSON.stringify(cut.body)).toBe(503);
-				expect(cut.body.error?.code).toBe("unavailable");
-				expect(cut.headers.get("Retry-After")).not.toBeNull();
-			} finally {
-				delete object.peerStub;
-			}
+		await insideWithShardsUnreachable(sku, async () => {
+			const cut = await patchOverHttp(sku, { holdSeconds: 90 });
+			expect(cut.status, JSON.stringify(cut.body)).toBe(503);
+			expect(cut.body.error?.code).toBe("unavailable");
+			expect(cut.headers.get("Retry-After")).not.toBeNull();
 		});
 		const repeat = await patchOverHttp(sku, { holdSeconds: 90 });
 		expect(repeat.status, JSON.stringify(repeat.body)).toBe(200);
@@ -154,18 +129,10 @@ describe("a split SKU's PATCH cut by a crash", { timeout: 60_000 }, () => {
 		expect(joined.body.data?.state).toBe("admitted");
 		expect((await reserve(away, sku)).status).toBe(201);
 
-		await runInDurableObject(coordinator(sku), async (instance: InventoryObject) => {
-			const object = instance as unknown as { peerStub?: (index: number) => unknown };
-			object.peerStub = unreachable;
-			try {
-				await expect(Promise.resolve(instance.reset())).rejects.toThrow();
-			} finally {
-				delete object.peerStub;
-			}
-		});
-		await runInDurableObject(coordinator(sku), (_instance, state) => {
-			state.abort("crashed by the test");
-		}).catch(() => {});
+		await insideWithShardsUnreachable(sku, (instance) =>
+			expect(Promise.resolve(instance.reset())).rejects.toThrow(),
+		);
+		await crashCoordinator(sku);
 		await runDurableObjectAlarm(coordinator(sku));
 		// A new drop: the admission was the old one's; without a ticket now, the buyer is queued.
 		const after = await reserve(away, sku);

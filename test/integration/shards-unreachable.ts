@@ -1,0 +1,62 @@
+// A split SKU's coordinator cut off from its other shards, for the workers tests of what a
+// coordinator leaves owed when its calls to them fail (split-reset-owed, split-reset-owed-answer,
+// split-reset-keeps-new, split-settings-crash; docs/decisions/118-split-settings-owed.md, 124).
+// The coordinator reaches its shards through `peerStub` (src/inventory/sku-object-peers.ts);
+// put in its place, a stub whose every call fails stands for a shard that is restarting or
+// cannot be reached.
+
+import { runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import type { InventoryObject } from "../../src/inventory/object.ts";
+
+/** The SKU's coordinator (shard 0): the object named by the SKU itself. */
+export const coordinator = (sku: string) => env.INVENTORY.get(env.INVENTORY.idFromName(sku));
+
+/** A stub whose every call fails (`then` absent, so awaiting the stub itself does not). */
+const unreachable = (): unknown =>
+	new Proxy(
+		{},
+		{
+			get: (_t, prop) =>
+				prop === "then" ? undefined : () => Promise.reject(new Error("unreachable (test)")),
+		},
+	);
+
+type WithPeers = { peerStub?: (index: number) => unknown };
+
+/** Runs `act` inside the coordinator while none of its other shards can be reached. */
+export async function insideWithShardsUnreachable<T>(
+	sku: string,
+	act: (coordinator: InventoryObject) => Promise<T>,
+): Promise<T> {
+	return runInDurableObject(coordinator(sku), async (instance: InventoryObject) => {
+		const object = instance as unknown as WithPeers;
+		object.peerStub = unreachable;
+		try {
+			return await act(instance);
+		} finally {
+			delete object.peerStub;
+		}
+	});
+}
+
+/** Runs `fn` (e.g. HTTP calls) while the coordinator reaches none of its other shards. */
+export async function withShardsUnreachable<T>(sku: string, fn: () => Promise<T>): Promise<T> {
+	await runInDurableObject(coordinator(sku), (instance: InventoryObject) => {
+		(instance as unknown as WithPeers).peerStub = unreachable;
+	});
+	try {
+		return await fn();
+	} finally {
+		await runInDurableObject(coordinator(sku), (instance: InventoryObject) => {
+			delete (instance as unknown as WithPeers).peerStub;
+		});
+	}
+}
+
+/** The coordinator restarts as after a crash (its in-memory state gone, its storage kept). */
+export async function crashCoordinator(sku: string): Promise<void> {
+	await runInDurableObject(coordinator(sku), (_instance, state) => {
+		state.abort("crashed by the test");
+	}).catch(() => {});
+}
