@@ -8,7 +8,7 @@ import { DEFAULT_REPLAY_WINDOWS, replayUntilMs } from "../domain/idempotency.ts"
 import type { Migration } from "../storage/do-migrations.ts";
 import { READERS_SCHEMA } from "./readers.ts";
 import type { ReserveResult } from "./rpc.ts";
-import { ROOM_SCHEMA, ROOM_TICKET_FROM } from "./waiting-room.ts";
+import { ROOM_SCHEMA, ROOM_TICKET_FROM } from "./waiting-room-schema.ts";
 
 /**
  * Migration 1: the schema as it stood before versions were recorded. Every
