@@ -13,15 +13,9 @@ import { endedHoldKeptMs } from "../domain/hold-retention.ts";
 import type { ReplayWindows } from "../domain/idempotency.ts";
 import type { Hold, Inventory, ProductConfig } from "../domain/inventory.ts";
 import { roomLimits } from "../domain/waiting-room.ts";
-import {
-	type PaymentProvider,
-	paymentProvider,
-	type SimRecord,
-	type SyncStore,
-} from "../payment/index.ts";
 import { SqlSimStore } from "../payment/sql-store.ts";
 import { ReserveGuard } from "../ratelimit/reserve-guard.ts";
-import { configOf, type PaymentSettings } from "../shared/config.ts";
+import { configOf } from "../shared/config.ts";
 import type { Product } from "../shared/types.ts";
 import { migrate } from "../storage/do-migrations.ts";
 import type { Op, OpAnswer } from "./batch-decisions.ts";
@@ -51,18 +45,11 @@ import { RoomLink, roomStock } from "./room-shards.ts";
 import { RowMeter } from "./rows.ts";
 import type { ReserveResult, ShardCounters, UpdateResult } from "./rpc.ts";
 import { hasSchema, INVENTORY_MIGRATIONS } from "./schema.ts";
+import { DEFAULT_DEPS, type InventoryDeps } from "./sku-object-deps.ts";
 import { type ShardPeer, SplitCoordinator, type SplitHost } from "./split-coordinator.ts";
 import { type DecisionCounts, StateWriter } from "./state-writer.ts";
 import type { StatsSource } from "./stats.ts";
 import { RoomKeeper } from "./waiting-room.ts";
-
-/** What the object is built from besides its storage and environment (tests pass their own). */
-export interface InventoryDeps {
-	/** The payment provider; `simStore` keeps the simulated provider's records in this object's SQLite. */
-	paymentProvider(settings: PaymentSettings, simStore: SyncStore<SimRecord>): PaymentProvider;
-}
-
-const DEFAULT_DEPS: InventoryDeps = { paymentProvider };
 
 export abstract class SkuObjectParts extends DurableObject<InventoryEnv> {
 	protected readonly sql: SqlStorage;
