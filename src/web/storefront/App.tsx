@@ -19,16 +19,10 @@ import { methodsFor, type PaymentMethodId } from "./payment-methods.ts";
 import { shownTicketState, waitingCardState } from "./queue-poll.ts";
 import { RenewPanel } from "./RenewPanel.tsx";
 import { ReservePanel } from "./ReservePanel.tsx";
-import {
-	limitElsewhereReason,
-	limitReason,
-	refusalOutdatesProduct,
-	saleView,
-	unitsForChoice,
-} from "./sale.ts";
+import { queueLimitText, refusalOutdatesProduct, saleView, unitsForChoice } from "./sale.ts";
 import { renewalDue } from "./session-renewal.ts";
 import type { StoreNotice } from "./store-notice.ts";
-import { holdKey, isHeld, isOrders, ORDERS_KEY, useStored } from "./stored.ts";
+import { holdKey, isHeld, isOrders, ORDERS_KEY, storedUnits, useStored } from "./stored.ts";
 import { elsewhereFromRead, elsewhereFromRefusal } from "./units-elsewhere.ts";
 import { useBuyerSession } from "./useBuyerSession.ts";
 import { useHoldActions } from "./useHoldActions.ts";
@@ -85,14 +79,10 @@ export function Storefront() {
 
 	api.token = owner?.token ?? null;
 
-	const paidUnits = orders
-		.filter((o) => o.sessionId === owner?.sessionId && o.order.sku === sku)
-		.reduce((n, o) => n + (o.order.status === "PAID" ? o.order.quantity : 0), 0);
-	const heldUnits = hold?.reservation.sku === sku ? hold.reservation.quantity : 0;
+	const { paid: paidUnits, own: ownUnits } = storedUnits(orders, hold, sku, owner?.sessionId);
 	// The session's units elsewhere, as a limit refusal counted them, cap the quantity offered
 	// while the page knows them (units-elsewhere.ts), not only while the refusal is on screen.
 	const elsewhere = useUnitsElsewhere(tabs, owner?.sessionId ?? null, serverNowMs);
-	const ownUnits = paidUnits + heldUnits;
 	const counted = unitsForChoice(
 		ownUnits,
 		product !== null && elsewhere.units > 0
@@ -265,18 +255,9 @@ export function Storefront() {
 	const soldOutForGood =
 		availability !== null && availability.available === 0 && availability.reserved === 0;
 	const showReserve = room === null || admitted;
-	// At the per-buyer limit the waiting card offers no turn: one could buy nothing, and the
-	// server refuses the ticket (docs/decisions/097-the-storefront-queue-and-limit-states.md).
+	// At the per-buyer limit the waiting card offers no turn (sale.ts queueLimitText).
 	const atLimit = product !== null && sale !== null && sale.allowance === 0;
-	// Or the server refused a join for the limit: units this tab does not see (another tab's).
-	const limitText =
-		product === null
-			? null
-			: atLimit
-				? limitReason(product, paidUnits + heldUnits)
-				: queue.atLimit
-					? limitElsewhereReason(product, queue.limitUsedUnits)
-					: null;
+	const limitText = queueLimitText(product, sale, ownUnits, queue);
 	const joinOffered =
 		room !== null &&
 		limitText === null &&

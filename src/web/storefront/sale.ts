@@ -201,3 +201,19 @@ export function orderNumber(orderId: string): string {
 	const upper = hex.toUpperCase();
 	return `${upper.slice(0, 4)}-${upper.slice(4)}`;
 }
+
+/**
+ * Why the waiting card offers no turn, or null: at the per-buyer limit one could buy nothing,
+ * and the server refuses the ticket (docs/decisions/097-the-storefront-queue-and-limit-states.md);
+ * or the server refused a join for the limit, for units this tab does not see (another tab's).
+ */
+export function queueLimitText(
+	product: Product | null,
+	sale: SaleView | null,
+	ownUnits: number,
+	queue: { atLimit: boolean; limitUsedUnits: number | null },
+): string | null {
+	if (product === null) return null;
+	if (sale !== null && sale.allowance === 0) return limitReason(product, ownUnits);
+	return queue.atLimit ? limitElsewhereReason(product, queue.limitUsedUnits) : null;
+}

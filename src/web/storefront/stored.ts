@@ -56,3 +56,20 @@ export function useStored<T>(key: string, valid: (v: unknown) => v is T, initial
 	useEffect(() => save(key, value), [key, value]);
 	return state;
 }
+
+/**
+ * The session's own units of `sku` this page keeps: paid in its stored orders, and held by its
+ * stored hold. The purchase limit counts both (`own`).
+ */
+export function storedUnits(
+	orders: readonly StoredOrder[],
+	hold: HeldReservation | null,
+	sku: string,
+	sessionId: string | undefined,
+): { paid: number; own: number } {
+	const paid = orders
+		.filter((o) => o.sessionId === sessionId && o.order.sku === sku)
+		.reduce((n, o) => n + (o.order.status === "PAID" ? o.order.quantity : 0), 0);
+	const held = hold?.reservation.sku === sku ? hold.reservation.quantity : 0;
+	return { paid, own: paid + held };
+}
