@@ -2,6 +2,7 @@
 
 import { describe, expect, it } from "vitest";
 import {
+	RENEW_AHEAD_IN_LINE_MAX_MS,
 	RENEW_AHEAD_MAX_MS,
 	renewAheadMs,
 	renewalDue,
@@ -26,5 +27,22 @@ describe("renewing the buyer session ahead of its end", () => {
 		expect(renewalDue(null, 1200, end - 60_000, true)).toBe(false);
 		// Just renewed (a fresh 20 s session): not due again until its own window.
 		expect(renewalDue(end + 20_000, 20, end, true)).toBe(false);
+	});
+
+	it("renews a page out of view that holds a place in a line, earlier, and no other hidden page", () => {
+		const end = 1_000_000;
+		// In line: the last five minutes of a 20-minute session, in view or not.
+		expect(renewAheadMs(1200, true)).toBe(RENEW_AHEAD_IN_LINE_MAX_MS);
+		expect(renewalDue(end, 1200, end - 300_000, false, true)).toBe(true);
+		expect(renewalDue(end, 1200, end - 300_000, true, true)).toBe(true);
+		expect(renewalDue(end, 1200, end - 301_000, false, true)).toBe(false);
+		// Still at most half a short session's lifetime.
+		expect(renewAheadMs(20, true)).toBe(10_000);
+		expect(renewalDue(end, 20, end - 11_000, false, true)).toBe(false);
+		expect(renewalDue(end, 20, end - 10_000, false, true)).toBe(true);
+		// Out of view without a place in line: waits, as before.
+		expect(renewalDue(end, 1200, end - 1, false, false)).toBe(false);
+		// An ended session is not renewed ahead, in line or not: the usual check.
+		expect(renewalDue(end, 1200, end, false, true)).toBe(false);
 	});
 });

@@ -96,10 +96,6 @@ export function Storefront() {
 	// From this moment, not the last tick's (`now` may be 250 ms old): a wait just set shows its
 	// Retry-After, never one second more.
 	const waitSeconds = waitUntilMs === 0 ? 0 : Math.ceil((waitUntilMs - Date.now()) / 1000);
-	// Renewed ahead of its end while the page is in view (session-renewal.ts): a buyer waiting for
-	// the start or a turn does not meet the human check then.
-	const visible = usePageVisible();
-	const renewing = session !== null && renewalDue(endsAtMs, session.expiresInSeconds, now, visible);
 
 	// The notice kept true as the stock, the clock and the other tabs move (useNoticeUpkeep.ts).
 	useNoticeUpkeep({
@@ -250,7 +246,15 @@ export function Storefront() {
 		focusNext,
 	});
 	// A lapsed admission is over here at once (the ticket is read again just after, too).
-	const admitted = shownTicketState(queue.ticket, serverNowMs) === "admitted";
+	const ticketState = shownTicketState(queue.ticket, serverNowMs);
+	const admitted = ticketState === "admitted";
+	// Renewed ahead of its end while the page is in view, or out of view while it holds a place in
+	// line (session-renewal.ts): a buyer waiting for the start or a turn, here or in another tab,
+	// does not meet the human check then.
+	const visible = usePageVisible();
+	const inLine = room !== null && (ticketState === "waiting" || ticketState === "admitted");
+	const renewing =
+		session !== null && renewalDue(endsAtMs, session.expiresInSeconds, now, visible, inLine);
 	// Sold out for good: nothing available and no hold left that could return.
 	const soldOutForGood =
 		availability !== null && availability.available === 0 && availability.reserved === 0;

@@ -1,7 +1,9 @@
 // The storefront's "Keeping your session" card: the human check run again shortly before the
 // buyer session ends, with the session's token, so a buyer who waits for the start or for a turn
 // never meets the check at that moment (session-renewal.ts says when). Turnstile's managed mode
-// mostly passes without a click; if it asks for one, it asks now, ahead of the end.
+// mostly passes without a click; if it asks for one, it asks now, ahead of the end — in a
+// background tab that holds a place in line, the card waits with it until the buyer comes back
+// (docs/decisions/137-a-line-waited-in-a-background-tab.md).
 
 import type { UiConfig } from "../../shared/types.ts";
 import { Turnstile } from "../components/Turnstile.tsx";

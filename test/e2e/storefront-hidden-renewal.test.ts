@@ -1,0 +1,148 @@
+// A line waited in a background tab: the page holds a ticket in the pre-queue and is out of view
+// past its session's lifetime and the start; it renews the session there, ahead of its end, so the
+// person who comes back at their turn reserves without meeting the human check
+// (docs/storefront.md, "The human check"; docs/decisions/137-a-line-waited-in-a-background-tab.md).
+// The page is hidden by the Page Visibility API as the page reads it (document.visibilityState and
+// a visibilitychange event): headless Chromium keeps it running, which is what a background tab
+// does, only slower. Sessions last SESSION_SECONDS here; the Turnstile stand-in passes without a
+// click, as Turnstile's managed mode mostly does for a person.
+
+import { describe, expect, it } from "vitest";
+import type { Ticket } from "../../src/shared/types.ts";
+import { api } from "../support/server.ts";
+import { createDrop, DESKTOP_WIDE, openStore, POLL } from "./storefront-support.ts";
+import { browserSuite } from "./suite.ts";
+import { standInTurnstile, turnstileCalls } from "./turnstile-stand-in.ts";
+
+const SESSION_SECONDS = 20;
+/** The drop starts this long after the page opens: more than one session's lifetime. */
+const START_AFTER_MS = 32_000;
+
+describe("storefront: a line waited in a background tab", () => {
+	const e2e = browserSuite({ server: { env: { SESSION_TTL_SECONDS: String(SESSION_SECONDS) } } });
+
+	it("a hidden page holding a ticket renews its session, and the buyer reserves at the turn without the check", async () => {
+		const startsAtMs = Date.now() + START_AFTER_MS;
+		const sku = await createDrop(e2e.server, {
+			totalStock: 2,
+			perUserLimit: 1,
+			startsAt: new Date(startsAtMs).toISOString(),
+			waitingRoom: { enabled: true, overbook: 0, admitSeconds: 60 },
+		});
+		const { page, errors } = e2e.track(
+			await openStore(e2e.browser, e2e.server, sku, DESKTOP_WIDE, (p) =>
+				standInTurnstile(p.context(), { withoutClick: true }),
+			),
+		);
+		await page.getByRole("heading", { name: "Waiting room" }).waitFor(POLL);
+		const first = await page.evaluate(() => sessionStorage.getItem("rg.buyer.session"));
+		const joined = JSON.parse(first ?? "{}") as { sessionId?: string; endsAtMs?: number };
+		await page.getByRole("button", { name: "Join the queue" }).click();
+		await page
+			.getByText(/pre-queue/)
+			.first()
+			.waitFor(POLL);
+
+		// The buyer goes to another tab. From here on the human check's card must never show.
+		await page.evaluate(() => {
+			const w = window as unknown as { sawCheck: boolean };
+			w.sawCheck = false;
+			new MutationObserver(() => {
+				if (document.getElementById("verify-title") !== null) w.sawCheck = true;
+			}).observe(document.body, { childList: true, subtree: true });
+			Object.defineProperty(document, "visibilityState", { configurable: true, value: "hidden" });
+			Object.defineProperty(document, "hidden", { configurable: true, value: true });
+			document.dispatchEvent(new Event("visibilitychange"));
+		});
+
+		// Past the session's first lifetime, still out of view: renewed there, the same session.
+		await page.waitForFunction(
+			(end) => {
+				const s = JSON.parse(sessionStorage.getItem("rg.buyer.session") ?? "{}") as {
+					endsAtMs?: number;
+				};
+				return Date.now() > end && (s.endsAtMs ?? 0) > Date.now();
+			},
+			joined.endsAtMs ?? 0,
+			{ timeout: SESSION_SECONDS * 1000 + 15_000, polling: 250 },
+		);
+		expect(await page.evaluate(() => document.visibilityState)).toBe("hidden");
+		const sawCheck = () =>
+			page.evaluate(() => (window as unknown as { sawCheck: boolean }).sawCheck);
+		expect(await sawCheck()).toBe(false);
+
+		// The turn comes while the page is out of view; the buyer comes back to it.
+		const wait = { timeout: START_AFTER_MS + 45_000, interval: 250 };
+		await page.getByRole("button", { name: "Reserve" }).waitFor(wait);
+		expect(Date.now()).toBeGreaterThan(startsAtMs);
+		await page.evaluate(() => {
+			delete (document as unknown as { visibilityState?: string }).visibilityState;
+			delete (document as unknown as { hidden?: boolean }).hidden;
+			document.dispatchEvent(new Event("visibilitychange"));
+		});
+		expect(await page.evaluate(() => document.visibilityState)).toBe("visible");
+		await page.getByRole("button", { name: "Reserve" }).click();
+		await page.getByRole("heading", { name: "1 unit held for you" }).waitFor(POLL);
+
+		expect(await sawCheck()).toBe(false);
+		expect((await turnstileCalls(page)).renders).toBeGreaterThanOrEqual(2);
+		const now = await page.evaluate(() => sessionStorage.getItem("rg.buyer.session"));
+		const kept = JSON.parse(now ?? "{}") as { sessionId?: string; token?: string };
+		expect(kept.sessionId).toBe(joined.sessionId);
+		const ticket = await api<Ticket>(e2e.server, "GET", `/api/products/${sku}/queue`, {
+			token: kept.token,
+		});
+		expect(ticket.body.data?.state).toBe("admitted");
+		expect(errors).toEqual([]);
+	});
+
+	it("a widget that asks for a click in the hidden page waits for it: the buyer back in view clicks and keeps the session", async () => {
+		const sku = await createDrop(e2e.server, {
+			totalStock: 2,
+			perUserLimit: 1,
+			startsAt: new Date(Date.now() + 10 * 60_000).toISOString(),
+			waitingRoom: { enabled: true, overbook: 0, admitSeconds: 60 },
+		});
+		const { page, errors } = e2e.track(
+			await openStore(e2e.browser, e2e.server, sku, DESKTOP_WIDE, (p) =>
+				standInTurnstile(p.context(), { withoutClick: true }),
+			),
+		);
+		await page.getByRole("heading", { name: "Waiting room" }).waitFor(POLL);
+		await page.getByRole("button", { name: "Join the queue" }).click();
+		await page
+			.getByText(/pre-queue/)
+			.first()
+			.waitFor(POLL);
+		const first = await page.evaluate(() => sessionStorage.getItem("rg.buyer.session"));
+		const joined = JSON.parse(first ?? "{}") as { sessionId?: string; endsAtMs?: number };
+		// From here the widget asks for a click (managed mode when it wants more than the signals).
+		await page.evaluate(() => {
+			(window as unknown as { turnstileWithoutClick: boolean }).turnstileWithoutClick = false;
+			Object.defineProperty(document, "visibilityState", { configurable: true, value: "hidden" });
+			Object.defineProperty(document, "hidden", { configurable: true, value: true });
+			document.dispatchEvent(new Event("visibilitychange"));
+		});
+		// The renewal starts out of view and waits there with its widget.
+		const widget = page.getByRole("button", { name: "Verify (stand-in widget)" });
+		await page
+			.getByRole("heading", { name: "Keeping your session" })
+			.waitFor({ timeout: SESSION_SECONDS * 1000 + 15_000 });
+		await page.evaluate(() => {
+			delete (document as unknown as { visibilityState?: string }).visibilityState;
+			delete (document as unknown as { hidden?: boolean }).hidden;
+			document.dispatchEvent(new Event("visibilitychange"));
+		});
+		await widget.click();
+		await page.getByRole("heading", { name: "Keeping your session" }).waitFor({
+			state: "detached",
+			...POLL,
+		});
+		const now = await page.evaluate(() => sessionStorage.getItem("rg.buyer.session"));
+		const kept = JSON.parse(now ?? "{}") as { sessionId?: string; endsAtMs?: number };
+		expect(kept.sessionId).toBe(joined.sessionId);
+		expect(kept.endsAtMs ?? 0).toBeGreaterThan(joined.endsAtMs ?? 0);
+		expect(await page.getByRole("heading", { name: "Verify you are human" }).count()).toBe(0);
+		expect(errors).toEqual([]);
+	});
+});
