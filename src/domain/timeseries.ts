@@ -2,10 +2,15 @@
 // a small fixed-bucket latency histogram per second, in a ring of
 // HISTORY_SECONDS slots. Pure (no I/O, no clock of its own): the SKU object
 // feeds it (src/inventory/metrics.ts), the unit tests drive it directly.
-// Memory is bounded: HISTORY_SECONDS × (LATENCY_EDGES_MS.length + 1) counters,
-// plus the rejection codes seen in each second.
+// Memory is bounded: HISTORY_SECONDS × (LATENCY_EDGES_MS.length + 3) counters,
+// plus the rejection codes seen in each second. Beside the reserve path, the
+// refusals at the per-address caps (the live feed's upgrades, the room's joins),
+// which are not reserve attempts and never count in `attempts` or `rejected`.
 
-import type { MetricsPoint, MetricsWindow } from "../shared/types.ts";
+import type { AddressRefusals, MetricsPoint, MetricsWindow } from "../shared/types.ts";
+
+/** Where a request was refused at a per-address cap (the stats' `addressRefusals` keys). */
+export type AddressCap = keyof AddressRefusals;
 
 /** Seconds of history kept: the last 15 minutes at one-second resolution. */
 export const HISTORY_SECONDS = 900;
@@ -78,6 +83,8 @@ export class SecondRing {
 	/** The edge's view, delivered as bucket counts (no raw samples): capped at the top bucket's edge. */
 	private readonly edgeLatency = new Uint32Array(HISTORY_SECONDS * LATENCY_BUCKETS);
 	private readonly edgeMaxMs = new Float64Array(HISTORY_SECONDS);
+	private readonly liveFeedRefused = new Uint32Array(HISTORY_SECONDS);
+	private readonly roomJoinRefused = new Uint32Array(HISTORY_SECONDS);
 
 	/** The slot of the second holding `atMs`, cleared first if it held an older second. */
 	private slot(atMs: number): number {
@@ -92,6 +99,8 @@ export class SecondRing {
 			this.maxMs[i] = 0;
 			this.edgeLatency.fill(0, i * LATENCY_BUCKETS, (i + 1) * LATENCY_BUCKETS);
 			this.edgeMaxMs[i] = 0;
+			this.liveFeedRefused[i] = 0;
+			this.roomJoinRefused[i] = 0;
 		}
 		return i;
 	}
@@ -109,6 +118,13 @@ export class SecondRing {
 		const codes = this.byCode[i] ?? new Map<string, number>();
 		codes.set(code, (codes.get(code) ?? 0) + n);
 		this.byCode[i] = codes;
+	}
+
+	/** A request refused at the per-address cap of `cap` in the second of `atMs` (not an attempt). */
+	addressRefused(atMs: number, cap: AddressCap): void {
+		const i = this.slot(atMs);
+		const counts = cap === "liveFeed" ? this.liveFeedRefused : this.roomJoinRefused;
+		counts[i] = (counts[i] ?? 0) + 1;
 	}
 
 	/** One latency sample (ms, clamped at 0) in the second of `atMs`. */
@@ -145,6 +161,7 @@ export class SecondRing {
 		let attempts = 0;
 		let rejected = 0;
 		let maxMs = 0;
+		const refusals: AddressRefusals = { liveFeed: 0, roomJoin: 0 };
 		for (let s = nowS - span + 1; s <= nowS; s++) {
 			const i = ((s % HISTORY_SECONDS) + HISTORY_SECONDS) % HISTORY_SECONDS;
 			const at = new Date(s * 1000).toISOString();
@@ -165,10 +182,17 @@ export class SecondRing {
 			attempts += this.attempts[i] as number;
 			rejected += this.rejected[i] as number;
 			for (const [code, n] of this.byCode[i] ?? []) byCode[code] = (byCode[code] ?? 0) + n;
+			const addressRefusals = {
+				liveFeed: this.liveFeedRefused[i] as number,
+				roomJoin: this.roomJoinRefused[i] as number,
+			};
+			refusals.liveFeed += addressRefusals.liveFeed;
+			refusals.roomJoin += addressRefusals.roomJoin;
 			series.push({
 				at,
 				attempts: this.attempts[i] as number,
 				rejected: this.rejected[i] as number,
+				addressRefusals,
 				latencyMsP50: histogramPercentile(counts, 50, slotMax),
 				latencyMsP95: histogramPercentile(counts, 95, slotMax),
 				latencyMsP99: histogramPercentile(counts, 99, slotMax),
@@ -189,6 +213,7 @@ export class SecondRing {
 				edgeLatencyMsP95: histogramPercentile(edgeTotal, 95, edgeMaxMs),
 				edgeLatencyMsP99: histogramPercentile(edgeTotal, 99, edgeMaxMs),
 				rejectedByCode: byCode,
+				addressRefusals: refusals,
 			},
 		};
 	}
@@ -199,6 +224,7 @@ function emptyPoint(at: string): MetricsPoint {
 		at,
 		attempts: 0,
 		rejected: 0,
+		addressRefusals: { liveFeed: 0, roomJoin: 0 },
 		latencyMsP50: null,
 		latencyMsP95: null,
 		latencyMsP99: null,

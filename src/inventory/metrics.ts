@@ -4,7 +4,12 @@
 // storage, so the hot path gains no commit; a restart of the object (deploy,
 // eviction, crash) starts the history afresh.
 
-import { HISTORY_SECONDS, type History, SecondRing } from "../domain/timeseries.ts";
+import {
+	type AddressCap,
+	HISTORY_SECONDS,
+	type History,
+	SecondRing,
+} from "../domain/timeseries.ts";
 import { REJECTION_KEY } from "../ratelimit/reserve-guard.ts";
 import type { Op, OpAnswer } from "./batch-decisions.ts";
 import type { EdgeCounts, ReserveResult } from "./rpc.ts";
@@ -66,6 +71,14 @@ export class DecisionMetrics {
 	/** A refusal counted outside a batch (the demo's eventual mode, `admit`). */
 	refusal(key: string, atMs: number): void {
 		this.ring.reject(atMs, key);
+	}
+
+	/**
+	 * A request refused at a per-address cap (the live feed's upgrade, the room's join), counted
+	 * by the object that keeps the feed and the room: beside the attempts, never one of them.
+	 */
+	addressRefused(cap: AddressCap, atMs: number): void {
+		this.ring.addressRefused(atMs, cap);
 	}
 
 	read(sku: string, nowMs: number, seconds: number = HISTORY_SECONDS): MetricsReport {

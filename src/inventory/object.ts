@@ -157,8 +157,8 @@ export class InventoryObject extends SkuObjectOperator {
 			priorRead,
 			...(from === undefined ? {} : { from }),
 		})) as JoinResult;
-		// Stats only (docs/api.md, `addressRefusals`): a join is not a reserve attempt.
-		if (!joined.ok && joined.code === "address_full") this.state.addressRefused("roomJoin");
+		// Stats and metrics (docs/api.md, `addressRefusals`), never as a reserve attempt.
+		if (!joined.ok && joined.code === "address_full") this.addressRefused("roomJoin");
 		// A split SKU: a session told it is admitted finds its shard knowing it (inventory/room-shards.ts).
 		await this.roomLink?.shardKnows(sessionId, joined);
 		return joined;

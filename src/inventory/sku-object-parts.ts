@@ -212,7 +212,7 @@ export abstract class SkuObjectParts extends DurableObject<InventoryEnv> {
 				perAddress: loaded.config.maxLiveSocketsPerAddress,
 			},
 			undefined,
-			() => this.state.addressRefused("liveFeed"),
+			() => this.addressRefused("liveFeed"),
 		);
 		// The in-memory model is a cache of the durable one, rebuilt here (docs/architecture.md).
 		ctx.blockConcurrencyWhile(async () => {
@@ -297,6 +297,12 @@ export abstract class SkuObjectParts extends DurableObject<InventoryEnv> {
 	}
 
 	// ---- internals ----
+
+	/** A refusal at a per-address cap: the stats' durable count and the metrics' second (decision 141). */
+	protected addressRefused(cap: "liveFeed" | "roomJoin"): void {
+		this.state.addressRefused(cap);
+		this.metricsRing.addressRefused(cap, Date.now());
+	}
 
 	/** Lazy expiry before every decision and read: a late alarm never shows a stale hold. */
 	protected tick(): number {

@@ -13,12 +13,25 @@ export interface LatencyPercentiles {
 	edgeLatencyMsP99: number | null;
 }
 
+/** Requests refused because one client address already held its share (docs/api.md, stats). */
+export interface AddressRefusals {
+	/** Live feed upgrades refused 429: the address held MAX_LIVE_SOCKETS_PER_ADDRESS sockets. */
+	liveFeed: number;
+	/** Waiting-room joins refused 429: the address held RATE_LIMIT_ROOM_TICKETS tickets. */
+	roomJoin: number;
+}
+
 /** One second of a SKU's reserve path (src/domain/timeseries.ts). */
 export interface MetricsPoint extends LatencyPercentiles {
 	/** Start of the second, ISO 8601. */
 	at: string;
 	attempts: number;
 	rejected: number;
+	/**
+	 * Refusals at the per-address caps in that second: not reserve attempts, never in `attempts`
+	 * or `rejected` (the stats' `addressRefusals`). Absent from an older server.
+	 */
+	addressRefusals?: AddressRefusals;
 }
 
 /** A span of seconds summed: rates per second of the span, percentiles over all its samples. */
@@ -27,6 +40,8 @@ export interface MetricsWindow extends LatencyPercentiles {
 	rejectionsPerSec: number;
 	/** Rejections in the window by reason (the stats' `rejected` keys). */
 	rejectedByCode: Record<string, number>;
+	/** Refusals at the per-address caps in the window (not reserve attempts). Absent from an older server. */
+	addressRefusals?: AddressRefusals;
 }
 
 /** GET /api/admin/products/:sku/metrics (src/inventory/metrics.ts). */

@@ -6,6 +6,7 @@ export type * from "./metrics-types.ts";
 // A SKU's waiting room (Product.waitingRoom, its tickets, Stats.queue) is in room-types.ts.
 export type * from "./room-types.ts";
 
+import type { AddressRefusals } from "./metrics-types.ts";
 import type { QueueStats, WaitingRoomInfo } from "./room-types.ts";
 
 export type HoldStatus =
@@ -200,14 +201,6 @@ export interface ShardStats {
 	sold: number;
 	/** Reserve attempts this shard's object decided (the calls Cloudflare's per-object limit counts). */
 	decisions: number;
-}
-
-/** Requests refused because one client address already held its share (docs/api.md, stats). */
-export interface AddressRefusals {
-	/** Live feed upgrades refused 429: the address held MAX_LIVE_SOCKETS_PER_ADDRESS sockets. */
-	liveFeed: number;
-	/** Waiting-room joins refused 429: the address held RATE_LIMIT_ROOM_TICKETS tickets. */
-	roomJoin: number;
 }
 
 export interface Stats {

@@ -225,6 +225,13 @@ describe("operator console", () => {
 		expect(await fairness.textContent()).toMatch(
 			/Refused at the per-address caps \(not reserve attempts\): 0 live feed upgrades, 0 waiting-room joins\./,
 		);
+		// The metrics series carries them too: the attempts chart names them beside the attempts.
+		const throughput = page.getByRole("figure", { name: "Attempts per second" }).getByRole("img");
+		await expect
+			.poll(() => throughput.getAttribute("aria-label"), POLL)
+			.toMatch(
+				/rejected, peak \d+ a second\. Refused at the per-address caps \(not reserve attempts\): 0 live feed upgrades, 0 waiting-room joins\./,
+			);
 		await expectNoSeriousA11yViolations(page, "console: waiting room and fairness");
 		await screenshot(page, "console-room-fairness");
 		expect(errors).toEqual([]);

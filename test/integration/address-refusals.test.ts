@@ -4,15 +4,17 @@
 // join refused 429 at RATE_LIMIT_ROOM_TICKETS (decision 130). Neither is a reserve attempt, so
 // neither reaches `attempts` or `rejected` (the console's "N reserve attempts, M rejected"). The
 // object that keeps the feed and the room counts them (a split SKU's coordinator); they are
-// written like the rejection counters, so they survive a restart once written.
+// written like the rejection counters, so they survive a restart once written. The per-second
+// metrics series carries them too, beside the attempts and never among them
+// (docs/decisions/141-address-refusals-in-the-series-and-eventual-holds.md).
 import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import { DEFAULT_MAX_LIVE_SOCKETS_PER_ADDRESS } from "../../src/domain/bounds.ts";
 import type { InventoryObject } from "../../src/inventory/object.ts";
 import type { DecisionCounts } from "../../src/inventory/state-writer.ts";
-import type { Stats } from "../../src/shared/types.ts";
-import { createProduct, DEBUG, stats } from "./helpers.ts";
+import type { AddressRefusals, SkuMetrics, Stats } from "../../src/shared/types.ts";
+import { ADMIN, call, createProduct, DEBUG, stats } from "./helpers.ts";
 import { liveViewers, upgrade } from "./live-viewers.ts";
 import { freshIp, limited } from "./ratelimit-support.ts";
 import { createRoom, PRE_QUEUE_HOLD_MS } from "./room-support.ts";
@@ -22,6 +24,25 @@ const { opened, viewer } = liveViewers();
 
 function rejectedTotal(s: Stats): number {
 	return Object.values(s.rejected).reduce((n, k) => n + k, 0);
+}
+
+/**
+ * The per-second series' address refusals, summed over the points and as the window says, with
+ * the window's attempts and rejections: the refusals are in the series and not among attempts.
+ */
+async function inSeries(
+	sku: string,
+): Promise<{ points: AddressRefusals; window: AddressRefusals | undefined; attempts: number }> {
+	const res = await call<SkuMetrics>("GET", `/api/admin/products/${sku}/metrics`, { token: ADMIN });
+	expect(res.status).toBe(200);
+	const m = res.body.data as SkuMetrics;
+	const points = { liveFeed: 0, roomJoin: 0 };
+	for (const p of m.series) {
+		points.liveFeed += p.addressRefusals?.liveFeed ?? 0;
+		points.roomJoin += p.addressRefusals?.roomJoin ?? 0;
+	}
+	const attempts = m.series.reduce((n, p) => n + p.attempts + p.rejected, 0);
+	return { points, window: m.window.addressRefusals, attempts };
 }
 
 /**
@@ -60,6 +81,11 @@ describe.each([1, 4])("the live feed's per-address refusals (shards %i)", (shard
 		expect(after.addressRefusals).toEqual({ liveFeed: 2, roomJoin: 0 });
 		expect(after.attempts).toBe(before.attempts);
 		expect(rejectedTotal(after)).toBe(rejectedTotal(before));
+		expect(await inSeries(sku)).toEqual({
+			points: { liveFeed: 2, roomJoin: 0 },
+			window: { liveFeed: 2, roomJoin: 0 },
+			attempts: 0,
+		});
 		// Closed before the restart: a split SKU's coordinator evicted in this harness with a feed
 		// socket open does not answer its next read (seen before this change too).
 		for (const ws of opened.splice(0)) ws.close(1000, "done");
@@ -100,6 +126,11 @@ describe.each([1, 4])("the waiting room's per-address refusals (shards %i)", (sh
 		expect(after.addressRefusals).toEqual({ liveFeed: 0, roomJoin: 3 });
 		expect(after.attempts).toBe(before.attempts);
 		expect(rejectedTotal(after)).toBe(rejectedTotal(before));
+		expect(await inSeries(sku)).toEqual({
+			points: { liveFeed: 0, roomJoin: 3 },
+			window: { liveFeed: 0, roomJoin: 3 },
+			attempts: 0,
+		});
 		const restarted = await afterRestart(sku, { roomJoinAddressRefused: 3 });
 		expect(restarted.addressRefusals).toEqual({ liveFeed: 0, roomJoin: 3 });
 	});

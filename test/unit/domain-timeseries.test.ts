@@ -84,6 +84,31 @@ describe("SecondRing", () => {
 		expect(window.rejectedByCode).toEqual({ sold_out: 2, not_started: 1 });
 	});
 
+	it("counts the per-address refusals in their second, beside the attempts and never among them", () => {
+		const ring = new SecondRing();
+		ring.attempt(T0 + 100);
+		ring.addressRefused(T0 + 200, "liveFeed");
+		ring.addressRefused(T0 + 1_300, "roomJoin");
+		ring.addressRefused(T0 + 1_400, "roomJoin");
+		const { series, window } = ring.read(T0 + 2_500, 3);
+		expect(series.map((p) => p.addressRefusals)).toEqual([
+			{ liveFeed: 1, roomJoin: 0 },
+			{ liveFeed: 0, roomJoin: 2 },
+			{ liveFeed: 0, roomJoin: 0 },
+		]);
+		expect(series.map((p) => [p.attempts, p.rejected])).toEqual([
+			[1, 0],
+			[0, 0],
+			[0, 0],
+		]);
+		expect(window.addressRefusals).toEqual({ liveFeed: 1, roomJoin: 2 });
+		expect(window.rejectionsPerSec).toBe(0);
+		// A full turn later the slot is cleared, not added to.
+		ring.addressRefused(T0 + 200 + HISTORY_SECONDS * 1_000, "roomJoin");
+		const later = ring.read(T0 + 200 + HISTORY_SECONDS * 1_000, 1);
+		expect(later.series[0]?.addressRefusals).toEqual({ liveFeed: 0, roomJoin: 1 });
+	});
+
 	it("forgets a second once it is older than HISTORY_SECONDS, and never grows", () => {
 		const ring = new SecondRing();
 		ring.attempt(T0, 7);

@@ -7,6 +7,7 @@ import { fitLabels } from "../components/axis-size.ts";
 import { Chart } from "../components/Chart.tsx";
 import { Metric } from "../components/Metric.tsx";
 import { counted, ms } from "../lib/format.ts";
+import { addressRefusalsLine, refusalsInSeries, refusedInSecond } from "./address-refusals.ts";
 import type { StockPoint } from "./useDrop.ts";
 
 const STOCK_OPTIONS: Omit<uPlot.Options, "width" | "height"> = {
@@ -36,6 +37,8 @@ const THROUGHPUT_OPTIONS: Omit<uPlot.Options, "width" | "height"> = {
 		{},
 		{ label: "Attempts/s", stroke: "#0b57d0", width: 2 },
 		{ label: "Rejections/s", stroke: "#cf222e", width: 2 },
+		// Not reserve attempts: upgrades and joins refused at the per-address caps (decision 141).
+		{ label: "Refused at address caps/s", stroke: "#8250df", width: 2, dash: [4, 4] },
 	],
 	axes: [{}, { size: fitLabels }],
 	scales: { y: { range: (_u, _min, max) => [0, Math.max(1, max)] } },
@@ -88,6 +91,7 @@ export function LatencyPanel({ metrics }: { metrics: SkuMetrics | null }) {
 	const recent = series.slice(-RECENT_SECONDS);
 	const recentPerSec = recent.reduce((n, p) => n + p.attempts, 0) / Math.max(1, recent.length);
 	const minutes = Math.round(series.length / 60);
+	const capsLine = addressRefusalsLine(refusalsInSeries(series));
 	const latencyData = useMemo<uPlot.AlignedData>(
 		() => [
 			series.map((p) => Date.parse(p.at) / 1000),
@@ -102,6 +106,7 @@ export function LatencyPanel({ metrics }: { metrics: SkuMetrics | null }) {
 			series.map((p) => Date.parse(p.at) / 1000),
 			series.map((p) => p.attempts),
 			series.map((p) => p.rejected),
+			series.map(refusedInSecond),
 		],
 		[metrics],
 	);
@@ -147,7 +152,7 @@ export function LatencyPanel({ metrics }: { metrics: SkuMetrics | null }) {
 					title="Attempts per second"
 					description={
 						metrics
-							? `Last ${counted(minutes, "minute")}: ${counted(attempts, "attempt")}, ${rejected} rejected, peak ${peak} a second.`
+							? `Last ${counted(minutes, "minute")}: ${counted(attempts, "attempt")}, ${rejected} rejected, peak ${peak} a second.${capsLine === null ? "" : ` ${capsLine}`}`
 							: "No data yet."
 					}
 					options={THROUGHPUT_OPTIONS}
