@@ -10,6 +10,7 @@ import {
 	markReader,
 	refreshAhead,
 	refreshDue,
+	rememberShards,
 	rememberSnapshot,
 } from "../edge-snapshot.ts";
 import { ApiError, type AppEnv, fail, ok } from "../http.ts";
@@ -87,6 +88,9 @@ products.get("/:sku", async (c) => {
 	// The edge remembers the read too and sends it with the session's attempts and join
 	// (routes/reservations.ts, routes/queue.ts): the object forgets it when it sleeps.
 	if (reader !== undefined) markReader(sku, reader);
+	// The shard count, fixed at the create: a page's next read of the session's holds (and its
+	// reserve) then goes to the session's shard at once, not through shard 0 (decision 141).
+	rememberShards(sku, product.shards);
 	return ok(c, product);
 });
 
