@@ -27,7 +27,7 @@ import type { ReserveResult } from "../inventory/rpc.ts";
 import { queuedRetryAfterSeconds } from "../inventory/waiting-room.ts";
 import { randomHex } from "../shared/hex.ts";
 import { sleep } from "../shared/sleep.ts";
-import type { Reservation } from "../shared/types.ts";
+import type { Reservation, SessionHolds } from "../shared/types.ts";
 import { D1Budget } from "./d1-budget.ts";
 import type { Env } from "./env.ts";
 import { ApiError } from "./http.ts";
@@ -245,4 +245,42 @@ export async function eventualStats(
 		.first<{ allocated: number }>();
 	const allocated = Number(row?.allocated ?? 0);
 	return { allocated, oversellDelta: Math.max(0, allocated - total) };
+}
+
+/**
+ * A session's eventual allocations on a SKU as `GET …/holds/mine?mode=eventual` lists them
+ * (docs/api.md, "The session's holds"; docs/decisions/141-address-refusals-in-the-series-and-eventual-holds.md):
+ * each as its 201 answered it, oldest first, `RESERVED` until the next reset (nothing ends one),
+ * and `usedUnits` their sum (what eventual mode's purchase limit counts). No cool-down: eventual
+ * mode has none. Null for a SKU its object does not know. While a reset has not reached D1, none:
+ * D1's records are the old drop's (as the stats' `eventual`). D1 failing or slow: StorageUnavailable
+ * (503), as eventual mode's reserve.
+ */
+export async function eventualHolds(
+	env: Env,
+	sku: string,
+	sessionId: string,
+): Promise<SessionHolds | null> {
+	const stub = inventory(env, sku);
+	const budget = new D1Budget();
+	const [product, resetPending, rows] = await Promise.all([
+		stub.product(),
+		stub.resetUnprojected(),
+		budget.wait(() =>
+			env.DB.prepare(
+				"SELECT id, quantity, created_at, expires_at FROM eventual_allocations WHERE sku = ? AND session_id = ? ORDER BY created_at, id",
+			)
+				.bind(sku, sessionId)
+				.all<AllocationRow>(),
+		),
+	]);
+	if (product === null) return null;
+	const nowMs = Date.now();
+	const holds = resetPending ? [] : rows.results.map((row) => toReservation(sku, row, nowMs));
+	return {
+		holds,
+		usedUnits: holds.reduce((n, h) => n + h.quantity, 0),
+		perUserLimit: product.perUserLimit,
+		coolDownUntil: null,
+	};
 }

@@ -23,8 +23,15 @@ describe("with D1 never answering", () => {
 			request(hung.db, "GET", `/api/admin/products/${sku}/events`, { token: ADMIN }),
 			request(hung.db, "GET", `/api/products/${sku}/queue/events`),
 			request(hung.db, "POST", "/api/reservations", { token, body: { sku, mode: "eventual" } }),
+			request(hung.db, "GET", `/api/products/${sku}/holds/mine?mode=eventual`, { token }),
 		]);
-		const what = ["catalogue list", "operator's trail", "queue trail", "eventual mode"];
+		const what = [
+			"catalogue list",
+			"operator's trail",
+			"queue trail",
+			"eventual mode",
+			"eventual mode's holds/mine",
+		];
 		for (const [i, res] of answers.entries()) expectUnavailable(res, what[i] as string);
 		expect(hung.calls.length).toBeGreaterThanOrEqual(4);
 	});
@@ -53,7 +60,7 @@ describe("with D1 never answering", () => {
 		expect(stats.body.data).toMatchObject({ total: 5, eventual: null });
 	});
 
-	it("a SKU the isolate knows costs no D1 call: reserve, product and availability answer", async () => {
+	it("a SKU the isolate knows costs no D1 call: reserve, product, availability and holds/mine answer", async () => {
 		const sku = await createProduct({ totalStock: 5 });
 		const token = await newSession();
 		expect((await request(env.DB, "GET", `/api/products/${sku}`)).status).toBe(200);
@@ -62,6 +69,9 @@ describe("with D1 never answering", () => {
 		expect((await request(hung.db, "GET", `/api/products/${sku}`)).status).toBe(200);
 		const hold = await request(hung.db, "POST", "/api/reservations", { token, body: { sku } });
 		expect(hold.status, JSON.stringify(hold.body)).toBe(201);
+		// The session's holds without `mode`: the object's only, eventual mode's books not read.
+		const mine = await request(hung.db, "GET", `/api/products/${sku}/holds/mine`, { token });
+		expect(mine.status, JSON.stringify(mine.body)).toBe(200);
 		// No call, hence no deadline's timer either: the deadline is started by a call.
 		expect(hung.calls).toEqual([]);
 	});

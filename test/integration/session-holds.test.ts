@@ -11,6 +11,7 @@ import { describe, expect, it, vi } from "vitest";
 import { shardName } from "../../src/domain/escrow.ts";
 import type { Product, Reservation, SessionHolds } from "../../src/shared/types.ts";
 import { pay, reservation, reserve, withPayments } from "./checkout-support.ts";
+import { costOf } from "./cost-support.ts";
 import { ADMIN, call, createProduct, newSession, stats } from "./helpers.ts";
 import { buyersOnEveryShard, createSharded } from "./shards-support.ts";
 import type { InventoryObject } from "./worker.ts";
@@ -206,7 +207,7 @@ describe("GET /api/products/:sku/holds/mine", { timeout: 60_000 }, () => {
 			const res = await mine(b?.token as string, sku);
 			expect(res.body.data).toMatchObject({ holds: [], usedUnits: 0 });
 			// One object call, the session's own shard: none through shard 0 first.
-			expect(res.body.meta?.cost?.usage.doRequests).toBe(1);
+			expect(costOf(res).usage.doRequests).toBe(1);
 		}
 	});
 

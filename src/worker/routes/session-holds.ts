@@ -7,6 +7,10 @@
 // shard count is fixed at the SKU's create). An isolate that does not know the SKU is split yet
 // asks shard 0, which answers `misrouted` with the count, as on the reserve path: at most two
 // object calls, and no write anywhere.
+//
+// `?mode=eventual` reads eventual mode's allocations instead (the demo's D1 books, worker/eventual.ts):
+// they are no hold of any object, so the default read never lists them and never pays for D1
+// (docs/decisions/141-address-refusals-in-the-series-and-eventual-holds.md).
 
 import { Hono } from "hono";
 import { SKU_PATTERN } from "../../domain/bounds.ts";
@@ -15,6 +19,7 @@ import type { SessionHoldsResult } from "../../inventory/rpc.ts";
 import type { SessionHolds } from "../../shared/types.ts";
 import { requireKnownSku } from "../catalogue.ts";
 import { rememberShards, shardsOf } from "../edge-snapshot.ts";
+import { eventualHolds } from "../eventual.ts";
 import { ApiError, type AppEnv, fail, ok } from "../http.ts";
 import { inventory } from "../inventory-stub.ts";
 import { requireSession } from "../middleware/auth.ts";
@@ -28,8 +33,17 @@ sessionHolds.get("/:sku/holds/mine", async (c) => {
 	if (session === undefined) throw new ApiError("unauthorized");
 	if (!SKU_PATTERN.test(sku))
 		throw new ApiError("invalid_request", "sku: must be 1–64 of A-Z a-z 0-9 . _ -");
+	const mode = c.req.query("mode") ?? "safe";
+	if (mode !== "safe" && mode !== "eventual")
+		throw new ApiError("invalid_request", 'mode: must be "safe" (the default) or "eventual"');
 	await requireKnownSku(c, sku);
 	const { sessionId } = session;
+	if (mode === "eventual") {
+		const allocations = await eventualHolds(c.env, sku, sessionId);
+		if (allocations === null)
+			return fail(c, "unknown_sku", `No product has the SKU ${JSON.stringify(sku)}.`);
+		return ok(c, allocations);
+	}
 	const read = (shards: number): Promise<SessionHoldsResult> =>
 		inventory(c.env, sku, shardOf(sessionId, shards)).sessionHolds(sessionId);
 	let result = await read(shardsOf(sku));
