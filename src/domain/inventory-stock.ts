@@ -1,8 +1,9 @@
-// The stock of one SKU and its holds: reserve, cancel, expire, per-session limits, the
-// product's changes and reset. Pure: no Workers imports, no clock, no randomness — the
-// caller passes `nowMs` and ids, so the same module runs in the Durable Object,
-// in property tests and in the simulator. Expected outcomes are values.
-// A layer of the model: Inventory (domain/inventory.ts) extends it with the checkout transitions.
+// The stock of one SKU and its holds: reserve, cancel, expire, per-session limits. Pure: no
+// Workers imports, no clock, no randomness — the caller passes `nowMs` and ids, so the same
+// module runs in the Durable Object, in property tests and in the simulator. Expected outcomes
+// are values. The base layer of the model: InventoryOperator (domain/inventory-operator.ts)
+// extends it with the product's changes and reset, Inventory (domain/inventory.ts) with the
+// checkout transitions.
 //
 // Every change is recorded twice for the caller to persist in one transaction:
 // the changed holds and the audit events (docs/architecture.md, "Cold path").
@@ -24,8 +25,6 @@ import type {
 } from "./inventory-records.ts";
 import { SessionStandings } from "./session-standing.ts";
 
-type ProductPatch = Partial<Omit<ProductConfig, "sku">>;
-
 export abstract class InventoryStock {
 	product: ProductConfig;
 	reserved: number;
@@ -35,11 +34,11 @@ export abstract class InventoryStock {
 	/** Non-terminal holds: RESERVED and CHECKOUT_PENDING. Terminal ones live only in storage. */
 	protected readonly active = new Map<string, Hold>();
 	/** Units each session holds or has bought (the purchase limit counts both), and its live holds. */
-	private readonly standings: SessionStandings;
+	protected readonly standings: SessionStandings;
 	protected readonly deadlines = new HoldDeadlines();
 	/** Sessions whose own hold ended unpaid lately (domain/hold-cooldown.ts). */
-	private readonly cooldowns: HoldCooldowns;
-	private changedHolds = new Map<string, Hold>();
+	protected readonly cooldowns: HoldCooldowns;
+	protected changedHolds = new Map<string, Hold>();
 	private events: DomainEvent[] = [];
 
 	constructor(
@@ -204,101 +203,6 @@ export abstract class InventoryStock {
 	/** Records an event that changes no counter (payment.succeeded, payment.refunded, …). */
 	note(event: DomainEvent): void {
 		this.emit(event);
-	}
-
-	/**
-	 * `recorded`: the event's detail, or null for none (inventory/sku-object-peers.ts escrowUpdate);
-	 * an empty one records nothing (a PATCH that changed only the room: inventory/patch-changes.ts).
-	 */
-	update(
-		patch: ProductPatch,
-		nowMs: number,
-		recorded: Record<string, unknown> | null = { ...patch },
-	): { ok: boolean } {
-		const next = { ...this.product, ...patch };
-		if (next.totalStock < this.reserved + this.sold) return { ok: false };
-		this.product = next;
-		if (recorded !== null && Object.keys(recorded).length > 0)
-			this.emit({ type: "product.updated", atMs: nowMs, detail: recorded });
-		return { ok: true };
-	}
-
-	/**
-	 * An escrow shard's allotment changed (src/domain/escrow.ts): a grant raised it or
-	 * a give-back lowered it. The shard's totalStock is its allotment, so every rule of
-	 * this model holds within it; the event lets replay (domain/replay.ts replayShard) follow it.
-	 * `allotment` and `totalStock` are the same number (docs/api.md, "The audit trail of a split SKU").
-	 */
-	setAllotment(totalStock: number, nowMs: number, detail: Record<string, unknown>): void {
-		if (totalStock < this.reserved + this.sold) {
-			throw new RangeError(
-				`allotment ${totalStock} below ${this.reserved + this.sold} held or sold`,
-			);
-		}
-		this.product = { ...this.product, totalStock };
-		const recorded = { totalStock, allotment: totalStock, escrow: detail };
-		this.emit({ type: "product.updated", atMs: nowMs, detail: recorded });
-	}
-
-	/**
-	 * Clears every hold that is not paid and the attempt counters; paid orders
-	 * and their units stay sold, so the stock returns to total − sold
-	 * (docs/decisions/001-reset-keeps-paid-orders.md). Each session keeps the
-	 * units it bought against its purchase limit.
-	 * `skuTotalStock`: a split SKU's coordinator records the SKU's total, its allotment beside it.
-	 * `idempotencyKey`: the operator's key for this reset, recorded so a reader of the trail can
-	 * tell whose reset it was (docs/decisions/081-reset-idempotency-key.md); absent when unkeyed.
-	 * `keepAfterMs`: a split SKU's shard doing its coordinator's reset late keeps the holds
-	 * created after the coordinator's reset (the new drop's, told 201), counted against the
-	 * stock as before (docs/decisions/134-an-owed-reset-keeps-the-new-drops-holds.md).
-	 */
-	reset(
-		nowMs: number,
-		skuTotalStock: number | null = null,
-		idempotencyKey: string | null = null,
-		keepAfterMs: number | null = null,
-	): void {
-		let releasedUnits = 0;
-		let releasedHolds = 0;
-		const kept: Hold[] = [];
-		for (const hold of this.active.values()) {
-			if (keepAfterMs !== null && hold.createdAtMs > keepAfterMs) {
-				kept.push(hold);
-				continue;
-			}
-			// Cleared holds are dropped from storage by the caller; no per-hold events, the reset is one.
-			hold.status = "CANCELLED";
-			releasedUnits += hold.quantity;
-			releasedHolds += 1;
-			this.standings.ended(hold);
-		}
-		this.active.clear();
-		this.cooldowns.clear();
-		this.deadlines.clear();
-		this.changedHolds.clear();
-		this.reserved = 0;
-		for (const hold of kept) {
-			this.active.set(hold.id, hold);
-			this.deadlines.track(hold);
-			this.reserved += hold.quantity;
-		}
-		this.attempts = 0;
-		for (const key of Object.keys(this.rejected)) delete this.rejected[key];
-		this.emit({
-			type: "inventory.reset",
-			atMs: nowMs,
-			// soldKept tells replay (domain/replay.ts) that this reset kept the sold units.
-			detail: {
-				...(skuTotalStock === null
-					? { totalStock: this.product.totalStock }
-					: { totalStock: skuTotalStock, allotment: this.product.totalStock }),
-				soldKept: this.sold,
-				releasedHolds,
-				releasedUnits,
-				...(kept.length === 0 ? {} : { keptHolds: kept.length, keptUnits: this.reserved }),
-				...(idempotencyKey === null ? {} : { idempotencyKey }),
-			},
-		});
 	}
 
 	/** Hands the caller what changed since the last drain, to persist in one transaction. */

@@ -3,16 +3,17 @@
 // caller passes `nowMs` and ids, so the same module runs in the Durable Object,
 // in property tests and in the simulator. Expected outcomes are values.
 //
-// The stock and its holds (reserve, cancel, expire, limits, PATCH, reset) are the layer
-// Inventory extends (domain/inventory-stock.ts); this file adds the checkout transitions.
+// The stock and its holds (reserve, cancel, expire, limits: domain/inventory-stock.ts) and the
+// operator's changes (PATCH, reset: domain/inventory-operator.ts) are the layers Inventory
+// extends; this file adds the checkout transitions.
 
+import { InventoryOperator } from "./inventory-operator.ts";
 import type { ProductConfig, TransitionOutcome } from "./inventory-records.ts";
-import { InventoryStock } from "./inventory-stock.ts";
 
 // The records are the model's vocabulary: its callers import them from here with the model.
 export * from "./inventory-records.ts";
 
-export class Inventory extends InventoryStock {
+export class Inventory extends InventoryOperator {
 	static create(product: ProductConfig, nowMs: number): Inventory {
 		const inv = new Inventory({ product, reserved: 0, sold: 0, attempts: 0, rejected: {} });
 		inv.emit({ type: "product.created", atMs: nowMs, detail: { ...product } });

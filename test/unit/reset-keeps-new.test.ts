@@ -1,5 +1,5 @@
 // A shard doing its coordinator's reset late keeps the holds it created after the coordinator's
-// reset (src/domain/inventory-stock.ts reset, `keepAfterMs`;
+// reset (src/domain/inventory-operator.ts reset, `keepAfterMs`;
 // docs/decisions/134-an-owed-reset-keeps-the-new-drops-holds.md): the model keeps them live
 // (counted, expiring, limited as before), and the trail replays to the same counters.
 
