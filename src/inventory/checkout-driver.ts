@@ -251,9 +251,14 @@ export class CheckoutDriver {
 
 	/**
 	 * Operator reset: failed sagas go, orders stay; a charge in flight is compensated (its hold is
-	 * gone). `kept`: a hold the reset kept (a shard's late reset keeps the new drop's): its saga runs on.
+	 * gone). `kept`: a hold the reset kept (a shard's late reset keeps the new drop's, those created
+	 * after `keptAfterMs`): its saga runs on, and the records of its failed payments stay.
 	 */
-	reset(nowMs: number, kept: (reservationId: string) => boolean = () => false): void {
+	reset(
+		nowMs: number,
+		kept: (reservationId: string) => boolean = () => false,
+		keptAfterMs: number | null = null,
+	): void {
 		const world: SagaWorld = { nowMs, sku: "", hold: null };
 		let stepped = false;
 		for (const saga of this.rows.unsettled(Number.MAX_SAFE_INTEGER)) {
@@ -265,7 +270,7 @@ export class CheckoutDriver {
 		this.rows.release();
 		this.rows.flush();
 		if (stepped) this.host.persist();
-		this.rows.deleteSettled();
+		this.rows.deleteSettled(keptAfterMs);
 		this.writer.forgetAll();
 	}
 

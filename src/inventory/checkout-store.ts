@@ -321,17 +321,30 @@ export class CheckoutStore {
 	/**
 	 * Drops the settled sagas that moved no money (reset): unsettled ones still owe the
 	 * buyer a refund or an answer, and a paid, refunded or unresolved one is an order or
-	 * a money trail that a reset never erases.
+	 * a money trail that a reset never erases. `keptAfterMs`: a shard's late reset keeps the
+	 * holds created after that moment (the new drop's), and with them the records of their
+	 * failed payments: a repeated key is answered its decline, and the hold's failures still
+	 * count towards the third that releases it (docs/decisions/138-what-a-late-split-reset-keeps.md).
 	 */
-	deleteSettled(): void {
+	deleteSettled(keptAfterMs: number | null = null): void {
 		this.flush();
 		this.failuresEmpty = null;
-		this.sql.exec("DELETE FROM checkouts WHERE resume_at IS NULL AND step = 'failed'");
+		// The kept holds' ids, by holds_by_created (schema.ts migration 7); none without a moment.
+		const kept =
+			keptAfterMs === null
+				? ""
+				: " AND reservation_id NOT IN (SELECT id FROM holds WHERE created_at > ?)";
+		const cut = keptAfterMs === null ? [] : [keptAfterMs];
+		this.sql.exec(
+			`DELETE FROM checkouts WHERE resume_at IS NULL AND step = 'failed'${kept}`,
+			...cut,
+		);
 		// Failed payments whose hold the reset cleared: nothing is left to pay again. Those of
 		// a saga still compensating name its provider key, and those of a paid order still
 		// answer their keys: both stay with their row.
 		this.sql.exec(
-			"DELETE FROM checkout_failures WHERE reservation_id NOT IN (SELECT reservation_id FROM checkouts)",
+			`DELETE FROM checkout_failures WHERE reservation_id NOT IN (SELECT reservation_id FROM checkouts)${kept}`,
+			...cut,
 		);
 	}
 

@@ -133,7 +133,7 @@ export abstract class SkuObjectOperator extends SkuObjectPeers {
 		// A shard doing its coordinator's reset keeps the holds taken after it (`keepAfterMs`:
 		// the new drop's, acknowledged; docs/decisions/134-an-owed-reset-keeps-the-new-drops-holds.md).
 		inv.reset(now, this.escrow?.total() ?? null, idempotencyKey, keepAfterMs);
-		this.saga.reset(now, (reservationId) => inv.activeHold(reservationId) !== undefined);
+		this.saga.reset(now, (id) => inv.activeHold(id) !== undefined, keepAfterMs);
 		const keep = keepAfterMs ?? Number.MAX_SAFE_INTEGER;
 		// Paid orders survive a reset (docs/decisions/001-reset-keeps-paid-orders.md): their
 		// holds stay, and so do the Idempotency-Key outcomes that created them, so a retried

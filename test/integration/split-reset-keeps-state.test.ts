@@ -1,0 +1,68 @@
+// What a split reset that a shard does late keeps besides the new drop's holds
+// (docs/decisions/138-what-a-late-split-reset-keeps.md): the records that belong to a hold taken
+// after the coordinator's reset stay with it. The cut is made as in split-reset-keeps-new.test.ts
+// (every call from the coordinator to another shard fails during its reset); a buyer on shard 1
+// acts in the window, then the coordinator's alarm delivers the owed reset.
+
+import { runDurableObjectAlarm } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { shardName } from "../../src/domain/escrow.ts";
+import type { Reservation } from "../../src/shared/types.ts";
+import { pay, providerStats } from "./checkout-support.ts";
+import {
+	buyersOnEveryShard,
+	createSharded,
+	heldOnShards,
+	reserve,
+	type ShardBuyer,
+} from "./shards-support.ts";
+import { coordinator, insideWithShardsUnreachable } from "./shards-unreachable.ts";
+
+const SHARDS = 2;
+const STOCK = 20;
+
+/** A hold on each shard, then the coordinator's reset while shard 1 cannot be reached. */
+async function resetCutShort(): Promise<{ sku: string; buyer: ShardBuyer }> {
+	const sku = await createSharded(STOCK, SHARDS, 5, 3600);
+	const buyers = await buyersOnEveryShard(SHARDS, 1);
+	for (const b of buyers) expect((await reserve(b, sku)).status).toBe(201);
+	await insideWithShardsUnreachable(sku, (instance) =>
+		expect(Promise.resolve(instance.reset(null))).rejects.toThrow(),
+	);
+	return { sku, buyer: buyers.find((x) => x.shard === 1) as ShardBuyer };
+}
+
+/** A new-drop hold on shard 1 (201), taken in the window. */
+async function takeNew(sku: string, buyer: ShardBuyer): Promise<Reservation> {
+	const taken = await reserve(buyer, sku);
+	expect(taken.status, JSON.stringify(taken.body)).toBe(201);
+	return taken.body.data as Reservation;
+}
+
+/** The coordinator's alarm delivers the owed reset: shard 1's old hold is gone, `kept` stay. */
+async function deliverReset(sku: string, kept: number): Promise<void> {
+	await runDurableObjectAlarm(coordinator(sku));
+	expect(await heldOnShards(sku, SHARDS)).toBe(kept);
+}
+
+describe("a split reset a shard does late keeps the new drop's records", { timeout: 60_000 }, () => {
+	it("keeps the record of a kept hold's declined payment: its key replays, it counts", async () => {
+		const { sku, buyer } = await resetCutShort();
+		const hold = await takeNew(sku, buyer);
+		const key = crypto.randomUUID();
+		const declined = await pay(buyer.token, hold.reservationId, "pm_card_chargeDeclined", key);
+		expect(declined.status).toBe(402);
+		expect(declined.body.error).toMatchObject({ payment: { holdKept: true, failedPayments: 1 } });
+		await deliverReset(sku, 1);
+		// The same key: the same answer, no second charge (docs/api.md, "Checkout").
+		const again = await pay(buyer.token, hold.reservationId, "pm_card_chargeDeclined", key);
+		expect(again.status).toBe(402);
+		expect(again.body.error).toEqual(declined.body.error);
+		expect((await providerStats(shardName(sku, 1))).chargeCalls).toBe(1);
+		// Another key: the hold's second failed payment of three, not its first again.
+		const other = await pay(buyer.token, hold.reservationId, "pm_card_chargeDeclined");
+		expect(other.status).toBe(402);
+		expect(other.body.error).toMatchObject({ payment: { holdKept: true, failedPayments: 2 } });
+	});
+
+});
