@@ -148,9 +148,13 @@ export class HoldCooldowns {
 	/**
 	 * A reset starts a new drop: no unpaid end of the old one's holds carries over. Paid holds
 	 * stay stored through a reset, so what they forgive stays too (as a restart would read it).
+	 * `kept`: the ends of the holds the reset kept (a shard's late reset keeps the new drop's;
+	 * docs/decisions/138-what-a-late-split-reset-keeps.md), each session's latest as a load reads
+	 * it from the stored rows, so the live model and a restart agree.
 	 */
-	clear(): void {
+	clear(kept: Iterable<[sessionId: string, heldUntilMs: number]> = []): void {
 		this.heldUntil.clear();
+		for (const [session, atMs] of kept) this.remember(session, atMs);
 	}
 
 	/** Sessions the maps hold (cooling or capped, and forgiven). */

@@ -53,12 +53,16 @@ export abstract class InventoryOperator extends InventoryStock {
 	 * `keepAfterMs`: a split SKU's shard doing its coordinator's reset late keeps the holds
 	 * created after the coordinator's reset (the new drop's, told 201), counted against the
 	 * stock as before (docs/decisions/134-an-owed-reset-keeps-the-new-drops-holds.md).
+	 * `keptEnds`: with it, the ends of the new drop's holds that ended before the reset came
+	 * (each session's latest, from the stored rows): their cool-downs stay
+	 * (docs/decisions/138-what-a-late-split-reset-keeps.md).
 	 */
 	reset(
 		nowMs: number,
 		skuTotalStock: number | null = null,
 		idempotencyKey: string | null = null,
 		keepAfterMs: number | null = null,
+		keptEnds: Iterable<[string, number]> = [],
 	): void {
 		let releasedUnits = 0;
 		let releasedHolds = 0;
@@ -75,7 +79,7 @@ export abstract class InventoryOperator extends InventoryStock {
 			this.standings.ended(hold);
 		}
 		this.active.clear();
-		this.cooldowns.clear();
+		this.cooldowns.clear(keptEnds);
 		this.deadlines.clear();
 		this.changedHolds.clear();
 		this.reserved = 0;

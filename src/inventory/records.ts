@@ -289,6 +289,28 @@ export const ENDED_UNPAID_SQL = `SELECT session_id,
  WHERE status IN ('EXPIRED', 'CANCELLED', 'PAYMENT_FAILED', 'PAID') AND expires_at > ?
  GROUP BY session_id`;
 
+/**
+ * A shard's late reset (docs/decisions/138-what-a-late-split-reset-keeps.md): the ends that
+ * `ENDED_UNPAID_SQL` will read after it, those of the unpaid holds created after `createdAfterMs`
+ * (the rows the reset keeps), so the live model keeps what a restart would rebuild.
+ */
+export function keptEnds(
+	sql: SqlStorage,
+	nowMs: number,
+	createdAfterMs: number,
+): [string, number][] {
+	const ends: [string, number][] = [];
+	for (const r of sql.exec<{ session_id: string; until: number }>(
+		`SELECT session_id, MAX(expires_at) AS until FROM holds
+		 WHERE status IN ('EXPIRED', 'CANCELLED', 'PAYMENT_FAILED') AND expires_at > ? AND created_at > ?
+		 GROUP BY session_id`,
+		nowMs - MAX_COOLDOWN_SECONDS * 1000,
+		createdAfterMs,
+	))
+		ends.push([r.session_id, r.until]);
+	return ends;
+}
+
 /** Everything the in-memory model is rebuilt from after a restart. */
 export function loadState(sql: SqlStorage, nowMs: number): StoredState {
 	const state = sql

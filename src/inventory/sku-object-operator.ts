@@ -9,6 +9,7 @@ import { migrate } from "../storage/do-migrations.ts";
 import { Escrow } from "./escrow.ts";
 import { effectivePatch, unchanged } from "./patch-changes.ts";
 import { forgetReadersAfterReset } from "./readers.ts";
+import { keptEnds } from "./records.ts";
 import { type KeyedReset, type KeyedResetResult, keyedReset } from "./reset-keys.ts";
 import { sameDefinition, sameRoom } from "./retried-create.ts";
 import { RoomLink } from "./room-shards.ts";
@@ -132,7 +133,9 @@ export abstract class SkuObjectOperator extends SkuObjectPeers {
 		// The coordinator's reset event carries the SKU's total, as one object's does (docs/api.md).
 		// A shard doing its coordinator's reset keeps the holds taken after it (`keepAfterMs`:
 		// the new drop's, acknowledged; docs/decisions/134-an-owed-reset-keeps-the-new-drops-holds.md).
-		inv.reset(now, this.escrow?.total() ?? null, idempotencyKey, keepAfterMs);
+		// With them, the cool-downs of the new drop's holds that ended before it (decision 138).
+		const ends = keepAfterMs === null ? [] : keptEnds(this.sql, now, keepAfterMs);
+		inv.reset(now, this.escrow?.total() ?? null, idempotencyKey, keepAfterMs, ends);
 		this.saga.reset(now, (id) => inv.activeHold(id) !== undefined, keepAfterMs);
 		const keep = keepAfterMs ?? Number.MAX_SAFE_INTEGER;
 		// Paid orders survive a reset (docs/decisions/001-reset-keeps-paid-orders.md): their

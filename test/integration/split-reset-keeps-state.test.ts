@@ -4,11 +4,13 @@
 // (every call from the coordinator to another shard fails during its reset); a buyer on shard 1
 // acts in the window, then the coordinator's alarm delivers the owed reset.
 
-import { runDurableObjectAlarm } from "cloudflare:test";
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { shardName } from "../../src/domain/escrow.ts";
 import type { Reservation } from "../../src/shared/types.ts";
 import { pay, providerStats } from "./checkout-support.ts";
+import { call } from "./helpers.ts";
 import {
 	buyersOnEveryShard,
 	createSharded,
@@ -20,6 +22,8 @@ import { coordinator, insideWithShardsUnreachable } from "./shards-unreachable.t
 
 const SHARDS = 2;
 const STOCK = 20;
+
+const shard1 = (sku: string) => env.INVENTORY.get(env.INVENTORY.idFromName(shardName(sku, 1)));
 
 /** A hold on each shard, then the coordinator's reset while shard 1 cannot be reached. */
 async function resetCutShort(): Promise<{ sku: string; buyer: ShardBuyer }> {
@@ -45,7 +49,9 @@ async function deliverReset(sku: string, kept: number): Promise<void> {
 	expect(await heldOnShards(sku, SHARDS)).toBe(kept);
 }
 
-describe("a split reset a shard does late keeps the new drop's records", { timeout: 60_000 }, () => {
+describe("a split reset a shard does late keeps the new drop's records", {
+	timeout: 60_000,
+}, () => {
 	it("keeps the record of a kept hold's declined payment: its key replays, it counts", async () => {
 		const { sku, buyer } = await resetCutShort();
 		const hold = await takeNew(sku, buyer);
@@ -65,4 +71,26 @@ describe("a split reset a shard does late keeps the new drop's records", { timeo
 		expect(other.body.error).toMatchObject({ payment: { holdKept: true, failedPayments: 2 } });
 	});
 
+	it("keeps the cool-down of a new-drop hold released before it came, live and after a restart", async () => {
+		const { sku, buyer } = await resetCutShort();
+		const first = await takeNew(sku, buyer);
+		const released = await call("DELETE", `/api/reservations/${first.reservationId}`, {
+			token: buyer.token,
+		});
+		expect(released.status).toBe(200);
+		await deliverReset(sku, 0);
+		// Released before its expiresAt: a new hold may be taken, but ends no later (decision 127).
+		const again = await takeNew(sku, buyer);
+		expect(again.expiresAt).toBe(first.expiresAt);
+		// A restart rebuilds the same from the stored rows (records.ts loadState).
+		expect(
+			(await call("DELETE", `/api/reservations/${again.reservationId}`, { token: buyer.token }))
+				.status,
+		).toBe(200);
+		await runInDurableObject(shard1(sku), (_instance, state) => {
+			state.abort("restarted by the test");
+		}).catch(() => {});
+		const reloaded = await takeNew(sku, buyer);
+		expect(reloaded.expiresAt).toBe(first.expiresAt);
+	});
 });

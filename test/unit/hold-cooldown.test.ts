@@ -89,6 +89,26 @@ describe("the cool-down after an unpaid hold", () => {
 		expect(reserve(inv, "a4", "A", T0 + 6003).ok).toBe(true);
 	});
 
+	it("a reset keeps the ends it is given as a load would (no end a payment forgives)", () => {
+		// A shard's late reset keeps the new drop's ends (docs/decisions/138-what-a-late-split-reset-keeps.md).
+		const cool = new HoldCooldowns();
+		cool.ended("A", T0 + 1_000, T0, 15_000);
+		cool.paid("B", T0 + 5_000, T0, 15_000);
+		cool.clear([
+			["B", T0 + 4_000],
+			["C", T0 + 2_000],
+		]);
+		expect(cool.verdict("A", T0 + 1_500, 15_000)).toEqual({ kind: "free" });
+		expect(cool.verdict("B", T0 + 4_500, 15_000)).toEqual({ kind: "free" });
+		expect(cool.verdict("C", T0 + 2_500, 15_000)).toEqual({
+			kind: "cooling",
+			retryAtMs: T0 + 17_000,
+		});
+		const rebuilt = new HoldCooldowns([["C", T0 + 2_000]], [["B", T0 + 5_000]]);
+		for (const s of ["A", "B", "C"])
+			expect(cool.verdict(s, T0 + 2_500, 15_000)).toEqual(rebuilt.verdict(s, T0 + 2_500, 15_000));
+	});
+
 	it("a split SKU's shard claims no unit for a cooling session, and answers it by the SKU's stock", () => {
 		const inv = Inventory.create({ ...config, totalStock: 4 }, T0);
 		const held = reserve(inv, "a1", "A", T0);

@@ -1,7 +1,8 @@
 // A shard doing its coordinator's reset late keeps the holds it created after the coordinator's
 // reset (src/domain/inventory-operator.ts reset, `keepAfterMs`;
 // docs/decisions/134-an-owed-reset-keeps-the-new-drops-holds.md): the model keeps them live
-// (counted, expiring, limited as before), and the trail replays to the same counters.
+// (counted, expiring, limited as before), and the trail replays to the same counters; the
+// cool-downs of the new drop's ended holds stay (decision 138).
 
 import { describe, expect, it } from "vitest";
 import { type DomainEvent, Inventory, type ProductConfig } from "../../src/domain/inventory.ts";
@@ -66,6 +67,24 @@ describe("a reset that keeps the holds created after a moment", () => {
 		trail.push(...inv.drain().events);
 		expect(inv.counters()).toEqual({ total: 10, available: 10, reserved: 0, sold: 0 });
 		expect(replay(trail)).toEqual(inv.counters());
+	});
+
+	it("keeps the cool-downs it is given of the new drop's ended holds, and clears the rest", () => {
+		// docs/decisions/138-what-a-late-split-reset-keeps.md: the object passes each session's
+		// latest end of a kept unpaid hold (records.ts keptEnds), as a restart would read it.
+		const inv = Inventory.create(config, T0);
+		const old = reserve(inv, "old", "A", T0, 1);
+		expect(inv.cancel(old, T0 + 500).ok).toBe(true);
+		const fresh = reserve(inv, "new", "B", T0 + 2_000, 1);
+		expect(inv.cancel(fresh, T0 + 2_500).ok).toBe(true);
+		inv.reset(T0 + 3_000, null, null, T0 + 1_000, [["B", fresh.expiresAtMs]]);
+		// A's release was the old drop's: gone. B's stays: capped to its released hold's time.
+		expect(inv.cooldownOf("A", T0 + 4_000)).toEqual({ kind: "free" });
+		expect(inv.cooldownOf("B", T0 + 4_000)).toEqual({
+			kind: "capped",
+			expiresAtMs: fresh.expiresAtMs,
+		});
+		expect(reserve(inv, "b2", "B", T0 + 4_000, 1).expiresAtMs).toBe(fresh.expiresAtMs);
 	});
 
 	it("without the moment, clears every hold as before", () => {
