@@ -4,6 +4,7 @@
 // shard-settings-protocol.ts does for the settings'.
 
 import type { KeyedReset } from "./reset-keys.ts";
+import type { ShardRoomState } from "./room-shard-protocol.ts";
 
 /**
  * In the escrow row. The coordinator: how many resets it made (the generation), per shard the
@@ -21,7 +22,16 @@ export interface ResetLedger {
 	atMs?: number;
 }
 
-/** The call a coordinator makes on a shard: answers the reset generation the shard now has. */
+/**
+ * The call a coordinator makes on a shard: answers the reset generation the shard now has.
+ * `room`: the room's state the coordinator publishes, the new drop's (or later): a shard that
+ * already knows it keeps the admissions it holds, the new drop's (decision 138).
+ */
 export interface ResetPeer {
-	escrowReset(keyed: KeyedReset | null, generation: number, atMs?: number | null): Promise<number>;
+	escrowReset(
+		keyed: KeyedReset | null,
+		generation: number,
+		atMs?: number | null,
+		room?: ShardRoomState | null,
+	): Promise<number>;
 }

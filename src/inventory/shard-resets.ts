@@ -63,9 +63,12 @@ export async function pushResets(host: ResetsHost): Promise<unknown> {
 	const { generation } = r;
 	const keyed = r.keyed ?? null;
 	const atMs = r.atMs ?? null;
+	// The room as published now: the coordinator's reset published the new drop's in its own
+	// transaction, so this state is that drop's or a later one's, never the old drop's.
+	const room = host.ledger.room?.state ?? null;
 	const results = await Promise.allSettled(
 		owed.map(async (i) => {
-			const known = await host.peer(i).escrowReset(keyed, generation, atMs);
+			const known = await host.peer(i).escrowReset(keyed, generation, atMs, room);
 			// The ledger as it is now: a reset meanwhile may have moved the generation on.
 			const now = host.ledger.reset ?? r;
 			now.acked ??= [];

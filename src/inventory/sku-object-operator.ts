@@ -12,6 +12,7 @@ import { forgetReadersAfterReset } from "./readers.ts";
 import { keptEnds } from "./records.ts";
 import { type KeyedReset, type KeyedResetResult, keyedReset } from "./reset-keys.ts";
 import { sameDefinition, sameRoom } from "./retried-create.ts";
+import type { ShardRoomState } from "./room-shard-protocol.ts";
 import { RoomLink } from "./room-shards.ts";
 import type { CreateResult, PatchResult, UpdateResult } from "./rpc.ts";
 import { INVENTORY_MIGRATIONS } from "./schema.ts";
@@ -126,6 +127,7 @@ export abstract class SkuObjectOperator extends SkuObjectPeers {
 		idempotencyKey: string | null = null,
 		generation?: number,
 		keepAfterMs: number | null = null,
+		room: ShardRoomState | null = null,
 	): UpdateResult {
 		const inv = this.inv;
 		if (inv === null) return { ok: false, code: "unknown_sku" };
@@ -153,8 +155,12 @@ export abstract class SkuObjectOperator extends SkuObjectPeers {
 		this.room.reset(now);
 		// A split SKU's coordinator publishes the new drop's room in its own reset's transaction,
 		// so a crash before the other shards reset still has them drop the old admissions (from
-		// the alarm; split-coordinator.ts resetShards sends it at once). A shard forgets them.
+		// the alarm; split-coordinator.ts resetShards sends it at once). A shard forgets them; a
+		// shard's late reset that carries the new drop's room forgets them only if it does not
+		// know that room yet (a new commitment clears them, room-shard-gate.ts applyState): the
+		// admissions it got after learning it are the new drop's, and stay (decision 138).
 		if (this.escrow?.isCoordinator) this.roomLink?.publish(this.room.info());
+		else if (keepAfterMs !== null && room !== null) this.roomLink?.applyState(room);
 		else this.roomLink?.clear();
 		// A split SKU: the coordinator records the reset its other shards owe, in this same
 		// transaction (inventory/shard-resets.ts); a shard, the generation it has done.

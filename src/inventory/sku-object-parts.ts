@@ -41,6 +41,7 @@ import {
 import { forgetReadersOf, StoredReads } from "./readers.ts";
 import { inventoryFrom, loadState, readStoredHold } from "./records.ts";
 import type { RoomLinkHost } from "./room-shard-gate.ts";
+import type { ShardRoomState } from "./room-shard-protocol.ts";
 import { RoomLink, roomStock } from "./room-shards.ts";
 import { RowMeter } from "./rows.ts";
 import type { ReserveResult, ShardCounters, UpdateResult } from "./rpc.ts";
@@ -235,6 +236,7 @@ export abstract class SkuObjectParts extends DurableObject<InventoryEnv> {
 		idempotencyKey?: string | null,
 		generation?: number,
 		keepAfterMs?: number | null,
+		room?: ShardRoomState | null,
 	): UpdateResult;
 
 	// ---- a split SKU: the hosts of its parts (escrow, room, coordinator) ----

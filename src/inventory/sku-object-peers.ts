@@ -149,17 +149,18 @@ export abstract class SkuObjectPeers extends SkuObjectParts {
 		keyed: KeyedReset | null,
 		generation: number,
 		atMs: number | null = null,
+		room: ShardRoomState | null = null,
 	): number | Promise<number> {
 		const escrow = this.escrow;
 		if (this.inv === null || escrow === null) return generation;
 		if (escrow.isCoordinator) throw new Error("the coordinator asks for a reset, never takes one");
 		if (!resetDue(escrow.ledger, generation)) return escrow.ledger.reset?.generation ?? 0;
 		if (keyed === null) {
-			this.resetLocal(null, generation, atMs);
+			this.resetLocal(null, generation, atMs, room);
 			return generation;
 		}
 		// A key this shard already reset under (its row) resets nothing: that reset was this one.
-		return keyedReset(this.resetKeysHost(generation, atMs), keyed).then(() => {
+		return keyedReset(this.resetKeysHost(generation, atMs, room), keyed).then(() => {
 			if (resetDone(escrow.ledger, generation)) escrow.save();
 			return generation;
 		});
@@ -169,11 +170,15 @@ export abstract class SkuObjectPeers extends SkuObjectParts {
 	 * The keyed reset's view of this object; a split SKU's coordinator resets its shards too.
 	 * `generation`: a shard's part of the coordinator's reset (escrowReset).
 	 */
-	protected resetKeysHost(generation?: number, atMs: number | null = null): KeyedResetHost {
+	protected resetKeysHost(
+		generation?: number,
+		atMs: number | null = null,
+		room: ShardRoomState | null = null,
+	): KeyedResetHost {
 		return {
 			sql: this.sql,
 			isCoordinator: () => this.escrow?.isCoordinator === true,
-			resetLocal: (key) => this.resetLocal(key, generation, atMs),
+			resetLocal: (key) => this.resetLocal(key, generation, atMs, room),
 			finishShards: (keyed) => this.split.resetShards(keyed),
 			// As an unkeyed reset is announced (sku-object-operator.ts reset); a split SKU's shards have no feed.
 			announce: (product) => {

@@ -8,9 +8,10 @@ import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { shardName } from "../../src/domain/escrow.ts";
-import type { Reservation } from "../../src/shared/types.ts";
+import type { Reservation, Ticket } from "../../src/shared/types.ts";
 import { pay, providerStats } from "./checkout-support.ts";
-import { call } from "./helpers.ts";
+import { call, stats, uniqueSku } from "./helpers.ts";
+import { createRoomProduct } from "./room-support.ts";
 import {
 	buyersOnEveryShard,
 	createSharded,
@@ -92,5 +93,37 @@ describe("a split reset a shard does late keeps the new drop's records", {
 		}).catch(() => {});
 		const reloaded = await takeNew(sku, buyer);
 		expect(reloaded.expiresAt).toBe(first.expiresAt);
+	});
+
+	it("keeps the room's admissions the shard got for the new drop: no question to the coordinator", async () => {
+		const sku = uniqueSku("RS");
+		await createRoomProduct(
+			{ totalStock: STOCK, shards: SHARDS, perUserLimit: 5, holdSeconds: 3600 },
+			{},
+			sku,
+		);
+		const buyer = (await buyersOnEveryShard(SHARDS, 1)).find((x) => x.shard === 1) as ShardBuyer;
+		const admitted = async () => {
+			const joined = await call<Ticket>("POST", `/api/products/${sku}/queue`, {
+				token: buyer.token,
+			});
+			expect(joined.status, JSON.stringify(joined.body)).toBeLessThan(300);
+			expect(joined.body.data?.state).toBe("admitted");
+		};
+		await admitted();
+		await takeNew(sku, buyer);
+		await insideWithShardsUnreachable(sku, (instance) =>
+			expect(Promise.resolve(instance.reset(null))).rejects.toThrow(),
+		);
+		// The new drop: a new ticket, admitted; the coordinator pushes the admission with the new
+		// drop's room to shard 1 (reachable again), which has not done the reset yet.
+		await admitted();
+		await takeNew(sku, buyer);
+		await deliverReset(sku, 1);
+		// The admission is still known on shard 1: a further hold asks the coordinator nothing.
+		const asks = (await stats(sku)).queue?.shardCalls?.asks;
+		expect(asks).toBeTypeOf("number");
+		await takeNew(sku, buyer);
+		expect((await stats(sku)).queue?.shardCalls?.asks).toBe(asks);
 	});
 });
