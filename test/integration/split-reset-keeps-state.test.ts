@@ -19,21 +19,29 @@ import {
 	reserve,
 	type ShardBuyer,
 } from "./shards-support.ts";
-import { coordinator, insideWithShardsUnreachable } from "./shards-unreachable.ts";
+import {
+	coordinator,
+	insideWithShardsUnreachable,
+	withShardsUnreachable,
+} from "./shards-unreachable.ts";
 
 const SHARDS = 2;
 const STOCK = 20;
 
 const shard1 = (sku: string) => env.INVENTORY.get(env.INVENTORY.idFromName(shardName(sku, 1)));
 
+/** The coordinator resets while shard 1 cannot be reached: the reset is owed to it. */
+const cutReset = (sku: string) =>
+	insideWithShardsUnreachable(sku, (instance) =>
+		expect(Promise.resolve(instance.reset(null))).rejects.toThrow(),
+	);
+
 /** A hold on each shard, then the coordinator's reset while shard 1 cannot be reached. */
 async function resetCutShort(): Promise<{ sku: string; buyer: ShardBuyer }> {
 	const sku = await createSharded(STOCK, SHARDS, 5, 3600);
 	const buyers = await buyersOnEveryShard(SHARDS, 1);
 	for (const b of buyers) expect((await reserve(b, sku)).status).toBe(201);
-	await insideWithShardsUnreachable(sku, (instance) =>
-		expect(Promise.resolve(instance.reset(null))).rejects.toThrow(),
-	);
+	await cutReset(sku);
 	return { sku, buyer: buyers.find((x) => x.shard === 1) as ShardBuyer };
 }
 
@@ -43,6 +51,12 @@ async function takeNew(sku: string, buyer: ShardBuyer): Promise<Reservation> {
 	expect(taken.status, JSON.stringify(taken.body)).toBe(201);
 	return taken.body.data as Reservation;
 }
+
+/**
+ * `act` in the window, with shard 1 still unreachable from the coordinator: its own alarm (a
+ * second after the cut) cannot deliver the reset early on a slow machine.
+ */
+const inWindow = <T>(sku: string, act: () => Promise<T>) => withShardsUnreachable(sku, act);
 
 /** The coordinator's alarm delivers the owed reset: shard 1's old hold is gone, `kept` stay. */
 async function deliverReset(sku: string, kept: number): Promise<void> {
@@ -55,11 +69,16 @@ describe("a split reset a shard does late keeps the new drop's records", {
 }, () => {
 	it("keeps the record of a kept hold's declined payment: its key replays, it counts", async () => {
 		const { sku, buyer } = await resetCutShort();
-		const hold = await takeNew(sku, buyer);
 		const key = crypto.randomUUID();
-		const declined = await pay(buyer.token, hold.reservationId, "pm_card_chargeDeclined", key);
-		expect(declined.status).toBe(402);
-		expect(declined.body.error).toMatchObject({ payment: { holdKept: true, failedPayments: 1 } });
+		const { hold, declined } = await inWindow(sku, async () => {
+			const hold = await takeNew(sku, buyer);
+			const declined = await pay(buyer.token, hold.reservationId, "pm_card_chargeDeclined", key);
+			expect(declined.status).toBe(402);
+			expect(declined.body.error).toMatchObject({
+				payment: { holdKept: true, failedPayments: 1 },
+			});
+			return { hold, declined };
+		});
 		await deliverReset(sku, 1);
 		// The same key: the same answer, no second charge (docs/api.md, "Checkout").
 		const again = await pay(buyer.token, hold.reservationId, "pm_card_chargeDeclined", key);
@@ -74,11 +93,14 @@ describe("a split reset a shard does late keeps the new drop's records", {
 
 	it("keeps the cool-down of a new-drop hold released before it came, live and after a restart", async () => {
 		const { sku, buyer } = await resetCutShort();
-		const first = await takeNew(sku, buyer);
-		const released = await call("DELETE", `/api/reservations/${first.reservationId}`, {
-			token: buyer.token,
+		const first = await inWindow(sku, async () => {
+			const first = await takeNew(sku, buyer);
+			const released = await call("DELETE", `/api/reservations/${first.reservationId}`, {
+				token: buyer.token,
+			});
+			expect(released.status).toBe(200);
+			return first;
 		});
-		expect(released.status).toBe(200);
 		await deliverReset(sku, 0);
 		// Released before its expiresAt: a new hold may be taken, but ends no later (decision 127).
 		const again = await takeNew(sku, buyer);
@@ -112,9 +134,7 @@ describe("a split reset a shard does late keeps the new drop's records", {
 		};
 		await admitted();
 		await takeNew(sku, buyer);
-		await insideWithShardsUnreachable(sku, (instance) =>
-			expect(Promise.resolve(instance.reset(null))).rejects.toThrow(),
-		);
+		await cutReset(sku);
 		// The new drop: a new ticket, admitted; the coordinator pushes the admission with the new
 		// drop's room to shard 1 (reachable again), which has not done the reset yet.
 		await admitted();
