@@ -64,6 +64,20 @@ async function deliverReset(sku: string, kept: number): Promise<void> {
 	expect(await heldOnShards(sku, SHARDS)).toBe(kept);
 }
 
+/** A split SKU with its waiting room on and open (no start): a join is admitted at once. */
+async function roomOnShards(): Promise<string> {
+	const sku = uniqueSku("RS");
+	const fields = { totalStock: STOCK, shards: SHARDS, perUserLimit: 5, holdSeconds: 3600 };
+	await createRoomProduct(fields, {}, sku);
+	return sku;
+}
+
+async function admitted(sku: string, buyer: ShardBuyer): Promise<void> {
+	const joined = await call<Ticket>("POST", `/api/products/${sku}/queue`, { token: buyer.token });
+	expect(joined.status, JSON.stringify(joined.body)).toBeLessThan(300);
+	expect(joined.body.data?.state).toBe("admitted");
+}
+
 describe("a split reset a shard does late keeps the new drop's records", {
 	timeout: 60_000,
 }, () => {
@@ -117,27 +131,27 @@ describe("a split reset a shard does late keeps the new drop's records", {
 		expect(reloaded.expiresAt).toBe(first.expiresAt);
 	});
 
-	it("keeps the room's admissions the shard got for the new drop: no question to the coordinator", async () => {
-		const sku = uniqueSku("RS");
-		await createRoomProduct(
-			{ totalStock: STOCK, shards: SHARDS, perUserLimit: 5, holdSeconds: 3600 },
-			{},
-			sku,
-		);
+	it("still drops the old drop's admission on a shard that had not heard of the new drop", async () => {
+		const sku = await roomOnShards();
 		const buyer = (await buyersOnEveryShard(SHARDS, 1)).find((x) => x.shard === 1) as ShardBuyer;
-		const admitted = async () => {
-			const joined = await call<Ticket>("POST", `/api/products/${sku}/queue`, {
-				token: buyer.token,
-			});
-			expect(joined.status, JSON.stringify(joined.body)).toBeLessThan(300);
-			expect(joined.body.data?.state).toBe("admitted");
-		};
-		await admitted();
+		await admitted(sku, buyer);
+		await takeNew(sku, buyer);
+		await cutReset(sku);
+		await deliverReset(sku, 0);
+		const refused = await reserve(buyer, sku);
+		expect(refused.status, JSON.stringify(refused.body)).toBe(429);
+		expect(refused.body.error?.code).toBe("queued");
+	});
+
+	it("keeps the room's admissions the shard got for the new drop: no question to the coordinator", async () => {
+		const sku = await roomOnShards();
+		const buyer = (await buyersOnEveryShard(SHARDS, 1)).find((x) => x.shard === 1) as ShardBuyer;
+		await admitted(sku, buyer);
 		await takeNew(sku, buyer);
 		await cutReset(sku);
 		// The new drop: a new ticket, admitted; the coordinator pushes the admission with the new
 		// drop's room to shard 1 (reachable again), which has not done the reset yet.
-		await admitted();
+		await admitted(sku, buyer);
 		await takeNew(sku, buyer);
 		await deliverReset(sku, 1);
 		// The admission is still known on shard 1: a further hold asks the coordinator nothing.
