@@ -173,6 +173,15 @@ export const DEFAULT_MAX_LIVE_SOCKETS = 5_000;
  */
 export const DEFAULT_MAX_LIVE_SOCKETS_PER_ADDRESS = 50;
 /**
+ * A live-feed socket that sent nothing (no keep-alive, no ask) for this long unless
+ * LIVE_IDLE_SECONDS says otherwise may be closed to free its place (inventory/live.ts): five
+ * times the storefront's keep-alive while in view, so a tab out of view for a few minutes keeps
+ * its socket (docs/decisions/139-the-live-feeds-idle-places.md).
+ */
+export const DEFAULT_LIVE_IDLE_SECONDS = 300;
+/** LIVE_IDLE_SECONDS at most: a day. */
+export const LIVE_IDLE_SECONDS_CEILING = 86_400;
+/**
  * MAX_LIVE_SOCKETS at most: Cloudflare's own ceiling of hibernatable WebSockets on one Durable
  * Object (32,768); a bound above it would promise viewers the platform refuses anyway.
  */

@@ -5,11 +5,21 @@
 // `?with=product` is also sent the product after an operator changes it
 // (docs/decisions/060-storefront-follows-the-operator.md); no other socket ever sees
 // that message, so a client written for availability messages alone is unaffected.
+// A socket silent for the idle bound (no keep-alive, no ask) may be closed to free its place:
+// when a place is wanted (an upgrade at a bound) and, at most every LIVE_SWEEP_GAP_MS, before a
+// broadcast; never from a wake-up of its own (docs/decisions/139-the-live-feeds-idle-places.md).
 
+import { keepAliveAnswer, LIVE_IDLE_CLOSE_CODE, LIVE_KEEPALIVE } from "../shared/live-keepalive.ts";
 import type { Availability, Product } from "../shared/types.ts";
 
 /** The shortest gap between two messages to one socket (docs/api.md: at most ~10 a second). */
 export const LIVE_INTERVAL_MS = 100;
+/**
+ * Idle sockets are looked for before a broadcast at most this often: the object is awake then
+ * anyway, and a look costs a read per socket, so a busy drop's ten broadcasts a second do not
+ * each pay it. An upgrade at a bound always looks.
+ */
+export const LIVE_SWEEP_GAP_MS = 10_000;
 /** The hibernation tag of sockets that asked for product messages (`?with=product`). */
 export const PRODUCT_TAG = "product";
 
@@ -28,6 +38,8 @@ export interface LiveBounds {
 	sockets: number;
 	/** Of those, one client address's at most (MAX_LIVE_SOCKETS_PER_ADDRESS); its next is refused 429. */
 	perAddress: number;
+	/** A socket that sent nothing for this long may be closed (LIVE_IDLE_SECONDS, in ms). */
+	idleMs: number;
 }
 
 /** The live feed's one query parameter: `with=product` asks for product messages too. */
@@ -45,10 +57,26 @@ export function liveQueryProblem(params: URLSearchParams): string | null {
 	return `${LIVE_WITH_PARAM}: must be "${PRODUCT_TAG}" (once) or left out; got ${got}.`;
 }
 
+/**
+ * The feed's keep-alive and its answer, for the object's `setWebSocketAutoResponse`: the runtime
+ * answers it itself, without waking the object, and keeps when (getWebSocketAutoResponseTimestamp).
+ */
+export function keepAliveAutoResponse(idleMs: number): WebSocketRequestResponsePair {
+	return new WebSocketRequestResponsePair(
+		LIVE_KEEPALIVE,
+		keepAliveAnswer(Math.round(idleMs / 1000)),
+	);
+}
+
 /** What a socket carries across hibernation (serializeAttachment). */
 interface LiveAttachment {
 	/** When this socket alone was last sent the state (on connect, or answering its message). */
 	lastSentMs: number;
+	/**
+	 * When the object last heard from the socket: its upgrade, or a message that reached the
+	 * object. Keep-alives the runtime answered are not here (getWebSocketAutoResponseTimestamp).
+	 */
+	heardMs?: number;
 }
 
 export class LiveFeed {
@@ -59,6 +87,8 @@ export class LiveFeed {
 	private productTimer: ReturnType<typeof setTimeout> | null = null;
 	private pendingProduct: Product | null = null;
 	private lastProductSentMs = 0;
+	/** When idle sockets were last looked for before a broadcast. */
+	private lastSweepMs = 0;
 	/** Answers to client messages held to the end of their socket's interval, one per socket. */
 	private readonly deferred = new Map<
 		WebSocket,
@@ -81,8 +111,9 @@ export class LiveFeed {
 		// One address first: a script behind it is told so, rather than "full" while it holds the places.
 		const client = request.headers.get(LIVE_CLIENT_HEADER);
 		const addressTag = client === null ? null : `${ADDRESS_TAG_PREFIX}${client}`;
+		// At a bound, a place held by a silent socket is freed first (decision 139).
 		const { perAddress } = this.bounds;
-		if (addressTag !== null && this.ctx.getWebSockets(addressTag).length >= perAddress) {
+		if (addressTag !== null && this.openPast(this.ctx.getWebSockets(addressTag), perAddress)) {
 			const feeds = perAddress === 1 ? "1 live feed" : `${perAddress} live feeds`;
 			this.addressRefused();
 			return new Response(
@@ -90,7 +121,7 @@ export class LiveFeed {
 				{ status: 429 },
 			);
 		}
-		if (this.ctx.getWebSockets().length >= this.bounds.sockets) {
+		if (this.openPast(this.ctx.getWebSockets(), this.bounds.sockets)) {
 			return new Response("too many live viewers", { status: 503 });
 		}
 		const tags: string[] = [];
@@ -99,6 +130,7 @@ export class LiveFeed {
 		if (addressTag !== null) tags.push(addressTag);
 		const { 0: peer, 1: server } = new WebSocketPair();
 		this.ctx.acceptWebSocket(server, tags);
+		server.serializeAttachment({ lastSentMs: 0, heardMs: this.clock() } satisfies LiveAttachment);
 		this.answer(server);
 		return new Response(null, { status: 101, webSocket: peer });
 	}
@@ -112,8 +144,9 @@ export class LiveFeed {
 	 * (docs/decisions/055-replays-and-the-live-feed.md).
 	 */
 	message(ws: WebSocket, message: string | ArrayBuffer): void {
-		if (typeof message !== "string") return;
 		const askedMs = this.clock();
+		this.attach(ws, { heardMs: askedMs });
+		if (typeof message !== "string") return;
 		const pending = this.deferred.get(ws);
 		if (pending !== undefined) {
 			pending.lastAskedMs = askedMs;
@@ -192,21 +225,83 @@ export class LiveFeed {
 		return Math.max(own, this.lastSentMs);
 	}
 
+	/** What `ws` carries, with `patch` over it. */
+	private attach(ws: WebSocket, patch: Partial<LiveAttachment>): void {
+		const was = ws.deserializeAttachment() as LiveAttachment | null;
+		try {
+			ws.serializeAttachment({ lastSentMs: 0, ...was, ...patch } satisfies LiveAttachment);
+		} catch {
+			// A socket closing meanwhile: the close handler cleans it up.
+		}
+	}
+
+	/**
+	 * When `ws` was last heard from: its upgrade, its last message, or its last keep-alive; null
+	 * for a socket that carries nothing (none this feed accepted), which is never judged idle.
+	 */
+	private lastHeardMs(ws: WebSocket): number | null {
+		const att = ws.deserializeAttachment() as LiveAttachment | null;
+		if (att === null) return null;
+		const keptMs = this.ctx.getWebSocketAutoResponseTimestamp(ws)?.getTime() ?? 0;
+		return Math.max(att.heardMs ?? att.lastSentMs, keptMs);
+	}
+
+	/**
+	 * Whether `sockets` hold `bound` places or more once the silent ones among them are closed.
+	 * Looks only when they reach the bound: below it, an upgrade reads no socket's times.
+	 */
+	private openPast(sockets: readonly WebSocket[], bound: number): boolean {
+		if (sockets.length < bound) return false;
+		return this.closeIdle(sockets).length >= bound;
+	}
+
+	/**
+	 * Closes the sockets of `sockets` heard from no later than the idle bound ago, with
+	 * LIVE_IDLE_CLOSE_CODE; returns the others.
+	 */
+	private closeIdle(sockets: readonly WebSocket[]): WebSocket[] {
+		const nowMs = this.clock();
+		const { idleMs } = this.bounds;
+		const kept: WebSocket[] = [];
+		for (const ws of sockets) {
+			const heardMs = this.lastHeardMs(ws);
+			if (heardMs === null || nowMs - heardMs < idleMs) {
+				kept.push(ws);
+				continue;
+			}
+			const pending = this.deferred.get(ws);
+			if (pending !== undefined) {
+				clearTimeout(pending.timer);
+				this.deferred.delete(ws);
+			}
+			try {
+				ws.close(LIVE_IDLE_CLOSE_CODE, `idle: nothing heard for ${Math.round(idleMs / 1000)} s`);
+			} catch {
+				// Already closing.
+			}
+		}
+		return kept;
+	}
+
 	/** The state to one socket, now. */
 	private answer(ws: WebSocket): void {
 		const now = this.snapshot();
 		if (now === null) return;
 		try {
 			ws.send(JSON.stringify({ type: "availability", ...now }));
-			ws.serializeAttachment({ lastSentMs: this.clock() } satisfies LiveAttachment);
+			this.attach(ws, { lastSentMs: this.clock() });
 		} catch {
 			// A socket closing meanwhile: the close handler cleans it up.
 		}
 	}
 
 	private broadcast(): void {
-		const sockets = this.ctx.getWebSockets();
+		let sockets = this.ctx.getWebSockets();
 		if (sockets.length === 0) return;
+		if (this.clock() - this.lastSweepMs >= LIVE_SWEEP_GAP_MS) {
+			this.lastSweepMs = this.clock();
+			sockets = this.closeIdle(sockets);
+		}
 		// Taken before the state: reading it may expire holds (the object's lazy expiry), and
 		// the change that announces must wait for the next interval, not follow at once.
 		this.lastSentMs = this.clock();

@@ -60,6 +60,8 @@ export interface Config {
 	maxLiveSockets: number;
 	/** Of those, the sockets one client address holds open; its next upgrade is refused 429. */
 	maxLiveSocketsPerAddress: number;
+	/** A live socket that sent nothing this long may be closed with 4408 (src/inventory/live.ts). */
+	liveIdleSeconds: number;
 	/**
 	 * Origins, besides the request's own, whose pages may open the live feed (LIVE_FEED_ORIGINS);
 	 * an upgrade from any other page is refused 403 (src/worker/live-origin.ts).

@@ -13,10 +13,12 @@
 import { z } from "zod";
 import {
 	DEFAULT_HOLD_SECONDS,
+	DEFAULT_LIVE_IDLE_SECONDS,
 	DEFAULT_MAX_LIVE_SOCKETS,
 	DEFAULT_MAX_LIVE_SOCKETS_PER_ADDRESS,
 	DEFAULT_SESSION_TTL_SECONDS,
 	IDEMPOTENCY_REJECTED_SECONDS,
+	LIVE_IDLE_SECONDS_CEILING,
 	LIVE_SOCKETS_CEILING,
 	MAX_HOLD_SECONDS,
 	MAX_OBJECT_CALLS_PER_SEC,
@@ -166,6 +168,8 @@ export const ConfigVarsSchema = z.object({
 		LIVE_SOCKETS_CEILING,
 		DEFAULT_MAX_LIVE_SOCKETS_PER_ADDRESS,
 	),
+	// A live socket silent this long may be closed to free its place (src/inventory/live.ts).
+	LIVE_IDLE_SECONDS: integer(1, LIVE_IDLE_SECONDS_CEILING, DEFAULT_LIVE_IDLE_SECONDS),
 	// Pages of other origins than the Worker's own that may open the live feed (worker/live-origin.ts).
 	LIVE_FEED_ORIGINS: originList(),
 });
@@ -252,6 +256,7 @@ export function parseConfig(vars: Readonly<Record<string, unknown>>): ConfigResu
 			objectCallsPerSec: v.OBJECT_CALLS_PER_SEC === 0 ? null : v.OBJECT_CALLS_PER_SEC,
 			maxLiveSockets: v.MAX_LIVE_SOCKETS,
 			maxLiveSocketsPerAddress: v.MAX_LIVE_SOCKETS_PER_ADDRESS,
+			liveIdleSeconds: v.LIVE_IDLE_SECONDS,
 			liveFeedOrigins: v.LIVE_FEED_ORIGINS,
 		},
 	};

@@ -9,6 +9,7 @@
 import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
+import { DEFAULT_LIVE_IDLE_SECONDS } from "../../src/domain/bounds.ts";
 import { LiveFeed } from "../../src/inventory/live.ts";
 import type { InventoryObject } from "../../src/inventory/object.ts";
 import { createProduct } from "./helpers.ts";
@@ -47,9 +48,11 @@ const bounded: WebSocket[] = [];
 function acceptBounded(sku: string) {
 	const stub = env.INVENTORY.get(env.INVENTORY.idFromName(sku));
 	return runInDurableObject(stub, (_: InventoryObject, state) => {
-		const res = new LiveFeed(state, () => null, { sockets: BOUND, perAddress: BOUND }).accept(
-			upgrade(sku),
-		);
+		const res = new LiveFeed(state, () => null, {
+			sockets: BOUND,
+			perAddress: BOUND,
+			idleMs: DEFAULT_LIVE_IDLE_SECONDS * 1000,
+		}).accept(upgrade(sku));
 		if (res.webSocket !== null) {
 			res.webSocket.accept();
 			bounded.push(res.webSocket);

@@ -75,6 +75,7 @@ describe("parseConfig", () => {
 			objectCallsPerSec: null,
 			maxLiveSockets: 5_000,
 			maxLiveSocketsPerAddress: 50,
+			liveIdleSeconds: 300,
 			liveFeedOrigins: [],
 		});
 	});
@@ -100,6 +101,7 @@ describe("parseConfig", () => {
 			RATE_LIMIT_IPV6_PREFIX: "48",
 			TURNSTILE_HOSTNAMES: " Shop.Example.com, www.shop.example.com ,",
 			MAX_LIVE_SOCKETS_PER_ADDRESS: "1",
+			LIVE_IDLE_SECONDS: "5",
 			LIVE_FEED_ORIGINS: " https://Shop.example/ ,http://shop.example:8080,",
 		});
 		expect(result.ok && result.config).toMatchObject({
@@ -122,6 +124,7 @@ describe("parseConfig", () => {
 			paymentTimeoutMs: 60_000,
 			maxLiveSockets: 2,
 			maxLiveSocketsPerAddress: 1,
+			liveIdleSeconds: 5,
 			// As browsers send Origin: the host in lower case, no trailing slash.
 			liveFeedOrigins: ["https://shop.example", "http://shop.example:8080"],
 		});
@@ -179,6 +182,10 @@ describe("parseConfig", () => {
 			[
 				{ MAX_LIVE_SOCKETS_PER_ADDRESS: "0" },
 				/MAX_LIVE_SOCKETS_PER_ADDRESS must be a whole number from 1 to 32768, got "0"/,
+			],
+			[
+				{ LIVE_IDLE_SECONDS: "0" },
+				/LIVE_IDLE_SECONDS must be a whole number from 1 to 86400, got "0"/,
 			],
 			// An origin has no path, query or credentials, and is http(s): anything else is a typo.
 			...[

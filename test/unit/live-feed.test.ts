@@ -5,6 +5,7 @@
 // timers drive the clock: nothing here waits or depends on the machine's speed.
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import {
+	DEFAULT_LIVE_IDLE_SECONDS,
 	DEFAULT_MAX_LIVE_SOCKETS,
 	DEFAULT_MAX_LIVE_SOCKETS_PER_ADDRESS,
 } from "../../src/domain/bounds.ts";
@@ -15,6 +16,7 @@ const T0 = Date.UTC(2026, 10, 30, 1, 0, 0);
 const BOUNDS = {
 	sockets: DEFAULT_MAX_LIVE_SOCKETS,
 	perAddress: DEFAULT_MAX_LIVE_SOCKETS_PER_ADDRESS,
+	idleMs: DEFAULT_LIVE_IDLE_SECONDS * 1000,
 };
 
 /** A socket as the hibernation API hands it over: send, and an attachment that survives. */
@@ -34,7 +36,11 @@ class FakeSocket {
 }
 
 function feedOf(sockets: FakeSocket[], reserved: { n: number }) {
-	const ctx = { getWebSockets: () => sockets } as unknown as DurableObjectState;
+	const ctx = {
+		getWebSockets: () => sockets,
+		setWebSocketAutoResponse: () => {},
+		getWebSocketAutoResponseTimestamp: () => null,
+	} as unknown as DurableObjectState;
 	const state = (): Availability => ({
 		sku: "S",
 		total: 10,
