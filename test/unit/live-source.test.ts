@@ -1,24 +1,63 @@
 // The live source (src/web/api/live-source.ts) with a fake socket: the wait before a
 // reconnect says when it ends (the console's badge counts down to it), and `wake` (another
-// request reached the server) connects at once, once per outage. Fake timers drive the clock.
+// request reached the server) connects at once, once per outage. While the page is in view the
+// socket sends the keep-alive at the pace the server's bound sets, never out of view; a socket the
+// server closed for silence out of view waits for the page to come back rather than retrying
+// (docs/decisions/139-the-live-feeds-idle-places.md). Fake timers drive the clock.
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { DEFAULT_LIVE_IDLE_SECONDS } from "../../src/domain/bounds.ts";
+import {
+	keepAliveAnswer,
+	LIVE_IDLE_CLOSE_CODE,
+	LIVE_KEEPALIVE,
+} from "../../src/shared/live-keepalive.ts";
 import type { LiveState } from "../../src/web/api/live-protocol.ts";
-import { type LiveSocketEvents, reconnectingSource } from "../../src/web/api/live-source.ts";
+import {
+	ALWAYS_VISIBLE,
+	KEEPALIVES_PER_IDLE_BOUND,
+	type LiveSocketEvents,
+	type PageVisibility,
+	reconnectingSource,
+} from "../../src/web/api/live-source.ts";
 
 const T0 = Date.UTC(2026, 10, 30, 9, 0, 0);
 
-/** A socket the test opens, refuses and closes by hand. */
+/** A socket the test opens, refuses and closes by hand; what the page sent on it. */
 interface FakeSocket {
 	url: string;
 	on: LiveSocketEvents;
+	sent: string[];
 }
 
-function sourceWithFakes() {
+/** A page whose visibility the test sets (`show`, `hide`), as the document's would change. */
+function fakePage() {
+	let visible = true;
+	const listeners = new Set<() => void>();
+	const set = (v: boolean) => {
+		visible = v;
+		for (const l of listeners) l();
+	};
+	const page: PageVisibility = {
+		visible: () => visible,
+		onChange(listener) {
+			listeners.add(listener);
+			return () => listeners.delete(listener);
+		},
+	};
+	return { page, show: () => set(true), hide: () => set(false) };
+}
+
+function sourceWithFakes(page: PageVisibility = ALWAYS_VISIBLE) {
 	const sockets: FakeSocket[] = [];
-	const source = reconnectingSource("http://shop.test", (url, on) => {
-		sockets.push({ url, on });
-		return { close() {} };
-	});
+	const source = reconnectingSource(
+		"http://shop.test",
+		(url, on) => {
+			const sent: string[] = [];
+			sockets.push({ url, on, sent });
+			return { close() {}, send: (data: string) => void sent.push(data) };
+		},
+		page,
+	);
 	const states: LiveState[] = [];
 	const stop = source.subscribe(
 		"SKU-1",
@@ -91,5 +130,63 @@ describe("live source", () => {
 		source.wake?.();
 		vi.advanceTimersByTime(60_000);
 		expect(sockets.length).toBe(1);
+	});
+
+	it("sends the keep-alive while in view, at the pace of the bound the server names, never out of view", () => {
+		const { page, show, hide } = fakePage();
+		const { sockets, stop } = sourceWithFakes(page);
+		const socket = sockets[0];
+		if (socket === undefined) throw new Error("no socket");
+		socket.on.open();
+		expect(socket.sent).toEqual([LIVE_KEEPALIVE]);
+		// Until the server names its bound, the default's pace.
+		const defaultEveryMs = (DEFAULT_LIVE_IDLE_SECONDS * 1000) / KEEPALIVES_PER_IDLE_BOUND;
+		vi.advanceTimersByTime(defaultEveryMs);
+		expect(socket.sent).toHaveLength(2);
+		// The server's answer names 10 s: every 2 s from now.
+		socket.on.message(keepAliveAnswer(10));
+		vi.advanceTimersByTime(10_000);
+		expect(socket.sent).toHaveLength(2 + 5);
+		hide();
+		vi.advanceTimersByTime(60_000);
+		expect(socket.sent).toHaveLength(7);
+		show();
+		expect(socket.sent).toHaveLength(8);
+		expect(new Set(socket.sent)).toEqual(new Set([LIVE_KEEPALIVE]));
+		stop();
+		vi.advanceTimersByTime(60_000);
+		expect(socket.sent).toHaveLength(8);
+	});
+
+	it("closed for silence out of view: paused, no retries, and connects at once back in view", () => {
+		const { page, show, hide } = fakePage();
+		const { sockets, states, stop } = sourceWithFakes(page);
+		sockets[0]?.on.open();
+		hide();
+		sockets[0]?.on.close(LIVE_IDLE_CLOSE_CODE);
+		expect(states.at(-1)).toEqual({ kind: "paused" });
+		vi.advanceTimersByTime(10 * 60_000);
+		expect(sockets).toHaveLength(1);
+		show();
+		expect(sockets).toHaveLength(2);
+		expect(states.at(-1)?.kind).toBe("connecting");
+		sockets[1]?.on.open();
+		expect(states.at(-1)?.kind).toBe("open");
+		expect(sockets[1]?.sent).toEqual([LIVE_KEEPALIVE]);
+		stop();
+	});
+
+	it("any other close, or one for silence while in view, waits its backoff as before", () => {
+		const { page, hide } = fakePage();
+		const { sockets, states, stop } = sourceWithFakes(page);
+		sockets[0]?.on.open();
+		sockets[0]?.on.close(LIVE_IDLE_CLOSE_CODE);
+		expect(states.at(-1)?.kind).toBe("waiting");
+		vi.advanceTimersByTime(12_000);
+		sockets[1]?.on.open();
+		hide();
+		sockets[1]?.on.close(1006);
+		expect(states.at(-1)?.kind).toBe("waiting");
+		stop();
 	});
 });

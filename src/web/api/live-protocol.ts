@@ -8,7 +8,13 @@ export type LiveState =
 	| { kind: "connecting" }
 	| { kind: "open" }
 	/** Closed; the next connect is due at `retryAtMs` (epoch ms), `retryInMs` after it closed. */
-	| { kind: "waiting"; retryInMs: number; retryAtMs: number; attempt: number };
+	| { kind: "waiting"; retryInMs: number; retryAtMs: number; attempt: number }
+	/**
+	 * Closed by the server for silence while the page was out of view (no keep-alive is sent
+	 * then): reconnects, without a wait, when the page comes back into view
+	 * (docs/decisions/139-the-live-feeds-idle-places.md).
+	 */
+	| { kind: "paused" };
 
 export interface LiveSource {
 	subscribe(

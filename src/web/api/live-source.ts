@@ -2,7 +2,17 @@
 // with capped exponential backoff and jitter (live-protocol.ts backoffMs), and `wake`,
 // which cuts a wait short once another request has reached the server. The socket is
 // given (the browser's WebSocket in live.ts; a fake in test/unit/live-source.test.ts).
+// While the page is in view the socket sends the keep-alive, a fifth of the server's idle bound
+// apart; out of view it sends nothing, so a tab left in the background for longer than the
+// bound has its socket closed (4408) and its place freed, and connects again when it comes back
+// into view (docs/decisions/139-the-live-feeds-idle-places.md).
 
+import { DEFAULT_LIVE_IDLE_SECONDS } from "../../domain/bounds.ts";
+import {
+	LIVE_IDLE_CLOSE_CODE,
+	LIVE_KEEPALIVE,
+	parseKeepAliveAnswer,
+} from "../../shared/live-keepalive.ts";
 import {
 	backoffMs,
 	type LiveSource,
@@ -10,26 +20,61 @@ import {
 	parseProductMessage,
 } from "./live-protocol.ts";
 
+/** Keep-alives per idle bound: one missed (a busy tab's late timer) is not a close. */
+export const KEEPALIVES_PER_IDLE_BOUND = 5;
+/** The shortest gap between two keep-alives, whatever bound a server names. */
+const KEEPALIVE_MIN_MS = 500;
+
 /** What a socket tells the source. */
 export interface LiveSocketEvents {
 	open(): void;
 	message(data: unknown): void;
-	close(): void;
+	/** `code`: the close frame's code (LIVE_IDLE_CLOSE_CODE: closed for silence). */
+	close(code?: number): void;
+}
+
+/** A socket as the source uses it. */
+export interface LiveSocket {
+	close(code: number, reason: string): void;
+	send(data: string): void;
 }
 
 /** Opens a socket to `url` that reports to `on`. */
-export type OpenLiveSocket = (
-	url: string,
-	on: LiveSocketEvents,
-) => { close(code: number, reason: string): void };
+export type OpenLiveSocket = (url: string, on: LiveSocketEvents) => LiveSocket;
 
-export function reconnectingSource(origin: string, open: OpenLiveSocket): LiveSource {
+/** Whether the page is in view, and word when that changes (the document's visibility). */
+export interface PageVisibility {
+	visible(): boolean;
+	/** Calls `listener` on every change; returns the unsubscribe. */
+	onChange(listener: () => void): () => void;
+}
+
+/** A page always in view: a source without a document (tests, scripts). */
+export const ALWAYS_VISIBLE: PageVisibility = { visible: () => true, onChange: () => () => {} };
+
+/** The gap between keep-alives for a server that names `idleSeconds` as its bound. */
+export function keepAliveEveryMs(idleSeconds: number): number {
+	return Math.max(KEEPALIVE_MIN_MS, (idleSeconds * 1000) / KEEPALIVES_PER_IDLE_BOUND);
+}
+
+export function reconnectingSource(
+	origin: string,
+	open: OpenLiveSocket,
+	page: PageVisibility = ALWAYS_VISIBLE,
+): LiveSource {
 	const wsOrigin = origin.replace(/^http/, "ws");
 	/** The wake of every subscription that is running. */
 	const wakers = new Set<() => void>();
 	return {
 		subscribe(sku, onAvailability, onState, onProduct) {
-			let socket: { close(code: number, reason: string): void } | null = null;
+			let socket: LiveSocket | null = null;
+			/** The current socket has opened (and not closed). */
+			let isOpen = false;
+			/** Closed for silence while out of view: connects when the page is in view again. */
+			let paused = false;
+			let keepTimer: ReturnType<typeof setTimeout> | null = null;
+			/** Until the server names its bound, the default's pace. */
+			let keepEveryMs = keepAliveEveryMs(DEFAULT_LIVE_IDLE_SECONDS);
 			/** Which connect the current socket came from: a late close of an older one is ignored. */
 			let generation = 0;
 			let timer: ReturnType<typeof setTimeout> | null = null;
@@ -38,26 +83,66 @@ export function reconnectingSource(origin: string, open: OpenLiveSocket): LiveSo
 			/** This outage's wake was used (reset when the socket opens). */
 			let woken = false;
 
+			const stopKeepAlive = () => {
+				if (keepTimer !== null) clearTimeout(keepTimer);
+				keepTimer = null;
+			};
+			/** Sends the keep-alive now and every keepEveryMs while the socket is open and in view. */
+			const keepAlive = () => {
+				stopKeepAlive();
+				if (stopped || !isOpen || !page.visible()) return;
+				try {
+					socket?.send(LIVE_KEEPALIVE);
+				} catch {
+					// Closing: its close event follows.
+				}
+				keepTimer = setTimeout(keepAlive, keepEveryMs);
+			};
+
 			const connect = () => {
 				timer = null;
+				paused = false;
 				if (stopped) return;
 				onState({ kind: "connecting" });
 				const query = onProduct === undefined ? "" : "?with=product";
 				const mine = ++generation;
 				socket = open(`${wsOrigin}/api/products/${encodeURIComponent(sku)}/live${query}`, {
 					open() {
+						if (mine !== generation) return;
 						attempt = 0;
 						woken = false;
+						isOpen = true;
 						onState({ kind: "open" });
+						keepAlive();
 					},
 					message(data) {
+						const idleSeconds = parseKeepAliveAnswer(data);
+						if (idleSeconds !== null) {
+							const everyMs = keepAliveEveryMs(idleSeconds);
+							if (everyMs !== keepEveryMs) {
+								keepEveryMs = everyMs;
+								if (keepTimer !== null) {
+									clearTimeout(keepTimer);
+									keepTimer = setTimeout(keepAlive, keepEveryMs);
+								}
+							}
+							return;
+						}
 						const availability = parseAvailabilityMessage(data);
 						if (availability !== null) onAvailability(availability);
 						const product = onProduct === undefined ? null : parseProductMessage(data);
 						if (product !== null) onProduct?.(product);
 					},
-					close() {
+					close(code) {
 						if (stopped || mine !== generation) return;
+						isOpen = false;
+						stopKeepAlive();
+						// Closed for silence while out of view: back when in view, not on a timer.
+						if (code === LIVE_IDLE_CLOSE_CODE && !page.visible()) {
+							paused = true;
+							onState({ kind: "paused" });
+							return;
+						}
 						attempt += 1;
 						const retryInMs = backoffMs(attempt);
 						onState({ kind: "waiting", retryInMs, retryAtMs: Date.now() + retryInMs, attempt });
@@ -72,10 +157,17 @@ export function reconnectingSource(origin: string, open: OpenLiveSocket): LiveSo
 				connect();
 			};
 			wakers.add(wake);
+			const unwatch = page.onChange(() => {
+				if (!page.visible()) stopKeepAlive();
+				else if (paused) connect();
+				else keepAlive();
+			});
 			connect();
 			return () => {
 				stopped = true;
 				wakers.delete(wake);
+				unwatch();
+				stopKeepAlive();
 				if (timer !== null) clearTimeout(timer);
 				socket?.close(1000, "bye");
 			};

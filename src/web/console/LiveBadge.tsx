@@ -13,6 +13,7 @@ import { useNow } from "../lib/hooks.ts";
 export function liveBadgeText(state: LiveState, nowMs: number): string {
 	if (state.kind === "open") return "Live";
 	if (state.kind === "connecting") return "Connecting…";
+	if (state.kind === "paused") return "Paused while out of view";
 	const seconds = Math.max(1, Math.ceil((state.retryAtMs - nowMs) / 1000));
 	return `Reconnecting in ${seconds} s`;
 }

@@ -12,6 +12,8 @@
 // refused or cannot connect, and such a read gives the signals the feed would have given (a
 // product an operator changed counts as a product message, a read that succeeds after failed
 // ones as the server back), docs/decisions/109-a-page-without-its-live-feed.md.
+// A feed the server closed for silence while the page was out of view is paused, not lost for
+// reads: it reconnects when the page is in view again (docs/decisions/139-the-live-feeds-idle-places.md).
 
 import { useCallback, useEffect, useRef, useState } from "preact/hooks";
 import type { Availability, Product } from "../../shared/types.ts";
@@ -205,7 +207,10 @@ export function useProductFeed(sku: string, api: ApiClient, source: LiveSource):
 	// What the feed would have said comes from the reads too: an operator's change (new
 	// fields, a reset's new seed) counts as a product message, a read after failed ones as the
 	// server back (useQueueTicket.ts and useHoldCheck.ts read again on either).
-	const fallback = useFallbackRead(api, sku, product !== null && lostAtMs !== null, readNow, {
+	// Not while the feed is paused (closed for silence out of view: it reconnects when in view),
+	// or a tab left in the background would read every 10 s for hours instead of holding a socket.
+	const reading = product !== null && lostAtMs !== null && state.kind !== "paused";
+	const fallback = useFallbackRead(api, sku, reading, readNow, {
 		product: (p) => takeProduct(p, "fallback"),
 		wake: () => source.wake?.(),
 		back: () => setReconnects((n) => n + 1),
