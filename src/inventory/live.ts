@@ -7,7 +7,7 @@
 // that message, so a client written for availability messages alone is unaffected.
 // A socket silent for the idle bound (no keep-alive, no ask) may be closed to free its place:
 // when a place is wanted (an upgrade at a bound) and, at most every LIVE_SWEEP_GAP_MS, before a
-// broadcast; never from a wake-up of its own (docs/decisions/139-the-live-feeds-idle-places.md).
+// broadcast or a split SKU's merge for the feed; never from a wake-up of its own (docs/decisions/139-the-live-feeds-idle-places.md).
 
 import { keepAliveAnswer, LIVE_IDLE_CLOSE_CODE, LIVE_KEEPALIVE } from "../shared/live-keepalive.ts";
 import type { Availability, Product } from "../shared/types.ts";
@@ -295,13 +295,27 @@ export class LiveFeed {
 		}
 	}
 
+	/**
+	 * Whether anyone watches: the open sockets, the silent ones closed first if the last look was
+	 * LIVE_SWEEP_GAP_MS ago. For a split SKU's coordinator, which merges its shards every 100 ms
+	 * while anyone watches (inventory/live-poll.ts): a tab forgotten in the background would
+	 * otherwise keep it polling for as long as the tab stays open.
+	 */
+	watched(): boolean {
+		return this.openNow().length > 0;
+	}
+
+	/** The open sockets, the silent ones closed first when a look is due. */
+	private openNow(): WebSocket[] {
+		const sockets = this.ctx.getWebSockets();
+		if (sockets.length === 0 || this.clock() - this.lastSweepMs < LIVE_SWEEP_GAP_MS) return sockets;
+		this.lastSweepMs = this.clock();
+		return this.closeIdle(sockets);
+	}
+
 	private broadcast(): void {
-		let sockets = this.ctx.getWebSockets();
+		const sockets = this.openNow();
 		if (sockets.length === 0) return;
-		if (this.clock() - this.lastSweepMs >= LIVE_SWEEP_GAP_MS) {
-			this.lastSweepMs = this.clock();
-			sockets = this.closeIdle(sockets);
-		}
 		// Taken before the state: reading it may expire holds (the object's lazy expiry), and
 		// the change that announces must wait for the next interval, not follow at once.
 		this.lastSentMs = this.clock();

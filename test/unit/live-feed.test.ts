@@ -9,7 +9,13 @@ import {
 	DEFAULT_MAX_LIVE_SOCKETS,
 	DEFAULT_MAX_LIVE_SOCKETS_PER_ADDRESS,
 } from "../../src/domain/bounds.ts";
-import { LIVE_INTERVAL_MS, LiveFeed, PRODUCT_TAG } from "../../src/inventory/live.ts";
+import {
+	LIVE_INTERVAL_MS,
+	LIVE_SWEEP_GAP_MS,
+	LiveFeed,
+	PRODUCT_TAG,
+} from "../../src/inventory/live.ts";
+import { LIVE_IDLE_CLOSE_CODE } from "../../src/shared/live-keepalive.ts";
 import type { Availability, Product } from "../../src/shared/types.ts";
 
 const T0 = Date.UTC(2026, 10, 30, 1, 0, 0);
@@ -32,7 +38,11 @@ class FakeSocket {
 	deserializeAttachment(): unknown {
 		return this.attachment;
 	}
-	close(): void {}
+	/** The code the feed closed it with, if it did. */
+	closedWith: number | null = null;
+	close(code?: number): void {
+		this.closedWith = code ?? null;
+	}
 }
 
 function feedOf(sockets: FakeSocket[], reserved: { n: number }) {
@@ -202,5 +212,60 @@ describe("LiveFeed: product messages (?with=product)", () => {
 		expect(tagged.sent).toMatchObject([{ perUserLimit: 1 }, { type: "product", perUserLimit: 4 }]);
 		// A client written for availability messages alone never sees one.
 		expect(plain.sent).toEqual([]);
+	});
+});
+
+describe("LiveFeed: idle sockets (docs/decisions/139-the-live-feeds-idle-places.md)", () => {
+	const IDLE_MS = BOUNDS.idleMs;
+	/** Sockets heard at their upgrade at T0 (as accept leaves them), and the runtime's keep-alive times. */
+	function idleFeed(n: number) {
+		const sockets = Array.from({ length: n }, () => new FakeSocket());
+		for (const ws of sockets) ws.serializeAttachment({ lastSentMs: T0, heardMs: T0 });
+		const keptAt = new Map<FakeSocket, number>();
+		const ctx = {
+			getWebSockets: () => sockets.filter((ws) => ws.closedWith === null),
+			getWebSocketAutoResponseTimestamp: (ws: FakeSocket) => {
+				const at = keptAt.get(ws);
+				return at === undefined ? null : new Date(at);
+			},
+		} as unknown as DurableObjectState;
+		const feed = new LiveFeed(ctx, () => null, BOUNDS);
+		return { sockets, keptAt, feed };
+	}
+
+	it("closes with 4408 a socket silent for the bound; one that asked or kept alive within it stays", () => {
+		const { sockets, keptAt, feed } = idleFeed(3);
+		const [asked, kept, silent] = sockets as [FakeSocket, FakeSocket, FakeSocket];
+		vi.advanceTimersByTime(IDLE_MS - 1_000);
+		feed.message(asWs(asked), "ping");
+		keptAt.set(kept, Date.now());
+		vi.advanceTimersByTime(1_000);
+		expect(feed.watched()).toBe(true);
+		expect(sockets.map((ws) => ws.closedWith)).toEqual([null, null, LIVE_IDLE_CLOSE_CODE]);
+		expect(silent.closedWith).toBe(LIVE_IDLE_CLOSE_CODE);
+	});
+
+	it("nobody watches once the only sockets are silent (a split SKU's merges stop)", () => {
+		const { sockets, feed } = idleFeed(2);
+		expect(feed.watched()).toBe(true);
+		vi.advanceTimersByTime(IDLE_MS);
+		expect(feed.watched()).toBe(false);
+		expect(sockets.every((ws) => ws.closedWith === LIVE_IDLE_CLOSE_CODE)).toBe(true);
+	});
+
+	it("looks at most every LIVE_SWEEP_GAP_MS, and never at a socket that carries nothing", () => {
+		const { sockets, feed } = idleFeed(1);
+		const bare = new FakeSocket();
+		sockets.push(bare);
+		vi.advanceTimersByTime(IDLE_MS - 1);
+		expect(feed.watched()).toBe(true);
+		vi.advanceTimersByTime(1);
+		// The look a millisecond ago is too recent for another.
+		expect(feed.watched()).toBe(true);
+		expect(sockets[0]?.closedWith).toBe(null);
+		vi.advanceTimersByTime(LIVE_SWEEP_GAP_MS);
+		expect(feed.watched()).toBe(true);
+		expect(sockets[0]?.closedWith).toBe(LIVE_IDLE_CLOSE_CODE);
+		expect(bare.closedWith).toBe(null);
 	});
 });

@@ -58,7 +58,7 @@ describe("a read in place of the feed that succeeds", () => {
 		const source = reconnectingSource("http://shop.test", (_url, on: LiveSocketEvents) => {
 			opened.push(Date.now() - T0);
 			queueMicrotask(() => on.close());
-			return { close() {} };
+			return { close() {}, send() {} };
 		});
 		const stopFeed = source.subscribe(
 			"SKU-1",
