@@ -9,6 +9,7 @@
 // when a place is wanted (an upgrade at a bound) and, at most every LIVE_SWEEP_GAP_MS, before a
 // broadcast or a split SKU's merge for the feed; never from a wake-up of its own (docs/decisions/139-the-live-feeds-idle-places.md).
 
+import type { Config } from "../shared/config-types.ts";
 import { keepAliveAnswer, LIVE_IDLE_CLOSE_CODE, LIVE_KEEPALIVE } from "../shared/live-keepalive.ts";
 import type { Availability, Product } from "../shared/types.ts";
 
@@ -66,6 +67,26 @@ export function keepAliveAutoResponse(idleMs: number): WebSocketRequestResponseP
 		LIVE_KEEPALIVE,
 		keepAliveAnswer(Math.round(idleMs / 1000)),
 	);
+}
+
+/**
+ * The SKU object's feed from its settings: the bounds, and the keep-alive set as the object's
+ * WebSocket auto-response (one per object, so the object does it, not each feed built on its state).
+ */
+export function objectLiveFeed(
+	ctx: DurableObjectState,
+	config: Pick<Config, "maxLiveSockets" | "maxLiveSocketsPerAddress" | "liveIdleSeconds">,
+	snapshot: () => Availability | null,
+	addressRefused: () => void,
+): LiveFeed {
+	const idleMs = config.liveIdleSeconds * 1000;
+	ctx.setWebSocketAutoResponse(keepAliveAutoResponse(idleMs));
+	const bounds = {
+		sockets: config.maxLiveSockets,
+		perAddress: config.maxLiveSocketsPerAddress,
+		idleMs,
+	};
+	return new LiveFeed(ctx, snapshot, bounds, undefined, addressRefused);
 }
 
 /** What a socket carries across hibernation (serializeAttachment). */

@@ -28,7 +28,7 @@ import type { InventoryEnv } from "./env.ts";
 import { Escrow } from "./escrow.ts";
 import { type EscrowHost, readEscrow } from "./escrow-shard.ts";
 import { COMMIT_SPACING_MS, GROUP_WAIT_MS, GroupCommit, MAX_GROUP } from "./group-commit.ts";
-import { keepAliveAutoResponse, LiveFeed } from "./live.ts";
+import { type LiveFeed, objectLiveFeed } from "./live.ts";
 import { ShardsLivePoll } from "./live-poll.ts";
 import { DecisionMetrics } from "./metrics.ts";
 import { Outbox } from "./outbox.ts";
@@ -205,18 +205,12 @@ export abstract class SkuObjectParts extends DurableObject<InventoryEnv> {
 				windowMs: loaded.config.paymentTimeoutMs,
 			},
 		);
-		this.live = new LiveFeed(
+		this.live = objectLiveFeed(
 			ctx,
+			loaded.config,
 			() => this.availabilityNow(),
-			{
-				sockets: loaded.config.maxLiveSockets,
-				perAddress: loaded.config.maxLiveSocketsPerAddress,
-				idleMs: loaded.config.liveIdleSeconds * 1000,
-			},
-			undefined,
 			() => this.addressRefused("liveFeed"),
 		);
-		ctx.setWebSocketAutoResponse(keepAliveAutoResponse(loaded.config.liveIdleSeconds * 1000));
 		// The in-memory model is a cache of the durable one, rebuilt here (docs/architecture.md).
 		ctx.blockConcurrencyWhile(async () => {
 			this.load();

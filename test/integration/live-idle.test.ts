@@ -2,7 +2,7 @@
 // sent nothing for the idle bound (no keep-alive, no ask) is closed with 4408 when its place is
 // wanted (an upgrade at the feed's bound or at its address's) and before a broadcast, while one
 // that sent the keep-alive keeps its place. The keep-alive is answered by the runtime (the
-// object's auto-response, src/inventory/sku-object-parts.ts), and its time survives the object's
+// object's auto-response, src/inventory/live.ts objectLiveFeed), and its time survives the object's
 // hibernation. Viewers come through the Worker as browsers do; the feed that decides is built on
 // the real object's state with small bounds and a clock set just short of the keep-alive's
 // bound (the workers tests run every object with the defaults), as test/integration/live-bound.test.ts does.
