@@ -163,9 +163,7 @@ export async function walkThrough(
 		.toMatch(
 			/^\d+ attempts sent \(.*\)\. \d+ responses reported the guardrail tripped, and every one was answered: nothing was refused for it\.$/,
 		);
-	await expect
-		.poll(() => page.evaluate(() => document.activeElement?.id), POLL)
-		.toBe("guardrail-outcome");
+	await expect.poll(() => page.evaluate(() => document.activeElement?.id), POLL).toBe("step-reset");
 	expect(await metric(meter(page), "Guardrail")).toBe(`tripped at ${DEFAULT_THRESHOLD}`);
 	console.info(
 		`${label}: virtual spend after step 3 ${afterStep3}; step 4: ${await run.textContent()}`,
@@ -176,12 +174,14 @@ export async function walkThrough(
 	await expectNoSeriousA11yViolations(page, `${label}: guardrail tripped`);
 
 	// 5. Reset works once; the second within a minute is refused with the wait.
-	await page.getByRole("button", { name: "Reset the sandbox" }).click();
+	const resetButton = page.getByRole("button", { name: "Reset the sandbox" });
+	await resetButton.click();
 	const resetResult = page.getByRole("status", { name: "Reset result" });
 	await expect
 		.poll(() => resetResult.textContent(), POLL)
 		.toMatch(/^Reset at .+: every unpaid hold was released, leaving 100 units available\./);
-	await expect.poll(() => isFocused(resetResult), POLL).toBe(true);
+	// The result and the refusal are live regions: focus stays on Reset (decision 140).
+	await expect.poll(() => isFocused(resetButton), POLL).toBe(true);
 	await expect
 		.poll(() => metric(step(page, "Step 2 · Baseline allocation (safe path)"), "Available"), POLL)
 		.toBe("100");
@@ -189,12 +189,12 @@ export async function walkThrough(
 	expect(await safe.textContent()).toMatch(/Not run since the reset at/);
 	expect(await eventual.textContent()).toMatch(/Not run since the reset at/);
 	expect(await eventual.getByRole("group", { name: "oversellDelta" }).count()).toBe(0);
-	await page.getByRole("button", { name: "Reset the sandbox" }).click();
+	await resetButton.click();
 	const refused = step(page, "Step 5 · Reset & recovery").getByRole("alert");
 	await expect
 		.poll(() => refused.textContent(), POLL)
 		.toMatch(/Reset refused: resets are limited to one a minute\. The next one is allowed at .+\./);
-	await expect.poll(() => isFocused(refused), POLL).toBe(true);
+	await expect.poll(() => isFocused(resetButton), POLL).toBe(true);
 	expect(await step(page, "Step 5 · Reset & recovery").textContent()).toMatch(
 		/Next reset allowed in \d+ s\./,
 	);

@@ -315,7 +315,8 @@ describe("guided demo", () => {
 		await expect
 			.poll(() => problem.textContent(), POLL)
 			.toBe("Enter a threshold from $0.0001 to $0.05.");
-		await expect.poll(() => isFocused(problem), POLL).toBe(true);
+		// The alert says it; focus stays on Set threshold (decision 140).
+		await expect.poll(() => isFocused(set), POLL).toBe(true);
 		expect(await metric(meter(page), "Guardrail")).toBe(`armed at ${DEFAULT_THRESHOLD}`);
 		await input.fill("0.04");
 		await set.click();
@@ -337,7 +338,7 @@ describe("guided demo", () => {
 		expect(await metric(meter(page), "Guardrail")).toBe("tripped at $0.0400");
 		await expect
 			.poll(() => page.evaluate(() => document.activeElement?.id), POLL)
-			.toBe("guardrail-outcome");
+			.toBe("step-reset");
 		expect(await focusedTag(page)).not.toBe("BODY");
 		await expectNoSeriousA11yViolations(page, "demo: tripped by the presenter");
 		// A new threshold re-arms it, on the server too.

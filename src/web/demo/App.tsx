@@ -13,7 +13,7 @@ import {
 import { readUntilOk } from "../api/read-until-ok.ts";
 import { Layout } from "../components/Layout.tsx";
 import { usd } from "../lib/format.ts";
-import { moveFocus } from "../lib/move-focus.ts";
+import { focusLost, moveFocus } from "../lib/move-focus.ts";
 import type { Backend, DemoState } from "./demo-state.ts";
 import { ResetStep } from "./ResetStep.tsx";
 import { CostMeter, SessionBanner } from "./StatusBar.tsx";
@@ -59,11 +59,13 @@ export function Demo() {
 		});
 	}, [backend, noConfig]);
 
-	// After every action, keyboard focus goes where the action's outcome is (never to <body>).
+	// After every action, keyboard focus goes where the action's outcome is (never to <body>),
+	// or stays on its control when a live region says the outcome (decision 140).
 	const lastFocus = useRef(0);
 	useEffect(() => {
 		if (s.focus === null || s.focus.n === lastFocus.current) return;
 		lastFocus.current = s.focus.n;
+		if (s.focus.ifLost && !focusLost()) return;
 		moveFocus(s.focus.id);
 	}, [s.focus]);
 
@@ -163,14 +165,9 @@ function ThresholdForm({
 	onSet(usd: number): Promise<boolean>;
 }) {
 	const [outcome, setOutcome] = useState<{ ok: boolean; text: string } | null>(null);
-	const outcomeRef = useRef<HTMLDivElement>(null);
-	const say = (ok: boolean, text: string) => {
-		setOutcome({ ok, text });
-		// After the render that shows it: the visible one of the two messages.
-		requestAnimationFrame(() =>
-			moveFocus(outcomeRef.current?.querySelector(ok ? "[role=status]" : "[role=alert]")),
-		);
-	};
+	// Said by the regions below, already in the page; focus stays on Set threshold (or the field),
+	// never on the region, which would have it read twice (decision 140).
+	const say = (ok: boolean, text: string) => setOutcome({ ok, text });
 	return (
 		<form
 			class="threshold"
@@ -216,7 +213,7 @@ function ThresholdForm({
 				{usd(DEMO_GUARDRAIL_MIN_USD, 4)} to {usd(DEMO_GUARDRAIL_MAX_USD, 2)} (the server's own
 				default); other sessions keep the server's.
 			</p>
-			<div ref={outcomeRef} class="notices">
+			<div class="notices">
 				<p
 					role="status"
 					aria-label="Threshold"

@@ -32,9 +32,10 @@ export function Step({
 			</h2>
 			<p class="step-say">“{say}”</p>
 			{children}
+			{/* An alert already in the page, never a focus target: focus stays on the step's button,
+			    which tries again (decision 140). */}
 			<p
 				id={FOCUS.problem(id)}
-				tabIndex={-1}
 				role="alert"
 				class={problem ? "notice notice-error" : "notice-empty"}
 			>

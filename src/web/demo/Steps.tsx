@@ -10,7 +10,6 @@ import { percentiles } from "../lib/percentiles.ts";
 import {
 	canAct,
 	type DemoState,
-	FOCUS,
 	GUARDRAIL_RUN_MAX_ATTEMPTS,
 	GUARDRAIL_WAVE_ATTEMPTS,
 	STAMPEDE_ATTEMPTS,
@@ -33,6 +32,9 @@ export function LoginStep({
 	/** Tries the setup after the sign-in again, with the same session (useDemo.ts). */
 	onSetUp(): void;
 }) {
+	// The settings' alert is in the page, empty, before its sentence (a region mounted with its
+	// text may not be announced: decision 140).
+	const noSettings = s.session === null && !s.config && s.backend !== "mock" && configRetrying;
 	return (
 		<Step
 			n={1}
@@ -57,12 +59,8 @@ export function LoginStep({
 						round={s.checkRound}
 						onToken={onToken}
 					/>
-				) : configRetrying ? (
-					<p role="alert" class="notice notice-error">
-						Could not load the human check's settings from the server. Trying again by itself…
-					</p>
 				) : (
-					<p class="muted">Loading…</p>
+					!noSettings && <p class="muted">Loading…</p>
 				)
 			) : (
 				<>
@@ -87,6 +85,15 @@ export function LoginStep({
 					)}
 				</>
 			)}
+			<p
+				role="alert"
+				aria-label="Human check settings"
+				class={noSettings ? "notice notice-error" : "notice-empty"}
+			>
+				{noSettings
+					? "Could not load the human check's settings from the server. Trying again by itself…"
+					: ""}
+			</p>
 		</Step>
 	);
 }
@@ -298,7 +305,7 @@ export function GuardrailStep({
 					Trip now (presenter)
 				</Action>
 			</div>
-			<div id={FOCUS.guardrail} tabIndex={-1}>
+			<div>
 				{/* Both regions stay mounted; only their text changes (components/Layout.tsx, Notice). */}
 				<p class={words.tripped ? "banner banner-bad" : "notice-empty"} role="alert">
 					{words.tripped}

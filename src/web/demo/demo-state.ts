@@ -118,8 +118,11 @@ export interface DemoState {
 	checkRound: number;
 	/** The latest problem, per step: a sentence for the step's live region. */
 	problems: Partial<Record<StepId, ApiErr>>;
-	/** Where keyboard focus goes after the last action (an element id), with a counter to repeat it. */
-	focus: { id: string; n: number } | null;
+	/**
+	 * Where keyboard focus goes after the last action (an element id), with a counter to repeat
+	 * it; `ifLost`: only when the control that had it is gone or turned off (else it stays there).
+	 */
+	focus: { id: string; n: number; ifLost?: boolean } | null;
 }
 
 export function initial(backend: Backend): DemoState {
@@ -160,10 +163,11 @@ export function initial(backend: Backend): DemoState {
 /** Steps 2–5 act on the session's sandbox: not before step 1, nor once the session has ended. */
 export const canAct = (s: DemoState): boolean => s.session !== null && s.sandbox !== null;
 
-/** Element ids the actions move focus to (Steps.tsx renders them). */
+/**
+ * Element ids: the step headings actions move focus to, and the steps' problem lines (live
+ * regions, never focus targets: docs/decisions/140-one-announcement-per-outcome.md).
+ */
 export const FOCUS = {
 	step: (id: StepId) => `step-${id}`,
 	problem: (id: StepId) => `problem-${id}`,
-	guardrail: "guardrail-outcome",
-	reset: "reset-result",
 } as const;

@@ -39,6 +39,14 @@ export function useDemo(backend: Backend) {
 	const patch = (p: Partial<DemoState> | ((s: DemoState) => Partial<DemoState>)) =>
 		setState((s) => ({ ...s, ...(typeof p === "function" ? p(s) : p) }));
 	const focusOn = (id: string) => patch({ focus: { id, n: ++focusCount.current } });
+	/**
+	 * After an outcome said by a live region: focus stays where it was (on the button, which is
+	 * only aria-disabled while a request runs), unless that control is gone or turned off (the
+	 * guardrail tripped, the session ended); then it goes to the heading `id`, never to the
+	 * region, which would have the outcome read twice (decision 140).
+	 */
+	const keepFocusOr = (id: string) =>
+		patch({ focus: { id, n: ++focusCount.current, ifLost: true } });
 
 	/**
 	 * Every answer carries the ledger: keep the session's latest, and the response's own receipt.
@@ -87,9 +95,11 @@ export function useDemo(backend: Backend) {
 		// Step 1 handles its own 401 (setUp); on any later step it ends the session.
 		if (err?.code === "unauthorized" && step !== "login" && api.token !== null) endSession(err);
 	};
+	/** A step's action refused: its problem (an alert already in the page) says it. */
 	const failed = (step: StepId, err: ApiErr) => {
 		problem(step, err);
-		focusOn(FOCUS.problem(step));
+		// A 401 ended the session: the next thing to do is step 1's human check.
+		keepFocusOr(FOCUS.step(err.code === "unauthorized" ? "login" : step));
 	};
 
 	/**
@@ -141,7 +151,7 @@ export function useDemo(backend: Backend) {
 		track,
 		problem,
 		failed,
-		focusOn,
+		keepFocusOr,
 		refresh,
 		eventual,
 	});
@@ -251,8 +261,9 @@ export function useDemo(backend: Backend) {
 			const read = await refresh(state.sandbox.sku, true);
 			if (r.ok) {
 				problem("safe", null);
-				// The hold was taken but the counters could not be read after it: say so there.
-				focusOn(read.ok ? FOCUS.step("stampede") : FOCUS.problem("safe"));
+				// The hold was taken but the counters could not be read after it: the step's problem
+				// says so, and focus stays on Allocate.
+				if (read.ok) focusOn(FOCUS.step("stampede"));
 			} else failed("safe", r);
 		},
 		async stampede(mode: Mode) {
@@ -284,11 +295,9 @@ export function useDemo(backend: Backend) {
 				return;
 			}
 			problem("stampede", null);
-			// A run that measured nothing: step 3's problem says why (stampede-run.ts).
-			if (run.problem !== null) {
-				focusOn(FOCUS.problem("stampede"));
-				return;
-			}
+			// A run that measured nothing: step 3's problem says why (stampede-run.ts); focus stays
+			// on the Fire button.
+			if (run.problem !== null) return;
 			// Both modes shown: on to the next step. Otherwise focus stays on the Fire button (never
 			// disabled by the run, only aria-disabled): the result is a live region already in the
 			// page, which says it once; focus on it as well would have it read twice.
@@ -303,7 +312,8 @@ export function useDemo(backend: Backend) {
 			patch({ busy: null });
 			if (r.ok) {
 				problem("guardrail", null);
-				focusOn(FOCUS.guardrail);
+				// The tripped alert says it; Trip now is off, so focus goes on to step 5.
+				keepFocusOr(FOCUS.step("reset"));
 			} else failed("guardrail", r);
 		},
 		/** The session's 20 minutes ran out, counted on the page's clock from the sign-in (lib/session-clock.ts). */

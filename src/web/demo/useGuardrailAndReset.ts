@@ -27,13 +27,14 @@ export interface DemoKit {
 	track<T>(request: string, r: ApiResult<T>): ApiResult<T>;
 	problem(step: StepId, err: ApiErr | null): void;
 	failed(step: StepId, err: ApiErr): void;
-	focusOn(id: string): void;
+	/** Focus stays where it was unless its control is gone or off; then to `id` (useDemo.ts). */
+	keepFocusOr(id: string): void;
 	refresh(sku: string, changed: boolean): Promise<ApiResult<Availability>>;
 	eventual: EventualCount;
 }
 
 export function useGuardrailAndReset(kit: DemoKit) {
-	const { api, state, patch, track, problem, failed, focusOn, refresh, eventual } = kit;
+	const { api, state, patch, track, problem, failed, keepFocusOr, refresh, eventual } = kit;
 	/** A hold this demo took in step 4, when step 2's is not known (a lost reset is settled by it). */
 	const knownHold = useRef<string | null>(null);
 	/** Stops the reads that settle a reset whose answer was lost. */
@@ -109,7 +110,9 @@ export function useGuardrailAndReset(kit: DemoKit) {
 			patch({ busy: null, guardrailRun: run });
 			problem("guardrail", null);
 			await refresh(sandbox.sku, true);
-			focusOn(FOCUS.guardrail);
+			// The tripped alert or the run's status says how it ended. Tripped, both buttons are off:
+			// focus goes on to step 5.
+			keepFocusOr(FOCUS.step(run.tripped ? "reset" : "guardrail"));
 		},
 		async reset() {
 			const sandbox = state.sandbox;
@@ -132,7 +135,8 @@ export function useGuardrailAndReset(kit: DemoKit) {
 				problem("reset", null);
 				// The reset's answer carried the counters: a failed read after it leaves them true.
 				await refresh(sandbox.sku, false);
-				focusOn(FOCUS.reset);
+				// The result, a status already in the page, says it: focus stays on Reset.
+				keepFocusOr(FOCUS.step("reset"));
 				return;
 			}
 			if (!outcomeUnknown(r)) {
@@ -153,7 +157,7 @@ export function useGuardrailAndReset(kit: DemoKit) {
 				lostReset: { sentAt, holdId, problem: r, verdict: "unknown", settledAt: null },
 			});
 			problem("reset", null);
-			focusOn(FOCUS.reset);
+			keepFocusOr(FOCUS.step("reset"));
 			if (holdId === null) return;
 			const settle = (verdict: "done" | "not_done" | "not_yet") => {
 				stopSettling.current = null;

@@ -12,3 +12,13 @@ export function moveFocus(target: string | Element | null | undefined): boolean 
 	el.focus();
 	return document.activeElement === el;
 }
+
+/**
+ * True when keyboard focus has nowhere useful to stay: on <body>, or on a control that was
+ * removed or turned off (`disabled`, or inside an `inert` part) by the last render.
+ */
+export function focusLost(): boolean {
+	const el = document.activeElement;
+	if (!(el instanceof HTMLElement) || el === document.body || !el.isConnected) return true;
+	return el.matches(":disabled") || el.closest("[inert]") !== null;
+}

@@ -1,0 +1,99 @@
+// What the browser tests of "one announcement per outcome" share (docs/ui.md, "Said once";
+// docs/decisions/140-one-announcement-per-outcome.md): a recorder, installed before the page's
+// own scripts, of the two ways an outcome is said twice or not reliably at all —
+//
+// - **created**: a live region that came into the page already holding its text (a screen reader
+//   may not announce a region's first sentence; it announces a change of a region it knows);
+// - **focused**: focus moved onto a live region, into one, or onto an element holding one that
+//   says something (the region announces its text and the focus reads it again).
+//
+// Only what happens after `arm(page)` counts: a page's first render mounts regions with their
+// standing text (step 3's "Not run yet."), which is no outcome.
+
+import type { Page } from "playwright-core";
+
+export interface SaidTwice {
+	/** Live regions that appeared holding their text. */
+	created: { label: string; role: string; text: string }[];
+	/** Elements focused while they were, were inside or held a live region with text. */
+	focused: { focused: string; region: string; text: string }[];
+}
+
+/** Installed with `page.addInitScript(recordSaidTwice)`, before the page's scripts. */
+export function recordSaidTwice(): void {
+	const LIVE =
+		'[role="status"],[role="alert"],[role="log"],[aria-live="polite"],[aria-live="assertive"]';
+	const w = window as unknown as {
+		__saidTwice: SaidTwice;
+		__saidArmed: boolean;
+		__saidScan(): void;
+	};
+	w.__saidTwice = { created: [], focused: [] };
+	w.__saidArmed = false;
+	const known = new WeakSet<Element>();
+	const textOf = (el: Element) => (el.textContent ?? "").replace(/\s+/g, " ").trim();
+	const scan = () => {
+		for (const el of Array.from(document.querySelectorAll(LIVE))) {
+			if (known.has(el)) continue;
+			known.add(el);
+			const text = textOf(el);
+			if (w.__saidArmed && text !== "")
+				w.__saidTwice.created.push({
+					label: el.getAttribute("aria-label") ?? "",
+					role: el.getAttribute("role") ?? el.getAttribute("aria-live") ?? "",
+					text,
+				});
+		}
+	};
+	w.__saidScan = scan;
+	new MutationObserver(scan).observe(document, {
+		subtree: true,
+		childList: true,
+		characterData: true,
+	});
+	document.addEventListener(
+		"focusin",
+		(e) => {
+			if (!w.__saidArmed || !(e.target instanceof Element)) return;
+			const el = e.target;
+			const around = el.closest(LIVE);
+			const inside = Array.from(el.querySelectorAll(LIVE)).find((r) => textOf(r) !== "");
+			const region = around ?? inside;
+			if (region)
+				w.__saidTwice.focused.push({
+					focused: el.id || el.tagName,
+					region: region.getAttribute("aria-label") ?? region.tagName,
+					text: textOf(region),
+				});
+		},
+		true,
+	);
+}
+
+/** From now on, regions appearing with their text and focus on a live region are recorded. */
+export async function arm(page: Page): Promise<void> {
+	await page.evaluate(() => {
+		const w = window as unknown as { __saidScan(): void; __saidArmed: boolean };
+		// Every region in the page now is known (the observer's last batch may not have run yet).
+		w.__saidScan();
+		w.__saidArmed = true;
+	});
+}
+
+/** What was recorded since `arm` (or the last call), emptied. */
+export const saidTwice = (page: Page): Promise<SaidTwice> =>
+	page.evaluate(() => {
+		const w = window as unknown as { __saidTwice: SaidTwice };
+		const got = w.__saidTwice;
+		w.__saidTwice = { created: [], focused: [] };
+		return got;
+	});
+
+/** Where focus is: an element's id, a button's own name, or its tag. */
+export const focusedName = (page: Page): Promise<string> =>
+	page.evaluate(() => {
+		const el = document.activeElement;
+		return (
+			el?.id || (el?.tagName === "BUTTON" ? (el.textContent?.trim() ?? "") : (el?.tagName ?? ""))
+		);
+	});
