@@ -55,8 +55,10 @@ describe("operator console", () => {
 		await page.goto(`/console?sku=${sku}`);
 		await signIn(page, "not-the-token");
 		await expect
-			.poll(() => page.getByRole("alert").first().textContent(), POLL)
+			.poll(() => page.locator("#signin-error").textContent(), POLL)
 			.toMatch(/operator token was not accepted/);
+		// Focused with the sign-in form that replaced the console (no live region: decision 140).
+		await expect.poll(() => isFocused(page.locator("#signin-error")), POLL).toBe(true);
 		await signIn(page, e2e.server.adminToken);
 		await expect.poll(() => metric(page, "Available"), POLL).toBe(String(STOCK));
 		expect(await page.getByLabel("Drop", { exact: true }).inputValue()).toBe(sku);
@@ -131,7 +133,8 @@ describe("operator console", () => {
 			.toBe(
 				`${sku} was reset: ${STOCK / 2} of ${STOCK} units available. ${STOCK / 2} sold units stay with their paid orders.`,
 			);
-		await expect.poll(() => isFocused(status), POLL).toBe(true);
+		// The status says it; focus is back on Reset drop, not on the status (read twice).
+		await expect.poll(() => isFocused(resetButton), POLL).toBe(true);
 		await expect.poll(() => metric(page, "Available"), POLL).toBe(String(STOCK / 2));
 		await expect.poll(() => metric(page, "Sold"), POLL).toBe(String(STOCK / 2));
 		expect(await metric(page, "Reserved")).toBe("0");
@@ -255,7 +258,10 @@ describe("operator console", () => {
 		await expect
 			.poll(() => status.textContent(), POLL)
 			.toMatch(new RegExp(`Created ${sku} with 25 units`));
-		await expect.poll(() => isFocused(status), POLL).toBe(true);
+		// The status says it; focus is on the renewed form's Create drop, not on the status.
+		await expect
+			.poll(() => isFocused(page.getByRole("button", { name: "Create drop" })), POLL)
+			.toBe(true);
 		await expect.poll(() => page.getByLabel("Drop", { exact: true }).inputValue(), POLL).toBe(sku);
 		await expect.poll(() => metric(page, "Available"), POLL).toBe("25");
 		// Nothing wider than the screen.

@@ -77,8 +77,11 @@ function TokenForm({ onToken, error }: { onToken(t: string): void; error: string
 				</button>
 			</form>
 			<p class="muted small">The ADMIN_TOKEN. It stays in this tab only (sessionStorage).</p>
+			{/* A focus target, not a live region: it comes with the sign-in form, which replaced the
+			    console, so focus must move anyway; a region mounted with its sentence may not be
+			    announced, and focused as well it would be read twice (decision 140). */}
 			{error && (
-				<p role="alert" class="notice notice-error" id="signin-error" tabIndex={-1}>
+				<p class="notice notice-error" id="signin-error" tabIndex={-1}>
 					{error}
 				</p>
 			)}
@@ -99,24 +102,23 @@ export function Console() {
 	const [confirming, setConfirming] = useState(false);
 	api.adminToken = token;
 
-	// Keyboard focus follows every action to its outcome, never falling to <body>.
-	const noticeBox = useRef<HTMLDivElement>(null);
+	// Keyboard focus follows every action to its outcome, never falling to <body>; an outcome a
+	// live region says leaves it on the control (decision 140).
 	const [focusTarget, setFocusTarget] = useState<{ id: string; n: number } | null>(null);
 	const focusCount = useRef(0);
 	const focusOn = (id: string) => setFocusTarget({ id, n: ++focusCount.current });
 	useEffect(() => {
 		if (focusTarget === null) return;
-		if (focusTarget.id === "notice") moveFocus(noticeBox.current?.querySelector(".notice"));
-		else moveFocus(focusTarget.id);
+		moveFocus(focusTarget.id);
 	}, [focusTarget]);
 	/** A reset whose answer was lost, while the notice is still about it (src/web/console/reset-outcome.ts). */
 	const [unsettled, setUnsettled] = useState<LostReset | null>(null);
 	/** The create form's last notice: its next try clears it if it is still the one shown. */
 	const createNotice = useRef<NoticeValue | null>(null);
+	/** An action's outcome, said by the notice's regions (already in the page), not focused. */
 	const setNotice = (n: NoticeValue) => {
 		setUnsettled(null);
 		setNoticeValue(n);
-		focusOn("notice");
 	};
 
 	// Without ?sku= the console opens on the newest drop (the catalogue lists newest first).
@@ -197,6 +199,9 @@ export function Console() {
 	const reset = async () => {
 		if (sku === null) return;
 		setConfirming(false);
+		// The dialog closes: focus is back on Reset drop (aria-disabled while it runs), and the
+		// notice says the outcome.
+		focusOn("reset-drop");
 		setResetting(true);
 		const sentAtMs = Date.now();
 		// Each click its own key: a lost answer is settled by this reset's own trail event.
@@ -328,7 +333,7 @@ export function Console() {
 					}}
 				/>
 			)}
-			<div ref={noticeBox} class="notices">
+			<div class="notices">
 				<Notice value={notice} label="Console status" />
 			</div>
 			{sku !== null && (

@@ -142,16 +142,21 @@ export function AuditTrail({
 						(problem.retryAtMs !== null ? ` Next try at ${at(problem.retryAtMs)}.` : "")
 					: ""}
 			</p>
-			{pages.note !== null && (
-				<p
-					class={pages.note.tone === "error" ? "error small" : "muted small"}
-					role="status"
-					aria-label="Audit trail paging"
-				>
-					{pages.note.text}
-					{pages.note.error ? ` ${describeError(pages.note.error)}` : ""}
-				</p>
-			)}
+			{/* Mounted empty, so its first sentence is announced (decision 140). */}
+			<p
+				class={
+					pages.note === null
+						? "notice-empty"
+						: pages.note.tone === "error"
+							? "error small"
+							: "muted small"
+				}
+				role="status"
+				aria-label="Audit trail paging"
+			>
+				{pages.note?.text ?? ""}
+				{pages.note?.error ? ` ${describeError(pages.note.error)}` : ""}
+			</p>
 			<Pager events={events} pages={pages} />
 			{/* A scrolling box must be reachable by keyboard to be scrolled by it (WCAG 2.1.1). */}
 			{/* biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region needs to take focus so arrow keys can scroll it. */}

@@ -2,13 +2,14 @@
 // when asked. Prices are typed in units of the currency and sent in its minor units (docs/api.md,
 // "Money": cents for USD, yen for JPY, fils for KWD); the server validates every field again.
 
-import { useState } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
 import { MAX_SHARDS } from "../../domain/escrow.ts";
 import type { Product } from "../../shared/types.ts";
 import type { ApiClient } from "../api/client.ts";
 import { describeError } from "../api/outcomes.ts";
 import type { NoticeValue } from "../components/Layout.tsx";
 import { counted, toMinorUnits } from "../lib/format.ts";
+import { moveFocus } from "../lib/move-focus.ts";
 import { startsAtInstant } from "./create-form.ts";
 import { DropFields, type FieldErrors, valuesFromForm } from "./DropFields.tsx";
 import { type EditValues, ROOM_DEFAULTS } from "./edit-form.ts";
@@ -100,6 +101,11 @@ export function CreateDrop({
 			setBusy(false);
 		}
 	};
+	// The console's notice says the outcome (decision 140); a created drop's form is built anew,
+	// so focus goes to its new Create drop, as it stays on the old one after a refusal.
+	useEffect(() => {
+		if (generation > 0) moveFocus("create-drop");
+	}, [generation]);
 	return (
 		<section class="card" aria-labelledby="create-title">
 			<h2 id="create-title">Create a drop</h2>
@@ -107,7 +113,7 @@ export function CreateDrop({
 				key={generation}
 				onSubmit={(e) => {
 					e.preventDefault();
-					void submit(e.currentTarget);
+					if (!busy) void submit(e.currentTarget);
 				}}
 			>
 				<div class="form-grid">
@@ -154,7 +160,14 @@ export function CreateDrop({
 					{/* A new try takes the last one's refusal away (it may name a SKU no longer in the
 					    form), on the click that starts it: before the browser's own check, which may
 					    stop the submit. Enter in a field clicks this button too. */}
-					<button type="submit" class="primary" disabled={busy} onClick={onRetry}>
+					{/* aria-disabled while it runs: focus stays here instead of falling to <body>. */}
+					<button
+						type="submit"
+						class="primary"
+						id="create-drop"
+						aria-disabled={busy ? "true" : undefined}
+						onClick={onRetry}
+					>
 						{busy ? "Creating…" : "Create drop"}
 					</button>
 				</div>

@@ -165,6 +165,8 @@ export function EditDrop({
 			setErrors({});
 			setProblem(null);
 			setGeneration((g) => g + 1);
+			// The form is built anew: focus goes to its new Save (the notice says the outcome).
+			setFocusOn({ id: "edit-save" });
 			onNotice({ tone: "success", text: `Saved ${sku}: ${changedNames(patch)} changed.` });
 			onSaved(r.data);
 			return;
@@ -258,8 +260,10 @@ export function EditDrop({
 					</div>
 				</form>
 			)}
+			{/* A focus target, not a live region, like a field's refusal (the field takes the focus):
+			    focused as a live region too it would be read twice (decision 140). */}
 			{problem !== null && (
-				<p class="notice notice-error" id="edit-problem" role="alert">
+				<p class="notice notice-error" id="edit-problem" tabIndex={-1}>
 					{problem}
 				</p>
 			)}
