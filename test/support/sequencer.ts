@@ -48,6 +48,10 @@ export const EXPECTED_SECONDS: Readonly<Record<string, number>> = {
 	"test/e2e/demo-refusals.test.ts": 16,
 	// A mock run to the guardrail's trip under the page's clock, and three steps at two sizes.
 	"test/e2e/demo-announcements.test.ts": 20,
+	// Four mock runs (threshold, trip, two resets) and a live one with a failed config read.
+	"test/e2e/demo-said-once.test.ts": 16,
+	// 200 PATCHes for a trail past one page; a refused token, an edit refusal, a reset.
+	"test/e2e/console-said-once.test.ts": 12,
 	"test/node/drop-limits.test.ts": 18,
 	// A paced 17 s burst with 6 s holds, the last acts and the expiry wait (decision 115).
 	"test/node/drop-flow.test.ts": 40,
