@@ -62,7 +62,13 @@ describe("guided demo: only what was measured", () => {
 			.toMatch(
 				/^oversellDelta not measured: 198 of 200 eventual attempts got no answer, and an allocation whose answer was lost cannot be counted \(at least 2 units were allocated since the last reset\)\. /,
 			);
-		await expect.poll(() => isFocused(alert), POLL).toBe(true);
+		// The alert says it; focus stays on the Fire button (decision 140).
+		await expect
+			.poll(
+				() => isFocused(page.getByRole("button", { name: "Fire 200 attempts (eventual mode)" })),
+				POLL,
+			)
+			.toBe(true);
 		// Not measured is not zero.
 		expect(await metric(eventual, "oversellDelta")).toBe("–");
 		expect(await eventual.textContent()).toMatch(/Units allocated: not measured\./);
@@ -113,7 +119,10 @@ describe("guided demo: only what was measured", () => {
 		expect(await metric(safe, "Available")).toBe("–");
 		expect(await metric(safe, "Held")).toBe("–");
 		expect(await metric(safe, "Total")).toBe("100");
-		await expect.poll(() => isFocused(alert), POLL).toBe(true);
+		// The alert says it; focus stays on Allocate (decision 140).
+		await expect
+			.poll(() => isFocused(page.getByRole("button", { name: "Allocate 1 unit (safe)" })), POLL)
+			.toBe(true);
 
 		// Read again after the next allocation: the counters are back, the problem gone.
 		await page.context().unroute(reads);

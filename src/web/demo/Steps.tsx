@@ -32,8 +32,8 @@ export function LoginStep({
 	/** Tries the setup after the sign-in again, with the same session (useDemo.ts). */
 	onSetUp(): void;
 }) {
-	// The settings' alert is in the page, empty, before its sentence (a region mounted with its
-	// text may not be announced: decision 140).
+	// Said by the step's problem, an alert already in the page, empty, before its sentence (a
+	// region mounted with its text may not be announced: decision 140).
 	const noSettings = s.session === null && !s.config && s.backend !== "mock" && configRetrying;
 	return (
 		<Step
@@ -42,7 +42,12 @@ export function LoginStep({
 			title="Login + guardrails on"
 			say="Zero Trust entry: no session, no spend. Real billing is locked to zero by design."
 			done={s.ready}
-			problem={problemText(s, "login")}
+			problem={
+				problemText(s, "login") ??
+				(noSettings
+					? "Could not load the human check's settings from the server. Trying again by itself…"
+					: undefined)
+			}
 		>
 			{s.session === null && s.sessionEndedAt !== null && (
 				<p>
@@ -85,15 +90,6 @@ export function LoginStep({
 					)}
 				</>
 			)}
-			<p
-				role="alert"
-				aria-label="Human check settings"
-				class={noSettings ? "notice notice-error" : "notice-empty"}
-			>
-				{noSettings
-					? "Could not load the human check's settings from the server. Trying again by itself…"
-					: ""}
-			</p>
 		</Step>
 	);
 }
