@@ -8,7 +8,7 @@ import type { Route } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import { BUSY_ANSWER, collectPageErrors, DESKTOP, openContext } from "./browser.ts";
 import { DEMO_SERVER_ENV, login, POLL, step } from "./demo-support.ts";
-import { arm, focusedName, recordSaidTwice, saidTwice } from "./said-once.ts";
+import { arm, focusedName, recordSaidTwice, saidTwice, spoken } from "./said-once.ts";
 import { browserSuite } from "./suite.ts";
 
 const NOTHING_TWICE = { created: [], focused: [] };
@@ -110,6 +110,35 @@ describe("guided demo: each outcome said once", () => {
 		expect(await focusedName(page)).toBe("Reset the sandbox");
 		expect(await saidTwice(page), "reset refused").toEqual(NOTHING_TWICE);
 		expect(errors).toEqual([]);
+	});
+
+	it("says a session ended by a 401 in a later step once, focus going to step 1 (live)", async () => {
+		const { page, errors } = await open("live");
+		await login(page);
+		await arm(page);
+		await spoken(page);
+		await page.context().route("**/api/reservations", (route) =>
+			route.fulfill({
+				status: 401,
+				json: { error: { code: "unauthorized", message: "Missing or expired session token." } },
+			}),
+		);
+		await page.getByRole("button", { name: "Allocate 1 unit (safe)" }).click();
+		await expect
+			.poll(
+				() =>
+					step(page, "Step 2 · Baseline allocation (safe path)").getByRole("alert").textContent(),
+				POLL,
+			)
+			.toBe("Your session has ended. Please verify again to continue.");
+		// Allocate is off with the session: focus goes to step 1, where the check is offered again.
+		await expect.poll(() => focusedName(page), POLL).toBe("step-login");
+		await page.waitForTimeout(300);
+		// One sentence for the one event: not the step's alert, step 1's alert and the session line.
+		const said = (await spoken(page)).filter((s) => /session/i.test(s.text));
+		expect(said, JSON.stringify(said)).toHaveLength(1);
+		expect(await saidTwice(page)).toEqual(NOTHING_TWICE);
+		expect(errors.filter((e) => !/status of 401/.test(e))).toEqual([]);
 	});
 
 	it("has step 1's alert about the human check's settings in the page, empty, before its sentence (live)", async () => {

@@ -17,6 +17,8 @@ export interface SaidTwice {
 	created: { label: string; role: string; text: string }[];
 	/** Elements focused while they were, were inside or held a live region with text. */
 	focused: { focused: string; region: string; text: string }[];
+	/** Every new text a live region took (what a screen reader queues), for counting. */
+	spoken: { label: string; role: string; text: string }[];
 }
 
 /** Installed with `page.addInitScript(recordSaidTwice)`, before the page's scripts. */
@@ -28,21 +30,24 @@ export function recordSaidTwice(): void {
 		__saidArmed: boolean;
 		__saidScan(): void;
 	};
-	w.__saidTwice = { created: [], focused: [] };
+	w.__saidTwice = { created: [], focused: [], spoken: [] };
 	w.__saidArmed = false;
-	const known = new WeakSet<Element>();
+	const known = new WeakMap<Element, string>();
 	const textOf = (el: Element) => (el.textContent ?? "").replace(/\s+/g, " ").trim();
 	const scan = () => {
 		for (const el of Array.from(document.querySelectorAll(LIVE))) {
-			if (known.has(el)) continue;
-			known.add(el);
 			const text = textOf(el);
-			if (w.__saidArmed && text !== "")
-				w.__saidTwice.created.push({
-					label: el.getAttribute("aria-label") ?? "",
-					role: el.getAttribute("role") ?? el.getAttribute("aria-live") ?? "",
-					text,
-				});
+			const before = known.get(el);
+			if (before === text) continue;
+			known.set(el, text);
+			if (!w.__saidArmed || text === "") continue;
+			const said = {
+				label: el.getAttribute("aria-label") ?? "",
+				role: el.getAttribute("role") ?? el.getAttribute("aria-live") ?? "",
+				text,
+			};
+			w.__saidTwice.spoken.push(said);
+			if (before === undefined) w.__saidTwice.created.push(said);
 		}
 	};
 	w.__saidScan = scan;
@@ -80,13 +85,20 @@ export async function arm(page: Page): Promise<void> {
 	});
 }
 
-/** What was recorded since `arm` (or the last call), emptied. */
-export const saidTwice = (page: Page): Promise<SaidTwice> =>
+/** Live regions created with their text and focus on live regions since `arm` (or the last call), emptied. */
+export const saidTwice = (page: Page): Promise<Omit<SaidTwice, "spoken">> =>
 	page.evaluate(() => {
 		const w = window as unknown as { __saidTwice: SaidTwice };
-		const got = w.__saidTwice;
-		w.__saidTwice = { created: [], focused: [] };
-		return got;
+		const { created, focused } = w.__saidTwice;
+		w.__saidTwice = { ...w.__saidTwice, created: [], focused: [] };
+		return { created, focused };
+	});
+
+/** Every new text of a live region since `arm` (or the last call), emptied. */
+export const spoken = (page: Page): Promise<SaidTwice["spoken"]> =>
+	page.evaluate(() => {
+		const w = window as unknown as { __saidTwice: SaidTwice };
+		return w.__saidTwice.spoken.splice(0);
 	});
 
 /** Where focus is: an element's id, a button's own name, or its tag. */

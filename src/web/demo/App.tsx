@@ -125,6 +125,7 @@ export function Demo() {
 				<SessionBanner
 					endsAtMs={s.session ? s.sessionEndsAtMs : null}
 					endedAt={s.session ? null : s.sessionEndedAt}
+					endSaid={s.sessionEndSaid}
 					backend={backend}
 					onExpired={() => actions.expire()}
 				/>

@@ -22,6 +22,7 @@ import { sessionNotice } from "./session-notice.ts";
 export function SessionBanner({
 	endsAtMs,
 	endedAt,
+	endSaid = false,
 	backend,
 	onExpired,
 }: {
@@ -29,6 +30,8 @@ export function SessionBanner({
 	endsAtMs: number | null;
 	/** When the session ended on the page; null while it is active. */
 	endedAt: string | null;
+	/** A step's alert said the end (a 401): the notice does not say it again (decision 140). */
+	endSaid?: boolean;
 	backend: Backend;
 	/** Its 20 minutes are over: the page ends the session (useDemo.ts `expire`). */
 	onExpired(): void;
@@ -41,7 +44,9 @@ export function SessionBanner({
 	}, [active && left <= 0]);
 	const notice =
 		endedAt !== null
-			? `Session ended at ${time(endedAt)}: verify again in step 1 to go on.`
+			? endSaid
+				? ""
+				: `Session ended at ${time(endedAt)}: verify again in step 1 to go on.`
 			: sessionNotice(left);
 	return (
 		// biome-ignore lint/a11y/useSemanticElements: a line of the page, not a form control group, so not a <fieldset>.

@@ -84,6 +84,11 @@ export interface DemoState {
 	countersError: ApiErr | null;
 	/** When the session ended on the page (its 20 minutes ran out, or a 401): step 1 signs in again. */
 	sessionEndedAt: string | null;
+	/**
+	 * A step's problem (an alert) said that the session ended (a 401): the session line's notice
+	 * does not say it again (decision 140). False when its 20 minutes ran out: the notice says it.
+	 */
+	sessionEndSaid: boolean;
 	cost: CostLedger | null;
 	/** Which session's token `cost` belongs to: the meter never goes down within one session. */
 	costToken: string | null;
@@ -136,6 +141,7 @@ export function initial(backend: Backend): DemoState {
 		availability: null,
 		countersError: null,
 		sessionEndedAt: null,
+		sessionEndSaid: false,
 		cost: null,
 		costToken: null,
 		answerLost: false,

@@ -71,9 +71,11 @@ export function useDemo(backend: Backend) {
 	};
 	/**
 	 * The session is over on the page (a 401 on any step, or its 20 minutes ran out): step 1
-	 * offers the human check again; what the run showed stays on screen.
+	 * offers the human check again; what the run showed stays on screen. Said once: by the step's
+	 * problem that met the 401 (`saidByAlert`), else by the session line's notice — step 1 shows
+	 * that the session ended without an alert of its own (decision 140).
 	 */
-	const endSession = (err: ApiErr) => {
+	const endSession = (err: ApiErr, saidByAlert: boolean) => {
 		api.token = null;
 		patch({
 			session: null,
@@ -81,8 +83,8 @@ export function useDemo(backend: Backend) {
 			ready: false,
 			busy: null,
 			sessionEndedAt: new Date().toISOString(),
+			sessionEndSaid: saidByAlert,
 		});
-		patch((s) => ({ problems: { ...s.problems, login: err } }));
 		rearmCheck(err);
 	};
 	const problem = (step: StepId, err: ApiErr | null) => {
@@ -93,7 +95,8 @@ export function useDemo(backend: Backend) {
 			return { problems };
 		});
 		// Step 1 handles its own 401 (setUp); on any later step it ends the session.
-		if (err?.code === "unauthorized" && step !== "login" && api.token !== null) endSession(err);
+		if (err?.code === "unauthorized" && step !== "login" && api.token !== null)
+			endSession(err, true);
 	};
 	/** A step's action refused: its problem (an alert already in the page) says it. */
 	const failed = (step: StepId, err: ApiErr) => {
@@ -320,15 +323,18 @@ export function useDemo(backend: Backend) {
 		expire() {
 			const endsAtMs = state.sessionEndsAtMs;
 			if (state.session === null || endsAtMs === null || endsAtMs > Date.now()) return;
-			endSession({
-				ok: false,
-				status: 401,
-				code: "unauthorized",
-				message: "The session's 20 minutes are over.",
-				meta: null,
-				retryAfterSeconds: null,
-				roundTripMs: 0,
-			});
+			endSession(
+				{
+					ok: false,
+					status: 401,
+					code: "unauthorized",
+					message: "The session's 20 minutes are over.",
+					meta: null,
+					retryAfterSeconds: null,
+					roundTripMs: 0,
+				},
+				false,
+			);
 		},
 	};
 	return { state, actions, api };
