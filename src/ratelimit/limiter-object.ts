@@ -63,8 +63,17 @@ export class RateLimiterObject extends DurableObject {
 	 * The alarm for when what this write left is forgotten, `afterMs` from now. Each write's
 	 * moment is at least the previous one's (a later hit leaves the window later; a take leaves
 	 * the bucket emptier or as empty), so it replaces the one set.
+	 * `requestClock`: the write's time came from the request (RATE_LIMIT_CLOCK=request, tests
+	 * only). The alarm runs on the runtime's clock, which does not move with the request's: a
+	 * window of real time would forget hits the request clock still counts. So no alarm then, and
+	 * none left from an earlier write; the rows stay, and each take prunes its own by the request's
+	 * time (docs/decisions/144-reset-generations-late-counters-and-the-limiters-clock.md).
 	 */
-	private forgetAfter(afterMs: number): void {
+	private forgetAfter(afterMs: number, requestClock: boolean): void {
+		if (requestClock) {
+			void this.ctx.storage.deleteAlarm();
+			return;
+		}
 		void this.ctx.storage.setAlarm(Date.now() + Math.max(0, Math.ceil(afterMs)));
 	}
 
@@ -98,7 +107,7 @@ export class RateLimiterObject extends DurableObject {
 			.map((r) => r.at_ms);
 		if (hits.length < Math.min(limit, MAX_LOGGED_HITS)) {
 			this.sql.exec("INSERT INTO hits (at_ms) VALUES (?)", now);
-			this.forgetAfter(windowMs);
+			this.forgetAfter(windowMs, nowMs !== undefined);
 			return { ok: true };
 		}
 		// One more fits once the hit that would make room leaves the window.
@@ -129,7 +138,11 @@ export class RateLimiterObject extends DurableObject {
 			updatedAtMs,
 		);
 		// Full again once the missing tokens have refilled, at `limit` per `windowMs`.
-		if (limit > 0) this.forgetAfter(((limit - tokens) * windowMs) / limit + (updatedAtMs - now));
+		if (limit > 0)
+			this.forgetAfter(
+				((limit - tokens) * windowMs) / limit + (updatedAtMs - now),
+				nowMs !== undefined,
+			);
 		return decision;
 	}
 

@@ -67,4 +67,37 @@ describe("a limiter object's storage after its window", () => {
 		await runDurableObjectAlarm(stub);
 		expect(await stub.totals()).toEqual({ "rate_limited.reads": 2 });
 	});
+
+	// RATE_LIMIT_CLOCK=request (tests): the decisions' time is the request's, the alarm's the
+	// runtime's. A real window passing (a slow machine) while the request clock moves less must not
+	// forget what the request clock still counts: the alarm fired here stands for that real window.
+	it("under the request clock a full session bucket is not forgotten by the runtime's alarm", async () => {
+		const stub = limiter();
+		const t = 1_900_000_000_000;
+		for (let i = 0; i < 3; i++) expect((await stub.takeToken(3, 60_000, t)).ok).toBe(true);
+		expect((await stub.takeToken(3, 60_000, t)).ok).toBe(false);
+		await runDurableObjectAlarm(stub);
+		// A millisecond later by the request clock: still empty (a token is 20 s away).
+		expect((await stub.takeToken(3, 60_000, t + 1)).ok).toBe(false);
+		// Refilled by the request clock, as ever.
+		expect((await stub.takeToken(3, 60_000, t + 20_001)).ok).toBe(true);
+	});
+
+	it("under the request clock a reset log keeps its hit until the request clock leaves the window", async () => {
+		const stub = limiter();
+		const t = 1_900_000_000_000;
+		expect((await stub.take(1, 60_000, t)).ok).toBe(true);
+		await runDurableObjectAlarm(stub);
+		expect((await stub.take(1, 60_000, t + 1_000)).ok).toBe(false);
+		expect((await stub.take(1, 60_000, t + 60_001)).ok).toBe(true);
+	});
+
+	it("a request-clock write cancels the forget-alarm an earlier write set", async () => {
+		const stub = limiter();
+		expect((await stub.take(5, 60_000)).ok).toBe(true);
+		expect((await stub.take(5, 60_000, Date.now())).ok).toBe(true);
+		await runInDurableObject(stub, async (_: RateLimiterObject, state) => {
+			expect(await state.storage.getAlarm()).toBeNull();
+		});
+	});
 });
