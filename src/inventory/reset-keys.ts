@@ -4,7 +4,8 @@
 // the key answers the first reset's answer and resets nothing.
 //
 // A split SKU: the coordinator writes its row with its own reset, then each other shard does its
-// reset under the same key, which it records the same way, then the coordinator stores the
+// reset under the same key when the reset's generation is due there (shardKeyedReset: the
+// generation, not a shard's row, says whether it was done), then the coordinator stores the
 // answer. A row without an answer is a coordinator's reset whose shards may not all have done
 // theirs (a crash between, or the first request still running): a repeat finishes it, asking the
 // shards again, each of which does its part at most once. The coordinator's alarm finishes it too,
@@ -84,6 +85,36 @@ export async function keyedReset(
 		: own.product;
 	host.announce(product);
 	return { ok: true, product: storeAnswer(sql, keyed.key, product), replayed: false };
+}
+
+/**
+ * A split SKU's shard doing its part of the coordinator's keyed reset, which its generation says
+ * is due (inventory/shard-resets.ts resetDue): the generation is the reset's identity here, never
+ * the key's row. The coordinator forgets a key after RESET_KEY_SECONDS by its own clock, and a
+ * shard that did its part late would still remember it for that long again: a key the operator
+ * uses anew in between is a new reset (a new generation), which a row of the last one must not
+ * skip. So the shard resets, under the key for the trail, and records the key's row afresh (its
+ * time and answer this reset's) in the same turn: one transaction. It answers nothing from the row
+ * (docs/decisions/144-reset-generations-late-counters-and-the-limiters-clock.md).
+ */
+export function shardKeyedReset(
+	sql: SqlStorage,
+	keyed: KeyedReset,
+	resetLocal: (idempotencyKey: string) => UpdateResult,
+): UpdateResult {
+	const nowMs = Date.now();
+	sql.exec("DELETE FROM reset_keys WHERE at_ms < ?", nowMs - RESET_KEY_SECONDS * 1000);
+	const own = resetLocal(keyed.key);
+	sql.exec(
+		`INSERT INTO reset_keys (key, fingerprint, at_ms, answer) VALUES (?, ?, ?, ?)
+		 ON CONFLICT (key) DO UPDATE SET fingerprint = excluded.fingerprint, at_ms = excluded.at_ms,
+		 answer = excluded.answer`,
+		keyed.key,
+		keyed.fingerprint,
+		nowMs,
+		own.ok ? JSON.stringify(own.product) : null,
+	);
+	return own;
 }
 
 /** The key's answer: the first one stored wins, so every repeat answers the same. */

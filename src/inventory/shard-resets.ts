@@ -87,7 +87,7 @@ export function resetDue(ledger: EscrowLedger, generation: number): boolean {
 	return generation > (ledger.reset?.generation ?? 0);
 }
 
-/** Shard, in the transaction of its reset (or after a keyed one it had already done): done up to `generation`. */
+/** Shard, in the transaction of its reset (keyed or not): done up to `generation`. */
 export function resetDone(ledger: EscrowLedger, generation: number): boolean {
 	if (!resetDue(ledger, generation)) return false;
 	ledger.reset = { generation };

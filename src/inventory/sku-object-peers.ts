@@ -14,7 +14,7 @@ import { Escrow } from "./escrow.ts";
 import type { EscrowHost } from "./escrow-shard.ts";
 import { readersAmong } from "./readers.ts";
 import { firstHeldWithin, heldPage } from "./records.ts";
-import { type KeyedReset, type KeyedResetHost, keyedReset } from "./reset-keys.ts";
+import { type KeyedReset, type KeyedResetHost, shardKeyedReset } from "./reset-keys.ts";
 import type { RoomLinkHost } from "./room-shard-gate.ts";
 import {
 	MAX_HELD_PER_REPORT,
@@ -26,7 +26,7 @@ import {
 import { answerTickets, RoomLink } from "./room-shards.ts";
 import type { ShardCounters, UpdateResult } from "./rpc.ts";
 import { INVENTORY_MIGRATIONS } from "./schema.ts";
-import { resetDone, resetDue } from "./shard-resets.ts";
+import { resetDue } from "./shard-resets.ts";
 import { applySettings } from "./shard-settings.ts";
 import type { ShardSettings } from "./shard-settings-protocol.ts";
 import { SkuObjectParts } from "./sku-object-parts.ts";
@@ -150,35 +150,25 @@ export abstract class SkuObjectPeers extends SkuObjectParts {
 		generation: number,
 		atMs: number | null = null,
 		room: ShardRoomState | null = null,
-	): number | Promise<number> {
+	): number {
 		const escrow = this.escrow;
 		if (this.inv === null || escrow === null) return generation;
 		if (escrow.isCoordinator) throw new Error("the coordinator asks for a reset, never takes one");
 		if (!resetDue(escrow.ledger, generation)) return escrow.ledger.reset?.generation ?? 0;
-		if (keyed === null) {
-			this.resetLocal(null, generation, atMs, room);
-			return generation;
-		}
-		// A key this shard already reset under (its row) resets nothing: that reset was this one.
-		return keyedReset(this.resetKeysHost(generation, atMs, room), keyed).then(() => {
-			if (resetDone(escrow.ledger, generation)) escrow.save();
-			return generation;
-		});
+		// The generation is due: this reset was not done here, whatever row the key has (a key
+		// reused after the coordinator forgot it is a new reset; reset-keys.ts shardKeyedReset).
+		// resetLocal stores the generation with the reset.
+		if (keyed === null) this.resetLocal(null, generation, atMs, room);
+		else shardKeyedReset(this.sql, keyed, (key) => this.resetLocal(key, generation, atMs, room));
+		return generation;
 	}
 
-	/**
-	 * The keyed reset's view of this object; a split SKU's coordinator resets its shards too.
-	 * `generation`: a shard's part of the coordinator's reset (escrowReset).
-	 */
-	protected resetKeysHost(
-		generation?: number,
-		atMs: number | null = null,
-		room: ShardRoomState | null = null,
-	): KeyedResetHost {
+	/** The operator's keyed reset's view of this object; a split SKU's coordinator resets its shards too. */
+	protected resetKeysHost(): KeyedResetHost {
 		return {
 			sql: this.sql,
 			isCoordinator: () => this.escrow?.isCoordinator === true,
-			resetLocal: (key) => this.resetLocal(key, generation, atMs, room),
+			resetLocal: (key) => this.resetLocal(key),
 			finishShards: (keyed) => this.split.resetShards(keyed),
 			// As an unkeyed reset is announced (sku-object-operator.ts reset); a split SKU's shards have no feed.
 			announce: (product) => {
