@@ -4,6 +4,7 @@
 
 import type { Hold, ProductConfig } from "./inventory-records.ts";
 import { InventoryStock } from "./inventory-stock.ts";
+import type { CountedSince } from "./timeseries.ts";
 
 type ProductPatch = Partial<Omit<ProductConfig, "sku">>;
 
@@ -56,6 +57,10 @@ export abstract class InventoryOperator extends InventoryStock {
 	 * `keptEnds`: with it, the ends of the new drop's holds that ended before the reset came
 	 * (each session's latest, from the stored rows): their cool-downs stay
 	 * (docs/decisions/138-what-a-late-split-reset-keeps.md).
+	 * `keptCounts`: with it, the attempts and refusals counted since the coordinator's reset (the
+	 * new drop's, as far as the object's per-second history tells them): they stay, no more than
+	 * the counters held, and at least one attempt per kept hold
+	 * (docs/decisions/144-reset-generations-late-counters-and-the-limiters-clock.md).
 	 */
 	reset(
 		nowMs: number,
@@ -63,6 +68,7 @@ export abstract class InventoryOperator extends InventoryStock {
 		idempotencyKey: string | null = null,
 		keepAfterMs: number | null = null,
 		keptEnds: Iterable<[string, number]> = [],
+		keptCounts: CountedSince | null = null,
 	): void {
 		let releasedUnits = 0;
 		let releasedHolds = 0;
@@ -88,8 +94,18 @@ export abstract class InventoryOperator extends InventoryStock {
 			this.deadlines.track(hold);
 			this.reserved += hold.quantity;
 		}
+		const attemptsBefore = this.attempts;
+		const rejectedBefore = { ...this.rejected };
 		this.attempts = 0;
 		for (const key of Object.keys(this.rejected)) delete this.rejected[key];
+		if (keepAfterMs !== null) {
+			const since = keptCounts ?? { attempts: 0, rejected: {} };
+			this.attempts = Math.min(attemptsBefore, Math.max(since.attempts, kept.length));
+			for (const [code, n] of Object.entries(since.rejected)) {
+				const k = Math.min(n, rejectedBefore[code] ?? 0);
+				if (k > 0) this.rejected[code] = k;
+			}
+		}
 		this.emit({
 			type: "inventory.reset",
 			atMs: nowMs,
@@ -102,6 +118,7 @@ export abstract class InventoryOperator extends InventoryStock {
 				releasedHolds,
 				releasedUnits,
 				...(kept.length === 0 ? {} : { keptHolds: kept.length, keptUnits: this.reserved }),
+				...(this.attempts === 0 ? {} : { keptAttempts: this.attempts }),
 				...(idempotencyKey === null ? {} : { idempotencyKey }),
 			},
 		});

@@ -72,6 +72,12 @@ export interface History {
 	window: MetricsWindow;
 }
 
+/** What the ring counted over a span (SecondRing.countedSince). */
+export interface CountedSince {
+	attempts: number;
+	rejected: Record<string, number>;
+}
+
 export class SecondRing {
 	/** Which epoch second each slot holds (-1: never used); a slot of an older second is stale. */
 	private readonly second = new Float64Array(HISTORY_SECONDS).fill(-1);
@@ -147,6 +153,25 @@ export class SecondRing {
 		this.edgeLatency[b] = (this.edgeLatency[b] ?? 0) + n;
 		const top = LATENCY_EDGES_MS[bucket] ?? (LATENCY_EDGES_MS.at(-1) as number);
 		if (top > (this.edgeMaxMs[i] as number)) this.edgeMaxMs[i] = top;
+	}
+
+	/**
+	 * Attempts and rejections by code counted from the second holding `fromMs` through the one
+	 * holding `nowMs`. Seconds older than the ring's HISTORY_SECONDS, or before the ring began
+	 * (the object's start), count nothing: they are gone.
+	 */
+	countedSince(fromMs: number, nowMs: number): CountedSince {
+		const nowS = Math.floor(nowMs / 1000);
+		const fromS = Math.max(Math.floor(fromMs / 1000), nowS - HISTORY_SECONDS + 1);
+		const out: CountedSince = { attempts: 0, rejected: {} };
+		for (let s = fromS; s <= nowS; s++) {
+			const i = ((s % HISTORY_SECONDS) + HISTORY_SECONDS) % HISTORY_SECONDS;
+			if (this.second[i] !== s) continue;
+			out.attempts += this.attempts[i] as number;
+			for (const [code, n] of this.byCode[i] ?? [])
+				out.rejected[code] = (out.rejected[code] ?? 0) + n;
+		}
+		return out;
 	}
 
 	/** The last `seconds` whole seconds up to and including the one holding `nowMs`, oldest first. */

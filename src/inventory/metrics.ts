@@ -6,6 +6,7 @@
 
 import {
 	type AddressCap,
+	type CountedSince,
 	HISTORY_SECONDS,
 	type History,
 	SecondRing,
@@ -79,6 +80,14 @@ export class DecisionMetrics {
 	 */
 	addressRefused(cap: AddressCap, atMs: number): void {
 		this.ring.addressRefused(atMs, cap);
+	}
+
+	/**
+	 * The attempts and refusals counted from the second of `fromMs` on: a split SKU's shard doing
+	 * its coordinator's reset late keeps these, the new drop's (sku-object-operator.ts resetLocal).
+	 */
+	countedSince(fromMs: number, nowMs: number): CountedSince {
+		return this.ring.countedSince(fromMs, nowMs);
 	}
 
 	read(sku: string, nowMs: number, seconds: number = HISTORY_SECONDS): MetricsReport {

@@ -137,7 +137,9 @@ export abstract class SkuObjectOperator extends SkuObjectPeers {
 		// the new drop's, acknowledged; docs/decisions/134-an-owed-reset-keeps-the-new-drops-holds.md).
 		// With them, the cool-downs of the new drop's holds that ended before it (decision 138).
 		const ends = keepAfterMs === null ? [] : keptEnds(this.sql, now, keepAfterMs);
-		inv.reset(now, this.escrow?.total() ?? null, idempotencyKey, keepAfterMs, ends);
+		// And the attempts and refusals counted since (decision 144): the history's, per second.
+		const counted = keepAfterMs === null ? null : this.metricsRing.countedSince(keepAfterMs, now);
+		inv.reset(now, this.escrow?.total() ?? null, idempotencyKey, keepAfterMs, ends, counted);
 		this.saga.reset(now, (id) => inv.activeHold(id) !== undefined, keepAfterMs);
 		const keep = keepAfterMs ?? Number.MAX_SAFE_INTEGER;
 		// Paid orders survive a reset (docs/decisions/001-reset-keeps-paid-orders.md): their

@@ -167,6 +167,51 @@ describe("SecondRing", () => {
 	});
 });
 
+describe("SecondRing.countedSince (what a late split reset keeps)", () => {
+	it("counts the attempts and refusals by code from the second of the moment on (any sequence)", {
+		timeout: PROPERTY_TIMEOUT_MS,
+	}, () => {
+		fc.assert(
+			fc.property(
+				fc.array(
+					fc.record({
+						offsetMs: fc.integer({ min: 0, max: 60_000 }),
+						code: fc.constantFrom(null, "sold_out", "purchase_limit"),
+					}),
+					{ maxLength: 200 },
+				),
+				fc.integer({ min: 0, max: 60_000 }),
+				(events, fromOffsetMs) => {
+					const ring = new SecondRing();
+					for (const e of events) {
+						ring.attempt(T0 + e.offsetMs);
+						if (e.code !== null) ring.reject(T0 + e.offsetMs, e.code);
+					}
+					const fromS = Math.floor((T0 + fromOffsetMs) / 1000);
+					const after = events.filter((e) => Math.floor((T0 + e.offsetMs) / 1000) >= fromS);
+					const rejected: Record<string, number> = {};
+					for (const e of after)
+						if (e.code !== null) rejected[e.code] = (rejected[e.code] ?? 0) + 1;
+					expect(ring.countedSince(T0 + fromOffsetMs, T0 + 60_999)).toEqual({
+						attempts: after.length,
+						rejected,
+					});
+				},
+			),
+			{ numRuns: 100 },
+		);
+	});
+
+	it("counts nothing older than HISTORY_SECONDS", () => {
+		const ring = new SecondRing();
+		ring.attempt(T0, 5);
+		const now = T0 + HISTORY_SECONDS * 1_000;
+		expect(ring.countedSince(T0 - 10_000, now)).toEqual({ attempts: 0, rejected: {} });
+		ring.attempt(now, 2);
+		expect(ring.countedSince(T0, now).attempts).toBe(2);
+	});
+});
+
 describe("the edge's latency, delivered as bucket counts", () => {
 	it("reads the same percentiles as the samples bucketed at the edge, capped at the top bucket's edge", {
 		timeout: PROPERTY_TIMEOUT_MS,

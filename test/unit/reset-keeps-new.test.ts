@@ -95,4 +95,39 @@ describe("a reset that keeps the holds created after a moment", () => {
 		expect(inv.counters().reserved).toBe(0);
 		expect(inv.drain().events.at(-1)?.detail).not.toHaveProperty("keptHolds");
 	});
+
+	it("keeps the attempts and refusals counted since the moment, within the counters and at least one per kept hold", () => {
+		const inv = Inventory.create(config, T0);
+		reserve(inv, "a", "A", T0, 2);
+		inv.reject("purchase_limit");
+		inv.reject("queued");
+		reserve(inv, "b", "B", T0 + 2_000, 1);
+		inv.reject("purchase_limit");
+		expect(inv.attempts).toBe(2);
+		// The history counted after the moment one attempt and one refusal of each code; a code
+		// the counters never had (or more than they had) is not made up.
+		inv.reset(T0 + 3_000, null, null, T0 + 1_000, [], {
+			attempts: 1,
+			rejected: { purchase_limit: 1, cooldown: 4 },
+		});
+		expect(inv.attempts).toBe(1);
+		expect(inv.rejected).toEqual({ purchase_limit: 1 });
+		expect(inv.drain().events.at(-1)?.detail).toMatchObject({ keptHolds: 1, keptAttempts: 1 });
+
+		// A history that lost the window (a restart): the kept hold's attempt still counts.
+		const again = Inventory.create(config, T0);
+		reserve(again, "a", "A", T0, 2);
+		reserve(again, "b", "B", T0 + 2_000, 1);
+		again.reset(T0 + 3_000, null, null, T0 + 1_000, [], { attempts: 0, rejected: {} });
+		expect(again.attempts).toBe(1);
+
+		// Without the moment, every counter goes, whatever the history says.
+		const full = Inventory.create(config, T0);
+		reserve(full, "a", "A", T0, 2);
+		full.reject("purchase_limit");
+		full.reset(T0 + 3_000, null, null, null, [], { attempts: 1, rejected: { purchase_limit: 1 } });
+		expect(full.attempts).toBe(0);
+		expect(full.rejected).toEqual({});
+		expect(full.drain().events.at(-1)?.detail).not.toHaveProperty("keptAttempts");
+	});
 });

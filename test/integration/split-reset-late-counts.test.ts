@@ -1,0 +1,64 @@
+// A split reset that a shard does late keeps the attempts and refusals the new drop made there
+// since the coordinator's reset, as it keeps the new drop's holds (decisions 134, 138;
+// docs/decisions/144-reset-generations-late-counters-and-the-limiters-clock.md). Before, it zeroed
+// them: the stats showed a unit reserved with no attempt behind it. The old drop's, before the
+// cut, are cleared as ever. The clock is held so that the cut falls in a second of its own (the
+// shard tells the new drop's counts by its per-second history).
+
+import { runDurableObjectAlarm } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { withHeldClock } from "./held-clock.ts";
+import { stats } from "./helpers.ts";
+import {
+	buyersOnEveryShard,
+	createSharded,
+	heldOnShards,
+	reserve,
+	type ShardBuyer,
+} from "./shards-support.ts";
+import {
+	coordinator,
+	insideWithShardsUnreachable,
+	withShardsUnreachable,
+} from "./shards-unreachable.ts";
+
+const SHARDS = 2;
+
+/** The coordinator resets while shard 1 cannot be reached: the reset is owed to it. */
+const cutReset = (sku: string) =>
+	insideWithShardsUnreachable(sku, (instance) =>
+		expect(Promise.resolve(instance.reset(null))).rejects.toThrow(),
+	);
+
+/** One hold (201), then a second try the purchase limit of 1 refuses (403). */
+async function holdThenRefused(buyer: ShardBuyer, sku: string): Promise<void> {
+	expect((await reserve(buyer, sku)).status).toBe(201);
+	expect((await reserve(buyer, sku)).status).toBe(403);
+}
+
+describe("a shard's late reset and the new drop's counters", { timeout: 60_000 }, () => {
+	it("keeps the attempts and refusals made after the coordinator's reset, clears the earlier ones", async () => {
+		const sku = await createSharded(20, SHARDS, 1, 3600);
+		const onShard1 = (await buyersOnEveryShard(SHARDS, 2)).filter((b) => b.shard === 1);
+		const [old, fresh] = onShard1 as [ShardBuyer, ShardBuyer];
+		await withHeldClock(async (setMs) => {
+			const t0 = Date.now();
+			await holdThenRefused(old, sku);
+			setMs(t0 + 2_000);
+			await cutReset(sku);
+			setMs(t0 + 4_000);
+			// The new drop on shard 1 before the reset reaches it (still unreachable from the
+			// coordinator, so its own alarm cannot deliver the reset early).
+			await withShardsUnreachable(sku, () => holdThenRefused(fresh, sku));
+			setMs(t0 + 6_000);
+			await runDurableObjectAlarm(coordinator(sku));
+			expect(await heldOnShards(sku, SHARDS)).toBe(1);
+			const s = await stats(sku);
+			expect({ attempts: s.attempts, rejected: s.rejected, reserved: s.reserved }).toEqual({
+				attempts: 2,
+				rejected: { purchase_limit: 1 },
+				reserved: 1,
+			});
+		});
+	});
+});
