@@ -57,9 +57,9 @@ export abstract class InventoryOperator extends InventoryStock {
 	 * `keptEnds`: with it, the ends of the new drop's holds that ended before the reset came
 	 * (each session's latest, from the stored rows): their cool-downs stay
 	 * (docs/decisions/138-what-a-late-split-reset-keeps.md).
-	 * `keptCounts`: with it, the attempts and refusals counted since the coordinator's reset (the
-	 * new drop's, as far as the object's per-second history tells them): they stay, no more than
-	 * the counters held, and at least one attempt per kept hold
+	 * `keptCounts`: with it, the attempts and refusals counted after the coordinator's reset (the
+	 * new drop's, as far as the object's per-second history tells them: the seconds after the
+	 * cut's): they stay, no more than the counters held, and at least one attempt per kept hold
 	 * (docs/decisions/144-reset-generations-late-counters-and-the-limiters-clock.md).
 	 */
 	reset(

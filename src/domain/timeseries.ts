@@ -72,7 +72,7 @@ export interface History {
 	window: MetricsWindow;
 }
 
-/** What the ring counted over a span (SecondRing.countedSince). */
+/** What the ring counted over a span (SecondRing.countedAfter). */
 export interface CountedSince {
 	attempts: number;
 	rejected: Record<string, number>;
@@ -156,13 +156,14 @@ export class SecondRing {
 	}
 
 	/**
-	 * Attempts and rejections by code counted from the second holding `fromMs` through the one
-	 * holding `nowMs`. Seconds older than the ring's HISTORY_SECONDS, or before the ring began
+	 * Attempts and rejections by code counted in the seconds after the one holding `cutMs`,
+	 * through the one holding `nowMs`: the cut's own second, which may hold counts from before
+	 * the cut, is left out. Seconds older than the ring's HISTORY_SECONDS, or before the ring began
 	 * (the object's start), count nothing: they are gone.
 	 */
-	countedSince(fromMs: number, nowMs: number): CountedSince {
+	countedAfter(cutMs: number, nowMs: number): CountedSince {
 		const nowS = Math.floor(nowMs / 1000);
-		const fromS = Math.max(Math.floor(fromMs / 1000), nowS - HISTORY_SECONDS + 1);
+		const fromS = Math.max(Math.floor(cutMs / 1000) + 1, nowS - HISTORY_SECONDS + 1);
 		const out: CountedSince = { attempts: 0, rejected: {} };
 		for (let s = fromS; s <= nowS; s++) {
 			const i = ((s % HISTORY_SECONDS) + HISTORY_SECONDS) % HISTORY_SECONDS;

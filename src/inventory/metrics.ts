@@ -83,11 +83,12 @@ export class DecisionMetrics {
 	}
 
 	/**
-	 * The attempts and refusals counted from the second of `fromMs` on: a split SKU's shard doing
-	 * its coordinator's reset late keeps these, the new drop's (sku-object-operator.ts resetLocal).
+	 * The attempts and refusals counted in the seconds after the one of `cutMs`: a split SKU's
+	 * shard doing its coordinator's reset late keeps these, the new drop's
+	 * (sku-object-operator.ts resetLocal).
 	 */
-	countedSince(fromMs: number, nowMs: number): CountedSince {
-		return this.ring.countedSince(fromMs, nowMs);
+	countedAfter(cutMs: number, nowMs: number): CountedSince {
+		return this.ring.countedAfter(cutMs, nowMs);
 	}
 
 	read(sku: string, nowMs: number, seconds: number = HISTORY_SECONDS): MetricsReport {

@@ -137,8 +137,8 @@ export abstract class SkuObjectOperator extends SkuObjectPeers {
 		// the new drop's, acknowledged; docs/decisions/134-an-owed-reset-keeps-the-new-drops-holds.md).
 		// With them, the cool-downs of the new drop's holds that ended before it (decision 138).
 		const ends = keepAfterMs === null ? [] : keptEnds(this.sql, now, keepAfterMs);
-		// And the attempts and refusals counted since (decision 144): the history's, per second.
-		const counted = keepAfterMs === null ? null : this.metricsRing.countedSince(keepAfterMs, now);
+		// And the attempts and refusals counted since (decision 144): the history's whole seconds after it.
+		const counted = keepAfterMs === null ? null : this.metricsRing.countedAfter(keepAfterMs, now);
 		inv.reset(now, this.escrow?.total() ?? null, idempotencyKey, keepAfterMs, ends, counted);
 		this.saga.reset(now, (id) => inv.activeHold(id) !== undefined, keepAfterMs);
 		const keep = keepAfterMs ?? Number.MAX_SAFE_INTEGER;

@@ -167,8 +167,8 @@ describe("SecondRing", () => {
 	});
 });
 
-describe("SecondRing.countedSince (what a late split reset keeps)", () => {
-	it("counts the attempts and refusals by code from the second of the moment on (any sequence)", {
+describe("SecondRing.countedAfter (what a late split reset keeps)", () => {
+	it("counts the attempts and refusals by code in the seconds after the cut's (any sequence)", {
 		timeout: PROPERTY_TIMEOUT_MS,
 	}, () => {
 		fc.assert(
@@ -181,18 +181,18 @@ describe("SecondRing.countedSince (what a late split reset keeps)", () => {
 					{ maxLength: 200 },
 				),
 				fc.integer({ min: 0, max: 60_000 }),
-				(events, fromOffsetMs) => {
+				(events, cutOffsetMs) => {
 					const ring = new SecondRing();
 					for (const e of events) {
 						ring.attempt(T0 + e.offsetMs);
 						if (e.code !== null) ring.reject(T0 + e.offsetMs, e.code);
 					}
-					const fromS = Math.floor((T0 + fromOffsetMs) / 1000);
-					const after = events.filter((e) => Math.floor((T0 + e.offsetMs) / 1000) >= fromS);
+					const cutS = Math.floor((T0 + cutOffsetMs) / 1000);
+					const after = events.filter((e) => Math.floor((T0 + e.offsetMs) / 1000) > cutS);
 					const rejected: Record<string, number> = {};
 					for (const e of after)
 						if (e.code !== null) rejected[e.code] = (rejected[e.code] ?? 0) + 1;
-					expect(ring.countedSince(T0 + fromOffsetMs, T0 + 60_999)).toEqual({
+					expect(ring.countedAfter(T0 + cutOffsetMs, T0 + 60_999)).toEqual({
 						attempts: after.length,
 						rejected,
 					});
@@ -206,9 +206,11 @@ describe("SecondRing.countedSince (what a late split reset keeps)", () => {
 		const ring = new SecondRing();
 		ring.attempt(T0, 5);
 		const now = T0 + HISTORY_SECONDS * 1_000;
-		expect(ring.countedSince(T0 - 10_000, now)).toEqual({ attempts: 0, rejected: {} });
+		expect(ring.countedAfter(T0 - 10_000, now)).toEqual({ attempts: 0, rejected: {} });
 		ring.attempt(now, 2);
-		expect(ring.countedSince(T0, now).attempts).toBe(2);
+		expect(ring.countedAfter(T0 - 10_000, now).attempts).toBe(2);
+		// The cut's own second is left out.
+		expect(ring.countedAfter(now, now).attempts).toBe(0);
 	});
 });
 
