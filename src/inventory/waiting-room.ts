@@ -28,6 +28,7 @@ import { SEED_BYTES } from "../domain/waiting-room-shuffle.ts";
 import { hex } from "../shared/hex.ts";
 import type { QueueStats, Ticket, WaitingRoomInfo } from "../shared/types.ts";
 import { changesRoom } from "./patch-changes.ts";
+import { readTickets, writeTicket } from "./room-ticket-rows.ts";
 
 /** Retry-After of a 429 `queued` without a measured ETA; with one, the ETA clamped to this range. */
 export const QUEUED_RETRY_MIN_SECONDS = 1;
@@ -58,20 +59,6 @@ export type RoomPatch = Partial<RoomSettings>;
 
 /** What a PATCH moving `startsAt` does to the room (RoomKeeper.startMove). */
 export type StartMove = "none" | "refused" | "rearm";
-
-type TicketRow = {
-	ticket_id: string;
-	session_id: string;
-	seq: number;
-	joined_at: number;
-	state: string;
-	rank: number | null;
-	admitted_at: number | null;
-	admitted_until: number | null;
-	used_at: number | null;
-	client_key: string | null;
-	unread: number;
-};
 
 export class RoomKeeper {
 	room: WaitingRoom | null = null;
@@ -118,10 +105,7 @@ export class RoomKeeper {
 			this.room = null;
 			return;
 		}
-		const tickets = this.sql
-			.exec<TicketRow>("SELECT * FROM room_tickets")
-			.toArray()
-			.map(ticketFromRow);
+		const tickets = readTickets(this.sql);
 		this.room = this.adopt(
 			new WaitingRoom(JSON.parse(row.snapshot) as RoomSnapshot, tickets, this.limits),
 		);
@@ -349,23 +333,7 @@ export class RoomKeeper {
 		for (const t of tickets) {
 			if (t.state === "admitted" && t.usedAtMs === null && t.admittedUntilMs !== null)
 				this.admittedNow.push({ sessionId: t.sessionId, admittedUntilMs: t.admittedUntilMs });
-			this.sql.exec(
-				`INSERT OR REPLACE INTO room_tickets
-				(ticket_id, session_id, seq, joined_at, state, rank, admitted_at, admitted_until, used_at,
-				client_key, unread)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-				t.ticketId,
-				t.sessionId,
-				t.seq,
-				t.joinedAtMs,
-				t.state,
-				t.rank,
-				t.admittedAtMs,
-				t.admittedUntilMs,
-				t.usedAtMs,
-				t.clientKey ?? null,
-				t.unread === true ? 1 : 0,
-			);
+			writeTicket(this.sql, t);
 		}
 		this.sql.exec(
 			"INSERT OR REPLACE INTO room (id, snapshot) VALUES (1, ?)",
@@ -381,20 +349,4 @@ function stockOf(inv: Inventory): { available: number; returnable: number } {
 
 function newSeed(): string {
 	return hex(crypto.getRandomValues(new Uint8Array(SEED_BYTES)));
-}
-
-function ticketFromRow(r: TicketRow): QueueTicket {
-	return {
-		ticketId: r.ticket_id,
-		sessionId: r.session_id,
-		seq: r.seq,
-		joinedAtMs: r.joined_at,
-		state: r.state as QueueTicket["state"],
-		rank: r.rank,
-		admittedAtMs: r.admitted_at,
-		admittedUntilMs: r.admitted_until,
-		usedAtMs: r.used_at,
-		clientKey: r.client_key,
-		unread: r.unread === 1,
-	};
 }
