@@ -35,6 +35,14 @@ export class RoomPlaces {
 		if (key !== null) this.byAddress.set(key, this.of(key) + 1);
 	}
 
+	/**
+	 * The ticket's session read the product after an unread join: its place leaves the unread share.
+	 * Called before the ticket's `unread` turns false, so `release` then counts it as read.
+	 */
+	read(t: QueueTicket): void {
+		if (this.counted.has(t) && t.unread === true) this.unreadCount -= 1;
+	}
+
 	/** The ticket ended (its admission is over, or the room sold out): its place is free. */
 	release(t: QueueTicket): void {
 		if (!this.counted.delete(t)) return;

@@ -95,8 +95,11 @@ export interface StockView {
 
 export type JoinOutcome =
 	| { ok: true; ticket: QueueTicket; created: boolean }
-	/** `purchase_limit`: a new ticket for a session that already holds or bought the per-buyer limit. */
-	| { ok: false; code: "queue_full" | "purchase_limit" }
+	/**
+	 * `purchase_limit`: a new ticket for a session that already holds or bought the per-buyer limit.
+	 * `unread_full`: an unread session's join while unread tickets hold their whole share.
+	 */
+	| { ok: false; code: "queue_full" | "unread_full" | "purchase_limit" }
 	/** `address_full`: the session's address already holds `perAddress` places in this room. */
 	| { ok: false; code: "address_full"; perAddress: number };
 

@@ -84,7 +84,7 @@ export class WaitingRoom extends WaitingRoomState {
 	 * buyer who can buy waits behind, then lapse unused. One it already has stays its own.
 	 * `from`: the session's address and whether it had read the product. An address holding
 	 * `from.perAddress` places gets no new ticket (`address_full`); an unread session gets none
-	 * once unread tickets hold `limits.maxUnread` places, so the rest of the room stays for
+	 * once unread tickets hold `limits.maxUnread` places (`unread_full`), so the rest of the room stays for
 	 * sessions that read (docs/decisions/130-idle-tickets-farms-and-a-session-ending-in-line.md).
 	 */
 	join(
@@ -107,7 +107,7 @@ export class WaitingRoom extends WaitingRoomState {
 			return { ok: false, code: "address_full", perAddress: from.perAddress };
 		if (this.counts().places >= this.limits.maxTickets) return { ok: false, code: "queue_full" };
 		if (from.unread && this.places.unread >= (this.limits.maxUnread ?? this.limits.maxTickets))
-			return { ok: false, code: "queue_full" };
+			return { ok: false, code: "unread_full" };
 		const started = this.startedAtMs !== null;
 		const ticket: QueueTicket = {
 			ticketId,
@@ -137,6 +137,21 @@ export class WaitingRoom extends WaitingRoomState {
 		});
 		this.advance(nowMs, startsAtMs, stock);
 		return { ok: true, ticket, created: true };
+	}
+
+	/**
+	 * The session read the product after joining unread: its waiting ticket counts as read from now
+	 * on, so its admission will last `admitSeconds`, and its place leaves the unread share. The
+	 * ticket when it changed, else null (no ticket, read already, or admitted: a read during a short
+	 * admission does not lengthen it). Not a change the room drains: the caller keeps the row in
+	 * step (docs/decisions/142-a-read-after-the-join.md).
+	 */
+	readSince(sessionId: string): QueueTicket | null {
+		const t = this.bySession.get(sessionId);
+		if (t === undefined || t.state !== "waiting" || t.unread !== true) return null;
+		this.places.read(t);
+		t.unread = false;
+		return t;
 	}
 
 	/** The admitted session took a hold: its admission no longer counts against the budget. */

@@ -93,7 +93,7 @@ describe("the room's places", () => {
 				unread(),
 			);
 			if (joined.ok) taken += 1;
-			else expect(joined).toEqual({ ok: false, code: "queue_full" });
+			else expect(joined).toEqual({ ok: false, code: "unread_full" });
 		}
 		expect(taken).toBe(8);
 		// The read sessions take the rest of the room, then it is full for everyone.
@@ -103,6 +103,52 @@ describe("the room's places", () => {
 			ok: false,
 			code: "queue_full",
 		});
+	});
+
+	it("a waiting ticket whose session read since its unread join leaves the unread share, and a rebuild agrees", () => {
+		const limits: RoomLimits = { maxTickets: 10, maxUnread: 2, maxEnded: 100, endedKeepMs: 60_000 };
+		const start = T0 + 3_600_000;
+		const inv = roomStock(5, start);
+		const room = WaitingRoom.enable({ ...SETTINGS, admitSeconds: 60 }, SEED_A, T0, limits);
+		for (const s of ["u0", "u1"])
+			expect(room.join(s, `t${s}`, T0, start, stockOf(inv), false, unread()).ok).toBe(true);
+		expect(room.join("u2", "tu2", T0, start, stockOf(inv), false, unread())).toEqual({
+			ok: false,
+			code: "unread_full",
+		});
+		// u0 reads: its ticket counts as read, and the share has a place again.
+		const changed = room.readSince("u0");
+		expect(changed?.ticketId).toBe("tu0");
+		expect(changed?.unread).toBe(false);
+		expect(room.readSince("u0")).toBeNull();
+		expect(room.readSince("nobody")).toBeNull();
+		expect(room.join("u2", "tu2", T0, start, stockOf(inv), false, unread()).ok).toBe(true);
+		expect(room.join("u3", "tu3", T0, start, stockOf(inv), false, unread())).toEqual({
+			ok: false,
+			code: "unread_full",
+		});
+		// The rows as written (u0's read since) rebuild the same share.
+		const rows = ["u0", "u1", "u2"].map((s) => ({ ...(room.ticketOf(s) as QueueTicket) }));
+		const rebuilt = new WaitingRoom(room.snapshot(), rows, limits);
+		expect(rebuilt.join("u3", "tu3", T0, start, stockOf(inv), false, unread())).toEqual({
+			ok: false,
+			code: "unread_full",
+		});
+		// The start admits u0 for the whole turn (no hasReadNow: its ticket alone says it read).
+		room.advance(start, start, stockOf(inv));
+		const t = room.ticketOf("u0") as QueueTicket;
+		expect(t.state).toBe("admitted");
+		expect((t.admittedUntilMs as number) - (t.admittedAtMs as number)).toBe(60_000);
+		expect(room.ticketOf("u1")?.admittedUntilMs).toBe(start + UNREAD_ADMIT_SECONDS * 1000);
+	});
+
+	it("a read during an unread ticket's admission does not lengthen it", () => {
+		const inv = roomStock(1, T0);
+		const room = WaitingRoom.enable({ enabled: true, admitSeconds: 60, overbook: 0 }, SEED_A, T0);
+		room.join("u", "t1", T0, T0, stockOf(inv), false, unread());
+		expect(room.ticketOf("u")?.state).toBe("admitted");
+		expect(room.readSince("u")).toBeNull();
+		expect(room.ticketOf("u")?.admittedUntilMs).toBe(T0 + UNREAD_ADMIT_SECONDS * 1000);
 	});
 
 	it("one address holds at most its cap of places; an ended ticket frees one; the count survives a rebuild", () => {
