@@ -79,7 +79,7 @@ export class InventoryObject extends SkuObjectOperator {
 	/** `readerSessionId`: a buyer's session read the product (a bot signal's "prior read"). */
 	product(readerSessionId?: string): Product | null | Promise<Product | null> {
 		if (this.inv === null) return null;
-		if (readerSessionId !== undefined) this.guard.markRead(readerSessionId);
+		if (readerSessionId !== undefined) this.sawRead(readerSessionId);
 		if (this.escrow?.isCoordinator) return this.split.product();
 		return this.productNow(this.inv, this.tick());
 	}
@@ -91,7 +91,7 @@ export class InventoryObject extends SkuObjectOperator {
 
 	availability(readerSessionId?: string): Availability | null | Promise<Availability | null> {
 		if (this.inv === null) return null;
-		if (readerSessionId !== undefined) this.guard.markRead(readerSessionId);
+		if (readerSessionId !== undefined) this.sawRead(readerSessionId);
 		if (this.escrow?.isCoordinator) return this.split.merge();
 		return toAvailability(this.inv, this.tick());
 	}
@@ -100,7 +100,7 @@ export class InventoryObject extends SkuObjectOperator {
 	snapshot(readerSessionId?: string): EdgeSnapshot | null | Promise<EdgeSnapshot | null> {
 		const inv = this.inv;
 		if (inv === null) return null;
-		if (readerSessionId !== undefined) this.guard.markRead(readerSessionId);
+		if (readerSessionId !== undefined) this.sawRead(readerSessionId);
 		if (this.escrow?.isCoordinator) return this.split.snapshot(inv);
 		return edgeSnapshot(inv, this.room, this.tick());
 	}
@@ -164,10 +164,18 @@ export class InventoryObject extends SkuObjectOperator {
 		return joined;
 	}
 
-	/** The session's ticket as it stands now; null without one (or without a room). */
-	async queueTicket(sessionId: string): Promise<JoinResult | { ok: false; code: "not_found" }> {
+	/**
+	 * The session's ticket as it stands now; null without one (or without a room). `priorRead`: the
+	 * edge saw the session read the product, as with a join: a ticket taken unread counts as read
+	 * from now (docs/decisions/142-a-read-after-the-join.md).
+	 */
+	async queueTicket(
+		sessionId: string,
+		priorRead = false,
+	): Promise<JoinResult | { ok: false; code: "not_found" }> {
 		const inv = this.inv;
 		if (inv === null) return { ok: false, code: "unknown_sku" };
+		if (priorRead) this.sawRead(sessionId);
 		const now = this.tick();
 		const ticket = this.room.ticket(inv.product.sku, sessionId, now);
 		if (ticket === null) return { ok: false, code: "not_found" };
@@ -345,5 +353,15 @@ export class InventoryObject extends SkuObjectOperator {
 
 	override alarm(): Promise<void> {
 		return this.deadlines.run();
+	}
+
+	/**
+	 * The session read the product (a bot signal's "prior read", decision 095), and a waiting ticket
+	 * it took unread counts as read from now (decision 142): memory only, the ticket's row rides the
+	 * room's next write (inventory/waiting-room.ts RoomKeeper.read).
+	 */
+	private sawRead(sessionId: string): void {
+		this.guard.markRead(sessionId);
+		this.room.read(sessionId);
 	}
 }

@@ -44,6 +44,15 @@ export function writeTicket(sql: SqlStorage, t: QueueTicket): void {
 	);
 }
 
+/**
+ * The tickets' sessions read the product after an unread join (WaitingRoom.readSince): their rows
+ * say so, in whatever write the caller is in.
+ */
+export function writeReadSince(sql: SqlStorage, ticketIds: Iterable<string>): void {
+	for (const id of ticketIds)
+		sql.exec("UPDATE room_tickets SET unread = 0 WHERE ticket_id = ?", id);
+}
+
 function ticketFromRow(r: TicketRow): QueueTicket {
 	return {
 		ticketId: r.ticket_id,

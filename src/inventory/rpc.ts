@@ -146,7 +146,7 @@ export type ReserveResult =
 /** POST /api/products/:sku/queue: `created` false when the session already had its ticket. */
 export type JoinResult =
 	| { ok: true; ticket: Ticket; created: boolean }
-	| { ok: false; code: "invalid_state" | "queue_full" | "unknown_sku" }
+	| { ok: false; code: "invalid_state" | "queue_full" | "unread_full" | "unknown_sku" }
 	/**
 	 * `perUserLimit`: the SKU's per-buyer limit the session has reached; `usedUnits`: the units the
 	 * session holds or bought of it (the 403 names both, docs/api.md "Waiting room").

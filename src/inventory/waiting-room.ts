@@ -28,7 +28,7 @@ import { SEED_BYTES } from "../domain/waiting-room-shuffle.ts";
 import { hex } from "../shared/hex.ts";
 import type { QueueStats, Ticket, WaitingRoomInfo } from "../shared/types.ts";
 import { changesRoom } from "./patch-changes.ts";
-import { readTickets, writeTicket } from "./room-ticket-rows.ts";
+import { readTickets, writeReadSince, writeTicket } from "./room-ticket-rows.ts";
 
 /** Retry-After of a 429 `queued` without a measured ETA; with one, the ETA clamped to this range. */
 export const QUEUED_RETRY_MIN_SECONDS = 1;
@@ -54,6 +54,14 @@ export function queuedRetryAfterSeconds(ticket: Ticket | null): number {
 	);
 }
 
+/**
+ * A read after an unread join is written with the room's next write, or at most this long after it
+ * by a write of its own that carries every such read of the second, as the rejection counters
+ * are (inventory/state-writer.ts COUNTERS_FLUSH_MS): well before the object can sleep
+ * (docs/decisions/142-a-read-after-the-join.md). A crash within it loses those reads.
+ */
+export const READ_SINCE_FLUSH_MS = 1000;
+
 /** A room setting as the admin routes pass it (absent fields keep their value or default). */
 export type RoomPatch = Partial<RoomSettings>;
 
@@ -64,6 +72,9 @@ export class RoomKeeper {
 	room: WaitingRoom | null = null;
 	/** Admissions written since the last take (a split SKU's coordinator pushes them to the shards). */
 	private admittedNow: { sessionId: string; admittedUntilMs: number }[] = [];
+	/** Tickets whose session read after an unread join, their rows not written yet. */
+	private readSince = new Set<string>();
+	private readSinceTimer: ReturnType<typeof setTimeout> | null = null;
 
 	/**
 	 * `stock`: what the room admits by. The object's own counters by default; a split
@@ -98,6 +109,8 @@ export class RoomKeeper {
 
 	/** The room, if one was ever enabled (its tables are migration 3 of inventory/schema.ts). */
 	load(): void {
+		// The rows are the truth again: a read not written yet is lost, as in a crash.
+		this.dropReadSince();
 		const row = this.sql
 			.exec<{ snapshot: string }>("SELECT snapshot FROM room WHERE id = 1")
 			.toArray()[0];
@@ -160,6 +173,7 @@ export class RoomKeeper {
 		if (this.room === null) return;
 		this.room = this.adopt(WaitingRoom.reset(this.room, newSeed(), nowMs));
 		this.sql.exec("DELETE FROM room_tickets");
+		this.dropReadSince();
 	}
 
 	/** Moves the room to `nowMs` against the stock; true when something changed (to persist). */
@@ -188,6 +202,8 @@ export class RoomKeeper {
 			from === undefined
 				? undefined
 				: { ...from, unread: from.unread && this.hasReadNow?.(sessionId) !== true };
+		// A session that joins again having read since: its ticket counts as read (no-op without one).
+		if (who !== undefined && !who.unread) this.read(sessionId);
 		return this.room.join(
 			sessionId,
 			ticketId,
@@ -197,6 +213,22 @@ export class RoomKeeper {
 			atLimit,
 			who,
 		);
+	}
+
+	/**
+	 * The object saw the session read the product (its own read, or the edge's word on one): a
+	 * waiting ticket taken unread counts as read from now (WaitingRoom.readSince). Memory at once;
+	 * the row with the room's next write or within READ_SINCE_FLUSH_MS, never in the read's own
+	 * turn, so a read still answers without a commit (docs/decisions/142-a-read-after-the-join.md).
+	 */
+	read(sessionId: string): void {
+		const t = this.room?.readSince(sessionId) ?? null;
+		if (t === null) return;
+		this.readSince.add(t.ticketId);
+		this.readSinceTimer ??= setTimeout(() => {
+			this.readSinceTimer = null;
+			this.writeReadSince();
+		}, READ_SINCE_FLUSH_MS);
 	}
 
 	/** Null: the session may reserve (no enabled room, or admitted). Else its ticket, or null without one. */
@@ -317,6 +349,8 @@ export class RoomKeeper {
 	 * audit events for the caller's outbox — in the caller's transaction.
 	 */
 	flush(): DomainEvent[] {
+		// Reads since an unread join ride with any write, before the rows it writes whole.
+		this.writeReadSince();
 		const room = this.room;
 		if (room === null || !room.hasChanges()) return [];
 		const { tickets, events, forgotten, waitingSoldOut } = room.drain();
@@ -340,6 +374,17 @@ export class RoomKeeper {
 			JSON.stringify(room.snapshot()),
 		);
 		return events;
+	}
+
+	private writeReadSince(): void {
+		if (this.readSince.size > 0) writeReadSince(this.sql, this.readSince);
+		this.dropReadSince();
+	}
+
+	private dropReadSince(): void {
+		this.readSince.clear();
+		if (this.readSinceTimer !== null) clearTimeout(this.readSinceTimer);
+		this.readSinceTimer = null;
 	}
 }
 

@@ -8,44 +8,9 @@ import { evictDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { UNREAD_ADMIT_SECONDS } from "../../src/domain/waiting-room.ts";
-import type { Ticket } from "../../src/shared/types.ts";
-import { DEBUG } from "./helpers.ts";
 import { freshIp, limited } from "./ratelimit-support.ts";
+import { type Buyer, buyer, join, secondsLeft, ticketOf } from "./room-buyers.ts";
 import { createRoom, moveStart, PRE_QUEUE_HOLD_MS } from "./room-support.ts";
-
-interface Buyer {
-	token: string;
-	ip: string;
-}
-
-async function buyer(ip = freshIp(), vars: Record<string, string> = {}): Promise<Buyer> {
-	const res = await limited<{ token: string }>("POST", "/api/sessions", {
-		ip,
-		vars,
-		body: { turnstileToken: DEBUG },
-	});
-	expect(res.status, JSON.stringify(res.body)).toBe(201);
-	return { token: (res.body.data as { token: string }).token, ip };
-}
-
-function join(sku: string, b: Buyer, vars: Record<string, string> = {}) {
-	return limited<Ticket>("POST", `/api/products/${sku}/queue`, { ip: b.ip, token: b.token, vars });
-}
-
-async function ticketOf(sku: string, b: Buyer): Promise<Ticket> {
-	const res = await limited<Ticket>("GET", `/api/products/${sku}/queue`, {
-		ip: b.ip,
-		token: b.token,
-	});
-	expect(res.status, JSON.stringify(res.body)).toBe(200);
-	return res.body.data as Ticket;
-}
-
-/** Seconds of admission a ticket was given, counted from now (rounded). */
-function secondsLeft(t: Ticket): number {
-	expect(t.state).toBe("admitted");
-	return Math.round((Date.parse(t.admittedUntil as string) - Date.now()) / 1000);
-}
 
 describe.each([1, 4])("admissions of unread sessions (shards %i)", (shards) => {
 	it("a reader's admission lasts admitSeconds, an idle ticket's UNREAD_ADMIT_SECONDS, across a restart", async () => {

@@ -13,6 +13,8 @@ export interface TicketRows {
 	ended?: { rankOffset: number; admittedAt: number; admittedUntil: number };
 	/** Each row's session also has a stored read (the readers table). */
 	withReads?: boolean;
+	/** Each ticket was taken by a session that had not read the product (the row's `unread`). */
+	unread?: boolean;
 }
 
 export function insertTicketRows(sql: SqlStorage, rows: TicketRows): void {
@@ -20,8 +22,8 @@ export function insertTicketRows(sql: SqlStorage, rows: TicketRows): void {
 	sql.exec(
 		`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
 		INSERT INTO room_tickets
-		(ticket_id, session_id, seq, joined_at, state, rank, admitted_at, admitted_until, used_at)
-		SELECT ? || i, ? || i, ? + i, ?, ?, ? + i, ?, ?, NULL FROM n`,
+		(ticket_id, session_id, seq, joined_at, state, rank, admitted_at, admitted_until, used_at, unread)
+		SELECT ? || i, ? || i, ? + i, ?, ?, ? + i, ?, ?, NULL, ? FROM n`,
 		count,
 		ticketPrefix,
 		sessionPrefix,
@@ -31,6 +33,7 @@ export function insertTicketRows(sql: SqlStorage, rows: TicketRows): void {
 		ended ? ended.rankOffset : null,
 		ended ? ended.admittedAt : null,
 		ended ? ended.admittedUntil : null,
+		rows.unread === true ? 1 : 0,
 	);
 	if (rows.withReads) {
 		sql.exec(

@@ -67,6 +67,14 @@ function answer(c: Ctx, sku: string, result: JoinResult | { ok: false; code: "no
 			return fail(c, "unavailable", "The waiting room is full; retry shortly.", {
 				"Retry-After": String(QUEUE_FULL_RETRY_AFTER_SECONDS),
 			});
+		case "unread_full":
+			// The room has places, kept for sessions that read (decision 130): say what gets one.
+			return fail(
+				c,
+				"unavailable",
+				`The places left in the waiting room of ${sku} are kept for visitors who have viewed the product: load the product page (GET /api/products/${sku}), then join again.`,
+				{ "Retry-After": String(QUEUE_FULL_RETRY_AFTER_SECONDS) },
+			);
 		case "purchase_limit":
 			// The session's count rides beside the limit (additive, docs/api.md "Waiting room"): a page
 			// that sees only some of the session's units (another tab's) can say "3 of 2".
@@ -101,6 +109,9 @@ queue.post("/:sku/queue", bodyWithinBound, async (c) => {
 queue.get("/:sku/queue", async (c) => {
 	const sku = c.req.param("sku");
 	await requireKnownSku(c, sku);
-	const result = await inventory(c.env, sku).queueTicket(sessionOf(c));
+	const sessionId = sessionOf(c);
+	// The read the edge saw rides with the ticket read too: a read after an unread join (one the
+	// object never saw, or forgot in its sleep) gives the whole turn (docs/decisions/142-a-read-after-the-join.md).
+	const result = await inventory(c.env, sku).queueTicket(sessionId, hasRead(sku, sessionId));
 	return answer(c, sku, result);
 });
