@@ -72,7 +72,7 @@ function answer(c: Ctx, sku: string, result: JoinResult | { ok: false; code: "no
 			return fail(
 				c,
 				"unavailable",
-				`The places left in the waiting room of ${sku} are kept for visitors who have viewed the product: load the product page (GET /api/products/${sku}), then join again.`,
+				`The places left in the waiting room of ${sku} are kept for visitors who have viewed the product: view it (reload the product's page), then join again.`,
 				{ "Retry-After": String(QUEUE_FULL_RETRY_AFTER_SECONDS) },
 			);
 		case "purchase_limit":
