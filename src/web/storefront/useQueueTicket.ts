@@ -59,32 +59,59 @@ export function useQueueTicket(
 	const [ticket, setTicket] = useState<Ticket | null>(null);
 	const [joining, setJoining] = useState(false);
 	const [dropped, setDropped] = useState(false);
-	// The ticket on screen, for the reads below (a ref: they must not restart its timers).
+	// The ticket on screen, for the reads below (a ref: they must not restart its timers); a read's
+	// or a join's answer sets it at once, before the page draws it.
 	const shown = useRef<Ticket | null>(null);
 	shown.current = ticket;
 	const failures = useRef(0);
-	const [tick, setTick] = useState(0);
 	// Read when a poll is scheduled, not a reason to reschedule: it moves with every
 	// availability, and a timer restarted that often would never fire.
 	const offset = useRef(offsetMs);
 	offset.current = offsetMs;
 
+	// The next read is armed here, by the read's own answer (or the join's), never by an effect:
+	// a hidden page runs effects from timers chained to its clock's interval, and Chrome wakes such
+	// timers once a minute in a page hidden five minutes, which can be the whole turn
+	// (docs/decisions/143-a-turn-that-comes-while-the-tab-is-in-the-background.md).
+	const poll = useRef<ReturnType<typeof setTimeout> | null>(null);
+	const running = useRef({ active, startsAtMs });
+	running.current = { active, startsAtMs };
+	const read = useRef<() => Promise<void>>(async () => {});
+	const arm = useCallback((next: Ticket | null) => {
+		if (poll.current !== null) clearTimeout(poll.current);
+		poll.current = null;
+		const { active: on, startsAtMs: startsAt } = running.current;
+		if (!on) return;
+		const delay = nextQueuePollMs(
+			next,
+			failures.current,
+			startsAt === null ? null : startsAt - Date.now(),
+			Math.random(),
+			Date.now() + offset.current,
+		);
+		if (delay !== null) poll.current = setTimeout(() => void read.current(), delay);
+	}, []);
+
 	const refresh = useCallback(async () => {
 		const r = await api.queueTicket(sku);
+		let next = shown.current;
 		if (r.ok) {
 			failures.current = 0;
 			setDropped(false);
-			setTicket(r.data);
+			next = r.data;
 		} else if (r.code === "not_found") {
 			failures.current = 0;
 			// A place the page showed is gone: only a reset drops a ticket still in play
 			// (ended ones are forgotten long after, docs/api.md "Waiting room").
 			const had = shown.current;
 			if (had !== null && !isFinalTicketState(had.state)) setDropped(true);
-			setTicket(null);
+			next = null;
 		} else failures.current += 1;
-		setTick((n) => n + 1);
-	}, [api, sku]);
+		shown.current = next;
+		setTicket(next);
+		arm(next);
+	}, [api, sku, arm]);
+	read.current = refresh;
 
 	// A session that already has a ticket (a reload, another tab) sees it at once.
 	useEffect(() => {
@@ -117,20 +144,14 @@ export function useQueueTicket(
 		return () => clearTimeout(id);
 	}, [active, productMessages, refresh]);
 
+	// Turned on, or the start moved: the next read from the ticket shown. Off: no read.
 	useEffect(() => {
-		if (!active) return;
-		const startsInMs = startsAtMs === null ? null : startsAtMs - Date.now();
-		const delay = nextQueuePollMs(
-			ticket,
-			failures.current,
-			startsInMs,
-			Math.random(),
-			Date.now() + offset.current,
-		);
-		if (delay === null) return;
-		const id = setTimeout(() => void refresh(), delay);
-		return () => clearTimeout(id);
-	}, [active, ticket, tick, startsAtMs, refresh]);
+		arm(shown.current);
+		return () => {
+			if (poll.current !== null) clearTimeout(poll.current);
+			poll.current = null;
+		};
+	}, [active, startsAtMs, arm]);
 
 	const [retry, setRetry] = useState<JoinRetry | null>(null);
 	const [stopped, setStopped] = useState<JoinStopped | null>(null);
@@ -159,7 +180,9 @@ export function useQueueTicket(
 			if (r.ok) {
 				setAtLimit(null);
 				setDropped(false);
+				shown.current = r.data;
 				setTicket(r.data);
+				arm(r.data);
 				tell.current({ freed: false });
 				return;
 			}
@@ -184,7 +207,7 @@ export function useQueueTicket(
 			setStopped({ message: r.message, tries: run.current.tries });
 			run.current = null;
 		},
-		[api, sku],
+		[api, sku, arm],
 	);
 
 	// The wait the server asked for is over: join again, once (a new refusal sets a new wait).
@@ -211,7 +234,6 @@ export function useQueueTicket(
 
 	return {
 		ticket,
-		setTicket,
 		join,
 		joining,
 		retry,
