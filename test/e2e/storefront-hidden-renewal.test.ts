@@ -5,7 +5,9 @@
 // The page is hidden by the Page Visibility API as the page reads it (document.visibilityState and
 // a visibilitychange event): headless Chromium keeps it running, which is what a background tab
 // does, only slower. Sessions last SESSION_SECONDS here; the Turnstile stand-in passes without a
-// click, as Turnstile's managed mode mostly does for a person.
+// click, as Turnstile's managed mode mostly does for a person. A widget that asks for a click while
+// the page is hidden is said in the tab's title
+// (docs/decisions/143-a-turn-that-comes-while-the-tab-is-in-the-background.md).
 
 import { describe, expect, it } from "vitest";
 import type { Ticket } from "../../src/shared/types.ts";
@@ -128,11 +130,14 @@ describe("storefront: a line waited in a background tab", () => {
 		await page
 			.getByRole("heading", { name: "Keeping your session" })
 			.waitFor({ timeout: SESSION_SECONDS * 1000 + 15_000 });
+		// The tab's title says it waits for a click (decision 143), and is the store's once shown.
+		await expect.poll(() => page.title(), POLL).toBe("Click to keep your session — Revenue Guard");
 		await page.evaluate(() => {
 			delete (document as unknown as { visibilityState?: string }).visibilityState;
 			delete (document as unknown as { hidden?: boolean }).hidden;
 			document.dispatchEvent(new Event("visibilitychange"));
 		});
+		await expect.poll(() => page.title(), POLL).toBe("Revenue Guard — Store");
 		await widget.click();
 		await page.getByRole("heading", { name: "Keeping your session" }).waitFor({
 			state: "detached",

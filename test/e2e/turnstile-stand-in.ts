@@ -16,10 +16,15 @@ window.turnstile = {
 		const b = document.createElement("button");
 		b.type = "button";
 		b.textContent = "Verify (stand-in widget)";
-		b.onclick = () => options.callback("XXXX.DUMMY.TOKEN.XXXX");
+		b.onclick = () => {
+			if (options["after-interactive-callback"]) options["after-interactive-callback"]();
+			options.callback("XXXX.DUMMY.TOKEN.XXXX");
+		};
 		el.append(b);
-		// Managed mode passing without a click, as Turnstile mostly does for a person.
+		// Managed mode passing without a click, as Turnstile mostly does for a person; else it asks
+		// for one (its before-interactive-callback, then after-interactive-callback at the click).
 		if (window.turnstileWithoutClick === true) setTimeout(() => options.callback("XXXX.DUMMY.TOKEN.XXXX"), 50);
+		else if (options["before-interactive-callback"]) setTimeout(() => options["before-interactive-callback"](), 50);
 		return "w" + window.turnstileCalls.renders;
 	},
 	reset() {

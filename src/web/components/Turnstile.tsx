@@ -58,6 +58,12 @@ export interface TurnstileProps {
 	 */
 	round?: number;
 	onToken(token: string): void;
+	/**
+	 * Whether the check waits for a click: the widget asked for one (Turnstile's
+	 * before-interactive-callback, until its after-interactive-callback), or the local check is
+	 * unticked. False again when the check goes.
+	 */
+	onAsking?(asking: boolean): void;
 }
 
 type State = "loading" | "widget" | "local" | "failed";
@@ -68,6 +74,7 @@ export function Turnstile({
 	simulated = false,
 	round = 0,
 	onToken,
+	onAsking,
 }: TurnstileProps) {
 	const [state, setState] = useState<State>(simulated ? "local" : "loading");
 	const [checked, setChecked] = useState(false);
@@ -79,6 +86,8 @@ export function Turnstile({
 	// must not be removed and rendered again for that — it would restart the challenge.
 	const latestOnToken = useRef(onToken);
 	latestOnToken.current = onToken;
+	const latestOnAsking = useRef(onAsking);
+	latestOnAsking.current = onAsking;
 
 	useEffect(() => {
 		// Switched to mock while the script was loading: that load's answer is ignored
@@ -97,6 +106,8 @@ export function Turnstile({
 					sitekey: siteKey,
 					theme: "light",
 					callback: (token: string) => latestOnToken.current(token),
+					"before-interactive-callback": () => latestOnAsking.current?.(true),
+					"after-interactive-callback": () => latestOnAsking.current?.(false),
 				});
 				widget.current = widgetId;
 			},
@@ -111,6 +122,11 @@ export function Turnstile({
 			widget.current = null;
 		};
 	}, [siteKey, local, simulated]);
+
+	useEffect(() => {
+		if (state === "local") latestOnAsking.current?.(!checked);
+	}, [state, checked]);
+	useEffect(() => () => latestOnAsking.current?.(false), []);
 
 	useEffect(() => {
 		if (round === armedRound.current) return;

@@ -34,6 +34,7 @@ import { useProductFeed } from "./useProductFeed.ts";
 import { useQueueTicket } from "./useQueueTicket.ts";
 import { useReserve } from "./useReserve.ts";
 import { useTabNews } from "./useTabNews.ts";
+import { useTabTitle } from "./useTabTitle.ts";
 import { useUnitsElsewhere } from "./useUnitsElsewhere.ts";
 import { VerifyPanel } from "./VerifyPanel.tsx";
 import { verifiedText } from "./verified-notice.ts";
@@ -67,6 +68,7 @@ export function Storefront() {
 	const [quantity, setQuantity] = useState(1);
 	const [method, setMethod] = useState<PaymentMethodId>("pm_card_visa");
 	const [waitUntilMs, setWaitUntilMs] = useState(0);
+	const [checkWaits, setCheckWaits] = useState(false);
 	const focusNext = useFocusAfterRender();
 	const now = useNow(250);
 	const serverNowMs = now + offsetMs;
@@ -255,6 +257,9 @@ export function Storefront() {
 	const inLine = room !== null && (ticketState === "waiting" || ticketState === "admitted");
 	const renewing =
 		session !== null && renewalDue(endsAtMs, session.expiresInSeconds, now, visible, inLine);
+	const turnUntil = hold === null && admitted ? (queue.ticket?.admittedUntil ?? null) : null;
+	// Out of view, the tab's title says the turn and a renewal that waits for a click (tab-title.ts).
+	useTabTitle(visible, turnUntil, offsetMs, renewing && checkWaits);
 	// Sold out for good: nothing available and no hold left that could return.
 	const soldOutForGood =
 		availability !== null && availability.available === 0 && availability.reserved === 0;
@@ -312,6 +317,7 @@ export function Storefront() {
 					endsInSeconds={Math.max(0, Math.ceil(((endsAtMs ?? now) - now) / 1000))}
 					checkRound={checkRound}
 					onToken={renew}
+					onAsking={setCheckWaits}
 				/>
 			)}
 			{product !== null && session === null && (
@@ -348,13 +354,7 @@ export function Storefront() {
 					onJoin={() => void queue.join()}
 				/>
 			)}
-			{room !== null && (
-				<YourTurn
-					until={hold === null && admitted ? (queue.ticket?.admittedUntil ?? null) : null}
-					holding={hold !== null}
-					nowMs={serverNowMs}
-				/>
-			)}
+			{room !== null && <YourTurn until={turnUntil} holding={hold !== null} nowMs={serverNowMs} />}
 			{room !== null && hold === null && admitted && queue.ticket !== null && (
 				<AdmittedBanner ticket={queue.ticket} nowMs={now + offsetMs} />
 			)}
