@@ -75,6 +75,17 @@ const SCRIPT = `(() => {
 	Response.prototype.text = function () {
 		return text0.call(this).then((v) => { level = 0; return v; });
 	};
+	// The tab's title as the page sets it: what, and how deep in a timer chain the task that set it.
+	w.titleSets = [];
+	const title = Object.getOwnPropertyDescriptor(Document.prototype, "title");
+	Object.defineProperty(Document.prototype, "title", {
+		configurable: true,
+		get() { return title.get.call(this); },
+		set(value) {
+			w.titleSets.push({ title: String(value), level, hidden: document.visibilityState === "hidden" });
+			title.set.call(this, value);
+		},
+	});
 	const raf0 = w.requestAnimationFrame.bind(w);
 	let held = [];
 	w.requestAnimationFrame = (cb) => {
@@ -121,3 +132,13 @@ export interface TicketRead {
 
 export const ticketReads = (page: Page) =>
 	page.evaluate(() => (window as unknown as { ticketReads: TicketRead[] }).ticketReads);
+
+export interface TitleSet {
+	title: string;
+	/** The timer-chain level of the task that set it (0: not a timer's). */
+	level: number;
+	hidden: boolean;
+}
+
+export const titleSets = (page: Page) =>
+	page.evaluate(() => (window as unknown as { titleSets: TitleSet[] }).titleSets);

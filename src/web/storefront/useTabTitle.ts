@@ -1,7 +1,11 @@
-// The tab's title kept to what tab-title.ts says, restored to the page's own once in view. Set in
-// the render's own task (a layout effect), not in an effect: a hidden page runs effects from
-// timers that Chrome may wake once a minute, while the answer that brings the turn is a network
-// task it runs at once.
+// The tab's title kept to what tab-title.ts says, and the page's own once in view. Set in layout
+// effects, in the task of the render that changed what it says (the answer that brought the turn,
+// the visibilitychange event), not in effects: a hidden page runs effects from timers chained to
+// its clock's interval, and Chrome wakes such timers once a minute after five minutes hidden.
+// For the same reason the turn's time left moves by a clock of its own while hidden: one timer a
+// second, each armed from a message task, so never a chain Chrome throttles to a minute; it runs
+// only while the page is hidden in a turn, so it ends with the turn
+// (docs/decisions/143-a-turn-that-comes-while-the-tab-is-in-the-background.md).
 
 import { useLayoutEffect, useRef } from "preact/hooks";
 import { tabTitle } from "./tab-title.ts";
@@ -16,11 +20,37 @@ export function useTabTitle(
 ): void {
 	const base = useRef(document.title);
 	useLayoutEffect(() => {
-		const turnLeftSeconds =
-			turnUntil === null ? null : (Date.parse(turnUntil) - (Date.now() + offsetMs)) / 1000;
-		const title = tabTitle(base.current, { visible, turnLeftSeconds, checkWaits });
-		if (document.title !== title) document.title = title;
-	});
+		const untilMs = turnUntil === null ? null : Date.parse(turnUntil);
+		const leftSeconds = () =>
+			untilMs === null ? null : (untilMs - (Date.now() + offsetMs)) / 1000;
+		const show = () => {
+			const title = tabTitle(base.current, {
+				visible,
+				turnLeftSeconds: leftSeconds(),
+				checkWaits,
+			});
+			if (document.title !== title) document.title = title;
+		};
+		show();
+		if (visible || untilMs === null) return;
+		let timer: ReturnType<typeof setTimeout> | undefined;
+		const hop = new MessageChannel();
+		const tick = () => {
+			show();
+			const left = leftSeconds();
+			if (left !== null && left > 0) hop.port2.postMessage(null);
+		};
+		// At the next whole second of the time left, from a task that is not a timer's.
+		hop.port1.onmessage = () => {
+			const left = leftSeconds() ?? 0;
+			timer = setTimeout(tick, Math.max(50, (left % 1) * 1000));
+		};
+		hop.port2.postMessage(null);
+		return () => {
+			clearTimeout(timer);
+			hop.port1.close();
+		};
+	}, [visible, turnUntil, offsetMs, checkWaits]);
 	// Gone from the page (the store unmounted): its own title back.
 	useLayoutEffect(
 		() => () => {
