@@ -35,6 +35,7 @@ import { useQueueTicket } from "./useQueueTicket.ts";
 import { useReserve } from "./useReserve.ts";
 import { useTabNews } from "./useTabNews.ts";
 import { useTabTitle } from "./useTabTitle.ts";
+import { useTurnNotification } from "./useTurnNotification.ts";
 import { useUnitsElsewhere } from "./useUnitsElsewhere.ts";
 import { VerifyPanel } from "./VerifyPanel.tsx";
 import { verifiedText } from "./verified-notice.ts";
@@ -260,6 +261,7 @@ export function Storefront() {
 	const turnUntil = hold === null && admitted ? (queue.ticket?.admittedUntil ?? null) : null;
 	// Out of view, the tab's title says the turn and a renewal that waits for a click (tab-title.ts).
 	useTabTitle(visible, turnUntil, offsetMs, renewing && checkWaits);
+	const notify = useTurnNotification(sku, turnUntil, visible, offsetMs);
 	// Sold out for good: nothing available and no hold left that could return.
 	const soldOutForGood =
 		availability !== null && availability.available === 0 && availability.reserved === 0;
@@ -351,6 +353,7 @@ export function Storefront() {
 					onCheckAgain={!atLimit && queue.atLimit ? () => void queue.join() : undefined}
 					bought={paidUnits > 0}
 					nowMs={serverNowMs}
+					notify={notify}
 					onJoin={() => void queue.join()}
 				/>
 			)}

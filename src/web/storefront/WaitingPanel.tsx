@@ -9,6 +9,8 @@ import type { Ticket } from "../../shared/types.ts";
 import { clock } from "../lib/format.ts";
 import { moveFocus } from "../lib/move-focus.ts";
 import { etaText, waitingCardState } from "./queue-poll.ts";
+import { TurnNotify } from "./TurnNotify.tsx";
+import type { TurnNotifyState } from "./useTurnNotification.ts";
 
 const SOLD_OUT = "Sold out: every unit is sold and no hold can come back. Thank you for waiting.";
 const DROPPED =
@@ -27,6 +29,7 @@ export function WaitingPanel({
 	onCheckAgain,
 	bought,
 	nowMs,
+	notify,
 	onJoin,
 }: {
 	ticket: Ticket | null;
@@ -49,6 +52,8 @@ export function WaitingPanel({
 	bought: boolean;
 	/** The server's clock as this page sees it: an admission past its end shows as over. */
 	nowMs: number;
+	/** The notification the person may ask for when the turn comes in the background. */
+	notify?: TurnNotifyState;
 	onJoin(): void;
 }) {
 	const state = waitingCardState(ticket, soldOut, nowMs);
@@ -157,6 +162,7 @@ export function WaitingPanel({
 					</p>
 				</div>
 			)}
+			{state === "waiting" && notify !== undefined && <TurnNotify notify={notify} />}
 			{/* Not a status: YourTurn.tsx says the turn's end, once. */}
 			{state === "expired" && !bought && (
 				<p>
