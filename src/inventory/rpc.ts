@@ -152,7 +152,10 @@ export type JoinResult =
 	 * session holds or bought of it (the 403 names both, docs/api.md "Waiting room").
 	 */
 	| { ok: false; code: "purchase_limit"; perUserLimit: number; usedUnits: number }
-	/** The session's address holds `perAddress` places in this room already (RATE_LIMIT_ROOM_TICKETS). */
+	/**
+	 * The session's address holds `perAddress` places in this room already (RATE_LIMIT_ROOM_TICKETS
+	 * for an IPv6 prefix, RATE_LIMIT_ROOM_TICKETS_IPV4 for an IPv4 address).
+	 */
 	| { ok: false; code: "address_full"; perAddress: number };
 
 /** `replayed`: the product already existed with this very definition (a retried create). */

@@ -17,7 +17,10 @@ export interface LatencyPercentiles {
 export interface AddressRefusals {
 	/** Live feed upgrades refused 429: the address held MAX_LIVE_SOCKETS_PER_ADDRESS sockets. */
 	liveFeed: number;
-	/** Waiting-room joins refused 429: the address held RATE_LIMIT_ROOM_TICKETS tickets. */
+	/**
+	 * Waiting-room joins refused 429: the address held its places in the room,
+	 * RATE_LIMIT_ROOM_TICKETS for an IPv6 prefix or RATE_LIMIT_ROOM_TICKETS_IPV4 for an IPv4 address.
+	 */
 	roomJoin: number;
 }
 
