@@ -24,6 +24,7 @@ import {
 	type CheckoutRequest,
 	type CheckoutResult,
 	type EdgeSnapshot,
+	type EventualReadRules,
 	type HoldsPageResult,
 	type JoinResult,
 	type OrderResult,
@@ -72,6 +73,17 @@ export class InventoryObject extends SkuObjectOperator {
 	 */
 	resetUnprojected(): boolean {
 		return this.inv !== null && this.outbox.holdsReset();
+	}
+
+	/**
+	 * What `GET …/holds/mine?mode=eventual` needs of the SKU, in one call and without a merge: the
+	 * purchase limit (a split SKU's coordinator keeps the one its shards are sent,
+	 * shard-settings.ts) and whether a reset has yet to reach D1. Null for an unknown SKU.
+	 */
+	eventualReadRules(): EventualReadRules | null {
+		const inv = this.inv;
+		if (inv === null) return null;
+		return { perUserLimit: inv.product.perUserLimit, resetPending: this.outbox.holdsReset() };
 	}
 
 	// ---- RPC: public ----

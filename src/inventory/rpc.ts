@@ -215,3 +215,12 @@ export type HoldsPageResult =
 			more: boolean;
 	  }
 	| { ok: false; code: "unknown_sku" };
+
+/**
+ * What a read of eventual mode's allocations needs of the SKU (worker/eventual.ts eventualHolds):
+ * its purchase limit, and whether a reset is still on its way to D1 (resetUnprojected).
+ */
+export interface EventualReadRules {
+	perUserLimit: number;
+	resetPending: boolean;
+}

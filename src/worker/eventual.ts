@@ -40,6 +40,30 @@ type InventoryStub = ReturnType<typeof inventory>;
 export const EVENTUAL_PAUSE_MS = 100;
 const ID_BYTES = 12;
 
+/**
+ * The most allocations `holds/mine?mode=eventual` lists: the session's newest this many (oldest
+ * first), while `usedUnits` sums them all. Nothing else bounds the list: the demo's own sandbox
+ * does not count earlier allocations against the limit, and concurrent attempts pass the limit
+ * elsewhere too (the lost update), so a session's allocations grow with every stampede.
+ */
+export const EVENTUAL_HOLDS_LISTED_MAX = 100;
+
+/**
+ * A session's units allocated on a SKU: eventual mode's limit and `holds/mine?mode=eventual`. Both
+ * statements below are served by `eventual_allocations_by_session` (migrations/0008), reading
+ * the session's rows only, never the SKU's others.
+ */
+export const SESSION_ALLOCATED_SQL =
+	"SELECT COALESCE(SUM(quantity), 0) AS allocated FROM eventual_allocations WHERE sku = ? AND session_id = ?";
+
+/**
+ * The session's newest allocations on a SKU, newest first, up to a bound. Two made in the same
+ * millisecond are told apart by the row id, the order D1 recorded them, which the index's
+ * entries end with: a total order, read from the index with no sort.
+ */
+export const SESSION_ALLOCATIONS_SQL =
+	"SELECT id, quantity, created_at, expires_at FROM eventual_allocations WHERE sku = ? AND session_id = ? ORDER BY created_at DESC, rowid DESC LIMIT ?";
+
 export interface EventualAttempt {
 	sku: string;
 	sessionId: string;
@@ -137,9 +161,7 @@ export async function reserveEventual(
 				"INSERT OR IGNORE INTO eventual_stock (sku, total, remaining, updated_at) VALUES (?, ?, ?, ?)",
 			).bind(a.sku, product.totalStock, product.totalStock, new Date(startedMs).toISOString()),
 			env.DB.prepare("SELECT remaining FROM eventual_stock WHERE sku = ?").bind(a.sku),
-			env.DB.prepare(
-				"SELECT COALESCE(SUM(quantity), 0) AS allocated FROM eventual_allocations WHERE sku = ? AND session_id = ?",
-			).bind(a.sku, a.sessionId),
+			env.DB.prepare(SESSION_ALLOCATED_SQL).bind(a.sku, a.sessionId),
 		]),
 	);
 	const earlier = a.countEarlierAllocations ? Number(own?.results[0]?.allocated ?? 0) : 0;
@@ -249,38 +271,36 @@ export async function eventualStats(
 
 /**
  * A session's eventual allocations on a SKU as `GET …/holds/mine?mode=eventual` lists them
- * (docs/api.md, "The session's holds"; docs/decisions/141-address-refusals-in-the-series-and-eventual-holds.md):
- * each as its 201 answered it, oldest first, `RESERVED` until the next reset (nothing ends one),
- * and `usedUnits` their sum (what eventual mode's purchase limit counts). No cool-down: eventual
- * mode has none. Null for a SKU its object does not know. While a reset has not reached D1, none:
- * D1's records are the old drop's (as the stats' `eventual`). D1 failing or slow: StorageUnavailable
- * (503), as eventual mode's reserve.
+ * (docs/api.md, "The session's holds"; docs/decisions/141-address-refusals-in-the-series-and-eventual-holds.md,
+ * docs/decisions/149-the-eventual-read-and-a-refused-renewal.md): each as its 201 answered it,
+ * the newest EVENTUAL_HOLDS_LISTED_MAX oldest first, `RESERVED` until the next reset (nothing ends
+ * one), and `usedUnits` the sum of them all (what eventual mode's purchase limit counts). No
+ * cool-down: eventual mode has none. Null for a SKU its object does not know.
+ * One call to the SKU's object first (its limit, and whether a reset has yet to reach D1; no merge
+ * of a split SKU's shards), then, unless a reset is pending, one D1 batch: while a reset has not
+ * reached D1, none is listed and D1 is not read (its records are the old drop's, as the stats'
+ * `eventual`), so the answer does not wait on a D1 that is failing. D1 failing or slow:
+ * StorageUnavailable (503), as eventual mode's reserve.
  */
 export async function eventualHolds(
 	env: Env,
 	sku: string,
 	sessionId: string,
 ): Promise<SessionHolds | null> {
-	const stub = inventory(env, sku);
+	const rules = await inventory(env, sku).eventualReadRules();
+	if (rules === null) return null;
+	const { perUserLimit, resetPending } = rules;
+	if (resetPending) return { holds: [], usedUnits: 0, perUserLimit, coolDownUntil: null };
 	const budget = new D1Budget();
-	const [product, resetPending, rows] = await Promise.all([
-		stub.product(),
-		stub.resetUnprojected(),
-		budget.wait(() =>
-			env.DB.prepare(
-				"SELECT id, quantity, created_at, expires_at FROM eventual_allocations WHERE sku = ? AND session_id = ? ORDER BY created_at, id",
-			)
-				.bind(sku, sessionId)
-				.all<AllocationRow>(),
-		),
-	]);
-	if (product === null) return null;
+	const [listed, sum] = await budget.wait(() =>
+		env.DB.batch<AllocationRow | { allocated: number }>([
+			env.DB.prepare(SESSION_ALLOCATIONS_SQL).bind(sku, sessionId, EVENTUAL_HOLDS_LISTED_MAX),
+			env.DB.prepare(SESSION_ALLOCATED_SQL).bind(sku, sessionId),
+		]),
+	);
 	const nowMs = Date.now();
-	const holds = resetPending ? [] : rows.results.map((row) => toReservation(sku, row, nowMs));
-	return {
-		holds,
-		usedUnits: holds.reduce((n, h) => n + h.quantity, 0),
-		perUserLimit: product.perUserLimit,
-		coolDownUntil: null,
-	};
+	const rows = (listed?.results ?? []) as AllocationRow[];
+	const holds = rows.reverse().map((row) => toReservation(sku, row, nowMs));
+	const allocated = (sum?.results[0] as { allocated?: number } | undefined)?.allocated;
+	return { holds, usedUnits: Number(allocated ?? 0), perUserLimit, coolDownUntil: null };
 }
