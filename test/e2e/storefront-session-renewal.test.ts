@@ -70,4 +70,39 @@ describe("storefront: a session renewed ahead of its end", () => {
 		expect(ticket.body.data?.state).toBe("admitted");
 		expect(errors).toEqual([]);
 	});
+
+	it("a renewal the server refuses is offered again no sooner than the floor, not in a loop", async () => {
+		const sku = await createDrop(e2e.server, { totalStock: 2, perUserLimit: 1 });
+		// The widget answers by itself on every render and reset, as Turnstile's managed mode does.
+		const { page, errors } = e2e.track(
+			await openStore(e2e.browser, e2e.server, sku, DESKTOP_WIDE, (p) =>
+				standInTurnstile(p.context(), { withoutClick: true, resetAnswers: true }),
+			),
+		);
+		await page.getByRole("button", { name: "Reserve" }).waitFor(POLL);
+		const stored = await page.evaluate(() => sessionStorage.getItem("rg.buyer.session"));
+		const endsAtMs = (JSON.parse(stored ?? "{}") as { endsAtMs?: number }).endsAtMs ?? 0;
+		// From here siteverify refuses every token: 403 turnstile_failed, no Retry-After.
+		let refused = 0;
+		await page.route("**/api/sessions", (route) => {
+			if (route.request().method() !== "POST") return route.fallback();
+			refused += 1;
+			return route.fulfill({
+				status: 403,
+				contentType: "application/json",
+				body: JSON.stringify({ error: { code: "turnstile_failed", message: "The bot check failed." } }),
+			});
+		});
+		// The renewal's window (the last half of this short session) runs out, in view.
+		await page.getByRole("heading", { name: "Keeping your session" }).waitFor({
+			timeout: SESSION_SECONDS * 1000 + 15_000,
+		});
+		await page.waitForFunction((end) => Date.now() > end - 1_000, endsAtMs, {
+			timeout: SESSION_SECONDS * 1000 + 15_000,
+			polling: 250,
+		});
+		// One try: the floor between refused renewals (30 s) is longer than the whole window.
+		expect(refused).toBe(1);
+		expect(errors).toEqual([]);
+	});
 });

@@ -25,10 +25,17 @@ window.turnstile = {
 		// for one (its before-interactive-callback, then after-interactive-callback at the click).
 		if (window.turnstileWithoutClick === true) setTimeout(() => options.callback("XXXX.DUMMY.TOKEN.XXXX"), 50);
 		else if (options["before-interactive-callback"]) setTimeout(() => options["before-interactive-callback"](), 50);
-		return "w" + window.turnstileCalls.renders;
+		const id = "w" + window.turnstileCalls.renders;
+		window.turnstileCallbacks = { ...window.turnstileCallbacks, [id]: options.callback };
+		return id;
 	},
-	reset() {
+	reset(id) {
 		window.turnstileCalls.resets += 1;
+		// Opt-in: a reset runs the challenge again and, passing without a click, answers again, as
+		// Turnstile's does (off by default: the other tests count on a reset alone answering nothing).
+		const again = window.turnstileCallbacks?.[id];
+		if (window.turnstileResetAnswers === true && window.turnstileWithoutClick === true && again)
+			setTimeout(() => again("XXXX.DUMMY.TOKEN.XXXX"), 50);
 	},
 	remove() {
 		window.turnstileCalls.removes += 1;
@@ -38,13 +45,15 @@ window.turnstile = {
 
 /**
  * Pages of `context` load the stand-in instead of Turnstile's script. `withoutClick`: the widget
- * answers by itself once rendered (Turnstile's managed mode passing a person without a click).
+ * answers by itself once rendered (Turnstile's managed mode passing a person without a click);
+ * `resetAnswers`: with it, a reset answers again too, as Turnstile's does.
  */
 export async function standInTurnstile(
 	context: BrowserContext,
-	{ withoutClick = false }: { withoutClick?: boolean } = {},
+	{ withoutClick = false, resetAnswers = false }: { withoutClick?: boolean; resetAnswers?: boolean } = {},
 ): Promise<void> {
-	const body = `${withoutClick ? "window.turnstileWithoutClick = true;\n" : ""}${STAND_IN}`;
+	const flags = `${withoutClick ? "window.turnstileWithoutClick = true;\n" : ""}${resetAnswers ? "window.turnstileResetAnswers = true;\n" : ""}`;
+	const body = `${flags}${STAND_IN}`;
 	await context.route(SCRIPT_URL, (route) =>
 		route.fulfill({ contentType: "text/javascript", body }),
 	);

@@ -12,6 +12,8 @@
 // and the turn is where the check costs them. It renews earlier (RENEW_AHEAD_IN_LINE_MAX_MS),
 // in view or not, because a background tab's timers may wake once a minute. Any other hidden
 // page waits until shown (renewing there would keep sessions alive for nobody).
+// A renewal the server refused is tried again no sooner than RENEW_REFUSED_FLOOR_MS later
+// (docs/decisions/149-the-eventual-read-and-a-refused-renewal.md).
 // No DOM: test/unit/storefront-session-renewal.test.ts.
 
 import { DEFAULT_SESSION_TTL_SECONDS } from "../../domain/bounds.ts";
@@ -53,4 +55,24 @@ export function renewalDue(
 ): boolean {
 	if (!(visible || inLine) || endsAtMs === null || endsAtMs <= nowMs) return false;
 	return endsAtMs - nowMs <= renewAheadMs(lifetimeSeconds, inLine);
+}
+
+/**
+ * The least time between two renewals the server refused (siteverify refused the token, the
+ * request failed, or a 429 without a longer Retry-After). Each try is a new challenge, a
+ * `POST /api/sessions` and a siteverify, and renewals are exempt from the new-session budget, so
+ * nothing on the server slows a page that tries again at once — for the whole window, out of view
+ * too while in line. 30 s gives at most ten tries in a line's five-minute window and four in the
+ * two minutes in view; the session stays live meanwhile, and if every try fails the usual check
+ * comes back at its end, as before.
+ */
+export const RENEW_REFUSED_FLOOR_MS = 30_000;
+
+/** How long after a refused renewal the check is offered again: the answer's Retry-After, at least the floor. */
+export function refusedRenewalRetryMs(retryAfterSeconds: number | undefined): number {
+	const askedMs =
+		typeof retryAfterSeconds === "number" && Number.isFinite(retryAfterSeconds)
+			? retryAfterSeconds * 1000
+			: 0;
+	return Math.max(RENEW_REFUSED_FLOOR_MS, askedMs);
 }

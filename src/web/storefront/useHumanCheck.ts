@@ -9,6 +9,7 @@ import { describeError } from "../api/outcomes.ts";
 import { readUntilOk } from "../api/read-until-ok.ts";
 import type { FocusRequest } from "./focus.ts";
 import type { HeldReservation } from "./HoldPanel.tsx";
+import { refusedRenewalRetryMs } from "./session-renewal.ts";
 import type { StoreNotice } from "./store-notice.ts";
 
 export interface HumanCheckDeps {
@@ -102,8 +103,9 @@ export function useHumanCheck(
 	/**
 	 * The check run ahead of the live session's end (session-renewal.ts): the same session goes
 	 * on, quietly — no notice, no focus moved, the buyer is doing something else. A refusal re-arms
-	 * the check (at once, or after its Retry-After) and says nothing: the session is still live,
-	 * and at its end the usual check comes back.
+	 * the check after its Retry-After, never sooner than RENEW_REFUSED_FLOOR_MS (no loop of
+	 * challenges and siteverify calls, in view or hidden), and says nothing: the session is still
+	 * live, and at its end the usual check comes back.
 	 */
 	const renew = useCallback(
 		async (token: string) => {
@@ -111,7 +113,8 @@ export function useHumanCheck(
 			if (r.ok) {
 				setSession(r.data);
 				api.token = r.data.token;
-			} else setTimeout(() => setCheckRound((n) => n + 1), (r.retryAfterSeconds ?? 0) * 1000);
+			} else
+				setTimeout(() => setCheckRound((n) => n + 1), refusedRenewalRetryMs(r.retryAfterSeconds));
 		},
 		[setSession],
 	);
