@@ -90,7 +90,9 @@ describe("storefront: a session renewed ahead of its end", () => {
 			return route.fulfill({
 				status: 403,
 				contentType: "application/json",
-				body: JSON.stringify({ error: { code: "turnstile_failed", message: "The bot check failed." } }),
+				body: JSON.stringify({
+					error: { code: "turnstile_failed", message: "The bot check failed." },
+				}),
 			});
 		});
 		// The renewal's window (the last half of this short session) runs out, in view.

@@ -50,7 +50,10 @@ window.turnstile = {
  */
 export async function standInTurnstile(
 	context: BrowserContext,
-	{ withoutClick = false, resetAnswers = false }: { withoutClick?: boolean; resetAnswers?: boolean } = {},
+	{
+		withoutClick = false,
+		resetAnswers = false,
+	}: { withoutClick?: boolean; resetAnswers?: boolean } = {},
 ): Promise<void> {
 	const flags = `${withoutClick ? "window.turnstileWithoutClick = true;\n" : ""}${resetAnswers ? "window.turnstileResetAnswers = true;\n" : ""}`;
 	const body = `${flags}${STAND_IN}`;

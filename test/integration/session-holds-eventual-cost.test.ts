@@ -15,9 +15,9 @@ import {
 } from "../../src/worker/eventual.ts";
 import { costOf } from "./cost-support.ts";
 import { call, createProduct, newSession } from "./helpers.ts";
+import { coordinator } from "./shards-unreachable.ts";
 import { request } from "./slow-d1-request.ts";
 import { slowD1 } from "./slow-d1-support.ts";
-import { coordinator } from "./shards-unreachable.ts";
 
 const path = (sku: string) => `/api/products/${sku}/holds/mine?mode=eventual`;
 
@@ -95,7 +95,9 @@ describe("holds/mine?mode=eventual: what it costs", () => {
 	it("reads the session's rows through their own index, with no sort", async () => {
 		const sku = await createProduct({ totalStock: 5 });
 		const list = await plan(SESSION_ALLOCATIONS_SQL, [sku, "s", EVENTUAL_HOLDS_LISTED_MAX]);
-		expect(list).toMatch(/USING INDEX eventual_allocations_by_session \(sku=\? AND session_id=\?\)/);
+		expect(list).toMatch(
+			/USING INDEX eventual_allocations_by_session \(sku=\? AND session_id=\?\)/,
+		);
 		expect(list).not.toMatch(/TEMP B-TREE/);
 		// Eventual mode's limit and the read's usedUnits sum the same rows the same way.
 		const sum = await plan(SESSION_ALLOCATED_SQL, [sku, "s"]);
@@ -109,7 +111,9 @@ describe("holds/mine?mode=eventual: what it costs", () => {
 		const sessionId = await sessionOf(first);
 		// Ids whose text sorts against their order: only the record's order may decide.
 		const at = new Date(Date.parse(first.createdAt) + 1_000).toISOString();
-		const ids = ["eventual_c", "eventual_b", "eventual_a"].map((id) => `${id}${crypto.randomUUID()}`);
+		const ids = ["eventual_c", "eventual_b", "eventual_a"].map(
+			(id) => `${id}${crypto.randomUUID()}`,
+		);
 		await addRows(sku, sessionId, ids, at);
 		const res = await call<SessionHolds>("GET", path(sku), { token });
 		expect(res.status, JSON.stringify(res.body)).toBe(200);
@@ -160,7 +164,12 @@ describe("holds/mine?mode=eventual: what it costs", () => {
 		const hung = slowD1(null);
 		const res = await request<SessionHolds>(hung.db, "GET", path(sku), { token });
 		expect(res.status, JSON.stringify(res.body)).toBe(200);
-		expect(res.body.data).toEqual({ holds: [], usedUnits: 0, perUserLimit: 10, coolDownUntil: null });
+		expect(res.body.data).toEqual({
+			holds: [],
+			usedUnits: 0,
+			perUserLimit: 10,
+			coolDownUntil: null,
+		});
 		expect(hung.calls).toEqual([]);
 	});
 });

@@ -51,13 +51,16 @@ describe("renewing the buyer session ahead of its end", () => {
 	it("offers a refused renewal again no sooner than the floor, or the answer's longer Retry-After", () => {
 		// A refusal without Retry-After (siteverify refused the token, the request failed): not at once.
 		expect(refusedRenewalRetryMs(undefined)).toBe(RENEW_REFUSED_FLOOR_MS);
+		expect(refusedRenewalRetryMs(null)).toBe(RENEW_REFUSED_FLOOR_MS);
 		expect(refusedRenewalRetryMs(0)).toBe(RENEW_REFUSED_FLOOR_MS);
 		expect(refusedRenewalRetryMs(Number.NaN)).toBe(RENEW_REFUSED_FLOOR_MS);
 		expect(refusedRenewalRetryMs(5)).toBe(RENEW_REFUSED_FLOOR_MS);
 		expect(refusedRenewalRetryMs(120)).toBe(120_000);
 		// A few tries per window, not a loop: in view and out of view in line.
 		expect(RENEW_REFUSED_FLOOR_MS).toBeGreaterThanOrEqual(30_000);
-		expect(Math.ceil(RENEW_AHEAD_IN_LINE_MAX_MS / refusedRenewalRetryMs(undefined))).toBeLessThanOrEqual(10);
+		expect(
+			Math.ceil(RENEW_AHEAD_IN_LINE_MAX_MS / refusedRenewalRetryMs(undefined)),
+		).toBeLessThanOrEqual(10);
 		expect(Math.ceil(RENEW_AHEAD_MAX_MS / refusedRenewalRetryMs(undefined))).toBeLessThanOrEqual(4);
 	});
 });

@@ -69,7 +69,7 @@ export function renewalDue(
 export const RENEW_REFUSED_FLOOR_MS = 30_000;
 
 /** How long after a refused renewal the check is offered again: the answer's Retry-After, at least the floor. */
-export function refusedRenewalRetryMs(retryAfterSeconds: number | undefined): number {
+export function refusedRenewalRetryMs(retryAfterSeconds: number | null | undefined): number {
 	const askedMs =
 		typeof retryAfterSeconds === "number" && Number.isFinite(retryAfterSeconds)
 			? retryAfterSeconds * 1000
