@@ -5,9 +5,10 @@
 // `?with=product` is also sent the product after an operator changes it
 // (docs/decisions/060-storefront-follows-the-operator.md); no other socket ever sees
 // that message, so a client written for availability messages alone is unaffected.
-// A socket silent for the idle bound (no keep-alive, no ask) may be closed to free its place:
-// when a place is wanted (an upgrade at a bound) and, at most every LIVE_SWEEP_GAP_MS, before a
-// broadcast or a split SKU's merge for the feed; never from a wake-up of its own (docs/decisions/139-the-live-feeds-idle-places.md).
+// A socket silent for the idle bound (no keep-alive, no ask) is closed to free its place only when
+// a place is wanted (an upgrade at a bound), never from a wake-up of its own; a split SKU's
+// coordinator merges its shards at a slower pace while only silent sockets watch
+// (docs/decisions/139-the-live-feeds-idle-places.md, docs/decisions/148-a-listen-only-feed-kept.md).
 
 import type { Config } from "../shared/config-types.ts";
 import { keepAliveAnswer, LIVE_IDLE_CLOSE_CODE, LIVE_KEEPALIVE } from "../shared/live-keepalive.ts";
@@ -16,11 +17,10 @@ import type { Availability, Product } from "../shared/types.ts";
 /** The shortest gap between two messages to one socket (docs/api.md: at most ~10 a second). */
 export const LIVE_INTERVAL_MS = 100;
 /**
- * Idle sockets are looked for before a broadcast at most this often: the object is awake then
- * anyway, and a look costs a read per socket, so a busy drop's ten broadcasts a second do not
- * each pay it. An upgrade at a bound always looks.
+ * Who watches the feed: nobody, only sockets silent for the idle bound (listen-only clients,
+ * tabs in the background), or at least one heard from within it.
  */
-export const LIVE_SWEEP_GAP_MS = 10_000;
+export type Watchers = "none" | "silent" | "heard";
 /** The hibernation tag of sockets that asked for product messages (`?with=product`). */
 export const PRODUCT_TAG = "product";
 
@@ -108,8 +108,12 @@ export class LiveFeed {
 	private productTimer: ReturnType<typeof setTimeout> | null = null;
 	private pendingProduct: Product | null = null;
 	private lastProductSentMs = 0;
-	/** When idle sockets were last looked for before a broadcast. */
-	private lastSweepMs = 0;
+	/**
+	 * Until when a socket is known to have been heard from within the idle bound (the latest
+	 * upgrade or message this object saw, or a look's find, plus the bound): `watchers` reads no
+	 * socket's times before then. Memory only: after a sleep, the first call looks.
+	 */
+	private heardUntilMs = 0;
 	/** Answers to client messages held to the end of their socket's interval, one per socket. */
 	private readonly deferred = new Map<
 		WebSocket,
@@ -152,6 +156,7 @@ export class LiveFeed {
 		const { 0: peer, 1: server } = new WebSocketPair();
 		this.ctx.acceptWebSocket(server, tags);
 		server.serializeAttachment({ lastSentMs: 0, heardMs: this.clock() } satisfies LiveAttachment);
+		this.heard(this.clock());
 		this.answer(server);
 		return new Response(null, { status: 101, webSocket: peer });
 	}
@@ -167,6 +172,7 @@ export class LiveFeed {
 	message(ws: WebSocket, message: string | ArrayBuffer): void {
 		const askedMs = this.clock();
 		this.attach(ws, { heardMs: askedMs });
+		this.heard(askedMs);
 		if (typeof message !== "string") return;
 		const pending = this.deferred.get(ws);
 		if (pending !== undefined) {
@@ -317,25 +323,37 @@ export class LiveFeed {
 	}
 
 	/**
-	 * Whether anyone watches: the open sockets, the silent ones closed first if the last look was
-	 * LIVE_SWEEP_GAP_MS ago. For a split SKU's coordinator, which merges its shards every 100 ms
-	 * while anyone watches (inventory/live-poll.ts): a tab forgotten in the background would
-	 * otherwise keep it polling for as long as the tab stays open.
+	 * Who watches, for a split SKU's coordinator, which merges its shards every 100 ms while a
+	 * socket heard from within the idle bound watches and slower while only silent ones do
+	 * (inventory/live-poll.ts): a tab forgotten in the background or a listen-only client is
+	 * still sent the changes, but does not keep the coordinator asking ten times a second.
+	 * Closes nobody. Reads no socket's times while one is known heard; else reads them up to the
+	 * first heard one.
 	 */
-	watched(): boolean {
-		return this.openNow().length > 0;
+	watchers(): Watchers {
+		const sockets = this.ctx.getWebSockets();
+		if (sockets.length === 0) return "none";
+		const nowMs = this.clock();
+		if (nowMs < this.heardUntilMs) return "heard";
+		for (const ws of sockets) {
+			const heardMs = this.lastHeardMs(ws);
+			// A socket that carries nothing (none this feed accepted) is never judged silent.
+			if (heardMs === null) return "heard";
+			if (nowMs - heardMs < this.bounds.idleMs) {
+				this.heard(heardMs);
+				return "heard";
+			}
+		}
+		return "silent";
 	}
 
-	/** The open sockets, the silent ones closed first when a look is due. */
-	private openNow(): WebSocket[] {
-		const sockets = this.ctx.getWebSockets();
-		if (sockets.length === 0 || this.clock() - this.lastSweepMs < LIVE_SWEEP_GAP_MS) return sockets;
-		this.lastSweepMs = this.clock();
-		return this.closeIdle(sockets);
+	/** A socket was heard from at `heardMs`. */
+	private heard(heardMs: number): void {
+		this.heardUntilMs = Math.max(this.heardUntilMs, heardMs + this.bounds.idleMs);
 	}
 
 	private broadcast(): void {
-		const sockets = this.openNow();
+		const sockets = this.ctx.getWebSockets();
 		if (sockets.length === 0) return;
 		// Taken before the state: reading it may expire holds (the object's lazy expiry), and
 		// the change that announces must wait for the next interval, not follow at once.

@@ -90,7 +90,7 @@ export abstract class SkuObjectParts extends DurableObject<InventoryEnv> {
 	protected readonly split = new SplitCoordinator(this.splitHost());
 	/** A split SKU's coordinator with live viewers: the shards merged for the feed (inventory/live-poll.ts). */
 	protected readonly livePoll = new ShardsLivePoll({
-		watched: () => this.escrow?.isCoordinator === true && this.live.watched(),
+		watchers: () => (this.escrow?.isCoordinator === true ? this.live.watchers() : "none"),
 		lastMerged: () => this.split.lastMerged(),
 		merge: () => this.split.merge(),
 		changed: () => this.live.changed(),

@@ -1,7 +1,8 @@
 // The live feed's idle places (docs/decisions/139-the-live-feeds-idle-places.md): a socket that
 // sent nothing for the idle bound (no keep-alive, no ask) is closed with 4408 when its place is
-// wanted (an upgrade at the feed's bound or at its address's) and before a broadcast, while one
-// that sent the keep-alive keeps its place. The keep-alive is answered by the runtime (the
+// wanted (an upgrade at the feed's bound or at its address's), and only then: a broadcast keeps
+// it (docs/decisions/148-a-listen-only-feed-kept.md), while one that sent the keep-alive keeps
+// its place at a bound too. The keep-alive is answered by the runtime (the
 // object's auto-response, src/inventory/live.ts objectLiveFeed), and its time survives the object's
 // hibernation. Viewers come through the Worker as browsers do; the feed that decides is built on
 // the real object's state with small bounds and a clock set just short of the keep-alive's
@@ -161,17 +162,47 @@ describe("the live feed's idle places", () => {
 		await answered(second, sku);
 	});
 
-	it("closes a silent socket before a broadcast, without a place being wanted", async () => {
+	it("keeps a silent socket while no place is wanted: a broadcast reaches the listen-only client", async () => {
 		const sku = await createProduct({ totalStock: 2 });
-		const { silentClosed, kept } = await silentThenKept(sku, "198.51.100.5", "198.51.100.6");
-		const got = await acceptInside(sku, { sockets: 100, perAddress: 100 });
-		expect(got.status).toBe(101);
-		// Below the bound the upgrade looked at no one: the silent socket is still open.
-		expect(await openCount(sku)).toBe(3);
-		await runInDurableObject(stubOf(sku), () => got.feed.changed());
-		expect(await silentClosed).toBe(LIVE_IDLE_CLOSE_CODE);
+		const { silent, silentClosed, kept } = await silentThenKept(
+			sku,
+			"198.51.100.5",
+			"198.51.100.6",
+		);
+		// A state the object never had (one unit reserved), so its message is the broadcast's.
+		const marked = nextMessage(silent, (d) => d.includes('"available":1,'));
+		await runInDurableObject(stubOf(sku), (_: InventoryObject, state) => {
+			const times = state
+				.getWebSockets()
+				.map((ws) => state.getWebSocketAutoResponseTimestamp(ws)?.getTime() ?? 0);
+			const keptMs = Math.max(...times);
+			const snapshot = () => ({
+				sku,
+				total: 2,
+				available: 1,
+				reserved: 1,
+				sold: 0,
+				status: "live" as const,
+				asOf: new Date(keptMs).toISOString(),
+			});
+			// The silent socket is past the idle bound on this feed's clock; the kept one is not.
+			const feed = new LiveFeed(
+				state,
+				snapshot,
+				{ sockets: 100, perAddress: 100, idleMs: IDLE_MS },
+				() => keptMs + IDLE_MS - 1,
+			);
+			feed.changed();
+		});
+		// Whichever comes first: the change, or a close (a close before it is the defect).
+		const first = await Promise.race([
+			marked.then((d) => ({ message: JSON.parse(d) as unknown })),
+			silentClosed.then((code) => ({ closedWith: code })),
+		]);
+		expect(first).toEqual({
+			message: expect.objectContaining({ type: "availability", available: 1 }),
+		});
 		await answered(kept, sku);
-		await vi.waitFor(async () => expect(await openCount(sku)).toBe(2), SETTLED);
-		await closeInside(sku);
+		expect(await openCount(sku)).toBe(2);
 	});
 });

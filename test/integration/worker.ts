@@ -6,6 +6,7 @@
 import type { SessionSummary } from "../../src/domain/fairness.ts";
 import type { InventoryEnv } from "../../src/inventory/env.ts";
 import { InventoryObject as RealInventoryObject } from "../../src/inventory/object.ts";
+import type { ShardCounters } from "../../src/inventory/rpc.ts";
 import { sessionsOf } from "../../src/inventory/stats.ts";
 import worker from "../../src/worker/index.ts";
 import { ScriptedPayments } from "./scripted-payments.ts";
@@ -28,6 +29,28 @@ export class InventoryObject extends RealInventoryObject {
 		);
 		this.payments = payments;
 		this.d1 = d1;
+	}
+
+	/** Calls of escrowCounters this object answered: a split SKU's merges of it (live-idle-split.test.ts). */
+	countersAnswered = 0;
+
+	override escrowCounters(withSessions?: boolean): ShardCounters | null {
+		this.countersAnswered += 1;
+		return super.escrowCounters(withSessions);
+	}
+
+	/** The pace of a split SKU's coordinator's merges for its feed (live-idle-split.test.ts). */
+	livePollPace(): "fast" | "slow" | "stopped" {
+		return this.livePoll.pace();
+	}
+
+	/**
+	 * The live feed's clock runs `aheadMs` ahead from now on, so its sockets are silent past the
+	 * idle bound without waiting it out (live-idle-split.test.ts; the workers tests run every
+	 * object with the default bound).
+	 */
+	liveClockAhead(aheadMs: number): void {
+		(this.live as unknown as { clock: () => number }).clock = () => Date.now() + aheadMs;
 	}
 
 	/** Batches of checkout requests the saga driver admitted (checkout-batch.test.ts). */

@@ -9,13 +9,7 @@ import {
 	DEFAULT_MAX_LIVE_SOCKETS,
 	DEFAULT_MAX_LIVE_SOCKETS_PER_ADDRESS,
 } from "../../src/domain/bounds.ts";
-import {
-	LIVE_INTERVAL_MS,
-	LIVE_SWEEP_GAP_MS,
-	LiveFeed,
-	PRODUCT_TAG,
-} from "../../src/inventory/live.ts";
-import { LIVE_IDLE_CLOSE_CODE } from "../../src/shared/live-keepalive.ts";
+import { LIVE_INTERVAL_MS, LiveFeed, PRODUCT_TAG } from "../../src/inventory/live.ts";
 import type { Availability, Product } from "../../src/shared/types.ts";
 
 const T0 = Date.UTC(2026, 10, 30, 1, 0, 0);
@@ -215,57 +209,82 @@ describe("LiveFeed: product messages (?with=product)", () => {
 	});
 });
 
-describe("LiveFeed: idle sockets (docs/decisions/139-the-live-feeds-idle-places.md)", () => {
+describe("LiveFeed: idle sockets (docs/decisions/139-the-live-feeds-idle-places.md, 148)", () => {
 	const IDLE_MS = BOUNDS.idleMs;
 	/** Sockets heard at their upgrade at T0 (as accept leaves them), and the runtime's keep-alive times. */
 	function idleFeed(n: number) {
 		const sockets = Array.from({ length: n }, () => new FakeSocket());
 		for (const ws of sockets) ws.serializeAttachment({ lastSentMs: T0, heardMs: T0 });
 		const keptAt = new Map<FakeSocket, number>();
+		const looked = { n: 0 };
 		const ctx = {
 			getWebSockets: () => sockets.filter((ws) => ws.closedWith === null),
 			getWebSocketAutoResponseTimestamp: (ws: FakeSocket) => {
+				looked.n += 1;
 				const at = keptAt.get(ws);
 				return at === undefined ? null : new Date(at);
 			},
 		} as unknown as DurableObjectState;
-		const feed = new LiveFeed(ctx, () => null, BOUNDS);
-		return { sockets, keptAt, feed };
+		const reserved = { n: 0 };
+		const state = (): Availability => ({
+			sku: "S",
+			total: 10,
+			available: 10 - reserved.n,
+			reserved: reserved.n,
+			sold: 0,
+			status: "live",
+			asOf: new Date(Date.now()).toISOString(),
+		});
+		const feed = new LiveFeed(ctx, state, BOUNDS);
+		return { sockets, keptAt, looked, reserved, feed };
 	}
 
-	it("closes with 4408 a socket silent for the bound; one that asked or kept alive within it stays", () => {
+	it("watched by a heard socket while one asked or kept alive within the bound, by silent ones after; closes nobody", () => {
 		const { sockets, keptAt, feed } = idleFeed(3);
-		const [asked, kept, silent] = sockets as [FakeSocket, FakeSocket, FakeSocket];
+		const [asked, kept] = sockets as [FakeSocket, FakeSocket, FakeSocket];
+		expect(feed.watchers()).toBe("heard");
 		vi.advanceTimersByTime(IDLE_MS - 1_000);
 		feed.message(asWs(asked), "ping");
+		vi.advanceTimersByTime(500);
 		keptAt.set(kept, Date.now());
-		vi.advanceTimersByTime(1_000);
-		expect(feed.watched()).toBe(true);
-		expect(sockets.map((ws) => ws.closedWith)).toEqual([null, null, LIVE_IDLE_CLOSE_CODE]);
-		expect(silent.closedWith).toBe(LIVE_IDLE_CLOSE_CODE);
-	});
-
-	it("nobody watches once the only sockets are silent (a split SKU's merges stop)", () => {
-		const { sockets, feed } = idleFeed(2);
-		expect(feed.watched()).toBe(true);
+		vi.advanceTimersByTime(500);
+		expect(feed.watchers()).toBe("heard");
+		// The ask's bound has passed; the keep-alive's has not.
+		vi.advanceTimersByTime(IDLE_MS - 700);
+		expect(feed.watchers()).toBe("heard");
 		vi.advanceTimersByTime(IDLE_MS);
-		expect(feed.watched()).toBe(false);
-		expect(sockets.every((ws) => ws.closedWith === LIVE_IDLE_CLOSE_CODE)).toBe(true);
+		expect(feed.watchers()).toBe("silent");
+		expect(sockets.map((ws) => ws.closedWith)).toEqual([null, null, null]);
+		sockets.length = 0;
+		expect(feed.watchers()).toBe("none");
 	});
 
-	it("looks at most every LIVE_SWEEP_GAP_MS, and never at a socket that carries nothing", () => {
-		const { sockets, feed } = idleFeed(1);
-		const bare = new FakeSocket();
-		sockets.push(bare);
+	it("a broadcast closes no silent socket: a listen-only client is sent every change", () => {
+		const { sockets, reserved, feed } = idleFeed(2);
+		vi.advanceTimersByTime(IDLE_MS * 10);
+		reserved.n = 1;
+		feed.changed();
+		vi.advanceTimersByTime(LIVE_INTERVAL_MS);
+		for (const ws of sockets) {
+			expect(ws.closedWith).toBe(null);
+			expect(ws.sent).toMatchObject([{ type: "availability", reserved: 1 }]);
+		}
+	});
+
+	it("reads no socket's times while one is known heard, and never judges a socket that carries nothing silent", () => {
+		const { sockets, looked, feed } = idleFeed(3);
+		const [asked] = sockets as [FakeSocket];
+		vi.advanceTimersByTime(IDLE_MS);
+		expect(feed.watchers()).toBe("silent");
+		expect(looked.n).toBe(3);
+		feed.message(asWs(asked), "ping");
+		looked.n = 0;
 		vi.advanceTimersByTime(IDLE_MS - 1);
-		expect(feed.watched()).toBe(true);
+		expect(feed.watchers()).toBe("heard");
+		expect(looked.n).toBe(0);
 		vi.advanceTimersByTime(1);
-		// The look a millisecond ago is too recent for another.
-		expect(feed.watched()).toBe(true);
-		expect(sockets[0]?.closedWith).toBe(null);
-		vi.advanceTimersByTime(LIVE_SWEEP_GAP_MS);
-		expect(feed.watched()).toBe(true);
-		expect(sockets[0]?.closedWith).toBe(LIVE_IDLE_CLOSE_CODE);
-		expect(bare.closedWith).toBe(null);
+		expect(feed.watchers()).toBe("silent");
+		sockets.push(new FakeSocket());
+		expect(feed.watchers()).toBe("heard");
 	});
 });
