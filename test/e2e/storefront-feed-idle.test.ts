@@ -4,8 +4,9 @@
 // bound (the next upgrade from the address is still 429). Out of view (the document's
 // visibility emulated, as a tab in the background) it sends nothing: past the bound its place is
 // freed for the next upgrade (101) by closing its socket with 4408, and the page neither retries
-// nor reads the product in the feed's place while out of view; back in view it connects again
-// at once and is live.
+// nor reads the product in the feed's place while out of view, and its stock line says exactly
+// that (docs/decisions/148-a-listen-only-feed-kept.md); back in view it connects again at once
+// and is live.
 
 import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
@@ -27,7 +28,9 @@ const PAST_THE_BOUND_MS = (IDLE_SECONDS + 2) * 1000;
 /** Longer than the storefront's reads in the feed's place (every 10 s ±20 %) would wait. */
 const PAST_A_FALLBACK_READ_MS = 13_000;
 const LIVE_LINE = "Live: the stock updates as it changes.";
-const STALE_LINE = /^Stock may be stale: no live updates since /;
+/** The paused feed's whole line: it says what the page does (nothing until back in view). */
+const PAUSED_LINE =
+	/^Stock may be stale: live updates paused at \d{1,2}:\d{2}:\d{2}(?: [AP]M)? while this tab is in the background; they resume when you come back to it\.$/;
 
 /** The page out of view or back in it, as the browser says when its tab goes to the background. */
 function setHidden(page: Page, hidden: boolean): Promise<void> {
@@ -77,13 +80,14 @@ describe("storefront live feed's idle close", () => {
 		await sleep(PAST_THE_BOUND_MS);
 		const freed = await upgradeAnswer(e2e.server, sku);
 		expect(freed.status, freed.body).toBe(101);
-		await expect.poll(() => feedText(page), POLL).toMatch(STALE_LINE);
+		await expect.poll(() => feedText(page), POLL).toMatch(PAUSED_LINE);
 
-		// Paused out of view: no new socket, no read in the feed's place.
+		// Paused out of view: no new socket, no read in the feed's place, and the line says so.
 		const readsBefore = productReads.length;
 		await sleep(PAST_A_FALLBACK_READ_MS);
 		expect(productReads.length).toBe(readsBefore);
 		expect(sockets).toBe(1);
+		expect(await feedText(page)).toMatch(PAUSED_LINE);
 
 		// Back in view: connects again at once (the upgrade above left its place at once).
 		await setHidden(page, false);

@@ -4,6 +4,7 @@
 
 import type { PaymentFailure, Product, Reservation } from "../../shared/types.ts";
 import { clock, time } from "../lib/format.ts";
+import type { FeedTrouble } from "./ProductCard.tsx";
 import { holdPrice } from "./hold-price.ts";
 import type { PaymentMethod, PaymentMethodId } from "./payment-methods.ts";
 
@@ -44,7 +45,8 @@ export function HoldPanel({
 	 * The page has lost the server (`unreachable`: no answer at all) or the store refuses its
 	 * reads for now (`busy`: a 429 or 503): say what the timer still means.
 	 */
-	trouble: "unreachable" | "busy" | null;
+	/** Why the stock may be stale (ProductCard.tsx feedTrouble); paused says nothing here: the tab is out of view. */
+	trouble: FeedTrouble | null;
 	onMethod(m: PaymentMethodId): void;
 	onPay(): void;
 	onCancel(): void;

@@ -33,34 +33,43 @@ export interface FeedView {
 	refused: boolean;
 }
 
-/** The feed is lost and no read over HTTP stands in for it: the numbers may be stale. */
+/**
+ * The feed is lost and no read over HTTP stands in for it, or it is paused (closed for silence
+ * while the tab was in the background: no reads meanwhile): the numbers may be stale.
+ */
 export function isStale(feed: FeedView): boolean {
-	return feed.lostAtMs !== null && feed.readAtMs === null;
+	return feed.state.kind === "paused" || (feed.lostAtMs !== null && feed.readAtMs === null);
 }
 
 /**
- * Why the numbers may be stale: no answer at all (`unreachable`), or the store answered the
- * read in the feed's place with a refusal (`busy`); null while the stock is fresh.
+ * Why the numbers may be stale: paused while the tab is in the background (`paused`: it neither
+ * reconnects nor reads until the tab is back in view), no answer at all (`unreachable`), or the
+ * store answered the read in the feed's place with a refusal (`busy`); null while fresh.
  */
-export function feedTrouble(feed: FeedView): "unreachable" | "busy" | null {
+export type FeedTrouble = "paused" | "unreachable" | "busy";
+
+export function feedTrouble(feed: FeedView): FeedTrouble | null {
 	if (!isStale(feed)) return null;
+	if (feed.state.kind === "paused") return "paused";
 	return feed.refused ? "busy" : "unreachable";
 }
 
 export function FeedLine({ feed }: { feed: FeedView }) {
 	const trouble = feedTrouble(feed);
 	const stale = trouble !== null;
-	const since = stale ? time(new Date(feed.lostAtMs as number).toISOString()) : "";
+	const since = stale ? time(new Date(feed.lostAtMs ?? Date.now()).toISOString()) : "";
 	const text =
-		trouble === "busy"
-			? `Stock may be stale: the store is busy right now, so no updates since ${since}. This page asks again shortly.`
-			: trouble === "unreachable"
-				? `Stock may be stale: no live updates since ${since}. Reconnecting…`
-				: feed.readAtMs !== null
-					? `No live updates: the stock was read at ${time(new Date(feed.readAtMs).toISOString())} and is read again every ${FALLBACK_READ_MS / 1000} s.`
-					: feed.state.kind === "open"
-						? "Live: the stock updates as it changes."
-						: "Connecting to live stock updates…";
+		trouble === "paused"
+			? `Stock may be stale: live updates paused at ${since} while this tab is in the background; they resume when you come back to it.`
+			: trouble === "busy"
+				? `Stock may be stale: the store is busy right now, so no updates since ${since}. This page asks again shortly.`
+				: trouble === "unreachable"
+					? `Stock may be stale: no live updates since ${since}. Reconnecting…`
+					: feed.readAtMs !== null
+						? `No live updates: the stock was read at ${time(new Date(feed.readAtMs).toISOString())} and is read again every ${FALLBACK_READ_MS / 1000} s.`
+						: feed.state.kind === "open"
+							? "Live: the stock updates as it changes."
+							: "Connecting to live stock updates…";
 	return (
 		<p
 			role="status"
