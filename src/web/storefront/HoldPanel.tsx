@@ -4,8 +4,8 @@
 
 import type { PaymentFailure, Product, Reservation } from "../../shared/types.ts";
 import { clock, time } from "../lib/format.ts";
-import type { FeedTrouble } from "./ProductCard.tsx";
 import { holdPrice } from "./hold-price.ts";
+import type { FeedTrouble } from "./ProductCard.tsx";
 import type { PaymentMethod, PaymentMethodId } from "./payment-methods.ts";
 
 export interface HeldReservation {
