@@ -52,6 +52,8 @@ export default defineConfig({
 								IP_HASH_SECRET: "test-only-ip-hash-secret-0123456789abcdef",
 								ENVIRONMENT: "test",
 								RATE_LIMITS: "off",
+								// test/integration/room-start-time.test.ts prints its figures only when asked.
+								ROOM_START_PROBE: process.env.ROOM_START_PROBE ?? "",
 							},
 						},
 					}),

@@ -1,0 +1,113 @@
+// Where a waiting room's start spends its time at 50,000 tickets, inside workerd: the shuffle's
+// digests, its draws, the whole shuffle, the start itself (the operator's PATCH, one reserve
+// right behind it) and the load of the started room after an eviction. It prints figures and
+// asserts no time (docs/waiting-room.md, "The start's cost"); it runs only when asked:
+//   ROOM_START_PROBE=1 flock /tmp/rg-bench.lock npx vitest run --project workers test/integration/room-start-time.test.ts
+// Inside workerd the clock moves only across I/O, so each piece of compute is timed from the
+// test's side of one call into the object, less an empty call's time.
+
+import { evictDurableObject, runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { sha256 } from "../../src/domain/sha256.ts";
+import { seededDraw, shuffledRanks } from "../../src/domain/waiting-room-shuffle.ts";
+import type { InventoryObject } from "../../src/inventory/object.ts";
+import { ADMIN, call, stats } from "./helpers.ts";
+import { insertTicketRows, setNextSeq } from "./room-rows.ts";
+import { createRoomProduct, PRE_QUEUE_HOLD_MS } from "./room-support.ts";
+
+const TICKETS = 50_000;
+const ROUNDS = 5;
+const SEED = "9f".repeat(32);
+const asked = (env as unknown as Record<string, unknown>).ROOM_START_PROBE === "1";
+const stubOf = (sku: string) => env.INVENTORY.get(env.INVENTORY.idFromName(sku));
+
+async function timed(fn: () => Promise<unknown>): Promise<number> {
+	const t = Date.now();
+	await fn();
+	return Date.now() - t;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+const show = (label: string, xs: number[]) =>
+	console.log(`${label.padEnd(34)} median ${median(xs)} ms  (${xs.join(", ")})`);
+
+describe.skipIf(!asked)(
+	"the start of a 50,000-ticket room (figures, no verdict)",
+	{ timeout: 600_000 },
+	() => {
+		it("prints where the time goes", async () => {
+			const sink = await createRoomProduct({
+				totalStock: 4,
+				startsAt: new Date(Date.now() + PRE_QUEUE_HOLD_MS).toISOString(),
+			});
+			const inObject = (fn: () => unknown) =>
+				timed(() => runInDurableObject(stubOf(sink.sku), () => void fn()));
+			const rows: Record<string, number[]> = {
+				empty: [],
+				digests: [],
+				draws: [],
+				shuffle: [],
+				start: [],
+				patch: [],
+				loadBefore: [],
+				load: [],
+			};
+			for (let r = 0; r < ROUNDS; r++) {
+				rows.empty?.push(await inObject(() => 0));
+				// The digests a 50,000 shuffle draws from (8 words each, a few rejected).
+				rows.digests?.push(
+					await inObject(() => {
+						const enc = new TextEncoder();
+						for (let i = 0; i < Math.ceil(TICKETS / 8) + 8; i++) sha256(enc.encode(`${SEED}:${i}`));
+					}),
+				);
+				rows.draws?.push(
+					await inObject(() => {
+						const draw = seededDraw(SEED);
+						for (let i = TICKETS; i > 1; i--) draw(i);
+					}),
+				);
+				rows.shuffle?.push(await inObject(() => shuffledRanks(TICKETS, SEED)));
+
+				const product = await createRoomProduct({
+					totalStock: 4,
+					startsAt: new Date(Date.now() + PRE_QUEUE_HOLD_MS).toISOString(),
+				});
+				const sku = product.sku;
+				await runInDurableObject(stubOf(sku), (_: InventoryObject, state) => {
+					insertTicketRows(state.storage.sql, {
+						count: TICKETS,
+						ticketPrefix: "t-",
+						sessionPrefix: "s-",
+						seqOffset: 0,
+						joinedAt: Date.now(),
+					});
+					setNextSeq(state.storage.sql, TICKETS + 1);
+				});
+				await evictDurableObject(stubOf(sku));
+				rows.loadBefore?.push(await timed(() => stats(sku)));
+				const t0 = Date.now();
+				const started = await call("PATCH", `/api/admin/products/${sku}`, {
+					token: ADMIN,
+					body: { startsAt: new Date().toISOString() },
+				});
+				rows.start?.push(Date.now() - t0);
+				expect(started.status).toBe(200);
+				// The same PATCH once the room has started: what the start's PATCH costs without the start.
+				rows.patch?.push(
+					await timed(() =>
+						call("PATCH", `/api/admin/products/${sku}`, {
+							token: ADMIN,
+							body: { startsAt: new Date().toISOString() },
+						}),
+					),
+				);
+				await evictDurableObject(stubOf(sku));
+				rows.load?.push(await timed(() => stats(sku)));
+			}
+			console.log(`room start at ${TICKETS} tickets, ${ROUNDS} rounds`);
+			for (const [label, xs] of Object.entries(rows)) show(label, xs);
+		});
+	},
+);
