@@ -4,7 +4,7 @@
 // and the arrival order, so anyone can recompute them from the audit trail
 // (cli/verify-queue/check.ts does); the room's rules are in domain/waiting-room.ts.
 
-import { sha256, sha256HexSync } from "./sha256.ts";
+import { counterDigests, sha256HexSync } from "./sha256.ts";
 
 /** Seeds are this many random bytes, published as lowercase hex. */
 export const SEED_BYTES = 32;
@@ -21,17 +21,18 @@ export function commitmentOf(seed: string): string {
  * n below 2^32 is skipped so no value is favoured.
  */
 export function seededDraw(seed: string): (n: number) => number {
+	// The bytes of `${seed}:${counter}` are those of `${seed}:` then the counter's ASCII digits.
+	const digest = counterDigests(new TextEncoder().encode(`${seed}:`));
+	const words = new Uint32Array(8);
 	let counter = 0;
-	let words: DataView | null = null;
 	let next = 8;
 	const word = (): number => {
-		if (words === null || next === 8) {
-			const digest = sha256(new TextEncoder().encode(`${seed}:${counter}`));
+		if (next === 8) {
+			digest(counter, words);
 			counter += 1;
-			words = new DataView(digest.buffer);
 			next = 0;
 		}
-		const w = words.getUint32(next * 4);
+		const w = words[next] as number;
 		next += 1;
 		return w;
 	};
@@ -52,11 +53,18 @@ export function seededDraw(seed: string): (n: number) => number {
  * recomputable from the seed and the count alone (domain/waiting-room-state.ts, at a load).
  */
 export function shuffledRanks(count: number, seed: string): Uint32Array {
-	const seqs = Array.from({ length: count }, (_, i) => i + 1);
+	// shuffleOrder over [1..count], on a typed array: the same draws and swaps, no boxed list.
+	const seqs = new Uint32Array(count);
+	for (let i = 0; i < count; i++) seqs[i] = i + 1;
+	const draw = seededDraw(seed);
+	for (let i = count - 1; i > 0; i--) {
+		const j = draw(i + 1);
+		const a = seqs[i] as number;
+		seqs[i] = seqs[j] as number;
+		seqs[j] = a;
+	}
 	const ranks = new Uint32Array(count + 1);
-	shuffleOrder(seqs, seed).forEach((seq, rank) => {
-		ranks[seq] = rank;
-	});
+	for (let rank = 0; rank < count; rank++) ranks[seqs[rank] as number] = rank;
 	return ranks;
 }
 

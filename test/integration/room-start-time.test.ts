@@ -9,7 +9,7 @@
 import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { sha256 } from "../../src/domain/sha256.ts";
+import { WaitingRoom } from "../../src/domain/waiting-room.ts";
 import { seededDraw, shuffledRanks } from "../../src/domain/waiting-room-shuffle.ts";
 import type { InventoryObject } from "../../src/inventory/object.ts";
 import { ADMIN, call, stats } from "./helpers.ts";
@@ -20,6 +20,11 @@ const TICKETS = 50_000;
 const ROUNDS = 5;
 const SEED = "9f".repeat(32);
 const asked = (env as unknown as Record<string, unknown>).ROOM_START_PROBE === "1";
+const T0 = Date.UTC(2026, 0, 1);
+const ROOM = { enabled: true, admitSeconds: 60, overbook: 0 };
+const STOCK = { available: 4, returnable: 0 };
+/** The room of the domain-only rows, kept in the isolate between calls. */
+let room: WaitingRoom | undefined;
 const stubOf = (sku: string) => env.INVENTORY.get(env.INVENTORY.idFromName(sku));
 
 async function timed(fn: () => Promise<unknown>): Promise<number> {
@@ -48,6 +53,8 @@ describe.skipIf(!asked)(
 				digests: [],
 				draws: [],
 				shuffle: [],
+				roomStart: [],
+				roomDrain: [],
 				start: [],
 				patch: [],
 				loadBefore: [],
@@ -55,11 +62,11 @@ describe.skipIf(!asked)(
 			};
 			for (let r = 0; r < ROUNDS; r++) {
 				rows.empty?.push(await inObject(() => 0));
-				// The digests a 50,000 shuffle draws from (8 words each, a few rejected).
+				// The digests a 50,000 shuffle draws from: draws in [0, 1) take every word, 8 a digest.
 				rows.digests?.push(
 					await inObject(() => {
-						const enc = new TextEncoder();
-						for (let i = 0; i < Math.ceil(TICKETS / 8) + 8; i++) sha256(enc.encode(`${SEED}:${i}`));
+						const draw = seededDraw(SEED);
+						for (let i = TICKETS; i > 1; i--) draw(1);
 					}),
 				);
 				rows.draws?.push(
@@ -69,6 +76,18 @@ describe.skipIf(!asked)(
 					}),
 				);
 				rows.shuffle?.push(await inObject(() => shuffledRanks(TICKETS, SEED)));
+				// The room's own start (domain/waiting-room.ts advance at startsAt), its tickets joined
+				// in an untimed call before, then what the object writes of it (drain, snapshot).
+				await inObject(() => {
+					room = WaitingRoom.enable(ROOM, SEED, T0);
+					for (let i = 1; i <= TICKETS; i++) room.join(`s${i}`, `t${i}`, T0, T0 + 1, STOCK);
+					room.drain();
+				});
+				rows.roomStart?.push(await inObject(() => room?.advance(T0 + 1, T0 + 1, STOCK)));
+				rows.roomDrain?.push(
+					await inObject(() => JSON.stringify(room?.drain() && room?.snapshot())),
+				);
+				room = undefined;
 
 				const product = await createRoomProduct({
 					totalStock: 4,

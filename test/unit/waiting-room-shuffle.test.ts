@@ -7,7 +7,7 @@ import { createHash } from "node:crypto";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { checkQueueTrail } from "../../cli/verify-queue/check.ts";
-import { sha256HexSync } from "../../src/domain/sha256.ts";
+import { counterDigests, sha256, sha256HexSync } from "../../src/domain/sha256.ts";
 import { WaitingRoom } from "../../src/domain/waiting-room.ts";
 import { commitmentOf, shuffleOrder } from "../../src/domain/waiting-room-shuffle.ts";
 import { toAuditEvent } from "../../src/inventory/codec.ts";
@@ -27,6 +27,34 @@ describe("sha256 (pure, synchronous)", () => {
 			const s = "x".repeat(n);
 			expect(sha256HexSync(s)).toBe(createHash("sha256").update(s).digest("hex"));
 		}
+	});
+
+	it("agrees with node:crypto on bytes of any length, several blocks long", () => {
+		fc.assert(
+			fc.property(fc.uint8Array({ maxLength: 700 }), (bytes) => {
+				expect(Buffer.from(sha256(bytes)).toString("hex")).toBe(
+					createHash("sha256").update(bytes).digest("hex"),
+				);
+			}),
+			{ numRuns: 300 },
+		);
+	});
+
+	it("gives the digest of a prefix and a counter's digits from the prefix's kept state", () => {
+		fc.assert(
+			fc.property(fc.uint8Array({ maxLength: 200 }), fc.array(fc.nat()), (prefix, counters) => {
+				const digest = counterDigests(prefix);
+				const out = new Uint32Array(8);
+				for (const counter of [0, 9, 10, ...counters, Number.MAX_SAFE_INTEGER]) {
+					digest(counter, out);
+					const expected = createHash("sha256").update(prefix).update(String(counter)).digest();
+					expect([...out]).toEqual(
+						Array.from({ length: 8 }, (_, i) => expected.readUInt32BE(i * 4)),
+					);
+				}
+			}),
+			{ numRuns: 300 },
+		);
 	});
 });
 
