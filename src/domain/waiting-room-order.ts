@@ -9,7 +9,7 @@
 // (docs/decisions/090-room-tickets-and-ends-while-down.md).
 
 import type { QueueTicket } from "./waiting-room-records.ts";
-import { shuffleOrder } from "./waiting-room-shuffle.ts";
+import { shuffledRanks } from "./waiting-room-shuffle.ts";
 
 /** The passed-over prefix of the order is let go once it is at least this long (and half the array). */
 const COMPACT_MIN = 1024;
@@ -54,20 +54,45 @@ export class QueueOrder {
 	}
 
 	/**
-	 * The start: the pre-queue shuffled by the seed, queued in that order; returns it, and whether
-	 * its ranks are `shuffledRanks(shuffled.length, seed)` (the pre-queue is arrival numbers
-	 * 1..n and ranks start at 0, as in every room that starts once): then a load recomputes them.
+	 * The start: the pre-queue shuffled by the seed, queued in that order; returns it, the tickets
+	 * among it that `picked` chooses (in queue order), and whether its ranks are
+	 * `shuffledRanks(shuffled.length, seed)` (the pre-queue is arrival numbers 1..n and ranks start
+	 * at 0, as in every room that starts once): then a load recomputes them.
 	 */
-	start(seed: string): { shuffled: QueueTicket[]; recomputable: boolean } {
-		const recomputable = this.nextRank === 0 && this.preQueue.every((t, i) => t.seq === i + 1);
-		const shuffled = shuffleOrder(this.preQueue, seed);
-		for (const t of shuffled) {
-			t.rank = this.nextRank;
-			this.nextRank += 1;
-			this.order.push(t);
+	start(
+		seed: string,
+		picked: (t: QueueTicket) => boolean,
+	): { shuffled: QueueTicket[]; picked: QueueTicket[]; recomputable: boolean } {
+		const pre = this.preQueue;
+		const recomputable = this.nextRank === 0 && pre.every((t, i) => t.seq === i + 1);
+		// `shuffleOrder(pre, seed)`, each ticket visited once and in arrival order, the order the
+		// tickets were made in, not the shuffle's: at 50,000 tickets a pass in the shuffle's order
+		// was most of the start after the digests (docs/decisions/146-the-room-start-at-50000-tickets.md).
+		const ranks = shuffledRanks(pre.length, seed);
+		const shuffled = new Array<QueueTicket>(pre.length);
+		const marked = new Uint8Array(pre.length);
+		let marks = 0;
+		for (let i = 0; i < pre.length; i++) {
+			const t = pre[i] as QueueTicket;
+			const place = ranks[i + 1] as number;
+			t.rank = this.nextRank + place;
+			shuffled[place] = t;
+			if (picked(t)) {
+				marked[place] = 1;
+				marks += 1;
+			}
 		}
+		this.nextRank += pre.length;
+		for (const t of shuffled) this.order.push(t);
 		this.preQueue = [];
-		return { shuffled, recomputable };
+		const chosen: QueueTicket[] = [];
+		for (let place = 0; marks > 0 && place < pre.length; place++) {
+			if (marked[place] === 1) {
+				chosen.push(shuffled[place] as QueueTicket);
+				marks -= 1;
+			}
+		}
+		return { shuffled, picked: chosen, recomputable };
 	}
 
 	/** The next ticket to admit (the first waiting one), if any. */

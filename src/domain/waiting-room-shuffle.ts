@@ -47,24 +47,35 @@ export function seededDraw(seed: string): (n: number) => number {
 }
 
 /**
- * The rank the start gave each arrival number of a pre-queue of `count` tickets (arrival numbers
- * 1..count, the pre-queue in arrival order): `ranks[seq]` is that ticket's 0-based place in
- * `shuffleOrder`. The shuffle depends only on the seed and the list's length, so the ranks are
- * recomputable from the seed and the count alone (domain/waiting-room-state.ts, at a load).
+ * The shuffle as places: `places[k]` is the 0-based index, in arrival order, of the item the
+ * shuffle puts at place k. Fisher–Yates on the indices 0..count−1 makes the same draws and swaps
+ * as on the items themselves (it depends only on the seed and the list's length), on a typed
+ * array: no list of items is copied and swapped (docs/decisions/146-the-room-start-at-50000-tickets.md).
  */
-export function shuffledRanks(count: number, seed: string): Uint32Array {
-	// shuffleOrder over [1..count], on a typed array: the same draws and swaps, no boxed list.
-	const seqs = new Uint32Array(count);
-	for (let i = 0; i < count; i++) seqs[i] = i + 1;
+export function shuffledPlaces(count: number, seed: string): Uint32Array {
+	const places = new Uint32Array(count);
+	for (let i = 0; i < count; i++) places[i] = i;
 	const draw = seededDraw(seed);
 	for (let i = count - 1; i > 0; i--) {
 		const j = draw(i + 1);
-		const a = seqs[i] as number;
-		seqs[i] = seqs[j] as number;
-		seqs[j] = a;
+		const a = places[i] as number;
+		places[i] = places[j] as number;
+		places[j] = a;
 	}
+	return places;
+}
+
+/**
+ * The rank the start gave each arrival number of a pre-queue of `count` tickets (arrival numbers
+ * 1..count, the pre-queue in arrival order): `ranks[seq]` is that ticket's 0-based place in
+ * `shuffleOrder`. The shuffle depends only on the seed and the list's length, so the ranks are
+ * recomputable from the seed and the count alone (domain/waiting-room-state.ts, at a load); and
+ * `ranks[i + 1]` is the place of the list's i-th item (0-based) for any list of `count` items.
+ */
+export function shuffledRanks(count: number, seed: string): Uint32Array {
+	const places = shuffledPlaces(count, seed);
 	const ranks = new Uint32Array(count + 1);
-	for (let rank = 0; rank < count; rank++) ranks[seqs[rank] as number] = rank;
+	for (let rank = 0; rank < count; rank++) ranks[(places[rank] as number) + 1] = rank;
 	return ranks;
 }
 
@@ -74,13 +85,5 @@ export function shuffledRanks(count: number, seed: string): Uint32Array {
  * function of the seed and the list: cli/verify-queue.ts recomputes it.
  */
 export function shuffleOrder<T>(items: readonly T[], seed: string): T[] {
-	const out = [...items];
-	const draw = seededDraw(seed);
-	for (let i = out.length - 1; i > 0; i--) {
-		const j = draw(i + 1);
-		const a = out[i] as T;
-		out[i] = out[j] as T;
-		out[j] = a;
-	}
-	return out;
+	return Array.from(shuffledPlaces(items.length, seed), (i) => items[i] as T);
 }

@@ -228,14 +228,12 @@ export class WaitingRoom extends WaitingRoomState {
 	 */
 	private start(nowMs: number): void {
 		this.startedAtMs = nowMs;
-		const { shuffled, recomputable } = this.queue.start(this.seed);
+		// Sold out before the start: kept for the shuffle until now, ended tickets from here on.
+		const { shuffled, picked, recomputable } = this.queue.start(this.seed, isEnded);
 		if (recomputable) this.shuffled = shuffled.length;
-		for (const t of shuffled) {
-			// A pre-queue the seed alone cannot rank again (never in a room that starts once): rows written.
-			if (!recomputable) this.changed(t);
-			// Sold out before the start: kept for the shuffle until now, an ended ticket from here on.
-			if (isEnded(t)) this.ended.add(t);
-		}
+		// A pre-queue the seed alone cannot rank again (never in a room that starts once): rows written.
+		else for (const t of shuffled) this.changed(t);
+		for (const t of picked) this.ended.add(t);
 		this.emit({
 			type: "queue.started",
 			atMs: nowMs,

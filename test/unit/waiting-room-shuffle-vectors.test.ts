@@ -8,6 +8,7 @@
 import { createHash } from "node:crypto";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { WaitingRoom } from "../../src/domain/waiting-room.ts";
 import { seededDraw, shuffledRanks, shuffleOrder } from "../../src/domain/waiting-room-shuffle.ts";
 import { PROPERTY_TIMEOUT_MS } from "../support/property.ts";
 
@@ -110,5 +111,21 @@ describe("the published order, pinned", () => {
 			}),
 			{ numRuns: 200 },
 		);
+	});
+
+	it("is the order the room's start gives its pre-queue, tickets sold out before it included", () => {
+		const T0 = Date.UTC(2026, 0, 1);
+		const n = 3_000;
+		const room = WaitingRoom.enable({ enabled: true, admitSeconds: 60, overbook: 0 }, SEED, T0);
+		const open = { available: 4, returnable: 0 };
+		for (let i = 1; i <= n; i++) room.join(`s${i}`, `t${i}`, T0, T0 + 10, open);
+		// A stock of nothing before the start: every pre-queue ticket turns sold_out, kept for the shuffle.
+		room.advance(T0 + 1, T0 + 10, { available: 0, returnable: 0 });
+		room.advance(T0 + 10, T0 + 10, open);
+		const order = recipe(oneTo(n), SEED);
+		order.forEach((seq, rank) => {
+			const t = room.ticketOf(`s${seq}`);
+			if (t?.rank !== rank) expect({ seq, rank: t?.rank }).toEqual({ seq, rank });
+		});
 	});
 });
