@@ -66,8 +66,9 @@ export class QueueOrder {
 		const pre = this.preQueue;
 		const recomputable = this.nextRank === 0 && pre.every((t, i) => t.seq === i + 1);
 		// `shuffleOrder(pre, seed)`, each ticket visited once and in arrival order, the order the
-		// tickets were made in, not the shuffle's: at 50,000 tickets a pass in the shuffle's order
-		// was most of the start after the digests (docs/decisions/146-the-room-start-at-50000-tickets.md).
+		// tickets were made in, not the shuffle's: at 50,000 tickets two passes in the shuffle's
+		// order were about a third of the start's CPU once the digests were fast
+		// (docs/decisions/146-the-room-start-at-50000-tickets.md).
 		const ranks = shuffledRanks(pre.length, seed);
 		const shuffled = new Array<QueueTicket>(pre.length);
 		const marked = new Uint8Array(pre.length);

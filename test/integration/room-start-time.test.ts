@@ -1,7 +1,8 @@
 // Where a waiting room's start spends its time at 50,000 tickets, inside workerd: the shuffle's
-// digests, its draws, the whole shuffle, the start itself (the operator's PATCH, one reserve
-// right behind it) and the load of the started room after an eviction. It prints figures and
-// asserts no time (docs/waiting-room.md, "The start's cost"); it runs only when asked:
+// digests, its draws, the whole shuffle, the room's own start in the domain, the operator's start
+// PATCH (and the same PATCH once started), and the first read after an eviction, before and after
+// the start. It prints figures and asserts no time (docs/waiting-room.md, "What the start costs");
+// it runs only when asked:
 //   ROOM_START_PROBE=1 flock /tmp/rg-bench.lock npx vitest run --project workers test/integration/room-start-time.test.ts
 // Inside workerd the clock moves only across I/O, so each piece of compute is timed from the
 // test's side of one call into the object, less an empty call's time.
