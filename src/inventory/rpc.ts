@@ -87,11 +87,6 @@ export interface ReserveAnswer {
 	 * how much longer, ms, the memo lasted when the shard decided (inventory/escrow-shard.ts).
 	 */
 	skuSoldOutForMs?: number;
-	/**
-	 * A split SKU whose waiting room gates this shard's reserves: the edge sends the SKU's unkeyed
-	 * attempts through its coalescer, one batch per shard (worker/routes/reservations.ts).
-	 */
-	roomGates?: true;
 }
 
 /** One shard's counters for the coordinator's whole-SKU views. */

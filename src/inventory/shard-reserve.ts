@@ -113,8 +113,6 @@ async function decide(
 	// Not with the room on: its gate answers a session it has not admitted 429 `queued`
 	// whatever the stock, so the shard's sold_out to an admitted one is not everyone's
 	// (docs/decisions/106-room-answers-limits-and-the-cost-lock.md).
-	// The room's gate also tells the edge to share calls for unkeyed attempts (the bound on what
-	// they cost, docs/decisions/114-unkeyed-attempts-on-a-room-sku.md).
 	const gates = roomOn(host);
 	const memoLeftMs = escrow.soldOutMemoLeftMs(Date.now());
 	const skuSoldOut =
@@ -124,7 +122,6 @@ async function decide(
 		snapshot: null,
 		shards,
 		...(skuSoldOut ? { skuSoldOutForMs: memoLeftMs } : {}),
-		...(gates ? { roomGates: true as const } : {}),
 	};
 }
 

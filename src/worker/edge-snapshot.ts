@@ -93,25 +93,6 @@ export function freshSoldOut(sku: string, nowMs: number): boolean {
 	return untilMs !== undefined && nowMs < untilMs;
 }
 
-/**
- * Split SKUs whose waiting room gated the last reserve a shard answered through this isolate: their
- * unkeyed attempts go through the coalescer, one batch per shard, as no edge answer serves them
- * (docs/decisions/114-unkeyed-attempts-on-a-room-sku.md). Only the way an attempt travels depends
- * on it, never its answer (the shard's own), so an answer heard out of order costs calls, not truth.
- */
-const roomGated = new BoundedMap<true>(MAX_EDGE_SNAPSHOTS);
-
-/** What a shard's reserve answer said of its room: gating (`gates`) or not. */
-export function rememberRoomGate(sku: string, gates: boolean): void {
-	if (!gates) roomGated.delete(sku);
-	else roomGated.use(sku, () => true);
-}
-
-/** True when a shard last said the SKU's room gates its reserves. */
-export function roomGates(sku: string): boolean {
-	return roomGated.peek(sku) === true;
-}
-
 /** The SKU's shard count as this isolate knows it (1 until an object said otherwise). */
 export function shardsOf(sku: string): number {
 	return shardCounts.peek(sku) ?? 1;
@@ -169,11 +150,31 @@ export function refreshDue(sku: string, nowMs: number): boolean {
 }
 
 /**
+ * Split SKUs with no copy whose first one was asked for in the background (seedDue): this
+ * isolate's clock when the call was sent, while it is in flight.
+ */
+const seeding = new BoundedMap<number>(MAX_EDGE_SNAPSHOTS);
+
+/**
+ * True when refreshAhead would ask for a SKU's first copy now: none is kept and none is asked for
+ * (one that has not answered within the bound no longer blocks). A split SKU's reserve answers
+ * carry no copy (a shard's counters are not the SKU's), so once a shard said the whole SKU is sold
+ * out, the edge asks the coordinator for its merged copy and answers from it from then on, as on
+ * one object (docs/decisions/145-a-split-skus-sold-out-at-the-edge.md).
+ */
+export function seedDue(sku: string, nowMs: number): boolean {
+	if (copies.peek(sku) !== undefined) return false;
+	const sentAtMs = seeding.peek(sku);
+	return sentAtMs === undefined || nowMs - sentAtMs >= EDGE_SNAPSHOT_MAX_AGE_MS;
+}
+
+/**
  * Starts a background refresh of the SKU's copy when it is past EDGE_SNAPSHOT_REFRESH_AFTER_MS and
- * none is in flight; `load` asks the object, `defer` keeps the call alive past the response
- * (executionCtx.waitUntil). Nobody waits on the refresh: it only replaces the copy. The new copy
- * counts as taken when the refresh was sent (the object answered after that), and it replaces
- * only a copy sent for earlier (rememberSnapshot), so a newer reserve answer is kept.
+ * none is in flight, or asks for its first copy when seedDue; `load` asks the object, `defer`
+ * keeps the call alive past the response (executionCtx.waitUntil). Nobody waits on the refresh: it
+ * only replaces the copy. The new copy counts as taken when the refresh was sent (the object
+ * answered after that), and it replaces only a copy sent for earlier (rememberSnapshot), so a
+ * newer reserve answer is kept.
  */
 export function refreshAhead(
 	sku: string,
@@ -182,6 +183,10 @@ export function refreshAhead(
 	defer: (refresh: Promise<unknown>) => void,
 ): void {
 	const copy = copies.peek(sku);
+	if (copy === undefined) {
+		if (seedDue(sku, nowMs)) seed(sku, nowMs, load, defer);
+		return;
+	}
 	// One refresh in flight per copy; one that has not answered within the bound no longer blocks.
 	if (copy === undefined || !refreshDue(sku, nowMs)) return;
 	copy.refreshSentAtMs = nowMs;
@@ -195,6 +200,32 @@ export function refreshAhead(
 				// The copy then ages out and the next request asks the object itself.
 				if (copy.refreshSentAtMs === nowMs) copy.refreshSentAtMs = null;
 				console.warn("edge snapshot refresh failed", String(error));
+			},
+		),
+	);
+}
+
+function seed(
+	sku: string,
+	nowMs: number,
+	load: () => Promise<EdgeSnapshot | null>,
+	defer: (refresh: Promise<unknown>) => void,
+): void {
+	seeding.delete(sku);
+	seeding.use(sku, () => nowMs);
+	const done = () => {
+		if (seeding.peek(sku) === nowMs) seeding.delete(sku);
+	};
+	defer(
+		load().then(
+			(snapshot) => {
+				done();
+				if (snapshot !== null) rememberSnapshot(sku, snapshot, nowMs);
+			},
+			(error: unknown) => {
+				// The shard's sold-out memo still answers while it lasts; the next one asks again.
+				done();
+				console.warn("edge snapshot seed failed", String(error));
 			},
 		),
 	);

@@ -14,11 +14,10 @@ import {
 	hasRead,
 	refreshAhead,
 	refreshDue,
-	rememberRoomGate,
 	rememberShards,
 	rememberSnapshot,
 	rememberSoldOut,
-	roomGates,
+	seedDue,
 	shardsOf,
 } from "../edge-snapshot.ts";
 import { reserveEventual } from "../eventual.ts";
@@ -128,7 +127,10 @@ reservations.post("/", async (c) => {
 					? "sold_out"
 					: null;
 		if (rejection !== null) {
-			if (snapshot !== null && refreshDue(body.sku, arrivedAtMs))
+			// The copy kept fresh ahead of its bound; a split SKU answered from a shard's memo gets a
+			// copy (its first, or a new one for one gone stale), the coordinator's merge of every
+			// shard, so the edge's answer outlives the memo.
+			if (refreshDue(body.sku, arrivedAtMs) || seedDue(body.sku, arrivedAtMs))
 				refreshAhead(
 					body.sku,
 					arrivedAtMs,
@@ -180,10 +182,11 @@ reservations.post("/", async (c) => {
 	if (shards === 1) {
 		// One SKU object (as far as this isolate knows).
 		({ answer, index } = await coalesced(body.sku, 0));
-	} else if (key === null && roomGates(body.sku)) {
-		// A split SKU whose room gates: no edge answer serves an unkeyed attempt (decision 106), so
-		// those of one shard share its calls, as a one-object SKU's do
-		// (docs/decisions/114-unkeyed-attempts-on-a-room-sku.md).
+	} else if (key === null) {
+		// A split SKU: the unkeyed attempts of one shard share its calls, as a one-object SKU's do —
+		// those no edge answer serves (a room that gates, decision 106) and those that arrive while
+		// the edge's copy is being refreshed (docs/decisions/114-unkeyed-attempts-on-a-room-sku.md,
+		// docs/decisions/145-a-split-skus-sold-out-at-the-edge.md).
 		const shard = shardOf(session.sessionId, shards);
 		({ answer, index } = await coalesced(`${body.sku}\u0000${shard}`, shard));
 	} else answer = await call(shards);
@@ -194,10 +197,14 @@ reservations.post("/", async (c) => {
 		if (answer.misrouted === true) throw new Error("the shard count of a SKU changed");
 	}
 	rememberShards(body.sku, answer.shards);
-	if (answer.shards !== undefined && answer.shards > 1)
-		rememberRoomGate(body.sku, answer.roomGates === true);
-	if (answer.skuSoldOutForMs !== undefined)
+	if (answer.skuSoldOutForMs !== undefined) {
 		rememberSoldOut(body.sku, sentAtMs, answer.skuSoldOutForMs);
+		// A shard's answer carries no copy of the SKU: the coordinator's (a first, or a new one for
+		// one gone stale) comes in the background, before the memo ends (docs/decisions/145-a-split-skus-sold-out-at-the-edge.md).
+		const nowMs = Date.now();
+		if (refreshDue(body.sku, nowMs) || seedDue(body.sku, nowMs))
+			refreshAhead(body.sku, nowMs, () => inventory(c.env, body.sku).snapshot(), deferTo(c));
+	}
 	if (answer.snapshot !== null) rememberSnapshot(body.sku, answer.snapshot, sentAtMs);
 	const result = answer.results[index];
 	if (result === undefined) throw new Error("the inventory object returned no result");
