@@ -6,7 +6,7 @@
 // - cancel, checkout, reset and totalStock changes on a split SKU.
 
 import { exports } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { EXHAUSTED_MEMO_MS, shardOf } from "../../src/domain/escrow.ts";
 import { replayShard } from "../../src/domain/replay.ts";
 import type {
@@ -16,6 +16,7 @@ import type {
 	Product,
 	Reservation,
 } from "../../src/shared/types.ts";
+import { freshSnapshot } from "../../src/worker/edge-snapshot.ts";
 import { withHeldClock } from "./held-clock.ts";
 import { ADMIN, call, createProduct, stats, uniqueSku } from "./helpers.ts";
 import { type Buyer, buyers, checkEscrow, createSharded, reserve } from "./shards-support.ts";
@@ -224,10 +225,17 @@ describe("sold out, answered at the edge", () => {
 			setMs(t0 + EXHAUSTED_MEMO_MS - 1);
 			expect((await reserve(buyer, sku)).body.error?.code).toBe("sold_out");
 			expect((await stats(sku)).edgeAnswered).toBe(before + 1);
-			// Once it is over the attempt reaches the shard, which asks the coordinator again.
+			// Once it is over, the coordinator's merged copy the edge asked for on hearing the memo
+			// answers (docs/decisions/145-a-split-skus-sold-out-at-the-edge.md)...
+			await vi.waitFor(() => expect(freshSnapshot(sku, t0 + EXHAUSTED_MEMO_MS)).not.toBeNull());
 			setMs(t0 + EXHAUSTED_MEMO_MS);
 			expect((await reserve(buyer, sku)).body.error?.code).toBe("sold_out");
-			expect((await stats(sku)).edgeAnswered).toBe(before + 1);
+			expect((await stats(sku)).edgeAnswered).toBe(before + 2);
+			// ...and once the copy is past its bound too, the attempt reaches the shard, which asks
+			// the coordinator again (every copy was asked for by t0 + EXHAUSTED_MEMO_MS).
+			setMs(t0 + 4 * EXHAUSTED_MEMO_MS);
+			expect((await reserve(buyer, sku)).body.error?.code).toBe("sold_out");
+			expect((await stats(sku)).edgeAnswered).toBe(before + 2);
 		});
 		const s = await stats(sku);
 		checkEscrow(s);
