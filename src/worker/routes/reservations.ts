@@ -130,7 +130,10 @@ reservations.post("/", async (c) => {
 			// The copy kept fresh ahead of its bound; a split SKU answered from a shard's memo gets a
 			// copy (its first, or a new one for one gone stale), the coordinator's merge of every
 			// shard, so the edge's answer outlives the memo.
-			if (refreshDue(body.sku, arrivedAtMs) || seedDue(body.sku, arrivedAtMs))
+			if (
+				refreshDue(body.sku, arrivedAtMs) ||
+				(snapshot === null && seedDue(body.sku, arrivedAtMs))
+			)
 				refreshAhead(
 					body.sku,
 					arrivedAtMs,
