@@ -52,6 +52,8 @@ export const EXPECTED_SECONDS: Readonly<Record<string, number>> = {
 	"test/e2e/demo-said-once.test.ts": 16,
 	// 200 PATCHes for a trail past one page; a refused token, an edit refusal, a reset.
 	"test/e2e/console-said-once.test.ts": 12,
+	// A refused Reserve, a declined card and a release, each outcome's announcements recorded.
+	"test/e2e/storefront-said-once.test.ts": 10,
 	"test/node/drop-limits.test.ts": 18,
 	// A paced 17 s burst with 6 s holds, the last acts and the expiry wait (decision 115).
 	"test/node/drop-flow.test.ts": 40,

@@ -11,7 +11,7 @@ import { describeError } from "../api/outcomes.ts";
 import { httpTransport } from "../api/transport.ts";
 import { Layout, Notice } from "../components/Layout.tsx";
 import { useNow } from "../lib/hooks.ts";
-import { useFocusAfterRender } from "./focus.ts";
+import { OUTCOME_HEADINGS, useFocusAfterRender } from "./focus.ts";
 import { type HeldReservation, HoldPanel } from "./HoldPanel.tsx";
 import { Orders, type StoredOrder } from "./Orders.tsx";
 import { feedTrouble, ProductCard, ProductMissing } from "./ProductCard.tsx";
@@ -43,7 +43,6 @@ import { AdmittedBanner, WaitingPanel } from "./WaitingPanel.tsx";
 import { YourTurn } from "./YourTurn.tsx";
 
 export const DEFAULT_SKU = "DEMO-SNEAKER";
-const OUTCOME_ID = "outcome";
 
 const api = new ApiClient(httpTransport());
 const liveSource = webSocketSource();
@@ -112,9 +111,17 @@ export function Storefront() {
 		tabs,
 	});
 
+	// An outcome is said once, by the purchase status's live region: focus stays on the control
+	// that acted (only `aria-disabled` while it runs), or, when the outcome took that control
+	// away, goes to the heading of the card to act in next; never onto the region
+	// (docs/decisions/147-the-storefronts-outcome-said-once.md).
+	const keepFocus = useCallback(
+		() => focusNext({ id: OUTCOME_HEADINGS, ifLost: true }),
+		[focusNext],
+	);
 	const say = (value: StoreNotice, focus = false) => {
 		setNotice(value);
-		if (focus) focusNext({ id: OUTCOME_ID });
+		if (focus) keepFocus();
 	};
 
 	const fail = useCallback(
@@ -147,9 +154,9 @@ export function Storefront() {
 					: {}),
 				...(err.limit === undefined ? {} : { limit: err.limit }),
 			});
-			focusNext({ id: OUTCOME_ID });
+			keepFocus();
 		},
-		[product, offsetMs, focusNext, lapse, owner, ownUnits, elsewhere.learn],
+		[product, offsetMs, keepFocus, lapse, owner, ownUnits, elsewhere.learn],
 	);
 	const { config, configProblem, checkRound, verify, renew } = useHumanCheck(api, sku, {
 		hold,
@@ -309,7 +316,7 @@ export function Storefront() {
 			{product === null && !missing && loadProblem === null && (
 				<p class="muted">Loading the product…</p>
 			)}
-			<div id={OUTCOME_ID} tabIndex={-1} class="outcome">
+			<div id="outcome" class="outcome">
 				<Notice value={shownNotice} label="Purchase status" />
 			</div>
 

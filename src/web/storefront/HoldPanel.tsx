@@ -89,7 +89,7 @@ export function HoldPanel({
 			<form
 				onSubmit={(e) => {
 					e.preventDefault();
-					onPay();
+					if (!busy) onPay();
 				}}
 			>
 				<fieldset disabled={busy}>
@@ -116,10 +116,18 @@ export function HoldPanel({
 					})}
 				</fieldset>
 				<div class="actions">
-					<button type="submit" class="primary" disabled={busy}>
+					{/* Only aria-disabled while one runs: the button keeps the focus, where the outcome
+					    is heard (decision 147). */}
+					<button type="submit" class="primary" aria-disabled={busy ? "true" : undefined}>
 						{busy ? "Paying…" : price.payLabel}
 					</button>
-					<button type="button" onClick={onCancel} disabled={busy}>
+					<button
+						type="button"
+						onClick={() => {
+							if (!busy) onCancel();
+						}}
+						aria-disabled={busy ? "true" : undefined}
+					>
 						Release hold
 					</button>
 				</div>

@@ -33,7 +33,7 @@ export function ReservePanel({
 				class="row"
 				onSubmit={(e) => {
 					e.preventDefault();
-					if (!blocked) onReserve();
+					if (!blocked && !busy) onReserve();
 				}}
 			>
 				<label for="quantity">Quantity</label>
@@ -52,7 +52,9 @@ export function ReservePanel({
 				<button
 					type="submit"
 					class="primary"
-					disabled={busy || waitSeconds > 0 || blocked}
+					// Only aria-disabled while it runs: it keeps the focus, where its outcome is heard.
+					disabled={waitSeconds > 0 || blocked}
+					aria-disabled={busy ? "true" : undefined}
 					aria-describedby={blocked ? "reserve-why" : undefined}
 				>
 					{busy ? "Reserving…" : waitSeconds > 0 ? `Wait ${waitSeconds} s` : "Reserve"}
