@@ -1,7 +1,8 @@
 // A full waiting room in Chromium: the join's 503 `unavailable` with `Retry-After: 30`
 // (docs/waiting-room.md, MAX_TICKETS) is waited out. The Join button is disabled and says when
 // the page joins again, no join is sent before the wait is over, and exactly one after it
-// (src/web/storefront/join-retry.ts). The page's timers run on Playwright's clock, paused, so
+// (src/web/storefront/join-retry.ts). After the unread share's refusal (decision 142), the page
+// reads the product with the session's token before it joins again (decision 147). The page's timers run on Playwright's clock, paused, so
 // "30 s" is thirty simulated seconds, not a wall-clock figure.
 
 import type { Page, Route } from "playwright-core";
@@ -21,6 +22,16 @@ const ROOM_FULL = {
 		error: { code: "unavailable", message: "The waiting room is full; retry shortly." },
 	},
 };
+/** What the room answers an unread session's join while unread tickets hold their share (decision 142). */
+const UNREAD_FULL = (sku: string) => ({
+	...ROOM_FULL,
+	json: {
+		error: {
+			code: "unavailable",
+			message: `The places left in the waiting room of ${sku} are kept for visitors who have viewed the product: view it (reload the product's page), then join again.`,
+		},
+	},
+});
 /** The page's spread on top of the server's wait (JOIN_RETRY_SPREAD 0.2 of 30 s), and a margin. */
 const LATEST_RETRY_MS = 30_000 * 1.2 + 2_000;
 
@@ -136,6 +147,51 @@ describe("storefront with a full waiting room", () => {
 		expect(joins).toBe(2 + JOIN_RETRY_MAX_TRIES);
 		await page.clock.resume();
 		await expectNoSeriousA11yViolations(page, "storefront: stopped joining a full room");
+		expect(errors.filter((e) => !/status of 503/.test(e))).toEqual([]);
+	});
+
+	it("reads the product, with the session's token, before it joins again after the unread share's refusal, and is taken", async () => {
+		const sku = await createDrop(e2e.server, {
+			totalStock: 3,
+			waitingRoom: { enabled: true, overbook: 0, admitSeconds: 120 },
+		});
+		// The room as decision 142 has it while unread tickets hold their share: a join is refused
+		// `unread_full` (its words, the same 503) until the session reads the product with its token.
+		const events: string[] = [];
+		let read = false;
+		const buyer = e2e.track(
+			await openStore(e2e.browser, e2e.server, sku, PHONE, async (page) => {
+				await page.clock.install();
+				await page.route(`**/api/products/${sku}`, (route: Route) => {
+					if (route.request().headers().authorization?.startsWith("Bearer ")) {
+						read = true;
+						events.push("read");
+					}
+					return route.fallback();
+				});
+				await page.route(`**/api/products/${sku}/queue`, (route: Route) => {
+					if (route.request().method() !== "POST") return route.fallback();
+					events.push(read ? "join" : "join refused");
+					return read ? route.fallback() : route.fulfill(UNREAD_FULL(sku));
+				});
+			}),
+		);
+		const { page, errors } = buyer;
+		await verify(page, "Waiting room");
+		await pauseSoon(page);
+		const step = stepper(page);
+		// The session was made after the page read the product: its first join is unread.
+		read = false;
+		events.length = 0;
+		await page.getByRole("button", { name: "Join the queue" }).click();
+		await page.getByRole("button", { name: /^Joining again in \d+ s$/ }).waitFor(POLL);
+		expect(events).toEqual(["join refused"]);
+
+		// The wait is over: the page reads the product first, then joins, and is taken.
+		for (let ms = 0; ms < LATEST_RETRY_MS && !events.includes("join"); ms += 500) await step(500);
+		expect(events).toEqual(["join refused", "read", "join"]);
+		await page.getByText(/It is your turn: reserve within/).waitFor(POLL);
+		await page.clock.resume();
 		expect(errors.filter((e) => !/status of 503/.test(e))).toEqual([]);
 	});
 });

@@ -77,7 +77,7 @@ export const EXPECTED_SECONDS: Readonly<Record<string, number>> = {
 	"test/e2e/storefront-cooldown.test.ts": 25,
 	"test/e2e/storefront.test.ts": 15,
 	"test/e2e/storefront-waiting-room.test.ts": 82,
-	"test/e2e/storefront-room-full.test.ts": 19,
+	"test/e2e/storefront-room-full.test.ts": 25,
 	"test/e2e/storefront-room-limits.test.ts": 17,
 	"test/node/checkout-restart.test.ts": 12,
 	// Starts on one state (two refused), kill -9 of the group and of Node alone, a locked D1.

@@ -166,6 +166,12 @@ export function useQueueTicket(
 	reportError.current = onError;
 	const tell = useRef(tabs.tell);
 	tell.current = tabs.tell;
+	// The last join was refused 503 `unavailable`: the next one reads the product first, with the
+	// session's token. A room that keeps its last places for sessions that viewed the product
+	// refuses a session that has not (`unread_full`, decision 142) with the same 503, and asks
+	// for that read; a session made after the page read the product (at the human check) may not have.
+	// One read per join that follows such a refusal, at most JOIN_RETRY_MAX_TRIES by itself.
+	const readFirst = useRef(false);
 	const join = useCallback(
 		async (bySelf = false) => {
 			if (!bySelf) run.current = null;
@@ -174,8 +180,10 @@ export function useQueueTicket(
 			setRetry(null);
 			setStopped(null);
 			setJoining(true);
+			if (readFirst.current) await api.product(sku);
 			const r = await api.joinQueue(sku);
 			setJoining(false);
+			readFirst.current = !r.ok && r.code === "unavailable";
 			if (r.ok || r.code === "purchase_limit") run.current = null;
 			if (r.ok) {
 				setAtLimit(null);
