@@ -150,4 +150,58 @@ describe("storefront: a line waited in a background tab", () => {
 		expect(await page.getByRole("heading", { name: "Verify you are human" }).count()).toBe(0);
 		expect(errors).toEqual([]);
 	});
+
+	it("a session that ends in the hidden page, its check unclicked, says so in the title; back in view, the check brings the place back", async () => {
+		const sku = await createDrop(e2e.server, {
+			totalStock: 2,
+			perUserLimit: 1,
+			startsAt: new Date(Date.now() + 10 * 60_000).toISOString(),
+			waitingRoom: { enabled: true, overbook: 0, admitSeconds: 60 },
+		});
+		const { page, errors } = e2e.track(
+			await openStore(e2e.browser, e2e.server, sku, DESKTOP_WIDE, (p) =>
+				standInTurnstile(p.context(), { withoutClick: true }),
+			),
+		);
+		await page.getByRole("heading", { name: "Waiting room" }).waitFor(POLL);
+		await page.getByRole("button", { name: "Join the queue" }).click();
+		await page
+			.getByText(/pre-queue/)
+			.first()
+			.waitFor(POLL);
+		const first = await page.evaluate(() => sessionStorage.getItem("rg.buyer.session"));
+		const joined = JSON.parse(first ?? "{}") as { sessionId?: string; endsAtMs?: number };
+		await page.evaluate(() => {
+			(window as unknown as { turnstileWithoutClick: boolean }).turnstileWithoutClick = false;
+			Object.defineProperty(document, "visibilityState", { configurable: true, value: "hidden" });
+			Object.defineProperty(document, "hidden", { configurable: true, value: true });
+			document.dispatchEvent(new Event("visibilitychange"));
+		});
+		await expect
+			.poll(() => page.title(), { timeout: SESSION_SECONDS * 1000 + 15_000, interval: 250 })
+			.toBe("Click to keep your session — Revenue Guard");
+		// Nobody clicks: the session ends out of view, and the page reads no ticket any more. The
+		// title says the check is back (decision 143), not the page's own title.
+		await expect
+			.poll(() => page.title(), { timeout: SESSION_SECONDS * 1000 + 15_000, interval: 250 })
+			.toBe("Your session ended: verify again — Revenue Guard");
+		expect(await page.evaluate(() => Date.now())).toBeGreaterThan(joined.endsAtMs ?? 0);
+
+		await page.evaluate(() => {
+			delete (document as unknown as { visibilityState?: string }).visibilityState;
+			delete (document as unknown as { hidden?: boolean }).hidden;
+			document.dispatchEvent(new Event("visibilitychange"));
+		});
+		await expect.poll(() => page.title(), POLL).toBe("Revenue Guard — Store");
+		// The check, within the session's grace, renews the same session: its place is read again.
+		await page.getByRole("heading", { name: "Verify you are human" }).waitFor(POLL);
+		await page.getByRole("button", { name: "Verify (stand-in widget)" }).click();
+		await page
+			.getByText(/pre-queue/)
+			.first()
+			.waitFor(POLL);
+		const now = await page.evaluate(() => sessionStorage.getItem("rg.buyer.session"));
+		expect((JSON.parse(now ?? "{}") as { sessionId?: string }).sessionId).toBe(joined.sessionId);
+		expect(errors).toEqual([]);
+	});
 });

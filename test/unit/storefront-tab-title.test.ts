@@ -36,4 +36,12 @@ describe("the tab's title out of view (tab-title.ts)", () => {
 	it("is the page's own out of view when there is nothing to say", () => {
 		expect(tabTitle(BASE, { visible: false, turnLeftSeconds: null, checkWaits: false })).toBe(BASE);
 	});
+
+	it("says a session that ended while in line, after the turn and a check that waits for a click", () => {
+		const ended = { visible: false, turnLeftSeconds: null, checkWaits: false, sessionEnded: true };
+		expect(tabTitle(BASE, ended)).toBe("Your session ended: verify again — Revenue Guard");
+		expect(tabTitle(BASE, { ...ended, visible: true })).toBe(BASE);
+		expect(tabTitle(BASE, { ...ended, turnLeftSeconds: 30 })).toMatch(/^Your turn: 0:30/);
+		expect(tabTitle(BASE, { ...ended, checkWaits: true })).toMatch(/^Click to keep your session/);
+	});
 });

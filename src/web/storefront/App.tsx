@@ -267,7 +267,8 @@ export function Storefront() {
 		session !== null && renewalDue(endsAtMs, session.expiresInSeconds, now, visible, inLine);
 	const turnUntil = hold === null && admitted ? (queue.ticket?.admittedUntil ?? null) : null;
 	// Out of view, the tab's title says the turn and a renewal that waits for a click (tab-title.ts).
-	useTabTitle(visible, turnUntil, offsetMs, renewing && checkWaits);
+	// A session that ended there while in line reads no ticket: the title says the check is back.
+	useTabTitle(visible, turnUntil, offsetMs, renewing && checkWaits, session === null && inLine);
 	const notify = useTurnNotification(sku, turnUntil, visible, offsetMs);
 	// Sold out for good: nothing available and no hold left that could return.
 	const soldOutForGood =

@@ -17,6 +17,8 @@ export function useTabTitle(
 	/** Server clock minus this device's: the turn's time left counted now, not at the last tick. */
 	offsetMs: number,
 	checkWaits: boolean,
+	/** The session ended while the page showed a place in line (tab-title.ts). */
+	sessionEnded = false,
 ): void {
 	const base = useRef(document.title);
 	useLayoutEffect(() => {
@@ -28,6 +30,7 @@ export function useTabTitle(
 				visible,
 				turnLeftSeconds: leftSeconds(),
 				checkWaits,
+				sessionEnded,
 			});
 			if (document.title !== title) document.title = title;
 		};
@@ -50,7 +53,7 @@ export function useTabTitle(
 			clearTimeout(timer);
 			hop.port1.close();
 		};
-	}, [visible, turnUntil, offsetMs, checkWaits]);
+	}, [visible, turnUntil, offsetMs, checkWaits, sessionEnded]);
 	// Gone from the page (the store unmounted): its own title back.
 	useLayoutEffect(
 		() => () => {
