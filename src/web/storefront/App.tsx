@@ -11,7 +11,7 @@ import { describeError } from "../api/outcomes.ts";
 import { httpTransport } from "../api/transport.ts";
 import { Layout, Notice } from "../components/Layout.tsx";
 import { useNow } from "../lib/hooks.ts";
-import { OUTCOME_HEADINGS, useFocusAfterRender } from "./focus.ts";
+import { KEEP_FOCUS, useFocusAfterRender } from "./focus.ts";
 import { type HeldReservation, HoldPanel } from "./HoldPanel.tsx";
 import { Orders, type StoredOrder } from "./Orders.tsx";
 import { feedTrouble, ProductCard, ProductMissing } from "./ProductCard.tsx";
@@ -111,17 +111,10 @@ export function Storefront() {
 		tabs,
 	});
 
-	// An outcome is said once, by the purchase status's live region: focus stays on the control
-	// that acted (only `aria-disabled` while it runs), or, when the outcome took that control
-	// away, goes to the heading of the card to act in next; never onto the region
-	// (docs/decisions/147-the-storefronts-outcome-said-once.md).
-	const keepFocus = useCallback(
-		() => focusNext({ id: OUTCOME_HEADINGS, ifLost: true }),
-		[focusNext],
-	);
+	// An outcome is said once, by the purchase status: focus stays off it (focus.ts, decision 147).
 	const say = (value: StoreNotice, focus = false) => {
 		setNotice(value);
-		if (focus) keepFocus();
+		if (focus) focusNext(KEEP_FOCUS);
 	};
 
 	const fail = useCallback(
@@ -154,9 +147,9 @@ export function Storefront() {
 					: {}),
 				...(err.limit === undefined ? {} : { limit: err.limit }),
 			});
-			keepFocus();
+			focusNext(KEEP_FOCUS);
 		},
-		[product, offsetMs, keepFocus, lapse, owner, ownUnits, elsewhere.learn],
+		[product, offsetMs, focusNext, lapse, owner, ownUnits, elsewhere.learn],
 	);
 	const { config, configProblem, checkRound, verify, renew } = useHumanCheck(api, sku, {
 		hold,

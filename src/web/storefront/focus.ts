@@ -30,6 +30,14 @@ export const OUTCOME_HEADINGS = [
 	"product-name",
 ] as const;
 
+/**
+ * After an outcome the purchase status says: focus stays on the control that acted (only
+ * `aria-disabled` while it runs), or, when the outcome took that control away, goes to the
+ * heading of the card to act in next; never onto the region
+ * (docs/decisions/147-the-storefronts-outcome-said-once.md).
+ */
+export const KEEP_FOCUS: FocusRequest = { id: OUTCOME_HEADINGS, ifLost: true };
+
 export function useFocusAfterRender(): (request: FocusRequest) => void {
 	const pending = useRef<FocusRequest | null>(null);
 	useEffect(() => {
