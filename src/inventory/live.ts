@@ -111,7 +111,8 @@ export class LiveFeed {
 	/**
 	 * Until when a socket is known to have been heard from within the idle bound (the latest
 	 * upgrade or message this object saw, or a look's find, plus the bound): `watchers` reads no
-	 * socket's times before then. Memory only: after a sleep, the first call looks.
+	 * socket's times before then. Memory only: after a sleep, the first call looks; a close
+	 * forgets it too.
 	 */
 	private heardUntilMs = 0;
 	/** Answers to client messages held to the end of their socket's interval, one per socket. */
@@ -203,6 +204,9 @@ export class LiveFeed {
 	}
 
 	close(ws: WebSocket, code: number): void {
+		// The socket that was heard may be this one: the next `watchers` looks at those left, so a
+		// heard viewer that leaves does not keep a split SKU's merges at the fast pace for the bound.
+		this.heardUntilMs = 0;
 		const pending = this.deferred.get(ws);
 		if (pending !== undefined) {
 			clearTimeout(pending.timer);

@@ -271,6 +271,21 @@ describe("LiveFeed: idle sockets (docs/decisions/139-the-live-feeds-idle-places.
 		}
 	});
 
+	it("a heard socket that closes no longer counts: the silent ones left watch at the slow pace", () => {
+		const { sockets, feed } = idleFeed(2);
+		const [asked] = sockets as [FakeSocket, FakeSocket];
+		vi.advanceTimersByTime(IDLE_MS);
+		feed.message(asWs(asked), "ping");
+		expect(feed.watchers()).toBe("heard");
+		// The peer leaves: the hibernation API drops it from getWebSockets() and calls close.
+		sockets.splice(0, 1);
+		feed.close(asWs(asked), 1000);
+		vi.advanceTimersByTime(1_000);
+		expect(feed.watchers()).toBe("silent");
+		sockets.length = 0;
+		expect(feed.watchers()).toBe("none");
+	});
+
 	it("reads no socket's times while one is known heard, and never judges a socket that carries nothing silent", () => {
 		const { sockets, looked, feed } = idleFeed(3);
 		const [asked] = sockets as [FakeSocket];
