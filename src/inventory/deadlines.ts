@@ -30,6 +30,11 @@ export interface DeadlineHost {
 	resumeSagas(): Promise<void>;
 	/** Sessions whose ended holds were just deleted: their stored read goes if nothing else of theirs is left. */
 	holdsPruned(sessionIds: ReadonlySet<string>): void;
+	/**
+	 * When a split SKU's coordinator with live viewers must wake at the latest, should its merges'
+	 * timer die with it (inventory/live-poll.ts wakeMs); null without viewers.
+	 */
+	liveWakeMs(): number | null;
 }
 
 export class Deadlines {
@@ -113,6 +118,9 @@ export class Deadlines {
 		const outbox = this.host.outbox;
 		if (!(await outbox.flush())) this.scheduleAlarm(outbox.nextAttemptMs(Date.now()));
 		this.scheduleNextDeadline();
+		// Here only, not with every write's deadlines: the merges' timer sets it while it runs.
+		const wakeMs = this.host.liveWakeMs();
+		if (wakeMs !== null) this.scheduleAlarm(wakeMs);
 	}
 
 	/**

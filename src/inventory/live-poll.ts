@@ -9,6 +9,10 @@
 // instead, so a forgotten tab does not keep it asking its shards ten times a second
 // (docs/decisions/148-a-listen-only-feed-kept.md). With no viewer left the polling stops, and
 // the object may hibernate again.
+// The polling is a timer, which dies with the object (an eviction, a restart) while the viewers'
+// hibernated sockets stay open, and a change on another shard never calls the coordinator: so
+// while viewers watch, the object's alarm is kept at most LIVE_WAKE_MS ahead, and an object that
+// loads with sockets open polls again (docs/decisions/150-a-coordinator-restarted-with-viewers.md).
 
 import type { Availability } from "../shared/types.ts";
 import type { Watchers } from "./live.ts";
@@ -22,6 +26,13 @@ export const LIVE_POLL_MS = 100;
  * next merge.
  */
 export const LIVE_SILENT_POLL_MS = 5_000;
+/**
+ * While viewers watch, the coordinator's alarm is due at most this far ahead: the longest its
+ * viewers wait for a merge after the object was evicted or restarted with their sockets open.
+ * The alarm is set again only once it has run (one storage write and one alarm run per 10 s per
+ * watched split SKU, against (K − 1) calls per merge).
+ */
+export const LIVE_WAKE_MS = 10_000;
 
 export interface LivePollHost {
 	/** Who watches this split SKU's coordinator's feed ("none" for an object that is not one). */
@@ -32,6 +43,8 @@ export interface LivePollHost {
 	merge(): Promise<Availability>;
 	/** Tells the live feed the counters moved. */
 	changed(): void;
+	/** Has the object's alarm due no later than `atMs` (it moves an alarm earlier only). */
+	wakeBy(atMs: number): void;
 }
 
 export class ShardsLivePoll {
@@ -59,6 +72,14 @@ export class ShardsLivePoll {
 		if (this.timer !== null) return;
 		this.last = liveKey(this.host.lastMerged());
 		this.wait(LIVE_POLL_MS);
+	}
+
+	/**
+	 * When the object's alarm must come at the latest (LIVE_WAKE_MS from `nowMs`) while anyone
+	 * watches, for the alarm's own run to set it again (inventory/deadlines.ts); null with nobody.
+	 */
+	wakeMs(nowMs: number): number | null {
+		return this.host.watchers() === "none" ? null : nowMs + LIVE_WAKE_MS;
 	}
 
 	/** The pace of the next merge: "fast" every LIVE_POLL_MS, "slow", or "stopped". */
@@ -90,7 +111,10 @@ export class ShardsLivePoll {
 		if (this.timer !== null) return;
 		// Asked again after the merge: a viewer heard from meanwhile (an ask, an upgrade) counts.
 		const watchers = this.host.watchers();
-		if (watchers !== "none") this.wait(watchers === "silent" ? LIVE_SILENT_POLL_MS : LIVE_POLL_MS);
+		if (watchers === "none") return;
+		this.wait(watchers === "silent" ? LIVE_SILENT_POLL_MS : LIVE_POLL_MS);
+		// Should this timer die with the object, the alarm brings the merges back.
+		this.host.wakeBy(Date.now() + LIVE_WAKE_MS);
 	}
 }
 

@@ -94,6 +94,7 @@ export abstract class SkuObjectParts extends DurableObject<InventoryEnv> {
 		lastMerged: () => this.split.lastMerged(),
 		merge: () => this.split.merge(),
 		changed: () => this.live.changed(),
+		wakeBy: (atMs) => this.deadlines.scheduleAlarm(atMs),
 	});
 	/** The SKU's waiting room (inventory/waiting-room.ts, docs/waiting-room.md). */
 	protected readonly room: RoomKeeper;
@@ -158,6 +159,7 @@ export abstract class SkuObjectParts extends DurableObject<InventoryEnv> {
 			},
 			resumeSagas: () => this.saga.resume(),
 			holdsPruned: (sessionIds) => this.readsLeft(sessionIds),
+			liveWakeMs: () => this.livePoll.wakeMs(Date.now()),
 		});
 		this.state = new StateWriter(
 			this.sql,
@@ -220,6 +222,8 @@ export abstract class SkuObjectParts extends DurableObject<InventoryEnv> {
 				this.deadlines.scheduleAlarm(this.outbox.nextAttemptMs(Date.now()));
 			}
 			this.deadlines.schedulePrune();
+			// Loaded with viewers' sockets open (an eviction, a restart): their merges resume.
+			if (this.escrow?.isCoordinator && ctx.getWebSockets().length > 0) this.livePoll.start();
 		});
 	}
 

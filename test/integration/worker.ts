@@ -45,6 +45,21 @@ export class InventoryObject extends RealInventoryObject {
 	}
 
 	/**
+	 * The merges' timer gone, as an eviction takes it (live-coordinator-wake.test.ts): the harness's
+	 * eviction waits for the object's requests to drain, and a merge timer re-armed from the
+	 * upgrade's request keeps that request going for as long as anyone watches.
+	 */
+	livePollDies(): void {
+		const poll = this.livePoll as unknown as {
+			timer: ReturnType<typeof setTimeout> | null;
+			wait(ms: number): void;
+		};
+		poll.wait = () => {};
+		if (poll.timer !== null) clearTimeout(poll.timer);
+		poll.timer = null;
+	}
+
+	/**
 	 * The live feed's clock runs `aheadMs` ahead from now on, so its sockets are silent past the
 	 * idle bound without waiting it out (live-idle-split.test.ts; the workers tests run every
 	 * object with the default bound).

@@ -1,12 +1,15 @@
 // A split SKU's coordinator merging its shards for the feed (src/inventory/live-poll.ts,
 // docs/decisions/148-a-listen-only-feed-kept.md): every LIVE_POLL_MS while a viewer heard from
 // within the idle bound watches, every LIVE_SILENT_POLL_MS while only silent ones do, not at all
-// once nobody does; a viewer's start cuts a silent wait short. Fake timers drive the clock.
+// once nobody does; a viewer's start cuts a silent wait short; while anyone watches the object's
+// alarm is kept at most LIVE_WAKE_MS ahead (docs/decisions/150-a-coordinator-restarted-with-viewers.md).
+// Fake timers drive the clock.
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { Watchers } from "../../src/inventory/live.ts";
 import {
 	LIVE_POLL_MS,
 	LIVE_SILENT_POLL_MS,
+	LIVE_WAKE_MS,
 	ShardsLivePoll,
 } from "../../src/inventory/live-poll.ts";
 import type { Availability } from "../../src/shared/types.ts";
@@ -22,7 +25,7 @@ const AVAILABILITY: Availability = {
 };
 
 function pollOf() {
-	const host = { watchers: "heard" as Watchers, merges: 0 };
+	const host = { watchers: "heard" as Watchers, merges: 0, wakes: [] as number[] };
 	const poll = new ShardsLivePoll({
 		watchers: () => host.watchers,
 		lastMerged: () => AVAILABILITY,
@@ -31,6 +34,7 @@ function pollOf() {
 			return AVAILABILITY;
 		},
 		changed: () => {},
+		wakeBy: (atMs) => host.wakes.push(atMs),
 	});
 	return { host, poll };
 }
@@ -83,5 +87,20 @@ describe("ShardsLivePoll", () => {
 		expect(poll.pace()).toBe("fast");
 		await run(LIVE_POLL_MS);
 		expect(host.merges).toBe(1);
+	});
+
+	it("while anyone watches, asks for the alarm within LIVE_WAKE_MS after each merge; not once nobody does", async () => {
+		const { host, poll } = pollOf();
+		host.watchers = "silent";
+		poll.start();
+		await run(LIVE_POLL_MS);
+		expect(host.wakes).toEqual([Date.now() + LIVE_WAKE_MS]);
+		await run(LIVE_SILENT_POLL_MS);
+		expect(host.wakes.at(-1)).toBe(Date.now() + LIVE_WAKE_MS);
+
+		host.watchers = "none";
+		host.wakes = [];
+		await run(LIVE_SILENT_POLL_MS * 3);
+		expect(host.wakes).toEqual([]);
 	});
 });
