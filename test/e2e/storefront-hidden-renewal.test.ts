@@ -12,9 +12,10 @@
 import { describe, expect, it } from "vitest";
 import type { Ticket } from "../../src/shared/types.ts";
 import { api } from "../support/server.ts";
-import { createDrop, DESKTOP_WIDE, openStore, POLL } from "./storefront-support.ts";
+import { hide, joinPreQueue, show, watchForCheck } from "./pre-queue-support.ts";
+import { POLL } from "./storefront-support.ts";
 import { browserSuite } from "./suite.ts";
-import { standInTurnstile, turnstileCalls } from "./turnstile-stand-in.ts";
+import { turnstileCalls } from "./turnstile-stand-in.ts";
 
 const SESSION_SECONDS = 20;
 /** The drop starts this long after the page opens: more than one session's lifetime. */
@@ -25,37 +26,11 @@ describe("storefront: a line waited in a background tab", () => {
 
 	it("a hidden page holding a ticket renews its session, and the buyer reserves at the turn without the check", async () => {
 		const startsAtMs = Date.now() + START_AFTER_MS;
-		const sku = await createDrop(e2e.server, {
-			totalStock: 2,
-			perUserLimit: 1,
-			startsAt: new Date(startsAtMs).toISOString(),
-			waitingRoom: { enabled: true, overbook: 0, admitSeconds: 60 },
-		});
-		const { page, errors } = e2e.track(
-			await openStore(e2e.browser, e2e.server, sku, DESKTOP_WIDE, (p) =>
-				standInTurnstile(p.context(), { withoutClick: true }),
-			),
-		);
-		await page.getByRole("heading", { name: "Waiting room" }).waitFor(POLL);
-		const first = await page.evaluate(() => sessionStorage.getItem("rg.buyer.session"));
-		const joined = JSON.parse(first ?? "{}") as { sessionId?: string; endsAtMs?: number };
-		await page.getByRole("button", { name: "Join the queue" }).click();
-		await page
-			.getByText(/pre-queue/)
-			.first()
-			.waitFor(POLL);
+		const { sku, page, errors, joined } = await joinPreQueue(e2e, startsAtMs);
 
 		// The buyer goes to another tab. From here on the human check's card must never show.
-		await page.evaluate(() => {
-			const w = window as unknown as { sawCheck: boolean };
-			w.sawCheck = false;
-			new MutationObserver(() => {
-				if (document.getElementById("verify-title") !== null) w.sawCheck = true;
-			}).observe(document.body, { childList: true, subtree: true });
-			Object.defineProperty(document, "visibilityState", { configurable: true, value: "hidden" });
-			Object.defineProperty(document, "hidden", { configurable: true, value: true });
-			document.dispatchEvent(new Event("visibilitychange"));
-		});
+		await watchForCheck(page);
+		await hide(page);
 
 		// Past the session's first lifetime, still out of view: renewed there, the same session.
 		await page.waitForFunction(
@@ -77,11 +52,7 @@ describe("storefront: a line waited in a background tab", () => {
 		const wait = { timeout: START_AFTER_MS + 45_000, interval: 250 };
 		await page.getByRole("button", { name: "Reserve" }).waitFor(wait);
 		expect(Date.now()).toBeGreaterThan(startsAtMs);
-		await page.evaluate(() => {
-			delete (document as unknown as { visibilityState?: string }).visibilityState;
-			delete (document as unknown as { hidden?: boolean }).hidden;
-			document.dispatchEvent(new Event("visibilitychange"));
-		});
+		await show(page);
 		expect(await page.evaluate(() => document.visibilityState)).toBe("visible");
 		await page.getByRole("button", { name: "Reserve" }).click();
 		await page.getByRole("heading", { name: "1 unit held for you" }).waitFor(POLL);
@@ -99,32 +70,12 @@ describe("storefront: a line waited in a background tab", () => {
 	});
 
 	it("a widget that asks for a click in the hidden page waits for it: the buyer back in view clicks and keeps the session", async () => {
-		const sku = await createDrop(e2e.server, {
-			totalStock: 2,
-			perUserLimit: 1,
-			startsAt: new Date(Date.now() + 10 * 60_000).toISOString(),
-			waitingRoom: { enabled: true, overbook: 0, admitSeconds: 60 },
-		});
-		const { page, errors } = e2e.track(
-			await openStore(e2e.browser, e2e.server, sku, DESKTOP_WIDE, (p) =>
-				standInTurnstile(p.context(), { withoutClick: true }),
-			),
-		);
-		await page.getByRole("heading", { name: "Waiting room" }).waitFor(POLL);
-		await page.getByRole("button", { name: "Join the queue" }).click();
-		await page
-			.getByText(/pre-queue/)
-			.first()
-			.waitFor(POLL);
-		const first = await page.evaluate(() => sessionStorage.getItem("rg.buyer.session"));
-		const joined = JSON.parse(first ?? "{}") as { sessionId?: string; endsAtMs?: number };
+		const { page, errors, joined } = await joinPreQueue(e2e, Date.now() + 10 * 60_000);
 		// From here the widget asks for a click (managed mode when it wants more than the signals).
 		await page.evaluate(() => {
 			(window as unknown as { turnstileWithoutClick: boolean }).turnstileWithoutClick = false;
-			Object.defineProperty(document, "visibilityState", { configurable: true, value: "hidden" });
-			Object.defineProperty(document, "hidden", { configurable: true, value: true });
-			document.dispatchEvent(new Event("visibilitychange"));
 		});
+		await hide(page);
 		// The renewal starts out of view and waits there with its widget.
 		const widget = page.getByRole("button", { name: "Verify (stand-in widget)" });
 		await page
@@ -132,11 +83,7 @@ describe("storefront: a line waited in a background tab", () => {
 			.waitFor({ timeout: SESSION_SECONDS * 1000 + 15_000 });
 		// The tab's title says it waits for a click (decision 143), and is the store's once shown.
 		await expect.poll(() => page.title(), POLL).toBe("Click to keep your session — Revenue Guard");
-		await page.evaluate(() => {
-			delete (document as unknown as { visibilityState?: string }).visibilityState;
-			delete (document as unknown as { hidden?: boolean }).hidden;
-			document.dispatchEvent(new Event("visibilitychange"));
-		});
+		await show(page);
 		await expect.poll(() => page.title(), POLL).toBe("Revenue Guard — Store");
 		await widget.click();
 		await page.getByRole("heading", { name: "Keeping your session" }).waitFor({
@@ -152,31 +99,11 @@ describe("storefront: a line waited in a background tab", () => {
 	});
 
 	it("a session that ends in the hidden page, its check unclicked, says so in the title; back in view, the check brings the place back", async () => {
-		const sku = await createDrop(e2e.server, {
-			totalStock: 2,
-			perUserLimit: 1,
-			startsAt: new Date(Date.now() + 10 * 60_000).toISOString(),
-			waitingRoom: { enabled: true, overbook: 0, admitSeconds: 60 },
-		});
-		const { page, errors } = e2e.track(
-			await openStore(e2e.browser, e2e.server, sku, DESKTOP_WIDE, (p) =>
-				standInTurnstile(p.context(), { withoutClick: true }),
-			),
-		);
-		await page.getByRole("heading", { name: "Waiting room" }).waitFor(POLL);
-		await page.getByRole("button", { name: "Join the queue" }).click();
-		await page
-			.getByText(/pre-queue/)
-			.first()
-			.waitFor(POLL);
-		const first = await page.evaluate(() => sessionStorage.getItem("rg.buyer.session"));
-		const joined = JSON.parse(first ?? "{}") as { sessionId?: string; endsAtMs?: number };
+		const { page, errors, joined } = await joinPreQueue(e2e, Date.now() + 10 * 60_000);
 		await page.evaluate(() => {
 			(window as unknown as { turnstileWithoutClick: boolean }).turnstileWithoutClick = false;
-			Object.defineProperty(document, "visibilityState", { configurable: true, value: "hidden" });
-			Object.defineProperty(document, "hidden", { configurable: true, value: true });
-			document.dispatchEvent(new Event("visibilitychange"));
 		});
+		await hide(page);
 		await expect
 			.poll(() => page.title(), { timeout: SESSION_SECONDS * 1000 + 15_000, interval: 250 })
 			.toBe("Click to keep your session — Revenue Guard");
@@ -187,11 +114,7 @@ describe("storefront: a line waited in a background tab", () => {
 			.toBe("Your session ended: verify again — Revenue Guard");
 		expect(await page.evaluate(() => Date.now())).toBeGreaterThan(joined.endsAtMs ?? 0);
 
-		await page.evaluate(() => {
-			delete (document as unknown as { visibilityState?: string }).visibilityState;
-			delete (document as unknown as { hidden?: boolean }).hidden;
-			document.dispatchEvent(new Event("visibilitychange"));
-		});
+		await show(page);
 		await expect.poll(() => page.title(), POLL).toBe("Revenue Guard — Store");
 		// The check, within the session's grace, renews the same session: its place is read again.
 		await page.getByRole("heading", { name: "Verify you are human" }).waitFor(POLL);

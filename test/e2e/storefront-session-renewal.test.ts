@@ -7,6 +7,7 @@
 import { describe, expect, it } from "vitest";
 import type { Ticket } from "../../src/shared/types.ts";
 import { api } from "../support/server.ts";
+import { joinPreQueue, watchForCheck } from "./pre-queue-support.ts";
 import { createDrop, DESKTOP_WIDE, openStore, POLL } from "./storefront-support.ts";
 import { browserSuite } from "./suite.ts";
 import { standInTurnstile, turnstileCalls } from "./turnstile-stand-in.ts";
@@ -20,34 +21,10 @@ describe("storefront: a session renewed ahead of its end", () => {
 
 	it("a page open past the session's TTL reserves at the start without showing the check", async () => {
 		const startsAtMs = Date.now() + START_AFTER_MS;
-		const sku = await createDrop(e2e.server, {
-			totalStock: 2,
-			perUserLimit: 1,
-			startsAt: new Date(startsAtMs).toISOString(),
-			waitingRoom: { enabled: true, overbook: 0, admitSeconds: 60 },
-		});
-		const { page, errors } = e2e.track(
-			await openStore(e2e.browser, e2e.server, sku, DESKTOP_WIDE, (p) =>
-				standInTurnstile(p.context(), { withoutClick: true }),
-			),
-		);
-		// The check passes by itself; the buyer joins the pre-queue.
-		await page.getByRole("heading", { name: "Waiting room" }).waitFor(POLL);
-		const first = await page.evaluate(() => sessionStorage.getItem("rg.buyer.session"));
-		const sessionId = (JSON.parse(first ?? "{}") as { sessionId?: string }).sessionId;
-		await page.getByRole("button", { name: "Join the queue" }).click();
-		await page
-			.getByText(/pre-queue/)
-			.first()
-			.waitFor(POLL);
+		const { sku, page, errors, joined } = await joinPreQueue(e2e, startsAtMs);
+		const { sessionId } = joined;
 		// From here on, the human check's card must never show.
-		await page.evaluate(() => {
-			const w = window as unknown as { sawCheck: boolean };
-			w.sawCheck = false;
-			new MutationObserver(() => {
-				if (document.getElementById("verify-title") !== null) w.sawCheck = true;
-			}).observe(document.body, { childList: true, subtree: true });
-		});
+		await watchForCheck(page);
 
 		// Past the session's first lifetime and the start: the turn comes and Reserve takes a unit.
 		const wait = { timeout: START_AFTER_MS + 45_000, interval: 250 };
