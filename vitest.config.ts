@@ -54,6 +54,8 @@ export default defineConfig({
 								RATE_LIMITS: "off",
 								// test/integration/room-start-time.test.ts prints its figures only when asked.
 								ROOM_START_PROBE: process.env.ROOM_START_PROBE ?? "",
+								// test/integration/room-load-time.test.ts likewise.
+								ROOM_LOAD_PROBE: process.env.ROOM_LOAD_PROBE ?? "",
 							},
 						},
 					}),
