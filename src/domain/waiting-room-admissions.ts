@@ -57,7 +57,9 @@ export class Admissions {
 		this.admittedTotal = snapshot.admittedTotal;
 		this.lapsed = snapshot.lapsed;
 		const pendingIds = new Set(snapshot.pendingLapses ?? []);
+		const admittedAt: number[] = [];
 		for (const t of tickets) {
+			if (t.admittedAtMs !== null) admittedAt.push(t.admittedAtMs);
 			if (t.state === "admitted") {
 				this.admittedCount += 1;
 				if (t.usedAtMs === null) this.unused.add(t);
@@ -66,9 +68,7 @@ export class Admissions {
 			if (t.state === "expired" && t.usedAtMs === null && pendingIds.has(t.ticketId))
 				this.pending.set(t.sessionId, t);
 		}
-		this.window = new AdmissionWindow(
-			tickets.flatMap((t) => (t.admittedAtMs === null ? [] : [t.admittedAtMs])),
-		);
+		this.window = new AdmissionWindow(admittedAt);
 	}
 
 	/** Tickets in state admitted, and those of them that still count against the budget. */

@@ -48,10 +48,15 @@ export abstract class WaitingRoomState {
 	protected waitingSoldOut = false;
 	protected events: DomainEvent[] = [];
 
+	/**
+	 * `tickets` are copied unless `owned` says they are the room's own from now on (made for it and
+	 * kept by nobody else: the object's rows as a load reads them, WaitingRoom.fromRows).
+	 */
 	constructor(
 		snapshot: RoomSnapshot,
 		tickets: Iterable<QueueTicket> = [],
 		readonly limits: RoomLimits = DEFAULT_ROOM_LIMITS,
+		owned = false,
 	) {
 		this.settings = { ...snapshot.settings };
 		this.seed = snapshot.seed;
@@ -60,7 +65,7 @@ export abstract class WaitingRoomState {
 		this.nextSeq = snapshot.nextSeq;
 		this.soldOutTickets = snapshot.soldOutTickets;
 		this.shuffled = snapshot.shuffled;
-		const all = [...tickets].map((t) => ({ ...t }));
+		const all = owned && Array.isArray(tickets) ? tickets : Array.from(tickets, (t) => ({ ...t }));
 		if (this.startedAtMs !== null) rankShuffled(all, this.seed, this.shuffled);
 		for (const t of all) {
 			this.tickets.set(t.ticketId, t);

@@ -29,6 +29,7 @@ import {
 	type JoinOutcome,
 	type QueueTicket,
 	type RoomSettings,
+	type RoomSnapshot,
 	type StockView,
 	UNREAD_ADMIT_SECONDS,
 } from "./waiting-room-records.ts";
@@ -68,6 +69,18 @@ export class WaitingRoom extends WaitingRoomState {
 			detail: { ...settings, seedCommitment: room.seedCommitment },
 		});
 		return room;
+	}
+
+	/**
+	 * The room as stored: its snapshot and its ticket rows, the tickets made for it and kept by
+	 * nobody else, so taken as they are, not copied (a load: inventory/waiting-room.ts).
+	 */
+	static fromRows(
+		snapshot: RoomSnapshot,
+		tickets: QueueTicket[],
+		limits: RoomLimits = DEFAULT_ROOM_LIMITS,
+	): WaitingRoom {
+		return new WaitingRoom(snapshot, tickets, limits, true);
 	}
 
 	/** New settings (enabled, admitSeconds, overbook); the seed never changes. */

@@ -120,7 +120,7 @@ export class RoomKeeper {
 		}
 		const tickets = readTickets(this.sql);
 		this.room = this.adopt(
-			new WaitingRoom(JSON.parse(row.snapshot) as RoomSnapshot, tickets, this.limits),
+			WaitingRoom.fromRows(JSON.parse(row.snapshot) as RoomSnapshot, tickets, this.limits),
 		);
 	}
 
