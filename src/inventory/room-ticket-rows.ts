@@ -10,7 +10,7 @@ const TICKET_COLUMNS =
 
 /**
  * Every ticket row of the room, as tickets. Read as arrays of values (`raw()`), each made a ticket
- * as it comes: a row read as an object keyed by its columns cost workerd two to three times as
+ * as it comes: a row read as an object keyed by its columns cost workerd two to four times as
  * much, at 50,000 rows most of a load (docs/decisions/151-loading-a-big-room.md).
  */
 export function readTickets(sql: SqlStorage): QueueTicket[] {
