@@ -23,6 +23,7 @@ import { queueLimitText, refusalOutdatesProduct, saleView, unitsForChoice } from
 import { renewalDue } from "./session-renewal.ts";
 import type { StoreNotice } from "./store-notice.ts";
 import { holdKey, isHeld, isOrders, ORDERS_KEY, storedUnits, useStored } from "./stored.ts";
+import { NotificationMissed } from "./TurnNotify.tsx";
 import { elsewhereFromRead, elsewhereFromRefusal } from "./units-elsewhere.ts";
 import { useBuyerSession } from "./useBuyerSession.ts";
 import { useHoldActions } from "./useHoldActions.ts";
@@ -262,7 +263,7 @@ export function Storefront() {
 	// Out of view, the tab's title says the turn and a renewal that waits for a click (tab-title.ts).
 	// A session that ended there while in line reads no ticket: the title says the check is back.
 	useTabTitle(visible, turnUntil, offsetMs, renewing && checkWaits, session === null && inLine);
-	const notify = useTurnNotification(sku, turnUntil, visible, offsetMs);
+	const notify = useTurnNotification(sku, turnUntil, visible, offsetMs, ticketState === "waiting");
 	// Sold out for good: nothing available and no hold left that could return.
 	const soldOutForGood =
 		availability !== null && availability.available === 0 && availability.reserved === 0;
@@ -360,7 +361,10 @@ export function Storefront() {
 			)}
 			{room !== null && <YourTurn until={turnUntil} holding={hold !== null} nowMs={serverNowMs} />}
 			{room !== null && hold === null && admitted && queue.ticket !== null && (
-				<AdmittedBanner ticket={queue.ticket} nowMs={now + offsetMs} />
+				<>
+					<AdmittedBanner ticket={queue.ticket} nowMs={now + offsetMs} />
+					<NotificationMissed notify={notify} />
+				</>
 			)}
 			{product !== null && sale !== null && session !== null && hold === null && showReserve && (
 				<ReservePanel

@@ -162,7 +162,10 @@ export function WaitingPanel({
 					</p>
 				</div>
 			)}
-			{state === "waiting" && notify !== undefined && <TurnNotify notify={notify} />}
+			{notify !== undefined &&
+				(state === "waiting" || (state === "expired" && notify.noPage === "turn")) && (
+					<TurnNotify notify={notify} />
+				)}
 			{/* Not a status: YourTurn.tsx says the turn's end, once. */}
 			{state === "expired" && !bought && (
 				<p>
