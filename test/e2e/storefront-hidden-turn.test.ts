@@ -30,18 +30,22 @@ import { browserSuite } from "./suite.ts";
 const STORE_TITLE = "Revenue Guard — Store";
 
 /**
- * The browser's Notification as a page sees it, recording: the prompt grants, each notification
- * made is kept (headless Chromium shows none a test could read).
+ * The browser's Notification as a desktop page sees it, recording: the prompt grants, each
+ * notification shown is kept (headless Chromium shows none a test could read). One made without
+ * the permission is not shown, as in a browser (it gets an `error` event): the page's probe
+ * (page-notifications.ts) makes one before the permission is asked.
  */
 const NOTIFICATIONS = `(() => {
 	window.permissionPrompts = 0;
 	window.notifications = [];
 	class Recorded {
 		constructor(title, options) {
+			this.index = -1;
+			if (Recorded.permission !== "granted") return;
 			window.notifications.push({ title, body: options && options.body, closed: false });
 			this.index = window.notifications.length - 1;
 		}
-		close() { window.notifications[this.index].closed = true; }
+		close() { if (this.index >= 0) window.notifications[this.index].closed = true; }
 	}
 	Recorded.permission = "default";
 	Recorded.requestPermission = () => {

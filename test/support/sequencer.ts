@@ -105,6 +105,9 @@ export const EXPECTED_SECONDS: Readonly<Record<string, number>> = {
 	// Two or three ticket reads waited out in a hidden page (15 s ±25 % apart), then the turn
 	// (31–34 s with other work on the machine).
 	"test/e2e/storefront-hidden-turn.test.ts": 34,
+	// A phone's store that cannot notify, then a turn waited out in a hidden page (15 s ±25 %);
+	// 13 s of tests alone.
+	"test/e2e/storefront-notify-unsupported.test.ts": 20,
 	"test/node/verify-queue.test.ts": 22,
 	// One server start, a kill -9 and the restart, then verify-queue; 9–11 s alone.
 	"test/node/room-start-crash.test.ts": 11,
