@@ -9,7 +9,7 @@ import {
 } from "../../src/web/storefront/page-notifications.ts";
 
 /** A Notification whose constructor does what `make` says, counting the constructions. */
-function stubNotification(permission: NotificationPermission, make: "throws" | "makes") {
+function stubNotification(permission: "default" | "denied" | "granted", make: "throws" | "makes") {
 	const made = { count: 0, closed: 0 };
 	class Stub {
 		static permission = permission;

@@ -25,14 +25,21 @@ export function rememberNoPageNotifications(): void {
 	save(NO_PAGE_NOTIFICATIONS_KEY, true);
 }
 
+/** The page's Notification as this module uses it (typed here: unit tests build without the DOM). */
+interface PageNotification {
+	readonly permission: string;
+	new (title: string): { onerror: unknown; close(): void };
+}
+
 export function pageNotifications(): PageNotifications {
-	if (typeof Notification !== "function") return "none";
+	const Made = (globalThis as { Notification?: PageNotification }).Notification;
+	if (typeof Made !== "function") return "none";
 	if (load(NO_PAGE_NOTIFICATIONS_KEY, isTrue)) return "no-page";
 	// Granted, a made notification shows: nothing to probe without showing it.
-	if (Notification.permission === "granted") return "maybe";
+	if (Made.permission === "granted") return "maybe";
 	try {
 		// Without the permission, a browser that makes page notifications shows nothing.
-		const probe = new Notification("");
+		const probe = new Made("");
 		probe.onerror = null;
 		probe.close();
 	} catch (e) {
