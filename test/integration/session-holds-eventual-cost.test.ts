@@ -104,6 +104,23 @@ describe("holds/mine?mode=eventual: what it costs", () => {
 		expect(sum).toMatch(/USING INDEX eventual_allocations_by_session \(sku=\? AND session_id=\?\)/);
 	});
 
+	it("finds a SKU's rows alone (the stats' sum, the reset's delete) through the same index: the SKU-only index is dropped", async () => {
+		const sku = await createProduct({ totalStock: 5 });
+		const indexes = await env.DB.prepare(
+			"SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'eventual_allocations' AND name NOT LIKE 'sqlite_%'",
+		).all<{ name: string }>();
+		const names = indexes.results.map((r) => r.name);
+		expect(names).toContain("eventual_allocations_by_session");
+		expect(names).not.toContain("eventual_allocations_by_sku");
+		const bySku = /USING (COVERING )?INDEX eventual_allocations_by_session \(sku=\?\)/;
+		const stats = await plan(
+			"SELECT COALESCE(SUM(quantity), 0) AS allocated FROM eventual_allocations WHERE sku = ?",
+			[sku],
+		);
+		expect(stats).toMatch(bySku);
+		expect(await plan("DELETE FROM eventual_allocations WHERE sku = ?", [sku])).toMatch(bySku);
+	});
+
 	it("lists allocations made in one millisecond in the order they were recorded", async () => {
 		const sku = await createProduct({ totalStock: 50, perUserLimit: 50 });
 		const token = await newSession();
