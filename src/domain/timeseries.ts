@@ -78,6 +78,25 @@ export interface CountedSince {
 	rejected: Record<string, number>;
 }
 
+/**
+ * One second of a ring as counts, to be added into another ring (SecondRing.add): what a split
+ * SKU's shard sends its coordinator for the whole SKU's metrics. Bucket counts and per-second
+ * counts add exactly; the maxima are the larger. `edge` and `addressRefusals` are absent from a
+ * shard's seconds (`decidedOnly`): the edge's tallies and the per-address refusals reach the
+ * coordinator alone, so each is counted once.
+ */
+export interface RingSecond {
+	/** Epoch second. */
+	s: number;
+	attempts: number;
+	rejected: number;
+	byCode: [string, number][];
+	latency: number[];
+	maxMs: number;
+	edge?: { latency: number[]; maxMs: number };
+	addressRefusals?: AddressRefusals;
+}
+
 export class SecondRing {
 	/** Which epoch second each slot holds (-1: never used); a slot of an older second is stale. */
 	private readonly second = new Float64Array(HISTORY_SECONDS).fill(-1);
@@ -153,6 +172,65 @@ export class SecondRing {
 		this.edgeLatency[b] = (this.edgeLatency[b] ?? 0) + n;
 		const top = LATENCY_EDGES_MS[bucket] ?? (LATENCY_EDGES_MS.at(-1) as number);
 		if (top > (this.edgeMaxMs[i] as number)) this.edgeMaxMs[i] = top;
+	}
+
+	/**
+	 * The seconds of the last `seconds` up to the one holding `nowMs` that counted anything, as
+	 * counts (RingSecond). `decidedOnly`: without the edge's latency and the per-address refusals.
+	 */
+	export(nowMs: number, seconds: number, decidedOnly: boolean): RingSecond[] {
+		const span = Math.max(1, Math.min(HISTORY_SECONDS, Math.floor(seconds)));
+		const nowS = Math.floor(nowMs / 1000);
+		const out: RingSecond[] = [];
+		for (let s = nowS - span + 1; s <= nowS; s++) {
+			const i = ((s % HISTORY_SECONDS) + HISTORY_SECONDS) % HISTORY_SECONDS;
+			if (this.second[i] !== s) continue;
+			const from = i * LATENCY_BUCKETS;
+			const second: RingSecond = {
+				s,
+				attempts: this.attempts[i] as number,
+				rejected: this.rejected[i] as number,
+				byCode: [...(this.byCode[i] ?? [])],
+				latency: Array.from(this.latency.subarray(from, from + LATENCY_BUCKETS)),
+				maxMs: this.maxMs[i] as number,
+			};
+			if (!decidedOnly) {
+				second.edge = {
+					latency: Array.from(this.edgeLatency.subarray(from, from + LATENCY_BUCKETS)),
+					maxMs: this.edgeMaxMs[i] as number,
+				};
+				second.addressRefusals = {
+					liveFeed: this.liveFeedRefused[i] as number,
+					roomJoin: this.roomJoinRefused[i] as number,
+				};
+			}
+			out.push(second);
+		}
+		return out;
+	}
+
+	/** Adds a second's counts (RingSecond, another ring's export) into this ring's second. */
+	add(second: RingSecond): void {
+		const i = this.slot(second.s * 1000);
+		this.attempts[i] = (this.attempts[i] as number) + second.attempts;
+		this.rejected[i] = (this.rejected[i] as number) + second.rejected;
+		if (second.byCode.length > 0) {
+			const codes = this.byCode[i] ?? new Map<string, number>();
+			for (const [code, n] of second.byCode) codes.set(code, (codes.get(code) ?? 0) + n);
+			this.byCode[i] = codes;
+		}
+		addBuckets(this.latency, i, second.latency);
+		this.maxMs[i] = Math.max(this.maxMs[i] as number, second.maxMs);
+		if (second.edge !== undefined) {
+			addBuckets(this.edgeLatency, i, second.edge.latency);
+			this.edgeMaxMs[i] = Math.max(this.edgeMaxMs[i] as number, second.edge.maxMs);
+		}
+		if (second.addressRefusals !== undefined) {
+			this.liveFeedRefused[i] =
+				(this.liveFeedRefused[i] as number) + second.addressRefusals.liveFeed;
+			this.roomJoinRefused[i] =
+				(this.roomJoinRefused[i] as number) + second.addressRefusals.roomJoin;
+		}
 	}
 
 	/**
@@ -242,6 +320,15 @@ export class SecondRing {
 				addressRefusals: refusals,
 			},
 		};
+	}
+}
+
+/** Adds `counts` (LATENCY_BUCKETS of them, more ignored) into slot `i`'s buckets of `into`. */
+function addBuckets(into: Uint32Array, i: number, counts: readonly number[]): void {
+	const n = Math.min(LATENCY_BUCKETS, counts.length);
+	for (let b = 0; b < n; b++) {
+		const at = i * LATENCY_BUCKETS + b;
+		into[at] = (into[at] as number) + (counts[b] as number);
 	}
 }
 

@@ -9,6 +9,7 @@ import {
 	type CountedSince,
 	HISTORY_SECONDS,
 	type History,
+	type RingSecond,
 	SecondRing,
 } from "../domain/timeseries.ts";
 import { REJECTION_KEY } from "../ratelimit/reserve-guard.ts";
@@ -18,6 +19,8 @@ import type { EdgeCounts, ReserveResult } from "./rpc.ts";
 export interface MetricsReport extends History {
 	sku: string;
 	resolutionSeconds: 1;
+	/** The objects whose seconds the series adds up (a split SKU: every shard's). */
+	shards: number;
 }
 
 export type MetricsResult =
@@ -92,6 +95,31 @@ export class DecisionMetrics {
 	}
 
 	read(sku: string, nowMs: number, seconds: number = HISTORY_SECONDS): MetricsReport {
-		return { sku, resolutionSeconds: 1, ...this.ring.read(nowMs, seconds) };
+		return { sku, resolutionSeconds: 1, shards: 1, ...this.ring.read(nowMs, seconds) };
 	}
+
+	/**
+	 * The seconds of the last `seconds` up to `nowMs` that counted anything, as counts (a split
+	 * SKU's shard answering its coordinator: `decidedOnly`, its decided batches only).
+	 */
+	seconds(nowMs: number, seconds: number, decidedOnly: boolean): RingSecond[] {
+		return this.ring.export(nowMs, seconds, decidedOnly);
+	}
+}
+
+/**
+ * A split SKU's metrics (split-coordinator.ts): the coordinator's seconds (its decisions, the
+ * edge's tallies and the per-address refusals, which reach it alone) and every other shard's
+ * decided seconds, added second by second into one ring and read as one SKU's. Bucket and
+ * per-second counts add exactly, so the percentiles are the whole SKU's histogram's.
+ */
+export function mergedMetrics(
+	sku: string,
+	nowMs: number,
+	seconds: number,
+	parts: readonly (readonly RingSecond[])[],
+): MetricsReport {
+	const ring = new SecondRing();
+	for (const part of parts) for (const second of part) ring.add(second);
+	return { sku, resolutionSeconds: 1, shards: parts.length, ...ring.read(nowMs, seconds) };
 }

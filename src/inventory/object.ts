@@ -50,11 +50,18 @@ export class InventoryObject extends SkuObjectOperator {
 		return objectStats(this.statsSource(), inv, now);
 	}
 
-	/** The last `seconds` of the reserve path's history (inventory/metrics.ts). */
-	metrics(seconds: number): MetricsResult {
+	/**
+	 * The last `seconds` of the reserve path's history (inventory/metrics.ts); a split SKU's
+	 * coordinator adds up every shard's (split-coordinator.ts metrics).
+	 */
+	async metrics(seconds: number): Promise<MetricsResult> {
 		const inv = this.inv;
 		if (inv === null) return { ok: false, code: "unknown_sku" };
-		return { ok: true, metrics: this.metricsRing.read(inv.product.sku, Date.now(), seconds) };
+		const now = Date.now();
+		if (!this.escrow?.isCoordinator)
+			return { ok: true, metrics: this.metricsRing.read(inv.product.sku, now, seconds) };
+		const own = this.metricsRing.seconds(now, seconds, false);
+		return { ok: true, metrics: await this.split.metrics(inv.product.sku, own, now, seconds) };
 	}
 
 	/** Copies the outbox to D1 now (`ownOnly`: this object's, not its shards'); true when all went. */

@@ -7,6 +7,7 @@
 
 import { shardName, type Transfer } from "../domain/escrow.ts";
 import { Inventory, type ProductConfig } from "../domain/inventory.ts";
+import type { RingSecond } from "../domain/timeseries.ts";
 import type { PendingLapse } from "../domain/waiting-room.ts";
 import { migrate } from "../storage/do-migrations.ts";
 import { toProduct } from "./codec.ts";
@@ -100,6 +101,17 @@ export abstract class SkuObjectPeers extends SkuObjectParts {
 		if (inv === null || escrow === null) return null;
 		this.tick();
 		return shardCounters(this.statsSource(), inv, escrow.index, withSessions);
+	}
+
+	/**
+	 * This shard's decided seconds for the coordinator's whole-SKU metrics (split-coordinator.ts
+	 * metrics): the span of `seconds` ending at the coordinator's `nowMs`, without the edge's
+	 * tallies and the per-address refusals, which only the coordinator counts. Null for an
+	 * unknown SKU or one in one object.
+	 */
+	shardMetrics(nowMs: number, seconds: number): RingSecond[] | null {
+		if (this.inv === null || this.escrow === null) return null;
+		return this.metricsRing.seconds(nowMs, seconds, true);
 	}
 
 	/**

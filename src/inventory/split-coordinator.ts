@@ -5,10 +5,12 @@
 // in one object never reaches this file.
 
 import type { Inventory, ProductConfig } from "../domain/inventory.ts";
+import type { RingSecond } from "../domain/timeseries.ts";
 import type { Availability, Product } from "../shared/types.ts";
 import { toProduct } from "./codec.ts";
 import type { Escrow } from "./escrow.ts";
 import type { EscrowPeer } from "./escrow-shard.ts";
+import { type MetricsReport, mergedMetrics } from "./metrics.ts";
 import type { KeyedReset } from "./reset-keys.ts";
 import type { RoomPeer } from "./room-shard-protocol.ts";
 import type { RoomLink } from "./room-shards.ts";
@@ -30,6 +32,7 @@ type ProductPatch = Partial<Omit<ProductConfig, "sku">>;
 export interface ShardPeer extends EscrowPeer, RoomPeer {
 	flushEvents(): Promise<boolean>;
 	escrowCounters(withSessions?: boolean): Promise<ShardCounters | null>;
+	shardMetrics(nowMs: number, seconds: number): Promise<RingSecond[] | null>;
 }
 
 /** What the coordinator needs of its own object (inventory/object.ts). */
@@ -211,6 +214,24 @@ export class SplitCoordinator {
 			now,
 			askedMs,
 		);
+	}
+
+	/**
+	 * The whole SKU's metrics (docs/metrics.md): `own` is this object's seconds (shard 0's
+	 * decisions, the edge's tallies, the per-address refusals), the other shards' decided seconds
+	 * are asked once each for the same span ending at the same `nowMs`, and all are added up.
+	 * An operator's read only: the reserve path never calls this.
+	 */
+	async metrics(
+		sku: string,
+		own: RingSecond[],
+		nowMs: number,
+		seconds: number,
+	): Promise<MetricsReport> {
+		const others = await this.others(this.host.escrow(), (peer) =>
+			peer.shardMetrics(nowMs, seconds),
+		);
+		return mergedMetrics(sku, nowMs, seconds, [own, ...others.map((part) => part ?? [])]);
 	}
 
 	/** Merges every shard's counters into the SKU's availability (kept for the live feed). */

@@ -51,6 +51,11 @@ export interface MetricsWindow extends LatencyPercentiles {
 export interface SkuMetrics {
 	sku: string;
 	resolutionSeconds: 1;
+	/**
+	 * The objects whose seconds the series adds up: 1, or a split SKU's shard count (each
+	 * shard's decisions, merged on the read). Absent from an older server.
+	 */
+	shards?: number;
 	/** One point per second, oldest first; latency is null in a second without a decided attempt. */
 	series: MetricsPoint[];
 	window: MetricsWindow;
