@@ -128,13 +128,13 @@ export function LatencyPanel({ metrics }: { metrics: SkuMetrics | null }) {
 					<Metric label="Peak attempts/s">{metrics ? peak : "–"}</Metric>
 				</div>
 				<p class="muted small">
-					Measured by the drop's object over the last {minutes || 15} minutes, at 1-second
-					resolution: each reserve attempt from its arrival at the edge to the moment its batch was
-					decided. Attempts the edge answered alone (sold out, not started) are counted but carry no
-					decision latency. "Edge" percentiles are each reserve request as the Worker saw it, from
-					its arrival to its answer (edge answers included), delivered in batches about a second
-					late. The history restarts when the object restarts, as an idle one does (locally after
-					about 10 s without requests).
+					Measured by the drop's object (a split drop: all its shards', added up on each read) over
+					the last {minutes || 15} minutes, at 1-second resolution: each reserve attempt from its
+					arrival at the edge to the moment its batch was decided. Attempts the edge answered alone
+					(sold out, not started) are counted but carry no decision latency. "Edge" percentiles are
+					each reserve request as the Worker saw it, from its arrival to its answer (edge answers
+					included), delivered in batches about a second late. The history restarts when the object
+					restarts, as an idle one does (locally after about 10 s without requests).
 				</p>
 			</section>
 			<div class="grid-2">
