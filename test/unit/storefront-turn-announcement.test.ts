@@ -2,7 +2,11 @@
 // the turn once, the time left at whole minutes and the last 10 seconds, the end — a handful of
 // texts in a turn, never one a second.
 import { describe, expect, it } from "vitest";
-import { spokenDuration, turnAnnouncement } from "../../src/web/storefront/turn-announcement.ts";
+import {
+	firstLeftSeconds,
+	spokenDuration,
+	turnAnnouncement,
+} from "../../src/web/storefront/turn-announcement.ts";
 
 /** Every distinct text a turn first seen with `first` seconds left takes, second by second. */
 function textsOfTurn(first: number): string[] {
@@ -49,5 +53,24 @@ describe("turnAnnouncement", () => {
 		expect(spokenDuration(60)).toBe("1 minute");
 		expect(spokenDuration(61)).toBe("1 minute 1 second");
 		expect(spokenDuration(120)).toBe("2 minutes");
+	});
+});
+
+describe("firstLeftSeconds", () => {
+	const until = Date.parse("2026-12-01T04:00:00.000Z");
+
+	it("never says a turn as longer than the room's admission", () => {
+		// The page's estimate of the server's clock a few hundred ms behind: 60.3 s, 60.9 s left.
+		expect(firstLeftSeconds(until, until - 60_300, 60)).toBe(60);
+		expect(firstLeftSeconds(until, until - 60_900, 60)).toBe(60);
+		expect(turnAnnouncement(60.9, firstLeftSeconds(until, until - 60_900, 60))).toBe(
+			"It is your turn: you have 1 minute to reserve.",
+		);
+	});
+
+	it("rounds a turn learnt late to the nearest second, never below 0", () => {
+		expect(firstLeftSeconds(until, until - 41_400, 60)).toBe(41);
+		expect(firstLeftSeconds(until, until - 41_600, 60)).toBe(42);
+		expect(firstLeftSeconds(until, until + 2_000, 60)).toBe(0);
 	});
 });

@@ -359,7 +359,7 @@ export function Storefront() {
 					onJoin={() => void queue.join()}
 				/>
 			)}
-			{room !== null && <YourTurn until={turnUntil} holding={hold !== null} nowMs={serverNowMs} />}
+			<YourTurn room={room} until={turnUntil} holding={hold !== null} nowMs={serverNowMs} />
 			{room !== null && hold === null && admitted && queue.ticket !== null && (
 				<>
 					<AdmittedBanner ticket={queue.ticket} nowMs={now + offsetMs} />

@@ -6,26 +6,33 @@
 // (docs/storefront.md, "Focus and small screens").
 
 import { useEffect, useRef } from "preact/hooks";
+import type { WaitingRoomInfo } from "../../shared/room-types.ts";
 import { moveFocus } from "../lib/move-focus.ts";
-import { turnAnnouncement } from "./turn-announcement.ts";
+import { firstLeftSeconds, turnAnnouncement } from "./turn-announcement.ts";
 
-export function YourTurn({
-	until,
-	holding,
-	nowMs,
-}: {
+interface TurnProps {
 	/** The admission's end while the turn is on screen (admitted, no hold), else null. */
 	until: string | null;
 	/** A hold is on screen: the hold panel speaks now, and the turn's end is no news. */
 	holding: boolean;
 	/** The server's clock as this page sees it. */
 	nowMs: number;
-}) {
+}
+
+/** Mounted only while the product has a room, whose admission is the longest a turn is said to be. */
+export function YourTurn({
+	room,
+	...props
+}: TurnProps & { room: Pick<WaitingRoomInfo, "admitSeconds"> | null }) {
+	return room === null ? null : <Turn {...props} admitSeconds={room.admitSeconds} />;
+}
+
+function Turn({ until, holding, nowMs, admitSeconds }: TurnProps & { admitSeconds: number }) {
 	const turn = useRef<{ until: string; firstLeftSeconds: number; held: boolean } | null>(null);
 	if (until !== null && turn.current?.until !== until)
 		turn.current = {
 			until,
-			firstLeftSeconds: Math.ceil((Date.parse(until) - nowMs) / 1000),
+			firstLeftSeconds: firstLeftSeconds(Date.parse(until), nowMs, admitSeconds),
 			held: false,
 		};
 	if (turn.current !== null && holding) turn.current.held = true;

@@ -20,6 +20,16 @@ export function spokenDuration(seconds: number): string {
 }
 
 /**
+ * The turn's length as first said: the seconds from the page's estimate of the server's clock to
+ * the admission's end, rounded to the nearest, and never more than the room's `admitSeconds` —
+ * a clock estimate a fraction of a second behind would otherwise make a 60-second turn "1 minute
+ * 1 second". Never below 0.
+ */
+export function firstLeftSeconds(untilMs: number, nowMs: number, admitSeconds: number): number {
+	return Math.max(0, Math.min(admitSeconds, Math.round((untilMs - nowMs) / 1000)));
+}
+
+/**
  * The announcement for a turn with `leftSeconds` to go, first seen with `firstLeftSeconds` (the
  * page may learn of its turn late). The text changes only at a step, so a live region holding it
  * speaks a handful of times in a turn, not once a second.
