@@ -74,6 +74,47 @@ describe("describeEvent", () => {
 	});
 });
 
+describe("a split SKU's per-shard rows", () => {
+	it("names the shard of each reset row, a non-coordinator's totalStock said as its allotment", () => {
+		const coordinator = event({
+			type: "inventory.reset",
+			shard: 0,
+			detail: { totalStock: 40, allotment: 10, released: 2 },
+		});
+		expect(describeEvent(coordinator).detail).toBe(
+			"shard: 0 · totalStock: 40 · allotment: 10 · released: 2",
+		);
+		const other = event({ type: "inventory.reset", shard: 3, detail: { totalStock: 11, held: 0 } });
+		expect(describeEvent(other)).toEqual({
+			name: "inventory.reset",
+			detail: "shard: 3 · totalStock (shard 3's allotment): 11 · held: 0",
+			parts: [
+				{ key: "shard", value: "3" },
+				{ key: "totalStock (shard 3's allotment)", value: "11" },
+				{ key: "held", value: "0" },
+			],
+		});
+	});
+
+	it("names the shard of a hold's rows, with or without detail", () => {
+		expect(describeEvent(event({ type: "reservation.created", shard: 2 })).detail).toBe("shard: 2");
+		expect(
+			describeEvent(event({ type: "reservation.released", shard: 1, detail: { quantity: 1 } }))
+				.detail,
+		).toBe("shard: 1 · quantity: 1");
+	});
+
+	it("names no shard on a one-object SKU's rows nor on the SKU's own create and PATCH", () => {
+		expect(
+			describeEvent(event({ type: "inventory.reset", detail: { totalStock: 40 } })).detail,
+		).toBe("totalStock: 40");
+		expect(
+			describeEvent(event({ type: "product.created", shard: 0, detail: { totalStock: 40 } }))
+				.detail,
+		).toBe("totalStock: 40");
+	});
+});
+
 describe("detailText's instants", () => {
 	const start = Date.UTC(2026, 10, 30, 16, 20, 0);
 

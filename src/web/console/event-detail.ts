@@ -5,6 +5,12 @@
 // `product.updated` told apart only by `detail.escrow` (docs/api.md, "The audit trail of a split
 // SKU"), so it is named here as the escrow's, never shown as if an operator had changed the drop.
 //
+// Every other event a shard of a split SKU records is that shard's alone — a reset's rows come
+// one per shard, a hold is one shard's — so its detail begins with the shard, and a reset's
+// `totalStock` recorded by a shard other than the coordinator is said as that shard's allotment
+// (docs/api.md: it is not the SKU's total). The operator's product.created and product.updated,
+// recorded once by the coordinator, are the SKU's and name no shard.
+//
 // An instant is shown as a date and time in the reader's zone, its ISO text kept beside it (the
 // row puts it in a <time> element's `datetime` and title): one the server records in epoch
 // milliseconds (a key ending in `AtMs`: a PATCHed start is `startsAtMs`, docs/api.md) under the
@@ -103,15 +109,30 @@ function escrowText(e: AuditEvent, escrow: Record<string, unknown>, allotment: u
 	return `Escrow: ${detailText(escrow)}${now}.`;
 }
 
+/** The SKU's own events, recorded once by a split SKU's coordinator: no shard is named. */
+const SKU_WIDE = new Set(["product.created", "product.updated"]);
+
+/** One shard's event: the shard first, and a non-coordinator reset's totalStock said as its allotment. */
+function shardParts(e: AuditEvent, shard: number, parts: DetailPart[]): DetailPart[] {
+	const own =
+		e.type === "inventory.reset" && shard !== 0
+			? parts.map((p) =>
+					p.key === "totalStock" ? { ...p, key: `totalStock (shard ${shard}'s allotment)` } : p,
+				)
+			: parts;
+	return [{ key: "shard", value: String(shard) }, ...own];
+}
+
 export function describeEvent(e: AuditEvent): EventWords {
 	const detail = e.detail;
-	if (detail === undefined) return { name: e.type, detail: "", parts: [] };
-	if (e.type === "product.updated" && isRecord(detail.escrow))
+	if (detail !== undefined && e.type === "product.updated" && isRecord(detail.escrow))
 		return {
 			name: "escrow transfer",
 			detail: escrowText(e, detail.escrow, detail.allotment),
 			parts: null,
 		};
-	const parts = detailParts(detail);
-	return { name: e.type, detail: joined(parts), parts };
+	const parts = detail === undefined ? [] : detailParts(detail);
+	const said =
+		e.shard === undefined || SKU_WIDE.has(e.type) ? parts : shardParts(e, e.shard, parts);
+	return { name: e.type, detail: joined(said), parts: said };
 }
