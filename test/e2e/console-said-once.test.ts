@@ -9,7 +9,7 @@ import { api } from "../support/server.ts";
 import { createProduct } from "../support/shop.ts";
 import { collectPageErrors, DESKTOP, openContext } from "./browser.ts";
 import { POLL, signIn } from "./console-support.ts";
-import { arm, focusedName, recordSaidTwice, saidTwice } from "./said-once.ts";
+import { arm, focusedName, recordSaidTwice, saidTwice, spoken } from "./said-once.ts";
 import { browserSuite } from "./suite.ts";
 
 const NOTHING_TWICE = { created: [], focused: [] };
@@ -81,6 +81,39 @@ describe("console: each outcome said once", () => {
 		await expect.poll(() => focusedName(page), POLL).toBe("reset-drop");
 		await page.waitForTimeout(100);
 		expect(await saidTwice(page), "reset").toEqual(NOTHING_TWICE);
+		expect(errors).toEqual([]);
+	});
+
+	it("says nothing about live updates when another drop is picked or created: nothing was lost", async () => {
+		const first = await createProduct(e2e.server, { totalStock: 3 }, "SAID");
+		const second = await createProduct(e2e.server, { totalStock: 4 }, "SAID");
+		const { page, errors } = await signedIn(first);
+		const badge = page.getByText(/^(Live|Connecting…|Reconnecting in \d+ s)$/);
+		await expect.poll(() => badge.textContent(), POLL).toBe("Live");
+		const liveSaid = async () =>
+			(await spoken(page)).filter((s) => s.label === "Live updates").map((s) => s.text);
+		await liveSaid();
+
+		// Another drop picked: its socket connects and opens, and the status stays silent.
+		await page.getByLabel("Drop", { exact: true }).selectOption(second);
+		await expect
+			.poll(() => page.getByRole("heading", { name: `Edit ${second}` }).count(), POLL)
+			.toBe(1);
+		await expect.poll(() => badge.textContent(), POLL).toBe("Live");
+		await page.waitForTimeout(300);
+		expect(await liveSaid(), "picked").toEqual([]);
+
+		// A drop created from the form is picked too: silent again.
+		const made = `SAID-NEW-${crypto.randomUUID().slice(0, 8)}`;
+		await page.getByLabel("SKU").fill(made);
+		await page.getByLabel("Name").fill("Made here");
+		await page.getByLabel("Total stock").fill("2");
+		await page.getByRole("button", { name: "Create drop" }).click();
+		await expect.poll(() => page.getByLabel("Drop", { exact: true }).inputValue(), POLL).toBe(made);
+		await expect.poll(() => badge.textContent(), POLL).toBe("Live");
+		await page.waitForTimeout(300);
+		expect(await liveSaid(), "created").toEqual([]);
+		expect(await page.getByRole("status", { name: "Live updates" }).textContent()).toBe("");
 		expect(errors).toEqual([]);
 	});
 

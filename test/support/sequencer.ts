@@ -51,7 +51,7 @@ export const EXPECTED_SECONDS: Readonly<Record<string, number>> = {
 	// Four mock runs (threshold, trip, two resets) and a live one with a failed config read.
 	"test/e2e/demo-said-once.test.ts": 16,
 	// 200 PATCHes for a trail past one page; a refused token, an edit refusal, a reset.
-	"test/e2e/console-said-once.test.ts": 12,
+	"test/e2e/console-said-once.test.ts": 15,
 	// A refused Reserve, a declined card and a release, each outcome's announcements recorded.
 	"test/e2e/storefront-said-once.test.ts": 10,
 	"test/node/drop-limits.test.ts": 18,

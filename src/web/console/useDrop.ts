@@ -32,6 +32,8 @@ const NO_ANSWER: ApiErr = {
 	roundTripMs: 0,
 };
 
+const CONNECTING: LiveState = { kind: "connecting" };
+
 /** Resets of the trail kept for settling a reset whose answer was lost (src/web/console/reset-outcome.ts). */
 const RESETS_KEPT = 50;
 
@@ -72,7 +74,11 @@ export interface DropView {
 export function useDrop(api: ApiClient, liveSource: LiveSource, sku: string | null): DropView {
 	const [stats, setStats] = useState<Stats | null>(null);
 	const [counters, setCounters] = useState<Availability | Stats | null>(null);
-	const [live, setLive] = useState<LiveState>({ kind: "connecting" });
+	// The live state with the SKU whose socket reported it: in the first render for another drop
+	// the last drop's "open" is not this drop's, so it reads as connecting, and the badge (keyed by
+	// SKU) says nothing until this drop's socket opens (decision 155).
+	const [liveOf, setLiveOf] = useState<{ sku: string; state: LiveState } | null>(null);
+	const live: LiveState = liveOf !== null && liveOf.sku === sku ? liveOf.state : CONNECTING;
 	const [history, setHistory] = useState<StockPoint[]>([]);
 	const [events, setEvents] = useState<AuditEvent[]>([]);
 	const [error, setError] = useState<ApiErr | null>(null);
@@ -117,7 +123,7 @@ export function useDrop(api: ApiClient, liveSource: LiveSource, sku: string | nu
 				record(a);
 			},
 			(state) => {
-				setLive(state);
+				setLiveOf({ sku, state });
 				// The socket is back: the server is too, so failed polls need not wait out their backoff.
 				if (state.kind === "open") pollers?.retryNow();
 			},
