@@ -99,7 +99,7 @@ describe("a split SKU's per-shard rows", () => {
 	it("names the shard of a hold's rows, with or without detail", () => {
 		expect(describeEvent(event({ type: "reservation.created", shard: 2 })).detail).toBe("shard: 2");
 		expect(
-			describeEvent(event({ type: "reservation.released", shard: 1, detail: { quantity: 1 } }))
+			describeEvent(event({ type: "reservation.cancelled", shard: 1, detail: { quantity: 1 } }))
 				.detail,
 		).toBe("shard: 1 · quantity: 1");
 	});
