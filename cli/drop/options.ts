@@ -4,6 +4,7 @@
 import { parseArgs } from "node:util";
 import { localVars } from "../../scripts/config.ts";
 import { MAX_SHARDS } from "../../src/domain/escrow.ts";
+import { refusedOptions } from "./option-kinds.ts";
 
 /** Upper bounds on one run, whatever the caller asks (a limit on everything). */
 export const MAX_STOCK = 10_000_000; // docs/api.md: totalStock 0..10,000,000
@@ -84,37 +85,41 @@ export const SCRIPT_SESSIONS = 10;
 export const MAX_SCRIPT_SESSIONS = 1_000;
 
 export const USAGE = `usage: npm run drop -- [options]
+Every run:
   --url URL               target (default http://127.0.0.1:\${PORT:-8787}); the only host the run talks to
-  --stock N               units of the fresh SKU (default 10000)
-  --buyers N              sessions to create (default 20000)
-  --attempts N            reserve requests to fire, duplicates included (default 100000)
-  --concurrency N         requests in flight during the burst (default 256)
-  --checkout-rate R       share of the holds checked out (default 0.5)
-  --decline-rate R        share of the checkouts paid with pm_card_chargeDeclined (default 0.1)
-  --cancel-rate R         share of the holds cancelled (default 0.2)
-  --idempotent-rate R     share of the attempts carrying an Idempotency-Key (default 0.2)
-  --duplicates N          attempts sent twice at once with the same key (default 1% of attempts, ≤ 500)
-  --random-quantity       ask for 1..${RANDOM_QUANTITY_MAX} units per attempt instead of 1
-  --per-user-limit N      product's perUserLimit (default 2)
+  --stock N               units of the fresh SKU (default 10000; a fairness run ${FAIRNESS_STOCK})
+  --buyers N              sessions to create (default 20000; a fairness run ${FAIRNESS_BUYERS}, at most ${MAX_FAIRNESS_BUYERS})
   --shards K              split the SKU across K objects, 1..${MAX_SHARDS} (default 1)
-  --hold-seconds N        product's holdSeconds; the run waits for the rest to expire (default 30)
-  --mode safe|eventual    reserve path (default safe; eventual oversells by design)
   --json                  last line of stdout is one JSON object
   --admin-token T         operator token (default ADMIN_TOKEN from local.vars / env); creates the
                           SKU and issues the buyers' sessions (POST /api/admin/sessions)
   --sessions admin|public where buyers' sessions come from (default admin; public = POST
                           /api/sessions with --debug-token, under the per-IP session limit)
-  --debug-token T         Turnstile bypass token for --sessions public (default DEBUG_TOKEN)
-  --no-pacing             buyers fire without pauses, several at once (RATE_LIMITS=off targets)
+  --debug-token T         with --sessions public: Turnstile bypass token (default DEBUG_TOKEN)
   --seed N                random seed (default: time-based)
+  --no-report             write no report file (a fairness run writes none anyway)
+The drop (without --bots):
+  --attempts N            reserve requests to fire, duplicates included (default 100000)
+  --concurrency N         requests in flight during the burst (default 256)
+  --checkout-rate R       share of the holds checked out (default 0.5; not with --mode eventual)
+  --decline-rate R        share of the checkouts paid with pm_card_chargeDeclined (default 0.1; not with --mode eventual)
+  --cancel-rate R         share of the holds cancelled (default 0.2; not with --mode eventual)
+  --idempotent-rate R     share of the attempts carrying an Idempotency-Key (default 0.2)
+  --duplicates N          attempts sent twice at once with the same key (default 1% of attempts, ≤ 500)
+  --random-quantity       ask for 1..${RANDOM_QUANTITY_MAX} units per attempt instead of 1
+  --per-user-limit N      product's perUserLimit (default 2)
+  --hold-seconds N        product's holdSeconds; the run waits for the rest to expire (default 30)
+  --mode safe|eventual    reserve path (default safe; eventual oversells by design)
+  --no-pacing             buyers fire without pauses, several at once (RATE_LIMITS=off targets)
   --max-seconds N         stop the whole run after this long (default ${DEFAULT_MAX_SECONDS})
-  --report-dir DIR        where reports go (default reports/); --no-report writes none
-  --bots F                fairness run: share F (0..1) of the buyers are scripts (cli/drop/fairness.ts);
-                          every buyer wants one unit; default ${FAIRNESS_BUYERS} buyers, ${FAIRNESS_STOCK} units
-  --room on|off|both      with --bots: the waiting room on, off, or the same drop both ways (default both)
-  --overbook R            with --bots: the room's overbook margin 0..1 (default: the product's default)
-  --script-sessions N     with --bots: sessions per script (default 10)
-  --script-addresses one|each  with --bots: a script's sessions behind one address (default) or one each
+  --report-dir DIR        where reports go (default reports/)
+A fairness run (--bots; every buyer wants one unit, perUserLimit 1, 30 s holds, each run sells for at most 90 s):
+  --bots F                share F (0..1) of the buyers are scripts (cli/drop/fairness.ts)
+  --room on|off|both      the waiting room on, off, or the same drop both ways (default both)
+  --overbook R            the room's overbook margin 0..1 (default: the product's default)
+  --script-sessions N     sessions per script (default 10)
+  --script-addresses one|each  a script's sessions behind one address (default) or one each
+An option the run's kind does not take is refused (exit 2), never ignored.
 Exit code: 0 verified, 1 not verified, 2 no run (nothing created), 3 cut after the SKU was created
 (the server stopped answering, or its records could not be read); every drop's SKU stays listed
 `;
@@ -210,14 +215,19 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
 	const room = values.room ?? "both";
 	if (room !== "on" && room !== "off" && room !== "both")
 		problems.push(`--room must be on, off or both, got ${JSON.stringify(room)}`);
-	if (values.room !== undefined && bots === null) problems.push("--room goes with --bots");
-	if (values["script-sessions"] !== undefined && bots === null)
-		problems.push("--script-sessions goes with --bots");
 	const scriptAddresses = values["script-addresses"] ?? "one";
 	if (scriptAddresses !== "one" && scriptAddresses !== "each")
 		problems.push(`--script-addresses must be one or each, got ${JSON.stringify(scriptAddresses)}`);
-	if (values["script-addresses"] !== undefined && bots === null)
-		problems.push("--script-addresses goes with --bots");
+	// Every option given must be one this kind of run uses (option-kinds.ts): none is dropped.
+	const given = Object.keys(values).filter((name) => values[name] !== undefined);
+	problems.push(
+		...refusedOptions(
+			given,
+			bots !== null ? "fairness" : mode === "eventual" ? "eventual" : "safe",
+		),
+	);
+	if (values["debug-token"] !== undefined && sessions !== "public")
+		problems.push("--debug-token goes with --sessions public");
 	// A fairness run is every buyer buying one unit, at a person's pace or a script's:
 	// a smaller drop than the throughput run by default (FAIRNESS_* below).
 	const options: DropOptions = {

@@ -73,6 +73,18 @@ describe("npm run drop --json with a bad argument", () => {
 		expect(last.error).toContain("--stock must be an integer");
 	});
 
+	it("a fairness run given an option it does not take: exit 2 naming it, the no-run line, nothing started", async () => {
+		const run = await runDrop(["--json", "--bots", "0.2", "--attempts", "500"], ARGS_TIMEOUT_MS);
+		expect(run.code).toBe(2);
+		expect(run.stderr.split("\n")[0]).toBe("--attempts: a fairness run (--bots) does not take it");
+		expect(run.stderr).toContain("usage: npm run drop");
+		const last = lastJson<{ verified: boolean; error: string }>(run);
+		expect(last).toEqual({
+			verified: false,
+			error: "--attempts: a fairness run (--bots) does not take it",
+		});
+	});
+
 	it("without --json, stdout stays empty", async () => {
 		const run = await runDrop(["--stock", "abc"], ARGS_TIMEOUT_MS);
 		expect(run.code).toBe(2);
