@@ -11,7 +11,7 @@ export function fairnessLines(runs: readonly FairnessRun[]): string[] {
 	for (const r of runs) {
 		const f = r.fairness;
 		lines.push(
-			`${r.room ? `on (${r.overbook})` : "off"} | ${r.humans} | ${r.scriptSessions} (${r.scripts}) | ${r.unitsSold}/${r.stock} | ${f.humanShareOfDemand} | ${f.humanShareOfUnits} | ${f.humanShareRatio} | ${f.jainIndex} | ${r.unitsPerScript} | ${r.unitsPerHuman} | ${r.oversell}`,
+			`${r.room ? `on (${r.overbook})` : "off"}${r.shards > 1 ? `, ${r.shards} shards` : ""} | ${r.humans} | ${r.scriptSessions} (${r.scripts}) | ${r.unitsSold}/${r.stock} | ${f.humanShareOfDemand} | ${f.humanShareOfUnits} | ${f.humanShareRatio} | ${f.jainIndex} | ${r.unitsPerScript} | ${r.unitsPerHuman} | ${r.oversell}`,
 		);
 		if (r.preQueue !== null)
 			lines.push(

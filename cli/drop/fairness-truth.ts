@@ -20,6 +20,8 @@ export interface FairnessRun {
 	scripts: number;
 	scriptSessions: number;
 	stock: number;
+	/** Objects the SKU was split across (--shards). */
+	shards: number;
 	unitsSold: number;
 	humanUnits: number;
 	scriptUnits: number;
@@ -95,6 +97,8 @@ export interface RunFacts {
 	/** Sessions per script (--script-sessions). */
 	sessionsPerScript: number;
 	stock: number;
+	/** Objects the SKU is split across (--shards; 1 is one object). */
+	shards: number;
 	overbook: number | null;
 	startsAtMs: number;
 	/** The longest gap between two looks of a person at the queue: the wait is known to within one. */
@@ -151,6 +155,7 @@ export function groundTruth(
 		scripts,
 		scriptSessions,
 		stock: run.stock,
+		shards: run.shards,
 		unitsSold,
 		humanUnits,
 		scriptUnits: unitsSold - humanUnits,

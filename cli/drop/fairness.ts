@@ -120,6 +120,8 @@ export async function runFairness(
 			perUserLimit: 1,
 			holdSeconds: 30,
 			startsAt: new Date(startsAtMs).toISOString(),
+			// A split SKU (--shards), with or without its room: a hot drop's shape on Cloudflare.
+			...(options.shards > 1 ? { shards: options.shards } : {}),
 			...(room
 				? {
 						// Without --overbook the product's default applies (src/domain/waiting-room.ts).
@@ -151,7 +153,7 @@ export async function runFairness(
 	let phase: FairnessPhase = "arrivals";
 	const overbook = room ? (created.data?.waitingRoom?.overbook ?? null) : null;
 	progress.line(
-		`drop: fairness ${sku}: ${humans} humans, ${scriptSessions} script sessions in ${Math.ceil(scriptSessions / options.scriptSessions)} scripts, ${options.stock} units, room ${room ? "on" : "off"}`,
+		`drop: fairness ${sku}: ${humans} humans, ${scriptSessions} script sessions in ${Math.ceil(scriptSessions / options.scriptSessions)} scripts, ${options.stock} units, ${options.shards} shard(s), room ${room ? "on" : "off"}`,
 	);
 	let deadlineMs = startsAtMs + RUN_LIMIT_MS;
 	let arrived = 0;
@@ -353,6 +355,7 @@ export async function runFairness(
 				scriptSessions,
 				sessionsPerScript: options.scriptSessions,
 				stock: options.stock,
+				shards: options.shards,
 				overbook,
 				startsAtMs,
 				lookGapMs: HUMAN_GAP_MS[1],

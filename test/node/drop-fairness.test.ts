@@ -9,8 +9,9 @@
 // humans (who read first, at irregular gaps) among the clear sessions.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { FairnessRun } from "../../cli/drop/fairness-truth.ts";
+import type { Product } from "../../src/shared/types.ts";
 import { lastJson, runDrop } from "../support/drop.ts";
-import { startServer, type TestServer } from "../support/server.ts";
+import { api, startServer, type TestServer } from "../support/server.ts";
 
 const RUN_TIMEOUT_MS = 200_000;
 
@@ -58,5 +59,33 @@ describe("npm run drop -- --bots", () => {
 		expect(view?.unitsToSuspect).toBe(on?.scriptUnits);
 		const off = result.runs[1];
 		expect(off?.serverView?.figures.units).toBe(8);
+	});
+
+	it("--shards runs the fairness drop on a split SKU with its room (a hot drop's shape), every unit sold once", async () => {
+		const run = await runDrop(
+			[
+				...["--url", server.url, "--admin-token", server.adminToken, "--bots", "0.8"],
+				...["--room", "on", "--shards", "4", "--buyers", "40", "--stock", "8"],
+				...["--json", "--no-report", "--seed", "12"],
+			],
+			RUN_TIMEOUT_MS,
+		);
+		const result = lastJson<{ verified: boolean; runs: FairnessRun[] }>(run);
+		expect(result.verified, run.stderr).toBe(true);
+		expect(run.code).toBe(0);
+		const [on] = result.runs;
+		expect(result.runs).toHaveLength(1);
+		expect(on?.room).toBe(true);
+		expect(on?.shards).toBe(4);
+		expect(on?.problems).toEqual([]);
+		expect(on?.oversell).toBe(0);
+		expect(on?.unitsSold).toBe(8);
+		// The SKU the run made is split as asked, not one object with the option dropped.
+		const product = await api<Product>(server, "GET", `/api/products/${on?.sku}`);
+		expect(product.body.data?.shards).toBe(4);
+		expect(product.body.data?.waitingRoom?.enabled).toBe(true);
+		expect(on?.queue?.admittedTotal).toBeGreaterThanOrEqual(8);
+		expect(run.stderr).toContain("on (");
+		expect(run.stderr).toContain(", 4 shards |");
 	});
 });
