@@ -19,7 +19,7 @@ export const EXPECTED_SECONDS: Readonly<Record<string, number>> = {
 	// Mostly waiting out workerd's 15 s idle close of a kept-alive socket.
 	"test/node/kept-alive-sockets.test.ts": 34,
 	"test/node/drop.test.ts": 36,
-	"test/node/drop-fairness.test.ts": 70,
+	"test/node/drop-fairness.test.ts": 50,
 	"test/e2e/demo.test.ts": 40,
 	// Three eventual stampedes, one with 198 attempts cut, and a reset.
 	"test/e2e/demo-honesty.test.ts": 36,
