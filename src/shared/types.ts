@@ -231,7 +231,7 @@ export interface Stats {
 	eventual?: { allocated: number; oversellDelta: number } | null;
 	/** The waiting room's figures; absent for a SKU whose room was never enabled. */
 	queue?: QueueStats;
-	/** Absent on a SKU split across shards (each shard keeps its own signals). */
+	/** On a SKU split across shards, every shard's sessions joined (inventory/split-sku-views.ts). */
 	fairness?: FairnessStats;
 	/**
 	 * When the SKU's object read these counters (its clock, as a live frame's `asOf`); on a
