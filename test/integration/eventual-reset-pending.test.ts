@@ -4,13 +4,11 @@
 // wait for it (503 + Retry-After) while the stats show the new drop's empty figures. On one
 // object and on a split SKU, whose reset D1 projects is the coordinator's own.
 // test/node/d1-outage.test.ts does the same through a real D1 outage.
-import { env, runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { STORAGE_RETRY_AFTER_SECONDS } from "../../src/worker/storage-errors.ts";
 import { ADMIN, call, newSession, uniqueSku } from "./helpers.ts";
-
-/** Past any seq these tests reach, so the row sorts after the object's own. */
-const PENDING_SEQ = 1_000_000;
+import { pendReset } from "./pending-reset.ts";
 
 type Figures = { allocated: number; oversellDelta: number } | null;
 
@@ -46,22 +44,7 @@ describe("eventual mode with a reset still in the SKU object's outbox", () => {
 			expect(await figures(sku)).toEqual({ allocated: 3, oversellDelta: 0 });
 
 			// The coordinator's (or the one object's) own reset event, not yet copied to D1.
-			const row = JSON.stringify([
-				"inventory.reset",
-				`${sku}:${PENDING_SEQ}`,
-				sku,
-				PENDING_SEQ,
-				new Date().toISOString(),
-				null,
-				null,
-				null,
-				null,
-				JSON.stringify({ totalStock: 10 }),
-			]);
-			const stub = env.INVENTORY.get(env.INVENTORY.idFromName(sku));
-			await runInDurableObject(stub, (_instance, state) => {
-				state.storage.sql.exec("INSERT INTO outbox (seq, event) VALUES (?, ?)", PENDING_SEQ, row);
-			});
+			await pendReset(env.INVENTORY.get(env.INVENTORY.idFromName(sku)), sku, 10);
 
 			const waiting = await eventual(2);
 			expect(waiting.status).toBe(503);

@@ -15,6 +15,7 @@ import {
 } from "../../src/worker/eventual.ts";
 import { costOf } from "./cost-support.ts";
 import { call, createProduct, newSession } from "./helpers.ts";
+import { pendReset } from "./pending-reset.ts";
 import { coordinator } from "./shards-unreachable.ts";
 import { request } from "./slow-d1-request.ts";
 import { slowD1 } from "./slow-d1-support.ts";
@@ -161,23 +162,8 @@ describe("holds/mine?mode=eventual: what it costs", () => {
 		const sku = await createProduct({ totalStock: 10, perUserLimit: 10 });
 		const token = await newSession();
 		await allocate(token, sku, 2);
-		// The object's own reset event, not yet copied to D1 (as session-holds-eventual.test.ts).
-		const seq = 1_000_000;
-		const row = JSON.stringify([
-			"inventory.reset",
-			`${sku}:${seq}`,
-			sku,
-			seq,
-			new Date().toISOString(),
-			null,
-			null,
-			null,
-			null,
-			JSON.stringify({ totalStock: 10 }),
-		]);
-		await runInDurableObject(coordinator(sku), (_instance, state) => {
-			state.storage.sql.exec("INSERT INTO outbox (seq, event) VALUES (?, ?)", seq, row);
-		});
+		// The object's own reset event, not yet copied to D1.
+		await pendReset(coordinator(sku), sku, 10);
 		const hung = slowD1(null);
 		const res = await request<SessionHolds>(hung.db, "GET", path(sku), { token });
 		expect(res.status, JSON.stringify(res.body)).toBe(200);

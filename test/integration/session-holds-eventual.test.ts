@@ -3,10 +3,11 @@
 // read lists the object's holds only, never an eventual allocation (no object holds one), and
 // `?mode=eventual` lists the session's allocations from eventual mode's own books, as their 201s
 // answered them, with their sum for the purchase limit; none while a reset has not reached D1.
-import { env, runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { Reservation, SessionHolds } from "../../src/shared/types.ts";
 import { ADMIN, call, createProduct, newSession, stats } from "./helpers.ts";
+import { pendReset } from "./pending-reset.ts";
 
 const mine = (token: string, sku: string, query = "") =>
 	call<SessionHolds>("GET", `/api/products/${sku}/holds/mine${query}`, { token });
@@ -77,24 +78,8 @@ describe("holds/mine?mode=eventual around a reset", () => {
 		await reserve(token, sku, 3, "eventual");
 		expect((await holdsOf(token, sku, "?mode=eventual")).usedUnits).toBe(3);
 
-		// The object's own reset event, not yet copied to D1 (as eventual-reset-pending.test.ts).
-		const seq = 1_000_000;
-		const row = JSON.stringify([
-			"inventory.reset",
-			`${sku}:${seq}`,
-			sku,
-			seq,
-			new Date().toISOString(),
-			null,
-			null,
-			null,
-			null,
-			JSON.stringify({ totalStock: 10 }),
-		]);
-		const stub = env.INVENTORY.get(env.INVENTORY.idFromName(sku));
-		await runInDurableObject(stub, (_instance, state) => {
-			state.storage.sql.exec("INSERT INTO outbox (seq, event) VALUES (?, ?)", seq, row);
-		});
+		// The object's own reset event, not yet copied to D1.
+		await pendReset(env.INVENTORY.get(env.INVENTORY.idFromName(sku)), sku, 10);
 		expect(await holdsOf(token, sku, "?mode=eventual")).toEqual({
 			holds: [],
 			usedUnits: 0,
