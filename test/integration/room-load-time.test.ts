@@ -16,6 +16,7 @@ import { shuffledRanks } from "../../src/domain/waiting-room-shuffle.ts";
 import { readTickets } from "../../src/inventory/room-ticket-rows.ts";
 import { RoomKeeper } from "../../src/inventory/waiting-room.ts";
 import { ADMIN, call, stats } from "./helpers.ts";
+import { show, timed } from "./probe-timing.ts";
 import { insertTicketRows, setNextSeq } from "./room-rows.ts";
 import { createRoomProduct, PRE_QUEUE_HOLD_MS } from "./room-support.ts";
 
@@ -27,16 +28,6 @@ const asked = (env as unknown as Record<string, unknown>).ROOM_LOAD_PROBE === "1
 const stubOf = (sku: string) => env.INVENTORY.get(env.INVENTORY.idFromName(sku));
 /** The rows read in one call, built into a room in the next (the isolate keeps them between). */
 let kept: { snapshot: RoomSnapshot; tickets: QueueTicket[] } | undefined;
-
-async function timed(fn: () => Promise<unknown>): Promise<number> {
-	const t = Date.now();
-	await fn();
-	return Date.now() - t;
-}
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
-const show = (label: string, xs: number[]) =>
-	console.log(`${label.padEnd(34)} median ${median(xs)} ms  (${xs.join(", ")})`);
 
 /** A room of TICKETS pre-queue rows, started by the operator's PATCH when `started`. */
 async function bigRoom(started: boolean): Promise<string> {

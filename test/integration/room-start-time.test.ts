@@ -14,6 +14,7 @@ import { WaitingRoom } from "../../src/domain/waiting-room.ts";
 import { seededDraw, shuffledRanks } from "../../src/domain/waiting-room-shuffle.ts";
 import type { InventoryObject } from "../../src/inventory/object.ts";
 import { ADMIN, call, stats } from "./helpers.ts";
+import { show, timed } from "./probe-timing.ts";
 import { insertTicketRows, setNextSeq } from "./room-rows.ts";
 import { createRoomProduct, PRE_QUEUE_HOLD_MS } from "./room-support.ts";
 
@@ -27,16 +28,6 @@ const STOCK = { available: 4, returnable: 0 };
 /** The room of the domain-only rows, kept in the isolate between calls. */
 let room: WaitingRoom | undefined;
 const stubOf = (sku: string) => env.INVENTORY.get(env.INVENTORY.idFromName(sku));
-
-async function timed(fn: () => Promise<unknown>): Promise<number> {
-	const t = Date.now();
-	await fn();
-	return Date.now() - t;
-}
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
-const show = (label: string, xs: number[]) =>
-	console.log(`${label.padEnd(34)} median ${median(xs)} ms  (${xs.join(", ")})`);
 
 describe.skipIf(!asked)(
 	"the start of a 50,000-ticket room (figures, no verdict)",
