@@ -39,22 +39,24 @@ class FakeSocket {
 	}
 }
 
+/** The SKU's availability with `reserved.n` of 10 units held, as the object would read it now. */
+const availabilityOf = (reserved: { n: number }) => (): Availability => ({
+	sku: "S",
+	total: 10,
+	available: 10 - reserved.n,
+	reserved: reserved.n,
+	sold: 0,
+	status: "live",
+	asOf: new Date(Date.now()).toISOString(),
+});
+
 function feedOf(sockets: FakeSocket[], reserved: { n: number }) {
 	const ctx = {
 		getWebSockets: () => sockets,
 		setWebSocketAutoResponse: () => {},
 		getWebSocketAutoResponseTimestamp: () => null,
 	} as unknown as DurableObjectState;
-	const state = (): Availability => ({
-		sku: "S",
-		total: 10,
-		available: 10 - reserved.n,
-		reserved: reserved.n,
-		sold: 0,
-		status: "live",
-		asOf: new Date(Date.now()).toISOString(),
-	});
-	return new LiveFeed(ctx, state, BOUNDS);
+	return new LiveFeed(ctx, availabilityOf(reserved), BOUNDS);
 }
 
 const asWs = (s: FakeSocket) => s as unknown as WebSocket;
@@ -226,16 +228,7 @@ describe("LiveFeed: idle sockets (docs/decisions/139-the-live-feeds-idle-places.
 			},
 		} as unknown as DurableObjectState;
 		const reserved = { n: 0 };
-		const state = (): Availability => ({
-			sku: "S",
-			total: 10,
-			available: 10 - reserved.n,
-			reserved: reserved.n,
-			sold: 0,
-			status: "live",
-			asOf: new Date(Date.now()).toISOString(),
-		});
-		const feed = new LiveFeed(ctx, state, BOUNDS);
+		const feed = new LiveFeed(ctx, availabilityOf(reserved), BOUNDS);
 		return { sockets, keptAt, looked, reserved, feed };
 	}
 
