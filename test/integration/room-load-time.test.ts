@@ -16,9 +16,7 @@ import { shuffledRanks } from "../../src/domain/waiting-room-shuffle.ts";
 import { readTickets } from "../../src/inventory/room-ticket-rows.ts";
 import { RoomKeeper } from "../../src/inventory/waiting-room.ts";
 import { ADMIN, call, stats } from "./helpers.ts";
-import { show, timed } from "./probe-timing.ts";
-import { insertTicketRows, setNextSeq } from "./room-rows.ts";
-import { createRoomProduct, PRE_QUEUE_HOLD_MS } from "./room-support.ts";
+import { bigPreQueue, show, timed } from "./probe-timing.ts";
 
 const TICKETS = 50_000;
 const COLUMNS =
@@ -31,29 +29,15 @@ let kept: { snapshot: RoomSnapshot; tickets: QueueTicket[] } | undefined;
 
 /** A room of TICKETS pre-queue rows, started by the operator's PATCH when `started`. */
 async function bigRoom(started: boolean): Promise<string> {
-	const product = await createRoomProduct({
-		totalStock: 4,
-		startsAt: new Date(Date.now() + PRE_QUEUE_HOLD_MS).toISOString(),
-	});
-	await runInDurableObject(stubOf(product.sku), (_: unknown, state: DurableObjectState) => {
-		insertTicketRows(state.storage.sql, {
-			count: TICKETS,
-			ticketPrefix: "t-",
-			sessionPrefix: "s-",
-			seqOffset: 0,
-			joinedAt: Date.now(),
-		});
-		setNextSeq(state.storage.sql, TICKETS + 1);
-	});
-	await evictDurableObject(stubOf(product.sku));
+	const sku = await bigPreQueue(TICKETS);
 	if (started) {
-		const res = await call("PATCH", `/api/admin/products/${product.sku}`, {
+		const res = await call("PATCH", `/api/admin/products/${sku}`, {
 			token: ADMIN,
 			body: { startsAt: new Date().toISOString() },
 		});
 		expect(res.status).toBe(200);
 	}
-	return product.sku;
+	return sku;
 }
 
 describe.skipIf(!asked)(

@@ -12,10 +12,8 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { WaitingRoom } from "../../src/domain/waiting-room.ts";
 import { seededDraw, shuffledRanks } from "../../src/domain/waiting-room-shuffle.ts";
-import type { InventoryObject } from "../../src/inventory/object.ts";
 import { ADMIN, call, stats } from "./helpers.ts";
-import { show, timed } from "./probe-timing.ts";
-import { insertTicketRows, setNextSeq } from "./room-rows.ts";
+import { bigPreQueue, show, timed } from "./probe-timing.ts";
 import { createRoomProduct, PRE_QUEUE_HOLD_MS } from "./room-support.ts";
 
 const TICKETS = 50_000;
@@ -81,22 +79,7 @@ describe.skipIf(!asked)(
 				);
 				room = undefined;
 
-				const product = await createRoomProduct({
-					totalStock: 4,
-					startsAt: new Date(Date.now() + PRE_QUEUE_HOLD_MS).toISOString(),
-				});
-				const sku = product.sku;
-				await runInDurableObject(stubOf(sku), (_: InventoryObject, state) => {
-					insertTicketRows(state.storage.sql, {
-						count: TICKETS,
-						ticketPrefix: "t-",
-						sessionPrefix: "s-",
-						seqOffset: 0,
-						joinedAt: Date.now(),
-					});
-					setNextSeq(state.storage.sql, TICKETS + 1);
-				});
-				await evictDurableObject(stubOf(sku));
+				const sku = await bigPreQueue(TICKETS);
 				rows.loadBefore?.push(await timed(() => stats(sku)));
 				const t0 = Date.now();
 				const started = await call("PATCH", `/api/admin/products/${sku}`, {
