@@ -4,7 +4,12 @@
 
 import fc from "fast-check";
 import { Inventory } from "../../src/domain/inventory.ts";
-import type { StockView } from "../../src/domain/waiting-room.ts";
+import type {
+	QueueTicket,
+	RoomSnapshot,
+	StockView,
+	WaitingRoom,
+} from "../../src/domain/waiting-room.ts";
 
 export const T0 = Date.UTC(2026, 0, 1);
 export const SEED_A = "a".repeat(64);
@@ -69,3 +74,24 @@ export const roomCmdArb = (sessions: number): fc.Arbitrary<RoomCmd> =>
 			}),
 		},
 	);
+
+/**
+ * What a room's object holds in SQLite, the room row and the ticket rows, written from each
+ * drain as the keeper (inventory/waiting-room.ts) writes them.
+ */
+export class StoredRoom {
+	snapshot: RoomSnapshot | null = null;
+	rows = new Map<string, QueueTicket>();
+	/** Ticket rows written by the last commit. */
+	lastRows = 0;
+
+	commit(room: WaitingRoom): void {
+		const { tickets, forgotten, waitingSoldOut } = room.drain();
+		for (const id of forgotten) this.rows.delete(id);
+		if (waitingSoldOut)
+			for (const row of this.rows.values()) if (row.state === "waiting") row.state = "sold_out";
+		for (const t of tickets) this.rows.set(t.ticketId, { ...t });
+		this.lastRows = tickets.length;
+		this.snapshot = room.snapshot();
+	}
+}

@@ -14,25 +14,13 @@ import {
 	type StockView,
 	WaitingRoom,
 } from "../../src/domain/waiting-room.ts";
-import { SEED_A, T0 } from "../support/waiting-room.ts";
+import { SEED_A, StoredRoom, T0 } from "../support/waiting-room.ts";
 
 const START = T0 + 60_000;
 const SESSIONS = 40;
 
-/** What the object's SQLite holds: the room row and the ticket rows, as the keeper writes them. */
-class Stored {
-	snapshot: RoomSnapshot | null = null;
-	rows = new Map<string, QueueTicket>();
-
-	commit(room: WaitingRoom): void {
-		const { tickets, forgotten, waitingSoldOut } = room.drain();
-		for (const id of forgotten) this.rows.delete(id);
-		if (waitingSoldOut)
-			for (const row of this.rows.values()) if (row.state === "waiting") row.state = "sold_out";
-		for (const t of tickets) this.rows.set(t.ticketId, { ...t });
-		this.snapshot = room.snapshot();
-	}
-
+/** The stored rows (as the keeper writes them), the keeper's read flag, and a load in any row order. */
+class Stored extends StoredRoom {
 	/** The keeper's `read`: the row says the session read since its join (writeReadSince). */
 	readSince(t: QueueTicket | null): void {
 		const row = t === null ? undefined : this.rows.get(t.ticketId);

@@ -10,28 +10,13 @@ import {
 	type StockView,
 	WaitingRoom,
 } from "../../src/domain/waiting-room.ts";
-import { SEED_A, T0 } from "../support/waiting-room.ts";
+import { SEED_A, StoredRoom, T0 } from "../support/waiting-room.ts";
 
 const SETTINGS = { enabled: true, admitSeconds: 60, overbook: 0 };
 const START = T0 + 60_000;
 
-/** What the object's SQLite holds: the room row and the ticket rows, written from each drain. */
-class Stored {
-	snapshot: RoomSnapshot | null = null;
-	rows = new Map<string, QueueTicket>();
-	/** Ticket rows written by the last commit. */
-	lastRows = 0;
-
-	commit(room: WaitingRoom): void {
-		const { tickets, forgotten, waitingSoldOut } = room.drain();
-		for (const id of forgotten) this.rows.delete(id);
-		if (waitingSoldOut)
-			for (const row of this.rows.values()) if (row.state === "waiting") row.state = "sold_out";
-		for (const t of tickets) this.rows.set(t.ticketId, { ...t });
-		this.lastRows = tickets.length;
-		this.snapshot = room.snapshot();
-	}
-
+/** The stored rows, and a load of them (a room rebuilt from the snapshot and the rows). */
+class Stored extends StoredRoom {
 	load(): WaitingRoom {
 		return new WaitingRoom(this.snapshot as RoomSnapshot, [...this.rows.values()]);
 	}
