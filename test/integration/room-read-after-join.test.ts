@@ -8,7 +8,6 @@
 // of unread tickets refuses a join with words that say what to do.
 
 import { evictDurableObject, runInDurableObject } from "cloudflare:test";
-import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { MAX_UNREAD_TICKETS, UNREAD_ADMIT_SECONDS } from "../../src/domain/waiting-room.ts";
 import type { InventoryObject } from "../../src/inventory/object.ts";
@@ -18,37 +17,7 @@ import { limited } from "./ratelimit-support.ts";
 import { type Buyer, buyer, join, secondsLeft, ticketOf } from "./room-buyers.ts";
 import { insertTicketRows, setNextSeq } from "./room-rows.ts";
 import { createRoom, moveStart, PRE_QUEUE_HOLD_MS } from "./room-support.ts";
-
-/** The room's object: the SKU's own, a split SKU's coordinator. */
-const roomObject = (sku: string) => env.INVENTORY.get(env.INVENTORY.idFromName(sku));
-
-const unreadRows = (sku: string) =>
-	runInDurableObject(roomObject(sku), (_: InventoryObject, state) =>
-		Number(
-			state.storage.sql.exec("SELECT COUNT(*) AS n FROM room_tickets WHERE unread = 1").one().n,
-		),
-	);
-
-/**
- * Waits (bounded) until no ticket row of the room says unread, as the object writes it within a
- * second of the read; then the object sleeps. Without the write the wait ends at its bound and
- * the admission's length says what was lost.
- */
-async function writtenThenSleep(sku: string): Promise<void> {
-	for (let i = 0; i < 40 && (await unreadRows(sku)) > 0; i++) await sleep(250);
-	await evictDurableObject(roomObject(sku));
-}
-
-const drop = (shards: number) =>
-	createRoom(
-		{
-			totalStock: 4,
-			perUserLimit: 1,
-			startsAt: new Date(Date.now() + PRE_QUEUE_HOLD_MS).toISOString(),
-			shards,
-		},
-		{ admitSeconds: 60 },
-	);
+import { drop, roomObject, unreadRows, writtenThenSleep } from "./room-unread.ts";
 
 function read(sku: string, b: Buyer, what: "" | "/availability" = "") {
 	return limited("GET", `/api/products/${sku}${what}`, { ip: b.ip, token: b.token });
