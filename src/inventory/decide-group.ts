@@ -105,6 +105,12 @@ export function decideGroup(host: DecideHost, ops: Op[]): OpAnswer[] {
 	}
 	for (const sessionId of readsStored) host.guard.readStoredFor(sessionId);
 	host.storedReads.added(readsStored);
+	// An attempt in line shows someone is there, as a read does: a waiting ticket taken unread
+	// counts as read from now (a lookup; its row rides the room's next write, never this batch's).
+	// The guard's tier is its own: an attempt is not a read
+	// (docs/decisions/157-an-attempt-in-line-counts-as-a-read.md).
+	for (const op of ops)
+		if (op.kind === "reserve") for (const a of op.attempts) host.room.read(a.sessionId);
 	// Remembered only once the batch committed: a rolled-back decision is no answer to repeat.
 	const now = Date.now();
 	host.attemptMemo.prune(now);

@@ -196,6 +196,10 @@ export abstract class SkuObjectPeers extends SkuObjectParts {
 		const sku = this.inv?.product.sku ?? null;
 		const now = this.tick();
 		const reads = readersAmong(this.sql, this.guard, sessionIds);
+		// Each is asked about for a reserve attempt: in line, it counts for its ticket as a read
+		// does, as in one object (inventory/decide-group.ts), with no call of its own
+		// (docs/decisions/157-an-attempt-in-line-counts-as-a-read.md).
+		for (const sessionId of sessionIds) this.room.read(sessionId);
 		return answerTickets(this.roomLink, this.room, sku, sessionIds, now, reads);
 	}
 

@@ -216,10 +216,10 @@ export class RoomKeeper {
 	}
 
 	/**
-	 * The object saw the session read the product (its own read, or the edge's word on one): a
-	 * waiting ticket taken unread counts as read from now (WaitingRoom.readSince). Memory at once;
-	 * the row with the room's next write or within READ_SINCE_FLUSH_MS, never in the read's own
-	 * turn, so a read still answers without a commit (docs/decisions/142-a-read-after-the-join.md).
+	 * The object saw the session read the product (its own read, the edge's word on one) or try to
+	 * reserve (decision 157): its waiting ticket taken unread counts as read from now (readSince).
+	 * Memory at once; the row with the room's next write or within READ_SINCE_FLUSH_MS, never in its
+	 * own turn: a read answers without a commit (docs/decisions/142-a-read-after-the-join.md).
 	 */
 	read(sessionId: string): void {
 		const t = this.room?.readSince(sessionId) ?? null;

@@ -9,18 +9,20 @@ import { freshIp, limited } from "./ratelimit-support.ts";
 
 export interface Buyer {
 	token: string;
+	sessionId: string;
 	ip: string;
 }
 
 /** A new buyer session from `ip` (a fresh IPv6 /64 of its own by default). */
 export async function buyer(ip = freshIp(), vars: Record<string, string> = {}): Promise<Buyer> {
-	const res = await limited<{ token: string }>("POST", "/api/sessions", {
+	const res = await limited<{ token: string; sessionId: string }>("POST", "/api/sessions", {
 		ip,
 		vars,
 		body: { turnstileToken: DEBUG },
 	});
 	expect(res.status, JSON.stringify(res.body)).toBe(201);
-	return { token: (res.body.data as { token: string }).token, ip };
+	const data = res.body.data as { token: string; sessionId: string };
+	return { token: data.token, sessionId: data.sessionId, ip };
 }
 
 export function join(sku: string, b: Buyer, vars: Record<string, string> = {}) {
