@@ -26,6 +26,15 @@ export class RoomPlaces {
 		return this.byAddress.get(clientKey) ?? 0;
 	}
 
+	/**
+	 * Places one address holds, under today's key and, when given, under the day before's: its
+	 * tickets taken before midnight UTC carry that one (decision 160), and still hold their places.
+	 */
+	ofAddress(clientKey: string, formerKey?: string | null): number {
+		const former = formerKey ?? null;
+		return this.of(clientKey) + (former === null || former === clientKey ? 0 : this.of(former));
+	}
+
 	/** A ticket that takes a place (a join). */
 	add(t: QueueTicket): void {
 		if (this.counted.has(t)) return;

@@ -56,6 +56,12 @@ export interface QueueTicket {
 /** Who joins, as the per-address cap and the unread share see it (WaitingRoom.join). */
 export interface JoinFrom {
 	clientKey: string | null;
+	/**
+	 * The same address's hash under the day before's key: tickets taken before midnight UTC carry
+	 * it, and count with today's against the cap (docs/decisions/160-per-address-limits-across-midnight.md).
+	 * Never stored. Absent: none (a caller from before, a test).
+	 */
+	formerKey?: string | null;
 	unread: boolean;
 	/** Tickets that take a place this address may hold in the room; 0: no cap. */
 	perAddress: number;

@@ -116,7 +116,11 @@ export class WaitingRoom extends WaitingRoomState {
 		// Joins are what add tickets, so a join first forgets what is due: the kept ones stay bounded.
 		this.forgetEnded(nowMs);
 		const key = from.clientKey;
-		if (key !== null && from.perAddress > 0 && this.places.of(key) >= from.perAddress)
+		if (
+			key !== null &&
+			from.perAddress > 0 &&
+			this.places.ofAddress(key, from.formerKey) >= from.perAddress
+		)
 			return { ok: false, code: "address_full", perAddress: from.perAddress };
 		if (this.counts().places >= this.limits.maxTickets) return { ok: false, code: "queue_full" };
 		if (from.unread && this.places.unread >= (this.limits.maxUnread ?? this.limits.maxTickets))

@@ -30,6 +30,8 @@ export const PRODUCT_TAG = "product";
  * the object counts an address's open sockets with `getWebSockets(tag)`, which hibernation keeps.
  */
 export const LIVE_CLIENT_HEADER = "x-rg-live-client";
+/** Beside it, the address's hash under the day before's key, whose sockets count too (decision 160). */
+export const LIVE_FORMER_CLIENT_HEADER = "x-rg-live-client-former";
 /** The hibernation tag of an address's sockets: this prefix and the header's hash. */
 const ADDRESS_TAG_PREFIX = "address:";
 
@@ -139,7 +141,8 @@ export class LiveFeed {
 		const addressTag = client === null ? null : `${ADDRESS_TAG_PREFIX}${client}`;
 		// At a bound, a place held by a silent socket is freed first (decision 139).
 		const { perAddress } = this.bounds;
-		if (addressTag !== null && this.openPast(this.ctx.getWebSockets(addressTag), perAddress)) {
+		const mine = addressTag === null ? null : this.addressSockets(addressTag, request);
+		if (mine !== null && this.openPast(mine, perAddress)) {
 			const feeds = perAddress === 1 ? "1 live feed" : `${perAddress} live feeds`;
 			this.addressRefused();
 			return new Response(
@@ -275,6 +278,14 @@ export class LiveFeed {
 		if (att === null) return null;
 		const keptMs = this.ctx.getWebSocketAutoResponseTimestamp(ws)?.getTime() ?? 0;
 		return Math.max(att.heardMs ?? att.lastSentMs, keptMs);
+	}
+
+	/** The address's open sockets: today's tag's, and those opened before midnight UTC under the day before's. */
+	private addressSockets(addressTag: string, request: Request): WebSocket[] {
+		const sockets = this.ctx.getWebSockets(addressTag);
+		const former = request.headers.get(LIVE_FORMER_CLIENT_HEADER);
+		if (former === null || `${ADDRESS_TAG_PREFIX}${former}` === addressTag) return sockets;
+		return [...sockets, ...this.ctx.getWebSockets(`${ADDRESS_TAG_PREFIX}${former}`)];
 	}
 
 	/**

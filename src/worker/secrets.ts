@@ -14,6 +14,8 @@
 // addresses against a stored hash (an unkeyed or public-salt SHA-256 falls in minutes), and
 // even the secret's holder cannot link one IP's hashes across days. Consequences
 // (docs/configuration.md, "IP_HASH_SECRET"): hashes are comparable within one UTC day only.
+// The per-address counts look one day back (addressHashes), so a cap holds across midnight
+// without a hash that lasts longer than a day.
 
 import { hex } from "../shared/hex.ts";
 
@@ -49,18 +51,26 @@ function importHmacKey(raw: Uint8Array | string): Promise<CryptoKey> {
 	return crypto.subtle.importKey("raw", bytes, HMAC, false, ["sign"]);
 }
 
-/** Today's key, kept while the day and the secret last: two key derivations a day per isolate. */
-let current: { secret: string; day: string; key: Promise<CryptoKey> } | null = null;
+/**
+ * The day keys in use, kept while their day and the secret last: today's, and yesterday's for
+ * the per-address counts that look one day back (addressHashes). Two key derivations a day per
+ * isolate for each.
+ */
+let kept: { secret: string; day: string; key: Promise<CryptoKey> }[] = [];
+/** Today's and yesterday's: an isolate that meets a third day drops the oldest. */
+const KEPT_DAY_KEYS = 2;
 
 function dayKey(secret: string, day: string): Promise<CryptoKey> {
-	if (current?.secret === secret && current.day === day) return current.key;
+	const found = kept.find((k) => k.secret === secret && k.day === day);
+	if (found !== undefined) return found.key;
 	const key = importHmacKey(secret)
 		.then((master) => hmac(master, `${DAY_KEY_LABEL}${day}`))
 		.then(importHmacKey);
-	current = { secret, day, key };
+	const entry = { secret, day, key };
+	kept = [entry, ...kept.filter((k) => k.secret === secret)].slice(0, KEPT_DAY_KEYS);
 	// A failed derivation is not kept: the next call tries again.
 	key.catch(() => {
-		if (current?.key === key) current = null;
+		kept = kept.filter((k) => k !== entry);
 	});
 	return key;
 }
@@ -68,4 +78,29 @@ function dayKey(secret: string, day: string): Promise<CryptoKey> {
 /** The keyed hash of a client IP for the UTC day of `nowMs`, as 64 hex characters. */
 export async function ipHash(secret: string, ip: string, nowMs: number): Promise<string> {
 	return hex(await hmac(await dayKey(secret, utcDay(nowMs)), ip));
+}
+
+/**
+ * One client's keyed hashes for the UTC day of `nowMs` (`today`, what a new entry is stored
+ * under) and for the day before (`yesterday`, what the same client's entries made before the
+ * last midnight carry). A per-address count that sums both holds across midnight UTC, where one
+ * that counts today's alone starts afresh and lets an address hold its cap twice
+ * (docs/decisions/160-per-address-limits-across-midnight.md). Nothing stores the two together:
+ * the pair lives for one request.
+ */
+export async function addressHashes(
+	secret: string,
+	ip: string,
+	nowMs: number,
+): Promise<{ today: string; yesterday: string }> {
+	const [today, yesterday] = await Promise.all([
+		ipHash(secret, ip, nowMs),
+		ipHash(secret, ip, nowMs - DAY_MS),
+	]);
+	return { today, yesterday };
+}
+
+/** Milliseconds since the last midnight UTC before `nowMs`. */
+export function sinceMidnightMs(nowMs: number): number {
+	return nowMs - Math.floor(nowMs / DAY_MS) * DAY_MS;
 }

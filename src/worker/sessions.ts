@@ -18,7 +18,12 @@ export async function addressHash(
 	clientKey: string,
 	nowMs: number,
 ): Promise<string> {
-	return (await ipHash(secret, clientKey, nowMs)).slice(0, SESSION_IP_HASH_HEX);
+	return sessionIpHash(await ipHash(secret, clientKey, nowMs));
+}
+
+/** A full keyed hash (worker/secrets.ts) cut to the length a session's `ipHash` keeps. */
+export function sessionIpHash(hash: string): string {
+	return hash.slice(0, SESSION_IP_HASH_HEX);
 }
 /** KV refuses expirationTtl below 60 s; shorter sessions still end on time via expiresAt. */
 const KV_MIN_TTL_SECONDS = 60;

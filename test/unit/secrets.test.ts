@@ -5,7 +5,13 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { sha256Hex } from "../../src/shared/digest.ts";
-import { ipHash, sameSecret, utcDay } from "../../src/worker/secrets.ts";
+import {
+	addressHashes,
+	ipHash,
+	sameSecret,
+	sinceMidnightMs,
+	utcDay,
+} from "../../src/worker/secrets.ts";
 
 const SECRET = "unit-test-ip-hash-secret-0123456789abcdef";
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -41,6 +47,29 @@ describe("ipHash", () => {
 		// Back on a day already seen, the same hash again (the key is derived, not random).
 		expect(await ipHash(SECRET, ip, NOON)).toBe(morning);
 		expect(await ipHash(SECRET, ip, NOON + DAY_MS)).toBe(tomorrow);
+	});
+
+	it("addressHashes: today's hash and the day before's, so a count can look back across midnight", async () => {
+		const ip = "203.0.113.9";
+		const midnight = Date.UTC(2026, 11, 2);
+		// Ten seconds after midnight, "yesterday" is the hash an entry made ten seconds before carries.
+		const after = await addressHashes(SECRET, ip, midnight + 10_000);
+		expect(after.today).toBe(await ipHash(SECRET, ip, midnight));
+		expect(after.yesterday).toBe(await ipHash(SECRET, ip, midnight - 10_000));
+		expect(after.yesterday).not.toBe(after.today);
+		// Before midnight, today's is what the entries made then carry.
+		const before = await addressHashes(SECRET, ip, midnight - 10_000);
+		expect(before.today).toBe(after.yesterday);
+		// Three days in a row from one isolate: each day's key is derived again when needed.
+		const later = await addressHashes(SECRET, ip, midnight + 2 * DAY_MS);
+		expect(later.yesterday).toBe(await ipHash(SECRET, ip, midnight + DAY_MS));
+		expect((await addressHashes(SECRET, ip, midnight + 10_000)).today).toBe(after.today);
+	});
+
+	it("sinceMidnightMs counts from the last midnight UTC", () => {
+		expect(sinceMidnightMs(Date.UTC(2026, 11, 2))).toBe(0);
+		expect(sinceMidnightMs(Date.UTC(2026, 11, 2, 0, 0, 59))).toBe(59_000);
+		expect(sinceMidnightMs(Date.UTC(2026, 11, 1, 23, 59, 59, 999))).toBe(DAY_MS - 1);
 	});
 
 	it("names days in UTC", () => {

@@ -151,6 +151,26 @@ describe("the room's places", () => {
 		expect(room.ticketOf("u")?.admittedUntilMs).toBe(T0 + UNREAD_ADMIT_SECONDS * 1000);
 	});
 
+	it("an address's tickets taken under yesterday's key hold their places against today's joins", () => {
+		// Keys are the day's hash of the address (decision 160): "A1" before midnight UTC, "A2" after.
+		const inv = roomStock(1, T0 + 60_000);
+		const room = WaitingRoom.enable(SETTINGS, SEED_A, T0);
+		const start = T0 + 60_000;
+		for (let i = 0; i < 2; i++)
+			expect(room.join(`a${i}`, `ta${i}`, T0, start, stockOf(inv), false, read("A1", 3)).ok).toBe(
+				true,
+			);
+		const after: JoinFrom = { clientKey: "A2", formerKey: "A1", unread: false, perAddress: 3 };
+		expect(room.join("a2", "ta2", T0 + 1, start, stockOf(inv), false, after).ok).toBe(true);
+		expect(room.join("a3", "ta3", T0 + 2, start, stockOf(inv), false, after)).toEqual({
+			ok: false,
+			code: "address_full",
+			perAddress: 3,
+		});
+		// Without the look back, today's key alone holds one place: the cap would have started afresh.
+		expect(room.join("a3", "ta3", T0 + 2, start, stockOf(inv), false, read("A2", 3)).ok).toBe(true);
+	});
+
 	it("one address holds at most its cap of places; an ended ticket frees one; the count survives a rebuild", () => {
 		const inv = roomStock(1, T0);
 		const room = WaitingRoom.enable(SETTINGS, SEED_A, T0);

@@ -30,13 +30,13 @@ import {
 	takeTallies,
 	tally,
 } from "../../ratelimit/edge-counters.ts";
-import { TOTALS_NAME } from "../../ratelimit/limiter-object.ts";
+import { type RateLimiterObject, TOTALS_NAME } from "../../ratelimit/limiter-object.ts";
 import { type ReserveRefusal, refusalMessage } from "../../ratelimit/reserve-guard.ts";
 import { clientKeyOf } from "../client-ip.ts";
 import type { Env } from "../env.ts";
 import { ApiError, type AppEnv, type Ctx, fail } from "../http.ts";
 import { inventory } from "../inventory-stub.ts";
-import { ipHash } from "../secrets.ts";
+import { addressHashes, sinceMidnightMs } from "../secrets.ts";
 import { carriesAdminToken, optionalSession } from "./auth.ts";
 
 /** Stats keys of the edge's refusals (the `rejected` maps). */
@@ -72,6 +72,17 @@ function limitClockMs(c: Ctx, config: RateLimitConfig, systemMs: number): number
 		);
 	}
 	return ms;
+}
+
+/**
+ * The moment a client's address is hashed at (worker/secrets.ts, whose key turns over at midnight
+ * UTC): the request's named time under RATE_LIMIT_CLOCK=request, as every limit it meets judges
+ * it, else now. Also with RATE_LIMITS=off, where only the capacity bounds (the live feed's places)
+ * count addresses, at the runtime's time.
+ */
+export function hashClockMs(c: Ctx): number {
+	const config = c.get("config").rateLimits;
+	return config === null ? Date.now() : limitClockMs(c, config, Date.now());
 }
 
 /**
@@ -280,15 +291,13 @@ async function takeSessionEverywhere(
 	nowMs: number,
 ): Promise<Decision> {
 	try {
-		const hash = await ipHash(c.get("config").ipHashSecret, clientKey, Date.now());
-		const limiter = c.env.LIMITER.get(
-			c.env.LIMITER.idFromName(`sessions:${hash.slice(0, RESET_KEY_HEX)}`),
-		);
-		return await limiter.takeToken(
-			config.sessions,
-			config.windowMs,
-			config.clock === "request" ? nowMs : undefined,
-		);
+		const take = (limiter: DurableObjectStub<RateLimiterObject>) =>
+			limiter.takeToken(
+				config.sessions,
+				config.windowMs,
+				config.clock === "request" ? nowMs : undefined,
+			);
+		return await takeAcrossMidnight(c, "sessions", clientKey, nowMs, config.windowMs, take);
 	} catch (error) {
 		console.warn(
 			"the session limiter could not be reached; this isolate's count stands",
@@ -296,6 +305,32 @@ async function takeSessionEverywhere(
 		);
 		return { ok: true };
 	}
+}
+
+/**
+ * Takes from the client's limiter object of `bucket` (named by the client key's keyed hash, so no
+ * address is in an object's name or storage). The hash's key turns over at midnight UTC
+ * (worker/secrets.ts), and a new day's object starts full; so for one window after midnight, when
+ * yesterday's object may still remember hits, it is asked first, and a refusal there stands
+ * without spending today's. After that window yesterday's object has nothing left to say: one call,
+ * as before (docs/decisions/160-per-address-limits-across-midnight.md).
+ */
+async function takeAcrossMidnight(
+	c: Ctx,
+	bucket: "sessions" | "reset" | "sandbox-reset",
+	clientKey: string,
+	nowMs: number,
+	windowMs: number,
+	take: (limiter: DurableObjectStub<RateLimiterObject>) => Promise<Decision>,
+): Promise<Decision> {
+	const hash = await addressHashes(c.get("config").ipHashSecret, clientKey, nowMs);
+	const limiter = (h: string) =>
+		c.env.LIMITER.get(c.env.LIMITER.idFromName(`${bucket}:${h.slice(0, RESET_KEY_HEX)}`));
+	if (sinceMidnightMs(nowMs) < windowMs) {
+		const before = await take(limiter(hash.yesterday));
+		if (!before.ok) return before;
+	}
+	return take(limiter(hash.today));
 }
 
 /**
@@ -322,14 +357,11 @@ async function limitResets(
 		return undefined;
 	}
 	// A keyed hash names the limiter object: no IP in object names or storage. The key rotates at
-	// midnight UTC (secrets.ts), so a reset just before midnight does not count against one just
-	// after: at most twice the limit across that one boundary (docs/configuration.md).
-	const hash = await ipHash(c.get("config").ipHashSecret, clientKeyOf(c), Date.now());
-	const key = `${bucket}:${hash.slice(0, RESET_KEY_HEX)}`;
-	const d = await c.env.LIMITER.get(c.env.LIMITER.idFromName(key)).take(
-		config.reset,
-		config.windowMs,
-		config.clock === "request" ? limitClockMs(c, config, Date.now()) : undefined,
+	// midnight UTC (secrets.ts); in the window after it, yesterday's object is asked first, so a
+	// reset just before midnight still counts against one just after.
+	const nowMs = limitClockMs(c, config, Date.now());
+	const d = await takeAcrossMidnight(c, bucket, clientKeyOf(c), nowMs, config.windowMs, (limiter) =>
+		limiter.take(config.reset, config.windowMs, config.clock === "request" ? nowMs : undefined),
 	);
 	if (d.ok) {
 		await next();

@@ -4,13 +4,18 @@
 // address, whose open sockets the object counts (docs/decisions/128-live-feed-places-per-address.md).
 
 import { Hono } from "hono";
-import { LIVE_CLIENT_HEADER, liveQueryProblem } from "../../inventory/live.ts";
+import {
+	LIVE_CLIENT_HEADER,
+	LIVE_FORMER_CLIENT_HEADER,
+	liveQueryProblem,
+} from "../../inventory/live.ts";
 import { requireKnownSku } from "../catalogue.ts";
 import { clientKeyOf } from "../client-ip.ts";
 import { type AppEnv, fail } from "../http.ts";
 import { inventory } from "../inventory-stub.ts";
 import { liveOriginProblem } from "../live-origin.ts";
-import { ipHash } from "../secrets.ts";
+import { hashClockMs } from "../middleware/ratelimit.ts";
+import { addressHashes } from "../secrets.ts";
 
 export const live = new Hono<AppEnv>();
 
@@ -37,11 +42,13 @@ live.get("/:sku/live", async (c) => {
 	await requireKnownSku(c, sku);
 	// The client's key, as every per-address limit counts it (worker/client-ip.ts clientKeyOf: an
 	// IPv6 client by its /64), hashed as a session's ipHash is: the object tags the socket with it
-	// and never sees the address.
-	const hash = await ipHash(config.ipHashSecret, clientKeyOf(c), Date.now());
+	// and never sees the address. Yesterday's hash too: the address's sockets opened before
+	// midnight UTC count with today's (decision 160).
+	const hash = await addressHashes(config.ipHashSecret, clientKeyOf(c), hashClockMs(c));
 	const request = new Request(c.req.raw);
-	// Set, never passed on: a client's own header of that name is replaced.
-	request.headers.set(LIVE_CLIENT_HEADER, hash.slice(0, CLIENT_TAG_HEX));
+	// Set, never passed on: a client's own headers of those names are replaced.
+	request.headers.set(LIVE_CLIENT_HEADER, hash.today.slice(0, CLIENT_TAG_HEX));
+	request.headers.set(LIVE_FORMER_CLIENT_HEADER, hash.yesterday.slice(0, CLIENT_TAG_HEX));
 	const response = await inventory(c.env, sku).fetch(request);
 	if (response.status === 404)
 		return fail(c, "unknown_sku", `No product has the SKU ${JSON.stringify(sku)}.`);

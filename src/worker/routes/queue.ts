@@ -13,7 +13,9 @@ import { ApiError, type AppEnv, type Ctx, fail, ok } from "../http.ts";
 import { newId } from "../ids.ts";
 import { inventory } from "../inventory-stub.ts";
 import { requireSession } from "../middleware/auth.ts";
-import { addressHash } from "../sessions.ts";
+import { hashClockMs } from "../middleware/ratelimit.ts";
+import { addressHashes } from "../secrets.ts";
+import { sessionIpHash } from "../sessions.ts";
 
 /** Retry-After of a join refused because the room holds MAX_TICKETS already. */
 export const QUEUE_FULL_RETRY_AFTER_SECONDS = 30;
@@ -47,8 +49,15 @@ async function joinFrom(c: Ctx, sku: string, sessionId: string): Promise<JoinFro
 	const perAddress = key.includes(":") ? limits.roomTickets : limits.roomTicketsIpv4;
 	if (session.loadTest === true) return { clientKey: null, unread, perAddress };
 	// Kept with the ticket even when uncapped, so a cap set later counts the places already held.
-	const clientKey = await addressHash(c.get("config").ipHashSecret, key, Date.now());
-	return { clientKey, unread, perAddress };
+	// Yesterday's hash beside it: the address's tickets taken before midnight UTC still count
+	// (decision 160).
+	const hash = await addressHashes(c.get("config").ipHashSecret, key, hashClockMs(c));
+	return {
+		clientKey: sessionIpHash(hash.today),
+		formerKey: sessionIpHash(hash.yesterday),
+		unread,
+		perAddress,
+	};
 }
 
 function answer(c: Ctx, sku: string, result: JoinResult | { ok: false; code: "not_found" }) {
