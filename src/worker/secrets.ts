@@ -12,7 +12,8 @@
 // IP_HASH_SECRET, with the key rotated every UTC day: dayKey = HMAC(IP_HASH_SECRET, "ip-hash:"
 // + YYYY-MM-DD), hash = HMAC(dayKey, ip). Without the secret nobody can test the 2^32 IPv4
 // addresses against a stored hash (an unkeyed or public-salt SHA-256 falls in minutes), and
-// even the secret's holder cannot link one IP's hashes across days. Consequences
+// two days' hashes of one IP share nothing a reader of the stored hashes can match: linking them
+// takes the secret and a search of the address space (for IPv4, 2^32 HMACs per day). Consequences
 // (docs/configuration.md, "IP_HASH_SECRET"): hashes are comparable within one UTC day only.
 // The per-address counts look one day back (addressHashes), so a cap holds across midnight
 // without a hash that lasts longer than a day.
