@@ -17,6 +17,7 @@ import type { Availability, Product } from "../shared/types.ts";
 import { NO_ROWS, type ReserveOp } from "./batch-decisions.ts";
 import { toAvailability, toReservation } from "./codec.ts";
 import { edgeSnapshot } from "./decide-group.ts";
+import { eventualGate, eventualRulesOf } from "./eventual-rules.ts";
 import type { MetricsResult } from "./metrics.ts";
 import { holdRowsAfter } from "./records.ts";
 import {
@@ -24,6 +25,7 @@ import {
 	type CheckoutRequest,
 	type CheckoutResult,
 	type EdgeSnapshot,
+	type EventualAsk,
 	type EventualReadRules,
 	type HoldsPageResult,
 	type JoinResult,
@@ -83,14 +85,15 @@ export class InventoryObject extends SkuObjectOperator {
 	}
 
 	/**
-	 * What `GET …/holds/mine?mode=eventual` needs of the SKU, in one call and without a merge: the
-	 * purchase limit (a split SKU's coordinator keeps the one its shards are sent,
-	 * shard-settings.ts) and whether a reset has yet to reach D1. Null for an unknown SKU.
+	 * What eventual mode needs of the SKU, in one call and without a merge (eventual-rules.ts):
+	 * `holds/mine?mode=eventual` without `ask`, a reserve with it (its gates too). Null: unknown SKU.
 	 */
-	eventualReadRules(): EventualReadRules | null {
+	async eventualReadRules(ask?: EventualAsk): Promise<EventualReadRules | null> {
 		const inv = this.inv;
 		if (inv === null) return null;
-		return { perUserLimit: inv.product.perUserLimit, resetPending: this.outbox.holdsReset() };
+		const rules = eventualRulesOf(inv, this.escrow?.total() ?? null, this.outbox.holdsReset());
+		if (ask === undefined || rules.resetPending) return rules;
+		return { ...rules, refused: await eventualGate(this, ask, this.room.info()?.enabled === true) };
 	}
 
 	// ---- RPC: public ----

@@ -1,6 +1,7 @@
 // What the SKU object's RPC methods return: expected outcomes as values.
 
 import type { SessionSummary } from "../domain/fairness.ts";
+import type { ReserveLimits } from "../ratelimit/config.ts";
 import type { ReserveRefusal } from "../ratelimit/reserve-guard.ts";
 import type { Availability, Order, Product, Reservation, Stats, Ticket } from "../shared/types.ts";
 import type { SqlRows } from "./rows.ts";
@@ -212,10 +213,27 @@ export type HoldsPageResult =
 	| { ok: false; code: "unknown_sku" };
 
 /**
- * What a read of eventual mode's allocations needs of the SKU (worker/eventual.ts eventualHolds):
- * its purchase limit, and whether a reset is still on its way to D1 (resetUnprojected).
+ * What eventual mode needs of the SKU, in one call to its own object and without a merge of a
+ * split SKU's shards (inventory/eventual-rules.ts; worker/eventual.ts): the drop's rules, and
+ * whether a reset is still on its way to D1 (resetUnprojected). `refused`: with an
+ * EventualAsk, the object's reserve limit's or waiting room's answer to the attempt, else null.
  */
 export interface EventualReadRules {
 	perUserLimit: number;
 	resetPending: boolean;
+	/** The whole SKU's stock (a split SKU's: its coordinator's ledger, escrow.ts `total`). */
+	totalStock: number;
+	startsAt: string | null;
+	holdSeconds: number;
+	refused: Extract<ReserveResult, { code: "rate_limited" | "queued" }> | null;
+}
+
+/**
+ * An eventual reserve's attempt, gated by the object in the same call as its rules: counted by the
+ * reserve limit when `limits` is given (null: not counted here), then the waiting room's gate.
+ */
+export interface EventualAsk {
+	sessionId: string;
+	arrivedAtMs: number;
+	limits: ReserveLimits | null;
 }

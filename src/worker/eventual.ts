@@ -6,9 +6,9 @@
 // from the same stale value: a lost update, so allocations pass the stock.
 //
 // It keeps its own D1 tables (migrations/0002_eventual.sql) and never touches
-// the SKU object's stock: safe mode's numbers stay exact next to it. It reads
-// the product from its object for the drop's rules (total, start, hold
-// length). Allocations do not expire: this is bookkeeping to count oversell,
+// the SKU object's stock: safe mode's numbers stay exact next to it. It asks
+// the SKU's own object, in one call, for the drop's rules (total, start, hold
+// length, limit) and its gates, never a merge of a split SKU's shards. Allocations do not expire: this is bookkeeping to count oversell,
 // cleared by a reset (the reset event's projection, inventory/projections.ts),
 // not a second inventory. Until that projection has landed (a reset made while D1
 // was failing waits in the object's outbox) eventual attempts on the SKU are
@@ -24,7 +24,7 @@
 // without being used up (the room counts units only the SKU's object holds).
 
 import type { ReserveResult } from "../inventory/rpc.ts";
-import { queuedRetryAfterSeconds } from "../inventory/waiting-room.ts";
+import type { ReserveLimits } from "../ratelimit/config.ts";
 import { randomHex } from "../shared/hex.ts";
 import { sleep } from "../shared/sleep.ts";
 import type { Reservation, SessionHolds } from "../shared/types.ts";
@@ -33,8 +33,6 @@ import type { Env } from "./env.ts";
 import { ApiError } from "./http.ts";
 import { inventory } from "./inventory-stub.ts";
 import { STORAGE_RETRY_AFTER_SECONDS } from "./storage-errors.ts";
-
-type InventoryStub = ReturnType<typeof inventory>;
 
 /** docs/demo.md: "D1 read → 100 ms pause → write". */
 export const EVENTUAL_PAUSE_MS = 100;
@@ -75,6 +73,10 @@ export interface EventualAttempt {
 	 * (docs/decisions/012-sandbox-exemption.md); the attempt's own quantity always does.
 	 */
 	countEarlierAllocations: boolean;
+	/** When the attempt arrived (the reserve limit's clock). */
+	arrivedAtMs: number;
+	/** The reserve limit the SKU's object counts the attempt against; null: none (own sandbox). */
+	limits: ReserveLimits | null;
 }
 
 type AllocationRow = { id: string; quantity: number; created_at: string; expires_at: string };
@@ -115,40 +117,43 @@ async function replay(
 }
 
 /**
- * `admit`: the per-session limit (the route's, kept by the SKU's object), asked after a keyed
- * replay is answered and before anything else: a replay is answered as it was and not counted,
- * as on the safe path (docs/decisions/055-replays-and-the-live-feed.md).
+ * One call to the SKU's own object (inventory/eventual-rules.ts) answers the drop's rules, whether a
+ * reset has yet to reach D1, and the object's gates: the reserve limit (`limits`, counted) and the
+ * waiting room. A keyed attempt may be a replay, answered as it was and not counted (as on the safe
+ * path, docs/decisions/055-replays-and-the-live-feed.md): its call skips the limit, asked after
+ * the replay's read by a second call when the attempt is new (docs/decisions/159-eventual-reserve-one-call-and-its-d1-budget.md).
  */
-export async function reserveEventual(
-	env: Env,
-	a: EventualAttempt,
-	admit: () => Promise<ReserveResult | null> = async () => null,
-): Promise<ReserveResult> {
+export async function reserveEventual(env: Env, a: EventualAttempt): Promise<ReserveResult> {
 	const stub = inventory(env, a.sku);
+	const keyed = a.idempotencyKey !== null;
+	// Its D1 calls (the replay's read, the read, the write) share one D1 deadline (d1-budget.ts),
+	// counted from the first of them: the object's answer is not D1's to wait for.
+	const budget = new D1Budget();
+	const ask = {
+		sessionId: a.sessionId,
+		arrivedAtMs: a.arrivedAtMs,
+		limits: keyed ? null : a.limits,
+	};
 	// Asked beside the replay's read, so it costs no extra wait: before the reset's event has
 	// reached D1, a replay would answer the old drop's allocation and a new one would be wiped
 	// with them when it lands (docs/decisions/066-eventual-reset-live-with-and-payment-methods.md).
-	// Its D1 calls (the replay's read, the read, the write) share one D1 deadline (d1-budget.ts).
-	const budget = new D1Budget();
-	const [resetPending, replayed] = await Promise.all([
-		stub.resetUnprojected(),
-		budget.wait(() => replay(env.DB, a, Date.now())),
+	const [rules, replayed] = await Promise.all([
+		stub.eventualReadRules(ask),
+		keyed ? budget.wait(() => replay(env.DB, a, Date.now())) : null,
 	]);
-	if (resetPending) throw resetNotProjected();
+	if (rules === null) return { ok: false, code: "unknown_sku" };
+	if (rules.resetPending) throw resetNotProjected();
 	if (replayed !== null) return replayed;
-	const refused = await admit();
-	if (refused !== null) return refused;
-	const product = await stub.product();
-	if (product === null) return { ok: false, code: "unknown_sku" };
-	// The room's answer comes before the start, as on the safe path (docs/waiting-room.md).
-	if (product.waitingRoom?.enabled === true) {
-		const queued = await roomGate(stub, a.sessionId);
-		if (queued !== null) return queued;
+	if (keyed && a.limits !== null) {
+		const refusal = await stub.admit(a.sessionId, a.arrivedAtMs, a.limits);
+		if (refusal !== null) return { ok: false, code: "rate_limited", refusal };
 	}
+	// The room's answer comes before the start, as on the safe path (docs/waiting-room.md).
+	if (rules.refused !== null) return rules.refused;
 	const startedMs = Date.now();
-	if (product.startsAt !== null && startedMs < Date.parse(product.startsAt))
+	if (rules.startsAt !== null && startedMs < Date.parse(rules.startsAt))
 		return { ok: false, code: "not_started" };
-	const limit = product.perUserLimit;
+	const limit = rules.perUserLimit;
 	// Refused before its allocations are read: the sentence names no count of them.
 	if (a.quantity > limit)
 		return { ok: false, code: "purchase_limit", perUserLimit: limit, askedUnits: a.quantity };
@@ -159,7 +164,7 @@ export async function reserveEventual(
 		env.DB.batch<{ remaining?: number; allocated?: number }>([
 			env.DB.prepare(
 				"INSERT OR IGNORE INTO eventual_stock (sku, total, remaining, updated_at) VALUES (?, ?, ?, ?)",
-			).bind(a.sku, product.totalStock, product.totalStock, new Date(startedMs).toISOString()),
+			).bind(a.sku, rules.totalStock, rules.totalStock, new Date(startedMs).toISOString()),
 			env.DB.prepare("SELECT remaining FROM eventual_stock WHERE sku = ?").bind(a.sku),
 			env.DB.prepare(SESSION_ALLOCATED_SQL).bind(a.sku, a.sessionId),
 		]),
@@ -185,7 +190,7 @@ export async function reserveEventual(
 		id: eventualId(a.sku),
 		quantity: a.quantity,
 		created_at: new Date(nowMs).toISOString(),
-		expires_at: new Date(nowMs + product.holdSeconds * 1000).toISOString(),
+		expires_at: new Date(nowMs + rules.holdSeconds * 1000).toISOString(),
 	};
 	try {
 		await budget.wait(() =>
@@ -229,18 +234,6 @@ function resetNotProjected(): ApiError {
 		"This SKU was reset and the reset has not reached the database yet; eventual mode resumes once it has. Retry shortly.",
 		{ "Retry-After": String(STORAGE_RETRY_AFTER_SECONDS) },
 	);
-}
-
-/**
- * The waiting room's gate for an eventual attempt: null when the session is admitted now,
- * else the 429 `queued` the safe path gives (its ticket, or null without one). The SKU's
- * own object keeps the room, the coordinator of a split SKU included (inventory/object.ts).
- */
-async function roomGate(stub: InventoryStub, sessionId: string): Promise<ReserveResult | null> {
-	const found = await stub.queueTicket(sessionId);
-	const ticket = found.ok ? found.ticket : null;
-	if (ticket?.state === "admitted") return null;
-	return { ok: false, code: "queued", ticket, retryAfterSeconds: queuedRetryAfterSeconds(ticket) };
 }
 
 /**

@@ -8,6 +8,7 @@ import type { InventoryEnv } from "../../src/inventory/env.ts";
 import { InventoryObject as RealInventoryObject } from "../../src/inventory/object.ts";
 import type { ShardCounters } from "../../src/inventory/rpc.ts";
 import { sessionsOf } from "../../src/inventory/stats.ts";
+import { sleep } from "../../src/shared/sleep.ts";
 import worker from "../../src/worker/index.ts";
 import { ScriptedPayments } from "./scripted-payments.ts";
 import { HeldD1 } from "./slow-d1-support.ts";
@@ -37,6 +38,19 @@ export class InventoryObject extends RealInventoryObject {
 	override escrowCounters(withSessions?: boolean): ShardCounters | null {
 		this.countersAnswered += 1;
 		return super.escrowCounters(withSessions);
+	}
+
+	/** Calls of eventualReadRules this object answered (eventual-calls.test.ts). */
+	eventualRulesAnswered = 0;
+	/** eventualReadRules answers this late: an object slow under load (eventual-calls.test.ts). */
+	eventualRulesLateMs = 0;
+
+	override async eventualReadRules(
+		...args: Parameters<RealInventoryObject["eventualReadRules"]>
+	): Promise<Awaited<ReturnType<RealInventoryObject["eventualReadRules"]>>> {
+		this.eventualRulesAnswered += 1;
+		if (this.eventualRulesLateMs > 0) await sleep(this.eventualRulesLateMs);
+		return super.eventualReadRules(...args);
 	}
 
 	/** The pace of a split SKU's coordinator's merges for its feed (live-idle-split.test.ts). */

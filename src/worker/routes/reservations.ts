@@ -84,25 +84,15 @@ reservations.post("/", async (c) => {
 		// The naive D1 path of the demo (worker/eventual.ts): oversells on purpose. The same
 		// per-session limit as the safe path, kept by the SKU's object, after a keyed replay;
 		// then the waiting room's gate and the purchase limit, as on the safe path.
-		const eventual = await reserveEventual(
-			c.env,
-			{
-				sku: body.sku,
-				sessionId: session.sessionId,
-				quantity,
-				idempotencyKey: key,
-				countEarlierAllocations: !ownSandbox,
-			},
-			async () => {
-				if (limits === null) return null;
-				const refusal = await inventory(c.env, body.sku).admit(
-					session.sessionId,
-					attemptArrivedAtMs(c),
-					limits,
-				);
-				return refusal === null ? null : { ok: false, code: "rate_limited", refusal };
-			},
-		);
+		const eventual = await reserveEventual(c.env, {
+			sku: body.sku,
+			sessionId: session.sessionId,
+			quantity,
+			idempotencyKey: key,
+			countEarlierAllocations: !ownSandbox,
+			arrivedAtMs: attemptArrivedAtMs(c),
+			limits,
+		});
 		recordDecision(c, {
 			sku: body.sku,
 			mode: "eventual",

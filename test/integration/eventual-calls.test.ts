@@ -1,0 +1,84 @@
+// What an eventual-mode reserve (src/worker/eventual.ts) asks of the SKU's object and when its D1
+// budget starts (docs/decisions/159-eventual-reserve-one-call-and-its-d1-budget.md): one call to
+// the SKU's own object, which on a split SKU asks no other shard (before: `resetUnprojected`, the
+// limit's `admit`, then `product()`, which merges every shard); and the one D1_DEADLINE_MS of the
+// request counts D1's waits only, not the object's (before: it started at a replay read an
+// attempt without an Idempotency-Key never makes, so a slow object spent D1's time).
+import { runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { D1_DEADLINE_MS } from "../../src/domain/bounds.ts";
+import { shardName } from "../../src/domain/escrow.ts";
+import { call, newSession } from "./helpers.ts";
+import { createSharded } from "./shards-support.ts";
+import { request } from "./slow-d1-request.ts";
+import { slowD1 } from "./slow-d1-support.ts";
+import type { InventoryObject } from "./worker.ts";
+
+const SHARDS = 3;
+/** The object's answer is this late: half the deadline. */
+const OBJECT_LATE_MS = D1_DEADLINE_MS * 0.5;
+/** Each D1 wait (the read, the write) is this late: together 0.6 of the deadline, 1.1 with the object's. */
+const D1_LATE_MS = D1_DEADLINE_MS * 0.3;
+
+const stubOf = (name: string) => env.INVENTORY.get(env.INVENTORY.idFromName(name));
+
+/** Calls of escrowCounters (a merge's read of a shard) shard `index` answered since the last call of this. */
+function countersAnswered(sku: string, index: number): Promise<number> {
+	return runInDurableObject(stubOf(shardName(sku, index)), (o: InventoryObject) => {
+		const n = o.countersAnswered;
+		o.countersAnswered = 0;
+		return n;
+	});
+}
+
+function rulesAnswered(sku: string): Promise<number> {
+	return runInDurableObject(stubOf(sku), (o: InventoryObject) => {
+		const n = o.eventualRulesAnswered;
+		o.eventualRulesAnswered = 0;
+		return n;
+	});
+}
+
+describe("an eventual reserve's calls", () => {
+	it("asks the split SKU's coordinator once and no other shard", async () => {
+		const sku = await createSharded(20, SHARDS, 5);
+		const token = await newSession();
+		for (let i = 1; i < SHARDS; i++) await countersAnswered(sku, i);
+		await rulesAnswered(sku);
+		const first = await call("POST", "/api/reservations", {
+			token,
+			body: { sku, mode: "eventual" },
+		});
+		expect(first.status).toBe(201);
+		for (let i = 1; i < SHARDS; i++) expect(await countersAnswered(sku, i), `shard ${i}`).toBe(0);
+		expect(await rulesAnswered(sku)).toBe(1);
+		// The drop's rules are the whole SKU's: its total, not the coordinator's allotment.
+		const stock = await env.DB.prepare("SELECT total, remaining FROM eventual_stock WHERE sku = ?")
+			.bind(sku)
+			.first();
+		expect(stock).toEqual({ total: 20, remaining: 19 });
+	});
+
+	it("spends its D1 budget on D1 only: an object slow to answer does not turn it into a 503", async () => {
+		const sku = await createSharded(20, 1, 5);
+		const token = await newSession();
+		expect((await request(env.DB, "GET", `/api/products/${sku}`)).status).toBe(200);
+		await runInDurableObject(stubOf(sku), (o: InventoryObject) => {
+			o.eventualRulesLateMs = OBJECT_LATE_MS;
+		});
+		const slow = slowD1(D1_LATE_MS);
+		try {
+			const attempt = await request(slow.db, "POST", "/api/reservations", {
+				token,
+				body: { sku, mode: "eventual" },
+			});
+			expect(attempt.status, JSON.stringify(attempt.body)).toBe(201);
+			expect(slow.calls).toEqual(["batch", "batch"]);
+		} finally {
+			await runInDurableObject(stubOf(sku), (o: InventoryObject) => {
+				o.eventualRulesLateMs = 0;
+			});
+		}
+	});
+});
