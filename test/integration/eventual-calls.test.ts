@@ -9,7 +9,8 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { D1_DEADLINE_MS } from "../../src/domain/bounds.ts";
 import { shardName } from "../../src/domain/escrow.ts";
-import { call, newSession } from "./helpers.ts";
+import { ADMIN, call, newSession } from "./helpers.ts";
+import { freshIp, limited, readerOf } from "./ratelimit-support.ts";
 import { createSharded } from "./shards-support.ts";
 import { request } from "./slow-d1-request.ts";
 import { slowD1 } from "./slow-d1-support.ts";
@@ -58,6 +59,34 @@ describe("an eventual reserve's calls", () => {
 			.bind(sku)
 			.first();
 		expect(stock).toEqual({ total: 20, remaining: 19 });
+	});
+
+	it("counts an attempt without a key against the reserve limit in that one call", async () => {
+		const vars = { RATE_LIMIT_RESERVE: "2" };
+		const { sku, token, ip, clock } = await readerOf(10, vars);
+		await rulesAnswered(sku);
+		const statuses: number[] = [];
+		let code: string | undefined;
+		for (let i = 0; i < 3; i++) {
+			const res = await limited("POST", "/api/reservations", {
+				ip,
+				token,
+				vars,
+				body: { sku, mode: "eventual" },
+				atMs: clock.advance(150 + i * 37),
+			});
+			statuses.push(res.status);
+			code = res.body.error?.code;
+		}
+		expect(statuses).toEqual([201, 201, 429]);
+		expect(code).toBe("rate_limited");
+		expect(await rulesAnswered(sku)).toBe(3);
+		const stats = await limited<{ rejected: Record<string, number> }>(
+			"GET",
+			`/api/admin/products/${sku}/stats`,
+			{ ip: freshIp(), token: ADMIN },
+		);
+		expect(stats.body.data?.rejected["rate_limited.reserve"]).toBe(1);
 	});
 
 	it("spends its D1 budget on D1 only: an object slow to answer does not turn it into a 503", async () => {
