@@ -19,8 +19,10 @@ import type { EdgeCounts, ReserveResult } from "./rpc.ts";
 export interface MetricsReport extends History {
 	sku: string;
 	resolutionSeconds: 1;
-	/** The objects whose seconds the series adds up (a split SKU: every shard's). */
+	/** The objects the SKU is split across (1: one object); a split SKU's series adds up every shard's. */
 	shards: number;
+	/** A split SKU's shards whose seconds are not in the figures: they did not answer (decision 158). */
+	missingShards?: number[];
 }
 
 export type MetricsResult =
@@ -108,18 +110,27 @@ export class DecisionMetrics {
 }
 
 /**
- * A split SKU's metrics (split-coordinator.ts): the coordinator's seconds (its decisions, the
+ * A split SKU's metrics (split-metrics.ts): the coordinator's seconds (its decisions, the
  * edge's tallies and the per-address refusals, which reach it alone) and every other shard's
  * decided seconds, added second by second into one ring and read as one SKU's. Bucket and
- * per-second counts add exactly, so the percentiles are the whole SKU's histogram's.
+ * per-second counts add exactly, so the percentiles are the whole SKU's histogram's. `missing`:
+ * the shards (of `shards`) whose seconds are not among `parts`, named in the answer.
  */
 export function mergedMetrics(
 	sku: string,
 	nowMs: number,
 	seconds: number,
 	parts: readonly (readonly RingSecond[])[],
+	shards: number = parts.length,
+	missing: readonly number[] = [],
 ): MetricsReport {
 	const ring = new SecondRing();
 	for (const part of parts) for (const second of part) ring.add(second);
-	return { sku, resolutionSeconds: 1, shards: parts.length, ...ring.read(nowMs, seconds) };
+	return {
+		sku,
+		resolutionSeconds: 1,
+		shards,
+		...(missing.length > 0 ? { missingShards: [...missing] } : {}),
+		...ring.read(nowMs, seconds),
+	};
 }

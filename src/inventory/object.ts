@@ -59,11 +59,10 @@ export class InventoryObject extends SkuObjectOperator {
 	async metrics(seconds: number): Promise<MetricsResult> {
 		const inv = this.inv;
 		if (inv === null) return { ok: false, code: "unknown_sku" };
-		const now = Date.now();
 		if (!this.escrow?.isCoordinator)
-			return { ok: true, metrics: this.metricsRing.read(inv.product.sku, now, seconds) };
-		const own = this.metricsRing.seconds(now, seconds, false);
-		return { ok: true, metrics: await this.split.metrics(inv.product.sku, own, now, seconds) };
+			return { ok: true, metrics: this.metricsRing.read(inv.product.sku, Date.now(), seconds) };
+		const own = (nowMs: number, span: number) => this.metricsRing.seconds(nowMs, span, false);
+		return { ok: true, metrics: await this.split.metrics(inv.product.sku, seconds, own) };
 	}
 
 	/** Copies the outbox to D1 now (`ownOnly`: this object's, not its shards'); true when all went. */

@@ -10,7 +10,7 @@ import type { Availability, Product } from "../shared/types.ts";
 import { toProduct } from "./codec.ts";
 import type { Escrow } from "./escrow.ts";
 import type { EscrowPeer } from "./escrow-shard.ts";
-import { type MetricsReport, mergedMetrics } from "./metrics.ts";
+import type { MetricsReport } from "./metrics.ts";
 import type { KeyedReset } from "./reset-keys.ts";
 import type { RoomPeer } from "./room-shard-protocol.ts";
 import type { RoomLink } from "./room-shards.ts";
@@ -22,6 +22,7 @@ import type {
 	UpdateResult,
 } from "./rpc.ts";
 import { ShardsOwed, touchesSettings } from "./shard-settings.ts";
+import { type OwnSeconds, SplitMetrics } from "./split-metrics.ts";
 import { emptyShard, mergedAvailability } from "./split-sku-views.ts";
 import { type StatsSource, splitStats } from "./stats.ts";
 import type { RoomKeeper, RoomPatch, StartMove } from "./waiting-room.ts";
@@ -57,6 +58,8 @@ export interface SplitHost {
 export class SplitCoordinator {
 	/** The last merged availability, for the live feed. */
 	private mergedCopy: Availability | null = null;
+	/** The metrics reads' last gathering of the shards' seconds (made on the first read). */
+	private metricsReads: SplitMetrics | null = null;
 
 	constructor(private readonly host: SplitHost) {}
 
@@ -217,21 +220,16 @@ export class SplitCoordinator {
 	}
 
 	/**
-	 * The whole SKU's metrics (docs/metrics.md): `own` is this object's seconds (shard 0's
-	 * decisions, the edge's tallies, the per-address refusals), the other shards' decided seconds
-	 * are asked once each for the same span ending at the same `nowMs`, and all are added up.
-	 * An operator's read only: the reserve path never calls this.
+	 * The whole SKU's last `seconds` of metrics (docs/metrics.md): `own`, this object's seconds
+	 * (shard 0's decisions, the edge's tallies, the per-address refusals), and the other shards'
+	 * decided seconds of the same span, gathered at most once per METRICS_REUSE_MS
+	 * (split-metrics.ts). An operator's read only: the reserve path never calls this.
 	 */
-	async metrics(
-		sku: string,
-		own: RingSecond[],
-		nowMs: number,
-		seconds: number,
-	): Promise<MetricsReport> {
-		const others = await this.others(this.host.escrow(), (peer) =>
-			peer.shardMetrics(nowMs, seconds),
+	metrics(sku: string, seconds: number, own: OwnSeconds): Promise<MetricsReport> {
+		this.metricsReads ??= new SplitMetrics((index, nowMs, span) =>
+			this.host.peer(index).shardMetrics(nowMs, span),
 		);
-		return mergedMetrics(sku, nowMs, seconds, [own, ...others.map((part) => part ?? [])]);
+		return this.metricsReads.read(sku, this.host.escrow().shards, seconds, Date.now(), own);
 	}
 
 	/** Merges every shard's counters into the SKU's availability (kept for the live feed). */

@@ -52,10 +52,15 @@ export interface SkuMetrics {
 	sku: string;
 	resolutionSeconds: 1;
 	/**
-	 * The objects whose seconds the series adds up: 1, or a split SKU's shard count (each
-	 * shard's decisions, merged on the read). Absent from an older server.
+	 * The objects the SKU is split across: 1, or a split SKU's shard count, whose every shard's
+	 * decisions the series adds up on the read. Absent from an older server.
 	 */
 	shards?: number;
+	/**
+	 * A split SKU's shards (indexes, 1..shards − 1) that did not answer this read: their
+	 * decisions are not in the figures. Absent when every shard's are.
+	 */
+	missingShards?: number[];
 	/** One point per second, oldest first; latency is null in a second without a decided attempt. */
 	series: MetricsPoint[];
 	window: MetricsWindow;
