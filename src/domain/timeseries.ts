@@ -78,6 +78,12 @@ export interface CountedSince {
 	rejected: Record<string, number>;
 }
 
+/** The object's work over a span (SecondRing.workAfter): the stats' `decisions` and `commits`. */
+export interface Work {
+	decisions: number;
+	commits: number;
+}
+
 /**
  * One second of a ring as counts, to be added into another ring (SecondRing.add): what a split
  * SKU's shard sends its coordinator for the whole SKU's metrics. Bucket counts and per-second
@@ -110,6 +116,9 @@ export class SecondRing {
 	private readonly edgeMaxMs = new Float64Array(HISTORY_SECONDS);
 	private readonly liveFeedRefused = new Uint32Array(HISTORY_SECONDS);
 	private readonly roomJoinRefused = new Uint32Array(HISTORY_SECONDS);
+	/** The object's work (stats' `decisions`, `commits`): kept by a late reset only, never read out. */
+	private readonly decisions = new Uint32Array(HISTORY_SECONDS);
+	private readonly commits = new Uint32Array(HISTORY_SECONDS);
 
 	/** The slot of the second holding `atMs`, cleared first if it held an older second. */
 	private slot(atMs: number): number {
@@ -126,6 +135,8 @@ export class SecondRing {
 			this.edgeMaxMs[i] = 0;
 			this.liveFeedRefused[i] = 0;
 			this.roomJoinRefused[i] = 0;
+			this.decisions[i] = 0;
+			this.commits[i] = 0;
 		}
 		return i;
 	}
@@ -143,6 +154,13 @@ export class SecondRing {
 		const codes = this.byCode[i] ?? new Map<string, number>();
 		codes.set(code, (codes.get(code) ?? 0) + n);
 		this.byCode[i] = codes;
+	}
+
+	/** A decided batch's work in the second of `atMs`: its decisions and commits (0 or 1). */
+	work(atMs: number, decisions: number, commits: number): void {
+		const i = this.slot(atMs);
+		this.decisions[i] = (this.decisions[i] as number) + decisions;
+		this.commits[i] = (this.commits[i] as number) + commits;
 	}
 
 	/** A request refused at the per-address cap of `cap` in the second of `atMs` (not an attempt). */
@@ -240,17 +258,35 @@ export class SecondRing {
 	 * (the object's start), count nothing: they are gone.
 	 */
 	countedAfter(cutMs: number, nowMs: number): CountedSince {
-		const nowS = Math.floor(nowMs / 1000);
-		const fromS = Math.max(Math.floor(cutMs / 1000) + 1, nowS - HISTORY_SECONDS + 1);
 		const out: CountedSince = { attempts: 0, rejected: {} };
-		for (let s = fromS; s <= nowS; s++) {
-			const i = ((s % HISTORY_SECONDS) + HISTORY_SECONDS) % HISTORY_SECONDS;
-			if (this.second[i] !== s) continue;
+		for (const i of this.slotsAfter(cutMs, nowMs)) {
 			out.attempts += this.attempts[i] as number;
 			for (const [code, n] of this.byCode[i] ?? [])
 				out.rejected[code] = (out.rejected[code] ?? 0) + n;
 		}
 		return out;
+	}
+
+	/** The object's work (`work`) in the same seconds as countedAfter. */
+	workAfter(cutMs: number, nowMs: number): Work {
+		const out: Work = { decisions: 0, commits: 0 };
+		for (const i of this.slotsAfter(cutMs, nowMs)) {
+			out.decisions += this.decisions[i] as number;
+			out.commits += this.commits[i] as number;
+		}
+		return out;
+	}
+
+	/** The slots of the seconds after the one holding `cutMs` through the one of `nowMs` still held. */
+	private slotsAfter(cutMs: number, nowMs: number): number[] {
+		const nowS = Math.floor(nowMs / 1000);
+		const fromS = Math.max(Math.floor(cutMs / 1000) + 1, nowS - HISTORY_SECONDS + 1);
+		const slots: number[] = [];
+		for (let s = fromS; s <= nowS; s++) {
+			const i = ((s % HISTORY_SECONDS) + HISTORY_SECONDS) % HISTORY_SECONDS;
+			if (this.second[i] === s) slots.push(i);
+		}
+		return slots;
 	}
 
 	/** The last `seconds` whole seconds up to and including the one holding `nowMs`, oldest first. */

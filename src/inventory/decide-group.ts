@@ -10,6 +10,7 @@ import type { AttemptMemo } from "../domain/attempt-memo.ts";
 import type { ReplayWindows } from "../domain/idempotency.ts";
 import type { Hold, Inventory } from "../domain/inventory.ts";
 import type { ReserveGuard } from "../ratelimit/reserve-guard.ts";
+import type { Work } from "../domain/timeseries.ts";
 import { clockOfId } from "../shared/hex.ts";
 import {
 	decideOps,
@@ -95,8 +96,9 @@ export function decideGroup(host: DecideHost, ops: Op[]): OpAnswer[] {
 	let answers: OpAnswer[];
 	let firstDecisions: [string, ReserveResult][];
 	let readsStored: string[];
+	let work: Work;
 	try {
-		({ answers, firstDecisions, readsStored } = host.storage.transactionSync(() =>
+		({ answers, firstDecisions, readsStored, work } = host.storage.transactionSync(() =>
 			decideInTransaction(host, inv, ops),
 		));
 	} catch (error) {
@@ -116,7 +118,7 @@ export function decideGroup(host: DecideHost, ops: Op[]): OpAnswer[] {
 	host.attemptMemo.prune(now);
 	for (const [id, result] of firstDecisions) host.attemptMemo.remember(id, result, now);
 	shareRows(ops, answers, host.rows.take());
-	host.metrics.batch(ops, answers, Date.now());
+	host.metrics.batch(ops, answers, Date.now(), work);
 	return answers;
 }
 
@@ -128,6 +130,8 @@ function decideInTransaction(
 	answers: OpAnswer[];
 	firstDecisions: [string, ReserveResult][];
 	readsStored: string[];
+	/** The batch's decisions and commits in the stats, for the history (a late split reset keeps them). */
+	work: Work;
 } {
 	const now = host.tick();
 	const sku = inv.product.sku;
@@ -186,7 +190,7 @@ function decideInTransaction(
 		: [];
 	const snapshot = edgeSnapshot(inv, room, now);
 	for (const answer of answers) if ("results" in answer) answer.snapshot = snapshot;
-	return { answers, firstDecisions, readsStored };
+	return { answers, firstDecisions, readsStored, work: { decisions, commits: durable ? 1 : 0 } };
 }
 
 /** The sessions of the batch's reserve attempts, but those the edge says read (they are marked). */

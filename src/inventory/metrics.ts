@@ -11,6 +11,7 @@ import {
 	type History,
 	type RingSecond,
 	SecondRing,
+	type Work,
 } from "../domain/timeseries.ts";
 import { REJECTION_KEY } from "../ratelimit/reserve-guard.ts";
 import type { Op, OpAnswer } from "./batch-decisions.ts";
@@ -42,9 +43,17 @@ export class DecisionMetrics {
 	 * A decided batch at `decidedAtMs`: every reserve attempt counts in that
 	 * second, with its latency from its arrival at the edge (`arrivedAtMs`, the
 	 * edge's clock) to this moment. An attempt without `arrivedAtMs` counts
-	 * without a latency sample.
+	 * without a latency sample. `work`: the batch's decisions and commits as the stats count
+	 * them, kept per second for a split shard's late reset (workAfter).
 	 */
-	batch(ops: readonly Op[], answers: readonly OpAnswer[], decidedAtMs: number): void {
+	batch(
+		ops: readonly Op[],
+		answers: readonly OpAnswer[],
+		decidedAtMs: number,
+		work: Work = { decisions: 0, commits: 0 },
+	): void {
+		if (work.decisions > 0 || work.commits > 0)
+			this.ring.work(decidedAtMs, work.decisions, work.commits);
 		ops.forEach((op, i) => {
 			const answer = answers[i];
 			if (op.kind !== "reserve" || answer === undefined || !("results" in answer)) return;
@@ -94,6 +103,11 @@ export class DecisionMetrics {
 	 */
 	countedAfter(cutMs: number, nowMs: number): CountedSince {
 		return this.ring.countedAfter(cutMs, nowMs);
+	}
+
+	/** The decisions and commits counted in the same seconds as countedAfter (decision 158). */
+	workAfter(cutMs: number, nowMs: number): Work {
+		return this.ring.workAfter(cutMs, nowMs);
 	}
 
 	read(sku: string, nowMs: number, seconds: number = HISTORY_SECONDS): MetricsReport {

@@ -139,6 +139,8 @@ export abstract class SkuObjectOperator extends SkuObjectPeers {
 		const ends = keepAfterMs === null ? [] : keptEnds(this.sql, now, keepAfterMs);
 		// And the attempts and refusals counted since (decision 144): the history's whole seconds after it.
 		const counted = keepAfterMs === null ? null : this.metricsRing.countedAfter(keepAfterMs, now);
+		// With the decisions and commits that carried them (decision 158).
+		const work = keepAfterMs === null ? null : this.metricsRing.workAfter(keepAfterMs, now);
 		inv.reset(now, this.escrow?.total() ?? null, idempotencyKey, keepAfterMs, ends, counted);
 		this.saga.reset(now, (id) => inv.activeHold(id) !== undefined, keepAfterMs);
 		const keep = keepAfterMs ?? Number.MAX_SAFE_INTEGER;
@@ -170,7 +172,7 @@ export abstract class SkuObjectOperator extends SkuObjectPeers {
 		else if (this.escrow !== null && generation !== undefined) {
 			if (resetDone(this.escrow.ledger, generation)) this.escrow.save();
 		}
-		this.state.resetCounts();
+		this.state.resetCounts(work, inv.activeCount());
 		this.attemptMemo.clear(Date.now());
 		return this.committed(inv, now);
 	}

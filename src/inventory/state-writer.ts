@@ -5,6 +5,7 @@
 // timer writes them at most COUNTERS_FLUSH_MS later (docs/hot-path/how-it-works.md).
 
 import type { DomainEvent, Hold, Inventory } from "../domain/inventory.ts";
+import type { Work } from "../domain/timeseries.ts";
 import { eventRowText } from "./codec.ts";
 import { EndOfTask } from "./group-commit.ts";
 import type { Outbox, OutboxRow } from "./outbox.ts";
@@ -105,8 +106,17 @@ export class StateWriter {
 		this.countersSoon();
 	}
 
-	resetCounts(): void {
+	/**
+	 * A reset zeroes the counts. `kept` (a split shard doing its coordinator's reset late): the
+	 * new drop's decisions and commits as the history counted them after the cut, kept within the
+	 * counts, with at least one decision per kept hold and one commit when any (decision 158).
+	 */
+	resetCounts(kept: Work | null = null, keptHolds = 0): void {
+		const before = this.counts;
 		this.counts = { ...NO_COUNTS };
+		if (kept === null) return;
+		this.counts.decisions = Math.min(before.decisions, Math.max(kept.decisions, keptHolds));
+		this.counts.commits = Math.min(before.commits, Math.max(kept.commits, keptHolds > 0 ? 1 : 0));
 	}
 
 	/**

@@ -1,8 +1,8 @@
 // A split reset that a shard does late keeps the attempts and refusals the new drop made there
 // since the coordinator's reset, as it keeps the new drop's holds (decisions 134, 138;
-// docs/decisions/144-reset-generations-late-counters-and-the-limiters-clock.md). Before, it zeroed
-// them: the stats showed a unit reserved with no attempt behind it. The old drop's, before the
-// cut, are cleared as ever. The clock is held so that the cut falls in a second of its own (the
+// docs/decisions/144-reset-generations-late-counters-and-the-limiters-clock.md), and the decisions
+// and commits that carried them (158). Before, it zeroed them: the stats showed a unit reserved
+// with no attempt (then no decision) behind it. The old drop's, before the cut, are cleared as ever. The clock is held so that the cut falls in a second of its own (the
 // shard tells the new drop's counts by its per-second history).
 
 import { runDurableObjectAlarm } from "cloudflare:test";
@@ -59,6 +59,9 @@ describe("a shard's late reset and the new drop's counters", { timeout: 60_000 }
 				rejected: { purchase_limit: 1 },
 				reserved: 1,
 			});
+			// And the decisions and commits behind them (decision 158): before, both were zeroed.
+			expect({ decisions: s.decisions, commits: s.commits }).toEqual({ decisions: 2, commits: 1 });
+			expect(s.shards?.[1]?.decisions).toBe(2);
 		});
 	});
 });
