@@ -24,6 +24,17 @@ export interface MetricsReport extends History {
 	shards: number;
 	/** A split SKU's shards whose seconds are not in the figures: they did not answer (decision 158). */
 	missingShards?: number[];
+	/**
+	 * The series is whole from here (ISO 8601): the latest start among the objects it adds up, each
+	 * of which knows nothing of the seconds before its own start (decision 158).
+	 */
+	historyFrom: string;
+}
+
+/** An object's seconds of a span, with the moment its history began (its start). */
+export interface HistoryPart {
+	seconds: RingSecond[];
+	sinceMs: number;
 }
 
 export type MetricsResult =
@@ -38,6 +49,8 @@ function rejectionKey(result: ReserveResult): string | null {
 
 export class DecisionMetrics {
 	private readonly ring = new SecondRing();
+	/** The history's start: the object's, whose memory it is. */
+	private readonly sinceMs = Date.now();
 
 	/**
 	 * A decided batch at `decidedAtMs`: every reserve attempt counts in that
@@ -111,40 +124,52 @@ export class DecisionMetrics {
 	}
 
 	read(sku: string, nowMs: number, seconds: number = HISTORY_SECONDS): MetricsReport {
-		return { sku, resolutionSeconds: 1, shards: 1, ...this.ring.read(nowMs, seconds) };
+		const historyFrom = new Date(this.sinceMs).toISOString();
+		return { sku, resolutionSeconds: 1, shards: 1, historyFrom, ...this.ring.read(nowMs, seconds) };
 	}
 
 	/**
 	 * The seconds of the last `seconds` up to `nowMs` that counted anything, as counts (a split
-	 * SKU's shard answering its coordinator: `decidedOnly`, its decided batches only).
+	 * SKU's shard answering its coordinator: `decidedOnly`, its decided batches only), with the
+	 * history's start.
 	 */
-	seconds(nowMs: number, seconds: number, decidedOnly: boolean): RingSecond[] {
-		return this.ring.export(nowMs, seconds, decidedOnly);
+	part(nowMs: number, seconds: number, decidedOnly: boolean): HistoryPart {
+		return { seconds: this.ring.export(nowMs, seconds, decidedOnly), sinceMs: this.sinceMs };
 	}
+}
+
+/** How a split SKU's merged answer was gathered (split-metrics.ts). */
+export interface Gathering {
+	/** The objects the SKU is split across. */
+	shards: number;
+	/** The shards whose seconds are not among the parts (they did not answer), named in the answer. */
+	missing: readonly number[];
+	/** The latest start among the objects of the parts. */
+	sinceMs: number;
 }
 
 /**
  * A split SKU's metrics (split-metrics.ts): the coordinator's seconds (its decisions, the
  * edge's tallies and the per-address refusals, which reach it alone) and every other shard's
  * decided seconds, added second by second into one ring and read as one SKU's. Bucket and
- * per-second counts add exactly, so the percentiles are the whole SKU's histogram's. `missing`:
- * the shards (of `shards`) whose seconds are not among `parts`, named in the answer.
+ * per-second counts add exactly, so the percentiles are the whole SKU's histogram's.
  */
 export function mergedMetrics(
 	sku: string,
 	nowMs: number,
 	seconds: number,
 	parts: readonly (readonly RingSecond[])[],
-	shards: number = parts.length,
-	missing: readonly number[] = [],
+	gathering: Gathering = { shards: parts.length, missing: [], sinceMs: 0 },
 ): MetricsReport {
 	const ring = new SecondRing();
 	for (const part of parts) for (const second of part) ring.add(second);
+	const { shards, missing, sinceMs } = gathering;
 	return {
 		sku,
 		resolutionSeconds: 1,
 		shards,
 		...(missing.length > 0 ? { missingShards: [...missing] } : {}),
+		historyFrom: new Date(sinceMs).toISOString(),
 		...ring.read(nowMs, seconds),
 	};
 }

@@ -61,7 +61,7 @@ export class InventoryObject extends SkuObjectOperator {
 		if (inv === null) return { ok: false, code: "unknown_sku" };
 		if (!this.escrow?.isCoordinator)
 			return { ok: true, metrics: this.metricsRing.read(inv.product.sku, Date.now(), seconds) };
-		const own = (nowMs: number, span: number) => this.metricsRing.seconds(nowMs, span, false);
+		const own = (nowMs: number, span: number) => this.metricsRing.part(nowMs, span, false);
 		return { ok: true, metrics: await this.split.metrics(inv.product.sku, seconds, own) };
 	}
 

@@ -7,12 +7,12 @@
 
 import { shardName, type Transfer } from "../domain/escrow.ts";
 import { Inventory, type ProductConfig } from "../domain/inventory.ts";
-import type { RingSecond } from "../domain/timeseries.ts";
 import type { PendingLapse } from "../domain/waiting-room.ts";
 import { migrate } from "../storage/do-migrations.ts";
 import { toProduct } from "./codec.ts";
 import { Escrow } from "./escrow.ts";
 import type { EscrowHost } from "./escrow-shard.ts";
+import type { HistoryPart } from "./metrics.ts";
 import { readersAmong } from "./readers.ts";
 import { firstHeldWithin, heldPage } from "./records.ts";
 import { type KeyedReset, type KeyedResetHost, shardKeyedReset } from "./reset-keys.ts";
@@ -109,9 +109,9 @@ export abstract class SkuObjectPeers extends SkuObjectParts {
 	 * tallies and the per-address refusals, which only the coordinator counts. Null for an
 	 * unknown SKU or one in one object.
 	 */
-	shardMetrics(nowMs: number, seconds: number): RingSecond[] | null {
+	shardMetrics(nowMs: number, seconds: number): HistoryPart | null {
 		if (this.inv === null || this.escrow === null) return null;
-		return this.metricsRing.seconds(nowMs, seconds, true);
+		return this.metricsRing.part(nowMs, seconds, true);
 	}
 
 	/**

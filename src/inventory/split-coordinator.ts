@@ -5,12 +5,11 @@
 // in one object never reaches this file.
 
 import type { Inventory, ProductConfig } from "../domain/inventory.ts";
-import type { RingSecond } from "../domain/timeseries.ts";
 import type { Availability, Product } from "../shared/types.ts";
 import { toProduct } from "./codec.ts";
 import type { Escrow } from "./escrow.ts";
 import type { EscrowPeer } from "./escrow-shard.ts";
-import type { MetricsReport } from "./metrics.ts";
+import type { HistoryPart, MetricsReport } from "./metrics.ts";
 import type { KeyedReset } from "./reset-keys.ts";
 import type { RoomPeer } from "./room-shard-protocol.ts";
 import type { RoomLink } from "./room-shards.ts";
@@ -33,7 +32,7 @@ type ProductPatch = Partial<Omit<ProductConfig, "sku">>;
 export interface ShardPeer extends EscrowPeer, RoomPeer {
 	flushEvents(): Promise<boolean>;
 	escrowCounters(withSessions?: boolean): Promise<ShardCounters | null>;
-	shardMetrics(nowMs: number, seconds: number): Promise<RingSecond[] | null>;
+	shardMetrics(nowMs: number, seconds: number): Promise<HistoryPart | null>;
 }
 
 /** What the coordinator needs of its own object (inventory/object.ts). */

@@ -4,7 +4,7 @@
 // the figures of the shards that answered when one did not.
 
 import type { RingSecond } from "../domain/timeseries.ts";
-import { type MetricsReport, mergedMetrics } from "./metrics.ts";
+import { type HistoryPart, type MetricsReport, mergedMetrics } from "./metrics.ts";
 
 /**
  * A gathering of every shard's seconds answers the metrics reads of this long after it: two
@@ -17,13 +17,16 @@ export const METRICS_REUSE_MS = 1000;
  * The coordinator's own seconds of a span, whole: its decisions, the edge's tallies and the
  * per-address refusals, which reach it alone.
  */
-export type OwnSeconds = (nowMs: number, seconds: number) => RingSecond[];
+export type OwnSeconds = (nowMs: number, seconds: number) => HistoryPart;
+
+/** A shard's answer: a part; null before its first grant; an older server's, its seconds alone. */
+export type ShardPart = HistoryPart | RingSecond[] | null;
 
 /** Every shard's seconds of a span ending at `nowMs`, shard 0's first; null for a shard that did not answer. */
 interface Gathered {
 	nowMs: number;
 	seconds: number;
-	parts: (readonly RingSecond[] | null)[];
+	parts: (HistoryPart | null)[];
 }
 
 export class SplitMetrics {
@@ -35,7 +38,7 @@ export class SplitMetrics {
 			index: number,
 			nowMs: number,
 			seconds: number,
-		) => Promise<RingSecond[] | null>,
+		) => Promise<ShardPart>,
 	) {}
 
 	/**
@@ -63,8 +66,10 @@ export class SplitMetrics {
 		g.parts.forEach((part, index) => {
 			if (part === null) missing.push(index);
 		});
-		const answered = g.parts.filter((part): part is readonly RingSecond[] => part !== null);
-		return mergedMetrics(sku, g.nowMs, seconds, answered, shards, missing);
+		const answered = g.parts.filter((part): part is HistoryPart => part !== null);
+		const sinceMs = Math.max(...answered.map((part) => part.sinceMs));
+		const parts = answered.map((part) => part.seconds);
+		return mergedMetrics(sku, g.nowMs, seconds, parts, { shards, missing, sinceMs });
 	}
 
 	private async gather(
@@ -78,10 +83,16 @@ export class SplitMetrics {
 			Array.from({ length: shards - 1 }, (_, i) => this.other(i + 1, nowMs, seconds)),
 		);
 		const parts = others.map((r, i) => {
-			if (r.status === "fulfilled") return r.value ?? []; // null: no grant yet, nothing decided
+			if (r.status === "fulfilled") return asPart(r.value);
 			console.warn(`metrics: shard ${String(i + 1)} did not answer`, String(r.reason));
 			return null;
 		});
 		return { nowMs, seconds, parts: [own, ...parts] };
 	}
+}
+
+/** A shard's answer as a part: one without its first grant has decided nothing since it started. */
+function asPart(answer: ShardPart): HistoryPart {
+	if (answer === null) return { seconds: [], sinceMs: 0 };
+	return Array.isArray(answer) ? { seconds: answer, sinceMs: 0 } : answer;
 }

@@ -61,6 +61,13 @@ export interface SkuMetrics {
 	 * decisions are not in the figures. Absent when every shard's are.
 	 */
 	missingShards?: number[];
+	/**
+	 * The series is whole from this moment (ISO 8601): the latest start among the objects it adds
+	 * up. An object's history is its memory: it knows nothing of the seconds before it started (a
+	 * deploy, a crash, an eviction while idle), so those seconds count none of its attempts.
+	 * Absent from an older server.
+	 */
+	historyFrom?: string;
 	/** One point per second, oldest first; latency is null in a second without a decided attempt. */
 	series: MetricsPoint[];
 	window: MetricsWindow;

@@ -1,11 +1,16 @@
-// GET …/metrics of a split SKU while a shard cannot answer, and two reads close together
-// (docs/metrics.md, "A split SKU"; docs/decisions/158-a-split-skus-metrics-with-a-shard-down.md).
-// Before: a shard that failed its call made the read a 503, and every read asked every shard.
-// Now the figures are the answering shards', with the others named in `missingShards`, and a
-// read within METRICS_REUSE_MS of a gathering is answered from it without a call.
+// GET …/metrics of a split SKU while a shard cannot answer or after it restarted, and two reads
+// close together (docs/metrics.md, "A split SKU"; docs/decisions/158-a-split-skus-metrics-and-its-shards.md).
+// Before: a shard that failed its call made the read fail, every read asked every shard, and a
+// restarted shard's lost seconds were missing from the series with nothing said. Now the figures
+// are the answering shards', with the others named in `missingShards`; a read within
+// METRICS_REUSE_MS of a gathering is answered from it without a call; `historyFrom` says from
+// when the series holds every object's seconds.
 
 import { describe, expect, it } from "vitest";
 import { HISTORY_SECONDS } from "../../src/domain/timeseries.ts";
+import { runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { shardName } from "../../src/domain/escrow.ts";
 import { METRICS_REUSE_MS } from "../../src/inventory/split-metrics.ts";
 import type { SkuMetrics } from "../../src/shared/types.ts";
 import { withHeldClock } from "./held-clock.ts";
@@ -35,8 +40,8 @@ async function busySku(): Promise<string> {
 	return sku;
 }
 
-describe("split SKU metrics with a shard down", { timeout: 60_000 }, () => {
-	it("answer the shards that answered and name the others, instead of a 503", async () => {
+describe("split SKU metrics with a shard down or restarted", { timeout: 60_000 }, () => {
+	it("answer the shards that answered and name the others, instead of failing the read", async () => {
 		const sku = await busySku();
 		await withHeldClock(async (setMs) => {
 			const t0 = Date.now();
@@ -75,5 +80,36 @@ describe("split SKU metrics with a shard down", { timeout: 60_000 }, () => {
 			const later = await withShardsUnreachable(sku, () => metrics(sku));
 			expect(later.missingShards).toEqual([1, 2]);
 		});
+	});
+
+	it("say from when the series is whole once a shard restarted and lost its seconds", async () => {
+		const sku = await busySku();
+		await withHeldClock(async (setMs) => {
+			const t0 = Date.now();
+			const before = await metrics(sku);
+			expect(attempts(before)).toBe(2 * SHARDS);
+			expect(Date.parse(before.historyFrom ?? "")).toBeLessThanOrEqual(t0);
+			setMs(t0 + 5_000);
+			// Shard 1 restarts as after a crash: its storage kept, its memory (the history) gone.
+			const shard1 = env.INVENTORY.get(env.INVENTORY.idFromName(shardName(sku, 1)));
+			await runInDurableObject(shard1, (_instance, state) => {
+				state.abort("crashed by the test");
+			}).catch(() => {});
+			const after = await metrics(sku);
+			expect(attempts(after)).toBe(2 * (SHARDS - 1));
+			expect(after.missingShards).toBeUndefined();
+			expect(after.historyFrom).toBe(new Date(t0 + 5_000).toISOString());
+		});
+	});
+
+	it("say from when a SKU in one object has its history", async () => {
+		const t0 = Date.now();
+		const sku = await createSharded(10, 1, 1);
+		const m = await metrics(sku);
+		expect(m.shards).toBe(1);
+		// The object started for this test's create: its history begins then.
+		const fromMs = Date.parse(m.historyFrom ?? "");
+		expect(fromMs).toBeGreaterThanOrEqual(t0);
+		expect(fromMs).toBeLessThanOrEqual(Date.now());
 	});
 });

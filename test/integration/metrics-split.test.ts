@@ -24,9 +24,9 @@ async function decidedSeconds(sku: string, index: number, nowMs: number): Promis
 	const name = index === 0 ? sku : shardName(sku, index);
 	const stub = env.INVENTORY.get(env.INVENTORY.idFromName(name));
 	return runInDurableObject(stub, (instance: InventoryObject) => {
-		const seconds = instance.shardMetrics(nowMs, HISTORY_SECONDS);
-		if (seconds === null) throw new Error(`no metrics on ${name}`);
-		return seconds;
+		const part = instance.shardMetrics(nowMs, HISTORY_SECONDS);
+		if (part === null) throw new Error(`no metrics on ${name}`);
+		return part.seconds;
 	});
 }
 
