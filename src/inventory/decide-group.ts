@@ -9,8 +9,8 @@
 import type { AttemptMemo } from "../domain/attempt-memo.ts";
 import type { ReplayWindows } from "../domain/idempotency.ts";
 import type { Hold, Inventory } from "../domain/inventory.ts";
-import type { ReserveGuard } from "../ratelimit/reserve-guard.ts";
 import type { Work } from "../domain/timeseries.ts";
+import type { ReserveGuard } from "../ratelimit/reserve-guard.ts";
 import { clockOfId } from "../shared/hex.ts";
 import {
 	decideOps,

@@ -34,11 +34,7 @@ export class SplitMetrics {
 
 	/** `other`: one other shard's decided seconds, asked at once for each of 1..K − 1. */
 	constructor(
-		private readonly other: (
-			index: number,
-			nowMs: number,
-			seconds: number,
-		) => Promise<ShardPart>,
+		private readonly other: (index: number, nowMs: number, seconds: number) => Promise<ShardPart>,
 	) {}
 
 	/**

@@ -6,11 +6,11 @@
 // METRICS_REUSE_MS of a gathering is answered from it without a call; `historyFrom` says from
 // when the series holds every object's seconds.
 
-import { describe, expect, it } from "vitest";
-import { HISTORY_SECONDS } from "../../src/domain/timeseries.ts";
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
 import { shardName } from "../../src/domain/escrow.ts";
+import { HISTORY_SECONDS } from "../../src/domain/timeseries.ts";
 import { METRICS_REUSE_MS } from "../../src/inventory/split-metrics.ts";
 import type { SkuMetrics } from "../../src/shared/types.ts";
 import { withHeldClock } from "./held-clock.ts";
