@@ -8,6 +8,7 @@ import { Chart } from "../components/Chart.tsx";
 import { Metric } from "../components/Metric.tsx";
 import { counted, ms } from "../lib/format.ts";
 import { addressRefusalsLine, refusalsInSeries, refusedInSecond } from "./address-refusals.ts";
+import { metricsGapsLine } from "./metrics-gaps.ts";
 import type { StockPoint } from "./useDrop.ts";
 
 const STOCK_OPTIONS: Omit<uPlot.Options, "width" | "height"> = {
@@ -92,6 +93,7 @@ export function LatencyPanel({ metrics }: { metrics: SkuMetrics | null }) {
 	const recentPerSec = recent.reduce((n, p) => n + p.attempts, 0) / Math.max(1, recent.length);
 	const minutes = Math.round(series.length / 60);
 	const capsLine = addressRefusalsLine(refusalsInSeries(series));
+	const gapsLine = metrics === null ? null : metricsGapsLine(metrics);
 	const latencyData = useMemo<uPlot.AlignedData>(
 		() => [
 			series.map((p) => Date.parse(p.at) / 1000),
@@ -136,6 +138,7 @@ export function LatencyPanel({ metrics }: { metrics: SkuMetrics | null }) {
 					included), delivered in batches about a second late. The history restarts when the object
 					restarts, as an idle one does (locally after about 10 s without requests).
 				</p>
+				{gapsLine !== null && <p class="small">{gapsLine}</p>}
 			</section>
 			<div class="grid-2">
 				<Chart
