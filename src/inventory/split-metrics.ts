@@ -1,5 +1,5 @@
 // A split SKU's metrics read at its coordinator (docs/metrics.md, "A split SKU";
-// docs/decisions/153-split-sku-metrics.md, 158-a-split-skus-metrics-with-a-shard-down.md): every
+// docs/decisions/153-split-sku-metrics.md, 158-a-split-skus-metrics-and-its-shards.md): every
 // shard's seconds of the span, gathered once for all the reads of the next METRICS_REUSE_MS, and
 // the figures of the shards that answered when one did not.
 
