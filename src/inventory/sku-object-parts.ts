@@ -1,10 +1,10 @@
 // What a SKU object (object.ts) is made of: its storage, the parts that keep its state (the
 // model, the outbox, the state writer, the group commit, the saga driver, the room, the escrow
 // of a split SKU), wired once per instance; the hosts through which those parts reach the object
-// and each other (a split SKU's escrow and room link: sku-object-peers.ts); and the internals
-// every call uses (lazy expiry, loading, savepoints). The RPC surface is built on it:
-// sku-object-peers.ts (between the objects of a split SKU) and object.ts (the Worker's calls).
-// Everything here is protected: those two classes are its only users.
+// and each other (a split SKU's escrow and room link, the group commit's and the stats':
+// sku-object-peers.ts); and the internals every call uses (lazy expiry, loading, savepoints).
+// The RPC surface is built on it: sku-object-peers.ts (between the objects of a split SKU) and
+// object.ts (the Worker's calls). Everything here is protected: those two classes are its only users.
 
 import { DurableObject } from "cloudflare:workers";
 import { AttemptMemo } from "../domain/attempt-memo.ts";
@@ -265,38 +265,10 @@ export abstract class SkuObjectParts extends DurableObject<InventoryEnv> {
 		};
 	}
 
-	/** The group commit's view of this object (inventory/decide-group.ts). */
-	protected decideHost(): DecideHost {
-		return {
-			storage: this.ctx.storage,
-			sql: this.sql,
-			rows: this.rows,
-			guard: this.guard,
-			storedReads: this.storedReads,
-			windows: this.windows,
-			state: this.state,
-			room: this.room,
-			attemptMemo: this.attemptMemo,
-			metrics: this.metricsRing,
-			inventory: () => this.inv,
-			roomLink: () => this.roomLink,
-			readHold: (id) => this.readHold(id),
-			tick: () => this.tick(),
-			reload: () => this.reload(),
-			prunableAt: (endMs) => this.deadlines.prunableAt(endMs),
-		};
-	}
-
-	protected statsSource(): StatsSource {
-		return {
-			sql: this.sql,
-			guard: this.guard,
-			reads: this.storedReads,
-			room: this.room,
-			signalsOn: this.signalsOn,
-			counts: this.state.counts,
-		};
-	}
+	/** The group commit's view of this object (inventory/decide-group.ts); built in sku-object-peers.ts. */
+	protected abstract decideHost(): DecideHost;
+	/** What the stats are read from (inventory/stats.ts); built in sku-object-peers.ts. */
+	protected abstract statsSource(): StatsSource;
 
 	// ---- internals ----
 

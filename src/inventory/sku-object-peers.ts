@@ -3,13 +3,14 @@
 // syncs (inventory/room-shards.ts). The Worker never calls these; the coordinator and its shards do.
 // Also the host of the operator's keyed reset (inventory/reset-keys.ts), whose split part is a
 // fan-out to these objects, and the hosts through which the escrow and the room link reach the
-// object and the other objects of the SKU.
+// object and the other objects of the SKU, and those of the group commit and the stats.
 
 import { shardName, type Transfer } from "../domain/escrow.ts";
 import { Inventory, type ProductConfig } from "../domain/inventory.ts";
 import type { PendingLapse } from "../domain/waiting-room.ts";
 import { migrate } from "../storage/do-migrations.ts";
 import { toProduct } from "./codec.ts";
+import type { DecideHost } from "./decide-group.ts";
 import { Escrow } from "./escrow.ts";
 import type { EscrowHost } from "./escrow-shard.ts";
 import type { HistoryPart } from "./metrics.ts";
@@ -32,7 +33,7 @@ import { applySettings } from "./shard-settings.ts";
 import type { ShardSettings } from "./shard-settings-protocol.ts";
 import { SkuObjectParts } from "./sku-object-parts.ts";
 import type { ShardPeer } from "./split-coordinator.ts";
-import { shardCounters } from "./stats.ts";
+import { type StatsSource, shardCounters } from "./stats.ts";
 
 export abstract class SkuObjectPeers extends SkuObjectParts {
 	// ---- RPC: escrow between the objects of a split SKU (inventory/escrow-shard.ts, escrow.ts) ----
@@ -232,6 +233,42 @@ export abstract class SkuObjectPeers extends SkuObjectParts {
 	/** In a shard: the room's state and admissions of its sessions; answers the version it knows. */
 	roomSync(state: ShardRoomState, admissions: ShardAdmission[]): number {
 		return this.roomLink?.applySync(state, admissions) ?? 0;
+	}
+
+	// ---- the hosts of the group commit and the stats (sku-object-parts.ts declares them) ----
+
+	/** The group commit's view of this object (inventory/decide-group.ts). */
+	protected decideHost(): DecideHost {
+		return {
+			storage: this.ctx.storage,
+			sql: this.sql,
+			rows: this.rows,
+			guard: this.guard,
+			storedReads: this.storedReads,
+			windows: this.windows,
+			state: this.state,
+			room: this.room,
+			attemptMemo: this.attemptMemo,
+			metrics: this.metricsRing,
+			inventory: () => this.inv,
+			roomLink: () => this.roomLink,
+			readHold: (id) => this.readHold(id),
+			tick: () => this.tick(),
+			reload: () => this.reload(),
+			prunableAt: (endMs) => this.deadlines.prunableAt(endMs),
+		};
+	}
+
+	/** What the stats are read from (inventory/stats.ts). */
+	protected statsSource(): StatsSource {
+		return {
+			sql: this.sql,
+			guard: this.guard,
+			reads: this.storedReads,
+			room: this.room,
+			signalsOn: this.signalsOn,
+			counts: this.state.counts,
+		};
 	}
 
 	// ---- a split SKU: the hosts of its escrow and room link (sku-object-parts.ts builds them) ----
