@@ -11,9 +11,8 @@ import { time } from "../lib/format.ts";
 import { newIdempotencyKey } from "../lib/hooks.ts";
 import { moveFocus } from "../lib/move-focus.ts";
 import { AuditTrail } from "./AuditTrail.tsx";
-import { LatencyPanel, StockChart } from "./Charts.tsx";
-import { Counters, FairnessFigures, QueueFigures, Rejections } from "./Counters.tsx";
 import { CreateDrop } from "./CreateDrop.tsx";
+import { DropFigures } from "./DropFigures.tsx";
 import { EditDrop } from "./EditDrop.tsx";
 import { LiveBadge } from "./LiveBadge.tsx";
 import { ResetDialog } from "./ResetDialog.tsx";
@@ -347,14 +346,7 @@ export function Console() {
 					onSaved={catalogue.remember}
 				/>
 			)}
-			<Counters counters={view.counters} stats={view.stats} />
-			<QueueFigures stats={view.stats} />
-			<FairnessFigures stats={view.stats} />
-			<div class="grid-2">
-				<Rejections stats={view.stats} />
-				<StockChart history={view.history} />
-			</div>
-			<LatencyPanel metrics={view.metrics} />
+			<DropFigures view={view} />
 			<AuditTrail events={view.events} problem={view.trailProblem} pages={trailPages} />
 			<CreateDrop
 				api={api}
