@@ -54,7 +54,10 @@ live.get("/:sku/live", async (c) => {
 		return fail(c, "unknown_sku", `No product has the SKU ${JSON.stringify(sku)}.`);
 	const retry = { "Retry-After": String(LIVE_REFUSED_RETRY_AFTER_SECONDS) };
 	if (response.status === 429) return fail(c, "rate_limited", await response.text(), retry);
-	if (response.status === 503)
+	if (response.status === 503) {
+		// Its body is the object's own words, not sent on: cancelled, so the object's request ends.
+		await response.body?.cancel();
 		return fail(c, "unavailable", "Too many live viewers; poll availability instead.", retry);
+	}
 	return response;
 });
