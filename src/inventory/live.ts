@@ -9,10 +9,13 @@
 // a place is wanted (an upgrade at a bound), never from a wake-up of its own; a split SKU's
 // coordinator merges its shards at a slower pace while only silent sockets watch
 // (docs/decisions/139-the-live-feeds-idle-places.md, docs/decisions/148-a-listen-only-feed-kept.md).
+// Its refusals and idle closes are counted for the stats, with its places read from the sockets
+// (docs/decisions/156-the-live-feeds-places-in-the-stats.md).
 
 import type { Config } from "../shared/config-types.ts";
 import { keepAliveAnswer, LIVE_IDLE_CLOSE_CODE, LIVE_KEEPALIVE } from "../shared/live-keepalive.ts";
 import type { Availability, Product } from "../shared/types.ts";
+import { ADDRESS_TAG_PREFIX, type LivePlaces, livePlaces } from "./live-places.ts";
 
 /** The shortest gap between two messages to one socket (docs/api.md: at most ~10 a second). */
 export const LIVE_INTERVAL_MS = 100;
@@ -32,8 +35,12 @@ export const PRODUCT_TAG = "product";
 export const LIVE_CLIENT_HEADER = "x-rg-live-client";
 /** Beside it, the address's hash under the day before's key, whose sockets count too (decision 160). */
 export const LIVE_FORMER_CLIENT_HEADER = "x-rg-live-client-former";
-/** The hibernation tag of an address's sockets: this prefix and the header's hash. */
-const ADDRESS_TAG_PREFIX = "address:";
+
+/**
+ * What the feed counts for the stats (docs/decisions/156-the-live-feeds-places-in-the-stats.md):
+ * an upgrade refused at the address's places (429) or the feed's (503), a socket closed for silence.
+ */
+export type LiveCount = "refusedAddress" | "refusedFull" | "idleClosed";
 
 /** What bounds the feed's sockets (src/shared/config.ts). */
 export interface LiveBounds {
@@ -79,7 +86,7 @@ export function objectLiveFeed(
 	ctx: DurableObjectState,
 	config: Pick<Config, "maxLiveSockets" | "maxLiveSocketsPerAddress" | "liveIdleSeconds">,
 	snapshot: () => Availability | null,
-	addressRefused: () => void,
+	counted: (what: LiveCount) => void,
 ): LiveFeed {
 	const idleMs = config.liveIdleSeconds * 1000;
 	ctx.setWebSocketAutoResponse(keepAliveAutoResponse(idleMs));
@@ -88,7 +95,7 @@ export function objectLiveFeed(
 		perAddress: config.maxLiveSocketsPerAddress,
 		idleMs,
 	};
-	return new LiveFeed(ctx, snapshot, bounds, undefined, addressRefused);
+	return new LiveFeed(ctx, snapshot, bounds, undefined, counted);
 }
 
 /** What a socket carries across hibernation (serializeAttachment). */
@@ -128,8 +135,8 @@ export class LiveFeed {
 		private readonly snapshot: () => Availability | null,
 		private readonly bounds: LiveBounds,
 		private readonly clock: () => number = () => Date.now(),
-		/** An upgrade was refused at the address's places: counted in the SKU's stats. */
-		private readonly addressRefused: () => void = () => {},
+		/** A refusal or an idle close: counted in the SKU's stats. */
+		private readonly counted: (what: LiveCount) => void = () => {},
 	) {}
 
 	accept(request: Request): Response {
@@ -144,13 +151,14 @@ export class LiveFeed {
 		const mine = addressTag === null ? null : this.addressSockets(addressTag, request);
 		if (mine !== null && this.openPast(mine, perAddress)) {
 			const feeds = perAddress === 1 ? "1 live feed" : `${perAddress} live feeds`;
-			this.addressRefused();
+			this.counted("refusedAddress");
 			return new Response(
 				`Your address already has ${feeds} of this product open, as many as one address may: close one, or read availability instead.`,
 				{ status: 429 },
 			);
 		}
 		if (this.openPast(this.ctx.getWebSockets(), this.bounds.sockets)) {
+			this.counted("refusedFull");
 			return new Response("too many live viewers", { status: 503 });
 		}
 		const tags: string[] = [];
@@ -318,6 +326,7 @@ export class LiveFeed {
 			}
 			try {
 				ws.close(LIVE_IDLE_CLOSE_CODE, `idle: nothing heard for ${Math.round(idleMs / 1000)} s`);
+				this.counted("idleClosed");
 			} catch {
 				// Already closing.
 			}
@@ -360,6 +369,11 @@ export class LiveFeed {
 			}
 		}
 		return "silent";
+	}
+
+	/** The open sockets by address, against the bounds, for the stats (inventory/live-places.ts). */
+	places(): LivePlaces {
+		return livePlaces(this.ctx, this.bounds);
 	}
 
 	/** A socket was heard from at `heardMs`. */

@@ -28,7 +28,7 @@ import type { InventoryEnv } from "./env.ts";
 import { Escrow } from "./escrow.ts";
 import { type EscrowHost, readEscrow } from "./escrow-shard.ts";
 import { COMMIT_SPACING_MS, GROUP_WAIT_MS, GroupCommit, MAX_GROUP } from "./group-commit.ts";
-import { type LiveFeed, objectLiveFeed } from "./live.ts";
+import { type LiveCount, type LiveFeed, objectLiveFeed } from "./live.ts";
 import { ShardsLivePoll } from "./live-poll.ts";
 import { DecisionMetrics } from "./metrics.ts";
 import { Outbox } from "./outbox.ts";
@@ -211,7 +211,7 @@ export abstract class SkuObjectParts extends DurableObject<InventoryEnv> {
 			ctx,
 			loaded.config,
 			() => this.availabilityNow(),
-			() => this.addressRefused("liveFeed"),
+			(what) => this.liveCounted(what),
 		);
 		// The in-memory model is a cache of the durable one, rebuilt here (docs/architecture.md).
 		ctx.blockConcurrencyWhile(async () => {
@@ -276,6 +276,12 @@ export abstract class SkuObjectParts extends DurableObject<InventoryEnv> {
 	protected addressRefused(cap: "liveFeed" | "roomJoin"): void {
 		this.state.addressRefused(cap);
 		this.metricsRing.addressRefused(cap, Date.now());
+	}
+
+	/** The live feed's refusals and idle closes: the stats' durable counts (decision 156). */
+	private liveCounted(what: LiveCount): void {
+		if (what === "refusedAddress") this.addressRefused("liveFeed");
+		else this.state.liveCounted(what);
 	}
 
 	/** Lazy expiry before every decision and read: a late alarm never shows a stale hold. */

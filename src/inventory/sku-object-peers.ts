@@ -268,6 +268,7 @@ export abstract class SkuObjectPeers extends SkuObjectParts {
 			room: this.room,
 			signalsOn: this.signalsOn,
 			counts: this.state.counts,
+			livePlaces: () => this.live.places(),
 		};
 	}
 

@@ -21,7 +21,9 @@ export const COUNTERS_FLUSH_MS = 1000;
 /**
  * Stats (docs/api.md v1.1): attempts the object decided, the commits that carried them, attempts
  * the edge answered; and the refusals at the per-address caps outside the reserve path (the live
- * feed's places, the waiting room's tickets), which are not reserve attempts (`addressRefusals`).
+ * feed's places, the waiting room's tickets), which are not reserve attempts (`addressRefusals`);
+ * the live feed's upgrades refused at its total and its sockets closed for silence (the stats'
+ * `live`, docs/decisions/156-the-live-feeds-places-in-the-stats.md).
  * Written like the rejection counters: with the next write or within COUNTERS_FLUSH_MS.
  */
 export interface DecisionCounts {
@@ -30,6 +32,8 @@ export interface DecisionCounts {
 	edgeAnswered: number;
 	liveFeedAddressRefused: number;
 	roomJoinAddressRefused: number;
+	liveRefusedFull: number;
+	liveIdleClosed: number;
 }
 
 const NO_COUNTS: DecisionCounts = {
@@ -38,6 +42,8 @@ const NO_COUNTS: DecisionCounts = {
 	edgeAnswered: 0,
 	liveFeedAddressRefused: 0,
 	roomJoinAddressRefused: 0,
+	liveRefusedFull: 0,
+	liveIdleClosed: 0,
 };
 
 /** Changes drained by `stage` and not written yet: each hold's last state, events in order. */
@@ -94,6 +100,8 @@ export class StateWriter {
 			edgeAnswered: stored.edgeAnswered ?? 0,
 			liveFeedAddressRefused: stored.liveFeedAddressRefused ?? 0,
 			roomJoinAddressRefused: stored.roomJoinAddressRefused ?? 0,
+			liveRefusedFull: stored.liveRefusedFull ?? 0,
+			liveIdleClosed: stored.liveIdleClosed ?? 0,
 		};
 		const inv = this.model();
 		this.saved = inv === null ? "" : this.json(inv);
@@ -103,6 +111,13 @@ export class StateWriter {
 	addressRefused(where: "liveFeed" | "roomJoin"): void {
 		if (where === "liveFeed") this.counts.liveFeedAddressRefused += 1;
 		else this.counts.roomJoinAddressRefused += 1;
+		this.countersSoon();
+	}
+
+	/** The live feed refused an upgrade at its total, or closed a silent socket (stats only): likewise. */
+	liveCounted(what: "refusedFull" | "idleClosed"): void {
+		if (what === "refusedFull") this.counts.liveRefusedFull += 1;
+		else this.counts.liveIdleClosed += 1;
 		this.countersSoon();
 	}
 

@@ -7,8 +7,9 @@
 import type { SessionSummary } from "../domain/fairness.ts";
 import type { Inventory } from "../domain/inventory.ts";
 import type { ReserveGuard } from "../ratelimit/reserve-guard.ts";
-import type { AddressRefusals, RoomShardCalls } from "../shared/types.ts";
+import type { AddressRefusals, LiveFeedStats, RoomShardCalls } from "../shared/types.ts";
 import { fairnessStats, sessionSummaries, storedTicketReaders } from "./fairness.ts";
+import type { LivePlaces } from "./live-places.ts";
 import type { StoredReads } from "./readers.ts";
 import { unitsFromRecords } from "./records.ts";
 import type { ShardCounters, StatsResult } from "./rpc.ts";
@@ -26,6 +27,8 @@ export interface StatsSource {
 	/** The bot signals run with the rate limits; the fairness figures say when they did not. */
 	signalsOn: boolean;
 	counts: DecisionCounts;
+	/** The live feed's open sockets by address (inventory/live-places.ts): a split SKU's shards have none. */
+	livePlaces: () => LivePlaces;
 }
 
 /**
@@ -34,6 +37,19 @@ export interface StatsSource {
  */
 function addressRefusals(counts: DecisionCounts): AddressRefusals {
 	return { liveFeed: counts.liveFeedAddressRefused, roomJoin: counts.roomJoinAddressRefused };
+}
+
+/**
+ * The live feed's places now and what it closed or refused since the last reset, counted by the
+ * object that keeps the feed (a split SKU's coordinator), so never a sum over shards.
+ */
+function liveStats(src: StatsSource): LiveFeedStats {
+	return {
+		...src.livePlaces(),
+		idleClosed: src.counts.liveIdleClosed,
+		refusedFull: src.counts.liveRefusedFull,
+		refusedAddress: src.counts.liveFeedAddressRefused,
+	};
 }
 
 /** A SKU in one object (or a shard's own view): its counters from the hold records. */
@@ -56,6 +72,7 @@ export function objectStats(src: StatsSource, inv: Inventory, now: number): Stat
 			commits: src.counts.commits,
 			edgeAnswered: src.counts.edgeAnswered,
 			addressRefusals: addressRefusals(src.counts),
+			live: liveStats(src),
 			...(queue !== undefined ? { queue } : {}),
 			fairness: fairnessStats(
 				src.sql,
@@ -125,6 +142,7 @@ export function splitStats(
 			...mergedStats(sku, escrow.total() ?? 0, escrow.pool(), counters),
 			// The coordinator keeps the feed and the room: its own counts are the whole SKU's.
 			addressRefusals: addressRefusals(src.counts),
+			live: liveStats(src),
 			...(queue !== undefined ? { queue } : {}),
 			fairness: mergedFairness(src.room.room, counters, src.signalsOn),
 			asOf: new Date(askedMs).toISOString(),

@@ -203,6 +203,33 @@ export interface ShardStats {
 	decisions: number;
 }
 
+/**
+ * A SKU's live feed in its stats (docs/api.md; docs/decisions/156-the-live-feeds-places-in-the-stats.md):
+ * what is open now, read from the runtime's own list of sockets (exact), and what was closed or
+ * refused, counted since the last reset like the rejection counters (a crash may lose the last
+ * second of them).
+ */
+export interface LiveFeedStats {
+	/** Sockets open now. */
+	open: number;
+	/** MAX_LIVE_SOCKETS: past it an upgrade is refused 503 once the silent sockets are closed. */
+	cap: number;
+	/** MAX_LIVE_SOCKETS_PER_ADDRESS: past it an address's upgrade is refused 429 likewise. */
+	perAddressCap: number;
+	/** Client addresses with a socket open (by their daily tag: one across midnight UTC may count twice). */
+	addresses: number;
+	/** The most sockets one address holds open (0 with none open). */
+	mostByOneAddress: number;
+	/** Addresses holding `perAddressCap` sockets or more: their next upgrade needs a silent one closed. */
+	addressesAtCap: number;
+	/** Sockets closed 4408 because nothing was heard for LIVE_IDLE_SECONDS and their place was wanted. */
+	idleClosed: number;
+	/** Upgrades refused 503: the feed held `cap` sockets and none was silent. */
+	refusedFull: number;
+	/** Upgrades refused 429 at `perAddressCap`: the same count as `addressRefusals.liveFeed`. */
+	refusedAddress: number;
+}
+
 export interface Stats {
 	sku: string;
 	total: number;
@@ -223,6 +250,11 @@ export interface Stats {
 	 * from a server that does not count them. Never part of `attempts` or `rejected`.
 	 */
 	addressRefusals?: AddressRefusals;
+	/**
+	 * The live feed's places as the object that keeps them sees them (docs/api.md v1.1; a split
+	 * SKU's coordinator): absent from a server that does not report them.
+	 */
+	live?: LiveFeedStats;
 	/** A SKU split across shards: each shard's allotment and counters (docs/api.md, "Shards"). */
 	shards?: ShardStats[];
 	/** A SKU split across shards: units in the coordinator's pool, in no shard's allotment. */

@@ -7,13 +7,10 @@
 // written like the rejection counters, so they survive a restart once written. The per-second
 // metrics series carries them too, beside the attempts and never among them
 // (docs/decisions/141-address-refusals-in-the-series-and-eventual-holds.md).
-import { evictDurableObject, runInDurableObject } from "cloudflare:test";
-import { env } from "cloudflare:workers";
-import { describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { DEFAULT_MAX_LIVE_SOCKETS_PER_ADDRESS } from "../../src/domain/bounds.ts";
-import type { InventoryObject } from "../../src/inventory/object.ts";
-import type { DecisionCounts } from "../../src/inventory/state-writer.ts";
 import type { AddressRefusals, SkuMetrics, Stats } from "../../src/shared/types.ts";
+import { afterRestart } from "./counters-support.ts";
 import { ADMIN, call, createProduct, DEBUG, stats } from "./helpers.ts";
 import { liveViewers, upgrade } from "./live-viewers.ts";
 import { freshIp, limited } from "./ratelimit-support.ts";
@@ -43,27 +40,6 @@ async function inSeries(
 	}
 	const attempts = m.series.reduce((n, p) => n + p.attempts + p.rejected, 0);
 	return { points, window: m.window.addressRefusals, attempts };
-}
-
-/**
- * Waits until the counters' own write (within COUNTERS_FLUSH_MS) stored `written`, then
- * restarts the object: what it reads back.
- */
-async function afterRestart(sku: string, written: Partial<DecisionCounts>): Promise<Stats> {
-	const stub = env.INVENTORY.get(env.INVENTORY.idFromName(sku));
-	const stored = () =>
-		runInDurableObject(stub, (_: InventoryObject, state) => {
-			const row = state.storage.sql.exec<{ snapshot: string }>(
-				"SELECT snapshot FROM state WHERE id = 1",
-			);
-			return JSON.parse(row.one().snapshot) as Partial<DecisionCounts>;
-		});
-	await vi.waitFor(async () => expect(await stored()).toMatchObject(written), {
-		timeout: 10_000,
-		interval: 100,
-	});
-	await evictDurableObject(stub, { webSockets: "hibernate" });
-	return stats(sku);
 }
 
 describe.each([1, 4])("the live feed's per-address refusals (shards %i)", (shards) => {

@@ -5,6 +5,7 @@
 
 import type { SessionSummary } from "../../src/domain/fairness.ts";
 import type { InventoryEnv } from "../../src/inventory/env.ts";
+import type { LiveBounds } from "../../src/inventory/live.ts";
 import { InventoryObject as RealInventoryObject } from "../../src/inventory/object.ts";
 import type { ShardCounters } from "../../src/inventory/rpc.ts";
 import { sessionsOf } from "../../src/inventory/stats.ts";
@@ -80,6 +81,16 @@ export class InventoryObject extends RealInventoryObject {
 	 */
 	liveClockAhead(aheadMs: number): void {
 		(this.live as unknown as { clock: () => number }).clock = () => Date.now() + aheadMs;
+	}
+
+	/**
+	 * The live feed's bounds lowered for this instance (live-stats.test.ts): the workers tests run
+	 * every object with the defaults (5,000 sockets, 50 per address), too many to open in a test.
+	 */
+	liveBoundsLowered(sockets: number, perAddress: number): void {
+		const bounds = (this.live as unknown as { bounds: LiveBounds }).bounds;
+		bounds.sockets = sockets;
+		bounds.perAddress = perAddress;
 	}
 
 	/** Batches of checkout requests the saga driver admitted (checkout-batch.test.ts). */
