@@ -6,6 +6,7 @@
 
 import { describe, expect, it } from "vitest";
 import type { Ticket } from "../../src/shared/types.ts";
+import { RENEW_REFUSED_FLOOR_MS } from "../../src/web/storefront/session-renewal.ts";
 import { api } from "../support/server.ts";
 import { joinPreQueue, watchForCheck } from "./pre-queue-support.ts";
 import { createDrop, DESKTOP_WIDE, openStore, POLL } from "./storefront-support.ts";
@@ -82,6 +83,54 @@ describe("storefront: a session renewed ahead of its end", () => {
 		});
 		// One try: the floor between refused renewals (30 s) is longer than the whole window.
 		expect(refused).toBe(1);
+		expect(errors).toEqual([]);
+	});
+
+	it("a refused renewal's retry, pending when the session ends, leaves the check that comes back alone", async () => {
+		const sku = await createDrop(e2e.server, { totalStock: 2, perUserLimit: 1 });
+		// The widget answers by itself once rendered (the first check and the renewal's), never on a reset.
+		const { page, errors } = e2e.track(
+			await openStore(e2e.browser, e2e.server, sku, DESKTOP_WIDE, (p) =>
+				standInTurnstile(p.context(), { withoutClick: true }),
+			),
+		);
+		await page.getByRole("button", { name: "Reserve" }).waitFor(POLL);
+		// From here siteverify refuses every token: 403 turnstile_failed, no Retry-After.
+		let refusedAtMs: number | null = null;
+		await page.route("**/api/sessions", (route) => {
+			if (route.request().method() !== "POST") return route.fallback();
+			refusedAtMs ??= Date.now();
+			return route.fulfill({
+				status: 403,
+				contentType: "application/json",
+				body: JSON.stringify({
+					error: { code: "turnstile_failed", message: "The bot check failed." },
+				}),
+			});
+		});
+		await page.getByRole("heading", { name: "Keeping your session" }).waitFor({
+			timeout: SESSION_SECONDS * 1000 + 15_000,
+		});
+		await expect.poll(() => refusedAtMs, { timeout: 15_000 }).not.toBeNull();
+		// The check that comes back at the end waits for the buyer's click, as a person's would.
+		await page.evaluate(() => {
+			(window as unknown as { turnstileWithoutClick: boolean }).turnstileWithoutClick = false;
+		});
+		await page.getByRole("heading", { name: "Verify you are human" }).waitFor({
+			timeout: SESSION_SECONDS * 1000 + 15_000,
+		});
+		const before = await turnstileCalls(page);
+		// Past the refused renewal's retry (RENEW_REFUSED_FLOOR_MS after it): the buyer's widget is
+		// not reset under their hand (a reset starts Turnstile's challenge again).
+		const pastRetryMs = (refusedAtMs ?? 0) + RENEW_REFUSED_FLOOR_MS + 3_000;
+		await page.waitForFunction((at) => Date.now() > at, pastRetryMs, {
+			timeout: RENEW_REFUSED_FLOOR_MS + 15_000,
+			polling: 250,
+		});
+		expect((await turnstileCalls(page)).resets).toBe(before.resets);
+		expect(await page.getByRole("heading", { name: "Verify you are human" }).isVisible()).toBe(
+			true,
+		);
 		expect(errors).toEqual([]);
 	});
 });

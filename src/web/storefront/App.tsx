@@ -319,7 +319,6 @@ export function Storefront() {
 				<RenewPanel
 					config={config}
 					endsInSeconds={Math.max(0, Math.ceil(((endsAtMs ?? now) - now) / 1000))}
-					checkRound={checkRound}
 					onToken={renew}
 					onAsking={setCheckWaits}
 				/>

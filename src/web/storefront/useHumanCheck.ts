@@ -102,19 +102,19 @@ export function useHumanCheck(
 
 	/**
 	 * The check run ahead of the live session's end (session-renewal.ts): the same session goes
-	 * on, quietly — no notice, no focus moved, the buyer is doing something else. A refusal re-arms
-	 * the check after its Retry-After, never sooner than RENEW_REFUSED_FLOOR_MS (no loop of
-	 * challenges and siteverify calls, in view or hidden), and says nothing: the session is still
-	 * live, and at its end the usual check comes back.
+	 * on, quietly — no notice, no focus moved, the buyer is doing something else. A refusal says
+	 * nothing (the session is still live, and at its end the usual check comes back) and answers
+	 * how long until the check is offered again: its Retry-After, never sooner than
+	 * RENEW_REFUSED_FLOOR_MS (no loop of challenges and siteverify calls, in view or hidden). The
+	 * renewal's card re-arms its own widget then (RenewPanel.tsx), not the sign-in check's round.
 	 */
 	const renew = useCallback(
-		async (token: string) => {
+		async (token: string): Promise<number | null> => {
 			const r = await api.createSession(token, latest.current.renewToken);
-			if (r.ok) {
-				setSession(r.data);
-				api.token = r.data.token;
-			} else
-				setTimeout(() => setCheckRound((n) => n + 1), refusedRenewalRetryMs(r.retryAfterSeconds));
+			if (!r.ok) return refusedRenewalRetryMs(r.retryAfterSeconds);
+			setSession(r.data);
+			api.token = r.data.token;
+			return null;
 		},
 		[setSession],
 	);
