@@ -3,6 +3,7 @@
 // texts in a turn, never one a second.
 import { describe, expect, it } from "vitest";
 import {
+	CLOCK_SLACK_SECONDS,
 	firstLeftSeconds,
 	spokenDuration,
 	turnAnnouncement,
@@ -65,6 +66,21 @@ describe("firstLeftSeconds", () => {
 		expect(firstLeftSeconds(until, until - 60_900, 60)).toBe(60);
 		expect(turnAnnouncement(60.9, firstLeftSeconds(until, until - 60_900, 60))).toBe(
 			"It is your turn: you have 1 minute to reserve.",
+		);
+	});
+
+	it("says an admission made before admitSeconds was shortened at its own length", () => {
+		// Admitted for 120 s; the operator then shortened admitSeconds to 60.
+		expect(firstLeftSeconds(until, until - 120_200, 60)).toBe(120);
+		const first = firstLeftSeconds(until, until - 120_200, 60);
+		expect(turnAnnouncement(120.2, first)).toBe("It is your turn: you have 2 minutes to reserve.");
+		// Its steps are those of a 2-minute turn: the minute left is said too.
+		expect(turnAnnouncement(59, first)).toBe("1 minute left to reserve.");
+		// Learnt late, 30 s into it: the time left, not the room's new length.
+		expect(firstLeftSeconds(until, until - 90_000, 60)).toBe(90);
+		// Just past the clock estimate's slack: its own length too.
+		expect(firstLeftSeconds(until, until - (60 + CLOCK_SLACK_SECONDS + 1) * 1000, 60)).toBe(
+			60 + CLOCK_SLACK_SECONDS + 1,
 		);
 	});
 

@@ -19,7 +19,10 @@ interface TurnProps {
 	nowMs: number;
 }
 
-/** Mounted only while the product has a room, whose admission is the longest a turn is said to be. */
+/**
+ * Mounted only while the product has a room, whose admission length bounds a turn as said against
+ * the clock estimate's error (turn-announcement.ts firstLeftSeconds).
+ */
 export function YourTurn({
 	room,
 	...props

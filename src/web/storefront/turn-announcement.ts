@@ -20,13 +20,24 @@ export function spokenDuration(seconds: number): string {
 }
 
 /**
+ * How far past the room's `admitSeconds` a turn's time left may seem from the page's estimate of
+ * the server's clock alone: the estimate runs behind by the network delay of the answer it came
+ * with (sale.ts clockOffsetMs). Further past, the admission really is longer — made before the
+ * operator shortened `admitSeconds` — and is said at its own length.
+ */
+export const CLOCK_SLACK_SECONDS = 5;
+
+/**
  * The turn's length as first said: the seconds from the page's estimate of the server's clock to
- * the admission's end, rounded to the nearest, and never more than the room's `admitSeconds` —
- * a clock estimate a fraction of a second behind would otherwise make a 60-second turn "1 minute
- * 1 second". Never below 0.
+ * the admission's end, rounded to the nearest. Within CLOCK_SLACK_SECONDS over the room's
+ * `admitSeconds` it is said as `admitSeconds` — a clock estimate a fraction of a second behind
+ * would otherwise make a 60-second turn "1 minute 1 second" (decision 155); an admission longer
+ * than that, made before `admitSeconds` was shortened, keeps its own length, which the banner's
+ * countdown shows too (decision 161). Never below 0.
  */
 export function firstLeftSeconds(untilMs: number, nowMs: number, admitSeconds: number): number {
-	return Math.max(0, Math.min(admitSeconds, Math.round((untilMs - nowMs) / 1000)));
+	const left = Math.max(0, Math.round((untilMs - nowMs) / 1000));
+	return left > admitSeconds && left <= admitSeconds + CLOCK_SLACK_SECONDS ? admitSeconds : left;
 }
 
 /**
