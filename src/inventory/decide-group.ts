@@ -105,7 +105,6 @@ export function decideGroup(host: DecideHost, ops: Op[]): OpAnswer[] {
 		host.reload();
 		throw error;
 	}
-	for (const sessionId of readsStored) host.guard.readStoredFor(sessionId);
 	host.storedReads.added(readsStored);
 	// An attempt in line shows someone is there, as a read does: a waiting ticket taken unread
 	// counts as read from now (a lookup; its row rides the room's next write, never this batch's).
@@ -139,7 +138,7 @@ function decideInTransaction(
 	// Sessions the guard forgot (the object slept) are judged by the read stored with their
 	// hold or ticket, as the fairness figures count them (inventory/readers.ts).
 	if (ops.some((op) => op.kind === "reserve" && op.limits !== null))
-		recallReaders(host.sql, host.guard, attemptSessions(ops));
+		recallReaders(host.sql, host.guard, host.storedReads, attemptSessions(ops));
 	let stored: ReadonlySet<string> | null = null;
 	const storedIds = (): ReadonlySet<string> => {
 		stored ??= storedHoldIds(host, ops, now);
@@ -186,7 +185,7 @@ function decideInTransaction(
 	host.state.write(changes, durable);
 	// A read rides with the session's hold or ticket, never in a commit of its own.
 	const readsStored = durable
-		? storeReaders(host.sql, host.guard, writers(changes.holds, ops, answers))
+		? storeReaders(host.sql, host.guard, host.storedReads, writers(changes.holds, ops, answers))
 		: [];
 	const snapshot = edgeSnapshot(inv, room, now);
 	for (const answer of answers) if ("results" in answer) answer.snapshot = snapshot;

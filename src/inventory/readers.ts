@@ -10,6 +10,8 @@
 // fairness figures count after a restart are exactly those with units or a ticket, and their
 // read then comes from these rows. An attempt of a session the guard no longer tracks is
 // recalled from the same rows, one statement per group, so its tier and the figures agree.
+// Whether a read is stored is known here only (StoredReads): the guard knows who read, this
+// file which of those reads are in the table.
 
 import type { ReserveGuard } from "../ratelimit/reserve-guard.ts";
 import { MAX_SQL_PARAMS, multiRowSql } from "./records.ts";
@@ -28,11 +30,13 @@ const STORE_TAIL = "ON CONFLICT (session_id) DO NOTHING";
 
 /**
  * Sessions among `sessionIds` the guard does not track (a restart, or the guard's bound, forgot
- * them): recalled from the stored reads in one statement; none unknown, no statement.
+ * them): recalled from the stored reads in one statement; none unknown, no statement. The reads
+ * found are known to be stored from then on (`reads`), so they are not written again.
  */
 export function recallReaders(
 	sql: SqlStorage,
 	guard: ReserveGuard,
+	reads: StoredReads,
 	sessionIds: Iterable<string>,
 ): void {
 	const unknown = new Set<string>();
@@ -40,6 +44,7 @@ export function recallReaders(
 	if (unknown.size === 0) return;
 	const stored = storedAmong(sql, [...unknown], new Set());
 	for (const id of unknown) guard.recall(id, stored.has(id));
+	reads.added(stored);
 }
 
 /** `into`, with those of `sessionIds` whose read is stored added: one statement. */
@@ -75,18 +80,21 @@ export function readersAmong(
 }
 
 /**
- * Writes the read of those of `sessionIds` that read the product and whose read is not stored
- * yet, and returns them. Called inside a group commit that writes their holds or tickets: the
- * rows ride with it. The caller tells the guard (readStoredFor) once the commit is made, so a
- * rolled-back batch leaves them to be stored again.
+ * Writes the read of those of `sessionIds` that read the product (the guard's word) and whose
+ * read is not known to be stored (`reads`), and returns them. Called inside a group commit that
+ * writes their holds or tickets: the rows ride with it. The caller tells `reads` (added) once
+ * the commit is made, so a rolled-back batch leaves them to be stored again. A read stored but
+ * not known here (after a load, before the set is read whole) is written again: the statement
+ * keeps the row as it is.
  */
 export function storeReaders(
 	sql: SqlStorage,
 	guard: ReserveGuard,
+	reads: StoredReads,
 	sessionIds: Iterable<string>,
 ): string[] {
 	const due = new Set<string>();
-	for (const id of sessionIds) if (guard.readToStore(id)) due.add(id);
+	for (const id of sessionIds) if (guard.hasRead(id) && !reads.has(id)) due.add(id);
 	const ids = [...due];
 	for (let at = 0; at < ids.length; at += MAX_SQL_PARAMS) {
 		const chunk = ids.slice(at, at + MAX_SQL_PARAMS);
@@ -107,7 +115,6 @@ const FORGET_SQL =
  */
 export function forgetReadersOf(
 	sql: SqlStorage,
-	guard: ReserveGuard,
 	reads: StoredReads,
 	sessionIds: Iterable<string>,
 	stillAsks: (sessionId: string) => boolean,
@@ -116,7 +123,6 @@ export function forgetReadersOf(
 	for (const id of sessionIds) if (!stillAsks(id)) gone.push(id);
 	if (gone.length === 0) return;
 	for (const row of sql.exec<{ session_id: string }>(FORGET_SQL, JSON.stringify(gone))) {
-		guard.storedReadGone(row.session_id);
 		reads.removed(row.session_id);
 	}
 }
@@ -127,52 +133,58 @@ export function forgetReadersOf(
  * wrote holds or tickets for. The guard's memory keeps the reads it saw; they are stored
  * again with the session's next hold or ticket.
  */
-export function forgetReadersAfterReset(
-	sql: SqlStorage,
-	guard: ReserveGuard,
-	reads: StoredReads,
-): void {
+export function forgetReadersAfterReset(sql: SqlStorage, reads: StoredReads): void {
 	sql.exec("DELETE FROM readers WHERE session_id NOT IN (SELECT session_id FROM holds)");
-	guard.forgetStoredReads();
 	reads.dropped();
 }
 
 /**
- * The stored reads in memory, for the fairness figures: a stats read (the console polls it
- * every second) looks up each ticket holder here instead of in the table, which cost a probe
- * of both indexes per ticket holder on every read (docs/decisions/102-stored-reads-on-shards-and-their-cost.md).
- * Loaded on the first use after the object loaded (one pass over the table's keys, bounded by
- * the holds and tickets the rows ride with), then kept in step with every write of this file;
- * a rolled-back batch (the object reloads) or a reset drops it, and the next use loads it again.
+ * The stored reads in memory: the one word on which reads are in the table. For the fairness
+ * figures: a stats read (the console polls it every second) looks up each ticket holder here
+ * instead of in the table, which cost a probe of both indexes per ticket holder on every read
+ * (docs/decisions/102-stored-reads-on-shards-and-their-cost.md); for the writes: a read known
+ * here is not stored again (storeReaders).
+ * Read whole on the first `all()` after the object loaded (one pass over the table's keys,
+ * bounded by the holds and tickets the rows ride with); until then it holds the reads the
+ * object stored or recalled since, a part of the table — the reserve path never reads it whole.
+ * Kept in step with every write of this file; a rolled-back batch (the object reloads) or a
+ * reset drops it, and it is read whole again on the next `all()`.
  */
 export class StoredReads {
-	private ids: Set<string> | null = null;
+	/** Always rows of the table; every row once `whole`. */
+	private ids = new Set<string>();
+	private whole = false;
 
 	constructor(private readonly sql: SqlStorage) {}
 
 	/** The sessions whose read is stored. */
 	all(): ReadonlySet<string> {
-		if (this.ids === null) {
-			const ids = new Set<string>();
+		if (!this.whole) {
 			for (const row of this.sql.exec<{ session_id: string }>("SELECT session_id FROM readers"))
-				ids.add(row.session_id);
-			this.ids = ids;
+				this.ids.add(row.session_id);
+			this.whole = true;
 		}
 		return this.ids;
 	}
 
-	/** Reads stored by a batch that committed. */
+	/** The session's read is known to be stored (false before the set is read whole: maybe not). */
+	has(sessionId: string): boolean {
+		return this.ids.has(sessionId);
+	}
+
+	/** Reads stored by a batch that committed, or found in the table (recallReaders). */
 	added(sessionIds: Iterable<string>): void {
-		if (this.ids === null) return;
 		for (const id of sessionIds) this.ids.add(id);
 	}
 
 	removed(sessionId: string): void {
-		this.ids?.delete(sessionId);
+		this.ids.delete(sessionId);
 	}
 
-	/** Storage may differ from memory (a rollback, a reset): loaded again on the next use. */
+	/** Storage may differ from memory (a rollback, a reset): read whole again on the next use. */
 	dropped(): void {
-		this.ids = null;
+		// A new set: one `all()` handed out keeps what it said.
+		this.ids = new Set();
+		this.whole = false;
 	}
 }

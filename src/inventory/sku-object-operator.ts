@@ -155,7 +155,7 @@ export abstract class SkuObjectOperator extends SkuObjectPeers {
 			keep,
 		);
 		this.sql.exec("DELETE FROM holds WHERE status != 'PAID' AND created_at <= ?", keep);
-		forgetReadersAfterReset(this.sql, this.guard, this.storedReads);
+		forgetReadersAfterReset(this.sql, this.storedReads);
 		this.room.reset(now);
 		// A split SKU's coordinator publishes the new drop's room in its own reset's transaction,
 		// so a crash before the other shards reset still has them drop the old admissions (from

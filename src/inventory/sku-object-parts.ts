@@ -302,7 +302,6 @@ export abstract class SkuObjectParts extends DurableObject<InventoryEnv> {
 	private readsLeft(sessionIds: ReadonlySet<string>): void {
 		forgetReadersOf(
 			this.sql,
-			this.guard,
 			this.storedReads,
 			sessionIds,
 			(id) => (this.inv?.usageOf(id) ?? 0) > 0 || this.room.room?.ticketOf(id) !== undefined,

@@ -6,8 +6,9 @@
 // Nothing here is durable. A restart forgets the windows, which can only make
 // the next answers more lenient; the stock rules never depend on it. One fact is
 // kept by the object besides: that a session read the product, stored with the
-// session's hold or ticket in the commit that writes them (inventory/readers.ts),
-// so a session the guard meets again after a restart is recalled as a reader.
+// session's hold or ticket in the commit that writes them (inventory/readers.ts,
+// which alone knows whether a read is stored), so a session the guard meets again
+// after a restart is recalled as a reader.
 
 import { type Flag, SessionSignals, type Tier } from "../domain/botsignals.ts";
 import { BoundedMap, SlidingWindow } from "../domain/rate-counters.ts";
@@ -40,8 +41,6 @@ interface SessionState {
 	signals: SessionSignals;
 	/** Created on the first attempt: a session that only reads costs a few bytes. */
 	window: SlidingWindow | null;
-	/** The read is in the object's SQLite (inventory/readers.ts): no need to store it again. */
-	readStored: boolean;
 }
 
 export class ReserveGuard {
@@ -73,32 +72,7 @@ export class ReserveGuard {
 	 */
 	recall(sessionId: string, read: boolean): void {
 		const state = this.state(sessionId);
-		if (!read) return;
-		state.signals.markRead();
-		state.readStored = true;
-	}
-
-	/** The session read the product and its read is not in the object's SQLite yet. */
-	readToStore(sessionId: string): boolean {
-		const state = this.sessions.peek(sessionId);
-		return state?.signals.read === true && !state.readStored;
-	}
-
-	/** The session's read is now in the object's SQLite (written in the commit that asked). */
-	readStoredFor(sessionId: string): void {
-		const state = this.sessions.peek(sessionId);
-		if (state !== undefined) state.readStored = true;
-	}
-
-	/** The session's stored read was deleted (nothing of it left): stored again with its next hold. */
-	storedReadGone(sessionId: string): void {
-		const state = this.sessions.peek(sessionId);
-		if (state !== undefined) state.readStored = false;
-	}
-
-	/** The object's stored reads were cleared (a reset): a read is stored again with the next hold. */
-	forgetStoredReads(): void {
-		for (const [, state] of this.sessions.entries()) state.readStored = false;
+		if (read) state.signals.markRead();
 	}
 
 	/**
@@ -160,7 +134,6 @@ export class ReserveGuard {
 		return this.sessions.use(sessionId, () => ({
 			signals: new SessionSignals(),
 			window: null,
-			readStored: false,
 		}));
 	}
 }

@@ -117,26 +117,16 @@ describe("ReserveGuard", () => {
 		expect(guard.attempt("a", T0 + 4, T0 + 4, one).ok).toBe(true);
 	});
 
-	it("a read is stored once: recalled sessions count as readers, a reset's forgetting stores it again", () => {
+	it("recalled sessions count as readers (which reads are stored: test/unit/stored-reads.test.ts)", () => {
 		const guard = new ReserveGuard();
 		expect(guard.tracks("ses_back")).toBe(false);
 		// Met again after a restart: its read was stored with its hold (inventory/readers.ts).
 		guard.recall("ses_back", true);
 		expect(guard.tracks("ses_back")).toBe(true);
 		expect(guard.attempt("ses_back", T0, T0, LIMITS)).toMatchObject({ ok: true, tier: "verified" });
-		expect(guard.readToStore("ses_back")).toBe(false);
 		// A session with no stored read is tracked, and judged new.
 		guard.recall("ses_never", false);
+		expect(guard.tracks("ses_never")).toBe(true);
 		expect(guard.attempt("ses_never", T0, T0, LIMITS)).toMatchObject({ ok: true, tier: "new" });
-		expect(guard.readToStore("ses_never")).toBe(false);
-		// A read not yet stored is due once, until stored; a reset's forgetting makes it due again.
-		guard.markRead("ses_fresh");
-		expect(guard.readToStore("ses_fresh")).toBe(true);
-		guard.readStoredFor("ses_fresh");
-		expect(guard.readToStore("ses_fresh")).toBe(false);
-		guard.forgetStoredReads();
-		expect(guard.readToStore("ses_fresh")).toBe(true);
-		expect(guard.readToStore("ses_back")).toBe(true);
-		expect(guard.readToStore("ses_unknown")).toBe(false);
 	});
 });
