@@ -67,4 +67,9 @@ export interface Config {
 	 * an upgrade from any other page is refused 403 (src/worker/live-origin.ts).
 	 */
 	liveFeedOrigins: readonly string[];
+	/**
+	 * With ENVIRONMENT=local, the host names the API answers besides the loopback ones
+	 * (LOCAL_HOSTS; src/worker/middleware/local-host.ts); null elsewhere, where nothing is checked.
+	 */
+	localHosts: readonly string[] | null;
 }

@@ -172,6 +172,8 @@ export const ConfigVarsSchema = z.object({
 	LIVE_IDLE_SECONDS: integer(1, LIVE_IDLE_SECONDS_CEILING, DEFAULT_LIVE_IDLE_SECONDS),
 	// Pages of other origins than the Worker's own that may open the live feed (worker/live-origin.ts).
 	LIVE_FEED_ORIGINS: originList(),
+	// With ENVIRONMENT=local, host names the API answers besides loopback ones (worker/middleware/local-host.ts).
+	LOCAL_HOSTS: hostnames(),
 });
 
 /** The variables as they arrive: every one an optional string. */
@@ -258,6 +260,7 @@ export function parseConfig(vars: Readonly<Record<string, unknown>>): ConfigResu
 			maxLiveSocketsPerAddress: v.MAX_LIVE_SOCKETS_PER_ADDRESS,
 			liveIdleSeconds: v.LIVE_IDLE_SECONDS,
 			liveFeedOrigins: v.LIVE_FEED_ORIGINS,
+			localHosts: v.ENVIRONMENT === "local" ? (v.LOCAL_HOSTS ?? []) : null,
 		},
 	};
 }

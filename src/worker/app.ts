@@ -6,6 +6,7 @@ import { costLedger } from "./cost/middleware.ts";
 import type { Env } from "./env.ts";
 import { ApiError, type AppEnv, fail, ok } from "./http.ts";
 import { loadConfig } from "./middleware/config.ts";
+import { foreignHostRefusal } from "./middleware/local-host.ts";
 import { rateLimits } from "./middleware/ratelimit.ts";
 import { requestIdOf } from "./request-id.ts";
 import { admin } from "./routes/admin.ts";
@@ -47,7 +48,8 @@ export const app = new Hono<AppEnv>();
 // of Hono's middleware chain costs a dispatch closure and a promise, which a hello pays in full
 // (docs/hot-path/edge-cost.md, "The edge's per-request cost"). In order: the request id and arrival time;
 // the guarded environment; the configuration, parsed once per isolate, whose invalid form answers
-// 503 naming the variable (middleware/config.ts); the cost ledger, which meters the request,
+// 503 naming the variable (middleware/config.ts); with ENVIRONMENT=local, a host that is not this
+// machine's refused 403 (middleware/local-host.ts); the cost ledger, which meters the request,
 // answers meta.cost / meta.guardrail and refuses a session past DEMO_COST_LIMIT (cost/middleware.ts).
 // Not async: a request whose session is known without I/O passes on to its route without a
 // promise of this middleware's own (docs/hot-path/edge-cost.md, "What every request pays").
@@ -57,6 +59,8 @@ app.use("*", (c, next) => {
 	c.env = guardedEnv(c.env);
 	const invalid = loadConfig(c);
 	if (invalid !== null) return Promise.resolve(invalid);
+	const foreign = foreignHostRefusal(c, c.get("config"));
+	if (foreign !== null) return Promise.resolve(foreign);
 	// A refusal (cost_limit) is the answer: Hono's chain makes a returned Response the response.
 	return costLedger(c, next);
 });

@@ -77,6 +77,7 @@ describe("parseConfig", () => {
 			maxLiveSocketsPerAddress: 50,
 			liveIdleSeconds: 300,
 			liveFeedOrigins: [],
+			localHosts: null,
 		});
 	});
 

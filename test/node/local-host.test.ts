@@ -1,0 +1,102 @@
+// `npm start` answers its API only under this machine's names (src/worker/middleware/local-host.ts):
+// a browser page that reached the loopback server through DNS rebinding sends its own host name in
+// `Host`, and is refused 403 `forbidden` naming it before any route runs, so the committed
+// ADMIN_TOKEN cannot be used from another site's page. LOCAL_HOSTS adds names of one's own.
+import { request } from "node:http";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startServer, type TestServer } from "../support/server.ts";
+
+let server: TestServer;
+/** A name of one's own, as LOCAL_HOSTS would list a host alias or a tunnel's name. */
+const OWN_HOST = "shop.internal.test";
+
+beforeAll(async () => {
+	server = await startServer({ env: { LOCAL_HOSTS: OWN_HOST } });
+}, 120_000);
+afterAll(async () => {
+	await server?.dispose();
+});
+
+type Answer = {
+	status: number;
+	body: { data?: unknown; error?: { code: string; message: string } };
+};
+
+/** One request to the loopback server with the given `Host` header (fetch would set its own). */
+function call(
+	host: string,
+	method: string,
+	path: string,
+	options: { token?: string; body?: unknown } = {},
+): Promise<Answer> {
+	const headers: Record<string, string> = { host };
+	if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
+	const body = options.body === undefined ? undefined : JSON.stringify(options.body);
+	if (body !== undefined) headers["content-type"] = "application/json";
+	return new Promise((resolve, reject) => {
+		const req = request({ host: "127.0.0.1", port: server.port, method, path, headers }, (res) => {
+			let text = "";
+			res.setEncoding("utf8");
+			res.on("data", (chunk: string) => {
+				text += chunk;
+			});
+			res.on("end", () =>
+				resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : {} }),
+			);
+			res.on("error", reject);
+		});
+		req.on("error", reject);
+		req.end(body);
+	});
+}
+
+describe("npm start and the Host a request names", () => {
+	it("refuses an operator call under a foreign host name, naming it, and changes nothing", async () => {
+		const foreign = `rebind-${crypto.randomUUID().slice(0, 8)}.example:${server.port}`;
+		const read = await call(foreign, "GET", "/api/admin/limits", { token: server.adminToken });
+		expect(read.status).toBe(403);
+		expect(read.body.error?.code).toBe("forbidden");
+		expect(read.body.error?.message).toContain(JSON.stringify(foreign.split(":")[0]));
+		expect(read.body.error?.message).toContain("LOCAL_HOSTS");
+
+		const sku = `HOST-${crypto.randomUUID().slice(0, 8).toUpperCase()}`;
+		const product = { sku, name: "Rebound", priceCents: 100, currency: "USD", totalStock: 3 };
+		const create = await call(foreign, "POST", "/api/admin/products", {
+			token: server.adminToken,
+			body: product,
+		});
+		expect(create.status).toBe(403);
+		expect(create.body.error?.code).toBe("forbidden");
+		// Nothing was created: the product is unknown under the server's own name.
+		expect((await call(`127.0.0.1:${server.port}`, "GET", `/api/products/${sku}`)).status).toBe(
+			404,
+		);
+		// A session (a buyer's first write) is refused the same way.
+		const session = await call(foreign, "POST", "/api/sessions", {
+			body: { turnstileToken: server.debugToken },
+		});
+		expect(session.status).toBe(403);
+	});
+
+	it("answers under every loopback name and those LOCAL_HOSTS lists", async () => {
+		for (const host of [
+			`127.0.0.1:${server.port}`,
+			`localhost:${server.port}`,
+			"LOCALHOST",
+			`[::1]:${server.port}`,
+			`app.localhost:${server.port}`,
+			`127.0.0.2:${server.port}`,
+			`${OWN_HOST}:${server.port}`,
+		]) {
+			const res = await call(host, "GET", "/api/admin/limits", { token: server.adminToken });
+			expect({ host, status: res.status }).toEqual({ host, status: 200 });
+		}
+	});
+
+	it("refuses a name that only contains a loopback one", async () => {
+		for (const host of ["localhost.example.com", "127.0.0.1.nip.io", "evil-localhost"]) {
+			const res = await call(host, "GET", "/healthz");
+			expect({ host, status: res.status }).toEqual({ host, status: 403 });
+		}
+	});
+});
