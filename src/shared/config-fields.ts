@@ -47,8 +47,12 @@ export function decimal(range: { above?: number; min?: number; max?: number }, f
 	});
 }
 
-export function oneOf<const T extends string>(values: readonly T[], fallback: T) {
-	return text().transform((raw, ctx): T => {
+/** One of `values` (any case); `fallback` when unset (null: unset is told apart from a choice). */
+export function oneOf<const T extends string, const F extends T | null = T>(
+	values: readonly T[],
+	fallback: F,
+) {
+	return text().transform((raw, ctx): T | F => {
 		if (isBlank(raw)) return fallback;
 		const value = raw.trim().toLowerCase();
 		const known = values.find((v) => v === value);

@@ -12,7 +12,12 @@ interface ParsedVars {
 	TURNSTILE_SITE_KEY: string;
 	TURNSTILE_SECRET_KEY: string;
 	DEBUG_TOKEN: string | null;
+	ADMIN_TOKEN: string | null;
 	RATE_LIMIT_CLOCK: RateLimitClock;
+	/** Null when unset: outside local/test it has to be chosen (paymentProviderProblem). */
+	PAYMENT_PROVIDER: "simulated" | "stripe" | null;
+	TURNSTILE_VERIFY_URL: string | null;
+	STRIPE_API_BASE: string | null;
 }
 
 /**
@@ -72,4 +77,80 @@ export function clockProblem(
 ): string | null {
 	if (v.RATE_LIMIT_CLOCK !== "request" || TEST_ENVIRONMENTS.has(v.ENVIRONMENT)) return null;
 	return `RATE_LIMIT_CLOCK=request is for tests: it needs ENVIRONMENT local or test, not ${JSON.stringify(v.ENVIRONMENT)}`;
+}
+
+/**
+ * The simulated provider marks every checkout PAID and moves no money, so a deploy that never
+ * named a provider would sell every unit for nothing to whoever sends `pm_card_visa`. Outside
+ * local/test the provider is therefore a choice the operator writes down: `stripe` to take
+ * payments, or `simulated` for a demo that says so (docs/decisions/164-production-refuses-unsafe-configuration.md).
+ */
+export function paymentProviderProblem(
+	v: Pick<ParsedVars, "PAYMENT_PROVIDER" | "ENVIRONMENT">,
+): string | null {
+	if (v.PAYMENT_PROVIDER !== null || TEST_ENVIRONMENTS.has(v.ENVIRONMENT)) return null;
+	return `PAYMENT_PROVIDER is not set, and with ENVIRONMENT ${JSON.stringify(v.ENVIRONMENT)} it must be chosen: "stripe" (with STRIPE_SECRET_KEY) to take payments, or "simulated" for a demo in which every checkout is PAID and no money moves`;
+}
+
+/** 128 bits or more of key, as IP_HASH_SECRET: e.g. `openssl rand -hex 32` (64 characters). */
+export const MIN_ADMIN_TOKEN_CHARS = 32;
+/** Fewer different characters than this is a pattern (`aaaa…`, `abab…`), not a random token. */
+export const MIN_ADMIN_TOKEN_DISTINCT_CHARS = 8;
+/**
+ * Tokens anyone who reads this repository knows: local.vars' (what `npm start` uses) and the
+ * tests' (vitest.config.ts, test/support/server.ts). test/unit/config-production.test.ts keeps
+ * the list in step.
+ */
+export const COMMITTED_TOKENS: readonly string[] = [
+	"local-admin-token",
+	"local-debug-token",
+	"test-admin-token",
+	"test-debug-token",
+	"node-test-admin",
+	"node-test-debug",
+];
+
+/**
+ * The operator's token drives every operator route (create, patch, reset), and a wrong guess
+ * costs only the address's request budget, from each isolate it reaches. Outside local/test it
+ * must therefore not be a committed one, and must be long and varied enough that guessing is
+ * hopeless. Unset stays allowed: every operator route then answers 403. Never echoes the token.
+ */
+export function adminTokenProblem(
+	v: Pick<ParsedVars, "ADMIN_TOKEN" | "ENVIRONMENT">,
+): string | null {
+	const token = v.ADMIN_TOKEN;
+	if (token === null || TEST_ENVIRONMENTS.has(v.ENVIRONMENT)) return null;
+	const where = `with ENVIRONMENT ${JSON.stringify(v.ENVIRONMENT)}`;
+	const fix = "(`wrangler secret put ADMIN_TOKEN` with the output of `openssl rand -hex 32`)";
+	if (COMMITTED_TOKENS.includes(token))
+		return `ADMIN_TOKEN is a token committed in this repository (local.vars or the tests), refused ${where}: anyone who reads the code could run the operator's routes ${fix}`;
+	if (token.length < MIN_ADMIN_TOKEN_CHARS)
+		return `ADMIN_TOKEN must be at least ${MIN_ADMIN_TOKEN_CHARS} characters ${where}; it has ${token.length} ${fix}`;
+	if (new Set(token).size < MIN_ADMIN_TOKEN_DISTINCT_CHARS)
+		return `ADMIN_TOKEN must have at least ${MIN_ADMIN_TOKEN_DISTINCT_CHARS} different characters ${where}: a repeated pattern is guessed first ${fix}`;
+	return null;
+}
+
+/**
+ * The URLs a secret is sent to: siteverify gets TURNSTILE_SECRET_KEY in the body, Stripe's API
+ * STRIPE_SECRET_KEY in a header. Over http anyone on the path reads them, so outside local/test
+ * (where they point at stand-ins on this machine) they must be https.
+ */
+export function plainHttpProblems(
+	v: Pick<ParsedVars, "TURNSTILE_VERIFY_URL" | "STRIPE_API_BASE" | "ENVIRONMENT">,
+): string[] {
+	if (TEST_ENVIRONMENTS.has(v.ENVIRONMENT)) return [];
+	const problems: string[] = [];
+	const urls = [
+		["TURNSTILE_VERIFY_URL", v.TURNSTILE_VERIFY_URL, "TURNSTILE_SECRET_KEY"],
+		["STRIPE_API_BASE", v.STRIPE_API_BASE, "STRIPE_SECRET_KEY"],
+	] as const;
+	for (const [name, url, secret] of urls) {
+		if (url?.startsWith("http:"))
+			problems.push(
+				`${name} must be an https URL with ENVIRONMENT ${JSON.stringify(v.ENVIRONMENT)}: ${secret} is sent to it, and over http anyone on the path reads it (http is for stand-ins with ENVIRONMENT local or test)`,
+			);
+	}
+	return problems;
 }

@@ -25,7 +25,8 @@ interface RateLimitParsed {
 
 /** The payment variables as the schema parses them (config.ts ConfigVarsSchema, PaymentVars). */
 interface PaymentParsed {
-	PAYMENT_PROVIDER: "simulated" | "stripe";
+	/** Null when unset: simulated (outside local/test parseConfig refuses that first). */
+	PAYMENT_PROVIDER: "simulated" | "stripe" | null;
 	PAYMENT_SIM_LATENCY_MS: number;
 	STRIPE_SECRET_KEY: string | null;
 	STRIPE_API_BASE: string | null;
@@ -56,7 +57,7 @@ export function rateLimitsOf(v: RateLimitParsed): RateLimitConfig | null {
 }
 
 export function paymentSettings(v: PaymentParsed, problems: string[]): PaymentSettings | null {
-	if (v.PAYMENT_PROVIDER === "simulated")
+	if (v.PAYMENT_PROVIDER !== "stripe")
 		return { provider: "simulated", simLatencyMs: v.PAYMENT_SIM_LATENCY_MS };
 	if (v.STRIPE_SECRET_KEY === null) {
 		problems.push("STRIPE_SECRET_KEY is not set, and PAYMENT_PROVIDER=stripe needs it");

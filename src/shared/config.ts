@@ -55,7 +55,14 @@ import {
 	secret,
 	text,
 } from "./config-fields.ts";
-import { clockProblem, debugTokenProblem, turnstileProblems } from "./config-rules.ts";
+import {
+	adminTokenProblem,
+	clockProblem,
+	debugTokenProblem,
+	paymentProviderProblem,
+	plainHttpProblems,
+	turnstileProblems,
+} from "./config-rules.ts";
 import { paymentSettings, rateLimitsOf } from "./config-sections.ts";
 import type { Config, PaymentSettings } from "./config-types.ts";
 
@@ -148,7 +155,8 @@ export const ConfigVarsSchema = z.object({
 	DEMO_COST_LIMIT: nonNegative(DEFAULT_DEMO_COST_LIMIT),
 	BILLING_SCALE: nonNegative(DEFAULT_BILLING_SCALE),
 	GUARDRAIL_VIRTUAL_USD: nonNegative(DEFAULT_GUARDRAIL_VIRTUAL_USD),
-	PAYMENT_PROVIDER: oneOf(["simulated", "stripe"], "simulated"),
+	// Null when unset: the simulated provider locally and in tests, refused elsewhere (config-rules.ts).
+	PAYMENT_PROVIDER: oneOf(["simulated", "stripe"], null),
 	PAYMENT_SIM_LATENCY_MS: decimal({ min: 0, max: MAX_SIM_LATENCY_MS }, 0),
 	PAYMENT_TIMEOUT_MS: integer(
 		MIN_CHECKOUT_TIMEOUT_MS,
@@ -214,18 +222,14 @@ export function parseConfig(vars: Readonly<Record<string, unknown>>): ConfigResu
 	const clock = clockProblem(v);
 	if (clock !== null) problems.push(clock);
 	if (v.IP_HASH_SECRET === null) problems.push(`IP_HASH_SECRET ${IP_HASH_SECRET_MISSING}`);
-	const turnstile = turnstileProblems(v);
-	problems.push(...turnstile);
-	const debug = debugTokenProblem(v);
-	if (debug !== null) problems.push(debug);
+	problems.push(...turnstileProblems(v));
+	for (const rule of [debugTokenProblem, adminTokenProblem, paymentProviderProblem]) {
+		const wrong = rule(v);
+		if (wrong !== null) problems.push(wrong);
+	}
+	problems.push(...plainHttpProblems(v));
 	const payment = paymentSettings(v, problems);
-	if (
-		payment === null ||
-		v.IP_HASH_SECRET === null ||
-		clock !== null ||
-		turnstile.length > 0 ||
-		debug !== null
-	)
+	if (payment === null || v.IP_HASH_SECRET === null || problems.length > 0)
 		return { ok: false, error: new ConfigError(problems) };
 	return {
 		ok: true,

@@ -32,6 +32,9 @@ const WIDGET: Vars = {
 	TURNSTILE_SECRET_KEY: "0x4AAAAAAAintegrationSecretKey0123456789",
 };
 
+/** An operator token production takes (`openssl rand -hex 32`), unlike the tests' committed one. */
+const STRONG_ADMIN = "5e884898da28047151d0e56f8dc6292773603d0d6aabbdd62a11ef721d1542d8";
+
 describe("an invalid configuration", () => {
 	it("production without IP_HASH_SECRET refuses to serve, saying how to set it", async () => {
 		await refused(
@@ -62,6 +65,17 @@ describe("an invalid configuration", () => {
 		await refused({ ...WIDGET, ENVIRONMENT: "production" }, /DEBUG_TOKEN is set/);
 	});
 
+	it("production without a chosen payment provider refuses to serve, so no checkout is PAID for nothing", async () => {
+		// Everything else as production needs it: only PAYMENT_PROVIDER is missing.
+		const deploy = { ...WIDGET, ENVIRONMENT: "production", DEBUG_TOKEN: undefined };
+		await refused({ ...deploy, ADMIN_TOKEN: STRONG_ADMIN }, /PAYMENT_PROVIDER is not set/);
+		// The test environment's committed operator token is refused there too, naming it.
+		await refused(
+			{ ...deploy, PAYMENT_PROVIDER: "simulated" },
+			/ADMIN_TOKEN is a token committed in this repository/,
+		);
+	});
+
 	it("a too-short IP_HASH_SECRET is refused", async () => {
 		await refused({ IP_HASH_SECRET: "short" }, /IP_HASH_SECRET must be at least 32 characters/);
 	});
@@ -87,7 +101,14 @@ describe("an invalid configuration", () => {
 
 	it("the same variables, valid, serve as usual", async () => {
 		const res = await callWith(
-			{ HOLD_SECONDS: "45", ENVIRONMENT: "production", DEBUG_TOKEN: undefined, ...WIDGET },
+			{
+				HOLD_SECONDS: "45",
+				ENVIRONMENT: "production",
+				DEBUG_TOKEN: undefined,
+				ADMIN_TOKEN: STRONG_ADMIN,
+				PAYMENT_PROVIDER: "simulated",
+				...WIDGET,
+			},
 			"GET",
 			"/healthz",
 		);

@@ -12,10 +12,15 @@ import { app } from "../../src/worker/app.ts";
 import type { Vars } from "./cost-support.ts";
 import { createProduct } from "./helpers.ts";
 
-/** A Turnstile widget's own keys, which production needs (not Turnstile's test keys). */
+/**
+ * What production needs: a Turnstile widget's own keys (not Turnstile's test keys), a chosen
+ * payment provider, and no committed token (the test environment's are unset).
+ */
 const PRODUCTION: Vars = {
 	ENVIRONMENT: "production",
 	DEBUG_TOKEN: undefined,
+	ADMIN_TOKEN: undefined,
+	PAYMENT_PROVIDER: "simulated",
 	TURNSTILE_SITE_KEY: "0x4AAAAAAAintegrationSiteKey",
 	TURNSTILE_SECRET_KEY: "0x4AAAAAAAintegrationSecretKey0123456789",
 };

@@ -108,6 +108,46 @@ describe("npm start with an invalid variable", () => {
 	);
 });
 
+describe("npm start with ENVIRONMENT=production", () => {
+	/** The widget's own keys and no debug token: what the earlier production guards want. */
+	const DEPLOY = {
+		ENVIRONMENT: "production",
+		DEBUG_TOKEN: "",
+		TURNSTILE_SITE_KEY: "0x4AAAAAAAnodeTestSiteKey",
+		TURNSTILE_SECRET_KEY: "0x4AAAAAAAnodeTestSecretKey0123456789",
+	};
+
+	it(
+		"refuses local.vars' ADMIN_TOKEN and an unchosen payment provider, naming both",
+		async () => {
+			const { code, stderr } = await start(DEPLOY);
+			expect(code).toBe(1);
+			expect(stderr.trim().split("\n")).toHaveLength(1);
+			expect(stderr).toMatch(/ADMIN_TOKEN is a token committed in this repository/);
+			expect(stderr).toMatch(/PAYMENT_PROVIDER is not set/);
+			expect(stderr).not.toContain("local-admin-token");
+		},
+		REFUSAL_TIMEOUT_MS + 10_000,
+	);
+
+	it(
+		"refuses a plain-http TURNSTILE_VERIFY_URL, which would carry the secret in clear",
+		async () => {
+			const { code, stderr } = await start({
+				...DEPLOY,
+				ADMIN_TOKEN: "2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae",
+				PAYMENT_PROVIDER: "simulated",
+				TURNSTILE_VERIFY_URL: "http://127.0.0.1:9/siteverify",
+			});
+			expect(code).toBe(1);
+			expect(stderr.trim().split("\n")).toEqual([
+				'Invalid configuration: TURNSTILE_VERIFY_URL must be an https URL with ENVIRONMENT "production": TURNSTILE_SECRET_KEY is sent to it, and over http anyone on the path reads it (http is for stand-ins with ENVIRONMENT local or test).',
+			]);
+		},
+		REFUSAL_TIMEOUT_MS + 10_000,
+	);
+});
+
 describe("the local IP hash secret", () => {
 	it("is generated once per state directory, private, and kept across starts", () => {
 		const dir = stateDir();
