@@ -12,8 +12,7 @@
 // Its refusals and idle closes are counted for the stats, with its places read from the sockets
 // (docs/decisions/156-the-live-feeds-places-in-the-stats.md).
 
-import type { Config } from "../shared/config-types.ts";
-import { keepAliveAnswer, LIVE_IDLE_CLOSE_CODE, LIVE_KEEPALIVE } from "../shared/live-keepalive.ts";
+import { LIVE_IDLE_CLOSE_CODE } from "../shared/live-keepalive.ts";
 import type { Availability, Product } from "../shared/types.ts";
 import { ADDRESS_TAG_PREFIX, type LivePlaces, livePlaces } from "./live-places.ts";
 
@@ -65,37 +64,6 @@ export function liveQueryProblem(params: URLSearchParams): string | null {
 	if (values.length === 0 || (values.length === 1 && values[0] === PRODUCT_TAG)) return null;
 	const got = values.map((v) => JSON.stringify(v)).join(", ");
 	return `${LIVE_WITH_PARAM}: must be "${PRODUCT_TAG}" (once) or left out; got ${got}.`;
-}
-
-/**
- * The feed's keep-alive and its answer, for the object's `setWebSocketAutoResponse`: the runtime
- * answers it itself, without waking the object, and keeps when (getWebSocketAutoResponseTimestamp).
- */
-export function keepAliveAutoResponse(idleMs: number): WebSocketRequestResponsePair {
-	return new WebSocketRequestResponsePair(
-		LIVE_KEEPALIVE,
-		keepAliveAnswer(Math.round(idleMs / 1000)),
-	);
-}
-
-/**
- * The SKU object's feed from its settings: the bounds, and the keep-alive set as the object's
- * WebSocket auto-response (one per object, so the object does it, not each feed built on its state).
- */
-export function objectLiveFeed(
-	ctx: DurableObjectState,
-	config: Pick<Config, "maxLiveSockets" | "maxLiveSocketsPerAddress" | "liveIdleSeconds">,
-	snapshot: () => Availability | null,
-	counted: (what: LiveCount) => void,
-): LiveFeed {
-	const idleMs = config.liveIdleSeconds * 1000;
-	ctx.setWebSocketAutoResponse(keepAliveAutoResponse(idleMs));
-	const bounds = {
-		sockets: config.maxLiveSockets,
-		perAddress: config.maxLiveSocketsPerAddress,
-		idleMs,
-	};
-	return new LiveFeed(ctx, snapshot, bounds, undefined, counted);
 }
 
 /** What a socket carries across hibernation (serializeAttachment). */

@@ -3,7 +3,7 @@
 // wanted (an upgrade at the feed's bound or at its address's), and only then: a broadcast keeps
 // it (docs/decisions/148-a-listen-only-feed-kept.md), while one that sent the keep-alive keeps
 // its place at a bound too. The keep-alive is answered by the runtime (the
-// object's auto-response, src/inventory/live.ts objectLiveFeed), and its time survives the object's
+// object's auto-response, src/inventory/live-object-feed.ts objectLiveFeed), and its time survives the object's
 // hibernation. Viewers come through the Worker as browsers do; the feed that decides is built on
 // the real object's state with small bounds and a clock set just short of the keep-alive's
 // bound (the workers tests run every object with the defaults), as test/integration/live-bound.test.ts does.
