@@ -14,6 +14,14 @@
 
 import { LIVE_IDLE_CLOSE_CODE } from "../shared/live-keepalive.ts";
 import type { Availability, Product } from "../shared/types.ts";
+import {
+	type AskBounds,
+	type AskBudget,
+	floodCloseReason,
+	LIVE_ASKS,
+	LIVE_FLOOD_CLOSE_CODE,
+	spendAsk,
+} from "./live-asks.ts";
 import { ADDRESS_TAG_PREFIX, type LivePlaces, livePlaces } from "./live-places.ts";
 
 /** The shortest gap between two messages to one socket (docs/api.md: at most ~10 a second). */
@@ -49,6 +57,8 @@ export interface LiveBounds {
 	perAddress: number;
 	/** A socket that sent nothing for this long may be closed (LIVE_IDLE_SECONDS, in ms). */
 	idleMs: number;
+	/** What a socket may send besides the keep-alive (live-asks.ts); LIVE_ASKS unless given. */
+	asks?: AskBounds;
 }
 
 /** The live feed's one query parameter: `with=product` asks for product messages too. */
@@ -75,6 +85,10 @@ interface LiveAttachment {
 	 * object. Keep-alives the runtime answered are not here (getWebSocketAutoResponseTimestamp).
 	 */
 	heardMs?: number;
+	/** Its asks left (live-asks.ts); none yet: a full budget. */
+	asks?: AskBudget;
+	/** Closed for sending past them: what was still on its way is dropped unread. */
+	flooded?: true;
 }
 
 export class LiveFeed {
@@ -147,19 +161,30 @@ export class LiveFeed {
 	 * flood the SKU's object: an ask inside the interval is answered at its end, once however
 	 * often it came, unless a broadcast after it carried the state. Broadcasts keep their own
 	 * pace: a change reaches every viewer whatever one of them asked
-	 * (docs/decisions/055-replays-and-the-live-feed.md).
+	 * (docs/decisions/055-replays-and-the-live-feed.md). Each message wakes the object, so a socket
+	 * past its asks is closed (live-asks.ts). False when this one was not heard (closed, or dropped).
 	 */
-	message(ws: WebSocket, message: string | ArrayBuffer): void {
+	message(ws: WebSocket, message: string | ArrayBuffer): boolean {
+		const was = ws.deserializeAttachment() as LiveAttachment | null;
+		if (was?.flooded === true) return false;
 		const askedMs = this.clock();
-		this.attach(ws, { heardMs: askedMs });
+		const bounds = this.bounds.asks ?? LIVE_ASKS;
+		const asks = spendAsk(was?.asks, askedMs, bounds);
+		if (asks === null) {
+			this.attach(ws, { flooded: true });
+			this.close(ws, LIVE_FLOOD_CLOSE_CODE, floodCloseReason(bounds));
+			return false;
+		}
+		this.attach(ws, { heardMs: askedMs, asks });
 		this.heard(askedMs);
-		if (typeof message !== "string") return;
+		if (typeof message !== "string") return true;
 		const pending = this.deferred.get(ws);
 		if (pending !== undefined) {
 			pending.lastAskedMs = askedMs;
-			return;
+			return true;
 		}
 		this.answerOrDefer(ws, askedMs);
+		return true;
 	}
 
 	/** Answers `ws` now if its interval has passed, else once at its end. */
@@ -182,7 +207,7 @@ export class LiveFeed {
 		this.deferred.set(ws, entry);
 	}
 
-	close(ws: WebSocket, code: number): void {
+	close(ws: WebSocket, code: number, reason = "bye"): void {
 		// The socket that was heard may be this one: the next `watchers` looks at those left, so a
 		// heard viewer that leaves does not keep a split SKU's merges at the fast pace for the bound.
 		this.heardUntilMs = 0;
@@ -192,7 +217,7 @@ export class LiveFeed {
 			this.deferred.delete(ws);
 		}
 		try {
-			ws.close(code === 1005 || code === 1006 ? 1000 : code, "bye");
+			ws.close(code === 1005 || code === 1006 ? 1000 : code, reason);
 		} catch {
 			// Already closed by the peer: nothing to do.
 		}

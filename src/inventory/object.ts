@@ -363,9 +363,8 @@ export class InventoryObject extends SkuObjectOperator {
 	}
 
 	override webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): void {
-		this.live.message(ws, message);
 		// A split SKU's viewer heard from: merges at the feed's pace again (inventory/live-poll.ts).
-		if (this.escrow?.isCoordinator) this.livePoll.start();
+		if (this.live.message(ws, message) && this.escrow?.isCoordinator) this.livePoll.start();
 	}
 
 	override webSocketClose(ws: WebSocket, code: number): void {

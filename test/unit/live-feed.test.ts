@@ -1,8 +1,10 @@
 // The live feed's answers to client messages (src/inventory/live.ts): a socket is sent the
 // state at most once per LIVE_INTERVAL_MS, whether by a broadcast or by an answer to its own
 // messages, so one socket cannot flood the SKU's object (docs/api.md: "at most ~10 messages a
-// second"); an ask inside the interval is answered at its end, with the state then. Fake
-// timers drive the clock: nothing here waits or depends on the machine's speed.
+// second"); an ask inside the interval is answered at its end, with the state then. The pacing is
+// tested on feeds that allow many asks; with the feed's own bound (src/inventory/live-asks.ts) the
+// ask past it closes the socket with 4429 (docs/decisions/162-a-live-sockets-messages-bounded.md).
+// Fake timers drive the clock: nothing here waits or depends on the machine's speed.
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import {
 	DEFAULT_LIVE_IDLE_SECONDS,
@@ -10,6 +12,7 @@ import {
 	DEFAULT_MAX_LIVE_SOCKETS_PER_ADDRESS,
 } from "../../src/domain/bounds.ts";
 import { LIVE_INTERVAL_MS, LiveFeed, PRODUCT_TAG } from "../../src/inventory/live.ts";
+import { type AskBounds, LIVE_ASKS, LIVE_FLOOD_CLOSE_CODE } from "../../src/inventory/live-asks.ts";
 import type { Availability, Product } from "../../src/shared/types.ts";
 
 const T0 = Date.UTC(2026, 10, 30, 1, 0, 0);
@@ -50,13 +53,16 @@ const availabilityOf = (reserved: { n: number }) => (): Availability => ({
 	asOf: new Date(Date.now()).toISOString(),
 });
 
-function feedOf(sockets: FakeSocket[], reserved: { n: number }) {
+/** Asks enough for the pacing tests' floods, none of which reaches the bound. */
+const PACING_ONLY: AskBounds = { burst: 1_000, refillMs: 1 };
+
+function feedOf(sockets: FakeSocket[], reserved: { n: number }, asks: AskBounds = PACING_ONLY) {
 	const ctx = {
 		getWebSockets: () => sockets,
 		setWebSocketAutoResponse: () => {},
 		getWebSocketAutoResponseTimestamp: () => null,
 	} as unknown as DurableObjectState;
-	return new LiveFeed(ctx, availabilityOf(reserved), BOUNDS);
+	return new LiveFeed(ctx, availabilityOf(reserved), { ...BOUNDS, asks });
 }
 
 const asWs = (s: FakeSocket) => s as unknown as WebSocket;
@@ -99,6 +105,20 @@ describe("LiveFeed: client messages", () => {
 		}
 		// The last ask was answered, with the state as it was then.
 		expect(ws.sent.at(-1)?.reserved).toBe(3);
+	});
+
+	it("with the feed's own bound, closes the socket at the ask past it with 4429, and drops what follows", () => {
+		const ws = new FakeSocket();
+		const feed = feedOf([ws], { n: 0 }, LIVE_ASKS);
+		for (let i = 0; i < LIVE_ASKS.burst; i++) expect(feed.message(asWs(ws), "ping")).toBe(true);
+		expect(ws.closedWith).toBeNull();
+		expect(feed.message(asWs(ws), "ping")).toBe(false);
+		expect(ws.closedWith).toBe(LIVE_FLOOD_CLOSE_CODE);
+		// What was on its way is not heard, even once an ask would have been regained.
+		vi.advanceTimersByTime(LIVE_ASKS.refillMs * LIVE_ASKS.burst);
+		expect(feed.message(asWs(ws), "ping")).toBe(false);
+		// Only the first ask's answer: the one held for the interval went with the close.
+		expect(ws.sent).toHaveLength(1);
 	});
 
 	it("one socket's pings do not hold back another's answer, and never reach other sockets", () => {

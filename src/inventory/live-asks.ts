@@ -1,0 +1,50 @@
+// A live socket's own messages, bounded (docs/decisions/162-a-live-sockets-messages-bounded.md).
+// The feed needs no client message but the keep-alive, which the runtime answers without waking
+// the object (src/shared/live-keepalive.ts). Any other message, an "ask" for the state (docs/api.md:
+// GET …/live), wakes the SKU's object, the one that decides its reserves and checkouts. So a
+// socket may ask LIVE_ASKS.burst times at once and once more every LIVE_ASKS.refillMs; the message
+// past that closes it with LIVE_FLOOD_CLOSE_CODE. A flood then costs the object a handful of wakes
+// per upgrade, and upgrades are bounded by the address's places and its reads budget.
+
+/** How many asks a socket may send. */
+export interface AskBounds {
+	/** At once. */
+	burst: number;
+	/** One regained every this long, up to `burst`. */
+	refillMs: number;
+}
+
+/** The feed's: 5 at once, then 1 a second. */
+export const LIVE_ASKS: AskBounds = { burst: 5, refillMs: 1000 };
+
+/**
+ * The close code of a socket that sent more than that: in the range WebSocket leaves to
+ * applications (4000–4999), 429 after HTTP's Too Many Requests, as 4408 is the idle close's.
+ */
+export const LIVE_FLOOD_CLOSE_CODE = 4429;
+
+/** The close's reason, naming the bound (at most 123 bytes, as a close reason may be). */
+export function floodCloseReason({ burst, refillMs }: AskBounds): string {
+	return `too many messages: at most ${burst} at once, then 1 every ${refillMs / 1000} s, besides the keep-alive`;
+}
+
+/** A socket's asks left, counted up to `atMs` (kept in its attachment, so hibernation keeps it). */
+export interface AskBudget {
+	left: number;
+	atMs: number;
+}
+
+/** The budget after one more ask at `nowMs` (none yet: a full one); null when it has none left. */
+export function spendAsk(
+	budget: AskBudget | undefined,
+	nowMs: number,
+	{ burst, refillMs }: AskBounds = LIVE_ASKS,
+): AskBudget | null {
+	const was = budget ?? { left: burst, atMs: nowMs };
+	const regained = Math.floor(Math.max(0, nowMs - was.atMs) / refillMs);
+	const left = Math.min(burst, was.left + regained);
+	if (left < 1) return null;
+	// A full budget counts from now; else from the last whole interval regained, so none is lost.
+	const atMs = left === burst ? nowMs : was.atMs + regained * refillMs;
+	return { left: left - 1, atMs };
+}
