@@ -1,4 +1,4 @@
-// A live socket's own messages, bounded (docs/decisions/162-a-live-sockets-messages-bounded.md).
+// A live socket's own messages, bounded (docs/decisions/162-a-live-sockets-messages-and-the-public-trail.md).
 // The feed needs no client message but the keep-alive, which the runtime answers without waking
 // the object (src/shared/live-keepalive.ts). Any other message, an "ask" for the state (docs/api.md:
 // GET …/live), wakes the SKU's object, the one that decides its reserves and checkouts. So a
@@ -47,4 +47,33 @@ export function spendAsk(
 	// A full budget counts from now; else from the last whole interval regained, so none is lost.
 	const atMs = left === burst ? nowMs : was.atMs + regained * refillMs;
 	return { left: left - 1, atMs };
+}
+
+/** How long an address whose socket was closed for flooding is refused new sockets. */
+export const LIVE_FLOOD_COOLDOWN_MS = 5_000;
+/** Addresses remembered at most, the oldest forgotten first: memory stays bounded. */
+const MAX_FLOODED_ADDRESSES = 10_000;
+
+/**
+ * The addresses (their sockets' tag) one of whose sockets was closed for flooding, each until its
+ * cool-down ends: their upgrades are refused meanwhile. A flood cannot come straight back on a new
+ * socket to send again what fits in flight before its close arrives (the runtime delivers it).
+ * Memory only: a sleep forgets, and an object sleeps only when nothing floods it.
+ */
+export class FloodedAddresses {
+	/** Each address's end of cool-down; all have the same length, so insertion order is end order. */
+	private readonly until = new Map<string, number>();
+
+	add(tag: string, nowMs: number): void {
+		this.until.delete(tag);
+		this.until.set(tag, nowMs + LIVE_FLOOD_COOLDOWN_MS);
+		for (const [old, endsMs] of this.until) {
+			if (this.until.size <= MAX_FLOODED_ADDRESSES && endsMs > nowMs) break;
+			this.until.delete(old);
+		}
+	}
+
+	cooling(tag: string, nowMs: number): boolean {
+		return (this.until.get(tag) ?? 0) > nowMs;
+	}
 }

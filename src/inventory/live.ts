@@ -17,6 +17,7 @@ import type { Availability, Product } from "../shared/types.ts";
 import {
 	type AskBounds,
 	type AskBudget,
+	FloodedAddresses,
 	floodCloseReason,
 	LIVE_ASKS,
 	LIVE_FLOOD_CLOSE_CODE,
@@ -111,6 +112,8 @@ export class LiveFeed {
 		WebSocket,
 		{ timer: ReturnType<typeof setTimeout>; lastAskedMs: number }
 	>();
+	/** Addresses refused new sockets for a while after one of theirs flooded (live-asks.ts). */
+	private readonly flooded = new FloodedAddresses();
 
 	constructor(
 		private readonly ctx: DurableObjectState,
@@ -128,6 +131,10 @@ export class LiveFeed {
 		// One address first: a script behind it is told so, rather than "full" while it holds the places.
 		const client = request.headers.get(LIVE_CLIENT_HEADER);
 		const addressTag = client === null ? null : `${ADDRESS_TAG_PREFIX}${client}`;
+		if (addressTag !== null && this.flooded.cooling(addressTag, this.clock())) {
+			const text = `Your address's live feed of this product sent more messages than it takes and was closed: connect again in a few seconds, or read availability instead.`;
+			return new Response(text, { status: 429 });
+		}
 		// At a bound, a place held by a silent socket is freed first (decision 139).
 		const { perAddress } = this.bounds;
 		const mine = addressTag === null ? null : this.addressSockets(addressTag, request);
@@ -172,6 +179,8 @@ export class LiveFeed {
 		const asks = spendAsk(was?.asks, askedMs, bounds);
 		if (asks === null) {
 			this.attach(ws, { flooded: true });
+			const address = this.ctx.getTags(ws).find((tag) => tag.startsWith(ADDRESS_TAG_PREFIX));
+			if (address !== undefined) this.flooded.add(address, askedMs);
 			this.close(ws, LIVE_FLOOD_CLOSE_CODE, floodCloseReason(bounds));
 			return false;
 		}

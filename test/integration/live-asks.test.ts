@@ -1,7 +1,8 @@
-// A live socket's own messages, bounded (docs/decisions/162-a-live-sockets-messages-bounded.md,
-// src/inventory/live-asks.ts): every message but the keep-alive wakes the SKU's object, so a
-// socket may ask LIVE_ASKS.burst times at once (then one a second), and the message past that closes
-// it with 4429. The keep-alive, answered by the runtime, never counts; the count survives the
+// A live socket's own messages, bounded (src/inventory/live-asks.ts,
+// docs/decisions/162-a-live-sockets-messages-and-the-public-trail.md): every message but the
+// keep-alive wakes the SKU's object, so a socket may ask LIVE_ASKS.burst times at once (then one a
+// second); the message past that closes it with 4429, and its address is refused new sockets for
+// a few seconds. The keep-alive, answered by the runtime, never counts; the count survives the
 // object's hibernation. Viewers come through the Worker as browsers do.
 import { evictDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
@@ -13,7 +14,7 @@ import {
 } from "../../src/inventory/live-asks.ts";
 import { LIVE_KEEPALIVE } from "../../src/shared/live-keepalive.ts";
 import { createProduct } from "./helpers.ts";
-import { liveViewers } from "./live-viewers.ts";
+import { liveViewers, upgrade } from "./live-viewers.ts";
 
 const live = liveViewers();
 const LIVE_ASK_BURST = LIVE_ASKS.burst;
@@ -43,7 +44,7 @@ function nextMessage(ws: WebSocket, match: (data: string) => boolean): Promise<s
 const isState = (d: string) => d.includes('"availability"');
 
 describe("a live socket's messages", () => {
-	it("closes a socket that floods the object with 4429, naming the bound; the address opens another", async () => {
+	it("closes a socket that floods the object with 4429, naming the bound; its address waits, others are taken", async () => {
 		const sku = await createProduct({ totalStock: 3 });
 		const ws = await live.viewer(sku, "198.51.100.61");
 		const closed = closing(ws);
@@ -52,10 +53,17 @@ describe("a live socket's messages", () => {
 			code: LIVE_FLOOD_CLOSE_CODE,
 			reason: floodCloseReason(LIVE_ASKS),
 		});
-		// The place it held is free, and the object answers as before.
-		const again = await live.viewer(sku, "198.51.100.61");
-		const state = nextMessage(again, isState);
-		again.send("ping");
+		// Its address cannot come straight back with a new socket...
+		const refused = await upgrade(sku, "198.51.100.61");
+		expect(refused.status).toBe(429);
+		expect(refused.headers.get("retry-after")).toBe("5");
+		const body = (await refused.json()) as { error: { code: string; message: string } };
+		expect(body.error.code).toBe("rate_limited");
+		expect(body.error.message).toContain("sent more messages than it takes");
+		// ...while another address is taken, and the object answers as before.
+		const other = await live.viewer(sku, "198.51.100.64");
+		const state = nextMessage(other, isState);
+		other.send("ping");
 		expect(JSON.parse(await state)).toMatchObject({ type: "availability", sku, available: 3 });
 	});
 

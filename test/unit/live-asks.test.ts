@@ -1,7 +1,13 @@
-// A live socket's asks (src/inventory/live-asks.ts, docs/decisions/162-a-live-sockets-messages-bounded.md):
+// A live socket's asks (src/inventory/live-asks.ts, docs/decisions/162-a-live-sockets-messages-and-the-public-trail.md):
 // LIVE_ASKS.burst at once, then one regained every LIVE_ASKS.refillMs up to the burst; none left is null.
 import { describe, expect, it } from "vitest";
-import { type AskBudget, LIVE_ASKS, spendAsk } from "../../src/inventory/live-asks.ts";
+import {
+	type AskBudget,
+	FloodedAddresses,
+	LIVE_ASKS,
+	LIVE_FLOOD_COOLDOWN_MS,
+	spendAsk,
+} from "../../src/inventory/live-asks.ts";
 
 const { burst: LIVE_ASK_BURST, refillMs: LIVE_ASK_REFILL_MS } = LIVE_ASKS;
 
@@ -46,5 +52,26 @@ describe("a live socket's asks", () => {
 	it("a clock that went back regains nothing and refuses nothing it would not", () => {
 		const two = askTimes(undefined, 2, 5_000) ?? undefined;
 		expect(spendAsk(two, 4_000)).toEqual({ left: LIVE_ASK_BURST - 3, atMs: 5_000 });
+	});
+});
+
+describe("the addresses cooling down after a flood", () => {
+	it("refuses an address for the cool-down, from its latest flood, and no other", () => {
+		const flooded = new FloodedAddresses();
+		flooded.add("address:a", 1_000);
+		expect(flooded.cooling("address:a", 1_000)).toBe(true);
+		expect(flooded.cooling("address:b", 1_000)).toBe(false);
+		expect(flooded.cooling("address:a", 1_000 + LIVE_FLOOD_COOLDOWN_MS - 1)).toBe(true);
+		expect(flooded.cooling("address:a", 1_000 + LIVE_FLOOD_COOLDOWN_MS)).toBe(false);
+		flooded.add("address:a", 3_000);
+		expect(flooded.cooling("address:a", 1_000 + LIVE_FLOOD_COOLDOWN_MS)).toBe(true);
+	});
+
+	it("forgets the ended cool-downs as it adds, so many addresses in turn keep it small", () => {
+		const flooded = new FloodedAddresses();
+		for (let i = 0; i < 50_000; i++) flooded.add(`address:${i}`, i * 1_000);
+		const size = (flooded as unknown as { until: Map<string, number> }).until.size;
+		expect(size).toBeLessThanOrEqual(LIVE_FLOOD_COOLDOWN_MS / 1_000 + 1);
+		expect(flooded.cooling("address:49999", 49_999_000)).toBe(true);
 	});
 });

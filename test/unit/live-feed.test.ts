@@ -3,7 +3,7 @@
 // messages, so one socket cannot flood the SKU's object (docs/api.md: "at most ~10 messages a
 // second"); an ask inside the interval is answered at its end, with the state then. The pacing is
 // tested on feeds that allow many asks; with the feed's own bound (src/inventory/live-asks.ts) the
-// ask past it closes the socket with 4429 (docs/decisions/162-a-live-sockets-messages-bounded.md).
+// ask past it closes the socket with 4429 (docs/decisions/162-a-live-sockets-messages-and-the-public-trail.md).
 // Fake timers drive the clock: nothing here waits or depends on the machine's speed.
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import {
@@ -61,6 +61,7 @@ function feedOf(sockets: FakeSocket[], reserved: { n: number }, asks: AskBounds 
 		getWebSockets: () => sockets,
 		setWebSocketAutoResponse: () => {},
 		getWebSocketAutoResponseTimestamp: () => null,
+		getTags: () => [],
 	} as unknown as DurableObjectState;
 	return new LiveFeed(ctx, availabilityOf(reserved), { ...BOUNDS, asks });
 }
