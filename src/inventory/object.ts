@@ -72,6 +72,11 @@ export class InventoryObject extends SkuObjectOperator {
 		return this.outbox.flush();
 	}
 
+	/** This object's own outbox in D1, for a public read: waits for a batched flush, forces none. */
+	eventsCopied(): Promise<boolean> {
+		return this.inv === null ? Promise.resolve(true) : this.outbox.copied();
+	}
+
 	/**
 	 * Whether a reset of this SKU is still in the outbox, not yet copied to D1: eventual mode's
 	 * tables are cleared by that event's projection (inventory/projections.ts), so until it lands

@@ -16,6 +16,7 @@ import {
 	OUTBOX_RETRY_MS,
 } from "../domain/bounds.ts";
 import { DeadlinePassed, withDeadline } from "../shared/deadline.ts";
+import { sleep } from "../shared/sleep.ts";
 import type { AuditEvent, EventType } from "../shared/types.ts";
 import {
 	auditEventOfRow,
@@ -170,6 +171,8 @@ export class Outbox {
 	 * late batch never lands after a newer one (a rename or a reset's projection undone).
 	 */
 	private unanswered: Promise<void> | null = null;
+	/** The batched flush the readers of one debounce share (`copied`), until it starts. */
+	private readersFlush: Promise<boolean> | null = null;
 
 	constructor(
 		private readonly sql: SqlStorage,
@@ -238,6 +241,23 @@ export class Outbox {
 		}
 		// A flush is under way; run again after it so rows added meanwhile are included.
 		return this.running.then(() => this.flush());
+	}
+
+	/**
+	 * Resolves true once every row pending now is in D1, for a public read (the room's trail,
+	 * docs/decisions/162-a-live-sockets-messages-and-the-public-trail.md): at once when none is, with no D1 call;
+	 * else at a flush FLUSH_DEBOUNCE_MS on, which every reader that asks before it starts shares. So
+	 * readers never force a copy at their own pace: however many ask, they add at most one flush per
+	 * debounce to the object's own (decision 053).
+	 */
+	copied(): Promise<boolean> {
+		if (this.running === null && this.pending() === 0) return Promise.resolve(true);
+		this.readersFlush ??= sleep(FLUSH_DEBOUNCE_MS).then(() => {
+			// A reader from now on may have rows this flush has already passed: it waits for the next.
+			this.readersFlush = null;
+			return this.flush();
+		});
+		return this.readersFlush;
 	}
 
 	/**

@@ -62,12 +62,15 @@ export class HeldD1 {
 	private held: (() => Promise<void>)[] | null = null;
 	/** Batches that were sent while held. */
 	heldBatches = 0;
+	/** Batches sent, held or not (queue-trail-batched.test.ts). */
+	batches = 0;
 
 	constructor(real: D1Database) {
 		this.db = new Proxy(real, {
 			get: (target, prop) => {
 				if (prop === "batch") {
 					return (statements: D1PreparedStatement[]) => {
+						this.batches += 1;
 						const held = this.held;
 						if (held === null) return target.batch(statements);
 						this.heldBatches += 1;

@@ -45,9 +45,10 @@ queueTrail.get("/:sku/queue/events", async (c) => {
 	const limit = query.data.limit ?? DEFAULT_EVENTS_PAGE;
 	const after = Number(query.data.after ?? "0");
 	// Up to date first, as the operator's trail is: a page never misses a change already answered.
-	// Only the object's own outbox: a public read does not fan out to a split SKU's shards.
-	// The flush and the read share one D1 deadline (d1-budget.ts): the read gets what is left.
-	if (!(await flushedWithin(budget, () => inventory(c.env, sku).flushEvents(true)))) {
+	// Only the object's own outbox: a public read does not fan out to a split SKU's shards. Nor does
+	// it force the copy: it waits for a batched one that readers share (inventory/outbox.ts copied).
+	// The wait and the read share one D1 deadline (d1-budget.ts): the read gets what is left.
+	if (!(await flushedWithin(budget, () => inventory(c.env, sku).eventsCopied()))) {
 		return fail(
 			c,
 			"unavailable",
