@@ -6,6 +6,8 @@
 // past that closes it with LIVE_FLOOD_CLOSE_CODE. A flood then costs the object a handful of wakes
 // per upgrade, and upgrades are bounded by the address's places and its reads budget.
 
+import { ADDRESS_TAG_PREFIX } from "./live-places.ts";
+
 /** How many asks a socket may send. */
 export interface AskBounds {
 	/** At once. */
@@ -24,7 +26,7 @@ export const LIVE_ASKS: AskBounds = { burst: 5, refillMs: 1000 };
 export const LIVE_FLOOD_CLOSE_CODE = 4429;
 
 /** The close's reason, naming the bound (at most 123 bytes, as a close reason may be). */
-export function floodCloseReason({ burst, refillMs }: AskBounds): string {
+export function floodCloseReason({ burst, refillMs }: AskBounds = LIVE_ASKS): string {
 	return `too many messages: at most ${burst} at once, then 1 every ${refillMs / 1000} s, besides the keep-alive`;
 }
 
@@ -38,7 +40,7 @@ export interface AskBudget {
 export function spendAsk(
 	budget: AskBudget | undefined,
 	nowMs: number,
-	{ burst, refillMs }: AskBounds = LIVE_ASKS,
+	{ burst, refillMs }: AskBounds | undefined = LIVE_ASKS,
 ): AskBudget | null {
 	const was = budget ?? { left: burst, atMs: nowMs };
 	const regained = Math.floor(Math.max(0, nowMs - was.atMs) / refillMs);
@@ -48,6 +50,10 @@ export function spendAsk(
 	const atMs = left === burst ? nowMs : was.atMs + regained * refillMs;
 	return { left: left - 1, atMs };
 }
+
+/** What the Worker's 429 says to an address refused for its cool-down (docs/api.md). */
+const FLOOD_REFUSAL =
+	"Your address's live feed of this product sent more messages than it takes and was closed: connect again in a few seconds, or read availability instead.";
 
 /** How long an address whose socket was closed for flooding is refused new sockets. */
 export const LIVE_FLOOD_COOLDOWN_MS = 5_000;
@@ -64,7 +70,10 @@ export class FloodedAddresses {
 	/** Each address's end of cool-down; all have the same length, so insertion order is end order. */
 	private readonly until = new Map<string, number>();
 
-	add(tag: string, nowMs: number): void {
+	/** A socket with these tags was closed for flooding at `nowMs`: its address cools down. */
+	add(tags: readonly string[], nowMs: number): void {
+		const tag = tags.find((t) => t.startsWith(ADDRESS_TAG_PREFIX));
+		if (tag === undefined) return;
 		this.until.delete(tag);
 		this.until.set(tag, nowMs + LIVE_FLOOD_COOLDOWN_MS);
 		for (const [old, endsMs] of this.until) {
@@ -75,5 +84,11 @@ export class FloodedAddresses {
 
 	cooling(tag: string, nowMs: number): boolean {
 		return (this.until.get(tag) ?? 0) > nowMs;
+	}
+
+	/** The 429 for an upgrade from `tag` while it cools down; null when it does not. */
+	refusal(tag: string | null, nowMs: number): Response | null {
+		if (tag === null || !this.cooling(tag, nowMs)) return null;
+		return new Response(FLOOD_REFUSAL, { status: 429 });
 	}
 }

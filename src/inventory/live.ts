@@ -19,7 +19,6 @@ import {
 	type AskBudget,
 	FloodedAddresses,
 	floodCloseReason,
-	LIVE_ASKS,
 	LIVE_FLOOD_CLOSE_CODE,
 	spendAsk,
 } from "./live-asks.ts";
@@ -86,10 +85,8 @@ interface LiveAttachment {
 	 * object. Keep-alives the runtime answered are not here (getWebSocketAutoResponseTimestamp).
 	 */
 	heardMs?: number;
-	/** Its asks left (live-asks.ts); none yet: a full budget. */
-	asks?: AskBudget;
-	/** Closed for sending past them: what was still on its way is dropped unread. */
-	flooded?: true;
+	/** Its asks left (live-asks.ts), none yet: a full budget; null: closed past them (drop the rest). */
+	asks?: AskBudget | null;
 }
 
 export class LiveFeed {
@@ -131,10 +128,8 @@ export class LiveFeed {
 		// One address first: a script behind it is told so, rather than "full" while it holds the places.
 		const client = request.headers.get(LIVE_CLIENT_HEADER);
 		const addressTag = client === null ? null : `${ADDRESS_TAG_PREFIX}${client}`;
-		if (addressTag !== null && this.flooded.cooling(addressTag, this.clock())) {
-			const text = `Your address's live feed of this product sent more messages than it takes and was closed: connect again in a few seconds, or read availability instead.`;
-			return new Response(text, { status: 429 });
-		}
+		const cooling = this.flooded.refusal(addressTag, this.clock());
+		if (cooling !== null) return cooling;
 		// At a bound, a place held by a silent socket is freed first (decision 139).
 		const { perAddress } = this.bounds;
 		const mine = addressTag === null ? null : this.addressSockets(addressTag, request);
@@ -173,15 +168,13 @@ export class LiveFeed {
 	 */
 	message(ws: WebSocket, message: string | ArrayBuffer): boolean {
 		const was = ws.deserializeAttachment() as LiveAttachment | null;
-		if (was?.flooded === true) return false;
+		if (was?.asks === null) return false;
 		const askedMs = this.clock();
-		const bounds = this.bounds.asks ?? LIVE_ASKS;
-		const asks = spendAsk(was?.asks, askedMs, bounds);
+		const asks = spendAsk(was?.asks, askedMs, this.bounds.asks);
 		if (asks === null) {
-			this.attach(ws, { flooded: true });
-			const address = this.ctx.getTags(ws).find((tag) => tag.startsWith(ADDRESS_TAG_PREFIX));
-			if (address !== undefined) this.flooded.add(address, askedMs);
-			this.close(ws, LIVE_FLOOD_CLOSE_CODE, floodCloseReason(bounds));
+			this.attach(ws, { asks: null });
+			this.flooded.add(this.ctx.getTags(ws), askedMs);
+			this.close(ws, LIVE_FLOOD_CLOSE_CODE, floodCloseReason(this.bounds.asks));
 			return false;
 		}
 		this.attach(ws, { heardMs: askedMs, asks });

@@ -58,18 +58,28 @@ describe("a live socket's asks", () => {
 describe("the addresses cooling down after a flood", () => {
 	it("refuses an address for the cool-down, from its latest flood, and no other", () => {
 		const flooded = new FloodedAddresses();
-		flooded.add("address:a", 1_000);
+		flooded.add(["product", "address:a"], 1_000);
 		expect(flooded.cooling("address:a", 1_000)).toBe(true);
 		expect(flooded.cooling("address:b", 1_000)).toBe(false);
 		expect(flooded.cooling("address:a", 1_000 + LIVE_FLOOD_COOLDOWN_MS - 1)).toBe(true);
 		expect(flooded.cooling("address:a", 1_000 + LIVE_FLOOD_COOLDOWN_MS)).toBe(false);
-		flooded.add("address:a", 3_000);
+		flooded.add(["address:a"], 3_000);
 		expect(flooded.cooling("address:a", 1_000 + LIVE_FLOOD_COOLDOWN_MS)).toBe(true);
+	});
+
+	it("remembers nothing of a socket that carries no address, and answers the cooling address 429", () => {
+		const flooded = new FloodedAddresses();
+		flooded.add(["product"], 1_000);
+		expect((flooded as unknown as { until: Map<string, number> }).until.size).toBe(0);
+		expect(flooded.refusal(null, 1_000)).toBeNull();
+		flooded.add(["address:a"], 1_000);
+		expect(flooded.refusal("address:b", 1_000)).toBeNull();
+		expect(flooded.refusal("address:a", 1_000)?.status).toBe(429);
 	});
 
 	it("forgets the ended cool-downs as it adds, so many addresses in turn keep it small", () => {
 		const flooded = new FloodedAddresses();
-		for (let i = 0; i < 50_000; i++) flooded.add(`address:${i}`, i * 1_000);
+		for (let i = 0; i < 50_000; i++) flooded.add([`address:${i}`], i * 1_000);
 		const size = (flooded as unknown as { until: Map<string, number> }).until.size;
 		expect(size).toBeLessThanOrEqual(LIVE_FLOOD_COOLDOWN_MS / 1_000 + 1);
 		expect(flooded.cooling("address:49999", 49_999_000)).toBe(true);
