@@ -123,8 +123,26 @@ export function meta(c: Ctx): Meta {
 	};
 }
 
+/**
+ * On every answer of the API, success or refusal (docs/decisions/165-security-headers.md): a
+ * browser never reads a JSON answer as another type (a 404 quotes the request's path), and no
+ * site frames one. The pages' own headers, a Content-Security-Policy among them, are the static
+ * assets' (src/web/public/_headers).
+ */
+export const API_SECURITY_HEADERS = {
+	"X-Content-Type-Options": "nosniff",
+	"X-Frame-Options": "DENY",
+} as const;
+
+/**
+ * What `c.json` sends as its type, with the security headers: one object for every answer, never
+ * changed by Hono (it copies from it), so no answer spreads a headers object of its own.
+ */
+const JSON_HEADERS = { "Content-Type": "application/json", ...API_SECURITY_HEADERS } as const;
+
+/** `c.json`'s answer (the same text and type) with JSON_HEADERS. */
 export function ok<T>(c: Ctx, data: T, status: 200 | 201 = 200): Response {
-	return c.json({ data, meta: meta(c) }, status);
+	return c.body(JSON.stringify({ data, meta: meta(c) }), status, JSON_HEADERS);
 }
 
 /**
@@ -145,12 +163,9 @@ function errorHead(code: ErrorCode, message: string): string {
 	return `{"error":${JSON.stringify({ code, message })},"meta":`;
 }
 
-/** What `c.json` sends as its type; one object for every error answer, never changed by Hono. */
-const JSON_TYPE = { "Content-Type": "application/json" } as const;
-
 /**
  * `fields` extend `error` beside code and message (e.g. a 402's `payment`). The body is the text
- * of `JSON.stringify({ error: { code, message, ...fields }, meta })`, sent as `c.json` sends it;
+ * of `JSON.stringify({ error: { code, message, ...fields }, meta })`, sent as `ok` sends it;
  * without fields it is put together from the code's head and the serialized meta.
  */
 export function fail(
@@ -163,11 +178,15 @@ export function fail(
 	const status = STATUS_OF[code] as 400;
 	if (headers !== undefined) for (const k in headers) c.header(k, headers[k]);
 	if (fields !== undefined) {
-		return c.json(
-			{ error: { code, message: message ?? DEFAULT_MESSAGE[code], ...fields }, meta: meta(c) },
+		return c.body(
+			JSON.stringify({
+				error: { code, message: message ?? DEFAULT_MESSAGE[code], ...fields },
+				meta: meta(c),
+			}),
 			status,
+			JSON_HEADERS,
 		);
 	}
 	const head = message === undefined ? DEFAULT_ERROR_HEAD[code] : errorHead(code, message);
-	return c.body(`${head}${JSON.stringify(meta(c))}}`, status, JSON_TYPE);
+	return c.body(`${head}${JSON.stringify(meta(c))}}`, status, JSON_HEADERS);
 }

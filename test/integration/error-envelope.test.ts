@@ -7,6 +7,7 @@ import { Hono } from "hono";
 import { describe, expect, it, vi } from "vitest";
 import type { ErrorCode, Meta } from "../../src/shared/types.ts";
 import {
+	API_SECURITY_HEADERS,
 	type AppEnv,
 	type Ctx,
 	DEFAULT_MESSAGE,
@@ -16,7 +17,10 @@ import {
 } from "../../src/worker/http.ts";
 import { ADMIN, call, createProduct, newSession } from "./helpers.ts";
 
-/** The envelope as http.ts built it before: the whole object through `c.json`. */
+/**
+ * The envelope as http.ts built it before: the whole object through `c.json`, with the headers
+ * every API answer carries (docs/decisions/165-security-headers.md).
+ */
 function referenceFail(
 	c: Ctx,
 	code: ErrorCode,
@@ -28,6 +32,7 @@ function referenceFail(
 	return c.json(
 		{ error: { code, message: message ?? DEFAULT_MESSAGE[code], ...fields }, meta: meta(c) },
 		STATUS_OF[code] as 400,
+		API_SECURITY_HEADERS,
 	);
 }
 
@@ -111,6 +116,13 @@ describe("the error envelope", () => {
 
 type Envelope = { error: Record<string, unknown>; meta: Record<string, unknown> };
 
+/** A JSON answer's headers as a client lists them (decision 165: nosniff, no framing). */
+const JSON_ANSWER_HEADERS: [string, string][] = [
+	["content-type", "application/json"],
+	["x-content-type-options", "nosniff"],
+	["x-frame-options", "DENY"],
+];
+
 /** A rejection as a client sees it: status, header names and values, and the body's shape. */
 async function rejection(
 	res: Awaited<ReturnType<typeof call>>,
@@ -154,7 +166,7 @@ describe("rejections answered at the edge", () => {
 			);
 			const atEdge = await rejection(await reserve(sku, buyer), "sold_out");
 			expect(atEdge).toEqual(byObject);
-			expect(atEdge.headers).toEqual([["content-type", "application/json"]]);
+			expect(atEdge.headers).toEqual(JSON_ANSWER_HEADERS);
 			expect(atEdge.metaKeys).toEqual(["requestId", "latencyMs", "cost", "guardrail"]);
 			if ((await edgeAnswered()) > before) break;
 		}
@@ -170,7 +182,7 @@ describe("rejections answered at the edge", () => {
 		const first = await rejection(await reserve(later, buyer), "not_started");
 		const again = await rejection(await reserve(later, buyer), "not_started");
 		expect(again).toEqual(first);
-		expect(first.headers).toEqual([["content-type", "application/json"]]);
+		expect(first.headers).toEqual(JSON_ANSWER_HEADERS);
 		const limited = await createProduct({ totalStock: 5, perUserLimit: 1 });
 		expect((await reserve(limited, buyer)).status).toBe(201);
 		// Its sentence names the limit (worker/reserve-answer.ts); the envelope is the same.

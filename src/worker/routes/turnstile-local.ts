@@ -2,7 +2,7 @@
 // local runs (ENVIRONMENT=local only); the rules are in src/worker/turnstile-emulation.ts.
 
 import { Hono } from "hono";
-import type { AppEnv } from "../http.ts";
+import { API_SECURITY_HEADERS, type AppEnv } from "../http.ts";
 import { emulateSiteverify, isLocal } from "../turnstile-emulation.ts";
 
 /**
@@ -19,5 +19,9 @@ turnstileLocal.post("/siteverify", async (c) => {
 		const v = form?.get(name);
 		return typeof v === "string" ? v : "";
 	};
-	return c.json(emulateSiteverify(read("secret"), read("response"), Date.now()));
+	return c.json(
+		emulateSiteverify(read("secret"), read("response"), Date.now()),
+		200,
+		API_SECURITY_HEADERS,
+	);
 });
