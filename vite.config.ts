@@ -21,7 +21,8 @@ export const PAGES = {
 export default defineConfig({
 	root: WEB,
 	base: "/",
-	// Copied as is to the root of the build: favicon.ico, which browsers ask every page for.
+	// Copied as is to the root of the build: favicon.ico, which browsers ask every page for, and
+	// _headers, the pages' security headers that the static-assets router applies (decision 165).
 	publicDir: resolve(WEB, "public"),
 	// JSX through Oxc (Vite 8's transformer): Preact's automatic runtime, no plugin needed.
 	oxc: { jsx: { runtime: "automatic", importSource: "preact" } },
