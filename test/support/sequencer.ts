@@ -55,6 +55,10 @@ export const EXPECTED_SECONDS: Readonly<Record<string, number>> = {
 	// A refused Reserve, a declined card and a release, each outcome's announcements recorded.
 	"test/e2e/storefront-said-once.test.ts": 10,
 	"test/node/drop-limits.test.ts": 18,
+	// Three pages walked under their CSP, each probed; a framing page served from another port.
+	"test/e2e/security-headers.test.ts": 30,
+	// An `npm start` and an `npm run dev` (wrangler dev and the pages' watcher) started and read.
+	"test/node/security-headers.test.ts": 29,
 	// A paced 17 s burst with 6 s holds, the last acts and the expiry wait (decision 115).
 	"test/node/drop-flow.test.ts": 40,
 	"test/e2e/storefront-operator-changes.test.ts": 20,
