@@ -136,13 +136,26 @@ export const API_SECURITY_HEADERS = {
 
 /**
  * What `c.json` sends as its type, with the security headers: one object for every answer, never
- * changed by Hono (it copies from it), so no answer spreads a headers object of its own.
+ * changed (a Response copies from it), so no answer spreads a headers object of its own.
  */
 const JSON_HEADERS = { "Content-Type": "application/json", ...API_SECURITY_HEADERS } as const;
 
-/** `c.json`'s answer (the same text and type) with JSON_HEADERS. */
+/**
+ * A JSON answer with JSON_HEADERS, as `c.json` answers (the same text, status and type).
+ * `merge`: headers were set on the context (`c.header`, which only `fail` calls, just before), and
+ * Hono's `c.body` merges them. Otherwise the Response is made here: given a headers object of more
+ * than one entry, Hono builds a `Headers` and sets each entry into it, which cost a hello about
+ * 6 µs of workerd's CPU (cli/answer-probe.ts against the answers before these headers); passed as
+ * it is, the runtime reads the object once, and the two headers cost a hello about 1.5 µs
+ * (docs/decisions/165-security-headers.md, "What the API's headers cost").
+ */
+function jsonAnswer(c: Ctx, text: string, status: number, merge: boolean): Response {
+	if (merge) return c.body(text, status as 200, JSON_HEADERS);
+	return new Response(text, { status, headers: JSON_HEADERS });
+}
+
 export function ok<T>(c: Ctx, data: T, status: 200 | 201 = 200): Response {
-	return c.body(JSON.stringify({ data, meta: meta(c) }), status, JSON_HEADERS);
+	return jsonAnswer(c, JSON.stringify({ data, meta: meta(c) }), status, false);
 }
 
 /**
@@ -176,17 +189,15 @@ export function fail(
 	fields?: Record<string, unknown>,
 ): Response {
 	const status = STATUS_OF[code] as 400;
-	if (headers !== undefined) for (const k in headers) c.header(k, headers[k]);
+	const merge = headers !== undefined;
+	if (merge) for (const k in headers) c.header(k, headers[k]);
 	if (fields !== undefined) {
-		return c.body(
-			JSON.stringify({
-				error: { code, message: message ?? DEFAULT_MESSAGE[code], ...fields },
-				meta: meta(c),
-			}),
-			status,
-			JSON_HEADERS,
-		);
+		const envelope = {
+			error: { code, message: message ?? DEFAULT_MESSAGE[code], ...fields },
+			meta: meta(c),
+		};
+		return jsonAnswer(c, JSON.stringify(envelope), status, merge);
 	}
 	const head = message === undefined ? DEFAULT_ERROR_HEAD[code] : errorHead(code, message);
-	return c.body(`${head}${JSON.stringify(meta(c))}}`, status, JSON_HEADERS);
+	return jsonAnswer(c, `${head}${JSON.stringify(meta(c))}}`, status, merge);
 }
