@@ -33,6 +33,15 @@ export interface IssuedSession {
 export const SESSION_GRACE_SECONDS = MAX_HOLD_SECONDS;
 
 /**
+ * How long a token still works after a renewal replaced it (POST /api/sessions `renewToken`): long
+ * enough for the requests already in flight, and for the session's other tabs to take the new token
+ * (src/web/storefront/session-share.ts); it never renews again, even within this time
+ * (docs/decisions/166-a-renewed-sessions-old-token-ends.md). Also the old token's KV lifetime from
+ * the renewal (KV's shortest, 60 s).
+ */
+export const REPLACED_TOKEN_GRACE_SECONDS = 60;
+
+/**
  * Load-test sessions per request. Each is one KV write, and a Worker invocation
  * may make at most 1,000 KV operations (Cloudflare's Workers limits, paid plan):
  * a bigger batch would fail half-way in production. Callers ask again for more.

@@ -3,7 +3,11 @@
 
 import type { Config } from "../shared/config.ts";
 import { sha256Hex } from "../shared/digest.ts";
-import { type IssuedSession, SESSION_GRACE_SECONDS } from "../shared/sessions.ts";
+import {
+	type IssuedSession,
+	REPLACED_TOKEN_GRACE_SECONDS,
+	SESSION_GRACE_SECONDS,
+} from "../shared/sessions.ts";
 import type { Env } from "./env.ts";
 import { newSessionId, newToken } from "./ids.ts";
 import { rememberSession, type Session, sessionKey } from "./middleware/auth.ts";
@@ -32,9 +36,10 @@ const KV_MIN_TTL_SECONDS = 60;
  * Mints one buyer session and stores it in KV: the one place sessions are made,
  * for POST /api/sessions and the operator's load-test sessions
  * (routes/admin-sessions.ts) alike, so both have the same shape and TTL.
- * `renewing` is a session (live, or ended within its grace) this one continues: a new token
- * with the same `sessionId` and `createdAt`, so its holds, orders, waiting-room ticket and
- * purchase limit stay its own (docs/decisions/086-a-sessions-end-and-what-it-owns.md).
+ * `renewing` is a session (live, or ended within its grace) this one continues, with the token
+ * that named it: a new token with the same `sessionId` and `createdAt`, so its holds, orders,
+ * waiting-room ticket and purchase limit stay its own (docs/decisions/086-a-sessions-end-and-what-it-owns.md),
+ * and the old token is replaced (retire, below).
  * `loadTest`: the operator's (routes/admin-sessions.ts), with no grace and never renewed, so KV
  * keeps it no longer than the session lives (docs/decisions/092-review-11-leftovers.md).
  */
@@ -42,9 +47,9 @@ export async function mintSession(
 	env: Env,
 	config: Config,
 	clientKey: string,
-	how: { renewing?: Session | null; loadTest?: boolean } = {},
+	how: { renewing?: { session: Session; token: string } | null; loadTest?: boolean } = {},
 ): Promise<{ session: Session; issued: IssuedSession }> {
-	const renewing = how.renewing ?? null;
+	const renewing = how.renewing?.session ?? null;
 	const loadTest = how.loadTest === true;
 	const ttlSeconds = config.sessionTtlSeconds;
 	const now = Date.now();
@@ -69,9 +74,26 @@ export async function mintSession(
 		),
 	});
 	rememberSession(token, session);
+	// After the new token is stored: a renewal that fails before this leaves the old one as it was.
+	if (how.renewing) await retire(env, how.renewing.token, how.renewing.session, now);
 	const expiresInSeconds = Math.max(0, Math.ceil((now + ttlSeconds * 1000 - Date.now()) / 1000));
 	return {
 		session,
 		issued: { sessionId: session.sessionId, token, expiresAt: session.expiresAt, expiresInSeconds },
 	};
+}
+
+/**
+ * Marks the token a renewal replaced: it never renews again, and reaches nothing once
+ * REPLACED_TOKEN_GRACE_SECONDS have passed (middleware/auth.ts judge), so a copy of it (a shared
+ * machine, a copied sessionStorage) cannot continue the session beside its buyer. KV keeps the
+ * record only as long as that grace. One KV write per renewal, none on the hot path
+ * (docs/decisions/166-a-renewed-sessions-old-token-ends.md).
+ */
+async function retire(env: Env, token: string, session: Session, nowMs: number): Promise<void> {
+	const replaced: Session = { ...session, replacedAt: new Date(nowMs).toISOString() };
+	await env.SESSIONS.put(sessionKey(await sha256Hex(token)), JSON.stringify(replaced), {
+		expirationTtl: Math.max(KV_MIN_TTL_SECONDS, REPLACED_TOKEN_GRACE_SECONDS),
+	});
+	rememberSession(token, replaced);
 }

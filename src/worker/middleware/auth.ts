@@ -5,7 +5,7 @@
 import type { MiddlewareHandler } from "hono";
 import { MAX_BEARER_TOKEN_CHARS } from "../../shared/bearer-token.ts";
 import { sha256Hex } from "../../shared/digest.ts";
-import { SESSION_GRACE_SECONDS } from "../../shared/sessions.ts";
+import { REPLACED_TOKEN_GRACE_SECONDS, SESSION_GRACE_SECONDS } from "../../shared/sessions.ts";
 import { ApiError, type AppEnv, type Ctx } from "../http.ts";
 import { sameSecret } from "../secrets.ts";
 import { StorageUnavailable } from "../storage-errors.ts";
@@ -22,6 +22,12 @@ export interface Session {
 	 * buyer's session, and on every session stored before it existed.
 	 */
 	loadTest?: true;
+	/**
+	 * When a renewal replaced this token with a newer one of the same session: it works for
+	 * REPLACED_TOKEN_GRACE_SECONDS more and never renews again
+	 * (docs/decisions/166-a-renewed-sessions-old-token-ends.md). Absent on a token no renewal replaced.
+	 */
+	replacedAt?: string;
 }
 
 /** Sessions cached per isolate: the hot path then reads KV once per session, not per request. */
@@ -29,12 +35,23 @@ const CACHE_LIMIT = 10_000;
 const cache = new Map<string, Session>();
 /** Each cached session's expiry as epoch ms, parsed once rather than on every request. */
 const expiresAtMs = new WeakMap<Session, number>();
+/** A replaced token's last moment (replacedAt + its grace) as epoch ms, parsed once. */
+const replacedEndMs = new WeakMap<Session, number>();
 
 function expiryOf(session: Session): number {
 	let ms = expiresAtMs.get(session);
 	if (ms === undefined) {
 		ms = Date.parse(session.expiresAt);
 		expiresAtMs.set(session, ms);
+	}
+	return ms;
+}
+
+function replacedEndOf(session: Session & { replacedAt: string }): number {
+	let ms = replacedEndMs.get(session);
+	if (ms === undefined) {
+		ms = Date.parse(session.replacedAt) + REPLACED_TOKEN_GRACE_SECONDS * 1000;
+		replacedEndMs.set(session, ms);
 	}
 	return ms;
 }
@@ -76,8 +93,14 @@ export function rememberSession(token: string, session: Session): void {
 export async function lookup(kv: KVNamespace, token: string): Promise<Session | null> {
 	const cached = cache.get(token);
 	if (cached !== undefined) return cached;
+	return await storedSession(kv, token);
+}
+
+/** The session KV keeps for `token`, past this isolate's cache, which it then refreshes. */
+async function storedSession(kv: KVNamespace, token: string): Promise<Session | null> {
 	const session = await kv.get<Session>(sessionKey(await sha256Hex(token)), "json");
 	if (session !== null) rememberSession(token, session);
+	else cache.delete(token);
 	return session;
 }
 
@@ -91,7 +114,7 @@ const SESSION_TOKEN = /^[0-9a-f]{64}$/;
  */
 type Resolved =
 	| { session: Session }
-	| { session: null; why: "missing" | "unknown" | "expired"; ended?: Session };
+	| { session: null; why: "missing" | "unknown" | "expired" | "replaced"; ended?: Session };
 
 const SESSION_GRACE_MS = SESSION_GRACE_SECONDS * 1000;
 
@@ -194,6 +217,7 @@ export function knownSession(c: Ctx): Resolved | undefined {
 const NO_TOKEN: Resolved = { session: null, why: "missing" };
 const NOT_A_SESSION_TOKEN: Resolved = { session: null, why: "unknown" };
 const EXPIRED: Resolved = { session: null, why: "expired" };
+const REPLACED: Resolved = { session: null, why: "replaced" };
 
 /**
  * The request's one KV read of its session: an ask while it is in flight joins it, so a route
@@ -219,6 +243,14 @@ async function lookupSession(c: Ctx): Promise<Resolved> {
 function judge(token: string, session: Session): Resolved {
 	const endMs = expiryOf(session);
 	const nowMs = Date.now();
+	// A renewal replaced this token: past its short grace it reaches nothing, whatever its session's end.
+	if (
+		session.replacedAt !== undefined &&
+		replacedEndOf(session as Session & { replacedAt: string }) <= nowMs
+	) {
+		cache.delete(token);
+		return REPLACED;
+	}
 	if (endMs > nowMs) return { session };
 	// Ended, but its holds may outlive it: their owner keeps them (requireOwnSession). A
 	// load-test session has no grace: it ends with its run.
@@ -232,12 +264,16 @@ function judge(token: string, session: Session): Resolved {
 /**
  * The session `token` names, live or ended within its grace: the one a renewal
  * (POST /api/sessions `renewToken`) continues. Null for an unknown token, one past its grace,
- * or an operator's load-test session (a buyer's human check never continues one).
+ * an operator's load-test session (a buyer's human check never continues one), or a token a
+ * renewal already replaced: only a session's newest token renews. Read from KV, not from this
+ * isolate's cache, which may predate the renewal that replaced it
+ * (docs/decisions/166-a-renewed-sessions-old-token-ends.md); a renewal is rare, not the hot path.
  */
 export async function renewableSession(kv: KVNamespace, token: string): Promise<Session | null> {
 	if (!SESSION_TOKEN.test(token)) return null;
-	const session = await lookup(kv, token);
-	if (session === null || session.loadTest === true) return null;
+	const session = await storedSession(kv, token);
+	if (session === null || session.loadTest === true || session.replacedAt !== undefined)
+		return null;
 	const judged = judge(token, session);
 	return judged.session ?? judged.ended ?? null;
 }
@@ -248,10 +284,11 @@ function settle(c: Ctx, resolved: Resolved): Resolved {
 	return resolved;
 }
 
-const UNAUTHORIZED: Record<"missing" | "unknown" | "expired", string> = {
+const UNAUTHORIZED: Record<"missing" | "unknown" | "expired" | "replaced", string> = {
 	missing: "Missing Authorization: Bearer <token> header.",
 	unknown: "Unknown or expired session token.",
 	expired: "The session has expired; start a new one.",
+	replaced: "This session token was replaced when the session was renewed; use the newer token.",
 };
 
 /**

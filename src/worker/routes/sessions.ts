@@ -56,7 +56,12 @@ sessions.post("/", async (c) => {
 		if (!verdict.ok)
 			return fail(c, "turnstile_failed", `Turnstile rejected the token (${verdict.detail}).`);
 	}
-	const { session, issued } = await mintSession(c.env, config, clientKeyOf(c), { renewing });
+	const { session, issued } = await mintSession(c.env, config, clientKeyOf(c), {
+		renewing:
+			renewing === null || renewToken === undefined
+				? null
+				: { session: renewing, token: renewToken },
+	});
 	// The session's cost ledger counts the request that made it (worker/cost/meta.ts). A new
 	// session starts from zero with no read of its ledger group; a renewal continues a total that
 	// may be stored there, which the ledger reads on this isolate's first sight of it (cost/ledger.ts).
