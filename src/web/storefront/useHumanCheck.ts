@@ -22,7 +22,8 @@ export interface HumanCheckDeps {
 	fail: (err: ApiErr) => void;
 	/** The product has a waiting room: the next step is the queue, not Reserve. */
 	hasRoom: boolean;
-	setSession: (session: Session | null) => void;
+	/** `renewedFrom`: the token the check named as `renewToken` (useBuyerSession.ts). */
+	setSession: (session: Session | null, renewedFrom?: string | null) => void;
 	setNotice: (notice: StoreNotice | null) => void;
 	setBusy: (busy: "verify" | null) => void;
 	focusNext: (request: FocusRequest) => void;
@@ -73,10 +74,11 @@ export function useHumanCheck(
 	const verify = useCallback(
 		async (token: string) => {
 			setBusy("verify");
-			const r = await api.createSession(token, latest.current.renewToken);
+			const renewing = latest.current.renewToken;
+			const r = await api.createSession(token, renewing);
 			setBusy(null);
 			if (r.ok) {
-				setSession(r.data);
+				setSession(r.data, renewing);
 				// Its next step is worded by the page from what it shows (verified-notice.ts).
 				setNotice({ tone: "success", text: "You are verified.", verified: true });
 				// The step that replaces the check: Reserve, or the hold this tab already has.
@@ -110,10 +112,13 @@ export function useHumanCheck(
 	 */
 	const renew = useCallback(
 		async (token: string): Promise<number | null> => {
-			const r = await api.createSession(token, latest.current.renewToken);
+			const renewing = latest.current.renewToken;
+			const r = await api.createSession(token, renewing);
 			if (!r.ok) return refusedRenewalRetryMs(r.retryAfterSeconds);
-			setSession(r.data);
-			api.token = r.data.token;
+			setSession(r.data, renewing);
+			// A new session in place of this one is kept only after a wait (useBuyerSession.ts);
+			// meanwhile, and if another tab's newer token comes, the page's token stays its own.
+			if (r.data.renewed !== false) api.token = r.data.token;
 			return null;
 		},
 		[setSession],

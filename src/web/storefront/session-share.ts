@@ -1,0 +1,53 @@
+// The newest token of a buyer session, passed between the tabs that share it. A renewal replaces
+// the token it renews: the old one never renews again and reaches nothing a minute later
+// (docs/decisions/166-a-renewed-sessions-old-token-ends.md). Tabs of one session are duplicates of
+// each other (a copy of sessionStorage, tab-news.ts), so a tab that renews tells the others the
+// new token on this channel (same origin, in the browser, no request), and a tab that may have
+// missed it (just opened, back into view, or met a 401) asks; a tab that has a newer token of the
+// same session answers. A renewal answered `renewed: false` (another tab renewed first, so this
+// tab's token no longer renews) waits a moment for that tab's word before it takes the new
+// session, so the tab keeps its hold and place in line. Pure (the channel is opened in
+// useBuyerSession.ts), unit-tested in Node: test/unit/storefront-session-share.test.ts.
+
+import { type BuyerSession, isBuyerSession } from "./stored.ts";
+
+/** The channel's name (one per origin: every storefront tab of this browser profile hears it). */
+export const SESSION_SHARE_CHANNEL = "rg.buyer.session";
+
+/** How long a tab whose renewal came back `renewed: false` waits for another tab's newer token. */
+export const RENEWED_ELSEWHERE_WAIT_MS = 1_500;
+
+/** "This is the session's newest token": sent after a renewal and in answer to an ask. */
+export interface SessionTold {
+	kind: "session";
+	session: BuyerSession;
+}
+/** "Has any tab a newer token of this session?" */
+export interface SessionAsked {
+	kind: "ask";
+	sessionId: string;
+}
+
+export const told = (session: BuyerSession): SessionTold => ({ kind: "session", session });
+export const asked = (sessionId: string): SessionAsked => ({ kind: "ask", sessionId });
+
+/**
+ * The session another tab told, when it is `mine` with a newer token (the same `sessionId`, another
+ * token, a later end on this machine's clock, which every tab of it shares); null otherwise.
+ */
+export function newerToken(heard: unknown, mine: BuyerSession | null): BuyerSession | null {
+	if (mine === null || typeof heard !== "object" || heard === null) return null;
+	const m = heard as Record<string, unknown>;
+	if (m.kind !== "session" || !isBuyerSession(m.session)) return null;
+	const theirs = m.session;
+	if (theirs.sessionId !== mine.sessionId || theirs.token === mine.token) return null;
+	if (theirs.endsAtMs === undefined) return null;
+	return theirs.endsAtMs > (mine.endsAtMs ?? Number.NEGATIVE_INFINITY) ? theirs : null;
+}
+
+/** Whether `heard` asks for the session this tab holds (then it answers with its own). */
+export function asksFor(heard: unknown, mine: BuyerSession | null): boolean {
+	if (mine === null || typeof heard !== "object" || heard === null) return false;
+	const m = heard as Record<string, unknown>;
+	return m.kind === "ask" && m.sessionId === mine.sessionId;
+}
