@@ -3,8 +3,13 @@
 // only for its own session and only when it is newer; it answers asks for its own session only.
 
 import { describe, expect, it } from "vitest";
-import { asked, asksFor, newerToken, told } from "../../src/web/storefront/session-share.ts";
-import type { BuyerSession } from "../../src/web/storefront/stored.ts";
+import {
+	asked,
+	asksFor,
+	type BuyerSession,
+	newerToken,
+	told,
+} from "../../src/web/storefront/session-share.ts";
 
 const mine: BuyerSession = {
 	sessionId: "s-1",

@@ -9,7 +9,28 @@
 // session, so the tab keeps its hold and place in line. Pure (the channel is opened in
 // useBuyerSession.ts), unit-tested in Node: test/unit/storefront-session-share.test.ts.
 
-import { type BuyerSession, isBuyerSession } from "./stored.ts";
+/**
+ * A session as a tab keeps it (stored.ts BuyerSession has this shape; declared here so that this
+ * module imports nothing of the page and its tests type-check with the Worker's).
+ */
+export interface BuyerSession {
+	sessionId: string;
+	token: string;
+	expiresAt: string;
+	/** This machine's clock (epoch ms) at which the session ends. */
+	endsAtMs?: number;
+}
+
+function isBuyerSession(v: unknown): v is BuyerSession {
+	if (typeof v !== "object" || v === null) return false;
+	const o = v as Record<string, unknown>;
+	return (
+		typeof o.token === "string" &&
+		typeof o.sessionId === "string" &&
+		typeof o.expiresAt === "string" &&
+		(o.endsAtMs === undefined || typeof o.endsAtMs === "number")
+	);
+}
 
 /** The channel's name (one per origin: every storefront tab of this browser profile hears it). */
 export const SESSION_SHARE_CHANNEL = "rg.buyer.session";
