@@ -42,6 +42,9 @@ export const LIMITER_MIGRATIONS: readonly Migration[] = [
 	},
 ];
 
+/** A take from a limiter's token bucket, with the tokens the bucket was left with. */
+export type TokenTake = Decision & { tokensLeft: number };
+
 export class RateLimiterObject extends DurableObject {
 	private readonly sql: SqlStorage;
 	/** False once the alarm has deleted the storage: the next call migrates it again. */
@@ -119,8 +122,12 @@ export class RateLimiterObject extends DurableObject {
 	 * A token bucket, durable: `limit` at most at once, refilled at `limit` per `windowMs` — the
 	 * shape of the isolates' session buckets (src/ratelimit/edge-counters.ts), counted once for
 	 * every isolate. `nowMs` only from a request that names its time (RATE_LIMIT_CLOCK=request).
+	 * `atMostTokens`: the bucket keeps no more than this after the take — the level the same
+	 * client's bucket of the day before was left at, in the first window after midnight
+	 * (worker/middleware/ratelimit.ts `takeAcrossMidnight`), so today's bucket goes on from
+	 * yesterday's instead of starting full and is exact alone once that window has passed.
 	 */
-	takeToken(limit: number, windowMs: number, nowMs?: number): Decision {
+	takeToken(limit: number, windowMs: number, nowMs?: number, atMostTokens?: number): TokenTake {
 		this.ensureSchema();
 		const now = nowMs ?? Date.now();
 		const row = this.sql
@@ -131,7 +138,12 @@ export class RateLimiterObject extends DurableObject {
 				? new TokenBucket(limit, now)
 				: TokenBucket.restored(row.tokens, row.updated_ms);
 		const decision = bucket.take(now, limit, windowMs);
-		const { tokens, updatedAtMs } = bucket.state();
+		const state = bucket.state();
+		const { updatedAtMs } = state;
+		const tokens =
+			atMostTokens !== undefined && Number.isFinite(atMostTokens)
+				? Math.max(0, Math.min(state.tokens, atMostTokens))
+				: state.tokens;
 		this.sql.exec(
 			"INSERT INTO bucket (id, tokens, updated_ms) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET tokens = excluded.tokens, updated_ms = excluded.updated_ms",
 			tokens,
@@ -143,7 +155,7 @@ export class RateLimiterObject extends DurableObject {
 				((limit - tokens) * windowMs) / limit + (updatedAtMs - now),
 				nowMs !== undefined,
 			);
-		return decision;
+		return { ...decision, tokensLeft: tokens };
 	}
 
 	record(counts: Record<string, number>): void {

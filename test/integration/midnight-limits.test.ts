@@ -118,6 +118,29 @@ describe("the session and reset limiters across midnight UTC", () => {
 		expect((await session()).status).toBe(201);
 	});
 
+	it("a client spending at the refill rate through the first window after midnight gets no fresh bucket when the window ends", async () => {
+		const ip = freshIp();
+		// Spent by other isolates in the day's last moment, as above.
+		vi.setSystemTime(MIDNIGHT - 100);
+		const yesterday = await limiterOf("sessions", ip, Date.now());
+		for (let i = 0; i < 30; i++) expect((await yesterday.takeToken(30, 60_000)).ok).toBe(true);
+		const session = () => limited("POST", "/api/sessions", { ip, body: { turnstileToken: DEBUG } });
+		// Then one session each time a token comes back (every 2 s), all through the first window:
+		// each is taken from yesterday's bucket and today's.
+		for (let atMs = 2_000; atMs < 60_000; atMs += 2_000) {
+			vi.setSystemTime(MIDNIGHT + atMs);
+			const res = await session();
+			expect(res.status, `at midnight + ${atMs} ms: ${JSON.stringify(res.body)}`).toBe(201);
+		}
+		// The window is over and today's bucket answers alone: as empty as one bucket kept through
+		// midnight would be (one token back since the last take), not full.
+		vi.setSystemTime(MIDNIGHT + 60_000);
+		expect((await session()).status).toBe(201);
+		const refused = await session();
+		expect(refused.status, JSON.stringify(refused.body)).toBe(429);
+		expect(refused.body.error?.message).toContain("30 new sessions per 60 s");
+	});
+
 	it("a reset just before midnight counts against one just after", async () => {
 		const sku = await createProduct();
 		const ip = freshIp();

@@ -43,13 +43,25 @@ describe("session creation per client, across isolates", () => {
 	it("the limiter's bucket: the limit at once, then one per window ÷ limit, kept across an eviction", async () => {
 		const limiter = env.LIMITER.get(env.LIMITER.idFromName(`sessions:${crypto.randomUUID()}`));
 		const t = 1_800_000_000_000;
-		expect(await limiter.takeToken(2, 60_000, t)).toEqual({ ok: true });
-		expect(await limiter.takeToken(2, 60_000, t + 1)).toEqual({ ok: true });
+		expect(await limiter.takeToken(2, 60_000, t)).toEqual({ ok: true, tokensLeft: 1 });
+		const second = await limiter.takeToken(2, 60_000, t + 1);
+		expect(second.ok).toBe(true);
+		expect(second.tokensLeft).toBeCloseTo(0, 3);
 		const refused = await limiter.takeToken(2, 60_000, t + 2);
 		expect(refused.ok).toBe(false);
 		if (!refused.ok) expect(refused.retryAfterMs).toBeGreaterThan(29_000);
 		await evictDurableObject(limiter);
 		expect((await limiter.takeToken(2, 60_000, t + 10_000)).ok).toBe(false);
-		expect(await limiter.takeToken(2, 60_000, t + 30_002)).toEqual({ ok: true });
+		expect(await limiter.takeToken(2, 60_000, t + 30_002)).toMatchObject({ ok: true });
+	});
+
+	it("a bucket told the level of the day before's keeps no more tokens than it after its take", async () => {
+		const limiter = env.LIMITER.get(env.LIMITER.idFromName(`sessions:${crypto.randomUUID()}`));
+		const t = 1_800_000_000_000;
+		// A new bucket would start full (30) and keep 29; told 2, it keeps 2.
+		expect(await limiter.takeToken(30, 60_000, t, 2)).toEqual({ ok: true, tokensLeft: 2 });
+		expect(await limiter.takeToken(30, 60_000, t, 5)).toEqual({ ok: true, tokensLeft: 1 });
+		expect(await limiter.takeToken(30, 60_000, t)).toEqual({ ok: true, tokensLeft: 0 });
+		expect((await limiter.takeToken(30, 60_000, t)).ok).toBe(false);
 	});
 });

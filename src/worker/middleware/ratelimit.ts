@@ -30,7 +30,11 @@ import {
 	takeTallies,
 	tally,
 } from "../../ratelimit/edge-counters.ts";
-import { type RateLimiterObject, TOTALS_NAME } from "../../ratelimit/limiter-object.ts";
+import {
+	type RateLimiterObject,
+	TOTALS_NAME,
+	type TokenTake,
+} from "../../ratelimit/limiter-object.ts";
 import { type ReserveRefusal, refusalMessage } from "../../ratelimit/reserve-guard.ts";
 import { clientKeyOf } from "../client-ip.ts";
 import type { Env } from "../env.ts";
@@ -291,11 +295,14 @@ async function takeSessionEverywhere(
 	nowMs: number,
 ): Promise<Decision> {
 	try {
-		const take = (limiter: DurableObjectStub<RateLimiterObject>) =>
+		// Today's bucket keeps no more than yesterday's was left with (undefined from a limiter on
+		// code from before it said: today's then starts full, as it did).
+		const take = (limiter: DurableObjectStub<RateLimiterObject>, yesterday?: Decision) =>
 			limiter.takeToken(
 				config.sessions,
 				config.windowMs,
 				config.clock === "request" ? nowMs : undefined,
+				tokensLeft(yesterday),
 			);
 		return await takeAcrossMidnight(c, "sessions", clientKey, nowMs, config.windowMs, take);
 	} catch (error) {
@@ -307,12 +314,21 @@ async function takeSessionEverywhere(
 	}
 }
 
+/** The tokens a limiter's bucket was left with, when its answer says (limiter-object.ts `TokenTake`). */
+function tokensLeft(take: Decision | undefined): number | undefined {
+	const left = (take as Partial<TokenTake> | undefined)?.tokensLeft;
+	return typeof left === "number" ? left : undefined;
+}
+
 /**
  * Takes from the client's limiter object of `bucket` (named by the client key's keyed hash, so no
  * address is in an object's name or storage). The hash's key turns over at midnight UTC
- * (worker/secrets.ts), and a new day's object starts full; so for one window after midnight, when
- * yesterday's object may still remember hits, it is asked first, and a refusal there stands
- * without spending today's. After that window yesterday's object has nothing left to say: one call,
+ * (worker/secrets.ts), and a new day's object starts afresh; so for one window after midnight,
+ * when yesterday's object may still remember hits, it is asked first, and a refusal there stands
+ * without spending today's. Today's take is told what yesterday's answered: a token bucket then
+ * goes on from yesterday's level rather than from full, so the two move together and today's is
+ * exact alone once the window has passed (a log needs nothing: every hit in it after the window
+ * is in today's log too). After that window yesterday's object has nothing left to say: one call,
  * as before (docs/decisions/160-per-address-limits-across-midnight.md).
  */
 async function takeAcrossMidnight(
@@ -321,7 +337,7 @@ async function takeAcrossMidnight(
 	clientKey: string,
 	nowMs: number,
 	windowMs: number,
-	take: (limiter: DurableObjectStub<RateLimiterObject>) => Promise<Decision>,
+	take: (limiter: DurableObjectStub<RateLimiterObject>, yesterday?: Decision) => Promise<Decision>,
 ): Promise<Decision> {
 	const hash = await addressHashes(c.get("config").ipHashSecret, clientKey, nowMs);
 	const limiter = (h: string) =>
@@ -329,6 +345,7 @@ async function takeAcrossMidnight(
 	if (sinceMidnightMs(nowMs) < windowMs) {
 		const before = await take(limiter(hash.yesterday));
 		if (!before.ok) return before;
+		return take(limiter(hash.today), before);
 	}
 	return take(limiter(hash.today));
 }
