@@ -23,7 +23,7 @@
 // and safe mode does not count its allocations. An admission lets the session reserve here
 // without being used up (the room counts units only the SKU's object holds).
 
-import type { ReserveResult } from "../inventory/rpc.ts";
+import type { EventualReadRules, ReserveResult } from "../inventory/rpc.ts";
 import type { ReserveLimits } from "../ratelimit/config.ts";
 import { randomHex } from "../shared/hex.ts";
 import { sleep } from "../shared/sleep.ts";
@@ -144,6 +144,7 @@ export async function reserveEventual(env: Env, a: EventualAttempt): Promise<Res
 	if (rules === null) return { ok: false, code: "unknown_sku" };
 	if (rules.resetPending) throw resetNotProjected();
 	if (replayed !== null) return replayed;
+	if (!rulesOfThisVersion(rules)) throw objectOnEarlierCode();
 	if (keyed && a.limits !== null) {
 		const refusal = await stub.admit(a.sessionId, a.arrivedAtMs, a.limits);
 		if (refusal !== null) return { ok: false, code: "rate_limited", refusal };
@@ -221,6 +222,31 @@ export async function reserveEventual(env: Env, a: EventualAttempt): Promise<Res
 		throw error;
 	}
 	return { ok: true, reservation: toReservation(a.sku, row, nowMs) };
+}
+
+/**
+ * Whether the object answered the rules as this code asks them. An object still on the code
+ * before decision 159 (a deploy's switch-over: this isolate new, the object not yet) ignores `ask`
+ * and answers only `{ perUserLimit, resetPending }`, with no gates, stock, start or hold length.
+ */
+function rulesOfThisVersion(rules: EventualReadRules): boolean {
+	const answer = rules as Partial<EventualReadRules>;
+	return answer.refused !== undefined && typeof answer.totalStock === "number";
+}
+
+/**
+ * The object runs earlier code for a moment of a deploy: the documented 503 of an object
+ * restarting after a deploy (app.ts `objectBusy`, `Retry-After: 1`), before anything is counted
+ * or written, rather than a 500 from the missing fields
+ * (docs/decisions/169-review-29s-findings.md).
+ */
+function objectOnEarlierCode(): Error {
+	return Object.assign(
+		new Error(
+			"the SKU's object answered eventual mode's rules in an earlier version's shape (a deploy's switch-over)",
+		),
+		{ retryable: true },
+	);
 }
 
 /**

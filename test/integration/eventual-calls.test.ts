@@ -9,11 +9,14 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { D1_DEADLINE_MS } from "../../src/domain/bounds.ts";
 import { shardName } from "../../src/domain/escrow.ts";
+import type { EventualReadRules } from "../../src/inventory/rpc.ts";
+import { callWith } from "./cost-support.ts";
 import { ADMIN, call, newSession } from "./helpers.ts";
 import { freshIp, limited, readerOf } from "./ratelimit-support.ts";
 import { createSharded } from "./shards-support.ts";
 import { request } from "./slow-d1-request.ts";
 import { slowD1 } from "./slow-d1-support.ts";
+import { callLog, watchedObjects } from "./watched-objects.ts";
 import type { InventoryObject } from "./worker.ts";
 
 const SHARDS = 3;
@@ -47,11 +50,15 @@ describe("an eventual reserve's calls", () => {
 		const token = await newSession();
 		for (let i = 1; i < SHARDS; i++) await countersAnswered(sku, i);
 		await rulesAnswered(sku);
-		const first = await call("POST", "/api/reservations", {
+		// Every call the Worker makes of any of the SKU's objects, whatever its method.
+		const { objects, calls } = callLog();
+		const first = await callWith({ INVENTORY: objects } as never, "POST", "/api/reservations", {
 			token,
 			body: { sku, mode: "eventual" },
 		});
 		expect(first.status).toBe(201);
+		expect(calls).toEqual([`${sku}.eventualReadRules`]);
+		// Nor does the coordinator ask its shards (calls the Worker's log cannot see).
 		for (let i = 1; i < SHARDS; i++) expect(await countersAnswered(sku, i), `shard ${i}`).toBe(0);
 		expect(await rulesAnswered(sku)).toBe(1);
 		// The drop's rules are the whole SKU's: its total, not the coordinator's allotment.
@@ -87,6 +94,42 @@ describe("an eventual reserve's calls", () => {
 			{ ip: freshIp(), token: ADMIN },
 		);
 		expect(stats.body.data?.rejected["rate_limited.reserve"]).toBe(1);
+	});
+
+	it("answers 503 with Retry-After, not 500, while the SKU's object still runs the code before the one call", async () => {
+		const sku = await createSharded(20, 1, 5);
+		const token = await newSession();
+		// A deploy's switch-over: this Worker is new, the object not yet, and answers the rules as
+		// it did then (only the limit and whether a reset is pending).
+		const earlier = watchedObjects(async (_object, method, call) => {
+			const answer = await call();
+			if (method !== "eventualReadRules" || answer === null) return answer;
+			const { perUserLimit, resetPending } = answer as EventualReadRules;
+			return { perUserLimit, resetPending };
+		});
+		const keyed: Record<string, string> = { "idempotency-key": `switch-${crypto.randomUUID()}` };
+		for (const headers of [{}, keyed]) {
+			const res = await callWith({ INVENTORY: earlier } as never, "POST", "/api/reservations", {
+				token,
+				body: { sku, mode: "eventual" },
+				headers,
+			});
+			expect(res.status, JSON.stringify(res.body)).toBe(503);
+			expect(res.body.error?.code).toBe("unavailable");
+			expect(res.headers.get("retry-after")).toBe("1");
+		}
+		const made = await env.DB.prepare(
+			"SELECT COUNT(*) AS n FROM eventual_allocations WHERE sku = ?",
+		)
+			.bind(sku)
+			.first();
+		expect(made).toEqual({ n: 0 });
+		// Once the object runs this code, the retry is served.
+		const retry = await call("POST", "/api/reservations", {
+			token,
+			body: { sku, mode: "eventual" },
+		});
+		expect(retry.status, JSON.stringify(retry.body)).toBe(201);
 	});
 
 	it("spends its D1 budget on D1 only: an object slow to answer does not turn it into a 503", async () => {
