@@ -59,10 +59,24 @@ describe("the latency card's gaps line", () => {
 		);
 	});
 
-	it("says from when the figures are whole when an object started within the span", () => {
+	it("says from when the figures are whole when an object started within the span after another counted attempts", () => {
 		const from = new Date(T0 + 1500).toISOString();
-		expect(metricsGapsLine(metrics({ historyFrom: from }))).toBe(
+		const series = [{ ...point(T0), attempts: 3, rejected: 1 }, point(T0 + 1000), point(T0 + 2000)];
+		expect(metricsGapsLine(metrics({ historyFrom: from, series }))).toBe(
 			`Before ${time(from)} the figures lack an object of this drop that started then (a restart starts its history afresh).`,
+		);
+	});
+
+	it("says nothing of an object's start when no second before it counted an attempt", () => {
+		// A new SKU, a fresh server, an object woken from idle by the console's own read: it started
+		// within the span, and the seconds before its start were quiet everywhere.
+		const from = new Date(T0 + 1500).toISOString();
+		expect(metricsGapsLine(metrics({ historyFrom: from }))).toBe(null);
+		const series = [point(T0), point(T0 + 1000), { ...point(T0 + 2000), attempts: 4 }];
+		expect(metricsGapsLine(metrics({ historyFrom: from, series }))).toBe(null);
+		// Still named when a shard did not answer.
+		expect(metricsGapsLine(metrics({ historyFrom: from, shards: 3, missingShards: [1] }))).toBe(
+			"Shard 1 did not answer this read: its decisions are not in these figures.",
 		);
 	});
 });
