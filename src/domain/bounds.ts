@@ -146,6 +146,24 @@ export const RATE_LIMIT_ROOM_TICKETS = 25;
  * people behind one (docs/decisions/136-address-limits-that-spare-shared-networks.md). 0: no cap.
  */
 export const RATE_LIMIT_ROOM_TICKETS_IPV4 = 0;
+/**
+ * Reserve attempts a session makes on its own demo sandbox per window: no tiers, one count,
+ * kept by the sandbox's object. A whole guided demo makes about 600 (docs/demo.md), so it fits
+ * in one window; a script's flood stops there (docs/decisions/163-a-sandbox-bounded.md).
+ */
+export const RATE_LIMIT_SANDBOX = 1000;
+/**
+ * Reserve attempts on their own sandboxes per IP per window, all its sessions together: two
+ * guided demos a minute behind one address, at most (docs/decisions/163-a-sandbox-bounded.md).
+ */
+export const RATE_LIMIT_SANDBOX_IP = 2000;
+/**
+ * Eventual mode's allocations a demo sandbox holds at most until its next reset: five times its
+ * 100 units, so the demo's stampede of 200 can oversell twice over; past it an eventual attempt
+ * is 409 `sold_out` and writes no row (docs/decisions/163-a-sandbox-bounded.md). The Worker
+ * (worker/eventual.ts) and the in-browser mock (web/mock/eventual.ts) keep the same bound.
+ */
+export const SANDBOX_EVENTUAL_ALLOCATIONS_MAX = 500;
 /** A bot flag lasts this many windows from the last attempt that raised it. */
 export const RATE_LIMIT_FLAG_WINDOWS = 10;
 

@@ -40,6 +40,10 @@ export interface RateLimitConfig {
 	roomTickets: number;
 	/** Waiting-room places one IPv4 address may hold in one room (0: no cap, the default). */
 	roomTicketsIpv4: number;
+	/** Reserve attempts a session makes on its own demo sandbox per window (no tiers). */
+	sandboxSession: number;
+	/** Reserve attempts on their own sandboxes per IP per window, all its sessions together. */
+	sandbox: number;
 }
 
 // Parsed with the rest of the configuration: a bad override is an error naming the variable.

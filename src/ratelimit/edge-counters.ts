@@ -18,12 +18,13 @@ export const TALLY_FLUSH_INTERVAL_MS = 1000;
 /** SKUs with counts waiting; beyond this (SKU names come from request paths) counts go to the global totals. */
 export const MAX_TALLY_TARGETS = 1000;
 
-export type IpLimit = "reads" | "writes" | "sessions";
+export type IpLimit = "reads" | "writes" | "sessions" | "sandbox";
 
 const buckets: Record<IpLimit, BoundedMap<TokenBucket>> = {
 	reads: new BoundedMap(MAX_TRACKED_IPS),
 	writes: new BoundedMap(MAX_TRACKED_IPS),
 	sessions: new BoundedMap(MAX_TRACKED_IPS),
+	sandbox: new BoundedMap(MAX_TRACKED_IPS),
 };
 
 export function takeIp(

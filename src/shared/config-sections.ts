@@ -19,6 +19,8 @@ interface RateLimitParsed {
 	RATE_LIMIT_SESSIONS: number;
 	RATE_LIMIT_ROOM_TICKETS: number;
 	RATE_LIMIT_ROOM_TICKETS_IPV4: number;
+	RATE_LIMIT_SANDBOX: number;
+	RATE_LIMIT_SANDBOX_IP: number;
 	RATE_LIMIT_CLOCK: RateLimitClock;
 	ENVIRONMENT: string;
 }
@@ -53,6 +55,8 @@ export function rateLimitsOf(v: RateLimitParsed): RateLimitConfig | null {
 		sessions: v.RATE_LIMIT_SESSIONS,
 		roomTickets: v.RATE_LIMIT_ROOM_TICKETS,
 		roomTicketsIpv4: v.RATE_LIMIT_ROOM_TICKETS_IPV4,
+		sandboxSession: v.RATE_LIMIT_SANDBOX,
+		sandbox: v.RATE_LIMIT_SANDBOX_IP,
 	};
 }
 

@@ -30,6 +30,8 @@ import {
 	RATE_LIMIT_RESET,
 	RATE_LIMIT_ROOM_TICKETS,
 	RATE_LIMIT_ROOM_TICKETS_IPV4,
+	RATE_LIMIT_SANDBOX,
+	RATE_LIMIT_SANDBOX_IP,
 	RATE_LIMIT_SESSIONS,
 	RATE_LIMIT_WINDOW_SECONDS,
 	RATE_LIMIT_WRITES,
@@ -143,6 +145,8 @@ export const ConfigVarsSchema = z.object({
 	RATE_LIMIT_SESSIONS: count(RATE_LIMIT_SESSIONS),
 	RATE_LIMIT_ROOM_TICKETS: count(RATE_LIMIT_ROOM_TICKETS),
 	RATE_LIMIT_ROOM_TICKETS_IPV4: count(RATE_LIMIT_ROOM_TICKETS_IPV4),
+	RATE_LIMIT_SANDBOX: count(RATE_LIMIT_SANDBOX),
+	RATE_LIMIT_SANDBOX_IP: count(RATE_LIMIT_SANDBOX_IP),
 	// How much of a client's IPv6 address names it for every per-address limit and IP hash
 	// (src/domain/client-key.ts); IPv4 addresses are always exact.
 	RATE_LIMIT_IPV6_PREFIX: integer(
@@ -281,6 +285,8 @@ const RateLimitVarsSchema = ConfigVarsSchema.pick({
 	RATE_LIMIT_SESSIONS: true,
 	RATE_LIMIT_ROOM_TICKETS: true,
 	RATE_LIMIT_ROOM_TICKETS_IPV4: true,
+	RATE_LIMIT_SANDBOX: true,
+	RATE_LIMIT_SANDBOX_IP: true,
 	RATE_LIMIT_IPV6_PREFIX: true,
 	RATE_LIMIT_CLOCK: true,
 	ENVIRONMENT: true,

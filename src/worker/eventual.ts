@@ -75,8 +75,13 @@ export interface EventualAttempt {
 	countEarlierAllocations: boolean;
 	/** When the attempt arrived (the reserve limit's clock). */
 	arrivedAtMs: number;
-	/** The reserve limit the SKU's object counts the attempt against; null: none (own sandbox). */
+	/** The reserve limit the SKU's object counts the attempt against; null: none (RATE_LIMITS=off). */
 	limits: ReserveLimits | null;
+	/**
+	 * The most allocation rows the SKU may hold (a demo sandbox's bound, worker/sandbox.ts), kept
+	 * exactly by the write itself; null: no bound (a real SKU's are its limits).
+	 */
+	allocationsMax: number | null;
 }
 
 type AllocationRow = { id: string; quantity: number; created_at: string; expires_at: string };
@@ -194,25 +199,11 @@ export async function reserveEventual(env: Env, a: EventualAttempt): Promise<Res
 		expires_at: new Date(nowMs + rules.holdSeconds * 1000).toISOString(),
 	};
 	try {
-		await budget.wait(() =>
-			env.DB.batch([
-				env.DB.prepare(
-					"UPDATE eventual_stock SET remaining = ?, updated_at = ? WHERE sku = ?",
-				).bind(remaining - a.quantity, row.created_at, a.sku),
-				env.DB.prepare(
-					`INSERT INTO eventual_allocations (id, sku, session_id, quantity, idem_key, created_at, expires_at)
-				 VALUES (?, ?, ?, ?, ?, ?, ?)`,
-				).bind(
-					row.id,
-					a.sku,
-					a.sessionId,
-					a.quantity,
-					a.idempotencyKey,
-					row.created_at,
-					row.expires_at,
-				),
-			]),
+		const [written] = await budget.wait(() =>
+			env.DB.batch(writeStatements(env.DB, a, row, remaining - a.quantity)),
 		);
+		// The SKU's bound was reached: no row, and the count was not written either.
+		if (written !== undefined && written.meta.changes === 0) return { ok: false, code: "sold_out" };
 	} catch (error) {
 		// Two requests with one Idempotency-Key raced: the batch rolled back, the first one's answer stands.
 		const again = /UNIQUE/i.test(String(error))
@@ -222,6 +213,49 @@ export async function reserveEventual(env: Env, a: EventualAttempt): Promise<Res
 		throw error;
 	}
 	return { ok: true, reservation: toReservation(a.sku, row, nowMs) };
+}
+
+const INSERT_ALLOCATION = `INSERT INTO eventual_allocations (id, sku, session_id, quantity, idem_key, created_at, expires_at)
+	VALUES (?, ?, ?, ?, ?, ?, ?)`;
+/**
+ * The same row, only while the SKU holds fewer than the bound: one statement, so D1 (which runs
+ * one at a time) keeps the bound exactly, however many attempts passed the stale read together.
+ * The count reads the SKU's entries of eventual_allocations_by_session (migrations/0008), at most the bound.
+ */
+const INSERT_ALLOCATION_BOUNDED = `INSERT INTO eventual_allocations (id, sku, session_id, quantity, idem_key, created_at, expires_at)
+	SELECT ?, ?, ?, ?, ?, ?, ? WHERE (SELECT COUNT(*) FROM eventual_allocations WHERE sku = ?) < ?`;
+
+/**
+ * The write's batch: the allocation row first, then the stale count — the latter only if the row
+ * went in, so a refusal at the bound changes nothing.
+ */
+function writeStatements(
+	db: D1Database,
+	a: EventualAttempt,
+	row: AllocationRow,
+	remaining: number,
+): D1PreparedStatement[] {
+	const values = [
+		row.id,
+		a.sku,
+		a.sessionId,
+		a.quantity,
+		a.idempotencyKey,
+		row.created_at,
+		row.expires_at,
+	];
+	const insert =
+		a.allocationsMax === null
+			? db.prepare(INSERT_ALLOCATION).bind(...values)
+			: db.prepare(INSERT_ALLOCATION_BOUNDED).bind(...values, a.sku, a.allocationsMax);
+	return [
+		insert,
+		db
+			.prepare(
+				"UPDATE eventual_stock SET remaining = ?, updated_at = ? WHERE sku = ? AND EXISTS (SELECT 1 FROM eventual_allocations WHERE id = ?)",
+			)
+			.bind(remaining, row.created_at, a.sku, row.id),
+	];
 }
 
 /**

@@ -24,6 +24,9 @@ export const DEMO_SERVER_ENV: Record<string, string> = {
 	RATE_LIMIT_WRITES: HIGH,
 	RATE_LIMIT_READS: HIGH,
 	RATE_LIMIT_SESSIONS: "1000",
+	// Every test's browser is 127.0.0.1: one address for all the file's demos.
+	RATE_LIMIT_SANDBOX: HIGH,
+	RATE_LIMIT_SANDBOX_IP: HIGH,
 };
 export const DEFAULT_THRESHOLD = `$${DEMO_GUARDRAIL_DEFAULT_USD.toFixed(4)}`;
 

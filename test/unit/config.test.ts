@@ -69,6 +69,8 @@ describe("parseConfig", () => {
 				sessions: 30,
 				roomTickets: 25,
 				roomTicketsIpv4: 0,
+				sandboxSession: 1000,
+				sandbox: 2000,
 			},
 			cost: { billingScale: 1e-9, limitUsd: 0, guardrailUsd: 0.05 },
 			payment: { provider: "simulated", simLatencyMs: 0 },
@@ -319,6 +321,8 @@ describe("parseConfig", () => {
 	it("is also what rateLimitConfig uses (same rules, same messages)", () => {
 		expect(() => rateLimitConfig({ RATE_LIMIT_WRITES: "lots" })).toThrow(ConfigError);
 		expect(() => rateLimitConfig({ RATE_LIMIT_WRITES: "lots" })).toThrow(/RATE_LIMIT_WRITES/);
+		expect(() => rateLimitConfig({ RATE_LIMIT_SANDBOX_IP: "-1" })).toThrow(/RATE_LIMIT_SANDBOX_IP/);
+		expect(rateLimitConfig({ RATE_LIMIT_SANDBOX: "20" })?.sandboxSession).toBe(20);
 	});
 });
 

@@ -1,6 +1,7 @@
 // The UI's pure pieces: reconnect backoff, live message parsing, percentiles,
 // outcome sentences, and the mock's eventual mode (the lost update, on purpose).
 import { describe, expect, it } from "vitest";
+import { SANDBOX_EVENTUAL_ALLOCATIONS_MAX } from "../../src/domain/bounds.ts";
 import {
 	backoffMs,
 	parseAvailabilityMessage,
@@ -124,6 +125,19 @@ describe("the mock's eventual mode", () => {
 		expect(serial.oversellDelta).toBe(0);
 		serial.reset();
 		expect(serial.remaining).toBe(10);
+	});
+
+	it("holds at most the server's bound of allocations on a sandbox until its reset", async () => {
+		const pause = () => Promise.resolve();
+		const stock = new EventualStock(100);
+		const n = SANDBOX_EVENTUAL_ALLOCATIONS_MAX + 100;
+		const outcomes = await Promise.all(Array.from({ length: n }, () => stock.allocate(1, pause)));
+		expect(outcomes.filter((o) => o === "allocated")).toHaveLength(
+			SANDBOX_EVENTUAL_ALLOCATIONS_MAX,
+		);
+		expect(outcomes.filter((o) => o === "sold_out")).toHaveLength(100);
+		stock.reset();
+		expect(await stock.allocate(1, pause)).toBe("allocated");
 	});
 });
 

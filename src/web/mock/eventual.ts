@@ -8,8 +8,10 @@
 // limit on the attempt's quantity plus the session's earlier allocations, read with the
 // count (as stale as it), except on the caller's own sandbox. The mock has no waiting
 // room (its products are sandboxes, which have none on the server either), so there is
-// no room gate to keep.
+// no room gate to keep. Nor does it let a sandbox hold more than the server's bound of
+// allocations (domain/bounds.ts SANDBOX_EVENTUAL_ALLOCATIONS_MAX): past it, `sold_out`.
 
+import { SANDBOX_EVENTUAL_ALLOCATIONS_MAX } from "../../domain/bounds.ts";
 import type { ProductConfig } from "../../domain/inventory.ts";
 
 export const EVENTUAL_PAUSE_MS = 100;
@@ -41,6 +43,8 @@ export function eventualRefusal(
 export class EventualStock {
 	remaining: number;
 	allocated = 0;
+	/** Allocations made since the last reset (the server's rows), up to the sandbox's bound. */
+	private rows = 0;
 	/** Units each session was allocated since the last reset (the server's eventual_allocations). */
 	private readonly bySession = new Map<string, number>();
 
@@ -65,6 +69,9 @@ export class EventualStock {
 		if (buyer !== null && earlier + quantity > buyer.perUserLimit) return "purchase_limit";
 		if (seen < quantity) return "sold_out";
 		await pause(EVENTUAL_PAUSE_MS);
+		// The server's insert that writes nothing once the sandbox holds its bound of rows.
+		if (this.rows >= SANDBOX_EVENTUAL_ALLOCATIONS_MAX) return "sold_out";
+		this.rows += 1;
 		this.remaining = seen - quantity; // "UPDATE … SET remaining = ?" with a stale value
 		this.allocated += quantity;
 		if (buyer !== null)
@@ -80,6 +87,7 @@ export class EventualStock {
 	reset(): void {
 		this.remaining = this.total;
 		this.allocated = 0;
+		this.rows = 0;
 		this.bySession.clear();
 	}
 }

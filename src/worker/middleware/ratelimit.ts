@@ -49,6 +49,7 @@ export const EDGE_REJECTION_KEY = {
 	writes: "rate_limited.ip_writes",
 	sessions: "rate_limited.sessions",
 	reset: "rate_limited.reset",
+	sandbox: "rate_limited.ip_sandbox",
 } as const;
 
 /** Hex characters of the IP hash that name a client's reset and session limiters (128 bits: no collisions). */
@@ -57,6 +58,31 @@ const RESET_KEY_HEX = 32;
 /** The reserve limits for the SKU object; null when RATE_LIMITS=off. */
 export function reserveLimits(c: Ctx): ReserveLimits | null {
 	return c.get("config").rateLimits?.reserve ?? null;
+}
+
+/**
+ * The limits of a session's attempts on its own demo sandbox, for the sandbox's object: one count
+ * of RATE_LIMIT_SANDBOX a window, no tiers (a stampede is the demo's point, and a flag lasting no
+ * time tiers nobody down); null when RATE_LIMITS=off (docs/decisions/163-a-sandbox-bounded.md).
+ */
+export function sandboxLimits(c: Ctx): ReserveLimits | null {
+	const config = c.get("config").rateLimits;
+	if (config === null) return null;
+	const n = config.sandboxSession;
+	return { ...config.reserve, verified: n, new: n, suspected: n, flaggedForMs: 0 };
+}
+
+/**
+ * The address's budget of attempts on its sessions' own sandboxes (RATE_LIMIT_SANDBOX_IP, a token
+ * bucket in this isolate, as the writes'): a 429 once it is spent, else null and one taken. Asked
+ * before the sandbox's object, so a refused attempt costs no call.
+ */
+export function sandboxAddressRefusal(c: Ctx): Response | null {
+	const config = c.get("config").rateLimits;
+	if (config === null) return null;
+	const now = limitClockMs(c, config, Date.now());
+	const d = takeIp("sandbox", clientKeyOf(c), now, config.sandbox, config.windowMs);
+	return d.ok ? null : refuseIp(c, "sandbox", config, d.retryAfterMs);
 }
 
 /**
@@ -177,6 +203,7 @@ const IP_WHAT: Record<IpLimit, string> = {
 	reads: "read",
 	writes: "write request",
 	sessions: "new session",
+	sandbox: "demo sandbox reserve attempt",
 };
 
 function refuseIp(c: Ctx, kind: IpLimit, config: RateLimitConfig, retryAfterMs: number): Response {

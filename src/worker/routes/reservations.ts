@@ -1,6 +1,7 @@
 import { Hono } from "hono";
+import { SANDBOX_EVENTUAL_ALLOCATIONS_MAX } from "../../domain/bounds.ts";
 import { shardOf } from "../../domain/escrow.ts";
-import type { ReserveAnswer, ReserveRequest } from "../../inventory/rpc.ts";
+import type { ReserveAnswer, ReserveRequest, ReserveResult } from "../../inventory/rpc.ts";
 import { bodyWithinBound, parseBody } from "../body.ts";
 import { isKnownSku, requireKnownSku } from "../catalogue.ts";
 import { recordDecision } from "../cost/analytics.ts";
@@ -32,6 +33,8 @@ import {
 	countEdgeAnswer,
 	countEdgeLatency,
 	reserveLimits,
+	sandboxAddressRefusal,
+	sandboxLimits,
 } from "../middleware/ratelimit.ts";
 import { answerReserve } from "../reserve-answer.ts";
 import { plainReserveBody, ReserveBody } from "../reserve-body.ts";
@@ -74,12 +77,23 @@ reservations.post("/", async (c) => {
 	// An unknown SKU is refused here: no object call, and nothing tallied for it below.
 	if (!isKnownSku(body.sku)) await requireKnownSku(c, body.sku);
 	// A presenter's stampede on their own sandbox (docs/demo.md, step 3) is the point of
-	// the demo, not abuse: per-session reserve limits and bot tiers do not apply to
-	// the caller's own private SKU. Everyone else's attempts on it are limited as usual
-	// (docs/decisions/012-sandbox-exemption.md).
+	// the demo, not abuse: the caller's own private SKU has no bot tiers, and a budget of its
+	// own in place of the buyer's 200 a minute: RATE_LIMIT_SANDBOX a window for the session
+	// (kept by the sandbox's object) and RATE_LIMIT_SANDBOX_IP for its address. Everyone
+	// else's attempts on it are limited as usual (docs/decisions/012-sandbox-exemption.md,
+	// docs/decisions/163-a-sandbox-bounded.md).
 	const ownSandbox =
 		body.sku.startsWith("SBX-") && body.sku === (await sandboxSku(session.sessionId));
-	const limits = ownSandbox ? null : reserveLimits(c);
+	if (ownSandbox) {
+		const refused = sandboxAddressRefusal(c);
+		if (refused !== null) return refused;
+	}
+	const limits = ownSandbox ? sandboxLimits(c) : reserveLimits(c);
+	// The sandbox's one count has no tiers: its refusal says so, not "has not viewed this product".
+	const answered = (r: ReserveResult): ReserveResult =>
+		ownSandbox && !r.ok && r.code === "rate_limited"
+			? { ...r, refusal: { ...r.refusal, tier: "verified", flag: null } }
+			: r;
 	if (body.mode === "eventual") {
 		// The naive D1 path of the demo (worker/eventual.ts): oversells on purpose. The same
 		// per-session limit as the safe path, kept by the SKU's object, after a keyed replay;
@@ -90,6 +104,7 @@ reservations.post("/", async (c) => {
 			quantity,
 			idempotencyKey: key,
 			countEarlierAllocations: !ownSandbox,
+			allocationsMax: ownSandbox ? SANDBOX_EVENTUAL_ALLOCATIONS_MAX : null,
 			arrivedAtMs: attemptArrivedAtMs(c),
 			limits,
 		});
@@ -99,7 +114,7 @@ reservations.post("/", async (c) => {
 			outcome: eventual.ok ? "reserved" : eventual.code,
 			quantity,
 		});
-		return answerReserve(c, body.sku, eventual);
+		return answerReserve(c, body.sku, answered(eventual));
 	}
 	const arrivedAtMs = c.get("startedAtMs");
 	// Answers that need no decision come from the edge's fresh copy of the SKU's
@@ -210,7 +225,7 @@ reservations.post("/", async (c) => {
 	// Tallies are delivered to the SKU's object: none for a SKU without one (D1 was down above).
 	if (result.ok || result.code !== "unknown_sku")
 		countEdgeLatency(c, body.sku, Date.now() - arrivedAtMs);
-	return answerReserve(c, body.sku, result);
+	return answerReserve(c, body.sku, answered(result));
 });
 
 async function ownedSku(
