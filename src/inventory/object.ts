@@ -376,10 +376,10 @@ export class InventoryObject extends SkuObjectOperator {
 		this.live.close(ws, code);
 	}
 
-	// ---- Alarm: expiry, checkout sagas, outbox retry, ended idempotency records ----
+	// ---- Alarm: expiry, checkout sagas, outbox retry, ended idempotency records, a sandbox's end ----
 
 	override alarm(): Promise<void> {
-		return this.deadlines.run();
+		return this.alarmRun();
 	}
 
 	/**

@@ -15,6 +15,7 @@ import { sameDefinition, sameRoom } from "./retried-create.ts";
 import type { ShardRoomState } from "./room-shard-protocol.ts";
 import { RoomLink } from "./room-shards.ts";
 import type { CreateResult, PatchResult, UpdateResult } from "./rpc.ts";
+import { SandboxEnd } from "./sandbox-end.ts";
 import { INVENTORY_MIGRATIONS } from "./schema.ts";
 import { resetDone } from "./shard-resets.ts";
 import { SkuObjectPeers } from "./sku-object-peers.ts";
@@ -23,6 +24,45 @@ import type { RoomPatch } from "./waiting-room.ts";
 export abstract class SkuObjectOperator extends SkuObjectPeers {
 	/** The product as it stands (object.ts): the answer to a PATCH that changes nothing. */
 	abstract product(readerSessionId?: string): Product | null | Promise<Product | null>;
+
+	/** A demo sandbox's end, when its session is over (inventory/sandbox-end.ts). */
+	private readonly sandboxEnd = new SandboxEnd({
+		storage: this.ctx.storage,
+		scheduleAlarm: (atMs) => this.deadlines.scheduleAlarm(atMs),
+		sku: () => this.inv?.product.sku ?? null,
+		reset: async () => {
+			await this.reset();
+		},
+		flush: () => this.outbox.flush(),
+		db: this.env.DB,
+	});
+
+	// ---- RPC: a demo sandbox's end ----
+
+	/**
+	 * Arms the sandbox's end at `atMs` (POST /api/demo/sandbox, from its session's end): false, and
+	 * nothing armed, for an object that is not an unlisted `SBX-` SKU of one object.
+	 */
+	async endSandboxAt(atMs: number): Promise<boolean> {
+		const product = this.inv?.product;
+		if (product === undefined || !isSandbox(product.sku, product.listed) || this.escrow !== null)
+			return false;
+		await this.sandboxEnd.endAt(atMs);
+		return true;
+	}
+
+	/** When the sandbox's end is armed for; null when none is. */
+	sandboxEndsAtMs(): Promise<number | null> {
+		return this.sandboxEnd.endsAtMs();
+	}
+
+	/** The object's alarm (object.ts): its deadlines, then a sandbox's end. */
+	protected async alarmRun(): Promise<void> {
+		await this.deadlines.run();
+		const product = this.inv?.product;
+		if (product !== undefined && isSandbox(product.sku, product.listed))
+			await this.sandboxEnd.afterAlarm(Date.now());
+	}
 
 	// ---- RPC: operator ----
 
@@ -189,4 +229,9 @@ export abstract class SkuObjectOperator extends SkuObjectPeers {
 		if (row === undefined) throw new Error("a keyed reset without its key's row");
 		return { key: idempotencyKey, fingerprint: row.fingerprint, replayOnly: false };
 	}
+}
+
+/** A demo sandbox's SKU (worker/sandbox.ts): named `SBX-…` and not in the catalogue. */
+function isSandbox(sku: string, listed: boolean | undefined): boolean {
+	return sku.startsWith("SBX-") && listed === false;
 }

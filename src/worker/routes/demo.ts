@@ -1,7 +1,9 @@
 // The per-session demo sandbox (docs/demo.md): a private SKU of 100 units for the
 // presenter's session, so two presenters never disturb each other's drop.
 //
-// - POST /api/demo/sandbox        creates it (201) or returns the same one (200).
+// - POST /api/demo/sandbox        creates it (201) or returns the same one (200), and sets its
+//   end: when the session ends, its grace included, the sandbox is reset and its D1 rows go
+//   (inventory/sandbox-end.ts).
 // - GET  /api/demo/sandbox        returns it, 404 before it was created.
 // - POST /api/demo/sandbox/reset  clears the holds that are not paid, the
 //   counters and eventual mode's allocations, and keeps paid orders
@@ -27,6 +29,7 @@ import {
 	DEMO_GUARDRAIL_MAX_USD,
 	DEMO_GUARDRAIL_MIN_USD,
 } from "../../shared/demo-guardrail.ts";
+import { SESSION_GRACE_SECONDS } from "../../shared/sessions.ts";
 import type { Guardrail } from "../../shared/types.ts";
 import { bodyWithinBound, parseBody } from "../body.ts";
 import { recordInCatalogue } from "../catalogue.ts";
@@ -45,6 +48,13 @@ async function ownSku(c: Ctx): Promise<string> {
 	const session = c.get("session");
 	if (session === undefined) throw new ApiError("unauthorized");
 	return sandboxSku(session.sessionId);
+}
+
+/** When the caller's sandbox ends: its session's end plus the grace its holds may outlive it by. */
+function sandboxEndMs(c: Ctx): number {
+	const session = c.get("session");
+	if (session === undefined) throw new ApiError("unauthorized");
+	return Date.parse(session.expiresAt) + SESSION_GRACE_SECONDS * 1000;
 }
 
 export const demo = new Hono<AppEnv>();
@@ -68,6 +78,9 @@ demo.post("/sandbox", bodyWithinBound, async (c) => {
 	// Idempotent per session: the sandbox already exists, answer it as it is now.
 	const product = created.ok ? created.product : await stub.product();
 	if (product === null) throw new Error("the sandbox object refused create but has no product");
+	// The sandbox ends when this session does, its grace included, and is reset then with its D1
+	// rows (inventory/sandbox-end.ts); each call moves the end to the session's end as it now is.
+	await stub.endSandboxAt(sandboxEndMs(c));
 	// Every time, not only on create: a sandbox made before the catalogue knew sandboxes gets its row.
 	// Waited for OPTIONAL_D1_WAIT_MS at most: a slow write goes on after the answer (d1-budget.ts).
 	await unlessSlow(c, recordInCatalogue(c.env.DB, product, false), false);
