@@ -147,14 +147,17 @@ export const RATE_LIMIT_ROOM_TICKETS = 25;
  */
 export const RATE_LIMIT_ROOM_TICKETS_IPV4 = 0;
 /**
- * Reserve attempts a session makes on its own demo sandbox per window: no tiers, one count,
- * kept by the sandbox's object. A whole guided demo makes about 600 (docs/demo.md), so it fits
- * in one window; a script's flood stops there (docs/decisions/163-a-sandbox-bounded.md).
+ * Reserve attempts a session makes on its own demo sandbox per window, of those that reach its
+ * object or D1 (the edge's unkeyed `sold_out` answers are not counted, as on any SKU): no tiers,
+ * one count, kept by the sandbox's object. A whole guided demo sends such about 600 (one
+ * allocation, two stampedes of 200, the units step 4's run meets), so it fits in one window; a
+ * script's flood stops there (docs/decisions/163-a-sandbox-bounded.md).
  */
 export const RATE_LIMIT_SANDBOX = 1000;
 /**
- * Reserve attempts on their own sandboxes per IP per window, all its sessions together: two
- * guided demos a minute behind one address, at most (docs/decisions/163-a-sandbox-bounded.md).
+ * The same per IP per window, all its sessions' own sandboxes together: a token bucket at the edge,
+ * taken where the object or D1 is about to be asked. Three guided demos a minute behind one
+ * address (docs/decisions/163-a-sandbox-bounded.md).
  */
 export const RATE_LIMIT_SANDBOX_IP = 2000;
 /**

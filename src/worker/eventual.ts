@@ -40,9 +40,10 @@ const ID_BYTES = 12;
 
 /**
  * The most allocations `holds/mine?mode=eventual` lists: the session's newest this many (oldest
- * first), while `usedUnits` sums them all. Nothing else bounds the list: the demo's own sandbox
- * does not count earlier allocations against the limit, and concurrent attempts pass the limit
- * elsewhere too (the lost update), so a session's allocations grow with every stampede.
+ * first), while `usedUnits` sums them all. The limit does not bound the list: the demo's own
+ * sandbox does not count earlier allocations against it (its rows stop at
+ * SANDBOX_EVENTUAL_ALLOCATIONS_MAX), and concurrent attempts pass it elsewhere too (the lost
+ * update), so a session's allocations grow with every stampede until a reset.
  */
 export const EVENTUAL_HOLDS_LISTED_MAX = 100;
 
@@ -78,7 +79,7 @@ export interface EventualAttempt {
 	/** The reserve limit the SKU's object counts the attempt against; null: none (RATE_LIMITS=off). */
 	limits: ReserveLimits | null;
 	/**
-	 * The most allocation rows the SKU may hold (a demo sandbox's bound, worker/sandbox.ts), kept
+	 * The most allocation rows the SKU may hold (a demo sandbox's bound, domain/bounds.ts), kept
 	 * exactly by the write itself; null: no bound (a real SKU's are its limits).
 	 */
 	allocationsMax: number | null;

@@ -83,6 +83,32 @@ describe("a session's own sandbox, bounded", () => {
 		expect(other.statuses).toEqual([201]);
 	});
 
+	it("counts what reaches the sandbox's object, not the edge's own sold_out answers", async () => {
+		const vars = { RATE_LIMIT_SANDBOX: "1000", RATE_LIMIT_SANDBOX_IP: "12" };
+		const token = await newSession();
+		const ip = freshIp();
+		const sku = await sandboxOf(token, ip);
+		const atMs = Date.now();
+		const attempt = (quantity: number, key: string | null) =>
+			limited("POST", "/api/reservations", {
+				ip,
+				token,
+				vars,
+				atMs,
+				body: { sku, quantity },
+				headers: key === null ? {} : { "idempotency-key": key },
+			});
+		// Ten attempts of ten units sell the 100 out: ten of the address's twelve.
+		for (let i = 0; i < 10; i++) expect((await attempt(10, null)).status).toBe(201);
+		// Unkeyed attempts now meet the edge's copy of a sold-out SKU: answered there, not counted.
+		const unkeyed = await Promise.all(Array.from({ length: 20 }, () => attempt(1, null)));
+		expect(unkeyed.filter((a) => a.status === 409).length).toBeGreaterThan(2);
+		// Keyed ones reach the object and are counted: the budget ends there.
+		const keyed = [];
+		for (let i = 0; i < 3; i++) keyed.push((await attempt(1, crypto.randomUUID())).status);
+		expect(keyed).toContain(429);
+	});
+
 	it("writes at most its bound of eventual allocation rows, however many attempts race", async () => {
 		const token = await newSession();
 		const sku = await sandboxOf(token, freshIp());

@@ -79,15 +79,13 @@ reservations.post("/", async (c) => {
 	// A presenter's stampede on their own sandbox (docs/demo.md, step 3) is the point of
 	// the demo, not abuse: the caller's own private SKU has no bot tiers, and a budget of its
 	// own in place of the buyer's 200 a minute: RATE_LIMIT_SANDBOX a window for the session
-	// (kept by the sandbox's object) and RATE_LIMIT_SANDBOX_IP for its address. Everyone
-	// else's attempts on it are limited as usual (docs/decisions/012-sandbox-exemption.md,
+	// (kept by the sandbox's object) and RATE_LIMIT_SANDBOX_IP for its address, both counting
+	// the attempts that reach the object or D1, not the edge's own answers. Everyone else's
+	// attempts on it are limited as usual (docs/decisions/012-sandbox-exemption.md,
 	// docs/decisions/163-a-sandbox-bounded.md).
 	const ownSandbox =
 		body.sku.startsWith("SBX-") && body.sku === (await sandboxSku(session.sessionId));
-	if (ownSandbox) {
-		const refused = sandboxAddressRefusal(c);
-		if (refused !== null) return refused;
-	}
+	const addressRefusal = () => (ownSandbox ? sandboxAddressRefusal(c) : null);
 	const limits = ownSandbox ? sandboxLimits(c) : reserveLimits(c);
 	// The sandbox's one count has no tiers: its refusal says so, not "has not viewed this product".
 	const answered = (r: ReserveResult): ReserveResult =>
@@ -95,6 +93,8 @@ reservations.post("/", async (c) => {
 			? { ...r, refusal: { ...r.refusal, tier: "verified", flag: null } }
 			: r;
 	if (body.mode === "eventual") {
+		const refused = addressRefusal();
+		if (refused !== null) return refused;
 		// The naive D1 path of the demo (worker/eventual.ts): oversells on purpose. The same
 		// per-session limit as the safe path, kept by the SKU's object, after a keyed replay;
 		// then the waiting room's gate and the purchase limit, as on the safe path.
@@ -151,6 +151,8 @@ reservations.post("/", async (c) => {
 			return fail(c, rejection);
 		}
 	}
+	const refused = addressRefusal();
+	if (refused !== null) return refused;
 	// A SKU split across shards: the session's own shard (docs/decisions/020-escrow-shards.md).
 	// Until this isolate knows the SKU is split it asks shard 0, the SKU's own object, which
 	// answers a misrouted call with the shard count and decides nothing.
