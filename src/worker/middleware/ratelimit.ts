@@ -61,36 +61,11 @@ export function reserveLimits(c: Ctx): ReserveLimits | null {
 }
 
 /**
- * The limits of a session's attempts on its own demo sandbox, for the sandbox's object: one count
- * of RATE_LIMIT_SANDBOX a window, no tiers (a stampede is the demo's point, and a flag lasting no
- * time tiers nobody down); null when RATE_LIMITS=off (docs/decisions/163-a-sandbox-bounded.md).
- */
-export function sandboxLimits(c: Ctx): ReserveLimits | null {
-	const config = c.get("config").rateLimits;
-	if (config === null) return null;
-	const n = config.sandboxSession;
-	return { ...config.reserve, verified: n, new: n, suspected: n, flaggedForMs: 0 };
-}
-
-/**
- * The address's budget of attempts on its sessions' own sandboxes (RATE_LIMIT_SANDBOX_IP, a token
- * bucket in this isolate, as the writes'): a 429 once it is spent, else null and one taken. Asked
- * before the sandbox's object, so a refused attempt costs no call.
- */
-export function sandboxAddressRefusal(c: Ctx): Response | null {
-	const config = c.get("config").rateLimits;
-	if (config === null) return null;
-	const now = limitClockMs(c, config, Date.now());
-	const d = takeIp("sandbox", clientKeyOf(c), now, config.sandbox, config.windowMs);
-	return d.ok ? null : refuseIp(c, "sandbox", config, d.retryAfterMs);
-}
-
-/**
  * The moment the rate limits judge this request at: `systemMs` (the judge's own
  * clock), or with RATE_LIMIT_CLOCK=request the time the request names in
  * TEST_CLOCK_HEADER (ratelimit/config.ts; only with ENVIRONMENT local or test).
  */
-function limitClockMs(c: Ctx, config: RateLimitConfig, systemMs: number): number {
+export function limitClockMs(c: Ctx, config: RateLimitConfig, systemMs: number): number {
 	if (config.clock !== "request") return systemMs;
 	const named = c.req.header(TEST_CLOCK_HEADER);
 	if (named === undefined) return systemMs;
@@ -206,7 +181,13 @@ const IP_WHAT: Record<IpLimit, string> = {
 	sandbox: "demo sandbox reserve attempt",
 };
 
-function refuseIp(c: Ctx, kind: IpLimit, config: RateLimitConfig, retryAfterMs: number): Response {
+/** 429 for a per-IP bucket spent, naming the limit; counted in the edge's totals. */
+export function refuseIp(
+	c: Ctx,
+	kind: IpLimit,
+	config: RateLimitConfig,
+	retryAfterMs: number,
+): Response {
 	const limit = config[kind];
 	return refuse(
 		c,

@@ -33,9 +33,8 @@ import {
 	countEdgeAnswer,
 	countEdgeLatency,
 	reserveLimits,
-	sandboxAddressRefusal,
-	sandboxLimits,
 } from "../middleware/ratelimit.ts";
+import { sandboxAddressRefusal, sandboxLimits } from "../middleware/sandbox-limits.ts";
 import { answerReserve } from "../reserve-answer.ts";
 import { plainReserveBody, ReserveBody } from "../reserve-body.ts";
 import { edgeCoalescer } from "../reserve-coalescer.ts";
