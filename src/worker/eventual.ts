@@ -204,7 +204,8 @@ export async function reserveEventual(env: Env, a: EventualAttempt): Promise<Res
 			env.DB.batch(writeStatements(env.DB, a, row, remaining - a.quantity)),
 		);
 		// The SKU's bound was reached: no row, and the count was not written either.
-		if (written !== undefined && written.meta.changes === 0) return { ok: false, code: "sold_out" };
+		if (a.allocationsMax !== null && written?.meta.changes === 0)
+			return { ok: false, code: "sold_out" };
 	} catch (error) {
 		// Two requests with one Idempotency-Key raced: the batch rolled back, the first one's answer stands.
 		const again = /UNIQUE/i.test(String(error))
@@ -216,6 +217,7 @@ export async function reserveEventual(env: Env, a: EventualAttempt): Promise<Res
 	return { ok: true, reservation: toReservation(a.sku, row, nowMs) };
 }
 
+const WRITE_COUNT = "UPDATE eventual_stock SET remaining = ?, updated_at = ? WHERE sku = ?";
 const INSERT_ALLOCATION = `INSERT INTO eventual_allocations (id, sku, session_id, quantity, idem_key, created_at, expires_at)
 	VALUES (?, ?, ?, ?, ?, ?, ?)`;
 /**
@@ -227,8 +229,8 @@ const INSERT_ALLOCATION_BOUNDED = `INSERT INTO eventual_allocations (id, sku, se
 	SELECT ?, ?, ?, ?, ?, ?, ? WHERE (SELECT COUNT(*) FROM eventual_allocations WHERE sku = ?) < ?`;
 
 /**
- * The write's batch: the allocation row first, then the stale count — the latter only if the row
- * went in, so a refusal at the bound changes nothing.
+ * The write's batch: the stale count and the row, as ever; on a SKU with a bound, the row first,
+ * then the count only if the row went in, so a refusal at the bound changes nothing.
  */
 function writeStatements(
 	db: D1Database,
@@ -245,16 +247,15 @@ function writeStatements(
 		row.created_at,
 		row.expires_at,
 	];
-	const insert =
-		a.allocationsMax === null
-			? db.prepare(INSERT_ALLOCATION).bind(...values)
-			: db.prepare(INSERT_ALLOCATION_BOUNDED).bind(...values, a.sku, a.allocationsMax);
+	if (a.allocationsMax === null)
+		return [
+			db.prepare(WRITE_COUNT).bind(remaining, row.created_at, a.sku),
+			db.prepare(INSERT_ALLOCATION).bind(...values),
+		];
 	return [
-		insert,
+		db.prepare(INSERT_ALLOCATION_BOUNDED).bind(...values, a.sku, a.allocationsMax),
 		db
-			.prepare(
-				"UPDATE eventual_stock SET remaining = ?, updated_at = ? WHERE sku = ? AND EXISTS (SELECT 1 FROM eventual_allocations WHERE id = ?)",
-			)
+			.prepare(`${WRITE_COUNT} AND EXISTS (SELECT 1 FROM eventual_allocations WHERE id = ?)`)
 			.bind(remaining, row.created_at, a.sku, row.id),
 	];
 }
