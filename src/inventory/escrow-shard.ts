@@ -24,6 +24,7 @@ import {
 	type Transfer,
 } from "../domain/escrow.ts";
 import type { Inventory, ProductConfig } from "../domain/inventory.ts";
+import { CutPledge } from "./cut-pledge.ts";
 import type { RoomLedger, ShardRoomState } from "./room-shard-protocol.ts";
 import { SessionClaims } from "./session-claims.ts";
 import type { ResetLedger, ResetPeer } from "./shard-reset-protocol.ts";
@@ -67,6 +68,10 @@ export interface EscrowPeer extends SettingsPeer, ResetPeer {
 	escrowStockElsewhere(index: number, units: number): Promise<number>;
 	/** In a shard: its available units now. */
 	escrowAvailable(): Promise<number>;
+	/** In a shard: its units a cut may take, kept from its buyers until the cut ends (cut-pledge.ts). */
+	escrowPledgeForCut(): Promise<number>;
+	/** In a shard: the cut was refused, its buyers may have the pledged units again. */
+	escrowReleasePledge(): Promise<void>;
 }
 
 export interface EscrowHost {
@@ -105,6 +110,8 @@ export class ShardEscrow {
 	private elsewhereMemo = { units: 0, untilMs: 0 };
 	/** The count in flight, shared by the calls that arrive while it is (as a refill is). */
 	private counting: { units: number; answer: Promise<number> } | null = null;
+	/** The units counted for a cut of totalStock in flight (pledgeForCut). */
+	private readonly pledge = new CutPledge();
 
 	constructor(
 		protected readonly host: EscrowHost,
@@ -157,7 +164,16 @@ export class ShardEscrow {
 		try {
 			for (let round = 0; round < MAX_REFILL_ROUNDS; round++) {
 				const inv = this.host.inventory();
-				if (inv === null || this.free(inv) >= units || Date.now() < this.exhaustedUntilMs) break;
+				if (inv === null) break;
+				const free = this.free(inv);
+				if (free >= units || Date.now() < this.exhaustedUntilMs) break;
+				// Short only of units a cut in flight counted: its outcome first (a refused cut
+				// gives them back to this shard's buyers, and asks for nothing on their behalf).
+				const cutEnded = this.pledge.ended();
+				if (cutEnded !== null && free + this.pledge.units >= units) {
+					await cutEnded;
+					continue;
+				}
 				// One request in flight per shard, sized for every attempt waiting on it; a
 				// background one (pool only) may be it, so the next round folds back if still short.
 				await (this.refilling ?? this.refill());
@@ -207,9 +223,10 @@ export class ShardEscrow {
 		// count replaces an older one, a smaller one included.
 		this.elsewhereMemo = { units: elsewhere, untilMs: askedAtMs + EXHAUSTED_MEMO_MS };
 		// Nothing here and nothing anywhere else: the SKU is sold out, as a refill finding
-		// nothing would have said (the memo keeps repeated attempts from asking again).
+		// nothing would have said (the memo keeps repeated attempts from asking again). Units a
+		// cut in flight counted are still here until it ends.
 		const inv = this.host.inventory();
-		if (elsewhere === 0 && inv !== null && this.free(inv) <= 0) {
+		if (elsewhere === 0 && inv !== null && this.free(inv) + this.pledge.units <= 0) {
 			this.exhaustedUntilMs = askedAtMs + EXHAUSTED_MEMO_MS;
 		}
 		return elsewhere;
@@ -243,8 +260,9 @@ export class ShardEscrow {
 		const total = this.ledger.pool?.total ?? inv?.product.totalStock ?? 0;
 		if (inv === null || Date.now() < this.exhaustedUntilMs || this.refilling !== null) return;
 		// From the pool only: folding back is for a shard that cannot cover an attempt, so
-		// two shards near the end do not keep taking units from each other.
-		if (this.free(inv) < lowWater(Math.max(total, 1), this.shards)) {
+		// two shards near the end do not keep taking units from each other. Units a cut in
+		// flight counted are still this shard's: a refused cut must not leave a grant behind.
+		if (this.free(inv) + this.pledge.units < lowWater(Math.max(total, 1), this.shards)) {
 			this.refilling = this.askForMore(false).finally(() => {
 				this.refilling = null;
 			});
@@ -252,7 +270,25 @@ export class ShardEscrow {
 	}
 
 	protected free(inv: Inventory): number {
-		return inv.counters().available - this.queuedUnits;
+		return inv.counters().available - this.queuedUnits - this.pledge.units;
+	}
+
+	/**
+	 * A cut of totalStock counts (escrow.ts changeTotal): this shard's units nobody holds and no
+	 * call claimed, kept from its buyers until the coordinator takes them (giveBack "all") or
+	 * releases them, at most CUT_PLEDGE_MS (inventory/cut-pledge.ts).
+	 */
+	pledgeForCut(): number {
+		this.pledge.release();
+		const inv = this.host.inventory();
+		const units = inv === null ? 0 : Math.max(0, this.free(inv));
+		this.pledge.make(units);
+		return units;
+	}
+
+	/** The cut was refused: the units it counted are this shard's buyers' again. */
+	releasePledge(): void {
+		this.pledge.release();
 	}
 
 	/** One request for more in flight per shard; callers that need it wait for the same one. */
@@ -316,6 +352,8 @@ export class ShardEscrow {
 		const inv = this.host.inventory();
 		if (inv === null) return [];
 		const now = Date.now();
+		// "all" is a cut's: it takes the units counted for it with the rest.
+		if (ask === "all") this.pledge.release();
 		const free = Math.max(0, this.free(inv));
 		const units = ask === "all" ? free : ask === "half" ? foldBackAsk(free) : 0;
 		const { reserved, sold } = inv.counters();

@@ -19,6 +19,7 @@ import {
 	type Transfer,
 } from "../domain/escrow.ts";
 import type { Inventory } from "../domain/inventory.ts";
+import { CutUndecided } from "./cut-pledge.ts";
 import { ESCROW_RETRY_MS, type EscrowHost, ShardEscrow } from "./escrow-shard.ts";
 import type { KeyedReset } from "./reset-keys.ts";
 import { HOLDS_BY_CREATED_INDEX } from "./schema.ts";
@@ -57,6 +58,9 @@ export class Escrow extends ShardEscrow {
 		host.sql.exec(HOLDS_BY_CREATED_INDEX);
 		return escrow;
 	}
+
+	/** The cut of totalStock in flight (changeTotal): grants and other changes of the total wait for it. */
+	private cutting: Promise<unknown> | null = null;
 
 	/** The SKU's total stock (the coordinator's ledger), or null in a shard. */
 	total(): number | null {
@@ -112,7 +116,11 @@ export class Escrow extends ShardEscrow {
 	async requestGrant(index: number, units: number, mayFoldBack: boolean): Promise<number> {
 		const pool = this.requirePool();
 		if (index < 0 || index >= pool.shards) throw new RangeError(`no shard ${index}`);
+		// A cut in flight decided on the pool and the shards' pledges: nothing leaves the pool,
+		// and no fold back looks for what the pledges hide, until it ends.
+		if (this.cutting !== null) await this.cutEnded();
 		if (pool.pool < units && mayFoldBack) await this.foldBack(index, "half");
+		if (this.cutting !== null) await this.cutEnded();
 		const inv = this.host.inventory();
 		if (inv === null) return 0;
 		if (index === 0) return this.grantToSelf(inv, units, Date.now());
@@ -205,19 +213,16 @@ export class Escrow extends ShardEscrow {
 	}
 
 	/**
-	 * PATCH totalStock: a raise goes to the pool; a cut comes from the pool after taking back
-	 * every unsold unit. `then` (the coordinator's own product change, which records the
-	 * operator's event) runs when the change succeeds, with no await between it and the
-	 * pool's save: one transaction, so the trail never lacks a total the pool has. Null when
-	 * the cut is refused (more held or sold than the new total).
-	 *
-	 * A refused request changes nothing (docs/api.md): before taking anything back, the pool and
-	 * every shard's unsold units are counted, and a cut they cannot cover is refused with every
-	 * allotment left where it was (docs/decisions/089-prices-operator-budget-and-production-guards.md).
-	 * Only a buyer reserving between that count and the fold back can still leave the units
-	 * taken back in the pool (decision 020's behaviour, no unit lost).
+	 * PATCH totalStock: a raise goes to the pool; a cut comes from the pool, after taking back
+	 * the shards' unsold units when the pool alone holds too few. `then` (the coordinator's own
+	 * product change, which records the operator's event) runs when the change succeeds, with
+	 * no await between it and the pool's save: one transaction, so the trail never lacks a total
+	 * the pool has. Null when the cut is refused (more held or sold than the new total); throws
+	 * CutUndecided (a 503) when a shard could not be counted and the others do not cover it.
+	 * One change of the total at a time.
 	 */
 	async changeTotal<T>(totalStock: number, then: () => T): Promise<T | null> {
+		await this.cutEnded();
 		const pool = this.requirePool();
 		if (totalStock >= pool.total) {
 			raiseTotal(pool, totalStock - pool.total);
@@ -225,30 +230,81 @@ export class Escrow extends ShardEscrow {
 			return then();
 		}
 		const cut = pool.total - totalStock;
-		if (pool.pool < cut) {
-			await this.settle();
-			if ((await this.unsoldEverywhere()) < cut) return null;
-			await this.foldBack(-1, "all");
+		if (lowerTotal(pool, cut)) {
+			this.save();
+			return then();
 		}
-		const ok = lowerTotal(pool, pool.total - totalStock);
-		this.save();
-		return ok ? then() : null;
+		const run = this.cutFromShards(cut, then);
+		const ended: Promise<unknown> = run
+			.catch(() => null)
+			.finally(() => {
+				if (this.cutting === ended) this.cutting = null;
+			});
+		this.cutting = ended;
+		return run;
 	}
 
 	/**
-	 * The pool and every shard's unsold, unheld units: what folding everything back could bring
-	 * to the pool. A shard that cannot answer counts none, as its fold back would bring none.
+	 * A refused cut changes nothing (docs/api.md; docs/decisions/168-a-refused-split-cut-changes-nothing.md):
+	 * every shard first pledges its unsold, unclaimed units (inventory/cut-pledge.ts), which its
+	 * buyers cannot take while the cut runs, and no grant leaves the pool until it ends. A cut
+	 * the pool and the pledges cannot cover is refused and the pledges released, with no
+	 * allotment moved and no event; one they cover takes them back ("all") and comes from the pool.
 	 */
-	private async unsoldEverywhere(): Promise<number> {
+	private async cutFromShards<T>(cut: number, then: () => T): Promise<T | null> {
 		const pool = this.requirePool();
-		const reads: Promise<number>[] = [Promise.resolve(this.unclaimed())];
-		for (let j = 1; j < pool.shards; j++) reads.push(this.host.peer(j).escrowAvailable());
-		let unsold = pool.pool;
-		for (const r of await Promise.allSettled(reads)) {
-			if (r.status === "fulfilled") unsold += Math.max(0, r.value);
-			else console.warn("escrow: a shard's count failed", String(r.reason));
+		await this.settle();
+		const counted = await this.pledgeEverywhere();
+		// Give-backs of a fold back asked before the pledges, credited now: counted nowhere else.
+		await this.foldBack(-1, "none");
+		if (pool.pool + counted.units < cut) {
+			await this.releaseEverywhere();
+			if (counted.failed)
+				throw new CutUndecided("a shard could not be counted for the cut of totalStock");
+			return null;
 		}
-		return unsold;
+		await this.foldBack(-1, "all");
+		if (!lowerTotal(pool, cut)) {
+			// A shard lost its pledge (it restarted) or did not answer: what came back stays in the pool.
+			this.save();
+			throw new CutUndecided("a shard's counted units did not all come back for the cut");
+		}
+		this.save();
+		return then();
+	}
+
+	/** Every shard's pledge to the cut (the coordinator's own too); `failed`: some shard did not answer. */
+	private async pledgeEverywhere(): Promise<{ units: number; failed: boolean }> {
+		const shards = this.requirePool().shards;
+		const reads: Promise<number>[] = [Promise.resolve(this.pledgeForCut())];
+		for (let j = 1; j < shards; j++) reads.push(this.host.peer(j).escrowPledgeForCut());
+		let units = 0;
+		let failed = false;
+		for (const r of await Promise.allSettled(reads)) {
+			if (r.status === "fulfilled") units += Math.max(0, r.value);
+			else {
+				failed = true;
+				console.warn("escrow: a shard's count for a cut failed", String(r.reason));
+			}
+		}
+		return { units, failed };
+	}
+
+	/** A refused cut: every shard's buyers may have the pledged units again (a shard not reached frees them itself). */
+	private async releaseEverywhere(): Promise<void> {
+		this.releasePledge();
+		const calls: Promise<void>[] = [];
+		for (let j = 1; j < this.requirePool().shards; j++)
+			calls.push(this.host.peer(j).escrowReleasePledge());
+		for (const r of await Promise.allSettled(calls)) {
+			if (r.status === "rejected")
+				console.warn("escrow: a shard's release failed", String(r.reason));
+		}
+	}
+
+	/** Until no cut of totalStock is in flight. */
+	private async cutEnded(): Promise<void> {
+		while (this.cutting !== null) await this.cutting;
 	}
 
 	/** The alarm: re-send what the other side has not confirmed (grants, the product's settings, a reset). */

@@ -87,6 +87,17 @@ export abstract class SkuObjectPeers extends SkuObjectParts {
 		return this.requireEscrow().available();
 	}
 
+	/** In a shard: a cut of totalStock counts its unsold, unclaimed units and keeps them for it (due expiries first). */
+	escrowPledgeForCut(): number {
+		this.tick();
+		return this.requireEscrow().pledgeForCut();
+	}
+
+	/** In a shard: the cut was refused. */
+	escrowReleasePledge(): void {
+		this.requireEscrow().releasePledge();
+	}
+
 	/** R2 in the coordinator. */
 	escrowReceiveReturns(index: number, transfers: Transfer[]): number {
 		return this.requireEscrow().receiveReturns(index, transfers);

@@ -217,7 +217,7 @@ admin.patch("/products/:sku", async (c) => {
 		return fail(
 			c,
 			"invalid_state",
-			"totalStock cannot go below the units reserved and sold (of a SKU split across shards: below its units held, sold or in a shard's unsold allotment that could not be taken back).",
+			"totalStock cannot go below the units reserved and sold (of a SKU split across shards: below its units held, sold or claimed by a reserve in flight).",
 		);
 	}
 	if (!result.ok && result.code === "start_moved") {

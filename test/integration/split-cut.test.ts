@@ -1,0 +1,185 @@
+// A cut of a split SKU's totalStock (docs/api.md, "Shards";
+// docs/decisions/168-a-refused-split-cut-changes-nothing.md). A refused cut changes nothing: no
+// shard's allotment goes back to the pool and no event is written, even when units are claimed
+// by calls in a shard's group commit, or a buyer reserves while the cut runs. A cut that cannot
+// be decided because a shard cannot be counted is a 503 with Retry-After, not a 409.
+//
+// Before: the count read every shard's available units, claimed ones included, while the fold
+// back took only unclaimed ones, so a cut the count covered was refused after every shard had
+// given its units back (an event each); a buyer reserving between the count and the fold back
+// did the same; and a shard that could not answer counted none, so the cut was refused 409.
+
+import { runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { shardName } from "../../src/domain/escrow.ts";
+import type { ShardEscrow } from "../../src/inventory/escrow-shard.ts";
+import type { InventoryObject } from "../../src/inventory/object.ts";
+import type { AuditEvent, Product, Stats } from "../../src/shared/types.ts";
+import { ADMIN, call } from "./helpers.ts";
+import { buyersOnEveryShard, checkEscrow, createSharded, reserve } from "./shards-support.ts";
+import { coordinator, withShardsUnreachable } from "./shards-unreachable.ts";
+
+const patch = (sku: string, body: unknown) =>
+	call<Product>("PATCH", `/api/admin/products/${sku}`, { token: ADMIN, body });
+const stats = async (sku: string) =>
+	(await call<Stats>("GET", `/api/admin/products/${sku}/stats`, { token: ADMIN })).body
+		.data as Stats;
+const trail = async (sku: string) =>
+	(
+		await call<{ events: AuditEvent[] }>("GET", `/api/admin/products/${sku}/events?limit=1000`, {
+			token: ADMIN,
+		})
+	).body.data?.events ?? [];
+/** What a refused cut must leave as it was: the pool and each shard's counts. */
+const escrowOf = (s: Stats) => ({
+	total: s.total,
+	pool: s.pool,
+	shards: s.shards?.map((x) => [x.allotment, x.available, x.reserved, x.sold]),
+});
+
+const shard = (sku: string, index: number) =>
+	env.INVENTORY.get(env.INVENTORY.idFromName(shardName(sku, index)));
+/** The escrow of shard `index`'s object (its internals: these tests stand in for calls in flight). */
+const insideShard = <T>(sku: string, index: number, act: (escrow: ShardEscrow) => T) =>
+	runInDurableObject(shard(sku, index), (instance: InventoryObject) =>
+		act((instance as unknown as { escrow: ShardEscrow }).escrow),
+	);
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The coordinator's calls to its shards, with a pause after shard 1 is counted for a cut. */
+type Paused = {
+	peerStub: (index: number) => unknown;
+	cutCounted?: boolean;
+	cutGoOn?: boolean;
+};
+
+async function pauseAfterShardOneCounted(sku: string): Promise<void> {
+	await runInDurableObject(coordinator(sku), (instance: InventoryObject) => {
+		const object = instance as unknown as Paused;
+		const real = object.peerStub.bind(instance);
+		object.peerStub = (index) => {
+			const stub = real(index) as Record<string, (...args: unknown[]) => Promise<unknown>>;
+			return new Proxy(
+				{},
+				{
+					get: (_t, key) => {
+						const prop = String(key);
+						if (prop === "then") return undefined;
+						// The count of a cut: escrowPledgeForCut now, escrowAvailable before.
+						const counts = prop === "escrowPledgeForCut" || prop === "escrowAvailable";
+						return async (...args: unknown[]) => {
+							const answer = await stub[prop]?.(...args);
+							if (index === 1 && counts && object.cutCounted === false) {
+								object.cutCounted = true;
+								while (object.cutGoOn !== true) await pause(5);
+							}
+							return answer;
+						};
+					},
+				},
+			);
+		};
+		object.cutCounted = false;
+		object.cutGoOn = false;
+	});
+}
+
+const coordinatorFlag = (sku: string, read: (o: Paused) => boolean) =>
+	runInDurableObject(coordinator(sku), (instance: InventoryObject) =>
+		read(instance as unknown as Paused),
+	);
+
+describe("a cut of a split SKU's totalStock", () => {
+	it("refused while a shard's units are claimed by calls in flight, it moves nothing and writes no event", async () => {
+		// 20 units, 2 shards: 5 in each, 10 in the pool.
+		const sku = await createSharded(20, 2, 5);
+		const before = await stats(sku);
+		checkEscrow(before);
+		expect(before.pool).toBe(10);
+		const eventsBefore = (await trail(sku)).length;
+		// A call in shard 1's group commit has claimed 3 of its 5 units (admitted, not decided).
+		await insideShard(sku, 1, (escrow) => {
+			void escrow.admit(3);
+		});
+		// 17 units are unsold and unclaimed: a cut of 18 cannot be covered.
+		const res = await patch(sku, { totalStock: 2 });
+		expect(res.status, JSON.stringify(res.body)).toBe(409);
+		expect(res.body.error?.code).toBe("invalid_state");
+		const after = await stats(sku);
+		checkEscrow(after);
+		expect(escrowOf(after)).toEqual(escrowOf(before));
+		expect((await trail(sku)).length).toBe(eventsBefore);
+		// The call is decided without taking them: the same cut is covered now.
+		await insideShard(sku, 1, (escrow) => escrow.decided(3));
+		const down = await patch(sku, { totalStock: 2 });
+		expect(down.status, JSON.stringify(down.body)).toBe(200);
+		expect(down.body.data?.totalStock).toBe(2);
+		checkEscrow(await stats(sku));
+	});
+
+	it("a buyer reserving while the cut runs cannot take the units it counted: the cut goes through and the buyer is told sold_out", async () => {
+		const sku = await createSharded(20, 2, 5);
+		const buyer = (await buyersOnEveryShard(2, 1))[1];
+		if (buyer === undefined) throw new Error("no buyer on shard 1");
+		checkEscrow(await stats(sku));
+		await pauseAfterShardOneCounted(sku);
+		try {
+			// Every unit is unsold: a cut to 0 is covered when counted.
+			const cut = patch(sku, { totalStock: 0 });
+			while (!(await coordinatorFlag(sku, (o) => o.cutCounted === true))) await pause(5);
+			// Shard 1 is counted and the cut waits: a buyer of shard 1 reserves now.
+			let answered = false;
+			const bought = reserve(buyer, sku).finally(() => {
+				answered = true;
+			});
+			// Until the buyer is answered, or waits in shard 1 for the cut's outcome.
+			while (!answered && (await insideShard(sku, 1, waiting)) === 0) await pause(5);
+			await runInDurableObject(coordinator(sku), (instance: InventoryObject) => {
+				(instance as unknown as Paused).cutGoOn = true;
+			});
+			const res = await cut;
+			const buyerAnswer = await bought;
+			expect(res.status, JSON.stringify(res.body)).toBe(200);
+			expect(res.body.data?.totalStock).toBe(0);
+			expect(buyerAnswer.status, JSON.stringify(buyerAnswer.body)).toBe(409);
+			expect(buyerAnswer.body.error?.code).toBe("sold_out");
+		} finally {
+			await runInDurableObject(coordinator(sku), (instance: InventoryObject) => {
+				const object = instance as unknown as Partial<Paused>;
+				object.cutGoOn = true;
+				delete object.peerStub;
+			});
+		}
+		const after = await stats(sku);
+		checkEscrow(after);
+		expect(after.total).toBe(0);
+		expect(after.reserved).toBe(0);
+	});
+
+	it("a cut the pool cannot cover while a shard cannot be counted is a 503 with Retry-After, and changes nothing", async () => {
+		const sku = await createSharded(20, 2, 5);
+		const before = await stats(sku);
+		checkEscrow(before);
+		const eventsBefore = (await trail(sku)).length;
+		// The pool's 10 and shard 0's 5 cover a cut of 15, not one of 16: shard 1's count decides it.
+		const res = await withShardsUnreachable(sku, () => patch(sku, { totalStock: 4 }));
+		expect(res.status, JSON.stringify(res.body)).toBe(503);
+		expect(res.body.error?.code).toBe("unavailable");
+		expect(Number(res.headers.get("retry-after"))).toBeGreaterThan(0);
+		const after = await stats(sku);
+		checkEscrow(after);
+		expect(escrowOf(after)).toEqual(escrowOf(before));
+		expect((await trail(sku)).length).toBe(eventsBefore);
+		// Shard 0's units are its buyers' again; once shard 1 answers, the same cut goes through.
+		const again = await patch(sku, { totalStock: 4 });
+		expect(again.status, JSON.stringify(again.body)).toBe(200);
+		expect(again.body.data?.totalStock).toBe(4);
+		checkEscrow(await stats(sku));
+	});
+});
+
+/** Units of reserve calls waiting in a shard before they are admitted (its internals). */
+function waiting(escrow: ShardEscrow): number {
+	return (escrow as unknown as { waitingUnits: number }).waitingUnits;
+}
