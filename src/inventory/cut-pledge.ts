@@ -7,7 +7,7 @@
 // asking (it restarted mid-cut) frees them after CUT_PLEDGE_MS.
 
 /** How long a shard keeps the units it counted for a cut when the coordinator neither takes nor releases them. */
-export const CUT_PLEDGE_MS = 2000;
+export const CUT_PLEDGE_MS = 5000;
 
 interface Pledged {
 	units: number;
