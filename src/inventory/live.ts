@@ -23,6 +23,12 @@ import {
 	spendAsk,
 } from "./live-asks.ts";
 import { ADDRESS_TAG_PREFIX, type LivePlaces, livePlaces } from "./live-places.ts";
+import {
+	LIVE_CLIENT_HEADER,
+	LIVE_FORMER_CLIENT_HEADER,
+	LIVE_WITH_PARAM,
+	PRODUCT_TAG,
+} from "./live-request.ts";
 
 /** The shortest gap between two messages to one socket (docs/api.md: at most ~10 a second). */
 export const LIVE_INTERVAL_MS = 100;
@@ -31,18 +37,6 @@ export const LIVE_INTERVAL_MS = 100;
  * tabs in the background), or at least one heard from within it.
  */
 export type Watchers = "none" | "silent" | "heard";
-/** The hibernation tag of sockets that asked for product messages (`?with=product`). */
-export const PRODUCT_TAG = "product";
-
-/**
- * The header the Worker sets on an upgrade it hands the object: a keyed hash of the client's
- * address (src/worker/routes/live.ts), never the address itself. The socket is tagged with it, so
- * the object counts an address's open sockets with `getWebSockets(tag)`, which hibernation keeps.
- */
-export const LIVE_CLIENT_HEADER = "x-rg-live-client";
-/** Beside it, the address's hash under the day before's key, whose sockets count too (decision 160). */
-export const LIVE_FORMER_CLIENT_HEADER = "x-rg-live-client-former";
-
 /**
  * What the feed counts for the stats (docs/decisions/156-the-live-feeds-places-in-the-stats.md):
  * an upgrade refused at the address's places (429) or the feed's (503), a socket closed for silence.
@@ -59,21 +53,6 @@ export interface LiveBounds {
 	idleMs: number;
 	/** What a socket may send besides the keep-alive (live-asks.ts); LIVE_ASKS unless given. */
 	asks?: AskBounds;
-}
-
-/** The live feed's one query parameter: `with=product` asks for product messages too. */
-export const LIVE_WITH_PARAM = "with";
-
-/**
- * What is wrong with a live feed's query, for the Worker's 400 before the upgrade; null when
- * it is fine. `with` is absent or exactly `product`, once: a misspelt value, a comma list or a
- * repeat would otherwise open a socket that silently never gets the product messages asked for.
- */
-export function liveQueryProblem(params: URLSearchParams): string | null {
-	const values = params.getAll(LIVE_WITH_PARAM);
-	if (values.length === 0 || (values.length === 1 && values[0] === PRODUCT_TAG)) return null;
-	const got = values.map((v) => JSON.stringify(v)).join(", ");
-	return `${LIVE_WITH_PARAM}: must be "${PRODUCT_TAG}" (once) or left out; got ${got}.`;
 }
 
 /** What a socket carries across hibernation (serializeAttachment). */

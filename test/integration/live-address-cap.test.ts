@@ -10,7 +10,7 @@ import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import { DEFAULT_MAX_LIVE_SOCKETS_PER_ADDRESS } from "../../src/domain/bounds.ts";
-import { LIVE_CLIENT_HEADER } from "../../src/inventory/live.ts";
+import { LIVE_CLIENT_HEADER } from "../../src/inventory/live-request.ts";
 import type { InventoryObject } from "../../src/inventory/object.ts";
 import { createProduct } from "./helpers.ts";
 import { liveViewers, upgrade as upgradeFrom } from "./live-viewers.ts";

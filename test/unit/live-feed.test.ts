@@ -11,8 +11,9 @@ import {
 	DEFAULT_MAX_LIVE_SOCKETS,
 	DEFAULT_MAX_LIVE_SOCKETS_PER_ADDRESS,
 } from "../../src/domain/bounds.ts";
-import { LIVE_INTERVAL_MS, LiveFeed, PRODUCT_TAG } from "../../src/inventory/live.ts";
+import { LIVE_INTERVAL_MS, LiveFeed } from "../../src/inventory/live.ts";
 import { type AskBounds, LIVE_ASKS, LIVE_FLOOD_CLOSE_CODE } from "../../src/inventory/live-asks.ts";
+import { PRODUCT_TAG } from "../../src/inventory/live-request.ts";
 import type { Availability, Product } from "../../src/shared/types.ts";
 
 const T0 = Date.UTC(2026, 10, 30, 1, 0, 0);

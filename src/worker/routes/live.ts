@@ -8,7 +8,7 @@ import {
 	LIVE_CLIENT_HEADER,
 	LIVE_FORMER_CLIENT_HEADER,
 	liveQueryProblem,
-} from "../../inventory/live.ts";
+} from "../../inventory/live-request.ts";
 import { requireKnownSku } from "../catalogue.ts";
 import { clientKeyOf } from "../client-ip.ts";
 import { type AppEnv, fail } from "../http.ts";
