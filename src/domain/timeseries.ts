@@ -7,7 +7,12 @@
 // refusals at the per-address caps (the live feed's upgrades, the room's joins),
 // which are not reserve attempts and never count in `attempts` or `rejected`.
 
-import type { AddressRefusals, MetricsPoint, MetricsWindow } from "../shared/types.ts";
+import type {
+	AddressRefusals,
+	LiveFeedCounts,
+	MetricsPoint,
+	MetricsWindow,
+} from "../shared/types.ts";
 import {
 	histogramPercentile,
 	LATENCY_BUCKETS,
@@ -25,6 +30,18 @@ export {
 
 /** Where a request was refused at a per-address cap (the stats' `addressRefusals` keys). */
 export type AddressCap = keyof AddressRefusals;
+
+/**
+ * What the live feed closed or refused, counted per second beside its address refusals (which are
+ * `addressRefusals.liveFeed`, read as the series' `live.refusedAddress` too).
+ */
+export type LiveFeedEvent = Exclude<keyof LiveFeedCounts, "refusedAddress">;
+const LIVE_FEED_EVENTS: readonly LiveFeedEvent[] = [
+	"idleClosed",
+	"floodClosed",
+	"refusedFull",
+	"refusedCoolDown",
+];
 
 /** Seconds of history kept: the last 15 minutes at one-second resolution. */
 export const HISTORY_SECONDS = 900;
@@ -63,6 +80,8 @@ export interface RingSecond {
 	maxMs: number;
 	edge?: { latency: number[]; maxMs: number };
 	addressRefusals?: AddressRefusals;
+	/** The live feed's closes and refusals: the coordinator's alone, as `addressRefusals`. */
+	live?: Record<LiveFeedEvent, number>;
 }
 
 export class SecondRing {
@@ -78,6 +97,10 @@ export class SecondRing {
 	private readonly edgeMaxMs = new Float64Array(HISTORY_SECONDS);
 	private readonly liveFeedRefused = new Uint32Array(HISTORY_SECONDS);
 	private readonly roomJoinRefused = new Uint32Array(HISTORY_SECONDS);
+	/** The live feed's closes and refusals, one array per kind (decision 170). */
+	private readonly live = Object.fromEntries(
+		LIVE_FEED_EVENTS.map((kind) => [kind, new Uint32Array(HISTORY_SECONDS)]),
+	) as Record<LiveFeedEvent, Uint32Array>;
 	/** The object's work (stats' `decisions`, `commits`): kept by a late reset only, never read out. */
 	private readonly decisions = new Uint32Array(HISTORY_SECONDS);
 	private readonly commits = new Uint32Array(HISTORY_SECONDS);
@@ -97,6 +120,7 @@ export class SecondRing {
 			this.edgeMaxMs[i] = 0;
 			this.liveFeedRefused[i] = 0;
 			this.roomJoinRefused[i] = 0;
+			for (const kind of LIVE_FEED_EVENTS) this.live[kind][i] = 0;
 			this.decisions[i] = 0;
 			this.commits[i] = 0;
 		}
@@ -130,6 +154,19 @@ export class SecondRing {
 		const i = this.slot(atMs);
 		const counts = cap === "liveFeed" ? this.liveFeedRefused : this.roomJoinRefused;
 		counts[i] = (counts[i] ?? 0) + 1;
+	}
+
+	/** The live feed closed a socket or refused an upgrade (`kind`) in the second of `atMs`. */
+	liveCounted(atMs: number, kind: LiveFeedEvent): void {
+		const i = this.slot(atMs);
+		this.live[kind][i] = (this.live[kind][i] as number) + 1;
+	}
+
+	/** Slot `i`'s live feed counts by kind. */
+	private liveAt(i: number): Record<LiveFeedEvent, number> {
+		const out = {} as Record<LiveFeedEvent, number>;
+		for (const kind of LIVE_FEED_EVENTS) out[kind] = this.live[kind][i] as number;
+		return out;
 	}
 
 	/** One latency sample (ms, clamped at 0) in the second of `atMs`. */
@@ -183,6 +220,7 @@ export class SecondRing {
 					liveFeed: this.liveFeedRefused[i] as number,
 					roomJoin: this.roomJoinRefused[i] as number,
 				};
+				second.live = this.liveAt(i);
 			}
 			out.push(second);
 		}
@@ -211,6 +249,8 @@ export class SecondRing {
 			this.roomJoinRefused[i] =
 				(this.roomJoinRefused[i] as number) + second.addressRefusals.roomJoin;
 		}
+		for (const kind of LIVE_FEED_EVENTS)
+			this.live[kind][i] = (this.live[kind][i] as number) + (second.live?.[kind] ?? 0);
 	}
 
 	/**
@@ -264,6 +304,7 @@ export class SecondRing {
 		let rejected = 0;
 		let maxMs = 0;
 		const refusals: AddressRefusals = { liveFeed: 0, roomJoin: 0 };
+		const live = noLiveCounts();
 		for (let s = nowS - span + 1; s <= nowS; s++) {
 			const i = ((s % HISTORY_SECONDS) + HISTORY_SECONDS) % HISTORY_SECONDS;
 			const at = new Date(s * 1000).toISOString();
@@ -290,11 +331,15 @@ export class SecondRing {
 			};
 			refusals.liveFeed += addressRefusals.liveFeed;
 			refusals.roomJoin += addressRefusals.roomJoin;
+			const liveHere = { ...this.liveAt(i), refusedAddress: addressRefusals.liveFeed };
+			for (const kind of Object.keys(live) as (keyof LiveFeedCounts)[])
+				live[kind] += liveHere[kind];
 			series.push({
 				at,
 				attempts: this.attempts[i] as number,
 				rejected: this.rejected[i] as number,
 				addressRefusals,
+				live: liveHere,
 				latencyMsP50: histogramPercentile(counts, 50, slotMax),
 				latencyMsP95: histogramPercentile(counts, 95, slotMax),
 				latencyMsP99: histogramPercentile(counts, 99, slotMax),
@@ -316,6 +361,7 @@ export class SecondRing {
 				edgeLatencyMsP99: histogramPercentile(edgeTotal, 99, edgeMaxMs),
 				rejectedByCode: byCode,
 				addressRefusals: refusals,
+				live,
 			},
 		};
 	}
@@ -336,6 +382,7 @@ function emptyPoint(at: string): MetricsPoint {
 		attempts: 0,
 		rejected: 0,
 		addressRefusals: { liveFeed: 0, roomJoin: 0 },
+		live: noLiveCounts(),
 		latencyMsP50: null,
 		latencyMsP95: null,
 		latencyMsP99: null,
@@ -343,4 +390,8 @@ function emptyPoint(at: string): MetricsPoint {
 		edgeLatencyMsP95: null,
 		edgeLatencyMsP99: null,
 	};
+}
+
+function noLiveCounts(): LiveFeedCounts {
+	return { idleClosed: 0, floodClosed: 0, refusedFull: 0, refusedAddress: 0, refusedCoolDown: 0 };
 }

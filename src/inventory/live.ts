@@ -38,10 +38,16 @@ export const LIVE_INTERVAL_MS = 100;
  */
 export type Watchers = "none" | "silent" | "heard";
 /**
- * What the feed counts for the stats (docs/decisions/156-the-live-feeds-places-in-the-stats.md):
- * an upgrade refused at the address's places (429) or the feed's (503), a socket closed for silence.
+ * What the feed counts for the stats and the metrics series (decisions 156 and 170): an upgrade
+ * refused at the address's places (429), the feed's (503) or the address's cool-down after a
+ * flood (429), a socket closed for silence (4408) or for flooding (4429).
  */
-export type LiveCount = "refusedAddress" | "refusedFull" | "idleClosed";
+export type LiveCount =
+	| "refusedAddress"
+	| "refusedFull"
+	| "refusedCoolDown"
+	| "idleClosed"
+	| "floodClosed";
 
 /** What bounds the feed's sockets (src/shared/config.ts). */
 export interface LiveBounds {
@@ -108,7 +114,10 @@ export class LiveFeed {
 		const client = request.headers.get(LIVE_CLIENT_HEADER);
 		const addressTag = client === null ? null : `${ADDRESS_TAG_PREFIX}${client}`;
 		const cooling = this.flooded.refusal(addressTag, this.clock());
-		if (cooling !== null) return cooling;
+		if (cooling !== null) {
+			this.counted("refusedCoolDown");
+			return cooling;
+		}
 		// At a bound, a place held by a silent socket is freed first (decision 139).
 		const { perAddress } = this.bounds;
 		const mine = addressTag === null ? null : this.addressSockets(addressTag, request);
@@ -154,6 +163,7 @@ export class LiveFeed {
 			this.attach(ws, { asks: null });
 			this.flooded.add(this.ctx.getTags(ws), askedMs);
 			this.close(ws, LIVE_FLOOD_CLOSE_CODE, floodCloseReason(this.bounds.asks));
+			this.counted("floodClosed");
 			return false;
 		}
 		this.attach(ws, { heardMs: askedMs, asks });

@@ -9,6 +9,7 @@ import {
 	type CountedSince,
 	HISTORY_SECONDS,
 	type History,
+	type LiveFeedEvent,
 	type RingSecond,
 	SecondRing,
 	type Work,
@@ -107,6 +108,11 @@ export class DecisionMetrics {
 	 */
 	addressRefused(cap: AddressCap, atMs: number): void {
 		this.ring.addressRefused(atMs, cap);
+	}
+
+	/** The live feed closed a socket or refused an upgrade (decision 170): the coordinator's alone. */
+	liveCounted(kind: LiveFeedEvent, atMs: number): void {
+		this.ring.liveCounted(atMs, kind);
 	}
 
 	/**

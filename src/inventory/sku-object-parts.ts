@@ -279,10 +279,13 @@ export abstract class SkuObjectParts extends DurableObject<InventoryEnv> {
 		this.metricsRing.addressRefused(cap, Date.now());
 	}
 
-	/** The live feed's refusals and idle closes: the stats' durable counts (decision 156). */
+	/** The live feed's closes and refusals: the stats' durable counts and the metrics' second (156, 170). */
 	private liveCounted(what: LiveCount): void {
 		if (what === "refusedAddress") this.addressRefused("liveFeed");
-		else this.state.liveCounted(what);
+		else {
+			this.state.liveCounted(what);
+			this.metricsRing.liveCounted(what, Date.now());
+		}
 	}
 
 	/** Lazy expiry before every decision and read: a late alarm never shows a stale hold. */

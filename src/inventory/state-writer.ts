@@ -5,7 +5,7 @@
 // timer writes them at most COUNTERS_FLUSH_MS later (docs/hot-path/how-it-works.md).
 
 import type { DomainEvent, Hold, Inventory } from "../domain/inventory.ts";
-import type { Work } from "../domain/timeseries.ts";
+import type { LiveFeedEvent, Work } from "../domain/timeseries.ts";
 import { eventRowText } from "./codec.ts";
 import { EndOfTask } from "./group-commit.ts";
 import type { Outbox, OutboxRow } from "./outbox.ts";
@@ -22,8 +22,8 @@ export const COUNTERS_FLUSH_MS = 1000;
  * Stats (docs/api.md v1.1): attempts the object decided, the commits that carried them, attempts
  * the edge answered; and the refusals at the per-address caps outside the reserve path (the live
  * feed's places, the waiting room's tickets), which are not reserve attempts (`addressRefusals`);
- * the live feed's upgrades refused at its total and its sockets closed for silence (the stats'
- * `live`, docs/decisions/156-the-live-feeds-places-in-the-stats.md).
+ * the live feed's upgrades refused at its total or in an address's cool-down, and its sockets
+ * closed for silence or for flooding (the stats' `live`, decisions 156 and 170).
  * Written like the rejection counters: with the next write or within COUNTERS_FLUSH_MS.
  */
 export interface DecisionCounts {
@@ -34,6 +34,8 @@ export interface DecisionCounts {
 	roomJoinAddressRefused: number;
 	liveRefusedFull: number;
 	liveIdleClosed: number;
+	liveFloodClosed: number;
+	liveRefusedCoolDown: number;
 }
 
 const NO_COUNTS: DecisionCounts = {
@@ -44,6 +46,16 @@ const NO_COUNTS: DecisionCounts = {
 	roomJoinAddressRefused: 0,
 	liveRefusedFull: 0,
 	liveIdleClosed: 0,
+	liveFloodClosed: 0,
+	liveRefusedCoolDown: 0,
+};
+
+/** Where each of the live feed's closes and refusals is counted (its refusals at the address's places are `liveFeedAddressRefused`). */
+const LIVE_COUNT_KEYS: Record<LiveFeedEvent, keyof DecisionCounts> = {
+	idleClosed: "liveIdleClosed",
+	floodClosed: "liveFloodClosed",
+	refusedFull: "liveRefusedFull",
+	refusedCoolDown: "liveRefusedCoolDown",
 };
 
 /** Changes drained by `stage` and not written yet: each hold's last state, events in order. */
@@ -102,6 +114,8 @@ export class StateWriter {
 			roomJoinAddressRefused: stored.roomJoinAddressRefused ?? 0,
 			liveRefusedFull: stored.liveRefusedFull ?? 0,
 			liveIdleClosed: stored.liveIdleClosed ?? 0,
+			liveFloodClosed: stored.liveFloodClosed ?? 0,
+			liveRefusedCoolDown: stored.liveRefusedCoolDown ?? 0,
 		};
 		const inv = this.model();
 		this.saved = inv === null ? "" : this.json(inv);
@@ -114,10 +128,9 @@ export class StateWriter {
 		this.countersSoon();
 	}
 
-	/** The live feed refused an upgrade at its total, or closed a silent socket (stats only): likewise. */
-	liveCounted(what: "refusedFull" | "idleClosed"): void {
-		if (what === "refusedFull") this.counts.liveRefusedFull += 1;
-		else this.counts.liveIdleClosed += 1;
+	/** The live feed refused an upgrade or closed a socket (the stats' `live`): likewise. */
+	liveCounted(what: LiveFeedEvent): void {
+		this.counts[LIVE_COUNT_KEYS[what]] += 1;
 		this.countersSoon();
 	}
 

@@ -47,8 +47,10 @@ function liveStats(src: StatsSource): LiveFeedStats {
 	return {
 		...src.livePlaces(),
 		idleClosed: src.counts.liveIdleClosed,
+		floodClosed: src.counts.liveFloodClosed,
 		refusedFull: src.counts.liveRefusedFull,
 		refusedAddress: src.counts.liveFeedAddressRefused,
+		refusedCoolDown: src.counts.liveRefusedCoolDown,
 	};
 }
 

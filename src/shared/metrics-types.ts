@@ -24,6 +24,24 @@ export interface AddressRefusals {
 	roomJoin: number;
 }
 
+/**
+ * What the live feed closed or refused (docs/decisions/170-the-feeds-flood-closes-and-cool-down-refusals-counted.md),
+ * counted by the object that keeps the feed (a split SKU's coordinator): the stats' `live` counts,
+ * and per second in the metrics series. Sockets and upgrades, never reserve attempts.
+ */
+export interface LiveFeedCounts {
+	/** Sockets closed 4408 because nothing was heard for LIVE_IDLE_SECONDS and their place was wanted. */
+	idleClosed: number;
+	/** Sockets closed 4429 for sending more asks than the feed takes (5 at once, then 1 a second). */
+	floodClosed: number;
+	/** Upgrades refused 503: the feed held MAX_LIVE_SOCKETS sockets and none was silent. */
+	refusedFull: number;
+	/** Upgrades refused 429 at MAX_LIVE_SOCKETS_PER_ADDRESS: the same count as `addressRefusals.liveFeed`. */
+	refusedAddress: number;
+	/** Upgrades refused 429 because a socket of the same address was closed 4429 within the last 5 s. */
+	refusedCoolDown: number;
+}
+
 /** One second of a SKU's reserve path (src/domain/timeseries.ts). */
 export interface MetricsPoint extends LatencyPercentiles {
 	/** Start of the second, ISO 8601. */
@@ -35,6 +53,8 @@ export interface MetricsPoint extends LatencyPercentiles {
 	 * or `rejected` (the stats' `addressRefusals`). Absent from an older server.
 	 */
 	addressRefusals?: AddressRefusals;
+	/** The live feed's closes and refused upgrades in that second (not attempts). Absent from an older server. */
+	live?: LiveFeedCounts;
 }
 
 /** A span of seconds summed: rates per second of the span, percentiles over all its samples. */
@@ -45,6 +65,8 @@ export interface MetricsWindow extends LatencyPercentiles {
 	rejectedByCode: Record<string, number>;
 	/** Refusals at the per-address caps in the window (not reserve attempts). Absent from an older server. */
 	addressRefusals?: AddressRefusals;
+	/** The live feed's closes and refused upgrades in the window, as counts. Absent from an older server. */
+	live?: LiveFeedCounts;
 }
 
 /** GET /api/admin/products/:sku/metrics (src/inventory/metrics.ts). */

@@ -6,7 +6,7 @@ export type * from "./metrics-types.ts";
 // A SKU's waiting room (Product.waitingRoom, its tickets, Stats.queue) is in room-types.ts.
 export type * from "./room-types.ts";
 
-import type { AddressRefusals } from "./metrics-types.ts";
+import type { AddressRefusals, LiveFeedCounts } from "./metrics-types.ts";
 import type { QueueStats, WaitingRoomInfo } from "./room-types.ts";
 
 export type HoldStatus =
@@ -206,10 +206,10 @@ export interface ShardStats {
 /**
  * A SKU's live feed in its stats (docs/api.md; docs/decisions/156-the-live-feeds-places-in-the-stats.md):
  * what is open now, read from the runtime's own list of sockets (exact), and what was closed or
- * refused, counted since the last reset like the rejection counters (a crash may lose the last
- * second of them).
+ * refused (LiveFeedCounts), counted since the last reset like the rejection counters (a crash may
+ * lose the last second of them).
  */
-export interface LiveFeedStats {
+export interface LiveFeedStats extends LiveFeedCounts {
 	/** Sockets open now. */
 	open: number;
 	/** MAX_LIVE_SOCKETS: past it an upgrade is refused 503 once the silent sockets are closed. */
@@ -222,12 +222,6 @@ export interface LiveFeedStats {
 	mostByOneAddress: number;
 	/** Addresses holding `perAddressCap` sockets or more: their next upgrade needs a silent one closed. */
 	addressesAtCap: number;
-	/** Sockets closed 4408 because nothing was heard for LIVE_IDLE_SECONDS and their place was wanted. */
-	idleClosed: number;
-	/** Upgrades refused 503: the feed held `cap` sockets and none was silent. */
-	refusedFull: number;
-	/** Upgrades refused 429 at `perAddressCap`: the same count as `addressRefusals.liveFeed`. */
-	refusedAddress: number;
 }
 
 export interface Stats {

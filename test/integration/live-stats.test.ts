@@ -36,8 +36,10 @@ const NOTHING: LiveFeedStats = {
 	mostByOneAddress: 0,
 	addressesAtCap: 0,
 	idleClosed: 0,
+	floodClosed: 0,
 	refusedFull: 0,
 	refusedAddress: 0,
+	refusedCoolDown: 0,
 };
 
 /** The object that keeps the feed: the SKU's own (a split SKU's coordinator). */

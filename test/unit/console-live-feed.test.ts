@@ -13,8 +13,10 @@ const QUIET: LiveFeedStats = {
 	mostByOneAddress: 3,
 	addressesAtCap: 0,
 	idleClosed: 0,
+	floodClosed: 0,
 	refusedFull: 0,
 	refusedAddress: 0,
+	refusedCoolDown: 0,
 };
 
 describe("the console's live feed figures", () => {
@@ -27,6 +29,8 @@ describe("the console's live feed figures", () => {
 			{ label: "Closed idle to make room", value: "0", alert: false },
 			{ label: "Refused: feed full", value: "0", alert: false },
 			{ label: "Refused: address at its cap", value: "0", alert: false },
+			{ label: "Closed for flooding", value: "0", alert: false },
+			{ label: "Refused: address cooling down", value: "0", alert: false },
 		]);
 	});
 
@@ -39,6 +43,8 @@ describe("the console's live feed figures", () => {
 			idleClosed: 40,
 			refusedFull: 7,
 			refusedAddress: 3,
+			floodClosed: 2,
+			refusedCoolDown: 9,
 		};
 		const marked = liveFeedFigures(busy)
 			?.filter((f) => f.alert)
@@ -49,6 +55,8 @@ describe("the console's live feed figures", () => {
 			"Addresses at their cap: 2",
 			"Refused: feed full: 7",
 			"Refused: address at its cap: 3",
+			"Closed for flooding: 2",
+			"Refused: address cooling down: 9",
 		]);
 		expect(liveFeedFigures(busy)?.find((f) => f.label === "Closed idle to make room")).toEqual({
 			label: "Closed idle to make room",

@@ -1,5 +1,6 @@
 // The live feed's places during a drop (src/web/console/live-feed-figures.ts): whether the cap
-// makes room by closing silent sockets, and who is refused, by the feed's total or an address's.
+// makes room by closing silent sockets, who is refused, by the feed's total or an address's, and
+// whether a script floods it (closed 4429, its address cooling down).
 
 import type { Stats } from "../../shared/types.ts";
 import { Metric } from "../components/Metric.tsx";
@@ -21,8 +22,9 @@ export function LiveFeedFigures({ stats }: { stats: Stats | null }) {
 			<p class="muted small">
 				Open and by address: the feed's sockets now. Since the last reset: sockets silent for the
 				idle bound closed (4408) because an upgrade wanted their place, and upgrades refused with
-				the feed full (503, the page reads every 10 s instead) or at an address's cap (429). A crash
-				may lose the last second of these counts.
+				the feed full (503, the page reads every 10 s instead) or at an address's cap (429); sockets
+				closed for sending more messages than the feed takes (4429), and their address's upgrades
+				refused for 5 s after (429). A crash may lose the last second of these counts.
 			</p>
 		</section>
 	);

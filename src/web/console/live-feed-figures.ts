@@ -1,6 +1,7 @@
 // The console's Live feed card (stats' `live`, docs/api.md;
 // docs/decisions/156-the-live-feeds-places-in-the-stats.md): the feed's places now, against its
-// bounds and by address, and what was closed or refused to keep them. Pure: no DOM, no Preact.
+// bounds and by address, and what was closed or refused to keep them, a flood's close and its
+// address's cool-down too (decision 170). Pure: no DOM, no Preact.
 
 import type { LiveFeedStats } from "../../shared/types.ts";
 
@@ -27,5 +28,7 @@ export function liveFeedFigures(live: LiveFeedStats | undefined): LiveFigure[] |
 		figure("Closed idle to make room", String(live.idleClosed)),
 		figure("Refused: feed full", String(live.refusedFull), live.refusedFull > 0),
 		figure("Refused: address at its cap", String(live.refusedAddress), live.refusedAddress > 0),
+		figure("Closed for flooding", String(live.floodClosed), live.floodClosed > 0),
+		figure("Refused: address cooling down", String(live.refusedCoolDown), live.refusedCoolDown > 0),
 	];
 }
