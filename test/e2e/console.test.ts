@@ -236,13 +236,15 @@ describe("operator console", () => {
 				/rejected, peak \d+ a second\. Refused at the per-address caps \(not reserve attempts\): 0 live feed upgrades, 0 waiting-room joins\./,
 			);
 		// The live feed's places (decision 156): the console's own socket is open, from one address,
-		// and nobody was closed or refused.
+		// and nobody was closed or refused (nor flooded: decision 170).
 		await expect.poll(() => metric(page, "Open"), POLL).toMatch(/^1 of \d+$/);
 		expect(await metric(page, "Addresses")).toBe("1");
 		expect(await metric(page, "Most from one address")).toMatch(/^1 of \d+$/);
 		expect(await metric(page, "Closed idle to make room")).toBe("0");
 		expect(await metric(page, "Refused: feed full")).toBe("0");
 		expect(await metric(page, "Refused: address at its cap")).toBe("0");
+		expect(await metric(page, "Closed for flooding")).toBe("0");
+		expect(await metric(page, "Refused: address cooling down")).toBe("0");
 		await expectNoSeriousA11yViolations(page, "console: waiting room and fairness");
 		await screenshot(page, "console-room-fairness");
 		expect(errors).toEqual([]);
