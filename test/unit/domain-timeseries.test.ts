@@ -109,6 +109,44 @@ describe("SecondRing", () => {
 		expect(later.series[0]?.addressRefusals).toEqual({ liveFeed: 0, roomJoin: 1 });
 	});
 
+	it("counts the live feed's closes and refusals in their second; only a coordinator's export carries them, and adding them sums them", () => {
+		const none = {
+			idleClosed: 0,
+			floodClosed: 0,
+			refusedFull: 0,
+			refusedAddress: 0,
+			refusedCoolDown: 0,
+		};
+		const coordinator = new SecondRing();
+		coordinator.liveCounted(T0 + 100, "floodClosed");
+		coordinator.liveCounted(T0 + 200, "refusedCoolDown");
+		coordinator.liveCounted(T0 + 300, "refusedCoolDown");
+		coordinator.addressRefused(T0 + 400, "liveFeed");
+		coordinator.liveCounted(T0 + 1_100, "idleClosed");
+		coordinator.liveCounted(T0 + 1_200, "refusedFull");
+		const first = { ...none, floodClosed: 1, refusedCoolDown: 2, refusedAddress: 1 };
+		const second = { ...none, idleClosed: 1, refusedFull: 1 };
+		const own = coordinator.read(T0 + 2_500, 3);
+		expect(own.series.map((p) => p.live)).toEqual([first, second, none]);
+		expect(own.window.live).toEqual({ ...first, idleClosed: 1, refusedFull: 1 });
+		expect(own.window.attemptsPerSec).toBe(0);
+		// A shard's decided seconds carry none; the coordinator's do, and a merged ring counts them once.
+		expect(coordinator.export(T0 + 2_500, 3, true).every((x) => x.live === undefined)).toBe(true);
+		const shard = new SecondRing();
+		shard.attempt(T0 + 150);
+		const merged = new SecondRing();
+		for (const x of [
+			...coordinator.export(T0 + 2_500, 3, false),
+			...shard.export(T0 + 2_500, 3, true),
+		])
+			merged.add(x);
+		expect(merged.read(T0 + 2_500, 3).window.live).toEqual(own.window.live);
+		// A full turn later the slot is cleared, not added to.
+		coordinator.liveCounted(T0 + 100 + HISTORY_SECONDS * 1_000, "idleClosed");
+		const later = coordinator.read(T0 + 100 + HISTORY_SECONDS * 1_000, 1);
+		expect(later.series[0]?.live).toEqual({ ...none, idleClosed: 1 });
+	});
+
 	it("forgets a second once it is older than HISTORY_SECONDS, and never grows", () => {
 		const ring = new SecondRing();
 		ring.attempt(T0, 7);
