@@ -70,7 +70,7 @@ interface LiveAttachment {
 	 * object. Keep-alives the runtime answered are not here (getWebSocketAutoResponseTimestamp).
 	 */
 	heardMs?: number;
-	/** Its asks left (live-asks.ts), none yet: a full budget; null: closed past them (drop the rest). */
+	/** Its asks left (live-asks.ts), none yet: a full budget; null: closed past them (code before decision 171). */
 	asks?: AskBudget | null;
 }
 
@@ -155,12 +155,12 @@ export class LiveFeed {
 	 * past its asks is closed (live-asks.ts). False when this one was not heard (closed, or dropped).
 	 */
 	message(ws: WebSocket, message: string | ArrayBuffer): boolean {
+		// Closed (flooding, silence) while its client sends on: dropped before reading anything (decision 171).
+		if (ws.readyState !== WebSocket.OPEN) return false;
 		const was = ws.deserializeAttachment() as LiveAttachment | null;
-		if (was?.asks === null) return false;
 		const askedMs = this.clock();
-		const asks = spendAsk(was?.asks, askedMs, this.bounds.asks);
+		const asks = spendAsk(was?.asks ?? undefined, askedMs, this.bounds.asks);
 		if (asks === null) {
-			this.attach(ws, { asks: null });
 			this.flooded.add(this.ctx.getTags(ws), askedMs);
 			this.close(ws, LIVE_FLOOD_CLOSE_CODE, floodCloseReason(this.bounds.asks));
 			this.counted("floodClosed");

@@ -27,19 +27,28 @@ const BOUNDS = {
 class FakeSocket {
 	readonly sent: Availability[] = [];
 	private attachment: unknown = null;
+	/** How often its attachment was read and written. */
+	reads = 0;
+	writes = 0;
 	send(message: string): void {
 		this.sent.push(JSON.parse(message) as Availability);
 	}
 	serializeAttachment(value: unknown): void {
+		this.writes++;
 		this.attachment = structuredClone(value);
 	}
 	deserializeAttachment(): unknown {
+		this.reads++;
 		return this.attachment;
 	}
 	/** The code the feed closed it with, if it did. */
 	closedWith: number | null = null;
 	close(code?: number): void {
 		this.closedWith = code ?? null;
+	}
+	/** OPEN (1) until the feed closes it, then CLOSING (2) until its client answers, if ever. */
+	get readyState(): number {
+		return this.closedWith === null ? 1 : 2;
 	}
 }
 
@@ -120,6 +129,24 @@ describe("LiveFeed: client messages", () => {
 		vi.advanceTimersByTime(LIVE_ASKS.refillMs * LIVE_ASKS.burst);
 		expect(feed.message(asWs(ws), "ping")).toBe(false);
 		// Only the first ask's answer: the one held for the interval went with the close.
+		expect(ws.sent).toHaveLength(1);
+	});
+
+	it("a client that ignores the close and sends on costs no attachment read or write, no timer and no answer per frame", () => {
+		const ws = new FakeSocket();
+		const feed = feedOf([ws], { n: 0 }, LIVE_ASKS);
+		for (let i = 0; i <= LIVE_ASKS.burst; i++) feed.message(asWs(ws), "ping");
+		expect(ws.closedWith).toBe(LIVE_FLOOD_CLOSE_CODE);
+		const { reads, writes } = ws;
+		const timers = vi.getTimerCount();
+		for (let i = 0; i < 1_000; i++) {
+			expect(feed.message(asWs(ws), i % 2 === 0 ? "?" : new ArrayBuffer(1))).toBe(false);
+		}
+		expect({ reads: ws.reads, writes: ws.writes, timers: vi.getTimerCount() }).toEqual({
+			reads,
+			writes,
+			timers,
+		});
 		expect(ws.sent).toHaveLength(1);
 	});
 
