@@ -86,9 +86,12 @@ export class FloodedAddresses {
 		return (this.until.get(tag) ?? 0) > nowMs;
 	}
 
-	/** The 429 for an upgrade from `tag` while it cools down; null when it does not. */
-	refusal(tag: string | null, nowMs: number): Response | null {
-		if (tag === null || !this.cooling(tag, nowMs)) return null;
+	/**
+	 * The 429 for an upgrade whose address carries `tags` (today's and the day before's, decision
+	 * 160; null where it has none) while either cools down; null when neither does.
+	 */
+	refusal(tags: readonly (string | null)[], nowMs: number): Response | null {
+		if (!tags.some((tag) => tag !== null && this.cooling(tag, nowMs))) return null;
 		return new Response(FLOOD_REFUSAL, { status: 429 });
 	}
 }

@@ -113,14 +113,16 @@ export class LiveFeed {
 		// One address first: a script behind it is told so, rather than "full" while it holds the places.
 		const client = request.headers.get(LIVE_CLIENT_HEADER);
 		const addressTag = client === null ? null : `${ADDRESS_TAG_PREFIX}${client}`;
-		const cooling = this.flooded.refusal(addressTag, this.clock());
+		const formerTag = this.formerTag(request, addressTag);
+		// Under either tag: a socket opened before midnight UTC cooled its address under the day before's.
+		const cooling = this.flooded.refusal([addressTag, formerTag], this.clock());
 		if (cooling !== null) {
 			this.counted("refusedCoolDown");
 			return cooling;
 		}
 		// At a bound, a place held by a silent socket is freed first (decision 139).
 		const { perAddress } = this.bounds;
-		const mine = addressTag === null ? null : this.addressSockets(addressTag, request);
+		const mine = addressTag === null ? null : this.addressSockets(addressTag, formerTag);
 		if (mine !== null && this.openPast(mine, perAddress)) {
 			const feeds = perAddress === 1 ? "1 live feed" : `${perAddress} live feeds`;
 			this.counted("refusedAddress");
@@ -272,12 +274,17 @@ export class LiveFeed {
 		return Math.max(att.heardMs ?? att.lastSentMs, keptMs);
 	}
 
-	/** The address's open sockets: today's tag's, and those opened before midnight UTC under the day before's. */
-	private addressSockets(addressTag: string, request: Request): WebSocket[] {
-		const sockets = this.ctx.getWebSockets(addressTag);
+	/** The address's tag under the day before's key (decision 160), when the Worker sent one other than today's. */
+	private formerTag(request: Request, addressTag: string | null): string | null {
 		const former = request.headers.get(LIVE_FORMER_CLIENT_HEADER);
-		if (former === null || `${ADDRESS_TAG_PREFIX}${former}` === addressTag) return sockets;
-		return [...sockets, ...this.ctx.getWebSockets(`${ADDRESS_TAG_PREFIX}${former}`)];
+		const tag = former === null ? null : `${ADDRESS_TAG_PREFIX}${former}`;
+		return tag === addressTag ? null : tag;
+	}
+
+	/** The address's open sockets: today's tag's, and those opened before midnight UTC under the day before's. */
+	private addressSockets(addressTag: string, formerTag: string | null): WebSocket[] {
+		const sockets = this.ctx.getWebSockets(addressTag);
+		return formerTag === null ? sockets : [...sockets, ...this.ctx.getWebSockets(formerTag)];
 	}
 
 	/**

@@ -11,6 +11,7 @@ import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { DEFAULT_MAX_LIVE_SOCKETS_PER_ADDRESS } from "../../src/domain/bounds.ts";
 import { clientKey, DEFAULT_IPV6_PREFIX_BITS } from "../../src/domain/client-key.ts";
+import { LIVE_FLOOD_CLOSE_CODE, LIVE_FLOOD_COOLDOWN_MS } from "../../src/inventory/live-asks.ts";
 import type { Ticket } from "../../src/shared/types.ts";
 import { ipHash } from "../../src/worker/secrets.ts";
 import { ADMIN, createProduct, DEBUG } from "./helpers.ts";
@@ -61,6 +62,29 @@ describe("the live feed's places per address across midnight UTC", () => {
 			await live.viewer(sku, freshIp());
 		},
 	);
+
+	it("an address whose socket was closed for flooding just before midnight waits its cool-down after it too", async () => {
+		const sku = await createProduct({ totalStock: 2 });
+		const ip = freshIp();
+		const floodedAt = MIDNIGHT - 2_000;
+		vi.setSystemTime(floodedAt);
+		const ws = await live.viewer(sku, ip);
+		const closed = new Promise<number>((resolve) =>
+			ws.addEventListener("close", (e) => resolve(e.code), { once: true }),
+		);
+		for (let i = 0; i < 200; i++) ws.send("?");
+		expect(await closed).toBe(LIVE_FLOOD_CLOSE_CODE);
+		// Its socket carries yesterday's tag; its next upgrade comes with today's hash.
+		vi.setSystemTime(MIDNIGHT + 1_000);
+		const after = await upgrade(sku, ip);
+		after.webSocket?.accept();
+		after.webSocket?.close(1000, "done");
+		expect(after.status).toBe(429);
+		expect(after.headers.get("retry-after")).toBe("5");
+		// Once the cool-down is over, the address is taken again.
+		vi.setSystemTime(floodedAt + LIVE_FLOOD_COOLDOWN_MS);
+		await live.viewer(sku, ip);
+	});
 });
 
 describe.each([1, 4])(

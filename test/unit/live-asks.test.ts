@@ -71,10 +71,17 @@ describe("the addresses cooling down after a flood", () => {
 		const flooded = new FloodedAddresses();
 		flooded.add(["product"], 1_000);
 		expect((flooded as unknown as { until: Map<string, number> }).until.size).toBe(0);
-		expect(flooded.refusal(null, 1_000)).toBeNull();
+		expect(flooded.refusal([null, null], 1_000)).toBeNull();
 		flooded.add(["address:a"], 1_000);
-		expect(flooded.refusal("address:b", 1_000)).toBeNull();
-		expect(flooded.refusal("address:a", 1_000)?.status).toBe(429);
+		expect(flooded.refusal(["address:b", null], 1_000)).toBeNull();
+		expect(flooded.refusal(["address:a", null], 1_000)?.status).toBe(429);
+	});
+
+	it("refuses an upgrade whose address cooled down under the day before's tag (a socket opened before midnight)", () => {
+		const flooded = new FloodedAddresses();
+		flooded.add(["address:yesterday"], 1_000);
+		expect(flooded.refusal(["address:today", "address:yesterday"], 2_000)?.status).toBe(429);
+		expect(flooded.refusal(["address:today", "address:other"], 2_000)).toBeNull();
 	});
 
 	it("forgets the ended cool-downs as it adds, so many addresses in turn keep it small", () => {
