@@ -16,8 +16,14 @@ export interface AskBounds {
 	refillMs: number;
 }
 
-/** The feed's: 5 at once, then 1 a second. */
-export const LIVE_ASKS: AskBounds = { burst: 5, refillMs: 1000 };
+/**
+ * The feed's: 2 at once, then 1 every 10 s. The feed sends the state on connect and after every
+ * change, so an ask is only for a client that wants it again, and the pages send none. Kept this
+ * low, every place of a SKU's feed asking at the limit wakes its object at most
+ * MAX_LIVE_SOCKETS / 10 times a second (500 at the default), not once a second per place
+ * (docs/decisions/171-a-client-that-ignores-the-close-and-the-feeds-asks.md).
+ */
+export const LIVE_ASKS: AskBounds = { burst: 2, refillMs: 10_000 };
 
 /**
  * The close code of a socket that sent more than that: in the range WebSocket leaves to
