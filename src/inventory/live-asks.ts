@@ -4,7 +4,8 @@
 // GET …/live), wakes the SKU's object, the one that decides its reserves and checkouts. So a
 // socket may ask LIVE_ASKS.burst times at once and once more every LIVE_ASKS.refillMs; the message
 // past that closes it with LIVE_FLOOD_CLOSE_CODE. A flood then costs the object a handful of wakes
-// per upgrade, and upgrades are bounded by the address's places and its reads budget.
+// per upgrade, and upgrades are bounded by the address's places and its reads budget; a client that
+// ignores the close costs a wake per frame still, each dropped unread (decision 171).
 
 import { ADDRESS_TAG_PREFIX } from "./live-places.ts";
 
