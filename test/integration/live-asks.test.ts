@@ -1,8 +1,8 @@
 // A live socket's own messages, bounded (src/inventory/live-asks.ts,
 // docs/decisions/162-a-live-sockets-messages-and-the-public-trail.md): every message but the
 // keep-alive wakes the SKU's object, so a socket may ask LIVE_ASKS.burst times at once (then one
-// every LIVE_ASKS.refillMs); the message past that closes it with 4429, and its address is refused new sockets for
-// a few seconds. The keep-alive, answered by the runtime, never counts; the count survives the
+// every LIVE_ASKS.refillMs); the message past that closes it with 4429, and its address is refused
+// new sockets for a few seconds. The keep-alive, answered by the runtime, never counts; the count survives the
 // object's hibernation. Viewers come through the Worker as browsers do.
 import { evictDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
