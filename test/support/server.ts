@@ -31,6 +31,8 @@ export const TEST_DEBUG_TOKEN = "node-test-debug";
 export interface TestServer {
 	url: string;
 	port: number;
+	/** The start script's process, which leads the server's process group. */
+	pid: number;
 	stateDir: string;
 	adminToken: string;
 	debugToken: string;
@@ -100,6 +102,7 @@ async function startOnce(
 	const server: TestServer = {
 		url: `http://127.0.0.1:${port}`,
 		port,
+		pid: daemon.child.pid ?? 0,
 		stateDir,
 		adminToken: options.env?.ADMIN_TOKEN ?? TEST_ADMIN_TOKEN,
 		debugToken: options.env?.DEBUG_TOKEN ?? TEST_DEBUG_TOKEN,
