@@ -6,8 +6,8 @@
 // the URL Miniflare's entry socket builds from a client's `MF-Original-URL`; a page of another
 // site (its `Origin`) is refused under a loopback `Host` too.
 import { randomBytes } from "node:crypto";
-import { request } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { callWithHost, type HostAnswer, type HostCallOptions } from "../support/host-call.ts";
 import { listeningPorts } from "../support/listening-ports.ts";
 import { startServer, type TestServer } from "../support/server.ts";
 
@@ -28,44 +28,14 @@ afterAll(async () => {
 	await server?.dispose();
 });
 
-type Answer = {
-	status: number;
-	body: { data?: unknown; error?: { code: string; message: string } };
-};
-
-/** One request to the loopback server with the given `Host` header (fetch would set its own). */
+/** One request to the server's own socket (or `options.port`) with the given `Host` header. */
 function call(
 	host: string,
 	method: string,
 	path: string,
-	options: { token?: string; body?: unknown; headers?: Record<string, string>; port?: number } = {},
-): Promise<Answer> {
-	const headers: Record<string, string> = { host, ...options.headers };
-	if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
-	const body = options.body === undefined ? undefined : JSON.stringify(options.body);
-	if (body !== undefined) headers["content-type"] = "application/json";
-	return new Promise((resolve, reject) => {
-		const port = options.port ?? server.port;
-		const req = request({ host: "127.0.0.1", port, method, path, headers }, (res) => {
-			let text = "";
-			res.setEncoding("utf8");
-			res.on("data", (chunk: string) => {
-				text += chunk;
-			});
-			res.on("end", () => {
-				let body: Answer["body"] = {};
-				try {
-					body = text ? JSON.parse(text) : {};
-				} catch {
-					// Not the app's JSON (another server on the port): the status says enough.
-				}
-				resolve({ status: res.statusCode ?? 0, body });
-			});
-			res.on("error", reject);
-		});
-		req.on("error", reject);
-		req.end(body);
-	});
+	options: HostCallOptions & { port?: number } = {},
+): Promise<HostAnswer> {
+	return callWithHost(options.port ?? server.port, host, method, path, options);
 }
 
 describe("npm start and the Host a request names", () => {

@@ -84,7 +84,9 @@ export const EXPECTED_SECONDS: Readonly<Record<string, number>> = {
 	"test/e2e/storefront-room-full.test.ts": 25,
 	"test/e2e/storefront-room-limits.test.ts": 17,
 	"test/node/checkout-restart.test.ts": 12,
-	"test/node/local-host.test.ts": 12,
+	"test/node/local-host.test.ts": 14,
+	// An `npm run dev` (wrangler dev and the pages' watcher) started, a few writes under foreign names.
+	"test/node/local-host-dev.test.ts": 28,
 	// Starts on one state (two refused), kill -9 of the group and of Node alone, a locked D1.
 	"test/node/state-lock.test.ts": 24,
 	"test/integration/shards.test.ts": 13,
