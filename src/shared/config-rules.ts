@@ -18,6 +18,8 @@ interface ParsedVars {
 	PAYMENT_PROVIDER: "simulated" | "stripe" | null;
 	TURNSTILE_VERIFY_URL: string | null;
 	STRIPE_API_BASE: string | null;
+	/** Host names a local server answers besides loopback ones; null when unset. */
+	LOCAL_HOSTS: string[] | null;
 }
 
 /**
@@ -97,9 +99,11 @@ export const MIN_ADMIN_TOKEN_CHARS = 32;
 /** Fewer different characters than this is a pattern (`aaaa…`, `abab…`), not a random token. */
 export const MIN_ADMIN_TOKEN_DISTINCT_CHARS = 8;
 /**
- * Tokens anyone who reads this repository knows: local.vars' (what `npm start` uses) and the
- * tests' (vitest.config.ts, test/support/server.ts). test/unit/config-production.test.ts keeps
- * the list in step.
+ * Tokens anyone who reads this repository knows: local.vars' (what `npm start` uses), the tests'
+ * (vitest.config.ts, test/support/server.ts), and the 64-hex "strong" tokens tests once committed
+ * (the SHA-256 of "foo", "test" and "password": well known beyond this repository too, and long
+ * and varied enough to pass every other rule). test/unit/config-production.test.ts keeps the list
+ * in step with local.vars and every test file.
  */
 export const COMMITTED_TOKENS: readonly string[] = [
 	"local-admin-token",
@@ -108,7 +112,35 @@ export const COMMITTED_TOKENS: readonly string[] = [
 	"test-debug-token",
 	"node-test-admin",
 	"node-test-debug",
+	"2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae",
+	"9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+	"5e884898da28047151d0e56f8dc6292773603d0d6aabbdd62a11ef721d1542d8",
 ];
+
+/**
+ * LOCAL_HOSTS makes a local server answer names besides loopback ones: a hosts-file alias, or a
+ * tunnel that puts it on the internet. Everyone who reaches it there would run the operator's
+ * routes with local.vars' committed ADMIN_TOKEN and skip the human check with its DEBUG_TOKEN, so
+ * with LOCAL_HOSTS set the committed tokens are refused: a server others can reach needs tokens of
+ * its own (docs/decisions/164-production-refuses-unsafe-configuration.md).
+ */
+export function localHostsTokenProblems(
+	v: Pick<ParsedVars, "ENVIRONMENT" | "LOCAL_HOSTS" | "ADMIN_TOKEN" | "DEBUG_TOKEN">,
+): string[] {
+	if (v.ENVIRONMENT !== "local" || v.LOCAL_HOSTS === null || v.LOCAL_HOSTS.length === 0) return [];
+	const problems: string[] = [];
+	const why =
+		"refused with LOCAL_HOSTS set: the names it lists (a tunnel above all) let others reach this server, and anyone who reads the code";
+	if (v.ADMIN_TOKEN !== null && COMMITTED_TOKENS.includes(v.ADMIN_TOKEN))
+		problems.push(
+			`ADMIN_TOKEN is a token committed in this repository, ${why} could run the operator's routes (set ADMIN_TOKEN to the output of \`openssl rand -hex 32\`, or leave LOCAL_HOSTS unset)`,
+		);
+	if (v.DEBUG_TOKEN !== null && COMMITTED_TOKENS.includes(v.DEBUG_TOKEN))
+		problems.push(
+			`DEBUG_TOKEN is a token committed in this repository, ${why} could skip the human check (set DEBUG_TOKEN= to turn it off, or to the output of \`openssl rand -hex 32\`)`,
+		);
+	return problems;
+}
 
 /**
  * The operator's token drives every operator route (create, patch, reset), and a wrong guess

@@ -61,6 +61,7 @@ import {
 	adminTokenProblem,
 	clockProblem,
 	debugTokenProblem,
+	localHostsTokenProblems,
 	paymentProviderProblem,
 	plainHttpProblems,
 	turnstileProblems,
@@ -232,6 +233,7 @@ export function parseConfig(vars: Readonly<Record<string, unknown>>): ConfigResu
 		if (wrong !== null) problems.push(wrong);
 	}
 	problems.push(...plainHttpProblems(v));
+	problems.push(...localHostsTokenProblems(v));
 	const payment = paymentSettings(v, problems);
 	if (payment === null || v.IP_HASH_SECRET === null || problems.length > 0)
 		return { ok: false, error: new ConfigError(problems) };

@@ -2,6 +2,7 @@
 // variable changed. The Worker serves nothing on it — every route, /healthz included, answers
 // 503 `unavailable` naming the variable — and changes nothing; it never runs on a fallback.
 import { describe, expect, it } from "vitest";
+import { randomHexToken } from "../support/random.ts";
 import { callWith, type Vars } from "./cost-support.ts";
 import { ADMIN, uniqueSku } from "./helpers.ts";
 
@@ -32,8 +33,8 @@ const WIDGET: Vars = {
 	TURNSTILE_SECRET_KEY: "0x4AAAAAAAintegrationSecretKey0123456789",
 };
 
-/** An operator token production takes (`openssl rand -hex 32`), unlike the tests' committed one. */
-const STRONG_ADMIN = "5e884898da28047151d0e56f8dc6292773603d0d6aabbdd62a11ef721d1542d8";
+/** An operator token production takes (`openssl rand -hex 32`), unlike the tests' committed one: drawn per run. */
+const STRONG_ADMIN = randomHexToken();
 
 describe("an invalid configuration", () => {
 	it("production without IP_HASH_SECRET refuses to serve, saying how to set it", async () => {

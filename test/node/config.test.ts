@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { localIpHashSecret, parseVars, workerVars } from "../../scripts/config.ts";
+import { randomHexToken } from "../support/random.ts";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 /** The refusal comes before any build or runtime start: seconds, not a server's start time. */
@@ -135,7 +136,7 @@ describe("npm start with ENVIRONMENT=production", () => {
 		async () => {
 			const { code, stderr } = await start({
 				...DEPLOY,
-				ADMIN_TOKEN: "2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae",
+				ADMIN_TOKEN: randomHexToken(),
 				PAYMENT_PROVIDER: "simulated",
 				TURNSTILE_VERIFY_URL: "http://127.0.0.1:9/siteverify",
 			});

@@ -48,3 +48,14 @@ export function offsetsMs(gapsMs: readonly number[], startMs = 0): number[] {
 		return t;
 	});
 }
+
+/**
+ * A token as `openssl rand -hex 32` makes one (64 hex characters), drawn fresh from the platform's
+ * CSPRNG: a test that needs a token production takes makes its own, as a committed one is refused
+ * (src/shared/config-rules.ts COMMITTED_TOKENS).
+ */
+export function randomHexToken(): string {
+	return Array.from(crypto.getRandomValues(new Uint8Array(32)), (byte) =>
+		byte.toString(16).padStart(2, "0"),
+	).join("");
+}

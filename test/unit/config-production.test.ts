@@ -2,11 +2,13 @@
 // docs/decisions/164-production-refuses-unsafe-configuration.md): an unchosen payment provider
 // (the simulated one would mark every checkout PAID with no money moved), a committed, short or
 // patterned ADMIN_TOKEN, and a plain-http URL a secret is sent to. Also where LOCAL_HOSTS applies.
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { type ConfigVars, parseConfig } from "../../src/shared/config.ts";
 import { COMMITTED_TOKENS } from "../../src/shared/config-rules.ts";
+import { randomHexToken } from "../support/random.ts";
 
 /** What production needs besides the rules under test: the IP hash secret, the widget's keys. */
 const DEPLOY: ConfigVars = {
@@ -18,8 +20,15 @@ const CHOSEN: ConfigVars = { ...DEPLOY, PAYMENT_PROVIDER: "simulated" };
 /** Anything but local and test counts as production, an unset ENVIRONMENT included. */
 const PRODUCTION_LIKE = ["production", undefined, "staging"];
 const LOCAL_LIKE = ["local", "test"];
-/** `openssl rand -hex 32`, as the messages suggest. */
-const STRONG_TOKEN = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+/** `openssl rand -hex 32`, as the messages suggest: drawn per run, never committed. */
+const STRONG_TOKEN = randomHexToken();
+
+/** SHA-256 of "foo", "test" and "password": 64 varied hex characters that anyone can recompute. */
+const WELL_KNOWN_HEX = [
+	"2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae",
+	"9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+	"5e884898da28047151d0e56f8dc6292773603d0d6aabbdd62a11ef721d1542d8",
+];
 
 function problems(vars: Record<string, unknown>): string {
 	const result = parseConfig(vars);
@@ -105,6 +114,40 @@ describe("ADMIN_TOKEN outside local and test", () => {
 		expect(committed).toHaveLength(6);
 		for (const token of committed) expect(COMMITTED_TOKENS).toContain(token);
 	});
+
+	it("knows every 64-hex token a test file commits, which would pass every other rule", () => {
+		const root = fileURLToPath(new URL("../../", import.meta.url).href);
+		// A 64-hex literal given to a token (`ADMIN_TOKEN: "…"`, `const STRONG_ADMIN = "…"`), not a
+		// test vector: the name before it says TOKEN or ADMIN.
+		const literal = /(?:TOKEN|ADMIN)\w*"?\s*[:=]\s*"([0-9a-f]{64})"/gi;
+		const found: string[] = [];
+		for (const file of [
+			"vitest.config.ts",
+			...readdirSync(join(root, "test"), { recursive: true, encoding: "utf8" })
+				.filter((name) => name.endsWith(".ts"))
+				.map((name) => join("test", name)),
+		]) {
+			for (const m of readFileSync(join(root, file), "utf8").matchAll(literal))
+				found.push(`${file}: ${m[1]}`);
+		}
+		const unknown = found.filter((hit) => !COMMITTED_TOKENS.includes(hit.split(": ")[1] ?? ""));
+		expect(unknown).toEqual([]);
+		// The scan sees the forms the tests committed them in.
+		const hex = "ab".repeat(32);
+		for (const line of [
+			`ADMIN_TOKEN: "${hex}",`,
+			`const STRONG_TOKEN = "${hex}";`,
+			`const STRONG_ADMIN = "${hex}";`,
+		])
+			expect(
+				[...line.matchAll(literal)].map((m) => m[1]),
+				line,
+			).toEqual([hex]);
+		for (const token of WELL_KNOWN_HEX)
+			expect(problems({ ...CHOSEN, ADMIN_TOKEN: token })).toMatch(
+				/ADMIN_TOKEN is a token committed in this repository/,
+			);
+	});
 });
 
 describe("URLs a secret is sent to, outside local and test", () => {
@@ -169,5 +212,41 @@ describe("LOCAL_HOSTS", () => {
 		expect(problems({ ...DEPLOY, ENVIRONMENT: "local", LOCAL_HOSTS: "http://x.test" })).toMatch(
 			/LOCAL_HOSTS must list host names/,
 		);
+	});
+});
+
+describe("LOCAL_HOSTS and the committed tokens", () => {
+	it("refuses the committed ADMIN_TOKEN and DEBUG_TOKEN once LOCAL_HOSTS lets others reach the server", () => {
+		const local = { ...DEPLOY, ENVIRONMENT: "local", LOCAL_HOSTS: "tunnel.example" };
+		const message = problems({
+			...local,
+			ADMIN_TOKEN: "local-admin-token",
+			DEBUG_TOKEN: "local-debug-token",
+		});
+		expect(message).toMatch(
+			/ADMIN_TOKEN is a token committed in this repository, refused with LOCAL_HOSTS set/,
+		);
+		expect(message).toMatch(
+			/DEBUG_TOKEN is a token committed in this repository, refused with LOCAL_HOSTS set/,
+		);
+		expect(message).not.toContain("local-admin-token");
+		expect(message).not.toContain("local-debug-token");
+		// Tokens of one's own (or no DEBUG_TOKEN at all) are taken.
+		for (const DEBUG_TOKEN of [randomHexToken(), "", undefined]) {
+			const own = parseConfig({ ...local, ADMIN_TOKEN: STRONG_TOKEN, DEBUG_TOKEN });
+			expect(own.ok && own.config.localHosts).toEqual(["tunnel.example"]);
+		}
+	});
+
+	it("leaves the committed tokens to a loopback-only local server and to the tests", () => {
+		const committed = { ADMIN_TOKEN: "local-admin-token", DEBUG_TOKEN: "local-debug-token" };
+		for (const LOCAL_HOSTS of [undefined, "", " , "])
+			expect(parseConfig({ ...DEPLOY, ...committed, ENVIRONMENT: "local", LOCAL_HOSTS }).ok).toBe(
+				true,
+			);
+		expect(
+			parseConfig({ ...DEPLOY, ...committed, ENVIRONMENT: "test", LOCAL_HOSTS: "tunnel.example" })
+				.ok,
+		).toBe(true);
 	});
 });
