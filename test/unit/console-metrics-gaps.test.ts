@@ -67,6 +67,20 @@ describe("the latency card's gaps line", () => {
 		);
 	});
 
+	it("says nothing of the attempts counted in the second an object started in", () => {
+		// A point's `at` is its second's start, `historyFrom` the start to the millisecond: a SKU
+		// reserved in the second it was made, or an object woken by a reserve, counts its own first
+		// attempts in a second that began before it started. Nothing was lost.
+		const from = new Date(T0 + 1500).toISOString();
+		const series = [point(T0), { ...point(T0 + 1000), attempts: 5, rejected: 2 }, point(T0 + 2000)];
+		expect(metricsGapsLine(metrics({ historyFrom: from, series }))).toBe(null);
+		// A second that ended exactly at the start is before it.
+		const atEnd = new Date(T0 + 2000).toISOString();
+		expect(metricsGapsLine(metrics({ historyFrom: atEnd, series }))).toBe(
+			`Before ${time(atEnd)} the figures lack an object of this drop that started then (a restart starts its history afresh).`,
+		);
+	});
+
 	it("says nothing of an object's start when no second before it counted an attempt", () => {
 		// A new SKU, a fresh server, an object woken from idle by the console's own read: it started
 		// within the span, and the seconds before its start were quiet everywhere.

@@ -37,7 +37,11 @@ export function metricsGapsLine(metrics: SkuMetrics): string | null {
 function lacksAnObjectsSeconds(metrics: SkuMetrics): boolean {
 	if (metrics.historyFrom === undefined) return false;
 	const fromMs = Date.parse(metrics.historyFrom);
+	// A point's `at` is its second's start and `historyFrom` the object's start to the millisecond:
+	// the second the object started in holds its own first attempts (a SKU reserved as it is made,
+	// an object woken by a reserve), so only seconds that ended by the start are before it.
+	const secondMs = metrics.resolutionSeconds * 1000;
 	return metrics.series.some(
-		(p) => Date.parse(p.at) < fromMs && (p.attempts > 0 || p.rejected > 0),
+		(p) => Date.parse(p.at) + secondMs <= fromMs && (p.attempts > 0 || p.rejected > 0),
 	);
 }
