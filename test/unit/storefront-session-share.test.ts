@@ -3,10 +3,13 @@
 // only for its own session and only when it is newer; it answers asks for its own session only.
 
 import { describe, expect, it } from "vitest";
+import { ApiClient } from "../../src/web/api/client.ts";
+import type { Transport } from "../../src/web/api/transport.ts";
 import {
 	asked,
 	asksFor,
 	type BuyerSession,
+	lapsed,
 	newerToken,
 	told,
 } from "../../src/web/storefront/session-share.ts";
@@ -17,7 +20,13 @@ const mine: BuyerSession = {
 	expiresAt: "2026-12-01T06:00:00.000Z",
 	endsAtMs: 1_000_000,
 };
-const renewed: BuyerSession = { ...mine, token: "b".repeat(64), endsAtMs: 2_200_000 };
+// A renewal's token ends later than the one it replaced, by the server's word too.
+const renewed: BuyerSession = {
+	...mine,
+	token: "b".repeat(64),
+	expiresAt: "2026-12-01T06:20:00.000Z",
+	endsAtMs: 2_200_000,
+};
 
 describe("session share", () => {
 	it("takes a newer token of the same session", () => {
@@ -33,6 +42,38 @@ describe("session share", () => {
 		expect(newerToken(told(renewed), null)).toBeNull();
 		const { endsAtMs: _, ...withoutEnd } = renewed;
 		expect(newerToken(told(withoutEnd), mine)).toBeNull();
+	});
+
+	it("judges newer by the server's end, not by the page's, which a 401 sets to that moment", () => {
+		// This tab lapsed on a 401 (its end in the page is now); another tab that missed the last
+		// renewal tells the token that renewal replaced: its end in the page is later than now, but
+		// the server ended it earlier than this tab's token.
+		const replaced: BuyerSession = {
+			...mine,
+			token: "c".repeat(64),
+			expiresAt: "2026-12-01T05:40:00.000Z",
+			endsAtMs: 5_000_000,
+		};
+		const lapsedMine = { ...mine, endsAtMs: 3_000_000 };
+		expect(newerToken(told(replaced), lapsedMine)).toBeNull();
+		// The renewal's newer token is still taken by a lapsed tab.
+		expect(newerToken(told(renewed), lapsedMine)).toEqual(renewed);
+		// An end the server did not give cannot be judged.
+		expect(newerToken(told({ ...renewed, expiresAt: "soon" }), mine)).toBeNull();
+	});
+
+	it("ends the page's session on a 401 only for the token the refused request carried", () => {
+		const now = 1_500_000;
+		const live = { ...renewed, endsAtMs: 2_000_000 };
+		// The tab took the renewed token while a request with the replaced one was out.
+		expect(lapsed(live, mine.token, now)).toBe(live);
+		// The refused token is the tab's own: it ends now, kept for its grace...
+		expect(lapsed(live, live.token, now)).toEqual({ ...live, endsAtMs: now });
+		// ...and an answer that cannot say which token it refused ends the tab's own, as before.
+		expect(lapsed(live, undefined, now)).toEqual({ ...live, endsAtMs: now });
+		// One already ended in the page is past its grace on the server: forgotten.
+		expect(lapsed({ ...live, endsAtMs: 1_000_000 }, live.token, now)).toBeNull();
+		expect(lapsed(null, live.token, now)).toBeNull();
 	});
 
 	it("ignores malformed messages", () => {
@@ -54,5 +95,34 @@ describe("session share", () => {
 		expect(asksFor(asked("s-1"), null)).toBe(false);
 		expect(asksFor(told(mine), mine)).toBe(false);
 		expect(asksFor({ kind: "ask" }, mine)).toBe(false);
+	});
+
+	it("a 401 names the session token the refused request carried, not the one the page holds now", async () => {
+		let answer = (_auth: string | undefined) => 401;
+		const transport: Transport = {
+			kind: "live",
+			async send(request) {
+				const status = answer(request.headers.authorization);
+				const body =
+					status === 401
+						? { error: { code: "unauthorized", message: "no" } }
+						: { error: { code: "not_found", message: "no" } };
+				return { status, headers: new Headers(), body };
+			},
+		};
+		const api = new ApiClient(transport);
+		api.token = mine.token;
+		const pending = api.product("SKU");
+		api.token = renewed.token; // the tab took the newer token while the request was out
+		const r = await pending;
+		expect(r.ok === false && r.refusedToken).toBe(mine.token);
+		// Only a 401 of the buyer's session names one: not another refusal, not the admin's token.
+		answer = () => 404;
+		const other = await api.product("SKU");
+		expect(other.ok === false && other.refusedToken).toBeUndefined();
+		answer = () => 401;
+		api.adminToken = "admin";
+		const admin = await api.request("GET", "/api/admin/x", { auth: "admin" });
+		expect(admin.ok === false && admin.refusedToken).toBeUndefined();
 	});
 });

@@ -45,6 +45,11 @@ export type ApiErr = {
 	 * connection, the request may still be on its way or running on the server.
 	 */
 	timedOut?: true;
+	/**
+	 * A 401's refused session token: the one the request carried (a tab may hold a newer one by the
+	 * time the answer comes, docs/decisions/173-review-31s-findings.md). Kept in the page only.
+	 */
+	refusedToken?: string;
 };
 export type ApiResult<T> = ApiOk<T> | ApiErr;
 
@@ -164,9 +169,12 @@ export class ApiClient {
 		const error = isRecord(body) && isRecord(body.error) ? body.error : null;
 		const payment = isPaymentFailure(error?.payment) ? { payment: error.payment } : {};
 		const limit = isLimitCount(error?.limit) ? { limit: error.limit } : {};
+		const refused =
+			res.status === 401 && token && options.auth !== "admin" ? { refusedToken: token } : {};
 		return {
 			...payment,
 			...limit,
+			...refused,
 			ok: false,
 			status: res.status,
 			code: typeof error?.code === "string" ? (error.code as ErrorCode) : "bad_response",

@@ -120,7 +120,7 @@ export function Storefront() {
 
 	const fail = useCallback(
 		(err: ApiErr) => {
-			if (err.code === "unauthorized") lapse();
+			if (err.code === "unauthorized") lapse(err.refusedToken);
 			// A limiter's 429 and a cool-down after the session's own unpaid hold both say when:
 			// Reserve counts down to it, and the notice goes when it is over.
 			const waits =

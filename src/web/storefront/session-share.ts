@@ -54,7 +54,9 @@ export const asked = (sessionId: string): SessionAsked => ({ kind: "ask", sessio
 
 /**
  * The session another tab told, when it is `mine` with a newer token (the same `sessionId`, another
- * token, a later end on this machine's clock, which every tab of it shares); null otherwise.
+ * token, a later `expiresAt`); null otherwise. Newer is the server's word: each renewal's token ends
+ * later than the one it replaced. Not the page's `endsAtMs`, which a 401 sets to that moment
+ * (`lapsed`): a lapsed tab would then take any token of its session, a replaced one too.
  */
 export function newerToken(heard: unknown, mine: BuyerSession | null): BuyerSession | null {
 	if (mine === null || typeof heard !== "object" || heard === null) return null;
@@ -63,7 +65,29 @@ export function newerToken(heard: unknown, mine: BuyerSession | null): BuyerSess
 	const theirs = m.session;
 	if (theirs.sessionId !== mine.sessionId || theirs.token === mine.token) return null;
 	if (theirs.endsAtMs === undefined) return null;
-	return theirs.endsAtMs > (mine.endsAtMs ?? Number.NEGATIVE_INFINITY) ? theirs : null;
+	const theirEnd = Date.parse(theirs.expiresAt);
+	const myEnd = Date.parse(mine.expiresAt);
+	if (!Number.isFinite(theirEnd)) return null;
+	return !Number.isFinite(myEnd) || theirEnd > myEnd ? theirs : null;
+}
+
+/**
+ * The session a tab keeps after the server answered 401 to a request that carried `refused` (the
+ * token it sent; undefined when the answer cannot say): unchanged when the tab holds another token
+ * by now (it took a newer one while the request was out); otherwise a session the page took as live
+ * ends now (kept for its grace, so the next check still renews it), and one already ended is past
+ * its grace on the server: forgotten.
+ */
+export function lapsed(
+	stored: BuyerSession | null,
+	refused: string | undefined,
+	nowMs: number,
+): BuyerSession | null {
+	if (stored === null) return null;
+	if (refused !== undefined && refused !== stored.token) return stored;
+	return stored.endsAtMs !== undefined && stored.endsAtMs > nowMs
+		? { ...stored, endsAtMs: nowMs }
+		: null;
 }
 
 /** Whether `heard` asks for the session this tab holds (then it answers with its own). */

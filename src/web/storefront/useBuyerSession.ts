@@ -14,6 +14,7 @@ import { sessionEndsAtMs } from "../lib/session-clock.ts";
 import {
 	asked,
 	asksFor,
+	lapsed,
 	newerToken,
 	RENEWED_ELSEWHERE_WAIT_MS,
 	SESSION_SHARE_CHANNEL,
@@ -54,15 +55,13 @@ export function useBuyerSession(nowMs: number, offsetMs: number) {
 		if (session.renewed === true) share.tell(next);
 	}, []);
 	/**
-	 * The server answered 401: a session the page took as live ends now (kept for its grace, so
-	 * the next check still renews it); one already ended is past its grace on the server: forgotten.
-	 * Either way another tab may have renewed it: it is asked for the newer token.
+	 * The server answered 401 to a request that carried `refused` (ApiErr.refusedToken): the
+	 * session ends in the page if that is still its token (session-share.ts `lapsed`). Another tab
+	 * may have renewed it: it is asked for the newer token.
 	 */
-	const lapse = useCallback(() => {
+	const lapse = useCallback((refused?: string) => {
 		share.ask();
-		setStored((s) =>
-			s?.endsAtMs !== undefined && s.endsAtMs > Date.now() ? { ...s, endsAtMs: Date.now() } : null,
-		);
+		setStored((s) => lapsed(s, refused, Date.now()));
 	}, []);
 	return { live, owner, endsAtMs, setSession, lapse };
 }
