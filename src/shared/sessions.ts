@@ -36,10 +36,18 @@ export const SESSION_GRACE_SECONDS = MAX_HOLD_SECONDS;
  * How long a token still works after a renewal replaced it (POST /api/sessions `renewToken`): long
  * enough for the requests already in flight, and for the session's other tabs to take the new token
  * (src/web/storefront/session-share.ts); it never renews again, even within this time
- * (docs/decisions/166-a-renewed-sessions-old-token-ends.md). Also the old token's KV lifetime from
- * the renewal (KV's shortest, 60 s).
+ * (docs/decisions/166-a-renewed-sessions-old-token-ends.md).
  */
 export const REPLACED_TOKEN_GRACE_SECONDS = 60;
+
+/**
+ * How long KV keeps a replaced token's record from the renewal: its grace, then five minutes in
+ * which every isolate refuses it as replaced ("use the newer token") rather than as an unknown
+ * token. A record kept only as long as the grace was gone when that answer began, so the answer
+ * was seen at most once (docs/decisions/173-review-31s-findings.md). Never renewable, and refused
+ * after the grace whatever its KV life, so the longer record lets the token do nothing more.
+ */
+export const REPLACED_TOKEN_RECORD_SECONDS = REPLACED_TOKEN_GRACE_SECONDS + 5 * 60;
 
 /**
  * Load-test sessions per request. Each is one KV write, and a Worker invocation

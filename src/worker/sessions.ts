@@ -5,7 +5,7 @@ import type { Config } from "../shared/config.ts";
 import { sha256Hex } from "../shared/digest.ts";
 import {
 	type IssuedSession,
-	REPLACED_TOKEN_GRACE_SECONDS,
+	REPLACED_TOKEN_RECORD_SECONDS,
 	SESSION_GRACE_SECONDS,
 } from "../shared/sessions.ts";
 import type { Env } from "./env.ts";
@@ -87,13 +87,14 @@ export async function mintSession(
  * Marks the token a renewal replaced: it never renews again, and reaches nothing once
  * REPLACED_TOKEN_GRACE_SECONDS have passed (middleware/auth.ts judge), so a copy of it (a shared
  * machine, a copied sessionStorage) cannot continue the session beside its buyer. KV keeps the
- * record only as long as that grace. One KV write per renewal, none on the hot path
- * (docs/decisions/166-a-renewed-sessions-old-token-ends.md).
+ * record REPLACED_TOKEN_RECORD_SECONDS, a few minutes past that grace, so that the refusal says
+ * "replaced" on every isolate, not "unknown" (docs/decisions/173-review-31s-findings.md). One KV
+ * write per renewal, none on the hot path (docs/decisions/166-a-renewed-sessions-old-token-ends.md).
  */
 async function retire(env: Env, token: string, session: Session, nowMs: number): Promise<void> {
 	const replaced: Session = { ...session, replacedAt: new Date(nowMs).toISOString() };
 	await env.SESSIONS.put(sessionKey(await sha256Hex(token)), JSON.stringify(replaced), {
-		expirationTtl: Math.max(KV_MIN_TTL_SECONDS, REPLACED_TOKEN_GRACE_SECONDS),
+		expirationTtl: Math.max(KV_MIN_TTL_SECONDS, REPLACED_TOKEN_RECORD_SECONDS),
 	});
 	rememberSession(token, replaced);
 }

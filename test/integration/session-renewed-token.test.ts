@@ -5,7 +5,10 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { sha256Hex } from "../../src/shared/digest.ts";
-import { REPLACED_TOKEN_GRACE_SECONDS } from "../../src/shared/sessions.ts";
+import {
+	REPLACED_TOKEN_GRACE_SECONDS,
+	REPLACED_TOKEN_RECORD_SECONDS,
+} from "../../src/shared/sessions.ts";
 import type { Reservation } from "../../src/shared/types.ts";
 import { type Session, sessionKey } from "../../src/worker/middleware/auth.ts";
 import { withHeldClock } from "./held-clock.ts";
@@ -115,14 +118,19 @@ describe("a renewed session's old token", () => {
 		expect(again.sessionId).not.toBe(old.sessionId);
 	});
 
-	it("keeps the replaced token's KV record no longer than its grace", async () => {
+	it("keeps the replaced token's KV record a few minutes past its grace, and no longer", async () => {
+		// Past the grace is when the "replaced" answer begins: a record gone by then leaves every
+		// isolate that has not cached it answering "unknown" (decision 173).
 		const old = await issued();
+		const renewedAtS = Math.floor(Date.now() / 1000);
 		await issued(old.token);
 		const key = sessionKey(await sha256Hex(old.token));
 		const listed = await env.SESSIONS.list({ prefix: "session:" });
 		const entry = listed.keys.find((k) => k.name === key);
+		expect(entry?.expiration).toBeGreaterThan(renewedAtS + REPLACED_TOKEN_GRACE_SECONDS + 60);
 		expect(entry?.expiration).toBeLessThanOrEqual(
-			Math.ceil(Date.now() / 1000) + Math.max(60, REPLACED_TOKEN_GRACE_SECONDS) + 1,
+			Math.ceil(Date.now() / 1000) + Math.max(60, REPLACED_TOKEN_RECORD_SECONDS) + 1,
 		);
+		expect(REPLACED_TOKEN_RECORD_SECONDS).toBeGreaterThanOrEqual(60); // KV's shortest TTL
 	});
 });
