@@ -224,9 +224,9 @@ export function Storefront() {
 		room !== null && session !== null && hold === null,
 		product?.startsAt ? Date.parse(product.startsAt) : null,
 		offsetMs,
-		(err) => {
-			// The room was disabled since the page read the product: Reserve is open again.
-			if (err.code === "invalid_state") reread();
+		(err, quiet) => {
+			if (quiet) return lapse(err.refusedToken); // a poll's 401: ask the other tabs, no notice
+			if (err.code === "invalid_state") reread(); // the room was disabled: Reserve is open
 			fail(err);
 		},
 		reconnects,

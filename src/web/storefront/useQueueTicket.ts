@@ -48,7 +48,12 @@ export function useQueueTicket(
 	startsAtMs: number | null,
 	/** Server clock minus this device's (useProductFeed): when an admission ends here. */
 	offsetMs: number,
-	onError: (err: ApiErr) => void,
+	/**
+	 * A refused join (a notice); `quiet`: a poll's 401, the session's token is over, so the page
+	 * asks the session's other tabs for the newer one as a refused action does, without a notice
+	 * (docs/decisions/173-review-31s-findings.md).
+	 */
+	onError: (err: ApiErr, quiet?: true) => void,
 	/** How many times the live feed came back after a drop (useProductFeed `reconnects`). */
 	reconnects: number,
 	/** How many product messages the feed brought (useProductFeed `productMessages`). */
@@ -64,6 +69,8 @@ export function useQueueTicket(
 	const shown = useRef<Ticket | null>(null);
 	shown.current = ticket;
 	const failures = useRef(0);
+	const reportError = useRef(onError);
+	reportError.current = onError;
 	// Read when a poll is scheduled, not a reason to reschedule: it moves with every
 	// availability, and a timer restarted that often would never fire.
 	const offset = useRef(offsetMs);
@@ -106,7 +113,11 @@ export function useQueueTicket(
 			const had = shown.current;
 			if (had !== null && !isFinalTicketState(had.state)) setDropped(true);
 			next = null;
-		} else failures.current += 1;
+		} else {
+			failures.current += 1;
+			// A tab in line in the background may send no other request for minutes (decision 137).
+			if (r.code === "unauthorized") reportError.current(r, true);
+		}
 		shown.current = next;
 		setTicket(next);
 		arm(next);
@@ -162,8 +173,6 @@ export function useQueueTicket(
 	// The wait whose end joins again: each wait joins once, even when a render re-arms its timer
 	// after the timer fired and before the page drew the join (effects run after paint).
 	const due = useRef<JoinRetry | null>(null);
-	const reportError = useRef(onError);
-	reportError.current = onError;
 	const tell = useRef(tabs.tell);
 	tell.current = tabs.tell;
 	// The last join was refused 503 `unavailable`: the next one reads the product first, with the
