@@ -91,8 +91,10 @@ export function useHumanCheck(
 								: "reserve-title",
 				});
 				// Read the product once as this session: fresh numbers, and the limiter's
-				// bot signals see that this buyer looked before reserving.
-				api.token = r.data.token;
+				// bot signals see that this buyer looked before reserving. A new session in place of
+				// the renewed one waits for another tab's newer token first (useBuyerSession.ts): the
+				// read goes with the token the page holds, not one it may throw away.
+				if (r.data.renewed !== false) api.token = r.data.token;
 				void api.product(sku).then((p) => p.ok && accept(p.data.availability));
 			} else {
 				latest.current.fail(r);
