@@ -11,12 +11,8 @@
 // until the other side has applied them; applying is idempotent by number.
 
 import {
-	ackReturns,
-	applyGrant,
 	chunkSize,
 	EXHAUSTED_MEMO_MS,
-	foldBackAsk,
-	giveBack,
 	lowWater,
 	type PoolLedger,
 	type ShardLedger,
@@ -25,6 +21,7 @@ import {
 } from "../domain/escrow.ts";
 import type { Inventory, ProductConfig } from "../domain/inventory.ts";
 import { CutPledge } from "./cut-pledge.ts";
+import { WaitingLine } from "./escrow-line.ts";
 import type { RoomLedger, ShardRoomState } from "./room-shard-protocol.ts";
 import { SessionClaims } from "./session-claims.ts";
 import type { ResetLedger, ResetPeer } from "./shard-reset-protocol.ts";
@@ -32,7 +29,11 @@ import type { SettingsLedger, SettingsPeer } from "./shard-settings-protocol.ts"
 
 /**
  * Grant requests one reserve call may wait for before it is decided with what
- * the shard has (each round either brings units or ends in the sold-out memo).
+ * the shard has. Each round either brings what the calls waiting when it was
+ * sent were short of, as much as the SKU has (a call waits in line: one that came
+ * later never takes units an earlier one waits for), or ends in the sold-out memo;
+ * a background request from the pool may be one more
+ * (docs/decisions/167-sold-out-means-none-anywhere.md).
  */
 export const MAX_REFILL_ROUNDS = 4;
 /** How soon a side re-sends a transfer the other side has not confirmed (after a failed call or a restart). */
@@ -62,7 +63,13 @@ export interface EscrowPeer extends SettingsPeer, ResetPeer {
 	): Promise<number>;
 	escrowGiveBack(ask: "half" | "all" | "none"): Promise<Transfer[]>;
 	escrowAckReturns(lastReturn: number): Promise<void>;
-	escrowRequestGrant(index: number, units: number, mayFoldBack: boolean): Promise<number>;
+	/** `needed`: what the asker's waiting calls lack (a fold back brings at most that); `units` by default. */
+	escrowRequestGrant(
+		index: number,
+		units: number,
+		mayFoldBack: boolean,
+		needed?: number,
+	): Promise<number>;
 	escrowReceiveReturns(index: number, transfers: Transfer[]): Promise<number>;
 	/** In the coordinator: units available outside shard `index` (the pool first). */
 	escrowStockElsewhere(index: number, units: number): Promise<number>;
@@ -95,8 +102,12 @@ export function readEscrow(sql: SqlStorage): EscrowLedger | null {
 export class ShardEscrow {
 	/** Units of reserve calls admitted to the group commit and not decided yet. */
 	private queuedUnits = 0;
-	/** Units of reserve calls waiting for a grant before they are admitted. */
-	private waitingUnits = 0;
+	/** Reserve calls waiting for a grant before they are admitted, in the order they came. */
+	protected readonly line = new WaitingLine();
+	/** Units of the waiting calls (read by tests). */
+	get waitingUnits(): number {
+		return this.line.units;
+	}
 	/** The same calls' claims per session, so a session's concurrent calls claim at most its limit (shard-reserve.ts). */
 	readonly sessionClaims = new SessionClaims();
 	private refilling: Promise<void> | null = null;
@@ -111,7 +122,7 @@ export class ShardEscrow {
 	/** The count in flight, shared by the calls that arrive while it is (as a refill is). */
 	private counting: { units: number; answer: Promise<number> } | null = null;
 	/** The units counted for a cut of totalStock in flight (pledgeForCut). */
-	private readonly pledge = new CutPledge();
+	protected readonly pledge = new CutPledge();
 
 	constructor(
 		protected readonly host: EscrowHost,
@@ -160,17 +171,24 @@ export class ShardEscrow {
 	 * refuses: they take none, shard-reserve.ts), kept from a fold-back until `decided(units)`.
 	 */
 	async admit(units: number): Promise<void> {
-		this.waitingUnits += units;
+		const inv = this.host.inventory();
+		if (units === 0 || inv === null || (this.line.empty && this.free(inv) >= units)) {
+			this.queuedUnits += units;
+			return;
+		}
+		// Behind the calls already waiting: the units a grant brought for them are theirs.
+		const place = this.line.join(units);
 		try {
 			for (let round = 0; round < MAX_REFILL_ROUNDS; round++) {
-				const inv = this.host.inventory();
-				if (inv === null) break;
-				const free = this.free(inv);
-				if (free >= units || Date.now() < this.exhaustedUntilMs) break;
+				const now = this.host.inventory();
+				if (now === null) break;
+				const free = this.free(now);
+				const ahead = this.line.upTo(place);
+				if (free >= ahead || Date.now() < this.exhaustedUntilMs) break;
 				// Short only of units a cut in flight counted: its outcome first (a refused cut
 				// gives them back to this shard's buyers, and asks for nothing on their behalf).
 				const cutEnded = this.pledge.ended();
-				if (cutEnded !== null && free + this.pledge.units >= units) {
+				if (cutEnded !== null && free + this.pledge.units >= ahead) {
 					await cutEnded;
 					continue;
 				}
@@ -179,7 +197,7 @@ export class ShardEscrow {
 				await (this.refilling ?? this.refill());
 			}
 		} finally {
-			this.waitingUnits -= units;
+			this.line.leave(place);
 		}
 		this.queuedUnits += units;
 	}
@@ -303,14 +321,17 @@ export class ShardEscrow {
 		const inv = this.host.inventory();
 		if (inv === null) return;
 		const total = this.ledger.pool?.total ?? inv.product.totalStock;
-		const short = this.waitingUnits - this.free(inv);
+		const short = this.line.units - this.free(inv);
 		const want = Math.max(short, chunkSize(Math.max(total, 1), this.shards));
+		// What the waiting calls need: all a fold back is for (a grant beyond it would leave
+		// units in this shard that another shard's buyers are then refused).
+		const needed = Math.max(1, short);
 		let granted = 0;
 		// The memo counts from the request's send: the coordinator found nothing after that, and
 		// a unit that came back since must sell within EXHAUSTED_MEMO_MS of when it found nothing.
 		const askedAtMs = Date.now();
 		try {
-			granted = await this.requestFromCoordinator(want, mayFoldBack);
+			granted = await this.requestFromCoordinator(want, mayFoldBack, needed);
 		} catch (error) {
 			console.warn("escrow: grant request failed", String(error));
 			return;
@@ -319,77 +340,14 @@ export class ShardEscrow {
 	}
 
 	/** A shard asks the coordinator (shard 0) over RPC; the coordinator's own side overrides this. */
-	protected requestFromCoordinator(units: number, mayFoldBack: boolean): Promise<number> {
-		return this.host.peer(0).escrowRequestGrant(this.index, units, mayFoldBack);
-	}
-
-	// ---- shard side of the channel ----
-
-	/** G2: applies the next grants on the channel, in order; answers the last grant applied. */
-	applyGrants(transfers: Transfer[]): number {
-		const inv = this.host.inventory();
-		if (inv === null) throw new Error("escrow grant for an object without a product");
-		const now = Date.now();
-		for (const t of [...transfers].sort((a, b) => a.seq - b.seq)) {
-			const before = inv.product.totalStock;
-			const after = applyGrant(this.ledger.shard, before, t);
-			if (after !== before) {
-				inv.setAllotment(after, now, { grant: t.seq, units: t.units });
-				this.exhaustedUntilMs = 0;
-			}
-		}
-		this.save();
-		this.host.persist();
-		return this.ledger.shard.lastGrant;
-	}
-
-	/**
-	 * R1: gives back part of the unsold allotment ("half" of the free units when
-	 * folding back, "all" for a cut of totalStock, "none" to list what is pending)
-	 * and answers every give-back not yet confirmed.
-	 */
-	giveBack(ask: "half" | "all" | "none"): Transfer[] {
-		const inv = this.host.inventory();
-		if (inv === null) return [];
-		const now = Date.now();
-		// "all" is a cut's: it takes the units counted for it with the rest.
-		if (ask === "all") this.pledge.release();
-		const free = Math.max(0, this.free(inv));
-		const units = ask === "all" ? free : ask === "half" ? foldBackAsk(free) : 0;
-		const { reserved, sold } = inv.counters();
-		const out = giveBack(this.ledger.shard, inv.product.totalStock, reserved + sold, units);
-		if (out !== null) {
-			inv.setAllotment(out.allotment, now, { return: out.transfer.seq, units: out.transfer.units });
-			this.save();
-			this.host.persist();
-			// Re-sent from the alarm until the coordinator confirms it.
-			this.host.wake(now + ESCROW_RETRY_MS);
-		}
-		return [...this.ledger.shard.pendingReturns];
-	}
-
-	/** R3: the coordinator credited give-backs up to `lastReturn`. */
-	ackReturns(lastReturn: number): void {
-		const before = this.ledger.shard.pendingReturns.length;
-		ackReturns(this.ledger.shard, lastReturn);
-		if (this.ledger.shard.pendingReturns.length !== before) this.save();
-	}
-
-	/** The alarm: re-send the give-backs the coordinator has not confirmed. */
-	async retry(): Promise<void> {
-		const pending = this.ledger.shard.pendingReturns;
-		if (pending.length === 0) return;
-		try {
-			const last = await this.host.peer(0).escrowReceiveReturns(this.index, [...pending]);
-			this.ackReturns(last);
-		} catch (error) {
-			console.warn("escrow: give-back delivery failed", String(error));
-		}
-		if (this.ledger.shard.pendingReturns.length > 0) this.host.wake(Date.now() + ESCROW_RETRY_MS);
-	}
-
-	/** True while something of this side is not yet confirmed by the other (the alarm must run). */
-	hasPending(): boolean {
-		return this.ledger.shard.pendingReturns.length > 0;
+	protected requestFromCoordinator(
+		units: number,
+		mayFoldBack: boolean,
+		needed: number,
+	): Promise<number> {
+		const coordinator = this.host.peer(0);
+		// A background request (the pool only) has no buyer waiting: nothing is needed.
+		if (!mayFoldBack) return coordinator.escrowRequestGrant(this.index, units, false);
+		return coordinator.escrowRequestGrant(this.index, units, true, needed);
 	}
 }

@@ -20,14 +20,15 @@ import {
 } from "../domain/escrow.ts";
 import type { Inventory } from "../domain/inventory.ts";
 import { CutUndecided } from "./cut-pledge.ts";
-import { ESCROW_RETRY_MS, type EscrowHost, ShardEscrow } from "./escrow-shard.ts";
-import type { KeyedReset } from "./reset-keys.ts";
+import { MoveGate } from "./escrow-moves.ts";
+import { EscrowPushes } from "./escrow-pushes.ts";
+import { ESCROW_RETRY_MS, type EscrowHost } from "./escrow-shard.ts";
 import { HOLDS_BY_CREATED_INDEX } from "./schema.ts";
-import { owedReset, pushResets, type ResetsHost, resetsOwed } from "./shard-resets.ts";
-import { bumpSettings, pushSettings, type SettingsHost, settingsOwed } from "./shard-settings.ts";
+import { resetsOwed } from "./shard-resets.ts";
+import { settingsOwed } from "./shard-settings.ts";
 
 /** An object's escrow: its allotment (ShardEscrow) and, in the coordinator only, the pool. */
-export class Escrow extends ShardEscrow {
+export class Escrow extends EscrowPushes {
 	/** The coordinator at create: the whole stock goes to the pool, then each shard's first grant. */
 	static createCoordinator(
 		host: EscrowHost,
@@ -72,9 +73,13 @@ export class Escrow extends ShardEscrow {
 	}
 
 	/** A shard asks over RPC; the coordinator's own shard takes from its pool directly. */
-	protected override requestFromCoordinator(units: number, mayFoldBack: boolean): Promise<number> {
-		if (this.isCoordinator) return this.requestGrant(0, units, mayFoldBack);
-		return super.requestFromCoordinator(units, mayFoldBack);
+	protected override requestFromCoordinator(
+		units: number,
+		mayFoldBack: boolean,
+		needed: number,
+	): Promise<number> {
+		if (this.isCoordinator) return this.requestGrant(0, units, mayFoldBack, needed);
+		return super.requestFromCoordinator(units, mayFoldBack, needed);
 	}
 
 	protected override countElsewhere(units: number): Promise<number> {
@@ -112,14 +117,66 @@ export class Escrow extends ShardEscrow {
 		return pool;
 	}
 
-	/** Shard `index` asks for `units`: granted from the pool, folding back from the others when it is short. */
-	async requestGrant(index: number, units: number, mayFoldBack: boolean): Promise<number> {
+	/**
+	 * Shard `index` asks for `units`: granted from the pool, folding back from the others when
+	 * the pool is short and buyers wait (`mayFoldBack`; `needed`: what they lack).
+	 *
+	 * One that folds back waits its turn (escrow-moves.ts) and folds back until the pool covers
+	 * `needed` or nothing more comes; it gets what its buyers need (`units` if the pool has it),
+	 * and a background request gets nothing meanwhile. So a 0 means no unit was free in the pool
+	 * or any shard, but units moving at that instant (docs/decisions/167-sold-out-means-none-anywhere.md).
+	 */
+	async requestGrant(index: number, units: number, mayFold: boolean, needed = units) {
 		const pool = this.requirePool();
 		if (index < 0 || index >= pool.shards) throw new RangeError(`no shard ${index}`);
-		// A cut in flight decided on the pool and the shards' pledges: nothing leaves the pool,
-		// and no fold back looks for what the pledges hide, until it ends.
+		return this.moves.move(() => this.grantOrFoldBack(index, units, mayFold, needed));
+	}
+
+	private async grantOrFoldBack(
+		index: number,
+		units: number,
+		mayFoldBack: boolean,
+		needed: number,
+	): Promise<number> {
+		const pool = this.requirePool();
+		// A cut in flight decided on the pool and the shards' pledges: nothing moves until it ends.
 		if (this.cutting !== null) await this.cutEnded();
-		if (pool.pool < units && mayFoldBack) await this.foldBack(index, "half");
+		const foldingBack = this.moves.foldingBack;
+		if (pool.pool >= units && !foldingBack) return this.grant(index, units);
+		if (!mayFoldBack) return foldingBack ? 0 : this.grant(index, units);
+		return this.moves.foldBackTurn(async () => {
+			if (this.cutting !== null) await this.cutEnded();
+			await this.foldBackUntil(index, Math.max(1, Math.min(needed, units)));
+			return this.grant(index, pool.pool >= units ? units : Math.min(needed, units));
+		});
+	}
+
+	/** The order of grant requests, and of reads that need no unit moving (escrow-moves.ts). */
+	private readonly moves = new MoveGate();
+
+	/** Runs `read` with no unit in flight (escrow-moves.ts): the pool and allotments add up. */
+	still<T>(read: () => Promise<T>): Promise<T> {
+		return this.moves.still(() => this.settle(), read);
+	}
+
+	/** Folds back ("half") until the pool holds `needed` or nothing comes, grants on their way delivered once. */
+	private async foldBackUntil(index: number, needed: number): Promise<void> {
+		const pool = this.requirePool();
+		let delivered = false;
+		while (pool.pool < needed) {
+			const moving = pool.pending.flatMap((p, j) =>
+				j !== index && j !== 0 && p.some((t) => t.units > 0) ? [j] : [],
+			);
+			if ((await this.foldBack(index, "half")) > 0) continue;
+			if (delivered || moving.length === 0) return;
+			delivered = true;
+			await Promise.allSettled(moving.map((j) => this.deliver(j)));
+		}
+	}
+
+	/** Grants shard `index` up to `units` from the pool and delivers it; what was granted. */
+	private async grant(index: number, units: number): Promise<number> {
+		const pool = this.requirePool();
 		if (this.cutting !== null) await this.cutEnded();
 		const inv = this.host.inventory();
 		if (inv === null) return 0;
@@ -178,21 +235,27 @@ export class Escrow extends ShardEscrow {
 		return pool.lastReturn[index] ?? 0;
 	}
 
-	/** Takes unsold units back from every shard but `except` into the pool. */
-	async foldBack(except: number, ask: "half" | "all" | "none"): Promise<void> {
+	/** Takes unsold units back from every shard but `except` into the pool; the units credited. */
+	async foldBack(except: number, ask: "half" | "all" | "none"): Promise<number> {
 		const pool = this.requirePool();
+		let brought = 0;
+		const credit = (j: number, transfers: Transfer[]) => {
+			const before = pool.pool;
+			const last = this.receiveReturns(j, transfers);
+			brought += pool.pool - before;
+			return last;
+		};
 		const calls: Promise<void>[] = [];
 		for (let j = 0; j < pool.shards; j++) {
 			if (j === except) continue;
 			if (j === 0) {
-				this.receiveReturns(0, this.giveBack(ask));
-				this.ackReturns(pool.lastReturn[0] ?? 0);
+				this.ackReturns(credit(0, this.giveBack(ask)));
 				continue;
 			}
 			calls.push(
 				(async () => {
 					const peer = this.host.peer(j);
-					const last = this.receiveReturns(j, await peer.escrowGiveBack(ask));
+					const last = credit(j, await peer.escrowGiveBack(ask));
 					await peer.escrowAckReturns(last);
 				})(),
 			);
@@ -201,6 +264,7 @@ export class Escrow extends ShardEscrow {
 		for (const r of results) {
 			if (r.status === "rejected") console.warn("escrow: fold back failed", String(r.reason));
 		}
+		return brought;
 	}
 
 	/** Delivers every pending grant and collects every pending give-back: nothing left in flight. */
@@ -329,57 +393,5 @@ export class Escrow extends ShardEscrow {
 		if (settingsOwed(this.ledger, this.shards).length > 0) return true;
 		if (resetsOwed(this.ledger, this.shards).length > 0) return true;
 		return super.hasPending();
-	}
-
-	/**
-	 * Coordinator, in the transaction of its own product change: the other shards owe the new
-	 * settings, and the alarm re-sends them if they are not confirmed (inventory/shard-settings.ts).
-	 */
-	settingsChanged(nowMs: number): void {
-		bumpSettings(this.settingsHost(), nowMs);
-	}
-
-	/** Coordinator: the settings to every shard that has not confirmed them; the first failure, or null. */
-	pushSettings(): Promise<unknown> {
-		return pushSettings(this.settingsHost());
-	}
-
-	/**
-	 * Coordinator, in the transaction of its own reset: every other shard owes it, and the alarm
-	 * asks them again if they have not confirmed it (inventory/shard-resets.ts).
-	 */
-	resetMade(keyed: KeyedReset | null, nowMs: number): void {
-		owedReset(this.resetsHost(), keyed, nowMs);
-	}
-
-	/** Coordinator: whether some shard has not confirmed the last reset. */
-	resetOwed(): boolean {
-		return resetsOwed(this.ledger, this.shards).length > 0;
-	}
-
-	/** Coordinator: the last reset to every shard that has not confirmed it; the first failure, or null. */
-	pushResets(): Promise<unknown> {
-		return pushResets(this.resetsHost());
-	}
-
-	private resetsHost(): ResetsHost {
-		return {
-			ledger: this.ledger,
-			shards: this.shards,
-			peer: (index) => this.host.peer(index),
-			save: () => this.save(),
-			wake: (atMs) => this.host.wake(atMs),
-		};
-	}
-
-	private settingsHost(): SettingsHost {
-		return {
-			ledger: this.ledger,
-			shards: this.shards,
-			inventory: () => this.host.inventory(),
-			peer: (index) => this.host.peer(index),
-			save: () => this.save(),
-			wake: (atMs) => this.host.wake(atMs),
-		};
 	}
 }

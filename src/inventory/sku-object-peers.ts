@@ -72,8 +72,13 @@ export abstract class SkuObjectPeers extends SkuObjectParts {
 	}
 
 	/** In the coordinator: a shard asks for more. */
-	escrowRequestGrant(index: number, units: number, mayFoldBack: boolean): Promise<number> {
-		return this.requireEscrow().requestGrant(index, units, mayFoldBack);
+	escrowRequestGrant(
+		index: number,
+		units: number,
+		mayFoldBack: boolean,
+		needed?: number,
+	): Promise<number> {
+		return this.requireEscrow().requestGrant(index, units, mayFoldBack, needed);
 	}
 
 	/** In the coordinator: units available outside shard `index`, for its attempts the purchase limit refuses. */

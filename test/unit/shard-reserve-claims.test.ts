@@ -9,7 +9,8 @@ import { describe, expect, it, vi } from "vitest";
 import { EXHAUSTED_MEMO_MS, shardOf } from "../../src/domain/escrow.ts";
 import { Inventory } from "../../src/domain/inventory.ts";
 import type { ReserveOp } from "../../src/inventory/batch-decisions.ts";
-import { type EscrowHost, ShardEscrow } from "../../src/inventory/escrow-shard.ts";
+import type { EscrowHost } from "../../src/inventory/escrow-shard.ts";
+import { ShardChannel } from "../../src/inventory/escrow-shard-channel.ts";
 import type { ReserveAnswer } from "../../src/inventory/rpc.ts";
 import { claimable, claims, reserveSharded } from "../../src/inventory/shard-reserve.ts";
 import type { RoomKeeper } from "../../src/inventory/waiting-room.ts";
@@ -69,7 +70,7 @@ function shard({ allotment = 2, grant = 0, elsewhere = 0 } = {}) {
 		shard: { index: 1, shards: 3, lastGrant: 1, returnSeq: 0, pendingReturns: [] },
 		pool: null,
 	};
-	return { inv, escrow: new ShardEscrow(host, ledger), peer };
+	return { inv, escrow: new ShardChannel(host, ledger), peer };
 }
 
 /** The group commit's decision of a one-attempt reserve call, by the shard's model. */
