@@ -199,22 +199,25 @@ export class SplitCoordinator {
 		const inv = this.host.inventory();
 		const escrow = this.host.escrow();
 		if (inv === null) return { ok: false, code: "unknown_sku" };
-		// Nothing left in flight, so every unit is in the pool or an allotment.
-		await escrow.settle();
+		// Nothing in flight while the shards are read, so every unit is in the pool or an
+		// allotment: the pool is read in the same still spell (docs/decisions/167-sold-out-means-none-anywhere.md).
 		// The same one call per shard as before, carrying its sessions for the fairness figures.
 		// `asOf` is when they were asked: each shard's counters are at least that new.
-		const askedMs = Date.now();
-		const counters = await this.counters(true);
+		const read = await escrow.still(async () => {
+			const askedMs = Date.now();
+			const counters = await this.counters(true);
+			return { askedMs, counters, total: escrow.total(), pool: escrow.pool() };
+		});
 		const now = this.host.tick();
 		const link = this.host.roomLink();
 		return splitStats(
 			this.host.stats(),
 			inv.product.sku,
-			escrow,
-			counters,
+			{ total: () => read.total, pool: () => read.pool },
+			read.counters,
 			link?.calls ?? null,
 			now,
-			askedMs,
+			read.askedMs,
 		);
 	}
 
