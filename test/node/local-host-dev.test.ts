@@ -4,47 +4,20 @@
 // to 127.0.0.1) may add to a fetch without a preflight. So under dev the Host check alone is
 // passed; the page's `Origin`, which the browser sends on every write and the proxy leaves as it
 // is, is refused instead. Its GETs stay readable under dev (decision 164, "Left").
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { sleep } from "../../src/shared/sleep.ts";
+import { DEV_READY_TIMEOUT_MS, type DevServer, startDev } from "../support/dev-server.ts";
 import { callWithHost } from "../support/host-call.ts";
-import { type Daemon, freePort, startDaemon } from "../support/proc.ts";
 import { TEST_ADMIN_TOKEN } from "../support/server.ts";
 
-const ROOT = fileURLToPath(new URL("../..", import.meta.url));
-const DEV_READY_TIMEOUT_MS = 120_000;
-const POLL_MS = 200;
-
-let dev: Daemon | undefined;
+let dev: DevServer | undefined;
 let port = 0;
-let stateDir = "";
 
 beforeAll(async () => {
-	stateDir = mkdtempSync(join(tmpdir(), "rg-state-"));
-	port = await freePort();
-	dev = startDaemon(process.execPath, [join(ROOT, "scripts", "dev.ts")], {
-		cwd: ROOT,
-		env: {
-			...process.env,
-			PORT: String(port),
-			STATE_DIR: stateDir,
-			ADMIN_TOKEN: TEST_ADMIN_TOKEN,
-			RATE_LIMITS: "off",
-		},
-	});
-	const deadline = Date.now() + DEV_READY_TIMEOUT_MS;
-	while (!dev.output().includes("is running at")) {
-		if (dev.exited()) throw new Error(`npm run dev exited:\n${dev.output()}`);
-		if (Date.now() > deadline) throw new Error(`npm run dev did not start:\n${dev.output()}`);
-		await sleep(POLL_MS);
-	}
+	dev = await startDev();
+	port = dev.port;
 }, DEV_READY_TIMEOUT_MS + 10_000);
 afterAll(async () => {
 	await dev?.stop();
-	if (stateDir) rmSync(stateDir, { recursive: true, force: true });
 });
 
 function newProduct(): Record<string, unknown> & { sku: string } {

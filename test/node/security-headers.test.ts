@@ -3,18 +3,9 @@
 // no framing, nosniff and a Referrer-Policy; every answer of the API (the Worker's) with nosniff
 // and no framing. Under `npm start` (the lean runtime: its LocalEntrypoint hands the pages to the
 // ASSETS binding) and under `npm run dev` (wrangler dev's own router in front of the Worker).
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { sleep } from "../../src/shared/sleep.ts";
-import { type Daemon, freePort, startDaemon } from "../support/proc.ts";
+import { DEV_READY_TIMEOUT_MS, type DevServer, startDev } from "../support/dev-server.ts";
 import { startServer, TEST_ADMIN_TOKEN, type TestServer } from "../support/server.ts";
-
-const ROOT = fileURLToPath(new URL("../..", import.meta.url));
-const DEV_READY_TIMEOUT_MS = 120_000;
-const POLL_MS = 200;
 
 /** What every page answer says, whatever the path (the pages, their bundles, the 404 page). */
 function expectPageHeaders(headers: Headers, what: string): void {
@@ -128,33 +119,14 @@ describe("security headers under npm start", () => {
 });
 
 describe("security headers under npm run dev", () => {
-	let dev: Daemon | undefined;
+	let dev: DevServer | undefined;
 	let base = "";
-	let stateDir = "";
 	beforeAll(async () => {
-		stateDir = mkdtempSync(join(tmpdir(), "rg-state-"));
-		const port = await freePort();
-		base = `http://127.0.0.1:${port}`;
-		dev = startDaemon(process.execPath, [join(ROOT, "scripts", "dev.ts")], {
-			cwd: ROOT,
-			env: {
-				...process.env,
-				PORT: String(port),
-				STATE_DIR: stateDir,
-				ADMIN_TOKEN: TEST_ADMIN_TOKEN,
-				RATE_LIMITS: "off",
-			},
-		});
-		const deadline = Date.now() + DEV_READY_TIMEOUT_MS;
-		while (!dev.output().includes("is running at")) {
-			if (dev.exited()) throw new Error(`npm run dev exited:\n${dev.output()}`);
-			if (Date.now() > deadline) throw new Error(`npm run dev did not start:\n${dev.output()}`);
-			await sleep(POLL_MS);
-		}
+		dev = await startDev();
+		base = `http://127.0.0.1:${dev.port}`;
 	}, DEV_READY_TIMEOUT_MS + 10_000);
 	afterAll(async () => {
 		await dev?.stop();
-		if (stateDir) rmSync(stateDir, { recursive: true, force: true });
 	});
 
 	it("the same page and API headers as npm start", async () => {

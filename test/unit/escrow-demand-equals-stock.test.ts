@@ -14,22 +14,11 @@ import { newShardLedger } from "../../src/domain/escrow.ts";
 import type { Inventory } from "../../src/domain/inventory.ts";
 import { Escrow } from "../../src/inventory/escrow.ts";
 import type { EscrowHost, EscrowPeer } from "../../src/inventory/escrow-shard.ts";
+import { seededRandom } from "../support/random.ts";
 
 afterEach(() => {
 	vi.useRealTimers();
 });
-
-/** A seeded generator (mulberry32): one seed, one interleaving. */
-function random(seed: number): () => number {
-	let a = seed >>> 0;
-	return () => {
-		a = (a + 0x6d2b79f5) >>> 0;
-		let t = a;
-		t = Math.imul(t ^ (t >>> 15), t | 1);
-		t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-		return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-	};
-}
 
 /** An object's allotment as its Inventory keeps it: totalStock, and units held. */
 class Allotment {
@@ -74,7 +63,7 @@ interface Drop {
 
 /** Every object of a SKU of `units` split `shards` ways, the first grants delivered. */
 async function world(seed: number, units: number, shards: number) {
-	const rand = random(seed);
+	const rand = seededRandom(seed);
 	const hop = () => new Promise<void>((r) => setTimeout(r, Math.floor(rand() * 4)));
 	const allotments = Array.from({ length: shards }, () => new Allotment());
 	const escrows: Escrow[] = [];

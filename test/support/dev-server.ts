@@ -1,0 +1,49 @@
+// `npm run dev` (scripts/dev.ts: wrangler dev) started for a node test in its own process group,
+// with its own state directory, the test operator token and no rate limits; `stop` kills the
+// group and removes the state. Shared by the tests that read what the dev server answers.
+
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { sleep } from "../../src/shared/sleep.ts";
+import { freePort, startDaemon } from "./proc.ts";
+import { TEST_ADMIN_TOKEN } from "./server.ts";
+
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+/** wrangler dev builds and starts two runtimes: slow on a loaded machine. */
+export const DEV_READY_TIMEOUT_MS = 120_000;
+const POLL_MS = 200;
+
+export type DevServer = { port: number; stop: () => Promise<void> };
+
+export async function startDev(): Promise<DevServer> {
+	const stateDir = mkdtempSync(join(tmpdir(), "rg-state-"));
+	const port = await freePort();
+	const dev = startDaemon(process.execPath, [join(ROOT, "scripts", "dev.ts")], {
+		cwd: ROOT,
+		env: {
+			...process.env,
+			PORT: String(port),
+			STATE_DIR: stateDir,
+			ADMIN_TOKEN: TEST_ADMIN_TOKEN,
+			RATE_LIMITS: "off",
+		},
+	});
+	const stop = async () => {
+		await dev.stop();
+		rmSync(stateDir, { recursive: true, force: true });
+	};
+	const deadline = Date.now() + DEV_READY_TIMEOUT_MS;
+	try {
+		while (!dev.output().includes("is running at")) {
+			if (dev.exited()) throw new Error(`npm run dev exited:\n${dev.output()}`);
+			if (Date.now() > deadline) throw new Error(`npm run dev did not start:\n${dev.output()}`);
+			await sleep(POLL_MS);
+		}
+	} catch (error) {
+		await stop();
+		throw error;
+	}
+	return { port, stop };
+}
