@@ -124,7 +124,7 @@ export class RateLimiterObject extends DurableObject {
 	 * every isolate. `nowMs` only from a request that names its time (RATE_LIMIT_CLOCK=request).
 	 * `atMostTokens`: the bucket keeps no more than this after the take — the level the same
 	 * client's bucket of the day before was left at, in the first window after midnight
-	 * (worker/middleware/ratelimit.ts `takeAcrossMidnight`), so today's bucket goes on from
+	 * (worker/middleware/limiter-limits.ts `takeAcrossMidnight`), so today's bucket goes on from
 	 * yesterday's instead of starting full and is exact alone once that window has passed.
 	 */
 	takeToken(limit: number, windowMs: number, nowMs?: number, atMostTokens?: number): TokenTake {

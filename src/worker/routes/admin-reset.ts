@@ -18,7 +18,7 @@ import { forgetSnapshot } from "../edge-snapshot.ts";
 import { ApiError, type AppEnv, type Ctx, fail, ok } from "../http.ts";
 import { idempotencyKey } from "../idempotency.ts";
 import { inventory } from "../inventory-stub.ts";
-import { resetRateLimit } from "../middleware/ratelimit.ts";
+import { resetRateLimit } from "../middleware/limiter-limits.ts";
 import { REGISTRY_NAME } from "../reset-keys-object.ts";
 
 export const adminReset = new Hono<AppEnv>();

@@ -41,7 +41,7 @@ import { forgetSnapshot } from "../edge-snapshot.ts";
 import { ApiError, type AppEnv, type Ctx, fail, ok } from "../http.ts";
 import { inventory } from "../inventory-stub.ts";
 import { requireSession } from "../middleware/auth.ts";
-import { sandboxResetRateLimit } from "../middleware/ratelimit.ts";
+import { sandboxResetRateLimit } from "../middleware/limiter-limits.ts";
 import { SANDBOX_STOCK, sandboxSku } from "../sandbox.ts";
 
 async function ownSku(c: Ctx): Promise<string> {

@@ -7,7 +7,7 @@ import { clientIpOf, clientKeyOf } from "../client-ip.ts";
 import { bornEntry } from "../cost/ledger.ts";
 import { type AppEnv, fail, ok } from "../http.ts";
 import { renewableSession } from "../middleware/auth.ts";
-import { newSessionRefusal } from "../middleware/ratelimit.ts";
+import { newSessionRefusal } from "../middleware/limiter-limits.ts";
 import { sameSecret } from "../secrets.ts";
 import { mintSession } from "../sessions.ts";
 import { verifyTurnstile } from "../turnstile.ts";
