@@ -44,7 +44,11 @@ async function tabFrom(page: Page, stored: string, blank?: Page): Promise<Page> 
 describe("storefront: a renewal in one tab of a buyer's session", () => {
 	const e2e = browserSuite({ server: { env: { SESSION_TTL_SECONDS: String(SESSION_SECONDS) } } });
 
-	it("the other tabs take the new token, keep the hold and never meet the check", async () => {
+	/**
+	 * A buyer's tab holding a unit of a new drop (the stand-in answers every check by itself): the
+	 * tab, its session as stored, and a copy of its sessionStorage taken before any renewal.
+	 */
+	async function holdInATab() {
 		const sku = await createDrop(e2e.server, { totalStock: 2, perUserLimit: 1, holdSeconds: 600 });
 		const { page, errors } = e2e.track(
 			await openStore(e2e.browser, e2e.server, sku, DESKTOP_WIDE, (p) =>
@@ -56,6 +60,11 @@ describe("storefront: a renewal in one tab of a buyer's session", () => {
 		await page.getByRole("heading", { name: HELD }).waitFor(POLL);
 		const first = await storedSession(page);
 		const before = await page.evaluate(() => JSON.stringify({ ...sessionStorage }));
+		return { page, errors, first, before };
+	}
+
+	it("the other tabs take the new token, keep the hold and never meet the check", async () => {
+		const { page, errors, first, before } = await holdInATab();
 
 		// A duplicate, in the background: it does not renew by itself.
 		const duplicate = await tabFrom(page, before);
@@ -104,17 +113,7 @@ describe("storefront: a renewal in one tab of a buyer's session", () => {
 	});
 
 	it("two tabs renewing at once: the one that comes second keeps the session, not a new one", async () => {
-		const sku = await createDrop(e2e.server, { totalStock: 2, perUserLimit: 1, holdSeconds: 600 });
-		const { page, errors } = e2e.track(
-			await openStore(e2e.browser, e2e.server, sku, DESKTOP_WIDE, (p) =>
-				standInTurnstile(p.context(), { withoutClick: true, resetAnswers: true }),
-			),
-		);
-		await page.getByRole("button", { name: "Reserve" }).waitFor(POLL);
-		await page.getByRole("button", { name: "Reserve" }).click();
-		await page.getByRole("heading", { name: HELD }).waitFor(POLL);
-		const first = await storedSession(page);
-		const before = await page.evaluate(() => JSON.stringify({ ...sessionStorage }));
+		const { page, errors, first, before } = await holdInATab();
 		// Both tabs in view renew in the session's last half; the duplicate first, but its renewal
 		// reaches the server only once the first tab's is done, so it names a token already replaced.
 		const duplicate = await page.context().newPage();
