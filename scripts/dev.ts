@@ -2,13 +2,19 @@
 // `vite build --watch` beside it rebuilds the pages into the assets it serves), with the
 // same state, variables, demo product and ready line as `npm start` (scripts/start.ts), which runs
 // the same Worker on the lean runtime instead of wrangler's development proxy. Both keep their
-// state in STATE_DIR with the same layout, so either sees what the other wrote.
+// state in STATE_DIR with the same layout, so either sees what the other wrote. PORT is a loopback
+// front (scripts/dev-front.ts) that judges each request's raw `Host` and `Origin` as `npm start`
+// does, in front of wrangler dev on a private loopback port (decision 176).
 
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { mkdirSync } from "node:fs";
+import type { Server } from "node:http";
+import { createServer } from "node:net";
 import { join } from "node:path";
+import { parseConfig } from "../src/shared/config.ts";
 import { buildUi, stopUiWatcher, watchUi } from "./build-ui.ts";
 import { ROOT, serverSettings, workerVars } from "./config.ts";
+import { startDevFront } from "./dev-front.ts";
 import { guardOrphans } from "./orphan-guard.ts";
 import { readWranglerConfig } from "./runtime.ts";
 import { readyLine, seedDemo } from "./seed.ts";
@@ -66,6 +72,39 @@ async function waitForHealth(base: string, child: ChildProcess): Promise<void> {
 	throw new Error(`the server did not answer /healthz within ${READY_TIMEOUT_MS} ms`);
 }
 
+/** A port free on loopback now, for wrangler dev behind the front (the kernel's choice). */
+function freeLoopbackPort(host: string): Promise<number> {
+	return new Promise((resolve, reject) => {
+		const probe = createServer();
+		probe.once("error", reject);
+		probe.listen(0, host, () => {
+			const address = probe.address();
+			probe.close(() =>
+				typeof address === "object" && address !== null
+					? resolve(address.port)
+					: reject(new Error("no free loopback port")),
+			);
+		});
+	});
+}
+
+/** The front on PORT, its refusal of a taken port said in one line as `npm start` says it. */
+async function listenFront(upstreamPort: number, vars: Record<string, string>): Promise<Server> {
+	// workerVars checked these already; a failure here stops the start rather than judge nothing.
+	const checked = parseConfig(vars);
+	if (!checked.ok) throw checked.error;
+	const localHosts = checked.config.localHosts;
+	try {
+		return await startDevFront({ host: HOST, port: PORT, upstreamPort, localHosts });
+	} catch (error) {
+		if ((error as NodeJS.ErrnoException).code === "EADDRINUSE")
+			throw new Error(
+				`Address already in use: ${HOST}:${PORT} is taken by another server; stop it or set PORT.`,
+			);
+		throw error;
+	}
+}
+
 /** The pages' watcher: stopped with the server, on failure too. */
 let pages: ChildProcess | undefined;
 
@@ -79,12 +118,15 @@ async function main(): Promise<void> {
 	// The pages are static assets of the same Worker: build them when missing or stale.
 	buildUi();
 	applyMigrations();
+	// The front takes PORT before wrangler starts: a request before wrangler is up gets 503.
+	const upstreamPort = await freeLoopbackPort(HOST);
+	await listenFront(upstreamPort, vars);
 	const args = [
 		"dev",
 		"--ip",
 		HOST,
 		"--port",
-		String(PORT),
+		String(upstreamPort),
 		"--persist-to",
 		STATE_DIR,
 		"--show-interactive-dev-session=false",

@@ -4,7 +4,8 @@
 import type { MiddlewareHandler } from "hono";
 import type { z } from "zod";
 import { MAX_BODY_BYTES } from "../domain/bounds.ts";
-import { ApiError, type AppEnv, type Ctx, quoted } from "./http.ts";
+import { quoted } from "../shared/quoted.ts";
+import { ApiError, type AppEnv, type Ctx } from "./http.ts";
 
 /**
  * Bodies are UTF-8 (docs/api.md), whatever charset a Content-Type declares: bytes that are not

@@ -21,7 +21,8 @@
 import { SKU_PATTERN } from "../domain/bounds.ts";
 import { BoundedMap } from "../domain/rate-counters.ts";
 import { INSERT_CATALOGUE_ROW } from "../inventory/projections.ts";
-import { ApiError, type Ctx, quoted } from "./http.ts";
+import { quoted } from "../shared/quoted.ts";
+import { ApiError, type Ctx } from "./http.ts";
 import { StorageUnavailable } from "./storage-errors.ts";
 
 /** How long "D1 has no such SKU" is believed without asking again. */

@@ -2,6 +2,7 @@
 // HTTP statuses. Routes return values; this file turns them into responses.
 
 import type { Context } from "hono";
+import { API_SECURITY_HEADERS } from "../shared/api-security-headers.ts";
 import type { Config } from "../shared/config.ts";
 import type { ErrorCode, Meta } from "../shared/types.ts";
 import type { Env } from "./env.ts";
@@ -95,14 +96,6 @@ export const DEFAULT_MESSAGE: Record<ErrorCode, string> = {
 	internal_error: "An unexpected error occurred.",
 };
 
-/**
- * A value from the request quoted in a message (JSON string syntax), cut to `max` characters so
- * that an answer's size does not follow the request's (a 60,000-character path, a header).
- */
-export function quoted(value: string, max = 80): string {
-	return value.length <= max ? JSON.stringify(value) : `${JSON.stringify(value.slice(0, max))}…`;
-}
-
 /** An expected failure raised from deep inside a route (body parsing, auth). */
 export class ApiError extends Error {
 	constructor(
@@ -123,16 +116,8 @@ export function meta(c: Ctx): Meta {
 	};
 }
 
-/**
- * On every answer of the API, success or refusal (docs/decisions/165-security-headers.md): a
- * browser never reads a JSON answer as another type (a 404 quotes the request's path), and no
- * site frames one. The pages' own headers, a Content-Security-Policy among them, are the static
- * assets' (src/web/public/_headers).
- */
-export const API_SECURITY_HEADERS = {
-	"X-Content-Type-Options": "nosniff",
-	"X-Frame-Options": "DENY",
-} as const;
+// On every answer of the API (src/shared/api-security-headers.ts).
+export { API_SECURITY_HEADERS };
 
 /**
  * What `c.json` sends as its type, with the security headers: one object for every answer, never

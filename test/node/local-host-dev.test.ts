@@ -1,13 +1,19 @@
-// `npm run dev` (wrangler dev) and a DNS-rebinding page (src/worker/middleware/local-host.ts).
-// wrangler's proxy builds the URL the Worker sees, and rewrites its `Host`, from a client's
-// `MF-Original-URL`, which a page on attacker.example:PORT (same-origin once its DNS answer turns
-// to 127.0.0.1) may add to a fetch without a preflight. So under dev the Host check alone is
-// passed; the page's `Origin`, which the browser sends on every write and the proxy leaves as it
-// is, is refused instead. Its GETs stay readable under dev (decision 164, "Left").
+// `npm run dev` (wrangler dev) and a DNS-rebinding page. wrangler's proxy builds the URL the Worker
+// sees, and rewrites its `Host`, from a client's `MF-Original-URL`, which a page on
+// attacker.example:PORT (same-origin once its DNS answer turns to 127.0.0.1) may add to a fetch
+// without a preflight, so the Worker's own check (src/worker/middleware/local-host.ts) cannot see
+// the browser's `Host` under dev. The loopback front of scripts/dev-front.ts judges the raw `Host`
+// (and `Origin`) before wrangler: a rebinding page's GETs are refused as its writes are
+// (decision 176), and the live feed's WebSocket passes through it.
+import { request } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEV_READY_TIMEOUT_MS, type DevServer, startDev } from "../support/dev-server.ts";
 import { callWithHost } from "../support/host-call.ts";
+import { waitUntil } from "../support/proc.ts";
 import { TEST_ADMIN_TOKEN } from "../support/server.ts";
+
+/** How long the live feed's first messages may take on a loaded machine. */
+const FEED_WAIT_MS = 30_000;
 
 let dev: DevServer | undefined;
 let port = 0;
@@ -64,6 +70,94 @@ describe("npm run dev and a rebinding page", () => {
 				headers: { origin },
 			});
 			expect({ origin, status: create.status }).toEqual({ origin, status: 201 });
+		}
+	});
+});
+
+/** A product made under the server's own name, for a SKU's operator reads and its live feed. */
+async function created(): Promise<string> {
+	const product = newProduct();
+	const create = await callWithHost(port, `127.0.0.1:${port}`, "POST", "/api/admin/products", {
+		token: TEST_ADMIN_TOKEN,
+		body: product,
+	});
+	expect(create.status).toBe(201);
+	return product.sku;
+}
+
+/** The status a WebSocket upgrade of `sku`'s live feed is answered with under `host`. */
+function upgradeStatus(host: string, sku: string): Promise<number> {
+	return new Promise((resolve, reject) => {
+		const req = request({
+			host: "127.0.0.1",
+			port,
+			path: `/api/products/${sku}/live`,
+			headers: {
+				host,
+				connection: "Upgrade",
+				upgrade: "websocket",
+				"sec-websocket-version": "13",
+				"sec-websocket-key": Buffer.from(crypto.randomUUID().slice(0, 16)).toString("base64"),
+			},
+		});
+		req.on("upgrade", (res, socket) => {
+			socket.destroy();
+			resolve(res.statusCode ?? 0);
+		});
+		req.on("response", (res) => {
+			res.resume();
+			resolve(res.statusCode ?? 0);
+		});
+		req.on("error", reject);
+		req.end();
+	});
+}
+
+describe("npm run dev's loopback front", () => {
+	it("refuses a rebinding page's operator reads under a foreign Host, MF-Original-URL or not", async () => {
+		const sku = await created();
+		const foreign = `attacker.example:${port}`;
+		for (const path of ["/api/admin/limits", `/api/admin/products/${sku}/stats`]) {
+			for (const spoof of [false, true]) {
+				const headers: Record<string, string> = spoof
+					? { "mf-original-url": `http://localhost:${port}${path}` }
+					: {};
+				const read = await callWithHost(port, foreign, "GET", path, {
+					token: TEST_ADMIN_TOKEN,
+					headers,
+				});
+				expect({ path, spoof, status: read.status }).toEqual({ path, spoof, status: 403 });
+				expect(read.body.error?.code).toBe("forbidden");
+				expect(read.body.error?.message).toContain('"attacker.example"');
+				expect(read.body.error?.message).toContain("LOCAL_HOSTS");
+			}
+			// The same read under the server's own name is answered.
+			const own = await callWithHost(port, `localhost:${port}`, "GET", path, {
+				token: TEST_ADMIN_TOKEN,
+			});
+			expect({ path, status: own.status }).toEqual({ path, status: 200 });
+		}
+	});
+
+	it("passes the live feed's WebSocket through both ways, and refuses its upgrade under a foreign Host", async () => {
+		const sku = await created();
+		expect(await upgradeStatus(`attacker.example:${port}`, sku)).toBe(403);
+		const ws = new WebSocket(`ws://127.0.0.1:${port}/api/products/${sku}/live`);
+		const messages: { type?: string; sku?: string }[] = [];
+		ws.addEventListener("message", (event) => messages.push(JSON.parse(String(event.data))));
+		const arrived = (count: number) =>
+			waitUntil(`${count} live feed messages`, async () => messages.length >= count, FEED_WAIT_MS);
+		try {
+			await arrived(1);
+			// A message from the client asks for the state: the front carries frames both ways.
+			ws.send("ping");
+			await arrived(2);
+			expect(messages.slice(0, 2).map((m) => [m.type, m.sku])).toEqual([
+				["availability", sku],
+				["availability", sku],
+			]);
+		} finally {
+			ws.close();
 		}
 	});
 });

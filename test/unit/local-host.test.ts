@@ -1,13 +1,9 @@
-// What a local server judges a request by (src/worker/middleware/local-host.ts): the host name cut
+// What a local server judges a request by (src/shared/local-host.ts): the host name cut
 // out of the raw `Host` header, without port or final dot, loopback names (and other spellings of
 // a loopback address) told apart from names that merely contain one; and the `Origin` a browser
 // sends, which must be a page on such a host.
 import { describe, expect, it } from "vitest";
-import {
-	hostnameOf,
-	isLocalHost,
-	localRequestProblem,
-} from "../../src/worker/middleware/local-host.ts";
+import { hostnameOf, isLocalHost, localRequestProblem } from "../../src/shared/local-host.ts";
 
 describe("hostnameOf", () => {
 	it("cuts the host name out of a Host header, without port, final dot or case", () => {
