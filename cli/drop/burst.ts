@@ -2,7 +2,8 @@
 // from a random buyer who is free to act (buyers.ts: one attempt at a time and
 // a pause between, like people; without pacing any buyer at any time). A share
 // carries an Idempotency-Key, and a few go out as two copies at the same moment
-// with the same key (docs/api.md: same key → same answer, never a second hold).
+// with the same key (docs/api.md: same key → the stored answer, never a second hold;
+// each copy's status and code are kept for duplicates.ts).
 // Every answer goes into the tally; a 201 is a hold, a 429 a refusal counted
 // like any other. A buyer granted a hold acts on it (`onHold`, acts.ts) and makes no
 // other attempt until that is done, as a person at a checkout page would.
@@ -10,12 +11,13 @@
 import type { Reservation } from "../../src/shared/types.ts";
 import { pick } from "../../test/support/random.ts";
 import { type Buyer, BuyerQueue, ipHeader } from "./buyers.ts";
+import type { DuplicateSend } from "./duplicates.ts";
 import { type Answer, type JsonClient, pool } from "./http.ts";
 import { Latency } from "./latency.ts";
 import type { DropOptions } from "./options.ts";
 import { RANDOM_QUANTITY_MAX } from "./options.ts";
 import type { Progress } from "./progress.ts";
-import type { DuplicateSend, TallyHold } from "./types.ts";
+import type { TallyHold } from "./types.ts";
 
 /** An unexpected answer is quoted this far in the counts (enough to tell what it was). */
 const MAX_PROBLEM_CHARS = 80;
@@ -126,10 +128,11 @@ export async function runBurst(input: BurstInput): Promise<BurstResult> {
 				]);
 				duplicates.push({
 					key,
-					statuses: answers.map((a) => a.status),
-					reservationIds: answers.flatMap((a) =>
-						a.status === 201 && a.data ? [a.data.reservationId] : [],
-					),
+					answers: answers.map((a) => ({
+						status: a.status,
+						code: refusalCode(a),
+						reservationId: a.status === 201 ? (a.data?.reservationId ?? null) : null,
+					})),
 				});
 			} else {
 				const key = random() < options.idempotentRate ? `${runId}-a-${i}` : null;

@@ -3,6 +3,7 @@
 // server's records (read back after the run through the public API).
 
 import type { AuditEvent, HoldStatus, Order, Reservation, Stats } from "../../src/shared/types.ts";
+import type { DuplicateSend } from "./duplicates.ts";
 import type { Mode } from "./options.ts";
 
 /** What the run decided to do with a hold after the burst. */
@@ -31,14 +32,6 @@ export interface TallyHold {
 	expected: HoldStatus | null;
 	/** Every order id a checkout answer (original or deliberate replay) named for this hold. */
 	orderIds: string[];
-}
-
-/** A deliberate duplicate: one attempt sent twice at once with the same Idempotency-Key. */
-export interface DuplicateSend {
-	key: string;
-	statuses: number[];
-	/** reservationId from each 201 answer. */
-	reservationIds: string[];
 }
 
 export interface AvailabilitySample {

@@ -7,6 +7,7 @@
 import { MAX_QUANTITY } from "../../src/domain/bounds.ts";
 import { replay, replayShard, shardTrail } from "../../src/domain/replay.ts";
 import type { AuditEvent, HoldStatus, Stats } from "../../src/shared/types.ts";
+import { describeAnswer, pairFault } from "./duplicates.ts";
 import { peakCommitted } from "./peak.ts";
 import { type ServerRecords, type Tally, TERMINAL, type Verdict } from "./types.ts";
 
@@ -76,16 +77,16 @@ export function verify(records: ServerRecords, tally: Tally): Verdict {
 		);
 	}
 
-	// Deliberate duplicate sends: same key → same outcome, one hold (invariant 4).
-	// An unanswered copy (no answer, or a 5xx such as a dev server's reload) says nothing.
-	const answered = (status: number) => status !== 0 && status < 500;
-	const split = tally.duplicates.filter(
-		(d) => new Set(d.statuses.filter(answered)).size > 1 || new Set(d.reservationIds).size > 1,
-	);
-	if (split.length > 0) {
-		const d = split[0];
+	// Deliberate duplicate sends: the key's stored answer, one hold (invariant 4); a copy answered
+	// with a 429 the server never stores for a key may differ (duplicates.ts).
+	const split = tally.duplicates.flatMap((d) => {
+		const fault = pairFault(d);
+		return fault === null ? [] : [{ d, fault }];
+	});
+	const first = split[0];
+	if (first !== undefined) {
 		fail(
-			`idempotency: ${split.length} Idempotency-Key(s) sent twice got different answers or two holds, e.g. ${d?.key}: statuses ${d?.statuses.join("/")}, holds ${d?.reservationIds.join(", ") || "none"}`,
+			`idempotency: ${split.length} Idempotency-Key(s) sent twice got different stored answers or two holds, e.g. ${first.d.key} (${first.fault}): ${first.d.answers.map(describeAnswer).join(" / ")}`,
 		);
 	}
 

@@ -269,6 +269,30 @@ describe("the drop verifier", () => {
 		expect(verdict.failures.join("\n")).toContain("audit replay: sold replays to 3");
 	});
 
+	it("passes a duplicate pair that differs only by a 429 the server never stores for a key, and fails a real split", () => {
+		const { records, tally } = honestDrop();
+		const answer = (status: number, code: string | null, reservationId: string | null = null) => ({
+			status,
+			code,
+			reservationId,
+		});
+		// A copy cooled down, the last units went to another buyer, the other copy sold out.
+		tally.duplicates = [
+			{ key: "k-cooled", answers: [answer(409, "sold_out"), answer(429, "hold_cooldown")] },
+		];
+		expect(verify(records, tally)).toMatchObject({ verified: true, failures: [] });
+		const held = tally.holds[0]?.reservationId ?? "";
+		tally.duplicates.push(
+			{ key: "k-split", answers: [answer(201, null, held), answer(409, "sold_out")] },
+			{ key: "k-codes", answers: [answer(409, "sold_out"), answer(409, "not_started")] },
+		);
+		const verdict = verify(records, tally);
+		expect(verdict.verified).toBe(false);
+		expect(verdict.failures).toEqual([
+			`idempotency: 2 Idempotency-Key(s) sent twice got different stored answers or two holds, e.g. k-split (different stored answers): 201 ${held} / 409 sold_out`,
+		]);
+	});
+
 	it("reports eventual mode's oversell as an expected failure, and its tally against its records", () => {
 		const { records, tally } = honestDrop();
 		records.mode = "eventual";
