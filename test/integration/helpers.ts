@@ -1,7 +1,8 @@
 // Drives the Worker through its real fetch handler inside workerd.
 import { env, exports } from "cloudflare:workers";
 import { expect } from "vitest";
-import type { Stats } from "../../src/shared/types.ts";
+import type { AuditEvent, Product, Stats } from "../../src/shared/types.ts";
+import type { EventsPage } from "../../src/web/api/client.ts";
 
 // `exports` is typed per project by `wrangler types`; here we only need its default fetch.
 const worker = (exports as unknown as { default: { fetch(r: Request): Promise<Response> } })
@@ -81,6 +82,29 @@ export async function stats(sku: string): Promise<Stats> {
 	const res = await call<Stats>("GET", `/api/admin/products/${sku}/stats`, { token: ADMIN });
 	expect(res.status).toBe(200);
 	return res.body.data as Stats;
+}
+
+/** The operator's PATCH of a product (PATCH /api/admin/products/:sku), answered as it is. */
+export const patch = (sku: string, body: unknown) =>
+	call<Product>("PATCH", `/api/admin/products/${sku}`, { token: ADMIN, body });
+
+/**
+ * The SKU's whole audit trail (GET /api/admin/products/:sku/events; the endpoint flushes the
+ * outbox first): one page of up to 1000, checked to be the last, so a count of it is the SKU's.
+ */
+export async function trail(sku: string): Promise<AuditEvent[]> {
+	const res = await call<EventsPage>("GET", `/api/admin/products/${sku}/events?limit=1000`, {
+		token: ADMIN,
+	});
+	expect(res.status).toBe(200);
+	const page = res.body.data as EventsPage;
+	expect(page.next).toBeNull();
+	return page.events;
+}
+
+/** The SKU's `inventory.reset` events: one per object that reset. */
+export async function resetsIn(sku: string): Promise<AuditEvent[]> {
+	return (await trail(sku)).filter((e) => e.type === "inventory.reset");
 }
 
 /** How many of the SKU's events D1 holds (the outbox's copy of its audit trail). */

@@ -4,29 +4,12 @@
 // 400 naming `shards`. Before, `shards` was dropped and the PATCH answered 200.
 
 import { describe, expect, it } from "vitest";
-import type { AuditEvent, Product, Stats } from "../../src/shared/types.ts";
-import { ADMIN, call, createProduct } from "./helpers.ts";
-import { checkEscrow, createSharded, newShardBuyer, reserve } from "./shards-support.ts";
+import type { Product } from "../../src/shared/types.ts";
+import { call, createProduct, patch, stats, trail } from "./helpers.ts";
+import { checkEscrow, createSharded, escrowOf, newShardBuyer, reserve } from "./shards-support.ts";
 
-const patch = (sku: string, body: unknown) =>
-	call<Product>("PATCH", `/api/admin/products/${sku}`, { token: ADMIN, body });
 const product = async (sku: string) =>
 	(await call<Product>("GET", `/api/products/${sku}`)).body.data;
-const stats = async (sku: string) =>
-	(await call<Stats>("GET", `/api/admin/products/${sku}/stats`, { token: ADMIN })).body
-		.data as Stats;
-const trail = async (sku: string) =>
-	(
-		await call<{ events: AuditEvent[] }>("GET", `/api/admin/products/${sku}/events?limit=1000`, {
-			token: ADMIN,
-		})
-	).body.data?.events ?? [];
-/** What a refused PATCH must leave as it was: the escrow (pool, each shard's counts) and the trail. */
-const escrowOf = (s: Stats) => ({
-	total: s.total,
-	pool: s.pool,
-	shards: s.shards?.map((x) => [x.allotment, x.available, x.reserved, x.sold]),
-});
 
 describe("PATCH shards", () => {
 	it("refuses another count on a split SKU and changes nothing", async () => {

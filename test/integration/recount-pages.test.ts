@@ -5,19 +5,15 @@
 // the previous release keeps working).
 
 import { evictDurableObject, runInDurableObject } from "cloudflare:test";
-import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { shardName } from "../../src/domain/escrow.ts";
 import { MAX_ADMIT_SECONDS } from "../../src/domain/waiting-room-records.ts";
 import type { InventoryObject } from "../../src/inventory/object.ts";
 import { HELD_PAGE_SQL, heldFrom, heldPage } from "../../src/inventory/records.ts";
 import { INVENTORY_MIGRATIONS } from "../../src/inventory/schema.ts";
 import { MIGRATIONS_TABLE, schemaVersion } from "../../src/storage/do-migrations.ts";
 import { stats } from "./helpers.ts";
+import { shardStub } from "./objects.ts";
 import { createSharded } from "./shards-support.ts";
-
-const stub = (sku: string, index: number) =>
-	env.INVENTORY.get(env.INVENTORY.idFromName(shardName(sku, index)));
 
 const holdIndexes = (sql: SqlStorage) =>
 	sql
@@ -46,11 +42,11 @@ describe("a shard's recount of its holds", { timeout: 60_000 }, () => {
 	it("reads every hold of the window once, a bounded page at a time, through holds_by_created", async () => {
 		const sku = await createSharded(6, 3, 1);
 		await stats(sku); // every shard's first grant delivered: its object exists
-		await runInDurableObject(stub(sku, 0), (_: InventoryObject, state) => {
+		await runInDurableObject(shardStub(sku, 0), (_: InventoryObject, state) => {
 			// The coordinator never recounts: no index, no extra insert per hold.
 			expect(holdIndexes(state.storage.sql)).not.toContain("holds_by_created");
 		});
-		await runInDurableObject(stub(sku, 1), (_: InventoryObject, state) => {
+		await runInDurableObject(shardStub(sku, 1), (_: InventoryObject, state) => {
 			const sql = state.storage.sql;
 			expect(holdIndexes(sql)).toContain("holds_by_created");
 			const now = Date.now();
@@ -113,7 +109,7 @@ describe("a shard's recount of its holds", { timeout: 60_000 }, () => {
 		// hold price columns of migration 8, the keyed resets' table of migration 9, migration
 		// 10's index by status and expiry, migration 11's table of readers, nor migration 12's
 		// columns of the room's tickets).
-		await runInDurableObject(stub(sku, 2), (_: InventoryObject, state) => {
+		await runInDurableObject(shardStub(sku, 2), (_: InventoryObject, state) => {
 			const sql = state.storage.sql;
 			sql.exec("DROP INDEX holds_by_created");
 			sql.exec("ALTER TABLE holds DROP COLUMN price_cents");
@@ -130,8 +126,8 @@ describe("a shard's recount of its holds", { timeout: 60_000 }, () => {
 			sql.exec(`DELETE FROM ${MIGRATIONS_TABLE} WHERE version >= 7`);
 			expect(schemaVersion(sql)).toBe(6);
 		});
-		await evictDurableObject(stub(sku, 2));
-		await runInDurableObject(stub(sku, 2), (_: InventoryObject, state) => {
+		await evictDurableObject(shardStub(sku, 2));
+		await runInDurableObject(shardStub(sku, 2), (_: InventoryObject, state) => {
 			const sql = state.storage.sql;
 			expect(schemaVersion(sql)).toBe(INVENTORY_MIGRATIONS.length);
 			expect(holdIndexes(sql)).toContain("holds_by_created");
@@ -139,7 +135,7 @@ describe("a shard's recount of its holds", { timeout: 60_000 }, () => {
 			expect(holdIndexes(sql)).not.toContain("holds_active");
 		});
 		// The coordinator at the latest version without it, and the whole SKU still answers.
-		await runInDurableObject(stub(sku, 0), (_: InventoryObject, state) => {
+		await runInDurableObject(shardStub(sku, 0), (_: InventoryObject, state) => {
 			expect(schemaVersion(state.storage.sql)).toBe(INVENTORY_MIGRATIONS.length);
 			expect(holdIndexes(state.storage.sql)).not.toContain("holds_by_created");
 		});

@@ -9,10 +9,9 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { InventoryObject } from "../../src/inventory/object.ts";
 import { sha256Hex } from "../../src/shared/digest.ts";
-import type { AuditEvent, Product, Stats } from "../../src/shared/types.ts";
-import type { EventsPage } from "../../src/web/api/client.ts";
+import type { Product, Stats } from "../../src/shared/types.ts";
 import { TestClock } from "../support/clock.ts";
-import { ADMIN, type ApiResponse, call, createProduct, stats } from "./helpers.ts";
+import { ADMIN, type ApiResponse, call, createProduct, resetsIn, stats } from "./helpers.ts";
 import { freshIp, limited } from "./ratelimit-support.ts";
 import { buyers, checkEscrow, createSharded, heldOnShards, reserve } from "./shards-support.ts";
 
@@ -28,14 +27,6 @@ function resetWith(
 		...(key === null ? {} : { headers: { "idempotency-key": key } }),
 		...(rawBody === undefined ? {} : { rawBody }),
 	});
-}
-
-async function resetsIn(sku: string): Promise<AuditEvent[]> {
-	const res = await call<EventsPage>("GET", `/api/admin/products/${sku}/events?limit=1000`, {
-		token: ADMIN,
-	});
-	expect(res.status).toBe(200);
-	return (res.body.data as EventsPage).events.filter((e) => e.type === "inventory.reset");
 }
 
 /** Holds `n` units of `sku`, one per new buyer. */

@@ -8,18 +8,14 @@
 // between a change and its report.
 
 import { runInDurableObject } from "cloudflare:test";
-import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
-import { shardName } from "../../src/domain/escrow.ts";
 import type { InventoryObject } from "../../src/inventory/object.ts";
 import { sleep } from "../../src/shared/sleep.ts";
 import type { Reservation, Ticket } from "../../src/shared/types.ts";
 import { call, stats } from "./helpers.ts";
+import { shardStub } from "./objects.ts";
 import { createRoomProduct } from "./room-support.ts";
 import { buyersOnEveryShard, type ShardBuyer } from "./shards-support.ts";
-
-const shardStub = (sku: string, index: number) =>
-	env.INVENTORY.get(env.INVENTORY.idFromName(shardName(sku, index)));
 
 const join = (sku: string, b: ShardBuyer) =>
 	call<Ticket>("POST", `/api/products/${sku}/queue`, { token: b.token });

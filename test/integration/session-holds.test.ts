@@ -12,7 +12,7 @@ import { shardName } from "../../src/domain/escrow.ts";
 import type { Product, Reservation, SessionHolds } from "../../src/shared/types.ts";
 import { pay, reservation, reserve, withPayments } from "./checkout-support.ts";
 import { costOf } from "./cost-support.ts";
-import { ADMIN, call, createProduct, newSession, stats } from "./helpers.ts";
+import { ADMIN, call, createProduct, newSession, patch, stats } from "./helpers.ts";
 import { buyersOnEveryShard, createSharded } from "./shards-support.ts";
 import type { InventoryObject } from "./worker.ts";
 
@@ -36,9 +36,6 @@ async function asOwnerReads(token: string, listed: SessionHolds): Promise<void> 
 		expect(hold.expiresInSeconds - own.expiresInSeconds).toBeLessThanOrEqual(1);
 	}
 }
-
-const patch = (sku: string, body: unknown) =>
-	call<Product>("PATCH", `/api/admin/products/${sku}`, { token: ADMIN, body });
 
 describe("GET /api/products/:sku/holds/mine", { timeout: 60_000 }, () => {
 	it("lists the session's standing holds only: not expired, released or paid ones, nor another session's", async () => {

@@ -1,13 +1,15 @@
-// Helpers of the split-SKU tests (shards.test.ts, shards-crowd.test.ts, room-shards.test.ts,
-// split-fairness.test.ts): buyers' sessions, buyers hashed to every shard, a split
-// product and the escrow's invariants, a reserve, the holds read inside the shards.
+// Helpers of the split-SKU tests (shards*.test.ts, room-shards*.test.ts, split-*.test.ts,
+// patch-shards.test.ts, reset-key.test.ts): buyers' sessions, buyers hashed to every shard, a
+// split product and the escrow's invariants, what a refused change must leave as it was, each
+// shard's trail replayed, a reserve, the holds read inside the shards.
 
 import { runInDurableObject } from "cloudflare:test";
-import { env } from "cloudflare:workers";
 import { expect } from "vitest";
-import { shardName, shardOf } from "../../src/domain/escrow.ts";
-import type { Product, Reservation, Stats } from "../../src/shared/types.ts";
+import { shardOf } from "../../src/domain/escrow.ts";
+import { replayShard } from "../../src/domain/replay.ts";
+import type { AuditEvent, Product, Reservation, Stats } from "../../src/shared/types.ts";
 import { ADMIN, call, DEBUG, uniqueSku } from "./helpers.ts";
+import { shardStub } from "./objects.ts";
 
 export interface Buyer {
 	token: string;
@@ -104,6 +106,25 @@ export function checkEscrow(s: Stats): void {
 	expect(s.available).toBeGreaterThanOrEqual(0);
 }
 
+/** What a refused change must leave as it was: the total, the pool and each shard's counts. */
+export const escrowOf = (s: Stats) => ({
+	total: s.total,
+	pool: s.pool,
+	shards: s.shards?.map((x) => [x.allotment, x.available, x.reserved, x.sold]),
+});
+
+/** Each shard's own trail replays to its allotment and counters (domain/replay.ts replayShard). */
+export function expectShardsReplay(trail: AuditEvent[], s: Stats): void {
+	for (const shard of s.shards ?? []) {
+		const replayed = replayShard(trail.filter((e) => (e.shard ?? 0) === shard.index));
+		expect([replayed.total, replayed.reserved, replayed.sold]).toEqual([
+			shard.allotment,
+			shard.reserved,
+			shard.sold,
+		]);
+	}
+}
+
 export const reserve = (buyer: Buyer, sku: string, key?: string) =>
 	call<Reservation>("POST", "/api/reservations", {
 		token: buyer.token,
@@ -118,8 +139,7 @@ export const reserve = (buyer: Buyer, sku: string, key?: string) =>
 export async function heldOnShards(sku: string, shards: number): Promise<number> {
 	let held = 0;
 	for (let i = 1; i < shards; i++) {
-		const stub = env.INVENTORY.get(env.INVENTORY.idFromName(shardName(sku, i)));
-		held += await runInDurableObject(stub, (_instance, state) => {
+		held += await runInDurableObject(shardStub(sku, i), (_instance, state) => {
 			const row = state.storage.sql
 				.exec<{ n: number }>(
 					"SELECT COALESCE(SUM(quantity), 0) AS n FROM holds WHERE status IN ('RESERVED', 'CHECKOUT_PENDING')",

@@ -1,13 +1,16 @@
 // A split SKU's coordinator cut off from its other shards, for the workers tests of what a
 // coordinator leaves owed when its calls to them fail (split-reset-owed, split-reset-owed-answer,
-// split-reset-keeps-new, split-settings-crash; docs/decisions/118-split-settings-owed.md, 124).
+// split-reset-keeps-new, split-reset-keeps-state, split-reset-late-counts, split-settings-crash,
+// split-cut; docs/decisions/118-split-settings-owed.md, 124).
 // The coordinator reaches its shards through `peerStub` (src/inventory/sku-object-peers.ts);
 // put in its place, a stub whose every call fails stands for a shard that is restarting or
 // cannot be reached.
 
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
+import { expect } from "vitest";
 import type { InventoryObject } from "../../src/inventory/object.ts";
+import type { KeyedReset } from "../../src/inventory/reset-keys.ts";
 
 /** The SKU's coordinator (shard 0): the object named by the SKU itself. */
 export const coordinator = (sku: string) => env.INVENTORY.get(env.INVENTORY.idFromName(sku));
@@ -59,4 +62,17 @@ export async function crashCoordinator(sku: string): Promise<void> {
 	await runInDurableObject(coordinator(sku), (_instance, state) => {
 		state.abort("crashed by the test");
 	}).catch(() => {});
+}
+
+/**
+ * The coordinator resets (under `keyed`, if any) while no other shard can be reached: its own
+ * reset is done, its answer is an error, and the other shards owe theirs.
+ */
+export async function resetWithShardsUnreachable(
+	sku: string,
+	keyed: KeyedReset | null = null,
+): Promise<void> {
+	await insideWithShardsUnreachable(sku, (instance) =>
+		expect(Promise.resolve(instance.reset(keyed))).rejects.toThrow(),
+	);
 }

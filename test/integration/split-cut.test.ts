@@ -10,42 +10,26 @@
 // did the same; and a shard that could not answer counted none, so the cut was refused 409.
 
 import { runInDurableObject } from "cloudflare:test";
-import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { shardName } from "../../src/domain/escrow.ts";
 import type { ShardEscrow } from "../../src/inventory/escrow-shard.ts";
 import type { InventoryObject } from "../../src/inventory/object.ts";
-import type { AuditEvent, Product, Stats } from "../../src/shared/types.ts";
-import { ADMIN, call } from "./helpers.ts";
-import { buyersOnEveryShard, checkEscrow, createSharded, reserve } from "./shards-support.ts";
+import { sleep } from "../../src/shared/sleep.ts";
+import { patch, stats, trail } from "./helpers.ts";
+import { shardStub } from "./objects.ts";
+import {
+	buyersOnEveryShard,
+	checkEscrow,
+	createSharded,
+	escrowOf,
+	reserve,
+} from "./shards-support.ts";
 import { coordinator, withShardsUnreachable } from "./shards-unreachable.ts";
 
-const patch = (sku: string, body: unknown) =>
-	call<Product>("PATCH", `/api/admin/products/${sku}`, { token: ADMIN, body });
-const stats = async (sku: string) =>
-	(await call<Stats>("GET", `/api/admin/products/${sku}/stats`, { token: ADMIN })).body
-		.data as Stats;
-const trail = async (sku: string) =>
-	(
-		await call<{ events: AuditEvent[] }>("GET", `/api/admin/products/${sku}/events?limit=1000`, {
-			token: ADMIN,
-		})
-	).body.data?.events ?? [];
-/** What a refused cut must leave as it was: the pool and each shard's counts. */
-const escrowOf = (s: Stats) => ({
-	total: s.total,
-	pool: s.pool,
-	shards: s.shards?.map((x) => [x.allotment, x.available, x.reserved, x.sold]),
-});
-
-const shard = (sku: string, index: number) =>
-	env.INVENTORY.get(env.INVENTORY.idFromName(shardName(sku, index)));
 /** The escrow of shard `index`'s object (its internals: these tests stand in for calls in flight). */
 const insideShard = <T>(sku: string, index: number, act: (escrow: ShardEscrow) => T) =>
-	runInDurableObject(shard(sku, index), (instance: InventoryObject) =>
+	runInDurableObject(shardStub(sku, index), (instance: InventoryObject) =>
 		act((instance as unknown as { escrow: ShardEscrow }).escrow),
 	);
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The coordinator's calls to its shards, with a pause after shard 1 is counted for a cut. */
 type Paused = {
@@ -72,7 +56,7 @@ async function pauseAfterShardOneCounted(sku: string): Promise<void> {
 							const answer = await stub[prop]?.(...args);
 							if (index === 1 && counts && object.cutCounted === false) {
 								object.cutCounted = true;
-								while (object.cutGoOn !== true) await pause(5);
+								while (object.cutGoOn !== true) await sleep(5);
 							}
 							return answer;
 						};
@@ -127,14 +111,14 @@ describe("a cut of a split SKU's totalStock", () => {
 		try {
 			// Every unit is unsold: a cut to 0 is covered when counted.
 			const cut = patch(sku, { totalStock: 0 });
-			while (!(await coordinatorFlag(sku, (o) => o.cutCounted === true))) await pause(5);
+			while (!(await coordinatorFlag(sku, (o) => o.cutCounted === true))) await sleep(5);
 			// Shard 1 is counted and the cut waits: a buyer of shard 1 reserves now.
 			let answered = false;
 			const bought = reserve(buyer, sku).finally(() => {
 				answered = true;
 			});
 			// Until the buyer is answered, or waits in shard 1 for the cut's outcome.
-			while (!answered && (await insideShard(sku, 1, waiting)) === 0) await pause(5);
+			while (!answered && (await insideShard(sku, 1, waiting)) === 0) await sleep(5);
 			await runInDurableObject(coordinator(sku), (instance: InventoryObject) => {
 				(instance as unknown as Paused).cutGoOn = true;
 			});

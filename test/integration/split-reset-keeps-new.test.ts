@@ -10,56 +10,28 @@
 import { runDurableObjectAlarm } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
 import { shardName } from "../../src/domain/escrow.ts";
-import { replayShard } from "../../src/domain/replay.ts";
 import type { KeyedReset } from "../../src/inventory/reset-keys.ts";
 import { sha256Hex } from "../../src/shared/digest.ts";
-import type { AuditEvent, Reservation, Stats } from "../../src/shared/types.ts";
-import type { EventsPage } from "../../src/web/api/client.ts";
+import type { Reservation } from "../../src/shared/types.ts";
 import { pay, reservation, withPayments } from "./checkout-support.ts";
-import { ADMIN, call, stats } from "./helpers.ts";
+import { ADMIN, call, stats, trail as trailOf } from "./helpers.ts";
 import {
 	buyersOnEveryShard,
 	checkEscrow,
 	createSharded,
+	expectShardsReplay,
 	heldOnShards,
 	reserve,
 	type ShardBuyer,
 } from "./shards-support.ts";
 import {
 	coordinator,
-	insideWithShardsUnreachable,
+	resetWithShardsUnreachable,
 	withShardsUnreachable,
 } from "./shards-unreachable.ts";
 
 const SHARDS = 4;
 const STOCK = 40;
-
-/** The coordinator resets (under `keyed`, if any) while no other shard can be reached. */
-async function resetWithShardsUnreachable(sku: string, keyed: KeyedReset | null): Promise<void> {
-	await insideWithShardsUnreachable(sku, (instance) =>
-		expect(Promise.resolve(instance.reset(keyed))).rejects.toThrow(),
-	);
-}
-
-async function trailOf(sku: string): Promise<AuditEvent[]> {
-	const res = await call<EventsPage>("GET", `/api/admin/products/${sku}/events?limit=1000`, {
-		token: ADMIN,
-	});
-	expect(res.status).toBe(200);
-	return (res.body.data as EventsPage).events;
-}
-
-/** Each shard's own trail replays to its counters (domain/replay.ts replayShard). */
-function expectShardsReplay(trail: AuditEvent[], s: Stats): void {
-	for (const shard of s.shards ?? []) {
-		const replayed = replayShard(trail.filter((e) => (e.shard ?? 0) === shard.index));
-		expect([replayed.total, replayed.reserved, replayed.sold]).toEqual([
-			shard.allotment,
-			shard.reserved,
-			shard.sold,
-		]);
-	}
-}
 
 /** A hold on every shard, the reset cut after the coordinator's, and a new-drop hold on shard 1. */
 async function newHoldInTheWindow(keyed: KeyedReset | null) {

@@ -5,12 +5,12 @@
 // acts in the window, then the coordinator's alarm delivers the owed reset.
 
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
-import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { shardName } from "../../src/domain/escrow.ts";
 import type { Reservation, Ticket } from "../../src/shared/types.ts";
 import { pay, providerStats } from "./checkout-support.ts";
 import { call, stats, uniqueSku } from "./helpers.ts";
+import { shardStub } from "./objects.ts";
 import { createRoomProduct } from "./room-support.ts";
 import {
 	buyersOnEveryShard,
@@ -21,27 +21,19 @@ import {
 } from "./shards-support.ts";
 import {
 	coordinator,
-	insideWithShardsUnreachable,
+	resetWithShardsUnreachable,
 	withShardsUnreachable,
 } from "./shards-unreachable.ts";
 
 const SHARDS = 2;
 const STOCK = 20;
 
-const shard1 = (sku: string) => env.INVENTORY.get(env.INVENTORY.idFromName(shardName(sku, 1)));
-
-/** The coordinator resets while shard 1 cannot be reached: the reset is owed to it. */
-const cutReset = (sku: string) =>
-	insideWithShardsUnreachable(sku, (instance) =>
-		expect(Promise.resolve(instance.reset(null))).rejects.toThrow(),
-	);
-
 /** A hold on each shard, then the coordinator's reset while shard 1 cannot be reached. */
 async function resetCutShort(): Promise<{ sku: string; buyer: ShardBuyer }> {
 	const sku = await createSharded(STOCK, SHARDS, 5, 3600);
 	const buyers = await buyersOnEveryShard(SHARDS, 1);
 	for (const b of buyers) expect((await reserve(b, sku)).status).toBe(201);
-	await cutReset(sku);
+	await resetWithShardsUnreachable(sku);
 	return { sku, buyer: buyers.find((x) => x.shard === 1) as ShardBuyer };
 }
 
@@ -124,7 +116,7 @@ describe("a split reset a shard does late keeps the new drop's records", {
 			(await call("DELETE", `/api/reservations/${again.reservationId}`, { token: buyer.token }))
 				.status,
 		).toBe(200);
-		await runInDurableObject(shard1(sku), (_instance, state) => {
+		await runInDurableObject(shardStub(sku, 1), (_instance, state) => {
 			state.abort("restarted by the test");
 		}).catch(() => {});
 		const reloaded = await takeNew(sku, buyer);
@@ -136,7 +128,7 @@ describe("a split reset a shard does late keeps the new drop's records", {
 		const buyer = (await buyersOnEveryShard(SHARDS, 1)).find((x) => x.shard === 1) as ShardBuyer;
 		await admitted(sku, buyer);
 		await takeNew(sku, buyer);
-		await cutReset(sku);
+		await resetWithShardsUnreachable(sku);
 		await deliverReset(sku, 0);
 		const refused = await reserve(buyer, sku);
 		expect(refused.status, JSON.stringify(refused.body)).toBe(429);
@@ -148,7 +140,7 @@ describe("a split reset a shard does late keeps the new drop's records", {
 		const buyer = (await buyersOnEveryShard(SHARDS, 1)).find((x) => x.shard === 1) as ShardBuyer;
 		await admitted(sku, buyer);
 		await takeNew(sku, buyer);
-		await cutReset(sku);
+		await resetWithShardsUnreachable(sku);
 		// The new drop: a new ticket, admitted; the coordinator pushes the admission with the new
 		// drop's room to shard 1 (reachable again), which has not done the reset yet.
 		await admitted(sku, buyer);

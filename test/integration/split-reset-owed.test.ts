@@ -13,9 +13,8 @@ import { describe, expect, it } from "vitest";
 import type { InventoryObject } from "../../src/inventory/object.ts";
 import type { KeyedReset } from "../../src/inventory/reset-keys.ts";
 import { sha256Hex } from "../../src/shared/digest.ts";
-import type { AuditEvent, Product } from "../../src/shared/types.ts";
-import type { EventsPage } from "../../src/web/api/client.ts";
-import { ADMIN, call, stats } from "./helpers.ts";
+import type { Product } from "../../src/shared/types.ts";
+import { ADMIN, call, resetsIn, stats } from "./helpers.ts";
 import {
 	buyersOnEveryShard,
 	checkEscrow,
@@ -24,28 +23,14 @@ import {
 	reserve,
 	type ShardBuyer,
 } from "./shards-support.ts";
-import {
-	coordinator,
-	crashCoordinator,
-	insideWithShardsUnreachable,
-} from "./shards-unreachable.ts";
+import { coordinator, crashCoordinator, resetWithShardsUnreachable } from "./shards-unreachable.ts";
 
 const SHARDS = 4;
 
 /** The coordinator resets (under `keyed`, if any) while no other shard can be reached, then restarts. */
 async function resetCutByCrash(sku: string, keyed: KeyedReset | null = null): Promise<void> {
-	await insideWithShardsUnreachable(sku, (instance) =>
-		expect(Promise.resolve(instance.reset(keyed))).rejects.toThrow(),
-	);
+	await resetWithShardsUnreachable(sku, keyed);
 	await crashCoordinator(sku);
-}
-
-async function resetsIn(sku: string): Promise<AuditEvent[]> {
-	const res = await call<EventsPage>("GET", `/api/admin/products/${sku}/events?limit=1000`, {
-		token: ADMIN,
-	});
-	expect(res.status).toBe(200);
-	return (res.body.data as EventsPage).events.filter((e) => e.type === "inventory.reset");
 }
 
 /** A split SKU with one hold on every shard. */

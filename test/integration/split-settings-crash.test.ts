@@ -13,13 +13,14 @@ import { describe, expect, it } from "vitest";
 import type { ProductConfig } from "../../src/domain/inventory.ts";
 import type { RoomPatch } from "../../src/inventory/waiting-room.ts";
 import type { Product, Reservation, Ticket } from "../../src/shared/types.ts";
-import { ADMIN, call } from "./helpers.ts";
+import { call, patch as patchOverHttp } from "./helpers.ts";
 import { createRoomProduct } from "./room-support.ts";
 import { buyersOnEveryShard, createSharded, reserve, type ShardBuyer } from "./shards-support.ts";
 import {
 	coordinator,
 	crashCoordinator,
 	insideWithShardsUnreachable,
+	resetWithShardsUnreachable,
 } from "./shards-unreachable.ts";
 
 /**
@@ -36,9 +37,6 @@ async function patchCutByCrash(
 	);
 	await crashCoordinator(sku);
 }
-
-const patchOverHttp = (sku: string, body: unknown) =>
-	call<Product>("PATCH", `/api/admin/products/${sku}`, { token: ADMIN, body });
 
 /** One hold per buyer (one on each shard): its price and its hold time in seconds. */
 async function holdsOf(sku: string, buyers: ShardBuyer[]) {
@@ -129,9 +127,7 @@ describe("a split SKU's PATCH cut by a crash", { timeout: 60_000 }, () => {
 		expect(joined.body.data?.state).toBe("admitted");
 		expect((await reserve(away, sku)).status).toBe(201);
 
-		await insideWithShardsUnreachable(sku, (instance) =>
-			expect(Promise.resolve(instance.reset())).rejects.toThrow(),
-		);
+		await resetWithShardsUnreachable(sku);
 		await crashCoordinator(sku);
 		await runDurableObjectAlarm(coordinator(sku));
 		// A new drop: the admission was the old one's; without a ticket now, the buyer is queued.

@@ -6,11 +6,9 @@
 
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { replayShard } from "../../src/domain/replay.ts";
-import type { AuditEvent, Product, Stats } from "../../src/shared/types.ts";
-import type { EventsPage } from "../../src/web/api/client.ts";
-import { ADMIN, call, newSession, stats, uniqueSku } from "./helpers.ts";
-import { buyers, checkEscrow, reserve } from "./shards-support.ts";
+import type { AuditEvent, Product } from "../../src/shared/types.ts";
+import { ADMIN, call, newSession, stats, uniqueSku, trail as wholeTrail } from "./helpers.ts";
+import { buyers, checkEscrow, expectShardsReplay, reserve } from "./shards-support.ts";
 
 const SHARDS = 4;
 const STOCK = 20;
@@ -29,16 +27,6 @@ async function patch(sku: string, body: Record<string, unknown>): Promise<Produc
 	return res.body.data as Product;
 }
 
-async function wholeTrail(sku: string): Promise<AuditEvent[]> {
-	const res = await call<EventsPage>("GET", `/api/admin/products/${sku}/events?limit=1000`, {
-		token: ADMIN,
-	});
-	expect(res.status).toBe(200);
-	const page = res.body.data as EventsPage;
-	expect(page.next).toBeNull();
-	return page.events;
-}
-
 /** The operator's events: the product's own, not the escrow's allotment moves. */
 function operatorEvents(events: AuditEvent[]) {
 	return events
@@ -50,18 +38,6 @@ function operatorEvents(events: AuditEvent[]) {
 }
 
 /** Two SKUs, one object and four shards, given the same PATCHes: their trails and totals. */
-/** Each shard's own trail replays to its allotment and counters (domain/replay.ts replayShard). */
-function expectShardsReplay(trail: AuditEvent[], s: Stats): void {
-	for (const shard of s.shards ?? []) {
-		const replayed = replayShard(trail.filter((e) => (e.shard ?? 0) === shard.index));
-		expect([replayed.total, replayed.reserved, replayed.sold]).toEqual([
-			shard.allotment,
-			shard.reserved,
-			shard.sold,
-		]);
-	}
-}
-
 async function samePatches(patches: Record<string, unknown>[]) {
 	const one = uniqueSku("TR1");
 	const split = uniqueSku("TRS");
