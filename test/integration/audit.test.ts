@@ -3,15 +3,13 @@
 // empty reproduces the counters, the outbox → D1 copy is idempotent, and a
 // reset is recorded.
 import { evictDurableObject, runInDurableObject } from "cloudflare:test";
-import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import { replay } from "../../src/domain/replay.ts";
 import type { InventoryObject } from "../../src/inventory/object.ts";
 import { sleep } from "../../src/shared/sleep.ts";
 import type { AuditEvent, Order, Reservation, Stats } from "../../src/shared/types.ts";
 import { ADMIN, call, createProduct, d1EventCount, newSession, stats } from "./helpers.ts";
-
-const stubOf = (sku: string) => env.INVENTORY.get(env.INVENTORY.idFromName(sku));
+import { stubOf } from "./objects.ts";
 
 type Page = { events: AuditEvent[]; next: string | null };
 

@@ -6,12 +6,12 @@ import { SimulatedProvider, type SimulatedProviderStats } from "../../src/paymen
 import { SqlSimStore } from "../../src/payment/sql-store.ts";
 import type { Availability, EventType, Order, Reservation } from "../../src/shared/types.ts";
 import { ADMIN, type ApiResponse, call } from "./helpers.ts";
+import { stubOf } from "./objects.ts";
 import type { ScriptedPayments } from "./scripted-payments.ts";
 import type { InventoryObject } from "./worker.ts";
 
-export function stub(sku: string) {
-	return env.INVENTORY.get(env.INVENTORY.idFromName(sku));
-}
+/** The SKU's object (objects.ts stubOf, under the name the checkout tests know it by). */
+export const stub = stubOf;
 
 /** The live object's payment provider (test/integration/worker.ts), to make it slow or lossy. */
 export function withPayments<R>(

@@ -17,8 +17,7 @@ import { ADMIN, call, createProduct } from "./helpers.ts";
 import { LEGACY_INVENTORY_SCHEMA, LEGACY_LIMITER_SCHEMA } from "./legacy-schemas.ts";
 
 import { recorded } from "./migration-support.ts";
-
-const inventoryStub = (sku: string) => env.INVENTORY.get(env.INVENTORY.idFromName(sku));
+import { stubOf } from "./objects.ts";
 
 describe("a SKU database from before schema versions", () => {
 	/**
@@ -56,7 +55,7 @@ describe("a SKU database from before schema versions", () => {
 			expect(cancelled.status).toBe(200);
 		}
 
-		await runInDurableObject(inventoryStub(sku), (_: InventoryObject, state) => {
+		await runInDurableObject(stubOf(sku), (_: InventoryObject, state) => {
 			const sql = state.storage.sql;
 			const keep = {
 				state: sql.exec("SELECT * FROM state").toArray(),
@@ -87,7 +86,7 @@ describe("a SKU database from before schema versions", () => {
 			expect(schemaVersion(sql)).toBe(0);
 		});
 		// The next call constructs the object afresh from that database, like a restart.
-		await evictDurableObject(inventoryStub(sku));
+		await evictDurableObject(stubOf(sku));
 		return { sku, holder, other, hold: hold.body.data as Reservation };
 	}
 
@@ -118,7 +117,7 @@ describe("a SKU database from before schema versions", () => {
 		expect(replaySoldOut.body.error?.code).toBe("sold_out");
 		const after = Date.now();
 
-		await runInDurableObject(inventoryStub(sku), (_: InventoryObject, state) => {
+		await runInDurableObject(stubOf(sku), (_: InventoryObject, state) => {
 			const sql = state.storage.sql;
 			// Every version up to this code's last (inventory/schema.ts).
 			expect(recorded(sql).map((r) => r.version)).toEqual(
@@ -209,7 +208,7 @@ describe("a SKU database from before schema versions", () => {
 
 	it("is refused, with 503 and Retry-After, when it records a version newer than this code", async () => {
 		const { sku } = await legacySku();
-		await runInDurableObject(inventoryStub(sku), (_: InventoryObject, state) => {
+		await runInDurableObject(stubOf(sku), (_: InventoryObject, state) => {
 			const sql = state.storage.sql;
 			expect(schemaVersion(sql)).toBe(INVENTORY_MIGRATIONS.length);
 			sql.exec(
@@ -217,7 +216,7 @@ describe("a SKU database from before schema versions", () => {
 				INVENTORY_MIGRATIONS.length + 1,
 			);
 		});
-		await evictDurableObject(inventoryStub(sku));
+		await evictDurableObject(stubOf(sku));
 		for (const [method, path] of [
 			["GET", `/api/products/${sku}`],
 			["GET", `/api/admin/products/${sku}/stats`],

@@ -4,21 +4,15 @@
 // units that come back (cancel, expiry) sell again within the freshness bound.
 
 import { describe, expect, it, vi } from "vitest";
-import type { Availability, Reservation, Stats } from "../../src/shared/types.ts";
+import type { Availability, Reservation } from "../../src/shared/types.ts";
 import { EDGE_SNAPSHOT_MAX_AGE_MS, freshSnapshot } from "../../src/worker/edge-snapshot.ts";
 import { withHeldClock, withTickingClock } from "./held-clock.ts";
-import { ADMIN, call, createProduct, newSession } from "./helpers.ts";
+import { call, createProduct, newSession, stats } from "./helpers.ts";
 
 /** The edge's copy of `sku` is refused EDGE_SNAPSHOT_MAX_AGE_MS + 1 after the object took it. */
 function expectRefusedAfterBound(sku: string, asOf: string): void {
 	const takenAtMs = Date.parse(asOf);
 	expect(freshSnapshot(sku, takenAtMs + EDGE_SNAPSHOT_MAX_AGE_MS + 1)).toBeNull();
-}
-
-async function stats(sku: string): Promise<Stats> {
-	const res = await call<Stats>("GET", `/api/admin/products/${sku}/stats`, { token: ADMIN });
-	if (res.body.data === undefined) throw new Error(`stats answered ${res.status}`);
-	return res.body.data;
 }
 
 const reserve = (sku: string, token: string, headers: Record<string, string> = {}) =>

@@ -4,7 +4,6 @@
 // - the alarm deletes ended holds once nothing may ask for them, and keeps the rest.
 // Time is moved by writing rows' times in storage: no test waits.
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
-import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import {
 	DEFAULT_SESSION_TTL_SECONDS,
@@ -18,9 +17,9 @@ import type { InventoryObject } from "../../src/inventory/object.ts";
 import { UNITS_SQL } from "../../src/inventory/records.ts";
 import type { Reservation } from "../../src/shared/types.ts";
 import { call, createProduct, stats } from "./helpers.ts";
+import { stubOf } from "./objects.ts";
 import { type Buyer, createSharded, newBuyer, newShardBuyer, reserve } from "./shards-support.ts";
 
-const stubOf = (name: string) => env.INVENTORY.get(env.INVENTORY.idFromName(name));
 /** wrangler.jsonc's SESSION_TTL_SECONDS, which the tests run with. */
 const KEPT_MS = endedHoldKeptMs({ holdMarginMs: DEFAULT_SESSION_TTL_SECONDS * 1000 });
 const HOLD_SECONDS = 30;

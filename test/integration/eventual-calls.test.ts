@@ -12,6 +12,7 @@ import { shardName } from "../../src/domain/escrow.ts";
 import type { EventualReadRules } from "../../src/inventory/rpc.ts";
 import { callWith } from "./cost-support.ts";
 import { ADMIN, call, newSession } from "./helpers.ts";
+import { stubOf } from "./objects.ts";
 import { freshIp, limited, readerOf } from "./ratelimit-support.ts";
 import { createSharded } from "./shards-support.ts";
 import { request } from "./slow-d1-request.ts";
@@ -24,8 +25,6 @@ const SHARDS = 3;
 const OBJECT_LATE_MS = D1_DEADLINE_MS * 0.5;
 /** Each D1 wait (the read, the write) is this late: together 0.6 of the deadline, 1.1 with the object's. */
 const D1_LATE_MS = D1_DEADLINE_MS * 0.3;
-
-const stubOf = (name: string) => env.INVENTORY.get(env.INVENTORY.idFromName(name));
 
 /** Calls of escrowCounters (a merge's read of a shard) shard `index` answered since the last call of this. */
 function countersAnswered(sku: string, index: number): Promise<number> {

@@ -9,6 +9,7 @@ import type { InventoryObject } from "../../src/inventory/object.ts";
 import { sleep } from "../../src/shared/sleep.ts";
 import type { Availability, Reservation } from "../../src/shared/types.ts";
 import { call, createProduct, newSession } from "./helpers.ts";
+import { stubOf } from "./objects.ts";
 
 const HOLD_SECONDS = 2;
 /** How far past expiresAt the tests read (lazy expiry) or sample. */
@@ -21,8 +22,6 @@ const ALARM_DEADLINE_MS = 10_000;
  * suite copy, and no read came before expiresAt).
  */
 const SAMPLED_HOLD_SECONDS = 5;
-
-const stubOf = (sku: string) => env.INVENTORY.get(env.INVENTORY.idFromName(sku));
 
 /** Reads the object's own storage, bypassing its RPC methods (which expire lazily). */
 async function storedStatus(sku: string, id: string): Promise<string | undefined> {

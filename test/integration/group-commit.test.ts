@@ -5,26 +5,17 @@
 // one synchronous turn, so "arrive together" is exact, not a matter of timing.
 
 import { runInDurableObject } from "cloudflare:test";
-import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { InventoryObject } from "../../src/inventory/object.ts";
 import type { ReserveAnswer, ReserveRequest } from "../../src/inventory/rpc.ts";
-import type { Stats } from "../../src/shared/types.ts";
-import { ADMIN, call, createProduct } from "./helpers.ts";
-
-const stubOf = (sku: string) => env.INVENTORY.get(env.INVENTORY.idFromName(sku));
+import { createProduct, stats } from "./helpers.ts";
+import { stubOf } from "./objects.ts";
 
 const attempt = (
 	id: string,
 	sessionId: string,
 	idempotencyKey: string | null = null,
 ): ReserveRequest => ({ id: `rsv_${id}`, sessionId, quantity: 1, idempotencyKey });
-
-async function stats(sku: string): Promise<Stats> {
-	const res = await call<Stats>("GET", `/api/admin/products/${sku}/stats`, { token: ADMIN });
-	if (res.body.data === undefined) throw new Error(`stats answered ${res.status}`);
-	return res.body.data;
-}
 
 /** Submits every call in one synchronous turn of the object, then awaits them all. */
 async function together(sku: string, calls: ReserveRequest[][]): Promise<ReserveAnswer[]> {

@@ -4,7 +4,6 @@
 // it, as a restart rebuilds it from the stored row; a buyer who cancelled to change the quantity,
 // re-reserved and paid is not cooling after paying. The clock is the test's own (held-clock.ts).
 import { evictDurableObject, runInDurableObject } from "cloudflare:test";
-import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { shardName } from "../../src/domain/escrow.ts";
 import { cooldownMs } from "../../src/domain/hold-cooldown.ts";
@@ -12,11 +11,11 @@ import type { Reservation } from "../../src/shared/types.ts";
 import { pay } from "./checkout-support.ts";
 import { withHeldClock } from "./held-clock.ts";
 import { call, createProduct, newSession } from "./helpers.ts";
+import { stubOf } from "./objects.ts";
 
 const HOLD_SECONDS = 30;
 const COOL_MS = cooldownMs(HOLD_SECONDS);
 
-const stubOf = (name: string) => env.INVENTORY.get(env.INVENTORY.idFromName(name));
 const objectsOf = (sku: string, shards: number) =>
 	Array.from({ length: shards }, (_, i) => stubOf(i === 0 ? sku : shardName(sku, i)));
 

@@ -4,18 +4,16 @@
 // R21-8): lazy expiry frees the units and hands them back to it in one decision. Real time, in
 // workerd, on one object and on a split SKU, and across a restart of the objects.
 import { evictDurableObject } from "cloudflare:test";
-import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { shardName } from "../../src/domain/escrow.ts";
 import { cooldownMs } from "../../src/domain/hold-cooldown.ts";
 import { sleep } from "../../src/shared/sleep.ts";
 import type { Reservation, SessionHolds } from "../../src/shared/types.ts";
 import { call, createProduct, newSession } from "./helpers.ts";
+import { stubOf } from "./objects.ts";
 
 const HOLD_SECONDS = 1;
 const COOL_SECONDS = cooldownMs(HOLD_SECONDS) / 1000;
-
-const stubOf = (name: string) => env.INVENTORY.get(env.INVENTORY.idFromName(name));
 
 function reserve(sku: string, token: string, quantity = 2, key?: string) {
 	return call<Reservation>("POST", "/api/reservations", {

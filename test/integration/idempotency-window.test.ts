@@ -6,7 +6,6 @@
 // window: the pruning is driven with an explicit `nowMs`, and "the window has
 // ended" is made true by moving a record's end to the present in storage.
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
-import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import {
 	DEFAULT_SESSION_TTL_SECONDS,
@@ -19,12 +18,11 @@ import type { InventoryObject } from "../../src/inventory/object.ts";
 import { pruneOutcomes } from "../../src/inventory/records.ts";
 import type { Reservation } from "../../src/shared/types.ts";
 import { call, createProduct } from "./helpers.ts";
+import { stubOf } from "./objects.ts";
 
 const REJECTED_MS = IDEMPOTENCY_REJECTED_SECONDS * 1000;
 /** wrangler.jsonc's SESSION_TTL_SECONDS, which the tests run with. */
 const SESSION_MS = DEFAULT_SESSION_TTL_SECONDS * 1000;
-
-const stubOf = (sku: string) => env.INVENTORY.get(env.INVENTORY.idFromName(sku));
 
 async function session(): Promise<{ token: string; sessionId: string }> {
 	const res = await call<{ token: string; sessionId: string }>("POST", "/api/sessions", {

@@ -5,7 +5,6 @@
 // new sockets for a few seconds. The keep-alive, answered by the runtime, never counts; the count survives the
 // object's hibernation. Viewers come through the Worker as browsers do.
 import { evictDurableObject } from "cloudflare:test";
-import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import {
 	floodCloseReason,
@@ -15,10 +14,10 @@ import {
 import { LIVE_KEEPALIVE } from "../../src/shared/live-keepalive.ts";
 import { createProduct } from "./helpers.ts";
 import { liveViewers, upgrade } from "./live-viewers.ts";
+import { stubOf } from "./objects.ts";
 
 const live = liveViewers();
 const LIVE_ASK_BURST = LIVE_ASKS.burst;
-const stubOf = (sku: string) => env.INVENTORY.get(env.INVENTORY.idFromName(sku));
 
 /** How `ws` is closed. */
 function closing(ws: WebSocket): Promise<{ code: number; reason: string }> {

@@ -8,20 +8,18 @@
 // drain, and the timer, re-armed from the upgrade's request, would keep it waiting for as long as
 // the viewer stays (the harness-only "hang" of stop-note 15: the eviction does not return).
 import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
-import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import { shardOf } from "../../src/domain/escrow.ts";
 import { LIVE_SILENT_POLL_MS, LIVE_WAKE_MS } from "../../src/inventory/live-poll.ts";
 import type { Availability } from "../../src/shared/types.ts";
 import { liveViewers } from "./live-viewers.ts";
+import { stubOf } from "./objects.ts";
 import { type Buyer, buyers, createSharded, reserve } from "./shards-support.ts";
 import type { InventoryObject } from "./worker.ts";
 
 const SHARDS = 2;
 const live = liveViewers();
 const SETTLED = { timeout: 10_000, interval: 50 };
-
-const stubOf = (name: string) => env.INVENTORY.get(env.INVENTORY.idFromName(name));
 
 /** A viewer of `sku` and every availability message it is sent. */
 async function watched(sku: string) {

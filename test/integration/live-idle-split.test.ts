@@ -6,7 +6,6 @@
 // The viewer comes through the Worker; the coordinator's feed clock is set past the idle bound
 // (the workers tests run every object with the default bound of 300 s).
 import { runInDurableObject } from "cloudflare:test";
-import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import { DEFAULT_LIVE_IDLE_SECONDS } from "../../src/domain/bounds.ts";
 import { shardName, shardOf } from "../../src/domain/escrow.ts";
@@ -14,6 +13,7 @@ import { LIVE_SILENT_POLL_MS } from "../../src/inventory/live-poll.ts";
 import { sleep } from "../../src/shared/sleep.ts";
 import type { Availability } from "../../src/shared/types.ts";
 import { liveViewers } from "./live-viewers.ts";
+import { stubOf } from "./objects.ts";
 import { type Buyer, buyers, createSharded, reserve } from "./shards-support.ts";
 import type { InventoryObject } from "./worker.ts";
 
@@ -24,8 +24,6 @@ const PAST_IDLE_MS = DEFAULT_LIVE_IDLE_SECONDS * 1000 + 1_000;
 const WINDOW_MS = 2_000;
 const SETTLED = { timeout: 10_000, interval: 50 };
 const live = liveViewers();
-
-const stubOf = (name: string) => env.INVENTORY.get(env.INVENTORY.idFromName(name));
 
 function pace(sku: string) {
 	return runInDurableObject(stubOf(sku), (o: InventoryObject) => o.livePollPace());

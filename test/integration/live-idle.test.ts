@@ -8,7 +8,6 @@
 // the real object's state with small bounds and a clock set just short of the keep-alive's
 // bound (the workers tests run every object with the defaults), as test/integration/live-bound.test.ts does.
 import { evictDurableObject, runInDurableObject } from "cloudflare:test";
-import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import { DEFAULT_LIVE_IDLE_SECONDS } from "../../src/domain/bounds.ts";
 import { LiveFeed } from "../../src/inventory/live.ts";
@@ -17,13 +16,12 @@ import type { InventoryObject } from "../../src/inventory/object.ts";
 import { LIVE_IDLE_CLOSE_CODE, LIVE_KEEPALIVE } from "../../src/shared/live-keepalive.ts";
 import { createProduct } from "./helpers.ts";
 import { liveViewers } from "./live-viewers.ts";
+import { stubOf } from "./objects.ts";
 
 const IDLE_MS = 60_000;
 /** Generous: a close reaches the object as an event of its own, after the client's call returns. */
 const SETTLED = { timeout: 10_000, interval: 50 };
 const live = liveViewers();
-
-const stubOf = (sku: string) => env.INVENTORY.get(env.INVENTORY.idFromName(sku));
 
 /** The next message on `ws` that `match` takes. */
 function nextMessage(ws: WebSocket, match: (data: string) => boolean): Promise<string> {

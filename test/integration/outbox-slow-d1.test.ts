@@ -10,11 +10,8 @@ import { describe, expect, it } from "vitest";
 import { STORAGE_RETRY_AFTER_SECONDS } from "../../src/worker/storage-errors.ts";
 import { ADMIN, call, createProduct, newSession } from "./helpers.ts";
 import { unlessHung } from "./hung.ts";
+import { stubOf } from "./objects.ts";
 import type { InventoryObject } from "./worker.ts";
-
-function stubOf(sku: string) {
-	return env.INVENTORY.get(env.INVENTORY.idFromName(sku));
-}
 
 function inObject<T>(sku: string, run: (object: InventoryObject, state: DurableObjectState) => T) {
 	return runInDurableObject(stubOf(sku), run);

@@ -9,13 +9,12 @@ import { describe, expect, it } from "vitest";
 import { auditEventRowText } from "../../src/inventory/codec.ts";
 import type { AuditEvent } from "../../src/shared/types.ts";
 import { call, createProduct } from "./helpers.ts";
+import { stubOf } from "./objects.ts";
 import type { InventoryObject } from "./worker.ts";
 
 const AT = "2026-12-01T06:00:00.000Z";
 /** Far past the object's own sequence, so no event of its own takes these numbers. */
 const SEQ = 1_000_000;
-
-const stubOf = (sku: string) => env.INVENTORY.get(env.INVENTORY.idFromName(sku));
 
 /** A room event `i` of `sku`, as the outbox keeps it. */
 function roomEvent(sku: string, i: number): AuditEvent {

@@ -7,20 +7,18 @@
 // attempt passes only if the session counts as a reader.
 
 import { evictDurableObject, runInDurableObject } from "cloudflare:test";
-import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { SessionSummary } from "../../src/domain/fairness.ts";
 import type { ReserveLimits } from "../../src/ratelimit/config.ts";
 import type { Ticket } from "../../src/shared/types.ts";
 import { newId } from "../../src/worker/ids.ts";
 import { ADMIN, call, createProduct, DEBUG } from "./helpers.ts";
+import { stubOf } from "./objects.ts";
 import { freshIp, limited } from "./ratelimit-support.ts";
 import { createRoomProduct } from "./room-support.ts";
 import type { InventoryObject } from "./worker.ts";
 
 const vars = { RATE_LIMIT_RESERVE_NEW: "1" };
-
-const stubOf = (sku: string) => env.INVENTORY.get(env.INVENTORY.idFromName(sku));
 
 interface Buyer {
 	token: string;

@@ -6,12 +6,12 @@
 // writing rows' times in storage: no test waits.
 
 import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
-import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { DEFAULT_SESSION_TTL_SECONDS } from "../../src/domain/bounds.ts";
 import { endedHoldKeptMs } from "../../src/domain/hold-retention.ts";
 import type { Reservation, Ticket } from "../../src/shared/types.ts";
 import { call, createProduct, DEBUG } from "./helpers.ts";
+import { stubOf } from "./objects.ts";
 import { freshIp, limited } from "./ratelimit-support.ts";
 import { setNextSeq } from "./room-rows.ts";
 import { createRoomProduct } from "./room-support.ts";
@@ -20,7 +20,6 @@ import type { InventoryObject } from "./worker.ts";
 const vars = { RATE_LIMIT_RESERVE_NEW: "1" };
 /** wrangler.jsonc's SESSION_TTL_SECONDS, which the tests run with. */
 const KEPT_MS = endedHoldKeptMs({ holdMarginMs: DEFAULT_SESSION_TTL_SECONDS * 1000 });
-const stubOf = (sku: string) => env.INVENTORY.get(env.INVENTORY.idFromName(sku));
 
 interface Buyer {
 	token: string;

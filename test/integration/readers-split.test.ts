@@ -7,19 +7,18 @@
 // isolate that never saw the read), with the new tier cut to 1 attempt a minute.
 
 import { evictDurableObject } from "cloudflare:test";
-import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { shardName, shardOf } from "../../src/domain/escrow.ts";
 import type { ReserveLimits } from "../../src/ratelimit/config.ts";
 import type { Ticket } from "../../src/shared/types.ts";
 import { newId } from "../../src/worker/ids.ts";
 import { call, DEBUG } from "./helpers.ts";
+import { stubOf } from "./objects.ts";
 import { freshIp, limited } from "./ratelimit-support.ts";
 import { createRoomProduct } from "./room-support.ts";
 
 const vars = { RATE_LIMIT_RESERVE_NEW: "1" };
 const SHARDS = 4;
-const stubOf = (name: string) => env.INVENTORY.get(env.INVENTORY.idFromName(name));
 const LIMITS: ReserveLimits = {
 	windowMs: 60_000,
 	verified: 200,

@@ -5,14 +5,13 @@
 // Rows read, as the object's SQLite counts them: no time is measured.
 
 import { evictDurableObject, runInDurableObject } from "cloudflare:test";
-import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { SessionSummary } from "../../src/domain/fairness.ts";
+import { stubOf } from "./objects.ts";
 import { insertTicketRows, setNextSeq } from "./room-rows.ts";
 import { createRoomProduct } from "./room-support.ts";
 import type { InventoryObject } from "./worker.ts";
 
-const stubOf = (sku: string) => env.INVENTORY.get(env.INVENTORY.idFromName(sku));
 const N = 3000;
 
 describe("a stats read with many ticket holders who read", { timeout: 60_000 }, () => {

@@ -9,18 +9,10 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { InventoryObject } from "../../src/inventory/object.ts";
 import type { ReserveRequest, ReserveResult } from "../../src/inventory/rpc.ts";
-import type { Stats } from "../../src/shared/types.ts";
 import { newId } from "../../src/worker/ids.ts";
 import { edgeCoalescer } from "../../src/worker/reserve-coalescer.ts";
-import { ADMIN, call, createProduct, newSession } from "./helpers.ts";
-
-const stubOf = (sku: string) => env.INVENTORY.get(env.INVENTORY.idFromName(sku));
-
-async function stats(sku: string): Promise<Stats> {
-	const res = await call<Stats>("GET", `/api/admin/products/${sku}/stats`, { token: ADMIN });
-	if (res.body.data === undefined) throw new Error(`stats answered ${res.status}`);
-	return res.body.data;
-}
+import { call, createProduct, newSession, stats } from "./helpers.ts";
+import { stubOf } from "./objects.ts";
 
 const coalesced = (id: string, sessionId: string, key: string | null = null): ReserveRequest => ({
 	id: `rsv_${id}`,

@@ -3,13 +3,13 @@
 // Idempotency-Key. Exactly 50 holds, replays answered like their original, and
 // availability consistent at every observation during the burst.
 import { runInDurableObject } from "cloudflare:test";
-import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { MAX_RESERVE_BATCH } from "../../src/domain/bounds.ts";
 import type { InventoryObject } from "../../src/inventory/object.ts";
 import { sleep } from "../../src/shared/sleep.ts";
 import type { Availability, Reservation, Stats } from "../../src/shared/types.ts";
 import { ADMIN, type ApiResponse, call, createProduct, newSession } from "./helpers.ts";
+import { stubOf } from "./objects.ts";
 
 const UNITS = 50;
 const SESSIONS = 200;
@@ -133,7 +133,6 @@ describe("a burst of 400 attempts on 50 units", { timeout: BURST_TIMEOUT_MS }, (
 });
 
 describe("the object's batch entry point", () => {
-	const stubOf = (sku: string) => env.INVENTORY.get(env.INVENTORY.idFromName(sku));
 	const attempt = (id: string, sessionId: string, idempotencyKey: string | null, quantity = 1) => ({
 		id: `rsv_${id}`,
 		sessionId,

@@ -16,6 +16,7 @@ import { shuffledRanks } from "../../src/domain/waiting-room-shuffle.ts";
 import { readTickets } from "../../src/inventory/room-ticket-rows.ts";
 import { RoomKeeper } from "../../src/inventory/waiting-room.ts";
 import { ADMIN, call, stats } from "./helpers.ts";
+import { stubOf } from "./objects.ts";
 import { bigPreQueue, show, timed } from "./probe-timing.ts";
 
 const TICKETS = 50_000;
@@ -23,7 +24,6 @@ const COLUMNS =
 	"ticket_id, session_id, seq, joined_at, state, rank, admitted_at, admitted_until, used_at, client_key, unread";
 const ROUNDS = 5;
 const asked = (env as unknown as Record<string, unknown>).ROOM_LOAD_PROBE === "1";
-const stubOf = (sku: string) => env.INVENTORY.get(env.INVENTORY.idFromName(sku));
 /** The rows read in one call, built into a room in the next (the isolate keeps them between). */
 let kept: { snapshot: RoomSnapshot; tickets: QueueTicket[] } | undefined;
 

@@ -4,15 +4,14 @@
 // place the start gave it (its rank recomputed from the seed).
 
 import { evictDurableObject, runInDurableObject } from "cloudflare:test";
-import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { InventoryObject } from "../../src/inventory/object.ts";
 import type { Ticket } from "../../src/shared/types.ts";
 import { ADMIN, call, newSession, stats } from "./helpers.ts";
+import { stubOf } from "./objects.ts";
 import { insertTicketRows, setNextSeq } from "./room-rows.ts";
 import { createRoomProduct, PRE_QUEUE_HOLD_MS } from "./room-support.ts";
 
-const stubOf = (sku: string) => env.INVENTORY.get(env.INVENTORY.idFromName(sku));
 const BUYERS = 40;
 /** Pre-queue tickets written straight into the object's rows, behind the buyers' own joins. */
 const EXTRA = 5_000;

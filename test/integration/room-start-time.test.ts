@@ -13,6 +13,7 @@ import { describe, expect, it } from "vitest";
 import { WaitingRoom } from "../../src/domain/waiting-room.ts";
 import { seededDraw, shuffledRanks } from "../../src/domain/waiting-room-shuffle.ts";
 import { ADMIN, call, stats } from "./helpers.ts";
+import { stubOf } from "./objects.ts";
 import { bigPreQueue, show, timed } from "./probe-timing.ts";
 import { createRoomProduct, PRE_QUEUE_HOLD_MS } from "./room-support.ts";
 
@@ -25,7 +26,6 @@ const ROOM = { enabled: true, admitSeconds: 60, overbook: 0 };
 const STOCK = { available: 4, returnable: 0 };
 /** The room of the domain-only rows, kept in the isolate between calls. */
 let room: WaitingRoom | undefined;
-const stubOf = (sku: string) => env.INVENTORY.get(env.INVENTORY.idFromName(sku));
 
 describe.skipIf(!asked)(
 	"the start of a 50,000-ticket room (figures, no verdict)",

@@ -3,13 +3,11 @@
 // selects and however it reads them (docs/decisions/151-loading-a-big-room.md).
 
 import { runInDurableObject } from "cloudflare:test";
-import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { QueueTicket } from "../../src/domain/waiting-room.ts";
 import { readTickets, writeReadSince, writeTicket } from "../../src/inventory/room-ticket-rows.ts";
+import { stubOf } from "./objects.ts";
 import { createRoomProduct, PRE_QUEUE_HOLD_MS } from "./room-support.ts";
-
-const stubOf = (sku: string) => env.INVENTORY.get(env.INVENTORY.idFromName(sku));
 
 function ticket(i: number, fields: Partial<QueueTicket>): QueueTicket {
 	return {

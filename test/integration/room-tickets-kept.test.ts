@@ -4,17 +4,15 @@
 // forgets a bounded number of the ended ones from the object's SQLite.
 
 import { evictDurableObject, runInDurableObject } from "cloudflare:test";
-import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { MAX_FORGOTTEN_PER_TURN } from "../../src/domain/waiting-room-kept.ts";
 import { MAX_TICKETS } from "../../src/domain/waiting-room-records.ts";
 import type { InventoryObject } from "../../src/inventory/object.ts";
 import type { Reservation, Ticket } from "../../src/shared/types.ts";
 import { call, newSession, stats } from "./helpers.ts";
+import { stubOf } from "./objects.ts";
 import { insertTicketRows, setNextSeq } from "./room-rows.ts";
 import { createRoomProduct } from "./room-support.ts";
-
-const stubOf = (sku: string) => env.INVENTORY.get(env.INVENTORY.idFromName(sku));
 
 const ticketRows = (sku: string) =>
 	runInDurableObject(stubOf(sku), (_: InventoryObject, state) =>

@@ -3,13 +3,13 @@
 // unread, and a pre-queue drop in one object or split across shards.
 
 import { evictDurableObject, runInDurableObject } from "cloudflare:test";
-import { env } from "cloudflare:workers";
 import type { InventoryObject } from "../../src/inventory/object.ts";
 import { sleep } from "../../src/shared/sleep.ts";
+import { stubOf } from "./objects.ts";
 import { createRoom, PRE_QUEUE_HOLD_MS } from "./room-support.ts";
 
 /** The room's object: the SKU's own, a split SKU's coordinator. */
-export const roomObject = (sku: string) => env.INVENTORY.get(env.INVENTORY.idFromName(sku));
+export const roomObject = stubOf;
 
 export const unreadRows = (sku: string) =>
 	runInDurableObject(roomObject(sku), (_: InventoryObject, state) =>

@@ -9,8 +9,7 @@ import type { InventoryObject } from "../../src/inventory/object.ts";
 import { SESSION_GRACE_SECONDS } from "../../src/shared/sessions.ts";
 import type { Availability, Product } from "../../src/shared/types.ts";
 import { call, createProduct, DEBUG, newSession } from "./helpers.ts";
-
-const stubOf = (sku: string) => env.INVENTORY.get(env.INVENTORY.idFromName(sku));
+import { stubOf } from "./objects.ts";
 
 async function rows(sql: string, sku: string): Promise<number> {
 	const row = await env.DB.prepare(sql).bind(sku).first<{ n: number }>();

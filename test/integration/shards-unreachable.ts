@@ -7,13 +7,13 @@
 // cannot be reached.
 
 import { runInDurableObject } from "cloudflare:test";
-import { env } from "cloudflare:workers";
 import { expect } from "vitest";
 import type { InventoryObject } from "../../src/inventory/object.ts";
 import type { KeyedReset } from "../../src/inventory/reset-keys.ts";
+import { stubOf } from "./objects.ts";
 
 /** The SKU's coordinator (shard 0): the object named by the SKU itself. */
-export const coordinator = (sku: string) => env.INVENTORY.get(env.INVENTORY.idFromName(sku));
+export const coordinator = stubOf;
 
 /** A stub whose every call fails (`then` absent, so awaiting the stub itself does not). */
 const unreachable = (): unknown =>
