@@ -7,15 +7,13 @@
 import { describe, expect, it } from "vitest";
 import type { Ticket } from "../../src/shared/types.ts";
 import { ADMIN, call, createProduct, newSession } from "./helpers.ts";
-import { createRoom } from "./room-support.ts";
+import { createRoom, join } from "./room-support.ts";
 
 const eventual = (token: string, sku: string, quantity = 1) =>
 	call<{ reservationId: string }>("POST", "/api/reservations", {
 		token,
 		body: { sku, quantity, mode: "eventual" },
 	});
-const join = (sku: string, token: string) =>
-	call<Ticket>("POST", `/api/products/${sku}/queue`, { token });
 async function allocated(sku: string): Promise<number> {
 	const res = await call<{ eventual: { allocated: number } }>(
 		"GET",

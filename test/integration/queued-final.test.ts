@@ -10,10 +10,7 @@ import type { Ticket } from "../../src/shared/types.ts";
 import { pay, reserve } from "./checkout-support.ts";
 import { withHeldClock } from "./held-clock.ts";
 import { call, newSession } from "./helpers.ts";
-import { createRoom } from "./room-support.ts";
-
-const join = (sku: string, token: string) =>
-	call<Ticket>("POST", `/api/products/${sku}/queue`, { token });
+import { createRoom, join } from "./room-support.ts";
 
 async function refused(sku: string, token: string) {
 	const res = await call("POST", "/api/reservations", { token, body: { sku, quantity: 1 } });

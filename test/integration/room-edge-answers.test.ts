@@ -8,10 +8,7 @@ import { describe, expect, it } from "vitest";
 import type { Availability, Reservation, Ticket } from "../../src/shared/types.ts";
 import { withHeldClock } from "./held-clock.ts";
 import { call, newSession } from "./helpers.ts";
-import { createRoom } from "./room-support.ts";
-
-const join = (sku: string, token: string) =>
-	call<Ticket>("POST", `/api/products/${sku}/queue`, { token });
+import { createRoom, join } from "./room-support.ts";
 
 const reserve = (sku: string, token: string, headers: Record<string, string> = {}) =>
 	call<Reservation>("POST", "/api/reservations", { token, body: { sku }, headers });

@@ -3,13 +3,10 @@
 // 403 `purchase_limit` and spends no admission; a ticket it already has stays its own; a
 // buyer under the limit joins as before.
 import { describe, expect, it } from "vitest";
-import type { Product, Ticket } from "../../src/shared/types.ts";
+import type { Product } from "../../src/shared/types.ts";
 import { pay, reserve } from "./checkout-support.ts";
 import { ADMIN, call, createProduct, newSession, stats } from "./helpers.ts";
-import { createRoom } from "./room-support.ts";
-
-const join = (sku: string, token: string) =>
-	call<Ticket>("POST", `/api/products/${sku}/queue`, { token });
+import { createRoom, join } from "./room-support.ts";
 
 describe.concurrent("waiting room and the per-buyer limit", { timeout: 60_000 }, () => {
 	it("a session that bought or holds its limit gets no ticket (403 purchase_limit) and takes no admission", async () => {

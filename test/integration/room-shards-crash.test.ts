@@ -11,16 +11,12 @@ import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
 import type { InventoryObject } from "../../src/inventory/object.ts";
 import { sleep } from "../../src/shared/sleep.ts";
-import type { Reservation, Ticket } from "../../src/shared/types.ts";
+import type { Reservation } from "../../src/shared/types.ts";
 import { call, stats } from "./helpers.ts";
 import { shardStub } from "./objects.ts";
-import { createRoomProduct } from "./room-support.ts";
+import { createRoomProduct, join, ticketOf } from "./room-support.ts";
 import { buyersOnEveryShard, type ShardBuyer } from "./shards-support.ts";
 
-const join = (sku: string, b: ShardBuyer) =>
-	call<Ticket>("POST", `/api/products/${sku}/queue`, { token: b.token });
-const ticketOf = async (sku: string, b: ShardBuyer) =>
-	(await call<Ticket>("GET", `/api/products/${sku}/queue`, { token: b.token })).body.data as Ticket;
 const reserve = (sku: string, b: ShardBuyer) =>
 	call<Reservation>("POST", "/api/reservations", { token: b.token, body: { sku } });
 

@@ -19,9 +19,11 @@ import { events, pay } from "./checkout-support.ts";
 import { ADMIN, call, stats, uniqueSku } from "./helpers.ts";
 import {
 	createRoomProduct,
+	join,
 	moveStart,
 	PRE_QUEUE_HOLD_MS,
 	type RoomOptions,
+	ticketOf,
 } from "./room-support.ts";
 import { buyersOnEveryShard, newShardBuyer, type ShardBuyer } from "./shards-support.ts";
 
@@ -41,10 +43,6 @@ async function createRoomOnShards(
 	return sku;
 }
 
-const join = (sku: string, b: ShardBuyer) =>
-	call<Ticket>("POST", `/api/products/${sku}/queue`, { token: b.token });
-const ticketOf = async (sku: string, b: ShardBuyer) =>
-	(await call<Ticket>("GET", `/api/products/${sku}/queue`, { token: b.token })).body.data as Ticket;
 const reserve = (sku: string, b: ShardBuyer) =>
 	call<Reservation>("POST", "/api/reservations", { token: b.token, body: { sku } });
 function queuedTicket(res: { body: { error?: unknown } }): Ticket | null {

@@ -8,12 +8,8 @@ import { describe, expect, it } from "vitest";
 import { sha256HexSync } from "../../src/domain/sha256.ts";
 import type { Product, Reservation, Ticket } from "../../src/shared/types.ts";
 import { ADMIN, call, newSession, stats } from "./helpers.ts";
-import { createRoomProduct, moveStart, PRE_QUEUE_HOLD_MS } from "./room-support.ts";
+import { createRoomProduct, join, moveStart, PRE_QUEUE_HOLD_MS, ticketOf } from "./room-support.ts";
 
-const join = (sku: string, token: string) =>
-	call<Ticket>("POST", `/api/products/${sku}/queue`, { token });
-const ticketOf = async (sku: string, token: string) =>
-	(await call<Ticket>("GET", `/api/products/${sku}/queue`, { token })).body.data as Ticket;
 const product = async (sku: string) =>
 	(await call<Product>("GET", `/api/products/${sku}`)).body.data as Product;
 const patchStart = (sku: string, startsAtMs: number | null) =>

@@ -1,10 +1,10 @@
-// Helpers of the waiting-room tests inside workerd (waiting-room.test.ts,
-// room-shards.test.ts, split-fairness.test.ts, fairness-figures.test.ts): a SKU
-// created with its waiting room on.
+// Helpers of the waiting-room tests inside workerd (waiting-room.test.ts, room-*.test.ts,
+// split-fairness.test.ts, fairness-figures.test.ts, queued-final.test.ts,
+// eventual-gates.test.ts): a SKU created with its waiting room on, a buyer's join and ticket.
 
 import { expect } from "vitest";
 import { sleep } from "../../src/shared/sleep.ts";
-import type { Product } from "../../src/shared/types.ts";
+import type { Product, Ticket } from "../../src/shared/types.ts";
 import { ADMIN, call, uniqueSku } from "./helpers.ts";
 
 export interface RoomDrop {
@@ -66,3 +66,16 @@ export async function moveStart(sku: string, leadMs: number, settleMs: number): 
 	expect(moved.status, JSON.stringify(moved.body)).toBe(200);
 	await sleep(startsAtMs - Date.now() + settleMs);
 }
+
+/** A buyer: its session token, or a buyer that carries one. */
+type Joiner = string | { token: string };
+const tokenOf = (buyer: Joiner) => (typeof buyer === "string" ? buyer : buyer.token);
+
+/** The buyer joins the SKU's room (POST /api/products/:sku/queue), answered as it is. */
+export const join = (sku: string, buyer: Joiner) =>
+	call<Ticket>("POST", `/api/products/${sku}/queue`, { token: tokenOf(buyer) });
+
+/** The buyer's ticket in the SKU's room (GET /api/products/:sku/queue). */
+export const ticketOf = async (sku: string, buyer: Joiner) =>
+	(await call<Ticket>("GET", `/api/products/${sku}/queue`, { token: tokenOf(buyer) })).body
+		.data as Ticket;

@@ -9,7 +9,7 @@ import { describe, expect, it, vi } from "vitest";
 import type { Reservation, Ticket } from "../../src/shared/types.ts";
 import { pay } from "./checkout-support.ts";
 import { call, stats, uniqueSku } from "./helpers.ts";
-import { createRoomProduct } from "./room-support.ts";
+import { createRoomProduct, ticketOf } from "./room-support.ts";
 import { buyersOnEveryShard, type ShardBuyer } from "./shards-support.ts";
 
 const SHARDS = 4;
@@ -23,9 +23,6 @@ async function createDrop(sku: string, shards: number | undefined): Promise<void
 	);
 	expect(product.shards ?? 1).toBe(shards ?? 1);
 }
-
-const ticketOf = async (sku: string, b: ShardBuyer) =>
-	(await call<Ticket>("GET", `/api/products/${sku}/queue`, { token: b.token })).body.data as Ticket;
 
 describe("fairness figures of a SKU split across shards", { timeout: 90_000 }, () => {
 	it("equal what the same sessions and units give in one object", async () => {

@@ -12,12 +12,8 @@ import { sleep } from "../../src/shared/sleep.ts";
 import type { Product, Ticket } from "../../src/shared/types.ts";
 import { events, pay, reserve } from "./checkout-support.ts";
 import { ADMIN, call, createProduct, newSession, stats, uniqueSku } from "./helpers.ts";
-import { createRoom, moveStart, PRE_QUEUE_HOLD_MS } from "./room-support.ts";
+import { createRoom, join, moveStart, PRE_QUEUE_HOLD_MS, ticketOf } from "./room-support.ts";
 
-const join = (sku: string, token: string) =>
-	call<Ticket>("POST", `/api/products/${sku}/queue`, { token });
-const ticketOf = async (sku: string, token: string) =>
-	(await call<Ticket>("GET", `/api/products/${sku}/queue`, { token })).body.data as Ticket;
 /** The moved start: just ahead of now, so the PATCH lands before it. */
 const START_LEAD_MS = 300;
 
