@@ -60,9 +60,6 @@ export class Escrow extends EscrowPushes {
 		return escrow;
 	}
 
-	/** The cut of totalStock in flight (changeTotal): grants and other changes of the total wait for it. */
-	private cutting: Promise<unknown> | null = null;
-
 	/** The SKU's total stock (the coordinator's ledger), or null in a shard. */
 	total(): number | null {
 		return this.ledger.pool?.total ?? null;
@@ -139,13 +136,12 @@ export class Escrow extends EscrowPushes {
 		needed: number,
 	): Promise<number> {
 		const pool = this.requirePool();
-		// A cut in flight decided on the pool and the shards' pledges: nothing moves until it ends.
-		if (this.cutting !== null) await this.cutEnded();
+		// No cut of totalStock runs meanwhile (changeTotal takes a turn of its own in `moves`):
+		// one decided on the pool and the shards' pledges, and nothing moves until it ends.
 		const foldingBack = this.moves.foldingBack;
 		if (pool.pool >= units && !foldingBack) return this.grant(index, units);
 		if (!mayFoldBack) return foldingBack ? 0 : this.grant(index, units);
 		return this.moves.foldBackTurn(async () => {
-			if (this.cutting !== null) await this.cutEnded();
 			await this.foldBackUntil(index, Math.max(1, Math.min(needed, units)));
 			return this.grant(index, pool.pool >= units ? units : Math.min(needed, units));
 		});
@@ -177,7 +173,6 @@ export class Escrow extends EscrowPushes {
 	/** Grants shard `index` up to `units` from the pool and delivers it; what was granted. */
 	private async grant(index: number, units: number): Promise<number> {
 		const pool = this.requirePool();
-		if (this.cutting !== null) await this.cutEnded();
 		const inv = this.host.inventory();
 		if (inv === null) return 0;
 		if (index === 0) return this.grantToSelf(inv, units, Date.now());
@@ -283,10 +278,17 @@ export class Escrow extends EscrowPushes {
 	 * no await between it and the pool's save: one transaction, so the trail never lacks a total
 	 * the pool has. Null when the cut is refused (more held or sold than the new total); throws
 	 * CutUndecided (a 503) when a shard could not be counted and the others do not cover it.
-	 * One change of the total at a time.
+	 * One change of the total at a time, in a turn of its own (escrow-moves.ts): after the grant
+	 * requests, stats reads and changes that came before it, with those that come meanwhile held
+	 * until it ends, so no grant leaves the pool and no read sees the shards while it takes their
+	 * units (docs/decisions/180-one-change-of-the-total-at-a-time.md). TurnsFull (a 503) when too
+	 * many operator calls already wait.
 	 */
-	async changeTotal<T>(totalStock: number, then: () => T): Promise<T | null> {
-		await this.cutEnded();
+	changeTotal<T>(totalStock: number, then: () => T): Promise<T | null> {
+		return this.moves.ownTurn(() => this.changeTotalNow(totalStock, then));
+	}
+
+	private async changeTotalNow<T>(totalStock: number, then: () => T): Promise<T | null> {
 		const pool = this.requirePool();
 		if (totalStock >= pool.total) {
 			raiseTotal(pool, totalStock - pool.total);
@@ -298,14 +300,7 @@ export class Escrow extends EscrowPushes {
 			this.save();
 			return then();
 		}
-		const run = this.cutFromShards(cut, then);
-		const ended: Promise<unknown> = run
-			.catch(() => null)
-			.finally(() => {
-				if (this.cutting === ended) this.cutting = null;
-			});
-		this.cutting = ended;
-		return run;
+		return this.cutFromShards(cut, then);
 	}
 
 	/**
@@ -364,11 +359,6 @@ export class Escrow extends EscrowPushes {
 			if (r.status === "rejected")
 				console.warn("escrow: a shard's release failed", String(r.reason));
 		}
-	}
-
-	/** Until no cut of totalStock is in flight. */
-	private async cutEnded(): Promise<void> {
-		while (this.cutting !== null) await this.cutting;
 	}
 
 	/** The alarm: re-send what the other side has not confirmed (grants, the product's settings, a reset). */

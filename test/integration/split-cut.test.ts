@@ -11,6 +11,9 @@
 
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { shardName } from "../../src/domain/escrow.ts";
+import { replayShard } from "../../src/domain/replay.ts";
+import type { Escrow } from "../../src/inventory/escrow.ts";
 import type { ShardEscrow } from "../../src/inventory/escrow-shard.ts";
 import type { InventoryObject } from "../../src/inventory/object.ts";
 import { sleep } from "../../src/shared/sleep.ts";
@@ -161,7 +164,168 @@ describe("a cut of a split SKU's totalStock", () => {
 		expect(again.body.data?.totalStock).toBe(4);
 		checkEscrow(await stats(sku));
 	});
+
+	// docs/decisions/180-one-change-of-the-total-at-a-time.md. Before: the changes waiting
+	// behind a cut in flight all woke when it ended and passed "no cut running" together; both
+	// took the shards' units from the same old total, the SKU ended at 7 and both answered 7.
+	it("changes of the total waiting behind a cut in flight run one after the other: the last one's total stands", async () => {
+		const sku = await createSharded(20, 2, 5);
+		// A background refill's grant (pool only) moves the pool's 10 to shard 1: the pool is 0.
+		await runInDurableObject(coordinator(sku), async (instance: InventoryObject) => {
+			expect(await coordinatorEscrow(instance).requestGrant(1, 10, false)).toBe(10);
+		});
+		const buyer = (await buyersOnEveryShard(2, 1))[1];
+		if (buyer === undefined) throw new Error("no buyer on shard 1");
+		expect((await reserve(buyer, sku)).status).toBe(201);
+		checkEscrow(await stats(sku));
+		const changes = await countChangesOfTotal(sku);
+		await pauseAfterShardOneCounted(sku);
+		const sent: ReturnType<typeof patch>[] = [];
+		try {
+			// A cut to 0 (below the unit held: refused) waits after shard 1's count; two more
+			// changes arrive behind it, in this order.
+			sent.push(patch(sku, { totalStock: 0 }));
+			while (!(await coordinatorFlag(sku, (o) => o.cutCounted === true))) await sleep(5);
+			for (const totalStock of [15, 12]) {
+				sent.push(patch(sku, { totalStock }));
+				while ((await changes()) < sent.length) await sleep(5);
+			}
+		} finally {
+			await runInDurableObject(coordinator(sku), (instance: InventoryObject) => {
+				(instance as unknown as Paused).cutGoOn = true;
+			});
+		}
+		const answers = await Promise.all(sent);
+		await runInDurableObject(coordinator(sku), (instance: InventoryObject) => {
+			delete (instance as unknown as Partial<Paused>).peerStub;
+		});
+		expect(answers.map((r) => r.status)).toEqual([409, 200, 200]);
+		// Each 200 is the product as it is when answered (docs/api.md): the last change's total,
+		// or for the first, its own if it was answered before the last one ran.
+		const [, first, last] = answers.map((r) => r.body.data?.totalStock);
+		expect([15, 12]).toContain(first);
+		expect(last).toBe(12);
+		const after = await stats(sku);
+		checkEscrow(after);
+		expect(after.total).toBe(12);
+		// The trail replays to it: the operator's last total, and each shard's allotment.
+		const events = await trail(sku);
+		const totals = events
+			.filter((e) => e.type === "product.updated" && e.detail?.escrow === undefined)
+			.map((e) => e.detail?.totalStock);
+		expect(totals.at(-1)).toBe(12);
+		for (const s of after.shards ?? []) {
+			const replayed = replayShard(events.filter((e) => (e.shard ?? 0) === s.index));
+			expect([replayed.total, replayed.reserved, replayed.sold]).toEqual([
+				s.allotment,
+				s.reserved,
+				s.sold,
+			]);
+		}
+	});
+
+	// docs/decisions/180-one-change-of-the-total-at-a-time.md. Before: a cut did not wait for
+	// a stats read in progress; the read counted shard 0 before its give-back and the pool
+	// after it, and shard 1 after it had given its units back: 17 of 20.
+	it("a stats read in progress and a cut do not overlap: the read adds up", async () => {
+		const sku = await createSharded(20, 2, 5);
+		// Allotments 5 and 8, the pool 7: a cut to 4 needs both shards' units.
+		await runInDurableObject(coordinator(sku), async (instance: InventoryObject) => {
+			expect(await coordinatorEscrow(instance).requestGrant(1, 3, false)).toBe(3);
+		});
+		const changes = await countChangesOfTotal(sku);
+		await holdStatsForCut(sku);
+		try {
+			const read = stats(sku);
+			while (!(await coordinatorFlag(sku, (o) => (o as Held).countersAsked === true)))
+				await sleep(5);
+			const cut = patch(sku, { totalStock: 4 });
+			while ((await changes()) < 1) await sleep(5);
+			const s = await read;
+			await runInDurableObject(coordinator(sku), (instance: InventoryObject) => {
+				(instance as unknown as Held).statsDone = true;
+			});
+			const res = await cut;
+			expect(res.status, JSON.stringify(res.body)).toBe(200);
+			expect(s.total).toBe(20);
+			checkEscrow(s);
+		} finally {
+			await runInDurableObject(coordinator(sku), (instance: InventoryObject) => {
+				const object = instance as unknown as Partial<Held>;
+				object.statsDone = true;
+				delete object.peerStub;
+			});
+		}
+		const after = await stats(sku);
+		checkEscrow(after);
+		expect(after.total).toBe(4);
+	});
 });
+
+/** The coordinator's escrow (its internals). */
+const coordinatorEscrow = (instance: InventoryObject) =>
+	(instance as unknown as { escrow: Escrow }).escrow;
+
+/** Counts the coordinator's changes of totalStock as they arrive, before each waits its turn. */
+async function countChangesOfTotal(sku: string): Promise<() => Promise<number>> {
+	type Counted = { changesOfTotal: number };
+	await runInDurableObject(coordinator(sku), (instance: InventoryObject) => {
+		const escrow = coordinatorEscrow(instance);
+		const real = escrow.changeTotal.bind(escrow);
+		const counted = instance as unknown as Counted;
+		counted.changesOfTotal = 0;
+		escrow.changeTotal = (totalStock, then) => {
+			counted.changesOfTotal += 1;
+			return real(totalStock, then);
+		};
+	});
+	return () =>
+		runInDurableObject(
+			coordinator(sku),
+			(instance: InventoryObject) => (instance as unknown as Counted).changesOfTotal,
+		);
+}
+
+/** The coordinator's calls to its shards, with shard 1's counters for a stats read held. */
+type Held = Paused & { countersAsked?: boolean; gaveAll?: boolean; statsDone?: boolean };
+
+/**
+ * Shard 1's counters for a stats read wait until a cut has taken shard 1's units (that cut then
+ * waits for the read to end before they are credited), or until a cut waits for the read (a
+ * turn waits in the coordinator's move gate, inventory/escrow-moves.ts).
+ */
+async function holdStatsForCut(sku: string): Promise<void> {
+	await runInDurableObject(coordinator(sku), (instance: InventoryObject) => {
+		const object = instance as unknown as Held;
+		const gate = (coordinatorEscrow(instance) as unknown as { moves: { aloneWaiting?: number } })
+			.moves;
+		const real = object.peerStub.bind(instance);
+		object.peerStub = (index) => {
+			const stub = real(index) as Record<string, (...args: unknown[]) => Promise<unknown>>;
+			return new Proxy(
+				{},
+				{
+					get: (_t, key) => {
+						const prop = String(key);
+						if (prop === "then") return undefined;
+						return async (...args: unknown[]) => {
+							if (index === 1 && prop === "escrowCounters" && object.countersAsked !== true) {
+								object.countersAsked = true;
+								while (object.gaveAll !== true && (gate.aloneWaiting ?? 0) === 0) await sleep(5);
+							}
+							const answer = await stub[prop]?.(...args);
+							if (index === 1 && prop === "escrowGiveBack" && args[0] === "all") {
+								object.gaveAll = true;
+								while (object.statsDone !== true) await sleep(5);
+							}
+							return answer;
+						};
+					},
+				},
+			);
+		};
+	});
+}
 
 /** Units of reserve calls waiting in a shard before they are admitted (its internals). */
 function waiting(escrow: ShardEscrow): number {
