@@ -11,7 +11,6 @@
 
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { shardName } from "../../src/domain/escrow.ts";
 import { replayShard } from "../../src/domain/replay.ts";
 import type { Escrow } from "../../src/inventory/escrow.ts";
 import type { ShardEscrow } from "../../src/inventory/escrow-shard.ts";
