@@ -297,15 +297,16 @@ export class LiveFeed {
 	}
 
 	/**
-	 * Closes the sockets of `sockets` heard from no later than the idle bound ago, with
-	 * LIVE_IDLE_CLOSE_CODE; returns the others.
+	 * Closes the open sockets of `sockets` heard from no later than the idle bound ago, with
+	 * LIVE_IDLE_CLOSE_CODE; returns the others. One already closed holds its place until the runtime
+	 * ends it, its client may never answer (decision 171), and is not closed or counted again.
 	 */
 	private closeIdle(sockets: readonly WebSocket[]): WebSocket[] {
 		const nowMs = this.clock();
 		const { idleMs } = this.bounds;
 		const kept: WebSocket[] = [];
 		for (const ws of sockets) {
-			const heardMs = this.lastHeardMs(ws);
+			const heardMs = ws.readyState === WebSocket.OPEN ? this.lastHeardMs(ws) : null;
 			if (heardMs === null || nowMs - heardMs < idleMs) {
 				kept.push(ws);
 				continue;

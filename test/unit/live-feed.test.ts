@@ -15,6 +15,7 @@ import { LIVE_INTERVAL_MS, LiveFeed } from "../../src/inventory/live.ts";
 import { type AskBounds, LIVE_ASKS, LIVE_FLOOD_CLOSE_CODE } from "../../src/inventory/live-asks.ts";
 import { PRODUCT_TAG } from "../../src/inventory/live-request.ts";
 import type { Availability, Product } from "../../src/shared/types.ts";
+import { asWs, FakeSocket } from "./live-fake-socket.ts";
 
 const T0 = Date.UTC(2026, 10, 30, 1, 0, 0);
 const BOUNDS = {
@@ -22,35 +23,6 @@ const BOUNDS = {
 	perAddress: DEFAULT_MAX_LIVE_SOCKETS_PER_ADDRESS,
 	idleMs: DEFAULT_LIVE_IDLE_SECONDS * 1000,
 };
-
-/** A socket as the hibernation API hands it over: send, and an attachment that survives. */
-class FakeSocket {
-	readonly sent: Availability[] = [];
-	private attachment: unknown = null;
-	/** How often its attachment was read and written. */
-	reads = 0;
-	writes = 0;
-	send(message: string): void {
-		this.sent.push(JSON.parse(message) as Availability);
-	}
-	serializeAttachment(value: unknown): void {
-		this.writes++;
-		this.attachment = structuredClone(value);
-	}
-	deserializeAttachment(): unknown {
-		this.reads++;
-		return this.attachment;
-	}
-	/** The code the feed closed it with, if it did. */
-	closedWith: number | null = null;
-	close(code?: number): void {
-		this.closedWith = code ?? null;
-	}
-	/** OPEN (1) until the feed closes it, then CLOSING (2) until its client answers, if ever. */
-	get readyState(): number {
-		return this.closedWith === null ? 1 : 2;
-	}
-}
 
 /** The SKU's availability with `reserved.n` of 10 units held, as the object would read it now. */
 const availabilityOf = (reserved: { n: number }) => (): Availability => ({
@@ -75,8 +47,6 @@ function feedOf(sockets: FakeSocket[], reserved: { n: number }, asks: AskBounds 
 	} as unknown as DurableObjectState;
 	return new LiveFeed(ctx, availabilityOf(reserved), { ...BOUNDS, asks });
 }
-
-const asWs = (s: FakeSocket) => s as unknown as WebSocket;
 
 beforeEach(() => {
 	vi.useFakeTimers();
