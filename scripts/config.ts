@@ -5,7 +5,7 @@ import { randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { CONFIG_VARS, type ConfigVarName, parseConfig } from "../src/shared/config.ts";
+import { CONFIG_VARS, ConfigError, type ConfigVarName, parseConfig } from "../src/shared/config.ts";
 
 export const ROOT = fileURLToPath(new URL("..", import.meta.url));
 
@@ -72,8 +72,23 @@ export function workerVars(
 	const vars: Record<string, string> = { ...base, ...localVars(env) };
 	vars.IP_HASH_SECRET ??= localIpHashSecret(stateDir);
 	const checked = parseConfig(vars);
-	if (!checked.ok) throw checked.error;
+	const problems = checked.ok ? [] : [...checked.error.problems];
+	const environment = serverEnvironmentProblem(vars.ENVIRONMENT);
+	if (environment !== null) problems.unshift(environment);
+	if (problems.length > 0) throw new ConfigError(problems);
 	return vars;
+}
+
+/**
+ * `ENVIRONMENT=test` is the workers tests' (vitest.config.ts gives it to their Worker as a binding,
+ * never through here). It turns off the local server's host check (src/worker/middleware/local-host.ts)
+ * as well as the production guards, so a server started with it would answer a page that reaches it
+ * by DNS rebinding, with local.vars' committed tokens (docs/decisions/179-review-33s-findings.md).
+ * The Worker reads the value trimmed (src/shared/config.ts), and so is it judged here.
+ */
+export function serverEnvironmentProblem(environment: string | undefined): string | null {
+	if (environment?.trim() !== "test") return null;
+	return 'ENVIRONMENT "test" is for the workers tests: it turns off the local server\'s host check, so a page that reaches this server by DNS rebinding could use its tokens; use "local" (local.vars\' own, taken when ENVIRONMENT is unset)';
 }
 
 /** Where `npm start` and `npm run dev` listen and keep their state (docs/configuration.md). */

@@ -24,11 +24,15 @@ afterEach(() => {
 	for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
-/** Runs `npm start`'s script in its own process group; the group is killed whatever happens. */
+/**
+ * Runs `npm start`'s script (or `npm run dev`'s) in its own process group; the group is killed
+ * whatever happens.
+ */
 async function start(
 	env: Record<string, string>,
+	script: "start.ts" | "dev.ts" = "start.ts",
 ): Promise<{ code: number | null; stderr: string }> {
-	const child: ChildProcess = spawn(process.execPath, [join(ROOT, "scripts", "start.ts")], {
+	const child: ChildProcess = spawn(process.execPath, [join(ROOT, "scripts", script)], {
 		cwd: ROOT,
 		env: { ...process.env, PORT: "9", STATE_DIR: stateDir(), ...env },
 		stdio: ["ignore", "pipe", "pipe"],
@@ -106,6 +110,24 @@ describe("npm start with an invalid variable", () => {
 			expect(stderr).not.toContain("local-debug-token");
 		},
 		REFUSAL_TIMEOUT_MS + 10_000,
+	);
+});
+
+describe("npm start and npm run dev with ENVIRONMENT=test", () => {
+	it(
+		"refuse it in one line naming ENVIRONMENT: it turns off the local host check (the workers tests' own)",
+		async () => {
+			for (const script of ["start.ts", "dev.ts"] as const) {
+				for (const ENVIRONMENT of ["test", " test "]) {
+					const { code, stderr } = await start({ ENVIRONMENT }, script);
+					expect(code, script).toBe(1);
+					expect(stderr.trim().split("\n"), script).toEqual([
+						'Invalid configuration: ENVIRONMENT "test" is for the workers tests: it turns off the local server\'s host check, so a page that reaches this server by DNS rebinding could use its tokens; use "local" (local.vars\' own, taken when ENVIRONMENT is unset).',
+					]);
+				}
+			}
+		},
+		4 * REFUSAL_TIMEOUT_MS + 10_000,
 	);
 });
 
