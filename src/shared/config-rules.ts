@@ -120,26 +120,58 @@ export const COMMITTED_TOKENS: readonly string[] = [
 /**
  * LOCAL_HOSTS makes a local server answer names besides loopback ones: a hosts-file alias, or a
  * tunnel that puts it on the internet. Everyone who reaches it there would run the operator's
- * routes with local.vars' committed ADMIN_TOKEN and skip the human check with its DEBUG_TOKEN, so
- * with LOCAL_HOSTS set the committed tokens are refused: a server others can reach needs tokens of
- * its own (docs/decisions/164-production-refuses-unsafe-configuration.md).
+ * routes with its ADMIN_TOKEN and skip the human check with its DEBUG_TOKEN, so with LOCAL_HOSTS
+ * set both must be as strong as production's operator token: not committed (local.vars', the
+ * tests'), long and varied, which also refuses the README's `ADMIN_TOKEN=a` example. A server
+ * others can reach needs tokens of its own (docs/decisions/164-production-refuses-unsafe-configuration.md,
+ * docs/decisions/179-review-33s-findings.md).
  */
 export function localHostsTokenProblems(
 	v: Pick<ParsedVars, "ENVIRONMENT" | "LOCAL_HOSTS" | "ADMIN_TOKEN" | "DEBUG_TOKEN">,
 ): string[] {
 	if (v.ENVIRONMENT !== "local" || v.LOCAL_HOSTS === null || v.LOCAL_HOSTS.length === 0) return [];
-	const problems: string[] = [];
+	const where = "with LOCAL_HOSTS set";
 	const why =
-		"refused with LOCAL_HOSTS set: the names it lists (a tunnel above all) let others reach this server, and anyone who reads the code";
-	if (v.ADMIN_TOKEN !== null && COMMITTED_TOKENS.includes(v.ADMIN_TOKEN))
+		"the names it lists (a tunnel above all) let others reach this server, and anyone who reads the code or guesses it";
+	const tokens = [
+		["ADMIN_TOKEN", v.ADMIN_TOKEN, "could run the operator's routes", "or leave LOCAL_HOSTS unset"],
+		[
+			"DEBUG_TOKEN",
+			v.DEBUG_TOKEN,
+			"could skip the human check",
+			"or set DEBUG_TOKEN= to turn it off",
+		],
+	] as const;
+	const problems: string[] = [];
+	for (const [name, token, could, otherwise] of tokens) {
+		const weak = token === null ? null : weakTokenProblem(token);
+		if (weak === null) continue;
+		const what =
+			weak === "committed"
+				? `${name} is a token committed in this repository, refused ${where}`
+				: `${name} ${weakTokenRule(weak)} ${where}`;
 		problems.push(
-			`ADMIN_TOKEN is a token committed in this repository, ${why} could run the operator's routes (set ADMIN_TOKEN to the output of \`openssl rand -hex 32\`, or leave LOCAL_HOSTS unset)`,
+			`${what}: ${why} ${could} (set ${name} to the output of \`openssl rand -hex 32\`, ${otherwise})`,
 		);
-	if (v.DEBUG_TOKEN !== null && COMMITTED_TOKENS.includes(v.DEBUG_TOKEN))
-		problems.push(
-			`DEBUG_TOKEN is a token committed in this repository, ${why} could skip the human check (set DEBUG_TOKEN= to turn it off, or to the output of \`openssl rand -hex 32\`)`,
-		);
+	}
 	return problems;
+}
+
+/** How a token falls short of guarding what others can reach: known to all, short, or a pattern. */
+type WeakToken = "committed" | "short" | "patterned";
+
+function weakTokenProblem(token: string): WeakToken | null {
+	if (COMMITTED_TOKENS.includes(token)) return "committed";
+	if (token.length < MIN_ADMIN_TOKEN_CHARS) return "short";
+	if (new Set(token).size < MIN_ADMIN_TOKEN_DISTINCT_CHARS) return "patterned";
+	return null;
+}
+
+/** The rule a short or patterned token breaks, worded to follow the variable's name. */
+function weakTokenRule(weak: "short" | "patterned"): string {
+	return weak === "short"
+		? `must be at least ${MIN_ADMIN_TOKEN_CHARS} characters`
+		: `must have at least ${MIN_ADMIN_TOKEN_DISTINCT_CHARS} different characters`;
 }
 
 /**
@@ -155,12 +187,13 @@ export function adminTokenProblem(
 	if (token === null || TEST_ENVIRONMENTS.has(v.ENVIRONMENT)) return null;
 	const where = `with ENVIRONMENT ${JSON.stringify(v.ENVIRONMENT)}`;
 	const fix = "(`wrangler secret put ADMIN_TOKEN` with the output of `openssl rand -hex 32`)";
-	if (COMMITTED_TOKENS.includes(token))
+	const weak = weakTokenProblem(token);
+	if (weak === "committed")
 		return `ADMIN_TOKEN is a token committed in this repository (local.vars or the tests), refused ${where}: anyone who reads the code could run the operator's routes ${fix}`;
-	if (token.length < MIN_ADMIN_TOKEN_CHARS)
-		return `ADMIN_TOKEN must be at least ${MIN_ADMIN_TOKEN_CHARS} characters ${where}; it has ${token.length} ${fix}`;
-	if (new Set(token).size < MIN_ADMIN_TOKEN_DISTINCT_CHARS)
-		return `ADMIN_TOKEN must have at least ${MIN_ADMIN_TOKEN_DISTINCT_CHARS} different characters ${where}: a repeated pattern is guessed first ${fix}`;
+	if (weak === "short")
+		return `ADMIN_TOKEN ${weakTokenRule(weak)} ${where}; it has ${token.length} ${fix}`;
+	if (weak === "patterned")
+		return `ADMIN_TOKEN ${weakTokenRule(weak)} ${where}: a repeated pattern is guessed first ${fix}`;
 	return null;
 }
 

@@ -238,6 +238,28 @@ describe("LOCAL_HOSTS and the committed tokens", () => {
 		}
 	});
 
+	it("refuses short and patterned tokens too, the README's ADMIN_TOKEN=a DEBUG_TOKEN=d among them", () => {
+		const local = { ...DEPLOY, ENVIRONMENT: "local", LOCAL_HOSTS: "tunnel.example" };
+		const readme = problems({ ...local, ADMIN_TOKEN: "a", DEBUG_TOKEN: "d" });
+		expect(readme).toMatch(/ADMIN_TOKEN must be at least 32 characters with LOCAL_HOSTS set/);
+		expect(readme).toMatch(/DEBUG_TOKEN must be at least 32 characters with LOCAL_HOSTS set/);
+		const short = STRONG_TOKEN.slice(0, 31);
+		expect(problems({ ...local, ADMIN_TOKEN: STRONG_TOKEN, DEBUG_TOKEN: short })).toMatch(
+			/^Invalid configuration: DEBUG_TOKEN must be at least 32 characters/,
+		);
+		const patterned = "abcdefg".repeat(6);
+		const message = problems({ ...local, ADMIN_TOKEN: patterned, DEBUG_TOKEN: STRONG_TOKEN });
+		expect(message).toMatch(
+			/^Invalid configuration: ADMIN_TOKEN must have at least 8 different characters with LOCAL_HOSTS set/,
+		);
+		for (const token of ["a", "d", short, patterned])
+			expect(readme + message).not.toContain(`"${token}"`);
+		// The same tokens on a loopback-only local server are its own business.
+		expect(parseConfig({ ...local, LOCAL_HOSTS: "", ADMIN_TOKEN: "a", DEBUG_TOKEN: "d" }).ok).toBe(
+			true,
+		);
+	});
+
 	it("leaves the committed tokens to a loopback-only local server and to the tests", () => {
 		const committed = { ADMIN_TOKEN: "local-admin-token", DEBUG_TOKEN: "local-debug-token" };
 		for (const LOCAL_HOSTS of [undefined, "", " , "])
