@@ -26,8 +26,13 @@ describe("npm run deploy's check of ENVIRONMENT", () => {
 	});
 
 	it("takes production, an unset ENVIRONMENT (the Worker reads it as production) and any other name", () => {
-		for (const vars of [{ ENVIRONMENT: "production" }, {}, undefined, { ENVIRONMENT: "staging" }])
-			expect(deployEnvironmentProblems({ vars })).toEqual([]);
+		const taken: (Record<string, string> | undefined)[] = [
+			{ ENVIRONMENT: "production" },
+			{},
+			undefined,
+			{ ENVIRONMENT: "staging" },
+		];
+		for (const vars of taken) expect(deployEnvironmentProblems({ vars })).toEqual([]);
 	});
 
 	it("passes wrangler.jsonc as committed, and the script exits 0 on it", async () => {
