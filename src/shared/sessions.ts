@@ -16,6 +16,12 @@ export interface IssuedSession {
 	 */
 	expiresInSeconds: number;
 	/**
+	 * When the server issued this token (an extension): a renewal's is later than the token it
+	 * replaced, whatever SESSION_TTL_SECONDS did between them, so the session's tabs judge which
+	 * token is newer by it (docs/decisions/179-review-33s-findings.md).
+	 */
+	issuedAt: string;
+	/**
 	 * Present when the request asked to renew a session (`renewToken`): true when this is that
 	 * session again (the same `sessionId`, with what it owns), false when it could not be
 	 * renewed and this is a new one (docs/decisions/086-a-sessions-end-and-what-it-owns.md).

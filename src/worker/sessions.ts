@@ -79,7 +79,13 @@ export async function mintSession(
 	const expiresInSeconds = Math.max(0, Math.ceil((now + ttlSeconds * 1000 - Date.now()) / 1000));
 	return {
 		session,
-		issued: { sessionId: session.sessionId, token, expiresAt: session.expiresAt, expiresInSeconds },
+		issued: {
+			sessionId: session.sessionId,
+			token,
+			expiresAt: session.expiresAt,
+			expiresInSeconds,
+			issuedAt: new Date(now).toISOString(),
+		},
 	};
 }
 

@@ -18,6 +18,7 @@ type Issued = {
 	sessionId: string;
 	token: string;
 	expiresAt: string;
+	issuedAt: string;
 	renewed?: boolean;
 };
 
@@ -46,6 +47,18 @@ describe("a renewed session's old token", () => {
 		const third = await issued(second.token);
 		expect(third).toMatchObject({ sessionId: first.sessionId, renewed: true });
 		expect((await issued(second.token)).sessionId).not.toBe(first.sessionId);
+	});
+
+	it("each answer says when its token was issued: a renewal's is later, whatever its end (tabs judge newer by it)", async () => {
+		await withHeldClock(async (setMs) => {
+			const t0 = Date.now();
+			const first = await issued();
+			expect(first.issuedAt).toBe(new Date(t0).toISOString());
+			setMs(t0 + 100_000);
+			const second = await issued(first.token);
+			expect(second).toMatchObject({ sessionId: first.sessionId, renewed: true });
+			expect(second.issuedAt).toBe(new Date(t0 + 100_000).toISOString());
+		});
 	});
 
 	it("works for its short grace after the renewal, then reaches nothing; the new token goes on", async () => {

@@ -62,6 +62,30 @@ describe("session share", () => {
 		expect(newerToken(told({ ...renewed, expiresAt: "soon" }), mine)).toBeNull();
 	});
 
+	it("judges newer by the server's issue time when both carry it: a renewal after the TTL was lowered ends earlier", () => {
+		// Issued with a 20-minute TTL, renewed 100 s later by a server restarted with 60 s.
+		const first: BuyerSession = {
+			...mine,
+			issuedAt: "2026-12-01T05:40:00.000Z",
+			expiresAt: "2026-12-01T06:00:00.000Z",
+		};
+		const shorter: BuyerSession = {
+			...renewed,
+			issuedAt: "2026-12-01T05:41:40.000Z",
+			expiresAt: "2026-12-01T05:42:40.000Z",
+		};
+		expect(newerToken(told(shorter), first)).toEqual(shorter);
+		expect(newerToken(told(first), shorter)).toBeNull();
+		// A lapsed tab holding the renewal still refuses the token it replaced.
+		expect(
+			newerToken(told({ ...first, endsAtMs: 9_000_000 }), { ...shorter, endsAtMs: 1 }),
+		).toBeNull();
+		// One side without an issue time (an older page or server): the ends decide, as before.
+		const { issuedAt: _, ...olderPage } = first;
+		expect(newerToken(told(shorter), olderPage)).toBeNull();
+		expect(newerToken(told(olderPage), shorter)).toEqual(olderPage);
+	});
+
 	it("ends the page's session on a 401 only for the token the refused request carried", () => {
 		const now = 1_500_000;
 		const live = { ...renewed, endsAtMs: 2_000_000 };

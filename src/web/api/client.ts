@@ -77,6 +77,8 @@ export interface Session {
 	expiresAt: string;
 	/** Seconds left when the server answered (docs/api.md, "Sessions"); absent from older servers. */
 	expiresInSeconds?: number;
+	/** When the server issued this token (docs/api.md, "Sessions"); absent from older servers. */
+	issuedAt?: string;
 	/** Asked with `renewToken`: whether this is that session again (docs/api.md, "Sessions"). */
 	renewed?: boolean;
 }

@@ -17,6 +17,8 @@ export interface BuyerSession {
 	sessionId: string;
 	token: string;
 	expiresAt: string;
+	/** When the server issued the token; absent when kept by an older page or told by an older server. */
+	issuedAt?: string;
 	/** This machine's clock (epoch ms) at which the session ends. */
 	endsAtMs?: number;
 }
@@ -28,6 +30,7 @@ function isBuyerSession(v: unknown): v is BuyerSession {
 		typeof o.token === "string" &&
 		typeof o.sessionId === "string" &&
 		typeof o.expiresAt === "string" &&
+		(o.issuedAt === undefined || typeof o.issuedAt === "string") &&
 		(o.endsAtMs === undefined || typeof o.endsAtMs === "number")
 	);
 }
@@ -54,9 +57,11 @@ export const asked = (sessionId: string): SessionAsked => ({ kind: "ask", sessio
 
 /**
  * The session another tab told, when it is `mine` with a newer token (the same `sessionId`, another
- * token, a later `expiresAt`); null otherwise. Newer is the server's word: each renewal's token ends
- * later than the one it replaced. Not the page's `endsAtMs`, which a 401 sets to that moment
- * (`lapsed`): a lapsed tab would then take any token of its session, a replaced one too.
+ * token, issued later); null otherwise. Newer is the server's word: its `issuedAt`, later for each
+ * renewal than for the token it replaced (docs/decisions/179-review-33s-findings.md). Its
+ * `expiresAt` when either token lacks one (an older page or server): later too, unless
+ * SESSION_TTL_SECONDS was lowered between them. Not the page's `endsAtMs`, which a 401 sets to that
+ * moment (`lapsed`): a lapsed tab would then take any token of its session, a replaced one too.
  */
 export function newerToken(heard: unknown, mine: BuyerSession | null): BuyerSession | null {
 	if (mine === null || typeof heard !== "object" || heard === null) return null;
@@ -65,6 +70,10 @@ export function newerToken(heard: unknown, mine: BuyerSession | null): BuyerSess
 	const theirs = m.session;
 	if (theirs.sessionId !== mine.sessionId || theirs.token === mine.token) return null;
 	if (theirs.endsAtMs === undefined) return null;
+	const theirIssue = Date.parse(theirs.issuedAt ?? "");
+	const myIssue = Date.parse(mine.issuedAt ?? "");
+	if (Number.isFinite(theirIssue) && Number.isFinite(myIssue) && theirIssue !== myIssue)
+		return theirIssue > myIssue ? theirs : null;
 	const theirEnd = Date.parse(theirs.expiresAt);
 	const myEnd = Date.parse(mine.expiresAt);
 	if (!Number.isFinite(theirEnd)) return null;
