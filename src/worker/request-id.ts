@@ -22,10 +22,17 @@ const ECHOED_ID = /^[!#-%(-;=?-~]{1,64}$/;
 let idPrefix: string | null = null;
 let counter = 0;
 
-/** The request's id: its `cf-ray` when that looks like an id, else one of the Worker's own. */
+/**
+ * The request's id: its `cf-ray` when that looks like an id, else one of the Worker's own. The id
+ * is joined, not concatenated: `+` (or a template) makes a string of 13 characters or more a
+ * "cons" string, a pair of pointers, and V8's fast `JSON.stringify` refuses one and serializes the
+ * whole value again on its slow path. Every envelope's meta holds this id, so one cons id sent
+ * every answer's JSON down that path (docs/hot-path/instructions.md).
+ * `join` copies the parts into one flat string.
+ */
 export function requestIdOf(cfRay: string | undefined): string {
 	if (cfRay !== undefined && ECHOED_ID.test(cfRay)) return cfRay;
 	idPrefix ??= `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
 	counter += 1;
-	return `${idPrefix}-${counter.toString(36)}`;
+	return [idPrefix, counter.toString(36)].join("-");
 }
