@@ -6,14 +6,25 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { CONFIG_VARS, ConfigError, type ConfigVarName, parseConfig } from "../src/shared/config.ts";
+import { isBlank } from "../src/shared/config-fields.ts";
 
 export const ROOT = fileURLToPath(new URL("..", import.meta.url));
 
 /**
+ * Drawn by `npm run dev` at each start for its loopback front (scripts/dev.ts), never taken from
+ * the environment or local.vars: `npm start` has no front, and a value someone chose is not the
+ * per-start secret the front sends (src/shared/dev-front-secret.ts).
+ */
+export const PER_START_VARS: readonly ConfigVarName[] = ["DEV_FRONT_SECRET"];
+
+/**
  * Every variable the Worker reads, and nothing else, is passed on: the names come from the
  * configuration schema (src/shared/config.ts), which also checks the values before a start.
+ * Those a start draws itself (PER_START_VARS) are not read from the environment.
  */
-export const WORKER_VARS: readonly ConfigVarName[] = CONFIG_VARS;
+export const WORKER_VARS: readonly ConfigVarName[] = CONFIG_VARS.filter(
+	(name) => !PER_START_VARS.includes(name),
+);
 
 export function parseVars(text: string): Record<string, string> {
 	const out: Record<string, string> = {};
@@ -69,6 +80,11 @@ export function workerVars(
 	base: Record<string, string> = {},
 	env: NodeJS.ProcessEnv = process.env,
 ): Record<string, string> {
+	for (const name of PER_START_VARS)
+		if (!isBlank(env[name]))
+			throw new Error(
+				`${name} is drawn by \`npm run dev\` at each start and cannot be set: unset it.`,
+			);
 	const vars: Record<string, string> = { ...base, ...localVars(env) };
 	vars.IP_HASH_SECRET ??= localIpHashSecret(stateDir);
 	const checked = parseConfig(vars);

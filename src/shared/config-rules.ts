@@ -20,6 +20,8 @@ interface ParsedVars {
 	STRIPE_API_BASE: string | null;
 	/** Host names a local server answers besides loopback ones; null when unset. */
 	LOCAL_HOSTS: string[] | null;
+	/** The secret of `npm run dev`'s loopback front; null when unset. */
+	DEV_FRONT_SECRET: string | null;
 }
 
 /**
@@ -71,6 +73,19 @@ export function debugTokenProblem(
 ): string | null {
 	if (v.DEBUG_TOKEN === null || TEST_ENVIRONMENTS.has(v.ENVIRONMENT)) return null;
 	return `DEBUG_TOKEN is set, which would let anyone who sends it skip the human check: it needs ENVIRONMENT local or test, not ${JSON.stringify(v.ENVIRONMENT)} (\`wrangler secret delete DEBUG_TOKEN\`, or unset it)`;
+}
+
+/**
+ * DEV_FRONT_SECRET belongs to `npm run dev` (scripts/dev.ts draws it at each start). Deployed, it
+ * would make the Worker refuse every request Cloudflare routes to it, none of which carries the
+ * front's header: refused at start like the other local-only variables, rather than a deploy that
+ * answers nothing but 403.
+ */
+export function devFrontOutsideLocalProblem(
+	v: Pick<ParsedVars, "DEV_FRONT_SECRET" | "ENVIRONMENT">,
+): string | null {
+	if (v.DEV_FRONT_SECRET === null || TEST_ENVIRONMENTS.has(v.ENVIRONMENT)) return null;
+	return `DEV_FRONT_SECRET is set, which is for \`npm run dev\`'s loopback front: it needs ENVIRONMENT local or test, not ${JSON.stringify(v.ENVIRONMENT)} (unset it)`;
 }
 
 /** RATE_LIMIT_CLOCK=request anywhere else would let a client pick its own time: refused. */

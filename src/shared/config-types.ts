@@ -72,4 +72,9 @@ export interface Config {
 	 * (LOCAL_HOSTS; src/worker/middleware/local-host.ts); null elsewhere, where nothing is checked.
 	 */
 	localHosts: readonly string[] | null;
+	/**
+	 * Under `npm run dev`, the secret its loopback front sends with every request it forwards
+	 * (DEV_FRONT_SECRET; src/worker/middleware/dev-front.ts); null elsewhere, where nothing is asked.
+	 */
+	devFrontSecret: string | null;
 }

@@ -61,6 +61,7 @@ import {
 	adminTokenProblem,
 	clockProblem,
 	debugTokenProblem,
+	devFrontOutsideLocalProblem,
 	localHostsTokenProblems,
 	paymentProviderProblem,
 	plainHttpProblems,
@@ -68,6 +69,7 @@ import {
 } from "./config-rules.ts";
 import { paymentSettings, rateLimitsOf } from "./config-sections.ts";
 import type { Config, PaymentSettings } from "./config-types.ts";
+import { devFrontSecretProblem } from "./dev-front-secret.ts";
 
 // The parsed configuration's types (config-types.ts): their readers import them from here.
 export type { Config, CostConfig, PaymentSettings } from "./config-types.ts";
@@ -187,6 +189,13 @@ export const ConfigVarsSchema = z.object({
 	LIVE_FEED_ORIGINS: originList(),
 	// With ENVIRONMENT=local, host names the API answers besides loopback ones (worker/middleware/local-host.ts).
 	LOCAL_HOSTS: hostnames(),
+	// Drawn by `npm run dev` at each start: the Worker answers only requests its loopback front
+	// forwards with it (src/shared/dev-front-secret.ts). Never read from the environment
+	// (scripts/config.ts), refused outside local/test (config-rules.ts).
+	DEV_FRONT_SECRET: secret().transform((value, ctx) => {
+		const wrong = value === null ? null : devFrontSecretProblem(value);
+		return wrong === null ? value : problem(ctx, wrong);
+	}),
 });
 
 /** The variables as they arrive: every one an optional string. */
@@ -228,7 +237,13 @@ export function parseConfig(vars: Readonly<Record<string, unknown>>): ConfigResu
 	if (clock !== null) problems.push(clock);
 	if (v.IP_HASH_SECRET === null) problems.push(`IP_HASH_SECRET ${IP_HASH_SECRET_MISSING}`);
 	problems.push(...turnstileProblems(v));
-	for (const rule of [debugTokenProblem, adminTokenProblem, paymentProviderProblem]) {
+	const rules = [
+		debugTokenProblem,
+		devFrontOutsideLocalProblem,
+		adminTokenProblem,
+		paymentProviderProblem,
+	];
+	for (const rule of rules) {
 		const wrong = rule(v);
 		if (wrong !== null) problems.push(wrong);
 	}
@@ -271,6 +286,7 @@ export function parseConfig(vars: Readonly<Record<string, unknown>>): ConfigResu
 			liveIdleSeconds: v.LIVE_IDLE_SECONDS,
 			liveFeedOrigins: v.LIVE_FEED_ORIGINS,
 			localHosts: v.ENVIRONMENT === "local" ? (v.LOCAL_HOSTS ?? []) : null,
+			devFrontSecret: v.DEV_FRONT_SECRET,
 		},
 	};
 }

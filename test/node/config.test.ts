@@ -194,3 +194,15 @@ describe("the local IP hash secret", () => {
 		expect(Object.keys(vars)).not.toContain("IP_HASH_SALT");
 	});
 });
+
+describe("DEV_FRONT_SECRET", () => {
+	it("is never taken from the environment: npm run dev draws it at each start", () => {
+		const dir = stateDir();
+		expect(workerVars(dir, {}, {}).DEV_FRONT_SECRET).toBeUndefined();
+		expect(() => workerVars(dir, {}, { DEV_FRONT_SECRET: randomHexToken() })).toThrow(
+			/^DEV_FRONT_SECRET is drawn by `npm run dev` at each start and cannot be set: unset it\.$/,
+		);
+		// Blank means unset, as for every variable.
+		expect(workerVars(dir, {}, { DEV_FRONT_SECRET: "" }).DEV_FRONT_SECRET).toBeUndefined();
+	});
+});

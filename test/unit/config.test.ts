@@ -81,6 +81,7 @@ describe("parseConfig", () => {
 			liveIdleSeconds: 300,
 			liveFeedOrigins: [],
 			localHosts: null,
+			devFrontSecret: null,
 		});
 	});
 
