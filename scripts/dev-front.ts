@@ -6,7 +6,9 @@
 // refuse them. Here the raw `Host` and `Origin` are judged before wrangler, with the rule `npm
 // start`'s Worker applies (src/shared/local-host.ts), and a refusal is the same 403 `forbidden`
 // envelope. Everything else passes through as it came: bodies streamed both ways, WebSocket
-// upgrades (the live feed) spliced socket to socket. wrangler's hot reload happens behind its own
+// upgrades (the live feed) spliced socket to socket. Each forwarded request and upgrade carries
+// this start's secret (src/shared/dev-front-secret.ts), without which the Worker refuses it, so
+// wrangler's own port answers nothing that did not come through here (decision 182). wrangler's hot reload happens behind its own
 // port, which stays the same, so nothing here restarts with it.
 
 import {
@@ -19,6 +21,7 @@ import {
 } from "node:http";
 import type { Duplex } from "node:stream";
 import { API_SECURITY_HEADERS } from "../src/shared/api-security-headers.ts";
+import { DEV_FRONT_HEADER } from "../src/shared/dev-front-secret.ts";
 import { localRequestProblem } from "../src/shared/local-host.ts";
 import { requestIdOf } from "../src/worker/request-id.ts";
 
@@ -30,6 +33,8 @@ export type DevFrontOptions = {
 	upstreamPort: number;
 	/** The configuration's LOCAL_HOSTS; null outside ENVIRONMENT=local, where nothing is judged. */
 	localHosts: readonly string[] | null;
+	/** This start's DEV_FRONT_SECRET, sent with every request and upgrade forwarded (decision 182). */
+	secret: string;
 };
 
 const UPSTREAM_HOST = "127.0.0.1";
@@ -52,6 +57,12 @@ const HOP_BY_HOP = new Set([
 	"upgrade",
 	"expect",
 ]);
+
+/** A client's own copy of the front's header is never passed on: the front sends its own. */
+const REQUEST_DROPPED = new Set([...HOP_BY_HOP, DEV_FRONT_HEADER]);
+
+/** An upgrade keeps Upgrade and Connection (they ask wrangler for the WebSocket). */
+const UPGRADE_REQUEST_DROPPED = new Set([DEV_FRONT_HEADER]);
 
 /** An answer's body is framed again by this server (chunked when it has no Content-Length). */
 const ANSWER_DROPPED = new Set([...HOP_BY_HOP, "transfer-encoding"]);
@@ -122,6 +133,7 @@ function refuseSocket(socket: Duplex, answer: Refusal): void {
 export function startDevFront(options: DevFrontOptions): Promise<Server> {
 	const agent = new Agent({ keepAlive: true });
 	const target = { host: UPSTREAM_HOST, port: options.upstreamPort };
+	const secretHeader = [DEV_FRONT_HEADER, options.secret];
 
 	const problemOf = (req: IncomingMessage): string | null => {
 		if (options.localHosts === null) return null;
@@ -134,7 +146,7 @@ export function startDevFront(options: DevFrontOptions): Promise<Server> {
 			agent,
 			method: req.method,
 			path: req.url,
-			headers: rawHeadersWithout(req.rawHeaders, HOP_BY_HOP),
+			headers: [...rawHeadersWithout(req.rawHeaders, REQUEST_DROPPED), ...secretHeader],
 		});
 		upstream.on("response", (answer) => {
 			res.writeHead(
@@ -178,7 +190,7 @@ export function startDevFront(options: DevFrontOptions): Promise<Server> {
 			...target,
 			method: req.method,
 			path: req.url,
-			headers: req.rawHeaders,
+			headers: [...rawHeadersWithout(req.rawHeaders, UPGRADE_REQUEST_DROPPED), ...secretHeader],
 		});
 		upstream.on("upgrade", (answer, upstreamSocket, upstreamHead) => {
 			upstreamSocket.on("error", () => socket.destroy());

@@ -4,9 +4,12 @@
 // the same Worker on the lean runtime instead of wrangler's development proxy. Both keep their
 // state in STATE_DIR with the same layout, so either sees what the other wrote. PORT is a loopback
 // front (scripts/dev-front.ts) that judges each request's raw `Host` and `Origin` as `npm start`
-// does, in front of wrangler dev on a private loopback port (decision 176).
+// does, in front of wrangler dev on a private loopback port (decision 176). The front sends a
+// secret drawn at each start with every request it forwards, and the Worker refuses any request
+// without it, so wrangler dev's own port answers nothing a page sends it (decision 182).
 
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import type { Server } from "node:http";
 import { createServer } from "node:net";
@@ -88,14 +91,24 @@ function freeLoopbackPort(host: string): Promise<number> {
 	});
 }
 
+/** 32 random bytes: the front's secret for this start (src/shared/dev-front-secret.ts). */
+const DEV_FRONT_SECRET_BYTES = 32;
+
 /** The front on PORT, its refusal of a taken port said in one line as `npm start` says it. */
 async function listenFront(upstreamPort: number, vars: Record<string, string>): Promise<Server> {
 	// workerVars checked these already; a failure here stops the start rather than judge nothing.
 	const checked = parseConfig(vars);
 	if (!checked.ok) throw checked.error;
-	const localHosts = checked.config.localHosts;
+	const { localHosts, devFrontSecret } = checked.config;
+	if (devFrontSecret === null) throw new Error("no DEV_FRONT_SECRET for the front to send");
 	try {
-		return await startDevFront({ host: HOST, port: PORT, upstreamPort, localHosts });
+		return await startDevFront({
+			host: HOST,
+			port: PORT,
+			upstreamPort,
+			localHosts,
+			secret: devFrontSecret,
+		});
 	} catch (error) {
 		if ((error as NodeJS.ErrnoException).code === "EADDRINUSE")
 			throw new Error(
@@ -115,12 +128,19 @@ async function main(): Promise<void> {
 	lockStateDir(STATE_DIR, "npm run dev");
 	// Checked before anything starts, as `npm start` does; wrangler.jsonc's vars are wrangler's own.
 	const vars = workerVars(STATE_DIR, readWranglerConfig().vars);
+	// Drawn anew at each start, known only to this process, the front and the Worker (decision 182).
+	vars.DEV_FRONT_SECRET = randomBytes(DEV_FRONT_SECRET_BYTES).toString("hex");
 	// The pages are static assets of the same Worker: build them when missing or stale.
 	buildUi();
 	applyMigrations();
 	// The front takes PORT before wrangler starts: a request before wrangler is up gets 503.
 	const upstreamPort = await freeLoopbackPort(HOST);
 	await listenFront(upstreamPort, vars);
+	// Said for whoever debugs wrangler itself (and for the test that checks it refuses a caller
+	// other than the front); a page cannot read this terminal.
+	console.log(
+		`wrangler dev listens behind the front on http://${HOST}:${upstreamPort} and answers only the front`,
+	);
 	const args = [
 		"dev",
 		"--ip",

@@ -1,11 +1,12 @@
 // The edge API: validate, authenticate, one RPC to the SKU's object, answer.
 
-import { Hono } from "hono";
+import { Hono, type Next } from "hono";
 import { SCHEMA_TOO_NEW } from "../storage/do-migrations.ts";
 import { costLedger } from "./cost/middleware.ts";
 import type { Env } from "./env.ts";
-import { ApiError, type AppEnv, fail, ok } from "./http.ts";
+import { ApiError, type AppEnv, type Ctx, fail, ok } from "./http.ts";
 import { loadConfig } from "./middleware/config.ts";
+import { notThroughFront } from "./middleware/dev-front.ts";
 import { foreignHostRefusal } from "./middleware/local-host.ts";
 import { rateLimits } from "./middleware/ratelimit.ts";
 import { requestIdOf } from "./request-id.ts";
@@ -48,8 +49,9 @@ export const app = new Hono<AppEnv>();
 // of Hono's middleware chain costs a dispatch closure and a promise, which a hello pays in full
 // (docs/hot-path/edge-cost.md, "The edge's per-request cost"). In order: the request id and arrival time;
 // the guarded environment; the configuration, parsed once per isolate, whose invalid form answers
-// 503 naming the variable (middleware/config.ts); with ENVIRONMENT=local, a host that is not this
-// machine's refused 403 (middleware/local-host.ts); the cost ledger, which meters the request,
+// 503 naming the variable (middleware/config.ts); under `npm run dev`, a request its loopback front
+// did not forward refused 403 (middleware/dev-front.ts); with ENVIRONMENT=local, a host that is
+// not this machine's refused 403 (middleware/local-host.ts); the cost ledger, which meters the request,
 // answers meta.cost / meta.guardrail and refuses a session past DEMO_COST_LIMIT (cost/middleware.ts).
 // Not async: a request whose session is known without I/O passes on to its route without a
 // promise of this middleware's own (docs/hot-path/edge-cost.md, "What every request pays").
@@ -59,11 +61,21 @@ app.use("*", (c, next) => {
 	c.env = guardedEnv(c.env);
 	const invalid = loadConfig(c);
 	if (invalid !== null) return Promise.resolve(invalid);
+	// Under `npm run dev` only: a request that did not come through its loopback front is refused
+	// (middleware/dev-front.ts). Elsewhere one comparison with null.
+	const frontSecret = c.get("config").devFrontSecret;
+	if (frontSecret !== null)
+		return notThroughFront(c, frontSecret).then((refused) => refused ?? hostAndLedger(c, next));
+	return hostAndLedger(c, next);
+});
+
+/** The rest of the edge's first middleware: the local host check, then the cost ledger. */
+function hostAndLedger(c: Ctx, next: Next): Promise<Response | undefined> {
 	const foreign = foreignHostRefusal(c, c.get("config"));
 	if (foreign !== null) return Promise.resolve(foreign);
 	// A refusal (cost_limit) is the answer: Hono's chain makes a returned Response the response.
 	return costLedger(c, next);
-});
+}
 
 app.get("/healthz", (c) => ok(c, { status: "ok" }));
 // Per-IP reads/writes and session creation (docs/rate-limits.md); the per-session reserve limit lives in the SKU object.

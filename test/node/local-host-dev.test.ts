@@ -4,7 +4,8 @@
 // without a preflight, so the Worker's own check (src/worker/middleware/local-host.ts) cannot see
 // the browser's `Host` under dev. The loopback front of scripts/dev-front.ts judges the raw `Host`
 // (and `Origin`) before wrangler: a rebinding page's GETs are refused as its writes are
-// (decision 176), and the live feed's WebSocket passes through it.
+// (decision 176), and the live feed's WebSocket passes through it. wrangler dev's own port behind
+// the front answers nothing but what the front forwards with this start's secret (decision 182).
 import { request } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEV_READY_TIMEOUT_MS, type DevServer, startDev } from "../support/dev-server.ts";
@@ -85,12 +86,12 @@ async function created(): Promise<string> {
 	return product.sku;
 }
 
-/** The status a WebSocket upgrade of `sku`'s live feed is answered with under `host`. */
-function upgradeStatus(host: string, sku: string): Promise<number> {
+/** The status a WebSocket upgrade of `sku`'s live feed is answered with under `host` on `to`. */
+function upgradeStatus(host: string, sku: string, to = port): Promise<number> {
 	return new Promise((resolve, reject) => {
 		const req = request({
 			host: "127.0.0.1",
-			port,
+			port: to,
 			path: `/api/products/${sku}/live`,
 			headers: {
 				host,
@@ -159,5 +160,38 @@ describe("npm run dev's loopback front", () => {
 		} finally {
 			ws.close();
 		}
+	});
+});
+
+describe("wrangler dev's own port behind the front", () => {
+	it("refuses a rebinding page's operator reads there, MF-Original-URL and all, and any call the front did not forward", async () => {
+		const sku = await created();
+		const behind = dev?.wranglerPort ?? 0;
+		for (const path of ["/api/admin/limits", `/api/admin/products/${sku}/stats`]) {
+			const calls: [string, Record<string, string>][] = [
+				// What the page sends: its own name, and wrangler's header naming a loopback URL.
+				[`attacker.example:${behind}`, { "mf-original-url": `http://localhost:${behind}${path}` }],
+				// A loopback name, and a guess at the front's header, are not the front either.
+				[`localhost:${behind}`, {}],
+				[`localhost:${behind}`, { "x-dev-front-secret": "0".repeat(64) }],
+			];
+			for (const [host, headers] of calls) {
+				const read = await callWithHost(behind, host, "GET", path, {
+					token: TEST_ADMIN_TOKEN,
+					headers,
+				});
+				const seen = { path, host, headers, status: read.status };
+				expect(seen).toEqual({ ...seen, status: 403 });
+				expect(read.body.error?.code).toBe("forbidden");
+				expect(read.body.error?.message).toContain("loopback front");
+			}
+			// Through the front the same read is answered, a client's own copy of the header replaced.
+			const own = await callWithHost(port, `localhost:${port}`, "GET", path, {
+				token: TEST_ADMIN_TOKEN,
+				headers: { "x-dev-front-secret": "0".repeat(64) },
+			});
+			expect({ path, status: own.status }).toEqual({ path, status: 200 });
+		}
+		expect(await upgradeStatus(`localhost:${behind}`, sku, behind)).toBe(403);
 	});
 });

@@ -15,7 +15,14 @@ const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 export const DEV_READY_TIMEOUT_MS = 120_000;
 const POLL_MS = 200;
 
-export type DevServer = { port: number; stop: () => Promise<void> };
+/**
+ * `port` is the loopback front (PORT); `wranglerPort` is wrangler dev's own port behind it, as
+ * scripts/dev.ts prints it, for the tests that call it directly (it answers only the front).
+ */
+export type DevServer = { port: number; wranglerPort: number; stop: () => Promise<void> };
+
+/** scripts/dev.ts's line naming wrangler dev's port behind the front. */
+const WRANGLER_PORT_LINE = /wrangler dev listens behind the front on http:\/\/127\.0\.0\.1:(\d+)/;
 
 export async function startDev(): Promise<DevServer> {
 	const stateDir = mkdtempSync(join(tmpdir(), "rg-state-"));
@@ -45,5 +52,10 @@ export async function startDev(): Promise<DevServer> {
 		await stop();
 		throw error;
 	}
-	return { port, stop };
+	const wranglerPort = Number(WRANGLER_PORT_LINE.exec(dev.output())?.[1]);
+	if (!Number.isInteger(wranglerPort) || wranglerPort === 0) {
+		await stop();
+		throw new Error(`npm run dev did not say wrangler dev's port:\n${dev.output()}`);
+	}
+	return { port, wranglerPort, stop };
 }
