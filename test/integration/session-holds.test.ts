@@ -12,6 +12,7 @@ import { shardName } from "../../src/domain/escrow.ts";
 import type { Product, Reservation, SessionHolds } from "../../src/shared/types.ts";
 import { pay, reservation, reserve, withPayments } from "./checkout-support.ts";
 import { costOf } from "./cost-support.ts";
+import { withHeldClock } from "./held-clock.ts";
 import { ADMIN, call, createProduct, newSession, patch, stats } from "./helpers.ts";
 import { buyersOnEveryShard, createSharded } from "./shards-support.ts";
 import type { InventoryObject } from "./worker.ts";
@@ -27,7 +28,20 @@ async function holdsOf(token: string, sku: string): Promise<SessionHolds> {
 
 const ids = (h: SessionHolds) => h.holds.map((r) => r.reservationId);
 
-/** Each listed hold is what its owner's own read of it says (its countdown a second on at most). */
+/**
+ * The last hold of each session in `tokens`: 2 s, left to expire. It comes after all the session's
+ * other reserves, so the cool-down its end starts (docs/decisions/127-a-hold-that-ends-unpaid-cools-its-session.md)
+ * refuses none of them however slow the machine.
+ */
+async function expiringLast(sku: string, tokens: string[]): Promise<string[]> {
+	expect((await patch(sku, { holdSeconds: 2 })).status).toBe(200);
+	return Promise.all(tokens.map((token) => reserve(token, sku, 1)));
+}
+
+/**
+ * Each listed hold is what its owner's own read of it says (its countdown a second on at most).
+ * Called on the test's held clock (./held-clock.ts), so the reads between cannot age the countdown.
+ */
 async function asOwnerReads(token: string, listed: SessionHolds): Promise<void> {
 	for (const hold of listed.holds) {
 		const own = (await reservation(token, hold.reservationId)) as Reservation;
@@ -39,7 +53,7 @@ async function asOwnerReads(token: string, listed: SessionHolds): Promise<void> 
 
 describe("GET /api/products/:sku/holds/mine", { timeout: 60_000 }, () => {
 	it("lists the session's standing holds only: not expired, released or paid ones, nor another session's", async () => {
-		const sku = await createProduct({ totalStock: 20, perUserLimit: 6, holdSeconds: 2 });
+		const sku = await createProduct({ totalStock: 20, perUserLimit: 6, holdSeconds: 600 });
 		const [token, other] = await Promise.all([newSession(), newSession()]);
 		expect(await holdsOf(token, sku)).toEqual({
 			holds: [],
@@ -48,29 +62,30 @@ describe("GET /api/products/:sku/holds/mine", { timeout: 60_000 }, () => {
 			coolDownUntil: null,
 		});
 
-		// A hold of 2 s, left to expire; every later hold lasts 10 minutes.
-		const expiring = await reserve(token, sku, 1);
-		expect((await patch(sku, { holdSeconds: 600 })).status).toBe(200);
+		// Holds of 10 minutes, then the last one of 2 s, left to expire (expiringLast).
 		const standing = await reserve(token, sku, 2);
 		const released = await reserve(token, sku, 1);
 		expect((await call("DELETE", `/api/reservations/${released}`, { token })).status).toBe(200);
 		const paid = await reserve(token, sku, 1);
 		expect((await pay(token, paid, "pm_card_visa")).status).toBe(200);
 		await reserve(other, sku, 1);
+		const [expiring] = await expiringLast(sku, [token]);
 
 		await vi.waitFor(
-			async () => expect((await reservation(token, expiring))?.status).toBe("EXPIRED"),
+			async () => expect((await reservation(token, expiring as string))?.status).toBe("EXPIRED"),
 			{
 				timeout: 10_000,
 				interval: 100,
 			},
 		);
-		const listed = await holdsOf(token, sku);
-		expect(ids(listed)).toEqual([standing]);
-		expect(listed.holds[0]).toMatchObject({ status: "RESERVED", quantity: 2 });
-		// The count the limit reads: the standing hold and the order.
-		expect(listed).toMatchObject({ usedUnits: 3, perUserLimit: 6 });
-		await asOwnerReads(token, listed);
+		await withHeldClock(async () => {
+			const listed = await holdsOf(token, sku);
+			expect(ids(listed)).toEqual([standing]);
+			expect(listed.holds[0]).toMatchObject({ status: "RESERVED", quantity: 2 });
+			// The count the limit reads: the standing hold and the order.
+			expect(listed).toMatchObject({ usedUnits: 3, perUserLimit: 6 });
+			await asOwnerReads(token, listed);
+		});
 		expect(ids(await holdsOf(other, sku))).toHaveLength(1);
 	});
 
@@ -86,11 +101,13 @@ describe("GET /api/products/:sku/holds/mine", { timeout: 60_000 }, () => {
 			async () => expect((await reservation(token, id))?.status).toBe("CHECKOUT_PENDING"),
 			{ timeout: 15_000, interval: 20 },
 		);
-		const listed = await holdsOf(token, sku);
-		expect(listed.holds.map((h) => [h.reservationId, h.status])).toEqual([
-			[id, "CHECKOUT_PENDING"],
-		]);
-		await asOwnerReads(token, listed);
+		await withHeldClock(async () => {
+			const listed = await holdsOf(token, sku);
+			expect(listed.holds.map((h) => [h.reservationId, h.status])).toEqual([
+				[id, "CHECKOUT_PENDING"],
+			]);
+			await asOwnerReads(token, listed);
+		});
 		expect((await paying).status).toBe(200);
 		expect(await holdsOf(token, sku)).toEqual({
 			holds: [],
@@ -122,15 +139,18 @@ describe("GET /api/products/:sku/holds/mine", { timeout: 60_000 }, () => {
 		const kept = await reserve(token, sku, 1);
 		const paid = await reserve(token, sku, 1);
 		expect((await pay(token, paid, "pm_card_visa")).status).toBe(200);
-		const before = await holdsOf(token, sku);
-		// The model rebuilt from storage, as after a restart (inventory/sku-object-parts.ts load).
-		await runInDurableObject(
-			env.INVENTORY.get(env.INVENTORY.idFromName(sku)),
-			(o: InventoryObject) => {
-				(o as unknown as { reload(): void }).reload();
-			},
-		);
-		const after = await holdsOf(token, sku);
+		// On the test's held clock (./held-clock.ts): the countdowns of both reads are of one moment.
+		const [before, after] = await withHeldClock(async () => {
+			const before = await holdsOf(token, sku);
+			// The model rebuilt from storage, as after a restart (inventory/sku-object-parts.ts load).
+			await runInDurableObject(
+				env.INVENTORY.get(env.INVENTORY.idFromName(sku)),
+				(o: InventoryObject) => {
+					(o as unknown as { reload(): void }).reload();
+				},
+			);
+			return [before, await holdsOf(token, sku)];
+		});
 		expect(after).toEqual(before);
 		expect(ids(after)).toEqual([kept]);
 		expect(after.usedUnits).toBe(2);
@@ -138,7 +158,7 @@ describe("GET /api/products/:sku/holds/mine", { timeout: 60_000 }, () => {
 
 	it("answers a split SKU's session from its own shard, whichever it is, its holds only", async () => {
 		const shards = 3;
-		const sku = await createSharded(30, shards, 4, 2);
+		const sku = await createSharded(30, shards, 4, 600);
 		const [b0, b1, b2, c0, c1, c2] = await buyersOnEveryShard(shards, 2);
 		const buyers = [b0, b1, b2];
 		const others = [c0, c1, c2];
@@ -154,8 +174,6 @@ describe("GET /api/products/:sku/holds/mine", { timeout: 60_000 }, () => {
 				coolDownUntil: null,
 			});
 
-		const expiring = await Promise.all(buyers.map((b) => reserve(b?.token as string, sku, 1)));
-		expect((await patch(sku, { holdSeconds: 600 })).status).toBe(200);
 		const standing: string[] = [];
 		const paidIds: string[] = [];
 		for (const b of buyers) {
@@ -168,6 +186,10 @@ describe("GET /api/products/:sku/holds/mine", { timeout: 60_000 }, () => {
 			paidIds.push(paid);
 		}
 		for (const c of others) await reserve(c?.token as string, sku, 1);
+		const expiring = await expiringLast(
+			sku,
+			buyers.map((b) => b?.token as string),
+		);
 		await vi.waitFor(
 			async () => {
 				for (const [i, b] of buyers.entries())
@@ -179,10 +201,13 @@ describe("GET /api/products/:sku/holds/mine", { timeout: 60_000 }, () => {
 		);
 
 		for (const [i, b] of buyers.entries()) {
-			const listed = await holdsOf(b?.token as string, sku);
-			expect(ids(listed)).toEqual([standing[i]]);
-			expect(listed).toMatchObject({ usedUnits: 2, perUserLimit: 4 });
-			await asOwnerReads(b?.token as string, listed);
+			const listed = await withHeldClock(async () => {
+				const listed = await holdsOf(b?.token as string, sku);
+				expect(ids(listed)).toEqual([standing[i]]);
+				expect(listed).toMatchObject({ usedUnits: 2, perUserLimit: 4 });
+				await asOwnerReads(b?.token as string, listed);
+				return listed;
+			});
 			// The hold's id names the shard that answered: the session's own.
 			const id = listed.holds[0]?.reservationId ?? "";
 			expect(id.endsWith(i === 0 ? `~${sku}` : `~${sku}~${i}`), id).toBe(true);
