@@ -27,6 +27,9 @@ import { HOLDS_BY_CREATED_INDEX } from "./schema.ts";
 import { resetsOwed } from "./shard-resets.ts";
 import { settingsOwed } from "./shard-settings.ts";
 
+/** A PATCH naming totalStock, decided in its turn (Escrow.changeTotal): move the total, or answer. */
+export type TotalChange<T> = { totalStock: number; apply: () => T } | { answer: T };
+
 /** An object's escrow: its allotment (ShardEscrow) and, in the coordinator only, the pool. */
 export class Escrow extends EscrowPushes {
 	/** The coordinator at create: the whole stock goes to the pool, then each shard's first grant. */
@@ -273,19 +276,26 @@ export class Escrow extends EscrowPushes {
 
 	/**
 	 * PATCH totalStock: a raise goes to the pool; a cut comes from the pool, after taking back
-	 * the shards' unsold units when the pool alone holds too few. `then` (the coordinator's own
-	 * product change, which records the operator's event) runs when the change succeeds, with
-	 * no await between it and the pool's save: one transaction, so the trail never lacks a total
-	 * the pool has. Null when the cut is refused (more held or sold than the new total); throws
-	 * CutUndecided (a 503) when a shard could not be counted and the others do not cover it.
-	 * One change of the total at a time, in a turn of its own (escrow-moves.ts): after the grant
-	 * requests, stats reads and changes that came before it, with those that come meanwhile held
-	 * until it ends, so no grant leaves the pool and no read sees the shards while it takes their
-	 * units (docs/decisions/180-one-change-of-the-total-at-a-time.md). TurnsFull (a 503) when too
-	 * many operator calls already wait.
+	 * the shards' unsold units when the pool alone holds too few. `decide` runs first, in the
+	 * turn, on the total the changes before it left: it answers at once when the total does not
+	 * move (judged before the turn, a PATCH setting back a total a cut in flight is lowering was
+	 * taken for no change: docs/decisions/184-review-35s-findings.md), else names the new total and
+	 * `apply` (the coordinator's own product change, which records the operator's event), run when
+	 * the change succeeds with no await between it and the pool's save: one transaction, so the
+	 * trail never lacks a total the pool has. Null when the cut is refused (more held or sold than
+	 * the new total); throws CutUndecided (a 503) when a shard could not be counted and the others
+	 * do not cover it. One change of the total at a time, in a turn of its own (escrow-moves.ts):
+	 * after the grant requests, stats reads and changes that came before it, with those that come
+	 * meanwhile held until it ends, so no grant leaves the pool and no read sees the shards while it
+	 * takes their units (docs/decisions/180-one-change-of-the-total-at-a-time.md). TurnsFull (a
+	 * 503) when too many operator calls already wait.
 	 */
-	changeTotal<T>(totalStock: number, then: () => T): Promise<T | null> {
-		return this.moves.ownTurn(() => this.changeTotalNow(totalStock, then));
+	changeTotal<T>(decide: () => TotalChange<T>): Promise<T | null> {
+		return this.moves.ownTurn(async () => {
+			const change = decide();
+			if ("answer" in change) return change.answer;
+			return this.changeTotalNow(change.totalStock, change.apply);
+		});
 	}
 
 	private async changeTotalNow<T>(totalStock: number, then: () => T): Promise<T | null> {

@@ -19,6 +19,7 @@ import { SandboxEnd } from "./sandbox-end.ts";
 import { INVENTORY_MIGRATIONS } from "./schema.ts";
 import { resetDone } from "./shard-resets.ts";
 import { SkuObjectPeers } from "./sku-object-peers.ts";
+import type { PatchReading } from "./split-coordinator.ts";
 import type { RoomPatch } from "./waiting-room.ts";
 
 export abstract class SkuObjectOperator extends SkuObjectPeers {
@@ -122,19 +123,24 @@ export abstract class SkuObjectOperator extends SkuObjectPeers {
 	): PatchResult | Promise<PatchResult> {
 		const inv = this.inv;
 		if (inv === null) return { ok: false, code: "unknown_sku" };
-		const total = this.escrow?.total() ?? null;
-		const effective = effectivePatch(inv.product, total, this.room.info(), patch, room);
-		if (effective === null) {
-			// A split SKU: the repeat of a PATCH whose answer was lost finishes what a crash cut
-			// short (the other shards' settings and room), then answers the product as it is.
-			if (this.escrow?.isCoordinator)
-				return this.split.finishOwed().then(() => unchanged(this.product()));
-			return unchanged(this.product());
+		if (this.escrow?.isCoordinator) {
+			// Judged when the coordinator runs it: a PATCH naming totalStock in its turn, on the
+			// total the changes before it left (split-coordinator.ts update).
+			const read = (): PatchReading => {
+				const total = this.escrow?.total() ?? null;
+				const effective = effectivePatch(inv.product, total, this.room.info(), patch, room);
+				if (effective === null) return null;
+				const move = this.room.startMove(inv, effective.startsAtMs, this.tick());
+				return move === "refused" ? "start_moved" : { effective, room, move };
+			};
+			return this.split
+				.update(patch, read)
+				.then((r) => (r === "unchanged" ? unchanged(this.product()) : this.announced(r)));
 		}
+		const effective = effectivePatch(inv.product, null, this.room.info(), patch, room);
+		if (effective === null) return unchanged(this.product());
 		const move = this.room.startMove(inv, effective.startsAtMs, this.tick());
 		if (move === "refused") return { ok: false, code: "start_moved" };
-		if (this.escrow?.isCoordinator)
-			return this.split.update(effective, room, move).then((r) => this.announced(r));
 		const now = this.tick();
 		if (!inv.update(effective, now).ok) return { ok: false, code: "invalid_state" };
 		this.room.patched(room, move, now);
@@ -142,7 +148,7 @@ export abstract class SkuObjectOperator extends SkuObjectPeers {
 	}
 
 	/** Open storefronts learn of the operator's change, a PATCH or a reset (src/inventory/live.ts productChanged). */
-	private announced(result: UpdateResult): UpdateResult {
+	private announced<R extends PatchResult>(result: R): R {
 		if (result.ok) this.live.productChanged(result.product);
 		return result;
 	}

@@ -7,7 +7,7 @@
 import type { Inventory, ProductConfig } from "../domain/inventory.ts";
 import type { Availability, Product } from "../shared/types.ts";
 import { toProduct } from "./codec.ts";
-import type { Escrow } from "./escrow.ts";
+import type { Escrow, TotalChange } from "./escrow.ts";
 import type { EscrowPeer } from "./escrow-shard.ts";
 import type { HistoryPart, MetricsReport } from "./metrics.ts";
 import type { KeyedReset } from "./reset-keys.ts";
@@ -16,6 +16,7 @@ import type { RoomLink } from "./room-shards.ts";
 import type {
 	CreateResult,
 	EdgeSnapshot,
+	PatchResult,
 	ShardCounters,
 	StatsResult,
 	UpdateResult,
@@ -27,6 +28,16 @@ import { type StatsSource, splitStats } from "./stats.ts";
 import type { RoomKeeper, RoomPatch, StartMove } from "./waiting-room.ts";
 
 type ProductPatch = Partial<Omit<ProductConfig, "sku">>;
+
+/** A PATCH to apply: the fields that change it, the room's part, what it does to the room's start. */
+export interface PatchPlan {
+	effective: ProductPatch;
+	room: RoomPatch | null;
+	move: Exclude<StartMove, "refused">;
+}
+
+/** A PATCH judged against the product as it stands: nothing to change, a refused start, or a plan. */
+export type PatchReading = null | "start_moved" | PatchPlan;
 
 /** The calls the coordinator makes on the SKU's other objects (RPC methods of InventoryObject). */
 export interface ShardPeer extends EscrowPeer, RoomPeer {
@@ -75,41 +86,66 @@ export class SplitCoordinator {
 		return replayed ? { ok: true, product, replayed } : { ok: true, product };
 	}
 
-	async update(
-		patch: ProductPatch,
-		room: RoomPatch | null,
-		move: StartMove,
-	): Promise<UpdateResult> {
+	/**
+	 * A PATCH: `read` judges it against the product as it stands (sku-object-operator.ts). One
+	 * naming totalStock is read and applied in a turn of its own (escrow.ts changeTotal), so it is
+	 * judged on the total the changes before it left, a cut still in flight included
+	 * (docs/decisions/184-review-35s-findings.md); "unchanged" when it changes nothing.
+	 */
+	async update(named: ProductPatch, read: () => PatchReading): Promise<PatchResult | "unchanged"> {
 		const escrow = this.host.escrow();
-		// Shard 0's change records the PATCH once for the whole SKU, its totalStock the new
-		// total (sku-object-peers.ts escrowUpdate), in the pool's transaction when the total moves.
-		// What the other shards owe is recorded in the same transaction (the settings' version,
-		// the room's), so a crash before they have it leaves it owed, not forgotten.
-		const apply = (): UpdateResult => {
-			// The room is the coordinator's; the shards learn its state before the answer.
-			if (room !== null) this.host.room().configure(room, Date.now());
-			const own = this.host.ownUpdate(patch);
-			// Re-armed once the new start is stored (a tick before would start the new drop at
-			// the old start); the tick writes it in this same turn.
-			if (own.ok && move === "rearm") {
-				this.host.room().patched(null, move, Date.now());
-				this.host.tick();
-			}
-			if (own.ok) {
-				if (touchesSettings(patch)) escrow.settingsChanged(Date.now());
-				this.host.roomLink()?.publish(this.host.room().info());
-			}
-			return own;
+		const plan = (): TotalChange<PatchResult | "unchanged"> => {
+			const reading = read();
+			if (reading === null) return { answer: "unchanged" };
+			if (reading === "start_moved") return { answer: { ok: false, code: "start_moved" } };
+			const apply = () => this.apply(reading);
+			const total = reading.effective.totalStock;
+			return total !== undefined && total !== escrow.total()
+				? { totalStock: total, apply }
+				: { answer: apply() };
 		};
-		const own =
-			patch.totalStock !== undefined && patch.totalStock !== escrow.total()
-				? await escrow.changeTotal(patch.totalStock, apply)
-				: apply();
+		let own: PatchResult | "unchanged" | null;
+		if (named.totalStock !== undefined) own = await escrow.changeTotal(plan);
+		else {
+			// Without totalStock the effective patch has none either: the plan answers at once.
+			const change = plan();
+			own = "answer" in change ? change.answer : await escrow.changeTotal(plan);
+		}
+		if (own === "unchanged") {
+			// The repeat of a PATCH whose answer was lost finishes what a crash cut short (the
+			// other shards' settings and room), then answers the product as it is.
+			await this.finishOwed();
+			return own;
+		}
 		if (own === null) return { ok: false, code: "invalid_state" };
 		if (!own.ok) return own;
 		await this.finishOwed();
 		const product = await this.product();
 		return { ok: true, product };
+	}
+
+	/**
+	 * The coordinator's own product change. Shard 0's change records the PATCH once for the whole
+	 * SKU, its totalStock the new total (sku-object-peers.ts escrowUpdate), in the pool's
+	 * transaction when the total moves. What the other shards owe is recorded in the same
+	 * transaction (the settings' version, the room's), so a crash before they have it leaves it
+	 * owed, not forgotten.
+	 */
+	private apply({ effective, room, move }: PatchPlan): UpdateResult {
+		// The room is the coordinator's; the shards learn its state before the answer.
+		if (room !== null) this.host.room().configure(room, Date.now());
+		const own = this.host.ownUpdate(effective);
+		// Re-armed once the new start is stored (a tick before would start the new drop at
+		// the old start); the tick writes it in this same turn.
+		if (own.ok && move === "rearm") {
+			this.host.room().patched(null, move, Date.now());
+			this.host.tick();
+		}
+		if (own.ok) {
+			if (touchesSettings(effective)) this.host.escrow().settingsChanged(Date.now());
+			this.host.roomLink()?.publish(this.host.room().info());
+		}
+		return own;
 	}
 
 	/**

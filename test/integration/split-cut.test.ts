@@ -23,6 +23,7 @@ import {
 	checkEscrow,
 	createSharded,
 	escrowOf,
+	expectShardsReplay,
 	reserve,
 } from "./shards-support.ts";
 import { coordinator, withShardsUnreachable } from "./shards-unreachable.ts";
@@ -259,6 +260,48 @@ describe("a cut of a split SKU's totalStock", () => {
 		checkEscrow(after);
 		expect(after.total).toBe(4);
 	});
+
+	// docs/decisions/184-review-35s-findings.md. Before: a PATCH naming the total the SKU had was
+	// compared with it before taking its turn; sent while a cut to 1 was decided, it was answered
+	// 200 at once, recorded nothing, and the cut stood: the SKU ended at 1.
+	it("a PATCH setting the total back while a cut runs waits for the cut, and its total stands", async () => {
+		const sku = await createSharded(20, 2, 5);
+		await pauseAfterShardOneCounted(sku);
+		const sent: ReturnType<typeof patch>[] = [];
+		try {
+			// A cut to 1 needs both shards' units: it waits after shard 1's count.
+			sent.push(patch(sku, { totalStock: 1 }));
+			while (!(await coordinatorFlag(sku, (o) => o.cutCounted === true))) await sleep(5);
+			let answered = false;
+			sent.push(
+				patch(sku, { totalStock: 20 }).finally(() => {
+					answered = true;
+				}),
+			);
+			// Until the second PATCH is answered, or waits its turn behind the cut.
+			while (!answered && (await turnsWaiting(sku)) === 0) await sleep(5);
+		} finally {
+			await runInDurableObject(coordinator(sku), (instance: InventoryObject) => {
+				(instance as unknown as Paused).cutGoOn = true;
+			});
+		}
+		const answers = await Promise.all(sent);
+		await runInDurableObject(coordinator(sku), (instance: InventoryObject) => {
+			delete (instance as unknown as Partial<Paused>).peerStub;
+		});
+		expect(answers.map((r) => r.status)).toEqual([200, 200]);
+		expect(answers[1]?.body.data?.totalStock).toBe(20);
+		const after = await stats(sku);
+		checkEscrow(after);
+		expect(after.total).toBe(20);
+		// Both changes are in the trail, in order, and each shard's trail replays to its allotment.
+		const events = await trail(sku);
+		const totals = events
+			.filter((e) => e.type === "product.updated" && e.detail?.escrow === undefined)
+			.map((e) => e.detail?.totalStock);
+		expect(totals.slice(-2)).toEqual([1, 20]);
+		expectShardsReplay(events, after);
+	});
 });
 
 /** The coordinator's escrow (its internals). */
@@ -273,9 +316,9 @@ async function countChangesOfTotal(sku: string): Promise<() => Promise<number>> 
 		const real = escrow.changeTotal.bind(escrow);
 		const counted = instance as unknown as Counted;
 		counted.changesOfTotal = 0;
-		escrow.changeTotal = (totalStock, then) => {
+		escrow.changeTotal = (decide) => {
 			counted.changesOfTotal += 1;
-			return real(totalStock, then);
+			return real(decide);
 		};
 	});
 	return () =>
@@ -325,6 +368,15 @@ async function holdStatsForCut(sku: string): Promise<void> {
 		};
 	});
 }
+
+/** Operator turns waiting in the coordinator's move gate (its internals, inventory/escrow-moves.ts). */
+const turnsWaiting = (sku: string) =>
+	runInDurableObject(
+		coordinator(sku),
+		(instance: InventoryObject) =>
+			(coordinatorEscrow(instance) as unknown as { moves: { aloneWaiting: number } }).moves
+				.aloneWaiting,
+	);
 
 /** Units of reserve calls waiting in a shard before they are admitted (its internals). */
 function waiting(escrow: ShardEscrow): number {
