@@ -16,6 +16,7 @@ import {
 	isDemoThreshold,
 } from "../../shared/demo-guardrail.ts";
 import { randomHex } from "../../shared/hex.ts";
+import type { IssuedSession } from "../../shared/sessions.ts";
 import { sleep } from "../../shared/sleep.ts";
 import { TURNSTILE_DUMMY_TOKEN } from "../../shared/turnstile.ts";
 import type { Availability } from "../../shared/types.ts";
@@ -211,23 +212,25 @@ export class MockBackend implements Transport, LiveSource {
 		if (body.turnstileToken !== TURNSTILE_DUMMY_TOKEN)
 			return err("turnstile_failed", "Turnstile rejected the token.");
 		const token = randomHex(32);
+		const now = Date.now();
 		const session: MockSession = {
 			sessionId: `ses_${randomHex(12)}`,
-			expiresAtMs: Date.now() + MOCK_SESSION_TTL_SECONDS * 1000,
+			expiresAtMs: now + MOCK_SESSION_TTL_SECONDS * 1000,
 			virtualUsd: 0,
 			sandboxSku: null,
 			guardrail: null,
 		};
 		this.sessions.set(token, session);
-		return {
-			status: 201,
-			data: {
-				sessionId: session.sessionId,
-				token,
-				expiresAt: new Date(session.expiresAtMs).toISOString(),
-				expiresInSeconds: MOCK_SESSION_TTL_SECONDS,
-			},
+		// The server's session answer (docs/api.md, "Sessions"), `issuedAt` included: the page's
+		// tabs judge the newer token by it (src/web/storefront/session-share.ts).
+		const data: IssuedSession = {
+			sessionId: session.sessionId,
+			token,
+			expiresAt: new Date(session.expiresAtMs).toISOString(),
+			expiresInSeconds: MOCK_SESSION_TTL_SECONDS,
+			issuedAt: new Date(now).toISOString(),
 		};
+		return { status: 201, data };
 	}
 
 	private sandbox(session: MockSession): Answer {
