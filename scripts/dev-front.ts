@@ -35,11 +35,20 @@ export type DevFrontOptions = {
 	localHosts: readonly string[] | null;
 	/** This start's DEV_FRONT_SECRET, sent with every request and upgrade forwarded (decision 182). */
 	secret: string;
+	/** How long a kept-alive upstream socket may sit free; UPSTREAM_IDLE_MS unless a test says. */
+	upstreamIdleMs?: number;
 };
 
 const UPSTREAM_HOST = "127.0.0.1";
 /** A refused upgrade's answer is read whole before it is written back: a few hundred bytes. */
 const MAX_UPGRADE_ANSWER_BYTES = 64 * 1024;
+/**
+ * A free kept-alive socket to wrangler is closed by the front after this long. wrangler's workerd
+ * closes an idle connection after about 15 s and sends no `Keep-Alive: timeout` hint, so a socket
+ * kept longer could be taken for a request just as workerd closes it: a reset, answered as a
+ * spurious 503 (docs/decisions/185-review-34s-findings.md). Well short of 15 s, whatever the load.
+ */
+const UPSTREAM_IDLE_MS = 4_000;
 /** While wrangler dev starts or is gone: retry in a second. */
 const UNAVAILABLE_RETRY_AFTER_SECONDS = 1;
 
@@ -131,7 +140,12 @@ function refuseSocket(socket: Duplex, answer: Refusal): void {
 }
 
 export function startDevFront(options: DevFrontOptions): Promise<Server> {
-	const agent = new Agent({ keepAlive: true });
+	// The agent destroys a free socket on its timeout; on a socket in use the timeout only emits
+	// an event nothing here listens to, so a slow answer is never cut by it.
+	const agent = new Agent({
+		keepAlive: true,
+		timeout: options.upstreamIdleMs ?? UPSTREAM_IDLE_MS,
+	});
 	const target = { host: UPSTREAM_HOST, port: options.upstreamPort };
 	const secretHeader = [DEV_FRONT_HEADER, options.secret];
 
@@ -172,7 +186,14 @@ export function startDevFront(options: DevFrontOptions): Promise<Server> {
 		req.pipe(upstream);
 	};
 
-	const server = createServer((req, res) => {
+	// Only a WebSocket upgrade is spliced. Node hands every request carrying `Upgrade` to the
+	// upgrade listener by default, `Upgrade: h2c` too (curl --http2 sends it on plain http): such a
+	// request went on without its body and its answer was cut at 64 KiB. Here it is an ordinary
+	// request, and `forward` drops `Upgrade` as a hop-by-hop header.
+	const shouldUpgradeCallback = (req: IncomingMessage): boolean =>
+		/^websocket$/i.test(req.headers.upgrade?.trim() ?? "");
+
+	const server = createServer({ shouldUpgradeCallback }, (req, res) => {
 		const problem = problemOf(req);
 		if (problem === null) return forward(req, res);
 		const answer = refusal(req, "forbidden", problem);
@@ -209,7 +230,12 @@ export function startDevFront(options: DevFrontOptions): Promise<Server> {
 			let bytes = 0;
 			answer.on("data", (chunk: Buffer) => {
 				bytes += chunk.length;
-				if (bytes > MAX_UPGRADE_ANSWER_BYTES) return answer.destroy();
+				if (bytes > MAX_UPGRADE_ANSWER_BYTES) {
+					// Never a cut answer that looks whole: the client sees its connection end.
+					answer.destroy();
+					socket.destroy();
+					return;
+				}
 				chunks.push(chunk);
 			});
 			answer.on("error", () => socket.destroy());
