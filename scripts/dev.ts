@@ -15,6 +15,7 @@ import type { Server } from "node:http";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { parseConfig } from "../src/shared/config.ts";
+import { sleep } from "../src/shared/sleep.ts";
 import { buildUi, stopUiWatcher, watchUi } from "./build-ui.ts";
 import { ROOT, serverSettings, workerVars } from "./config.ts";
 import { startDevFront } from "./dev-front.ts";
@@ -27,9 +28,13 @@ const { host: HOST, port: PORT, stateDir: STATE_DIR } = serverSettings();
 const READY_TIMEOUT_MS = 60_000;
 const WRANGLER = join(ROOT, "node_modules", "wrangler", "bin", "wrangler.js");
 
-function wrangler(args: string[], options: { stdio: "inherit" | "pipe" }): ChildProcess {
+function wrangler(
+	args: string[],
+	options: { stdio: "inherit" | "pipe"; ownGroup?: boolean },
+): ChildProcess {
 	return spawn(process.execPath, [WRANGLER, ...args], {
 		cwd: ROOT,
+		detached: options.ownGroup === true,
 		stdio: options.stdio === "inherit" ? "inherit" : ["ignore", "pipe", "pipe"],
 		env: {
 			// Miniflare fetches a real `request.cf` from workers.cloudflare.com on every start and
@@ -155,7 +160,9 @@ async function main(): Promise<void> {
 		process.env.WRANGLER_LOG ?? "warn",
 	];
 	for (const [k, v] of Object.entries(vars)) args.push("--var", `${k}:${v}`);
-	const child = wrangler(args, { stdio: "inherit" });
+	// In a process group of its own, so its runtimes can be ended with it however it ends
+	// (endGroup below); a terminal's Ctrl-C reaches this process, which stops it.
+	const child = wrangler(args, { stdio: "inherit", ownGroup: true });
 	// wrangler dev rebuilds the Worker, not the pages: they are a Vite build it only serves.
 	pages = watchUi();
 	const watcher = pages;
@@ -174,12 +181,47 @@ async function main(): Promise<void> {
 	child.on("exit", (code) => {
 		guard.stop();
 		stopUiWatcher(watcher);
-		process.exit(code ?? 0);
+		// A wrangler that crashed or was killed leaves its workerd serving STATE_DIR; this process
+		// holds STATE_DIR's lock until they are gone (docs/decisions/185-review-34s-findings.md §3).
+		void endGroup(child.pid).then(() => process.exit(code ?? 0));
 	});
 	const base = `http://${HOST}:${PORT}`;
 	await waitForHealth(base, child);
 	const seedProblem = await seedDemo(base, vars.ADMIN_TOKEN ?? "");
 	console.log(readyLine(base, STATE_DIR, seedProblem));
+}
+
+/** How long wrangler's runtimes get to stop on SIGTERM before SIGKILL: an orphaned one ignored TERM. */
+const GROUP_TERM_GRACE_MS = 2_000;
+const GROUP_POLL_MS = 50;
+
+/** True while any process of group `pgid` lives. */
+function groupAlive(pgid: number): boolean {
+	try {
+		process.kill(-pgid, 0);
+		return true;
+	} catch {
+		return false;
+	}
+}
+
+/** Ends what is left of wrangler's process group: TERM, then KILL after the grace. */
+async function endGroup(pgid: number | undefined): Promise<void> {
+	if (pgid === undefined || !groupAlive(pgid)) return;
+	try {
+		process.kill(-pgid, "SIGTERM");
+	} catch {
+		return;
+	}
+	const deadline = Date.now() + GROUP_TERM_GRACE_MS;
+	while (groupAlive(pgid) && Date.now() < deadline) await sleep(GROUP_POLL_MS);
+	if (groupAlive(pgid)) {
+		try {
+			process.kill(-pgid, "SIGKILL");
+		} catch {
+			// Gone meanwhile.
+		}
+	}
 }
 
 main().catch((error) => {

@@ -19,7 +19,14 @@ const POLL_MS = 200;
  * `port` is the loopback front (PORT); `wranglerPort` is wrangler dev's own port behind it, as
  * scripts/dev.ts prints it, for the tests that call it directly (it answers only the front).
  */
-export type DevServer = { port: number; wranglerPort: number; stop: () => Promise<void> };
+export type DevServer = {
+	port: number;
+	wranglerPort: number;
+	stateDir: string;
+	/** True once scripts/dev.ts has exited. */
+	exited: () => boolean;
+	stop: () => Promise<void>;
+};
 
 /** scripts/dev.ts's line naming wrangler dev's port behind the front. */
 const WRANGLER_PORT_LINE = /wrangler dev listens behind the front on http:\/\/127\.0\.0\.1:(\d+)/;
@@ -57,5 +64,5 @@ export async function startDev(): Promise<DevServer> {
 		await stop();
 		throw new Error(`npm run dev did not say wrangler dev's port:\n${dev.output()}`);
 	}
-	return { port, wranglerPort, stop };
+	return { port, wranglerPort, stateDir, exited: () => dev.exited(), stop };
 }
