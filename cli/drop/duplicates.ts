@@ -6,7 +6,10 @@
 // units taken by another buyer in between, and the other copy sold out
 // (test/integration/idempotency-cooldown-pair.test.ts). The room's 403 `purchase_limit` to an
 // unadmitted session is not stored either, but it reads on the wire as the stored one, so a 403
-// is held to the rule like every stored answer.
+// is held to the rule like every stored answer. In `"mode": "eventual"` a key stores only its
+// allocation (src/worker/eventual.ts `replay`): every refusal there is decided afresh, so a copy
+// refused beside an allocation, or two different refusals, keep the contract; two allocations
+// never do (docs/decisions/185-review-34s-findings.md).
 
 /** One copy's answer. `status` 0: no answer. */
 export interface DuplicateAnswer {
@@ -46,17 +49,21 @@ export function describeAnswer(a: DuplicateAnswer): string {
 
 /**
  * Why a pair breaks the contract, or null when it keeps it: its answered copies took more than
- * one hold, or the answers the server stores (everything but a never-stored 429) differ. A
- * 201 beside a stored refusal is such a difference whichever came first: the later copy would
- * have been the earlier one's replay.
+ * one hold, or the answers the server stores (everything but a never-stored 429; in eventual
+ * mode, only an allocation) differ. A 201 beside a stored refusal is such a difference whichever
+ * came first: the later copy would have been the earlier one's replay.
  */
-export function pairFault(d: DuplicateSend): string | null {
+export function pairFault(d: DuplicateSend, mode: "safe" | "eventual" = "safe"): string | null {
 	const copies = d.answers.filter(answered);
 	const holds = new Set(
 		copies.flatMap((a) => (a.status === 201 && a.reservationId !== null ? [a.reservationId] : [])),
 	);
 	if (holds.size > 1) return "two holds";
-	const stored = new Set(copies.filter((a) => !neverStored(a)).map(describeAnswer));
+	const storedCopies =
+		mode === "eventual"
+			? copies.filter((a) => a.status === 201)
+			: copies.filter((a) => !neverStored(a));
+	const stored = new Set(storedCopies.map(describeAnswer));
 	if (stored.size > 1) return "different stored answers";
 	return null;
 }

@@ -80,7 +80,7 @@ export function verify(records: ServerRecords, tally: Tally): Verdict {
 	// Deliberate duplicate sends: the key's stored answer, one hold (invariant 4); a copy answered
 	// with a 429 the server never stores for a key may differ (duplicates.ts).
 	const split = tally.duplicates.flatMap((d) => {
-		const fault = pairFault(d);
+		const fault = pairFault(d, records.mode);
 		return fault === null ? [] : [{ d, fault }];
 	});
 	const first = split[0];

@@ -77,3 +77,27 @@ describe("a duplicate pair against the contract", () => {
 		expect(pairFault(pair(...answers))).toBe(fault);
 	});
 });
+
+// Eventual mode stores only an allocation for a key (src/worker/eventual.ts `replay`): every
+// refusal is decided afresh, so only two allocations, or two different ones, break the contract.
+describe("a duplicate pair in eventual mode", () => {
+	it.each([
+		["an allocation and the purchase limit", [HOLD, LIMIT]],
+		["sold out and an allocation", [SOLD_OUT, HOLD]],
+		["sold out and the purchase limit", [SOLD_OUT, LIMIT]],
+		["the same allocation twice (the replay)", [HOLD, HOLD]],
+	] as const)("keeps it: %s", (_, answers) => {
+		expect(pairFault(pair(...answers), "eventual")).toBeNull();
+	});
+
+	it.each([
+		["two allocations", [HOLD, hold("evt_b~SKU")], "two holds"],
+		[
+			"a 201 that names no allocation beside one that does",
+			[HOLD, { ...HOLD, reservationId: null }],
+			"different stored answers",
+		],
+	] as const)("breaks it: %s", (_, answers, fault) => {
+		expect(pairFault(pair(...answers), "eventual")).toBe(fault);
+	});
+});
