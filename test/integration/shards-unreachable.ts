@@ -57,6 +57,41 @@ export async function withShardsUnreachable<T>(sku: string, fn: () => Promise<T>
 	}
 }
 
+/** One call of the coordinator to a shard, as `aroundShardCalls` hands it to a test. */
+export type ShardCall = {
+	index: number;
+	method: string;
+	args: unknown[];
+	/** Makes the real call to the shard. */
+	call: () => Promise<unknown>;
+};
+
+/**
+ * Sends every call the coordinator makes to its shards through `around` (a test's pause or count
+ * around the real call); `delete object.peerStub` inside the coordinator restores them.
+ */
+export function aroundShardCalls(
+	instance: InventoryObject,
+	around: (c: ShardCall) => Promise<unknown>,
+): void {
+	const object = instance as unknown as { peerStub: (index: number) => unknown };
+	const real = object.peerStub.bind(instance);
+	object.peerStub = (index) => {
+		const stub = real(index) as Record<string, (...args: unknown[]) => Promise<unknown>>;
+		return new Proxy(
+			{},
+			{
+				get: (_t, key) => {
+					const method = String(key);
+					if (method === "then") return undefined;
+					return (...args: unknown[]) =>
+						around({ index, method, args, call: async () => stub[method]?.(...args) });
+				},
+			},
+		);
+	};
+}
+
 /** The coordinator restarts as after a crash (its in-memory state gone, its storage kept). */
 export async function crashCoordinator(sku: string): Promise<void> {
 	await runInDurableObject(coordinator(sku), (_instance, state) => {

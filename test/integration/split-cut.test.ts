@@ -26,7 +26,7 @@ import {
 	expectShardsReplay,
 	reserve,
 } from "./shards-support.ts";
-import { coordinator, withShardsUnreachable } from "./shards-unreachable.ts";
+import { aroundShardCalls, coordinator, withShardsUnreachable } from "./shards-unreachable.ts";
 
 /** The escrow of shard `index`'s object (its internals: these tests stand in for calls in flight). */
 const insideShard = <T>(sku: string, index: number, act: (escrow: ShardEscrow) => T) =>
@@ -44,29 +44,16 @@ type Paused = {
 async function pauseAfterShardOneCounted(sku: string): Promise<void> {
 	await runInDurableObject(coordinator(sku), (instance: InventoryObject) => {
 		const object = instance as unknown as Paused;
-		const real = object.peerStub.bind(instance);
-		object.peerStub = (index) => {
-			const stub = real(index) as Record<string, (...args: unknown[]) => Promise<unknown>>;
-			return new Proxy(
-				{},
-				{
-					get: (_t, key) => {
-						const prop = String(key);
-						if (prop === "then") return undefined;
-						// The count of a cut: escrowPledgeForCut now, escrowAvailable before.
-						const counts = prop === "escrowPledgeForCut" || prop === "escrowAvailable";
-						return async (...args: unknown[]) => {
-							const answer = await stub[prop]?.(...args);
-							if (index === 1 && counts && object.cutCounted === false) {
-								object.cutCounted = true;
-								while (object.cutGoOn !== true) await sleep(5);
-							}
-							return answer;
-						};
-					},
-				},
-			);
-		};
+		aroundShardCalls(instance, async ({ index, method, call }) => {
+			// The count of a cut: escrowPledgeForCut now, escrowAvailable before.
+			const counts = method === "escrowPledgeForCut" || method === "escrowAvailable";
+			const answer = await call();
+			if (index === 1 && counts && object.cutCounted === false) {
+				object.cutCounted = true;
+				while (object.cutGoOn !== true) await sleep(5);
+			}
+			return answer;
+		});
 		object.cutCounted = false;
 		object.cutGoOn = false;
 	});
@@ -341,31 +328,18 @@ async function holdStatsForCut(sku: string): Promise<void> {
 		const object = instance as unknown as Held;
 		const gate = (coordinatorEscrow(instance) as unknown as { moves: { aloneWaiting?: number } })
 			.moves;
-		const real = object.peerStub.bind(instance);
-		object.peerStub = (index) => {
-			const stub = real(index) as Record<string, (...args: unknown[]) => Promise<unknown>>;
-			return new Proxy(
-				{},
-				{
-					get: (_t, key) => {
-						const prop = String(key);
-						if (prop === "then") return undefined;
-						return async (...args: unknown[]) => {
-							if (index === 1 && prop === "escrowCounters" && object.countersAsked !== true) {
-								object.countersAsked = true;
-								while (object.gaveAll !== true && (gate.aloneWaiting ?? 0) === 0) await sleep(5);
-							}
-							const answer = await stub[prop]?.(...args);
-							if (index === 1 && prop === "escrowGiveBack" && args[0] === "all") {
-								object.gaveAll = true;
-								while (object.statsDone !== true) await sleep(5);
-							}
-							return answer;
-						};
-					},
-				},
-			);
-		};
+		aroundShardCalls(instance, async ({ index, method, args, call }) => {
+			if (index === 1 && method === "escrowCounters" && object.countersAsked !== true) {
+				object.countersAsked = true;
+				while (object.gaveAll !== true && (gate.aloneWaiting ?? 0) === 0) await sleep(5);
+			}
+			const answer = await call();
+			if (index === 1 && method === "escrowGiveBack" && args[0] === "all") {
+				object.gaveAll = true;
+				while (object.statsDone !== true) await sleep(5);
+			}
+			return answer;
+		});
 	});
 }
 

@@ -15,7 +15,7 @@ import type { InventoryObject } from "../../src/inventory/object.ts";
 import { sleep } from "../../src/shared/sleep.ts";
 import { ADMIN, type ApiResponse, call, stats, trail } from "./helpers.ts";
 import { checkEscrow, createSharded, expectShardsReplay } from "./shards-support.ts";
-import { coordinator } from "./shards-unreachable.ts";
+import { aroundShardCalls, coordinator } from "./shards-unreachable.ts";
 
 type Held = {
 	peerStub: (index: number) => unknown;
@@ -27,26 +27,13 @@ type Held = {
 async function holdFirstRead(sku: string): Promise<void> {
 	await runInDurableObject(coordinator(sku), (instance: InventoryObject) => {
 		const object = instance as unknown as Held;
-		const real = object.peerStub.bind(instance);
-		object.peerStub = (index) => {
-			const stub = real(index) as Record<string, (...args: unknown[]) => Promise<unknown>>;
-			return new Proxy(
-				{},
-				{
-					get: (_t, key) => {
-						const prop = String(key);
-						if (prop === "then") return undefined;
-						return async (...args: unknown[]) => {
-							if (index === 1 && prop === "escrowCounters" && object.countersAsked !== true) {
-								object.countersAsked = true;
-								while (object.release !== true) await sleep(5);
-							}
-							return stub[prop]?.(...args);
-						};
-					},
-				},
-			);
-		};
+		aroundShardCalls(instance, async ({ index, method, call }) => {
+			if (index === 1 && method === "escrowCounters" && object.countersAsked !== true) {
+				object.countersAsked = true;
+				while (object.release !== true) await sleep(5);
+			}
+			return call();
+		});
 	});
 }
 
