@@ -90,10 +90,20 @@ describe("storefront: a line waited in a background tab", () => {
 			state: "detached",
 			...POLL,
 		});
-		const now = await page.evaluate(() => sessionStorage.getItem("rg.buyer.session"));
-		const kept = JSON.parse(now ?? "{}") as { sessionId?: string; endsAtMs?: number };
-		expect(kept.sessionId).toBe(joined.sessionId);
-		expect(kept.endsAtMs ?? 0).toBeGreaterThan(joined.endsAtMs ?? 0);
+		// The card goes in the render that takes the renewed session; sessionStorage is written by
+		// that render's effect (stored.ts useStored), a frame later: the stored copy is polled.
+		const stored = () =>
+			page.evaluate(
+				() =>
+					JSON.parse(sessionStorage.getItem("rg.buyer.session") ?? "{}") as {
+						sessionId?: string;
+						endsAtMs?: number;
+					},
+			);
+		await expect
+			.poll(async () => (await stored()).endsAtMs ?? 0, POLL)
+			.toBeGreaterThan(joined.endsAtMs ?? 0);
+		expect((await stored()).sessionId).toBe(joined.sessionId);
 		expect(await page.getByRole("heading", { name: "Verify you are human" }).count()).toBe(0);
 		expect(errors).toEqual([]);
 	});
