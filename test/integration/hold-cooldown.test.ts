@@ -58,7 +58,9 @@ describe.concurrent("the cool-down after a session's own unpaid hold", { timeout
 	});
 
 	it("a release keeps the hold's time: re-reserving after it gains none, and the end cools", async () => {
-		const sku = await createProduct({ totalStock: 4, holdSeconds: 3, perUserLimit: 2 });
+		// 8 s: the cancel and the re-reserve must come before the first hold's real end (a 3-s hold
+		// ended first on a loaded machine, and the re-reserve met the cool-down instead).
+		const sku = await createProduct({ totalStock: 4, holdSeconds: 8, perUserLimit: 2 });
 		const a = await newSession();
 		const first = await held(sku, a);
 		const cancelled = await call("DELETE", `/api/reservations/${first.reservationId}`, {
