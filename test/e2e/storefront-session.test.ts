@@ -126,8 +126,10 @@ describe("storefront: the buyer's session", () => {
 		await expect
 			.poll(async () => [await place.isVisible(), await join.count()], POLL)
 			.toEqual([true, 0]);
-		// The server agrees: the page's session (renewed) has the same ticket, still first.
-		expect(await pagesTicket(e2e.server, page, sku)).toEqual(before);
+		// The server agrees: the page's session (renewed) has the same ticket, still first. Polled:
+		// the place shows in the render, the renewed token reaches sessionStorage in that render's
+		// effect, a frame later (stored.ts useStored).
+		await expect.poll(() => pagesTicket(e2e.server, page, sku), POLL).toEqual(before);
 		expect(errors).toEqual([]);
 	});
 });
