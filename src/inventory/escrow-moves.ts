@@ -78,7 +78,7 @@ export class MoveGate {
 	 */
 	async ownTurn<T>(run: () => Promise<T>): Promise<T> {
 		if (this.aloneWaiting >= MAX_TURNS_WAITING) {
-			throw new TurnsFull(`more than ${MAX_TURNS_WAITING} operator calls wait on this SKU`);
+			throw new TurnsFull(`${MAX_TURNS_WAITING} operator calls already wait on this SKU`);
 		}
 		await this.enter(true);
 		try {

@@ -124,8 +124,8 @@ export abstract class SkuObjectOperator extends SkuObjectPeers {
 		const inv = this.inv;
 		if (inv === null) return { ok: false, code: "unknown_sku" };
 		if (this.escrow?.isCoordinator) {
-			// Judged when the coordinator runs it: a PATCH naming totalStock in its turn, on the
-			// total the changes before it left (split-coordinator.ts update).
+			// Judged when the coordinator runs it: every PATCH in its turn, on what the PATCHes
+			// before it left (split-coordinator.ts update).
 			const read = (): PatchReading => {
 				const total = this.escrow?.total() ?? null;
 				const effective = effectivePatch(inv.product, total, this.room.info(), patch, room);
@@ -134,7 +134,7 @@ export abstract class SkuObjectOperator extends SkuObjectPeers {
 				return move === "refused" ? "start_moved" : { effective, room, move };
 			};
 			return this.split
-				.update(patch, read)
+				.update(read)
 				.then((r) => (r === "unchanged" ? unchanged(this.product()) : this.announced(r)));
 		}
 		const effective = effectivePatch(inv.product, null, this.room.info(), patch, room);

@@ -87,12 +87,14 @@ export class SplitCoordinator {
 	}
 
 	/**
-	 * A PATCH: `read` judges it against the product as it stands (sku-object-operator.ts). One
-	 * naming totalStock is read and applied in a turn of its own (escrow.ts changeTotal), so it is
-	 * judged on the total the changes before it left, a cut still in flight included
-	 * (docs/decisions/184-review-35s-findings.md); "unchanged" when it changes nothing.
+	 * A PATCH: `read` judges it against the product as it stands (sku-object-operator.ts). Every
+	 * PATCH is read and applied in a turn of its own (escrow.ts changeTotal), so it is judged on
+	 * what the PATCHes before it left, a cut still in flight included
+	 * (docs/decisions/184-review-35s-findings.md), and a cut's other fields, applied when the cut
+	 * ends, never overwrite a PATCH that came later (docs/decisions/186-review-36s-findings.md);
+	 * "unchanged" when it changes nothing.
 	 */
-	async update(named: ProductPatch, read: () => PatchReading): Promise<PatchResult | "unchanged"> {
+	async update(read: () => PatchReading): Promise<PatchResult | "unchanged"> {
 		const escrow = this.host.escrow();
 		const plan = (): TotalChange<PatchResult | "unchanged"> => {
 			const reading = read();
@@ -104,13 +106,8 @@ export class SplitCoordinator {
 				? { totalStock: total, apply }
 				: { answer: apply() };
 		};
-		let own: PatchResult | "unchanged" | null;
-		if (named.totalStock !== undefined) own = await escrow.changeTotal(plan);
-		else {
-			// Without totalStock the effective patch has none either: the plan answers at once.
-			const change = plan();
-			own = "answer" in change ? change.answer : await escrow.changeTotal(plan);
-		}
+		// Without totalStock the plan answers at once in its turn: no unit moves.
+		const own = await escrow.changeTotal(plan);
 		if (own === "unchanged") {
 			// The repeat of a PATCH whose answer was lost finishes what a crash cut short (the
 			// other shards' settings and room), then answers the product as it is.

@@ -289,6 +289,50 @@ describe("a cut of a split SKU's totalStock", () => {
 		expect(totals.slice(-2)).toEqual([1, 20]);
 		expectShardsReplay(events, after);
 	});
+
+	// docs/decisions/186-review-36s-findings.md. Before: a PATCH without totalStock took no turn;
+	// sent while a cut was decided, it was applied and answered 200 at once, and the cut's PATCH
+	// wrote its own perUserLimit, read before its awaits, when the cut ended: the SKU ended at 2.
+	it("a PATCH of other fields sent while a cut runs waits for the cut, and its change stands", async () => {
+		const sku = await createSharded(20, 2, 5);
+		await pauseAfterShardOneCounted(sku);
+		const sent: ReturnType<typeof patch>[] = [];
+		try {
+			// A cut to 1 needs both shards' units: it waits after shard 1's count.
+			sent.push(patch(sku, { totalStock: 1, perUserLimit: 2 }));
+			while (!(await coordinatorFlag(sku, (o) => o.cutCounted === true))) await sleep(5);
+			let answered = false;
+			sent.push(
+				patch(sku, { perUserLimit: 4 }).finally(() => {
+					answered = true;
+				}),
+			);
+			// Until the second PATCH is answered, or waits its turn behind the cut.
+			while (!answered && (await turnsWaiting(sku)) === 0) await sleep(5);
+		} finally {
+			await runInDurableObject(coordinator(sku), (instance: InventoryObject) => {
+				(instance as unknown as Paused).cutGoOn = true;
+			});
+		}
+		const answers = await Promise.all(sent);
+		await runInDurableObject(coordinator(sku), (instance: InventoryObject) => {
+			delete (instance as unknown as Partial<Paused>).peerStub;
+		});
+		expect(answers.map((r) => r.status)).toEqual([200, 200]);
+		expect(answers[1]?.body.data).toMatchObject({ totalStock: 1, perUserLimit: 4 });
+		const product = await patch(sku, {});
+		expect(product.body.data).toMatchObject({ totalStock: 1, perUserLimit: 4 });
+		const after = await stats(sku);
+		checkEscrow(after);
+		expect(after.total).toBe(1);
+		// Both changes are in the trail, in order, and each shard's trail replays to its allotment.
+		const events = await trail(sku);
+		const limits = events
+			.filter((e) => e.type === "product.updated" && e.detail?.escrow === undefined)
+			.map((e) => e.detail?.perUserLimit);
+		expect(limits.slice(-2)).toEqual([2, 4]);
+		expectShardsReplay(events, after);
+	});
 });
 
 /** The coordinator's escrow (its internals). */
