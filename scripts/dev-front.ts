@@ -213,8 +213,18 @@ export function startDevFront(options: DevFrontOptions): Promise<Server> {
 			path: req.url,
 			headers: [...rawHeadersWithout(req.rawHeaders, UPGRADE_REQUEST_DROPPED), ...secretHeader],
 		});
+		// A client that leaves before wrangler's 101 ends the upstream request too: else wrangler
+		// keeps a live-feed socket nobody reads, holding one of the address's places
+		// (docs/decisions/186-review-36s-findings.md §2).
+		// Its end is enough: the server's sockets are half-open, so a client's FIN alone closes nothing.
+		const abandoned = () => upstream.destroy();
+		socket.once("end", abandoned);
+		socket.once("close", abandoned);
 		upstream.on("upgrade", (answer, upstreamSocket, upstreamHead) => {
+			socket.off("end", abandoned);
+			socket.off("close", abandoned);
 			upstreamSocket.on("error", () => socket.destroy());
+			if (socket.destroyed) return upstreamSocket.destroy();
 			socket.on("close", () => upstreamSocket.destroy());
 			upstreamSocket.on("close", () => socket.destroy());
 			socket.write(

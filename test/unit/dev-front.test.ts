@@ -3,7 +3,7 @@
 // docs/decisions/185-review-34s-findings.md.
 import { once } from "node:events";
 import { createServer, request, type Server } from "node:http";
-import type { AddressInfo, Socket } from "node:net";
+import { type AddressInfo, connect, type Socket } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { startDevFront } from "../../scripts/dev-front.ts";
 import { randomHexToken } from "../support/random.ts";
@@ -126,6 +126,31 @@ describe("npm run dev's front", () => {
 		const [echoed] = (await once(socket, "data")) as [Buffer];
 		expect(echoed.toString()).toBe(word);
 		socket.destroy();
+	});
+
+	it("ends the upstream WebSocket request when its client leaves before the 101", async () => {
+		// docs/decisions/186-review-36s-findings.md §2. Before: the upstream's socket stayed open
+		// (under wrangler, a live-feed socket nobody reads, holding one of the address's places).
+		const asked: Socket[] = [];
+		const server = createServer();
+		// The upstream takes the upgrade and does not answer it yet: wrangler being slow.
+		server.on("upgrade", (_req, socket: Socket) => asked.push(socket));
+		servers.push(server);
+		server.listen(0, "127.0.0.1");
+		await once(server, "listening");
+		const front = await startFront(portOf(server));
+		const client = connect(front, "127.0.0.1");
+		await once(client, "connect");
+		client.write(
+			"GET /api/live HTTP/1.1\r\nHost: localhost\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n",
+		);
+		while (asked.length === 0) await new Promise((r) => setTimeout(r, 10));
+		client.destroy();
+		// The front ends its side: the upstream reads the end (its sockets are half-open).
+		const upstreamSocket = asked[0] as Socket;
+		upstreamSocket.resume();
+		if (!upstreamSocket.readableEnded) await once(upstreamSocket, "end");
+		expect(upstreamSocket.readableEnded).toBe(true);
 	});
 
 	it("closes a kept-alive upstream socket itself once idle, before the upstream would", async () => {
