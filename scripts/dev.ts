@@ -13,6 +13,7 @@ import { randomBytes } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import type { Server } from "node:http";
 import { createServer } from "node:net";
+import { constants as osConstants } from "node:os";
 import { join } from "node:path";
 import { parseConfig } from "../src/shared/config.ts";
 import { sleep } from "../src/shared/sleep.ts";
@@ -173,22 +174,46 @@ async function main(): Promise<void> {
 		"TERM",
 	);
 	const stop = () => {
+		stopping = true;
 		stopUiWatcher(watcher);
 		child.kill("SIGTERM");
 	};
 	process.on("SIGINT", stop);
 	process.on("SIGTERM", stop);
-	child.on("exit", (code) => {
+	wranglerGroup = child.pid;
+	child.on("exit", (code, signal) => {
 		guard.stop();
 		stopUiWatcher(watcher);
+		// An exit nobody asked for (a crash, an out-of-memory kill) says so and is not a success
+		// (docs/decisions/186-review-36s-findings.md §3).
+		const status = startFailed ? 1 : stopping ? (code ?? 0) : unaskedExit(code, signal);
 		// A wrangler that crashed or was killed leaves its workerd serving STATE_DIR; this process
 		// holds STATE_DIR's lock until they are gone (docs/decisions/185-review-34s-findings.md §3).
-		void endGroup(child.pid).then(() => process.exit(code ?? 0));
+		groupEnded = endGroup(child.pid);
+		void groupEnded.then(() => process.exit(status));
 	});
 	const base = `http://${HOST}:${PORT}`;
 	await waitForHealth(base, child);
 	const seedProblem = await seedDemo(base, vars.ADMIN_TOKEN ?? "");
 	console.log(readyLine(base, STATE_DIR, seedProblem));
+}
+
+/** wrangler's process group once it is spawned, and the ending of that group once begun. */
+let wranglerGroup: number | undefined;
+let groupEnded: Promise<void> | undefined;
+/** wrangler is being stopped: by a signal to this process, or because the start failed. */
+let stopping = false;
+let startFailed = false;
+
+/**
+ * wrangler dev ended without being asked: one line naming why, and the status a shell gives a
+ * process that ended so (its code, or 128 + the signal's number), never 0.
+ */
+function unaskedExit(code: number | null, signal: NodeJS.Signals | null): number {
+	const why = signal !== null ? `signal ${signal}` : `code ${code}`;
+	console.error(`wrangler dev exited (${why}); npm run dev stopped`);
+	if (signal !== null) return 128 + (osConstants.signals[signal] ?? 0);
+	return code === null || code === 0 ? 1 : code;
 }
 
 /** How long wrangler's runtimes get to stop on SIGTERM before SIGKILL: an orphaned one ignored TERM. */
@@ -224,8 +249,12 @@ async function endGroup(pgid: number | undefined): Promise<void> {
 	}
 }
 
-main().catch((error) => {
+main().catch(async (error) => {
 	if (pages !== undefined) stopUiWatcher(pages);
 	console.error(error instanceof Error ? error.message : error);
+	// A start that failed after wrangler was spawned ends its group before letting go of
+	// STATE_DIR's lock, as an exit of wrangler does (docs/decisions/186-review-36s-findings.md §3).
+	startFailed = true;
+	if (wranglerGroup !== undefined) await (groupEnded ?? endGroup(wranglerGroup));
 	process.exit(1);
 });

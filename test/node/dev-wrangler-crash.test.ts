@@ -1,7 +1,8 @@
 // A crash of wrangler under `npm run dev` (scripts/dev.ts): its runtimes end before dev.ts exits
 // and lets go of STATE_DIR's lock, so a next start never runs beside a runtime still serving that
 // state (docs/decisions/185-review-34s-findings.md §3). Before, wrangler's two workerd lived on
-// with no parent, still answering on wrangler's port.
+// with no parent, still answering on wrangler's port. And it says so, with a failing status
+// (before: status 0 and no word).
 
 import { readdirSync, readFileSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
@@ -51,6 +52,12 @@ describe.skipIf(process.platform !== "linux")("npm run dev when wrangler dies", 
 			process.kill(wranglerPid(server.stateDir), "SIGKILL");
 			await waitUntil("npm run dev to exit", async () => server.exited(), EXIT_WAIT_MS);
 			expect(await answers(server.wranglerPort)).toBe(false);
+			// It says why, and a shell or script does not take it for a clean stop
+			// (docs/decisions/186-review-36s-findings.md §3): 128 + SIGKILL's 9.
+			expect(server.output()).toContain(
+				"wrangler dev exited (signal SIGKILL); npm run dev stopped",
+			);
+			expect(server.exitCode()).toBe(137);
 		},
 		DEV_READY_TIMEOUT_MS + 2 * EXIT_WAIT_MS,
 	);

@@ -25,6 +25,10 @@ export type DevServer = {
 	stateDir: string;
 	/** True once scripts/dev.ts has exited. */
 	exited: () => boolean;
+	/** scripts/dev.ts's exit status once it has exited (null before, or when a signal ended it). */
+	exitCode: () => number | null;
+	/** The tail of its output, stdout and stderr. */
+	output: () => string;
 	stop: () => Promise<void>;
 };
 
@@ -64,5 +68,13 @@ export async function startDev(): Promise<DevServer> {
 		await stop();
 		throw new Error(`npm run dev did not say wrangler dev's port:\n${dev.output()}`);
 	}
-	return { port, wranglerPort, stateDir, exited: () => dev.exited(), stop };
+	return {
+		port,
+		wranglerPort,
+		stateDir,
+		exited: () => dev.exited(),
+		exitCode: () => dev.child.exitCode,
+		output: () => dev.output(),
+		stop,
+	};
 }
