@@ -66,9 +66,12 @@ const SCRIPT = `(() => {
 	w.fetch = (input, init) => {
 		const url = typeof input === "string" ? input : input.url;
 		const method = (init && init.method) || "GET";
-		if (method === "GET" && /\\/api\\/products\\/[^/]+\\/queue$/.test(url))
-			w.ticketReads.push({ atMs: Date.now(), level, hidden: document.visibilityState === "hidden" });
-		return fetch0(input, init).then((r) => { level = 0; return r; });
+		let read = null;
+		if (method === "GET" && /\\/api\\/products\\/[^/]+\\/queue$/.test(url)) {
+			read = { atMs: Date.now(), level, hidden: document.visibilityState === "hidden", answered: false };
+			w.ticketReads.push(read);
+		}
+		return fetch0(input, init).then((r) => { level = 0; if (read) read.answered = true; return r; });
 	};
 	// A body read ends in a task of its own too (the answer's text, which the page awaits).
 	const text0 = Response.prototype.text;
@@ -128,6 +131,8 @@ export interface TicketRead {
 	/** The timer-chain level of the task that sent it (0: not a timer's). */
 	level: number;
 	hidden: boolean;
+	/** Its answer has come: the server decided it (sent is not enough, it may still be on its way). */
+	answered: boolean;
 }
 
 export const ticketReads = (page: Page) =>

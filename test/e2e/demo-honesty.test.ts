@@ -79,13 +79,29 @@ describe("guided demo: only what was measured", () => {
 		);
 		await expectNoSeriousA11yViolations(page, "demo: eventual not measured");
 
-		// Every answer arrives now, but the count since the reset stays a lower bound.
+		// Every answer arrives now, but the count since the reset stays a lower bound. On a loaded
+		// machine a run may still lose answers to the page's own 15-s timeout (the browser sends
+		// 200 requests over six connections): that run says so itself, not measured either, and is
+		// fired again, at most three runs in all.
 		await page.context().unroute("**/api/reservations", reserves);
-		await page.getByRole("button", { name: "Fire 200 attempts (eventual mode)" }).click();
-		await expect
-			.poll(() => alert.textContent(), POLL)
-			.toMatch(/^oversellDelta not measured: an earlier eventual run since the last reset lost/);
-		expect(await metric(eventual, "oversellDelta")).toBe("–");
+		const earlierLost =
+			/^oversellDelta not measured: an earlier eventual run since the last reset lost/;
+		const ownLoss = /^oversellDelta not measured: \d+ of 200 eventual attempts got no answer/;
+		let said = (await alert.textContent()) ?? "";
+		for (let run = 1; !earlierLost.test(said); run++) {
+			expect(run, said).toBeLessThanOrEqual(3);
+			const before = said;
+			await page.getByRole("button", { name: "Fire 200 attempts (eventual mode)" }).click();
+			// This run's word: a text the last run did not leave.
+			await expect
+				.poll(async () => {
+					const text = (await alert.textContent()) ?? "";
+					return text !== before && (earlierLost.test(text) || ownLoss.test(text));
+				}, POLL)
+				.toBe(true);
+			said = (await alert.textContent()) ?? "";
+			expect(await metric(eventual, "oversellDelta")).toBe("–");
+		}
 
 		// After a reset the next run is measured, and the wrap-up shows it.
 		await page.getByRole("button", { name: "Reset the sandbox" }).click();
