@@ -10,6 +10,8 @@ afterEach(() => {
 
 describe("the Worker's own request ids", () => {
 	it("take their prefix's time at the first request, not from the clock at module scope", async () => {
+		// A module another test file of this worker already ran holds its prefix: start afresh.
+		vi.resetModules();
 		const clock = vi.spyOn(Date, "now").mockReturnValue(0);
 		const { requestIdOf } = await import("../../src/worker/request-id.ts");
 		clock.mockRestore();
