@@ -11,7 +11,6 @@
 
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { replayShard } from "../../src/domain/replay.ts";
 import type { Escrow } from "../../src/inventory/escrow.ts";
 import type { ShardEscrow } from "../../src/inventory/escrow-shard.ts";
 import type { InventoryObject } from "../../src/inventory/object.ts";
@@ -197,18 +196,8 @@ describe("a cut of a split SKU's totalStock", () => {
 		expect(after.total).toBe(12);
 		// The trail replays to it: the operator's last total, and each shard's allotment.
 		const events = await trail(sku);
-		const totals = events
-			.filter((e) => e.type === "product.updated" && e.detail?.escrow === undefined)
-			.map((e) => e.detail?.totalStock);
-		expect(totals.at(-1)).toBe(12);
-		for (const s of after.shards ?? []) {
-			const replayed = replayShard(events.filter((e) => (e.shard ?? 0) === s.index));
-			expect([replayed.total, replayed.reserved, replayed.sold]).toEqual([
-				s.allotment,
-				s.reserved,
-				s.sold,
-			]);
-		}
+		expect(operatorChanges(events, "totalStock").at(-1)).toBe(12);
+		expectShardsReplay(events, after);
 	});
 
 	// docs/decisions/180-one-change-of-the-total-at-a-time.md. Before: a cut did not wait for
@@ -253,29 +242,7 @@ describe("a cut of a split SKU's totalStock", () => {
 	// 200 at once, recorded nothing, and the cut stood: the SKU ended at 1.
 	it("a PATCH setting the total back while a cut runs waits for the cut, and its total stands", async () => {
 		const sku = await createSharded(20, 2, 5);
-		await pauseAfterShardOneCounted(sku);
-		const sent: ReturnType<typeof patch>[] = [];
-		try {
-			// A cut to 1 needs both shards' units: it waits after shard 1's count.
-			sent.push(patch(sku, { totalStock: 1 }));
-			while (!(await coordinatorFlag(sku, (o) => o.cutCounted === true))) await sleep(5);
-			let answered = false;
-			sent.push(
-				patch(sku, { totalStock: 20 }).finally(() => {
-					answered = true;
-				}),
-			);
-			// Until the second PATCH is answered, or waits its turn behind the cut.
-			while (!answered && (await turnsWaiting(sku)) === 0) await sleep(5);
-		} finally {
-			await runInDurableObject(coordinator(sku), (instance: InventoryObject) => {
-				(instance as unknown as Paused).cutGoOn = true;
-			});
-		}
-		const answers = await Promise.all(sent);
-		await runInDurableObject(coordinator(sku), (instance: InventoryObject) => {
-			delete (instance as unknown as Partial<Paused>).peerStub;
-		});
+		const answers = await patchBehindCut(sku, { totalStock: 1 }, { totalStock: 20 });
 		expect(answers.map((r) => r.status)).toEqual([200, 200]);
 		expect(answers[1]?.body.data?.totalStock).toBe(20);
 		const after = await stats(sku);
@@ -283,10 +250,7 @@ describe("a cut of a split SKU's totalStock", () => {
 		expect(after.total).toBe(20);
 		// Both changes are in the trail, in order, and each shard's trail replays to its allotment.
 		const events = await trail(sku);
-		const totals = events
-			.filter((e) => e.type === "product.updated" && e.detail?.escrow === undefined)
-			.map((e) => e.detail?.totalStock);
-		expect(totals.slice(-2)).toEqual([1, 20]);
+		expect(operatorChanges(events, "totalStock").slice(-2)).toEqual([1, 20]);
 		expectShardsReplay(events, after);
 	});
 
@@ -295,29 +259,11 @@ describe("a cut of a split SKU's totalStock", () => {
 	// wrote its own perUserLimit, read before its awaits, when the cut ended: the SKU ended at 2.
 	it("a PATCH of other fields sent while a cut runs waits for the cut, and its change stands", async () => {
 		const sku = await createSharded(20, 2, 5);
-		await pauseAfterShardOneCounted(sku);
-		const sent: ReturnType<typeof patch>[] = [];
-		try {
-			// A cut to 1 needs both shards' units: it waits after shard 1's count.
-			sent.push(patch(sku, { totalStock: 1, perUserLimit: 2 }));
-			while (!(await coordinatorFlag(sku, (o) => o.cutCounted === true))) await sleep(5);
-			let answered = false;
-			sent.push(
-				patch(sku, { perUserLimit: 4 }).finally(() => {
-					answered = true;
-				}),
-			);
-			// Until the second PATCH is answered, or waits its turn behind the cut.
-			while (!answered && (await turnsWaiting(sku)) === 0) await sleep(5);
-		} finally {
-			await runInDurableObject(coordinator(sku), (instance: InventoryObject) => {
-				(instance as unknown as Paused).cutGoOn = true;
-			});
-		}
-		const answers = await Promise.all(sent);
-		await runInDurableObject(coordinator(sku), (instance: InventoryObject) => {
-			delete (instance as unknown as Partial<Paused>).peerStub;
-		});
+		const answers = await patchBehindCut(
+			sku,
+			{ totalStock: 1, perUserLimit: 2 },
+			{ perUserLimit: 4 },
+		);
 		expect(answers.map((r) => r.status)).toEqual([200, 200]);
 		expect(answers[1]?.body.data).toMatchObject({ totalStock: 1, perUserLimit: 4 });
 		const product = await patch(sku, {});
@@ -327,13 +273,50 @@ describe("a cut of a split SKU's totalStock", () => {
 		expect(after.total).toBe(1);
 		// Both changes are in the trail, in order, and each shard's trail replays to its allotment.
 		const events = await trail(sku);
-		const limits = events
-			.filter((e) => e.type === "product.updated" && e.detail?.escrow === undefined)
-			.map((e) => e.detail?.perUserLimit);
-		expect(limits.slice(-2)).toEqual([2, 4]);
+		expect(operatorChanges(events, "perUserLimit").slice(-2)).toEqual([2, 4]);
 		expectShardsReplay(events, after);
 	});
 });
+
+/**
+ * `cut` (a cut that needs both shards' units) held after shard 1's count, and `behind` sent
+ * while it waits, until `behind` is answered or waits its turn in the coordinator's move gate;
+ * then the cut goes on. Both answers, in that order.
+ */
+async function patchBehindCut(
+	sku: string,
+	cut: Parameters<typeof patch>[1],
+	behind: Parameters<typeof patch>[1],
+): Promise<Awaited<ReturnType<typeof patch>>[]> {
+	await pauseAfterShardOneCounted(sku);
+	const sent: ReturnType<typeof patch>[] = [];
+	try {
+		sent.push(patch(sku, cut));
+		while (!(await coordinatorFlag(sku, (o) => o.cutCounted === true))) await sleep(5);
+		let answered = false;
+		sent.push(
+			patch(sku, behind).finally(() => {
+				answered = true;
+			}),
+		);
+		while (!answered && (await turnsWaiting(sku)) === 0) await sleep(5);
+	} finally {
+		await runInDurableObject(coordinator(sku), (instance: InventoryObject) => {
+			(instance as unknown as Paused).cutGoOn = true;
+		});
+	}
+	const answers = await Promise.all(sent);
+	await runInDurableObject(coordinator(sku), (instance: InventoryObject) => {
+		delete (instance as unknown as Partial<Paused>).peerStub;
+	});
+	return answers;
+}
+
+/** The operator's PATCHes of `field` in the trail, oldest first (not the escrow's own events). */
+const operatorChanges = (events: Awaited<ReturnType<typeof trail>>, field: string) =>
+	events
+		.filter((e) => e.type === "product.updated" && e.detail?.escrow === undefined)
+		.map((e) => e.detail?.[field]);
 
 /** The coordinator's escrow (its internals). */
 const coordinatorEscrow = (instance: InventoryObject) =>
