@@ -288,7 +288,9 @@ export class Escrow extends EscrowPushes {
 	 * after the grant requests, stats reads and changes that came before it, with those that come
 	 * meanwhile held until it ends, so no grant leaves the pool and no read sees the shards while it
 	 * takes their units (docs/decisions/180-one-change-of-the-total-at-a-time.md). TurnsFull (a
-	 * 503) when too many operator calls already wait.
+	 * 503) when too many operator calls already wait. Every PATCH of a split SKU comes through here,
+	 * one that moves no unit answered by `decide` in its turn
+	 * (docs/decisions/186-review-36s-findings.md).
 	 */
 	changeTotal<T>(decide: () => TotalChange<T>): Promise<T | null> {
 		return this.moves.ownTurn(async () => {
