@@ -5,29 +5,17 @@
 // on a split SKU from the session's own shard, whichever it is, also for an isolate that did not
 // know the SKU is split; the refusals (401, 400, 404), and a read that changes nothing.
 
-import {
-	createExecutionContext,
-	runInDurableObject,
-	waitOnExecutionContext,
-} from "cloudflare:test";
+import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import { shardName } from "../../src/domain/escrow.ts";
 import type { Product, Reservation, SessionHolds } from "../../src/shared/types.ts";
-import { app } from "../../src/worker/app.ts";
 import { pay, reservation, reserve, withPayments } from "./checkout-support.ts";
 import { costOf } from "./cost-support.ts";
 import { withHeldClock } from "./held-clock.ts";
-import {
-	ADMIN,
-	type ApiResponse,
-	call,
-	createProduct,
-	newSession,
-	patch,
-	stats,
-} from "./helpers.ts";
+import { ADMIN, call, createProduct, newSession, patch, stats } from "./helpers.ts";
 import { buyersOnEveryShard, createSharded } from "./shards-support.ts";
+import { requestWith } from "./slow-d1-request.ts";
 import type { InventoryObject } from "./worker.ts";
 
 const mine = (token: string | undefined, sku: string) =>
@@ -39,19 +27,10 @@ const mine = (token: string | undefined, sku: string) =>
  * (src/worker/cost/ledger.ts), would be carried by whichever request arms it, so it is left out
  * of the count (without a binding the ledger calls nothing and carries nothing).
  */
-async function mineWithoutLedger(token: string, sku: string): Promise<ApiResponse<SessionHolds>> {
-	const ctx = createExecutionContext();
-	const res = await app.fetch(
-		new Request(`http://rg.test/api/products/${sku}/holds/mine`, {
-			headers: { authorization: `Bearer ${token}` },
-		}),
-		{ ...env, LEDGER_GROUP: undefined },
-		ctx,
-	);
-	const text = await res.text();
-	await waitOnExecutionContext(ctx);
-	return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : {} };
-}
+const mineWithoutLedger = (token: string, sku: string) =>
+	requestWith<SessionHolds>({ LEDGER_GROUP: undefined }, "GET", `/api/products/${sku}/holds/mine`, {
+		token,
+	});
 
 async function holdsOf(token: string, sku: string): Promise<SessionHolds> {
 	const res = await mine(token, sku);

@@ -1,5 +1,6 @@
-// One request through the app with a D1 the test bends (slow-d1-support.ts slowD1), and the
-// outage's answer the slow-database tests expect of it (d1-slow.test.ts, d1-budget.test.ts).
+// One request through the app with a D1 the test bends (slow-d1-support.ts slowD1), or other
+// bindings of its own, and the outage's answer the slow-database tests expect of it
+// (d1-slow.test.ts, d1-budget.test.ts).
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { expect } from "vitest";
@@ -12,8 +13,18 @@ import { unlessHung } from "./hung.ts";
  * One request through the app with `db` as its D1. `settled` waits for what the request left
  * running (waitUntil: a catalogue read that answers after the response).
  */
-export async function request<T = Record<string, unknown>>(
+export function request<T = Record<string, unknown>>(
 	db: D1Database,
+	method: string,
+	path: string,
+	options: { token?: string; body?: unknown } = {},
+): Promise<ApiResponse<T> & { settled: () => Promise<void> }> {
+	return requestWith<T>({ DB: db }, method, path, options);
+}
+
+/** One request through the app with `bindings` in place of the test's own (e.g. one left out). */
+export async function requestWith<T = Record<string, unknown>>(
+	bindings: Partial<Record<keyof typeof env, unknown>>,
 	method: string,
 	path: string,
 	options: { token?: string; body?: unknown } = {},
@@ -28,7 +39,7 @@ export async function request<T = Record<string, unknown>>(
 		Promise.resolve(
 			app.fetch(
 				new Request(`http://rg.test${path}`, { method, headers, body }),
-				{ ...env, DB: db },
+				{ ...env, ...bindings } as typeof env,
 				ctx,
 			),
 		),
