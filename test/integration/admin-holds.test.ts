@@ -42,7 +42,7 @@ async function allHolds(sku: string, limit: number): Promise<HeldPage["holds"]> 
 
 describe("GET /api/admin/products/:sku/holds", { timeout: 60_000 }, () => {
 	it("pages every hold once, as its owner reads it, a paid one with its order", async () => {
-		const sku = await createProduct({ totalStock: 10, holdSeconds: 3, perUserLimit: 5 });
+		const sku = await createProduct({ totalStock: 10, holdSeconds: 5, perUserLimit: 5 });
 		const [a, b, c] = await Promise.all([newSession(), newSession(), newSession()]);
 		const paidId = await reserve(a, sku, 2);
 		const paid = await pay(a, paidId, "pm_card_visa");
@@ -53,7 +53,7 @@ describe("GET /api/admin/products/:sku/holds", { timeout: 60_000 }, () => {
 		);
 		const expiringId = await reserve(c, sku, 1);
 		// Past its expiresAt: the page settles it as the owner's read would (lazy expiry).
-		await sleep(3_300);
+		await sleep(5_300);
 
 		for (const limit of [1, 2, 3, 1000]) {
 			const holds = await allHolds(sku, limit);

@@ -132,8 +132,9 @@ describe("checkout after a failed payment", () => {
 	});
 
 	it("lets a kept hold expire at its own expiresAt, units back", async () => {
-		// 2 s: the decline must come back before the hold ends for the hold to be kept.
-		const sku = await createProduct({ totalStock: 1, holdSeconds: 2 });
+		// 4 s: the decline must come back before the hold ends for the hold to be kept (the
+		// reserve, the payment's start and its answer take a second or more on a loaded machine).
+		const sku = await createProduct({ totalStock: 1, holdSeconds: 4 });
 		const token = await newSession();
 		const id = await reserve(token, sku);
 		expect((await pay(token, id, DECLINED)).status).toBe(402);
@@ -152,11 +153,11 @@ describe("checkout after a failed payment", () => {
 
 	it("releases the hold when the decline arrives after its expiresAt, and says why", async () => {
 		// The provider takes longer than the whole hold, so a decline for a payment started
-		// after the reserve always arrives after expiresAt; the 2 s hold leaves the payment
+		// after the reserve always arrives after expiresAt; the 4 s hold leaves the payment
 		// time to start before it ends on a loaded machine.
-		const sku = await createProduct({ totalStock: 1, holdSeconds: 2 });
+		const sku = await createProduct({ totalStock: 1, holdSeconds: 4 });
 		await withPayments(sku, (payments) => {
-			payments.latencyMs = 2_300;
+			payments.latencyMs = 4_300;
 		});
 		const token = await newSession();
 		const id = await reserve(token, sku);
