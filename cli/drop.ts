@@ -318,6 +318,8 @@ async function main(): Promise<number> {
 							checkoutReplays: settled.replays,
 							checkoutReplayMismatches: settled.replayMismatches,
 							lapsedCheckouts: settled.lapsedCheckouts,
+							lapsedInFlight: settled.lapsedInFlight,
+							lapsedTimings: settled.lapsedTimings,
 							lapsedInQueue: settled.lapsedInQueue,
 							checkoutsDuringBurst: settled.checkoutsDuringBurst,
 							freedUnitsDuringBurst: settled.freedUnitsDuringBurst,

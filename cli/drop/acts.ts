@@ -28,6 +28,14 @@ export const MAX_CHECKOUT_CONCURRENCY = 64;
 export const THINK_MAX_MS = 3_000;
 /** The think time is at most 1/HOLD_SHARE of the hold's life left when it was answered. */
 export const HOLD_SHARE = 4;
+/**
+ * A checkout sent with at least this much of its hold left, answered 410 after the hold's end,
+ * lapsed on its way: the server (and any retries) took longer than the hold had left. Counted
+ * apart (`lapsedInFlight`) from one the buyer sent too late.
+ */
+export const IN_FLIGHT_MIN_LEFT_MS = 1_000;
+/** Lapsed checkouts whose timing the run keeps for its report, at most. */
+const LAPSED_KEPT = 10;
 /** The think time is drawn uniformly from [max / THINK_SPREAD, max]. */
 const THINK_SPREAD = 3;
 
@@ -56,6 +64,13 @@ export interface ActsFigures {
 	replayMismatches: number;
 	/** Checkouts answered 410: the hold had lapsed before the checkout reached it. */
 	lapsedCheckouts: number;
+	/**
+	 * Of those, the ones sent with at least IN_FLIGHT_MIN_LEFT_MS of the hold left and answered
+	 * after its expiresAt: the hold lapsed while the server had the checkout, not before it was sent.
+	 */
+	lapsedInFlight: number;
+	/** The first LAPSED_KEPT lapsed checkouts: the hold's life left when sent, and when answered (ms). */
+	lapsedTimings: { leftAtSendMs: number; leftAtAnswerMs: number }[];
 	/**
 	 * Acts not sent because their hold lapsed while they waited for a place among the checkouts
 	 * in flight: the run, not the server, was what they waited for.
@@ -91,6 +106,8 @@ export class Acts {
 		replays: 0,
 		replayMismatches: 0,
 		lapsedCheckouts: 0,
+		lapsedInFlight: 0,
+		lapsedTimings: [],
 		lapsedInQueue: 0,
 		checkoutsDuringBurst: 0,
 		freedUnitsDuringBurst: 0,
@@ -271,10 +288,18 @@ export class Acts {
 				},
 				stop,
 			);
+		const endsAtMs = Date.parse(hold.expiresAt);
+		const leftAtSendMs = endsAtMs - Date.now();
 		const answer = await checkout();
 		f.checkoutStatus[answer.status] = (f.checkoutStatus[answer.status] ?? 0) + 1;
 		if (!this.burstOver) f.checkoutsDuringBurst++;
-		if (answer.status === 410) f.lapsedCheckouts++;
+		if (answer.status === 410) {
+			const leftAtAnswerMs = endsAtMs - Date.now();
+			f.lapsedCheckouts++;
+			if (leftAtSendMs >= IN_FLIGHT_MIN_LEFT_MS && leftAtAnswerMs <= 0) f.lapsedInFlight++;
+			if (f.lapsedTimings.length < LAPSED_KEPT)
+				f.lapsedTimings.push({ leftAtSendMs, leftAtAnswerMs });
+		}
 		if (answer.status !== 0) f.checkoutLatency.record(answer.latencyMs);
 		hold.expected = expectedAfterCheckout(answer.status, answer.error);
 		// Freed: a failed payment released the hold; no answer or a 5xx may have. A 409 or a 429

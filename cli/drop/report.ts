@@ -56,6 +56,10 @@ export interface DropResult {
 		checkoutReplayMismatches: number;
 		/** Checkouts answered 410: the hold had lapsed first (cli/drop/acts.ts). */
 		lapsedCheckouts: number;
+		/** Of those, sent with a second or more of the hold left and answered after its end (acts.ts). */
+		lapsedInFlight: number;
+		/** The first lapsed checkouts' hold life left when sent and when answered, ms. */
+		lapsedTimings: { leftAtSendMs: number; leftAtAnswerMs: number }[];
 		/** Checkouts and cancels not sent: their hold lapsed while they waited for a place. */
 		lapsedInQueue: number;
 		/** Checkouts answered while the burst still ran. */
@@ -130,11 +134,23 @@ export function summaryLines(r: DropResult): string[] {
 	if (r.settle !== null) {
 		lines.push(
 			`  fates ${JSON.stringify(r.settle.fates)}; checkout ${JSON.stringify(r.settle.checkoutStatus)} p95 ${r.settle.checkoutLatencyMs.p95} ms; cancel ${JSON.stringify(r.settle.cancelStatus)}`,
-			`  checkouts during the burst ${r.settle.checkoutsDuringBurst}, met a lapsed hold ${r.settle.lapsedCheckouts}; not sent, the hold lapsed waiting for a place among ${r.settle.actSlots} in flight ${r.settle.lapsedInQueue} (longest wait ${r.settle.actQueuedMsMax} ms); not acted on ${r.settle.notActed}`,
+			`  checkouts during the burst ${r.settle.checkoutsDuringBurst}, met a lapsed hold ${r.settle.lapsedCheckouts}${lapsedSaid(r.settle)}; not sent, the hold lapsed waiting for a place among ${r.settle.actSlots} in flight ${r.settle.lapsedInQueue} (longest wait ${r.settle.actQueuedMsMax} ms); not acted on ${r.settle.notActed}`,
 		);
 	}
 	for (const f of r.failures) lines.push(`  FAIL ${f}`);
 	for (const f of r.expectedFailures) lines.push(`  expected failure: ${f}`);
 	if (r.reportPath !== null) lines.push(`  report ${r.reportPath} (data ${r.jsonPath})`);
 	return lines;
+}
+
+/** How the lapsed checkouts lapsed: on their way (the server's answer came after the hold's end) or sent late. */
+function lapsedSaid(settle: NonNullable<DropResult["settle"]>): string {
+	if (settle.lapsedCheckouts === 0) return "";
+	const timings = settle.lapsedTimings
+		.map(
+			(t) =>
+				`sent ${t.leftAtSendMs} ms before the hold's end, answered ${t.leftAtAnswerMs <= 0 ? `${-t.leftAtAnswerMs} ms after` : `${t.leftAtAnswerMs} ms before`} it`,
+		)
+		.join("; ");
+	return ` (${settle.lapsedInFlight} of them on their way: ${timings})`;
 }

@@ -44,9 +44,12 @@ describe("npm run drop: buyers pay while their hold lives", () => {
 			expect(settled, run.stderr).not.toBeNull();
 			// 410 reservation_expired: a checkout that came after its hold had lapsed. Before buyers
 			// acted while the hold lived, 62 of this run's 90 checkouts met one (the 28 others were
-			// of holds taken in the burst's last 6 s).
-			expect(settled?.checkoutStatus["410"], run.stderr).toBeUndefined();
-			expect(settled?.lapsedCheckouts).toBe(0);
+			// of holds taken in the burst's last 6 s). No buyer sends one late now: any 410 is of a
+			// checkout sent with a second or more of its hold left (about 4 s here) whose answer came
+			// after the hold's end, the server's latency on a loaded machine, which no test times
+			// (docs/testing.md). One such failed a CI run.
+			expect(settled?.lapsedCheckouts ?? 0, run.stderr).toBe(settled?.checkoutStatus["410"] ?? 0);
+			expect(settled?.lapsedCheckouts, run.stderr).toBe(settled?.lapsedInFlight);
 			// Nor did one wait in the run's own queue until its hold lapsed.
 			expect(settled?.lapsedInQueue).toBe(0);
 			// Checkouts were answered while the burst still ran, not only after it.
