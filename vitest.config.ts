@@ -34,6 +34,10 @@ export default defineConfig({
 					// state), so the files share their workers: a fresh process and imports per
 					// file was half of this project's CPU (12.5 → 6.9 s, one worker, all green).
 					isolate: false,
+					// A bound on a hang, never a verdict (no test here times anything): vitest's
+					// default 5 s failed drop-buyers' 200,000 addresses, 1.5 s on an idle machine,
+					// in a suite run beside a CPU burner.
+					testTimeout: 30_000,
 				},
 			},
 			{
