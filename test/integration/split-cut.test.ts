@@ -63,6 +63,24 @@ const coordinatorFlag = (sku: string, read: (o: Paused) => boolean) =>
 		read(instance as unknown as Paused),
 	);
 
+/** The cut held by pauseAfterShardOneCounted goes on. */
+const letCutGoOn = (sku: string) =>
+	runInDurableObject(coordinator(sku), (instance: InventoryObject) => {
+		(instance as unknown as Paused).cutGoOn = true;
+	});
+
+/** The answers to `sent`, in order; then the coordinator calls its shards without the pause. */
+async function answersThenNoPause(
+	sku: string,
+	sent: ReturnType<typeof patch>[],
+): Promise<Awaited<ReturnType<typeof patch>>[]> {
+	const answers = await Promise.all(sent);
+	await runInDurableObject(coordinator(sku), (instance: InventoryObject) => {
+		delete (instance as unknown as Partial<Paused>).peerStub;
+	});
+	return answers;
+}
+
 describe("a cut of a split SKU's totalStock", () => {
 	it("refused while a shard's units are claimed by calls in flight, it moves nothing and writes no event", async () => {
 		// 20 units, 2 shards: 5 in each, 10 in the pool.
@@ -108,9 +126,7 @@ describe("a cut of a split SKU's totalStock", () => {
 			});
 			// Until the buyer is answered, or waits in shard 1 for the cut's outcome.
 			while (!answered && (await insideShard(sku, 1, waiting)) === 0) await sleep(5);
-			await runInDurableObject(coordinator(sku), (instance: InventoryObject) => {
-				(instance as unknown as Paused).cutGoOn = true;
-			});
+			await letCutGoOn(sku);
 			const res = await cut;
 			const buyerAnswer = await bought;
 			expect(res.status, JSON.stringify(res.body)).toBe(200);
@@ -177,14 +193,9 @@ describe("a cut of a split SKU's totalStock", () => {
 				while ((await changes()) < sent.length) await sleep(5);
 			}
 		} finally {
-			await runInDurableObject(coordinator(sku), (instance: InventoryObject) => {
-				(instance as unknown as Paused).cutGoOn = true;
-			});
+			await letCutGoOn(sku);
 		}
-		const answers = await Promise.all(sent);
-		await runInDurableObject(coordinator(sku), (instance: InventoryObject) => {
-			delete (instance as unknown as Partial<Paused>).peerStub;
-		});
+		const answers = await answersThenNoPause(sku, sent);
 		expect(answers.map((r) => r.status)).toEqual([409, 200, 200]);
 		// Each 200 is the product as it is when answered (docs/api.md): the last change's total,
 		// or for the first, its own if it was answered before the last one ran.
@@ -301,15 +312,9 @@ async function patchBehindCut(
 		);
 		while (!answered && (await turnsWaiting(sku)) === 0) await sleep(5);
 	} finally {
-		await runInDurableObject(coordinator(sku), (instance: InventoryObject) => {
-			(instance as unknown as Paused).cutGoOn = true;
-		});
+		await letCutGoOn(sku);
 	}
-	const answers = await Promise.all(sent);
-	await runInDurableObject(coordinator(sku), (instance: InventoryObject) => {
-		delete (instance as unknown as Partial<Paused>).peerStub;
-	});
-	return answers;
+	return answersThenNoPause(sku, sent);
 }
 
 /** The operator's PATCHes of `field` in the trail, oldest first (not the escrow's own events). */
