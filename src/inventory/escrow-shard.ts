@@ -98,6 +98,20 @@ export function readEscrow(sql: SqlStorage): EscrowLedger | null {
 	return row === undefined ? null : (JSON.parse(row.ledger) as EscrowLedger);
 }
 
+type Fields = Record<string, unknown>;
+const isRecord = (v: unknown): v is Fields =>
+	typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** `target` made equal to `source`, each record field that both hold kept as the same object. */
+function replaceInPlace(target: Fields, source: Fields): void {
+	for (const key of Object.keys(target)) if (!(key in source)) delete target[key];
+	for (const [key, value] of Object.entries(source)) {
+		const old = target[key];
+		if (isRecord(old) && isRecord(value)) replaceInPlace(old, value);
+		else target[key] = value;
+	}
+}
+
 /** One object's allotment: its reserve path and its side of the channel with the coordinator. */
 export class ShardEscrow {
 	/** Units of reserve calls admitted to the group commit and not decided yet. */
@@ -137,6 +151,16 @@ export class ShardEscrow {
 	}
 	get isCoordinator(): boolean {
 		return this.ledger.pool !== null;
+	}
+
+	/**
+	 * After a rolled-back batch or step (sku-object-parts.ts reload): the ledger as storage has it,
+	 * written into the objects already here, so the calls in flight that hold them (a cut's pool
+	 * across its awaits), the move gate and the waiting line go on with this one escrow
+	 * (docs/decisions/187-a-rolled-back-batch-keeps-the-escrow.md).
+	 */
+	reloaded(stored: EscrowLedger): void {
+		replaceInPlace(this.ledger as unknown as Fields, stored as unknown as Fields);
 	}
 
 	save(): void {

@@ -350,7 +350,10 @@ export abstract class SkuObjectParts extends DurableObject<InventoryEnv> {
 		this.state.loaded(state.seq, state.snapshot as Partial<DecisionCounts>);
 		this.saga.load();
 		const ledger = readEscrow(this.sql);
-		this.escrow = ledger === null ? null : new Escrow(this.escrowHost(), ledger);
+		// A reload keeps the escrow it had, its ledger read again: a cut or grant in flight holds
+		// it and its move gate (docs/decisions/187-a-rolled-back-batch-keeps-the-escrow.md).
+		if (ledger !== null && this.escrow !== null) this.escrow.reloaded(ledger);
+		else this.escrow = ledger === null ? null : new Escrow(this.escrowHost(), ledger);
 		this.roomLink = this.escrow === null ? null : new RoomLink(this.roomHost(), this.escrow);
 		// A transfer the other side has not confirmed is re-sent from the alarm.
 		if (this.escrow?.hasPending() || this.roomLink?.hasPending())

@@ -24,7 +24,12 @@ import { reservations } from "./routes/reservations.ts";
 import { sessionHolds } from "./routes/session-holds.ts";
 import { sessions } from "./routes/sessions.ts";
 import { turnstileLocal } from "./routes/turnstile-local.ts";
-import { guardStorage, STORAGE_RETRY_AFTER_SECONDS, StorageUnavailable } from "./storage-errors.ts";
+import {
+	guardStorage,
+	objectStorageFailed,
+	STORAGE_RETRY_AFTER_SECONDS,
+	StorageUnavailable,
+} from "./storage-errors.ts";
 
 /**
  * The environment every route sees, per raw environment object: D1 and KV failures become 503
@@ -159,6 +164,13 @@ app.onError((error, c) => {
 				: "This product is briefly unavailable; retry shortly.";
 		return fail(c, "unavailable", message, {
 			"Retry-After": String(OBJECT_RETRY_AFTER_SECONDS),
+		});
+	}
+	// The SKU object's own storage failed (its disk full): the call's writes were rolled back.
+	if (objectStorageFailed(error)) {
+		console.error("durable object storage failed", (error as Error).message);
+		return fail(c, "unavailable", "This product's storage is failing; retry shortly.", {
+			"Retry-After": String(STORAGE_RETRY_AFTER_SECONDS),
 		});
 	}
 	// Anything else is a bug: docs/api.md promises that no input produces a 5xx.
