@@ -27,8 +27,15 @@ import { HOLDS_BY_CREATED_INDEX } from "./schema.ts";
 import { resetsOwed } from "./shard-resets.ts";
 import { settingsOwed } from "./shard-settings.ts";
 
-/** A PATCH naming totalStock, decided in its turn (Escrow.changeTotal): move the total, or answer. */
-export type TotalChange<T> = { totalStock: number; apply: () => T } | { answer: T };
+/**
+ * A PATCH naming totalStock, decided in its turn (Escrow.changeTotal): move the total, or answer.
+ * `recheck`: a cut that awaits the shards judges its PATCH again after they answered, before
+ * anything moves; an answer there refuses it (a room that started meanwhile,
+ * docs/decisions/188-a-cut-judges-its-start-again.md).
+ */
+export type TotalChange<T> =
+	| { totalStock: number; apply: () => T; recheck?: () => T | undefined }
+	| { answer: T };
 
 /** An object's escrow: its allotment (ShardEscrow) and, in the coordinator only, the pool. */
 export class Escrow extends EscrowPushes {
@@ -296,11 +303,15 @@ export class Escrow extends EscrowPushes {
 		return this.moves.ownTurn(async () => {
 			const change = decide();
 			if ("answer" in change) return change.answer;
-			return this.changeTotalNow(change.totalStock, change.apply);
+			return this.changeTotalNow(change.totalStock, change.apply, change.recheck);
 		});
 	}
 
-	private async changeTotalNow<T>(totalStock: number, then: () => T): Promise<T | null> {
+	private async changeTotalNow<T>(
+		totalStock: number,
+		then: () => T,
+		recheck: () => T | undefined = () => undefined,
+	): Promise<T | null> {
 		const pool = this.requirePool();
 		if (totalStock >= pool.total) {
 			raiseTotal(pool, totalStock - pool.total);
@@ -312,7 +323,7 @@ export class Escrow extends EscrowPushes {
 			this.save();
 			return then();
 		}
-		return this.cutFromShards(cut, then);
+		return this.cutFromShards(cut, then, recheck);
 	}
 
 	/**
@@ -321,8 +332,16 @@ export class Escrow extends EscrowPushes {
 	 * buyers cannot take while the cut runs, and no grant leaves the pool until it ends. A cut
 	 * the pool and the pledges cannot cover is refused and the pledges released, with no
 	 * allotment moved and no event; one they cover takes them back ("all") and comes from the pool.
+	 * `recheck` judges the PATCH again once the shards have answered: when the counts are in (a
+	 * refusal then releases the pledges, nothing moved) and after the units came back, with no
+	 * await before the total moves (a refusal then leaves them in the pool, as a 503 of decision
+	 * 168 does; the total, the product and the trail unchanged).
 	 */
-	private async cutFromShards<T>(cut: number, then: () => T): Promise<T | null> {
+	private async cutFromShards<T>(
+		cut: number,
+		then: () => T,
+		recheck: () => T | undefined,
+	): Promise<T | null> {
 		const pool = this.requirePool();
 		await this.settle();
 		const counted = await this.pledgeEverywhere();
@@ -334,7 +353,17 @@ export class Escrow extends EscrowPushes {
 				throw new CutUndecided("a shard could not be counted for the cut of totalStock");
 			return null;
 		}
+		const refusedFirst = recheck();
+		if (refusedFirst !== undefined) {
+			await this.releaseEverywhere();
+			return refusedFirst;
+		}
 		await this.foldBack(-1, "all");
+		const refused = recheck();
+		if (refused !== undefined) {
+			this.save();
+			return refused;
+		}
 		if (!lowerTotal(pool, cut)) {
 			// A shard lost its pledge (it restarted) or did not answer: what came back stays in the pool.
 			this.save();

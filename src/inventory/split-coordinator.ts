@@ -100,11 +100,18 @@ export class SplitCoordinator {
 			const reading = read();
 			if (reading === null) return { answer: "unchanged" };
 			if (reading === "start_moved") return { answer: { ok: false, code: "start_moved" } };
-			const apply = () => this.apply(reading);
 			const total = reading.effective.totalStock;
-			return total !== undefined && total !== escrow.total()
-				? { totalStock: total, apply }
-				: { answer: apply() };
+			if (total === undefined || total === escrow.total()) return { answer: this.apply(reading) };
+			// A cut that awaits the shards is judged again before it moves anything: the room's
+			// start may have fallen due meanwhile (docs/decisions/188-a-cut-judges-its-start-again.md).
+			let current: PatchPlan = reading;
+			const recheck = (): PatchResult | undefined => {
+				const again = read();
+				if (again === "start_moved") return { ok: false, code: "start_moved" };
+				if (again !== null) current = again;
+				return undefined;
+			};
+			return { totalStock: total, apply: () => this.apply(current), recheck };
 		};
 		// Without totalStock the plan answers at once in its turn: no unit moves.
 		const own = await escrow.changeTotal(plan);

@@ -26,60 +26,20 @@ import {
 	reserve,
 } from "./shards-support.ts";
 import { aroundShardCalls, coordinator, withShardsUnreachable } from "./shards-unreachable.ts";
+import {
+	answersThenNoPause,
+	coordinatorFlag,
+	letCutGoOn,
+	operatorChanges,
+	type Paused,
+	pauseAfterShardOneCounted,
+} from "./split-cut-pause.ts";
 
 /** The escrow of shard `index`'s object (its internals: these tests stand in for calls in flight). */
 const insideShard = <T>(sku: string, index: number, act: (escrow: ShardEscrow) => T) =>
 	runInDurableObject(shardStub(sku, index), (instance: InventoryObject) =>
 		act((instance as unknown as { escrow: ShardEscrow }).escrow),
 	);
-
-/** The coordinator's calls to its shards, with a pause after shard 1 is counted for a cut. */
-type Paused = {
-	peerStub: (index: number) => unknown;
-	cutCounted?: boolean;
-	cutGoOn?: boolean;
-};
-
-async function pauseAfterShardOneCounted(sku: string): Promise<void> {
-	await runInDurableObject(coordinator(sku), (instance: InventoryObject) => {
-		const object = instance as unknown as Paused;
-		aroundShardCalls(instance, async ({ index, method, call }) => {
-			// The count of a cut: escrowPledgeForCut now, escrowAvailable before.
-			const counts = method === "escrowPledgeForCut" || method === "escrowAvailable";
-			const answer = await call();
-			if (index === 1 && counts && object.cutCounted === false) {
-				object.cutCounted = true;
-				while (object.cutGoOn !== true) await sleep(5);
-			}
-			return answer;
-		});
-		object.cutCounted = false;
-		object.cutGoOn = false;
-	});
-}
-
-const coordinatorFlag = (sku: string, read: (o: Paused) => boolean) =>
-	runInDurableObject(coordinator(sku), (instance: InventoryObject) =>
-		read(instance as unknown as Paused),
-	);
-
-/** The cut held by pauseAfterShardOneCounted goes on. */
-const letCutGoOn = (sku: string) =>
-	runInDurableObject(coordinator(sku), (instance: InventoryObject) => {
-		(instance as unknown as Paused).cutGoOn = true;
-	});
-
-/** The answers to `sent`, in order; then the coordinator calls its shards without the pause. */
-async function answersThenNoPause(
-	sku: string,
-	sent: ReturnType<typeof patch>[],
-): Promise<Awaited<ReturnType<typeof patch>>[]> {
-	const answers = await Promise.all(sent);
-	await runInDurableObject(coordinator(sku), (instance: InventoryObject) => {
-		delete (instance as unknown as Partial<Paused>).peerStub;
-	});
-	return answers;
-}
 
 describe("a cut of a split SKU's totalStock", () => {
 	it("refused while a shard's units are claimed by calls in flight, it moves nothing and writes no event", async () => {
@@ -354,12 +314,6 @@ async function patchBehindCut(
 	}
 	return answersThenNoPause(sku, sent);
 }
-
-/** The operator's PATCHes of `field` in the trail, oldest first (not the escrow's own events). */
-const operatorChanges = (events: Awaited<ReturnType<typeof trail>>, field: string) =>
-	events
-		.filter((e) => e.type === "product.updated" && e.detail?.escrow === undefined)
-		.map((e) => e.detail?.[field]);
 
 /** The coordinator's escrow (its internals). */
 const coordinatorEscrow = (instance: InventoryObject) =>
