@@ -30,9 +30,14 @@ export class EscrowPushes extends ShardChannel {
 		owedReset(this.resetsHost(), keyed, nowMs);
 	}
 
-	/** Coordinator: whether some shard has not confirmed the last reset. */
-	resetOwed(): boolean {
-		return resetsOwed(this.ledger, this.shards).length > 0;
+	/** Coordinator: whether some shard has not confirmed the last reset (or reset `upTo`, if given). */
+	resetOwed(upTo?: number): boolean {
+		return resetsOwed(this.ledger, this.shards, upTo).length > 0;
+	}
+
+	/** Coordinator: the generation of the last reset (0 before the first). */
+	resetGeneration(): number {
+		return this.ledger.reset?.generation ?? 0;
 	}
 
 	/** Coordinator: the last reset to every shard that has not confirmed it; the first failure, or null. */

@@ -43,12 +43,16 @@ export function owedReset(host: ResetsHost, keyed: KeyedReset | null, nowMs: num
 	host.wake(nowMs + ESCROW_RETRY_MS);
 }
 
-/** Coordinator: the shards (1..K − 1) that have not confirmed the last reset's generation. */
-export function resetsOwed(ledger: EscrowLedger, shards: number): number[] {
+/**
+ * Coordinator: the shards (1..K − 1) that have not confirmed the last reset's generation, or
+ * generation `upTo` when given (a reset's own, with later ones left to their own requests).
+ */
+export function resetsOwed(ledger: EscrowLedger, shards: number, upTo?: number): number[] {
 	const r = ledger.reset;
 	if (r === undefined || ledger.pool === null) return [];
+	const due = Math.min(r.generation, upTo ?? r.generation);
 	const owed: number[] = [];
-	for (let i = 1; i < shards; i++) if ((r.acked?.[i] ?? 0) < r.generation) owed.push(i);
+	for (let i = 1; i < shards; i++) if ((r.acked?.[i] ?? 0) < due) owed.push(i);
 	return owed;
 }
 

@@ -195,12 +195,16 @@ export class SplitCoordinator {
 	 * The last reset to every shard that has not confirmed it: nothing when none owes it (no
 	 * call). Throws ShardsOwed when a shard did not take it (the Worker answers 503): the reset is
 	 * kept and the alarm asks again, but no answer may count that shard's old holds as the SKU's.
+	 * Owed is judged against the reset that was the last when this began: one made meanwhile (a
+	 * second reset sent at once) is that reset's to finish, and the shards doing it then is no
+	 * failure of this one (docs/decisions/189-review-37s-findings.md §1).
 	 */
 	private async finishReset(): Promise<void> {
 		const escrow = this.host.escrow();
 		if (!escrow.resetOwed()) return;
+		const generation = escrow.resetGeneration();
 		const failed = await escrow.pushResets();
-		if (escrow.resetOwed())
+		if (escrow.resetOwed(generation))
 			throw new ShardsOwed(`a shard did not take the reset yet: ${String(failed)}`, "reset");
 	}
 
