@@ -16,7 +16,7 @@ import { type HeldReservation, HoldPanel } from "./HoldPanel.tsx";
 import { Orders, type StoredOrder } from "./Orders.tsx";
 import { feedTrouble, ProductCard, ProductMissing } from "./ProductCard.tsx";
 import { methodsFor, type PaymentMethodId } from "./payment-methods.ts";
-import { shownTicketState, waitingCardState } from "./queue-poll.ts";
+import { preQueueSpreadMs, shownTicketState, waitingCardState } from "./queue-poll.ts";
 import { RenewPanel } from "./RenewPanel.tsx";
 import { ReservePanel } from "./ReservePanel.tsx";
 import { queueLimitText, refusalOutdatesProduct, saleView, unitsForChoice } from "./sale.ts";
@@ -223,6 +223,7 @@ export function Storefront() {
 		sku,
 		room !== null && session !== null && hold === null,
 		product?.startsAt ? Date.parse(product.startsAt) : null,
+		preQueueSpreadMs(room?.waiting ?? null, room?.admitSeconds ?? null),
 		offsetMs,
 		(err, quiet) => {
 			if (quiet) return lapse(err.refusedToken); // a poll's 401: ask the other tabs, no notice

@@ -31,11 +31,43 @@ export const RECONNECT_READ_SPREAD_MS = QUEUE_POLL_MIN_MS;
 export const OPERATOR_NEWS_READ_SPREAD_MS = QUEUE_POLL_MIN_MS;
 
 /**
+ * The pre-queue's first reads after the start are spread for about this many reads a second: what
+ * one Durable Object serves (Cloudflare's guidance, ~1,000 requests/s), so n tickets over n ms.
+ */
+export const PRE_QUEUE_READS_PER_SECOND = 1_000;
+/**
+ * At most this share of a turn goes to that spread: a ticket admitted at the start learns it
+ * within a fifth of `admitSeconds` (2 s of a 10-s turn, 12 s of the default 60 s), never after the
+ * turn is over (docs/decisions/190-the-pre-queue-learns-its-turn-in-time.md).
+ */
+export const PRE_QUEUE_SPREAD_TURN_SHARE = 0.2;
+/**
+ * A pre-queue ticket read after the start (on the server's clock as this page sees it) that the
+ * server still had in its pre-queue (the read came a moment early) is read again this soon, plus
+ * the spread, not at the waiting line's pace.
+ */
+export const PRE_QUEUE_RECHECK_MS = 500;
+
+/**
+ * How widely the pre-queue's first reads after the start are spread: as wide as its `waiting`
+ * tickets need at PRE_QUEUE_READS_PER_SECOND, never wider than PRE_QUEUE_SPREAD_TURN_SHARE of a
+ * turn or QUEUE_POLL_MAX_MS. Unknown figures (no room read yet) count as the widest.
+ */
+export function preQueueSpreadMs(waiting: number | null, admitSeconds: number | null): number {
+	const byLoad =
+		waiting === null ? QUEUE_POLL_MAX_MS : (waiting * 1000) / PRE_QUEUE_READS_PER_SECOND;
+	const byTurn =
+		admitSeconds === null ? QUEUE_POLL_MAX_MS : admitSeconds * 1000 * PRE_QUEUE_SPREAD_TURN_SHARE;
+	return Math.min(QUEUE_POLL_MAX_MS, byLoad, byTurn);
+}
+
+/**
  * The next poll's delay in ms, or null when the ticket will not change by itself
  * (sold_out and expired are final). An admitted ticket is read once more just after its
  * admittedUntil (when `serverNowMs`, the server's clock as this page sees it, is given):
  * the turn lapses then, and nothing else would tell the page.
- * `random` is in [0, 1); `startsInMs` is the time left before the drop opens.
+ * `random` is in [0, 1); `startsInMs` is the time left before the drop opens; `preQueueSpread`
+ * how widely a pre-queue ticket's first read after it is spread (preQueueSpreadMs).
  */
 export function nextQueuePollMs(
 	ticket: Ticket | null,
@@ -43,6 +75,7 @@ export function nextQueuePollMs(
 	startsInMs: number | null,
 	random: number,
 	serverNowMs?: number,
+	preQueueSpread: number = QUEUE_POLL_MAX_MS,
 ): number | null {
 	const jitter = 1 - QUEUE_POLL_JITTER + 2 * QUEUE_POLL_JITTER * random;
 	if (failures > 0) {
@@ -58,11 +91,12 @@ export function nextQueuePollMs(
 	}
 	if (ticket === null || ticket.state !== "waiting") return null;
 	if (ticket.position === null) {
-		// The pre-queue: nothing moves before the start; after it, the first polls are spread
-		// over QUEUE_POLL_MAX_MS so the whole pre-queue does not ask in the same second.
-		if (startsInMs !== null && startsInMs > 0)
-			return Math.round(startsInMs + random * QUEUE_POLL_MAX_MS);
-		return Math.round(QUEUE_POLL_MIN_MS + random * QUEUE_POLL_MAX_MS);
+		// The pre-queue: nothing moves before the start; after it, the first reads are spread so
+		// the whole pre-queue does not ask in the same second, and within a share of the turn so a
+		// ticket admitted at the start is not told after its turn (preQueueSpreadMs).
+		const spread = Math.max(0, Math.min(preQueueSpread, QUEUE_POLL_MAX_MS));
+		if (startsInMs !== null && startsInMs > 0) return Math.round(startsInMs + random * spread);
+		return Math.round(PRE_QUEUE_RECHECK_MS + random * spread);
 	}
 	const base =
 		ticket.etaSeconds === null

@@ -46,6 +46,8 @@ export function useQueueTicket(
 	sku: string,
 	active: boolean,
 	startsAtMs: number | null,
+	/** How widely the first read after the start is spread (queue-poll.ts preQueueSpreadMs). */
+	preQueueSpread: number,
 	/** Server clock minus this device's (useProductFeed): when an admission ends here. */
 	offsetMs: number,
 	/**
@@ -81,20 +83,23 @@ export function useQueueTicket(
 	// timers once a minute in a page hidden five minutes, which can be the whole turn
 	// (docs/decisions/143-a-turn-that-comes-while-the-tab-is-in-the-background.md).
 	const poll = useRef<ReturnType<typeof setTimeout> | null>(null);
-	const running = useRef({ active, startsAtMs });
-	running.current = { active, startsAtMs };
+	const running = useRef({ active, startsAtMs, preQueueSpread });
+	running.current = { active, startsAtMs, preQueueSpread };
 	const read = useRef<() => Promise<void>>(async () => {});
 	const arm = useCallback((next: Ticket | null) => {
 		if (poll.current !== null) clearTimeout(poll.current);
 		poll.current = null;
-		const { active: on, startsAtMs: startsAt } = running.current;
+		const { active: on, startsAtMs: startsAt, preQueueSpread: spread } = running.current;
 		if (!on) return;
+		// On the server's clock as this page sees it: the start is the server's.
+		const serverNow = Date.now() + offset.current;
 		const delay = nextQueuePollMs(
 			next,
 			failures.current,
-			startsAt === null ? null : startsAt - Date.now(),
+			startsAt === null ? null : startsAt - serverNow,
 			Math.random(),
-			Date.now() + offset.current,
+			serverNow,
+			spread,
 		);
 		if (delay !== null) poll.current = setTimeout(() => void read.current(), delay);
 	}, []);
