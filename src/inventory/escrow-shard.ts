@@ -79,6 +79,8 @@ export interface EscrowPeer extends SettingsPeer, ResetPeer {
 	escrowPledgeForCut(): Promise<number>;
 	/** In a shard: the cut was refused, its buyers may have the pledged units again. */
 	escrowReleasePledge(): Promise<void>;
+	/** In a shard: the SKU's total was raised; a "nothing left" heard before it no longer holds. */
+	escrowForgetSoldOut(): Promise<void>;
 }
 
 export interface EscrowHost {
@@ -135,6 +137,12 @@ export class ShardEscrow {
 	private elsewhereMemo = { units: 0, untilMs: 0 };
 	/** The count in flight, shared by the calls that arrive while it is (as a refill is). */
 	private counting: { units: number; answer: Promise<number> } | null = null;
+	/**
+	 * Bumped by forgetSoldOut (a raise of the total): a count or grant request asked before it may
+	 * be answered "nothing" from before the raise, and then sets neither memo
+	 * (docs/decisions/189-review-37s-findings.md §2).
+	 */
+	private soldOutEpoch = 0;
 	/** The units counted for a cut of totalStock in flight (pledgeForCut). */
 	protected readonly pledge = new CutPledge();
 
@@ -178,6 +186,19 @@ export class ShardEscrow {
 	 */
 	soldOutMemoLeftMs(nowMs: number): number {
 		return Math.max(0, this.exhaustedUntilMs - nowMs);
+	}
+
+	/**
+	 * The SKU's total was raised (escrow.ts changeTotal; the coordinator's own at once, every other
+	 * shard's before the PATCH is answered): the coordinator's "nothing left" and its last count
+	 * of units elsewhere no longer hold. A count in flight is no longer shared with later calls,
+	 * and no answer to a count or grant request asked before now sets a memo.
+	 */
+	forgetSoldOut(): void {
+		this.soldOutEpoch += 1;
+		this.exhaustedUntilMs = 0;
+		this.elsewhereMemo = { units: 0, untilMs: 0 };
+		this.counting = null;
 	}
 
 	/** Whether this shard decides the session's attempts (else the edge must call the right one). */
@@ -254,6 +275,7 @@ export class ShardEscrow {
 	}
 
 	private async count(units: number, askedAtMs: number): Promise<number> {
+		const epoch = this.soldOutEpoch;
 		let elsewhere = 0;
 		try {
 			elsewhere = await this.countElsewhere(units);
@@ -261,6 +283,8 @@ export class ShardEscrow {
 			console.warn("escrow: stock count failed", String(error));
 			return 0;
 		}
+		// Asked before a raise of the total: its callers' answer, no memo (it may predate the raise).
+		if (epoch !== this.soldOutEpoch) return elsewhere;
 		// Counted from the ask's send, as the sold-out memo: the count was true after that. A newer
 		// count replaces an older one, a smaller one included.
 		this.elsewhereMemo = { units: elsewhere, untilMs: askedAtMs + EXHAUSTED_MEMO_MS };
@@ -354,13 +378,17 @@ export class ShardEscrow {
 		// The memo counts from the request's send: the coordinator found nothing after that, and
 		// a unit that came back since must sell within EXHAUSTED_MEMO_MS of when it found nothing.
 		const askedAtMs = Date.now();
+		const epoch = this.soldOutEpoch;
 		try {
 			granted = await this.requestFromCoordinator(want, mayFoldBack, needed);
 		} catch (error) {
 			console.warn("escrow: grant request failed", String(error));
 			return;
 		}
-		if (granted === 0 && mayFoldBack) this.exhaustedUntilMs = askedAtMs + EXHAUSTED_MEMO_MS;
+		// A "nothing" to a request asked before a raise of the total may predate it: no memo (the
+		// waiting calls ask again in their next round).
+		if (granted === 0 && mayFoldBack && epoch === this.soldOutEpoch)
+			this.exhaustedUntilMs = askedAtMs + EXHAUSTED_MEMO_MS;
 	}
 
 	/** A shard asks the coordinator (shard 0) over RPC; the coordinator's own side overrides this. */

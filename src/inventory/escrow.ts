@@ -297,14 +297,20 @@ export class Escrow extends EscrowPushes {
 	 * takes their units (docs/decisions/180-one-change-of-the-total-at-a-time.md). TurnsFull (a
 	 * 503) when too many operator calls already wait. Every PATCH of a split SKU comes through here,
 	 * one that moves no unit answered by `decide` in its turn
-	 * (docs/decisions/186-review-36s-findings.md).
+	 * (docs/decisions/186-review-36s-findings.md). A raise is answered once every shard was told to
+	 * forget its sold-out memo (docs/decisions/189-review-37s-findings.md §2).
 	 */
-	changeTotal<T>(decide: () => TotalChange<T>): Promise<T | null> {
-		return this.moves.ownTurn(async () => {
+	async changeTotal<T>(decide: () => TotalChange<T>): Promise<T | null> {
+		let raised = false;
+		const answer = await this.moves.ownTurn(async () => {
 			const change = decide();
 			if ("answer" in change) return change.answer;
+			raised = change.totalStock > this.requirePool().total;
 			return this.changeTotalNow(change.totalStock, change.apply, change.recheck);
 		});
+		// After the turn (no grant request waits on these calls), before the PATCH is answered.
+		if (raised) await this.forgetSoldOutElsewhere();
+		return answer;
 	}
 
 	private async changeTotalNow<T>(
@@ -314,8 +320,12 @@ export class Escrow extends EscrowPushes {
 	): Promise<T | null> {
 		const pool = this.requirePool();
 		if (totalStock >= pool.total) {
-			raiseTotal(pool, totalStock - pool.total);
+			const by = totalStock - pool.total;
+			raiseTotal(pool, by);
 			this.save();
+			// The new units are in the pool: this shard's "nothing left" no longer holds (the
+			// other shards' are forgotten before the answer, changeTotal).
+			if (by > 0) this.forgetSoldOut();
 			return then();
 		}
 		const cut = pool.total - totalStock;
@@ -388,6 +398,22 @@ export class Escrow extends EscrowPushes {
 			}
 		}
 		return { units, failed };
+	}
+
+	/**
+	 * After a raise of the total: every other shard forgets its sold-out memo, in parallel, so none
+	 * answers sold_out from a "nothing left" heard before the new units were in the pool
+	 * (docs/decisions/189-review-37s-findings.md §2). Best effort: a shard not reached has its memo
+	 * lapse by itself within EXHAUSTED_MEMO_MS, so a failure is only logged and nothing is owed.
+	 */
+	private async forgetSoldOutElsewhere(): Promise<void> {
+		const calls: Promise<void>[] = [];
+		for (let j = 1; j < this.requirePool().shards; j++)
+			calls.push(this.host.peer(j).escrowForgetSoldOut());
+		for (const r of await Promise.allSettled(calls)) {
+			if (r.status === "rejected")
+				console.warn("escrow: a shard did not forget its sold-out memo", String(r.reason));
+		}
 	}
 
 	/** A refused cut: every shard's buyers may have the pledged units again (a shard not reached frees them itself). */

@@ -103,6 +103,15 @@ export abstract class SkuObjectPeers extends SkuObjectParts {
 		this.requireEscrow().releasePledge();
 	}
 
+	/**
+	 * In a shard: the SKU's total was raised, so the coordinator's "nothing left" no longer holds
+	 * (escrow-shard.ts forgetSoldOut; docs/decisions/189-review-37s-findings.md §2). An object
+	 * without the SKU has no memo to forget.
+	 */
+	escrowForgetSoldOut(): void {
+		this.escrow?.forgetSoldOut();
+	}
+
 	/** R2 in the coordinator. */
 	escrowReceiveReturns(index: number, transfers: Transfer[]): number {
 		return this.requireEscrow().receiveReturns(index, transfers);

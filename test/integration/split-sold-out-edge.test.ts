@@ -172,4 +172,39 @@ describe("a split SKU's sold-out answer at the edge", { timeout: 60_000 }, () =>
 			expect(again.status, JSON.stringify(again.body)).toBe(201);
 		});
 	});
+
+	it("sells a restock as soon as the PATCH answers, keyed and unkeyed, on a shard that answered sold_out", async () => {
+		// A holder, and a waiter on a shard that is not the coordinator: its memo is forgotten by a call.
+		const people = await buyersOnEveryShard(SHARDS, 1);
+		const holder = people[1] as Buyer;
+		const waiter = people[2] as Buyer;
+		const sku = await createSharded(1, SHARDS, 5);
+		expect((await reserve(holder, sku)).status).toBe(201);
+		await withHeldClock(async () => {
+			// The waiter's shard finds no unit anywhere: its memo holds for EXHAUSTED_MEMO_MS from
+			// now, and the clock does not move again in this test.
+			soldOutCalls(await reserve(waiter, sku), "sold out");
+			soldOutCalls(await reserve(waiter, sku), "from the edge");
+			const restock = await call("PATCH", `/api/admin/products/${sku}`, {
+				token: ADMIN,
+				body: { totalStock: 5 },
+			});
+			expect(restock.status, JSON.stringify(restock.body)).toBe(200);
+			const s = await stats(sku);
+			expect([s.available, s.pool]).toEqual([4, 4]);
+			// Right after the 200, on the memo's own millisecond: the PATCH told every shard to
+			// forget it (docs/decisions/189-review-37s-findings.md §2).
+			const keyed = await reserve(waiter, sku, "restock-1");
+			expect(keyed.status, JSON.stringify(keyed.body)).toBe(201);
+			const unkeyed = await reserve(waiter, sku);
+			expect(unkeyed.status, JSON.stringify(unkeyed.body)).toBe(201);
+			// The key's stored answer is the hold, not a sold_out.
+			const replay = await reserve(waiter, sku, "restock-1");
+			expect(replay.status, JSON.stringify(replay.body)).toBe(201);
+			expect(replay.body.data?.reservationId).toBe(keyed.body.data?.reservationId);
+			const after = await stats(sku);
+			checkEscrow(after);
+			expect(after.reserved).toBe(3);
+		});
+	});
 });
