@@ -31,6 +31,9 @@ async function issued(renewToken?: string): Promise<Issued> {
 	return res.body.data as Issued;
 }
 
+/** Pairs of renewals at once: the race needs both to read the token before either replaces it. */
+const RENEWAL_PAIRS = 10;
+
 const REPLACED_MESSAGE =
 	"This session token was replaced when the session was renewed; use the newer token.";
 
@@ -47,6 +50,25 @@ describe("a renewed session's old token", () => {
 		const third = await issued(second.token);
 		expect(third).toMatchObject({ sessionId: first.sessionId, renewed: true });
 		expect((await issued(second.token)).sessionId).not.toBe(first.sessionId);
+	});
+
+	// Review 37 (docs/decisions/189-review-37s-findings.md §3): two renewals of one token sent at
+	// once both answered renewed, so the session went on under two token lines. One process sees
+	// every renewal: the second that comes while the first is in flight is told its token is
+	// being replaced.
+	it("renewed by two requests at once, continues under one of them only; the other is a new session", async () => {
+		for (let round = 0; round < RENEWAL_PAIRS; round++) {
+			const first = await issued();
+			const both = await Promise.all([issued(first.token), issued(first.token)]);
+			const renewed = both.filter((b) => b.renewed === true);
+			expect(renewed, `round ${round}`).toHaveLength(1);
+			expect(renewed[0]?.sessionId).toBe(first.sessionId);
+			const other = both.find((b) => b.renewed !== true);
+			expect(other?.sessionId).not.toBe(first.sessionId);
+			// The one line goes on: its token renews, and the replaced token does not.
+			expect((await issued(renewed[0]?.token)).renewed).toBe(true);
+			expect((await issued(first.token)).renewed).toBe(false);
+		}
 	});
 
 	it("each answer says when its token was issued: a renewal's is later, whatever its end (tabs judge newer by it)", async () => {

@@ -1,12 +1,13 @@
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import { z } from "zod";
 import { isIpAddress } from "../../domain/client-key.ts";
 import { MAX_BEARER_TOKEN_CHARS } from "../../shared/bearer-token.ts";
+import { REPLACED_TOKEN_RECORD_SECONDS } from "../../shared/sessions.ts";
 import { parseBody } from "../body.ts";
 import { clientIpOf, clientKeyOf } from "../client-ip.ts";
 import { bornEntry } from "../cost/ledger.ts";
 import { type AppEnv, fail, ok } from "../http.ts";
-import { renewableSession } from "../middleware/auth.ts";
+import { renewableSession, type Session } from "../middleware/auth.ts";
 import { newSessionRefusal } from "../middleware/limiter-limits.ts";
 import { sameSecret } from "../secrets.ts";
 import { mintSession } from "../sessions.ts";
@@ -25,13 +26,55 @@ export const sessions = new Hono<AppEnv>();
 
 sessions.post("/", async (c) => {
 	const { turnstileToken, renewToken } = await parseBody(c, CreateSession);
-	const config = c.get("config");
 	// A renewal still needs the human check below (never a way around one,
 	// docs/decisions/086-a-sessions-end-and-what-it-owns.md); it is looked up first only to spare
 	// it the new-session budget, which is spent before the check so that a refused burst costs
 	// no siteverify call.
-	const renewing =
+	const stored =
 		renewToken === undefined ? null : await renewableSession(c.env.SESSIONS, renewToken);
+	// One renewal per token in this isolate: a second one that read the token before the first
+	// replaced it is a new session, as it would be after (decision 189 §3).
+	const taken = stored !== null && renewToken !== undefined && takeRenewal(renewToken);
+	const renewing = taken ? stored : null;
+	let renewed = false;
+	try {
+		const response = await issue(c, turnstileToken, renewToken, renewing);
+		renewed = renewing !== null && response.status === 201;
+		return response;
+	} finally {
+		if (taken && !renewed && renewToken !== undefined) renewalsTaken.delete(renewToken);
+	}
+});
+
+/**
+ * The tokens this isolate renewed, or is renewing, and when: KV has no compare-and-set, so two
+ * renewals of one token that both read it before either replaced it would both go on. Kept as
+ * long as KV keeps a replaced token's record (after which KV says the token is unknown), at most
+ * RENEWALS_KEPT of them; the oldest go first. Across isolates (on Cloudflare) the race is KV's
+ * (docs/decisions/166-a-renewed-sessions-old-token-ends.md).
+ */
+const renewalsTaken = new Map<string, number>();
+const RENEWALS_KEPT = 10_000;
+
+function takeRenewal(token: string): boolean {
+	const nowMs = Date.now();
+	for (const [old, atMs] of renewalsTaken) {
+		if (atMs > nowMs - REPLACED_TOKEN_RECORD_SECONDS * 1000 && renewalsTaken.size < RENEWALS_KEPT)
+			break;
+		renewalsTaken.delete(old);
+	}
+	if (renewalsTaken.has(token)) return false;
+	renewalsTaken.set(token, nowMs);
+	return true;
+}
+
+async function issue(
+	c: Context<AppEnv>,
+	turnstileToken: string,
+	renewToken: string | undefined,
+	renewing: Session | null,
+): Promise<Response> {
+	const config = c.get("config");
 	if (renewing === null) {
 		const refused = await newSessionRefusal(c);
 		if (refused !== null) return refused;
@@ -68,4 +111,4 @@ sessions.post("/", async (c) => {
 	if (renewing === null) bornEntry(session.sessionId);
 	c.set("session", session);
 	return ok(c, renewToken === undefined ? issued : { ...issued, renewed: renewing !== null }, 201);
-});
+}
