@@ -196,7 +196,8 @@ export function Console() {
 	};
 
 	const reset = async () => {
-		if (sku === null) return;
+		// One reset per confirmation: a second click (a double click) while it runs sends nothing.
+		if (sku === null || resetting) return;
 		setConfirming(false);
 		// The dialog closes: focus is back on Reset drop (aria-disabled while it runs), and the
 		// notice says the outcome.
@@ -325,6 +326,7 @@ export function Console() {
 				<ResetDialog
 					sku={sku}
 					open={confirming}
+					busy={resetting}
 					onConfirm={() => void reset()}
 					onCancel={() => {
 						setConfirming(false);

@@ -1,7 +1,9 @@
 // "Reset drop" asks first: a modal dialog that says what a reset releases and
 // what it keeps (docs/decisions/001-reset-keeps-paid-orders.md), and arms its
 // button only once the operator has typed the SKU — the confirmation GitHub
-// and Cloudflare ask for before an action that cannot be undone.
+// and Cloudflare ask for before an action that cannot be undone. While a reset runs (`busy`) the
+// confirm is aria-disabled and a submit does nothing, as Create drop, Save changes and Pay are: a
+// double click is one reset, not a second one (its own Idempotency-Key: a new reset to the server).
 
 import { useState } from "preact/hooks";
 import { ModalDialog } from "./ModalDialog.tsx";
@@ -9,11 +11,14 @@ import { ModalDialog } from "./ModalDialog.tsx";
 export function ResetDialog({
 	sku,
 	open,
+	busy,
 	onConfirm,
 	onCancel,
 }: {
 	sku: string;
 	open: boolean;
+	/** A reset is running: the dialog may still be closing when a second click lands. */
+	busy: boolean;
 	onConfirm(): void;
 	onCancel(): void;
 }) {
@@ -32,7 +37,7 @@ export function ResetDialog({
 			<form
 				onSubmit={(e) => {
 					e.preventDefault();
-					if (matches) onConfirm();
+					if (matches && !busy) onConfirm();
 				}}
 			>
 				<h2 id="reset-dialog-title">Reset {sku}?</h2>
@@ -61,7 +66,12 @@ export function ResetDialog({
 					/>
 				</label>
 				<div class="actions">
-					<button type="submit" class="danger" disabled={!matches}>
+					<button
+						type="submit"
+						class="danger"
+						disabled={!matches}
+						aria-disabled={busy ? "true" : undefined}
+					>
 						Reset {sku}
 					</button>
 					<button type="button" onClick={onCancel}>
