@@ -12,22 +12,13 @@ import { api } from "../support/server.ts";
 import { createProduct, newBuyer } from "../support/shop.ts";
 import { expectNoSeriousA11yViolations } from "./axe.ts";
 import { collectPageErrors, DESKTOP, metric, openContext, PHONE, screenshot } from "./browser.ts";
-import { POLL, signIn } from "./console-support.ts";
+import { description, POLL, signIn } from "./console-support.ts";
 import { browserSuite } from "./suite.ts";
 
 describe("operator console: editing and creating drops", () => {
 	const e2e = browserSuite();
 
 	const isFocused = (l: Locator) => l.evaluate((el) => el === document.activeElement);
-	/** The text an input's aria-describedby points at (its refusal), "" without one. */
-	const description = (l: Locator) =>
-		l.evaluate((el) =>
-			(el.getAttribute("aria-describedby") ?? "")
-				.split(" ")
-				.map((id) => document.getElementById(id)?.textContent ?? "")
-				.join(" ")
-				.trim(),
-		);
 
 	async function readProduct(sku: string): Promise<Product> {
 		const r = await api<Product>(e2e.server, "GET", `/api/products/${sku}`);
