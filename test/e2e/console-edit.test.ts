@@ -1,7 +1,8 @@
 // The console changes a drop (docs/ui.md): "Edit drop" sends only the fields changed (the
 // trail's product.updated carries exactly them), stops and starts a drop by its start time,
 // asks before a stock cut and shows the server's refusal (a cut below the units held, a later
-// start on a started room, a setting out of range) under the field it names; the create form
+// start on a started room, a setting out of range) under the field it names, and refuses a
+// price with more decimals than its currency has before sending anything; the create form
 // splits a drop across shards and gives it a waiting room, whose stock the edit form then cuts.
 
 import type { Locator, Page } from "playwright-core";
@@ -120,6 +121,61 @@ describe("operator console: editing and creating drops", () => {
 		expect(starts).toHaveLength(2);
 		for (const keys of starts) expect(keys).toEqual([expect.stringMatching(/^startsAt/)]);
 		await screenshot(page, "console-edit");
+		expect(errors).toEqual([]);
+	});
+
+	it("refuses a price with more decimals than its currency has, typed or left by a currency change, and sends nothing", async () => {
+		const sku = await createProduct(e2e.server, { priceCents: 2450, currency: "USD" }, "CENTS");
+		const { page, errors } = await openConsole(sku);
+		const patches: string[] = [];
+		page.on("request", (request) => {
+			if (request.method() === "PATCH" && new URL(request.url()).pathname.endsWith(`/${sku}`))
+				patches.push(request.postData() ?? "");
+		});
+		const card = await openEdit(page, sku);
+		const price = card.getByLabel("Price");
+		const save = card.getByRole("button", { name: "Save changes" });
+		expect(await price.inputValue()).toBe("24.50");
+
+		// A tenth of a cent: refused under the field, naming the decimals USD takes, not rounded.
+		await price.fill("24.505");
+		await save.click();
+		await expect
+			.poll(() => description(price), POLL)
+			.toBe(
+				"A price in USD takes at most 2 decimals: 24.505 has more, and the console does not round it.",
+			);
+		expect(await price.getAttribute("aria-invalid")).toBe("true");
+		await expect.poll(() => isFocused(price), POLL).toBe(true);
+		await expectNoSeriousA11yViolations(page, "console: a price with too many decimals");
+
+		// The currency alone changed to one without decimals: 24.50 is not converted to ¥25.
+		await price.fill("24.50");
+		await card.getByLabel("Currency").fill("JPY");
+		await save.click();
+		await expect
+			.poll(() => description(price), POLL)
+			.toBe(
+				"A price in JPY takes no decimals: 24.50 is not a whole number, and the console does not round it. Changing the currency does not convert the price: type it in JPY.",
+			);
+		await expect.poll(() => isFocused(price), POLL).toBe(true);
+		expect(patches).toEqual([]);
+		const unchanged = await readProduct(sku);
+		expect([unchanged.priceCents, unchanged.currency]).toEqual([2450, "USD"]);
+
+		// Corrected, the price in yen is sent as typed.
+		await price.fill("2450");
+		await save.click();
+		const status = page.getByRole("status", { name: "Console status" });
+		await expect
+			.poll(() => status.textContent(), POLL)
+			.toBe(`Saved ${sku}: price, currency changed.`);
+		expect(patches.map((body) => JSON.parse(body))).toEqual([
+			{ priceCents: 2450, currency: "JPY" },
+		]);
+		const saved = await readProduct(sku);
+		expect([saved.priceCents, saved.currency]).toEqual([2450, "JPY"]);
+		expect(await description(card.getByLabel("Price"))).toBe("");
 		expect(errors).toEqual([]);
 	});
 

@@ -76,6 +76,42 @@ describe("the Edit drop form", () => {
 		});
 	});
 
+	it("refuses a price with more decimals than its currency takes, typed or left by a currency change", () => {
+		// 24.505 USD was sent as 2451.
+		expect(edited(product({ priceCents: 2450 }), { price: "24.505" })).toEqual({
+			ok: false,
+			field: "price",
+			message:
+				"A price in USD takes at most 2 decimals: 24.505 has more, and the console does not round it.",
+		});
+		// The currency alone changed: 24.50 USD was sent as ¥25.
+		expect(edited(product({ priceCents: 2450 }), { currency: "JPY" })).toEqual({
+			ok: false,
+			field: "price",
+			message:
+				"A price in JPY takes no decimals: 24.50 is not a whole number, and the console does not round it. Changing the currency does not convert the price: type it in JPY.",
+		});
+		// Corrected, or whole in both currencies, it is sent as typed.
+		expect(edited(product({ priceCents: 2450 }), { currency: "JPY", price: "2450" })).toEqual({
+			ok: true,
+			patch: { currency: "JPY", priceCents: 2450 },
+		});
+		expect(edited(product({ priceCents: 2500 }), { currency: "jpy" })).toEqual({
+			ok: true,
+			patch: { currency: "JPY", priceCents: 25 },
+		});
+		// Into a currency with more decimals, nothing is lost.
+		expect(edited(product({ priceCents: 2450 }), { currency: "KWD" })).toEqual({
+			ok: true,
+			patch: { currency: "KWD", priceCents: 24_500 },
+		});
+		// An unchanged price is not read again: HUF's 1000.50, shown as 1001, stays unsent.
+		expect(edited(product({ priceCents: 100050, currency: "HUF" }), { name: "x" })).toEqual({
+			ok: true,
+			patch: { name: "x" },
+		});
+	});
+
 	it("refuses a number it cannot read, naming the field", () => {
 		expect(edited(product(), { totalStock: "1.5" })).toMatchObject({
 			ok: false,

@@ -1,8 +1,10 @@
 // Prices in the currency's minor unit (docs/api.md, "Money"): what the console's
-// create form sends for a typed price, the step it allows, and how the storefront
-// shows an amount. Stripe reads `amount` the same way, so a yen price is sent in yen.
+// create form sends for a typed price, the step it allows, the price it refuses rather than
+// round (src/web/console/typed-price.ts), and how the storefront shows an amount. Stripe
+// reads `amount` the same way, so a yen price is sent in yen.
 import { describe, expect, it } from "vitest";
 import { startsAtInstant } from "../../src/web/console/create-form.ts";
+import { decimalsNeeded, readPrice } from "../../src/web/console/typed-price.ts";
 import {
 	minorUnitDigits,
 	money,
@@ -50,6 +52,82 @@ describe("money in the currency's minor unit", () => {
 	it("a code Intl does not know: hundredths", () => {
 		expect(minorUnitDigits("XYZ")).toBe(2);
 		expect(plain(money(150, "XYZ", "en-US"))).toBe("XYZ 1.50");
+	});
+});
+
+describe("a typed price: read exactly, or refused naming the decimals its currency takes", () => {
+	it("counts the decimals a numeral's value needs, trailing zeros none", () => {
+		expect(decimalsNeeded("24.505")).toBe(3);
+		expect(decimalsNeeded("24.50")).toBe(1);
+		expect(decimalsNeeded("25.00")).toBe(0);
+		expect(decimalsNeeded("25.")).toBe(0);
+		expect(decimalsNeeded(".5")).toBe(1);
+		expect(decimalsNeeded("0")).toBe(0);
+		expect(decimalsNeeded(" 1000 ")).toBe(0);
+		// A number input takes an exponent too.
+		expect(decimalsNeeded("1.5e1")).toBe(0);
+		expect(decimalsNeeded("100e-2")).toBe(0);
+		expect(decimalsNeeded("1.25e-1")).toBe(3);
+		expect(decimalsNeeded("2E3")).toBe(0);
+		for (const text of ["", " ", ".", "e3", "1.2.3", "abc", "1,5", "Infinity", "0x10"])
+			expect(decimalsNeeded(text), text).toBeNull();
+	});
+
+	it("reads a price with no more decimals than the currency takes, exactly", () => {
+		expect(readPrice("24.50", "USD")).toEqual({ ok: true, minor: 2450 });
+		expect(readPrice("0.29", "USD")).toEqual({ ok: true, minor: 29 });
+		expect(readPrice("19.99", "usd")).toEqual({ ok: true, minor: 1999 });
+		expect(readPrice("1000", "JPY")).toEqual({ ok: true, minor: 1000 });
+		// A whole price is one in every currency: 25.00 in JPY is 25 yen.
+		expect(readPrice("25.00", "JPY", true)).toEqual({ ok: true, minor: 25 });
+		expect(readPrice("10.5", "KWD")).toEqual({ ok: true, minor: 10_500 });
+		expect(readPrice("10.505", "KWD")).toEqual({ ok: true, minor: 10_505 });
+		// Shown whole, counted in hundredths by the provider.
+		expect(readPrice("1000", "HUF")).toEqual({ ok: true, minor: 100_000 });
+		expect(readPrice("1e3", "USD")).toEqual({ ok: true, minor: 100_000 });
+	});
+
+	it("refuses more decimals than the currency takes, naming them, instead of rounding", () => {
+		expect(readPrice("24.505", "USD")).toEqual({
+			ok: false,
+			message:
+				"A price in USD takes at most 2 decimals: 24.505 has more, and the console does not round it.",
+		});
+		expect(readPrice("24.50", "JPY")).toEqual({
+			ok: false,
+			message:
+				"A price in JPY takes no decimals: 24.50 is not a whole number, and the console does not round it.",
+		});
+		expect(readPrice("10.5001", "KWD")).toMatchObject({
+			ok: false,
+			message: expect.stringMatching(/^A price in KWD takes at most 3 decimals: 10\.5001 has more/),
+		});
+		// HUF is typed whole, as it is shown (the field's step), though counted in hundredths.
+		expect(readPrice("1000.5", "HUF")).toMatchObject({
+			ok: false,
+			message: expect.stringMatching(/^A price in HUF takes no decimals/),
+		});
+		expect(readPrice("0.001", "usd")).toMatchObject({
+			ok: false,
+			message: expect.stringMatching(/^A price in USD takes at most 2 decimals/),
+		});
+		expect(readPrice("1.25e-1", "USD")).toMatchObject({ ok: false });
+	});
+
+	it("a price left as it was when the currency changes is not converted: the refusal says so", () => {
+		expect(readPrice("24.50", "jpy", true)).toEqual({
+			ok: false,
+			message:
+				"A price in JPY takes no decimals: 24.50 is not a whole number, and the console does not round it. Changing the currency does not convert the price: type it in JPY.",
+		});
+	});
+
+	it("refuses what is not a number", () => {
+		for (const text of ["", "  ", "abc", "1e999"])
+			expect(readPrice(text, "USD"), text).toEqual({
+				ok: false,
+				message: "Price must be a number.",
+			});
 	});
 });
 

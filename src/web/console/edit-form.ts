@@ -4,8 +4,9 @@
 // the changes worth a confirmation, and which field a refusal names.
 
 import type { Product } from "../../shared/types.ts";
-import { counted, minorUnitDigits, shownDigits, time, toMinorUnits } from "../lib/format.ts";
+import { counted, minorUnitDigits, shownDigits, time } from "../lib/format.ts";
 import { startsAtInstant } from "./create-form.ts";
+import { readPrice } from "./typed-price.ts";
 
 /** A field of the form, by the name its input carries. */
 export type EditField =
@@ -103,7 +104,9 @@ const LABELS: Record<EditField, string> = {
  * The PATCH of the fields whose text the operator changed, compared as shown (so a value the
  * form cannot show exactly, a price in a finer unit, is never sent back rounded). A changed
  * currency sends the price too, read in the new currency, as the create form does. A number
- * that cannot be read is refused here, naming its field; the server judges every range.
+ * that cannot be read is refused here, naming its field, and so is a price with more decimals
+ * than its currency takes (typed-price.ts: refused, not rounded or converted); the server
+ * judges every range.
  */
 export function patchOf(shown: EditValues, typed: EditValues): PatchResult {
 	const patch: ProductPatch = {};
@@ -116,10 +119,10 @@ export function patchOf(shown: EditValues, typed: EditValues): PatchResult {
 	const currency = typed.currency.trim().toUpperCase();
 	if (currency !== shown.currency.trim().toUpperCase()) patch.currency = currency;
 	if (changed("price") || patch.currency !== undefined) {
-		const amount = Number(typed.price.trim());
-		if (typed.price.trim() === "" || !Number.isFinite(amount))
-			return { ok: false, field: "price", message: "Price must be a number." };
-		patch.priceCents = toMinorUnits(amount, currency);
+		// More decimals than the currency takes is refused, never rounded nor converted (typed-price.ts).
+		const price = readPrice(typed.price, currency, patch.currency !== undefined);
+		if (!price.ok) return { ok: false, field: "price", message: price.message };
+		patch.priceCents = price.minor;
 	}
 	for (const f of ["totalStock", "holdSeconds", "perUserLimit"] as const) {
 		if (!changed(f)) continue;
