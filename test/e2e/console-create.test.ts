@@ -1,6 +1,7 @@
-// The console's create form in Chromium: a price in a currency without decimals, a start date
-// the browser keeps but cannot read, a SKU its pattern refuses, and the form's layout at
-// 1366 px. Creating a drop on a phone and the rest of the console: console.test.ts.
+// The console's create form in Chromium: a price in a currency without decimals, a price with
+// more decimals than its currency has, a start date the browser keeps but cannot read, a SKU
+// its pattern refuses, and the form's layout at 1366 px. Creating a drop on a phone and the
+// rest of the console: console.test.ts.
 
 import type { Locator } from "playwright-core";
 import { describe, expect, it } from "vitest";
@@ -15,7 +16,7 @@ import {
 	SAYS_NOTHING,
 	screenshot,
 } from "./browser.ts";
-import { POLL, signIn } from "./console-support.ts";
+import { description, POLL, signIn } from "./console-support.ts";
 import { browserSuite } from "./suite.ts";
 
 describe("operator console: the create form", () => {
@@ -73,6 +74,61 @@ describe("operator console: the create form", () => {
 		);
 		expect(made.body.data?.priceCents).toBe(1000);
 		expect(made.body.data?.currency).toBe("JPY");
+		expect(errors).toEqual([]);
+		await context.close();
+	});
+
+	it("create form: a price with more decimals than its currency has is refused under the field, and nothing is sent", async () => {
+		const { context, page, errors } = await signedIn(DESKTOP);
+		const creates: string[] = [];
+		page.on("request", (request) => {
+			if (request.method() === "POST" && new URL(request.url()).pathname === "/api/admin/products")
+				creates.push(request.postData() ?? "");
+		});
+		const card = page.getByRole("region", { name: "Create a drop" });
+		const create = card.getByRole("button", { name: "Create drop" });
+		const sku = `DECIMALS-${crypto.randomUUID().slice(0, 8)}`;
+		await card.getByLabel("SKU").fill(sku);
+		await card.getByLabel("Name").fill("Priced to the cent");
+		const price = card.getByLabel("Price");
+
+		// A tenth of a cent in USD (the form's default currency): said under the field, not rounded.
+		await price.fill("24.505");
+		await create.click();
+		await expect
+			.poll(() => description(price), POLL)
+			.toBe(
+				"A price in USD takes at most 2 decimals: 24.505 has more, and the console does not round it.",
+			);
+		expect(await price.getAttribute("aria-invalid")).toBe("true");
+		await expect.poll(() => isFocused(price), POLL).toBe(true);
+		await expectNoSeriousA11yViolations(page, "console: create with a price of too many decimals");
+
+		// Cents in yen, submitted with Enter: refused the same way.
+		await price.fill("24.50");
+		await card.getByLabel("Currency").fill("JPY");
+		await price.press("Enter");
+		await expect
+			.poll(() => description(price), POLL)
+			.toBe(
+				"A price in JPY takes no decimals: 24.50 is not a whole number, and the console does not round it.",
+			);
+		expect(creates).toEqual([]);
+		expect((await api(e2e.server, "GET", `/api/products/${sku}`)).status).toBe(404);
+
+		// Corrected, the drop is created at the price typed, and the refusal is gone.
+		await price.fill("2450");
+		await create.click();
+		const status = page.getByRole("status", { name: "Console status" });
+		await expect.poll(() => status.textContent(), POLL).toMatch(new RegExp(`Created ${sku}`));
+		expect(creates).toHaveLength(1);
+		const made = await api<{ priceCents: number; currency: string }>(
+			e2e.server,
+			"GET",
+			`/api/products/${sku}`,
+		);
+		expect([made.body.data?.priceCents, made.body.data?.currency]).toEqual([2450, "JPY"]);
+		expect(await description(card.getByLabel("Price"))).toBe("");
 		expect(errors).toEqual([]);
 		await context.close();
 	});

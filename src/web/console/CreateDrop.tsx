@@ -1,6 +1,9 @@
 // A form for a new drop (POST /api/admin/products), split across shards and with a waiting room
 // when asked. Prices are typed in units of the currency and sent in its minor units (docs/api.md,
 // "Money": cents for USD, yen for JPY, fils for KWD); the server validates every field again.
+// A price with more decimals than its currency takes is refused under the field, never rounded
+// (src/web/console/typed-price.ts): checked on the click that submits, before the browser's own
+// check of the field's step, whose bubble would not say why.
 
 import { useEffect, useState } from "preact/hooks";
 import { MAX_SHARDS } from "../../domain/escrow.ts";
@@ -8,13 +11,12 @@ import type { Product } from "../../shared/types.ts";
 import type { ApiClient } from "../api/client.ts";
 import { describeError } from "../api/outcomes.ts";
 import type { NoticeValue } from "../components/Layout.tsx";
-import { counted, toMinorUnits } from "../lib/format.ts";
+import { counted } from "../lib/format.ts";
 import { moveFocus } from "../lib/move-focus.ts";
 import { startsAtInstant } from "./create-form.ts";
 import { DropFields, type FieldErrors, valuesFromForm } from "./DropFields.tsx";
 import { type EditValues, ROOM_DEFAULTS } from "./edit-form.ts";
-
-const NO_ERRORS: FieldErrors = {};
+import { readPrice } from "./typed-price.ts";
 
 const DEFAULT_CURRENCY = "USD";
 
@@ -48,6 +50,26 @@ export function CreateDrop({
 	onRetry(): void;
 }) {
 	const [busy, setBusy] = useState(false);
+	/** The price's refusal, under its field until the next try. */
+	const [errors, setErrors] = useState<FieldErrors>({});
+	/** Counts the price's refusals: each focuses the field once its refusal is rendered. */
+	const [priceRefused, setPriceRefused] = useState(0);
+	/** The typed price in minor units; null when refused, the refusal under the field. */
+	const priceOf = (form: HTMLFormElement): number | null => {
+		const typed = valuesFromForm(form);
+		const price = readPrice(typed.price, typed.currency.trim() || DEFAULT_CURRENCY);
+		if (price.ok) {
+			setErrors({});
+			return price.minor;
+		}
+		setErrors({ price: price.message });
+		setPriceRefused((n) => n + 1);
+		return null;
+	};
+	// Focused with its refusal tied to it (aria-describedby), as the edit form's refused field is.
+	useEffect(() => {
+		if (priceRefused > 0) moveFocus("create-price");
+	}, [priceRefused]);
 	// A new generation after a create puts every field, and the fields' own state, back to its default.
 	const [generation, setGeneration] = useState(0);
 	const submit = async (form: HTMLFormElement) => {
@@ -64,12 +86,14 @@ export function CreateDrop({
 			return;
 		}
 		const currencyCode = typed.currency.trim() || DEFAULT_CURRENCY;
+		const priceCents = priceOf(form);
+		if (priceCents === null) return;
 		setBusy(true);
 		try {
 			const r = await api.createProduct({
 				sku,
 				name: typed.name.trim(),
-				priceCents: toMinorUnits(Number(typed.price.trim()), currencyCode),
+				priceCents,
 				currency: currencyCode,
 				totalStock: Number(typed.totalStock.trim()),
 				holdSeconds: Number(typed.holdSeconds.trim()),
@@ -94,6 +118,7 @@ export function CreateDrop({
 					tone: "success",
 					text: `Created ${r.data.sku} with ${counted(r.data.totalStock, "unit")}${split}${room}.`,
 				});
+				setErrors({});
 				setGeneration((g) => g + 1);
 				onCreated(r.data);
 			} else onNotice({ tone: "error", text: `Could not create the drop: ${describeError(r)}` });
@@ -138,7 +163,7 @@ export function CreateDrop({
 					<DropFields
 						idPrefix="create"
 						values={NEW_DROP}
-						errors={NO_ERRORS}
+						errors={errors}
 						startsAtLabel="Starts at (optional)"
 						beforeRoom={
 							// Fixed at create (docs/api.md, "Shards"): the edit form shows it, never changes it.
@@ -161,12 +186,18 @@ export function CreateDrop({
 					    form), on the click that starts it: before the browser's own check, which may
 					    stop the submit. Enter in a field clicks this button too. */}
 					{/* aria-disabled while it runs: focus stays here instead of falling to <body>. */}
+					{/* A price with too many decimals is refused here, under its field: the browser's
+					    step check would stop the submit first, with a bubble that does not say why. */}
 					<button
 						type="submit"
 						class="primary"
 						id="create-drop"
 						aria-disabled={busy ? "true" : undefined}
-						onClick={onRetry}
+						onClick={(e) => {
+							onRetry();
+							const form = e.currentTarget.form;
+							if (form !== null && priceOf(form) === null) e.preventDefault();
+						}}
 					>
 						{busy ? "Creating…" : "Create drop"}
 					</button>
