@@ -28,6 +28,12 @@ export const EXPECTED_SECONDS: Readonly<Record<string, number>> = {
 	// 101 drops created for the picker past one catalogue page.
 	"test/e2e/console.test.ts": 25,
 	"test/e2e/console-create.test.ts": 13,
+	// Its own server with rate limits on, for the reset's one-a-minute 429.
+	"test/e2e/console-reset-once.test.ts": 20,
+	// A start 6 s after the operator's change, then the turn.
+	"test/e2e/storefront-pre-queue-turn.test.ts": 24,
+	// Two rooms' starts 5 s ahead, each passing while a cut is held.
+	"test/integration/split-cut-room-start.test.ts": 11,
 	// A hold left to end during a kill -9 outage, confirmed after the restart (decision 091).
 	"test/e2e/storefront-outage.test.ts": 52,
 	"test/e2e/storefront-lost-reserve.test.ts": 30,
