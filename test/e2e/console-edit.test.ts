@@ -176,6 +176,13 @@ describe("operator console: editing and creating drops", () => {
 		const saved = await readProduct(sku);
 		expect([saved.priceCents, saved.currency]).toEqual([2450, "JPY"]);
 		expect(await description(card.getByLabel("Price"))).toBe("");
+
+		// A refused save after it: the refusal under the field, and "Saved" no longer beside it.
+		await price.fill("24.5");
+		await save.click();
+		await expect.poll(() => description(price), POLL).toContain("A price in JPY takes no decimals");
+		expect(await status.textContent()).toBe("");
+		expect(patches).toHaveLength(1);
 		expect(errors).toEqual([]);
 	});
 

@@ -114,6 +114,11 @@ export function Console() {
 	const [unsettled, setUnsettled] = useState<LostReset | null>(null);
 	/** The create form's last notice: its next try clears it if it is still the one shown. */
 	const createNotice = useRef<NoticeValue | null>(null);
+	/**
+	 * The edit form's last notice: its next save clears it if it is still the one shown, so a
+	 * refusal under a field never stands beside "Saved" from the save before.
+	 */
+	const editNotice = useRef<NoticeValue | null>(null);
 	/** An action's outcome, said by the notice's regions (already in the page), not focused. */
 	const setNotice = (n: NoticeValue) => {
 		setUnsettled(null);
@@ -344,7 +349,14 @@ export function Console() {
 					api={api}
 					sku={sku}
 					counters={view.counters}
-					onNotice={setNotice}
+					onNotice={(n) => {
+						editNotice.current = n;
+						setNotice(n);
+					}}
+					onRetry={() => {
+						const said = editNotice.current;
+						if (said !== null) setNoticeValue((n) => (n === said ? null : n));
+					}}
 					onSaved={catalogue.remember}
 				/>
 			)}

@@ -67,6 +67,7 @@ export function EditDrop({
 	sku,
 	counters,
 	onNotice,
+	onRetry,
 	onSaved,
 }: {
 	api: ApiClient;
@@ -74,6 +75,8 @@ export function EditDrop({
 	/** The Live counters the console shows for the selected drop (useDrop.ts), null before any. */
 	counters: Pick<Product["availability"], "sku" | "reserved" | "sold" | "asOf"> | null;
 	onNotice(n: NoticeValue): void;
+	/** A new save begins: the notice of the last one goes, if it is still shown. */
+	onRetry(): void;
 	onSaved(p: Product): void;
 }) {
 	/** The drop as last read or saved: what the form shows and compares against. */
@@ -181,6 +184,7 @@ export function EditDrop({
 	const submit = async () => {
 		// Only ever diffed against a read of the drop the PATCH goes to.
 		if (product === null || product.sku !== sku || form.current === null) return;
+		onRetry();
 		const made = patchOf(valuesOf(product), valuesFromForm(form.current));
 		if (!made.ok) return refuse(made.field, made.message);
 		if (Object.keys(made.patch).length === 0)
