@@ -6,10 +6,12 @@ import { describe, expect, it } from "vitest";
 import { startsAtInstant } from "../../src/web/console/create-form.ts";
 import { decimalsNeeded, readPrice } from "../../src/web/console/typed-price.ts";
 import {
+	chartTime,
 	minorUnitDigits,
 	money,
 	priceStep,
 	shownDigits,
+	time,
 	toMinorUnits,
 } from "../../src/web/lib/format.ts";
 
@@ -139,5 +141,16 @@ describe("the create form's start time", () => {
 
 	it("a five-digit year the browser accepts cannot be read: undefined, not a throw", () => {
 		expect(startsAtInstant("20266-12-01T10:00")).toBeUndefined();
+	});
+});
+
+describe("chartTime", () => {
+	it("says a chart's time as the console says times, seconds only when asked", () => {
+		const at = Date.UTC(2026, 11, 2, 9, 58, 16) / 1000;
+		expect(chartTime(at)).toBe(time(new Date(at * 1000).toISOString()));
+		const short = chartTime(at, false);
+		expect(short).not.toBe(chartTime(at));
+		expect(short).not.toMatch(/:16/);
+		expect(chartTime(Number.NaN)).toBe("");
 	});
 });

@@ -6,42 +6,54 @@ import type { SkuMetrics } from "../../shared/types.ts";
 import { fitLabels } from "../components/axis-size.ts";
 import { Chart } from "../components/Chart.tsx";
 import { Metric } from "../components/Metric.tsx";
-import { counted, ms } from "../lib/format.ts";
+import { chartTime, counted, ms } from "../lib/format.ts";
 import { addressRefusalsLine, refusalsInSeries, refusedInSecond } from "./address-refusals.ts";
 import { metricsGapsLine } from "./metrics-gaps.ts";
 import type { StockPoint } from "./useDrop.ts";
 
+/**
+ * The time axis and the legend's time in the console's own format (format.ts chartTime): the
+ * axis with seconds only when its ticks are less than a minute apart.
+ */
+const TIME_SERIES: uPlot.Series = { value: (_u, v) => (v === null ? "–" : chartTime(v)) };
+const TIME_AXIS: uPlot.Axis = {
+	// Whole seconds and minutes only (no two ticks say the same second), and room for a label.
+	incrs: [1, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600],
+	space: 90,
+	values: (_u, ticks, _axis, _space, increment) => ticks.map((t) => chartTime(t, increment < 60)),
+};
+
 const STOCK_OPTIONS: Omit<uPlot.Options, "width" | "height"> = {
 	series: [
-		{},
+		TIME_SERIES,
 		{ label: "Available", stroke: "#1a7f37", width: 2 },
 		{ label: "Reserved", stroke: "#bf8700", width: 2 },
 		{ label: "Sold", stroke: "#57606a", width: 2 },
 	],
-	axes: [{}, { size: fitLabels }],
+	axes: [TIME_AXIS, { size: fitLabels }],
 	scales: { y: { range: (_u, _min, max) => [0, Math.max(1, max)] } },
 };
 
 const LATENCY_OPTIONS: Omit<uPlot.Options, "width" | "height"> = {
 	series: [
-		{},
+		TIME_SERIES,
 		{ label: "p50", stroke: "#1a7f37", width: 2, spanGaps: false },
 		{ label: "p95", stroke: "#bf8700", width: 2, spanGaps: false },
 		{ label: "p99", stroke: "#cf222e", width: 2, spanGaps: false },
 	],
-	axes: [{}, { size: fitLabels, values: (_u, ticks) => ticks.map((t) => `${t} ms`) }],
+	axes: [TIME_AXIS, { size: fitLabels, values: (_u, ticks) => ticks.map((t) => `${t} ms`) }],
 	scales: { y: { range: (_u, _min, max) => [0, Math.max(1, max)] } },
 };
 
 const THROUGHPUT_OPTIONS: Omit<uPlot.Options, "width" | "height"> = {
 	series: [
-		{},
+		TIME_SERIES,
 		{ label: "Attempts/s", stroke: "#0b57d0", width: 2 },
 		{ label: "Rejections/s", stroke: "#cf222e", width: 2 },
 		// Not reserve attempts: upgrades and joins refused at the per-address caps (decision 141).
 		{ label: "Refused at address caps/s", stroke: "#8250df", width: 2, dash: [4, 4] },
 	],
-	axes: [{}, { size: fitLabels }],
+	axes: [TIME_AXIS, { size: fitLabels }],
 	scales: { y: { range: (_u, _min, max) => [0, Math.max(1, max)] } },
 };
 

@@ -103,6 +103,19 @@ export function time(iso: string): string {
 	return Number.isNaN(d.getTime()) ? iso : d.toLocaleTimeString();
 }
 
+/**
+ * A chart's time (uPlot's x values are epoch seconds) as the time of day the rest of the console
+ * shows (`time`: the reader's locale, "9:58:16 AM"), without the seconds when `withSeconds` is
+ * false (an axis whose ticks fall on whole minutes). uPlot's own would say "9:45am" and "12/2/26".
+ */
+export function chartTime(epochSeconds: number, withSeconds = true): string {
+	const d = new Date(epochSeconds * 1000);
+	if (Number.isNaN(d.getTime())) return "";
+	return withSeconds
+		? d.toLocaleTimeString()
+		: d.toLocaleTimeString(undefined, { hour: "numeric", minute: "2-digit" });
+}
+
 /** An instant in epoch milliseconds as a date and a time in the reader's zone and locale. */
 export function dateTime(epochMs: number): string {
 	const d = new Date(epochMs);
