@@ -295,7 +295,9 @@ export class SplitCoordinator {
 	/** Every shard's counters, this object's (shard 0) first; `withSessions` as escrowCounters. */
 	private async counters(withSessions = false): Promise<ShardCounters[]> {
 		const escrow = this.host.escrow();
-		// The shards' counts are the SKU's only once each has done the coordinator's last reset.
+		// The shards' counts are the SKU's only once each has done the coordinator's last reset as
+		// of this read (a reset made during it is that reset's to finish: a shard may then still
+		// count holds it removes, as any read that overlaps a reset may; decision 189 §1).
 		await this.finishReset();
 		const own = this.host.ownCounters(withSessions);
 		const others = await this.others(escrow, (peer) => peer.escrowCounters(withSessions));

@@ -166,7 +166,7 @@ app.onError((error, c) => {
 			"Retry-After": String(OBJECT_RETRY_AFTER_SECONDS),
 		});
 	}
-	// The SKU object's own storage failed (its disk full): the call's writes were rolled back.
+	// The SKU object's own storage failed (its disk full): an outage (storage-errors.ts says what was kept).
 	if (objectStorageFailed(error)) {
 		console.error("durable object storage failed", (error as Error).message);
 		return fail(c, "unavailable", "This product's storage is failing; retry shortly.", {

@@ -3,8 +3,9 @@
 // after the start is spread so a whole pre-queue does not ask at once; that spread was up to
 // 15 s whatever the room, so with the shortest turn (10 s) a third of the buyers admitted at the
 // start never saw it: "You are in the pre-queue", then "Your turn passed". The spread is now as
-// wide as the pre-queue needs (about a ms per ticket waiting) and at most a fifth of the turn.
-// The page draws the widest spread here (Math.random near 1), as the unluckiest tab would.
+// wide as the pre-queue needs (about a ms per ticket waiting, at least 1 s) and at most a fifth of
+// the turn. The page draws the end of its spread here (Math.random near 1), as the unluckiest tab
+// would; the turn's bound on the spread is the unit test's (test/unit/pre-queue-spread.test.ts).
 
 import { describe, expect, it } from "vitest";
 import { api } from "../support/server.ts";
@@ -24,7 +25,7 @@ const START_LEAD_MS = 6_000;
 describe("a pre-queue buyer at the start", () => {
 	const e2e = browserSuite();
 
-	it("sees the turn given at the start while it lasts, with the widest read spread of a 10-s turn", async () => {
+	it("sees the turn given at the start while it lasts, a 10-s turn, with the widest draw of its read spread", async () => {
 		const sku = await createDrop(e2e.server, {
 			totalStock: 1,
 			perUserLimit: 1,

@@ -7,11 +7,14 @@ import { describe, expect, it } from "vitest";
 import type { Ticket } from "../../src/shared/types.ts";
 import {
 	nextQueuePollMs,
+	PRE_QUEUE_LATE_MS,
 	PRE_QUEUE_READS_PER_SECOND,
 	PRE_QUEUE_RECHECK_MS,
+	PRE_QUEUE_SPREAD_FLOOR_MS,
 	PRE_QUEUE_SPREAD_TURN_SHARE,
 	preQueueSpreadMs,
 	QUEUE_POLL_MAX_MS,
+	QUEUE_POLL_MIN_MS,
 } from "../../src/web/storefront/queue-poll.ts";
 
 const preQueue: Ticket = {
@@ -27,12 +30,14 @@ const preQueue: Ticket = {
 
 describe("preQueueSpreadMs", () => {
 	it("is a ms per ticket waiting, at most a fifth of the turn and QUEUE_POLL_MAX_MS", () => {
-		expect(preQueueSpreadMs(4, 10)).toBe((4 * 1000) / PRE_QUEUE_READS_PER_SECOND);
+		expect(preQueueSpreadMs(5_000, 60)).toBe((5_000 * 1000) / PRE_QUEUE_READS_PER_SECOND);
 		expect(preQueueSpreadMs(50_000, 10)).toBe(10_000 * PRE_QUEUE_SPREAD_TURN_SHARE);
 		expect(preQueueSpreadMs(50_000, 60)).toBe(12_000);
 		expect(preQueueSpreadMs(50_000, 3600)).toBe(QUEUE_POLL_MAX_MS);
 		expect(preQueueSpreadMs(null, null)).toBe(QUEUE_POLL_MAX_MS);
-		expect(preQueueSpreadMs(0, 10)).toBe(0);
+		// A page that saw an empty or small pre-queue (loaded early) still spreads over the floor.
+		expect(preQueueSpreadMs(0, 60)).toBe(PRE_QUEUE_SPREAD_FLOOR_MS);
+		expect(preQueueSpreadMs(4, 10)).toBe(PRE_QUEUE_SPREAD_FLOOR_MS);
 	});
 
 	it("never lets the first read after the start come after the turn is over", () => {
@@ -58,5 +63,10 @@ describe("preQueueSpreadMs", () => {
 		expect(nextQueuePollMs(preQueue, 0, -50, 0.999, 0, 2_000)).toBeLessThanOrEqual(
 			PRE_QUEUE_RECHECK_MS + 2_000,
 		);
+	});
+
+	it("long after the page's start, a pre-queue answer is read at the line's pace: the start moved", () => {
+		const d = nextQueuePollMs(preQueue, 0, -PRE_QUEUE_LATE_MS - 1, 0.5, 0, 1_000) as number;
+		expect(d).toBe(Math.round(QUEUE_POLL_MIN_MS + 0.5 * QUEUE_POLL_MAX_MS));
 	});
 });

@@ -42,20 +42,36 @@ export const PRE_QUEUE_READS_PER_SECOND = 1_000;
  */
 export const PRE_QUEUE_SPREAD_TURN_SHARE = 0.2;
 /**
+ * The spread is at least this (within the turn's share): the page knows the pre-queue's size only
+ * as of its last read of the product (its load, or an operator's change), so a page loaded early
+ * sees fewer tickets than there are at the start; without a floor every such page would read at
+ * the start itself.
+ */
+export const PRE_QUEUE_SPREAD_FLOOR_MS = 1_000;
+/**
  * A pre-queue ticket read after the start (on the server's clock as this page sees it) that the
  * server still had in its pre-queue (the read came a moment early) is read again this soon, plus
  * the spread, not at the waiting line's pace.
  */
 export const PRE_QUEUE_RECHECK_MS = 500;
+/**
+ * Past this long after the start the page's start is taken for out of date (the operator moved
+ * it later and the page missed the news): a pre-queue ticket is then read at the waiting line's
+ * pace again, not every PRE_QUEUE_RECHECK_MS until the product is read.
+ */
+export const PRE_QUEUE_LATE_MS = 10_000;
 
 /**
  * How widely the pre-queue's first reads after the start are spread: as wide as its `waiting`
- * tickets need at PRE_QUEUE_READS_PER_SECOND, never wider than PRE_QUEUE_SPREAD_TURN_SHARE of a
- * turn or QUEUE_POLL_MAX_MS. Unknown figures (no room read yet) count as the widest.
+ * tickets (as of the page's last read of the product) need at PRE_QUEUE_READS_PER_SECOND, at
+ * least PRE_QUEUE_SPREAD_FLOOR_MS, never wider than PRE_QUEUE_SPREAD_TURN_SHARE of a turn or
+ * QUEUE_POLL_MAX_MS. Unknown figures (no room read yet) count as the widest.
  */
 export function preQueueSpreadMs(waiting: number | null, admitSeconds: number | null): number {
 	const byLoad =
-		waiting === null ? QUEUE_POLL_MAX_MS : (waiting * 1000) / PRE_QUEUE_READS_PER_SECOND;
+		waiting === null
+			? QUEUE_POLL_MAX_MS
+			: Math.max(PRE_QUEUE_SPREAD_FLOOR_MS, (waiting * 1000) / PRE_QUEUE_READS_PER_SECOND);
 	const byTurn =
 		admitSeconds === null ? QUEUE_POLL_MAX_MS : admitSeconds * 1000 * PRE_QUEUE_SPREAD_TURN_SHARE;
 	return Math.min(QUEUE_POLL_MAX_MS, byLoad, byTurn);
@@ -96,6 +112,9 @@ export function nextQueuePollMs(
 		// ticket admitted at the start is not told after its turn (preQueueSpreadMs).
 		const spread = Math.max(0, Math.min(preQueueSpread, QUEUE_POLL_MAX_MS));
 		if (startsInMs !== null && startsInMs > 0) return Math.round(startsInMs + random * spread);
+		// The page's start is out of date (moved later, the news missed): the line's own pace.
+		if (startsInMs === null || startsInMs < -PRE_QUEUE_LATE_MS)
+			return Math.round(QUEUE_POLL_MIN_MS + random * QUEUE_POLL_MAX_MS);
 		return Math.round(PRE_QUEUE_RECHECK_MS + random * spread);
 	}
 	const base =

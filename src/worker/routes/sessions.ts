@@ -42,30 +42,48 @@ sessions.post("/", async (c) => {
 		renewed = renewing !== null && response.status === 201;
 		return response;
 	} finally {
-		if (taken && !renewed && renewToken !== undefined) renewalsTaken.delete(renewToken);
+		if (taken && renewToken !== undefined) settleRenewal(renewToken, renewed);
 	}
 });
 
 /**
- * The tokens this isolate renewed, or is renewing, and when: KV has no compare-and-set, so two
- * renewals of one token that both read it before either replaced it would both go on. Kept as
- * long as KV keeps a replaced token's record (after which KV says the token is unknown), at most
- * RENEWALS_KEPT of them; the oldest go first. Across isolates (on Cloudflare) the race is KV's
- * (docs/decisions/166-a-renewed-sessions-old-token-ends.md).
+ * The tokens this isolate renewed, or is renewing, and when it took them: KV has no
+ * compare-and-set, so two renewals of one token that both read it before either replaced it
+ * would both go on. A renewal made is kept as long as KV keeps a replaced token's record (after
+ * which KV says the token is unknown); one in flight is given back when it does not happen, and
+ * taken for abandoned after RENEWAL_IN_FLIGHT_MS (a request cut short by its client may never
+ * reach its `finally`). At most RENEWALS_KEPT of them; the oldest go first. Across isolates (on
+ * Cloudflare) the race is KV's (docs/decisions/166-a-renewed-sessions-old-token-ends.md).
  */
-const renewalsTaken = new Map<string, number>();
+const renewalsTaken = new Map<string, { atMs: number; made: boolean }>();
 const RENEWALS_KEPT = 10_000;
+/** Past the longest a renewal takes: the human check's deadline, then two KV writes' (2 s each). */
+const RENEWAL_IN_FLIGHT_MS = 30_000;
 
 function takeRenewal(token: string): boolean {
 	const nowMs = Date.now();
-	for (const [old, atMs] of renewalsTaken) {
-		if (atMs > nowMs - REPLACED_TOKEN_RECORD_SECONDS * 1000 && renewalsTaken.size < RENEWALS_KEPT)
+	for (const [old, taken] of renewalsTaken) {
+		if (
+			taken.atMs > nowMs - REPLACED_TOKEN_RECORD_SECONDS * 1000 &&
+			renewalsTaken.size < RENEWALS_KEPT
+		)
 			break;
 		renewalsTaken.delete(old);
 	}
-	if (renewalsTaken.has(token)) return false;
-	renewalsTaken.set(token, nowMs);
+	const taken = renewalsTaken.get(token);
+	if (taken !== undefined && (taken.made || taken.atMs > nowMs - RENEWAL_IN_FLIGHT_MS))
+		return false;
+	renewalsTaken.delete(token);
+	renewalsTaken.set(token, { atMs: nowMs, made: false });
 	return true;
+}
+
+/** The renewal ended: kept when made, else the token may be renewed again. */
+function settleRenewal(token: string, made: boolean): void {
+	const taken = renewalsTaken.get(token);
+	if (taken === undefined) return;
+	if (made) taken.made = true;
+	else renewalsTaken.delete(token);
 }
 
 async function issue(
