@@ -4,6 +4,7 @@
 
 import { MAX_SHARDS } from "../domain/escrow.ts";
 import { Inventory, type ProductConfig } from "../domain/inventory.ts";
+import { objectStorageFailed } from "../shared/sqlite-errors.ts";
 import type { Product } from "../shared/types.ts";
 import { migrate } from "../storage/do-migrations.ts";
 import { Escrow } from "./escrow.ts";
@@ -121,6 +122,42 @@ export abstract class SkuObjectOperator extends SkuObjectPeers {
 		patch: Partial<Omit<ProductConfig, "sku">>,
 		room: RoomPatch | null = null,
 	): PatchResult | Promise<PatchResult> {
+		return this.storageChecked(() => this.updateNow(patch, room));
+	}
+
+	/**
+	 * An operator's call whose storage failed part way (SQLite's disk full): the model is read
+	 * again from what is durable, so memory is never ahead of storage after it, and the error goes
+	 * on (the Worker's 503). A batch does the same (decide-group.ts); a split SKU's escrow is
+	 * refreshed in place, so a cut in flight keeps its turn. One object's call is one savepoint
+	 * up to its first await (all of a PATCH or an unkeyed reset), so a throw there rolls back its
+	 * writes with it: no event row without the change it records
+	 * (docs/decisions/187-a-rolled-back-batch-keeps-the-escrow.md §3).
+	 */
+	private storageChecked<T>(run: () => T | Promise<T>): T | Promise<T> {
+		const failed = (error: unknown): never => {
+			if (objectStorageFailed(error)) {
+				// What other calls staged in this turn is theirs: written first, as atomically does.
+				try {
+					this.state.flushStaged();
+				} finally {
+					this.reload();
+				}
+			}
+			throw error;
+		};
+		try {
+			const result = this.escrow === null ? this.atomically(run) : run();
+			return result instanceof Promise ? result.catch(failed) : result;
+		} catch (error) {
+			return failed(error);
+		}
+	}
+
+	private updateNow(
+		patch: Partial<Omit<ProductConfig, "sku">>,
+		room: RoomPatch | null,
+	): PatchResult | Promise<PatchResult> {
 		const inv = this.inv;
 		if (inv === null) return { ok: false, code: "unknown_sku" };
 		if (this.escrow?.isCoordinator) {
@@ -155,6 +192,10 @@ export abstract class SkuObjectOperator extends SkuObjectPeers {
 
 	/** `keyed`: under the operator's Idempotency-Key, done at most once (inventory/reset-keys.ts). */
 	reset(keyed: KeyedReset | null = null): KeyedResetResult | Promise<KeyedResetResult> {
+		return this.storageChecked(() => this.resetNow(keyed));
+	}
+
+	private resetNow(keyed: KeyedReset | null): KeyedResetResult | Promise<KeyedResetResult> {
 		const inv = this.inv;
 		if (inv === null) return { ok: false, code: "unknown_sku" };
 		if (keyed !== null) return keyedReset(this.resetKeysHost(), keyed);

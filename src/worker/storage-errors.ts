@@ -46,19 +46,8 @@ export class StorageUnavailable extends Error {
 
 const CONSTRAINT = /SQLITE_CONSTRAINT|UNIQUE constraint|constraint failed/i;
 
-/**
- * A Durable Object's own SQLite could not write or read: its disk is full, an I/O error, out of
- * memory, busy. workerd throws SQLite's message with its code after it ("database or disk is
- * full: SQLITE_FULL"), and the message crosses the RPC. A buyer's call decided in a group commit
- * was rolled back (inventory/decide-group.ts); an operator's step may have been cut part way. An
- * outage of that object's storage, answered as D1's is, not a bug
- * (docs/decisions/187-a-rolled-back-batch-keeps-the-escrow.md, "What it leaves").
- */
-const OBJECT_STORAGE_FAILED = /: SQLITE_(FULL|IOERR|NOMEM|BUSY)\b/;
-
-export function objectStorageFailed(error: unknown): boolean {
-	return error instanceof Error && OBJECT_STORAGE_FAILED.test(error.message);
-}
+/** A SKU object's own SQLite failing (shared/sqlite-errors.ts): 503, as D1's and KV's outages. */
+export { objectStorageFailed } from "../shared/sqlite-errors.ts";
 
 function rethrow(binding: StorageBinding) {
 	return (error: unknown): never => {
