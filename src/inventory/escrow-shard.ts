@@ -20,6 +20,7 @@ import {
 	type Transfer,
 } from "../domain/escrow.ts";
 import type { Inventory, ProductConfig } from "../domain/inventory.ts";
+import { type Fields, replaceInPlace } from "../shared/replace-in-place.ts";
 import { CutPledge } from "./cut-pledge.ts";
 import { WaitingLine } from "./escrow-line.ts";
 import type { RoomLedger, ShardRoomState } from "./room-shard-protocol.ts";
@@ -98,20 +99,6 @@ export interface EscrowHost {
 export function readEscrow(sql: SqlStorage): EscrowLedger | null {
 	const row = sql.exec<{ ledger: string }>("SELECT ledger FROM escrow WHERE id = 1").toArray()[0];
 	return row === undefined ? null : (JSON.parse(row.ledger) as EscrowLedger);
-}
-
-type Fields = Record<string, unknown>;
-const isRecord = (v: unknown): v is Fields =>
-	typeof v === "object" && v !== null && !Array.isArray(v);
-
-/** `target` made equal to `source`, each record field that both hold kept as the same object. */
-function replaceInPlace(target: Fields, source: Fields): void {
-	for (const key of Object.keys(target)) if (!(key in source)) delete target[key];
-	for (const [key, value] of Object.entries(source)) {
-		const old = target[key];
-		if (isRecord(old) && isRecord(value)) replaceInPlace(old, value);
-		else target[key] = value;
-	}
 }
 
 /** One object's allotment: its reserve path and its side of the channel with the coordinator. */

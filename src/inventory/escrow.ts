@@ -1,7 +1,8 @@
 // The coordinator's side of the escrow of a SKU split across shards
 // (docs/decisions/020-escrow-shards.md; the protocol is src/domain/escrow.ts): the
 // pool in shard 0, the object named `<sku>` — grants, give-backs, folding back,
-// settling before a whole-SKU view and changes of totalStock. Every object's own
+// settling before a whole-SKU view and changes of totalStock (run in a turn here, decided in
+// inventory/escrow-total.ts). Every object's own
 // allotment (the coordinator's too) is inventory/escrow-shard.ts, which this class
 // extends: an object of a split SKU holds one Escrow, with a pool in shard 0 only.
 
@@ -10,32 +11,25 @@ import {
 	confirmGrants,
 	initialShare,
 	issueGrant,
-	lowerTotal,
 	newPool,
 	newShardLedger,
 	type PoolLedger,
-	raiseTotal,
 	receiveReturn,
 	type Transfer,
 } from "../domain/escrow.ts";
 import type { Inventory } from "../domain/inventory.ts";
-import { CutUndecided } from "./cut-pledge.ts";
 import { MoveGate } from "./escrow-moves.ts";
 import { EscrowPushes } from "./escrow-pushes.ts";
 import { ESCROW_RETRY_MS, type EscrowHost } from "./escrow-shard.ts";
+import {
+	changeTotalNow,
+	forgetSoldOutElsewhere,
+	type TotalChange,
+	type TotalHost,
+} from "./escrow-total.ts";
 import { HOLDS_BY_CREATED_INDEX } from "./schema.ts";
 import { resetsOwed } from "./shard-resets.ts";
 import { settingsOwed } from "./shard-settings.ts";
-
-/**
- * A PATCH naming totalStock, decided in its turn (Escrow.changeTotal): move the total, or answer.
- * `recheck`: a cut that awaits the shards judges its PATCH again after they answered, before
- * anything moves; an answer there refuses it (a room that started meanwhile,
- * docs/decisions/188-a-cut-judges-its-start-again.md).
- */
-export type TotalChange<T> =
-	| { totalStock: number; apply: () => T; recheck?: () => T | undefined }
-	| { answer: T };
 
 /** An object's escrow: its allotment (ShardEscrow) and, in the coordinator only, the pool. */
 export class Escrow extends EscrowPushes {
@@ -306,127 +300,24 @@ export class Escrow extends EscrowPushes {
 			const change = decide();
 			if ("answer" in change) return change.answer;
 			raised = change.totalStock > this.requirePool().total;
-			return this.changeTotalNow(change.totalStock, change.apply, change.recheck);
+			return changeTotalNow(this.totalHost, change.totalStock, change.apply, change.recheck);
 		});
 		// After the turn (no grant request waits on these calls), before the PATCH is answered.
-		if (raised) await this.forgetSoldOutElsewhere();
+		if (raised) await forgetSoldOutElsewhere(this.totalHost);
 		return answer;
 	}
 
-	private async changeTotalNow<T>(
-		totalStock: number,
-		then: () => T,
-		recheck: () => T | undefined = () => undefined,
-	): Promise<T | null> {
-		const pool = this.requirePool();
-		if (totalStock >= pool.total) {
-			const by = totalStock - pool.total;
-			raiseTotal(pool, by);
-			this.save();
-			// The new units are in the pool: this shard's "nothing left" no longer holds (the
-			// other shards' are forgotten before the answer, changeTotal).
-			if (by > 0) this.forgetSoldOut();
-			return then();
-		}
-		const cut = pool.total - totalStock;
-		if (lowerTotal(pool, cut)) {
-			this.save();
-			return then();
-		}
-		return this.cutFromShards(cut, then, recheck);
-	}
-
-	/**
-	 * A refused cut changes nothing (docs/api.md; docs/decisions/168-a-refused-split-cut-changes-nothing.md):
-	 * every shard first pledges its unsold, unclaimed units (inventory/cut-pledge.ts), which its
-	 * buyers cannot take while the cut runs, and no grant leaves the pool until it ends. A cut
-	 * the pool and the pledges cannot cover is refused and the pledges released, with no
-	 * allotment moved and no event; one they cover takes them back ("all") and comes from the pool.
-	 * `recheck` judges the PATCH again once the shards have answered: when the counts are in (a
-	 * refusal then releases the pledges, nothing moved) and after the units came back, with no
-	 * await before the total moves (a refusal then leaves them in the pool, as a 503 of decision
-	 * 168 does; the total, the product and the trail unchanged).
-	 */
-	private async cutFromShards<T>(
-		cut: number,
-		then: () => T,
-		recheck: () => T | undefined,
-	): Promise<T | null> {
-		const pool = this.requirePool();
-		await this.settle();
-		const counted = await this.pledgeEverywhere();
-		// Give-backs of a fold back asked before the pledges, credited now: counted nowhere else.
-		await this.foldBack(-1, "none");
-		if (pool.pool + counted.units < cut) {
-			await this.releaseEverywhere();
-			if (counted.failed)
-				throw new CutUndecided("a shard could not be counted for the cut of totalStock");
-			return null;
-		}
-		const refusedFirst = recheck();
-		if (refusedFirst !== undefined) {
-			await this.releaseEverywhere();
-			return refusedFirst;
-		}
-		await this.foldBack(-1, "all");
-		const refused = recheck();
-		if (refused !== undefined) {
-			this.save();
-			return refused;
-		}
-		if (!lowerTotal(pool, cut)) {
-			// A shard lost its pledge (it restarted) or did not answer: what came back stays in the pool.
-			this.save();
-			throw new CutUndecided("a shard's counted units did not all come back for the cut");
-		}
-		this.save();
-		return then();
-	}
-
-	/** Every shard's pledge to the cut (the coordinator's own too); `failed`: some shard did not answer. */
-	private async pledgeEverywhere(): Promise<{ units: number; failed: boolean }> {
-		const shards = this.requirePool().shards;
-		const reads: Promise<number>[] = [Promise.resolve(this.pledgeForCut())];
-		for (let j = 1; j < shards; j++) reads.push(this.host.peer(j).escrowPledgeForCut());
-		let units = 0;
-		let failed = false;
-		for (const r of await Promise.allSettled(reads)) {
-			if (r.status === "fulfilled") units += Math.max(0, r.value);
-			else {
-				failed = true;
-				console.warn("escrow: a shard's count for a cut failed", String(r.reason));
-			}
-		}
-		return { units, failed };
-	}
-
-	/**
-	 * After a raise of the total: every other shard forgets its sold-out memo, in parallel, so none
-	 * answers sold_out from a "nothing left" heard before the new units were in the pool
-	 * (docs/decisions/189-review-37s-findings.md §2). Best effort: a shard not reached has its memo
-	 * lapse by itself within EXHAUSTED_MEMO_MS, so a failure is only logged and nothing is owed.
-	 */
-	private async forgetSoldOutElsewhere(): Promise<void> {
-		const calls: Promise<void>[] = [];
-		for (let j = 1; j < this.requirePool().shards; j++)
-			calls.push(this.host.peer(j).escrowForgetSoldOut());
-		for (const r of await Promise.allSettled(calls)) {
-			if (r.status === "rejected")
-				console.warn("escrow: a shard did not forget its sold-out memo", String(r.reason));
-		}
-	}
-
-	/** A refused cut: every shard's buyers may have the pledged units again (a shard not reached frees them itself). */
-	private async releaseEverywhere(): Promise<void> {
-		this.releasePledge();
-		const calls: Promise<void>[] = [];
-		for (let j = 1; j < this.requirePool().shards; j++)
-			calls.push(this.host.peer(j).escrowReleasePledge());
-		for (const r of await Promise.allSettled(calls)) {
-			if (r.status === "rejected")
-				console.warn("escrow: a shard's release failed", String(r.reason));
-		}
-	}
+	/** This escrow as a change of the total sees it (escrow-total.ts). */
+	private readonly totalHost: TotalHost = {
+		requirePool: () => this.requirePool(),
+		save: () => this.save(),
+		settle: () => this.settle(),
+		foldBack: (except, ask) => this.foldBack(except, ask),
+		pledgeForCut: () => this.pledgeForCut(),
+		releasePledge: () => this.releasePledge(),
+		forgetSoldOut: () => this.forgetSoldOut(),
+		peer: (index) => this.host.peer(index),
+	};
 
 	/** The alarm: re-send what the other side has not confirmed (grants, the product's settings, a reset). */
 	override async retry(): Promise<void> {

@@ -7,8 +7,9 @@
 import type { Inventory, ProductConfig } from "../domain/inventory.ts";
 import type { Availability, Product } from "../shared/types.ts";
 import { toProduct } from "./codec.ts";
-import type { Escrow, TotalChange } from "./escrow.ts";
+import type { Escrow } from "./escrow.ts";
 import type { EscrowPeer } from "./escrow-shard.ts";
+import type { TotalChange } from "./escrow-total.ts";
 import type { HistoryPart, MetricsReport } from "./metrics.ts";
 import type { KeyedReset } from "./reset-keys.ts";
 import type { RoomPeer } from "./room-shard-protocol.ts";
