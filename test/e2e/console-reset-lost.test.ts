@@ -11,7 +11,6 @@ import type { BrowserContext, Page, Route } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import type { AuditEvent } from "../../src/shared/types.ts";
 import { api } from "../support/server.ts";
-import { newBuyer } from "../support/shop.ts";
 import { expectNoSeriousA11yViolations } from "./axe.ts";
 import {
 	collectPageErrors,
@@ -22,7 +21,7 @@ import {
 	SAYS_NOTHING,
 	screenshot,
 } from "./browser.ts";
-import { POLL, signIn } from "./console-support.ts";
+import { heldDrop, POLL, signIn } from "./console-support.ts";
 import { browserSuite } from "./suite.ts";
 
 /** The console finds its way back after a restart within its backoff (up to the live socket's). */
@@ -35,24 +34,13 @@ describe("operator console: a reset whose answer was lost", () => {
 
 	/** A drop of STOCK with HOLDS buyers' holds, and the console signed in on it. */
 	async function consoleOnHeldDrop(prefix: string, shards = 1) {
-		const sku = `${prefix}-${crypto.randomUUID().slice(0, 8)}`;
-		const created = await api(e2e.server, "POST", "/api/admin/products", {
-			token: e2e.server.adminToken,
-			body: {
-				sku,
-				name: "Lost reset",
-				priceCents: 100,
-				currency: "USD",
-				totalStock: STOCK,
-				...(shards > 1 ? { shards } : {}),
-			},
+		const sku = await heldDrop(e2e.server, {
+			prefix,
+			name: "Lost reset",
+			stock: STOCK,
+			holds: HOLDS,
+			shards,
 		});
-		expect(created.status).toBe(201);
-		for (let i = 0; i < HOLDS; i++) {
-			const token = await newBuyer(e2e.server);
-			const hold = await api(e2e.server, "POST", "/api/reservations", { token, body: { sku } });
-			expect(hold.status).toBe(201);
-		}
 		const context = await openContext(e2e.browser, e2e.server.url, DESKTOP);
 		const page = e2e.track(await context.newPage());
 		const errors = collectPageErrors(page);

@@ -7,7 +7,6 @@
 import { describe, expect, it } from "vitest";
 import type { AuditEvent } from "../../src/shared/types.ts";
 import { api } from "../support/server.ts";
-import { newBuyer } from "../support/shop.ts";
 import {
 	collectPageErrors,
 	DESKTOP,
@@ -16,7 +15,7 @@ import {
 	regionSays,
 	SAYS_NOTHING,
 } from "./browser.ts";
-import { POLL, signIn } from "./console-support.ts";
+import { heldDrop, POLL, signIn } from "./console-support.ts";
 import { browserSuite } from "./suite.ts";
 
 const STOCK = 4;
@@ -37,18 +36,12 @@ describe("operator console: one reset per confirmation", () => {
 	});
 
 	it("a double click on the confirm sends one reset, and the notice says it was reset", async () => {
-		const sku = `RESETONCE-${crypto.randomUUID().slice(0, 8)}`;
-		const created = await api(e2e.server, "POST", "/api/admin/products", {
-			token: e2e.server.adminToken,
-			body: { sku, name: "Reset once", priceCents: 100, currency: "USD", totalStock: STOCK },
+		const sku = await heldDrop(e2e.server, {
+			prefix: "RESETONCE",
+			name: "Reset once",
+			stock: STOCK,
+			holds: HOLDS,
 		});
-		expect(created.status).toBe(201);
-		for (let i = 0; i < HOLDS; i++) {
-			const token = await newBuyer(e2e.server);
-			const hold = await api(e2e.server, "POST", "/api/reservations", { token, body: { sku } });
-			expect(hold.status).toBe(201);
-		}
-
 		const context = await openContext(e2e.browser, e2e.server.url, DESKTOP);
 		const page = e2e.track(await context.newPage());
 		const errors = collectPageErrors(page);
