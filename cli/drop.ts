@@ -318,7 +318,7 @@ async function main(): Promise<number> {
 							checkoutReplays: settled.replays,
 							checkoutReplayMismatches: settled.replayMismatches,
 							lapsedCheckouts: settled.lapsedCheckouts,
-							lapsedInFlight: settled.lapsedInFlight,
+							lapsedCauses: settled.lapsedCauses,
 							lapsedTimings: settled.lapsedTimings,
 							lapsedInQueue: settled.lapsedInQueue,
 							checkoutsDuringBurst: settled.checkoutsDuringBurst,

@@ -31,9 +31,17 @@ export const HOLD_SHARE = 4;
 /**
  * A checkout sent with at least this much of its hold left, answered 410 after the hold's end,
  * lapsed on its way: the server (and any retries) took longer than the hold had left. Counted
- * apart (`lapsedInFlight`) from one the buyer sent too late.
+ * apart (`lapsedCauses.inFlight`) from one the buyer sent too late.
  */
 export const IN_FLIGHT_MIN_LEFT_MS = 1_000;
+/**
+ * A hold whose 201 came with less than this much of its life left gives its buyer no time to
+ * act (the think time is a quarter of what is left): a checkout of it that met a lapsed hold
+ * was the server's answer's doing, not the buyer's (`lapsedCauses.grantedShort`).
+ */
+export const SHORT_GRANT_MS = 2 * IN_FLIGHT_MIN_LEFT_MS;
+/** A move of the wall clock against the monotonic one this large is a step (NTP, a paused VM). */
+export const CLOCK_STEP_MIN_MS = 100;
 /** Lapsed checkouts whose timing the run keeps for its report, at most. */
 const LAPSED_KEPT = 10;
 /** The think time is drawn uniformly from [max / THINK_SPREAD, max]. */
@@ -64,13 +72,10 @@ export interface ActsFigures {
 	replayMismatches: number;
 	/** Checkouts answered 410: the hold had lapsed before the checkout reached it. */
 	lapsedCheckouts: number;
-	/**
-	 * Of those, the ones sent with at least IN_FLIGHT_MIN_LEFT_MS of the hold left and answered
-	 * after its expiresAt: the hold lapsed while the server had the checkout, not before it was sent.
-	 */
-	lapsedInFlight: number;
-	/** The first LAPSED_KEPT lapsed checkouts: the hold's life left when sent, and when answered (ms). */
-	lapsedTimings: { leftAtSendMs: number; leftAtAnswerMs: number }[];
+	/** Those, by what made them lapse (lapseCause). */
+	lapsedCauses: Record<LapseCause, number>;
+	/** The first LAPSED_KEPT lapsed checkouts: how they lapsed (LapsedTiming). */
+	lapsedTimings: LapsedTiming[];
 	/**
 	 * Acts not sent because their hold lapsed while they waited for a place among the checkouts
 	 * in flight: the run, not the server, was what they waited for.
@@ -89,10 +94,47 @@ export interface ActsFigures {
 	notActed: number;
 }
 
+/** A lapsed checkout's timing (ms), on the wall clock the hold's expiresAt is on. */
+export interface LapsedTiming {
+	/** The hold's life left when its 201 arrived. */
+	leftAtGrantMs: number;
+	leftAtSendMs: number;
+	leftAtAnswerMs: number;
+	/**
+	 * How far the wall clock moved, between the 201 and the checkout's send, beyond the time
+	 * that passed (the monotonic clock): 0 on a steady clock, the size of a step otherwise.
+	 */
+	clockStepMs: number;
+}
+
+/**
+ * Why a checkout met a lapsed hold:
+ * - `inFlight`: sent with IN_FLIGHT_MIN_LEFT_MS or more of the hold left, answered after its
+ *   end: the server (and any retries) took longer than the hold had left;
+ * - `clockStepped`: the wall clock, which the hold's expiresAt is on, stepped forward between
+ *   the 201 and the send by enough that the checkout, sent on time by the monotonic clock, left
+ *   with under IN_FLIGHT_MIN_LEFT_MS;
+ * - `grantedShort`: the 201 came with under SHORT_GRANT_MS of the hold left (the hold was
+ *   stamped long before its answer reached the buyer), too little to think and act in;
+ * - `sentLate`: none of these: the buyer sent it in the hold's last second, which the run's
+ *   buyers, acting within a quarter of the hold's life left, never do.
+ */
+export type LapseCause = "inFlight" | "clockStepped" | "grantedShort" | "sentLate";
+
+export function lapseCause(t: LapsedTiming): LapseCause {
+	if (t.leftAtSendMs >= IN_FLIGHT_MIN_LEFT_MS && t.leftAtAnswerMs <= 0) return "inFlight";
+	if (t.clockStepMs >= CLOCK_STEP_MIN_MS && t.leftAtSendMs + t.clockStepMs >= IN_FLIGHT_MIN_LEFT_MS)
+		return "clockStepped";
+	if (t.leftAtGrantMs < SHORT_GRANT_MS) return "grantedShort";
+	return "sentLate";
+}
+
 /** One act waiting for its think time or its place. */
 interface Pending {
 	hold: TallyHold;
 	buyer: Buyer;
+	/** When the 201 arrived, on both clocks. */
+	grantedAt: { wallMs: number; monoMs: number };
 	dueMs: number;
 	timer: NodeJS.Timeout | null;
 	done: () => void;
@@ -106,7 +148,7 @@ export class Acts {
 		replays: 0,
 		replayMismatches: 0,
 		lapsedCheckouts: 0,
-		lapsedInFlight: 0,
+		lapsedCauses: { inFlight: 0, grantedShort: 0, clockStepped: 0, sentLate: 0 },
 		lapsedTimings: [],
 		lapsedInQueue: 0,
 		checkoutsDuringBurst: 0,
@@ -157,7 +199,8 @@ export class Acts {
 	take(hold: TallyHold, buyer: Buyer): Promise<void> {
 		hold.fate = chooseFate(this.options, this.random);
 		if (hold.fate === "expire") return Promise.resolve();
-		const delayMs = thinkMs(Date.parse(hold.expiresAt) - Date.now(), this.random);
+		const grantedAt = { wallMs: Date.now(), monoMs: performance.now() };
+		const delayMs = thinkMs(Date.parse(hold.expiresAt) - grantedAt.wallMs, this.random);
 		if (this.stopped) {
 			this.figures.notActed++;
 			return Promise.resolve();
@@ -168,7 +211,8 @@ export class Acts {
 			const pending: Pending = {
 				hold,
 				buyer,
-				dueMs: performance.now() + delayMs,
+				grantedAt,
+				dueMs: grantedAt.monoMs + delayMs,
 				timer: null,
 				done: () => {
 					this.open--;
@@ -245,7 +289,7 @@ export class Acts {
 				Math.round(performance.now() - next.dueMs),
 			);
 			this.inFlight++;
-			void this.act(next.hold, next.buyer).finally(() => {
+			void this.act(next).finally(() => {
 				this.inFlight--;
 				this.acted++;
 				next.done();
@@ -254,7 +298,7 @@ export class Acts {
 		}
 	}
 
-	private async act(hold: TallyHold, buyer: Buyer): Promise<void> {
+	private async act({ hold, buyer, grantedAt }: Pending): Promise<void> {
 		const token = buyer.token;
 		const headers = ipHeader(buyer.ip);
 		const sentDuringBurst = !this.burstOver;
@@ -289,16 +333,23 @@ export class Acts {
 				stop,
 			);
 		const endsAtMs = Date.parse(hold.expiresAt);
-		const leftAtSendMs = endsAtMs - Date.now();
+		const sentAt = { wallMs: Date.now(), monoMs: performance.now() };
+		const leftAtSendMs = endsAtMs - sentAt.wallMs;
 		const answer = await checkout();
 		f.checkoutStatus[answer.status] = (f.checkoutStatus[answer.status] ?? 0) + 1;
 		if (!this.burstOver) f.checkoutsDuringBurst++;
 		if (answer.status === 410) {
-			const leftAtAnswerMs = endsAtMs - Date.now();
+			const timing: LapsedTiming = {
+				leftAtGrantMs: endsAtMs - grantedAt.wallMs,
+				leftAtSendMs,
+				leftAtAnswerMs: endsAtMs - Date.now(),
+				clockStepMs: Math.round(
+					sentAt.wallMs - grantedAt.wallMs - (sentAt.monoMs - grantedAt.monoMs),
+				),
+			};
 			f.lapsedCheckouts++;
-			if (leftAtSendMs >= IN_FLIGHT_MIN_LEFT_MS && leftAtAnswerMs <= 0) f.lapsedInFlight++;
-			if (f.lapsedTimings.length < LAPSED_KEPT)
-				f.lapsedTimings.push({ leftAtSendMs, leftAtAnswerMs });
+			f.lapsedCauses[lapseCause(timing)]++;
+			if (f.lapsedTimings.length < LAPSED_KEPT) f.lapsedTimings.push(timing);
 		}
 		if (answer.status !== 0) f.checkoutLatency.record(answer.latencyMs);
 		hold.expected = expectedAfterCheckout(answer.status, answer.error);

@@ -5,6 +5,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { isAbsolute, join, relative } from "node:path";
 import { ROOT } from "../../scripts/config.ts";
+import { CLOCK_STEP_MIN_MS, type LapseCause, type LapsedTiming, SHORT_GRANT_MS } from "./acts.ts";
 import { renderHtml } from "./html.ts";
 import type { LatencySummary } from "./latency.ts";
 import type { Mode, SessionSource } from "./options.ts";
@@ -56,10 +57,10 @@ export interface DropResult {
 		checkoutReplayMismatches: number;
 		/** Checkouts answered 410: the hold had lapsed first (cli/drop/acts.ts). */
 		lapsedCheckouts: number;
-		/** Of those, sent with a second or more of the hold left and answered after its end (acts.ts). */
-		lapsedInFlight: number;
+		/** Those, by what made them lapse (acts.ts lapseCause). */
+		lapsedCauses: Record<LapseCause, number>;
 		/** The first lapsed checkouts' hold life left when sent and when answered, ms. */
-		lapsedTimings: { leftAtSendMs: number; leftAtAnswerMs: number }[];
+		lapsedTimings: LapsedTiming[];
 		/** Checkouts and cancels not sent: their hold lapsed while they waited for a place. */
 		lapsedInQueue: number;
 		/** Checkouts answered while the burst still ran. */
@@ -143,14 +144,22 @@ export function summaryLines(r: DropResult): string[] {
 	return lines;
 }
 
-/** How the lapsed checkouts lapsed: on their way (the server's answer came after the hold's end) or sent late. */
+/** Why the lapsed checkouts lapsed (acts.ts lapseCause), and the first ones' timings. */
 function lapsedSaid(settle: NonNullable<DropResult["settle"]>): string {
 	if (settle.lapsedCheckouts === 0) return "";
+	const c = settle.lapsedCauses;
+	const causes = [
+		`${c.inFlight} on their way`,
+		`${c.grantedShort} granted with under ${SHORT_GRANT_MS} ms of the hold left`,
+		`${c.clockStepped} met a step of the wall clock`,
+		`${c.sentLate} sent late`,
+	].join(", ");
+	const after = (ms: number) => (ms <= 0 ? `${-ms} ms after` : `${ms} ms before`);
 	const timings = settle.lapsedTimings
 		.map(
 			(t) =>
-				`sent ${t.leftAtSendMs} ms before the hold's end, answered ${t.leftAtAnswerMs <= 0 ? `${-t.leftAtAnswerMs} ms after` : `${t.leftAtAnswerMs} ms before`} it`,
+				`granted with ${t.leftAtGrantMs} ms left, sent ${t.leftAtSendMs} ms before the hold's end, answered ${after(t.leftAtAnswerMs)} it${Math.abs(t.clockStepMs) < CLOCK_STEP_MIN_MS ? "" : `, the wall clock moved ${t.clockStepMs} ms past the time meanwhile`}`,
 		)
 		.join("; ");
-	return ` (${settle.lapsedInFlight} of them on their way: ${timings})`;
+	return ` (${causes}: ${timings})`;
 }

@@ -6,9 +6,13 @@
 import { describe, expect, it } from "vitest";
 import {
 	Acts,
+	CLOCK_STEP_MIN_MS,
 	chooseFate,
 	HOLD_SHARE,
+	IN_FLIGHT_MIN_LEFT_MS,
+	lapseCause,
 	MAX_CHECKOUT_CONCURRENCY,
+	SHORT_GRANT_MS,
 	THINK_MAX_MS,
 	thinkMs,
 } from "../../cli/drop/acts.ts";
@@ -80,7 +84,14 @@ function gatedClient(status = 200) {
 
 /** An answer of `status` without data: an error envelope for a refusal, nothing for no answer. */
 function answerOf(status: number): Answer<unknown> {
-	const code = status === 409 ? "invalid_state" : status === 429 ? "rate_limited" : "unavailable";
+	const code =
+		status === 409
+			? "invalid_state"
+			: status === 410
+				? "reservation_expired"
+				: status === 429
+					? "rate_limited"
+					: "unavailable";
 	const error = status === 0 || status === 200 ? null : { code, message: code };
 	return { status, data: null, error, latencyMs: 1 } as unknown as Answer<unknown>;
 }
@@ -128,6 +139,39 @@ describe("a hold's fate and think time", () => {
 				expect(ms).toBeLessThanOrEqual(cap);
 			}
 		}
+	});
+});
+
+describe("why a checkout met a lapsed hold", () => {
+	const timing = {
+		leftAtGrantMs: 5_500,
+		leftAtSendMs: 4_000,
+		leftAtAnswerMs: -100,
+		clockStepMs: 0,
+	};
+	it("on its way: sent with a second or more left, answered after the end", () => {
+		expect(lapseCause(timing)).toBe("inFlight");
+		expect(lapseCause({ ...timing, leftAtSendMs: IN_FLIGHT_MIN_LEFT_MS })).toBe("inFlight");
+	});
+	it("sent late: in the hold's last second, though the hold came with time to act", () => {
+		expect(lapseCause({ ...timing, leftAtSendMs: IN_FLIGHT_MIN_LEFT_MS - 1 })).toBe("sentLate");
+		expect(lapseCause({ ...timing, leftAtSendMs: 3 })).toBe("sentLate");
+		// Sent with time left and answered before the end by the buyer's clock: not on its way.
+		expect(lapseCause({ ...timing, leftAtAnswerMs: 50 })).toBe("sentLate");
+	});
+	it("granted short: the 201 came with under SHORT_GRANT_MS of the hold left", () => {
+		const short = { ...timing, leftAtGrantMs: SHORT_GRANT_MS - 1, leftAtSendMs: 3 };
+		expect(lapseCause(short)).toBe("grantedShort");
+		expect(lapseCause({ ...short, leftAtGrantMs: SHORT_GRANT_MS })).toBe("sentLate");
+	});
+	it("clock stepped: sent on time by the monotonic clock, late by the wall clock that stepped", () => {
+		const stepped = { ...timing, leftAtSendMs: 3, clockStepMs: 4_000 };
+		expect(lapseCause(stepped)).toBe("clockStepped");
+		// A step too small to have taken the send under a second, or a wobble, is not the cause.
+		expect(lapseCause({ ...stepped, clockStepMs: IN_FLIGHT_MIN_LEFT_MS - 4 })).toBe("sentLate");
+		expect(lapseCause({ ...stepped, leftAtSendMs: 950, clockStepMs: CLOCK_STEP_MIN_MS - 1 })).toBe(
+			"sentLate",
+		);
 	});
 });
 
@@ -210,6 +254,31 @@ describe("buyers acting on their holds", () => {
 		await sleep(600);
 		expect(gate.stats().sent).toBe(0);
 		expect(holds.every((h) => h.expected === null)).toBe(true);
+	});
+
+	it("counts a 410 by its cause, with the hold's life left when granted, sent and answered", async () => {
+		const gate = gatedClient(410);
+		gate.release();
+		const acts = gatedActs(
+			gate,
+			["--checkout-rate", "1", "--cancel-rate", "0", "--decline-rate", "0"],
+			8,
+		);
+		// Granted with 400 ms left: acted on within 100 ms, answered 410 at once.
+		await acts.take(hold(0, 400), buyer(0));
+		expect(acts.figures.lapsedCheckouts).toBe(1);
+		expect(acts.figures.lapsedCauses).toEqual({
+			inFlight: 0,
+			grantedShort: 1,
+			clockStepped: 0,
+			sentLate: 0,
+		});
+		const [t] = acts.figures.lapsedTimings;
+		expect(t?.leftAtGrantMs).toBeLessThanOrEqual(400);
+		expect(t?.leftAtGrantMs).toBeGreaterThan(t?.leftAtSendMs ?? Infinity);
+		expect(t?.leftAtSendMs).toBeGreaterThanOrEqual(t?.leftAtAnswerMs ?? Infinity);
+		expect(Math.abs(t?.clockStepMs ?? Infinity)).toBeLessThan(CLOCK_STEP_MIN_MS);
+		expect(acts.figures.checkoutStatus).toEqual({ "410": 1 });
 	});
 
 	it("counts the checkouts answered after the burst's end apart from those during it", async () => {
