@@ -59,10 +59,38 @@ describe("the Edit drop form", () => {
 		expect(typedPrice(4200, "USD")).toBe("42.00");
 		expect(typedPrice(1000, "JPY")).toBe("1000");
 		expect(typedPrice(10500, "KWD")).toBe("10.500");
-		// HUF is shown whole but counted in hundredths: 1000.50 shows as 1001 and is not resent.
+		// HUF is shown whole but counted in hundredths: a price with hundredths shows them
+		// (decision 191; it showed 1001), a whole one shows whole, and neither is resent.
 		const huf = product({ priceCents: 100050, currency: "HUF" });
-		expect(valuesOf(huf).price).toBe("1001");
+		expect(valuesOf(huf).price).toBe("1000.50");
+		expect(typedPrice(123_456, "HUF")).toBe("1234.56");
+		expect(typedPrice(123_500, "HUF")).toBe("1235");
+		expect(typedPrice(1, "ISK")).toBe("0.01");
 		expect(edited(huf, { name: "x" })).toEqual({ ok: true, patch: { name: "x" } });
+	});
+
+	it("a HUF price with hundredths: kept by a currency change, set to the whole price it rounded to, typed to the hundredth", () => {
+		const huf = product({ priceCents: 123_456, currency: "HUF" });
+		// The currency alone changed: the price as stored, not rounded (123500 was sent).
+		expect(edited(huf, { currency: "ISK" })).toEqual({
+			ok: true,
+			patch: { currency: "ISK", priceCents: 123_456 },
+		});
+		expect(edited(huf, { currency: "USD" })).toEqual({
+			ok: true,
+			patch: { currency: "USD", priceCents: 123_456 },
+		});
+		// The whole price it was shown as is a change (it was taken for the shown text: nothing sent).
+		expect(edited(huf, { price: "1235" })).toEqual({ ok: true, patch: { priceCents: 123_500 } });
+		expect(edited(huf, { price: "1299.99" })).toEqual({ ok: true, patch: { priceCents: 129_999 } });
+		expect(edited(huf, { price: "1234.567" })).toEqual({
+			ok: false,
+			field: "price",
+			message:
+				"A price in HUF takes at most 2 decimals: 1234.567 has more, and the console does not round it.",
+		});
+		// Into a zero-decimal currency its hundredths are refused, not converted.
+		expect(edited(huf, { currency: "JPY" })).toMatchObject({ ok: false, field: "price" });
 	});
 
 	it("sends the price with a new currency, read in that currency", () => {

@@ -47,7 +47,8 @@ describe("money in the currency's minor unit", () => {
 		expect(shownDigits("HUF")).toBe(0);
 		expect(minorUnitDigits("HUF")).toBe(2);
 		expect(toMinorUnits(1000, "HUF")).toBe(100_000);
-		expect(priceStep("HUF")).toBe("1");
+		// The forms step by what the API counts (decision 191), not by what Intl shows.
+		expect(priceStep("HUF")).toBe("0.01");
 		expect(plain(money(100_000, "HUF", "en-US"))).toBe("HUF 1,000");
 	});
 
@@ -84,8 +85,14 @@ describe("a typed price: read exactly, or refused naming the decimals its curren
 		expect(readPrice("25.00", "JPY", true)).toEqual({ ok: true, minor: 25 });
 		expect(readPrice("10.5", "KWD")).toEqual({ ok: true, minor: 10_500 });
 		expect(readPrice("10.505", "KWD")).toEqual({ ok: true, minor: 10_505 });
-		// Shown whole, counted in hundredths by the provider.
+		// Shown whole, counted in hundredths by the provider: typed to the hundredth the API takes.
 		expect(readPrice("1000", "HUF")).toEqual({ ok: true, minor: 100_000 });
+		expect(readPrice("1234.56", "HUF")).toEqual({ ok: true, minor: 123_456 });
+		expect(readPrice("1000.5", "huf")).toEqual({ ok: true, minor: 100_050 });
+		for (const code of ["ISK", "IDR", "COP"])
+			expect(readPrice("0.01", code), code).toEqual({ ok: true, minor: 1 });
+		// Zero-decimal for the provider too: JPY and KRW stay whole.
+		expect(readPrice("1000.5", "KRW")).toMatchObject({ ok: false });
 		expect(readPrice("1e3", "USD")).toEqual({ ok: true, minor: 100_000 });
 	});
 
@@ -104,10 +111,11 @@ describe("a typed price: read exactly, or refused naming the decimals its curren
 			ok: false,
 			message: expect.stringMatching(/^A price in KWD takes at most 3 decimals: 10\.5001 has more/),
 		});
-		// HUF is typed whole, as it is shown (the field's step), though counted in hundredths.
-		expect(readPrice("1000.5", "HUF")).toMatchObject({
+		// HUF is shown whole but counted in hundredths: it takes the hundredths, not more (decision 191).
+		expect(readPrice("1234.567", "HUF")).toEqual({
 			ok: false,
-			message: expect.stringMatching(/^A price in HUF takes no decimals/),
+			message:
+				"A price in HUF takes at most 2 decimals: 1234.567 has more, and the console does not round it.",
 		});
 		expect(readPrice("0.001", "usd")).toMatchObject({
 			ok: false,

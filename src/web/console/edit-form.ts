@@ -54,9 +54,16 @@ export type PatchResult =
 	| { ok: true; patch: ProductPatch }
 	| { ok: false; field: EditField; message: string };
 
-/** `priceCents` as typed in units of the currency: 1999 USD → "19.99", 1000 JPY → "1000". */
+/**
+ * `priceCents` as typed in units of the currency, exactly: 1999 USD → "19.99", 1000 JPY →
+ * "1000". A currency shown whole but counted in hundredths shows them only when the price has
+ * some: 123500 HUF → "1235", 123456 HUF → "1234.56" (it showed "1235", decision 191).
+ */
 export function typedPrice(minor: number, currency: string): string {
-	return (minor / 10 ** minorUnitDigits(currency)).toFixed(shownDigits(currency));
+	const digits = minorUnitDigits(currency);
+	const shown = shownDigits(currency);
+	const whole = Number.isInteger(minor) && minor % 10 ** (digits - shown) === 0;
+	return (minor / 10 ** digits).toFixed(whole ? shown : digits);
 }
 
 /**
@@ -102,7 +109,8 @@ const LABELS: Record<EditField, string> = {
 
 /**
  * The PATCH of the fields whose text the operator changed, compared as shown (so a value the
- * form cannot show exactly, a price in a finer unit, is never sent back rounded). A changed
+ * form cannot show exactly, a start stored with seconds, is never sent back cut; a price is
+ * shown exactly, `typedPrice`). A changed
  * currency sends the price too, read in the new currency, as the create form does. A number
  * that cannot be read is refused here, naming its field, and so is a price with more decimals
  * than its currency takes (typed-price.ts: refused, not rounded or converted); the server

@@ -1,14 +1,16 @@
 // A price as typed in the console's create and edit forms, in units of its currency, read into
 // the currency's minor units (docs/api.md, "Money") without rounding. A price takes at most the
-// decimals the currency is shown and typed with (`shownDigits`: USD 2, JPY 0, KWD 3, the price
-// field's step), which are never more than the minor unit's (`minorUnitDigits`), so a price
-// read here is exact in `priceCents` and shown as typed. One with more decimals is refused,
-// naming the decimals the currency takes, rather than rounded (24.505 USD was sent as 2451);
-// a price left as shown when the currency changes is read in the new currency and refused the
-// same way, never converted (24.50 USD to JPY was sent as ¥25). Trailing zeros are no decimals:
-// 25.00 is a whole price, 25 yen in JPY. Pure: test/unit/console-money.test.ts.
+// decimals of that minor unit (`minorUnitDigits`: USD 2, JPY 0, KWD 3, the price field's step),
+// so a price read here is exact in `priceCents`, and every price the API takes can be typed:
+// HUF, ISK, IDR, COP, … are shown whole but counted in hundredths, and take hundredths
+// (docs/decisions/191-hundredths-of-a-currency-shown-whole.md; they took whole prices only).
+// One with more decimals is refused, naming the decimals the currency takes, rather than
+// rounded (24.505 USD was sent as 2451); a price left as shown when the currency changes is
+// read in the new currency and refused the same way, never converted (24.50 USD to JPY was sent
+// as ¥25). Trailing zeros are no decimals: 25.00 is a whole price, 25 yen in JPY. Pure:
+// test/unit/console-money.test.ts.
 
-import { shownDigits, toMinorUnits } from "../lib/format.ts";
+import { minorUnitDigits, toMinorUnits } from "../lib/format.ts";
 
 export type TypedPrice = { ok: true; minor: number } | { ok: false; message: string };
 
@@ -47,7 +49,7 @@ export function readPrice(typed: string, currency: string, currencyChanged = fal
 	if (needed === null || !Number.isFinite(Number(text)))
 		return { ok: false, message: "Price must be a number." };
 	const code = currency.trim().toUpperCase();
-	const digits = shownDigits(code);
+	const digits = minorUnitDigits(code);
 	if (needed > digits) {
 		const why =
 			digits === 0

@@ -54,9 +54,13 @@ export function toMinorUnits(amount: number, currency: string): number {
 	return Math.round(amount * 10 ** minorUnitDigits(currency));
 }
 
-/** The smallest price step a form takes for the currency: "0.01" USD, "1" JPY, "0.001" KWD. */
+/**
+ * The smallest price step a form takes for the currency, the minor unit `priceCents` counts in:
+ * "0.01" USD, "1" JPY, "0.001" KWD, and "0.01" HUF, shown whole but counted in hundredths
+ * (docs/decisions/191-hundredths-of-a-currency-shown-whole.md).
+ */
 export function priceStep(currency: string): string {
-	const digits = shownDigits(currency);
+	const digits = minorUnitDigits(currency);
 	return (1 / 10 ** digits).toFixed(digits);
 }
 
