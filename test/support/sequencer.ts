@@ -28,6 +28,8 @@ export const EXPECTED_SECONDS: Readonly<Record<string, number>> = {
 	// 101 drops created for the picker past one catalogue page.
 	"test/e2e/console.test.ts": 25,
 	"test/e2e/console-create.test.ts": 13,
+	// A HUF drop edited four times, then one created through the form.
+	"test/e2e/console-price-hundredths.test.ts": 15,
 	// Its own server with rate limits on, for the reset's one-a-minute 429.
 	"test/e2e/console-reset-once.test.ts": 20,
 	// A start 6 s after the operator's change, then the turn.
