@@ -5,7 +5,7 @@
 // stock for as long as the tab stayed open. Now its keep-alive goes unanswered, it gives the
 // socket up (closing it with 4000), reconnects, and shows the change made meanwhile. The server
 // names a 5-s idle bound, so the page sends a keep-alive every second and meets the silence
-// within LIVE_ANSWER_WAIT_MS (5 s) of it; the silent-feed probe (15 s) is the unit test's.
+// within LIVE_ANSWER_WAIT_MS (10 s) of it; the silent-feed probe (15 s) is the unit test's.
 
 import type { WebSocketRoute } from "playwright-core";
 import { describe, expect, it } from "vitest";

@@ -39,7 +39,7 @@ export const LIVE_QUIET_PROBE_MS = 15_000;
  * A keep-alive the runtime has not answered in this long (nothing at all heard since it was
  * sent): the socket is gone without a close, and the source closes it and reconnects.
  */
-export const LIVE_ANSWER_WAIT_MS = 5_000;
+export const LIVE_ANSWER_WAIT_MS = 10_000;
 /** The close code the page sends on a socket it gave up for silence (4000–4999: the application's). */
 export const LIVE_NO_ANSWER_CLOSE_CODE = 4000;
 
