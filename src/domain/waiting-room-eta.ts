@@ -24,15 +24,24 @@ export class AdmissionWindow {
 		this.times.push(atMs);
 	}
 
-	/** Admissions in the last ETA_WINDOW_MS and the span they were counted over (docs/waiting-room.md). */
+	/**
+	 * Admissions in the last ETA_WINDOW_MS and the span they were counted over
+	 * (docs/waiting-room.md). The admissions made at the start itself are not counted: they took
+	 * the units that were free then, and say nothing of the pace at which units come back (3 of
+	 * them promised position 1 a turn in 10 s that came after 105 s, when a hold ended).
+	 */
 	rate(nowMs: number, startedAtMs: number | null): { admissions: number; windowMs: number } {
 		const from = nowMs - ETA_WINDOW_MS;
 		let drop = 0;
 		while (drop < this.times.length && (this.times[drop] as number) <= from) drop += 1;
 		if (drop > 0) this.times = this.times.slice(drop);
+		let atStart = 0;
+		if (startedAtMs !== null)
+			while (atStart < this.times.length && (this.times[atStart] as number) <= startedAtMs)
+				atStart += 1;
 		const since = startedAtMs === null ? nowMs : Math.max(from, startedAtMs);
 		return {
-			admissions: this.times.length,
+			admissions: this.times.length - atStart,
 			windowMs: Math.max(ETA_MIN_WINDOW_MS, nowMs - since),
 		};
 	}

@@ -82,6 +82,9 @@ describe.concurrent("waiting room", { timeout: 60_000 }, () => {
 			"waiting",
 		]);
 		expect(order.slice(2).map((id) => byId.get(id)?.position)).toEqual([1, 2, 3]);
+		// The start's admissions took the units that were free: no pace of units coming back is
+		// measured yet, so no ETA (it said 15, 30 and 45 s whatever the holds' length).
+		expect(order.slice(2).map((id) => byId.get(id)?.etaSeconds)).toEqual([null, null, null]);
 		// Admitted sessions reserve as usual; the others are still queued.
 		const first = tokens[tickets.findIndex((t) => t.ticketId === order[0])] as string;
 		const third = tokens[tickets.findIndex((t) => t.ticketId === order[2])] as string;

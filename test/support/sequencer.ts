@@ -79,7 +79,7 @@ export const EXPECTED_SECONDS: Readonly<Record<string, number>> = {
 	// Two waits past a 4-s idle bound, then one past a read in the feed's place (13 s).
 	"test/e2e/storefront-feed-idle.test.ts": 35,
 	// The answer wait of a socket gone silent, then a reconnect.
-	"test/e2e/storefront-feed-silent.test.ts": 17,
+	"test/e2e/storefront-feed-silent.test.ts": 25,
 	"test/e2e/storefront-states.test.ts": 15,
 	"test/e2e/storefront-hold-ended.test.ts": 19,
 	// Eight pairs of tabs of one buyer (a duplicated tab), each told by the other within seconds.

@@ -3,7 +3,7 @@
 
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { estimateEta } from "../../src/domain/waiting-room-eta.ts";
+import { AdmissionWindow, ETA_WINDOW_MS, estimateEta } from "../../src/domain/waiting-room-eta.ts";
 import type { Ticket } from "../../src/shared/types.ts";
 import {
 	ADMISSION_END_READ_SPREAD_MS,
@@ -31,6 +31,32 @@ describe("the ETA estimator", () => {
 		expect((unsure?.highSeconds ?? 0) / (unsure?.lowSeconds ?? 1)).toBeGreaterThan(
 			(e?.highSeconds ?? 0) / Math.max(1, e?.lowSeconds ?? 1),
 		);
+	});
+});
+
+describe("the admissions the ETA counts", () => {
+	it("leaves out the start's own admissions: they took the free units, not units coming back", () => {
+		const start = T0;
+		// Three units free at the start, three admitted at once; nothing comes back for a while.
+		const window = new AdmissionWindow([start, start, start]);
+		const soon = window.rate(start + 28_000, start);
+		expect(soon.admissions).toBe(0);
+		// Nothing measured yet: no estimate, rather than a turn "in about 10 s".
+		expect(estimateEta(1, soon.admissions, soon.windowMs)).toBeNull();
+		// A hold ends and the next ticket is admitted: that is a pace.
+		window.record(start + 105_000);
+		const later = window.rate(start + 106_000, start);
+		expect(later).toEqual({ admissions: 1, windowMs: ETA_WINDOW_MS });
+		expect(estimateEta(1, later.admissions, later.windowMs)?.etaSeconds).toBe(60);
+	});
+
+	it("counts every admission of the window after the start, and any of a room with no start yet", () => {
+		const start = T0;
+		const window = new AdmissionWindow([start + 5_000, start, start + 10_000]);
+		expect(window.rate(start + 20_000, start)).toEqual({ admissions: 2, windowMs: 30_000 });
+		expect(new AdmissionWindow([T0, T0 + 1]).rate(T0 + 2, null).admissions).toBe(2);
+		// Past the window, the start's admissions are gone anyway.
+		expect(window.rate(start + ETA_WINDOW_MS + 6_000, start).admissions).toBe(1);
 	});
 });
 
