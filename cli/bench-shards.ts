@@ -15,7 +15,6 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import { parseArgs } from "node:util";
 import type { Stats } from "../src/shared/types.ts";
 import {
 	adminHeaders,
@@ -27,42 +26,23 @@ import {
 	sessionHeadersFor,
 } from "./bench/hot-sku.ts";
 import { call, expectCall, mintSessions, pool } from "./bench/http.ts";
+import { parseShardsArgs, SHARDS_USAGE } from "./bench/shards-args.ts";
 import { shardsOutputPath } from "./bench/shards-output.ts";
 import { startServerScript } from "./bench/worker.ts";
-import { MAX_CONNECTIONS, MAX_DURATION_SEC, runLoad } from "./lib/load.ts";
+import { runLoad } from "./lib/load.ts";
 
 const REPO_ROOT = resolve(import.meta.dirname, "..");
 const SHARD_COUNTS = [1, 4, 16] as const;
-const FULL = { durationSec: 10, warmupSec: 2 };
-const QUICK = { durationSec: 4, warmupSec: 1 };
-/** OBJECT_CALLS_PER_SEC at most, as the configuration allows (src/domain/bounds.ts). */
-const MAX_OBJECT_LIMIT = 100_000;
 
-const { values } = parseArgs({
-	options: {
-		quick: { type: "boolean", default: false },
-		json: { type: "boolean", default: false },
-		"object-limit": { type: "string", default: "0" },
-		connections: { type: "string", default: "64" },
-		duration: { type: "string" },
-		"no-write": { type: "boolean", default: false },
-		room: { type: "boolean", default: false },
-	},
-});
-
-function intArg(name: string, raw: string, min: number, max: number): number {
-	const n = Number(raw);
-	if (!Number.isInteger(n) || n < min || n > max)
-		throw new Error(`--${name} must be an integer ${min}..${max}, got ${JSON.stringify(raw)}`);
-	return n;
+const parsed = parseShardsArgs(process.argv.slice(2));
+if (!parsed.ok) {
+	// Nothing has started yet: one line naming the problem, the usage, and out.
+	if ("help" in parsed) process.stdout.write(SHARDS_USAGE);
+	else process.stderr.write(`bench:shards: ${parsed.problem}\n\n${SHARDS_USAGE}`);
+	process.exit("help" in parsed ? 0 : 2);
 }
-
-const preset = values.quick ? QUICK : FULL;
-const objectLimit = intArg("object-limit", values["object-limit"], 0, MAX_OBJECT_LIMIT);
-const connections = intArg("connections", values.connections, 1, MAX_CONNECTIONS);
-const durationSec = values.duration
-	? intArg("duration", values.duration, 1, MAX_DURATION_SEC)
-	: preset.durationSec;
+const args = parsed.args;
+const { objectLimit, connections, durationSec } = args;
 const log = (line: string) => console.error(line);
 
 type ShardRow = {
@@ -163,7 +143,7 @@ async function main(): Promise<void> {
 		const headers = sessionHeadersFor(tokens);
 		const stamp = Date.now().toString(36);
 		const variants = SHARD_COUNTS.flatMap((shards) =>
-			values.room
+			args.room
 				? [
 						{ shards, room: false },
 						{ shards, room: true },
@@ -200,10 +180,10 @@ async function main(): Promise<void> {
 				headersFactory: headers,
 				connections,
 			};
-			log(`[bench:shards] K=${shards}: warm-up ${preset.warmupSec}s, run ${durationSec}s`);
+			log(`[bench:shards] K=${shards}: warm-up ${args.warmupSec}s, run ${durationSec}s`);
 			// The first row also warms the server up (JIT, SQLite caches); a room run compares
 			// rows two by two, so its first pair must not differ by that.
-			const warmupSec = values.room && rows.length === 0 ? preset.warmupSec + 3 : preset.warmupSec;
+			const warmupSec = args.room && rows.length === 0 ? args.warmupSec + 3 : args.warmupSec;
 			await runLoad({ ...load, durationSec: warmupSec });
 			const beforeStats = await stats();
 			const before = decisionsPerObject(beforeStats);
@@ -244,7 +224,7 @@ async function main(): Promise<void> {
 				vsOne: Math.round((result.reqPerSec / first) * 100) / 100,
 			});
 		}
-		for (const shards of values.room ? [] : SHARD_COUNTS) {
+		for (const shards of args.room ? [] : SHARD_COUNTS) {
 			log(`[bench:shards] end game, K=${shards}: ${END_GAME_UNITS} units until sold out`);
 			endRows.push(await endGame(base, admin, tokens, shards, stamp));
 		}
@@ -252,14 +232,14 @@ async function main(): Promise<void> {
 		await server.stop();
 	}
 
-	const header = values.room
+	const header = args.room
 		? "| K shards | room | attempts/s (SKU) | × (off: K=1; on: same K, off) | room calls/s (asks on the reserve path) | room calls per 1,000 attempts | object calls/s, busiest | object calls/s, mean | p50 ms | p99 ms | statuses | oversell |"
 		: "| K shards | attempts/s (SKU) | × K=1 | object calls/s, busiest | object calls/s, mean | p50 ms | p99 ms | statuses | oversell |";
 	const lines = rows.map(
 		(r) =>
-			`| ${r.shards}${values.room ? ` | ${r.room ? "on" : "off"}` : ""} | ${r.attemptsPerSec.toLocaleString("en-US")} | ${r.vsOne.toFixed(2)}×${values.room ? ` | ${r.roomCallsPerSec === null ? "–" : `${r.roomCallsPerSec} (${r.roomAsks})`} | ${r.roomCallsPer1k ?? "–"}` : ""} | ${r.objectCallsPerSecMax.toLocaleString("en-US")} | ${r.objectCallsPerSecMean.toLocaleString("en-US")} | ${r.latencyMsP50} | ${r.latencyMsP99} | ${JSON.stringify(r.statusCounts)} | ${r.oversell} |`,
+			`| ${r.shards}${args.room ? ` | ${r.room ? "on" : "off"}` : ""} | ${r.attemptsPerSec.toLocaleString("en-US")} | ${r.vsOne.toFixed(2)}×${args.room ? ` | ${r.roomCallsPerSec === null ? "–" : `${r.roomCallsPerSec} (${r.roomAsks})`} | ${r.roomCallsPer1k ?? "–"}` : ""} | ${r.objectCallsPerSecMax.toLocaleString("en-US")} | ${r.objectCallsPerSecMean.toLocaleString("en-US")} | ${r.latencyMsP50} | ${r.latencyMsP99} | ${JSON.stringify(r.statusCounts)} | ${r.oversell} |`,
 	);
-	const align = values.room
+	const align = args.room
 		? "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|"
 		: "|---:|---:|---:|---:|---:|---:|---:|---|---:|";
 	const table = [header, align, ...lines].join("\n");
@@ -275,7 +255,7 @@ async function main(): Promise<void> {
 		"",
 		table,
 		"",
-		...(values.room
+		...(args.room
 			? []
 			: [
 					`End game: ${END_GAME_UNITS} units, ${connections} buyers at once, each until told sold_out ${END_GAME_SOLD_OUT_TRIES} times.`,
@@ -289,10 +269,10 @@ async function main(): Promise<void> {
 	console.log(markdown);
 	const output = shardsOutputPath(
 		{
-			quick: values.quick,
-			duration: values.duration,
-			noWrite: values["no-write"],
-			room: values.room,
+			quick: args.quick,
+			duration: args.duration,
+			noWrite: args.noWrite,
+			room: args.room,
 			objectLimit,
 		},
 		new Date(),
@@ -302,7 +282,7 @@ async function main(): Promise<void> {
 		writeFileSync(join(REPO_ROOT, output), markdown);
 		log(`[bench:shards] wrote ${output}`);
 	}
-	if (values.json) console.log(JSON.stringify({ rows, endGame: endRows }));
+	if (args.json) console.log(JSON.stringify({ rows, endGame: endRows }));
 }
 
 main().catch((error) => {

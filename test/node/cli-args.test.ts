@@ -46,6 +46,41 @@ describe("npm run bench with a bad argument", () => {
 	});
 });
 
+const benchShards = (args: string[]): Promise<CommandResult> =>
+	runCommand(process.execPath, [join(ROOT, "cli", "bench-shards.ts"), ...args], {
+		cwd: ROOT,
+		timeoutMs: ARGS_TIMEOUT_MS,
+	});
+
+describe("npm run bench:shards with a bad argument", () => {
+	it.each([
+		[["--bogus"], "bench:shards: Unknown option '--bogus'"],
+		[["--connections", "abc"], 'bench:shards: --connections must be an integer 1..1024, got "abc"'],
+		[
+			["--object-limit", "1.5"],
+			'bench:shards: --object-limit must be an integer 0..100000, got "1.5"',
+		],
+	])("%j: one line naming it, the usage, exit 2, no stack", async (args, line) => {
+		const run = await benchShards(args);
+		expect(run.code, run.stderr).toBe(2);
+		expect(run.stderr.split("\n")[0]).toBe(line);
+		expect(run.stderr).toContain("usage: npm run bench:shards");
+		expect(run.stderr).not.toMatch(STACK_FRAME);
+		expect(run.stderr).not.toContain("[bench:shards] starting");
+		expect(run.stdout).toBe("");
+	});
+
+	it.each([["--help"], ["-h"]])(
+		"%s prints the usage on stdout, exit 0, nothing started",
+		async (flag) => {
+			const run = await benchShards([flag]);
+			expect(run.code, run.stderr).toBe(0);
+			expect(run.stdout).toContain("usage: npm run bench:shards");
+			expect(run.stderr).toBe("");
+		},
+	);
+});
+
 describe("npm run soak --help", () => {
 	it.each([["--help"], ["-h"]])(
 		"%s prints the usage on stdout, exit 0, nothing started",
