@@ -29,14 +29,25 @@ export class Latency {
 		this.h.recordValue(Math.min(HIGHEST_US, Math.max(1, Math.round(ms * 1000))));
 	}
 
+	/**
+	 * The latency at a percentile, µs, within the values recorded: the histogram answers its
+	 * bucket's edge (the highest value of the bucket, or the lowest at 0), which may lie past the
+	 * largest latency recorded or below the smallest (a p99 of 264.703 ms beside a max of 264.651).
+	 * Its max and min are the values themselves (lowestDiscernibleValue 1: no unit rounding).
+	 */
+	private atPercentile(percentile: number): number {
+		const edge = this.h.getValueAtPercentile(percentile);
+		return Math.min(this.h.maxValue, Math.max(this.h.minNonZeroValue, edge));
+	}
+
 	summary(): LatencySummary {
 		const ms = (us: number) => Math.round(us) / 1000;
 		const count = this.h.totalCount;
 		return {
 			count,
-			p50: count ? ms(this.h.getValueAtPercentile(50)) : 0,
-			p95: count ? ms(this.h.getValueAtPercentile(95)) : 0,
-			p99: count ? ms(this.h.getValueAtPercentile(99)) : 0,
+			p50: count ? ms(this.atPercentile(50)) : 0,
+			p95: count ? ms(this.atPercentile(95)) : 0,
+			p99: count ? ms(this.atPercentile(99)) : 0,
 			max: count ? ms(this.h.maxValue) : 0,
 			mean: count ? Math.round(this.h.mean) / 1000 : 0,
 		};
@@ -66,7 +77,7 @@ export class Latency {
 	percentiles(): [number, number][] {
 		if (this.h.totalCount === 0) return [];
 		const levels = [0, 10, 25, 50, 75, 90, 95, 99, 99.5, 99.9, 99.95, 99.99, 100];
-		return levels.map((p) => [p, this.h.getValueAtPercentile(p) / 1000]);
+		return levels.map((p) => [p, this.atPercentile(p) / 1000]);
 	}
 
 	destroy(): void {
