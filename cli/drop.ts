@@ -164,6 +164,7 @@ async function main(): Promise<number> {
 				runs.push(outcome.run);
 			}
 			const verified = runs.every((r) => r.verified);
+			progress.line(`drop: ${verified ? "verified" : "NOT verified"}`);
 			const lines = `${fairnessLines(runs).join("\n")}\n`;
 			if (options.json) {
 				process.stderr.write(lines);

@@ -1,11 +1,15 @@
-// The fairness runs' report lines (cli/drop.ts prints them): one row per run, then what
-// the room did, the ETA's error and the server's own view beside the ground truth.
+// The fairness runs' report lines (cli/drop.ts prints them): the verdict, as the plain drop's
+// summary opens with it (report.ts summaryLines), then one row per run, then what the room did,
+// the ETA's error and the server's own view beside the ground truth.
 
 import { round } from "./fairness-figures.ts";
 import type { FairnessRun } from "./fairness-truth.ts";
 
 export function fairnessLines(runs: readonly FairnessRun[]): string[] {
+	const verified = runs.every((r) => r.verified);
+	const skus = runs.map((r) => `${r.sku} (room ${r.room ? "on" : "off"})`).join(", ");
 	const lines = [
+		`fairness drop ${skus}: ${verified ? "VERIFIED" : "NOT VERIFIED"}`,
 		"room (overbook) | humans | script sessions (scripts) | units | human share of demand | of units | ratio | Jain | units/script | units/human | oversell",
 	];
 	for (const r of runs) {
