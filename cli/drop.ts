@@ -27,7 +27,7 @@ import { RecordsBound, readWithinBound } from "./drop/records-bound.ts";
 import { type DropResult, summaryLines, writeReports } from "./drop/report.ts";
 import { Sampler } from "./drop/sampler.ts";
 import { ServerWatch } from "./drop/server-watch.ts";
-import { type SettleResult, settle } from "./drop/settle.ts";
+import { type SettleResult, settle, settledLine } from "./drop/settle.ts";
 import {
 	checkOperator,
 	checkTarget,
@@ -234,9 +234,7 @@ async function main(): Promise<number> {
 					checkoutStatus: settled.checkoutStatus,
 					cancelStatus: settled.cancelStatus,
 				});
-			progress.line(
-				`drop: checkouts ${JSON.stringify(settled.checkoutStatus)} (${settled.checkoutsDuringBurst} during the burst, ${settled.lapsedCheckouts} met a lapsed hold, ${settled.lapsedInQueue} acts not sent: the hold lapsed first), cancels ${JSON.stringify(settled.cancelStatus)}, the rest expired`,
-			);
+			progress.line(settledLine(settled, burst.holds));
 		}
 		if (expired())
 			stopReason.push(

@@ -55,3 +55,14 @@ export async function settle(
 	if (Date.now() >= dueMs) for (const h of left) h.expected = "EXPIRED";
 	return acts.figures;
 }
+
+/**
+ * The settle phase's line: the acts' answers, and how many holds expired — those the run knows
+ * ended so (left alone past their expiresAt once the wait ran its course, a checkout met a lapsed
+ * hold or a declined card kept it, an act not sent as its hold had lapsed), never "the rest",
+ * which may be none.
+ */
+export function settledLine(s: SettleResult, holds: readonly TallyHold[]): string {
+	const expired = holds.filter((h) => h.expected === "EXPIRED").length;
+	return `drop: checkouts ${JSON.stringify(s.checkoutStatus)} (${s.checkoutsDuringBurst} during the burst, ${s.lapsedCheckouts} met a lapsed hold, ${s.lapsedInQueue} acts not sent: the hold lapsed first), cancels ${JSON.stringify(s.cancelStatus)}, ${expired} expired`;
+}
