@@ -70,7 +70,10 @@ export async function collectRecords(input: {
 			}
 			after = answer.data.next;
 			onPage();
-			progress.update(`records: ${Object.keys(reservations).length} holds read`);
+			// The last page's count always shows: an update may be dropped (progress.ts's pace).
+			const read = `records: ${Object.keys(reservations).length} holds read`;
+			if (after === null) progress.line(read);
+			else progress.update(read);
 		}
 	}
 
@@ -93,7 +96,9 @@ export async function collectRecords(input: {
 		events.push(...answer.data.events);
 		after = answer.data.next;
 		onPage();
-		progress.update(`records: ${events.length} audit events`);
+		const read = `records: ${events.length} audit events`;
+		if (after === null) progress.line(read);
+		else progress.update(read);
 	}
 
 	if (input.mode === "safe") {

@@ -68,7 +68,10 @@ describe("the cut's sentence", () => {
 	});
 });
 
-/** A client that answers the holds' pages (three of them) and counts what it was asked. */
+/**
+ * A client that answers the holds' pages (three of them), the stats and the trail's pages (two: 2
+ * events, then 1) and counts what it was asked.
+ */
 function fakeClient(onRequest: (path: string) => void): JsonClient {
 	const hold = (i: number): Reservation => ({
 		reservationId: `rsv_${i}~S`,
@@ -91,6 +94,15 @@ function fakeClient(onRequest: (path: string) => void): JsonClient {
 					holds: [{ ...hold(page), order: null }],
 					next: page < 2 ? `0-${page + 1}` : null,
 				});
+			if (path.includes("/stats")) return answer({ rejected: {} });
+			if (path.includes("/events")) {
+				const from = Number(/after=(\d+)/.exec(path)?.[1] ?? 0);
+				const seqs = from === 0 ? [1, 2] : [3];
+				return answer({
+					events: seqs.map((seq) => ({ seq, type: "product.created", sku: "S" })),
+					next: from === 0 ? "2" : null,
+				});
+			}
 			return answer(null);
 		},
 	} as unknown as JsonClient;
@@ -121,6 +133,27 @@ describe("collectRecords", () => {
 		expect(result).toEqual({ ok: false, message: "the run stopped reading the records" });
 		expect(asked).toHaveLength(1);
 		expect(lines).toEqual([]);
+	});
+
+	it("prints the holds and events read at the end, though the pages came faster than the progress's pace", async () => {
+		const lines: string[] = [];
+		const out = {
+			write: (s: string) => lines.push(s),
+			isTTY: false,
+		} as unknown as NodeJS.WriteStream;
+		const result = await collectRecords({
+			client: fakeClient(() => {}),
+			mode: "safe",
+			sku: "S",
+			adminToken: "t",
+			holds: [],
+			progress: new Progress(out),
+		});
+		expect(result.ok).toBe(true);
+		// The pages come faster than a log's line every 2 s (progress.ts), so their updates may be
+		// dropped; the counts at the end always show (before: the last page's could be dropped).
+		expect(lines).toContain("records: 3 holds read\n");
+		expect(lines.at(-1)).toBe("records: 3 audit events\n");
 	});
 });
 
