@@ -57,8 +57,16 @@ export function renderHtml(r: DropResult, charts: ChartData): string {
 			`p50 ${r.latencyMs.p50} ms · p95 ${r.latencyMs.p95} ms · p99 ${r.latencyMs.p99} ms · max ${r.latencyMs.max} ms`,
 		],
 		["answers", JSON.stringify(r.statusCounts)],
-		["refusals (run)", JSON.stringify(r.codeCounts)],
-		["refusals (server stats)", JSON.stringify(r.rejected)],
+		// The two differ by the copies answered from their key's stored answer (duplicate pairs,
+		// src/inventory/batch-decisions.ts): the server counts its decisions, not its answers.
+		[
+			"refusals (run)",
+			`${JSON.stringify(r.codeCounts)}: every refused answer, copies answered from their key's stored answer included`,
+		],
+		[
+			"refusals (server stats)",
+			`${JSON.stringify(r.rejected)}: the refusals the server decided; a stored answer given again is not one`,
+		],
 		["429 answers by phase", JSON.stringify(r.rateLimited)],
 		["sent again after a closed kept-alive socket", r.staleResends],
 		["duplicate pairs", r.duplicatePairs],

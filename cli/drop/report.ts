@@ -44,9 +44,12 @@ export interface DropResult {
 	attemptsPerSec: number;
 	burstSeconds: number;
 	statusCounts: Record<string, number>;
-	/** Refusals by error code, as the run saw them. */
+	/** Refusals by error code, as the run saw them: every refused answer, replays included. */
 	codeCounts: Record<string, number>;
-	/** Refusals by reason, as the server counted them (stats.rejected). */
+	/**
+	 * Refusals by reason, as the server counted them (stats.rejected): the ones it decided, so a
+	 * copy answered from its key's stored answer is not among them.
+	 */
 	rejected: Record<string, number>;
 	duplicatePairs: number;
 	settle: {
