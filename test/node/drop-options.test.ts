@@ -2,6 +2,7 @@
 // docs/drop-simulator.md "Options by kind of run", decision 154): an option the run's kind does
 // not use is refused with a line naming it (cli/drop.ts exits 2 on it), never accepted and
 // dropped; `--shards` is taken by a fairness run too.
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { OPTION_KINDS } from "../../cli/drop/option-kinds.ts";
 import { parseOptions } from "../../cli/drop/options.ts";
@@ -121,5 +122,28 @@ describe("npm run drop: options per kind of run", () => {
 		expect(Object.keys(OPTION_KINDS).sort()).toEqual([...Object.keys(VALUE), "help"].sort());
 		for (const name of Object.keys(VALUE))
 			expect(refusal(arg(name)), name).not.toContain("Unknown option");
+	});
+});
+
+/** docs/drop-simulator.md's drop commands (no --bots), continuation lines joined, comments cut. */
+function documentedDrops(): string[][] {
+	const doc = readFileSync(new URL("../../docs/drop-simulator.md", import.meta.url), "utf8");
+	const commands = doc.replace(/\\\n\s*/g, " ").split("\n");
+	return commands
+		.filter((line) => line.startsWith("npm run drop -- ") && !line.includes("--bots"))
+		.map((line) => (line.split("#")[0] ?? "").replace("npm run drop -- ", "").trim().split(/\s+/));
+}
+
+describe("docs/drop-simulator.md's drop examples", () => {
+	it("parse, and make no more buyer sessions than they send attempts", () => {
+		const drops = documentedDrops();
+		expect(drops.length).toBeGreaterThanOrEqual(3);
+		for (const argv of drops) {
+			const parsed = parseOptions(argv, ENV);
+			if (!parsed.ok) throw new Error(`${argv.join(" ")}: ${parsed.message}`);
+			// A buyer with no attempt to make is a session made and a read sent for nothing (the
+			// eventual example made 20,000 of them for 500 attempts).
+			expect(parsed.options.buyers, argv.join(" ")).toBeLessThanOrEqual(parsed.options.attempts);
+		}
 	});
 });
