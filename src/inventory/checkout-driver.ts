@@ -33,6 +33,7 @@ import {
 	toOrder,
 } from "../domain/checkout-state.ts";
 import type { PaymentProvider } from "../payment/provider.ts";
+import { minorUnitsText } from "../shared/minor-units.ts";
 import { CheckoutStore } from "./checkout-store.ts";
 import { GroupCommit, NextTurn } from "./group-commit.ts";
 import type { OrderResult } from "./rpc.ts";
@@ -379,6 +380,6 @@ function refusedAmount(
 	product: { priceCents: number; currency: string },
 	problem: string,
 ): string {
-	const amount = product.priceCents * quantity;
-	return `amount: ${quantity} × priceCents ${product.priceCents} = ${amount} ${product.currency}, which the payment provider cannot charge (${problem}). Nothing was charged and the hold is unchanged${quantity > 1 ? "; a hold of fewer units may be payable" : ""}.`;
+	const amount = minorUnitsText(product.priceCents * quantity, product.currency);
+	return `amount: ${quantity} × priceCents ${product.priceCents} = ${amount}, which the payment provider cannot charge (${problem}). Nothing was charged and the hold is unchanged${quantity > 1 ? "; a hold of fewer units may be payable" : ""}.`;
 }

@@ -63,7 +63,7 @@ describe("amounts no provider charges, with the simulated provider", () => {
 			expect(res.status, JSON.stringify(res.body)).toBe(400);
 			expect(res.body.error?.code).toBe("invalid_request");
 			expect(res.body.error?.message).toMatch(
-				/^amount: 2 × priceCents 60000000 = 120000000 USD, which the payment provider cannot charge/,
+				/^amount: 2 × priceCents 60000000 = 120000000 USD minor units \(1,200,000\.00 USD\), which the payment provider cannot charge/,
 			);
 		}
 		expect(await reservation(token, id)).toMatchObject({ status: "RESERVED" });

@@ -1,53 +1,9 @@
 // Formatting for people: money, durations, clock times.
 
-/**
- * Stripe's zero-decimal currencies (docs.stripe.com/currencies): their API amount is the unit
- * itself. Every other currency that Intl shows without decimals (HUF, ISK, IDR, COP, …) is
- * still counted in hundredths there, so Intl's digits alone would undercharge those 100×.
- */
-const ZERO_DECIMAL_CURRENCIES = new Set([
-	"BIF",
-	"CLP",
-	"DJF",
-	"GNF",
-	"JPY",
-	"KMF",
-	"KRW",
-	"MGA",
-	"PYG",
-	"RWF",
-	"UGX",
-	"VND",
-	"VUV",
-	"XAF",
-	"XOF",
-	"XPF",
-]);
-/** Hundredths: the minor unit of most currencies, and of any code Intl does not know. */
-const DEFAULT_MINOR_DIGITS = 2;
+// The minor unit's decimals live in src/shared/minor-units.ts, which the Worker's messages use too.
+import { minorUnitDigits, shownDigits } from "../../shared/minor-units.ts";
 
-/** The decimals a price is shown and typed with (Intl's currency data: USD 2, JPY 0, KWD 3). */
-export function shownDigits(currency: string): number {
-	try {
-		return (
-			new Intl.NumberFormat("en", { style: "currency", currency }).resolvedOptions()
-				.maximumFractionDigits ?? DEFAULT_MINOR_DIGITS
-		);
-	} catch {
-		return DEFAULT_MINOR_DIGITS;
-	}
-}
-
-/**
- * The decimals of the unit `priceCents`/`amountCents` count in: the currency's minor unit as the
- * payment provider reads `amount` (docs/api.md, "Money"): 2 for USD (cents), 0 for JPY, 3 for KWD.
- */
-export function minorUnitDigits(currency: string): number {
-	const shown = shownDigits(currency);
-	if (shown === 0 && !ZERO_DECIMAL_CURRENCIES.has(currency.toUpperCase()))
-		return DEFAULT_MINOR_DIGITS;
-	return shown;
-}
+export { minorUnitDigits, shownDigits };
 
 /** A price typed in units of the currency ("12.34" USD, "1000" JPY) → its minor units. */
 export function toMinorUnits(amount: number, currency: string): number {
