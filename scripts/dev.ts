@@ -22,7 +22,7 @@ import { ROOT, serverSettings, workerVars } from "./config.ts";
 import { startDevFront } from "./dev-front.ts";
 import { guardOrphans } from "./orphan-guard.ts";
 import { readWranglerConfig } from "./runtime.ts";
-import { readyLine, seedDemo } from "./seed.ts";
+import { adminTokenSource, readyLine, seedDemo, startGuide } from "./seed.ts";
 import { lockStateDir } from "./state-lock.ts";
 
 const { host: HOST, port: PORT, stateDir: STATE_DIR } = serverSettings();
@@ -195,7 +195,9 @@ async function main(): Promise<void> {
 	const base = `http://${HOST}:${PORT}`;
 	await waitForHealth(base, child);
 	const seedProblem = await seedDemo(base, vars.ADMIN_TOKEN ?? "");
-	console.log(readyLine(base, STATE_DIR, seedProblem));
+	// One write, so a reader that sees the ready line sees the lines under it too.
+	const guide = startGuide(base, adminTokenSource(vars.ADMIN_TOKEN));
+	console.log([readyLine(base, STATE_DIR, seedProblem), ...guide].join("\n"));
 }
 
 /** wrangler's process group once it is spawned, and the ending of that group once begun. */

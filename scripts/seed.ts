@@ -1,5 +1,7 @@
 // What `npm start` and `npm run dev` do once the server answers: seed the demo product on first
-// start, then print the ready line (test/support/server.ts waits for it).
+// start, then print the ready line (test/support/server.ts waits for it) and what to open.
+
+import { isBlank } from "../src/shared/config-fields.ts";
 
 export const DEMO_PRODUCT = {
 	sku: "DEMO-SNEAKER",
@@ -52,4 +54,32 @@ export function readyLine(
 	const line = `Revenue Guard is running at ${base} (state in ${stateDir})`;
 	if (seedProblem === null) return line;
 	return `${line}, but its demo product could not be seeded: ${seedProblem}`;
+}
+
+/** Where the operator token of a local run came from: named by startGuide, its value never printed. */
+export type AdminTokenSource = "environment" | "local.vars" | "unset";
+
+/** The environment's ADMIN_TOKEN, when it is there (even empty), is taken over local.vars' (scripts/config.ts). */
+export function adminTokenSource(
+	adminToken: string | undefined,
+	env: { ADMIN_TOKEN?: string } = process.env,
+): AdminTokenSource {
+	if (isBlank(adminToken)) return "unset";
+	return env.ADMIN_TOKEN === undefined ? "local.vars" : "environment";
+}
+
+/**
+ * The lines under the ready line: the three pages and where the console's operator token comes
+ * from. local.vars' token is a committed, public local default (README, Configuration), so naming
+ * the file is enough; one the operator set is theirs and is not printed. An unset one is already
+ * the ready line's seed problem.
+ */
+export function startGuide(base: string, tokenFrom: AdminTokenSource): string[] {
+	const pages = `  store ${base}/ · console ${base}/console · demo ${base}/demo`;
+	if (tokenFrom === "unset") return [pages];
+	const token =
+		tokenFrom === "environment"
+			? "the ADMIN_TOKEN you set (not printed)"
+			: "ADMIN_TOKEN in local.vars, a public local default (README, Configuration); set ADMIN_TOKEN to use your own";
+	return [pages, `  operator token for the console: ${token}`];
 }

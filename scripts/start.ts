@@ -9,7 +9,7 @@ import { mkdirSync } from "node:fs";
 import { buildUi } from "./build-ui.ts";
 import { serverSettings, workerVars } from "./config.ts";
 import { type ProductRuntime, readWranglerConfig, startProduct } from "./runtime.ts";
-import { readyLine, seedDemo } from "./seed.ts";
+import { adminTokenSource, readyLine, seedDemo, startGuide } from "./seed.ts";
 import { lockStateDir } from "./state-lock.ts";
 
 /** A stop that hangs (workerd not answering) still ends the process. */
@@ -57,7 +57,9 @@ async function main(): Promise<void> {
 	ownSignals();
 	if (stopping) return;
 	const seedProblem = await seedDemo(runtime.url, vars.ADMIN_TOKEN ?? "");
-	console.log(readyLine(runtime.url, settings.stateDir, seedProblem));
+	// One write, so a reader that sees the ready line sees the lines under it too.
+	const guide = startGuide(runtime.url, adminTokenSource(vars.ADMIN_TOKEN));
+	console.log([readyLine(runtime.url, settings.stateDir, seedProblem), ...guide].join("\n"));
 }
 
 /** One line for the user, no stack: the runtime's own messages name wrangler's flags. */

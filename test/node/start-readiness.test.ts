@@ -61,6 +61,19 @@ describe("npm start's readiness", () => {
 		expect(wrong.length, `first wrong answers: ${JSON.stringify(wrong.slice(0, 5))}`).toBe(0);
 		const catalogue = answers.filter((answer) => answer.path === "/api/products");
 		expect(catalogue.length).toBeGreaterThan(0);
+
+		// Under the ready line: the three pages, and where the console's token comes from (here the
+		// environment's ADMIN_TOKEN, which is the operator's own and never printed).
+		const output = server.output();
+		const lines = output.split("\n");
+		const readyAt = lines.findIndex((l) => l.includes("is running at"));
+		expect(lines.slice(readyAt + 1, readyAt + 3)).toEqual([
+			`  store ${url}/ · console ${url}/console · demo ${url}/demo`,
+			"  operator token for the console: the ADMIN_TOKEN you set (not printed)",
+		]);
+		expect(output).not.toContain(server.adminToken);
+		// A normal start says nothing alarming: no stack trace, no warning.
+		expect(output).not.toMatch(/^\s+at .+:\d+:\d+\)?$|warn|error/im);
 	});
 
 	it("says plainly when its own demo product was refused, and refuses an unusable ADMIN_TOKEN", async () => {
