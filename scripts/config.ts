@@ -80,15 +80,39 @@ export function workerVars(
 	base: Record<string, string> = {},
 	env: NodeJS.ProcessEnv = process.env,
 ): Record<string, string> {
+	const vars = mergedVars(base, env);
+	vars.IP_HASH_SECRET ??= localIpHashSecret(stateDir);
+	return checked(vars);
+}
+
+/**
+ * workerVars' check with nothing read or written under STATE_DIR, for a start to run before it
+ * makes or locks the directory: a refused configuration leaves nothing behind
+ * (docs/configuration.md: checked before anything is built or started). The state's IP hash
+ * secret, not read yet, is judged as one localIpHashSecret draws; workerVars judges the kept one.
+ */
+export function checkWorkerVars(
+	base: Record<string, string> = {},
+	env: NodeJS.ProcessEnv = process.env,
+): void {
+	const vars = mergedVars(base, env);
+	vars.IP_HASH_SECRET ??= randomBytes(LOCAL_SECRET_BYTES).toString("hex");
+	checked(vars);
+}
+
+function mergedVars(base: Record<string, string>, env: NodeJS.ProcessEnv): Record<string, string> {
 	for (const name of PER_START_VARS)
 		if (!isBlank(env[name]))
 			throw new Error(
 				`${name} is drawn by \`npm run dev\` at each start and cannot be set: unset it.`,
 			);
-	const vars: Record<string, string> = { ...base, ...localVars(env) };
-	vars.IP_HASH_SECRET ??= localIpHashSecret(stateDir);
-	const checked = parseConfig(vars);
-	const problems = checked.ok ? [] : [...checked.error.problems];
+	return { ...base, ...localVars(env) };
+}
+
+/** The variables as given, or a ConfigError naming every problem. */
+function checked(vars: Record<string, string>): Record<string, string> {
+	const result = parseConfig(vars);
+	const problems = result.ok ? [] : [...result.error.problems];
 	const environment = serverEnvironmentProblem(vars.ENVIRONMENT);
 	if (environment !== null) problems.unshift(environment);
 	if (problems.length > 0) throw new ConfigError(problems);

@@ -18,7 +18,7 @@ import { join } from "node:path";
 import { parseConfig } from "../src/shared/config.ts";
 import { sleep } from "../src/shared/sleep.ts";
 import { buildUi, stopUiWatcher, watchUi } from "./build-ui.ts";
-import { ROOT, serverSettings, workerVars } from "./config.ts";
+import { checkWorkerVars, ROOT, serverSettings, workerVars } from "./config.ts";
 import { startDevFront } from "./dev-front.ts";
 import { guardOrphans } from "./orphan-guard.ts";
 import { readWranglerConfig } from "./runtime.ts";
@@ -128,12 +128,16 @@ async function listenFront(upstreamPort: number, vars: Record<string, string>): 
 let pages: ChildProcess | undefined;
 
 async function main(): Promise<void> {
+	// Checked before anything starts, as `npm start` does, and before STATE_DIR is made or locked,
+	// so a refusal leaves nothing there; wrangler.jsonc's vars are wrangler's own.
+	const wranglerVars = readWranglerConfig().vars;
+	checkWorkerVars(wranglerVars);
 	mkdirSync(STATE_DIR, { recursive: true });
 	// One server per state, as `npm start` (scripts/state-lock.ts): held by this process, which
 	// lives as long as wrangler dev below it, and dropped by the kernel however it ends.
 	lockStateDir(STATE_DIR, "npm run dev");
-	// Checked before anything starts, as `npm start` does; wrangler.jsonc's vars are wrangler's own.
-	const vars = workerVars(STATE_DIR, readWranglerConfig().vars);
+	// Again with the state's own IP hash secret (made on a first start).
+	const vars = workerVars(STATE_DIR, wranglerVars);
 	// Drawn anew at each start, known only to this process, the front and the Worker (decision 182).
 	vars.DEV_FRONT_SECRET = randomBytes(DEV_FRONT_SECRET_BYTES).toString("hex");
 	// The pages are static assets of the same Worker: build them when missing or stale.

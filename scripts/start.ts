@@ -7,7 +7,7 @@
 
 import { mkdirSync } from "node:fs";
 import { buildUi } from "./build-ui.ts";
-import { serverSettings, workerVars } from "./config.ts";
+import { checkWorkerVars, serverSettings, workerVars } from "./config.ts";
 import { type ProductRuntime, readWranglerConfig, startProduct } from "./runtime.ts";
 import { adminTokenSource, readyLine, seedDemo, startGuide } from "./seed.ts";
 import { lockStateDir } from "./state-lock.ts";
@@ -44,13 +44,17 @@ function ownSignals(): void {
 async function main(): Promise<void> {
 	ownSignals();
 	const settings = serverSettings();
+	// wrangler.jsonc's vars, then local.vars and the environment over them (as `--var` does for
+	// wrangler dev), checked before anything starts: a bad value ends here with one line, and
+	// before STATE_DIR is made or locked, so it leaves nothing there.
+	const base = readWranglerConfig().vars;
+	checkWorkerVars(base);
 	mkdirSync(settings.stateDir, { recursive: true });
 	// One server per state, refused before anything under it is read or written
 	// (scripts/state-lock.ts); held until this process ends.
 	const lock = lockStateDir(settings.stateDir, "npm start");
-	// wrangler.jsonc's vars, then local.vars and the environment over them (as `--var` does for
-	// wrangler dev), checked before anything starts: a bad value ends here with one line.
-	const vars = workerVars(settings.stateDir, readWranglerConfig().vars);
+	// Again with the state's own IP hash secret (made on a first start).
+	const vars = workerVars(settings.stateDir, base);
 	// The pages are static assets of the same Worker: build them when missing or stale.
 	buildUi();
 	runtime = await startProduct({ vars, ...settings, lock });

@@ -2,7 +2,7 @@
 // with one line naming it, before anything is built or started; the local IP hash secret is
 // generated once per state directory and never committed.
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -110,6 +110,29 @@ describe("npm start with an invalid variable", () => {
 			expect(stderr).not.toContain("local-debug-token");
 		},
 		REFUSAL_TIMEOUT_MS + 10_000,
+	);
+});
+
+describe("a refused configuration", () => {
+	it(
+		"leaves nothing behind in STATE_DIR: no directory made, nothing written in one that exists",
+		async () => {
+			for (const script of ["start.ts", "dev.ts"] as const) {
+				const made = stateDir();
+				const missing = join(made, "state");
+				const { code, stderr } = await start({ HOLD_SECONDS: "2m", STATE_DIR: missing }, script);
+				expect(code, script).toBe(1);
+				expect(stderr.trim().split("\n"), script).toEqual([
+					'Invalid configuration: HOLD_SECONDS must be a whole number from 1 to 3600, got "2m".',
+				]);
+				// No ip-hash-secret, server.lock, server.lock.json or server.lock-journal either.
+				expect(existsSync(missing), `${script}: ${missing} was made`).toBe(false);
+				const refused = await start({ HOLD_SECONDS: "2m", STATE_DIR: made }, script);
+				expect(refused.code, script).toBe(1);
+				expect(readdirSync(made), script).toEqual([]);
+			}
+		},
+		4 * REFUSAL_TIMEOUT_MS + 10_000,
 	);
 });
 
