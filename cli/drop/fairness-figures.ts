@@ -1,7 +1,7 @@
 // The fairness figures of a drop (cli/drop/fairness.ts): pure, so the unit tests and
 // any report can compute them from units per buyer.
 
-import type { FairnessStats } from "../../src/shared/types.ts";
+import type { ServerFairness } from "../../src/domain/fairness.ts";
 
 export interface Fairness {
 	humanShareOfDemand: number;
@@ -32,7 +32,8 @@ export function round(n: number): number {
 }
 
 export interface ServerView {
-	figures: FairnessStats;
+	/** The stats' figures (what they cover, `countedSince` and `partial`, aside). */
+	figures: ServerFairness;
 	/** Sessions the server counts as suspect (flagged, or no read before trying); null without signals. */
 	suspectSessions: number | null;
 	/** Units to them (null without signals), against the scripts' units. */
@@ -42,7 +43,7 @@ export interface ServerView {
 }
 
 /** The server's figures set beside the truth (pure: the report and the tests use it). */
-export function serverViewOf(figures: FairnessStats): ServerView {
+export function serverViewOf(figures: ServerFairness): ServerView {
 	const suspect =
 		figures.flagged === null || figures.unread === null
 			? null

@@ -19,8 +19,25 @@ export interface SessionUnits {
 	signal: SessionSignal;
 }
 
-/** The figures as the stats report them (the wire type, src/shared/types.ts). */
-export type ServerFairness = FairnessStats;
+/** The figures as the stats report them (the wire type, src/shared/types.ts), but what they cover. */
+export type ServerFairness = Omit<FairnessStats, keyof FairnessCoverage>;
+
+/** What the figures cover (coverageAcross): since when, and whether attempts came before. */
+export type FairnessCoverage = Pick<FairnessStats, "countedSince" | "partial">;
+
+/**
+ * What one object's reserve guard remembers (docs/decisions/193-fairness-counted-since-the-object-woke.md).
+ * Its memory began when the object started or woke; what the object had decided before then it
+ * counted (`decisions`, stored with its state row) but knows no session of.
+ */
+export interface GuardCoverage {
+	/** When the guard's memory began. */
+	sinceMs: number;
+	/** Reserve attempts the object had decided before `sinceMs` (in the drop the stats count). */
+	decidedBefore: number;
+	/** The first attempt the guard judged since `sinceMs`; null before any. */
+	firstAttemptMs: number | null;
+}
 
 /** Jain's fairness index over non-negative amounts: 1 is everyone equal, 1/n is one takes all. */
 export function jainIndex(amounts: readonly number[]): number | null {
@@ -149,4 +166,26 @@ export function fairnessAcross(
 		sessions.push({ units: s?.units ?? 0, signal: signalOf(s) });
 	}
 	return serverFairness(sessions, admittedTotal, signals);
+}
+
+/**
+ * What the figures cover: since the latest start among the objects, partial when an object had
+ * decided attempts before its own start, or when a shard's guard judged one before the
+ * coordinator's start (a split SKU's reads reach the coordinator: its restart forgets the reads
+ * of those sessions). `shards` are a split SKU's (the coordinator's own among them or not); an
+ * older shard that sends none adds nothing. A SKU in one object passes none.
+ */
+export function coverageAcross(
+	coordinator: GuardCoverage,
+	shards: Iterable<GuardCoverage | undefined> = [],
+): FairnessCoverage {
+	let sinceMs = coordinator.sinceMs;
+	let partial = coordinator.decidedBefore > 0;
+	for (const s of shards) {
+		if (s === undefined) continue;
+		sinceMs = Math.max(sinceMs, s.sinceMs);
+		if (s.decidedBefore > 0) partial = true;
+		if (s.firstAttemptMs !== null && s.firstAttemptMs < coordinator.sinceMs) partial = true;
+	}
+	return { countedSince: new Date(sinceMs).toISOString(), partial };
 }

@@ -10,7 +10,12 @@
 // is the guard's word or the one stored with its hold or ticket (inventory/readers.ts):
 // the guard forgets when the object sleeps, the stored read does not.
 
-import { fairnessAcross, type SessionSummary } from "../domain/fairness.ts";
+import {
+	coverageAcross,
+	fairnessAcross,
+	type GuardCoverage,
+	type SessionSummary,
+} from "../domain/fairness.ts";
 import type { WaitingRoom } from "../domain/waiting-room.ts";
 import type { ReserveGuard } from "../ratelimit/reserve-guard.ts";
 import type { FairnessStats } from "../shared/types.ts";
@@ -93,7 +98,8 @@ export function sessionSummaries(
 
 /**
  * The asking sessions: a ticket in the room, a reserve attempt the guard saw, or
- * units held — each once, with its units and what the signals say of it.
+ * units held — each once, with its units and what the signals say of it; and what
+ * the guard's memory covers (`coverage`, GuardSpan).
  */
 export function fairnessStats(
 	sql: SqlStorage,
@@ -101,11 +107,50 @@ export function fairnessStats(
 	room: WaitingRoom | null,
 	reads: () => ReadonlySet<string>,
 	signals: boolean,
+	coverage: GuardCoverage,
 ): FairnessStats {
-	return fairnessAcross(
-		room === null ? [] : room.sessionIds(),
-		[sessionSummaries(sql, guard, storedTicketReaders(room, reads))],
-		room === null ? null : room.admittedTotal,
-		signals,
-	);
+	return {
+		...fairnessAcross(
+			room === null ? [] : room.sessionIds(),
+			[sessionSummaries(sql, guard, storedTicketReaders(room, reads))],
+			room === null ? null : room.admittedTotal,
+			signals,
+		),
+		...coverageAcross(coverage),
+	};
+}
+
+/**
+ * What the object's reserve guard covers (docs/decisions/193-fairness-counted-since-the-object-woke.md):
+ * its memory began with the object, and the attempts decided before then are the stored
+ * `decisions` the object loaded first (the rejection-only ones reach storage within
+ * COUNTERS_FLUSH_MS, inventory/state-writer.ts, well before an idle object is evicted). Memory
+ * only: nothing is written for it, on the reserve path or anywhere.
+ */
+export class GuardSpan {
+	/** Null until the object first loads (a reload after a rolled-back batch keeps it). */
+	private decidedBefore: number | null = null;
+
+	constructor(private readonly guard: ReserveGuard) {}
+
+	/** The object's first load: its stored decisions (0 for an object not created yet). */
+	loaded(decisions: number): void {
+		this.decidedBefore ??= decisions;
+	}
+
+	/**
+	 * A reset starts the drop's counts again, and any it keeps (a shard's late reset, decision
+	 * 158) come from the in-memory history, so were decided since the object started.
+	 */
+	reset(): void {
+		this.decidedBefore = 0;
+	}
+
+	coverage(): GuardCoverage {
+		return {
+			sinceMs: this.guard.startedAtMs,
+			decidedBefore: this.decidedBefore ?? 0,
+			firstAttemptMs: this.guard.firstAttemptMs,
+		};
+	}
 }

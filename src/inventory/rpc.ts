@@ -1,6 +1,6 @@
 // What the SKU object's RPC methods return: expected outcomes as values.
 
-import type { SessionSummary } from "../domain/fairness.ts";
+import type { GuardCoverage, SessionSummary } from "../domain/fairness.ts";
 import type { ReserveLimits } from "../ratelimit/config.ts";
 import type { ReserveRefusal } from "../ratelimit/reserve-guard.ts";
 import type { Availability, Order, Product, Reservation, Stats, Ticket } from "../shared/types.ts";
@@ -106,6 +106,8 @@ export interface ShardCounters {
 	 * knows per session, for the whole SKU's fairness figures (split-sku-views.ts).
 	 */
 	sessions?: SessionSummary[];
+	/** With `sessions`: what the shard's guard covers (domain/fairness.ts coverageAcross); absent from an older shard. */
+	coverage?: GuardCoverage;
 }
 
 export type ReserveResult =

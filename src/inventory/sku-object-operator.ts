@@ -260,6 +260,7 @@ export abstract class SkuObjectOperator extends SkuObjectPeers {
 			if (resetDone(this.escrow.ledger, generation)) this.escrow.save();
 		}
 		this.state.resetCounts(work, inv.activeCount());
+		this.guardSpan.reset();
 		this.attemptMemo.clear(Date.now());
 		return this.committed(inv, now);
 	}

@@ -14,7 +14,7 @@ import type { ReplayWindows } from "../domain/idempotency.ts";
 import type { Hold, Inventory, ProductConfig } from "../domain/inventory.ts";
 import { roomLimits } from "../domain/waiting-room.ts";
 import { SqlSimStore } from "../payment/sql-store.ts";
-import { ReserveGuard } from "../ratelimit/reserve-guard.ts";
+import { MAX_TRACKED_SESSIONS, ReserveGuard } from "../ratelimit/reserve-guard.ts";
 import { configOf } from "../shared/config.ts";
 import type { Product } from "../shared/types.ts";
 import { migrate } from "../storage/do-migrations.ts";
@@ -27,6 +27,7 @@ import { type DecideHost, decideGroup } from "./decide-group.ts";
 import type { InventoryEnv } from "./env.ts";
 import { Escrow } from "./escrow.ts";
 import { type EscrowHost, readEscrow } from "./escrow-shard.ts";
+import { GuardSpan } from "./fairness.ts";
 import { COMMIT_SPACING_MS, GROUP_WAIT_MS, GroupCommit, MAX_GROUP } from "./group-commit.ts";
 import type { LiveCount, LiveFeed } from "./live.ts";
 import { objectLiveFeed } from "./live-object-feed.ts";
@@ -63,7 +64,9 @@ export abstract class SkuObjectParts extends DurableObject<InventoryEnv> {
 	/** Protected: the workers tests' subclass (test/integration/worker.ts) reads its batch count. */
 	protected readonly saga: CheckoutDriver;
 	/** Per-session reserve limits and bot signals (ratelimit/reserve-guard.ts): memory only, exact for this SKU. */
-	protected readonly guard = new ReserveGuard();
+	protected readonly guard = new ReserveGuard(MAX_TRACKED_SESSIONS, Date.now());
+	/** What the guard's memory covers, for the fairness figures (inventory/fairness.ts). */
+	protected readonly guardSpan = new GuardSpan(this.guard);
 	/** The stored reads in memory, for the fairness figures (inventory/readers.ts). */
 	protected readonly storedReads: StoredReads;
 	/** Reserve attempts and cancels wait here for the next group commit (group-commit.ts). */
@@ -339,7 +342,10 @@ export abstract class SkuObjectParts extends DurableObject<InventoryEnv> {
 	}
 
 	protected load(): void {
-		if (!hasSchema(this.sql)) return;
+		if (!hasSchema(this.sql)) {
+			this.guardSpan.loaded(0);
+			return;
+		}
 		// Brings a database written by earlier code up to date (schema.ts); refuses a newer one.
 		migrate(this.ctx.storage, INVENTORY_MIGRATIONS, "InventoryObject");
 		this.storedReads.dropped();
@@ -348,6 +354,7 @@ export abstract class SkuObjectParts extends DurableObject<InventoryEnv> {
 		this.deadlines.loaded();
 		this.inv = inventoryFrom(state);
 		this.state.loaded(state.seq, state.snapshot as Partial<DecisionCounts>);
+		this.guardSpan.loaded(this.state.counts.decisions);
 		this.saga.load();
 		const ledger = readEscrow(this.sql);
 		// A reload keeps the escrow it had, its ledger read again: a cut or grant in flight holds

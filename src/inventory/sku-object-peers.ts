@@ -294,6 +294,7 @@ export abstract class SkuObjectPeers extends SkuObjectParts {
 			signalsOn: this.signalsOn,
 			counts: this.state.counts,
 			livePlaces: () => this.live.places(),
+			coverage: () => this.guardSpan.coverage(),
 		};
 	}
 

@@ -2,9 +2,9 @@
 // (docs/decisions/020-escrow-shards.md). Pure: the object gathers the counters and the
 // escrow's totals, these functions only add them up.
 
-import { fairnessAcross } from "../domain/fairness.ts";
+import { fairnessAcross, type ServerFairness } from "../domain/fairness.ts";
 import type { ProductConfig } from "../domain/inventory.ts";
-import type { Availability, FairnessStats, Stats } from "../shared/types.ts";
+import type { Availability, Stats } from "../shared/types.ts";
 import type { ShardCounters } from "./rpc.ts";
 
 /** A shard whose first grant has not arrived yet holds nothing. */
@@ -91,13 +91,14 @@ export function mergedStats(
  * The whole SKU's fairness figures (docs/waiting-room.md, "Fairness the server can
  * see"): the coordinator's room tickets and every shard's sessions, each counted
  * once, with its units from the shard that holds them and what the shards' guards
- * say of it. The same figures one object would report for the same sessions.
+ * say of it. The same figures one object would report for the same sessions. What
+ * they cover is the objects' guards' (inventory/stats.ts splitStats, coverageAcross).
  */
 export function mergedFairness(
 	room: { sessionIds(): Iterable<string>; admittedTotal: number } | null,
 	counters: ShardCounters[],
 	signals: boolean,
-): FairnessStats {
+): ServerFairness {
 	return fairnessAcross(
 		room === null ? [] : room.sessionIds(),
 		counters.map((c) => c.sessions ?? []),

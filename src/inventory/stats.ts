@@ -4,7 +4,7 @@
 // split SKU's shards send their counters to the coordinator, which adds them up
 // (inventory/split-sku-views.ts).
 
-import type { SessionSummary } from "../domain/fairness.ts";
+import { coverageAcross, type GuardCoverage, type SessionSummary } from "../domain/fairness.ts";
 import type { Inventory } from "../domain/inventory.ts";
 import type { ReserveGuard } from "../ratelimit/reserve-guard.ts";
 import type { AddressRefusals, LiveFeedStats, RoomShardCalls } from "../shared/types.ts";
@@ -29,6 +29,8 @@ export interface StatsSource {
 	counts: DecisionCounts;
 	/** The live feed's open sockets by address (inventory/live-places.ts): a split SKU's shards have none. */
 	livePlaces: () => LivePlaces;
+	/** What the reserve guard's memory covers (inventory/fairness.ts GuardSpan). */
+	coverage: () => GuardCoverage;
 }
 
 /**
@@ -82,6 +84,7 @@ export function objectStats(src: StatsSource, inv: Inventory, now: number): Stat
 				src.room.room,
 				() => src.reads.all(),
 				src.signalsOn,
+				src.coverage(),
 			),
 			asOf: new Date(now).toISOString(),
 		},
@@ -109,7 +112,7 @@ export function shardCounters(
 		decisions: src.counts.decisions,
 		commits: src.counts.commits,
 		edgeAnswered: src.counts.edgeAnswered,
-		...(withSessions ? { sessions: sessionsOf(src) } : {}),
+		...(withSessions ? { sessions: sessionsOf(src), coverage: src.coverage() } : {}),
 	};
 }
 
@@ -146,7 +149,14 @@ export function splitStats(
 			addressRefusals: addressRefusals(src.counts),
 			live: liveStats(src),
 			...(queue !== undefined ? { queue } : {}),
-			fairness: mergedFairness(src.room.room, counters, src.signalsOn),
+			fairness: {
+				...mergedFairness(src.room.room, counters, src.signalsOn),
+				// Since the latest start among the objects (decision 193).
+				...coverageAcross(
+					src.coverage(),
+					counters.map((c) => c.coverage),
+				),
+			},
 			asOf: new Date(askedMs).toISOString(),
 		},
 	};

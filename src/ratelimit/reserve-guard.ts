@@ -45,8 +45,18 @@ interface SessionState {
 
 export class ReserveGuard {
 	private readonly sessions: BoundedMap<SessionState>;
+	/**
+	 * The first attempt judged (this object's clock); null before any. Memory, like the rest:
+	 * the fairness figures' coverage (domain/fairness.ts coverageAcross) compares it with a split
+	 * SKU's coordinator's start.
+	 */
+	firstAttemptMs: number | null = null;
 
-	constructor(maxSessions = MAX_TRACKED_SESSIONS) {
+	/** `startedAtMs`: when this memory began (the object's start), for the fairness figures' coverage. */
+	constructor(
+		maxSessions = MAX_TRACKED_SESSIONS,
+		readonly startedAtMs = 0,
+	) {
 		this.sessions = new BoundedMap(maxSessions);
 	}
 
@@ -88,6 +98,7 @@ export class ReserveGuard {
 		nowMs: number,
 		limits: ReserveLimits,
 	): GuardVerdict {
+		this.firstAttemptMs ??= nowMs;
 		const state = this.state(sessionId);
 		const tier = state.signals.observe(arrivedAtMs, limits.flaggedForMs);
 		if (state.window === null || state.window.windowMs !== limits.windowMs) {

@@ -74,6 +74,19 @@ export interface FairnessStats {
 	 * is no unit, or no clear session.
 	 */
 	clearShareRatio: number | null;
+	/**
+	 * When the memory behind these figures began (ISO): the reserve guard's, which keeps each
+	 * session's attempts and flags in the SKU's object only, so it starts again when the object
+	 * starts or wakes (workerd evicts an idle one). A split SKU's: the latest of its objects'.
+	 * Extension (docs/decisions/193-fairness-counted-since-the-object-woke.md).
+	 */
+	countedSince: string;
+	/**
+	 * Reserve attempts were decided before `countedSince`: the sessions whose attempts then all
+	 * failed (no unit, no ticket) are missing from `sessions`, and the flags of then from the
+	 * groups, so the figures (the Jain index too) are not the whole drop's.
+	 */
+	partial: boolean;
 }
 
 /** The sessions of one bot-signal group (clear, flagged, unread) and the units they got. */

@@ -26,6 +26,9 @@ describe("fairness figures in the stats", { timeout: 60_000 }, () => {
 			flagged: null,
 			unread: null,
 			clearShareRatio: null,
+			// Counted since the object started (decision 193), with nothing decided before.
+			countedSince: expect.any(String),
+			partial: false,
 		});
 
 		// The room started at once, so
