@@ -5,6 +5,7 @@ import type { Availability, Stats } from "../../shared/types.ts";
 import { Metric } from "../components/Metric.tsx";
 import { counted } from "../lib/format.ts";
 import { addressRefusalsLine } from "./address-refusals.ts";
+import { coverageNote, coveredLabel } from "./fairness-coverage.ts";
 
 export function Counters({
 	counters,
@@ -131,21 +132,29 @@ export function FairnessFigures({ stats }: { stats: Stats | null }) {
 					sessions: f.flagged.sessions + f.unread.sessions,
 					units: f.flagged.units + f.unread.units,
 				};
+	// Partial after the object slept (decision 193): the session figures are labelled "since …".
+	const note = coverageNote(f);
+	const since = (label: string) => coveredLabel(label, f);
 	return (
 		<section class="card" aria-labelledby="fairness-title">
 			<h2 id="fairness-title">Fairness</h2>
+			{note !== null && <p class="small">{note}</p>}
 			<div class="metrics">
-				<Metric label="Sessions asking">{f.sessions}</Metric>
+				<Metric label={since("Sessions asking")}>{f.sessions}</Metric>
 				<Metric label="Units to them">{f.units}</Metric>
-				<Metric label="Jain's index">{ratio(f.jainIndex)}</Metric>
+				<Metric label={since("Jain's index")}>{ratio(f.jainIndex)}</Metric>
 				{stats?.queue !== undefined && (
 					<Metric label="Units per admission">{ratio(f.unitsPerAdmission)}</Metric>
 				)}
 				{suspect !== null && (
 					<>
-						<Metric label="Suspect sessions">{percent(suspect.sessions, f.sessions)}</Metric>
-						<Metric label="Units to suspect sessions">{percent(suspect.units, f.units)}</Metric>
-						<Metric label="Clear sessions' share ratio">{ratio(f.clearShareRatio)}</Metric>
+						<Metric label={since("Suspect sessions")}>
+							{percent(suspect.sessions, f.sessions)}
+						</Metric>
+						<Metric label={since("Units to suspect sessions")}>
+							{percent(suspect.units, f.units)}
+						</Metric>
+						<Metric label={since("Clear sessions' share ratio")}>{ratio(f.clearShareRatio)}</Metric>
 					</>
 				)}
 			</div>
