@@ -7,7 +7,13 @@ import { describe, expect, it, vi } from "vitest";
 import { replay } from "../../src/domain/replay.ts";
 import type { InventoryObject } from "../../src/inventory/object.ts";
 import { sleep } from "../../src/shared/sleep.ts";
-import type { AuditEvent, Order, Reservation, Stats } from "../../src/shared/types.ts";
+import type {
+	AuditEvent,
+	FairnessStats,
+	Order,
+	Reservation,
+	Stats,
+} from "../../src/shared/types.ts";
 import { ADMIN, call, createProduct, d1EventCount, newSession, stats } from "./helpers.ts";
 import { stubOf } from "./objects.ts";
 
@@ -239,13 +245,26 @@ describe("the stats", () => {
 			{ timeout: 10_000, interval: 100 },
 		);
 		await evictDurableObject(stubOf(sku));
-		// Every figure as before; `asOf` is when each answer read them.
+		// Every figure as before; `asOf` is when each answer read them, and the fairness figures'
+		// coverage is the guard's memory, which began again with the wake (decision 193).
 		const { asOf: readBefore, ...figures } = before;
 		const { asOf: readAfter, ...after } = await stats(sku);
-		expect(after).toEqual(figures);
+		expect(withoutCoverage(after)).toEqual(withoutCoverage(figures));
 		expect(Date.parse(readAfter)).toBeGreaterThanOrEqual(Date.parse(readBefore));
+		expect(before.fairness?.partial).toBe(false);
+		expect(after.fairness?.partial).toBe(true);
+		expect(Date.parse(after.fairness?.countedSince ?? "")).toBeGreaterThanOrEqual(
+			Date.parse(readBefore),
+		);
 	});
 });
+
+/** The stats but the fairness figures' coverage (countedSince, partial): memory, not the counters. */
+function withoutCoverage<T extends { fairness?: FairnessStats }>(s: T) {
+	if (s.fairness === undefined) return s;
+	const { countedSince: _, partial: __, ...fairness } = s.fairness;
+	return { ...s, fairness };
+}
 
 describe("the outbox → D1 copy", () => {
 	it("inserts nothing twice: concurrent flushes, and a batch re-sent after a lost acknowledgement", async () => {
