@@ -3,7 +3,6 @@
 // its pattern refuses, and the form's layout at 1366 px. Creating a drop on a phone and the
 // rest of the console: console.test.ts.
 
-import type { Locator } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import { api } from "../support/server.ts";
 import { expectNoSeriousA11yViolations } from "./axe.ts";
@@ -16,13 +15,11 @@ import {
 	SAYS_NOTHING,
 	screenshot,
 } from "./browser.ts";
-import { description, expectRefused, POLL, signIn } from "./console-support.ts";
+import { description, expectRefused, isFocused, POLL, signIn } from "./console-support.ts";
 import { browserSuite } from "./suite.ts";
 
 describe("operator console: the create form", () => {
 	const e2e = browserSuite();
-
-	const isFocused = (l: Locator) => l.evaluate((el) => el === document.activeElement);
 
 	/** The console in a fresh context at `viewport`, signed in; the test closes the context. */
 	async function signedIn(viewport: typeof DESKTOP) {

@@ -7,25 +7,24 @@
 
 import type { Locator, Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
-import type { AuditEvent, Product } from "../../src/shared/types.ts";
+import type { AuditEvent } from "../../src/shared/types.ts";
 import { localDateTime } from "../../src/web/console/edit-form.ts";
 import { api } from "../support/server.ts";
 import { createProduct, newBuyer } from "../support/shop.ts";
 import { expectNoSeriousA11yViolations } from "./axe.ts";
 import { collectPageErrors, DESKTOP, metric, openContext, PHONE, screenshot } from "./browser.ts";
-import { description, expectRefused, POLL, signIn } from "./console-support.ts";
+import {
+	description,
+	expectRefused,
+	isFocused,
+	POLL,
+	readProduct,
+	signIn,
+} from "./console-support.ts";
 import { browserSuite } from "./suite.ts";
 
 describe("operator console: editing and creating drops", () => {
 	const e2e = browserSuite();
-
-	const isFocused = (l: Locator) => l.evaluate((el) => el === document.activeElement);
-
-	async function readProduct(sku: string): Promise<Product> {
-		const r = await api<Product>(e2e.server, "GET", `/api/products/${sku}`);
-		expect(r.status).toBe(200);
-		return r.body.data as Product;
-	}
 
 	async function updates(sku: string): Promise<AuditEvent[]> {
 		const r = await api<{ events: AuditEvent[] }>(
@@ -91,7 +90,7 @@ describe("operator console: editing and creating drops", () => {
 			priceCents: 5000,
 			totalStock: 5,
 		});
-		const saved = await readProduct(sku);
+		const saved = await readProduct(e2e.server, sku);
 		expect([saved.name, saved.priceCents, saved.totalStock]).toEqual([
 			"Renamed in the console",
 			5000,
@@ -108,14 +107,16 @@ describe("operator console: editing and creating drops", () => {
 		expect(await isFocused(dialog.getByRole("button", { name: "Go back" }))).toBe(true);
 		await dialog.getByRole("button", { name: "Apply changes" }).click();
 		await expect
-			.poll(async () => (await readProduct(sku)).availability.status, POLL)
+			.poll(async () => (await readProduct(e2e.server, sku)).availability.status, POLL)
 			.toBe("scheduled");
 		// Start: an empty start is on sale now, no confirmation needed.
 		await card.getByLabel("Starts at").fill("");
 		await card.getByRole("button", { name: "Save changes" }).click();
 		await expect.poll(() => status.textContent(), POLL).toBe(`Saved ${sku}: start changed.`);
 		// The stop's notice said the same words: the server's answer tells the two saves apart.
-		await expect.poll(async () => (await readProduct(sku)).availability.status, POLL).toBe("live");
+		await expect
+			.poll(async () => (await readProduct(e2e.server, sku)).availability.status, POLL)
+			.toBe("live");
 		// One field each: the start, and nothing else sent with it.
 		const starts = (await updates(sku)).slice(1).map((e) => Object.keys(e.detail ?? {}));
 		expect(starts).toHaveLength(2);
@@ -157,7 +158,7 @@ describe("operator console: editing and creating drops", () => {
 			);
 		await expect.poll(() => isFocused(price), POLL).toBe(true);
 		expect(patches).toEqual([]);
-		const unchanged = await readProduct(sku);
+		const unchanged = await readProduct(e2e.server, sku);
 		expect([unchanged.priceCents, unchanged.currency]).toEqual([2450, "USD"]);
 
 		// Corrected, the price in yen is sent as typed.
@@ -170,7 +171,7 @@ describe("operator console: editing and creating drops", () => {
 		expect(patches.map((body) => JSON.parse(body))).toEqual([
 			{ priceCents: 2450, currency: "JPY" },
 		]);
-		const saved = await readProduct(sku);
+		const saved = await readProduct(e2e.server, sku);
 		expect([saved.priceCents, saved.currency]).toEqual([2450, "JPY"]);
 		expect(await description(card.getByLabel("Price"))).toBe("");
 
@@ -218,7 +219,7 @@ describe("operator console: editing and creating drops", () => {
 		expect(await stock.inputValue()).toBe("1");
 		await expectNoSeriousA11yViolations(page, "console: an edit refused");
 		await screenshot(page, "console-edit-refused");
-		expect((await readProduct(sku)).totalStock).toBe(3);
+		expect((await readProduct(e2e.server, sku)).totalStock).toBe(3);
 
 		// A 400 names its field too: a room's turn shorter than the contract allows.
 		await stock.fill("3");
@@ -229,7 +230,7 @@ describe("operator console: editing and creating drops", () => {
 		await expect.poll(() => description(admit), POLL).toMatch(/^waitingRoom\.admitSeconds: /);
 		expect(await description(stock)).toBe("");
 		await expect.poll(() => isFocused(admit), POLL).toBe(true);
-		const unchanged = await readProduct(sku);
+		const unchanged = await readProduct(e2e.server, sku);
 		expect([unchanged.totalStock, unchanged.waitingRoom ?? null]).toEqual([3, null]);
 		expect(await updates(sku)).toEqual([]);
 		expect(errors).toEqual([]);
@@ -275,7 +276,7 @@ describe("operator console: editing and creating drops", () => {
 		const status = page.getByRole("status", { name: "Console status" });
 		await expect.poll(() => status.textContent(), POLL).toBe(`Saved ${sku}: total stock changed.`);
 		// Only the stock was sent: the other operator's name stays.
-		const saved = await readProduct(sku);
+		const saved = await readProduct(e2e.server, sku);
 		expect([saved.name, saved.totalStock, saved.availability.reserved]).toEqual([
 			"Renamed elsewhere",
 			3,
@@ -326,7 +327,7 @@ describe("operator console: editing and creating drops", () => {
 			.poll(() => description(startsAt), POLL)
 			.toMatch(/^startsAt cannot move later: the waiting room/);
 		await expect.poll(() => isFocused(startsAt), POLL).toBe(true);
-		expect((await readProduct(sku)).startsAt).toBeNull();
+		expect((await readProduct(e2e.server, sku)).startsAt).toBeNull();
 		expect(errors).toEqual([]);
 	});
 
@@ -349,7 +350,7 @@ describe("operator console: editing and creating drops", () => {
 		await expect
 			.poll(() => status.textContent(), POLL)
 			.toBe(`Created ${sku} with 20 units, split across 2 objects, with a waiting room.`);
-		const made = await readProduct(sku);
+		const made = await readProduct(e2e.server, sku);
 		expect(made.shards).toBe(2);
 		expect(made.waitingRoom).toMatchObject({ enabled: true, admitSeconds: 30, overbook: 0.25 });
 		// The form is back to its defaults.
@@ -370,7 +371,7 @@ describe("operator console: editing and creating drops", () => {
 		expect(await dialog.textContent()).toMatch(/Stock cut from 20 to 12 units/);
 		await dialog.getByRole("button", { name: "Apply changes" }).click();
 		await expect.poll(() => status.textContent(), POLL).toBe(`Saved ${sku}: total stock changed.`);
-		expect((await readProduct(sku)).availability.total).toBe(12);
+		expect((await readProduct(e2e.server, sku)).availability.total).toBe(12);
 		expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(
 			PHONE.width,
 		);

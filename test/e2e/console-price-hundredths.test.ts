@@ -4,25 +4,22 @@
 // takes and refuse more under the Price field. The other currencies: console-edit.test.ts and
 // console-create.test.ts.
 
-import type { Locator, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
-import type { Product } from "../../src/shared/types.ts";
-import { api } from "../support/server.ts";
 import { createProduct } from "../support/shop.ts";
 import { collectPageErrors, DESKTOP, openContext } from "./browser.ts";
-import { description, expectRefused, POLL, signIn } from "./console-support.ts";
+import {
+	description,
+	expectRefused,
+	isFocused,
+	POLL,
+	readProduct,
+	signIn,
+} from "./console-support.ts";
 import { browserSuite } from "./suite.ts";
 
 describe("operator console: a HUF price in hundredths", () => {
 	const e2e = browserSuite();
-
-	const isFocused = (l: Locator) => l.evaluate((el) => el === document.activeElement);
-
-	async function readProduct(sku: string): Promise<Product> {
-		const r = await api<Product>(e2e.server, "GET", `/api/products/${sku}`);
-		expect(r.status).toBe(200);
-		return r.body.data as Product;
-	}
 
 	/** The console on `sku`, signed in, with the bodies of the requests `method` sends to `path`. */
 	async function openConsole(
@@ -58,7 +55,7 @@ describe("operator console: a HUF price in hundredths", () => {
 		await save.click();
 		await expect.poll(() => status.textContent(), POLL).toBe(`Saved ${sku}: name changed.`);
 		expect(sent).toEqual([{ name: "Renamed, price untouched" }]);
-		expect((await readProduct(sku)).priceCents).toBe(123_456);
+		expect((await readProduct(e2e.server, sku)).priceCents).toBe(123_456);
 
 		// Shown as stored, not rounded to 1235.
 		expect(await price.inputValue()).toBe("1234.56");
@@ -77,7 +74,7 @@ describe("operator console: a HUF price in hundredths", () => {
 		await save.click();
 		await expect.poll(() => status.textContent(), POLL).toBe(`Saved ${sku}: price changed.`);
 		expect(sent.slice(1)).toEqual([{ priceCents: 129_999 }]);
-		expect((await readProduct(sku)).priceCents).toBe(129_999);
+		expect((await readProduct(e2e.server, sku)).priceCents).toBe(129_999);
 		await expect.poll(() => price.inputValue(), POLL).toBe("1299.99");
 		expect(await description(price)).toBe("");
 
@@ -119,7 +116,7 @@ describe("operator console: a HUF price in hundredths", () => {
 		await expect.poll(() => status.textContent(), POLL).toMatch(new RegExp(`Created ${sku}`));
 		expect(sent).toHaveLength(1);
 		expect(sent[0]).toMatchObject({ sku, priceCents: 123_456, currency: "HUF" });
-		const made = await readProduct(sku);
+		const made = await readProduct(e2e.server, sku);
 		expect([made.priceCents, made.currency]).toEqual([123_456, "HUF"]);
 		expect(errors).toEqual([]);
 	});

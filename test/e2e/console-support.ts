@@ -1,13 +1,24 @@
 // What the console's browser tests share: signing in with the operator token, how long
-// they wait for a figure to show, what a form field's refusal says, and a drop with holds on it.
+// they wait for a figure to show, what a form field's refusal says, a drop with holds on it, which
+// element has the focus and the product as the API answers it.
 
 import type { Locator, Page } from "playwright-core";
 import { expect } from "vitest";
+import type { Product } from "../../src/shared/types.ts";
 import { api, type TestServer } from "../support/server.ts";
 import { newBuyer } from "../support/shop.ts";
 import { isFocused } from "./storefront-support.ts";
 
+export { isFocused };
+
 export const POLL = { timeout: 20_000, interval: 200 };
+
+/** The product as the public API answers it now. */
+export async function readProduct(server: TestServer, sku: string): Promise<Product> {
+	const r = await api<Product>(server, "GET", `/api/products/${sku}`);
+	expect(r.status).toBe(200);
+	return r.body.data as Product;
+}
 
 export async function signIn(page: Page, token: string): Promise<void> {
 	await page.getByLabel("Operator token").fill(token);
