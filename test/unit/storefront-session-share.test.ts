@@ -100,6 +100,20 @@ describe("session share", () => {
 		expect(lapsed(null, live.token, now)).toBeNull();
 	});
 
+	it("keeps a session the page ended when the 401 is of a request sent while it was live", () => {
+		const now = 1_500_000;
+		const ended = { ...renewed, endsAtMs: 1_400_000 };
+		// A waiting room's poll sent before the page's end, answered after it: the end the page
+		// already shows, not the grace over (it was forgotten, and its place in line with it).
+		expect(lapsed(ended, ended.token, now, true)).toBe(ended);
+		// Still live in the page: it ends now, as any 401.
+		const live = { ...renewed, endsAtMs: 2_000_000 };
+		expect(lapsed(live, live.token, now, true)).toEqual({ ...live, endsAtMs: now });
+		// Another token by now: unchanged; a session restored without its end: forgotten as before.
+		expect(lapsed(ended, mine.token, now, true)).toBe(ended);
+		expect(lapsed({ ...renewed, endsAtMs: undefined }, renewed.token, now, true)).toBeNull();
+	});
+
 	it("ignores malformed messages", () => {
 		for (const v of [
 			null,

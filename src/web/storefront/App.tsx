@@ -226,7 +226,9 @@ export function Storefront() {
 		preQueueSpreadMs(room?.waiting ?? null, room?.admitSeconds ?? null),
 		offsetMs,
 		(err, quiet) => {
-			if (quiet) return lapse(err.refusedToken); // a poll's 401: ask the other tabs, no notice
+			// A poll's 401: ask the other tabs, no notice. Polls go out only while the session is
+			// live here, so one answered after the page's end keeps the session for its grace.
+			if (quiet) return lapse(err.refusedToken, true);
 			if (err.code === "invalid_state") reread(); // the room was disabled: Reserve is open
 			fail(err);
 		},

@@ -85,18 +85,22 @@ export function newerToken(heard: unknown, mine: BuyerSession | null): BuyerSess
  * token it sent; undefined when the answer cannot say): unchanged when the tab holds another token
  * by now (it took a newer one while the request was out); otherwise a session the page took as live
  * ends now (kept for its grace, so the next check still renews it), and one already ended is past
- * its grace on the server: forgotten.
+ * its grace on the server: forgotten — unless the request went out while the page still took the
+ * session as live (`sentWhileLive`: a waiting room's poll): its 401 is the end the page has shown
+ * since, and the session stays for its grace. A poll answered a moment after the page's end made
+ * the page forget the session, and the next check gave a new one, its place in line lost.
  */
 export function lapsed(
 	stored: BuyerSession | null,
 	refused: string | undefined,
 	nowMs: number,
+	sentWhileLive = false,
 ): BuyerSession | null {
 	if (stored === null) return null;
 	if (refused !== undefined && refused !== stored.token) return stored;
-	return stored.endsAtMs !== undefined && stored.endsAtMs > nowMs
-		? { ...stored, endsAtMs: nowMs }
-		: null;
+	if (stored.endsAtMs !== undefined && stored.endsAtMs > nowMs)
+		return { ...stored, endsAtMs: nowMs };
+	return sentWhileLive && stored.endsAtMs !== undefined ? stored : null;
 }
 
 /** Whether `heard` asks for the session this tab holds (then it answers with its own). */

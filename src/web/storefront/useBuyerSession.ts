@@ -57,11 +57,12 @@ export function useBuyerSession(nowMs: number, offsetMs: number) {
 	/**
 	 * The server answered 401 to a request that carried `refused` (ApiErr.refusedToken): the
 	 * session ends in the page if that is still its token (session-share.ts `lapsed`). Another tab
-	 * may have renewed it: it is asked for the newer token.
+	 * may have renewed it: it is asked for the newer token. `sentWhileLive`: the request went out
+	 * while the page took the session as live (session-share.ts lapsed).
 	 */
-	const lapse = useCallback((refused?: string) => {
+	const lapse = useCallback((refused?: string, sentWhileLive = false) => {
 		share.ask();
-		setStored((s) => lapsed(s, refused, Date.now()));
+		setStored((s) => lapsed(s, refused, Date.now(), sentWhileLive));
 	}, []);
 	return { live, owner, endsAtMs, setSession, lapse };
 }
