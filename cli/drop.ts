@@ -320,6 +320,7 @@ async function main(): Promise<number> {
 							lapsedCauses: settled.lapsedCauses,
 							lapsedTimings: settled.lapsedTimings,
 							lapsedInQueue: settled.lapsedInQueue,
+							lapsedInQueueDueLate: settled.lapsedInQueueDueLate,
 							checkoutsDuringBurst: settled.checkoutsDuringBurst,
 							freedUnitsDuringBurst: settled.freedUnitsDuringBurst,
 							actQueuedMsMax: settled.queuedMsMax,

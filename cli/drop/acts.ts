@@ -81,6 +81,12 @@ export interface ActsFigures {
 	 * in flight: the run, not the server, was what they waited for.
 	 */
 	lapsedInQueue: number;
+	/**
+	 * Of those, the ones that became due (their think time over) with less than
+	 * IN_FLIGHT_MIN_LEFT_MS of the hold left: the buyer's lateness. The others had time and lapsed
+	 * waiting for a place, behind checkouts the server was slow to answer.
+	 */
+	lapsedInQueueDueLate: number;
 	/** Checkouts answered before the burst's last answer. */
 	checkoutsDuringBurst: number;
 	/**
@@ -136,6 +142,8 @@ interface Pending {
 	/** When the 201 arrived, on both clocks. */
 	grantedAt: { wallMs: number; monoMs: number };
 	dueMs: number;
+	/** The hold's life left when the act became due (its think time over); null before. */
+	leftAtDueMs: number | null;
 	timer: NodeJS.Timeout | null;
 	done: () => void;
 }
@@ -151,6 +159,7 @@ export class Acts {
 		lapsedCauses: { inFlight: 0, grantedShort: 0, clockStepped: 0, sentLate: 0 },
 		lapsedTimings: [],
 		lapsedInQueue: 0,
+		lapsedInQueueDueLate: 0,
 		checkoutsDuringBurst: 0,
 		freedUnitsDuringBurst: 0,
 		queuedMsMax: 0,
@@ -213,6 +222,7 @@ export class Acts {
 				buyer,
 				grantedAt,
 				dueMs: grantedAt.monoMs + delayMs,
+				leftAtDueMs: null,
 				timer: null,
 				done: () => {
 					this.open--;
@@ -221,6 +231,7 @@ export class Acts {
 			};
 			pending.timer = setTimeout(() => {
 				pending.timer = null;
+				pending.leftAtDueMs = Date.parse(hold.expiresAt) - Date.now();
 				this.thinking.delete(pending);
 				this.waiting.push(pending);
 				this.pump();
@@ -280,6 +291,7 @@ export class Acts {
 			}
 			if (Date.parse(next.hold.expiresAt) <= Date.now()) {
 				this.figures.lapsedInQueue++;
+				if ((next.leftAtDueMs ?? 0) < IN_FLIGHT_MIN_LEFT_MS) this.figures.lapsedInQueueDueLate++;
 				next.hold.expected = "EXPIRED";
 				next.done();
 				continue;

@@ -66,6 +66,8 @@ export interface DropResult {
 		lapsedTimings: LapsedTiming[];
 		/** Checkouts and cancels not sent: their hold lapsed while they waited for a place. */
 		lapsedInQueue: number;
+		/** Of those, due with under a second of the hold left (acts.ts): the buyer's lateness. */
+		lapsedInQueueDueLate: number;
 		/** Checkouts answered while the burst still ran. */
 		checkoutsDuringBurst: number;
 		/** Units cancels and failed payments sent during the burst released (or may have: answer lost). */

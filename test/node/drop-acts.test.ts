@@ -215,14 +215,17 @@ describe("buyers acting on their holds", () => {
 		const short = hold(100, 200);
 		const older = hold(101, 60_000);
 		const fresh = hold(102, 60_000);
+		// Due with over a second of its life left, then lapsed waiting for a place.
+		const queued = hold(103, 1_800);
 		const waited = acts.take(short, buyer(100));
+		const queuedTaken = acts.take(queued, buyer(103));
 		await sleep(300);
 		const taken = [acts.take(older, buyer(101))];
 		await sleep(Math.min(THINK_MAX_MS, 60_000 / HOLD_SHARE) + 100);
 		taken.push(acts.take(fresh, buyer(102)));
 		await sleep(Math.min(THINK_MAX_MS, 60_000 / HOLD_SHARE) + 100);
 		gate.release();
-		await Promise.all([first, waited, ...taken]);
+		await Promise.all([first, waited, queuedTaken, ...taken]);
 		expect(older.expected).toBe("PAID");
 		expect(fresh.expected).toBe("PAID");
 		// Newest first: the one that became due last went out before the older one.
@@ -233,7 +236,10 @@ describe("buyers acting on their holds", () => {
 		// Not sent: its hold had lapsed when a place came; nobody touched it, so it expires.
 		expect(short.expected).toBe("EXPIRED");
 		expect(short.orderIds).toEqual([]);
-		expect(acts.figures.lapsedInQueue).toBe(1);
+		expect(queued.expected).toBe("EXPIRED");
+		expect(acts.figures.lapsedInQueue).toBe(2);
+		// Only the one due in its hold's last second was late by the buyer's doing.
+		expect(acts.figures.lapsedInQueueDueLate).toBe(1);
 		expect(gate.stats().sent).toBe(MAX_CHECKOUT_CONCURRENCY + 2 + 20);
 	});
 

@@ -18,6 +18,7 @@ function figures(cancels: number): SettleResult {
 		lapsedCauses: { inFlight: 0, grantedShort: 0, clockStepped: 0, sentLate: 0 },
 		lapsedTimings: [],
 		lapsedInQueue: 0,
+		lapsedInQueueDueLate: 0,
 		checkoutsDuringBurst: 2,
 		freedUnitsDuringBurst: 0,
 		queuedMsMax: 0,
