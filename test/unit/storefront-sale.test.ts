@@ -5,14 +5,12 @@ import { describe, expect, it } from "vitest";
 import type { ApiErr } from "../../src/web/api/client.ts";
 import { describeError } from "../../src/web/api/outcomes.ts";
 import {
-	CLOCK_READINGS_KEPT_MS,
 	clockOffsetMs,
 	limitElsewhereReason,
 	orderNumber,
 	productOutdated,
 	refusalOutdatesProduct,
 	type SaleView,
-	ServerClock,
 	saleView,
 	stillTrue,
 } from "../../src/web/storefront/sale.ts";
@@ -172,22 +170,6 @@ describe("clock and order number", () => {
 	it("measures the server's clock against this one", () => {
 		expect(clockOffsetMs(new Date(T0 + 3_000).toISOString(), T0)).toBe(3_000);
 		expect(clockOffsetMs("not a date", T0)).toBe(0);
-	});
-
-	it("keeps the least delayed of the recent readings: an answer that came late does not set the server's clock back", () => {
-		const clock = new ServerClock();
-		const at = (serverMs: number, receivedMs: number) =>
-			clock.read(new Date(serverMs).toISOString(), receivedMs);
-		// The server is 3 s ahead; answers take 20 ms.
-		expect(at(T0 + 3_000, T0 + 20)).toBe(2_980);
-		// A frame 4 s late (a loaded machine): the estimate stays; one less delayed raises it.
-		expect(at(T0 + 3_500, T0 + 4_500)).toBe(2_980);
-		expect(at(T0 + 5_000, T0 + 2_005)).toBe(2_995);
-		// The window passes: a later reading stands alone (a device clock set forward is followed).
-		const later = T0 + 2_005 + CLOCK_READINGS_KEPT_MS;
-		expect(at(later + 1_000, later + 1)).toBe(999);
-		// A device clock set back: followed at once.
-		expect(at(later + 1_000, later - 9_000)).toBe(10_000);
 	});
 
 	it("turns an order id into a short number a buyer can read out", () => {

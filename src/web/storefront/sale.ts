@@ -190,33 +190,6 @@ export function clockOffsetMs(asOf: string, receivedAtMs: number): number {
 	return Number.isFinite(serverMs) ? serverMs - receivedAtMs : 0;
 }
 
-/** How long a reading of the server's clock counts towards its offset (ServerClock). */
-export const CLOCK_READINGS_KEPT_MS = 60_000;
-
-/**
- * The server's clock offset from the readings of the last CLOCK_READINGS_KEPT_MS. A reading
- * (`asOf` minus its receipt here) is the true offset less the answer's delay, never more, so the
- * largest recent one is the least delayed: one answer that came late (a loaded machine, a slow
- * network) does not move the page's idea of the server's clock back. It did: a frame seconds
- * late showed a waiting-room turn that had ended as running again, said twice to a screen
- * reader. A device clock set forward is followed once its older readings pass the window; one
- * set back, at once.
- */
-export class ServerClock {
-	/** Readings by receipt, each larger than every later one (the window's maximum is the first). */
-	private readonly readings: { atMs: number; offsetMs: number }[] = [];
-
-	/** Takes a reading of `asOf` received at `receivedAtMs`; returns the offset to use now. */
-	read(asOf: string, receivedAtMs: number): number {
-		const offsetMs = clockOffsetMs(asOf, receivedAtMs);
-		const r = this.readings;
-		while (r.length > 0 && (r.at(-1)?.offsetMs ?? 0) <= offsetMs) r.pop();
-		r.push({ atMs: receivedAtMs, offsetMs });
-		while (r.length > 1 && (r[0]?.atMs ?? 0) <= receivedAtMs - CLOCK_READINGS_KEPT_MS) r.shift();
-		return r[0]?.offsetMs ?? offsetMs;
-	}
-}
-
 /**
  * A short order number for people: the last 8 of the id's 24 hex digits, in two groups.
  * Ids start with the clock (src/worker/ids.ts), so their first digits are the same for every

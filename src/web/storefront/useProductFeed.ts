@@ -23,7 +23,7 @@ import { describeError } from "../api/outcomes.ts";
 import { readUntilOk } from "../api/read-until-ok.ts";
 import type { FeedView } from "./ProductCard.tsx";
 import { type ProductSource, ShownProduct } from "./product-news.ts";
-import { productOutdated, ServerClock } from "./sale.ts";
+import { clockOffsetMs, productOutdated } from "./sale.ts";
 import { useFallbackRead } from "./useFallbackRead.ts";
 
 /**
@@ -71,8 +71,6 @@ export function useProductFeed(sku: string, api: ApiClient, source: LiveSource):
 	const [lostAtMs, setLostAtMs] = useState<number | null>(null);
 	const latestAsOfMs = useRef(0);
 	const freshAtMs = useRef(0);
-	/** The server's clock, from every availability's `asOf` (sale.ts ServerClock). */
-	const serverClock = useRef(new ServerClock());
 	const wasOpen = useRef(false);
 	const [reconnects, setReconnects] = useState(0);
 	const [productMessages, setProductMessages] = useState(0);
@@ -88,7 +86,7 @@ export function useProductFeed(sku: string, api: ApiClient, source: LiveSource):
 		latestAsOfMs.current = asOfMs;
 		freshAtMs.current = Date.now();
 		setAvailability(a);
-		setOffsetMs(serverClock.current.read(a.asOf, freshAtMs.current));
+		setOffsetMs(clockOffsetMs(a.asOf, freshAtMs.current));
 	}, []);
 
 	// The newest product wins: a read that was overtaken by the feed's product message (or
