@@ -226,8 +226,7 @@ export function Storefront() {
 		preQueueSpreadMs(room?.waiting ?? null, room?.admitSeconds ?? null),
 		offsetMs,
 		(err, quiet) => {
-			// A poll's 401: ask the other tabs, no notice. Polls go out only while the session is
-			// live here, so one answered after the page's end keeps the session for its grace.
+			// A poll's 401 (sent while live: the session keeps its grace): ask the other tabs, no notice.
 			if (quiet) return lapse(err.refusedToken, true);
 			if (err.code === "invalid_state") reread(); // the room was disabled: Reserve is open
 			fail(err);
