@@ -43,9 +43,17 @@ describe("eventual mode", () => {
 		const tokens = await sessions(SESSIONS);
 		const results = await burst(sku, tokens, "eventual");
 		const granted = results.filter((r) => r.status === 201);
-		// Every answer a grant or sold out; any other is named (status and code) when it fails.
+		// A D1 that falls behind the stampede (a loaded machine) answers an attempt 503
+		// `unavailable` with Retry-After 5, and a write cut short that way may still land
+		// (docs/api.md, "Eventual mode"; decision 159). Any other answer is named when it fails.
+		const slow = results.filter(
+			(r) =>
+				r.status === 503 &&
+				r.body.error?.code === "unavailable" &&
+				r.headers.get("retry-after") === "5",
+		);
 		const others = results
-			.filter((r) => r.status !== 201 && r.body.error?.code !== "sold_out")
+			.filter((r) => r.status !== 201 && r.body.error?.code !== "sold_out" && !slow.includes(r))
 			.map((r) => `${r.status} ${r.body.error?.code ?? ""}`);
 		expect(others).toEqual([]);
 		expect(granted.length).toBeGreaterThan(UNITS);
@@ -54,8 +62,10 @@ describe("eventual mode", () => {
 			expect(r.body.data?.reservationId).toMatch(/^eventual_[0-9a-f]+~/);
 		}
 		const s = await stats(sku);
-		expect(s.eventual.allocated).toBe(granted.length);
-		expect(s.eventual.oversellDelta).toBe(granted.length - UNITS);
+		// Every 201 is counted; a 503's write counts only if it landed.
+		expect(s.eventual.allocated).toBeGreaterThanOrEqual(granted.length);
+		expect(s.eventual.allocated).toBeLessThanOrEqual(granted.length + slow.length);
+		expect(s.eventual.oversellDelta).toBe(s.eventual.allocated - UNITS);
 		expect(s.eventual.oversellDelta).toBeGreaterThan(0);
 		// It never touched the object's stock.
 		expect(s).toMatchObject({ total: UNITS, reserved: 0, available: UNITS, oversellCount: 0 });
