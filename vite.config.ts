@@ -6,6 +6,7 @@
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "vite";
+import { writeOnlyChanged } from "./scripts/vite-unchanged.ts";
 
 const ROOT = fileURLToPath(new URL(".", import.meta.url));
 const WEB = resolve(ROOT, "src/web");
@@ -23,7 +24,9 @@ export default defineConfig({
 	base: "/",
 	// Copied as is to the root of the build: favicon.ico, which browsers ask every page for, and
 	// _headers, the pages' security headers that the static-assets router applies (decision 165).
+	// The plugin copies them, and writes only the outputs that changed (decision 194).
 	publicDir: resolve(WEB, "public"),
+	plugins: [writeOnlyChanged()],
 	// JSX through Oxc (Vite 8's transformer): Preact's automatic runtime, no plugin needed.
 	oxc: { jsx: { runtime: "automatic", importSource: "preact" } },
 	build: {
