@@ -10,7 +10,8 @@ import { join } from "node:path";
 import { ROOT } from "./config.ts";
 
 const VITE = join(ROOT, "node_modules", "vite", "bin", "vite.js");
-const OUT_MARKER = join(ROOT, "dist", "client", "index.html");
+const OUT_DIR = join(ROOT, "dist", "client");
+const OUT_MARKER = join(OUT_DIR, "index.html");
 const LOCK = join(ROOT, "dist", ".ui-build-lock");
 /** What the pages are built from (the mock imports the domain rules). */
 const SOURCES = ["src/web", "src/shared", "src/domain", "vite.config.ts", "package-lock.json"];
@@ -33,12 +34,10 @@ function newestMtimeMs(path: string): number {
 }
 
 export function uiIsStale(): boolean {
-	let built: number;
-	try {
-		built = statSync(OUT_MARKER).mtimeMs;
-	} catch {
-		return true;
-	}
+	if (!existsSync(OUT_MARKER)) return true;
+	// The newest output, not the marker's: a watcher's build writes only the files that changed
+	// (decision 194), which may leave index.html as it was.
+	const built = newestMtimeMs(OUT_DIR);
 	return SOURCES.some((s) => newestMtimeMs(join(ROOT, s)) > built);
 }
 
