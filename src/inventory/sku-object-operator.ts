@@ -261,6 +261,9 @@ export abstract class SkuObjectOperator extends SkuObjectPeers {
 		}
 		this.state.resetCounts(work, inv.activeCount());
 		this.guardSpan.reset();
+		// The drop's figures start again: the sessions that asked before the reset are not its
+		// (kept: a shard's late reset keeps the new drop's, after keepAfterMs).
+		this.guard.dropReset(keepAfterMs ?? now);
 		this.attemptMemo.clear(Date.now());
 		return this.committed(inv, now);
 	}

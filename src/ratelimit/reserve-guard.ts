@@ -41,6 +41,9 @@ interface SessionState {
 	signals: SessionSignals;
 	/** Created on the first attempt: a session that only reads costs a few bytes. */
 	window: SlidingWindow | null;
+	/** The latest attempt judged and the latest flag set (this object's clock), for the drop's figures. */
+	attemptedAtMs: number;
+	flaggedAtMs: number;
 }
 
 export class ReserveGuard {
@@ -51,6 +54,12 @@ export class ReserveGuard {
 	 * SKU's coordinator's start.
 	 */
 	firstAttemptMs: number | null = null;
+	/**
+	 * The drop's figures count attempts and flags after this (this object's clock): the object's
+	 * start, or the reset that started the drop again (`dropReset`). The limits' windows and the
+	 * signals themselves are kept: a reset does not lift a session's limit.
+	 */
+	private countsAfterMs = Number.NEGATIVE_INFINITY;
 
 	/** `startedAtMs`: when this memory began (the object's start), for the fairness figures' coverage. */
 	constructor(
@@ -100,7 +109,10 @@ export class ReserveGuard {
 	): GuardVerdict {
 		this.firstAttemptMs ??= nowMs;
 		const state = this.state(sessionId);
+		const flaggedUntil = state.signals.flaggedUntilMs;
 		const tier = state.signals.observe(arrivedAtMs, limits.flaggedForMs);
+		state.attemptedAtMs = nowMs;
+		if (state.signals.flaggedUntilMs !== flaggedUntil) state.flaggedAtMs = nowMs;
 		if (state.window === null || state.window.windowMs !== limits.windowMs) {
 			state.window = new SlidingWindow(limits.windowMs);
 		}
@@ -117,6 +129,14 @@ export class ReserveGuard {
 		};
 	}
 
+	/**
+	 * A reset started the drop again: attempts and flags until `afterMs` (the reset, or the start
+	 * of the new drop a shard's late reset keeps, decision 134) are no longer the drop's.
+	 */
+	dropReset(afterMs: number): void {
+		this.countsAfterMs = afterMs;
+	}
+
 	get size(): number {
 		return this.sessions.size;
 	}
@@ -124,8 +144,8 @@ export class ReserveGuard {
 	/**
 	 * What the signals know of every tracked session, for the fairness figures
 	 * (domain/fairness.ts): whether it read the product, whether it was ever flagged,
-	 * whether it made a reserve attempt. Sessions forgotten past MAX_TRACKED_SESSIONS
-	 * are absent.
+	 * whether it made a reserve attempt. Flags and attempts are the drop's, since the last
+	 * reset (`dropReset`). Sessions forgotten past MAX_TRACKED_SESSIONS are absent.
 	 */
 	*known(): Generator<[string, { read: boolean; everFlagged: boolean; attempted: boolean }]> {
 		for (const [sessionId, state] of this.sessions.entries()) {
@@ -134,8 +154,8 @@ export class ReserveGuard {
 				{
 					read: state.signals.read,
 					// A flag, once set, is never cleared (domain/botsignals.ts): it names the last reason.
-					everFlagged: state.signals.flag !== null,
-					attempted: state.window !== null,
+					everFlagged: state.signals.flag !== null && state.flaggedAtMs > this.countsAfterMs,
+					attempted: state.window !== null && state.attemptedAtMs > this.countsAfterMs,
 				},
 			];
 		}
@@ -145,6 +165,8 @@ export class ReserveGuard {
 		return this.sessions.use(sessionId, () => ({
 			signals: new SessionSignals(),
 			window: null,
+			attemptedAtMs: Number.NEGATIVE_INFINITY,
+			flaggedAtMs: Number.NEGATIVE_INFINITY,
 		}));
 	}
 }

@@ -129,4 +129,36 @@ describe("ReserveGuard", () => {
 		expect(guard.tracks("ses_never")).toBe(true);
 		expect(guard.attempt("ses_never", T0, T0, LIMITS)).toMatchObject({ ok: true, tier: "new" });
 	});
+
+	it("a reset starts the drop's figures again: earlier attempts and flags are not the new drop's, the limit stays", () => {
+		const guard = new ReserveGuard();
+		guard.markRead("ses_bot");
+		guard.markRead("ses_person");
+		for (let i = 0; i <= REGULAR_GAPS; i++)
+			guard.attempt("ses_bot", T0 + i * 100, T0 + i * 100, LIMITS);
+		guard.attempt("ses_person", T0 + 50, T0 + 50, LIMITS);
+		const known = () => Object.fromEntries(guard.known());
+		expect(known()).toMatchObject({
+			ses_bot: { everFlagged: true, attempted: true },
+			ses_person: { everFlagged: false, attempted: true },
+		});
+
+		const resetAt = T0 + 10_000;
+		guard.dropReset(resetAt);
+		expect(known()).toMatchObject({
+			ses_bot: { read: true, everFlagged: false, attempted: false },
+			ses_person: { read: true, everFlagged: false, attempted: false },
+		});
+		// The person asks again: attempted in the new drop. The bot too, refused: the signals keep
+		// their history across a reset (its limit stays), and judge this attempt flagged anew.
+		expect(guard.attempt("ses_person", resetAt + 1, resetAt + 1, LIMITS).ok).toBe(true);
+		expect(guard.attempt("ses_bot", resetAt + 2, resetAt + 2, LIMITS)).toMatchObject({
+			ok: false,
+			tier: "suspected",
+		});
+		expect(known()).toMatchObject({
+			ses_bot: { everFlagged: true, attempted: true },
+			ses_person: { everFlagged: false, attempted: true },
+		});
+	});
 });
