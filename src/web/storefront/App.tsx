@@ -24,6 +24,7 @@ import { renewalDue } from "./session-renewal.ts";
 import type { StoreNotice } from "./store-notice.ts";
 import { holdKey, isHeld, isOrders, ORDERS_KEY, storedUnits, useStored } from "./stored.ts";
 import { NotificationMissed } from "./TurnNotify.tsx";
+import { useTurnClock } from "./turn-clock.ts";
 import { elsewhereFromRead, elsewhereFromRefusal } from "./units-elsewhere.ts";
 import { useBuyerSession } from "./useBuyerSession.ts";
 import { useHoldActions } from "./useHoldActions.ts";
@@ -251,12 +252,12 @@ export function Storefront() {
 		told: (holdId) => tabs.tell({ freed: false, holdId }),
 		focusNext,
 	});
-	// A lapsed admission is over here at once (the ticket is read again just after, too).
-	const ticketState = shownTicketState(queue.ticket, serverNowMs);
+	// A lapsed admission is over at once, on a clock late answers do not set back (turn-clock.ts).
+	const turnNowMs = useTurnClock(serverNowMs);
+	const ticketState = shownTicketState(queue.ticket, turnNowMs);
 	const admitted = ticketState === "admitted";
-	// Renewed ahead of its end while the page is in view, or out of view while it holds a place in
-	// line (session-renewal.ts): a buyer waiting for the start or a turn, here or in another tab,
-	// does not meet the human check then.
+	// Renewed ahead of its end in view, or out of view while in line (session-renewal.ts): a buyer
+	// waiting for the start or a turn, here or in another tab, does not meet the human check then.
 	const visible = usePageVisible();
 	const inLine = room !== null && (ticketState === "waiting" || ticketState === "admitted");
 	const renewing =
@@ -276,9 +277,8 @@ export function Storefront() {
 	const joinOffered =
 		room !== null &&
 		limitText === null &&
-		waitingCardState(queue.ticket, soldOutForGood, serverNowMs) === null;
-	// The human check's sentence follows what the page shows, and goes once it has nothing
-	// true to say (verified-notice.ts).
+		waitingCardState(queue.ticket, soldOutForGood, turnNowMs) === null;
+	// The human check's sentence follows what the page shows, and goes with nothing true to say.
 	const verifiedNow =
 		notice?.verified === true
 			? verifiedText({
@@ -355,15 +355,15 @@ export function Storefront() {
 					limit={limitText}
 					onCheckAgain={!atLimit && queue.atLimit ? () => void queue.join() : undefined}
 					bought={paidUnits > 0}
-					nowMs={serverNowMs}
+					nowMs={turnNowMs}
 					notify={notify}
 					onJoin={() => void queue.join()}
 				/>
 			)}
-			<YourTurn room={room} until={turnUntil} holding={hold !== null} nowMs={serverNowMs} />
+			<YourTurn room={room} until={turnUntil} holding={hold !== null} nowMs={turnNowMs} />
 			{room !== null && hold === null && admitted && queue.ticket !== null && (
 				<>
-					<AdmittedBanner ticket={queue.ticket} nowMs={now + offsetMs} />
+					<AdmittedBanner ticket={queue.ticket} nowMs={turnNowMs} />
 					<NotificationMissed notify={notify} />
 				</>
 			)}
