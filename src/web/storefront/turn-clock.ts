@@ -5,9 +5,7 @@
 // for that moment, and a screen reader heard "It is your turn" after "Your turn is over" (a CI
 // run at a high load average). A larger step back is a device clock corrected: followed at once.
 // The sale's start keeps the estimate as it is (sale.ts): held, the page would open the drop as
-// early as its least delayed answer allows.
-
-import { useRef } from "preact/hooks";
+// early as its least delayed answer allows. Pure: unit-tested (the hook is useTurnClock.ts).
 
 /** Steps back up to this are an answer's delay, not the clock: the turn's clock holds. */
 export const TURN_CLOCK_HOLD_MS = 5_000;
@@ -16,11 +14,4 @@ export const TURN_CLOCK_HOLD_MS = 5_000;
 export function turnClock(previousMs: number | null, serverNowMs: number): number {
 	if (previousMs === null || serverNowMs >= previousMs) return serverNowMs;
 	return previousMs - serverNowMs <= TURN_CLOCK_HOLD_MS ? previousMs : serverNowMs;
-}
-
-/** `turnClock` over the page's renders. */
-export function useTurnClock(serverNowMs: number): number {
-	const last = useRef<number | null>(null);
-	last.current = turnClock(last.current, serverNowMs);
-	return last.current;
 }
