@@ -1,38 +1,12 @@
 // The fairness figures after a reset are the new drop's (docs/waiting-room.md, "Fairness the
 // server can see"): the sessions that asked before the reset, whose holds it deleted, no longer
 // count as asking, though the reserve guard still tracks them (their limits' windows and signals
-// stay). Rate limits on for the buyers' requests (ratelimit-support.ts), so the guard judges
-// their attempts; a failed attempt asks for 2 units of a limit-1 product (refused by the object).
+// stay). The drop, with rate limits on so the guard judges its attempts: fairness-support.ts.
 
 import { describe, expect, it } from "vitest";
-import type { FairnessStats } from "../../src/shared/types.ts";
-import { ADMIN, call, createProduct, stats } from "./helpers.ts";
-import { freshIp, limited } from "./ratelimit-support.ts";
+import { attempt, drop, fairnessOf } from "./fairness-support.ts";
+import { ADMIN, call, createProduct } from "./helpers.ts";
 import { type Buyer, createSharded, newBuyer } from "./shards-support.ts";
-
-const attempt = (buyer: Buyer, sku: string, quantity: number) =>
-	limited("POST", "/api/reservations", {
-		ip: freshIp(),
-		token: buyer.token,
-		body: { sku, quantity },
-		headers: { "idempotency-key": crypto.randomUUID() },
-	});
-
-/** One hold and `failing` sessions whose only attempt is refused. */
-async function drop(sku: string, holder: Buyer, failing: Buyer[]): Promise<void> {
-	const held = await attempt(holder, sku, 1);
-	expect(held.status, JSON.stringify(held.body)).toBe(201);
-	for (const b of failing) {
-		const refused = await attempt(b, sku, 2);
-		expect(refused.status, JSON.stringify(refused.body)).not.toBe(201);
-	}
-}
-
-const fairnessOf = async (sku: string): Promise<FairnessStats> => {
-	const f = (await stats(sku)).fairness;
-	if (f === undefined) throw new Error("stats without fairness");
-	return f;
-};
 
 async function reset(sku: string): Promise<void> {
 	const res = await call("POST", `/api/admin/products/${sku}/reset`, {

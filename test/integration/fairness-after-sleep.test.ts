@@ -2,41 +2,14 @@
 // figures keep when the object sleeps"; docs/decisions/193-fairness-counted-since-the-object-woke.md):
 // workerd evicts an idle object and its reserve guard forgets the sessions whose attempts all
 // failed, so the stats say since when they count (`countedSince`) and that attempts came before
-// (`partial`). Rate limits on for the buyers' requests (ratelimit-support.ts), so the guard judges
-// their attempts; each failed attempt asks for 2 units of a limit-1 product (refused by the
-// object, whatever the stock) with an Idempotency-Key (never answered from the edge's copy).
+// (`partial`). The drop, with rate limits on so the guard judges its attempts: fairness-support.ts.
 
 import { evictDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import type { FairnessStats } from "../../src/shared/types.ts";
+import { drop, fairnessOf } from "./fairness-support.ts";
 import { createProduct, stats } from "./helpers.ts";
 import { shardStub } from "./objects.ts";
-import { freshIp, limited } from "./ratelimit-support.ts";
 import { type Buyer, createSharded, newBuyer, newShardBuyer } from "./shards-support.ts";
-
-const attempt = (buyer: Buyer, sku: string, quantity: number) =>
-	limited("POST", "/api/reservations", {
-		ip: freshIp(),
-		token: buyer.token,
-		body: { sku, quantity },
-		headers: { "idempotency-key": crypto.randomUUID() },
-	});
-
-/** One hold and `failing` sessions whose only attempt is refused. */
-async function drop(sku: string, holder: Buyer, failing: Buyer[]): Promise<void> {
-	const held = await attempt(holder, sku, 1);
-	expect(held.status, JSON.stringify(held.body)).toBe(201);
-	for (const b of failing) {
-		const refused = await attempt(b, sku, 2);
-		expect(refused.status, JSON.stringify(refused.body)).not.toBe(201);
-	}
-}
-
-const fairnessOf = async (sku: string): Promise<FairnessStats> => {
-	const f = (await stats(sku)).fairness;
-	if (f === undefined) throw new Error("stats without fairness");
-	return f;
-};
 
 describe("the fairness figures after the SKU object sleeps", { timeout: 60_000 }, () => {
 	it("say since when they count and that attempts came before", async () => {

@@ -50,6 +50,10 @@ describe("money in the currency's minor unit", () => {
 		// The forms step by what the API counts (decision 191), not by what Intl shows.
 		expect(priceStep("HUF")).toBe("0.01");
 		expect(plain(money(100_000, "HUF", "en-US"))).toBe("HUF 1,000");
+		// An amount with hundredths is shown to the hundredth, as it is charged (not "HUF 1,235").
+		expect(plain(money(123_456, "HUF", "en-US"))).toBe("HUF 1,234.56");
+		expect(plain(money(123_450, "HUF", "en-US"))).toBe("HUF 1,234.50");
+		expect(plain(money(5, "ISK", "en-US"))).toBe("ISK 0.05");
 	});
 
 	it("a code Intl does not know: hundredths", () => {

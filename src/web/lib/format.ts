@@ -20,13 +20,25 @@ export function priceStep(currency: string): string {
 	return (1 / 10 ** digits).toFixed(digits);
 }
 
-/** An amount in the currency's minor units (docs/api.md, "Money") for people: 1000 JPY → "¥1,000". */
+/**
+ * An amount in the currency's minor units (docs/api.md, "Money") for people: 1000 JPY → "¥1,000".
+ * A currency Intl shows whole but the provider counts in hundredths (HUF, ISK, …) shows an amount
+ * with hundredths to the hundredth, as it is charged: 123456 HUF → "HUF 1,234.56", 100000 HUF →
+ * "HUF 1,000" (docs/decisions/191-hundredths-of-a-currency-shown-whole.md).
+ */
 export function money(minor: number, currency: string, locale?: string): string {
-	const amount = minor / 10 ** minorUnitDigits(currency);
+	const digits = minorUnitDigits(currency);
+	const amount = minor / 10 ** digits;
+	const shown = minor % 10 ** digits === 0 ? shownDigits(currency) : digits;
 	try {
-		return new Intl.NumberFormat(locale, { style: "currency", currency }).format(amount);
+		return new Intl.NumberFormat(locale, {
+			style: "currency",
+			currency,
+			minimumFractionDigits: shown,
+			maximumFractionDigits: Math.max(shown, digits),
+		}).format(amount);
 	} catch {
-		return `${amount.toFixed(shownDigits(currency))} ${currency}`;
+		return `${amount.toFixed(shown)} ${currency}`;
 	}
 }
 
