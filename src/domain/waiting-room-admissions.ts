@@ -93,14 +93,15 @@ export class Admissions {
 		return [...this.pending.values()].map((t) => t.ticketId);
 	}
 
-	admit(t: QueueTicket, nowMs: number, admitSeconds: number): void {
+	/** `burst`: admitted by an operator's raise of the total, not counted in the ETA's pace. */
+	admit(t: QueueTicket, nowMs: number, admitSeconds: number, burst = false): void {
 		t.state = "admitted";
 		t.admittedAtMs = nowMs;
 		t.admittedUntilMs = nowMs + admitSeconds * 1000;
 		this.admittedCount += 1;
 		this.unused.add(t);
 		this.deadlines.push(t.admittedUntilMs, t);
-		this.window.record(nowMs);
+		this.window.record(nowMs, burst);
 		this.admittedTotal += 1;
 		this.host.changed(t);
 		this.host.emit({

@@ -20,28 +20,41 @@ export class AdmissionWindow {
 		this.times = [...times].sort((a, b) => a - b);
 	}
 
-	record(atMs: number): void {
+	/**
+	 * The admissions a raise of the total made (memory only: a restart within the window counts
+	 * them), each time once per admission; not a pace of units coming back.
+	 */
+	private bursts: number[] = [];
+
+	/** `burst`: made by an operator's raise of the total (domain/waiting-room.ts advance). */
+	record(atMs: number, burst = false): void {
 		this.times.push(atMs);
+		if (burst) this.bursts.push(atMs);
 	}
 
 	/**
 	 * Admissions in the last ETA_WINDOW_MS and the span they were counted over
 	 * (docs/waiting-room.md). The admissions made at the start itself are not counted: they took
 	 * the units that were free then, and say nothing of the pace at which units come back (3 of
-	 * them promised position 1 a turn in 10 s that came after 105 s, when a hold ended).
+	 * them promised position 1 a turn in 10 s that came after 105 s, when a hold ended). Nor are
+	 * the ones an operator's raise of the total made at once: they took the units it added.
 	 */
 	rate(nowMs: number, startedAtMs: number | null): { admissions: number; windowMs: number } {
 		const from = nowMs - ETA_WINDOW_MS;
 		let drop = 0;
 		while (drop < this.times.length && (this.times[drop] as number) <= from) drop += 1;
 		if (drop > 0) this.times = this.times.slice(drop);
+		this.bursts = this.bursts.filter((t) => t > from);
 		let atStart = 0;
 		if (startedAtMs !== null)
 			while (atStart < this.times.length && (this.times[atStart] as number) <= startedAtMs)
 				atStart += 1;
 		const since = startedAtMs === null ? nowMs : Math.max(from, startedAtMs);
 		return {
-			admissions: this.times.length - atStart,
+			admissions:
+				this.times.length -
+				atStart -
+				this.bursts.filter((t) => t > (startedAtMs ?? -Infinity)).length,
 			windowMs: Math.max(ETA_MIN_WINDOW_MS, nowMs - since),
 		};
 	}

@@ -93,10 +93,14 @@ export interface RoomSnapshot {
 	shuffled?: number;
 }
 
-/** What the room needs to know of the stock: units free now, units held that could come back. */
+/**
+ * What the room needs to know of the stock: units free now, units held that could come back, and
+ * the SKU's total when known (a rise is an operator's raise: its admissions are no pace, ETA).
+ */
 export interface StockView {
 	available: number;
 	returnable: number;
+	total?: number;
 }
 
 export type JoinOutcome =

@@ -202,12 +202,18 @@ export class WaitingRoom extends WaitingRoomState {
 		// Not started, or its start moved ahead since: nothing can be bought, so no admission.
 		if (this.startedAtMs === null || (startsAtMs !== null && nowMs < startsAtMs)) return;
 		const budget = admissionBudget(stock.available, this.settings.overbook);
+		// The first advance to see the total raised admits its burst: no pace of units coming back.
+		const raised = this.lastTotal !== undefined && (stock.total ?? 0) > this.lastTotal;
+		this.lastTotal = stock.total;
 		while (this.admissions.unusedCount < budget) {
 			const next = this.front();
 			if (next === undefined) break;
-			this.admit(next, nowMs);
+			this.admit(next, nowMs, raised);
 		}
 	}
+
+	/** The total the last advance saw (memory: a restart starts without one). */
+	private lastTotal: number | undefined;
 
 	/** The shard's word on a pending admission: the session's first hold within it, or null. */
 	settleLapse(sessionId: string, heldAtMs: number | null, nowMs: number): void {
@@ -290,13 +296,13 @@ export class WaitingRoom extends WaitingRoomState {
 	 * budget for seconds, not for the whole turn a person gets
 	 * (docs/decisions/130-idle-tickets-farms-and-a-session-ending-in-line.md).
 	 */
-	private admit(t: QueueTicket, nowMs: number): void {
+	private admit(t: QueueTicket, nowMs: number, burst = false): void {
 		this.waitingCount -= 1;
 		const unread = t.unread === true && this.hasReadNow?.(t.sessionId) !== true;
 		const seconds = unread
 			? Math.min(this.settings.admitSeconds, UNREAD_ADMIT_SECONDS)
 			: this.settings.admitSeconds;
-		this.admissions.admit(t, nowMs, seconds);
+		this.admissions.admit(t, nowMs, seconds, burst);
 	}
 
 	private front(): QueueTicket | undefined {

@@ -324,7 +324,9 @@ export function answerTickets(
 
 /** What the room admits by: a split SKU's coordinator counts every shard (`total`: the escrow's). */
 export function roomStock(inv: Inventory, link: RoomLink | null, total: number | null): StockView {
-	if (link === null || total === null)
-		return { available: inv.counters().available, returnable: inv.reserved };
-	return link.stock(total, inv.reserved, inv.sold);
+	if (link === null || total === null) {
+		const counters = inv.counters();
+		return { available: counters.available, returnable: inv.reserved, total: counters.total };
+	}
+	return { ...link.stock(total, inv.reserved, inv.sold), total };
 }

@@ -388,8 +388,9 @@ export class RoomKeeper {
 	}
 }
 
-function stockOf(inv: Inventory): { available: number; returnable: number } {
-	return { available: inv.counters().available, returnable: inv.reserved };
+function stockOf(inv: Inventory): StockView {
+	const { available, total } = inv.counters();
+	return { available, returnable: inv.reserved, total };
 }
 
 function newSeed(): string {

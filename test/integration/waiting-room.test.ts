@@ -114,6 +114,30 @@ describe.concurrent("waiting room", { timeout: 60_000 }, () => {
 		);
 	});
 
+	it("an operator's raise of the total admits the next tickets at once, and that burst is no pace for the ETA", async () => {
+		// All four in the pre-queue, so the start's one admission is the start's (no pace either).
+		const sku = await createRoom(
+			{ totalStock: 1, startsAt: new Date(Date.now() + PRE_QUEUE_HOLD_MS).toISOString() },
+			{ admitSeconds: 60 },
+		);
+		const buyers = await Promise.all([0, 1, 2, 3].map(() => newSession()));
+		for (const s of buyers) await join(sku, s);
+		await moveStart(sku, START_LEAD_MS, 100);
+		const states = await Promise.all(buyers.map(async (s) => (await ticketOf(sku, s)).state));
+		expect(states.filter((st) => st === "admitted")).toHaveLength(1);
+		const raised = await call("PATCH", `/api/admin/products/${sku}`, {
+			token: ADMIN,
+			body: { totalStock: 3 },
+		});
+		expect(raised.status, JSON.stringify(raised.body)).toBe(200);
+		const after = await Promise.all(buyers.map((s) => ticketOf(sku, s)));
+		expect(after.filter((t) => t.state === "admitted")).toHaveLength(3);
+		// Nothing came back yet: no ETA (counted, the raise's two told the last "about 15 s").
+		expect(after.filter((t) => t.state === "waiting")).toMatchObject([
+			{ position: 1, etaSeconds: null },
+		]);
+	});
+
 	it("a lapsed admission and a cancelled hold each let the next ticket in; a sale with nothing left turns the rest sold_out", async () => {
 		const sku = await createRoom({ totalStock: 1 }, { admitSeconds: 10 });
 		const [a, b, c, d] = await Promise.all([0, 1, 2, 3].map(() => newSession()));

@@ -3,6 +3,7 @@
 
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { WaitingRoom } from "../../src/domain/waiting-room.ts";
 import { AdmissionWindow, ETA_WINDOW_MS, estimateEta } from "../../src/domain/waiting-room-eta.ts";
 import type { Ticket } from "../../src/shared/types.ts";
 import {
@@ -17,7 +18,7 @@ import {
 	shownTicketState,
 	waitingCardState,
 } from "../../src/web/storefront/queue-poll.ts";
-import { T0 } from "../support/waiting-room.ts";
+import { SEED_A, T0 } from "../support/waiting-room.ts";
 
 describe("the ETA estimator", () => {
 	it("is null with nothing measured, and its range holds the estimate", () => {
@@ -57,6 +58,38 @@ describe("the admissions the ETA counts", () => {
 		expect(new AdmissionWindow([T0, T0 + 1]).rate(T0 + 2, null).admissions).toBe(2);
 		// Past the window, the start's admissions are gone anyway.
 		expect(window.rate(start + ETA_WINDOW_MS + 6_000, start).admissions).toBe(1);
+	});
+});
+
+describe("the admissions an operator's raise makes", () => {
+	it("are no pace either: the window leaves them out, and the room marks them", () => {
+		const start = T0;
+		const window = new AdmissionWindow([start]);
+		// A raise of three units admits three at once; a hold's end admits one later.
+		for (let i = 0; i < 3; i++) window.record(start + 20_000, true);
+		expect(window.rate(start + 21_000, start).admissions).toBe(0);
+		window.record(start + 40_000);
+		expect(window.rate(start + 41_000, start).admissions).toBe(1);
+		// Past the window, the raise's are gone with the rest.
+		expect(window.rate(start + 20_000 + ETA_WINDOW_MS, start).admissions).toBe(1);
+
+		// The room: 1 unit at the start (one admitted), then the total raised to 4.
+		const settings = { enabled: true, admitSeconds: 60, overbook: 0 };
+		const room = WaitingRoom.enable(settings, SEED_A, start);
+		for (let i = 0; i < 6; i++)
+			room.join(`s${i}`, `t${i}`, start, start, { available: 1, returnable: 0, total: 1 });
+		room.advance(start, start, { available: 1, returnable: 0, total: 1 });
+		expect(room.counts()).toMatchObject({ admitted: 1 });
+		room.advance(start + 20_000, start, { available: 4, returnable: 0, total: 4 });
+		expect(room.counts()).toMatchObject({ admitted: 4 });
+		expect(room.admissionRate(start + 21_000).admissions).toBe(0);
+		// Without a total (or one not raised), three admitted at once count as before.
+		const plain = WaitingRoom.enable(settings, SEED_A, start);
+		for (let i = 0; i < 6; i++)
+			plain.join(`s${i}`, `t${i}`, start, start, { available: 1, returnable: 0 });
+		plain.advance(start, start, { available: 1, returnable: 0 });
+		plain.advance(start + 20_000, start, { available: 4, returnable: 0 });
+		expect(plain.admissionRate(start + 21_000).admissions).toBe(3);
 	});
 });
 
