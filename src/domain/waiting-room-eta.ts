@@ -21,15 +21,12 @@ export class AdmissionWindow {
 	}
 
 	/**
-	 * The admissions a raise of the total made (memory only: a restart within the window counts
-	 * them), each time once per admission; not a pace of units coming back.
+	 * `burst`: made by an operator's raise of the total (domain/waiting-room.ts advance): not a
+	 * pace of units coming back, so not kept (memory only: a restart within the window reloads
+	 * every admission time from the tickets and counts it).
 	 */
-	private bursts: number[] = [];
-
-	/** `burst`: made by an operator's raise of the total (domain/waiting-room.ts advance). */
 	record(atMs: number, burst = false): void {
-		this.times.push(atMs);
-		if (burst) this.bursts.push(atMs);
+		if (!burst) this.times.push(atMs);
 	}
 
 	/**
@@ -44,17 +41,13 @@ export class AdmissionWindow {
 		let drop = 0;
 		while (drop < this.times.length && (this.times[drop] as number) <= from) drop += 1;
 		if (drop > 0) this.times = this.times.slice(drop);
-		this.bursts = this.bursts.filter((t) => t > from);
 		let atStart = 0;
 		if (startedAtMs !== null)
 			while (atStart < this.times.length && (this.times[atStart] as number) <= startedAtMs)
 				atStart += 1;
 		const since = startedAtMs === null ? nowMs : Math.max(from, startedAtMs);
 		return {
-			admissions:
-				this.times.length -
-				atStart -
-				this.bursts.filter((t) => t > (startedAtMs ?? -Infinity)).length,
+			admissions: this.times.length - atStart,
 			windowMs: Math.max(ETA_MIN_WINDOW_MS, nowMs - since),
 		};
 	}
