@@ -4,7 +4,7 @@
 // the changes worth a confirmation, and which field a refusal names.
 
 import type { Product } from "../../shared/types.ts";
-import { counted, minorUnitDigits, shownDigits, time } from "../lib/format.ts";
+import { amountDigits, counted, minorUnitDigits, time } from "../lib/format.ts";
 import { startsAtInstant } from "./create-form.ts";
 import { readPrice } from "./typed-price.ts";
 
@@ -60,10 +60,7 @@ export type PatchResult =
  * some: 123500 HUF → "1235", 123456 HUF → "1234.56" (it showed "1235", decision 191).
  */
 export function typedPrice(minor: number, currency: string): string {
-	const digits = minorUnitDigits(currency);
-	const shown = shownDigits(currency);
-	const whole = Number.isInteger(minor) && minor % 10 ** (digits - shown) === 0;
-	return (minor / 10 ** digits).toFixed(whole ? shown : digits);
+	return (minor / 10 ** minorUnitDigits(currency)).toFixed(amountDigits(minor, currency));
 }
 
 /**

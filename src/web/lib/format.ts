@@ -21,6 +21,19 @@ export function priceStep(currency: string): string {
 }
 
 /**
+ * The decimals an amount of `minor` units is shown with: the currency's own (Intl's), or for a
+ * currency shown whole but counted in hundredths (HUF, ISK, …) its hundredths when it has some
+ * (docs/decisions/191-hundredths-of-a-currency-shown-whole.md). Shared by `money` and the
+ * console's edit form (console/edit-form.ts typedPrice).
+ */
+export function amountDigits(minor: number, currency: string): number {
+	const digits = minorUnitDigits(currency);
+	const shown = shownDigits(currency);
+	const whole = Number.isInteger(minor) && minor % 10 ** (digits - shown) === 0;
+	return whole ? shown : digits;
+}
+
+/**
  * An amount in the currency's minor units (docs/api.md, "Money") for people: 1000 JPY → "¥1,000".
  * A currency Intl shows whole but the provider counts in hundredths (HUF, ISK, …) shows an amount
  * with hundredths to the hundredth, as it is charged: 123456 HUF → "HUF 1,234.56", 100000 HUF →
@@ -29,7 +42,7 @@ export function priceStep(currency: string): string {
 export function money(minor: number, currency: string, locale?: string): string {
 	const digits = minorUnitDigits(currency);
 	const amount = minor / 10 ** digits;
-	const shown = minor % 10 ** digits === 0 ? shownDigits(currency) : digits;
+	const shown = amountDigits(minor, currency);
 	try {
 		return new Intl.NumberFormat(locale, {
 			style: "currency",
